@@ -1,0 +1,3 @@
+export * from "./key.js";
+export * from "./resource.js";
+export * from "./diagnostic.js";

@@ -1,0 +1,37 @@
+import type { ResourceKey } from "./key.js";
+
+export type ResourceFormat = "universal" | "kubernetes";
+
+/** A JSON value as the control plane's REST API sends and receives it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where a resource was written: enough to point a person at the exact document. */
+export interface SourceRef {
+  /** Relative to the repository root, `/` separated. */
+  readonly file: string;
+  /** 0-based index of the YAML document within the file. */
+  readonly docIndex: number;
+  /** 1-based line and column of the document's first content. */
+  readonly line: number;
+  readonly column: number;
+  readonly format: ResourceFormat;
+}
+
+/**
+ * A resource in the one model both YAML shapes are converted to. `object` is the Universal REST shape, exactly
+ * what would be PUT: `{type, mesh, name, labels?, spec}` for mesh-scoped types, the flat Mesh for `type: Mesh`.
+ */
+export interface Resource extends ResourceKey {
+  readonly object: JsonObject;
+  /** Absent for materialized default policies. */
+  readonly source?: SourceRef;
+  readonly origin: "repository" | "default";
+}
+
+/** A problem with one field of one resource, before it is tied to a file and line. */
+export interface Violation {
+  /** The field path as the control plane reports it: `spec.to[0].default.idleTimeout`, `mtls.enabledBackend`, `name`. */
+  readonly path: string;
+  readonly message: string;
+}
