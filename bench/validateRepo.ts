@@ -1,0 +1,53 @@
+/**
+ * One benchmark measurement in a fresh process, so peak RSS belongs to validation alone:
+ *   node dist/bench/validateRepo.js cold <repo>         → cold read + validate + desired state
+ *   node dist/bench/validateRepo.js incremental <repo>  → warm process; one-file commits re-validated
+ * Prints one JSON line.
+ */
+import { performance } from "node:perf_hooks";
+import { readSnapshot } from "../src/source/index.js";
+import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
+import { commitOneChange } from "./generate.js";
+
+const [mode, repo] = process.argv.slice(2);
+if (!repo || (mode !== "cold" && mode !== "incremental")) {
+  console.error("usage: validateRepo.js cold|incremental <repo>");
+  process.exit(2);
+}
+
+const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+if (mode === "cold") {
+  const start = performance.now();
+  const snapshot = await readSnapshot({ repo, ref: "HEAD" });
+  const read = performance.now();
+  const result = validateSnapshot(snapshot);
+  const end = performance.now();
+  console.log(
+    JSON.stringify({
+      files: snapshot.files.length,
+      resources: result.resources.length,
+      desired: result.desired?.resources.length ?? 0,
+      valid: result.valid,
+      errors: result.diagnostics.filter((d) => d.severity === "error").slice(0, 3),
+      readMs: Math.round(read - start),
+      validateMs: Math.round(end - read),
+      totalMs: Math.round(end - start),
+      maxRssMb: maxRssMb(),
+    }),
+  );
+} else {
+  const blobCache = new Map<string, string>();
+  const cache = new AnalysisCache();
+  const first = validateSnapshot(await readSnapshot({ repo, ref: "HEAD", blobCache }), cache);
+  const timings: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    await commitOneChange(repo);
+    const start = performance.now();
+    const result = validateSnapshot(await readSnapshot({ repo, ref: "HEAD", blobCache }), cache);
+    timings.push(performance.now() - start);
+    if (!result.valid || result.resources.length !== first.resources.length) throw new Error("incremental result differs from the cold one");
+  }
+  timings.sort((a, b) => a - b);
+  console.log(JSON.stringify({ runs: timings.length, medianMs: Math.round(timings[3] ?? 0), maxMs: Math.round(timings.at(-1) ?? 0), maxRssMb: maxRssMb() }));
+}

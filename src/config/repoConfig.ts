@@ -1,0 +1,142 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { parseAllDocuments, LineCounter } from "yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { JsonObject } from "../model/resource.js";
+import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
+import { parsePath, formatPath } from "../parse/fieldPath.js";
+import { Locator } from "../parse/locate.js";
+import { compileTenancyPattern } from "./glob.js";
+
+export type DriftMode = "report" | "correct";
+
+export interface TenancyRule {
+  readonly name: string;
+  readonly path: string;
+  /** Matches a repository-relative file path; group 1 is the bound mesh when the pattern has `{mesh}`. */
+  readonly pattern: RegExp;
+  readonly mesh?: string;
+  readonly forbidTypes: readonly string[];
+  readonly forbidMeshWideTargets: boolean;
+}
+
+/** meshops.yaml with every default applied. */
+export interface RepoConfig {
+  readonly instance: string;
+  readonly systemNamespaces: readonly string[];
+  readonly controlPlane: { readonly version?: string; readonly skipDefaultMeshCreation: boolean };
+  readonly defaults: { readonly materialize: boolean };
+  readonly externalMeshes: readonly string[];
+  readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
+  readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>> };
+  readonly tenancy: readonly TenancyRule[];
+}
+
+export const DEFAULT_CONFIG: RepoConfig = {
+  instance: "meshops",
+  systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
+  controlPlane: { skipDefaultMeshCreation: false },
+  defaults: { materialize: true },
+  externalMeshes: [],
+  prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
+  drift: { mode: "report", meshes: {} },
+  tenancy: [],
+};
+
+const schema = JSON.parse(readFileSync(new URL("../../../schemas/meshops.schema.json", import.meta.url), "utf8")) as object;
+let validateConfig: ReturnType<Ajv2020["compile"]> | undefined;
+
+/**
+ * Reads meshops.yaml (its repository path and text). A broken config is an error of the repository: every problem
+ * becomes a diagnostic and the defaults stand in, so validation still reports everything else.
+ */
+export function parseRepoConfig(file: { path: string; text: string } | undefined, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
+  if (!file) return { config: DEFAULT_CONFIG, diagnostics: [] };
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const diagnostics: Diagnostic[] = [];
+  const diag = (line: number, column: number, path: string, message: string, rule = "config"): void => {
+    diagnostics.push({ severity: "error", file: file.path, line, column, resource: "", path, message, rule });
+  };
+  const first = docs[0];
+  if (docs.length > 1) diag(1, 1, "", "meshops.yaml must hold a single YAML document");
+  if (!first || first.errors.length > 0) {
+    for (const e of first?.errors ?? []) {
+      const p = lines.linePos(e.pos[0]);
+      diag(p.line, p.col, "", e.message.split("\n")[0] ?? e.message, "yaml-syntax");
+    }
+    return { config: DEFAULT_CONFIG, diagnostics };
+  }
+  const value = (first.toJS({ maxAliasCount: 100 }) ?? {}) as JsonObject;
+  validateConfig ??= new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  if (!validateConfig(value)) {
+    const locator = new Locator(() => file.text);
+    for (const error of validateConfig.errors ?? []) {
+      const path = configErrorPath(error);
+      const pos = locator.locate(file.path, 0, parsePath(path)) ?? { line: 1, column: 1 };
+      diag(pos.line, pos.column, path, configErrorMessage(error));
+    }
+    return { config: DEFAULT_CONFIG, diagnostics };
+  }
+  return { config: withDefaults(value, root), diagnostics };
+}
+
+function withDefaults(value: JsonObject, root: string): RepoConfig {
+  const v = value as {
+    instance?: string;
+    systemNamespace?: string;
+    controlPlane?: { version?: string; skipDefaultMeshCreation?: boolean };
+    defaults?: { materialize?: boolean };
+    externalMeshes?: string[];
+    prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
+    drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode> };
+    tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
+  };
+  const d = DEFAULT_CONFIG;
+  return {
+    instance: v.instance ?? d.instance,
+    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : d.systemNamespaces,
+    controlPlane: {
+      ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
+      skipDefaultMeshCreation: v.controlPlane?.skipDefaultMeshCreation ?? d.controlPlane.skipDefaultMeshCreation,
+    },
+    defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
+    externalMeshes: v.externalMeshes ?? [],
+    prune: { ...d.prune, ...v.prune },
+    drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {} },
+    tenancy: (v.tenancy ?? []).map((rule) => ({
+      name: rule.name,
+      path: rule.path,
+      // Patterns are relative to the folder meshops.yaml sits in; file paths are relative to the repository root.
+      pattern: compileTenancyPattern(root === "" ? rule.path : `${root}/${rule.path}`),
+      ...(rule.mesh ? { mesh: rule.mesh } : {}),
+      forbidTypes: rule.forbidTypes ?? [],
+      forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
+    })),
+  };
+}
+
+function configErrorPath(error: ErrorObject): string {
+  const segments = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
+  if (error.keyword === "additionalProperties") segments.push((error.params as { additionalProperty: string }).additionalProperty);
+  if (error.keyword === "required") segments.push((error.params as { missingProperty: string }).missingProperty);
+  return formatPath(segments);
+}
+
+function configErrorMessage(error: ErrorObject): string {
+  switch (error.keyword) {
+    case "additionalProperties":
+      return `unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+    case "required":
+      return "Required value";
+    case "enum":
+      return `should be one of [${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).join(" ")}]`;
+    case "not":
+      return "set either `mesh` or a {mesh} segment in `path`, not both";
+    default:
+      return error.message ?? error.keyword;
+  }
+}

@@ -1,0 +1,74 @@
+import type { RepoConfig } from "../config/repoConfig.js";
+import { typeRank } from "../kuma/types.js";
+import { subjectOf } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "./catalogue.js";
+
+/** The label that marks what meshops owns (and may therefore prune). */
+export const MANAGED_BY_LABEL = "meshops.io/managed-by";
+
+/** What the repository wants a control plane to hold: every resource once, in write order. */
+export interface DesiredState {
+  readonly resources: readonly Resource[];
+  readonly byKey: ReadonlyMap<string, Resource>;
+}
+
+/** Which of a Mesh's default policies its `skipCreatingInitialPolicies` leaves out. */
+export function skippedDefaults(mesh: Resource): Set<string> {
+  const list = mesh.object.skipCreatingInitialPolicies;
+  const names = Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : [];
+  if (names.includes("*")) return new Set(DEFAULT_POLICIES.map((p) => p.prefix));
+  return new Set(DEFAULT_POLICIES.filter((p) => names.includes(p.type)).map((p) => p.prefix));
+}
+
+/**
+ * Materializes each repository Mesh's default policies, lets a repository resource with the same key override a
+ * default, and stamps ownership on everything. Pure: the same resources and config give the same state.
+ */
+export function buildDesiredState(resources: readonly Resource[], config: RepoConfig): DesiredState {
+  const byKey = new Map<string, Resource>();
+  for (const resource of resources) byKey.set(subjectOf(resource), resource);
+
+  if (config.defaults.materialize) {
+    for (const mesh of resources) {
+      if (mesh.type !== "Mesh") continue;
+      const skipped = skippedDefaults(mesh);
+      for (const policy of DEFAULT_POLICIES) {
+        if (skipped.has(policy.prefix)) continue;
+        const name = defaultPolicyName(policy.prefix, mesh.name);
+        const key = { type: policy.type, mesh: mesh.name, name };
+        if (byKey.has(subjectOf(key))) continue; // the repository's own definition wins
+        const object: JsonObject = { type: policy.type, mesh: mesh.name, name, spec: policy.spec() };
+        byKey.set(subjectOf(key), { ...key, object, origin: "default" });
+      }
+    }
+  }
+
+  const owned = [...byKey.values()].map((r) => withOwnership(r, config.instance)).sort(compareForWrite);
+  return { resources: owned, byKey: new Map(owned.map((r) => [subjectOf(r), r])) };
+}
+
+function withOwnership(resource: Resource, instance: string): Resource {
+  const labels = resource.object.labels;
+  const current = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+  const object = orderedObject({ ...resource.object, labels: { ...current, [MANAGED_BY_LABEL]: instance } });
+  return { ...resource, object };
+}
+
+/** Key order as the control plane serializes a resource (type, mesh, name, labels, spec), then the rest sorted. */
+function orderedObject(object: JsonObject): JsonObject {
+  const leading = ["type", "mesh", "name", "labels", "spec"];
+  const out: JsonObject = {};
+  for (const key of leading) if (key in object) out[key] = object[key] as JsonObject[string];
+  for (const key of Object.keys(object).sort()) if (!leading.includes(key)) out[key] = object[key] as JsonObject[string];
+  return out;
+}
+
+/** Write order: Mesh, then what policies refer to, then policies; within a rank by mesh, type and name. */
+export function compareForWrite(a: Resource, b: Resource): number {
+  return typeRank(a.type) - typeRank(b.type) || cmp(a.mesh, b.mesh) || cmp(a.type, b.type) || cmp(a.name, b.name);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,30 @@
+/** A field path as segments: map keys and sequence indexes. */
+export type PathSegments = readonly (string | number)[];
+
+const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+
+/** Formats segments the way the control plane reports fields: `spec.to[0].default.idleTimeout`, `labels["kuma.io/mesh"]`. */
+export function formatPath(segments: PathSegments): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (SIMPLE_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/**
+ * Parses a reported path back into segments. Dotted keys are ambiguous (`labels.kuma.io/mesh`), so the locator that
+ * consumes them joins segments again when a key is not found.
+ */
+export function parsePath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  const pattern = /\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]|([^.[\]]+)/g;
+  for (const match of path.matchAll(pattern)) {
+    if (match[1] !== undefined) segments.push(Number(match[1]));
+    else if (match[2] !== undefined) segments.push(JSON.parse(`"${match[2]}"`) as string);
+    else if (match[3] !== undefined) segments.push(match[3]);
+  }
+  return segments;
+}

@@ -1,0 +1,48 @@
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Style } from "./style.js";
+import { PLAIN } from "./style.js";
+
+/** The contract's JSON shape for `validate --format json`. */
+export function renderDiagnosticsJson(valid: boolean, diagnostics: readonly Diagnostic[]): string {
+  const items = diagnostics.map((d) => ({
+    severity: d.severity,
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    resource: d.resource,
+    path: d.path,
+    message: d.message,
+    rule: d.rule,
+  }));
+  return JSON.stringify({ valid, diagnostics: items }, null, 2) + "\n";
+}
+
+export interface ValidationSummary {
+  readonly files: number;
+  readonly resources: number;
+  readonly revision: string;
+}
+
+/** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
+export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN): string {
+  const lines = diagnostics.map((d) => {
+    const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
+    const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
+    const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
+    return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${d.message} ${style.dim(`[${d.rule}]`)}`;
+  });
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}`;
+  lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
+  return lines.join("\n") + "\n";
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
+}

@@ -1,0 +1,63 @@
+/** One YAML file of the config repository, as read at a revision. */
+export interface SourceFile {
+  /** Relative to the repository root, `/` separated. */
+  readonly path: string;
+  readonly text: string;
+  /** Git blob id of the content (computed the same way for working-tree files), the key of every cache. */
+  readonly blobId: string;
+}
+
+/** A file that was found but cannot be read as configuration (too large, a link out of the repository...). */
+export interface SourceProblem {
+  readonly path: string;
+  readonly message: string;
+  readonly rule: "file-too-large" | "symlink-escape" | "unreadable-file";
+}
+
+export interface Snapshot {
+  /** The commit id read, or "WORKTREE". */
+  readonly revision: string;
+  /** Repository-relative folder that was read ("" for the root). */
+  readonly root: string;
+  readonly files: readonly SourceFile[];
+  /** Text of `<root>/meshops.yaml`, when present (not one of `files`). */
+  readonly config?: SourceFile;
+  readonly problems: readonly SourceProblem[];
+}
+
+export interface ReadOptions {
+  /** A directory inside a Git working copy. */
+  readonly repo: string;
+  /** A revision (`HEAD`, a branch, a commit id) or `WORKTREE` for uncommitted files. */
+  readonly ref: string;
+  /** Sub-folder of the repository to read; default: the root. */
+  readonly path?: string;
+  /** Files larger than this are refused. Default 1 MiB. */
+  readonly maxFileBytes?: number;
+  /** Texts already read, by blob id: a long-running process passes the same map on every read. */
+  readonly blobCache?: Map<string, string>;
+}
+
+export const WORKTREE = "WORKTREE";
+export const CONFIG_FILE = "meshops.yaml";
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+export class SourceError extends Error {
+  override readonly name = "SourceError";
+}
+
+export function isYamlPath(path: string): boolean {
+  return path.endsWith(".yaml") || path.endsWith(".yml");
+}
+
+/** Normalizes a user-given sub-folder to a repository-relative prefix: "" or "a/b". */
+export function normalizeRoot(path: string | undefined): string {
+  const parts = (path ?? "").split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw new SourceError(`--path must stay inside the repository: ${path}`);
+  return parts.join("/");
+}
+
+/** True when `file` is inside `root` (a normalized root). */
+export function isUnder(root: string, file: string): boolean {
+  return root === "" || file === root || file.startsWith(root + "/");
+}

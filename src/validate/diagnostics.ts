@@ -1,0 +1,30 @@
+import type { Diagnostic, Severity } from "../model/diagnostic.js";
+import { subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
+import { toSourcePath } from "../parse/convert.js";
+import { parsePath } from "../parse/fieldPath.js";
+import type { Locator } from "../parse/locate.js";
+
+/** Ties a problem with one field of a resource to the file, line and column where that field is written. */
+export function diagnosticAt(
+  locator: Locator,
+  resource: Resource,
+  path: string,
+  message: string,
+  rule: string,
+  severity: Severity = "error",
+): Diagnostic {
+  const source = resource.source;
+  const sourcePath = source ? toSourcePath(source.format, resource.type, parsePath(path)) : [];
+  const position = source ? (locator.locate(source.file, source.docIndex, sourcePath) ?? source) : undefined;
+  return {
+    severity,
+    file: source?.file ?? "",
+    line: position?.line ?? 0,
+    column: position?.column ?? 0,
+    resource: subjectOf(resource),
+    path,
+    message,
+    rule,
+  };
+}

@@ -1,0 +1,143 @@
+import { parseRepoConfig, type RepoConfig } from "../config/repoConfig.js";
+import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
+import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
+import type { Resource } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
+import { DEFAULT_MESH } from "../kuma/types.js";
+import { toResource } from "../parse/convert.js";
+import { parseYaml } from "../parse/documents.js";
+import { formatPath } from "../parse/fieldPath.js";
+import { Locator } from "../parse/locate.js";
+import type { Snapshot, SourceFile } from "../source/types.js";
+import { diagnosticAt } from "./diagnostics.js";
+import { checkRepository } from "./repository.js";
+import { semanticViolations } from "./rules/index.js";
+import { validateSchema } from "./schema.js";
+import { checkTenancy } from "./tenancy.js";
+
+/** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
+export interface FileAnalysis {
+  readonly resources: readonly Resource[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Per-file results of earlier runs. A long-running process keeps one and passes it to every validation: after a
+ * commit that changes one file, only that file is parsed and checked again; repository-wide rules re-run on all.
+ */
+export class AnalysisCache {
+  private readonly entries = new Map<string, FileAnalysis>();
+  private configKey = "";
+
+  get(file: SourceFile, configKey: string): FileAnalysis | undefined {
+    if (configKey !== this.configKey) {
+      // Conversion depends on the config (system namespaces), so a config change invalidates everything.
+      this.entries.clear();
+      this.configKey = configKey;
+    }
+    return this.entries.get(`${file.path}\0${file.blobId}`);
+  }
+
+  set(file: SourceFile, analysis: FileAnalysis): void {
+    this.entries.set(`${file.path}\0${file.blobId}`, analysis);
+  }
+
+  /** Drops entries of files that no longer exist at the latest revision, so the cache does not grow forever. */
+  retain(files: readonly SourceFile[]): void {
+    const live = new Set(files.map((f) => `${f.path}\0${f.blobId}`));
+    for (const key of this.entries.keys()) if (!live.has(key)) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export interface ValidationResult {
+  readonly revision: string;
+  readonly config: RepoConfig;
+  /** The repository's own resources, in file order. */
+  readonly resources: readonly Resource[];
+  /** Sorted by file, line, column. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly valid: boolean;
+  /** The desired state (defaults materialized, ownership stamped); only when valid. */
+  readonly desired?: DesiredState;
+}
+
+/** Parse, schema, semantic, repository and tenancy checks of a snapshot; then the desired state if it is valid. */
+export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache()): ValidationResult {
+  const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
+  const config = parsedConfig.config;
+  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  const locator = new Locator((file) => texts.get(file));
+  const configKey = config.systemNamespaces.join(",");
+
+  const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
+  for (const problem of snapshot.problems) {
+    diagnostics.push({ severity: "error", file: problem.path, line: 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
+  }
+  const resources: Resource[] = [];
+  for (const file of snapshot.files) {
+    let analysis = cache.get(file, configKey);
+    if (!analysis) {
+      analysis = analyzeFile(file, config);
+      cache.set(file, analysis);
+    }
+    resources.push(...analysis.resources);
+    diagnostics.push(...analysis.diagnostics);
+  }
+  cache.retain(snapshot.files);
+
+  diagnostics.push(...checkRepository(resources, config, locator), ...checkTenancy(resources, config, locator));
+  diagnostics.sort(compareDiagnostics);
+  const valid = !hasErrors(diagnostics);
+  return {
+    revision: snapshot.revision,
+    config,
+    resources,
+    diagnostics,
+    valid,
+    ...(valid ? { desired: buildDesiredState(resources, config) } : {}),
+  };
+}
+
+/** Everything that can be known about one file on its own. Pure. */
+export function analyzeFile(file: SourceFile, config: RepoConfig): FileAnalysis {
+  const locator = new Locator(() => file.text);
+  const diagnostics: Diagnostic[] = [];
+  const resources: Resource[] = [];
+  const parsed = parseYaml(file.text);
+  for (const problem of parsed.problems) {
+    const id = problem.identity;
+    const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: id.type === "Mesh" ? id.name : (id.mesh ?? DEFAULT_MESH), name: id.name }) : "";
+    diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
+  }
+  for (const doc of parsed.documents) {
+    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces });
+    for (const problem of conversion.problems) {
+      const at = locator.locate(file.path, doc.index, problem.sourcePath) ?? doc;
+      diagnostics.push({
+        severity: "error",
+        file: file.path,
+        line: at.line,
+        column: at.column,
+        resource: problem.resource,
+        path: formatPath(problem.sourcePath),
+        message: problem.message,
+        rule: problem.rule,
+      });
+    }
+    const resource = conversion.resource;
+    if (!resource) continue;
+    resources.push(resource);
+    if (conversion.problems.length > 0) continue;
+    const schemaViolations = validateSchema(resource.type, resource.object);
+    // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
+    const flagged = new Set(schemaViolations.map((v) => v.path));
+    const semantic = semanticViolations(resource.type, resource.object).filter((v) => !flagged.has(v.path));
+    for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
+    for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
+  }
+  return { resources, diagnostics };
+}

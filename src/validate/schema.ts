@@ -1,0 +1,348 @@
+/**
+ * Schema validation of one resource against schemas/<Type>.schema.json (generated from Kuma's rest.yaml by
+ * scripts/generate-schemas.mjs). The schemas are stricter than the control plane on purpose: an unknown field is an
+ * error here, while the control plane would drop it without a word.
+ *
+ * Violations use the control plane's field notation (`spec.to[0].default.idleTimeout`, `mtls.enabledBackend`) and, where
+ * the control plane's schema validator (kube-openapi) has a message for the problem, the same wording.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import type { JsonObject, JsonValue, Violation } from "../model/index.js";
+import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { parseGoDurationDetailed } from "../kuma/duration.js";
+
+/** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
+const SCHEMAS_DIR = new URL("../../../schemas/", import.meta.url);
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Formats
+
+const INT32_RANGE = [-(2 ** 31), 2 ** 31 - 1] as const;
+const INT64_RANGE = [-(2 ** 63), 2 ** 63 - 1] as const;
+/** Go's encoding/json decodes []byte with padded standard base64; line breaks are ignored by the decoder. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const inRange = ([min, max]: readonly [number, number]) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
+
+const FORMATS = {
+  // Exactly Go's time.ParseDuration (a port of it), which is what metav1.Duration uses on the control plane.
+  duration: { type: "string", validate: (text: string) => parseGoDurationDetailed(text).ok },
+  int32: { type: "number", validate: inRange(INT32_RANGE) },
+  int64: { type: "number", validate: inRange(INT64_RANGE) },
+  byte: { type: "string", validate: (text: string) => BASE64.test(text.replace(/[\r\n]/g, "")) },
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Loading and compiling, each at most once per type
+
+const schemaCache = new Map<string, JsonObject>();
+const validatorCache = new Map<string, ValidateFunction>();
+let compileCount = 0;
+let ajvInstance: Ajv2020 | undefined;
+
+function ajv(): Ajv2020 {
+  // verbose: errors carry the failing schema and data, which the messages below need (known sibling fields, the bad value).
+  ajvInstance ??= new Ajv2020({ strict: true, allErrors: true, verbose: true, allowUnionTypes: true, formats: FORMATS });
+  return ajvInstance;
+}
+
+/**
+ * The parsed schemas/<Type>.schema.json (deeply frozen: shared by every caller), or undefined for a type meshops does
+ * not manage. Other modules read defaults and `format: duration` fields from it.
+ */
+export function schemaFor(typeName: string): JsonObject | undefined {
+  if (!resourceType(typeName)) return undefined;
+  let schema = schemaCache.get(typeName);
+  if (!schema) {
+    const file = new URL(`${typeName}.schema.json`, SCHEMAS_DIR);
+    schema = deepFreeze(JSON.parse(readFileSync(file, "utf8")) as JsonObject);
+    schemaCache.set(typeName, schema);
+  }
+  return schema;
+}
+
+function validatorFor(typeName: string): ValidateFunction | undefined {
+  let validate = validatorCache.get(typeName);
+  if (!validate) {
+    const schema = schemaFor(typeName);
+    if (!schema) return undefined;
+    validate = ajv().compile(schema);
+    compileCount++;
+    validatorCache.set(typeName, validate);
+  }
+  return validate;
+}
+
+/** How many validators have been compiled in this process: lets tests check that each type is compiled only once. */
+export function compiledValidatorCount(): number {
+  return compileCount;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Validation
+
+/** Checks `object` (the Universal REST shape) against its type's schema. Each problem once, sorted by path. */
+export function validateSchema(typeName: string, object: JsonObject): Violation[] {
+  const validate = validatorFor(typeName);
+  if (!validate) return [unknownTypeViolation(typeName)];
+  if (validate(object)) return [];
+  return violationsFromErrors([...(validate.errors ?? [])], object);
+}
+
+function unknownTypeViolation(typeName: string): Violation {
+  const known = RESOURCE_TYPES.map((t) => t.name);
+  return { path: "type", message: `unknown resource type "${typeName}"${didYouMean(typeName, known)}` };
+}
+
+/** What an error is about, so that one problem reported by several keywords is shown once. */
+type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration";
+
+interface ClassifiedViolation extends Violation {
+  readonly errorClass: ErrorClass;
+}
+
+/**
+ * Which errors make another one on the same path redundant. A value of the wrong type also fails its enum, format or
+ * pattern: the type error alone says what is wrong. A Mesh protobuf duration that breaks Go syntax also breaks its
+ * stricter pattern: the pattern's message is the precise one.
+ */
+const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
+  value: ["type"],
+  "go-duration": ["type", "proto-duration"],
+  "proto-duration": ["type"],
+};
+
+function violationsFromErrors(errors: ErrorObject[], root: JsonObject): Violation[] {
+  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root));
+  const classesByPath = new Map<string, Set<ErrorClass>>();
+  for (const v of classified) classesByPath.set(v.path, (classesByPath.get(v.path) ?? new Set()).add(v.errorClass));
+  const isRedundant = (v: ClassifiedViolation) => (SUPERSEDED_BY[v.errorClass] ?? []).some((c) => classesByPath.get(v.path)?.has(c));
+
+  const unique = new Map<string, Violation>();
+  for (const v of classified) if (!isRedundant(v)) unique.set(`${v.path}\u0000${v.message}`, { path: v.path, message: v.message });
+  return [...unique.values()].sort((a, b) => comparePaths(a.path, b.path) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+/**
+ * A failed oneOf/anyOf also reports why each alternative failed. Those are not problems of their own (only one
+ * alternative was meant), so they are dropped and the oneOf/anyOf error speaks for them.
+ */
+function withoutCombinatorBranchErrors(errors: ErrorObject[]): ErrorObject[] {
+  const combinatorPaths = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf").map((e) => `${e.schemaPath}/`);
+  return errors.filter((error) => !combinatorPaths.some((prefix) => error.schemaPath.startsWith(prefix)));
+}
+
+function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
+  const path = fieldPath(error.instancePath, root);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "additionalProperties":
+      return unknownField(path, String(params.additionalProperty), error.parentSchema);
+    case "required":
+      return { path: joinPath(path, String(params.missingProperty)), message: "Required value", errorClass: "structure" };
+    case "type":
+      return { path, message: wrongType(error.schema, error.data), errorClass: "type" };
+    case "enum":
+      return { path, message: notOneOf(path, error.schema), errorClass: "value" };
+    case "format":
+      return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
+    case "pattern":
+      return patternMismatch(path, error);
+    case "oneOf":
+    case "anyOf":
+      return describeCombinator(path, error);
+    default:
+      return { path, message: limitMessage(error) ?? error.message ?? `fails ${error.keyword}`, errorClass: "value" };
+  }
+}
+
+// --- messages ---------------------------------------------------------------------------------------------------------
+
+/** Envelope fields a GET returns but a repository must not carry. */
+const SERVER_OWNED_FIELDS = new Set(["kri", "creationTime", "modificationTime", "snis", "status"]);
+
+function unknownField(parentPath: string, field: string, parentSchema: unknown): ClassifiedViolation {
+  const path = joinPath(parentPath, field);
+  if (parentPath === "" && SERVER_OWNED_FIELDS.has(field)) {
+    return { path, message: `unknown field "${field}": it is set by the control plane, remove it`, errorClass: "structure" };
+  }
+  const known = Object.keys(propertiesOf(parentSchema));
+  return { path, message: `unknown field "${field}"${didYouMean(field, known)}`, errorClass: "structure" };
+}
+
+function propertiesOf(schema: unknown): Record<string, unknown> {
+  const properties = (schema as { properties?: unknown } | undefined)?.properties;
+  return properties && typeof properties === "object" ? (properties as Record<string, unknown>) : {};
+}
+
+/** kube-openapi: `in body must be of type string: "number"` (the control plane puts the field in a separate column). */
+function wrongType(expected: unknown, data: unknown): string {
+  const types = Array.isArray(expected) ? expected.map(String) : [String(expected)];
+  return `in body must be of type ${types.join(" or ")}: "${jsonTypeOf(data)}"`;
+}
+
+/** kube-openapi prints enums with Go's %v: `[A B C]`. For the envelope `type` it names the field, as in the REST error. */
+function notOneOf(path: string, allowed: unknown): string {
+  const values = (Array.isArray(allowed) ? allowed : []).map((v) => (v === null ? "<nil>" : String(v))).join(" ");
+  return path === "type" ? `type in body should be one of [${values}]` : `should be one of [${values}]`;
+}
+
+function badFormat(format: string, data: unknown): string {
+  switch (format) {
+    case "duration":
+      return `invalid duration ${JSON.stringify(data)}: use Go duration syntax such as 300ms, 5s, 1h30m`;
+    case "int32":
+      return `must be a 32-bit integer: ${JSON.stringify(data)}`;
+    case "int64":
+      return `must be a 64-bit integer: ${JSON.stringify(data)}`;
+    case "byte":
+      return "must be base64-encoded bytes";
+    default:
+      return `must be a valid ${format}`;
+  }
+}
+
+/** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */
+function patternMismatch(path: string, error: ErrorObject): ClassifiedViolation {
+  const fieldSchema = error.parentSchema as { format?: unknown } | undefined;
+  if (fieldSchema?.format === "duration") {
+    const message = `invalid duration ${JSON.stringify(error.data)}: this field takes seconds with an "s" suffix, such as 10s or 0.5s`;
+    return { path, message, errorClass: "proto-duration" };
+  }
+  return { path, message: `should match '${String(error.schema)}'`, errorClass: "value" };
+}
+
+function limitMessage(error: ErrorObject): string | undefined {
+  const limit = (error.params as { limit?: unknown }).limit;
+  switch (error.keyword) {
+    case "minimum":
+      return `should be greater than or equal to ${String(limit)}`;
+    case "maximum":
+      return `should be less than or equal to ${String(limit)}`;
+    case "minLength":
+      return `should be at least ${String(limit)} chars long`;
+    case "maxLength":
+      return `should be at most ${String(limit)} chars long`;
+    case "minItems":
+      return `should have at least ${String(limit)} items`;
+    case "maxItems":
+      return `should have at most ${String(limit)} items`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * One message for a failed oneOf/anyOf. Alternatives that differ only by type (`oneOf: [{type: string}, {type:
+ * integer}]`) read as a type error; otherwise say how many alternatives there are and whether none or several matched.
+ */
+function describeCombinator(path: string, error: ErrorObject): ClassifiedViolation {
+  const branches = Array.isArray(error.schema) ? (error.schema as unknown[]) : [];
+  const branchTypes = branches.map((b) => (isTypeOnlySchema(b) ? b.type : undefined));
+  if (branchTypes.length > 0 && branchTypes.every((t) => t !== undefined)) {
+    return { path, message: wrongType(branchTypes.flat(), error.data), errorClass: "type" };
+  }
+  const passing = (error.params as { passingSchemas?: unknown }).passingSchemas;
+  const message = Array.isArray(passing)
+    ? `matches more than one of the ${branches.length} allowed forms (alternatives ${passing.map((i) => Number(i) + 1).join(" and ")}), it must match exactly one`
+    : `does not match any of the ${branches.length} allowed forms`;
+  return { path, message, errorClass: "structure" };
+}
+
+function isTypeOnlySchema(schema: unknown): schema is { type: string | string[] } {
+  return !!schema && typeof schema === "object" && Object.keys(schema).length === 1 && "type" in schema;
+}
+
+/** The JSON type names kube-openapi uses; every JSON number is "number" (Go decodes them as float64). */
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+// --- suggestions ------------------------------------------------------------------------------------------------------
+
+/** `, did you mean "idleTimeout"?` when exactly one close known name exists, else "". */
+function didYouMean(name: string, candidates: readonly string[]): string {
+  const tolerance = Math.max(1, Math.floor(name.length / 4));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of [...candidates].sort()) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= tolerance && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best ? `, did you mean "${best.candidate}"?` : "";
+}
+
+/** Levenshtein distance, counting a swap of two neighbouring letters as one edit (a common typo). */
+function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number) => d[i]?.[j] ?? Infinity;
+  for (let i = 1; i < rows; i++) {
+    const row = d[i] ?? [];
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      row[j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+// --- paths ------------------------------------------------------------------------------------------------------------
+
+/**
+ * JSON pointer (`/spec/to/0/default`) to the control plane's notation (`spec.to[0].default`). Whether a segment is an
+ * array index or a map key (a label named "0") is decided by the data itself. Map keys are written as fields:
+ * `labels.kuma.io/zone`.
+ */
+function fieldPath(pointer: string, root: JsonValue): string {
+  if (pointer === "") return "";
+  let node: JsonValue | undefined = root;
+  let path = "";
+  for (const segment of pointer.slice(1).split("/").map(unescapePointerSegment)) {
+    if (Array.isArray(node)) {
+      path += `[${segment}]`;
+      node = node[Number(segment)];
+    } else {
+      path = joinPath(path, segment);
+      node = node && typeof node === "object" ? node[segment] : undefined;
+    }
+  }
+  return path;
+}
+
+function unescapePointerSegment(segment: string): string {
+  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+function joinPath(parent: string, field: string): string {
+  return parent === "" ? field : `${parent}.${field}`;
+}
+
+/** Orders paths so that `to[2]` comes before `to[10]`. */
+function comparePaths(a: string, b: string): number {
+  const ta = a.split(/(\d+)/);
+  const tb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i] ?? "";
+    const y = tb[i] ?? "";
+    if (x === y) continue;
+    const numeric = i % 2 === 1; // split with a capture group puts the digit runs at odd indexes
+    if (numeric) return Number(x) - Number(y) || (x < y ? -1 : 1);
+    return x < y ? -1 : 1;
+  }
+  return ta.length - tb.length;
+}
