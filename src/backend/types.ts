@@ -1,0 +1,66 @@
+import type { ResourceKey } from "../model/key.js";
+import type { JsonObject } from "../model/resource.js";
+
+/** GET / of the control plane. */
+export interface ServerInfo {
+  readonly product: string;
+  readonly version: string;
+  /** Set by distributions of Kuma (Kong Mesh): the Kuma version they are based on. */
+  readonly basedOnKuma?: string;
+  readonly hostname?: string;
+  readonly instanceId?: string;
+}
+
+/** One entry of GET /_resources. */
+export interface TypeInfo {
+  readonly name: string;
+  readonly path: string;
+  readonly scope: "Mesh" | "Global";
+  readonly readOnly: boolean;
+}
+
+export interface PutResult {
+  /** 201 Created (true) or 200 OK (false). */
+  readonly created: boolean;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * What meshops needs of a control plane. Objects are in the Universal REST shape; what `get`/`list` return includes
+ * the server-owned fields (creationTime, modificationTime, kri, computed labels) that the diff normalizes away.
+ */
+export interface Backend {
+  info(): Promise<ServerInfo>;
+  types(): Promise<readonly TypeInfo[]>;
+  /** Every resource of a type in one mesh (all pages); for `Mesh`, every Mesh (mesh argument ignored). */
+  list(type: string, mesh: string): Promise<JsonObject[]>;
+  get(key: ResourceKey): Promise<JsonObject | undefined>;
+  /** Creates or replaces the object (its type, mesh and name say where). */
+  put(object: JsonObject): Promise<PutResult>;
+  /** False when there was nothing to delete (404). */
+  delete(key: ResourceKey): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface InvalidParameter {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** A request the control plane refused or that could not be made. `retryable` errors are worth trying again. */
+export class BackendError extends Error {
+  override readonly name = "BackendError";
+  readonly status: number | undefined;
+  readonly invalidParameters: readonly InvalidParameter[];
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    options: { status?: number; invalidParameters?: readonly InvalidParameter[]; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+    this.invalidParameters = options.invalidParameters ?? [];
+    this.retryable = options.retryable ?? false;
+  }
+}

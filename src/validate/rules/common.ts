@@ -1,0 +1,241 @@
+/**
+ * Checks shared by several validators, ported from the control plane: `pkg/core/validators/common_validators.go`
+ * (durations, integers, percentages), `pkg/core/resources/apis/mesh/validators.go` (tags, `ValidateMatch`), and the
+ * helpers they call from Kubernetes (`IsDNS1123Subdomain`, `ParseIPSloppy`) and go-spiffe (`spiffeid.FromString`).
+ */
+import { isIPv6 } from "node:net";
+import type { Violation } from "../../model/resource.js";
+import { goQuote, parseGoDurationDetailed } from "../../kuma/duration.js";
+import type { Json } from "./json.js";
+import { field, isSet, key, numberOf, objectOf, prop, text, violation } from "./json.js";
+
+// Messages, as in pkg/core/validators/messages.go.
+export const MUST_BE_DEFINED = "must be defined";
+export const MUST_BE_SET = "must be set";
+export const MUST_NOT_BE_DEFINED = "must not be defined";
+export const MUST_NOT_BE_EMPTY = "must not be empty";
+export const MUST_BE_GREATER_THAN_ZERO = "must be greater than 0";
+export const MUST_BE_DEFINED_AND_GREATER_THAN_ZERO = "must be defined and greater than zero";
+const WHEN_DEFINED_NON_NEGATIVE = "must not be negative when defined";
+const WHEN_DEFINED_GREATER_THAN_ZERO = "must be greater than zero when defined";
+const UINT_PERCENTAGE_RANGE = "must be in inclusive range [0, 100]";
+const PERCENTAGE_RANGE = "must be in inclusive range [0.0, 100.0]";
+const STRING_MUST_BE_NUMBER = "string must be a valid number";
+
+export function mustHaveAtLeastOne(...names: string[]): string {
+  return `must have at least one defined: ${names.join(", ")}`;
+}
+
+// Durations (metav1.Duration). A string Go cannot parse fails JSON decoding on the server (400 Bad Request) before any
+// validator runs; it is reported here at the field with Go's own error text so the author sees it before applying.
+// Values of another JSON type are left to the schema check.
+
+type DurationCheck = "any" | "notNegative" | "greaterThanZero" | "definedAndGreaterThanZero";
+
+export function checkDuration(path: string, value: Json, check: DurationCheck): Violation[] {
+  if (typeof value !== "string") return [];
+  const parsed = parseGoDurationDetailed(value);
+  if (!parsed.ok) return [violation(path, parsed.error)];
+  const ns = parsed.nanoseconds;
+  switch (check) {
+    case "notNegative":
+      return ns < 0n ? [violation(path, WHEN_DEFINED_NON_NEGATIVE)] : [];
+    case "greaterThanZero":
+      return ns <= 0n ? [violation(path, WHEN_DEFINED_GREATER_THAN_ZERO)] : [];
+    case "definedAndGreaterThanZero":
+      return ns <= 0n ? [violation(path, MUST_BE_DEFINED_AND_GREATER_THAN_ZERO)] : [];
+    case "any":
+      return [];
+  }
+}
+
+// Numbers.
+
+/** `ValidateIntegerGreaterThanZeroOrNil` (uint32 fields; a negative number could not even be decoded). */
+export function integerGreaterThanZeroOrNil(path: string, value: Json): Violation[] {
+  const n = numberOf(value);
+  return n !== undefined && n <= 0 ? [violation(path, MUST_BE_GREATER_THAN_ZERO)] : [];
+}
+
+/** `ValidateUInt32PercentageOrNil`. */
+export function uint32PercentageOrNil(path: string, value: Json): Violation[] {
+  const n = numberOf(value);
+  return n !== undefined && (n < 0 || n > 100) ? [violation(path, UINT_PERCENTAGE_RANGE)] : [];
+}
+
+/** `ValidatePercentageOrNil` on an int-or-string decimal. */
+export function percentageOrNil(path: string, value: Json): Violation[] {
+  if (!isSet(value)) return [];
+  const n = decimalOf(value);
+  if (n === undefined) return typeof value === "string" ? [violation(path, STRING_MUST_BE_NUMBER)] : [];
+  return n < 0 || n > 100 ? [violation(path, PERCENTAGE_RANGE)] : [];
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** An int-or-string read as shopspring `decimal.NewFromString` would; undefined when it is not a number. */
+export function decimalOf(value: Json): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "string" && DECIMAL.test(value)) return Number(value);
+  return undefined;
+}
+
+// Tags (pkg/core/resources/apis/mesh/validators.go).
+
+const TAG_NAME_CHARACTERS = /^[a-zA-Z0-9.\-_:/]*$/;
+const TAG_VALUE_CHARACTERS = /^[a-zA-Z0-9.\-_:]*$/;
+const SELECTOR_VALUE_CHARACTERS = /^([a-zA-Z0-9.\-_:/]*|\*)$/;
+
+export interface TagsOptions {
+  readonly requireAtLeastOneTag?: boolean;
+}
+
+/** `ValidateTags`: tag values of a real tag set (no `*`, no `/`). */
+export function validateTags(path: string, tags: Json, options: TagsOptions = {}): Violation[] {
+  return validateTagKeyValues(path, tags, options, (value) =>
+    TAG_VALUE_CHARACTERS.test(value) ? undefined : "tag value must consist of alphanumeric characters, dots, dashes and underscores",
+  );
+}
+
+/** `ValidateSelector`: tag values of a selector, where `*` matches anything. */
+export function validateSelector(path: string, tags: Json, options: TagsOptions = {}): Violation[] {
+  return validateTagKeyValues(path, tags, options, (value) =>
+    SELECTOR_VALUE_CHARACTERS.test(value)
+      ? undefined
+      : 'tag value must consist of alphanumeric characters, dots, dashes, slashes and underscores or be "*"',
+  );
+}
+
+function validateTagKeyValues(
+  path: string,
+  tags: Json,
+  options: TagsOptions,
+  valueProblem: (value: string) => string | undefined,
+): Violation[] {
+  const map = objectOf(tags) ?? {};
+  const out: Violation[] = [];
+  const keys = Object.keys(map).sort(compareGoStrings); // Go sorts the keys "for consistency"
+  if (options.requireAtLeastOneTag && keys.length === 0) out.push(violation(path, "must have at least one tag"));
+  for (const name of keys) {
+    if (name === "") out.push(violation(path, "tag name must be non-empty"));
+    if (!TAG_NAME_CHARACTERS.test(name)) {
+      out.push(violation(key(path, name), "tag name must consist of alphanumeric characters, dots, dashes, slashes and underscores"));
+    }
+    const value = text(prop(map, name));
+    if (value === "") out.push(violation(key(path, name), "tag value must be non-empty"));
+    const problem = valueProblem(value);
+    if (problem !== undefined) out.push(violation(key(path, name), problem));
+  }
+  return out;
+}
+
+/** Go's `sort.Strings` compares bytes; UTF-16 order only differs above the BMP, which tag names never use. */
+function compareGoStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Matches on source identity (common_api.Match), `ValidateMatch`.
+
+export function validateMatch(path: string, match: Json): Violation[] {
+  const out: Violation[] = [];
+  const object = objectOf(match);
+  const spiffeID = prop(object, "spiffeID");
+  if (isSet(spiffeID)) {
+    const problem = spiffeIdProblem(text(prop(objectOf(spiffeID), "value")));
+    if (problem !== undefined) out.push(violation(field(path, "spiffeID"), `must be a valid Spiffe ID: ${problem}`));
+  }
+  const sni = prop(object, "sni");
+  if (isSet(sni)) {
+    const sniObject = objectOf(sni);
+    const type = text(prop(sniObject, "type"));
+    if (type === "") out.push(violation(field(path, "sni.type"), MUST_BE_SET));
+    else if (type !== "Exact") out.push(violation(field(path, "sni.type"), `unrecognized type ${goQuote(type)}, supported values are: Exact`));
+    const value = text(prop(sniObject, "value"));
+    if (value === "") out.push(violation(field(path, "sni.value"), MUST_BE_SET));
+    else for (const problem of dns1123SubdomainProblems(value)) out.push(violation(field(path, "sni.value"), problem));
+  }
+  return out;
+}
+
+/** go-spiffe v2 `spiffeid.FromString`: the error text, or undefined for a valid SPIFFE ID. */
+export function spiffeIdProblem(id: string): string | undefined {
+  const scheme = "spiffe://";
+  if (id === "") return "cannot be empty";
+  if (!id.startsWith(scheme)) return "scheme is missing or invalid";
+  let pathStart = scheme.length;
+  for (; pathStart < id.length; pathStart++) {
+    const c = id[pathStart] ?? "";
+    if (c === "/") break;
+    if (!/^[a-z0-9._-]$/.test(c)) return "trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores";
+  }
+  if (pathStart === scheme.length) return "trust domain is missing";
+  return spiffePathProblem(id.slice(pathStart));
+}
+
+function spiffePathProblem(path: string): string | undefined {
+  if (path === "") return undefined;
+  if (!path.startsWith("/")) return "path must have a leading slash";
+  let segmentStart = 0;
+  let i = 0;
+  for (; i < path.length; i++) {
+    const c = path[i] ?? "";
+    if (c === "/") {
+      const segment = path.slice(segmentStart, i);
+      if (segment === "/") return "path cannot contain empty segments";
+      if (segment === "/." || segment === "/..") return "path cannot contain dot segments";
+      segmentStart = i;
+      continue;
+    }
+    if (!/^[a-zA-Z0-9._-]$/.test(c)) return "path segment characters are limited to letters, numbers, dots, dashes, and underscores";
+  }
+  const last = path.slice(segmentStart, i);
+  if (last === "/") return "path cannot have a trailing slash";
+  if (last === "/." || last === "/..") return "path cannot contain dot segments";
+  return undefined;
+}
+
+// Host names (k8s.io/apimachinery/pkg/util/validation).
+
+const DNS1123_SUBDOMAIN_FORMAT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_SUBDOMAIN_FORMAT}$`);
+const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+
+/** `IsDNS1123Subdomain`: every problem, length first, with Kubernetes' exact wording. */
+export function dns1123SubdomainProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (Buffer.byteLength(value, "utf8") > DNS1123_SUBDOMAIN_MAX_LENGTH) {
+    problems.push(`must be no more than ${DNS1123_SUBDOMAIN_MAX_LENGTH} characters`);
+  }
+  if (!DNS1123_SUBDOMAIN.test(value)) {
+    problems.push(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
+        `with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS1123_SUBDOMAIN_FORMAT}')`,
+    );
+  }
+  return problems;
+}
+
+/** `netutils.ParseIPSloppy(s) != nil`: IPv4 (leading zeros allowed) or IPv6 without a zone. */
+export function isSloppyIP(value: string): boolean {
+  if (value.includes("%")) return false;
+  return isSloppyIPv4(value) || isIPv6(value);
+}
+
+function isSloppyIPv4(value: string): boolean {
+  const parts = value.split(".");
+  return parts.length === 4 && parts.every((part) => /^\d+$/.test(part) && Number(part) <= 255);
+}
+
+// HTTP status codes Go's `http.StatusText` knows (net/http/status.go).
+export const KNOWN_HTTP_STATUS_CODES: ReadonlySet<number> = new Set([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402,
+  403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431,
+  451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+]);
+
+/** Go's `strconv.Atoi`: optional sign and decimal digits only, within int64. */
+export function goAtoi(value: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * The control plane's semantic validation (what its `validate()` methods check after the schema), for one resource in
+ * the Universal REST shape. Pure and total: any JSON is accepted and answered with violations, never an exception.
+ */
+import type { JsonObject, Violation } from "../../model/resource.js";
+import { POLICY_TYPE_NAMES } from "../../kuma/types.js";
+import { isSet, objectOf, prop } from "./json.js";
+import { metaViolations } from "./meta.js";
+import { meshViolations } from "./mesh.js";
+import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
+import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
+import { meshRetryViolations } from "./meshRetry.js";
+import { meshTimeoutViolations } from "./meshTimeout.js";
+import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
+import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
+
+type SpecRules = (spec: JsonObject) => Violation[];
+
+const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
+  MeshTimeout: meshTimeoutViolations,
+  MeshRetry: meshRetryViolations,
+  MeshCircuitBreaker: meshCircuitBreakerViolations,
+  MeshHTTPRoute: meshHTTPRouteViolations,
+  MeshTrafficPermission: meshTrafficPermissionViolations,
+};
+
+const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
+
+/**
+ * Violations for `object` of type `typeName`, in the control plane's order where it has one. Policies are
+ * `{type, mesh, name, labels, spec}` (paths `spec.…`); a Mesh is flat (paths `mtls.…`).
+ */
+export function semanticViolations(typeName: string, object: JsonObject): Violation[] {
+  const resource = objectOf(object) ?? {};
+  const meta = metaViolations(typeName, resource);
+  if (typeName === "Mesh") return [...meta, ...meshViolations(resource)];
+  // A missing or malformed spec is the schema check's to report; its parts read as absent here.
+  const spec = objectOf(prop(resource, "spec")) ?? {};
+  const rules = POLICY_RULES[typeName];
+  if (rules !== undefined) return [...meta, ...rules(spec)];
+  if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
+  return meta;
+}
+
+/**
+ * For policies without specific rules here: the shared targetRef checks on the top-level ref, allowing every kind the
+ * schema allows (the per-policy kind lists live in each validator and are not replicated).
+ */
+function genericTopLevelTargetRef(spec: JsonObject): Violation[] {
+  const targetRef = prop(spec, "targetRef");
+  if (!isSet(targetRef)) return [];
+  return validateTargetRef("spec.targetRef", targetRef, {
+    supportedKinds: ALL_KINDS,
+    gatewayListenerTagsAllowed: true,
+    isInboundPolicy: affectsInbounds(spec),
+  });
+}
