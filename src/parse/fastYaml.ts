@@ -1,0 +1,734 @@
+/**
+ * A fast path for the YAML that policy repositories are actually written in: block mappings and sequences of plain
+ * or one-line quoted scalars, with the odd one-line flow list such as `proxyTypes: [Sidecar]`.
+ *
+ * The `yaml` package builds a full CST and AST for every document, which caps a 50,000-document repository at
+ * several seconds. This scanner makes one pass over the text, line by line, with a stack of open collections, and
+ * builds the plain JS values directly.
+ *
+ * The contract: for every text it accepts, the result is exactly what
+ * `parseAllDocuments(text, { uniqueKeys: true })` gives, each document `.toJS()` (YAML 1.2 core schema), and the
+ * position is the start of the document's contents node as yaml reports it. It returns `undefined` ("use the full
+ * parser") for anything outside the subset, and for every input on which yaml would report an error or warning: when
+ * in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
+ */
+import type { JsonValue } from "../model/resource.js";
+
+export interface FastDocument {
+  value: JsonValue;
+  /** 1-based line and column of the document's first content node */
+  line: number;
+  column: number;
+}
+
+/** Parses the common block-style subset of YAML; undefined when the text needs the full parser. */
+export function parseDocumentsFast(text: string): FastDocument[] | undefined {
+  return new FastYamlScanner(text).run();
+}
+
+type JsonObject = { [key: string]: JsonValue };
+type Collection = JsonObject | JsonValue[];
+
+// Character codes the scanner dispatches on.
+const CR = 13;
+const SPACE = 32;
+const BANG = 33; // !
+const DQUOTE = 34; // "
+const HASH = 35; // #
+const PERCENT = 37; // %
+const AMP = 38; // &
+const SQUOTE = 39; // '
+const STAR = 42; // *
+const PLUS = 43; // +
+const COMMA = 44; // ,
+const DASH = 45; // -
+const DOT = 46; // .
+const DIGIT_0 = 48;
+const DIGIT_7 = 55;
+const DIGIT_9 = 57;
+const COLON = 58; // :
+const GT = 62; // >
+const QUESTION = 63; // ?
+const AT = 64; // @
+const UPPER_E = 69;
+const LBRACKET = 91; // [
+const BACKSLASH = 92;
+const RBRACKET = 93; // ]
+const BACKTICK = 96; // `
+const LOWER_E = 101;
+const LOWER_O = 111;
+const LOWER_X = 120;
+const LBRACE = 123; // {
+const PIPE = 124; // |
+const RBRACE = 125; // }
+const BOM = 0xfeff;
+
+/**
+ * Characters that may not start a plain scalar (YAML's c-indicator set). `-`, `?` and `:` may start one when followed
+ * by a non-space, but only `-` (negative numbers, `-foo`) is common enough to be worth handling: the others fall back.
+ */
+const NOT_PLAIN_START = new Uint8Array(128);
+for (const c of [DASH, QUESTION, COLON, COMMA, LBRACKET, RBRACKET, LBRACE, RBRACE, HASH, AMP, STAR, BANG, PIPE, GT]) {
+  NOT_PLAIN_START[c] = 1;
+}
+for (const c of [SQUOTE, DQUOTE, PERCENT, AT, BACKTICK]) NOT_PLAIN_START[c] = 1;
+
+const isFlowIndicator = (c: number): boolean =>
+  c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
+
+/** Double-quoted escapes that stand for one fixed string, exactly yaml's table (less `\<TAB>`, tabs fall back). */
+const SIMPLE_ESCAPES: (string | undefined)[] = [];
+for (const [c, s] of Object.entries({
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+  N: "\u0085",
+  _: "\u00a0",
+  L: "\u2028",
+  P: "\u2029",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+})) {
+  SIMPLE_ESCAPES[c.charCodeAt(0)] = s;
+}
+
+// Collection kinds on the stack.
+const MAP = 0;
+const SEQ = 1;
+
+// What the last line left open: a `key:` or a `-` whose value may be a collection on the following lines.
+const PENDING_NONE = 0;
+const PENDING_MAP_VALUE = 1;
+const PENDING_SEQ_ITEM = 2;
+
+// Why scanPlain stopped.
+const STOP_END = 0; // end of line
+const STOP_COLON = 1; // at a `:` value indicator (followed by space, end of line, or in flow a flow indicator)
+const STOP_COMMENT = 2; // at a ` #` comment
+const STOP_FLOW = 3; // at a flow indicator `,[]{}` (flow context only)
+
+/**
+ * yaml refuses implicit keys whose `:` is more than 1024 characters after the key's start; keys this long are not
+ * worth getting the boundary exactly right for.
+ */
+const MAX_KEY_SPAN = 1000;
+
+class FastYamlScanner {
+  private readonly text: string;
+
+  // Current line: its number, and the offset columns are counted from (yaml counts a leading BOM as a column).
+  private lineNo = 0;
+  private lineStart = 0;
+
+  // The stack of open block collections: kind, indentation of their entries, and the value being built.
+  private readonly kinds: number[] = [];
+  private readonly indents: number[] = [];
+  private readonly nodes: Collection[] = [];
+  private depth = 0;
+  private pending = PENDING_NONE;
+  private pendingKey = "";
+
+  // The document being read.
+  private readonly docs: FastDocument[] = [];
+  private docOpen = false;
+  private root: Collection | null = null;
+  private docLine = 0;
+  private docColumn = 0;
+
+  // The last scalar token scanned: its text (unescaped for quoted ones), whether it was quoted, where it ended.
+  private tokStr = "";
+  private tokQuoted = false;
+  private cur = 0;
+  private stopKind = STOP_END;
+  /** Whether the last plain token contained a `:` that was not a value indicator (`a:b`, `http://x`). */
+  private sawColon = false;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  run(): FastDocument[] | undefined {
+    const text = this.text;
+    const len = text.length;
+    // A byte order mark is not content. yaml still counts it in the columns of line 1, and treats it as indentation
+    // there, so on that line only unindented mapping keys are accepted (checked in the loop).
+    const bom = len > 0 && text.charCodeAt(0) === BOM;
+    let pos = bom ? 1 : 0;
+
+    while (pos < len) {
+      this.lineNo++;
+      this.lineStart = this.lineNo === 1 ? 0 : pos;
+      // Only `\n` and `\r\n` end lines for yaml; any other `\r` (even at the very end of the text) stays in the line
+      // and makes the scanners fall back.
+      let eol = text.indexOf("\n", pos);
+      if (eol === -1) eol = len;
+      const end = eol < len && eol > pos && text.charCodeAt(eol - 1) === CR ? eol - 1 : eol;
+      const next = eol + 1;
+
+      let i = pos;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      const indent = i - pos;
+      if (i === end) {
+        pos = next; // blank line
+        continue;
+      }
+      const c = text.charCodeAt(i);
+      if (c === HASH) {
+        if (!this.commentOk(i, end)) return undefined;
+        pos = next;
+        continue;
+      }
+      if (indent === 0 && (c === DASH || c === DOT) && this.isTriple(i, end, c)) {
+        // `---` or `...` at column 0: a document marker when followed by a space or the end of the line.
+        if (i + 3 < end && text.charCodeAt(i + 3) !== SPACE) return undefined; // `---x`: yaml reads a scalar
+        if (!this.marker(c === DASH, i + 3, end)) return undefined;
+        pos = next;
+        continue;
+      }
+      if (bom && this.lineNo === 1 && (indent !== 0 || c === DASH)) return undefined;
+      if (!this.contentLine(i, end, indent)) return undefined;
+      pos = next;
+    }
+    if (this.docOpen) this.finishDoc();
+    return this.docs;
+  }
+
+  private isTriple(i: number, end: number, c: number): boolean {
+    const text = this.text;
+    return i + 2 < end && text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
+  }
+
+  /** A `---` (start) or `...` (end) line; `after` is just past the three characters. */
+  private marker(isStart: boolean, after: number, end: number): boolean {
+    const j = this.skipSpaces(after, end);
+    if (j < end) {
+      // Only a comment may follow on the same line: `--- key: value` and `--- |` are left to the full parser.
+      if (this.text.charCodeAt(j) !== HASH || !this.commentOk(j, end)) return false;
+    }
+    if (isStart) {
+      if (this.docOpen) this.finishDoc();
+      this.openDoc();
+      // Where yaml puts an empty document's (null) contents: just after `---` and the spaces that follow it.
+      this.docLine = this.lineNo;
+      this.docColumn = j - this.lineStart + 1;
+      return true;
+    }
+    // `...` with no document open makes yaml emit an empty document of its own; too odd to be worth matching.
+    if (!this.docOpen) return false;
+    this.finishDoc();
+    this.docOpen = false;
+    return true;
+  }
+
+  private openDoc(): void {
+    this.docOpen = true;
+    this.root = null;
+    this.depth = 0;
+    this.pending = PENDING_NONE;
+  }
+
+  private finishDoc(): void {
+    // A document opened by `---` that never got content is null, like yaml's empty document.
+    this.docs.push({ value: this.root, line: this.docLine, column: this.docColumn });
+    this.root = null;
+    this.depth = 0;
+    this.pending = PENDING_NONE;
+  }
+
+  /**
+   * One line with content at index i (its first non-space character), `indent` spaces in. Every content line is either
+   * a sequence entry (`- ...`) or a mapping entry (`key: ...`); anything else (a root scalar, the continuation of a
+   * multi-line scalar) falls back.
+   */
+  private contentLine(i: number, end: number, indent: number): boolean {
+    const text = this.text;
+    if (!this.docOpen) this.openDoc();
+
+    const c = text.charCodeAt(i);
+    if (c === DASH && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) {
+      if (!this.place(indent, SEQ, i)) return false;
+      let seq = this.nodes[this.depth - 1] as JsonValue[];
+      let j = this.skipSpaces(i + 1, end);
+      // `- - a`: the item is itself a sequence, whose entries are aligned with the inner `-` (yaml's stringify
+      // writes arrays of arrays this way).
+      while (j < end && text.charCodeAt(j) === DASH && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) {
+        const inner: JsonValue[] = [];
+        seq.push(inner);
+        this.push(SEQ, indent + (j - i), inner);
+        seq = inner;
+        j = this.skipSpaces(j + 1, end);
+      }
+      if (j === end || text.charCodeAt(j) === HASH) {
+        // A bare `-`: its value is a collection on the following, deeper lines, or null if none comes.
+        if (j < end && !this.commentOk(j, end)) return false;
+        seq.push(null);
+        this.pending = PENDING_SEQ_ITEM;
+        return true;
+      }
+      return this.seqItemContent(seq, j, end, indent + (j - i));
+    }
+
+    // A mapping entry: the key first, so a line that turns out not to be `key:` falls back before touching the stack.
+    if (!this.scanScalar(i, end, false)) return false;
+    const colon = this.skipSpaces(this.cur, end);
+    if (!this.isValueIndicator(colon, end)) return false;
+    const key = this.keyString(i, colon);
+    if (key === undefined) return false;
+    if (!this.place(indent, MAP, i)) return false;
+    return this.mapEntry(this.nodes[this.depth - 1] as JsonObject, key, colon + 1, end);
+  }
+
+  /** What follows `- `, starting at j (column `column`): a compact mapping `- key: value`, or a single value. */
+  private seqItemContent(seq: JsonValue[], j: number, end: number, column: number): boolean {
+    const text = this.text;
+    const c = text.charCodeAt(j);
+    if (c === LBRACKET || c === LBRACE) {
+      const value = this.parseFlow(j, end);
+      if (value === undefined || !this.restOk(this.cur, end)) return false;
+      seq.push(value);
+      return true;
+    }
+    if (!this.scanScalar(j, end, false)) return false;
+    const colon = this.skipSpaces(this.cur, end);
+    if (this.isValueIndicator(colon, end)) {
+      // `- key: value`: a mapping whose keys are aligned with this first key, one column past the `- `.
+      const key = this.keyString(j, colon);
+      if (key === undefined) return false;
+      const map: JsonObject = {};
+      seq.push(map);
+      this.push(MAP, column, map);
+      return this.mapEntry(map, key, colon + 1, end);
+    }
+    const value = this.tokenValue();
+    if (!this.restOk(this.cur, end)) return false;
+    seq.push(value);
+    return true;
+  }
+
+  /** The value part of `key: value`, from just after the `:`. */
+  private mapEntry(map: JsonObject, key: string, from: number, end: number): boolean {
+    // yaml reports duplicate keys (uniqueKeys compares resolved scalars); keys that collide only once stringified
+    // (`1` and `"1"`) are legal but rare, so any collision falls back.
+    if (Object.hasOwn(map, key)) return false;
+    const text = this.text;
+    const v = this.skipSpaces(from, end);
+    if (v === end || text.charCodeAt(v) === HASH) {
+      // `key:` alone: null, unless the following lines hold a nested collection (place() attaches it then).
+      if (v < end && !this.commentOk(v, end)) return false;
+      map[key] = null; // set now so the key keeps its position in the object
+      this.pending = PENDING_MAP_VALUE;
+      this.pendingKey = key;
+      return true;
+    }
+    const c = text.charCodeAt(v);
+    let value: JsonValue | undefined;
+    if (c === LBRACKET || c === LBRACE) {
+      value = this.parseFlow(v, end);
+    } else {
+      if (!this.scanScalar(v, end, false)) return false;
+      // `a: b: c` is a nested implicit mapping: an error for yaml.
+      if (!this.tokQuoted && this.stopKind === STOP_COLON) return false;
+      value = this.tokenValue();
+    }
+    if (value === undefined || !this.restOk(this.cur, end)) return false;
+    map[key] = value;
+    return true;
+  }
+
+  /**
+   * Makes the top of the stack the collection a line at `indent` belongs to, opening or closing collections as the
+   * indentation says. `kind` is what the line holds (a SEQ entry or a MAP entry), i the index of its first character.
+   */
+  private place(indent: number, kind: number, i: number): boolean {
+    if (this.root === null) {
+      // The document's first content line decides its root collection and the position yaml reports for it.
+      const node: Collection = kind === MAP ? {} : [];
+      this.root = node;
+      this.docLine = this.lineNo;
+      this.docColumn = i - this.lineStart + 1;
+      this.push(kind, indent, node);
+      return true;
+    }
+    const indents = this.indents;
+    if (this.pending !== PENDING_NONE) {
+      // The previous line ended with `key:` or `-`. A deeper line opens the nested collection that is its value; so
+      // does a sequence at the key's own indentation (`key:\n- a`), which YAML allows for mapping values.
+      const top = this.depth - 1;
+      const topIndent = indents[top] as number;
+      if (indent > topIndent || (kind === SEQ && this.pending === PENDING_MAP_VALUE && indent === topIndent)) {
+        const node: Collection = kind === MAP ? {} : [];
+        const parent = this.nodes[top] as Collection;
+        if (this.pending === PENDING_MAP_VALUE) (parent as JsonObject)[this.pendingKey] = node;
+        else (parent as JsonValue[])[(parent as JsonValue[]).length - 1] = node;
+        this.pending = PENDING_NONE;
+        this.push(kind, indent, node);
+        return true;
+      }
+      this.pending = PENDING_NONE; // nothing nested: the value stays null
+    }
+    // Close the collections that are deeper than this line; it must then continue one at exactly its indentation.
+    // Any other indentation is a continuation line of a multi-line scalar or an error: the full parser decides.
+    let d = this.depth;
+    while (d > 0 && (indents[d - 1] as number) > indent) d--;
+    if (d === 0 || indents[d - 1] !== indent) return false;
+    if (this.kinds[d - 1] !== kind) {
+      // A sequence written at its parent key's indentation (`key:\n- a\nnext: 1`) ends at the next key.
+      if (kind === MAP && d >= 2 && this.kinds[d - 2] === MAP && indents[d - 2] === indent) d--;
+      else return false; // `key: 1` followed by `- a` at the same indentation
+    }
+    this.depth = d;
+    return true;
+  }
+
+  private push(kind: number, indent: number, node: Collection): void {
+    const d = this.depth++;
+    this.kinds[d] = kind;
+    this.indents[d] = indent;
+    this.nodes[d] = node;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Scalars
+
+  /**
+   * Scans one scalar token at j: single- or double-quoted (closed on this line), or plain. Sets tokStr, tokQuoted and
+   * cur (just past the token; for plain scalars past the last non-space character). False means fall back.
+   */
+  private scanScalar(j: number, end: number, flow: boolean): boolean {
+    const c = this.text.charCodeAt(j);
+    if (c === DQUOTE) return this.scanDoubleQuoted(j, end);
+    if (c === SQUOTE) return this.scanSingleQuoted(j, end);
+    return this.scanPlain(j, end, flow);
+  }
+
+  /**
+   * A plain scalar runs to the end of the line, a ` #` comment, a `: ` value indicator, or (in flow context) a flow
+   * indicator; trailing spaces are not part of it. Control characters, tabs included, fall back.
+   */
+  private scanPlain(j: number, end: number, flow: boolean): boolean {
+    const text = this.text;
+    const first = text.charCodeAt(j);
+    // A byte order mark starting a line or a token is dropped by yaml in some places and kept in others.
+    if (first < SPACE || first === BOM) return false;
+    if (first < 128 && NOT_PLAIN_START[first] === 1) {
+      // `-` may start a plain scalar when a non-space follows (`-1`, `-foo`); a lone `-` is an (invalid) sequence.
+      if (first !== DASH || j + 1 >= end) return false;
+      const n = text.charCodeAt(j + 1);
+      if (n === SPACE || (flow && isFlowIndicator(n))) return false;
+    }
+    let stop = STOP_END;
+    let last = j; // just past the last non-space character
+    let sawColon = false;
+    for (let i = j; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === SPACE) continue;
+      if (c === HASH) {
+        if (text.charCodeAt(i - 1) === SPACE) {
+          stop = STOP_COMMENT;
+          break;
+        }
+      } else if (c === COLON) {
+        const n = i + 1 < end ? text.charCodeAt(i + 1) : SPACE;
+        if (n === SPACE || (flow && isFlowIndicator(n))) {
+          stop = STOP_COLON;
+          break;
+        }
+        sawColon = true;
+      } else if (c < SPACE) {
+        return false;
+      } else if (flow && isFlowIndicator(c)) {
+        stop = STOP_FLOW;
+        break;
+      }
+      last = i + 1;
+    }
+    this.tokStr = text.slice(j, last);
+    this.tokQuoted = false;
+    this.cur = last;
+    this.stopKind = stop;
+    this.sawColon = sawColon;
+    return true;
+  }
+
+  /** `'...'` on one line; `''` is an escaped quote. */
+  private scanSingleQuoted(j: number, end: number): boolean {
+    const text = this.text;
+    let out = "";
+    let seg = j + 1;
+    for (let i = j + 1; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === SQUOTE) {
+        if (i + 1 < end && text.charCodeAt(i + 1) === SQUOTE) {
+          out += text.slice(seg, i + 1);
+          seg = ++i + 1;
+          continue;
+        }
+        this.tokStr = out + text.slice(seg, i);
+        this.tokQuoted = true;
+        this.cur = i + 1;
+        return true;
+      }
+      if (c < SPACE) return false;
+    }
+    return false; // not closed on this line: a multi-line scalar
+  }
+
+  /** `"..."` on one line, with yaml's escapes; an escape yaml would reject, or a `\` at the line end, falls back. */
+  private scanDoubleQuoted(j: number, end: number): boolean {
+    const text = this.text;
+    let out = "";
+    let seg = j + 1;
+    for (let i = j + 1; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === DQUOTE) {
+        this.tokStr = out + text.slice(seg, i);
+        this.tokQuoted = true;
+        this.cur = i + 1;
+        return true;
+      }
+      if (c === BACKSLASH) {
+        out += text.slice(seg, i);
+        if (i + 1 >= end) return false; // escaped line break
+        const e = text.charCodeAt(i + 1);
+        const simple = SIMPLE_ESCAPES[e];
+        if (simple !== undefined) {
+          out += simple;
+          i += 1;
+        } else {
+          const digits = e === LOWER_X ? 2 : e === 117 /* u */ ? 4 : e === 85 /* U */ ? 8 : 0;
+          if (digits === 0 || i + 2 + digits > end) return false;
+          let code = 0;
+          for (let k = i + 2; k < i + 2 + digits; k++) {
+            const h = hexValue(text.charCodeAt(k));
+            if (h < 0) return false;
+            code = code * 16 + h;
+          }
+          if (code > 0x10ffff) return false; // String.fromCodePoint throws: yaml reports a bad escape
+          out += String.fromCodePoint(code);
+          i += 1 + digits;
+        }
+        seg = i + 1;
+        continue;
+      }
+      if (c < SPACE) return false;
+    }
+    return false;
+  }
+
+  /** The JS value of the last scalar token: quoted ones are strings, plain ones go through the core schema. */
+  private tokenValue(): JsonValue {
+    return this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
+  }
+
+  /**
+   * The last token as an object key, the way yaml's toJS turns a scalar key into a property name: null is "", other
+   * values go through String() (`200` → "200", `0x10` → "16", `true` → "true"). `start`/`colon` bound the raw key.
+   */
+  private keyString(start: number, colon: number): string | undefined {
+    if (colon - start > MAX_KEY_SPAN) return undefined;
+    let key: string;
+    if (this.tokQuoted) {
+      key = this.tokStr;
+    } else {
+      if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
+      const value = resolvePlain(this.tokStr);
+      key = value === null ? "" : typeof value === "string" ? value : String(value);
+    }
+    // yaml defines `__proto__` as an own property; a plain assignment would set the prototype instead.
+    return key === "__proto__" ? undefined : key;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Flow collections: one line, scalars only (`[a, "b", 1]`, `{k: v}`, `[]`, `{}`).
+
+  private parseFlow(start: number, end: number): JsonValue | undefined {
+    const text = this.text;
+    const isMap = text.charCodeAt(start) === LBRACE;
+    const close = isMap ? RBRACE : RBRACKET;
+    const map: JsonObject = {};
+    const seq: JsonValue[] = [];
+    let i = this.skipSpaces(start + 1, end);
+    if (i < end && text.charCodeAt(i) === close) {
+      this.cur = i + 1;
+      return isMap ? map : seq;
+    }
+    for (;;) {
+      if (i >= end) return undefined; // continues on the next line
+      if (isMap) {
+        const keyStart = i;
+        if (!this.scanScalar(i, end, true)) return undefined;
+        const colon = this.skipSpaces(this.cur, end);
+        // `{a: b}` only: `{a}`, `{a:b}`, `{"a":b}` and empty values are legal YAML but left to yaml.
+        if (colon + 1 >= end || text.charCodeAt(colon) !== COLON || text.charCodeAt(colon + 1) !== SPACE) return undefined;
+        const key = this.keyString(keyStart, colon);
+        if (key === undefined || Object.hasOwn(map, key)) return undefined;
+        const value = this.flowScalar(this.skipSpaces(colon + 1, end), end);
+        if (value === undefined) return undefined;
+        map[key] = value;
+      } else {
+        const value = this.flowScalar(i, end);
+        if (value === undefined) return undefined;
+        seq.push(value);
+      }
+      i = this.skipSpaces(this.cur, end);
+      const c = i < end ? text.charCodeAt(i) : -1;
+      if (c === close) {
+        this.cur = i + 1;
+        return isMap ? map : seq;
+      }
+      // Anything but `,` here (`[a: b]`, `[a #c`, `{a: b: c}`) falls back; so does a trailing `, ]`.
+      if (c !== COMMA) return undefined;
+      i = this.skipSpaces(i + 1, end);
+      if (i < end && text.charCodeAt(i) === close) return undefined;
+    }
+  }
+
+  /** A scalar inside a flow collection: no nested collections. */
+  private flowScalar(i: number, end: number): JsonValue | undefined {
+    if (i >= end) return undefined;
+    const c = this.text.charCodeAt(i);
+    if (c === LBRACKET || c === LBRACE) return undefined;
+    if (!this.scanScalar(i, end, true)) return undefined;
+    return this.tokenValue();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Small helpers
+
+  private skipSpaces(i: number, end: number): number {
+    const text = this.text;
+    while (i < end && text.charCodeAt(i) === SPACE) i++;
+    return i;
+  }
+
+  /** A `:` at i that separates a key from its value: followed by a space or the end of the line. */
+  private isValueIndicator(i: number, end: number): boolean {
+    return i < end && this.text.charCodeAt(i) === COLON && (i + 1 === end || this.text.charCodeAt(i + 1) === SPACE);
+  }
+
+  /** After a complete value: only spaces and an optional comment (which must be preceded by a space). */
+  private restOk(i: number, end: number): boolean {
+    const j = this.skipSpaces(i, end);
+    if (j === end) return true;
+    return j > i && this.text.charCodeAt(j) === HASH && this.commentOk(j, end);
+  }
+
+  /** Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break. */
+  private commentOk(i: number, end: number): boolean {
+    const text = this.text;
+    for (let k = i; k < end; k++) if (text.charCodeAt(k) === CR) return false;
+    return true;
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= DIGIT_0 && c <= DIGIT_9) return c - DIGIT_0;
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}
+
+const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
+
+/**
+ * Types a plain scalar with the YAML 1.2 core schema exactly as yaml does (schema/core/*.js and common/null.js):
+ * the first matching test wins, in the order null, bool, int (octal, decimal, hex), float (nan/inf, exponent,
+ * decimal), else string. The first character decides which tests can apply, so most strings cost one switch.
+ */
+export function resolvePlain(s: string): JsonValue {
+  switch (s.charCodeAt(0)) {
+    case 126: // ~
+      return s.length === 1 ? null : s;
+    case 110: // n
+      return s === "null" ? null : s;
+    case 78: // N
+      return s === "Null" || s === "NULL" ? null : s;
+    case 116: // t
+      return s === "true" ? true : s;
+    case 84: // T
+      return s === "True" || s === "TRUE" ? true : s;
+    case 102: // f
+      return s === "false" ? false : s;
+    case 70: // F
+      return s === "False" || s === "FALSE" ? false : s;
+    case PLUS:
+    case DASH:
+    case DOT:
+    case 48:
+    case 49:
+    case 50:
+    case 51:
+    case 52:
+    case 53:
+    case 54:
+    case 55:
+    case 56:
+    case 57: {
+      const n = resolveNumber(s);
+      return n === undefined ? s : n;
+    }
+    default:
+      return s;
+  }
+}
+
+/** The core schema's int and float tests, by hand: undefined when none matches (the scalar is then a string). */
+function resolveNumber(s: string): number | undefined {
+  const n = s.length;
+  const c0 = s.charCodeAt(0);
+
+  // intOct /^0o[0-7]+$/ and intHex /^0x[0-9a-fA-F]+$/: unsigned, at least one digit.
+  if (c0 === DIGIT_0 && n > 2) {
+    const c1 = s.charCodeAt(1);
+    if (c1 === LOWER_O || c1 === LOWER_X) {
+      const hex = c1 === LOWER_X;
+      for (let k = 2; k < n; k++) {
+        const c = s.charCodeAt(k);
+        if (hex ? hexValue(c) < 0 : c < DIGIT_0 || c > DIGIT_7) return undefined;
+      }
+      return parseInt(s.substring(2), hex ? 16 : 8);
+    }
+  }
+
+  let i = c0 === PLUS || c0 === DASH ? 1 : 0;
+  const signed = i === 1;
+
+  // floatNaN /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/
+  if (n - i === 4 && s.charCodeAt(i) === DOT) {
+    const rest = s.substring(i + 1);
+    if (rest === "inf" || rest === "Inf" || rest === "INF") return c0 === DASH ? -Infinity : Infinity;
+    if (!signed && (rest === "nan" || rest === "NaN" || rest === "NAN")) return NaN;
+  }
+
+  // int /^[-+]?[0-9]+$/, floatExp /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  // float /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/. Both float mantissas need a digit before or after the dot.
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  const intDigits = i - intStart;
+  let hasDot = false;
+  let fracDigits = 0;
+  if (i < n && s.charCodeAt(i) === DOT) {
+    hasDot = true;
+    const fracStart = ++i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    fracDigits = i - fracStart;
+  }
+  if (intDigits === 0 && fracDigits === 0) return undefined;
+  if (i === n) return hasDot ? parseFloat(s) : parseInt(s, 10);
+  const e = s.charCodeAt(i);
+  if (e !== LOWER_E && e !== UPPER_E) return undefined;
+  i++;
+  if (i < n && (s.charCodeAt(i) === PLUS || s.charCodeAt(i) === DASH)) i++;
+  const expStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  if (i === expStart || i !== n) return undefined;
+  return parseFloat(s);
+}
