@@ -1,0 +1,695 @@
+/**
+ * The Backend that talks to a real Kuma / Kong Mesh control plane (or a Konnect mesh control plane) over its REST API.
+ *
+ * Transport: Node's own http/https modules with keep-alive agents (maxSockets = concurrency), a semaphore that bounds
+ * in-flight requests across every call of this backend, a timeout per attempt, and retries with exponential backoff
+ * and full jitter on what is worth retrying (network errors, timeouts, 429 and 5xx). PUT and DELETE are idempotent in
+ * this API (PUT replaces the whole object, DELETE of a missing object is a 404 we report as `false`), so they are
+ * retried like GETs.
+ *
+ * The bearer token lives in a private field and is only ever written into the Authorization header. Every message
+ * that leaves this file (errors, onRequest events) goes through `redact`, in case a server or proxy echoes it back.
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import type { ResourceKey } from "../model/key.js";
+import { subjectOf } from "../model/key.js";
+import type { JsonObject, JsonValue } from "../model/resource.js";
+import { resourceType } from "../kuma/types.js";
+import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
+import { BackendError } from "./types.js";
+
+/** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
+export interface RequestEvent {
+  readonly method: string;
+  /** Relative to the base URL, query included: `/meshes/payments/meshtimeouts?size=1000`. */
+  readonly path: string;
+  /** Absent when no response arrived (network error, timeout). */
+  readonly status?: number;
+  readonly durationMs: number;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  /** Why the attempt failed without a response (redacted). */
+  readonly error?: string;
+}
+
+export interface KumaHttpBackendOptions {
+  /** `http://127.0.0.1:5681`, or a Konnect base such as `https://us.api.konghq.com/v0/mesh/control-planes/<id>/api`. */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` on every request. */
+  readonly token?: string;
+  /** A PEM bundle, or the path of a file holding one: the only CAs trusted for an https base URL (like curl --cacert). */
+  readonly caFile?: string;
+  /** Per attempt, from sending the request to the end of the response body. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Requests in flight at once, across all calls. Default 16. */
+  readonly concurrency?: number;
+  /** Retries after the first attempt. Default 5. */
+  readonly retries?: number;
+  /** `size` of each list page, 1..1000 (the API's maximum). Default 1000. */
+  readonly pageSize?: number;
+  /** Backoff base: the first retry waits up to this long. Default 100 ms. */
+  readonly retryBaseMs?: number;
+  /** Backoff cap for one wait. Default 5 s. */
+  readonly retryMaxDelayMs?: number;
+  readonly onRequest?: (event: RequestEvent) => void;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_RETRIES = 5;
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_RETRY_BASE_MS = 100;
+const DEFAULT_RETRY_MAX_DELAY_MS = 5_000;
+/** A Retry-After longer than this is shortened: a sync run should not hang for an hour on one header. */
+const MAX_RETRY_AFTER_MS = 60_000;
+/** Guards against a server whose `next` never ends (10 million objects at the maximum page size). */
+const MAX_PAGES = 10_000;
+const ERROR_SUMMARY_CHARS = 200;
+
+/** Network failures that say nothing about the request itself: trying again may well work. */
+const RETRYABLE_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+const TLS_TRUST_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_UNTRUSTED",
+]);
+
+interface HttpResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly text: string;
+  /** How many attempts it took to get this response. */
+  readonly attempts: number;
+}
+
+/** Where a type lives in the REST API. */
+interface TypeRoute {
+  readonly name: string;
+  readonly path: string;
+  readonly scope: "Mesh" | "Global";
+}
+
+export class KumaHttpBackend implements Backend {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #origin: string;
+  /** The base URL's path without a trailing slash ("" for none): every API path is appended to it. */
+  readonly #prefix: string;
+  readonly #https: boolean;
+  readonly #agent: http.Agent;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #pageSize: number;
+  readonly #retryBaseMs: number;
+  readonly #retryMaxDelayMs: number;
+  readonly #onRequest: ((event: RequestEvent) => void) | undefined;
+  readonly #semaphore: Semaphore;
+  readonly #sleepers = new Set<() => void>();
+  #closed = false;
+  #discovered: Promise<Map<string, TypeRoute>> | undefined;
+
+  constructor(options: KumaHttpBackendOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new BackendError(`invalid control plane URL ${JSON.stringify(options.baseUrl)}: not an absolute URL`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: only http and https are supported`);
+    }
+    if (url.username || url.password) {
+      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: credentials in the URL are not supported, pass a token instead`);
+    }
+    if (url.search || url.hash) {
+      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: it must not have a query or fragment`);
+    }
+    this.#origin = url.origin;
+    this.#prefix = url.pathname.replace(/\/+$/, "");
+    this.baseUrl = this.#origin + this.#prefix;
+    this.#https = url.protocol === "https:";
+    this.#token = options.token === undefined || options.token === "" ? undefined : options.token.trim();
+    if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
+      throw new BackendError("the control plane token contains a line break");
+    }
+
+    this.#timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
+    const concurrency = positiveInteger(options.concurrency, DEFAULT_CONCURRENCY, "concurrency");
+    this.#retries = options.retries === undefined ? DEFAULT_RETRIES : nonNegativeInteger(options.retries, "retries");
+    this.#pageSize = positiveInteger(options.pageSize, MAX_PAGE_SIZE, "pageSize");
+    if (this.#pageSize > MAX_PAGE_SIZE) throw new BackendError(`pageSize ${this.#pageSize} is above the API's maximum of ${MAX_PAGE_SIZE}`);
+    this.#retryBaseMs = options.retryBaseMs === undefined ? DEFAULT_RETRY_BASE_MS : nonNegativeInteger(options.retryBaseMs, "retryBaseMs");
+    this.#retryMaxDelayMs =
+      options.retryMaxDelayMs === undefined ? DEFAULT_RETRY_MAX_DELAY_MS : nonNegativeInteger(options.retryMaxDelayMs, "retryMaxDelayMs");
+    this.#onRequest = options.onRequest;
+    this.#semaphore = new Semaphore(concurrency);
+
+    const agentOptions = { keepAlive: true, maxSockets: concurrency };
+    if (this.#https) {
+      const ca = options.caFile === undefined ? undefined : readCa(options.caFile);
+      this.#agent = new https.Agent({ ...agentOptions, ...(ca === undefined ? {} : { ca }) });
+    } else {
+      this.#agent = new http.Agent(agentOptions);
+    }
+  }
+
+  async info(): Promise<ServerInfo> {
+    const subject = "GET /";
+    const body = await this.#getJson("/", subject);
+    const o = asObject(body);
+    const product = o?.product;
+    const version = o?.version;
+    if (!o || typeof product !== "string" || typeof version !== "string") {
+      throw new BackendError(`${subject}: the answer is not a Kuma API index (no product and version); is the URL ${this.baseUrl} right?`);
+    }
+    return {
+      product,
+      version,
+      ...optionalString(o, "basedOnKuma"),
+      ...optionalString(o, "hostname"),
+      ...optionalString(o, "instanceId"),
+    };
+  }
+
+  async types(): Promise<readonly TypeInfo[]> {
+    const subject = "GET /_resources";
+    const body = asObject(await this.#getJson("/_resources", subject));
+    const resources = body?.resources;
+    if (!Array.isArray(resources)) throw new BackendError(`${subject}: the answer has no "resources" list`);
+    const out: TypeInfo[] = [];
+    for (const r of resources) {
+      const o = asObject(r);
+      if (!o || typeof o.name !== "string" || typeof o.path !== "string") continue;
+      out.push({ name: o.name, path: o.path, scope: o.scope === "Global" ? "Global" : "Mesh", readOnly: o.readOnly === true });
+    }
+    return out;
+  }
+
+  async list(type: string, mesh: string): Promise<JsonObject[]> {
+    const route = await this.#route(type);
+    const listPath = route.name === "Mesh" ? "/meshes" : route.scope === "Global" ? `/${seg(route.path)}` : `/meshes/${seg(mesh)}/${seg(route.path)}`;
+    const subject = route.name === "Mesh" ? "Mesh (list)" : route.scope === "Global" ? `${type} (list)` : `${type} in mesh ${mesh} (list)`;
+
+    const byName = new Map<string, JsonObject>();
+    const seen = new Set<string>();
+    let path: string | undefined = `${listPath}?size=${this.#pageSize}`;
+    for (let page = 0; path !== undefined; page++) {
+      if (page >= MAX_PAGES) throw new BackendError(`${subject}: more than ${MAX_PAGES} pages, giving up`);
+      seen.add(path);
+      const res = await this.#request("GET", path, subject);
+      if (res.status === 404 && page === 0 && route.scope === "Mesh" && route.name !== "Mesh" && isMeshNotFound(res.text)) {
+        // The mesh does not exist yet (a plan that creates it): nothing of this type lives there.
+        return [];
+      }
+      if (res.status !== 200) throw this.#failure(subject, "GET", res);
+      const body = asObject(parseJson(res.text));
+      const items = body?.items;
+      if (!body || !Array.isArray(items)) {
+        throw new BackendError(`${subject}: the answer is not a list (no "items"): ${summarize(this.#redact(res.text))}`, { status: res.status });
+      }
+      for (const item of items) {
+        const o = asObject(item);
+        if (!o || typeof o.name !== "string") throw new BackendError(`${subject}: a list item has no name`, { status: res.status });
+        // Offset pagination over a store that changes can repeat an item across pages: keep one per name.
+        if (!byName.has(o.name)) byName.set(o.name, o);
+      }
+      const next = body.next;
+      if (typeof next !== "string" || next === "") {
+        path = undefined;
+        continue;
+      }
+      path = this.#followNext(next, path, subject);
+      if (seen.has(path)) throw new BackendError(`${subject}: the server's "next" link repeats ${path}; stopping`);
+    }
+    return [...byName.values()];
+  }
+
+  async get(key: ResourceKey): Promise<JsonObject | undefined> {
+    const route = await this.#route(key.type);
+    const subject = subjectFor(route, key);
+    const res = await this.#request("GET", this.#itemPath(route, key), subject);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.#failure(subject, "GET", res);
+    const o = asObject(parseJson(res.text));
+    if (!o) throw new BackendError(`${subject}: GET answered with something that is not a JSON object: ${summarize(this.#redact(res.text))}`);
+    return o;
+  }
+
+  async put(object: JsonObject): Promise<PutResult> {
+    const type = object.type;
+    const name = object.name;
+    if (typeof type !== "string" || type === "") throw new BackendError("cannot PUT an object without a type");
+    if (typeof name !== "string" || name === "") throw new BackendError(`cannot PUT a ${type} without a name`);
+    const route = await this.#route(type);
+
+    let key: ResourceKey;
+    let body: JsonObject;
+    if (route.name === "Mesh" || route.scope === "Global") {
+      // The Mesh (and global types) must not carry `mesh`: the API would read it as an unknown field at best.
+      const { mesh: _mesh, ...rest } = object;
+      body = rest;
+      key = { type, mesh: name, name };
+    } else {
+      const mesh = object.mesh;
+      // Without `mesh` the server defaults it to "default" and then refuses the PUT for any other mesh in the URL,
+      // so an object without one is a bug upstream, not something to guess.
+      if (typeof mesh !== "string" || mesh === "") throw new BackendError(`cannot PUT ${type}/${name}: the object has no mesh`);
+      body = { ...object, mesh };
+      key = { type, mesh, name };
+    }
+    const subject = subjectFor(route, key);
+    const res = await this.#request("PUT", this.#itemPath(route, key), subject, JSON.stringify(body));
+    if (res.status !== 200 && res.status !== 201) throw this.#failure(subject, "PUT", res);
+    const answer = asObject(parseJson(res.text));
+    const warnings = Array.isArray(answer?.warnings) ? answer.warnings.filter((w): w is string => typeof w === "string") : [];
+    return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w)) };
+  }
+
+  async delete(key: ResourceKey): Promise<boolean> {
+    const route = await this.#route(key.type);
+    const subject = subjectFor(route, key);
+    const res = await this.#request("DELETE", this.#itemPath(route, key), subject);
+    if (res.status === 404) return false;
+    if (res.status >= 200 && res.status < 300) return true;
+    throw this.#failure(subject, "DELETE", res);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const wake of [...this.#sleepers]) wake();
+    this.#agent.destroy();
+  }
+
+  // ---- paths -------------------------------------------------------------------------------------------------------
+
+  async #route(type: string): Promise<TypeRoute> {
+    if (type === "Mesh") return { name: "Mesh", path: "meshes", scope: "Global" };
+    const known = resourceType(type);
+    if (known) return { name: known.name, path: known.path, scope: "Mesh" };
+    // Not in meshops' catalogue: ask the control plane once (GET /_resources) where it lives.
+    this.#discovered ??= this.types().then(
+      (types) => new Map(types.map((t) => [t.name, { name: t.name, path: t.path, scope: t.scope }])),
+      (error: unknown) => {
+        this.#discovered = undefined;
+        throw error;
+      },
+    );
+    const found = (await this.#discovered).get(type);
+    if (!found) throw new BackendError(`unknown resource type ${type}: neither meshops nor the control plane (GET /_resources) knows it`);
+    return found;
+  }
+
+  #itemPath(route: TypeRoute, key: ResourceKey): string {
+    if (route.name === "Mesh") return `/meshes/${seg(key.name)}`;
+    if (route.scope === "Global") return `/${seg(route.path)}/${seg(key.name)}`;
+    return `/meshes/${seg(key.mesh)}/${seg(route.path)}/${seg(key.name)}`;
+  }
+
+  /**
+   * `next` is absolute and built from the Host the server saw, which behind a proxy or under a prefix (Konnect) is not
+   * ours. Keep its path and query only, drop our base path from its front when the server included it (the server is
+   * mounted under the same prefix), and send it to our own base URL.
+   */
+  #followNext(next: string, current: string, subject: string): string {
+    let url: URL;
+    try {
+      url = new URL(next, this.#origin + this.#prefix + current);
+    } catch {
+      throw new BackendError(`${subject}: invalid "next" link in the answer: ${summarize(this.#redact(next))}`);
+    }
+    let path = url.pathname;
+    if (this.#prefix !== "" && (path === this.#prefix || path.startsWith(this.#prefix + "/"))) path = path.slice(this.#prefix.length);
+    if (!path.startsWith("/")) path = "/" + path;
+    return path + url.search;
+  }
+
+  // ---- transport ---------------------------------------------------------------------------------------------------
+
+  async #getJson(path: string, subject: string): Promise<JsonValue> {
+    const res = await this.#request("GET", path, subject);
+    if (res.status !== 200) throw this.#failure(subject, "GET", res);
+    const body = parseJson(res.text);
+    if (body === undefined) throw new BackendError(`${subject}: the answer is not JSON: ${summarize(this.#redact(res.text))}`);
+    return body;
+  }
+
+  /**
+   * Sends one request with retries. Resolves with the last response (whatever its status) once it is not worth
+   * retrying or the retries are spent; rejects only when no response came at all.
+   */
+  async #request(method: string, path: string, subject: string, body?: string): Promise<HttpResponse> {
+    const closedError = (cause?: unknown): BackendError =>
+      new BackendError(`${subject}: ${method} ${cause === undefined ? "not sent" : "interrupted"}: the backend is closed`, { cause });
+    for (let attempt = 1; ; attempt++) {
+      if (this.#closed) throw closedError();
+      let response: Omit<HttpResponse, "attempts"> | undefined;
+      let failure: unknown;
+      await this.#semaphore.acquire();
+      if (this.#closed) {
+        this.#semaphore.release();
+        throw closedError();
+      }
+      // Measured from the moment a slot is ours: time spent queueing behind the concurrency bound is not the server's.
+      const started = performance.now();
+      try {
+        response = await this.#once(method, path, body);
+      } catch (error) {
+        failure = error;
+      } finally {
+        this.#semaphore.release();
+      }
+      const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+      this.#emit({
+        method,
+        path,
+        ...(response ? { status: response.status } : { error: this.#redact(describeNetworkError(failure, this.#timeoutMs)) }),
+        durationMs,
+        attempt,
+      });
+
+      const canRetry = attempt <= this.#retries && !this.#closed;
+      if (response) {
+        if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt };
+        await this.#sleep(retryAfterMs(response.headers["retry-after"]) ?? this.#backoff(attempt));
+        // Closed while waiting: report the failure we have rather than a bare "closed".
+        if (this.#closed) return { ...response, attempts: attempt };
+        continue;
+      }
+      // close() destroys the sockets under in-flight requests: that is not the server's fault.
+      if (this.#closed) throw closedError(failure);
+      const retryable = isRetryableNetworkError(failure);
+      if (!retryable || !canRetry) {
+        const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+        throw new BackendError(
+          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}: ${describeNetworkError(failure, this.#timeoutMs)}`),
+          { retryable, cause: failure },
+        );
+      }
+      await this.#sleep(this.#backoff(attempt));
+    }
+  }
+
+  #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts">> {
+    const url = new URL(this.#origin + this.#prefix + path);
+    const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "meshops" };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    let payload: Buffer | undefined;
+    if (body !== undefined) {
+      payload = Buffer.from(body, "utf8");
+      headers["content-type"] = "application/json";
+      headers["content-length"] = payload.length;
+    }
+    const send = this.#https ? https.request : http.request;
+
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const req = send(url, { method, headers, agent: this.#agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", (error) => settle(() => reject(error)));
+        // Settles only if neither "end" nor "error" did: the socket went away mid-answer.
+        res.on("close", () => settle(() => reject(codedError("ECONNRESET", "the connection closed before the whole answer arrived"))));
+        res.on("end", () => {
+          if (!res.complete) {
+            settle(() => reject(codedError("ECONNRESET", "the connection closed before the whole answer arrived")));
+            return;
+          }
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+          );
+        });
+      });
+      const timer = setTimeout(() => {
+        req.destroy(codedError("MESHOPS_TIMEOUT", `no complete answer within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      req.on("error", (error) => settle(() => reject(error)));
+      req.end(payload);
+    });
+  }
+
+  #backoff(attempt: number): number {
+    // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
+    const ceiling = Math.min(this.#retryMaxDelayMs, this.#retryBaseMs * 2 ** (attempt - 1));
+    return Math.random() * ceiling;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
+    });
+  }
+
+  #emit(event: RequestEvent): void {
+    if (!this.#onRequest) return;
+    try {
+      this.#onRequest(event);
+    } catch {
+      // A broken log or metrics hook must not fail a request.
+    }
+  }
+
+  #redact(text: string): string {
+    const token = this.#token;
+    if (token === undefined || token === "") return text;
+    return text.split(token).join("<redacted>");
+  }
+
+  /** Turns a response that is not the expected success into a BackendError that names the resource and the cause. */
+  #failure(subject: string, method: string, res: HttpResponse): BackendError {
+    const status = res.status;
+    const problem = parseProblem(res.text);
+    const invalidParameters = (problem?.invalidParameters ?? []).map((p) => ({ field: this.#redact(p.field), reason: this.#redact(p.reason) }));
+    const detail = problem?.detail ? this.#redact(problem.detail) : undefined;
+    const head = detail ? `${status} ${detail}` : `${status}`;
+    const retryable = isRetryableStatus(status);
+    const tries = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
+    const options = { status, invalidParameters, retryable };
+
+    if (status === 401 || status === 403) {
+      const why =
+        this.#token === undefined
+          ? "the control plane requires a token with access to this resource (--token-file or MESHOPS_CP_TOKEN)"
+          : status === 401
+            ? "the control plane refused the token (invalid or expired)"
+            : "the control plane refused the token: it does not grant access to this resource";
+      return new BackendError(`${subject}: ${method} refused (${head}): ${why}`, options);
+    }
+    if (status === 405 && (method === "PUT" || method === "DELETE")) {
+      return new BackendError(
+        `${subject}: ${method} refused (${head}): the control plane API is read-only. Kubernetes-mode control planes ` +
+          "(and types a zone or global does not own) cannot be written over the REST API: apply through Kubernetes instead",
+        options,
+      );
+    }
+    const verb = retryable ? "failed" : "refused";
+    if (problem) {
+      const fields = invalidParameters.map((p) => (p.field ? `${p.field}: ${p.reason}` : p.reason)).join("; ");
+      return new BackendError(`${subject}: ${method} ${verb}${tries} (${head})${fields ? `: ${fields}` : ""}`, options);
+    }
+    const summary = summarize(this.#redact(res.text));
+    return new BackendError(
+      `${subject}: ${method} ${verb}${tries} (${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ""})${summary ? `: ${summary}` : ""}`,
+      options,
+    );
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------------------------
+
+/** At most `max` permits out at once; waiters are served in order. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(max: number) {
+    this.#free = max;
+  }
+
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+/** `Type/mesh/name`, `Mesh/name`, or `Type/name` for the other global-scoped types. */
+function subjectFor(route: TypeRoute, key: ResourceKey): string {
+  return route.scope === "Global" && route.name !== "Mesh" ? `${key.type}/${key.name}` : subjectOf(key);
+}
+
+function readCa(caFile: string): string {
+  if (caFile.includes("-----BEGIN")) return caFile;
+  try {
+    const pem = readFileSync(caFile, "utf8");
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate in it");
+    return pem;
+  } catch (error) {
+    throw new BackendError(`cannot read the CA file ${caFile}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new BackendError(`${name} must be a positive integer, not ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new BackendError(`${name} must be a non-negative integer, not ${value}`);
+  return value;
+}
+
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function safeUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = "";
+  copy.password = "";
+  return copy.href;
+}
+
+function optionalString<K extends string>(o: JsonObject, key: K): { [P in K]?: string } {
+  const v = o[key];
+  return (typeof v === "string" ? { [key]: v } : {}) as { [P in K]?: string };
+}
+
+function asObject(v: JsonValue | undefined): JsonObject | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? v : undefined;
+}
+
+function parseJson(text: string): JsonValue | undefined {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Problem {
+  readonly detail?: string;
+  readonly invalidParameters: InvalidParameter[];
+}
+
+/** Kuma's error JSON: `detail` (or the deprecated `details`, or `title`), `invalid_parameters` (or deprecated `causes`). */
+function parseProblem(text: string): Problem | undefined {
+  const o = asObject(parseJson(text));
+  if (!o) return undefined;
+  const str = (v: JsonValue | undefined): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+  const detail = str(o.detail) ?? str(o.details) ?? str(o.title) ?? str(o.message);
+  const invalidParameters: InvalidParameter[] = [];
+  const params = Array.isArray(o.invalid_parameters) ? o.invalid_parameters : Array.isArray(o.causes) ? o.causes : [];
+  for (const p of params) {
+    const po = asObject(p);
+    if (!po) continue;
+    const reason = str(po.reason) ?? str(po.message);
+    if (reason === undefined) continue;
+    invalidParameters.push({ field: typeof po.field === "string" ? po.field : "", reason });
+  }
+  if (detail === undefined && invalidParameters.length === 0) return undefined;
+  return { ...(detail === undefined ? {} : { detail }), invalidParameters };
+}
+
+/**
+ * Listing in a mesh that does not exist answers 404 `{"title":"Failed to retrieve Mesh","detail":"Not found"}`. Any
+ * other 404 on a list (a proxy page, a wrong base path, a type this control plane does not serve) is an error, not an
+ * empty list: treating it as empty would plan to create everything.
+ */
+function isMeshNotFound(text: string): boolean {
+  const o = asObject(parseJson(text));
+  return typeof o?.title === "string" && /\bmesh\b/i.test(o.title);
+}
+
+function summarize(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > ERROR_SUMMARY_CHARS ? `${flat.slice(0, ERROR_SUMMARY_CHARS)}…` : flat;
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (error && typeof error === "object" && "code" in error && typeof error.code === "string") return error.code;
+  return undefined;
+}
+
+function isRetryableNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === "MESHOPS_TIMEOUT") return true;
+  if (code !== undefined) return RETRYABLE_NETWORK_CODES.has(code);
+  return error instanceof Error && /socket hang up/i.test(error.message);
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  const code = errorCode(error);
+  if (code === "MESHOPS_TIMEOUT") return `timed out (no complete answer within ${timeoutMs} ms)`;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && TLS_TRUST_CODES.has(code)) {
+    return `TLS: ${message} (is --ca-file the CA that signed the control plane's certificate?)`;
+  }
+  return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - Date.now();
+  }
+  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
