@@ -44,24 +44,32 @@ export function buildDesiredState(resources: readonly Resource[], config: RepoCo
     }
   }
 
-  const owned = [...byKey.values()].map((r) => withOwnership(r, config.instance)).sort(compareForWrite);
+  const owned = sortForWrite([...byKey.values()].map((r) => withOwnership(r, config.instance)));
   return { resources: owned, byKey: new Map(owned.map((r) => [subjectOf(r), r])) };
 }
 
+/**
+ * Adds the ownership label. Keys are laid out as the control plane serializes a resource (type, mesh, name, labels,
+ * spec), then the rest sorted, so rendered output reads the same whichever shape a resource was written in.
+ * Only the top level is copied: specs are shared with the parsed resource, never mutated.
+ */
 function withOwnership(resource: Resource, instance: string): Resource {
-  const labels = resource.object.labels;
-  const current = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
-  const object = orderedObject({ ...resource.object, labels: { ...current, [MANAGED_BY_LABEL]: instance } });
+  const { type, mesh, name, labels, spec, ...rest } = resource.object;
+  const current = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : undefined;
+  const object: JsonObject = { type: type ?? resource.type };
+  if (mesh !== undefined) object.mesh = mesh;
+  object.name = name ?? resource.name;
+  object.labels = { ...current, [MANAGED_BY_LABEL]: instance };
+  if (spec !== undefined) object.spec = spec;
+  for (const key of Object.keys(rest).sort()) object[key] = rest[key] as JsonObject[string];
   return { ...resource, object };
 }
 
-/** Key order as the control plane serializes a resource (type, mesh, name, labels, spec), then the rest sorted. */
-function orderedObject(object: JsonObject): JsonObject {
-  const leading = ["type", "mesh", "name", "labels", "spec"];
-  const out: JsonObject = {};
-  for (const key of leading) if (key in object) out[key] = object[key] as JsonObject[string];
-  for (const key of Object.keys(object).sort()) if (!leading.includes(key)) out[key] = object[key] as JsonObject[string];
-  return out;
+/** Sorts in write order with each resource's rank looked up once (this runs on every validation of 50,000 resources). */
+export function sortForWrite(resources: Resource[]): Resource[] {
+  const ranked = resources.map((r) => ({ rank: typeRank(r.type), r }));
+  ranked.sort((a, b) => a.rank - b.rank || cmp(a.r.mesh, b.r.mesh) || cmp(a.r.type, b.r.type) || cmp(a.r.name, b.r.name));
+  return ranked.map((x) => x.r);
 }
 
 /** Write order: Mesh, then what policies refer to, then policies; within a rank by mesh, type and name. */

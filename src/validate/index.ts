@@ -61,11 +61,17 @@ export interface ValidationResult {
   /** Sorted by file, line, column. */
   readonly diagnostics: readonly Diagnostic[];
   readonly valid: boolean;
-  /** The desired state (defaults materialized, ownership stamped); only when valid. */
-  readonly desired?: DesiredState;
 }
 
-/** Parse, schema, semantic, repository and tenancy checks of a snapshot; then the desired state if it is valid. */
+/**
+ * The desired state of a valid result (defaults materialized, ownership stamped). Built on demand, not by
+ * validateSnapshot: `validate` never needs it, and for 50,000 resources it costs a third of a second.
+ */
+export function desiredStateOf(result: ValidationResult): DesiredState | undefined {
+  return result.valid ? buildDesiredState(result.resources, result.config) : undefined;
+}
+
+/** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
 export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache()): ValidationResult {
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
@@ -91,15 +97,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 
   diagnostics.push(...checkRepository(resources, config, locator), ...checkTenancy(resources, config, locator));
   diagnostics.sort(compareDiagnostics);
-  const valid = !hasErrors(diagnostics);
-  return {
-    revision: snapshot.revision,
-    config,
-    resources,
-    diagnostics,
-    valid,
-    ...(valid ? { desired: buildDesiredState(resources, config) } : {}),
-  };
+  return { revision: snapshot.revision, config, resources, diagnostics, valid: !hasErrors(diagnostics) };
 }
 
 /** Everything that can be known about one file on its own. Pure. */

@@ -1,30 +1,45 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { formatPath, type PathSegments } from "../parse/fieldPath.js";
+import { formatPath } from "../parse/fieldPath.js";
 
 /** A reference from a policy to another resource: a targetRef, a backendRef or a mirror's backendRef. */
 export interface Reference {
-  readonly path: string;
+  /** Field path segments; format them only when reporting (most references are fine). */
+  readonly segments: readonly (string | number)[];
   readonly ref: JsonObject;
+}
+
+export function referencePath(reference: Reference): string {
+  return formatPath(reference.segments);
 }
 
 const REFERENCE_KEYS = new Set(["targetRef", "backendRef"]);
 
 /** Every targetRef and backendRef in a spec, with its field path (`spec.to[0].targetRef`). */
-export function referencesIn(spec: JsonValue | undefined, prefix: PathSegments = ["spec"]): Reference[] {
+export function referencesIn(spec: JsonValue | undefined): Reference[] {
   const found: Reference[] = [];
-  const walk = (value: JsonValue | undefined, path: (string | number)[]): void => {
+  const path: (string | number)[] = ["spec"];
+  const walk = (value: JsonValue | undefined): void => {
     if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, [...path, i]));
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walk(value[i]);
+        path.pop();
+      }
     } else if (typeof value === "object" && value !== null) {
-      for (const [key, child] of Object.entries(value)) {
-        if (REFERENCE_KEYS.has(key) && isRef(child)) found.push({ path: formatPath([...path, key]), ref: child });
+      for (const key in value) {
+        const child = value[key];
+        if (REFERENCE_KEYS.has(key) && isRef(child)) found.push({ segments: [...path, key], ref: child });
         else if (key === "backendRefs" && Array.isArray(child)) {
-          child.forEach((item, i) => (isRef(item) ? found.push({ path: formatPath([...path, key, i]), ref: item }) : undefined));
-        } else walk(child, [...path, key]);
+          child.forEach((item, i) => (isRef(item) ? found.push({ segments: [...path, key, i], ref: item }) : undefined));
+        } else if (typeof child === "object" && child !== null) {
+          path.push(key);
+          walk(child);
+          path.pop();
+        }
       }
     }
   };
-  walk(spec, [...prefix]);
+  walk(spec);
   return found;
 }
 

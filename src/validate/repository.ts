@@ -6,7 +6,7 @@ import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { referencesIn } from "./references.js";
+import { referencePath, referencesIn } from "./references.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
@@ -72,10 +72,12 @@ function checkSkipList(mesh: Resource, locator: Locator): Diagnostic[] {
 
 function checkReferences(resource: Resource, defined: Set<string>, locator: Locator): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  for (const { path, ref } of referencesIn(resource.object.spec)) {
+  for (const reference of referencesIn(resource.object.spec)) {
+    const ref = reference.ref;
     const labels = typeof ref.labels === "object" && ref.labels !== null && !Array.isArray(ref.labels) ? ref.labels : {};
     const otherMesh = typeof ref.mesh === "string" ? ref.mesh : typeof labels[MESH_LABEL] === "string" ? (labels[MESH_LABEL] as string) : undefined;
     if (otherMesh !== undefined && otherMesh !== resource.mesh) {
+      const path = referencePath(reference);
       const field = typeof ref.mesh === "string" ? `${path}.mesh` : `${path}.labels["${MESH_LABEL}"]`;
       diagnostics.push(
         diagnosticAt(
@@ -96,7 +98,7 @@ function checkReferences(resource: Resource, defined: Set<string>, locator: Loca
           diagnosticAt(
             locator,
             resource,
-            `${path}.name`,
+            `${referencePath(reference)}.name`,
             `${target} is not defined in this repository (fine if a zone provides it)`,
             "dangling-reference",
             "warning",

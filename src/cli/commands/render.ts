@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { renderDiagnosticsText } from "../../report/diagnostics.js";
 import { renderResources, type RenderFormat } from "../../report/render.js";
 import { styleFor, type CliIo } from "../io.js";
+import { desiredStateOf } from "../../validate/index.js";
 import { addRepositoryOptions, loadRepository, type RepositoryOptions } from "../repository.js";
 
 export function renderCommand(io: CliIo, setExit: (code: number) => void): Command {
@@ -10,7 +11,8 @@ export function renderCommand(io: CliIo, setExit: (code: number) => void): Comma
     .addOption(new Option("--format <format>", "output format").choices(["yaml", "json", "kubernetes"]).default("yaml"));
   return addRepositoryOptions(command).action(async (options: RepositoryOptions & { format: RenderFormat }) => {
     const { snapshot, result } = await loadRepository(options, io);
-    if (!result.desired) {
+    const desired = desiredStateOf(result);
+    if (!desired) {
       // Nothing goes to stdout: a pipeline consuming the rendered state must not receive half of it.
       const summary = { files: snapshot.files.length, resources: result.resources.length, revision: result.revision };
       io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
@@ -18,7 +20,7 @@ export function renderCommand(io: CliIo, setExit: (code: number) => void): Comma
       return;
     }
     const namespace = result.config.systemNamespaces[0] ?? "kuma-system";
-    io.stdout.write(renderResources(result.desired.resources, options.format, namespace));
+    io.stdout.write(renderResources(desired.resources, options.format, namespace));
     setExit(0);
   });
 }

@@ -1,0 +1,151 @@
+/**
+ * The planner: pairs desired and live resources by key, normalizes both sides and says what a sync has to do to each.
+ * A closed vocabulary of actions, a deterministic order (the order writes must happen in), and for every change a
+ * unified diff a person can review. Pure: the backend lists live state, sync applies the plan.
+ */
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import { stringify } from "yaml";
+import { MANAGED_BY_LABEL } from "../defaults/materialize.js";
+import { DEFAULT_MESH, typeRank } from "../kuma/types.js";
+import { subjectOf, type ResourceKey } from "../model/key.js";
+import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
+import { canonicalJson, normalize } from "./normalize.js";
+import { redact } from "./redact.js";
+
+export type Action = "create" | "update" | "delete" | "unchanged";
+
+export interface Change {
+  action: Action;
+  /** `Type/mesh/name`, or `Mesh/name`. */
+  resource: string;
+  type: string;
+  mesh: string;
+  name: string;
+  /** The object to PUT, exactly as desired (not normalized). Absent for deletes. */
+  desired?: JsonObject;
+  /** The object as the control plane returned it. Absent for creates. */
+  live?: JsonObject;
+  /** Unified diff of the normalized, redacted objects as YAML; "" when unchanged. */
+  diff: string;
+  /** Where the desired object comes from (the repository, or a materialized default policy). Absent for deletes. */
+  origin?: "repository" | "default";
+}
+
+export interface Plan {
+  changes: Change[];
+  summary: { create: number; update: number; delete: number; unchanged: number };
+}
+
+export interface PlanOptions {
+  /** The ownership label's value this meshops instance writes and prunes by. */
+  instance: string;
+  /** Delete owned resources that are no longer desired. */
+  prune: boolean;
+}
+
+/**
+ * Pairs by `Type/mesh/name` and compares normalized forms. A live resource that is not desired is deleted only when
+ * this instance owns it and pruning is on; one it does not own is none of the plan's business (drift reports it).
+ * A desired resource whose live twin lacks the ownership label is an update: writing it adopts the resource.
+ */
+export function planChanges(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Plan {
+  const liveByKey = indexLive(live);
+  const writes: Change[] = [];
+  const deletes: Change[] = [];
+  const desiredKeys = new Set<string>();
+
+  for (const resource of desired) {
+    const subject = subjectOf(resource);
+    desiredKeys.add(subject);
+    const key = { type: resource.type, mesh: resource.mesh, name: resource.name };
+    const current = liveByKey.get(subject);
+    const wanted = normalize(resource.object);
+    const base = { resource: subject, ...key, desired: resource.object, origin: resource.origin };
+    if (!current) {
+      writes.push({ action: "create", ...base, diff: unifiedDiff(subject, undefined, wanted) });
+      continue;
+    }
+    const actual = normalize(current.object);
+    const same = canonicalJson(actual) === canonicalJson(wanted);
+    writes.push({
+      action: same ? "unchanged" : "update",
+      ...base,
+      live: current.object,
+      diff: same ? "" : unifiedDiff(subject, actual, wanted),
+    });
+  }
+
+  for (const [subject, current] of liveByKey) {
+    if (desiredKeys.has(subject)) continue;
+    // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
+    if (!options.prune || !isOwned(current.object, options.instance)) continue;
+    deletes.push({ action: "delete", resource: subject, ...current.key, live: current.object, diff: unifiedDiff(subject, normalize(current.object), undefined) });
+  }
+
+  writes.sort(compareWriteOrder);
+  // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
+  // (deleting a Mesh cascades to everything in it, FACTS §2.9).
+  deletes.sort((a, b) => compareWriteOrder(b, a));
+  const changes = [...writes, ...deletes];
+  const count = (action: Action) => changes.filter((c) => c.action === action).length;
+  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Shared with drift
+
+export interface LiveEntry {
+  readonly key: ResourceKey;
+  readonly object: JsonObject;
+}
+
+/** The key of an object as the control plane returns it; undefined when it has no type or name. A Mesh has no `mesh`. */
+export function keyOfLive(object: JsonObject): ResourceKey | undefined {
+  const { type, name, mesh } = object;
+  if (typeof type !== "string" || typeof name !== "string" || type === "" || name === "") return undefined;
+  if (type === "Mesh") return { type, mesh: name, name };
+  return { type, mesh: typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH, name };
+}
+
+/** Live objects by subject. An object without a type or name cannot be paired (nor safely deleted) and is left out. */
+export function indexLive(live: readonly JsonObject[]): Map<string, LiveEntry> {
+  const byKey = new Map<string, LiveEntry>();
+  for (const object of live) {
+    const key = keyOfLive(object);
+    if (key && !byKey.has(subjectOf(key))) byKey.set(subjectOf(key), { key, object });
+  }
+  return byKey;
+}
+
+/** Owned: carries `meshops.io/managed-by` with this instance's name. Another instance's resources are not ours. */
+export function isOwned(object: JsonObject, instance: string): boolean {
+  const labels = object.labels;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance;
+}
+
+/** Write order: Mesh, then what policies refer to (destinations, routes), then policies; within a rank by mesh, type, name. */
+export function compareWriteOrder(a: ResourceKey, b: ResourceKey): number {
+  return typeRank(a.type) - typeRank(b.type) || cmp(a.mesh, b.mesh) || cmp(a.type, b.type) || cmp(a.name, b.name);
+}
+
+/**
+ * `--- live/<subject>` / `+++ desired/<subject>` unified diff of two normalized objects rendered as YAML with sorted
+ * keys, secrets redacted. A missing side is `/dev/null`, as in any patch that creates or removes a file.
+ */
+export function unifiedDiff(subject: string, live: JsonObject | undefined, desired: JsonObject | undefined): string {
+  const before = live ? toYaml(redact(live)) : "";
+  const after = desired ? toYaml(redact(desired)) : "";
+  return createTwoFilesPatch(live ? `live/${subject}` : "/dev/null", desired ? `desired/${subject}` : "/dev/null", before, after, undefined, undefined, {
+    context: 3,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
+}
+
+function toYaml(value: JsonValue): string {
+  // lineWidth 0: never fold long strings, so one changed value is one changed line.
+  return stringify(value, { sortMapEntries: true, lineWidth: 0 });
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

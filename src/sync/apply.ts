@@ -1,0 +1,106 @@
+import type { Backend } from "../backend/types.js";
+import { BackendError } from "../backend/types.js";
+import type { Change, Plan } from "../diff/plan.js";
+import { typeRank } from "../kuma/types.js";
+
+export type Outcome = "applied" | "failed" | "skipped";
+
+export interface ChangeResult {
+  readonly change: Change;
+  readonly outcome: Outcome;
+  readonly error?: string;
+  readonly warnings?: readonly string[];
+}
+
+/** What happened to each change of a plan. */
+export interface ChangeSet {
+  readonly results: readonly ChangeResult[];
+  readonly summary: { readonly applied: number; readonly failed: number; readonly skipped: number };
+  /** Meshes whose plan stopped at a failure. */
+  readonly failedMeshes: readonly string[];
+}
+
+export interface ApplyOptions {
+  /** Requests in flight at once. */
+  readonly concurrency?: number;
+  /** Called as each change finishes (for progress output, logs and metrics). */
+  readonly onResult?: (result: ChangeResult) => void;
+  /** Checked between requests: when it returns true, nothing new is started (graceful shutdown). */
+  readonly stopRequested?: () => boolean;
+}
+
+/**
+ * Applies a plan in dependency order: writes rank by rank (Mesh, destinations, routes, policies), then deletes in
+ * the reverse order. Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
+ * whose Mesh failed cannot succeed, and half a tenant's change is easier to reason about than an arbitrary subset),
+ * while other meshes go on. Unchanged resources are never written.
+ */
+export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOptions = {}): Promise<ChangeSet> {
+  const concurrency = options.concurrency ?? 16;
+  const failedMeshes = new Set<string>();
+  const results: ChangeResult[] = [];
+  const record = (result: ChangeResult) => {
+    results.push(result);
+    options.onResult?.(result);
+  };
+
+  const writes = plan.changes.filter((c) => c.action === "create" || c.action === "update");
+  const deletes = plan.changes.filter((c) => c.action === "delete");
+  const phases = [...groupByRank(writes, false), ...groupByRank(deletes, true)];
+
+  for (const phase of phases) {
+    await runBounded(phase, concurrency, async (change) => {
+      if (failedMeshes.has(change.mesh) || options.stopRequested?.()) {
+        record({ change, outcome: "skipped", error: failedMeshes.has(change.mesh) ? `an earlier change of mesh ${change.mesh} failed` : "stopped" });
+        return;
+      }
+      try {
+        if (change.action === "delete") {
+          await backend.delete(change);
+          record({ change, outcome: "applied" });
+        } else {
+          if (!change.desired) throw new Error(`${change.resource}: ${change.action} without a desired object`);
+          const put = await backend.put(change.desired);
+          record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
+        }
+      } catch (error) {
+        failedMeshes.add(change.mesh);
+        const message = error instanceof BackendError || error instanceof Error ? error.message : String(error);
+        record({ change, outcome: "failed", error: message.startsWith(change.resource) ? message : `${change.resource}: ${message}` });
+      }
+    });
+  }
+
+  // Results arrive in completion order; report them in plan order so output is deterministic.
+  const order = new Map(plan.changes.map((c, i) => [c, i]));
+  results.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  return {
+    results,
+    summary: { applied: count("applied"), failed: count("failed"), skipped: count("skipped") },
+    failedMeshes: [...failedMeshes].sort(),
+  };
+}
+
+function groupByRank(changes: readonly Change[], reverse: boolean): Change[][] {
+  const byRank = new Map<number, Change[]>();
+  for (const change of changes) {
+    const rank = typeRank(change.type);
+    const group = byRank.get(rank);
+    if (group) group.push(change);
+    else byRank.set(rank, [change]);
+  }
+  const ranks = [...byRank.keys()].sort((a, b) => (reverse ? b - a : a - b));
+  return ranks.map((r) => byRank.get(r) ?? []);
+}
+
+async function runBounded<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await worker(item);
+    }
+  });
+  await Promise.all(lanes);
+}

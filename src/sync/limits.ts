@@ -1,0 +1,30 @@
+import type { Plan } from "../diff/plan.js";
+
+export interface PruneLimits {
+  readonly maxDeletes: number;
+  readonly maxDeletePercent: number;
+}
+
+/** Thrown before anything is written: a plan that deletes too much is refused whole. */
+export class PruneLimitError extends Error {
+  override readonly name = "PruneLimitError";
+}
+
+/**
+ * A mass delete is almost always a mistake (an empty commit, a wrong --path): refuse a plan that deletes more than
+ * the limits allow, and say how to allow it on purpose.
+ */
+export function checkPruneLimits(plan: Plan, ownedCount: number, limits: PruneLimits): void {
+  const deletes = plan.changes.filter((c) => c.action === "delete").length;
+  if (deletes === 0) return;
+  const percent = ownedCount === 0 ? 100 : (deletes / ownedCount) * 100;
+  const overCount = deletes > limits.maxDeletes;
+  const overPercent = percent > limits.maxDeletePercent;
+  if (!overCount && !overPercent) return;
+  const why = overCount ? `more than --max-deletes ${limits.maxDeletes}` : `more than --max-delete-percent ${limits.maxDeletePercent}%`;
+  throw new PruneLimitError(
+    `refusing to prune: the plan deletes ${deletes} of ${ownedCount} owned resources (${percent.toFixed(0)}%), ${why}. ` +
+      `Review it with \`meshops plan\`; to allow it, pass --max-deletes ${deletes} --max-delete-percent 100 ` +
+      `or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml`,
+  );
+}

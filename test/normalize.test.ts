@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { normalize } from "../src/diff/normalize.js";
+import type { JsonObject } from "../src/model/resource.js";
+
+/**
+ * One row per normalization rule. `same` rows hold two spellings of one intent (typically: as meshops sends it, as
+ * the control plane returns it) that must normalize equal; `different` rows hold two that must not, so that a rule
+ * never hides a real change; `exact` rows pin the normalized output.
+ */
+type Row =
+  | { readonly name: string; readonly same: readonly [JsonObject, JsonObject] }
+  | { readonly name: string; readonly different: readonly [JsonObject, JsonObject] }
+  | { readonly name: string; readonly exact: readonly [JsonObject, JsonObject] };
+
+const timeout = (defaults: JsonObject, extra: JsonObject = {}): JsonObject => ({
+  type: "MeshTimeout",
+  mesh: "payments",
+  name: "t",
+  spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: defaults }] },
+  ...extra,
+});
+
+const route = (backendRef: JsonObject, header: JsonObject = { name: "x-canary", value: "true" }): JsonObject => ({
+  type: "MeshHTTPRoute",
+  mesh: "payments",
+  name: "r",
+  spec: {
+    targetRef: { kind: "Mesh" },
+    to: [{ targetRef: { kind: "MeshService", name: "web" }, rules: [{ matches: [{ headers: [header] }], default: { backendRefs: [backendRef] } }] }],
+  },
+});
+
+const mesh = (fields: JsonObject): JsonObject => ({ type: "Mesh", name: "payments", ...fields });
+const prometheus = (conf?: JsonObject): JsonObject =>
+  mesh({ metrics: { enabledBackend: "prom", backends: [{ name: "prom", type: "prometheus", ...(conf ? { conf } : {}) }] } });
+
+const rows: Row[] = [
+  // Server-owned fields and computed labels
+  {
+    name: "creationTime, modificationTime, kri, snis and status are the control plane's",
+    same: [
+      { type: "MeshService", mesh: "m", name: "web", spec: { ports: [{ port: 80, appProtocol: "http" }] } },
+      {
+        type: "MeshService",
+        mesh: "m",
+        name: "web",
+        creationTime: "2026-09-14T08:00:00Z",
+        modificationTime: "2026-09-14T08:10:00Z",
+        kri: "kri_msvc_m_zone-1__web_",
+        snis: [{ port: 80, sni: "sni.msvc.m.zone-1.web.80" }],
+        spec: { ports: [{ port: 80, appProtocol: "http" }] },
+        status: { tls: {}, dataplaneProxies: { total: 1 } },
+      },
+    ],
+  },
+  {
+    name: "computed labels are dropped, and a labels map left empty goes with them",
+    exact: [
+      timeout({ idleTimeout: "1h" }, { labels: { "kuma.io/mesh": "payments", "kuma.io/origin": "zone", "kuma.io/zone": "z", "kuma.io/env": "universal", "kuma.io/display-name": "t" } }),
+      { mesh: "payments", name: "t", spec: { targetRef: { kind: "Mesh" }, to: [{ default: { idleTimeout: "1h0m0s" }, targetRef: { kind: "Mesh" } }] }, type: "MeshTimeout" },
+    ],
+  },
+  {
+    name: "user labels (and the ownership label) are kept",
+    different: [timeout({}, { labels: { team: "a" } }), timeout({}, { labels: { team: "b" } })],
+  },
+  {
+    name: "the ownership label is a difference: adopting a resource is an update",
+    different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
+  },
+  // Durations
+  { name: "1h is 1h0m0s", same: [timeout({ idleTimeout: "1h" }), timeout({ idleTimeout: "1h0m0s" })] },
+  { name: "0 is 0s", same: [timeout({ http: { requestTimeout: "0" } }), timeout({ http: { requestTimeout: "0s" } })] },
+  { name: "90m is 1h30m0s, 1.5h too", same: [timeout({ idleTimeout: "90m" }), timeout({ idleTimeout: "1.5h" })] },
+  { name: "2500ms is 2.5s", same: [timeout({ connectionTimeout: "2500ms" }), timeout({ connectionTimeout: "2.5s" })] },
+  { name: "different durations stay different", different: [timeout({ idleTimeout: "1h" }), timeout({ idleTimeout: "61m" })] },
+  { name: "an unparsable duration is left as it is", exact: [timeout({ idleTimeout: "1d" }), normalizedTimeout({ idleTimeout: "1d" })] },
+  { name: "strings that are not durations are never rewritten", different: [route({ kind: "MeshService", name: "1h" }), route({ kind: "MeshService", name: "1h0m0s" })] },
+  {
+    name: "Mesh protobuf durations: 0.5s is 0.500s",
+    same: [
+      mesh({ mtls: { backends: [{ name: "ca", type: "builtin", dpCert: { requestTimeout: "0.5s" } }] } }),
+      mesh({ mtls: { backends: [{ name: "ca", type: "builtin", dpCert: { requestTimeout: "0.500s" } }] } }),
+    ],
+  },
+  // Schema defaults
+  { name: "backendRefs[].weight defaults to 1", same: [route({ kind: "MeshService", name: "web" }), route({ kind: "MeshService", name: "web", weight: 1 })] },
+  { name: "an explicit weight other than 1 is a difference", different: [route({ kind: "MeshService", name: "web" }), route({ kind: "MeshService", name: "web", weight: 2 })] },
+  {
+    name: "matches[].headers[].type defaults to Exact",
+    same: [route({ kind: "MeshService", name: "web" }, { name: "x", value: "1" }), route({ kind: "MeshService", name: "web" }, { name: "x", value: "1", type: "Exact" })],
+  },
+  {
+    name: "mesh defaults to default",
+    same: [
+      { type: "MeshTimeout", name: "t", spec: { targetRef: { kind: "Mesh" } } },
+      { type: "MeshTimeout", mesh: "default", name: "t", spec: { targetRef: { kind: "Mesh" } } },
+    ],
+  },
+  {
+    name: "defaults fill existing objects but never create a parent",
+    exact: [
+      { type: "MeshExternalService", mesh: "m", name: "api", spec: { match: { port: 443 }, tls: { enabled: true, verification: {} } } },
+      {
+        mesh: "m",
+        name: "api",
+        spec: { match: { port: 443, protocol: "tcp", type: "HostnameGenerator" }, tls: { allowRenegotiation: false, enabled: true, verification: { mode: "Secured" } } },
+        type: "MeshExternalService",
+      },
+    ],
+  },
+  {
+    name: "MeshTrace zipkin defaults (apiVersion, sharedSpanContext, traceId128bit)",
+    same: [
+      { type: "MeshTrace", mesh: "m", name: "t", spec: { default: { backends: [{ type: "Zipkin", zipkin: { url: "http://z:9411" } }] } } },
+      {
+        type: "MeshTrace",
+        mesh: "m",
+        name: "t",
+        spec: { default: { backends: [{ type: "Zipkin", zipkin: { url: "http://z:9411", apiVersion: "httpJson", sharedSpanContext: true, traceId128bit: false } }] } },
+      },
+    ],
+  },
+  { name: "a null field is an absent one", same: [timeout({ idleTimeout: "1h", http: null }), timeout({ idleTimeout: "1h" })] },
+  // Policy sections
+  { name: "an empty from/to/rules list is omitted", same: [{ ...timeout({}), spec: { targetRef: { kind: "Mesh" }, from: [], to: [] } }, { ...timeout({}), spec: { targetRef: { kind: "Mesh" } } }] },
+  {
+    name: "an empty default in a from/to/rules item is an absent one",
+    same: [
+      { ...timeout({}), spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" } }] } },
+      { ...timeout({}), spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: {} }] } },
+    ],
+  },
+  // MeshService
+  {
+    name: "MeshService spec.state is the status updater's",
+    same: [
+      { type: "MeshService", mesh: "m", name: "web", spec: { ports: [{ port: 80 }] } },
+      { type: "MeshService", mesh: "m", name: "web", spec: { state: "Available", ports: [{ port: 80, appProtocol: "tcp" }] } },
+    ],
+  },
+  // Order
+  {
+    name: "key order carries no meaning",
+    same: [
+      { type: "MeshTimeout", name: "t", mesh: "m", spec: { to: [{ default: { idleTimeout: "1h" }, targetRef: { kind: "Mesh" } }], targetRef: { kind: "Mesh" } } },
+      { spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] }, name: "t", mesh: "m", type: "MeshTimeout" },
+    ],
+  },
+  {
+    name: "array order is meaningful",
+    different: [
+      { ...timeout({}), spec: { to: [{ targetRef: { kind: "MeshService", name: "a" } }, { targetRef: { kind: "MeshService", name: "b" } }] } },
+      { ...timeout({}), spec: { to: [{ targetRef: { kind: "MeshService", name: "b" } }, { targetRef: { kind: "MeshService", name: "a" } }] } },
+    ],
+  },
+  // Mesh: protobuf zero values
+  {
+    name: "Mesh: false, 0, empty strings, empty lists and empty messages are absent",
+    same: [
+      mesh({ mtls: { enabledBackend: "", skipValidation: false, backends: [] }, routing: { zoneEgress: false, localityAwareLoadBalancing: false }, skipCreatingInitialPolicies: [], constraints: {} }),
+      mesh({ routing: {} }),
+    ],
+  },
+  {
+    name: "Mesh: enum zero values (STRICT, Disabled) are absent; numbers are names",
+    same: [
+      mesh({ mtls: { backends: [{ name: "ca", type: "builtin", mode: "STRICT" }] }, meshServices: { mode: 0 } }),
+      mesh({ mtls: { backends: [{ name: "ca", type: "builtin" }] }, meshServices: { mode: "Disabled" } }),
+    ],
+  },
+  { name: "Mesh: meshServices.mode 3 is Exclusive", same: [mesh({ meshServices: { mode: 3 } }), mesh({ meshServices: { mode: "Exclusive" } })] },
+  { name: "Mesh: PERMISSIVE is not STRICT", different: [mesh({ mtls: { backends: [{ name: "ca", type: "builtin", mode: "PERMISSIVE" }] } }), mesh({ mtls: { backends: [{ name: "ca", type: "builtin" }] } })] },
+  {
+    name: "Mesh: BoolValue passthrough false is kept (unset means true)",
+    different: [mesh({ networking: { outbound: { passthrough: false } } }), mesh({})],
+  },
+  {
+    name: "Mesh: a backend's conf is a Struct, kept verbatim, zeros included",
+    different: [
+      mesh({ tracing: { backends: [{ name: "z", type: "zipkin", conf: { url: "http://z", sharedSpanContext: false } }] } }),
+      mesh({ tracing: { backends: [{ name: "z", type: "zipkin", conf: { url: "http://z" } }] } }),
+    ],
+  },
+  {
+    name: "Mesh: an empty repeated element stays, so the others keep their place",
+    exact: [
+      mesh({ constraints: { dataplaneProxy: { requirements: [{ tags: {} }, { tags: { zone: "a" } }] } } }),
+      { constraints: { dataplaneProxy: { requirements: [{}, { tags: { zone: "a" } }] } }, name: "payments", type: "Mesh" },
+    ],
+  },
+  { name: "Mesh: no mesh field is added to a Mesh", exact: [mesh({}), { name: "payments", type: "Mesh" }] },
+  // Mesh defaulter
+  {
+    name: "Mesh defaulter: a bare prometheus backend gets port, path, tags and TLS mode",
+    same: [
+      prometheus(),
+      prometheus({ path: "/metrics", port: 5670, tags: { "kuma.io/service": "dataplane-metrics" }, tls: {} }),
+    ],
+  },
+  {
+    name: "Mesh defaulter: the zero TLS mode by name or omitted",
+    same: [prometheus({ tls: { mode: "activeMTLSBackend" } }), prometheus({ path: "/metrics", port: 5670, tags: { "kuma.io/service": "dataplane-metrics" }, tls: {} })],
+  },
+  {
+    name: "Mesh defaulter: skipMTLS true without tls means tls disabled",
+    same: [prometheus({ skipMTLS: true }), prometheus({ skipMTLS: true, tls: { mode: "disabled" }, port: 5670, path: "/metrics", tags: { "kuma.io/service": "dataplane-metrics" } })],
+  },
+  {
+    name: "Mesh defaulter: providedTLS drops skipMTLS",
+    same: [prometheus({ skipMTLS: false, tls: { mode: "providedTLS" } }), prometheus({ tls: { mode: 1 } })],
+  },
+  {
+    name: "Mesh defaulter: explicit values are kept (and a uint32 may be a string)",
+    exact: [
+      prometheus({ port: "9090", path: "/stats", tags: { "kuma.io/service": "metrics" }, envoy: { usedOnly: false, filterRegex: "" } }),
+      {
+        metrics: {
+          backends: [
+            { conf: { envoy: { usedOnly: false }, path: "/stats", port: 9090, tags: { "kuma.io/service": "metrics" }, tls: { mode: "activeMTLSBackend" } }, name: "prom", type: "prometheus" },
+          ],
+          enabledBackend: "prom",
+        },
+        name: "payments",
+        type: "Mesh",
+      },
+    ],
+  },
+  {
+    name: "Mesh defaulter: only prometheus backends",
+    exact: [
+      mesh({ metrics: { backends: [{ name: "other", type: "statsd", conf: { port: 0 } }] } }),
+      { metrics: { backends: [{ conf: { port: 0 }, name: "other", type: "statsd" }] }, name: "payments", type: "Mesh" },
+    ],
+  },
+  // Types without a schema
+  {
+    name: "an unknown type still loses server-owned fields and gets sorted keys",
+    exact: [
+      { type: "MeshGateway", name: "gw", kri: "x", creationTime: "t", spec: { b: 1, a: 2 } },
+      { mesh: "default", name: "gw", spec: { a: 2, b: 1 }, type: "MeshGateway" },
+    ],
+  },
+];
+
+function normalizedTimeout(defaults: JsonObject): JsonObject {
+  return { mesh: "payments", name: "t", spec: { targetRef: { kind: "Mesh" }, to: [{ default: defaults, targetRef: { kind: "Mesh" } }] }, type: "MeshTimeout" };
+}
+
+for (const row of rows) {
+  test(`normalize: ${row.name}`, () => {
+    if ("same" in row) {
+      assert.deepEqual(normalize(row.same[0]), normalize(row.same[1]));
+    } else if ("different" in row) {
+      assert.notDeepEqual(normalize(row.different[0]), normalize(row.different[1]));
+    } else {
+      const actual = normalize(row.exact[0]);
+      assert.deepEqual(actual, row.exact[1]);
+      assert.equal(JSON.stringify(actual), JSON.stringify(row.exact[1]), "keys are sorted at every depth");
+    }
+  });
+}
+
+test("normalize does not modify its input", () => {
+  const input = prometheus({ skipMTLS: true });
+  const copy = structuredClone(input);
+  normalize(input);
+  assert.deepEqual(input, copy);
+});

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MANAGED_BY_LABEL } from "../src/defaults/materialize.js";
+import { classifyDrift, driftExitCode } from "../src/diff/drift.js";
+import { keyOfLive, planChanges } from "../src/diff/plan.js";
+import type { JsonObject, Resource } from "../src/model/resource.js";
+
+const owned = { [MANAGED_BY_LABEL]: "meshops" };
+
+const desiredTimeout = (name: string, idleTimeout: string, mesh = "payments"): Resource => ({
+  type: "MeshTimeout",
+  mesh,
+  name,
+  origin: "repository",
+  object: { type: "MeshTimeout", mesh, name, labels: owned, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] } },
+});
+
+const liveTimeout = (name: string, idleTimeout: string, labels: JsonObject = owned, mesh = "payments"): JsonObject => ({
+  type: "MeshTimeout",
+  mesh,
+  name,
+  creationTime: "2026-09-14T08:00:00Z",
+  labels: { "kuma.io/mesh": mesh, ...labels },
+  spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] },
+});
+
+test("live keys: a Mesh is Mesh/<name>, a resource without mesh belongs to default, nameless objects have none", () => {
+  assert.deepEqual(keyOfLive({ type: "Mesh", name: "payments" }), { type: "Mesh", mesh: "payments", name: "payments" });
+  assert.deepEqual(keyOfLive({ type: "MeshRetry", name: "r" }), { type: "MeshRetry", mesh: "default", name: "r" });
+  assert.equal(keyOfLive({ type: "MeshRetry" }), undefined);
+  assert.equal(keyOfLive({ name: "x" }), undefined);
+});
+
+test("changes carry the object to PUT as desired and the live object as returned, untouched", () => {
+  const desired = desiredTimeout("t", "2h");
+  const live = liveTimeout("t", "1h0m0s");
+  const [change] = planChanges([desired], [live], { instance: "meshops", prune: false }).changes;
+  assert.equal(change?.action, "update");
+  assert.equal(change?.desired, desired.object);
+  assert.equal(change?.live, live);
+  assert.equal(change?.origin, "repository");
+  assert.match(change?.diff ?? "", /^--- live\/MeshTimeout\/payments\/t\n\+\+\+ desired\/MeshTimeout\/payments\/t\n/);
+  assert.match(change?.diff ?? "", /^-\s+idleTimeout: 1h0m0s$/m);
+  assert.match(change?.diff ?? "", /^\+\s+idleTimeout: 2h0m0s$/m);
+});
+
+test("equal after normalization: unchanged, with an empty diff", () => {
+  const plan = planChanges([desiredTimeout("t", "60m")], [liveTimeout("t", "1h0m0s")], { instance: "meshops", prune: false });
+  assert.deepEqual(plan.summary, { create: 0, update: 0, delete: 0, unchanged: 1 });
+  assert.equal(plan.changes[0]?.diff, "");
+});
+
+test("a changed secret is an update even though the diff hides its value", () => {
+  const object = (key: string): JsonObject => ({
+    type: "MeshExternalService",
+    mesh: "m",
+    name: "api",
+    labels: owned,
+    spec: { match: { port: 443 }, tls: { enabled: true, verification: { clientKey: { inlineString: key } } } },
+  });
+  const desired: Resource = { type: "MeshExternalService", mesh: "m", name: "api", origin: "repository", object: object("NEW-KEY") };
+  const plan = planChanges([desired], [object("OLD-KEY")], { instance: "meshops", prune: false });
+  assert.equal(plan.changes[0]?.action, "update");
+  assert.ok(!plan.changes[0]?.diff.includes("KEY"));
+});
+
+test("deletes: only owned by this instance, only with prune, shown against /dev/null", () => {
+  const live = [liveTimeout("mine", "1h0m0s"), liveTimeout("theirs", "1h0m0s", { [MANAGED_BY_LABEL]: "other" }), liveTimeout("by-hand", "1h0m0s", {})];
+  assert.deepEqual(planChanges([], live, { instance: "meshops", prune: false }).changes, []);
+  const plan = planChanges([], live, { instance: "meshops", prune: true });
+  assert.deepEqual(
+    plan.changes.map((c) => `${c.action} ${c.resource}`),
+    ["delete MeshTimeout/payments/mine"],
+  );
+  assert.match(plan.changes[0]?.diff ?? "", /^--- live\/MeshTimeout\/payments\/mine\n\+\+\+ \/dev\/null\n/);
+  assert.equal(plan.changes[0]?.desired, undefined);
+  assert.equal(plan.changes[0]?.origin, undefined);
+});
+
+test("a live object that cannot be keyed is neither paired nor deleted", () => {
+  const plan = planChanges([], [{ type: "MeshTimeout", labels: owned }], { instance: "meshops", prune: true });
+  assert.deepEqual(plan.changes, []);
+});
+
+test("drift classifies each kind and orders by write order", () => {
+  const desired = [desiredTimeout("missing", "1h"), desiredTimeout("modified", "2h"), desiredTimeout("same", "1h")];
+  const live = [
+    liveTimeout("modified", "1h0m0s"),
+    liveTimeout("same", "1h0m0s"),
+    liveTimeout("orphan", "1h0m0s"),
+    liveTimeout("by-hand", "1h0m0s", {}),
+    { type: "Mesh", name: "payments", labels: owned },
+  ];
+  const report = classifyDrift(desired, live, { instance: "meshops" });
+  assert.deepEqual(report.summary, { missing: 1, modified: 1, orphaned: 2, unmanaged: 1 });
+  assert.deepEqual(
+    report.items.map((i) => `${i.kind} ${i.resource}`),
+    [
+      "orphaned Mesh/payments",
+      "unmanaged MeshTimeout/payments/by-hand",
+      "missing MeshTimeout/payments/missing",
+      "modified MeshTimeout/payments/modified",
+      "orphaned MeshTimeout/payments/orphan",
+    ],
+  );
+  for (const item of report.items) assert.notEqual(item.diff, "");
+});
+
+test("drift exit code: 2 for missing, modified or orphaned; unmanaged alone is in sync", () => {
+  const zero = { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 };
+  assert.equal(driftExitCode(zero), 0);
+  assert.equal(driftExitCode({ ...zero, unmanaged: 3 }), 0);
+  assert.equal(driftExitCode({ ...zero, missing: 1 }), 2);
+  assert.equal(driftExitCode({ ...zero, modified: 1 }), 2);
+  assert.equal(driftExitCode({ ...zero, orphaned: 1 }), 2);
+});
