@@ -32,8 +32,8 @@ export interface PutResult {
 export interface Backend {
   info(): Promise<ServerInfo>;
   types(): Promise<readonly TypeInfo[]>;
-  /** Every resource of a type in one mesh (all pages); for `Mesh`, every Mesh (mesh argument ignored). */
-  list(type: string, mesh: string): Promise<JsonObject[]>;
+  /** Every resource of a type (all pages): in one mesh, or in every mesh when `mesh` is omitted; for `Mesh`, every Mesh. */
+  list(type: string, mesh?: string): Promise<JsonObject[]>;
   get(key: ResourceKey): Promise<JsonObject | undefined>;
   /** Creates or replaces the object (its type, mesh and name say where). */
   put(object: JsonObject): Promise<PutResult>;

@@ -3,7 +3,8 @@ import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
 import { validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
-import type { CliIo } from "./io.js";
+import { renderDiagnosticsText } from "../report/diagnostics.js";
+import { styleFor, type CliIo } from "./io.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -35,4 +36,17 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
     maxFileBytes: options.maxFileSize,
   });
   return { snapshot, result: validateSnapshot(snapshot) };
+}
+
+/**
+ * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
+ * validation error is never planned or applied, not even in part.
+ */
+export async function loadValidRepository(options: RepositoryOptions, io: CliIo): Promise<ValidationResult | undefined> {
+  const { snapshot, result } = await loadRepository(options, io);
+  if (result.valid) return result;
+  const summary = { files: snapshot.files.length, resources: result.resources.length, revision: result.revision };
+  io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
+  io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
+  return undefined;
 }

@@ -139,7 +139,7 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
   }
   if (missing.length === 0) return result;
 
-  const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("git", ["cat-file", "--batch", "--buffer"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
   const chunks: Buffer[] = [];
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => chunks.push(c));

@@ -77,7 +77,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   const config = parsedConfig.config;
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const locator = new Locator((file) => texts.get(file));
-  const configKey = config.systemNamespaces.join(",");
+  const configKey = analysisKey(config);
 
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
   for (const problem of snapshot.problems) {
@@ -87,7 +87,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   for (const file of snapshot.files) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = analyzeFile(file, config);
+      analysis = analyzeFile(file, { systemNamespaces: config.systemNamespaces });
       cache.set(file, analysis);
     }
     resources.push(...analysis.resources);
@@ -100,8 +100,17 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   return { revision: snapshot.revision, config, resources, diagnostics, valid: !hasErrors(diagnostics) };
 }
 
+/** What per-file analysis depends on besides the file: a change to it invalidates the cache. */
+export interface AnalyzeOptions {
+  readonly systemNamespaces: readonly string[];
+}
+
+export function analysisKey(options: AnalyzeOptions): string {
+  return options.systemNamespaces.join(",");
+}
+
 /** Everything that can be known about one file on its own. Pure. */
-export function analyzeFile(file: SourceFile, config: RepoConfig): FileAnalysis {
+export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnalysis {
   const locator = new Locator(() => file.text);
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];

@@ -75,6 +75,11 @@ function validatorFor(typeName: string): ValidateFunction | undefined {
   return validate;
 }
 
+/** Compiles every type's validator now (a worker warming up while the repository is read), instead of on first use. */
+export function compileAllValidators(): void {
+  for (const type of RESOURCE_TYPES) validatorFor(type.name);
+}
+
 /** How many validators have been compiled in this process: lets tests check that each type is compiled only once. */
 export function compiledValidatorCount(): number {
   return compileCount;

@@ -1,0 +1,50 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Option, type Command } from "commander";
+import { KumaHttpBackend } from "../backend/kumaHttp.js";
+import { LocalBackend } from "../backend/store.js";
+import type { Backend } from "../backend/types.js";
+import { UsageError, type CliIo } from "./io.js";
+
+export interface ControlPlaneOptions {
+  readonly cpUrl?: string;
+  readonly tokenFile?: string;
+  readonly caFile?: string;
+  readonly stateDir: string;
+}
+
+/** PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file; without --cp-url the embedded control plane. */
+export function addControlPlaneOptions(command: Command): Command {
+  return command
+    .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane")
+    .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer (or set MESHOPS_CP_TOKEN)")
+    .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
+    .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"));
+}
+
+export async function openBackend(options: ControlPlaneOptions, io: CliIo, version?: string): Promise<Backend> {
+  if (!options.cpUrl) {
+    return LocalBackend.open({ stateDir: path.resolve(io.cwd, options.stateDir), ...(version ? { version } : {}) });
+  }
+  let url: URL;
+  try {
+    url = new URL(options.cpUrl);
+  } catch {
+    throw new UsageError(`--cp-url is not a URL: ${options.cpUrl}`);
+  }
+  const token = options.tokenFile ? (await readSecret(path.resolve(io.cwd, options.tokenFile))).trim() : io.env.MESHOPS_CP_TOKEN?.trim();
+  return new KumaHttpBackend({
+    baseUrl: url.toString(),
+    ...(token ? { token } : {}),
+    ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
+  });
+}
+
+async function readSecret(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (cause) {
+    // The path is named, never the content.
+    throw new UsageError(`cannot read --token-file ${file}`, { cause });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Backend, TypeInfo } from "../backend/types.js";
+import { BackendError } from "../backend/types.js";
+import { RESOURCE_TYPES } from "../kuma/types.js";
+import type { JsonObject } from "../model/resource.js";
+
+/**
+ * Everything the control plane holds of the types meshops manages: one paginated list per type across all meshes.
+ * Types the control plane does not serve are skipped (an older version may lack one); a read-only API is refused
+ * up front with a message that says what to do, instead of failing on the first write.
+ */
+export async function readLiveState(backend: Backend, options: { needWrite: boolean }): Promise<JsonObject[]> {
+  const served = new Map<string, TypeInfo>((await backend.types()).map((t) => [t.name, t]));
+  if (options.needWrite) {
+    const readOnly = RESOURCE_TYPES.filter((t) => served.get(t.name)?.readOnly).map((t) => t.name);
+    if (readOnly.length > 0) {
+      throw new BackendError(
+        `the control plane's API is read-only for ${readOnly.join(", ")} (as on Kubernetes-mode control planes and federated zones): ` +
+          "apply the rendered resources through the Kubernetes API (meshops render --format kubernetes) or point --cp-url at the writable control plane",
+      );
+    }
+  }
+  const types = RESOURCE_TYPES.filter((t) => served.has(t.name));
+  const lists = await Promise.all(types.map((t) => backend.list(t.name)));
+  return lists.flat();
+}

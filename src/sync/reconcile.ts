@@ -1,0 +1,36 @@
+import type { Backend, ServerInfo } from "../backend/types.js";
+import { classifyDrift, type DriftReport } from "../diff/drift.js";
+import { isOwned, planChanges, type Plan } from "../diff/plan.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { desiredStateOf, type ValidationResult } from "../validate/index.js";
+import { readLiveState } from "./live.js";
+import { forTargetVersion, kumaMajor } from "./version.js";
+
+/** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
+export interface Comparison {
+  readonly info: ServerInfo;
+  readonly major: number;
+  readonly desired: readonly Resource[];
+  readonly live: readonly JsonObject[];
+  /** How many live resources carry this instance's ownership label: the base of the prune percentage limit. */
+  readonly ownedCount: number;
+}
+
+/** Reads the control plane and lines it up with a valid validation result. The one place both `plan` and `drift` start. */
+export async function compare(backend: Backend, result: ValidationResult, options: { needWrite: boolean }): Promise<Comparison> {
+  const desiredState = desiredStateOf(result);
+  if (!desiredState) throw new Error("compare() needs a valid repository");
+  const info = await backend.info();
+  const major = kumaMajor(info, result.config.controlPlane.version);
+  const live = await readLiveState(backend, options);
+  const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
+  return { info, major, desired: forTargetVersion(desiredState.resources, major), live, ownedCount };
+}
+
+export function planFor(comparison: Comparison, instance: string, prune: boolean): Plan {
+  return planChanges(comparison.desired, comparison.live, { instance, prune });
+}
+
+export function driftFor(comparison: Comparison, instance: string): DriftReport {
+  return classifyDrift(comparison.desired, comparison.live, { instance });
+}
