@@ -34,13 +34,19 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
   return out.join("\n") + "\n";
 }
 
-/** What `apply` did, in plan order, ending with the totals; failures carry the control plane's reason. */
-export function renderChangeSetText(changes: ChangeSet, style: Style = PLAIN): string {
+/**
+ * What `apply` did, in plan order, ending with the totals; failures carry the control plane's reason and, through
+ * `whereDefined`, the file and line of the resource that was refused.
+ */
+export function renderChangeSetText(changes: ChangeSet, style: Style = PLAIN, whereDefined: (resource: string) => string | undefined = () => undefined): string {
   const out: string[] = [];
   for (const r of changes.results) {
     const label = `${r.change.action} ${r.change.resource}`;
     if (r.outcome === "applied") out.push(style.green(`✓ ${label}`) + (r.warnings?.length ? style.yellow(` (warning: ${r.warnings.join("; ")})`) : ""));
-    else if (r.outcome === "failed") out.push(style.red(`✗ ${label}: ${r.error ?? "failed"}`));
+    else if (r.outcome === "failed") {
+      const where = whereDefined(r.change.resource);
+      out.push(style.red(`✗ ${label}${where ? ` (${where})` : ""}: ${r.error ?? "failed"}`));
+    }
     else out.push(style.dim(`- ${label}: skipped (${r.error ?? "not attempted"})`));
   }
   const s = changes.summary;

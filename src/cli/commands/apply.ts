@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import { subjectOf } from "../../model/key.js";
 import { renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
@@ -65,7 +66,12 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         return setExit(0);
       }
       const changes = await applyPlan(backend, plan);
-      io.stdout.write(renderChangeSetText(changes, style));
+      const sources = new Map(comparison.desired.map((r) => [subjectOf(r), r.source]));
+      const whereDefined = (subject: string) => {
+        const source = sources.get(subject);
+        return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;
+      };
+      io.stdout.write(renderChangeSetText(changes, style, whereDefined));
       setExit(changes.summary.failed > 0 ? 1 : 0);
     } finally {
       await backend.close();
