@@ -22,7 +22,10 @@ function measure(script: string, ...args: string[]): Record<string, unknown> {
 try {
   const t0 = performance.now();
   const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
-  console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir})`);
+  // A repository meshops reads is a clone, whose objects are packed; a fresh commit of 12,000 files is 12,000 loose
+  // zlib files instead, which measures the file system more than meshops.
+  execFileSync("git", ["gc", "--quiet"], { cwd: dir });
+  console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir}, packed)`);
 
   const cold = [1, 2, 3].map(() => measure("validateRepo.js", "cold", dir));
   const sorted = [...cold].sort((a, b) => (a.totalMs as number) - (b.totalMs as number));

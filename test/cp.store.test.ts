@@ -410,7 +410,11 @@ test("LocalBackend: same semantics in-process, refusals as BackendError with sta
       assert.match(error.message, /^MeshTimeout\/m\/t: PUT failed: 400/);
       return true;
     });
-    await assert.rejects(backend.list("MeshTrafficPermission", "nowhere"), (error: unknown) => error instanceof BackendError && error.status === 404);
+    assert.deepEqual(await backend.list("MeshTrafficPermission", "nowhere"), []); // as KumaHttpBackend reads the 404
+    await backend.put({ type: "Mesh", name: "other", skipCreatingInitialPolicies: ["*"] });
+    await backend.put(mtp("other", "q"));
+    assert.deepEqual((await backend.list("MeshTrafficPermission")).map((p) => `${String(p.mesh)}/${String(p.name)}`), ["m/p", "other/q"]);
+    assert.equal(await backend.delete({ type: "Mesh", mesh: "other", name: "other" }), true);
     await assert.rejects(backend.put(mtp("nowhere", "p")), (error: unknown) => error instanceof BackendError && error.status === 400);
 
     assert.equal(await backend.delete({ type: "MeshTrafficPermission", mesh: "m", name: "p" }), true);

@@ -717,7 +717,9 @@ async function acquireLock(dir: string): Promise<string> {
     const owner = Number.parseInt(await fsp.readFile(file, "utf8").catch(() => ""), 10);
     if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
       const who = owner === process.pid ? "another store in this process" : `process ${owner}`;
-      throw new Error(`control-plane state directory ${dir} is in use by ${who} (lock file ${file})`);
+      throw new Error(
+        `control-plane state directory ${dir} is in use by ${who} (lock file ${file}; delete it only if no meshops process uses the directory)`,
+      );
     }
     await fsp.rm(file, { force: true }); // stale: its owner is gone
   }
@@ -1292,17 +1294,23 @@ export class LocalBackend implements Backend {
     }));
   }
 
-  /** Every resource of `type` in `mesh` (all Meshes for `Mesh`). A missing mesh throws, as the API's 404 does. */
-  async list(type: string, mesh: string): Promise<JsonObject[]> {
-    this.known(type, `${type}/${mesh}`);
-    const outcome = await this.store.list(type, type === "Mesh" ? undefined : mesh);
-    if (!outcome.ok) throw refusal(`GET ${type} in mesh ${mesh}`, outcome.problem);
+  /**
+   * Every resource of `type` in `mesh`, or in every mesh when `mesh` is omitted (all Meshes for `Mesh`). A mesh that
+   * does not exist has nothing in it: `[]`, as KumaHttpBackend reads the API's 404 "Failed to retrieve Mesh".
+   */
+  async list(type: string, mesh?: string): Promise<JsonObject[]> {
+    this.known(type, mesh === undefined ? `${type} (list)` : `${type} in mesh ${mesh} (list)`);
+    const outcome = await guard(`GET ${type} (list)`, () => this.store.list(type, type === "Mesh" ? undefined : mesh));
+    if (!outcome.ok) {
+      if (outcome.problem.status === 404 && mesh !== undefined) return [];
+      throw refusal(`GET ${type} in mesh ${String(mesh)}`, outcome.problem);
+    }
     return outcome.items.map((json) => JSON.parse(json) as JsonObject);
   }
 
   async get(key: ResourceKey): Promise<JsonObject | undefined> {
     this.known(key.type, subjectOf(key));
-    return this.store.get(key.type, key.mesh, key.name);
+    return guard(`${subjectOf(key)}: GET`, () => this.store.get(key.type, key.mesh, key.name));
   }
 
   async put(object: JsonObject): Promise<PutResult> {
@@ -1312,7 +1320,7 @@ export class LocalBackend implements Backend {
     const subject = subjectOf({ type, mesh, name });
     this.known(type, subject);
     if (this.options.readOnly) throw refusal(`${subject}: PUT`, METHOD_NOT_ALLOWED);
-    const outcome = await this.store.put(type, mesh, name, object);
+    const outcome = await guard(`${subject}: PUT`, () => this.store.put(type, mesh, name, object));
     if (!outcome.ok) throw refusal(`${subject}: PUT`, outcome.problem);
     return { created: outcome.created, warnings: outcome.warnings };
   }
@@ -1320,7 +1328,7 @@ export class LocalBackend implements Backend {
   async delete(key: ResourceKey): Promise<boolean> {
     this.known(key.type, subjectOf(key));
     if (this.options.readOnly) throw refusal(`${subjectOf(key)}: DELETE`, METHOD_NOT_ALLOWED);
-    const outcome = await this.store.delete(key.type, key.mesh, key.name);
+    const outcome = await guard(`${subjectOf(key)}: DELETE`, () => this.store.delete(key.type, key.mesh, key.name));
     if (outcome.ok) return true;
     if (outcome.problem.status === 404) return false;
     throw refusal(`${subjectOf(key)}: DELETE`, outcome.problem);
@@ -1332,6 +1340,15 @@ export class LocalBackend implements Backend {
 
   private known(type: string, subject: string): void {
     if (!resourceType(type)) throw new BackendError(`${subject}: unknown resource type "${type}"`, { status: 404 });
+  }
+}
+
+/** A store that cannot work (closed, or its state directory unwritable) is the server's 500, as a BackendError. */
+async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new BackendError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { status: 500, cause: error });
   }
 }
 

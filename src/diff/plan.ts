@@ -130,12 +130,18 @@ export function compareWriteOrder(a: ResourceKey, b: ResourceKey): number {
 
 /**
  * `--- live/<subject>` / `+++ desired/<subject>` unified diff of two normalized objects rendered as YAML with sorted
- * keys, secrets redacted. A missing side is `/dev/null`, as in any patch that creates or removes a file.
+ * keys, secrets redacted. A missing side is `/dev/null`, as in any patch that creates or removes a file. `labels`
+ * names the two sides (`plan --base` compares two revisions: `base/` and `ref/`).
  */
-export function unifiedDiff(subject: string, live: JsonObject | undefined, desired: JsonObject | undefined): string {
+export function unifiedDiff(
+  subject: string,
+  live: JsonObject | undefined,
+  desired: JsonObject | undefined,
+  labels: { readonly before: string; readonly after: string } = { before: "live", after: "desired" },
+): string {
   const before = live ? toYaml(redact(live)) : "";
   const after = desired ? toYaml(redact(desired)) : "";
-  return createTwoFilesPatch(live ? `live/${subject}` : "/dev/null", desired ? `desired/${subject}` : "/dev/null", before, after, undefined, undefined, {
+  return createTwoFilesPatch(live ? `${labels.before}/${subject}` : "/dev/null", desired ? `${labels.after}/${subject}` : "/dev/null", before, after, undefined, undefined, {
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,
   });

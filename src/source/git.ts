@@ -56,9 +56,16 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   return { revision: commit, root, files, problems, ...(config ? { config } : {}) };
 }
 
+/** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
+const topLevels = new Map<string, string>();
+
 export async function repositoryRoot(git: SimpleGit, dir: string): Promise<string> {
+  const known = topLevels.get(dir);
+  if (known) return known;
   try {
-    return (await git.revparse(["--show-toplevel"])).trim();
+    const topLevel = (await git.revparse(["--show-toplevel"])).trim();
+    topLevels.set(dir, topLevel);
+    return topLevel;
   } catch (cause) {
     throw new SourceError(`${dir} is not inside a Git working copy`, { cause });
   }

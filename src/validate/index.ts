@@ -1,4 +1,4 @@
-import { parseRepoConfig, type RepoConfig } from "../config/repoConfig.js";
+import { parseRepoConfig, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
@@ -10,7 +10,7 @@ import { formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { checkRepository } from "./repository.js";
+import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
 import { semanticViolations } from "./rules/index.js";
 import { validateSchema } from "./schema.js";
 import { checkTenancy } from "./tenancy.js";
@@ -18,6 +18,8 @@ import { checkTenancy } from "./tenancy.js";
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
   readonly resources: readonly Resource[];
+  /** Per resource (same order): what the repository-wide rules need, worked out once. */
+  readonly facts: readonly ResourceFacts[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -84,18 +86,20 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     diagnostics.push({ severity: "error", file: problem.path, line: 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
   }
   const resources: Resource[] = [];
+  const facts: ResourceFacts[] = [];
   for (const file of snapshot.files) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = analyzeFile(file, { systemNamespaces: config.systemNamespaces });
+      analysis = analyzeFile(file, config);
       cache.set(file, analysis);
     }
-    resources.push(...analysis.resources);
-    diagnostics.push(...analysis.diagnostics);
+    for (const r of analysis.resources) resources.push(r);
+    for (const f of analysis.facts) facts.push(f);
+    for (const d of analysis.diagnostics) diagnostics.push(d);
   }
   cache.retain(snapshot.files);
 
-  diagnostics.push(...checkRepository(resources, config, locator), ...checkTenancy(resources, config, locator));
+  diagnostics.push(...checkRepository(resources, facts, config, locator));
   diagnostics.sort(compareDiagnostics);
   return { revision: snapshot.revision, config, resources, diagnostics, valid: !hasErrors(diagnostics) };
 }
@@ -103,10 +107,11 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 /** What per-file analysis depends on besides the file: a change to it invalidates the cache. */
 export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
+  readonly tenancy: readonly TenancyRule[];
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
-  return options.systemNamespaces.join(",");
+  return JSON.stringify([options.systemNamespaces, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -114,6 +119,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   const locator = new Locator(() => file.text);
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
+  const facts: ResourceFacts[] = [];
   const parsed = parseYaml(file.text);
   for (const problem of parsed.problems) {
     const id = problem.identity;
@@ -137,8 +143,12 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     const resource = conversion.resource;
     if (!resource) continue;
+    const checked = checkResource(resource, locator);
     resources.push(resource);
+    facts.push(checked.facts);
+    diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
     if (conversion.problems.length > 0) continue;
+    diagnostics.push(...checked.diagnostics);
     const schemaViolations = validateSchema(resource.type, resource.object);
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
     const flagged = new Set(schemaViolations.map((v) => v.path));
@@ -146,5 +156,5 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
   }
-  return { resources, diagnostics };
+  return { resources, facts, diagnostics };
 }

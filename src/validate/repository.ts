@@ -12,32 +12,73 @@ import { referencePath, referencesIn } from "./references.js";
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
 
 /**
- * Rules that need the whole repository: one definition per key, meshes that exist, references that stay inside
- * their own mesh (tenancy isolation) and point at something.
+ * What the repository-wide rules need of one resource, worked out once per file version (and cached with it), so a
+ * re-validation after a one-file commit only does lookups for the other 50,000 resources.
  */
-export function checkRepository(resources: readonly Resource[], config: RepoConfig, locator: Locator): Diagnostic[] {
+export interface ResourceFacts {
+  readonly subject: string;
+  /** References to resources of the same mesh that must be defined somewhere: `Type/mesh/name` and field path. */
+  readonly references: readonly { readonly target: string; readonly path: string }[];
+}
+
+/**
+ * The checks of one resource that need nothing from other files: references that leave the resource's mesh
+ * (tenancy isolation), and skip-list entries that skip nothing.
+ */
+export function checkResource(resource: Resource, locator: Locator): { facts: ResourceFacts; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const references: { target: string; path: string }[] = [];
+  if (resource.type === "Mesh") diagnostics.push(...checkSkipList(resource, locator));
+  for (const reference of referencesIn(resource.object.spec)) {
+    const ref = reference.ref;
+    const labels = typeof ref.labels === "object" && ref.labels !== null && !Array.isArray(ref.labels) ? ref.labels : {};
+    const otherMesh = typeof ref.mesh === "string" ? ref.mesh : typeof labels[MESH_LABEL] === "string" ? (labels[MESH_LABEL] as string) : undefined;
+    if (otherMesh !== undefined && otherMesh !== resource.mesh) {
+      const path = referencePath(reference);
+      const field = typeof ref.mesh === "string" ? `${path}.mesh` : `${path}.labels["${MESH_LABEL}"]`;
+      diagnostics.push(
+        diagnosticAt(
+          locator,
+          resource,
+          field,
+          `refers to mesh "${otherMesh}", but this resource belongs to mesh "${resource.mesh}": a policy may only refer to resources of its own mesh`,
+          "cross-mesh-reference",
+        ),
+      );
+      continue;
+    }
+    const kind = ref.kind as string;
+    if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
+      references.push({ target: subjectOf({ type: kind, mesh: resource.mesh, name: ref.name }), path: `${referencePath(reference)}.name` });
+    }
+  }
+  return { facts: { subject: subjectOf(resource), references }, diagnostics };
+}
+
+/** Rules across files: one definition per key, meshes that exist, references that point at something. */
+export function checkRepository(
+  resources: readonly Resource[],
+  facts: readonly ResourceFacts[],
+  config: RepoConfig,
+  locator: Locator,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
-  const defined = new Set<string>();
 
-  for (const resource of resources) {
-    const key = subjectOf(resource);
+  resources.forEach((resource, i) => {
+    const key = (facts[i] as ResourceFacts).subject;
     const earlier = first.get(key);
     if (earlier) {
       const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
       diagnostics.push(diagnosticAt(locator, resource, "name", `${key} is defined twice: also at ${where}`, "duplicate-resource"));
     } else first.set(key, resource);
     if (resource.type === "Mesh") meshes.add(resource.name);
-    defined.add(key);
-  }
+  });
 
-  for (const resource of resources) {
-    if (resource.type === "Mesh") {
-      diagnostics.push(...checkSkipList(resource, locator));
-      continue;
-    }
+  resources.forEach((resource, i) => {
+    if (resource.type === "Mesh") return;
     if (!meshes.has(resource.mesh)) {
       const hint =
         resource.mesh === DEFAULT_MESH
@@ -45,8 +86,12 @@ export function checkRepository(resources: readonly Resource[], config: RepoConf
           : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
-    diagnostics.push(...checkReferences(resource, defined, locator));
-  }
+    for (const { target, path } of (facts[i] as ResourceFacts).references) {
+      if (!first.has(target)) {
+        diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
+      }
+    }
+  });
   return diagnostics;
 }
 
@@ -68,44 +113,4 @@ function checkSkipList(mesh: Resource, locator: Locator): Diagnostic[] {
         ]
       : [],
   );
-}
-
-function checkReferences(resource: Resource, defined: Set<string>, locator: Locator): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  for (const reference of referencesIn(resource.object.spec)) {
-    const ref = reference.ref;
-    const labels = typeof ref.labels === "object" && ref.labels !== null && !Array.isArray(ref.labels) ? ref.labels : {};
-    const otherMesh = typeof ref.mesh === "string" ? ref.mesh : typeof labels[MESH_LABEL] === "string" ? (labels[MESH_LABEL] as string) : undefined;
-    if (otherMesh !== undefined && otherMesh !== resource.mesh) {
-      const path = referencePath(reference);
-      const field = typeof ref.mesh === "string" ? `${path}.mesh` : `${path}.labels["${MESH_LABEL}"]`;
-      diagnostics.push(
-        diagnosticAt(
-          locator,
-          resource,
-          field,
-          `refers to mesh "${otherMesh}", but this resource belongs to mesh "${resource.mesh}": a policy may only refer to resources of its own mesh`,
-          "cross-mesh-reference",
-        ),
-      );
-      continue;
-    }
-    const kind = ref.kind as string;
-    if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
-      const target = subjectOf({ type: kind, mesh: resource.mesh, name: ref.name });
-      if (!defined.has(target)) {
-        diagnostics.push(
-          diagnosticAt(
-            locator,
-            resource,
-            `${referencePath(reference)}.name`,
-            `${target} is not defined in this repository (fine if a zone provides it)`,
-            "dangling-reference",
-            "warning",
-          ),
-        );
-      }
-    }
-  }
-  return diagnostics;
 }

@@ -1,4 +1,4 @@
-import type { RepoConfig, TenancyRule } from "../config/repoConfig.js";
+import type { TenancyRule } from "../config/repoConfig.js";
 import { resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
@@ -12,34 +12,28 @@ export function boundMesh(rule: TenancyRule, file: string): string | undefined {
   return rule.mesh ?? match[1] ?? "";
 }
 
-/** meshops.yaml's tenancy rules: which files may hold which meshes' resources, and what tenants may not define. */
-export function checkTenancy(resources: readonly Resource[], config: RepoConfig, locator: Locator): Diagnostic[] {
-  if (config.tenancy.length === 0) return [];
+/** meshops.yaml's tenancy rules for one resource: which files may hold which meshes' resources, and what tenants may not define. */
+export function checkTenancy(resource: Resource, rules: readonly TenancyRule[], locator: Locator): Diagnostic[] {
+  const file = resource.source?.file;
+  if (!file || rules.length === 0) return [];
   const diagnostics: Diagnostic[] = [];
-  for (const resource of resources) {
-    const file = resource.source?.file;
-    if (!file) continue;
-    for (const rule of config.tenancy) {
-      const mesh = boundMesh(rule, file);
-      if (mesh === undefined) continue;
-      const violation = (path: string, message: string) =>
-        diagnostics.push(diagnosticAt(locator, resource, path, `tenancy rule "${rule.name}": ${message}`, `tenancy/${rule.name}`));
+  for (const rule of rules) {
+    const mesh = boundMesh(rule, file);
+    if (mesh === undefined) continue;
+    const violation = (path: string, message: string) =>
+      diagnostics.push(diagnosticAt(locator, resource, path, `tenancy rule "${rule.name}": ${message}`, `tenancy/${rule.name}`));
 
-      if (mesh !== "" && resource.mesh !== mesh) {
-        violation(
-          resource.type === "Mesh" ? "name" : "mesh",
-          `files matching ${rule.path} belong to mesh "${mesh}", but this resource is in mesh "${resource.mesh}"`,
-        );
-      }
-      if (rule.forbidTypes.includes(resource.type)) {
-        violation("type", `${resource.type} may not be defined in files matching ${rule.path}`);
-      }
-      if (rule.forbidMeshWideTargets && isPolicy(resource.type) && targetsWholeMesh(resource)) {
-        violation(
-          "spec.targetRef",
-          `policies in files matching ${rule.path} may not target the whole mesh; set spec.targetRef to the workloads they are for`,
-        );
-      }
+    if (mesh !== "" && resource.mesh !== mesh) {
+      violation(
+        resource.type === "Mesh" ? "name" : "mesh",
+        `files matching ${rule.path} belong to mesh "${mesh}", but this resource is in mesh "${resource.mesh}"`,
+      );
+    }
+    if (rule.forbidTypes.includes(resource.type)) {
+      violation("type", `${resource.type} may not be defined in files matching ${rule.path}`);
+    }
+    if (rule.forbidMeshWideTargets && isPolicy(resource.type) && targetsWholeMesh(resource)) {
+      violation("spec.targetRef", `policies in files matching ${rule.path} may not target the whole mesh; set spec.targetRef to the workloads they are for`);
     }
   }
   return diagnostics;

@@ -1,0 +1,27 @@
+/** Waiting times of the daemon's timers and retries. Pure: randomness is a parameter. */
+
+export interface BackoffPolicy {
+  /** The first retry waits about this long. */
+  readonly baseMs: number;
+  /** No wait is longer than this. */
+  readonly maxMs: number;
+}
+
+/** Daemon-level retries of a failed reconcile: the HTTP client has already retried each request a few times. */
+export const DEFAULT_RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+
+/**
+ * Delay before retry number `attempt` (1 for the first): base·2^(attempt-1), capped, with "equal jitter" (half of
+ * it fixed, half random). The random half keeps a fleet of daemons that lost the same control plane from coming back
+ * in lockstep; the fixed half keeps a retry from ever firing right after the failure it follows.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const exponent = Math.max(0, Math.min(attempt - 1, 30));
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** `intervalMs` moved by up to ±`fraction` of itself, so pollers started together spread out over time. */
+export function withJitter(intervalMs: number, fraction: number, random: () => number = Math.random): number {
+  return Math.max(1, Math.round(intervalMs * (1 + fraction * (2 * random() - 1))));
+}

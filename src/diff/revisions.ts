@@ -1,0 +1,102 @@
+/**
+ * `plan --base`: what merging a pull request changes, without a control plane. Both sides are desired states (default
+ * policies materialized, ownership stamped), one read at the base revision and one at the ref, compared with the same
+ * normalization, diff and order as a plan against a control plane. Unlike that plan, every resource the base wants and
+ * the ref does not is a delete, whoever owns it: the question is what the repository stops asking for, and a reviewer
+ * must see it whether or not the next apply will prune it.
+ *
+ * Pure: the CLI reads and validates both revisions.
+ */
+import { subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
+import { canonicalJson, normalize } from "./normalize.js";
+import { compareWriteOrder, unifiedDiff, type Action, type Change, type Plan } from "./plan.js";
+
+/** Diff headers read `--- base/<subject>` / `+++ ref/<subject>`. */
+const LABELS = { before: "base", after: "ref" } as const;
+
+/** The plan that takes the desired state at the base revision to the one at the ref. Unchanged resources are counted. */
+export function planRevisions(base: readonly Resource[], ref: readonly Resource[]): Plan {
+  const baseByKey = new Map<string, Resource>();
+  for (const resource of base) baseByKey.set(subjectOf(resource), resource);
+  const refKeys = new Set<string>();
+  const writes: Change[] = [];
+  const deletes: Change[] = [];
+
+  for (const resource of ref) {
+    const subject = subjectOf(resource);
+    refKeys.add(subject);
+    const key = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name, desired: resource.object, origin: resource.origin };
+    const before = baseByKey.get(subject);
+    const after = normalize(resource.object);
+    if (!before) {
+      writes.push({ action: "create", ...key, diff: unifiedDiff(subject, undefined, after, LABELS) });
+      continue;
+    }
+    const previous = normalize(before.object);
+    const same = canonicalJson(previous) === canonicalJson(after);
+    writes.push({ action: same ? "unchanged" : "update", ...key, live: before.object, diff: same ? "" : unifiedDiff(subject, previous, after, LABELS) });
+  }
+
+  for (const [subject, before] of baseByKey) {
+    if (refKeys.has(subject)) continue;
+    // Shown whoever owns it: `apply --prune` deletes it if meshops wrote it, and if not, the pull request still stops
+    // managing it. Either way the reviewer has to know.
+    deletes.push({
+      action: "delete",
+      resource: subject,
+      type: before.type,
+      mesh: before.mesh,
+      name: before.name,
+      live: before.object,
+      diff: unifiedDiff(subject, normalize(before.object), undefined, LABELS),
+    });
+  }
+
+  writes.sort(compareWriteOrder);
+  deletes.sort((a, b) => compareWriteOrder(b, a)); // policies before what they refer to, Meshes last, as prune runs
+  const changes = [...writes, ...deletes];
+  const count = (action: Action) => changes.filter((c) => c.action === action).length;
+  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+/** Where a resource is defined, for reports that point at files. */
+export interface Location {
+  /** Relative to the repository root, `/` separated. */
+  readonly file: string;
+  /** 1-based line and column of the document. */
+  readonly line: number;
+  readonly column: number;
+  /** For a materialized default policy: the Mesh (`Mesh/<name>`) that produces it; file and line are that Mesh's. */
+  readonly defaultOf?: string;
+}
+
+/** Locations by subject (`Type/mesh/name`). */
+export type Locations = ReadonlyMap<string, Location>;
+
+/**
+ * The location of every resource of the given states. A default policy has no document of its own: it points at the
+ * document of its Mesh, whose `skipCreatingInitialPolicies` decides whether it exists. When a subject is in several
+ * states the first one wins: pass the ref side first and the base side after, so a change points at the file that
+ * defines it now and a delete at the file that used to.
+ */
+export function locationsOf(...states: readonly (readonly Resource[])[]): Map<string, Location> {
+  const out = new Map<string, Location>();
+  for (const resources of states) {
+    const meshes = new Map<string, Resource>();
+    for (const r of resources) if (r.type === "Mesh") meshes.set(r.name, r);
+    for (const resource of resources) {
+      const subject = subjectOf(resource);
+      if (out.has(subject)) continue;
+      if (resource.source) {
+        out.set(subject, { file: resource.source.file, line: resource.source.line, column: resource.source.column });
+        continue;
+      }
+      const mesh = meshes.get(resource.mesh);
+      if (resource.origin === "default" && mesh?.source) {
+        out.set(subject, { file: mesh.source.file, line: mesh.source.line, column: mesh.source.column, defaultOf: subjectOf(mesh) });
+      }
+    }
+  }
+  return out;
+}

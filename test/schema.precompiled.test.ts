@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { RESOURCE_TYPES } from "../src/kuma/types.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { toResource, DEFAULT_SYSTEM_NAMESPACES } from "../src/parse/convert.js";
+import { precompiledValidatorCount, runtimeValidator } from "../src/validate/schema.js";
+import { projectRoot } from "./helpers/git.js";
+
+/**
+ * The build step compiles every schema into standalone code (dist/validators). It must exist after `npm run build`
+ * (otherwise the fast path silently vanishes) and must judge exactly as the validator compiled at run time.
+ */
+test("every type has a build-time validator", () => {
+  assert.equal(precompiledValidatorCount(), RESOURCE_TYPES.length);
+});
+
+function sampleObjects(): JsonObject[] {
+  const objects: JsonObject[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".yaml") && entry.name !== "meshops.yaml") {
+        parseAllDocuments(readFileSync(full, "utf8")).forEach((doc, index) => {
+          const value = doc.toJS() as JsonObject;
+          const resource = toResource(full, { index, line: 1, column: 1, value }, { systemNamespaces: DEFAULT_SYSTEM_NAMESPACES }).resource;
+          if (resource) objects.push(resource.object);
+        });
+      }
+    }
+  };
+  walk(path.join(projectRoot, "sample-repo"));
+  return objects;
+}
+
+type Validator = { (o: unknown): boolean; errors?: unknown };
+
+/** Breaks an object in a few typical ways: an unknown field, a wrong type, a bad duration. */
+function mutations(object: JsonObject): JsonObject[] {
+  const spec = (object.spec ?? {}) as JsonObject;
+  return [
+    { ...object, spec: { ...spec, typo: true } },
+    { ...object, name: 42 },
+    { ...object, spec: { ...spec, targetRef: { kind: "Nope" } } },
+    JSON.parse(JSON.stringify(object).replace(/"(\d+)(ms|s|m)"/, '"$1 parsecs"')) as JsonObject,
+  ];
+}
+
+test("build-time and run-time validators agree on valid and broken objects", async () => {
+  // dist/test/ → dist/validators/
+  const load = async (type: string) => (await import(new URL(`../validators/${type}.js`, import.meta.url).href)) as { default: Validator };
+  const objects = sampleObjects();
+  assert.ok(objects.length > 50);
+  let compared = 0;
+  for (const object of objects) {
+    const type = object.type as string;
+    const built = (await load(type)).default;
+    const runtime = runtimeValidator(type);
+    assert.ok(runtime);
+    for (const candidate of [object, ...mutations(object)]) {
+      const a = built(candidate);
+      const aErrors = JSON.stringify(built.errors ?? null);
+      const b: boolean = runtime(candidate);
+      assert.equal(a, b, `${type} ${JSON.stringify(candidate).slice(0, 120)}`);
+      assert.equal(aErrors, JSON.stringify(runtime.errors ?? null));
+      compared++;
+    }
+  }
+  assert.ok(compared > 250);
+});
