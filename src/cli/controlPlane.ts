@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { KumaHttpBackend } from "../backend/kumaHttp.js";
+import { KumaHttpBackend, type KumaHttpBackendOptions } from "../backend/kumaHttp.js";
 import { LocalBackend } from "../backend/store.js";
 import type { Backend } from "../backend/types.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -22,7 +22,13 @@ export function addControlPlaneOptions(command: Command): Command {
     .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"));
 }
 
-export async function openBackend(options: ControlPlaneOptions, io: CliIo, version?: string): Promise<Backend> {
+/** `http`: extra settings of the HTTP client (the daemon's request metrics and retry count). */
+export async function openBackend(
+  options: ControlPlaneOptions,
+  io: CliIo,
+  version?: string,
+  http: Pick<KumaHttpBackendOptions, "onRequest" | "retries"> = {},
+): Promise<Backend> {
   if (!options.cpUrl) {
     return LocalBackend.open({ stateDir: path.resolve(io.cwd, options.stateDir), ...(version ? { version } : {}) });
   }
@@ -37,6 +43,7 @@ export async function openBackend(options: ControlPlaneOptions, io: CliIo, versi
     baseUrl: url.toString(),
     ...(token ? { token } : {}),
     ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
+    ...http,
   });
 }
 

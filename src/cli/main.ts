@@ -8,6 +8,7 @@ import { driftCommand } from "./commands/drift.js";
 import { planCommand } from "./commands/plan.js";
 import { renderCommand } from "./commands/render.js";
 import { validateCommand } from "./commands/validate.js";
+import { watchCommand } from "./commands/watch.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 
 /** Known failures are one clear line; anything else is a bug and keeps its stack. Exit code 1 either way. */
@@ -46,7 +47,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
     .addCommand(driftCommand(io, setExit))
-    .addCommand(cpCommand(io, setExit, untilSignal));
+    .addCommand(cpCommand(io, setExit, untilSignal))
+    .addCommand(watchCommand(io, setExit, untilSignal));
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   try {

@@ -8,7 +8,7 @@
  */
 import { subjectOf } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
-import { canonicalJson, normalize } from "./normalize.js";
+import { normalize, sameNormalized } from "./normalize.js";
 import { compareWriteOrder, indexLive, isOwned, unifiedDiff } from "./plan.js";
 
 export type DriftKind = "missing" | "modified" | "orphaned" | "unmanaged";
@@ -47,13 +47,14 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
     desiredKeys.add(subject);
     const key = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name };
     const current = liveByKey.get(subject);
-    const wanted = normalize(resource.object);
     if (!current) {
-      items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, wanted) });
+      items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
       continue;
     }
-    const actual = normalize(current.object);
-    if (canonicalJson(actual) !== canonicalJson(wanted)) items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, actual, wanted) });
+    // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
+    if (!sameNormalized(current.object, resource.object)) {
+      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(resource.object)) });
+    }
   }
 
   for (const [subject, current] of liveByKey) {

@@ -9,7 +9,7 @@ import { MANAGED_BY_LABEL } from "../defaults/materialize.js";
 import { DEFAULT_MESH, typeRank } from "../kuma/types.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
-import { canonicalJson, normalize } from "./normalize.js";
+import { normalize, sameNormalized } from "./normalize.js";
 import { redact } from "./redact.js";
 
 export type Action = "create" | "update" | "delete" | "unchanged";
@@ -59,27 +59,25 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     desiredKeys.add(subject);
     const key = { type: resource.type, mesh: resource.mesh, name: resource.name };
     const current = liveByKey.get(subject);
-    const wanted = normalize(resource.object);
     const base = { resource: subject, ...key, desired: resource.object, origin: resource.origin };
     if (!current) {
-      writes.push({ action: "create", ...base, diff: unifiedDiff(subject, undefined, wanted) });
+      writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
       continue;
     }
-    const actual = normalize(current.object);
-    const same = canonicalJson(actual) === canonicalJson(wanted);
-    writes.push({
-      action: same ? "unchanged" : "update",
-      ...base,
-      live: current.object,
-      diff: same ? "" : unifiedDiff(subject, actual, wanted),
-    });
+    // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
+    const same = sameNormalized(current.object, resource.object);
+    writes.push(
+      withLazyDiff({ action: same ? "unchanged" : "update", ...base, live: current.object }, () =>
+        same ? "" : unifiedDiff(subject, normalize(current.object), normalize(resource.object)),
+      ),
+    );
   }
 
   for (const [subject, current] of liveByKey) {
     if (desiredKeys.has(subject)) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!options.prune || !isOwned(current.object, options.instance)) continue;
-    deletes.push({ action: "delete", resource: subject, ...current.key, live: current.object, diff: unifiedDiff(subject, normalize(current.object), undefined) });
+    deletes.push(withLazyDiff({ action: "delete", resource: subject, ...current.key, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 
   writes.sort(compareWriteOrder);
@@ -89,6 +87,15 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
   const changes = [...writes, ...deletes];
   const count = (action: Action) => changes.filter((c) => c.action === action).length;
   return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+/**
+ * Gives a change its `diff` as a lazily computed, enumerable property: rendering a diff costs far more than
+ * deciding what changed, and applying 50,000 creates never shows one. JSON.stringify still includes it.
+ */
+function withLazyDiff(change: Omit<Change, "diff">, compute: () => string): Change {
+  let cached: string | undefined;
+  return Object.defineProperty(change, "diff", { enumerable: true, get: () => (cached ??= compute()) }) as Change;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

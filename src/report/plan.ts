@@ -1,15 +1,56 @@
 import type { DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
+import { risksOf } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
+import { describeLocation, groupByMesh, planSummaryLine, shortRev, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 
-/** The contract's JSON shape for `plan --format json`: unchanged resources are counted, not listed. */
-export function renderPlanJson(plan: Plan): string {
+/**
+ * The contract's JSON shape for `plan --format json`: unchanged resources are counted, not listed. Given the report
+ * (the `plan` command does), each change also says where it is defined (`file`, `line`, and `defaultOf` for a default
+ * policy) and the mass-change guard's findings come as `risks`.
+ */
+export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "locations">): string {
   const changes = plan.changes
     .filter((c) => c.action !== "unchanged")
-    .map((c) => ({ action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, diff: c.diff }));
-  return JSON.stringify({ summary: plan.summary, changes }, null, 2) + "\n";
+    .map((c) => {
+      const at = report?.locations.get(c.resource);
+      const where = at ? { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}) } : {};
+      return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, diff: c.diff };
+    });
+  const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
+  return JSON.stringify({ summary: plan.summary, changes, ...risks }, null, 2) + "\n";
+}
+
+/**
+ * `plan` for a person: the mass-change guard's findings first, where nobody can miss them. Against a control plane the
+ * changes follow in write order; with `--base` they are grouped by mesh, each with the file it comes from.
+ */
+export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): string {
+  const out: string[] = [];
+  if (report.risks.length > 0) {
+    out.push(style.red(style.bold(`!! Mass change: ${report.risks.length} flagged; review before applying.`)));
+    for (const r of report.risks) out.push(style.red(`!!   ${r.rule}: ${r.message}`));
+    out.push("");
+  }
+  if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style);
+
+  const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
+  for (const [mesh, changes] of groupByMesh(changed, (c) => c.mesh)) {
+    out.push(style.bold(`Mesh ${mesh}:`));
+    for (const change of changes) {
+      const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
+      const where = describeLocation(report.locations.get(change.resource));
+      const flag = risksOf(change.resource, report.risks).length > 0 ? style.red(" [mass change]") : "";
+      out.push(`  ${paint(`${SIGN[change.action]} ${change.action} ${change.resource}`)}${flag}${where ? style.dim(`  (${where})`) : ""}`);
+      if (change.diff) out.push(indent(colorDiff(stripHeader(change.diff), style), "      "));
+    }
+  }
+  const total = report.plan.summary.create + report.plan.summary.update + report.plan.summary.delete;
+  const line = `${planSummaryLine(report.plan)} (${shortRev(report.base)} → ${shortRev(report.ref)})`;
+  out.push(total === 0 ? style.green(line) : style.bold(line));
+  return out.join("\n") + "\n";
 }
 
 const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
@@ -98,9 +139,9 @@ function colorDiff(diff: string, style: Style): string {
     .join("\n");
 }
 
-function indent(text: string): string {
+function indent(text: string, by = "    "): string {
   return text
     .split("\n")
-    .map((l) => `    ${l}`)
+    .map((l) => `${by}${l}`)
     .join("\n");
 }

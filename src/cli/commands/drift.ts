@@ -1,26 +1,68 @@
 import { Command, Option } from "commander";
-import { driftExitCode } from "../../diff/drift.js";
+import { locationsOf } from "../../diff/revisions.js";
+import { subjectOf } from "../../model/key.js";
+import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput, type ReportFormat } from "../../report/common.js";
+import { renderDriftGithub } from "../../report/github.js";
+import { renderDriftJunit } from "../../report/junit.js";
+import { renderDriftMarkdown } from "../../report/markdown.js";
 import { renderDriftJson, renderDriftText } from "../../report/plan.js";
+import { renderDriftSarif } from "../../report/sarif.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { styleFor, type CliIo } from "../io.js";
+import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & { format: "text" | "json" };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
     .description("compare the control plane with the repository: exit 0 in sync, 2 drift, 1 error")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"));
+    .addOption(formatOption())
+    .addOption(
+      new Option("--fail-on <what>", "exit 2 on: missing, modified or orphaned resources (drift), those or unmanaged ones (any), or never (none)")
+        .choices(DRIFT_FAIL_ON)
+        .default("drift"),
+    )
+    .addOption(markdownLimitOption());
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: DriftOptions) => {
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const backend = await openBackend(options, io, result.config.controlPlane.version);
     try {
-      const report = driftFor(await compare(backend, result, { needWrite: false }), result.config.instance);
-      io.stdout.write(options.format === "json" ? renderDriftJson(report) : renderDriftText(report, styleFor(io.stdout, io.env)));
-      setExit(driftExitCode(report.summary));
+      const comparison = await compare(backend, result, { needWrite: false });
+      const report = driftFor(comparison, result.config.instance);
+      const input: DriftReportInput = {
+        report,
+        resources: comparison.desired.map((r) => subjectOf(r)),
+        locations: locationsOf(comparison.desired),
+        ref: result.revision,
+        failOn: options.failOn,
+      };
+      const markdown = () => renderDriftMarkdown(input, { maxLength: options.markdownLimit });
+      switch (options.format) {
+        case "json":
+          io.stdout.write(renderDriftJson(report));
+          break;
+        case "markdown":
+          io.stdout.write(markdown());
+          break;
+        case "github":
+          io.stdout.write(renderDriftGithub(input));
+          await appendStepSummary(io, markdown);
+          break;
+        case "junit":
+          io.stdout.write(renderDriftJunit(input));
+          break;
+        case "sarif":
+          io.stdout.write(renderDriftSarif(input, await toolInfo()));
+          break;
+        case "text":
+          io.stdout.write(renderDriftText(report, styleFor(io.stdout, io.env)));
+          break;
+      }
+      setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();
     }

@@ -1,30 +1,108 @@
 import { Command, Option } from "commander";
-import { renderPlanJson, renderPlanText } from "../../report/plan.js";
+import { buildDesiredState } from "../../defaults/materialize.js";
+import type { Plan } from "../../diff/plan.js";
+import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
+import { classifyPlanRisks } from "../../diff/risk.js";
+import type { Resource } from "../../model/resource.js";
+import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport, type ReportFormat } from "../../report/common.js";
+import { renderPlanGithub } from "../../report/github.js";
+import { renderPlanJunit } from "../../report/junit.js";
+import { renderPlanMarkdown } from "../../report/markdown.js";
+import { renderPlanJson, renderPlanReportText } from "../../report/plan.js";
+import { renderPlanSarif } from "../../report/sarif.js";
 import { compare, planFor } from "../../sync/reconcile.js";
+import { forTargetVersion, kumaMajor } from "../../sync/version.js";
+import { desiredStateOf, type ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { styleFor, type CliIo } from "../io.js";
-import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { styleFor, UsageError, type CliIo } from "../io.js";
+import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
+import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
-type PlanOptions = RepositoryOptions & ControlPlaneOptions & { format: "text" | "json"; prune?: boolean };
+type PlanOptions = RepositoryOptions &
+  ControlPlaneOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
-    .description("diff the desired state against the control plane: exit 0 no changes, 2 changes, 1 error")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-    .option("--prune", "include deletes of owned resources that are no longer desired");
+    .description(
+      "diff the desired state against the control plane, or with --base against the desired state at another revision (offline): exit 0 no changes, 2 changes, 1 error",
+    )
+    .addOption(formatOption())
+    .option("--base <rev>", "compare with the desired state at this revision instead of a control plane (offline; every delete is shown)")
+    .option("--prune", "include deletes of owned resources that are no longer desired (against a control plane)")
+    .addOption(
+      new Option("--fail-on <what>", "exit 2 on: any change (changes), only a change the mass-change guard flags (risky), or never (none)")
+        .choices(PLAN_FAIL_ON)
+        .default("changes"),
+    )
+    .addOption(markdownLimitOption());
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: PlanOptions) => {
+    if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
-    try {
-      const comparison = await compare(backend, result, { needWrite: false });
-      const plan = planFor(comparison, result.config.instance, options.prune === true);
-      io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, styleFor(io.stdout, io.env)));
-      const s = plan.summary;
-      setExit(s.create + s.update + s.delete > 0 ? 2 : 0);
-    } finally {
-      await backend.close();
+    const { plan, locations, base } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
+    const risks = classifyPlanRisks(plan);
+    const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
+    const markdown = () => renderPlanMarkdown(report, { maxLength: options.markdownLimit });
+    switch (options.format) {
+      case "json":
+        io.stdout.write(renderPlanJson(plan, report));
+        break;
+      case "markdown":
+        io.stdout.write(markdown());
+        break;
+      case "github":
+        io.stdout.write(renderPlanGithub(report));
+        await appendStepSummary(io, markdown);
+        break;
+      case "junit":
+        io.stdout.write(renderPlanJunit(report));
+        break;
+      case "sarif":
+        io.stdout.write(renderPlanSarif(report, await toolInfo()));
+        break;
+      case "text":
+        io.stdout.write(renderPlanReportText(report, styleFor(io.stdout, io.env)));
+        break;
     }
+    setExit(planExitCode(plan, risks, options.failOn));
   });
+}
+
+interface Planned {
+  readonly plan: Plan;
+  readonly locations: Locations;
+  readonly base?: string;
+}
+
+async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
+  const backend = await openBackend(options, io, result.config.controlPlane.version);
+  try {
+    const comparison = await compare(backend, result, { needWrite: false });
+    return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired) };
+  } finally {
+    await backend.close();
+  }
+}
+
+/**
+ * `--base`: both sides are desired states, each adapted to the control-plane version its own meshops.yaml targets
+ * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
+ * define: a pull request that repairs a broken branch must get a plan too.
+ */
+async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, io: CliIo): Promise<Planned> {
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io);
+  if (!baseResult.valid) {
+    const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
+    io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
+  }
+  const baseDesired = (desiredStateOf(baseResult) ?? buildDesiredState(baseResult.resources, baseResult.config)).resources;
+  const refDesired = desiredStateOf(result)?.resources ?? [];
+  const base = targeted(baseDesired, baseResult);
+  const ref = targeted(refDesired, result);
+  return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
+}
+
+function targeted(resources: readonly Resource[], result: ValidationResult): Resource[] {
+  return forTargetVersion(resources, kumaMajor(undefined, result.config.controlPlane.version));
 }

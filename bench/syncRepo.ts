@@ -1,0 +1,64 @@
+/**
+ * Sync benchmark in a fresh process, against `meshops cp` over loopback HTTP:
+ *   node dist/bench/syncRepo.js <repo> <cp-url>
+ * initial apply (writes/s), a no-op plan, then a one-policy commit that must lead to exactly one PUT. One JSON line.
+ */
+import { performance } from "node:perf_hooks";
+import { KumaHttpBackend, type RequestEvent } from "../src/backend/kumaHttp.js";
+import { readSnapshot } from "../src/source/index.js";
+import { applyPlan } from "../src/sync/apply.js";
+import { compare, planFor } from "../src/sync/reconcile.js";
+import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
+import { commitOneChange } from "./generate.js";
+
+const [repo, cpUrl] = process.argv.slice(2);
+if (!repo || !cpUrl) {
+  console.error("usage: syncRepo.js <repo> <cp-url>");
+  process.exit(2);
+}
+
+const requests: RequestEvent[] = [];
+const backend = new KumaHttpBackend({ baseUrl: cpUrl, concurrency: 32, onRequest: (e) => requests.push(e) });
+const cache = new AnalysisCache();
+const blobCache = new Map<string, string>();
+const load = async () => validateSnapshot(await readSnapshot({ repo, ref: "HEAD", blobCache }), cache);
+const count = (method: string) => requests.filter((r) => r.method === method).length;
+
+const result = await load();
+const instance = result.config.instance;
+
+let t = performance.now();
+const initial = planFor(await compare(backend, result, { needWrite: true }), instance, false);
+const planMs = performance.now() - t;
+t = performance.now();
+const applied = await applyPlan(backend, initial, { concurrency: 32 });
+const applyMs = performance.now() - t;
+if (applied.summary.failed > 0) throw new Error(`initial apply failed: ${applied.results.find((r) => r.outcome === "failed")?.error}`);
+
+requests.length = 0;
+t = performance.now();
+const noop = planFor(await compare(backend, await load(), { needWrite: false }), instance, false);
+const noopMs = performance.now() - t;
+const noopGets = count("GET");
+
+await commitOneChange(repo);
+requests.length = 0;
+const changed = planFor(await compare(backend, await load(), { needWrite: true }), instance, false);
+await applyPlan(backend, changed);
+const puts = count("PUT");
+await backend.close();
+
+console.log(
+  JSON.stringify({
+    writes: applied.summary.applied,
+    initialPlanMs: Math.round(planMs),
+    applyMs: Math.round(applyMs),
+    writesPerSecond: Math.round((applied.summary.applied / applyMs) * 1000),
+    noopPlanMs: Math.round(noopMs),
+    noopChanges: noop.summary.create + noop.summary.update + noop.summary.delete,
+    noopListRequests: noopGets,
+    oneChangePuts: puts,
+    oneChangeSummary: changed.summary,
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);

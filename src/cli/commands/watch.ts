@@ -1,0 +1,154 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { LocalBackend, openStore } from "../../backend/store.js";
+import type { Backend } from "../../backend/types.js";
+import type { DriftMode } from "../../config/repoConfig.js";
+import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
+import { startDaemon } from "../../daemon/daemon.js";
+import { instrumentBackend } from "../../daemon/instrument.js";
+import { createLogger, type LogFormat } from "../../daemon/logger.js";
+import { DaemonMetrics } from "../../daemon/metrics.js";
+import { RemoteRepository } from "../../daemon/poller.js";
+import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
+import { LocalRepository } from "../../daemon/watcher.js";
+import { parseGoDuration } from "../../kuma/duration.js";
+import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { UsageError, type CliIo } from "../io.js";
+
+interface WatchOptions extends ControlPlaneOptions {
+  repo: string;
+  branch?: string;
+  path?: string;
+  maxFileSize: number;
+  interval: number;
+  driftInterval: number;
+  driftMode?: DriftMode;
+  listen: string;
+  webhookSecretFile?: string;
+  reconcileTokenFile?: string;
+  cacheDir: string;
+  cpListen?: string;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "silent";
+  logFormat: LogFormat;
+}
+
+const duration = (flag: string) => (value: string) => {
+  const ns = parseGoDuration(value.trim());
+  if (ns === undefined || ns <= 0) throw new Error(`${flag} must be a positive duration such as 30s, 5m or 1h, got ${value}`);
+  return Math.max(1, Math.round(ns / 1e6));
+};
+
+/** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
+export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
+  const command = new Command("watch")
+    .description("the daemon: reconcile every new commit, check drift on a timer, serve status, until SIGINT/SIGTERM")
+    .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll", ".")
+    .option("--branch <name>", "branch to follow (default: HEAD of a local repository, main of a remote one)")
+    .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
+    .addOption(
+      new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
+        return n;
+      }),
+    )
+    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(duration("--interval")))
+    .addOption(
+      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(duration("--drift-interval")),
+    )
+    .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
+    .addOption(new Option("--listen <host:port>", "address of the status server").default("127.0.0.1:5680"))
+    .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
+    .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
+    .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
+    .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
+    .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
+    .addOption(new Option("--log-format <format>", "auto: readable on a terminal, JSON lines otherwise").choices(["auto", "json", "pretty"]).default("auto"));
+  addControlPlaneOptions(command);
+
+  return command.action(async (options: WatchOptions) => {
+    // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
+    const signalled = untilSignal();
+    const log = createLogger({ stream: io.stdout, level: options.logLevel, format: options.logFormat, env: io.env });
+    const listen = parseListen(options.listen, "--listen");
+    const webhookSecret = options.webhookSecretFile ? await readSecret(io, options.webhookSecretFile, "--webhook-secret-file") : undefined;
+    const reconcileToken = options.reconcileTokenFile ? await readSecret(io, options.reconcileTokenFile, "--reconcile-token-file") : undefined;
+    const metrics = new DaemonMetrics();
+
+    const remote = isRemoteRepository(options.repo);
+    const source: RevisionSource = remote
+      ? new RemoteRepository({
+          url: options.repo,
+          branch: options.branch ?? "main",
+          cacheDir: path.resolve(io.cwd, options.cacheDir),
+          intervalMs: options.interval,
+          log,
+        })
+      : new LocalRepository({ dir: path.resolve(io.cwd, options.repo), ...(options.branch ? { branch: options.branch } : {}), log });
+
+    let backend: Backend;
+    let cpServer: ControlPlaneServer | undefined;
+    let controlPlane: { url: string; embedded: boolean };
+    if (options.cpUrl) {
+      // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
+      backend = await openBackend(options, io, undefined, { onRequest: (e) => metrics.request(e), retries: 3 });
+      controlPlane = { url: options.cpUrl, embedded: false };
+    } else {
+      const stateDir = path.resolve(io.cwd, options.stateDir);
+      const store = await openStore({ stateDir });
+      backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
+      if (options.cpListen) {
+        const at = parseListen(options.cpListen, "--cp-listen");
+        cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port });
+      }
+      controlPlane = { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, stateDir) || "."})`, embedded: true };
+    }
+
+    try {
+      const daemon = await startDaemon({
+        source,
+        path: options.path,
+        maxFileBytes: options.maxFileSize,
+        backend,
+        controlPlane,
+        listen,
+        driftIntervalMs: options.driftInterval,
+        pollIntervalMs: remote ? options.interval : null,
+        driftMode: options.driftMode,
+        webhookSecret,
+        reconcileToken,
+        log,
+        metrics,
+      });
+      const signal = await signalled;
+      log.info({ event: "daemon.stopping", signal }, `${signal}: finishing the write in flight, then stopping`);
+      await daemon.stop();
+    } finally {
+      await cpServer?.close();
+      await backend.close();
+    }
+    log.info({ event: "daemon.stopped" }, "stopped");
+    setExit(0);
+  });
+}
+
+function parseListen(value: string, flag: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, got ${value}`);
+  return { host: match[1] || "127.0.0.1", port };
+}
+
+async function readSecret(io: CliIo, file: string, flag: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(io.cwd, file), "utf8");
+  } catch (cause) {
+    // The path is named, never the content.
+    throw new UsageError(`cannot read ${flag} ${file}`, { cause });
+  }
+  const secret = text.trim();
+  if (secret === "") throw new UsageError(`${flag} ${file} is empty`);
+  return secret;
+}

@@ -1,0 +1,51 @@
+/**
+ * The I/O around the CI report formats: the `--format` and `--markdown-limit` options every reporting command shares,
+ * the installed version SARIF names, and the append of the markdown report to GitHub's job summary.
+ */
+import { appendFile, readFile } from "node:fs/promises";
+import path from "node:path";
+import { Option } from "commander";
+import { REPORT_FORMATS, type ToolInfo } from "../report/common.js";
+import { MARKDOWN_LIMIT } from "../report/markdown.js";
+import type { CliIo } from "./io.js";
+
+export function formatOption(): Option {
+  return new Option(
+    "--format <format>",
+    "output format: text; json; markdown (a pull-request comment); github (workflow-command annotations, plus the markdown report appended to $GITHUB_STEP_SUMMARY when set); junit (XML); sarif (2.1.0)",
+  )
+    .choices(REPORT_FORMATS)
+    .default("text");
+}
+
+export function markdownLimitOption(): Option {
+  return new Option("--markdown-limit <chars>", "keep the markdown report under this many characters, leaving out diffs and rows with a note")
+    .default(MARKDOWN_LIMIT)
+    .argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1000) throw new Error(`--markdown-limit must be an integer of at least 1000, got ${v}`);
+      return n;
+    });
+}
+
+/** GitHub Actions sets GITHUB_STEP_SUMMARY to a file whose Markdown is shown on the run's summary page. */
+export async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8");
+}
+
+let version: string | undefined;
+
+/** The version in meshops' own package.json (dist/src/cli → three folders up), for SARIF's tool.driver. */
+export async function toolInfo(): Promise<ToolInfo> {
+  if (version === undefined) {
+    try {
+      const manifest = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+      version = typeof manifest.version === "string" ? manifest.version : "0.0.0";
+    } catch {
+      version = "0.0.0";
+    }
+  }
+  return { name: "meshops", version };
+}

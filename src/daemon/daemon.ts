@@ -1,0 +1,157 @@
+/**
+ * The daemon: wires a revision source, the reconcile loop, the drift timer, retries and the status server. Holds no
+ * logic of its own beyond when things happen; what a run does is in reconciler.ts.
+ */
+import type { Backend } from "../backend/types.js";
+import type { DriftMode } from "../config/repoConfig.js";
+import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "./backoff.js";
+import { errorMessage, type Logger } from "./logger.js";
+import { ReconcileLoop } from "./loop.js";
+import type { DaemonMetrics } from "./metrics.js";
+import type { Trigger } from "./queue.js";
+import { Reconciler } from "./reconciler.js";
+import { startStatusServer, type StatusServerOptions } from "./server.js";
+import type { RevisionSource } from "./source.js";
+import { DaemonStatus } from "./status.js";
+
+export interface DaemonOptions {
+  readonly source: RevisionSource;
+  readonly path: string | undefined;
+  readonly maxFileBytes?: number;
+  readonly backend: Backend;
+  /** For the status: where the control plane is (never a token). */
+  readonly controlPlane: { readonly url: string; readonly embedded: boolean };
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly driftIntervalMs: number;
+  /** The remote poll interval, for the status (the source runs its own timer). */
+  readonly pollIntervalMs: number | null;
+  readonly driftMode: DriftMode | undefined;
+  readonly webhookSecret: string | undefined;
+  readonly reconcileToken: string | undefined;
+  readonly log: Logger;
+  readonly metrics: DaemonMetrics;
+  readonly retry?: BackoffPolicy;
+  /** How long shutdown waits for the run in flight before giving up on it. */
+  readonly shutdownTimeoutMs?: number;
+  readonly extraRoutes?: StatusServerOptions["extraRoutes"];
+}
+
+export interface Daemon {
+  /** The status server's base URL. */
+  readonly url: string;
+  readonly status: DaemonStatus;
+  trigger(trigger: Trigger): void;
+  /** Stops taking triggers, lets the write in flight finish (the rest of that apply is skipped), closes the server. */
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
+  const { log, metrics, source } = o;
+  const retryPolicy = o.retry ?? DEFAULT_RETRY_BACKOFF;
+  const status = new DaemonStatus({
+    repository: { url: source.display, kind: source.kind, branch: source.branch ?? null, path: o.path ?? "" },
+    controlPlane: o.controlPlane,
+    driftIntervalMs: o.driftIntervalMs,
+    pollIntervalMs: o.pollIntervalMs,
+    webhook: o.webhookSecret !== undefined,
+    reconcileEndpoint: o.reconcileToken !== undefined,
+  });
+  let stopping = false;
+  const reconciler = new Reconciler({
+    source,
+    path: o.path,
+    ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}),
+    backend: o.backend,
+    status,
+    metrics,
+    log,
+    driftMode: o.driftMode,
+    stopRequested: () => stopping,
+  });
+
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  const loop = new ReconcileLoop(
+    async (work) => {
+      const outcome = await reconciler.reconcileOnce(work);
+      if (outcome.retry && !stopping) {
+        failures++;
+        const delayMs = backoffDelay(failures, retryPolicy);
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => loop.trigger({ kind: "retry", detail: `attempt ${failures + 1}` }), delayMs);
+        log.info({ event: "retry.scheduled", attempt: failures, delayMs }, `retrying in ${delayMs} ms`);
+      } else if (outcome.kind === "sync") {
+        // A sync that finished (applied, unchanged, or refused for a reason a retry cannot fix) ends the backoff.
+        failures = 0;
+        clearTimeout(retryTimer);
+      }
+    },
+    (error) => log.error({ event: "loop.error", err: errorMessage(error) }, "unexpected error in the reconcile loop"),
+  );
+
+  let driftTimer: NodeJS.Timeout | undefined;
+  const scheduleDriftCheck = () => {
+    if (stopping) return;
+    const delay = withJitter(o.driftIntervalMs, 0.05);
+    status.nextDriftCheck(new Date(Date.now() + delay));
+    driftTimer = setTimeout(() => {
+      loop.trigger({ kind: "drift-timer" });
+      scheduleDriftCheck();
+    }, delay);
+  };
+
+  const server = await startStatusServer({
+    host: o.listen.host,
+    port: o.listen.port,
+    status,
+    metrics,
+    log,
+    webhook: { secret: o.webhookSecret, branch: source.branch },
+    reconcileToken: o.reconcileToken,
+    trigger: (t) => loop.trigger(t),
+    ...(o.extraRoutes ? { extraRoutes: o.extraRoutes } : {}),
+  });
+  try {
+    // Watch first, then read: a commit made while the daemon starts is either in the first read or seen by the watcher.
+    await source.start((t) => loop.trigger(t));
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  log.info(
+    {
+      event: "daemon.started",
+      repository: source.display,
+      branch: source.branch ?? "HEAD",
+      path: o.path ?? "",
+      controlPlane: o.controlPlane.url,
+      status: server.url,
+      driftIntervalMs: o.driftIntervalMs,
+      pollIntervalMs: o.pollIntervalMs,
+      webhook: o.webhookSecret !== undefined,
+      reconcileEndpoint: o.reconcileToken !== undefined,
+    },
+    `watching ${source.display}${source.branch ? ` (${source.branch})` : ""}; status on ${server.url}`,
+  );
+  loop.trigger({ kind: "startup" });
+  scheduleDriftCheck();
+
+  return {
+    url: server.url,
+    status,
+    trigger: (t) => loop.trigger(t),
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      clearTimeout(driftTimer);
+      clearTimeout(retryTimer);
+      await source.close();
+      const finished = await Promise.race([
+        loop.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), o.shutdownTimeoutMs ?? 25_000).unref()),
+      ]);
+      if (!finished) log.warn({ event: "daemon.stop-timeout" }, "the reconcile in flight did not finish in time; stopping anyway");
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Per-mesh views of a reconcile: each Mesh is a tenant, so the daemon reports, isolates failures and picks the drift
+ * mode mesh by mesh. Pure functions over plans, change sets and drift reports.
+ */
+import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "../defaults/catalogue.js";
+import { skippedDefaults } from "../defaults/materialize.js";
+import type { DriftItem, DriftKind, DriftReport } from "../diff/drift.js";
+import type { Change, Plan } from "../diff/plan.js";
+import { subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
+import type { ChangeSet } from "../sync/apply.js";
+
+/**
+ * The drift mode of a mesh. The --drift-mode flag wins over meshops.yaml for every mesh: it is the operator's switch
+ * (during an incident, `--drift-mode report` must stop all self-healing at once). Without it, the mesh's own entry
+ * in meshops.yaml, then the repository's default.
+ */
+export function driftModeOf(mesh: string, config: RepoConfig, flag: DriftMode | undefined): DriftMode {
+  return flag ?? config.drift.meshes[mesh] ?? config.drift.mode;
+}
+
+/** Drift that means the control plane no longer matches the repository (unmanaged resources are only reported). */
+export function isActionable(kind: DriftKind): boolean {
+  return kind !== "unmanaged";
+}
+
+/** A plan narrowed to the changes `keep` accepts, with its summary recounted. */
+export function restrictPlan(plan: Plan, keep: (change: Change) => boolean): Plan {
+  const changes = plan.changes.filter(keep);
+  const count = (action: Change["action"]) => changes.filter((c) => c.action === action).length;
+  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+export function writesOf(plan: Plan): number {
+  return plan.summary.create + plan.summary.update + plan.summary.delete;
+}
+
+/** Every mesh a reconcile is about: the desired ones and any that shows up in the plan or the drift. Sorted. */
+export function meshesOf(desired: readonly Resource[], plan: Plan | undefined, drift: DriftReport | undefined): string[] {
+  const names = new Set<string>();
+  for (const r of desired) names.add(r.mesh);
+  for (const c of plan?.changes ?? []) names.add(c.mesh);
+  for (const i of drift?.items ?? []) names.add(i.mesh);
+  return [...names].sort();
+}
+
+export interface MeshApplyResult {
+  applied: number;
+  failed: number;
+  skipped: number;
+  /** `resource: message` of each failed change (skipped ones only say an earlier change failed). */
+  errors: { resource: string; message: string }[];
+}
+
+/** What happened to each mesh's changes. Meshes without changes are absent. */
+export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyResult> {
+  const byMesh = new Map<string, MeshApplyResult>();
+  for (const result of changes.results) {
+    let entry = byMesh.get(result.change.mesh);
+    if (!entry) byMesh.set(result.change.mesh, (entry = { applied: 0, failed: 0, skipped: 0, errors: [] }));
+    entry[result.outcome]++;
+    if (result.outcome === "failed") entry.errors.push({ resource: result.change.resource, message: result.error ?? "failed" });
+  }
+  return byMesh;
+}
+
+/**
+ * The drift left after an apply: the items found before it, minus those an applied change fixed. Saves listing the
+ * whole control plane a second time right after writing to it.
+ */
+export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
+  const fixed = new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
+  const items = before.items.filter((i) => !fixed.has(i.resource));
+  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
+  return { items, summary: { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") } };
+}
+
+export function driftItemsByMesh(report: DriftReport): Map<string, DriftItem[]> {
+  const byMesh = new Map<string, DriftItem[]>();
+  for (const item of report.items) {
+    const list = byMesh.get(item.mesh);
+    if (list) list.push(item);
+    else byMesh.set(item.mesh, [item]);
+  }
+  return byMesh;
+}
+
+export type DefaultPolicyState = "materialized" | "overridden" | "skipped" | "off";
+
+export interface MeshInventory {
+  /** Desired resources of the mesh (default policies included), by type. */
+  readonly byType: Record<string, number>;
+  readonly total: number;
+  /** The four default policies of a Mesh defined in the repository, and what became of each. */
+  readonly defaultPolicies: { type: string; name: string; state: DefaultPolicyState }[];
+}
+
+/** What the repository wants in each mesh, for the status page. */
+export function inventoryByMesh(desired: readonly Resource[], config: RepoConfig): Map<string, MeshInventory> {
+  const byMesh = new Map<string, Resource[]>();
+  for (const r of desired) {
+    const list = byMesh.get(r.mesh);
+    if (list) list.push(r);
+    else byMesh.set(r.mesh, [r]);
+  }
+  const out = new Map<string, MeshInventory>();
+  for (const [mesh, resources] of byMesh) {
+    const byType: Record<string, number> = {};
+    for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const bySubject = new Map(resources.map((r) => [subjectOf(r), r]));
+    const meshResource = resources.find((r) => r.type === "Mesh");
+    const skipped = meshResource ? skippedDefaults(meshResource) : new Set<string>();
+    const defaultPolicies = meshResource
+      ? DEFAULT_POLICIES.map((policy) => {
+          const name = defaultPolicyName(policy.prefix, mesh);
+          const present = bySubject.get(subjectOf({ type: policy.type, mesh, name }));
+          const state: DefaultPolicyState = !config.defaults.materialize
+            ? "off"
+            : present?.origin === "repository"
+              ? "overridden"
+              : skipped.has(policy.prefix)
+                ? "skipped"
+                : "materialized";
+          return { type: policy.type, name, state };
+        })
+      : [];
+    out.set(mesh, { byType, total: resources.length, defaultPolicies });
+  }
+  return out;
+}

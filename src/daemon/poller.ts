@@ -1,0 +1,109 @@
+/**
+ * A remote repository (`--repo URL --branch main`): cloned once into a cache folder, then fetched every `--interval`
+ * (with jitter, so daemons started together do not hit the Git server together) or when a webhook says so. The
+ * fetch itself runs inside a reconcile, never next to one, so a snapshot is never read from a half-fetched copy.
+ *
+ * The clone has no checkout: snapshots are read from Git objects. It is made in a temporary folder and renamed into
+ * place, so a crash during the first clone leaves no half-cloned cache behind.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+import { withJitter } from "./backoff.js";
+import { withoutCredentials, type Logger } from "./logger.js";
+import type { Trigger } from "./queue.js";
+import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import type { CommitInfo } from "./status.js";
+
+export interface RemoteRepositoryOptions {
+  readonly url: string;
+  readonly branch: string;
+  /** Where clones are kept, one folder per URL and branch. */
+  readonly cacheDir: string;
+  readonly intervalMs: number;
+  readonly log: Logger;
+  /** A git command that prints nothing for this long is stopped. */
+  readonly gitTimeoutMs?: number;
+}
+
+export class RemoteRepository implements RevisionSource {
+  readonly kind = "remote";
+  readonly dir: string;
+  readonly display: string;
+  readonly branch: string;
+  readonly #url: string;
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  readonly #gitTimeoutMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: RemoteRepositoryOptions) {
+    this.#url = options.url;
+    this.branch = options.branch;
+    this.display = withoutCredentials(options.url);
+    this.#intervalMs = options.intervalMs;
+    this.#log = options.log;
+    this.#gitTimeoutMs = options.gitTimeoutMs ?? 120_000;
+    const id = createHash("sha256").update(`${options.url}\0${options.branch}`).digest("hex").slice(0, 16);
+    this.dir = path.resolve(options.cacheDir, id);
+  }
+
+  get #trackingRef(): string {
+    return `refs/remotes/origin/${this.branch}`;
+  }
+
+  async update(): Promise<void> {
+    const started = performance.now();
+    if (!existsSync(path.join(this.dir, ".git"))) {
+      await this.#clone();
+      this.#log.info({ event: "source.cloned", repository: this.display, branch: this.branch, durationMs: Math.round(performance.now() - started) }, "cloned");
+      return;
+    }
+    await this.#git(this.dir).fetch(["--prune", "--no-tags", "origin", `+refs/heads/${this.branch}:${this.#trackingRef}`]);
+    this.#log.debug({ event: "source.fetched", repository: this.display, durationMs: Math.round(performance.now() - started) }, "fetched");
+  }
+
+  resolve(): Promise<string> {
+    return resolveRef(this.dir, this.#trackingRef);
+  }
+
+  commitInfo(revision: string): Promise<CommitInfo> {
+    return readCommitInfo(this.dir, revision);
+  }
+
+  async start(trigger: (trigger: Trigger) => void): Promise<void> {
+    const schedule = () => {
+      if (this.#closed) return;
+      this.#timer = setTimeout(() => {
+        trigger({ kind: "poll" });
+        schedule();
+      }, withJitter(this.#intervalMs, 0.1));
+    };
+    schedule();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  async #clone(): Promise<void> {
+    await mkdir(path.dirname(this.dir), { recursive: true });
+    const temporary = `${this.dir}.tmp-${process.pid}`;
+    await rm(temporary, { recursive: true, force: true });
+    try {
+      await this.#git(path.dirname(this.dir)).clone(this.#url, temporary, ["--no-checkout", "--single-branch", "--no-tags", "--branch", this.branch]);
+      await rename(temporary, this.dir);
+    } finally {
+      await rm(temporary, { recursive: true, force: true });
+    }
+  }
+
+  #git(baseDir: string): SimpleGit {
+    // Never wait for a password prompt: a daemon has no one to answer it.
+    return simpleGit({ baseDir, timeout: { block: this.#gitTimeoutMs } }).env({ ...process.env, GIT_TERMINAL_PROMPT: "0" });
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * `reconcileOnce`: one run of the daemon's loop. Everything a run does is here, in order; the loop around it (queue,
+ * timers, retries, shutdown) is in daemon.ts.
+ *
+ * A sync, for a revision not seen before: read it, validate it (an invalid commit is refused whole: nothing applied,
+ * the last valid revision stays the target, the diagnostics go to the status), compare with the control plane, plan,
+ * check the prune limits, apply (a failing mesh does not hold back the others), and record what drift is left.
+ * A drift check, on the timer: compare the control plane with the last valid revision; per mesh, report the drift or
+ * (in `correct` mode) re-apply.
+ *
+ * A run never throws: whatever goes wrong (repository unreadable, control plane unreachable, a bug) becomes an
+ * "error" result, and the daemon retries a failed sync with backoff.
+ */
+import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
+import type { Backend } from "../backend/types.js";
+import type { DriftReport } from "../diff/drift.js";
+import type { Plan } from "../diff/plan.js";
+import { readSnapshot } from "../source/index.js";
+import { applyPlan, type ChangeResult, type ChangeSet } from "../sync/apply.js";
+import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
+import { compare, driftFor, planFor, type Comparison } from "../sync/reconcile.js";
+import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { errorMessage, type Logger } from "./logger.js";
+import {
+  applyResultsByMesh,
+  driftItemsByMesh,
+  driftModeOf,
+  inventoryByMesh,
+  isActionable,
+  meshesOf,
+  remainingDrift,
+  restrictPlan,
+  writesOf,
+} from "./meshes.js";
+import type { DaemonMetrics } from "./metrics.js";
+import type { Work } from "./queue.js";
+import type { RevisionSource } from "./source.js";
+import type { CommitInfo, DaemonStatus, RunKind, RunResult } from "./status.js";
+
+export interface ReconcilerOptions {
+  readonly source: RevisionSource;
+  /** `--path`: the sub-folder of the repository holding the configuration. */
+  readonly path: string | undefined;
+  readonly maxFileBytes?: number;
+  readonly backend: Backend;
+  readonly status: DaemonStatus;
+  readonly metrics: DaemonMetrics;
+  readonly log: Logger;
+  /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
+  readonly driftMode: DriftMode | undefined;
+  /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
+  readonly stopRequested: () => boolean;
+  /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
+  readonly maxLoggedDiagnostics?: number;
+}
+
+export interface RunOutcome {
+  readonly kind: RunKind | "none";
+  readonly result: RunResult | "nothing";
+  /** Worth running again after a backoff: the sync could not finish or some change failed. */
+  readonly retry: boolean;
+}
+
+/** What a run is for, given what triggered it and what the last runs saw. Pure. */
+export function decideRun(
+  work: Pick<Work, "force" | "drift">,
+  revision: string,
+  last: { readonly validated: string | undefined; readonly valid: boolean; readonly hasTarget: boolean },
+): "sync" | "drift" | "nothing" {
+  if (revision !== last.validated) return "sync";
+  // Forced (startup, retry, a manual request) on a revision already refused: validating it again would say the same;
+  // comparing the control plane with the last valid revision is what can still be done.
+  if (work.force) return last.valid || !last.hasTarget ? "sync" : "drift";
+  return work.drift && last.hasTarget ? "drift" : "nothing";
+}
+
+interface Target {
+  readonly revision: string;
+  readonly commit: CommitInfo;
+  readonly result: ValidationResult;
+}
+
+interface Step {
+  readonly kind: RunKind;
+  readonly result: RunResult;
+  readonly revision: string | null;
+  readonly commit: CommitInfo | null;
+  readonly summary: { applied: number; failed: number; skipped: number; drift: number };
+  readonly error?: string;
+  readonly retry: boolean;
+}
+
+const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  /** Blob texts and per-file analyses by blob id: a commit that changes one file re-reads and re-checks one file. */
+  readonly #blobs = new Map<string, string>();
+  readonly #analysis = new AnalysisCache();
+  /** The revision validated last, valid or not: a branch that has not moved is not validated again. */
+  #validated: string | undefined;
+  #validatedOk = false;
+  /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
+  #target: Target | undefined;
+  /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
+  #loggedDrift = new Set<string>();
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcileOnce(work: Work): Promise<RunOutcome> {
+    const { source, status, metrics, log } = this.#o;
+    const started = performance.now();
+    status.runStarted(work.reasons);
+    let kind: RunKind = "sync";
+    let revision: string | null = null;
+    let step: Step | undefined;
+    try {
+      if (work.fetch) await source.update();
+      revision = await source.resolve();
+      const decision = decideRun(work, revision, { validated: this.#validated, valid: this.#validatedOk, hasTarget: this.#target !== undefined });
+      if (decision === "sync") step = await this.#sync(revision, work);
+      else if (decision === "drift") {
+        kind = "drift";
+        step = await this.#checkDrift(work);
+      }
+    } catch (error) {
+      const message = errorMessage(error);
+      log.error({ event: "reconcile.error", revision, kind, err: message }, `reconcile failed: ${message}`);
+      status.runFailed(message, revision);
+      // A failed drift check needs no retry of its own: the next tick compares again.
+      step = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message, retry: kind === "sync" };
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    if (!step) {
+      status.runFinished(undefined, seconds * 1000);
+      log.debug({ event: "reconcile.nothing", revision, reasons: work.reasons }, "nothing new");
+      return { kind: "none", result: "nothing", retry: false };
+    }
+    const record = status.runFinished(
+      {
+        kind: step.kind,
+        reasons: work.reasons,
+        revision: step.revision,
+        commit: step.commit ? { message: step.commit.message, author: step.commit.author } : null,
+        result: step.result,
+        summary: step.summary,
+        ...(step.error ? { error: step.error } : {}),
+      },
+      seconds * 1000,
+    );
+    metrics.reconciled(step.kind, step.result, seconds, new Date());
+    const level = step.result === "error" || step.result === "failed" ? "warn" : "info";
+    log[level](
+      { event: "reconcile.done", id: record.id, kind: step.kind, revision: step.revision, result: step.result, durationMs: record.durationMs, reasons: work.reasons, triggers: work.triggers, ...step.summary },
+      `${step.kind} ${shortRevision(step.revision)}: ${step.result} in ${record.durationMs} ms`,
+    );
+    return { kind: step.kind, result: step.result, retry: step.retry };
+  }
+
+  async #sync(revision: string, work: Work): Promise<Step> {
+    const { source, status, log } = this.#o;
+    const commit = await source.commitInfo(revision);
+    log.info(
+      { event: "reconcile.start", revision, reasons: work.reasons, message: commit.message, author: commit.author },
+      `revision ${shortRevision(revision)}: ${commit.message}`,
+    );
+    const snapshot = await readSnapshot({
+      repo: source.dir,
+      ref: revision,
+      ...(this.#o.path !== undefined ? { path: this.#o.path } : {}),
+      ...(this.#o.maxFileBytes !== undefined ? { maxFileBytes: this.#o.maxFileBytes } : {}),
+      blobCache: this.#blobs,
+    });
+    const result = validateSnapshot(snapshot, this.#analysis);
+    this.#validated = revision;
+    this.#validatedOk = result.valid;
+    status.validated(commit, result.valid, result.diagnostics);
+
+    if (!result.valid) {
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      for (const d of errors.slice(0, this.#o.maxLoggedDiagnostics ?? 50)) {
+        log.warn(
+          { event: "validation.error", revision, file: d.file, line: d.line, column: d.column, resource: d.resource, path: d.path, rule: d.rule },
+          `${d.file}:${d.line}:${d.column}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`,
+        );
+      }
+      log.warn(
+        { event: "validation.failed", revision, errors: errors.length, kept: this.#target?.revision ?? null },
+        `revision ${shortRevision(revision)} is invalid (${errors.length} errors): nothing applied`,
+      );
+      return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, retry: false };
+    }
+
+    this.#target = { revision, commit, result };
+    return this.#apply(this.#target);
+  }
+
+  /** Compares, plans and applies the target revision, every mesh. */
+  async #apply(target: Target): Promise<Step> {
+    const { backend, status, log } = this.#o;
+    const { revision, commit, result } = target;
+    const config = result.config;
+    const comparison = await compare(backend, result, { needWrite: true });
+    const plan = planFor(comparison, config.instance, config.prune.enabled);
+    const modes = this.#modes(config);
+
+    const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
+    if (refused) return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused, retry: false };
+
+    const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
+    const drift = remainingDrift(driftFor(comparison, config.instance), changes);
+    const meshes = meshesOf(comparison.desired, plan, drift);
+    const inventory = inventoryByMesh(comparison.desired, config);
+    const stopped = this.#o.stopRequested();
+    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), inventory, modes, stopped);
+    this.#recordDrift(revision, meshes, drift, comparison, modes);
+
+    const s = changes?.summary ?? NO_CHANGES;
+    const outcome: RunResult = s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : s.applied > 0 ? "applied" : "unchanged";
+    if (plan.summary.unchanged + s.applied > 0) log.debug({ event: "plan.done", revision, ...plan.summary }, "plan");
+    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) }, retry: s.failed > 0 };
+  }
+
+  async #checkDrift(work: Work): Promise<Step> {
+    const target = this.#target;
+    if (!target) throw new Error("a drift check needs a valid revision");
+    const { backend, status, log } = this.#o;
+    const { revision, commit, result } = target;
+    const config = result.config;
+    const modes = this.#modes(config);
+    const comparison = await compare(backend, result, { needWrite: false });
+    const report = driftFor(comparison, config.instance);
+
+    // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
+    const healing = new Set(
+      report.items.filter((i) => isActionable(i.kind) && modes(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
+    );
+    let changes: ChangeSet | undefined;
+    if (healing.size > 0) {
+      const plan = restrictPlan(planFor(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
+      if (refused) return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused, retry: false };
+      log.info({ event: "drift.correcting", revision, meshes: [...healing], reasons: work.reasons, ...plan.summary }, `correcting drift in ${[...healing].join(", ")}`);
+      changes = await this.#write(plan, revision);
+      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), inventoryByMesh(comparison.desired, config), modes, this.#o.stopRequested());
+    }
+    const remaining = remainingDrift(report, changes);
+    this.#recordDrift(revision, meshesOf(comparison.desired, undefined, report), remaining, comparison, modes);
+
+    const s = changes?.summary ?? NO_CHANGES;
+    const outcome: RunResult = s.failed > 0 ? "failed" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
+    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) }, retry: false };
+  }
+
+  /** Applies a plan, logging and counting each change as it completes. */
+  async #write(plan: Plan, revision: string): Promise<ChangeSet> {
+    const { backend, status, metrics, log } = this.#o;
+    status.meshesApplying(new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.mesh)));
+    const onResult = (r: ChangeResult) => {
+      metrics.change(r.change.action, r.outcome);
+      const fields = { revision, resource: r.change.resource, action: r.change.action };
+      if (r.outcome === "applied") {
+        log.info({ event: "change.applied", ...fields, ...(r.warnings?.length ? { warnings: r.warnings } : {}) }, `${r.change.action} ${r.change.resource}`);
+      } else if (r.outcome === "failed") {
+        log.error({ event: "change.failed", ...fields, err: r.error }, `${r.change.action} ${r.change.resource} failed: ${r.error}`);
+      } else {
+        log.debug({ event: "change.skipped", ...fields, reason: r.error }, `${r.change.action} ${r.change.resource} skipped`);
+      }
+    };
+    return applyPlan(backend, plan, { onResult, stopRequested: this.#o.stopRequested });
+  }
+
+  /** A plan that deletes too much is refused whole, before any write. Returns the reason, or undefined. */
+  #refusedByPruneLimits(plan: Plan, comparison: Comparison, config: RepoConfig, revision: string): string | undefined {
+    try {
+      checkPruneLimits(plan, comparison.ownedCount, config.prune);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof PruneLimitError)) throw error;
+      const meshes = [...new Set(plan.changes.filter((c) => c.action === "delete").map((c) => c.mesh))].sort();
+      this.#o.log.error({ event: "prune.refused", revision, meshes, deletes: plan.summary.delete }, error.message);
+      this.#o.status.runFailed(error.message, revision, meshes);
+      return error.message;
+    }
+  }
+
+  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, comparison: Comparison, modes: (mesh: string) => DriftMode): void {
+    const { status, metrics, log } = this.#o;
+    status.driftChecked(revision, meshes, driftItemsByMesh(drift), modes);
+    const desiredByMesh = new Map<string, number>();
+    for (const r of comparison.desired) desiredByMesh.set(r.mesh, (desiredByMesh.get(r.mesh) ?? 0) + 1);
+    metrics.compared(desiredByMesh, drift.items);
+
+    const current = new Set<string>();
+    for (const item of drift.items) {
+      const key = `${item.kind} ${item.resource}`;
+      current.add(key);
+      if (this.#loggedDrift.has(key)) continue;
+      const fields = { event: "drift.detected", revision, resource: item.resource, kind: item.kind, mode: modes(item.mesh) };
+      if (isActionable(item.kind)) log.warn(fields, `drift: ${item.resource} is ${item.kind}`);
+      else log.debug(fields, `unmanaged: ${item.resource}`);
+    }
+    this.#loggedDrift = current;
+  }
+
+  #modes(config: RepoConfig): (mesh: string) => DriftMode {
+    return (mesh) => driftModeOf(mesh, config, this.#o.driftMode);
+  }
+}
+
+function actionableCount(report: DriftReport): number {
+  return report.summary.missing + report.summary.modified + report.summary.orphaned;
+}
+
+function shortRevision(revision: string | null): string {
+  return revision ? revision.slice(0, 12) : "(none)";
+}

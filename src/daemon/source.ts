@@ -1,0 +1,50 @@
+/**
+ * Where the daemon's revisions come from: a local working copy (watched) or a remote repository (cloned and fetched).
+ * Both hand the reconciler a Git directory to read snapshots from and the commit the tracked branch points at.
+ */
+import { simpleGit } from "simple-git";
+import { resolveCommit } from "../source/git.js";
+import type { Trigger } from "./queue.js";
+import type { CommitInfo } from "./status.js";
+
+export interface RevisionSource {
+  readonly kind: "local" | "remote";
+  /** What to show for it: the directory, or the URL without credentials. */
+  readonly display: string;
+  /** The tracked branch; undefined when a local repository is followed at whatever HEAD is. */
+  readonly branch: string | undefined;
+  /** The Git working copy snapshots are read from (`--path` is relative to it). */
+  readonly dir: string;
+  /** Brings the copy up to date: clone (the first time) and fetch a remote; nothing for a local repository. */
+  update(): Promise<void>;
+  /** The commit the tracked branch points at in the copy. */
+  resolve(): Promise<string>;
+  commitInfo(revision: string): Promise<CommitInfo>;
+  /** Starts reporting that the branch may have moved (file events, poll ticks). */
+  start(trigger: (trigger: Trigger) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `https://…`, `ssh://…`, `file://…`, `git://…` or scp-like `git@host:org/repo.git`; anything else is a directory. */
+export function isRemoteRepository(repo: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
+}
+
+/** Reads the commit a ref points at. */
+export async function resolveRef(dir: string, ref: string): Promise<string> {
+  return resolveCommit(simpleGit({ baseDir: dir }), ref);
+}
+
+const commitCache = new Map<string, CommitInfo>();
+
+/** Subject, author and date of a commit, for logs and the status page (cached: commits never change). */
+export async function readCommitInfo(dir: string, revision: string): Promise<CommitInfo> {
+  const cached = commitCache.get(revision);
+  if (cached) return cached;
+  const raw = await simpleGit({ baseDir: dir }).raw(["log", "-1", "--format=%H%x1f%s%x1f%an%x1f%aI", revision, "--"]);
+  const [commit, message, author, date] = raw.trim().split("\x1f");
+  const info: CommitInfo = { commit: commit || revision, message: message ?? "", author: author ?? "", date: date ?? "" };
+  if (commitCache.size > 256) commitCache.clear();
+  commitCache.set(revision, info);
+  return info;
+}

@@ -1,0 +1,93 @@
+/**
+ * A local repository (`--repo DIR`): chokidar watches the files Git changes when a branch moves, so a commit is seen
+ * within milliseconds and nothing polls. Git updates a ref by writing `<ref>.lock` and renaming it over the ref, and
+ * moves many refs at once into `packed-refs` (gc, pack-refs); HEAD changes on checkout. In a linked worktree HEAD lives
+ * in the worktree's own Git directory and the refs in the common one, hence the two directories.
+ */
+import path from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+import { simpleGit } from "simple-git";
+import { SourceError } from "../source/types.js";
+import type { Logger } from "./logger.js";
+import type { Trigger } from "./queue.js";
+import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import type { CommitInfo } from "./status.js";
+
+/** File events of one ref update arrive within a few milliseconds: wait this long for quiet before triggering. */
+const SETTLE_MS = 15;
+
+export class LocalRepository implements RevisionSource {
+  readonly kind = "local";
+  readonly dir: string;
+  readonly display: string;
+  readonly branch: string | undefined;
+  readonly #log: Logger;
+  #watcher: FSWatcher | undefined;
+  #settle: NodeJS.Timeout | undefined;
+  #changed = new Set<string>();
+
+  constructor(options: { dir: string; branch?: string; log: Logger }) {
+    this.dir = path.resolve(options.dir);
+    this.display = this.dir;
+    this.branch = options.branch;
+    this.#log = options.log;
+  }
+
+  /** HEAD (whatever is checked out) unless a branch was given. */
+  get ref(): string {
+    return this.branch === undefined ? "HEAD" : `refs/heads/${this.branch}`;
+  }
+
+  async update(): Promise<void> {
+    // The working copy is the repository: a commit there is already "fetched".
+  }
+
+  resolve(): Promise<string> {
+    return resolveRef(this.dir, this.ref);
+  }
+
+  commitInfo(revision: string): Promise<CommitInfo> {
+    return readCommitInfo(this.dir, revision);
+  }
+
+  async start(trigger: (trigger: Trigger) => void): Promise<void> {
+    const { gitDir, commonDir } = await gitDirectories(this.dir);
+    const paths = [path.join(gitDir, "HEAD"), path.join(commonDir, "refs", "heads"), path.join(commonDir, "packed-refs")];
+    const watcher = watch(paths, {
+      ignoreInitial: true,
+      // A `.lock` file is a ref being written: the rename that follows is the event that matters.
+      ignored: (file: string) => file.endsWith(".lock"),
+    });
+    watcher.on("all", (_event, file) => {
+      this.#changed.add(path.relative(commonDir, file) || path.basename(file));
+      clearTimeout(this.#settle);
+      this.#settle = setTimeout(() => {
+        const detail = [...this.#changed].sort().join(", ");
+        this.#changed.clear();
+        trigger({ kind: "commit", detail });
+      }, SETTLE_MS);
+    });
+    watcher.on("error", (error) => this.#log.warn({ event: "watcher.error", err: String(error) }, "file watcher error"));
+    this.#watcher = watcher;
+    await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+    this.#log.debug({ event: "watcher.ready", paths }, "watching Git refs");
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#settle);
+    await this.#watcher?.close();
+  }
+}
+
+async function gitDirectories(dir: string): Promise<{ gitDir: string; commonDir: string }> {
+  const git = simpleGit({ baseDir: dir });
+  let out: string;
+  try {
+    out = await git.raw(["rev-parse", "--path-format=absolute", "--absolute-git-dir", "--git-common-dir"]);
+  } catch (cause) {
+    throw new SourceError(`${dir} is not inside a Git working copy`, { cause });
+  }
+  const [gitDir, common] = out.trim().split("\n");
+  if (!gitDir || !common) throw new SourceError(`${dir}: cannot find the Git directory`);
+  return { gitDir, commonDir: common };
+}

@@ -1,0 +1,173 @@
+/**
+ * What every CI report format (markdown, github, junit, sarif) is rendered from, and the rules they share: which items
+ * count as failures under the `--warnings-as-errors` / `--fail-on` flags, and the exit code that follows. Renderers and
+ * the CLI both ask these functions, so a report never shows a failure the exit code does not, or the other way round.
+ *
+ * Pure: data in, data out.
+ */
+import type { DriftItem, DriftReport, DriftSummary } from "../diff/drift.js";
+import type { Change, Plan } from "../diff/plan.js";
+import type { Location, Locations } from "../diff/revisions.js";
+import { risksOf, type PlanRisk } from "../diff/risk.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { parseSubject } from "../model/key.js";
+
+export const REPORT_FORMATS = ["text", "json", "markdown", "github", "junit", "sarif"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** `validate`: the diagnostics and, for JUnit's one test case per resource, every resource that was read. */
+export interface ValidateReport {
+  readonly valid: boolean;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The commit id read, or WORKTREE. */
+  readonly revision: string;
+  readonly files: number;
+  readonly resources: readonly { readonly subject: string; readonly location?: Location }[];
+  /** `--warnings-as-errors`: warnings fail too. */
+  readonly warningsAsErrors: boolean;
+}
+
+/** `plan --fail-on`: exit 2 (and report failures) on any change, only on a change the mass-change guard flags, or never. */
+export const PLAN_FAIL_ON = ["changes", "risky", "none"] as const;
+export type PlanFailOn = (typeof PLAN_FAIL_ON)[number];
+
+export interface PlanReport {
+  readonly plan: Plan;
+  readonly risks: readonly PlanRisk[];
+  /** Where each resource is defined (the ref side first, the base side for deletes). */
+  readonly locations: Locations;
+  /** `plan --base`: the base commit; absent when the plan is against a control plane. */
+  readonly base?: string;
+  /** The revision planned (commit id or WORKTREE). */
+  readonly ref: string;
+  readonly failOn: PlanFailOn;
+}
+
+/** `drift --fail-on`: exit 2 on missing, modified or orphaned items (the contract's default), on any item, or never. */
+export const DRIFT_FAIL_ON = ["drift", "any", "none"] as const;
+export type DriftFailOn = (typeof DRIFT_FAIL_ON)[number];
+
+export interface DriftReportInput {
+  readonly report: DriftReport;
+  /** Every desired resource (subject), for JUnit's passing test cases; drift items alone are the failures. */
+  readonly resources?: readonly string[];
+  readonly locations: Locations;
+  readonly ref: string;
+  readonly failOn: DriftFailOn;
+}
+
+/** The tool as SARIF names it; the CLI passes the installed version. */
+export interface ToolInfo {
+  readonly name: string;
+  readonly version: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Failures and exit codes
+
+export function isFailingDiagnostic(d: Diagnostic, warningsAsErrors: boolean): boolean {
+  return d.severity === "error" || warningsAsErrors;
+}
+
+/** 0 valid, 1 invalid (PRODUCT.md); with --warnings-as-errors a warning makes it invalid. */
+export function validateExitCode(report: Pick<ValidateReport, "diagnostics" | "warningsAsErrors">): 0 | 1 {
+  return report.diagnostics.some((d) => isFailingDiagnostic(d, report.warningsAsErrors)) ? 1 : 0;
+}
+
+export function isFailingChange(change: Change, risks: readonly PlanRisk[], failOn: PlanFailOn): boolean {
+  if (change.action === "unchanged" || failOn === "none") return false;
+  return failOn === "changes" || risksOf(change.resource, risks).length > 0;
+}
+
+/** 0 no changes, 2 changes (PRODUCT.md); `--fail-on risky` gives 2 only for a flagged plan, `none` never does. */
+export function planExitCode(plan: Plan, risks: readonly PlanRisk[], failOn: PlanFailOn): 0 | 2 {
+  if (failOn === "none") return 0;
+  if (failOn === "risky") return risks.length > 0 ? 2 : 0;
+  const s = plan.summary;
+  return s.create + s.update + s.delete > 0 ? 2 : 0;
+}
+
+export function isFailingDrift(item: DriftItem, failOn: DriftFailOn): boolean {
+  if (failOn === "none") return false;
+  return failOn === "any" || item.kind !== "unmanaged";
+}
+
+/** 0 in sync, 2 drift (PRODUCT.md: missing, modified or orphaned); `any` counts unmanaged too, `none` never fails. */
+export function driftExitCodeFor(summary: DriftSummary, failOn: DriftFailOn): 0 | 2 {
+  if (failOn === "none") return 0;
+  const drifted = summary.missing + summary.modified + summary.orphaned + (failOn === "any" ? summary.unmanaged : 0);
+  return drifted > 0 ? 2 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Small shared helpers
+
+/** The mesh a subject belongs to (a Mesh is its own), "" when the subject is empty or not one. */
+export function meshOfSubject(subject: string): string {
+  return parseSubject(subject)?.mesh ?? "";
+}
+
+/** Items grouped by mesh, meshes in name order and items in their given order within each. */
+export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const mesh = meshOf(item);
+    const list = groups.get(mesh) ?? [];
+    list.push(item);
+    groups.set(mesh, list);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. */
+export function describeLocation(location: Location | undefined): string {
+  if (!location) return "";
+  const at = `${location.file}:${location.line}`;
+  return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
+}
+
+/** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */
+export function stripDiffHeader(diff: string): string {
+  return diff
+    .split("\n")
+    .filter((l) => !l.startsWith("===") && !l.startsWith("--- ") && !l.startsWith("+++ ") && !l.startsWith("Index: "))
+    .join("\n")
+    .trimEnd();
+}
+
+/** 12 hex digits of a commit id, as Git shows it; anything else (WORKTREE, a branch) unchanged. */
+export function shortRev(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+export function driftedCount(summary: DriftSummary): number {
+  return summary.missing + summary.modified + summary.orphaned;
+}
+
+/** One line a person reads: what the plan does overall. */
+export function planSummaryLine(plan: Plan): string {
+  const s = plan.summary;
+  return s.create + s.update + s.delete === 0
+    ? `No changes: ${s.unchanged} resources unchanged.`
+    : `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`;
+}
+
+export function driftSummaryLine(summary: DriftSummary): string {
+  return driftedCount(summary) === 0
+    ? `In sync${summary.unmanaged ? ` (${plural(summary.unmanaged, "unmanaged resource")} not in the repository, left alone)` : ""}.`
+    : `Drift: ${summary.missing} missing, ${summary.modified} modified, ${summary.orphaned} orphaned, ${summary.unmanaged} unmanaged.`;
+}
+
+export function diagnosticCounts(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  return { errors, warnings: diagnostics.length - errors };
+}
+
+/** What `plan` compared: `base…ref` between revisions, or the ref against the control plane. */
+export function planScope(report: Pick<PlanReport, "base" | "ref">): string {
+  return report.base !== undefined ? `${shortRev(report.base)}…${shortRev(report.ref)}` : `${shortRev(report.ref)} against the control plane`;
+}

@@ -1,0 +1,152 @@
+/**
+ * `--format github`: GitHub Actions workflow commands, so each problem shows as an annotation on the right file and
+ * line of the pull request (`::error file=…,line=…,col=…,title=…::message`), followed by the text report for the log.
+ *
+ * Escaping follows the runner (actions/runner ActionCommand, and @actions/core's toCommandValue): in the message `%`,
+ * CR and LF become %25, %0D, %0A; in property values `:` and `,` also become %3A and %2C. Every command is therefore one
+ * line, whatever the repository holds. The runner reads any line that starts with `::` (after leading blanks) as a
+ * command, and the text report quotes the repository (diff lines, names): it is printed between `::stop-commands::`
+ * and its token, a digest of the text itself, which the text therefore cannot contain.
+ *
+ * The job summary ($GITHUB_STEP_SUMMARY) gets the markdown report: that append is I/O and happens in the CLI. Pure.
+ */
+import { createHash } from "node:crypto";
+import type { DriftItem } from "../diff/drift.js";
+import type { Change } from "../diff/plan.js";
+import type { Location } from "../diff/revisions.js";
+import { risksOf } from "../diff/risk.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { renderDiagnosticsText } from "./diagnostics.js";
+import { renderDriftText, renderPlanText } from "./plan.js";
+import {
+  driftSummaryLine,
+  isFailingChange,
+  isFailingDiagnostic,
+  isFailingDrift,
+  planExitCode,
+  planScope,
+  planSummaryLine,
+  shortRev,
+  stripDiffHeader,
+  type DriftReportInput,
+  type PlanReport,
+  type ValidateReport,
+} from "./common.js";
+
+export type AnnotationLevel = "error" | "warning" | "notice";
+
+/** An annotation's message shows this many diff lines at most; the log (and the job summary) has the whole diff. */
+const MAX_ANNOTATION_DIFF_LINES = 40;
+
+/** Message data: %, CR, LF. */
+export function escapeData(value: string): string {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** Property values: as data, plus `:` and `,`, which separate properties. */
+export function escapeProperty(value: string): string {
+  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+export interface AnnotationProperties {
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+  readonly title?: string;
+}
+
+/** One workflow command: `::level file=…,line=…,col=…,title=…::message`, properties left out when unknown. */
+export function annotation(level: AnnotationLevel, properties: AnnotationProperties, message: string): string {
+  const props: string[] = [];
+  if (properties.file) {
+    props.push(`file=${escapeProperty(properties.file)}`);
+    if (properties.line && properties.line > 0) props.push(`line=${properties.line}`);
+    if (properties.line && properties.line > 0 && properties.col && properties.col > 0) props.push(`col=${properties.col}`);
+  }
+  if (properties.title) props.push(`title=${escapeProperty(properties.title)}`);
+  return `::${level}${props.length ? ` ${props.join(",")}` : ""}::${escapeData(message)}`;
+}
+
+/** Text that may quote the repository, printed in a collapsed log group with workflow commands switched off. */
+export function inertGroup(title: string, body: string): string {
+  const token = `meshops-${createHash("sha256").update(body, "utf8").digest("hex").slice(0, 24)}`;
+  return [`::group::${escapeData(title)}`, `::stop-commands::${token}`, body.trimEnd(), `::${token}::`, "::endgroup::"].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+export function renderValidateGithub(report: ValidateReport): string {
+  const out = report.diagnostics.map((d) => diagnosticAnnotation(d, report.warningsAsErrors));
+  const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
+  out.push(inertGroup("meshops validate", renderDiagnosticsText(report.diagnostics, summary)));
+  return out.join("\n") + "\n";
+}
+
+function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean): string {
+  const level: AnnotationLevel = isFailingDiagnostic(d, warningsAsErrors) ? "error" : "warning";
+  const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
+  return annotation(level, { file: d.file, line: d.line, col: d.column, title: `meshops validate: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`);
+}
+
+export function renderPlanGithub(report: PlanReport): string {
+  const { plan, risks } = report;
+  const out: string[] = [];
+  const riskLevel: AnnotationLevel = planExitCode(plan, risks, report.failOn) !== 0 ? "error" : "warning";
+  const changed = new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.resource));
+  // A risk about a resource the plan changes goes on that change's annotation; one about a resource that stays as it
+  // is (a Mesh losing all its policies) gets its own, on the Mesh's file.
+  for (const risk of risks) {
+    if (changed.has(risk.resource)) continue;
+    out.push(annotation(riskLevel, at(report.locations.get(risk.resource), `meshops plan: mass change (${risk.kind})`), `${risk.message}. Review before merging.`));
+  }
+  for (const change of plan.changes) {
+    if (change.action === "unchanged") continue;
+    const where = report.locations.get(change.resource);
+    const own = risks.filter((r) => r.resource === change.resource);
+    const level: AnnotationLevel = isFailingChange(change, risks, report.failOn) ? "error" : own.length > 0 ? riskLevel : "notice";
+    const title = `meshops plan: ${own.length > 0 ? "mass change: " : ""}${change.action} ${change.resource}`;
+    out.push(annotation(level, at(where, title), changeMessage(change, where, own.map((r) => `${r.message}. Review before merging.`), risksOf(change.resource, risks).length > 0)));
+  }
+  const title = `meshops plan ${planScope(report)}`;
+  out.push(inertGroup(title, renderPlanText(plan)));
+  out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
+  return out.join("\n") + "\n";
+}
+
+function changeMessage(change: Change, where: Location | undefined, warnings: readonly string[], risky: boolean): string {
+  const head = `${change.action} ${change.resource}${where?.defaultOf ? ` (default policy of ${where.defaultOf})` : ""}${risky && warnings.length === 0 ? " [mass change]" : ""}`;
+  return [head, ...warnings, clip(stripDiffHeader(change.diff))].join("\n");
+}
+
+export function renderDriftGithub(input: DriftReportInput): string {
+  const out: string[] = [];
+  for (const item of input.report.items) {
+    const level: AnnotationLevel = isFailingDrift(item, input.failOn) ? "error" : "warning";
+    const where = input.locations.get(item.resource);
+    out.push(annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item)));
+  }
+  const title = `meshops drift at ${shortRev(input.ref)}`;
+  out.push(inertGroup(title, renderDriftText(input.report)));
+  out.push(`${title}: ${driftSummaryLine(input.report.summary)}`);
+  return out.join("\n") + "\n";
+}
+
+const DRIFT_MEANING = {
+  missing: "in the repository but not on the control plane",
+  modified: "changed on the control plane outside Git",
+  orphaned: "owned by meshops but no longer in the repository",
+  unmanaged: "on the control plane, not in the repository and not owned by meshops (left alone)",
+} as const;
+
+function driftMessage(item: DriftItem): string {
+  return `${item.kind} ${item.resource}: ${DRIFT_MEANING[item.kind]}\n${clip(stripDiffHeader(item.diff))}`;
+}
+
+function at(location: Location | undefined, title: string): AnnotationProperties {
+  return location ? { file: location.file, line: location.line, col: location.column, title } : { title };
+}
+
+function clip(diff: string): string {
+  const lines = diff.split("\n");
+  return lines.length <= MAX_ANNOTATION_DIFF_LINES ? diff : [...lines.slice(0, MAX_ANNOTATION_DIFF_LINES), `… ${lines.length - MAX_ANNOTATION_DIFF_LINES} more lines`].join("\n");
+}

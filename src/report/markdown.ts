@@ -1,0 +1,282 @@
+/**
+ * `--format markdown`: one pull-request comment (or job summary) per command. A summary table per mesh first, then each
+ * mesh's changes with its per-resource diffs folded in `<details>`, so the comment stays readable with hundreds of
+ * changes. GitHub refuses comments over 65,536 characters: the renderer keeps under `maxLength` (65,000 by default)
+ * by leaving out diffs from the end first, then table rows, and says what it left out and how to see everything.
+ *
+ * Everything that comes from the repository (names, paths, messages) is escaped; diffs come redacted from src/diff.
+ * Pure.
+ */
+import type { Change } from "../diff/plan.js";
+import type { DriftItem } from "../diff/drift.js";
+import type { Location } from "../diff/revisions.js";
+import { risksOf, type PlanRisk } from "../diff/risk.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import {
+  diagnosticCounts,
+  driftedCount,
+  groupByMesh,
+  isFailingDiagnostic,
+  isFailingDrift,
+  meshOfSubject,
+  planExitCode,
+  plural,
+  shortRev,
+  stripDiffHeader,
+  type DriftReportInput,
+  type PlanReport,
+  type ValidateReport,
+} from "./common.js";
+
+/** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
+export const MARKDOWN_LIMIT = 65_000;
+
+/** A single diff longer than this is cut, so one huge resource cannot push every other diff out of the comment. */
+const MAX_DIFF_LINES = 300;
+
+export interface MarkdownOptions {
+  /** Characters (UTF-16 code units, which never undercount) the output must stay under. */
+  readonly maxLength?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// validate
+
+const SEVERITY = { error: "❌ error", warning: "⚠️ warning" } as const;
+
+export function renderValidateMarkdown(report: ValidateReport, options: MarkdownOptions = {}): string {
+  const { errors, warnings } = diagnosticCounts(report.diagnostics);
+  const failed = report.diagnostics.some((d) => isFailingDiagnostic(d, report.warningsAsErrors));
+  const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  const verdict = failed
+    ? `❌ meshops validate: ${errors === 0 ? "failed (warnings are errors)" : "invalid"}, ${counts}`
+    : `✅ meshops validate: valid${report.diagnostics.length > 0 ? `, ${counts}` : ""}`;
+  const head = [
+    "<!-- meshops:validate -->",
+    `### ${verdict}`,
+    "",
+    `${code(shortRev(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${report.diagnostics.length === 0 ? ", no problems found." : "."}`,
+  ];
+  if (report.diagnostics.length === 0) return head.join("\n") + "\n";
+
+  const groups = groupByMesh(report.diagnostics, (d) => meshOfSubject(d.resource));
+  head.push("", "| mesh | errors | warnings |", "|---|--:|--:|");
+  for (const [mesh, list] of groups) {
+    const c = diagnosticCounts(list);
+    head.push(`| ${meshLabel(mesh)} | ${c.errors} | ${c.warnings} |`);
+  }
+  const sections: Section[] = groups.map(([mesh, list]) => ({
+    heading: mesh ? `#### Mesh ${code(mesh)}` : "#### Not tied to a resource",
+    tableHeader: "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|",
+    rows: list.map((d) => diagnosticRow(d, report.warningsAsErrors)),
+    details: [],
+  }));
+  return fit(head.join("\n"), sections, options, "meshops validate");
+}
+
+function diagnosticRow(d: Diagnostic, warningsAsErrors: boolean): string {
+  const severity = d.severity === "warning" && warningsAsErrors ? "❌ warning" : SEVERITY[d.severity];
+  const where = d.file ? code(`${d.file}:${d.line}:${d.column}`) : "";
+  return `| ${severity} | ${where} | ${d.resource ? code(d.resource) : ""} | ${d.path ? code(d.path) : ""} | ${text(d.message)} | ${code(d.rule)} |`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// plan
+
+const ACTION = { create: "➕ create", update: "🔄 update", delete: "➖ delete", unchanged: "unchanged" } as const;
+
+export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
+  const { plan, risks } = report;
+  const s = plan.summary;
+  const total = s.create + s.update + s.delete;
+  const head = ["<!-- meshops:plan -->"];
+  head.push(total === 0 ? "### ✅ meshops plan: no changes" : `### meshops plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete`);
+  head.push("");
+  head.push(
+    report.base !== undefined
+      ? `Desired state at ${code(shortRev(report.base))} → ${code(shortRev(report.ref))}, default policies included; ${s.unchanged} unchanged.`
+      : `Desired state at ${code(shortRev(report.ref))} against the control plane; ${s.unchanged} unchanged.`,
+  );
+  if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
+
+  const changed = plan.changes.filter((c) => c.action !== "unchanged");
+  const allGroups = groupByMesh(plan.changes, (c) => c.mesh);
+  if (allGroups.length > 0 && total > 0) {
+    head.push("", "| mesh | create | update | delete | unchanged |", "|---|--:|--:|--:|--:|");
+    for (const [mesh, list] of allGroups) {
+      const n = (action: Change["action"]) => list.filter((c) => c.action === action).length;
+      const flagged = risks.some((r) => r.mesh === mesh) ? " ⚠️" : "";
+      head.push(`| ${code(mesh)}${flagged} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`);
+    }
+  }
+  const sections: Section[] = groupByMesh(changed, (c) => c.mesh).map(([mesh, list]) => ({
+    heading: `#### Mesh ${code(mesh)}`,
+    tableHeader: "| change | resource | defined in |\n|---|---|---|",
+    rows: list.map((c) => {
+      const flag = risksOf(c.resource, risks).length > 0 ? " ⚠️" : "";
+      return `| ${ACTION[c.action]}${flag} | ${code(c.resource)} | ${locationCell(report.locations.get(c.resource))} |`;
+    }),
+    details: list.map((c) => details(`${ACTION[c.action]} <code>${html(c.resource)}</code>`, c.diff)),
+  }));
+  const rerun = report.base !== undefined ? `meshops plan --base ${shortRev(report.base)} --ref ${shortRev(report.ref)}` : "meshops plan";
+  return fit(head.join("\n"), sections, options, rerun);
+}
+
+function riskAlert(risks: readonly PlanRisk[], failing: boolean): string[] {
+  const lines = [
+    "> [!CAUTION]",
+    `> **Mass change: ${plural(risks.length, "change")} the guard flags${failing ? " (this check fails)" : ""}. Review before merging.**`,
+  ];
+  for (const r of risks) lines.push(`> - ${code(r.rule)}: ${text(r.message)}`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// drift
+
+const DRIFT = { missing: "➕ missing", modified: "🔄 modified", orphaned: "➖ orphaned", unmanaged: "❔ unmanaged" } as const;
+
+export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOptions = {}): string {
+  const { report } = input;
+  const s = report.summary;
+  const failing = report.items.some((i) => isFailingDrift(i, input.failOn));
+  const head = ["<!-- meshops:drift -->"];
+  head.push(
+    driftedCount(s) === 0 && s.unmanaged === 0
+      ? "### ✅ meshops drift: in sync"
+      : `### ${failing ? "❌" : driftedCount(s) === 0 ? "✅" : "⚠️"} meshops drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged`,
+  );
+  head.push("", `The control plane compared with the repository at ${code(shortRev(input.ref))}.`);
+  if (report.items.length === 0) return head.join("\n") + "\n";
+
+  const groups = groupByMesh(report.items, (i) => i.mesh);
+  head.push("", "| mesh | missing | modified | orphaned | unmanaged |", "|---|--:|--:|--:|--:|");
+  for (const [mesh, list] of groups) {
+    const n = (kind: DriftItem["kind"]) => list.filter((i) => i.kind === kind).length;
+    head.push(`| ${code(mesh)} | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`);
+  }
+  const sections: Section[] = groups.map(([mesh, list]) => ({
+    heading: `#### Mesh ${code(mesh)}`,
+    tableHeader: "| drift | resource | defined in |\n|---|---|---|",
+    rows: list.map((i) => `| ${DRIFT[i.kind]} | ${code(i.resource)} | ${locationCell(input.locations.get(i.resource))} |`),
+    details: list.map((i) => details(`${DRIFT[i.kind]} <code>${html(i.resource)}</code>`, i.diff)),
+  }));
+  return fit(head.join("\n"), sections, options, "meshops drift");
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Fitting under the limit
+
+interface Section {
+  readonly heading: string;
+  readonly tableHeader: string;
+  readonly rows: readonly string[];
+  readonly details: readonly string[];
+}
+
+/**
+ * The document with as many diffs and rows as fit: diffs are left out from the end first, then rows, and a note says
+ * how many and how to see them all. The head (verdict, risks, per-mesh counts) is never cut.
+ */
+function fit(head: string, sections: readonly Section[], options: MarkdownOptions, rerun: string): string {
+  const limit = options.maxLength ?? MARKDOWN_LIMIT;
+  const totalRows = sections.reduce((n, s) => n + s.rows.length, 0);
+  const totalDetails = sections.reduce((n, s) => n + s.details.length, 0);
+  const render = (rows: number, detailCount: number): string => {
+    const out = [head];
+    let rowsLeft = rows;
+    let detailsLeft = detailCount;
+    for (const section of sections) {
+      const keptRows = section.rows.slice(0, Math.max(0, rowsLeft));
+      rowsLeft -= keptRows.length;
+      if (keptRows.length === 0) continue; // a section with no row left is left out whole
+      const keptDetails = section.details.slice(0, Math.max(0, detailsLeft));
+      detailsLeft -= keptDetails.length;
+      const parts = [section.heading, "", section.tableHeader, ...keptRows];
+      const droppedRows = section.rows.length - keptRows.length;
+      if (droppedRows > 0) parts.push("", `_… and ${droppedRows} more in this mesh, left out to fit the comment._`);
+      for (const d of keptDetails) parts.push("", d);
+      out.push(parts.join("\n"));
+    }
+    const leftRows = totalRows - rows;
+    const leftDetails = totalDetails - detailCount;
+    if (leftRows > 0 || leftDetails > 0) {
+      const what = [leftDetails > 0 ? `${leftDetails} of ${plural(totalDetails, "diff")}` : "", leftRows > 0 ? `${leftRows} of ${plural(totalRows, "row")}` : ""]
+        .filter(Boolean)
+        .join(" and ");
+      out.push(`> [!NOTE]\n> Shortened to stay under ${limit.toLocaleString("en-US")} characters: ${what} left out. Run ${code(rerun)} to see everything.`);
+    }
+    return out.join("\n\n") + "\n";
+  };
+
+  const full = render(totalRows, totalDetails);
+  if (full.length <= limit) return full;
+  // More kept never makes the text shorter, so the largest count that fits is found by bisection.
+  const largest = (hi: number, fits: (n: number) => boolean): number => {
+    let lo = 0;
+    let top = hi;
+    while (lo < top) {
+      const mid = Math.ceil((lo + top) / 2);
+      if (fits(mid)) lo = mid;
+      else top = mid - 1;
+    }
+    return lo;
+  };
+  const detailsKept = largest(totalDetails, (n) => render(totalRows, n).length <= limit);
+  if (render(totalRows, detailsKept).length <= limit) return render(totalRows, detailsKept);
+  const rowsKept = largest(totalRows, (n) => render(n, 0).length <= limit);
+  return render(rowsKept, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Escaping
+
+/** A fenced diff in a `<details>` block; blank lines around the fence so GitHub renders it as Markdown. */
+function details(summary: string, diff: string): string {
+  const lines = stripDiffHeader(diff).split("\n");
+  const shown = lines.length > MAX_DIFF_LINES ? [...lines.slice(0, MAX_DIFF_LINES), `… ${lines.length - MAX_DIFF_LINES} more lines`] : lines;
+  const body = shown.join("\n");
+  const fence = "`".repeat(Math.max(3, longestRun(body, "`") + 1));
+  return `<details><summary>${summary}</summary>\n\n${fence}diff\n${body}\n${fence}\n\n</details>`;
+}
+
+function locationCell(location: Location | undefined): string {
+  if (!location) return "";
+  const at = code(`${location.file}:${location.line}`);
+  return location.defaultOf ? `${at} (default policy of ${code(location.defaultOf)})` : at;
+}
+
+function meshLabel(mesh: string): string {
+  return mesh ? code(mesh) : "(not tied to a resource)";
+}
+
+/**
+ * An inline code span safe in a table cell: backticks in the value get a longer delimiter, `|` is escaped (GitHub
+ * splits cells on it even inside code), line breaks become spaces.
+ */
+function code(value: string): string {
+  const flat = value.replace(/[\r\n]+/g, " ");
+  const ticks = "`".repeat(longestRun(flat, "`") + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${ticks}${pad}${flat}${pad}${ticks}`.replace(/\|/g, "\\|");
+}
+
+/** Plain text in Markdown: punctuation that would format, link, mention or close a cell is escaped; HTML is inert. */
+function text(value: string): string {
+  const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+  return value.replace(/[\r\n]+/g, " ").replace(/[\\`*_[\]|~@&<>]/g, (c) => entities[c] ?? `\\${c}`);
+}
+
+function html(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function longestRun(value: string, char: string): number {
+  let longest = 0;
+  let run = 0;
+  for (const c of value) {
+    run = c === char ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
+}

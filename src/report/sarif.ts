@@ -1,0 +1,204 @@
+/**
+ * `--format sarif`: SARIF 2.1.0, for GitHub code scanning (github/codeql-action/upload-sarif) and any other SARIF
+ * viewer. Rule ids are the diagnostics' stable `rule` (`schema`, `semantic`, `tenancy/<name>` ...), `mass-change/<kind>`
+ * for the plan's guard, `plan/<action>` and `drift/<kind>` for changes and drift. Locations are repository-relative
+ * (`%SRCROOT%`) with 1-based line and column in UTF-16 code units, the unit the positions are counted in. Each result
+ * has a partial fingerprint that does not depend on its line, so code scanning keeps tracking it when lines move.
+ *
+ * Level follows the flags: what fails the command is `error`, a problem that does not is `warning`, information `note`.
+ * Pure.
+ */
+import { createHash } from "node:crypto";
+import type { Location } from "../diff/revisions.js";
+import { risksOf } from "../diff/risk.js";
+import {
+  isFailingChange,
+  isFailingDiagnostic,
+  isFailingDrift,
+  planExitCode,
+  stripDiffHeader,
+  type DriftReportInput,
+  type PlanReport,
+  type ToolInfo,
+  type ValidateReport,
+} from "./common.js";
+
+export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+type Level = "error" | "warning" | "note";
+
+/** What each rule checks, for the rule list code scanning shows. */
+const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  "yaml-syntax": "The file is not valid YAML; the document with the error is dropped whole.",
+  "duplicate-key": "A YAML mapping holds the same key twice.",
+  "yaml-alias-limit": "A document uses more YAML aliases than meshops accepts.",
+  "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
+  "unknown-type": "The document's type or kind is not a resource type meshops manages.",
+  "kubernetes-shape": "A Kubernetes-shaped document is missing or misplaces apiVersion, kind, metadata or spec.",
+  "kubernetes-namespace": "A Kubernetes-shaped document is in a namespace other than the control plane's system namespace.",
+  "missing-name": "The resource has no name.",
+  schema: "The resource does not match its type's JSON schema (unknown fields, wrong types, invalid values).",
+  semantic: "The control plane's own validators reject the resource.",
+  "duplicate-resource": "Two documents define the same Type/mesh/name.",
+  "unknown-mesh": "A resource belongs to a Mesh the repository does not define.",
+  "cross-mesh-reference": "A resource refers to something in another Mesh.",
+  "dangling-reference": "A resource refers to something the repository does not define.",
+  "skip-list": "A skipCreatingInitialPolicies entry skips nothing.",
+  config: "meshops.yaml is invalid.",
+  "file-too-large": "A YAML file is larger than --max-file-size.",
+  "symlink-escape": "A symbolic link points outside the repository.",
+  "unreadable-file": "A file could not be read.",
+  "mass-change/mesh-deleted": "The plan deletes a Mesh, and the control plane deletes everything in it.",
+  "mass-change/all-policies-removed": "The plan removes every policy of a Mesh.",
+  "mass-change/traffic-permission-removed": "The plan removes a MeshTrafficPermission: who may talk to whom changes.",
+  "mass-change/mesh-tls-removed": "The plan removes a MeshTLS policy.",
+  "plan/create": "The plan creates the resource.",
+  "plan/update": "The plan updates the resource.",
+  "plan/delete": "The plan deletes the resource.",
+  "drift/missing": "In the repository but not on the control plane.",
+  "drift/modified": "Changed on the control plane outside Git.",
+  "drift/orphaned": "Owned by meshops but no longer in the repository.",
+  "drift/unmanaged": "On the control plane, not in the repository and not owned by meshops.",
+};
+
+function describeRule(id: string): string {
+  if (id.startsWith("tenancy/")) return `Tenancy rule "${id.slice("tenancy/".length)}" of meshops.yaml.`;
+  return RULE_DESCRIPTIONS[id] ?? `meshops rule ${id}.`;
+}
+
+interface Finding {
+  readonly rule: string;
+  readonly level: Level;
+  readonly message: string;
+  readonly resource?: string;
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number };
+  /** What identifies the finding apart from where it is. */
+  readonly identity: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): string {
+  const findings = report.diagnostics.map(
+    (d): Finding => ({
+      rule: d.rule,
+      level: isFailingDiagnostic(d, report.warningsAsErrors) ? "error" : "warning",
+      message: `${[d.resource, d.path].filter((s) => s !== "").join(" ")}${d.resource || d.path ? ": " : ""}${d.message}`,
+      ...(d.resource ? { resource: d.resource } : {}),
+      ...(d.file ? { location: { file: d.file, line: d.line, column: d.column } } : {}),
+      identity: [d.rule, d.file, d.resource, d.path, d.message].join("\0"),
+    }),
+  );
+  return log(tool, "validate", findings);
+}
+
+export function renderPlanSarif(report: PlanReport, tool: ToolInfo): string {
+  const { plan, risks } = report;
+  const failing = planExitCode(plan, risks, report.failOn) !== 0;
+  const findings: Finding[] = risks.map((risk) => ({
+    rule: risk.rule,
+    level: failing ? "error" : "warning",
+    message: `Mass change: ${risk.message}.`,
+    resource: risk.resource,
+    ...locationOf(report.locations.get(risk.resource)),
+    identity: [risk.rule, risk.resource].join("\0"),
+  }));
+  for (const change of plan.changes) {
+    if (change.action === "unchanged") continue;
+    const where = report.locations.get(change.resource);
+    const risky = risksOf(change.resource, risks).length > 0;
+    const from = where?.defaultOf ? ` (default policy of ${where.defaultOf})` : "";
+    findings.push({
+      rule: `plan/${change.action}`,
+      level: isFailingChange(change, risks, report.failOn) ? "error" : risky ? "warning" : "note",
+      message: `${change.action} ${change.resource}${from}\n${stripDiffHeader(change.diff)}`,
+      resource: change.resource,
+      ...locationOf(where),
+      identity: [`plan/${change.action}`, change.resource, change.diff].join("\0"),
+    });
+  }
+  return log(tool, "plan", findings);
+}
+
+export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo): string {
+  const findings = input.report.items.map(
+    (item): Finding => ({
+      rule: `drift/${item.kind}`,
+      level: isFailingDrift(item, input.failOn) ? "error" : item.kind === "unmanaged" ? "note" : "warning",
+      message: `${item.kind} ${item.resource}: ${describeRule(`drift/${item.kind}`)}\n${stripDiffHeader(item.diff)}`,
+      resource: item.resource,
+      ...locationOf(input.locations.get(item.resource)),
+      identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),
+    }),
+  );
+  return log(tool, "drift", findings);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+function locationOf(location: Location | undefined): Pick<Finding, "location"> {
+  return location ? { location: { file: location.file, line: location.line, column: location.column } } : {};
+}
+
+function log(tool: ToolInfo, command: string, findings: readonly Finding[]): string {
+  const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
+  const index = new Map(ruleIds.map((id, i) => [id, i]));
+  const rules = ruleIds.map((id) => ({
+    id,
+    name: ruleName(id),
+    shortDescription: { text: describeRule(id) },
+    defaultConfiguration: { level: defaultLevel(id) },
+  }));
+  const results = findings.map((f) => ({
+    ruleId: f.rule,
+    ruleIndex: index.get(f.rule) ?? 0,
+    level: f.level,
+    message: { text: f.message },
+    locations: f.location || f.resource ? [sarifLocation(f)] : [],
+    partialFingerprints: { "meshops/v1": createHash("sha256").update(f.identity, "utf8").digest("hex").slice(0, 32) },
+  }));
+  const sarif = {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
+        automationDetails: { id: `meshops/${command}/` },
+        columnKind: "utf16CodeUnits",
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + "\n";
+}
+
+function sarifLocation(f: Finding): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.location) {
+    const region = f.location.line > 0 ? { startLine: f.location.line, ...(f.location.column > 0 ? { startColumn: f.location.column } : {}) } : undefined;
+    out.physicalLocation = { artifactLocation: { uri: fileUri(f.location.file), uriBaseId: "%SRCROOT%" }, ...(region ? { region } : {}) };
+  }
+  if (f.resource) out.logicalLocations = [{ fullyQualifiedName: f.resource, kind: "resource" }];
+  return out;
+}
+
+/** A repository-relative path as a relative URI reference: each segment percent-encoded, `/` kept. */
+function fileUri(file: string): string {
+  return file.split("/").map(encodeURIComponent).join("/");
+}
+
+/** `MeshTrafficPermission` style names for rule ids: `tenancy/payments-no-mesh-wide` → `TenancyPaymentsNoMeshWide`. */
+function ruleName(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]?.toUpperCase() + w.slice(1))
+    .join("");
+}
+
+/** The level a rule has without flags: the two warning rules of `validate`, notes for changes and unmanaged resources. */
+function defaultLevel(id: string): Level {
+  if (id === "dangling-reference" || id === "skip-list") return "warning";
+  if (id === "drift/unmanaged" || id.startsWith("plan/")) return "note";
+  return "error";
+}
