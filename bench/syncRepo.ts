@@ -37,7 +37,11 @@ if (applied.summary.failed > 0) throw new Error(`initial apply failed: ${applied
 
 requests.length = 0;
 t = performance.now();
-const noop = planFor(await compare(backend, await load(), { needWrite: false }), instance, false);
+const reloaded = await load();
+const noopLoadMs = performance.now() - t;
+const comparison = await compare(backend, reloaded, { needWrite: false });
+const noopCompareMs = performance.now() - t - noopLoadMs;
+const noop = planFor(comparison, instance, false);
 const noopMs = performance.now() - t;
 const noopGets = count("GET");
 
@@ -55,6 +59,7 @@ console.log(
     applyMs: Math.round(applyMs),
     writesPerSecond: Math.round((applied.summary.applied / applyMs) * 1000),
     noopPlanMs: Math.round(noopMs),
+    noopPhasesMs: { readAndValidate: Math.round(noopLoadMs), listAndDesired: Math.round(noopCompareMs), diff: Math.round(noopMs - noopLoadMs - noopCompareMs) },
     noopChanges: noop.summary.create + noop.summary.update + noop.summary.delete,
     noopListRequests: noopGets,
     oneChangePuts: puts,

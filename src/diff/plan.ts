@@ -66,11 +66,8 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     }
     // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
     const same = sameNormalized(current.object, resource.object);
-    writes.push(
-      withLazyDiff({ action: same ? "unchanged" : "update", ...base, live: current.object }, () =>
-        same ? "" : unifiedDiff(subject, normalize(current.object), normalize(resource.object)),
-      ),
-    );
+    if (same) writes.push({ action: "unchanged", ...base, live: current.object, diff: "" });
+    else writes.push(withLazyDiff({ action: "update", ...base, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
   }
 
   for (const [subject, current] of liveByKey) {

@@ -8,8 +8,8 @@ import type { JsonObject } from "../model/resource.js";
  * Types the control plane does not serve are skipped (an older version may lack one); a read-only API is refused
  * up front with a message that says what to do, instead of failing on the first write.
  */
-export async function readLiveState(backend: Backend, options: { needWrite: boolean }): Promise<JsonObject[]> {
-  const served = new Map<string, TypeInfo>((await backend.types()).map((t) => [t.name, t]));
+export async function readLiveState(backend: Backend, options: { needWrite: boolean; types?: readonly TypeInfo[] }): Promise<JsonObject[]> {
+  const served = new Map<string, TypeInfo>((options.types ?? (await backend.types())).map((t) => [t.name, t]));
   if (options.needWrite) {
     const readOnly = RESOURCE_TYPES.filter((t) => served.get(t.name)?.readOnly).map((t) => t.name);
     if (readOnly.length > 0) {

@@ -18,11 +18,15 @@ export interface Comparison {
 
 /** Reads the control plane and lines it up with a valid validation result. The one place both `plan` and `drift` start. */
 export async function compare(backend: Backend, result: ValidationResult, options: { needWrite: boolean }): Promise<Comparison> {
-  const desiredState = desiredStateOf(result);
-  if (!desiredState) throw new Error("compare() needs a valid repository");
-  const info = await backend.info();
+  if (!result.valid) throw new Error("compare() needs a valid repository");
+  const [info, types] = await Promise.all([backend.info(), backend.types()]);
   const major = kumaMajor(info, result.config.controlPlane.version);
-  const live = await readLiveState(backend, options);
+  // Listing is mostly waiting for the control plane: put the requests on the wire, then build the desired state
+  // (CPU-bound, a third of a second for 50,000 resources) while the answers come in.
+  const liveState = readLiveState(backend, { ...options, types });
+  await new Promise((resolve) => setImmediate(resolve));
+  const desiredState = desiredStateOf(result) as NonNullable<ReturnType<typeof desiredStateOf>>;
+  const live = await liveState;
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
   return { info, major, desired: forTargetVersion(desiredState.resources, major), live, ownedCount };
 }
