@@ -9,7 +9,7 @@
  */
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
-import { canonicalJson, normalize } from "./normalize.js";
+import { normalize, sameNormalized } from "./normalize.js";
 import { compareWriteOrder, unifiedDiff, type Action, type Change, type Plan } from "./plan.js";
 
 /** Diff headers read `--- base/<subject>` / `+++ ref/<subject>`. */
@@ -28,14 +28,16 @@ export function planRevisions(base: readonly Resource[], ref: readonly Resource[
     refKeys.add(subject);
     const key = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name, desired: resource.object, origin: resource.origin };
     const before = baseByKey.get(subject);
-    const after = normalize(resource.object);
     if (!before) {
-      writes.push({ action: "create", ...key, diff: unifiedDiff(subject, undefined, after, LABELS) });
+      writes.push({ action: "create", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object), LABELS) });
       continue;
     }
-    const previous = normalize(before.object);
-    const same = canonicalJson(previous) === canonicalJson(after);
-    writes.push({ action: same ? "unchanged" : "update", ...key, live: before.object, diff: same ? "" : unifiedDiff(subject, previous, after, LABELS) });
+    // Compare first (as the planner does): a pull request leaves nearly everything unchanged.
+    if (sameNormalized(before.object, resource.object)) {
+      writes.push({ action: "unchanged", ...key, live: before.object, diff: "" });
+      continue;
+    }
+    writes.push({ action: "update", ...key, live: before.object, diff: unifiedDiff(subject, normalize(before.object), normalize(resource.object), LABELS) });
   }
 
   for (const [subject, before] of baseByKey) {

@@ -19,6 +19,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticsText } from "./diagnostics.js";
 import { renderDriftText, renderPlanText } from "./plan.js";
 import {
+  diagnosticCounts,
   driftSummaryLine,
   isFailingChange,
   isFailingDiagnostic,
@@ -31,6 +32,7 @@ import {
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
+  validateExitCode,
 } from "./common.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
@@ -79,6 +81,9 @@ export function renderValidateGithub(report: ValidateReport): string {
   const out = report.diagnostics.map((d) => diagnosticAnnotation(d, report.warningsAsErrors));
   const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
   out.push(inertGroup("meshops validate", renderDiagnosticsText(report.diagnostics, summary)));
+  const { errors, warnings } = diagnosticCounts(report.diagnostics);
+  const verdict = validateExitCode(report) !== 0 ? (errors > 0 ? "invalid" : "failed (warnings are errors)") : "valid";
+  out.push(`meshops validate at ${shortRev(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
   return out.join("\n") + "\n";
 }
 

@@ -125,7 +125,7 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
 function riskAlert(risks: readonly PlanRisk[], failing: boolean): string[] {
   const lines = [
     "> [!CAUTION]",
-    `> **Mass change: ${plural(risks.length, "change")} the guard flags${failing ? " (this check fails)" : ""}. Review before merging.**`,
+    `> **Mass change: ${risks.length} flagged by the guard${failing ? " (this check fails)" : ""}. Review before merging.**`,
   ];
   for (const r of risks) lines.push(`> - ${code(r.rule)}: ${text(r.message)}`);
   return lines;

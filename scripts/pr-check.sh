@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The pull-request check of meshops, exactly as the GitHub Action (action.yml) runs it, so a run can be reproduced
+# locally with one command:
+#
+#   scripts/pr-check.sh --repo ../mesh-config --path config origin/main HEAD
+#
+# 1. `meshops validate` at HEAD (github annotations on stdout; markdown, SARIF and JUnit into --out);
+# 2. if valid, `meshops plan --base BASE --ref HEAD` (github annotations; markdown, JSON and JUnit into --out);
+# 3. the pull-request comment: --out/comment.md (validate and plan markdown, under GitHub's 65,536 characters).
+#
+# Exit code: 1 when HEAD is invalid or a command fails; otherwise the plan's: 2 when --plan-fail-on says the plan
+# fails (default: risky, a change the mass-change guard flags), 0 when not.
+set -uo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/pr-check.sh [options] BASE [HEAD]
+
+Validates HEAD (default HEAD) and plans it against BASE (the pull request's target, e.g. origin/main, or
+$(git merge-base origin/main HEAD) for the pull request's own changes only), offline.
+
+Options:
+  --repo DIR              the configuration repository (a Git working copy; default .)
+  --path SUBDIR           folder of the repository holding the configuration (default: its root)
+  --out DIR               where comment.md, validate.{md,sarif,junit.xml} and plan.{md,json,junit.xml} go
+                          (default: $RUNNER_TEMP/meshops-pr-check, or /tmp/meshops-pr-check)
+  --format FORMAT         what is printed: github (annotations, as in Actions; default) or text
+  --warnings-as-errors    validation warnings fail the check
+  --plan-fail-on WHAT     changes | risky (default) | none: which plans fail the check (exit 2)
+  -h, --help              this help
+EOF
+}
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+meshops=(node "$here/../bin/meshops.js")
+repo=.
+path_args=()
+out="${RUNNER_TEMP:-/tmp}/meshops-pr-check"
+format=github
+strict=()
+plan_fail_on=risky
+positional=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repo) repo="${2:?--repo needs a directory}"; shift 2 ;;
+    --path) path_args=(--path "${2:?--path needs a folder}"); shift 2 ;;
+    --out) out="${2:?--out needs a directory}"; shift 2 ;;
+    --format) format="${2:?--format needs github or text}"; shift 2 ;;
+    --warnings-as-errors) strict=(--warnings-as-errors); shift ;;
+    --plan-fail-on) plan_fail_on="${2:?--plan-fail-on needs changes, risky or none}"; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    --) shift; positional+=("$@"); break ;;
+    -*) echo "pr-check: unknown option $1" >&2; usage >&2; exit 1 ;;
+    *) positional+=("$1"); shift ;;
+  esac
+done
+if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then
+  usage >&2
+  exit 1
+fi
+case "$format" in github | text) ;; *) echo "pr-check: --format must be github or text" >&2; exit 1 ;; esac
+base="${positional[0]}"
+head="${positional[1]:-HEAD}"
+mkdir -p "$out" || exit 1
+
+common=(--repo "$repo" ${path_args[@]+"${path_args[@]}"} --ref "$head")
+marker='<!-- meshops:pr-check -->'
+
+# GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan.
+"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format "$format"
+validate=$?
+"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format markdown --markdown-limit 16000 >"$out/validate.md" 2>/dev/null
+"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format sarif >"$out/validate.sarif" 2>/dev/null
+"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format junit >"$out/validate.junit.xml" 2>/dev/null
+rm -f "$out/plan.md" "$out/plan.json" "$out/plan.junit.xml"
+
+if [ "$validate" -ne 0 ]; then
+  { echo "$marker"; cat "$out/validate.md"; echo; echo "_The plan was not computed: the pull request does not validate._"; } >"$out/comment.md"
+  echo "pr-check: $head does not validate; comment in $out/comment.md" >&2
+  exit 1
+fi
+
+"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format "$format"
+plan=$?
+if [ "$plan" -ne 0 ] && [ "$plan" -ne 2 ]; then
+  echo "pr-check: plan --base $base failed (exit $plan)" >&2
+  exit 1
+fi
+"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format markdown --markdown-limit 48000 >"$out/plan.md" 2>/dev/null
+"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format json >"$out/plan.json" 2>/dev/null
+"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format junit >"$out/plan.junit.xml" 2>/dev/null
+{ echo "$marker"; cat "$out/validate.md"; echo; cat "$out/plan.md"; } >"$out/comment.md"
+echo "pr-check: comment in $out/comment.md (exit $plan)" >&2
+exit "$plan"

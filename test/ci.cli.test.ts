@@ -1,0 +1,243 @@
+/**
+ * The CI side of the CLI, end to end on real Git repositories: `plan --base` across a history of commits, the report
+ * formats and exit-code flags of validate, plan and drift, GitHub's job summary, and scripts/pr-check.sh (the one
+ * command that reproduces a pull-request run locally).
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
+import { childrenNamed, parseXml } from "./helpers/xml.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((c) => c()));
+function repo(): string {
+  const r = tempRepo();
+  cleanups.push(r.cleanup);
+  return r.dir;
+}
+
+interface PlanJson {
+  summary: { create: number; update: number; delete: number; unchanged: number };
+  changes: { action: string; resource: string; file?: string; line?: number; defaultOf?: string; diff: string }[];
+  risks: { rule: string; resource: string }[];
+}
+
+const payments = "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n";
+const timeout = (idle: string) =>
+  `type: MeshTimeout\nname: web-timeouts\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idle}\n`;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// plan --base on a real history
+
+test("plan --base across a Git history: mesh added with its defaults, policy changed, skip list changed, policy removed", async () => {
+  const dir = repo();
+  const c1 = commitFiles(dir, { "meshes/payments/mesh.yaml": payments, "meshes/payments/timeouts.yaml": timeout("1h") }, "payments");
+  const c2 = commitFiles(dir, { "meshes/staging/mesh.yaml": "# staging\ntype: Mesh\nname: staging\n" }, "mesh added");
+  const c3 = commitFiles(dir, { "meshes/payments/timeouts.yaml": timeout("2h") }, "policy changed");
+  const c4 = commitFiles(dir, { "meshes/staging/mesh.yaml": "# staging\ntype: Mesh\nname: staging\nskipCreatingInitialPolicies: [MeshRetry]\n" }, "skip list changed");
+  git(dir, "rm", "-q", "meshes/payments/timeouts.yaml");
+  git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "policy removed");
+  const c5 = git(dir, "rev-parse", "HEAD");
+
+  const plan = async (base: string, ref: string, ...more: string[]) => {
+    const run = await runCli(["plan", "--base", base, "--ref", ref, "--format", "json", ...more], dir);
+    return { code: run.code, stderr: run.stderr, json: JSON.parse(run.stdout) as PlanJson };
+  };
+  const changes = (p: PlanJson) => p.changes.map((c) => `${c.action} ${c.resource} ${c.file ?? "-"}:${c.line ?? "-"}${c.defaultOf ? ` (${c.defaultOf})` : ""}`);
+
+  // Mesh added: the Mesh and its four default policies, all pointing at the new file.
+  const added = await plan(c1, c2);
+  assert.equal(added.code, 2, added.stderr);
+  assert.deepEqual(changes(added.json), [
+    "create Mesh/staging meshes/staging/mesh.yaml:2",
+    "create MeshCircuitBreaker/staging/mesh-circuit-breaker-all-staging meshes/staging/mesh.yaml:2 (Mesh/staging)",
+    "create MeshRetry/staging/mesh-retry-all-staging meshes/staging/mesh.yaml:2 (Mesh/staging)",
+    "create MeshTimeout/staging/mesh-gateways-timeout-all-staging meshes/staging/mesh.yaml:2 (Mesh/staging)",
+    "create MeshTimeout/staging/mesh-timeout-all-staging meshes/staging/mesh.yaml:2 (Mesh/staging)",
+  ]);
+  assert.deepEqual(added.json.summary, { create: 5, update: 0, delete: 0, unchanged: 2 });
+  assert.deepEqual(added.json.risks, []);
+
+  // Policy changed: one update, diffed between the revisions.
+  const changed = await plan(c2, c3);
+  assert.deepEqual(changes(changed.json), ["update MeshTimeout/payments/web-timeouts meshes/payments/timeouts.yaml:1"]);
+  assert.match(changed.json.changes[0]?.diff ?? "", /^--- base\/MeshTimeout\/payments\/web-timeouts\n\+\+\+ ref\/MeshTimeout\/payments\/web-timeouts\n[\s\S]*^-\s+idleTimeout: 1h0m0s\n\+\s+idleTimeout: 2h0m0s$/m);
+
+  // Skip list changed: the Mesh is updated and the default it now skips is deleted (it comes from the Mesh's file).
+  const skipped = await plan(c3, c4);
+  assert.deepEqual(changes(skipped.json), [
+    "update Mesh/staging meshes/staging/mesh.yaml:2",
+    "delete MeshRetry/staging/mesh-retry-all-staging meshes/staging/mesh.yaml:2 (Mesh/staging)",
+  ]);
+
+  // Policy removed: a delete pointing at the file it was in; it was the mesh's last policy, so the guard fires.
+  const removed = await plan(c4, c5);
+  assert.equal(removed.code, 2);
+  assert.deepEqual(changes(removed.json), ["delete MeshTimeout/payments/web-timeouts meshes/payments/timeouts.yaml:1"]);
+  assert.deepEqual(removed.json.risks.map((r) => `${r.rule} ${r.resource}`), ["mass-change/all-policies-removed Mesh/payments"]);
+
+  // The whole range at once, by branch-like revision names.
+  const range = await plan(`${c5}~4`, "HEAD");
+  assert.deepEqual(range.json.summary, { create: 4, update: 0, delete: 1, unchanged: 1 });
+
+  // Exit-code flags: --fail-on risky fails only the flagged plan, none never fails; no changes is 0.
+  assert.equal((await plan(c1, c2, "--fail-on", "risky")).code, 0);
+  assert.equal((await plan(c4, c5, "--fail-on", "risky")).code, 2);
+  assert.equal((await plan(c4, c5, "--fail-on", "none")).code, 0);
+  assert.equal((await plan(c5, c5)).code, 0);
+
+  // Text: grouped by mesh, each change with its file.
+  const text = await runCli(["plan", "--base", c1, "--ref", c4], dir);
+  assert.match(text.stdout, /^Mesh staging:\n {2}\+ create Mesh\/staging {2}\(meshes\/staging\/mesh\.yaml:2\)$/m);
+  assert.match(text.stdout, /^ {2}\+ create MeshTimeout\/staging\/mesh-timeout-all-staging {2}\(default policy of Mesh\/staging: meshes\/staging\/mesh\.yaml:2\)$/m);
+  assert.match(text.stdout, /^Plan: 4 to create, 1 to update, 0 to delete, 1 unchanged\. \([0-9a-f]{12} → [0-9a-f]{12}\)$/m);
+});
+
+test("plan --base: no control plane is contacted or accepted; an invalid ref fails, an invalid base is compared anyway", async () => {
+  const dir = repo();
+  const good = commitFiles(dir, { "mesh.yaml": payments, "t.yaml": timeout("1h") });
+  const usage = await runCli(["plan", "--base", good, "--cp-url", "http://127.0.0.1:9"], dir);
+  assert.equal(usage.code, 1);
+  assert.match(usage.stderr, /--base compares two revisions offline; it takes no --cp-url/);
+
+  const broken = commitFiles(dir, { "t.yaml": timeout("1h").replace("idleTimeout", "idleTimout") });
+  const invalidRef = await runCli(["plan", "--base", good, "--ref", broken], dir);
+  assert.equal(invalidRef.code, 1);
+  assert.equal(invalidRef.stdout, "");
+  assert.match(invalidRef.stderr, /idleTimout/);
+
+  const fixed = commitFiles(dir, { "t.yaml": timeout("3h") });
+  const fromBroken = await runCli(["plan", "--base", broken, "--ref", fixed, "--format", "json"], dir);
+  assert.equal(fromBroken.code, 2, fromBroken.stderr);
+  assert.match(fromBroken.stderr, /the base revision [0-9a-f]{12} is invalid \(2 errors\); comparing with the resources it defines/);
+  assert.ok(!existsSync(path.join(dir, ".meshops")), "no embedded control plane was opened");
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Formats and flags through the CLI
+
+test("validate: every format from the CLI; --warnings-as-errors; the job summary gets the markdown", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": "type: Mesh\nname: edge\nskipCreatingInitialPolicies: [MeshTimeouts]\n" });
+  const summary = path.join(mkdtempSync(path.join(tmpdir(), "meshops-summary-")), "summary.md");
+  cleanups.push(() => rmSync(path.dirname(summary), { recursive: true, force: true }));
+
+  const lenient = await runCli(["validate", "--format", "github"], dir, { GITHUB_STEP_SUMMARY: summary });
+  assert.equal(lenient.code, 0);
+  const log = parseWorkflowOutput(lenient.stdout);
+  assert.deepEqual(log.commands.filter((c) => c.name === "warning").map((c) => [c.properties.file, c.properties.line, c.properties.col]), [["mesh.yaml", "3", "31"]]);
+  assert.match(readFileSync(summary, "utf8"), /^<!-- meshops:validate -->\n### ✅ meshops validate: valid, 0 errors, 1 warning\n/);
+
+  const strict = await runCli(["validate", "--format", "github", "--warnings-as-errors"], dir, { GITHUB_STEP_SUMMARY: summary });
+  assert.equal(strict.code, 1);
+  assert.match(strict.stderr, /failing on 1 warning \(--warnings-as-errors\)/);
+  assert.equal(parseWorkflowOutput(strict.stdout).commands.filter((c) => c.name === "error").length, 1);
+  // Appended, not overwritten: GitHub collects every step's summary in one file.
+  assert.equal(readFileSync(summary, "utf8").split("<!-- meshops:validate -->").length, 3);
+  assert.match(readFileSync(summary, "utf8"), /### ❌ meshops validate: failed \(warnings are errors\), 0 errors, 1 warning/);
+
+  for (const format of ["markdown", "junit", "sarif", "json", "text"]) {
+    const run = await runCli(["validate", "--format", format, "--warnings-as-errors"], dir);
+    assert.equal(run.code, 1, format);
+  }
+  const junit = parseXml((await runCli(["validate", "--format", "junit"], dir)).stdout);
+  assert.equal(junit.attributes.tests, "1");
+  const sarif = JSON.parse((await runCli(["validate", "--format", "sarif"], dir)).stdout) as { runs: { tool: { driver: { version: string } }; results: { ruleId: string }[] }[] };
+  assert.deepEqual(sarif.runs[0]?.results.map((r) => r.ruleId), ["skip-list"]);
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string };
+  assert.equal(sarif.runs[0]?.tool.driver.version, manifest.version);
+});
+
+test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {
+  const dir = repo();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  commitFiles(dir, { "meshes/mesh.yaml": payments, "meshes/timeouts.yaml": timeout("1h"), "meshes/retry.yaml": timeout("5h").replace("web-timeouts", "old") });
+  const cp = ["--state-dir", stateDir];
+  const apply = await runCli(["apply", "--prune", "--yes", ...cp], dir);
+  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  assert.equal((await runCli(["drift", ...cp], dir)).code, 0);
+
+  // The repository moves on without applying: one modified, one missing, one orphaned.
+  git(dir, "rm", "-q", "meshes/retry.yaml");
+  commitFiles(dir, { "meshes/timeouts.yaml": timeout("2h"), "meshes/new.yaml": timeout("1h").replace("web-timeouts", "new") });
+
+  const junit = await runCli(["drift", "--format", "junit", ...cp], dir);
+  assert.equal(junit.code, 2, junit.stderr);
+  const cases = childrenNamed(parseXml(junit.stdout), "testsuite").flatMap((s) => childrenNamed(s, "testcase"));
+  const failures = Object.fromEntries(cases.filter((c) => childrenNamed(c, "failure").length).map((c) => [c.attributes.name, childrenNamed(c, "failure")[0]?.attributes.type]));
+  assert.ok(
+    Object.entries({ "MeshTimeout/payments/web-timeouts": "drift/modified", "MeshTimeout/payments/new": "drift/missing", "MeshTimeout/payments/old": "drift/orphaned" }).every(
+      ([k, v]) => failures[k] === v,
+    ),
+    JSON.stringify(failures),
+  );
+
+  const github = await runCli(["drift", "--format", "github", ...cp], dir, {});
+  const modified = parseWorkflowOutput(github.stdout).commands.find((c) => c.properties.title === "meshops drift: modified MeshTimeout/payments/web-timeouts");
+  assert.deepEqual([modified?.name, modified?.properties.file, modified?.properties.line], ["error", "meshes/timeouts.yaml", "1"]);
+
+  assert.equal((await runCli(["drift", "--fail-on", "none", "--format", "markdown", ...cp], dir)).code, 0);
+  const sarif = await runCli(["drift", "--format", "sarif", ...cp], dir);
+  assert.equal(sarif.code, 2);
+  assert.ok((JSON.parse(sarif.stdout) as { runs: { results: unknown[] }[] }).runs[0]?.results.length);
+});
+
+test("help documents the formats and the exit-code flags", async () => {
+  const dir = repo();
+  const help = async (command: string) => (await runCli([command, "--help"], dir)).stdout;
+  const validate = await help("validate");
+  assert.match(validate, /--warnings-as-errors/);
+  assert.match(validate, /"text",\s+"json",\s+"markdown",\s+"github",\s+"junit",\s+"sarif"/);
+  const plan = await help("plan");
+  for (const flag of ["--base <rev>", "--fail-on <what>", "--markdown-limit <chars>", "risky"]) assert.ok(plan.includes(flag), flag);
+  const drift = await help("drift");
+  assert.match(drift, /--fail-on <what>[\s\S]*"drift",\s+"any",\s+"none"/);
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+// scripts/pr-check.sh: the pull-request run, reproduced locally
+
+test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Action, writes the comment, and exits like CI", () => {
+  const dir = repo();
+  const base = commitFiles(dir, { "config/mesh.yaml": payments, "config/t.yaml": timeout("1h"), "config/mtp.yaml": mtp });
+  git(dir, "rm", "-q", "config/mtp.yaml");
+  const head = commitFiles(dir, { "config/t.yaml": timeout("2h") });
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const script = path.join(projectRoot, "scripts/pr-check.sh");
+  const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "" };
+  const run = (...args: string[]) => spawnSync("bash", [script, ...args], { cwd: dir, encoding: "utf8", env });
+
+  const flagged = run("--path", "config", "--out", out, base, head);
+  assert.equal(flagged.status, 2, flagged.stdout + flagged.stderr);
+  const log = parseWorkflowOutput(flagged.stdout);
+  assert.ok(log.commands.some((c) => c.name === "error" && c.properties.title === "meshops plan: mass change: delete MeshTrafficPermission/payments/allow-all"));
+  const comment = readFileSync(path.join(out, "comment.md"), "utf8");
+  assert.match(comment, /^<!-- meshops:pr-check -->\n/);
+  assert.match(comment, /<!-- meshops:validate -->[\s\S]*<!-- meshops:plan -->/);
+  assert.match(comment, /> \[!CAUTION\]/);
+  assert.ok(comment.length <= 65_000);
+  for (const file of ["validate.sarif", "validate.junit.xml", "plan.json", "plan.junit.xml"]) assert.ok(existsSync(path.join(out, file)), file);
+
+  // Only annotating: the guard still shows, the check passes.
+  assert.equal(run("--path", "config", "--out", out, "--plan-fail-on", "none", base, head).status, 0);
+
+  // An invalid head fails with 1, and the comment says why.
+  const broken = commitFiles(dir, { "config/t.yaml": timeout("2h").replace("idleTimeout", "idleTimout") });
+  const invalid = run("--path", "config", "--out", out, head, broken);
+  assert.equal(invalid.status, 1, invalid.stdout + invalid.stderr);
+  assert.match(readFileSync(path.join(out, "comment.md"), "utf8"), /### ❌ meshops validate: invalid/);
+
+  // Usage errors.
+  assert.notEqual(run().status, 0);
+  assert.match(execFileSync("bash", [script, "--help"], { encoding: "utf8" }), /Usage: scripts\/pr-check\.sh/);
+});
+
+const mtp = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
