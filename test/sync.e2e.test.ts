@@ -161,11 +161,23 @@ test("a 400 from the control plane names the resource, its file and the field", 
     name: "ledger-timeouts",
     spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] },
   });
-  fault = (req) => (req.method === "PUT" ? 400 : undefined);
+  // What a real control plane answers for a rule meshops does not know (FACTS §2.6 error JSON).
+  fault = (req) =>
+    req.method === "PUT"
+      ? {
+          status: 400,
+          title: "Could not process a resource",
+          detail: "Resource is not valid",
+          invalidParameters: [{ field: "spec.to[0].default.idleTimeout", reason: "must not exceed the zone's limit" }],
+        }
+      : undefined;
   try {
     const apply = record(await cli("apply"));
     assert.equal(apply.code, 1);
-    assert.match(apply.stdout, /✗ update MeshTimeout\/payments\/ledger-timeouts \(meshes\/payments\/[a-z-]+\.yaml:\d+\): .*400/);
+    assert.match(
+      apply.stdout,
+      /✗ update MeshTimeout\/payments\/ledger-timeouts \(meshes\/payments\/[a-z-]+\.yaml:\d+\): .*400.*spec\.to\[0\]\.default\.idleTimeout: must not exceed the zone's limit/,
+    );
   } finally {
     fault = undefined;
   }
@@ -181,4 +193,31 @@ test("a wrong token is a clear error that does not print it", async () => {
   assert.equal(run.code, 1);
   assert.match(run.stderr, /token/i);
   assert.ok(!run.stderr.includes("wrong-token-123"));
+});
+
+test("against a Kuma 3.x control plane, skipCreatingInitialPolicies is never sent and meshops creates the defaults", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-cp3-"));
+  const store3 = await openStore({ stateDir: dir, version: "3.0.0", skipMeshCreation: true });
+  const server3 = await startControlPlaneServer({ store: store3, port: 0, index: { version: "3.0.0" } });
+  const sample = tempRepo();
+  try {
+    commitFolder(sample.dir, path.join(projectRoot, "sample-repo"));
+    const run = (...args: string[]) => runCli([...args, "--cp-url", server3.url], sample.dir);
+    const apply = await run("apply");
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    // The control plane made no defaults itself; the ones the repository wants came from meshops.
+    assert.match(apply.stdout, /✓ create MeshRetry\/default\/mesh-retry-all-default/);
+    const edge = (await (await fetch(`${server3.url}/meshes/edge`)).json()) as Record<string, unknown>;
+    assert.equal("skipCreatingInitialPolicies" in edge, false);
+    // analytics skips all defaults ('*'): none were created for it.
+    const analytics = (await (await fetch(`${server3.url}/meshes/analytics/meshtimeouts`)).json()) as { items: { name: string }[] };
+    assert.ok(!analytics.items.some((i) => i.name.startsWith("mesh-timeout-all-")));
+    assert.equal((await run("plan")).code, 0);
+    assert.equal((await run("drift")).code, 0);
+  } finally {
+    await server3.close();
+    await store3.close();
+    sample.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -19,7 +19,8 @@ export { openStore };
 export type { ControlPlaneStore };
 
 /** What a fault-injection hook may do to a request: destroy the socket, or answer with that status. */
-export type Fault = "drop" | number | undefined;
+/** Tests: drop the connection, answer a status with a generic error body, or answer exactly this problem. */
+export type Fault = "drop" | number | ApiProblem | undefined;
 
 export interface ControlPlaneServerOptions {
   readonly store: ControlPlaneStore;
@@ -100,6 +101,10 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
   if (typeof fault === "number") {
     res.setHeader("connection", "close");
     send(res, fault, problemJson({ status: fault, title: http.STATUS_CODES[fault] ?? "Error", detail: "injected fault" }));
+    return;
+  }
+  if (typeof fault === "object") {
+    send(res, fault.status, problemJson(fault));
     return;
   }
 
