@@ -2,7 +2,8 @@
  * `npm run bench`: generates the synthetic repository (1,000 meshes x 50 policies by default; override with
  * BENCH_MESHES / BENCH_POLICIES) in a temporary Git repository, then measures each phase in a fresh process.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +42,53 @@ try {
   console.log(
     `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
   );
+
+  // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
+  const stateDir = path.join(dir, ".cp-state");
+  const port = await freePort();
+  const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", stateDir, "--skip-mesh-creation"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/`);
+    const sync = measure("syncRepo.js", dir, `http://127.0.0.1:${port}`);
+    const cpRssMb = Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(cp.pid)], { encoding: "utf8" }).trim()) / 1024);
+    const phases = sync.noopPhasesMs as Record<string, number>;
+    console.log(
+      `initial apply over HTTP: ${sync.writes} writes in ${sync.applyMs} ms = ${sync.writesPerSecond} writes/s (${sync.requestsPerSecond} requests/s; planning it took ${sync.initialPlanMs} ms)`,
+    );
+    console.log(
+      `no-op plan: ${sync.noopPlanMs} ms in all: re-read and validate ${phases.readAndValidate} ms, list ${sync.noopListRequests} pages and build the desired state ${phases.listAndDesired} ms, compare ${phases.diff} ms; ${sync.noopChanges} changes`,
+    );
+    console.log(`one-policy commit: ${sync.oneChangePuts} PUT (${JSON.stringify(sync.oneChangeSummary)})`);
+    console.log(`peak RSS: sync client ${sync.maxRssMb} MB, meshops cp ${cpRssMb} MB`);
+  } finally {
+    cp.kill("SIGTERM");
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`meshops cp did not answer on ${url}`);
 }

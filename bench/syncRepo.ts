@@ -31,8 +31,10 @@ let t = performance.now();
 const initial = planFor(await compare(backend, result, { needWrite: true }), instance, false);
 const planMs = performance.now() - t;
 t = performance.now();
+requests.length = 0;
 const applied = await applyPlan(backend, initial, { concurrency: 32 });
 const applyMs = performance.now() - t;
+const applyRequests = requests.length;
 if (applied.summary.failed > 0) throw new Error(`initial apply failed: ${applied.results.find((r) => r.outcome === "failed")?.error}`);
 
 requests.length = 0;
@@ -58,6 +60,7 @@ console.log(
     initialPlanMs: Math.round(planMs),
     applyMs: Math.round(applyMs),
     writesPerSecond: Math.round((applied.summary.applied / applyMs) * 1000),
+    requestsPerSecond: Math.round((applyRequests / applyMs) * 1000),
     noopPlanMs: Math.round(noopMs),
     noopPhasesMs: { readAndValidate: Math.round(noopLoadMs), listAndDesired: Math.round(noopCompareMs), diff: Math.round(noopMs - noopLoadMs - noopCompareMs) },
     noopChanges: noop.summary.create + noop.summary.update + noop.summary.delete,

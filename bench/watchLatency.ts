@@ -1,0 +1,139 @@
+/**
+ * The daemon's commit-to-applied latency (issue 4): `meshops cp` and `meshops watch` as separate processes over
+ * loopback HTTP, a generated repository (BENCH_MESHES x BENCH_POLICIES, default 1,000 x 50: 55,000 resources), then
+ * BENCH_COMMITS one-policy commits (default 50), each timed from the end of `git commit` until the control plane
+ * answers with the new value. Also the daemon's idle CPU and RSS. Prints the figures and one JSON line.
+ *   node dist/bench/watchLatency.js [repo-dir]   (a repository made by generate.js; default: a new one in /tmp)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseAllDocuments } from "yaml";
+import { commitOneChange, generateRepo } from "./generate.js";
+
+const meshes = Number(process.env.BENCH_MESHES ?? 1000);
+const policies = Number(process.env.BENCH_POLICIES ?? 50);
+const commits = Number(process.env.BENCH_COMMITS ?? 50);
+const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../bin/meshops.js");
+const work = mkdtempSync(path.join(tmpdir(), "meshops-bench-watch-"));
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function start(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+  children.push(child);
+  return child;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Math.round(Number(match?.[1] ?? 0) / 1024);
+}
+
+/** The resource commitOneChange edits: the first document of the first mesh's first policy file. */
+function editedResource(repo: string): { mesh: string; name: string; requestTimeout: string } {
+  const meshDir = path.join(repo, "meshes", "mesh-0001");
+  const text = readFileSync(path.join(meshDir, "policies-01.yaml"), "utf8");
+  for (const doc of parseAllDocuments(text)) {
+    const o = doc.toJS() as { name?: string; metadata?: { name?: string } };
+    const name = o.name ?? o.metadata?.name;
+    const match = /requestTimeout: ([0-9]+s)\n/.exec(doc.toString());
+    if (name && match?.[1]) return { mesh: "mesh-0001", name, requestTimeout: match[1] };
+  }
+  throw new Error("no MeshTimeout with a requestTimeout in mesh-0001/policies-01.yaml");
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+
+try {
+  let repo = process.argv[2];
+  if (!repo) {
+    repo = path.join(work, "repo");
+    const t = performance.now();
+    const generated = await generateRepo(repo, { meshes, policiesPerMesh: policies, shape: "mixed" });
+    console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t)} ms`);
+  }
+  const cpPort = await freePort();
+  const statusPort = await freePort();
+  const cpUrl = `http://127.0.0.1:${cpPort}`;
+  const statusUrl = `http://127.0.0.1:${statusPort}`;
+  start(["cp", "--listen", `127.0.0.1:${cpPort}`, "--state-dir", path.join(work, "cp")]);
+  await until("the control plane", async () => ((await fetch(cpUrl)).ok ? true : undefined), 30_000, 50);
+  const daemon = start(["watch", "--repo", repo, "--cp-url", cpUrl, "--listen", `127.0.0.1:${statusPort}`, "--drift-interval", "1h", "--log-level", "warn"]);
+
+  let t = performance.now();
+  await until("the first reconcile", async () => ((await fetch(`${statusUrl}/readyz`)).ok ? true : undefined), 900_000, 200);
+  const initialMs = Math.round(performance.now() - t);
+  console.log(`initial apply of the whole repository: ${initialMs} ms; daemon RSS ${rssMb(daemon.pid ?? 0)} MB`);
+
+  // Idle: no commits, no drift check (interval 1 h): what the daemon costs while it waits.
+  const idleSeconds = 10;
+  const cpuBefore = cpuSeconds(daemon.pid ?? 0);
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  const idleCpuPercent = ((cpuSeconds(daemon.pid ?? 0) - cpuBefore) / idleSeconds) * 100;
+  const idleRssMb = rssMb(daemon.pid ?? 0);
+  console.log(`idle: ${idleCpuPercent.toFixed(2)}% CPU over ${idleSeconds} s, RSS ${idleRssMb} MB`);
+
+  const latencies: number[] = [];
+  for (let i = 0; i < commits; i++) {
+    await commitOneChange(repo);
+    t = performance.now();
+    const edited = editedResource(repo);
+    await until(
+      `${edited.name} = ${edited.requestTimeout}`,
+      async () => {
+        const res = await fetch(`${cpUrl}/meshes/${edited.mesh}/meshtimeouts/${edited.name}`);
+        return (await res.text()).includes(`"requestTimeout":"${edited.requestTimeout}"`) ? true : undefined;
+      },
+      60_000,
+      5,
+    );
+    latencies.push(performance.now() - t);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const figures = {
+    resources: meshes * (policies + 5),
+    commits,
+    medianMs: Math.round(percentile(sorted, 50)),
+    p95Ms: Math.round(percentile(sorted, 95)),
+    maxMs: Math.round(sorted.at(-1) ?? 0),
+    initialApplyMs: initialMs,
+    idleCpuPercent: Number(idleCpuPercent.toFixed(2)),
+    idleRssMb,
+    rssAfterMb: rssMb(daemon.pid ?? 0),
+  };
+  console.log(`commit to applied over ${commits} commits: median ${figures.medianMs} ms, p95 ${figures.p95Ms} ms, max ${figures.maxMs} ms (targets: 500 ms, 1 s)`);
+  console.log(JSON.stringify(figures));
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+}
