@@ -57,9 +57,8 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
   for (const resource of desired) {
     const subject = subjectOf(resource);
     desiredKeys.add(subject);
-    const key = { type: resource.type, mesh: resource.mesh, name: resource.name };
     const current = liveByKey.get(subject);
-    const base = { resource: subject, ...key, desired: resource.object, origin: resource.origin };
+    const base = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name, desired: resource.object, origin: resource.origin };
     if (!current) {
       writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
       continue;
@@ -77,13 +76,19 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     deletes.push(withLazyDiff({ action: "delete", resource: subject, ...current.key, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 
-  writes.sort(compareWriteOrder);
+  // The desired state usually arrives in write order already (buildDesiredState sorts it): check before sorting.
+  if (!isSorted(writes, compareWriteOrder)) writes.sort(compareWriteOrder);
   // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
   const changes = [...writes, ...deletes];
   const count = (action: Action) => changes.filter((c) => c.action === action).length;
   return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < items.length; i++) if (compare(items[i - 1] as T, items[i] as T) > 0) return false;
+  return true;
 }
 
 /**
