@@ -46,7 +46,7 @@ const applied = { summary: { applied: first.applied } };
 const applyRequests = first.requests;
 
 requests.length = 0;
-let t = performance.now();
+const t = performance.now();
 const reloaded = await load();
 const noopLoadMs = performance.now() - t;
 const comparison = await compare(backend, reloaded, { needWrite: false });

@@ -74,16 +74,19 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const loop = new ReconcileLoop(
     async (work) => {
       const outcome = await reconciler.reconcileOnce(work);
-      if (outcome.retry && !stopping) {
-        failures++;
-        const delayMs = backoffDelay(failures, retryPolicy);
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(() => loop.trigger({ kind: "retry", detail: `attempt ${failures + 1}` }), delayMs);
-        log.info({ event: "retry.scheduled", attempt: failures, delayMs }, `retrying in ${delayMs} ms`);
-      } else if (outcome.kind === "sync") {
-        // A sync that finished (applied, unchanged, or refused for a reason a retry cannot fix) ends the backoff.
+      if (!outcome.retry) {
         failures = 0;
         clearTimeout(retryTimer);
+        retryTimer = undefined;
+      } else if (!retryTimer && !stopping) {
+        // One retry pending at a time; runs of other triggers in between (a drift tick) do not push it back.
+        failures++;
+        const delayMs = backoffDelay(failures, retryPolicy);
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          loop.trigger({ kind: "retry", detail: `attempt ${failures + 1}` });
+        }, delayMs);
+        log.info({ event: "retry.scheduled", attempt: failures, delayMs }, `retrying in ${delayMs} ms`);
       }
     },
     (error) => log.error({ event: "loop.error", err: errorMessage(error) }, "unexpected error in the reconcile loop"),

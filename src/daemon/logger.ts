@@ -25,7 +25,7 @@ const REDACTED_FIELDS = ["token", "secret", "password", "authorization", "*.toke
 
 export function createLogger(options: LoggerOptions): Logger {
   const pretty = options.format === "pretty" || (options.format !== "json" && options.stream.isTTY === true);
-  const format = pretty ? prettyFactory({ colorize: !options.env?.NO_COLOR && options.stream.isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : undefined;
+  const format = pretty ? prettyFactory({ colorize: !options.env?.NO_COLOR && options.stream.isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,name", singleLine: true }) : undefined;
   return pino(
     {
       name: "meshops",

@@ -5,11 +5,12 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import { DEFAULT_POLICIES, defaultPolicyName } from "../defaults/catalogue.js";
 import { skippedDefaults } from "../defaults/materialize.js";
-import type { DriftItem, DriftKind, DriftReport } from "../diff/drift.js";
-import type { Change, Plan } from "../diff/plan.js";
+import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { indexLive, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
+import type { Comparison } from "../sync/reconcile.js";
 
 /**
  * The drift mode of a mesh. The --drift-mode flag wins over meshops.yaml for every mesh: it is the operator's switch
@@ -70,10 +71,32 @@ export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyRes
  * whole control plane a second time right after writing to it.
  */
 export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
-  const fixed = new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
+  const fixed = appliedResources(changes);
   const items = before.items.filter((i) => !fixed.has(i.resource));
   const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
   return { items, summary: { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") } };
+}
+
+/**
+ * What classifyDrift would say of the control plane right after applying `plan` (the same as remainingDrift of a
+ * full classification), without classifying, and diffing, the tens of thousands of resources the plan found
+ * unchanged: only the desired resources whose write did not go through and the live ones that are not desired
+ * (orphaned or unmanaged, minus those just deleted) are classified. Plan and drift pair and normalize alike, so a
+ * resource the plan left unchanged is never drift.
+ */
+export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
+  const applied = appliedResources(changes);
+  const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
+  const desiredKeys = new Set(comparison.desired.map((r) => subjectOf(r)));
+  const desired = comparison.desired.filter((r) => pending.has(subjectOf(r)));
+  const live = [...indexLive(comparison.live)]
+    .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
+    .map(([, entry]) => entry.object);
+  return classifyDrift(desired, live, { instance });
+}
+
+function appliedResources(changes: ChangeSet | undefined): Set<string> {
+  return new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
 }
 
 export function driftItemsByMesh(report: DriftReport): Map<string, DriftItem[]> {

@@ -75,7 +75,7 @@ export class DaemonMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // CPU, memory, event-loop lag and file descriptors of the daemon itself (process_*, nodejs_*).
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics !== false && !process.env.NOPM) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
   reconciled(kind: RunKind, result: RunResult, seconds: number, at: Date): void {

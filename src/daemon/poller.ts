@@ -17,6 +17,22 @@ import type { Trigger } from "./queue.js";
 import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
 import type { CommitInfo } from "./status.js";
 
+/**
+ * The Git variables a daemon's fetch may need (SSH keys and credential helpers are set up through them); simple-git
+ * strips every other GIT_* variable, which could make git run arbitrary commands.
+ */
+const GIT_ENVIRONMENT = ["GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"];
+
+/** The environment of git: the daemon's, minus GIT_* variables not in the list, and never a password prompt. */
+function gitEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.toUpperCase().startsWith("GIT_") || GIT_ENVIRONMENT.includes(name.toUpperCase())) out[name] = value;
+  }
+  // A daemon has no one to answer a prompt: fail at once instead of hanging on one.
+  return { ...out, GIT_TERMINAL_PROMPT: "0" };
+}
+
 export interface RemoteRepositoryOptions {
   readonly url: string;
   readonly branch: string;
@@ -103,7 +119,6 @@ export class RemoteRepository implements RevisionSource {
   }
 
   #git(baseDir: string): SimpleGit {
-    // Never wait for a password prompt: a daemon has no one to answer it.
-    return simpleGit({ baseDir, timeout: { block: this.#gitTimeoutMs } }).env({ ...process.env, GIT_TERMINAL_PROMPT: "0" });
+    return simpleGit({ baseDir, timeout: { block: this.#gitTimeoutMs }, allowEnvironment: GIT_ENVIRONMENT }).env(gitEnvironment(process.env));
   }
 }

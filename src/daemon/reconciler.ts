@@ -23,6 +23,7 @@ import { AnalysisCache, validateSnapshot, type ValidationResult } from "../valid
 import { errorMessage, type Logger } from "./logger.js";
 import {
   applyResultsByMesh,
+  driftAfterApply,
   driftItemsByMesh,
   driftModeOf,
   inventoryByMesh,
@@ -57,21 +58,30 @@ export interface ReconcilerOptions {
 export interface RunOutcome {
   readonly kind: RunKind | "none";
   readonly result: RunResult | "nothing";
-  /** Worth running again after a backoff: the sync could not finish or some change failed. */
+  /** Worth running again after a backoff: the last valid revision is not completely applied. */
   readonly retry: boolean;
 }
 
-/** What a run is for, given what triggered it and what the last runs saw. Pure. */
+/**
+ * What a run is for, given what triggered it and what the last runs saw. Pure.
+ * - "sync": read, validate and apply the branch's revision;
+ * - "apply": apply the last valid revision again (its apply failed, and the branch now points at a refused commit);
+ * - "drift": compare the control plane with the last valid revision;
+ * - "nothing": the branch has not moved and nothing else was asked for.
+ */
 export function decideRun(
   work: Pick<Work, "force" | "drift">,
   revision: string,
-  last: { readonly validated: string | undefined; readonly valid: boolean; readonly hasTarget: boolean },
-): "sync" | "drift" | "nothing" {
+  last: { readonly validated: string | undefined; readonly valid: boolean; readonly target: "none" | "applied" | "failed" },
+): "sync" | "apply" | "drift" | "nothing" {
   if (revision !== last.validated) return "sync";
-  // Forced (startup, retry, a manual request) on a revision already refused: validating it again would say the same;
-  // comparing the control plane with the last valid revision is what can still be done.
-  if (work.force) return last.valid || !last.hasTarget ? "sync" : "drift";
-  return work.drift && last.hasTarget ? "drift" : "nothing";
+  if (work.force) {
+    if (last.valid || last.target === "none") return "sync";
+    // The branch points at a refused commit: validating it again would say the same. What can still be done is
+    // finishing the last valid revision's apply, or checking that it still holds.
+    return last.target === "failed" ? "apply" : "drift";
+  }
+  return work.drift && last.target !== "none" ? "drift" : "nothing";
 }
 
 interface Target {
@@ -87,7 +97,6 @@ interface Step {
   readonly commit: CommitInfo | null;
   readonly summary: { applied: number; failed: number; skipped: number; drift: number };
   readonly error?: string;
-  readonly retry: boolean;
 }
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
@@ -102,6 +111,13 @@ export class Reconciler {
   #validatedOk = false;
   /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
   #target: Target | undefined;
+  /**
+   * The target is not completely applied and trying again may help (a failed change, an unreachable control plane,
+   * a shutdown). Not set by a plan the prune limit refused: that needs a new commit, not another try.
+   */
+  #pendingApply = false;
+  /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
+  #readFailed = false;
   /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
   #loggedDrift = new Set<string>();
 
@@ -119,8 +135,10 @@ export class Reconciler {
     try {
       if (work.fetch) await source.update();
       revision = await source.resolve();
-      const decision = decideRun(work, revision, { validated: this.#validated, valid: this.#validatedOk, hasTarget: this.#target !== undefined });
+      const target = !this.#target ? "none" : this.#pendingApply ? "failed" : "applied";
+      const decision = decideRun(work, revision, { validated: this.#validated, valid: this.#validatedOk, target });
       if (decision === "sync") step = await this.#sync(revision, work);
+      else if (decision === "apply" && this.#target) step = await this.#apply(this.#target);
       else if (decision === "drift") {
         kind = "drift";
         step = await this.#checkDrift(work);
@@ -129,15 +147,15 @@ export class Reconciler {
       const message = errorMessage(error);
       log.error({ event: "reconcile.error", revision, kind, err: message }, `reconcile failed: ${message}`);
       status.runFailed(message, revision);
-      // A failed drift check needs no retry of its own: the next tick compares again.
-      step = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message, retry: kind === "sync" };
+      if (kind === "sync" && (revision === null || this.#validated !== revision)) this.#readFailed = true;
+      step = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
 
     const seconds = (performance.now() - started) / 1000;
     if (!step) {
       status.runFinished(undefined, seconds * 1000);
       log.debug({ event: "reconcile.nothing", revision, reasons: work.reasons }, "nothing new");
-      return { kind: "none", result: "nothing", retry: false };
+      return { kind: "none", result: "nothing", retry: this.#needsRetry };
     }
     const record = status.runFinished(
       {
@@ -157,7 +175,16 @@ export class Reconciler {
       { event: "reconcile.done", id: record.id, kind: step.kind, revision: step.revision, result: step.result, durationMs: record.durationMs, reasons: work.reasons, triggers: work.triggers, ...step.summary },
       `${step.kind} ${shortRevision(step.revision)}: ${step.result} in ${record.durationMs} ms`,
     );
-    return { kind: step.kind, result: step.result, retry: step.retry };
+    return { kind: step.kind, result: step.result, retry: this.#needsRetry };
+  }
+
+  /**
+   * The branch could not be read, or a valid revision is not (completely) applied: a failed change, an unreachable
+   * control plane, a shutdown. Stays true through invalid commits that come after it, until an apply completes.
+   * A failed drift check alone needs no retry: the next tick compares again.
+   */
+  get #needsRetry(): boolean {
+    return this.#pendingApply || this.#readFailed;
   }
 
   async #sync(revision: string, work: Work): Promise<Step> {
@@ -177,6 +204,7 @@ export class Reconciler {
     const result = validateSnapshot(snapshot, this.#analysis);
     this.#validated = revision;
     this.#validatedOk = result.valid;
+    this.#readFailed = false;
     status.validated(commit, result.valid, result.diagnostics);
 
     if (!result.valid) {
@@ -191,7 +219,7 @@ export class Reconciler {
         { event: "validation.failed", revision, errors: errors.length, kept: this.#target?.revision ?? null },
         `revision ${shortRevision(revision)} is invalid (${errors.length} errors): nothing applied`,
       );
-      return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, retry: false };
+      return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
     }
 
     this.#target = { revision, commit, result };
@@ -203,25 +231,29 @@ export class Reconciler {
     const { backend, status, log } = this.#o;
     const { revision, commit, result } = target;
     const config = result.config;
+    this.#pendingApply = true; // until the apply below completes
     const comparison = await compare(backend, result, { needWrite: true });
     const plan = planFor(comparison, config.instance, config.prune.enabled);
     const modes = this.#modes(config);
 
     const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
-    if (refused) return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused, retry: false };
+    if (refused) {
+      this.#pendingApply = false;
+      return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused };
+    }
 
     const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
-    const drift = remainingDrift(driftFor(comparison, config.instance), changes);
+    const drift = driftAfterApply(comparison, plan, changes, config.instance);
     const meshes = meshesOf(comparison.desired, plan, drift);
-    const inventory = inventoryByMesh(comparison.desired, config);
     const stopped = this.#o.stopRequested();
-    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), inventory, modes, stopped);
+    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), () => inventoryByMesh(comparison.desired, config), modes, stopped);
     this.#recordDrift(revision, meshes, drift, comparison, modes);
 
     const s = changes?.summary ?? NO_CHANGES;
+    this.#pendingApply = s.failed > 0 || s.skipped > 0;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : s.applied > 0 ? "applied" : "unchanged";
     if (plan.summary.unchanged + s.applied > 0) log.debug({ event: "plan.done", revision, ...plan.summary }, "plan");
-    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) }, retry: s.failed > 0 };
+    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
   }
 
   async #checkDrift(work: Work): Promise<Step> {
@@ -242,17 +274,17 @@ export class Reconciler {
     if (healing.size > 0) {
       const plan = restrictPlan(planFor(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
-      if (refused) return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused, retry: false };
+      if (refused) return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused };
       log.info({ event: "drift.correcting", revision, meshes: [...healing], reasons: work.reasons, ...plan.summary }, `correcting drift in ${[...healing].join(", ")}`);
       changes = await this.#write(plan, revision);
-      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), inventoryByMesh(comparison.desired, config), modes, this.#o.stopRequested());
+      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), () => inventoryByMesh(comparison.desired, config), modes, this.#o.stopRequested());
     }
     const remaining = remainingDrift(report, changes);
     this.#recordDrift(revision, meshesOf(comparison.desired, undefined, report), remaining, comparison, modes);
 
     const s = changes?.summary ?? NO_CHANGES;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
-    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) }, retry: false };
+    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) } };
   }
 
   /** Applies a plan, logging and counting each change as it completes. */

@@ -63,7 +63,6 @@ interface MeshRecord {
   appliedRevision: string | null;
   attemptedRevision: string | null;
   lastResult: { outcome: "applied" | "unchanged" | "failed" | "stopped"; revision: string; at: string; applied: number; failed: number; skipped: number } | null;
-  inventory: MeshInventory;
   drift: { checkedAt: string; revision: string; items: DriftItem[] } | null;
   lastErrors: MeshError[];
 }
@@ -89,7 +88,7 @@ export class DaemonStatus {
   readonly #meshes = new Map<string, MeshRecord>();
   readonly #history: ReconcileRecord[] = [];
   readonly #listeners = new Set<() => void>();
-  #running: { id: number; kind: RunKind | null; reasons: readonly TriggerKind[]; startedAt: string } | null = null;
+  #running: { id: number; reasons: readonly TriggerKind[]; startedAt: string } | null = null;
   #runs = 0;
   #ready = false;
   #applied: CommitInfo | null = null;
@@ -98,6 +97,8 @@ export class DaemonStatus {
   #lastSuccessAt: string | null = null;
   #lastError: { at: string; message: string } | null = null;
   #nextDriftCheckAt: string | null = null;
+  /** What the last applied revision wants in each mesh. */
+  #inventory: () => ReadonlyMap<string, MeshInventory> = () => new Map();
 
   constructor(settings: StatusSettings, now: () => Date = () => new Date()) {
     this.#settings = settings;
@@ -122,7 +123,7 @@ export class DaemonStatus {
 
   runStarted(reasons: readonly TriggerKind[]): number {
     const id = ++this.#runs;
-    this.#running = { id, kind: null, reasons, startedAt: this.#now().toISOString() };
+    this.#running = { id, reasons, startedAt: this.#now().toISOString() };
     this.#changed();
     return id;
   }
@@ -144,18 +145,20 @@ export class DaemonStatus {
     commit: CommitInfo,
     meshes: readonly string[],
     results: ReadonlyMap<string, MeshApplyResult>,
-    inventory: ReadonlyMap<string, MeshInventory>,
+    inventory: () => ReadonlyMap<string, MeshInventory>,
     modes: (mesh: string) => DriftMode,
     stopped: boolean,
   ): void {
     const at = this.#now().toISOString();
+    // Built when the status is first read, not on every sync: counting 50,000 resources is not free.
+    let built: ReadonlyMap<string, MeshInventory> | undefined;
+    this.#inventory = () => (built ??= inventory());
     let allApplied = true;
     for (const name of meshes) {
       const mesh = this.#mesh(name);
       const result = results.get(name);
       mesh.applying = false;
       mesh.driftMode = modes(name);
-      mesh.inventory = inventory.get(name) ?? EMPTY_INVENTORY;
       mesh.attemptedRevision = commit.commit;
       const complete = !result || (result.failed === 0 && result.skipped === 0);
       const outcome = !result ? "unchanged" : result.failed > 0 ? "failed" : result.skipped > 0 && stopped ? "stopped" : "applied";
@@ -245,13 +248,17 @@ export class DaemonStatus {
         appliedRevision: m.appliedRevision,
         attemptedRevision: m.attemptedRevision,
         lastResult: m.lastResult,
-        resources: { total: m.inventory.total, byType: m.inventory.byType },
-        defaultPolicies: m.inventory.defaultPolicies,
+        ...this.#meshInventory(m.name),
         drift: m.drift ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: summarize(m.drift.items), items: m.drift.items } : null,
         lastErrors: m.lastErrors,
       })),
       reconciles: this.#history,
     };
+  }
+
+  #meshInventory(name: string): { resources: { total: number; byType: Record<string, number> }; defaultPolicies: MeshInventory["defaultPolicies"] } {
+    const inventory = this.#inventory().get(name) ?? EMPTY_INVENTORY;
+    return { resources: { total: inventory.total, byType: inventory.byType }, defaultPolicies: inventory.defaultPolicies };
   }
 
   #mesh(name: string): MeshRecord {
@@ -264,7 +271,6 @@ export class DaemonStatus {
         appliedRevision: null,
         attemptedRevision: null,
         lastResult: null,
-        inventory: EMPTY_INVENTORY,
         drift: null,
         lastErrors: [],
       };

@@ -97,7 +97,8 @@ export async function startWatch(args: readonly string[], options: { cwd: string
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => {
+    // "close", not "exit": by then every line the daemon wrote has been read.
+    child.on("close", (code, signal) => {
       started.delete(child);
       resolve({ code, signal });
     }),
@@ -152,4 +153,17 @@ export async function startWatch(args: readonly string[], options: { cwd: string
 /** Kills (SIGKILL) every daemon still running: for `after` hooks, so a failed test leaves no process behind. */
 export function killAll(): void {
   for (const child of started) child.kill("SIGKILL");
+}
+
+/** The daemon's exit, or a failure if it has not exited within `timeoutMs`. */
+export async function exitWithin(daemon: DaemonProcess, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the daemon did not exit within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([daemon.exited, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

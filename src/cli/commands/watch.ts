@@ -96,11 +96,16 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
       controlPlane = { url: options.cpUrl, embedded: false };
     } else {
       const stateDir = path.resolve(io.cwd, options.stateDir);
-      const store = await openStore({ stateDir });
+      const store = await openStore({ stateDir }).catch((cause: unknown) => {
+        throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
+      });
       backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
       if (options.cpListen) {
         const at = parseListen(options.cpListen, "--cp-listen");
-        cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port });
+        cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port }).catch(async (cause: unknown) => {
+          await store.close();
+          throw new UsageError(`cannot serve the embedded control plane on --cp-listen ${options.cpListen}`, { cause });
+        });
       }
       controlPlane = { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, stateDir) || "."})`, embedded: true };
     }
@@ -120,6 +125,8 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         reconcileToken,
         log,
         metrics,
+      }).catch((cause: unknown) => {
+        throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}: the address is in use`, { cause }) : cause;
       });
       const signal = await signalled;
       log.info({ event: "daemon.stopping", signal }, `${signal}: finishing the write in flight, then stopping`);
