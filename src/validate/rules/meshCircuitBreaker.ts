@@ -4,7 +4,8 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
-import { field, index, isSet, itemsOf, objectOf, prop, violation } from "./json.js";
+import { checkTopLevelAndSections } from "./sections.js";
+import { field, index, isSet, objectOf, prop, violation } from "./json.js";
 import {
   MUST_BE_DEFINED,
   MUST_BE_GREATER_THAN_ZERO,
@@ -24,7 +25,6 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  affectsInbounds,
   validateTargetRef,
 } from "./targetRef.js";
 
@@ -33,25 +33,7 @@ const TO_KINDS = [MESH, MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SER
 
 export function meshCircuitBreakerViolations(spec: JsonObject): Violation[] {
   const out: Violation[] = [];
-  const targetRef = prop(spec, "targetRef");
-  if (isSet(targetRef)) {
-    out.push(
-      ...validateTargetRef("spec.targetRef", targetRef, {
-        supportedKinds: TOP_LEVEL_KINDS,
-        gatewayListenerTagsAllowed: true,
-        isInboundPolicy: affectsInbounds(spec),
-      }),
-    );
-  }
-  const from = itemsOf(prop(spec, "from"));
-  const to = itemsOf(prop(spec, "to"));
-  const rules = itemsOf(prop(spec, "rules"));
-  if (rules.length > 0 && (to.length > 0 || from.length > 0)) {
-    out.push(violation("spec", "fields 'to' and 'from' must be empty when 'rules' is defined"));
-  }
-  if (rules.length === 0 && to.length === 0 && from.length === 0) {
-    out.push(violation("spec", "at least one of 'from', 'to' or 'rules' has to be defined"));
-  }
+  const { from, to, rules } = checkTopLevelAndSections(spec, TOP_LEVEL_KINDS, out);
   out.push(...validateEntries("spec.from", from, [MESH]), ...validateEntries("spec.to", to, TO_KINDS), ...validateRules(rules));
   return out;
 }

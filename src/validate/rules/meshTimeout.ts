@@ -4,6 +4,7 @@
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
 import type { Json } from "./json.js";
+import { checkTopLevelAndSections } from "./sections.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { MUST_BE_SET, MUST_NOT_BE_DEFINED, checkDuration, validateMatch } from "./common.js";
 import {
@@ -16,7 +17,6 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  affectsInbounds,
   topLevelKind,
   validateTargetRef,
 } from "./targetRef.js";
@@ -28,25 +28,7 @@ const SOURCE_CONDITIONED_MESSAGE =
 
 export function meshTimeoutViolations(spec: JsonObject): Violation[] {
   const out: Violation[] = [];
-  const targetRef = prop(spec, "targetRef");
-  if (isSet(targetRef)) {
-    out.push(
-      ...validateTargetRef("spec.targetRef", targetRef, {
-        supportedKinds: TOP_LEVEL_KINDS,
-        gatewayListenerTagsAllowed: true,
-        isInboundPolicy: affectsInbounds(spec),
-      }),
-    );
-  }
-  const from = itemsOf(prop(spec, "from"));
-  const to = itemsOf(prop(spec, "to"));
-  const rules = itemsOf(prop(spec, "rules"));
-  if (rules.length > 0 && (to.length > 0 || from.length > 0)) {
-    out.push(violation("spec", "fields 'to' and 'from' must be empty when 'rules' is defined"));
-  }
-  if (rules.length === 0 && to.length === 0 && from.length === 0) {
-    out.push(violation("spec", "at least one of 'from', 'to' or 'rules' has to be defined"));
-  }
+  const { from, to, rules } = checkTopLevelAndSections(spec, TOP_LEVEL_KINDS, out);
   const topKind = topLevelKind(spec);
   out.push(...validateFrom(from, topKind), ...validateTo(to, topKind), ...validateRules(rules, topKind));
   return out;
