@@ -92,7 +92,9 @@ try {
   const initialMs = Math.round(performance.now() - t);
   console.log(`initial apply of the whole repository: ${initialMs} ms; daemon RSS ${rssMb(daemon.pid ?? 0)} MB`);
 
-  // Idle: no commits, no drift check (interval 1 h): what the daemon costs while it waits.
+  // Idle: no commits, no drift check (interval 1 h): what the daemon costs while it waits, once the garbage of the
+  // initial apply is collected.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
   const idleSeconds = 10;
   const cpuBefore = cpuSeconds(daemon.pid ?? 0);
   await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));

@@ -1,0 +1,103 @@
+/**
+ * A remote repository (`--repo URL --branch main`): cloned into a cache folder, fetched every --interval, and at once
+ * on a signed webhook. The "remote" is a bare repository in a temporary folder, reached through a file:// URL.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { signatureOf } from "../src/daemon/webhook.js";
+import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { commitFiles, git } from "./helpers/git.js";
+
+const SECRET = "remote-webhook-secret-3e8d";
+const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-remote-"));
+const origin = path.join(work, "origin.git");
+const clone = path.join(work, "clone");
+const url = `file://${origin}`;
+
+const meshFile = (idleTimeout: string) =>
+  `type: Mesh\nname: remote\n---\ntype: MeshTimeout\nname: t\nmesh: remote\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+
+/** Commits in the working clone and pushes to the "remote"; returns the commit. */
+function push(idleTimeout: string): string {
+  const commit = commitFiles(clone, { "config/remote.yaml": meshFile(idleTimeout) }, `idle timeout ${idleTimeout}`);
+  git(clone, "push", "-q", "origin", "main");
+  return commit;
+}
+
+const daemonArgs = (interval: string) => [
+  "--repo", url,
+  "--branch", "main",
+  "--path", "config",
+  "--interval", interval,
+  "--cache-dir", path.join(work, "repos"),
+  "--state-dir", path.join(work, "cp"),
+  "--webhook-secret-file", path.join(work, "secret"),
+  "--drift-interval", "1h",
+];
+
+const appliedCommit = async (daemon: DaemonProcess) => (await daemon.status()).revision.applied?.commit;
+
+before(() => {
+  git(work, "init", "-q", "--bare", "-b", "main", origin);
+  git(work, "clone", "-q", origin, clone);
+  git(clone, "checkout", "-q", "-b", "main");
+  writeFileSync(path.join(work, "secret"), SECRET);
+});
+after(() => {
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("a remote repository is cloned, applied, and fetched every --interval", async () => {
+  const first = push("1m");
+  const daemon = await startWatch(daemonArgs("500ms"), { cwd: work });
+  await waitFor("the clone to be applied", async () => ((await appliedCommit(daemon)) === first ? true : undefined), 15_000);
+  const status = await daemon.status();
+  assert.deepEqual((status as unknown as { repository: unknown }).repository, { url, kind: "remote", branch: "main", path: "config" });
+
+  const second = push("2m");
+  await waitFor("the poll to fetch and apply the push", async () => ((await appliedCommit(daemon)) === second ? true : undefined), 10_000);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});
+
+test("a signed webhook fetches at once, long before the next poll", async () => {
+  const daemon = await startWatch(daemonArgs("1h"), { cwd: work });
+  const head = git(clone, "rev-parse", "HEAD");
+  await waitFor("the existing clone to be fetched and applied", async () => ((await appliedCommit(daemon)) === head ? true : undefined), 15_000);
+
+  const pushed = push("3m");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await appliedCommit(daemon), head, "nothing fetched without a trigger");
+  const body = JSON.stringify({ ref: "refs/heads/main", after: pushed });
+  const res = await fetch(`${daemon.url}/api/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signatureOf(SECRET, Buffer.from(body)) },
+    body,
+  });
+  assert.equal(res.status, 202);
+  const started = Date.now();
+  await waitFor("the webhook's fetch to be applied", async () => ((await appliedCommit(daemon)) === pushed ? true : undefined), 10_000);
+  assert.ok(Date.now() - started < 5_000);
+  const status = await daemon.status();
+  assert.ok(status.reconciles[0]?.reasons.includes("webhook"), JSON.stringify(status.reconciles[0]));
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});
+
+test("an unreachable repository does not stop the daemon: it says why and keeps trying", async () => {
+  const daemon = await startWatch([...daemonArgs("1h"), "--repo", `file://${path.join(work, "missing.git")}`, "--state-dir", path.join(work, "cp2")], { cwd: work });
+  const status = await waitFor("the error in the status", async () => {
+    const s = await daemon.status();
+    return s.reconciles[0]?.result === "error" ? s : undefined;
+  });
+  assert.match(status.reconciles[0]?.error ?? "", /missing\.git|does not exist|not appear to be a git repository/i);
+  assert.equal(status.ready, true);
+  await daemon.untilLog("a retry", (e) => e.event === "retry.scheduled");
+  assert.equal(daemon.child.exitCode, null);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});

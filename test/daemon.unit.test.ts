@@ -1,0 +1,269 @@
+/** The daemon's pure parts, without timers, processes or sockets: queue, decisions, backoff, webhook, per-mesh views, status. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
+import type { DriftReport } from "../src/diff/drift.js";
+import type { Change, Plan } from "../src/diff/plan.js";
+import type { ChangeSet } from "../src/sync/apply.js";
+import { backoffDelay, withJitter } from "../src/daemon/backoff.js";
+import { createLogger, errorMessage, withoutCredentials } from "../src/daemon/logger.js";
+import { applyResultsByMesh, driftAfterApply, driftModeOf, inventoryByMesh, remainingDrift, restrictPlan } from "../src/daemon/meshes.js";
+import { classifyDrift } from "../src/diff/drift.js";
+import { planChanges } from "../src/diff/plan.js";
+import { CoalescingQueue, mergeWork, workFor } from "../src/daemon/queue.js";
+import { decideRun } from "../src/daemon/reconciler.js";
+import { isRemoteRepository } from "../src/daemon/source.js";
+import { DaemonStatus, type CommitInfo } from "../src/daemon/status.js";
+import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
+import type { Resource } from "../src/model/resource.js";
+
+test("one run at a time: triggers during a run coalesce into a single pending run", () => {
+  const queue = new CoalescingQueue();
+  assert.equal(queue.offer({ kind: "startup" }), true, "idle: start now");
+  const first = queue.start();
+  assert.deepEqual(first?.reasons, ["startup"]);
+  assert.equal(queue.start(), undefined, "no second run while one is in flight");
+  for (let i = 0; i < 40; i++) assert.equal(queue.offer({ kind: "commit" }), false, "busy: the running drain picks it up");
+  assert.equal(queue.offer({ kind: "drift-timer" }), false);
+  queue.finish();
+  const next = queue.start();
+  assert.deepEqual(next, { fetch: false, force: false, drift: true, reasons: ["commit", "drift-timer"], triggers: 41 });
+  queue.finish();
+  assert.equal(queue.start(), undefined, "a burst became exactly one run");
+});
+
+test("what each trigger asks for, and merging keeps every request", () => {
+  assert.deepEqual(workFor({ kind: "commit" }), { fetch: false, force: false, drift: false, reasons: ["commit"], triggers: 1 });
+  assert.equal(workFor({ kind: "poll" }).fetch, true);
+  assert.equal(workFor({ kind: "webhook" }).force, false, "a push that changed nothing needs no re-apply");
+  assert.deepEqual(workFor({ kind: "api" }), { fetch: true, force: true, drift: false, reasons: ["api"], triggers: 1 });
+  const merged = mergeWork(workFor({ kind: "retry" }), workFor({ kind: "drift-timer" }));
+  assert.deepEqual(merged, { fetch: true, force: true, drift: true, reasons: ["retry", "drift-timer"], triggers: 2 });
+});
+
+test("decideRun: a new revision is synced; an old one only when forced; drift against the last valid one", () => {
+  const last = { validated: "a", valid: true, target: "applied" as const };
+  const work = (force: boolean, drift: boolean) => ({ force, drift });
+  assert.equal(decideRun(work(false, false), "b", last), "sync");
+  assert.equal(decideRun(work(false, false), "a", last), "nothing");
+  assert.equal(decideRun(work(false, true), "a", last), "drift");
+  assert.equal(decideRun(work(true, false), "a", last), "sync");
+  // The branch points at a refused commit: forcing does not validate it again, but finishes or checks the last valid one.
+  assert.equal(decideRun(work(true, false), "a", { ...last, valid: false }), "drift");
+  assert.equal(decideRun(work(true, false), "a", { ...last, valid: false, target: "failed" }), "apply");
+  assert.equal(decideRun(work(true, false), "a", { validated: "a", valid: false, target: "none" }), "sync");
+  assert.equal(decideRun(work(false, true), "a", { validated: "a", valid: false, target: "none" }), "nothing");
+});
+
+test("backoff doubles up to the cap, half of it random; intervals get ±jitter", () => {
+  const policy = { baseMs: 1000, maxMs: 60_000 };
+  assert.deepEqual([1, 2, 3, 4, 7, 8, 50].map((a) => backoffDelay(a, policy, () => 1)), [1000, 2000, 4000, 8000, 60_000, 60_000, 60_000]);
+  assert.deepEqual([1, 2, 3].map((a) => backoffDelay(a, policy, () => 0)), [500, 1000, 2000]);
+  assert.equal(withJitter(60_000, 0.1, () => 0), 54_000);
+  assert.equal(withJitter(60_000, 0.1, () => 1), 66_000);
+  assert.equal(withJitter(60_000, 0.1, () => 0.5), 60_000);
+});
+
+test("webhook: signatures are checked before anything else, in constant time; pushes to other branches are ignored", () => {
+  const secret = "s3cret";
+  const body = Buffer.from(JSON.stringify({ ref: "refs/heads/main", after: "0123456789abcdef" }));
+  const signed = (headers: Record<string, string>, b = body) => answerWebhook({ headers: { "x-github-event": "push", ...headers }, body: b }, { secret, branch: "main" });
+  // GitHub's documented example: secret "It's a Secret to Everybody", payload "Hello, World!".
+  assert.equal(
+    signatureOf("It's a Secret to Everybody", Buffer.from("Hello, World!")),
+    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+  );
+  assert.ok(verifySignature(secret, body, signatureOf(secret, body)));
+  assert.ok(!verifySignature(secret, body, signatureOf(secret, body).slice(0, -1)));
+  assert.ok(!verifySignature(secret, body, undefined));
+  assert.equal(signed({}).status, 401);
+  assert.equal(signed({ "x-hub-signature-256": signatureOf("other", body) }).status, 401);
+  const ok = signed({ "x-hub-signature-256": signatureOf(secret, body) });
+  assert.equal(ok.status, 202);
+  assert.deepEqual(ok.trigger, { kind: "webhook", detail: "push refs/heads/main 0123456789ab" });
+  const other = Buffer.from(JSON.stringify({ ref: "refs/heads/dev" }));
+  assert.equal(signed({ "x-hub-signature-256": signatureOf(secret, other) }, other).trigger, undefined);
+  const form = Buffer.from(`payload=${encodeURIComponent(body.toString())}`);
+  assert.equal(signed({ "x-hub-signature-256": signatureOf(secret, form), "content-type": "application/x-www-form-urlencoded" }, form).status, 202);
+  const ping = answerWebhook({ headers: { "x-github-event": "ping", "x-hub-signature-256": signatureOf(secret, body) }, body }, { secret, branch: "main" });
+  assert.equal(ping.status, 200);
+  assert.equal(answerWebhook({ headers: {}, body }, { secret: undefined, branch: "main" }).status, 404, "off without a secret");
+  // Following HEAD (no --branch): any push may have moved it.
+  const anyBranch = answerWebhook({ headers: { "x-github-event": "push", "x-hub-signature-256": signatureOf(secret, other) }, body: other }, { secret, branch: undefined });
+  assert.equal(anyBranch.status, 202);
+});
+
+test("bearer tokens compare exactly", () => {
+  assert.ok(bearerMatches("Bearer abc", "abc"));
+  assert.ok(bearerMatches("bearer  abc ", "abc"));
+  assert.ok(!bearerMatches("Bearer abcd", "abc"));
+  assert.ok(!bearerMatches("Basic abc", "abc"));
+  assert.ok(!bearerMatches(undefined, "abc"));
+});
+
+test("drift mode: the flag wins, then the mesh's entry, then the repository default", () => {
+  const config = { ...DEFAULT_CONFIG, drift: { mode: "report" as const, meshes: { payments: "correct" as const } } };
+  assert.equal(driftModeOf("payments", config, undefined), "correct");
+  assert.equal(driftModeOf("edge", config, undefined), "report");
+  assert.equal(driftModeOf("payments", config, "report"), "report");
+  assert.equal(driftModeOf("edge", config, "correct"), "correct");
+});
+
+const change = (action: Change["action"], mesh: string, name: string): Change => ({
+  action,
+  resource: `MeshTimeout/${mesh}/${name}`,
+  type: "MeshTimeout",
+  mesh,
+  name,
+  diff: "",
+});
+
+test("per-mesh views of a plan, its apply and the drift left after it", () => {
+  const plan: Plan = {
+    changes: [change("create", "a", "x"), change("update", "b", "y"), change("unchanged", "a", "z"), change("delete", "b", "w")],
+    summary: { create: 1, update: 1, delete: 1, unchanged: 1 },
+  };
+  assert.deepEqual(restrictPlan(plan, (c) => c.mesh === "b" && c.action !== "unchanged").summary, { create: 0, update: 1, delete: 1, unchanged: 0 });
+
+  const changes: ChangeSet = {
+    results: [
+      { change: plan.changes[0] as Change, outcome: "applied" },
+      { change: plan.changes[1] as Change, outcome: "failed", error: "MeshTimeout/b/y: 400" },
+      { change: plan.changes[3] as Change, outcome: "skipped", error: "an earlier change of mesh b failed" },
+    ],
+    summary: { applied: 1, failed: 1, skipped: 1 },
+    failedMeshes: ["b"],
+  };
+  const byMesh = applyResultsByMesh(changes);
+  assert.deepEqual(byMesh.get("a"), { applied: 1, failed: 0, skipped: 0, errors: [] });
+  assert.deepEqual(byMesh.get("b"), { applied: 0, failed: 1, skipped: 1, errors: [{ resource: "MeshTimeout/b/y", message: "MeshTimeout/b/y: 400" }] });
+
+  const item = (kind: "missing" | "modified" | "unmanaged", mesh: string, name: string) => ({ kind, resource: `MeshTimeout/${mesh}/${name}`, type: "MeshTimeout", mesh, name, diff: "" });
+  const before: DriftReport = {
+    items: [item("missing", "a", "x"), item("modified", "b", "y"), item("unmanaged", "b", "v")],
+    summary: { missing: 1, modified: 1, orphaned: 0, unmanaged: 1 },
+  };
+  const after = remainingDrift(before, changes);
+  assert.deepEqual(after.items.map((i) => i.resource), ["MeshTimeout/b/y", "MeshTimeout/b/v"]);
+  assert.deepEqual(after.summary, { missing: 0, modified: 1, orphaned: 0, unmanaged: 1 });
+});
+
+test("the drift after an apply, classified from what the apply left over, equals a full classification minus the fixes", () => {
+  const labels = { "meshops.io/managed-by": "meshops" };
+  const timeout = (name: string, idleTimeout: string, extra: Record<string, unknown> = {}) => ({
+    type: "MeshTimeout",
+    mesh: "m",
+    name,
+    labels,
+    spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] },
+    ...extra,
+  });
+  const resource = (name: string, idleTimeout: string): Resource => ({ type: "MeshTimeout", mesh: "m", name, object: timeout(name, idleTimeout), origin: "repository" });
+  const desired = [resource("same", "1m"), resource("edited", "2m"), resource("absent", "3m"), resource("failing", "4m")];
+  const live = [
+    timeout("same", "1m0s", { creationTime: "2026-01-01T00:00:00Z" }),
+    timeout("edited", "9m"),
+    timeout("failing", "8m"),
+    timeout("orphan", "5m"),
+    { ...timeout("foreign", "6m"), labels: {} },
+  ];
+  const comparison = { info: { product: "Kuma", version: "2.14.3" }, major: 2, desired, live, ownedCount: 4 };
+  for (const prune of [false, true]) {
+    const plan = planChanges(desired, live, { instance: "meshops", prune });
+    const changes: ChangeSet = {
+      results: plan.changes
+        .filter((c) => c.action !== "unchanged")
+        .map((c) => (c.name === "failing" ? { change: c, outcome: "failed" as const, error: "500" } : { change: c, outcome: "applied" as const })),
+      summary: { applied: 0, failed: 1, skipped: 0 },
+      failedMeshes: ["m"],
+    };
+    const expected = remainingDrift(classifyDrift(desired, live, { instance: "meshops" }), changes);
+    const actual = driftAfterApply(comparison, plan, changes, "meshops");
+    assert.deepEqual(actual, expected);
+    assert.deepEqual(
+      actual.items.map((i) => `${i.kind} ${i.name}`).sort(),
+      prune ? ["modified failing", "unmanaged foreign"] : ["modified failing", "orphaned orphan", "unmanaged foreign"],
+    );
+  }
+});
+
+test("inventory: resource counts per mesh and what became of each default policy", () => {
+  const mesh: Resource = { type: "Mesh", mesh: "p", name: "p", object: { type: "Mesh", name: "p", skipCreatingInitialPolicies: ["MeshRetry"] }, origin: "repository" };
+  const own: Resource = { type: "MeshTimeout", mesh: "p", name: "mesh-timeout-all-p", object: {}, origin: "repository" };
+  const materialized: Resource = { type: "MeshCircuitBreaker", mesh: "p", name: "mesh-circuit-breaker-all-p", object: {}, origin: "default" };
+  const inventory = inventoryByMesh([mesh, own, materialized], DEFAULT_CONFIG).get("p");
+  assert.deepEqual(inventory?.byType, { Mesh: 1, MeshTimeout: 1, MeshCircuitBreaker: 1 });
+  assert.deepEqual(
+    inventory?.defaultPolicies.map((p) => `${p.name}:${p.state}`),
+    ["mesh-timeout-all-p:overridden", "mesh-gateways-timeout-all-p:materialized", "mesh-retry-all-p:skipped", "mesh-circuit-breaker-all-p:materialized"],
+  );
+});
+
+test("status: mesh states, applied versus attempted revisions, bounded history", () => {
+  let clock = 0;
+  const status = new DaemonStatus(
+    {
+      repository: { url: "/r", kind: "local", branch: null, path: "" },
+      controlPlane: { url: "http://cp", embedded: false },
+      driftIntervalMs: 1000,
+      pollIntervalMs: null,
+      webhook: false,
+      reconcileEndpoint: true,
+      historySize: 3,
+    },
+    () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
+  );
+  const commit = (id: string): CommitInfo => ({ commit: id, message: `m ${id}`, author: "a", date: "" });
+  const json = () => status.toJSON() as { ready: boolean; meshes: { name: string; state: string; appliedRevision: string | null; attemptedRevision: string | null }[]; reconciles: { id: number }[]; revision: { applied: { commit: string } | null } };
+  assert.equal(status.ready, false);
+  status.runStarted(["startup"]);
+  status.validated(commit("r1"), true, []);
+  status.meshesApplying(["a", "b"]);
+  assert.deepEqual(json().meshes.map((m) => m.state), ["applying", "applying"]);
+  const results = new Map([
+    ["a", { applied: 2, failed: 0, skipped: 0, errors: [] }],
+    ["b", { applied: 0, failed: 1, skipped: 1, errors: [{ resource: "MeshTimeout/b/y", message: "400" }] }],
+  ]);
+  status.synced(commit("r1"), ["a", "b", "c"], results, () => new Map(), () => "report", false);
+  status.runFinished({ kind: "sync", reasons: ["startup"], revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } }, 12);
+  let s = json();
+  assert.equal(s.ready, true);
+  assert.deepEqual(
+    s.meshes.map((m) => [m.name, m.state, m.appliedRevision, m.attemptedRevision]),
+    [
+      ["a", "in-sync", "r1", "r1"],
+      ["b", "failed", null, "r1"],
+      ["c", "in-sync", "r1", "r1"],
+    ],
+  );
+  assert.equal(s.revision.applied, null, "not every mesh has r1");
+  status.driftChecked("r1", ["c"], new Map([["c", [{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]]]), () => "report");
+  assert.equal(json().meshes.find((m) => m.name === "c")?.state, "drifted");
+  for (let i = 0; i < 5; i++) {
+    status.runStarted(["drift-timer"]);
+    status.runFinished({ kind: "drift", reasons: ["drift-timer"], revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } }, 1);
+  }
+  s = json();
+  assert.deepEqual(s.reconciles.map((r) => r.id), [6, 5, 4]);
+});
+
+test("logs: credentials are cut out of URLs and secret-named fields are redacted", () => {
+  assert.equal(withoutCredentials("fatal: unable to access 'https://x-access-token:ghp_abc@github.com/o/r.git/'"), "fatal: unable to access 'https://***@github.com/o/r.git/'");
+  assert.equal(errorMessage(new Error("line one\n  line two\n")), "line one | line two");
+  let out = "";
+  const log = createLogger({ stream: { write: (s: string) => (out += s) }, format: "json" });
+  log.info({ event: "x", token: "t0k3n", headers: { authorization: "Bearer t0k3n" }, revision: "abc" }, "hello");
+  const line = JSON.parse(out) as Record<string, unknown>;
+  assert.equal(line.event, "x");
+  assert.equal(line.revision, "abc");
+  assert.ok(!out.includes("t0k3n"), out);
+  let pretty = "";
+  createLogger({ stream: { write: (s: string) => (pretty += s), isTTY: true }, env: { NO_COLOR: "1" } }).info({ event: "x", resource: "Mesh/a" }, "hello");
+  assert.match(pretty, /INFO.*hello/);
+  assert.throws(() => JSON.parse(pretty), "a terminal gets readable lines, not JSON");
+});
+
+test("remote or local: URLs and scp-like addresses are remote, paths are directories", () => {
+  for (const remote of ["https://github.com/o/r.git", "ssh://git@host/r.git", "file:///tmp/r.git", "git@github.com:o/r.git"]) assert.ok(isRemoteRepository(remote), remote);
+  for (const local of [".", "/srv/config", "../config", "C:\\config"]) assert.ok(!isRemoteRepository(local), local);
+});
