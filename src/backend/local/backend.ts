@@ -1,0 +1,111 @@
+/**
+ * LocalBackend: meshops's Backend interface over the embedded store, in-process, without HTTP. The CLI uses it when no
+ * --cp-url is given; it answers as the HTTP server would (src/cp/server.ts), refusals included.
+ */
+import type { Backend, PutResult, ServerInfo, TypeInfo } from "../types.js";
+import { BackendError } from "../types.js";
+import type { ResourceKey } from "../../model/key.js";
+import { subjectOf } from "../../model/key.js";
+import type { JsonObject } from "../../model/resource.js";
+import { DEFAULT_MESH, RESOURCE_TYPES, resourceType } from "../../kuma/types.js";
+import type { ApiProblem } from "./problems.js";
+import { METHOD_NOT_ALLOWED } from "./problems.js";
+import type { ControlPlaneStore, StoreOptions } from "./store.js";
+import { openStore } from "./store.js";
+
+/**
+ * meshops's Backend over the embedded store, without HTTP. Same answers as the server: a refused PUT throws a
+ * BackendError carrying the HTTP status and the invalid parameters the REST API would have sent.
+ */
+export class LocalBackend implements Backend {
+  constructor(
+    private readonly store: ControlPlaneStore,
+    private readonly options: { readonly ownsStore?: boolean; readonly readOnly?: boolean } = {},
+  ) {}
+
+  /** Opens the store in `stateDir` and returns a backend that closes it on close(). */
+  static async open(options: StoreOptions): Promise<LocalBackend> {
+    return new LocalBackend(await openStore(options), { ownsStore: true });
+  }
+
+  async info(): Promise<ServerInfo> {
+    const { version, hostname, instanceId } = this.store.info;
+    return { product: "Kuma", version, hostname, instanceId };
+  }
+
+  async types(): Promise<readonly TypeInfo[]> {
+    return RESOURCE_TYPES.map((t) => ({
+      name: t.name,
+      path: t.path,
+      scope: t.name === "Mesh" ? ("Global" as const) : ("Mesh" as const),
+      readOnly: this.options.readOnly ?? false,
+    }));
+  }
+
+  /**
+   * Every resource of `type` in `mesh`, or in every mesh when `mesh` is omitted (all Meshes for `Mesh`). A mesh that
+   * does not exist has nothing in it: `[]`, as KumaHttpBackend reads the API's 404 "Failed to retrieve Mesh".
+   */
+  async list(type: string, mesh?: string): Promise<JsonObject[]> {
+    this.known(type, mesh === undefined ? `${type} (list)` : `${type} in mesh ${mesh} (list)`);
+    const outcome = await guard(`GET ${type} (list)`, () => this.store.list(type, type === "Mesh" ? undefined : mesh));
+    if (!outcome.ok) {
+      if (outcome.problem.status === 404 && mesh !== undefined) return [];
+      throw refusal(`GET ${type} in mesh ${String(mesh)}`, outcome.problem);
+    }
+    return outcome.items.map((json) => JSON.parse(json) as JsonObject);
+  }
+
+  async get(key: ResourceKey): Promise<JsonObject | undefined> {
+    this.known(key.type, subjectOf(key));
+    return guard(`${subjectOf(key)}: GET`, () => this.store.get(key.type, key.mesh, key.name));
+  }
+
+  async put(object: JsonObject): Promise<PutResult> {
+    const type = typeof object.type === "string" ? object.type : "";
+    const name = typeof object.name === "string" ? object.name : "";
+    const mesh = type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
+    const subject = subjectOf({ type, mesh, name });
+    this.known(type, subject);
+    if (this.options.readOnly) throw refusal(`${subject}: PUT`, METHOD_NOT_ALLOWED);
+    const outcome = await guard(`${subject}: PUT`, () => this.store.put(type, mesh, name, object));
+    if (!outcome.ok) throw refusal(`${subject}: PUT`, outcome.problem);
+    return { created: outcome.created, warnings: outcome.warnings };
+  }
+
+  async delete(key: ResourceKey): Promise<boolean> {
+    this.known(key.type, subjectOf(key));
+    if (this.options.readOnly) throw refusal(`${subjectOf(key)}: DELETE`, METHOD_NOT_ALLOWED);
+    const outcome = await guard(`${subjectOf(key)}: DELETE`, () => this.store.delete(key.type, key.mesh, key.name));
+    if (outcome.ok) return true;
+    if (outcome.problem.status === 404) return false;
+    throw refusal(`${subjectOf(key)}: DELETE`, outcome.problem);
+  }
+
+  async close(): Promise<void> {
+    if (this.options.ownsStore) await this.store.close();
+  }
+
+  private known(type: string, subject: string): void {
+    if (!resourceType(type)) throw new BackendError(`${subject}: unknown resource type "${type}"`, { status: 404 });
+  }
+}
+
+/** A store that cannot work (closed, or its state directory unwritable) is the server's 500, as a BackendError. */
+async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new BackendError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { status: 500, cause: error });
+  }
+}
+
+function refusal(what: string, problem: ApiProblem): BackendError {
+  const params = problem.invalidParameters ?? [];
+  const details = params.map((p) => (p.field === "" ? p.reason : `${p.field}: ${p.reason}`)).join("; ");
+  return new BackendError(`${what} failed: ${problem.status} ${problem.title}: ${problem.detail}${details ? ` (${details})` : ""}`, {
+    status: problem.status,
+    invalidParameters: params,
+    retryable: problem.status >= 500,
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Stored records: one resource as the store keeps it (already rewritten the way the server rewrites it), the journal's
+ * operations over them, the label keys and initial statuses the server uses, and the GET rendering of a record (`kri`,
+ * `snis`, the server's key order). The rendering is built once per stored record: stored objects never change.
+ */
+import type { JsonObject, JsonValue } from "../../model/resource.js";
+import { resourceType } from "../../kuma/types.js";
+import { asObject, setOwn, sortedRecord } from "./util.js";
+
+/** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
+export interface StoredResource {
+  readonly type: string;
+  /** For a Mesh, its own name. */
+  readonly mesh: string;
+  readonly name: string;
+  readonly creationTime: string;
+  readonly modificationTime: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly body: JsonObject;
+  readonly status?: JsonObject;
+}
+
+export interface Entry {
+  readonly record: StoredResource;
+  /** The GET rendering, built on first read: stored objects never change, so neither does their JSON. */
+  json?: string;
+}
+
+export interface MeshSlot {
+  entry: Entry;
+  /** type → name → entry, for the resources of this mesh. */
+  readonly resources: Map<string, Map<string, Entry>>;
+}
+
+/** A journal record: one client-visible operation, applied all or nothing on replay. */
+export type Op = { readonly put: StoredResource } | { readonly del: readonly [string, string, string] } | { readonly delMesh: string };
+
+export const LABEL_MESH = "kuma.io/mesh";
+export const LABEL_ORIGIN = "kuma.io/origin";
+export const LABEL_ZONE = "kuma.io/zone";
+export const LABEL_ENV = "kuma.io/env";
+export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
+const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
+
+/**
+ * Types the server keeps a `status` for, and the status a new resource gets (golden put_meshservice_01,
+ * put_meshexternalservice_01, put_meshmultizoneservice_01, put_meshaccesslog_01; MeshMetric and MeshTrace have the same
+ * conditions-only status as MeshAccessLog in their rest.yaml). PUT never changes it (a body with `status` is refused by
+ * the schema here, see `putResource`).
+ */
+export const INITIAL_STATUS: Readonly<Record<string, () => JsonObject>> = {
+  MeshService: () => ({ tls: {}, dataplaneProxies: {} }),
+  MeshExternalService: () => ({ vip: {} }),
+  MeshMultiZoneService: () => ({}),
+  MeshAccessLog: () => ({}),
+  MeshMetric: () => ({}),
+  MeshTrace: () => ({}),
+};
+
+/** Destination types the server answers with `snis` (one per port), and where their ports are. */
+export const SNI_PORTS: Readonly<Record<string, (spec: JsonObject) => JsonValue[]>> = {
+  MeshService: (spec) => portsOf(spec.ports),
+  MeshMultiZoneService: (spec) => portsOf(spec.ports),
+  MeshExternalService: (spec) => {
+    const match = asObject(spec.match);
+    return match && match.port !== undefined ? [match.port] : [];
+  },
+};
+
+function portsOf(ports: JsonValue | undefined): JsonValue[] {
+  return Array.isArray(ports) ? ports.map((p) => asObject(p)?.port).filter((p): p is JsonValue => p !== undefined) : [];
+}
+
+/**
+ * `kri_<shortName>_<mesh>_<zone>_<namespace>_<name>_<section>` (pkg/core/kri/kri.go). The zone part is the resource's
+ * `kuma.io/zone` label when it is zone-origin: golden put_meshaccesslog_01 has `kri_mal_default_default__my-access-log_`
+ * for a policy PUT on a Universal zone, while resources without computed labels (get_resource) read
+ * `kri_mtp_default___mtp-1_`. A Mesh is `kri_m____<name>_`.
+ */
+function kriOf(record: StoredResource): string {
+  const shortName = resourceType(record.type)?.shortName ?? "";
+  if (record.type === "Mesh") return `kri_${shortName}____${record.name}_`;
+  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
+  const namespace = record.labels[LABEL_NAMESPACE] ?? "";
+  return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${record.name}_`;
+}
+
+/** `sni.<shortName>.<mesh>[.<zone>].<name>.<port>` (goldens put_meshservice_01, list_meshservices, put_meshmultizoneservice_01). */
+function snisOf(record: StoredResource): JsonValue[] | undefined {
+  const ports = SNI_PORTS[record.type];
+  if (!ports) return undefined;
+  const shortName = resourceType(record.type)?.shortName ?? "";
+  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
+  const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
+  return ports(record.body).map((port) => ({ port, sni: `sni.${parts}.${String(port)}` }));
+}
+
+/**
+ * The GET shape, in the server's key order: type, mesh, name, creationTime, modificationTime, labels, kri, snis, spec,
+ * status. A Mesh is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
+ */
+function render(record: StoredResource): JsonObject {
+  const out: JsonObject = { type: record.type };
+  if (record.type !== "Mesh") out.mesh = record.mesh;
+  out.name = record.name;
+  out.creationTime = record.creationTime;
+  out.modificationTime = record.modificationTime;
+  if (Object.keys(record.labels).length > 0) out.labels = sortedRecord(record.labels);
+  out.kri = kriOf(record);
+  if (record.type === "Mesh") {
+    for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
+  } else {
+    const snis = snisOf(record);
+    if (snis) out.snis = snis;
+    out.spec = record.body;
+  }
+  if (record.status) out.status = record.status;
+  return out;
+}
+
+export function jsonOf(entry: Entry): string {
+  entry.json ??= JSON.stringify(render(entry.record));
+  return entry.json;
+}

@@ -1,0 +1,138 @@
+/**
+ * Server-side rewriting: defaults, durations, proto3 zero values. What the server changes in what it stores, and so
+ * what makes naive tools see false drift, reproduced: schema defaults filled in, Go duration spelling for policies
+ * (`1h` → `1h0m0s`), protojson durations and dropped proto3 zero values for Meshes, the Mesh metrics defaults.
+ */
+import type { JsonObject, JsonValue } from "../../model/resource.js";
+import { formatGoDuration, parseGoDurationDetailed } from "../../kuma/duration.js";
+import { schemaFor } from "../../validate/schema.js";
+import { asObject, clone, own, setOwn } from "./util.js";
+
+type Schema = JsonObject;
+
+function schemaChild(schema: Schema | undefined, key: string): Schema | undefined {
+  if (!schema) return undefined;
+  const properties = asObject(schema.properties);
+  const fromProperties = properties ? asObject(own(properties, key)) : undefined;
+  if (fromProperties) return fromProperties;
+  return asObject(schema.additionalProperties);
+}
+
+/**
+ * Structural defaulting (`defaulting.Default(rawObj, desc.StructuralSchema)`): inside every object that exists, a
+ * missing property with a schema `default` gets it; objects that do not exist are not created. Durations are re-printed
+ * as the server prints them: policy durations are metav1.Duration (Go's `Duration.String()`), Mesh durations are
+ * google.protobuf.Duration (protojson: seconds with 0, 3, 6 or 9 fractional digits).
+ */
+export function rewrite(value: JsonValue, schema: Schema | undefined, durations: "go" | "proto"): JsonValue {
+  if (!schema) return value;
+  if (typeof value === "string") {
+    if (schema.format !== "duration") return value;
+    const parsed = parseGoDurationDetailed(value);
+    if (!parsed.ok) return value;
+    return durations === "go" ? formatGoDuration(parsed.nanoseconds) : formatProtoDuration(parsed.nanoseconds);
+  }
+  if (Array.isArray(value)) {
+    const items = asObject(schema.items);
+    return items ? value.map((v) => rewrite(v, items, durations)) : value;
+  }
+  if (value === null || typeof value !== "object") return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) setOwn(out, key, rewrite(value[key] as JsonValue, schemaChild(schema, key), durations));
+  const properties = asObject(schema.properties);
+  if (properties) {
+    for (const key of Object.keys(properties)) {
+      const child = asObject(properties[key]);
+      if (child && Object.prototype.hasOwnProperty.call(child, "default") && own(out, key) === undefined) {
+        setOwn(out, key, clone(child.default as JsonValue));
+      }
+    }
+  }
+  return out;
+}
+
+/** protojson's Duration: `10s`, `1.500s`, `0.000001s`. */
+function formatProtoDuration(ns: bigint): string {
+  const negative = ns < 0n;
+  const abs = negative ? -ns : ns;
+  const seconds = abs / 1_000_000_000n;
+  const nanos = abs % 1_000_000_000n;
+  let fraction = "";
+  if (nanos !== 0n) {
+    const digits = nanos.toString().padStart(9, "0");
+    fraction = `.${nanos % 1_000_000n === 0n ? digits.slice(0, 3) : nanos % 1_000n === 0n ? digits.slice(0, 6) : digits}`;
+  }
+  return `${negative ? "-" : ""}${seconds}${fraction}s`;
+}
+
+/** Mesh fields that are protobuf wrapper messages (BoolValue, DoubleValue): present even when false or 0. */
+const MESH_WRAPPER_FIELDS = new Set(["networking.outbound.passthrough", "tracing.backends[].sampling"]);
+
+/**
+ * What a Mesh looks like after jsonpb: proto3 scalars, enums, lists and maps at their zero value are omitted, enums
+ * given as numbers come back as names. Messages stay even when empty, google.protobuf.Struct (`conf`) is kept as sent.
+ */
+export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefined, at: string): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    const child = schemaChild(schema, key);
+    const fieldPath = at === "" ? key : `${at}.${key}`;
+    const v = value[key] as JsonValue;
+    const kept = protoField(v, child, fieldPath);
+    if (kept !== undefined) setOwn(out, key, kept);
+  }
+  return out;
+}
+
+function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: string): JsonValue | undefined {
+  if (!schema || value === null) return value === null ? undefined : value;
+  const enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
+  if (enumValues) {
+    const names = enumValues.filter((e): e is string => typeof e === "string");
+    const name = typeof value === "number" ? names[value] : value;
+    return name === undefined || name === names[0] ? undefined : name;
+  }
+  if (MESH_WRAPPER_FIELDS.has(fieldPath)) return value;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    const items = asObject(schema.items);
+    return value.map((item) => {
+      const obj = asObject(item);
+      return obj && items && asObject(items.properties) ? stripProtoZeroValues(obj, items, `${fieldPath}[]`) : item;
+    });
+  }
+  const obj = asObject(value);
+  if (obj) {
+    if (asObject(schema.properties)) return stripProtoZeroValues(obj, schema, fieldPath); // a message
+    if (schema.additionalProperties !== undefined) return Object.keys(obj).length === 0 ? undefined : obj; // a map
+    return obj; // google.protobuf.Struct
+  }
+  if (value === false || value === 0 || value === "") return undefined;
+  return value;
+}
+
+/**
+ * The Mesh defaulter (pkg/core/resources/apis/mesh/mesh_defaulter.go): a Prometheus metrics backend gets port 5670,
+ * path /metrics, the dataplane-metrics service tag and a TLS mode.
+ */
+export function defaultMeshMetrics(fields: JsonObject): void {
+  const metrics = asObject(fields.metrics);
+  const backends = metrics && Array.isArray(metrics.backends) ? metrics.backends : [];
+  for (const backend of backends) {
+    const b = asObject(backend);
+    if (!b || b.type !== "prometheus") continue;
+    const conf = asObject(b.conf) ?? {};
+    if (conf.port === undefined || conf.port === 0) conf.port = 5670;
+    if (conf.path === undefined || conf.path === "") conf.path = "/metrics";
+    const tags = asObject(conf.tags);
+    if (!tags || Object.keys(tags).length === 0) conf.tags = { "kuma.io/service": "dataplane-metrics" };
+    const tls = asObject(conf.tls) ?? {};
+    if (tls.mode === undefined || tls.mode === "") tls.mode = conf.skipMTLS === true ? "disabled" : "activeMTLSBackend";
+    conf.tls = tls;
+    b.conf = conf;
+  }
+}
+
+export function specSchema(typeName: string): Schema | undefined {
+  return asObject(asObject(schemaFor(typeName)?.properties)?.spec);
+}

@@ -1,0 +1,510 @@
+/**
+ * The embedded control plane: the state a Kuma zone control plane (Universal, non-federated) keeps, with its REST API
+ * semantics, in memory and durable in a state directory. `meshops cp` serves it over HTTP (src/cp/server.ts) and the CLI
+ * uses it in-process through `LocalBackend` when no --cp-url is given, so both see the same behaviour:
+ *
+ * - PUT creates (201) or replaces (200) and answers `{}` or `{"warnings": [...]}`; refusals are the control plane's error
+ *   JSON (FACTS §2.5, §2.6), with the same validation as `meshops validate` (schema, then the semantic rules).
+ * - What the server rewrites, and so what makes naive tools see false drift, is reproduced: Go duration spelling
+ *   (`1h` → `1h0m0s`), schema defaults filled in, computed labels, timestamps, `kri`, proto3 zero values dropped from
+ *   Meshes, the default policies a new Mesh gets (Kuma 2.x), the Mesh delete cascade.
+ *
+ * Deliberate differences from the real server are marked "Differs from Kuma" below.
+ */
+import { randomUUID } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import { hostname as osHostname } from "node:os";
+import path from "node:path";
+import type { InvalidParameter } from "../types.js";
+import type { JsonObject, JsonValue } from "../../model/resource.js";
+import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
+import { schemaFor, validateSchema } from "../../validate/schema.js";
+import { semanticViolations } from "../../validate/rules/index.js";
+import { metaViolations } from "../../validate/rules/meta.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "../../defaults/catalogue.js";
+import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
+import { TITLE, invalid } from "./problems.js";
+import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
+import { INITIAL_STATUS, LABEL_MESH, LABEL_ZONE, jsonOf } from "./records.js";
+import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
+import { defaultMeshMetrics, rewrite, specSchema, stripProtoZeroValues } from "./rewrite.js";
+import type { Snapshot } from "./journal.js";
+import {
+  DurableLog,
+  JOURNAL_NAME,
+  STATE_FILE,
+  STATE_FORMAT,
+  acquireLock,
+  fsyncDir,
+  journalFile,
+  openJournal,
+  readJournal,
+  writeFileAtomic,
+} from "./journal.js";
+import { asObject, clone, own, setOwn } from "./util.js";
+
+// =====================================================================================================================
+// Options and versions
+
+export const DEFAULT_KUMA_VERSION = "2.14.3";
+/** KUMA_MULTIZONE_ZONE_NAME's default: the zone a Universal zone control plane stamps on what it creates. */
+export const DEFAULT_ZONE = "default";
+
+export interface StoreOptions {
+  /** Where state.json and the journal live; created when missing. */
+  readonly stateDir: string;
+  /**
+   * The Kuma version to behave as (default 2.14.3). From 3.0 on a new Mesh gets no default policies and
+   * `skipCreatingInitialPolicies` is dropped from stored Meshes (kumahq/kuma#18661).
+   */
+  readonly version?: string;
+  /** Zone name for computed labels and `kri` (default "default"). */
+  readonly zone?: string;
+  /**
+   * KUMA_DEFAULTS_SKIP_MESH_CREATION. Like the real control plane, the store creates Mesh `default` (with its default
+   * policies) when it starts and the Mesh is absent, unless this is true.
+   */
+  readonly skipMeshCreation?: boolean;
+  /**
+   * The journal is compacted into a new state.json once it is larger than this many bytes and larger than the last
+   * snapshot (default 8 MiB). Tests set it low to exercise compaction.
+   */
+  readonly compactAfterBytes?: number;
+  /** Clock for creationTime/modificationTime (tests). */
+  readonly now?: () => Date;
+}
+
+function majorVersion(version: string): number {
+  const match = /^v?(\d+)\./.exec(version.trim());
+  return match ? Number(match[1]) : 2;
+}
+
+// =====================================================================================================================
+// The store
+
+export interface StoreInfo {
+  readonly version: string;
+  readonly hostname: string;
+  readonly instanceId: string;
+  readonly clusterId: string;
+  readonly zone: string;
+}
+
+/** Opens (creating if needed) the state directory, loads the snapshot, replays the journal, locks the directory. */
+export async function openStore(options: StoreOptions): Promise<ControlPlaneStore> {
+  const dir = path.resolve(options.stateDir);
+  await fsp.mkdir(dir, { recursive: true });
+  const lockFile = await acquireLock(dir);
+  try {
+    return await loadStore(dir, lockFile, options);
+  } catch (error) {
+    await fsp.rm(lockFile, { force: true });
+    throw error;
+  }
+}
+
+async function loadStore(dir: string, lockFile: string, options: StoreOptions): Promise<ControlPlaneStore> {
+  const warnings: string[] = [];
+  let snapshot: Snapshot;
+  let snapshotBytes = 0;
+  const statePath = path.join(dir, STATE_FILE);
+  const text = await fsp.readFile(statePath, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (text === undefined) {
+    snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
+    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify(snapshot));
+  } else {
+    const parsed = JSON.parse(text) as Partial<Snapshot>;
+    if (parsed.format !== STATE_FORMAT || typeof parsed.generation !== "number" || !Array.isArray(parsed.resources)) {
+      throw new Error(`${statePath} is not a meshops control-plane state file (format ${String(parsed.format)})`);
+    }
+    snapshot = { format: STATE_FORMAT, generation: parsed.generation, clusterId: parsed.clusterId ?? randomUUID(), resources: parsed.resources };
+    snapshotBytes = Buffer.byteLength(text);
+  }
+
+  // Leftovers of an interrupted compaction or write: temp files, journals of other generations.
+  for (const name of await fsp.readdir(dir)) {
+    const journal = JOURNAL_NAME.exec(name);
+    if (name.startsWith(`${STATE_FILE}.tmp-`) || (journal && Number(journal[1]) !== snapshot.generation)) {
+      await fsp.rm(path.join(dir, name), { force: true });
+    }
+  }
+
+  const store = new ControlPlaneStore(options, snapshot.clusterId, lockFile);
+  for (const record of snapshot.resources) store.applyOp({ put: record }, statePath);
+
+  const journalPath = path.join(dir, journalFile(snapshot.generation));
+  const data = await fsp.readFile(journalPath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return Buffer.alloc(0);
+    throw error;
+  });
+  const journal = readJournal(data);
+  for (const ops of journal.records) for (const op of ops) store.applyOp(op, journalPath);
+  if (journal.validBytes < data.length) {
+    // A torn tail: the last write never completed, so it was never acknowledged. Cut it off so appends follow valid data.
+    if (journal.validAfterBad) {
+      const saved = `${journalPath}.discarded-${Date.now()}`;
+      await fsp.writeFile(saved, data.subarray(journal.validBytes));
+      warnings.push(`${journalPath}: damaged record at byte ${journal.validBytes}; the rest was set aside in ${saved}`);
+    }
+    const handle = await fsp.open(journalPath, "r+");
+    try {
+      await handle.truncate(journal.validBytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+  const handle = await openJournal(journalPath);
+  await fsyncDir(dir);
+  const log = new DurableLog(
+    dir,
+    handle,
+    snapshot.generation,
+    journal.validBytes,
+    snapshotBytes,
+    options.compactAfterBytes ?? 8 * 1024 * 1024,
+    (generation) => store.serializeSnapshot(generation),
+  );
+  store.attach(log, warnings);
+  if (!options.skipMeshCreation) await store.ensureMesh(DEFAULT_MESH);
+  return store;
+}
+
+export class ControlPlaneStore {
+  readonly version: string;
+  readonly zone: string;
+  readonly info: StoreInfo;
+  /** Problems found while loading (e.g. a damaged journal record set aside). */
+  loadWarnings: readonly string[] = [];
+  private readonly meshes = new Map<string, MeshSlot>();
+  private readonly createsDefaults: boolean;
+  private readonly now: () => Date;
+  private log: DurableLog | undefined;
+  private closed = false;
+
+  /** @internal use openStore */
+  constructor(
+    options: StoreOptions,
+    clusterId: string,
+    private readonly lockFile: string,
+  ) {
+    this.version = options.version ?? DEFAULT_KUMA_VERSION;
+    this.zone = options.zone ?? DEFAULT_ZONE;
+    this.createsDefaults = majorVersion(this.version) < 3;
+    this.now = options.now ?? (() => new Date());
+    const hostname = osHostname();
+    this.info = { version: this.version, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
+  }
+
+  /** @internal */
+  attach(log: DurableLog, warnings: readonly string[]): void {
+    this.log = log;
+    this.loadWarnings = warnings;
+  }
+
+  /** Whether Meshes created here get the default policies (Kuma < 3.0). */
+  get createsDefaultPolicies(): boolean {
+    return this.createsDefaults;
+  }
+
+  meshExists(name: string): boolean {
+    return this.meshes.has(name);
+  }
+
+  // --- reads ----------------------------------------------------------------------------------------------------------
+
+  /** The GET rendering of one resource (JSON text), or undefined. For a Mesh, `mesh` is ignored. */
+  async getJson(typeName: string, mesh: string, name: string): Promise<string | undefined> {
+    const entry = this.lookup(typeName, mesh, name);
+    const json = entry ? jsonOf(entry) : undefined;
+    await this.readBarrier();
+    return json;
+  }
+
+  /** The GET rendering of one resource as an object (a fresh copy), or undefined. */
+  async get(typeName: string, mesh: string, name: string): Promise<JsonObject | undefined> {
+    const json = await this.getJson(typeName, mesh, name);
+    return json === undefined ? undefined : (JSON.parse(json) as JsonObject);
+  }
+
+  /**
+   * A page of `typeName` in `mesh` (undefined: every mesh; ignored for Mesh), ordered by mesh then name. A missing
+   * mesh is the server's 404 "Failed to retrieve Mesh".
+   */
+  async list(typeName: string, mesh: string | undefined, query: ListQuery = {}): Promise<ListOutcome> {
+    const outcome = this.listNow(typeName, mesh, query);
+    await this.readBarrier();
+    return outcome;
+  }
+
+  private listNow(typeName: string, mesh: string | undefined, query: ListQuery): ListOutcome {
+    let entries: Entry[];
+    if (typeName === "Mesh") {
+      entries = [...this.meshes.values()].map((slot) => slot.entry);
+    } else if (mesh !== undefined) {
+      const slot = this.meshes.get(mesh);
+      if (!slot) return { ok: false, problem: { status: 404, title: "Failed to retrieve Mesh", detail: "Not found" } };
+      entries = [...(slot.resources.get(typeName)?.values() ?? [])];
+    } else {
+      entries = [...this.meshes.values()].flatMap((slot) => [...(slot.resources.get(typeName)?.values() ?? [])]);
+    }
+    const { nameContains, labels } = query;
+    if (nameContains !== undefined && nameContains !== "") entries = entries.filter((e) => e.record.name.includes(nameContains));
+    if (labels && Object.keys(labels).length > 0) {
+      const wanted = Object.entries(labels);
+      entries = entries.filter((e) => wanted.every(([k, v]) => Object.prototype.hasOwnProperty.call(e.record.labels, k) && e.record.labels[k] === v));
+    }
+    entries.sort((a, b) => compare(a.record.mesh, b.record.mesh) || compare(a.record.name, b.record.name));
+    const offset = query.offset ?? 0;
+    const size = query.size ?? entries.length;
+    const page = entries.slice(offset, offset + size);
+    const nextOffset = offset + size < entries.length ? offset + size : undefined;
+    return { ok: true, total: entries.length, items: page.map((e) => jsonOf(e)), nextOffset };
+  }
+
+  // --- writes ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * PUT `/meshes/{name}` (typeName "Mesh"; `mesh` ignored) or `/meshes/{mesh}/{path}/{name}` with `body` as received.
+   * Resolves once the change is durable.
+   */
+  async put(typeName: string, mesh: string, name: string, body: unknown): Promise<PutOutcome> {
+    this.checkOpen();
+    const outcome = this.putNow(typeName, typeName === "Mesh" ? name : mesh, name, body);
+    if (outcome.ok) await this.log?.whenDurable(outcome.seq);
+    else await this.readBarrier();
+    return outcome.ok ? { ok: true, created: outcome.created, warnings: outcome.warnings } : outcome;
+  }
+
+  /** DELETE; deleting a Mesh deletes everything in it. Resolves once the change is durable. */
+  async delete(typeName: string, mesh: string, name: string): Promise<DeleteOutcome> {
+    this.checkOpen();
+    const meshName = typeName === "Mesh" ? name : mesh;
+    if (!this.lookup(typeName, meshName, name)) {
+      await this.readBarrier();
+      return { ok: false, problem: { status: 404, title: TITLE.delete, detail: "Not found" } };
+    }
+    // Kuma refuses while Dataplanes are attached to the Mesh; this store has no Dataplanes.
+    const op: Op = typeName === "Mesh" ? { delMesh: name } : { del: [typeName, meshName, name] };
+    const seq = this.commit([op]);
+    await this.log?.whenDurable(seq);
+    return { ok: true };
+  }
+
+  /** Waits until every write accepted so far is durable. */
+  async flush(): Promise<void> {
+    if (this.log) await this.log.whenDurable(this.log.sequence);
+  }
+
+  /** Flushes, closes the journal and unlocks the directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      await this.log?.close();
+      await fsp.rm(this.lockFile, { force: true });
+    }
+  }
+
+  /** @internal Creates a Mesh with an empty spec when absent (the control plane's boot-time `default` Mesh). */
+  async ensureMesh(name: string): Promise<void> {
+    if (this.meshes.has(name)) return;
+    const outcome = await this.put("Mesh", name, name, { type: "Mesh", name });
+    if (!outcome.ok) throw new Error(`could not create Mesh ${name}: ${outcome.problem.detail}`);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error("the control-plane store is closed");
+    this.log?.checkHealthy();
+  }
+
+  /** Reads wait until the state they saw is durable (a client must not see a write a crash could still undo). */
+  private async readBarrier(): Promise<void> {
+    if (this.log) await this.log.whenDurable(this.log.sequence);
+  }
+
+  private lookup(typeName: string, mesh: string, name: string): Entry | undefined {
+    if (typeName === "Mesh") return this.meshes.get(name)?.entry;
+    return this.meshes.get(mesh)?.resources.get(typeName)?.get(name);
+  }
+
+  private commit(ops: readonly Op[]): number {
+    for (const op of ops) this.applyOp(op, "memory");
+    return this.log ? this.log.append(ops) : 0;
+  }
+
+  /** @internal Applies one operation to memory (at runtime and when replaying the journal). */
+  applyOp(op: Op, source: string): void {
+    if ("put" in op) {
+      const r = op.put;
+      if (r.type === "Mesh") {
+        const slot = this.meshes.get(r.name);
+        if (slot) slot.entry = { record: r };
+        else this.meshes.set(r.name, { entry: { record: r }, resources: new Map() });
+        return;
+      }
+      const slot = this.meshes.get(r.mesh);
+      if (!slot) throw new Error(`${source}: ${r.type}/${r.mesh}/${r.name} is stored in Mesh ${r.mesh}, which does not exist`);
+      let byName = slot.resources.get(r.type);
+      if (!byName) slot.resources.set(r.type, (byName = new Map()));
+      byName.set(r.name, { record: r });
+    } else if ("del" in op) {
+      const [typeName, mesh, name] = op.del;
+      this.meshes.get(mesh)?.resources.get(typeName)?.delete(name);
+    } else {
+      this.meshes.delete(op.delMesh); // and, with it, every resource of the Mesh
+    }
+  }
+
+  /** @internal The whole state as state.json text. */
+  serializeSnapshot(generation: number): string {
+    const lines: string[] = [];
+    for (const slot of this.meshes.values()) {
+      lines.push(JSON.stringify(slot.entry.record));
+      for (const byName of slot.resources.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
+    }
+    const head = JSON.stringify({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version });
+    return `${head.slice(0, -1)},"resources":[\n${lines.join(",\n")}\n]}\n`;
+  }
+
+  // --- PUT, step by step as createOrUpdateResource does it ---------------------------------------------------------
+
+  private putNow(
+    typeName: string,
+    mesh: string,
+    name: string,
+    rawBody: unknown,
+  ): { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem } {
+    const fail = (problem: ApiProblem) => ({ ok: false as const, problem });
+    if (!resourceType(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
+    const body = asObject(rawBody as JsonValue);
+    if (!body) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
+    const isMesh = typeName === "Mesh";
+
+    // Server-side defaulting runs before the request checks: an omitted `mesh` is "default" (FACTS §2.5).
+    const object: JsonObject = { ...body };
+    if (!isMesh && own(object, "mesh") === undefined) object.mesh = DEFAULT_MESH;
+
+    // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.
+    if (isMesh && own(object, "type") !== undefined && object.type !== "Mesh") {
+      return fail(invalid(TITLE.process, [{ field: "type", reason: "type from the URL has to be the same as in body" }]));
+    }
+    // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
+    // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas
+    // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
+    const schemaProblems = validateSchema(typeName, object);
+    if (schemaProblems.length > 0) return fail(invalid(TITLE.process, schemaProblems.map(schemaParameter)));
+
+    const labels: Record<string, string> = {};
+    const bodyLabels = asObject(own(object, "labels"));
+    if (bodyLabels) for (const key of Object.keys(bodyLabels)) setOwn(labels, key, String(bodyLabels[key]));
+
+    // validateResourceRequest: URL against body, names, labels.
+    const requestProblems: InvalidParameter[] = [];
+    if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
+    if (!isMesh && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
+    const meta = metaViolations(typeName, object);
+    requestProblems.push(...meta.map((v) => ({ field: v.path, reason: v.message })));
+    requestProblems.push(...labelViolations(labels));
+    if (!isMesh) {
+      if (own(labels, LABEL_MESH) !== undefined && labels[LABEL_MESH] !== mesh) {
+        requestProblems.push({ field: labelField(LABEL_MESH), reason: "kuma.io/mesh label must not differ from mesh set on resource" });
+      }
+      if (own(labels, LABEL_ZONE) !== undefined && labels[LABEL_ZONE] !== this.zone) {
+        requestProblems.push({ field: labelField(LABEL_ZONE), reason: `kuma.io/zone label should have ${this.zone} value` });
+      }
+    }
+    if (requestProblems.length > 0) return fail(invalid(TITLE.process, requestProblems));
+
+    const existing = this.lookup(typeName, mesh, name)?.record;
+    const title = existing ? TITLE.update : TITLE.create;
+
+    // The resource's own validator (spec rules), run by the resource manager.
+    const specProblems = semanticViolations(typeName, object).slice(meta.length);
+    const problems: InvalidParameter[] = specProblems.map((v) => ({ field: v.path, reason: v.message }));
+    if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
+    if (problems.length > 0) return fail(invalid(title, problems));
+
+    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone);
+    if (existing) {
+      const immutable = immutableLabelViolations(existing.labels, computed);
+      if (immutable.length > 0) return fail(invalid(TITLE.update, immutable));
+    } else if (!isMesh && !this.meshes.has(mesh)) {
+      return fail({
+        status: 400,
+        title: TITLE.create,
+        detail: "Mesh is not found",
+        invalidParameters: [{ field: "mesh", reason: `mesh of name ${mesh} is not found` }],
+      });
+    }
+
+    const now = this.now().toISOString();
+    const stored = isMesh ? this.meshFields(object) : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
+    const status = existing?.status ?? INITIAL_STATUS[typeName]?.();
+    const record: StoredResource = {
+      type: typeName,
+      mesh,
+      name,
+      creationTime: existing?.creationTime ?? now,
+      modificationTime: now,
+      labels: computed,
+      body: stored,
+      ...(status ? { status } : {}),
+    };
+    const ops: Op[] = [{ put: record }];
+    if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
+    const seq = this.commit(ops);
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, name, isMesh ? object : (asObject(object.spec) ?? {})), seq };
+  }
+
+  /** A Mesh's fields as jsonpb would print them back. */
+  private meshFields(object: JsonObject): JsonObject {
+    const fields: JsonObject = {};
+    for (const key of Object.keys(object)) if (key !== "type" && key !== "name" && key !== "labels") setOwn(fields, key, clone(object[key] as JsonValue));
+    // Kuma 3.x removed the field: "accepted, ignored and dropped on the next write".
+    if (!this.createsDefaults) delete fields.skipCreatingInitialPolicies;
+    defaultMeshMetrics(fields);
+    const schema = schemaFor("Mesh");
+    return stripProtoZeroValues(rewrite(fields, schema, "proto") as JsonObject, schema, "");
+  }
+
+  /**
+   * EnsureDefaultMeshResources at Mesh creation (never on update, never recreated): the four policies of
+   * DEFAULT_POLICIES, minus what `skipCreatingInitialPolicies` names (`*` skips all; exact, case-sensitive type names).
+   */
+  private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
+    const skip = Array.isArray(meshObject.skipCreatingInitialPolicies) ? meshObject.skipCreatingInitialPolicies : [];
+    if (skip.includes("*")) return [];
+    const labels = computeLabels("MeshTimeout", mesh, {}, this.zone);
+    return DEFAULT_POLICIES.filter((p) => !skip.includes(p.type)).map((p) => ({
+      put: {
+        type: p.type,
+        mesh,
+        name: defaultPolicyName(p.prefix, mesh),
+        creationTime: now,
+        modificationTime: now,
+        labels,
+        body: rewrite(p.spec(), specSchema(p.type), "go") as JsonObject,
+      },
+    }));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Schema errors come from the server's kube-openapi validator: the field is the path when it is inside `spec`, and ""
+ * for the envelope (golden put_mtp_01: `{"field": "", "reason": "type in body should be one of [...]"}`).
+ */
+function schemaParameter(v: { path: string; message: string }): InvalidParameter {
+  if (v.path !== "type") return { field: v.path, reason: v.message };
+  const reason = v.message.startsWith("type ") ? v.message : v.message === "Required value" ? "type in body is required" : `type ${v.message}`;
+  return { field: "", reason };
+}
