@@ -48,6 +48,19 @@ export interface ReconcileRecord {
   readonly error?: string;
 }
 
+/**
+ * The last run that touched a mesh (applied to it, compared it, or failed on it), with what it meant for that mesh:
+ * sync "applied" | "unchanged" | "failed" | "stopped"; drift "in-sync" | "drifted" | "corrected" | "failed"; either
+ * "error" | "refused" when the run stopped on this mesh. A run that refused an invalid commit touches no mesh.
+ */
+export interface MeshRun {
+  readonly id: number;
+  readonly kind: RunKind;
+  readonly result: RunResult;
+  readonly startedAt: string;
+  readonly durationMs: number;
+}
+
 export interface MeshError {
   readonly at: string;
   readonly revision: string | null;
@@ -65,6 +78,9 @@ interface MeshRecord {
   lastResult: { outcome: "applied" | "unchanged" | "failed" | "stopped"; revision: string; at: string; applied: number; failed: number; skipped: number } | null;
   drift: { checkedAt: string; revision: string; items: DriftItem[] } | null;
   lastErrors: MeshError[];
+  /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
+  touched: { id: number; apply?: "applied" | "unchanged" | "failed" | "stopped"; failed?: boolean } | null;
+  lastRun: MeshRun | null;
 }
 
 export interface StatusSettings {
@@ -165,6 +181,8 @@ export class DaemonStatus {
       mesh.lastResult = { outcome, revision: commit.commit, at, applied: result?.applied ?? 0, failed: result?.failed ?? 0, skipped: result?.skipped ?? 0 };
       if (complete) mesh.appliedRevision = commit.commit;
       else allApplied = false;
+      const touched = this.#touch(mesh);
+      if (touched) touched.apply = outcome;
       for (const error of result?.errors ?? []) this.#meshError(mesh, { at, revision: commit.commit, resource: error.resource, message: error.message });
     }
     if (allApplied) this.#applied = commit;
@@ -178,6 +196,7 @@ export class DaemonStatus {
       const mesh = this.#mesh(name);
       mesh.driftMode = modes(name);
       mesh.drift = { checkedAt: at, revision, items: items.get(name) ?? [] };
+      this.#touch(mesh);
     }
     this.#changed();
   }
@@ -189,6 +208,8 @@ export class DaemonStatus {
     const affected = meshes ? meshes.map((name) => this.#mesh(name)) : [...this.#meshes.values()];
     for (const mesh of affected) {
       mesh.applying = false;
+      const touched = this.#touch(mesh);
+      if (touched) touched.failed = true;
       this.#meshError(mesh, { at, revision, resource: "", message });
     }
     this.#changed();
@@ -202,6 +223,7 @@ export class DaemonStatus {
     this.#running = null;
     this.#ready = true;
     if (!record) {
+      for (const mesh of this.#meshes.values()) mesh.touched = null;
       this.#changed();
       return undefined;
     }
@@ -211,6 +233,10 @@ export class DaemonStatus {
       durationMs: Math.round(durationMs),
       ...record,
     };
+    for (const mesh of this.#meshes.values()) {
+      if (mesh.touched?.id === full.id) mesh.lastRun = { id: full.id, kind: full.kind, result: meshRunResult(mesh, full), startedAt: full.startedAt, durationMs: full.durationMs };
+      mesh.touched = null;
+    }
     this.#history.unshift(full);
     this.#history.length = Math.min(this.#history.length, this.#settings.historySize ?? 20);
     if (record.result !== "error" && record.result !== "failed") this.#lastSuccessAt = this.#now().toISOString();
@@ -248,6 +274,7 @@ export class DaemonStatus {
         appliedRevision: m.appliedRevision,
         attemptedRevision: m.attemptedRevision,
         lastResult: m.lastResult,
+        lastRun: m.lastRun,
         ...this.#meshInventory(m.name),
         drift: m.drift ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: summarize(m.drift.items), items: m.drift.items } : null,
         lastErrors: m.lastErrors,
@@ -273,10 +300,20 @@ export class DaemonStatus {
         lastResult: null,
         drift: null,
         lastErrors: [],
+        touched: null,
+        lastRun: null,
       };
       this.#meshes.set(name, mesh);
     }
     return mesh;
+  }
+
+  /** Marks the mesh as touched by the run in flight (none outside a run). */
+  #touch(mesh: MeshRecord): NonNullable<MeshRecord["touched"]> | undefined {
+    const id = this.#running?.id;
+    if (id === undefined) return undefined;
+    if (mesh.touched?.id !== id) mesh.touched = { id };
+    return mesh.touched;
   }
 
   #meshError(mesh: MeshRecord, error: MeshError): void {
@@ -295,6 +332,16 @@ function meshState(mesh: MeshRecord): MeshState {
   // Every sync records the drift left after it, so this is never older than the last apply.
   if (mesh.drift && mesh.drift.items.some((i) => i.kind !== "unmanaged")) return "drifted";
   return mesh.appliedRevision ? "in-sync" : "pending";
+}
+
+/** What a finished run meant for one mesh it touched (see MeshRun). */
+function meshRunResult(mesh: MeshRecord, run: ReconcileRecord): RunResult {
+  const touched = mesh.touched;
+  if (touched?.failed && (run.result === "error" || run.result === "refused")) return run.result;
+  if (touched?.apply === "failed" || touched?.apply === "stopped") return touched.apply;
+  if (run.kind === "sync") return touched?.apply ?? run.result;
+  if (touched?.apply === "applied") return "corrected";
+  return mesh.drift?.items.some((i) => i.kind !== "unmanaged") ? "drifted" : "in-sync";
 }
 
 function summarize(items: readonly DriftItem[]): DriftSummary {

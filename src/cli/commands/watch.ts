@@ -11,6 +11,7 @@ import { createLogger, type LogFormat } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
 import { RemoteRepository } from "../../daemon/poller.js";
 import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
+import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { parseGoDuration } from "../../kuma/duration.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
@@ -58,7 +59,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
       new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(duration("--drift-interval")),
     )
     .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
-    .addOption(new Option("--listen <host:port>", "address of the status server").default("127.0.0.1:5680"))
+    .addOption(new Option("--listen <host:port>", "address of the status server: the status page, /api/status, /metrics").default("127.0.0.1:5680"))
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
@@ -125,6 +126,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         reconcileToken,
         log,
         metrics,
+        extraRoutes: statusPageRoutes(),
       }).catch((cause: unknown) => {
         throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}: the address is in use`, { cause }) : cause;
       });

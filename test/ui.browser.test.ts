@@ -1,0 +1,471 @@
+/**
+ * The status page (issue 6) in a real browser: Debian's `chromium`, headless, driven by playwright-core, against
+ * `meshops watch` as a child process on a temporary Git repository (sample-repo committed to it) and a control plane
+ * served over HTTP in this process (so the test can edit it out of band). The tests run in order on one page and
+ * bound every wait; screenshots go to test-output/ui/ (git-ignored).
+ *
+ * The browser: /usr/bin/chromium, or MESHOPS_CHROMIUM. Without it the suite fails with how to install it (.ci/run
+ * installs it on a clean machine): a skipped browser suite would let the page break unnoticed.
+ * docs/status-page.png (the README's screenshot) is written when it is missing or with UPDATE_SCREENSHOTS=1.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
+import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess, type DaemonStatusJson } from "./helpers/daemon.js";
+import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+
+const CHROMIUM = process.env.MESHOPS_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const CP_TOKEN = "cp-token-ui-3f9a";
+const RECONCILE_TOKEN = "reconcile-token-ui-8c21";
+const WAIT_MS = 10_000;
+const OUTPUT = path.join(projectRoot, "test-output", "ui");
+const README_SCREENSHOT = path.join(projectRoot, "docs", "status-page.png");
+
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set MESHOPS_CHROMIUM to one)`);
+}
+
+/** A MeshTimeout of this test in a file of its own, Universal shape. */
+const policy = (mesh: string, name: string, idleTimeout: string, key = "idleTimeout") =>
+  `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        ${key}: ${idleTimeout}\n`;
+
+describe("the status page in headless Chromium", () => {
+  const repo = tempRepo("meshops-ui-");
+  const work = mkdtempSync(path.join(tmpdir(), "meshops-ui-work-"));
+  const userDataDir = path.join(work, "chromium-profile");
+  let store: ControlPlaneStore | undefined;
+  let server: ControlPlaneServer | undefined;
+  let daemon: DaemonProcess;
+  let context: BrowserContext | undefined;
+  let page: Page;
+
+  /** What the browser said that it should not have: console errors, uncaught exceptions, requests to other origins. */
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
+  const foreignRequests: string[] = [];
+  /** Console errors a test provokes on purpose (the 401 of a wrong token), each allowed once. */
+  const expectedErrors: RegExp[] = [];
+
+  const untilStatus = <T>(what: string, check: (s: DaemonStatusJson) => T | undefined, timeoutMs = WAIT_MS): Promise<T> =>
+    waitFor(what, async () => check(await daemon.status()), timeoutMs);
+
+  const screenshot = async (name: string, target: Page = page) => {
+    await target.screenshot({ path: path.join(OUTPUT, `${name}.png`), fullPage: true });
+  };
+
+  function watchPage(target: Page): void {
+    target.setDefaultTimeout(WAIT_MS);
+    target.on("console", (message) => {
+      if (message.type() !== "error") return;
+      const text = `${message.text()} (${message.location().url})`;
+      const expected = expectedErrors.findIndex((re) => re.test(text));
+      if (expected >= 0) expectedErrors.splice(expected, 1);
+      else consoleErrors.push(text);
+    });
+    target.on("pageerror", (error) => pageErrors.push(String(error)));
+    target.on("request", (request) => {
+      if (!request.url().startsWith(`${daemon.url}/`)) foreignRequests.push(request.url());
+    });
+  }
+
+  function assertCleanBrowser(): void {
+    assert.deepEqual(pageErrors, [], "uncaught exceptions in the page");
+    assert.deepEqual(consoleErrors, [], "console errors");
+    assert.deepEqual(foreignRequests, [], "requests to another origin");
+  }
+
+  /** The page's own JavaScript state, for checking that a change came without a reload. */
+  const pageMarker = () => page.evaluate<unknown>("window.__uiTestMarker");
+
+  async function putLive(mesh: string, name: string, idleTimeout: string): Promise<void> {
+    const url = `${server?.url}/meshes/${mesh}/meshtimeouts/${name}`;
+    const res = await fetch(url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${CP_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "MeshTimeout",
+        mesh,
+        name,
+        labels: { "meshops.io/managed-by": "meshops" },
+        spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] },
+      }),
+    });
+    assert.ok(res.ok, `PUT ${url}: ${res.status}`);
+  }
+
+  before(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "Initial mesh configuration");
+    commitFiles(repo.dir, { "meshes/analytics/ui-timeouts.yaml": policy("analytics", "ui-timeouts", "10m") }, "Longer idle timeout for the analytics UI");
+    store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
+    server = await startControlPlaneServer({ store, port: 0, token: CP_TOKEN });
+    writeFileSync(path.join(work, "cp-token"), `${CP_TOKEN}\n`);
+    writeFileSync(path.join(work, "reconcile-token"), `${RECONCILE_TOKEN}\n`);
+    daemon = await startWatch(
+      [
+        "--repo", repo.dir,
+        "--branch", "main",
+        "--cp-url", server.url,
+        "--token-file", path.join(work, "cp-token"),
+        "--drift-interval", "1s",
+        "--reconcile-token-file", path.join(work, "reconcile-token"),
+      ],
+      { cwd: work },
+    );
+    const head = git(repo.dir, "rev-parse", "HEAD");
+    await untilStatus("the first sync", (s) => (s.revision.applied?.commit === head ? true : undefined), 20_000);
+
+    // A fresh profile every run, removed in `after`; nothing in it may reach the network (see foreignRequests).
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+      colorScheme: "light",
+      reducedMotion: "reduce",
+      timeout: 30_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    watchPage(page);
+  });
+
+  after(async () => {
+    // The browser first: closing it ends its event stream before the daemon goes away.
+    await Promise.race([context?.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]).catch(() => undefined);
+    killAll();
+    await server?.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    repo.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("GET / shows the repository, the revision with its message and author, and every mesh in sync", { timeout: 30_000 }, async () => {
+    const status = await daemon.status();
+    const response = await page.goto(`${daemon.url}/`);
+    assert.equal(response?.status(), 200);
+    await page.evaluate("window.__uiTestMarker = 'first load'");
+    await page.locator("[data-mesh]").nth(3).waitFor();
+    assert.deepEqual(
+      await page.locator("[data-mesh]").evaluateAll((cards) => cards.map((c) => [c.getAttribute("data-mesh"), c.getAttribute("data-state")])),
+      [
+        ["analytics", "in-sync"],
+        ["default", "in-sync"],
+        ["edge", "in-sync"],
+        ["payments", "in-sync"],
+      ],
+    );
+    assert.equal(await page.locator("#overall").textContent(), "In sync");
+    await page.locator('#connection[data-connection="live"]').waitFor();
+
+    const repository = (await page.locator("#repository").textContent()) ?? "";
+    assert.ok(repository.includes(repo.dir), repository);
+    assert.match(repository, /Branch\s*main/);
+    const applied = (await page.locator("#revision-applied").textContent()) ?? "";
+    assert.match(applied, /Longer idle timeout for the analytics UI/);
+    assert.match(applied, /by meshops tests/);
+    assert.ok(applied.includes(git(repo.dir, "rev-parse", "HEAD").slice(0, 8)), applied);
+    assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /valid.*same as applied/);
+
+    // Resource counts by type, as the status has them.
+    for (const mesh of status.meshes as (DaemonStatusJson["meshes"][number] & { resources: { total: number; byType: Record<string, number> } })[]) {
+      const card = page.locator(`[data-mesh="${mesh.name}"]`);
+      for (const [type, count] of Object.entries(mesh.resources.byType)) {
+        assert.equal(await card.locator(`[data-type="${type}"] .n`).textContent(), String(count), `${mesh.name} ${type}`);
+      }
+      assert.match((await card.locator("h4").first().textContent()) ?? "", new RegExp(`Resources · ${mesh.resources.total}$`));
+      assert.match((await card.locator(".last-run").textContent()) ?? "", /^#\d+ (sync|drift check) .+ in [\d.]+ (ms|s)/);
+    }
+    // Default policies and whether each is skipped: analytics skips all four, payments two, edge overrides one.
+    const defaults = async (mesh: string) =>
+      page.locator(`[data-mesh="${mesh}"] [data-default]`).evaluateAll((items) => items.map((i) => `${i.getAttribute("data-default")}:${i.getAttribute("data-default-state")}`));
+    assert.deepEqual(await defaults("analytics"), [
+      "mesh-timeout-all-analytics:skipped",
+      "mesh-gateways-timeout-all-analytics:skipped",
+      "mesh-retry-all-analytics:skipped",
+      "mesh-circuit-breaker-all-analytics:skipped",
+    ]);
+    assert.deepEqual(await defaults("payments"), [
+      "mesh-timeout-all-payments:materialized",
+      "mesh-gateways-timeout-all-payments:materialized",
+      "mesh-retry-all-payments:skipped",
+      "mesh-circuit-breaker-all-payments:skipped",
+    ]);
+    assert.equal(await page.locator('[data-mesh="edge"] [data-default="mesh-timeout-all-edge"]').getAttribute("data-default-state"), "overridden");
+    assert.match((await page.locator('[data-mesh="payments"] .chip').first().textContent()) ?? "", /drift: correct/);
+
+    assert.ok(await page.getByRole("button", { name: "Reconcile now" }).isVisible());
+    assert.ok(await page.locator('#timeline li[data-reasons~="startup"]').count() >= 1);
+    await screenshot("1-in-sync");
+    assertCleanBrowser();
+  });
+
+  test("an out-of-band edit shows up as drift, with its highlighted diff, without a reload", { timeout: 30_000 }, async () => {
+    const navigations: string[] = [];
+    const onNavigation = (frame: { url(): string; parentFrame(): unknown }) => {
+      if (!frame.parentFrame()) navigations.push(frame.url());
+    };
+    page.on("framenavigated", onNavigation);
+    await putLive("analytics", "ui-timeouts", "42m");
+    const card = page.locator('[data-mesh="analytics"][data-state="drifted"]');
+    await card.waitFor();
+    const item = card.locator('details[data-resource="MeshTimeout/analytics/ui-timeouts"]');
+    assert.equal(await item.getAttribute("data-kind"), "modified");
+    assert.notEqual(await item.getAttribute("open"), null, "the first drift item is open");
+    assert.match((await item.locator(".diff-del").allTextContents()).join("\n"), /idleTimeout: 42m0s/);
+    assert.match((await item.locator(".diff-add").allTextContents()).join("\n"), /idleTimeout: 10m0s/);
+    assert.equal(await page.locator("#overall").textContent(), "Drifted");
+    await page.locator("#announcer", { hasText: "Mesh analytics is drifted." }).waitFor();
+    // Still the same document: no reload, no navigation.
+    assert.equal(await pageMarker(), "first load");
+    assert.deepEqual(navigations, []);
+    page.off("framenavigated", onNavigation);
+    await page.locator('#timeline li[data-result="drifted"]').first().waitFor();
+
+    // A drift item the reader closed stays closed through the next refreshes...
+    await item.locator("summary").click();
+    const checked = await card.locator("h4 time").first().getAttribute("datetime");
+    await waitFor("another drift check on the page", async () => ((await card.locator("h4 time").first().getAttribute("datetime")) !== checked ? true : undefined), WAIT_MS);
+    assert.equal(await page.locator('details[data-resource="MeshTimeout/analytics/ui-timeouts"]').getAttribute("open"), null, "closed by the reader");
+    // ...and the keyboard focus stays on it, though the card was rebuilt.
+    assert.equal(await page.evaluate("document.activeElement.closest('details')?.getAttribute('data-resource')"), "MeshTimeout/analytics/ui-timeouts");
+    await item.locator("summary").click();
+    await screenshot("2-drift");
+    assertCleanBrowser();
+  });
+
+  test("an invalid commit shows its errors with file and line, and the last good revision stays applied", { timeout: 30_000 }, async () => {
+    const good = git(repo.dir, "rev-parse", "HEAD");
+    const bad = commitFiles(repo.dir, { "meshes/analytics/broken.yaml": policy("analytics", "broken", "5m", "idleTimout") }, "Tune the analytics timeouts");
+    const status = await untilStatus("the invalid commit to be validated", (s) => (s.validation?.revision === bad ? s : undefined));
+    const diagnostic = status.validation?.diagnostics.find((d) => d.file === "meshes/analytics/broken.yaml" && /idleTimout/.test(d.message));
+    assert.ok(diagnostic && diagnostic.line > 0, JSON.stringify(status.validation));
+
+    await page.locator("#problems").waitFor({ state: "visible" });
+    const shown = page.locator(`.diagnostic[data-file="meshes/analytics/broken.yaml"][data-line="${diagnostic.line}"]`);
+    assert.equal(await shown.locator(".location").textContent(), `meshes/analytics/broken.yaml:${diagnostic.line}:${diagnostic.column}`);
+    assert.match((await shown.locator(".message").textContent()) ?? "", /idleTimout/);
+    assert.match((await page.locator("#problems").textContent()) ?? "", new RegExp(`${bad.slice(0, 8)} is invalid .*nothing of it was applied; ${good.slice(0, 8)} stays applied`));
+    assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /invalid: not applied.*Tune the analytics timeouts/);
+    assert.match((await page.locator("#revision-applied").textContent()) ?? "", /Longer idle timeout for the analytics UI/);
+    assert.equal(await page.locator("#overall").textContent(), "Invalid commit");
+    assert.ok(await page.locator("#nav-problems").isVisible());
+    await page.locator('#timeline li[data-result="invalid"]').first().waitFor();
+    assert.equal(await pageMarker(), "first load");
+    await screenshot("3-invalid-commit");
+    assertCleanBrowser();
+  });
+
+  test('"Reconcile now" needs the token, keeps it in sessionStorage and shows the new run in the timeline', { timeout: 30_000 }, async () => {
+    const input = page.getByLabel("Reconcile token");
+    const button = page.getByRole("button", { name: "Reconcile now" });
+    const result = page.locator("#reconcile-result");
+
+    // No token: asked for, nothing sent.
+    await input.fill("");
+    await button.click();
+    await result.filter({ hasText: "Enter the reconcile token first." }).waitFor();
+    assert.equal(await page.evaluate("document.activeElement.id"), "reconcile-token");
+
+    // A wrong token: refused by the daemon (Chromium logs the 401 as a console error: that one is expected).
+    expectedErrors.push(/status of 401/);
+    await input.fill("not-the-token");
+    await button.click();
+    await result.filter({ hasText: "refused this token" }).waitFor();
+    assert.equal(await page.evaluate("sessionStorage.getItem('meshops.reconcileToken')"), null);
+    assert.deepEqual(expectedErrors, [], "the 401 was logged");
+
+    const before = (await daemon.status()).reconciles[0]?.id ?? 0;
+    assert.equal(await page.locator('#timeline li[data-reasons~="api"]').count(), 0);
+    await input.fill(RECONCILE_TOKEN);
+    await button.click();
+    const run = page.locator('#timeline li[data-reasons~="api"]').first();
+    await run.waitFor();
+    assert.ok(Number(await run.getAttribute("data-run-id")) > before);
+    assert.match((await run.textContent()) ?? "", /Reconcile now/);
+    await result.filter({ hasText: /Reconcile #\d+ finished/ }).waitFor();
+    assert.equal(await page.evaluate("sessionStorage.getItem('meshops.reconcileToken')"), RECONCILE_TOKEN);
+    assert.equal(await pageMarker(), "first load");
+
+    await page.mouse.move(0, 0);
+    await screenshot("4-reconciled");
+    if (process.env.UPDATE_SCREENSHOTS === "1" || !existsSync(README_SCREENSHOT)) {
+      mkdirSync(path.dirname(README_SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: README_SCREENSHOT, fullPage: true });
+    }
+
+    // The token survives a reload of the tab (sessionStorage), and is forgotten on request.
+    await page.reload();
+    await page.locator("[data-mesh]").first().waitFor();
+    assert.equal(await input.inputValue(), RECONCILE_TOKEN);
+    await page.getByRole("button", { name: "Forget token" }).click();
+    assert.equal(await input.inputValue(), "");
+    assert.equal(await page.evaluate("sessionStorage.getItem('meshops.reconcileToken')"), null);
+    assertCleanBrowser();
+  });
+
+  test("keyboard: a skip link first, landmarks, visible focus, and Reconcile now reachable and usable by keyboard", { timeout: 30_000 }, async () => {
+    await page.reload();
+    await page.locator("[data-mesh]").first().waitFor();
+    for (const role of ["banner", "navigation", "main", "contentinfo"] as const) assert.equal(await page.getByRole(role).count(), 1, role);
+    assert.equal(await page.getByRole("region", { name: "Meshes" }).count(), 1);
+    assert.ok((await page.getByRole("heading", { level: 2 }).count()) >= 3, "a heading per section");
+
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.textContent"), "Skip to content");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate("document.activeElement.id"), "main");
+
+    // Tab on from the main landmark to the token field, then the button: both show a focus ring.
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press("Tab");
+      reached = (await page.evaluate("document.activeElement.id")) === "reconcile-token";
+    }
+    assert.ok(reached, "the token field is reachable with Tab");
+    await page.keyboard.type(RECONCILE_TOKEN);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "reconcile-button");
+    const ring = (await page.evaluate("(() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()")) as [string, number];
+    assert.notEqual(ring[0], "none");
+    assert.ok(ring[1] >= 2, `outline ${ring[1]}px`);
+    const before = await page.locator('#timeline li[data-reasons~="api"]').count();
+    await page.keyboard.press("Enter");
+    await waitFor("a second run asked for from the keyboard", async () => ((await page.locator('#timeline li[data-reasons~="api"]').count()) > before ? true : undefined), WAIT_MS);
+
+    // A drift item opens and closes from the keyboard (a real <summary>, not a div).
+    const details = page.locator('details[data-resource="MeshTimeout/analytics/ui-timeouts"]');
+    await details.locator("summary").focus();
+    const open = (await details.getAttribute("open")) !== null;
+    await page.keyboard.press("Enter");
+    assert.equal((await details.getAttribute("open")) !== null, !open);
+    await page.keyboard.press("Enter");
+    assertCleanBrowser();
+  });
+
+  test("contrast: every piece of text meets WCAG AA, in the light and the dark scheme", { timeout: 30_000 }, async () => {
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      // Focus rings and hover states aside, what a reader sees: every element with text of its own.
+      const { checked, failures } = (await page.evaluate(CONTRAST_CHECK)) as { checked: number; failures: string[] };
+      assert.ok(checked > 200, `only ${checked} elements checked`);
+      assert.deepEqual(failures, [], `${scheme}: text below WCAG AA contrast`);
+      if (scheme === "dark") await screenshot("5-dark");
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+    assertCleanBrowser();
+  });
+
+  test("a phone-sized screen: one column, nothing wider than the screen", { timeout: 30_000 }, async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.locator("[data-mesh]").first().waitFor();
+      const [scrollWidth, clientWidth] = (await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")) as [number, number];
+      assert.ok(scrollWidth <= clientWidth, `the page scrolls sideways: ${scrollWidth} > ${clientWidth}`);
+      const boxes = await page.locator("[data-mesh], .panel, header, footer").evaluateAll((elements) =>
+        elements.map((e) => {
+          const box = e.getBoundingClientRect();
+          return { what: e.getAttribute("data-mesh") || e.id || e.tagName, left: box.left, right: box.right };
+        }),
+      );
+      for (const box of boxes) assert.ok(box.left >= 0 && box.right <= 390, `${box.what} is outside the screen: ${box.left}..${box.right}`);
+      const lefts = new Set(await page.locator("[data-mesh]").evaluateAll((cards) => cards.map((c) => Math.round(c.getBoundingClientRect().left))));
+      assert.equal(lefts.size, 1, "mesh cards in one column");
+      await page.getByRole("button", { name: "Reconcile now" }).scrollIntoViewIfNeeded();
+      assert.ok(await page.getByRole("button", { name: "Reconcile now" }).isVisible());
+      await screenshot("6-phone");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    assertCleanBrowser();
+  });
+
+  test("without server-sent events the page polls /api/status and still updates", { timeout: 30_000 }, async () => {
+    const polling = await (context as BrowserContext).newPage();
+    watchPage(polling);
+    try {
+      await polling.addInitScript({ content: "delete window.EventSource;" });
+      await polling.goto(`${daemon.url}/`);
+      await polling.locator('#connection[data-connection="polling"]').waitFor();
+      await polling.locator('[data-mesh="analytics"][data-state="drifted"]').waitFor();
+      const first = await polling.locator("#timeline li").first().getAttribute("data-run-id");
+      await waitFor(
+        "a later run on the polling page",
+        async () => ((await polling.locator("#timeline li").first().getAttribute("data-run-id")) !== first ? true : undefined),
+        WAIT_MS,
+      );
+    } finally {
+      await polling.close();
+    }
+    assertCleanBrowser();
+  });
+
+  test('with POST /api/reconcile off, the page has no "Reconcile now" button', { timeout: 40_000 }, async () => {
+    const offWork = path.join(work, "endpoint-off");
+    mkdirSync(offWork);
+    // Its own daemon, on the embedded control plane, without --reconcile-token-file.
+    const off = await startWatch(["--repo", repo.dir, "--branch", "main", "--drift-interval", "1h"], { cwd: offWork });
+    const other = await (context as BrowserContext).newPage();
+    other.setDefaultTimeout(WAIT_MS);
+    const errors: string[] = [];
+    other.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    other.on("pageerror", (e) => errors.push(String(e)));
+    try {
+      await other.goto(`${off.url}/`);
+      await other.locator("#reconcile-off").waitFor({ state: "visible", timeout: 20_000 });
+      assert.equal(await other.locator("#reconcile-form").isHidden(), true);
+      assert.equal(await other.getByRole("button", { name: "Reconcile now" }).count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+      off.child.kill("SIGTERM");
+      await exitWithin(off, 10_000);
+    }
+  });
+
+  test("the whole session: no console error, no uncaught exception, no request to another origin", () => {
+    assertCleanBrowser();
+  });
+});
+
+/**
+ * Runs in the page: every visible element with text of its own, its colour against the first opaque background
+ * behind it; WCAG AA needs 4.5:1, or 3:1 for large text (24px, or 18.66px bold). Returns how many were checked
+ * and the failures.
+ */
+const CONTRAST_CHECK = `(() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = ({ r, g, b }) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (e) => { for (let n = e; n; n = n.parentElement) { const c = parse(getComputedStyle(n).backgroundColor); if (c && c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+  const failures = [];
+  let checked = 0;
+  for (const e of document.querySelectorAll("body *")) {
+    if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== "")) continue;
+    const box = e.getBoundingClientRect();
+    const style = getComputedStyle(e);
+    if (box.width <= 1 || box.height <= 1 || style.visibility === "hidden" || e.closest("[hidden]")) continue;
+    const fg = parse(style.color); if (!fg) continue;
+    const bg = background(e);
+    checked++;
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize); const bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) failures.push(e.tagName.toLowerCase() + "." + e.className + " '" + e.textContent.trim().slice(0, 40) + "': " + ratio.toFixed(2) + " < " + needed);
+  }
+  return { checked, failures };
+})()`;
