@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseAllDocuments } from "yaml";
+import { formatGoDuration } from "../src/kuma/duration.js";
 import { commitOneChange, generateRepo } from "./generate.js";
 
 const meshes = Number(process.env.BENCH_MESHES ?? 1000);
@@ -63,8 +64,9 @@ function editedResource(repo: string): { mesh: string; name: string; requestTime
   for (const doc of parseAllDocuments(text)) {
     const o = doc.toJS() as { name?: string; metadata?: { name?: string } };
     const name = o.name ?? o.metadata?.name;
-    const match = /requestTimeout: ([0-9]+s)\n/.exec(doc.toString());
-    if (name && match?.[1]) return { mesh: "mesh-0001", name, requestTimeout: match[1] };
+    const match = /requestTimeout: ([0-9]+)s\n/.exec(doc.toString());
+    // The control plane prints durations as Go does: 60s comes back as 1m0s.
+    if (name && match?.[1]) return { mesh: "mesh-0001", name, requestTimeout: formatGoDuration(BigInt(match[1]) * 1_000_000_000n) };
   }
   throw new Error("no MeshTimeout with a requestTimeout in mesh-0001/policies-01.yaml");
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { symlinkSync, writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { readSnapshot, SourceError } from "../src/source/index.js";
+import { readSnapshot, SourceError, type Snapshot } from "../src/source/index.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const repo = tempRepo();
@@ -113,4 +113,104 @@ test("unknown revisions and folders that are not repositories are clear errors",
   });
   await assert.rejects(readSnapshot({ repo: "/", ref: "HEAD" }), /not inside a Git working copy/);
   await assert.rejects(readSnapshot({ repo: repo.dir, ref: "HEAD", path: "../x" }), /--path must stay inside the repository/);
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Incremental reads: `previous` names an earlier snapshot, and only what changed since is read.
+
+/** A full read and an incremental read of the same commit must be the same snapshot (problems in any order). */
+function comparable(snapshot: Snapshot): unknown {
+  return { ...snapshot, problems: [...snapshot.problems].sort((a, b) => (a.path < b.path ? -1 : 1)) };
+}
+
+test("an incremental read takes over unchanged files and equals a full read: edits, additions, deletions, meshops.yaml", async () => {
+  const inc = tempRepo("meshops-incremental-");
+  try {
+    const files: Record<string, string> = { "cfg/meshops.yaml": "instance: one\n", "outside.yaml": "type: Mesh\nname: out\n", "cfg/notes.md": "text\n" };
+    for (let i = 0; i < 20; i++) files[`cfg/meshes/m${i}/mesh.yaml`] = `type: Mesh\nname: m${i}\n`;
+    const first = commitFiles(inc.dir, files, "first");
+    const cache = new Map<string, string>();
+    const before = await readSnapshot({ repo: inc.dir, ref: first, path: "cfg", blobCache: cache });
+    assert.equal(before.files.length, 20);
+
+    // Edit one, add two (one in a new folder, one that sorts first), delete one, change meshops.yaml, and touch
+    // files that are not configuration (outside --path, not YAML).
+    writeFileSync(path.join(inc.dir, "cfg/meshes/m3/mesh.yaml"), "type: Mesh\nname: m3\nlabels:\n  edited: yes\n");
+    rmSync(path.join(inc.dir, "cfg/meshes/m7"), { recursive: true });
+    const second = commitFiles(inc.dir, {
+      "cfg/meshes/new/mesh.yml": "type: Mesh\nname: new\n",
+      "cfg/a-first.yaml": "type: Mesh\nname: first\n",
+      "cfg/meshops.yaml": "instance: two\n",
+      "outside.yaml": "type: Mesh\nname: elsewhere\n",
+      "cfg/notes.md": "more text\n",
+    });
+    const incremental = await readSnapshot({ repo: inc.dir, ref: second, path: "cfg", blobCache: cache, previous: before });
+    const full = await readSnapshot({ repo: inc.dir, ref: second, path: "cfg" });
+    assert.deepEqual(comparable(incremental), comparable(full));
+    assert.equal(incremental.revision, second);
+    assert.equal(incremental.config?.text, "instance: two\n");
+    assert.deepEqual(incremental.files.map((f) => f.path).slice(0, 2), ["cfg/a-first.yaml", "cfg/meshes/m0/mesh.yaml"]);
+    // Unchanged files are the earlier snapshot's own objects (a full read makes new ones): nothing was read again.
+    const same = incremental.files.filter((f) => before.files.includes(f)).length;
+    assert.equal(same, 18, "20 files, minus the edited and the deleted one, taken over");
+    assert.ok(!incremental.files.some((f) => f.path === "cfg/meshes/m7/mesh.yaml"));
+
+    // The same commit again: the same snapshot. A chain of incremental reads stays equal to a full read.
+    assert.equal(await readSnapshot({ repo: inc.dir, ref: second, path: "cfg", previous: incremental }), incremental);
+    rmSync(path.join(inc.dir, "cfg/meshops.yaml"));
+    const third = commitFiles(inc.dir, { "cfg/meshes/m0/mesh.yaml": "type: Mesh\nname: m0\nlabels:\n  x: y\n" });
+    const chained = await readSnapshot({ repo: inc.dir, ref: third, path: "cfg", previous: incremental });
+    assert.deepEqual(comparable(chained), comparable(await readSnapshot({ repo: inc.dir, ref: third, path: "cfg" })));
+    assert.equal(chained.config, undefined, "meshops.yaml deleted");
+    // Back to an older commit (a reset, a force push): the diff goes the other way and still matches.
+    const back = await readSnapshot({ repo: inc.dir, ref: first, path: "cfg", previous: chained });
+    assert.deepEqual(comparable(back), comparable(before));
+  } finally {
+    inc.cleanup();
+  }
+});
+
+test("an incremental read checks the size limit of changed files, and drops the problem of a file that shrank", async () => {
+  const inc = tempRepo("meshops-incremental-");
+  try {
+    commitFiles(inc.dir, { "a.yaml": "type: Mesh\nname: a\n", "big.yaml": "# " + "x".repeat(2000) + "\n" });
+    const first = await readSnapshot({ repo: inc.dir, ref: "HEAD", maxFileBytes: 1000 });
+    assert.deepEqual(first.problems.map((p) => p.path), ["big.yaml"]);
+    commitFiles(inc.dir, { "a.yaml": "# " + "y".repeat(2000) + "\n", "big.yaml": "type: Mesh\nname: big\n" });
+    const second = await readSnapshot({ repo: inc.dir, ref: "HEAD", maxFileBytes: 1000, previous: first });
+    assert.deepEqual(comparable(second), comparable(await readSnapshot({ repo: inc.dir, ref: "HEAD", maxFileBytes: 1000 })));
+    assert.deepEqual(second.problems.map((p) => [p.path, p.rule]), [["a.yaml", "file-too-large"]]);
+    assert.deepEqual(second.files.map((f) => f.path), ["big.yaml"]);
+    // Another size limit than the earlier read's: a full read (the earlier snapshot's choices no longer hold).
+    const other = await readSnapshot({ repo: inc.dir, ref: "HEAD", maxFileBytes: 10_000, previous: second });
+    assert.deepEqual(other.files.map((f) => f.path), ["a.yaml", "big.yaml"]);
+  } finally {
+    inc.cleanup();
+  }
+});
+
+test("with symbolic links among the configuration files, or a previous snapshot from elsewhere, the whole tree is read", async () => {
+  const inc = tempRepo("meshops-incremental-");
+  try {
+    commitFiles(inc.dir, { "target.yaml": "type: Mesh\nname: t\n", "b.yaml": "type: Mesh\nname: b\n" });
+    symlinkSync("target.yaml", path.join(inc.dir, "link.yaml"));
+    commitFiles(inc.dir, {});
+    const first = await readSnapshot({ repo: inc.dir, ref: "HEAD" });
+    // The link's content changes with its target, which is the only path the diff names.
+    commitFiles(inc.dir, { "target.yaml": "type: Mesh\nname: t2\n" });
+    const second = await readSnapshot({ repo: inc.dir, ref: "HEAD", previous: first });
+    assert.equal(second.files.find((f) => f.path === "link.yaml")?.text, "type: Mesh\nname: t2\n");
+    assert.deepEqual(comparable(second), comparable(await readSnapshot({ repo: inc.dir, ref: "HEAD" })));
+    assert.ok(!second.files.some((f) => first.files.includes(f)), "a full read: nothing taken over");
+
+    // A snapshot of another repository (its commit unknown here) is no basis either.
+    const elsewhere = await readSnapshot({ repo: repo.dir, ref: "HEAD", path: "config" });
+    const fresh = await readSnapshot({ repo: inc.dir, ref: "HEAD", previous: elsewhere });
+    assert.deepEqual(comparable(fresh), comparable(second));
+    // Nor is a snapshot that readCommit did not make (e.g. of the working tree).
+    const worktree = await readSnapshot({ repo: inc.dir, ref: "WORKTREE" });
+    assert.deepEqual(comparable(await readSnapshot({ repo: inc.dir, ref: "HEAD", previous: worktree })), comparable(second));
+  } finally {
+    inc.cleanup();
+  }
 });

@@ -10,6 +10,7 @@ import { indexLive, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
+import type { DesiredByMesh, MeshDesired } from "../sync/desired.js";
 import type { Comparison } from "../sync/reconcile.js";
 
 /**
@@ -38,9 +39,8 @@ export function writesOf(plan: Plan): number {
 }
 
 /** Every mesh a reconcile is about: the desired ones and any that shows up in the plan or the drift. Sorted. */
-export function meshesOf(desired: readonly Resource[], plan: Plan | undefined, drift: DriftReport | undefined): string[] {
-  const names = new Set<string>();
-  for (const r of desired) names.add(r.mesh);
+export function meshesOf(desired: DesiredByMesh, plan: Plan | undefined, drift: DriftReport | undefined): string[] {
+  const names = new Set<string>(desired.meshes.keys());
   for (const c of plan?.changes ?? []) names.add(c.mesh);
   for (const i of drift?.items ?? []) names.add(i.mesh);
   return [...names].sort();
@@ -107,6 +107,28 @@ export function driftItemsByMesh(report: DriftReport): Map<string, DriftItem[]> 
     else byMesh.set(item.mesh, [item]);
   }
   return byMesh;
+}
+
+/** Desired resources per mesh (for the resource gauges). */
+export function desiredCountsByMesh(desired: DesiredByMesh): Map<string, number> {
+  return new Map([...desired.meshes].map(([mesh, m]) => [mesh, m.resources.length]));
+}
+
+/** Inventories already counted, by mesh build: a mesh the last commit did not touch is not counted again. */
+const inventories = new WeakMap<MeshDesired, { readonly materialize: boolean; readonly inventory: MeshInventory }>();
+
+/** inventoryByMesh of a desired state built mesh by mesh, reusing the inventory of every mesh built before. */
+export function inventoryOf(desired: DesiredByMesh, config: RepoConfig): Map<string, MeshInventory> {
+  const out = new Map<string, MeshInventory>();
+  for (const [mesh, m] of desired.meshes) {
+    let known = inventories.get(m);
+    if (!known || known.materialize !== config.defaults.materialize) {
+      known = { materialize: config.defaults.materialize, inventory: inventoryByMesh(m.resources, config).get(mesh) ?? { byType: {}, total: 0, defaultPolicies: [] } };
+      inventories.set(m, known);
+    }
+    out.set(mesh, known.inventory);
+  }
+  return out;
 }
 
 export type DefaultPolicyState = "materialized" | "overridden" | "skipped" | "off";

@@ -8,6 +8,15 @@
  * A drift check, on the timer: compare the control plane with the last valid revision; per mesh, report the drift or
  * (in `correct` mode) re-apply.
  *
+ * Between two commits little changes, and a sync costs what changed, not what the repository holds: only the files
+ * that changed since the last read are read (src/source/git.ts), only the meshes they touch get their desired state
+ * rebuilt (src/sync/desired.ts), and only the subjects whose desired object changed, or that were out of sync, are
+ * planned (src/sync/incremental.ts), against the live state kept in a cache (liveCache.ts) instead of a list of the
+ * whole control plane. A full comparison (list everything, plan everything) is the fallback whenever the shortcut's
+ * premises do not hold: the first run, a forced run (startup, retry, API), a run that also checks drift, a cache made
+ * unknown by an error, a changed meshops.yaml, another control plane version or instance. The drift timer lists the
+ * control plane every interval whatever happens, which is how edits made outside Git are found.
+ *
  * A run never throws: whatever goes wrong (repository unreadable, control plane unreachable, a bug) becomes an
  * "error" result, and the daemon retries a failed sync with backoff.
  */
@@ -18,15 +27,21 @@ import type { Plan } from "../diff/plan.js";
 import { readSnapshot } from "../source/index.js";
 import { applyPlan, type ChangeResult, type ChangeSet } from "../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
-import { compare, driftFor, planFor, type Comparison } from "../sync/reconcile.js";
+import { compare, driftFor, planFor } from "../sync/reconcile.js";
+import { allDesired, buildDesiredByMesh, type DesiredByMesh } from "../sync/desired.js";
+import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
+import { kumaMajor } from "../sync/version.js";
+import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import { errorMessage, type Logger } from "./logger.js";
+import { LiveCache } from "./liveCache.js";
 import {
   applyResultsByMesh,
+  desiredCountsByMesh,
   driftAfterApply,
   driftItemsByMesh,
   driftModeOf,
-  inventoryByMesh,
+  inventoryOf,
   isActionable,
   meshesOf,
   remainingDrift,
@@ -101,6 +116,29 @@ interface Step {
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
 
+/**
+ * What the last completed run left behind, the starting point of an incremental plan: the desired state it planned
+ * and the drift left after it (desired and cached live state agree on every other subject).
+ */
+interface Base {
+  readonly desired: DesiredByMesh;
+  /** meshops.yaml as parsed: a change to it means a full plan. */
+  readonly configKey: string;
+  readonly drift: DriftReport;
+}
+
+/** A plan of the target revision, full or incremental, and how to work out the drift once it is applied. */
+interface Round {
+  readonly mode: "full" | "incremental";
+  readonly desired: DesiredByMesh;
+  readonly plan: Plan;
+  readonly ownedCount: number;
+  /** Subjects planned (all of them for a full plan). */
+  readonly planned: number;
+  /** The drift left after applying the plan (call it after the cache has recorded the changes). */
+  driftAfter(changes: ChangeSet | undefined): DriftReport;
+}
+
 export class Reconciler {
   readonly #o: ReconcilerOptions;
   /** Blob texts and per-file analyses by blob id: a commit that changes one file re-reads and re-checks one file. */
@@ -120,6 +158,14 @@ export class Reconciler {
   #readFailed = false;
   /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
   #loggedDrift = new Set<string>();
+  /** The last snapshot read: the next read only reads the files that changed since. */
+  #snapshot: Snapshot | undefined;
+  /** The control plane as last listed, and written through since. */
+  readonly #live = new LiveCache();
+  /** The desired state built last: meshes whose resources did not change are taken over by the next build. */
+  #desired: DesiredByMesh | undefined;
+  /** Where an incremental plan can start from; undefined when the next sync must compare everything. */
+  #base: Base | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -138,12 +184,16 @@ export class Reconciler {
       const target = !this.#target ? "none" : this.#pendingApply ? "failed" : "applied";
       const decision = decideRun(work, revision, { validated: this.#validated, valid: this.#validatedOk, target });
       if (decision === "sync") step = await this.#sync(revision, work);
-      else if (decision === "apply" && this.#target) step = await this.#apply(this.#target);
+      else if (decision === "apply" && this.#target) step = await this.#apply(this.#target, "a failed apply is retried");
       else if (decision === "drift") {
         kind = "drift";
         step = await this.#checkDrift(work);
       }
     } catch (error) {
+      // Whatever failed (a request that may or may not have reached the control plane, a bug halfway through an
+      // apply), the cached live state is no longer to be trusted: the next run lists everything again.
+      this.#live.invalidate("a run failed");
+      this.#base = undefined;
       const message = errorMessage(error);
       log.error({ event: "reconcile.error", revision, kind, err: message }, `reconcile failed: ${message}`);
       status.runFailed(message, revision);
@@ -200,7 +250,9 @@ export class Reconciler {
       ...(this.#o.path !== undefined ? { path: this.#o.path } : {}),
       ...(this.#o.maxFileBytes !== undefined ? { maxFileBytes: this.#o.maxFileBytes } : {}),
       blobCache: this.#blobs,
+      ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
+    this.#snapshot = snapshot;
     const result = validateSnapshot(snapshot, this.#analysis);
     this.#validated = revision;
     this.#validatedOk = result.valid;
@@ -223,37 +275,105 @@ export class Reconciler {
     }
 
     this.#target = { revision, commit, result };
-    return this.#apply(this.#target);
+    // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
+    // control plane, or an out-of-band edit would wait one more interval to be seen.
+    const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
+    return this.#apply(this.#target, full);
   }
 
-  /** Compares, plans and applies the target revision, every mesh. */
-  async #apply(target: Target): Promise<Step> {
-    const { backend, status, log } = this.#o;
+  /**
+   * Plans and applies the target revision, every mesh: incrementally when the last run left a base to start from,
+   * otherwise (or when `full` gives a reason to) by comparing everything.
+   */
+  async #apply(target: Target, full?: string): Promise<Step> {
+    const { status, log } = this.#o;
     const { revision, commit, result } = target;
     const config = result.config;
     this.#pendingApply = true; // until the apply below completes
-    const comparison = await compare(backend, result, { needWrite: true });
-    const plan = planFor(comparison, config.instance, config.prune.enabled);
+    const round = await this.#plan(target, full);
+    const { plan, desired } = round;
     const modes = this.#modes(config);
 
-    const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
+    const refused = this.#refusedByPruneLimits(plan, round.ownedCount, config, revision);
     if (refused) {
       this.#pendingApply = false;
+      this.#base = undefined; // nothing of this plan was applied: the next sync compares everything
       return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused };
     }
 
     const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
-    const drift = driftAfterApply(comparison, plan, changes, config.instance);
-    const meshes = meshesOf(comparison.desired, plan, drift);
+    if (changes) this.#live.record(changes);
+    const drift = round.driftAfter(changes);
+    const meshes = meshesOf(desired, plan, drift);
     const stopped = this.#o.stopRequested();
-    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), () => inventoryByMesh(comparison.desired, config), modes, stopped);
-    this.#recordDrift(revision, meshes, drift, comparison, modes);
+    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), () => inventoryOf(desired, config), modes, stopped);
+    this.#recordDrift(revision, meshes, drift, desired, modes);
 
     const s = changes?.summary ?? NO_CHANGES;
     this.#pendingApply = s.failed > 0 || s.skipped > 0;
+    this.#base = this.#live.known && !this.#pendingApply ? { desired, configKey: configKeyOf(config), drift } : undefined;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : s.applied > 0 ? "applied" : "unchanged";
-    if (plan.summary.unchanged + s.applied > 0) log.debug({ event: "plan.done", revision, ...plan.summary }, "plan");
+    log.debug({ event: "plan.done", revision, mode: round.mode, planned: round.planned, ...plan.summary }, `${round.mode} plan of ${round.planned} resources`);
     return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
+  }
+
+  /**
+   * The plan of the target revision. Incremental when the last run left a base, the cache is known, meshops.yaml and
+   * the control plane (version, instance) are the same: one GET / and no list. Otherwise a full comparison, which
+   * also refills the cache.
+   */
+  async #plan(target: Target, forced: string | undefined): Promise<Round> {
+    const { backend, log } = this.#o;
+    const config = target.result.config;
+    const options = { instance: config.instance, prune: config.prune.enabled };
+    const base = this.#base;
+    let reason =
+      forced ??
+      (!this.#live.known
+        ? `the cached live state is unknown (${this.#live.unknownBecause})`
+        : !base
+          ? "no earlier plan to start from"
+          : base.configKey !== configKeyOf(config)
+            ? "meshops.yaml changed"
+            : undefined);
+    if (base && reason === undefined) {
+      const info = await backend.info();
+      const desired = this.#desiredFor(target, kumaMajor(info, config.controlPlane.version));
+      if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
+      else if (desired.basis !== base.desired.basis) reason = "the target version changed";
+      else {
+        const live = this.#live.objects;
+        const incremental = planIncremental({ previous: base.desired, next: desired, live, outOfSync: outOfSyncSubjects(base.drift), options });
+        return {
+          mode: "incremental",
+          desired,
+          plan: incremental.plan,
+          ownedCount: this.#live.ownedCount(config.instance),
+          planned: incremental.subjects.size,
+          driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, { instance: config.instance }),
+        };
+      }
+    }
+
+    log.info({ event: "plan.full", revision: target.revision, reason }, `comparing the whole control plane: ${reason}`);
+    let desired: DesiredByMesh | undefined;
+    const comparison = await compare(backend, target.result, { needWrite: true, desired: (major) => allDesired((desired = this.#desiredFor(target, major))) });
+    this.#live.replace(comparison.live, comparison.info, config.instance);
+    const plan = planFor(comparison, config.instance, config.prune.enabled);
+    return {
+      mode: "full",
+      desired: desired ?? this.#desiredFor(target, comparison.major),
+      plan,
+      ownedCount: comparison.ownedCount,
+      planned: comparison.desired.length,
+      driftAfter: (changes) => driftAfterApply(comparison, plan, changes, config.instance),
+    };
+  }
+
+  /** The target's desired state for a control plane of this major version, rebuilding only the meshes that changed. */
+  #desiredFor(target: Target, major: number): DesiredByMesh {
+    this.#desired = buildDesiredByMesh(target.result.resources, target.result.config, major, this.#desired);
+    return this.#desired;
   }
 
   async #checkDrift(work: Work): Promise<Step> {
@@ -263,7 +383,10 @@ export class Reconciler {
     const { revision, commit, result } = target;
     const config = result.config;
     const modes = this.#modes(config);
-    const comparison = await compare(backend, result, { needWrite: false });
+    let desired: DesiredByMesh | undefined;
+    const comparison = await compare(backend, result, { needWrite: false, desired: (major) => allDesired((desired = this.#desiredFor(target, major))) });
+    this.#live.replace(comparison.live, comparison.info, config.instance);
+    const targetDesired = desired ?? this.#desiredFor(target, comparison.major);
     const report = driftFor(comparison, config.instance);
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
@@ -273,14 +396,20 @@ export class Reconciler {
     let changes: ChangeSet | undefined;
     if (healing.size > 0) {
       const plan = restrictPlan(planFor(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const refused = this.#refusedByPruneLimits(plan, comparison, config, revision);
-      if (refused) return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused };
+      const refused = this.#refusedByPruneLimits(plan, comparison.ownedCount, config, revision);
+      if (refused) {
+        this.#base = undefined;
+        return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused };
+      }
       log.info({ event: "drift.correcting", revision, meshes: [...healing], reasons: work.reasons, ...plan.summary }, `correcting drift in ${[...healing].join(", ")}`);
       changes = await this.#write(plan, revision);
-      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), () => inventoryByMesh(comparison.desired, config), modes, this.#o.stopRequested());
+      this.#live.record(changes);
+      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), () => inventoryOf(targetDesired, config), modes, this.#o.stopRequested());
     }
     const remaining = remainingDrift(report, changes);
-    this.#recordDrift(revision, meshesOf(comparison.desired, undefined, report), remaining, comparison, modes);
+    this.#recordDrift(revision, meshesOf(targetDesired, undefined, report), remaining, targetDesired, modes);
+    // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
+    this.#base = this.#live.known ? { desired: targetDesired, configKey: configKeyOf(config), drift: remaining } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
@@ -306,9 +435,9 @@ export class Reconciler {
   }
 
   /** A plan that deletes too much is refused whole, before any write. Returns the reason, or undefined. */
-  #refusedByPruneLimits(plan: Plan, comparison: Comparison, config: RepoConfig, revision: string): string | undefined {
+  #refusedByPruneLimits(plan: Plan, ownedCount: number, config: RepoConfig, revision: string): string | undefined {
     try {
-      checkPruneLimits(plan, comparison.ownedCount, config.prune);
+      checkPruneLimits(plan, ownedCount, config.prune);
       return undefined;
     } catch (error) {
       if (!(error instanceof PruneLimitError)) throw error;
@@ -319,12 +448,10 @@ export class Reconciler {
     }
   }
 
-  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, comparison: Comparison, modes: (mesh: string) => DriftMode): void {
+  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, desired: DesiredByMesh, modes: (mesh: string) => DriftMode): void {
     const { status, metrics, log } = this.#o;
     status.driftChecked(revision, meshes, driftItemsByMesh(drift), modes);
-    const desiredByMesh = new Map<string, number>();
-    for (const r of comparison.desired) desiredByMesh.set(r.mesh, (desiredByMesh.get(r.mesh) ?? 0) + 1);
-    metrics.compared(desiredByMesh, drift.items);
+    metrics.compared(desiredCountsByMesh(desired), drift.items);
 
     const current = new Set<string>();
     for (const item of drift.items) {
@@ -341,6 +468,11 @@ export class Reconciler {
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
     return (mesh) => driftModeOf(mesh, config, this.#o.driftMode);
   }
+}
+
+/** meshops.yaml as parsed, as text: equal texts, same configuration. */
+function configKeyOf(config: RepoConfig): string {
+  return JSON.stringify(config, (_key, value: unknown) => (value instanceof RegExp ? value.source : value));
 }
 
 function actionableCount(report: DriftReport): number {

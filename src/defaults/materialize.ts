@@ -32,15 +32,7 @@ export function buildDesiredState(resources: readonly Resource[], config: RepoCo
   if (config.defaults.materialize) {
     for (const mesh of resources) {
       if (mesh.type !== "Mesh") continue;
-      const skipped = skippedDefaults(mesh);
-      for (const policy of DEFAULT_POLICIES) {
-        if (skipped.has(policy.prefix)) continue;
-        const name = defaultPolicyName(policy.prefix, mesh.name);
-        const key = { type: policy.type, mesh: mesh.name, name };
-        if (byKey.has(subjectOf(key))) continue; // the repository's own definition wins
-        const object: JsonObject = { type: policy.type, mesh: mesh.name, name, spec: policy.spec() };
-        byKey.set(subjectOf(key), { ...key, object, origin: "default" });
-      }
+      for (const policy of defaultPoliciesOf(mesh, (subject) => byKey.has(subject))) byKey.set(subjectOf(policy), policy);
     }
   }
 
@@ -49,11 +41,30 @@ export function buildDesiredState(resources: readonly Resource[], config: RepoCo
 }
 
 /**
+ * The default policies a repository Mesh gets: those its skip list does not leave out and the repository does not
+ * define itself (`defined` answers by subject; the repository's own definition wins). Not yet stamped with ownership.
+ * Depends on the Mesh and on the resources of that mesh only, so a mesh's defaults can be rebuilt on their own.
+ */
+export function defaultPoliciesOf(mesh: Resource, defined: (subject: string) => boolean): Resource[] {
+  const skipped = skippedDefaults(mesh);
+  const out: Resource[] = [];
+  for (const policy of DEFAULT_POLICIES) {
+    if (skipped.has(policy.prefix)) continue;
+    const name = defaultPolicyName(policy.prefix, mesh.name);
+    const key = { type: policy.type, mesh: mesh.name, name };
+    if (defined(subjectOf(key))) continue;
+    const object: JsonObject = { type: policy.type, mesh: mesh.name, name, spec: policy.spec() };
+    out.push({ ...key, object, origin: "default" });
+  }
+  return out;
+}
+
+/**
  * Adds the ownership label. Keys are laid out as the control plane serializes a resource (type, mesh, name, labels,
  * spec), then the rest sorted, so rendered output reads the same whichever shape a resource was written in.
  * Only the top level is copied: specs are shared with the parsed resource, never mutated.
  */
-function withOwnership(resource: Resource, instance: string): Resource {
+export function withOwnership(resource: Resource, instance: string): Resource {
   const { type, mesh, name, labels, spec, ...rest } = resource.object;
   const current = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : undefined;
   const object: JsonObject = { type: type ?? resource.type };

@@ -14,7 +14,26 @@ interface TreeEntry {
 
 const SYMLINK_MODE = "120000";
 
-/** Reads the committed configuration at a revision from Git objects (never the working tree). */
+/** Where and how a snapshot was read: what a later read needs to know before it takes the snapshot over. */
+interface ReadBasis {
+  readonly topLevel: string;
+  readonly root: string;
+  readonly maxBytes: number;
+  /** Some configuration file is a symbolic link: its content depends on another path, so no file can be skipped. */
+  readonly links: boolean;
+}
+
+/** The basis of every snapshot readCommit returned (weakly held: a snapshot nobody keeps is forgotten). */
+const readBases = new WeakMap<Snapshot, ReadBasis>();
+
+/** Changed configuration files above this count are read with the whole tree: the incremental path saves nothing. */
+const MAX_INCREMENTAL_FILES = 2_000;
+
+/**
+ * Reads the committed configuration at a revision from Git objects (never the working tree). With `previous`, only
+ * the files that changed since that snapshot's commit are read (see readChanges); otherwise, or when that is not
+ * safe, the whole tree.
+ */
 export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
   const topLevel = await repositoryRoot(git, options.repo);
@@ -22,14 +41,23 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
+  const previous = options.previous;
+  const basis = previous ? readBases.get(previous) : undefined;
+  if (previous && basis && basis.topLevel === topLevel && basis.root === root && basis.maxBytes === maxBytes && !basis.links) {
+    const snapshot = previous.revision === commit ? previous : await readChanges(git, previous, commit, basis, options.blobCache);
+    if (snapshot) return snapshot;
+  }
+
   // The whole tree is listed (not just `root`) so a symbolic link can be resolved to the blob it points at.
   const entries = parseTree(await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]));
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const problems: SourceProblem[] = [];
   const wanted: { path: string; entry: TreeEntry }[] = [];
+  let links = false;
 
   for (const entry of entries) {
     if (!isUnder(root, entry.path) || !isYamlPath(entry.path)) continue;
+    if (entry.mode === SYMLINK_MODE) links = true;
     const target = entry.mode === SYMLINK_MODE ? await resolveLink(git, entry, byPath, problems) : entry;
     if (!target) continue;
     if (target.size > maxBytes) {
@@ -52,8 +80,93 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     if (filePath === configPath) config = file;
     else files.push(file);
   }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { revision: commit, root, files, problems, ...(config ? { config } : {}) };
+  files.sort(comparePaths);
+  const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
+  readBases.set(snapshot, { topLevel, root, maxBytes, links });
+  return snapshot;
+}
+
+/** One entry of `git diff-tree --raw`: a path whose mode or content differs between two commits. */
+interface TreeChange {
+  readonly path: string;
+  readonly oldMode: string;
+  readonly newMode: string;
+  readonly newBlobId: string;
+}
+
+const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
+
+/**
+ * The snapshot of `commit`, given the snapshot of an earlier commit: `git diff-tree` names the paths that differ
+ * (comparing tree ids, so it costs the change, not the repository), and only the configuration files among them are
+ * looked at; every other file is taken over from `previous`. Undefined when the answer could differ from a full read
+ * (the earlier commit is gone, a symbolic link is involved, too many files changed): the caller reads the whole tree.
+ */
+async function readChanges(
+  git: SimpleGit,
+  previous: Snapshot,
+  commit: string,
+  basis: ReadBasis,
+  cache: Map<string, string> | undefined,
+): Promise<Snapshot | undefined> {
+  let raw: string;
+  try {
+    raw = await git.raw(["diff-tree", "-r", "-z", "--raw", "--no-renames", previous.revision, commit]);
+  } catch {
+    return undefined; // e.g. the earlier commit no longer exists (a force push, then gc)
+  }
+  const { root, maxBytes, topLevel } = basis;
+  const changes = parseRawDiff(raw).filter((c) => isUnder(root, c.path) && isYamlPath(c.path));
+  if (changes.length > MAX_INCREMENTAL_FILES) return undefined;
+  if (changes.some((c) => c.oldMode === SYMLINK_MODE || c.newMode === SYMLINK_MODE)) return undefined;
+
+  // Present now: a regular file (a deletion shows mode 000000, a submodule 160000; neither is configuration).
+  const present = changes.filter((c) => REGULAR_FILE_MODES.has(c.newMode));
+  const sizes = await blobSizes(topLevel, present.map((c) => c.newBlobId));
+  const problems = previous.problems.filter((p) => !changes.some((c) => c.path === p.path));
+  const readable: TreeChange[] = [];
+  for (const change of present) {
+    const size = sizes.get(change.newBlobId);
+    if (size === undefined) return undefined;
+    if (size > maxBytes) problems.push({ path: change.path, rule: "file-too-large", message: `file is ${size} bytes, over the limit of ${maxBytes}` });
+    else readable.push(change);
+  }
+  const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache);
+
+  const updated = new Map<string, SourceFile | undefined>(changes.map((c) => [c.path, undefined]));
+  for (const change of readable) updated.set(change.path, { path: change.path, text: texts.get(change.newBlobId) ?? "", blobId: change.newBlobId });
+  const configPath = root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
+  let config = previous.config;
+  if (updated.has(configPath)) config = updated.get(configPath);
+  const files: SourceFile[] = [];
+  for (const file of previous.files) {
+    if (!updated.has(file.path)) files.push(file);
+  }
+  for (const [filePath, file] of updated) if (file && filePath !== configPath) files.push(file);
+  files.sort(comparePaths);
+  problems.sort(comparePaths);
+  const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
+  readBases.set(snapshot, { ...basis, links: false });
+  return snapshot;
+}
+
+/** `git diff-tree -r -z --raw` output: `:<old mode> <new mode> <old id> <new id> <status>` NUL `<path>` NUL, repeated. */
+function parseRawDiff(output: string): TreeChange[] {
+  const fields = output.split("\0");
+  const changes: TreeChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const header = fields[i] ?? "";
+    const filePath = fields[i + 1] ?? "";
+    if (!header.startsWith(":")) break;
+    const [oldMode, newMode, , newBlobId] = header.slice(1).split(" ");
+    if (!oldMode || !newMode || !newBlobId) continue;
+    changes.push({ path: filePath, oldMode, newMode, newBlobId });
+  }
+  return changes;
+}
+
+function comparePaths(a: { readonly path: string }, b: { readonly path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
@@ -146,20 +259,7 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
   }
   if (missing.length === 0) return result;
 
-  const child = spawn("git", ["cat-file", "--batch", "--buffer"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  const chunks: Buffer[] = [];
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => chunks.push(c));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? 1));
-  });
-  child.stdin.end(missing.join("\n") + "\n");
-  const code = await exited;
-  if (code !== 0) throw new SourceError(`git cat-file failed (${code}): ${stderr.trim()}`);
-
-  const out = Buffer.concat(chunks);
+  const out = await catFile(cwd, "--batch", missing);
   let offset = 0;
   for (const id of missing) {
     const headerEnd = out.indexOf(10, offset);
@@ -173,4 +273,34 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
     offset = start + Number(size) + 1; // content is followed by a newline
   }
   return result;
+}
+
+/** Sizes in bytes of many blobs, through one `git cat-file --batch-check`. A missing object has no entry. */
+export async function blobSizes(cwd: string, blobIds: readonly string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const ids = [...new Set(blobIds)];
+  if (ids.length === 0) return sizes;
+  const out = (await catFile(cwd, "--batch-check", ids)).toString("latin1");
+  for (const line of out.split("\n")) {
+    const [id, type, size] = line.split(" ");
+    if (id && type === "blob" && size !== undefined) sizes.set(id, Number(size));
+  }
+  return sizes;
+}
+
+/** Runs `git cat-file <mode> --buffer` with one object id a line on its input, and returns all of its output. */
+async function catFile(cwd: string, mode: "--batch" | "--batch-check", ids: readonly string[]): Promise<Buffer> {
+  const child = spawn("git", ["cat-file", mode, "--buffer"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  const chunks: Buffer[] = [];
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? 1));
+  });
+  child.stdin.end(ids.join("\n") + "\n");
+  const code = await exited;
+  if (code !== 0) throw new SourceError(`git cat-file failed (${code}): ${stderr.trim()}`);
+  return Buffer.concat(chunks);
 }

@@ -36,6 +36,12 @@ export interface ReadOptions {
   readonly maxFileBytes?: number;
   /** Texts already read, by blob id: a long-running process passes the same map on every read. */
   readonly blobCache?: Map<string, string>;
+  /**
+   * A snapshot of an earlier commit that this process read from the same repository, path and size limit: only the
+   * files that changed between the two commits are read, the rest is taken over. Ignored (a full read) when that
+   * cannot be done safely, e.g. when the configuration holds symbolic links. Commits only, not WORKTREE.
+   */
+  readonly previous?: Snapshot;
 }
 
 export const WORKTREE = "WORKTREE";

@@ -1,0 +1,109 @@
+/**
+ * The daemon's copy of the control plane's state (as Argo CD keeps a cluster cache): listed whole at start, on every
+ * drift check and after anything went wrong, and kept up to date in between by write-through. After a successful PUT
+ * the cached object is the one meshops sent, after a DELETE the key is gone. The plan and the drift classification
+ * normalize both sides, and normalization mirrors what the control plane does to an object between PUT and GET, so
+ * the object sent compares exactly as the stored one would (test/liveCache.test.ts checks it against the embedded
+ * control plane). What the cache cannot see are edits made by someone else: the drift timer lists again, and that
+ * finds them within one drift interval, as before.
+ *
+ * The cache is "unknown" until listed, and again after any failed write or backend error: a request that failed may
+ * still have reached the control plane. An unknown cache is never planned against; the next run lists everything.
+ * It still answers (with what it last knew, a failed key as it was before the write) for the drift record of the
+ * run that failed, as a full run's drift is computed from the list it planned with.
+ */
+import type { ServerInfo } from "../backend/types.js";
+import { indexLive, isOwned } from "../diff/plan.js";
+import type { JsonObject } from "../model/resource.js";
+import type { ChangeSet } from "../sync/apply.js";
+
+export class LiveCache {
+  #objects = new Map<string, JsonObject>();
+  #known = false;
+  #server: string | undefined;
+  #instance = "";
+  #owned = 0;
+  #reason = "not listed yet";
+
+  /** Known: listed, and every write since went through (or was never tried). */
+  get known(): boolean {
+    return this.#known;
+  }
+
+  /** Why the cache is unknown (for the log); "" when it is known. */
+  get unknownBecause(): string {
+    return this.#known ? "" : this.#reason;
+  }
+
+  /** The live objects by subject, as last known. Only to be planned against when `known`. */
+  get objects(): ReadonlyMap<string, JsonObject> {
+    return this.#objects;
+  }
+
+  /** Live objects carrying `instance`'s ownership label (the base of the prune percentage limit). */
+  ownedCount(instance: string): number {
+    if (instance !== this.#instance) {
+      this.#instance = instance;
+      this.#owned = 0;
+      for (const object of this.#objects.values()) if (isOwned(object, instance)) this.#owned++;
+    }
+    return this.#owned;
+  }
+
+  /** Replaces the whole cache with a fresh list of the control plane `info` describes. */
+  replace(live: readonly JsonObject[], info: ServerInfo, instance: string): void {
+    this.#objects = new Map([...indexLive(live)].map(([subject, entry]) => [subject, entry.object]));
+    this.#known = true;
+    this.#server = serverIdentity(info);
+    this.#instance = "";
+    this.ownedCount(instance);
+  }
+
+  /**
+   * Whether `info` is the control plane the cache was listed from: same product, version and instance. A new
+   * version may store objects differently, and a new instance (a restart) may not have kept what it held.
+   */
+  sameServer(info: ServerInfo): boolean {
+    return this.#known && this.#server === serverIdentity(info);
+  }
+
+  /** Stops trusting the cache: the next run lists the control plane again. */
+  invalidate(reason: string): void {
+    if (this.#known) this.#reason = reason;
+    this.#known = false;
+  }
+
+  /**
+   * Write-through: what a plan's applied changes did to the control plane. A failed change makes the cache unknown
+   * (its key keeps the value from before); a skipped one was never sent, so its key is as it was.
+   */
+  record(changes: ChangeSet): void {
+    const objects = this.#objects;
+    for (const result of changes.results) {
+      if (result.outcome === "failed") {
+        this.invalidate(`${result.change.action} ${result.change.resource} failed`);
+        continue;
+      }
+      if (result.outcome !== "applied") continue;
+      const subject = result.change.resource;
+      const before = objects.get(subject);
+      if (before && this.#instance && isOwned(before, this.#instance)) this.#owned--;
+      if (result.change.action === "delete") {
+        objects.delete(subject);
+        continue;
+      }
+      const sent = result.change.desired;
+      if (!sent) {
+        // Cannot happen (applyPlan refuses a write without an object), but a guess is worse than a fresh list.
+        this.invalidate(`${result.change.resource}: applied without an object`);
+        continue;
+      }
+      objects.set(subject, sent);
+      if (this.#instance && isOwned(sent, this.#instance)) this.#owned++;
+    }
+  }
+}
+
+function serverIdentity(info: ServerInfo): string {
+  return JSON.stringify([info.product, info.version, info.basedOnKuma ?? null, info.instanceId ?? null]);
+}

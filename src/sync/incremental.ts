@@ -1,0 +1,117 @@
+/**
+ * Incremental planning: what a full plan would say, computed from what changed since the last one.
+ *
+ * A full plan pairs every desired resource with the live one and compares them (tens of thousands of comparisons,
+ * after listing the whole control plane). Between two commits almost nothing changes, and a process that keeps the
+ * live state it last listed (and wrote) knows, for every subject, whether desired and live agreed after its last run:
+ * they did, except for the subjects the drift left after that run names. So a subject can only need a write now if
+ * its desired object changed since then, or it was already out of sync. Planning those subjects alone against the
+ * same live state gives the same creates, updates and deletes as the full plan would, at the cost of the change.
+ *
+ * The planner never lists anything: whether the live state it is given can be trusted (listed, then kept up to date
+ * by the writes that followed) is the caller's business, and so is falling back to a full plan when it cannot.
+ * Pure functions of their arguments.
+ */
+import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { sameNormalized } from "../diff/normalize.js";
+import { compareWriteOrder, planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { desiredOf, type DesiredByMesh, type MeshDesired } from "./desired.js";
+
+export interface IncrementalInput {
+  /** The desired state the last run planned (and completely applied). */
+  readonly previous: DesiredByMesh;
+  readonly next: DesiredByMesh;
+  /** The live state as last listed, kept up to date by every write since: by subject. */
+  readonly live: ReadonlyMap<string, JsonObject>;
+  /** Subjects the drift left after the last run calls missing, modified or orphaned: desired and live disagreed. */
+  readonly outOfSync: Iterable<string>;
+  readonly options: PlanOptions;
+}
+
+export interface IncrementalPlan {
+  /** The plan of `subjects`: its creates, updates and deletes are a full plan's; its unchanged entries are only theirs. */
+  readonly plan: Plan;
+  /** Every subject planned: the changed ones and the ones out of sync. */
+  readonly subjects: ReadonlySet<string>;
+  /** How many subjects' desired objects changed (appeared, disappeared, or became a different object). */
+  readonly changed: number;
+}
+
+/**
+ * The subjects whose desired object is not the same in `next` as in `previous`: new, removed, or different after
+ * normalization. Meshes built from the very same inputs are the same object in both and are skipped whole; in a
+ * rebuilt mesh an object is compared with its predecessor (identity first, then normalized content), so a default
+ * policy that a changed skip list adds or removes, or a new ownership label, counts, and a file that was only
+ * reformatted does not.
+ */
+export function changedSubjects(previous: DesiredByMesh, next: DesiredByMesh): Set<string> {
+  const changed = new Set<string>();
+  const compareMesh = (before: MeshDesired | undefined, after: MeshDesired | undefined) => {
+    if (before === after) return;
+    for (const [subject, resource] of after?.byKey ?? []) {
+      const old = before?.byKey.get(subject);
+      if (old !== resource && (!old || !sameDesired(old, resource))) changed.add(subject);
+    }
+    for (const subject of before?.byKey.keys() ?? []) if (!after?.byKey.has(subject)) changed.add(subject);
+  };
+  for (const [mesh, after] of next.meshes) compareMesh(previous.meshes.get(mesh), after);
+  for (const [mesh, before] of previous.meshes) if (!next.meshes.has(mesh)) compareMesh(before, undefined);
+  return changed;
+}
+
+/** Plans the changed and the out-of-sync subjects of `next` against the live state. */
+export function planIncremental(input: IncrementalInput): IncrementalPlan {
+  const changed = changedSubjects(input.previous, input.next);
+  const subjects = new Set(changed);
+  for (const subject of input.outOfSync) subjects.add(subject);
+  const { desired, live } = restrictTo(subjects, input.next, input.live);
+  return { plan: planChanges(desired, live, input.options), subjects, changed: changed.size };
+}
+
+/**
+ * The drift after a run that planned (and applied) `subjects`, given the drift after the run before: the items of
+ * other subjects stand (neither their desired nor their live state changed), and `subjects` are classified again
+ * against the live state as it is now. Items in write order, as classifyDrift gives them.
+ */
+export function updateDrift(
+  previous: DriftReport,
+  subjects: ReadonlySet<string>,
+  next: DesiredByMesh,
+  live: ReadonlyMap<string, JsonObject>,
+  options: { instance: string },
+): DriftReport {
+  const { desired, live: liveObjects } = restrictTo(subjects, next, live);
+  const fresh = classifyDrift(desired, liveObjects, options);
+  const items = previous.items.filter((item) => !subjects.has(item.resource));
+  for (const item of fresh.items) items.push(item);
+  items.sort(compareWriteOrder);
+  return { items, summary: summarize(items) };
+}
+
+/** The subjects a drift report says need a write (or a delete, when pruning): everything but unmanaged resources. */
+export function outOfSyncSubjects(report: DriftReport): string[] {
+  return report.items.filter((item) => item.kind !== "unmanaged").map((item) => item.resource);
+}
+
+function restrictTo(subjects: Iterable<string>, next: DesiredByMesh, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {
+  const desired: Resource[] = [];
+  const liveObjects: JsonObject[] = [];
+  for (const subject of subjects) {
+    const resource = desiredOf(next, subject);
+    if (resource) desired.push(resource);
+    const object = live.get(subject);
+    if (object) liveObjects.push(object);
+  }
+  return { desired, live: liveObjects };
+}
+
+/** Same desired object: what it would PUT compares equal, and it comes from the same place (repository or default). */
+function sameDesired(a: Resource, b: Resource): boolean {
+  return a.origin === b.origin && sameNormalized(a.object, b.object);
+}
+
+function summarize(items: readonly DriftItem[]): DriftReport["summary"] {
+  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
+  return { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") };
+}

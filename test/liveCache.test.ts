@@ -1,0 +1,141 @@
+/**
+ * The daemon's live-state cache (src/daemon/liveCache.ts): write-through bookkeeping, and the claim it rests on: after
+ * a PUT, the object meshops sent normalizes to exactly what the control plane hands back on GET, so caching the sent
+ * object is as good as listing it again. Checked against the embedded control plane, Kuma 2 and 3, on sample-repo and
+ * on a generated repository (every policy type the benchmark uses, both YAML shapes).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { LocalBackend } from "../src/backend/store.js";
+import type { ServerInfo } from "../src/backend/types.js";
+import { LiveCache } from "../src/daemon/liveCache.js";
+import { normalize, sameNormalized } from "../src/diff/normalize.js";
+import type { Change } from "../src/diff/plan.js";
+import { subjectOf } from "../src/model/key.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { readSnapshot } from "../src/source/index.js";
+import type { ChangeResult, ChangeSet } from "../src/sync/apply.js";
+import { forTargetVersion, kumaMajor } from "../src/sync/version.js";
+import { desiredStateOf, validateSnapshot } from "../src/validate/index.js";
+import { generateRepo } from "../bench/generate.js";
+import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+
+const work = mkdtempSync(path.join(tmpdir(), "meshops-livecache-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function sampleRepo(): Promise<string> {
+  const repo = tempRepo();
+  after(repo.cleanup);
+  commitFolder(repo.dir, path.join(projectRoot, "sample-repo"));
+  return repo.dir;
+}
+
+let generated: Promise<string> | undefined;
+function generatedRepo(): Promise<string> {
+  const dir = path.join(work, "generated");
+  generated ??= generateRepo(dir, { meshes: 4, policiesPerMesh: 20, shape: "mixed" }).then(() => dir);
+  return generated;
+}
+let stores = 0;
+
+for (const version of ["2.14.3", "3.0.0"]) {
+  for (const [name, make] of [
+    ["sample-repo", sampleRepo],
+    ["a generated repository", generatedRepo],
+  ] as const) {
+    test(`write-through: what meshops PUT normalizes to what the control plane (Kuma ${version}) returns, ${name}`, async () => {
+      const dir = await make();
+      const result = validateSnapshot(await readSnapshot({ repo: dir, ref: "HEAD" }));
+      assert.ok(result.valid, JSON.stringify(result.diagnostics.slice(0, 3)));
+      const backend = await LocalBackend.open({ stateDir: path.join(work, `cp-${++stores}`), version, skipMeshCreation: true });
+      try {
+        const desired = forTargetVersion(desiredStateOf(result)?.resources ?? [], kumaMajor(await backend.info(), undefined));
+        for (const r of desired) await backend.put(r.object);
+        let rewritten = 0;
+        for (const r of desired) {
+          const live = await backend.get(r);
+          assert.ok(live, subjectOf(r));
+          assert.deepEqual(normalize(r.object), normalize(live), `${subjectOf(r)}: normalize(sent) = normalize(GET)`);
+          assert.ok(sameNormalized(r.object, live), subjectOf(r));
+          if (JSON.stringify(live) !== JSON.stringify(r.object)) rewritten++;
+        }
+        // Not a vacuous claim: the control plane does rewrite what it stores (timestamps, computed labels, durations).
+        assert.equal(rewritten, desired.length);
+      } finally {
+        await backend.close();
+      }
+    });
+  }
+}
+
+const info = (overrides: Partial<ServerInfo> = {}): ServerInfo => ({ product: "Kuma", version: "2.14.3", instanceId: "cp-1", ...overrides });
+const owned = (name: string, value = "1m"): JsonObject => ({ type: "MeshTimeout", mesh: "m", name, labels: { "meshops.io/managed-by": "meshops" }, spec: { value } });
+const change = (action: Change["action"], name: string, desired?: JsonObject): Change => ({
+  action,
+  resource: `MeshTimeout/m/${name}`,
+  type: "MeshTimeout",
+  mesh: "m",
+  name,
+  diff: "",
+  ...(desired ? { desired } : {}),
+});
+const changeSet = (...results: ChangeResult[]): ChangeSet => ({
+  results,
+  summary: { applied: results.filter((r) => r.outcome === "applied").length, failed: 0, skipped: 0 },
+  failedMeshes: [],
+});
+
+test("live cache: listed, then written through: a PUT caches the object sent, a DELETE drops the key, owned resources counted", () => {
+  const cache = new LiveCache();
+  assert.equal(cache.known, false);
+  assert.match(cache.unknownBecause, /not listed/);
+  const foreign: JsonObject = { type: "MeshTimeout", mesh: "m", name: "theirs", spec: {} };
+  cache.replace([owned("a"), owned("b"), foreign, { type: "MeshTimeout" }], info(), "meshops");
+  assert.equal(cache.known, true);
+  assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/m/a", "MeshTimeout/m/b", "MeshTimeout/m/theirs"], "an object without a name cannot be keyed");
+  assert.equal(cache.ownedCount("meshops"), 2);
+  assert.equal(cache.ownedCount("other"), 0);
+
+  const sent = owned("a", "2m");
+  const adopted = { ...foreign, labels: { "meshops.io/managed-by": "meshops" } };
+  cache.record(
+    changeSet(
+      { change: change("update", "a", sent), outcome: "applied" },
+      { change: change("update", "theirs", adopted), outcome: "applied" },
+      { change: change("create", "c", owned("c")), outcome: "applied" },
+      { change: change("delete", "b"), outcome: "applied" },
+      { change: change("create", "d", owned("d")), outcome: "skipped", error: "stopped" },
+    ),
+  );
+  assert.equal(cache.known, true);
+  assert.equal(cache.objects.get("MeshTimeout/m/a"), sent);
+  assert.equal(cache.objects.has("MeshTimeout/m/b"), false);
+  assert.equal(cache.objects.has("MeshTimeout/m/d"), false, "a skipped change was never sent");
+  assert.equal(cache.ownedCount("meshops"), 3);
+});
+
+test("live cache: a failed write, or another control plane, means listing again", () => {
+  const cache = new LiveCache();
+  cache.replace([owned("a")], info(), "meshops");
+  assert.ok(cache.sameServer(info()));
+  assert.ok(!cache.sameServer(info({ version: "2.15.0" })), "an upgrade may store objects differently");
+  assert.ok(!cache.sameServer(info({ instanceId: "cp-2" })), "a restarted control plane may not have kept its state");
+  assert.ok(!cache.sameServer(info({ product: "Kong Mesh", basedOnKuma: "2.14.3" })));
+
+  const before = cache.objects.get("MeshTimeout/m/a");
+  cache.record(changeSet({ change: change("update", "a", owned("a", "9m")), outcome: "failed", error: "timeout" }, { change: change("create", "b", owned("b")), outcome: "applied" }));
+  assert.equal(cache.known, false);
+  assert.match(cache.unknownBecause, /update MeshTimeout\/m\/a failed/);
+  assert.ok(!cache.sameServer(info()));
+  // What it last knew stays readable (the failed run's drift record uses it): the failed key as it was before.
+  assert.equal(cache.objects.get("MeshTimeout/m/a"), before);
+  assert.ok(cache.objects.has("MeshTimeout/m/b"));
+  cache.invalidate("another reason");
+  assert.match(cache.unknownBecause, /failed/, "the first reason is kept");
+  cache.replace([], info(), "meshops");
+  assert.equal(cache.known, true);
+  assert.equal(cache.objects.size, 0);
+});

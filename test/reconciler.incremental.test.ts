@@ -1,0 +1,306 @@
+/**
+ * The reconciler's incremental path, in process and without timers: a real Git repository (sample-repo committed to
+ * it), the embedded control plane behind a backend that counts requests (and fails on demand), and reconcileOnce
+ * called run by run as the daemon's loop would. After every run, a full comparison made from scratch must find
+ * nothing to write and exactly the drift the daemon reports: the shortcut never changes the outcome.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { LocalBackend } from "../src/backend/store.js";
+import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
+import { BackendError } from "../src/backend/types.js";
+import { createLogger } from "../src/daemon/logger.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
+import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
+import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import { LocalRepository } from "../src/daemon/watcher.js";
+import type { ResourceKey } from "../src/model/key.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { readSnapshot } from "../src/source/index.js";
+import { compare, driftFor, planFor } from "../src/sync/reconcile.js";
+import { validateSnapshot } from "../src/validate/index.js";
+import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+
+/** The embedded control plane, with request counts and faults. */
+class Probe implements Backend {
+  lists = 0;
+  writes: string[] = [];
+  failPut: ((object: JsonObject) => boolean) | undefined;
+  infoOverride: Partial<ServerInfo> = {};
+  constructor(readonly inner: Backend) {}
+  async info(): Promise<ServerInfo> {
+    return { ...(await this.inner.info()), ...this.infoOverride };
+  }
+  types() {
+    return this.inner.types();
+  }
+  list(type: string, mesh?: string): Promise<JsonObject[]> {
+    this.lists++;
+    return this.inner.list(type, mesh);
+  }
+  get(key: ResourceKey): Promise<JsonObject | undefined> {
+    return this.inner.get(key);
+  }
+  put(object: JsonObject): Promise<PutResult> {
+    if (this.failPut?.(object)) return Promise.reject(new BackendError("injected failure", { status: 500 }));
+    this.writes.push(`PUT ${String(object.type)}/${String(object.name)}`);
+    return this.inner.put(object);
+  }
+  delete(key: ResourceKey): Promise<boolean> {
+    this.writes.push(`DELETE ${key.type}/${key.name}`);
+    return this.inner.delete(key);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+const repo = tempRepo("meshops-reconciler-");
+const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-reconciler-cp-"));
+const lines: string[] = [];
+const log = createLogger({ stream: { write: (line: string) => lines.push(line) }, level: "debug", format: "json" });
+const status = new DaemonStatus({
+  repository: { url: repo.dir, kind: "local", branch: "main", path: "" },
+  controlPlane: { url: "embedded", embedded: true },
+  driftIntervalMs: 3_600_000,
+  pollIntervalMs: null,
+  webhook: false,
+  reconcileEndpoint: false,
+});
+let probe: Probe;
+let reconciler: Reconciler;
+
+before(async () => {
+  commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
+  probe = new Probe(await LocalBackend.open({ stateDir, skipMeshCreation: true }));
+  reconciler = new Reconciler({
+    source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
+    path: undefined,
+    backend: probe,
+    status,
+    metrics: new DaemonMetrics({ processMetrics: false }),
+    log,
+    driftMode: undefined,
+    stopRequested: () => false,
+  });
+});
+after(async () => {
+  await probe.close();
+  repo.cleanup();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly outcome: RunOutcome;
+  /** "full" or "incremental" (undefined for a drift check), and why a full plan was made. */
+  readonly mode: string | undefined;
+  readonly reason: string | undefined;
+  readonly lists: number;
+  readonly writes: string[];
+}
+
+/** One run of the loop for `work`, with what it did. */
+async function run(work: Work | TriggerKind): Promise<Run> {
+  const seen = lines.length;
+  probe.lists = 0;
+  probe.writes = [];
+  const outcome = await reconciler.reconcileOnce(typeof work === "string" ? workFor({ kind: work }) : work);
+  const events = lines.slice(seen).map((l) => JSON.parse(l) as { event?: string; mode?: string; reason?: string });
+  return {
+    outcome,
+    mode: events.find((e) => e.event === "plan.done")?.mode,
+    reason: events.find((e) => e.event === "plan.full")?.reason,
+    lists: probe.lists,
+    writes: [...probe.writes].sort(),
+  };
+}
+
+/** Edits a committed file (text replace) and commits it. */
+function edit(file: string, from: string | RegExp, to: string, message = `edit ${file}`): void {
+  const text = readFileSync(path.join(repo.dir, file), "utf8");
+  const next = text.replace(from, to);
+  assert.notEqual(next, text, `${file}: nothing replaced`);
+  commitFiles(repo.dir, { [file]: next }, message);
+}
+
+const outbound = { type: "MeshTimeout", mesh: "analytics", name: "analytics-outbound-timeouts" };
+const requestTimeout = async () => {
+  const live = (await probe.inner.get(outbound)) as { spec: { to: { default: { http: { requestTimeout: string } } }[] } } | undefined;
+  return live?.spec.to[0]?.default.http.requestTimeout;
+};
+
+/**
+ * A comparison made from scratch (validate HEAD, list everything, plan everything): the drift the daemon reports is
+ * exactly the drift it finds, and nothing is left to write beyond that drift (`drifted`: the items expected, as
+ * `kind resource`; none unless a report-mode mesh was edited out of band).
+ */
+async function assertConverged(drifted: readonly string[] = []): Promise<void> {
+  const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
+  assert.ok(result.valid);
+  const comparison = await compare(probe.inner, result, { needWrite: false });
+  const drift = driftFor(comparison, result.config.instance).items.map((i) => `${i.kind} ${i.resource}`);
+  assert.deepEqual(drift, drifted);
+  const json = JSON.parse(JSON.stringify(status)) as { meshes: { drift: { items: { kind: string; resource: string }[] } | null }[] };
+  const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);
+  assert.deepEqual(reported.sort(), [...drift].sort(), "the daemon's drift is a full comparison's");
+  const plan = planFor(comparison, result.config.instance, result.config.prune.enabled);
+  const writes = plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`);
+  const action = { missing: "create", modified: "update", orphaned: "delete" } as Record<string, string>;
+  assert.deepEqual(writes, drifted.map((d) => `${action[d.split(" ")[0] ?? ""]} ${d.split(" ")[1]}`));
+}
+
+test("startup: a full comparison, which fills the cache", async () => {
+  const r = await run("startup");
+  assert.equal(r.outcome.result, "applied");
+  assert.equal(r.mode, "full");
+  assert.match(r.reason ?? "", /forced \(startup\)/);
+  assert.ok(r.lists > 0);
+  await assertConverged();
+});
+
+test("a changed policy: planned incrementally, no list, one PUT", async () => {
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 5m", "requestTimeout: 6m");
+  const r = await run("commit");
+  assert.equal(r.outcome.result, "applied");
+  assert.equal(r.mode, "incremental");
+  assert.equal(r.lists, 0);
+  assert.deepEqual(r.writes, ["PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.equal(await requestTimeout(), "6m0s");
+  await assertConverged();
+});
+
+test("an added file: one create", async () => {
+  const policy = "type: MeshTimeout\nname: extra\nmesh: edge\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 3m\n";
+  commitFiles(repo.dir, { "meshes/edge/extra.yaml": policy }, "add extra");
+  const r = await run("commit");
+  assert.equal(r.mode, "incremental");
+  assert.deepEqual(r.writes, ["PUT MeshTimeout/extra"]);
+  await assertConverged();
+});
+
+test("a Mesh's skip list changed: the default policy it no longer skips appears", async () => {
+  edit("meshes/payments/mesh.yaml", "    - MeshRetry\n", "");
+  const r = await run("commit");
+  assert.equal(r.mode, "incremental");
+  assert.equal(r.lists, 0);
+  assert.deepEqual(r.writes, ["PUT Mesh/payments", "PUT MeshRetry/mesh-retry-all-payments"]);
+  await assertConverged();
+});
+
+test("meshops.yaml changed (prune turned on): a full plan", async () => {
+  edit("meshops.yaml", "  enabled: false", "  enabled: true");
+  const r = await run("commit");
+  assert.equal(r.mode, "full");
+  assert.equal(r.reason, "meshops.yaml changed");
+  assert.ok(r.lists > 0);
+  assert.deepEqual(r.writes, []);
+  await assertConverged();
+});
+
+test("a removed file with prune on: one delete, planned incrementally", async () => {
+  git(repo.dir, "rm", "-q", "meshes/edge/extra.yaml");
+  git(repo.dir, "commit", "-q", "-m", "remove extra");
+  const r = await run("commit");
+  assert.equal(r.mode, "incremental");
+  assert.deepEqual(r.writes, ["DELETE MeshTimeout/extra"]);
+  await assertConverged();
+});
+
+test("an out-of-band edit: unseen by the cache, found by the drift check (which lists), then planned like any drift", async () => {
+  const current = await probe.inner.get(outbound);
+  assert.ok(current);
+  const { creationTime: _c, modificationTime: _m, kri: _k, ...editable } = current;
+  await probe.inner.put(JSON.parse(JSON.stringify(editable).replace('"requestTimeout":"6m0s"', '"requestTimeout":"42m0s"')) as JsonObject);
+  assert.equal(await requestTimeout(), "42m0s");
+  // A commit elsewhere: the cache does not know about the edit, so the incremental plan leaves it alone.
+  edit("meshes/edge/mesh.yaml", "expiration: 24h", "expiration: 25h");
+  const commit = await run("commit");
+  assert.equal(commit.mode, "incremental");
+  assert.deepEqual(commit.writes, ["PUT Mesh/edge"]);
+  assert.equal(await requestTimeout(), "42m0s");
+
+  // The drift timer lists the control plane: analytics is a report-mode mesh, so the edit is reported, not reverted.
+  const drift = await run("drift-timer");
+  assert.equal(drift.outcome.kind, "drift");
+  assert.equal(drift.outcome.result, "drifted");
+  assert.ok(drift.lists > 0);
+  assert.deepEqual(drift.writes, []);
+  await assertConverged(["modified MeshTimeout/analytics/analytics-outbound-timeouts"]);
+
+  // The next sync plans it with the commit's own change, as a full plan would: a sync makes the control plane equal
+  // to the revision.
+  edit("meshes/edge/mesh.yaml", "expiration: 25h", "expiration: 26h");
+  const next = await run("commit");
+  assert.equal(next.mode, "incremental");
+  assert.equal(next.lists, 0);
+  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.equal(await requestTimeout(), "6m0s");
+  await assertConverged();
+});
+
+test("a failed write makes the cache unknown: the retry compares everything", async () => {
+  probe.failPut = (object) => object.name === "analytics-outbound-timeouts";
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 6m", "requestTimeout: 7m");
+  const failed = await run("commit");
+  assert.equal(failed.mode, "incremental");
+  assert.equal(failed.outcome.result, "failed");
+  assert.equal(failed.outcome.retry, true);
+  probe.failPut = undefined;
+  // Another commit before the retry comes: still a full comparison, the cache is not to be trusted.
+  edit("meshes/edge/mesh.yaml", "expiration: 26h", "expiration: 27h");
+  const next = await run("commit");
+  assert.equal(next.mode, "full");
+  assert.match(next.reason ?? "", /cached live state is unknown \(update MeshTimeout\/analytics\/analytics-outbound-timeouts failed\)/);
+  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.equal(await requestTimeout(), "7m0s");
+  await assertConverged();
+});
+
+test("another control plane instance (a restart) or version: a full comparison", async () => {
+  probe.infoOverride = { instanceId: "restarted" };
+  edit("meshes/edge/mesh.yaml", "expiration: 27h", "expiration: 28h");
+  const restarted = await run("commit");
+  assert.equal(restarted.mode, "full");
+  assert.equal(restarted.reason, "the control plane is another version or instance");
+  // The same instance again (the cache was listed from it): incremental.
+  edit("meshes/edge/mesh.yaml", "expiration: 28h", "expiration: 29h");
+  assert.equal((await run("commit")).mode, "incremental");
+  probe.infoOverride = { instanceId: "restarted", version: "2.15.0" };
+  edit("meshes/edge/mesh.yaml", "expiration: 29h", "expiration: 30h");
+  assert.equal((await run("commit")).mode, "full");
+  probe.infoOverride = {};
+  await run("startup");
+  await assertConverged();
+});
+
+test("a commit merged with a drift tick, or a forced run: a full comparison", async () => {
+  edit("meshes/edge/mesh.yaml", "expiration: 30h", "expiration: 31h");
+  const merged = await run(mergeWork(workFor({ kind: "commit" }), workFor({ kind: "drift-timer" })));
+  assert.equal(merged.mode, "full");
+  assert.equal(merged.reason, "a drift check is due");
+  edit("meshes/edge/mesh.yaml", "expiration: 31h", "expiration: 32h");
+  const forced = await run("api");
+  assert.equal(forced.mode, "full");
+  assert.match(forced.reason ?? "", /forced \(api\)/);
+  edit("meshes/edge/mesh.yaml", "expiration: 32h", "expiration: 33h");
+  assert.equal((await run("commit")).mode, "incremental");
+  await assertConverged();
+});
+
+test("an invalid commit in between: the next valid one is planned against the last applied revision", async () => {
+  commitFiles(repo.dir, { "meshes/edge/broken.yaml": "type: MeshTimeout\nname: broken\nmesh: edge\nspec:\n  nope: 1\n" }, "broken");
+  const invalid = await run("commit");
+  assert.equal(invalid.outcome.result, "invalid");
+  assert.deepEqual(invalid.writes, []);
+  git(repo.dir, "rm", "-q", "meshes/edge/broken.yaml");
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 7m", "requestTimeout: 8m");
+  const fixed = await run("commit");
+  assert.equal(fixed.mode, "incremental");
+  assert.deepEqual(fixed.writes, ["PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.equal(await requestTimeout(), "8m0s");
+  await assertConverged();
+});
