@@ -606,7 +606,7 @@ function asObject(v: JsonValue | undefined): JsonObject | undefined {
 }
 
 function parseJson(text: string): JsonValue | undefined {
-  if (text.trim() === "") return undefined;
+  if (!/\S/.test(text)) return undefined; // not text.trim(): that copies a whole list page just to test it
   try {
     return JSON.parse(text) as JsonValue;
   } catch {
