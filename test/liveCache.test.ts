@@ -139,3 +139,15 @@ test("live cache: a failed write, or another control plane, means listing again"
   assert.equal(cache.known, true);
   assert.equal(cache.objects.size, 0);
 });
+
+test("live cache: deleting a Mesh forgets everything in it, as the control plane's cascade does", () => {
+  const cache = new LiveCache();
+  const mesh: JsonObject = { type: "Mesh", name: "m", labels: { "meshops.io/managed-by": "meshops" } };
+  const elsewhere: JsonObject = { ...owned("x"), mesh: "other" };
+  cache.replace([mesh, owned("a"), owned("b"), elsewhere], info(), "meshops");
+  const meshDelete: Change = { action: "delete", resource: "Mesh/m", type: "Mesh", mesh: "m", name: "m", live: mesh, diff: "" };
+  cache.record(changeSet({ change: meshDelete, outcome: "applied" }));
+  assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/other/x"]);
+  assert.equal(cache.ownedCount("meshops"), 1);
+});
+

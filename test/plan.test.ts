@@ -114,3 +114,17 @@ test("drift exit code: 2 for missing, modified or orphaned; unmanaged alone is i
   assert.equal(driftExitCode({ ...zero, modified: 1 }), 2);
   assert.equal(driftExitCode({ ...zero, orphaned: 1 }), 2);
 });
+
+test("prune never deletes a Mesh that still holds something: its cascade would take desired or unowned resources", () => {
+  const liveMesh = (name: string): JsonObject => ({ type: "Mesh", name, labels: owned });
+  const options = { instance: "meshops", prune: true };
+  const deletes = (desired: Resource[], live: JsonObject[]) =>
+    planChanges(desired, live, options).changes.filter((c) => c.action === "delete").map((c) => c.resource);
+
+  // The repository stopped defining Mesh default but still has policies in it (allowed: the control plane makes it).
+  assert.deepEqual(deletes([desiredTimeout("t", "1h", "default")], [liveMesh("default"), liveTimeout("t", "1h0m0s", owned, "default")]), []);
+  // Someone else's resource lives in the mesh: deleting the Mesh would delete it too.
+  assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("theirs", "1h0m0s", {}, "payments")]), []);
+  // Everything in the mesh is ours and no longer desired: the contents go first, then the Mesh.
+  assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("ours", "1h0m0s")]), ["MeshTimeout/payments/ours", "Mesh/payments"]);
+});

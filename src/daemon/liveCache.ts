@@ -77,6 +77,14 @@ export class LiveCache {
    * Write-through: what a plan's applied changes did to the control plane. A failed change makes the cache unknown
    * (its key keeps the value from before); a skipped one was never sent, so its key is as it was.
    */
+  private forgetMesh(mesh: string): void {
+    for (const [subject, object] of this.#objects) {
+      if (object.type === "Mesh" || (typeof object.mesh === "string" ? object.mesh : "default") !== mesh) continue;
+      this.#objects.delete(subject);
+      if (this.#instance && isOwned(object, this.#instance)) this.#owned--;
+    }
+  }
+
   record(changes: ChangeSet): void {
     const objects = this.#objects;
     for (const result of changes.results) {
@@ -90,6 +98,9 @@ export class LiveCache {
       if (before && this.#instance && isOwned(before, this.#instance)) this.#owned--;
       if (result.change.action === "delete") {
         objects.delete(subject);
+        // Deleting a Mesh deletes everything in it on the control plane: forget those too. (A plan only deletes a
+        // Mesh whose contents are all being deleted, but the cache must not rely on that.)
+        if (result.change.type === "Mesh") this.forgetMesh(result.change.name);
         continue;
       }
       const sent = result.change.desired;
@@ -100,6 +111,9 @@ export class LiveCache {
       }
       objects.set(subject, sent);
       if (this.#instance && isOwned(sent, this.#instance)) this.#owned++;
+      // Not known here: what the control plane creates as a side effect (a 2.x Mesh's default policies when
+      // meshops does not materialize them). They are never owned, so no write or prune depends on them; the next
+      // drift check's list brings them into the cache and the status.
     }
   }
 }

@@ -50,6 +50,7 @@ export interface PlanOptions {
  */
 export function planChanges(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Plan {
   const liveByKey = indexLive(live);
+  const meshesInUse = options.prune ? meshesStillInUse(desired, liveByKey, options.instance) : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const desiredKeys = new Set<string>();
@@ -73,6 +74,10 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     if (desiredKeys.has(subject)) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!options.prune || !isOwned(current.object, options.instance)) continue;
+    // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
+    // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
+    // resource that is not being deleted too (someone else's, which prune must never touch).
+    if (current.key.type === "Mesh" && meshesInUse.has(current.key.name)) continue;
     deletes.push(withLazyDiff({ action: "delete", resource: subject, ...current.key, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 
@@ -84,6 +89,22 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
   const changes = [...writes, ...deletes];
   const count = (action: Action) => changes.filter((c) => c.action === action).length;
   return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+}
+
+/** Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned or still desired. */
+function meshesStillInUse(desired: readonly Resource[], liveByKey: ReadonlyMap<string, LiveEntry>, instance: string): Set<string> {
+  const desiredKeys = new Set<string>();
+  const inUse = new Set<string>();
+  for (const resource of desired) {
+    desiredKeys.add(subjectOf(resource));
+    if (resource.type !== "Mesh") inUse.add(resource.mesh);
+  }
+  for (const [subject, entry] of liveByKey) {
+    if (entry.key.type === "Mesh") continue;
+    const pruned = !desiredKeys.has(subject) && isOwned(entry.object, instance);
+    if (!pruned) inUse.add(entry.key.mesh);
+  }
+  return inUse;
 }
 
 function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
