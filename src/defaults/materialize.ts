@@ -76,17 +76,16 @@ export function withOwnership(resource: Resource, instance: string): Resource {
   return { ...resource, object };
 }
 
-/** Sorts in write order with each resource's rank looked up once (this runs on every validation of 50,000 resources). */
+/**
+ * Sorts in write order (the order of compareWriteOrder in src/diff/plan.ts: Mesh, then what policies refer to, then
+ * policies; by mesh, type and name within a rank), each resource's rank looked up once: this runs on 50,000 resources.
+ */
 export function sortForWrite(resources: Resource[]): Resource[] {
   const ranked = resources.map((r) => ({ rank: typeRank(r.type), r }));
   ranked.sort((a, b) => a.rank - b.rank || cmp(a.r.mesh, b.r.mesh) || cmp(a.r.type, b.r.type) || cmp(a.r.name, b.r.name));
   return ranked.map((x) => x.r);
 }
 
-/** Write order: Mesh, then what policies refer to, then policies; within a rank by mesh, type and name. */
-export function compareForWrite(a: Resource, b: Resource): number {
-  return typeRank(a.type) - typeRank(b.type) || cmp(a.mesh, b.mesh) || cmp(a.type, b.type) || cmp(a.name, b.name);
-}
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

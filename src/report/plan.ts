@@ -2,7 +2,7 @@ import type { DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
-import { describeLocation, groupByMesh, planSummaryLine, shortRev, type PlanReport } from "./common.js";
+import { describeLocation, groupByMesh, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 
@@ -44,7 +44,7 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
       const where = describeLocation(report.locations.get(change.resource));
       const flag = risksOf(change.resource, report.risks).length > 0 ? style.red(" [mass change]") : "";
       out.push(`  ${paint(`${SIGN[change.action]} ${change.action} ${change.resource}`)}${flag}${where ? style.dim(`  (${where})`) : ""}`);
-      if (change.diff) out.push(indent(colorDiff(stripHeader(change.diff), style), "      "));
+      if (change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style), "      "));
     }
   }
   const total = report.plan.summary.create + report.plan.summary.update + report.plan.summary.delete;
@@ -63,7 +63,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
     const from = change.origin === "default" ? style.dim(" (default policy)") : "";
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
-    if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripHeader(change.diff), style)));
+    if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
@@ -111,7 +111,7 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
   for (const item of report.items) {
     const paint = item.kind === "unmanaged" ? style.dim : item.kind === "missing" ? style.green : item.kind === "orphaned" ? style.red : style.yellow;
     out.push(paint(`${DRIFT_SIGN[item.kind]} ${item.kind} ${item.resource}`));
-    if (item.diff && item.kind !== "unmanaged") out.push(indent(colorDiff(stripHeader(item.diff), style)));
+    if (item.diff && item.kind !== "unmanaged") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
   }
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
@@ -121,15 +121,6 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
       : style.bold(`Drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged.`),
   );
   return out.join("\n") + "\n";
-}
-
-/** The `===`/`---`/`+++` lines name the resource again; the change line above already does. */
-function stripHeader(diff: string): string {
-  return diff
-    .split("\n")
-    .filter((l) => !l.startsWith("===") && !l.startsWith("--- ") && !l.startsWith("+++ ") && !l.startsWith("Index: "))
-    .join("\n")
-    .trimEnd();
 }
 
 function colorDiff(diff: string, style: Style): string {
