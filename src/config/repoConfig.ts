@@ -10,6 +10,20 @@ import { compileTenancyPattern } from "./glob.js";
 
 export type DriftMode = "report" | "correct";
 
+/** The control plane's product: Kong Mesh adds kinds and allows a second mTLS backend (CA rotation). */
+export type Product = "kuma" | "kong-mesh";
+
+/** The control plane's role (KUMA_MODE). `standalone` is the pre-2.0 name of a zone that is not federated. */
+export type ControlPlaneMode = "zone" | "global" | "standalone";
+
+/** What the target control plane is, as validation and rendering need to know it. */
+export interface ControlPlaneTarget {
+  readonly version?: string;
+  readonly product: Product;
+  readonly mode: ControlPlaneMode;
+  readonly skipDefaultMeshCreation: boolean;
+}
+
 export interface TenancyRule {
   readonly name: string;
   readonly path: string;
@@ -24,7 +38,7 @@ export interface TenancyRule {
 export interface RepoConfig {
   readonly instance: string;
   readonly systemNamespaces: readonly string[];
-  readonly controlPlane: { readonly version?: string; readonly skipDefaultMeshCreation: boolean };
+  readonly controlPlane: ControlPlaneTarget;
   readonly defaults: { readonly materialize: boolean };
   readonly externalMeshes: readonly string[];
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
@@ -35,7 +49,7 @@ export interface RepoConfig {
 export const DEFAULT_CONFIG: RepoConfig = {
   instance: "meshops",
   systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
-  controlPlane: { skipDefaultMeshCreation: false },
+  controlPlane: { product: "kuma", mode: "zone", skipDefaultMeshCreation: false },
   defaults: { materialize: true },
   externalMeshes: [],
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
@@ -85,7 +99,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
   const v = value as {
     instance?: string;
     systemNamespace?: string;
-    controlPlane?: { version?: string; skipDefaultMeshCreation?: boolean };
+    controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean };
     defaults?: { materialize?: boolean };
     externalMeshes?: string[];
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
@@ -98,6 +112,8 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     systemNamespaces: v.systemNamespace ? [v.systemNamespace] : d.systemNamespaces,
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
+      product: v.controlPlane?.product ?? d.controlPlane.product,
+      mode: v.controlPlane?.mode ?? d.controlPlane.mode,
       skipDefaultMeshCreation: v.controlPlane?.skipDefaultMeshCreation ?? d.controlPlane.skipDefaultMeshCreation,
     },
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },

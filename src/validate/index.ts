@@ -1,4 +1,4 @@
-import { parseRepoConfig, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
+import { parseRepoConfig, type ControlPlaneTarget, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
@@ -108,10 +108,12 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
   readonly tenancy: readonly TenancyRule[];
+  readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode">;
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
-  return JSON.stringify([options.systemNamespaces, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
+  const { product, mode } = options.controlPlane;
+  return JSON.stringify([options.systemNamespaces, product, mode, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -152,7 +154,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const schemaViolations = validateSchema(resource.type, resource.object);
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
     const flagged = new Set(schemaViolations.map((v) => v.path));
-    const semantic = semanticViolations(resource.type, resource.object).filter((v) => !flagged.has(v.path));
+    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
   }

@@ -3,6 +3,7 @@
  * the Universal REST shape. Pure and total: any JSON is accepted and answered with violations, never an exception.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
+import type { ControlPlaneMode, Product } from "../../config/repoConfig.js";
 import { POLICY_TYPE_NAMES } from "../../kuma/types.js";
 import { isSet, objectOf, prop } from "./json.js";
 import { metaViolations } from "./meta.js";
@@ -14,7 +15,15 @@ import { meshTimeoutViolations } from "./meshTimeout.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 
-type SpecRules = (spec: JsonObject) => Violation[];
+/** What rules may depend on besides the resource: the target control plane. */
+export interface RuleContext {
+  readonly product: Product;
+  readonly mode: ControlPlaneMode;
+}
+
+export const DEFAULT_RULE_CONTEXT: RuleContext = { product: "kuma", mode: "zone" };
+
+type SpecRules = (spec: JsonObject, context: RuleContext) => Violation[];
 
 const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTimeout: meshTimeoutViolations,
@@ -30,14 +39,14 @@ const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
  * Violations for `object` of type `typeName`, in the control plane's order where it has one. Policies are
  * `{type, mesh, name, labels, spec}` (paths `spec.…`); a Mesh is flat (paths `mtls.…`).
  */
-export function semanticViolations(typeName: string, object: JsonObject): Violation[] {
+export function semanticViolations(typeName: string, object: JsonObject, context: RuleContext = DEFAULT_RULE_CONTEXT): Violation[] {
   const resource = objectOf(object) ?? {};
   const meta = metaViolations(typeName, resource);
   if (typeName === "Mesh") return [...meta, ...meshViolations(resource)];
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
   const spec = objectOf(prop(resource, "spec")) ?? {};
   const rules = POLICY_RULES[typeName];
-  if (rules !== undefined) return [...meta, ...rules(spec)];
+  if (rules !== undefined) return [...meta, ...rules(spec, context)];
   if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
   return meta;
 }
