@@ -18,7 +18,9 @@ import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
-import { schemaFor, validateSchema } from "../../validate/schema.js";
+import { validateSchema } from "../../validate/schema.js";
+import { applyMeshDefaulter } from "../../kuma/mesh.js";
+import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { semanticViolations } from "../../validate/rules/index.js";
 import { metaViolations } from "../../validate/rules/meta.js";
 import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
@@ -26,9 +28,10 @@ import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../k
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, LABEL_MESH, LABEL_ZONE, jsonOf } from "./records.js";
+import { LABEL_MESH, LABEL_ZONE } from "../../kuma/server.js";
+import { INITIAL_STATUS, jsonOf } from "./records.js";
 import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
-import { defaultMeshMetrics, rewrite, specSchema, stripProtoZeroValues } from "./rewrite.js";
+import { rewrite, stripProtoZeroValues } from "./rewrite.js";
 import type { Snapshot } from "./journal.js";
 import {
   DurableLog,
@@ -463,7 +466,7 @@ export class ControlPlaneStore {
     for (const key of Object.keys(object)) if (key !== "type" && key !== "name" && key !== "labels") setOwn(fields, key, clone(object[key] as JsonValue));
     // Kuma 3.x removed the field: "accepted, ignored and dropped on the next write".
     if (!this.createsDefaults) delete fields.skipCreatingInitialPolicies;
-    defaultMeshMetrics(fields);
+    applyMeshDefaulter(fields);
     const schema = schemaFor("Mesh");
     return stripProtoZeroValues(rewrite(fields, schema, "proto") as JsonObject, schema, "");
   }
