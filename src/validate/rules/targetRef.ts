@@ -75,7 +75,8 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
     case MESH_HTTP_ROUTE:
       fields.checkNameCharacters(options.allowedInvalidNames);
       fields.disallow("mesh", "tags", "proxyTypes");
-      if (!fields.isSet("labels") && !fields.isSet("name")) fields.add("name", `name or labels must be set when kind is ${kind}`);
+      // Reported at the ref itself, not at `name`: the control plane adds it with an empty field.
+      if (!fields.isSet("labels") && !fields.isSet("name")) fields.addAtRef(`name or labels must be set when kind is ${kind}`);
       if (fields.isSet("labels") && (fields.isSet("name") || fields.isSet("namespace"))) {
         fields.add("labels", "either labels or name and namespace must be specified");
       }
@@ -94,7 +95,7 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
     case MESH_EXTERNAL_SERVICE:
       fields.checkNameCharacters(options.allowedInvalidNames);
       fields.disallow("mesh", "tags", "proxyTypes");
-      if (!fields.isSet("labels")) fields.require("name");
+      if (!fields.isSet("labels") && !fields.isSet("name")) fields.addAtRef(`name or labels must be set when kind is ${kind}`);
       if (fields.isSet("labels") && (fields.isSet("name") || fields.isSet("namespace"))) {
         fields.add("labels", "either labels or name must be specified");
       }
@@ -139,6 +140,10 @@ class RefFields {
 
   add(name: string, message: string): void {
     this.violations.push(violation(field(this.path, name), message));
+  }
+
+  addAtRef(message: string): void {
+    this.violations.push(violation(this.path, message));
   }
 
   addAll(violations: readonly Violation[]): void {
