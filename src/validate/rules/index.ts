@@ -23,7 +23,8 @@ export interface RuleContext {
 
 export const DEFAULT_RULE_CONTEXT: RuleContext = { product: "kuma", mode: "zone" };
 
-type SpecRules = (spec: JsonObject, context: RuleContext) => Violation[];
+/** A policy's rules: its spec, the target, and the whole resource for the few rules that read its labels. */
+type SpecRules = (spec: JsonObject, context: RuleContext, resource: JsonObject) => Violation[];
 
 const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTimeout: meshTimeoutViolations,
@@ -46,7 +47,7 @@ export function semanticViolations(typeName: string, object: JsonObject, context
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
   const spec = objectOf(prop(resource, "spec")) ?? {};
   const rules = POLICY_RULES[typeName];
-  if (rules !== undefined) return [...meta, ...rules(spec, context)];
+  if (rules !== undefined) return [...meta, ...rules(spec, context, resource)];
   if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
   return meta;
 }

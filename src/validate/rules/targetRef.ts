@@ -4,7 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
-import { field, isNonEmpty, objectOf, prop, text, violation } from "./json.js";
+import { field, isNonEmpty, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { MUST_BE_DEFINED, validateSelector, validateTags } from "./common.js";
 
 export const MESH = "Mesh";
@@ -32,6 +32,8 @@ export const ALL_KINDS: readonly string[] = [
 
 export interface TargetRefOptions {
   readonly supportedKinds: readonly string[];
+  /** Replaces "value '<kind>' is not supported" for a kind outside `supportedKinds`. */
+  readonly supportedKindsError?: string;
   /** A `Dataplane` ref may name an inbound (`sectionName`) only in policies that configure inbound traffic. */
   readonly isInboundPolicy?: boolean;
   /** A `MeshGateway` ref may select listeners by `tags` (top-level refs of gateway-capable policies). */
@@ -49,7 +51,7 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
   const kind = text(prop(object, "kind"));
   const at = (name: string): string => field(path, name);
   if (kind === "") return [violation(at("kind"), MUST_BE_DEFINED)];
-  if (!options.supportedKinds.includes(kind)) return [violation(at("kind"), `value '${kind}' is not supported`)];
+  if (!options.supportedKinds.includes(kind)) return [violation(at("kind"), options.supportedKindsError ?? `value '${kind}' is not supported`)];
 
   const fields = new RefFields(path, object, kind);
   switch (kind) {
@@ -168,4 +170,33 @@ class RefFields {
     const proxyTypes = prop(this.ref, "proxyTypes");
     if (Array.isArray(proxyTypes) && proxyTypes.length === 0) this.add("proxyTypes", "must be undefined or have at least one element");
   }
+}
+
+/**
+ * `core_model.PolicyRole(meta) == system`: the control plane sets `kuma.io/policy-role` only on policies outside the
+ * system namespace (Kubernetes); without it a policy is a system policy, which may target more kinds.
+ */
+export function isSystemPolicy(resource: JsonObject): boolean {
+  const role = text(prop(objectOf(prop(resource, "labels")), "kuma.io/policy-role"));
+  return role === "" || role === "system";
+}
+
+/** The usual `validateTop`: the top-level ref, checked only when written (an omitted ref is the whole Mesh). */
+export function validateTopLevel(spec: JsonObject, options: TargetRefOptions): Violation[] {
+  const targetRef = prop(spec, "targetRef");
+  return isSet(targetRef) ? validateTargetRef("spec.targetRef", targetRef, options) : [];
+}
+
+/** Why `from` is refused when the scope includes gateways (MeshFaultInjection, MeshRateLimit). */
+export const GATEWAY_SCOPE_FROM_MESSAGE =
+  "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or select only gateways and use spec.to";
+
+/** `common_api.IncludesGateways` of the top-level ref: it selects gateways (alone or with sidecars) or a route. */
+export function includesGateways(spec: JsonObject): boolean {
+  const ref = objectOf(prop(spec, "targetRef"));
+  const kind = topLevelKind(spec);
+  if (kind === MESH_GATEWAY || kind === MESH_HTTP_ROUTE) return true;
+  if (kind !== MESH && kind !== MESH_SUBSET) return false;
+  const proxyTypes = itemsOf(prop(ref, "proxyTypes"));
+  return proxyTypes.length === 0 || proxyTypes.includes("Gateway");
 }
