@@ -8,10 +8,21 @@ import { POLICY_TYPE_NAMES } from "../../kuma/types.js";
 import { isSet, objectOf, prop } from "./json.js";
 import { metaViolations } from "./meta.js";
 import { meshViolations } from "./mesh.js";
+import { meshAccessLogViolations } from "./meshAccessLog.js";
 import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
+import { meshFaultInjectionViolations } from "./meshFaultInjection.js";
+import { meshHealthCheckViolations } from "./meshHealthCheck.js";
 import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
+import { meshLoadBalancingStrategyViolations } from "./meshLoadBalancingStrategy.js";
+import { meshMetricViolations } from "./meshMetric.js";
+import { meshPassthroughViolations } from "./meshPassthrough.js";
+import { meshProxyPatchViolations } from "./meshProxyPatch.js";
+import { meshRateLimitViolations } from "./meshRateLimit.js";
 import { meshRetryViolations } from "./meshRetry.js";
+import { meshTCPRouteViolations } from "./meshTCPRoute.js";
 import { meshTimeoutViolations } from "./meshTimeout.js";
+import { meshTLSViolations } from "./meshTLS.js";
+import { meshTraceViolations } from "./meshTrace.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 
@@ -32,6 +43,17 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshCircuitBreaker: meshCircuitBreakerViolations,
   MeshHTTPRoute: meshHTTPRouteViolations,
   MeshTrafficPermission: meshTrafficPermissionViolations,
+  MeshAccessLog: meshAccessLogViolations,
+  MeshFaultInjection: meshFaultInjectionViolations,
+  MeshHealthCheck: meshHealthCheckViolations,
+  MeshLoadBalancingStrategy: meshLoadBalancingStrategyViolations,
+  MeshMetric: meshMetricViolations,
+  MeshPassthrough: meshPassthroughViolations,
+  MeshProxyPatch: meshProxyPatchViolations,
+  MeshRateLimit: meshRateLimitViolations,
+  MeshTCPRoute: meshTCPRouteViolations,
+  MeshTLS: meshTLSViolations,
+  MeshTrace: meshTraceViolations,
 };
 
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);

@@ -108,6 +108,18 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
   return fields.violations;
 }
 
+/** The kinds a route (MeshHTTPRoute, MeshTCPRoute) may send traffic to. */
+export const ROUTE_BACKEND_KINDS: readonly string[] = [MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE];
+
+/** `validators.ValidateBackendRef`: a MeshMultiZoneService has no single port to fall back to. */
+export function validateBackendRefPort(path: string, backendRef: Json): Violation[] {
+  const ref = objectOf(backendRef);
+  if (text(prop(ref, "kind")) === MESH_MULTI_ZONE_SERVICE && !isSet(prop(ref, "port"))) {
+    return [violation(field(path, "port"), `${MUST_BE_DEFINED} with kind MeshMultiZoneService`)];
+  }
+  return [];
+}
+
 /** The kind a top-level ref stands for: an omitted ref means the whole Mesh. */
 export function topLevelKind(spec: JsonObject | undefined): string {
   const ref = prop(spec, "targetRef");
