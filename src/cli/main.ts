@@ -21,14 +21,14 @@ function describeFailure(error: unknown): string {
 }
 
 /** argv → command → exit code, in one place. */
-/** Resolves with the signal's name at the first SIGINT or SIGTERM: long-running commands stop gracefully on it. */
+/**
+ * Resolves with the signal's name at the first SIGINT or SIGTERM: long-running commands stop gracefully on it. Later
+ * signals are absorbed rather than killing the process mid-shutdown: Ctrl-C under `npm start` delivers SIGINT twice
+ * (from the terminal to the whole process group, and forwarded by npm), and the state directory must still be unlocked.
+ */
 export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(signal);
-    };
+    const stop = (signal: string) => resolve(signal);
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
