@@ -15,6 +15,11 @@ import path from "node:path";
 
 const LOCK_FILE = "LOCK";
 
+/** The state directory is locked by a live (or uncheckable) owner: an operator error, reported as one line. */
+export class StateDirectoryInUseError extends Error {
+  override readonly name = "StateDirectoryInUseError";
+}
+
 /** What a lock file says about its owner. Fields other than pid are absent in locks of older versions (a bare PID). */
 export interface LockOwner {
   readonly host?: string;
@@ -46,7 +51,7 @@ export async function acquireLock(dir: string, me: LockOwner = thisProcess()): P
     const owner = parseOwner(await fsp.readFile(file, "utf8").catch(() => ""));
     const verdict = owner ? judge(owner, me, heldHere.has(file)) : { stale: true as const };
     if (!verdict.stale) {
-      throw new Error(`control-plane state directory ${dir} is in use by ${verdict.holder} (lock file ${file}; ${verdict.fix})`);
+      throw new StateDirectoryInUseError(`control-plane state directory ${dir} is in use by ${verdict.holder} (lock file ${file}; ${verdict.fix})`);
     }
     await fsp.rm(file, { force: true });
   }
