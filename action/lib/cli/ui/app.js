@@ -1,0 +1,717 @@
+// meshops status page: renders the daemon's /api/status, live through /api/events (server-sent events), polling
+// /api/status while the stream is unavailable. Hand-written, no build step, no dependency, no other origin.
+// Everything that comes from the daemon (commit messages, names, diffs) goes into the page as text, never as HTML.
+
+const POLL_MS = 3000;
+const RECONNECT_MS = 5000;
+const MAX_DRIFT_ITEMS = 50;
+const MAX_DIAGNOSTICS = 200;
+const MAX_MESH_ERRORS = 5;
+const TOKEN_KEY = "meshops.reconcileToken";
+
+const MESH_STATES = {
+  "in-sync": ["In sync", "ok"],
+  drifted: ["Drifted", "warn"],
+  failed: ["Failed", "bad"],
+  applying: ["Applying", "busy"],
+  pending: ["Pending", "pending"],
+};
+const RESULTS = {
+  applied: ["applied", "ok"],
+  unchanged: ["unchanged", "ok"],
+  "in-sync": ["in sync", "ok"],
+  corrected: ["corrected", "ok"],
+  drifted: ["drifted", "warn"],
+  stopped: ["stopped", "warn"],
+  invalid: ["invalid", "bad"],
+  refused: ["refused", "bad"],
+  failed: ["failed", "bad"],
+  error: ["error", "bad"],
+};
+const DEFAULT_STATES = {
+  materialized: ["created by meshops", "ok"],
+  overridden: ["overridden in the repository", "busy"],
+  skipped: ["skipped", "pending"],
+  off: ["not materialized", "pending"],
+};
+const DRIFT_KINDS = {
+  missing: ["missing", "warn"],
+  modified: ["modified", "warn"],
+  orphaned: ["orphaned", "warn"],
+  unmanaged: ["unmanaged", "pending"],
+};
+const REASONS = {
+  startup: "startup",
+  commit: "new commit",
+  poll: "poll",
+  webhook: "webhook",
+  api: "Reconcile now",
+  "drift-timer": "drift timer",
+  retry: "retry",
+};
+
+const byId = (id) => document.getElementById(id);
+
+/** An element with attributes (`text` sets the text, `class` the class; false/null/undefined are left out) and children. */
+function h(tag, attrs, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "text") element.textContent = String(value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+/** Replaces an element's children; arrays are flattened, false/null/undefined left out. */
+function fill(element, ...children) {
+  element.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
+}
+
+function badge(label, tone, attrs = {}) {
+  return h("span", { ...attrs, class: `badge badge-${tone}${attrs.class ? ` ${attrs.class}` : ""}`, text: label });
+}
+
+function lookup(table, key) {
+  return table[key] ?? [String(key), "pending"];
+}
+
+const shortSha = (sha) => (sha ? sha.slice(0, 8) : "none");
+
+function formatDuration(ms) {
+  if (!Number.isFinite(ms)) return "";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0).replace(/\.0$/, "")} s`;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function relative(iso) {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return "";
+  const seconds = Math.round((Date.now() - at) / 1000);
+  const span = (s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} d`);
+  if (seconds < -2) return `in ${span(-seconds)}`;
+  if (seconds < 3) return "just now";
+  return `${span(seconds)} ago`;
+}
+
+/** A `<time>` whose text ("12 s ago") is kept current by the clock below; the exact time is in its title. */
+function timeElement(iso) {
+  if (!iso) return h("span", { class: "muted", text: "never" });
+  return h("time", { datetime: iso, title: new Date(iso).toLocaleString(), "data-relative": true, text: relative(iso) });
+}
+
+function refreshTimes() {
+  for (const element of document.querySelectorAll("time[data-relative]")) {
+    const text = relative(element.getAttribute("datetime"));
+    if (element.textContent !== text) element.textContent = text;
+  }
+}
+
+function facts(rows) {
+  return rows.filter(Boolean).map(([term, ...value]) => [h("dt", { text: term }), h("dd", {}, ...value)]);
+}
+
+// --- sections -----------------------------------------------------------------------------------------------------
+
+function overallState(status) {
+  const states = status.meshes.map((m) => m.state);
+  if (!status.ready && states.length === 0) return ["Starting", "pending"];
+  if (status.reconciles[0]?.result === "error") return ["Error", "bad"];
+  if (states.includes("failed")) return ["Failed", "bad"];
+  if (status.validation && !status.validation.valid) return ["Invalid commit", "bad"];
+  if (states.includes("drifted")) return ["Drifted", "warn"];
+  if (states.includes("applying")) return ["Applying", "busy"];
+  if (states.length > 0 && states.every((s) => s === "in-sync")) return ["In sync", "ok"];
+  return ["Pending", "pending"];
+}
+
+function renderHeader(status) {
+  const [label, tone] = overallState(status);
+  const overall = byId("overall");
+  overall.className = `badge badge-${tone}`;
+  overall.dataset.state = tone;
+  overall.textContent = label;
+  document.title = `${label} · meshops status`;
+}
+
+function renderRepository(status) {
+  const repo = status.repository;
+  const running = status.running;
+  fill(byId("repository"),
+    ...facts([
+      ["Repository", h("code", { text: repo.url }), " ", h("span", { class: "chip", text: repo.kind })],
+      ["Branch", h("code", { text: repo.branch ?? "HEAD" })],
+      repo.path ? ["Path", h("code", { text: repo.path })] : null,
+      ["Control plane", h("code", { text: status.controlPlane.url }), status.controlPlane.embedded ? [" ", h("span", { class: "chip", text: "embedded" })] : null],
+      [
+        "Drift check",
+        `every ${formatDuration(status.drift.intervalMs)}`,
+        status.drift.nextCheckAt ? [", next ", timeElement(status.drift.nextCheckAt)] : null,
+      ],
+      status.pollIntervalMs ? ["Fetch", `every ${formatDuration(status.pollIntervalMs)}`] : null,
+      [
+        "Daemon",
+        running ? `reconciling (run #${running.id}: ${running.reasons.map((r) => REASONS[r] ?? r).join(", ")})` : status.ready ? "idle" : "starting",
+        ", started ",
+        timeElement(status.startedAt),
+      ],
+      ["Last success", timeElement(status.lastSuccessAt)],
+    ]),
+  );
+}
+
+function commitBlock(commit) {
+  return [
+    h("p", { class: "message", text: commit.message || "(no message)" }),
+    h(
+      "p",
+      { class: "meta" },
+      h("code", { title: commit.commit, text: shortSha(commit.commit) }),
+      " by ",
+      h("span", { class: "author", text: commit.author || "unknown" }),
+      commit.date ? [", ", timeElement(commit.date)] : null,
+    ),
+  ];
+}
+
+function renderRevisions(status) {
+  const { applied, attempted } = status.revision;
+  fill(byId("revision-applied"),
+    h("h3", { id: "revision-applied-title" }, "Last applied"),
+    applied ? commitBlock(applied) : h("p", { class: "muted", text: "Nothing applied completely yet." }),
+  );
+  const same = attempted && applied && attempted.commit === applied.commit;
+  fill(byId("revision-attempted"),
+    h(
+      "h3",
+      { id: "revision-attempted-title" },
+      "Last attempted",
+      attempted ? (attempted.valid ? badge("valid", "ok") : badge("invalid: not applied", "bad")) : null,
+      same ? h("span", { class: "chip", text: "same as applied" }) : null,
+    ),
+    attempted ? commitBlock(attempted) : h("p", { class: "muted", text: "Nothing attempted yet." }),
+  );
+}
+
+function diagnosticItem(d) {
+  const location = d.file ? `${d.file}${d.line > 0 ? `:${d.line}${d.column > 0 ? `:${d.column}` : ""}` : ""}` : "(repository)";
+  return h(
+    "li",
+    { class: "diagnostic", "data-severity": d.severity, "data-file": d.file, "data-line": d.line },
+    h(
+      "div",
+      { class: "where" },
+      h("span", { class: "location", text: location }),
+      badge(d.severity, d.severity === "error" ? "bad" : "warn", { class: "badge-plain" }),
+      d.resource ? h("code", { text: d.resource }) : null,
+    ),
+    h("p", { class: "message", text: d.path ? `${d.path}: ${d.message}` : d.message }),
+    d.rule ? h("p", { class: "detail", text: `rule: ${d.rule}` }) : null,
+  );
+}
+
+function renderProblems(status) {
+  const groups = [];
+  const validation = status.validation;
+  if (validation && validation.diagnostics.length > 0) {
+    const errors = validation.diagnostics.filter((d) => d.severity === "error").length;
+    const warnings = validation.diagnostics.length - errors;
+    const applied = status.revision.applied;
+    const intro = validation.valid
+      ? `Revision ${shortSha(validation.revision)} is valid, with ${warnings} warning${warnings === 1 ? "" : "s"}.`
+      : `Revision ${shortSha(validation.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}): nothing of it was applied${
+          applied ? `; ${shortSha(applied.commit)} stays applied` : ""
+        }.`;
+    const shown = validation.diagnostics.slice(0, MAX_DIAGNOSTICS);
+    groups.push(
+      h(
+        "div",
+        { class: "problem-group", id: "validation" },
+        h("h3", { text: validation.valid ? "Validation warnings" : "Validation errors" }),
+        h("p", { text: intro }),
+        h("ul", { class: "diagnostics" }, shown.map(diagnosticItem)),
+        validation.diagnostics.length > shown.length ? h("p", { class: "more", text: `and ${validation.diagnostics.length - shown.length} more in /api/status` }) : null,
+      ),
+    );
+  }
+  const last = status.reconciles[0];
+  if (last?.result === "error" && status.lastError) {
+    groups.push(
+      h(
+        "div",
+        { class: "problem-group", id: "run-error" },
+        h("h3", { text: "The last run failed" }),
+        h("p", {}, h("span", { text: status.lastError.message }), " (", timeElement(status.lastError.at), "). The daemon retries on its own."),
+      ),
+    );
+  }
+  byId("problems").hidden = groups.length === 0;
+  byId("nav-problems").hidden = groups.length === 0;
+  fill(byId("problems-body"), ...groups);
+}
+
+function diffElement(text, resource, key) {
+  const pre = h("pre", {
+    class: "diff",
+    tabindex: "0",
+    role: "region",
+    "aria-label": `Diff of ${resource}: lines with - are on the control plane, + in the repository`,
+    "data-focus-key": `diff ${key}`,
+  });
+  for (const line of text.replace(/\n$/, "").split("\n")) {
+    let kind;
+    if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("====") || line.startsWith("Index:")) kind = "diff-meta";
+    else if (line.startsWith("@@")) kind = "diff-hunk";
+    else if (line.startsWith("+")) kind = "diff-add";
+    else if (line.startsWith("-")) kind = "diff-del";
+    pre.append(h("span", { class: kind }, line === "" ? " " : line));
+  }
+  return pre;
+}
+
+/** Which drift items the reader opened or closed, so a refresh does not undo it (keyed by mesh and resource). */
+const detailsState = new Map();
+
+function meshCard(mesh) {
+  const [stateLabel, stateTone] = lookup(MESH_STATES, mesh.state);
+  const safe = mesh.name.replace(/[^A-Za-z0-9_-]/g, "_");
+  const titleId = `mesh-${safe}-title`;
+  const run = mesh.lastRun;
+  const result = mesh.lastResult;
+  const types = Object.entries(mesh.resources.byType).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const items = mesh.drift?.items ?? [];
+  const actionable = items.filter((i) => i.kind !== "unmanaged");
+  const unmanaged = items.length - actionable.length;
+  const shownItems = items.slice(0, MAX_DRIFT_ITEMS);
+
+  const driftSection = [
+    h("h4", {}, "Drift", mesh.drift ? h("span", { class: "h4-note" }, " · checked ", timeElement(mesh.drift.checkedAt)) : null),
+    !mesh.drift
+      ? h("p", { class: "muted", text: "Not compared yet." })
+      : items.length === 0
+        ? h("p", { class: "muted", text: "None: the control plane matches the repository." })
+        : [
+            actionable.length === 0 ? h("p", { class: "muted", text: `None to fix; ${unmanaged} unmanaged resource${unmanaged === 1 ? "" : "s"} (not from this repository).` }) : null,
+            h(
+              "ul",
+              { class: "drift-list" },
+              shownItems.map((item, index) => {
+                const key = `${mesh.name} ${item.kind} ${item.resource}`;
+                const open = detailsState.has(key) ? detailsState.get(key) : index === 0 && item.kind !== "unmanaged";
+                const [kindLabel, kindTone] = lookup(DRIFT_KINDS, item.kind);
+                const details = h(
+                  "details",
+                  { class: "drift-item", "data-resource": item.resource, "data-kind": item.kind, open },
+                  h("summary", { "data-focus-key": `drift ${key}` }, badge(kindLabel, kindTone, { class: "badge-plain" }), h("span", { class: "resource", text: item.resource })),
+                  diffElement(item.diff, item.resource, key),
+                );
+                details.addEventListener("toggle", () => detailsState.set(key, details.open));
+                return h("li", {}, details);
+              }),
+            ),
+            items.length > shownItems.length ? h("p", { class: "more", text: `and ${items.length - shownItems.length} more in /api/status` }) : null,
+          ],
+  ];
+
+  return h(
+    "article",
+    { class: "mesh", "data-mesh": mesh.name, "data-state": mesh.state, "aria-labelledby": titleId },
+    h(
+      "div",
+      { class: "mesh-head" },
+      h("h3", { id: titleId, text: mesh.name }),
+      h("span", { class: "chip", title: "what the daemon does with drift in this mesh", text: mesh.driftMode === "correct" ? "drift: correct" : "drift: report" }),
+      badge(stateLabel, stateTone, { class: "mesh-state", "data-state": mesh.state }),
+    ),
+    h(
+      "dl",
+      { class: "facts" },
+      facts([
+        [
+          "Last reconcile",
+          run
+            ? h(
+                "span",
+                { class: "last-run", "data-run-id": run.id },
+                `#${run.id} ${run.kind === "drift" ? "drift check" : "sync"} `,
+                badge(...lookup(RESULTS, run.result), { class: "badge-plain" }),
+                ` in ${formatDuration(run.durationMs)}, `,
+                timeElement(run.startedAt),
+              )
+            : h("span", { class: "muted", text: "none yet" }),
+        ],
+        result
+          ? [
+              "Last apply",
+              result.outcome === "unchanged" ? "nothing to change" : `${result.outcome}: ${result.applied} change${result.applied === 1 ? "" : "s"} written`,
+              result.failed ? `, ${result.failed} failed` : "",
+              result.skipped ? `, ${result.skipped} skipped` : "",
+            ]
+          : null,
+        [
+          "Revision",
+          h("code", { title: mesh.appliedRevision ?? "", text: shortSha(mesh.appliedRevision) }),
+          mesh.attemptedRevision && mesh.attemptedRevision !== mesh.appliedRevision ? [" (attempted ", h("code", { title: mesh.attemptedRevision, text: shortSha(mesh.attemptedRevision) }), ")"] : null,
+        ],
+      ]),
+    ),
+    h("h4", {}, `Resources · ${mesh.resources.total}`),
+    types.length
+      ? h(
+          "ul",
+          { class: "counts", "aria-label": `Resources of ${mesh.name} by type` },
+          types.map(([type, n]) => h("li", { "data-type": type }, type, h("span", { class: "n", text: n }))),
+        )
+      : h("p", { class: "muted", text: "None yet." }),
+    mesh.defaultPolicies.length
+      ? [
+          h("h4", { text: "Default policies" }),
+          h(
+            "ul",
+            { class: "defaults" },
+            mesh.defaultPolicies.map((p) => {
+              const [label, tone] = lookup(DEFAULT_STATES, p.state);
+              return h(
+                "li",
+                { "data-default": p.name, "data-default-state": p.state },
+                h("span", { class: "name", title: p.type }, h("code", { text: p.name })),
+                badge(label, tone, { class: "badge-plain" }),
+              );
+            }),
+          ),
+        ]
+      : null,
+    driftSection,
+    mesh.lastErrors.length
+      ? [
+          h("h4", { text: "Recent errors" }),
+          h(
+            "ul",
+            { class: "errors" },
+            mesh.lastErrors.slice(0, MAX_MESH_ERRORS).map((e) =>
+              h("li", {}, e.resource ? [h("span", { class: "resource", text: e.resource }), ": "] : null, h("span", { text: e.message }), " (", timeElement(e.at), ")"),
+            ),
+          ),
+        ]
+      : null,
+  );
+}
+
+function renderMeshes(status) {
+  const container = byId("meshes");
+  if (status.meshes.length === 0) {
+    const text = !status.ready
+      ? "Waiting for the first reconcile."
+      : status.validation && !status.validation.valid && !status.revision.applied
+        ? "No valid revision since the daemon started, so nothing was applied: see the problems above."
+        : "No meshes in the repository.";
+    fill(container, h("p", { class: "muted", text }));
+    return;
+  }
+  fill(container, ...status.meshes.map(meshCard));
+}
+
+function runTone(result) {
+  return lookup(RESULTS, result)[1];
+}
+
+function routine(run) {
+  return run.kind === "drift" && run.reasons.length === 1 && run.reasons[0] === "drift-timer";
+}
+
+function renderTimeline(status) {
+  const list = byId("timeline");
+  if (status.reconciles.length === 0) {
+    fill(list, h("li", { class: "empty" }, h("p", { class: "muted", text: "No reconcile yet." })));
+    return;
+  }
+  // Timer-driven drift checks with the same result in a row are one entry: "×5".
+  const entries = [];
+  for (const run of status.reconciles) {
+    const previous = entries.at(-1);
+    if (previous && routine(run) && routine(previous.run) && previous.run.result === run.result && !run.error) previous.count++;
+    else entries.push({ run, count: 1 });
+  }
+  fill(list,
+    ...entries.map(({ run, count }) => {
+      const [label] = lookup(RESULTS, run.result);
+      const s = run.summary;
+      const counts = [
+        s.applied ? `${s.applied} written` : "",
+        s.failed ? `${s.failed} failed` : "",
+        s.skipped ? `${s.skipped} skipped` : "",
+        s.drift ? `${s.drift} drifted` : "",
+      ].filter(Boolean);
+      return h(
+        "li",
+        { "data-run-id": run.id, "data-kind": run.kind, "data-result": run.result, "data-reasons": run.reasons.join(" "), "data-tone": runTone(run.result) },
+        h("div", { class: "when" }, timeElement(run.startedAt)),
+        h(
+          "div",
+          { class: "what" },
+          h("strong", { text: `${run.kind === "drift" ? "Drift check" : "Sync"} #${run.id}` }),
+          badge(label, runTone(run.result), { class: "badge-plain" }),
+          h("span", { class: "muted", text: `${run.reasons.map((r) => REASONS[r] ?? r).join(", ")} · ${formatDuration(run.durationMs)}` }),
+          count > 1 ? h("span", { class: "chip", title: `${count - 1} earlier checks with the same result`, text: `×${count}` }) : null,
+        ),
+        run.revision
+          ? h(
+              "p",
+              { class: "detail" },
+              h("code", { title: run.revision, text: shortSha(run.revision) }),
+              run.commit ? ` ${run.commit.message} (${run.commit.author})` : "",
+              counts.length ? ` · ${counts.join(", ")}` : "",
+            )
+          : null,
+        run.error ? h("p", { class: "detail error", text: run.error }) : null,
+      );
+    }),
+  );
+}
+
+function renderReconcileForm(status) {
+  const on = Boolean(status.endpoints?.reconcile);
+  byId("reconcile-form").hidden = !on;
+  byId("reconcile-off").hidden = on;
+}
+
+// --- updates ----------------------------------------------------------------------------------------------------
+
+/** The last rendered input of each section: a section whose input did not change is left alone (focus, scroll). */
+const rendered = new Map();
+let previous = null;
+
+function section(name, input, render) {
+  const key = JSON.stringify(input);
+  if (rendered.get(name) === key) return;
+  rendered.set(name, key);
+  // Keep the keyboard focus on the same item, and each diff scrolled where it was, when a section is rebuilt.
+  const focusKey = document.activeElement?.closest?.("[data-focus-key]")?.getAttribute("data-focus-key");
+  const scrolled = new Map();
+  for (const element of document.querySelectorAll("pre[data-focus-key]")) {
+    if (element.scrollTop || element.scrollLeft) scrolled.set(element.getAttribute("data-focus-key"), [element.scrollTop, element.scrollLeft]);
+  }
+  render();
+  const byKey = new Map([...document.querySelectorAll("[data-focus-key]")].map((e) => [e.getAttribute("data-focus-key"), e]));
+  for (const [key, [top, left]] of scrolled) {
+    const element = byKey.get(key);
+    if (element) {
+      element.scrollTop = top;
+      element.scrollLeft = left;
+    }
+  }
+  const again = focusKey ? byKey.get(focusKey) : undefined;
+  if (again && again !== document.activeElement) again.focus({ preventScroll: true });
+}
+
+function render(status) {
+  section("header", [status.meshes.map((m) => m.state), status.validation?.valid, status.ready, status.reconciles[0]?.result], () => renderHeader(status));
+  section("repository", [status.repository, status.controlPlane, status.drift.intervalMs, status.drift.nextCheckAt, status.running, status.ready, status.lastSuccessAt, status.pollIntervalMs], () =>
+    renderRepository(status),
+  );
+  section("revisions", status.revision, () => renderRevisions(status));
+  section("reconcile", status.endpoints, () => renderReconcileForm(status));
+  section("problems", [status.validation, status.reconciles[0]?.result, status.lastError], () => renderProblems(status));
+  section("meshes", [status.ready, status.meshes], () => renderMeshes(status));
+  section("timeline", status.reconciles, () => renderTimeline(status));
+  const updated = byId("updated");
+  fill(updated, "updated ", timeElement(new Date().toISOString()));
+  announce(status);
+  previous = status;
+}
+
+let announcerTimer;
+/** Tells screen readers what changed, briefly: mesh states, a refused commit, the end of a requested reconcile. */
+function announce(status) {
+  const messages = [];
+  if (previous) {
+    const before = new Map(previous.meshes.map((m) => [m.name, m.state]));
+    for (const mesh of status.meshes) {
+      const was = before.get(mesh.name);
+      if (was && was !== mesh.state && mesh.state !== "applying") messages.push(`Mesh ${mesh.name} is ${lookup(MESH_STATES, mesh.state)[0].toLowerCase()}.`);
+    }
+    const validation = status.validation;
+    if (validation && !validation.valid && validation.revision !== previous.validation?.revision) {
+      const errors = validation.diagnostics.filter((d) => d.severity === "error").length;
+      messages.push(`Revision ${shortSha(validation.revision)} is invalid: ${errors} error${errors === 1 ? "" : "s"}.`);
+    }
+  }
+  if (awaitingRun !== null) {
+    const run = status.reconciles.find((r) => r.id > awaitingRun && r.reasons.includes("api"));
+    if (run) {
+      awaitingRun = null;
+      const text = `Reconcile #${run.id} finished: ${lookup(RESULTS, run.result)[0]}.`;
+      setReconcileResult(text, runTone(run.result) === "bad" ? "error" : "ok");
+    }
+  }
+  if (messages.length === 0) return;
+  const announcer = byId("announcer");
+  announcer.textContent = "";
+  clearTimeout(announcerTimer);
+  announcerTimer = setTimeout(() => (announcer.textContent = messages.join(" ")), 100);
+}
+
+function receive(text) {
+  let status;
+  try {
+    status = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (!status || !Array.isArray(status.meshes)) return;
+  render(status);
+}
+
+// --- connection: server-sent events, polling while they are unavailable ------------------------------------------
+
+let events = null;
+let pollTimer = null;
+
+function setConnection(state) {
+  const element = byId("connection");
+  if (element.dataset.connection === state) return;
+  element.dataset.connection = state;
+  const texts = { connecting: "Connecting", live: "Live", polling: `Updating every ${POLL_MS / 1000} s`, offline: "Daemon unreachable" };
+  element.querySelector(".connection-text").textContent = texts[state] ?? state;
+}
+
+function connect() {
+  if (typeof EventSource !== "function") {
+    startPolling();
+    return;
+  }
+  events = new EventSource("/api/events");
+  events.addEventListener("status", (event) => {
+    stopPolling();
+    setConnection("live");
+    receive(event.data);
+  });
+  events.addEventListener("error", () => {
+    // The browser reconnects by itself while the state is CONNECTING; poll meanwhile. CLOSED means it gave up.
+    if (events.readyState === EventSource.CLOSED) {
+      events.close();
+      events = null;
+      setTimeout(connect, RECONNECT_MS);
+    }
+    startPolling();
+  });
+}
+
+function startPolling() {
+  if (pollTimer !== null) return;
+  pollTimer = setInterval(poll, POLL_MS);
+  void poll();
+}
+
+function stopPolling() {
+  if (pollTimer === null) return;
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+async function poll() {
+  try {
+    const response = await fetch("/api/status", { cache: "no-store", headers: { accept: "application/json" } });
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    receive(await response.text());
+    // 1: EventSource.OPEN (the constant is not there when EventSource is not).
+    setConnection(events !== null && events.readyState === 1 ? "live" : "polling");
+  } catch {
+    setConnection("offline");
+  }
+}
+
+// --- Reconcile now ----------------------------------------------------------------------------------------------
+
+/** After a 202: the newest run id then; the first later run asked for through the API is the answer. */
+let awaitingRun = null;
+let requesting = false;
+
+function setReconcileResult(text, kind) {
+  const result = byId("reconcile-result");
+  result.textContent = text;
+  if (kind) result.dataset.kind = kind;
+  else delete result.dataset.kind;
+}
+
+function storedToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function storeToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage disabled: the token stays in the field only.
+  }
+}
+
+async function requestReconcile(event) {
+  event.preventDefault();
+  if (requesting) return;
+  const input = byId("reconcile-token");
+  const button = byId("reconcile-button");
+  const token = input.value.trim();
+  if (!token) {
+    setReconcileResult("Enter the reconcile token first.", "error");
+    input.focus();
+    return;
+  }
+  storeToken(token);
+  requesting = true;
+  button.setAttribute("aria-disabled", "true");
+  button.setAttribute("aria-busy", "true");
+  setReconcileResult("Asking the daemon…");
+  const newest = previous?.reconciles[0]?.id ?? 0;
+  try {
+    const response = await fetch("/api/reconcile", { method: "POST", cache: "no-store", headers: { authorization: `Bearer ${token}` } });
+    if (response.status === 202) {
+      awaitingRun = newest;
+      setReconcileResult("Reconcile queued; it shows in the timeline when it finishes.", "ok");
+    } else if (response.status === 401) {
+      storeToken("");
+      setReconcileResult("The daemon refused this token: check the file given to --reconcile-token-file.", "error");
+      input.focus();
+      input.select();
+    } else if (response.status === 404) {
+      setReconcileResult("Reconcile now is off on this daemon.", "error");
+    } else {
+      setReconcileResult(`The daemon answered ${response.status}.`, "error");
+    }
+  } catch {
+    setReconcileResult("The daemon could not be reached.", "error");
+  } finally {
+    requesting = false;
+    button.removeAttribute("aria-disabled");
+    button.removeAttribute("aria-busy");
+  }
+}
+
+function start() {
+  const input = byId("reconcile-token");
+  input.value = storedToken();
+  byId("reconcile-form").addEventListener("submit", (event) => void requestReconcile(event));
+  byId("reconcile-forget").addEventListener("click", () => {
+    storeToken("");
+    input.value = "";
+    setReconcileResult("Token forgotten.");
+    input.focus();
+  });
+  setInterval(refreshTimes, 5000);
+  connect();
+}
+
+start();
