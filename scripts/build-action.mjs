@@ -2,11 +2,11 @@
 // Bundles the GitHub Action (src/action/index.ts, the CLI included) into files committed under action/, so a workflow
 // runs it with no install and no build:
 //   action/lib/cli/index.mjs   the action and the CLI, one file;
-//   action/lib/cli/ui/         the status page's files (src/daemon/ui.ts serves them from beside the code);
 //   action/validators/         the build-time ajv validators (dist/validators, from `npm run build`), each bundled.
 // The depth of index.mjs matters: the code finds schemas/ and package.json three folders up (../../../), as it does
-// from dist/src/<module>/, and the validators at ../../validators/. `npm run build:action`; CI checks it is current.
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+// from dist/src/<module>/, and the validators at ../../validators/. The status page's files are left out: the action
+// never runs the daemon. `npm run build:action`; CI checks the committed files are current.
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -45,5 +45,4 @@ await build({
   entryPoints: readdirSync(validators).filter((f) => f.endsWith(".js")).map((f) => path.join(validators, f)),
   outdir: path.join(out, "validators"),
 });
-cpSync(path.join(root, "src", "daemon", "ui"), path.join(out, "lib", "cli", "ui"), { recursive: true });
 console.log(`build-action: action/ bundled (meshops ${version})`);
