@@ -4,7 +4,7 @@
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
-import { checkTopLevelAndSections } from "./sections.js";
+import { checkTopLevelAndSections, validateTargetRefEntries } from "./sections.js";
 import { MUST_BE_DEFINED, MUST_NOT_BE_EMPTY, otelAttributeName, otelBackendRefOrEndpoint, validateMatch } from "./common.js";
 import { isFilePath, isJSON, isURL } from "./values.js";
 import {
@@ -18,7 +18,6 @@ import {
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
   topLevelKind,
-  validateTargetRef,
 } from "./targetRef.js";
 
 const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
@@ -29,7 +28,10 @@ export function meshAccessLogViolations(spec: JsonObject): Violation[] {
   // A gateway's outbound logs are per listener, not per destination.
   const toKinds =
     topLevelKind(spec) === MESH_GATEWAY ? [MESH] : [MESH, MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE, MESH_HTTP_ROUTE];
-  out.push(...validateEntries("spec.to", to, toKinds), ...validateEntries("spec.from", from, [MESH]));
+  out.push(
+    ...validateTargetRefEntries("spec.to", to, toKinds, validateDefault),
+    ...validateTargetRefEntries("spec.from", from, [MESH], validateDefault),
+  );
   rules.forEach((item, i) => {
     const path = index("spec.rules", i);
     const rule = objectOf(item);
@@ -37,17 +39,6 @@ export function meshAccessLogViolations(spec: JsonObject): Violation[] {
     out.push(...validateDefault(field(path, "default"), prop(rule, "default")));
   });
   return out;
-}
-
-function validateEntries(listPath: string, entries: readonly Json[], supportedKinds: readonly string[]): Violation[] {
-  return entries.flatMap((item, i) => {
-    const path = index(listPath, i);
-    const entry = objectOf(item);
-    return [
-      ...validateTargetRef(field(path, "targetRef"), prop(entry, "targetRef"), { supportedKinds }),
-      ...validateDefault(field(path, "default"), prop(entry, "default")),
-    ];
-  });
 }
 
 function validateDefault(path: string, conf: Json): Violation[] {

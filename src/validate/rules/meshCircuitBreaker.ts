@@ -4,7 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
-import { checkTopLevelAndSections } from "./sections.js";
+import { checkTopLevelAndSections, validateTargetRefEntries } from "./sections.js";
 import { field, index, isSet, objectOf, prop, violation } from "./json.js";
 import {
   MUST_BE_DEFINED,
@@ -25,7 +25,6 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  validateTargetRef,
 } from "./targetRef.js";
 
 const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_GATEWAY, MESH_SERVICE_SUBSET, DATAPLANE];
@@ -34,19 +33,12 @@ const TO_KINDS = [MESH, MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SER
 export function meshCircuitBreakerViolations(spec: JsonObject): Violation[] {
   const out: Violation[] = [];
   const { from, to, rules } = checkTopLevelAndSections(spec, TOP_LEVEL_KINDS, out);
-  out.push(...validateEntries("spec.from", from, [MESH]), ...validateEntries("spec.to", to, TO_KINDS), ...validateRules(rules));
+  out.push(
+    ...validateTargetRefEntries("spec.from", from, [MESH], validateDefault),
+    ...validateTargetRefEntries("spec.to", to, TO_KINDS, validateDefault),
+    ...validateRules(rules),
+  );
   return out;
-}
-
-function validateEntries(listPath: string, entries: readonly Json[], supportedKinds: readonly string[]): Violation[] {
-  return entries.flatMap((item, i) => {
-    const path = index(listPath, i);
-    const entry = objectOf(item);
-    return [
-      ...validateTargetRef(field(path, "targetRef"), prop(entry, "targetRef"), { supportedKinds }),
-      ...validateDefault(field(path, "default"), prop(entry, "default")),
-    ];
-  });
 }
 
 function validateRules(rules: readonly Json[]): Violation[] {

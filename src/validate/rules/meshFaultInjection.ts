@@ -5,6 +5,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
+import { validateTargetRefEntries } from "./sections.js";
 import { field, index, itemsOf, objectOf, prop, violation } from "./json.js";
 import { MUST_NOT_BE_DEFINED, bandwidth, checkDuration, percentage, statusCode, validateMatch } from "./common.js";
 import {
@@ -17,20 +18,16 @@ import {
   MESH_SUBSET,
   affectsInbounds,
   includesGateways,
-  isSystemPolicy,
-  validateTargetRef,
-  validateTopLevel,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
 const FROM_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE_SUBSET, MESH_SERVICE];
 
 export function meshFaultInjectionViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
-  const system = isSystemPolicy(resource);
-  const out = validateTopLevel(spec, {
-    supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS,
-    gatewayListenerTagsAllowed: system,
+  const out = validateTopLevelByRole(spec, resource, {
+    supportedKinds: TOP_LEVEL_KINDS,
+    gatewayListenerTagsAllowed: true,
     isInboundPolicy: affectsInbounds(spec),
   });
   const from = itemsOf(prop(spec, "from"));
@@ -48,22 +45,11 @@ export function meshFaultInjectionViolations(spec: JsonObject, _context: unknown
   if (gateways && from.length > 0) {
     out.push(violation("spec.from", GATEWAY_SCOPE_FROM_MESSAGE));
   } else {
-    out.push(...validateEntries("spec.from", from, FROM_KINDS));
+    out.push(...validateTargetRefEntries("spec.from", from, FROM_KINDS, validateDefault));
   }
   if (!gateways && to.length > 0) out.push(violation("spec.to", MUST_NOT_BE_DEFINED));
-  else out.push(...validateEntries("spec.to", to, [MESH]));
+  else out.push(...validateTargetRefEntries("spec.to", to, [MESH], validateDefault));
   return out;
-}
-
-function validateEntries(listPath: string, entries: readonly Json[], supportedKinds: readonly string[]): Violation[] {
-  return entries.flatMap((item, i) => {
-    const path = index(listPath, i);
-    const entry = objectOf(item);
-    return [
-      ...validateTargetRef(field(path, "targetRef"), prop(entry, "targetRef"), { supportedKinds }),
-      ...validateDefault(field(path, "default"), prop(entry, "default")),
-    ];
-  });
 }
 
 function validateDefault(defaultPath: string, conf: Json): Violation[] {

@@ -16,23 +16,17 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  isSystemPolicy,
-  validateTopLevel,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_GATEWAY, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, DATAPLANE, MESH_SERVICE_SUBSET];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_GATEWAY, DATAPLANE];
 /** The schema default of `prometheus.port`, filled in by the server before validation. */
 const DEFAULT_PROMETHEUS_PORT = 5670;
 const PROFILE_NAMES = new Set(["All", "None", "Basic"]);
 const PLAIN_SELECTOR_TYPES = new Set(["Prefix", "Exact", "Contains"]);
 
 export function meshMetricViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
-  const system = isSystemPolicy(resource);
-  const out = validateTopLevel(spec, {
-    supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS,
-    gatewayListenerTagsAllowed: system,
-  });
+  const out = validateTopLevelByRole(spec, resource, { supportedKinds: TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: true });
   const conf = objectOf(prop(spec, "default"));
   out.push(...validateSidecar("spec.default.sidecar", objectOf(prop(conf, "sidecar"))));
   itemsOf(prop(conf, "applications")).forEach((application, i) => {

@@ -21,12 +21,10 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  isSystemPolicy,
-  validateTopLevel,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_GATEWAY, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, DATAPLANE, MESH_SERVICE, MESH_SERVICE_SUBSET];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_GATEWAY, DATAPLANE];
 const MODIFICATIONS = ["cluster", "listener", "virtualHost", "networkFilter", "httpFilter"] as const;
 const RESOURCE_OPERATIONS = ["Add", "Patch", "Remove"];
 const FILTER_OPERATIONS = ["AddFirst", "AddLast", "AddBefore", "AddAfter", "Patch", "Remove"];
@@ -35,8 +33,7 @@ const FILTER_AFTER = "must be defined. You need to pick a filter after which thi
 const JSON_PATCH_OPS = ["add", "remove", "replace", "move", "copy"];
 
 export function meshProxyPatchViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
-  const system = isSystemPolicy(resource);
-  const out = validateTopLevel(spec, { supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS });
+  const out = validateTopLevelByRole(spec, resource, { supportedKinds: TOP_LEVEL_KINDS });
   const listPath = "spec.default.appendModifications";
   const modifications = itemsOf(prop(objectOf(prop(spec, "default")), "appendModifications"));
   if (modifications.length === 0) out.push(violation(listPath, MUST_NOT_BE_EMPTY));

@@ -3,6 +3,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
+import { validateTargetRefEntries } from "./sections.js";
 import { field, index, isSet, itemsOf, objectOf, prop, violation } from "./json.js";
 import {
   MUST_BE_DEFINED,
@@ -25,13 +26,10 @@ import {
   MESH_SUBSET,
   affectsInbounds,
   includesGateways,
-  isSystemPolicy,
-  validateTargetRef,
-  validateTopLevel,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_HTTP_ROUTE, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_HTTP_ROUTE, DATAPLANE];
 /** Envoy's token buckets refill no faster than this. */
 const MIN_INTERVAL_NS = 50_000_000n;
 
@@ -41,11 +39,10 @@ export function meshRateLimitViolations(spec: JsonObject, _context: unknown, res
   const to = itemsOf(prop(spec, "to"));
   const rules = itemsOf(prop(spec, "rules"));
   if (rules.length > 0 && (to.length > 0 || from.length > 0)) out.push(violation("spec", "fields 'to' and 'from' must be empty when 'rules' is defined"));
-  const system = isSystemPolicy(resource);
   out.push(
-    ...validateTopLevel(spec, {
-      supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS,
-      gatewayListenerTagsAllowed: system,
+    ...validateTopLevelByRole(spec, resource, {
+      supportedKinds: TOP_LEVEL_KINDS,
+      gatewayListenerTagsAllowed: true,
       isInboundPolicy: affectsInbounds(spec),
     }),
   );
@@ -54,9 +51,9 @@ export function meshRateLimitViolations(spec: JsonObject, _context: unknown, res
   if (gateways && rules.length > 0) out.push(violation("spec.rules", MUST_NOT_BE_DEFINED));
   else rules.forEach((item, i) => out.push(...validateRule(index("spec.rules", i), objectOf(item))));
   if (gateways && from.length > 0) out.push(violation("spec.from", GATEWAY_SCOPE_FROM_MESSAGE));
-  else out.push(...validateEntries("spec.from", from));
+  else out.push(...validateTargetRefEntries("spec.from", from, [MESH], validateDefault));
   if (!gateways && to.length > 0) out.push(violation("spec.to", MUST_NOT_BE_DEFINED));
-  else out.push(...validateEntries("spec.to", to));
+  else out.push(...validateTargetRefEntries("spec.to", to, [MESH], validateDefault));
   return out;
 }
 
@@ -68,17 +65,6 @@ function validateRule(path: string, rule: JsonObject | undefined): Violation[] {
     violations.push(violation(field(path, "default.local.tcp"), SOURCE_CONDITIONED_MESSAGE));
   }
   return [...violations, ...validateDefault(field(path, "default"), conf)];
-}
-
-function validateEntries(listPath: string, entries: readonly Json[]): Violation[] {
-  return entries.flatMap((item, i) => {
-    const path = index(listPath, i);
-    const entry = objectOf(item);
-    return [
-      ...validateTargetRef(field(path, "targetRef"), prop(entry, "targetRef"), { supportedKinds: [MESH] }),
-      ...validateDefault(field(path, "default"), prop(entry, "default")),
-    ];
-  });
 }
 
 function validateDefault(defaultPath: string, conf: Json): Violation[] {

@@ -26,6 +26,7 @@ import {
   MESH_SUBSET,
   topLevelKind,
   validateTargetRef,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
 const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_HTTP_ROUTE, DATAPLANE];
@@ -54,12 +55,8 @@ const GRPC_RETRY_ON = new Set(["Canceled", "DeadlineExceeded", "Internal", "Reso
 /** The schema default of `hostSelection[].updateFrequency`, filled in by the server before validation. */
 const DEFAULT_UPDATE_FREQUENCY = 2;
 
-export function meshRetryViolations(spec: JsonObject): Violation[] {
-  const out: Violation[] = [];
-  const targetRef = prop(spec, "targetRef");
-  if (isSet(targetRef)) {
-    out.push(...validateTargetRef("spec.targetRef", targetRef, { supportedKinds: TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: true }));
-  }
+export function meshRetryViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
+  const out = validateTopLevelByRole(spec, resource, { supportedKinds: TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: true });
   // An empty `to` is allowed: it overrides (disables) retries inherited from broader policies.
   out.push(...validateTo(itemsOf(prop(spec, "to")), topLevelKind(spec)));
   return out;

@@ -14,19 +14,16 @@ import {
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
   ROUTE_BACKEND_KINDS,
-  isSystemPolicy,
+  validateTopLevelByRole,
   topLevelKind,
   validateBackendRefPort,
   validateTargetRef,
-  validateTopLevel,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
 
 export function meshTCPRouteViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
-  const system = isSystemPolicy(resource);
-  const out = validateTopLevel(spec, { supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: system });
+  const out = validateTopLevelByRole(spec, resource, { supportedKinds: TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: true });
   // A gateway route selects traffic by listener, so its `to` can only be the whole mesh; sidecar routes name a destination.
   const toKinds = topLevelKind(spec) === MESH_GATEWAY ? [MESH] : [MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE];
   itemsOf(prop(spec, "to")).forEach((item, i) => {

@@ -14,18 +14,15 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
-  isSystemPolicy,
-  validateTopLevel,
+  validateTopLevelByRole,
 } from "./targetRef.js";
 
-const SYSTEM_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
-const WORKLOAD_TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
+const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
 const INVALID_PORT = "port must be a valid (1-65535)";
 
 export function meshTraceViolations(spec: JsonObject, _context: unknown, resource: JsonObject): Violation[] {
-  const system = isSystemPolicy(resource);
   // Unlike most gateway-capable policies, MeshTrace does not select gateway listeners by tags.
-  const out = validateTopLevel(spec, { supportedKinds: system ? SYSTEM_TOP_LEVEL_KINDS : WORKLOAD_TOP_LEVEL_KINDS });
+  const out = validateTopLevelByRole(spec, resource, { supportedKinds: TOP_LEVEL_KINDS });
   const conf = objectOf(prop(spec, "default"));
   const backendsPath = "spec.default.backends";
   const backends = prop(conf, "backends");

@@ -4,7 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
-import { isSet, itemsOf, prop, violation } from "./json.js";
+import { field, index, isSet, itemsOf, objectOf, prop, violation } from "./json.js";
 import { affectsInbounds, validateTargetRef } from "./targetRef.js";
 
 export interface Sections {
@@ -34,4 +34,24 @@ export function checkTopLevelAndSections(spec: JsonObject, topLevelKinds: readon
     out.push(violation("spec", "at least one of 'from', 'to' or 'rules' has to be defined"));
   }
   return { from, to, rules };
+}
+
+/**
+ * The `from` or `to` entries at `listPath` of a policy whose entries are `{targetRef, default}`: each ref of one of
+ * `supportedKinds`, each default checked by the policy's own `validateDefault`.
+ */
+export function validateTargetRefEntries(
+  listPath: string,
+  entries: readonly Json[],
+  supportedKinds: readonly string[],
+  validateDefault: (path: string, conf: Json) => Violation[],
+): Violation[] {
+  return entries.flatMap((item, i) => {
+    const path = index(listPath, i);
+    const entry = objectOf(item);
+    return [
+      ...validateTargetRef(field(path, "targetRef"), prop(entry, "targetRef"), { supportedKinds }),
+      ...validateDefault(field(path, "default"), prop(entry, "default")),
+    ];
+  });
 }

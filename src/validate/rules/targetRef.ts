@@ -203,6 +203,23 @@ export function validateTopLevel(spec: JsonObject, options: TargetRefOptions): V
 export const GATEWAY_SCOPE_FROM_MESSAGE =
   "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or select only gateways and use spec.to";
 
+/**
+ * The `validateTop` of the policies whose kinds depend on the policy role: a system policy may also target gateways
+ * (and, where listed, routes), selecting gateway listeners by tags when `gatewayListenerTagsAllowed`; a policy in an
+ * application namespace may not.
+ */
+export function validateTopLevelByRole(
+  spec: JsonObject,
+  resource: JsonObject,
+  systemOptions: Pick<TargetRefOptions, "supportedKinds" | "gatewayListenerTagsAllowed" | "isInboundPolicy">,
+): Violation[] {
+  if (isSystemPolicy(resource)) return validateTopLevel(spec, systemOptions);
+  return validateTopLevel(spec, {
+    supportedKinds: systemOptions.supportedKinds.filter((kind) => kind !== MESH_GATEWAY && kind !== MESH_HTTP_ROUTE),
+    isInboundPolicy: systemOptions.isInboundPolicy,
+  });
+}
+
 /** `common_api.IncludesGateways` of the top-level ref: it selects gateways (alone or with sidecars) or a route. */
 export function includesGateways(spec: JsonObject): boolean {
   const ref = objectOf(prop(spec, "targetRef"));
