@@ -291,14 +291,20 @@ export async function blobSizes(cwd: string, blobIds: readonly string[]): Promis
 /** Runs `git cat-file <mode> --buffer` with one object id a line on its input, and returns all of its output. */
 async function catFile(cwd: string, mode: "--batch" | "--batch-check", ids: readonly string[]): Promise<Buffer> {
   const child = spawn("git", ["cat-file", mode, "--buffer"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  const chunks: Buffer[] = [];
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => chunks.push(c));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  // Listened to first: a spawn that fails (EMFILE) emits 'error' and has no pipes at all.
   const exited = new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve(code ?? 1));
   });
+  if (!child.stdout || !child.stderr || !child.stdin) {
+    await exited;
+    throw new SourceError("git cat-file could not be started");
+  }
+  const chunks: Buffer[] = [];
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on("error", () => undefined); // git's own exit status says what went wrong
   child.stdin.end(ids.join("\n") + "\n");
   const code = await exited;
   if (code !== 0) throw new SourceError(`git cat-file failed (${code}): ${stderr.trim()}`);

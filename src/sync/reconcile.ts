@@ -34,6 +34,8 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // Listing is mostly waiting for the control plane: put the requests on the wire, then build the desired state
   // (CPU-bound, a third of a second for 50,000 resources) while the answers come in.
   const liveState = readLiveState(backend, { needWrite: options.needWrite, types });
+  // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
+  liveState.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = options.desired
     ? options.desired(major)
