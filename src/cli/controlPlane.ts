@@ -30,7 +30,13 @@ export async function openBackend(
   http: Pick<KumaHttpBackendOptions, "onRequest" | "retries"> = {},
 ): Promise<Backend> {
   if (!options.cpUrl) {
-    return LocalBackend.open({ stateDir: path.resolve(io.cwd, options.stateDir), ...(version ? { version } : {}) });
+    return LocalBackend.open({
+      stateDir: path.resolve(io.cwd, options.stateDir),
+      ...(version ? { version } : {}),
+      onWarning: (message) => io.stderr.write(`meshops: ${message}\n`),
+    }).catch((cause: unknown) => {
+      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
+    });
   }
   let url: URL;
   try {

@@ -125,7 +125,14 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     controlPlane = { url: options.cpUrl, embedded: false };
   } else {
     const stateDir = path.resolve(io.cwd, options.stateDir);
-    const store = await openStore({ stateDir }).catch((cause: unknown) => {
+    const store = await openStore({
+      stateDir,
+      onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
+      health: {
+        onUnhealthy: (error) => log.error({ event: "cp.unhealthy", err: error.message }, "the embedded control plane's state cannot be written: writes are refused until one succeeds"),
+        onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
+      },
+    }).catch((cause: unknown) => {
       throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
     });
     backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
