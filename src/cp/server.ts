@@ -19,7 +19,7 @@ export { openStore };
 export type { ControlPlaneStore };
 
 /** What a fault-injection hook may do to a request: destroy the socket, or answer with that status. */
-/** Tests: drop the connection, answer a status with a generic error body, or answer exactly this problem. */
+/** Tests: drop the connection, answer a status with a generic error body, or answer exactly this problem (a promise of one delays the request). */
 export type Fault = "drop" | number | ApiProblem | undefined;
 
 export interface ControlPlaneServerOptions {
@@ -35,7 +35,7 @@ export interface ControlPlaneServerOptions {
   /** Largest accepted request body (default 2 MiB); larger is 413. */
   readonly maxBodyBytes?: number;
   /** Tests: called first for every request. */
-  readonly faults?: (req: IncomingMessage) => Fault;
+  readonly faults?: (req: IncomingMessage) => Fault | Promise<Fault>;
   /** `GET /` as another distribution would answer it (e.g. product "Kong Mesh", basedOnKuma "2.14.3"). */
   readonly index?: { readonly product?: string; readonly version?: string; readonly basedOnKuma?: string };
 }
@@ -94,7 +94,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
 // Routing
 
 async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const fault = options.faults?.(req);
+  const fault = await options.faults?.(req);
   if (fault === "drop") {
     req.socket.destroy();
     return;

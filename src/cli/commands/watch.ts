@@ -15,9 +15,8 @@ import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js"
 import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
-import { parseGoDuration } from "../../kuma/duration.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { UsageError, type CliIo } from "../io.js";
+import { durationMs, UsageError, type CliIo } from "../io.js";
 
 interface WatchOptions extends ControlPlaneOptions {
   repo: string;
@@ -38,12 +37,6 @@ interface WatchOptions extends ControlPlaneOptions {
   maxConnections: number;
 }
 
-const duration = (flag: string) => (value: string) => {
-  const ns = parseGoDuration(value.trim());
-  if (ns === undefined || ns <= 0) throw new Error(`${flag} must be a positive duration such as 30s, 5m or 1h, got ${value}`);
-  return Math.max(1, Math.round(ns / 1e6));
-};
-
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
 export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
   const command = new Command("watch")
@@ -58,9 +51,9 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         return n;
       }),
     )
-    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(duration("--interval")))
+    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs("--interval")))
     .addOption(
-      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(duration("--drift-interval")),
+      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(durationMs("--drift-interval")),
     )
     .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
     .addOption(new Option("--listen <host:port>", "address of the status server: the status page, /api/status, /metrics").default("127.0.0.1:5680"))
