@@ -99,7 +99,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } finally {
         progress.stop();
       }
-      const sources = new Map(comparison.desired.map((r) => [subjectOf(r), r.source]));
+      const sources = new Map(comparison.desired.resources.map((r) => [subjectOf(r), r.source]));
       const whereDefined = (subject: string) => {
         const source = sources.get(subject);
         return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;

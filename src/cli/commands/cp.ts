@@ -29,7 +29,13 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
       const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(options.listen);
       if (!match) throw new UsageError(`--listen must be host:port, got ${options.listen}`);
       const host = match[1] || "127.0.0.1";
-      const token = options.tokenFile ? (await readFile(path.resolve(io.cwd, options.tokenFile), "utf8")).trim() : undefined;
+      const token = options.tokenFile
+        ? (
+            await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {
+              throw new UsageError(`cannot read --token-file ${options.tokenFile}`, { cause });
+            })
+          ).trim()
+        : undefined;
       if (!token && !options.insecure && !options.recover && !isLoopback(host)) {
         throw new UsageError(`refusing to serve the control plane on ${options.listen} without --token-file: anyone who reaches it could write. Add --token-file, or --insecure to accept that`);
       }
@@ -53,7 +59,10 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         await store.close();
         return setExit(0);
       }
-      const server = await startControlPlaneServer({ store, host, port: Number(match[2]), ...(token ? { token } : {}) });
+      const server = await startControlPlaneServer({ store, host, port: Number(match[2]), ...(token ? { token } : {}) }).catch(async (cause: unknown) => {
+        await store.close(); // unlocks the state directory
+        throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
+      });
       io.stderr.write(`meshops cp: Kuma ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
       if (!token && !isLoopback(host)) warn(`--insecure: no token on ${server.url}; anyone who reaches it can write`);
       const signal = await untilSignal();
