@@ -41,8 +41,13 @@ export interface KumaHttpBackendOptions {
   readonly token?: string;
   /** A PEM bundle, or the path of a file holding one: the only CAs trusted for an https base URL (like curl --cacert). */
   readonly caFile?: string;
-  /** Per attempt, from sending the request to the end of the response body. Default 30 s. */
+  /** Per attempt, from sending the request to the end of the response body. Default 10 s. */
   readonly timeoutMs?: number;
+  /**
+   * Attempts of one request that may time out before it fails, whatever `retries` allows (default 2): a control plane
+   * that stopped answering is reported in about two timeouts (20 s by default), not six.
+   */
+  readonly maxTimeouts?: number;
   /** Requests in flight at once, across all calls. Default 16. */
   readonly concurrency?: number;
   /** Retries after the first attempt. Default 5. */
@@ -56,7 +61,8 @@ export interface KumaHttpBackendOptions {
   readonly onRequest?: (event: RequestEvent) => void;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_TIMEOUTS = 2;
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_RETRIES = 5;
 const MAX_PAGE_SIZE = 1000;
@@ -119,6 +125,7 @@ export class KumaHttpBackend implements Backend {
   readonly #https: boolean;
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
+  readonly #maxTimeouts: number;
   readonly #retries: number;
   readonly #pageSize: number;
   readonly #retryBaseMs: number;
@@ -155,6 +162,7 @@ export class KumaHttpBackend implements Backend {
     }
 
     this.#timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
+    this.#maxTimeouts = positiveInteger(options.maxTimeouts, DEFAULT_MAX_TIMEOUTS, "maxTimeouts");
     const concurrency = positiveInteger(options.concurrency, DEFAULT_CONCURRENCY, "concurrency");
     this.#retries = options.retries === undefined ? DEFAULT_RETRIES : nonNegativeInteger(options.retries, "retries");
     this.#pageSize = positiveInteger(options.pageSize, MAX_PAGE_SIZE, "pageSize");
@@ -365,6 +373,7 @@ export class KumaHttpBackend implements Backend {
   async #request(method: string, path: string, subject: string, body?: string): Promise<HttpResponse> {
     const closedError = (cause?: unknown): BackendError =>
       new BackendError(`${subject}: ${method} ${cause === undefined ? "not sent" : "interrupted"}: the backend is closed`, { cause });
+    let timeouts = 0;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw closedError();
       let response: Omit<HttpResponse, "attempts"> | undefined;
@@ -392,7 +401,8 @@ export class KumaHttpBackend implements Backend {
         attempt,
       });
 
-      const canRetry = attempt <= this.#retries && !this.#closed;
+      if (errorCode(failure) === "MESHOPS_TIMEOUT") timeouts++;
+      const canRetry = attempt <= this.#retries && timeouts < this.#maxTimeouts && !this.#closed;
       if (response) {
         if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt };
         await this.#sleep(retryAfterMs(response.headers["retry-after"]) ?? this.#backoff(attempt));

@@ -20,3 +20,4 @@ export { ControlPlaneStore, DEFAULT_ZONE, openStore } from "./local/store.js";
 export { LocalBackend } from "./local/backend.js";
 export type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./local/problems.js";
 export { METHOD_NOT_ALLOWED, problemJson } from "./local/problems.js";
+export { JournalDamagedError, StorageFailure } from "./local/journal.js";

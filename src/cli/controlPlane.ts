@@ -4,13 +4,15 @@ import { Option, type Command } from "commander";
 import { KumaHttpBackend, type KumaHttpBackendOptions } from "../backend/kumaHttp.js";
 import { LocalBackend } from "../backend/store.js";
 import type { Backend } from "../backend/types.js";
-import { UsageError, type CliIo } from "./io.js";
+import { durationMs, UsageError, type CliIo } from "./io.js";
 
 export interface ControlPlaneOptions {
   readonly cpUrl?: string;
   readonly tokenFile?: string;
   readonly caFile?: string;
   readonly stateDir: string;
+  /** Per try of each request to a --cp-url, in ms. */
+  readonly requestTimeout?: number;
 }
 
 /** PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file; without --cp-url the embedded control plane. */
@@ -19,7 +21,12 @@ export function addControlPlaneOptions(command: Command): Command {
     .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane")
     .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
-    .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"));
+    .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"))
+    .addOption(
+      new Option("--request-timeout <duration>", "how long one try of a request to --cp-url may take (a request that times out twice fails)")
+        .default(10_000, "10s")
+        .argParser(durationMs("--request-timeout")),
+    );
 }
 
 /** `http`: extra settings of the HTTP client (the daemon's request metrics and retry count). */
@@ -30,7 +37,13 @@ export async function openBackend(
   http: Pick<KumaHttpBackendOptions, "onRequest" | "retries"> = {},
 ): Promise<Backend> {
   if (!options.cpUrl) {
-    return LocalBackend.open({ stateDir: path.resolve(io.cwd, options.stateDir), ...(version ? { version } : {}) });
+    return LocalBackend.open({
+      stateDir: path.resolve(io.cwd, options.stateDir),
+      ...(version ? { version } : {}),
+      onWarning: (message) => io.stderr.write(`meshops: ${message}\n`),
+    }).catch((cause: unknown) => {
+      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
+    });
   }
   let url: URL;
   try {
@@ -43,6 +56,7 @@ export async function openBackend(
     baseUrl: url.toString(),
     ...(token ? { token } : {}),
     ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
+    ...(options.requestTimeout ? { timeoutMs: options.requestTimeout } : {}),
     ...http,
   });
 }

@@ -10,7 +10,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ApiProblem, ControlPlaneStore, ListQuery } from "../backend/store.js";
-import { METHOD_NOT_ALLOWED, openStore, problemJson } from "../backend/store.js";
+import { METHOD_NOT_ALLOWED, openStore, problemJson, StorageFailure } from "../backend/store.js";
 import type { JsonObject } from "../model/resource.js";
 import { RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
 import type { ResourceType } from "../kuma/types.js";
@@ -19,7 +19,7 @@ export { openStore };
 export type { ControlPlaneStore };
 
 /** What a fault-injection hook may do to a request: destroy the socket, or answer with that status. */
-/** Tests: drop the connection, answer a status with a generic error body, or answer exactly this problem. */
+/** Tests: drop the connection, answer a status with a generic error body, or answer exactly this problem (a promise of one delays the request). */
 export type Fault = "drop" | number | ApiProblem | undefined;
 
 export interface ControlPlaneServerOptions {
@@ -35,7 +35,7 @@ export interface ControlPlaneServerOptions {
   /** Largest accepted request body (default 2 MiB); larger is 413. */
   readonly maxBodyBytes?: number;
   /** Tests: called first for every request. */
-  readonly faults?: (req: IncomingMessage) => Fault;
+  readonly faults?: (req: IncomingMessage) => Fault | Promise<Fault>;
   /** `GET /` as another distribution would answer it (e.g. product "Kong Mesh", basedOnKuma "2.14.3"). */
   readonly index?: { readonly product?: string; readonly version?: string; readonly basedOnKuma?: string };
 }
@@ -56,6 +56,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
   const server = http.createServer((req, res) => {
     handle(options, req, res).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
+      else if (error instanceof StorageFailure) send(res, 503, unavailable(error));
       else send(res, 500, problemJson({ status: 500, title: "Internal Server Error", detail: String(error) }));
     });
   });
@@ -93,7 +94,7 @@ export async function startControlPlaneServer(options: ControlPlaneServerOptions
 // Routing
 
 async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const fault = options.faults?.(req);
+  const fault = await options.faults?.(req);
   if (fault === "drop") {
     req.socket.destroy();
     return;
@@ -145,9 +146,13 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
   }
 
   switch (route.kind) {
-    case "index":
-      send(res, 200, indexBody(store, options));
+    case "index": {
+      // Unhealthy while the state cannot be written: probes and clients see it here first.
+      const failure = store.unhealthy;
+      if (failure) send(res, 503, unavailable(failure));
+      else send(res, 200, indexBody(store, options));
       return;
+    }
     case "types":
       send(res, 200, { resources: typeDescriptions(options.readOnly ?? false) });
       return;
@@ -322,6 +327,10 @@ function goQueryEscape(text: string): string {
 
 // =====================================================================================================================
 // GET / and GET /_resources
+
+function unavailable(failure: StorageFailure): JsonObject {
+  return problemJson({ status: 503, title: "Service Unavailable", detail: `${failure.message}; writes are refused until one succeeds again` });
+}
 
 function indexBody(store: ControlPlaneStore, options: ControlPlaneServerOptions): JsonObject {
   const { hostname, instanceId, clusterId, version } = store.info;

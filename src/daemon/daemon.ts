@@ -34,6 +34,9 @@ export interface DaemonOptions {
   /** How long shutdown waits for the run in flight before giving up on it. */
   readonly shutdownTimeoutMs?: number;
   readonly extraRoutes?: StatusServerOptions["extraRoutes"];
+  /** The status server's limits and Host allow-list (server.ts); defaults when absent. */
+  readonly serverLimits?: StatusServerOptions["limits"];
+  readonly allowedHosts?: StatusServerOptions["allowedHosts"];
 }
 
 export interface Daemon {
@@ -113,6 +116,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     reconcileToken: o.reconcileToken,
     trigger: (t) => loop.trigger(t),
     ...(o.extraRoutes ? { extraRoutes: o.extraRoutes } : {}),
+    ...(o.serverLimits ? { limits: o.serverLimits } : {}),
+    ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}),
   });
   try {
     // Watch first, then read: a commit made while the daemon starts is either in the first read or seen by the watcher.

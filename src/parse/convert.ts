@@ -52,12 +52,12 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
   if (type.name === "Mesh") {
-    return built(file, doc, "universal", { ...value, type: "Mesh", name }, name, name);
+    return built(file, doc, "universal", { ...value, type: "Mesh", name }, name, name, value.name);
   }
   const mesh = typeof value.mesh === "string" ? value.mesh : DEFAULT_MESH;
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object: JsonObject = { type: type.name, mesh, name, ...withoutKeys(value, ["type", "mesh", "name"]) };
-  return built(file, doc, "universal", object, mesh, name);
+  return built(file, doc, "universal", object, mesh, name, value.name);
 }
 
 function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
@@ -108,15 +108,15 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const fields = isObject(spec) ? spec : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };
     if (userLabels && Object.keys(userLabels).length > 0) object.labels = userLabels;
-    return built(file, doc, "kubernetes", object, name, name);
+    return built(file, doc, "kubernetes", object, name, name, metadata.name);
   }
   const object: JsonObject = { type: type.name, mesh, name };
   if (userLabels && Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (spec !== undefined) object.spec = spec;
-  return built(file, doc, "kubernetes", object, mesh, name);
+  return built(file, doc, "kubernetes", object, mesh, name, metadata.name);
 }
 
-function built(file: string, doc: YamlDocument, format: ResourceFormat, object: JsonObject, mesh: string, name: string): Conversion {
+function built(file: string, doc: YamlDocument, format: ResourceFormat, object: JsonObject, mesh: string, name: string, written?: JsonValue): Conversion {
   const type = object.type as string;
   const source: SourceRef = { file, docIndex: doc.index, line: doc.line, column: doc.column, format };
   const resource: Resource = { type, mesh, name, object, source, origin: "repository" };
@@ -127,7 +127,7 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
         {
           sourcePath: format === "kubernetes" ? ["metadata", "name"] : ["name"],
           rule: "missing-name",
-          message: "name is required",
+          message: written === undefined || written === null ? "name is required" : `name must be a string, found ${describe(written)}`,
           resource: subjectOf(resource),
         },
       ],
@@ -159,7 +159,8 @@ export function isObject(value: JsonValue | undefined): value is JsonObject {
 
 function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) out[k] = v;
+  // Defined, not assigned: `out["__proto__"] = v` would set the prototype and the key would vanish unreported.
+  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

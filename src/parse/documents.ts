@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { parseDocumentsFast } from "./fastYaml.js";
 
@@ -18,7 +18,7 @@ export interface YamlProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
-  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit";
+  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit" | "yaml-nesting-limit";
 }
 
 export interface ParsedYaml {
@@ -28,6 +28,13 @@ export interface ParsedYaml {
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
+/**
+ * Nodes that aliases may add to a document once expanded. The alias count alone misses an anchor on a wide node
+ * (a list of 10,000 items aliased 100 times): what counts is how much the aliases copy.
+ */
+export const MAX_ALIAS_EXPANSION = 10_000;
+/** Collections nested deeper than this are refused (no resource comes close; deeper only exhausts the stack). */
+export const MAX_NESTING = 100;
 
 /**
  * Parses every document of a file. The fast path handles the plain block style real policy files use; anything
@@ -36,12 +43,70 @@ export const MAX_ALIAS_COUNT = 100;
 export function parseYaml(text: string): ParsedYaml {
   const fast = parseDocumentsFast(text);
   if (fast) {
-    return {
-      documents: fast.flatMap((d, index) => (d.value === null ? [] : [{ index, line: d.line, column: d.column, value: d.value }])),
-      problems: [],
-    };
+    const documents: YamlDocument[] = [];
+    const problems: YamlProblem[] = [];
+    fast.forEach((d, index) => {
+      if (d.value === null) return;
+      if (nestingDepth(d.value) > MAX_NESTING) problems.push(nestingProblem(d.line, d.column));
+      else documents.push({ index, line: d.line, column: d.column, value: d.value });
+    });
+    return { documents, problems };
   }
   return parseYamlFully(text);
+}
+
+function nestingProblem(line: number, column: number): YamlProblem {
+  return { line, column, rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+}
+
+/** How deep collections nest in a value (0 for a scalar), without recursion: the value itself may be too deep for it. */
+function nestingDepth(value: JsonValue): number {
+  let deepest = 0;
+  const stack: [JsonValue, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [JsonValue, number];
+    if (v === null || typeof v !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Nodes of a document without and with its aliases expanded, computed without expanding anything (each node's
+ * expanded size is counted once). Infinity for a recursive alias.
+ */
+function nodeCounts(doc: Document, root: Node): { plain: number; expanded: number } {
+  const sizes = new Map<unknown, number>();
+  const inProgress = new Set<unknown>();
+  const children = (node: unknown): unknown[] =>
+    isCollection(node) ? node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item])).filter((c) => c !== null && c !== undefined) : [];
+  let plain = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+    if (sizes.has(node)) {
+      stack.pop();
+      continue;
+    }
+    const target = isAlias(node) ? node.resolve(doc) : undefined;
+    const kids = target ? [target] : children(node);
+    if (!inProgress.has(node)) {
+      inProgress.add(node);
+      plain++;
+      for (const kid of kids) {
+        if (inProgress.has(kid) && !sizes.has(kid)) return { plain, expanded: Infinity }; // an alias of its own ancestor
+        if (!sizes.has(kid)) stack.push(kid);
+      }
+      continue;
+    }
+    stack.pop();
+    inProgress.delete(node);
+    const size = target ? (sizes.get(target) ?? 1) : kids.reduce((sum: number, kid) => sum + (sizes.get(kid) ?? 1), 1);
+    sizes.set(node, size);
+  }
+  return { plain, expanded: sizes.get(root) ?? 1 };
 }
 
 export function parseYamlFully(text: string): ParsedYaml {
@@ -61,18 +126,29 @@ export function parseYamlFully(text: string): ParsedYaml {
           ...(identity ? { identity } : {}),
           line: pos.line,
           column: pos.col,
-          rule: error.code === "DUPLICATE_KEY" ? "duplicate-key" : "yaml-syntax",
-          message: error.code === "DUPLICATE_KEY" ? `duplicate key: ${duplicateKeyName(text, error.pos[0])}` : firstLine(error.message),
+          ...describeYamlError(error, text),
         });
       }
       return;
     }
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
+    const counts = nodeCounts(doc, doc.contents);
+    if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
+      const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
+      problems.push({
+        line: start.line,
+        column: start.col,
+        rule: "yaml-alias-limit",
+        message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused`,
+      });
+      return;
+    }
     try {
       const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
       if (value === null || value === undefined) return;
-      documents.push({ index, line: start.line, column: start.col, value });
+      if (nestingDepth(value) > MAX_NESTING) problems.push(nestingProblem(start.line, start.col));
+      else documents.push({ index, line: start.line, column: start.col, value });
     } catch (error) {
       problems.push({
         line: start.line,
@@ -103,6 +179,13 @@ function identify(doc: Document): PartialIdentity | undefined {
   } catch {
     return undefined; // a document too broken to query still gets its syntax error reported
   }
+}
+
+function describeYamlError(error: { code: string; message: string; pos: [number, number] }, text: string): Pick<YamlProblem, "rule" | "message"> {
+  if (error.code === "DUPLICATE_KEY") return { rule: "duplicate-key", message: `duplicate key: ${duplicateKeyName(text, error.pos[0])}` };
+  // The parser recurses per nesting level: a deep enough document exhausts the stack before any limit of ours.
+  if (/Maximum call stack size exceeded/.test(error.message)) return { rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+  return { rule: "yaml-syntax", message: firstLine(error.message) };
 }
 
 function firstLine(message: string): string {

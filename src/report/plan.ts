@@ -79,7 +79,16 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
  * What `apply` did, in plan order, ending with the totals; failures carry the control plane's reason and, through
  * `whereDefined`, the file and line of the resource that was refused.
  */
-export function renderChangeSetText(changes: ChangeSet, style: Style = PLAIN, whereDefined: (resource: string) => string | undefined = () => undefined): string {
+/**
+ * What an apply did, change by change, then the counts. `interrupted` (a signal's name, or "timeout") says why the
+ * changes not attempted were not: they are counted as such, never as failures.
+ */
+export function renderChangeSetText(
+  changes: ChangeSet,
+  style: Style = PLAIN,
+  whereDefined: (resource: string) => string | undefined = () => undefined,
+  interrupted?: string,
+): string {
   const out: string[] = [];
   for (const r of changes.results) {
     const label = `${r.change.action} ${r.change.resource}`;
@@ -88,15 +97,43 @@ export function renderChangeSetText(changes: ChangeSet, style: Style = PLAIN, wh
       const where = whereDefined(r.change.resource);
       out.push(style.red(`✗ ${label}${where ? ` (${where})` : ""}: ${r.error ?? "failed"}`));
     }
-    else out.push(style.dim(`- ${label}: skipped (${r.error ?? "not attempted"})`));
+    else out.push(style.dim(`- ${label}: not attempted (${r.error ?? "stopped"})`));
   }
   const s = changes.summary;
-  out.push(
-    s.failed > 0
-      ? style.red(`Apply failed: ${s.applied} applied, ${s.failed} failed, ${s.skipped} skipped (meshes stopped: ${changes.failedMeshes.join(", ")}).`)
-      : style.green(`Apply complete: ${s.applied} applied.`),
-  );
+  // Meshes whose failure kept later changes from being attempted; none when the failure was the mesh's last change.
+  const stopped = changes.failedMeshes.filter((m) => changes.results.some((r) => r.outcome === "skipped" && r.change.mesh === m));
+  const stoppedNote = stopped.length > 0 ? ` (meshes stopped: ${stopped.join(", ")})` : "";
+  if (interrupted) {
+    out.push(style.yellow(`Apply interrupted (${interrupted}): ${s.applied} applied, ${s.failed} failed, ${s.skipped} not attempted.${stoppedNote ? ` Failures${stoppedNote}.` : ""}`));
+  } else if (s.failed > 0) {
+    out.push(style.red(`Apply failed: ${s.applied} applied, ${s.failed} failed, ${s.skipped} not attempted${stoppedNote}.`));
+  } else {
+    out.push(style.green(`Apply complete: ${s.applied} applied.`));
+  }
   return out.join("\n") + "\n";
+}
+
+/** `apply --format json`: the counts, why it stopped early if it did, and every change's outcome. */
+export function renderChangeSetJson(changes: ChangeSet, interrupted?: string): string {
+  const s = changes.summary;
+  return (
+    JSON.stringify(
+      {
+        interrupted: interrupted ?? null,
+        summary: { applied: s.applied, failed: s.failed, notAttempted: s.skipped },
+        failedMeshes: changes.failedMeshes,
+        results: changes.results.map((r) => ({
+          action: r.change.action,
+          resource: r.change.resource,
+          outcome: r.outcome === "skipped" ? "not-attempted" : r.outcome,
+          ...(r.error ? { error: r.error } : {}),
+          ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+        })),
+      },
+      null,
+      2,
+    ) + "\n"
+  );
 }
 
 /** The contract's JSON shape for `drift --format json`. */

@@ -3,7 +3,7 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, isConfigCandidate, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -49,9 +49,11 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   }
 
   // The whole tree is listed (not just `root`) so a symbolic link can be resolved to the blob it points at.
-  const entries = parseTree(await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]));
+  const { entries, submodules } = parseTree(await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]));
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const problems: SourceProblem[] = [];
+  const problems: SourceProblem[] = submodules
+    .filter((p) => isUnder(root, p))
+    .map((p) => ({ path: p, rule: "submodule", severity: "warning", message: "a Git submodule: its files are another repository's and are not read" }));
   const wanted: { path: string; entry: TreeEntry }[] = [];
   let links = false;
 
@@ -76,7 +78,8 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   let config: SourceFile | undefined;
   const configPath = root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
   for (const { path: filePath, entry } of wanted) {
-    const file = { path: filePath, text: texts.get(entry.blobId) ?? "", blobId: entry.blobId };
+    const file = fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
+    if (!file) continue;
     if (filePath === configPath) config = file;
     else files.push(file);
   }
@@ -134,7 +137,7 @@ async function readChanges(
   const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache);
 
   const updated = new Map<string, SourceFile | undefined>(changes.map((c) => [c.path, undefined]));
-  for (const change of readable) updated.set(change.path, { path: change.path, text: texts.get(change.newBlobId) ?? "", blobId: change.newBlobId });
+  for (const change of readable) updated.set(change.path, fileOf(change.path, change.newBlobId, texts.get(change.newBlobId), problems));
   const configPath = root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
   let config = previous.config;
   if (updated.has(configPath)) config = updated.get(configPath);
@@ -203,17 +206,19 @@ export function prefixOf(topLevel: string, repoDir: string, sub: string | undefi
   return fromTop.split(path.sep).join("/");
 }
 
-function parseTree(output: string): TreeEntry[] {
+function parseTree(output: string): { entries: TreeEntry[]; submodules: string[] } {
   const entries: TreeEntry[] = [];
+  const submodules: string[] = [];
   for (const record of output.split("\0")) {
     if (!record) continue;
     // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
     const tab = record.indexOf("\t");
     const [mode, type, blobId, size] = record.slice(0, tab).split(/ +/);
-    if (type !== "blob" || !mode || !blobId) continue; // submodules (commit) are not configuration
+    if (type === "commit") submodules.push(record.slice(tab + 1)); // a submodule: not configuration, but said so
+    if (type !== "blob" || !mode || !blobId) continue;
     entries.push({ mode, blobId, size: Number(size), path: record.slice(tab + 1) });
   }
-  return entries;
+  return { entries, submodules };
 }
 
 /** Follows a committed symbolic link when it points at another file of the same commit; anything else is refused. */
@@ -245,12 +250,26 @@ async function resolveLink(
   return current;
 }
 
+/** A blob that is not UTF-8 text: the problem, its path still to be filled in by the caller. */
+export interface NotText {
+  readonly notText: SourceProblem;
+}
+
+/** The file at `filePath`, or its problem added to `problems` when its content is not text. */
+function fileOf(filePath: string, blobId: string, content: string | NotText | undefined, problems: SourceProblem[]): SourceFile | undefined {
+  if (typeof content === "object") {
+    problems.push({ ...content.notText, path: filePath });
+    return undefined;
+  }
+  return { path: filePath, text: content ?? "", blobId };
+}
+
 /**
  * Reads many blobs through one `git cat-file --batch` process: simple-git runs one process per command, which
  * costs milliseconds per file; a repository of thousands of files must be read in one stream.
  */
-export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>): Promise<Map<string, string>> {
-  const result = new Map<string, string>();
+export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>): Promise<Map<string, string | NotText>> {
+  const result = new Map<string, string | NotText>();
   const missing: string[] = [];
   for (const id of new Set(blobIds)) {
     const cached = cache?.get(id);
@@ -267,9 +286,13 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
     const [objectId, , size] = header.split(" ");
     if (objectId !== id || size === undefined) throw new SourceError(`git cat-file: unexpected answer for ${id}: ${header}`);
     const start = headerEnd + 1;
-    const text = out.toString("utf8", start, start + Number(size));
-    result.set(id, text);
-    cache?.set(id, text);
+    const decoded = decodeFile("", out.subarray(start, start + Number(size)));
+    if ("problem" in decoded) {
+      result.set(id, { notText: decoded.problem });
+    } else {
+      result.set(id, decoded.text);
+      cache?.set(id, decoded.text);
+    }
     offset = start + Number(size) + 1; // content is followed by a newline
   }
   return result;
@@ -291,14 +314,20 @@ export async function blobSizes(cwd: string, blobIds: readonly string[]): Promis
 /** Runs `git cat-file <mode> --buffer` with one object id a line on its input, and returns all of its output. */
 async function catFile(cwd: string, mode: "--batch" | "--batch-check", ids: readonly string[]): Promise<Buffer> {
   const child = spawn("git", ["cat-file", mode, "--buffer"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  const chunks: Buffer[] = [];
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => chunks.push(c));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  // Listened to first: a spawn that fails (EMFILE) emits 'error' and has no pipes at all.
   const exited = new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => resolve(code ?? 1));
   });
+  if (!child.stdout || !child.stderr || !child.stdin) {
+    await exited;
+    throw new SourceError("git cat-file could not be started");
+  }
+  const chunks: Buffer[] = [];
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on("error", () => undefined); // git's own exit status says what went wrong
   child.stdin.end(ids.join("\n") + "\n");
   const code = await exited;
   if (code !== 0) throw new SourceError(`git cat-file failed (${code}): ${stderr.trim()}`);

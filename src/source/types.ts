@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /** One YAML file of the config repository, as read at a revision. */
 export interface SourceFile {
   /** Relative to the repository root, `/` separated. */
@@ -11,7 +13,11 @@ export interface SourceFile {
 export interface SourceProblem {
   readonly path: string;
   readonly message: string;
-  readonly rule: "file-too-large" | "symlink-escape" | "unreadable-file";
+  readonly rule: "file-too-large" | "symlink-escape" | "unreadable-file" | "not-text" | "invalid-utf8" | "submodule";
+  /** 1-based, when the problem is at a line (invalid UTF-8). */
+  readonly line?: number;
+  /** Default error; a submodule is only a warning (its files are another repository's). */
+  readonly severity?: "error" | "warning";
 }
 
 export interface Snapshot {
@@ -52,8 +58,33 @@ export class SourceError extends Error {
   override readonly name = "SourceError";
 }
 
+/** `.yaml` or `.yml`, in any case (`x.YAML` is as much YAML as `x.yaml`). */
 export function isYamlPath(path: string): boolean {
-  return path.endsWith(".yaml") || path.endsWith(".yml");
+  return /\.ya?ml$/i.test(path);
+}
+
+/**
+ * The text of a file's bytes, or why it has none: a NUL byte means a binary file (one error, no bytes echoed), and
+ * bytes that are not UTF-8 are an error at their line rather than U+FFFD silently applied.
+ */
+export function decodeFile(path: string, bytes: Buffer): { readonly text: string } | { readonly problem: SourceProblem } {
+  if (bytes.includes(0)) return { problem: { path, rule: "not-text", message: "not a text file (it holds NUL bytes); YAML configuration must be UTF-8 text" } };
+  if (isUtf8(bytes)) return { text: bytes.toString("utf8") };
+  const line = firstInvalidUtf8Line(bytes);
+  return { problem: { path, line, rule: "invalid-utf8", message: `line ${line} is not valid UTF-8; save the file as UTF-8` } };
+}
+
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      if (!isUtf8(bytes.subarray(start, i))) return line;
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
 }
 
 /** Normalizes a user-given sub-folder to a repository-relative prefix: "" or "a/b". */

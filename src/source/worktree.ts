@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit } from "simple-git";
 import { prefixOf, repositoryRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, isConfigCandidate, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, decodeFile, isConfigCandidate, normalizeRoot } from "./types.js";
 
 /** Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. */
 export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
@@ -57,7 +57,12 @@ async function readOne(topLevel: string, relative: string, maxBytes: number, pro
     return undefined;
   }
   const bytes = await readFile(target);
-  return { path: relative, text: bytes.toString("utf8"), blobId: gitBlobId(bytes) };
+  const decoded = decodeFile(relative, bytes);
+  if ("problem" in decoded) {
+    problems.push(decoded.problem);
+    return undefined;
+  }
+  return { path: relative, text: decoded.text, blobId: gitBlobId(bytes) };
 }
 
 /** The id Git would give this content (`git hash-object`), so working-tree files share the blob caches. */

@@ -33,6 +33,8 @@ export async function compare(backend: Backend, result: ValidationResult, option
   if (!result.valid) throw new Error("compare() needs a valid repository");
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
   const listing = readLiveState(backend, { needWrite: options.needWrite, types });
+  // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
+  listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = buildDesired(result.resources, result.config, targetOf(result.config, info), options.previous);
   const live = await listing;

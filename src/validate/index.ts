@@ -91,7 +91,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
   for (const problem of selection.problems) {
-    diagnostics.push({ severity: "error", file: problem.path, line: 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
+    diagnostics.push({ severity: problem.severity ?? "error", file: problem.path, line: problem.line ?? 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
   }
   if (selection.files.length === 0 && selection.problems.length === 0 && !options.allowEmpty) {
     const where = snapshot.root === "" ? "the repository" : `"${snapshot.root}"`;

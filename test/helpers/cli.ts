@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { main } from "../../src/cli/main.js";
+import { projectRoot } from "./git.js";
 
 export interface CliRun {
   readonly code: number;
@@ -17,4 +20,47 @@ export async function runCli(args: readonly string[], cwd: string, env: NodeJS.P
     cwd,
   });
   return { code, stdout, stderr };
+}
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Output so far. */
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** The exit, or a failure after `timeoutMs`. */
+  exit(timeoutMs: number): Promise<CliRun & { signal: NodeJS.Signals | null }>;
+}
+
+/** `node bin/meshops.js <args>` as a child process (the real process: signals, exit codes, unhandled errors). */
+export function spawnCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "meshops.js"), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exit: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(new Error(`meshops ${args.join(" ")} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+        }, timeoutMs);
+      });
+      try {
+        const { code, signal } = await Promise.race([closed, deadline]);
+        return { code: code ?? -1, signal, stdout, stderr };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }

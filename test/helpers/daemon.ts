@@ -73,10 +73,13 @@ export interface DaemonStatusJson {
 }
 
 /** Starts `meshops watch <args> --listen 127.0.0.1:<free port>` in `cwd` and waits until its status server answers. */
-export async function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<DaemonProcess> {
+export async function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; maxOpenFiles?: number }): Promise<DaemonProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, "watch", ...args, "--listen", `127.0.0.1:${port}`, "--log-format", "json"], {
+  const command = [process.execPath, BIN, "watch", ...args, "--listen", `127.0.0.1:${port}`, "--log-format", "json"];
+  // A lower descriptor limit goes through the shell's ulimit: lowering one's own soft limit needs no privilege.
+  const [file, ...argv] = options.maxOpenFiles === undefined ? command : ["bash", "-c", `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, ...command];
+  const child = spawn(file as string, argv, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -12,6 +12,7 @@ import type { ApiProblem } from "./problems.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
 import type { ControlPlaneStore, StoreOptions } from "./store.js";
 import { openStore } from "./store.js";
+import { StorageFailure } from "./journal.js";
 
 /**
  * meshops's Backend over the embedded store, without HTTP. Same answers as the server: a refused PUT throws a
@@ -96,7 +97,8 @@ async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw new BackendError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { status: 500, cause: error });
+    const status = error instanceof StorageFailure ? 503 : 500;
+    throw new BackendError(`${what} failed: ${error instanceof Error ? error.message : String(error)}`, { status, cause: error });
   }
 }
 

@@ -82,28 +82,70 @@ function journalLine(ops: readonly Op[]): string {
 }
 
 interface JournalRead {
+  /** The records of the valid prefix. */
   readonly records: Op[][];
-  /** Bytes of the valid prefix; anything after it is a torn tail. */
+  /** Bytes of the valid prefix. */
   readonly validBytes: number;
-  /** Whether valid-looking lines follow the first bad one (real corruption rather than a torn last write). */
-  readonly validAfterBad: boolean;
+  /** What follows the valid prefix, when something does. */
+  readonly damage?: JournalDamage;
+}
+
+export interface JournalDamage {
+  /** Byte offset of the first bad record. */
+  readonly offset: number;
+  readonly bytes: number;
+  /**
+   * A last line without its newline: a write the crash interrupted. Acknowledgements wait for the whole write, so it
+   * was never acknowledged. Anything else (a complete line that fails its checksum, or lines after a bad one) is
+   * damage to acknowledged records.
+   */
+  readonly tornWrite: boolean;
+  /** Records after the bad one that still pass their checksum: acknowledged writes that recovery would drop. */
+  readonly intactAfter: Op[][];
 }
 
 export function readJournal(data: Buffer): JournalRead {
   const records: Op[][] = [];
+  const intactAfter: Op[][] = [];
   let offset = 0;
-  let validBytes = -1;
-  let validAfterBad = false;
+  let badAt = -1;
+  let lastLineComplete = true;
   while (offset < data.length) {
     const newline = data.indexOf(0x0a, offset);
     const end = newline === -1 ? data.length : newline;
+    lastLineComplete = newline !== -1;
     const ops = newline === -1 ? undefined : parseJournalLine(data.subarray(offset, end));
-    if (ops && validBytes === -1) records.push(ops);
-    else if (ops) validAfterBad = true;
-    else if (validBytes === -1) validBytes = offset;
+    if (ops && badAt === -1) records.push(ops);
+    else if (ops) intactAfter.push(ops);
+    else if (badAt === -1) badAt = offset;
     offset = end + 1;
   }
-  return { records, validBytes: validBytes === -1 ? data.length : validBytes, validAfterBad };
+  if (badAt === -1) return { records, validBytes: data.length };
+  const tornWrite = !lastLineComplete && data.indexOf(0x0a, badAt) === -1;
+  return { records, validBytes: badAt, damage: { offset: badAt, bytes: data.length - badAt, tornWrite, intactAfter } };
+}
+
+/** `Type/mesh/name` of what a journal record writes or deletes: for recovery reports. */
+export function describeRecord(ops: readonly Op[]): string[] {
+  return ops.map((op) => ("put" in op ? `${op.put.type}/${op.put.mesh}/${op.put.name}` : "del" in op ? `delete ${op.del.join("/")}` : `delete Mesh/${op.delMesh}`));
+}
+
+/**
+ * Journal damage that loading will not paper over: acknowledged records would be lost. The message names the file, the
+ * offset and the command that keeps the valid prefix.
+ */
+export class JournalDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly damage: JournalDamage,
+    stateDir: string,
+  ) {
+    super(
+      `the control-plane journal ${file} is damaged at byte ${damage.offset} (${damage.bytes} bytes from there, ${damage.intactAfter.length} intact records after the damage); ` +
+        `nothing was loaded. To keep the records before byte ${damage.offset} and set the rest aside in a copy, run: meshops cp --recover --state-dir ${stateDir}`,
+    );
+    this.name = "JournalDamagedError";
+  }
 }
 
 function parseJournalLine(line: Buffer): Op[] | undefined {
@@ -147,19 +189,25 @@ export class DurableLog {
   private readonly waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private flushing = false;
   private idle: Promise<void> = Promise.resolve();
-  private failure: Error | undefined;
+  private failure: StorageFailure | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  /** Undefined after a compaction wrote the next snapshot but could not open its journal yet. */
+  private handle: FileHandle | undefined;
   private journalBytes: number;
   private snapshotBytes: number;
 
   constructor(
     private readonly dir: string,
-    private handle: FileHandle,
+    handle: FileHandle,
     private generation: number,
     journalBytes: number,
     snapshotBytes: number,
     private readonly compactAfterBytes: number,
     private readonly snapshot: (generation: number) => string,
+    private readonly health: HealthOptions = {},
   ) {
+    this.handle = handle;
     this.journalBytes = journalBytes;
     this.snapshotBytes = snapshotBytes;
   }
@@ -168,7 +216,12 @@ export class DurableLog {
     return this.appliedSeq;
   }
 
-  /** Throws when an earlier flush failed: memory and disk may disagree, so no more writes are accepted. */
+  /** The failure that makes the store refuse writes until a retried write succeeds; undefined when healthy. */
+  get unhealthy(): StorageFailure | undefined {
+    return this.failure;
+  }
+
+  /** Throws while writes fail (no space, a read-only disk...): nothing more is accepted into memory meanwhile. */
   checkHealthy(): void {
     if (this.failure) throw this.failure;
   }
@@ -178,43 +231,71 @@ export class DurableLog {
     this.checkHealthy();
     this.pendingLines.push(journalLine(ops));
     this.appliedSeq++;
-    if (!this.flushing) {
-      this.flushing = true;
-      this.idle = new Promise((resolve) => setImmediate(() => void this.flushLoop().finally(resolve)));
-    }
+    this.startFlush();
     return this.appliedSeq;
   }
 
   whenDurable(seq: number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     if (seq <= this.durableSeq) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.retryTimer);
     await this.idle;
-    await this.handle.close();
+    await this.handle?.close();
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    this.idle = new Promise((resolve) => setImmediate(() => void this.flushLoop().finally(resolve)));
   }
 
   private async flushLoop(): Promise<void> {
     try {
       while (this.pendingLines.length > 0) {
-        const lines = this.pendingLines;
+        const count = this.pendingLines.length;
         const upTo = this.appliedSeq;
-        this.pendingLines = [];
-        const buffer = Buffer.from(lines.join(""), "utf8");
-        await writeAll(this.handle, buffer);
-        if (!JOURNAL_DSYNC) await this.handle.datasync();
+        const buffer = Buffer.from(this.pendingLines.join(""), "utf8");
+        const handle = await this.journalHandle();
+        this.health.beforeWrite?.();
+        await writeAll(handle, buffer).catch(async (error: unknown) => {
+          // A partial line would read as damage at the next start: cut the journal back to its last whole record.
+          await handle.truncate(this.journalBytes).catch(() => undefined);
+          throw error;
+        });
+        if (!JOURNAL_DSYNC) await handle.datasync();
+        this.pendingLines.splice(0, count);
         this.journalBytes += buffer.length;
         this.markDurable(upTo);
         if (this.journalBytes > this.compactAfterBytes && this.journalBytes > this.snapshotBytes) await this.compact();
       }
+      if (this.failure) {
+        this.failure = undefined;
+        this.health.onHealthy?.();
+      }
     } catch (error) {
-      this.failure = new Error(`control-plane state in ${this.dir} could not be written: ${String(error)}`, { cause: error });
-      for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+      this.fail(error);
     } finally {
       this.flushing = false;
     }
+  }
+
+  /**
+   * The lines stay queued (they are in memory and were answered with this error, an outcome "unknown until written"),
+   * new writes are refused, and the flush is retried until one succeeds: the store heals itself once space is back.
+   */
+  private fail(error: unknown): void {
+    const first = this.failure === undefined;
+    this.failure = new StorageFailure(`control-plane state in ${this.dir} could not be written: ${String(error)}`, { cause: error });
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.failure);
+    if (first) this.health.onUnhealthy?.(this.failure);
+    if (this.closing) return;
+    this.retryTimer = setTimeout(() => this.startFlush(), this.health.retryMs ?? 1_000);
+    this.retryTimer.unref();
   }
 
   private markDurable(seq: number): void {
@@ -222,22 +303,45 @@ export class DurableLog {
     while (this.waiters.length > 0 && (this.waiters[0]?.seq ?? Infinity) <= this.durableSeq) this.waiters.shift()?.resolve();
   }
 
+  private async journalHandle(): Promise<FileHandle> {
+    if (!this.handle) {
+      this.handle = await openJournal(path.join(this.dir, journalFile(this.generation)));
+      await fsyncDir(this.dir);
+    }
+    return this.handle;
+  }
+
   private async compact(): Promise<void> {
     const next = this.generation + 1;
     // A consistent cut: everything applied so far, including the lines not yet in the journal, which it makes redundant.
     const text = this.snapshot(next);
     const upTo = this.appliedSeq;
-    this.pendingLines = [];
+    const covered = this.pendingLines.length;
     this.snapshotBytes = await writeFileAtomic(this.dir, STATE_FILE, text);
+    // From here the new snapshot is the state: lines queued meanwhile go to the next generation's journal.
+    this.pendingLines.splice(0, covered);
     this.markDurable(upTo);
-    const handle = await openJournal(path.join(this.dir, journalFile(next)));
-    await fsyncDir(this.dir);
     const old = this.handle;
-    this.handle = handle;
     const oldGeneration = this.generation;
+    this.handle = undefined;
     this.generation = next;
     this.journalBytes = 0;
-    await old.close();
+    await old?.close();
     await fsp.rm(path.join(this.dir, journalFile(oldGeneration)), { force: true });
+    await this.journalHandle();
   }
+}
+
+/** The store cannot write its state (ENOSPC, EROFS, EIO...): writes are refused with 503 until a retry succeeds. */
+export class StorageFailure extends Error {
+  override readonly name = "StorageFailure";
+}
+
+export interface HealthOptions {
+  /** How often a failed flush is retried (default 1 s). */
+  readonly retryMs?: number;
+  readonly onUnhealthy?: (error: StorageFailure) => void;
+  readonly onHealthy?: () => void;
+  /** Tests: called before each journal write; what it throws is the write's failure (ENOSPC without filling a disk). */
+  readonly beforeWrite?: () => void;
 }

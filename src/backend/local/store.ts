@@ -32,9 +32,11 @@ import { LABEL_MESH, LABEL_ZONE } from "../../kuma/server.js";
 import { INITIAL_STATUS, jsonOf } from "./records.js";
 import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
 import { rewrite, stripProtoZeroValues } from "./rewrite.js";
-import type { Snapshot } from "./journal.js";
+import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
+  JournalDamagedError,
+  describeRecord,
   JOURNAL_NAME,
   STATE_FILE,
   STATE_FORMAT,
@@ -75,6 +77,43 @@ export interface StoreOptions {
   readonly compactAfterBytes?: number;
   /** Clock for creationTime/modificationTime (tests). */
   readonly now?: () => Date;
+  /**
+   * `meshops cp --recover`: a damaged journal keeps its valid prefix (the rest is copied aside and reported) instead
+   * of refusing to load.
+   */
+  readonly recover?: boolean;
+  /** Told what loading had to do that an operator must know (a record set aside, where its copy is). */
+  readonly onWarning?: (message: string) => void;
+  /** When writes fail and succeed again (the store refuses writes in between), and the retry interval. */
+  readonly health?: HealthOptions;
+}
+
+/**
+ * What follows the valid prefix of the journal is copied aside before the journal is cut back to that prefix, so no
+ * byte is ever dropped without a copy and a message. A torn last write (never acknowledged) is cut at any start; damage
+ * to acknowledged records only with `recover`, else loading stops with the command to run.
+ */
+async function setDamageAside(dir: string, journalPath: string, data: Buffer, damage: JournalDamage, recover: boolean, warnings: string[]): Promise<void> {
+  if (!damage.tornWrite && !recover) throw new JournalDamagedError(journalPath, damage, dir);
+  const saved = `${journalPath}.discarded-${Date.now()}`;
+  await fsp.writeFile(saved, data.subarray(damage.offset), { mode: 0o600 });
+  if (damage.tornWrite) {
+    warnings.push(`${journalPath}: the last write (${damage.bytes} bytes at byte ${damage.offset}) was interrupted and never acknowledged; it was cut off and copied to ${saved}`);
+  } else {
+    const dropped = damage.intactAfter.flatMap(describeRecord);
+    const shown = dropped.slice(0, 20).join(", ") + (dropped.length > 20 ? `, and ${dropped.length - 20} more` : "");
+    warnings.push(
+      `${journalPath}: recovered: kept the records before byte ${damage.offset}; dropped ${damage.bytes} bytes (the damaged record and ${damage.intactAfter.length} intact records after it` +
+        `${dropped.length > 0 ? `: ${shown}` : ""}), copied to ${saved}. Re-apply the repository to restore what was dropped.`,
+    );
+  }
+  const handle = await fsp.open(journalPath, "r+");
+  try {
+    await handle.truncate(damage.offset);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 // =====================================================================================================================
@@ -114,7 +153,12 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
     snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify(snapshot));
   } else {
-    const parsed = JSON.parse(text) as Partial<Snapshot>;
+    let parsed: Partial<Snapshot>;
+    try {
+      parsed = JSON.parse(text) as Partial<Snapshot>;
+    } catch (error) {
+      throw new Error(`${statePath} is damaged: not valid JSON (${(error as Error).message}); restore it from a backup or move the state directory aside`);
+    }
     if (parsed.format !== STATE_FORMAT || typeof parsed.generation !== "number" || !Array.isArray(parsed.resources)) {
       throw new Error(`${statePath} is not a meshops control-plane state file (format ${String(parsed.format)})`);
     }
@@ -139,22 +183,8 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     throw error;
   });
   const journal = readJournal(data);
+  if (journal.damage) await setDamageAside(dir, journalPath, data, journal.damage, options.recover === true, warnings);
   for (const ops of journal.records) for (const op of ops) store.applyOp(op, journalPath);
-  if (journal.validBytes < data.length) {
-    // A torn tail: the last write never completed, so it was never acknowledged. Cut it off so appends follow valid data.
-    if (journal.validAfterBad) {
-      const saved = `${journalPath}.discarded-${Date.now()}`;
-      await fsp.writeFile(saved, data.subarray(journal.validBytes));
-      warnings.push(`${journalPath}: damaged record at byte ${journal.validBytes}; the rest was set aside in ${saved}`);
-    }
-    const handle = await fsp.open(journalPath, "r+");
-    try {
-      await handle.truncate(journal.validBytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
   const handle = await openJournal(journalPath);
   await fsyncDir(dir);
   const log = new DurableLog(
@@ -165,8 +195,10 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     snapshotBytes,
     options.compactAfterBytes ?? 8 * 1024 * 1024,
     (generation) => store.serializeSnapshot(generation),
+    options.health,
   );
   store.attach(log, warnings);
+  for (const warning of warnings) options.onWarning?.(warning);
   if (!options.skipMeshCreation) await store.ensureMesh(DEFAULT_MESH);
   return store;
 }
@@ -201,6 +233,11 @@ export class ControlPlaneStore {
   attach(log: DurableLog, warnings: readonly string[]): void {
     this.log = log;
     this.loadWarnings = warnings;
+  }
+
+  /** Why writes are refused right now (the state cannot be written), or undefined while the store is healthy. */
+  get unhealthy(): StorageFailure | undefined {
+    return this.log?.unhealthy;
   }
 
   /** Whether Meshes created here get the default policies (Kuma < 3.0). */

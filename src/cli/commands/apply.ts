@@ -1,12 +1,13 @@
 import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
 import { subjectOf } from "../../model/key.js";
-import { renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
+import { renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { styleFor, type CliIo } from "../io.js";
+import { durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
+import { startProgress } from "../progress.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
 type ApplyOptions = RepositoryOptions &
@@ -17,7 +18,12 @@ type ApplyOptions = RepositoryOptions &
     yes?: boolean;
     maxDeletes?: number;
     maxDeletePercent?: number;
+    timeout?: number;
+    verbose?: boolean;
   };
+
+/** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const nonNegative = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -28,7 +34,7 @@ const nonNegative = (flag: string) => (value: string) => {
 export function applyCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("apply")
     .description("push the plan: creates and updates; deletes only with --prune")
-    .addOption(new Option("--format <format>", "output format of --dry-run").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output format of the plan (--dry-run) or of the report").choices(["text", "json"]).default("text"))
     .option("--prune", "delete owned resources that are no longer desired (within the prune limits)")
     .option("--dry-run", "print the plan only; change nothing")
     .option("--yes", "do not ask before deleting")
@@ -37,15 +43,33 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       new Option("--max-delete-percent <p>", "refuse a plan deleting more than this share of owned resources (default: prune.maxDeletePercent, 25)").argParser(
         nonNegative("--max-delete-percent"),
       ),
-    );
+    )
+    .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
+    .option("--verbose", "a progress line on stderr for every change as it finishes");
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: ApplyOptions) => {
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
     const backend = await openBackend(options, io, result.config.controlPlane.version);
+    // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
+    // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
+    let stop: string | undefined;
+    let writing = false;
+    const stopRun = (reason: string) => {
+      if (stop) return;
+      stop = reason;
+      io.stderr.write(`meshops: ${reason === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : reason}: stopping${writing ? ": no new writes; waiting for the ones in flight" : ""}\n`);
+      if (!writing) void backend.close();
+    };
+    const offSignals = onStopSignals(stopRun);
+    const timer = options.timeout === undefined ? undefined : setTimeout(() => stopRun("timeout"), options.timeout);
+    const exitFor = (reason: string) => SIGNAL_EXIT[reason] ?? 1;
     try {
-      const comparison = await compare(backend, result, { needWrite: !options.dryRun });
+      const comparison = await compare(backend, result, { needWrite: !options.dryRun }).catch((error: unknown) => {
+        if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
+        throw error;
+      });
       const plan = planFor(comparison, result.config.instance, options.prune === true);
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
@@ -61,22 +85,50 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         io.stderr.write(`meshops: not applied: ${deletes} deletes need confirmation (answer y, or pass --yes)\n`);
         return setExit(1);
       }
-      if (plan.summary.create + plan.summary.update + deletes === 0) {
-        io.stdout.write(renderPlanText(plan, style));
+      const total = plan.summary.create + plan.summary.update + deletes;
+      if (total === 0) {
+        io.stdout.write(options.format === "json" ? renderChangeSetJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 }, failedMeshes: [] }) : renderPlanText(plan, style));
         return setExit(0);
       }
-      const changes = await applyPlan(backend, plan);
+      if (stop) throw new UsageError(`${stop === "timeout" ? "timed out" : `interrupted (${stop})`} before the first write; nothing was written`);
+      writing = true;
+      const progress = startProgress(io, total, { verbose: options.verbose === true });
+      let changes;
+      try {
+        changes = await applyPlan(backend, plan, { onResult: (r) => progress.done(r), stopRequested: () => stop !== undefined });
+      } finally {
+        progress.stop();
+      }
       const sources = new Map(comparison.desired.resources.map((r) => [subjectOf(r), r.source]));
       const whereDefined = (subject: string) => {
         const source = sources.get(subject);
         return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;
       };
-      io.stdout.write(renderChangeSetText(changes, style, whereDefined));
-      setExit(changes.summary.failed > 0 ? 1 : 0);
+      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefined, stop));
+      setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
+    } catch (error) {
+      if (stop && error instanceof UsageError) {
+        io.stderr.write(`meshops: ${error.message}\n`);
+        return setExit(exitFor(stop));
+      }
+      throw error;
     } finally {
+      clearTimeout(timer);
+      offSignals();
       await backend.close();
     }
   });
+}
+
+/** Calls `stop` with the signal's name at SIGINT or SIGTERM until the returned function removes the handlers. */
+function onStopSignals(stop: (signal: string) => void): () => void {
+  const handler = (signal: NodeJS.Signals) => stop(signal);
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
 }
 
 /** Asks on a terminal; without one (CI), a delete is never confirmed implicitly. */

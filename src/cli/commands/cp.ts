@@ -11,6 +11,8 @@ interface CpOptions {
   kumaVersion: string;
   tokenFile?: string;
   skipMeshCreation?: boolean;
+  recover?: boolean;
+  insecure?: boolean;
 }
 
 export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
@@ -21,9 +23,12 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .addOption(new Option("--kuma-version <version>", "the Kuma version to behave as (3.x creates no default policies)").default("2.14.3"))
     .option("--token-file <file>", "require this bearer token on every request but GET /")
     .option("--skip-mesh-creation", "do not create Mesh default at start (KUMA_DEFAULTS_SKIP_MESH_CREATION)")
+    .option("--recover", "repair a damaged journal: keep its valid records, copy the rest aside, report what was dropped, and exit")
+    .option("--insecure", "allow listening on a non-loopback address without --token-file (anyone who reaches it can write)")
     .action(async (options: CpOptions) => {
-      const match = /^(.*):(\d+)$/.exec(options.listen);
+      const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(options.listen);
       if (!match) throw new UsageError(`--listen must be host:port, got ${options.listen}`);
+      const host = match[1] || "127.0.0.1";
       const token = options.tokenFile
         ? (
             await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {
@@ -31,22 +36,44 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
             })
           ).trim()
         : undefined;
+      if (!token && !options.insecure && !options.recover && !isLoopback(host)) {
+        throw new UsageError(`refusing to serve the control plane on ${options.listen} without --token-file: anyone who reaches it could write. Add --token-file, or --insecure to accept that`);
+      }
+      const warn = (message: string) => io.stderr.write(`meshops cp: ${message}\n`);
       const store = await openStore({
         stateDir: path.resolve(io.cwd, options.stateDir),
         version: options.kumaVersion,
-        skipMeshCreation: options.skipMeshCreation === true,
-      });
-      const server = await startControlPlaneServer({ store, host: match[1] || "127.0.0.1", port: Number(match[2]), ...(token ? { token } : {}) }).catch(
-        async (cause: unknown) => {
-          await store.close(); // unlocks the state directory
-          throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
+        // A repair writes nothing but the repair.
+        skipMeshCreation: options.skipMeshCreation === true || options.recover === true,
+        recover: options.recover === true,
+        onWarning: warn,
+        health: {
+          onUnhealthy: (error) => warn(`${error.message}: answering 503 and refusing writes until a write succeeds again`),
+          onHealthy: () => warn("the state can be written again: healthy"),
         },
-      );
+      }).catch((cause: unknown) => {
+        throw new UsageError(`cannot open the control plane's state in ${options.stateDir}`, { cause });
+      });
+      if (options.recover) {
+        if (store.loadWarnings.length === 0) warn(`nothing to recover in ${options.stateDir}: the journal is intact`);
+        await store.close();
+        return setExit(0);
+      }
+      const server = await startControlPlaneServer({ store, host, port: Number(match[2]), ...(token ? { token } : {}) }).catch(async (cause: unknown) => {
+        await store.close(); // unlocks the state directory
+        throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
+      });
       io.stderr.write(`meshops cp: Kuma ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
+      if (!token && !isLoopback(host)) warn(`--insecure: no token on ${server.url}; anyone who reaches it can write`);
       const signal = await untilSignal();
       io.stderr.write(`meshops cp: ${signal}, shutting down\n`);
       await server.close();
       await store.close();
       setExit(0);
     });
+}
+
+/** Loopback addresses and localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || /^127\./.test(host) || host === "::1";
 }

@@ -7,15 +7,16 @@ import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
 import { instrumentBackend } from "../../daemon/instrument.js";
-import { createLogger, type LogFormat } from "../../daemon/logger.js";
+import { guardDescriptorExhaustion } from "../../daemon/guard.js";
+import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
 import { RemoteRepository } from "../../daemon/poller.js";
 import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
+import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
-import { parseGoDuration } from "../../kuma/duration.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { UsageError, type CliIo } from "../io.js";
+import { durationMs, UsageError, type CliIo } from "../io.js";
 import { localRepositoryDir } from "../repository.js";
 
 interface WatchOptions extends ControlPlaneOptions {
@@ -33,13 +34,9 @@ interface WatchOptions extends ControlPlaneOptions {
   cpListen?: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "silent";
   logFormat: LogFormat;
+  allowedHosts?: string[];
+  maxConnections: number;
 }
-
-const duration = (flag: string) => (value: string) => {
-  const ns = parseGoDuration(value.trim());
-  if (ns === undefined || ns <= 0) throw new Error(`${flag} must be a positive duration such as 30s, 5m or 1h, got ${value}`);
-  return Math.max(1, Math.round(ns / 1e6));
-};
 
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
 export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
@@ -55,9 +52,9 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         return n;
       }),
     )
-    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(duration("--interval")))
+    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs("--interval")))
     .addOption(
-      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(duration("--drift-interval")),
+      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(durationMs("--drift-interval")),
     )
     .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
     .addOption(
@@ -65,6 +62,19 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
       new Option("--listen <host:port>", "address of the status server: the status page, /api/status, /metrics (or set MESHOPS_LISTEN)").default(
         io.env.MESHOPS_LISTEN || "127.0.0.1:5680",
       ),
+    )
+    .addOption(
+      new Option("--allowed-hosts <names>", "comma-separated host names (besides IP addresses and localhost) the status may be read through; * for any")
+        .argParser((v) => v.split(",").map((n) => n.trim()).filter((n) => n !== "")),
+    )
+    .addOption(
+      new Option("--max-connections <n>", "connections the status server keeps open at most; more are closed at once")
+        .default(DEFAULT_STATUS_SERVER_LIMITS.maxConnections)
+        .argParser((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-connections must be a positive integer, got ${v}`);
+          return n;
+        }),
     )
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
@@ -78,74 +88,92 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
     const signalled = untilSignal();
     const log = createLogger({ stream: io.stdout, level: options.logLevel, format: options.logFormat, env: io.env });
-    const listen = parseListen(options.listen, "--listen");
-    const webhookSecret = options.webhookSecretFile ? await readSecret(io, options.webhookSecretFile, "--webhook-secret-file") : undefined;
-    const reconcileToken = options.reconcileTokenFile ? await readSecret(io, options.reconcileTokenFile, "--reconcile-token-file") : undefined;
-    const metrics = new DaemonMetrics();
-
-    const remote = isRemoteRepository(options.repo);
-    const source: RevisionSource = remote
-      ? new RemoteRepository({
-          url: options.repo,
-          branch: options.branch ?? "main",
-          cacheDir: path.resolve(io.cwd, options.cacheDir),
-          intervalMs: options.interval,
-          log,
-        })
-      : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
-
-    let backend: Backend;
-    let cpServer: ControlPlaneServer | undefined;
-    let controlPlane: { url: string; embedded: boolean };
-    if (options.cpUrl) {
-      // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
-      backend = await openBackend(options, io, undefined, { onRequest: (e) => metrics.request(e), retries: 3 });
-      controlPlane = { url: options.cpUrl, embedded: false };
-    } else {
-      const stateDir = path.resolve(io.cwd, options.stateDir);
-      const store = await openStore({ stateDir }).catch((cause: unknown) => {
-        throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
-      });
-      backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
-      if (options.cpListen) {
-        const at = parseListen(options.cpListen, "--cp-listen");
-        cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port }).catch(async (cause: unknown) => {
-          await store.close();
-          throw new UsageError(`cannot serve the embedded control plane on --cp-listen ${options.cpListen}`, { cause });
-        });
-      }
-      controlPlane = { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, stateDir) || "."})`, embedded: true };
-    }
-
+    const unguard = guardDescriptorExhaustion(log);
     try {
-      const daemon = await startDaemon({
-        source,
-        path: options.path,
-        maxFileBytes: options.maxFileSize,
-        backend,
-        controlPlane,
-        listen,
-        driftIntervalMs: options.driftInterval,
-        pollIntervalMs: remote ? options.interval : null,
-        driftMode: options.driftMode,
-        webhookSecret,
-        reconcileToken,
-        log,
-        metrics,
-        extraRoutes: statusPageRoutes(),
-      }).catch((cause: unknown) => {
-        throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
-      });
-      const signal = await signalled;
-      log.info({ event: "daemon.stopping", signal }, `${signal}: finishing the write in flight, then stopping`);
-      await daemon.stop();
+      await runDaemon(io, options, signalled, log);
     } finally {
-      await cpServer?.close();
-      await backend.close();
+      unguard();
     }
-    log.info({ event: "daemon.stopped" }, "stopped");
     setExit(0);
   });
+}
+
+async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<string>, log: Logger): Promise<void> {
+  const listen = parseListen(options.listen, "--listen");
+  const webhookSecret = options.webhookSecretFile ? await readSecret(io, options.webhookSecretFile, "--webhook-secret-file") : undefined;
+  const reconcileToken = options.reconcileTokenFile ? await readSecret(io, options.reconcileTokenFile, "--reconcile-token-file") : undefined;
+  const metrics = new DaemonMetrics();
+
+  const remote = isRemoteRepository(options.repo);
+  const source: RevisionSource = remote
+    ? new RemoteRepository({
+        url: options.repo,
+        branch: options.branch ?? "main",
+        cacheDir: path.resolve(io.cwd, options.cacheDir),
+        intervalMs: options.interval,
+        log,
+      })
+    : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
+
+  let backend: Backend;
+  let cpServer: ControlPlaneServer | undefined;
+  let controlPlane: { url: string; embedded: boolean };
+  if (options.cpUrl) {
+    // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
+    backend = await openBackend(options, io, undefined, { onRequest: (e) => metrics.request(e), retries: 3 });
+    controlPlane = { url: options.cpUrl, embedded: false };
+  } else {
+    const stateDir = path.resolve(io.cwd, options.stateDir);
+    const store = await openStore({
+      stateDir,
+      onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
+      health: {
+        onUnhealthy: (error) => log.error({ event: "cp.unhealthy", err: error.message }, "the embedded control plane's state cannot be written: writes are refused until one succeeds"),
+        onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
+      },
+    }).catch((cause: unknown) => {
+      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
+    });
+    backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
+    if (options.cpListen) {
+      const at = parseListen(options.cpListen, "--cp-listen");
+      cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port }).catch(async (cause: unknown) => {
+        await store.close();
+        throw new UsageError(`cannot serve the embedded control plane on --cp-listen ${options.cpListen}`, { cause });
+      });
+    }
+    controlPlane = { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, stateDir) || "."})`, embedded: true };
+  }
+
+  try {
+    const daemon = await startDaemon({
+      source,
+      path: options.path,
+      maxFileBytes: options.maxFileSize,
+      backend,
+      controlPlane,
+      listen,
+      driftIntervalMs: options.driftInterval,
+      pollIntervalMs: remote ? options.interval : null,
+      driftMode: options.driftMode,
+      webhookSecret,
+      reconcileToken,
+      log,
+      metrics,
+      extraRoutes: statusPageRoutes(),
+      serverLimits: { maxConnections: options.maxConnections },
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    }).catch((cause: unknown) => {
+      throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
+    });
+    const signal = await signalled;
+    log.info({ event: "daemon.stopping", signal }, `${signal}: finishing the write in flight, then stopping`);
+    await daemon.stop();
+  } finally {
+    await cpServer?.close();
+    await backend.close();
+  }
+  log.info({ event: "daemon.stopped" }, "stopped");
 }
 
 function parseListen(value: string, flag: string): { host: string; port: number } {

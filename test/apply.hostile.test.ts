@@ -1,0 +1,157 @@
+/**
+ * `apply` against control planes that misbehave: read-only, stopped answering, dead, and an apply stopped by a
+ * signal partway. Whatever happens, apply ends in bounded time with a report of what was applied, failed and not
+ * attempted. The real CLI process against servers on 127.0.0.1.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { openStore } from "../src/backend/store.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
+import { spawnCli } from "./helpers/cli.js";
+import { waitFor } from "./helpers/daemon.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+const repo = tempRepo("meshops-apply-hostile-");
+const dirs: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups) await c();
+  repo.cleanup();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const timeout = (mesh: string, name: string) =>
+  `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 10s\n`;
+
+commitFiles(repo.dir, { "mesh.yaml": `type: Mesh\nname: default\n---\n${timeout("default", "t1")}` }, "small");
+
+async function controlPlane(options: { readOnly?: boolean } = {}): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-apply-hostile-cp-"));
+  dirs.push(dir);
+  const store = await openStore({ stateDir: dir, skipMeshCreation: true });
+  const server = await startControlPlaneServer({ store, port: 0, ...options });
+  cleanups.push(async () => {
+    await server.close();
+    await store.close();
+  });
+  return server.url;
+}
+
+test("apply against a read-only control plane says so and exits 1 (no unhandled rejection)", async () => {
+  const url = await controlPlane({ readOnly: true });
+  const run = await spawnCli(["apply", "--cp-url", url], repo.dir).exit(20_000);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /read-only/);
+  assert.doesNotMatch(run.stderr, /UnhandledPromiseRejection|at .*\.js:\d+/);
+});
+
+/** A server that accepts connections and never answers: a control plane that stopped responding. */
+async function silentServer(): Promise<string> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+}
+
+test("a control plane that never answers is reported within --request-timeout (each try) and --timeout (the whole run)", async () => {
+  const url = await silentServer();
+  let started = Date.now();
+  const perRequest = await spawnCli(["apply", "--cp-url", url, "--request-timeout", "500ms"], repo.dir).exit(20_000);
+  const perRequestMs = Date.now() - started;
+  assert.equal(perRequest.code, 1);
+  assert.match(perRequest.stderr, /GET \/(_resources)?: .*no complete answer within 500 ms/);
+  assert.ok(perRequestMs < 15_000, `${perRequestMs} ms`);
+
+  started = Date.now();
+  const overall = await spawnCli(["apply", "--cp-url", url, "--timeout", "1s"], repo.dir).exit(20_000);
+  const overallMs = Date.now() - started;
+  assert.equal(overall.code, 1);
+  assert.match(overall.stderr, /timed out after 1s/);
+  assert.ok(overallMs < 8_000, `${overallMs} ms`);
+});
+
+test("by default a control plane that never answers is reported in under 30 s", async () => {
+  const url = await silentServer();
+  const started = Date.now();
+  const run = await spawnCli(["apply", "--cp-url", url], repo.dir).exit(40_000);
+  const elapsedMs = Date.now() - started;
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /no complete answer/);
+  assert.ok(elapsedMs < 30_000, `${elapsedMs} ms`);
+});
+
+/** MESHES × POLICIES MeshTimeouts over a control plane slowed to about `delayMs` per request. */
+async function bigRepoAndSlowControlPlane(delayMs: number): Promise<{ dir: string; url: string; count: () => Promise<number> }> {
+  const big = tempRepo("meshops-apply-sigterm-");
+  cleanups.push(async () => big.cleanup());
+  const files: Record<string, string> = {};
+  for (let m = 0; m < 4; m++) {
+    const docs = [`type: Mesh\nname: tenant-${m}\nskipCreatingInitialPolicies: ["*"]\n`];
+    for (let i = 0; i < 500; i++) docs.push(timeout(`tenant-${m}`, `t-${i}`));
+    files[`tenant-${m}.yaml`] = docs.join("---\n");
+  }
+  commitFiles(big.dir, files, "2,000 policies");
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-apply-sigterm-cp-"));
+  dirs.push(dir);
+  const store = await openStore({ stateDir: dir, skipMeshCreation: true });
+  const server = await startControlPlaneServer({
+    store,
+    port: 0,
+    faults: (req) => (req.method === "PUT" ? new Promise((resolve) => setTimeout(() => resolve(undefined), delayMs)) : undefined),
+  });
+  cleanups.push(async () => {
+    await server.close();
+    await store.close();
+  });
+  const count = async () => {
+    const list = await store.list("MeshTimeout", undefined);
+    return list.ok ? list.total : -1;
+  };
+  return { dir: big.dir, url: server.url, count };
+}
+
+for (const [signal, code] of [
+  ["SIGTERM", 143],
+  ["SIGINT", 130],
+] as const) {
+  test(`${signal} mid-apply: writes stop, the ones in flight finish, the report says what was applied and not attempted, exit ${code}`, async () => {
+    const { dir, url, count } = await bigRepoAndSlowControlPlane(40);
+    const apply = spawnCli(["apply", "--cp-url", url, "--format", "json"], dir);
+    // Progress on stderr: wait until some writes were made.
+    await waitFor("apply progress on stderr", () => (/applying: [1-9]\d* of 2004/.test(apply.stderr()) ? true : undefined), 30_000, 50);
+    apply.child.kill(signal);
+    const run = await apply.exit(20_000);
+    assert.equal(run.code, code, run.stderr);
+    const report = JSON.parse(run.stdout) as { interrupted: string; summary: { applied: number; failed: number; notAttempted: number }; results: { resource: string; outcome: string }[] };
+    assert.equal(report.interrupted, signal);
+    assert.ok(report.summary.applied > 0 && report.summary.notAttempted > 0, JSON.stringify(report.summary));
+    assert.equal(report.summary.applied + report.summary.failed + report.summary.notAttempted, 2004);
+    assert.equal(report.results.length, 2004);
+    // The report is the truth: what it calls applied is in the control plane, and nothing else is.
+    const appliedTimeouts = report.results.filter((r) => r.outcome === "applied" && r.resource.startsWith("MeshTimeout/")).length;
+    assert.equal(await count(), appliedTimeouts);
+    assert.match(run.stderr, new RegExp(`${signal}: stopping`));
+  });
+}
+
+test("text output of an interrupted apply names the counts", async () => {
+  const { dir, url } = await bigRepoAndSlowControlPlane(40);
+  const apply = spawnCli(["apply", "--cp-url", url], dir);
+  await waitFor("apply progress on stderr", () => (/applying: [1-9]\d* of 2004/.test(apply.stderr()) ? true : undefined), 30_000, 50);
+  apply.child.kill("SIGTERM");
+  const run = await apply.exit(20_000);
+  assert.equal(run.code, 143);
+  assert.match(run.stdout, /Apply interrupted \(SIGTERM\): \d+ applied, 0 failed, \d+ not attempted\./);
+  assert.doesNotMatch(run.stderr, /✓|MeshTimeout\//, "no per-resource progress lines without --verbose");
+});

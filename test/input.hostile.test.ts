@@ -1,0 +1,138 @@
+/**
+ * Hostile or broken repository content through `meshops validate --format json` on real Git repositories: alias
+ * amplification, bytes that are not UTF-8, binary files, reserved keys, deep nesting, wrong types, upper-case
+ * extensions and submodules. Each is one clear diagnostic with file and line, never a crash or a silent drop.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, git, tempRepo } from "./helpers/git.js";
+
+const repos: { cleanup: () => void }[] = [];
+after(() => {
+  for (const r of repos) r.cleanup();
+});
+
+interface Diagnostic {
+  severity: string;
+  file: string;
+  line: number;
+  message: string;
+  rule: string;
+  path: string;
+}
+
+const MESH = "type: Mesh\nname: default\n";
+
+/** Commits `files` (text or bytes) to a fresh repository and validates HEAD. */
+async function validate(files: Record<string, string | Buffer>): Promise<{ code: number; diagnostics: Diagnostic[]; stderr: string }> {
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(repo.dir, name), content);
+  git(repo.dir, "add", "-A");
+  git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "files");
+  const run = await runCli(["validate", "--format", "json"], repo.dir);
+  const parsed = JSON.parse(run.stdout || "{}") as { diagnostics?: Diagnostic[] };
+  return { code: run.code, diagnostics: parsed.diagnostics ?? [], stderr: run.stderr };
+}
+
+test("alias amplification under the alias count (a wide anchor aliased many times) is refused by expanded size", async () => {
+  const items = Array.from({ length: 2_000 }, (_, i) => `    - item-${i}`).join("\n");
+  const aliases = Array.from({ length: 50 }, (_, i) => `  k${i}: *wide`).join("\n");
+  const text = `type: MeshTimeout\nname: bomb\nmesh: default\nx:\n  base: &wide\n${items}\nspec:\n${aliases}\n`;
+  const run = await validate({ "mesh.yaml": MESH, "bomb.yaml": text });
+  assert.equal(run.code, 1);
+  const problem = run.diagnostics.find((d) => d.file === "bomb.yaml");
+  assert.equal(problem?.rule, "yaml-alias-limit", JSON.stringify(run.diagnostics));
+  assert.match(problem?.message ?? "", /aliases expand the document by \d+ nodes, more than the limit of 10000/);
+});
+
+test("bytes that are not UTF-8 are an error at their line, not U+FFFD applied", async () => {
+  const text = Buffer.concat([Buffer.from(`${MESH}---\ntype: MeshTimeout\nname: t\nmesh: default\n# caf`), Buffer.from([0xe9]), Buffer.from("\nspec: {}\n")]);
+  const run = await validate({ "mesh.yaml": text });
+  assert.equal(run.code, 1);
+  const problem = run.diagnostics.find((d) => d.rule === "invalid-utf8");
+  assert.ok(problem, JSON.stringify(run.diagnostics));
+  assert.equal(problem.file, "mesh.yaml");
+  assert.equal(problem.line, 7);
+});
+
+test("a binary file is one error, 'not a text file', with none of its bytes echoed", async () => {
+  const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x53, 0x45, 0x43, 0x52, 0x45, 0x54]);
+  const run = await validate({ "mesh.yaml": MESH, "logo.yaml": bytes });
+  assert.equal(run.code, 1);
+  const problems = run.diagnostics.filter((d) => d.file === "logo.yaml");
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.match(problems[0]?.message ?? "", /^not a text file/);
+  assert.doesNotMatch(JSON.stringify(run.diagnostics), /SECRET|IHDR/);
+});
+
+test("x.YAML (any case) is read; a submodule is a warning", async () => {
+  const sub = tempRepo("meshops-input-hostile-sub-");
+  repos.push(sub);
+  commitFiles(sub.dir, { "other.yaml": MESH }, "sub");
+  const run = await validate({ "MESH.YAML": `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: nowhere\nspec: {}\n` });
+  assert.ok(
+    run.diagnostics.some((d) => d.file === "MESH.YAML" && d.severity === "error"),
+    `MESH.YAML was read: ${JSON.stringify(run.diagnostics)}`,
+  );
+
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  commitFiles(repo.dir, { "mesh.yaml": MESH }, "mesh");
+  git(repo.dir, "-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.dir, "vendor");
+  git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "submodule");
+  const withSub = await runCli(["validate", "--format", "json"], repo.dir);
+  const diagnostics = (JSON.parse(withSub.stdout) as { diagnostics: Diagnostic[] }).diagnostics;
+  const warning = diagnostics.find((d) => d.rule === "submodule");
+  assert.equal(warning?.severity, "warning", JSON.stringify(diagnostics));
+  assert.equal(warning?.file, "vendor");
+  assert.equal(withSub.code, 0, withSub.stderr);
+});
+
+test("deep nesting is a nesting-limit error, not 'Maximum call stack size exceeded'", async () => {
+  const flow = `type: MeshTimeout\nname: deep\nmesh: default\nspec: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n`;
+  let block = "type: MeshTimeout\nname: deeper\nmesh: default\nspec:\n";
+  for (let i = 1; i <= 300; i++) block += `${" ".repeat(i)}a:\n`;
+  const run = await validate({ "mesh.yaml": MESH, "flow.yaml": flow, "block.yaml": block });
+  assert.equal(run.code, 1);
+  assert.doesNotMatch(JSON.stringify(run.diagnostics) + run.stderr, /call stack/);
+  for (const file of ["flow.yaml", "block.yaml"]) {
+    const problem = run.diagnostics.find((d) => d.file === file);
+    assert.equal(problem?.rule, "yaml-nesting-limit", `${file}: ${JSON.stringify(run.diagnostics)}`);
+    assert.match(problem?.message ?? "", /more than 100 levels deep/);
+  }
+});
+
+test("a numeric name is a wrong type, not 'name is required'", async () => {
+  const run = await validate({ "mesh.yaml": `${MESH}---\ntype: MeshTimeout\nname: 42\nmesh: default\nspec: {}\n` });
+  assert.equal(run.code, 1);
+  const messages = run.diagnostics.map((d) => d.message).join("\n");
+  assert.doesNotMatch(messages, /name is required/);
+  assert.match(messages, /name must be a string/);
+});
+
+test("__proto__ is an unknown key like any other at the top; a __proto__ label is kept, not dropped", async () => {
+  const run = await validate({
+    "mesh.yaml": `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: default\n__proto__:\n  polluted: true\nspec: {}\n`,
+  });
+  assert.equal(run.code, 1);
+  const proto = run.diagnostics.find((d) => d.path === "__proto__");
+  assert.match(proto?.message ?? "", /unknown field "__proto__"/, JSON.stringify(run.diagnostics));
+  assert.equal(proto?.line, 7);
+
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  const timeoutSpec = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n";
+  commitFiles(repo.dir, {
+    "mesh.yaml": `${MESH}---\napiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: k\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: default\n    __proto__: x\n${timeoutSpec}`,
+  });
+  const render = await runCli(["render", "--format", "json"], repo.dir);
+  assert.equal(render.code, 0, render.stderr);
+  const rendered = JSON.parse(render.stdout) as { name: string; labels?: Record<string, string> }[];
+  const k = rendered.find((r) => r.name === "k");
+  assert.ok(k?.labels && Object.keys(k.labels).includes("__proto__"), JSON.stringify(k));
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
