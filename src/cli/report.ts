@@ -2,12 +2,13 @@
  * The I/O around the CI report formats: the `--format` and `--markdown-limit` options every reporting command shares,
  * the installed version SARIF names, and the append of the markdown report to GitHub's job summary.
  */
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
 import { REPORT_FORMATS, type ToolInfo } from "../report/common.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import type { CliIo } from "./io.js";
+import { meshopsVersion } from "./version.js";
 
 export function formatOption(): Option {
   return new Option(
@@ -35,17 +36,7 @@ export async function appendStepSummary(io: CliIo, markdown: () => string): Prom
   await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8");
 }
 
-let version: string | undefined;
-
-/** The version in meshops' own package.json (dist/src/cli → three folders up), for SARIF's tool.driver. */
+/** meshops' own version, for SARIF's tool.driver. */
 export async function toolInfo(): Promise<ToolInfo> {
-  if (version === undefined) {
-    try {
-      const manifest = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
-      version = typeof manifest.version === "string" ? manifest.version : "0.0.0";
-    } catch {
-      version = "0.0.0";
-    }
-  }
-  return { name: "meshops", version };
+  return { name: "meshops", version: meshopsVersion() };
 }
