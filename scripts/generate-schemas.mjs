@@ -9,13 +9,16 @@
 //   - makes every object with `properties` closed (`additionalProperties: false`): the control plane silently drops
 //     unknown fields, so a typo like `idleTimout` never takes effect; meshops reports it instead;
 //   - drops server-owned envelope fields (kri, creationTime, modificationTime, snis, status): the repository must not hold them;
-//   - marks Go duration fields (metav1.Duration, listed explicitly below) with `format: duration`;
-//   - translates `nullable`, `x-kubernetes-int-or-string` and `x-kubernetes-preserve-unknown-fields` into plain JSON Schema.
+//   - translates `nullable`, `x-kubernetes-int-or-string` and `x-kubernetes-preserve-unknown-fields` into plain JSON Schema;
+//   - adds what the control plane's JSON decoder enforces, from the Go types of the same release
+//     (scripts/go-decode-rules.mjs): integer ranges (`format: uint32`, ...) and Go durations (`format: duration`).
+//     It also writes test/fixtures/schemas/go-integer-fields.json, the Go integer fields per type, for the tests.
 // It fails loudly on anything it does not understand, so a new Kuma release cannot slip something past it.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
+import { applyGoDecodeRules, DecodeRuleError, KUMA_MODULE } from "./go-decode-rules.mjs";
 
 const KUMA_VERSION = "v2.14.3";
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,74 +45,18 @@ const POLICY_TYPES = [
 ];
 const DESTINATION_TYPES = ["MeshService", "MeshExternalService", "MeshMultiZoneService"];
 
+/** The Go package (path in the Kuma repository) whose types each resource decodes into; its rest.yaml sits beside it. */
+function apiPackageDir(typeName) {
+  const dir = typeName.toLowerCase();
+  if (typeName === "Mesh") return "api/mesh/v1alpha1";
+  if (DESTINATION_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1`;
+  return `pkg/plugins/policies/${dir}/api/v1alpha1`;
+}
+
 /** Where each type's rest.yaml lives inside the reference (same paths as in the Kuma repository). */
 function restYamlPath(typeName) {
-  const dir = typeName.toLowerCase();
-  if (typeName === "Mesh") return "api/mesh/v1alpha1/mesh/rest.yaml";
-  if (DESTINATION_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1/rest.yaml`;
-  return `pkg/plugins/policies/${dir}/api/v1alpha1/rest.yaml`;
+  return typeName === "Mesh" ? "api/mesh/v1alpha1/mesh/rest.yaml" : `${apiPackageDir(typeName)}/rest.yaml`;
 }
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Duration fields. rest.yaml renders metav1.Duration as a bare `type: string`; these were picked by reading every string
-// field's name and description (and the Go types they come from). Paths use `[]` for "every array item". A listed path
-// that the reference does not have is an error, so the list cannot rot silently.
-
-/** `inSections(["from", "to"], ["default.x"])` → `spec.from[].default.x`, `spec.to[].default.x`. */
-function inSections(sections, suffixes) {
-  return sections.flatMap((section) => suffixes.map((suffix) => `spec.${section}[].${suffix}`));
-}
-
-const DURATION_FIELDS = {
-  MeshTimeout: inSections(
-    ["from", "to", "rules"],
-    [
-      "default.connectionTimeout",
-      "default.idleTimeout",
-      "default.http.requestTimeout",
-      "default.http.streamIdleTimeout",
-      "default.http.maxStreamDuration",
-      "default.http.maxConnectionDuration",
-      "default.http.requestHeadersTimeout",
-    ],
-  ),
-  MeshRetry: inSections(
-    ["to"],
-    ["http", "grpc"].flatMap((protocol) => [
-      `default.${protocol}.perTryTimeout`,
-      `default.${protocol}.backOff.baseInterval`,
-      `default.${protocol}.backOff.maxInterval`,
-      `default.${protocol}.rateLimitedBackOff.maxInterval`,
-    ]),
-  ),
-  MeshCircuitBreaker: inSections(["from", "to", "rules"], ["default.outlierDetection.interval", "default.outlierDetection.baseEjectionTime"]),
-  MeshHealthCheck: inSections(
-    ["to"],
-    ["default.interval", "default.timeout", "default.initialJitter", "default.intervalJitter", "default.noTrafficInterval"],
-  ),
-  MeshFaultInjection: inSections(["from", "to", "rules"], ["default.http[].delay.value"]),
-  MeshRateLimit: inSections(["from", "to", "rules"], ["default.local.http.requestRate.interval", "default.local.tcp.connectionRate.interval"]),
-  MeshLoadBalancingStrategy: inSections(
-    ["to"],
-    [
-      "default.hashPolicies[].cookie.ttl",
-      "default.loadBalancer.maglev.hashPolicies[].cookie.ttl",
-      "default.loadBalancer.ringHash.hashPolicies[].cookie.ttl",
-    ],
-  ),
-  MeshMetric: ["spec.default.backends[].openTelemetry.refreshInterval"],
-  // google.protobuf.Duration (see MESH_OVERRIDES): protobuf JSON writes it as seconds with an `s` suffix ("10s", "0.5s").
-  Mesh: ["mtls.backends[].dpCert.requestTimeout", "mtls.backends[].rootChain.requestTimeout"],
-};
-
-/**
- * String fields whose name or description sounds like a duration but that are not Go durations. Listed so that the
- * "unlisted duration-like field" check below stays quiet about them, and so the decision is written down.
- */
-const NOT_DURATIONS = {
-  // Certificate lifetime parsed by Kuma itself, which also accepts days and years (`1d`, `10y`): not time.ParseDuration.
-  Mesh: ["mtls.backends[].dpCert.rotation.expiration"],
-};
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Mesh: rest.yaml is generated from the protobuf message and gets three things wrong for the JSON the control plane
@@ -118,7 +65,7 @@ const NOT_DURATIONS = {
 
 /** Pattern from Mesh.json for google.protobuf.Duration in JSON. */
 const PROTO_DURATION_PATTERN = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$";
-const protoDuration = () => ({ type: "string", pattern: PROTO_DURATION_PATTERN });
+const protoDuration = () => ({ type: "string", format: "duration", pattern: PROTO_DURATION_PATTERN });
 // `conf` is a google.protobuf.Struct decoded by the backend's plugin (its `type`). rest.yaml points at per-plugin
 // schemas by `$ref` into files that are not part of the reference, and whose field names do not all match the wire.
 const freeFormObject = () => ({ type: "object", "x-kubernetes-preserve-unknown-fields": true });
@@ -171,16 +118,9 @@ function fail(typeName, path, message) {
   throw new GeneratorError(`${typeName}: ${path || "(root)"}: ${message}`);
 }
 
-/** Per-type translation state: which durations and overrides apply, and which of them were used. */
+/** Per-type translation state: which overrides apply, and which of them were used. */
 function translationContext(typeName) {
-  return {
-    typeName,
-    durations: new Set(DURATION_FIELDS[typeName] ?? []),
-    notDurations: new Set(NOT_DURATIONS[typeName] ?? []),
-    overrides: typeName === "Mesh" ? MESH_OVERRIDES : {},
-    used: new Set(),
-    warnings: [],
-  };
+  return { typeName, overrides: typeName === "Mesh" ? MESH_OVERRIDES : {}, used: new Set() };
 }
 
 function childPath(path, segment) {
@@ -217,18 +157,8 @@ function translatedType(node, ctx, path) {
   return types.length === 0 ? undefined : types.length === 1 ? types[0] : types;
 }
 
-function translatedFormat(node, type, ctx, path) {
-  const isDuration = ctx.durations.has(path);
-  if (isDuration) {
-    ctx.used.add(path);
-    if (type !== "string") fail(ctx.typeName, path, `listed as a duration but has type ${JSON.stringify(type)}`);
-    if (node.format !== undefined) fail(ctx.typeName, path, `listed as a duration but already has format ${node.format}`);
-    return "duration";
-  }
+function translatedFormat(node, ctx, path) {
   if (node.format !== undefined && !SUPPORTED_FORMATS.has(node.format)) fail(ctx.typeName, path, `format "${node.format}" is not supported`);
-  if (type === "string" && !ctx.notDurations.has(path) && /(Timeout|Interval|Duration|Jitter|Time|ttl)$/.test(path)) {
-    ctx.warnings.push(`${ctx.typeName}: ${path} looks like a duration but is not listed in DURATION_FIELDS or NOT_DURATIONS`);
-  }
   return node.format;
 }
 
@@ -246,7 +176,7 @@ function translate(referenceNode, ctx, path) {
   const out = {};
   const type = translatedType(node, ctx, path);
   if (type !== undefined) out.type = type;
-  const format = translatedFormat(node, type, ctx, path);
+  const format = translatedFormat(node, ctx, path);
   if (format !== undefined) out.format = format;
   for (const keyword of COPIED_SCALAR_KEYWORDS) {
     if (node[keyword] !== undefined) out[keyword] = structuredClone(node[keyword]);
@@ -337,7 +267,7 @@ function documentFor(typeName, item, ctx) {
 }
 
 function checkEverythingListedWasUsed(ctx) {
-  for (const path of [...ctx.durations, ...Object.keys(ctx.overrides)]) {
+  for (const path of Object.keys(ctx.overrides)) {
     if (!ctx.used.has(path)) fail(ctx.typeName, path, "listed in the generator but not found in the reference");
   }
 }
@@ -359,25 +289,60 @@ function parseArguments(argv) {
   return { referenceDir };
 }
 
+/** The Go source of the same release, whose types decide what the control plane's JSON decoder rejects. */
+const GO_SOURCE_DIR = `go-${KUMA_VERSION}`;
+/** Mesh's flat object: these are the envelope, every other field belongs to the Go message. */
+const MESH_ENVELOPE = ["type", "name", "labels"];
+
+/** Adds the Go decoder's rules (scripts/go-decode-rules.mjs) to a generated document; returns what it constrained. */
+function withGoDecodeRules(typeName, document, referenceDir) {
+  return applyGoDecodeRules({
+    typeName,
+    schema: document,
+    goSourceRoot: join(referenceDir, GO_SOURCE_DIR),
+    packagePath: `${KUMA_MODULE}/${apiPackageDir(typeName)}`,
+    goTypeName: typeName,
+    at: typeName === "Mesh" ? "" : "spec",
+    envelope: MESH_ENVELOPE,
+    proto: typeName === "Mesh" ? meshProtoSchema(referenceDir) : undefined,
+  });
+}
+
+/** Mesh's proto JSON schema (protoc-gen-jsonschema), for the messages whose .pb.go the reference does not carry. */
+function meshProtoSchema(referenceDir) {
+  const file = join(referenceDir, "versions", KUMA_VERSION, "docs/generated/raw/protos/Mesh.json");
+  const { definitions } = JSON.parse(readFileSync(file, "utf8"));
+  return { goPackage: `${KUMA_MODULE}/api/mesh/v1alpha1`, protoPackage: "kuma.mesh.v1alpha1", definitions };
+}
+
+/**
+ * test/fixtures/schemas/go-integer-fields.json: every Go integer field per type, as the generator found it in the Go
+ * source. Tests check the schemas against it without reading the reference.
+ */
+const INTEGER_FIELDS_FIXTURE = join(REPO_ROOT, "test", "fixtures", "schemas", "go-integer-fields.json");
+
 function main() {
   const { referenceDir } = parseArguments(process.argv.slice(2));
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  const warnings = [];
+  const integerFields = {};
   for (const typeName of ["Mesh", ...POLICY_TYPES, ...DESTINATION_TYPES]) {
     const ctx = translationContext(typeName);
     const document = documentFor(typeName, loadItem(referenceDir, typeName), ctx);
     checkEverythingListedWasUsed(ctx);
-    warnings.push(...ctx.warnings);
+    const decoded = withGoDecodeRules(typeName, document, referenceDir);
+    integerFields[typeName] = decoded.integerFields;
     writeFileSync(join(OUTPUT_DIR, `${typeName}.schema.json`), `${JSON.stringify(document, null, 2)}\n`);
-    console.log(`wrote schemas/${typeName}.schema.json`);
+    console.log(`wrote schemas/${typeName}.schema.json (${decoded.integerFields.length} Go integer fields, ${decoded.durationFields.length} durations)`);
   }
-  for (const warning of warnings) console.warn(`warning: ${warning}`);
+  mkdirSync(dirname(INTEGER_FIELDS_FIXTURE), { recursive: true });
+  const fixture = { source: `Kuma ${KUMA_VERSION} Go API types (Apache-2.0), by scripts/generate-schemas.mjs`, types: integerFields };
+  writeFileSync(INTEGER_FIELDS_FIXTURE, `${JSON.stringify(fixture, null, 2)}\n`);
 }
 
 try {
   main();
 } catch (error) {
-  if (!(error instanceof GeneratorError)) throw error;
+  if (!(error instanceof GeneratorError) && !(error instanceof DecodeRuleError)) throw error;
   console.error(`generate-schemas: ${error.message}`);
   process.exitCode = 1;
 }

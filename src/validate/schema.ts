@@ -11,7 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
-import { AJV_OPTIONS } from "./formats.js";
+import { AJV_OPTIONS, GO_INTEGER_TYPES, type GoIntegerType } from "./formats.js";
 
 /** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
 const SCHEMAS_DIR = new URL("../../../schemas/", import.meta.url);
@@ -124,7 +124,7 @@ function unknownTypeViolation(typeName: string): Violation {
 }
 
 /** What an error is about, so that one problem reported by several keywords is shown once. */
-type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration";
+type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration" | "decode";
 
 interface ClassifiedViolation extends Violation {
   readonly errorClass: ErrorClass;
@@ -133,10 +133,12 @@ interface ClassifiedViolation extends Violation {
 /**
  * Which errors make another one on the same path redundant. A value of the wrong type also fails its enum, format or
  * pattern: the type error alone says what is wrong. A Mesh protobuf duration that breaks Go syntax also breaks its
- * stricter pattern: the pattern's message is the precise one.
+ * stricter pattern: the pattern's message is the precise one. The control plane checks its schema before it decodes
+ * into Go types, so a schema error (a type, or rest.yaml's own minimum) is what it reports, not the decode error.
  */
 const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
   value: ["type"],
+  decode: ["type", "value"],
   "go-duration": ["type", "proto-duration"],
   "proto-duration": ["type"],
 };
@@ -174,6 +176,7 @@ function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
     case "enum":
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
     case "format":
+      if (isGoIntegerType(params.format)) return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode" };
       return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
     case "pattern":
       return patternMismatch(path, error);
@@ -220,15 +223,28 @@ function badFormat(format: string, data: unknown): string {
   switch (format) {
     case "duration":
       return `invalid duration ${JSON.stringify(data)}: use Go duration syntax such as 300ms, 5s, 1h30m`;
-    case "int32":
-      return `must be a 32-bit integer: ${JSON.stringify(data)}`;
-    case "int64":
-      return `must be a 64-bit integer: ${JSON.stringify(data)}`;
     case "byte":
       return "must be base64-encoded bytes";
     default:
       return `must be a valid ${format}`;
   }
+}
+
+function isGoIntegerType(format: unknown): format is GoIntegerType {
+  return typeof format === "string" && Object.hasOwn(GO_INTEGER_TYPES, format);
+}
+
+/**
+ * A number the control plane's JSON decoder cannot put into the field's Go type (a 400 "Bad Request" there:
+ * `json: cannot unmarshal number -1 into Go struct field ... of type uint32`). A field that also takes a string is an
+ * intstr.IntOrString, whose number form is an int32.
+ */
+function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown): string {
+  const { bits, signed } = GO_INTEGER_TYPES[goType];
+  const kind = `${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`;
+  const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
+  const expected = takesStrings ? `a string or ${kind} (Go type intstr.IntOrString)` : `${kind} (Go type ${goType})`;
+  return `must be ${expected}: ${String(data)} cannot be decoded`;
 }
 
 /** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */
