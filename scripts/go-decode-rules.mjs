@@ -15,6 +15,10 @@ export const KUMA_MODULE = "github.com/kumahq/kuma/v2";
 /** Go integer types: the range encoding/json accepts. Their names are the schema formats (src/validate/formats.ts). */
 export const GO_INTEGER_TYPES = new Set(["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"]);
 // float32 would need an overflow check: none is used, so it is not listed and meeting one is an error.
+const GO_PREDECLARED = new Set([
+  ...["bool", "string", "byte", "rune", "uintptr", "float32", "float64", "complex64", "complex128", "error"],
+  ...GO_INTEGER_TYPES,
+]);
 const GO_BASIC = { string: "string", bool: "boolean", ...Object.fromEntries([...GO_INTEGER_TYPES].map((t) => [t, "integer"])), float64: "number" };
 
 /**
@@ -62,8 +66,8 @@ const ref = (type, declaration) => ({ type, packagePath: declaration.packagePath
 function resolve(ctx, { type, packagePath, imports }, path) {
   if (type.kind === "pointer") return resolve(ctx, { type: type.elem, packagePath, imports }, path);
   if (type.kind !== "named") return { kind: type.kind, type, packagePath, imports };
-  if (type.qualifier === undefined && (GO_BASIC[type.name] !== undefined || type.name === "byte")) {
-    return { kind: "basic", goType: type.name === "byte" ? "uint8" : type.name };
+  if (type.qualifier === undefined && GO_PREDECLARED.has(type.name)) {
+    return { kind: "basic", goType: type.name === "byte" ? "uint8" : type.name === "rune" ? "int32" : type.name };
   }
   if (type.qualifier === undefined && (type.name === "any" || type.name === "interface")) return { kind: "any" };
   const targetPackage = type.qualifier === undefined ? packagePath : imports.get(type.qualifier);
