@@ -227,6 +227,7 @@ function walkResolved(ctx, node, resolved, path, inBranch) {
       for (const [name, child] of Object.entries(node.properties ?? {})) {
         const field = fields.get(name);
         const childPath = path ? `${path}.${name}` : name;
+        if (!field && ctx.lenient) continue; // an older release's field the newest Go types no longer have
         if (!field) fail(ctx, childPath, "in the schema but not in the Go type: the control plane would drop it");
         walk(ctx, child, field, childPath);
       }
@@ -239,6 +240,7 @@ function walkResolved(ctx, node, resolved, path, inBranch) {
       for (const [name, child] of Object.entries(node.properties ?? {})) {
         const field = resolved.definition.properties?.[name];
         const childPath = path ? `${path}.${name}` : name;
+        if (!field && ctx.lenient) continue;
         if (!field) fail(ctx, childPath, "in the schema but not in the protobuf message");
         walkResolved(ctx, child, protoJsonType(ctx, field, childPath), childPath, false);
       }
@@ -255,10 +257,11 @@ function walkResolved(ctx, node, resolved, path, inBranch) {
 /**
  * Applies the Go types to one generated schema (in place): `goTypeName` of `packagePath` is decoded at `at` ("spec",
  * or "" for Mesh's flat object, whose `envelope` fields are not part of the message). `proto` (optional) gives the
- * proto JSON schema for messages whose .pb.go is missing. Returns the integer and duration fields found.
+ * proto JSON schema for messages whose .pb.go is missing. `lenient` (an older release's schema) skips schema fields
+ * the Go types do not have instead of failing. Returns the integer and duration fields found.
  */
-export function applyGoDecodeRules({ typeName, schema, goSourceRoot, packagePath, goTypeName, at, envelope, proto }) {
-  const ctx = { typeName, packages: goPackages(goSourceRoot, KUMA_MODULE), proto, integerFields: [], durationFields: [] };
+export function applyGoDecodeRules({ typeName, schema, goSourceRoot, packagePath, goTypeName, at, envelope, proto, lenient = false }) {
+  const ctx = { typeName, packages: goPackages(goSourceRoot, KUMA_MODULE), proto, lenient, integerFields: [], durationFields: [] };
   try {
     const declaration = ctx.packages.lookup(packagePath, goTypeName);
     if (!declaration) fail(ctx, at, `package ${packagePath} not found under ${goSourceRoot}`);
