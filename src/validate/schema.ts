@@ -11,6 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, type GoIntegerType } from "./formats.js";
 
 /** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
@@ -53,8 +54,8 @@ async function loadPrecompiled(): Promise<Map<string, ValidateFunction>> {
 }
 
 /** The validator compiled now from the schema file, bypassing build-time code: tests compare the two. */
-export function runtimeValidator(typeName: string): ValidateFunction | undefined {
-  const schema = schemaFor(typeName);
+export function runtimeValidator(typeName: string, minor = LATEST_MINOR): ValidateFunction | undefined {
+  const schema = schemaFor(typeName, minor);
   return schema ? ajv().compile(schema) : undefined;
 }
 
@@ -65,33 +66,39 @@ export function precompiledValidatorCount(): number {
 
 /**
  * The parsed schemas/<Type>.schema.json (deeply frozen: shared by every caller), or undefined for a type meshops does
- * not manage. Other modules read defaults and `format: duration` fields from it.
+ * not manage. Other modules read defaults and `format: duration` fields from it. `minor` selects an older Kuma line
+ * (schemas/v<minor>/, where that line differs from the newest).
  */
-export function schemaFor(typeName: string): JsonObject | undefined {
+export function schemaFor(typeName: string, minor = LATEST_MINOR): JsonObject | undefined {
   if (!resourceType(typeName)) return undefined;
-  let schema = schemaCache.get(typeName);
+  const file = hasOwnSchema(minor, typeName) ? `v${minor}/${typeName}.schema.json` : `${typeName}.schema.json`;
+  let schema = schemaCache.get(file);
   if (!schema) {
-    const file = new URL(`${typeName}.schema.json`, SCHEMAS_DIR);
-    schema = deepFreeze(JSON.parse(readFileSync(file, "utf8")) as JsonObject);
-    schemaCache.set(typeName, schema);
+    schema = deepFreeze(JSON.parse(readFileSync(new URL(file, SCHEMAS_DIR), "utf8")) as JsonObject);
+    schemaCache.set(file, schema);
   }
   return schema;
 }
 
-function validatorFor(typeName: string): ValidateFunction | undefined {
-  let validate = validatorCache.get(typeName);
+/**
+ * Build-time code for the newest line; an older line's own schemas are compiled on first use (only the types the
+ * repository holds), which keeps the build and the package as they were.
+ */
+function validatorFor(typeName: string, minor: string): ValidateFunction | undefined {
+  const key = hasOwnSchema(minor, typeName) ? `${minor}/${typeName}` : typeName;
+  let validate = validatorCache.get(key);
   if (!validate) {
-    validate = precompiled.get(typeName) ?? runtimeValidator(typeName);
+    validate = (key === typeName ? precompiled.get(typeName) : undefined) ?? runtimeValidator(typeName, minor);
     if (!validate) return undefined;
     compileCount++;
-    validatorCache.set(typeName, validate);
+    validatorCache.set(key, validate);
   }
   return validate;
 }
 
 /** Compiles every type's validator now (a worker warming up while the repository is read), instead of on first use. */
 export function compileAllValidators(): void {
-  for (const type of RESOURCE_TYPES) validatorFor(type.name);
+  for (const type of RESOURCE_TYPES) validatorFor(type.name, LATEST_MINOR);
 }
 
 /** How many validators have been compiled in this process: lets tests check that each type is compiled only once. */
@@ -110,17 +117,31 @@ function deepFreeze<T>(value: T): T {
 // ---------------------------------------------------------------------------------------------------------------------
 // Validation
 
-/** Checks `object` (the Universal REST shape) against its type's schema. Each problem once, sorted by path. */
-export function validateSchema(typeName: string, object: JsonObject): Violation[] {
-  const validate = validatorFor(typeName);
+/**
+ * Checks `object` (the Universal REST shape) against its type's schema for the Kuma line `version`
+ * (controlPlane.version; the newest line when absent, or when unsupported: the configuration reports that). Each
+ * problem once, sorted by path.
+ */
+export function validateSchema(typeName: string, object: JsonObject, version?: string): Violation[] {
+  const selected = schemaLine(version);
+  const line = "error" in selected ? { minor: LATEST_MINOR, version } : selected;
+  const introduced = kindIntroducedAfter(typeName, line.minor);
+  if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}` }];
+  const validate = validatorFor(typeName, line.minor);
   if (!validate) return [unknownTypeViolation(typeName)];
   if (validate(object)) return [];
-  return violationsFromErrors([...(validate.errors ?? [])], object);
+  return violationsFromErrors([...(validate.errors ?? [])], object, { typeName, line });
 }
 
 function unknownTypeViolation(typeName: string): Violation {
   const known = RESOURCE_TYPES.map((t) => t.name);
   return { path: "type", message: `unknown resource type "${typeName}"${didYouMean(typeName, known)}` };
+}
+
+/** What a message may need beyond the error: the type and the Kuma line it was validated for. */
+interface Target {
+  readonly typeName: string;
+  readonly line: SchemaLine;
 }
 
 /** What an error is about, so that one problem reported by several keywords is shown once. */
@@ -143,8 +164,8 @@ const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
   "proto-duration": ["type"],
 };
 
-function violationsFromErrors(errors: ErrorObject[], root: JsonObject): Violation[] {
-  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root));
+function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): Violation[] {
+  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root, target));
   const classesByPath = new Map<string, Set<ErrorClass>>();
   for (const v of classified) classesByPath.set(v.path, (classesByPath.get(v.path) ?? new Set()).add(v.errorClass));
   const isRedundant = (v: ClassifiedViolation) => (SUPERSEDED_BY[v.errorClass] ?? []).some((c) => classesByPath.get(v.path)?.has(c));
@@ -163,12 +184,16 @@ function withoutCombinatorBranchErrors(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((error) => !combinatorPaths.some((prefix) => error.schemaPath.startsWith(prefix)));
 }
 
-function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
+function describe(error: ErrorObject, root: JsonObject, target: Target): ClassifiedViolation {
   const path = fieldPath(error.instancePath, root);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case "additionalProperties":
-      return unknownField(path, String(params.additionalProperty), error.parentSchema);
+    case "additionalProperties": {
+      const field = String(params.additionalProperty);
+      const introduced = fieldIntroducedIn(target, error.instancePath, field);
+      if (introduced) return { path: joinPath(path, field), message: `field "${field}" was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "structure" };
+      return unknownField(path, field, error.parentSchema);
+    }
     case "required":
       return { path: joinPath(path, String(params.missingProperty)), message: "Required value", errorClass: "structure" };
     case "type":
@@ -189,6 +214,30 @@ function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
 }
 
 // --- messages ---------------------------------------------------------------------------------------------------------
+
+/**
+ * For a field the target's line does not know: the first newer line whose schema has it at the same place, found by
+ * walking that schema along the JSON pointer of the object that holds it. Undefined when no line has it (a typo).
+ */
+function fieldIntroducedIn(target: Target, parentPointer: string, field: string): string | undefined {
+  if (target.line.minor === LATEST_MINOR) return undefined;
+  const segments = parentPointer === "" ? [] : parentPointer.slice(1).split("/").map(unescapePointerSegment);
+  return newerMinors(target.line.minor).find((minor) => {
+    const parent = schemaNodeAt(schemaFor(target.typeName, minor), segments);
+    return parent !== undefined && Object.hasOwn(propertiesOf(parent), field);
+  });
+}
+
+/** The schema node for a JSON pointer's segments: through properties, array items and map values. */
+function schemaNodeAt(schema: unknown, segments: readonly string[]): unknown {
+  let node = schema as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown } | undefined;
+  for (const segment of segments) {
+    if (!node) return undefined;
+    const next: unknown = node.properties?.[segment] ?? (/^\d+$/.test(segment) ? node.items : undefined) ?? node.additionalProperties;
+    node = next && typeof next === "object" ? (next as typeof node) : undefined;
+  }
+  return node;
+}
 
 /** Envelope fields a GET returns but a repository must not carry. */
 const SERVER_OWNED_FIELDS = new Set(["kri", "creationTime", "modificationTime", "snis", "status"]);
