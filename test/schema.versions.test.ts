@@ -71,6 +71,20 @@ describe("Kuma minor lines", () => {
     assert.deepEqual(messages("MeshTrafficPermission", typo, "2.12.1"), ['spec.targetRef.nmae: unknown field "nmae", did you mean "name"?']);
   });
 
+  void it("an enum value added later names its release; other values keep the enum message", () => {
+    const service = (type: string): JsonObject => ({
+      type: "MeshService",
+      mesh: "default",
+      name: "web",
+      spec: { identities: [{ type, value: "spiffe://default/web" }], ports: [{ port: 80 }] },
+    });
+    assert.deepEqual(messages("MeshService", service("SpiffeID"), "2.11.3"), [
+      'spec.identities[0].type: "SpiffeID" was introduced in Kuma 2.12; controlPlane.version 2.11.3 does not have it',
+    ]);
+    assert.deepEqual(messages("MeshService", service("SpiffeID"), "2.12.0"), []);
+    assert.deepEqual(messages("MeshService", service("Spiffe"), "2.10.1"), ["spec.identities[0].type: should be one of [ServiceTag]"]);
+  });
+
   void it("a kind added in 2.12 (MeshIdentity) is an error for 2.10 and 2.11 that names 2.12", () => {
     const identity: JsonObject = { type: "MeshIdentity", mesh: "default", name: "id", spec: {} };
     assert.deepEqual(messages("MeshIdentity", identity, "2.11.18"), ["type: MeshIdentity was introduced in Kuma 2.12; controlPlane.version 2.11.18 does not have it"]);

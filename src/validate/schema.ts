@@ -198,8 +198,11 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
       return { path: joinPath(path, String(params.missingProperty)), message: "Required value", errorClass: "structure" };
     case "type":
       return { path, message: wrongType(error.schema, error.data), errorClass: "type" };
-    case "enum":
+    case "enum": {
+      const introduced = valueIntroducedIn(target, error.instancePath, error.data);
+      if (introduced) return { path, message: `${JSON.stringify(error.data)} was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "value" };
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
+    }
     case "format":
       if (isGoIntegerType(params.format)) return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode" };
       return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
@@ -220,16 +223,28 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
  * walking that schema along the JSON pointer of the object that holds it. Undefined when no line has it (a typo).
  */
 function fieldIntroducedIn(target: Target, parentPointer: string, field: string): string | undefined {
+  return firstNewerLineWhere(target, parentPointer, (parent) => Object.hasOwn(propertiesOf(parent), field));
+}
+
+/** For an enum value the target's line does not accept: the first newer line whose enum at that place has it. */
+function valueIntroducedIn(target: Target, pointer: string, value: unknown): string | undefined {
+  return firstNewerLineWhere(target, pointer, (node) => {
+    const values = (node as { enum?: unknown }).enum;
+    return Array.isArray(values) && values.includes(value);
+  });
+}
+
+function firstNewerLineWhere(target: Target, pointer: string, holds: (node: object) => boolean): string | undefined {
   if (target.line.minor === LATEST_MINOR) return undefined;
-  const segments = parentPointer === "" ? [] : parentPointer.slice(1).split("/").map(unescapePointerSegment);
+  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointerSegment);
   return newerMinors(target.line.minor).find((minor) => {
-    const parent = schemaNodeAt(schemaFor(target.typeName, minor), segments);
-    return parent !== undefined && Object.hasOwn(propertiesOf(parent), field);
+    const node = schemaNodeAt(schemaFor(target.typeName, minor), segments);
+    return node !== undefined && holds(node);
   });
 }
 
 /** The schema node for a JSON pointer's segments: through properties, array items and map values. */
-function schemaNodeAt(schema: unknown, segments: readonly string[]): unknown {
+function schemaNodeAt(schema: unknown, segments: readonly string[]): object | undefined {
   let node = schema as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown } | undefined;
   for (const segment of segments) {
     if (!node) return undefined;
