@@ -16,7 +16,9 @@
 //   - translates `nullable`, `x-kubernetes-int-or-string` and `x-kubernetes-preserve-unknown-fields` into plain JSON Schema;
 //   - adds what the control plane's JSON decoder enforces, from the Go types of the same release
 //     (scripts/go-decode-rules.mjs): integer ranges (`format: uint32`, ...) and Go durations (`format: duration`).
-//     It also writes test/fixtures/schemas/go-integer-fields.json, the Go integer fields per type, for the tests.
+//     It also writes test/fixtures/schemas/go-integer-fields.json, the Go integer fields per type, for the tests;
+//   - writes the older minor lines (2.10-2.13) to schemas/v<minor>/ where they differ from the newest, and
+//     schemas/versions.json, which src/kuma/versions.ts reads to pick a line by controlPlane.version.
 // It fails loudly on anything it does not understand, so a new Kuma release cannot slip something past it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
