@@ -13,7 +13,7 @@ import { goPackages, GoParseError } from "./go-types.mjs";
 export const KUMA_MODULE = "github.com/kumahq/kuma/v2";
 
 /** Go integer types: the range encoding/json accepts. Their names are the schema formats (src/validate/formats.ts). */
-export const GO_INTEGER_TYPES = new Set(["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"]);
+const GO_INTEGER_TYPES = new Set(["int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"]);
 // float32 would need an overflow check: none is used, so it is not listed and meeting one is an error.
 const GO_PREDECLARED = new Set([
   ...["bool", "string", "byte", "rune", "uintptr", "float32", "float64", "complex64", "complex128", "error"],
