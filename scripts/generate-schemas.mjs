@@ -2,20 +2,30 @@
 // Writes schemas/<Type>.schema.json: one strict JSON Schema (draft 2020-12) per resource type meshops manages, for the
 // Universal REST object it PUTs. Derived from the Kuma control plane's own rest.yaml files (components.schemas.<Type>Item).
 //
-//   node scripts/generate-schemas.mjs [--reference DIR]     (DIR defaults to ../shared/kuma-reference from the repo root)
+//   node scripts/generate-schemas.mjs [--reference DIR] [--kuma-git GIT_DIR]
+//
+// DIR defaults to ../shared/kuma-reference from the repo root. GIT_DIR is a Kuma git repository with its release tags
+// (a clone of github.com/kumahq/kuma): releases up to v2.12 keep their schemas in schema.yaml files the reference does
+// not carry. Without it, schemas/v2.10 and schemas/v2.11 (and 2.12's destination types) are kept as they are.
 //
 // The reference is OpenAPI 3 with Kubernetes extensions and lots of prose. What this script owns:
 //   - drops prose (`description`, `example`) and `x-*` noise, keeps the keywords that validate or default;
 //   - makes every object with `properties` closed (`additionalProperties: false`): the control plane silently drops
 //     unknown fields, so a typo like `idleTimout` never takes effect; meshops reports it instead;
 //   - drops server-owned envelope fields (kri, creationTime, modificationTime, snis, status): the repository must not hold them;
-//   - marks Go duration fields (metav1.Duration, listed explicitly below) with `format: duration`;
-//   - translates `nullable`, `x-kubernetes-int-or-string` and `x-kubernetes-preserve-unknown-fields` into plain JSON Schema.
+//   - translates `nullable`, `x-kubernetes-int-or-string` and `x-kubernetes-preserve-unknown-fields` into plain JSON Schema;
+//   - adds what the control plane's JSON decoder enforces, from the Go types of the same release
+//     (scripts/go-decode-rules.mjs): integer ranges (`format: uint32`, ...) and Go durations (`format: duration`).
+//     It also writes test/fixtures/schemas/go-integer-fields.json, the Go integer fields per type, for the tests;
+//   - writes the older minor lines (2.10-2.13) to schemas/v<minor>/ where they differ from the newest, and
+//     schemas/versions.json, which src/kuma/versions.ts reads to pick a line by controlPlane.version.
 // It fails loudly on anything it does not understand, so a new Kuma release cannot slip something past it.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
+import { applyGoDecodeRules, DecodeRuleError, KUMA_MODULE } from "./go-decode-rules.mjs";
 
 const KUMA_VERSION = "v2.14.3";
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,74 +52,18 @@ const POLICY_TYPES = [
 ];
 const DESTINATION_TYPES = ["MeshService", "MeshExternalService", "MeshMultiZoneService"];
 
+/** The Go package (path in the Kuma repository) whose types each resource decodes into; its rest.yaml sits beside it. */
+function apiPackageDir(typeName) {
+  const dir = typeName.toLowerCase();
+  if (typeName === "Mesh") return "api/mesh/v1alpha1";
+  if (DESTINATION_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1`;
+  return `pkg/plugins/policies/${dir}/api/v1alpha1`;
+}
+
 /** Where each type's rest.yaml lives inside the reference (same paths as in the Kuma repository). */
 function restYamlPath(typeName) {
-  const dir = typeName.toLowerCase();
-  if (typeName === "Mesh") return "api/mesh/v1alpha1/mesh/rest.yaml";
-  if (DESTINATION_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1/rest.yaml`;
-  return `pkg/plugins/policies/${dir}/api/v1alpha1/rest.yaml`;
+  return typeName === "Mesh" ? "api/mesh/v1alpha1/mesh/rest.yaml" : `${apiPackageDir(typeName)}/rest.yaml`;
 }
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Duration fields. rest.yaml renders metav1.Duration as a bare `type: string`; these were picked by reading every string
-// field's name and description (and the Go types they come from). Paths use `[]` for "every array item". A listed path
-// that the reference does not have is an error, so the list cannot rot silently.
-
-/** `inSections(["from", "to"], ["default.x"])` → `spec.from[].default.x`, `spec.to[].default.x`. */
-function inSections(sections, suffixes) {
-  return sections.flatMap((section) => suffixes.map((suffix) => `spec.${section}[].${suffix}`));
-}
-
-const DURATION_FIELDS = {
-  MeshTimeout: inSections(
-    ["from", "to", "rules"],
-    [
-      "default.connectionTimeout",
-      "default.idleTimeout",
-      "default.http.requestTimeout",
-      "default.http.streamIdleTimeout",
-      "default.http.maxStreamDuration",
-      "default.http.maxConnectionDuration",
-      "default.http.requestHeadersTimeout",
-    ],
-  ),
-  MeshRetry: inSections(
-    ["to"],
-    ["http", "grpc"].flatMap((protocol) => [
-      `default.${protocol}.perTryTimeout`,
-      `default.${protocol}.backOff.baseInterval`,
-      `default.${protocol}.backOff.maxInterval`,
-      `default.${protocol}.rateLimitedBackOff.maxInterval`,
-    ]),
-  ),
-  MeshCircuitBreaker: inSections(["from", "to", "rules"], ["default.outlierDetection.interval", "default.outlierDetection.baseEjectionTime"]),
-  MeshHealthCheck: inSections(
-    ["to"],
-    ["default.interval", "default.timeout", "default.initialJitter", "default.intervalJitter", "default.noTrafficInterval"],
-  ),
-  MeshFaultInjection: inSections(["from", "to", "rules"], ["default.http[].delay.value"]),
-  MeshRateLimit: inSections(["from", "to", "rules"], ["default.local.http.requestRate.interval", "default.local.tcp.connectionRate.interval"]),
-  MeshLoadBalancingStrategy: inSections(
-    ["to"],
-    [
-      "default.hashPolicies[].cookie.ttl",
-      "default.loadBalancer.maglev.hashPolicies[].cookie.ttl",
-      "default.loadBalancer.ringHash.hashPolicies[].cookie.ttl",
-    ],
-  ),
-  MeshMetric: ["spec.default.backends[].openTelemetry.refreshInterval"],
-  // google.protobuf.Duration (see MESH_OVERRIDES): protobuf JSON writes it as seconds with an `s` suffix ("10s", "0.5s").
-  Mesh: ["mtls.backends[].dpCert.requestTimeout", "mtls.backends[].rootChain.requestTimeout"],
-};
-
-/**
- * String fields whose name or description sounds like a duration but that are not Go durations. Listed so that the
- * "unlisted duration-like field" check below stays quiet about them, and so the decision is written down.
- */
-const NOT_DURATIONS = {
-  // Certificate lifetime parsed by Kuma itself, which also accepts days and years (`1d`, `10y`): not time.ParseDuration.
-  Mesh: ["mtls.backends[].dpCert.rotation.expiration"],
-};
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Mesh: rest.yaml is generated from the protobuf message and gets three things wrong for the JSON the control plane
@@ -118,7 +72,7 @@ const NOT_DURATIONS = {
 
 /** Pattern from Mesh.json for google.protobuf.Duration in JSON. */
 const PROTO_DURATION_PATTERN = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$";
-const protoDuration = () => ({ type: "string", pattern: PROTO_DURATION_PATTERN });
+const protoDuration = () => ({ type: "string", format: "duration", pattern: PROTO_DURATION_PATTERN });
 // `conf` is a google.protobuf.Struct decoded by the backend's plugin (its `type`). rest.yaml points at per-plugin
 // schemas by `$ref` into files that are not part of the reference, and whose field names do not all match the wire.
 const freeFormObject = () => ({ type: "object", "x-kubernetes-preserve-unknown-fields": true });
@@ -171,16 +125,9 @@ function fail(typeName, path, message) {
   throw new GeneratorError(`${typeName}: ${path || "(root)"}: ${message}`);
 }
 
-/** Per-type translation state: which durations and overrides apply, and which of them were used. */
+/** Per-type translation state: which overrides apply, and which of them were used. */
 function translationContext(typeName) {
-  return {
-    typeName,
-    durations: new Set(DURATION_FIELDS[typeName] ?? []),
-    notDurations: new Set(NOT_DURATIONS[typeName] ?? []),
-    overrides: typeName === "Mesh" ? MESH_OVERRIDES : {},
-    used: new Set(),
-    warnings: [],
-  };
+  return { typeName, overrides: typeName === "Mesh" ? MESH_OVERRIDES : {}, used: new Set() };
 }
 
 function childPath(path, segment) {
@@ -217,18 +164,8 @@ function translatedType(node, ctx, path) {
   return types.length === 0 ? undefined : types.length === 1 ? types[0] : types;
 }
 
-function translatedFormat(node, type, ctx, path) {
-  const isDuration = ctx.durations.has(path);
-  if (isDuration) {
-    ctx.used.add(path);
-    if (type !== "string") fail(ctx.typeName, path, `listed as a duration but has type ${JSON.stringify(type)}`);
-    if (node.format !== undefined) fail(ctx.typeName, path, `listed as a duration but already has format ${node.format}`);
-    return "duration";
-  }
+function translatedFormat(node, ctx, path) {
   if (node.format !== undefined && !SUPPORTED_FORMATS.has(node.format)) fail(ctx.typeName, path, `format "${node.format}" is not supported`);
-  if (type === "string" && !ctx.notDurations.has(path) && /(Timeout|Interval|Duration|Jitter|Time|ttl)$/.test(path)) {
-    ctx.warnings.push(`${ctx.typeName}: ${path} looks like a duration but is not listed in DURATION_FIELDS or NOT_DURATIONS`);
-  }
   return node.format;
 }
 
@@ -246,7 +183,7 @@ function translate(referenceNode, ctx, path) {
   const out = {};
   const type = translatedType(node, ctx, path);
   if (type !== undefined) out.type = type;
-  const format = translatedFormat(node, type, ctx, path);
+  const format = translatedFormat(node, ctx, path);
   if (format !== undefined) out.format = format;
   for (const keyword of COPIED_SCALAR_KEYWORDS) {
     if (node[keyword] !== undefined) out[keyword] = structuredClone(node[keyword]);
@@ -323,27 +260,32 @@ function translateItem(item, ctx) {
   return { ...translated, properties };
 }
 
-function documentFor(typeName, item, ctx) {
+/** The schema's location: schemas/<Type>.schema.json for the newest release, schemas/v<minor>/ for an older one. */
+const schemaFile = (typeName, subdir) => (subdir ? `${subdir}/${typeName}.schema.json` : `${typeName}.schema.json`);
+
+function documentFor(typeName, item, ctx, release, subdir) {
   const body = translateItem(item, ctx);
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: `${SCHEMA_ID_BASE}${typeName}.schema.json`,
+    $id: `${SCHEMA_ID_BASE}${schemaFile(typeName, subdir)}`,
     title: `${typeName} (Universal REST object)`,
     description:
-      `The ${typeName} object meshops sends on PUT. Derived from Kuma ${KUMA_VERSION} rest.yaml ` +
+      `The ${typeName} object meshops sends on PUT. Derived from Kuma ${release} rest.yaml ` +
       `(components.schemas.${typeName}Item) by scripts/generate-schemas.mjs; do not edit by hand.`,
     ...body,
   };
 }
 
 function checkEverythingListedWasUsed(ctx) {
-  for (const path of [...ctx.durations, ...Object.keys(ctx.overrides)]) {
-    if (!ctx.used.has(path)) fail(ctx.typeName, path, "listed in the generator but not found in the reference");
+  for (const path of Object.keys(ctx.overrides)) {
+    if (!ctx.used.has(path) && !ctx.lenientOverrides) fail(ctx.typeName, path, "listed in the generator but not found in the reference");
   }
 }
 
-function loadItem(referenceDir, typeName) {
-  const file = join(referenceDir, restYamlPath(typeName));
+/** The type's `<Type>Item` schema in the rest.yaml under `restRoot`, or undefined when that release has no such file. */
+function loadItem(restRoot, typeName, { optional = false } = {}) {
+  const file = join(restRoot, restYamlPath(typeName));
+  if (optional && !existsSync(file)) return undefined;
   const document = YAML.parse(readFileSync(file, "utf8"));
   const item = document?.components?.schemas?.[`${typeName}Item`];
   if (!item) throw new GeneratorError(`${file}: components.schemas.${typeName}Item not found`);
@@ -352,32 +294,177 @@ function loadItem(referenceDir, typeName) {
 
 function parseArguments(argv) {
   let referenceDir = resolve(REPO_ROOT, "..", "shared", "kuma-reference");
+  let kumaGit;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--reference" && argv[i + 1]) referenceDir = resolve(argv[++i]);
-    else throw new Error(`usage: node scripts/generate-schemas.mjs [--reference DIR] (got ${argv[i]})`);
+    else if (argv[i] === "--kuma-git" && argv[i + 1]) kumaGit = resolve(argv[++i]);
+    else throw new Error(`usage: node scripts/generate-schemas.mjs [--reference DIR] [--kuma-git GIT_DIR] (got ${argv[i]})`);
   }
-  return { referenceDir };
+  return { referenceDir, kumaGit };
+}
+
+/** The Go source of the same release, whose types decide what the control plane's JSON decoder rejects. */
+const GO_SOURCE_DIR = `go-${KUMA_VERSION}`;
+/** Mesh's flat object: these are the envelope, every other field belongs to the Go message. */
+const MESH_ENVELOPE = ["type", "name", "labels"];
+
+/**
+ * Adds the Go decoder's rules (scripts/go-decode-rules.mjs) to a generated document; returns what it constrained.
+ * The reference carries the Go source of the newest release only; older releases get the same rules for the fields
+ * they share with it (`lenient`: a field the newest Go types no longer have is left as rest.yaml describes it).
+ */
+function withGoDecodeRules(typeName, document, referenceDir, lenient) {
+  return applyGoDecodeRules({
+    typeName,
+    schema: document,
+    goSourceRoot: join(referenceDir, GO_SOURCE_DIR),
+    packagePath: `${KUMA_MODULE}/${apiPackageDir(typeName)}`,
+    goTypeName: typeName,
+    at: typeName === "Mesh" ? "" : "spec",
+    envelope: MESH_ENVELOPE,
+    proto: typeName === "Mesh" ? meshProtoSchema(referenceDir) : undefined,
+    lenient,
+  });
+}
+
+/** Mesh's proto JSON schema (protoc-gen-jsonschema), for the messages whose .pb.go the reference does not carry. */
+function meshProtoSchema(referenceDir) {
+  const file = join(referenceDir, "versions", KUMA_VERSION, "docs/generated/raw/protos/Mesh.json");
+  const { definitions } = JSON.parse(readFileSync(file, "utf8"));
+  return { goPackage: `${KUMA_MODULE}/api/mesh/v1alpha1`, protoPackage: "kuma.mesh.v1alpha1", definitions };
+}
+
+/**
+ * test/fixtures/schemas/go-integer-fields.json: every Go integer field per type, as the generator found it in the Go
+ * source. Tests check the schemas against it without reading the reference.
+ */
+const INTEGER_FIELDS_FIXTURE = join(REPO_ROOT, "test", "fixtures", "schemas", "go-integer-fields.json");
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Older minor lines. `controlPlane.version` selects one (src/validate/schema.ts); each gets its own schema only where it
+// differs from the newest release's, so the package carries the differences, not five copies.
+
+/** The release of the per-policy schema.yaml copies at the reference's top level (its README says so). */
+const TOP_LEVEL_SCHEMA_YAML_RELEASE = "v2.12.14";
+/** The newest patch of each older minor line in the reference (versions/<release>/), oldest first. */
+const OLDER_RELEASES = ["v2.10.11", "v2.11.18", "v2.12.14", "v2.13.10"];
+const minorOf = (release) => /^v(\d+\.\d+)\./.exec(release)[1];
+/** schemas/versions.json: which minor lines exist, which types have their own schema there, and when each kind appeared. */
+const VERSIONS_INDEX = join(OUTPUT_DIR, "versions.json");
+
+/** The document without the lines that name its file and release, to tell whether two releases really differ. */
+const content = ({ $id, description, ...rest }) => JSON.stringify(rest);
+
+/**
+ * The `<Type>Item` schema of an older release. Up to v2.12 rest.yaml points at a schema.yaml beside it (`$ref:
+ * schema.yaml`), which the reference carries for v2.12.14's policies only (at the top level); the others are read from
+ * a Kuma git repository with release tags (`--kuma-git`). Returns undefined when the release does not have the type,
+ * "unavailable" when its schema is in neither place.
+ */
+function olderItem(typeName, referenceDir, release, kumaGit) {
+  const item = loadItem(join(referenceDir, "versions", release), typeName, { optional: true });
+  if (!item || item.$ref === undefined) return item;
+  if (item.$ref !== "schema.yaml") fail(typeName, "", `${release}: unexpected $ref ${item.$ref}`);
+  const path = `${dirname(restYamlPath(typeName))}/schema.yaml`;
+  const topLevelCopy = join(referenceDir, path);
+  if (release === TOP_LEVEL_SCHEMA_YAML_RELEASE && existsSync(topLevelCopy)) return YAML.parse(readFileSync(topLevelCopy, "utf8"));
+  if (!kumaGit) return "unavailable";
+  return YAML.parse(execFileSync("git", ["--git-dir", kumaGit, "show", `${release}:${path}`], { encoding: "utf8", maxBuffer: 64 << 20 }));
+}
+
+/** One type's schema for an older release (undefined: the release lacks the type; "unavailable": see olderItem). */
+function olderSchema(typeName, referenceDir, release, kumaGit) {
+  const item = olderItem(typeName, referenceDir, release, kumaGit);
+  if (item === undefined || item === "unavailable") return item;
+  const ctx = { ...translationContext(typeName), lenientOverrides: true };
+  const document = documentFor(typeName, item, ctx, release, `v${minorOf(release)}`);
+  withGoDecodeRules(typeName, document, referenceDir, true);
+  return document;
+}
+
+/**
+ * The minor line that introduced each resource kind of the reference (any `<Kind>Item` in a rest.yaml), for the
+ * error a kind the target does not have gets. Kinds present in the oldest line are left out.
+ */
+function kindsIntroduced(referenceDir) {
+  const introduced = {};
+  for (const release of [...OLDER_RELEASES, KUMA_VERSION]) {
+    // New-style kinds only (pkg/...): the legacy protobuf kinds under api/ existed long before their rest.yaml did.
+    for (const file of restYamlFiles(join(referenceDir, "versions", release, "pkg"))) {
+      const schemas = YAML.parse(readFileSync(file, "utf8"))?.components?.schemas ?? {};
+      for (const name of Object.keys(schemas)) {
+        if (name.endsWith("Item")) introduced[name.slice(0, -4)] ??= minorOf(release);
+      }
+    }
+  }
+  const oldest = minorOf(OLDER_RELEASES[0]);
+  return Object.fromEntries(Object.entries(introduced).filter(([, minor]) => minor !== oldest).sort());
+}
+
+function restYamlFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name === "rest.yaml")
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name))
+    .sort();
+}
+
+/** The newest release's schemas are indented for review; older releases' are compact, to keep the package small. */
+function writeSchema(document, typeName, subdir) {
+  const file = join(OUTPUT_DIR, schemaFile(typeName, subdir));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(document, null, subdir ? undefined : 2)}\n`);
 }
 
 function main() {
-  const { referenceDir } = parseArguments(process.argv.slice(2));
+  const { referenceDir, kumaGit } = parseArguments(process.argv.slice(2));
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  const warnings = [];
-  for (const typeName of ["Mesh", ...POLICY_TYPES, ...DESTINATION_TYPES]) {
+  const typeNames = ["Mesh", ...POLICY_TYPES, ...DESTINATION_TYPES];
+  const integerFields = {};
+  const newest = {};
+  for (const typeName of typeNames) {
     const ctx = translationContext(typeName);
-    const document = documentFor(typeName, loadItem(referenceDir, typeName), ctx);
+    const document = documentFor(typeName, loadItem(referenceDir, typeName), ctx, KUMA_VERSION);
     checkEverythingListedWasUsed(ctx);
-    warnings.push(...ctx.warnings);
-    writeFileSync(join(OUTPUT_DIR, `${typeName}.schema.json`), `${JSON.stringify(document, null, 2)}\n`);
-    console.log(`wrote schemas/${typeName}.schema.json`);
+    const decoded = withGoDecodeRules(typeName, document, referenceDir, false);
+    integerFields[typeName] = decoded.integerFields;
+    newest[typeName] = document;
+    writeSchema(document, typeName);
+    console.log(`wrote schemas/${typeName}.schema.json (${decoded.integerFields.length} Go integer fields, ${decoded.durationFields.length} durations)`);
   }
-  for (const warning of warnings) console.warn(`warning: ${warning}`);
+
+  const index = { latest: minorOf(KUMA_VERSION), versions: {}, kindsIntroduced: kindsIntroduced(referenceDir) };
+  index.versions[index.latest] = { release: KUMA_VERSION, ownSchemas: typeNames };
+  const previousIndex = existsSync(VERSIONS_INDEX) ? JSON.parse(readFileSync(VERSIONS_INDEX, "utf8")) : { versions: {} };
+  for (const release of OLDER_RELEASES) {
+    const minor = minorOf(release);
+    const subdir = `v${minor}`;
+    const documents = typeNames.map((typeName) => [typeName, olderSchema(typeName, referenceDir, release, kumaGit)]);
+    const missing = documents.filter(([, document]) => document === undefined).map(([typeName]) => typeName);
+    if (missing.length > 0) fail(missing.join(", "), "", `${release} does not have it: versions.json cannot say so yet`);
+    if (documents.some(([, document]) => document === "unavailable")) {
+      // Keep what an earlier run with --kuma-git wrote, rather than losing the release.
+      if (!previousIndex.versions[minor]) fail("", "", `${release}: its schema.yaml files are not in the reference; pass --kuma-git`);
+      index.versions[minor] = previousIndex.versions[minor];
+      console.warn(`kept schemas/${subdir}/ as it is: ${release}'s schema.yaml files need --kuma-git`);
+      continue;
+    }
+    rmSync(join(OUTPUT_DIR, subdir), { recursive: true, force: true });
+    const own = documents.filter(([typeName, document]) => content(document) !== content(newest[typeName])).map(([typeName]) => typeName);
+    for (const [typeName, document] of documents) if (own.includes(typeName)) writeSchema(document, typeName, subdir);
+    index.versions[minor] = { release, ownSchemas: own };
+    console.log(`wrote schemas/${subdir}/: ${own.length} of ${typeNames.length} types differ from ${KUMA_VERSION}`);
+  }
+  writeFileSync(VERSIONS_INDEX, `${JSON.stringify(index, null, 2)}\n`);
+
+  mkdirSync(dirname(INTEGER_FIELDS_FIXTURE), { recursive: true });
+  const fixture = { source: `Kuma ${KUMA_VERSION} Go API types (Apache-2.0), by scripts/generate-schemas.mjs`, types: integerFields };
+  writeFileSync(INTEGER_FIELDS_FIXTURE, `${JSON.stringify(fixture, null, 2)}\n`);
 }
 
 try {
   main();
 } catch (error) {
-  if (!(error instanceof GeneratorError)) throw error;
+  if (!(error instanceof GeneratorError) && !(error instanceof DecodeRuleError)) throw error;
   console.error(`generate-schemas: ${error.message}`);
   process.exitCode = 1;
 }

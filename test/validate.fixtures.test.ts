@@ -19,6 +19,8 @@ const cases: Record<string, { valid: boolean; rules: string[] }> = {
   "unknown-type": { valid: false, rules: ["unknown-type"] },
   "kubernetes-namespace": { valid: false, rules: ["kubernetes-namespace"] },
   "schema-errors": { valid: false, rules: ["schema"] },
+  "decode-errors": { valid: false, rules: ["schema"] },
+  "version-errors": { valid: false, rules: ["schema"] },
   "semantic-errors": { valid: false, rules: ["semantic"] },
   "duplicate-resource": { valid: false, rules: ["duplicate-resource"] },
   "unknown-mesh": { valid: false, rules: ["unknown-mesh"] },

@@ -8,6 +8,7 @@ import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
+import { schemaLine } from "../kuma/versions.js";
 
 export type DriftMode = "report" | "correct";
 
@@ -101,7 +102,13 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     }
     return { config: DEFAULT_CONFIG, diagnostics };
   }
-  return { config: withDefaults(value, root), diagnostics };
+  const config = withDefaults(value, root);
+  const line = schemaLine(config.controlPlane.version);
+  if ("error" in line) {
+    const pos = new Locator(() => file.text).locate(file.path, 0, parsePath("controlPlane.version")) ?? { line: 1, column: 1 };
+    diag(pos.line, pos.column, "controlPlane.version", line.error);
+  }
+  return { config, diagnostics };
 }
 
 function withDefaults(value: JsonObject, root: string): RepoConfig {

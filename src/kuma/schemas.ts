@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
 import { resourceType } from "./types.js";
+import { LATEST_MINOR, hasOwnSchema } from "./versions.js";
 
 /** This file compiles to dist/src/kuma/schemas.js: the repository root is three directories up. */
 const SCHEMAS_DIR = new URL("../../../schemas/", import.meta.url);
@@ -14,15 +15,15 @@ const schemaCache = new Map<string, JsonObject>();
 
 /**
  * The parsed schemas/<Type>.schema.json (deeply frozen: shared by every caller), or undefined for a type meshops does
- * not manage.
+ * not manage. `minor` selects an older Kuma line (schemas/v<minor>/, where that line differs from the newest).
  */
-export function schemaFor(typeName: string): JsonObject | undefined {
+export function schemaFor(typeName: string, minor = LATEST_MINOR): JsonObject | undefined {
   if (!resourceType(typeName)) return undefined;
-  let schema = schemaCache.get(typeName);
+  const file = hasOwnSchema(minor, typeName) ? `v${minor}/${typeName}.schema.json` : `${typeName}.schema.json`;
+  let schema = schemaCache.get(file);
   if (!schema) {
-    const file = new URL(`${typeName}.schema.json`, SCHEMAS_DIR);
-    schema = deepFreeze(JSON.parse(readFileSync(file, "utf8")) as JsonObject);
-    schemaCache.set(typeName, schema);
+    schema = deepFreeze(JSON.parse(readFileSync(new URL(file, SCHEMAS_DIR), "utf8")) as JsonObject);
+    schemaCache.set(file, schema);
   }
   return schema;
 }

@@ -1,20 +1,47 @@
 import type { Options } from "ajv/dist/2020.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
 
-const INT32_RANGE = [-(2 ** 31), 2 ** 31 - 1] as const;
-const INT64_RANGE = [-(2 ** 63), 2 ** 63 - 1] as const;
 /** Go's encoding/json decodes []byte with padded standard base64; line breaks are ignored by the decoder. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-const inRange = ([min, max]: readonly [number, number]) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
+/**
+ * The Go integer types behind schema fields (scripts/go-decode-rules.mjs writes `format: <Go type>`): bit size and
+ * signedness. Go's `int` and `uint` are 64 bits on the control plane's platforms.
+ */
+export const GO_INTEGER_TYPES = {
+  int8: { bits: 8, signed: true },
+  int16: { bits: 16, signed: true },
+  int32: { bits: 32, signed: true },
+  int64: { bits: 64, signed: true },
+  int: { bits: 64, signed: true },
+  uint8: { bits: 8, signed: false },
+  uint16: { bits: 16, signed: false },
+  uint32: { bits: 32, signed: false },
+  uint64: { bits: 64, signed: false },
+  uint: { bits: 64, signed: false },
+} as const;
+export type GoIntegerType = keyof typeof GO_INTEGER_TYPES;
 
-/** The string formats the schemas use. Shared by run-time compilation and the build-time (standalone) validators. */
+/**
+ * What Go's JSON decoder accepts for the type: an integral number in range. The upper bound is exclusive and written
+ * as a power of two, so that 2^63 and 2^64, which a double cannot tell from the largest valid values, are rejected.
+ */
+function decodesAs({ bits, signed }: { bits: number; signed: boolean }) {
+  const lowest = signed ? -(2 ** (bits - 1)) : 0;
+  const beyond = signed ? 2 ** (bits - 1) : 2 ** bits;
+  return (n: number) => Number.isInteger(n) && n >= lowest && n < beyond;
+}
+
+const integerFormats = Object.fromEntries(
+  Object.entries(GO_INTEGER_TYPES).map(([name, size]) => [name, { type: "number" as const, validate: decodesAs(size) }]),
+) as Record<GoIntegerType, { type: "number"; validate: (n: number) => boolean }>;
+
+/** The formats the schemas use. Shared by run-time compilation and the build-time (standalone) validators. */
 export const FORMATS = {
   // Exactly Go's time.ParseDuration (a port of it), which is what metav1.Duration uses on the control plane.
   duration: { type: "string", validate: (text: string) => parseGoDurationDetailed(text).ok },
-  int32: { type: "number", validate: inRange(INT32_RANGE) },
-  int64: { type: "number", validate: inRange(INT64_RANGE) },
   byte: { type: "string", validate: (text: string) => BASE64.test(text.replace(/[\r\n]/g, "")) },
+  ...integerFormats,
 } as const;
 
 /**

@@ -133,12 +133,12 @@ export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
-  readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode">;
+  readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
-  const { product, mode } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
+  const { product, mode, version } = options.controlPlane;
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -186,7 +186,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
     if (conversion.problems.length > 0) continue;
     diagnostics.push(...checked.diagnostics);
-    const schemaViolations = validateSchema(resource.type, resource.object);
+    const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version);
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
     const flagged = new Set(schemaViolations.map((v) => v.path));
     const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));

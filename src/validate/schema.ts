@@ -13,7 +13,8 @@ import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES } from "../kuma/types.js";
-import { AJV_OPTIONS } from "./formats.js";
+import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
+import { AJV_OPTIONS, GO_INTEGER_TYPES, type GoIntegerType } from "./formats.js";
 import { didYouMean } from "../model/suggest.js";
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -52,8 +53,8 @@ async function loadPrecompiled(): Promise<Map<string, ValidateFunction>> {
 }
 
 /** The validator compiled now from the schema file, bypassing build-time code: tests compare the two. */
-export function runtimeValidator(typeName: string): ValidateFunction | undefined {
-  const schema = schemaFor(typeName);
+export function runtimeValidator(typeName: string, minor = LATEST_MINOR): ValidateFunction | undefined {
+  const schema = schemaFor(typeName, minor);
   return schema ? ajv().compile(schema) : undefined;
 }
 
@@ -62,13 +63,18 @@ export function precompiledValidatorCount(): number {
   return precompiled.size;
 }
 
-function validatorFor(typeName: string): ValidateFunction | undefined {
-  let validate = validatorCache.get(typeName);
+/**
+ * Build-time code for the newest line; an older line's own schemas are compiled on first use (only the types the
+ * repository holds), which keeps the build and the package as they were.
+ */
+function validatorFor(typeName: string, minor: string): ValidateFunction | undefined {
+  const key = hasOwnSchema(minor, typeName) ? `${minor}/${typeName}` : typeName;
+  let validate = validatorCache.get(key);
   if (!validate) {
-    validate = precompiled.get(typeName) ?? runtimeValidator(typeName);
+    validate = (key === typeName ? precompiled.get(typeName) : undefined) ?? runtimeValidator(typeName, minor);
     if (!validate) return undefined;
     compileCount++;
-    validatorCache.set(typeName, validate);
+    validatorCache.set(key, validate);
   }
   return validate;
 }
@@ -81,12 +87,20 @@ export function compiledValidatorCount(): number {
 // ---------------------------------------------------------------------------------------------------------------------
 // Validation
 
-/** Checks `object` (the Universal REST shape) against its type's schema. Each problem once, sorted by path. */
-export function validateSchema(typeName: string, object: JsonObject): Violation[] {
-  const validate = validatorFor(typeName);
+/**
+ * Checks `object` (the Universal REST shape) against its type's schema for the Kuma line `version`
+ * (controlPlane.version; the newest line when absent, or when unsupported: the configuration reports that). Each
+ * problem once, sorted by path.
+ */
+export function validateSchema(typeName: string, object: JsonObject, version?: string): Violation[] {
+  const selected = schemaLine(version);
+  const line = "error" in selected ? { minor: LATEST_MINOR, version } : selected;
+  const introduced = kindIntroducedAfter(typeName, line.minor);
+  if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}` }];
+  const validate = validatorFor(typeName, line.minor);
   if (!validate) return [unknownTypeViolation(typeName)];
   if (validate(object)) return [];
-  return violationsFromErrors([...(validate.errors ?? [])], object);
+  return violationsFromErrors([...(validate.errors ?? [])], object, { typeName, line });
 }
 
 function unknownTypeViolation(typeName: string): Violation {
@@ -94,8 +108,14 @@ function unknownTypeViolation(typeName: string): Violation {
   return { path: "type", message: `unknown resource type "${typeName}"${didYouMean(typeName, known)}` };
 }
 
+/** What a message may need beyond the error: the type and the Kuma line it was validated for. */
+interface Target {
+  readonly typeName: string;
+  readonly line: SchemaLine;
+}
+
 /** What an error is about, so that one problem reported by several keywords is shown once. */
-type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration";
+type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration" | "decode";
 
 interface ClassifiedViolation extends Violation {
   readonly errorClass: ErrorClass;
@@ -104,16 +124,18 @@ interface ClassifiedViolation extends Violation {
 /**
  * Which errors make another one on the same path redundant. A value of the wrong type also fails its enum, format or
  * pattern: the type error alone says what is wrong. A Mesh protobuf duration that breaks Go syntax also breaks its
- * stricter pattern: the pattern's message is the precise one.
+ * stricter pattern: the pattern's message is the precise one. The control plane checks its schema before it decodes
+ * into Go types, so a schema error (a type, or rest.yaml's own minimum) is what it reports, not the decode error.
  */
 const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
   value: ["type"],
+  decode: ["type", "value"],
   "go-duration": ["type", "proto-duration"],
   "proto-duration": ["type"],
 };
 
-function violationsFromErrors(errors: ErrorObject[], root: JsonObject): Violation[] {
-  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root));
+function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): Violation[] {
+  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root, target));
   const classesByPath = new Map<string, Set<ErrorClass>>();
   for (const v of classified) classesByPath.set(v.path, (classesByPath.get(v.path) ?? new Set()).add(v.errorClass));
   const isRedundant = (v: ClassifiedViolation) => (SUPERSEDED_BY[v.errorClass] ?? []).some((c) => classesByPath.get(v.path)?.has(c));
@@ -132,19 +154,27 @@ function withoutCombinatorBranchErrors(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((error) => !combinatorPaths.some((prefix) => error.schemaPath.startsWith(prefix)));
 }
 
-function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
+function describe(error: ErrorObject, root: JsonObject, target: Target): ClassifiedViolation {
   const path = fieldPath(error.instancePath, root);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case "additionalProperties":
-      return unknownField(path, String(params.additionalProperty), error.parentSchema);
+    case "additionalProperties": {
+      const field = String(params.additionalProperty);
+      const introduced = fieldIntroducedIn(target, error.instancePath, field);
+      if (introduced) return { path: joinPath(path, field), message: `field "${field}" was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "structure" };
+      return unknownField(path, field, error.parentSchema);
+    }
     case "required":
       return { path: joinPath(path, String(params.missingProperty)), message: "Required value", errorClass: "structure" };
     case "type":
       return { path, message: wrongType(error.schema, error.data), errorClass: "type" };
-    case "enum":
+    case "enum": {
+      const introduced = valueIntroducedIn(target, error.instancePath, error.data);
+      if (introduced) return { path, message: `${JSON.stringify(error.data)} was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "value" };
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
+    }
     case "format":
+      if (isGoIntegerType(params.format)) return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode" };
       return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
     case "pattern":
       return patternMismatch(path, error);
@@ -157,6 +187,42 @@ function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
 }
 
 // --- messages ---------------------------------------------------------------------------------------------------------
+
+/**
+ * For a field the target's line does not know: the first newer line whose schema has it at the same place, found by
+ * walking that schema along the JSON pointer of the object that holds it. Undefined when no line has it (a typo).
+ */
+function fieldIntroducedIn(target: Target, parentPointer: string, field: string): string | undefined {
+  return firstNewerLineWhere(target, parentPointer, (parent) => Object.hasOwn(propertiesOf(parent), field));
+}
+
+/** For an enum value the target's line does not accept: the first newer line whose enum at that place has it. */
+function valueIntroducedIn(target: Target, pointer: string, value: unknown): string | undefined {
+  return firstNewerLineWhere(target, pointer, (node) => {
+    const values = (node as { enum?: unknown }).enum;
+    return Array.isArray(values) && values.includes(value);
+  });
+}
+
+function firstNewerLineWhere(target: Target, pointer: string, holds: (node: object) => boolean): string | undefined {
+  if (target.line.minor === LATEST_MINOR) return undefined;
+  const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointerSegment);
+  return newerMinors(target.line.minor).find((minor) => {
+    const node = schemaNodeAt(schemaFor(target.typeName, minor), segments);
+    return node !== undefined && holds(node);
+  });
+}
+
+/** The schema node for a JSON pointer's segments: through properties, array items and map values. */
+function schemaNodeAt(schema: unknown, segments: readonly string[]): object | undefined {
+  let node = schema as { properties?: Record<string, unknown>; items?: unknown; additionalProperties?: unknown } | undefined;
+  for (const segment of segments) {
+    if (!node) return undefined;
+    const next: unknown = node.properties?.[segment] ?? (/^\d+$/.test(segment) ? node.items : undefined) ?? node.additionalProperties;
+    node = next && typeof next === "object" ? (next as typeof node) : undefined;
+  }
+  return node;
+}
 
 /** Envelope fields a GET returns but a repository must not carry. */
 const serverOwnedFields = new Set(SERVER_OWNED_FIELDS);
@@ -191,15 +257,28 @@ function badFormat(format: string, data: unknown): string {
   switch (format) {
     case "duration":
       return `invalid duration ${JSON.stringify(data)}: use Go duration syntax such as 300ms, 5s, 1h30m`;
-    case "int32":
-      return `must be a 32-bit integer: ${JSON.stringify(data)}`;
-    case "int64":
-      return `must be a 64-bit integer: ${JSON.stringify(data)}`;
     case "byte":
       return "must be base64-encoded bytes";
     default:
       return `must be a valid ${format}`;
   }
+}
+
+function isGoIntegerType(format: unknown): format is GoIntegerType {
+  return typeof format === "string" && Object.hasOwn(GO_INTEGER_TYPES, format);
+}
+
+/**
+ * A number the control plane's JSON decoder cannot put into the field's Go type (a 400 "Bad Request" there:
+ * `json: cannot unmarshal number -1 into Go struct field ... of type uint32`). A field that also takes a string is an
+ * intstr.IntOrString, whose number form is an int32.
+ */
+function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown): string {
+  const { bits, signed } = GO_INTEGER_TYPES[goType];
+  const kind = `${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`;
+  const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
+  const expected = takesStrings ? `a string or ${kind} (Go type intstr.IntOrString)` : `${kind} (Go type ${goType})`;
+  return `must be ${expected}: ${String(data)} cannot be decoded`;
 }
 
 /** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */

@@ -1,0 +1,68 @@
+/**
+ * The Kuma minor lines meshops validates against (schemas/versions.json, written by scripts/generate-schemas.mjs):
+ * which line a `controlPlane.version` selects, and which release introduced a kind an older line does not have.
+ */
+import { readFileSync } from "node:fs";
+
+interface VersionIndex {
+  /** The newest minor line ("2.14"): schemas/<Type>.schema.json. */
+  readonly latest: string;
+  /** Per minor line: the release the schemas come from, and the types with a schema of their own (schemas/v<minor>/). */
+  readonly versions: Readonly<Record<string, { readonly release: string; readonly ownSchemas: readonly string[] }>>;
+  /** Kinds that appeared after the oldest line, with the line that introduced them. */
+  readonly kindsIntroduced: Readonly<Record<string, string>>;
+}
+
+/** This file compiles to dist/src/kuma/versions.js: the repository root is three directories up. */
+const INDEX = JSON.parse(readFileSync(new URL("../../../schemas/versions.json", import.meta.url), "utf8")) as VersionIndex;
+
+/** "2.10" < "2.9" as strings; as versions it is the other way round. */
+export function compareMinors(a: string, b: string): number {
+  const [aMajor = 0, aMinor = 0] = a.split(".").map(Number);
+  const [bMajor = 0, bMinor = 0] = b.split(".").map(Number);
+  return aMajor - bMajor || aMinor - bMinor;
+}
+
+/** The minor lines with schemas, oldest first. */
+export const SUPPORTED_MINORS: readonly string[] = Object.keys(INDEX.versions).sort(compareMinors);
+export const LATEST_MINOR = INDEX.latest;
+
+/** A minor line of the schemas, and the version that selected it (for messages). */
+export interface SchemaLine {
+  readonly minor: string;
+  readonly version: string | undefined;
+}
+
+/**
+ * The minor line `version` (controlPlane.version, "2.10.3" or "2.10") selects, or an error listing the supported
+ * ones. No version, or 3.x (whose schemas meshops does not carry per line), means the newest line.
+ */
+export function schemaLine(version: string | undefined): SchemaLine | { readonly error: string } {
+  if (version === undefined) return { minor: LATEST_MINOR, version };
+  const match = /^(\d+)\.(\d+)/.exec(version);
+  const minor = match ? `${match[1]}.${match[2]}` : undefined;
+  if (minor && Number(match?.[1]) >= 3) return { minor: LATEST_MINOR, version };
+  if (minor && INDEX.versions[minor]) return { minor, version };
+  return { error: `controlPlane.version ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
+}
+
+/** Whether schemas/v<minor>/ holds the type's own schema (else the newest line's applies). */
+export function hasOwnSchema(minor: string, typeName: string): boolean {
+  return minor !== LATEST_MINOR && (INDEX.versions[minor]?.ownSchemas.includes(typeName) ?? false);
+}
+
+/** The minor line that introduced `typeName`, when it is newer than `minor`. */
+export function kindIntroducedAfter(typeName: string, minor: string): string | undefined {
+  const introduced = INDEX.kindsIntroduced[typeName];
+  return introduced !== undefined && compareMinors(introduced, minor) > 0 ? introduced : undefined;
+}
+
+/** The minor lines newer than `minor`, oldest first. */
+export function newerMinors(minor: string): string[] {
+  return SUPPORTED_MINORS.filter((m) => compareMinors(m, minor) > 0);
+}
+
+/** `the target control plane (controlPlane.version 2.10.3) does not have it`: the ending of every version message. */
+export function notInTarget(line: SchemaLine): string {
+  return `controlPlane.version ${line.version ?? line.minor} does not have it`;
+}
