@@ -19,6 +19,7 @@ import type { JsonObject, JsonValue } from "../model/resource.js";
 import { resourceType } from "../kuma/types.js";
 import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
+import { asJsonObject as asObject } from "../model/resource.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -599,10 +600,6 @@ function safeUrl(url: URL): string {
 function optionalString<K extends string>(o: JsonObject, key: K): { [P in K]?: string } {
   const v = o[key];
   return (typeof v === "string" ? { [key]: v } : {}) as { [P in K]?: string };
-}
-
-function asObject(v: JsonValue | undefined): JsonObject | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? v : undefined;
 }
 
 function parseJson(text: string): JsonValue | undefined {

@@ -5,8 +5,9 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState, MeshDesired } from "../desired/index.js";
 import { DEFAULT_POLICIES, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
-import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
-import { indexLive, type Change, type Plan } from "../diff/plan.js";
+import { classifyDrift, driftReportOf, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { indexLive } from "../diff/pair.js";
+import { planOf, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
@@ -28,9 +29,7 @@ export function isActionable(kind: DriftKind): boolean {
 
 /** A plan narrowed to the changes `keep` accepts, with its summary recounted. */
 export function restrictPlan(plan: Plan, keep: (change: Change) => boolean): Plan {
-  const changes = plan.changes.filter(keep);
-  const count = (action: Change["action"]) => changes.filter((c) => c.action === action).length;
-  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+  return planOf(plan.changes.filter(keep));
 }
 
 export function writesOf(plan: Plan): number {
@@ -71,9 +70,7 @@ export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyRes
  */
 export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
   const fixed = appliedResources(changes);
-  const items = before.items.filter((i) => !fixed.has(i.resource));
-  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
-  return { items, summary: { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") } };
+  return driftReportOf(before.items.filter((i) => !fixed.has(i.resource)));
 }
 
 /**

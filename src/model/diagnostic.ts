@@ -1,3 +1,5 @@
+import { compareText } from "./order.js";
+
 export type Severity = "error" | "warning";
 
 /** One problem found in the repository, pointing at the offending field. */
@@ -26,15 +28,11 @@ const severityOrder: Record<Severity, number> = { error: 0, warning: 1 };
 /** Deterministic order: file, line, column, then severity, path and message. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return (
-    cmp(a.file, b.file) ||
+    compareText(a.file, b.file) ||
     a.line - b.line ||
     a.column - b.column ||
     severityOrder[a.severity] - severityOrder[b.severity] ||
-    cmp(a.path, b.path) ||
-    cmp(a.message, b.message)
+    compareText(a.path, b.path) ||
+    compareText(a.message, b.message)
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
