@@ -1,6 +1,7 @@
 import { compareText } from "./order.js";
 
-export type Severity = "error" | "warning";
+/** `info`: detail behind a summarised warning (each reference to a zone-provided service): machine formats only. */
+export type Severity = "error" | "warning" | "info";
 
 /** One problem found in the repository, pointing at the offending field. */
 export interface Diagnostic {
@@ -23,7 +24,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
 
-const severityOrder: Record<Severity, number> = { error: 0, warning: 1 };
+const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Deterministic order: file, line, column, then severity, path and message. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
@@ -35,4 +36,9 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
     compareText(a.path, b.path) ||
     compareText(a.message, b.message)
   );
+}
+
+/** What people read: errors and warnings (info items are detail for json and sarif). */
+export function isShownToPeople(d: Diagnostic): boolean {
+  return d.severity !== "info";
 }
