@@ -5,9 +5,17 @@
 import { appendFile, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
-import { REPORT_FORMATS, type ToolInfo } from "../report/common.js";
+import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
+import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
-import type { CliIo } from "./io.js";
+import { styleFor, type CliIo } from "./io.js";
+
+/** Renders a report to stdout in the chosen format; `github` also appends the markdown report to the job summary. */
+export async function writeReport<K extends ReportKind>(io: CliIo, kind: K, format: ReportFormat, input: ReportInputs[K], markdownLimit: number): Promise<void> {
+  const rendered = renderReport(kind, format, input, { style: styleFor(io.stdout, io.env), tool: await toolInfo(), markdownLimit });
+  io.stdout.write(rendered.output);
+  if (rendered.stepSummary) await appendStepSummary(io, rendered.stepSummary);
+}
 
 export function formatOption(): Option {
   return new Option(
@@ -29,7 +37,7 @@ export function markdownLimitOption(): Option {
 }
 
 /** GitHub Actions sets GITHUB_STEP_SUMMARY to a file whose Markdown is shown on the run's summary page. */
-export async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
+async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
   const file = io.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8");
@@ -38,7 +46,7 @@ export async function appendStepSummary(io: CliIo, markdown: () => string): Prom
 let version: string | undefined;
 
 /** The version in meshops' own package.json (dist/src/cli → three folders up), for SARIF's tool.driver. */
-export async function toolInfo(): Promise<ToolInfo> {
+async function toolInfo(): Promise<ToolInfo> {
   if (version === undefined) {
     try {
       const manifest = JSON.parse(await readFile(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
