@@ -18,6 +18,7 @@ import { planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { desiredOf, type DesiredState, type MeshDesired } from "../desired/index.js";
+import { isActionable } from "./remaining.js";
 
 export interface IncrementalInput {
   /** The desired state the last run planned (and completely applied). */
@@ -92,7 +93,7 @@ export function updateDrift(
 
 /** The subjects a drift report says need a write (or a delete, when pruning): everything but unmanaged resources. */
 export function outOfSyncSubjects(report: DriftReport): string[] {
-  return report.items.filter((item) => item.kind !== "unmanaged").map((item) => item.resource);
+  return report.items.filter((item) => isActionable(item.kind)).map((item) => item.resource);
 }
 
 function restrictTo(subjects: Iterable<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {
