@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import type { DriftReport } from "../src/diff/drift.js";
 import type { Change, Plan } from "../src/diff/plan.js";
 import type { ChangeSet } from "../src/sync/apply.js";
-import { backoffDelay, withJitter } from "../src/daemon/backoff.js";
+import { backoffDelay, withJitter } from "../src/util/backoff.js";
 import { createLogger, errorMessage, withoutCredentials } from "../src/daemon/logger.js";
 import { applyResultsByMesh, driftModeOf, inventoryByMesh } from "../src/daemon/meshes.js";
 import { driftAfterApply, remainingDrift, restrictPlan } from "../src/sync/remaining.js";

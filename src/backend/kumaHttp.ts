@@ -20,6 +20,7 @@ import { resourceType } from "../kuma/types.js";
 import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
+import { backoffDelay } from "../util/backoff.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -460,9 +461,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   #backoff(attempt: number): number {
-    // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
-    const ceiling = Math.min(this.#retryMaxDelayMs, this.#retryBaseMs * 2 ** (attempt - 1));
-    return Math.random() * ceiling;
+    return backoffDelay(attempt, { baseMs: this.#retryBaseMs, maxMs: this.#retryMaxDelayMs }, Math.random, "full");
   }
 
   #sleep(ms: number): Promise<void> {

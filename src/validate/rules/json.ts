@@ -13,10 +13,6 @@ export function objectOf(value: Json): JsonObject | undefined {
   return isObject(value) ? value : undefined;
 }
 
-export function arrayOf(value: Json): readonly JsonValue[] | undefined {
-  return Array.isArray(value) ? value : undefined;
-}
-
 /** Array items, or none when the value is absent or not an array. */
 export function itemsOf(value: Json): readonly JsonValue[] {
   return Array.isArray(value) ? value : [];
