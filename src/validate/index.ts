@@ -10,6 +10,7 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations } from "./rules/index.js";
 import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
@@ -191,6 +192,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
+    // What the control plane would accept but warn about on PUT.
+    for (const w of deprecationWarnings(resource.type, resource.object)) {
+      diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
+    }
   }
   return { resources, facts, diagnostics, otherDocuments };
 }

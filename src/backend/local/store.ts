@@ -38,13 +38,13 @@ import {
   JOURNAL_NAME,
   STATE_FILE,
   STATE_FORMAT,
-  acquireLock,
   fsyncDir,
   journalFile,
   openJournal,
   readJournal,
   writeFileAtomic,
 } from "./journal.js";
+import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 import { compareText } from "../../model/order.js";
 
@@ -97,7 +97,7 @@ export async function openStore(options: StoreOptions): Promise<ControlPlaneStor
   try {
     return await loadStore(dir, lockFile, options);
   } catch (error) {
-    await fsp.rm(lockFile, { force: true });
+    await releaseLock(lockFile);
     throw error;
   }
 }
@@ -306,7 +306,7 @@ export class ControlPlaneStore {
       await this.flush();
     } finally {
       await this.log?.close();
-      await fsp.rm(this.lockFile, { force: true });
+      await releaseLock(this.lockFile);
     }
   }
 
