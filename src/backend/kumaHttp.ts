@@ -19,6 +19,8 @@ import type { JsonObject, JsonValue } from "../model/resource.js";
 import { resourceType } from "../kuma/types.js";
 import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
+import { asJsonObject as asObject } from "../model/resource.js";
+import { backoffDelay } from "../util/backoff.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -469,9 +471,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   #backoff(attempt: number): number {
-    // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
-    const ceiling = Math.min(this.#retryMaxDelayMs, this.#retryBaseMs * 2 ** (attempt - 1));
-    return Math.random() * ceiling;
+    return backoffDelay(attempt, { baseMs: this.#retryBaseMs, maxMs: this.#retryMaxDelayMs }, Math.random, "full");
   }
 
   #sleep(ms: number): Promise<void> {
@@ -609,10 +609,6 @@ function safeUrl(url: URL): string {
 function optionalString<K extends string>(o: JsonObject, key: K): { [P in K]?: string } {
   const v = o[key];
   return (typeof v === "string" ? { [key]: v } : {}) as { [P in K]?: string };
-}
-
-function asObject(v: JsonValue | undefined): JsonObject | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? v : undefined;
 }
 
 function parseJson(text: string): JsonValue | undefined {

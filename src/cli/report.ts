@@ -5,10 +5,18 @@
 import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { Option } from "commander";
-import { REPORT_FORMATS, type ToolInfo } from "../report/common.js";
+import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
+import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
-import type { CliIo } from "./io.js";
+import { styleFor, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
+
+/** Renders a report to stdout in the chosen format; `github` also appends the markdown report to the job summary. */
+export async function writeReport<K extends ReportKind>(io: CliIo, kind: K, format: ReportFormat, input: ReportInputs[K], markdownLimit: number): Promise<void> {
+  const rendered = renderReport(kind, format, input, { style: styleFor(io.stdout, io.env), tool: await toolInfo(), markdownLimit });
+  io.stdout.write(rendered.output);
+  if (rendered.stepSummary) await appendStepSummary(io, rendered.stepSummary);
+}
 
 export function formatOption(): Option {
   return new Option(
@@ -30,7 +38,7 @@ export function markdownLimitOption(): Option {
 }
 
 /** GitHub Actions sets GITHUB_STEP_SUMMARY to a file whose Markdown is shown on the run's summary page. */
-export async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
+async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
   const file = io.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8");

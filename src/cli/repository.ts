@@ -22,15 +22,18 @@ export function addRepositoryOptions(command: Command): Command {
     .option("--repo <dir>", "a directory inside the Git working copy holding the configuration", ".")
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
     .option("--ref <rev>", "revision to read; WORKTREE for uncommitted files", "HEAD")
-    .addOption(
-      new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser((v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
-        return n;
-      }),
-    )
+    .addOption(maxFileSizeOption())
     .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
     .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)");
+}
+
+/** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
+export function maxFileSizeOption(): Option {
+  return new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
+    return n;
+  });
 }
 
 function collect(value: string, previous: readonly string[]): string[] {

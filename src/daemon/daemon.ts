@@ -4,7 +4,7 @@
  */
 import type { Backend } from "../backend/types.js";
 import type { DriftMode } from "../config/repoConfig.js";
-import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "./backoff.js";
+import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "../util/backoff.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";

@@ -14,7 +14,7 @@
  */
 import type { ServerInfo } from "../backend/types.js";
 import { isOwned } from "../desired/ownership.js";
-import { indexLive } from "../diff/plan.js";
+import { indexLive } from "../diff/pair.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
 

@@ -5,12 +5,11 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState, MeshDesired } from "../desired/index.js";
 import { DEFAULT_POLICIES, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
-import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
-import { indexLive, type Change, type Plan } from "../diff/plan.js";
+import type { DriftItem, DriftReport } from "../diff/drift.js";
+import type { Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
-import type { Comparison } from "../sync/reconcile.js";
 
 /**
  * The drift mode of a mesh. The --drift-mode flag wins over meshops.yaml for every mesh: it is the operator's switch
@@ -19,22 +18,6 @@ import type { Comparison } from "../sync/reconcile.js";
  */
 export function driftModeOf(mesh: string, config: RepoConfig, flag: DriftMode | undefined): DriftMode {
   return flag ?? config.drift.meshes[mesh] ?? config.drift.mode;
-}
-
-/** Drift that means the control plane no longer matches the repository (unmanaged resources are only reported). */
-export function isActionable(kind: DriftKind): boolean {
-  return kind !== "unmanaged";
-}
-
-/** A plan narrowed to the changes `keep` accepts, with its summary recounted. */
-export function restrictPlan(plan: Plan, keep: (change: Change) => boolean): Plan {
-  const changes = plan.changes.filter(keep);
-  const count = (action: Change["action"]) => changes.filter((c) => c.action === action).length;
-  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
-}
-
-export function writesOf(plan: Plan): number {
-  return plan.summary.create + plan.summary.update + plan.summary.delete;
 }
 
 /** Every mesh a reconcile is about: the desired ones and any that shows up in the plan or the drift. Sorted. */
@@ -63,39 +46,6 @@ export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyRes
     if (result.outcome === "failed") entry.errors.push({ resource: result.change.resource, message: result.error ?? "failed" });
   }
   return byMesh;
-}
-
-/**
- * The drift left after an apply: the items found before it, minus those an applied change fixed. Saves listing the
- * whole control plane a second time right after writing to it.
- */
-export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
-  const fixed = appliedResources(changes);
-  const items = before.items.filter((i) => !fixed.has(i.resource));
-  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
-  return { items, summary: { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") } };
-}
-
-/**
- * What classifyDrift would say of the control plane right after applying `plan` (the same as remainingDrift of a
- * full classification), without classifying, and diffing, the tens of thousands of resources the plan found
- * unchanged: only the desired resources whose write did not go through and the live ones that are not desired
- * (orphaned or unmanaged, minus those just deleted) are classified. Plan and drift pair and normalize alike, so a
- * resource the plan left unchanged is never drift.
- */
-export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
-  const applied = appliedResources(changes);
-  const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
-  const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
-  const desired = comparison.desired.resources.filter((r) => pending.has(subjectOf(r)));
-  const live = [...indexLive(comparison.live)]
-    .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
-    .map(([, entry]) => entry.object);
-  return classifyDrift(desired, live, { instance });
-}
-
-function appliedResources(changes: ChangeSet | undefined): Set<string> {
-  return new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
 }
 
 export function driftItemsByMesh(report: DriftReport): Map<string, DriftItem[]> {

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
-import { withJitter } from "./backoff.js";
+import { withJitter } from "../util/backoff.js";
 import { withoutCredentials, type Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
 import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";

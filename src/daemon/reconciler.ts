@@ -35,19 +35,8 @@ import { AnalysisCache, validateSnapshot, type ValidationResult } from "../valid
 import { isShownToPeople } from "../model/diagnostic.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
-import {
-  applyResultsByMesh,
-  desiredCountsByMesh,
-  driftAfterApply,
-  driftItemsByMesh,
-  driftModeOf,
-  inventoryOf,
-  isActionable,
-  meshesOf,
-  remainingDrift,
-  restrictPlan,
-  writesOf,
-} from "./meshes.js";
+import { applyResultsByMesh, desiredCountsByMesh, driftItemsByMesh, driftModeOf, inventoryOf, meshesOf } from "./meshes.js";
+import { driftAfterApply, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";

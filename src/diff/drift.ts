@@ -6,14 +6,15 @@
  * - unmanaged: present, not desired and not owned (reported, never touched).
  * Pure, and built on the same pairing, normalization and diff as the plan, so `drift` and `plan` never disagree.
  */
-import { subjectOf } from "../model/key.js";
-import type { JsonObject, Resource } from "../model/resource.js";
-import { normalize, sameNormalized } from "./normalize.js";
 import { isOwned } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
-import { indexLive, unifiedDiff } from "./plan.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { normalize, sameNormalized } from "./normalize.js";
+import { indexLive, pairResources, tally } from "./pair.js";
+import { unifiedDiff } from "./plan.js";
 
-export type DriftKind = "missing" | "modified" | "orphaned" | "unmanaged";
+export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
+export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 export interface DriftItem {
   kind: DriftKind;
@@ -40,34 +41,25 @@ export interface DriftReport {
 
 /** Classifies every difference; items in write order (Mesh, destinations, routes, policies; then mesh, type, name). */
 export function classifyDrift(desired: readonly Resource[], live: readonly JsonObject[], options: { instance: string }): DriftReport {
-  const liveByKey = indexLive(live);
   const items: DriftItem[] = [];
-  const desiredKeys = new Set<string>();
-
-  for (const resource of desired) {
-    const subject = subjectOf(resource);
-    desiredKeys.add(subject);
-    const key = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name };
-    const current = liveByKey.get(subject);
-    if (!current) {
-      items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
-      continue;
-    }
+  for (const { subject, type, mesh, name, desired: resource, live: current } of pairResources(desired, indexLive(live))) {
+    const key = { resource: subject, type, mesh, name };
+    if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
-    if (!sameNormalized(current.object, resource.object)) {
+    else if (resource && current && !sameNormalized(current.object, resource.object)) {
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(resource.object)) });
+    } else if (!resource && current) {
+      const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
+      items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
     }
   }
-
-  for (const [subject, current] of liveByKey) {
-    if (desiredKeys.has(subject)) continue;
-    const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
-    items.push({ kind, resource: subject, ...current.key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
-  }
-
   items.sort(compareWriteOrder);
-  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
-  return { summary: { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") }, items };
+  return driftReportOf(items);
+}
+
+/** A drift report of these items, in this order, with its summary counted. */
+export function driftReportOf(items: DriftItem[]): DriftReport {
+  return { summary: tally(items, (i) => i.kind, DRIFT_KINDS), items };
 }
 
 /** 2 when the control plane no longer matches the repository (missing, modified or orphaned); unmanaged alone is 0. */

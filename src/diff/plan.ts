@@ -7,13 +7,13 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringify } from "yaml";
 import { isOwned } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
-import { DEFAULT_MESH } from "../kuma/types.js";
-import { subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
+import { indexLive, pairResources, tally, type Pair } from "./pair.js";
 import { redact } from "./redact.js";
 
-export type Action = "create" | "update" | "delete" | "unchanged";
+export const ACTIONS = ["create", "update", "delete", "unchanged"] as const;
+export type Action = (typeof ACTIONS)[number];
 
 export interface Change {
   action: Action;
@@ -50,36 +50,32 @@ export interface PlanOptions {
  * A desired resource whose live twin lacks the ownership label is an update: writing it adopts the resource.
  */
 export function planChanges(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Plan {
-  const liveByKey = indexLive(live);
-  const meshesInUse = options.prune ? meshesStillInUse(desired, liveByKey, options.instance) : new Set<string>();
+  const pairs = pairResources(desired, indexLive(live));
+  const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance) : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
-  const desiredKeys = new Set<string>();
 
-  for (const resource of desired) {
-    const subject = subjectOf(resource);
-    desiredKeys.add(subject);
-    const current = liveByKey.get(subject);
-    const base = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name, desired: resource.object, origin: resource.origin };
-    if (!current) {
-      writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
+  for (const { subject, type, mesh, name, desired: resource, live: current } of pairs) {
+    if (resource) {
+      const base = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
+      if (!current) {
+        writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
+        continue;
+      }
+      // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
+      const same = sameNormalized(current.object, resource.object);
+      if (same) writes.push({ action: "unchanged", ...base, live: current.object, diff: "" });
+      else writes.push(withLazyDiff({ action: "update", ...base, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
       continue;
     }
-    // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
-    const same = sameNormalized(current.object, resource.object);
-    if (same) writes.push({ action: "unchanged", ...base, live: current.object, diff: "" });
-    else writes.push(withLazyDiff({ action: "update", ...base, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
-  }
-
-  for (const [subject, current] of liveByKey) {
-    if (desiredKeys.has(subject)) continue;
+    if (!current) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!options.prune || !isOwned(current.object, options.instance)) continue;
     // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
     // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
     // resource that is not being deleted too (someone else's, which prune must never touch).
-    if (current.key.type === "Mesh" && meshesInUse.has(current.key.name)) continue;
-    deletes.push(withLazyDiff({ action: "delete", resource: subject, ...current.key, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
+    if (type === "Mesh" && meshesInUse.has(name)) continue;
+    deletes.push(withLazyDiff({ action: "delete", resource: subject, type, mesh, name, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 
   // The desired state usually arrives in write order already (buildDesired sorts it): check before sorting.
@@ -87,23 +83,21 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
   // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
-  const changes = [...writes, ...deletes];
-  const count = (action: Action) => changes.filter((c) => c.action === action).length;
-  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+  return planOf([...writes, ...deletes]);
+}
+
+/** A plan of these changes, in this order, with its summary counted. */
+export function planOf(changes: Change[]): Plan {
+  return { changes, summary: tally(changes, (c) => c.action, ACTIONS) };
 }
 
 /** Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned or still desired. */
-function meshesStillInUse(desired: readonly Resource[], liveByKey: ReadonlyMap<string, LiveEntry>, instance: string): Set<string> {
-  const desiredKeys = new Set<string>();
+function meshesStillInUse(pairs: readonly Pair[], instance: string): Set<string> {
   const inUse = new Set<string>();
-  for (const resource of desired) {
-    desiredKeys.add(subjectOf(resource));
-    if (resource.type !== "Mesh") inUse.add(resource.mesh);
-  }
-  for (const [subject, entry] of liveByKey) {
-    if (entry.key.type === "Mesh") continue;
-    const pruned = !desiredKeys.has(subject) && isOwned(entry.object, instance);
-    if (!pruned) inUse.add(entry.key.mesh);
+  for (const pair of pairs) {
+    if (pair.type === "Mesh") continue;
+    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance);
+    if (!pruned) inUse.add(pair.mesh);
   }
   return inUse;
 }
@@ -123,30 +117,7 @@ function withLazyDiff(change: Omit<Change, "diff">, compute: () => string): Chan
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Shared with drift
-
-export interface LiveEntry {
-  readonly key: ResourceKey;
-  readonly object: JsonObject;
-}
-
-/** The key of an object as the control plane returns it; undefined when it has no type or name. A Mesh has no `mesh`. */
-export function keyOfLive(object: JsonObject): ResourceKey | undefined {
-  const { type, name, mesh } = object;
-  if (typeof type !== "string" || typeof name !== "string" || type === "" || name === "") return undefined;
-  if (type === "Mesh") return { type, mesh: name, name };
-  return { type, mesh: typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH, name };
-}
-
-/** Live objects by subject. An object without a type or name cannot be paired (nor safely deleted) and is left out. */
-export function indexLive(live: readonly JsonObject[]): Map<string, LiveEntry> {
-  const byKey = new Map<string, LiveEntry>();
-  for (const object of live) {
-    const key = keyOfLive(object);
-    if (key && !byKey.has(subjectOf(key))) byKey.set(subjectOf(key), { key, object });
-  }
-  return byKey;
-}
+// Shared with drift and revisions
 
 /**
  * `--- live/<subject>` / `+++ desired/<subject>` unified diff of two normalized objects rendered as YAML with sorted

@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { JsonObject, JsonValue } from "../model/resource.js";
+import { isJsonObject as isObject } from "../model/resource.js";
 
 /** Keys whose value is secret wherever they appear: Secret `data` and the inline forms of Kuma's DataSource. */
 const ALWAYS_SECRET = new Set(["data", "inline", "inlineString", "inlineBytes"]);
@@ -77,6 +78,3 @@ function isDataSource(value: JsonValue): boolean {
   return isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DATA_SOURCE_KEYS.has(k));
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -7,28 +7,30 @@
  *
  * Pure: the CLI reads and validates both revisions.
  */
+import { compareWriteOrder } from "../kuma/order.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { compareWriteOrder } from "../kuma/order.js";
-import { unifiedDiff, type Action, type Change, type Plan } from "./plan.js";
+import { indexResources, pairResources } from "./pair.js";
+import { planOf, unifiedDiff, type Change, type Plan } from "./plan.js";
 
 /** Diff headers read `--- base/<subject>` / `+++ ref/<subject>`. */
 const LABELS = { before: "base", after: "ref" } as const;
 
 /** The plan that takes the desired state at the base revision to the one at the ref. Unchanged resources are counted. */
 export function planRevisions(base: readonly Resource[], ref: readonly Resource[]): Plan {
-  const baseByKey = new Map<string, Resource>();
-  for (const resource of base) baseByKey.set(subjectOf(resource), resource);
-  const refKeys = new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
 
-  for (const resource of ref) {
-    const subject = subjectOf(resource);
-    refKeys.add(subject);
-    const key = { resource: subject, type: resource.type, mesh: resource.mesh, name: resource.name, desired: resource.object, origin: resource.origin };
-    const before = baseByKey.get(subject);
+  for (const { subject, type, mesh, name, desired: resource, live: before } of pairResources(ref, indexResources(base))) {
+    if (!resource) {
+      if (!before) continue;
+      // Shown whoever owns it: `apply --prune` deletes it if meshops wrote it, and if not, the pull request still stops
+      // managing it. Either way the reviewer has to know.
+      deletes.push({ action: "delete", resource: subject, type, mesh, name, live: before.object, diff: unifiedDiff(subject, normalize(before.object), undefined, LABELS) });
+      continue;
+    }
+    const key = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
     if (!before) {
       writes.push({ action: "create", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object), LABELS) });
       continue;
@@ -41,26 +43,9 @@ export function planRevisions(base: readonly Resource[], ref: readonly Resource[
     writes.push({ action: "update", ...key, live: before.object, diff: unifiedDiff(subject, normalize(before.object), normalize(resource.object), LABELS) });
   }
 
-  for (const [subject, before] of baseByKey) {
-    if (refKeys.has(subject)) continue;
-    // Shown whoever owns it: `apply --prune` deletes it if meshops wrote it, and if not, the pull request still stops
-    // managing it. Either way the reviewer has to know.
-    deletes.push({
-      action: "delete",
-      resource: subject,
-      type: before.type,
-      mesh: before.mesh,
-      name: before.name,
-      live: before.object,
-      diff: unifiedDiff(subject, normalize(before.object), undefined, LABELS),
-    });
-  }
-
   writes.sort(compareWriteOrder);
   deletes.sort((a, b) => compareWriteOrder(b, a)); // policies before what they refer to, Meshes last, as prune runs
-  const changes = [...writes, ...deletes];
-  const count = (action: Action) => changes.filter((c) => c.action === action).length;
-  return { changes, summary: { create: count("create"), update: count("update"), delete: count("delete"), unchanged: count("unchanged") } };
+  return planOf([...writes, ...deletes]);
 }
 
 /** Where a resource is defined, for reports that point at files. */

@@ -11,7 +11,7 @@
  * Pure: a function of the plan alone. A plan against a control plane holds deletes only with pruning on, so without
  * `--prune` it never flags a delete that would not happen.
  */
-import { resourceType } from "../kuma/types.js";
+import { isPolicyType } from "../kuma/types.js";
 import type { Change, Plan } from "./plan.js";
 
 export type RiskKind = "mesh-deleted" | "all-policies-removed" | "traffic-permission-removed" | "mesh-tls-removed";
@@ -27,11 +27,6 @@ export interface PlanRisk {
   readonly deletes: readonly string[];
   /** One sentence for a person: what happens and why it matters. */
   readonly message: string;
-}
-
-function isPolicy(type: string): boolean {
-  const category = resourceType(type)?.category;
-  return category === "policy" || category === "route";
 }
 
 const risk = (kind: RiskKind, mesh: string, resource: string, deletes: readonly string[], message: string): PlanRisk => ({
@@ -67,7 +62,7 @@ export function classifyPlanRisks(plan: Plan): PlanRisk[] {
   for (const [mesh, changes] of byMesh) {
     // A deleted Mesh already says it all.
     if (deletedMeshes.has(mesh)) continue;
-    const policies = changes.filter((c) => isPolicy(c.type));
+    const policies = changes.filter((c) => isPolicyType(c.type));
     const before = policies.filter((c) => c.action !== "create");
     const after = policies.filter((c) => c.action !== "delete");
     if (before.length > 0 && after.length === 0) {

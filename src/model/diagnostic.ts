@@ -1,3 +1,5 @@
+import { compareText } from "./order.js";
+
 /** `info`: detail behind a summarised warning (each reference to a zone-provided service): machine formats only. */
 export type Severity = "error" | "warning" | "info";
 
@@ -27,20 +29,16 @@ const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 
 /** Deterministic order: file, line, column, then severity, path and message. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return (
-    cmp(a.file, b.file) ||
+    compareText(a.file, b.file) ||
     a.line - b.line ||
     a.column - b.column ||
     severityOrder[a.severity] - severityOrder[b.severity] ||
-    cmp(a.path, b.path) ||
-    cmp(a.message, b.message)
+    compareText(a.path, b.path) ||
+    compareText(a.message, b.message)
   );
 }
 
 /** What people read: errors and warnings (info items are detail for json and sarif). */
 export function isShownToPeople(d: Diagnostic): boolean {
   return d.severity !== "info";
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from 
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
 import type { PathSegments } from "./fieldPath.js";
+import { isJsonObject as isObject } from "../model/resource.js";
 
 /** A document that cannot become a resource, or a resource field that breaks a rule of the shape. */
 export interface ShapeProblem {
@@ -151,10 +152,6 @@ function unknownTypeMessage(name: string): string {
   return suggestion
     ? `unknown resource type "${name}"${suggestion}`
     : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
-}
-
-export function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {

@@ -11,6 +11,7 @@ import type { Location, Locations } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { parseSubject } from "../model/key.js";
+import { compareText } from "../model/order.js";
 
 export const REPORT_FORMATS = ["text", "json", "markdown", "github", "junit", "sarif"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -116,7 +117,7 @@ export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string)
     list.push(item);
     groups.set(mesh, list);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...groups.entries()].sort(([a], [b]) => compareText(a, b));
 }
 
 /** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. */

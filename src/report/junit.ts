@@ -23,6 +23,7 @@ import {
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
+import { compareText } from "../model/order.js";
 
 interface Failure {
   readonly type: string;
@@ -160,7 +161,7 @@ function suitesByMesh(cases: readonly Case[], command: string): Suite[] {
     byMesh.set(mesh, list);
   }
   return [...byMesh.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([mesh, list]) => ({ name: mesh === "repository" ? "repository" : subjectOf({ type: "Mesh", mesh, name: mesh }), cases: list }));
 }
 

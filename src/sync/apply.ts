@@ -2,8 +2,10 @@ import type { Backend } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
 import type { Change, Plan } from "../diff/plan.js";
 import { typeRank } from "../kuma/types.js";
+import { tally } from "../diff/pair.js";
 
-export type Outcome = "applied" | "failed" | "skipped";
+export const OUTCOMES = ["applied", "failed", "skipped"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface ChangeResult {
   readonly change: Change;
@@ -74,10 +76,9 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   // Results arrive in completion order; report them in plan order so output is deterministic.
   const order = new Map(plan.changes.map((c, i) => [c, i]));
   results.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
-  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   return {
     results,
-    summary: { applied: count("applied"), failed: count("failed"), skipped: count("skipped") },
+    summary: tally(results, (r) => r.outcome, OUTCOMES),
     failedMeshes: [...failedMeshes].sort(),
   };
 }

@@ -12,12 +12,13 @@
  * by the writes that followed) is the caller's business, and so is falling back to a full plan when it cannot.
  * Pure functions of their arguments.
  */
-import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { classifyDrift, driftReportOf, type DriftReport } from "../diff/drift.js";
 import { sameNormalized } from "../diff/normalize.js";
 import { planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { desiredOf, type DesiredState, type MeshDesired } from "../desired/index.js";
+import { isActionable } from "./remaining.js";
 
 export interface IncrementalInput {
   /** The desired state the last run planned (and completely applied). */
@@ -87,12 +88,12 @@ export function updateDrift(
   const items = previous.items.filter((item) => !subjects.has(item.resource));
   for (const item of fresh.items) items.push(item);
   items.sort(compareWriteOrder);
-  return { items, summary: summarize(items) };
+  return driftReportOf(items);
 }
 
 /** The subjects a drift report says need a write (or a delete, when pruning): everything but unmanaged resources. */
 export function outOfSyncSubjects(report: DriftReport): string[] {
-  return report.items.filter((item) => item.kind !== "unmanaged").map((item) => item.resource);
+  return report.items.filter((item) => isActionable(item.kind)).map((item) => item.resource);
 }
 
 function restrictTo(subjects: Iterable<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {
@@ -110,9 +111,4 @@ function restrictTo(subjects: Iterable<string>, next: DesiredState, live: Readon
 /** Same desired object: what it would PUT compares equal, and it comes from the same place (repository or default). */
 function sameDesired(a: Resource, b: Resource): boolean {
   return a.origin === b.origin && sameNormalized(a.object, b.object);
-}
-
-function summarize(items: readonly DriftItem[]): DriftReport["summary"] {
-  const count = (kind: DriftKind) => items.filter((i) => i.kind === kind).length;
-  return { missing: count("missing"), modified: count("modified"), orphaned: count("orphaned"), unmanaged: count("unmanaged") };
 }

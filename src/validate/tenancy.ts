@@ -1,6 +1,6 @@
 import type { TenancyRule } from "../config/repoConfig.js";
 import { matchPathPattern } from "../config/glob.js";
-import { resourceType } from "../kuma/types.js";
+import { isPolicyType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import type { Locator } from "../parse/locate.js";
@@ -33,16 +33,11 @@ export function checkTenancy(resource: Resource, rules: readonly TenancyRule[], 
     if (rule.forbidTypes.includes(resource.type)) {
       violation("type", `${resource.type} may not be defined in files matching ${rule.path}`);
     }
-    if (rule.forbidMeshWideTargets && isPolicy(resource.type) && targetsWholeMesh(resource)) {
+    if (rule.forbidMeshWideTargets && isPolicyType(resource.type) && targetsWholeMesh(resource)) {
       violation("spec.targetRef", `policies in files matching ${rule.path} may not target the whole mesh; set spec.targetRef to the workloads they are for`);
     }
   }
   return diagnostics;
-}
-
-function isPolicy(typeName: string): boolean {
-  const category = resourceType(typeName)?.category;
-  return category === "policy" || category === "route";
 }
 
 /** An omitted top-level targetRef means `{kind: Mesh}` to the control plane. */

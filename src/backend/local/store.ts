@@ -48,6 +48,7 @@ import {
 } from "./journal.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
+import { compareText } from "../../model/order.js";
 
 // =====================================================================================================================
 // Options and versions
@@ -292,7 +293,7 @@ export class ControlPlaneStore {
       const wanted = Object.entries(labels);
       entries = entries.filter((e) => wanted.every(([k, v]) => Object.prototype.hasOwnProperty.call(e.record.labels, k) && e.record.labels[k] === v));
     }
-    entries.sort((a, b) => compare(a.record.mesh, b.record.mesh) || compare(a.record.name, b.record.name));
+    entries.sort((a, b) => compareText(a.record.mesh, b.record.mesh) || compareText(a.record.name, b.record.name));
     const offset = query.offset ?? 0;
     const size = query.size ?? entries.length;
     const page = entries.slice(offset, offset + size);
@@ -526,10 +527,6 @@ export class ControlPlaneStore {
       },
     }));
   }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -4,9 +4,7 @@
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 
-export function asObject(value: JsonValue | undefined): JsonObject | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
-}
+export { asJsonObject as asObject } from "../../model/resource.js";
 
 export function own(object: JsonObject, key: string): JsonValue | undefined {
   return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;

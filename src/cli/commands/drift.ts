@@ -2,15 +2,10 @@ import { Command, Option } from "commander";
 import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput, type ReportFormat } from "../../report/common.js";
-import { renderDriftGithub } from "../../report/github.js";
-import { renderDriftJunit } from "../../report/junit.js";
-import { renderDriftMarkdown } from "../../report/markdown.js";
-import { renderDriftJson, renderDriftText } from "../../report/plan.js";
-import { renderDriftSarif } from "../../report/sarif.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { styleFor, type CliIo } from "../io.js";
-import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
+import type { CliIo } from "../io.js";
+import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
 type DriftOptions = RepositoryOptions & ControlPlaneOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
@@ -40,28 +35,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      const markdown = () => renderDriftMarkdown(input, { maxLength: options.markdownLimit });
-      switch (options.format) {
-        case "json":
-          io.stdout.write(renderDriftJson(report));
-          break;
-        case "markdown":
-          io.stdout.write(markdown());
-          break;
-        case "github":
-          io.stdout.write(renderDriftGithub(input));
-          await appendStepSummary(io, markdown);
-          break;
-        case "junit":
-          io.stdout.write(renderDriftJunit(input));
-          break;
-        case "sarif":
-          io.stdout.write(renderDriftSarif(input, await toolInfo()));
-          break;
-        case "text":
-          io.stdout.write(renderDriftText(report, styleFor(io.stdout, io.env)));
-          break;
-      }
+      await writeReport(io, "drift", options.format, input, options.markdownLimit);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

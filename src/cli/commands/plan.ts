@@ -4,16 +4,11 @@ import type { Plan } from "../../diff/plan.js";
 import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport, type ReportFormat } from "../../report/common.js";
-import { renderPlanGithub } from "../../report/github.js";
-import { renderPlanJunit } from "../../report/junit.js";
-import { renderPlanMarkdown } from "../../report/markdown.js";
-import { renderPlanJson, renderPlanReportText } from "../../report/plan.js";
-import { renderPlanSarif } from "../../report/sarif.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
-import { styleFor, UsageError, type CliIo } from "../io.js";
-import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
+import { UsageError, type CliIo } from "../io.js";
+import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
 type PlanOptions = RepositoryOptions &
@@ -41,28 +36,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     const { plan, locations, base } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
-    const markdown = () => renderPlanMarkdown(report, { maxLength: options.markdownLimit });
-    switch (options.format) {
-      case "json":
-        io.stdout.write(renderPlanJson(plan, report));
-        break;
-      case "markdown":
-        io.stdout.write(markdown());
-        break;
-      case "github":
-        io.stdout.write(renderPlanGithub(report));
-        await appendStepSummary(io, markdown);
-        break;
-      case "junit":
-        io.stdout.write(renderPlanJunit(report));
-        break;
-      case "sarif":
-        io.stdout.write(renderPlanSarif(report, await toolInfo()));
-        break;
-      case "text":
-        io.stdout.write(renderPlanReportText(report, styleFor(io.stdout, io.env)));
-        break;
-    }
+    await writeReport(io, "plan", options.format, report, options.markdownLimit);
     setExit(planExitCode(plan, risks, options.failOn));
   });
 }

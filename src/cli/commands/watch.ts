@@ -17,7 +17,7 @@ import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
-import { localRepositoryDir } from "../repository.js";
+import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
 interface WatchOptions extends ControlPlaneOptions {
   repo: string;
@@ -45,13 +45,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll", ".")
     .option("--branch <name>", "branch to follow (default: HEAD of a local repository, main of a remote one)")
     .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
-    .addOption(
-      new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser((v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
-        return n;
-      }),
-    )
+    .addOption(maxFileSizeOption())
     .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs("--interval")))
     .addOption(
       new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(durationMs("--drift-interval")),

@@ -9,6 +9,7 @@ import { goQuote, parseGoDurationDetailed } from "../../kuma/duration.js";
 import type { Json } from "./json.js";
 import { field, isNonEmpty, isSet, key, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { isFilePath, mustBeOneOf } from "./values.js";
+import { compareText } from "../../model/order.js";
 
 // Messages, as in pkg/core/validators/messages.go.
 export const MUST_BE_DEFINED = "must be defined";
@@ -258,9 +259,7 @@ function validateTagKeyValues(
 }
 
 /** Go's `sort.Strings` compares bytes; UTF-16 order only differs above the BMP, which tag names never use. */
-function compareGoStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+const compareGoStrings = compareText;
 
 // Matches on source identity (common_api.Match), `ValidateMatch`.
 

@@ -2,21 +2,15 @@
  * Defensive reading of the JSON the rules are given. Rules may run on objects that failed schema checks, so every
  * accessor accepts any JSON value and answers "absent" when the type is not the one the control plane would unmarshal.
  */
-import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
+import { isJsonObject as isObject, type JsonObject, type JsonValue, type Violation } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
 
 export type Json = JsonValue | undefined;
 
-export function isObject(value: Json): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isObject };
 
 export function objectOf(value: Json): JsonObject | undefined {
   return isObject(value) ? value : undefined;
-}
-
-export function arrayOf(value: Json): readonly JsonValue[] | undefined {
-  return Array.isArray(value) ? value : undefined;
 }
 
 /** Array items, or none when the value is absent or not an array. */

@@ -1,4 +1,4 @@
-/** Waiting times of the daemon's timers and retries. Pure: randomness is a parameter. */
+/** Waiting times of retries and timers (the daemon's and the HTTP client's). Pure: randomness is a parameter. */
 
 export interface BackoffPolicy {
   /** The first retry waits about this long. */
@@ -11,14 +11,15 @@ export interface BackoffPolicy {
 export const DEFAULT_RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
 
 /**
- * Delay before retry number `attempt` (1 for the first): base·2^(attempt-1), capped, with "equal jitter" (half of
- * it fixed, half random). The random half keeps a fleet of daemons that lost the same control plane from coming back
- * in lockstep; the fixed half keeps a retry from ever firing right after the failure it follows.
+ * Delay before retry number `attempt` (1 for the first): base·2^(attempt-1), capped, with jitter. "equal" (the
+ * daemon's): half of it fixed, half random; the random half keeps a fleet of daemons that lost the same control plane
+ * from coming back in lockstep, the fixed half keeps a retry from firing right after the failure it follows. "full"
+ * (one HTTP request's retries): uniform between 0 and the capped value.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random, jitter: "equal" | "full" = "equal"): number {
   const exponent = Math.max(0, Math.min(attempt - 1, 30));
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return jitter === "full" ? random() * ceiling : Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 /** `intervalMs` moved by up to ±`fraction` of itself, so pollers started together spread out over time. */

@@ -1,0 +1,68 @@
+/**
+ * Pairing: every subject of the desired and the live side, lined up once by key. The plan, the drift report, the plan
+ * between two revisions and (through the plan) the risks all classify these pairs; none of them pairs again
+ * (gitops-engine's Reconcile: align target and live, then classify).
+ */
+import { DEFAULT_MESH } from "../kuma/types.js";
+import { subjectOf, type ResourceKey } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+
+/** An object as the control plane returned it, keyed once. */
+export interface LiveResource {
+  readonly key: ResourceKey;
+  readonly object: JsonObject;
+}
+
+/** One subject: desired, live, or both. */
+export interface Pair extends ResourceKey {
+  readonly subject: string;
+  readonly desired?: Resource;
+  readonly live?: LiveResource;
+}
+
+/** The key of an object as the control plane returns it; undefined when it has no type or name. A Mesh has no `mesh`. */
+export function keyOfLive(object: JsonObject): ResourceKey | undefined {
+  const { type, name, mesh } = object;
+  if (typeof type !== "string" || typeof name !== "string" || type === "" || name === "") return undefined;
+  if (type === "Mesh") return { type, mesh: name, name };
+  return { type, mesh: typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH, name };
+}
+
+/** Live objects by subject. An object without a type or name cannot be paired (nor safely deleted) and is left out. */
+export function indexLive(live: readonly JsonObject[]): Map<string, LiveResource> {
+  const byKey = new Map<string, LiveResource>();
+  for (const object of live) {
+    const key = keyOfLive(object);
+    if (key && !byKey.has(subjectOf(key))) byKey.set(subjectOf(key), { key, object });
+  }
+  return byKey;
+}
+
+/** Resources standing in for the live side (`plan --base`: the base revision's desired state), by subject. */
+export function indexResources(resources: readonly Resource[]): Map<string, LiveResource> {
+  const byKey = new Map<string, LiveResource>();
+  for (const r of resources) byKey.set(subjectOf(r), { key: { type: r.type, mesh: r.mesh, name: r.name }, object: r.object });
+  return byKey;
+}
+
+/** Every desired resource with its live twin if any (in desired order), then every live object nothing desires. */
+export function pairResources(desired: readonly Resource[], live: ReadonlyMap<string, LiveResource>): Pair[] {
+  const pairs: Pair[] = [];
+  const desiredKeys = new Set<string>();
+  for (const resource of desired) {
+    const subject = subjectOf(resource);
+    desiredKeys.add(subject);
+    const { type, mesh, name } = resource;
+    const twin = live.get(subject);
+    pairs.push(twin ? { subject, type, mesh, name, desired: resource, live: twin } : { subject, type, mesh, name, desired: resource });
+  }
+  for (const [subject, twin] of live) if (!desiredKeys.has(subject)) pairs.push({ subject, ...twin.key, live: twin });
+  return pairs;
+}
+
+/** How many items there are of each kind, every kind present (0 when none): the summary of a plan, a drift report, a change set. */
+export function tally<T, K extends string>(items: readonly T[], kindOf: (item: T) => K, kinds: readonly K[]): Record<K, number> {
+  const counts = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<K, number>;
+  for (const item of items) counts[kindOf(item)]++;
+  return counts;
+}

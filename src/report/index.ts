@@ -1,0 +1,70 @@
+/**
+ * One dispatch from (report kind, format) to its renderer, for `validate`, `plan` and `drift`. Every renderer is a
+ * pure function; this table is the only place that knows which one serves which pair, so a format added or changed
+ * is added or changed for every command at once.
+ */
+import type { ReportFormat, DriftReportInput, PlanReport, ToolInfo, ValidateReport } from "./common.js";
+import { renderDiagnosticsJson, renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
+import { renderDriftGithub, renderPlanGithub, renderValidateGithub } from "./github.js";
+import { renderDriftJunit, renderPlanJunit, renderValidateJunit } from "./junit.js";
+import { renderDriftMarkdown, renderPlanMarkdown, renderValidateMarkdown } from "./markdown.js";
+import { renderDriftJson, renderDriftText, renderPlanJson, renderPlanReportText } from "./plan.js";
+import { renderDriftSarif, renderPlanSarif, renderValidateSarif } from "./sarif.js";
+import type { Style } from "./style.js";
+
+/** What each kind of report is rendered from. */
+export interface ReportInputs {
+  readonly validate: ValidateReport & { readonly summary: ValidationSummary };
+  readonly plan: PlanReport;
+  readonly drift: DriftReportInput;
+}
+
+export type ReportKind = keyof ReportInputs;
+
+/** What a renderer may need besides the report: colours for a terminal, the tool's version, the markdown budget. */
+export interface RenderContext {
+  readonly style: Style;
+  readonly tool: ToolInfo;
+  readonly markdownLimit: number;
+}
+
+type Renderers<I> = Readonly<Record<ReportFormat, (input: I, context: RenderContext) => string>>;
+
+const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
+  validate: {
+    text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style),
+    json: (r) => renderDiagnosticsJson(r.valid, r.diagnostics),
+    markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),
+    github: (r) => renderValidateGithub(r),
+    junit: (r) => renderValidateJunit(r),
+    sarif: (r, c) => renderValidateSarif(r, c.tool),
+  },
+  plan: {
+    text: (r, c) => renderPlanReportText(r, c.style),
+    json: (r) => renderPlanJson(r.plan, r),
+    markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit }),
+    github: (r) => renderPlanGithub(r),
+    junit: (r) => renderPlanJunit(r),
+    sarif: (r, c) => renderPlanSarif(r, c.tool),
+  },
+  drift: {
+    text: (r, c) => renderDriftText(r.report, c.style),
+    json: (r) => renderDriftJson(r.report),
+    markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit }),
+    github: (r) => renderDriftGithub(r),
+    junit: (r) => renderDriftJunit(r),
+    sarif: (r, c) => renderDriftSarif(r, c.tool),
+  },
+};
+
+export interface RenderedReport {
+  readonly output: string;
+  /** `github`: the markdown report, for GitHub's job summary (rendered only if the caller has somewhere to put it). */
+  readonly stepSummary?: () => string;
+}
+
+export function renderReport<K extends ReportKind>(kind: K, format: ReportFormat, input: ReportInputs[K], context: RenderContext): RenderedReport {
+  const renderers = RENDERERS[kind] as Renderers<ReportInputs[K]>;
+  const output = renderers[format](input, context);
+  return format === "github" ? { output, stepSummary: () => renderers.markdown(input, context) } : { output };
+}

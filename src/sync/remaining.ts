@@ -1,0 +1,55 @@
+/**
+ * What is left after a plan is applied, worked out from the plan and the change set instead of listing the control
+ * plane again: the writes a plan holds, a plan narrowed to some meshes, and the drift that remains. Pure.
+ */
+import { classifyDrift, driftReportOf, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { indexLive } from "../diff/pair.js";
+import { planOf, type Change, type Plan } from "../diff/plan.js";
+import { subjectOf } from "../model/key.js";
+import type { ChangeSet } from "./apply.js";
+import type { Comparison } from "./reconcile.js";
+
+/** Drift that means the control plane no longer matches the repository (unmanaged resources are only reported). */
+export function isActionable(kind: DriftKind): boolean {
+  return kind !== "unmanaged";
+}
+
+/** A plan narrowed to the changes `keep` accepts, with its summary recounted. */
+export function restrictPlan(plan: Plan, keep: (change: Change) => boolean): Plan {
+  return planOf(plan.changes.filter(keep));
+}
+
+export function writesOf(plan: Plan): number {
+  return plan.summary.create + plan.summary.update + plan.summary.delete;
+}
+
+/**
+ * The drift left after an apply: the items found before it, minus those an applied change fixed. Saves listing the
+ * whole control plane a second time right after writing to it.
+ */
+export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
+  const fixed = appliedResources(changes);
+  return driftReportOf(before.items.filter((i) => !fixed.has(i.resource)));
+}
+
+/**
+ * What classifyDrift would say of the control plane right after applying `plan` (the same as remainingDrift of a
+ * full classification), without classifying, and diffing, the tens of thousands of resources the plan found
+ * unchanged: only the desired resources whose write did not go through and the live ones that are not desired
+ * (orphaned or unmanaged, minus those just deleted) are classified. Plan and drift pair and normalize alike, so a
+ * resource the plan left unchanged is never drift.
+ */
+export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
+  const applied = appliedResources(changes);
+  const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
+  const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
+  const desired = comparison.desired.resources.filter((r) => pending.has(subjectOf(r)));
+  const live = [...indexLive(comparison.live)]
+    .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
+    .map(([, entry]) => entry.object);
+  return classifyDrift(desired, live, { instance });
+}
+
+function appliedResources(changes: ChangeSet | undefined): Set<string> {
+  return new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
+}
