@@ -1,5 +1,4 @@
 import { parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -78,14 +77,6 @@ export interface ValidateOptions {
   readonly exclude?: readonly string[];
   /** A folder with no configuration at all is valid (by default it is an error: a mistyped --path must not pass). */
   readonly allowEmpty?: boolean;
-}
-
-/**
- * The desired state of a valid result (defaults materialized, ownership stamped). Built on demand, not by
- * validateSnapshot: `validate` never needs it, and for 50,000 resources it costs a third of a second.
- */
-export function desiredStateOf(result: ValidationResult): DesiredState | undefined {
-  return result.valid ? buildDesiredState(result.resources, result.config) : undefined;
 }
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
