@@ -41,8 +41,6 @@ export async function openBackend(
       stateDir: path.resolve(io.cwd, options.stateDir),
       ...(version ? { version } : {}),
       onWarning: (message) => io.stderr.write(`meshops: ${message}\n`),
-    }).catch((cause: unknown) => {
-      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
     });
   }
   let url: URL;

@@ -10,11 +10,12 @@ import { renderCommand } from "./commands/render.js";
 import { validateCommand } from "./commands/validate.js";
 import { watchCommand } from "./commands/watch.js";
 import { StateDirectoryInUseError } from "../backend/local/lock.js";
+import { JournalDamagedError } from "../backend/local/journal.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
 /** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError];
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError];
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {

@@ -51,8 +51,6 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
           onUnhealthy: (error) => warn(`${error.message}: answering 503 and refusing writes until a write succeeds again`),
           onHealthy: () => warn("the state can be written again: healthy"),
         },
-      }).catch((cause: unknown) => {
-        throw new UsageError(`cannot open the control plane's state in ${options.stateDir}`, { cause });
       });
       if (options.recover) {
         if (store.loadWarnings.length === 0) warn(`nothing to recover in ${options.stateDir}: the journal is intact`);
