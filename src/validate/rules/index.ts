@@ -9,8 +9,11 @@ import { isSet, objectOf, prop } from "./json.js";
 import { metaViolations } from "./meta.js";
 import { meshViolations } from "./mesh.js";
 import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
+import { meshExternalServiceViolations } from "./meshExternalService.js";
 import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
+import { meshMultiZoneServiceViolations } from "./meshMultiZoneService.js";
 import { meshRetryViolations } from "./meshRetry.js";
+import { meshServiceViolations } from "./meshService.js";
 import { meshTimeoutViolations } from "./meshTimeout.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
@@ -33,6 +36,13 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTrafficPermission: meshTrafficPermissionViolations,
 };
 
+/** Destination types: their validators read the name (display name) besides the spec, so they get the whole resource. */
+const SERVICE_RULES: Readonly<Record<string, (resource: JsonObject) => Violation[]>> = {
+  MeshService: meshServiceViolations,
+  MeshExternalService: meshExternalServiceViolations,
+  MeshMultiZoneService: meshMultiZoneServiceViolations,
+};
+
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
 
 /**
@@ -43,6 +53,8 @@ export function semanticViolations(typeName: string, object: JsonObject, context
   const resource = objectOf(object) ?? {};
   const meta = metaViolations(typeName, resource);
   if (typeName === "Mesh") return [...meta, ...meshViolations(resource)];
+  const serviceRules = SERVICE_RULES[typeName];
+  if (serviceRules !== undefined) return [...meta, ...serviceRules(resource)];
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
   const spec = objectOf(prop(resource, "spec")) ?? {};
   const rules = POLICY_RULES[typeName];
