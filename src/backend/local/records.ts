@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
+import { ORIGIN_LABEL, ZONE_LABEL } from "../../validate/rules/labels.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -35,11 +36,7 @@ export interface MeshSlot {
 /** A journal record: one client-visible operation, applied all or nothing on replay. */
 export type Op = { readonly put: StoredResource } | { readonly del: readonly [string, string, string] } | { readonly delMesh: string };
 
-export const LABEL_MESH = "kuma.io/mesh";
-export const LABEL_ORIGIN = "kuma.io/origin";
-export const LABEL_ZONE = "kuma.io/zone";
 export const LABEL_ENV = "kuma.io/env";
-export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
 const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 
 /**
@@ -80,7 +77,7 @@ function portsOf(ports: JsonValue | undefined): JsonValue[] {
 function kriOf(record: StoredResource): string {
   const shortName = resourceType(record.type)?.shortName ?? "";
   if (record.type === "Mesh") return `kri_${shortName}____${record.name}_`;
-  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
+  const zone = record.labels[ORIGIN_LABEL] === "zone" ? (record.labels[ZONE_LABEL] ?? "") : "";
   const namespace = record.labels[LABEL_NAMESPACE] ?? "";
   return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${record.name}_`;
 }
@@ -90,7 +87,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
   const ports = SNI_PORTS[record.type];
   if (!ports) return undefined;
   const shortName = resourceType(record.type)?.shortName ?? "";
-  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
+  const zone = record.labels[ORIGIN_LABEL] === "zone" ? (record.labels[ZONE_LABEL] ?? "") : "";
   const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
   return ports(record.body).map((port) => ({ port, sni: `sni.${parts}.${String(port)}` }));
 }

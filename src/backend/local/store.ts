@@ -16,7 +16,7 @@ import { promises as fsp } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
-import type { JsonObject, JsonValue } from "../../model/resource.js";
+import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
 import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
 import { schemaFor, validateSchema } from "../../validate/schema.js";
 import { semanticViolations } from "../../validate/rules/index.js";
@@ -25,8 +25,9 @@ import { DEFAULT_POLICIES, defaultPolicyName } from "../../defaults/catalogue.js
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, LABEL_MESH, LABEL_ZONE, jsonOf } from "./records.js";
-import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
+import { INITIAL_STATUS, jsonOf } from "./records.js";
+import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
+import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { defaultMeshMetrics, rewrite, specSchema, stripProtoZeroValues } from "./rewrite.js";
 import type { Snapshot } from "./journal.js";
 import {
@@ -409,16 +410,10 @@ export class ControlPlaneStore {
     if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
     if (!isMesh && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
     const meta = metaViolations(typeName, object);
-    requestProblems.push(...meta.map((v) => ({ field: v.path, reason: v.message })));
-    requestProblems.push(...labelViolations(labels));
-    if (!isMesh) {
-      if (own(labels, LABEL_MESH) !== undefined && labels[LABEL_MESH] !== mesh) {
-        requestProblems.push({ field: labelField(LABEL_MESH), reason: "kuma.io/mesh label must not differ from mesh set on resource" });
-      }
-      if (own(labels, LABEL_ZONE) !== undefined && labels[LABEL_ZONE] !== this.zone) {
-        requestProblems.push({ field: labelField(LABEL_ZONE), reason: `kuma.io/zone label should have ${this.zone} value` });
-      }
-    }
+    requestProblems.push(...meta.map(parameter));
+    // This server is a zone that is not federated, and knows its own name.
+    const labelProblems = labelChecks(typeName, { ...object, labels }, { mode: "standalone", zone: this.zone }).violations;
+    requestProblems.push(...labelProblems.map(parameter));
     if (requestProblems.length > 0) return fail(invalid(TITLE.process, requestProblems));
 
     const existing = this.lookup(typeName, mesh, name)?.record;
@@ -426,14 +421,14 @@ export class ControlPlaneStore {
 
     // The resource's own validator (spec rules), run by the resource manager.
     const specProblems = semanticViolations(typeName, object).slice(meta.length);
-    const problems: InvalidParameter[] = specProblems.map((v) => ({ field: v.path, reason: v.message }));
+    const problems: InvalidParameter[] = specProblems.map(parameter);
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
     const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone);
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
-      if (immutable.length > 0) return fail(invalid(TITLE.update, immutable));
+      if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
     } else if (!isMesh && !this.meshes.has(mesh)) {
       return fail({
         status: 400,
@@ -503,6 +498,11 @@ function compare(a: string, b: string): number {
  * Schema errors come from the server's kube-openapi validator: the field is the path when it is inside `spec`, and ""
  * for the envelope (golden put_mtp_01: `{"field": "", "reason": "type in body should be one of [...]"}`).
  */
+/** A violation as the API answers it: `invalid_parameters[].field` and `.reason`. */
+function parameter(v: Violation): InvalidParameter {
+  return { field: v.path, reason: v.message };
+}
+
 function schemaParameter(v: { path: string; message: string }): InvalidParameter {
   if (v.path !== "type") return { field: v.path, reason: v.message };
   const reason = v.message.startsWith("type ") ? v.message : v.message === "Required value" ? "type in body is required" : `type ${v.message}`;

@@ -8,6 +8,7 @@ import { POLICY_TYPE_NAMES } from "../../kuma/types.js";
 import { isSet, objectOf, prop } from "./json.js";
 import { metaViolations } from "./meta.js";
 import { meshViolations } from "./mesh.js";
+import { meshManagerChecks } from "./meshManager.js";
 import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
 import { meshExternalServiceViolations } from "./meshExternalService.js";
 import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
@@ -52,7 +53,11 @@ const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
 export function semanticViolations(typeName: string, object: JsonObject, context: RuleContext = DEFAULT_RULE_CONTEXT): Violation[] {
   const resource = objectOf(object) ?? {};
   const meta = metaViolations(typeName, resource);
-  if (typeName === "Mesh") return [...meta, ...meshViolations(resource)];
+  if (typeName === "Mesh") {
+    // The Mesh manager's checks run only on a Mesh its validator accepted.
+    const validator = meshViolations(resource, context.product);
+    return [...meta, ...validator, ...(validator.length === 0 ? meshManagerChecks(resource, context.product).violations : [])];
+  }
   const serviceRules = SERVICE_RULES[typeName];
   if (serviceRules !== undefined) return [...meta, ...serviceRules(resource)];
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
@@ -61,6 +66,13 @@ export function semanticViolations(typeName: string, object: JsonObject, context
   if (rules !== undefined) return [...meta, ...rules(spec, context)];
   if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
   return meta;
+}
+
+/** What the control plane checks that cannot be decided offline (its secrets, files, CAs): warnings that say why. */
+export function semanticWarnings(typeName: string, object: JsonObject, context: RuleContext = DEFAULT_RULE_CONTEXT): Violation[] {
+  const resource = objectOf(object) ?? {};
+  if (typeName !== "Mesh" || meshViolations(resource, context.product).length > 0) return [];
+  return meshManagerChecks(resource, context.product).warnings;
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { objectOf, prop, stringOf, text, violation } from "./json.js";
+import { DISPLAY_NAME_LABEL } from "./labels.js";
 
-const DISPLAY_NAME_LABEL = "kuma.io/display-name";
 const MAX_SERVICE_NAME_LENGTH = 63;
 
 /** The name a user gave the resource: the `kuma.io/display-name` label when set (Kubernetes, KDS), else its name. */
