@@ -2,7 +2,7 @@
  * The project's own conformance cases for the rules ported from the control plane's Go code beyond the policy
  * validators: MeshService, MeshExternalService, MeshMultiZoneService, the Mesh's create-time checks and the API
  * server's label checks (test/fixtures/conformance/<Type>.yaml, format in the README there). Every case's violations
- * must be exactly the expected (field, message) pairs; order is not compared because callers sort them.
+ * and warnings must be exactly the expected (field, message) pairs; order is not compared because callers sort them.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -10,7 +10,8 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import type { ControlPlaneMode, Product } from "../src/config/repoConfig.js";
 import type { JsonObject, JsonValue, Violation } from "../src/model/resource.js";
-import { DEFAULT_RULE_CONTEXT, semanticViolations, type RuleContext } from "../src/validate/rules/index.js";
+import { DEFAULT_RULE_CONTEXT, semanticViolations, semanticWarnings, type RuleContext } from "../src/validate/rules/index.js";
+import { labelChecks } from "../src/validate/rules/labels.js";
 
 /** This file compiles to dist/test/: the fixtures stay in the source tree. */
 const FIXTURES = new URL("../../test/fixtures/conformance/", import.meta.url);
@@ -20,6 +21,8 @@ const FILES: Readonly<Record<string, number>> = {
   MeshService: 7,
   MeshExternalService: 14,
   MeshMultiZoneService: 5,
+  Mesh: 27,
+  Labels: 11,
 };
 
 interface ConformanceCase {
@@ -27,17 +30,39 @@ interface ConformanceCase {
   readonly valid: boolean;
   readonly input: string;
   readonly context?: { readonly product?: Product; readonly mode?: ControlPlaneMode };
-  readonly violations?: readonly { readonly field: string; readonly message: string }[];
+  readonly violations?: readonly Expected[];
+  /** What meshops cannot decide offline and says so. */
+  readonly warnings?: readonly Expected[];
   readonly source: string;
+}
+
+interface Expected {
+  readonly field: string;
+  readonly message: string;
 }
 
 interface ConformanceFile {
   readonly type: string;
+  /** `labels`: the API server's label checks of a Universal document; otherwise the resource's rules. */
+  readonly check?: "labels";
   readonly cases: readonly ConformanceCase[];
 }
 
-function load(typeName: string): ConformanceFile {
-  return parse(readFileSync(new URL(`${typeName}.yaml`, FIXTURES), "utf8")) as ConformanceFile;
+function load(fileName: string): ConformanceFile {
+  return parse(readFileSync(new URL(`${fileName}.yaml`, FIXTURES), "utf8")) as ConformanceFile;
+}
+
+/** Errors and warnings for one case, as `meshops validate` finds them for a Universal document. */
+function check(file: ConformanceFile, object: JsonObject, context: RuleContext): { errors: Violation[]; warnings: Violation[] } {
+  if (file.check === "labels") {
+    const result = labelChecks(file.type, object, { mode: context.mode, format: "universal" });
+    return { errors: result.violations, warnings: result.warnings };
+  }
+  return { errors: semanticViolations(file.type, object, context), warnings: semanticWarnings(file.type, object, context) };
+}
+
+function asViolations(expected: readonly Expected[] | undefined): Violation[] {
+  return (expected ?? []).map((v) => ({ path: v.field, message: v.message }));
 }
 
 function objectFor(typeName: string, c: ConformanceCase): JsonObject {
@@ -55,11 +80,11 @@ function sorted(violations: readonly Violation[]): Violation[] {
   return [...violations].map((v) => ({ path: v.path, message: v.message })).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-for (const [typeName, minimum] of Object.entries(FILES)) {
-  const file = load(typeName);
-  describe(`${typeName} conformance cases`, () => {
-    test(`the file is for ${typeName} and holds at least ${minimum} cases, each consistent`, () => {
-      assert.equal(file.type, typeName);
+for (const [fileName, minimum] of Object.entries(FILES)) {
+  const file = load(fileName);
+  describe(`${fileName} conformance cases`, () => {
+    test(`the file holds at least ${minimum} cases, each consistent`, () => {
+      assert.equal(file.check === "labels" || file.type === fileName, true, `type ${file.type}`);
       assert.ok(file.cases.length >= minimum, `${file.cases.length} cases`);
       for (const c of file.cases) {
         assert.equal(c.valid, (c.violations ?? []).length === 0, `${c.name}: valid must mean no violations`);
@@ -68,22 +93,23 @@ for (const [typeName, minimum] of Object.entries(FILES)) {
     });
     for (const c of file.cases) {
       test(c.name, () => {
-        const actual = semanticViolations(typeName, objectFor(typeName, c), contextFor(c));
-        const expected = (c.violations ?? []).map((v) => ({ path: v.field, message: v.message }));
-        assert.deepEqual(sorted(actual), sorted(expected), `source: ${c.source}`);
+        const actual = check(file, objectFor(file.type, c), contextFor(c));
+        assert.deepEqual(sorted(actual.errors), sorted(asViolations(c.violations)), `source: ${c.source}`);
+        assert.deepEqual(sorted(actual.warnings), sorted(asViolations(c.warnings)), `warnings; source: ${c.source}`);
       });
     }
   });
 }
 
-describe("rules are total on the service types", () => {
+describe("rules are total on every case of these files", () => {
   const oddValues: JsonValue[] = [null, 0, -1, 1.5, "", "x", true, [], [null, 1, "a", {}], {}];
   test("never throw on values of the wrong type anywhere in a case", () => {
-    for (const typeName of Object.keys(FILES)) {
-      for (const c of load(typeName).cases) {
-        const object = objectFor(typeName, c);
+    for (const fileName of Object.keys(FILES)) {
+      const file = load(fileName);
+      for (const c of file.cases) {
+        const object = objectFor(file.type, c);
         for (const mutated of mutations(object, oddValues)) {
-          assert.doesNotThrow(() => semanticViolations(typeName, mutated), `${typeName}/${c.name}: ${JSON.stringify(mutated)}`);
+          assert.doesNotThrow(() => check(file, mutated, contextFor(c)), `${fileName}/${c.name}: ${JSON.stringify(mutated)}`);
         }
       }
     }
