@@ -8,7 +8,7 @@ import type { Json } from "./json.js";
 import { MUST_BE_DEFINED, MUST_NOT_BE_EMPTY } from "./common.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { serviceNameViolations } from "./services.js";
-import { fieldMustBeOneOf, isDnsName, isGoIP, isValidPort, tlsVersionViolations } from "./values.js";
+import { isDNSName, isGoIP, mustBeOneOf, validateTlsVersion } from "./values.js";
 
 const HOSTNAME_GENERATOR = "HostnameGenerator";
 const MATCH_PROTOCOLS = ["tcp", "grpc", "http", "http2"];
@@ -45,7 +45,7 @@ function validateMatch(path: string, match: JsonObject | undefined): Violation[]
   if (!isValidPort(prop(match, "port"))) out.push(violation(field(path, "port"), INVALID_PORT));
   const protocol = match === undefined ? "" : defaulted(prop(match, "protocol"), "tcp");
   if (!MATCH_PROTOCOLS.includes(protocol)) {
-    out.push(violation(field(path, "protocol"), fieldMustBeOneOf("protocol", MATCH_PROTOCOLS)));
+    out.push(violation(field(path, "protocol"), mustBeOneOf("protocol", MATCH_PROTOCOLS)));
   }
   return out;
 }
@@ -59,7 +59,7 @@ function validateEndpoints(path: string, endpoints: readonly Json[]): Violation[
     const at = index(path, i);
     // Go checks `port == 0 || port > 65535` only: a negative int32 slips through (the schema's minimum catches it).
     const badPort = typeof port !== "number" || port === 0 || port > 65535;
-    if (isGoIP(address) || isDnsName(address)) {
+    if (isGoIP(address) || isDNSName(address)) {
       if (badPort) out.push(violation(field(at, "port"), INVALID_PORT));
     } else {
       out.push(violation(field(at, "address"), "address has to be a valid IP or hostname"));
@@ -71,19 +71,22 @@ function validateEndpoints(path: string, endpoints: readonly Json[]): Violation[
 function validateTls(path: string, tls: JsonObject | undefined): Violation[] {
   const out: Violation[] = [];
   const version = prop(tls, "version");
-  if (isSet(version)) out.push(...tlsVersionViolations(field(path, "version"), version));
+  if (isSet(version)) {
+    const object = objectOf(version);
+    out.push(...validateTlsVersion(field(path, "version"), prop(object, "min"), prop(object, "max")));
+  }
   const verification = prop(tls, "verification");
   if (!isSet(verification)) return out;
   const object = objectOf(verification);
   const at = field(path, "verification");
   const serverName = prop(object, "serverName");
-  if (isSet(serverName) && !isDnsName(text(serverName))) out.push(violation(field(at, "serverName"), "must be a valid DNS name"));
+  if (isSet(serverName) && !isDNSName(text(serverName))) out.push(violation(field(at, "serverName"), "must be a valid DNS name"));
   // "" is accepted for backwards compatibility; an absent mode is defaulted to Secured.
   const mode = defaulted(prop(object, "mode"), "Secured");
-  if (mode !== "" && !VERIFICATION_MODES.includes(mode)) out.push(violation(field(at, "mode"), fieldMustBeOneOf("mode", VERIFICATION_MODES)));
+  if (mode !== "" && !VERIFICATION_MODES.includes(mode)) out.push(violation(field(at, "mode"), mustBeOneOf("mode", VERIFICATION_MODES)));
   itemsOf(prop(object, "subjectAltNames")).forEach((san, i) => {
     if (!SAN_MATCH_TYPES.includes(defaulted(prop(objectOf(san), "type"), "Exact"))) {
-      out.push(violation(field(index(field(at, "subjectAltNames"), i), "type"), fieldMustBeOneOf("type", SAN_MATCH_TYPES)));
+      out.push(violation(field(index(field(at, "subjectAltNames"), i), "type"), mustBeOneOf("type", SAN_MATCH_TYPES)));
     }
   });
   const clientCert = isSet(prop(object, "clientCert"));
@@ -91,6 +94,12 @@ function validateTls(path: string, tls: JsonObject | undefined): Violation[] {
   if (clientCert && !clientKey) out.push(violation(field(at, "clientKey"), `${MUST_BE_DEFINED} when clientCert is defined`));
   if (!clientCert && clientKey) out.push(violation(field(at, "clientCert"), `${MUST_BE_DEFINED} when clientKey is defined`));
   return out;
+}
+
+/** A decoded port number (0 when absent, Go's zero value) within 1-65535. */
+function isValidPort(value: Json): boolean {
+  const port = typeof value === "number" ? value : 0;
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** A string field after the server's schema defaulting: absent or null takes the default; other types read as "". */

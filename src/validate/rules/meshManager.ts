@@ -9,7 +9,7 @@ import type { Product } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
-import { isDnsName } from "./values.js";
+import { isDNSName } from "./values.js";
 
 /** CA plugins per product: Kuma ships builtin and provided; Kong Mesh adds Vault, ACM Private CA and cert-manager. */
 const INSTALLED_CA_PLUGINS: Readonly<Record<Product, readonly string[]>> = {
@@ -78,7 +78,7 @@ function builtinBackendViolations(confPath: string, meshName: string, backendNam
   if (Buffer.byteLength(secretName, "utf8") > MAX_BUILTIN_SECRET_NAME_LENGTH) {
     out.push(violation(path, `Backend name is too long. Max length: ${MAX_BUILTIN_SECRET_NAME_LENGTH}`));
   }
-  if (!isDnsName(secretName) || secretName !== secretName.toLowerCase()) out.push(violation(path, `${goQuote(backendName)} name must be valid dns name`));
+  if (!isDNSName(secretName) || secretName !== secretName.toLowerCase()) out.push(violation(path, `${goQuote(backendName)} name must be valid dns name`));
   return out;
 }
 

@@ -6,7 +6,6 @@ import type { JsonObject, Violation } from "../../model/resource.js";
 import { MUST_NOT_BE_EMPTY } from "./common.js";
 import { index, isNonEmpty, isObject, isSet, itemsOf, objectOf, prop, violation } from "./json.js";
 import { SUPPORTED_PROTOCOLS } from "./services.js";
-import { mustBeOneOf } from "./values.js";
 
 export function meshMultiZoneServiceViolations(resource: JsonObject): Violation[] {
   const out: Violation[] = [];
@@ -24,7 +23,7 @@ export function meshMultiZoneServiceViolations(resource: JsonObject): Violation[
     // An absent (or null) appProtocol is defaulted to tcp by the server's schema before the validator runs.
     const protocol = prop(port, "appProtocol");
     if (isSet(protocol) && (typeof protocol !== "string" || !SUPPORTED_PROTOCOLS.includes(protocol))) {
-      out.push(violation(`${path}.appProtocol`, mustBeOneOf("appProtocol", SUPPORTED_PROTOCOLS)));
+      out.push(violation(`${path}.appProtocol`, `appProtocol must be one of: ${SUPPORTED_PROTOCOLS.join(", ")}`)); // validators.MustBeOneOf
     }
   });
   return out;
