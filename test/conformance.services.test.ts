@@ -12,6 +12,7 @@ import type { ControlPlaneMode, Product } from "../src/config/repoConfig.js";
 import type { JsonObject, JsonValue, Violation } from "../src/model/resource.js";
 import { DEFAULT_RULE_CONTEXT, semanticViolations, semanticWarnings, type RuleContext } from "../src/validate/rules/index.js";
 import { labelChecks } from "../src/validate/rules/labels.js";
+import { mutations } from "./helpers/mutations.js";
 
 /** This file compiles to dist/test/: the fixtures stay in the source tree. */
 const FIXTURES = new URL("../../test/fixtures/conformance/", import.meta.url);
@@ -118,23 +119,3 @@ describe("rules are total on every case of these files", () => {
     }
   });
 });
-
-/** Copies of `root` with one value (at any depth) replaced by each odd value. */
-function* mutations(root: JsonObject, replacements: readonly JsonValue[]): Generator<JsonObject> {
-  const paths: (string | number)[][] = [];
-  const walk = (value: JsonValue, path: (string | number)[]): void => {
-    paths.push(path);
-    if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
-    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-  };
-  walk(root, []);
-  for (const path of paths.slice(1)) {
-    for (const replacement of replacements) {
-      const copy = structuredClone(root) as JsonValue;
-      let parent = copy as Record<string | number, JsonValue>;
-      for (const segment of path.slice(0, -1)) parent = parent[segment] as Record<string | number, JsonValue>;
-      parent[path[path.length - 1] as string | number] = replacement;
-      yield copy as JsonObject;
-    }
-  }
-}

@@ -21,21 +21,15 @@ function errorsOf(text: string, product?: Product): { path: string; message: str
     .map(({ path, message, line, column }) => ({ path, message, line, column }));
 }
 
+/** A policy of `type` with one `to` item on the whole mesh, whose `default:` holds `lines` (from line 9 on). */
+function policyWithDefault(type: string, ...lines: string[]): string {
+  const head = [`type: ${type}`, "name: policy", "mesh: default", "spec:", "  to:", "    - targetRef:", "        kind: Mesh", "      default:"];
+  return [...head, ...lines.map((line) => `        ${line}`), ""].join("\n");
+}
+
 describe("MeshRetry's `.default.conf.` paths point at the field", () => {
   test("a rule on `default.tcp` is located at the field under `default:`", () => {
-    const text = [
-      "type: MeshRetry",
-      "name: retry",
-      "mesh: default",
-      "spec:",
-      "  to:",
-      "    - targetRef:",
-      "        kind: Mesh",
-      "      default:",
-      "        tcp:",
-      "          maxConnectAttempt: 0",
-      "",
-    ].join("\n");
+    const text = policyWithDefault("MeshRetry", "tcp:", "  maxConnectAttempt: 0");
     assert.deepEqual(errorsOf(text), [
       { path: "spec.to[0].default.conf.tcp.maxConnectAttempt", message: "must be greater than 0", line: 10, column: 11 },
     ]);
@@ -44,19 +38,7 @@ describe("MeshRetry's `.default.conf.` paths point at the field", () => {
 
 describe("one bad duration gives one error", () => {
   test("a Go duration with an unknown unit under MeshRetry's default", () => {
-    const text = [
-      "type: MeshRetry",
-      "name: retry",
-      "mesh: default",
-      "spec:",
-      "  to:",
-      "    - targetRef:",
-      "        kind: Mesh",
-      "      default:",
-      "        http:",
-      "          perTryTimeout: 1d",
-      "",
-    ].join("\n");
+    const text = policyWithDefault("MeshRetry", "http:", "  perTryTimeout: 1d");
     const errors = errorsOf(text);
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.equal(errors[0]?.line, 10);
@@ -64,18 +46,7 @@ describe("one bad duration gives one error", () => {
   });
 
   test("a Go duration with an unknown unit under MeshTimeout's default", () => {
-    const text = [
-      "type: MeshTimeout",
-      "name: timeout",
-      "mesh: default",
-      "spec:",
-      "  to:",
-      "    - targetRef:",
-      "        kind: Mesh",
-      "      default:",
-      "        idleTimeout: 1d",
-      "",
-    ].join("\n");
+    const text = policyWithDefault("MeshTimeout", "idleTimeout: 1d");
     assert.equal(errorsOf(text).length, 1, JSON.stringify(errorsOf(text)));
   });
 });
