@@ -11,7 +11,7 @@ import { analyzeFile } from "../src/validate/index.js";
 function diagnosticsOf(text: string, product: Product = "kuma"): readonly Diagnostic[] {
   return analyzeFile(
     { path: "mesh/file.yaml", blobId: "blob", text },
-    { systemNamespaces: ["kuma-system"], tenancy: [], controlPlane: { product, mode: "zone" } },
+    { systemNamespaces: ["kuma-system"], otherDocuments: "skip", tenancy: [], controlPlane: { product, mode: "zone" } },
   ).diagnostics;
 }
 

@@ -1,4 +1,5 @@
-import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
@@ -16,6 +17,8 @@ export interface ShapeProblem {
 export interface Conversion {
   readonly resource?: Resource;
   readonly problems: readonly ShapeProblem[];
+  /** Set for a document of another API (a Deployment, a Namespace): not a mesh resource, so not converted. */
+  readonly other?: { readonly apiVersion: string; readonly kind: string };
 }
 
 export interface ConvertOptions {
@@ -33,6 +36,9 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
   if (!isObject(value)) {
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
+  if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
+    return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
+  }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   return fromUniversal(file, doc, value);
 }
@@ -40,7 +46,7 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conversion {
   const typeName = value.type;
   if (typeof typeName !== "string") {
-    return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape)", "");
+    return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
@@ -134,8 +140,17 @@ function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: str
   return { problems: [{ sourcePath, rule, message, resource }] };
 }
 
+/** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
+function isKumaApiVersion(apiVersion: string): boolean {
+  return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
+}
+
 function unknownTypeMessage(name: string): string {
-  return `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
+  const known = RESOURCE_TYPES.map((t) => t.name);
+  const suggestion = didYouMean(name, known);
+  return suggestion
+    ? `unknown resource type "${name}"${suggestion}`
+    : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
 }
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
