@@ -89,3 +89,40 @@ describe("the mTLS backend limit follows the product", () => {
     assert.deepEqual(errorsOf(text, "kong-mesh"), []);
   });
 });
+
+describe("labels in documents, as the API server checks them", () => {
+  test("a Universal document gets the API server's label checks, at the label", () => {
+    const text = ["type: MeshTimeout", "name: t", "mesh: payments", "labels:", "  kuma.io/mesh: default", "  team!: a", "spec:", "  rules:", "    - default:", "        idleTimeout: 1s", ""].join("\n");
+    const labels = diagnosticsOf(text).filter((d) => d.rule === "labels");
+    assert.deepEqual(
+      labels.map(({ severity, path, line, column }) => ({ severity, path, line, column })),
+      [
+        { severity: "error", path: 'labels["kuma.io/mesh"]', line: 5, column: 3 },
+        { severity: "error", path: 'labels["team!"]', line: 6, column: 3 },
+      ],
+    );
+  });
+
+  test("a Kubernetes document gets Kubernetes' label syntax only (its origin rules are the webhook's), under metadata.labels", () => {
+    const text = [
+      "apiVersion: kuma.io/v1alpha1",
+      "kind: MeshTimeout",
+      "metadata:",
+      "  name: t",
+      "  namespace: kuma-system",
+      "  labels:",
+      "    kuma.io/origin: somewhere",
+      "    team!: a",
+      "spec:",
+      "  rules:",
+      "    - default:",
+      "        idleTimeout: 1s",
+      "",
+    ].join("\n");
+    const labels = diagnosticsOf(text).filter((d) => d.rule === "labels");
+    assert.deepEqual(
+      labels.map(({ path, line, column }) => ({ path, line, column })),
+      [{ path: 'labels["team!"]', line: 8, column: 5 }],
+    );
+  });
+});
