@@ -1,7 +1,7 @@
 /**
  * The project's own conformance cases for the rules ported from the control plane's Go code beyond the policy
  * validators: MeshService, MeshExternalService, MeshMultiZoneService, the Mesh's create-time checks and the API
- * server's label checks (test/fixtures/conformance/<Type>.yaml, format in the README there). Every case's violations
+ * server's label checks (test/fixtures/conformance/resources/<Type>.yaml, format in the README there). Every case's violations
  * and warnings must be exactly the expected (field, message) pairs; order is not compared because callers sort them.
  */
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import { labelChecks } from "../src/validate/rules/labels.js";
 import { mutations } from "./helpers/mutations.js";
 
 /** This file compiles to dist/test/: the fixtures stay in the source tree. */
-const FIXTURES = new URL("../../test/fixtures/conformance/", import.meta.url);
+const FIXTURES = new URL("../../test/fixtures/conformance/resources/", import.meta.url);
 
 /** The files this suite owns, with the least number of cases each must hold (so a truncated file cannot pass). */
 const FILES: Readonly<Record<string, number>> = {

@@ -6,8 +6,8 @@
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_ENV, SNI_PORTS } from "./records.js";
-import { MESH_LABEL, ORIGIN_LABEL, ZONE_LABEL } from "../../validate/rules/labels.js";
+import { LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
 
 /**
@@ -99,11 +99,11 @@ export function meshUpdateViolations(previous: JsonObject, next: JsonObject): In
 export function computeLabels(typeName: string, mesh: string | undefined, labels: Readonly<Record<string, string>>, zone: string): Record<string, string> {
   const out: Record<string, string> = { ...labels };
   if (typeName === "Mesh" || mesh === undefined) return sortedRecord(out);
-  setOwn(out, MESH_LABEL, mesh);
+  setOwn(out, LABEL_MESH, mesh);
   if (!GLOBAL_ORIGIN_TYPES.has(typeName)) {
-    if (own(out, ORIGIN_LABEL) === undefined) setOwn(out, ORIGIN_LABEL, "zone");
-    if (out[ORIGIN_LABEL] === "zone") {
-      if (own(out, ZONE_LABEL) === undefined) setOwn(out, ZONE_LABEL, zone);
+    if (own(out, LABEL_ORIGIN) === undefined) setOwn(out, LABEL_ORIGIN, "zone");
+    if (out[LABEL_ORIGIN] === "zone") {
+      if (own(out, LABEL_ZONE) === undefined) setOwn(out, LABEL_ZONE, zone);
       if (own(out, LABEL_ENV) === undefined) setOwn(out, LABEL_ENV, "universal");
     }
   }

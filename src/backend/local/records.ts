@@ -6,7 +6,7 @@
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
-import { ORIGIN_LABEL, ZONE_LABEL } from "../../validate/rules/labels.js";
+import { LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -36,8 +36,6 @@ export interface MeshSlot {
 /** A journal record: one client-visible operation, applied all or nothing on replay. */
 export type Op = { readonly put: StoredResource } | { readonly del: readonly [string, string, string] } | { readonly delMesh: string };
 
-export const LABEL_ENV = "kuma.io/env";
-const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 
 /**
  * Types the server keeps a `status` for, and the status a new resource gets (golden put_meshservice_01,
@@ -77,7 +75,7 @@ function portsOf(ports: JsonValue | undefined): JsonValue[] {
 function kriOf(record: StoredResource): string {
   const shortName = resourceType(record.type)?.shortName ?? "";
   if (record.type === "Mesh") return `kri_${shortName}____${record.name}_`;
-  const zone = record.labels[ORIGIN_LABEL] === "zone" ? (record.labels[ZONE_LABEL] ?? "") : "";
+  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
   const namespace = record.labels[LABEL_NAMESPACE] ?? "";
   return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${record.name}_`;
 }
@@ -87,7 +85,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
   const ports = SNI_PORTS[record.type];
   if (!ports) return undefined;
   const shortName = resourceType(record.type)?.shortName ?? "";
-  const zone = record.labels[ORIGIN_LABEL] === "zone" ? (record.labels[ZONE_LABEL] ?? "") : "";
+  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
   const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
   return ports(record.body).map((port) => ({ port, sni: `sni.${parts}.${String(port)}` }));
 }

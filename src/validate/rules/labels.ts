@@ -7,18 +7,14 @@
 import type { JsonObject, ResourceFormat, Violation } from "../../model/resource.js";
 import type { ControlPlaneMode } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
-import { MESH_LABEL } from "../../kuma/types.js";
+import { LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 import { dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
 
-export { MESH_LABEL };
-export const ORIGIN_LABEL = "kuma.io/origin";
-export const ZONE_LABEL = "kuma.io/zone";
-export const DISPLAY_NAME_LABEL = "kuma.io/display-name";
 
 /** Changing or removing these on update is refused (v2.13+). */
-const IMMUTABLE_LABELS = [ORIGIN_LABEL, ZONE_LABEL, DISPLAY_NAME_LABEL];
+const IMMUTABLE_LABELS = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
 
 const QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const QUALIFIED_NAME = new RegExp(`^${QUALIFIED_NAME_FORMAT}$`);
@@ -98,39 +94,39 @@ export function labelChecks(typeName: string, resource: JsonObject, context: Lab
   if (context.format === "kubernetes") return { violations: labelSyntaxViolations(labels), warnings: [] };
   const violations: Violation[] = [];
   const warnings: Violation[] = [];
-  const origin = Object.hasOwn(labels, ORIGIN_LABEL) ? labels[ORIGIN_LABEL] : undefined;
+  const origin = Object.hasOwn(labels, LABEL_ORIGIN) ? labels[LABEL_ORIGIN] : undefined;
   if (origin !== undefined && origin !== "zone" && origin !== "global") {
-    violations.push(violation(labelPath(ORIGIN_LABEL), `unknown resource origin ${goQuote(origin)}`));
+    violations.push(violation(labelPath(LABEL_ORIGIN), `unknown resource origin ${goQuote(origin)}`));
   }
   if (context.mode === "global") {
-    if (origin !== undefined && origin !== "global") violations.push(violation(labelPath(ORIGIN_LABEL), "the origin label must be set to 'global'"));
+    if (origin !== undefined && origin !== "global") violations.push(violation(labelPath(LABEL_ORIGIN), "the origin label must be set to 'global'"));
   } else {
     // A federated zone refuses plugin types whose origin is not "zone"; a standalone zone takes them. Only an explicit
     // "global" is flagged: warning about every resource without the label would bury everything else.
     if (context.mode === "zone" && !NOT_PLUGIN_ORIGINATED.has(typeName) && origin === "global") {
       warnings.push(
         violation(
-          labelPath(ORIGIN_LABEL),
+          labelPath(LABEL_ORIGIN),
           "the origin label must be set to 'zone' on a zone connected to a global control plane; meshops cannot tell offline " +
             "whether this zone is federated (controlPlane.mode: standalone says it is not)",
         ),
       );
     }
     if (origin !== "global") {
-      const zone = Object.hasOwn(labels, ZONE_LABEL) ? labels[ZONE_LABEL] : undefined;
+      const zone = Object.hasOwn(labels, LABEL_ZONE) ? labels[LABEL_ZONE] : undefined;
       if (zone !== undefined && context.zone !== undefined && zone !== context.zone) {
-        violations.push(violation(labelPath(ZONE_LABEL), `${ZONE_LABEL} label should have ${context.zone} value`));
+        violations.push(violation(labelPath(LABEL_ZONE), `${LABEL_ZONE} label should have ${context.zone} value`));
       } else if (zone !== undefined && context.zone === undefined) {
         warnings.push(
           violation(
-            labelPath(ZONE_LABEL),
-            `${ZONE_LABEL} label should have the zone's name as its value (KUMA_MULTIZONE_ZONE_NAME); meshops does not know the zone's name offline`,
+            labelPath(LABEL_ZONE),
+            `${LABEL_ZONE} label should have the zone's name as its value (KUMA_MULTIZONE_ZONE_NAME); meshops does not know the zone's name offline`,
           ),
         );
       }
       const mesh = prop(resource, "mesh");
-      if (Object.hasOwn(labels, MESH_LABEL) && typeof mesh === "string" && labels[MESH_LABEL] !== mesh) {
-        violations.push(violation(labelPath(MESH_LABEL), `${MESH_LABEL} label must not differ from mesh set on resource`));
+      if (Object.hasOwn(labels, LABEL_MESH) && typeof mesh === "string" && labels[LABEL_MESH] !== mesh) {
+        violations.push(violation(labelPath(LABEL_MESH), `${LABEL_MESH} label must not differ from mesh set on resource`));
       }
     }
   }

@@ -4,13 +4,13 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { objectOf, prop, stringOf, text, violation } from "./json.js";
-import { DISPLAY_NAME_LABEL } from "./labels.js";
+import { LABEL_DISPLAY_NAME } from "../../kuma/server.js";
 
 const MAX_SERVICE_NAME_LENGTH = 63;
 
 /** The name a user gave the resource: the `kuma.io/display-name` label when set (Kubernetes, KDS), else its name. */
 export function displayName(resource: JsonObject): string {
-  return stringOf(prop(objectOf(prop(resource, "labels")), DISPLAY_NAME_LABEL)) ?? text(prop(resource, "name"));
+  return stringOf(prop(objectOf(prop(resource, "labels")), LABEL_DISPLAY_NAME)) ?? text(prop(resource, "name"));
 }
 
 /** `validators.ValidateLength(RootedAt("name"), 63, displayName)`; Go counts bytes. */
