@@ -256,9 +256,10 @@ test("request checks: URL against body, names, labels, and an omitted mesh means
 
     const labels = await store.put("MeshTrafficPermission", "m", "q", mtp("m", "q", { labels: { "kuma.io/mesh": "other", "bad key!": "x" } }));
     assert.ok(!labels.ok);
+    // validateLabels checks the mesh label before it walks every key's syntax.
     assert.deepEqual(
       labels.problem.invalidParameters?.map((p) => p.field),
-      ['labels["bad key!"]', 'labels["kuma.io/mesh"]'],
+      ['labels["kuma.io/mesh"]', 'labels["bad key!"]'],
     );
     const meshType = await store.put("Mesh", "x", "x", { type: "MeshTimeout", name: "x" });
     assert.ok(!meshType.ok);

@@ -182,3 +182,13 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
   if (head === "mesh") return ["metadata", "labels", MESH_LABEL];
   return path;
 }
+
+/**
+ * A field path of the Universal model as the control plane reports it for a document of `format`: the Kubernetes
+ * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`); everything else is unchanged.
+ */
+export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
+  if (format !== "kubernetes" || typeName !== "Mesh" || path === "") return path;
+  const head = /^[^.[]*/.exec(path)?.[0] ?? "";
+  return head === "type" || head === "name" || head === "labels" ? path : `spec.${path}`;
+}

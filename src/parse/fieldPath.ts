@@ -28,3 +28,31 @@ export function parsePath(path: string): (string | number)[] {
   }
   return segments;
 }
+
+/**
+ * The path of the field a control-plane violation is about, for locating it in the document. Some validators report
+ * paths that do not exist as written, and these are mapped back:
+ * - MeshRetry wraps each `default` in a `conf` it reports (`spec.to[0].default.conf.http.numRetries`);
+ * - the Mesh's logging and tracing backends report their `conf` as `config`;
+ * - the builtin CA appends its own path to the backend's (`mtls.backends[0].conf.mtls.backends.name` is the backend's
+ *   `name`).
+ */
+export function fieldOf(path: string): (string | number)[] {
+  const segments = parsePath(path);
+  const out: (string | number)[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    const previous = out[out.length - 1];
+    if (segment === "conf" && previous === "default") continue;
+    if (segment === "config" && typeof previous === "number" && out[out.length - 2] === "backends") {
+      out.push("conf");
+      continue;
+    }
+    if (segment === "conf" && segments[i + 1] === "mtls" && segments[i + 2] === "backends" && segments[i + 3] === "name") {
+      out.push("name");
+      break;
+    }
+    out.push(segment as string | number);
+  }
+  return out;
+}

@@ -1,11 +1,15 @@
 import type { Diagnostic, Severity } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
-import { toSourcePath } from "../parse/convert.js";
-import { parsePath } from "../parse/fieldPath.js";
+import { reportedPath, toSourcePath } from "../parse/convert.js";
+import { fieldOf } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 
-/** Ties a problem with one field of a resource to the file, line and column where that field is written. */
+/**
+ * Ties a problem with one field of a resource (`path` in the Universal model, as the control plane reports it) to the
+ * file, line and column where that field is written, and reports the path as the control plane would for the
+ * document's shape.
+ */
 export function diagnosticAt(
   locator: Locator,
   resource: Resource,
@@ -15,7 +19,7 @@ export function diagnosticAt(
   severity: Severity = "error",
 ): Diagnostic {
   const source = resource.source;
-  const sourcePath = source ? toSourcePath(source.format, resource.type, parsePath(path)) : [];
+  const sourcePath = source ? toSourcePath(source.format, resource.type, fieldOf(path)) : [];
   const position = source ? (locator.locate(source.file, source.docIndex, sourcePath) ?? source) : undefined;
   return {
     severity,
@@ -23,7 +27,7 @@ export function diagnosticAt(
     line: position?.line ?? 0,
     column: position?.column ?? 0,
     resource: subjectOf(resource),
-    path,
+    path: source ? reportedPath(source.format, resource.type, path) : path,
     message,
     rule,
   };

@@ -5,13 +5,14 @@ import { subjectOf } from "../model/key.js";
 import { DEFAULT_MESH } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
-import { formatPath } from "../parse/fieldPath.js";
+import { fieldOf, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
-import { semanticViolations } from "./rules/index.js";
+import { semanticViolations, semanticWarnings } from "./rules/index.js";
+import { labelChecks } from "./rules/labels.js";
 import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
@@ -187,11 +188,19 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     if (conversion.problems.length > 0) continue;
     diagnostics.push(...checked.diagnostics);
     const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version);
-    // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
-    const flagged = new Set(schemaViolations.map((v) => v.path));
-    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));
+    // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
+    // where they report the field under another path (MeshRetry's `default.conf`).
+    const fieldKey = (path: string): string => formatPath(fieldOf(path));
+    const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
+    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(fieldKey(v.path)));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
+    for (const v of semanticWarnings(resource.type, resource.object, config.controlPlane)) {
+      diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic", "warning"));
+    }
+    const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
+    for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
+    for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
     // What the control plane would accept but warn about on PUT.
     for (const w of deprecationWarnings(resource.type, resource.object)) {
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));

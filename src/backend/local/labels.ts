@@ -1,17 +1,14 @@
 /**
- * Request checks the server makes besides the schema and the resource's validator: Kubernetes label rules, name checks
- * (RFC 1123 / DNS-1035), the Mesh update rule, immutable labels; the labels the server computes; and the deprecation
- * warnings a successful PUT answers with.
+ * What the embedded server does around a PUT besides the checks meshops validate shares (labels and names live in
+ * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
+ * answers with.
  */
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
-
-/** Changing these on update is refused (v2.13+). */
-const IMMUTABLE_LABELS = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
 
 /**
  * MeshMultiZoneService is a Global-provided type: a zone stamps only `kuma.io/mesh` on it and its `kri` has no zone
@@ -22,13 +19,6 @@ const GLOBAL_ORIGIN_TYPES = new Set(["MeshMultiZoneService"]);
 /** Names that are RFC 1123 subdomains but not DNS-1035 labels are accepted with a deprecation warning on these types. */
 const DNS1035_WARNING_TYPES = new Set(["Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"]);
 
-const LABEL_NAME_MESSAGE =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character " +
-  "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const LABEL_VALUE_MESSAGE =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end " +
-  "with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is " +
-  "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 const DNS1123_SUBDOMAIN_MESSAGE =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
   "with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
@@ -36,50 +26,8 @@ const DNS1123_SUBDOMAIN_MESSAGE =
 const DNS1035_MESSAGE =
   "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and " +
   "end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
-export function labelField(key: string): string {
-  return `labels[${goQuote(key)}]`;
-}
-
-/** Kubernetes label rules (IsQualifiedName, IsValidLabelValue), as in golden put_mtp_02. */
-export function labelViolations(labels: Readonly<Record<string, string>>): InvalidParameter[] {
-  const out: InvalidParameter[] = [];
-  for (const key of Object.keys(labels).sort()) {
-    const value = labels[key] ?? "";
-    const field = labelField(key);
-    for (const reason of labelKeyErrors(key)) out.push({ field, reason });
-    if (value.length > 63) out.push({ field, reason: "must be no more than 63 characters" });
-    if (!LABEL_VALUE.test(value)) out.push({ field, reason: LABEL_VALUE_MESSAGE });
-  }
-  return out;
-}
-
-function labelKeyErrors(key: string): string[] {
-  const parts = key.split("/");
-  const errors: string[] = [];
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0] ?? "";
-  } else if (parts.length === 2) {
-    const prefix = parts[0] ?? "";
-    name = parts[1] ?? "";
-    if (prefix === "") errors.push("prefix part must be non-empty");
-    else {
-      if (prefix.length > 253) errors.push("prefix part must be no more than 253 characters");
-      if (!DNS1123_SUBDOMAIN.test(prefix)) errors.push(`prefix part ${DNS1123_SUBDOMAIN_MESSAGE}`);
-    }
-  } else {
-    return [`a valid label key ${LABEL_NAME_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
-  }
-  if (name === "") errors.push("name part must be non-empty");
-  else if (name.length > 63) errors.push("name part must be no more than 63 characters");
-  if (!QUALIFIED_NAME.test(name)) errors.push(`name part ${LABEL_NAME_MESSAGE}`);
-  return errors;
-}
 
 /** IsDNS1123Label as the SNI check uses it: a valid subdomain that is not a label must contain dots. */
 function dns1123LabelErrors(name: string): string[] {
@@ -160,16 +108,4 @@ export function computeLabels(typeName: string, mesh: string | undefined, labels
     }
   }
   return sortedRecord(out);
-}
-
-export function immutableLabelViolations(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): InvalidParameter[] {
-  const out: InvalidParameter[] = [];
-  for (const key of IMMUTABLE_LABELS) {
-    const was = Object.prototype.hasOwnProperty.call(before, key) ? before[key] : undefined;
-    if (was === undefined) continue;
-    const now = Object.prototype.hasOwnProperty.call(after, key) ? after[key] : undefined;
-    if (now === undefined) out.push({ field: labelField(key), reason: `is immutable, cannot be removed (was ${goQuote(was)})` });
-    else if (now !== was) out.push({ field: labelField(key), reason: `is immutable, cannot be changed from ${goQuote(was)} to ${goQuote(now)}` });
-  }
-  return out;
 }

@@ -16,7 +16,7 @@ import { promises as fsp } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
-import type { JsonObject, JsonValue } from "../../model/resource.js";
+import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
 import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
 import { validateSchema } from "../../validate/schema.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
@@ -28,9 +28,9 @@ import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../k
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { LABEL_MESH, LABEL_ZONE } from "../../kuma/server.js";
 import { INITIAL_STATUS, jsonOf } from "./records.js";
-import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
+import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
+import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { rewrite, stripProtoZeroValues } from "./rewrite.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
@@ -445,16 +445,10 @@ export class ControlPlaneStore {
     if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
     if (!isMesh && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
     const meta = metaViolations(typeName, object);
-    requestProblems.push(...meta.map((v) => ({ field: v.path, reason: v.message })));
-    requestProblems.push(...labelViolations(labels));
-    if (!isMesh) {
-      if (own(labels, LABEL_MESH) !== undefined && labels[LABEL_MESH] !== mesh) {
-        requestProblems.push({ field: labelField(LABEL_MESH), reason: "kuma.io/mesh label must not differ from mesh set on resource" });
-      }
-      if (own(labels, LABEL_ZONE) !== undefined && labels[LABEL_ZONE] !== this.zone) {
-        requestProblems.push({ field: labelField(LABEL_ZONE), reason: `kuma.io/zone label should have ${this.zone} value` });
-      }
-    }
+    requestProblems.push(...meta.map(parameter));
+    // This server is a zone that is not federated, and knows its own name.
+    const labelProblems = labelChecks(typeName, { ...object, labels }, { mode: "standalone", zone: this.zone }).violations;
+    requestProblems.push(...labelProblems.map(parameter));
     if (requestProblems.length > 0) return fail(invalid(TITLE.process, requestProblems));
 
     const existing = this.lookup(typeName, mesh, name)?.record;
@@ -462,14 +456,14 @@ export class ControlPlaneStore {
 
     // The resource's own validator (spec rules), run by the resource manager.
     const specProblems = semanticViolations(typeName, object).slice(meta.length);
-    const problems: InvalidParameter[] = specProblems.map((v) => ({ field: v.path, reason: v.message }));
+    const problems: InvalidParameter[] = specProblems.map(parameter);
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
     const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone);
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
-      if (immutable.length > 0) return fail(invalid(TITLE.update, immutable));
+      if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
     } else if (!isMesh && !this.meshes.has(mesh)) {
       return fail({
         status: 400,
@@ -533,6 +527,11 @@ export class ControlPlaneStore {
  * Schema errors come from the server's kube-openapi validator: the field is the path when it is inside `spec`, and ""
  * for the envelope (golden put_mtp_01: `{"field": "", "reason": "type in body should be one of [...]"}`).
  */
+/** A violation as the API answers it: `invalid_parameters[].field` and `.reason`. */
+function parameter(v: Violation): InvalidParameter {
+  return { field: v.path, reason: v.message };
+}
+
 function schemaParameter(v: { path: string; message: string }): InvalidParameter {
   if (v.path !== "type") return { field: v.path, reason: v.message };
   const reason = v.message.startsWith("type ") ? v.message : v.message === "Required value" ? "type in body is required" : `type ${v.message}`;

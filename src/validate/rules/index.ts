@@ -10,15 +10,19 @@ import { metaViolations } from "./meta.js";
 import { meshViolations } from "./mesh.js";
 import { meshAccessLogViolations } from "./meshAccessLog.js";
 import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
+import { meshExternalServiceViolations } from "./meshExternalService.js";
 import { meshFaultInjectionViolations } from "./meshFaultInjection.js";
 import { meshHealthCheckViolations } from "./meshHealthCheck.js";
 import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
 import { meshLoadBalancingStrategyViolations } from "./meshLoadBalancingStrategy.js";
+import { meshManagerChecks } from "./meshManager.js";
 import { meshMetricViolations } from "./meshMetric.js";
+import { meshMultiZoneServiceViolations } from "./meshMultiZoneService.js";
 import { meshPassthroughViolations } from "./meshPassthrough.js";
 import { meshProxyPatchViolations } from "./meshProxyPatch.js";
 import { meshRateLimitViolations } from "./meshRateLimit.js";
 import { meshRetryViolations } from "./meshRetry.js";
+import { meshServiceViolations } from "./meshService.js";
 import { meshTCPRouteViolations } from "./meshTCPRoute.js";
 import { meshTimeoutViolations } from "./meshTimeout.js";
 import { meshTLSViolations } from "./meshTLS.js";
@@ -56,6 +60,13 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTrace: meshTraceViolations,
 };
 
+/** Destination types: their validators read the name (display name) besides the spec, so they get the whole resource. */
+const SERVICE_RULES: Readonly<Record<string, (resource: JsonObject) => Violation[]>> = {
+  MeshService: meshServiceViolations,
+  MeshExternalService: meshExternalServiceViolations,
+  MeshMultiZoneService: meshMultiZoneServiceViolations,
+};
+
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
 
 /**
@@ -65,13 +76,26 @@ const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
 export function semanticViolations(typeName: string, object: JsonObject, context: RuleContext = DEFAULT_RULE_CONTEXT): Violation[] {
   const resource = objectOf(object) ?? {};
   const meta = metaViolations(typeName, resource);
-  if (typeName === "Mesh") return [...meta, ...meshViolations(resource)];
+  if (typeName === "Mesh") {
+    // The Mesh manager's checks run only on a Mesh its validator accepted.
+    const validator = meshViolations(resource, context.product);
+    return [...meta, ...validator, ...(validator.length === 0 ? meshManagerChecks(resource, context.product).violations : [])];
+  }
+  const serviceRules = SERVICE_RULES[typeName];
+  if (serviceRules !== undefined) return [...meta, ...serviceRules(resource)];
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
   const spec = objectOf(prop(resource, "spec")) ?? {};
   const rules = POLICY_RULES[typeName];
   if (rules !== undefined) return [...meta, ...rules(spec, context, resource)];
   if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
   return meta;
+}
+
+/** What the control plane checks that cannot be decided offline (its secrets, files, CAs): warnings that say why. */
+export function semanticWarnings(typeName: string, object: JsonObject, context: RuleContext = DEFAULT_RULE_CONTEXT): Violation[] {
+  const resource = objectOf(object) ?? {};
+  if (typeName !== "Mesh" || meshViolations(resource, context.product).length > 0) return [];
+  return meshManagerChecks(resource, context.product).warnings;
 }
 
 /**

@@ -8,12 +8,15 @@ import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { validateSelector } from "./common.js";
 import { requestUriPort, splitHostPort } from "./goNet.js";
+import type { Product } from "../../config/repoConfig.js";
+import { goRegexpError } from "./values.js";
 
-const ALLOWED_MTLS_BACKENDS = 1;
+/** `AllowedMTLSBackends`: Kuma allows one; Kong Mesh raises it to two so that a CA can be rotated. */
+const ALLOWED_MTLS_BACKENDS: Readonly<Record<Product, number>> = { kuma: 1, "kong-mesh": 2 };
 
-export function meshViolations(mesh: JsonObject): Violation[] {
+export function meshViolations(mesh: JsonObject, product: Product): Violation[] {
   return [
-    ...section(mesh, "mtls", validateMtls),
+    ...section(mesh, "mtls", (path, mtls) => validateMtls(path, mtls, ALLOWED_MTLS_BACKENDS[product])),
     ...section(mesh, "logging", validateLogging),
     ...section(mesh, "tracing", validateTracing),
     ...section(mesh, "metrics", validateMetrics),
@@ -30,11 +33,11 @@ function section(mesh: JsonObject, name: string, validate: (path: string, value:
 
 // mTLS
 
-function validateMtls(path: string, mtls: JsonObject): Violation[] {
+function validateMtls(path: string, mtls: JsonObject, allowedBackends: number): Violation[] {
   const out: Violation[] = [];
   const backends = itemsOf(prop(mtls, "backends"));
   const backendsPath = field(path, "backends");
-  if (backends.length > ALLOWED_MTLS_BACKENDS) out.push(violation(backendsPath, `cannot have more than ${ALLOWED_MTLS_BACKENDS} backends`));
+  if (backends.length > allowedBackends) out.push(violation(backendsPath, `cannot have more than ${allowedBackends} backends`));
   const names = uniqueNames(backendsPath, backends, out);
   const enabled = text(prop(mtls, "enabledBackend"));
   if (enabled !== "" && !names.has(enabled)) out.push(violation(field(path, "enabledBackend"), "has to be set to one of the backends in the mesh"));
@@ -194,6 +197,8 @@ function validatePrometheusConfig(path: string, conf: JsonObject | undefined): V
   if (isSet(skipMTLS) && isSet(tls) && !skipMTLSAgreesWithTls(skipMTLS === true, objectOf(tls))) {
     return [violation(path, "skipMTLS and tls configuration cannot be defined together")];
   }
+  const filterRegexError = goRegexpError(text(prop(objectOf(prop(conf, "envoy")), "filterRegex")));
+  if (filterRegexError !== undefined) return [violation(field(path, "envoy.filterRegex"), `provided regexp isn't correct: ${filterRegexError}`)];
   const out: Violation[] = [];
   const seen = new Set<string>();
   itemsOf(prop(conf, "aggregate")).forEach((item, i) => {

@@ -83,7 +83,9 @@ export function goRegexpError(pattern: string): string | undefined {
     RE2JS.compile(pattern);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // Go always quotes the offending text, even when it is empty (a trailing backslash): "...: ``". RE2JS drops it.
+    return message.endsWith("`") ? message : `${message}: \`\``;
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * Labels as the API server checks them on PUT (`pkg/api-server/resource_endpoints.go` `validateLabels`,
+ * `validateOriginForWrite`, `validateImmutableLabels`; FACTS §2.5): Kubernetes label syntax for every key and value,
+ * a valid `kuma.io/origin` that fits the control plane's role, and `kuma.io/mesh` / `kuma.io/zone` that agree with the
+ * resource and the zone. One owner for these rules: `meshops validate` and the embedded control plane both use them.
+ */
+import type { JsonObject, ResourceFormat, Violation } from "../../model/resource.js";
+import type { ControlPlaneMode } from "../../config/repoConfig.js";
+import { goQuote } from "../../kuma/duration.js";
+import { LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { dns1123SubdomainProblems } from "./common.js";
+import { key, objectOf, prop, violation } from "./json.js";
+import type { CheckResult } from "./meshManager.js";
+
+
+/** Changing or removing these on update is refused (v2.13+). */
+const IMMUTABLE_LABELS = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
+
+const QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_NAME = new RegExp(`^${QUALIFIED_NAME_FORMAT}$`);
+const QUALIFIED_NAME_MESSAGE =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character " +
+  `(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${QUALIFIED_NAME_FORMAT}')`;
+const LABEL_VALUE_FORMAT = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
+const LABEL_VALUE = new RegExp(`^${LABEL_VALUE_FORMAT}$`);
+const LABEL_VALUE_MESSAGE =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end " +
+  `with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE_FORMAT}')`;
+const MAX_NAME_PART_LENGTH = 63;
+const MAX_LABEL_VALUE_LENGTH = 63;
+
+/** `labels["kuma.io/mesh"]`, the path the API server reports a label under. */
+export function labelPath(name: string): string {
+  return key("labels", name);
+}
+
+/**
+ * Kubernetes `IsQualifiedName` (label keys) and `IsValidLabelValue`, keys in sorted order as the server walks them. The
+ * wording is that of the Kubernetes library the control plane vendors (golden put_mtp_02: "a valid label key ...").
+ */
+export function labelSyntaxViolations(labels: Readonly<Record<string, string>>): Violation[] {
+  const out: Violation[] = [];
+  for (const name of Object.keys(labels).sort()) {
+    const path = labelPath(name);
+    for (const problem of qualifiedNameProblems(name)) out.push(violation(path, problem));
+    const value = labels[name] ?? "";
+    if (value.length > MAX_LABEL_VALUE_LENGTH) out.push(violation(path, `must be no more than ${MAX_LABEL_VALUE_LENGTH} characters`));
+    if (!LABEL_VALUE.test(value)) out.push(violation(path, LABEL_VALUE_MESSAGE));
+  }
+  return out;
+}
+
+function qualifiedNameProblems(name: string): string[] {
+  const parts = name.split("/");
+  if (parts.length > 2) {
+    return [`a valid label key ${QUALIFIED_NAME_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  }
+  const problems: string[] = [];
+  const local = parts.length === 2 ? (parts[1] ?? "") : name;
+  if (parts.length === 2) {
+    const prefix = parts[0] ?? "";
+    if (prefix === "") problems.push("prefix part must be non-empty");
+    else problems.push(...dns1123SubdomainProblems(prefix).map((problem) => `prefix part ${problem}`));
+  }
+  if (local === "") problems.push("name part must be non-empty");
+  else if (local.length > MAX_NAME_PART_LENGTH) problems.push(`name part must be no more than ${MAX_NAME_PART_LENGTH} characters`);
+  if (!QUALIFIED_NAME.test(local)) problems.push(`name part ${QUALIFIED_NAME_MESSAGE}`);
+  return problems;
+}
+
+export interface LabelContext {
+  readonly mode: ControlPlaneMode;
+  /**
+   * The document's shape: a Universal one goes through the API server's checks; a Kubernetes one only through
+   * Kubernetes' label syntax here (its admission rules are the webhook's).
+   */
+  readonly format?: ResourceFormat;
+  /** The zone's name when known (the embedded control plane knows its own); meshops validate does not know it. */
+  readonly zone?: string;
+}
+
+/**
+ * Mesh itself and other global-scoped types are neither mesh-scoped nor provided by a zone: the origin rule for
+ * federated zones applies to the types plugins define (policies and the service types).
+ */
+const NOT_PLUGIN_ORIGINATED = new Set(["Mesh"]);
+
+/**
+ * `validateLabels` on the labels written in a Universal resource: syntax, origin, and the mesh and zone labels. Zone
+ * facts meshops cannot know offline (the zone's name, whether a zone is federated) are warnings that say why.
+ */
+export function labelChecks(typeName: string, resource: JsonObject, context: LabelContext): CheckResult {
+  const labels = stringLabels(resource);
+  if (context.format === "kubernetes") return { violations: labelSyntaxViolations(labels), warnings: [] };
+  const violations: Violation[] = [];
+  const warnings: Violation[] = [];
+  const origin = Object.hasOwn(labels, LABEL_ORIGIN) ? labels[LABEL_ORIGIN] : undefined;
+  if (origin !== undefined && origin !== "zone" && origin !== "global") {
+    violations.push(violation(labelPath(LABEL_ORIGIN), `unknown resource origin ${goQuote(origin)}`));
+  }
+  if (context.mode === "global") {
+    if (origin !== undefined && origin !== "global") violations.push(violation(labelPath(LABEL_ORIGIN), "the origin label must be set to 'global'"));
+  } else {
+    // A federated zone refuses plugin types whose origin is not "zone"; a standalone zone takes them. Only an explicit
+    // "global" is flagged: warning about every resource without the label would bury everything else.
+    if (context.mode === "zone" && !NOT_PLUGIN_ORIGINATED.has(typeName) && origin === "global") {
+      warnings.push(
+        violation(
+          labelPath(LABEL_ORIGIN),
+          "the origin label must be set to 'zone' on a zone connected to a global control plane; meshops cannot tell offline " +
+            "whether this zone is federated (controlPlane.mode: standalone says it is not)",
+        ),
+      );
+    }
+    if (origin !== "global") {
+      const zone = Object.hasOwn(labels, LABEL_ZONE) ? labels[LABEL_ZONE] : undefined;
+      if (zone !== undefined && context.zone !== undefined && zone !== context.zone) {
+        violations.push(violation(labelPath(LABEL_ZONE), `${LABEL_ZONE} label should have ${context.zone} value`));
+      } else if (zone !== undefined && context.zone === undefined) {
+        warnings.push(
+          violation(
+            labelPath(LABEL_ZONE),
+            `${LABEL_ZONE} label should have the zone's name as its value (KUMA_MULTIZONE_ZONE_NAME); meshops does not know the zone's name offline`,
+          ),
+        );
+      }
+      const mesh = prop(resource, "mesh");
+      if (Object.hasOwn(labels, LABEL_MESH) && typeof mesh === "string" && labels[LABEL_MESH] !== mesh) {
+        violations.push(violation(labelPath(LABEL_MESH), `${LABEL_MESH} label must not differ from mesh set on resource`));
+      }
+    }
+  }
+  violations.push(...labelSyntaxViolations(labels));
+  return { violations, warnings };
+}
+
+/** `validateImmutableLabels` on the computed labels before and after an update: needs the live resource. */
+export function immutableLabelViolations(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): Violation[] {
+  const out: Violation[] = [];
+  for (const name of IMMUTABLE_LABELS) {
+    const was = Object.hasOwn(before, name) ? before[name] : undefined;
+    if (was === undefined) continue;
+    const now = Object.hasOwn(after, name) ? after[name] : undefined;
+    if (now === undefined) out.push(violation(labelPath(name), `is immutable, cannot be removed (was ${goQuote(was)})`));
+    else if (now !== was) out.push(violation(labelPath(name), `is immutable, cannot be changed from ${goQuote(was)} to ${goQuote(now)}`));
+  }
+  return out;
+}
+
+/** The written labels with string values (other values are the schema check's to report). */
+function stringLabels(resource: JsonObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  const labels = objectOf(prop(resource, "labels"));
+  for (const name of Object.keys(labels ?? {})) {
+    const value = prop(labels, name);
+    if (typeof value === "string") Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
