@@ -9,31 +9,8 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { DEFAULT_MESH, resourceType } from "../kuma/types.js";
 import type { JsonObject, JsonValue } from "../model/resource.js";
+import { COMPUTED_LABELS, SERVER_OWNED_FIELDS } from "../kuma/serverOwned.js";
 import { schemaFor } from "../validate/schema.js";
-
-/** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
-export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
-
-/**
- * Labels the control plane computes and (re)writes itself (`AllComputedLabels` in pkg/core/resources/labels/registry.go,
- * plus the display-name and kds-sync labels of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are
- * recomputed set-if-absent on every write, so sending them or not makes no difference.
- */
-export const COMPUTED_LABELS: readonly string[] = [
-  "kuma.io/mesh",
-  "kuma.io/origin",
-  "kuma.io/zone",
-  "kuma.io/env",
-  "k8s.kuma.io/namespace",
-  "kuma.io/policy-role",
-  "kuma.io/proxy-type",
-  "k8s.kuma.io/service-account",
-  "kuma.io/workload",
-  "kuma.io/listener-zoneingress",
-  "kuma.io/listener-zoneegress",
-  "kuma.io/display-name",
-  "kuma.io/kds-sync",
-];
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
 const computedLabels = new Set(COMPUTED_LABELS);

@@ -14,6 +14,7 @@ import { checkRepository, checkResource, type ResourceFacts } from "./repository
 import { semanticViolations } from "./rules/index.js";
 import { validateSchema } from "./schema.js";
 import { checkTenancy } from "./tenancy.js";
+import { policyRoleViolations } from "./webhook.js";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
@@ -129,11 +130,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
-    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces });
+    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     for (const problem of conversion.problems) {
       const at = locator.locate(file.path, doc.index, problem.sourcePath) ?? doc;
       diagnostics.push({
-        severity: "error",
+        severity: problem.severity ?? "error",
         file: file.path,
         line: at.line,
         column: at.column,
@@ -149,7 +150,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     resources.push(resource);
     facts.push(checked.facts);
     diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
-    if (conversion.problems.length > 0) continue;
+    if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const schemaViolations = validateSchema(resource.type, resource.object);
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it.
@@ -157,6 +158,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
+    const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
+    for (const v of policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode })) {
+      if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+    }
   }
   return { resources, facts, diagnostics };
 }

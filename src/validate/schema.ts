@@ -11,6 +11,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { SERVER_OWNED_FIELDS } from "../kuma/serverOwned.js";
 import { AJV_OPTIONS } from "./formats.js";
 
 /** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
@@ -187,12 +188,12 @@ function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
 
 // --- messages ---------------------------------------------------------------------------------------------------------
 
-/** Envelope fields a GET returns but a repository must not carry. */
-const SERVER_OWNED_FIELDS = new Set(["kri", "creationTime", "modificationTime", "snis", "status"]);
+/** Envelope fields a GET returns but a repository must not carry (the converter drops them before this check). */
+const SERVER_OWNED = new Set(SERVER_OWNED_FIELDS);
 
 function unknownField(parentPath: string, field: string, parentSchema: unknown): ClassifiedViolation {
   const path = joinPath(parentPath, field);
-  if (parentPath === "" && SERVER_OWNED_FIELDS.has(field)) {
+  if (parentPath === "" && SERVER_OWNED.has(field)) {
     return { path, message: `unknown field "${field}": it is set by the control plane, remove it`, errorClass: "structure" };
   }
   const known = Object.keys(propertiesOf(parentSchema));
