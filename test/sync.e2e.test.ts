@@ -118,16 +118,22 @@ test("removing a policy from the repository and apply --prune deletes exactly th
   assert.ok(!file.endsWith("x"));
 });
 
-test("an empty commit of the config path is refused by the prune limit, and nothing is deleted", async () => {
+test("an empty commit of the config path is refused as empty, and with --allow-empty by the prune limit; nothing is deleted", async () => {
   const count = async () => ((await (await api("GET", "/meshes/payments/meshtrafficpermissions")).json()) as { total: number }).total;
   const before = await count();
   git(repo.dir, "rm", "-rq", "meshes");
   commitFiles(repo.dir, {}, "oops: everything removed");
-  const apply = record(await cli("apply", "--prune", "--yes"));
-  assert.equal(apply.code, 1);
-  assert.match(apply.stderr, /refusing to prune: the plan deletes \d+ of \d+ owned resources .*--max-deletes/);
-  assert.equal(await count(), before);
-  git(repo.dir, "revert", "--no-edit", "HEAD");
+  try {
+    const empty = record(await cli("apply", "--prune", "--yes"));
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /no YAML configuration files in the repository at [0-9a-f]+.*--allow-empty.*\[empty-repository\]/);
+    const apply = record(await cli("apply", "--prune", "--yes", "--allow-empty"));
+    assert.equal(apply.code, 1);
+    assert.match(apply.stderr, /refusing to prune: the plan deletes \d+ of \d+ owned resources .*--max-deletes/);
+    assert.equal(await count(), before);
+  } finally {
+    git(repo.dir, "revert", "--no-edit", "HEAD");
+  }
 });
 
 test("deletes without --yes and without a terminal are not applied", async () => {

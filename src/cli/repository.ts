@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
 import { validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
-import { renderDiagnosticsText } from "../report/diagnostics.js";
+import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, type CliIo } from "./io.js";
 
 export interface RepositoryOptions {
@@ -11,6 +11,8 @@ export interface RepositoryOptions {
   readonly path?: string;
   readonly ref: string;
   readonly maxFileSize: number;
+  readonly exclude?: readonly string[];
+  readonly allowEmpty?: boolean;
 }
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
@@ -25,7 +27,13 @@ export function addRepositoryOptions(command: Command): Command {
         if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
         return n;
       }),
-    );
+    )
+    .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
+    .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)");
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 export async function loadRepository(options: RepositoryOptions, io: CliIo): Promise<{ snapshot: Snapshot; result: ValidationResult }> {
@@ -35,7 +43,11 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
   });
-  return { snapshot, result: validateSnapshot(snapshot) };
+  const result = validateSnapshot(snapshot, undefined, {
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+  });
+  return { snapshot, result };
 }
 
 /**
@@ -43,10 +55,15 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
  * validation error is never planned or applied, not even in part.
  */
 export async function loadValidRepository(options: RepositoryOptions, io: CliIo): Promise<ValidationResult | undefined> {
-  const { snapshot, result } = await loadRepository(options, io);
+  const { result } = await loadRepository(options, io);
   if (result.valid) return result;
-  const summary = { files: snapshot.files.length, resources: result.resources.length, revision: result.revision };
+  const summary = summaryOf(result);
   io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
   io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
   return undefined;
+}
+
+/** The counts a text report ends with. */
+export function summaryOf(result: ValidationResult): ValidationSummary {
+  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments };
 }

@@ -6,7 +6,8 @@ import type { JsonObject } from "../model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
-import { compileTenancyPattern } from "./glob.js";
+import { didYouMean } from "../model/suggest.js";
+import { compilePathPattern, underRoot } from "./glob.js";
 
 export type DriftMode = "report" | "correct";
 
@@ -27,16 +28,22 @@ export interface ControlPlaneTarget {
 export interface TenancyRule {
   readonly name: string;
   readonly path: string;
-  /** Matches a repository-relative file path; group 1 is the bound mesh when the pattern has `{mesh}`. */
+  /** Matches a repository-relative file path; `groups.mesh` is the bound mesh when the pattern has `{mesh}`. */
   readonly pattern: RegExp;
   readonly mesh?: string;
   readonly forbidTypes: readonly string[];
   readonly forbidMeshWideTargets: boolean;
 }
 
+/** What becomes of documents that are not Kuma resources (another apiVersion: Deployments, Namespaces, ...). */
+export type OtherDocuments = "skip" | "error";
+
 /** meshops.yaml with every default applied. */
 export interface RepoConfig {
   readonly instance: string;
+  /** Globs (relative to the repository root, meshops.yaml's own ones already rooted) of files that are not configuration. */
+  readonly exclude: readonly string[];
+  readonly otherDocuments: OtherDocuments;
   readonly systemNamespaces: readonly string[];
   readonly controlPlane: ControlPlaneTarget;
   readonly defaults: { readonly materialize: boolean };
@@ -48,6 +55,8 @@ export interface RepoConfig {
 
 export const DEFAULT_CONFIG: RepoConfig = {
   instance: "meshops",
+  exclude: [],
+  otherDocuments: "skip",
   systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
   controlPlane: { product: "kuma", mode: "zone", skipDefaultMeshCreation: false },
   defaults: { materialize: true },
@@ -82,7 +91,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     return { config: DEFAULT_CONFIG, diagnostics };
   }
   const value = (first.toJS({ maxAliasCount: 100 }) ?? {}) as JsonObject;
-  validateConfig ??= new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  validateConfig ??= new Ajv2020({ allErrors: true, strict: true, verbose: true }).compile(schema);
   if (!validateConfig(value)) {
     const locator = new Locator(() => file.text);
     for (const error of validateConfig.errors ?? []) {
@@ -98,6 +107,8 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
 function withDefaults(value: JsonObject, root: string): RepoConfig {
   const v = value as {
     instance?: string;
+    exclude?: string[];
+    otherDocuments?: OtherDocuments;
     systemNamespace?: string;
     controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean };
     defaults?: { materialize?: boolean };
@@ -109,6 +120,8 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
   const d = DEFAULT_CONFIG;
   return {
     instance: v.instance ?? d.instance,
+    exclude: (v.exclude ?? []).map((pattern) => underRoot(root, pattern)),
+    otherDocuments: v.otherDocuments ?? d.otherDocuments,
     systemNamespaces: v.systemNamespace ? [v.systemNamespace] : d.systemNamespaces,
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
@@ -124,7 +137,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
       name: rule.name,
       path: rule.path,
       // Patterns are relative to the folder meshops.yaml sits in; file paths are relative to the repository root.
-      pattern: compileTenancyPattern(root === "" ? rule.path : `${root}/${rule.path}`),
+      pattern: compilePathPattern(underRoot(root, rule.path)),
       ...(rule.mesh ? { mesh: rule.mesh } : {}),
       forbidTypes: rule.forbidTypes ?? [],
       forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
@@ -144,8 +157,11 @@ function configErrorPath(error: ErrorObject): string {
 
 function configErrorMessage(error: ErrorObject): string {
   switch (error.keyword) {
-    case "additionalProperties":
-      return `unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+    case "additionalProperties": {
+      const field = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return `unknown field "${field}"${didYouMean(field, known)}`;
+    }
     case "required":
       return "Required value";
     case "enum":

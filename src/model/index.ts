@@ -1,3 +1,4 @@
 export * from "./key.js";
 export * from "./resource.js";
 export * from "./diagnostic.js";
+export * from "./suggest.js";

@@ -1,7 +1,8 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/serverOwned.js";
-import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
@@ -21,6 +22,8 @@ export interface ShapeProblem {
 export interface Conversion {
   readonly resource?: Resource;
   readonly problems: readonly ShapeProblem[];
+  /** Set for a document of another API (a Deployment, a Namespace): not a mesh resource, so not converted. */
+  readonly other?: { readonly apiVersion: string; readonly kind: string };
 }
 
 export interface ConvertOptions {
@@ -49,6 +52,9 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
   if (!isObject(value)) {
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
+  if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
+    return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
+  }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   return fromUniversal(file, doc, value);
 }
@@ -56,7 +62,7 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conversion {
   const typeName = value.type;
   if (typeof typeName !== "string") {
-    return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape)", "");
+    return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
@@ -229,8 +235,17 @@ function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: str
   return { problems: [{ sourcePath, rule, message, resource }] };
 }
 
+/** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
+function isKumaApiVersion(apiVersion: string): boolean {
+  return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
+}
+
 function unknownTypeMessage(name: string): string {
-  return `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
+  const known = RESOURCE_TYPES.map((t) => t.name);
+  const suggestion = didYouMean(name, known);
+  return suggestion
+    ? `unknown resource type "${name}"${suggestion}`
+    : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
 }
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {

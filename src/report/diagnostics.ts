@@ -21,6 +21,8 @@ export interface ValidationSummary {
   readonly files: number;
   readonly resources: number;
   readonly revision: string;
+  /** Documents of other APIs that were skipped. */
+  readonly otherDocuments?: number;
 }
 
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
@@ -34,7 +36,8 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
-  const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}`;
+  const skipped = summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "";
+  const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";
 }

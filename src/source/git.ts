@@ -3,7 +3,7 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, isUnder, isYamlPath, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, isConfigCandidate, normalizeRoot } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -56,7 +56,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   let links = false;
 
   for (const entry of entries) {
-    if (!isUnder(root, entry.path) || !isYamlPath(entry.path)) continue;
+    if (!isConfigCandidate(root, entry.path)) continue;
     if (entry.mode === SYMLINK_MODE) links = true;
     const target = entry.mode === SYMLINK_MODE ? await resolveLink(git, entry, byPath, problems) : entry;
     if (!target) continue;
@@ -116,7 +116,7 @@ async function readChanges(
     return undefined; // e.g. the earlier commit no longer exists (a force push, then gc)
   }
   const { root, maxBytes, topLevel } = basis;
-  const changes = parseRawDiff(raw).filter((c) => isUnder(root, c.path) && isYamlPath(c.path));
+  const changes = parseRawDiff(raw).filter((c) => isConfigCandidate(root, c.path));
   if (changes.length > MAX_INCREMENTAL_FILES) return undefined;
   if (changes.some((c) => c.oldMode === SYMLINK_MODE || c.newMode === SYMLINK_MODE)) return undefined;
 

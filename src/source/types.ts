@@ -63,6 +63,17 @@ export function normalizeRoot(path: string | undefined): string {
   return parts.join("/");
 }
 
+/**
+ * A file that may hold configuration: a YAML file inside `root`, not inside a dot-directory below it (`.github`,
+ * `.gitlab`: CI files, never mesh resources).
+ */
+export function isConfigCandidate(root: string, file: string): boolean {
+  if (!isUnder(root, file) || !isYamlPath(file)) return false;
+  const below = root === "" ? file : file.slice(root.length + 1);
+  const folders = below.split("/").slice(0, -1);
+  return !folders.some((folder) => folder.startsWith("."));
+}
+
 /** True when `file` is inside `root` (a normalized root). */
 export function isUnder(root: string, file: string): boolean {
   return root === "" || file === root || file.startsWith(root + "/");

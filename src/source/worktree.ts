@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit } from "simple-git";
 import { prefixOf, repositoryRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, isUnder, isYamlPath, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, isConfigCandidate, normalizeRoot } from "./types.js";
 
 /** Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. */
 export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
@@ -14,7 +14,7 @@ export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const listed = (await git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--full-name"]))
     .split("\0")
-    .filter((p) => p !== "" && isUnder(root, p) && isYamlPath(p));
+    .filter((p) => p !== "" && isConfigCandidate(root, p));
 
   const problems: SourceProblem[] = [];
   const files: SourceFile[] = [];

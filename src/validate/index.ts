@@ -1,4 +1,4 @@
-import { parseRepoConfig, type ControlPlaneTarget, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
+import { parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
@@ -13,7 +13,8 @@ import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
 import { semanticViolations } from "./rules/index.js";
 import { validateSchema } from "./schema.js";
-import { checkTenancy } from "./tenancy.js";
+import { selectFiles } from "./select.js";
+import { boundMesh, checkTenancy } from "./tenancy.js";
 import { policyRoleViolations } from "./webhook.js";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
@@ -22,6 +23,8 @@ export interface FileAnalysis {
   /** Per resource (same order): what the repository-wide rules need, worked out once. */
   readonly facts: readonly ResourceFacts[];
   readonly diagnostics: readonly Diagnostic[];
+  /** Documents of other APIs in the file, skipped. */
+  readonly otherDocuments: number;
 }
 
 /**
@@ -64,6 +67,17 @@ export interface ValidationResult {
   /** Sorted by file, line, column. */
   readonly diagnostics: readonly Diagnostic[];
   readonly valid: boolean;
+  /** How many configuration files were read (after exclusions). */
+  readonly files: number;
+  /** Documents of other APIs (Deployments, Namespaces...) that were skipped, not checked. */
+  readonly otherDocuments: number;
+}
+
+export interface ValidateOptions {
+  /** `--exclude` globs, relative to the folder read. */
+  readonly exclude?: readonly string[];
+  /** A folder with no configuration at all is valid (by default it is an error: a mistyped --path must not pass). */
+  readonly allowEmpty?: boolean;
 }
 
 /**
@@ -75,20 +89,28 @@ export function desiredStateOf(result: ValidationResult): DesiredState | undefin
 }
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
-export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache()): ValidationResult {
+export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): ValidationResult {
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
-  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  const selection = selectFiles(snapshot, config, options.exclude);
+  const texts = new Map(selection.files.map((f) => [f.path, f.text]));
+  if (snapshot.config) texts.set(snapshot.config.path, snapshot.config.text);
   const locator = new Locator((file) => texts.get(file));
   const configKey = analysisKey(config);
 
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
-  for (const problem of snapshot.problems) {
+  for (const problem of selection.problems) {
     diagnostics.push({ severity: "error", file: problem.path, line: 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
+  }
+  if (selection.files.length === 0 && selection.problems.length === 0 && !options.allowEmpty) {
+    const where = snapshot.root === "" ? "the repository" : `"${snapshot.root}"`;
+    const message = `no YAML configuration files in ${where} at ${snapshot.revision}: check --path and exclude (or pass --allow-empty)`;
+    diagnostics.push({ severity: "error", file: "", line: 0, column: 0, resource: "", path: "", message, rule: "empty-repository" });
   }
   const resources: Resource[] = [];
   const facts: ResourceFacts[] = [];
-  for (const file of snapshot.files) {
+  let otherDocuments = 0;
+  for (const file of selection.files) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
       analysis = analyzeFile(file, config);
@@ -97,24 +119,35 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     for (const r of analysis.resources) resources.push(r);
     for (const f of analysis.facts) facts.push(f);
     for (const d of analysis.diagnostics) diagnostics.push(d);
+    otherDocuments += analysis.otherDocuments;
   }
-  cache.retain(snapshot.files);
+  cache.retain(selection.files);
 
   diagnostics.push(...checkRepository(resources, facts, config, locator));
+  diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
-  return { revision: snapshot.revision, config, resources, diagnostics, valid: !hasErrors(diagnostics) };
+  return {
+    revision: snapshot.revision,
+    config,
+    resources,
+    diagnostics,
+    valid: !hasErrors(diagnostics),
+    files: selection.files.length,
+    otherDocuments,
+  };
 }
 
 /** What per-file analysis depends on besides the file: a change to it invalidates the cache. */
 export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
+  readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode">;
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, product, mode, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -123,6 +156,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
   const facts: ResourceFacts[] = [];
+  let otherDocuments = 0;
   const parsed = parseYaml(file.text);
   for (const problem of parsed.problems) {
     const id = problem.identity;
@@ -131,6 +165,15 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   }
   for (const doc of parsed.documents) {
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
+    if (conversion.other) {
+      otherDocuments++;
+      if (config.otherDocuments === "error") {
+        const { apiVersion, kind } = conversion.other;
+        const message = `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
+        diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message, rule: "other-document" });
+      }
+      continue;
+    }
     for (const problem of conversion.problems) {
       const at = locator.locate(file.path, doc.index, problem.sourcePath) ?? doc;
       diagnostics.push({
@@ -163,5 +206,15 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
       if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
     }
   }
-  return { resources, facts, diagnostics };
+  return { resources, facts, diagnostics, otherDocuments };
+}
+
+/** A tenancy rule whose path matches no file binds nothing: most likely a typo in the pattern. */
+function unusedTenancyRules(config: RepoConfig, files: readonly SourceFile[], configFile: SourceFile | undefined, locator: Locator): Diagnostic[] {
+  return config.tenancy.flatMap((rule, i) => {
+    if (files.some((f) => boundMesh(rule, f.path) !== undefined)) return [];
+    const at = configFile ? (locator.locate(configFile.path, 0, ["tenancy", i, "path"]) ?? { line: 1, column: 1 }) : { line: 0, column: 0 };
+    const message = `tenancy rule "${rule.name}" matches no file (path: ${rule.path}); check the pattern`;
+    return [{ severity: "warning" as const, file: configFile?.path ?? "", ...at, resource: "", path: `tenancy[${i}].path`, message, rule: "tenancy-unmatched" }];
+  });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
+import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
@@ -86,10 +87,13 @@ export function checkRepository(
   resources.forEach((resource, i) => {
     if (resource.type === "Mesh") return;
     if (!meshes.has(resource.mesh)) {
+      const suggestion = closestName(resource.mesh, meshes);
       const hint =
-        resource.mesh === DEFAULT_MESH
-          ? "meshops.yaml sets controlPlane.skipDefaultMeshCreation, so mesh default must be defined like any other"
-          : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
+        suggestion !== undefined
+          ? `did you mean "${suggestion}"? (or define the Mesh, or list it under externalMeshes in meshops.yaml)`
+          : resource.mesh === DEFAULT_MESH
+            ? "meshops.yaml sets controlPlane.skipDefaultMeshCreation, so mesh default must be defined like any other"
+            : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
     for (const { targets, path } of (facts[i] as ResourceFacts).references) {

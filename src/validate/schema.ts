@@ -13,6 +13,7 @@ import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/serverOwned.js";
 import { AJV_OPTIONS } from "./formats.js";
+import { didYouMean } from "../model/suggest.js";
 
 /** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
 const SCHEMAS_DIR = new URL("../../../schemas/", import.meta.url);
@@ -290,36 +291,6 @@ function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-// --- suggestions ------------------------------------------------------------------------------------------------------
-
-/** `, did you mean "idleTimeout"?` when exactly one close known name exists, else "". */
-function didYouMean(name: string, candidates: readonly string[]): string {
-  const tolerance = Math.max(1, Math.floor(name.length / 4));
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of [...candidates].sort()) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance <= tolerance && (!best || distance < best.distance)) best = { candidate, distance };
-  }
-  return best ? `, did you mean "${best.candidate}"?` : "";
-}
-
-/** Levenshtein distance, counting a swap of two neighbouring letters as one edit (a common typo). */
-function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number) => d[i]?.[j] ?? Infinity;
-  for (let i = 1; i < rows; i++) {
-    const row = d[i] ?? [];
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      row[j] = best;
-    }
-  }
-  return at(a.length, b.length);
-}
 
 // --- paths ------------------------------------------------------------------------------------------------------------
 

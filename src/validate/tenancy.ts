@@ -1,4 +1,5 @@
 import type { TenancyRule } from "../config/repoConfig.js";
+import { matchPathPattern } from "../config/glob.js";
 import { resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
@@ -7,9 +8,9 @@ import { diagnosticAt } from "./diagnostics.js";
 
 /** The mesh a rule binds a file to, or undefined when the rule does not match the file. */
 export function boundMesh(rule: TenancyRule, file: string): string | undefined {
-  const match = rule.pattern.exec(file);
-  if (!match) return undefined;
-  return rule.mesh ?? match[1] ?? "";
+  const mesh = matchPathPattern(rule.pattern, file);
+  if (mesh === undefined) return undefined;
+  return rule.mesh ?? mesh;
 }
 
 /** meshops.yaml's tenancy rules for one resource: which files may hold which meshes' resources, and what tenants may not define. */

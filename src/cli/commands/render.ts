@@ -3,18 +3,18 @@ import { renderDiagnosticsText } from "../../report/diagnostics.js";
 import { renderResources, type RenderFormat } from "../../report/render.js";
 import { styleFor, type CliIo } from "../io.js";
 import { desiredStateOf } from "../../validate/index.js";
-import { addRepositoryOptions, loadRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, summaryOf, type RepositoryOptions } from "../repository.js";
 
 export function renderCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("render")
     .description("print the desired state, default policies included, as the objects that would be PUT")
     .addOption(new Option("--format <format>", "output format").choices(["yaml", "json", "kubernetes"]).default("yaml"));
   return addRepositoryOptions(command).action(async (options: RepositoryOptions & { format: RenderFormat }) => {
-    const { snapshot, result } = await loadRepository(options, io);
+    const { result } = await loadRepository(options, io);
     const desired = desiredStateOf(result);
     if (!desired) {
       // Nothing goes to stdout: a pipeline consuming the rendered state must not receive half of it.
-      const summary = { files: snapshot.files.length, resources: result.resources.length, revision: result.revision };
+      const summary = summaryOf(result);
       io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
       setExit(1);
       return;

@@ -8,7 +8,7 @@ import { renderValidateMarkdown } from "../../report/markdown.js";
 import { renderValidateSarif } from "../../report/sarif.js";
 import { styleFor, type CliIo } from "../io.js";
 import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
-import { addRepositoryOptions, loadRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, summaryOf, type RepositoryOptions } from "../repository.js";
 
 type ValidateOptions = RepositoryOptions & { format: ReportFormat; warningsAsErrors?: boolean; markdownLimit: number };
 
@@ -19,12 +19,12 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     .option("--warnings-as-errors", "exit 1 on warnings too, and report them as errors")
     .addOption(markdownLimitOption());
   return addRepositoryOptions(command).action(async (options: ValidateOptions) => {
-    const { snapshot, result } = await loadRepository(options, io);
+    const { result } = await loadRepository(options, io);
     const report: ValidateReport = {
       valid: result.valid,
       diagnostics: result.diagnostics,
       revision: result.revision,
-      files: snapshot.files.length,
+      files: result.files,
       resources: result.resources.map((r) =>
         r.source ? { subject: subjectOf(r), location: { file: r.source.file, line: r.source.line, column: r.source.column } } : { subject: subjectOf(r) },
       ),
@@ -49,7 +49,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
         io.stdout.write(renderValidateSarif(report, await toolInfo()));
         break;
       case "text": {
-        const summary = { files: snapshot.files.length, resources: result.resources.length, revision: result.revision };
+        const summary = summaryOf(result);
         io.stdout.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stdout, io.env)));
         break;
       }

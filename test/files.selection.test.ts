@@ -1,0 +1,172 @@
+/**
+ * Which files and documents are configuration, and the mistakes a typo in a path or a name makes: real Git
+ * repositories validated through the CLI.
+ */
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+interface JsonReport {
+  readonly valid: boolean;
+  readonly diagnostics: readonly { severity: string; file: string; line: number; column: number; rule: string; path: string; message: string; resource: string }[];
+}
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+function repoWith(files: Record<string, string>): string {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
+const MESH = "type: Mesh\nname: shop\n";
+const TIMEOUT = [
+  "type: MeshTimeout",
+  "name: checkout",
+  "mesh: shop",
+  "spec:",
+  "  targetRef: {kind: Mesh}",
+  "  to:",
+  "    - targetRef: {kind: Mesh}",
+  "      default: {connectionTimeout: 2s}",
+  "",
+].join("\n");
+const DEPLOYMENT_AND_NAMESPACE = [
+  "apiVersion: v1",
+  "kind: Namespace",
+  "metadata: {name: shop}",
+  "---",
+  "apiVersion: apps/v1",
+  "kind: Deployment",
+  "metadata: {name: web, namespace: shop}",
+  "spec: {replicas: 2}",
+  "",
+].join("\n");
+const WORKFLOW = "name: ci\non: [push]\njobs:\n  test: {runs-on: ubuntu-latest, steps: [{run: npm test}]}\n";
+const HELM_VALUES = "replicaCount: 1\nimage: {repository: kong/kuma-cp}\n";
+
+async function validateJson(dir: string, ...args: string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
+  const run = await runCli(["validate", "--format", "json", ...args], dir);
+  return { code: run.code, report: JSON.parse(run.stdout) as JsonReport, stderr: run.stderr };
+}
+
+describe("files that are not mesh resources", () => {
+  const files = {
+    "mesh.yaml": MESH,
+    "policies/timeout.yaml": TIMEOUT,
+    "apps/web.yaml": DEPLOYMENT_AND_NAMESPACE,
+    ".github/workflows/ci.yml": WORKFLOW,
+    ".gitlab/ci/extra.yaml": WORKFLOW,
+    "helm/values.yaml": HELM_VALUES,
+  };
+
+  test("dot-directories are skipped, other APIs' documents are counted, exclude leaves a file out", async () => {
+    const dir = repoWith({ ...files, "meshops.yaml": "exclude: [helm]\n" });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 0, JSON.stringify(json.report.diagnostics));
+    assert.deepEqual(json.report.diagnostics, []);
+
+    const text = await runCli(["validate"], dir);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /✓ valid: 0 errors, 0 warnings; 2 resources in 3 files at [0-9a-f]{12}; 2 documents of other kinds skipped/);
+  });
+
+  test("without exclude, a file with no type is an error that says how to leave it out", async () => {
+    const dir = repoWith(files);
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const problems = json.report.diagnostics.filter((d) => d.severity === "error");
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.equal(problems[0]?.file, "helm/values.yaml");
+    assert.equal(problems[0]?.rule, "unknown-type");
+    assert.match(problems[0]?.message ?? "", /list it under `exclude:` in meshops\.yaml/);
+  });
+
+  test("--exclude does what meshops.yaml's exclude does, relative to --path", async () => {
+    const dir = repoWith(Object.fromEntries(Object.entries(files).map(([file, text]) => [`config/${file}`, text])));
+    assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm/**")).code, 0);
+    assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm")).code, 0);
+    assert.equal((await validateJson(dir, "--path", "config", "--exclude", "other/**")).code, 1);
+  });
+
+  test("otherDocuments: error makes each foreign document an error at its own line", async () => {
+    const dir = repoWith({ ...files, "meshops.yaml": "exclude: [helm]\notherDocuments: error\n" });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const found = json.report.diagnostics.map((d) => [d.rule, d.file, d.line, d.message]);
+    assert.deepEqual(found, [
+      ["other-document", "apps/web.yaml", 1, "Namespace of apiVersion v1 is not a mesh resource (meshops.yaml sets otherDocuments: error)"],
+      ["other-document", "apps/web.yaml", 5, "Deployment of apiVersion apps/v1 is not a mesh resource (meshops.yaml sets otherDocuments: error)"],
+    ]);
+  });
+
+  test("an unknown kuma.io kind stays an error, with a suggestion", async () => {
+    const dir = repoWith({
+      "mesh.yaml": MESH,
+      "k8s.yaml": "apiVersion: kuma.io/v1alpha1\nkind: MeshTimout\nmetadata: {name: t, namespace: kuma-system, labels: {kuma.io/mesh: shop}}\nspec: {}\n",
+    });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const [problem] = json.report.diagnostics;
+    assert.equal(problem?.rule, "unknown-type");
+    assert.equal(problem?.line, 2);
+    assert.equal(problem?.message, 'unknown resource type "MeshTimout", did you mean "MeshTimeout"?');
+  });
+});
+
+describe("mistakes caught", () => {
+  test("a --path that does not exist, or holds no YAML, is an error unless --allow-empty", async () => {
+    const dir = repoWith({ "mesh.yaml": MESH, "docs/README.md": "# not yaml\n" });
+    for (const folder of ["nope", "docs"]) {
+      const json = await validateJson(dir, "--path", folder);
+      assert.equal(json.code, 1, folder);
+      assert.deepEqual(
+        json.report.diagnostics.map((d) => [d.rule, d.message.split(" at ")[0]]),
+        [["empty-repository", `no YAML configuration files in "${folder}"`]],
+      );
+      assert.equal((await validateJson(dir, "--path", folder, "--allow-empty")).code, 0, folder);
+    }
+  });
+
+  test("tenancy patterns take braces and classes; {mesh} still binds the folder's mesh; an unmatched rule warns", async () => {
+    const config = [
+      "tenancy:",
+      "  - name: tenant-folders",
+      '    path: "{teams,tenants}/{mesh}/**"',
+      "  - name: typo",
+      '    path: "mehses/{mesh}/**"',
+      "",
+    ].join("\n");
+    const dir = repoWith({ "meshops.yaml": config, "meshes.yaml": `${MESH}---\ntype: Mesh\nname: blog\n`, "tenants/blog/timeout.yaml": TIMEOUT });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    assert.deepEqual(
+      json.report.diagnostics.map((d) => [d.severity, d.rule, d.file, d.line, d.path, d.message]),
+      [
+        ["warning", "tenancy-unmatched", "meshops.yaml", 5, "tenancy[1].path", 'tenancy rule "typo" matches no file (path: mehses/{mesh}/**); check the pattern'],
+        [
+          "error",
+          "tenancy/tenant-folders",
+          "tenants/blog/timeout.yaml",
+          3,
+          "mesh",
+          'tenancy rule "tenant-folders": files matching {teams,tenants}/{mesh}/** belong to mesh "blog", but this resource is in mesh "shop"',
+        ],
+      ],
+    );
+  });
+
+  test("did you mean: a mesh name, a meshops.yaml key", async () => {
+    const dir = repoWith({ "meshops.yaml": "exlcude: [helm]\n", "mesh.yaml": MESH, "timeout.yaml": TIMEOUT.replace("mesh: shop", "mesh: shpo") });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const messages = json.report.diagnostics.map((d) => `${d.rule}: ${d.message}`);
+    assert.deepEqual(messages, [
+      'config: unknown field "exlcude", did you mean "exclude"?',
+      'unknown-mesh: mesh "shpo" is not defined: did you mean "shop"? (or define the Mesh, or list it under externalMeshes in meshops.yaml)',
+    ]);
+  });
+});
