@@ -33,6 +33,7 @@ import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/increme
 import { kumaMajor } from "../sync/version.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { isShownToPeople } from "../model/diagnostic.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
 import {
@@ -257,7 +258,7 @@ export class Reconciler {
     this.#validated = revision;
     this.#validatedOk = result.valid;
     this.#readFailed = false;
-    status.validated(commit, result.valid, result.diagnostics);
+    status.validated(commit, result.valid, result.diagnostics.filter(isShownToPeople));
 
     if (!result.valid) {
       const errors = result.diagnostics.filter((d) => d.severity === "error");
