@@ -1,67 +1,56 @@
 /**
- * action.yml and the example workflows: their structure (what GitHub reads), and the action's shell steps run the way
- * the runner runs them (bash, with the step's env, GITHUB_ACTION_PATH, RUNNER_TEMP, GITHUB_OUTPUT and
- * GITHUB_STEP_SUMMARY) on real Git repositories, so a pull-request run and a drift run are exercised end to end
- * without GitHub. What cannot run here: actions/setup-node, and the comment step (it calls GitHub's API with `gh`).
+ * action.yml and the example workflows: their structure (what GitHub reads), and the action itself run the way the
+ * runner runs a `node24` action: the committed bundle (action/lib/cli/index.mjs) as a child process, with INPUT_*
+ * variables (defaults applied), GITHUB_EVENT_NAME and the event payload file, RUNNER_TEMP, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY, in a checkout that is a real Git repository. GitHub's API (the pull-request comment) is a local
+ * HTTP server that records what it is sent.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
+import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 
 interface Step {
-  id?: string;
-  name?: string;
   uses?: string;
-  run?: string;
-  shell?: string;
-  if?: string;
-  env?: Record<string, string>;
   with?: Record<string, string>;
-  "working-directory"?: string;
 }
 interface Action {
   name: string;
   description: string;
   inputs: Record<string, { description: string; default?: string }>;
-  outputs: Record<string, { value: string }>;
-  runs: { using: string; steps: Step[] };
+  outputs: Record<string, { description: string }>;
+  runs: { using: string; main: string };
 }
 
 const actionText = readFileSync(path.join(projectRoot, "action.yml"), "utf8");
 const action = parse(actionText) as Action;
-const step = (name: string): Step => {
-  const found = action.runs.steps.find((s) => s.name === name);
-  assert.ok(found, `step "${name}"`);
-  return found;
-};
+const BUNDLE = path.join(projectRoot, action.runs.main);
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
 
-test("action.yml: a composite action that sets up Node 20 and installs meshops from its own path with npm ci", () => {
-  assert.equal(action.runs.using, "composite");
-  const node = action.runs.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
-  assert.equal(node?.with?.["node-version"], "20");
-  const install = action.runs.steps.find((s) => s.run?.includes("npm ci"));
-  assert.equal(install?.["working-directory"], "${{ github.action_path }}");
-  assert.ok(action.runs.steps.indexOf(node as Step) < action.runs.steps.indexOf(install as Step));
-  for (const s of action.runs.steps) {
-    if (s.run) assert.equal(s.shell, "bash", `${s.name}: composite run steps need a shell`);
-    // Expressions go through env, never into the script text: a branch name or input cannot inject shell code.
-    if (s.run) assert.ok(!s.run.includes("${{"), `${s.name}: no expression inside run`);
-  }
-  // Every input and step output the file refers to exists.
-  for (const [, input] of actionText.matchAll(/inputs\.([a-z-]+)/g)) assert.ok(input && input in action.inputs, `input ${input}`);
-  const ids = new Set(action.runs.steps.map((s) => s.id).filter(Boolean));
-  for (const [, id] of actionText.matchAll(/steps\.([a-z-]+)\.outputs/g)) assert.ok(ids.has(id), `step ${id}`);
+test("action.yml: a node24 JavaScript action whose entry is the committed bundle; inputs and outputs documented", () => {
+  assert.equal(action.runs.using, "node24");
+  assert.equal(action.runs.main, "action/lib/cli/index.mjs");
+  assert.ok(existsSync(BUNDLE), "the bundle is committed: npm run build:action");
+  // What the bundle finds beside itself: the build-time validators of every type (the schemas: ../schemas).
+  const validators = readdirSync(path.join(projectRoot, "action", "validators"));
+  for (const type of RESOURCE_TYPES) assert.ok(validators.includes(`${type.name}.js`), type.name);
   for (const input of Object.values(action.inputs)) assert.ok(input.description.length > 10);
+  for (const output of Object.values(action.outputs)) assert.ok(output.description.length > 10);
+  // Every input the action reads is declared, and every declared input is read.
+  const source = readFileSync(path.join(projectRoot, "src", "action", "main.ts"), "utf8");
+  const read = new Set([...source.matchAll(/input\(run\.env, "([a-z-]+)"\)|input\(env, "([a-z-]+)"\)/g)].map((m) => m[1] ?? m[2]));
+  assert.deepEqual([...read].sort(), Object.keys(action.inputs).sort());
 });
 
 test("examples: the workflows use only the action's inputs, and the GitLab example the scripts that exist", () => {
@@ -78,96 +67,183 @@ test("examples: the workflows use only the action's inputs, and the GitLab examp
 });
 
 // ---------------------------------------------------------------------------------------------------------------------
-// The steps, run as the runner runs them
+// The bundle, run as the runner runs it
 
-interface StepRun {
-  readonly status: number | null;
+interface ActionRun {
+  readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly runnerTemp: string;
 }
 
-function runStep(name: string, cwd: string, env: Record<string, string>, runnerTemp: string): StepRun {
-  const s = step(name);
-  const outputFile = path.join(runnerTemp, `output-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(outputFile, "");
-  // GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`.
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", s.run ?? ""], {
-    cwd,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", GITHUB_ACTION_PATH: projectRoot, RUNNER_TEMP: runnerTemp, GITHUB_OUTPUT: outputFile, ...env },
+/** GitHub's API for issue comments, in memory; records every request. */
+async function fakeGitHub(): Promise<{ url: string; requests: { method: string; url: string; auth: string; body: string }[]; comments: { id: number; body: string }[] }> {
+  const state = { requests: [] as { method: string; url: string; auth: string; body: string }[], comments: [] as { id: number; body: string }[] };
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      state.requests.push({ method: req.method ?? "", url: req.url ?? "", auth: req.headers.authorization ?? "", body });
+      const url = new URL(req.url ?? "", "http://x");
+      res.setHeader("content-type", "application/json");
+      if (req.method === "GET" && url.pathname === "/repos/acme/mesh-config/issues/7/comments") return res.end(JSON.stringify(state.comments));
+      if (req.method === "POST" && url.pathname === "/repos/acme/mesh-config/issues/7/comments") {
+        const comment = { id: 100 + state.comments.length, body: (JSON.parse(body) as { body: string }).body };
+        state.comments.push(comment);
+        res.statusCode = 201;
+        return res.end(JSON.stringify(comment));
+      }
+      const patched = /^\/repos\/acme\/mesh-config\/issues\/comments\/(\d+)$/.exec(url.pathname);
+      const comment = state.comments.find((c) => String(c.id) === patched?.[1]);
+      if (req.method === "PATCH" && comment) {
+        comment.body = (JSON.parse(body) as { body: string }).body;
+        return res.end(JSON.stringify(comment));
+      }
+      res.statusCode = 404;
+      res.end("{}");
+    });
   });
-  const outputs = Object.fromEntries(
-    readFileSync(outputFile, "utf8")
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs };
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ...state };
+}
+
+/**
+ * The inputs as the runner passes them: every declared input, its default (expressions evaluated against `context`)
+ * unless the workflow gives `with`.
+ */
+function inputEnv(withInputs: Record<string, string>, context: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    const value = withInputs[name] ?? (spec.default ?? "").replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, expression: string) => context[expression] ?? "");
+    env[`INPUT_${name.toUpperCase()}`] = value;
+  }
+  return env;
+}
+
+function runAction(cwd: string, options: { event: string; payload: object; with: Record<string, string>; api?: string }): Promise<ActionRun> {
+  const runnerTemp = mkdtempSync(path.join(tmpdir(), "meshops-runner-"));
+  cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }));
+  const eventPath = path.join(runnerTemp, "event.json");
+  const outputFile = path.join(runnerTemp, "output");
+  const summaryFile = path.join(runnerTemp, "step-summary.md");
+  writeFileSync(eventPath, JSON.stringify(options.payload));
+  writeFileSync(outputFile, "");
+  writeFileSync(summaryFile, "");
+  const base = (options.payload as { pull_request?: { base?: { sha?: string } } }).pull_request?.base?.sha ?? "";
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    GITHUB_ACTIONS: "true",
+    GITHUB_EVENT_NAME: options.event,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: "acme/mesh-config",
+    GITHUB_WORKSPACE: cwd,
+    GITHUB_ACTION_PATH: projectRoot,
+    GITHUB_API_URL: options.api ?? "http://127.0.0.1:9",
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...inputEnv(options.with, { "github.event.pull_request.base.sha": base, "github.token": "ghs_test_token" }),
+  };
+  const child = spawn(process.execPath, [BUNDLE], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      const outputs = Object.fromEntries(
+        readFileSync(outputFile, "utf8")
+          .split("\n")
+          .filter((l) => l.includes("="))
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      resolve({ code, stdout, stderr, outputs, summary: readFileSync(summaryFile, "utf8"), runnerTemp });
+    });
+  });
 }
 
 const mesh = "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n";
 const permission = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
 const timeout = (idle: string) => `type: MeshTimeout\nname: t\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idle}\n`;
 
-test("the action on a pull request: mode, base fetch, validate and plan, job summary, comment file, exit code", () => {
+test("the action on a pull request: validate and plan, annotations, job summary, reports, one comment updated, outputs, exit code", async () => {
   const repo = tempRepo();
   cleanups.push(repo.cleanup);
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), "meshops-runner-"));
-  cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }));
-  const summary = path.join(runnerTemp, "step-summary.md");
   const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh, "mesh-config/mtp.yaml": permission, "mesh-config/t.yaml": timeout("1h") });
   git(repo.dir, "rm", "-q", "mesh-config/mtp.yaml");
   commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("2h") });
+  const github = await fakeGitHub();
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
 
-  const mode = runStep("Choose what to run", repo.dir, { MODE: "auto", EVENT: "pull_request" }, runnerTemp);
-  assert.equal(mode.outputs.mode, "pr", mode.stderr);
-  assert.equal(runStep("Choose what to run", repo.dir, { MODE: "auto", EVENT: "schedule" }, runnerTemp).outputs.mode, "drift");
-  assert.notEqual(runStep("Choose what to run", repo.dir, { MODE: "sometimes", EVENT: "schedule" }, runnerTemp).status, 0);
-
-  assert.equal(runStep("Fetch the base revision", repo.dir, { BASE: base }, runnerTemp).status, 0, "the base is there: nothing to fetch");
-  assert.notEqual(runStep("Fetch the base revision", repo.dir, { BASE: "" }, runnerTemp).status, 0);
-
-  const env = { BASE: base, REF: "HEAD", CONFIG_PATH: "mesh-config", STRICT: "false", PLAN_FAIL_ON: action.inputs["plan-fail-on"]?.default ?? "", GITHUB_STEP_SUMMARY: summary };
-  const pr = runStep("Validate and plan the pull request", repo.dir, env, runnerTemp);
-  assert.equal(pr.status, 0, "the step records the code and lets the comment step run");
-  assert.equal(pr.outputs["exit-code"], "2", pr.stdout + pr.stderr);
+  const pr = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config" }, api: github.url });
+  assert.equal(pr.code, 2, pr.stdout + pr.stderr);
+  assert.deepEqual(pr.outputs, { mode: "pr", "exit-code": "2", "report-dir": path.join(pr.runnerTemp, "meshops"), "sarif-file": path.join(pr.runnerTemp, "meshops", "validate.sarif") });
   const log = parseWorkflowOutput(pr.stdout);
   const guard = log.commands.find((c) => c.properties.title === "meshops plan: mass change: delete MeshTrafficPermission/payments/allow-all");
   assert.deepEqual([guard?.name, guard?.properties.file], ["error", "mesh-config/mtp.yaml"]);
-  const stepSummary = readFileSync(summary, "utf8");
-  assert.ok(stepSummary.includes("<!-- meshops:validate -->") && stepSummary.includes("<!-- meshops:plan -->"));
-  assert.match(readFileSync(path.join(runnerTemp, "meshops/comment.md"), "utf8"), /^<!-- meshops:pr-check -->\n<!-- meshops:validate -->/);
+  assert.ok(log.commands.some((c) => c.name === "error" && c.properties.title === "meshops" && /exit 2/.test(c.message)));
+  assert.ok(pr.summary.includes("<!-- meshops:validate -->") && pr.summary.includes("<!-- meshops:plan -->"), pr.summary);
+  const reports = readdirSync(path.join(pr.runnerTemp, "meshops")).sort();
+  assert.deepEqual(reports, ["comment.md", "plan.json", "plan.junit.xml", "plan.md", "validate.junit.xml", "validate.md", "validate.sarif"]);
+  assert.equal((JSON.parse(readFileSync(path.join(pr.runnerTemp, "meshops", "validate.sarif"), "utf8")) as { version: string }).version, "2.1.0");
+  const comment = readFileSync(path.join(pr.runnerTemp, "meshops", "comment.md"), "utf8");
+  assert.match(comment, /^<!-- meshops:pr-check -->\n<!-- meshops:validate -->/);
+  assert.deepEqual(github.comments.map((c) => c.body), [comment]);
+  assert.ok(github.requests.every((r) => r.auth === "Bearer ghs_test_token"));
 
-  const result = runStep("Result", repo.dir, { CODE: pr.outputs["exit-code"] ?? "" }, runnerTemp);
-  assert.equal(result.status, 2);
-  assert.equal(runStep("Result", repo.dir, { CODE: "0" }, runnerTemp).status, 0);
+  // The next push updates the same comment; plan-fail-on none passes.
+  const again = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", "plan-fail-on": "none" }, api: github.url });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.equal(again.outputs["exit-code"], "0");
+  assert.deepEqual(github.requests.map((r) => r.method), ["GET", "POST", "GET", "PATCH"]);
+  assert.equal(github.comments.length, 1);
 
-  const lenient = runStep("Validate and plan the pull request", repo.dir, { ...env, PLAN_FAIL_ON: "none" }, runnerTemp);
-  assert.equal(lenient.outputs["exit-code"], "0");
+  // A comment that cannot be posted (a fork's read-only token) is a warning, not a failure.
+  const readOnly = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", "plan-fail-on": "none" } });
+  assert.equal(readOnly.code, 0);
+  assert.ok(parseWorkflowOutput(readOnly.stdout).commands.some((c) => c.name === "warning" && /could not comment/.test(c.message)));
 });
 
-test("the action on a schedule: drift against a control plane, annotations, JUnit file, exit code", async () => {
+test("the action on a pull request that does not validate: exit 1, the comment says why there is no plan", async () => {
   const repo = tempRepo();
   cleanups.push(repo.cleanup);
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), "meshops-runner-"));
-  cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }));
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("not-a-duration") });
+  const run = await runAction(repo.dir, { event: "pull_request", payload: { pull_request: { number: 7, base: { sha: base } } }, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(run.outputs["exit-code"], "1");
+  assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "comment.md"), "utf8"), /The plan was not computed: the pull request does not validate/);
+  assert.equal(existsSync(path.join(run.runnerTemp, "meshops", "plan.md")), false);
+});
+
+test("the action on a schedule: drift against a control plane, annotations, JUnit file, exit code; bad mode and missing base", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
   commitFiles(repo.dir, { ".gitignore": ".meshops/\n", "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") });
   // The embedded control plane (no cp-url) stands in for a real one: same commands, state in .meshops/cp.
   const apply = await runCli(["apply", "--path", "mesh-config"], repo.dir);
   assert.equal(apply.code, 0, apply.stdout + apply.stderr);
-  const env = { REF: "HEAD", CONFIG_PATH: "mesh-config", DRIFT_FAIL_ON: "drift", CP_URL: "", CA_FILE: "", MESHOPS_CP_TOKEN: "" };
-  const mkdir = runStep("Choose what to run", repo.dir, { MODE: "drift", EVENT: "schedule" }, runnerTemp);
-  assert.equal(mkdir.outputs.mode, "drift");
 
-  const inSync = runStep("Report drift", repo.dir, env, runnerTemp);
-  assert.equal(inSync.outputs["exit-code"], "0", inSync.stdout + inSync.stderr);
+  const inSync = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config" } });
+  assert.equal(inSync.code, 0, inSync.stdout + inSync.stderr);
+  assert.deepEqual([inSync.outputs.mode, inSync.outputs["exit-code"], inSync.outputs["sarif-file"]], ["drift", "0", ""]);
 
   commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("3h") });
-  const drifted = runStep("Report drift", repo.dir, env, runnerTemp);
-  assert.equal(drifted.outputs["exit-code"], "2");
+  const drifted = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config" } });
+  assert.equal(drifted.code, 2);
   const modified = parseWorkflowOutput(drifted.stdout).commands.find((c) => c.properties.title === "meshops drift: modified MeshTimeout/payments/t");
   assert.deepEqual([modified?.name, modified?.properties.file], ["error", "mesh-config/t.yaml"]);
-  assert.match(readFileSync(path.join(runnerTemp, "meshops/drift.junit.xml"), "utf8"), /<failure type="drift\/modified"/);
-  assert.equal(runStep("Report drift", repo.dir, { ...env, DRIFT_FAIL_ON: "none" }, runnerTemp).outputs["exit-code"], "0");
+  assert.match(readFileSync(path.join(drifted.runnerTemp, "meshops", "drift.junit.xml"), "utf8"), /<failure type="drift\/modified"/);
+  assert.equal((await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "drift-fail-on": "none" } })).code, 0);
+
+  const badMode = await runAction(repo.dir, { event: "schedule", payload: {}, with: { mode: "sometimes" } });
+  assert.equal(badMode.code, 1);
+  assert.match(badMode.stdout, /::error title=meshops::mode must be pr, drift or auto/);
+  const noBase = await runAction(repo.dir, { event: "push", payload: {}, with: { mode: "pr" } });
+  assert.equal(noBase.code, 1);
+  assert.match(noBase.stdout, /no base revision/);
 });

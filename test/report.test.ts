@@ -19,7 +19,7 @@ import { test } from "node:test";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
-import { buildDesiredState } from "../src/defaults/materialize.js";
+import { buildDesired } from "../src/desired/index.js";
 import { classifyDrift } from "../src/diff/drift.js";
 import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
 import { locationsOf, planRevisions } from "../src/diff/revisions.js";
@@ -44,7 +44,7 @@ import { renderDriftJunit, renderPlanJunit, renderValidateJunit } from "../src/r
 import { MARKDOWN_LIMIT, renderDriftMarkdown, renderPlanMarkdown, renderValidateMarkdown } from "../src/report/markdown.js";
 import { renderPlanJson, renderPlanReportText } from "../src/report/plan.js";
 import { renderDriftSarif, renderPlanSarif, renderValidateSarif } from "../src/report/sarif.js";
-import { validateSnapshot, desiredStateOf } from "../src/validate/index.js";
+import { validateSnapshot } from "../src/validate/index.js";
 import { projectRoot } from "./helpers/git.js";
 import { assertGolden } from "./helpers/golden.js";
 import { snapshotOf } from "./helpers/snapshot.js";
@@ -78,9 +78,7 @@ function validateReport(warningsAsErrors = false): ValidateReport {
 function desiredAt(folder: string, revision: string): readonly Resource[] {
   const result = validateSnapshot(snapshotOf(path.join(fixtures, folder), revision));
   assert.ok(result.valid, `${folder} is a valid repository: ${JSON.stringify(result.diagnostics)}`);
-  const desired = desiredStateOf(result);
-  assert.ok(desired);
-  return desired.resources;
+  return buildDesired(result.resources, result.config, { major: 2 }).resources;
 }
 
 function planReport(failOn: PlanFailOn = "changes"): PlanReport {
@@ -97,7 +95,7 @@ function driftInput(failOn: DriftFailOn = "drift"): DriftReportInput {
     assert.ok(conversion.resource);
     return conversion.resource;
   });
-  const desired = buildDesiredState(resources, DEFAULT_CONFIG).resources;
+  const desired = buildDesired(resources, DEFAULT_CONFIG, { major: 2 }).resources;
   const live = JSON.parse(readFileSync(path.join(fixtures, "drift/live.json"), "utf8")) as JsonObject[];
   const report = classifyDrift(desired, live, { instance: DEFAULT_CONFIG.instance });
   return { report, resources: desired.map((r) => subjectOf(r)), locations: locationsOf(desired), ref: REF_REV, failOn };

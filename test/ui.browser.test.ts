@@ -4,8 +4,9 @@
  * served over HTTP in this process (so the test can edit it out of band). The tests run in order on one page and
  * bound every wait; screenshots go to test-output/ui/ (git-ignored).
  *
- * The browser: /usr/bin/chromium, or MESHOPS_CHROMIUM. Without it the suite fails with how to install it (.ci/run
- * installs it on a clean machine): a skipped browser suite would let the page break unnoticed.
+ * The browser: see helpers/browser.ts (MESHOPS_CHROMIUM, else the Chromium packed in the @sparticuz/chromium
+ * devDependency, else a system one). Without one the suite fails saying how to provide it: a skipped browser suite
+ * would let the page break unnoticed.
  * docs/status-page.png (the README's screenshot) is written when it is missing or with UPDATE_SCREENSHOTS=1.
  */
 import assert from "node:assert/strict";
@@ -17,9 +18,9 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
 import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess, type DaemonStatusJson } from "./helpers/daemon.js";
+import { findChromium } from "./helpers/browser.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
 
-const CHROMIUM = process.env.MESHOPS_CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -36,9 +37,7 @@ const WAIT_MS = 10_000;
 const OUTPUT = path.join(projectRoot, "test-output", "ui");
 const README_SCREENSHOT = path.join(projectRoot, "docs", "status-page.png");
 
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set MESHOPS_CHROMIUM to one)`);
-}
+const CHROMIUM = await findChromium();
 
 /** A MeshTimeout of this test in a file of its own, Universal shape. */
 const policy = (mesh: string, name: string, idleTimeout: string, key = "idleTimeout") =>
@@ -132,7 +131,7 @@ describe("the status page in headless Chromium", () => {
 
     // A fresh profile every run, removed in `after`; nothing in it may reach the network (see foreignRequests).
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.executablePath,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },

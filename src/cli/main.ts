@@ -9,32 +9,65 @@ import { planCommand } from "./commands/plan.js";
 import { renderCommand } from "./commands/render.js";
 import { validateCommand } from "./commands/validate.js";
 import { watchCommand } from "./commands/watch.js";
+import { StateDirectoryInUseError } from "../backend/local/lock.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
+import { versionText } from "./version.js";
 
-/** Known failures are one clear line; anything else is a bug and keeps its stack. Exit code 1 either way. */
-function describeFailure(error: unknown): string {
-  if (error instanceof SourceError || error instanceof UsageError || error instanceof BackendError || error instanceof PruneLimitError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message.trim().split("\n")[0]}` : "";
-    return `meshops: ${error.message}${cause}\n`;
+/** Errors an operator can fix: one line, no stack. */
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError];
+
+/** System errors of the environment (a port in use, a missing file): one line with the fix. */
+function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
+  switch (error.code) {
+    case "EADDRINUSE":
+      return `${error.address ?? "the address"}:${error.port ?? "?"} is in use; stop what listens there or choose another address`;
+    case "EADDRNOTAVAIL":
+      return `${error.address ?? "the address"} is no address of this machine; use 127.0.0.1, or 0.0.0.0 for every interface`;
+    case "ENOENT":
+      return error.path ? `${error.path} does not exist` : undefined;
+    case "EACCES":
+    case "EPERM":
+      return error.path ? `permission denied: ${error.path}` : `permission denied (${error.syscall ?? "?"}): ${error.message}`;
+    default:
+      return undefined;
   }
-  return `meshops: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+}
+
+/**
+ * Known failures are one clear line; anything else is a bug: one line too, with the stack under --debug. Exit code 1
+ * either way.
+ */
+function describeFailure(error: unknown, debug: boolean): string {
+  const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : "";
+  if (OPERATOR_ERRORS.some((type) => error instanceof type)) {
+    const root = error as Error;
+    const cause = root.cause instanceof Error ? `: ${(describeSystemError(root.cause) ?? root.cause.message).trim().split("\n")[0]}` : "";
+    return `meshops: ${root.message}${cause}${stack}\n`;
+  }
+  const system = error instanceof Error ? describeSystemError(error) : undefined;
+  if (system) return `meshops: ${system}${stack}\n`;
+  const message = error instanceof Error ? error.message.trim().split("\n")[0] : String(error);
+  return `meshops: unexpected error: ${message}${stack || "\n(run again with --debug for the stack trace, and please report it)"}\n`;
 }
 
 /** argv → command → exit code, in one place. */
-/** Resolves with the signal's name at the first SIGINT or SIGTERM: long-running commands stop gracefully on it. */
+/**
+ * Resolves with the signal's name at the first SIGINT or SIGTERM: long-running commands stop gracefully on it. Later
+ * signals are absorbed rather than killing the process mid-shutdown: Ctrl-C under `npm start` delivers SIGINT twice
+ * (from the terminal to the whole process group, and forwarded by npm), and the state directory must still be unlocked.
+ */
 export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(signal);
-    };
+    const stop = (signal: string) => resolve(signal);
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // --debug is accepted anywhere on the command line (before or after the command's name).
+  const debug = argv.includes("--debug") || io.env.MESHOPS_DEBUG === "1";
+  argv = argv.filter((arg) => arg !== "--debug");
   let exitCode = 0;
   const setExit = (code: number) => (exitCode = code);
   const program = new Command("meshops")
@@ -42,6 +75,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError()
+    .version(versionText(), "-V, --version", "print the version of meshops, the Kuma versions it supports and Node.js")
+    .option("--debug", "print the stack trace of an error (anywhere on the command line; or MESHOPS_DEBUG=1)")
     .addCommand(validateCommand(io, setExit))
     .addCommand(renderCommand(io, setExit))
     .addCommand(planCommand(io, setExit))
@@ -56,7 +91,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1; // help/version exit 0; usage errors 1
-    io.stderr.write(describeFailure(error));
+    io.stderr.write(describeFailure(error, debug));
     return 1;
   }
 }

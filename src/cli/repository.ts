@@ -1,10 +1,11 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
 import { validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
-import { styleFor, type CliIo } from "./io.js";
+import { styleFor, UsageError, type CliIo } from "./io.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -36,9 +37,18 @@ function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
+/** A local --repo, resolved; one clear line when it is not a directory (rather than Git's or simple-git's words). */
+export function localRepositoryDir(repo: string, io: CliIo): string {
+  const dir = path.resolve(io.cwd, repo);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--repo ${repo}: no such directory; give a directory inside a Git working copy (default: the current directory)`);
+  }
+  return dir;
+}
+
 export async function loadRepository(options: RepositoryOptions, io: CliIo): Promise<{ snapshot: Snapshot; result: ValidationResult }> {
   const snapshot = await readSnapshot({
-    repo: path.resolve(io.cwd, options.repo),
+    repo: localRepositoryDir(options.repo, io),
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,

@@ -4,9 +4,9 @@
  * meshops keys every resource by that API name, so both shapes of one resource are one identity.
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
+import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
 
-export const DISPLAY_NAME_LABEL = "kuma.io/display-name";
-export const NAMESPACE_LABEL = "k8s.kuma.io/namespace";
+export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 
 /** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
 export function coreName(name: string, namespace: string): string {

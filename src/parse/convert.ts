@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/serverOwned.js";
+import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";

@@ -26,6 +26,19 @@ export function parseDocumentsFast(text: string): FastDocument[] | undefined {
   return new FastYamlScanner(text).run();
 }
 
+/**
+ * Where each entry of a collection starts in the text: for a mapping, the offset of each key; for a sequence, the
+ * offset of each item's node. The same offsets the `yaml` package's nodes carry (`range[0]`), for the locator.
+ */
+export type EntryOffsets = WeakMap<object, Map<string | number, number>>;
+
+/** parseDocumentsFast, also recording entry offsets: for locating fields without the full parser's CST. */
+export function parseDocumentsFastWithOffsets(text: string): { documents: FastDocument[]; offsets: EntryOffsets } | undefined {
+  const scanner = new FastYamlScanner(text, new WeakMap());
+  const documents = scanner.run();
+  return documents && scanner.offsets ? { documents, offsets: scanner.offsets } : undefined;
+}
+
 type JsonObject = { [key: string]: JsonValue };
 type Collection = JsonObject | JsonValue[];
 
@@ -151,8 +164,20 @@ class FastYamlScanner {
   /** Whether the last plain token contained a `:` that was not a value indicator (`a:b`, `http://x`). */
   private sawColon = false;
 
-  constructor(text: string) {
+  constructor(
+    text: string,
+    /** Recorded only when asked for: plain parsing (every file, every run) must not pay for it. */
+    readonly offsets?: EntryOffsets,
+  ) {
     this.text = text;
+  }
+
+  private mark(node: Collection, entry: string | number, offset: number): void {
+    const offsets = this.offsets;
+    if (!offsets) return;
+    let entries = offsets.get(node);
+    if (!entries) offsets.set(node, (entries = new Map()));
+    entries.set(entry, offset);
   }
 
   run(): FastDocument[] | undefined {
@@ -262,6 +287,7 @@ class FastYamlScanner {
       while (j < end && text.charCodeAt(j) === DASH && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) {
         const inner: JsonValue[] = [];
         seq.push(inner);
+        this.mark(seq, seq.length - 1, j);
         this.push(SEQ, indent + (j - i), inner);
         seq = inner;
         j = this.skipSpaces(j + 1, end);
@@ -270,6 +296,7 @@ class FastYamlScanner {
         // A bare `-`: its value is a collection on the following, deeper lines, or null if none comes.
         if (j < end && !this.commentOk(j, end)) return false;
         seq.push(null);
+        this.mark(seq, seq.length - 1, j);
         this.pending = PENDING_SEQ_ITEM;
         return true;
       }
@@ -283,7 +310,9 @@ class FastYamlScanner {
     const key = this.keyString(i, colon);
     if (key === undefined) return false;
     if (!this.place(indent, MAP, i)) return false;
-    return this.mapEntry(this.nodes[this.depth - 1] as JsonObject, key, colon + 1, end);
+    const map = this.nodes[this.depth - 1] as JsonObject;
+    this.mark(map, key, i);
+    return this.mapEntry(map, key, colon + 1, end);
   }
 
   /** What follows `- `, starting at j (column `column`): a compact mapping `- key: value`, or a single value. */
@@ -294,6 +323,7 @@ class FastYamlScanner {
       const value = this.parseFlow(j, end);
       if (value === undefined || !this.restOk(this.cur, end)) return false;
       seq.push(value);
+      this.mark(seq, seq.length - 1, j);
       return true;
     }
     if (!this.scanScalar(j, end, false)) return false;
@@ -304,12 +334,15 @@ class FastYamlScanner {
       if (key === undefined) return false;
       const map: JsonObject = {};
       seq.push(map);
+      this.mark(seq, seq.length - 1, j);
+      this.mark(map, key, j);
       this.push(MAP, column, map);
       return this.mapEntry(map, key, colon + 1, end);
     }
     const value = this.tokenValue();
     if (!this.restOk(this.cur, end)) return false;
     seq.push(value);
+    this.mark(seq, seq.length - 1, j);
     return true;
   }
 
@@ -367,7 +400,11 @@ class FastYamlScanner {
         const node: Collection = kind === MAP ? {} : [];
         const parent = this.nodes[top] as Collection;
         if (this.pending === PENDING_MAP_VALUE) (parent as JsonObject)[this.pendingKey] = node;
-        else (parent as JsonValue[])[(parent as JsonValue[]).length - 1] = node;
+        else {
+          (parent as JsonValue[])[(parent as JsonValue[]).length - 1] = node;
+          // The item is the nested collection, which starts on this line.
+          this.mark(parent, (parent as JsonValue[]).length - 1, i);
+        }
         this.pending = PENDING_NONE;
         this.push(kind, indent, node);
         return true;
@@ -573,10 +610,12 @@ class FastYamlScanner {
         const value = this.flowScalar(this.skipSpaces(colon + 1, end), end);
         if (value === undefined) return undefined;
         map[key] = value;
+        this.mark(map, key, keyStart);
       } else {
         const value = this.flowScalar(i, end);
         if (value === undefined) return undefined;
         seq.push(value);
+        this.mark(seq, seq.length - 1, i);
       }
       i = this.skipSpaces(this.cur, end);
       const c = i < end ? text.charCodeAt(i) : -1;

@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../config/repoConfig.js";
-import { SKIPPABLE_TYPE_NAMES } from "../defaults/catalogue.js";
+import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
 import { referencedNames } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";

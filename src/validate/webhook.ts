@@ -6,7 +6,7 @@
  */
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { namespaceOf } from "../kuma/naming.js";
-import { ORIGIN_LABEL } from "../kuma/serverOwned.js";
+import { LABEL_ORIGIN } from "../kuma/server.js";
 import { resourceType } from "../kuma/types.js";
 import type { JsonObject, Resource, Violation } from "../model/resource.js";
 import { itemsOf, objectOf } from "./rules/json.js";
@@ -42,7 +42,7 @@ export function policyRoleViolations(resource: Resource, target: WebhookTarget):
   const type = resourceType(resource.type);
   if (!type || (type.category !== "policy" && type.category !== "route") || target.mode === "global") return [];
   // The role is computed only for the zone's own policies (`IsLocallyOriginated`).
-  if (objectOf(resource.object.labels)?.[ORIGIN_LABEL] === "global") return [];
+  if (objectOf(resource.object.labels)?.[LABEL_ORIGIN] === "global") return [];
   const spec = objectOf(resource.object.spec) ?? {};
   const context = ` (the admission webhook's policy-role rule for a policy in namespace ${JSON.stringify(namespace)}, outside the system namespace)`;
 

@@ -1,6 +1,6 @@
 /**
  * Durability of the embedded control plane: snapshot + append-only journal with group commit, atomic file writes
- * (temp file, fsync, rename, fsync of the directory), and the lock file that keeps one store per state directory.
+ * (temp file, fsync, rename, fsync of the directory). The lock that keeps one store per state directory: lock.ts.
  * Why a journal rather than rewriting state.json on every write, and what a crash can leave behind: see DurableLog.
  */
 import { randomUUID } from "node:crypto";
@@ -11,7 +11,6 @@ import { crc32 } from "node:zlib";
 import type { Op, StoredResource } from "./records.js";
 
 export const STATE_FILE = "state.json";
-const LOCK_FILE = "LOCK";
 export const STATE_FORMAT = "meshops-cp-state/v1";
 export const journalFile = (generation: number) => `journal-${generation}.log`;
 export const JOURNAL_NAME = /^journal-(\d+)\.log$/;
@@ -240,36 +239,5 @@ export class DurableLog {
     this.journalBytes = 0;
     await old.close();
     await fsp.rm(path.join(this.dir, journalFile(oldGeneration)), { force: true });
-  }
-}
-
-/** One store per state directory: a second process would interleave journals. A dead owner's lock is taken over. */
-export async function acquireLock(dir: string): Promise<string> {
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await fsp.writeFile(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-      return file;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    const owner = Number.parseInt(await fsp.readFile(file, "utf8").catch(() => ""), 10);
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-      const who = owner === process.pid ? "another store in this process" : `process ${owner}`;
-      throw new Error(
-        `control-plane state directory ${dir} is in use by ${who} (lock file ${file}; delete it only if no meshops process uses the directory)`,
-      );
-    }
-    await fsp.rm(file, { force: true }); // stale: its owner is gone
-  }
-  throw new Error(`could not lock control-plane state directory ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

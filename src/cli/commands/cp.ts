@@ -24,13 +24,24 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .action(async (options: CpOptions) => {
       const match = /^(.*):(\d+)$/.exec(options.listen);
       if (!match) throw new UsageError(`--listen must be host:port, got ${options.listen}`);
-      const token = options.tokenFile ? (await readFile(path.resolve(io.cwd, options.tokenFile), "utf8")).trim() : undefined;
+      const token = options.tokenFile
+        ? (
+            await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {
+              throw new UsageError(`cannot read --token-file ${options.tokenFile}`, { cause });
+            })
+          ).trim()
+        : undefined;
       const store = await openStore({
         stateDir: path.resolve(io.cwd, options.stateDir),
         version: options.kumaVersion,
         skipMeshCreation: options.skipMeshCreation === true,
       });
-      const server = await startControlPlaneServer({ store, host: match[1] || "127.0.0.1", port: Number(match[2]), ...(token ? { token } : {}) });
+      const server = await startControlPlaneServer({ store, host: match[1] || "127.0.0.1", port: Number(match[2]), ...(token ? { token } : {}) }).catch(
+        async (cause: unknown) => {
+          await store.close(); // unlocks the state directory
+          throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
+        },
+      );
       io.stderr.write(`meshops cp: Kuma ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
       const signal = await untilSignal();
       io.stderr.write(`meshops cp: ${signal}, shutting down\n`);

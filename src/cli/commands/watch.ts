@@ -16,6 +16,7 @@ import { LocalRepository } from "../../daemon/watcher.js";
 import { parseGoDuration } from "../../kuma/duration.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
+import { localRepositoryDir } from "../repository.js";
 
 interface WatchOptions extends ControlPlaneOptions {
   repo: string;
@@ -59,7 +60,12 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
       new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(duration("--drift-interval")),
     )
     .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
-    .addOption(new Option("--listen <host:port>", "address of the status server: the status page, /api/status, /metrics").default("127.0.0.1:5680"))
+    .addOption(
+      // MESHOPS_LISTEN: the container image sets 0.0.0.0:5680, so the published port answers whatever command is run.
+      new Option("--listen <host:port>", "address of the status server: the status page, /api/status, /metrics (or set MESHOPS_LISTEN)").default(
+        io.env.MESHOPS_LISTEN || "127.0.0.1:5680",
+      ),
+    )
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
@@ -86,7 +92,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
           intervalMs: options.interval,
           log,
         })
-      : new LocalRepository({ dir: path.resolve(io.cwd, options.repo), ...(options.branch ? { branch: options.branch } : {}), log });
+      : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
 
     let backend: Backend;
     let cpServer: ControlPlaneServer | undefined;
@@ -128,7 +134,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         metrics,
         extraRoutes: statusPageRoutes(),
       }).catch((cause: unknown) => {
-        throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}: the address is in use`, { cause }) : cause;
+        throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
       });
       const signal = await signalled;
       log.info({ event: "daemon.stopping", signal }, `${signal}: finishing the write in flight, then stopping`);

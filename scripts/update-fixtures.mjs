@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Regenerates test/fixtures/kuma-reference/ from the Kuma reference data (../shared/kuma-reference, or the folder
+// given with --reference). The tests read only the committed copy, so a clone of this repository alone runs them;
+// CI re-runs this script and fails when the copy no longer matches its source.
+//
+//   node scripts/update-fixtures.mjs [--reference DIR]
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TARGET = join(REPO_ROOT, "test", "fixtures", "kuma-reference");
+
+/** The Kuma release the reference data is taken from. */
+const SOURCE = { repository: "github.com/kumahq/kuma", tag: "v2.14.3", commit: "0c7aaec033b7dad03c3a9f4d5b56eb6d941bfff9" };
+
+/** The destinations meshops manages next to Mesh and the policies (src/kuma/types.ts). */
+const CORE_TYPES = ["meshservice", "meshexternalservice", "meshmultizoneservice"];
+
+function referenceDir() {
+  const flag = process.argv.indexOf("--reference");
+  const dir = flag > 0 ? resolve(process.argv[flag + 1] ?? "") : resolve(REPO_ROOT, "..", "shared", "kuma-reference");
+  if (!existsSync(join(dir, "validation-cases.v2.14.3.yaml"))) {
+    console.error(`update-fixtures: no Kuma reference data at ${dir} (expected validation-cases.v2.14.3.yaml there); pass --reference DIR`);
+    process.exit(1);
+  }
+  return dir;
+}
+
+/** What the tests read, at the paths the files have in the Kuma repository. */
+function selectedPaths(reference) {
+  const policies = readdirSync(join(reference, "pkg/plugins/policies"))
+    .sort()
+    .map((type) => `pkg/plugins/policies/${type}/api/v1alpha1/rest.yaml`);
+  return [
+    "validation-cases.v2.14.3.yaml", // conformance.test.ts, fastYaml.test.ts
+    "pkg/api-server/testdata", // cp.server.test.ts: the API server's golden requests and replies
+    "api/mesh/v1alpha1/mesh/rest.yaml", // schema.test.ts: our schemas against the control plane's
+    ...CORE_TYPES.map((type) => `pkg/core/resources/apis/${type}/api/v1alpha1/rest.yaml`),
+    ...policies,
+  ];
+}
+
+const NOTICE = `# Kuma reference fixtures
+
+Files copied unchanged from the Kuma control plane, ${SOURCE.repository} ${SOURCE.tag}
+(commit ${SOURCE.commit}), at the paths they have there. Kuma is licensed under the Apache License 2.0: see LICENSE
+in this folder. The tests check meshops against them:
+
+- validation-cases.v2.14.3.yaml: the control plane's validator test cases (input, expected violations), extracted
+  from its validator tests; read by conformance.test.ts and fastYaml.test.ts.
+- pkg/api-server/testdata/: the API server's golden request and response files; cp.server.test.ts replays them
+  against the embedded control plane.
+- api/mesh/v1alpha1/mesh/rest.yaml, pkg/plugins/policies/*/api/v1alpha1/rest.yaml,
+  pkg/core/resources/apis/{${CORE_TYPES.join(",")}}/api/v1alpha1/rest.yaml: the OpenAPI schemas the server
+  validates against; schema.test.ts compares schemas/ with them.
+
+Do not edit: regenerate with \`npm run fixtures\` (scripts/update-fixtures.mjs), which copies them from the reference
+data folder (../shared/kuma-reference by default, or --reference DIR).
+`;
+
+const reference = referenceDir();
+rmSync(TARGET, { recursive: true, force: true });
+mkdirSync(TARGET, { recursive: true });
+let files = 0;
+for (const path of selectedPaths(reference)) {
+  const from = join(reference, path);
+  if (!existsSync(from)) {
+    console.error(`update-fixtures: ${from} is missing from the reference data`);
+    process.exit(1);
+  }
+  mkdirSync(dirname(join(TARGET, path)), { recursive: true });
+  cpSync(from, join(TARGET, path), { recursive: true });
+  files += statSync(from).isDirectory() ? readdirSync(from, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 1;
+}
+cpSync(join(reference, "go-v2.14.3", "LICENSE"), join(TARGET, "LICENSE"));
+writeFileSync(join(TARGET, "README.md"), NOTICE);
+console.log(`update-fixtures: ${files} files from ${reference} into ${TARGET}`);

@@ -1,0 +1,77 @@
+/**
+ * What the control plane owns in a resource: fields and labels it sets itself, which a PUT never carries (or which
+ * it overwrites). Validation refuses them in a repository; normalization leaves them out of every comparison.
+ */
+
+import { MESH_LABEL } from "./types.js";
+
+export const LABEL_MESH = MESH_LABEL;
+export const LABEL_ORIGIN = "kuma.io/origin";
+export const LABEL_ZONE = "kuma.io/zone";
+export const LABEL_ENV = "kuma.io/env";
+export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
+export const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
+export const LABEL_POLICY_ROLE = "kuma.io/policy-role";
+
+/** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
+export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
+
+/**
+ * Labels the control plane computes and (re)writes itself (`AllComputedLabels` in pkg/core/resources/labels/registry.go,
+ * plus the display-name and kds-sync labels of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are
+ * recomputed set-if-absent on every write, so sending them or not makes no difference.
+ */
+export const COMPUTED_LABELS: readonly string[] = [
+  LABEL_MESH,
+  LABEL_ORIGIN,
+  LABEL_ZONE,
+  LABEL_ENV,
+  LABEL_NAMESPACE,
+  LABEL_POLICY_ROLE,
+  "kuma.io/proxy-type",
+  "k8s.kuma.io/service-account",
+  "kuma.io/workload",
+  "kuma.io/listener-zoneingress",
+  "kuma.io/listener-zoneegress",
+  LABEL_DISPLAY_NAME,
+  "kuma.io/kds-sync",
+];
+
+/**
+ * Spec fields the control plane rewrites on its own. MeshService `spec.state` is set by the MeshService status updater
+ * (pkg/core/resources/apis/meshservice/status/updater.go) from the count of healthy data plane proxies, whatever was
+ * PUT; the schema default `Unavailable` only lasts until the first update. Comparing it would report drift whenever a
+ * service gains or loses its last healthy proxy.
+ */
+export const SERVER_MANAGED_SPEC_FIELDS: Readonly<Record<string, readonly string[]>> = { MeshService: ["state"] };
+
+/** `metadata` fields the Kubernetes API server sets (`kubectl get -o yaml` shows them). */
+export const KUBERNETES_SERVER_METADATA: readonly string[] = [
+  "creationTimestamp",
+  "resourceVersion",
+  "uid",
+  "generation",
+  "managedFields",
+  "ownerReferences",
+  "selfLink",
+];
+
+/** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The computed labels of an exported resource that an import drops. `resource_labels.Compute` sets origin `zone`,
+ * the zone and the env again when they are absent, and the policy role from the namespace, so omitting them on the
+ * next PUT changes nothing (and cannot trip the immutable-label check, which compares computed labels). Kept: the
+ * identity labels (`kuma.io/display-name` is immutable and may not be omitted once set; `k8s.kuma.io/namespace` is
+ * half of a Kubernetes resource's name), `kuma.io/origin: global` (it says the resource is not the zone's own), and
+ * `kuma.io/mesh` (the mesh itself, checked against `mesh`).
+ */
+export function recomputedLabels(labels: Readonly<Record<string, unknown>>): string[] {
+  const origin = labels[LABEL_ORIGIN];
+  const out: string[] = [];
+  if (origin === "zone") out.push(LABEL_ORIGIN);
+  if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
+  if (LABEL_POLICY_ROLE in labels) out.push(LABEL_POLICY_ROLE);
+  return out;
+}

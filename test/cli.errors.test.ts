@@ -1,0 +1,79 @@
+/**
+ * What an operator sees when something they can fix is wrong: one line naming the problem and the fix, exit 1, and a
+ * stack trace only with --debug. And `meshops --version`. The CLI runs in-process on real files, ports and locks.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { openStore } from "../src/backend/store.js";
+import { runCli, type CliRun } from "./helpers/cli.js";
+import { projectRoot } from "./helpers/git.js";
+
+const work = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function assertOneLine(run: CliRun, pattern: RegExp): void {
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, pattern);
+  assert.equal(run.stderr.trimEnd().split("\n").length, 1, `more than one line:\n${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /unexpected error|\n\s+at /);
+}
+
+async function busyPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("--version: meshops, the Kuma versions it supports, Node.js", async () => {
+  const run = await runCli(["--version"], work);
+  const { version } = JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string };
+  assert.equal(run.code, 0);
+  const lines = run.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], `meshops ${version}`);
+  assert.match(lines[1] ?? "", /^Kuma: schemas and validation rules of v2\.14\.3; 2\.x .* 3\.x/);
+  assert.equal(lines[2], `Node.js: ${process.version}`);
+});
+
+test("a --repo that does not exist", async () => {
+  assertOneLine(await runCli(["validate", "--repo", "no-such-dir"], work), /^meshops: --repo no-such-dir: no such directory; give a directory inside a Git working copy/);
+});
+
+test("a token file that does not exist", async () => {
+  const missing = path.join(work, "no-token");
+  assertOneLine(await runCli(["cp", "--token-file", missing, "--state-dir", path.join(work, "cp-token")], work), new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));
+});
+
+test("a state directory in use, by this process or by another", async () => {
+  const stateDir = path.join(work, "in-use");
+  const store = await openStore({ stateDir });
+  try {
+    const run = await runCli(["plan", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", stateDir], work);
+    assertOneLine(run, /^meshops: control-plane state directory .*in-use is in use by another store in this process \(lock file .*; close the first store\)/);
+  } finally {
+    await store.close();
+  }
+});
+
+test("a port in use: one line; the state directory is unlocked again; --debug adds the stack", async () => {
+  const busy = await busyPort();
+  try {
+    const stateDir = path.join(work, "cp-port");
+    const args = ["cp", "--listen", `127.0.0.1:${busy.port}`, "--state-dir", stateDir];
+    assertOneLine(await runCli(args, work), new RegExp(`^meshops: cannot serve on --listen 127\\.0\\.0\\.1:${busy.port}: 127\\.0\\.0\\.1:${busy.port} is in use; stop what listens there or choose another address`));
+    assert.equal(existsSync(path.join(stateDir, "LOCK")), false);
+    const debug = await runCli([...args, "--debug"], work);
+    assert.equal(debug.code, 1);
+    assert.match(debug.stderr, /^meshops: cannot serve on --listen .*\nUsageError: cannot serve .*\n\s+at /);
+
+    // The daemon's status server, addressed by --listen or by MESHOPS_LISTEN (the container's default).
+    const watch = ["watch", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", path.join(work, "watch-port"), "--log-level", "silent"];
+    assertOneLine(await runCli([...watch, "--listen", `127.0.0.1:${busy.port}`], work), new RegExp(`^meshops: cannot listen on --listen 127\\.0\\.0\\.1:${busy.port}: .* is in use`));
+    assertOneLine(await runCli(watch, work, { MESHOPS_LISTEN: `127.0.0.1:${busy.port}` }), new RegExp(`^meshops: cannot listen on --listen 127\\.0\\.0\\.1:${busy.port}: .* is in use`));
+  } finally {
+    await busy.close();
+  }
+});

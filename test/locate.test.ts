@@ -1,0 +1,78 @@
+/**
+ * The locator's fast path (positions from the fast scanner's recorded entry offsets) against its full path (the yaml
+ * package's CST): for every document of every YAML file in sample-repo and the test fixtures that the fast scanner
+ * accepts, every field path (existing, partly existing, dotted keys) must land on the same line and column.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import type { JsonValue } from "../src/model/resource.js";
+import { parseDocumentsFast } from "../src/parse/fastYaml.js";
+import type { PathSegments } from "../src/parse/fieldPath.js";
+import { Locator } from "../src/parse/locate.js";
+import { projectRoot } from "./helpers/git.js";
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return yamlFiles(full);
+    return /\.ya?ml$/i.test(name) ? [full] : [];
+  });
+}
+
+/** Every path into a value, plus paths that leave it (a missing key, an index past the end, a step into a scalar). */
+function pathsOf(value: JsonValue, prefix: PathSegments = []): PathSegments[] {
+  const out: PathSegments[] = [prefix, [...prefix, "no-such-key"], [...prefix, 999]];
+  if (Array.isArray(value)) value.forEach((item, i) => out.push(...pathsOf(item, [...prefix, i])));
+  else if (typeof value === "object" && value !== null) {
+    // As reported paths are parsed: a key with dots (`kuma.io/mesh`) arrives as several segments.
+    for (const [key, child] of Object.entries(value)) out.push(...pathsOf(child, [...prefix, ...key.split(".")]));
+  }
+  return out;
+}
+
+const files = [...yamlFiles(path.join(projectRoot, "sample-repo")), ...yamlFiles(path.join(projectRoot, "test/fixtures"))];
+
+test("the fast locator agrees with the full parser on every field of every fast-parsed file", () => {
+  let compared = 0;
+  let fastFiles = 0;
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    const documents = parseDocumentsFast(text);
+    if (!documents) continue;
+    fastFiles++;
+    const fast = new Locator(() => text);
+    const full = new Locator(() => text, false);
+    documents.forEach((doc, index) => {
+      for (const segments of pathsOf(doc.value)) {
+        const where = `${path.relative(projectRoot, file)} #${index} ${JSON.stringify(segments)}`;
+        assert.deepEqual(fast.locate("f", index, segments), full.locate("f", index, segments), where);
+        compared++;
+      }
+    });
+  }
+  assert.ok(fastFiles >= 50, `fast-parsed files: ${fastFiles}`);
+  assert.ok(compared >= 5_000, `paths compared: ${compared}`);
+});
+
+test("flow collections, compact sequence items, nested sequences and a byte order mark", () => {
+  const texts = [
+    "type: MeshTimeout\nspec:\n  targetRef: {kind: MeshService, name: web}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {connectionTimeout: 2s}\n",
+    "a:\n- - x\n  - y\n-\n  b: 1\nlist: [1, two, \"three\"]\n",
+    "\uFEFFkey: value\nother:\n  - 1\n  -\n    - nested\n",
+    "first: 1\n---\nsecond:\n  deep:\n    deeper: [a, b]\n...\n",
+    "crlf: 1\r\nnext:\r\n  - item\r\n",
+  ];
+  for (const text of texts) {
+    const documents = parseDocumentsFast(text);
+    assert.ok(documents, JSON.stringify(text));
+    const fast = new Locator(() => text);
+    const full = new Locator(() => text, false);
+    documents.forEach((doc, index) => {
+      for (const segments of pathsOf(doc.value)) {
+        assert.deepEqual(fast.locate("f", index, segments), full.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
+      }
+    });
+  }
+});
