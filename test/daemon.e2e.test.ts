@@ -185,13 +185,13 @@ test("an out-of-band edit in a report-mode mesh is reported, not reverted", asyn
 
 test("an out-of-band edit or delete in a correct-mode mesh is reverted", async () => {
   await putLive("payments", "daemon-test", "77m");
-  const del = await fetch(`${server.url}/meshes/payments/meshtimeouts/ledger-timeouts`, { method: "DELETE", headers: { authorization: `Bearer ${CP_TOKEN}` } });
+  const del = await fetch(`${server.url}/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system`, { method: "DELETE", headers: { authorization: `Bearer ${CP_TOKEN}` } });
   assert.equal(del.status, 200);
   await waitFor("the edit to be reverted", async () => ((await idleTimeoutOf("payments", "daemon-test")) === "9m0s" ? true : undefined), 10_000);
-  await waitFor("the deleted policy to be back", async () => ((await live("payments", "ledger-timeouts")) ? true : undefined), 10_000);
+  await waitFor("the deleted policy to be back", async () => ((await live("payments", "ledger-timeouts.kuma-system")) ? true : undefined), 10_000);
   const status = await untilStatus("a corrected drift check", (s) => (s.reconciles.some((r) => r.kind === "drift" && r.result === "corrected") ? s : undefined));
   assert.equal(status.meshes.find((m) => m.name === "payments")?.state, "in-sync");
-  await daemon.untilLog("the correction as a log line", (e) => e.event === "change.applied" && e.resource === "MeshTimeout/payments/ledger-timeouts");
+  await daemon.untilLog("the correction as a log line", (e) => e.event === "change.applied" && e.resource === "MeshTimeout/payments/ledger-timeouts.kuma-system");
 });
 
 test("the webhook takes a correctly signed push and refuses a bad or missing signature", async () => {

@@ -70,7 +70,7 @@ test("after the startup's full comparison, commits are planned incrementally and
   const plan = await planOf(first);
   assert.equal(plan.mode, "incremental");
   assert.ok(plan.planned < 10, `planned ${plan.planned} resources`);
-  const outbound = (await get("/meshes/analytics/meshtimeouts/analytics-outbound-timeouts")) as { spec: { to: { default: { http: { requestTimeout: string } } }[] } };
+  const outbound = (await get("/meshes/analytics/meshtimeouts/analytics-outbound-timeouts.kuma-system")) as { spec: { to: { default: { http: { requestTimeout: string } } }[] } };
   assert.equal(outbound.spec.to[0]?.default.http.requestTimeout, "6m0s");
   assert.ok(await get("/meshes/edge/meshtimeouts/extra"));
   assert.ok(await get("/meshes/payments/meshretries/mesh-retry-all-payments"), "the default no longer skipped is created");

@@ -127,7 +127,8 @@ function edit(file: string, from: string | RegExp, to: string, message = `edit $
   commitFiles(repo.dir, { [file]: next }, message);
 }
 
-const outbound = { type: "MeshTimeout", mesh: "analytics", name: "analytics-outbound-timeouts" };
+// A Kubernetes document in kuma-system: its name in the control plane's API carries the namespace.
+const outbound = { type: "MeshTimeout", mesh: "analytics", name: "analytics-outbound-timeouts.kuma-system" };
 const requestTimeout = async () => {
   const live = (await probe.inner.get(outbound)) as { spec: { to: { default: { http: { requestTimeout: string } } }[] } } | undefined;
   return live?.spec.to[0]?.default.http.requestTimeout;
@@ -168,7 +169,7 @@ test("a changed policy: planned incrementally, no list, one PUT", async () => {
   assert.equal(r.outcome.result, "applied");
   assert.equal(r.mode, "incremental");
   assert.equal(r.lists, 0);
-  assert.deepEqual(r.writes, ["PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.deepEqual(r.writes, ["PUT MeshTimeout/analytics-outbound-timeouts.kuma-system"]);
   assert.equal(await requestTimeout(), "6m0s");
   await assertConverged();
 });
@@ -229,7 +230,7 @@ test("an out-of-band edit: unseen by the cache, found by the drift check (which 
   assert.equal(drift.outcome.result, "drifted");
   assert.ok(drift.lists > 0);
   assert.deepEqual(drift.writes, []);
-  await assertConverged(["modified MeshTimeout/analytics/analytics-outbound-timeouts"]);
+  await assertConverged(["modified MeshTimeout/analytics/analytics-outbound-timeouts.kuma-system"]);
 
   // The next sync plans it with the commit's own change, as a full plan would: a sync makes the control plane equal
   // to the revision.
@@ -237,13 +238,13 @@ test("an out-of-band edit: unseen by the cache, found by the drift check (which 
   const next = await run("commit");
   assert.equal(next.mode, "incremental");
   assert.equal(next.lists, 0);
-  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts.kuma-system"]);
   assert.equal(await requestTimeout(), "6m0s");
   await assertConverged();
 });
 
 test("a failed write makes the cache unknown: the retry compares everything", async () => {
-  probe.failPut = (object) => object.name === "analytics-outbound-timeouts";
+  probe.failPut = (object) => object.name === "analytics-outbound-timeouts.kuma-system";
   edit("meshes/analytics/baseline.yaml", "requestTimeout: 6m", "requestTimeout: 7m");
   const failed = await run("commit");
   assert.equal(failed.mode, "incremental");
@@ -254,8 +255,8 @@ test("a failed write makes the cache unknown: the retry compares everything", as
   edit("meshes/edge/mesh.yaml", "expiration: 26h", "expiration: 27h");
   const next = await run("commit");
   assert.equal(next.mode, "full");
-  assert.match(next.reason ?? "", /cached live state is unknown \(update MeshTimeout\/analytics\/analytics-outbound-timeouts failed\)/);
-  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.match(next.reason ?? "", /cached live state is unknown \(update MeshTimeout\/analytics\/analytics-outbound-timeouts\.kuma-system failed\)/);
+  assert.deepEqual(next.writes, ["PUT Mesh/edge", "PUT MeshTimeout/analytics-outbound-timeouts.kuma-system"]);
   assert.equal(await requestTimeout(), "7m0s");
   await assertConverged();
 });
@@ -300,7 +301,7 @@ test("an invalid commit in between: the next valid one is planned against the la
   edit("meshes/analytics/baseline.yaml", "requestTimeout: 7m", "requestTimeout: 8m");
   const fixed = await run("commit");
   assert.equal(fixed.mode, "incremental");
-  assert.deepEqual(fixed.writes, ["PUT MeshTimeout/analytics-outbound-timeouts"]);
+  assert.deepEqual(fixed.writes, ["PUT MeshTimeout/analytics-outbound-timeouts.kuma-system"]);
   assert.equal(await requestTimeout(), "8m0s");
   await assertConverged();
 });

@@ -42,6 +42,11 @@ const api = (method: string, apiPath: string, body?: unknown) =>
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
 const outputs: string[] = [];
+/**
+ * ledger-timeouts is a Kubernetes document in kuma-system: ledger-timeouts.kuma-system in the API, with the identity
+ * labels an out-of-band write must keep (the display name is immutable).
+ */
+const ledgerTimeoutsIdentity = { "kuma.io/display-name": "ledger-timeouts", "k8s.kuma.io/namespace": "kuma-system" };
 const record = (run: CliRun) => (outputs.push(run.stdout, run.stderr), run);
 
 test("apply sample-repo to an empty control plane, then plan shows no changes and drift exits 0", async () => {
@@ -73,11 +78,11 @@ test("the control plane rewrote durations, defaults and labels, and still nothin
 });
 
 test("an out-of-band edit is reported as modified with a diff, and apply restores it", async () => {
-  const put = await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts", {
+  const put = await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system", {
     type: "MeshTimeout",
     mesh: "payments",
-    name: "ledger-timeouts",
-    labels: { "meshops.io/managed-by": "meshops" },
+    name: "ledger-timeouts.kuma-system",
+    labels: { ...ledgerTimeoutsIdentity, "meshops.io/managed-by": "meshops" },
     spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "5m" } }] },
   });
   assert.equal(put.status, 200);
@@ -85,12 +90,12 @@ test("an out-of-band edit is reported as modified with a diff, and apply restore
   assert.equal(drift.code, 2);
   const report = JSON.parse(drift.stdout) as { summary: Record<string, number>; items: { kind: string; resource: string; diff: string }[] };
   assert.deepEqual(report.summary, { missing: 0, modified: 1, orphaned: 0, unmanaged: 0 });
-  assert.equal(report.items[0]?.resource, "MeshTimeout/payments/ledger-timeouts");
+  assert.equal(report.items[0]?.resource, "MeshTimeout/payments/ledger-timeouts.kuma-system");
   assert.match(report.items[0]?.diff ?? "", /-\s+idleTimeout: 5m0s/);
 
   const apply = record(await cli("apply"));
   assert.equal(apply.code, 0);
-  assert.match(apply.stdout, /✓ update MeshTimeout\/payments\/ledger-timeouts\nApply complete: 1 applied\./);
+  assert.match(apply.stdout, /✓ update MeshTimeout\/payments\/ledger-timeouts\.kuma-system\nApply complete: 1 applied\./);
   assert.equal((await cli("drift")).code, 0);
 });
 
@@ -141,10 +146,11 @@ test("deletes without --yes and without a terminal are not applied", async () =>
 });
 
 test("server errors and dropped connections are retried and the apply converges", async () => {
-  const put = await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts", {
+  const put = await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system", {
     type: "MeshTimeout",
     mesh: "payments",
-    name: "ledger-timeouts",
+    name: "ledger-timeouts.kuma-system",
+    labels: ledgerTimeoutsIdentity,
     spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "9m" } }] },
   });
   assert.ok(put.ok);
@@ -161,10 +167,11 @@ test("server errors and dropped connections are retried and the apply converges"
 });
 
 test("a 400 from the control plane names the resource, its file and the field", async () => {
-  await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts", {
+  await api("PUT", "/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system", {
     type: "MeshTimeout",
     mesh: "payments",
-    name: "ledger-timeouts",
+    name: "ledger-timeouts.kuma-system",
+    labels: ledgerTimeoutsIdentity,
     spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] },
   });
   // What a real control plane answers for a rule meshops does not know (FACTS §2.6 error JSON).
@@ -182,7 +189,7 @@ test("a 400 from the control plane names the resource, its file and the field", 
     assert.equal(apply.code, 1);
     assert.match(
       apply.stdout,
-      /✗ update MeshTimeout\/payments\/ledger-timeouts \(meshes\/payments\/[a-z-]+\.yaml:\d+\): .*400.*spec\.to\[0\]\.default\.idleTimeout: must not exceed the zone's limit/,
+      /✗ update MeshTimeout\/payments\/ledger-timeouts\.kuma-system \(meshes\/payments\/[a-z-]+\.yaml:\d+\): .*400.*spec\.to\[0\]\.default\.idleTimeout: must not exceed the zone's limit/,
     );
   } finally {
     fault = undefined;

@@ -11,6 +11,7 @@ export const LABEL_ZONE = "kuma.io/zone";
 export const LABEL_ENV = "kuma.io/env";
 export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
 export const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
+export const LABEL_POLICY_ROLE = "kuma.io/policy-role";
 
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
@@ -26,7 +27,7 @@ export const COMPUTED_LABELS: readonly string[] = [
   LABEL_ZONE,
   LABEL_ENV,
   LABEL_NAMESPACE,
-  "kuma.io/policy-role",
+  LABEL_POLICY_ROLE,
   "kuma.io/proxy-type",
   "k8s.kuma.io/service-account",
   "kuma.io/workload",
@@ -43,3 +44,34 @@ export const COMPUTED_LABELS: readonly string[] = [
  * service gains or loses its last healthy proxy.
  */
 export const SERVER_MANAGED_SPEC_FIELDS: Readonly<Record<string, readonly string[]>> = { MeshService: ["state"] };
+
+/** `metadata` fields the Kubernetes API server sets (`kubectl get -o yaml` shows them). */
+export const KUBERNETES_SERVER_METADATA: readonly string[] = [
+  "creationTimestamp",
+  "resourceVersion",
+  "uid",
+  "generation",
+  "managedFields",
+  "ownerReferences",
+  "selfLink",
+];
+
+/** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * The computed labels of an exported resource that an import drops. `resource_labels.Compute` sets origin `zone`,
+ * the zone and the env again when they are absent, and the policy role from the namespace, so omitting them on the
+ * next PUT changes nothing (and cannot trip the immutable-label check, which compares computed labels). Kept: the
+ * identity labels (`kuma.io/display-name` is immutable and may not be omitted once set; `k8s.kuma.io/namespace` is
+ * half of a Kubernetes resource's name), `kuma.io/origin: global` (it says the resource is not the zone's own), and
+ * `kuma.io/mesh` (the mesh itself, checked against `mesh`).
+ */
+export function recomputedLabels(labels: Readonly<Record<string, unknown>>): string[] {
+  const origin = labels[LABEL_ORIGIN];
+  const out: string[] = [];
+  if (origin === "zone") out.push(LABEL_ORIGIN);
+  if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
+  if (LABEL_POLICY_ROLE in labels) out.push(LABEL_POLICY_ROLE);
+  return out;
+}

@@ -1,9 +1,12 @@
+import type { ControlPlaneMode } from "../config/repoConfig.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
+import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
-import type { PathSegments } from "./fieldPath.js";
+import { formatPath, type PathSegments } from "./fieldPath.js";
 import { isJsonObject as isObject } from "../model/resource.js";
 
 /** A document that cannot become a resource, or a resource field that breaks a rule of the shape. */
@@ -11,8 +14,10 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field";
   readonly resource: string;
+  /** Errors by default; a warning does not stop the resource from being checked further. */
+  readonly severity?: "warning";
 }
 
 export interface Conversion {
@@ -23,13 +28,24 @@ export interface Conversion {
 }
 
 export interface ConvertOptions {
-  /** The namespaces a Kubernetes-shaped resource may live in. */
+  /** The control plane's system namespace(s): where every Kubernetes resource may live. */
   readonly systemNamespaces: readonly string[];
+  /** Decides which other namespaces accept which types (the admission webhook's rules). Default: zone, Kuma's. */
+  readonly mode?: ControlPlaneMode;
 }
 
 export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
 
 const KUBERNETES_METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
+const KUBERNETES_SERVER_FIELDS = new Set(KUBERNETES_SERVER_METADATA);
+
+/**
+ * Types whose descriptor sets `AllowedOnSystemNamespaceOnly` (`+kuma:policy:allowed_on_system_namespace_only=true`
+ * in v2.14.3): a zone control plane's webhook refuses them in any other namespace.
+ */
+const SYSTEM_NAMESPACE_ONLY_TYPES = new Set(["MeshExternalService", "MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "HostnameGenerator"]);
+
+const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
 
 /** Converts one YAML document, in either shape, to the Universal model. */
 export function toResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
@@ -52,13 +68,50 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
+  const exported = serverFieldsOfUniversal(value);
+  const own = withoutServerFields(value, exported);
+  const subject = subjectOf({ type: type.name, mesh: type.name === "Mesh" ? name : (typeof value.mesh === "string" ? value.mesh : DEFAULT_MESH), name });
+  const warnings = serverFieldWarning(exported, subject);
   if (type.name === "Mesh") {
-    return built(file, doc, "universal", { ...value, type: "Mesh", name }, name, name, value.name);
+    return withWarnings(built(file, doc, "universal", { ...own, type: "Mesh", name }, name, name, value.name), warnings);
   }
   const mesh = typeof value.mesh === "string" ? value.mesh : DEFAULT_MESH;
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
-  const object: JsonObject = { type: type.name, mesh, name, ...withoutKeys(value, ["type", "mesh", "name"]) };
-  return built(file, doc, "universal", object, mesh, name, value.name);
+  const object: JsonObject = { type: type.name, mesh, name, ...withoutKeys(own, ["type", "mesh", "name"]) };
+  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), warnings);
+}
+
+/** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
+function serverFieldsOfUniversal(value: JsonObject): PathSegments[] {
+  const paths: PathSegments[] = SERVER_OWNED_FIELDS.filter((key) => key in value).map((key) => [key]);
+  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels)) paths.push(["labels", key]);
+  return paths;
+}
+
+/** `value` without the server fields at `paths` (top-level keys and `labels` entries); an emptied `labels` goes too. */
+function withoutServerFields(value: JsonObject, paths: readonly PathSegments[]): JsonObject {
+  if (paths.length === 0) return value;
+  const top = new Set(paths.filter((p) => p.length === 1).map((p) => p[0] as string));
+  const labelKeys = paths.filter((p) => p[0] === "labels" && p.length === 2).map((p) => p[1] as string);
+  const out = withoutKeys(value, [...top]);
+  if (labelKeys.length > 0 && isObject(value.labels)) {
+    const labels = withoutKeys(value.labels, labelKeys);
+    if (Object.keys(labels).length > 0) out.labels = labels;
+    else delete out.labels;
+  }
+  return out;
+}
+
+/** One warning per document, at the first server field, naming them all. */
+function serverFieldWarning(paths: readonly PathSegments[], resource: string): ShapeProblem[] {
+  const first = paths[0];
+  if (!first) return [];
+  const names = paths.map((p) => formatPath(p)).join(", ");
+  return [{ sourcePath: first, rule: "server-field", severity: "warning", message: `${SERVER_FIELD_MESSAGE}: ${names}`, resource }];
+}
+
+function withWarnings(conversion: Conversion, warnings: readonly ShapeProblem[]): Conversion {
+  return warnings.length === 0 ? conversion : { ...conversion, problems: [...warnings, ...conversion.problems] };
 }
 
 function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
@@ -67,54 +120,96 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const type = resourceType(kind);
   if (!type) return fail(["kind"], "unknown-type", unknownTypeMessage(kind), "");
   const metadata = isObject(value.metadata) ? value.metadata : {};
-  const name = typeof metadata.name === "string" ? metadata.name : "";
+  const plainName = typeof metadata.name === "string" ? metadata.name : "";
+  const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
-  const mesh = type.name === "Mesh" ? name : typeof meshLabel === "string" ? meshLabel : DEFAULT_MESH;
+  const mesh = type.name === "Mesh" ? plainName : typeof meshLabel === "string" ? meshLabel : DEFAULT_MESH;
+  // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
+  const name = type.name !== "Mesh" && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
   const subject = subjectOf({ type: type.name, mesh, name });
   const problems: ShapeProblem[] = [];
   const problem = (sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string) =>
     problems.push({ sourcePath, rule, message, resource: subject });
+  const exported: PathSegments[] = [];
 
   if (value.apiVersion !== KUBERNETES_API_VERSION) {
     problem(["apiVersion"], "kubernetes-shape", `apiVersion must be ${KUBERNETES_API_VERSION}, found ${describe(value.apiVersion ?? null)}`);
   }
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
   for (const key of Object.keys(value)) {
-    if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) {
+    if (key === "status") exported.push([key]);
+    else if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) {
       problem([key], "kubernetes-shape", `unknown field "${key}": a Kubernetes resource has apiVersion, kind, metadata and spec`);
     }
   }
   for (const key of Object.keys(metadata)) {
-    if (!KUBERNETES_METADATA_FIELDS.has(key)) {
-      problem(["metadata", key], "kubernetes-shape", `metadata.${key} is set by the cluster, not by configuration; remove it`);
+    if (KUBERNETES_SERVER_FIELDS.has(key)) exported.push(["metadata", key]);
+    else if (!KUBERNETES_METADATA_FIELDS.has(key)) problem(["metadata", key], "kubernetes-shape", `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations`);
+  }
+  if (isObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) {
+    exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
+  }
+  if (labels) for (const key of recomputedLabels(labels)) exported.push(["metadata", "labels", key]);
+
+  if (type.name === "Mesh") {
+    if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", "Mesh is cluster-scoped: remove metadata.namespace");
+  } else if (metadata.namespace !== undefined && namespace === undefined) {
+    problem(["metadata", "namespace"], "kubernetes-shape", `metadata.namespace must be a namespace name, found ${describe(metadata.namespace)}`);
+  } else if (namespace !== undefined) {
+    const refused = namespaceRefusal(type.name, namespace, options);
+    if (refused) problem(["metadata", "namespace"], "kubernetes-namespace", refused);
+    // What the store and the webhook would set: stating it is fine, contradicting it is not.
+    const identity: [string, string][] = [
+      [DISPLAY_NAME_LABEL, plainName],
+      [NAMESPACE_LABEL, namespace],
+    ];
+    for (const [key, expected] of identity) {
+      const written = labels?.[key];
+      if (written !== undefined && written !== expected) {
+        problem(["metadata", "labels", key], "kubernetes-shape", `must be ${JSON.stringify(expected)}, the resource's ${key === NAMESPACE_LABEL ? "namespace" : "name"}, found ${describe(written)}`);
+      }
     }
   }
-  const namespace = metadata.namespace;
-  if (type.name === "Mesh") {
-    if (namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", "Mesh is cluster-scoped: remove metadata.namespace");
-  } else if (namespace !== undefined && (typeof namespace !== "string" || !options.systemNamespaces.includes(namespace))) {
-    problem(
-      ["metadata", "namespace"],
-      "kubernetes-namespace",
-      `namespace ${describe(namespace)} is not the system namespace (${options.systemNamespaces.join(" or ")}); ` +
-        "meshops manages policies in the system namespace (set systemNamespace in meshops.yaml for another)",
-    );
-  }
-  if (problems.length > 0) return { problems };
+  const warnings = serverFieldWarning(exported, subject);
+  if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
-  const userLabels = labels ? withoutKeys(labels, [MESH_LABEL]) : undefined;
+  const dropped = new Set(exported.filter((p) => p[1] === "labels").map((p) => p[2] as string));
+  const userLabels: JsonObject = labels ? withoutKeys(labels, [MESH_LABEL, ...dropped]) : {};
   if (type.name === "Mesh") {
     const fields = isObject(spec) ? spec : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };
-    if (userLabels && Object.keys(userLabels).length > 0) object.labels = userLabels;
-    return built(file, doc, "kubernetes", object, name, name, metadata.name);
+    if (Object.keys(userLabels).length > 0) object.labels = userLabels;
+    return withWarnings(built(file, doc, "kubernetes", object, name, name, metadata.name), warnings);
+  }
+  if (namespace !== undefined && plainName !== "") {
+    userLabels[DISPLAY_NAME_LABEL] = plainName;
+    userLabels[NAMESPACE_LABEL] = namespace;
   }
   const object: JsonObject = { type: type.name, mesh, name };
-  if (userLabels && Object.keys(userLabels).length > 0) object.labels = userLabels;
+  if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (spec !== undefined) object.spec = spec;
-  return built(file, doc, "kubernetes", object, mesh, name, metadata.name);
+  return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
+}
+
+/**
+ * The admission webhook's namespace rule for a namespaced resource (resourceadmissionchecker.go `isNamespaceAllowed`):
+ * a global control plane takes Kubernetes resources only in its system namespace; a zone takes them anywhere except
+ * the types that belong in the system namespace. `standalone` is the pre-2.0 name of a zone.
+ */
+function namespaceRefusal(typeName: string, namespace: string, options: ConvertOptions): string | undefined {
+  if (options.systemNamespaces.includes(namespace)) return undefined;
+  const system = options.systemNamespaces.join(" or ");
+  const mode = options.mode ?? "zone";
+  const hint = "systemNamespace in meshops.yaml names another";
+  if (mode === "global") {
+    return `on Global CP the policy can be created only in the system namespace:${system} (controlPlane.mode global: the admission webhook refuses namespace ${JSON.stringify(namespace)}; ${hint})`;
+  }
+  if (SYSTEM_NAMESPACE_ONLY_TYPES.has(typeName)) {
+    return `resource type ${typeName} can be created only in the system namespace:${system} (controlPlane.mode ${mode}: the admission webhook keeps this type out of namespace ${JSON.stringify(namespace)}; ${hint})`;
+  }
+  return undefined;
 }
 
 function built(file: string, doc: YamlDocument, format: ResourceFormat, object: JsonObject, mesh: string, name: string, written?: JsonValue): Conversion {

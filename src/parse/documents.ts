@@ -1,5 +1,6 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
+import { coreName } from "../kuma/naming.js";
 import { parseDocumentsFast } from "./fastYaml.js";
 
 /** One YAML document of a file, as plain data, with where it starts. */
@@ -172,7 +173,10 @@ function identify(doc: Document): PartialIdentity | undefined {
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   try {
     const type = text(doc.get("type")) ?? text(doc.get("kind"));
-    const name = text(doc.get("name")) ?? text(doc.getIn(["metadata", "name"]));
+    const plainName = text(doc.getIn(["metadata", "name"]));
+    const namespace = text(doc.getIn(["metadata", "namespace"]));
+    // A namespaced Kubernetes resource's name in the control plane's API carries its namespace (src/kuma/naming.ts).
+    const name = text(doc.get("name")) ?? (plainName && namespace && type !== "Mesh" ? coreName(plainName, namespace) : plainName);
     const mesh = text(doc.get("mesh")) ?? text(doc.getIn(["metadata", "labels", "kuma.io/mesh"]));
     if (!type && !name) return undefined;
     return { ...(type ? { type } : {}), ...(name ? { name } : {}), ...(mesh ? { mesh } : {}) };

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { MESH_LABEL, KUBERNETES_API_VERSION } from "../kuma/types.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 
 export type RenderFormat = "yaml" | "json" | "kubernetes";
@@ -20,7 +21,10 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
   return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
 }
 
-/** Mesh is cluster-scoped with its fields under spec; everything else lives in the system namespace with a mesh label. */
+/**
+ * Mesh is cluster-scoped with its fields under spec; everything else is namespaced with a mesh label: in the namespace
+ * it was written in, or the system namespace for a resource written in the Universal shape.
+ */
 export function toKubernetes(resource: Resource, systemNamespace: string): JsonObject {
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
@@ -32,10 +36,21 @@ export function toKubernetes(resource: Resource, systemNamespace: string): JsonO
       spec: rest,
     };
   }
+  // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.
+  const kubernetes = kubernetesNameOf(resource.object);
+  const labelsOut = kubernetes ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
   return {
     apiVersion: KUBERNETES_API_VERSION,
     kind: resource.type,
-    metadata: { name: name as string, namespace: systemNamespace, labels: { ...userLabels, [MESH_LABEL]: resource.mesh } },
+    metadata: {
+      name: kubernetes?.name ?? (name as string),
+      namespace: kubernetes?.namespace ?? systemNamespace,
+      labels: { ...labelsOut, [MESH_LABEL]: resource.mesh },
+    },
     spec: spec ?? {},
   };
+}
+
+function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 }

@@ -16,6 +16,7 @@ import { labelChecks } from "./rules/labels.js";
 import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
+import { policyRoleViolations } from "./webhook.js";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
@@ -156,7 +157,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
-    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces });
+    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (conversion.other) {
       otherDocuments++;
       if (config.otherDocuments === "error") {
@@ -169,7 +170,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     for (const problem of conversion.problems) {
       const at = locator.locate(file.path, doc.index, problem.sourcePath) ?? doc;
       diagnostics.push({
-        severity: "error",
+        severity: problem.severity ?? "error",
         file: file.path,
         line: at.line,
         column: at.column,
@@ -185,7 +186,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     resources.push(resource);
     facts.push(checked.facts);
     diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
-    if (conversion.problems.length > 0) continue;
+    if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version);
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
@@ -201,6 +202,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
     for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
+    const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
+    for (const v of policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode })) {
+      if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+    }
     // What the control plane would accept but warn about on PUT.
     for (const w of deprecationWarnings(resource.type, resource.object)) {
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));

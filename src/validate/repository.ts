@@ -1,5 +1,6 @@
 import type { RepoConfig } from "../config/repoConfig.js";
 import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
+import { referencedNames } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
@@ -18,8 +19,11 @@ const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternal
  */
 export interface ResourceFacts {
   readonly subject: string;
-  /** References to resources of the same mesh that must be defined somewhere: `Type/mesh/name` and field path. */
-  readonly references: readonly { readonly target: string; readonly path: string }[];
+  /**
+   * References to resources of the same mesh that must be defined somewhere: the subjects (`Type/mesh/name`) the
+   * reference may mean, most specific first (a name without namespace may mean the referrer's namespace), and the path.
+   */
+  readonly references: readonly { readonly targets: readonly string[]; readonly path: string }[];
 }
 
 /**
@@ -28,7 +32,7 @@ export interface ResourceFacts {
  */
 export function checkResource(resource: Resource, locator: Locator): { facts: ResourceFacts; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const references: { target: string; path: string }[] = [];
+  const references: { targets: string[]; path: string }[] = [];
   if (resource.type === "Mesh") diagnostics.push(...checkSkipList(resource, locator));
   for (const reference of referencesIn(resource.object.spec)) {
     const ref = reference.ref;
@@ -50,7 +54,9 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
     }
     const kind = ref.kind as string;
     if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
-      references.push({ target: subjectOf({ type: kind, mesh: resource.mesh, name: ref.name }), path: `${referencePath(reference)}.name` });
+      const names = referencedNames(resource.object, ref.name, ref.namespace);
+      const targets = names.map((name) => subjectOf({ type: kind, mesh: resource.mesh, name }));
+      references.push({ targets, path: `${referencePath(reference)}.name` });
     }
   }
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
@@ -91,8 +97,9 @@ export function checkRepository(
             : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
-    for (const { target, path } of (facts[i] as ResourceFacts).references) {
-      if (first.has(target)) continue;
+    for (const { targets, path } of (facts[i] as ResourceFacts).references) {
+      if (targets.some((target) => first.has(target))) continue;
+      const target = targets[0] as string;
       if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, target, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }

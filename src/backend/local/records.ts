@@ -6,7 +6,7 @@
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
-import { LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { LABEL_DISPLAY_NAME, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -70,14 +70,16 @@ function portsOf(ports: JsonValue | undefined): JsonValue[] {
  * `kri_<shortName>_<mesh>_<zone>_<namespace>_<name>_<section>` (pkg/core/kri/kri.go). The zone part is the resource's
  * `kuma.io/zone` label when it is zone-origin: golden put_meshaccesslog_01 has `kri_mal_default_default__my-access-log_`
  * for a policy PUT on a Universal zone, while resources without computed labels (get_resource) read
- * `kri_mtp_default___mtp-1_`. A Mesh is `kri_m____<name>_`.
+ * `kri_mtp_default___mtp-1_`. A Mesh is `kri_m____<name>_`. The name part is the display name when there is one.
  */
 function kriOf(record: StoredResource): string {
   const shortName = resourceType(record.type)?.shortName ?? "";
   if (record.type === "Mesh") return `kri_${shortName}____${record.name}_`;
   const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
   const namespace = record.labels[LABEL_NAMESPACE] ?? "";
-  return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${record.name}_`;
+  // The display name: a Kubernetes resource `mt-1.ns` is `..._ns_mt-1_` (FACTS §5, get-meshtimeout golden).
+  const name = record.labels[LABEL_DISPLAY_NAME] ?? record.name;
+  return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${name}_`;
 }
 
 /** `sni.<shortName>.<mesh>[.<zone>].<name>.<port>` (goldens put_meshservice_01, list_meshservices, put_meshmultizoneservice_01). */

@@ -1,0 +1,48 @@
+/**
+ * How Kuma names a namespaced Kubernetes resource in its own API (FACTS §5, pkg/util/k8s/name_converter.go):
+ * `mt-1` in namespace `ns` is `mt-1.ns`, labelled `kuma.io/display-name: mt-1` and `k8s.kuma.io/namespace: ns`.
+ * meshops keys every resource by that API name, so both shapes of one resource are one identity.
+ */
+import type { JsonObject, JsonValue } from "../model/resource.js";
+import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
+
+export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
+
+/** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
+export function coreName(name: string, namespace: string): string {
+  return `${name}.${namespace}`;
+}
+
+/** The Kubernetes namespace an object (Universal REST shape) was written in, from its `k8s.kuma.io/namespace` label. */
+export function namespaceOf(object: JsonObject): string | undefined {
+  const value = labelsOf(object)[NAMESPACE_LABEL];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * The Kubernetes name and namespace of an object whose API name came from a namespaced Kubernetes resource
+ * (`name.ns` with both identity labels); undefined for a resource named the Universal way.
+ */
+export function kubernetesNameOf(object: JsonObject): { name: string; namespace: string } | undefined {
+  const labels = labelsOf(object);
+  const namespace = labels[NAMESPACE_LABEL];
+  const display = labels[DISPLAY_NAME_LABEL];
+  if (typeof namespace !== "string" || typeof display !== "string" || namespace === "" || display === "") return undefined;
+  return object.name === coreName(display, namespace) ? { name: display, namespace } : undefined;
+}
+
+/**
+ * The API names a reference `{name, namespace?}` written in `referrer` may mean, most specific first. The control
+ * plane resolves an omitted namespace to the referrer's own; a Universal resource has none, so the plain name.
+ */
+export function referencedNames(referrer: JsonObject, name: string, namespace: JsonValue | undefined): string[] {
+  if (typeof namespace === "string" && namespace !== "") return [coreName(name, namespace)];
+  const own = namespaceOf(referrer);
+  // The plain name too: a repository may mix shapes, and a Universal resource it means has no namespace.
+  return own === undefined ? [name] : [coreName(name, own), name];
+}
+
+function labelsOf(object: JsonObject): JsonObject {
+  const labels = object.labels;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+}
