@@ -18,6 +18,7 @@
  * meshes Kubernetes.
  *
  *   node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes]
+ *   (a fifth argument, no-services, leaves the MeshServices out, as on a Kubernetes zone)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -32,6 +33,11 @@ export interface GenerateOptions {
   meshes: number;
   policiesPerMesh: number;
   shape?: RepoShape;
+  /**
+   * false: the MeshServices the policies refer to are not in the repository, as on a Kubernetes zone, where the
+   * control plane generates them from Services (every reference is then a zone-provided one). Default true.
+   */
+  servicesInRepository?: boolean;
 }
 
 export interface GeneratedRepo {
@@ -479,8 +485,11 @@ export async function generateRepo(dir: string, opts: GenerateOptions): Promise<
 
     const contents = new Map<string, string>();
     contents.set("mesh.yaml", toYaml(meshResource(mesh), `Mesh ${name} (${mesh.format} format)`));
-    contents.set("services.yaml", services.map((s) => toYaml(meshService(mesh, s))).join("---\n"));
-    resources += 1 + services.length;
+    resources += 1;
+    if (opts.servicesInRepository !== false) {
+      contents.set("services.yaml", services.map((s) => toYaml(meshService(mesh, s))).join("---\n"));
+      resources += services.length;
+    }
     for (let start = 0, f = 1; start < opts.policiesPerMesh; start += DOCS_PER_FILE, f++) {
       const docs: string[] = [];
       for (let p = start; p < Math.min(start + DOCS_PER_FILE, opts.policiesPerMesh); p++) docs.push(toYaml(policy(mesh, p)));
@@ -529,14 +538,19 @@ export async function commitOneChange(dir: string): Promise<string> {
   throw new Error(`no MeshTimeout with an http.requestTimeout under ${meshesDir}`);
 }
 
-// CLI: node dist/bench/generate.js <dir> [meshes] [policies] [shape]
+// CLI: node dist/bench/generate.js <dir> [meshes] [policies] [shape] [services|no-services]
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const [dir, meshes = "1000", policies = "50", shape = "mixed"] = process.argv.slice(2);
+  const [dir, meshes = "1000", policies = "50", shape = "mixed", services = "services"] = process.argv.slice(2);
   if (!dir || !["mixed", "universal", "kubernetes"].includes(shape)) {
-    console.error("usage: node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes]");
+    console.error("usage: node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes] [services|no-services]");
     process.exit(2);
   }
   const start = performance.now();
-  const result = await generateRepo(dir, { meshes: Number(meshes), policiesPerMesh: Number(policies), shape: shape as RepoShape });
+  const result = await generateRepo(dir, {
+    meshes: Number(meshes),
+    policiesPerMesh: Number(policies),
+    shape: shape as RepoShape,
+    servicesInRepository: services !== "no-services",
+  });
   console.log(`${dir}: ${result.resources} resources in ${result.files} files, committed in ${Math.round(performance.now() - start)} ms`);
 }

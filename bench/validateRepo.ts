@@ -6,7 +6,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { readSnapshot } from "../src/source/index.js";
-import { AnalysisCache, desiredStateOf, validateSnapshot } from "../src/validate/index.js";
+import { buildDesired, targetOf } from "../src/desired/index.js";
+import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitOneChange } from "./generate.js";
 
 const [mode, repo] = process.argv.slice(2);
@@ -23,7 +24,7 @@ if (mode === "cold") {
   const read = performance.now();
   const result = validateSnapshot(snapshot);
   const end = performance.now();
-  const desired = desiredStateOf(result);
+  const desired = result.valid ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;
   const desiredMs = performance.now() - end;
   console.log(
     JSON.stringify({

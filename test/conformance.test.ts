@@ -124,6 +124,8 @@ describe("rules stated in FACTS beyond the cases file", () => {
       [
         { path: "spec.targetRef.name", message: "using name with kind Mesh is not yet supported" },
         { path: "spec.targetRef.proxyTypes", message: "must be undefined or have at least one element" },
+        // MeshAccessLog's own validator (ported since) also wants at least one section.
+        { path: "spec", message: "at least one of 'from', 'to' or 'rules' has to be defined" },
       ],
     ],
     [

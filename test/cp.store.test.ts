@@ -12,7 +12,7 @@ import { after, test } from "node:test";
 import type { ControlPlaneStore, StoreOptions } from "../src/backend/store.js";
 import { LocalBackend, openStore } from "../src/backend/store.js";
 import { BackendError } from "../src/backend/types.js";
-import { DEFAULT_POLICIES, defaultPolicyName } from "../src/defaults/catalogue.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "../src/kuma/defaultPolicies.js";
 import type { JsonObject } from "../src/model/resource.js";
 
 const dirs: string[] = [];

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_CONFIG, type RepoConfig } from "../src/config/repoConfig.js";
-import { buildDesiredState, MANAGED_BY_LABEL } from "../src/defaults/materialize.js";
+import { buildDesired, desiredOf } from "../src/desired/index.js";
+import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
 
 const mesh = (name: string, extra: JsonObject = {}): Resource => ({
@@ -13,7 +14,7 @@ const mesh = (name: string, extra: JsonObject = {}): Resource => ({
 });
 
 const names = (config: RepoConfig, ...resources: Resource[]) =>
-  buildDesiredState(resources, config).resources.map((r) => `${r.type}/${r.mesh}/${r.name}`);
+  buildDesired(resources, config, { major: 2 }).resources.map((r) => `${r.type}/${r.mesh}/${r.name}`);
 
 test("a Mesh gets the four default policies with the control plane's names", () => {
   assert.deepEqual(names(DEFAULT_CONFIG, mesh("payments")), [
@@ -26,8 +27,8 @@ test("a Mesh gets the four default policies with the control plane's names", () 
 });
 
 test("the default specs are exactly the control plane's (FACTS §1.3)", () => {
-  const state = buildDesiredState([mesh("m")], DEFAULT_CONFIG);
-  const spec = (name: string) => state.byKey.get(name)?.object.spec;
+  const state = buildDesired([mesh("m")], DEFAULT_CONFIG, { major: 2 });
+  const spec = (name: string) => desiredOf(state, name)?.object.spec;
   assert.deepEqual(spec("MeshTimeout/m/mesh-timeout-all-m"), {
     targetRef: { kind: "Mesh", proxyTypes: ["Sidecar"] },
     from: [
@@ -77,8 +78,8 @@ test("a repository resource with a default's key overrides the default", () => {
     object: { type: "MeshRetry", mesh: "p", name: "mesh-retry-all-p", spec: { targetRef: { kind: "Mesh" }, to: [] } },
     origin: "repository",
   };
-  const state = buildDesiredState([mesh("p"), own], DEFAULT_CONFIG);
-  const retry = state.byKey.get("MeshRetry/p/mesh-retry-all-p");
+  const state = buildDesired([mesh("p"), own], DEFAULT_CONFIG, { major: 2 });
+  const retry = desiredOf(state, "MeshRetry/p/mesh-retry-all-p");
   assert.equal(retry?.origin, "repository");
   assert.deepEqual(retry?.object.spec, { targetRef: { kind: "Mesh" }, to: [] });
   assert.equal(state.resources.length, 5);
@@ -89,7 +90,7 @@ test("materialization can be turned off in meshops.yaml", () => {
 });
 
 test("every desired resource carries the ownership label, and repository labels are kept", () => {
-  const state = buildDesiredState([mesh("x", { labels: { team: "core" } })], { ...DEFAULT_CONFIG, instance: "prod-sync" });
+  const state = buildDesired([mesh("x", { labels: { team: "core" } })], { ...DEFAULT_CONFIG, instance: "prod-sync" }, { major: 2 });
   for (const r of state.resources) assert.equal((r.object.labels as JsonObject)[MANAGED_BY_LABEL], "prod-sync");
-  assert.equal((state.byKey.get("Mesh/x")?.object.labels as JsonObject).team, "core");
+  assert.equal((desiredOf(state, "Mesh/x")?.object.labels as JsonObject).team, "core");
 });

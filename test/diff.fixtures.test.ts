@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
-import { buildDesiredState } from "../src/defaults/materialize.js";
+import { buildDesired } from "../src/desired/index.js";
 import { classifyDrift, driftExitCode, type DriftReport, type DriftSummary } from "../src/diff/drift.js";
 import { normalize } from "../src/diff/normalize.js";
 import { planChanges, type Plan } from "../src/diff/plan.js";
@@ -123,7 +123,7 @@ function loadCase(name: string, c: Case): { desired: readonly Resource[]; live: 
   });
   const config = { ...DEFAULT_CONFIG, defaults: { materialize: c.materialize } };
   const live = JSON.parse(readFileSync(path.join(dir, "live.json"), "utf8")) as JsonObject[];
-  return { desired: buildDesiredState(resources, config).resources, live };
+  return { desired: buildDesired(resources, config, { major: 2 }).resources, live };
 }
 
 /** The plan as `meshops plan --format json` shows it (PRODUCT.md); the objects to PUT are not part of the output. */

@@ -1,19 +1,18 @@
 /**
- * The incremental planner (src/sync/incremental.ts) and the per-mesh desired state (src/sync/desired.ts), pure: for
+ * The incremental planner (src/sync/incremental.ts) and the per-mesh desired state (src/desired/index.ts), pure: for
  * every case, the incremental plan against the cached live state must write exactly what a full plan would, and the
  * drift it keeps up to date must be what a full classification finds.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_CONFIG, type RepoConfig } from "../src/config/repoConfig.js";
-import { buildDesiredState } from "../src/defaults/materialize.js";
+import { buildDesired, desiredOf, type DesiredState } from "../src/desired/index.js";
+import { sortForWrite } from "../src/kuma/order.js";
 import { classifyDrift, type DriftReport } from "../src/diff/drift.js";
 import { indexLive, planChanges, type Plan } from "../src/diff/plan.js";
 import { subjectOf } from "../src/model/key.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
-import { allDesired, buildDesiredByMesh, desiredOf, type DesiredByMesh } from "../src/sync/desired.js";
 import { changedSubjects, outOfSyncSubjects, planIncremental, updateDrift } from "../src/sync/incremental.js";
-import { forTargetVersion } from "../src/sync/version.js";
 
 const mesh = (name: string, skip?: string[]): Resource => ({
   type: "Mesh",
@@ -137,17 +136,17 @@ for (const c of cases) {
   test(`incremental plan: ${c.name}`, () => {
     const config: RepoConfig = { ...DEFAULT_CONFIG, ...c.config, prune: { ...DEFAULT_CONFIG.prune, enabled: c.prune } };
     const options = { instance: config.instance, prune: c.prune };
-    const previous = buildDesiredByMesh(c.before, config, 2);
+    const previous = buildDesired(c.before, config, { major: 2 });
     // The control plane after a full apply of `before`, and the daemon's cache of it (the list it read).
     const live = new Map<string, JsonObject>();
-    applyTo(live, planChanges(allDesired(previous), [], options), stored);
+    applyTo(live, planChanges(previous.resources, [], options), stored);
     const cache = new Map(live);
-    const baseDrift = classifyDrift(allDesired(previous), [...cache.values()], { instance: config.instance });
+    const baseDrift = classifyDrift(previous.resources, [...cache.values()], { instance: config.instance });
     assert.deepEqual(items(baseDrift), [], "in sync after the first apply");
 
-    const next = buildDesiredByMesh(c.after, config, 2, previous);
+    const next = buildDesired(c.after, config, { major: 2 }, previous);
     const incremental = planIncremental({ previous, next, live: cache, outOfSync: outOfSyncSubjects(baseDrift), options });
-    const full = planChanges(allDesired(next), [...cache.values()], options);
+    const full = planChanges(next.resources, [...cache.values()], options);
     assert.deepEqual(writes(incremental.plan), c.expect);
     assert.deepEqual(writes(incremental.plan), writes(full), "the same writes as a full plan");
 
@@ -156,24 +155,24 @@ for (const c of cases) {
     applyTo(live, incremental.plan, stored);
     const drift = updateDrift(baseDrift, incremental.subjects, next, cache, { instance: config.instance });
     assert.deepEqual(items(drift), c.drift ?? []);
-    assert.deepEqual(items(drift), items(classifyDrift(allDesired(next), [...live.values()], { instance: config.instance })), "the drift a full list finds");
+    assert.deepEqual(items(drift), items(classifyDrift(next.resources, [...live.values()], { instance: config.instance })), "the drift a full list finds");
     // And the next full plan of the control plane finds nothing left to write.
-    assert.deepEqual(writes(planChanges(allDesired(next), [...live.values()], options)), []);
+    assert.deepEqual(writes(planChanges(next.resources, [...live.values()], options)), []);
   });
 }
 
 test("incremental plan: an out-of-band edit is unseen until the drift check lists again, then planned like any drift", () => {
   const config: RepoConfig = { ...DEFAULT_CONFIG, prune: { ...DEFAULT_CONFIG.prune, enabled: true } };
   const options = { instance: config.instance, prune: true };
-  const previous = buildDesiredByMesh(base, config, 2);
+  const previous = buildDesired(base, config, { major: 2 });
   const live = new Map<string, JsonObject>();
-  applyTo(live, planChanges(allDesired(previous), [], options), stored);
+  applyTo(live, planChanges(previous.resources, [], options), stored);
   const cache = new Map(live);
-  const inSync = classifyDrift(allDesired(previous), [...cache.values()], { instance: config.instance });
+  const inSync = classifyDrift(previous.resources, [...cache.values()], { instance: config.instance });
 
   // Someone edits t3 on the control plane. The cache does not know; a commit changing t1 plans t1 only.
   live.set("MeshTimeout/m2/t3", stored(timeout("m2", "t3", "42m").object));
-  const next = buildDesiredByMesh([m1, timeout("m1", "t1", "5m"), t2, m2, t3], config, 2, previous);
+  const next = buildDesired([m1, timeout("m1", "t1", "5m"), t2, m2, t3], config, { major: 2 }, previous);
   const first = planIncremental({ previous, next, live: cache, outOfSync: outOfSyncSubjects(inSync), options });
   assert.deepEqual(writes(first.plan), ["update MeshTimeout/m1/t1"]);
   applyTo(cache, first.plan);
@@ -183,42 +182,42 @@ test("incremental plan: an out-of-band edit is unseen until the drift check list
 
   // The drift check lists the control plane: the cache is replaced, the edit is drift.
   const relisted = new Map([...indexLive([...live.values()])].map(([subject, entry]) => [subject, entry.object]));
-  const checked = classifyDrift(allDesired(next), [...relisted.values()], { instance: config.instance });
+  const checked = classifyDrift(next.resources, [...relisted.values()], { instance: config.instance });
   assert.deepEqual(items(checked), ["modified MeshTimeout/m2/t3"]);
   // The next commit (which does not touch t3) plans it as a full plan would: a sync reverts all drift.
-  const later = buildDesiredByMesh([m1, timeout("m1", "t1", "5m"), timeout("m1", "t2", "7m"), m2, t3], config, 2, next);
+  const later = buildDesired([m1, timeout("m1", "t1", "5m"), timeout("m1", "t2", "7m"), m2, t3], config, { major: 2 }, next);
   const second = planIncremental({ previous: next, next: later, live: relisted, outOfSync: outOfSyncSubjects(checked), options });
   assert.deepEqual(writes(second.plan), ["update MeshTimeout/m1/t2", "update MeshTimeout/m2/t3"]);
-  assert.deepEqual(writes(second.plan), writes(planChanges(allDesired(later), [...relisted.values()], options)));
+  assert.deepEqual(writes(second.plan), writes(planChanges(later.resources, [...relisted.values()], options)));
 });
 
 test("changed subjects: untouched meshes are reused whole; a new instance name changes every subject", () => {
-  const previous = buildDesiredByMesh(base, DEFAULT_CONFIG, 2);
-  const next = buildDesiredByMesh([m1, timeout("m1", "t1", "5m"), t2, m2, t3], DEFAULT_CONFIG, 2, previous);
+  const previous = buildDesired(base, DEFAULT_CONFIG, { major: 2 });
+  const next = buildDesired([m1, timeout("m1", "t1", "5m"), t2, m2, t3], DEFAULT_CONFIG, { major: 2 }, previous);
   assert.equal(next.meshes.get("m2"), previous.meshes.get("m2"), "m2 is taken over as it was");
   assert.notEqual(next.meshes.get("m1"), previous.meshes.get("m1"));
   // t2 was rebuilt with its mesh (another object) but says the same: not a change.
   assert.notEqual(desiredOf(next, "MeshTimeout/m1/t2"), desiredOf(previous, "MeshTimeout/m1/t2"));
   assert.deepEqual([...changedSubjects(previous, next)], ["MeshTimeout/m1/t1"]);
 
-  const renamed = buildDesiredByMesh(base, { ...DEFAULT_CONFIG, instance: "other" }, 2, previous);
+  const renamed = buildDesired(base, { ...DEFAULT_CONFIG, instance: "other" }, { major: 2 }, previous);
   assert.notEqual(renamed.meshes.get("m2"), previous.meshes.get("m2"), "another basis: nothing is reused");
-  assert.deepEqual([...changedSubjects(previous, renamed)].sort(), allDesired(previous).map(subjectOf).sort(), "the ownership label is part of every object");
+  assert.deepEqual([...changedSubjects(previous, renamed)].sort(), previous.resources.map(subjectOf).sort(), "the ownership label is part of every object");
 });
 
-test("the desired state built mesh by mesh is buildDesiredState's, for Kuma 2 and 3, from scratch or incrementally", () => {
+test("the desired state built incrementally is the one built from scratch, in write order, for Kuma 2 and 3", () => {
   const resources = [mesh("m1"), t1, t2, mesh("m2", ["MeshRetry"]), t3, timeout("m2", "mesh-timeout-all-m2", "9m"), timeout("default", "loose", "1s")];
   for (const major of [2, 3]) {
-    const expected = forTargetVersion(buildDesiredState(resources, DEFAULT_CONFIG).resources, major);
-    assert.deepEqual(allDesired(buildDesiredByMesh(resources, DEFAULT_CONFIG, major)), expected);
-    const earlier = buildDesiredByMesh(base, DEFAULT_CONFIG, major);
-    const built: DesiredByMesh = buildDesiredByMesh(resources, DEFAULT_CONFIG, major, earlier);
-    assert.deepEqual(allDesired(built), expected);
+    const expected = buildDesired(resources, DEFAULT_CONFIG, { major }).resources;
+    assert.deepEqual(expected, sortForWrite([...expected]), "the meshes' lists merge into write order");
+    const earlier = buildDesired(base, DEFAULT_CONFIG, { major });
+    const built: DesiredState = buildDesired(resources, DEFAULT_CONFIG, { major }, earlier);
+    assert.deepEqual(built.resources, expected);
     assert.equal(built.size, expected.length);
   }
   // Kuma 3 drops skipCreatingInitialPolicies from Meshes, and that is part of what a build is reused for.
-  const two = buildDesiredByMesh(resources, DEFAULT_CONFIG, 2);
-  const three = buildDesiredByMesh(resources, DEFAULT_CONFIG, 3, two);
+  const two = buildDesired(resources, DEFAULT_CONFIG, { major: 2 });
+  const three = buildDesired(resources, DEFAULT_CONFIG, { major: 3 }, two);
   assert.notEqual(three.basis, two.basis);
   assert.equal("skipCreatingInitialPolicies" in (desiredOf(three, "Mesh/m2")?.object ?? {}), false);
 });

@@ -18,8 +18,8 @@ import { subjectOf } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import type { ChangeResult, ChangeSet } from "../src/sync/apply.js";
-import { forTargetVersion, kumaMajor } from "../src/sync/version.js";
-import { desiredStateOf, validateSnapshot } from "../src/validate/index.js";
+import { buildDesired, targetOf } from "../src/desired/index.js";
+import { validateSnapshot } from "../src/validate/index.js";
 import { generateRepo } from "../bench/generate.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
@@ -52,7 +52,7 @@ for (const version of ["2.14.3", "3.0.0"]) {
       assert.ok(result.valid, JSON.stringify(result.diagnostics.slice(0, 3)));
       const backend = await LocalBackend.open({ stateDir: path.join(work, `cp-${++stores}`), version, skipMeshCreation: true });
       try {
-        const desired = forTargetVersion(desiredStateOf(result)?.resources ?? [], kumaMajor(await backend.info(), undefined));
+        const desired = buildDesired(result.resources, result.config, targetOf(result.config, await backend.info())).resources;
         for (const r of desired) await backend.put(r.object);
         let rewritten = 0;
         for (const r of desired) {

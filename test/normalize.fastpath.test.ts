@@ -8,8 +8,8 @@ import { equalWithoutNormalizing, normalize, sameNormalized } from "../src/diff/
 import { subjectOf } from "../src/model/key.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
-import { forTargetVersion } from "../src/sync/version.js";
-import { desiredStateOf, validateSnapshot } from "../src/validate/index.js";
+import { buildDesired } from "../src/desired/index.js";
+import { validateSnapshot } from "../src/validate/index.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
 /**
@@ -44,7 +44,7 @@ function edits(object: JsonObject): JsonObject[] {
 test("the fast path agrees with full normalization on live objects from the embedded control plane", async () => {
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"));
   const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
-  const desired = forTargetVersion(desiredStateOf(result)?.resources ?? [], 2);
+  const desired = buildDesired(result.resources, result.config, { major: 2 }).resources;
   const backend = await LocalBackend.open({ stateDir, skipMeshCreation: true });
   try {
     for (const r of desired) await backend.put(r.object);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MANAGED_BY_LABEL } from "../src/defaults/materialize.js";
+import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
 import { classifyDrift, driftExitCode } from "../src/diff/drift.js";
 import { keyOfLive, planChanges } from "../src/diff/plan.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import type { JsonObject, JsonValue, Violation } from "../src/model/index.js";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
-import { compiledValidatorCount, schemaFor, validateSchema } from "../src/validate/schema.js";
+import { schemaFor } from "../src/kuma/schemas.js";
+import { compiledValidatorCount, validateSchema } from "../src/validate/schema.js";
 import { kumaReferenceDir } from "./helpers/reference.js";
 
 const TYPE_NAMES = RESOURCE_TYPES.map((t) => t.name);

@@ -23,7 +23,7 @@ const cases: Record<string, { valid: boolean; rules: string[] }> = {
   "duplicate-resource": { valid: false, rules: ["duplicate-resource"] },
   "unknown-mesh": { valid: false, rules: ["unknown-mesh"] },
   "cross-mesh-reference": { valid: false, rules: ["cross-mesh-reference"] },
-  "dangling-reference": { valid: true, rules: ["dangling-reference"] },
+  "dangling-reference": { valid: true, rules: ["dangling-reference", "zone-provided-services"] },
   tenancy: { valid: false, rules: ["tenancy/tenant-folders", "tenancy/payments-no-mesh-wide"] },
   "skip-list": { valid: true, rules: ["skip-list"] },
   "config-errors": { valid: false, rules: ["config"] },

@@ -16,7 +16,7 @@
  * - util.ts: small JSON helpers.
  */
 export type { StoreInfo, StoreOptions } from "./local/store.js";
-export { ControlPlaneStore, DEFAULT_KUMA_VERSION, DEFAULT_ZONE, openStore } from "./local/store.js";
+export { ControlPlaneStore, DEFAULT_ZONE, openStore } from "./local/store.js";
 export { LocalBackend } from "./local/backend.js";
 export type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./local/problems.js";
 export { METHOD_NOT_ALLOWED, problemJson } from "./local/problems.js";

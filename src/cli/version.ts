@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DEFAULT_KUMA_VERSION } from "../backend/local/store.js";
+import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 
 /** Set by the Action's bundle (esbuild `define`), where package.json is not beside the code. */
 declare const MESHOPS_BUNDLED_VERSION: string | undefined;

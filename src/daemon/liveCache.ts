@@ -13,7 +13,8 @@
  * run that failed, as a full run's drift is computed from the list it planned with.
  */
 import type { ServerInfo } from "../backend/types.js";
-import { indexLive, isOwned } from "../diff/plan.js";
+import { isOwned } from "../desired/ownership.js";
+import { indexLive } from "../diff/plan.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
 

@@ -3,14 +3,13 @@
  * mode mesh by mesh. Pure functions over plans, change sets and drift reports.
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
-import { DEFAULT_POLICIES, defaultPolicyName } from "../defaults/catalogue.js";
-import { skippedDefaults } from "../defaults/materialize.js";
+import type { DesiredState, MeshDesired } from "../desired/index.js";
+import { DEFAULT_POLICIES, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
 import { indexLive, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
-import type { DesiredByMesh, MeshDesired } from "../sync/desired.js";
 import type { Comparison } from "../sync/reconcile.js";
 
 /**
@@ -39,7 +38,7 @@ export function writesOf(plan: Plan): number {
 }
 
 /** Every mesh a reconcile is about: the desired ones and any that shows up in the plan or the drift. Sorted. */
-export function meshesOf(desired: DesiredByMesh, plan: Plan | undefined, drift: DriftReport | undefined): string[] {
+export function meshesOf(desired: DesiredState, plan: Plan | undefined, drift: DriftReport | undefined): string[] {
   const names = new Set<string>(desired.meshes.keys());
   for (const c of plan?.changes ?? []) names.add(c.mesh);
   for (const i of drift?.items ?? []) names.add(i.mesh);
@@ -87,8 +86,8 @@ export function remainingDrift(before: DriftReport, changes: ChangeSet | undefin
 export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
   const applied = appliedResources(changes);
   const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
-  const desiredKeys = new Set(comparison.desired.map((r) => subjectOf(r)));
-  const desired = comparison.desired.filter((r) => pending.has(subjectOf(r)));
+  const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
+  const desired = comparison.desired.resources.filter((r) => pending.has(subjectOf(r)));
   const live = [...indexLive(comparison.live)]
     .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
     .map(([, entry]) => entry.object);
@@ -110,7 +109,7 @@ export function driftItemsByMesh(report: DriftReport): Map<string, DriftItem[]> 
 }
 
 /** Desired resources per mesh (for the resource gauges). */
-export function desiredCountsByMesh(desired: DesiredByMesh): Map<string, number> {
+export function desiredCountsByMesh(desired: DesiredState): Map<string, number> {
   return new Map([...desired.meshes].map(([mesh, m]) => [mesh, m.resources.length]));
 }
 
@@ -118,7 +117,7 @@ export function desiredCountsByMesh(desired: DesiredByMesh): Map<string, number>
 const inventories = new WeakMap<MeshDesired, { readonly materialize: boolean; readonly inventory: MeshInventory }>();
 
 /** inventoryByMesh of a desired state built mesh by mesh, reusing the inventory of every mesh built before. */
-export function inventoryOf(desired: DesiredByMesh, config: RepoConfig): Map<string, MeshInventory> {
+export function inventoryOf(desired: DesiredState, config: RepoConfig): Map<string, MeshInventory> {
   const out = new Map<string, MeshInventory>();
   for (const [mesh, m] of desired.meshes) {
     let known = inventories.get(m);
@@ -155,7 +154,7 @@ export function inventoryByMesh(desired: readonly Resource[], config: RepoConfig
     for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
     const bySubject = new Map(resources.map((r) => [subjectOf(r), r]));
     const meshResource = resources.find((r) => r.type === "Mesh");
-    const skipped = meshResource ? skippedDefaults(meshResource) : new Set<string>();
+    const initial = new Set(meshResource ? initialPoliciesOf(meshResource.object) : []);
     const defaultPolicies = meshResource
       ? DEFAULT_POLICIES.map((policy) => {
           const name = defaultPolicyName(policy.prefix, mesh);
@@ -164,7 +163,7 @@ export function inventoryByMesh(desired: readonly Resource[], config: RepoConfig
             ? "off"
             : present?.origin === "repository"
               ? "overridden"
-              : skipped.has(policy.prefix)
+              : !initial.has(policy)
                 ? "skipped"
                 : "materialized";
           return { type: policy.type, name, state };

@@ -10,7 +10,7 @@
  *
  * Between two commits little changes, and a sync costs what changed, not what the repository holds: only the files
  * that changed since the last read are read (src/source/git.ts), only the meshes they touch get their desired state
- * rebuilt (src/sync/desired.ts), and only the subjects whose desired object changed, or that were out of sync, are
+ * rebuilt (src/desired/index.ts), and only the subjects whose desired object changed, or that were out of sync, are
  * planned (src/sync/incremental.ts), against the live state kept in a cache (liveCache.ts) instead of a list of the
  * whole control plane. A full comparison (list everything, plan everything) is the fallback whenever the shortcut's
  * premises do not hold: the first run, a forced run (startup, retry, API), a run that also checks drift, a cache made
@@ -21,18 +21,18 @@
  * "error" result, and the daemon retries a failed sync with backoff.
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
-import type { Backend } from "../backend/types.js";
+import type { Backend, ServerInfo } from "../backend/types.js";
 import type { DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { readSnapshot } from "../source/index.js";
 import { applyPlan, type ChangeResult, type ChangeSet } from "../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
-import { compare, driftFor, planFor } from "../sync/reconcile.js";
-import { allDesired, buildDesiredByMesh, type DesiredByMesh } from "../sync/desired.js";
+import { compare, driftFor, planFor, type Comparison } from "../sync/reconcile.js";
+import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
-import { kumaMajor } from "../sync/version.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { isShownToPeople } from "../model/diagnostic.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
 import {
@@ -121,7 +121,7 @@ const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
  * and the drift left after it (desired and cached live state agree on every other subject).
  */
 interface Base {
-  readonly desired: DesiredByMesh;
+  readonly desired: DesiredState;
   /** meshops.yaml as parsed: a change to it means a full plan. */
   readonly configKey: string;
   readonly drift: DriftReport;
@@ -130,7 +130,7 @@ interface Base {
 /** A plan of the target revision, full or incremental, and how to work out the drift once it is applied. */
 interface Round {
   readonly mode: "full" | "incremental";
-  readonly desired: DesiredByMesh;
+  readonly desired: DesiredState;
   readonly plan: Plan;
   readonly ownedCount: number;
   /** Subjects planned (all of them for a full plan). */
@@ -163,7 +163,7 @@ export class Reconciler {
   /** The control plane as last listed, and written through since. */
   readonly #live = new LiveCache();
   /** The desired state built last: meshes whose resources did not change are taken over by the next build. */
-  #desired: DesiredByMesh | undefined;
+  #desired: DesiredState | undefined;
   /** Where an incremental plan can start from; undefined when the next sync must compare everything. */
   #base: Base | undefined;
 
@@ -257,7 +257,7 @@ export class Reconciler {
     this.#validated = revision;
     this.#validatedOk = result.valid;
     this.#readFailed = false;
-    status.validated(commit, result.valid, result.diagnostics);
+    status.validated(commit, result.valid, result.diagnostics.filter(isShownToPeople));
 
     if (!result.valid) {
       const errors = result.diagnostics.filter((d) => d.severity === "error");
@@ -338,7 +338,7 @@ export class Reconciler {
             : undefined);
     if (base && reason === undefined) {
       const info = await backend.info();
-      const desired = this.#desiredFor(target, kumaMajor(info, config.controlPlane.version));
+      const desired = this.#buildDesired(target.result, info);
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
       else {
@@ -356,37 +356,41 @@ export class Reconciler {
     }
 
     log.info({ event: "plan.full", revision: target.revision, reason }, `comparing the whole control plane: ${reason}`);
-    let desired: DesiredByMesh | undefined;
-    const comparison = await compare(backend, target.result, { needWrite: true, desired: (major) => allDesired((desired = this.#desiredFor(target, major))) });
-    this.#live.replace(comparison.live, comparison.info, config.instance);
+    const comparison = await this.#compare(target.result, true);
     const plan = planFor(comparison, config.instance, config.prune.enabled);
     return {
       mode: "full",
-      desired: desired ?? this.#desiredFor(target, comparison.major),
+      desired: comparison.desired,
       plan,
       ownedCount: comparison.ownedCount,
-      planned: comparison.desired.length,
+      planned: comparison.desired.size,
       driftAfter: (changes) => driftAfterApply(comparison, plan, changes, config.instance),
     };
   }
 
-  /** The target's desired state for a control plane of this major version, rebuilding only the meshes that changed. */
-  #desiredFor(target: Target, major: number): DesiredByMesh {
-    this.#desired = buildDesiredByMesh(target.result.resources, target.result.config, major, this.#desired);
+  /** The desired state for this control plane, rebuilding only the meshes that changed since the last build. */
+  #buildDesired(result: ValidationResult, info: ServerInfo): DesiredState {
+    this.#desired = buildDesired(result.resources, result.config, targetOf(result.config, info), this.#desired);
     return this.#desired;
+  }
+
+  /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
+  async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
+    const comparison = await compare(this.#o.backend, result, { needWrite, ...(this.#desired ? { previous: this.#desired } : {}) });
+    this.#desired = comparison.desired;
+    this.#live.replace(comparison.live, comparison.info, result.config.instance);
+    return comparison;
   }
 
   async #checkDrift(work: Work): Promise<Step> {
     const target = this.#target;
     if (!target) throw new Error("a drift check needs a valid revision");
-    const { backend, status, log } = this.#o;
+    const { status, log } = this.#o;
     const { revision, commit, result } = target;
     const config = result.config;
     const modes = this.#modes(config);
-    let desired: DesiredByMesh | undefined;
-    const comparison = await compare(backend, result, { needWrite: false, desired: (major) => allDesired((desired = this.#desiredFor(target, major))) });
-    this.#live.replace(comparison.live, comparison.info, config.instance);
-    const targetDesired = desired ?? this.#desiredFor(target, comparison.major);
+    const comparison = await this.#compare(result, false);
+    const targetDesired = comparison.desired;
     const report = driftFor(comparison, config.instance);
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
@@ -448,7 +452,7 @@ export class Reconciler {
     }
   }
 
-  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, desired: DesiredByMesh, modes: (mesh: string) => DriftMode): void {
+  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, desired: DesiredState, modes: (mesh: string) => DriftMode): void {
     const { status, metrics, log } = this.#o;
     status.driftChecked(revision, meshes, driftItemsByMesh(drift), modes);
     metrics.compared(desiredCountsByMesh(desired), drift.items);

@@ -9,7 +9,9 @@
 import { subjectOf } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { compareWriteOrder, indexLive, isOwned, unifiedDiff } from "./plan.js";
+import { isOwned } from "../desired/ownership.js";
+import { compareWriteOrder } from "../kuma/order.js";
+import { indexLive, unifiedDiff } from "./plan.js";
 
 export type DriftKind = "missing" | "modified" | "orphaned" | "unmanaged";
 

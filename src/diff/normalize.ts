@@ -4,36 +4,15 @@
  * plane does to an object between PUT and GET (kuma-reference/FACTS.md §2.5, §2.8, §6), which is why applying it to
  * both sides is safe: a difference that survives normalization is a difference the control plane keeps too.
  *
- * Pure: no I/O besides the project's own schemas (read once and cached by `schemaFor`).
+ * What the control plane does is modelled in src/kuma/ (schemas, server-owned fields and labels, the Mesh's proto
+ * form and defaulter); this module applies it. Pure: no I/O besides the project's own schemas (read once, cached).
  */
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
-import { DEFAULT_MESH, resourceType } from "../kuma/types.js";
-import type { JsonObject, JsonValue } from "../model/resource.js";
-import { schemaFor } from "../validate/schema.js";
-
-/** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
-export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
-
-/**
- * Labels the control plane computes and (re)writes itself (`AllComputedLabels` in pkg/core/resources/labels/registry.go,
- * plus the display-name and kds-sync labels of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are
- * recomputed set-if-absent on every write, so sending them or not makes no difference.
- */
-export const COMPUTED_LABELS: readonly string[] = [
-  "kuma.io/mesh",
-  "kuma.io/origin",
-  "kuma.io/zone",
-  "kuma.io/env",
-  "k8s.kuma.io/namespace",
-  "kuma.io/policy-role",
-  "kuma.io/proxy-type",
-  "k8s.kuma.io/service-account",
-  "kuma.io/workload",
-  "kuma.io/listener-zoneingress",
-  "kuma.io/listener-zoneegress",
-  "kuma.io/display-name",
-  "kuma.io/kds-sync",
-];
+import { normalizeMesh } from "../kuma/mesh.js";
+import { propertySchema, schemaFor } from "../kuma/schemas.js";
+import { COMPUTED_LABELS, SERVER_MANAGED_SPEC_FIELDS, SERVER_OWNED_FIELDS } from "../kuma/server.js";
+import { DEFAULT_MESH, isPolicyType } from "../kuma/types.js";
+import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
 const computedLabels = new Set(COMPUTED_LABELS);
@@ -287,16 +266,6 @@ function canonicalDuration(text: string): string {
   return canonical;
 }
 
-/** The schema of a map entry or field: a declared property wins, otherwise additionalProperties (as in kube-openapi). */
-function propertySchema(schema: JsonObject, key: string): JsonObject | undefined {
-  const properties = schema.properties;
-  if (isObject(properties) && key in properties) {
-    const property = properties[key];
-    return isObject(property) ? property : undefined;
-  }
-  return isObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
-}
-
 /** A schema and, recursively, every oneOf/anyOf/allOf alternative in it. */
 function expand(schema: JsonObject): JsonObject[] {
   return [schema, ...combinatorBranches(schema)];
@@ -312,14 +281,6 @@ function combinatorBranches(schema: JsonObject | undefined): JsonObject[] {
   return out;
 }
 
-/**
- * Spec fields the control plane rewrites on its own. MeshService `spec.state` is set by the MeshService status updater
- * (pkg/core/resources/apis/meshservice/status/updater.go) from the count of healthy data plane proxies, whatever was
- * PUT; the schema default `Unavailable` only lasts until the first update. Comparing it would report drift whenever a
- * service gains or loses its last healthy proxy.
- */
-const SERVER_MANAGED_SPEC_FIELDS: Readonly<Record<string, readonly string[]>> = { MeshService: ["state"] };
-
 function withoutServerManagedSpecFields(typeName: string, object: JsonObject): JsonObject {
   const fields = SERVER_MANAGED_SPEC_FIELDS[typeName];
   if (!fields || !isObject(object.spec)) return object;
@@ -330,11 +291,6 @@ function withoutServerManagedSpecFields(typeName: string, object: JsonObject): J
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Policies (new-style targetRef resources, decoded into Go structs)
-
-function isPolicyType(typeName: string): boolean {
-  const category = resourceType(typeName)?.category;
-  return category === "policy" || category === "route";
-}
 
 const POLICY_SECTIONS = ["from", "to", "rules"] as const;
 
@@ -364,222 +320,17 @@ function normalizePolicySections(object: JsonObject): JsonObject {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Mesh: a protobuf message (api/mesh/v1alpha1/mesh.proto) decoded with jsonpb and printed without EmitDefaults
-
-/**
- * How jsonpb treats each kind of field. `scalar`/`uint32`: proto3 scalars, omitted when zero. `enum`: printed by name
- * and omitted when it is the zero value. `wrapper` (BoolValue, DoubleValue) and `duration`: messages with presence, kept
- * even when false/0/0s. `struct`: google.protobuf.Struct, kept verbatim (zeros included). `map`: entries kept verbatim,
- * omitted when empty. `message`: fields by these rules; `repeated`: omitted when empty, elements kept in order.
- */
-type ProtoField =
-  | { readonly kind: "scalar" | "uint32" | "wrapper" | "duration" | "struct" | "map" }
-  | { readonly kind: "enum"; readonly names: readonly string[] }
-  | { readonly kind: "message"; readonly fields: Readonly<Record<string, ProtoField>> }
-  | { readonly kind: "repeated"; readonly element: ProtoField };
-
-const scalar: ProtoField = { kind: "scalar" };
-const uint32: ProtoField = { kind: "uint32" };
-const wrapper: ProtoField = { kind: "wrapper" };
-const duration: ProtoField = { kind: "duration" };
-const struct: ProtoField = { kind: "struct" };
-const map: ProtoField = { kind: "map" };
-const enumOf = (...names: string[]): ProtoField => ({ kind: "enum", names });
-const message = (fields: Record<string, ProtoField>): ProtoField => ({ kind: "message", fields });
-const repeated = (element: ProtoField): ProtoField => ({ kind: "repeated", element });
-
-/** Mesh fields per api/mesh/v1alpha1/mesh.proto (v2.14.3), without the envelope (type, name, labels). */
-const MESH_FIELDS: Record<string, ProtoField> = {
-  mtls: message({
-    enabledBackend: scalar,
-    backends: repeated(
-      message({
-        name: scalar,
-        type: scalar,
-        dpCert: message({ rotation: message({ expiration: scalar }), requestTimeout: duration }),
-        conf: struct,
-        mode: enumOf("STRICT", "PERMISSIVE"),
-        rootChain: message({ requestTimeout: duration }),
-      }),
-    ),
-    skipValidation: scalar,
-  }),
-  tracing: message({ defaultBackend: scalar, backends: repeated(message({ name: scalar, sampling: wrapper, type: scalar, conf: struct })) }),
-  logging: message({ defaultBackend: scalar, backends: repeated(message({ name: scalar, format: scalar, type: scalar, conf: struct })) }),
-  metrics: message({ enabledBackend: scalar, backends: repeated(message({ name: scalar, type: scalar, conf: struct })) }),
-  networking: message({ outbound: message({ passthrough: wrapper }) }),
-  routing: message({ localityAwareLoadBalancing: scalar, zoneEgress: scalar, defaultForbidMeshExternalServiceAccess: scalar }),
-  constraints: message({
-    dataplaneProxy: message({ requirements: repeated(message({ tags: map })), restrictions: repeated(message({ tags: map })) }),
-  }),
-  skipCreatingInitialPolicies: repeated(scalar),
-  meshServices: message({ mode: enumOf("Disabled", "Everywhere", "ReachableBackends", "Exclusive") }),
-};
-
-/** PrometheusMetricsBackendConfig (api/mesh/v1alpha1/metrics.proto): the typed form of a prometheus backend's conf. */
-const PROMETHEUS_CONF = message({
-  port: uint32,
-  path: scalar,
-  tags: map,
-  skipMTLS: wrapper,
-  aggregate: repeated(message({ name: scalar, port: uint32, path: scalar, enabled: wrapper, address: scalar })),
-  envoy: message({ filterRegex: scalar, usedOnly: wrapper }),
-  tls: message({ mode: enumOf("activeMTLSBackend", "providedTLS", "disabled") }),
-});
-
-const ENVELOPE = new Set(["type", "name", "labels"]);
-
-function normalizeMesh(mesh: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(mesh)) {
-    if (ENVELOPE.has(key)) {
-      out[key] = value;
-      continue;
-    }
-    const field = MESH_FIELDS[key];
-    // jsonpb without EmitDefaults omits proto3 zero values, empty lists and empty messages; a field this table does
-    // not know (a newer control plane's) gets the same treatment rather than being dropped, so a change to it shows.
-    const normalized = field ? protoValue(value, field, false) : withoutZeroValues(value);
-    if (normalized !== undefined) out[key] = normalized;
-  }
-  applyMeshDefaulter(out);
-  return out;
-}
-
-/**
- * The value as jsonpb would print it after decoding it into the field's type; undefined when it would be omitted.
- * `keepEmptyMessages`: whether a set but empty message stays (`{}`). In the Mesh's own fields an empty message means
- * the same as an absent one to every reader (the control plane reads them through nil-safe Go getters), so it is
- * dropped on both sides, whichever way the control plane prints it. Inside a prometheus conf it must stay: the
- * defaulter treats `tls: {}` (mode activeMTLSBackend, the zero value) and no `tls` differently.
- */
-function protoValue(value: JsonValue, field: ProtoField, keepEmptyMessages: boolean): JsonValue | undefined {
-  if (value === null) return undefined; // jsonpb: null leaves the field unset
-  switch (field.kind) {
-    case "scalar":
-      return value === false || value === 0 || value === "" ? undefined : value;
-    case "uint32": {
-      // jsonpb accepts a uint32 as a number or a numeric string and prints a number.
-      const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-      return n === 0 ? undefined : n;
-    }
-    case "enum": {
-      // Enums are accepted by name or number and printed by name; the first (0) value is the zero value.
-      const name = typeof value === "number" && Number.isInteger(value) ? (field.names[value] ?? value) : value;
-      return name === field.names[0] ? undefined : name;
-    }
-    case "wrapper":
-    case "duration":
-    case "struct":
-      return value;
-    case "map":
-      return isObject(value) && Object.keys(value).length === 0 ? undefined : value;
-    case "repeated": {
-      if (!Array.isArray(value)) return value;
-      if (value.length === 0) return undefined;
-      // An element of a repeated message is printed even when empty: dropping it would shift the others.
-      return value.map((element) => protoValue(element, field.element, keepEmptyMessages) ?? (field.element.kind === "message" ? {} : element));
-    }
-    case "message": {
-      if (!isObject(value)) return value;
-      const out: JsonObject = {};
-      for (const [key, child] of Object.entries(value)) {
-        const childField = field.fields[key];
-        const normalized = childField ? protoValue(child, childField, keepEmptyMessages) : withoutZeroValues(child);
-        if (normalized !== undefined) out[key] = normalized;
-      }
-      return Object.keys(out).length === 0 && !keepEmptyMessages ? undefined : out;
-    }
-  }
-}
-
-/** Generic proto3 zero-value rule for fields the tables do not describe. */
-function withoutZeroValues(value: JsonValue): JsonValue | undefined {
-  if (value === null || value === false || value === 0 || value === "") return undefined;
-  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => withoutZeroValues(v) ?? (isObject(v) ? {} : v));
-  if (isObject(value)) {
-    const out: JsonObject = {};
-    for (const [key, child] of Object.entries(value)) {
-      const normalized = withoutZeroValues(child);
-      if (normalized !== undefined) out[key] = normalized;
-    }
-    return Object.keys(out).length === 0 ? undefined : out;
-  }
-  return value;
-}
-
-const PROMETHEUS_DEFAULT_PORT = 5670;
-const PROMETHEUS_DEFAULT_PATH = "/metrics";
-const PROMETHEUS_DEFAULT_TAGS: JsonObject = { "kuma.io/service": "dataplane-metrics" };
-
-/**
- * The Mesh defaulter (pkg/core/resources/apis/mesh/mesh_defaulter.go, FACTS §2.5), run by the control plane on every
- * write: each `prometheus` metrics backend's conf is decoded into PrometheusMetricsBackendConfig, given a port, path,
- * tags and TLS mode when they are missing, and stored back. The TLS mode is written out by name even when it is the
- * zero value (`activeMTLSBackend`), which the control plane prints as `tls: {}`: both spellings end up the same here.
- */
-function applyMeshDefaulter(mesh: JsonObject): void {
-  const metrics = mesh.metrics;
-  if (!isObject(metrics) || !Array.isArray(metrics.backends)) return;
-  // A copy: `metrics` may be shared with the object being normalized, which must not change.
-  mesh.metrics = {
-    ...metrics,
-    backends: metrics.backends.map((backend) => {
-      if (!isObject(backend) || backend.type !== "prometheus") return backend;
-      const conf = isObject(backend.conf) ? backend.conf : {};
-      return { ...backend, conf: defaultPrometheusConf(conf) };
-    }),
-  };
-}
-
-function defaultPrometheusConf(raw: JsonObject): JsonObject {
-  const typed = protoValue(raw, PROMETHEUS_CONF, true);
-  const conf: JsonObject = isObject(typed) ? { ...typed } : {};
-  const skipMTLS = typeof conf.skipMTLS === "boolean" ? conf.skipMTLS : undefined;
-  const tlsMode = (): JsonValue | undefined => (isObject(conf.tls) ? (conf.tls.mode ?? "activeMTLSBackend") : undefined);
-
-  // The four TLS cases of the defaulter, in its order.
-  if (skipMTLS === undefined && conf.tls === undefined) conf.tls = { mode: "activeMTLSBackend" };
-  if (conf.tls === undefined && skipMTLS === true) conf.tls = { mode: "disabled" };
-  if (conf.tls === undefined && skipMTLS === false) conf.tls = { mode: "activeMTLSBackend" };
-  if (conf.tls !== undefined && skipMTLS !== undefined && tlsMode() === "providedTLS") {
-    conf.tls = { mode: "providedTLS" };
-    delete conf.skipMTLS;
-  }
-  if (isObject(conf.tls)) conf.tls = { ...conf.tls, mode: tlsMode() ?? "activeMTLSBackend" };
-
-  if (conf.port === undefined) conf.port = PROMETHEUS_DEFAULT_PORT;
-  if (conf.path === undefined) conf.path = PROMETHEUS_DEFAULT_PATH;
-  if (conf.tags === undefined) conf.tags = { ...PROMETHEUS_DEFAULT_TAGS };
-  return conf;
-}
-
-// ---------------------------------------------------------------------------------------------------------------------
 // Helpers
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function clone<T extends JsonValue>(value: T): T {
   return structuredClone(value);
 }
 
 /** Object keys in code-unit order at every depth; arrays keep their order. */
-export function sortKeys(value: JsonValue): JsonValue {
+function sortKeys(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isObject(value)) return value;
   const out: JsonObject = {};
   for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as JsonValue);
   return out;
-}
-
-/** Equality of two results of normalize(), whose keys are already sorted: no second sort. */
-export function equalNormalized(a: JsonObject, b: JsonObject): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** A stable text of a normalized value: two objects are equal exactly when their canonical texts are. */
-export function canonicalJson(value: JsonValue): string {
-  return JSON.stringify(sortKeys(value));
 }

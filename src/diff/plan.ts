@@ -5,8 +5,9 @@
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringify } from "yaml";
-import { MANAGED_BY_LABEL } from "../defaults/materialize.js";
-import { DEFAULT_MESH, typeRank } from "../kuma/types.js";
+import { isOwned } from "../desired/ownership.js";
+import { compareWriteOrder } from "../kuma/order.js";
+import { DEFAULT_MESH } from "../kuma/types.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
@@ -81,7 +82,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     deletes.push(withLazyDiff({ action: "delete", resource: subject, ...current.key, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 
-  // The desired state usually arrives in write order already (buildDesiredState sorts it): check before sorting.
+  // The desired state usually arrives in write order already (buildDesired sorts it): check before sorting.
   if (!isSorted(writes, compareWriteOrder)) writes.sort(compareWriteOrder);
   // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
@@ -147,17 +148,6 @@ export function indexLive(live: readonly JsonObject[]): Map<string, LiveEntry> {
   return byKey;
 }
 
-/** Owned: carries `meshops.io/managed-by` with this instance's name. Another instance's resources are not ours. */
-export function isOwned(object: JsonObject, instance: string): boolean {
-  const labels = object.labels;
-  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance;
-}
-
-/** Write order: Mesh, then what policies refer to (destinations, routes), then policies; within a rank by mesh, type, name. */
-export function compareWriteOrder(a: ResourceKey, b: ResourceKey): number {
-  return typeRank(a.type) - typeRank(b.type) || cmp(a.mesh, b.mesh) || cmp(a.type, b.type) || cmp(a.name, b.name);
-}
-
 /**
  * `--- live/<subject>` / `+++ desired/<subject>` unified diff of two normalized objects rendered as YAML with sorted
  * keys, secrets redacted. A missing side is `/dev/null`, as in any patch that creates or removes a file. `labels`
@@ -180,8 +170,4 @@ export function unifiedDiff(
 function toYaml(value: JsonValue): string {
   // lineWidth 0: never fold long strings, so one changed value is one changed line.
   return stringify(value, { sortMapEntries: true, lineWidth: 0 });
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

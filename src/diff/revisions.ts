@@ -10,7 +10,8 @@
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { compareWriteOrder, unifiedDiff, type Action, type Change, type Plan } from "./plan.js";
+import { compareWriteOrder } from "../kuma/order.js";
+import { unifiedDiff, type Action, type Change, type Plan } from "./plan.js";
 
 /** Diff headers read `--- base/<subject>` / `+++ ref/<subject>`. */
 const LABELS = { before: "base", after: "ref" } as const;

@@ -83,3 +83,9 @@ export const KUBERNETES_API_VERSION = "kuma.io/v1alpha1";
 export const MESH_LABEL = "kuma.io/mesh";
 
 export const DEFAULT_MESH = "default";
+
+/** targetRef policies, routes included: the types with from / to / rules sections. */
+export function isPolicyType(typeName: string): boolean {
+  const category = byName.get(typeName)?.category;
+  return category === "policy" || category === "route";
+}

@@ -1,4 +1,5 @@
-export type Severity = "error" | "warning";
+/** `info`: detail behind a summarised warning (each reference to a zone-provided service): machine formats only. */
+export type Severity = "error" | "warning" | "info";
 
 /** One problem found in the repository, pointing at the offending field. */
 export interface Diagnostic {
@@ -21,7 +22,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
 
-const severityOrder: Record<Severity, number> = { error: 0, warning: 1 };
+const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Deterministic order: file, line, column, then severity, path and message. */
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
@@ -33,6 +34,11 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
     cmp(a.path, b.path) ||
     cmp(a.message, b.message)
   );
+}
+
+/** What people read: errors and warnings (info items are detail for json and sarif). */
+export function isShownToPeople(d: Diagnostic): boolean {
+  return d.severity !== "info";
 }
 
 function cmp(a: string, b: string): number {

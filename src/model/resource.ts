@@ -35,3 +35,8 @@ export interface Violation {
   readonly path: string;
   readonly message: string;
 }
+
+/** A JSON object (not an array, not null). */
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

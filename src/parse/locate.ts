@@ -6,9 +6,13 @@ export interface Position {
   readonly column: number;
 }
 
+/** Trees kept at once: callers ask file by file, so a few suffice, and memory stays flat whatever the repository. */
+const TREES_KEPT = 4;
+
 /**
  * Finds the line and column of a field in a file. Positions are only needed for the few documents that have
- * problems, so files are parsed fully (with a CST) on demand instead of carrying positions for every field.
+ * problems, so files are parsed fully (with a CST) on demand instead of carrying positions for every field, and only
+ * the last few files' trees are kept.
  */
 export class Locator {
   private readonly parsed = new Map<string, { docs: Document[]; lines: LineCounter }>();
@@ -43,6 +47,7 @@ export class Locator {
       if (text === undefined) return undefined;
       const lines = new LineCounter();
       entry = { docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false }) as Document[], lines };
+      if (this.parsed.size >= TREES_KEPT) this.parsed.delete(this.parsed.keys().next().value as string);
       this.parsed.set(file, entry);
     }
     return entry;

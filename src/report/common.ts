@@ -66,7 +66,7 @@ export interface ToolInfo {
 // Failures and exit codes
 
 export function isFailingDiagnostic(d: Diagnostic, warningsAsErrors: boolean): boolean {
-  return d.severity === "error" || warningsAsErrors;
+  return d.severity === "error" || (warningsAsErrors && d.severity === "warning");
 }
 
 /** 0 valid, 1 invalid (PRODUCT.md); with --warnings-as-errors a warning makes it invalid. */
@@ -164,7 +164,8 @@ export function driftSummaryLine(summary: DriftSummary): string {
 
 export function diagnosticCounts(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
-  return { errors, warnings: diagnostics.length - errors };
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  return { errors, warnings };
 }
 
 /** What `plan` compared: `base…ref` between revisions, or the ref against the control plane. */

@@ -1,4 +1,4 @@
-import type { Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 
@@ -27,14 +27,14 @@ export interface ValidationSummary {
 
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
 export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN): string {
-  const lines = diagnostics.map((d) => {
+  const lines = diagnostics.filter(isShownToPeople).map((d) => {
     const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
     const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
     const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
     return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${d.message} ${style.dim(`[${d.rule}]`)}`;
   });
   const errors = diagnostics.filter((d) => d.severity === "error").length;
-  const warnings = diagnostics.length - errors;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
   const skipped = summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "";
   const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;

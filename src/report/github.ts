@@ -15,7 +15,7 @@ import type { DriftItem } from "../diff/drift.js";
 import type { Change } from "../diff/plan.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticsText } from "./diagnostics.js";
 import { renderDriftText, renderPlanText } from "./plan.js";
 import {
@@ -78,10 +78,12 @@ export function inertGroup(title: string, body: string): string {
 // ---------------------------------------------------------------------------------------------------------------------
 
 export function renderValidateGithub(report: ValidateReport): string {
-  const out = report.diagnostics.map((d) => diagnosticAnnotation(d, report.warningsAsErrors));
+  // Info items (each reference behind a summarised warning) are detail for json and sarif, not annotations.
+  const shown = report.diagnostics.filter(isShownToPeople);
+  const out = shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors));
   const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
-  out.push(inertGroup("meshops validate", renderDiagnosticsText(report.diagnostics, summary)));
-  const { errors, warnings } = diagnosticCounts(report.diagnostics);
+  out.push(inertGroup("meshops validate", renderDiagnosticsText(shown, summary)));
+  const { errors, warnings } = diagnosticCounts(shown);
   const verdict = validateExitCode(report) !== 0 ? (errors > 0 ? "invalid" : "failed (warnings are errors)") : "valid";
   out.push(`meshops validate at ${shortRev(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
   return out.join("\n") + "\n";

@@ -9,7 +9,7 @@
  */
 import type { Location } from "../diff/revisions.js";
 import { subjectOf } from "../model/key.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import {
   isFailingChange,
   isFailingDiagnostic,
@@ -61,7 +61,7 @@ export function renderValidateJunit(report: ValidateReport): string {
     byResourceAndFile.set(`${r.subject}\0${r.location?.file ?? ""}`, c);
     if (!byResource.has(r.subject)) byResource.set(r.subject, c);
   }
-  for (const d of report.diagnostics) {
+  for (const d of report.diagnostics.filter(isShownToPeople)) {
     let c = d.resource ? (byResourceAndFile.get(`${d.resource}\0${d.file}`) ?? byResource.get(d.resource)) : byFile.get(d.file);
     if (!c) {
       // A document that never became a resource (a syntax error, a missing name): its file is the test case.

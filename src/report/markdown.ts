@@ -11,7 +11,7 @@ import type { Change } from "../diff/plan.js";
 import type { DriftItem } from "../diff/drift.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import {
   diagnosticCounts,
   driftedCount,
@@ -42,24 +42,25 @@ export interface MarkdownOptions {
 // ---------------------------------------------------------------------------------------------------------------------
 // validate
 
-const SEVERITY = { error: "❌ error", warning: "⚠️ warning" } as const;
+const SEVERITY = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
 
 export function renderValidateMarkdown(report: ValidateReport, options: MarkdownOptions = {}): string {
-  const { errors, warnings } = diagnosticCounts(report.diagnostics);
-  const failed = report.diagnostics.some((d) => isFailingDiagnostic(d, report.warningsAsErrors));
+  const shown = report.diagnostics.filter(isShownToPeople);
+  const { errors, warnings } = diagnosticCounts(shown);
+  const failed = shown.some((d) => isFailingDiagnostic(d, report.warningsAsErrors));
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
   const verdict = failed
     ? `❌ meshops validate: ${errors === 0 ? "failed (warnings are errors)" : "invalid"}, ${counts}`
-    : `✅ meshops validate: valid${report.diagnostics.length > 0 ? `, ${counts}` : ""}`;
+    : `✅ meshops validate: valid${shown.length > 0 ? `, ${counts}` : ""}`;
   const head = [
     "<!-- meshops:validate -->",
     `### ${verdict}`,
     "",
-    `${code(shortRev(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${report.diagnostics.length === 0 ? ", no problems found." : "."}`,
+    `${code(shortRev(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${shown.length === 0 ? ", no problems found." : "."}`,
   ];
-  if (report.diagnostics.length === 0) return head.join("\n") + "\n";
+  if (shown.length === 0) return head.join("\n") + "\n";
 
-  const groups = groupByMesh(report.diagnostics, (d) => meshOfSubject(d.resource));
+  const groups = groupByMesh(shown, (d) => meshOfSubject(d.resource));
   head.push("", "| mesh | errors | warnings |", "|---|--:|--:|");
   for (const [mesh, list] of groups) {
     const c = diagnosticCounts(list);

@@ -44,6 +44,10 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "cross-mesh-reference": "A resource refers to something in another Mesh.",
   "dangling-reference": "A resource refers to something the repository does not define.",
   "skip-list": "A skipCreatingInitialPolicies entry skips nothing.",
+  "zone-provided-services": "Policies of a mesh refer to MeshServices the repository does not define: a zone generates them.",
+  "tenancy-unmatched": "A tenancy rule's path matches no file.",
+  "empty-repository": "--path holds no configuration files.",
+  "other-document": "A document of another API (not kuma.io) where meshops.yaml makes those errors.",
   config: "meshops.yaml is invalid.",
   "file-too-large": "A YAML file is larger than --max-file-size.",
   "symlink-escape": "A symbolic link points outside the repository.",
@@ -82,7 +86,7 @@ export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): str
   const findings = report.diagnostics.map(
     (d): Finding => ({
       rule: d.rule,
-      level: isFailingDiagnostic(d, report.warningsAsErrors) ? "error" : "warning",
+      level: isFailingDiagnostic(d, report.warningsAsErrors) ? "error" : d.severity === "info" ? "note" : "warning",
       message: `${[d.resource, d.path].filter((s) => s !== "").join(" ")}${d.resource || d.path ? ": " : ""}${d.message}`,
       ...(d.resource ? { resource: d.resource } : {}),
       ...(d.file ? { location: { file: d.file, line: d.line, column: d.column } } : {}),
@@ -196,9 +200,12 @@ function ruleName(id: string): string {
     .join("");
 }
 
+/** Rules whose findings are warnings (or info) unless a flag makes them errors. */
+const WARNING_RULES = new Set(["dangling-reference", "skip-list", "zone-provided-services", "tenancy-unmatched"]);
+
 /** The level a rule has without flags: the two warning rules of `validate`, notes for changes and unmanaged resources. */
 function defaultLevel(id: string): Level {
-  if (id === "dangling-reference" || id === "skip-list") return "warning";
+  if (WARNING_RULES.has(id)) return "warning";
   if (id === "drift/unmanaged" || id.startsWith("plan/")) return "note";
   return "error";
 }

@@ -14,14 +14,15 @@
  */
 import { classifyDrift, type DriftItem, type DriftKind, type DriftReport } from "../diff/drift.js";
 import { sameNormalized } from "../diff/normalize.js";
-import { compareWriteOrder, planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
+import { planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
+import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
-import { desiredOf, type DesiredByMesh, type MeshDesired } from "./desired.js";
+import { desiredOf, type DesiredState, type MeshDesired } from "../desired/index.js";
 
 export interface IncrementalInput {
   /** The desired state the last run planned (and completely applied). */
-  readonly previous: DesiredByMesh;
-  readonly next: DesiredByMesh;
+  readonly previous: DesiredState;
+  readonly next: DesiredState;
   /** The live state as last listed, kept up to date by every write since: by subject. */
   readonly live: ReadonlyMap<string, JsonObject>;
   /** Subjects the drift left after the last run calls missing, modified or orphaned: desired and live disagreed. */
@@ -45,7 +46,7 @@ export interface IncrementalPlan {
  * policy that a changed skip list adds or removes, or a new ownership label, counts, and a file that was only
  * reformatted does not.
  */
-export function changedSubjects(previous: DesiredByMesh, next: DesiredByMesh): Set<string> {
+export function changedSubjects(previous: DesiredState, next: DesiredState): Set<string> {
   const changed = new Set<string>();
   const compareMesh = (before: MeshDesired | undefined, after: MeshDesired | undefined) => {
     if (before === after) return;
@@ -77,7 +78,7 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan {
 export function updateDrift(
   previous: DriftReport,
   subjects: ReadonlySet<string>,
-  next: DesiredByMesh,
+  next: DesiredState,
   live: ReadonlyMap<string, JsonObject>,
   options: { instance: string },
 ): DriftReport {
@@ -94,7 +95,7 @@ export function outOfSyncSubjects(report: DriftReport): string[] {
   return report.items.filter((item) => item.kind !== "unmanaged").map((item) => item.resource);
 }
 
-function restrictTo(subjects: Iterable<string>, next: DesiredByMesh, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {
+function restrictTo(subjects: Iterable<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {
   const desired: Resource[] = [];
   const liveObjects: JsonObject[] = [];
   for (const subject of subjects) {

@@ -1,5 +1,4 @@
 import { parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { buildDesiredState, type DesiredState } from "../defaults/materialize.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -11,6 +10,7 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations } from "./rules/index.js";
 import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
@@ -77,14 +77,6 @@ export interface ValidateOptions {
   readonly exclude?: readonly string[];
   /** A folder with no configuration at all is valid (by default it is an error: a mistyped --path must not pass). */
   readonly allowEmpty?: boolean;
-}
-
-/**
- * The desired state of a valid result (defaults materialized, ownership stamped). Built on demand, not by
- * validateSnapshot: `validate` never needs it, and for 50,000 resources it costs a third of a second.
- */
-export function desiredStateOf(result: ValidationResult): DesiredState | undefined {
-  return result.valid ? buildDesiredState(result.resources, result.config) : undefined;
 }
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
@@ -200,6 +192,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(v.path));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
+    // What the control plane would accept but warn about on PUT.
+    for (const w of deprecationWarnings(resource.type, resource.object)) {
+      diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
+    }
   }
   return { resources, facts, diagnostics, otherDocuments };
 }

@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../config/repoConfig.js";
-import { SKIPPABLE_TYPE_NAMES } from "../defaults/catalogue.js";
+import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
@@ -78,6 +78,7 @@ export function checkRepository(
     if (resource.type === "Mesh") meshes.add(resource.name);
   });
 
+  const zoneProvided = new ZoneProvidedReferences();
   resources.forEach((resource, i) => {
     if (resource.type === "Mesh") return;
     if (!meshes.has(resource.mesh)) {
@@ -91,12 +92,69 @@ export function checkRepository(
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
     for (const { target, path } of (facts[i] as ResourceFacts).references) {
-      if (!first.has(target)) {
-        diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
-      }
+      if (first.has(target)) continue;
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, target, path);
+      else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   });
+  diagnostics.push(...zoneProvided.diagnostics(first));
   return diagnostics;
+}
+
+/**
+ * On a Kubernetes zone, MeshServices are generated from Services and never committed: a reference to one the
+ * repository does not define is normal. So they are summed up, one warning per mesh naming the services, and each
+ * reference is an `info` item (json and sarif only) at its resource's document. Nothing here locates a field: with
+ * tens of thousands of such references, validation must cost what it costs without them.
+ */
+const ZONE_PROVIDED_PREFIX = "MeshService/";
+const NAMES_SHOWN = 10;
+
+class ZoneProvidedReferences {
+  private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
+
+  add(resource: Resource, target: string, path: string): void {
+    let entry = this.byMesh.get(resource.mesh);
+    if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
+    const service = target.slice(target.lastIndexOf("/") + 1);
+    entry.services.add(service);
+    const source = resource.source;
+    entry.items.push({
+      severity: "info",
+      file: source?.file ?? "",
+      line: source?.line ?? 0,
+      column: source?.column ?? 0,
+      resource: subjectOf(resource),
+      path,
+      message: `${target} is not defined in this repository; expected from a zone`,
+      rule: "dangling-reference",
+    });
+  }
+
+  diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const [mesh, { first, services, items }] of this.byMesh) {
+      const names = [...services].sort();
+      const shown = names.slice(0, NAMES_SHOWN).join(", ") + (names.length > NAMES_SHOWN ? `, … (${names.length - NAMES_SHOWN} more)` : "");
+      const refs = items.length === 1 ? "1 reference" : `${items.length} references`;
+      const what = names.length === 1 ? "a service" : `${names.length} services`;
+      // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.
+      const at = defined.get(subjectOf({ type: "Mesh", mesh, name: mesh })) ?? first;
+      const source = at.source;
+      out.push({
+        severity: "warning",
+        file: source?.file ?? "",
+        line: source?.line ?? 0,
+        column: source?.column ?? 0,
+        resource: subjectOf(at),
+        path: "",
+        message: `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`,
+        rule: "zone-provided-services",
+      });
+      out.push(...items);
+    }
+    return out;
+  }
 }
 
 function checkSkipList(mesh: Resource, locator: Locator): Diagnostic[] {

@@ -6,21 +6,19 @@
  * Violations use the control plane's field notation (`spec.to[0].default.idleTimeout`, `mtls.enabledBackend`) and, where
  * the control plane's schema validator (kube-openapi) has a message for the problem, the same wording.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
-import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { schemaFor } from "../kuma/schemas.js";
+import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
+import { RESOURCE_TYPES } from "../kuma/types.js";
 import { AJV_OPTIONS } from "./formats.js";
 import { didYouMean } from "../model/suggest.js";
-
-/** This file compiles to dist/src/validate/schema.js: the repository root is three directories up. */
-const SCHEMAS_DIR = new URL("../../../schemas/", import.meta.url);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Loading and compiling, each at most once per type
 
-const schemaCache = new Map<string, JsonObject>();
 const validatorCache = new Map<string, ValidateFunction>();
 let compileCount = 0;
 let ajvInstance: Ajv2020 | undefined;
@@ -64,21 +62,6 @@ export function precompiledValidatorCount(): number {
   return precompiled.size;
 }
 
-/**
- * The parsed schemas/<Type>.schema.json (deeply frozen: shared by every caller), or undefined for a type meshops does
- * not manage. Other modules read defaults and `format: duration` fields from it.
- */
-export function schemaFor(typeName: string): JsonObject | undefined {
-  if (!resourceType(typeName)) return undefined;
-  let schema = schemaCache.get(typeName);
-  if (!schema) {
-    const file = new URL(`${typeName}.schema.json`, SCHEMAS_DIR);
-    schema = deepFreeze(JSON.parse(readFileSync(file, "utf8")) as JsonObject);
-    schemaCache.set(typeName, schema);
-  }
-  return schema;
-}
-
 function validatorFor(typeName: string): ValidateFunction | undefined {
   let validate = validatorCache.get(typeName);
   if (!validate) {
@@ -90,22 +73,9 @@ function validatorFor(typeName: string): ValidateFunction | undefined {
   return validate;
 }
 
-/** Compiles every type's validator now (a worker warming up while the repository is read), instead of on first use. */
-export function compileAllValidators(): void {
-  for (const type of RESOURCE_TYPES) validatorFor(type.name);
-}
-
 /** How many validators have been compiled in this process: lets tests check that each type is compiled only once. */
 export function compiledValidatorCount(): number {
   return compileCount;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -189,11 +159,11 @@ function describe(error: ErrorObject, root: JsonObject): ClassifiedViolation {
 // --- messages ---------------------------------------------------------------------------------------------------------
 
 /** Envelope fields a GET returns but a repository must not carry. */
-const SERVER_OWNED_FIELDS = new Set(["kri", "creationTime", "modificationTime", "snis", "status"]);
+const serverOwnedFields = new Set(SERVER_OWNED_FIELDS);
 
 function unknownField(parentPath: string, field: string, parentSchema: unknown): ClassifiedViolation {
   const path = joinPath(parentPath, field);
-  if (parentPath === "" && SERVER_OWNED_FIELDS.has(field)) {
+  if (parentPath === "" && serverOwnedFields.has(field)) {
     return { path, message: `unknown field "${field}": it is set by the control plane, remove it`, errorClass: "structure" };
   }
   const known = Object.keys(propertiesOf(parentSchema));

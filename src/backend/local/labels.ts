@@ -6,7 +6,8 @@
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE, SNI_PORTS } from "./records.js";
+import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
 
 /** Changing these on update is refused (v2.13+). */

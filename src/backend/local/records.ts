@@ -6,6 +6,7 @@
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
+import { LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -35,12 +36,6 @@ export interface MeshSlot {
 /** A journal record: one client-visible operation, applied all or nothing on replay. */
 export type Op = { readonly put: StoredResource } | { readonly del: readonly [string, string, string] } | { readonly delMesh: string };
 
-export const LABEL_MESH = "kuma.io/mesh";
-export const LABEL_ORIGIN = "kuma.io/origin";
-export const LABEL_ZONE = "kuma.io/zone";
-export const LABEL_ENV = "kuma.io/env";
-export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
-const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 
 /**
  * Types the server keeps a `status` for, and the status a new resource gets (golden put_meshservice_01,

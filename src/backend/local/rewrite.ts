@@ -5,17 +5,13 @@
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { formatGoDuration, parseGoDurationDetailed } from "../../kuma/duration.js";
-import { schemaFor } from "../../validate/schema.js";
+import { propertySchema } from "../../kuma/schemas.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 
 type Schema = JsonObject;
 
 function schemaChild(schema: Schema | undefined, key: string): Schema | undefined {
-  if (!schema) return undefined;
-  const properties = asObject(schema.properties);
-  const fromProperties = properties ? asObject(own(properties, key)) : undefined;
-  if (fromProperties) return fromProperties;
-  return asObject(schema.additionalProperties);
+  return schema ? propertySchema(schema, key) : undefined;
 }
 
 /**
@@ -111,28 +107,3 @@ function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: str
   return value;
 }
 
-/**
- * The Mesh defaulter (pkg/core/resources/apis/mesh/mesh_defaulter.go): a Prometheus metrics backend gets port 5670,
- * path /metrics, the dataplane-metrics service tag and a TLS mode.
- */
-export function defaultMeshMetrics(fields: JsonObject): void {
-  const metrics = asObject(fields.metrics);
-  const backends = metrics && Array.isArray(metrics.backends) ? metrics.backends : [];
-  for (const backend of backends) {
-    const b = asObject(backend);
-    if (!b || b.type !== "prometheus") continue;
-    const conf = asObject(b.conf) ?? {};
-    if (conf.port === undefined || conf.port === 0) conf.port = 5670;
-    if (conf.path === undefined || conf.path === "") conf.path = "/metrics";
-    const tags = asObject(conf.tags);
-    if (!tags || Object.keys(tags).length === 0) conf.tags = { "kuma.io/service": "dataplane-metrics" };
-    const tls = asObject(conf.tls) ?? {};
-    if (tls.mode === undefined || tls.mode === "") tls.mode = conf.skipMTLS === true ? "disabled" : "activeMTLSBackend";
-    conf.tls = tls;
-    b.conf = conf;
-  }
-}
-
-export function specSchema(typeName: string): Schema | undefined {
-  return asObject(asObject(schemaFor(typeName)?.properties)?.spec);
-}

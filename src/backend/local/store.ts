@@ -18,16 +18,20 @@ import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
-import { schemaFor, validateSchema } from "../../validate/schema.js";
+import { validateSchema } from "../../validate/schema.js";
+import { applyMeshDefaulter } from "../../kuma/mesh.js";
+import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { semanticViolations } from "../../validate/rules/index.js";
 import { metaViolations } from "../../validate/rules/meta.js";
-import { DEFAULT_POLICIES, defaultPolicyName } from "../../defaults/catalogue.js";
+import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
+import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../kuma/version.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, LABEL_MESH, LABEL_ZONE, jsonOf } from "./records.js";
+import { LABEL_MESH, LABEL_ZONE } from "../../kuma/server.js";
+import { INITIAL_STATUS, jsonOf } from "./records.js";
 import { computeLabels, immutableLabelViolations, labelField, labelViolations, meshUpdateViolations, warningsFor } from "./labels.js";
-import { defaultMeshMetrics, rewrite, specSchema, stripProtoZeroValues } from "./rewrite.js";
+import { rewrite, stripProtoZeroValues } from "./rewrite.js";
 import type { Snapshot } from "./journal.js";
 import {
   DurableLog,
@@ -46,7 +50,6 @@ import { asObject, clone, own, setOwn } from "./util.js";
 // =====================================================================================================================
 // Options and versions
 
-export const DEFAULT_KUMA_VERSION = "2.14.3";
 /** KUMA_MULTIZONE_ZONE_NAME's default: the zone a Universal zone control plane stamps on what it creates. */
 export const DEFAULT_ZONE = "default";
 
@@ -72,11 +75,6 @@ export interface StoreOptions {
   readonly compactAfterBytes?: number;
   /** Clock for creationTime/modificationTime (tests). */
   readonly now?: () => Date;
-}
-
-function majorVersion(version: string): number {
-  const match = /^v?(\d+)\./.exec(version.trim());
-  return match ? Number(match[1]) : 2;
 }
 
 // =====================================================================================================================
@@ -193,7 +191,7 @@ export class ControlPlaneStore {
   ) {
     this.version = options.version ?? DEFAULT_KUMA_VERSION;
     this.zone = options.zone ?? DEFAULT_ZONE;
-    this.createsDefaults = majorVersion(this.version) < 3;
+    this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -468,7 +466,7 @@ export class ControlPlaneStore {
     for (const key of Object.keys(object)) if (key !== "type" && key !== "name" && key !== "labels") setOwn(fields, key, clone(object[key] as JsonValue));
     // Kuma 3.x removed the field: "accepted, ignored and dropped on the next write".
     if (!this.createsDefaults) delete fields.skipCreatingInitialPolicies;
-    defaultMeshMetrics(fields);
+    applyMeshDefaulter(fields);
     const schema = schemaFor("Mesh");
     return stripProtoZeroValues(rewrite(fields, schema, "proto") as JsonObject, schema, "");
   }
@@ -478,10 +476,8 @@ export class ControlPlaneStore {
    * DEFAULT_POLICIES, minus what `skipCreatingInitialPolicies` names (`*` skips all; exact, case-sensitive type names).
    */
   private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
-    const skip = Array.isArray(meshObject.skipCreatingInitialPolicies) ? meshObject.skipCreatingInitialPolicies : [];
-    if (skip.includes("*")) return [];
     const labels = computeLabels("MeshTimeout", mesh, {}, this.zone);
-    return DEFAULT_POLICIES.filter((p) => !skip.includes(p.type)).map((p) => ({
+    return initialPoliciesOf(meshObject).map((p) => ({
       put: {
         type: p.type,
         mesh,

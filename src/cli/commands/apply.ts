@@ -66,7 +66,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         return setExit(0);
       }
       const changes = await applyPlan(backend, plan);
-      const sources = new Map(comparison.desired.map((r) => [subjectOf(r), r.source]));
+      const sources = new Map(comparison.desired.resources.map((r) => [subjectOf(r), r.source]));
       const whereDefined = (subject: string) => {
         const source = sources.get(subject);
         return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;

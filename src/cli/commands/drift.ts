@@ -35,8 +35,8 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const report = driftFor(comparison, result.config.instance);
       const input: DriftReportInput = {
         report,
-        resources: comparison.desired.map((r) => subjectOf(r)),
-        locations: locationsOf(comparison.desired),
+        resources: comparison.desired.resources.map((r) => subjectOf(r)),
+        locations: locationsOf(comparison.desired.resources),
         ref: result.revision,
         failOn: options.failOn,
       };

@@ -1,9 +1,8 @@
 import { Command, Option } from "commander";
-import { buildDesiredState } from "../../defaults/materialize.js";
+import { buildDesired, targetOf } from "../../desired/index.js";
 import type { Plan } from "../../diff/plan.js";
 import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
-import type { Resource } from "../../model/resource.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport, type ReportFormat } from "../../report/common.js";
 import { renderPlanGithub } from "../../report/github.js";
 import { renderPlanJunit } from "../../report/junit.js";
@@ -11,8 +10,7 @@ import { renderPlanMarkdown } from "../../report/markdown.js";
 import { renderPlanJson, renderPlanReportText } from "../../report/plan.js";
 import { renderPlanSarif } from "../../report/sarif.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { forTargetVersion, kumaMajor } from "../../sync/version.js";
-import { desiredStateOf, type ValidationResult } from "../../validate/index.js";
+import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { styleFor, UsageError, type CliIo } from "../io.js";
 import { appendStepSummary, formatOption, markdownLimitOption, toolInfo } from "../report.js";
@@ -79,7 +77,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   const backend = await openBackend(options, io, result.config.controlPlane.version);
   try {
     const comparison = await compare(backend, result, { needWrite: false });
-    return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired) };
+    return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
   } finally {
     await backend.close();
   }
@@ -96,13 +94,8 @@ async function planAgainstRevision(options: PlanOptions, baseRef: string, result
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
-  const baseDesired = (desiredStateOf(baseResult) ?? buildDesiredState(baseResult.resources, baseResult.config)).resources;
-  const refDesired = desiredStateOf(result)?.resources ?? [];
-  const base = targeted(baseDesired, baseResult);
-  const ref = targeted(refDesired, result);
+  const desiredAt = (at: ValidationResult) => buildDesired(at.resources, at.config, targetOf(at.config)).resources;
+  const base = desiredAt(baseResult);
+  const ref = desiredAt(result);
   return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
-}
-
-function targeted(resources: readonly Resource[], result: ValidationResult): Resource[] {
-  return forTargetVersion(resources, kumaMajor(undefined, result.config.controlPlane.version));
 }

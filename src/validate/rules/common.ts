@@ -7,7 +7,8 @@ import { isIPv6 } from "node:net";
 import type { Violation } from "../../model/resource.js";
 import { goQuote, parseGoDurationDetailed } from "../../kuma/duration.js";
 import type { Json } from "./json.js";
-import { field, isSet, key, numberOf, objectOf, prop, text, violation } from "./json.js";
+import { field, isNonEmpty, isSet, key, numberOf, objectOf, prop, text, violation } from "./json.js";
+import { isFilePath, mustBeOneOf } from "./values.js";
 
 // Messages, as in pkg/core/validators/messages.go.
 export const MUST_BE_DEFINED = "must be defined";
@@ -21,6 +22,8 @@ const WHEN_DEFINED_GREATER_THAN_ZERO = "must be greater than zero when defined";
 const UINT_PERCENTAGE_RANGE = "must be in inclusive range [0, 100]";
 const PERCENTAGE_RANGE = "must be in inclusive range [0.0, 100.0]";
 const STRING_MUST_BE_NUMBER = "string must be a valid number";
+const STATUS_CODE_RANGE = "must be in inclusive range [100, 599]";
+const PORT_RANGE = "port must be a valid (1-65535)";
 
 export function mustHaveAtLeastOne(...names: string[]): string {
   return `must have at least one defined: ${names.join(", ")}`;
@@ -69,6 +72,131 @@ export function percentageOrNil(path: string, value: Json): Violation[] {
   const n = decimalOf(value);
   if (n === undefined) return typeof value === "string" ? [violation(path, STRING_MUST_BE_NUMBER)] : [];
   return n < 0 || n > 100 ? [violation(path, PERCENTAGE_RANGE)] : [];
+}
+
+/** `ValidatePercentage` on an int-or-string decimal that is a struct value: absent reads as 0. */
+export function percentage(path: string, value: Json, allowZero: boolean): Violation[] {
+  const n = isSet(value) ? decimalOf(value) : 0;
+  if (n === undefined) return typeof value === "string" ? [violation(path, STRING_MUST_BE_NUMBER)] : [];
+  if (n < 0 || n > 100) return [violation(path, PERCENTAGE_RANGE)];
+  return !allowZero && n === 0 ? [violation(path, MUST_BE_GREATER_THAN_ZERO)] : [];
+}
+
+/** `ValidateIntOrStringGreaterOrEqualThan`. */
+export function intOrStringAtLeast(path: string, value: Json, min: number): Violation[] {
+  if (!isSet(value)) return [];
+  const n = decimalOf(value);
+  if (n === undefined) return typeof value === "string" ? [violation(path, STRING_MUST_BE_NUMBER)] : [];
+  return n < min ? [violation(path, `must be greater or equal then: ${min}`)] : [];
+}
+
+/** `ValidateValueGreaterThanZeroOrNil` (int32 fields). */
+export function valueGreaterThanZeroOrNil(path: string, value: Json): Violation[] {
+  const n = numberOf(value);
+  return n !== undefined && n <= 0 ? [violation(path, WHEN_DEFINED_GREATER_THAN_ZERO)] : [];
+}
+
+/** `ValidateIntPercentageOrNil` (int32 fields). */
+export function intPercentageOrNil(path: string, value: Json): Violation[] {
+  return uint32PercentageOrNil(path, value);
+}
+
+/** `ValidateIntegerGreaterThan` on a uint32 struct value: absent reads as 0. */
+export function integerGreaterThan(path: string, value: Json, min: number): Violation[] {
+  const n = isSet(value) ? numberOf(value) : 0;
+  return n !== undefined && n <= min ? [violation(path, `must be greater than ${min}`)] : [];
+}
+
+/** `ValidateStatusCode` on an int32 struct value: absent reads as 0. */
+export function statusCode(path: string, value: Json): Violation[] {
+  const n = isSet(value) ? numberOf(value) : 0;
+  return n !== undefined && (n < 100 || n >= 600) ? [violation(path, STATUS_CODE_RANGE)] : [];
+}
+
+/** `validators.ValidatePort` on a uint32 struct value: absent reads as 0. */
+export function port(path: string, value: Json): Violation[] {
+  const n = isSet(value) ? numberOf(value) : 0;
+  return n !== undefined && (n === 0 || n > 65535) ? [violation(path, PORT_RANGE)] : [];
+}
+
+/**
+ * `ValidateDurationGreaterThan` on a duration struct value, so absent reads as 0 (`minimum` in nanoseconds,
+ * `minimumText` as Go prints it).
+ */
+export function durationGreaterThan(path: string, value: Json, minimum: bigint, minimumText: string): Violation[] {
+  let nanoseconds = 0n;
+  if (typeof value === "string") {
+    const parsed = parseGoDurationDetailed(value);
+    if (!parsed.ok) return [violation(path, parsed.error)];
+    nanoseconds = parsed.nanoseconds;
+  } else if (isSet(value)) {
+    return [];
+  }
+  return nanoseconds <= minimum ? [violation(path, `must be greater than: ${minimumText}`)] : [];
+}
+
+/** `ValidatePathOrNil`. */
+export function pathOrNil(path: string, value: Json): Violation[] {
+  return typeof value === "string" && !isFilePath(value) ? [violation(path, "must be a valid path when defined")] : [];
+}
+
+// validators.BandwidthRegex, `^(\d*)\s?([GMk]+bps)$`, with Go's ASCII-only `\s`.
+const BANDWIDTH = /^(\d*)[\t\n\f\r ]?([GMk]+bps)$/;
+
+/** `ValidateBandwidth` on a string struct value. */
+export function bandwidth(path: string, value: Json): Violation[] {
+  const limit = text(value);
+  if (limit === "") return [violation(path, MUST_BE_DEFINED)];
+  return BANDWIDTH.test(limit) ? [] : [violation(path, "must be in kbps/Mbps/Gbps units")];
+}
+
+const OTEL_ATTRIBUTE_NAME = /^[a-z](?:[a-z0-9]|[._][a-z0-9])*$/;
+
+/** `ValidateOtelAttributeName`: at most one problem, the first that applies. */
+export function otelAttributeName(path: string, value: Json): Violation[] {
+  const name = text(value);
+  if (name === "") return [violation(path, MUST_BE_DEFINED)];
+  if (name.includes("%")) {
+    return [violation(path, "must be a static OpenTelemetry attribute name; placeholders are only supported in values")];
+  }
+  if (name.startsWith("otel.")) return [violation(path, "must not use the reserved OpenTelemetry prefix 'otel.'")];
+  if (!OTEL_ATTRIBUTE_NAME.test(name)) {
+    return [
+      violation(
+        path,
+        "must start with a lowercase letter, use only lowercase letters, digits, '.' or '_', avoid consecutive delimiters, and end with a letter or digit",
+      ),
+    ];
+  }
+  return [];
+}
+
+/**
+ * `ValidateOtelBackendRefOrEndpoint` for the `openTelemetry` object at `path`: exactly one of `endpoint` and
+ * `backendRef`; an endpoint is a host:port, never a URL (`extraEndpointCheck` adds a policy's own rule).
+ */
+export function otelBackendRefOrEndpoint(path: string, otel: Json, extraEndpointCheck?: (endpoint: string) => Violation[]): Violation[] {
+  const object = objectOf(otel);
+  const endpoint = text(prop(object, "endpoint"));
+  const backendRef = prop(object, "backendRef");
+  if (endpoint !== "" && isSet(backendRef)) {
+    return [violation(path, "openTelemetry must have only one type defined: endpoint, backendRef")];
+  }
+  if (endpoint === "" && !isSet(backendRef)) {
+    return [violation(path, "openTelemetry must have exactly one defined: endpoint, backendRef")];
+  }
+  if (isSet(backendRef)) {
+    const ref = objectOf(backendRef);
+    const refPath = field(path, "backendRef");
+    const out: Violation[] = [];
+    if (text(prop(ref, "kind")) !== "MeshOpenTelemetryBackend") {
+      out.push(violation(field(refPath, "kind"), mustBeOneOf("kind", ["MeshOpenTelemetryBackend"])));
+    }
+    if (!isNonEmpty(prop(ref, "labels"))) out.push(violation(refPath, "backendRef must have exactly one defined: labels"));
+    return out;
+  }
+  if (/[/?#]/.test(endpoint)) return [violation(field(path, "endpoint"), "must be in host:port format, not a URL")];
+  return extraEndpointCheck?.(endpoint) ?? [];
 }
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -156,6 +284,39 @@ export function validateMatch(path: string, match: Json): Violation[] {
   }
   return out;
 }
+
+/**
+ * The `matches` of a `rules[]` item in the policies that take source identity (MeshTimeout, MeshRateLimit): each
+ * names a SPIFFE ID or an SNI, with a known match type. Also says whether any matched on a SPIFFE ID, which limits
+ * what the rule's `default` may configure.
+ */
+export function validateSourceMatches(matchesPath: string, matches: readonly Json[]): { violations: Violation[]; hasSpiffeID: boolean } {
+  const violations: Violation[] = [];
+  let hasSpiffeID = false;
+  matches.forEach((match, i) => {
+    const path = `${matchesPath}[${i}]`;
+    violations.push(...validateMatch(path, match));
+    const spiffeID = prop(objectOf(match), "spiffeID");
+    if (!isSet(spiffeID) && !isSet(prop(objectOf(match), "sni"))) {
+      violations.push(violation(path, "must specify at least one of 'spiffeID' or 'sni'"));
+      return;
+    }
+    if (isSet(spiffeID)) {
+      hasSpiffeID = true;
+      const type = text(prop(objectOf(spiffeID), "type"));
+      const typePath = field(path, "spiffeID.type");
+      if (type === "") violations.push(violation(typePath, MUST_BE_SET));
+      else if (type !== "Exact" && type !== "Prefix") {
+        violations.push(violation(typePath, `unrecognized type ${goQuote(type)}, supported values are: Exact, Prefix`));
+      }
+    }
+  });
+  return { violations, hasSpiffeID };
+}
+
+/** Why a `rules[]` item matching on a SPIFFE ID cannot set a field Envoy applies before the peer is known. */
+export const SOURCE_CONDITIONED_MESSAGE =
+  "can't be specified when matches contain spiffeID because this field cannot be conditioned on source identity";
 
 /** go-spiffe v2 `spiffeid.FromString`: the error text, or undefined for a valid SPIFFE ID. */
 export function spiffeIdProblem(id: string): string | undefined {

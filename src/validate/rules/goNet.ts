@@ -1,6 +1,7 @@
 /**
- * The two Go standard-library parsers the Mesh validator relies on, ported so that "valid" means what it means to the
- * control plane: `net.SplitHostPort` (logging TCP addresses) and `url.ParseRequestURI` + `URL.Port()` (Zipkin URLs).
+ * The Go standard-library parsers the validators rely on, ported so that "valid" means what it means to the control
+ * plane: `net.SplitHostPort` (logging TCP addresses), `url.Parse` and `url.ParseRequestURI` + `URL.Port()` (tracing and
+ * logging URLs).
  * WHATWG `URL` differs from Go on both accepted input and port handling, so it is not used.
  */
 
@@ -27,25 +28,68 @@ export function splitHostPort(hostport: string): { host: string; port: string } 
   return { host, port: hostport.slice(colon + 1) };
 }
 
+/** The parts of Go's `url.URL` the validators read. */
+export interface GoURL {
+  readonly scheme: string;
+  readonly opaque: string;
+  /** Whether the authority had a `userinfo@` part. */
+  readonly hasUser: boolean;
+  readonly host: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  readonly fragment: string;
+}
+
 /** `url.ParseRequestURI(raw)` followed by `.Port()`: undefined when parsing fails, else the port text ("" when none). */
 export function requestUriPort(raw: string): string | undefined {
+  const url = parseRequestURI(raw);
+  return url === undefined ? undefined : urlPort(url.host);
+}
+
+/** `url.ParseRequestURI`: an absolute URI or path, with no fragment (a `#` stays in the path); undefined on error. */
+export function parseRequestURI(raw: string): GoURL | undefined {
+  return parseURL(raw, true);
+}
+
+/** `url.Parse`: any URL reference, the fragment split off first; undefined on error. */
+export function parseGoURL(raw: string): GoURL | undefined {
+  const hash = raw.indexOf("#");
+  const url = parseURL(hash < 0 ? raw : raw.slice(0, hash), false);
+  if (url === undefined || hash < 0) return url;
+  const fragment = raw.slice(hash + 1);
+  return hasValidEscapes(fragment) ? { ...url, fragment: unescapeAll(fragment) } : undefined;
+}
+
+/** Go's `parse(rawURL, viaRequest)` (net/url/url.go). */
+function parseURL(raw: string, viaRequest: boolean): GoURL | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(raw)) return undefined; // invalid control character in URL
-  if (raw === "") return undefined;
-  if (raw === "*") return "";
+  if (raw === "" && viaRequest) return undefined;
+  const empty: GoURL = { scheme: "", opaque: "", hasUser: false, host: "", path: "", rawQuery: "", fragment: "" };
+  if (raw === "*") return { ...empty, path: "*" };
   const split = splitScheme(raw);
   if (split === undefined) return undefined;
   const { scheme } = split;
   let rest = split.rest;
-  if (rest.endsWith("?") && countOf(rest, "?") === 1) rest = rest.slice(0, -1);
-  else rest = rest.split("?", 1)[0] ?? "";
-
+  let rawQuery = "";
+  if (rest.endsWith("?") && countOf(rest, "?") === 1) {
+    rest = rest.slice(0, -1);
+  } else {
+    const q = rest.indexOf("?");
+    if (q >= 0) {
+      rawQuery = rest.slice(q + 1);
+      rest = rest.slice(0, q);
+    }
+  }
   if (!rest.startsWith("/")) {
-    // A rootless path with a scheme is an opaque URL (`mailto:x`); without one it is no request URI.
-    return scheme !== "" ? "" : undefined;
+    // A rootless path with a scheme is an opaque URL (`mailto:x`).
+    if (scheme !== "") return { ...empty, scheme, opaque: rest, rawQuery };
+    if (viaRequest) return undefined; // invalid URI for request
+    if ((rest.split("/", 1)[0] ?? "").includes(":")) return undefined; // first path segment in URL cannot contain colon
   }
   let host = "";
-  if (scheme !== "" && rest.startsWith("//")) {
+  let hasUser = false;
+  if ((scheme !== "" || (!viaRequest && !rest.startsWith("///"))) && rest.startsWith("//")) {
     let authority = rest.slice(2);
     rest = "";
     const slash = authority.indexOf("/");
@@ -53,12 +97,13 @@ export function requestUriPort(raw: string): string | undefined {
       rest = authority.slice(slash);
       authority = authority.slice(0, slash);
     }
-    const parsedHost = parseAuthority(authority);
-    if (parsedHost === undefined) return undefined;
-    host = parsedHost;
+    const parsed = parseAuthority(authority);
+    if (parsed === undefined) return undefined;
+    host = parsed.host;
+    hasUser = parsed.hasUser;
   }
   if (!hasValidEscapes(rest)) return undefined;
-  return portOf(host);
+  return { ...empty, scheme, hasUser, host, path: unescapeAll(rest), rawQuery };
 }
 
 /** `getScheme`: the scheme ("" when there is none) and the rest; undefined for a leading ':'. */
@@ -79,8 +124,8 @@ function splitScheme(raw: string): { scheme: string; rest: string } | undefined 
   return { scheme: "", rest: raw };
 }
 
-/** `parseAuthority`: the unescaped host, or undefined on error. */
-function parseAuthority(authority: string): string | undefined {
+/** `parseAuthority`: the unescaped host and whether there was userinfo, or undefined on error. */
+function parseAuthority(authority: string): { host: string; hasUser: boolean } | undefined {
   const at = authority.lastIndexOf("@");
   const host = parseHost(at < 0 ? authority : authority.slice(at + 1));
   if (host === undefined) return undefined;
@@ -88,7 +133,7 @@ function parseAuthority(authority: string): string | undefined {
     const userinfo = authority.slice(0, at);
     if (!/^[a-zA-Z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo) || !hasValidEscapes(userinfo)) return undefined;
   }
-  return host;
+  return { host, hasUser: at >= 0 };
 }
 
 function parseHost(host: string): string | undefined {
@@ -129,9 +174,14 @@ function isValidOptionalPort(port: string): boolean {
 }
 
 /** `URL.Port()`: the digits after the last ':' when they form a valid port suffix. */
-function portOf(host: string): string {
+export function urlPort(host: string): string {
   const colon = host.lastIndexOf(":");
   return colon !== -1 && isValidOptionalPort(host.slice(colon)) ? host.slice(colon + 1) : "";
+}
+
+/** Percent-decoding of text already checked by `hasValidEscapes`. */
+function unescapeAll(s: string): string {
+  return s.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 function countOf(s: string, c: string): number {

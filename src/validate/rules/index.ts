@@ -8,10 +8,21 @@ import { POLICY_TYPE_NAMES } from "../../kuma/types.js";
 import { isSet, objectOf, prop } from "./json.js";
 import { metaViolations } from "./meta.js";
 import { meshViolations } from "./mesh.js";
+import { meshAccessLogViolations } from "./meshAccessLog.js";
 import { meshCircuitBreakerViolations } from "./meshCircuitBreaker.js";
+import { meshFaultInjectionViolations } from "./meshFaultInjection.js";
+import { meshHealthCheckViolations } from "./meshHealthCheck.js";
 import { meshHTTPRouteViolations } from "./meshHTTPRoute.js";
+import { meshLoadBalancingStrategyViolations } from "./meshLoadBalancingStrategy.js";
+import { meshMetricViolations } from "./meshMetric.js";
+import { meshPassthroughViolations } from "./meshPassthrough.js";
+import { meshProxyPatchViolations } from "./meshProxyPatch.js";
+import { meshRateLimitViolations } from "./meshRateLimit.js";
 import { meshRetryViolations } from "./meshRetry.js";
+import { meshTCPRouteViolations } from "./meshTCPRoute.js";
 import { meshTimeoutViolations } from "./meshTimeout.js";
+import { meshTLSViolations } from "./meshTLS.js";
+import { meshTraceViolations } from "./meshTrace.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 
@@ -23,7 +34,8 @@ export interface RuleContext {
 
 export const DEFAULT_RULE_CONTEXT: RuleContext = { product: "kuma", mode: "zone" };
 
-type SpecRules = (spec: JsonObject, context: RuleContext) => Violation[];
+/** A policy's rules: its spec, the target, and the whole resource for the few rules that read its labels. */
+type SpecRules = (spec: JsonObject, context: RuleContext, resource: JsonObject) => Violation[];
 
 const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTimeout: meshTimeoutViolations,
@@ -31,6 +43,17 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshCircuitBreaker: meshCircuitBreakerViolations,
   MeshHTTPRoute: meshHTTPRouteViolations,
   MeshTrafficPermission: meshTrafficPermissionViolations,
+  MeshAccessLog: meshAccessLogViolations,
+  MeshFaultInjection: meshFaultInjectionViolations,
+  MeshHealthCheck: meshHealthCheckViolations,
+  MeshLoadBalancingStrategy: meshLoadBalancingStrategyViolations,
+  MeshMetric: meshMetricViolations,
+  MeshPassthrough: meshPassthroughViolations,
+  MeshProxyPatch: meshProxyPatchViolations,
+  MeshRateLimit: meshRateLimitViolations,
+  MeshTCPRoute: meshTCPRouteViolations,
+  MeshTLS: meshTLSViolations,
+  MeshTrace: meshTraceViolations,
 };
 
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
@@ -46,7 +69,7 @@ export function semanticViolations(typeName: string, object: JsonObject, context
   // A missing or malformed spec is the schema check's to report; its parts read as absent here.
   const spec = objectOf(prop(resource, "spec")) ?? {};
   const rules = POLICY_RULES[typeName];
-  if (rules !== undefined) return [...meta, ...rules(spec, context)];
+  if (rules !== undefined) return [...meta, ...rules(spec, context, resource)];
   if (TARGET_REF_POLICIES.has(typeName)) return [...meta, ...genericTopLevelTargetRef(spec)];
   return meta;
 }

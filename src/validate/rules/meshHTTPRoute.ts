@@ -15,12 +15,13 @@ import {
   MESH_SERVICE,
   MESH_SERVICE_SUBSET,
   MESH_SUBSET,
+  ROUTE_BACKEND_KINDS,
   topLevelKind,
+  validateBackendRefPort,
   validateTargetRef,
 } from "./targetRef.js";
 
 const TOP_LEVEL_KINDS = [MESH, MESH_GATEWAY, MESH_SUBSET, MESH_SERVICE, MESH_SERVICE_SUBSET, DATAPLANE];
-const BACKEND_KINDS = [MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE];
 const MIRROR_BACKEND_KINDS = [MESH_SERVICE, MESH_SERVICE_SUBSET];
 /** The name the Gateway API converter gives a backend it could not resolve; it is exempt from the name charset. */
 const UNRESOLVED_BACKEND = "kuma.io/unresolved-backend";
@@ -196,12 +197,8 @@ function validateBackendRefs(path: string, backendRefs: readonly Json[], filters
   if (backendRefs.length === 0 && topKind === MESH_GATEWAY && !redirects) out.push(violation(path, MUST_NOT_BE_EMPTY));
   backendRefs.forEach((backendRef, i) => {
     const refPath = index(path, i);
-    out.push(...validateTargetRef(refPath, backendRef, { supportedKinds: BACKEND_KINDS, allowedInvalidNames: [UNRESOLVED_BACKEND] }));
-    // A MeshMultiZoneService has no single port to fall back to.
-    const ref = objectOf(backendRef);
-    if (text(prop(ref, "kind")) === MESH_MULTI_ZONE_SERVICE && !isSet(prop(ref, "port"))) {
-      out.push(violation(field(refPath, "port"), `${MUST_BE_DEFINED} with kind MeshMultiZoneService`));
-    }
+    out.push(...validateTargetRef(refPath, backendRef, { supportedKinds: ROUTE_BACKEND_KINDS, allowedInvalidNames: [UNRESOLVED_BACKEND] }));
+    out.push(...validateBackendRefPort(refPath, backendRef));
   });
   return out;
 }

@@ -69,7 +69,7 @@ function validateTo(to: readonly Json[], topKind: string): Violation[] {
   const supportedKinds =
     topKind === MESH_GATEWAY || topKind === MESH_HTTP_ROUTE
       ? [MESH, MESH_EXTERNAL_SERVICE]
-      : [MESH, MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE];
+      : [MESH, MESH_SERVICE, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE, MESH_HTTP_ROUTE];
   return to.flatMap((item, i) => {
     const path = index("spec.to", i);
     const entry = objectOf(item);

@@ -2,11 +2,10 @@
  * MeshTimeout (`pkg/plugins/policies/meshtimeout/api/v1alpha1/validator.go`, FACTS §4.3). Paths are rooted at `spec`.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
-import { goQuote } from "../../kuma/duration.js";
 import type { Json } from "./json.js";
 import { checkTopLevelAndSections } from "./sections.js";
-import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
-import { MUST_BE_SET, MUST_NOT_BE_DEFINED, checkDuration, validateMatch } from "./common.js";
+import { field, index, isSet, itemsOf, objectOf, prop, violation } from "./json.js";
+import { MUST_NOT_BE_DEFINED, SOURCE_CONDITIONED_MESSAGE, checkDuration, validateSourceMatches } from "./common.js";
 import {
   DATAPLANE,
   MESH,
@@ -23,8 +22,6 @@ import {
 
 const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, DATAPLANE, MESH_GATEWAY, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_HTTP_ROUTE];
 const ROUTE_ONLY_MESSAGE = "can't be specified when top-level TargetRef is referencing MeshHTTPRoute";
-const SOURCE_CONDITIONED_MESSAGE =
-  "can't be specified when matches contain spiffeID because this field cannot be conditioned on source identity";
 
 export function meshTimeoutViolations(spec: JsonObject): Violation[] {
   const out: Violation[] = [];
@@ -78,28 +75,8 @@ function validateRules(rules: readonly Json[], topKind: string): Violation[] {
 }
 
 function validateMatches(matchesPath: string, defaultPath: string, matches: readonly Json[], conf: Json): Violation[] {
-  const out: Violation[] = [];
-  let hasSpiffeID = false;
-  matches.forEach((match, i) => {
-    const path = index(matchesPath, i);
-    out.push(...validateMatch(path, match));
-    const spiffeID = prop(objectOf(match), "spiffeID");
-    if (!isSet(spiffeID) && !isSet(prop(objectOf(match), "sni"))) {
-      out.push(violation(path, "must specify at least one of 'spiffeID' or 'sni'"));
-      return;
-    }
-    if (isSet(spiffeID)) {
-      hasSpiffeID = true;
-      const type = text(prop(objectOf(spiffeID), "type"));
-      const typePath = field(path, "spiffeID.type");
-      if (type === "") out.push(violation(typePath, MUST_BE_SET));
-      else if (type !== "Exact" && type !== "Prefix") {
-        out.push(violation(typePath, `unrecognized type ${goQuote(type)}, supported values are: Exact, Prefix`));
-      }
-    }
-  });
-  if (hasSpiffeID) out.push(...validateSourceConditionedTimeouts(defaultPath, conf));
-  return out;
+  const { violations, hasSpiffeID } = validateSourceMatches(matchesPath, matches);
+  return hasSpiffeID ? [...violations, ...validateSourceConditionedTimeouts(defaultPath, conf)] : violations;
 }
 
 /** Timeouts Envoy applies before the peer's identity is known cannot differ per source. */

@@ -4,7 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
-import { field, isNonEmpty, objectOf, prop, text, violation } from "./json.js";
+import { field, isNonEmpty, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { MUST_BE_DEFINED, validateSelector, validateTags } from "./common.js";
 
 export const MESH = "Mesh";
@@ -32,6 +32,8 @@ export const ALL_KINDS: readonly string[] = [
 
 export interface TargetRefOptions {
   readonly supportedKinds: readonly string[];
+  /** Replaces "value '<kind>' is not supported" for a kind outside `supportedKinds`. */
+  readonly supportedKindsError?: string;
   /** A `Dataplane` ref may name an inbound (`sectionName`) only in policies that configure inbound traffic. */
   readonly isInboundPolicy?: boolean;
   /** A `MeshGateway` ref may select listeners by `tags` (top-level refs of gateway-capable policies). */
@@ -49,7 +51,7 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
   const kind = text(prop(object, "kind"));
   const at = (name: string): string => field(path, name);
   if (kind === "") return [violation(at("kind"), MUST_BE_DEFINED)];
-  if (!options.supportedKinds.includes(kind)) return [violation(at("kind"), `value '${kind}' is not supported`)];
+  if (!options.supportedKinds.includes(kind)) return [violation(at("kind"), options.supportedKindsError ?? `value '${kind}' is not supported`)];
 
   const fields = new RefFields(path, object, kind);
   switch (kind) {
@@ -75,7 +77,8 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
     case MESH_HTTP_ROUTE:
       fields.checkNameCharacters(options.allowedInvalidNames);
       fields.disallow("mesh", "tags", "proxyTypes");
-      if (!fields.isSet("labels") && !fields.isSet("name")) fields.add("name", `name or labels must be set when kind is ${kind}`);
+      // Reported at the ref itself, not at `name`: the control plane adds it with an empty field.
+      if (!fields.isSet("labels") && !fields.isSet("name")) fields.addAtRef(`name or labels must be set when kind is ${kind}`);
       if (fields.isSet("labels") && (fields.isSet("name") || fields.isSet("namespace"))) {
         fields.add("labels", "either labels or name and namespace must be specified");
       }
@@ -94,7 +97,7 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
     case MESH_EXTERNAL_SERVICE:
       fields.checkNameCharacters(options.allowedInvalidNames);
       fields.disallow("mesh", "tags", "proxyTypes");
-      if (!fields.isSet("labels")) fields.require("name");
+      if (!fields.isSet("labels") && !fields.isSet("name")) fields.addAtRef(`name or labels must be set when kind is ${kind}`);
       if (fields.isSet("labels") && (fields.isSet("name") || fields.isSet("namespace"))) {
         fields.add("labels", "either labels or name must be specified");
       }
@@ -103,6 +106,18 @@ export function validateTargetRef(path: string, ref: Json, options: TargetRefOpt
     // MeshMultiZoneService refs have no extra rules: name, labels and sectionName (a port) are all meaningful.
   }
   return fields.violations;
+}
+
+/** The kinds a route (MeshHTTPRoute, MeshTCPRoute) may send traffic to. */
+export const ROUTE_BACKEND_KINDS: readonly string[] = [MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_EXTERNAL_SERVICE, MESH_MULTI_ZONE_SERVICE];
+
+/** `validators.ValidateBackendRef`: a MeshMultiZoneService has no single port to fall back to. */
+export function validateBackendRefPort(path: string, backendRef: Json): Violation[] {
+  const ref = objectOf(backendRef);
+  if (text(prop(ref, "kind")) === MESH_MULTI_ZONE_SERVICE && !isSet(prop(ref, "port"))) {
+    return [violation(field(path, "port"), `${MUST_BE_DEFINED} with kind MeshMultiZoneService`)];
+  }
+  return [];
 }
 
 /** The kind a top-level ref stands for: an omitted ref means the whole Mesh. */
@@ -141,6 +156,10 @@ class RefFields {
     this.violations.push(violation(field(this.path, name), message));
   }
 
+  addAtRef(message: string): void {
+    this.violations.push(violation(this.path, message));
+  }
+
   addAll(violations: readonly Violation[]): void {
     this.violations.push(...violations);
   }
@@ -163,4 +182,33 @@ class RefFields {
     const proxyTypes = prop(this.ref, "proxyTypes");
     if (Array.isArray(proxyTypes) && proxyTypes.length === 0) this.add("proxyTypes", "must be undefined or have at least one element");
   }
+}
+
+/**
+ * `core_model.PolicyRole(meta) == system`: the control plane sets `kuma.io/policy-role` only on policies outside the
+ * system namespace (Kubernetes); without it a policy is a system policy, which may target more kinds.
+ */
+export function isSystemPolicy(resource: JsonObject): boolean {
+  const role = text(prop(objectOf(prop(resource, "labels")), "kuma.io/policy-role"));
+  return role === "" || role === "system";
+}
+
+/** The usual `validateTop`: the top-level ref, checked only when written (an omitted ref is the whole Mesh). */
+export function validateTopLevel(spec: JsonObject, options: TargetRefOptions): Violation[] {
+  const targetRef = prop(spec, "targetRef");
+  return isSet(targetRef) ? validateTargetRef("spec.targetRef", targetRef, options) : [];
+}
+
+/** Why `from` is refused when the scope includes gateways (MeshFaultInjection, MeshRateLimit). */
+export const GATEWAY_SCOPE_FROM_MESSAGE =
+  "must not be defined when the scope includes a Gateway, select only proxyType Sidecar or select only gateways and use spec.to";
+
+/** `common_api.IncludesGateways` of the top-level ref: it selects gateways (alone or with sidecars) or a route. */
+export function includesGateways(spec: JsonObject): boolean {
+  const ref = objectOf(prop(spec, "targetRef"));
+  const kind = topLevelKind(spec);
+  if (kind === MESH_GATEWAY || kind === MESH_HTTP_ROUTE) return true;
+  if (kind !== MESH && kind !== MESH_SUBSET) return false;
+  const proxyTypes = itemsOf(prop(ref, "proxyTypes"));
+  return proxyTypes.length === 0 || proxyTypes.includes("Gateway");
 }

@@ -90,3 +90,14 @@ export const SKIPPABLE_TYPE_NAMES: readonly string[] = ["*", "MeshTimeout", "Mes
 export function defaultPolicyName(prefix: string, mesh: string): string {
   return `${prefix}-${mesh}`;
 }
+
+/**
+ * The default policies a Mesh's `skipCreatingInitialPolicies` leaves in (EnsureDefaultMeshResources): `*` skips all,
+ * otherwise exact, case-sensitive type names.
+ */
+export function initialPoliciesOf(mesh: JsonObject): DefaultPolicy[] {
+  const list = mesh.skipCreatingInitialPolicies;
+  const skip = Array.isArray(list) ? list : [];
+  if (skip.includes("*")) return [];
+  return DEFAULT_POLICIES.filter((p) => !skip.includes(p.type));
+}

@@ -1,0 +1,142 @@
+/**
+ * The desired state: what the repository wants a control plane to hold. One builder for every command and the daemon,
+ * so `render` prints exactly what `apply` PUTs and `plan`, `drift` and `watch` compare the same objects.
+ *
+ * Built mesh by mesh. What a mesh wants (its repository resources, its default policies, the ownership label, the
+ * target version's shape) depends on that mesh's resources alone, so a long-running process that builds again for
+ * every commit passes its previous build: a mesh built from the very same inputs is taken over object for object,
+ * and that reuse is what lets the incremental planner find what changed by identity.
+ * Pure: the output depends only on the arguments; `previous` only saves work.
+ */
+import type { RepoConfig } from "../config/repoConfig.js";
+import { defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
+import { sortForWrite } from "../kuma/order.js";
+import { typeRank } from "../kuma/types.js";
+import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
+import { parseSubject, subjectOf } from "../model/key.js";
+import { compareText } from "../model/order.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { withOwnership } from "./ownership.js";
+
+/** The control plane a desired state is shaped for. */
+export interface DesiredTarget {
+  /** Kuma major version (Kong Mesh: the Kuma version it is based on). */
+  readonly major: number;
+}
+
+/**
+ * The target of a repository: the control plane's own version when it is known (`info`, from GET /), else the one
+ * meshops.yaml names. Offline commands (`render`, `plan --base`) have only the latter.
+ */
+export function targetOf(config: RepoConfig, info?: VersionInfo): DesiredTarget {
+  return { major: kumaMajor(info, config.controlPlane.version) };
+}
+
+export interface MeshDesired {
+  readonly mesh: string;
+  /** The repository's resources of this mesh, in file order: what this was built from (compared by identity). */
+  readonly inputs: readonly Resource[];
+  /** What the mesh should hold: defaults materialized, ownership stamped, shaped for the target; in write order. */
+  readonly resources: readonly Resource[];
+  readonly byKey: ReadonlyMap<string, Resource>;
+}
+
+export interface DesiredState {
+  /** What every mesh's build depends on besides its own resources: instance, defaults on or off, target major version. */
+  readonly basis: string;
+  readonly meshes: ReadonlyMap<string, MeshDesired>;
+  /** Every desired resource of every mesh, in write order. */
+  readonly resources: readonly Resource[];
+  /** Desired resources in all meshes. */
+  readonly size: number;
+}
+
+/**
+ * The desired state of `resources` (a valid repository's, in file order) for `target`. A mesh whose repository
+ * resources are the very same objects as in `previous` (the per-file analysis cache hands back the same parsed
+ * objects for files that did not change) is taken over as it was.
+ */
+export function buildDesired(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): DesiredState {
+  const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3]);
+  const reusable = previous?.basis === basis ? previous.meshes : undefined;
+  const groups = new Map<string, Resource[]>();
+  for (const resource of resources) {
+    const group = groups.get(resource.mesh);
+    if (group) group.push(resource);
+    else groups.set(resource.mesh, [resource]);
+  }
+  const meshes = new Map<string, MeshDesired>();
+  let size = 0;
+  let reusedAll = reusable !== undefined && reusable.size === groups.size;
+  for (const [mesh, inputs] of groups) {
+    const before = reusable?.get(mesh);
+    const reuse = before !== undefined && sameItems(before.inputs, inputs);
+    reusedAll &&= reuse;
+    const built = reuse ? before : buildMesh(mesh, inputs, config, target);
+    meshes.set(mesh, built);
+    size += built.resources.length;
+  }
+  const all = reusedAll && previous ? previous.resources : mergeMeshes(meshes);
+  return { basis, meshes, resources: all, size };
+}
+
+/** The desired resource of a subject (`Type/mesh/name` or `Mesh/name`), if any. */
+export function desiredOf(desired: DesiredState, subject: string): Resource | undefined {
+  const key = parseSubject(subject);
+  return key ? desired.meshes.get(key.mesh)?.byKey.get(subject) : undefined;
+}
+
+/**
+ * The default policies a repository Mesh gets: those its skip list does not leave out and the repository does not
+ * define itself (`defined` answers by subject; the repository's own definition wins). Not yet stamped with ownership.
+ */
+export function defaultPoliciesOf(mesh: Resource, defined: (subject: string) => boolean): Resource[] {
+  const out: Resource[] = [];
+  for (const policy of initialPoliciesOf(mesh.object)) {
+    const name = defaultPolicyName(policy.prefix, mesh.name);
+    const key = { type: policy.type, mesh: mesh.name, name };
+    if (defined(subjectOf(key))) continue;
+    const object: JsonObject = { type: policy.type, mesh: mesh.name, name, spec: policy.spec() };
+    out.push({ ...key, object, origin: "default" });
+  }
+  return out;
+}
+
+function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired {
+  const byKey = new Map<string, Resource>();
+  for (const resource of inputs) byKey.set(subjectOf(resource), resource);
+  if (config.defaults.materialize) {
+    for (const resource of inputs) {
+      if (resource.type !== "Mesh") continue;
+      for (const policy of defaultPoliciesOf(resource, (subject) => byKey.has(subject))) byKey.set(subjectOf(policy), policy);
+    }
+  }
+  const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
+  return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+}
+
+/**
+ * Every mesh's resources in write order. Each mesh's list is in write order already, and write order ranks by type
+ * category before mesh: so per rank, the meshes' runs of that rank are concatenated in mesh order, without sorting
+ * the whole state again.
+ */
+function mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Resource[] {
+  const lists = [...meshes.values()].sort((a, b) => compareText(a.mesh, b.mesh)).map((m) => m.resources);
+  const next = lists.map(() => 0);
+  const ranks = [...new Set(lists.flatMap((list) => list.map((r) => typeRank(r.type))))].sort((a, b) => a - b);
+  const out: Resource[] = [];
+  for (const rank of ranks) {
+    lists.forEach((list, i) => {
+      let at = next[i] as number;
+      while (at < list.length && typeRank((list[at] as Resource).type) === rank) out.push(list[at++] as Resource);
+      next[i] = at;
+    });
+  }
+  return out;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,156 @@
+/**
+ * The deprecation warnings the control plane returns with a successful PUT (each policy's `Deprecations()` in
+ * `pkg/plugins/policies/<type>/api/v1alpha1/deprecated.go`, and `TopLevelTargetRefDeprecations` of
+ * `pkg/plugins/policies/core/jsonpatch/validators`). The messages are Kuma's; Kuma gives no field, so the path is the
+ * field each warning is about, for the locator. Pure: any JSON in, warnings out.
+ */
+import type { JsonObject, Violation } from "../../model/resource.js";
+import type { Json } from "./json.js";
+import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
+import { DATAPLANE, MESH_HTTP_ROUTE, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_SUBSET } from "./targetRef.js";
+
+const FROM_USE_RULES = "'from' field is deprecated, use 'rules' instead";
+const INLINE_OTEL_ENDPOINT =
+  "openTelemetry.endpoint is deprecated, use openTelemetry.backendRef with a MeshOpenTelemetryBackend resource instead";
+
+type Deprecations = (spec: JsonObject) => Violation[];
+
+/** Per policy type, the warnings before the shared top-level targetRef ones (Kuma's order). */
+const POLICY_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
+  MeshAccessLog: (spec) => [...fromSection(spec, FROM_USE_RULES), ...firstInlineOtelEndpoint(sectionBackends(spec))],
+  MeshCircuitBreaker: (spec) => fromSection(spec, FROM_USE_RULES),
+  MeshFaultInjection: (spec) => fromSection(spec, "'from' field is deprecated, use 'rules' with SPIFFE-based 'matches' instead"),
+  MeshHealthCheck: () => [],
+  MeshHTTPRoute: () => [],
+  MeshLoadBalancingStrategy: hashPoliciesInLoadBalancer,
+  MeshMetric: (spec) => firstInlineOtelEndpoint(defaultBackends(spec)),
+  MeshProxyPatch: () => [],
+  MeshRateLimit: (spec) => [...fromSection(spec, FROM_USE_RULES), ...rateLimitStatusBelow400(spec)],
+  MeshRetry: () => [],
+  MeshTCPRoute: () => [],
+  MeshTimeout: (spec) => fromSection(spec, FROM_USE_RULES),
+  MeshTLS: (spec) => fromSection(spec, FROM_USE_RULES),
+  MeshTrace: (spec) => firstInlineOtelEndpoint(defaultBackends(spec)),
+  MeshTrafficPermission: (spec) => [
+    ...fromSection(spec, "'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"),
+    ...itemsOf(prop(spec, "from")).flatMap((item, i) =>
+      text(prop(objectOf(prop(objectOf(item), "targetRef")), "kind")) === MESH_SERVICE
+        ? [
+            violation(
+              field(index("spec.from", i), "targetRef.kind"),
+              "MeshService value for 'from[].targetRef.kind' is deprecated, use MeshSubset with 'kuma.io/service' instead",
+            ),
+          ]
+        : [],
+    ),
+  ],
+};
+
+/** Warnings that come after the shared top-level ones. */
+const TRAILING_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
+  MeshHealthCheck: (spec) =>
+    itemsOf(prop(spec, "to")).flatMap((item, i) =>
+      isSet(prop(objectOf(prop(objectOf(item), "default")), "healthyPanicThreshold"))
+        ? [
+            violation(
+              field(index("spec.to", i), "default.healthyPanicThreshold"),
+              "healthyPanicThreshold for 'to[].default' is deprecated. The setting has been moved to MeshCircuitBreaker policy, please use MeshCircuitBreaker policy instead.",
+            ),
+          ]
+        : [],
+    ),
+};
+
+/** The deprecation warnings the control plane would return for `object` of type `typeName` (Universal shape). */
+export function deprecationWarnings(typeName: string, object: JsonObject): Violation[] {
+  const own = POLICY_DEPRECATIONS[typeName];
+  if (own === undefined) return []; // MeshPassthrough and the non-policy types have none of these
+  const spec = objectOf(prop(objectOf(object), "spec")) ?? {};
+  return [...own(spec), ...topLevelTargetRef(spec), ...(TRAILING_DEPRECATIONS[typeName]?.(spec) ?? [])];
+}
+
+/** `TopLevelTargetRefDeprecations`: kinds replaced by Dataplane with labels, and routes as a top-level target. */
+function topLevelTargetRef(spec: JsonObject): Violation[] {
+  const kind = text(prop(objectOf(prop(spec, "targetRef")), "kind"));
+  const path = "spec.targetRef.kind";
+  if (kind === MESH_SERVICE || kind === MESH_SERVICE_SUBSET || kind === MESH_SUBSET) {
+    return [violation(path, `${kind} value for 'targetRef.kind' is deprecated, use ${DATAPLANE} with labels instead`)];
+  }
+  if (kind === MESH_HTTP_ROUTE) {
+    return [violation(path, `${MESH_HTTP_ROUTE} value for 'targetRef.kind' is deprecated, use ${MESH_HTTP_ROUTE} in spec.to[].targetRef`)];
+  }
+  return [];
+}
+
+function fromSection(spec: JsonObject, message: string): Violation[] {
+  return itemsOf(prop(spec, "from")).length > 0 ? [violation("spec.from", message)] : [];
+}
+
+interface PathedBackend {
+  readonly path: string;
+  readonly backend: Json;
+}
+
+/** MeshAccessLog's backends, in the order Kuma looks at them: `to`, `from`, then `rules`. */
+function sectionBackends(spec: JsonObject): PathedBackend[] {
+  return ["to", "from", "rules"].flatMap((section) =>
+    itemsOf(prop(spec, section)).flatMap((item, i) => {
+      const backendsPath = field(index(`spec.${section}`, i), "default.backends");
+      return itemsOf(prop(objectOf(prop(objectOf(item), "default")), "backends")).map((backend, j) => ({ path: index(backendsPath, j), backend }));
+    }),
+  );
+}
+
+function defaultBackends(spec: JsonObject): PathedBackend[] {
+  return itemsOf(prop(objectOf(prop(spec, "default")), "backends")).map((backend, j) => ({ path: index("spec.default.backends", j), backend }));
+}
+
+/** One warning for the first backend that still writes an OpenTelemetry endpoint inline. */
+function firstInlineOtelEndpoint(backends: readonly PathedBackend[]): Violation[] {
+  for (const { path, backend } of backends) {
+    const otel = objectOf(prop(objectOf(backend), "openTelemetry"));
+    if (otel !== undefined && text(prop(otel, "endpoint")) !== "" && !isSet(prop(otel, "backendRef"))) {
+      return [violation(field(path, "openTelemetry.endpoint"), INLINE_OTEL_ENDPOINT)];
+    }
+  }
+  return [];
+}
+
+function hashPoliciesInLoadBalancer(spec: JsonObject): Violation[] {
+  const out: Violation[] = [];
+  itemsOf(prop(spec, "to")).forEach((item, i) => {
+    const balancer = objectOf(prop(objectOf(prop(objectOf(item), "default")), "loadBalancer"));
+    const type = text(prop(balancer, "type"));
+    const section = type === "RingHash" ? "ringHash" : type === "Maglev" ? "maglev" : undefined;
+    if (section === undefined) return;
+    const hashPolicies = prop(objectOf(prop(balancer, section)), "hashPolicies");
+    if (!isSet(hashPolicies)) return;
+    const path = `spec.to[${i}].default.loadBalancer.${section}.hashPolicies`;
+    out.push(violation(path, `configuration '${path}' is deprecated, use 'spec.to[${i}].default.hashPolicies' instead`));
+    itemsOf(hashPolicies).forEach((policy, j) => {
+      if (text(prop(objectOf(policy), "type")) === "SourceIP") {
+        const typePath = `${index(path, j)}.type`;
+        out.push(violation(typePath, `SourceIP type for '${typePath}' is deprecated, use Connection instead`));
+      }
+    });
+  });
+  return out;
+}
+
+/** A rate-limited response must be an error; the message names `requestRate.status` though the field is `onRateLimit.status`. */
+function rateLimitStatusBelow400(spec: JsonObject): Violation[] {
+  // Kuma checks `from` only when it is non-empty, then `rules`, then `to`.
+  return ["from", "rules", "to"].flatMap((section) =>
+    itemsOf(prop(spec, section)).flatMap((item, i) => {
+      const http = objectOf(prop(objectOf(prop(objectOf(prop(objectOf(item), "default")), "local")), "http"));
+      const status = numberOf(prop(objectOf(prop(http, "onRateLimit")), "status"));
+      if (status === undefined || status >= 400) return [];
+      return [
+        violation(
+          `spec.${section}[${i}].default.local.http.onRateLimit.status`,
+          `'spec.${section}[${i}].default.local.http.requestRate.status' must be 400 or higher. Please update your configuration.`,
+        ),
+      ];
+    }),
+  );
+}
