@@ -52,7 +52,7 @@ test("a state directory in use, by this process or by another", async () => {
   const store = await openStore({ stateDir });
   try {
     const run = await runCli(["plan", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", stateDir], work);
-    assertOneLine(run, /^meshops: cannot open the embedded control plane in .*in-use: control-plane state directory .*in-use is in use by another store in this process \(lock file .*; close the first store\)/);
+    assertOneLine(run, /^meshops: control-plane state directory .*in-use is in use by another store in this process \(lock file .*; close the first store\)/);
   } finally {
     await store.close();
   }

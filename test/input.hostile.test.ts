@@ -114,7 +114,7 @@ test("a numeric name is a wrong type, not 'name is required'", async () => {
   assert.match(messages, /name must be a string/);
 });
 
-test("__proto__ is an unknown key like any other at the top; a __proto__ label is kept, not dropped", async () => {
+test("__proto__ is an unknown key like any other at the top; a __proto__ label is kept, not dropped, and refused as a label key", async () => {
   const run = await validate({
     "mesh.yaml": `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: default\n__proto__:\n  polluted: true\nspec: {}\n`,
   });
@@ -129,10 +129,14 @@ test("__proto__ is an unknown key like any other at the top; a __proto__ label i
   commitFiles(repo.dir, {
     "mesh.yaml": `${MESH}---\napiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: k\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: default\n    __proto__: x\n${timeoutSpec}`,
   });
-  const render = await runCli(["render", "--format", "json"], repo.dir);
-  assert.equal(render.code, 0, render.stderr);
-  const rendered = JSON.parse(render.stdout) as { name: string; labels?: Record<string, string> }[];
-  const k = rendered.find((r) => r.name === "k");
-  assert.ok(k?.labels && Object.keys(k.labels).includes("__proto__"), JSON.stringify(k));
+  // Kept through conversion (not silently dropped), then refused like any invalid label key, as the API server does.
+  const checked = await runCli(["validate", "--format", "json"], repo.dir);
+  assert.equal(checked.code, 1, checked.stderr);
+  const label = (JSON.parse(checked.stdout) as { diagnostics: { rule: string; path: string; line: number; resource: string }[] }).diagnostics.find(
+    (d) => d.path === 'labels["__proto__"]',
+  );
+  assert.equal(label?.rule, "labels", checked.stdout);
+  assert.equal(label?.resource, "MeshTimeout/default/k.kuma-system");
+  assert.equal(label?.line, 11);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
