@@ -170,3 +170,28 @@ describe("mistakes caught", () => {
     ]);
   });
 });
+
+describe("deprecations", () => {
+  // A top-level targetRef of kind MeshService is accepted by the control plane with a deprecation warning on PUT.
+  const deprecated = TIMEOUT.replace("  targetRef: {kind: Mesh}\n", "  targetRef: {kind: MeshService, name: web}\n");
+
+  test("are warnings by default, and errors with --deprecations-as-errors, at the same place", async () => {
+    const dir = repoWith({ "mesh.yaml": MESH, "timeout.yaml": deprecated, "web.yaml": "type: MeshService\nname: web\nmesh: shop\nspec:\n  selector:\n    dataplaneTags:\n      app: web\n  ports:\n    - port: 8080\n      targetPort: 8080\n      appProtocol: http\n" });
+    const relaxed = await validateJson(dir);
+    assert.equal(relaxed.code, 0, JSON.stringify(relaxed.report.diagnostics));
+    const warnings = relaxed.report.diagnostics.filter((d) => d.rule === "deprecation");
+    assert.equal(warnings.length, 1, JSON.stringify(relaxed.report.diagnostics));
+    assert.equal(warnings[0]?.severity, "warning");
+    assert.equal(warnings[0]?.path, "spec.targetRef.kind");
+
+    const strict = await validateJson(dir, "--deprecations-as-errors");
+    assert.equal(strict.code, 1);
+    const errors = strict.report.diagnostics.filter((d) => d.rule === "deprecation");
+    assert.deepEqual(
+      errors.map((d) => [d.severity, d.file, d.line, d.column, d.path, d.message]),
+      warnings.map((d) => ["error", d.file, d.line, d.column, d.path, d.message]),
+    );
+    // Only the deprecation changes severity.
+    assert.equal(strict.report.diagnostics.length, relaxed.report.diagnostics.length);
+  });
+});

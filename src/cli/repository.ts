@@ -14,6 +14,7 @@ export interface RepositoryOptions {
   readonly maxFileSize: number;
   readonly exclude?: readonly string[];
   readonly allowEmpty?: boolean;
+  readonly deprecationsAsErrors?: boolean;
 }
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
@@ -24,7 +25,8 @@ export function addRepositoryOptions(command: Command): Command {
     .option("--ref <rev>", "revision to read; WORKTREE for uncommitted files", "HEAD")
     .addOption(maxFileSizeOption())
     .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
-    .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)");
+    .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
+    .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error");
 }
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
@@ -59,6 +61,7 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
   const result = validateSnapshot(snapshot, undefined, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
   return { snapshot, result };
 }

@@ -79,6 +79,8 @@ export interface ValidateOptions {
   readonly exclude?: readonly string[];
   /** A folder with no configuration at all is valid (by default it is an error: a mistyped --path must not pass). */
   readonly allowEmpty?: boolean;
+  /** What the control plane warns about on PUT (rule `deprecation`) is an error: a repository kept free of them. */
+  readonly deprecationsAsErrors?: boolean;
 }
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
@@ -111,7 +113,8 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     }
     for (const r of analysis.resources) resources.push(r);
     for (const f of analysis.facts) facts.push(f);
-    for (const d of analysis.diagnostics) diagnostics.push(d);
+    // The cached analysis keeps deprecations as warnings; the flag is applied per run.
+    for (const d of analysis.diagnostics) diagnostics.push(options.deprecationsAsErrors && d.rule === "deprecation" ? { ...d, severity: "error" } : d);
     otherDocuments += analysis.otherDocuments;
   }
   cache.retain(selection.files);
