@@ -143,7 +143,10 @@ test("an invalid commit is refused whole: nothing of it applied, the last good r
     },
     "a typo",
   );
-  const status = await untilStatus("the invalid commit to be validated", (s) => (s.validation?.revision === bad ? s : undefined));
+  // The validation and the reconcile's record are published one after the other: wait for the record of this revision.
+  const status = await untilStatus("the invalid commit to be validated and recorded", (s) =>
+    s.validation?.revision === bad && s.reconciles[0]?.revision === bad ? s : undefined,
+  );
   assert.equal(status.validation?.valid, false);
   const error = status.validation?.diagnostics.find((d) => d.file === "meshes/analytics/broken.yaml" && /idleTimout/.test(d.message));
   assert.ok(error && error.line > 0 && error.column > 0, JSON.stringify(status.validation));
