@@ -52,6 +52,9 @@ export interface RepoConfig {
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>> };
   readonly tenancy: readonly TenancyRule[];
+  // secrets group (issue 13 item 3)
+  /** `secrets.allowPlaintext`: a Secret whose value is not SOPS-encrypted is accepted (default: an error). */
+  readonly secrets: { readonly allowPlaintext: boolean };
 }
 
 export const DEFAULT_CONFIG: RepoConfig = {
@@ -65,6 +68,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
   drift: { mode: "report", meshes: {} },
   tenancy: [],
+  secrets: { allowPlaintext: false },
 };
 
 const schema = JSON.parse(readFileSync(new URL("../../../schemas/meshops.schema.json", import.meta.url), "utf8")) as object;
@@ -123,6 +127,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode> };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
+    secrets?: { allowPlaintext?: boolean };
   };
   const d = DEFAULT_CONFIG;
   return {
@@ -149,6 +154,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
       forbidTypes: rule.forbidTypes ?? [],
       forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
     })),
+    secrets: { allowPlaintext: v.secrets?.allowPlaintext ?? d.secrets.allowPlaintext },
   };
 }
 

@@ -11,7 +11,8 @@ import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
 import { COMPUTED_LABELS, SERVER_MANAGED_SPEC_FIELDS, SERVER_OWNED_FIELDS } from "../kuma/server.js";
-import { DEFAULT_MESH, isPolicyType } from "../kuma/types.js";
+import { canonicalBase64 } from "../kuma/secrets.js";
+import { DEFAULT_MESH, isPolicyType, isSecretType } from "../kuma/types.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
@@ -135,6 +136,7 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
 
   if (typeName === "Mesh") out = normalizeMesh(out);
   else if (isPolicyType(typeName)) out = normalizePolicySections(out);
+  else if (isSecretType(typeName) && typeof out.data === "string") out.data = canonicalBase64(out.data);
   return withoutServerManagedSpecFields(typeName, out);
 }
 

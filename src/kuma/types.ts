@@ -2,7 +2,7 @@
  * The resource types meshops manages, as the Kuma v2.14 control plane describes them (GET /_resources):
  * REST path segment, short name (used in `kri`), and which part of the dependency order they belong to.
  */
-export type TypeCategory = "mesh" | "destination" | "route" | "policy";
+export type TypeCategory = "mesh" | "secret" | "destination" | "route" | "policy";
 
 export interface ResourceType {
   readonly name: string;
@@ -47,6 +47,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   policy("MeshTLS", "meshtlses", "mtls", ["from", "rules"]),
   policy("MeshTrace", "meshtraces", "mtr", ["default"]),
   policy("MeshTrafficPermission", "meshtrafficpermissions", "mtp", ["from", "rules"]),
+  // secrets group (issue 13 item 3): a mesh-scoped Secret holds base64 `data`, no spec; written after its Mesh and
+  // before anything that names it (a MeshExternalService's TLS, a MeshTrace/MeshAccessLog backend). Short name "sec"
+  // is meshops's own: the control plane gives Secret none (it has no kri).
+  { name: "Secret", path: "secrets", shortName: "sec", category: "secret" },
 ];
 
 const byName = new Map(RESOURCE_TYPES.map((t) => [t.name, t]));
@@ -66,10 +70,10 @@ export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) =>
 );
 
 /**
- * Dependency order for writes: the Mesh first, then what policies refer to (destinations, then routes, which other
- * policies target), then the policies. Deletes run in the reverse order.
+ * Dependency order for writes: the Mesh first, then its Secrets (they need their Mesh; policies and destinations
+ * name them), then what policies refer to (destinations, then routes, which other policies target), then the policies. Deletes run in the reverse order.
  */
-const categoryRank: Record<TypeCategory, number> = { mesh: 0, destination: 1, route: 2, policy: 3 };
+const categoryRank: Record<TypeCategory, number> = { mesh: 0, secret: 1, destination: 2, route: 3, policy: 4 };
 
 export function typeRank(typeName: string): number {
   const t = byName.get(typeName);
@@ -88,4 +92,9 @@ export const DEFAULT_MESH = "default";
 export function isPolicyType(typeName: string): boolean {
   const category = byName.get(typeName)?.category;
   return category === "policy" || category === "route";
+}
+
+/** Secret-bearing types: their `data` is a secret value wherever it is shown (src/diff/redact.ts). */
+export function isSecretType(typeName: string): boolean {
+  return byName.get(typeName)?.category === "secret";
 }

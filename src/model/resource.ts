@@ -27,6 +27,11 @@ export interface Resource extends ResourceKey {
   /** Absent for materialized default policies. */
   readonly source?: SourceRef;
   readonly origin: "repository" | "default";
+  /**
+   * Read from a SOPS-encrypted document: some values of `object` are still `ENC[...]` ciphertext. Such a resource is
+   * checked for structure only; src/secrets/unseal.ts replaces it with its plaintext twin when a key is given.
+   */
+  readonly sealed?: true;
 }
 
 /** A problem with one field of one resource, before it is tied to a file and line. */

@@ -2,6 +2,8 @@ import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
+import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
 import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -14,7 +16,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "unsupported-kind";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -47,11 +49,24 @@ const SYSTEM_NAMESPACE_ONLY_TYPES = new Set(["MeshExternalService", "MeshIdentit
 
 const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
 
-/** Converts one YAML document, in either shape, to the Universal model. */
+/**
+ * Converts one YAML document, in either shape, to the Universal model. A SOPS-encrypted document converts like any
+ * other without its `sops:` block (its ENC[...] values stand in for the plaintext) and is marked `sealed`.
+ */
 export function toResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
+  if (!isSopsDocument(doc.value)) return toPlainResource(file, doc, options);
+  const conversion = toPlainResource(file, { ...doc, value: withoutKeys(doc.value, [SOPS_KEY]) }, options);
+  return conversion.resource ? { ...conversion, resource: { ...conversion.resource, sealed: true } } : conversion;
+}
+
+function toPlainResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
   const value = doc.value;
   if (!isObject(value)) {
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
+  }
+  // Kuma keeps its secrets in core/v1 Secrets of its own types; any other Secret belongs to someone else.
+  if (value.apiVersion === "v1" && value.kind === "Secret" && typeof value.type === "string" && KUBERNETES_SECRET_TYPES.has(value.type)) {
+    return fromKubernetesSecret(file, doc, value, options);
   }
   if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
@@ -191,6 +206,15 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (spec !== undefined) object.spec = spec;
   return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
+}
+
+/** A Kubernetes Secret of Kuma's type (src/kuma/secrets.ts says how the control plane reads one). */
+function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
+  const read = secretFromKubernetes(value, options.systemNamespaces);
+  const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
+  if (problems.length > 0 || !read.object) return { problems };
+  const object = read.object;
+  return built(file, doc, "kubernetes", object, object.mesh as string, object.name as string, (value.metadata as JsonObject | undefined)?.name);
 }
 
 /**

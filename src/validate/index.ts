@@ -1,11 +1,11 @@
-import { parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
+import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DEFAULT_MESH } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
-import { fieldOf, formatPath } from "../parse/fieldPath.js";
+import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
@@ -17,6 +17,7 @@ import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
 import { policyRoleViolations } from "./webhook.js";
+import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
@@ -139,11 +140,13 @@ export interface AnalyzeOptions {
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
+  /** Absent: secrets must be encrypted (the default of meshops.yaml). */
+  readonly secrets?: RepoConfig["secrets"];
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -160,6 +163,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
+    for (const p of sopsProblems(doc.value)) {
+      const at = locator.locate(file.path, doc.index, parsePath(p.path)) ?? doc;
+      diagnostics.push({ severity: "error", file: file.path, line: at.line, column: at.column, resource: "", path: p.path, message: p.message, rule: "sops" });
+    }
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (conversion.other) {
       otherDocuments++;
@@ -191,12 +198,16 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
-    const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version);
+    const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);
+    if (plaintext) diagnostics.push(diagnosticAt(locator, resource, plaintext.path, plaintext.message, "plaintext-secret"));
+    // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
+    const encrypted = encryptedPathsOf(resource);
+    const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version).filter((v) => !encrypted(v.path));
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
     // where they report the field under another path (MeshRetry's `default.conf`).
     const fieldKey = (path: string): string => formatPath(fieldOf(path));
     const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
-    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(fieldKey(v.path)));
+    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(fieldKey(v.path)) && !encrypted(v.path));
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
     for (const v of semanticWarnings(resource.type, resource.object, config.controlPlane)) {

@@ -4,7 +4,7 @@
  * `snis`, the server's key order). The rendering is built once per stored record: stored objects never change.
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
-import { resourceType } from "../../kuma/types.js";
+import { isSecretType, resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
 import { LABEL_DISPLAY_NAME, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 
@@ -103,6 +103,8 @@ function render(record: StoredResource): JsonObject {
   out.creationTime = record.creationTime;
   out.modificationTime = record.modificationTime;
   if (Object.keys(record.labels).length > 0) out.labels = sortedRecord(record.labels);
+  // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
+  if (isSecretType(record.type)) return { ...out, ...record.body };
   out.kri = kriOf(record);
   if (record.type === "Mesh") {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);

@@ -17,7 +17,8 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
+import { DEFAULT_MESH, isSecretType, resourceType } from "../../kuma/types.js";
+import { canonicalBase64 } from "../../kuma/secrets.js";
 import { validateSchema } from "../../validate/schema.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
@@ -474,7 +475,7 @@ export class ControlPlaneStore {
     }
 
     const now = this.now().toISOString();
-    const stored = isMesh ? this.meshFields(object) : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
+    const stored = isMesh ? this.meshFields(object) : isSecretType(typeName) ? secretFields(object) : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
     const status = existing?.status ?? INITIAL_STATUS[typeName]?.();
     const record: StoredResource = {
       type: typeName,
@@ -521,6 +522,11 @@ export class ControlPlaneStore {
       },
     }));
   }
+}
+
+/** A Secret's stored fields: its bytes, printed back as Go prints a []byte (padded standard base64). */
+function secretFields(object: JsonObject): JsonObject {
+  return typeof object.data === "string" ? { data: canonicalBase64(object.data) } : {};
 }
 
 /**

@@ -1,0 +1,114 @@
+/**
+ * How Kuma keeps Secrets on Kubernetes (Kuma docs, security/secrets): a core/v1 Secret of type
+ * `system.kuma.io/secret` in the control plane's system namespace, its mesh in the `kuma.io/mesh` label (absent:
+ * `default`), its bytes in `data.value`. The API name is the plain Kubernetes name (no `.namespace` suffix): a Secret's
+ * name is unique across meshes, because they all live in the one system namespace.
+ *
+ * Knowledge only: both directions (read a Kubernetes Secret, write one) so that the reader and `render` agree.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
+import { DEFAULT_MESH, MESH_LABEL } from "./types.js";
+
+/** The Kubernetes Secret `type` Kuma reads, per Kuma kind. GlobalSecret (`system.kuma.io/global-secret`) is not managed yet. */
+export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
+export const KUBERNETES_GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret";
+export const KUBERNETES_SECRET_TYPES: ReadonlySet<string> = new Set([KUBERNETES_SECRET_TYPE, KUBERNETES_GLOBAL_SECRET_TYPE]);
+
+/** The one key of `data` Kuma reads. */
+const VALUE_KEY = "value";
+const TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "type", "metadata", "data", "stringData", "immutable"]);
+const METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
+
+export interface SecretShapeProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly rule: "kubernetes-shape" | "kubernetes-namespace" | "unsupported-kind";
+}
+
+/**
+ * The Universal object (`{type: Secret, mesh, name, labels?, data}`) of a Kubernetes Secret of Kuma's type. `stringData`
+ * (which Kubernetes encodes into `data`) is accepted as Kubernetes accepts it; a value still encrypted (`ENC[...]`) is
+ * carried as it is, for src/secrets/ to decrypt.
+ */
+export function secretFromKubernetes(value: JsonObject, systemNamespaces: readonly string[]): { object?: JsonObject; subject: string; problems: SecretShapeProblem[] } {
+  const metadata = isJsonObject(value.metadata) ? value.metadata : {};
+  const name = typeof metadata.name === "string" ? metadata.name : "";
+  const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
+  const mesh = typeof labels[MESH_LABEL] === "string" ? labels[MESH_LABEL] : DEFAULT_MESH;
+  const subject = subjectOf({ type: "Secret", mesh, name });
+  const problems: SecretShapeProblem[] = [];
+  if (value.type === KUBERNETES_GLOBAL_SECRET_TYPE) {
+    return { subject: `GlobalSecret/${name}`, problems: [{ path: ["type"], rule: "unsupported-kind", message: "GlobalSecret is not managed by meshops yet; exclude this file or keep it outside the repository" }] };
+  }
+  for (const key of Object.keys(value)) {
+    if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
+  }
+  for (const key of Object.keys(metadata)) {
+    if (!METADATA_FIELDS.has(key)) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations` });
+  }
+  if (name === "") problems.push({ path: ["metadata", "name"], rule: "kubernetes-shape", message: "name is required" });
+  const namespace = metadata.namespace;
+  if (typeof namespace === "string" && !systemNamespaces.includes(namespace)) {
+    problems.push({
+      path: ["metadata", "namespace"],
+      rule: "kubernetes-namespace",
+      message: `the control plane reads Secrets of type ${KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")}), not ${JSON.stringify(namespace)}`,
+    });
+  }
+  const data = secretValue(value, problems);
+  if (problems.length > 0) return { subject, problems };
+  const object: JsonObject = { type: "Secret", mesh, name };
+  const userLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== MESH_LABEL));
+  if (Object.keys(userLabels).length > 0) object.labels = userLabels;
+  if (data !== undefined) object.data = data;
+  return { object, subject, problems };
+}
+
+/** `data.value`, or `stringData.value` encoded as Kubernetes would; every other key is reported (Kuma ignores it). */
+function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonValue | undefined {
+  let found: JsonValue | undefined;
+  for (const field of ["data", "stringData"] as const) {
+    const map = value[field];
+    if (map === undefined) continue;
+    if (!isJsonObject(map)) {
+      problems.push({ path: [field], rule: "kubernetes-shape", message: `${field} must be a mapping with the one key "${VALUE_KEY}"` });
+      continue;
+    }
+    for (const key of Object.keys(map)) {
+      if (key !== VALUE_KEY) problems.push({ path: [field, key], rule: "kubernetes-shape", message: `the control plane reads only ${field}.${VALUE_KEY} of a Kuma Secret; "${key}" would be ignored` });
+    }
+    const entry = map[VALUE_KEY];
+    if (entry === undefined) continue;
+    if (found !== undefined) {
+      problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: "set the value once, in data or in stringData" });
+      continue;
+    }
+    // stringData is plaintext that Kubernetes base64-encodes into data; an encrypted one stays sealed until decrypted.
+    found = field === "stringData" && typeof entry === "string" && !entry.startsWith("ENC[") ? Buffer.from(entry, "utf8").toString("base64") : entry;
+  }
+  return found;
+}
+
+/** The Kubernetes Secret of a Universal Secret object, as `render --format kubernetes` writes it. */
+export function secretToKubernetes(object: JsonObject, systemNamespace: string): JsonObject {
+  const labels: JsonObject = { ...(isJsonObject(object.labels) ? object.labels : {}), [MESH_LABEL]: (object.mesh as string | undefined) ?? DEFAULT_MESH };
+  const out: JsonObject = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: KUBERNETES_SECRET_TYPE,
+    metadata: { name: object.name as string, namespace: systemNamespace, labels },
+  };
+  if (object.data !== undefined) out.data = { [VALUE_KEY]: object.data };
+  return out;
+}
+
+/**
+ * Bytes as the control plane prints them back: it decodes a Secret's base64 `data` (line breaks ignored) and encodes
+ * it again, padded. Anything that is not base64 (a sealed ENC[...] value) stays as it is.
+ */
+export function canonicalBase64(data: string): string {
+  const compact = data.replace(/[\r\n]/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return data;
+  return Buffer.from(compact, "base64").toString("base64");
+}

@@ -1,0 +1,254 @@
+/**
+ * SOPS-encrypted documents, as Flux users keep them in Git: every encrypted leaf is
+ * `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, and a top-level `sops:` block carries the data key wrapped for each
+ * recipient, the time of the last change and a MAC over all values. The file format is sops v3's; age recipients are
+ * unwrapped with the age-encryption library (by age's author), AES-GCM and SHA-512 come from node:crypto.
+ *
+ * Pure apart from CPU: no file is read here (the key text is the caller's), and nothing decrypted leaves as anything
+ * but the returned documents. Error messages name files, recipients and paths, never a value.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { Decrypter, Encrypter, armor } from "age-encryption";
+import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+
+/** The top-level key of an encrypted document's metadata. */
+export const SOPS_KEY = "sops";
+
+const ENC_VALUE = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:(str|int|float|bool|bytes|comment)\]$/;
+
+/** Kinds of key meshops cannot use: their stanzas are read, so a message can say which key the file wants. */
+const OTHER_KEY_GROUPS = ["pgp", "kms", "gcp_kms", "azure_kv", "hc_vault"] as const;
+
+export class SopsError extends Error {}
+
+/** A value written by SOPS (an encrypted leaf). */
+export function isEncryptedValue(value: JsonValue | undefined): value is string {
+  return typeof value === "string" && value.startsWith("ENC[") && ENC_VALUE.test(value);
+}
+
+/** A document SOPS wrote: a mapping with a `sops:` mapping at the top. */
+export function isSopsDocument(value: JsonValue): value is JsonObject {
+  return isJsonObject(value) && isJsonObject(value[SOPS_KEY]);
+}
+
+export interface SopsMetadata {
+  /** age recipients (public keys), in the file's order. */
+  readonly ageRecipients: readonly string[];
+  /** The wrapped data key per age recipient (armored age files). */
+  readonly ageStanzas: readonly string[];
+  /** Recipients meshops cannot decrypt for (PGP fingerprints, KMS ARNs...), named in messages. */
+  readonly otherRecipients: readonly string[];
+  readonly lastModified: string;
+  readonly mac: string;
+  /** `mac_only_encrypted: true`: the MAC covers encrypted values only (sops 3.9+). */
+  readonly macOnlyEncrypted: boolean;
+}
+
+/** The `sops:` block read and checked; a problem per field that makes the document impossible to decrypt. */
+export function readSopsMetadata(sops: JsonValue): { metadata?: SopsMetadata; problems: { path: string; message: string }[] } {
+  const problems: { path: string; message: string }[] = [];
+  if (!isJsonObject(sops)) return { problems: [{ path: SOPS_KEY, message: "the sops metadata must be a mapping" }] };
+  const ageRecipients: string[] = [];
+  const ageStanzas: string[] = [];
+  const age = sops.age ?? [];
+  if (!Array.isArray(age)) problems.push({ path: "sops.age", message: "must be a list of {recipient, enc}" });
+  else {
+    age.forEach((entry, i) => {
+      if (!isJsonObject(entry) || typeof entry.recipient !== "string" || typeof entry.enc !== "string") {
+        problems.push({ path: `sops.age[${i}]`, message: "must have `recipient` and `enc` strings" });
+        return;
+      }
+      ageRecipients.push(entry.recipient);
+      ageStanzas.push(entry.enc);
+    });
+  }
+  const otherRecipients = OTHER_KEY_GROUPS.flatMap((group) => {
+    const list = sops[group];
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((entry) => {
+      if (!isJsonObject(entry)) return [];
+      const id = entry.fp ?? entry.arn ?? entry.resource_id ?? entry.vault_url ?? entry.vault_address;
+      return [`${group} ${typeof id === "string" ? id : "(unnamed)"}`];
+    });
+  });
+  if (ageRecipients.length === 0 && problems.length === 0) {
+    const others = otherRecipients.length > 0 ? `; this file is encrypted for ${otherRecipients.join(", ")}` : "";
+    problems.push({ path: "sops.age", message: `no age recipient: meshops decrypts SOPS files encrypted for age keys${others}` });
+  }
+  const lastModified = sops.lastmodified;
+  if (typeof lastModified !== "string") problems.push({ path: "sops.lastmodified", message: "missing: the file's MAC cannot be checked without it" });
+  const mac = sops.mac;
+  if (!isEncryptedValue(mac)) problems.push({ path: "sops.mac", message: "missing or not an ENC[AES256_GCM,...] value: the file cannot be checked for tampering" });
+  if (problems.length > 0) return { problems };
+  return {
+    metadata: { ageRecipients, ageStanzas, otherRecipients, lastModified: lastModified as string, mac: mac as string, macOnlyEncrypted: sops.mac_only_encrypted === true },
+    problems,
+  };
+}
+
+/** Paths (as `a.b[0].c`) of values that look encrypted but are not well-formed ENC values: sops would fail on them. */
+export function malformedEncryptedValues(document: JsonObject): string[] {
+  const out: string[] = [];
+  walk(withoutSops(document), [], "", (value, _aad, path) => {
+    if (typeof value === "string" && value.startsWith("ENC[") && !ENC_VALUE.test(value)) out.push(path);
+    return value;
+  });
+  return out;
+}
+
+/** The age identities (`AGE-SECRET-KEY-1...`) of an age key file: one per line, `#` comments ignored. */
+export function parseAgeIdentities(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("AGE-SECRET-KEY-"));
+}
+
+/**
+ * The plaintext of the documents of one SOPS file (each `sops:` block removed), after the MAC over all of them has been
+ * checked. `file` only names the file in errors. Throws SopsError when no identity opens the data key or the MAC does not
+ * match (the file was edited without sops, or tampered with).
+ */
+export async function decryptDocuments(file: string, documents: readonly JsonObject[], identities: readonly string[]): Promise<JsonObject[]> {
+  const first = documents.find(isSopsDocument);
+  if (!first) throw new SopsError(`${file}: not a SOPS file (no sops: block)`);
+  const { metadata, problems } = readSopsMetadata(first[SOPS_KEY] as JsonValue);
+  if (!metadata) throw new SopsError(`${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  const dataKey = await unwrapDataKey(file, metadata, identities);
+  const hash = createHash("sha512");
+  const plain = documents.map((document) =>
+    walk(withoutSops(document), [], "", (value, aad, path) => {
+      const encrypted = isEncryptedValue(value);
+      const clear = encrypted ? decryptValue(file, path, value, dataKey, aad) : value;
+      if (encrypted || !metadata.macOnlyEncrypted) hash.update(macBytes(clear));
+      return clear;
+    }) as JsonObject,
+  );
+  const expected = decryptValue(file, "sops.mac", metadata.mac, dataKey, metadata.lastModified);
+  if (hash.digest("hex").toUpperCase() !== expected) {
+    throw new SopsError(`${file}: the SOPS MAC does not match: the file was changed without sops (or tampered with); re-encrypt it with sops`);
+  }
+  return plain;
+}
+
+async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer> {
+  const wanted = [...metadata.ageRecipients, ...metadata.otherRecipients].join(", ");
+  if (identities.length === 0) {
+    throw new SopsError(`${file}: no age key to decrypt it (it is encrypted for ${wanted}): set SOPS_AGE_KEY_FILE or pass --sops-age-key-file`);
+  }
+  const decrypter = new Decrypter();
+  for (const identity of identities) decrypter.addIdentity(identity);
+  for (const stanza of metadata.ageStanzas) {
+    try {
+      const key = Buffer.from(await decrypter.decrypt(armor.decode(stanza)));
+      if (key.length === 32) return key;
+    } catch {
+      // Not this recipient's stanza (or a broken one): try the next; the message below names them all.
+    }
+  }
+  throw new SopsError(`${file}: none of the ${identities.length} age key(s) given can decrypt it; it is encrypted for ${wanted}`);
+}
+
+function decryptValue(file: string, path: string, value: string, key: Buffer, aad: string): JsonValue {
+  const match = ENC_VALUE.exec(value);
+  if (!match) throw new SopsError(`${file}: ${path}: not an ENC[AES256_GCM,...] value`);
+  const [, data, iv, tag, type] = match as unknown as [string, string, string, string, string];
+  let bytes: Buffer;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64"));
+    decipher.setAAD(Buffer.from(aad, "utf8"));
+    decipher.setAuthTag(Buffer.from(tag, "base64"));
+    bytes = Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]);
+  } catch {
+    throw new SopsError(`${file}: ${path}: the value does not decrypt with the file's data key (moved or edited without sops)`);
+  }
+  const text = bytes.toString("utf8");
+  switch (type) {
+    case "int":
+    case "float":
+      return Number(text);
+    case "bool":
+      return text === "True";
+    default:
+      return text;
+  }
+}
+
+/** How sops feeds a value to the MAC (sops' ToBytes: Python-style booleans, Go's shortest float form). */
+function macBytes(value: JsonValue): Buffer {
+  if (typeof value === "boolean") return Buffer.from(value ? "True" : "False");
+  if (value === null) return Buffer.alloc(0);
+  return Buffer.from(String(value), "utf8");
+}
+
+function withoutSops(document: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(document)) if (key !== SOPS_KEY) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
+ * Visits every leaf in document order with its sops additional data (the mapping keys on its path, each followed by
+ * `:`; sequence positions add nothing) and a readable path; returns a copy with each leaf replaced by `visit`'s result.
+ */
+function walk(value: JsonValue, keys: readonly string[], path: string, visit: (leaf: JsonValue, aad: string, path: string) => JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map((item, i) => walk(item, keys, `${path}[${i}]`, visit));
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [key, child] of Object.entries(value)) {
+      const next = walk(child, [...keys, key], path === "" ? key : `${path}.${key}`, visit);
+      Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return visit(value, keys.map((k) => `${k}:`).join(""), path);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Encryption: for fixtures and tests (scripts/generate-sops-fixtures.mjs). meshops itself never writes secrets.
+
+export interface EncryptOptions {
+  /** age recipients (`age1...`). */
+  readonly recipients: readonly string[];
+  /** Only values under a key matching this are encrypted (Flux's usual `^(data|stringData)$`); default: all. */
+  readonly encryptedRegex?: string;
+  /** The time written as `lastmodified` (RFC 3339); the MAC is bound to it. */
+  readonly lastModified: string;
+}
+
+/** One document encrypted as `sops --encrypt` does it, with its `sops:` block. */
+export async function encryptDocument(document: JsonObject, options: EncryptOptions): Promise<JsonObject> {
+  const dataKey = randomBytes(32);
+  const regex = options.encryptedRegex !== undefined ? new RegExp(options.encryptedRegex) : undefined;
+  const hash = createHash("sha512");
+  const encrypted = walk(document, [], "", (value, aad) => {
+    hash.update(macBytes(value));
+    const keys = aad.split(":").slice(0, -1);
+    const selected = regex ? keys.some((k) => regex.test(k)) : !keys.some((k) => k.endsWith("_unencrypted"));
+    return selected ? encryptValue(value, dataKey, aad) : value;
+  }) as JsonObject;
+  // One age file per recipient, as sops writes them.
+  const age: JsonObject[] = [];
+  for (const recipient of options.recipients) {
+    const encrypter = new Encrypter();
+    encrypter.addRecipient(recipient);
+    age.push({ recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) });
+  }
+  const sops: JsonObject = {
+    age,
+    lastmodified: options.lastModified,
+    mac: encryptValue(hash.digest("hex").toUpperCase(), dataKey, options.lastModified),
+    ...(options.encryptedRegex !== undefined ? { encrypted_regex: options.encryptedRegex } : { unencrypted_suffix: "_unencrypted" }),
+    version: "3.10.2",
+  };
+  return { ...encrypted, sops };
+}
+
+function encryptValue(value: JsonValue, key: Buffer, aad: string): string {
+  const type = typeof value === "boolean" ? "bool" : typeof value === "number" ? (Number.isInteger(value) ? "int" : "float") : "str";
+  const iv = randomBytes(32);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(aad, "utf8"));
+  const data = Buffer.concat([cipher.update(macBytes(value)), cipher.final()]);
+  return `ENC[AES256_GCM,data:${data.toString("base64")},iv:${iv.toString("base64")},tag:${cipher.getAuthTag().toString("base64")},type:${type}]`;
+}
