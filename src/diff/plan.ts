@@ -10,7 +10,7 @@ import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
 import { indexLive, pairResources, tally, type Pair } from "./pair.js";
-import { redact } from "./redact.js";
+import { redactPair } from "./redact.js";
 
 export const ACTIONS = ["create", "update", "delete", "unchanged"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -121,7 +121,7 @@ function withLazyDiff(change: Omit<Change, "diff">, compute: () => string): Chan
 
 /**
  * `--- live/<subject>` / `+++ desired/<subject>` unified diff of two normalized objects rendered as YAML with sorted
- * keys, secrets redacted. A missing side is `/dev/null`, as in any patch that creates or removes a file. `labels`
+ * keys, secrets redacted (a changed one marked as changed, never shown). A missing side is `/dev/null`, as in any patch that creates or removes a file. `labels`
  * names the two sides (`plan --base` compares two revisions: `base/` and `ref/`).
  */
 export function unifiedDiff(
@@ -130,8 +130,9 @@ export function unifiedDiff(
   desired: JsonObject | undefined,
   labels: { readonly before: string; readonly after: string } = { before: "live", after: "desired" },
 ): string {
-  const before = live ? toYaml(redact(live)) : "";
-  const after = desired ? toYaml(redact(desired)) : "";
+  const shown = redactPair(live, desired);
+  const before = shown.before ? toYaml(shown.before) : "";
+  const after = shown.after ? toYaml(shown.after) : "";
   return createTwoFilesPatch(live ? `${labels.before}/${subject}` : "/dev/null", desired ? `${labels.after}/${subject}` : "/dev/null", before, after, undefined, undefined, {
     context: 3,
     headerOptions: FILE_HEADERS_ONLY,

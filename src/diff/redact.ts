@@ -1,13 +1,21 @@
 /**
- * Secret material never appears in a diff. A plan is posted as a pull-request comment, printed in CI logs and shown on
- * the status page; an inline certificate key or a token in any of them is a leak. Each secret value is replaced by a
- * short digest of itself, so a change is still visible (the digest changes) but not its content.
+ * Secret material never appears in a diff or a rendered object. A plan is posted as a pull-request comment, printed
+ * in CI logs and shown on the status page; an inline certificate key, a token or a Secret's value in any of them is a
+ * leak. Not even a digest is shown (a short hash of a weak password can be guessed offline): each secret value becomes
+ * a fixed marker, and a diff says only whether it changed.
  *
  * Only what is shown is redacted: comparison runs on the real values, so changing a secret is still a change.
  */
-import { createHash } from "node:crypto";
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { isJsonObject as isObject } from "../model/resource.js";
+import { isEncryptedValue } from "../secrets/sops.js";
+
+/** Shown for a secret value (on both sides of a diff when it did not change). */
+export const REDACTED = "(redacted)";
+/** Shown on the new side of a diff for a secret value that differs from the old side. */
+export const REDACTED_CHANGED = "(redacted, changed)";
+/** Shown for a value still encrypted (SOPS) because no key was given: whether it changed is not known. */
+export const REDACTED_UNKNOWN = "(encrypted; unknown without the SOPS key)";
 
 /** Keys whose value is secret wherever they appear: Secret `data` and the inline forms of Kuma's DataSource. */
 const ALWAYS_SECRET = new Set(["data", "inline", "inlineString", "inlineBytes"]);
@@ -23,32 +31,60 @@ const CERTIFICATE_KEYS = new Set(["cert", "certificate", "crt", "certs", "certif
 
 const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
 
-/** `(redacted, sha256:<first 12 hex digits>)` of the value (its text, or its JSON for anything but a string). */
-export function redactedValue(value: JsonValue): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return `(redacted, sha256:${createHash("sha256").update(text, "utf8").digest("hex").slice(0, 12)})`;
-}
-
-/** A copy of the object with every secret value replaced by `redactedValue`. */
+/** A copy of the object with every secret value (and every SOPS ciphertext) replaced by a marker. */
 export function redact(object: JsonObject): JsonObject {
-  return redactObject(object, undefined);
+  return redactObject(object, undefined, undefined);
 }
 
-function redactValue(value: JsonValue, parentKey: string | undefined): JsonValue {
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, parentKey)); // `keys: [{key: ...}]` keeps its context
-  if (isObject(value)) return redactObject(value, parentKey);
+/**
+ * Both sides of a diff, redacted: a secret value that differs between them shows as `REDACTED_CHANGED` on the `after`
+ * side, one still encrypted as `REDACTED_UNKNOWN`, so the diff says "changed", "unchanged" or "unknown", and nothing else.
+ */
+export function redactPair(before: JsonObject | undefined, after: JsonObject | undefined): { before?: JsonObject; after?: JsonObject } {
+  return {
+    ...(before ? { before: redact(before) } : {}),
+    ...(after ? { after: redactObject(after, undefined, before ?? MISSING) } : {}),
+  };
+}
+
+/** Stands for "no old side at all" (a create): every secret of the new side is then simply redacted. */
+const MISSING: JsonObject = {};
+
+/** `other` is the value at the same place on the old side of a diff (undefined: not comparing). */
+function redactValue(value: JsonValue, parentKey: string | undefined, other: JsonValue | undefined, comparing: boolean): JsonValue {
+  if (isEncryptedValue(value)) return REDACTED_UNKNOWN;
+  if (Array.isArray(value)) return value.map((item, i) => redactValue(item, parentKey, Array.isArray(other) ? other[i] : undefined, comparing)); // `keys: [{key: ...}]` keeps its context
+  if (isObject(value)) return redactObject(value, parentKey, comparing ? (isObject(other) ? other : MISSING) : undefined);
   return value;
 }
 
-function redactObject(object: JsonObject, parentKey: string | undefined): JsonObject {
+function redactObject(object: JsonObject, parentKey: string | undefined, other: JsonObject | undefined): JsonObject {
   const secretObject = isSecretObject(object, parentKey);
   const tlsObject = isTlsObject(object, parentKey);
+  const comparing = other !== undefined && other !== MISSING;
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(object)) {
-    if (isSecretField(key, value, secretObject, tlsObject)) out[key] = redactedValue(value);
-    else out[key] = redactValue(value, key);
+    const before = comparing ? other[key] : undefined;
+    if (isSecretField(key, value, secretObject, tlsObject)) out[key] = marker(value, before, comparing);
+    else out[key] = redactValue(value, key, before, comparing);
   }
   return out;
+}
+
+function marker(value: JsonValue, before: JsonValue | undefined, comparing: boolean): string {
+  if (containsEncrypted(value)) return REDACTED_UNKNOWN;
+  if (comparing && before !== undefined && !sameJson(value, before)) return REDACTED_CHANGED;
+  return REDACTED;
+}
+
+function containsEncrypted(value: JsonValue): boolean {
+  if (isEncryptedValue(value)) return true;
+  if (Array.isArray(value)) return value.some(containsEncrypted);
+  return isObject(value) && Object.values(value).some(containsEncrypted);
+}
+
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function isSecretField(key: string, value: JsonValue, secretObject: boolean, tlsObject: boolean): boolean {
@@ -77,4 +113,3 @@ function isTlsObject(object: JsonObject, parentKey: string | undefined): boolean
 function isDataSource(value: JsonValue): boolean {
   return isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DATA_SOURCE_KEYS.has(k));
 }
-

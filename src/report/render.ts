@@ -2,18 +2,27 @@ import { stringify } from "yaml";
 import { MESH_LABEL, KUBERNETES_API_VERSION } from "../kuma/types.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
+import { secretToKubernetes } from "../kuma/secrets.js";
+import { isSecretType } from "../kuma/types.js";
+import { redact } from "../diff/redact.js";
 
 export type RenderFormat = "yaml" | "json" | "kubernetes";
 
-/** The desired state as the objects that would be PUT, or as Kubernetes custom resources. Pure and deterministic. */
+/**
+ * The desired state as the objects that would be PUT, or as Kubernetes custom resources. Pure and deterministic.
+ * Everything is printed as it would be sent except the values of Secrets: render needs no SOPS key and its output is
+ * read, logged and pasted, so a Secret's `data` shows as `(redacted)`; `apply` sends the real value. (Inline keys in
+ * other kinds are printed as the repository holds them: render of those is meant for `kubectl apply`.)
+ */
 export function renderResources(resources: readonly Resource[], format: RenderFormat, systemNamespace: string): string {
+  const objects = resources.map((r) => (isSecretType(r.type) ? { ...r, object: redact(r.object) } : r));
   switch (format) {
     case "json":
-      return JSON.stringify(resources.map((r) => r.object), null, 2) + "\n";
+      return JSON.stringify(objects.map((r) => r.object), null, 2) + "\n";
     case "yaml":
-      return yamlDocuments(resources.map((r) => r.object));
+      return yamlDocuments(objects.map((r) => r.object));
     case "kubernetes":
-      return yamlDocuments(resources.map((r) => toKubernetes(r, systemNamespace)));
+      return yamlDocuments(objects.map((r) => toKubernetes(r, systemNamespace)));
   }
 }
 
@@ -28,6 +37,7 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
 export function toKubernetes(resource: Resource, systemNamespace: string): JsonObject {
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+  if (isSecretType(resource.type)) return secretToKubernetes(resource.object, systemNamespace);
   if (resource.type === "Mesh") {
     return {
       apiVersion: KUBERNETES_API_VERSION,
