@@ -6,6 +6,9 @@ import { validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
+import { ageIdentities } from "./secrets.js";
+import { unsealResources } from "../secrets/unseal.js";
+import type { Resource } from "../model/resource.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -15,6 +18,8 @@ export interface RepositoryOptions {
   readonly exclude?: readonly string[];
   readonly allowEmpty?: boolean;
   readonly deprecationsAsErrors?: boolean;
+  /** The age key file for SOPS-encrypted files (else SOPS_AGE_KEY_FILE; else encrypted values stay encrypted). */
+  readonly sopsAgeKeyFile?: string;
 }
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
@@ -26,7 +31,8 @@ export function addRepositoryOptions(command: Command): Command {
     .addOption(maxFileSizeOption())
     .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
     .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
-    .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error");
+    .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error")
+    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)");
 }
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
@@ -51,7 +57,20 @@ export function localRepositoryDir(repo: string, io: CliIo): string {
   return dir;
 }
 
-export async function loadRepository(options: RepositoryOptions, io: CliIo): Promise<{ snapshot: Snapshot; result: ValidationResult }> {
+export interface LoadSecrets {
+  /** Every encrypted file must be decrypted (apply): one that cannot be is an error naming the file and its recipients. */
+  readonly requireKey?: boolean;
+}
+
+/**
+ * Reads and validates the repository at the revision; with an age key, SOPS-encrypted resources are decrypted in
+ * memory and checked in full (src/secrets/unseal.ts). `stillSealed`: encrypted resources no key was given for.
+ */
+export async function loadRepository(
+  options: RepositoryOptions,
+  io: CliIo,
+  secrets: LoadSecrets = {},
+): Promise<{ snapshot: Snapshot; result: ValidationResult; stillSealed: readonly Resource[] }> {
   const snapshot = await readSnapshot({
     repo: localRepositoryDir(options.repo, io),
     ref: options.ref,
@@ -63,15 +82,19 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
-  return { snapshot, result };
+  if (!result.valid) return { snapshot, result, stillSealed: [] };
+  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (secrets.requireKey ? [] : undefined);
+  const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
+  return { snapshot, ...unsealed };
 }
 
 /**
  * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
  * validation error is never planned or applied, not even in part.
  */
-export async function loadValidRepository(options: RepositoryOptions, io: CliIo): Promise<ValidationResult | undefined> {
-  const { result } = await loadRepository(options, io);
+export async function loadValidRepository(options: RepositoryOptions, io: CliIo, secrets: LoadSecrets = {}): Promise<ValidationResult | undefined> {
+  const { result } = await loadRepository(options, io, secrets);
   if (result.valid) return result;
   const summary = summaryOf(result);
   io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));

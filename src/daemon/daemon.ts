@@ -26,6 +26,8 @@ export interface DaemonOptions {
   /** The remote poll interval, for the status (the source runs its own timer). */
   readonly pollIntervalMs: number | null;
   readonly driftMode: DriftMode | undefined;
+  /** age identities for SOPS-encrypted files (none: a commit with one is not applied). Kept in memory only. */
+  readonly ageIdentities?: readonly string[];
   readonly webhookSecret: string | undefined;
   readonly reconcileToken: string | undefined;
   readonly log: Logger;
@@ -69,6 +71,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     metrics,
     log,
     driftMode: o.driftMode,
+    ageIdentities: o.ageIdentities ?? [],
     stopRequested: () => stopping,
   });
 

@@ -32,6 +32,7 @@ import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { unsealResources } from "../secrets/unseal.js";
 import { isShownToPeople } from "../model/diagnostic.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
@@ -53,6 +54,8 @@ export interface ReconcilerOptions {
   readonly log: Logger;
   /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
   readonly driftMode: DriftMode | undefined;
+  /** age identities for SOPS-encrypted files; a commit with one that does not decrypt is invalid (nothing applied). */
+  readonly ageIdentities?: readonly string[];
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
@@ -242,7 +245,10 @@ export class Reconciler {
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
-    const result = validateSnapshot(snapshot, this.#analysis);
+    const validated = validateSnapshot(snapshot, this.#analysis);
+    // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
+    const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+    const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [])).result : validated;
     this.#validated = revision;
     this.#validatedOk = result.valid;
     this.#readFailed = false;

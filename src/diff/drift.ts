@@ -12,6 +12,7 @@ import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
 import { indexLive, pairResources, tally } from "./pair.js";
 import { unifiedDiff } from "./plan.js";
+import { withLiveForEncrypted } from "./sealed.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -46,7 +47,7 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
     const key = { resource: subject, type, mesh, name };
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
-    else if (resource && current && !sameNormalized(current.object, resource.object)) {
+    else if (resource && current && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(resource.object, current.object) : resource.object)) {
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(resource.object)) });
     } else if (!resource && current) {
       const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";

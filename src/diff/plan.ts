@@ -11,6 +11,7 @@ import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
 import { indexLive, pairResources, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
+import { withLiveForEncrypted } from "./sealed.js";
 
 export const ACTIONS = ["create", "update", "delete", "unchanged"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -30,6 +31,8 @@ export interface Change {
   diff: string;
   /** Where the desired object comes from (the repository, or a materialized default policy). Absent for deletes. */
   origin?: "repository" | "default";
+  /** Still SOPS-encrypted (no key given): its encrypted values were not compared, so they may have changed. */
+  unknownValues?: true;
 }
 
 export interface Plan {
@@ -63,9 +66,10 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
         continue;
       }
       // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
-      const same = sameNormalized(current.object, resource.object);
-      if (same) writes.push({ action: "unchanged", ...base, live: current.object, diff: "" });
-      else writes.push(withLazyDiff({ action: "update", ...base, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
+      const sealed = resource.sealed ? ({ unknownValues: true } as const) : {};
+      const same = sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(resource.object, current.object) : resource.object);
+      if (same) writes.push({ action: "unchanged", ...base, ...sealed, live: current.object, diff: "" });
+      else writes.push(withLazyDiff({ action: "update", ...base, ...sealed, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
       continue;
     }
     if (!current) continue;

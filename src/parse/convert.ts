@@ -3,7 +3,16 @@ import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
-import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
+import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
+
+/** Where a document says what it is; encrypted there, it cannot be identified without the key. */
+const IDENTITY_PATHS: readonly PathSegments[] = [["type"], ["name"], ["mesh"], ["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"], ["metadata", "labels", MESH_LABEL]];
+
+function valueAt(value: JsonValue, path: PathSegments): JsonValue | undefined {
+  let at: JsonValue | undefined = value;
+  for (const key of path) at = isObject(at) && typeof key === "string" ? at[key] : undefined;
+  return at;
+}
 import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -16,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "unsupported-kind";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "unsupported-kind" | "sops-identity";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -55,6 +64,11 @@ const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
  */
 export function toResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
   if (!isSopsDocument(doc.value)) return toPlainResource(file, doc, options);
+  const hidden = IDENTITY_PATHS.find((path) => isEncryptedValue(valueAt(doc.value, path)));
+  if (hidden) {
+    const message = `${formatPath(hidden)} is encrypted: meshops reads a resource's kind, name and mesh without the key; encrypt only the values (encrypted_regex: ^(data|stringData)$ in .sops.yaml)`;
+    return fail(hidden, "sops-identity", message, "");
+  }
   const conversion = toPlainResource(file, { ...doc, value: withoutKeys(doc.value, [SOPS_KEY]) }, options);
   return conversion.resource ? { ...conversion, resource: { ...conversion.resource, sealed: true } } : conversion;
 }

@@ -20,7 +20,20 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
       return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, diff: c.diff };
     });
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
-  return JSON.stringify({ summary: plan.summary, changes, ...risks }, null, 2) + "\n";
+  const unknown = unknownValues(plan);
+  return JSON.stringify({ summary: plan.summary, changes, ...risks, ...(unknown.length > 0 ? { unknownValues: unknown } : {}) }, null, 2) + "\n";
+}
+
+/** Resources still SOPS-encrypted (no key given): whether their values changed is not known. */
+export function unknownValues(plan: Plan): string[] {
+  return plan.changes.filter((c) => c.unknownValues).map((c) => c.resource);
+}
+
+/** The note a person reads about values that were not compared. */
+export function unknownValuesNote(plan: Plan): string | undefined {
+  const unknown = unknownValues(plan);
+  if (unknown.length === 0) return undefined;
+  return `? ${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${unknown.join(", ")}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
 }
 
 /**
@@ -65,6 +78,8 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
+  const note = unknownValuesNote(plan);
+  if (note) out.push(style.yellow(note));
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
   out.push(

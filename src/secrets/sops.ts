@@ -104,22 +104,31 @@ export function parseAgeIdentities(text: string): string[] {
     .filter((line) => line.startsWith("AGE-SECRET-KEY-"));
 }
 
+/** What decryptDocuments returns. */
+export interface Decrypted {
+  readonly documents: JsonObject[];
+  /** Every decrypted text value, so that callers can keep them out of any message. */
+  readonly revealed: readonly string[];
+}
+
 /**
  * The plaintext of the documents of one SOPS file (each `sops:` block removed), after the MAC over all of them has been
  * checked. `file` only names the file in errors. Throws SopsError when no identity opens the data key or the MAC does not
  * match (the file was edited without sops, or tampered with).
  */
-export async function decryptDocuments(file: string, documents: readonly JsonObject[], identities: readonly string[]): Promise<JsonObject[]> {
+export async function decryptDocuments(file: string, documents: readonly JsonObject[], identities: readonly string[]): Promise<Decrypted> {
   const first = documents.find(isSopsDocument);
   if (!first) throw new SopsError(`${file}: not a SOPS file (no sops: block)`);
   const { metadata, problems } = readSopsMetadata(first[SOPS_KEY] as JsonValue);
   if (!metadata) throw new SopsError(`${file}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const dataKey = await unwrapDataKey(file, metadata, identities);
   const hash = createHash("sha512");
+  const revealed: string[] = [];
   const plain = documents.map((document) =>
     walk(withoutSops(document), [], "", (value, aad, path) => {
       const encrypted = isEncryptedValue(value);
       const clear = encrypted ? decryptValue(file, path, value, dataKey, aad) : value;
+      if (encrypted && typeof clear === "string" && clear !== "") revealed.push(clear);
       if (encrypted || !metadata.macOnlyEncrypted) hash.update(macBytes(clear));
       return clear;
     }) as JsonObject,
@@ -128,7 +137,7 @@ export async function decryptDocuments(file: string, documents: readonly JsonObj
   if (hash.digest("hex").toUpperCase() !== expected) {
     throw new SopsError(`${file}: the SOPS MAC does not match: the file was changed without sops (or tampered with); re-encrypt it with sops`);
   }
-  return plain;
+  return { documents: plain, revealed };
 }
 
 async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer> {

@@ -48,7 +48,8 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option("--verbose", "a progress line on stderr for every change as it finishes");
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: ApplyOptions) => {
-    const result = await loadValidRepository(options, io);
+    // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
+    const result = await loadValidRepository(options, io, { requireKey: true });
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
     const backend = await openBackend(options, io, result.config.controlPlane.version);

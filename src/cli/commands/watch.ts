@@ -6,6 +6,7 @@ import type { Backend } from "../../backend/types.js";
 import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
+import { ageIdentities } from "../secrets.js";
 import { instrumentBackend } from "../../daemon/instrument.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
@@ -36,6 +37,7 @@ interface WatchOptions extends ControlPlaneOptions {
   logFormat: LogFormat;
   allowedHosts?: string[];
   maxConnections: number;
+  sopsAgeKeyFile?: string;
 }
 
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
@@ -70,6 +72,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
           return n;
         }),
     )
+    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE); a commit with an encrypted file that does not decrypt is not applied")
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
@@ -150,6 +153,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       driftIntervalMs: options.driftInterval,
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
+      ageIdentities: ageIdentities(options.sopsAgeKeyFile, io) ?? [],
       webhookSecret,
       reconcileToken,
       log,
