@@ -45,5 +45,7 @@ process.stdout.write(
   ].join("\n"),
 );
 
+// sample-repo's Secret is encrypted for the test key (test/fixtures/sops/): the demo decrypts it with that key.
+const key = process.env.SOPS_AGE_KEY_FILE || path.join(ROOT, "test", "fixtures", "sops", "test-age-key.txt");
 const { main } = await import("../dist/src/cli/main.js");
-process.exitCode = await main(["watch", "--repo", REPO, "--state-dir", STATE, "--listen", LISTEN]);
+process.exitCode = await main(["watch", "--repo", REPO, "--state-dir", STATE, "--listen", LISTEN, "--sops-age-key-file", key]);

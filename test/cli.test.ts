@@ -54,10 +54,12 @@ test("render --format json is the array of objects; --format kubernetes gives cu
   assertGolden(path.join(goldens, "render-sample-repo.kubernetes.yaml"), kube.stdout);
   const crs = parseAllDocuments(kube.stdout).map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { namespace?: string; labels?: Record<string, string> } });
   for (const cr of crs) {
-    assert.equal(cr.apiVersion, "kuma.io/v1alpha1");
+    // Kuma keeps Secrets in core/v1 Secrets of its own type; everything else is a kuma.io custom resource.
+    assert.equal(cr.apiVersion, cr.kind === "Secret" ? "v1" : "kuma.io/v1alpha1");
     if (cr.kind === "Mesh") assert.equal(cr.metadata.namespace, undefined, "Mesh is cluster-scoped");
     else assert.equal(cr.metadata.namespace, "kuma-system");
   }
+  assert.equal(crs.filter((cr) => cr.kind === "Secret").length, 1, "sample-repo's encrypted Secret is rendered (redacted)");
 });
 
 test("rendering is deterministic", async () => {

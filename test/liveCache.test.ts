@@ -19,9 +19,9 @@ import type { JsonObject } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import type { ChangeResult, ChangeSet } from "../src/sync/apply.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
-import { validateSnapshot } from "../src/validate/index.js";
 import { generateRepo } from "../bench/generate.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+import { validateWithTestKey } from "./helpers/snapshot.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-livecache-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -48,7 +48,7 @@ for (const version of ["2.14.3", "3.0.0"]) {
   ] as const) {
     test(`write-through: what meshops PUT normalizes to what the control plane (Kuma ${version}) returns, ${name}`, async () => {
       const dir = await make();
-      const result = validateSnapshot(await readSnapshot({ repo: dir, ref: "HEAD" }));
+      const result = await validateWithTestKey(await readSnapshot({ repo: dir, ref: "HEAD" }));
       assert.ok(result.valid, JSON.stringify(result.diagnostics.slice(0, 3)));
       const backend = await LocalBackend.open({ stateDir: path.join(work, `cp-${++stores}`), version, skipMeshCreation: true });
       try {

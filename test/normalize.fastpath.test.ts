@@ -9,8 +9,8 @@ import { subjectOf } from "../src/model/key.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import { buildDesired } from "../src/desired/index.js";
-import { validateSnapshot } from "../src/validate/index.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+import { validateWithTestKey } from "./helpers/snapshot.js";
 
 /**
  * sameNormalized compares without normalizing when it can (a no-op plan of 50,000 resources depends on it). The fast
@@ -43,7 +43,7 @@ function edits(object: JsonObject): JsonObject[] {
 
 test("the fast path agrees with full normalization on live objects from the embedded control plane", async () => {
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"));
-  const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
+  const result = await validateWithTestKey(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
   const desired = buildDesired(result.resources, result.config, { major: 2 }).resources;
   const backend = await LocalBackend.open({ stateDir, skipMeshCreation: true });
   try {

@@ -22,7 +22,7 @@ import type { ResourceKey } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import { compare, driftFor, planFor } from "../src/sync/reconcile.js";
-import { validateSnapshot } from "../src/validate/index.js";
+import { testAgeIdentities, validateWithTestKey } from "./helpers/snapshot.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
 
 /** The embedded control plane, with request counts and faults. */
@@ -80,6 +80,7 @@ before(async () => {
   reconciler = new Reconciler({
     source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
     path: undefined,
+    ageIdentities: testAgeIdentities(),
     backend: probe,
     status,
     metrics: new DaemonMetrics({ processMetrics: false }),
@@ -140,7 +141,7 @@ const requestTimeout = async () => {
  * `kind resource`; none unless a report-mode mesh was edited out of band).
  */
 async function assertConverged(drifted: readonly string[] = []): Promise<void> {
-  const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
+  const result = await validateWithTestKey(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
   assert.ok(result.valid);
   const comparison = await compare(probe.inner, result, { needWrite: false });
   const drift = driftFor(comparison, result.config.instance).items.map((i) => `${i.kind} ${i.resource}`);

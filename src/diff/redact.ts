@@ -31,7 +31,7 @@ const CERTIFICATE_KEYS = new Set(["cert", "certificate", "crt", "certs", "certif
 
 const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
 
-/** A copy of the object with every secret value (and every SOPS ciphertext) replaced by a marker. */
+/** A copy of the object with every secret value (and every SOPS ciphertext) replaced by `REDACTED`. */
 export function redact(object: JsonObject): JsonObject {
   return redactObject(object, undefined, undefined);
 }
@@ -52,7 +52,7 @@ const MISSING: JsonObject = {};
 
 /** `other` is the value at the same place on the old side of a diff (undefined: not comparing). */
 function redactValue(value: JsonValue, parentKey: string | undefined, other: JsonValue | undefined, comparing: boolean): JsonValue {
-  if (isEncryptedValue(value)) return REDACTED_UNKNOWN;
+  if (isEncryptedValue(value)) return comparing ? REDACTED_UNKNOWN : REDACTED;
   if (Array.isArray(value)) return value.map((item, i) => redactValue(item, parentKey, Array.isArray(other) ? other[i] : undefined, comparing)); // `keys: [{key: ...}]` keeps its context
   if (isObject(value)) return redactObject(value, parentKey, comparing ? (isObject(other) ? other : MISSING) : undefined);
   return value;
@@ -72,6 +72,7 @@ function redactObject(object: JsonObject, parentKey: string | undefined, other: 
 }
 
 function marker(value: JsonValue, before: JsonValue | undefined, comparing: boolean): string {
+  if (!comparing) return REDACTED;
   if (containsEncrypted(value)) return REDACTED_UNKNOWN;
   if (comparing && before !== undefined && !sameJson(value, before)) return REDACTED_CHANGED;
   return REDACTED;

@@ -62,6 +62,8 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
           record({ change, outcome: "applied" });
         } else {
           if (!change.desired) throw new Error(`${change.resource}: ${change.action} without a desired object`);
+          // A backstop: callers decrypt first (or refuse); ciphertext must never reach the control plane as a value.
+          if (change.unknownValues) throw new Error(`${change.resource}: still SOPS-encrypted (no age key was given): not written`);
           const put = await backend.put(change.desired);
           record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
         }

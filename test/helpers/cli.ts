@@ -9,6 +9,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/**
+ * The age key of the test fixtures and sample-repo's encrypted Secret: every CLI run gets it as SOPS_AGE_KEY_FILE unless
+ * the test's own env says otherwise (`SOPS_AGE_KEY_FILE: ""` runs without a key).
+ */
+export const TEST_AGE_KEY_FILE = path.join(projectRoot, "test", "fixtures", "sops", "test-age-key.txt");
+
 /** Runs the CLI in-process with captured output, as a user would from `dir`. */
 export async function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let stdout = "";
@@ -16,7 +22,7 @@ export async function runCli(args: readonly string[], cwd: string, env: NodeJS.P
   const code = await main(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env,
+    env: { SOPS_AGE_KEY_FILE: TEST_AGE_KEY_FILE, ...env },
     cwd,
   });
   return { code, stdout, stderr };
@@ -35,7 +41,7 @@ export interface CliProcess {
 export function spawnCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, [path.join(projectRoot, "bin", "meshops.js"), ...args], {
     cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SOPS_AGE_KEY_FILE: TEST_AGE_KEY_FILE, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

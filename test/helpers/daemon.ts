@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { projectRoot } from "./git.js";
+import { TEST_AGE_KEY_FILE } from "./cli.js";
 
 const BIN = path.join(projectRoot, "bin", "meshops.js");
 const started = new Set<ChildProcess>();
@@ -81,7 +82,7 @@ export async function startWatch(args: readonly string[], options: { cwd: string
   const [file, ...argv] = options.maxOpenFiles === undefined ? command : ["bash", "-c", `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, ...command];
   const child = spawn(file as string, argv, {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, SOPS_AGE_KEY_FILE: TEST_AGE_KEY_FILE, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.add(child);

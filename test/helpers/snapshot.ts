@@ -2,6 +2,10 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Snapshot, SourceFile } from "../../src/source/types.js";
+import { unsealResources } from "../../src/secrets/unseal.js";
+import { parseAgeIdentities } from "../../src/secrets/sops.js";
+import { validateSnapshot, type ValidationResult } from "../../src/validate/index.js";
+import { projectRoot } from "./git.js";
 
 /**
  * A fixture folder as the snapshot `readSnapshot` would give at `revision`, without Git: renderer goldens then name a
@@ -26,4 +30,20 @@ export function snapshotOf(dir: string, revision: string): Snapshot {
   walk(dir);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { revision, root: "", files, problems: [], ...(config ? { config } : {}) };
+}
+
+/**
+ * Validates a snapshot and decrypts its SOPS-encrypted files with the test key (test/fixtures/sops/test-age-key.txt),
+ * as `plan` and `apply` do with SOPS_AGE_KEY_FILE: sample-repo holds an encrypted Secret.
+ */
+export async function validateWithTestKey(snapshot: Snapshot): Promise<ValidationResult> {
+  const result = validateSnapshot(snapshot);
+  if (!result.valid) return result;
+  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  return (await unsealResources(result, (file) => texts.get(file), testAgeIdentities())).result;
+}
+
+/** The test age key's identities. */
+export function testAgeIdentities(): string[] {
+  return parseAgeIdentities(readFileSync(path.join(projectRoot, "test", "fixtures", "sops", "test-age-key.txt"), "utf8"));
 }

@@ -1,0 +1,202 @@
+/**
+ * Secrets (issue 13 item 3): the Secret kind in both shapes, SOPS-encrypted files (a file the real sops wrote, and the
+ * generated fixtures), clear-text Secrets refused, undecryptable files refused before anything is applied, and plans
+ * that say only "changed", "unchanged" or "unknown" about a value.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { parse } from "yaml";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { SopsError, decryptDocuments, encryptDocument, parseAgeIdentities } from "../src/secrets/sops.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, projectRoot, tempRepo } from "./helpers/git.js";
+
+const FIXTURES = path.join(projectRoot, "test", "fixtures", "sops");
+const read = (...parts: string[]) => readFileSync(path.join(FIXTURES, ...parts), "utf8");
+const TEST_KEY = parseAgeIdentities(read("test-age-key.txt"));
+const TEST_RECIPIENT = /public key: (age1\w+)/.exec(read("test-age-key.txt"))?.[1] ?? "";
+const NO_KEY = { SOPS_AGE_KEY_FILE: "" };
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((c) => c()));
+
+function repoWith(files: Record<string, string>): string {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
+function stateDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-secrets-cp-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A Universal Secret document encrypted for the test key, as the fixture generator writes them. */
+async function encryptedSecret(name: string, plaintext: string, mesh = "default"): Promise<string> {
+  const document = { type: "Secret", mesh, name, data: Buffer.from(plaintext).toString("base64") };
+  const encrypted = await encryptDocument(document, { recipients: [TEST_RECIPIENT], encryptedRegex: "^data$", lastModified: "2026-01-01T00:00:00Z" });
+  return JSON.stringify(encrypted); // JSON is YAML
+}
+
+// --- the SOPS format --------------------------------------------------------------------------------------------------
+
+test("a file written by the real sops tool (Flux's test data) decrypts with its key, MAC checked", async () => {
+  const document = parse(read("flux", "age.yaml")) as JsonObject;
+  const { documents } = await decryptDocuments("age.yaml", [document], parseAgeIdentities(read("flux", "age.txt")));
+  assert.deepEqual(documents, [{ apiVersion: "v1", kind: "Secret", metadata: { name: "age" }, stringData: { key: "value" } }]);
+});
+
+test("a value changed without sops fails the MAC; so does a clear-text field edited by hand", async () => {
+  const keys = parseAgeIdentities(read("flux", "age.txt"));
+  const renamed = parse(read("flux", "age.yaml")) as { metadata: { name: string } } & JsonObject;
+  renamed.metadata.name = "other";
+  await assert.rejects(decryptDocuments("age.yaml", [renamed], keys), /age\.yaml: the SOPS MAC does not match/);
+  // A ciphertext moved to another key fails its own authentication (the key path is its additional data).
+  const moved = parse(read("flux", "age.yaml")) as { stringData: JsonObject } & JsonObject;
+  moved.stringData = { other: moved.stringData.key ?? "" };
+  await assert.rejects(decryptDocuments("age.yaml", [moved], keys), /stringData\.other: the value does not decrypt/);
+});
+
+test("no key, or a key the file is not encrypted for: an error naming the file and the recipient it needs", async () => {
+  const document = parse(read("flux", "age.yaml")) as JsonObject;
+  const recipient = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29";
+  await assert.rejects(decryptDocuments("flux/age.yaml", [document], []), (e: unknown) => e instanceof SopsError && e.message.includes("flux/age.yaml") && e.message.includes(recipient) && /SOPS_AGE_KEY_FILE/.test(e.message));
+  const stranger = await generateX25519Identity();
+  await assert.rejects(decryptDocuments("flux/age.yaml", [document], [stranger]), (e: unknown) => e instanceof SopsError && e.message.includes(recipient) && /none of the 1 age key/.test(e.message));
+});
+
+test("meshops's encryptor round-trips, typed values included, and only under encrypted_regex", async () => {
+  const identity = await generateX25519Identity();
+  const document: JsonObject = { type: "Secret", mesh: "m", name: "s", data: "aGVsbG8=", spec: { n: 3, f: 1.5, b: true } };
+  const encrypted = await encryptDocument(document, { recipients: [await identityToRecipient(identity)], encryptedRegex: "^(data|spec)$", lastModified: "2026-01-01T00:00:00Z" });
+  assert.equal(encrypted.name, "s");
+  assert.match(String(encrypted.data), /^ENC\[AES256_GCM,data:/);
+  assert.match(String((encrypted.spec as JsonObject).b), /type:bool\]$/);
+  assert.deepEqual((await decryptDocuments("x", [encrypted], [identity])).documents, [document]);
+});
+
+test("the committed fixtures decrypt with the committed test key (both shapes)", async () => {
+  for (const [file, value] of [
+    ["secret-universal.sops.yaml", Buffer.from("orders-db-Pa55word!").toString("base64")],
+    ["secret-kubernetes.sops.yaml", "billing-token-7f3a9c"],
+  ] as const) {
+    const { documents } = await decryptDocuments(file, [parse(read(file)) as JsonObject], TEST_KEY);
+    assert.ok(JSON.stringify(documents).includes(JSON.stringify(value)), file);
+  }
+});
+
+// --- validation -------------------------------------------------------------------------------------------------------
+
+test("a clear-text Secret is an error naming the field; secrets.allowPlaintext accepts it; the value is never quoted", async () => {
+  const secret = "type: Secret\nmesh: default\nname: db\ndata: aHVudGVyMg==\n";
+  const refused = await runCli(["validate"], repoWith({ "s.yaml": secret }));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, /s\.yaml:4:1: error: Secret\/default\/db data: the Secret's value is in clear text in the repository \(the file is not SOPS-encrypted\).*secrets\.allowPlaintext: true.*\[plaintext-secret\]/);
+  const allowed = await runCli(["validate"], repoWith({ "s.yaml": secret, "meshops.yaml": "secrets:\n  allowPlaintext: true\n" }));
+  assert.equal(allowed.code, 0, allowed.stdout);
+  for (const out of [refused.stdout, allowed.stdout]) assert.ok(!out.includes("aHVudGVyMg") && !out.includes("hunter2"));
+});
+
+test("a Kubernetes Secret of Kuma's type is a Secret of the mesh in its label; the namespace and the data keys are checked", async () => {
+  const good = await runCli(["validate", "--format", "json"], repoWith({ "k.yaml": read("secret-kubernetes.sops.yaml") }), NO_KEY);
+  assert.equal(good.code, 0, good.stdout);
+  const secret = (ns: string, data: string) =>
+    `apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata:\n  name: tok\n  namespace: ${ns}\n  labels:\n    kuma.io/mesh: default\n${data}`;
+  const bad = await runCli(
+    ["validate"],
+    repoWith({ "meshops.yaml": "secrets:\n  allowPlaintext: true\n", "a.yaml": secret("apps", "data:\n  value: dG9r\n"), "b.yaml": secret("kuma-system", "data:\n  token: dG9r\n") }),
+  );
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /a\.yaml:6:3: error: Secret\/default\/tok metadata\.namespace: the control plane reads Secrets of type system\.kuma\.io\/secret only in its system namespace \(kuma-system or kong-mesh-system\), not "apps"/);
+  assert.match(bad.stdout, /b\.yaml:10:3: error: Secret\/default\/tok data\.token: the control plane reads only data\.value of a Kuma Secret; "token" would be ignored/);
+  // Secrets of other types are another tool's business: skipped like a Deployment.
+  const opaque = await runCli(["validate", "--allow-empty"], repoWith({ "o.yaml": "apiVersion: v1\nkind: Secret\ntype: Opaque\nmetadata:\n  name: x\ndata:\n  a: Yg==\n" }));
+  assert.equal(opaque.code, 0, opaque.stdout);
+});
+
+test("an encrypted document validates without the key; encrypted identity fields and a broken sops block are errors", async () => {
+  const fine = await runCli(["validate"], repoWith({ "s.yaml": await encryptedSecret("db", "pw-1") }), NO_KEY);
+  assert.equal(fine.code, 0, fine.stdout);
+
+  const identity = await generateX25519Identity();
+  const everything = await encryptDocument({ type: "Secret", mesh: "default", name: "db", data: "cHc=" }, { recipients: [await identityToRecipient(identity)], lastModified: "2026-01-01T00:00:00Z" });
+  const hidden = await runCli(["validate"], repoWith({ "all.yaml": JSON.stringify(everything) }), NO_KEY);
+  assert.equal(hidden.code, 1);
+  assert.match(hidden.stdout, /all\.yaml:1:\d+: error: type: type is encrypted: meshops reads a resource's kind, name and mesh without the key; encrypt only the values \(encrypted_regex/);
+
+  const noMac = (await encryptedSecret("db", "pw-1")).replace(/"mac":"[^"]*",/, "");
+  const broken = await runCli(["validate"], repoWith({ "s.yaml": noMac }), NO_KEY);
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /error: sops\.mac: missing or not an ENC\[AES256_GCM,\.\.\.\] value/);
+});
+
+test("with the key, validate checks the decrypted value too (and names the field, not the value)", async () => {
+  const identity = TEST_RECIPIENT;
+  const notBase64 = await encryptDocument({ type: "Secret", mesh: "default", name: "db", data: "not base64 at all!" }, { recipients: [identity], encryptedRegex: "^data$", lastModified: "2026-01-01T00:00:00Z" });
+  const dir = repoWith({ "s.yaml": JSON.stringify(notBase64) });
+  assert.equal((await runCli(["validate"], dir, NO_KEY)).code, 0, "without the key the value cannot be checked");
+  const run = await runCli(["validate"], dir);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /s\.yaml:1:\d+: error: Secret\/default\/db data: must be base64-encoded bytes \(in the decrypted value\)/);
+  assert.ok(!run.stdout.includes("not base64 at all"));
+});
+
+// --- plan, apply, drift -------------------------------------------------------------------------------------------------
+
+test("apply without the key: an error naming the file and the recipient, and nothing at all is applied", async () => {
+  const dir = repoWith({ "mesh.yaml": "type: Mesh\nname: shop\n", "s.yaml": await encryptedSecret("db", "pw-1", "shop") });
+  const state = stateDir();
+  const refused = await runCli(["apply", "--state-dir", state], dir, NO_KEY);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout + refused.stderr, new RegExp(`s\\.yaml:1:1: error: Secret/shop/db sops: s\\.yaml: no age key to decrypt it \\(it is encrypted for ${TEST_RECIPIENT}\\)`));
+  assert.match(refused.stderr, /nothing was compared or applied/);
+  const plan = await runCli(["plan", "--state-dir", state, "--format", "json"], dir, NO_KEY);
+  const summary = (JSON.parse(plan.stdout) as { summary: { create: number } }).summary;
+  assert.ok(summary.create >= 2, "the Mesh and the Secret are still to be created: nothing was written");
+});
+
+test("plan compares decrypted values in memory: unchanged, then changed (shown only as changed), unknown without the key", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: shop\n", "s.yaml": await encryptedSecret("db", "first-Pa55", "shop") });
+  const state = stateDir();
+  assert.equal((await runCli(["apply", "--state-dir", state], repo.dir)).code, 0);
+
+  // Re-encrypted (new data key and IVs), same value: unchanged.
+  commitFiles(repo.dir, { "s.yaml": await encryptedSecret("db", "first-Pa55", "shop") });
+  const same = await runCli(["plan", "--state-dir", state], repo.dir);
+  assert.equal(same.code, 0, same.stdout);
+  assert.match(same.stdout, /No changes/);
+
+  commitFiles(repo.dir, { "s.yaml": await encryptedSecret("db", "second-Pa55", "shop") });
+  const changed = await runCli(["plan", "--state-dir", state], repo.dir);
+  assert.equal(changed.code, 2, changed.stdout);
+  assert.match(changed.stdout, /~ update Secret\/shop\/db\n[\s\S]*-\s+data: \(redacted\)\n\s+\+\s+data: \(redacted, changed\)/);
+
+  const unknown = await runCli(["plan", "--state-dir", state, "--format", "json"], repo.dir, NO_KEY);
+  assert.equal(unknown.code, 0, "without the key nothing else differs, so nothing is known to change");
+  assert.deepEqual((JSON.parse(unknown.stdout) as { unknownValues: string[] }).unknownValues, ["Secret/shop/db"]);
+  const text = await runCli(["plan", "--state-dir", state], repo.dir, NO_KEY);
+  assert.match(text.stdout, /\? 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(Secret\/shop\/db\)/);
+
+  for (const out of [same, changed, unknown, text].flatMap((r) => [r.stdout, r.stderr])) {
+    for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
+  }
+});
+
+test("write order: a Secret goes right after its Mesh, before services and policies", async () => {
+  const dir = repoWith({
+    "all.yaml": "type: MeshTimeout\nmesh: shop\nname: t\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1h\n---\ntype: Mesh\nname: shop\nskipCreatingInitialPolicies: ['*']\n",
+    "s.yaml": await encryptedSecret("db", "pw", "shop"),
+  });
+  const run = await runCli(["apply", "--state-dir", stateDir()], dir);
+  assert.equal(run.code, 0, run.stderr);
+  const order = [...run.stdout.matchAll(/✓ create (\S+)/g)].map((m) => m[1]);
+  assert.deepEqual(order, ["Mesh/shop", "Secret/shop/db", "MeshTimeout/shop/t"]);
+});
