@@ -177,7 +177,7 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   commitFiles(repo.dir, { "s.yaml": await encryptedSecret("db", "second-Pa55", "shop") });
   const changed = await runCli(["plan", "--state-dir", state], repo.dir);
   assert.equal(changed.code, 2, changed.stdout);
-  assert.match(changed.stdout, /~ update Secret\/shop\/db\n[\s\S]*-\s+data: \(redacted\)\n\s+\+\s+data: \(redacted, changed\)/);
+  assert.match(changed.stdout, /~ update Secret\/shop\/db\n[\s\S]*-data: \(redacted\)\n\s+\+data: \(redacted, changed\)\n/);
 
   const unknown = await runCli(["plan", "--state-dir", state, "--format", "json"], repo.dir, NO_KEY);
   assert.equal(unknown.code, 0, "without the key nothing else differs, so nothing is known to change");
