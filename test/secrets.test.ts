@@ -12,6 +12,8 @@ import { parse } from "yaml";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { SopsError, decryptDocuments, encryptDocument, parseAgeIdentities } from "../src/secrets/sops.js";
 import type { JsonObject } from "../src/model/resource.js";
+import { openStore } from "../src/backend/store.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, projectRoot, tempRepo } from "./helpers/git.js";
 
@@ -199,4 +201,23 @@ test("write order: a Secret goes right after its Mesh, before services and polic
   assert.equal(run.code, 0, run.stderr);
   const order = [...run.stdout.matchAll(/✓ create (\S+)/g)].map((m) => m[1]);
   assert.deepEqual(order, ["Mesh/shop", "Secret/shop/db", "MeshTimeout/shop/t"]);
+});
+
+test("Secrets are admin-only on the control plane: a repository without Secrets plans through a refused Secret list; one with Secrets fails", async () => {
+  const state = stateDir();
+  const store = await openStore({ stateDir: state, skipMeshCreation: false });
+  // The token may read policies but not Secrets, as a non-admin user's would (FACTS §2.7).
+  const server = await startControlPlaneServer({ store, port: 0, faults: (req) => (/\/secrets(\/|\?|$)/.test(req.url ?? "") ? { status: 403, title: "Access Denied", detail: "user does not have access to the resource" } : undefined) });
+  try {
+    const plain = repoWith({ "t.yaml": "type: MeshTimeout\nname: t\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1h\n" });
+    const planned = await runCli(["plan", "--cp-url", server.url], plain);
+    assert.equal(planned.code, 2, planned.stderr);
+    const withSecret = repoWith({ "s.yaml": await encryptedSecret("db", "pw") });
+    const refused = await runCli(["plan", "--cp-url", server.url], withSecret);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /Secret.*403/);
+  } finally {
+    await server.close();
+    await store.close();
+  }
 });

@@ -1,6 +1,6 @@
 import type { Backend, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
-import { RESOURCE_TYPES } from "../kuma/types.js";
+import { RESOURCE_TYPES, isSecretType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
 
 /**
@@ -8,7 +8,10 @@ import type { JsonObject } from "../model/resource.js";
  * Types the control plane does not serve are skipped (an older version may lack one); a read-only API is refused
  * up front with a message that says what to do, instead of failing on the first write.
  */
-export async function readLiveState(backend: Backend, options: { needWrite: boolean; types?: readonly TypeInfo[] }): Promise<JsonObject[]> {
+export async function readLiveState(
+  backend: Backend,
+  options: { needWrite: boolean; types?: readonly TypeInfo[]; secretsOptional?: boolean },
+): Promise<JsonObject[]> {
   const served = new Map<string, TypeInfo>((options.types ?? (await backend.types())).map((t) => [t.name, t]));
   if (options.needWrite) {
     const readOnly = RESOURCE_TYPES.filter((t) => served.get(t.name)?.readOnly).map((t) => t.name);
@@ -20,6 +23,20 @@ export async function readLiveState(backend: Backend, options: { needWrite: bool
     }
   }
   const types = RESOURCE_TYPES.filter((t) => served.has(t.name));
-  const lists = await Promise.all(types.map((t) => backend.list(t.name)));
+  const lists = await Promise.all(types.map((t) => (isSecretType(t.name) && options.secretsOptional === true ? listIfAllowed(backend, t.name) : backend.list(t.name))));
   return lists.flat();
+}
+
+/**
+ * Secrets are admin-only on the control plane (FACTS §2.7): a token that may read every policy may still be refused
+ * them. A repository without Secrets does not need them, so for it a refusal means "none to compare"; a repository
+ * with Secrets lists them like everything else, and a refusal is the error it is.
+ */
+async function listIfAllowed(backend: Backend, type: string): Promise<JsonObject[]> {
+  try {
+    return await backend.list(type);
+  } catch (error) {
+    if (error instanceof BackendError && (error.status === 401 || error.status === 403)) return [];
+    throw error;
+  }
 }

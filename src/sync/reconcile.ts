@@ -4,6 +4,7 @@ import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, type DriftReport } from "../diff/drift.js";
 import { planChanges, type Plan } from "../diff/plan.js";
 import type { JsonObject } from "../model/resource.js";
+import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { readLiveState } from "./live.js";
 
@@ -32,7 +33,8 @@ export interface CompareOptions {
 export async function compare(backend: Backend, result: ValidationResult, options: CompareOptions): Promise<Comparison> {
   if (!result.valid) throw new Error("compare() needs a valid repository");
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
-  const listing = readLiveState(backend, { needWrite: options.needWrite, types });
+  const secretsOptional = !result.resources.some((r) => isSecretType(r.type));
+  const listing = readLiveState(backend, { needWrite: options.needWrite, types, secretsOptional });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
