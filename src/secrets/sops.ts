@@ -8,7 +8,6 @@
  * but the returned documents. Error messages name files, recipients and paths, never a value.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { Decrypter, Encrypter, armor } from "age-encryption";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 /** The top-level key of an encrypted document's metadata. */
@@ -140,11 +139,18 @@ export async function decryptDocuments(file: string, documents: readonly JsonObj
   return { documents: plain, revealed };
 }
 
+/**
+ * age-encryption, loaded on first use: importing it costs more than half a second (its post-quantum and curve code),
+ * which every `validate` would otherwise pay, encrypted files or not.
+ */
+const age = () => import("age-encryption");
+
 async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer> {
   const wanted = [...metadata.ageRecipients, ...metadata.otherRecipients].join(", ");
   if (identities.length === 0) {
     throw new SopsError(`${file}: no age key to decrypt it (it is encrypted for ${wanted}): set SOPS_AGE_KEY_FILE or pass --sops-age-key-file`);
   }
+  const { Decrypter, armor } = await age();
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   for (const stanza of metadata.ageStanzas) {
@@ -237,14 +243,15 @@ export async function encryptDocument(document: JsonObject, options: EncryptOpti
     return selected ? encryptValue(value, dataKey, aad) : value;
   }) as JsonObject;
   // One age file per recipient, as sops writes them.
-  const age: JsonObject[] = [];
+  const { Encrypter, armor } = await age();
+  const stanzas: JsonObject[] = [];
   for (const recipient of options.recipients) {
     const encrypter = new Encrypter();
     encrypter.addRecipient(recipient);
-    age.push({ recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) });
+    stanzas.push({ recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) });
   }
   const sops: JsonObject = {
-    age,
+    age: stanzas,
     lastmodified: options.lastModified,
     mac: encryptValue(hash.digest("hex").toUpperCase(), dataKey, options.lastModified),
     ...(options.encryptedRegex !== undefined ? { encrypted_regex: options.encryptedRegex } : { unencrypted_suffix: "_unencrypted" }),
