@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, tempRepo } from "./helpers/git.js";
+import { committedRepo } from "./helpers/git.js";
 
 interface JsonReport {
   readonly valid: boolean;
@@ -15,12 +15,7 @@ interface JsonReport {
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
-function repoWith(files: Record<string, string>): string {
-  const repo = tempRepo();
-  cleanups.push(repo.cleanup);
-  commitFiles(repo.dir, files);
-  return repo.dir;
-}
+const repoWith = (files: Record<string, string>): string => committedRepo(files, cleanups);
 
 const MESH = "type: Mesh\nname: shop\n";
 const TIMEOUT = [

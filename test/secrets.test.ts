@@ -15,7 +15,7 @@ import type { JsonObject } from "../src/model/resource.js";
 import { openStore } from "../src/backend/store.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, projectRoot, tempRepo } from "./helpers/git.js";
+import { commitFiles, committedRepo, projectRoot, tempRepo } from "./helpers/git.js";
 
 const FIXTURES = path.join(projectRoot, "test", "fixtures", "sops");
 const read = (...parts: string[]) => readFileSync(path.join(FIXTURES, ...parts), "utf8");
@@ -26,12 +26,7 @@ const NO_KEY = { SOPS_AGE_KEY_FILE: "" };
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
 
-function repoWith(files: Record<string, string>): string {
-  const repo = tempRepo();
-  cleanups.push(repo.cleanup);
-  commitFiles(repo.dir, files);
-  return repo.dir;
-}
+const repoWith = (files: Record<string, string>): string => committedRepo(files, cleanups);
 
 function stateDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "meshops-secrets-cp-"));

@@ -18,6 +18,14 @@ export function tempRepo(prefix = "meshops-test-"): { dir: string; cleanup: () =
 }
 
 /** Writes files (path → content) into the repository and commits them; returns the commit id. */
+/** A new repository with `files` committed; its cleanup goes on `cleanups` (run them in `after`). */
+export function committedRepo(files: Record<string, string>, cleanups: (() => void)[]): string {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
 export function commitFiles(dir: string, files: Record<string, string>, message = "update"): string {
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
