@@ -36,6 +36,7 @@ function selectedPaths(reference) {
     "validation-cases.v2.14.3.yaml", // conformance.test.ts, fastYaml.test.ts
     "pkg/api-server/testdata", // cp.server.test.ts: the API server's golden requests and replies
     "api/mesh/v1alpha1/mesh/rest.yaml", // schema.test.ts: our schemas against the control plane's
+    "api/system/v1alpha1/secret/rest.yaml", // schema.test.ts: the hand-kept Secret schema against the control plane's
     ...CORE_TYPES.map((type) => `pkg/core/resources/apis/${type}/api/v1alpha1/rest.yaml`),
     ...policies,
   ];

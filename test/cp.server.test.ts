@@ -226,7 +226,7 @@ test("golden: GET /_resources describes each managed type as Kuma 2.14 does", as
     assert.equal(reply.status, 200);
     const ours = (reply.json as { resources: JsonObject[] }).resources;
     const theirs = (golden(path.join(TESTDATA(), "base_endpoints/_resources.golden.json")) as { resources: JsonObject[] }).resources;
-    assert.equal(ours.length, 20);
+    assert.equal(ours.length, 21);
     for (const entry of ours) {
       const expected = theirs.find((t) => t.name === entry.name);
       assert.deepEqual(entry, expected, String(entry.name));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { JsonObject, JsonValue } from "../src/model/index.js";
-import { RESOURCE_TYPES } from "../src/kuma/types.js";
+import { RESOURCE_TYPES, isSecretType } from "../src/kuma/types.js";
 import { GO_INTEGER_TYPES, type GoIntegerType } from "../src/validate/formats.js";
 import { schemaFor } from "../src/kuma/schemas.js";
 import { validateSchema } from "../src/validate/schema.js";
@@ -90,7 +90,8 @@ function acceptedValue(node: SchemaNode): number {
   return value;
 }
 
-const TYPE_NAMES = RESOURCE_TYPES.map((t) => t.name);
+/** Secret's schema is kept by hand: a protobuf message whose only field is bytes, with no Go decode rules to derive. */
+const TYPE_NAMES = RESOURCE_TYPES.filter((t) => !isSecretType(t.name)).map((t) => t.name);
 
 describe("decode-time integer rules from the Go types", () => {
   void it("the fixture covers every type meshops manages", () => {

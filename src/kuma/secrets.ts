@@ -9,6 +9,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DEFAULT_MESH, MESH_LABEL } from "./types.js";
+import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION } from "./server.js";
 
 /** The Kubernetes Secret `type` Kuma reads, per Kuma kind. GlobalSecret (`system.kuma.io/global-secret`) is not managed yet. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
@@ -31,21 +32,27 @@ export interface SecretShapeProblem {
  * (which Kubernetes encodes into `data`) is accepted as Kubernetes accepts it; a value still encrypted (`ENC[...]`) is
  * carried as it is, for src/secrets/ to decrypt.
  */
-export function secretFromKubernetes(value: JsonObject, systemNamespaces: readonly string[]): { object?: JsonObject; subject: string; problems: SecretShapeProblem[] } {
+export function secretFromKubernetes(
+  value: JsonObject,
+  systemNamespaces: readonly string[],
+): { object?: JsonObject; subject: string; problems: SecretShapeProblem[]; exported: (readonly (string | number)[])[] } {
   const metadata = isJsonObject(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
   const mesh = typeof labels[MESH_LABEL] === "string" ? labels[MESH_LABEL] : DEFAULT_MESH;
   const subject = subjectOf({ type: "Secret", mesh, name });
   const problems: SecretShapeProblem[] = [];
+  // What `kubectl get -o yaml` adds: the API server's metadata, and the last applied configuration.
+  const exported: (readonly (string | number)[])[] = [];
   if (value.type === KUBERNETES_GLOBAL_SECRET_TYPE) {
-    return { subject: `GlobalSecret/${name}`, problems: [{ path: ["type"], rule: "unsupported-kind", message: "GlobalSecret is not managed by meshops yet; exclude this file or keep it outside the repository" }] };
+    return { subject: `GlobalSecret/${name}`, exported, problems: [{ path: ["type"], rule: "unsupported-kind", message: "GlobalSecret is not managed by meshops yet; exclude this file or keep it outside the repository" }] };
   }
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
   }
   for (const key of Object.keys(metadata)) {
-    if (!METADATA_FIELDS.has(key)) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations` });
+    if (KUBERNETES_SERVER_METADATA.includes(key)) exported.push(["metadata", key]);
+    else if (!METADATA_FIELDS.has(key)) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations` });
   }
   if (name === "") problems.push({ path: ["metadata", "name"], rule: "kubernetes-shape", message: "name is required" });
   const namespace = metadata.namespace;
@@ -56,13 +63,14 @@ export function secretFromKubernetes(value: JsonObject, systemNamespaces: readon
       message: `the control plane reads Secrets of type ${KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")}), not ${JSON.stringify(namespace)}`,
     });
   }
+  if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   const data = secretValue(value, problems);
-  if (problems.length > 0) return { subject, problems };
+  if (problems.length > 0) return { subject, problems, exported };
   const object: JsonObject = { type: "Secret", mesh, name };
   const userLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== MESH_LABEL));
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (data !== undefined) object.data = data;
-  return { object, subject, problems };
+  return { object, subject, problems, exported };
 }
 
 /** `data.value`, or `stringData.value` encoded as Kubernetes would; every other key is reported (Kuma ignores it). */

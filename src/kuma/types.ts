@@ -48,9 +48,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   policy("MeshTrace", "meshtraces", "mtr", ["default"]),
   policy("MeshTrafficPermission", "meshtrafficpermissions", "mtp", ["from", "rules"]),
   // secrets group (issue 13 item 3): a mesh-scoped Secret holds base64 `data`, no spec; written after its Mesh and
-  // before anything that names it (a MeshExternalService's TLS, a MeshTrace/MeshAccessLog backend). Short name "sec"
-  // is meshops's own: the control plane gives Secret none (it has no kri).
-  { name: "Secret", path: "secrets", shortName: "sec", category: "secret" },
+  // before anything that names it (a MeshExternalService's TLS, a MeshTrace/MeshAccessLog backend). No short name:
+  // the control plane gives Secret none (GET /_resources; it has no kri).
+  { name: "Secret", path: "secrets", shortName: "", category: "secret" },
 ];
 
 const byName = new Map(RESOURCE_TYPES.map((t) => [t.name, t]));

@@ -226,9 +226,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
 function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const read = secretFromKubernetes(value, options.systemNamespaces);
   const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
-  if (problems.length > 0 || !read.object) return { problems };
+  const warnings = serverFieldWarning(read.exported, read.subject);
+  if (problems.length > 0 || !read.object) return { problems: [...warnings, ...problems] };
   const object = read.object;
-  return built(file, doc, "kubernetes", object, object.mesh as string, object.name as string, (value.metadata as JsonObject | undefined)?.name);
+  return withWarnings(built(file, doc, "kubernetes", object, object.mesh as string, object.name as string, (value.metadata as JsonObject | undefined)?.name), warnings);
 }
 
 /**
