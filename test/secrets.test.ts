@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { classifyDrift } from "../src/diff/drift.js";
 import { SopsError, decryptDocuments, encryptDocument, parseAgeIdentities } from "../src/secrets/sops.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { openStore } from "../src/backend/store.js";
@@ -215,4 +216,11 @@ test("Secrets are admin-only on the control plane: a repository without Secrets 
     await server.close();
     await store.close();
   }
+});
+
+test("drift does not report the Secrets the control plane makes for itself; any other Secret it did not write is unmanaged", () => {
+  const live = (name: string): JsonObject => ({ type: "Secret", mesh: "shop", name, data: "eA==" });
+  const report = classifyDrift([], [live("dataplane-token-signing-key-shop-1"), live("shop.ca-builtin-cert-ca-1"), live("shop.ca-builtin-key-ca-1"), live("hand-made")], { instance: "meshops" });
+  assert.deepEqual(report.items.map((i) => `${i.kind} ${i.resource}`), ["unmanaged Secret/shop/hand-made"]);
+  assert.match(report.items[0]?.diff ?? "", /data: \(redacted\)/);
 });

@@ -13,6 +13,7 @@ import { normalize, sameNormalized } from "./normalize.js";
 import { indexLive, pairResources, tally } from "./pair.js";
 import { unifiedDiff } from "./plan.js";
 import { withLiveForEncrypted } from "./sealed.js";
+import { isServerCreatedSecret } from "../kuma/secrets.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -50,6 +51,7 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
     else if (resource && current && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(resource.object, current.object) : resource.object)) {
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(resource.object)) });
     } else if (!resource && current) {
+      if (isServerCreatedSecret(current.object)) continue;
       const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
       items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
     }

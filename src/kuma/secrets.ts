@@ -120,3 +120,14 @@ export function canonicalBase64(data: string): string {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return data;
   return Buffer.from(compact, "base64").toString("base64");
 }
+
+/**
+ * Secrets the control plane makes for itself (FACTS §1): each mesh's dataplane token signing key
+ * (`dataplane-token-signing-key-...`) and a builtin CA's certificate and key (`<mesh>.ca-builtin-cert-<backend>`,
+ * `<mesh>.ca-builtin-key-<backend>`). Nobody writes them in a repository; drift does not report them.
+ */
+export function isServerCreatedSecret(object: JsonObject): boolean {
+  if (object.type !== "Secret" || typeof object.name !== "string") return false;
+  const name = object.name;
+  return name.startsWith("dataplane-token-signing-key") || name.startsWith(`${String(object.mesh)}.ca-builtin-cert-`) || name.startsWith(`${String(object.mesh)}.ca-builtin-key-`);
+}
