@@ -4,13 +4,16 @@
  * that say only "changed", "unchanged" or "unknown" about a value.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { classifyDrift } from "../src/diff/drift.js";
+import { DecryptionCache, unsealResources } from "../src/secrets/unseal.js";
+import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOf } from "./helpers/snapshot.js";
 import { SopsError, decryptDocuments, encryptDocument, parseAgeIdentities } from "../src/secrets/sops.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { openStore } from "../src/backend/store.js";
@@ -223,4 +226,27 @@ test("drift does not report the Secrets the control plane makes for itself; any 
   const report = classifyDrift([], [live("dataplane-token-signing-key-shop-1"), live("shop.ca-builtin-cert-ca-1"), live("shop.ca-builtin-key-ca-1"), live("hand-made")], { instance: "meshops" });
   assert.deepEqual(report.items.map((i) => `${i.kind} ${i.resource}`), ["unmanaged Secret/shop/hand-made"]);
   assert.match(report.items[0]?.diff ?? "", /data: \(redacted\)/);
+});
+
+test("the daemon's decryption cache: a file whose content did not change is not decrypted again; a changed one is", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-unseal-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, "s.yaml"), await encryptedSecret("db", "cached-Pa55"));
+  const result = validateSnapshot(snapshotOf(dir, "r1"));
+  const text = (file: string) => readFileSync(path.join(dir, file), "utf8");
+  const cache = new DecryptionCache();
+  const first = await unsealResources(result, text, TEST_KEY, cache);
+  assert.equal(first.result.valid, true);
+  assert.equal(first.result.resources[0]?.object.data, Buffer.from("cached-Pa55").toString("base64"));
+  // A key that cannot decrypt it: the unchanged file comes from the cache.
+  const stranger = [await generateX25519Identity()];
+  const again = await unsealResources(result, text, stranger, cache);
+  assert.deepEqual(again.result.resources[0]?.object, first.result.resources[0]?.object);
+  cache.sweep();
+  assert.equal(cache.size, 1, "used by the last run: kept");
+  writeFileSync(path.join(dir, "s.yaml"), await encryptedSecret("db", "cached-Pa55"));
+  const changed = await unsealResources(validateSnapshot(snapshotOf(dir, "r2")), text, stranger, cache);
+  assert.equal(changed.result.valid, false, "re-encrypted content is decrypted again, and this key cannot");
+  cache.sweep();
+  assert.equal(cache.size, 0, "the old content is forgotten");
 });

@@ -32,7 +32,7 @@ import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
-import { unsealResources } from "../secrets/unseal.js";
+import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { isShownToPeople } from "../model/diagnostic.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
@@ -136,6 +136,8 @@ export class Reconciler {
   /** Blob texts and per-file analyses by blob id: a commit that changes one file re-reads and re-checks one file. */
   readonly #blobs = new Map<string, string>();
   readonly #analysis = new AnalysisCache();
+  /** Encrypted files decrypted by earlier runs (by path and content): a commit that does not touch one reuses it. */
+  readonly #decrypted = new DecryptionCache();
   /** The revision validated last, valid or not: a branch that has not moved is not validated again. */
   #validated: string | undefined;
   #validatedOk = false;
@@ -248,7 +250,8 @@ export class Reconciler {
     const validated = validateSnapshot(snapshot, this.#analysis);
     // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
     const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-    const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [])).result : validated;
+    const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
+    if (validated.valid) this.#decrypted.sweep();
     this.#validated = revision;
     this.#validatedOk = result.valid;
     this.#readFailed = false;
