@@ -5,7 +5,7 @@ import { renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanTex
 import { applyPlan } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
@@ -51,7 +51,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
+    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
     // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
     // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
     let stop: string | undefined;

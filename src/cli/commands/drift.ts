@@ -3,7 +3,7 @@ import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput, type ReportFormat } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
@@ -24,7 +24,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
   return command.action(async (options: DriftOptions) => {
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
+    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
     try {
       const comparison = await compare(backend, result, { needWrite: false });
       const report = driftFor(comparison, result.config.instance);

@@ -6,7 +6,7 @@ import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport, type ReportFormat } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
@@ -48,7 +48,7 @@ interface Planned {
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
-  const backend = await openBackend(options, io, result.config.controlPlane.version);
+  const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
   try {
     const comparison = await compare(backend, result, { needWrite: false });
     return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
