@@ -4,8 +4,8 @@
 #
 #   scripts/pr-check.sh --repo ../mesh-config --path config origin/main HEAD
 #
-# 1. `meshops validate` at HEAD (github annotations on stdout; markdown, SARIF and JUnit into --out);
-# 2. if valid, `meshops plan --base BASE --ref HEAD` (github annotations; markdown, JSON and JUnit into --out);
+# 1. `meshops validate` at HEAD, once: github annotations on stdout; markdown, SARIF and JUnit into --out (--output);
+# 2. if valid, `meshops plan --base BASE --ref HEAD`, once: github annotations; markdown, JSON and JUnit into --out;
 # 3. the pull-request comment: --out/comment.md (validate and plan markdown, under GitHub's 65,536 characters).
 #
 # Exit code: 1 when HEAD is invalid or a command fails; otherwise the plan's: 2 when --plan-fail-on says the plan
@@ -67,13 +67,16 @@ mkdir -p "$out" || exit 1
 common=(--repo "$repo" ${path_args[@]+"${path_args[@]}"} --ref "$head")
 marker='<!-- meshops:pr-check -->'
 
-# GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan.
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format "$format"
+# One meshops run per command, each writing all its reports (--output). GitHub's limit is 65,536 characters per
+# comment: 16,000 for validation problems, 48,000 for the plan.
+rm -f "$out/validate.md" "$out/plan.md" "$out/plan.json" "$out/plan.junit.xml"
+"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format "$format" --markdown-limit 16000 \
+  --output "markdown=$out/validate.md" --output "sarif=$out/validate.sarif" --output "junit=$out/validate.junit.xml"
 validate=$?
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format markdown --markdown-limit 16000 >"$out/validate.md" 2>/dev/null
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format sarif >"$out/validate.sarif" 2>/dev/null
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format junit >"$out/validate.junit.xml" 2>/dev/null
-rm -f "$out/plan.md" "$out/plan.json" "$out/plan.junit.xml"
+if [ ! -f "$out/validate.md" ]; then
+  echo "pr-check: validate failed (exit $validate) before writing its reports" >&2
+  exit 1
+fi
 
 if [ "$validate" -ne 0 ]; then
   { echo "$marker"; cat "$out/validate.md"; echo; echo "_The plan was not computed: the pull request does not validate._"; } >"$out/comment.md"
@@ -81,15 +84,13 @@ if [ "$validate" -ne 0 ]; then
   exit 1
 fi
 
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format "$format"
+"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format "$format" --markdown-limit 48000 \
+  --output "markdown=$out/plan.md" --output "json=$out/plan.json" --output "junit=$out/plan.junit.xml"
 plan=$?
 if [ "$plan" -ne 0 ] && [ "$plan" -ne 2 ]; then
   echo "pr-check: plan --base $base failed (exit $plan)" >&2
   exit 1
 fi
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format markdown --markdown-limit 48000 >"$out/plan.md" 2>/dev/null
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format json >"$out/plan.json" 2>/dev/null
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format junit >"$out/plan.junit.xml" 2>/dev/null
 { echo "$marker"; cat "$out/validate.md"; echo; cat "$out/plan.md"; } >"$out/comment.md"
 echo "pr-check: comment in $out/comment.md (exit $plan)" >&2
 exit "$plan"

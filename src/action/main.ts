@@ -5,7 +5,7 @@
  * GITHUB_STEP_SUMMARY) and runs the same checks as scripts/pr-check.sh (pull requests) or `meshops drift` (schedule).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { main } from "../cli/main.js";
 import type { CliIo } from "../cli/io.js";
@@ -29,18 +29,19 @@ interface Run {
   readonly log: (line: string) => void;
 }
 
-/** One meshops command, in this process; stdout to the log or to a report file. */
-async function meshops(run: Run, args: string[], reportFile?: string): Promise<number> {
-  let report = "";
+/**
+ * One meshops command, in this process: stdout (the annotations) to the log, and every other report into the report
+ * folder through --output, so each command runs once however many formats the run needs.
+ */
+async function meshops(run: Run, args: string[], reports: Record<string, string> = {}): Promise<number> {
   const io: CliIo = {
-    stdout: { write: (s: string) => (reportFile ? (report += s) : run.log(s)) },
-    stderr: { write: (s: string) => (reportFile ? undefined : run.log(s)) },
-    env: reportFile ? { ...run.env, GITHUB_STEP_SUMMARY: "" } : run.env,
+    stdout: { write: (s: string) => run.log(s) },
+    stderr: { write: (s: string) => run.log(s) },
+    env: run.env,
     cwd: run.cwd,
   };
-  const code = await main(args, io);
-  if (reportFile) writeFileSync(path.join(run.out, reportFile), report);
-  return code;
+  const outputs = Object.entries(reports).flatMap(([file, format]) => ["--output", `${format}=${path.join(run.out, file)}`]);
+  return main([...args, ...outputs], io);
 }
 
 async function pullRequest(run: Run, event: { pull_request?: { number?: number; base?: { sha?: string } } }): Promise<number> {
@@ -58,10 +59,13 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
   const configPath = input(run.env, "path");
   const common = ["--ref", input(run.env, "ref") || "HEAD", ...(configPath ? ["--path", configPath] : [])];
   const validate = ["validate", ...common, ...(input(run.env, "warnings-as-errors") === "true" ? ["--warnings-as-errors"] : [])];
-  const valid = await meshops(run, [...validate, "--format", "github"]);
-  await meshops(run, [...validate, "--format", "markdown", "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], "validate.md");
-  await meshops(run, [...validate, "--format", "sarif"], "validate.sarif");
-  await meshops(run, [...validate, "--format", "junit"], "validate.junit.xml");
+  for (const file of ["validate.md", "plan.md", "plan.json", "plan.junit.xml"]) rmSync(path.join(run.out, file), { force: true });
+  const valid = await meshops(run, [...validate, "--format", "github", "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], {
+    "validate.md": "markdown",
+    "validate.sarif": "sarif",
+    "validate.junit.xml": "junit",
+  });
+  if (!existsSync(path.join(run.out, "validate.md"))) return 1; // it failed before it could report (e.g. an unknown ref)
   const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
   if (valid !== 0) {
     writeFileSync(
@@ -71,11 +75,8 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     return 1;
   }
   const plan = ["plan", ...common, "--base", base, "--fail-on", input(run.env, "plan-fail-on") || "risky"];
-  const planned = await meshops(run, [...plan, "--format", "github"]);
+  const planned = await meshops(run, [...plan, "--format", "github", "--markdown-limit", PLAN_MARKDOWN_LIMIT], { "plan.md": "markdown", "plan.json": "json", "plan.junit.xml": "junit" });
   if (planned !== 0 && planned !== 2) return 1;
-  await meshops(run, [...plan, "--format", "markdown", "--markdown-limit", PLAN_MARKDOWN_LIMIT], "plan.md");
-  await meshops(run, [...plan, "--format", "json"], "plan.json");
-  await meshops(run, [...plan, "--format", "junit"], "plan.junit.xml");
   const comment = `${COMMENT_MARKER}\n${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`;
   writeFileSync(path.join(run.out, "comment.md"), comment);
   if (input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
@@ -125,9 +126,7 @@ async function drift(run: Run): Promise<number> {
   // The token goes through the environment, never the command line.
   const token = input(run.env, "cp-token");
   const withToken: Run = token ? { ...run, env: { ...run.env, MESHOPS_CP_TOKEN: token } } : run;
-  const code = await meshops(withToken, [...args, "--format", "github"]);
-  await meshops(withToken, [...args, "--format", "junit"], "drift.junit.xml");
-  return code;
+  return meshops(withToken, [...args, "--format", "github"], { "drift.junit.xml": "junit" });
 }
 
 /** The action, start to end: the exit code is the step's result (0 passed, 1 error or invalid, 2 failed by policy). */
