@@ -9,7 +9,9 @@ import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 import { readCommittedConfig } from "../source/git.js";
-import { durationMs, UsageError, type CliIo } from "./io.js";
+import { renderDiagnosticLine } from "../report/diagnostics.js";
+import type { Comparison } from "../sync/reconcile.js";
+import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 
 export interface ControlPlaneOptions {
   readonly cpUrl?: string;
@@ -104,6 +106,19 @@ export async function configuredVersion(source: RevisionSource, subPath: string 
   } catch (error) {
     warn(`cannot read meshops.yaml's controlPlane.version yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
     return undefined;
+  }
+}
+
+/** Shown at most: beyond, a count (a control plane that has none of the services must not print 50,000 lines). */
+const UNKNOWN_REFERENCES_SHOWN = 50;
+
+/** The references to MeshServices neither the repository nor the control plane has, on stderr, one line each. */
+export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">): void {
+  const unknown = comparison.unknownReferences;
+  const style = styleFor(io.stderr, io.env);
+  for (const d of unknown.slice(0, UNKNOWN_REFERENCES_SHOWN)) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
+    io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
   }
 }
 

@@ -33,6 +33,7 @@ import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/increme
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import { isShownToPeople } from "../model/diagnostic.js";
+import { unknownServiceReferences } from "../validate/services.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftItemsByMesh, driftModeOf, inventoryOf, meshesOf } from "./meshes.js";
@@ -281,6 +282,11 @@ export class Reconciler {
     this.#pendingApply = true; // until the apply below completes
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
+    // Online, the control plane's MeshServices settle the references the repository leaves open: warn about the rest.
+    const unknown = unknownServiceReferences(result.serviceReferences, this.#live.objects);
+    for (const d of unknown.slice(0, this.#o.maxLoggedDiagnostics ?? 50)) {
+      log.warn({ event: "reference.unknown", revision, file: d.file, line: d.line, resource: d.resource, path: d.path }, `${d.file}:${d.line}:${d.column}: ${d.resource} ${d.path}: ${d.message}`);
+    }
     const modes = this.#modes(config);
 
     const refused = this.#refusedByPruneLimits(plan, round.ownedCount, config, revision);

@@ -10,6 +10,7 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
@@ -72,6 +73,8 @@ export interface ValidationResult {
   readonly files: number;
   /** Documents of other APIs (Deployments, Namespaces...) that were skipped, not checked. */
   readonly otherDocuments: number;
+  /** References to MeshServices the repository does not define: checked against the control plane's when online. */
+  readonly serviceReferences: readonly ServiceReference[];
 }
 
 export interface ValidateOptions {
@@ -119,7 +122,8 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   }
   cache.retain(selection.files);
 
-  diagnostics.push(...checkRepository(resources, facts, config, locator));
+  const repository = checkRepository(resources, facts, config, locator);
+  diagnostics.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
   return {
@@ -130,6 +134,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     valid: !hasErrors(diagnostics),
     files: selection.files.length,
     otherDocuments,
+    serviceReferences: repository.serviceReferences,
   };
 }
 

@@ -9,6 +9,7 @@ import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
+import type { ServiceReference } from "./services.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
@@ -62,13 +63,16 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
 }
 
-/** Rules across files: one definition per key, meshes that exist, references that point at something. */
+/**
+ * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
+ * references to MeshServices the repository does not define, for the online check (validate/services.ts).
+ */
 export function checkRepository(
   resources: readonly Resource[],
   facts: readonly ResourceFacts[],
   config: RepoConfig,
   locator: Locator,
-): Diagnostic[] {
+): { diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] } {
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
   const meshes = new Set<string>(config.externalMeshes);
@@ -100,12 +104,12 @@ export function checkRepository(
     for (const { targets, path } of (facts[i] as ResourceFacts).references) {
       if (targets.some((target) => first.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, target, path);
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, targets, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   });
   diagnostics.push(...zoneProvided.diagnostics(first));
-  return diagnostics;
+  return { diagnostics, serviceReferences: zoneProvided.references };
 }
 
 /**
@@ -119,8 +123,11 @@ const NAMES_SHOWN = 10;
 
 class ZoneProvidedReferences {
   private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
+  readonly references: ServiceReference[] = [];
 
-  add(resource: Resource, target: string, path: string): void {
+  add(resource: Resource, targets: readonly string[], path: string): void {
+    this.references.push({ resource, targets, path });
+    const target = targets[0] as string;
     let entry = this.byMesh.get(resource.mesh);
     if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
     const service = target.slice(target.lastIndexOf("/") + 1);

@@ -5,7 +5,7 @@ import { renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanTex
 import { applyPlan } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
@@ -70,6 +70,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
         throw error;
       });
+      warnUnknownReferences(io, comparison);
       const plan = planFor(comparison, result.config.instance, options.prune === true);
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));

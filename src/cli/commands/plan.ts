@@ -6,7 +6,7 @@ import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
@@ -51,6 +51,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
   try {
     const comparison = await compare(backend, result, { needWrite: false });
+    warnUnknownReferences(io, comparison);
     return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
   } finally {
     await backend.close();
