@@ -7,7 +7,7 @@ import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
-import { diagnosticAt } from "./diagnostics.js";
+import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
 import type { ServiceReference } from "./services.js";
 
@@ -132,17 +132,7 @@ class ZoneProvidedReferences {
     if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
     const service = target.slice(target.lastIndexOf("/") + 1);
     entry.services.add(service);
-    const source = resource.source;
-    entry.items.push({
-      severity: "info",
-      file: source?.file ?? "",
-      line: source?.line ?? 0,
-      column: source?.column ?? 0,
-      resource: subjectOf(resource),
-      path,
-      message: `${target} is not defined in this repository; expected from a zone`,
-      rule: "dangling-reference",
-    });
+    entry.items.push(diagnosticAtDocument(resource, path, `${target} is not defined in this repository; expected from a zone`, "dangling-reference", "info"));
   }
 
   diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {
@@ -154,17 +144,7 @@ class ZoneProvidedReferences {
       const what = names.length === 1 ? "a service" : `${names.length} services`;
       // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.
       const at = defined.get(subjectOf({ type: "Mesh", mesh, name: mesh })) ?? first;
-      const source = at.source;
-      out.push({
-        severity: "warning",
-        file: source?.file ?? "",
-        line: source?.line ?? 0,
-        column: source?.column ?? 0,
-        resource: subjectOf(at),
-        path: "",
-        message: `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`,
-        rule: "zone-provided-services",
-      });
+      out.push(diagnosticAtDocument(at, "", `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`, "zone-provided-services", "warning"));
       out.push(...items);
     }
     return out;

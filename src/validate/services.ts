@@ -4,8 +4,8 @@
  * MeshServices settle most of them: what neither the repository nor the control plane knows is worth a warning each.
  */
 import type { Diagnostic } from "../model/diagnostic.js";
-import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
+import { diagnosticAtDocument } from "./diagnostics.js";
 
 /** One reference from `resource` (at field `path`) to a MeshService it may mean by any of `targets` (subjects). */
 export interface ServiceReference {
@@ -23,17 +23,8 @@ export function unknownServiceReferences(references: readonly ServiceReference[]
   const diagnostics: Diagnostic[] = [];
   for (const { resource, targets, path } of references) {
     if (targets.some((target) => live.has(target))) continue;
-    const source = resource.source;
-    diagnostics.push({
-      severity: "warning",
-      file: source?.file ?? "",
-      line: source?.line ?? 0,
-      column: source?.column ?? 0,
-      resource: subjectOf(resource),
-      path,
-      message: `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`,
-      rule: "unknown-service",
-    });
+    const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
+    diagnostics.push(diagnosticAtDocument(resource, path, message, "unknown-service", "warning"));
   }
   return diagnostics;
 }
