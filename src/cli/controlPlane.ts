@@ -5,6 +5,7 @@ import { KumaHttpBackend, type KumaHttpBackendOptions } from "../backend/kumaHtt
 import { LocalBackend } from "../backend/store.js";
 import type { Backend } from "../backend/types.js";
 import { durationMs, UsageError, type CliIo } from "./io.js";
+import type { Product } from "../config/repoConfig.js";
 
 export interface ControlPlaneOptions {
   readonly cpUrl?: string;
@@ -33,13 +34,14 @@ export function addControlPlaneOptions(command: Command): Command {
 export async function openBackend(
   options: ControlPlaneOptions,
   io: CliIo,
-  version?: string,
+  target: { readonly version?: string; readonly product?: Product } = {},
   http: Pick<KumaHttpBackendOptions, "onRequest" | "retries"> = {},
 ): Promise<Backend> {
   if (!options.cpUrl) {
     return LocalBackend.open({
       stateDir: path.resolve(io.cwd, options.stateDir),
-      ...(version ? { version } : {}),
+      ...(target.version ? { version: target.version } : {}),
+      ...(target.product ? { product: target.product } : {}),
       onWarning: (message) => io.stderr.write(`meshops: ${message}\n`),
     });
   }

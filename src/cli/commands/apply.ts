@@ -51,7 +51,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
+    const backend = await openBackend(options, io, result.config.controlPlane);
     // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
     // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
     let stop: string | undefined;

@@ -24,7 +24,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
   return command.action(async (options: DriftOptions) => {
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
+    const backend = await openBackend(options, io, result.config.controlPlane);
     try {
       const comparison = await compare(backend, result, { needWrite: false });
       const report = driftFor(comparison, result.config.instance);

@@ -48,7 +48,7 @@ interface Planned {
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
-  const backend = await openBackend(options, io, result.config.controlPlane.version);
+  const backend = await openBackend(options, io, result.config.controlPlane);
   try {
     const comparison = await compare(backend, result, { needWrite: false });
     return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };

@@ -114,7 +114,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
   let controlPlane: { url: string; embedded: boolean };
   if (options.cpUrl) {
     // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
-    backend = await openBackend(options, io, undefined, { onRequest: (e) => metrics.request(e), retries: 3 });
+    backend = await openBackend(options, io, {}, { onRequest: (e) => metrics.request(e), retries: 3 });
     controlPlane = { url: options.cpUrl, embedded: false };
   } else {
     const stateDir = path.resolve(io.cwd, options.stateDir);
