@@ -9,11 +9,12 @@ import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
+import type { Product } from "../kuma/types.js";
 
 export type DriftMode = "report" | "correct";
 
 /** The control plane's product: Kong Mesh adds kinds and allows a second mTLS backend (CA rotation). */
-export type Product = "kuma" | "kong-mesh";
+export type { Product };
 
 /** The control plane's role (KUMA_MODE). `standalone` is the pre-2.0 name of a zone that is not federated. */
 export type ControlPlaneMode = "zone" | "global" | "standalone";

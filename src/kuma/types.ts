@@ -55,6 +55,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   // --- end kong ---
 ];
 
+// --- kong: the control plane's product (controlPlane.product): Kong Mesh adds kinds and allows a second mTLS backend. ---
+export type Product = "kuma" | "kong-mesh";
+
 // --- kong: Kong Mesh kinds meshops checks against their (partial) schema only: global RBAC and audit resources, never
 // applied (they are not synced between zones, and Kong publishes no rules for them). ---
 export const KONG_MESH_SCHEMA_ONLY_KINDS: readonly string[] = ["AccessRole", "AccessRoleBinding", "AccessAudit"];

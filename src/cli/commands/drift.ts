@@ -26,7 +26,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     if (!result) return setExit(1);
     const backend = await openBackend(options, io, result.config.controlPlane);
     try {
-      const comparison = await compare(backend, result, { needWrite: false });
+      const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       const report = driftFor(comparison, result.config.instance);
       const input: DriftReportInput = {
         report,

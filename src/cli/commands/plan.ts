@@ -50,7 +50,7 @@ interface Planned {
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
   const backend = await openBackend(options, io, result.config.controlPlane);
   try {
-    const comparison = await compare(backend, result, { needWrite: false });
+    const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
   } finally {
     await backend.close();
