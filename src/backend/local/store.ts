@@ -19,7 +19,8 @@ import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
 import { DEFAULT_MESH, requiresKongMesh, resourceType } from "../../kuma/types.js";
 import type { Product } from "../../config/repoConfig.js";
-import { validateSchema } from "../../validate/schema.js";
+import { schemaAndDecodeViolations } from "../../validate/schema.js";
+import { goQuote } from "../../kuma/duration.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/index.js";
@@ -447,8 +448,12 @@ export class ControlPlaneStore {
     // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
     // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas
     // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
-    const schemaProblems = validateSchema(typeName, object);
-    if (schemaProblems.length > 0) return fail(invalid(TITLE.process, schemaProblems.map(schemaParameter)));
+    const checked = schemaAndDecodeViolations(typeName, object);
+    if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
+    // What passes the schema but not the Go decoder (a negative uint32, a bad duration) is the unmarshaller's error:
+    // 400 "Bad Request", detail `invalid <Type> object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
+    const decodeError = checked.decode[0];
+    if (decodeError) return fail({ status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` });
 
     const labels: Record<string, string> = {};
     const bodyLabels = asObject(own(object, "labels"));
@@ -523,7 +528,7 @@ export class ControlPlaneStore {
    */
   private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
     const labels = computeLabels("MeshTimeout", mesh, {}, this.zone);
-    return initialPoliciesOf(meshObject).map((p) => ({
+    return initialPoliciesOf(meshObject, this.version).map((p) => ({
       put: {
         type: p.type,
         mesh,
