@@ -4,17 +4,15 @@
  * embedded control plane serves them over HTTP only when it emulates Kong Mesh; apply then drift round-trips them.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { openStore, type StoreOptions } from "../src/backend/store.js";
-import { startControlPlaneServer } from "../src/cp/server.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { validateSnapshot } from "../src/validate/index.js";
 import { semanticViolations } from "../src/validate/rules/index.js";
 import { validateSchema } from "../src/validate/schema.js";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 import { snapshotOf } from "./helpers/snapshot.js";
 
@@ -159,25 +157,13 @@ describe("MeshGlobalRateLimit rules (Kong Mesh docs)", () => {
   });
 });
 
-async function withServer(options: Partial<StoreOptions>, fn: (url: string) => Promise<void>): Promise<void> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-kong-"));
-  temps.push(stateDir);
-  const store = await openStore({ stateDir, ...options });
-  const server = await startControlPlaneServer({ store, port: 0 });
-  try {
-    await fn(server.url);
-  } finally {
-    await server.close();
-    await store.close();
-  }
-}
 
 const put = (url: string, body: JsonObject) =>
   fetch(url, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("embedded control plane", () => {
   test("emulating Kong Mesh: GET / says so, /_resources lists the kinds, MeshOPA is stored and read back", async () => {
-    await withServer({ product: "kong-mesh" }, async (url) => {
+    await withControlPlaneServer({ product: "kong-mesh" }, async (url) => {
       const index = (await (await fetch(`${url}/`)).json()) as JsonObject;
       assert.equal(index.product, "Kong Mesh");
       assert.equal(index.basedOnKuma, index.version);
@@ -196,7 +182,7 @@ describe("embedded control plane", () => {
   });
 
   test("emulating Kuma: the Kong Mesh paths do not exist", async () => {
-    await withServer({}, async (url) => {
+    await withControlPlaneServer({}, async (url) => {
       const index = (await (await fetch(`${url}/`)).json()) as JsonObject;
       assert.equal(index.product, "Kuma");
       assert.equal(index.basedOnKuma, undefined);

@@ -3,15 +3,12 @@
  * another product. plan, apply and drift warn (stderr) and go on; an unsupported controlPlane.version stays an error.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { after, describe, test } from "node:test";
-import { openStore, type StoreOptions } from "../src/backend/store.js";
 import { parseRepoConfig } from "../src/config/repoConfig.js";
-import { startControlPlaneServer } from "../src/cp/server.js";
 import { targetMismatches } from "../src/kuma/version.js";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
 
 const temps: string[] = [];
@@ -44,18 +41,6 @@ describe("targetMismatches", () => {
   });
 });
 
-async function withServer(options: Partial<StoreOptions>, fn: (url: string) => Promise<void>): Promise<void> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-mismatch-"));
-  temps.push(stateDir);
-  const store = await openStore({ stateDir, ...options });
-  const server = await startControlPlaneServer({ store, port: 0 });
-  try {
-    await fn(server.url);
-  } finally {
-    await server.close();
-    await store.close();
-  }
-}
 
 test("plan, apply and drift against a control plane of another line warn on stderr and carry on", async () => {
   const repo = tempRepo("meshops-mismatch-repo-");
@@ -64,7 +49,7 @@ test("plan, apply and drift against a control plane of another line warn on stde
     "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n',
     "mesh.yaml": "type: Mesh\nname: demo\n",
   });
-  await withServer({ version: "2.12.3" }, async (url) => {
+  await withControlPlaneServer({ version: "2.12.3" }, async (url) => {
     const expected = "meshops: warning: the control plane runs Kuma 2.12.3, but meshops.yaml says controlPlane.version 2.14.3";
     const plan = await runCli(["plan", "--cp-url", url], repo.dir);
     assert.equal(plan.code, 2, plan.stderr); // changes to make, as without the warning
@@ -77,7 +62,7 @@ test("plan, apply and drift against a control plane of another line warn on stde
     assert.equal(drift.stderr.split("\n").filter((l) => l.startsWith("meshops: warning: the control plane runs")).length, 1);
   });
   // The same repository against the line it names: no warning.
-  await withServer({ version: "2.14.1" }, async (url) => {
+  await withControlPlaneServer({ version: "2.14.1" }, async (url) => {
     const plan = await runCli(["plan", "--cp-url", url], repo.dir);
     assert.ok(!plan.stderr.includes("warning"), plan.stderr);
   });
