@@ -195,10 +195,15 @@ describe("embedded control plane", () => {
   });
 });
 
-test("apply then drift: the example repository round-trips through the embedded Kong Mesh control plane", async () => {
+test("render, apply then drift: the example repository round-trips through the embedded Kong Mesh control plane", async () => {
   const repo = tempRepo("meshops-kong-repo-");
   temps.push(repo.dir);
   commitFolder(repo.dir, EXAMPLE);
+  // Rendered for Kubernetes, a resource without a namespace goes to Kong Mesh's system namespace.
+  const render = await runCli(["render", "--format", "kubernetes"], repo.dir);
+  assert.equal(render.code, 0, render.stderr);
+  assert.match(render.stdout, /kind: MeshOPA\nmetadata:\n {2}name: mopa-1\n {2}namespace: kong-mesh-system\n/);
+  assert.match(render.stdout, /kind: MeshGlobalRateLimit\nmetadata:\n {2}name: demo-rate-limit\n {2}namespace: kong-mesh-system\n/);
   const apply = await runCli(["apply", "--format", "json"], repo.dir);
   assert.equal(apply.code, 0, apply.stderr + apply.stdout);
   const drift = await runCli(["drift", "--format", "json"], repo.dir);

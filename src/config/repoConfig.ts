@@ -130,7 +130,8 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     instance: v.instance ?? d.instance,
     exclude: (v.exclude ?? []).map((pattern) => underRoot(root, pattern)),
     otherDocuments: v.otherDocuments ?? d.otherDocuments,
-    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : d.systemNamespaces,
+    // kong: Kong Mesh installs into kong-mesh-system, so that is where `render` puts what has no namespace of its own.
+    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : v.controlPlane?.product === "kong-mesh" ? ["kong-mesh-system", "kuma-system"] : d.systemNamespaces,
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
       product: v.controlPlane?.product ?? d.controlPlane.product,
