@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
 import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
 import type { Backend } from "../backend/types.js";
-import { parseRepoConfig } from "../config/repoConfig.js";
+import { parseRepoConfig, type Product } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
@@ -43,6 +43,8 @@ export interface OpenSettings {
    * command passes it, so one state directory is the same control plane to `apply` and to `watch`.
    */
   readonly version: string | undefined;
+  /** The repository's `controlPlane.product`: Kong Mesh serves kinds Kuma does not. */
+  readonly product?: Product | undefined;
   /** What loading the embedded control plane's state had to do (default: a line on stderr). */
   readonly onWarning?: (message: string) => void;
   /** When the embedded control plane's state cannot be written, and can again. */
@@ -65,6 +67,7 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
     const store = await openStore({
       stateDir: path.resolve(io.cwd, options.stateDir),
       ...(settings.version ? { version: settings.version } : {}),
+      ...(settings.product ? { product: settings.product } : {}),
       onWarning: settings.onWarning ?? ((message) => io.stderr.write(`meshops: ${message}\n`)),
       ...(settings.health ? { health: settings.health } : {}),
     }).catch((cause: unknown) => {
@@ -94,18 +97,23 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
 }
 
 /**
- * The Kuma version meshops.yaml names at the revision `source` tracks: `watch` opens the control plane before its
- * first reconcile reads the repository. Undefined (the default version) when there is none or it cannot be read yet,
+ * The Kuma version and product meshops.yaml names at the revision `source` tracks: `watch` opens the control plane before its
+ * first reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet,
  * said through `warn`.
  */
-export async function configuredVersion(source: RevisionSource, subPath: string | undefined, warn: (message: string) => void): Promise<string | undefined> {
+export async function configuredTarget(
+  source: RevisionSource,
+  subPath: string | undefined,
+  warn: (message: string) => void,
+): Promise<{ version: string | undefined; product: Product | undefined }> {
   try {
     await source.update();
     const { root, config } = await readCommittedConfig({ repo: source.dir, ref: await source.resolve(), ...(subPath !== undefined ? { path: subPath } : {}) });
-    return parseRepoConfig(config, root).config.controlPlane.version;
+    const { version, product } = parseRepoConfig(config, root).config.controlPlane;
+    return { version, product };
   } catch (error) {
-    warn(`cannot read meshops.yaml's controlPlane.version yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
-    return undefined;
+    warn(`cannot read meshops.yaml's controlPlane yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
+    return { version: undefined, product: undefined };
   }
 }
 

@@ -148,6 +148,8 @@ export class Reconciler {
   #readFailed = false;
   /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
   #loggedDrift = new Set<string>();
+  /** Control-plane mismatch warnings already logged (controlPlane.version or product vs GET /). */
+  readonly #targetWarnings = new Set<string>();
   /** The last snapshot read: the next read only reads the files that changed since. */
   #snapshot: Snapshot | undefined;
   /** The control plane as last listed, and written through since. */
@@ -371,7 +373,13 @@ export class Reconciler {
 
   /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
-    const comparison = await compare(this.#o.backend, result, { needWrite, ...(this.#desired ? { previous: this.#desired } : {}) });
+    const onWarning = (message: string) => {
+      // Once per message: the daemon compares on every poll.
+      if (this.#targetWarnings.has(message)) return;
+      this.#targetWarnings.add(message);
+      this.#o.log.warn({ event: "cp.target-mismatch" }, message);
+    };
+    const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#desired = comparison.desired;
     this.#live.replace(comparison.live, comparison.info, result.config.instance);
     return comparison;

@@ -9,6 +9,7 @@ import type { JsonObject } from "../model/resource.js";
 import type { ValidationResult } from "../validate/index.js";
 import { unknownServiceReferences } from "../validate/services.js";
 import { readLiveState } from "./live.js";
+import { targetMismatches } from "../kuma/version.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -26,6 +27,8 @@ export interface CompareOptions {
   readonly needWrite: boolean;
   /** The last desired state built, when the caller keeps one (the daemon): meshes that did not change are reused. */
   readonly previous?: DesiredState;
+  /** Told when the control plane is not the one meshops.yaml describes (version line or product): a warning. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -37,6 +40,7 @@ export interface CompareOptions {
 export async function compare(backend: Backend, result: ValidationResult, options: CompareOptions): Promise<Comparison> {
   if (!result.valid) throw new Error("compare() needs a valid repository");
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
+  for (const warning of targetMismatches(result.config.controlPlane, info)) options.onWarning?.(warning);
   const listing = readLiveState(backend, { needWrite: options.needWrite, types });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);

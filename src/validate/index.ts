@@ -17,6 +17,7 @@ import { labelChecks } from "./rules/labels.js";
 import { validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
+import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
@@ -165,6 +166,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
+    const schemaOnly = checkSchemaOnlyDocument(file.path, doc, config.controlPlane.product, locator);
+    if (schemaOnly) {
+      diagnostics.push(...schemaOnly);
+      continue;
+    }
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (conversion.other) {
       otherDocuments++;
@@ -190,6 +196,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     const resource = conversion.resource;
     if (!resource) continue;
+    if (refusedByProduct(resource.type, config.controlPlane.product)) {
+      diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
+      continue;
+    }
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);

@@ -23,9 +23,9 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     const outputs = reportOutputs(options);
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
+    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
-      const comparison = await compare(backend, result, { needWrite: false });
+      const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       const report = driftFor(comparison, result.config.instance);
       const input: DriftReportInput = {
         report,

@@ -48,9 +48,9 @@ interface Planned {
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
-  const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version });
+  const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
   try {
-    const comparison = await compare(backend, result, { needWrite: false });
+    const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
     return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
   } finally {

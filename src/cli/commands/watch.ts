@@ -12,7 +12,7 @@ import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js"
 import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
-import { addControlPlaneOptions, configuredVersion, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
@@ -107,9 +107,9 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
 
   // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
-  const version = options.cpUrl ? undefined : await configuredVersion(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
+  const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
   const { backend, store } = await openControlPlane(options, io, {
-    version,
+    ...target,
     onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
     health: {
       onUnhealthy: (error) => log.error({ event: "cp.unhealthy", err: error.message }, "the embedded control plane's state cannot be written: writes are refused until one succeeds"),
