@@ -12,11 +12,14 @@ import { after, before, test } from "node:test";
 import { LocalBackend } from "../src/backend/store.js";
 import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
+import { subscribeViews } from "../src/daemon/daemon.js";
+import { DaemonEvents } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
 import { DaemonStatus } from "../src/daemon/status.js";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
 import type { ResourceKey } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
@@ -77,13 +80,13 @@ let reconciler: Reconciler;
 before(async () => {
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
   probe = new Probe(await LocalBackend.open({ stateDir, skipMeshCreation: true }));
+  const events = new DaemonEvents();
+  subscribeViews(events, { status, metrics: new DaemonMetrics({ processMetrics: false }), log });
   reconciler = new Reconciler({
     source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
     path: undefined,
     backend: probe,
-    status,
-    metrics: new DaemonMetrics({ processMetrics: false }),
-    log,
+    events,
     driftMode: undefined,
     stopRequested: () => false,
   });
@@ -145,7 +148,7 @@ async function assertConverged(drifted: readonly string[] = []): Promise<void> {
   const comparison = await compare(probe.inner, result, { needWrite: false });
   const drift = driftFor(comparison, result.config.instance).items.map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(drift, drifted);
-  const json = JSON.parse(JSON.stringify(status)) as { meshes: { drift: { items: { kind: string; resource: string }[] } | null }[] };
+  const json = JSON.parse(JSON.stringify(status)) as StatusJson;
   const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(reported.sort(), [...drift].sort(), "the daemon's drift is a full comparison's");
   const plan = planFor(comparison, result.config.instance, result.config.prune.enabled);

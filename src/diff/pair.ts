@@ -66,3 +66,15 @@ export function tally<T, K extends string>(items: readonly T[], kindOf: (item: T
   for (const item of items) counts[kindOf(item)]++;
   return counts;
 }
+
+/** Items grouped by a key (a mesh, a kind), keys in first-seen order and items in their given order within each. */
+export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
