@@ -28,16 +28,17 @@ import { readSnapshot } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf } from "../sync/meshes.js";
-import { compare, driftFor, planFor, type Comparison } from "../sync/reconcile.js";
-import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
+import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
+import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
-import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, validateSnapshotSteps, type ValidationResult } from "../validate/index.js";
+import { runStepsSliced } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
 import { errorMessage } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
-import { driftAfterApply, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
+import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -118,7 +119,7 @@ interface Round {
   /** Subjects planned (all of them for a full plan). */
   readonly planned: number;
   /** The drift left after applying the plan (call it after the cache has recorded the changes). */
-  driftAfter(changes: ChangeSet | undefined): DriftReport;
+  driftAfter(changes: ChangeSet | undefined): DriftReport | Promise<DriftReport>;
 }
 
 export class Reconciler {
@@ -204,7 +205,8 @@ export class Reconciler {
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
-    const result = validateSnapshot(snapshot, this.#analysis);
+    // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
+    const result = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
     this.#validated = { revision, valid: result.valid };
     this.#readFailed = false;
     events.emit({ type: "revision.validated", commit, valid: result.valid, diagnostics: result.diagnostics, kept: result.valid ? revision : (this.#target?.revision ?? null) });
@@ -240,7 +242,7 @@ export class Reconciler {
 
     const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
     if (changes) this.#live.record(changes);
-    const drift = round.driftAfter(changes);
+    const drift = await round.driftAfter(changes);
     const meshes = meshesOf(desired, plan, drift);
     const stopped = this.#o.stopRequested();
     const results = changes ? applyResultsByMesh(changes) : new Map();
@@ -276,7 +278,7 @@ export class Reconciler {
             : undefined);
     if (base && reason === undefined) {
       const info = await backend.info();
-      const desired = this.#buildDesired(target.result, info);
+      const desired = await this.#buildDesired(target.result, info);
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
       else {
@@ -295,20 +297,20 @@ export class Reconciler {
 
     events.emit({ type: "plan.full", revision: target.revision, reason: reason ?? "no earlier plan to start from" });
     const comparison = await this.#compare(target.result, true);
-    const plan = planFor(comparison, config.instance, config.prune.enabled);
+    const plan = await planInSlices(comparison, config.instance, config.prune.enabled);
     return {
       mode: "full",
       desired: comparison.desired,
       plan,
       ownedCount: comparison.ownedCount,
       planned: comparison.desired.size,
-      driftAfter: (changes) => driftAfterApply(comparison, plan, changes, config.instance),
+      driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, config.instance)),
     };
   }
 
   /** The desired state for this control plane, rebuilding only the meshes that changed since the last build. */
-  #buildDesired(result: ValidationResult, info: ServerInfo): DesiredState {
-    this.#desired = buildDesired(result.resources, result.config, targetOf(result.config, info), this.#desired);
+  async #buildDesired(result: ValidationResult, info: ServerInfo): Promise<DesiredState> {
+    this.#desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), this.#desired));
     return this.#desired;
   }
 
@@ -316,7 +318,7 @@ export class Reconciler {
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
     const comparison = await compare(this.#o.backend, result, { needWrite, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#desired = comparison.desired;
-    this.#live.replace(comparison.live, comparison.info, result.config.instance);
+    await this.#live.replace(comparison.live, comparison.info, result.config.instance);
     return comparison;
   }
 
@@ -329,7 +331,7 @@ export class Reconciler {
     const driftMode = this.#modes(config);
     const comparison = await this.#compare(result, false);
     const desired = comparison.desired;
-    const report = driftFor(comparison, config.instance);
+    const report = await driftInSlices(comparison, config.instance);
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
     const healing = new Set(
@@ -337,7 +339,7 @@ export class Reconciler {
     );
     let changes: ChangeSet | undefined;
     if (healing.size > 0) {
-      const plan = restrictPlan(planFor(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const plan = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const refused = this.#refusedByPruneLimits(plan, comparison.ownedCount, config, revision);
       if (refused) {
         this.#base = undefined;
