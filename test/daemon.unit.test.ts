@@ -7,14 +7,16 @@ import type { Change, Plan } from "../src/diff/plan.js";
 import type { ChangeSet } from "../src/sync/apply.js";
 import { backoffDelay, withJitter } from "../src/util/backoff.js";
 import { createLogger, errorMessage, withoutCredentials } from "../src/daemon/logger.js";
-import { applyResultsByMesh, driftModeOf, inventoryByMesh } from "../src/daemon/meshes.js";
+import { inventoryByMesh } from "../src/daemon/inventory.js";
+import { applyResultsByMesh, driftModeOf } from "../src/sync/meshes.js";
 import { driftAfterApply, remainingDrift, restrictPlan } from "../src/sync/remaining.js";
-import { classifyDrift } from "../src/diff/drift.js";
+import { classifyDrift, driftReportOf } from "../src/diff/drift.js";
 import { planChanges } from "../src/diff/plan.js";
 import { CoalescingQueue, mergeWork, workFor } from "../src/daemon/queue.js";
 import { decideRun } from "../src/daemon/reconciler.js";
 import { isRemoteRepository } from "../src/daemon/source.js";
-import { DaemonStatus, type CommitInfo } from "../src/daemon/status.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
 import type { Resource } from "../src/model/resource.js";
 
@@ -215,18 +217,19 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
     () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
   );
   const commit = (id: string): CommitInfo => ({ commit: id, message: `m ${id}`, author: "a", date: "" });
-  const json = () => status.toJSON() as { ready: boolean; meshes: { name: string; state: string; appliedRevision: string | null; attemptedRevision: string | null }[]; reconciles: { id: number }[]; revision: { applied: { commit: string } | null } };
+  const json = () => status.toJSON();
   assert.equal(status.ready, false);
-  status.runStarted(["startup"]);
-  status.validated(commit("r1"), true, []);
-  status.meshesApplying(["a", "b"]);
+  status.record({ type: "run.started", run: 1, reasons: ["startup"] });
+  status.record({ type: "revision.validated", commit: commit("r1"), valid: true, diagnostics: [], kept: "r1" });
+  status.record({ type: "apply.started", revision: "r1", meshes: new Set(["a", "b"]) });
   assert.deepEqual(json().meshes.map((m) => m.state), ["applying", "applying"]);
   const results = new Map([
     ["a", { applied: 2, failed: 0, skipped: 0, errors: [] }],
     ["b", { applied: 0, failed: 1, skipped: 1, errors: [{ resource: "MeshTimeout/b/y", message: "400" }] }],
   ]);
-  status.synced(commit("r1"), ["a", "b", "c"], results, () => new Map(), () => "report", false);
-  status.runFinished({ kind: "sync", reasons: ["startup"], revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } }, 12);
+  status.record({ type: "meshes.synced", commit: commit("r1"), meshes: ["a", "b", "c"], results, inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  const end = { kind: "sync", revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } } as const;
+  status.record({ type: "run.finished", run: 1, revision: "r1", reasons: ["startup"], triggers: 1, durationMs: 12, end });
   let s = json();
   assert.equal(s.ready, true);
   assert.deepEqual(
@@ -238,11 +241,13 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
     ],
   );
   assert.equal(s.revision.applied, null, "not every mesh has r1");
-  status.driftChecked("r1", ["c"], new Map([["c", [{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]]]), () => "report");
+  const report = driftReportOf([{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]);
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["c"], report, desiredCounts: new Map(), driftMode: () => "report" });
   assert.equal(json().meshes.find((m) => m.name === "c")?.state, "drifted");
-  for (let i = 0; i < 5; i++) {
-    status.runStarted(["drift-timer"]);
-    status.runFinished({ kind: "drift", reasons: ["drift-timer"], revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } }, 1);
+  for (let run = 2; run <= 6; run++) {
+    status.record({ type: "run.started", run, reasons: ["drift-timer"] });
+    const inSync = { kind: "drift", revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } as const;
+    status.record({ type: "run.finished", run, revision: "r1", reasons: ["drift-timer"], triggers: 1, durationMs: 1, end: inSync });
   }
   s = json();
   assert.deepEqual(s.reconciles.map((r) => r.id), [6, 5, 4]);

@@ -6,12 +6,13 @@
  * - unmanaged: present, not desired and not owned (reported, never touched).
  * Pure, and built on the same pairing, normalization and diff as the plan, so `drift` and `plan` never disagree.
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { isOwned } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLive, pairResources, tally } from "./pair.js";
-import { unifiedDiff } from "./plan.js";
+import { indexLiveSteps, pairResourcesSteps, tally } from "./pair.js";
+import { STEP, unifiedDiff } from "./plan.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -41,8 +42,15 @@ export interface DriftReport {
 
 /** Classifies every difference; items in write order (Mesh, destinations, routes, policies; then mesh, type, name). */
 export function classifyDrift(desired: readonly Resource[], live: readonly JsonObject[], options: { instance: string }): DriftReport {
+  return runSteps(classifyDriftSteps(desired, live, options));
+}
+
+/** classifyDrift as steps (util/steps.ts), a few hundred subjects each. */
+export function* classifyDriftSteps(desired: readonly Resource[], live: readonly JsonObject[], options: { instance: string }): Steps<DriftReport> {
   const items: DriftItem[] = [];
-  for (const { subject, type, mesh, name, desired: resource, live: current } of pairResources(desired, indexLive(live))) {
+  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
+  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+    if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.

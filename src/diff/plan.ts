@@ -3,14 +3,18 @@
  * A closed vocabulary of actions, a deterministic order (the order writes must happen in), and for every change a
  * unified diff a person can review. Pure: the backend lists live state, sync applies the plan.
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringify } from "yaml";
 import { isOwned } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLive, pairResources, tally, type Pair } from "./pair.js";
+import { indexLiveSteps, pairResourcesSteps, tally, type Pair } from "./pair.js";
 import { redact } from "./redact.js";
+
+/** Subjects per step of the plan's and the drift's steps. */
+export const STEP = 256;
 
 export const ACTIONS = ["create", "update", "delete", "unchanged"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -50,12 +54,18 @@ export interface PlanOptions {
  * A desired resource whose live twin lacks the ownership label is an update: writing it adopts the resource.
  */
 export function planChanges(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Plan {
-  const pairs = pairResources(desired, indexLive(live));
+  return runSteps(planChangesSteps(desired, live, options));
+}
+
+/** planChanges as steps (util/steps.ts), a few hundred subjects each. */
+export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
+  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
   const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance) : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
 
-  for (const { subject, type, mesh, name, desired: resource, live: current } of pairs) {
+  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+    if (stepDue(i, STEP)) yield;
     if (resource) {
       const base = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
       if (!current) {

@@ -9,7 +9,8 @@ import { fieldOf, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import { runSteps, type Steps } from "../util/steps.js";
+import { checkRepositorySteps, checkResource, type ResourceFacts } from "./repository.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
@@ -89,6 +90,11 @@ export interface ValidateOptions {
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
 export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): ValidationResult {
+  return runSteps(validateSnapshotSteps(snapshot, cache, options));
+}
+
+/** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
+export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
@@ -120,10 +126,11 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     // The cached analysis keeps deprecations as warnings; the flag is applied per run.
     for (const d of analysis.diagnostics) diagnostics.push(options.deprecationsAsErrors && d.rule === "deprecation" ? { ...d, severity: "error" } : d);
     otherDocuments += analysis.otherDocuments;
+    yield;
   }
   cache.retain(selection.files);
 
-  const repository = checkRepository(resources, facts, config, locator);
+  const repository = yield* checkRepositorySteps(resources, facts, config, locator);
   diagnostics.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
