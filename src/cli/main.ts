@@ -5,6 +5,7 @@ import { PruneLimitError } from "../sync/limits.js";
 import { applyCommand } from "./commands/apply.js";
 import { cpCommand } from "./commands/cp.js";
 import { driftCommand } from "./commands/drift.js";
+import { exportCommand } from "./commands/export.js";
 import { planCommand } from "./commands/plan.js";
 import { renderCommand } from "./commands/render.js";
 import { validateCommand } from "./commands/validate.js";
@@ -83,6 +84,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
     .addCommand(driftCommand(io, setExit))
+    .addCommand(exportCommand(io, setExit))
     .addCommand(cpCommand(io, setExit, untilSignal))
     .addCommand(watchCommand(io, setExit, untilSignal));
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
