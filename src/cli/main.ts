@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { SourceError } from "../source/types.js";
 import { BackendError } from "../backend/types.js";
 import { PruneLimitError } from "../sync/limits.js";
+import { SavedPlanError } from "../diff/savedPlan.js";
 import { applyCommand } from "./commands/apply.js";
 import { cpCommand } from "./commands/cp.js";
 import { driftCommand } from "./commands/drift.js";
@@ -16,7 +17,7 @@ import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
 /** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError];
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError];
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {

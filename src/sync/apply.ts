@@ -105,3 +105,9 @@ async function runBounded<T>(items: readonly T[], limit: number, worker: (item: 
   });
   await Promise.all(lanes);
 }
+
+/** A change set in which nothing was attempted, for `reason` (a delete nobody confirmed): reports say so per change. */
+export function notAttempted(plan: Plan, reason: string): ChangeSet {
+  const results: ChangeResult[] = plan.changes.filter((c) => c.action !== "unchanged").map((change) => ({ change, outcome: "skipped", error: reason }));
+  return { results, summary: tally(results, (r) => r.outcome, OUTCOMES), failedMeshes: [] };
+}

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
 import type { Plan } from "../../diff/plan.js";
+import type { PlanBasis } from "../../diff/savedPlan.js";
 import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport, type ReportFormat } from "../../report/common.js";
@@ -10,9 +11,10 @@ import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from ".
 import { UsageError, type CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { basisOf, writeSavedPlan } from "../savedPlan.js";
 
 type PlanOptions = RepositoryOptions &
-  ControlPlaneOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number };
+  ControlPlaneOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number; out?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -22,6 +24,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     .addOption(formatOption())
     .option("--base <rev>", "compare with the desired state at this revision instead of a control plane (offline; every delete is shown)")
     .option("--prune", "include deletes of owned resources that are no longer desired (against a control plane)")
+    .option("--out <file>", "also save the plan to FILE, for `meshops apply FILE` to apply exactly (refused there if the revision or the control plane changed since)")
     .addOption(
       new Option("--fail-on <what>", "exit 2 on: any change (changes), only a change the mass-change guard flags (risky), or never (none)")
         .choices(PLAN_FAIL_ON)
@@ -31,12 +34,14 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: PlanOptions) => {
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
+    if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const { plan, locations, base } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
+    const { plan, locations, base, save } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReport(io, "plan", options.format, report, options.markdownLimit);
+    if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
 }
@@ -45,13 +50,16 @@ interface Planned {
   readonly plan: Plan;
   readonly locations: Locations;
   readonly base?: string;
+  /** What `--out` saves with the plan. */
+  readonly save?: { readonly basis: PlanBasis; readonly live: ReadonlyMap<string, string> };
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
   const backend = await openBackend(options, io, result.config.controlPlane.version);
   try {
     const comparison = await compare(backend, result, { needWrite: false });
-    return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
+    const plan = planFor(comparison, result.config.instance, options.prune === true);
+    return { plan, locations: locationsOf(comparison.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
