@@ -12,9 +12,12 @@ import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo }
 import { startProgress } from "../progress.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
-  ControlPlaneOptions & {
+  ControlPlaneOptions &
+  ScopeOptions & {
     format: "text" | "json";
     prune?: boolean;
     dryRun?: boolean;
@@ -50,8 +53,10 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     )
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
     .option("--verbose", "a progress line on stderr for every change as it finishes");
-  addControlPlaneOptions(addRepositoryOptions(command));
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
+    const scope = scopeOf(options);
+    if (planFile !== undefined && !isWhole(scope)) throw new UsageError(`a saved plan is applied as it was planned: --mesh, --exclude-mesh and --type belong to the plan (meshops plan --out ${planFile})`);
     if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
     const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
     const result = await loadValidRepository(options, io);
@@ -76,6 +81,8 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
         throw error;
       });
+      checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+      const scoped = scopedComparison(comparison, scope, result.config.instance);
       let plan: Plan;
       if (saved) {
         const now = basisOf(comparison, result, options, io);
@@ -83,14 +90,14 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         plan = planFromSaved(saved);
       } else {
-        plan = planFor(comparison, result.config.instance, options.prune === true);
+        plan = planFor(scoped, result.config.instance, options.prune === true);
       }
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
         return setExit(0);
       }
       // Limits are checked before the first write: a refused plan changes nothing.
-      checkPruneLimits(plan, comparison.ownedCount, {
+      checkPruneLimits(plan, scoped.ownedCount, {
         maxDeletes: options.maxDeletes ?? result.config.prune.maxDeletes,
         maxDeletePercent: options.maxDeletePercent ?? result.config.prune.maxDeletePercent,
       });

@@ -7,8 +7,10 @@ import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from ".
 import type { CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ScopeOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
@@ -20,13 +22,16 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .default("drift"),
     )
     .addOption(markdownLimitOption());
-  addControlPlaneOptions(addRepositoryOptions(command));
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (options: DriftOptions) => {
+    const scope = scopeOf(options);
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const backend = await openBackend(options, io, result.config.controlPlane.version);
     try {
-      const comparison = await compare(backend, result, { needWrite: false });
+      const whole = await compare(backend, result, { needWrite: false });
+      checkScopeMeshes(scope, knownMeshes(whole.desired.resources, whole.live));
+      const comparison = scopedComparison(whole, scope, result.config.instance);
       const report = driftFor(comparison, result.config.instance);
       const input: DriftReportInput = {
         report,

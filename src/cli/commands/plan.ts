@@ -12,9 +12,12 @@ import { UsageError, type CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 
 type PlanOptions = RepositoryOptions &
-  ControlPlaneOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number; out?: string };
+  ControlPlaneOptions &
+  ScopeOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number; out?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -31,13 +34,14 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .default("changes"),
     )
     .addOption(markdownLimitOption());
-  addControlPlaneOptions(addRepositoryOptions(command));
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (options: PlanOptions) => {
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
+    const scope = scopeOf(options);
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const { plan, locations, base, save } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
+    const { plan, locations, base, save } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, scope, io) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReport(io, "plan", options.format, report, options.markdownLimit);
@@ -54,12 +58,15 @@ interface Planned {
   readonly save?: { readonly basis: PlanBasis; readonly live: ReadonlyMap<string, string> };
 }
 
-async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
+async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
   const backend = await openBackend(options, io, result.config.controlPlane.version);
   try {
     const comparison = await compare(backend, result, { needWrite: false });
-    const plan = planFor(comparison, result.config.instance, options.prune === true);
-    return { plan, locations: locationsOf(comparison.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
+    checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+    const scoped = scopedComparison(comparison, scope, result.config.instance);
+    const plan = planFor(scoped, result.config.instance, options.prune === true);
+    // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
+    return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
@@ -70,14 +77,17 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, io: CliIo): Promise<Planned> {
+async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
   const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io);
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
   const desiredAt = (at: ValidationResult) => buildDesired(at.resources, at.config, targetOf(at.config)).resources;
-  const base = desiredAt(baseResult);
-  const ref = desiredAt(result);
+  const baseAll = desiredAt(baseResult);
+  const refAll = desiredAt(result);
+  checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
+  const base = scopedResources(baseAll, scope);
+  const ref = scopedResources(refAll, scope);
   return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
 }
