@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import type { ControlPlaneServer } from "../src/cp/server.js";
 import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli, type CliRun } from "./helpers/cli.js";
 import { commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { sampleControlPlane, type SampleControlPlane } from "./helpers/sampleControlPlane.js";
 
 /**
  * `meshops export` round trip (issue 16): sample-repo and an application namespace are applied to the embedded control
@@ -20,11 +20,9 @@ import { commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
  */
 const TOKEN = "export-roundtrip-token-41aa";
 const env = { MESHOPS_CP_TOKEN: TOKEN };
-const source = tempRepo("meshops-export-rt-source-");
-const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-export-rt-cp-"));
 const scratch = mkdtempSync(path.join(tmpdir(), "meshops-export-rt-out-"));
-const cleanups: (() => void)[] = [source.cleanup, () => rmSync(stateDir, { recursive: true, force: true }), () => rmSync(scratch, { recursive: true, force: true })];
-let store: ControlPlaneStore;
+const cleanups: (() => void)[] = [() => rmSync(scratch, { recursive: true, force: true })];
+let sample: SampleControlPlane;
 let server: ControlPlaneServer;
 
 /** Resources PUT by hand: nobody's label on them. */
@@ -35,12 +33,8 @@ const UNOWNED: JsonObject[] = [
 ];
 
 before(async () => {
-  commitFolder(source.dir, path.join(projectRoot, "sample-repo"), "sample-repo");
-  commitFolder(source.dir, path.join(projectRoot, "test/fixtures/export/app-namespace"), "application namespace");
-  store = await openStore({ stateDir, skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0, token: TOKEN });
-  const apply = await cli(source.dir, "apply");
-  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  sample = await sampleControlPlane(TOKEN, "meshops-export-rt-");
+  server = sample.server;
   for (const object of UNOWNED) {
     const at = object.type === "Mesh" ? `/meshes/${object.name as string}` : `/meshes/${object.mesh as string}/${object.type === "MeshRetry" ? "meshretries" : "meshtimeouts"}/${object.name as string}`;
     const response = await fetch(server.url + at, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(object) });
@@ -48,8 +42,7 @@ before(async () => {
   }
 });
 after(async () => {
-  await server.close();
-  await store.close();
+  await sample.close();
   for (const cleanup of cleanups) cleanup();
 });
 
