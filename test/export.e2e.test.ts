@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import type { ControlPlaneServer } from "../src/cp/server.js";
 import { kubernetesNameOf } from "../src/kuma/naming.js";
 import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../src/kuma/types.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli, type CliRun } from "./helpers/cli.js";
-import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+import { sampleControlPlane, type SampleControlPlane } from "./helpers/sampleControlPlane.js";
 
 /**
  * Exported resources import cleanly: sample-repo plus Kubernetes documents in an application namespace are applied to
@@ -22,10 +19,9 @@ import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.
  */
 const TOKEN = "export-test-token-7c1d";
 const env = { MESHOPS_CP_TOKEN: TOKEN };
-const source = tempRepo("meshops-export-source-");
-const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-export-cp-"));
-const repos: { cleanup: () => void }[] = [source];
-let store: ControlPlaneStore;
+const repos: { cleanup: () => void }[] = [];
+let sample: SampleControlPlane;
+let source: SampleControlPlane["source"];
 let server: ControlPlaneServer;
 let exported: JsonObject[] = [];
 /** What validating the source repository says (deprecations, say), to tell it from what the export adds. */
@@ -39,21 +35,15 @@ const EXPORT_CONFIG = stringify({
 });
 
 before(async () => {
-  commitFolder(source.dir, path.join(projectRoot, "sample-repo"), "sample-repo");
-  commitFolder(source.dir, path.join(projectRoot, "test/fixtures/export/app-namespace"), "application namespace");
-  store = await openStore({ stateDir, skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0, token: TOKEN });
-  const apply = await cli(source.dir, "apply");
-  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  sample = await sampleControlPlane(TOKEN, "meshops-export-");
+  ({ source, server } = sample);
   exported = await getEverything();
   const validate = await runCli(["validate", "--format", "json"], source.dir);
   sourceFindings = new Set((JSON.parse(validate.stdout) as Report).diagnostics.map(finding));
 });
 after(async () => {
-  await server.close();
-  await store.close();
+  await sample.close();
   for (const repo of repos) repo.cleanup();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 const cli = (dir: string, ...args: string[]): Promise<CliRun> => runCli([...args, "--cp-url", server.url], dir, env);

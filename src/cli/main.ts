@@ -2,9 +2,11 @@ import { Command, CommanderError } from "commander";
 import { SourceError } from "../source/types.js";
 import { BackendError } from "../backend/types.js";
 import { PruneLimitError } from "../sync/limits.js";
+import { SavedPlanError } from "../diff/savedPlan.js";
 import { applyCommand } from "./commands/apply.js";
 import { cpCommand } from "./commands/cp.js";
 import { driftCommand } from "./commands/drift.js";
+import { exportCommand } from "./commands/export.js";
 import { planCommand } from "./commands/plan.js";
 import { renderCommand } from "./commands/render.js";
 import { validateCommand } from "./commands/validate.js";
@@ -15,7 +17,7 @@ import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
 /** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError];
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError];
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
@@ -83,6 +85,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .addCommand(planCommand(io, setExit))
     .addCommand(applyCommand(io, setExit))
     .addCommand(driftCommand(io, setExit))
+    .addCommand(exportCommand(io, setExit))
     .addCommand(cpCommand(io, setExit, untilSignal))
     .addCommand(watchCommand(io, setExit, untilSignal));
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

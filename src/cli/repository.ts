@@ -38,7 +38,8 @@ export function maxFileSizeOption(): Option {
   });
 }
 
-function collect(value: string, previous: readonly string[]): string[] {
+/** A commander parser for a repeatable option. */
+export function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 

@@ -10,7 +10,7 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
-import { COMPUTED_LABELS, SERVER_MANAGED_SPEC_FIELDS, SERVER_OWNED_FIELDS } from "../kuma/server.js";
+import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { DEFAULT_MESH, isPolicyType } from "../kuma/types.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
@@ -279,14 +279,6 @@ function combinatorBranches(schema: JsonObject | undefined): JsonObject[] {
     if (Array.isArray(list)) for (const branch of list) if (isObject(branch)) out.push(...expand(branch));
   }
   return out;
-}
-
-function withoutServerManagedSpecFields(typeName: string, object: JsonObject): JsonObject {
-  const fields = SERVER_MANAGED_SPEC_FIELDS[typeName];
-  if (!fields || !isObject(object.spec)) return object;
-  const spec: JsonObject = { ...object.spec };
-  for (const field of fields) delete spec[field];
-  return { ...object, spec };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -88,6 +88,14 @@ function serverFieldsOfUniversal(value: JsonObject): PathSegments[] {
   return paths;
 }
 
+/**
+ * A Universal object as the control plane returned it, without what the control plane set (the fields and labels an
+ * import warns about and drops): what `meshops export` writes.
+ */
+export function withoutServerSetFields(value: JsonObject): JsonObject {
+  return withoutServerFields(value, serverFieldsOfUniversal(value));
+}
+
 /** `value` without the server fields at `paths` (top-level keys and `labels` entries); an emptied `labels` goes too. */
 function withoutServerFields(value: JsonObject, paths: readonly PathSegments[]): JsonObject {
   if (paths.length === 0) return value;

@@ -1,6 +1,6 @@
 import type { DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
-import { risksOf } from "../diff/risk.js";
+import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
 import { describeLocation, groupByMesh, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
@@ -28,12 +28,7 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
  * changes follow in write order; with `--base` they are grouped by mesh, each with the file it comes from.
  */
 export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): string {
-  const out: string[] = [];
-  if (report.risks.length > 0) {
-    out.push(style.red(style.bold(`!! Mass change: ${report.risks.length} flagged; review before applying.`)));
-    for (const r of report.risks) out.push(style.red(`!!   ${r.rule}: ${r.message}`));
-    out.push("");
-  }
+  const out = riskLines(report.risks, style);
   if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style);
 
   const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
@@ -51,6 +46,25 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
   const line = `${planSummaryLine(report.plan)} (${shortRev(report.base)} → ${shortRev(report.ref)})`;
   out.push(total === 0 ? style.green(line) : style.bold(line));
   return out.join("\n") + "\n";
+}
+
+/** The mass-change guard's findings, where nobody can miss them; nothing when there are none. */
+function riskLines(risks: readonly PlanRisk[], style: Style): string[] {
+  if (risks.length === 0) return [];
+  return [
+    style.red(style.bold(`!! Mass change: ${risks.length} flagged; review before applying.`)),
+    ...risks.map((r) => style.red(`!!   ${r.rule}: ${r.message}`)),
+    "",
+  ];
+}
+
+/**
+ * What `apply` shows before asking to confirm: the risks, every change it will make (creates, updates and deletes,
+ * one line each, without diffs: `plan` shows those), and the totals.
+ */
+export function renderApplyReview(plan: Plan, risks: readonly PlanRisk[], style: Style = PLAIN): string {
+  const out = riskLines(risks, style);
+  return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(plan, style, { diffs: false });
 }
 
 const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
@@ -113,18 +127,25 @@ export function renderChangeSetText(
   return out.join("\n") + "\n";
 }
 
-/** `apply --format json`: the counts, why it stopped early if it did, and every change's outcome. */
-export function renderChangeSetJson(changes: ChangeSet, interrupted?: string): string {
+/**
+ * `apply --format json`: the counts, why it stopped early (`interrupted`: a signal or "timeout") or did not start
+ * (`refused`: deletes nobody confirmed) if so, and every change's outcome.
+ */
+export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, refused?: string): string {
   const s = changes.summary;
   return (
     JSON.stringify(
       {
         interrupted: interrupted ?? null,
+        ...(refused !== undefined ? { refused } : {}),
         summary: { applied: s.applied, failed: s.failed, notAttempted: s.skipped },
         failedMeshes: changes.failedMeshes,
         results: changes.results.map((r) => ({
           action: r.change.action,
           resource: r.change.resource,
+          type: r.change.type,
+          mesh: r.change.mesh,
+          name: r.change.name,
           outcome: r.outcome === "skipped" ? "not-attempted" : r.outcome,
           ...(r.error ? { error: r.error } : {}),
           ...(r.warnings?.length ? { warnings: r.warnings } : {}),

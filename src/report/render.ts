@@ -23,9 +23,10 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
 
 /**
  * Mesh is cluster-scoped with its fields under spec; everything else is namespaced with a mesh label: in the namespace
- * it was written in, or the system namespace for a resource written in the Universal shape.
+ * it was written in, or the system namespace for a resource written in the Universal shape. Without a system namespace
+ * (`meshops export` of a Universal control plane) such a resource has none, so it reads back under its own name.
  */
-export function toKubernetes(resource: Resource, systemNamespace: string): JsonObject {
+export function toKubernetes(resource: Resource, systemNamespace: string | undefined): JsonObject {
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
   if (resource.type === "Mesh") {
@@ -39,12 +40,13 @@ export function toKubernetes(resource: Resource, systemNamespace: string): JsonO
   // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.
   const kubernetes = kubernetesNameOf(resource.object);
   const labelsOut = kubernetes ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
+  const namespace = kubernetes?.namespace ?? systemNamespace;
   return {
     apiVersion: KUBERNETES_API_VERSION,
     kind: resource.type,
     metadata: {
       name: kubernetes?.name ?? (name as string),
-      namespace: kubernetes?.namespace ?? systemNamespace,
+      ...(namespace !== undefined ? { namespace } : {}),
       labels: { ...labelsOut, [MESH_LABEL]: resource.mesh },
     },
     spec: spec ?? {},
