@@ -9,7 +9,7 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { formatOption, markdownLimitOption, writeReport } from "../report.js";
-import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, loadValidRepository, SharedReads, type RepositoryOptions } from "../repository.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number };
@@ -31,9 +31,11 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
   addControlPlaneOptions(addRepositoryOptions(command));
   return command.action(async (options: PlanOptions) => {
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
-    const result = await loadValidRepository(options, io);
+    const shared = options.base !== undefined ? new SharedReads() : undefined;
+    const result = await loadValidRepository(options, io, shared);
     if (!result) return setExit(1);
-    const { plan, locations, base } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
+    const { plan, locations, base } =
+      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, io, shared) : await planAgainstControlPlane(options, result, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReport(io, "plan", options.format, report, options.markdownLimit);
@@ -62,14 +64,16 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, io: CliIo): Promise<Planned> {
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io);
+async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, io: CliIo, shared: SharedReads): Promise<Planned> {
+  // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, shared);
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
-  const desiredAt = (at: ValidationResult) => buildDesired(at.resources, at.config, targetOf(at.config)).resources;
-  const base = desiredAt(baseResult);
-  const ref = desiredAt(result);
+  // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
+  const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
+  const base = baseDesired.resources;
+  const ref = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired).resources;
   return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
 }
