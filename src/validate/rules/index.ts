@@ -29,11 +29,15 @@ import { meshTLSViolations } from "./meshTLS.js";
 import { meshTraceViolations } from "./meshTrace.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
+import { meshOPAViolations } from "./meshOPA.js";
+import { meshGlobalRateLimitViolations } from "./meshGlobalRateLimit.js";
 
 /** What rules may depend on besides the resource: the target control plane. */
 export interface RuleContext {
   readonly product: Product;
   readonly mode: ControlPlaneMode;
+  /** controlPlane.version: rules whose matrix changed between lines read it (MeshOPA). */
+  readonly version?: string;
 }
 
 export const DEFAULT_RULE_CONTEXT: RuleContext = { product: "kuma", mode: "zone" };
@@ -58,6 +62,9 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTCPRoute: meshTCPRouteViolations,
   MeshTLS: meshTLSViolations,
   MeshTrace: meshTraceViolations,
+  // kong: Kong Mesh-only policies
+  MeshOPA: meshOPAViolations,
+  MeshGlobalRateLimit: meshGlobalRateLimitViolations,
 };
 
 /** Destination types: their validators read the name (display name) besides the spec, so they get the whole resource. */
