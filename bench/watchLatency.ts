@@ -8,13 +8,14 @@
  *   node dist/bench/watchLatency.js [repo-dir]   (a repository made by generate.js; default: a new one in /tmp)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseAllDocuments } from "yaml";
 import { formatGoDuration } from "../src/kuma/duration.js";
+import { coreName } from "../src/kuma/naming.js";
 import { commitOneChange, generateRepo } from "./generate.js";
 
 const meshes = Number(process.env.BENCH_MESHES ?? 1000);
@@ -62,10 +63,13 @@ function rssMb(pid: number): number {
 /** The resource commitOneChange edits: the first document of the first mesh's first policy file. */
 function editedResource(repo: string): { mesh: string; name: string; requestTimeout: string } {
   const meshDir = path.join(repo, "meshes", "mesh-0001");
-  const text = readFileSync(path.join(meshDir, "policies-01.yaml"), "utf8");
+  // policies-01.yaml, or policies-0001.yaml in a mesh of thousands of files
+  const first = readdirSync(meshDir).filter((f) => f.startsWith("policies-")).sort()[0] ?? "policies-01.yaml";
+  const text = readFileSync(path.join(meshDir, first), "utf8");
   for (const doc of parseAllDocuments(text)) {
-    const o = doc.toJS() as { name?: string; metadata?: { name?: string } };
-    const name = o.name ?? o.metadata?.name;
+    const o = doc.toJS() as { name?: string; metadata?: { name?: string; namespace?: string } };
+    // A Kubernetes document's name in the API carries its namespace.
+    const name = o.name ?? (o.metadata?.name && o.metadata.namespace ? coreName(o.metadata.name, o.metadata.namespace) : o.metadata?.name);
     const match = /requestTimeout: ([0-9]+)s\n/.exec(doc.toString());
     // The control plane prints durations as Go does: 60s comes back as 1m0s.
     if (name && match?.[1]) return { mesh: "mesh-0001", name, requestTimeout: formatGoDuration(BigInt(match[1]) * 1_000_000_000n) };

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
-import { validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
@@ -52,14 +52,27 @@ export function localRepositoryDir(repo: string, io: CliIo): string {
   return dir;
 }
 
-export async function loadRepository(options: RepositoryOptions, io: CliIo): Promise<{ snapshot: Snapshot; result: ValidationResult }> {
+/**
+ * What several reads of one repository in one command share (`plan --base` reads two revisions): Git blobs read
+ * once, only the files that differ from the previous revision read again, and each file version parsed and checked
+ * once (the per-file analysis is keyed by blob id).
+ */
+export class SharedReads {
+  readonly cache = new AnalysisCache();
+  readonly blobCache = new Map<string, string>();
+  previous: Snapshot | undefined;
+}
+
+export async function loadRepository(options: RepositoryOptions, io: CliIo, shared?: SharedReads): Promise<{ snapshot: Snapshot; result: ValidationResult }> {
   const snapshot = await readSnapshot({
     repo: localRepositoryDir(options.repo, io),
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
+    ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous } : {}) } : {}),
   });
-  const result = validateSnapshot(snapshot, undefined, {
+  if (shared) shared.previous = snapshot;
+  const result = validateSnapshot(snapshot, shared?.cache, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
@@ -71,8 +84,8 @@ export async function loadRepository(options: RepositoryOptions, io: CliIo): Pro
  * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
  * validation error is never planned or applied, not even in part.
  */
-export async function loadValidRepository(options: RepositoryOptions, io: CliIo): Promise<ValidationResult | undefined> {
-  const { result } = await loadRepository(options, io);
+export async function loadValidRepository(options: RepositoryOptions, io: CliIo, shared?: SharedReads): Promise<ValidationResult | undefined> {
+  const { result } = await loadRepository(options, io, shared);
   if (result.valid) return result;
   const summary = summaryOf(result);
   io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));

@@ -29,7 +29,8 @@ export function normalize(object: JsonObject): JsonObject {
  * were most of its time (garbage collection included).
  */
 export function sameNormalized(a: JsonObject, b: JsonObject): boolean {
-  return equalWithoutNormalizing(a, b) || deepEqual(normalizeInPlaceOrder(a), normalizeInPlaceOrder(b));
+  // The same object (an unchanged file's resource, shared by both revisions of `plan --base`) needs no walk.
+  return a === b || equalWithoutNormalizing(a, b) || deepEqual(normalizeInPlaceOrder(a), normalizeInPlaceOrder(b));
 }
 
 /**

@@ -167,6 +167,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   const facts: ResourceFacts[] = [];
   let otherDocuments = 0;
   const parsed = parseYaml(file.text);
+  if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
   for (const problem of parsed.problems) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: id.type === "Mesh" ? id.name : (id.mesh ?? DEFAULT_MESH), name: id.name }) : "";

@@ -10,7 +10,7 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, loadValidRepository, SharedReads, type RepositoryOptions } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
@@ -38,9 +38,11 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
-    const result = await loadValidRepository(options, io);
+    const shared = options.base !== undefined ? new SharedReads() : undefined;
+    const result = await loadValidRepository(options, io, shared);
     if (!result) return setExit(1);
-    const { plan, locations, base, save } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, scope, io) : await planAgainstControlPlane(options, result, scope, io);
+    const { plan, locations, base, save } =
+      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReports(io, "plan", outputs, report, options.markdownLimit);
@@ -77,15 +79,17 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io);
+async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo, shared: SharedReads): Promise<Planned> {
+  // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, shared);
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
-  const desiredAt = (at: ValidationResult) => buildDesired(at.resources, at.config, targetOf(at.config)).resources;
-  const baseAll = desiredAt(baseResult);
-  const refAll = desiredAt(result);
+  // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
+  const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
+  const baseAll = baseDesired.resources;
+  const refAll = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired).resources;
   checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
   const base = scopedResources(baseAll, scope);
   const ref = scopedResources(refAll, scope);
