@@ -123,6 +123,7 @@ test("per-mesh views of a plan, its apply and the drift left after it", () => {
   const plan: Plan = {
     changes: [change("create", "a", "x"), change("update", "b", "y"), change("unchanged", "a", "z"), change("delete", "b", "w")],
     summary: { create: 1, update: 1, delete: 1, unchanged: 1 },
+    kept: [],
   };
   assert.deepEqual(restrictPlan(plan, (c) => c.mesh === "b" && c.action !== "unchanged").summary, { create: 0, update: 1, delete: 1, unchanged: 0 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
+import { MANAGED_BY_LABEL, PRUNE_LABEL } from "../src/desired/ownership.js";
 import { classifyDrift, driftExitCode } from "../src/diff/drift.js";
 import { keyOfLive } from "../src/diff/pair.js";
 import { planChanges } from "../src/diff/plan.js";
@@ -128,4 +128,21 @@ test("prune never deletes a Mesh that still holds something: its cascade would t
   assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("theirs", "1h0m0s", {}, "payments")]), []);
   // Everything in the mesh is ours and no longer desired: the contents go first, then the Mesh.
   assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("ours", "1h0m0s")]), ["MeshTimeout/payments/ours", "Mesh/payments"]);
+});
+
+test("prune opt-out: a resource labelled meshops.io/prune: disabled is kept, never deleted, and keeps its Mesh", () => {
+  const keep = { ...owned, [PRUNE_LABEL]: "disabled" };
+  const liveMesh = (name: string, labels: JsonObject = owned): JsonObject => ({ type: "Mesh", name, labels });
+  const plan = planChanges([], [liveMesh("payments"), liveTimeout("pinned", "1h0m0s", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });
+  // Deleting the Mesh would cascade to the kept resource: it stays too.
+  assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTimeout/payments/ours"]);
+  assert.deepEqual(plan.kept.map((k) => `${k.resource} (${k.reason})`), ["MeshTimeout/payments/pinned (prune disabled)"]);
+  assert.equal(plan.summary.delete, 1);
+  // A kept Mesh is not deleted either (nor is anything in it, by the cascade).
+  const meshKept = planChanges([], [liveMesh("payments", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });
+  assert.deepEqual(meshKept.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTimeout/payments/ours"]);
+  assert.deepEqual(meshKept.kept.map((k) => k.resource), ["Mesh/payments"]);
+  // Any other value of the label does not opt out; without --prune nothing is listed as kept (nothing would be deleted).
+  assert.equal(planChanges([], [liveTimeout("t", "1h0m0s", { ...owned, [PRUNE_LABEL]: "enabled" })], { instance: "meshops", prune: true }).summary.delete, 1);
+  assert.deepEqual(planChanges([], [liveTimeout("pinned", "1h0m0s", keep)], { instance: "meshops", prune: false }).kept, []);
 });
