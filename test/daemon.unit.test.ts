@@ -103,7 +103,7 @@ test("bearer tokens compare exactly", () => {
 });
 
 test("drift mode: the flag wins, then the mesh's entry, then the repository default", () => {
-  const config = { ...DEFAULT_CONFIG, drift: { mode: "report" as const, meshes: { payments: "correct" as const } } };
+  const config = { ...DEFAULT_CONFIG, drift: { ...DEFAULT_CONFIG.drift, mode: "report" as const, meshes: { payments: "correct" as const } } };
   assert.equal(driftModeOf("payments", config, undefined), "correct");
   assert.equal(driftModeOf("edge", config, undefined), "report");
   assert.equal(driftModeOf("payments", config, "report"), "report");
@@ -180,7 +180,7 @@ test("the drift after an apply, classified from what the apply left over, equals
       failedMeshes: ["m"],
     };
     const expected = remainingDrift(classifyDrift(desired, live, { instance: "meshops" }), changes);
-    const actual = driftAfterApply(comparison, plan, changes, "meshops");
+    const actual = driftAfterApply(comparison, plan, changes, { instance: "meshops" });
     assert.deepEqual(actual, expected);
     assert.deepEqual(
       actual.items.map((i) => `${i.kind} ${i.name}`).sort(),

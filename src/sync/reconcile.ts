@@ -1,7 +1,7 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
-import { classifyDrift, type DriftReport } from "../diff/drift.js";
+import { classifyDrift, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, type Plan } from "../diff/plan.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ValidationResult } from "../validate/index.js";
@@ -46,6 +46,6 @@ export function planFor(comparison: Comparison, instance: string, prune: boolean
   return planChanges(comparison.desired.resources, comparison.live, { instance, prune });
 }
 
-export function driftFor(comparison: Comparison, instance: string): DriftReport {
-  return classifyDrift(comparison.desired.resources, comparison.live, { instance });
+export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
+  return classifyDrift(comparison.desired.resources, comparison.live, options);
 }

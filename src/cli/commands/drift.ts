@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { driftOptionsOf } from "../../diff/drift.js";
 import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput, type ReportFormat } from "../../report/common.js";
@@ -32,7 +33,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const whole = await compare(backend, result, { needWrite: false });
       checkScopeMeshes(scope, knownMeshes(whole.desired.resources, whole.live));
       const comparison = scopedComparison(whole, scope, result.config.instance);
-      const report = driftFor(comparison, result.config.instance);
+      const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {
         report,
         resources: comparison.desired.resources.map((r) => subjectOf(r)),
