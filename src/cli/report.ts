@@ -7,13 +7,21 @@ import path from "node:path";
 import { Option } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
 import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
+import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { styleFor, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
 
 /** Renders a report to stdout in the chosen format; `github` also appends the markdown report to the job summary. */
-export async function writeReport<K extends ReportKind>(io: CliIo, kind: K, format: ReportFormat, input: ReportInputs[K], markdownLimit: number): Promise<void> {
-  const rendered = renderReport(kind, format, input, { style: styleFor(io.stdout, io.env), tool: await toolInfo(), markdownLimit });
+export async function writeReport<K extends ReportKind>(
+  io: CliIo,
+  kind: K,
+  format: ReportFormat,
+  input: ReportInputs[K],
+  markdownLimit: number,
+  annotationsLimit = ANNOTATIONS_LIMIT,
+): Promise<void> {
+  const rendered = renderReport(kind, format, input, { style: styleFor(io.stdout, io.env), tool: await toolInfo(), markdownLimit, annotationsLimit });
   io.stdout.write(rendered.output);
   if (rendered.stepSummary) await appendStepSummary(io, rendered.stepSummary);
 }
@@ -33,6 +41,16 @@ export function markdownLimitOption(): Option {
     .argParser((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1000) throw new Error(`--markdown-limit must be an integer of at least 1000, got ${v}`);
+      return n;
+    });
+}
+
+export function annotationsLimitOption(): Option {
+  return new Option("--annotations-limit <n>", "--format github: annotations of each level (error, warning, notice) to print; GitHub shows 10 per step, the rest are counted in one line")
+    .default(ANNOTATIONS_LIMIT)
+    .argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--annotations-limit must be a non-negative integer, got ${v}`);
       return n;
     });
 }

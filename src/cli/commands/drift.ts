@@ -6,12 +6,12 @@ import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInpu
 import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
-import { formatOption, markdownLimitOption, writeReport } from "../report.js";
+import { annotationsLimitOption, formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & ScopeOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ScopeOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number; annotationsLimit: number };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
@@ -22,7 +22,8 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
     )
-    .addOption(markdownLimitOption());
+    .addOption(markdownLimitOption())
+    .addOption(annotationsLimitOption());
   addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (options: DriftOptions) => {
     const scope = scopeOf(options);
@@ -41,7 +42,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      await writeReport(io, "drift", options.format, input, options.markdownLimit);
+      await writeReport(io, "drift", options.format, input, options.markdownLimit, options.annotationsLimit);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

@@ -9,7 +9,7 @@ import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
-import { formatOption, markdownLimitOption, writeReport } from "../report.js";
+import { annotationsLimitOption, formatOption, markdownLimitOption, writeReport } from "../report.js";
 import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
@@ -17,7 +17,7 @@ import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../.
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
-  ScopeOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number; out?: string };
+  ScopeOptions & { format: ReportFormat; prune?: boolean; base?: string; failOn: PlanFailOn; markdownLimit: number; annotationsLimit: number; out?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -33,7 +33,8 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     )
-    .addOption(markdownLimitOption());
+    .addOption(markdownLimitOption())
+    .addOption(annotationsLimitOption());
   addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (options: PlanOptions) => {
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
@@ -44,7 +45,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     const { plan, locations, base, save } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, scope, io) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
-    await writeReport(io, "plan", options.format, report, options.markdownLimit);
+    await writeReport(io, "plan", options.format, report, options.markdownLimit, options.annotationsLimit);
     if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
