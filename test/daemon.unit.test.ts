@@ -105,7 +105,7 @@ test("bearer tokens compare exactly", () => {
 });
 
 test("drift mode: the flag wins, then the mesh's entry, then the repository default", () => {
-  const config = { ...DEFAULT_CONFIG, drift: { mode: "report" as const, meshes: { payments: "correct" as const } } };
+  const config = { ...DEFAULT_CONFIG, drift: { ...DEFAULT_CONFIG.drift, mode: "report" as const, meshes: { payments: "correct" as const } } };
   assert.equal(driftModeOf("payments", config, undefined), "correct");
   assert.equal(driftModeOf("edge", config, undefined), "report");
   assert.equal(driftModeOf("payments", config, "report"), "report");
@@ -125,6 +125,7 @@ test("per-mesh views of a plan, its apply and the drift left after it", () => {
   const plan: Plan = {
     changes: [change("create", "a", "x"), change("update", "b", "y"), change("unchanged", "a", "z"), change("delete", "b", "w")],
     summary: { create: 1, update: 1, delete: 1, unchanged: 1 },
+    kept: [],
   };
   assert.deepEqual(restrictPlan(plan, (c) => c.mesh === "b" && c.action !== "unchanged").summary, { create: 0, update: 1, delete: 1, unchanged: 0 });
 
@@ -181,7 +182,7 @@ test("the drift after an apply, classified from what the apply left over, equals
       failedMeshes: ["m"],
     };
     const expected = remainingDrift(classifyDrift(desired, live, { instance: "meshops" }), changes);
-    const actual = driftAfterApply(comparison, plan, changes, "meshops");
+    const actual = driftAfterApply(comparison, plan, changes, { instance: "meshops" });
     assert.deepEqual(actual, expected);
     assert.deepEqual(
       actual.items.map((i) => `${i.kind} ${i.name}`).sort(),

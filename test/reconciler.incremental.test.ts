@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { driftOptionsOf } from "../src/diff/drift.js";
 import { LocalBackend } from "../src/backend/store.js";
 import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
@@ -149,7 +150,7 @@ async function assertConverged(drifted: readonly string[] = []): Promise<void> {
   const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
   assert.ok(result.valid);
   const comparison = await compare(probe.inner, result, { needWrite: false });
-  const drift = driftFor(comparison, result.config.instance).items.map((i) => `${i.kind} ${i.resource}`);
+  const drift = driftFor(comparison, driftOptionsOf(result.config)).items.map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(drift, drifted);
   const json = JSON.parse(JSON.stringify(status)) as StatusJson;
   const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);

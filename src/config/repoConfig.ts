@@ -40,6 +40,18 @@ export interface TenancyRule {
 /** What becomes of documents that are not Kuma resources (another apiVersion: Deployments, Namespaces, ...). */
 export type OtherDocuments = "skip" | "error";
 
+/**
+ * A drift.ignoreUnmanaged entry: unmanaged resources (live, neither desired nor owned) it matches are left out of
+ * drift reports. `type`, `mesh` and `name` are globs (picomatch), all given ones must match; `defaultPolicy` matches a
+ * default policy the control plane created with its Mesh (`mesh-timeout-all-<mesh>`, ...).
+ */
+export interface UnmanagedSelector {
+  readonly type?: string;
+  readonly mesh?: string;
+  readonly name?: string;
+  readonly defaultPolicy?: boolean;
+}
+
 /** meshops.yaml with every default applied. */
 export interface RepoConfig {
   readonly instance: string;
@@ -51,7 +63,7 @@ export interface RepoConfig {
   readonly defaults: { readonly materialize: boolean };
   readonly externalMeshes: readonly string[];
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
-  readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>> };
+  readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
 }
 
@@ -64,7 +76,9 @@ export const DEFAULT_CONFIG: RepoConfig = {
   defaults: { materialize: true },
   externalMeshes: [],
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
-  drift: { mode: "report", meshes: {} },
+  // The control plane creates Mesh `default` and every Mesh's default policies: not the repository's business, and
+  // otherwise in every drift report (issue 16).
+  drift: { mode: "report", meshes: {}, ignoreUnmanaged: [{ type: "Mesh", name: "default" }, { defaultPolicy: true }] },
   tenancy: [],
 };
 
@@ -124,7 +138,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     defaults?: { materialize?: boolean };
     externalMeshes?: string[];
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
-    drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode> };
+    drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
   };
   const d = DEFAULT_CONFIG;
@@ -143,7 +157,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
     externalMeshes: v.externalMeshes ?? [],
     prune: { ...d.prune, ...v.prune },
-    drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {} },
+    drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {}, ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged },
     tenancy: (v.tenancy ?? []).map((rule) => ({
       name: rule.name,
       path: rule.path,

@@ -22,7 +22,7 @@
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
-import type { DriftReport } from "../diff/drift.js";
+import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { readSnapshot } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
@@ -294,7 +294,7 @@ export class Reconciler {
           plan: incremental.plan,
           ownedCount: this.#live.ownedCount(config.instance),
           planned: incremental.subjects.size,
-          driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, { instance: config.instance }),
+          driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, driftOptionsOf(config)),
         };
       }
     }
@@ -308,7 +308,7 @@ export class Reconciler {
       plan,
       ownedCount: comparison.ownedCount,
       planned: comparison.desired.size,
-      driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, config.instance)),
+      driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, driftOptionsOf(config))),
     };
   }
 
@@ -336,7 +336,7 @@ export class Reconciler {
     const driftMode = this.#modes(config);
     const comparison = await this.#compare(result, false);
     const desired = comparison.desired;
-    const report = await driftInSlices(comparison, config.instance);
+    const report = await driftInSlices(comparison, driftOptionsOf(config));
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
     const healing = new Set(

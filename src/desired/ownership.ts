@@ -20,6 +20,19 @@ export function withOwnership(resource: Resource, instance: string): Resource {
   return { ...resource, object };
 }
 
+/**
+ * The prune opt-out (Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`, Argo CD's `Prune=false`). A label, not an
+ * annotation: Kuma's Universal resources keep labels and have no annotations, so a label is the one marker that
+ * survives on the control plane whichever shape the repository writes (a Kubernetes document's metadata.labels).
+ */
+export const PRUNE_LABEL = "meshops.io/prune";
+
+/** Carries `meshops.io/prune: disabled`: prune keeps it even when it is owned and no longer desired. */
+export function isPruneDisabled(object: JsonObject): boolean {
+  const labels = object.labels;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[PRUNE_LABEL] === "disabled";
+}
+
 /** Owned: carries `meshops.io/managed-by` with this instance's name. */
 export function isOwned(object: JsonObject, instance: string): boolean {
   const labels = object.labels;

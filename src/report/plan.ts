@@ -20,7 +20,8 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
       return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, diff: c.diff };
     });
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
-  return JSON.stringify({ summary: plan.summary, changes, ...risks }, null, 2) + "\n";
+  const kept = plan.kept.length > 0 ? { kept: plan.kept } : {};
+  return JSON.stringify({ summary: plan.summary, changes, ...kept, ...risks }, null, 2) + "\n";
 }
 
 /**
@@ -67,6 +68,11 @@ export function renderApplyReview(plan: Plan, risks: readonly PlanRisk[], style:
   return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(plan, style, { diffs: false });
 }
 
+/** One line for each owned resource prune keeps by the opt-out label, where a delete would otherwise have been. */
+export function keptLines(plan: Plan, style: Style = PLAIN): string[] {
+  return plan.kept.map((k) => style.dim(`= kept ${k.resource} (${k.reason})`));
+}
+
 const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
 
 /** Terraform-like: one line per change with its diff, then the totals. */
@@ -79,6 +85,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
+  out.push(...keptLines(plan, style));
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
   out.push(

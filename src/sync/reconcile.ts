@@ -1,7 +1,7 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
-import { classifyDrift, classifyDriftSteps, type DriftReport } from "../diff/drift.js";
+import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
@@ -68,8 +68,8 @@ export function planFor(comparison: Comparison, instance: string, prune: boolean
   return planChanges(comparison.desired.resources, comparison.live, { instance, prune });
 }
 
-export function driftFor(comparison: Comparison, instance: string): DriftReport {
-  return classifyDrift(comparison.desired.resources, comparison.live, { instance });
+export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
+  return classifyDrift(comparison.desired.resources, comparison.live, options);
 }
 
 /** planFor in slices of the event loop's time (util/steps.ts): for the daemon, which must keep answering its probes. */
@@ -78,6 +78,6 @@ export function planInSlices(comparison: Comparison, instance: string, prune: bo
 }
 
 /** driftFor in slices of the event loop's time. */
-export function driftInSlices(comparison: Comparison, instance: string): Promise<DriftReport> {
-  return runStepsSliced(classifyDriftSteps(comparison.desired.resources, comparison.live, { instance }));
+export function driftInSlices(comparison: Comparison, options: DriftOptions): Promise<DriftReport> {
+  return runStepsSliced(classifyDriftSteps(comparison.desired.resources, comparison.live, options));
 }

@@ -2,7 +2,7 @@
  * What is left after a plan is applied, worked out from the plan and the change set instead of listing the control
  * plane again: the writes a plan holds, a plan narrowed to some meshes, and the drift that remains. Pure.
  */
-import { classifyDriftSteps, driftReportOf, type DriftKind, type DriftReport } from "../diff/drift.js";
+import { classifyDriftSteps, driftReportOf, type DriftKind, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { indexLiveSteps } from "../diff/pair.js";
 import { runSteps, type Steps } from "../util/steps.js";
 import { planOf, type Change, type Plan } from "../diff/plan.js";
@@ -40,12 +40,12 @@ export function remainingDrift(before: DriftReport, changes: ChangeSet | undefin
  * (orphaned or unmanaged, minus those just deleted) are classified. Plan and drift pair and normalize alike, so a
  * resource the plan left unchanged is never drift.
  */
-export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
-  return runSteps(driftAfterApplySteps(comparison, plan, changes, instance));
+export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, options: DriftOptions): DriftReport {
+  return runSteps(driftAfterApplySteps(comparison, plan, changes, options));
 }
 
 /** driftAfterApply as steps (util/steps.ts). */
-export function* driftAfterApplySteps(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): Steps<DriftReport> {
+export function* driftAfterApplySteps(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, options: DriftOptions): Steps<DriftReport> {
   const applied = appliedResources(changes);
   const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
   const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
@@ -54,7 +54,7 @@ export function* driftAfterApplySteps(comparison: Comparison, plan: Plan, change
   const live = [...(yield* indexLiveSteps(comparison.live))]
     .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
     .map(([, entry]) => entry.object);
-  return yield* classifyDriftSteps(desired, live, { instance });
+  return yield* classifyDriftSteps(desired, live, options);
 }
 
 function appliedResources(changes: ChangeSet | undefined): Set<string> {

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { driftOptionsOf } from "../../diff/drift.js";
 import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
@@ -31,7 +32,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       checkScopeMeshes(scope, knownMeshes(whole.desired.resources, whole.live));
       const comparison = scopedComparison(whole, scope, result.config.instance);
-      const report = driftFor(comparison, result.config.instance);
+      const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {
         report,
         resources: comparison.desired.resources.map((r) => subjectOf(r)),
@@ -39,7 +40,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      await writeReports(io, "drift", outputs, input, options.markdownLimit);
+      await writeReports(io, "drift", outputs, input, options.markdownLimit, options.annotationsLimit);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

@@ -45,7 +45,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
       options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
-    await writeReports(io, "plan", outputs, report, options.markdownLimit);
+    await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
     if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
