@@ -103,7 +103,8 @@ const MESH_OVERRIDES = {
 const dataSource = () => ({
   type: "object",
   properties: Object.fromEntries(["file", "inline", "inlineString", "secret"].map((key) => [key, { type: "string" }])),
-  oneOf: ["file", "inline", "inlineString", "secret"].map((key) => ({ required: [key] })),
+  minProperties: 1,
+  maxProperties: 1,
 });
 
 const GATEWAY_OVERRIDES = {
@@ -137,7 +138,10 @@ const SERVER_OWNED_FIELDS = ["kri", "creationTime", "modificationTime", "snis", 
 const DROPPED_KEYWORDS = new Set(["description", "example", "x-kubernetes-list-type", "x-kubernetes-list-map-keys"]);
 
 /** Keywords copied as they are, in the order they are written out. */
-const COPIED_SCALAR_KEYWORDS = ["pattern", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"];
+const COPIED_SCALAR_KEYWORDS = [
+  ...["pattern", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"],
+  ...["minProperties", "maxProperties"],
+];
 const HANDLED_KEYWORDS = new Set([
   ...COPIED_SCALAR_KEYWORDS,
   "required",

@@ -48,6 +48,8 @@ export interface RepoConfig {
   readonly systemNamespaces: readonly string[];
   readonly controlPlane: ControlPlaneTarget;
   readonly defaults: { readonly materialize: boolean };
+  /** Kinds managed only on request (kinds group): Universal Dataplanes (`resources.dataplanes`). */
+  readonly resources: { readonly dataplanes: boolean };
   readonly externalMeshes: readonly string[];
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>> };
@@ -61,6 +63,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
   controlPlane: { product: "kuma", mode: "zone", skipDefaultMeshCreation: false },
   defaults: { materialize: true },
+  resources: { dataplanes: false },
   externalMeshes: [],
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
   drift: { mode: "report", meshes: {} },
@@ -119,6 +122,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     systemNamespace?: string;
     controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean };
     defaults?: { materialize?: boolean };
+    resources?: { dataplanes?: boolean };
     externalMeshes?: string[];
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode> };
@@ -137,6 +141,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
       skipDefaultMeshCreation: v.controlPlane?.skipDefaultMeshCreation ?? d.controlPlane.skipDefaultMeshCreation,
     },
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
+    resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },
     externalMeshes: v.externalMeshes ?? [],
     prune: { ...d.prune, ...v.prune },
     drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {} },

@@ -217,7 +217,13 @@ const SELECTOR_VALUE_CHARACTERS = /^([a-zA-Z0-9.\-_:/]*|\*)$/;
 
 export interface TagsOptions {
   readonly requireAtLeastOneTag?: boolean;
+  /** `RequireService`: the `kuma.io/service` tag must be there. */
+  readonly requireService?: boolean;
+  /** `SelectorKeyNotInSet`: tag names that must not be used here. */
+  readonly forbiddenKeys?: readonly string[];
 }
+
+export const SERVICE_TAG = "kuma.io/service";
 
 /** `ValidateTags`: tag values of a real tag set (no `*`, no `/`). */
 export function validateTags(path: string, tags: Json, options: TagsOptions = {}): Violation[] {
@@ -250,11 +256,13 @@ function validateTagKeyValues(
     if (!TAG_NAME_CHARACTERS.test(name)) {
       out.push(violation(key(path, name), "tag name must consist of alphanumeric characters, dots, dashes, slashes and underscores"));
     }
+    if (options.forbiddenKeys?.includes(name)) out.push(violation(key(path, name), `tag name must not be ${goQuote(name)}`));
     const value = text(prop(map, name));
     if (value === "") out.push(violation(key(path, name), "tag value must be non-empty"));
     const problem = valueProblem(value);
     if (problem !== undefined) out.push(violation(key(path, name), problem));
   }
+  if (options.requireService && !Object.hasOwn(map, SERVICE_TAG)) out.push(violation(path, `mandatory tag ${goQuote(SERVICE_TAG)} is missing`));
   return out;
 }
 
