@@ -89,8 +89,8 @@ export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) =>
  * policies target), then the policies. Deletes run in the reverse order.
  */
 /**
- * Identity (MeshTrust before the MeshIdentity that relies on it, OpenTelemetry backends the observability policies
- * name, Workloads) comes right after the Mesh; MeshGateways before the routes that attach to them; Dataplanes last,
+ * Identity and mesh-wide infrastructure (MeshTrust, MeshIdentity, the OpenTelemetry backends observability policies
+ * name, Workloads) come right after the Mesh; MeshGateways before the routes that attach to them; Dataplanes last,
  * after everything that selects them.
  */
 const categoryRank: Record<TypeCategory, number> = { mesh: 0, identity: 1, destination: 2, gateway: 3, route: 4, policy: 5, dataplane: 6 };

@@ -256,7 +256,7 @@ function unknownTypeMessage(name: string): string {
   const suggestion = didYouMean(name, known);
   return suggestion
     ? `unknown resource type "${name}"${suggestion}`
-    : `unknown resource type "${name}": meshops manages ${known.join(", ")}`;
+    : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies and resources (services, MeshGateway, identity), Workload and Dataplane`;
 }
 
 function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {
