@@ -357,7 +357,7 @@ function typeDescriptions(readOnly: boolean): JsonObject[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((t) => {
       const singular = SINGULAR_DISPLAY_NAMES[t.name] ?? t.name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
-      const plural = /y$/.test(singular) ? `${singular.slice(0, -1)}ies` : /(sh|ch|ss|S)$/.test(singular) ? `${singular}es` : `${singular}s`;
+      const plural = /[^aeiou]y$/.test(singular) ? `${singular.slice(0, -1)}ies` : /(sh|ch|ss|S)$/.test(singular) ? `${singular}es` : `${singular}s`;
       const description: JsonObject = {
         includeInFederation: !NOT_IN_FEDERATION.has(t.name),
         name: t.name,
