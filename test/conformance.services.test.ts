@@ -29,6 +29,7 @@ const FILES: Readonly<Record<string, number>> = {
   MeshIdentity: 10,
   MeshOpenTelemetryBackend: 5,
   Workload: 2,
+  Dataplane: 9,
 };
 
 interface ConformanceCase {

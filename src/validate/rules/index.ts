@@ -29,6 +29,7 @@ import { meshTLSViolations } from "./meshTLS.js";
 import { meshTraceViolations } from "./meshTrace.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
 import { meshGatewayViolations } from "./meshGateway.js";
+import { dataplaneViolations } from "./dataplane.js";
 import { meshIdentityViolations, meshOpenTelemetryBackendViolations, meshTrustViolations, workloadViolations } from "./identity.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 
@@ -69,6 +70,7 @@ const SERVICE_RULES: Readonly<Record<string, (resource: JsonObject) => Violation
   MeshMultiZoneService: meshMultiZoneServiceViolations,
   // kinds group: validators that read the whole resource (MeshGateway is flat; Workload reads its display name).
   MeshGateway: meshGatewayViolations,
+  Dataplane: dataplaneViolations,
   MeshTrust: meshTrustViolations,
   MeshIdentity: meshIdentityViolations,
   MeshOpenTelemetryBackend: meshOpenTelemetryBackendViolations,
