@@ -209,6 +209,21 @@ export function decimalOf(value: Json): number | undefined {
   return undefined;
 }
 
+// Protobuf kinds (MeshGateway, Dataplane).
+
+/** A proto uint32 as jsonpb reads it: a number or a numeric string; 0 (proto3's zero) when absent. */
+export function protoUint32(value: Json): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+  return 0;
+}
+
+/** `ValidatePort` (pkg/core/resources/apis/mesh/validators.go) on a proto uint32. */
+export function protoPortViolations(path: string, value: Json): Violation[] {
+  const port = protoUint32(value);
+  return port === 0 || port > 65535 ? [violation(path, "port must be in the range [1, 65535]")] : [];
+}
+
 // Tags (pkg/core/resources/apis/mesh/validators.go).
 
 const TAG_NAME_CHARACTERS = /^[a-zA-Z0-9.\-_:/]*$/;

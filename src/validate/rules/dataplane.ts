@@ -6,7 +6,7 @@
  * interface model of dataplane_helpers.go), and the prometheus `conf` of `metrics` beyond its type.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
-import { SERVICE_TAG, validateTags } from "./common.js";
+import { SERVICE_TAG, protoPortViolations, protoUint32, validateTags } from "./common.js";
 import { field, index, isSet, itemsOf, key, objectOf, prop, text, violation } from "./json.js";
 import { validateIdentifierName } from "./meta.js";
 import { SUPPORTED_PROTOCOLS } from "./services.js";
@@ -17,18 +17,6 @@ const PROTOCOL_TAG = "kuma.io/protocol";
 const KNOWN_PROTOCOLS = new Set(["http", "http2", "tcp", "tls", "grpc", "kafka", "mysql"]);
 const BACKEND_KINDS = ["MeshExternalService", "MeshMultiZoneService", "MeshService"];
 const ALLOWED_VALUES_HINT = `Allowed values: ${SUPPORTED_PROTOCOLS.join(", ")}`;
-
-/** A proto uint32 as jsonpb reads it (number or numeric string); 0 when absent. */
-function uint32Of(value: unknown): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-  return 0;
-}
-
-function portViolations(path: string, value: unknown): Violation[] {
-  const port = uint32Of(value);
-  return port === 0 || port > 65535 ? [violation(path, "port must be in the range [1, 65535]")] : [];
-}
 
 /** jsonpb enum: by name or number. */
 function gatewayType(gateway: JsonObject): "DELEGATED" | "BUILTIN" {
@@ -96,10 +84,10 @@ function networkingViolations(networking: JsonObject): Violation[] {
 }
 
 function inboundViolations(path: string, inbound: JsonObject, dataplaneAddress: string): Violation[] {
-  const out = portViolations(field(path, "port"), prop(inbound, "port"));
-  const port = uint32Of(prop(inbound, "port"));
-  const servicePort = uint32Of(prop(inbound, "servicePort"));
-  if (servicePort !== 0) out.push(...portViolations(field(path, "servicePort"), servicePort));
+  const out = protoPortViolations(field(path, "port"), prop(inbound, "port"));
+  const port = protoUint32(prop(inbound, "port"));
+  const servicePort = protoUint32(prop(inbound, "servicePort"));
+  if (servicePort !== 0) out.push(...protoPortViolations(field(path, "servicePort"), servicePort));
   const serviceAddress = text(prop(inbound, "serviceAddress"));
   const samePort = servicePort === 0 || servicePort === port;
   const differ = "serviceAddress and servicePort has to differ from address and port";
@@ -130,14 +118,14 @@ function inboundViolations(path: string, inbound: JsonObject, dataplaneAddress: 
     }
     for (const name of ["unhealthyThreshold", "healthyThreshold"]) {
       const value = prop(probe, name);
-      if (isSet(value) && uint32Of(value) === 0) out.push(violation(field(path, `serviceProbe.${name}`), "must have a positive value"));
+      if (isSet(value) && protoUint32(value) === 0) out.push(violation(field(path, `serviceProbe.${name}`), "must have a positive value"));
     }
   }
   return out;
 }
 
 function outboundViolations(path: string, outbound: JsonObject): Violation[] {
-  const out = portViolations(field(path, "port"), prop(outbound, "port"));
+  const out = protoPortViolations(field(path, "port"), prop(outbound, "port"));
   const address = text(prop(outbound, "address"));
   if (address !== "" && !isGoIP(address)) out.push(violation(field(path, "address"), "address has to be valid IP address"));
   const backendRef = objectOf(prop(outbound, "backendRef"));
@@ -148,7 +136,7 @@ function outboundViolations(path: string, outbound: JsonObject): Violation[] {
     if (!BACKEND_KINDS.includes(kind)) out.push(violation(field(path, "backendRef.kind"), `invalid value. Available values are: ${BACKEND_KINDS.join(",")}`));
     const labels = objectOf(prop(backendRef, "labels")) ?? {};
     if (text(prop(backendRef, "name")) === "" && Object.keys(labels).length === 0) out.push(violation(field(path, "backendRef"), "either 'name' or 'labels' should be specified"));
-    if (kind !== "MeshExternalService") out.push(...portViolations(field(path, "backendRef.port"), prop(backendRef, "port")));
+    if (kind !== "MeshExternalService") out.push(...protoPortViolations(field(path, "backendRef.port"), prop(backendRef, "port")));
   } else if (Object.keys(tags).length === 0) {
     if (service === "") out.push(violation(field(path, "tags"), `mandatory tag "${SERVICE_TAG}" is missing`));
   } else {
@@ -179,11 +167,11 @@ function transparentProxyingViolations(transparentProxying: JsonObject | undefin
 
 function probesViolations(probes: JsonObject | undefined): Violation[] {
   if (!probes) return [];
-  const out = portViolations("probes.port", prop(probes, "port"));
+  const out = protoPortViolations("probes.port", prop(probes, "port"));
   itemsOf(prop(probes, "endpoints")).forEach((item, i) => {
     const endpoint = objectOf(item) ?? {};
     const path = index("probes.endpoints", i);
-    out.push(...portViolations(field(path, "inboundPort"), prop(endpoint, "inboundPort")));
+    out.push(...protoPortViolations(field(path, "inboundPort"), prop(endpoint, "inboundPort")));
     // url.ParseRequestURI: an absolute path (or an absolute URL).
     for (const name of ["inboundPath", "path"]) {
       const value = text(prop(endpoint, name));
@@ -208,17 +196,17 @@ function listenersViolations(networking: JsonObject): Violation[] {
     if (type === "Unspecified") out.push(violation(field(path, "type"), "type must be ZoneIngress or ZoneEgress"));
     const address = text(prop(listener, "address"));
     out.push(...addressViolations(field(path, "address"), address));
-    out.push(...portViolations(field(path, "port"), prop(listener, "port")));
+    out.push(...protoPortViolations(field(path, "port"), prop(listener, "port")));
     const name = text(prop(listener, "name"));
     if (name !== "") {
       if (names.has(name)) out.push(violation(field(path, "name"), `name "${name}" must be unique across inbounds and listeners`));
       names.add(name);
     }
-    const at = `${address}:${uint32Of(prop(listener, "port"))}`;
+    const at = `${address}:${protoUint32(prop(listener, "port"))}`;
     const existing = typeByAddress.get(at);
     if (existing === undefined) typeByAddress.set(at, type);
     else out.push(violation(path, existing === type ? `address:port ${at} is already used by another listener` : `address:port ${at} is used by listeners of different types`));
-    const collides = inbounds.some((inbound) => `${text(prop(inbound, "address")) || text(prop(networking, "address"))}:${uint32Of(prop(inbound, "port"))}` === at);
+    const collides = inbounds.some((inbound) => `${text(prop(inbound, "address")) || text(prop(networking, "address"))}:${protoUint32(prop(inbound, "port"))}` === at);
     if (collides) out.push(violation(path, `address:port ${at} collides with an inbound listener`));
   });
   return out;

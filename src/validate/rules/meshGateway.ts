@@ -4,7 +4,7 @@
  * one Envoy listener. A protobuf kind: its fields sit beside the envelope, so paths have no `spec.` prefix.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
-import { SERVICE_TAG, validateSelector } from "./common.js";
+import { SERVICE_TAG, protoPortViolations, protoUint32, validateSelector } from "./common.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 
 /** Tags that are properties of a Dataplane, not of a gateway or its listeners (`SelectorKeyNotInSet`). */
@@ -17,13 +17,6 @@ const TLS_MODES: Readonly<Record<number, string>> = { 0: "NONE", 1: "TERMINATE",
 function enumName(value: unknown, names: Readonly<Record<number, string>>): string {
   if (typeof value === "number") return names[value] ?? String(value);
   return typeof value === "string" && value !== "" ? value : "NONE";
-}
-
-/** A proto uint32 as jsonpb reads it: a number or a numeric string; 0 when absent. */
-function uint32Of(value: unknown): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-  return 0;
 }
 
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
@@ -67,8 +60,7 @@ function confViolations(resource: JsonObject, listeners: readonly JsonObject[]):
     const at = index(path, i);
     const hostname = text(prop(listener, "hostname"));
     if (hostname !== "") out.push(...hostnameViolations(field(at, "hostname"), hostname));
-    const port = uint32Of(prop(listener, "port"));
-    if (port === 0 || port > 65535) out.push(violation(field(at, "port"), "port must be in the range [1, 65535]"));
+    out.push(...protoPortViolations(field(at, "port"), prop(listener, "port")));
     const crossMesh = prop(listener, "crossMesh") === true;
     const tls = objectOf(prop(listener, "tls"));
     const tlsMode = enumName(prop(tls, "mode"), TLS_MODES);
@@ -101,7 +93,7 @@ function collapsibilityViolations(path: string, listeners: readonly JsonObject[]
   const byPort = new Map<number, JsonObject[]>();
   const indexOf = new Map<JsonObject, number>();
   listeners.forEach((listener, i) => {
-    const port = uint32Of(prop(listener, "port"));
+    const port = protoUint32(prop(listener, "port"));
     byPort.set(port, [...(byPort.get(port) ?? []), listener]);
     indexOf.set(listener, i);
   });
@@ -122,8 +114,8 @@ function collapsibilityViolations(path: string, listeners: readonly JsonObject[]
     }
   }
   for (const [, items] of ports) {
-    const limited = items.filter((l) => uint32Of(prop(objectOf(prop(l, "resources")), "connectionLimit")) !== 0);
-    const limits = new Set(limited.map((l) => uint32Of(prop(objectOf(prop(l, "resources")), "connectionLimit"))));
+    const limited = items.filter((l) => protoUint32(prop(objectOf(prop(l, "resources")), "connectionLimit")) !== 0);
+    const limits = new Set(limited.map((l) => protoUint32(prop(objectOf(prop(l, "resources")), "connectionLimit"))));
     if (limits.size > 1) for (const l of limited) out.push(violation(`${index(path, indexOf.get(l) as number)}.resources.connectionLimit`, "conflicting values for this port"));
   }
   return out;
