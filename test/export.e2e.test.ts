@@ -146,6 +146,10 @@ for (const [shape, toDocument] of [
       exported.some((o) => o.status !== undefined) && exported.some((o) => kubernetesNameOf(o)?.namespace === "payments"),
       "the export holds statuses and resources of an application namespace",
     );
+    const kinds = new Set(exported.map((o) => o.type));
+    for (const kind of ["MeshGateway", "MeshTrust", "MeshIdentity", "MeshOpenTelemetryBackend", "Workload", "MeshZoneAddress"]) {
+      assert.ok(kinds.has(kind), `the export holds a ${kind}`);
+    }
     const repo = tempRepo("meshops-export-");
     repos.push(repo);
     commitFiles(repo.dir, filesPerMesh(exported, toDocument), `export as ${shape}`);

@@ -162,6 +162,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
 
   if (isClusterScoped(type.name)) {
     if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", `${type.name} is cluster-scoped: remove metadata.namespace`);
+    // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
+    if (type.kubernetesMeshField && meshLabel !== undefined && meshLabel !== mesh) {
+      problem(["metadata", "labels", MESH_LABEL], "kubernetes-shape", `${type.name} belongs to the mesh of its top-level \`mesh:\` field (${JSON.stringify(mesh)}), not to this label's ${describe(meshLabel)}`);
+    }
   } else if (metadata.namespace !== undefined && namespace === undefined) {
     problem(["metadata", "namespace"], "kubernetes-shape", `metadata.namespace must be a namespace name, found ${describe(metadata.namespace)}`);
   } else if (namespace !== undefined) {
