@@ -23,9 +23,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import YAML from "yaml";
 import { applyGoDecodeRules, DecodeRuleError, KUMA_MODULE } from "./go-decode-rules.mjs";
+import { generateKongMeshSchemas } from "./generate-kong-mesh-schemas.mjs";
 
 const KUMA_VERSION = "v2.14.3";
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -163,14 +164,14 @@ const HANDLED_KEYWORDS = new Set([
 /** Formats the validator (src/validate/schema.ts) registers. Anything else would make ajv's strict mode refuse the schema. */
 const SUPPORTED_FORMATS = new Set(["int32", "int64", "uint32", "byte", "duration"]);
 
-class GeneratorError extends Error {}
+export class GeneratorError extends Error {}
 
 function fail(typeName, path, message) {
   throw new GeneratorError(`${typeName}: ${path || "(root)"}: ${message}`);
 }
 
 /** Per-type translation state: which overrides apply, and which of them were used. */
-function translationContext(typeName) {
+export function translationContext(typeName) {
   return { typeName, overrides: TYPE_OVERRIDES[typeName] ?? {}, used: new Set() };
 }
 
@@ -307,7 +308,7 @@ function translateItem(item, ctx) {
 /** The schema's location: schemas/<Type>.schema.json for the newest release, schemas/v<minor>/ for an older one. */
 const schemaFile = (typeName, subdir) => (subdir ? `${subdir}/${typeName}.schema.json` : `${typeName}.schema.json`);
 
-function documentFor(typeName, item, ctx, release, subdir) {
+export function documentFor(typeName, item, ctx, release, subdir) {
   const body = translateItem(item, ctx);
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -320,7 +321,7 @@ function documentFor(typeName, item, ctx, release, subdir) {
   };
 }
 
-function checkEverythingListedWasUsed(ctx) {
+export function checkEverythingListedWasUsed(ctx) {
   for (const path of Object.keys(ctx.overrides)) {
     if (!ctx.used.has(path) && !ctx.lenientOverrides) fail(ctx.typeName, path, "listed in the generator but not found in the reference");
   }
@@ -458,7 +459,7 @@ function restYamlFiles(dir) {
 }
 
 /** The newest release's schemas are indented for review; older releases' are compact, to keep the package small. */
-function writeSchema(document, typeName, subdir) {
+export function writeSchema(document, typeName, subdir) {
   const file = join(OUTPUT_DIR, schemaFile(typeName, subdir));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(document, null, subdir ? undefined : 2)}\n`);
@@ -513,12 +514,18 @@ function main() {
   mkdirSync(dirname(INTEGER_FIELDS_FIXTURE), { recursive: true });
   const fixture = { source: `Kuma ${KUMA_VERSION} Go API types (Apache-2.0), by scripts/generate-schemas.mjs`, types: integerFields };
   writeFileSync(INTEGER_FIELDS_FIXTURE, `${JSON.stringify(fixture, null, 2)}\n`);
+  generateKongMeshSchemas(referenceDir);
 }
 
-try {
-  main();
-} catch (error) {
-  if (!(error instanceof GeneratorError) && !(error instanceof DecodeRuleError)) throw error;
-  console.error(`generate-schemas: ${error.message}`);
-  process.exitCode = 1;
+// Run as a script; imported (scripts/generate-kong-mesh-schemas.mjs reuses the translation), it does nothing.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) runMain();
+
+function runMain() {
+  try {
+    main();
+  } catch (error) {
+    if (!(error instanceof GeneratorError) && !(error instanceof DecodeRuleError)) throw error;
+    console.error(`generate-schemas: ${error.message}`);
+    process.exitCode = 1;
+  }
 }

@@ -4,9 +4,10 @@
 #
 #   scripts/pr-check.sh --repo ../mesh-config --path config origin/main HEAD
 #
-# 1. `meshops validate` at HEAD (github annotations on stdout; markdown, SARIF and JUnit into --out);
-# 2. if valid, `meshops plan --base BASE --ref HEAD` (github annotations; markdown, JSON and JUnit into --out);
+# 1. `meshops validate` at HEAD, once: github annotations on stdout; markdown, SARIF and JUnit into --out (--output);
+# 2. if valid, `meshops plan --base BASE --ref HEAD`, once: github annotations; markdown, JSON and JUnit into --out;
 # 3. the pull-request comment: --out/comment.md (validate and plan markdown, under GitHub's 65,536 characters).
+# This script only reads its options: the check is the Action's own code (src/action/prCheck.ts), run in one process.
 #
 # Exit code: 1 when HEAD is invalid or a command fails; otherwise the plan's: 2 when --plan-fail-on says the plan
 # fails (default: risky, a change the mass-change guard flags), 0 when not.
@@ -32,22 +33,21 @@ EOF
 }
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-meshops=(node "$here/../bin/meshops.js")
 repo=.
-path_args=()
+config_path=
 out="${RUNNER_TEMP:-/tmp}/meshops-pr-check"
 format=github
-strict=()
+warnings_as_errors=false
 plan_fail_on=risky
 positional=()
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --repo) repo="${2:?--repo needs a directory}"; shift 2 ;;
-    --path) path_args=(--path "${2:?--path needs a folder}"); shift 2 ;;
+    --path) config_path="${2:?--path needs a folder}"; shift 2 ;;
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
     --format) format="${2:?--format needs github or text}"; shift 2 ;;
-    --warnings-as-errors) strict=(--warnings-as-errors); shift ;;
+    --warnings-as-errors) warnings_as_errors=true; shift ;;
     --plan-fail-on) plan_fail_on="${2:?--plan-fail-on needs changes, risky or none}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; positional+=("$@"); break ;;
@@ -62,34 +62,6 @@ fi
 case "$format" in github | text) ;; *) echo "pr-check: --format must be github or text" >&2; exit 1 ;; esac
 base="${positional[0]}"
 head="${positional[1]:-HEAD}"
-mkdir -p "$out" || exit 1
-
-common=(--repo "$repo" ${path_args[@]+"${path_args[@]}"} --ref "$head")
-marker='<!-- meshops:pr-check -->'
-
-# GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan.
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format "$format"
-validate=$?
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format markdown --markdown-limit 16000 >"$out/validate.md" 2>/dev/null
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format sarif >"$out/validate.sarif" 2>/dev/null
-"${meshops[@]}" validate "${common[@]}" ${strict[@]+"${strict[@]}"} --format junit >"$out/validate.junit.xml" 2>/dev/null
-rm -f "$out/plan.md" "$out/plan.json" "$out/plan.junit.xml"
-
-if [ "$validate" -ne 0 ]; then
-  { echo "$marker"; cat "$out/validate.md"; echo; echo "_The plan was not computed: the pull request does not validate._"; } >"$out/comment.md"
-  echo "pr-check: $head does not validate; comment in $out/comment.md" >&2
-  exit 1
-fi
-
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format "$format"
-plan=$?
-if [ "$plan" -ne 0 ] && [ "$plan" -ne 2 ]; then
-  echo "pr-check: plan --base $base failed (exit $plan)" >&2
-  exit 1
-fi
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format markdown --markdown-limit 48000 >"$out/plan.md" 2>/dev/null
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format json >"$out/plan.json" 2>/dev/null
-"${meshops[@]}" plan "${common[@]}" --base "$base" --fail-on "$plan_fail_on" --format junit >"$out/plan.junit.xml" 2>/dev/null
-{ echo "$marker"; cat "$out/validate.md"; echo; cat "$out/plan.md"; } >"$out/comment.md"
-echo "pr-check: comment in $out/comment.md (exit $plan)" >&2
-exit "$plan"
+# The check itself is the Action's (src/action/prCheck.ts), so the two cannot drift apart: validate once, plan once,
+# every report through --output, the comment.
+exec node "$here/../dist/src/action/prCheckCli.js" "$repo" "${config_path}" "$out" "$format" "$warnings_as_errors" "$plan_fail_on" "$base" "$head"

@@ -38,7 +38,8 @@ process.stdout.write(
     "",
     `meshops demo: the daemon on ${relativeRepo} (a copy of sample-repo) and the embedded control plane (${path.relative(process.cwd(), STATE)})`,
     `  edit and commit:  cd ${relativeRepo} && $EDITOR meshes/edge/routes.yaml && git commit -am "edge: longer timeout"`,
-    `  status page:      http://${shownHost}:${port}/`,
+    // Port 0 (the tests): the OS picks one, and the daemon names it in its first lines.
+    `  status page:      ${port === "0" ? "on the port the daemon reports below (status)" : `http://${shownHost}:${port}/`}`,
     `  stop:             Ctrl-C (or SIGTERM); rm -rf ${path.relative(process.cwd(), DEMO)} starts over from sample-repo`,
     "",
     "",

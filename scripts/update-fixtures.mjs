@@ -45,6 +45,15 @@ function selectedPaths(reference) {
     ...Object.keys(RELEASE_ONLY),
     ...CORE_TYPES.map((type) => `pkg/core/resources/apis/${type}/api/v1alpha1/rest.yaml`),
     ...policies,
+    // The default policies each minor line creates with a Mesh: defaults.versions.test.ts checks src/kuma/defaultPolicies.ts.
+    ...["v2.10.11", "v2.11.18", "v2.12.14", "v2.13.10", "v2.14.3"].flatMap((release) =>
+      ["mesh", "meshtimeout", "meshretry", "meshcircuitbreaker"].map((file) => `versions/${release}/pkg/defaults/mesh/${file}.go`),
+    ),
+    // Kong Mesh-only kinds (Kong's published docs sources, see kong-mesh/SOURCES.md): schema.test.ts compares
+    // schemas/ with them, kongMesh.test.ts validates Kong's own examples.
+    "kong-mesh/SOURCES.md",
+    "kong-mesh/crds/2.14.x",
+    ...["MeshOPA", "MeshGlobalRateLimit", "AccessRole", "AccessRoleBinding", "AccessAudit"].map((kind) => `kong-mesh/openapi/extracted/terraform-provider/${kind}Item.json`),
   ];
 }
 
@@ -62,6 +71,11 @@ in this folder. The tests check meshops against them:
   pkg/plugins/policies/*/api/v1alpha1/rest.yaml,
   pkg/core/resources/apis/{${CORE_TYPES.join(",")}}/api/v1alpha1/rest.yaml: the OpenAPI schemas the server
   validates against; schema.test.ts compares schemas/ with them.
+- versions/<release>/pkg/defaults/mesh/: the default policies each minor line 2.10-2.14 creates with a Mesh (newest
+  patch of each line, same license); defaults.versions.test.ts checks meshops' per-line table against them.
+- kong-mesh/: the Kong Mesh-only kinds' CRDs (2.14.x) and OpenAPI items, copied from Kong's public documentation
+  sources (Kong/developer.konghq.com, Kong/terraform-provider-kong-mesh; kong-mesh/SOURCES.md gives repository, path
+  and commit of each file, under those repositories' licenses); schema.test.ts compares schemas/ with them.
 
 Do not edit: regenerate with \`npm run fixtures\` (scripts/update-fixtures.mjs), which copies them from the reference
 data folder (../shared/kuma-reference by default, or --reference DIR).

@@ -189,6 +189,61 @@ test("drift against the embedded control plane: every format, --fail-on, and the
   assert.ok((JSON.parse(sarif.stdout) as { runs: { results: unknown[] }[] }).runs[0]?.results.length);
 });
 
+test("--output: one run writes several formats to several files and at most one to stdout, as separate runs would (validate, plan, drift)", async () => {
+  const dir = repo();
+  const base = commitFiles(dir, { "meshes/mesh.yaml": payments, "meshes/timeouts.yaml": timeout("1h") });
+  const head = commitFiles(dir, { "meshes/timeouts.yaml": timeout("2h"), "meshes/warn.yaml": "type: Mesh\nname: edge\nskipCreatingInitialPolicies: [MeshTimeouts]\n" });
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-outputs-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const summary = path.join(out, "summary.md");
+  const alone = async (args: string[], format: string) => (await runCli([...args, "--format", format], dir)).stdout;
+
+  const cases: [string, string[]][] = [
+    ["validate", ["validate"]],
+    ["plan", ["plan", "--base", base, "--ref", head]],
+  ];
+  for (const [kind, args] of cases) {
+    const run = await runCli(
+      [...args, "--output", `markdown=${out}/${kind}.md`, "--output", `sarif=${out}/${kind}.sarif`, "--output", "github", "--output", `junit=${kind}.junit.xml`],
+      dir,
+      { GITHUB_STEP_SUMMARY: summary },
+    );
+    assert.equal(run.code, kind === "plan" ? 2 : 0, run.stderr);
+    assert.equal(run.stdout, await alone(args, "github"), `${kind}: stdout is the github report`);
+    assert.equal(readFileSync(path.join(out, `${kind}.md`), "utf8"), await alone(args, "markdown"));
+    assert.equal(readFileSync(path.join(out, `${kind}.sarif`), "utf8"), await alone(args, "sarif"));
+    // A relative file is relative to the working directory.
+    assert.equal(readFileSync(path.join(dir, `${kind}.junit.xml`), "utf8"), await alone(args, "junit"));
+    // The job summary gets the markdown report once per run.
+    assert.equal(readFileSync(summary, "utf8").split(`<!-- meshops:${kind} -->`).length, 2, kind);
+  }
+  // --format is the one on stdout; --output adds files.
+  const both = await runCli(["validate", "--format", "json", "--output", `text=${out}/validate.txt`], dir);
+  assert.equal(both.stdout, await alone(["validate"], "json"));
+  assert.equal(readFileSync(path.join(out, "validate.txt"), "utf8"), await alone(["validate"], "text"));
+
+  const stateDir = path.join(out, "cp");
+  assert.equal((await runCli(["apply", "--ref", base, "--state-dir", stateDir], dir)).code, 0);
+  const drift = await runCli(["drift", "--state-dir", stateDir, "--output", `json=${out}/drift.json`, "--output", `junit=${out}/drift.junit.xml`], dir);
+  assert.equal(drift.code, 2, drift.stderr);
+  assert.equal(drift.stdout, "", "every report went to a file");
+  assert.equal(readFileSync(path.join(out, "drift.json"), "utf8"), await alone(["drift", "--state-dir", stateDir], "json"));
+  assert.equal(readFileSync(path.join(out, "drift.junit.xml"), "utf8"), await alone(["drift", "--state-dir", stateDir], "junit"));
+
+  // Refused before any work, in one line.
+  const twoOnStdout = await runCli(["validate", "--format", "github", "--output", "markdown"], dir);
+  assert.equal(twoOnStdout.code, 1);
+  assert.match(twoOnStdout.stderr, /^meshops: only one report can go to stdout, not github and markdown: give the others a file/);
+  const sameFile = await runCli(["plan", "--base", base, "--output", "json=r.out", "--output", "sarif=r.out"], dir);
+  assert.match(sameFile.stderr, /^meshops: --output names .*r\.out twice/);
+  const unknown = await runCli(["validate", "--output", "pdf=r.pdf"], dir);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /the format must be one of text, json, markdown, github, junit, sarif: got pdf/);
+  const unwritable = await runCli(["validate", "--output", `json=${out}/no-such-dir/v.json`], dir);
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^meshops: cannot write --output json=.*no-such-dir\/v\.json/);
+});
+
 test("help documents the formats and the exit-code flags", async () => {
   const dir = repo();
   const help = async (command: string) => (await runCli([command, "--help"], dir)).stdout;

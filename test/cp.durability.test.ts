@@ -188,8 +188,9 @@ test("meshops cp on a non-loopback address without a token refuses to start, unl
   assert.match(refused.stderr, /refusing to serve the control plane on 0\.0\.0\.0:0 without --token-file.*--insecure/);
 
   const insecure = spawnCli(["cp", "--listen", "0.0.0.0:0", "--insecure", "--state-dir", path.join(dir, "cp")], dir);
-  await waitFor("meshops cp --insecure to listen", () => (/API on http/.test(insecure.stderr()) ? true : undefined), 15_000);
-  assert.match(insecure.stderr(), /--insecure: no token/);
+  // Two writes: the address first, then the warning; wait for the second, or the test races the child.
+  await waitFor("meshops cp --insecure to listen and warn", () => (/--insecure: no token/.test(insecure.stderr()) ? true : undefined), 15_000);
+  assert.match(insecure.stderr(), /API on http:\/\/[^\n]*\n[^\n]*--insecure: no token/);
   insecure.child.kill("SIGTERM");
   const exit = await insecure.exit(10_000);
   assert.equal(exit.code, 0, exit.stderr);

@@ -343,6 +343,46 @@ test("validation errors are 400 with the error JSON and invalid_parameters namin
   });
 });
 
+test("decode errors (past the schema, refused by the Go decoder) are 400 Bad Request with the unmarshaller's detail, as Kuma answers them", async () => {
+  await withServer(async (h) => {
+    await h.request("PUT", "/meshes/m", { body: { type: "Mesh", name: "m" } });
+    const limits = (maxConnections: JsonValue) => ({
+      type: "MeshCircuitBreaker",
+      mesh: "m",
+      name: "cb",
+      spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { connectionLimits: { maxConnections } } }] },
+    });
+    // A negative number in a Go uint32 (rest.yaml says int32, so the schema lets it through).
+    const negative = await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { body: limits(-1) });
+    const detail = 'invalid MeshCircuitBreaker object: "json: cannot unmarshal number -1 into Go struct field spec.to.default.connectionLimits.maxConnections of type uint32"';
+    assert.equal(negative.status, 400);
+    // The shape of golden put_dataplanes_08: title Bad Request, no invalid_parameters.
+    assert.deepEqual(negative.json, { type: "/std-errors", status: 400, title: "Bad Request", detail, details: detail });
+    const overflow = await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { body: limits(2 ** 32) });
+    assert.equal((overflow.json as JsonObject).detail, detail.replace("-1", "4294967296"));
+    // A duration time.ParseDuration refuses: metav1.Duration's own error.
+    const duration = await h.request("PUT", "/meshes/m/meshtimeouts/t", {
+      body: { type: "MeshTimeout", mesh: "m", name: "t", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "fast" } }] } },
+    });
+    assert.equal(duration.status, 400);
+    assert.deepEqual(duration.json, {
+      type: "/std-errors",
+      status: 400,
+      title: "Bad Request",
+      detail: 'invalid MeshTimeout object: "time: invalid duration \\"fast\\""',
+      details: 'invalid MeshTimeout object: "time: invalid duration \\"fast\\""',
+    });
+    // A string where the schema says integer is the schema's error (kube-openapi, before decoding): invalid_parameters.
+    const text = await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { body: limits("many") });
+    assert.equal(text.status, 400);
+    assert.equal((text.json as JsonObject).title, "Could not process a resource");
+    assert.deepEqual((text.json as JsonObject).invalid_parameters, [{ field: "spec.to[0].default.connectionLimits.maxConnections", reason: 'in body must be of type integer: "string"' }]);
+    // Nothing was stored by any of them; the same resource with a valid value is.
+    assert.equal((await h.request("GET", "/meshes/m/meshcircuitbreakers/cb")).status, 404);
+    assert.equal((await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { body: limits(10) })).status, 201);
+  });
+});
+
 test("pagination: following next with size=2 visits every item once and matches total; size=2000 is the golden's 400", async () => {
   await withServer(async (h) => {
     for (const mesh of ["a", "b"]) await h.request("PUT", `/meshes/${mesh}`, { body: { type: "Mesh", name: mesh, skipCreatingInitialPolicies: ["*"] } });

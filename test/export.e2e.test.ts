@@ -75,7 +75,8 @@ async function getEverything(): Promise<JsonObject[]> {
   for (const mesh of await names("/meshes")) {
     out.push(await get(`/meshes/${mesh}`));
     for (const type of RESOURCE_TYPES) {
-      if (type.name === "Mesh") continue;
+      // The server emulates Kuma: Kong Mesh's own kinds are not served.
+      if (type.name === "Mesh" || type.kongMeshOnly) continue;
       for (const name of await names(`/meshes/${mesh}/${type.path}`)) out.push(await get(`/meshes/${mesh}/${type.path}/${name}`));
     }
   }

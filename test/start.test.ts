@@ -10,7 +10,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { freePort, waitFor, type DaemonStatusJson } from "./helpers/daemon.js";
+import { waitFor, type DaemonStatusJson } from "./helpers/daemon.js";
 import { git, projectRoot } from "./helpers/git.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-start-"));
@@ -23,20 +23,28 @@ interface Started {
   readonly demo: string;
 }
 
-/** npm start in a process group of its own, as a shell runs a foreground job. */
+/**
+ * npm start in a process group of its own, as a shell runs a foreground job, on a port the OS picks: the daemon names
+ * it in its daemon.started log line.
+ */
 async function npmStart(name: string): Promise<Started> {
   const demo = path.join(work, name);
-  const port = await freePort();
   const npm = spawn("npm", ["start"], {
     cwd: projectRoot,
     detached: true,
-    env: { ...process.env, MESHOPS_DEMO_DIR: demo, MESHOPS_LISTEN: `127.0.0.1:${port}`, NO_COLOR: "1" },
+    env: { ...process.env, MESHOPS_DEMO_DIR: demo, MESHOPS_LISTEN: "127.0.0.1:0", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   npm.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return { npm, output: () => output, url: `http://127.0.0.1:${port}`, demo };
+  try {
+    const url = await waitFor("the daemon.started line naming the status address", () => /"event":"daemon\.started".*?"status":"(http:\/\/[^"]+)"/.exec(output)?.[1], 60_000, 100);
+    return { npm, output: () => output, url, demo };
+  } catch (error) {
+    if (npm.pid && groupAlive(npm.pid)) process.kill(-npm.pid, "SIGKILL");
+    throw error;
+  }
 }
 
 async function appliedRevision(s: Started): Promise<string> {
@@ -95,7 +103,7 @@ for (const [how, stop] of [
       assert.ok(existsSync(path.join(repo, "meshes", "edge", "routes.yaml")));
       assert.ok(existsSync(path.join(s.demo, "cp", "LOCK")), "the embedded control plane holds its lock while running");
       const banner = s.output();
-      assert.ok(banner.includes(`status page:      ${s.url}/`), banner);
+      assert.ok(banner.includes("status page:      on the port the daemon reports below (status)"), banner);
       assert.ok(banner.includes(`cd ${path.relative(projectRoot, repo)}`), banner);
       assert.match(banner, /stop: {13}Ctrl-C/);
       const page = await fetch(`${s.url}/`);

@@ -2,18 +2,13 @@
  * The GitHub Action (action.yml, `runs.using: node24`): bundled with the CLI into action/lib/cli/index.mjs by
  * scripts/build-action.mjs, so a workflow runs it with no install and no build. It reads what the runner gives a
  * JavaScript action (INPUT_* variables, GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, RUNNER_TEMP, GITHUB_OUTPUT,
- * GITHUB_STEP_SUMMARY) and runs the same checks as scripts/pr-check.sh (pull requests) or `meshops drift` (schedule).
+ * GITHUB_STEP_SUMMARY) and runs the pull-request check scripts/pr-check.sh runs (src/action/prCheck.ts) or `meshops drift`
+ * (schedule).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { main } from "../cli/main.js";
-import type { CliIo } from "../cli/io.js";
-
-const COMMENT_MARKER = "<!-- meshops:pr-check -->";
-/** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
-const VALIDATE_MARKDOWN_LIMIT = "16000";
-const PLAN_MARKDOWN_LIMIT = "48000";
+import { checkPullRequest, COMMENT_MARKER, runMeshops, type Run } from "./prCheck.js";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -22,31 +17,10 @@ export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 }
 
-interface Run {
-  readonly env: Env;
-  readonly cwd: string;
-  readonly out: string;
-  readonly log: (line: string) => void;
-}
-
-/** One meshops command, in this process; stdout to the log or to a report file. */
-async function meshops(run: Run, args: string[], reportFile?: string): Promise<number> {
-  let report = "";
-  const io: CliIo = {
-    stdout: { write: (s: string) => (reportFile ? (report += s) : run.log(s)) },
-    stderr: { write: (s: string) => (reportFile ? undefined : run.log(s)) },
-    env: reportFile ? { ...run.env, GITHUB_STEP_SUMMARY: "" } : run.env,
-    cwd: run.cwd,
-  };
-  const code = await main(args, io);
-  if (reportFile) writeFileSync(path.join(run.out, reportFile), report);
-  return code;
-}
-
 async function pullRequest(run: Run, event: { pull_request?: { number?: number; base?: { sha?: string } } }): Promise<number> {
   const base = input(run.env, "base") || event.pull_request?.base?.sha || "";
   if (!base) {
-    run.log("::error title=meshops::no base revision: set the base input outside pull_request events\n");
+    run.stdout("::error title=meshops::no base revision: set the base input outside pull_request events\n");
     return 1;
   }
   // A shallow checkout (actions/checkout's default) has only the merge commit: fetch the base commit too.
@@ -56,30 +30,16 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     execFileSync("git", ["fetch", "--no-tags", "--quiet", "--depth=1", "origin", base], { cwd: run.cwd, stdio: "inherit" });
   }
   const configPath = input(run.env, "path");
-  const common = ["--ref", input(run.env, "ref") || "HEAD", ...(configPath ? ["--path", configPath] : [])];
-  const validate = ["validate", ...common, ...(input(run.env, "warnings-as-errors") === "true" ? ["--warnings-as-errors"] : [])];
-  const valid = await meshops(run, [...validate, "--format", "github"]);
-  await meshops(run, [...validate, "--format", "markdown", "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], "validate.md");
-  await meshops(run, [...validate, "--format", "sarif"], "validate.sarif");
-  await meshops(run, [...validate, "--format", "junit"], "validate.junit.xml");
-  const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
-  if (valid !== 0) {
-    writeFileSync(
-      path.join(run.out, "comment.md"),
-      `${COMMENT_MARKER}\n${validateMarkdown}\n_The plan was not computed: the pull request does not validate._\n`,
-    );
-    return 1;
-  }
-  const plan = ["plan", ...common, "--base", base, "--fail-on", input(run.env, "plan-fail-on") || "risky"];
-  const planned = await meshops(run, [...plan, "--format", "github"]);
-  if (planned !== 0 && planned !== 2) return 1;
-  await meshops(run, [...plan, "--format", "markdown", "--markdown-limit", PLAN_MARKDOWN_LIMIT], "plan.md");
-  await meshops(run, [...plan, "--format", "json"], "plan.json");
-  await meshops(run, [...plan, "--format", "junit"], "plan.junit.xml");
-  const comment = `${COMMENT_MARKER}\n${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`;
-  writeFileSync(path.join(run.out, "comment.md"), comment);
-  if (input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
-  return planned;
+  const { code, comment } = await checkPullRequest(run, {
+    base,
+    ref: input(run.env, "ref") || "HEAD",
+    ...(configPath ? { path: configPath } : {}),
+    format: "github",
+    warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
+    planFailOn: input(run.env, "plan-fail-on") || "risky",
+  });
+  if (comment && code !== 1 && input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
+  return code;
 }
 
 /** One comment per pull request, found by its marker and updated on every push. A read-only token only warns. */
@@ -106,7 +66,7 @@ async function postComment(run: Run, pr: number, body: string): Promise<void> {
       : await fetch(`${issue}/${pr}/comments`, { method: "POST", headers, body: JSON.stringify({ body }) });
     if (!reply.ok) throw new Error(`${existing ? "updating" : "posting"} the comment: HTTP ${reply.status}`);
   } catch (error) {
-    run.log(`::warning title=meshops::could not comment on the pull request (${(error as Error).message}; a fork's token is read-only); the job summary has the report\n`);
+    run.stdout(`::warning title=meshops::could not comment on the pull request (${(error as Error).message}; a fork's token is read-only); the job summary has the report\n`);
   }
 }
 
@@ -125,9 +85,7 @@ async function drift(run: Run): Promise<number> {
   // The token goes through the environment, never the command line.
   const token = input(run.env, "cp-token");
   const withToken: Run = token ? { ...run, env: { ...run.env, MESHOPS_CP_TOKEN: token } } : run;
-  const code = await meshops(withToken, [...args, "--format", "github"]);
-  await meshops(withToken, [...args, "--format", "junit"], "drift.junit.xml");
-  return code;
+  return runMeshops(withToken, [...args, "--format", "github"], { "drift.junit.xml": "junit" });
 }
 
 /** The action, start to end: the exit code is the step's result (0 passed, 1 error or invalid, 2 failed by policy). */
@@ -142,7 +100,7 @@ export async function runAction(env: Env = process.env, cwd = process.cwd(), log
   const out = path.join(env.RUNNER_TEMP || cwd, "meshops");
   mkdirSync(out, { recursive: true });
   const event = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as object) : {};
-  const run: Run = { env, cwd, out, log };
+  const run: Run = { env, cwd, out, stdout: log, stderr: log };
   const code = mode === "pr" ? await pullRequest(run, event) : await drift(run);
   if (env.GITHUB_OUTPUT) {
     const outputs = { mode, "exit-code": String(code), "report-dir": out, "sarif-file": mode === "pr" ? path.join(out, "validate.sarif") : "" };

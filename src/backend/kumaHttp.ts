@@ -1,7 +1,7 @@
 /**
  * The Backend that talks to a real Kuma / Kong Mesh control plane (or a Konnect mesh control plane) over its REST API.
  *
- * Transport: Node's own http/https modules with keep-alive agents (maxSockets = concurrency), a semaphore that bounds
+ * Transport: Node's own http/https modules with keep-alive agents (maxSockets = concurrency), a Limiter (util/limit.ts) that bounds
  * in-flight requests across every call of this backend, a timeout per attempt, and retries with exponential backoff
  * and full jitter on what is worth retrying (network errors, timeouts, 429 and 5xx). PUT and DELETE are idempotent in
  * this API (PUT replaces the whole object, DELETE of a missing object is a 404 we report as `false`), so they are
@@ -21,6 +21,7 @@ import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from 
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
 import { backoffDelay } from "../util/backoff.js";
+import { Limiter } from "../util/limit.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -133,7 +134,7 @@ export class KumaHttpBackend implements Backend {
   readonly #retryBaseMs: number;
   readonly #retryMaxDelayMs: number;
   readonly #onRequest: ((event: RequestEvent) => void) | undefined;
-  readonly #semaphore: Semaphore;
+  readonly #limiter: Limiter;
   readonly #sleepers = new Set<() => void>();
   #closed = false;
   #discovered: Promise<Map<string, TypeRoute>> | undefined;
@@ -173,7 +174,7 @@ export class KumaHttpBackend implements Backend {
     this.#retryMaxDelayMs =
       options.retryMaxDelayMs === undefined ? DEFAULT_RETRY_MAX_DELAY_MS : nonNegativeInteger(options.retryMaxDelayMs, "retryMaxDelayMs");
     this.#onRequest = options.onRequest;
-    this.#semaphore = new Semaphore(concurrency);
+    this.#limiter = new Limiter(concurrency);
 
     const agentOptions = { keepAlive: true, maxSockets: concurrency };
     if (this.#https) {
@@ -380,9 +381,9 @@ export class KumaHttpBackend implements Backend {
       if (this.#closed) throw closedError();
       let response: Omit<HttpResponse, "attempts"> | undefined;
       let failure: unknown;
-      await this.#semaphore.acquire();
+      await this.#limiter.acquire();
       if (this.#closed) {
-        this.#semaphore.release();
+        this.#limiter.release();
         throw closedError();
       }
       // Measured from the moment a slot is ours: time spent queueing behind the concurrency bound is not the server's.
@@ -392,7 +393,7 @@ export class KumaHttpBackend implements Backend {
       } catch (error) {
         failure = error;
       } finally {
-        this.#semaphore.release();
+        this.#limiter.release();
       }
       const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
       this.#emit({
@@ -543,30 +544,6 @@ export class KumaHttpBackend implements Backend {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------------------
-
-/** At most `max` permits out at once; waiters are served in order. */
-class Semaphore {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(max: number) {
-    this.#free = max;
-  }
-
-  acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-}
 
 /** `Type/mesh/name`, `Mesh/name`, or `Type/name` for the other global-scoped types. */
 function subjectFor(route: TypeRoute, key: ResourceKey): string {

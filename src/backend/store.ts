@@ -21,3 +21,5 @@ export { LocalBackend } from "./local/backend.js";
 export type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./local/problems.js";
 export { METHOD_NOT_ALLOWED, problemJson } from "./local/problems.js";
 export { JournalDamagedError, StorageFailure } from "./local/journal.js";
+export type { HealthOptions } from "./local/journal.js";
+export { StateDirectoryInUseError } from "./local/lock.js";

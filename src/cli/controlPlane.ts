@@ -1,10 +1,17 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { KumaHttpBackend, type KumaHttpBackendOptions } from "../backend/kumaHttp.js";
-import { LocalBackend } from "../backend/store.js";
+import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
+import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
 import type { Backend } from "../backend/types.js";
-import { durationMs, UsageError, type CliIo } from "./io.js";
+import { parseRepoConfig, type Product } from "../config/repoConfig.js";
+import { instrumentBackend } from "../daemon/instrument.js";
+import type { RevisionSource } from "../daemon/source.js";
+import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
+import { readCommittedConfig } from "../source/git.js";
+import { renderDiagnosticLine } from "../report/diagnostics.js";
+import type { Comparison } from "../sync/reconcile.js";
+import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 
 export interface ControlPlaneOptions {
   readonly cpUrl?: string;
@@ -29,19 +36,47 @@ export function addControlPlaneOptions(command: Command): Command {
     );
 }
 
-/** `http`: extra settings of the HTTP client (the daemon's request metrics and retry count). */
-export async function openBackend(
-  options: ControlPlaneOptions,
-  io: CliIo,
-  version?: string,
-  http: Pick<KumaHttpBackendOptions, "onRequest" | "retries"> = {},
-): Promise<Backend> {
+/** How a command opens the control plane; only `version` is required, the rest is for the daemon. */
+export interface OpenSettings {
+  /**
+   * The repository's meshops.yaml `controlPlane.version`: the Kuma version the embedded control plane emulates. Every
+   * command passes it, so one state directory is the same control plane to `apply` and to `watch`.
+   */
+  readonly version: string | undefined;
+  /** The repository's `controlPlane.product`: Kong Mesh serves kinds Kuma does not. */
+  readonly product?: Product | undefined;
+  /** What loading the embedded control plane's state had to do (default: a line on stderr). */
+  readonly onWarning?: (message: string) => void;
+  /** When the embedded control plane's state cannot be written, and can again. */
+  readonly health?: HealthOptions;
+  /** Every request, to either control plane: each HTTP attempt to a --cp-url, each call into the embedded one. */
+  readonly onRequest?: (event: Pick<RequestEvent, "method" | "status" | "durationMs">) => void;
+  /** Retries of one HTTP request (the daemon retries whole reconciles itself, so it asks for few). */
+  readonly retries?: number;
+}
+
+export interface OpenedControlPlane {
+  readonly backend: Backend;
+  /** The embedded control plane's store (`watch --cp-listen` serves it over HTTP); undefined with --cp-url. */
+  readonly store?: ControlPlaneStore;
+}
+
+/** The one way every command and the daemon open the control plane: --cp-url over HTTP, else the embedded one. */
+export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): Promise<OpenedControlPlane> {
   if (!options.cpUrl) {
-    return LocalBackend.open({
+    const store = await openStore({
       stateDir: path.resolve(io.cwd, options.stateDir),
-      ...(version ? { version } : {}),
-      onWarning: (message) => io.stderr.write(`meshops: ${message}\n`),
+      ...(settings.version ? { version: settings.version } : {}),
+      ...(settings.product ? { product: settings.product } : {}),
+      onWarning: settings.onWarning ?? ((message) => io.stderr.write(`meshops: ${message}\n`)),
+      ...(settings.health ? { health: settings.health } : {}),
+    }).catch((cause: unknown) => {
+      // A locked or damaged state directory already says what to do; anything else gets the directory named.
+      if (cause instanceof StateDirectoryInUseError || cause instanceof JournalDamagedError) throw cause;
+      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
     });
+    const local = new LocalBackend(store, { ownsStore: true });
+    return { backend: settings.onRequest ? instrumentBackend(local, settings.onRequest) : local, store };
   }
   let url: URL;
   try {
@@ -50,13 +85,49 @@ export async function openBackend(
     throw new UsageError(`--cp-url is not a URL: ${options.cpUrl}`);
   }
   const token = options.tokenFile ? (await readSecret(path.resolve(io.cwd, options.tokenFile))).trim() : io.env.MESHOPS_CP_TOKEN?.trim();
-  return new KumaHttpBackend({
+  const backend = new KumaHttpBackend({
     baseUrl: url.toString(),
     ...(token ? { token } : {}),
     ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
     ...(options.requestTimeout ? { timeoutMs: options.requestTimeout } : {}),
-    ...http,
+    ...(settings.onRequest ? { onRequest: settings.onRequest } : {}),
+    ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
   });
+  return { backend };
+}
+
+/**
+ * The Kuma version and product meshops.yaml names at the revision `source` tracks: `watch` opens the control plane before its
+ * first reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet,
+ * said through `warn`.
+ */
+export async function configuredTarget(
+  source: RevisionSource,
+  subPath: string | undefined,
+  warn: (message: string) => void,
+): Promise<{ version: string | undefined; product: Product | undefined }> {
+  try {
+    await source.update();
+    const { root, config } = await readCommittedConfig({ repo: source.dir, ref: await source.resolve(), ...(subPath !== undefined ? { path: subPath } : {}) });
+    const { version, product } = parseRepoConfig(config, root).config.controlPlane;
+    return { version, product };
+  } catch (error) {
+    warn(`cannot read meshops.yaml's controlPlane yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
+    return { version: undefined, product: undefined };
+  }
+}
+
+/** Shown at most: beyond, a count (a control plane that has none of the services must not print 50,000 lines). */
+const UNKNOWN_REFERENCES_SHOWN = 50;
+
+/** The references to MeshServices neither the repository nor the control plane has, on stderr, one line each. */
+export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">): void {
+  const unknown = comparison.unknownReferences;
+  const style = styleFor(io.stderr, io.env);
+  for (const d of unknown.slice(0, UNKNOWN_REFERENCES_SHOWN)) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
+    io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
+  }
 }
 
 async function readSecret(file: string): Promise<string> {

@@ -1,30 +1,95 @@
 /**
- * The I/O around the CI report formats: the `--format` and `--markdown-limit` options every reporting command shares,
+ * The I/O around the CI report formats: the `--format`, `--output` and `--markdown-limit` options every reporting command shares,
  * the installed version SARIF names, and the append of the markdown report to GitHub's job summary.
  */
-import { appendFile } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Option } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
 import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
-import { styleFor, type CliIo } from "./io.js";
+import { styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
 
-/** Renders a report to stdout in the chosen format; `github` also appends the markdown report to the job summary. */
-export async function writeReport<K extends ReportKind>(io: CliIo, kind: K, format: ReportFormat, input: ReportInputs[K], markdownLimit: number): Promise<void> {
-  const rendered = renderReport(kind, format, input, { style: styleFor(io.stdout, io.env), tool: await toolInfo(), markdownLimit });
-  io.stdout.write(rendered.output);
-  if (rendered.stepSummary) await appendStepSummary(io, rendered.stepSummary);
+/** One destination of a report: a format, and the file it is written to (none: stdout). */
+export interface ReportOutput {
+  readonly format: ReportFormat;
+  readonly file?: string;
 }
 
-export function formatOption(): Option {
-  return new Option(
-    "--format <format>",
-    "output format: text; json; markdown (a pull-request comment); github (workflow-command annotations, plus the markdown report appended to $GITHUB_STEP_SUMMARY when set); junit (XML); sarif (2.1.0)",
-  )
-    .choices(REPORT_FORMATS)
-    .default("text");
+/** The report options validate, plan and drift share: `--format`, `--output` (repeatable) and `--markdown-limit`. */
+export interface ReportOptions {
+  readonly format?: ReportFormat;
+  readonly output: readonly ReportOutput[];
+  readonly markdownLimit: number;
+}
+
+export function addReportOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--format <format>",
+        "output format on stdout (default text): text; json; markdown (a pull-request comment); github (workflow-command annotations, plus the markdown report appended to $GITHUB_STEP_SUMMARY when set); junit (XML); sarif (2.1.0)",
+      ).choices(REPORT_FORMATS),
+    )
+    .addOption(
+      new Option(
+        "--output <format[=file]>",
+        "also write the report in this format to this file, or to stdout without =file (repeatable; one report at most on stdout, --format's included), e.g. --output markdown=plan.md --output sarif=plan.sarif --output github",
+      )
+        .argParser(collectOutput)
+        .default([]),
+    )
+    .addOption(markdownLimitOption());
+}
+
+function collectOutput(value: string, previous: readonly ReportOutput[]): ReportOutput[] {
+  const at = value.indexOf("=");
+  const format = at < 0 ? value : value.slice(0, at);
+  const file = at < 0 ? undefined : value.slice(at + 1);
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidArgumentError(`the format must be one of ${REPORT_FORMATS.join(", ")}: got ${format}`);
+  if (file === "") throw new InvalidArgumentError(`no file after ${format}=: write ${format}=FILE, or ${format} alone for stdout`);
+  return [...previous, { format: format as ReportFormat, ...(file !== undefined ? { file } : {}) }];
+}
+
+/**
+ * Where each report goes: --format's on stdout, then every --output; text on stdout when neither is given. Checked
+ * before any work, so a run never computes a report it cannot write.
+ */
+export function reportOutputs(options: ReportOptions): readonly ReportOutput[] {
+  const outputs: ReportOutput[] = [...(options.format ? [{ format: options.format }] : []), ...options.output];
+  if (outputs.length === 0) return [{ format: "text" }];
+  const toStdout = outputs.filter((o) => o.file === undefined);
+  if (toStdout.length > 1) {
+    throw new UsageError(`only one report can go to stdout, not ${toStdout.map((o) => o.format).join(" and ")}: give the others a file (--output FORMAT=FILE)`);
+  }
+  const files = outputs.flatMap((o) => (o.file === undefined ? [] : [path.resolve(o.file)]));
+  const twice = files.find((file, i) => files.indexOf(file) !== i);
+  if (twice !== undefined) throw new UsageError(`--output names ${twice} twice: one format per file`);
+  return outputs;
+}
+
+/**
+ * Renders the report in every output's format, to stdout or to its file. With `github` among them, the markdown report
+ * is also appended to GitHub's job summary, once.
+ */
+export async function writeReports<K extends ReportKind>(io: CliIo, kind: K, outputs: readonly ReportOutput[], input: ReportInputs[K], markdownLimit: number): Promise<void> {
+  const tool = await toolInfo();
+  let stepSummary: (() => string) | undefined;
+  for (const output of outputs) {
+    // Colours only on a terminal: a file never gets them.
+    const style = styleFor(output.file === undefined ? io.stdout : {}, io.env);
+    const rendered = renderReport(kind, output.format, input, { style, tool, markdownLimit });
+    stepSummary ??= rendered.stepSummary;
+    if (output.file === undefined) {
+      io.stdout.write(rendered.output);
+      continue;
+    }
+    await writeFile(path.resolve(io.cwd, output.file), rendered.output, "utf8").catch((cause: unknown) => {
+      throw new UsageError(`cannot write --output ${output.format}=${output.file}`, { cause });
+    });
+  }
+  if (stepSummary) await appendStepSummary(io, stepSummary);
 }
 
 export function markdownLimitOption(): Option {

@@ -9,11 +9,12 @@ import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
+import type { Product } from "../kuma/types.js";
 
 export type DriftMode = "report" | "correct";
 
 /** The control plane's product: Kong Mesh adds kinds and allows a second mTLS backend (CA rotation). */
-export type Product = "kuma" | "kong-mesh";
+export type { Product };
 
 /** The control plane's role (KUMA_MODE). `standalone` is the pre-2.0 name of a zone that is not federated. */
 export type ControlPlaneMode = "zone" | "global" | "standalone";
@@ -133,7 +134,8 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     instance: v.instance ?? d.instance,
     exclude: (v.exclude ?? []).map((pattern) => underRoot(root, pattern)),
     otherDocuments: v.otherDocuments ?? d.otherDocuments,
-    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : d.systemNamespaces,
+    // kong: Kong Mesh installs into kong-mesh-system, so that is where `render` puts what has no namespace of its own.
+    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : v.controlPlane?.product === "kong-mesh" ? ["kong-mesh-system", "kuma-system"] : d.systemNamespaces,
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
       product: v.controlPlane?.product ?? d.controlPlane.product,

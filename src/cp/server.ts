@@ -127,7 +127,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
     return;
   }
 
-  const route = match(segments);
+  const route = match(segments, (type) => options.store.serves(type.name));
   if (!route) {
     send(res, 404, problemJson({ status: 404, title: "Not Found", detail: `no route for ${url.pathname}` }));
     return;
@@ -154,7 +154,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
       return;
     }
     case "types":
-      send(res, 200, { resources: typeDescriptions(options.readOnly ?? false) });
+      send(res, 200, { resources: typeDescriptions(options.readOnly ?? false, (type) => store.serves(type.name)) });
       return;
     case "list":
       await list(store, req, res, url, route.type, route.mesh, route.template);
@@ -193,12 +193,11 @@ type Route =
 
 const MESH_TYPE = RESOURCE_TYPES.find((t) => t.name === "Mesh") as ResourceType;
 
-function meshScoped(path: string | undefined): ResourceType | undefined {
-  const type = path === undefined ? undefined : resourceTypeByPath(path);
-  return type && type.name !== "Mesh" ? type : undefined;
-}
-
-function match(segments: readonly string[]): Route | undefined {
+function match(segments: readonly string[], serves: (type: ResourceType) => boolean): Route | undefined {
+  const meshScoped = (path: string | undefined): ResourceType | undefined => {
+    const type = path === undefined ? undefined : resourceTypeByPath(path);
+    return type && type.name !== "Mesh" && serves(type) ? type : undefined;
+  };
   const [first, second, third, fourth] = segments;
   switch (segments.length) {
     case 0:
@@ -333,16 +332,19 @@ function unavailable(failure: StorageFailure): JsonObject {
 }
 
 function indexBody(store: ControlPlaneStore, options: ControlPlaneServerOptions): JsonObject {
-  const { hostname, instanceId, clusterId, version } = store.info;
+  const { hostname, instanceId, clusterId, version, product } = store.info;
+  const kongMesh = product === "kong-mesh";
   const body: JsonObject = {
     hostname,
-    product: options.index?.product ?? "Kuma",
+    product: options.index?.product ?? (kongMesh ? "Kong Mesh" : "Kuma"),
     version: options.index?.version ?? version,
     instanceId,
     clusterId,
     gui: "/gui",
   };
-  if (options.index?.basedOnKuma !== undefined) body.basedOnKuma = options.index.basedOnKuma;
+  // Kong Mesh versions follow the Kuma versions they are built on, and say so.
+  const basedOnKuma = options.index?.basedOnKuma ?? (kongMesh ? version : undefined);
+  if (basedOnKuma !== undefined) body.basedOnKuma = basedOnKuma;
   return body;
 }
 
@@ -352,8 +354,8 @@ const NOT_IN_FEDERATION = new Set(["MeshService", "Dataplane", "MeshZoneAddress"
 /** Display names the camel-case split gets wrong. */
 const SINGULAR_DISPLAY_NAMES: Readonly<Record<string, string>> = { MeshOpenTelemetryBackend: "Mesh OpenTelemetry Backend" };
 
-function typeDescriptions(readOnly: boolean): JsonObject[] {
-  return [...RESOURCE_TYPES]
+function typeDescriptions(readOnly: boolean, serves: (type: ResourceType) => boolean): JsonObject[] {
+  return RESOURCE_TYPES.filter(serves)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((t) => {
       const singular = SINGULAR_DISPLAY_NAMES[t.name] ?? t.name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");

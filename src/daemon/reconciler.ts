@@ -33,6 +33,7 @@ import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/increme
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import { isShownToPeople } from "../model/diagnostic.js";
+import { unknownServiceReferences } from "../validate/services.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftItemsByMesh, driftModeOf, inventoryOf, meshesOf } from "./meshes.js";
@@ -147,6 +148,8 @@ export class Reconciler {
   #readFailed = false;
   /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
   #loggedDrift = new Set<string>();
+  /** Control-plane mismatch warnings already logged (controlPlane.version or product vs GET /). */
+  readonly #targetWarnings = new Set<string>();
   /** The last snapshot read: the next read only reads the files that changed since. */
   #snapshot: Snapshot | undefined;
   /** The control plane as last listed, and written through since. */
@@ -281,6 +284,11 @@ export class Reconciler {
     this.#pendingApply = true; // until the apply below completes
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
+    // Online, the control plane's MeshServices settle the references the repository leaves open: warn about the rest.
+    const unknown = unknownServiceReferences(result.serviceReferences, this.#live.objects);
+    for (const d of unknown.slice(0, this.#o.maxLoggedDiagnostics ?? 50)) {
+      log.warn({ event: "reference.unknown", revision, file: d.file, line: d.line, resource: d.resource, path: d.path }, `${d.file}:${d.line}:${d.column}: ${d.resource} ${d.path}: ${d.message}`);
+    }
     const modes = this.#modes(config);
 
     const refused = this.#refusedByPruneLimits(plan, round.ownedCount, config, revision);
@@ -365,7 +373,13 @@ export class Reconciler {
 
   /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
-    const comparison = await compare(this.#o.backend, result, { needWrite, ...(this.#desired ? { previous: this.#desired } : {}) });
+    const onWarning = (message: string) => {
+      // Once per message: the daemon compares on every poll.
+      if (this.#targetWarnings.has(message)) return;
+      this.#targetWarnings.add(message);
+      this.#o.log.warn({ event: "cp.target-mismatch" }, message);
+    };
+    const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#desired = comparison.desired;
     this.#live.replace(comparison.live, comparison.info, result.config.instance);
     return comparison;

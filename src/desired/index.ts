@@ -9,7 +9,7 @@
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
 import type { RepoConfig } from "../config/repoConfig.js";
-import { defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
+import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
@@ -22,6 +22,8 @@ import { withOwnership } from "./ownership.js";
 export interface DesiredTarget {
   /** Kuma major version (Kong Mesh: the Kuma version it is based on). */
   readonly major: number;
+  /** The Kuma minor line whose default policies a Mesh gets (defaultPoliciesLine); the newest when absent. */
+  readonly defaultsLine?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface DesiredTarget {
  * meshops.yaml names. Offline commands (`render`, `plan --base`) have only the latter.
  */
 export function targetOf(config: RepoConfig, info?: VersionInfo): DesiredTarget {
-  return { major: kumaMajor(info, config.controlPlane.version) };
+  return { major: kumaMajor(info, config.controlPlane.version), defaultsLine: defaultPoliciesLine(info?.basedOnKuma ?? info?.version ?? config.controlPlane.version) };
 }
 
 export interface MeshDesired {
@@ -57,7 +59,7 @@ export interface DesiredState {
  * objects for files that did not change) is taken over as it was.
  */
 export function buildDesired(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): DesiredState {
-  const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3]);
+  const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
   const groups = new Map<string, Resource[]>();
   for (const resource of resources) {
@@ -90,9 +92,9 @@ export function desiredOf(desired: DesiredState, subject: string): Resource | un
  * The default policies a repository Mesh gets: those its skip list does not leave out and the repository does not
  * define itself (`defined` answers by subject; the repository's own definition wins). Not yet stamped with ownership.
  */
-export function defaultPoliciesOf(mesh: Resource, defined: (subject: string) => boolean): Resource[] {
+export function defaultPoliciesOf(mesh: Resource, defined: (subject: string) => boolean, line?: string): Resource[] {
   const out: Resource[] = [];
-  for (const policy of initialPoliciesOf(mesh.object)) {
+  for (const policy of initialPoliciesOf(mesh.object, line)) {
     const name = defaultPolicyName(policy.prefix, mesh.name);
     const key = { type: policy.type, mesh: mesh.name, name };
     if (defined(subjectOf(key))) continue;
@@ -108,7 +110,7 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
   if (config.defaults.materialize) {
     for (const resource of inputs) {
       if (resource.type !== "Mesh") continue;
-      for (const policy of defaultPoliciesOf(resource, (subject) => byKey.has(subject))) byKey.set(subjectOf(policy), policy);
+      for (const policy of defaultPoliciesOf(resource, (subject) => byKey.has(subject), target.defaultsLine)) byKey.set(subjectOf(policy), policy);
     }
   }
   const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../model/resource.js";
+import { LATEST_MINOR, schemaLine } from "./versions.js";
 
 /**
  * The default policies a Kuma 2.x control plane creates with every Mesh (pkg/defaults/mesh/mesh.go, v2.7–v2.14),
@@ -84,6 +85,31 @@ export const DEFAULT_POLICIES: readonly DefaultPolicy[] = [
   },
 ];
 
+/**
+ * The default policies per Kuma minor line (versions/<release>/pkg/defaults/mesh/ of the reference, committed under
+ * test/fixtures/kuma-reference/versions/). 2.10 to 2.14 create the same four policies with the same specs: only 2.14
+ * started stamping computed labels on them, which the control plane does and meshops never sends. A line whose
+ * defaults differ gets its own list here; test/defaults.versions.test.ts checks every line against its Go source.
+ */
+const DEFAULT_POLICIES_BY_LINE: Readonly<Record<string, readonly DefaultPolicy[]>> = {
+  "2.10": DEFAULT_POLICIES,
+  "2.11": DEFAULT_POLICIES,
+  "2.12": DEFAULT_POLICIES,
+  "2.13": DEFAULT_POLICIES,
+  "2.14": DEFAULT_POLICIES,
+};
+
+/** The minor line whose default policies `version` gets: its own for 2.10-2.14, the newest for 3.x or none. */
+export function defaultPoliciesLine(version: string | undefined): string {
+  const line = schemaLine(version);
+  return "error" in line || !Object.hasOwn(DEFAULT_POLICIES_BY_LINE, line.minor) ? LATEST_MINOR : line.minor;
+}
+
+/** The default policies a Mesh gets on a control plane of `version` (controlPlane.version, or what GET / reports). */
+export function defaultPoliciesFor(version: string | undefined): readonly DefaultPolicy[] {
+  return DEFAULT_POLICIES_BY_LINE[defaultPoliciesLine(version)] ?? DEFAULT_POLICIES;
+}
+
 /** Every name the control plane's skip list understands: the default policies' types, the legacy ones, and '*'. */
 export const SKIPPABLE_TYPE_NAMES: readonly string[] = ["*", "MeshTimeout", "MeshRetry", "MeshCircuitBreaker", "TrafficPermission", "TrafficRoute"];
 
@@ -95,9 +121,9 @@ export function defaultPolicyName(prefix: string, mesh: string): string {
  * The default policies a Mesh's `skipCreatingInitialPolicies` leaves in (EnsureDefaultMeshResources): `*` skips all,
  * otherwise exact, case-sensitive type names.
  */
-export function initialPoliciesOf(mesh: JsonObject): DefaultPolicy[] {
+export function initialPoliciesOf(mesh: JsonObject, version?: string): DefaultPolicy[] {
   const list = mesh.skipCreatingInitialPolicies;
   const skip = Array.isArray(list) ? list : [];
   if (skip.includes("*")) return [];
-  return DEFAULT_POLICIES.filter((p) => !skip.includes(p.type));
+  return defaultPoliciesFor(version).filter((p) => !skip.includes(p.type));
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
-import { resourceType } from "./types.js";
+import { KONG_MESH_SCHEMA_ONLY_KINDS, resourceType } from "./types.js";
 import { LATEST_MINOR, hasOwnSchema } from "./versions.js";
 
 /** This file compiles to dist/src/kuma/schemas.js: the repository root is three directories up. */
@@ -18,7 +18,7 @@ const schemaCache = new Map<string, JsonObject>();
  * not manage. `minor` selects an older Kuma line (schemas/v<minor>/, where that line differs from the newest).
  */
 export function schemaFor(typeName: string, minor = LATEST_MINOR): JsonObject | undefined {
-  if (!resourceType(typeName)) return undefined;
+  if (!resourceType(typeName) && !KONG_MESH_SCHEMA_ONLY_KINDS.includes(typeName)) return undefined;
   const file = hasOwnSchema(minor, typeName) ? `v${minor}/${typeName}.schema.json` : `${typeName}.schema.json`;
   let schema = schemaCache.get(file);
   if (!schema) {

@@ -23,6 +23,8 @@ export interface ResourceType {
   readonly universalOnly?: boolean;
   /** A cluster-scoped Kubernetes kind of a mesh (its CRD): the mesh is a top-level `mesh:` field, not a label. */
   readonly kubernetesMeshField?: boolean;
+  /** Served by Kong Mesh only (controlPlane.product: kong-mesh); on Kuma the kind is an error. */
+  readonly kongMeshOnly?: boolean;
 }
 
 const policy = (name: string, path: string, shortName: string, sections: ResourceType["sections"]): ResourceType => ({
@@ -66,7 +68,24 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { name: "MeshGateway", path: "meshgateways", shortName: "mgw", category: "gateway", flat: true, kubernetesMeshField: true },
   { name: "Dataplane", path: "dataplanes", shortName: "dp", category: "dataplane", flat: true, universalOnly: true },
   // --- end of the kinds group
+  // --- kong: Kong Mesh-only policies (schemas/ from Kong's CRDs, scripts/generate-kong-mesh-schemas.mjs) ---
+  { ...policy("MeshOPA", "meshopas", "mopa", ["default"]), kongMeshOnly: true },
+  { ...policy("MeshGlobalRateLimit", "meshglobalratelimits", "mgrl", ["from", "to"]), kongMeshOnly: true },
+  // --- end kong ---
 ];
+
+// --- kong: the control plane's product (controlPlane.product): Kong Mesh adds kinds and allows a second mTLS backend. ---
+export type Product = "kuma" | "kong-mesh";
+
+// --- kong: Kong Mesh kinds meshops checks against their (partial) schema only: global RBAC and audit resources, never
+// applied (they are not synced between zones, and Kong publishes no rules for them). ---
+export const KONG_MESH_SCHEMA_ONLY_KINDS: readonly string[] = ["AccessRole", "AccessRoleBinding", "AccessAudit"];
+
+/** Whether the kind exists only on Kong Mesh (a Kuma control plane does not know it). */
+export function requiresKongMesh(typeName: string): boolean {
+  return KONG_MESH_SCHEMA_ONLY_KINDS.includes(typeName) || byName.get(typeName)?.kongMeshOnly === true;
+}
+// --- end kong ---
 
 const byName = new Map(RESOURCE_TYPES.map((t) => [t.name, t]));
 const byPath = new Map(RESOURCE_TYPES.map((t) => [t.path, t]));

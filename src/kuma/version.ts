@@ -2,6 +2,7 @@
  * What changes with the Kuma version a control plane runs. One place for the CLI, the daemon and the embedded control
  * plane, so meshops never shapes a resource for one version and emulates another.
  */
+import type { Product } from "./types.js";
 import type { Resource } from "../model/resource.js";
 
 /** The version the embedded control plane behaves as unless told otherwise. */
@@ -41,4 +42,40 @@ export function forTargetVersion(resource: Resource, major: number): Resource {
   if (createsDefaultPolicies(major) || resource.type !== "Mesh" || !("skipCreatingInitialPolicies" in resource.object)) return resource;
   const { skipCreatingInitialPolicies: _dropped, ...object } = resource.object;
   return { ...resource, object };
+}
+
+/** The product names GET / answers with, per meshops.yaml's controlPlane.product. */
+const PRODUCT_NAMES: Readonly<Record<Product, string>> = { kuma: "Kuma", "kong-mesh": "Kong Mesh" };
+
+/** "2.14" of "2.14.3" or "v2.14.3"; undefined for anything else. */
+function minorLine(version: string | undefined): string | undefined {
+  const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? "");
+  return match ? `${match[1]}.${match[2]}` : undefined;
+}
+
+/**
+ * What differs between the control plane meshops.yaml describes and the one that answered GET /: another minor line
+ * (validation used the configured line's schemas, rules and default policies) or another product. Warnings, not
+ * errors: the plan itself is built for the version the server reports.
+ */
+export function targetMismatches(configured: { readonly version?: string; readonly product: Product }, info: VersionInfo & { readonly product?: string }): string[] {
+  const out: string[] = [];
+  const reported = info.basedOnKuma ?? info.version;
+  const configuredLine = minorLine(configured.version);
+  const reportedLine = minorLine(reported);
+  if (configuredLine !== undefined && reportedLine !== undefined && configuredLine !== reportedLine) {
+    const product = info.product ?? "the control plane";
+    const based = info.basedOnKuma !== undefined ? ` (based on Kuma ${info.basedOnKuma})` : "";
+    out.push(
+      `the control plane runs ${product} ${info.version ?? reported}${based}, but meshops.yaml says controlPlane.version ${configured.version}: ` +
+        `the repository was validated against ${configuredLine}, not ${reportedLine}; set controlPlane.version to what the control plane runs`,
+    );
+  }
+  const expected = PRODUCT_NAMES[configured.product];
+  const product = info.product;
+  if (product !== undefined && Object.values(PRODUCT_NAMES).includes(product) && product !== expected) {
+    const setting = Object.entries(PRODUCT_NAMES).find(([, name]) => name === product)?.[0] ?? "";
+    out.push(`the control plane is ${product}, but meshops.yaml says controlPlane.product ${configured.product}: set controlPlane.product: ${setting}`);
+  }
+  return out;
 }

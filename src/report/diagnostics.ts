@@ -29,12 +29,7 @@ export interface ValidationSummary {
 
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
 export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN): string {
-  const lines = diagnostics.filter(isShownToPeople).map((d) => {
-    const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
-    const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
-    const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-    return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${d.message} ${style.dim(`[${d.rule}]`)}`;
-  });
+  const lines = diagnostics.filter(isShownToPeople).map((d) => renderDiagnosticLine(d, style));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
@@ -43,6 +38,14 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";
+}
+
+/** `file:line:col: warning: Resource path: message [rule]`. */
+export function renderDiagnosticLine(d: Diagnostic, style: Style = PLAIN): string {
+  const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
+  const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
+  const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
+  return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${d.message} ${style.dim(`[${d.rule}]`)}`;
 }
 
 function plural(n: number, word: string): string {

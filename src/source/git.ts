@@ -76,7 +76,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   );
   const files: SourceFile[] = [];
   let config: SourceFile | undefined;
-  const configPath = root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
+  const configPath = configPathOf(root);
   for (const { path: filePath, entry } of wanted) {
     const file = fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
     if (!file) continue;
@@ -87,6 +87,27 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
   readBases.set(snapshot, { topLevel, root, maxBytes, links });
   return snapshot;
+}
+
+/**
+ * meshops.yaml alone at a revision, without reading the tree: what must be known before the rest is read (the Kuma
+ * version the embedded control plane emulates, when `watch` opens it). Undefined when the revision has none.
+ */
+export async function readCommittedConfig(options: Pick<ReadOptions, "repo" | "ref" | "path">): Promise<{ readonly root: string; readonly config?: SourceFile }> {
+  const git = simpleGit({ baseDir: options.repo });
+  const topLevel = await repositoryRoot(git, options.repo);
+  const commit = await resolveCommit(git, options.ref);
+  const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
+  const configPath = configPathOf(root);
+  const [mode, type, blobId] = (await git.raw(["ls-tree", "-z", "--full-tree", commit, "--", configPath])).split(/\s+/);
+  // A linked meshops.yaml is not followed here (a full read resolves links): the caller falls back to the defaults.
+  if (type !== "blob" || mode === SYMLINK_MODE || !blobId) return { root };
+  const text = (await readBlobs(topLevel, [blobId])).get(blobId);
+  return typeof text === "string" ? { root, config: { path: configPath, text, blobId } } : { root };
+}
+
+function configPathOf(root: string): string {
+  return root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
 }
 
 /** One entry of `git diff-tree --raw`: a path whose mode or content differs between two commits. */
@@ -138,7 +159,7 @@ async function readChanges(
 
   const updated = new Map<string, SourceFile | undefined>(changes.map((c) => [c.path, undefined]));
   for (const change of readable) updated.set(change.path, fileOf(change.path, change.newBlobId, texts.get(change.newBlobId), problems));
-  const configPath = root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
+  const configPath = configPathOf(root);
   let config = previous.config;
   if (updated.has(configPath)) config = updated.get(configPath);
   const files: SourceFile[] = [];

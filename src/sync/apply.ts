@@ -3,6 +3,7 @@ import { BackendError } from "../backend/types.js";
 import type { Change, Plan } from "../diff/plan.js";
 import { typeRank } from "../kuma/types.js";
 import { tally } from "../diff/pair.js";
+import { forEachLimited } from "../util/limit.js";
 
 export const OUTCOMES = ["applied", "failed", "skipped"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -51,7 +52,7 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   const phases = [...groupByRank(writes, false), ...groupByRank(deletes, true)];
 
   for (const phase of phases) {
-    await runBounded(phase, concurrency, async (change) => {
+    await forEachLimited(phase, concurrency, async (change) => {
       if (failedMeshes.has(change.mesh) || options.stopRequested?.()) {
         record({ change, outcome: "skipped", error: failedMeshes.has(change.mesh) ? `an earlier change of mesh ${change.mesh} failed` : "stopped" });
         return;
@@ -93,15 +94,4 @@ function groupByRank(changes: readonly Change[], reverse: boolean): Change[][] {
   }
   const ranks = [...byRank.keys()].sort((a, b) => (reverse ? b - a : a - b));
   return ranks.map((r) => byRank.get(r) ?? []);
-}
-
-async function runBounded<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await worker(item);
-    }
-  });
-  await Promise.all(lanes);
 }

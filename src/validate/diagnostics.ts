@@ -32,3 +32,12 @@ export function diagnosticAt(
     rule,
   };
 }
+
+/**
+ * A problem reported at the start of a resource's document, with no field located: for what may come by the tens of
+ * thousands (references to services a zone provides), where locating each field would cost more than validating.
+ */
+export function diagnosticAtDocument(resource: Resource, path: string, message: string, rule: string, severity: Severity): Diagnostic {
+  const source = resource.source;
+  return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subjectOf(resource), path, message, rule };
+}

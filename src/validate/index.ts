@@ -10,12 +10,14 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
+import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
@@ -75,6 +77,8 @@ export interface ValidationResult {
   readonly files: number;
   /** Documents of other APIs (Deployments, Namespaces...) that were skipped, not checked. */
   readonly otherDocuments: number;
+  /** References to MeshServices the repository does not define: checked against the control plane's when online. */
+  readonly serviceReferences: readonly ServiceReference[];
 }
 
 export interface ValidateOptions {
@@ -122,7 +126,8 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   }
   cache.retain(selection.files);
 
-  diagnostics.push(...checkRepository(resources, facts, config, locator));
+  const repository = checkRepository(resources, facts, config, locator);
+  diagnostics.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
   return {
@@ -133,6 +138,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     valid: !hasErrors(diagnostics),
     files: selection.files.length,
     otherDocuments,
+    serviceReferences: repository.serviceReferences,
   };
 }
 
@@ -165,6 +171,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
+    const schemaOnly = checkSchemaOnlyDocument(file.path, doc, config.controlPlane.product, locator);
+    if (schemaOnly) {
+      diagnostics.push(...schemaOnly);
+      continue;
+    }
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (conversion.other) {
       otherDocuments++;
@@ -193,6 +204,10 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     if (resource.type === "Dataplane" && !config.resources?.dataplanes) {
       const message = "Dataplane skipped: meshops manages Dataplanes only when meshops.yaml sets `resources: {dataplanes: true}` (kuma-dp usually registers them)";
       diagnostics.push({ severity: "info", file: file.path, line: doc.line, column: doc.column, resource: subjectOf(resource), path: "", message, rule: DATAPLANE_SKIPPED_RULE });
+      continue;
+    }
+    if (refusedByProduct(resource.type, config.controlPlane.product)) {
+      diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
       continue;
     }
     const checked = checkResource(resource, locator);

@@ -7,8 +7,9 @@ import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
-import { diagnosticAt } from "./diagnostics.js";
+import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
+import type { ServiceReference } from "./services.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
@@ -62,13 +63,16 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
 }
 
-/** Rules across files: one definition per key, meshes that exist, references that point at something. */
+/**
+ * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
+ * references to MeshServices the repository does not define, for the online check (validate/services.ts).
+ */
 export function checkRepository(
   resources: readonly Resource[],
   facts: readonly ResourceFacts[],
   config: RepoConfig,
   locator: Locator,
-): Diagnostic[] {
+): { diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] } {
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
   const meshes = new Set<string>(config.externalMeshes);
@@ -100,12 +104,12 @@ export function checkRepository(
     for (const { targets, path } of (facts[i] as ResourceFacts).references) {
       if (targets.some((target) => first.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, target, path);
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, targets, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   });
   diagnostics.push(...zoneProvided.diagnostics(first));
-  return diagnostics;
+  return { diagnostics, serviceReferences: zoneProvided.references };
 }
 
 /**
@@ -119,23 +123,16 @@ const NAMES_SHOWN = 10;
 
 class ZoneProvidedReferences {
   private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
+  readonly references: ServiceReference[] = [];
 
-  add(resource: Resource, target: string, path: string): void {
+  add(resource: Resource, targets: readonly string[], path: string): void {
+    this.references.push({ resource, targets, path });
+    const target = targets[0] as string;
     let entry = this.byMesh.get(resource.mesh);
     if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
     const service = target.slice(target.lastIndexOf("/") + 1);
     entry.services.add(service);
-    const source = resource.source;
-    entry.items.push({
-      severity: "info",
-      file: source?.file ?? "",
-      line: source?.line ?? 0,
-      column: source?.column ?? 0,
-      resource: subjectOf(resource),
-      path,
-      message: `${target} is not defined in this repository; expected from a zone`,
-      rule: "dangling-reference",
-    });
+    entry.items.push(diagnosticAtDocument(resource, path, `${target} is not defined in this repository; expected from a zone`, "dangling-reference", "info"));
   }
 
   diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {
@@ -147,17 +144,7 @@ class ZoneProvidedReferences {
       const what = names.length === 1 ? "a service" : `${names.length} services`;
       // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.
       const at = defined.get(subjectOf({ type: "Mesh", mesh, name: mesh })) ?? first;
-      const source = at.source;
-      out.push({
-        severity: "warning",
-        file: source?.file ?? "",
-        line: source?.line ?? 0,
-        column: source?.column ?? 0,
-        resource: subjectOf(at),
-        path: "",
-        message: `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`,
-        rule: "zone-provided-services",
-      });
+      out.push(diagnosticAtDocument(at, "", `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`, "zone-provided-services", "warning"));
       out.push(...items);
     }
     return out;

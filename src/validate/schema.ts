@@ -16,6 +16,7 @@ import { RESOURCE_TYPES } from "../kuma/types.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, type GoIntegerType } from "./formats.js";
 import { didYouMean } from "../model/suggest.js";
+import { parseGoDurationDetailed } from "../kuma/duration.js";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Loading and compiling, each at most once per type
@@ -93,12 +94,33 @@ export function compiledValidatorCount(): number {
  * problem once, sorted by path.
  */
 export function validateSchema(typeName: string, object: JsonObject, version?: string): Violation[] {
+  return checkSchema(typeName, object, version).map(({ path, message }) => ({ path, message }));
+}
+
+/**
+ * A violation the control plane finds only when it decodes the object into its Go types, after the schema passed:
+ * what its JSON decoder says (`goError`), which the API answers as 400 "Bad Request" rather than as a list of invalid
+ * parameters.
+ */
+export interface DecodeViolation extends Violation {
+  readonly goError: string;
+}
+
+/** validateSchema, split as the control plane reports it: schema violations, else the decode errors. */
+export function schemaAndDecodeViolations(typeName: string, object: JsonObject, version?: string): { schema: Violation[]; decode: DecodeViolation[] } {
+  const all = checkSchema(typeName, object, version);
+  const decode = all.filter((v): v is ClassifiedViolation & DecodeViolation => v.goError !== undefined);
+  const schema = all.filter((v) => v.goError === undefined).map(({ path, message }) => ({ path, message }));
+  return { schema, decode: decode.map(({ path, message, goError }) => ({ path, message, goError })) };
+}
+
+function checkSchema(typeName: string, object: JsonObject, version?: string): ClassifiedViolation[] {
   const selected = schemaLine(version);
   const line = "error" in selected ? { minor: LATEST_MINOR, version } : selected;
   const introduced = kindIntroducedAfter(typeName, line.minor);
-  if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}` }];
+  if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}`, errorClass: "structure" }];
   const validate = validatorFor(typeName, line.minor);
-  if (!validate) return [unknownTypeViolation(typeName)];
+  if (!validate) return [{ ...unknownTypeViolation(typeName), errorClass: "structure" }];
   if (validate(object)) return [];
   return violationsFromErrors([...(validate.errors ?? [])], object, { typeName, line });
 }
@@ -125,6 +147,8 @@ type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-durati
 
 interface ClassifiedViolation extends Violation {
   readonly errorClass: ErrorClass;
+  /** Set for what fails in the Go decoder, not the schema: the decoder's own error text. */
+  readonly goError?: string;
 }
 
 /**
@@ -140,14 +164,14 @@ const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
   "proto-duration": ["type"],
 };
 
-function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): Violation[] {
+function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): ClassifiedViolation[] {
   const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root, target));
   const classesByPath = new Map<string, Set<ErrorClass>>();
   for (const v of classified) classesByPath.set(v.path, (classesByPath.get(v.path) ?? new Set()).add(v.errorClass));
   const isRedundant = (v: ClassifiedViolation) => (SUPERSEDED_BY[v.errorClass] ?? []).some((c) => classesByPath.get(v.path)?.has(c));
 
-  const unique = new Map<string, Violation>();
-  for (const v of classified) if (!isRedundant(v)) unique.set(`${v.path}\u0000${v.message}`, { path: v.path, message: v.message });
+  const unique = new Map<string, ClassifiedViolation>();
+  for (const v of classified) if (!isRedundant(v)) unique.set(`${v.path}\u0000${v.message}`, v);
   return [...unique.values()].sort((a, b) => comparePaths(a.path, b.path) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
 }
 
@@ -180,7 +204,15 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
     }
     case "format":
-      if (isGoIntegerType(params.format)) return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode" };
+      if (isGoIntegerType(params.format)) {
+        return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode", goError: goIntegerError(params.format, error.parentSchema, error.data, path) };
+      }
+      if (params.format === "duration" && target.typeName !== "Mesh") {
+        // metav1.Duration's UnmarshalJSON returns time.ParseDuration's error as it is.
+        const parsed = parseGoDurationDetailed(String(error.data));
+        const goError = parsed.ok ? undefined : parsed.error;
+        return { path, message: badFormat("duration", error.data), errorClass: "go-duration", ...(goError ? { goError } : {}) };
+      }
       return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
     case "pattern":
       return patternMismatch(path, error);
@@ -285,6 +317,18 @@ function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown
   const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
   const expected = takesStrings ? `a string or ${kind} (Go type intstr.IntOrString)` : `${kind} (Go type ${goType})`;
   return `must be ${expected}: ${String(data)} cannot be decoded`;
+}
+
+/**
+ * encoding/json's UnmarshalTypeError for a number the field's Go integer type cannot hold. The decoder names the field
+ * by the Go struct that holds it and the JSON path from the root without indices (`TCP.spec.to.default.tcp.
+ * maxConnectAttempt`); meshops does not carry the struct names, so the path alone follows "Go struct field". An
+ * intstr.IntOrString decodes its number form with a nested json.Unmarshal, which has no field context.
+ */
+function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unknown, path: string): string {
+  const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
+  if (takesStrings) return `json: cannot unmarshal number ${String(data)} into Go value of type int32`;
+  return `json: cannot unmarshal number ${String(data)} into Go struct field ${path.replace(/\[\d+\]/g, "")} of type ${goType}`;
 }
 
 /** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */

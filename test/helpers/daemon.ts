@@ -3,21 +3,11 @@
  * Every wait is bounded by a deadline, and every process started here is killed by `killAll` (call it in `after`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { projectRoot } from "./git.js";
 
 const BIN = path.join(projectRoot, "bin", "meshops.js");
 const started = new Set<ChildProcess>();
-
-/** A port the OS says is free now. A child process cannot be handed port 0 and tell us which one it got. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs` with `what` and the last value seen. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 50): Promise<T> {
@@ -72,11 +62,12 @@ export interface DaemonStatusJson {
   endpoints: { webhook: boolean; reconcile: boolean };
 }
 
-/** Starts `meshops watch <args> --listen 127.0.0.1:<free port>` in `cwd` and waits until its status server answers. */
+/**
+ * Starts `meshops watch <args> --listen 127.0.0.1:0` in `cwd`: the daemon binds a port the OS picks and names it in
+ * its `daemon.started` log line, which gives `url`. Resolves once the status server answers.
+ */
 export async function startWatch(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; maxOpenFiles?: number }): Promise<DaemonProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const command = [process.execPath, BIN, "watch", ...args, "--listen", `127.0.0.1:${port}`, "--log-format", "json"];
+  const command = [process.execPath, BIN, "watch", ...args, "--listen", "127.0.0.1:0", "--log-format", "json"];
   // A lower descriptor limit goes through the shell's ulimit: lowering one's own soft limit needs no privilege.
   const [file, ...argv] = options.maxOpenFiles === undefined ? command : ["bash", "-c", `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, ...command];
   const child = spawn(file as string, argv, {
@@ -107,6 +98,44 @@ export async function startWatch(args: readonly string[], options: { cwd: string
     }),
   );
 
+  const untilLog = (what: string, match: (entry: LogEntry) => boolean, timeoutMs = 10_000) =>
+    new Promise<LogEntry>((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < lines.length; seen++) {
+          let entry: LogEntry;
+          try {
+            entry = JSON.parse(lines[seen] ?? "") as LogEntry;
+          } catch {
+            continue;
+          }
+          if (match(entry)) {
+            finish();
+            resolve(entry);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line: ${what}\nstderr: ${stderr}`));
+      }, timeoutMs);
+      const finish = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const died = exited.then(({ code, signal }) => {
+    throw new Error(`the daemon exited (${code ?? signal}) before serving: ${stderr}\n${lines.join("\n")}`);
+  });
+  died.catch(() => undefined); // a later exit is the test's business, through `exited`
+  const startedLog = untilLog("daemon.started, naming the status address", (e) => e.event === "daemon.started", 15_000);
+  startedLog.catch(() => undefined); // when the daemon dies first, `died` says so
+  const startedLine = await Promise.race([startedLog, died]);
+  const url = String(startedLine.status);
   const daemon: DaemonProcess = {
     child,
     url,
@@ -114,42 +143,10 @@ export async function startWatch(args: readonly string[], options: { cwd: string
     stderr: () => stderr,
     exited,
     status: async () => (await (await fetch(`${url}/api/status`)).json()) as DaemonStatusJson,
-    untilLog: (what, match, timeoutMs = 10_000) =>
-      new Promise<LogEntry>((resolve, reject) => {
-        let seen = 0;
-        const check = () => {
-          for (; seen < lines.length; seen++) {
-            let entry: LogEntry;
-            try {
-              entry = JSON.parse(lines[seen] ?? "") as LogEntry;
-            } catch {
-              continue;
-            }
-            if (match(entry)) {
-              finish();
-              resolve(entry);
-              return;
-            }
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line: ${what}\nstderr: ${stderr}`));
-        }, timeoutMs);
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      }),
+    untilLog,
   };
   const healthy = waitFor(`the daemon's status server on ${url}`, async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 15_000);
-  const died = exited.then(({ code, signal }) => {
-    throw new Error(`the daemon exited (${code ?? signal}) before serving: ${stderr}\n${lines.join("\n")}`);
-  });
   await Promise.race([healthy, died]);
-  died.catch(() => undefined); // a later exit is the test's business, through `exited`
   return daemon;
 }
 

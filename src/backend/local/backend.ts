@@ -7,7 +7,7 @@ import { BackendError } from "../types.js";
 import type { ResourceKey } from "../../model/key.js";
 import { subjectOf } from "../../model/key.js";
 import type { JsonObject } from "../../model/resource.js";
-import { DEFAULT_MESH, RESOURCE_TYPES, resourceType } from "../../kuma/types.js";
+import { DEFAULT_MESH, RESOURCE_TYPES } from "../../kuma/types.js";
 import type { ApiProblem } from "./problems.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
 import type { ControlPlaneStore, StoreOptions } from "./store.js";
@@ -30,12 +30,13 @@ export class LocalBackend implements Backend {
   }
 
   async info(): Promise<ServerInfo> {
-    const { version, hostname, instanceId } = this.store.info;
-    return { product: "Kuma", version, hostname, instanceId };
+    const { version, product, hostname, instanceId } = this.store.info;
+    // Kong Mesh versions follow the Kuma versions they are built on (src/kuma/version.ts).
+    return product === "kong-mesh" ? { product: "Kong Mesh", version, basedOnKuma: version, hostname, instanceId } : { product: "Kuma", version, hostname, instanceId };
   }
 
   async types(): Promise<readonly TypeInfo[]> {
-    return RESOURCE_TYPES.map((t) => ({
+    return RESOURCE_TYPES.filter((t) => this.store.serves(t.name)).map((t) => ({
       name: t.name,
       path: t.path,
       scope: t.name === "Mesh" ? ("Global" as const) : ("Mesh" as const),
@@ -88,7 +89,7 @@ export class LocalBackend implements Backend {
   }
 
   private known(type: string, subject: string): void {
-    if (!resourceType(type)) throw new BackendError(`${subject}: unknown resource type "${type}"`, { status: 404 });
+    if (!this.store.serves(type)) throw new BackendError(`${subject}: unknown resource type "${type}"`, { status: 404 });
   }
 }
 

@@ -3,6 +3,7 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
+import { hasTopLevelTargetRefDeprecations } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
@@ -72,10 +73,10 @@ export function warningsFor(typeName: string, name: string, body: JsonObject): s
   if (typeName === "MeshTimeout" && Array.isArray(body.from) && body.from.length > 0) {
     warnings.push("'from' field is deprecated, use 'rules' instead");
   }
-  const kind = asObject(body.targetRef)?.kind;
-  if (typeName !== "Mesh" && (kind === "MeshService" || kind === "MeshServiceSubset" || kind === "MeshSubset")) {
+  const kind = hasTopLevelTargetRefDeprecations(typeName) ? asObject(body.targetRef)?.kind : undefined;
+  if ((kind === "MeshService" || kind === "MeshServiceSubset" || kind === "MeshSubset")) {
     warnings.push(`${kind} value for 'targetRef.kind' is deprecated, use Dataplane with labels instead`);
-  } else if (typeName !== "Mesh" && kind === "MeshHTTPRoute") {
+  } else if (kind === "MeshHTTPRoute") {
     warnings.push("MeshHTTPRoute value for 'targetRef.kind' is deprecated, use MeshHTTPRoute in spec.to[].targetRef");
   }
   return warnings;

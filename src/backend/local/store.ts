@@ -17,11 +17,13 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, resourceType } from "../../kuma/types.js";
-import { validateSchema } from "../../validate/schema.js";
+import { DEFAULT_MESH, requiresKongMesh, resourceType } from "../../kuma/types.js";
+import type { Product } from "../../config/repoConfig.js";
+import { schemaAndDecodeViolations } from "../../validate/schema.js";
+import { goQuote } from "../../kuma/duration.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
-import { semanticViolations } from "../../validate/rules/index.js";
+import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/index.js";
 import { metaViolations } from "../../validate/rules/meta.js";
 import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../kuma/version.js";
@@ -65,6 +67,11 @@ export interface StoreOptions {
    * `skipCreatingInitialPolicies` is dropped from stored Meshes (kumahq/kuma#18661).
    */
   readonly version?: string;
+  /**
+   * The product to emulate (default kuma). Kong Mesh serves its own kinds besides Kuma's (MeshOPA,
+   * MeshGlobalRateLimit); Kuma does not know them, so their paths are 404 there.
+   */
+  readonly product?: Product;
   /** Zone name for computed labels and `kri` (default "default"). */
   readonly zone?: string;
   /**
@@ -123,6 +130,7 @@ async function setDamageAside(dir: string, journalPath: string, data: Buffer, da
 
 export interface StoreInfo {
   readonly version: string;
+  readonly product: Product;
   readonly hostname: string;
   readonly instanceId: string;
   readonly clusterId: string;
@@ -207,6 +215,7 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
 
 export class ControlPlaneStore {
   readonly version: string;
+  readonly product: Product;
   readonly zone: string;
   readonly info: StoreInfo;
   /** Problems found while loading (e.g. a damaged journal record set aside). */
@@ -224,11 +233,12 @@ export class ControlPlaneStore {
     private readonly lockFile: string,
   ) {
     this.version = options.version ?? DEFAULT_KUMA_VERSION;
+    this.product = options.product ?? "kuma";
     this.zone = options.zone ?? DEFAULT_ZONE;
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
-    this.info = { version: this.version, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
+    this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
   }
 
   /** @internal */
@@ -245,6 +255,11 @@ export class ControlPlaneStore {
   /** Whether Meshes created here get the default policies (Kuma < 3.0). */
   get createsDefaultPolicies(): boolean {
     return this.createsDefaults;
+  }
+
+  /** Whether the emulated control plane knows the type: Kong Mesh's own kinds only when it emulates Kong Mesh. */
+  serves(typeName: string): boolean {
+    return resourceType(typeName) !== undefined && (this.product === "kong-mesh" || !requiresKongMesh(typeName));
   }
 
   meshExists(name: string): boolean {
@@ -418,7 +433,7 @@ export class ControlPlaneStore {
     rawBody: unknown,
   ): { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem } {
     const fail = (problem: ApiProblem) => ({ ok: false as const, problem });
-    if (!resourceType(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
+    if (!this.serves(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
     const body = asObject(rawBody as JsonValue);
     if (!body) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
     const isMesh = typeName === "Mesh";
@@ -434,8 +449,12 @@ export class ControlPlaneStore {
     // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
     // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas
     // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
-    const schemaProblems = validateSchema(typeName, object);
-    if (schemaProblems.length > 0) return fail(invalid(TITLE.process, schemaProblems.map(schemaParameter)));
+    const checked = schemaAndDecodeViolations(typeName, object);
+    if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
+    // What passes the schema but not the Go decoder (a negative uint32, a bad duration) is the unmarshaller's error:
+    // 400 "Bad Request", detail `invalid <Type> object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
+    const decodeError = checked.decode[0];
+    if (decodeError) return fail({ status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` });
 
     const labels: Record<string, string> = {};
     const bodyLabels = asObject(own(object, "labels"));
@@ -456,7 +475,7 @@ export class ControlPlaneStore {
     const title = existing ? TITLE.update : TITLE.create;
 
     // The resource's own validator (spec rules), run by the resource manager.
-    const specProblems = semanticViolations(typeName, object).slice(meta.length);
+    const specProblems = semanticViolations(typeName, object, { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version }).slice(meta.length);
     const problems: InvalidParameter[] = specProblems.map(parameter);
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
     if (problems.length > 0) return fail(invalid(title, problems));
@@ -510,7 +529,7 @@ export class ControlPlaneStore {
    */
   private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
     const labels = computeLabels("MeshTimeout", mesh, {}, this.zone);
-    return initialPoliciesOf(meshObject).map((p) => ({
+    return initialPoliciesOf(meshObject, this.version).map((p) => ({
       put: {
         type: p.type,
         mesh,

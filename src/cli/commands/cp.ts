@@ -4,11 +4,13 @@ import { Command, Option } from "commander";
 import { openStore } from "../../backend/store.js";
 import { startControlPlaneServer } from "../../cp/server.js";
 import { UsageError, type CliIo } from "../io.js";
+import type { Product } from "../../config/repoConfig.js";
 
 interface CpOptions {
   listen: string;
   stateDir: string;
   kumaVersion: string;
+  product: Product;
   tokenFile?: string;
   skipMeshCreation?: boolean;
   recover?: boolean;
@@ -21,6 +23,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .addOption(new Option("--listen <host:port>", "address to listen on").default("127.0.0.1:5681"))
     .addOption(new Option("--state-dir <dir>", "where the control plane's state is kept").default(".meshops/cp"))
     .addOption(new Option("--kuma-version <version>", "the Kuma version to behave as (3.x creates no default policies)").default("2.14.3"))
+    .addOption(new Option("--product <product>", "the product to emulate: kong-mesh also serves MeshOPA and MeshGlobalRateLimit").choices(["kuma", "kong-mesh"]).default("kuma"))
     .option("--token-file <file>", "require this bearer token on every request but GET /")
     .option("--skip-mesh-creation", "do not create Mesh default at start (KUMA_DEFAULTS_SKIP_MESH_CREATION)")
     .option("--recover", "repair a damaged journal: keep its valid records, copy the rest aside, report what was dropped, and exit")
@@ -43,6 +46,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
       const store = await openStore({
         stateDir: path.resolve(io.cwd, options.stateDir),
         version: options.kumaVersion,
+        product: options.product,
         // A repair writes nothing but the repair.
         skipMeshCreation: options.skipMeshCreation === true || options.recover === true,
         recover: options.recover === true,
@@ -61,7 +65,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         await store.close(); // unlocks the state directory
         throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
       });
-      io.stderr.write(`meshops cp: Kuma ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
+      io.stderr.write(`meshops cp: ${options.product === "kong-mesh" ? "Kong Mesh" : "Kuma"} ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
       if (!token && !isLoopback(host)) warn(`--insecure: no token on ${server.url}; anyone who reaches it can write`);
       const signal = await untilSignal();
       io.stderr.write(`meshops cp: ${signal}, shutting down\n`);

@@ -1,32 +1,31 @@
 import { Command, Option } from "commander";
 import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
-import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput, type ReportFormat } from "../../report/common.js";
+import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
-import { formatOption, markdownLimitOption, writeReport } from "../report.js";
+import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & { format: ReportFormat; failOn: DriftFailOn; markdownLimit: number };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & { failOn: DriftFailOn };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
     .description("compare the control plane with the repository: exit 0 in sync, 2 drift, 1 error")
-    .addOption(formatOption())
     .addOption(
       new Option("--fail-on <what>", "exit 2 on: missing, modified or orphaned resources (drift), those or unmanaged ones (any), or never (none)")
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
-    )
-    .addOption(markdownLimitOption());
-  addControlPlaneOptions(addRepositoryOptions(command));
+    );
+  addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)));
   return command.action(async (options: DriftOptions) => {
+    const outputs = reportOutputs(options);
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
-    const backend = await openBackend(options, io, result.config.controlPlane.version);
+    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
-      const comparison = await compare(backend, result, { needWrite: false });
+      const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       const report = driftFor(comparison, result.config.instance);
       const input: DriftReportInput = {
         report,
@@ -35,7 +34,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      await writeReport(io, "drift", options.format, input, options.markdownLimit);
+      await writeReports(io, "drift", outputs, input, options.markdownLimit);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

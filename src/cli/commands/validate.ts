@@ -1,19 +1,18 @@
 import { Command } from "commander";
 import { subjectOf } from "../../model/key.js";
-import { diagnosticCounts, validateExitCode, type ReportFormat, type ValidateReport } from "../../report/common.js";
+import { diagnosticCounts, validateExitCode, type ValidateReport } from "../../report/common.js";
 import type { CliIo } from "../io.js";
-import { formatOption, markdownLimitOption, writeReport } from "../report.js";
+import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, loadRepository, summaryOf, type RepositoryOptions } from "../repository.js";
 
-type ValidateOptions = RepositoryOptions & { format: ReportFormat; warningsAsErrors?: boolean; markdownLimit: number };
+type ValidateOptions = RepositoryOptions & ReportOptions & { warningsAsErrors?: boolean };
 
 export function validateCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("validate")
     .description("parse, schema-check, semantic-check and tenancy-check the repository; nothing is contacted. Exit 0 valid (warnings allowed), 1 invalid")
-    .addOption(formatOption())
-    .option("--warnings-as-errors", "exit 1 on warnings too, and report them as errors")
-    .addOption(markdownLimitOption());
-  return addRepositoryOptions(command).action(async (options: ValidateOptions) => {
+    .option("--warnings-as-errors", "exit 1 on warnings too, and report them as errors");
+  return addRepositoryOptions(addReportOptions(command)).action(async (options: ValidateOptions) => {
+    const outputs = reportOutputs(options);
     const { result } = await loadRepository(options, io);
     const report: ValidateReport = {
       valid: result.valid,
@@ -25,7 +24,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
       ),
       warningsAsErrors: options.warningsAsErrors === true,
     };
-    await writeReport(io, "validate", options.format, { ...report, summary: summaryOf(result) }, options.markdownLimit);
+    await writeReports(io, "validate", outputs, { ...report, summary: summaryOf(result) }, options.markdownLimit);
     const code = validateExitCode(report);
     const { warnings } = diagnosticCounts(result.diagnostics);
     if (code !== 0 && result.valid) io.stderr.write(`meshops: failing on ${warnings} warning${warnings === 1 ? "" : "s"} (--warnings-as-errors)\n`);

@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { LocalBackend, openStore } from "../../backend/store.js";
-import type { Backend } from "../../backend/types.js";
 import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
-import { instrumentBackend } from "../../daemon/instrument.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
@@ -15,7 +12,7 @@ import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js"
 import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
-import { addControlPlaneOptions, openBackend, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
@@ -109,35 +106,30 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       })
     : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
 
-  let backend: Backend;
-  let cpServer: ControlPlaneServer | undefined;
-  let controlPlane: { url: string; embedded: boolean };
-  if (options.cpUrl) {
+  // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
+  const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
+  const { backend, store } = await openControlPlane(options, io, {
+    ...target,
+    onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
+    health: {
+      onUnhealthy: (error) => log.error({ event: "cp.unhealthy", err: error.message }, "the embedded control plane's state cannot be written: writes are refused until one succeeds"),
+      onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
+    },
+    onRequest: (e) => metrics.request(e),
     // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
-    backend = await openBackend(options, io, undefined, { onRequest: (e) => metrics.request(e), retries: 3 });
-    controlPlane = { url: options.cpUrl, embedded: false };
-  } else {
-    const stateDir = path.resolve(io.cwd, options.stateDir);
-    const store = await openStore({
-      stateDir,
-      onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
-      health: {
-        onUnhealthy: (error) => log.error({ event: "cp.unhealthy", err: error.message }, "the embedded control plane's state cannot be written: writes are refused until one succeeds"),
-        onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
-      },
-    }).catch((cause: unknown) => {
-      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
+    retries: 3,
+  });
+  let cpServer: ControlPlaneServer | undefined;
+  if (store && options.cpListen) {
+    const at = parseListen(options.cpListen, "--cp-listen");
+    cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port }).catch(async (cause: unknown) => {
+      await backend.close();
+      throw new UsageError(`cannot serve the embedded control plane on --cp-listen ${options.cpListen}`, { cause });
     });
-    backend = instrumentBackend(new LocalBackend(store, { ownsStore: true }), (e) => metrics.request(e));
-    if (options.cpListen) {
-      const at = parseListen(options.cpListen, "--cp-listen");
-      cpServer = await startControlPlaneServer({ store, host: at.host, port: at.port }).catch(async (cause: unknown) => {
-        await store.close();
-        throw new UsageError(`cannot serve the embedded control plane on --cp-listen ${options.cpListen}`, { cause });
-      });
-    }
-    controlPlane = { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, stateDir) || "."})`, embedded: true };
   }
+  const controlPlane = options.cpUrl
+    ? { url: options.cpUrl, embedded: false }
+    : { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, path.resolve(io.cwd, options.stateDir)) || "."})`, embedded: true };
 
   try {
     const daemon = await startDaemon({

@@ -31,6 +31,8 @@ const POLICY_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
   MeshTimeout: (spec) => fromSection(spec, FROM_USE_RULES),
   MeshTLS: (spec) => fromSection(spec, FROM_USE_RULES),
   MeshTrace: (spec) => firstInlineOtelEndpoint(defaultBackends(spec)),
+  // kong: MeshSubset is deprecated in MeshOPA's 2.11+ matrix (and MeshService, MeshServiceSubset left it); MeshGlobalRateLimit has none.
+  MeshOPA: () => [],
   MeshTrafficPermission: (spec) => [
     ...fromSection(spec, "'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"),
     ...itemsOf(prop(spec, "from")).flatMap((item, i) =>
@@ -60,6 +62,11 @@ const TRAILING_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
         : [],
     ),
 };
+
+/** Whether the type's top-level targetRef kinds can be deprecated (not MeshGlobalRateLimit: Kong Mesh 2.11 dropped them). */
+export function hasTopLevelTargetRefDeprecations(typeName: string): boolean {
+  return Object.hasOwn(POLICY_DEPRECATIONS, typeName);
+}
 
 /** The deprecation warnings the control plane would return for `object` of type `typeName` (Universal shape). */
 export function deprecationWarnings(typeName: string, object: JsonObject): Violation[] {

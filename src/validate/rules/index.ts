@@ -32,11 +32,15 @@ import { meshGatewayViolations } from "./meshGateway.js";
 import { dataplaneViolations } from "./dataplane.js";
 import { meshIdentityViolations, meshOpenTelemetryBackendViolations, meshTrustViolations, workloadViolations } from "./identity.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
+import { meshOPAViolations } from "./meshOPA.js";
+import { meshGlobalRateLimitViolations } from "./meshGlobalRateLimit.js";
 
 /** What rules may depend on besides the resource: the target control plane. */
 export interface RuleContext {
   readonly product: Product;
   readonly mode: ControlPlaneMode;
+  /** controlPlane.version: rules whose matrix changed between lines read it (MeshOPA). */
+  readonly version?: string;
 }
 
 export const DEFAULT_RULE_CONTEXT: RuleContext = { product: "kuma", mode: "zone" };
@@ -61,6 +65,9 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshTCPRoute: meshTCPRouteViolations,
   MeshTLS: meshTLSViolations,
   MeshTrace: meshTraceViolations,
+  // kong: Kong Mesh-only policies
+  MeshOPA: meshOPAViolations,
+  MeshGlobalRateLimit: meshGlobalRateLimitViolations,
 };
 
 /** Non-policy types: their validators read the name (display name) or flat fields besides the spec, so they get the whole resource. */

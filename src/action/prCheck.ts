@@ -1,0 +1,86 @@
+/**
+ * The pull-request check, one implementation for the Action (src/action/main.ts) and for scripts/pr-check.sh (through
+ * src/action/prCheckCli.ts): validate the head once and, when it validates, plan it against the base once, each
+ * command writing every report into the report folder through --output; then the pull-request comment.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { main } from "../cli/main.js";
+import type { CliIo } from "../cli/io.js";
+
+export const COMMENT_MARKER = "<!-- meshops:pr-check -->";
+/** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
+const VALIDATE_MARKDOWN_LIMIT = "16000";
+const PLAN_MARKDOWN_LIMIT = "48000";
+
+/** Where meshops runs and where its output goes. */
+export interface Run {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** The report folder. */
+  readonly out: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/**
+ * One meshops command, in this process: the report on stdout (annotations) to `run.stdout`, and each of `reports`
+ * (file name → format) into the report folder through --output, so a command runs once however many formats it writes.
+ */
+export async function runMeshops(run: Run, args: readonly string[], reports: Readonly<Record<string, string>> = {}): Promise<number> {
+  const io: CliIo = { stdout: { write: run.stdout }, stderr: { write: run.stderr }, env: run.env, cwd: run.cwd };
+  const outputs = Object.entries(reports).flatMap(([file, format]) => ["--output", `${format}=${path.join(run.out, file)}`]);
+  return main([...args, ...outputs], io);
+}
+
+export interface PullRequestCheck {
+  /** The revision the pull request is planned against, and the one it brings. */
+  readonly base: string;
+  readonly ref: string;
+  /** --repo and --path of every command (default: the working directory, the repository root). */
+  readonly repo?: string;
+  readonly path?: string;
+  /** What is printed: annotations (github) or text for a terminal. */
+  readonly format: "github" | "text";
+  readonly warningsAsErrors: boolean;
+  readonly planFailOn: string;
+}
+
+export interface PullRequestCheckResult {
+  /** 0 passed, 1 invalid or an error, 2 failed by planFailOn. */
+  readonly code: number;
+  /** The pull-request comment (also in comment.md), when the check got as far as writing one. */
+  readonly comment?: string;
+  /** Whether the plan was computed (false: the head does not validate, or a command failed). */
+  readonly planned: boolean;
+}
+
+/** validate (once), then plan --base (once, when valid): the reports in `run.out`, the comment in comment.md. */
+export async function checkPullRequest(run: Run, check: PullRequestCheck): Promise<PullRequestCheckResult> {
+  const common = [...(check.repo ? ["--repo", check.repo] : []), ...(check.path ? ["--path", check.path] : []), "--ref", check.ref];
+  for (const file of ["comment.md", "validate.md", "plan.md", "plan.json", "plan.junit.xml"]) rmSync(path.join(run.out, file), { force: true });
+
+  const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];
+  const valid = await runMeshops(run, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], {
+    "validate.md": "markdown",
+    "validate.sarif": "sarif",
+    "validate.junit.xml": "junit",
+  });
+  // No report: it failed before it could validate (an unknown revision, a --repo that is not one).
+  if (!existsSync(path.join(run.out, "validate.md"))) return { code: 1, planned: false };
+  const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
+  if (valid !== 0) {
+    return { code: 1, planned: false, comment: writeComment(run, `${validateMarkdown}\n_The plan was not computed: the pull request does not validate._\n`) };
+  }
+
+  const plan = ["plan", ...common, "--base", check.base, "--fail-on", check.planFailOn, "--format", check.format];
+  const planned = await runMeshops(run, [...plan, "--markdown-limit", PLAN_MARKDOWN_LIMIT], { "plan.md": "markdown", "plan.json": "json", "plan.junit.xml": "junit" });
+  if (planned !== 0 && planned !== 2) return { code: 1, planned: false };
+  return { code: planned, planned: true, comment: writeComment(run, `${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`) };
+}
+
+function writeComment(run: Run, body: string): string {
+  const comment = `${COMMENT_MARKER}\n${body}`;
+  writeFileSync(path.join(run.out, "comment.md"), comment);
+  return comment;
+}

@@ -1,0 +1,30 @@
+/**
+ * References to MeshServices the repository does not define. Offline they are normal (a Kubernetes zone generates
+ * MeshServices from Services) and only summed up per mesh (validate/repository.ts). Online, the control plane's own
+ * MeshServices settle most of them: what neither the repository nor the control plane knows is worth a warning each.
+ */
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Resource } from "../model/resource.js";
+import { diagnosticAtDocument } from "./diagnostics.js";
+
+/** One reference from `resource` (at field `path`) to a MeshService it may mean by any of `targets` (subjects). */
+export interface ServiceReference {
+  readonly resource: Resource;
+  /** `MeshService/mesh/name` subjects, most specific first (a name without namespace may mean the referrer's). */
+  readonly targets: readonly string[];
+  readonly path: string;
+}
+
+/**
+ * Online: the references the control plane cannot resolve either (`live` holds the subjects it has), one warning
+ * each at its resource's document. Pure: the caller lists the control plane.
+ */
+export function unknownServiceReferences(references: readonly ServiceReference[], live: { has(subject: string): boolean }): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const { resource, targets, path } of references) {
+    if (targets.some((target) => live.has(target))) continue;
+    const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
+    diagnostics.push(diagnosticAtDocument(resource, path, message, "unknown-service", "warning"));
+  }
+  return diagnostics;
+}

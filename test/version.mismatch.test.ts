@@ -1,0 +1,69 @@
+/**
+ * Online, the control plane that answers GET / may not be the one meshops.yaml describes: another minor line, or
+ * another product. plan, apply and drift warn (stderr) and go on; an unsupported controlPlane.version stays an error.
+ */
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, describe, test } from "node:test";
+import { parseRepoConfig } from "../src/config/repoConfig.js";
+import { targetMismatches } from "../src/kuma/version.js";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+const temps: string[] = [];
+after(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("targetMismatches", () => {
+  test("another minor line is a warning naming both; another patch release is not", () => {
+    assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.14.1" }), []);
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.10.1" }), [], "no configured version: nothing to compare");
+    assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.12.3" }), [
+      "the control plane runs Kuma 2.12.3, but meshops.yaml says controlPlane.version 2.14.3: the repository was validated against 2.14, not 2.12; set controlPlane.version to what the control plane runs",
+    ]);
+  });
+
+  test("Kong Mesh is compared by the Kuma version it is based on, and by product", () => {
+    assert.deepEqual(targetMismatches({ version: "2.11.2", product: "kong-mesh" }, { product: "Kong Mesh", version: "2.11.5", basedOnKuma: "2.11.7" }), []);
+    assert.deepEqual(targetMismatches({ version: "2.11.2", product: "kuma" }, { product: "Kong Mesh", version: "2.11.5", basedOnKuma: "2.11.7" }), [
+      "the control plane is Kong Mesh, but meshops.yaml says controlPlane.product kuma: set controlPlane.product: kong-mesh",
+    ]);
+  });
+
+  test("an unsupported controlPlane.version is a configuration error listing the supported lines", () => {
+    const { diagnostics } = parseRepoConfig({ path: "meshops.yaml", text: "controlPlane:\n  version: 2.9.4\n" }, "");
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.file}:${d.line} ${d.path}: ${d.message}`),
+      ["meshops.yaml:2 controlPlane.version: controlPlane.version 2.9.4 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
+    );
+  });
+});
+
+
+test("plan, apply and drift against a control plane of another line warn on stderr and carry on", async () => {
+  const repo = tempRepo("meshops-mismatch-repo-");
+  temps.push(repo.dir);
+  commitFiles(repo.dir, {
+    "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n',
+    "mesh.yaml": "type: Mesh\nname: demo\n",
+  });
+  await withControlPlaneServer({ version: "2.12.3" }, async (url) => {
+    const expected = "meshops: warning: the control plane runs Kuma 2.12.3, but meshops.yaml says controlPlane.version 2.14.3";
+    const plan = await runCli(["plan", "--cp-url", url], repo.dir);
+    assert.equal(plan.code, 2, plan.stderr); // changes to make, as without the warning
+    assert.ok(plan.stderr.includes(expected), plan.stderr);
+    const apply = await runCli(["apply", "--cp-url", url], repo.dir);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.ok(apply.stderr.includes(expected), apply.stderr);
+    const drift = await runCli(["drift", "--cp-url", url], repo.dir);
+    assert.equal(drift.code, 0, drift.stderr + drift.stdout);
+    assert.equal(drift.stderr.split("\n").filter((l) => l.startsWith("meshops: warning: the control plane runs")).length, 1);
+  });
+  // The same repository against the line it names: no warning.
+  await withControlPlaneServer({ version: "2.14.1" }, async (url) => {
+    const plan = await runCli(["plan", "--cp-url", url], repo.dir);
+    assert.ok(!plan.stderr.includes("warning"), plan.stderr);
+  });
+});
