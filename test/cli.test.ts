@@ -55,8 +55,23 @@ test("render --format json is the array of objects; --format kubernetes gives cu
   const crs = parseAllDocuments(kube.stdout).map((d) => d.toJS() as { apiVersion: string; kind: string; metadata: { namespace?: string; labels?: Record<string, string> } });
   for (const cr of crs) {
     assert.equal(cr.apiVersion, "kuma.io/v1alpha1");
-    if (cr.kind === "Mesh") assert.equal(cr.metadata.namespace, undefined, "Mesh is cluster-scoped");
+    if (cr.kind === "Mesh" || cr.kind === "MeshGateway") assert.equal(cr.metadata.namespace, undefined, `${cr.kind} is cluster-scoped`);
     else assert.equal(cr.metadata.namespace, "kuma-system");
+  }
+  // The gateway: its mesh in a top-level field, its protobuf fields under spec.
+  const gateway = crs.find((cr) => cr.kind === "MeshGateway") as unknown as { mesh: string; spec: { selectors: unknown[]; conf: unknown } } | undefined;
+  assert.equal(gateway?.mesh, "edge");
+  assert.ok(gateway?.spec.selectors.length === 1 && gateway.spec.conf !== undefined);
+  // Rendered Kubernetes documents read back as the same resources (both shapes, one model).
+  const back = tempRepo();
+  try {
+    commitFiles(back.dir, { "meshops.yaml": "controlPlane:\n  version: \"2.14.3\"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\n", "all.yaml": kube.stdout });
+    const rendered = await runCli(["render", "--format", "kubernetes"], back.dir);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const documents = (text: string): string[] => parseAllDocuments(text).map((d) => JSON.stringify(d.toJS())).sort();
+    assert.deepEqual(documents(rendered.stdout), documents(kube.stdout));
+  } finally {
+    back.cleanup();
   }
 });
 

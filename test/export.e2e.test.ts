@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { stringify } from "yaml";
 import type { ControlPlaneServer } from "../src/cp/server.js";
 import { kubernetesNameOf } from "../src/kuma/naming.js";
-import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../src/kuma/types.js";
+import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, isClusterScoped, resourceType } from "../src/kuma/types.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli, type CliRun } from "./helpers/cli.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
@@ -90,7 +90,7 @@ function filesPerMesh(objects: readonly JsonObject[], toDocument: (object: JsonO
 }
 
 /**
- * `kubectl get -o yaml` of the custom resource the API object would be: cluster-scoped Mesh, namespaced others (a
+ * `kubectl get -o yaml` of the custom resource the API object would be: cluster-scoped Mesh and MeshGateway, namespaced others (a
  * resource named `name.namespace` with Kuma's identity labels goes back to its namespace; a Universal name has none),
  * with everything the API server and the webhook add.
  */
@@ -112,7 +112,9 @@ function asKubectlGet(object: JsonObject): JsonObject {
     resourceVersion: "4711",
     uid: "0b6d3c54-9f0e-4a3b-8d61-7c2e5f4a9b10",
   };
-  const document: JsonObject = { apiVersion: KUBERNETES_API_VERSION, kind: type as string, metadata, spec: type === "Mesh" ? meshFields : (spec ?? {}) };
+  // The protobuf kinds keep their fields under spec; a cluster-scoped MeshGateway names its mesh in a top-level field.
+  const flat = resourceType(type as string)?.flat === true;
+  const document: JsonObject = { apiVersion: KUBERNETES_API_VERSION, kind: type as string, ...(isClusterScoped(type as string) && type !== "Mesh" ? { mesh: mesh as string } : {}), metadata, spec: flat ? meshFields : (spec ?? {}) };
   if (status !== undefined) document.status = status;
   return document;
 }
@@ -135,6 +137,10 @@ for (const [shape, toDocument] of [
       exported.some((o) => o.status !== undefined) && exported.some((o) => kubernetesNameOf(o)?.namespace === "payments"),
       "the export holds statuses and resources of an application namespace",
     );
+    const kinds = new Set(exported.map((o) => o.type));
+    for (const kind of ["MeshGateway", "MeshTrust", "MeshIdentity", "MeshOpenTelemetryBackend", "Workload", "MeshZoneAddress"]) {
+      assert.ok(kinds.has(kind), `the export holds a ${kind}`);
+    }
     const repo = tempRepo("meshops-export-");
     repos.push(repo);
     commitFiles(repo.dir, filesPerMesh(exported, toDocument), `export as ${shape}`);

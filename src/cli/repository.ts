@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
-import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
@@ -95,5 +95,6 @@ export async function loadValidRepository(options: RepositoryOptions, io: CliIo,
 
 /** The counts a text report ends with. */
 export function summaryOf(result: ValidationResult): ValidationSummary {
-  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments };
+  const skippedDataplanes = result.diagnostics.filter((d) => d.rule === DATAPLANE_SKIPPED_RULE).length;
+  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments, skippedDataplanes };
 }

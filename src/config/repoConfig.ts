@@ -61,6 +61,8 @@ export interface RepoConfig {
   readonly systemNamespaces: readonly string[];
   readonly controlPlane: ControlPlaneTarget;
   readonly defaults: { readonly materialize: boolean };
+  /** Kinds managed only on request (kinds group): Universal Dataplanes (`resources.dataplanes`). */
+  readonly resources: { readonly dataplanes: boolean };
   readonly externalMeshes: readonly string[];
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
@@ -74,6 +76,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
   controlPlane: { product: "kuma", mode: "zone", skipDefaultMeshCreation: false },
   defaults: { materialize: true },
+  resources: { dataplanes: false },
   externalMeshes: [],
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
   // The control plane creates Mesh `default` and every Mesh's default policies: not the repository's business, and
@@ -136,6 +139,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     systemNamespace?: string;
     controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean };
     defaults?: { materialize?: boolean };
+    resources?: { dataplanes?: boolean };
     externalMeshes?: string[];
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
@@ -155,6 +159,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
       skipDefaultMeshCreation: v.controlPlane?.skipDefaultMeshCreation ?? d.controlPlane.skipDefaultMeshCreation,
     },
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
+    resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },
     externalMeshes: v.externalMeshes ?? [],
     prune: { ...d.prune, ...v.prune },
     drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {}, ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged },

@@ -11,7 +11,8 @@ import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
 import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
-import { DEFAULT_MESH, isPolicyType } from "../kuma/types.js";
+import { DEFAULT_MESH, isPolicyType, resourceType } from "../kuma/types.js";
+import { protoKindForm } from "../kuma/protoForm.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
@@ -41,7 +42,8 @@ export function sameNormalized(a: JsonObject, b: JsonObject): boolean {
  */
 export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
   const typeName = a.type;
-  if (typeof typeName !== "string" || typeName !== b.type || typeName === "Mesh") return false;
+  // The protobuf kinds (Mesh, MeshGateway, Dataplane) drop zero values: the full comparison models that.
+  if (typeof typeName !== "string" || typeName !== b.type || resourceType(typeName)?.flat) return false;
   const node = rootNode(typeName);
   if (!node) return false;
   if ((a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH) || !sameUserLabels(a.labels, b.labels)) return false;
@@ -135,6 +137,7 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   if (node) out = applySchema(out, node) as JsonObject;
 
   if (typeName === "Mesh") out = normalizeMesh(out);
+  else if (resourceType(typeName)?.flat) out = protoKindForm(out, schemaFor(typeName));
   else if (isPolicyType(typeName)) out = normalizePolicySections(out);
   return withoutServerManagedSpecFields(typeName, out);
 }

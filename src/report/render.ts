@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { MESH_LABEL, KUBERNETES_API_VERSION } from "../kuma/types.js";
+import { MESH_LABEL, KUBERNETES_API_VERSION, isClusterScoped, resourceType } from "../kuma/types.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 
@@ -12,8 +12,13 @@ export function renderResources(resources: readonly Resource[], format: RenderFo
       return JSON.stringify(resources.map((r) => r.object), null, 2) + "\n";
     case "yaml":
       return yamlDocuments(resources.map((r) => r.object));
-    case "kubernetes":
-      return yamlDocuments(resources.map((r) => toKubernetes(r, systemNamespace)));
+    case "kubernetes": {
+      // Universal-only kinds (Dataplanes) have no Kubernetes form: say how many were left out rather than drop them silently.
+      const renderable = resources.filter((r) => !resourceType(r.type)?.universalOnly);
+      const left = resources.length - renderable.length;
+      const note = left > 0 ? `# ${left} Universal-only resource${left === 1 ? "" : "s"} (Dataplane) left out: Kubernetes makes them from Pods\n` : "";
+      return note + yamlDocuments(renderable.map((r) => toKubernetes(r, systemNamespace)));
+    }
   }
 }
 
@@ -35,6 +40,16 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
       kind: "Mesh",
       metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}) },
       spec: rest,
+    };
+  }
+  if (isClusterScoped(resource.type)) {
+    // MeshGateway: cluster-scoped, its mesh in a top-level field and its protobuf fields under spec.
+    return {
+      apiVersion: KUBERNETES_API_VERSION,
+      kind: resource.type,
+      mesh: resource.mesh,
+      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}) },
+      spec: resourceType(resource.type)?.flat ? rest : (spec ?? {}),
     };
   }
   // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.

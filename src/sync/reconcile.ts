@@ -42,7 +42,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   if (!result.valid) throw new Error("compare() needs a valid repository");
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
   for (const warning of targetMismatches(result.config.controlPlane, info)) options.onWarning?.(warning);
-  const listing = readLiveState(backend, { needWrite: options.needWrite, types });
+  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));

@@ -15,11 +15,14 @@ import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
-import { validateSchema } from "./schema.js";
+import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
+
+/** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
+export const DATAPLANE_SKIPPED_RULE = "dataplane-skipped";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
@@ -152,11 +155,13 @@ export interface AnalyzeOptions {
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
+  /** `resources.dataplanes` in meshops.yaml: whether Dataplane documents are managed (else skipped with a note). */
+  readonly resources?: { readonly dataplanes: boolean };
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -204,6 +209,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     const resource = conversion.resource;
     if (!resource) continue;
+    if (resource.type === "Dataplane" && !config.resources?.dataplanes) {
+      const message = "Dataplane skipped: meshops manages Dataplanes only when meshops.yaml sets `resources: {dataplanes: true}` (kuma-dp usually registers them)";
+      diagnostics.push({ severity: "info", file: file.path, line: doc.line, column: doc.column, resource: subjectOf(resource), path: "", message, rule: DATAPLANE_SKIPPED_RULE });
+      continue;
+    }
     if (refusedByProduct(resource.type, config.controlPlane.product)) {
       diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
       continue;
@@ -215,6 +225,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version);
+    // A kind the target version does not have: that one error says it all; its rules would only add noise.
+    if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
+      for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
+      continue;
+    }
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
     // where they report the field under another path (MeshRetry's `default.conf`).
     const fieldKey = (path: string): string => formatPath(fieldOf(path));

@@ -94,7 +94,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
 
 /**
  * The GET shape, in the server's key order: type, mesh, name, creationTime, modificationTime, labels, kri, snis, spec,
- * status. A Mesh is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
+ * status. A protobuf kind (Mesh, MeshGateway, Dataplane) is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
  */
 function render(record: StoredResource): JsonObject {
   const out: JsonObject = { type: record.type };
@@ -104,7 +104,7 @@ function render(record: StoredResource): JsonObject {
   out.modificationTime = record.modificationTime;
   if (Object.keys(record.labels).length > 0) out.labels = sortedRecord(record.labels);
   out.kri = kriOf(record);
-  if (record.type === "Mesh") {
+  if (resourceType(record.type)?.flat) {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
   } else {
     const snis = snisOf(record);
