@@ -31,6 +31,8 @@ export type ExportShape = (typeof EXPORT_SHAPES)[number];
 
 /** Never written: a repository is no place for secret values. */
 const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
+/** Kinds meshops manages only when meshops.yaml opts in (Dataplanes: kuma-dp registers them), so not exported. */
+const OPT_IN_TYPES = new Set(["Dataplane"]);
 
 /** Where resources this instance does not own are written (excluded by the written meshops.yaml). */
 export const UNMANAGED_DIR = "unmanaged";
@@ -92,6 +94,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       secrets++;
       continue;
     }
+    if (OPT_IN_TYPES.has(object.type as string)) continue;
     const resource = resourceOf(object);
     const labels = isJsonObject(object.labels) ? object.labels : {};
     if (labels[LABEL_ORIGIN] === "global") {
@@ -135,7 +138,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       defaultPolicies: defaults.leftOut.size,
       secrets,
       fromGlobal,
-      unmanagedTypes: controlPlane.servedTypes.filter((t) => !resourceType(t) || SECRET_TYPES.has(t)).sort(compareText),
+      unmanagedTypes: controlPlane.servedTypes.filter((t) => !resourceType(t) || SECRET_TYPES.has(t) || OPT_IN_TYPES.has(t)).sort(compareText),
       materializeDefaults: defaults.materialize,
       config,
     },
