@@ -15,9 +15,10 @@
  * Every document is valid for Kuma 2.14 (rest.yaml schemas, validator rules of kuma-reference/FACTS.md §4):
  * policies cycle through ten types with values varied per mesh and per policy, and every MeshService a
  * targetRef or backendRef names exists in the same mesh. With shape "mixed", odd meshes are Universal and even
- * meshes Kubernetes.
+ * meshes Kubernetes; "kubernetes-apps" puts every mesh's documents (Kubernetes shape) in an application namespace of
+ * its own (`<mesh>-apps`) rather than the system namespace, as application teams write them on a zone.
  *
- *   node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes]
+ *   node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes|kubernetes-apps]
  *   (a fifth argument, no-services, leaves the MeshServices out, as on a Kubernetes zone)
  */
 import { execFileSync } from "node:child_process";
@@ -27,7 +28,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
-export type RepoShape = "mixed" | "universal" | "kubernetes";
+export type RepoShape = "mixed" | "universal" | "kubernetes" | "kubernetes-apps";
+export const REPO_SHAPES: readonly RepoShape[] = ["mixed", "universal", "kubernetes", "kubernetes-apps"];
 
 export interface GenerateOptions {
   meshes: number;
@@ -120,6 +122,8 @@ interface MeshContext {
   readonly format: Format;
   readonly services: readonly string[];
   readonly team: string;
+  /** Where its Kubernetes documents live. */
+  readonly namespace: string;
 }
 
 /** Deterministic pseudo-random integer in [0, n) from a few integers (values vary per mesh and per policy). */
@@ -143,7 +147,7 @@ function document(mesh: MeshContext, type: string, name: string, spec: { [key: s
   return {
     apiVersion: "kuma.io/v1alpha1",
     kind: type,
-    metadata: { name, namespace: SYSTEM_NAMESPACE, labels: { "kuma.io/mesh": mesh.name, ...labels } },
+    metadata: { name, namespace: mesh.namespace, labels: { "kuma.io/mesh": mesh.name, ...labels } },
     spec,
   };
 }
@@ -417,7 +421,7 @@ function policy(mesh: MeshContext, index: number): { [key: string]: Yaml } {
   const seed = mesh.index * 7919 + index;
   // Every eighth mesh (among those that get the MeshTimeout defaults, see meshResource) tunes its sidecar default
   // timeouts: a MeshTimeout with the default policy's exact name overrides it (and keeps the default's shape).
-  if (index === 0 && mesh.index % 8 === 4) {
+  if (index === 0 && mesh.index % 8 === 4 && mesh.namespace === SYSTEM_NAMESPACE) {
     return document(mesh, "MeshTimeout", `mesh-timeout-all-${mesh.name}`, {
       targetRef: { kind: "Mesh", proxyTypes: ["Sidecar"] },
       from: [{ targetRef: wholeMesh, default: { connectionTimeout: "10s", idleTimeout: "1h", http: { requestTimeout: "0s", streamIdleTimeout: "30m" } } }],
@@ -429,7 +433,7 @@ function policy(mesh: MeshContext, index: number): { [key: string]: Yaml } {
 
 function meshFormat(shape: RepoShape, index: number): Format {
   if (shape === "mixed") return index % 2 === 1 ? "universal" : "kubernetes";
-  return shape;
+  return shape === "kubernetes-apps" ? "kubernetes" : shape;
 }
 
 function configFile(): string {
@@ -481,7 +485,8 @@ export async function generateRepo(dir: string, opts: GenerateOptions): Promise<
   for (let m = 1; m <= opts.meshes && failure === undefined; m++) {
     const name = `mesh-${String(m).padStart(width, "0")}`;
     const services = Array.from({ length: SERVICES_PER_MESH }, (_, k) => SERVICE_POOL[(m + k * 3) % SERVICE_POOL.length] as string);
-    const mesh: MeshContext = { index: m, name, format: meshFormat(shape, m), services, team: TEAMS[m % TEAMS.length] as string };
+    const namespace = shape === "kubernetes-apps" ? `${name}-apps` : SYSTEM_NAMESPACE;
+    const mesh: MeshContext = { index: m, name, format: meshFormat(shape, m), services, team: TEAMS[m % TEAMS.length] as string, namespace };
 
     const contents = new Map<string, string>();
     contents.set("mesh.yaml", toYaml(meshResource(mesh), `Mesh ${name} (${mesh.format} format)`));
@@ -541,8 +546,8 @@ export async function commitOneChange(dir: string): Promise<string> {
 // CLI: node dist/bench/generate.js <dir> [meshes] [policies] [shape] [services|no-services]
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const [dir, meshes = "1000", policies = "50", shape = "mixed", services = "services"] = process.argv.slice(2);
-  if (!dir || !["mixed", "universal", "kubernetes"].includes(shape)) {
-    console.error("usage: node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [mixed|universal|kubernetes] [services|no-services]");
+  if (!dir || !(REPO_SHAPES as readonly string[]).includes(shape)) {
+    console.error(`usage: node dist/bench/generate.js <dir> [meshes=1000] [policies=50] [${REPO_SHAPES.join("|")}] [services|no-services]`);
     process.exit(2);
   }
   const start = performance.now();

@@ -2,83 +2,117 @@
  * `npm run bench`: generates the synthetic repository (1,000 meshes x 50 policies by default; override with
  * BENCH_MESHES / BENCH_POLICIES) in a temporary Git repository, then measures each phase in a fresh process: validate,
  * sync, and last the daemon's commit-to-applied latency (BENCH_COMMITS commits, default 50).
+ *
+ * Then the shapes real repositories have (issue 12), each measured as whole `meshops` processes (module loading
+ * included) with their peak RSS: validate, a no-op `plan` against a control plane (validation included), `plan --base`
+ * after a one-file commit, and the daemon's commit-to-applied latency (BENCH_SHAPE_COMMITS commits, default 20):
+ *   no-services      MeshServices not in the repository (as on a Kubernetes zone, where the control plane makes them)
+ *   one-mesh         one mesh of 80,000 policies (BENCH_ONE_MESH_POLICIES)
+ *   kubernetes-apps  Kubernetes documents in application namespaces
+ * BENCH_SHAPES picks (comma-separated, default: services,no-services,one-mesh,kubernetes-apps; "services" is the
+ * repository above).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { generateRepo } from "./generate.js";
+import { commitOneChange, generateRepo, type GenerateOptions } from "./generate.js";
 
 const meshes = Number(process.env.BENCH_MESHES ?? 1000);
 const policies = Number(process.env.BENCH_POLICIES ?? 50);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const dir = mkdtempSync(path.join(tmpdir(), "meshops-bench-"));
+const shapes = new Set((process.env.BENCH_SHAPES ?? "services,no-services,one-mesh,kubernetes-apps").split(","));
+const shapeCommits = process.env.BENCH_SHAPE_COMMITS ?? "20";
+
+/** The repository shapes of issue 12, beyond the benchmark's own (where every referenced MeshService is defined). */
+const REAL_SHAPES: Record<string, { readonly label: string; readonly options: GenerateOptions }> = {
+  "no-services": {
+    label: `${meshes} meshes x ${policies} policies, MeshServices not in the repository`,
+    options: { meshes, policiesPerMesh: policies, shape: "mixed", servicesInRepository: false },
+  },
+  "one-mesh": {
+    label: "one mesh",
+    options: { meshes: 1, policiesPerMesh: Number(process.env.BENCH_ONE_MESH_POLICIES ?? 80_000), shape: "mixed" },
+  },
+  "kubernetes-apps": {
+    label: `${meshes} meshes x ${policies} policies, Kubernetes documents in application namespaces`,
+    options: { meshes, policiesPerMesh: policies, shape: "kubernetes-apps" },
+  },
+};
 
 function measure(script: string, ...args: string[]): Record<string, unknown> {
-  const out = execFileSync(process.execPath, [path.join(here, script), ...args], { encoding: "utf8", maxBuffer: 64 << 20 });
+  return measureWith(process.env, script, ...args);
+}
+
+function measureWith(env: NodeJS.ProcessEnv, script: string, ...args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [path.join(here, script), ...args], { encoding: "utf8", maxBuffer: 64 << 20, env });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
 }
 
 try {
-  const t0 = performance.now();
-  const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
-  // A repository meshops reads is a clone, whose objects are packed; a fresh commit of 12,000 files is 12,000 loose
-  // zlib files instead, which measures the file system more than meshops.
-  execFileSync("git", ["gc", "--quiet"], { cwd: dir });
-  console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir}, packed)`);
+  if (shapes.has("services")) {
+    const t0 = performance.now();
+    const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
+    // A repository meshops reads is a clone, whose objects are packed; a fresh commit of 12,000 files is 12,000 loose
+    // zlib files instead, which measures the file system more than meshops.
+    execFileSync("git", ["gc", "--quiet"], { cwd: dir });
+    console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir}, packed)`);
 
-  const cold = [1, 2, 3].map(() => measure("validateRepo.js", "cold", dir));
-  const sorted = [...cold].sort((a, b) => (a.totalMs as number) - (b.totalMs as number));
-  const median = sorted[1] as Record<string, unknown>;
-  const perSecond = Math.round(((median.resources as number) / (median.totalMs as number)) * 1000);
-  console.log(
-    `validate (cold, median of 3): ${median.totalMs} ms total (read ${median.readMs} ms, validate ${median.validateMs} ms), ` +
-      `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}, desired=${median.desired}`,
-  );
-  if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
+    const cold = [1, 2, 3].map(() => measure("validateRepo.js", "cold", dir));
+    const sorted = [...cold].sort((a, b) => (a.totalMs as number) - (b.totalMs as number));
+    const median = sorted[1] as Record<string, unknown>;
+    const perSecond = Math.round(((median.resources as number) / (median.totalMs as number)) * 1000);
+    console.log(
+      `validate (cold, median of 3): ${median.totalMs} ms total (read ${median.readMs} ms, validate ${median.validateMs} ms), ` +
+        `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}, desired=${median.desired}`,
+    );
+    if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
 
-  const incremental = measure("validateRepo.js", "incremental", dir);
-  console.log(
-    `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
-  );
+    const incremental = measure("validateRepo.js", "incremental", dir);
+    console.log(
+      `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
+    );
 
-  // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
-  const stateDir = path.join(dir, ".cp-state");
-  const port = await freePort();
-  const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", stateDir, "--skip-mesh-creation"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  try {
-    await waitFor(`http://127.0.0.1:${port}/`);
-    const sync = measure("syncRepo.js", dir, `http://127.0.0.1:${port}`);
-    const cpRssMb = Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(cp.pid)], { encoding: "utf8" }).trim()) / 1024);
-    const phases = sync.noopPhasesMs as Record<string, number>;
+    // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
+    const stateDir = path.join(dir, ".cp-state");
+    const port = await freePort();
+    const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", stateDir, "--skip-mesh-creation"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/`);
+      const sync = measure("syncRepo.js", dir, `http://127.0.0.1:${port}`);
+      const cpRssMb = Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(cp.pid)], { encoding: "utf8" }).trim()) / 1024);
+      const phases = sync.noopPhasesMs as Record<string, number>;
+      console.log(
+        `initial apply over HTTP: ${sync.writes} writes in ${sync.applyMs} ms = ${sync.writesPerSecond} writes/s (${sync.requestsPerSecond} requests/s; planning it took ${sync.initialPlanMs} ms)`,
+      );
+      console.log(
+        `no-op plan: ${sync.noopPlanMs} ms in all: re-read and validate ${phases.readAndValidate} ms, list ${sync.noopListRequests} pages and build the desired state ${phases.listAndDesired} ms, compare ${phases.diff} ms; ${sync.noopChanges} changes`,
+      );
+      console.log(`one-policy commit: ${sync.oneChangePuts} PUT (${JSON.stringify(sync.oneChangeSummary)})`);
+      const fresh = [1, 2, 3].map(() => measure("noopPlan.js", dir, `http://127.0.0.1:${port}`)).sort((a, b) => (a.planMs as number) - (b.planMs as number))[1] as Record<string, unknown>;
+      console.log(
+        `no-op plan as \`meshops plan\` runs it (fresh process, median of 3): list ${fresh.listed} resources and build the desired state ${fresh.listAndDesiredMs} ms + compare ${fresh.diffMs} ms = ${fresh.planMs} ms, ${fresh.changes} changes (validation before it: ${fresh.validateMs} ms; peak RSS ${fresh.maxRssMb} MB)`,
+      );
+      console.log(`peak RSS: sync client ${sync.maxRssMb} MB, meshops cp ${cpRssMb} MB`);
+    } finally {
+      cp.kill("SIGTERM");
+    }
+
+    // The daemon (issue 4): `meshops cp` and `meshops watch` in processes of their own, one-policy commits timed from
+    // the commit until the control plane has the change, and what the daemon costs while it waits.
+    const watch = measure("watchLatency.js", dir);
     console.log(
-      `initial apply over HTTP: ${sync.writes} writes in ${sync.applyMs} ms = ${sync.writesPerSecond} writes/s (${sync.requestsPerSecond} requests/s; planning it took ${sync.initialPlanMs} ms)`,
+      `daemon, commit to applied over ${watch.commits} commits: median ${watch.medianMs} ms, p95 ${watch.p95Ms} ms, max ${watch.maxMs} ms ` +
+        `(targets: median 500 ms, p95 1 s; initial apply of the repository ${watch.initialApplyMs} ms)`,
     );
-    console.log(
-      `no-op plan: ${sync.noopPlanMs} ms in all: re-read and validate ${phases.readAndValidate} ms, list ${sync.noopListRequests} pages and build the desired state ${phases.listAndDesired} ms, compare ${phases.diff} ms; ${sync.noopChanges} changes`,
-    );
-    console.log(`one-policy commit: ${sync.oneChangePuts} PUT (${JSON.stringify(sync.oneChangeSummary)})`);
-    const fresh = [1, 2, 3].map(() => measure("noopPlan.js", dir, `http://127.0.0.1:${port}`)).sort((a, b) => (a.planMs as number) - (b.planMs as number))[1] as Record<string, unknown>;
-    console.log(
-      `no-op plan as \`meshops plan\` runs it (fresh process, median of 3): list ${fresh.listed} resources and build the desired state ${fresh.listAndDesiredMs} ms + compare ${fresh.diffMs} ms = ${fresh.planMs} ms, ${fresh.changes} changes (validation before it: ${fresh.validateMs} ms; peak RSS ${fresh.maxRssMb} MB)`,
-    );
-    console.log(`peak RSS: sync client ${sync.maxRssMb} MB, meshops cp ${cpRssMb} MB`);
-  } finally {
-    cp.kill("SIGTERM");
+    console.log(`daemon idle: ${watch.idleCpuPercent}% CPU (target: below 1%), RSS ${watch.idleRssMb} MB idle, ${watch.rssAfterMb} MB after the commits`);
   }
-
-  // The daemon (issue 4): `meshops cp` and `meshops watch` in processes of their own, one-policy commits timed from
-  // the commit until the control plane has the change, and what the daemon costs while it waits.
-  const watch = measure("watchLatency.js", dir);
-  console.log(
-    `daemon, commit to applied over ${watch.commits} commits: median ${watch.medianMs} ms, p95 ${watch.p95Ms} ms, max ${watch.maxMs} ms ` +
-      `(targets: median 500 ms, p95 1 s; initial apply of the repository ${watch.initialApplyMs} ms)`,
-  );
-  console.log(`daemon idle: ${watch.idleCpuPercent}% CPU (target: below 1%), RSS ${watch.idleRssMb} MB idle, ${watch.rssAfterMb} MB after the commits`);
+  for (const [name, spec] of Object.entries(REAL_SHAPES)) if (shapes.has(name)) await measureShape(name, spec);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -105,4 +139,62 @@ async function waitFor(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`meshops cp did not answer on ${url}`);
+}
+
+interface ProcessFigures {
+  readonly exitCode: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly maxRssMb: number;
+}
+
+/** One whole `meshops` process (bench/cli.ts), its output discarded; fails unless it exits with `expectedExit`. */
+function meshops(args: readonly string[], expectedExit: number): ProcessFigures {
+  const run = spawnSync(process.execPath, [path.join(here, "cli.js"), ...args], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 << 20 });
+  const last = run.stderr.trim().split("\n").at(-1) ?? "";
+  const figures = (last.startsWith("{") ? JSON.parse(last) : undefined) as ProcessFigures | undefined;
+  if (!figures || figures.exitCode !== expectedExit) {
+    throw new Error(`meshops ${args.join(" ")}: exit ${figures?.exitCode ?? run.status}, expected ${expectedExit}: ${run.stderr.trim().split("\n").slice(-5).join(" | ")}`);
+  }
+  return figures;
+}
+
+/** Three runs; the median by wall time, with the range of wall and CPU times. */
+function threeRuns(args: readonly string[], expectedExit: number): string {
+  const runs = [1, 2, 3].map(() => meshops(args, expectedExit)).sort((a, b) => a.wallMs - b.wallMs);
+  const median = runs[1] as ProcessFigures;
+  const range = (pick: (f: ProcessFigures) => number) => `${Math.min(...runs.map(pick))}-${Math.max(...runs.map(pick))}`;
+  return `${median.wallMs} ms wall [${range((f) => f.wallMs)}], CPU ${median.cpuMs} ms [${range((f) => f.cpuMs)}], peak RSS ${median.maxRssMb} MB [${range((f) => f.maxRssMb)}]`;
+}
+
+async function measureShape(name: string, spec: { readonly label: string; readonly options: GenerateOptions }): Promise<void> {
+  const repo = path.join(dir, name);
+  const t0 = performance.now();
+  const generated = await generateRepo(repo, spec.options);
+  execFileSync("git", ["gc", "--quiet"], { cwd: repo });
+  console.log(`\n[${name}] ${spec.label}: ${generated.resources} resources in ${generated.files} files (generated in ${Math.round(performance.now() - t0)} ms)`);
+  console.log(`  validate (whole process, median of 3): ${threeRuns(["validate", "--repo", repo], 0)}`);
+
+  const port = await freePort();
+  const cpUrl = `http://127.0.0.1:${port}`;
+  const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", path.join(dir, `${name}.cp`), "--skip-mesh-creation"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  try {
+    await waitFor(`${cpUrl}/`);
+    const apply = meshops(["apply", "--repo", repo, "--cp-url", cpUrl], 0);
+    console.log(`  initial apply (whole process): ${apply.wallMs} ms wall, CPU ${apply.cpuMs} ms, peak RSS ${apply.maxRssMb} MB`);
+    console.log(`  no-op plan against meshops cp, validation included (whole process, median of 3): ${threeRuns(["plan", "--repo", repo, "--cp-url", cpUrl], 0)}`);
+  } finally {
+    cp.kill("SIGTERM");
+  }
+  await commitOneChange(repo);
+  console.log(`  plan --base HEAD~1 after a one-file commit (whole process, median of 3): ${threeRuns(["plan", "--repo", repo, "--base", "HEAD~1"], 2)}`);
+
+  const watch = measureWith({ ...process.env, BENCH_COMMITS: shapeCommits }, "watchLatency.js", repo);
+  console.log(
+    `  daemon, commit to applied over ${watch.commits} commits: median ${watch.medianMs} ms, p95 ${watch.p95Ms} ms, max ${watch.maxMs} ms; ` +
+      `RSS ${watch.idleRssMb} MB idle, ${watch.rssAfterMb} MB after the commits (initial apply ${watch.initialApplyMs} ms)`,
+  );
+  rmSync(repo, { recursive: true, force: true });
 }

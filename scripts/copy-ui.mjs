@@ -8,4 +8,5 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const from = path.join(root, "src", "daemon", "ui");
 const to = path.join(root, "dist", "src", "daemon", "ui");
 rmSync(to, { recursive: true, force: true });
-cpSync(from, to, { recursive: true });
+// tsconfig.json only type-checks the script (npm run typecheck): it is not part of the page.
+cpSync(from, to, { recursive: true, filter: (source) => path.basename(source) !== "tsconfig.json" });

@@ -52,18 +52,29 @@ const POLICY_TYPES = [
   "MeshTrafficPermission",
 ];
 const DESTINATION_TYPES = ["MeshService", "MeshExternalService", "MeshMultiZoneService"];
+/**
+ * Other new-style kinds (pkg/core/resources/apis/<type>): a `spec` like the destinations, some only in newer lines.
+ * HostnameGenerator is left out: it is global-scoped (no mesh), which meshops's per-mesh model does not hold yet.
+ */
+const CORE_TYPES = ["MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "MeshZoneAddress", "Workload"];
+/**
+ * Protobuf kinds with a flat object like Mesh's (api/mesh/v1alpha1/<type>/rest.yaml, decoded by jsonpb): their
+ * fields sit beside the envelope, and their proto JSON schema (docs/generated/raw/protos/<Type>.json) fills in
+ * messages whose .pb.go the reference does not carry.
+ */
+const PROTO_TYPES = ["Mesh", "MeshGateway", "Dataplane"];
 
 /** The Go package (path in the Kuma repository) whose types each resource decodes into; its rest.yaml sits beside it. */
 function apiPackageDir(typeName) {
   const dir = typeName.toLowerCase();
-  if (typeName === "Mesh") return "api/mesh/v1alpha1";
-  if (DESTINATION_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1`;
+  if (PROTO_TYPES.includes(typeName)) return "api/mesh/v1alpha1";
+  if (DESTINATION_TYPES.includes(typeName) || CORE_TYPES.includes(typeName)) return `pkg/core/resources/apis/${dir}/api/v1alpha1`;
   return `pkg/plugins/policies/${dir}/api/v1alpha1`;
 }
 
 /** Where each type's rest.yaml lives inside the reference (same paths as in the Kuma repository). */
 function restYamlPath(typeName) {
-  return typeName === "Mesh" ? "api/mesh/v1alpha1/mesh/rest.yaml" : `${apiPackageDir(typeName)}/rest.yaml`;
+  return PROTO_TYPES.includes(typeName) ? `api/mesh/v1alpha1/${typeName.toLowerCase()}/rest.yaml` : `${apiPackageDir(typeName)}/rest.yaml`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -91,6 +102,36 @@ const MESH_OVERRIDES = {
   "meshServices.mode": withEnum(["Disabled", "Everywhere", "ReachableBackends", "Exclusive", 0, 1, 2, 3]),
 };
 
+// MeshGateway: a listener's TLS certificates are kuma.system.v1alpha1.DataSource, a proto oneof that rest.yaml points at
+// by `$ref` into files the reference does not carry; the proto JSON schema names its four members (exactly one is set).
+const dataSource = () => ({
+  type: "object",
+  properties: Object.fromEntries(["file", "inline", "inlineString", "secret"].map((key) => [key, { type: "string" }])),
+  minProperties: 1,
+  maxProperties: 1,
+});
+
+const GATEWAY_OVERRIDES = {
+  "conf.listeners[].tls.certificates[]": dataSource,
+  "conf.listeners[].tls.mode": withEnum(["NONE", "TERMINATE", "PASSTHROUGH", 0, 1, 2]),
+  "conf.listeners[].protocol": withEnum(["NONE", "TCP", "TLS", "HTTP", "HTTPS", 0, 1, 3, 4, 5]),
+};
+
+// Dataplane: `metrics.conf` is a Struct decoded by the metrics backend's plugin, as in Mesh's backends.
+// Its proto enums, as for Mesh: the value names (api/mesh/v1alpha1/dataplane.pb.go) and numbers.
+const DATAPLANE_OVERRIDES = {
+  "metrics.conf": freeFormObject,
+  "networking.inbound[].serviceProbe.interval": protoDuration,
+  "networking.inbound[].serviceProbe.timeout": protoDuration,
+  "networking.gateway.type": withEnum(["DELEGATED", "BUILTIN", 0, 1]),
+  "networking.inbound[].state": withEnum(["Ready", "NotReady", "Ignored", 0, 1, 2]),
+  "networking.listeners[].state": withEnum(["Ready", "NotReady", 0, 1]),
+  "networking.listeners[].type": withEnum(["Unspecified", "ZoneIngress", "ZoneEgress", 0, 1, 2]),
+  "networking.transparentProxying.ipFamilyMode": withEnum(["UnSpecified", "DualStack", "IPv4", "IPv6", 0, 1, 2, 3]),
+};
+
+const TYPE_OVERRIDES = { Mesh: MESH_OVERRIDES, MeshGateway: GATEWAY_OVERRIDES, Dataplane: DATAPLANE_OVERRIDES };
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Translation.
 
@@ -101,7 +142,10 @@ const SERVER_OWNED_FIELDS = ["kri", "creationTime", "modificationTime", "snis", 
 const DROPPED_KEYWORDS = new Set(["description", "example", "x-kubernetes-list-type", "x-kubernetes-list-map-keys"]);
 
 /** Keywords copied as they are, in the order they are written out. */
-const COPIED_SCALAR_KEYWORDS = ["pattern", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"];
+const COPIED_SCALAR_KEYWORDS = [
+  ...["pattern", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"],
+  ...["minProperties", "maxProperties"],
+];
 const HANDLED_KEYWORDS = new Set([
   ...COPIED_SCALAR_KEYWORDS,
   "required",
@@ -118,7 +162,7 @@ const HANDLED_KEYWORDS = new Set([
 ]);
 
 /** Formats the validator (src/validate/schema.ts) registers. Anything else would make ajv's strict mode refuse the schema. */
-const SUPPORTED_FORMATS = new Set(["int32", "int64", "byte", "duration"]);
+const SUPPORTED_FORMATS = new Set(["int32", "int64", "uint32", "byte", "duration"]);
 
 export class GeneratorError extends Error {}
 
@@ -128,7 +172,7 @@ function fail(typeName, path, message) {
 
 /** Per-type translation state: which overrides apply, and which of them were used. */
 export function translationContext(typeName) {
-  return { typeName, overrides: typeName === "Mesh" ? MESH_OVERRIDES : {}, used: new Set() };
+  return { typeName, overrides: TYPE_OVERRIDES[typeName] ?? {}, used: new Set() };
 }
 
 function childPath(path, segment) {
@@ -293,6 +337,11 @@ function loadItem(restRoot, typeName, { optional = false } = {}) {
   return item;
 }
 
+/** The newest release's item: from the reference's top level, or its versions/ copy where the top level lacks the file. */
+function newestItem(referenceDir, typeName) {
+  return loadItem(referenceDir, typeName, { optional: true }) ?? loadItem(join(referenceDir, "versions", KUMA_VERSION), typeName);
+}
+
 function parseArguments(argv) {
   let referenceDir = resolve(REPO_ROOT, "..", "shared", "kuma-reference");
   let kumaGit;
@@ -306,8 +355,8 @@ function parseArguments(argv) {
 
 /** The Go source of the same release, whose types decide what the control plane's JSON decoder rejects. */
 const GO_SOURCE_DIR = `go-${KUMA_VERSION}`;
-/** Mesh's flat object: these are the envelope, every other field belongs to the Go message. */
-const MESH_ENVELOPE = ["type", "name", "labels"];
+/** The flat objects of the protobuf kinds: these are the envelope, every other field belongs to the Go message. */
+const PROTO_ENVELOPE = ["type", "mesh", "name", "labels"];
 
 /**
  * Adds the Go decoder's rules (scripts/go-decode-rules.mjs) to a generated document; returns what it constrained.
@@ -321,16 +370,16 @@ function withGoDecodeRules(typeName, document, referenceDir, lenient) {
     goSourceRoot: join(referenceDir, GO_SOURCE_DIR),
     packagePath: `${KUMA_MODULE}/${apiPackageDir(typeName)}`,
     goTypeName: typeName,
-    at: typeName === "Mesh" ? "" : "spec",
-    envelope: MESH_ENVELOPE,
-    proto: typeName === "Mesh" ? meshProtoSchema(referenceDir) : undefined,
+    at: PROTO_TYPES.includes(typeName) ? "" : "spec",
+    envelope: PROTO_ENVELOPE,
+    proto: PROTO_TYPES.includes(typeName) ? protoSchema(referenceDir, typeName) : undefined,
     lenient,
   });
 }
 
-/** Mesh's proto JSON schema (protoc-gen-jsonschema), for the messages whose .pb.go the reference does not carry. */
-function meshProtoSchema(referenceDir) {
-  const file = join(referenceDir, "versions", KUMA_VERSION, "docs/generated/raw/protos/Mesh.json");
+/** A protobuf kind's JSON schema (protoc-gen-jsonschema), for the messages whose .pb.go the reference does not carry. */
+function protoSchema(referenceDir, typeName) {
+  const file = join(referenceDir, "versions", KUMA_VERSION, `docs/generated/raw/protos/${typeName}.json`);
   const { definitions } = JSON.parse(readFileSync(file, "utf8"));
   return { goPackage: `${KUMA_MODULE}/api/mesh/v1alpha1`, protoPackage: "kuma.mesh.v1alpha1", definitions };
 }
@@ -419,12 +468,12 @@ export function writeSchema(document, typeName, subdir) {
 function main() {
   const { referenceDir, kumaGit } = parseArguments(process.argv.slice(2));
   mkdirSync(OUTPUT_DIR, { recursive: true });
-  const typeNames = ["Mesh", ...POLICY_TYPES, ...DESTINATION_TYPES];
+  const typeNames = [...PROTO_TYPES, ...POLICY_TYPES, ...DESTINATION_TYPES, ...CORE_TYPES];
   const integerFields = {};
   const newest = {};
   for (const typeName of typeNames) {
     const ctx = translationContext(typeName);
-    const document = documentFor(typeName, loadItem(referenceDir, typeName), ctx, KUMA_VERSION);
+    const document = documentFor(typeName, newestItem(referenceDir, typeName), ctx, KUMA_VERSION);
     checkEverythingListedWasUsed(ctx);
     const decoded = withGoDecodeRules(typeName, document, referenceDir, false);
     integerFields[typeName] = decoded.integerFields;
@@ -440,7 +489,10 @@ function main() {
     const minor = minorOf(release);
     const subdir = `v${minor}`;
     const documents = typeNames.map((typeName) => [typeName, olderSchema(typeName, referenceDir, release, kumaGit)]);
-    const missing = documents.filter(([, document]) => document === undefined).map(([typeName]) => typeName);
+    // A kind the release lacks is fine when versions.json says which line introduced it, or when it is a protobuf
+    // kind that existed before its rest.yaml did (Dataplane in 2.10): the newest schema stands in for it.
+    const explained = (typeName) => index.kindsIntroduced[typeName] !== undefined || PROTO_TYPES.includes(typeName);
+    const missing = documents.filter(([typeName, document]) => document === undefined && !explained(typeName)).map(([typeName]) => typeName);
     if (missing.length > 0) fail(missing.join(", "), "", `${release} does not have it: versions.json cannot say so yet`);
     if (documents.some(([, document]) => document === "unavailable")) {
       // Keep what an earlier run with --kuma-git wrote, rather than losing the release.
@@ -450,7 +502,9 @@ function main() {
       continue;
     }
     rmSync(join(OUTPUT_DIR, subdir), { recursive: true, force: true });
-    const own = documents.filter(([typeName, document]) => content(document) !== content(newest[typeName])).map(([typeName]) => typeName);
+    const own = documents
+      .filter(([typeName, document]) => document !== undefined && content(document) !== content(newest[typeName]))
+      .map(([typeName]) => typeName);
     for (const [typeName, document] of documents) if (own.includes(typeName)) writeSchema(document, typeName, subdir);
     index.versions[minor] = { release, ownSchemas: own };
     console.log(`wrote schemas/${subdir}/: ${own.length} of ${typeNames.length} types differ from ${KUMA_VERSION}`);

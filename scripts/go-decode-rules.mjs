@@ -46,6 +46,9 @@ const SPECIAL_TYPES = {
   "google.golang.org/protobuf/types/known/wrapperspb.StringValue": { decodes: "basic", goType: "string" },
   "google.golang.org/protobuf/types/known/durationpb.Duration": { decodes: "proto-duration" },
   "google.golang.org/protobuf/types/known/structpb.Struct": { decodes: "any" },
+  // kuma.system.v1alpha1.DataSource (MeshGateway TLS certificates), a oneof of four strings: the schema spells it out
+  // (GATEWAY_OVERRIDES in generate-schemas.mjs); its .pb.go is not in the reference.
+  [`${KUMA_MODULE}/api/system/v1alpha1.DataSource`]: { decodes: "any" },
 };
 
 class DecodeRuleError extends Error {}
@@ -96,15 +99,29 @@ function resolve(ctx, { type, packagePath, imports }, path) {
  */
 function protoMessage(ctx, packagePath, goName) {
   if (!ctx.proto || packagePath !== ctx.proto.goPackage) return undefined;
-  const definition = ctx.proto.definitions[`${ctx.proto.protoPackage}.${goName.replace(/_/g, ".")}`];
-  return definition ? { kind: "proto-json", definition } : undefined;
+  const name = `${ctx.proto.protoPackage}.${goName.replace(/_/g, ".")}`;
+  const definition = ctx.proto.definitions[name];
+  return definition ? { kind: "proto-json", definition, name } : undefined;
 }
 
-function protoJsonType(ctx, definition, path) {
+/**
+ * Integer fields of protobuf messages whose .pb.go the reference does not carry, with their proto scalar type, read
+ * from the .proto of the same release (`git show v2.14.3:<file>` in a Kuma clone).
+ */
+const PROTO_INTEGER_FIELDS = {
+  // api/mesh/v1alpha1/envoy_admin.proto: `uint32 port = 1;` (Dataplane networking.admin)
+  "kuma.mesh.v1alpha1.EnvoyAdmin.port": "uint32",
+};
+
+function protoJsonType(ctx, definition, path, qualifiedField) {
+  if (definition.type === "integer" && qualifiedField && PROTO_INTEGER_FIELDS[qualifiedField]) {
+    return { kind: "basic", goType: PROTO_INTEGER_FIELDS[qualifiedField] };
+  }
   if (definition.$ref) {
-    const target = ctx.proto.definitions[definition.$ref.replace("#/definitions/", "")];
+    const name = definition.$ref.replace("#/definitions/", "");
+    const target = ctx.proto.definitions[name];
     if (!target) fail(ctx, path, `proto JSON schema: ${definition.$ref} not found`);
-    return { kind: "proto-json", definition: target };
+    return { kind: "proto-json", definition: target, name };
   }
   switch (definition.type) {
     case "string":
@@ -149,10 +166,17 @@ function expectType(ctx, node, path, jsonType, goName) {
 
 function applyInteger(ctx, node, path, goType) {
   if (Array.isArray(node.enum) && node.enum.every((v) => typeof v === "string" || Number.isInteger(v))) return; // a proto enum: fully listed
-  // jsonpb (Mesh) also takes integers as strings ("5"), which `type: integer` would refuse: no Mesh field has an integer
-  // today, so the first one stops the generator until someone writes that rule.
-  if (ctx.proto) fail(ctx, path, `protobuf integer field (Go type ${goType}): jsonpb accepts it as a number or a numeric string; add a rule for it`);
   const types = typesOf(node);
+  // jsonpb (the protobuf kinds: MeshGateway, Dataplane) takes an integer as a number or as a numeric string ("8080").
+  // The format checks a number's range; the pattern the string form's digits (its range is not checked).
+  if (ctx.proto) {
+    if (types.length > 0 && !types.includes("integer") && !types.includes("number")) fail(ctx, path, `schema type ${JSON.stringify(node.type)} does not fit Go type ${goType}`);
+    node.type = ["integer", "string"];
+    node.format = goType;
+    node.pattern = goType.startsWith("u") ? "^[0-9]+$" : "^-?[0-9]+$";
+    ctx.integerFields.push({ path, goType });
+    return;
+  }
   if (types.length > 0 && !types.includes("integer") && !types.includes("number")) fail(ctx, path, `schema type ${JSON.stringify(node.type)} does not fit Go type ${goType}`);
   if (node.format !== undefined && !GO_INTEGER_TYPES.has(node.format)) fail(ctx, path, `schema format ${node.format} on Go type ${goType}`);
   node.type = types.length === 0 ? "integer" : typeof node.type === "string" ? "integer" : types.map((t) => (t === "number" ? "integer" : t));
@@ -245,7 +269,7 @@ function walkResolved(ctx, node, resolved, path, inBranch) {
         const childPath = path ? `${path}.${name}` : name;
         if (!field && ctx.lenient) continue;
         if (!field) fail(ctx, childPath, "in the schema but not in the protobuf message");
-        walkResolved(ctx, child, protoJsonType(ctx, field, childPath), childPath, false);
+        walkResolved(ctx, child, protoJsonType(ctx, field, childPath, resolved.name && `${resolved.name}.${name}`), childPath, false);
       }
       return;
     case "proto-json-list":

@@ -15,7 +15,12 @@ const TARGET = join(REPO_ROOT, "test", "fixtures", "kuma-reference");
 const SOURCE = { repository: "github.com/kumahq/kuma", tag: "v2.14.3", commit: "0c7aaec033b7dad03c3a9f4d5b56eb6d941bfff9" };
 
 /** The destinations meshops manages next to Mesh and the policies (src/kuma/types.ts). */
-const CORE_TYPES = ["meshservice", "meshexternalservice", "meshmultizoneservice"];
+const CORE_TYPES = [
+  ...["meshservice", "meshexternalservice", "meshmultizoneservice"],
+  ...["meshidentity", "meshtrust", "meshopentelemetrybackend", "meshzoneaddress", "workload"],
+];
+/** Files the reference keeps under versions/<release>/ only: copied to the path they have in the Kuma repository. */
+const RELEASE_ONLY = { "api/mesh/v1alpha1/dataplane/rest.yaml": "versions/v2.14.3/api/mesh/v1alpha1/dataplane/rest.yaml" };
 
 function referenceDir() {
   const flag = process.argv.indexOf("--reference");
@@ -37,6 +42,8 @@ function selectedPaths(reference) {
     "pkg/api-server/testdata", // cp.server.test.ts: the API server's golden requests and replies
     "api/mesh/v1alpha1/mesh/rest.yaml", // schema.test.ts: our schemas against the control plane's
     "api/system/v1alpha1/secret/rest.yaml", // schema.test.ts: the hand-kept Secret schema against the control plane's
+    "api/mesh/v1alpha1/meshgateway/rest.yaml",
+    ...Object.keys(RELEASE_ONLY),
     ...CORE_TYPES.map((type) => `pkg/core/resources/apis/${type}/api/v1alpha1/rest.yaml`),
     ...policies,
     // The default policies each minor line creates with a Mesh: defaults.versions.test.ts checks src/kuma/defaultPolicies.ts.
@@ -61,7 +68,8 @@ in this folder. The tests check meshops against them:
   from its validator tests; read by conformance.test.ts and fastYaml.test.ts.
 - pkg/api-server/testdata/: the API server's golden request and response files; cp.server.test.ts replays them
   against the embedded control plane.
-- api/mesh/v1alpha1/mesh/rest.yaml, pkg/plugins/policies/*/api/v1alpha1/rest.yaml,
+- api/mesh/v1alpha1/{mesh,meshgateway,dataplane}/rest.yaml (dataplane's from the reference's versions/v2.14.3/),
+  pkg/plugins/policies/*/api/v1alpha1/rest.yaml,
   pkg/core/resources/apis/{${CORE_TYPES.join(",")}}/api/v1alpha1/rest.yaml: the OpenAPI schemas the server
   validates against; schema.test.ts compares schemas/ with them.
 - versions/<release>/pkg/defaults/mesh/: the default policies each minor line 2.10-2.14 creates with a Mesh (newest
@@ -79,7 +87,7 @@ rmSync(TARGET, { recursive: true, force: true });
 mkdirSync(TARGET, { recursive: true });
 let files = 0;
 for (const path of selectedPaths(reference)) {
-  const from = join(reference, path);
+  const from = join(reference, RELEASE_ONLY[path] ?? path);
   if (!existsSync(from)) {
     console.error(`update-fixtures: ${from} is missing from the reference data`);
     process.exit(1);

@@ -301,7 +301,7 @@ describe("paths and pagination", () => {
       if (req.url === "/_resources") {
         json(res, 200, {
           resources: [
-            { name: "MeshGateway", path: "meshgateways", scope: "Mesh", readOnly: false },
+            { name: "MeshGatewayRoute", path: "meshgatewayroutes", scope: "Mesh", readOnly: false },
             { name: "Zone", path: "zones", scope: "Global", readOnly: true },
           ],
         });
@@ -309,12 +309,12 @@ describe("paths and pagination", () => {
       else json(res, 200, {});
     });
     const backend = track(new KumaHttpBackend({ baseUrl: s.url }), cleanups);
-    await backend.list("MeshGateway", "default");
+    await backend.list("MeshGatewayRoute", "default");
     await backend.list("Zone", "");
     await backend.delete({ type: "Zone", mesh: "", name: "z1" });
     assert.deepEqual(
       s.seen.map((r) => `${r.method} ${r.url}`),
-      ["GET /_resources", "GET /meshes/default/meshgateways?size=1000", "GET /zones?size=1000", "DELETE /zones/z1"],
+      ["GET /_resources", "GET /meshes/default/meshgatewayroutes?size=1000", "GET /zones?size=1000", "DELETE /zones/z1"],
     );
     const error = await rejection(backend.get({ type: "NoSuchType", mesh: "default", name: "x" }));
     assert.match(error.message, /unknown resource type NoSuchType/);

@@ -56,10 +56,30 @@ test("render --format json is the array of objects; --format kubernetes gives cu
   for (const cr of crs) {
     // Kuma keeps Secrets in core/v1 Secrets of its own type; everything else is a kuma.io custom resource.
     assert.equal(cr.apiVersion, cr.kind === "Secret" ? "v1" : "kuma.io/v1alpha1");
-    if (cr.kind === "Mesh") assert.equal(cr.metadata.namespace, undefined, "Mesh is cluster-scoped");
+    if (cr.kind === "Mesh" || cr.kind === "MeshGateway") assert.equal(cr.metadata.namespace, undefined, `${cr.kind} is cluster-scoped`);
     else assert.equal(cr.metadata.namespace, "kuma-system");
   }
   assert.equal(crs.filter((cr) => cr.kind === "Secret").length, 1, "sample-repo's encrypted Secret is rendered (redacted)");
+  // The gateway: its mesh in a top-level field, its protobuf fields under spec.
+  const gateway = crs.find((cr) => cr.kind === "MeshGateway") as unknown as { mesh: string; spec: { selectors: unknown[]; conf: unknown } } | undefined;
+  assert.equal(gateway?.mesh, "edge");
+  assert.ok(gateway?.spec.selectors.length === 1 && gateway.spec.conf !== undefined);
+  // Rendered Kubernetes documents read back as the same resources (both shapes, one model); the redacted Secret aside.
+  const unsecret = (text: string): string =>
+    parseAllDocuments(text)
+      .filter((d) => (d.toJS() as { kind?: string }).kind !== "Secret")
+      .map((d) => d.toString())
+      .join("---\n");
+  const back = tempRepo();
+  try {
+    commitFiles(back.dir, { "meshops.yaml": "controlPlane:\n  version: \"2.14.3\"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\n", "all.yaml": unsecret(kube.stdout) });
+    const rendered = await runCli(["render", "--format", "kubernetes"], back.dir);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const documents = (text: string): string[] => parseAllDocuments(text).map((d) => JSON.stringify(d.toJS())).sort();
+    assert.deepEqual(documents(rendered.stdout), documents(unsecret(kube.stdout)));
+  } finally {
+    back.cleanup();
+  }
 });
 
 test("rendering is deterministic", async () => {

@@ -1,7 +1,7 @@
 /**
  * The project's own conformance cases for the rules ported from the control plane's Go code beyond the policy
- * validators: MeshService, MeshExternalService, MeshMultiZoneService, the Mesh's create-time checks and the API
- * server's label checks (test/fixtures/conformance/resources/<Type>.yaml, format in the README there). Every case's violations
+ * validators: MeshService, MeshExternalService, MeshMultiZoneService, the Mesh's create-time checks, the API
+ * server's label checks, MeshGateway and the identity kinds (MeshTrust, MeshIdentity, MeshOpenTelemetryBackend, Workload) (test/fixtures/conformance/resources/<Type>.yaml, format in the README there). Every case's violations
  * and warnings must be exactly the expected (field, message) pairs; order is not compared because callers sort them.
  */
 import assert from "node:assert/strict";
@@ -24,6 +24,12 @@ const FILES: Readonly<Record<string, number>> = {
   MeshMultiZoneService: 5,
   Mesh: 27,
   Labels: 12,
+  MeshGateway: 10,
+  MeshTrust: 4,
+  MeshIdentity: 10,
+  MeshOpenTelemetryBackend: 5,
+  Workload: 2,
+  Dataplane: 9,
 };
 
 interface ConformanceCase {

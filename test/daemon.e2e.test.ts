@@ -13,7 +13,8 @@ import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/serv
 import { signatureOf } from "../src/daemon/webhook.js";
 import { METRIC_NAMES } from "../src/daemon/metrics.js";
 import { runCli } from "./helpers/cli.js";
-import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess, type DaemonStatusJson } from "./helpers/daemon.js";
+import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
 
 const CP_TOKEN = "cp-token-never-logged-7c1e";
@@ -61,7 +62,7 @@ async function putLive(mesh: string, name: string, idleTimeout: string): Promise
 }
 
 /** Waits until the daemon's status satisfies `check` (which returns a value when it does). */
-function untilStatus<T>(what: string, check: (s: DaemonStatusJson) => T | undefined, timeoutMs = 10_000): Promise<T> {
+function untilStatus<T>(what: string, check: (s: StatusJson) => T | undefined, timeoutMs = 10_000): Promise<T> {
   return waitFor(what, async () => check(await daemon.status()), timeoutMs);
 }
 
@@ -251,7 +252,7 @@ test("/api/events streams the status as server-sent events", async () => {
   while (reader && !text.includes("\n\n")) text += new TextDecoder().decode((await reader.read()).value);
   controller.abort();
   assert.match(text, /^event: status\ndata: \{"repository"/);
-  assert.equal((JSON.parse(text.split("data: ")[1] ?? "{}") as DaemonStatusJson).ready, true);
+  assert.equal((JSON.parse(text.split("data: ")[1] ?? "{}") as StatusJson).ready, true);
 });
 
 test("/metrics exposes the daemon's metrics", async () => {

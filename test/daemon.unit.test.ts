@@ -7,14 +7,16 @@ import type { Change, Plan } from "../src/diff/plan.js";
 import type { ChangeSet } from "../src/sync/apply.js";
 import { backoffDelay, withJitter } from "../src/util/backoff.js";
 import { createLogger, errorMessage, withoutCredentials } from "../src/daemon/logger.js";
-import { applyResultsByMesh, driftModeOf, inventoryByMesh } from "../src/daemon/meshes.js";
+import { inventoryByMesh } from "../src/daemon/inventory.js";
+import { applyResultsByMesh, driftModeOf } from "../src/sync/meshes.js";
 import { driftAfterApply, remainingDrift, restrictPlan } from "../src/sync/remaining.js";
-import { classifyDrift } from "../src/diff/drift.js";
+import { classifyDrift, driftReportOf } from "../src/diff/drift.js";
 import { planChanges } from "../src/diff/plan.js";
 import { CoalescingQueue, mergeWork, workFor } from "../src/daemon/queue.js";
 import { decideRun } from "../src/daemon/reconciler.js";
 import { isRemoteRepository } from "../src/daemon/source.js";
-import { DaemonStatus, type CommitInfo } from "../src/daemon/status.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
 import type { Resource } from "../src/model/resource.js";
 
@@ -103,7 +105,7 @@ test("bearer tokens compare exactly", () => {
 });
 
 test("drift mode: the flag wins, then the mesh's entry, then the repository default", () => {
-  const config = { ...DEFAULT_CONFIG, drift: { mode: "report" as const, meshes: { payments: "correct" as const } } };
+  const config = { ...DEFAULT_CONFIG, drift: { ...DEFAULT_CONFIG.drift, mode: "report" as const, meshes: { payments: "correct" as const } } };
   assert.equal(driftModeOf("payments", config, undefined), "correct");
   assert.equal(driftModeOf("edge", config, undefined), "report");
   assert.equal(driftModeOf("payments", config, "report"), "report");
@@ -123,6 +125,7 @@ test("per-mesh views of a plan, its apply and the drift left after it", () => {
   const plan: Plan = {
     changes: [change("create", "a", "x"), change("update", "b", "y"), change("unchanged", "a", "z"), change("delete", "b", "w")],
     summary: { create: 1, update: 1, delete: 1, unchanged: 1 },
+    kept: [],
   };
   assert.deepEqual(restrictPlan(plan, (c) => c.mesh === "b" && c.action !== "unchanged").summary, { create: 0, update: 1, delete: 1, unchanged: 0 });
 
@@ -179,7 +182,7 @@ test("the drift after an apply, classified from what the apply left over, equals
       failedMeshes: ["m"],
     };
     const expected = remainingDrift(classifyDrift(desired, live, { instance: "meshops" }), changes);
-    const actual = driftAfterApply(comparison, plan, changes, "meshops");
+    const actual = driftAfterApply(comparison, plan, changes, { instance: "meshops" });
     assert.deepEqual(actual, expected);
     assert.deepEqual(
       actual.items.map((i) => `${i.kind} ${i.name}`).sort(),
@@ -215,18 +218,19 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
     () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
   );
   const commit = (id: string): CommitInfo => ({ commit: id, message: `m ${id}`, author: "a", date: "" });
-  const json = () => status.toJSON() as { ready: boolean; meshes: { name: string; state: string; appliedRevision: string | null; attemptedRevision: string | null }[]; reconciles: { id: number }[]; revision: { applied: { commit: string } | null } };
+  const json = () => status.toJSON();
   assert.equal(status.ready, false);
-  status.runStarted(["startup"]);
-  status.validated(commit("r1"), true, []);
-  status.meshesApplying(["a", "b"]);
+  status.record({ type: "run.started", run: 1, reasons: ["startup"] });
+  status.record({ type: "revision.validated", commit: commit("r1"), valid: true, diagnostics: [], kept: "r1" });
+  status.record({ type: "apply.started", revision: "r1", meshes: new Set(["a", "b"]) });
   assert.deepEqual(json().meshes.map((m) => m.state), ["applying", "applying"]);
   const results = new Map([
     ["a", { applied: 2, failed: 0, skipped: 0, errors: [] }],
     ["b", { applied: 0, failed: 1, skipped: 1, errors: [{ resource: "MeshTimeout/b/y", message: "400" }] }],
   ]);
-  status.synced(commit("r1"), ["a", "b", "c"], results, () => new Map(), () => "report", false);
-  status.runFinished({ kind: "sync", reasons: ["startup"], revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } }, 12);
+  status.record({ type: "meshes.synced", commit: commit("r1"), meshes: ["a", "b", "c"], results, inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  const end = { kind: "sync", revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } } as const;
+  status.record({ type: "run.finished", run: 1, revision: "r1", reasons: ["startup"], triggers: 1, durationMs: 12, end });
   let s = json();
   assert.equal(s.ready, true);
   assert.deepEqual(
@@ -238,11 +242,13 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
     ],
   );
   assert.equal(s.revision.applied, null, "not every mesh has r1");
-  status.driftChecked("r1", ["c"], new Map([["c", [{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]]]), () => "report");
+  const report = driftReportOf([{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]);
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["c"], report, desiredCounts: new Map(), driftMode: () => "report" });
   assert.equal(json().meshes.find((m) => m.name === "c")?.state, "drifted");
-  for (let i = 0; i < 5; i++) {
-    status.runStarted(["drift-timer"]);
-    status.runFinished({ kind: "drift", reasons: ["drift-timer"], revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } }, 1);
+  for (let run = 2; run <= 6; run++) {
+    status.record({ type: "run.started", run, reasons: ["drift-timer"] });
+    const inSync = { kind: "drift", revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } as const;
+    status.record({ type: "run.finished", run, revision: "r1", reasons: ["drift-timer"], triggers: 1, durationMs: 1, end: inSync });
   }
   s = json();
   assert.deepEqual(s.reconciles.map((r) => r.id), [6, 5, 4]);

@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import type { ControlPlaneServer } from "../src/cp/server.js";
 import { kubernetesNameOf } from "../src/kuma/naming.js";
-import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../src/kuma/types.js";
+import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, isClusterScoped, resourceType } from "../src/kuma/types.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli, type CliRun } from "./helpers/cli.js";
-import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+import { sampleControlPlane, type SampleControlPlane } from "./helpers/sampleControlPlane.js";
 
 /**
  * Exported resources import cleanly: sample-repo plus Kubernetes documents in an application namespace are applied to
@@ -22,10 +19,9 @@ import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.
  */
 const TOKEN = "export-test-token-7c1d";
 const env = { MESHOPS_CP_TOKEN: TOKEN };
-const source = tempRepo("meshops-export-source-");
-const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-export-cp-"));
-const repos: { cleanup: () => void }[] = [source];
-let store: ControlPlaneStore;
+const repos: { cleanup: () => void }[] = [];
+let sample: SampleControlPlane;
+let source: SampleControlPlane["source"];
 let server: ControlPlaneServer;
 let exported: JsonObject[] = [];
 /** What validating the source repository says (deprecations, say), to tell it from what the export adds. */
@@ -41,21 +37,15 @@ const EXPORT_CONFIG = stringify({
 });
 
 before(async () => {
-  commitFolder(source.dir, path.join(projectRoot, "sample-repo"), "sample-repo");
-  commitFolder(source.dir, path.join(projectRoot, "test/fixtures/export/app-namespace"), "application namespace");
-  store = await openStore({ stateDir, skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0, token: TOKEN });
-  const apply = await cli(source.dir, "apply");
-  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  sample = await sampleControlPlane(TOKEN, "meshops-export-");
+  ({ source, server } = sample);
   exported = await getEverything();
   const validate = await runCli(["validate", "--format", "json"], source.dir);
   sourceFindings = new Set((JSON.parse(validate.stdout) as Report).diagnostics.map(finding));
 });
 after(async () => {
-  await server.close();
-  await store.close();
+  await sample.close();
   for (const repo of repos) repo.cleanup();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 const cli = (dir: string, ...args: string[]): Promise<CliRun> => runCli([...args, "--cp-url", server.url], dir, env);
@@ -102,7 +92,7 @@ function filesPerMesh(objects: readonly JsonObject[], toDocument: (object: JsonO
 }
 
 /**
- * `kubectl get -o yaml` of the custom resource the API object would be: cluster-scoped Mesh, namespaced others (a
+ * `kubectl get -o yaml` of the custom resource the API object would be: cluster-scoped Mesh and MeshGateway, namespaced others (a
  * resource named `name.namespace` with Kuma's identity labels goes back to its namespace; a Universal name has none),
  * with everything the API server and the webhook add.
  */
@@ -125,7 +115,9 @@ function asKubectlGet(object: JsonObject): JsonObject {
     resourceVersion: "4711",
     uid: "0b6d3c54-9f0e-4a3b-8d61-7c2e5f4a9b10",
   };
-  const document: JsonObject = { apiVersion: KUBERNETES_API_VERSION, kind: type as string, metadata, spec: type === "Mesh" ? meshFields : (spec ?? {}) };
+  // The protobuf kinds keep their fields under spec; a cluster-scoped MeshGateway names its mesh in a top-level field.
+  const flat = resourceType(type as string)?.flat === true;
+  const document: JsonObject = { apiVersion: KUBERNETES_API_VERSION, kind: type as string, ...(isClusterScoped(type as string) && type !== "Mesh" ? { mesh: mesh as string } : {}), metadata, spec: flat ? meshFields : (spec ?? {}) };
   if (status !== undefined) document.status = status;
   return document;
 }
@@ -161,6 +153,10 @@ for (const [shape, toDocument] of [
       exported.some((o) => o.status !== undefined) && exported.some((o) => kubernetesNameOf(o)?.namespace === "payments"),
       "the export holds statuses and resources of an application namespace",
     );
+    const kinds = new Set(exported.map((o) => o.type));
+    for (const kind of ["MeshGateway", "MeshTrust", "MeshIdentity", "MeshOpenTelemetryBackend", "Workload", "MeshZoneAddress"]) {
+      assert.ok(kinds.has(kind), `the export holds a ${kind}`);
+    }
     const repo = tempRepo("meshops-export-");
     repos.push(repo);
     commitFiles(repo.dir, filesPerMesh(exported, toDocument), `export as ${shape}`);

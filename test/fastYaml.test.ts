@@ -341,15 +341,20 @@ describe("parseDocumentsFast: handwritten cases", () => {
       http: { requestTimeout: "5s", maxStreamDuration: "0s" },
     });
 
+    // offsets: where each entry starts, in depth-first order (the locator's input).
     assert.deepEqual(parseDocumentsFast("# c\n---\n\n  a: 1\n---\n- b\n---\n"), [
-      { value: { a: 1 }, line: 4, column: 3 },
-      { value: ["b"], line: 6, column: 1 },
-      { value: null, line: 7, column: 4 },
+      { value: { a: 1 }, line: 4, column: 3, offsets: [11] },
+      { value: ["b"], line: 6, column: 1, offsets: [22] },
+      { value: null, line: 7, column: 4, offsets: [] },
     ]);
+    // Integer-like keys enumerate first in JavaScript, not in text order: no offsets (the locator reads such a file fully).
     assert.deepEqual(parseDocumentsFast("200: a\ntrue: b\n~: c\n0x10: d\n1e3: e\n"), [
       { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1 },
     ]);
-    assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2 }]);
+    assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2, offsets: [1] }]);
+    assert.deepEqual(parseDocumentsFast("a:\n- [x, y]\n-\n  b: {c: 1}\n"), [
+      { value: { a: [["x", "y"], { b: { c: 1 } }] }, line: 1, column: 1, offsets: [0, 5, 6, 9, 16, 16, 20] },
+    ]);
     assert.deepEqual(parseDocumentsFast(""), []);
     assert.deepEqual(parseDocumentsFast("# nothing\n"), []);
   });

@@ -88,12 +88,12 @@ const changeSet = (...results: ChangeResult[]): ChangeSet => ({
   failedMeshes: [],
 });
 
-test("live cache: listed, then written through: a PUT caches the object sent, a DELETE drops the key, owned resources counted", () => {
+test("live cache: listed, then written through: a PUT caches the object sent, a DELETE drops the key, owned resources counted", async () => {
   const cache = new LiveCache();
   assert.equal(cache.known, false);
   assert.match(cache.unknownBecause, /not listed/);
   const foreign: JsonObject = { type: "MeshTimeout", mesh: "m", name: "theirs", spec: {} };
-  cache.replace([owned("a"), owned("b"), foreign, { type: "MeshTimeout" }], info(), "meshops");
+  await cache.replace([owned("a"), owned("b"), foreign, { type: "MeshTimeout" }], info(), "meshops");
   assert.equal(cache.known, true);
   assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/m/a", "MeshTimeout/m/b", "MeshTimeout/m/theirs"], "an object without a name cannot be keyed");
   assert.equal(cache.ownedCount("meshops"), 2);
@@ -117,9 +117,9 @@ test("live cache: listed, then written through: a PUT caches the object sent, a 
   assert.equal(cache.ownedCount("meshops"), 3);
 });
 
-test("live cache: a failed write, or another control plane, means listing again", () => {
+test("live cache: a failed write, or another control plane, means listing again", async () => {
   const cache = new LiveCache();
-  cache.replace([owned("a")], info(), "meshops");
+  await cache.replace([owned("a")], info(), "meshops");
   assert.ok(cache.sameServer(info()));
   assert.ok(!cache.sameServer(info({ version: "2.15.0" })), "an upgrade may store objects differently");
   assert.ok(!cache.sameServer(info({ instanceId: "cp-2" })), "a restarted control plane may not have kept its state");
@@ -135,16 +135,16 @@ test("live cache: a failed write, or another control plane, means listing again"
   assert.ok(cache.objects.has("MeshTimeout/m/b"));
   cache.invalidate("another reason");
   assert.match(cache.unknownBecause, /failed/, "the first reason is kept");
-  cache.replace([], info(), "meshops");
+  await cache.replace([], info(), "meshops");
   assert.equal(cache.known, true);
   assert.equal(cache.objects.size, 0);
 });
 
-test("live cache: deleting a Mesh forgets everything in it, as the control plane's cascade does", () => {
+test("live cache: deleting a Mesh forgets everything in it, as the control plane's cascade does", async () => {
   const cache = new LiveCache();
   const mesh: JsonObject = { type: "Mesh", name: "m", labels: { "meshops.io/managed-by": "meshops" } };
   const elsewhere: JsonObject = { ...owned("x"), mesh: "other" };
-  cache.replace([mesh, owned("a"), owned("b"), elsewhere], info(), "meshops");
+  await cache.replace([mesh, owned("a"), owned("b"), elsewhere], info(), "meshops");
   const meshDelete: Change = { action: "delete", resource: "Mesh/m", type: "Mesh", mesh: "m", name: "m", live: mesh, diff: "" };
   cache.record(changeSet({ change: meshDelete, outcome: "applied" }));
   assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/other/x"]);

@@ -63,6 +63,9 @@ test("flow collections, compact sequence items, nested sequences and a byte orde
     "\uFEFFkey: value\nother:\n  - 1\n  -\n    - nested\n",
     "first: 1\n---\nsecond:\n  deep:\n    deeper: [a, b]\n...\n",
     "crlf: 1\r\nnext:\r\n  - item\r\n",
+    "items:\n  - [a, b]\n  - {k: v, l: w}\n  -\n    - - deep\n      - er\n  - key: 1\n    other: {x: y}\nlast: 2\n",
+    // Integer-like keys: JavaScript enumerates them first, so the locator reads the file with the full parser.
+    "codes:\n  b: 1\n  200: ok\n  a: [x]\n  404: missing\nafter: {k: 1}\n",
   ];
   for (const text of texts) {
     const documents = parseDocumentsFast(text);

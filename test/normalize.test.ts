@@ -234,12 +234,41 @@ const rows: Row[] = [
       { metrics: { backends: [{ conf: { port: 0 }, name: "other", type: "statsd" }] }, name: "payments", type: "Mesh" },
     ],
   },
+  // MeshGateway: a protobuf kind, printed by jsonpb (zero values dropped, enums by name, integers as numbers)
+  {
+    name: "MeshGateway: enum numbers, numeric strings and zero values read as the control plane prints them",
+    same: [
+      {
+        type: "MeshGateway",
+        mesh: "edge",
+        name: "gw",
+        selectors: [{ match: { "kuma.io/service": "gw" } }],
+        tags: {},
+        conf: { listeners: [{ port: "8443", protocol: 5, crossMesh: false, hostname: "", tls: { mode: 1, certificates: [{ secret: "c" }] } }] },
+      },
+      {
+        type: "MeshGateway",
+        mesh: "edge",
+        name: "gw",
+        kri: "kri_mgw_edge_default__gw_",
+        selectors: [{ match: { "kuma.io/service": "gw" } }],
+        conf: { listeners: [{ port: 8443, protocol: "HTTPS", tls: { mode: "TERMINATE", certificates: [{ secret: "c" }] } }] },
+      },
+    ],
+  },
+  {
+    name: "MeshGateway: TLS (3) is not HTTP, whatever the position of the names",
+    different: [
+      { type: "MeshGateway", mesh: "edge", name: "gw", conf: { listeners: [{ port: 80, protocol: 3 }] } },
+      { type: "MeshGateway", mesh: "edge", name: "gw", conf: { listeners: [{ port: 80, protocol: "HTTP" }] } },
+    ],
+  },
   // Types without a schema
   {
     name: "an unknown type still loses server-owned fields and gets sorted keys",
     exact: [
-      { type: "MeshGateway", name: "gw", kri: "x", creationTime: "t", spec: { b: 1, a: 2 } },
-      { mesh: "default", name: "gw", spec: { a: 2, b: 1 }, type: "MeshGateway" },
+      { type: "MeshGatewayRoute", name: "gw", kri: "x", creationTime: "t", spec: { b: 1, a: 2 } },
+      { mesh: "default", name: "gw", spec: { a: 2, b: 1 }, type: "MeshGatewayRoute" },
     ],
   },
 ];

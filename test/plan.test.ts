@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
+import { MANAGED_BY_LABEL, PRUNE_LABEL } from "../src/desired/ownership.js";
+import { DEFAULT_CONFIG, parseRepoConfig, type UnmanagedSelector } from "../src/config/repoConfig.js";
 import { classifyDrift, driftExitCode } from "../src/diff/drift.js";
 import { keyOfLive } from "../src/diff/pair.js";
 import { planChanges } from "../src/diff/plan.js";
@@ -128,4 +129,60 @@ test("prune never deletes a Mesh that still holds something: its cascade would t
   assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("theirs", "1h0m0s", {}, "payments")]), []);
   // Everything in the mesh is ours and no longer desired: the contents go first, then the Mesh.
   assert.deepEqual(deletes([], [liveMesh("payments"), liveTimeout("ours", "1h0m0s")]), ["MeshTimeout/payments/ours", "Mesh/payments"]);
+});
+
+test("prune opt-out: a resource labelled meshops.io/prune: disabled is kept, never deleted, and keeps its Mesh", () => {
+  const keep = { ...owned, [PRUNE_LABEL]: "disabled" };
+  const liveMesh = (name: string, labels: JsonObject = owned): JsonObject => ({ type: "Mesh", name, labels });
+  const plan = planChanges([], [liveMesh("payments"), liveTimeout("pinned", "1h0m0s", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });
+  // Deleting the Mesh would cascade to the kept resource: it stays too.
+  assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTimeout/payments/ours"]);
+  assert.deepEqual(plan.kept.map((k) => `${k.resource} (${k.reason})`), ["MeshTimeout/payments/pinned (prune disabled)"]);
+  assert.equal(plan.summary.delete, 1);
+  // A kept Mesh is not deleted either (nor is anything in it, by the cascade).
+  const meshKept = planChanges([], [liveMesh("payments", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });
+  assert.deepEqual(meshKept.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTimeout/payments/ours"]);
+  assert.deepEqual(meshKept.kept.map((k) => k.resource), ["Mesh/payments"]);
+  // Any other value of the label does not opt out; without --prune nothing is listed as kept (nothing would be deleted).
+  assert.equal(planChanges([], [liveTimeout("t", "1h0m0s", { ...owned, [PRUNE_LABEL]: "enabled" })], { instance: "meshops", prune: true }).summary.delete, 1);
+  assert.deepEqual(planChanges([], [liveTimeout("pinned", "1h0m0s", keep)], { instance: "meshops", prune: false }).kept, []);
+});
+
+test("drift.ignoreUnmanaged: unmanaged resources a selector matches are left out; orphaned and owned ones never", () => {
+  const live = [
+    { type: "Mesh", name: "default", labels: {} },
+    liveTimeout("mesh-timeout-all-default", "1h0m0s", {}, "default"),
+    liveTimeout("mesh-timeout-all-payments", "1h0m0s", {}, "default"),
+    liveTimeout("by-hand", "1h0m0s", {}, "default"),
+    liveTimeout("scratch-1", "1h0m0s", {}, "payments"),
+    liveTimeout("scratch-orphan", "1h0m0s", owned, "payments"),
+  ];
+  const kinds = (ignoreUnmanaged?: readonly UnmanagedSelector[]) =>
+    classifyDrift([], live, { instance: "meshops", ...(ignoreUnmanaged ? { ignoreUnmanaged } : {}) }).items.map((i) => `${i.kind} ${i.resource}`);
+  assert.equal(kinds().length, 6);
+  assert.deepEqual(kinds(DEFAULT_CONFIG.drift.ignoreUnmanaged), [
+    "unmanaged MeshTimeout/default/by-hand",
+    // A default policy's name is `<prefix>-<its own mesh>`: this one is not the control plane's.
+    "unmanaged MeshTimeout/default/mesh-timeout-all-payments",
+    "unmanaged MeshTimeout/payments/scratch-1",
+    "orphaned MeshTimeout/payments/scratch-orphan",
+  ]);
+  // Globs on type, mesh and name; an owned resource no longer desired is drift whatever the selectors say.
+  assert.deepEqual(kinds([{ mesh: "payments", name: "scratch-*" }, { type: "Mesh*", mesh: "{default,x}", name: "by-*" }]), [
+    "unmanaged Mesh/default",
+    "unmanaged MeshTimeout/default/mesh-timeout-all-default",
+    "unmanaged MeshTimeout/default/mesh-timeout-all-payments",
+    "orphaned MeshTimeout/payments/scratch-orphan",
+  ]);
+});
+
+test("drift.ignoreUnmanaged in meshops.yaml: the default mesh and its default policies by default, [] reports everything", () => {
+  assert.deepEqual(DEFAULT_CONFIG.drift.ignoreUnmanaged, [{ type: "Mesh", name: "default" }, { defaultPolicy: true }]);
+  const parsed = (text: string) => parseRepoConfig({ path: "meshops.yaml", text }, "");
+  assert.deepEqual(parsed("drift: {ignoreUnmanaged: []}\n").config.drift.ignoreUnmanaged, []);
+  assert.deepEqual(parsed("drift: {ignoreUnmanaged: [{mesh: scratch}]}\n").config.drift.ignoreUnmanaged, [{ mesh: "scratch" }]);
+  const bad = parsed("drift:\n  ignoreUnmanaged:\n    - {kind: Mesh}\n").diagnostics;
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0]?.line, 3);
+  assert.match(bad[0]?.message ?? "", /unknown field "kind"/);
 });

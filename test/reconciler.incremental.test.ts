@@ -9,14 +9,18 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { driftOptionsOf } from "../src/diff/drift.js";
 import { LocalBackend } from "../src/backend/store.js";
 import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
+import { subscribeViews } from "../src/daemon/daemon.js";
+import { DaemonEvents, type DaemonEvent } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
 import { DaemonStatus } from "../src/daemon/status.js";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
 import type { ResourceKey } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
@@ -73,18 +77,21 @@ const status = new DaemonStatus({
 });
 let probe: Probe;
 let reconciler: Reconciler;
+/** Every event the reconciler emitted, in order. */
+const emitted: DaemonEvent[] = [];
 
 before(async () => {
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
   probe = new Probe(await LocalBackend.open({ stateDir, skipMeshCreation: true }));
+  const events = new DaemonEvents();
+  subscribeViews(events, { status, metrics: new DaemonMetrics({ processMetrics: false }), log });
+  events.on((event) => emitted.push(event));
   reconciler = new Reconciler({
     source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
     path: undefined,
     ageIdentities: testAgeIdentities(),
     backend: probe,
-    status,
-    metrics: new DaemonMetrics({ processMetrics: false }),
-    log,
+    events,
     driftMode: undefined,
     stopRequested: () => false,
   });
@@ -144,9 +151,9 @@ async function assertConverged(drifted: readonly string[] = []): Promise<void> {
   const result = await validateWithTestKey(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
   assert.ok(result.valid);
   const comparison = await compare(probe.inner, result, { needWrite: false });
-  const drift = driftFor(comparison, result.config.instance).items.map((i) => `${i.kind} ${i.resource}`);
+  const drift = driftFor(comparison, driftOptionsOf(result.config)).items.map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(drift, drifted);
-  const json = JSON.parse(JSON.stringify(status)) as { meshes: { drift: { items: { kind: string; resource: string }[] } | null }[] };
+  const json = JSON.parse(JSON.stringify(status)) as StatusJson;
   const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(reported.sort(), [...drift].sort(), "the daemon's drift is a full comparison's");
   const plan = planFor(comparison, result.config.instance, result.config.prune.enabled);
@@ -305,4 +312,35 @@ test("an invalid commit in between: the next valid one is planned against the la
   assert.deepEqual(fixed.writes, ["PUT MeshTimeout/analytics-outbound-timeouts.kuma-system"]);
   assert.equal(await requestTimeout(), "8m0s");
   await assertConverged();
+});
+
+test("a run is told as events, in the order it happens; the status, the metrics and the log are views of them", async () => {
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 8m", "requestTimeout: 9m");
+  const seen = emitted.length;
+  const applied = await run("commit");
+  assert.equal(applied.outcome.result, "applied");
+  const events = emitted.slice(seen);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ["run.started", "sync.started", "revision.validated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
+  );
+  const started = events[0];
+  const finished = events.at(-1);
+  assert.ok(started?.type === "run.started" && finished?.type === "run.finished");
+  assert.equal(finished.run, started.run, "one run, one number");
+  assert.equal(finished.end?.result, "applied");
+  // The status keeps that run under the same number; the log line of its end names it too.
+  assert.equal(status.toJSON().reconciles[0]?.id, started.run);
+  const done = lines.map((l) => JSON.parse(l) as { event?: string; id?: number }).filter((l) => l.event === "reconcile.done").at(-1);
+  assert.equal(done?.id, started.run);
+
+  // Nothing new: the run is still told (started, finished without an end), and the status keeps no record of it.
+  const before = emitted.length;
+  const nothing = await run("commit");
+  assert.equal(nothing.outcome.result, "nothing");
+  assert.deepEqual(emitted.slice(before).map((e) => (e.type === "run.finished" ? `${e.type} ${e.end === undefined ? "without end" : "with end"}` : e.type)), [
+    "run.started",
+    "run.finished without end",
+  ]);
+  assert.equal(status.toJSON().reconciles[0]?.id, started.run);
 });

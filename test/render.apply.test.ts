@@ -20,7 +20,52 @@ const work = mkdtempSync(path.join(tmpdir(), "meshops-render-apply-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const files = (version: string): Record<string, string> => ({
-  "meshops.yaml": `controlPlane:\n  version: "${version}"\n`,
+  "meshops.yaml": `controlPlane:\n  version: "${version}"\nresources:\n  dataplanes: true\n`,
+  // The kinds group: written before what relies on them (identity after the Mesh, the gateway before its route),
+  // Dataplanes last. Listed here in the reverse of that order, so the order on the wire is meshops's own.
+  "meshes/payments-gateway.yaml": [
+    "type: Dataplane",
+    "mesh: payments",
+    "name: gateway-1",
+    "networking:",
+    "  address: 10.0.0.9",
+    "  gateway: { type: BUILTIN, tags: { kuma.io/service: payments-gateway } }",
+    "---",
+    "type: MeshService",
+    "mesh: payments",
+    "name: checkout",
+    "spec: { selector: { dataplaneTags: { kuma.io/service: checkout } }, ports: [{ port: 8080, appProtocol: http }] }",
+    "---",
+    "type: MeshHTTPRoute",
+    "mesh: payments",
+    "name: gateway-route",
+    "spec:",
+    "  targetRef: { kind: MeshGateway, name: payments-gateway }",
+    "  to:",
+    "    - targetRef: { kind: Mesh }",
+    "      rules:",
+    "        - matches: [{ path: { type: PathPrefix, value: / } }]",
+    "          default: { backendRefs: [{ kind: MeshService, name: checkout, port: 8080 }] }",
+    "---",
+    "type: MeshGateway",
+    "mesh: payments",
+    "name: payments-gateway",
+    "selectors: [{ match: { kuma.io/service: payments-gateway } }]",
+    "conf: { listeners: [{ port: 8080, protocol: HTTP, crossMesh: false }] }",
+    "---",
+    "type: MeshIdentity",
+    "mesh: payments",
+    "name: identity",
+    "spec: { provider: { type: Bundled, bundled: { autogenerate: { enabled: true } } } }",
+    "---",
+    "type: MeshTrust",
+    "mesh: payments",
+    "name: trust",
+    "spec:",
+    "  trustDomain: payments.local",
+    "  caBundles: [{ type: Pem, pem: { value: \"-----BEGIN CERTIFICATE-----\\nMIIBdzCCAR2gAwIBAgIUQ2lyY3VpdA==\\n-----END CERTIFICATE-----\\n\" } }]",
+    "",
+  ].join("\n"),
   "meshes/payments.yaml": [
     "type: Mesh",
     "name: payments",
@@ -92,6 +137,15 @@ for (const version of ["2.14.3", "3.0.0"]) {
       // The skip list holds in both: meshops materializes the defaults it does not leave out.
       assert.equal(rendered.some((o) => o.name === "mesh-retry-all-payments"), false);
       assert.equal(rendered.some((o) => o.name === "mesh-timeout-all-payments"), true);
+      // The new kinds in dependency order on the wire; the gateway's zero value (crossMesh: false) is rendered as written.
+      const at = (type: string): number => proxy.puts.findIndex((o) => o.type === type);
+      const identity = Math.max(at("MeshTrust"), at("MeshIdentity"));
+      assert.ok(Math.min(at("MeshTrust"), at("MeshIdentity")) > at("Mesh") && identity < at("MeshService"), "identity right after the Mesh");
+      assert.ok(at("MeshService") < at("MeshGateway") && at("MeshGateway") < at("MeshHTTPRoute"), "the gateway before the route on it");
+      assert.equal(proxy.puts.at(-1)?.type, "Dataplane", "Dataplanes are written last");
+      const plan = await runCli(["plan", "--cp-url", proxy.url, "--format", "json"], repo.dir);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, [], "the protobuf kinds compare equal after the round trip");
     } finally {
       await proxy.close();
       await cp.close();

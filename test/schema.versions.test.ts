@@ -6,7 +6,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { JsonObject } from "../src/model/index.js";
 import { parseRepoConfig } from "../src/config/repoConfig.js";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
-import { LATEST_MINOR, SUPPORTED_MINORS, schemaLine } from "../src/kuma/versions.js";
+import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, schemaLine } from "../src/kuma/versions.js";
 import { AJV_OPTIONS } from "../src/validate/formats.js";
 import { schemaFor } from "../src/kuma/schemas.js";
 import { validateSchema } from "../src/validate/schema.js";
@@ -89,8 +89,33 @@ describe("Kuma minor lines", () => {
   void it("a kind added in 2.12 (MeshIdentity) is an error for 2.10 and 2.11 that names 2.12", () => {
     const identity: JsonObject = { type: "MeshIdentity", mesh: "default", name: "id", spec: {} };
     assert.deepEqual(messages("MeshIdentity", identity, "2.11.18"), ["type: MeshIdentity was introduced in Kuma 2.12; controlPlane.version 2.11.18 does not have it"]);
-    // From 2.12 on the kind exists; meshops does not manage it yet, which is a different error.
-    assert.match(messages("MeshIdentity", identity, "2.12.0")[0] ?? "", /unknown resource type "MeshIdentity"/);
+    // From 2.12 on the kind exists, with that line's schema: 2.12 requires a provider, 2.14 no longer does.
+    assert.deepEqual(messages("MeshIdentity", identity, "2.12.0"), ["spec.provider: Required value"]);
+    assert.deepEqual(messages("MeshIdentity", identity, "2.14.3"), []);
+    // ...and an enum value 2.14 added (the Extension provider) names 2.14 for a 2.12 or 2.13 target.
+    const extension: JsonObject = { ...identity, spec: { provider: { type: "Extension", extension: { name: "vault" } } } };
+    assert.deepEqual(messages("MeshIdentity", extension, "2.13.10"), [
+      'spec.provider.extension: field "extension" was introduced in Kuma 2.14; controlPlane.version 2.13.10 does not have it',
+      'spec.provider.type: "Extension" was introduced in Kuma 2.14; controlPlane.version 2.13.10 does not have it',
+    ]);
+    assert.deepEqual(messages("MeshIdentity", extension, "2.14.0"), []);
+  });
+
+  void it("each new kind names the line that introduced it", () => {
+    const introduced: Record<string, string> = { MeshTrust: "2.12", MeshIdentity: "2.12", Workload: "2.13", MeshOpenTelemetryBackend: "2.14", MeshZoneAddress: "2.14" };
+    for (const [typeName, minor] of Object.entries(introduced)) {
+      const object: JsonObject = { type: typeName, mesh: "default", name: "x", spec: {} };
+      for (const line of SUPPORTED_MINORS) {
+        const first = messages(typeName, object, `${line}.0`)[0] ?? "";
+        const missing = `type: ${typeName} was introduced in Kuma ${minor}; controlPlane.version ${line}.0 does not have it`;
+        if (compareMinors(line, minor) < 0) assert.equal(first, missing, `${typeName} as ${line}`);
+        else assert.notEqual(first, missing, `${typeName} as ${line}`);
+      }
+    }
+    // Kinds every supported line has are never refused for their version.
+    for (const typeName of ["MeshGateway", "Dataplane"]) {
+      for (const line of SUPPORTED_MINORS) assert.ok(!messages(typeName, { type: typeName, mesh: "default", name: "x" }, line).some((m) => m.includes("introduced")), typeName);
+    }
   });
 
   void it("the Go decode rules hold on every line", () => {

@@ -122,7 +122,7 @@ function bigDiagnostics(count: number): Diagnostic[] {
 test("an SSE client that never reads is dropped once it falls behind; one that reads keeps up", async () => {
   const h = await serve({ eventThrottleMs: 5, eventStallMs: 1_500 });
   const diagnostics = bigDiagnostics(20_000);
-  h.status.validated({ commit: "c0", message: "m", author: "a", date: "2026-01-01T00:00:00Z" }, true, diagnostics);
+  h.status.record({ type: "revision.validated", commit: { commit: "c0", message: "m", author: "a", date: "2026-01-01T00:00:00Z" }, valid: true, diagnostics, kept: "c0" });
   const stalled = await connect(h.port);
   stalled.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\n\r\n`);
   stalled.pause(); // never reads: the kernel buffers fill, then the server's (a paused socket never sees the close)
@@ -138,7 +138,7 @@ test("an SSE client that never reads is dropped once it falls behind; one that r
     }
   })();
   for (let i = 1; i <= 40; i++) {
-    h.status.validated({ commit: `c${i}`, message: "m", author: "a", date: "2026-01-01T00:00:00Z" }, true, diagnostics);
+    h.status.record({ type: "revision.validated", commit: { commit: `c${i}`, message: "m", author: "a", date: "2026-01-01T00:00:00Z" }, valid: true, diagnostics, kept: `c${i}` });
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await waitFor("the stalled stream to be dropped", () => (h.logs.some((l) => l.event === "events.dropped") ? true : undefined), 10_000);

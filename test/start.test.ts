@@ -10,7 +10,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { waitFor, type DaemonStatusJson } from "./helpers/daemon.js";
+import { waitFor } from "./helpers/daemon.js";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { git, projectRoot } from "./helpers/git.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-start-"));
@@ -51,7 +52,7 @@ async function appliedRevision(s: Started): Promise<string> {
   return waitFor(
     "the first revision applied",
     async () => {
-      const status = (await (await fetch(`${s.url}/api/status`)).json()) as DaemonStatusJson;
+      const status = (await (await fetch(`${s.url}/api/status`)).json()) as StatusJson;
       return status.revision.applied?.commit;
     },
     60_000,

@@ -17,7 +17,8 @@ import { after, before, describe, test } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
-import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess, type DaemonStatusJson } from "./helpers/daemon.js";
+import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { findChromium } from "./helpers/browser.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
 
@@ -60,7 +61,7 @@ describe("the status page in headless Chromium", () => {
   /** Console errors a test provokes on purpose (the 401 of a wrong token), each allowed once. */
   const expectedErrors: RegExp[] = [];
 
-  const untilStatus = <T>(what: string, check: (s: DaemonStatusJson) => T | undefined, timeoutMs = WAIT_MS): Promise<T> =>
+  const untilStatus = <T>(what: string, check: (s: StatusJson) => T | undefined, timeoutMs = WAIT_MS): Promise<T> =>
     waitFor(what, async () => check(await daemon.status()), timeoutMs);
 
   const screenshot = async (name: string, target: Page = page) => {
@@ -181,7 +182,7 @@ describe("the status page in headless Chromium", () => {
     assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /valid.*same as applied/);
 
     // Resource counts by type, as the status has them.
-    for (const mesh of status.meshes as (DaemonStatusJson["meshes"][number] & { resources: { total: number; byType: Record<string, number> } })[]) {
+    for (const mesh of status.meshes) {
       const card = page.locator(`[data-mesh="${mesh.name}"]`);
       for (const [type, count] of Object.entries(mesh.resources.byType)) {
         assert.equal(await card.locator(`[data-type="${type}"] .n`).textContent(), String(count), `${mesh.name} ${type}`);

@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline/promises";
 import { parseGoDuration } from "../kuma/duration.js";
 import { COLOR, PLAIN, type Style } from "../report/style.js";
 
@@ -7,9 +8,28 @@ export interface CliIo {
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Asks a person and resolves with the answer; absent, or undefined, when nobody can answer (no terminal: CI). */
+  readonly ask?: (question: string) => Promise<string | undefined>;
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), ask: askOnTerminal });
+
+/** Asks on the terminal (the question on stderr, so stdout stays the command's output); nobody to ask without one. */
+async function askOnTerminal(question: string): Promise<string | undefined> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+/** A yes/no question; only an explicit yes confirms (never implicitly, and never without a person to answer). */
+export async function confirm(io: CliIo, question: string): Promise<boolean> {
+  const answer = await io.ask?.(`${question} [y/N] `);
+  return answer !== undefined && /^y(es)?$/i.test(answer.trim());
+}
 
 /** Colour on a TTY only, and never when NO_COLOR is set (no-color.org). */
 export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Style {

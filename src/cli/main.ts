@@ -2,20 +2,14 @@ import { Command, CommanderError } from "commander";
 import { SourceError } from "../source/types.js";
 import { BackendError } from "../backend/types.js";
 import { PruneLimitError } from "../sync/limits.js";
-import { applyCommand } from "./commands/apply.js";
-import { cpCommand } from "./commands/cp.js";
-import { driftCommand } from "./commands/drift.js";
-import { planCommand } from "./commands/plan.js";
-import { renderCommand } from "./commands/render.js";
-import { validateCommand } from "./commands/validate.js";
-import { watchCommand } from "./commands/watch.js";
+import { SavedPlanError } from "../diff/savedPlan.js";
 import { StateDirectoryInUseError } from "../backend/local/lock.js";
 import { JournalDamagedError } from "../backend/local/journal.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
 /** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError];
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError];
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
@@ -65,6 +59,36 @@ export function untilSignal(): Promise<string> {
   });
 }
 
+type CommandFactory = (io: CliIo, setExit: (code: number) => void) => Command;
+
+/**
+ * Every command's module, in the order help lists them, loaded only when needed: `validate` and `plan` need not load
+ * the daemon, the control plane's server and their logging and metrics (a third of a small repository's CPU time).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<CommandFactory>>> = {
+  validate: async () => (await import("./commands/validate.js")).validateCommand,
+  render: async () => (await import("./commands/render.js")).renderCommand,
+  plan: async () => (await import("./commands/plan.js")).planCommand,
+  apply: async () => (await import("./commands/apply.js")).applyCommand,
+  drift: async () => (await import("./commands/drift.js")).driftCommand,
+  export: async () => (await import("./commands/export.js")).exportCommand,
+  cp: async () => {
+    const { cpCommand } = await import("./commands/cp.js");
+    return (io, setExit) => cpCommand(io, setExit, untilSignal);
+  },
+  watch: async () => {
+    const { watchCommand } = await import("./commands/watch.js");
+    return (io, setExit) => watchCommand(io, setExit, untilSignal);
+  },
+};
+
+/** The command named on the command line (the first argument that is not an option), or every one (help, a typo). */
+async function commandsFor(argv: readonly string[]): Promise<CommandFactory[]> {
+  const named = argv.find((arg) => !arg.startsWith("-"));
+  const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]] : Object.values(COMMANDS);
+  return Promise.all(load.map((factory) => (factory as () => Promise<CommandFactory>)()));
+}
+
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   // --debug is accepted anywhere on the command line (before or after the command's name).
   const debug = argv.includes("--debug") || io.env.MESHOPS_DEBUG === "1";
@@ -77,14 +101,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError()
     .version(versionText(), "-V, --version", "print the version of meshops, the Kuma versions it supports and Node.js")
-    .option("--debug", "print the stack trace of an error (anywhere on the command line; or MESHOPS_DEBUG=1)")
-    .addCommand(validateCommand(io, setExit))
-    .addCommand(renderCommand(io, setExit))
-    .addCommand(planCommand(io, setExit))
-    .addCommand(applyCommand(io, setExit))
-    .addCommand(driftCommand(io, setExit))
-    .addCommand(cpCommand(io, setExit, untilSignal))
-    .addCommand(watchCommand(io, setExit, untilSignal));
+    .option("--debug", "print the stack trace of an error (anywhere on the command line; or MESHOPS_DEBUG=1)");
+  for (const command of await commandsFor(argv)) program.addCommand(command(io, setExit));
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   try {

@@ -1,5 +1,5 @@
 /**
- * The I/O around the CI report formats: the `--format`, `--output` and `--markdown-limit` options every reporting command shares,
+ * The I/O around the CI report formats: the `--format`, `--output`, `--markdown-limit` and `--annotations-limit` options every reporting command shares,
  * the installed version SARIF names, and the append of the markdown report to GitHub's job summary.
  */
 import { appendFile, writeFile } from "node:fs/promises";
@@ -7,6 +7,7 @@ import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
 import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
+import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
@@ -22,6 +23,7 @@ export interface ReportOptions {
   readonly format?: ReportFormat;
   readonly output: readonly ReportOutput[];
   readonly markdownLimit: number;
+  readonly annotationsLimit: number;
 }
 
 export function addReportOptions(command: Command): Command {
@@ -40,7 +42,8 @@ export function addReportOptions(command: Command): Command {
         .argParser(collectOutput)
         .default([]),
     )
-    .addOption(markdownLimitOption());
+    .addOption(markdownLimitOption())
+    .addOption(annotationsLimitOption());
 }
 
 function collectOutput(value: string, previous: readonly ReportOutput[]): ReportOutput[] {
@@ -73,13 +76,20 @@ export function reportOutputs(options: ReportOptions): readonly ReportOutput[] {
  * Renders the report in every output's format, to stdout or to its file. With `github` among them, the markdown report
  * is also appended to GitHub's job summary, once.
  */
-export async function writeReports<K extends ReportKind>(io: CliIo, kind: K, outputs: readonly ReportOutput[], input: ReportInputs[K], markdownLimit: number): Promise<void> {
+export async function writeReports<K extends ReportKind>(
+  io: CliIo,
+  kind: K,
+  outputs: readonly ReportOutput[],
+  input: ReportInputs[K],
+  markdownLimit: number,
+  annotationsLimit = ANNOTATIONS_LIMIT,
+): Promise<void> {
   const tool = await toolInfo();
   let stepSummary: (() => string) | undefined;
   for (const output of outputs) {
     // Colours only on a terminal: a file never gets them.
     const style = styleFor(output.file === undefined ? io.stdout : {}, io.env);
-    const rendered = renderReport(kind, output.format, input, { style, tool, markdownLimit });
+    const rendered = renderReport(kind, output.format, input, { style, tool, markdownLimit, annotationsLimit });
     stepSummary ??= rendered.stepSummary;
     if (output.file === undefined) {
       io.stdout.write(rendered.output);
@@ -98,6 +108,16 @@ export function markdownLimitOption(): Option {
     .argParser((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1000) throw new Error(`--markdown-limit must be an integer of at least 1000, got ${v}`);
+      return n;
+    });
+}
+
+export function annotationsLimitOption(): Option {
+  return new Option("--annotations-limit <n>", "--format github: annotations of each level (error, warning, notice) to print; GitHub shows 10 per step, the rest are counted in one line")
+    .default(ANNOTATIONS_LIMIT)
+    .argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--annotations-limit must be a non-negative integer, got ${v}`);
       return n;
     });
 }

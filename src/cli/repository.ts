@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot } from "../source/index.js";
-import { validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
@@ -44,7 +44,8 @@ export function maxFileSizeOption(): Option {
   });
 }
 
-function collect(value: string, previous: readonly string[]): string[] {
+/** A commander parser for a repeatable option. */
+export function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
@@ -57,9 +58,21 @@ export function localRepositoryDir(repo: string, io: CliIo): string {
   return dir;
 }
 
-export interface LoadSecrets {
+/**
+ * What several reads of one repository in one command share (`plan --base` reads two revisions): Git blobs read
+ * once, only the files that differ from the previous revision read again, and each file version parsed and checked
+ * once (the per-file analysis is keyed by blob id).
+ */
+export class SharedReads {
+  readonly cache = new AnalysisCache();
+  readonly blobCache = new Map<string, string>();
+  previous: Snapshot | undefined;
+}
+
+export interface LoadOptions {
   /** Every encrypted file must be decrypted (apply): one that cannot be is an error naming the file and its recipients. */
   readonly requireKey?: boolean;
+  readonly shared?: SharedReads | undefined;
 }
 
 /**
@@ -69,22 +82,25 @@ export interface LoadSecrets {
 export async function loadRepository(
   options: RepositoryOptions,
   io: CliIo,
-  secrets: LoadSecrets = {},
+  load: LoadOptions = {},
 ): Promise<{ snapshot: Snapshot; result: ValidationResult; stillSealed: readonly Resource[] }> {
+  const { shared } = load;
   const snapshot = await readSnapshot({
     repo: localRepositoryDir(options.repo, io),
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
+    ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous } : {}) } : {}),
   });
-  const result = validateSnapshot(snapshot, undefined, {
+  if (shared) shared.previous = snapshot;
+  const result = validateSnapshot(snapshot, shared?.cache, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
   if (!result.valid) return { snapshot, result, stillSealed: [] };
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-  const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (secrets.requireKey ? [] : undefined);
+  const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (load.requireKey ? [] : undefined);
   const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
   return { snapshot, ...unsealed };
 }
@@ -93,8 +109,8 @@ export async function loadRepository(
  * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
  * validation error is never planned or applied, not even in part.
  */
-export async function loadValidRepository(options: RepositoryOptions, io: CliIo, secrets: LoadSecrets = {}): Promise<ValidationResult | undefined> {
-  const { result } = await loadRepository(options, io, secrets);
+export async function loadValidRepository(options: RepositoryOptions, io: CliIo, load: LoadOptions = {}): Promise<ValidationResult | undefined> {
+  const { result } = await loadRepository(options, io, load);
   if (result.valid) return result;
   const summary = summaryOf(result);
   io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
@@ -104,5 +120,6 @@ export async function loadValidRepository(options: RepositoryOptions, io: CliIo,
 
 /** The counts a text report ends with. */
 export function summaryOf(result: ValidationResult): ValidationSummary {
-  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments };
+  const skippedDataplanes = result.diagnostics.filter((d) => d.rule === DATAPLANE_SKIPPED_RULE).length;
+  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments, skippedDataplanes };
 }

@@ -350,14 +350,16 @@ function indexBody(store: ControlPlaneStore, options: ControlPlaneServerOptions)
 
 /** Per type, what GET /_resources of Kuma 2.14 says besides name/path/shortName (golden base_endpoints/_resources). */
 const FROM_AS_RULES = new Set(["MeshAccessLog", "MeshCircuitBreaker", "MeshRateLimit", "MeshTimeout", "MeshTLS"]);
-const NOT_IN_FEDERATION = new Set(["MeshService"]);
+const NOT_IN_FEDERATION = new Set(["MeshService", "Dataplane", "MeshZoneAddress", "Workload"]);
+/** Display names the camel-case split gets wrong. */
+const SINGULAR_DISPLAY_NAMES: Readonly<Record<string, string>> = { MeshOpenTelemetryBackend: "Mesh OpenTelemetry Backend" };
 
 function typeDescriptions(readOnly: boolean, serves: (type: ResourceType) => boolean): JsonObject[] {
   return RESOURCE_TYPES.filter(serves)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((t) => {
-      const singular = t.name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
-      const plural = /y$/.test(singular) ? `${singular.slice(0, -1)}ies` : /(sh|ch|S)$/.test(singular) ? `${singular}es` : `${singular}s`;
+      const singular = SINGULAR_DISPLAY_NAMES[t.name] ?? t.name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
+      const plural = /[^aeiou]y$/.test(singular) ? `${singular.slice(0, -1)}ies` : /(sh|ch|ss|S)$/.test(singular) ? `${singular}es` : `${singular}s`;
       const description: JsonObject = {
         includeInFederation: !NOT_IN_FEDERATION.has(t.name),
         name: t.name,

@@ -5,6 +5,8 @@
 import type { Backend } from "../backend/types.js";
 import type { DriftMode } from "../config/repoConfig.js";
 import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "../util/backoff.js";
+import { eventLogger } from "./eventLog.js";
+import { DaemonEvents } from "./events.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
@@ -50,6 +52,13 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The daemon's views of the reconciler's events: the status, the metrics and the log, in that order. */
+export function subscribeViews(events: DaemonEvents, views: { readonly status: DaemonStatus; readonly metrics: DaemonMetrics; readonly log: Logger }): void {
+  events.on((event) => views.status.record(event));
+  events.on((event) => views.metrics.record(event));
+  events.on(eventLogger(views.log));
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const { log, metrics, source } = o;
   const retryPolicy = o.retry ?? DEFAULT_RETRY_BACKOFF;
@@ -61,15 +70,15 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     webhook: o.webhookSecret !== undefined,
     reconcileEndpoint: o.reconcileToken !== undefined,
   });
+  const events = new DaemonEvents();
+  subscribeViews(events, { status, metrics, log });
   let stopping = false;
   const reconciler = new Reconciler({
     source,
     path: o.path,
     ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}),
     backend: o.backend,
-    status,
-    metrics,
-    log,
+    events,
     driftMode: o.driftMode,
     ageIdentities: o.ageIdentities ?? [],
     stopRequested: () => stopping,
@@ -102,7 +111,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const scheduleDriftCheck = () => {
     if (stopping) return;
     const delay = withJitter(o.driftIntervalMs, 0.05);
-    status.nextDriftCheck(new Date(Date.now() + delay));
+    events.emit({ type: "drift.scheduled", at: new Date(Date.now() + delay) });
     driftTimer = setTimeout(() => {
       loop.trigger({ kind: "drift-timer" });
       scheduleDriftCheck();

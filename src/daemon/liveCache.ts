@@ -14,7 +14,8 @@
  */
 import type { ServerInfo } from "../backend/types.js";
 import { isOwned } from "../desired/ownership.js";
-import { indexLive } from "../diff/pair.js";
+import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
+import { runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
 
@@ -51,13 +52,15 @@ export class LiveCache {
     return this.#owned;
   }
 
-  /** Replaces the whole cache with a fresh list of the control plane `info` describes. */
-  replace(live: readonly JsonObject[], info: ServerInfo, instance: string): void {
-    this.#objects = new Map([...indexLive(live)].map(([subject, entry]) => [subject, entry.object]));
+  /** Replaces the whole cache with a fresh list of the control plane `info` describes. In slices: the daemon keeps answering. */
+  async replace(live: readonly JsonObject[], info: ServerInfo, instance: string): Promise<void> {
+    const index = await runStepsSliced(indexLiveSteps(live));
+    const { objects, owned } = await runStepsSliced(cacheEntries(index, instance));
+    this.#objects = objects;
     this.#known = true;
     this.#server = serverIdentity(info);
-    this.#instance = "";
-    this.ownedCount(instance);
+    this.#instance = instance;
+    this.#owned = owned;
   }
 
   /**
@@ -117,6 +120,18 @@ export class LiveCache {
       // drift check's list brings them into the cache and the status.
     }
   }
+}
+
+/** The cached objects of an index of the live state, and how many of them `instance` owns. */
+function* cacheEntries(index: ReadonlyMap<string, LiveResource>, instance: string): Steps<{ objects: Map<string, JsonObject>; owned: number }> {
+  const objects = new Map<string, JsonObject>();
+  let owned = 0;
+  for (const [subject, { object }] of index) {
+    objects.set(subject, object);
+    if (isOwned(object, instance)) owned++;
+    if (stepDue(objects.size, 1024)) yield;
+  }
+  return { objects, owned };
 }
 
 function serverIdentity(info: ServerInfo): string {

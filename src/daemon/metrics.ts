@@ -5,8 +5,10 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestEvent } from "../backend/kumaHttp.js";
-import type { DriftItem } from "../diff/drift.js";
-import type { RunKind, RunResult } from "./status.js";
+import { DRIFT_KINDS, type DriftItem } from "../diff/drift.js";
+import { groupBy, tally } from "../diff/pair.js";
+import type { DaemonEvent } from "./events.js";
+import type { RunKind, RunResult } from "./statusTypes.js";
 
 export const METRIC_NAMES = [
   "meshops_reconcile_total",
@@ -79,15 +81,28 @@ export class DaemonMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
-  reconciled(kind: RunKind, result: RunResult, seconds: number, at: Date): void {
-    this.#reconciles.inc({ kind, result });
-    this.#durations.observe({ kind }, seconds);
-    if (result !== "error" && result !== "failed") this.#lastSuccess.set(at.getTime() / 1000);
-    this.#ready.set(1);
+  /** Folds in one event of the reconciler (events.ts). */
+  record(event: DaemonEvent): void {
+    switch (event.type) {
+      case "run.finished":
+        if (event.end) this.#reconciled(event.end.kind, event.end.result, event.durationMs / 1000);
+        return;
+      case "change.done":
+        this.#changes.inc({ action: event.result.change.action, outcome: event.result.outcome });
+        return;
+      case "drift.checked":
+        this.#compared(event.desiredCounts, event.report.items);
+        return;
+      default:
+        return;
+    }
   }
 
-  change(action: string, outcome: string): void {
-    this.#changes.inc({ action, outcome });
+  #reconciled(kind: RunKind, result: RunResult, seconds: number): void {
+    this.#reconciles.inc({ kind, result });
+    this.#durations.observe({ kind }, seconds);
+    if (result !== "error" && result !== "failed") this.#lastSuccess.set(Date.now() / 1000);
+    this.#ready.set(1);
   }
 
   request(event: Pick<RequestEvent, "method" | "status" | "durationMs">): void {
@@ -96,18 +111,13 @@ export class DaemonMetrics {
   }
 
   /** Replaces the per-mesh gauges with a new comparison's figures (meshes that are gone disappear). */
-  compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[]): void {
+  #compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[]): void {
     this.#resources.reset();
     this.#drift.reset();
-    const counts = new Map<string, Record<DriftItem["kind"], number>>();
-    for (const mesh of desiredByMesh.keys()) counts.set(mesh, { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 });
-    for (const item of drift) {
-      let c = counts.get(item.mesh);
-      if (!c) counts.set(item.mesh, (c = { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 }));
-      c[item.kind]++;
-    }
-    for (const [mesh, c] of counts) {
-      for (const kind of ["missing", "modified", "orphaned", "unmanaged"] as const) {
+    const byMesh = groupBy(drift, (i) => i.mesh);
+    for (const mesh of new Set([...desiredByMesh.keys(), ...byMesh.keys()])) {
+      const c = tally(byMesh.get(mesh) ?? [], (i) => i.kind, DRIFT_KINDS);
+      for (const kind of DRIFT_KINDS) {
         this.#drift.set({ mesh, kind }, c[kind]);
         this.#resources.set({ mesh, state: kind }, c[kind]);
       }

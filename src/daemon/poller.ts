@@ -15,7 +15,7 @@ import { withJitter } from "../util/backoff.js";
 import { withoutCredentials, type Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
 import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
-import type { CommitInfo } from "./status.js";
+import type { CommitInfo } from "./statusTypes.js";
 
 /**
  * The Git variables a daemon's fetch may need (SSH keys and credential helpers are set up through them); simple-git

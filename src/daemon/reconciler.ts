@@ -22,27 +22,28 @@
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
-import type { DriftReport } from "../diff/drift.js";
+import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { readSnapshot } from "../source/index.js";
-import { applyPlan, type ChangeResult, type ChangeSet } from "../sync/apply.js";
+import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
-import { compare, driftFor, planFor, type Comparison } from "../sync/reconcile.js";
-import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
+import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf } from "../sync/meshes.js";
+import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
+import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
-import { AnalysisCache, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, validateSnapshotSteps, type ValidationResult } from "../validate/index.js";
+import { runStepsSliced } from "../util/steps.js";
+import type { DaemonEvents, RunEnd } from "./events.js";
+import { inventoryOf } from "./inventory.js";
+import { errorMessage } from "./logger.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
-import { isShownToPeople } from "../model/diagnostic.js";
 import { unknownServiceReferences } from "../validate/services.js";
-import { errorMessage, type Logger } from "./logger.js";
 import { LiveCache } from "./liveCache.js";
-import { applyResultsByMesh, desiredCountsByMesh, driftItemsByMesh, driftModeOf, inventoryOf, meshesOf } from "./meshes.js";
-import { driftAfterApply, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
-import type { DaemonMetrics } from "./metrics.js";
+import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
-import type { CommitInfo, DaemonStatus, RunKind, RunResult } from "./status.js";
+import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
 
 export interface ReconcilerOptions {
   readonly source: RevisionSource;
@@ -50,17 +51,14 @@ export interface ReconcilerOptions {
   readonly path: string | undefined;
   readonly maxFileBytes?: number;
   readonly backend: Backend;
-  readonly status: DaemonStatus;
-  readonly metrics: DaemonMetrics;
-  readonly log: Logger;
+  /** Where every fact of a run goes: the status, the metrics and the log subscribe (events.ts). */
+  readonly events: DaemonEvents;
   /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
   readonly driftMode: DriftMode | undefined;
   /** age identities for SOPS-encrypted files; a commit with one that does not decrypt is invalid (nothing applied). */
   readonly ageIdentities?: readonly string[];
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
-  /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
-  readonly maxLoggedDiagnostics?: number;
 }
 
 export interface RunOutcome {
@@ -96,15 +94,11 @@ interface Target {
   readonly revision: string;
   readonly commit: CommitInfo;
   readonly result: ValidationResult;
-}
-
-interface Step {
-  readonly kind: RunKind;
-  readonly result: RunResult;
-  readonly revision: string | null;
-  readonly commit: CommitInfo | null;
-  readonly summary: { applied: number; failed: number; skipped: number; drift: number };
-  readonly error?: string;
+  /**
+   * Not completely applied, and trying again may help (a failed change, an unreachable control plane, a shutdown).
+   * Not set by a plan the prune limit refused: that needs a new commit, not another try.
+   */
+  pending: boolean;
 }
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
@@ -129,7 +123,7 @@ interface Round {
   /** Subjects planned (all of them for a full plan). */
   readonly planned: number;
   /** The drift left after applying the plan (call it after the cache has recorded the changes). */
-  driftAfter(changes: ChangeSet | undefined): DriftReport;
+  driftAfter(changes: ChangeSet | undefined): DriftReport | Promise<DriftReport>;
 }
 
 export class Reconciler {
@@ -139,26 +133,18 @@ export class Reconciler {
   readonly #analysis = new AnalysisCache();
   /** Encrypted files decrypted by earlier runs (by path and content): a commit that does not touch one reuses it. */
   readonly #decrypted = new DecryptionCache();
-  /** The revision validated last, valid or not: a branch that has not moved is not validated again. */
-  #validated: string | undefined;
-  #validatedOk = false;
-  /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
-  #target: Target | undefined;
-  /**
-   * The target is not completely applied and trying again may help (a failed change, an unreachable control plane,
-   * a shutdown). Not set by a plan the prune limit refused: that needs a new commit, not another try.
-   */
-  #pendingApply = false;
-  /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
-  #readFailed = false;
-  /** Drift items already logged (`kind resource`), so a drift that lasts is logged once, not at every check. */
-  #loggedDrift = new Set<string>();
-  /** Control-plane mismatch warnings already logged (controlPlane.version or product vs GET /). */
-  readonly #targetWarnings = new Set<string>();
-  /** The last snapshot read: the next read only reads the files that changed since. */
-  #snapshot: Snapshot | undefined;
   /** The control plane as last listed, and written through since. */
   readonly #live = new LiveCache();
+  /** Runs so far: the number of the next one is one more. */
+  #runs = 0;
+  /** The revision validated last, valid or not: a branch that has not moved is not validated again. */
+  #validated: { readonly revision: string; readonly valid: boolean } | undefined;
+  /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
+  #target: Target | undefined;
+  /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
+  #readFailed = false;
+  /** The last snapshot read: the next read only reads the files that changed since. */
+  #snapshot: Snapshot | undefined;
   /** The desired state built last: meshes whose resources did not change are taken over by the next build. */
   #desired: DesiredState | undefined;
   /** Where an incremental plan can start from; undefined when the next sync must compare everything. */
@@ -169,22 +155,24 @@ export class Reconciler {
   }
 
   async reconcileOnce(work: Work): Promise<RunOutcome> {
-    const { source, status, metrics, log } = this.#o;
+    const { source, events } = this.#o;
     const started = performance.now();
-    status.runStarted(work.reasons);
+    const run = ++this.#runs;
+    events.emit({ type: "run.started", run, reasons: work.reasons });
     let kind: RunKind = "sync";
     let revision: string | null = null;
-    let step: Step | undefined;
+    let end: RunEnd | undefined;
     try {
       if (work.fetch) await source.update();
       revision = await source.resolve();
-      const target = !this.#target ? "none" : this.#pendingApply ? "failed" : "applied";
-      const decision = decideRun(work, revision, { validated: this.#validated, valid: this.#validatedOk, target });
-      if (decision === "sync") step = await this.#sync(revision, work);
-      else if (decision === "apply" && this.#target) step = await this.#apply(this.#target, "a failed apply is retried");
+      const target = !this.#target ? "none" : this.#target.pending ? "failed" : "applied";
+      const last = { validated: this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
+      const decision = decideRun(work, revision, last);
+      if (decision === "sync") end = await this.#sync(revision, work);
+      else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
       else if (decision === "drift") {
         kind = "drift";
-        step = await this.#checkDrift(work);
+        end = await this.#checkDrift(work);
       }
     } catch (error) {
       // Whatever failed (a request that may or may not have reached the control plane, a bug halfway through an
@@ -192,37 +180,13 @@ export class Reconciler {
       this.#live.invalidate("a run failed");
       this.#base = undefined;
       const message = errorMessage(error);
-      log.error({ event: "reconcile.error", revision, kind, err: message }, `reconcile failed: ${message}`);
-      status.runFailed(message, revision);
-      if (kind === "sync" && (revision === null || this.#validated !== revision)) this.#readFailed = true;
-      step = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
+      events.emit({ type: "run.failed", kind, revision, message });
+      if (kind === "sync" && (revision === null || this.#validated?.revision !== revision)) this.#readFailed = true;
+      end = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
-
-    const seconds = (performance.now() - started) / 1000;
-    if (!step) {
-      status.runFinished(undefined, seconds * 1000);
-      log.debug({ event: "reconcile.nothing", revision, reasons: work.reasons }, "nothing new");
-      return { kind: "none", result: "nothing", retry: this.#needsRetry };
-    }
-    const record = status.runFinished(
-      {
-        kind: step.kind,
-        reasons: work.reasons,
-        revision: step.revision,
-        commit: step.commit ? { message: step.commit.message, author: step.commit.author } : null,
-        result: step.result,
-        summary: step.summary,
-        ...(step.error ? { error: step.error } : {}),
-      },
-      seconds * 1000,
-    );
-    metrics.reconciled(step.kind, step.result, seconds, new Date());
-    const level = step.result === "error" || step.result === "failed" ? "warn" : "info";
-    log[level](
-      { event: "reconcile.done", id: record.id, kind: step.kind, revision: step.revision, result: step.result, durationMs: record.durationMs, reasons: work.reasons, triggers: work.triggers, ...step.summary },
-      `${step.kind} ${shortRevision(step.revision)}: ${step.result} in ${record.durationMs} ms`,
-    );
-    return { kind: step.kind, result: step.result, retry: this.#needsRetry };
+    const durationMs = performance.now() - started;
+    events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
+    return end ? { kind: end.kind, result: end.result, retry: this.#needsRetry } : { kind: "none", result: "nothing", retry: this.#needsRetry };
   }
 
   /**
@@ -231,16 +195,13 @@ export class Reconciler {
    * A failed drift check alone needs no retry: the next tick compares again.
    */
   get #needsRetry(): boolean {
-    return this.#pendingApply || this.#readFailed;
+    return this.#target?.pending === true || this.#readFailed;
   }
 
-  async #sync(revision: string, work: Work): Promise<Step> {
-    const { source, status, log } = this.#o;
+  async #sync(revision: string, work: Work): Promise<RunEnd> {
+    const { source, events } = this.#o;
     const commit = await source.commitInfo(revision);
-    log.info(
-      { event: "reconcile.start", revision, reasons: work.reasons, message: commit.message, author: commit.author },
-      `revision ${shortRevision(revision)}: ${commit.message}`,
-    );
+    events.emit({ type: "sync.started", revision, commit, reasons: work.reasons });
     const snapshot = await readSnapshot({
       repo: source.dir,
       ref: revision,
@@ -250,32 +211,19 @@ export class Reconciler {
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
-    const validated = validateSnapshot(snapshot, this.#analysis);
+    // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
+    const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
     // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
     const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
     const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
     if (validated.valid) this.#decrypted.sweep();
-    this.#validated = revision;
-    this.#validatedOk = result.valid;
+    this.#validated = { revision, valid: result.valid };
     this.#readFailed = false;
-    status.validated(commit, result.valid, result.diagnostics.filter(isShownToPeople));
+    events.emit({ type: "revision.validated", commit, valid: result.valid, diagnostics: result.diagnostics, kept: result.valid ? revision : (this.#target?.revision ?? null) });
+    if (!result.valid) return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
 
-    if (!result.valid) {
-      const errors = result.diagnostics.filter((d) => d.severity === "error");
-      for (const d of errors.slice(0, this.#o.maxLoggedDiagnostics ?? 50)) {
-        log.warn(
-          { event: "validation.error", revision, file: d.file, line: d.line, column: d.column, resource: d.resource, path: d.path, rule: d.rule },
-          `${d.file}:${d.line}:${d.column}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`,
-        );
-      }
-      log.warn(
-        { event: "validation.failed", revision, errors: errors.length, kept: this.#target?.revision ?? null },
-        `revision ${shortRevision(revision)} is invalid (${errors.length} errors): nothing applied`,
-      );
-      return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
-    }
-
-    this.#target = { revision, commit, result };
+    // Pending until the apply below completes.
+    this.#target = { revision, commit, result, pending: true };
     // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
     // control plane, or an out-of-band edit would wait one more interval to be seen.
     const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
@@ -286,40 +234,39 @@ export class Reconciler {
    * Plans and applies the target revision, every mesh: incrementally when the last run left a base to start from,
    * otherwise (or when `full` gives a reason to) by comparing everything.
    */
-  async #apply(target: Target, full?: string): Promise<Step> {
-    const { status, log } = this.#o;
+  async #apply(target: Target, full?: string): Promise<RunEnd> {
+    const { events } = this.#o;
     const { revision, commit, result } = target;
     const config = result.config;
-    this.#pendingApply = true; // until the apply below completes
+    target.pending = true;
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
-    // Online, the control plane's MeshServices settle the references the repository leaves open: warn about the rest.
+    // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = unknownServiceReferences(result.serviceReferences, this.#live.objects);
-    for (const d of unknown.slice(0, this.#o.maxLoggedDiagnostics ?? 50)) {
-      log.warn({ event: "reference.unknown", revision, file: d.file, line: d.line, resource: d.resource, path: d.path }, `${d.file}:${d.line}:${d.column}: ${d.resource} ${d.path}: ${d.message}`);
-    }
-    const modes = this.#modes(config);
+    if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
+    const driftMode = this.#modes(config);
 
     const refused = this.#refusedByPruneLimits(plan, round.ownedCount, config, revision);
     if (refused) {
-      this.#pendingApply = false;
+      target.pending = false;
       this.#base = undefined; // nothing of this plan was applied: the next sync compares everything
       return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused };
     }
 
     const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
     if (changes) this.#live.record(changes);
-    const drift = round.driftAfter(changes);
+    const drift = await round.driftAfter(changes);
     const meshes = meshesOf(desired, plan, drift);
     const stopped = this.#o.stopRequested();
-    status.synced(commit, meshes, changes ? applyResultsByMesh(changes) : new Map(), () => inventoryOf(desired, config), modes, stopped);
-    this.#recordDrift(revision, meshes, drift, desired, modes);
+    const results = changes ? applyResultsByMesh(changes) : new Map();
+    events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
+    events.emit({ type: "drift.checked", revision, meshes, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
-    this.#pendingApply = s.failed > 0 || s.skipped > 0;
-    this.#base = this.#live.known && !this.#pendingApply ? { desired, configKey: configKeyOf(config), drift } : undefined;
+    target.pending = s.failed > 0 || s.skipped > 0;
+    this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift } : undefined;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : s.applied > 0 ? "applied" : "unchanged";
-    log.debug({ event: "plan.done", revision, mode: round.mode, planned: round.planned, ...plan.summary }, `${round.mode} plan of ${round.planned} resources`);
+    events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
     return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
   }
 
@@ -329,7 +276,7 @@ export class Reconciler {
    * also refills the cache.
    */
   async #plan(target: Target, forced: string | undefined): Promise<Round> {
-    const { backend, log } = this.#o;
+    const { backend, events } = this.#o;
     const config = target.result.config;
     const options = { instance: config.instance, prune: config.prune.enabled };
     const base = this.#base;
@@ -344,7 +291,7 @@ export class Reconciler {
             : undefined);
     if (base && reason === undefined) {
       const info = await backend.info();
-      const desired = this.#buildDesired(target.result, info);
+      const desired = await this.#buildDesired(target.result, info);
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
       else {
@@ -356,98 +303,85 @@ export class Reconciler {
           plan: incremental.plan,
           ownedCount: this.#live.ownedCount(config.instance),
           planned: incremental.subjects.size,
-          driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, { instance: config.instance }),
+          driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, driftOptionsOf(config)),
         };
       }
     }
 
-    log.info({ event: "plan.full", revision: target.revision, reason }, `comparing the whole control plane: ${reason}`);
+    events.emit({ type: "plan.full", revision: target.revision, reason: reason ?? "no earlier plan to start from" });
     const comparison = await this.#compare(target.result, true);
-    const plan = planFor(comparison, config.instance, config.prune.enabled);
+    const plan = await planInSlices(comparison, config.instance, config.prune.enabled);
     return {
       mode: "full",
       desired: comparison.desired,
       plan,
       ownedCount: comparison.ownedCount,
       planned: comparison.desired.size,
-      driftAfter: (changes) => driftAfterApply(comparison, plan, changes, config.instance),
+      driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, driftOptionsOf(config))),
     };
   }
 
   /** The desired state for this control plane, rebuilding only the meshes that changed since the last build. */
-  #buildDesired(result: ValidationResult, info: ServerInfo): DesiredState {
-    this.#desired = buildDesired(result.resources, result.config, targetOf(result.config, info), this.#desired);
+  async #buildDesired(result: ValidationResult, info: ServerInfo): Promise<DesiredState> {
+    this.#desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), this.#desired));
     return this.#desired;
   }
 
   /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
-    const onWarning = (message: string) => {
-      // Once per message: the daemon compares on every poll.
-      if (this.#targetWarnings.has(message)) return;
-      this.#targetWarnings.add(message);
-      this.#o.log.warn({ event: "cp.target-mismatch" }, message);
-    };
+    const onWarning = (message: string) => this.#o.events.emit({ type: "target.mismatch", message });
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#desired = comparison.desired;
-    this.#live.replace(comparison.live, comparison.info, result.config.instance);
+    await this.#live.replace(comparison.live, comparison.info, result.config.instance);
     return comparison;
   }
 
-  async #checkDrift(work: Work): Promise<Step> {
+  async #checkDrift(work: Work): Promise<RunEnd> {
     const target = this.#target;
     if (!target) throw new Error("a drift check needs a valid revision");
-    const { status, log } = this.#o;
+    const { events } = this.#o;
     const { revision, commit, result } = target;
     const config = result.config;
-    const modes = this.#modes(config);
+    const driftMode = this.#modes(config);
     const comparison = await this.#compare(result, false);
-    const targetDesired = comparison.desired;
-    const report = driftFor(comparison, config.instance);
+    const desired = comparison.desired;
+    const report = await driftInSlices(comparison, driftOptionsOf(config));
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
     const healing = new Set(
-      report.items.filter((i) => isActionable(i.kind) && modes(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
+      report.items.filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
     );
     let changes: ChangeSet | undefined;
     if (healing.size > 0) {
-      const plan = restrictPlan(planFor(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const plan = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const refused = this.#refusedByPruneLimits(plan, comparison.ownedCount, config, revision);
       if (refused) {
         this.#base = undefined;
         return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused };
       }
-      log.info({ event: "drift.correcting", revision, meshes: [...healing], reasons: work.reasons, ...plan.summary }, `correcting drift in ${[...healing].join(", ")}`);
+      const meshes = [...healing];
+      events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: plan.summary });
       changes = await this.#write(plan, revision);
       this.#live.record(changes);
-      status.synced(commit, [...healing].sort(), applyResultsByMesh(changes), () => inventoryOf(targetDesired, config), modes, this.#o.stopRequested());
+      const results = applyResultsByMesh(changes);
+      events.emit({ type: "meshes.synced", commit, meshes: [...healing].sort(), results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });
     }
     const remaining = remainingDrift(report, changes);
-    this.#recordDrift(revision, meshesOf(targetDesired, undefined, report), remaining, targetDesired, modes);
+    const meshes = meshesOf(desired, undefined, report);
+    events.emit({ type: "drift.checked", revision, meshes, report: remaining, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
-    this.#base = this.#live.known ? { desired: targetDesired, configKey: configKeyOf(config), drift: remaining } : undefined;
+    this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
     const outcome: RunResult = s.failed > 0 ? "failed" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
     return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) } };
   }
 
-  /** Applies a plan, logging and counting each change as it completes. */
+  /** Applies a plan; each change is an event as it completes. */
   async #write(plan: Plan, revision: string): Promise<ChangeSet> {
-    const { backend, status, metrics, log } = this.#o;
-    status.meshesApplying(new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.mesh)));
-    const onResult = (r: ChangeResult) => {
-      metrics.change(r.change.action, r.outcome);
-      const fields = { revision, resource: r.change.resource, action: r.change.action };
-      if (r.outcome === "applied") {
-        log.info({ event: "change.applied", ...fields, ...(r.warnings?.length ? { warnings: r.warnings } : {}) }, `${r.change.action} ${r.change.resource}`);
-      } else if (r.outcome === "failed") {
-        log.error({ event: "change.failed", ...fields, err: r.error }, `${r.change.action} ${r.change.resource} failed: ${r.error}`);
-      } else {
-        log.debug({ event: "change.skipped", ...fields, reason: r.error }, `${r.change.action} ${r.change.resource} skipped`);
-      }
-    };
-    return applyPlan(backend, plan, { onResult, stopRequested: this.#o.stopRequested });
+    const { backend, events } = this.#o;
+    events.emit({ type: "apply.started", revision, meshes: new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.mesh)) });
+    return applyPlan(backend, plan, { onResult: (result) => events.emit({ type: "change.done", revision, result }), stopRequested: this.#o.stopRequested });
   }
 
   /** A plan that deletes too much is refused whole, before any write. Returns the reason, or undefined. */
@@ -458,27 +392,9 @@ export class Reconciler {
     } catch (error) {
       if (!(error instanceof PruneLimitError)) throw error;
       const meshes = [...new Set(plan.changes.filter((c) => c.action === "delete").map((c) => c.mesh))].sort();
-      this.#o.log.error({ event: "prune.refused", revision, meshes, deletes: plan.summary.delete }, error.message);
-      this.#o.status.runFailed(error.message, revision, meshes);
+      this.#o.events.emit({ type: "prune.refused", revision, meshes, deletes: plan.summary.delete, message: error.message });
       return error.message;
     }
-  }
-
-  #recordDrift(revision: string, meshes: readonly string[], drift: DriftReport, desired: DesiredState, modes: (mesh: string) => DriftMode): void {
-    const { status, metrics, log } = this.#o;
-    status.driftChecked(revision, meshes, driftItemsByMesh(drift), modes);
-    metrics.compared(desiredCountsByMesh(desired), drift.items);
-
-    const current = new Set<string>();
-    for (const item of drift.items) {
-      const key = `${item.kind} ${item.resource}`;
-      current.add(key);
-      if (this.#loggedDrift.has(key)) continue;
-      const fields = { event: "drift.detected", revision, resource: item.resource, kind: item.kind, mode: modes(item.mesh) };
-      if (isActionable(item.kind)) log.warn(fields, `drift: ${item.resource} is ${item.kind}`);
-      else log.debug(fields, `unmanaged: ${item.resource}`);
-    }
-    this.#loggedDrift = current;
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
@@ -493,8 +409,4 @@ function configKeyOf(config: RepoConfig): string {
 
 function actionableCount(report: DriftReport): number {
   return report.summary.missing + report.summary.modified + report.summary.orphaned;
-}
-
-function shortRevision(revision: string | null): string {
-  return revision ? revision.slice(0, 12) : "(none)";
 }

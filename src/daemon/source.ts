@@ -5,7 +5,7 @@
 import { simpleGit } from "simple-git";
 import { resolveCommit } from "../source/git.js";
 import type { Trigger } from "./queue.js";
-import type { CommitInfo } from "./status.js";
+import type { CommitInfo } from "./statusTypes.js";
 
 export interface RevisionSource {
   readonly kind: "local" | "remote";

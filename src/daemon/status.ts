@@ -1,73 +1,31 @@
 /**
- * What the daemon knows about itself, as `/api/status` serves it (and the status page, issue 6, renders it). A plain
- * in-memory model: the reconciler records facts, the server reads `toJSON()`. Pure (the clock is injected).
- *
- * Vocabulary (closed):
- * - a mesh's `state`: "pending" (nothing applied yet), "applying", "in-sync", "drifted" (the control plane differs
- *   from the last applied revision), "failed" (its last apply stopped at an error);
- * - a reconcile's `kind`: "sync" (a revision validated and applied) or "drift" (the control plane compared with the
- *   last applied revision, and in `correct` mode re-applied);
- * - a reconcile's `result`: see RunResult.
+ * What the daemon knows about itself, as `/api/status` serves it (and the status page renders it): a view of the
+ * reconciler's events (events.ts), folded in as they come. The shape and vocabulary of the JSON are statusTypes.ts.
+ * Pure (the clock is injected).
  */
 import type { DriftMode } from "../config/repoConfig.js";
-import type { DriftItem, DriftSummary } from "../diff/drift.js";
-import type { Diagnostic } from "../model/diagnostic.js";
-import type { MeshApplyResult, MeshInventory } from "./meshes.js";
-import type { TriggerKind } from "./queue.js";
-
-export interface CommitInfo {
-  readonly commit: string;
-  /** The subject line. */
-  readonly message: string;
-  readonly author: string;
-  /** Author date, ISO 8601. */
-  readonly date: string;
-}
-
-export type MeshState = "pending" | "applying" | "in-sync" | "drifted" | "failed";
-export type RunKind = "sync" | "drift";
-/**
- * sync: "applied" (changes written), "unchanged" (nothing to write), "invalid" (refused by validation, nothing
- * written), "refused" (the prune limit refused the plan, nothing written), "failed" (some change failed; other meshes
- * went on), "stopped" (shutdown came first); drift: "in-sync", "drifted" (reported), "corrected" (re-applied);
- * either: "error" (the run could not finish: repository or control plane unreachable).
- */
-export type RunResult = "applied" | "unchanged" | "invalid" | "refused" | "failed" | "stopped" | "in-sync" | "drifted" | "corrected" | "error";
-
-export interface ReconcileRecord {
-  readonly id: number;
-  readonly kind: RunKind;
-  readonly reasons: readonly TriggerKind[];
-  readonly revision: string | null;
-  readonly commit: { readonly message: string; readonly author: string } | null;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly result: RunResult;
-  /** Changes written, failed and skipped; drift items found. */
-  readonly summary: { readonly applied: number; readonly failed: number; readonly skipped: number; readonly drift: number };
-  readonly error?: string;
-}
-
-/**
- * The last run that touched a mesh (applied to it, compared it, or failed on it), with what it meant for that mesh:
- * sync "applied" | "unchanged" | "failed" | "stopped"; drift "in-sync" | "drifted" | "corrected" | "failed"; either
- * "error" | "refused" when the run stopped on this mesh. A run that refused an invalid commit touches no mesh.
- */
-export interface MeshRun {
-  readonly id: number;
-  readonly kind: RunKind;
-  readonly result: RunResult;
-  readonly startedAt: string;
-  readonly durationMs: number;
-}
-
-export interface MeshError {
-  readonly at: string;
-  readonly revision: string | null;
-  /** `Type/mesh/name`, or "" when the error is not about one resource. */
-  readonly resource: string;
-  readonly message: string;
-}
+import { DRIFT_KINDS, type DriftItem, type DriftSummary } from "../diff/drift.js";
+import { groupBy, tally } from "../diff/pair.js";
+import { isShownToPeople } from "../model/diagnostic.js";
+import type { MeshApplyResult } from "../sync/meshes.js";
+import type { DaemonEvent, EventOf } from "./events.js";
+import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
+import type {
+  ApplyOutcome,
+  CommitInfo,
+  ControlPlaneSettings,
+  MeshApplyStatus,
+  MeshError,
+  MeshRun,
+  MeshState,
+  MeshStatus,
+  ReconcileRecord,
+  RepositorySettings,
+  RunningReconcile,
+  RunResult,
+  StatusJson,
+  ValidationStatus,
+} from "./statusTypes.js";
 
 interface MeshRecord {
   name: string;
@@ -75,17 +33,17 @@ interface MeshRecord {
   applying: boolean;
   appliedRevision: string | null;
   attemptedRevision: string | null;
-  lastResult: { outcome: "applied" | "unchanged" | "failed" | "stopped"; revision: string; at: string; applied: number; failed: number; skipped: number } | null;
-  drift: { checkedAt: string; revision: string; items: DriftItem[] } | null;
+  lastResult: MeshApplyStatus | null;
+  drift: { checkedAt: string; revision: string; items: readonly DriftItem[] } | null;
   lastErrors: MeshError[];
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
-  touched: { id: number; apply?: "applied" | "unchanged" | "failed" | "stopped"; failed?: boolean } | null;
+  touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
   lastRun: MeshRun | null;
 }
 
 export interface StatusSettings {
-  readonly repository: { readonly url: string; readonly kind: "local" | "remote"; readonly branch: string | null; readonly path: string };
-  readonly controlPlane: { readonly url: string; readonly embedded: boolean };
+  readonly repository: RepositorySettings;
+  readonly controlPlane: ControlPlaneSettings;
   readonly driftIntervalMs: number;
   readonly pollIntervalMs: number | null;
   readonly webhook: boolean;
@@ -95,7 +53,6 @@ export interface StatusSettings {
 }
 
 const MAX_MESH_ERRORS = 10;
-const EMPTY_INVENTORY: MeshInventory = { byType: {}, total: 0, defaultPolicies: [] };
 
 export class DaemonStatus {
   readonly #settings: StatusSettings;
@@ -104,12 +61,11 @@ export class DaemonStatus {
   readonly #meshes = new Map<string, MeshRecord>();
   readonly #history: ReconcileRecord[] = [];
   readonly #listeners = new Set<() => void>();
-  #running: { id: number; reasons: readonly TriggerKind[]; startedAt: string } | null = null;
-  #runs = 0;
+  #running: RunningReconcile | null = null;
   #ready = false;
   #applied: CommitInfo | null = null;
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
-  #validation: { revision: string; valid: boolean; diagnostics: readonly Diagnostic[] } | null = null;
+  #validation: ValidationStatus | null = null;
   #lastSuccessAt: string | null = null;
   #lastError: { at: string; message: string } | null = null;
   #nextDriftCheckAt: string | null = null;
@@ -137,122 +93,46 @@ export class DaemonStatus {
     return () => this.#listeners.delete(listener);
   }
 
-  runStarted(reasons: readonly TriggerKind[]): number {
-    const id = ++this.#runs;
-    this.#running = { id, reasons, startedAt: this.#now().toISOString() };
-    this.#changed();
-    return id;
-  }
-
-  /** A revision was read and validated (valid or not). */
-  validated(commit: CommitInfo, valid: boolean, diagnostics: readonly Diagnostic[]): void {
-    this.#attempted = { ...commit, valid };
-    this.#validation = { revision: commit.commit, valid, diagnostics };
-    this.#changed();
-  }
-
-  meshesApplying(meshes: Iterable<string>): void {
-    for (const name of meshes) this.#mesh(name).applying = true;
-    this.#changed();
-  }
-
-  /** A valid revision was planned and applied; `results` has the meshes that had changes. */
-  synced(
-    commit: CommitInfo,
-    meshes: readonly string[],
-    results: ReadonlyMap<string, MeshApplyResult>,
-    inventory: () => ReadonlyMap<string, MeshInventory>,
-    modes: (mesh: string) => DriftMode,
-    stopped: boolean,
-  ): void {
-    const at = this.#now().toISOString();
-    // Built when the status is first read, not on every sync: counting 50,000 resources is not free.
-    let built: ReadonlyMap<string, MeshInventory> | undefined;
-    this.#inventory = () => (built ??= inventory());
-    let allApplied = true;
-    for (const name of meshes) {
-      const mesh = this.#mesh(name);
-      const result = results.get(name);
-      mesh.applying = false;
-      mesh.driftMode = modes(name);
-      mesh.attemptedRevision = commit.commit;
-      const complete = !result || (result.failed === 0 && result.skipped === 0);
-      const outcome = !result ? "unchanged" : result.failed > 0 ? "failed" : result.skipped > 0 && stopped ? "stopped" : "applied";
-      mesh.lastResult = { outcome, revision: commit.commit, at, applied: result?.applied ?? 0, failed: result?.failed ?? 0, skipped: result?.skipped ?? 0 };
-      if (complete) mesh.appliedRevision = commit.commit;
-      else allApplied = false;
-      const touched = this.#touch(mesh);
-      if (touched) touched.apply = outcome;
-      for (const error of result?.errors ?? []) this.#meshError(mesh, { at, revision: commit.commit, resource: error.resource, message: error.message });
-    }
-    if (allApplied) this.#applied = commit;
-    this.#changed();
-  }
-
-  /** The drift found by a comparison (per mesh: every mesh compared, with or without items). */
-  driftChecked(revision: string, meshes: readonly string[], items: ReadonlyMap<string, DriftItem[]>, modes: (mesh: string) => DriftMode): void {
-    const at = this.#now().toISOString();
-    for (const name of meshes) {
-      const mesh = this.#mesh(name);
-      mesh.driftMode = modes(name);
-      mesh.drift = { checkedAt: at, revision, items: items.get(name) ?? [] };
-      this.#touch(mesh);
+  /** Folds in one event of the reconciler; events that change nothing shown here are ignored. */
+  record(event: DaemonEvent): void {
+    switch (event.type) {
+      case "run.started":
+        this.#running = { id: event.run, reasons: event.reasons, startedAt: this.#now().toISOString() };
+        break;
+      case "revision.validated":
+        this.#attempted = { ...event.commit, valid: event.valid };
+        this.#validation = { revision: event.commit.commit, valid: event.valid, diagnostics: event.diagnostics.filter(isShownToPeople) };
+        break;
+      case "apply.started":
+        for (const name of event.meshes) this.#mesh(name).applying = true;
+        break;
+      case "meshes.synced":
+        this.#synced(event);
+        break;
+      case "drift.checked":
+        this.#driftChecked(event);
+        break;
+      case "prune.refused":
+        this.#runFailed(event.message, event.revision, event.meshes);
+        break;
+      case "run.failed":
+        this.#runFailed(event.message, event.revision, undefined);
+        break;
+      case "run.finished":
+        this.#runFinished(event);
+        break;
+      case "drift.scheduled":
+        this.#nextDriftCheckAt = event.at?.toISOString() ?? null;
+        return; // not worth an event to the page
+      default:
+        return;
     }
     this.#changed();
   }
 
-  /** An error that stopped a run (control plane unreachable, prune limit): recorded on the meshes it held back (default: all). */
-  runFailed(message: string, revision: string | null, meshes?: readonly string[]): void {
-    const at = this.#now().toISOString();
-    this.#lastError = { at, message };
-    const affected = meshes ? meshes.map((name) => this.#mesh(name)) : [...this.#meshes.values()];
-    for (const mesh of affected) {
-      mesh.applying = false;
-      const touched = this.#touch(mesh);
-      if (touched) touched.failed = true;
-      this.#meshError(mesh, { at, revision, resource: "", message });
-    }
-    this.#changed();
-  }
-
-  /** Ends the run in flight; `record` is undefined for a run that found nothing to do (not kept in the history). */
-  runFinished(record: Omit<ReconcileRecord, "id" | "startedAt" | "durationMs">, durationMs: number): ReconcileRecord;
-  runFinished(record: undefined, durationMs: number): undefined;
-  runFinished(record: Omit<ReconcileRecord, "id" | "startedAt" | "durationMs"> | undefined, durationMs: number): ReconcileRecord | undefined {
-    const running = this.#running;
-    this.#running = null;
-    this.#ready = true;
-    if (!record) {
-      for (const mesh of this.#meshes.values()) mesh.touched = null;
-      this.#changed();
-      return undefined;
-    }
-    const full: ReconcileRecord = {
-      id: running?.id ?? ++this.#runs,
-      startedAt: running?.startedAt ?? this.#now().toISOString(),
-      durationMs: Math.round(durationMs),
-      ...record,
-    };
-    for (const mesh of this.#meshes.values()) {
-      if (mesh.touched?.id === full.id) mesh.lastRun = { id: full.id, kind: full.kind, result: meshRunResult(mesh, full), startedAt: full.startedAt, durationMs: full.durationMs };
-      mesh.touched = null;
-    }
-    this.#history.unshift(full);
-    this.#history.length = Math.min(this.#history.length, this.#settings.historySize ?? 20);
-    if (record.result !== "error" && record.result !== "failed") this.#lastSuccessAt = this.#now().toISOString();
-    this.#changed();
-    return full;
-  }
-
-  nextDriftCheck(at: Date | null): void {
-    this.#nextDriftCheckAt = at?.toISOString() ?? null;
-  }
-
-  toJSON(): object {
+  toJSON(): StatusJson {
     const s = this.#settings;
     const meshes = [...this.#meshes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const driftTotals: DriftSummary = { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 };
-    for (const mesh of meshes) for (const item of mesh.drift?.items ?? []) driftTotals[item.kind]++;
     return {
       repository: s.repository,
       controlPlane: s.controlPlane,
@@ -264,28 +144,114 @@ export class DaemonStatus {
       validation: this.#validation,
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
-      drift: { intervalMs: s.driftIntervalMs, nextCheckAt: this.#nextDriftCheckAt, summary: driftTotals },
+      drift: {
+        intervalMs: s.driftIntervalMs,
+        nextCheckAt: this.#nextDriftCheckAt,
+        summary: driftSummary(meshes.flatMap((m) => m.drift?.items ?? [])),
+      },
       pollIntervalMs: s.pollIntervalMs,
       endpoints: { webhook: s.webhook, reconcile: s.reconcileEndpoint },
-      meshes: meshes.map((m) => ({
-        name: m.name,
-        state: meshState(m),
-        driftMode: m.driftMode,
-        appliedRevision: m.appliedRevision,
-        attemptedRevision: m.attemptedRevision,
-        lastResult: m.lastResult,
-        lastRun: m.lastRun,
-        ...this.#meshInventory(m.name),
-        drift: m.drift ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: summarize(m.drift.items), items: m.drift.items } : null,
-        lastErrors: m.lastErrors,
-      })),
+      meshes: meshes.map((m) => this.#meshJson(m)),
       reconciles: this.#history,
     };
   }
 
-  #meshInventory(name: string): { resources: { total: number; byType: Record<string, number> }; defaultPolicies: MeshInventory["defaultPolicies"] } {
-    const inventory = this.#inventory().get(name) ?? EMPTY_INVENTORY;
-    return { resources: { total: inventory.total, byType: inventory.byType }, defaultPolicies: inventory.defaultPolicies };
+  #meshJson(m: MeshRecord): MeshStatus {
+    const inventory = this.#inventory().get(m.name) ?? EMPTY_INVENTORY;
+    return {
+      name: m.name,
+      state: meshState(m),
+      driftMode: m.driftMode,
+      appliedRevision: m.appliedRevision,
+      attemptedRevision: m.attemptedRevision,
+      lastResult: m.lastResult,
+      lastRun: m.lastRun,
+      resources: { total: inventory.total, byType: inventory.byType },
+      defaultPolicies: inventory.defaultPolicies,
+      drift: m.drift ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: driftSummary(m.drift.items), items: m.drift.items } : null,
+      lastErrors: m.lastErrors,
+    };
+  }
+
+  /** A valid revision was planned and applied; `results` has the meshes that had changes. */
+  #synced(event: EventOf<"meshes.synced">): void {
+    const { commit, results, stopped } = event;
+    const at = this.#now().toISOString();
+    // Built when the status is first read, not on every sync: counting 50,000 resources is not free.
+    let built: ReadonlyMap<string, MeshInventory> | undefined;
+    this.#inventory = () => (built ??= event.inventory());
+    let allApplied = true;
+    for (const name of event.meshes) {
+      const mesh = this.#mesh(name);
+      const result: MeshApplyResult | undefined = results.get(name);
+      mesh.applying = false;
+      mesh.driftMode = event.driftMode(name);
+      mesh.attemptedRevision = commit.commit;
+      const complete = !result || (result.failed === 0 && result.skipped === 0);
+      const outcome: ApplyOutcome = !result ? "unchanged" : result.failed > 0 ? "failed" : result.skipped > 0 && stopped ? "stopped" : "applied";
+      mesh.lastResult = { outcome, revision: commit.commit, at, applied: result?.applied ?? 0, failed: result?.failed ?? 0, skipped: result?.skipped ?? 0 };
+      if (complete) mesh.appliedRevision = commit.commit;
+      else allApplied = false;
+      const touched = this.#touch(mesh);
+      if (touched) touched.apply = outcome;
+      for (const error of result?.errors ?? []) this.#meshError(mesh, { at, revision: commit.commit, resource: error.resource, message: error.message });
+    }
+    if (allApplied) this.#applied = commit;
+  }
+
+  /** The drift found by a comparison (per mesh: every mesh compared, with or without items). */
+  #driftChecked(event: EventOf<"drift.checked">): void {
+    const at = this.#now().toISOString();
+    const items = groupBy(event.report.items, (i) => i.mesh);
+    for (const name of event.meshes) {
+      const mesh = this.#mesh(name);
+      mesh.driftMode = event.driftMode(name);
+      mesh.drift = { checkedAt: at, revision: event.revision, items: items.get(name) ?? [] };
+      this.#touch(mesh);
+    }
+  }
+
+  /** An error that stopped a run (control plane unreachable, prune limit): recorded on the meshes it held back (default: all). */
+  #runFailed(message: string, revision: string | null, meshes: readonly string[] | undefined): void {
+    const at = this.#now().toISOString();
+    this.#lastError = { at, message };
+    const affected = meshes ? meshes.map((name) => this.#mesh(name)) : [...this.#meshes.values()];
+    for (const mesh of affected) {
+      mesh.applying = false;
+      const touched = this.#touch(mesh);
+      if (touched) touched.failed = true;
+      this.#meshError(mesh, { at, revision, resource: "", message });
+    }
+  }
+
+  /** Ends the run in flight; `end` is undefined for a run that found nothing to do (not kept in the history). */
+  #runFinished({ run: id, reasons, end, durationMs }: EventOf<"run.finished">): void {
+    const running = this.#running;
+    this.#running = null;
+    this.#ready = true;
+    if (!end) {
+      for (const mesh of this.#meshes.values()) mesh.touched = null;
+      return;
+    }
+    const record: ReconcileRecord = {
+      id,
+      kind: end.kind,
+      reasons,
+      revision: end.revision,
+      commit: end.commit ? { message: end.commit.message, author: end.commit.author } : null,
+      startedAt: running?.startedAt ?? this.#now().toISOString(),
+      durationMs: Math.round(durationMs),
+      result: end.result,
+      summary: end.summary,
+      ...(end.error ? { error: end.error } : {}),
+    };
+    for (const mesh of this.#meshes.values()) {
+      if (mesh.touched?.id === record.id) mesh.lastRun = { id: record.id, kind: record.kind, result: meshRunResult(mesh, record), startedAt: record.startedAt, durationMs: record.durationMs };
+      mesh.touched = null;
+    }
+    this.#history.unshift(record);
+    this.#history.length = Math.min(this.#history.length, this.#settings.historySize ?? 20);
+    if (record.result !== "error" && record.result !== "failed") this.#lastSuccessAt = this.#now().toISOString();
   }
 
   #mesh(name: string): MeshRecord {
@@ -344,8 +310,6 @@ function meshRunResult(mesh: MeshRecord, run: ReconcileRecord): RunResult {
   return mesh.drift?.items.some((i) => i.kind !== "unmanaged") ? "drifted" : "in-sync";
 }
 
-function summarize(items: readonly DriftItem[]): DriftSummary {
-  const summary: DriftSummary = { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 };
-  for (const item of items) summary[item.kind]++;
-  return summary;
+function driftSummary(items: readonly DriftItem[]): DriftSummary {
+  return tally(items, (i) => i.kind, DRIFT_KINDS);
 }

@@ -11,7 +11,7 @@ import { SourceError } from "../source/types.js";
 import type { Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
 import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
-import type { CommitInfo } from "./status.js";
+import type { CommitInfo } from "./statusTypes.js";
 
 /** File events of one ref update arrive within a few milliseconds: wait this long for quiet before triggering. */
 const SETTLE_MS = 15;

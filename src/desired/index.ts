@@ -8,6 +8,7 @@
  * and that reuse is what lets the incremental planner find what changed by identity.
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { sortForWrite } from "../kuma/order.js";
@@ -59,6 +60,11 @@ export interface DesiredState {
  * objects for files that did not change) is taken over as it was.
  */
 export function buildDesired(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): DesiredState {
+  return runSteps(buildDesiredSteps(resources, config, target, previous));
+}
+
+/** buildDesired as steps (util/steps.ts): one per mesh built. */
+export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
   const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
   const groups = new Map<string, Resource[]>();
@@ -77,8 +83,9 @@ export function buildDesired(resources: readonly Resource[], config: RepoConfig,
     const built = reuse ? before : buildMesh(mesh, inputs, config, target);
     meshes.set(mesh, built);
     size += built.resources.length;
+    if (!reuse) yield;
   }
-  const all = reusedAll && previous ? previous.resources : mergeMeshes(meshes);
+  const all = reusedAll && previous ? previous.resources : yield* mergeMeshes(meshes);
   return { basis, meshes, resources: all, size };
 }
 
@@ -122,17 +129,19 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
  * category before mesh: so per rank, the meshes' runs of that rank are concatenated in mesh order, without sorting
  * the whole state again.
  */
-function mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Resource[] {
+function* mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Steps<Resource[]> {
   const lists = [...meshes.values()].sort((a, b) => compareText(a.mesh, b.mesh)).map((m) => m.resources);
   const next = lists.map(() => 0);
   const ranks = [...new Set(lists.flatMap((list) => list.map((r) => typeRank(r.type))))].sort((a, b) => a - b);
   const out: Resource[] = [];
+  yield;
   for (const rank of ranks) {
-    lists.forEach((list, i) => {
+    for (const [i, list] of lists.entries()) {
       let at = next[i] as number;
       while (at < list.length && typeRank((list[at] as Resource).type) === rank) out.push(list[at++] as Resource);
       next[i] = at;
-    });
+      if (stepDue(i, 64)) yield;
+    }
   }
   return out;
 }

@@ -2,26 +2,35 @@
  * Ownership: meshops stamps a label with its instance name on everything it writes, and prunes only what carries it.
  * Another instance's resources, and resources made by hand, are never ours to delete.
  */
+import { inServerKeyOrder } from "../kuma/server.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 
 /** The label that marks what meshops owns (and may therefore prune). */
 export const MANAGED_BY_LABEL = "meshops.io/managed-by";
 
 /**
- * Adds the ownership label. Keys are laid out as the control plane serializes a resource (type, mesh, name, labels,
- * spec), then the rest sorted, so rendered output reads the same whichever shape a resource was written in.
- * Only the top level is copied: specs are shared with the parsed resource, never mutated.
+ * Adds the ownership label. Keys are laid out as the control plane serializes a resource (`inServerKeyOrder`), so
+ * rendered output reads the same whichever shape a resource was written in. Only the top level is copied: specs are
+ * shared with the parsed resource, never mutated.
  */
 export function withOwnership(resource: Resource, instance: string): Resource {
-  const { type, mesh, name, labels, spec, ...rest } = resource.object;
+  const labels = resource.object.labels;
   const current = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : undefined;
-  const object: JsonObject = { type: type ?? resource.type };
-  if (mesh !== undefined) object.mesh = mesh;
-  object.name = name ?? resource.name;
-  object.labels = { ...current, [MANAGED_BY_LABEL]: instance };
-  if (spec !== undefined) object.spec = spec;
-  for (const key of Object.keys(rest).sort()) object[key] = rest[key] as JsonObject[string];
+  const object = inServerKeyOrder(resource.object, { type: resource.type, name: resource.name, labels: { ...current, [MANAGED_BY_LABEL]: instance } });
   return { ...resource, object };
+}
+
+/**
+ * The prune opt-out (Flux's `kustomize.toolkit.fluxcd.io/prune: disabled`, Argo CD's `Prune=false`). A label, not an
+ * annotation: Kuma's Universal resources keep labels and have no annotations, so a label is the one marker that
+ * survives on the control plane whichever shape the repository writes (a Kubernetes document's metadata.labels).
+ */
+export const PRUNE_LABEL = "meshops.io/prune";
+
+/** Carries `meshops.io/prune: disabled`: prune keeps it even when it is owned and no longer desired. */
+export function isPruneDisabled(object: JsonObject): boolean {
+  const labels = object.labels;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[PRUNE_LABEL] === "disabled";
 }
 
 /** Owned: carries `meshops.io/managed-by` with this instance's name. */

@@ -6,12 +6,16 @@
  * - unmanaged: present, not desired and not owned (reported, never touched).
  * Pure, and built on the same pairing, normalization and diff as the plan, so `drift` and `plan` never disagree.
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
+import picomatch from "picomatch";
+import type { UnmanagedSelector } from "../config/repoConfig.js";
 import { isOwned } from "../desired/ownership.js";
+import { DEFAULT_POLICIES } from "../kuma/defaultPolicies.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLive, pairResources, tally } from "./pair.js";
-import { unifiedDiff } from "./plan.js";
+import { indexLiveSteps, pairResourcesSteps, tally } from "./pair.js";
+import { STEP, unifiedDiff } from "./plan.js";
 import { withLiveForEncrypted } from "./sealed.js";
 import { isServerCreatedSecret } from "../kuma/secrets.js";
 
@@ -41,10 +45,29 @@ export interface DriftReport {
   items: DriftItem[];
 }
 
+export interface DriftOptions {
+  readonly instance: string;
+  /** meshops.yaml's drift.ignoreUnmanaged: unmanaged resources left out of the report. None when absent. */
+  readonly ignoreUnmanaged?: readonly UnmanagedSelector[];
+}
+
+/** The drift options meshops.yaml sets. */
+export function driftOptionsOf(config: { readonly instance: string; readonly drift: { readonly ignoreUnmanaged: readonly UnmanagedSelector[] } }): DriftOptions {
+  return { instance: config.instance, ignoreUnmanaged: config.drift.ignoreUnmanaged };
+}
+
 /** Classifies every difference; items in write order (Mesh, destinations, routes, policies; then mesh, type, name). */
-export function classifyDrift(desired: readonly Resource[], live: readonly JsonObject[], options: { instance: string }): DriftReport {
+export function classifyDrift(desired: readonly Resource[], live: readonly JsonObject[], options: DriftOptions): DriftReport {
+  return runSteps(classifyDriftSteps(desired, live, options));
+}
+
+/** classifyDrift as steps (util/steps.ts), a few hundred subjects each. */
+export function* classifyDriftSteps(desired: readonly Resource[], live: readonly JsonObject[], options: DriftOptions): Steps<DriftReport> {
+  const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? []);
   const items: DriftItem[] = [];
-  for (const { subject, type, mesh, name, desired: resource, live: current } of pairResources(desired, indexLive(live))) {
+  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
+  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+    if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
@@ -53,11 +76,29 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
     } else if (!resource && current) {
       if (isServerCreatedSecret(current.object)) continue;
       const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
+      if (kind === "unmanaged" && ignored(key)) continue;
       items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
     }
   }
   items.sort(compareWriteOrder);
   return driftReportOf(items);
+}
+
+type Key = { readonly type: string; readonly mesh: string; readonly name: string };
+
+/** Whether any selector matches a resource; globs compiled once per classification. */
+function unmanagedMatcher(selectors: readonly UnmanagedSelector[]): (key: Key) => boolean {
+  const glob = (pattern: string | undefined) => (pattern === undefined ? () => true : picomatch(pattern, { dot: true }));
+  const matchers = selectors.map((s) => {
+    const [type, mesh, name] = [glob(s.type), glob(s.mesh), glob(s.name)];
+    return (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name) && (!s.defaultPolicy || isControlPlaneDefault(k));
+  });
+  return (key) => matchers.some((m) => m(key));
+}
+
+/** A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type. */
+function isControlPlaneDefault(key: Key): boolean {
+  return DEFAULT_POLICIES.some((p) => p.type === key.type && key.name === `${p.prefix}-${key.mesh}`);
 }
 
 /** A drift report of these items, in this order, with its summary counted. */

@@ -10,9 +10,10 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
-import { COMPUTED_LABELS, SERVER_MANAGED_SPEC_FIELDS, SERVER_OWNED_FIELDS } from "../kuma/server.js";
+import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
-import { DEFAULT_MESH, isPolicyType, isSecretType } from "../kuma/types.js";
+import { DEFAULT_MESH, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
+import { protoKindForm } from "../kuma/protoForm.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
@@ -30,7 +31,8 @@ export function normalize(object: JsonObject): JsonObject {
  * were most of its time (garbage collection included).
  */
 export function sameNormalized(a: JsonObject, b: JsonObject): boolean {
-  return equalWithoutNormalizing(a, b) || deepEqual(normalizeInPlaceOrder(a), normalizeInPlaceOrder(b));
+  // The same object (an unchanged file's resource, shared by both revisions of `plan --base`) needs no walk.
+  return a === b || equalWithoutNormalizing(a, b) || deepEqual(normalizeInPlaceOrder(a), normalizeInPlaceOrder(b));
 }
 
 /**
@@ -41,7 +43,8 @@ export function sameNormalized(a: JsonObject, b: JsonObject): boolean {
  */
 export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
   const typeName = a.type;
-  if (typeof typeName !== "string" || typeName !== b.type || typeName === "Mesh") return false;
+  // The protobuf kinds (Mesh, MeshGateway, Dataplane) drop zero values: the full comparison models that.
+  if (typeof typeName !== "string" || typeName !== b.type || resourceType(typeName)?.flat) return false;
   const node = rootNode(typeName);
   if (!node) return false;
   if ((a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH) || !sameUserLabels(a.labels, b.labels)) return false;
@@ -135,6 +138,7 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   if (node) out = applySchema(out, node) as JsonObject;
 
   if (typeName === "Mesh") out = normalizeMesh(out);
+  else if (resourceType(typeName)?.flat) out = protoKindForm(out, schemaFor(typeName));
   else if (isPolicyType(typeName)) out = normalizePolicySections(out);
   else if (isSecretType(typeName) && typeof out.data === "string") out.data = canonicalBase64(out.data);
   return withoutServerManagedSpecFields(typeName, out);
@@ -281,14 +285,6 @@ function combinatorBranches(schema: JsonObject | undefined): JsonObject[] {
     if (Array.isArray(list)) for (const branch of list) if (isObject(branch)) out.push(...expand(branch));
   }
   return out;
-}
-
-function withoutServerManagedSpecFields(typeName: string, object: JsonObject): JsonObject {
-  const fields = SERVER_MANAGED_SPEC_FIELDS[typeName];
-  if (!fields || !isObject(object.spec)) return object;
-  const spec: JsonObject = { ...object.spec };
-  for (const field of fields) delete spec[field];
-  return { ...object, spec };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

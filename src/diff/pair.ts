@@ -3,6 +3,7 @@
  * between two revisions and (through the plan) the risks all classify these pairs; none of them pairs again
  * (gitops-engine's Reconcile: align target and live, then classify).
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { DEFAULT_MESH } from "../kuma/types.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
@@ -30,10 +31,16 @@ export function keyOfLive(object: JsonObject): ResourceKey | undefined {
 
 /** Live objects by subject. An object without a type or name cannot be paired (nor safely deleted) and is left out. */
 export function indexLive(live: readonly JsonObject[]): Map<string, LiveResource> {
+  return runSteps(indexLiveSteps(live));
+}
+
+/** indexLive as steps (util/steps.ts), a thousand objects each. */
+export function* indexLiveSteps(live: readonly JsonObject[]): Steps<Map<string, LiveResource>> {
   const byKey = new Map<string, LiveResource>();
-  for (const object of live) {
+  for (const [i, object] of live.entries()) {
     const key = keyOfLive(object);
     if (key && !byKey.has(subjectOf(key))) byKey.set(subjectOf(key), { key, object });
+    if (stepDue(i, 1024)) yield;
   }
   return byKey;
 }
@@ -47,14 +54,20 @@ export function indexResources(resources: readonly Resource[]): Map<string, Live
 
 /** Every desired resource with its live twin if any (in desired order), then every live object nothing desires. */
 export function pairResources(desired: readonly Resource[], live: ReadonlyMap<string, LiveResource>): Pair[] {
+  return runSteps(pairResourcesSteps(desired, live));
+}
+
+/** pairResources as steps (util/steps.ts), a thousand resources each. */
+export function* pairResourcesSteps(desired: readonly Resource[], live: ReadonlyMap<string, LiveResource>): Steps<Pair[]> {
   const pairs: Pair[] = [];
   const desiredKeys = new Set<string>();
-  for (const resource of desired) {
+  for (const [i, resource] of desired.entries()) {
     const subject = subjectOf(resource);
     desiredKeys.add(subject);
     const { type, mesh, name } = resource;
     const twin = live.get(subject);
     pairs.push(twin ? { subject, type, mesh, name, desired: resource, live: twin } : { subject, type, mesh, name, desired: resource });
+    if (stepDue(i, 1024)) yield;
   }
   for (const [subject, twin] of live) if (!desiredKeys.has(subject)) pairs.push({ subject, ...twin.key, live: twin });
   return pairs;
@@ -65,4 +78,16 @@ export function tally<T, K extends string>(items: readonly T[], kindOf: (item: T
   const counts = Object.fromEntries(kinds.map((k) => [k, 0])) as Record<K, number>;
   for (const item of items) counts[kindOf(item)]++;
   return counts;
+}
+
+/** Items grouped by a key (a mesh, a kind), keys in first-seen order and items in their given order within each. */
+export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

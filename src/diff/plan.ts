@@ -3,15 +3,19 @@
  * A closed vocabulary of actions, a deterministic order (the order writes must happen in), and for every change a
  * unified diff a person can review. Pure: the backend lists live state, sync applies the plan.
  */
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringify } from "yaml";
-import { isOwned } from "../desired/ownership.js";
+import { isOwned, isPruneDisabled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLive, pairResources, tally, type Pair } from "./pair.js";
+import { indexLiveSteps, pairResourcesSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
 import { withLiveForEncrypted } from "./sealed.js";
+
+/** Subjects per step of the plan's and the drift's steps. */
+export const STEP = 256;
 
 export const ACTIONS = ["create", "update", "delete", "unchanged"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -35,9 +39,20 @@ export interface Change {
   unknownValues?: true;
 }
 
+/** An owned resource prune would have deleted but keeps: it (or its Mesh) carries `meshops.io/prune: disabled`. */
+export interface KeptResource {
+  resource: string;
+  type: string;
+  mesh: string;
+  name: string;
+  reason: "prune disabled";
+}
+
 export interface Plan {
   changes: Change[];
   summary: { create: number; update: number; delete: number; unchanged: number };
+  /** What prune keeps by the opt-out label, so a reviewer sees why it is not deleted; empty without prune. */
+  kept: KeptResource[];
 }
 
 export interface PlanOptions {
@@ -53,12 +68,19 @@ export interface PlanOptions {
  * A desired resource whose live twin lacks the ownership label is an update: writing it adopts the resource.
  */
 export function planChanges(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Plan {
-  const pairs = pairResources(desired, indexLive(live));
+  return runSteps(planChangesSteps(desired, live, options));
+}
+
+/** planChanges as steps (util/steps.ts), a few hundred subjects each. */
+export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
+  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
   const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance) : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
+  const kept: KeptResource[] = [];
 
-  for (const { subject, type, mesh, name, desired: resource, live: current } of pairs) {
+  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+    if (stepDue(i, STEP)) yield;
     if (resource) {
       const base = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
       if (!current) {
@@ -75,6 +97,10 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
     if (!current) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!options.prune || !isOwned(current.object, options.instance)) continue;
+    if (isPruneDisabled(current.object)) {
+      kept.push({ resource: subject, type, mesh, name, reason: "prune disabled" });
+      continue;
+    }
     // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
     // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
     // resource that is not being deleted too (someone else's, which prune must never touch).
@@ -87,20 +113,24 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
   // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
-  return planOf([...writes, ...deletes]);
+  kept.sort(compareWriteOrder);
+  return planOf([...writes, ...deletes], kept);
 }
 
 /** A plan of these changes, in this order, with its summary counted. */
-export function planOf(changes: Change[]): Plan {
-  return { changes, summary: tally(changes, (c) => c.action, ACTIONS) };
+export function planOf(changes: Change[], kept: KeptResource[] = []): Plan {
+  return { changes, summary: tally(changes, (c) => c.action, ACTIONS), kept };
 }
 
-/** Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned or still desired. */
+/**
+ * Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned, still
+ * desired or kept by the prune opt-out.
+ */
 function meshesStillInUse(pairs: readonly Pair[], instance: string): Set<string> {
   const inUse = new Set<string>();
   for (const pair of pairs) {
     if (pair.type === "Mesh") continue;
-    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance);
+    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance) && !isPruneDisabled(pair.live.object);
     if (!pruned) inUse.add(pair.mesh);
   }
   return inUse;

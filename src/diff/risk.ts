@@ -65,7 +65,9 @@ export function classifyPlanRisks(plan: Plan): PlanRisk[] {
     const policies = changes.filter((c) => isPolicyType(c.type));
     const before = policies.filter((c) => c.action !== "create");
     const after = policies.filter((c) => c.action !== "delete");
-    if (before.length > 0 && after.length === 0) {
+    // A policy kept by the prune opt-out stays in the mesh.
+    const kept = plan.kept.some((k) => k.mesh === mesh && isPolicyType(k.type));
+    if (before.length > 0 && after.length === 0 && !kept) {
       const removed = before.map((c) => c.resource);
       risks.push(
         risk(

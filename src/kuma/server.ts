@@ -3,6 +3,7 @@
  * it overwrites). Validation refuses them in a repository; normalization leaves them out of every comparison.
  */
 
+import { isJsonObject, type JsonObject } from "../model/resource.js";
 import { MESH_LABEL } from "./types.js";
 
 export const LABEL_MESH = MESH_LABEL;
@@ -45,6 +46,15 @@ export const COMPUTED_LABELS: readonly string[] = [
  */
 export const SERVER_MANAGED_SPEC_FIELDS: Readonly<Record<string, readonly string[]>> = { MeshService: ["state"] };
 
+/** `object` without the spec fields the control plane rewrites (a copy when there are any; else `object` itself). */
+export function withoutServerManagedSpecFields(typeName: string, object: JsonObject): JsonObject {
+  const fields = SERVER_MANAGED_SPEC_FIELDS[typeName];
+  if (!fields || !isJsonObject(object.spec)) return object;
+  const spec: JsonObject = { ...object.spec };
+  for (const field of fields) delete spec[field];
+  return { ...object, spec };
+}
+
 /** `metadata` fields the Kubernetes API server sets (`kubectl get -o yaml` shows them). */
 export const KUBERNETES_SERVER_METADATA: readonly string[] = [
   "creationTimestamp",
@@ -73,5 +83,25 @@ export function recomputedLabels(labels: Readonly<Record<string, unknown>>): str
   if (origin === "zone") out.push(LABEL_ORIGIN);
   if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
   if (LABEL_POLICY_ROLE in labels) out.push(LABEL_POLICY_ROLE);
+  return out;
+}
+
+/**
+ * Keys as the control plane serializes a resource: type, mesh, name, labels, spec, then the rest sorted. `envelope`
+ * gives a type and name for an object without them, and labels that replace its own.
+ */
+export function inServerKeyOrder(object: JsonObject, envelope: { readonly type?: string; readonly name?: string; readonly labels?: JsonObject } = {}): JsonObject {
+  const { type, mesh, name, labels, spec, ...rest } = object;
+  // Plain assignments: this runs for every desired resource (50,000 on a large repository).
+  const out: JsonObject = {};
+  const typeName = type ?? envelope.type;
+  if (typeName !== undefined) out.type = typeName;
+  if (mesh !== undefined) out.mesh = mesh;
+  const resourceName = name ?? envelope.name;
+  if (resourceName !== undefined) out.name = resourceName;
+  const labelMap = envelope.labels ?? labels;
+  if (labelMap !== undefined) out.labels = labelMap;
+  if (spec !== undefined) out.spec = spec;
+  for (const key of Object.keys(rest).sort()) out[key] = rest[key] as JsonObject[string];
   return out;
 }

@@ -2,7 +2,7 @@
  * The resource types meshops manages, as the Kuma v2.14 control plane describes them (GET /_resources):
  * REST path segment, short name (used in `kri`), and which part of the dependency order they belong to.
  */
-export type TypeCategory = "mesh" | "secret" | "destination" | "route" | "policy";
+export type TypeCategory = "mesh" | "secret" | "identity" | "destination" | "gateway" | "route" | "policy" | "dataplane";
 
 export interface ResourceType {
   readonly name: string;
@@ -14,6 +14,15 @@ export interface ResourceType {
   readonly hasStatus?: boolean;
   /** Policy spec sections (rest.yaml): which of from / to / rules / default the type has. */
   readonly sections?: readonly ("from" | "to" | "rules" | "default")[];
+  /**
+   * A protobuf kind (Mesh, MeshGateway, Dataplane): its fields sit beside the envelope in the Universal object, under
+   * `spec` in the Kubernetes one; the others have a `spec` in both.
+   */
+  readonly flat?: boolean;
+  /** Universal only: on Kubernetes the control plane makes these itself (Dataplanes from Pods). */
+  readonly universalOnly?: boolean;
+  /** A cluster-scoped Kubernetes kind of a mesh (its CRD): the mesh is a top-level `mesh:` field, not a label. */
+  readonly kubernetesMeshField?: boolean;
   /** Served by Kong Mesh only (controlPlane.product: kong-mesh); on Kuma the kind is an error. */
   readonly kongMeshOnly?: boolean;
 }
@@ -29,7 +38,7 @@ const policy = (name: string, path: string, shortName: string, sections: Resourc
 const route = (name: string, path: string, shortName: string): ResourceType => ({ ...policy(name, path, shortName, ["to"]), category: "route" });
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
-  { name: "Mesh", path: "meshes", shortName: "m", category: "mesh" },
+  { name: "Mesh", path: "meshes", shortName: "m", category: "mesh", flat: true },
   { name: "MeshService", path: "meshservices", shortName: "msvc", category: "destination", hasStatus: true },
   { name: "MeshExternalService", path: "meshexternalservices", shortName: "extsvc", category: "destination", hasStatus: true },
   { name: "MeshMultiZoneService", path: "meshmultizoneservices", shortName: "mzsvc", category: "destination", hasStatus: true },
@@ -49,6 +58,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   policy("MeshTLS", "meshtlses", "mtls", ["from", "rules"]),
   policy("MeshTrace", "meshtraces", "mtr", ["default"]),
   policy("MeshTrafficPermission", "meshtrafficpermissions", "mtp", ["from", "rules"]),
+  // --- kinds group (issue 13 item 1): gateways, identity, observability backends, zone addresses, workloads,
+  // Dataplanes. Which Kuma line introduced each is in schemas/versions.json (kindsIntroduced).
+  { name: "MeshTrust", path: "meshtrusts", shortName: "mtrust", category: "identity", hasStatus: true },
+  { name: "MeshIdentity", path: "meshidentities", shortName: "mid", category: "identity", hasStatus: true },
+  { name: "MeshOpenTelemetryBackend", path: "meshopentelemetrybackends", shortName: "motb", category: "identity", hasStatus: true },
+  { name: "Workload", path: "workloads", shortName: "wl", category: "identity", hasStatus: true },
+  { name: "MeshZoneAddress", path: "meshzoneaddresses", shortName: "mza", category: "destination" },
+  { name: "MeshGateway", path: "meshgateways", shortName: "mgw", category: "gateway", flat: true, kubernetesMeshField: true },
+  { name: "Dataplane", path: "dataplanes", shortName: "dp", category: "dataplane", flat: true, universalOnly: true },
+  // --- end of the kinds group
   // --- kong: Kong Mesh-only policies (schemas/ from Kong's CRDs, scripts/generate-kong-mesh-schemas.mjs) ---
   { ...policy("MeshOPA", "meshopas", "mopa", ["default"]), kongMeshOnly: true },
   { ...policy("MeshGlobalRateLimit", "meshglobalratelimits", "mgrl", ["from", "to"]), kongMeshOnly: true },
@@ -83,7 +102,7 @@ export function resourceTypeByPath(path: string): ResourceType | undefined {
   return byPath.get(path);
 }
 
-/** Names of the 16 targetRef policy types (routes included), in catalogue order. */
+/** Names of the targetRef policy types (routes included), in catalogue order. */
 export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) => t.category === "policy" || t.category === "route").map(
   (t) => t.name,
 );
@@ -92,11 +111,21 @@ export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) =>
  * Dependency order for writes: the Mesh first, then its Secrets (they need their Mesh; policies and destinations
  * name them), then what policies refer to (destinations, then routes, which other policies target), then the policies. Deletes run in the reverse order.
  */
-const categoryRank: Record<TypeCategory, number> = { mesh: 0, secret: 1, destination: 2, route: 3, policy: 4 };
+/**
+ * Secrets come right after their Mesh (what follows may name them). Identity and mesh-wide infrastructure (MeshTrust,
+ * MeshIdentity, the OpenTelemetry backends observability policies name, Workloads) come next; MeshGateways before the
+ * routes that attach to them; Dataplanes last, after everything that selects them.
+ */
+const categoryRank: Record<TypeCategory, number> = { mesh: 0, secret: 1, identity: 2, destination: 3, gateway: 4, route: 5, policy: 6, dataplane: 7 };
 
 export function typeRank(typeName: string): number {
   const t = byName.get(typeName);
-  return t ? categoryRank[t.category] : categoryRank.policy + 1;
+  return t ? categoryRank[t.category] : categoryRank.dataplane + 1;
+}
+
+/** Kinds whose Kubernetes objects are cluster-scoped (no namespace; the name is the plain name): Mesh, MeshGateway. */
+export function isClusterScoped(typeName: string): boolean {
+  return typeName === "Mesh" || byName.get(typeName)?.kubernetesMeshField === true;
 }
 
 /** Kubernetes API group/version of every Kuma CRD meshops reads and renders. */

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, isClusterScoped, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -117,6 +117,14 @@ function serverFieldsOfUniversal(value: JsonObject): PathSegments[] {
   return paths;
 }
 
+/**
+ * A Universal object as the control plane returned it, without what the control plane set (the fields and labels an
+ * import warns about and drops): what `meshops export` writes.
+ */
+export function withoutServerSetFields(value: JsonObject): JsonObject {
+  return withoutServerFields(value, serverFieldsOfUniversal(value));
+}
+
 /** `value` without the server fields at `paths` (top-level keys and `labels` entries); an emptied `labels` goes too. */
 function withoutServerFields(value: JsonObject, paths: readonly PathSegments[]): JsonObject {
   if (paths.length === 0) return value;
@@ -148,14 +156,19 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (typeof kind !== "string") return fail(["kind"], "unknown-type", "missing `kind`", "");
   const type = resourceType(kind);
   if (!type) return fail(["kind"], "unknown-type", unknownTypeMessage(kind), "");
+  if (type.universalOnly) {
+    return fail(["kind"], "kubernetes-shape", `${type.name} is Universal only: on Kubernetes the control plane creates it from the Pod; write it in the Universal shape (type: ${type.name})`, "");
+  }
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const plainName = typeof metadata.name === "string" ? metadata.name : "";
   const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
-  const mesh = type.name === "Mesh" ? plainName : typeof meshLabel === "string" ? meshLabel : DEFAULT_MESH;
+  // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label.
+  const meshField = type.kubernetesMeshField ? value.mesh : meshLabel;
+  const mesh = type.name === "Mesh" ? plainName : typeof meshField === "string" ? meshField : DEFAULT_MESH;
   // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
-  const name = type.name !== "Mesh" && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
+  const name = !isClusterScoped(type.name) && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
   const subject = subjectOf({ type: type.name, mesh, name });
   const problems: ShapeProblem[] = [];
   const problem = (sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string) =>
@@ -168,8 +181,11 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
   for (const key of Object.keys(value)) {
     if (key === "status") exported.push([key]);
-    else if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) {
-      problem([key], "kubernetes-shape", `unknown field "${key}": a Kubernetes resource has apiVersion, kind, metadata and spec`);
+    else if (key === "mesh" && type.kubernetesMeshField) {
+      if (typeof value.mesh !== "string") problem([key], "kubernetes-shape", `mesh must be a mesh name, found ${describe(value.mesh ?? null)}`);
+    } else if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) {
+      const fields = type.kubernetesMeshField ? "apiVersion, kind, mesh, metadata and spec" : "apiVersion, kind, metadata and spec";
+      problem([key], "kubernetes-shape", `unknown field "${key}": a Kubernetes ${type.name} has ${fields}`);
     }
   }
   for (const key of Object.keys(metadata)) {
@@ -181,8 +197,12 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
   if (labels) for (const key of recomputedLabels(labels)) exported.push(["metadata", "labels", key]);
 
-  if (type.name === "Mesh") {
-    if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", "Mesh is cluster-scoped: remove metadata.namespace");
+  if (isClusterScoped(type.name)) {
+    if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", `${type.name} is cluster-scoped: remove metadata.namespace`);
+    // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
+    if (type.kubernetesMeshField && meshLabel !== undefined && meshLabel !== mesh) {
+      problem(["metadata", "labels", MESH_LABEL], "kubernetes-shape", `${type.name} belongs to the mesh of its top-level \`mesh:\` field (${JSON.stringify(mesh)}), not to this label's ${describe(meshLabel)}`);
+    }
   } else if (metadata.namespace !== undefined && namespace === undefined) {
     problem(["metadata", "namespace"], "kubernetes-shape", `metadata.namespace must be a namespace name, found ${describe(metadata.namespace)}`);
   } else if (namespace !== undefined) {
@@ -218,7 +238,9 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
   const object: JsonObject = { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
-  if (spec !== undefined) object.spec = spec;
+  // A protobuf kind's fields sit beside the envelope in the Universal object.
+  if (type.flat) Object.assign(object, isObject(spec) ? withoutKeys(spec, ["type", "mesh", "name", "labels"]) : {});
+  else if (spec !== undefined) object.spec = spec;
   return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
 }
 
@@ -285,7 +307,7 @@ function unknownTypeMessage(name: string): string {
   const suggestion = didYouMean(name, known);
   return suggestion
     ? `unknown resource type "${name}"${suggestion}`
-    : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies, MeshService, MeshExternalService and MeshMultiZoneService`;
+    : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies and resources (services, MeshGateway, identity), Workload and Dataplane`;
 }
 
 function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {
@@ -313,7 +335,8 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
   if (head === "name") return ["metadata", "name", ...rest];
   if (head === "labels") return ["metadata", "labels", ...rest];
   if (typeName === "Mesh") return head === undefined ? [] : ["spec", head, ...rest];
-  if (head === "mesh") return ["metadata", "labels", MESH_LABEL];
+  if (head === "mesh") return resourceType(typeName)?.kubernetesMeshField ? ["mesh"] : ["metadata", "labels", MESH_LABEL];
+  if (resourceType(typeName)?.flat && head !== undefined && head !== "spec") return ["spec", head, ...rest];
   return path;
 }
 
@@ -322,7 +345,7 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
  * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`); everything else is unchanged.
  */
 export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
-  if (format !== "kubernetes" || typeName !== "Mesh" || path === "") return path;
+  if (format !== "kubernetes" || !resourceType(typeName)?.flat || path === "") return path;
   const head = /^[^.[]*/.exec(path)?.[0] ?? "";
-  return head === "type" || head === "name" || head === "labels" ? path : `spec.${path}`;
+  return head === "type" || head === "name" || head === "labels" || head === "mesh" ? path : `spec.${path}`;
 }

@@ -1,7 +1,7 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
-import { parseDocumentsFast } from "./fastYaml.js";
+import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 
 /** One YAML document of a file, as plain data, with where it starts. */
 export interface YamlDocument {
@@ -25,6 +25,8 @@ export interface YamlProblem {
 export interface ParsedYaml {
   readonly documents: readonly YamlDocument[];
   readonly problems: readonly YamlProblem[];
+  /** The fast scanner's documents, when it read the file: a Locator can take them over (Locator.remember). */
+  readonly fast?: readonly FastDocument[];
 }
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
@@ -51,7 +53,7 @@ export function parseYaml(text: string): ParsedYaml {
       if (nestingDepth(d.value) > MAX_NESTING) problems.push(nestingProblem(d.line, d.column));
       else documents.push({ index, line: d.line, column: d.column, value: d.value });
     });
-    return { documents, problems };
+    return { documents, problems, fast };
   }
   return parseYamlFully(text);
 }

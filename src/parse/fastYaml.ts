@@ -19,24 +19,18 @@ export interface FastDocument {
   /** 1-based line and column of the document's first content node */
   line: number;
   column: number;
+  /**
+   * Where each entry of each collection starts in the text (for a mapping entry its key, for a sequence item its
+   * node: the offsets the `yaml` package's nodes carry as `range[0]`), in the order a depth-first walk of `value`
+   * meets them (see locate.ts). Undefined when the walk's order could differ from the text's: a mapping with an
+   * integer-like key, which JavaScript enumerates first.
+   */
+  offsets?: number[];
 }
 
 /** Parses the common block-style subset of YAML; undefined when the text needs the full parser. */
 export function parseDocumentsFast(text: string): FastDocument[] | undefined {
   return new FastYamlScanner(text).run();
-}
-
-/**
- * Where each entry of a collection starts in the text: for a mapping, the offset of each key; for a sequence, the
- * offset of each item's node. The same offsets the `yaml` package's nodes carry (`range[0]`), for the locator.
- */
-export type EntryOffsets = WeakMap<object, Map<string | number, number>>;
-
-/** parseDocumentsFast, also recording entry offsets: for locating fields without the full parser's CST. */
-export function parseDocumentsFastWithOffsets(text: string): { documents: FastDocument[]; offsets: EntryOffsets } | undefined {
-  const scanner = new FastYamlScanner(text, new WeakMap());
-  const documents = scanner.run();
-  return documents && scanner.offsets ? { documents, offsets: scanner.offsets } : undefined;
 }
 
 type JsonObject = { [key: string]: JsonValue };
@@ -151,6 +145,12 @@ class FastYamlScanner {
 
   // The document being read.
   private readonly docs: FastDocument[] = [];
+  /** Entry offsets of the document being read, in depth-first order (see FastDocument.offsets). */
+  private entryOffsets: number[] = [];
+  /** Index in entryOffsets of a bare `-` item, whose offset moves to its nested collection if one follows. */
+  private pendingItemMark = -1;
+  /** The document has a mapping with an integer-like key: its entries' enumeration order is not the text's. */
+  private reordered = false;
   private docOpen = false;
   private root: Collection | null = null;
   private docLine = 0;
@@ -164,20 +164,13 @@ class FastYamlScanner {
   /** Whether the last plain token contained a `:` that was not a value indicator (`a:b`, `http://x`). */
   private sawColon = false;
 
-  constructor(
-    text: string,
-    /** Recorded only when asked for: plain parsing (every file, every run) must not pay for it. */
-    readonly offsets?: EntryOffsets,
-  ) {
+  constructor(text: string) {
     this.text = text;
   }
 
-  private mark(node: Collection, entry: string | number, offset: number): void {
-    const offsets = this.offsets;
-    if (!offsets) return;
-    let entries = offsets.get(node);
-    if (!entries) offsets.set(node, (entries = new Map()));
-    entries.set(entry, offset);
+  /** Records where the next entry (in depth-first order) starts. */
+  private mark(offset: number): void {
+    this.entryOffsets.push(offset);
   }
 
   run(): FastDocument[] | undefined {
@@ -262,7 +255,11 @@ class FastYamlScanner {
 
   private finishDoc(): void {
     // A document opened by `---` that never got content is null, like yaml's empty document.
-    this.docs.push({ value: this.root, line: this.docLine, column: this.docColumn });
+    const doc: FastDocument = { value: this.root, line: this.docLine, column: this.docColumn };
+    if (!this.reordered) doc.offsets = this.entryOffsets;
+    this.docs.push(doc);
+    this.entryOffsets = [];
+    this.reordered = false;
     this.root = null;
     this.depth = 0;
     this.pending = PENDING_NONE;
@@ -287,7 +284,7 @@ class FastYamlScanner {
       while (j < end && text.charCodeAt(j) === DASH && (j + 1 === end || text.charCodeAt(j + 1) === SPACE)) {
         const inner: JsonValue[] = [];
         seq.push(inner);
-        this.mark(seq, seq.length - 1, j);
+        this.mark(j);
         this.push(SEQ, indent + (j - i), inner);
         seq = inner;
         j = this.skipSpaces(j + 1, end);
@@ -296,7 +293,8 @@ class FastYamlScanner {
         // A bare `-`: its value is a collection on the following, deeper lines, or null if none comes.
         if (j < end && !this.commentOk(j, end)) return false;
         seq.push(null);
-        this.mark(seq, seq.length - 1, j);
+        this.pendingItemMark = this.entryOffsets.length;
+        this.mark(j);
         this.pending = PENDING_SEQ_ITEM;
         return true;
       }
@@ -311,7 +309,7 @@ class FastYamlScanner {
     if (key === undefined) return false;
     if (!this.place(indent, MAP, i)) return false;
     const map = this.nodes[this.depth - 1] as JsonObject;
-    this.mark(map, key, i);
+    this.mark(i);
     return this.mapEntry(map, key, colon + 1, end);
   }
 
@@ -320,10 +318,10 @@ class FastYamlScanner {
     const text = this.text;
     const c = text.charCodeAt(j);
     if (c === LBRACKET || c === LBRACE) {
+      this.mark(j); // before the flow collection's own entries
       const value = this.parseFlow(j, end);
       if (value === undefined || !this.restOk(this.cur, end)) return false;
       seq.push(value);
-      this.mark(seq, seq.length - 1, j);
       return true;
     }
     if (!this.scanScalar(j, end, false)) return false;
@@ -334,15 +332,15 @@ class FastYamlScanner {
       if (key === undefined) return false;
       const map: JsonObject = {};
       seq.push(map);
-      this.mark(seq, seq.length - 1, j);
-      this.mark(map, key, j);
+      this.mark(j); // the item
+      this.mark(j); // its first key
       this.push(MAP, column, map);
       return this.mapEntry(map, key, colon + 1, end);
     }
     const value = this.tokenValue();
     if (!this.restOk(this.cur, end)) return false;
     seq.push(value);
-    this.mark(seq, seq.length - 1, j);
+    this.mark(j);
     return true;
   }
 
@@ -403,7 +401,7 @@ class FastYamlScanner {
         else {
           (parent as JsonValue[])[(parent as JsonValue[]).length - 1] = node;
           // The item is the nested collection, which starts on this line.
-          this.mark(parent, (parent as JsonValue[]).length - 1, i);
+          this.entryOffsets[this.pendingItemMark] = i;
         }
         this.pending = PENDING_NONE;
         this.push(kind, indent, node);
@@ -579,6 +577,7 @@ class FastYamlScanner {
       const value = resolvePlain(this.tokStr);
       key = value === null ? "" : typeof value === "string" ? value : String(value);
     }
+    if (isArrayIndex(key)) this.reordered = true;
     // yaml defines `__proto__` as an own property; a plain assignment would set the prototype instead.
     return key === "__proto__" ? undefined : key;
   }
@@ -610,12 +609,12 @@ class FastYamlScanner {
         const value = this.flowScalar(this.skipSpaces(colon + 1, end), end);
         if (value === undefined) return undefined;
         map[key] = value;
-        this.mark(map, key, keyStart);
+        this.mark(keyStart);
       } else {
         const value = this.flowScalar(i, end);
         if (value === undefined) return undefined;
         seq.push(value);
-        this.mark(seq, seq.length - 1, i);
+        this.mark(i);
       }
       i = this.skipSpaces(this.cur, end);
       const c = i < end ? text.charCodeAt(i) : -1;
@@ -676,6 +675,14 @@ function hexValue(c: number): number {
 }
 
 const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
+
+/** A property name JavaScript enumerates before all others, in numeric order: `0`, `200`, not `01` or `-1`. */
+function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (!isDigit(c) || (c === DIGIT_0 && key.length > 1) || key.length > 10) return false;
+  for (let k = 1; k < key.length; k++) if (!isDigit(key.charCodeAt(k))) return false;
+  return Number(key) < 4294967295;
+}
 
 /**
  * Types a plain scalar with the YAML 1.2 core schema exactly as yaml does (schema/core/*.js and common/null.js):

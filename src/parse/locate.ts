@@ -1,7 +1,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
-import { parseDocumentsFastWithOffsets, type EntryOffsets, type FastDocument } from "./fastYaml.js";
+import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 
 export interface Position {
   readonly line: number;
@@ -11,16 +11,26 @@ export interface Position {
 /** Files kept at once: callers ask file by file, so a few suffice, and memory stays flat whatever the repository. */
 const FILES_KEPT = 4;
 
-/** A file read for locating: by the fast scanner, with its entries' offsets, or by the full parser. */
-type Parsed =
-  | { readonly kind: "fast"; readonly documents: readonly FastDocument[]; readonly offsets: EntryOffsets; readonly lineStarts: readonly number[] }
-  | { readonly kind: "full"; readonly docs: readonly Document[]; readonly lines: LineCounter };
+interface FullParse {
+  readonly docs: readonly Document[];
+  readonly lines: LineCounter;
+}
+
+/** A file read for locating: the fast scanner's documents (values and entry offsets), else the full parser's. */
+interface Parsed {
+  readonly text: string;
+  readonly fast?: readonly FastDocument[];
+  /** Made when first needed: where lines start (fast), or the full parse (no fast documents, or reordered keys). */
+  lineStarts?: readonly number[];
+  full?: FullParse;
+}
 
 /**
- * Finds the line and column of a field in a file. Positions are only needed for documents that have problems, so
- * they are not kept with every parsed value: a file is read again when one is asked for, by the fast scanner (which
- * then records where each entry starts, at a fraction of the full parser's cost) or, for YAML outside its subset, by
- * the full parser. Only the last few files are kept.
+ * Finds the line and column of a field in a file. Positions are only needed for fields that have problems, so none
+ * are worked out up front: the fast scanner records where each entry starts (one number per entry) and a field's
+ * position is found by walking the parsed value. A caller that has parsed the file already hands its documents over
+ * (`remember`), so locating costs no second parse however many problems the file has; otherwise the file is read
+ * again, by the fast scanner or, for YAML outside its subset, by the full parser. Only the last few files are kept.
  */
 export class Locator {
   private readonly parsed = new Map<string, Parsed>();
@@ -31,11 +41,22 @@ export class Locator {
     private readonly useFastScanner = true,
   ) {}
 
+  /**
+   * Takes over the fast scanner's documents of `file` (parsed from `text`), which must not have been changed since.
+   */
+  remember(file: string, text: string, documents: readonly FastDocument[]): void {
+    this.keep(file, { text, fast: documents });
+  }
+
   /** Position of the deepest existing node on `path` in document `docIndex` of `file`; the key of a map entry when the path ends at one. */
   locate(file: string, docIndex: number, path: PathSegments): Position | undefined {
     const entry = this.parse(file);
     if (!entry) return undefined;
-    return entry.kind === "fast" ? locateFast(entry, docIndex, path) : locateFull(entry.docs, entry.lines, docIndex, path);
+    const doc = entry.fast?.[docIndex];
+    if (entry.fast && (!doc || doc.value === null)) return undefined;
+    if (doc?.offsets) return locateFast(doc, doc.offsets, (entry.lineStarts ??= lineStartsOf(entry.text)), path);
+    entry.full ??= parseFully(entry.text);
+    return locateFull(entry.full.docs, entry.full.lines, docIndex, path);
   }
 
   private parse(file: string): Parsed | undefined {
@@ -43,17 +64,23 @@ export class Locator {
     if (!entry) {
       const text = this.textOf(file);
       if (text === undefined) return undefined;
-      const fast = this.useFastScanner ? parseDocumentsFastWithOffsets(text) : undefined;
-      if (fast) entry = { kind: "fast", ...fast, lineStarts: lineStartsOf(text) };
-      else {
-        const lines = new LineCounter();
-        entry = { kind: "full", docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false }) as Document[], lines };
-      }
-      if (this.parsed.size >= FILES_KEPT) this.parsed.delete(this.parsed.keys().next().value as string);
-      this.parsed.set(file, entry);
+      const fast = this.useFastScanner ? parseDocumentsFast(text) : undefined;
+      entry = fast ? { text, fast } : { text };
+      this.keep(file, entry);
     }
     return entry;
   }
+
+  private keep(file: string, entry: Parsed): void {
+    this.parsed.delete(file);
+    if (this.parsed.size >= FILES_KEPT) this.parsed.delete(this.parsed.keys().next().value as string);
+    this.parsed.set(file, entry);
+  }
+}
+
+function parseFully(text: string): FullParse {
+  const lines = new LineCounter();
+  return { docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false }) as Document[], lines };
 }
 
 function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments): Position | undefined {
@@ -75,36 +102,58 @@ function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: num
   return best;
 }
 
-/** The same walk over the fast scanner's values and recorded offsets: the same answers, as a test checks. */
-function locateFast(parsed: Extract<Parsed, { kind: "fast" }>, docIndex: number, path: PathSegments): Position | undefined {
-  const doc = parsed.documents[docIndex];
-  if (!doc || doc.value === null) return undefined;
+/**
+ * The same walk over the fast scanner's value: the scanner recorded one offset per collection entry, in the order a
+ * depth-first walk of the value meets them (keys in enumeration order, which is the text's), so an entry's offset is
+ * found by counting the entries before it. The same answers as the full parser's nodes, as a test checks.
+ */
+function locateFast(doc: FastDocument, offsets: readonly number[], lineStarts: readonly number[], path: PathSegments): Position {
   let best: Position = { line: doc.line, column: doc.column };
   let node: JsonValue = doc.value;
+  /** Index in `offsets` of the first entry of `node`. */
+  let first = 0;
   for (let i = 0; i < path.length; ) {
     if (typeof node !== "object" || node === null) break;
-    const entries = parsed.offsets.get(node);
-    const segment = path[i];
-    let found: { offset: number; value: JsonValue; consumed: number } | undefined;
+    let found: { index: number; value: JsonValue; consumed: number } | undefined;
     if (Array.isArray(node)) {
-      const offset = typeof segment === "number" ? entries?.get(segment) : undefined;
-      if (offset !== undefined) found = { offset, value: node[segment as number] as JsonValue, consumed: 1 };
+      const segment = path[i];
+      if (typeof segment === "number" && Number.isInteger(segment) && segment >= 0 && segment < node.length) {
+        let index = first;
+        for (let k = 0; k < segment; k++) index += 1 + entryCount(node[k] as JsonValue);
+        found = { index, value: node[segment] as JsonValue, consumed: 1 };
+      }
     } else {
       // As stepInto: a reported key may itself contain dots; the longest run of segments naming a key wins.
       for (let end = path.length; end > i && !found; end--) {
         const parts = path.slice(i, end);
         if (parts.some((p) => typeof p === "number")) continue;
         const key = parts.join(".");
-        const offset = Object.hasOwn(node, key) ? entries?.get(key) : undefined;
-        if (offset !== undefined) found = { offset, value: node[key] as JsonValue, consumed: end - i };
+        if (!Object.hasOwn(node, key)) continue;
+        let index = first;
+        for (const k in node) {
+          if (k === key) break;
+          index += 1 + entryCount(node[k] as JsonValue);
+        }
+        found = { index, value: node[key] as JsonValue, consumed: end - i };
       }
     }
-    if (!found) break;
-    best = positionOf(parsed.lineStarts, found.offset);
+    const offset = found ? offsets[found.index] : undefined;
+    if (!found || offset === undefined) break;
+    best = positionOf(lineStarts, offset);
     node = found.value;
+    first = found.index + 1;
     i += found.consumed;
   }
   return best;
+}
+
+/** How many collection entries a value holds, at every depth (0 for a scalar). */
+function entryCount(value: JsonValue): number {
+  if (typeof value !== "object" || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) for (const item of value) n += 1 + entryCount(item);
+  else for (const key in value) n += 1 + entryCount(value[key] as JsonValue);
+  return n;
 }
 
 /** Offsets where lines start, as yaml's LineCounter counts them (after each `\n`). */

@@ -8,6 +8,7 @@
 import type { DriftItem, DriftReport, DriftSummary } from "../diff/drift.js";
 import type { Change, Plan } from "../diff/plan.js";
 import type { Location, Locations } from "../diff/revisions.js";
+import { groupBy } from "../diff/pair.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { parseSubject } from "../model/key.js";
@@ -110,14 +111,7 @@ export function meshOfSubject(subject: string): string {
 
 /** Items grouped by mesh, meshes in name order and items in their given order within each. */
 export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string): [string, T[]][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const mesh = meshOf(item);
-    const list = groups.get(mesh) ?? [];
-    list.push(item);
-    groups.set(mesh, list);
-  }
-  return [...groups.entries()].sort(([a], [b]) => compareText(a, b));
+  return [...groupBy(items, meshOf).entries()].sort(([a], [b]) => compareText(a, b));
 }
 
 /** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. */

@@ -23,6 +23,8 @@ export interface ValidationSummary {
   readonly revision: string;
   /** Documents of other APIs that were skipped. */
   readonly otherDocuments?: number;
+  /** Dataplane documents skipped because meshops.yaml does not enable `resources.dataplanes`. */
+  readonly skippedDataplanes?: number;
 }
 
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
@@ -31,7 +33,8 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
-  const skipped = summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "";
+  const dataplanes = summary.skippedDataplanes ? `; ${plural(summary.skippedDataplanes, "Dataplane")} skipped (resources.dataplanes is off)` : "";
+  const skipped = (summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "") + dataplanes;
   const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";

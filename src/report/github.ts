@@ -37,6 +37,40 @@ import {
 
 export type AnnotationLevel = "error" | "warning" | "notice";
 
+/** GitHub shows this many annotations of each level (error, warning, notice) per step, and drops the rest. */
+export const ANNOTATIONS_LIMIT = 10;
+
+const LEVEL_RANK: Readonly<Record<AnnotationLevel, number>> = { error: 0, warning: 1, notice: 2 };
+
+interface Annotated {
+  readonly level: AnnotationLevel;
+  readonly command: string;
+}
+
+/**
+ * The annotations GitHub will show: errors first, then warnings, then notices (each in report order), at most `limit`
+ * of each level; the rest are counted in one plain line, so nothing disappears without a word.
+ */
+function capAnnotations(annotations: readonly Annotated[], limit: number, command: string): string[] {
+  const ranked = [...annotations].sort((a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level]);
+  const shown: string[] = [];
+  const dropped: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
+  const kept: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
+  for (const a of ranked) {
+    if (kept[a.level] < limit) {
+      kept[a.level]++;
+      shown.push(a.command);
+    } else dropped[a.level]++;
+  }
+  const total = dropped.error + dropped.warning + dropped.notice;
+  if (total === 0) return shown;
+  const parts = (Object.keys(dropped) as AnnotationLevel[]).filter((l) => dropped[l] > 0).map((l) => `${dropped[l]} ${l}${dropped[l] === 1 ? "" : "s"}`);
+  shown.push(
+    `${command}: ${total} more annotation${total === 1 ? "" : "s"} not shown (GitHub shows ${limit} of each level per step): ${parts.join(", ")}; every one is in the log group below and in the job summary.`,
+  );
+  return shown;
+}
+
 /** An annotation's message shows this many diff lines at most; the log (and the job summary) has the whole diff. */
 const MAX_ANNOTATION_DIFF_LINES = 40;
 
@@ -77,10 +111,10 @@ export function inertGroup(title: string, body: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-export function renderValidateGithub(report: ValidateReport): string {
+export function renderValidateGithub(report: ValidateReport, annotationsLimit = ANNOTATIONS_LIMIT): string {
   // Info items (each reference behind a summarised warning) are detail for json and sarif, not annotations.
   const shown = report.diagnostics.filter(isShownToPeople);
-  const out = shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors));
+  const out = capAnnotations(shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors)), annotationsLimit, "meshops validate");
   const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
   out.push(inertGroup("meshops validate", renderDiagnosticsText(shown, summary)));
   const { errors, warnings } = diagnosticCounts(shown);
@@ -89,22 +123,22 @@ export function renderValidateGithub(report: ValidateReport): string {
   return out.join("\n") + "\n";
 }
 
-function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean): string {
+function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean): Annotated {
   const level: AnnotationLevel = isFailingDiagnostic(d, warningsAsErrors) ? "error" : "warning";
   const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-  return annotation(level, { file: d.file, line: d.line, col: d.column, title: `meshops validate: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`);
+  return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `meshops validate: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`) };
 }
 
-export function renderPlanGithub(report: PlanReport): string {
+export function renderPlanGithub(report: PlanReport, annotationsLimit = ANNOTATIONS_LIMIT): string {
   const { plan, risks } = report;
-  const out: string[] = [];
+  const annotations: Annotated[] = [];
   const riskLevel: AnnotationLevel = planExitCode(plan, risks, report.failOn) !== 0 ? "error" : "warning";
   const changed = new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.resource));
   // A risk about a resource the plan changes goes on that change's annotation; one about a resource that stays as it
   // is (a Mesh losing all its policies) gets its own, on the Mesh's file.
   for (const risk of risks) {
     if (changed.has(risk.resource)) continue;
-    out.push(annotation(riskLevel, at(report.locations.get(risk.resource), `meshops plan: mass change (${risk.kind})`), `${risk.message}. Review before merging.`));
+    annotations.push({ level: riskLevel, command: annotation(riskLevel, at(report.locations.get(risk.resource), `meshops plan: mass change (${risk.kind})`), `${risk.message}. Review before merging.`) });
   }
   for (const change of plan.changes) {
     if (change.action === "unchanged") continue;
@@ -112,8 +146,9 @@ export function renderPlanGithub(report: PlanReport): string {
     const own = risks.filter((r) => r.resource === change.resource);
     const level: AnnotationLevel = isFailingChange(change, risks, report.failOn) ? "error" : own.length > 0 ? riskLevel : "notice";
     const title = `meshops plan: ${own.length > 0 ? "mass change: " : ""}${change.action} ${change.resource}`;
-    out.push(annotation(level, at(where, title), changeMessage(change, where, own.map((r) => `${r.message}. Review before merging.`), risksOf(change.resource, risks).length > 0)));
+    annotations.push({ level, command: annotation(level, at(where, title), changeMessage(change, where, own.map((r) => `${r.message}. Review before merging.`), risksOf(change.resource, risks).length > 0)) });
   }
+  const out = capAnnotations(annotations, annotationsLimit, "meshops plan");
   const title = `meshops plan ${planScope(report)}`;
   out.push(inertGroup(title, renderPlanText(plan)));
   out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
@@ -125,13 +160,13 @@ function changeMessage(change: Change, where: Location | undefined, warnings: re
   return [head, ...warnings, clip(stripDiffHeader(change.diff))].join("\n");
 }
 
-export function renderDriftGithub(input: DriftReportInput): string {
-  const out: string[] = [];
-  for (const item of input.report.items) {
+export function renderDriftGithub(input: DriftReportInput, annotationsLimit = ANNOTATIONS_LIMIT): string {
+  const annotations = input.report.items.map((item): Annotated => {
     const level: AnnotationLevel = isFailingDrift(item, input.failOn) ? "error" : "warning";
     const where = input.locations.get(item.resource);
-    out.push(annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item)));
-  }
+    return { level, command: annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item)) };
+  });
+  const out = capAnnotations(annotations, annotationsLimit, "meshops drift");
   const title = `meshops drift at ${shortRev(input.ref)}`;
   out.push(inertGroup(title, renderDriftText(input.report)));
   out.push(`${title}: ${driftSummaryLine(input.report.summary)}`);

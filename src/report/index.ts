@@ -26,6 +26,8 @@ export interface RenderContext {
   readonly style: Style;
   readonly tool: ToolInfo;
   readonly markdownLimit: number;
+  /** `github`: annotations of each level shown (GitHub's own cap per step unless set). */
+  readonly annotationsLimit?: number;
 }
 
 type Renderers<I> = Readonly<Record<ReportFormat, (input: I, context: RenderContext) => string>>;
@@ -35,7 +37,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style),
     json: (r) => renderDiagnosticsJson(r.valid, r.diagnostics),
     markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),
-    github: (r) => renderValidateGithub(r),
+    github: (r, c) => renderValidateGithub(r, c.annotationsLimit),
     junit: (r) => renderValidateJunit(r),
     sarif: (r, c) => renderValidateSarif(r, c.tool),
   },
@@ -43,7 +45,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     text: (r, c) => renderPlanReportText(r, c.style),
     json: (r) => renderPlanJson(r.plan, r),
     markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit }),
-    github: (r) => renderPlanGithub(r),
+    github: (r, c) => renderPlanGithub(r, c.annotationsLimit),
     junit: (r) => renderPlanJunit(r),
     sarif: (r, c) => renderPlanSarif(r, c.tool),
   },
@@ -51,7 +53,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     text: (r, c) => renderDriftText(r.report, c.style),
     json: (r) => renderDriftJson(r.report),
     markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit }),
-    github: (r) => renderDriftGithub(r),
+    github: (r, c) => renderDriftGithub(r, c.annotationsLimit),
     junit: (r) => renderDriftJunit(r),
     sarif: (r, c) => renderDriftSarif(r, c.tool),
   },

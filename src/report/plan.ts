@@ -1,6 +1,6 @@
 import type { DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
-import { risksOf } from "../diff/risk.js";
+import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
 import { describeLocation, groupByMesh, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
@@ -21,7 +21,8 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
     });
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
   const unknown = unknownValues(plan);
-  return JSON.stringify({ summary: plan.summary, changes, ...risks, ...(unknown.length > 0 ? { unknownValues: unknown } : {}) }, null, 2) + "\n";
+  const kept = plan.kept.length > 0 ? { kept: plan.kept } : {};
+  return JSON.stringify({ summary: plan.summary, changes, ...kept, ...risks, ...(unknown.length > 0 ? { unknownValues: unknown } : {}) }, null, 2) + "\n";
 }
 
 /** Resources still SOPS-encrypted (no key given): whether their values changed is not known. */
@@ -41,12 +42,7 @@ export function unknownValuesNote(plan: Plan): string | undefined {
  * changes follow in write order; with `--base` they are grouped by mesh, each with the file it comes from.
  */
 export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): string {
-  const out: string[] = [];
-  if (report.risks.length > 0) {
-    out.push(style.red(style.bold(`!! Mass change: ${report.risks.length} flagged; review before applying.`)));
-    for (const r of report.risks) out.push(style.red(`!!   ${r.rule}: ${r.message}`));
-    out.push("");
-  }
+  const out = riskLines(report.risks, style);
   if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style);
 
   const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
@@ -66,6 +62,30 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
   return out.join("\n") + "\n";
 }
 
+/** The mass-change guard's findings, where nobody can miss them; nothing when there are none. */
+function riskLines(risks: readonly PlanRisk[], style: Style): string[] {
+  if (risks.length === 0) return [];
+  return [
+    style.red(style.bold(`!! Mass change: ${risks.length} flagged; review before applying.`)),
+    ...risks.map((r) => style.red(`!!   ${r.rule}: ${r.message}`)),
+    "",
+  ];
+}
+
+/**
+ * What `apply` shows before asking to confirm: the risks, every change it will make (creates, updates and deletes,
+ * one line each, without diffs: `plan` shows those), and the totals.
+ */
+export function renderApplyReview(plan: Plan, risks: readonly PlanRisk[], style: Style = PLAIN): string {
+  const out = riskLines(risks, style);
+  return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(plan, style, { diffs: false });
+}
+
+/** One line for each owned resource prune keeps by the opt-out label, where a delete would otherwise have been. */
+export function keptLines(plan: Plan, style: Style = PLAIN): string[] {
+  return plan.kept.map((k) => style.dim(`= kept ${k.resource} (${k.reason})`));
+}
+
 const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
 
 /** Terraform-like: one line per change with its diff, then the totals. */
@@ -78,6 +98,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
+  out.push(...keptLines(plan, style));
   const note = unknownValuesNote(plan);
   if (note) out.push(style.yellow(note));
   const s = plan.summary;
@@ -128,18 +149,25 @@ export function renderChangeSetText(
   return out.join("\n") + "\n";
 }
 
-/** `apply --format json`: the counts, why it stopped early if it did, and every change's outcome. */
-export function renderChangeSetJson(changes: ChangeSet, interrupted?: string): string {
+/**
+ * `apply --format json`: the counts, why it stopped early (`interrupted`: a signal or "timeout") or did not start
+ * (`refused`: deletes nobody confirmed) if so, and every change's outcome.
+ */
+export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, refused?: string): string {
   const s = changes.summary;
   return (
     JSON.stringify(
       {
         interrupted: interrupted ?? null,
+        ...(refused !== undefined ? { refused } : {}),
         summary: { applied: s.applied, failed: s.failed, notAttempted: s.skipped },
         failedMeshes: changes.failedMeshes,
         results: changes.results.map((r) => ({
           action: r.change.action,
           resource: r.change.resource,
+          type: r.change.type,
+          mesh: r.change.mesh,
+          name: r.change.name,
           outcome: r.outcome === "skipped" ? "not-attempted" : r.outcome,
           ...(r.error ? { error: r.error } : {}),
           ...(r.warnings?.length ? { warnings: r.warnings } : {}),

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { MESH_LABEL, KUBERNETES_API_VERSION } from "../kuma/types.js";
+import { MESH_LABEL, KUBERNETES_API_VERSION, isClusterScoped, resourceType } from "../kuma/types.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { secretToKubernetes } from "../kuma/secrets.js";
@@ -21,8 +21,13 @@ export function renderResources(resources: readonly Resource[], format: RenderFo
       return JSON.stringify(objects.map((r) => r.object), null, 2) + "\n";
     case "yaml":
       return yamlDocuments(objects.map((r) => r.object));
-    case "kubernetes":
-      return yamlDocuments(objects.map((r) => toKubernetes(r, systemNamespace)));
+    case "kubernetes": {
+      // Universal-only kinds (Dataplanes) have no Kubernetes form: say how many were left out rather than drop them silently.
+      const renderable = objects.filter((r) => !resourceType(r.type)?.universalOnly);
+      const left = objects.length - renderable.length;
+      const note = left > 0 ? `# ${left} Universal-only resource${left === 1 ? "" : "s"} (Dataplane) left out: Kubernetes makes them from Pods\n` : "";
+      return note + yamlDocuments(renderable.map((r) => toKubernetes(r, systemNamespace)));
+    }
   }
 }
 
@@ -32,12 +37,14 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
 
 /**
  * Mesh is cluster-scoped with its fields under spec; everything else is namespaced with a mesh label: in the namespace
- * it was written in, or the system namespace for a resource written in the Universal shape.
+ * it was written in, or the system namespace for a resource written in the Universal shape. Without a system namespace
+ * (`meshops export` of a Universal control plane) such a resource has none, so it reads back under its own name.
  */
-export function toKubernetes(resource: Resource, systemNamespace: string): JsonObject {
+export function toKubernetes(resource: Resource, systemNamespace: string | undefined): JsonObject {
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
-  if (isSecretType(resource.type)) return secretToKubernetes(resource.object, systemNamespace);
+  // Kuma reads Secrets from its system namespace only (export, which has none, never writes Secrets).
+  if (isSecretType(resource.type)) return secretToKubernetes(resource.object, systemNamespace ?? "kuma-system");
   if (resource.type === "Mesh") {
     return {
       apiVersion: KUBERNETES_API_VERSION,
@@ -46,15 +53,26 @@ export function toKubernetes(resource: Resource, systemNamespace: string): JsonO
       spec: rest,
     };
   }
+  if (isClusterScoped(resource.type)) {
+    // MeshGateway: cluster-scoped, its mesh in a top-level field and its protobuf fields under spec.
+    return {
+      apiVersion: KUBERNETES_API_VERSION,
+      kind: resource.type,
+      mesh: resource.mesh,
+      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}) },
+      spec: resourceType(resource.type)?.flat ? rest : (spec ?? {}),
+    };
+  }
   // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.
   const kubernetes = kubernetesNameOf(resource.object);
   const labelsOut = kubernetes ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
+  const namespace = kubernetes?.namespace ?? systemNamespace;
   return {
     apiVersion: KUBERNETES_API_VERSION,
     kind: resource.type,
     metadata: {
       name: kubernetes?.name ?? (name as string),
-      namespace: kubernetes?.namespace ?? systemNamespace,
+      ...(namespace !== undefined ? { namespace } : {}),
       labels: { ...labelsOut, [MESH_LABEL]: resource.mesh },
     },
     spec: spec ?? {},

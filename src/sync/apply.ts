@@ -97,3 +97,8 @@ function groupByRank(changes: readonly Change[], reverse: boolean): Change[][] {
   const ranks = [...byRank.keys()].sort((a, b) => (reverse ? b - a : a - b));
   return ranks.map((r) => byRank.get(r) ?? []);
 }
+/** A change set in which nothing was attempted, for `reason` (a delete nobody confirmed): reports say so per change. */
+export function notAttempted(plan: Plan, reason: string): ChangeSet {
+  const results: ChangeResult[] = plan.changes.filter((c) => c.action !== "unchanged").map((change) => ({ change, outcome: "skipped", error: reason }));
+  return { results, summary: tally(results, (r) => r.outcome, OUTCOMES), failedMeshes: [] };
+}

@@ -12,7 +12,7 @@
  * by the writes that followed) is the caller's business, and so is falling back to a full plan when it cannot.
  * Pure functions of their arguments.
  */
-import { classifyDrift, driftReportOf, type DriftReport } from "../diff/drift.js";
+import { classifyDrift, driftReportOf, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { sameNormalized } from "../diff/normalize.js";
 import { planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
 import { compareWriteOrder } from "../kuma/order.js";
@@ -81,7 +81,7 @@ export function updateDrift(
   subjects: ReadonlySet<string>,
   next: DesiredState,
   live: ReadonlyMap<string, JsonObject>,
-  options: { instance: string },
+  options: DriftOptions,
 ): DriftReport {
   const { desired, live: liveObjects } = restrictTo(subjects, next, live);
   const fresh = classifyDrift(desired, liveObjects, options);

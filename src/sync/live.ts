@@ -2,6 +2,15 @@ import type { Backend, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, isSecretType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
+import type { RepoConfig } from "../config/repoConfig.js";
+
+/**
+ * Whether meshops reads and writes a type under this meshops.yaml: Dataplanes only when `resources.dataplanes` asks
+ * for them (otherwise the ones kuma-dp registers are neither listed, compared, reported nor pruned).
+ */
+export function isManagedType(typeName: string, config: Pick<RepoConfig, "resources"> | undefined): boolean {
+  return typeName !== "Dataplane" || config?.resources.dataplanes === true;
+}
 
 /**
  * Everything the control plane holds of the types meshops manages: one paginated list per type across all meshes.
@@ -10,9 +19,10 @@ import type { JsonObject } from "../model/resource.js";
  */
 export async function readLiveState(
   backend: Backend,
-  options: { needWrite: boolean; types?: readonly TypeInfo[]; secretsOptional?: boolean },
+  options: { needWrite: boolean; types?: readonly TypeInfo[]; config?: Pick<RepoConfig, "resources">; secretsOptional?: boolean },
 ): Promise<JsonObject[]> {
-  const served = new Map<string, TypeInfo>((options.types ?? (await backend.types())).map((t) => [t.name, t]));
+  const listed = (options.types ?? (await backend.types())).filter((t) => isManagedType(t.name, options.config));
+  const served = new Map<string, TypeInfo>(listed.map((t) => [t.name, t]));
   if (options.needWrite) {
     const readOnly = RESOURCE_TYPES.filter((t) => served.get(t.name)?.readOnly).map((t) => t.name);
     if (readOnly.length > 0) {

@@ -1,10 +1,11 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
-import { buildDesired, targetOf, type DesiredState } from "../desired/index.js";
+import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
-import { classifyDrift, type DriftReport } from "../diff/drift.js";
-import { planChanges, type Plan } from "../diff/plan.js";
+import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
+import { planChanges, planChangesSteps, type Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
+import { runStepsSliced } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
@@ -36,18 +37,18 @@ export interface CompareOptions {
  * Reads the control plane, then builds the desired state for its version, then lines the two up: the one place
  * `plan`, `drift`, `apply` and the daemon start. Listing is mostly waiting for the control plane, so the requests go
  * on the wire first and the desired state (CPU-bound, a third of a second for 50,000 resources) is built while the
- * answers come in.
+ * answers come in, in slices (util/steps.ts) so that a daemon keeps answering meanwhile.
  */
 export async function compare(backend: Backend, result: ValidationResult, options: CompareOptions): Promise<Comparison> {
   if (!result.valid) throw new Error("compare() needs a valid repository");
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
   for (const warning of targetMismatches(result.config.controlPlane, info)) options.onWarning?.(warning);
   const secretsOptional = !result.resources.some((r) => isSecretType(r.type));
-  const listing = readLiveState(backend, { needWrite: options.needWrite, types, secretsOptional });
+  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config, secretsOptional });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
-  const desired = buildDesired(result.resources, result.config, targetOf(result.config, info), options.previous);
+  const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
   const live = await listing;
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
   const unknownReferences = result.serviceReferences.length > 0 ? unknownServiceReferences(result.serviceReferences, liveServices(live)) : [];
@@ -69,6 +70,16 @@ export function planFor(comparison: Comparison, instance: string, prune: boolean
   return planChanges(comparison.desired.resources, comparison.live, { instance, prune });
 }
 
-export function driftFor(comparison: Comparison, instance: string): DriftReport {
-  return classifyDrift(comparison.desired.resources, comparison.live, { instance });
+export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
+  return classifyDrift(comparison.desired.resources, comparison.live, options);
+}
+
+/** planFor in slices of the event loop's time (util/steps.ts): for the daemon, which must keep answering its probes. */
+export function planInSlices(comparison: Comparison, instance: string, prune: boolean): Promise<Plan> {
+  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, { instance, prune }));
+}
+
+/** driftFor in slices of the event loop's time. */
+export function driftInSlices(comparison: Comparison, options: DriftOptions): Promise<DriftReport> {
+  return runStepsSliced(classifyDriftSteps(comparison.desired.resources, comparison.live, options));
 }

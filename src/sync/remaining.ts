@@ -2,8 +2,9 @@
  * What is left after a plan is applied, worked out from the plan and the change set instead of listing the control
  * plane again: the writes a plan holds, a plan narrowed to some meshes, and the drift that remains. Pure.
  */
-import { classifyDrift, driftReportOf, type DriftKind, type DriftReport } from "../diff/drift.js";
-import { indexLive } from "../diff/pair.js";
+import { classifyDriftSteps, driftReportOf, type DriftKind, type DriftOptions, type DriftReport } from "../diff/drift.js";
+import { indexLiveSteps } from "../diff/pair.js";
+import { runSteps, type Steps } from "../util/steps.js";
 import { planOf, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
 import type { ChangeSet } from "./apply.js";
@@ -39,15 +40,21 @@ export function remainingDrift(before: DriftReport, changes: ChangeSet | undefin
  * (orphaned or unmanaged, minus those just deleted) are classified. Plan and drift pair and normalize alike, so a
  * resource the plan left unchanged is never drift.
  */
-export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, instance: string): DriftReport {
+export function driftAfterApply(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, options: DriftOptions): DriftReport {
+  return runSteps(driftAfterApplySteps(comparison, plan, changes, options));
+}
+
+/** driftAfterApply as steps (util/steps.ts). */
+export function* driftAfterApplySteps(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, options: DriftOptions): Steps<DriftReport> {
   const applied = appliedResources(changes);
   const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
   const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
   const desired = comparison.desired.resources.filter((r) => pending.has(subjectOf(r)));
-  const live = [...indexLive(comparison.live)]
+  yield;
+  const live = [...(yield* indexLiveSteps(comparison.live))]
     .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
     .map(([, entry]) => entry.object);
-  return classifyDrift(desired, live, { instance });
+  return yield* classifyDriftSteps(desired, live, options);
 }
 
 function appliedResources(changes: ChangeSet | undefined): Set<string> {

@@ -9,17 +9,21 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { checkRepository, checkResource, type ResourceFacts } from "./repository.js";
+import { runSteps, type Steps } from "../util/steps.js";
+import { checkRepositorySteps, checkResource, type ResourceFacts } from "./repository.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
-import { validateSchema } from "./schema.js";
+import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { boundMesh, checkTenancy } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
+
+/** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
+export const DATAPLANE_SKIPPED_RULE = "dataplane-skipped";
 
 /** What one file contributes: its resources and the problems found in it alone. Cached by path and blob id. */
 export interface FileAnalysis {
@@ -90,6 +94,11 @@ export interface ValidateOptions {
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
 export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): ValidationResult {
+  return runSteps(validateSnapshotSteps(snapshot, cache, options));
+}
+
+/** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
+export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
@@ -121,10 +130,11 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
     // The cached analysis keeps deprecations as warnings; the flag is applied per run.
     for (const d of analysis.diagnostics) diagnostics.push(options.deprecationsAsErrors && d.rule === "deprecation" ? { ...d, severity: "error" } : d);
     otherDocuments += analysis.otherDocuments;
+    yield;
   }
   cache.retain(selection.files);
 
-  const repository = checkRepository(resources, facts, config, locator);
+  const repository = yield* checkRepositorySteps(resources, facts, config, locator);
   diagnostics.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
@@ -148,11 +158,13 @@ export interface AnalyzeOptions {
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
   /** Absent: secrets must be encrypted (the default of meshops.yaml). */
   readonly secrets?: RepoConfig["secrets"];
+  /** `resources.dataplanes` in meshops.yaml: whether Dataplane documents are managed (else skipped with a note). */
+  readonly resources?: { readonly dataplanes: boolean };
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -163,6 +175,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   const facts: ResourceFacts[] = [];
   let otherDocuments = 0;
   const parsed = parseYaml(file.text);
+  if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
   for (const problem of parsed.problems) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: id.type === "Mesh" ? id.name : (id.mesh ?? DEFAULT_MESH), name: id.name }) : "";
@@ -203,6 +216,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     const resource = conversion.resource;
     if (!resource) continue;
+    if (resource.type === "Dataplane" && !config.resources?.dataplanes) {
+      const message = "Dataplane skipped: meshops manages Dataplanes only when meshops.yaml sets `resources: {dataplanes: true}` (kuma-dp usually registers them)";
+      diagnostics.push({ severity: "info", file: file.path, line: doc.line, column: doc.column, resource: subjectOf(resource), path: "", message, rule: DATAPLANE_SKIPPED_RULE });
+      continue;
+    }
     if (refusedByProduct(resource.type, config.controlPlane.product)) {
       diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
       continue;
@@ -218,6 +236,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
     const encrypted = encryptedPathsOf(resource);
     const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version).filter((v) => !encrypted(v.path));
+    // A kind the target version does not have: that one error says it all; its rules would only add noise.
+    if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
+      for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
+      continue;
+    }
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
     // where they report the field under another path (MeshRetry's `default.conf`).
     const fieldKey = (path: string): string => formatPath(fieldOf(path));

@@ -1,4 +1,5 @@
 import type { RepoConfig } from "../config/repoConfig.js";
+import { stepDue, type Steps } from "../util/steps.js";
 import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
 import { referencedNames } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
@@ -65,20 +66,21 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
 
 /**
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
- * references to MeshServices the repository does not define, for the online check (validate/services.ts).
+ * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
+ * (util/steps.ts), a few hundred resources each.
  */
-export function checkRepository(
+export function* checkRepositorySteps(
   resources: readonly Resource[],
   facts: readonly ResourceFacts[],
   config: RepoConfig,
   locator: Locator,
-): { diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] } {
+): Steps<{ diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] }> {
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
 
-  resources.forEach((resource, i) => {
+  for (const [i, resource] of resources.entries()) {
     const key = (facts[i] as ResourceFacts).subject;
     const earlier = first.get(key);
     if (earlier) {
@@ -86,11 +88,13 @@ export function checkRepository(
       diagnostics.push(diagnosticAt(locator, resource, "name", `${key} is defined twice: also at ${where}`, "duplicate-resource"));
     } else first.set(key, resource);
     if (resource.type === "Mesh") meshes.add(resource.name);
-  });
+    if (stepDue(i, STEP)) yield;
+  }
 
   const zoneProvided = new ZoneProvidedReferences();
-  resources.forEach((resource, i) => {
-    if (resource.type === "Mesh") return;
+  for (const [i, resource] of resources.entries()) {
+    if (stepDue(i, STEP)) yield;
+    if (resource.type === "Mesh") continue;
     if (!meshes.has(resource.mesh)) {
       const suggestion = closestName(resource.mesh, meshes);
       const hint =
@@ -107,7 +111,7 @@ export function checkRepository(
       if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, targets, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
-  });
+  }
   diagnostics.push(...zoneProvided.diagnostics(first));
   return { diagnostics, serviceReferences: zoneProvided.references };
 }
@@ -119,6 +123,8 @@ export function checkRepository(
  * tens of thousands of such references, validation must cost what it costs without them.
  */
 const ZONE_PROVIDED_PREFIX = "MeshService/";
+/** Resources per step of checkRepositorySteps. */
+const STEP = 512;
 const NAMES_SHOWN = 10;
 
 class ZoneProvidedReferences {

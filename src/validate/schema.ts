@@ -125,6 +125,12 @@ function checkSchema(typeName: string, object: JsonObject, version?: string): Cl
   return violationsFromErrors([...(validate.errors ?? [])], object, { typeName, line });
 }
 
+/** Whether the Kuma line `version` selects lacks the kind altogether (introduced in a newer line). */
+export function kindMissingFromTarget(typeName: string, version: string | undefined): boolean {
+  const selected = schemaLine(version);
+  return kindIntroducedAfter(typeName, "error" in selected ? LATEST_MINOR : selected.minor) !== undefined;
+}
+
 function unknownTypeViolation(typeName: string): Violation {
   const known = RESOURCE_TYPES.map((t) => t.name);
   return { path: "type", message: `unknown resource type "${typeName}"${didYouMean(typeName, known)}` };

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { StatusJson } from "../../src/daemon/statusTypes.js";
 import { projectRoot } from "./git.js";
 import { TEST_AGE_KEY_FILE } from "./cli.js";
 
@@ -34,34 +35,12 @@ export interface DaemonProcess {
   readonly stderr: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** GET /api/status. */
-  status(): Promise<DaemonStatusJson>;
+  status(): Promise<StatusJson>;
   /** Resolves when a log line satisfies `match` (checked on every new line), or fails after the timeout. */
   untilLog(what: string, match: (entry: LogEntry) => boolean, timeoutMs?: number): Promise<LogEntry>;
 }
 
 export type LogEntry = Record<string, unknown> & { event?: string; msg?: string };
-
-export interface MeshStatusJson {
-  name: string;
-  state: string;
-  driftMode: string;
-  appliedRevision: string | null;
-  attemptedRevision: string | null;
-  lastResult: { outcome: string } | null;
-  drift: { checkedAt: string; items: { kind: string; resource: string; diff: string }[] } | null;
-  lastErrors: { message: string }[];
-}
-
-export interface DaemonStatusJson {
-  ready: boolean;
-  state: string;
-  revision: { applied: { commit: string; message: string; author: string } | null; attempted: { commit: string; valid: boolean } | null };
-  validation: { revision: string; valid: boolean; diagnostics: { file: string; line: number; column: number; message: string; resource: string }[] } | null;
-  lastError: { message: string } | null;
-  meshes: MeshStatusJson[];
-  reconciles: { id: number; kind: string; result: string; reasons: string[]; revision: string | null; durationMs: number; commit: { message: string; author: string } | null; error?: string }[];
-  endpoints: { webhook: boolean; reconcile: boolean };
-}
 
 /**
  * Starts `meshops watch <args> --listen 127.0.0.1:0` in `cwd`: the daemon binds a port the OS picks and names it in
@@ -143,7 +122,7 @@ export async function startWatch(args: readonly string[], options: { cwd: string
     lines,
     stderr: () => stderr,
     exited,
-    status: async () => (await (await fetch(`${url}/api/status`)).json()) as DaemonStatusJson,
+    status: async () => (await (await fetch(`${url}/api/status`)).json()) as StatusJson,
     untilLog,
   };
   const healthy = waitFor(`the daemon's status server on ${url}`, async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 15_000);

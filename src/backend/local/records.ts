@@ -94,7 +94,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
 
 /**
  * The GET shape, in the server's key order: type, mesh, name, creationTime, modificationTime, labels, kri, snis, spec,
- * status. A Mesh is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
+ * status. A protobuf kind (Mesh, MeshGateway, Dataplane) is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
  */
 function render(record: StoredResource): JsonObject {
   const out: JsonObject = { type: record.type };
@@ -106,7 +106,7 @@ function render(record: StoredResource): JsonObject {
   // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
   if (isSecretType(record.type)) return { ...out, ...record.body };
   out.kri = kriOf(record);
-  if (record.type === "Mesh") {
+  if (resourceType(record.type)?.flat) {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
   } else {
     const snis = snisOf(record);

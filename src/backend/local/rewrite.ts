@@ -1,7 +1,7 @@
 /**
- * Server-side rewriting: defaults, durations, proto3 zero values. What the server changes in what it stores, and so
- * what makes naive tools see false drift, reproduced: schema defaults filled in, Go duration spelling for policies
- * (`1h` → `1h0m0s`), protojson durations and dropped proto3 zero values for Meshes, the Mesh metrics defaults.
+ * Server-side rewriting: defaults and durations. What the server changes in what it stores, and so what makes naive
+ * tools see false drift, reproduced: schema defaults filled in, Go duration spelling for policies (`1h` → `1h0m0s`),
+ * protojson durations for the protobuf kinds (their zero values: src/kuma/protoForm.ts).
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { formatGoDuration, parseGoDurationDetailed } from "../../kuma/duration.js";
@@ -60,50 +60,3 @@ function formatProtoDuration(ns: bigint): string {
   }
   return `${negative ? "-" : ""}${seconds}${fraction}s`;
 }
-
-/** Mesh fields that are protobuf wrapper messages (BoolValue, DoubleValue): present even when false or 0. */
-const MESH_WRAPPER_FIELDS = new Set(["networking.outbound.passthrough", "tracing.backends[].sampling"]);
-
-/**
- * What a Mesh looks like after jsonpb: proto3 scalars, enums, lists and maps at their zero value are omitted, enums
- * given as numbers come back as names. Messages stay even when empty, google.protobuf.Struct (`conf`) is kept as sent.
- */
-export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefined, at: string): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(value)) {
-    const child = schemaChild(schema, key);
-    const fieldPath = at === "" ? key : `${at}.${key}`;
-    const v = value[key] as JsonValue;
-    const kept = protoField(v, child, fieldPath);
-    if (kept !== undefined) setOwn(out, key, kept);
-  }
-  return out;
-}
-
-function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: string): JsonValue | undefined {
-  if (!schema || value === null) return value === null ? undefined : value;
-  const enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
-  if (enumValues) {
-    const names = enumValues.filter((e): e is string => typeof e === "string");
-    const name = typeof value === "number" ? names[value] : value;
-    return name === undefined || name === names[0] ? undefined : name;
-  }
-  if (MESH_WRAPPER_FIELDS.has(fieldPath)) return value;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return undefined;
-    const items = asObject(schema.items);
-    return value.map((item) => {
-      const obj = asObject(item);
-      return obj && items && asObject(items.properties) ? stripProtoZeroValues(obj, items, `${fieldPath}[]`) : item;
-    });
-  }
-  const obj = asObject(value);
-  if (obj) {
-    if (asObject(schema.properties)) return stripProtoZeroValues(obj, schema, fieldPath); // a message
-    if (schema.additionalProperties !== undefined) return Object.keys(obj).length === 0 ? undefined : obj; // a map
-    return obj; // google.protobuf.Struct
-  }
-  if (value === false || value === 0 || value === "") return undefined;
-  return value;
-}
-

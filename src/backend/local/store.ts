@@ -34,7 +34,8 @@ import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
 import { INITIAL_STATUS, jsonOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
-import { rewrite, stripProtoZeroValues } from "./rewrite.js";
+import { rewrite } from "./rewrite.js";
+import { stripProtoZeroValues } from "../../kuma/protoForm.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -494,7 +495,14 @@ export class ControlPlaneStore {
     }
 
     const now = this.now().toISOString();
-    const stored = isMesh ? this.meshFields(object) : isSecretType(typeName) ? secretFields(object) : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
+    const flat = resourceType(typeName)?.flat === true;
+    const stored = isMesh
+      ? this.meshFields(object)
+      : isSecretType(typeName)
+        ? secretFields(object)
+        : flat
+          ? protoFields(typeName, object)
+          : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
     const status = existing?.status ?? INITIAL_STATUS[typeName]?.();
     const record: StoredResource = {
       type: typeName,
@@ -509,13 +517,12 @@ export class ControlPlaneStore {
     const ops: Op[] = [{ put: record }];
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
-    return { ok: true, created: !existing, warnings: warningsFor(typeName, name, isMesh ? object : (asObject(object.spec) ?? {})), seq };
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, name, flat ? object : (asObject(object.spec) ?? {})), seq };
   }
 
-  /** A Mesh's fields as jsonpb would print them back. */
+  /** A Mesh's fields as jsonpb would print them back, after the Mesh defaulter. */
   private meshFields(object: JsonObject): JsonObject {
-    const fields: JsonObject = {};
-    for (const key of Object.keys(object)) if (key !== "type" && key !== "name" && key !== "labels") setOwn(fields, key, clone(object[key] as JsonValue));
+    const fields = messageFields(object);
     // Kuma 3.x removed the field: "accepted, ignored and dropped on the next write".
     if (!this.createsDefaults) delete fields.skipCreatingInitialPolicies;
     applyMeshDefaulter(fields);
@@ -546,6 +553,19 @@ export class ControlPlaneStore {
 /** A Secret's stored fields: its bytes, printed back as Go prints a []byte (padded standard base64). */
 function secretFields(object: JsonObject): JsonObject {
   return typeof object.data === "string" ? { data: canonicalBase64(object.data) } : {};
+}
+
+/** The protobuf message's fields of a flat object: everything but the envelope. */
+function messageFields(object: JsonObject): JsonObject {
+  const fields: JsonObject = {};
+  for (const key of Object.keys(object)) if (!["type", "mesh", "name", "labels"].includes(key)) setOwn(fields, key, clone(object[key] as JsonValue));
+  return fields;
+}
+
+/** A MeshGateway's or Dataplane's fields as jsonpb would print them back (no defaulter runs on these). */
+function protoFields(typeName: string, object: JsonObject): JsonObject {
+  const schema = schemaFor(typeName);
+  return stripProtoZeroValues(rewrite(messageFields(object), schema, "proto") as JsonObject, schema, "");
 }
 
 /**

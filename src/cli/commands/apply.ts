@@ -1,17 +1,23 @@
-import { createInterface } from "node:readline/promises";
 import { Command, Option } from "commander";
+import type { Plan } from "../../diff/plan.js";
+import { classifyPlanRisks } from "../../diff/risk.js";
+import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { subjectOf } from "../../model/key.js";
-import { renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
-import { applyPlan } from "../../sync/apply.js";
+import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
+import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
-import { durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
+import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { basisOf, readSavedPlan } from "../savedPlan.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
-  ControlPlaneOptions & {
+  ControlPlaneOptions &
+  ScopeOptions & {
     format: "text" | "json";
     prune?: boolean;
     dryRun?: boolean;
@@ -33,11 +39,12 @@ const nonNegative = (flag: string) => (value: string) => {
 
 export function applyCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("apply")
-    .description("push the plan: creates and updates; deletes only with --prune")
+    .description("push the plan: creates and updates; deletes only with --prune; `apply FILE` applies a plan saved by `plan --out FILE` exactly, or refuses if anything changed since")
+    .argument("[plan-file]", "a plan saved by `meshops plan --out FILE`")
     .addOption(new Option("--format <format>", "output format of the plan (--dry-run) or of the report").choices(["text", "json"]).default("text"))
     .option("--prune", "delete owned resources that are no longer desired (within the prune limits)")
     .option("--dry-run", "print the plan only; change nothing")
-    .option("--yes", "do not ask before deleting")
+    .option("--yes", "do not ask before deleting (a saved plan was reviewed already: it never asks)")
     .addOption(new Option("--max-deletes <n>", "refuse a plan deleting more than this (default: meshops.yaml prune.maxDeletes, 10)").argParser(nonNegative("--max-deletes")))
     .addOption(
       new Option("--max-delete-percent <p>", "refuse a plan deleting more than this share of owned resources (default: prune.maxDeletePercent, 25)").argParser(
@@ -46,8 +53,12 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     )
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
     .option("--verbose", "a progress line on stderr for every change as it finishes");
-  addControlPlaneOptions(addRepositoryOptions(command));
-  return command.action(async (options: ApplyOptions) => {
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
+  return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
+    const scope = scopeOf(options);
+    if (planFile !== undefined && !isWhole(scope)) throw new UsageError(`a saved plan is applied as it was planned: --mesh, --exclude-mesh and --type belong to the plan (meshops plan --out ${planFile})`);
+    if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
+    const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
     // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
     const result = await loadValidRepository(options, io, { requireKey: true });
     if (!result) return setExit(1);
@@ -72,20 +83,36 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         throw error;
       });
       warnUnknownReferences(io, comparison);
-      const plan = planFor(comparison, result.config.instance, options.prune === true);
+      checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+      const scoped = scopedComparison(comparison, scope, result.config.instance);
+      let plan: Plan;
+      if (saved) {
+        const now = basisOf(comparison, result, options, io);
+        const stale = whyStale(saved, now.basis, now.live);
+        if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+        plan = planFromSaved(saved);
+      } else {
+        plan = planFor(scoped, result.config.instance, options.prune === true);
+      }
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
         return setExit(0);
       }
       // Limits are checked before the first write: a refused plan changes nothing.
-      checkPruneLimits(plan, comparison.ownedCount, {
+      checkPruneLimits(plan, scoped.ownedCount, {
         maxDeletes: options.maxDeletes ?? result.config.prune.maxDeletes,
         maxDeletePercent: options.maxDeletePercent ?? result.config.prune.maxDeletePercent,
       });
       const deletes = plan.summary.delete;
-      if (deletes > 0 && !options.yes && !(await confirm(io, `Delete ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
-        io.stderr.write(`meshops: not applied: ${deletes} deletes need confirmation (answer y, or pass --yes)\n`);
-        return setExit(1);
+      // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
+      if (deletes > 0 && !options.yes && !saved) {
+        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan), styleFor(io.stderr, io.env)));
+        if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
+          const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
+          if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "not confirmed"), undefined, reason));
+          io.stderr.write(`meshops: not applied: ${reason}\n`);
+          return setExit(1);
+        }
       }
       const total = plan.summary.create + plan.summary.update + deletes;
       if (total === 0) {
@@ -131,15 +158,4 @@ function onStopSignals(stop: (signal: string) => void): () => void {
     process.off("SIGINT", handler);
     process.off("SIGTERM", handler);
   };
-}
-
-/** Asks on a terminal; without one (CI), a delete is never confirmed implicitly. */
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !io.stdout.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { driftOptionsOf } from "../../diff/drift.js";
 import { locationsOf } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
@@ -7,8 +8,10 @@ import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } fr
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & { failOn: DriftFailOn };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
@@ -18,15 +21,18 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
     );
-  addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)));
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options);
+    const scope = scopeOf(options);
     const result = await loadValidRepository(options, io);
     if (!result) return setExit(1);
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
-      const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-      const report = driftFor(comparison, result.config.instance);
+      const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
+      checkScopeMeshes(scope, knownMeshes(whole.desired.resources, whole.live));
+      const comparison = scopedComparison(whole, scope, result.config.instance);
+      const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {
         report,
         resources: comparison.desired.resources.map((r) => subjectOf(r)),
@@ -34,7 +40,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      await writeReports(io, "drift", outputs, input, options.markdownLimit);
+      await writeReports(io, "drift", outputs, input, options.markdownLimit, options.annotationsLimit);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

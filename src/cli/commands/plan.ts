@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
 import type { Plan } from "../../diff/plan.js";
+import type { PlanBasis } from "../../diff/savedPlan.js";
 import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
@@ -9,11 +10,14 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadRepository, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, loadValidRepository, SharedReads, type RepositoryOptions } from "../repository.js";
+import { basisOf, writeSavedPlan } from "../savedPlan.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
-  ReportOptions & { prune?: boolean; base?: string; failOn: PlanFailOn };
+  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -22,21 +26,27 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     )
     .option("--base <rev>", "compare with the desired state at this revision instead of a control plane (offline; every delete is shown)")
     .option("--prune", "include deletes of owned resources that are no longer desired (against a control plane)")
+    .option("--out <file>", "also save the plan to FILE, for `meshops apply FILE` to apply exactly (refused there if the revision or the control plane changed since)")
     .addOption(
       new Option("--fail-on <what>", "exit 2 on: any change (changes), only a change the mass-change guard flags (risky), or never (none)")
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     );
-  addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)));
+  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
   return command.action(async (options: PlanOptions) => {
     const outputs = reportOutputs(options);
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
-    const result = await loadValidRepository(options, io);
+    if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
+    const scope = scopeOf(options);
+    const shared = options.base !== undefined ? new SharedReads() : undefined;
+    const result = await loadValidRepository(options, io, { shared });
     if (!result) return setExit(1);
-    const { plan, locations, base } = options.base !== undefined ? await planAgainstRevision(options, options.base, result, io) : await planAgainstControlPlane(options, result, io);
+    const { plan, locations, base, save } =
+      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
-    await writeReports(io, "plan", outputs, report, options.markdownLimit);
+    await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
+    if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
 }
@@ -45,14 +55,20 @@ interface Planned {
   readonly plan: Plan;
   readonly locations: Locations;
   readonly base?: string;
+  /** What `--out` saves with the plan. */
+  readonly save?: { readonly basis: PlanBasis; readonly live: ReadonlyMap<string, string> };
 }
 
-async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, io: CliIo): Promise<Planned> {
+async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
   const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
-    return { plan: planFor(comparison, result.config.instance, options.prune === true), locations: locationsOf(comparison.desired.resources) };
+    checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+    const scoped = scopedComparison(comparison, scope, result.config.instance);
+    const plan = planFor(scoped, result.config.instance, options.prune === true);
+    // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
+    return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
@@ -63,14 +79,19 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, io: CliIo): Promise<Planned> {
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io);
+async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo, shared: SharedReads): Promise<Planned> {
+  // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared });
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
-  const desiredAt = (at: ValidationResult) => buildDesired(at.resources, at.config, targetOf(at.config)).resources;
-  const base = desiredAt(baseResult);
-  const ref = desiredAt(result);
+  // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
+  const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
+  const baseAll = baseDesired.resources;
+  const refAll = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired).resources;
+  checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
+  const base = scopedResources(baseAll, scope);
+  const ref = scopedResources(refAll, scope);
   return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
 }

@@ -24,7 +24,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
       ),
       warningsAsErrors: options.warningsAsErrors === true,
     };
-    await writeReports(io, "validate", outputs, { ...report, summary: summaryOf(result) }, options.markdownLimit);
+    await writeReports(io, "validate", outputs, { ...report, summary: summaryOf(result) }, options.markdownLimit, options.annotationsLimit);
     const code = validateExitCode(report);
     const { warnings } = diagnosticCounts(result.diagnostics);
     if (code !== 0 && result.valid) io.stderr.write(`meshops: failing on ${warnings} warning${warnings === 1 ? "" : "s"} (--warnings-as-errors)\n`);

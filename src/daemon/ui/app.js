@@ -1,6 +1,19 @@
+// @ts-check
 // meshops status page: renders the daemon's /api/status, live through /api/events (server-sent events), polling
 // /api/status while the stream is unavailable. Hand-written, no build step, no dependency, no other origin.
 // Everything that comes from the daemon (commit messages, names, diffs) goes into the page as text, never as HTML.
+// Type-checked against the status JSON's one type (../statusTypes.ts) by `npm run typecheck` (ui/tsconfig.json).
+
+/** @typedef {import("../statusTypes.js").StatusJson} StatusJson */
+/** @typedef {import("../statusTypes.js").MeshStatus} MeshStatus */
+/** @typedef {import("../statusTypes.js").CommitInfo} CommitInfo */
+/** @typedef {import("../statusTypes.js").Diagnostic} Diagnostic */
+/** @typedef {import("../statusTypes.js").ReconcileRecord} ReconcileRecord */
+/** @typedef {import("../statusTypes.js").RunResult} RunResult */
+/** @typedef {"ok" | "warn" | "bad" | "busy" | "pending"} Tone */
+/** A label and its tone. @typedef {readonly [string, Tone]} Look */
+/** What `h` and `fill` take as children (arrays nest to any depth). @typedef {Node | string | number | false | null | undefined | readonly unknown[]} Child */
+/** A row of a definition list: the term and its value, or nothing. @typedef {readonly [string, ...Child[]] | null} FactRow */
 
 const POLL_MS = 3000;
 const RECONNECT_MS = 5000;
@@ -9,6 +22,7 @@ const MAX_DIAGNOSTICS = 200;
 const MAX_MESH_ERRORS = 5;
 const TOKEN_KEY = "meshops.reconcileToken";
 
+/** @type {Record<import("../statusTypes.js").MeshState, Look>} */
 const MESH_STATES = {
   "in-sync": ["In sync", "ok"],
   drifted: ["Drifted", "warn"],
@@ -16,6 +30,7 @@ const MESH_STATES = {
   applying: ["Applying", "busy"],
   pending: ["Pending", "pending"],
 };
+/** @type {Record<RunResult, Look>} */
 const RESULTS = {
   applied: ["applied", "ok"],
   unchanged: ["unchanged", "ok"],
@@ -28,18 +43,21 @@ const RESULTS = {
   failed: ["failed", "bad"],
   error: ["error", "bad"],
 };
+/** @type {Record<import("../statusTypes.js").DefaultPolicyState, Look>} */
 const DEFAULT_STATES = {
   materialized: ["created by meshops", "ok"],
   overridden: ["overridden in the repository", "busy"],
   skipped: ["skipped", "pending"],
   off: ["not materialized", "pending"],
 };
+/** @type {Record<import("../statusTypes.js").DriftItem["kind"], Look>} */
 const DRIFT_KINDS = {
   missing: ["missing", "warn"],
   modified: ["modified", "warn"],
   orphaned: ["orphaned", "warn"],
   unmanaged: ["unmanaged", "pending"],
 };
+/** @type {Record<import("../statusTypes.js").TriggerKind, string>} */
 const REASONS = {
   startup: "startup",
   commit: "new commit",
@@ -50,39 +68,84 @@ const REASONS = {
   retry: "retry",
 };
 
-const byId = (id) => document.getElementById(id);
+/**
+ * An element the page's HTML always has (index.html).
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element;
+}
 
-/** An element with attributes (`text` sets the text, `class` the class; false/null/undefined are left out) and children. */
+/**
+ * An element with attributes (`text` sets the text, `class` the class; false/null/undefined are left out) and children.
+ * @param {string} tag
+ * @param {Record<string, unknown> | null} attrs
+ * @param {...Child} children
+ * @returns {HTMLElement}
+ */
 function h(tag, attrs, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "text") element.textContent = String(value);
-    else if (name === "class") element.className = value;
+    else if (name === "class") element.className = String(value);
     else element.setAttribute(name, value === true ? "" : String(value));
   }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
-  }
+  for (const child of flatten(children)) element.append(child);
   return element;
 }
 
-/** Replaces an element's children; arrays are flattened, false/null/undefined left out. */
-function fill(element, ...children) {
-  element.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false));
+/**
+ * Children as a flat list of nodes and strings; arrays are flattened, false/null/undefined left out.
+ * @param {readonly unknown[]} children
+ * @returns {(Node | string)[]}
+ */
+function flatten(children) {
+  /** @type {(Node | string)[]} */
+  const out = [];
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) out.push(...flatten(child));
+    else out.push(child instanceof Node ? child : String(child));
+  }
+  return out;
 }
 
+/**
+ * Replaces an element's children; arrays are flattened, false/null/undefined left out.
+ * @param {HTMLElement} element
+ * @param {...Child} children
+ */
+function fill(element, ...children) {
+  element.replaceChildren(...flatten(children));
+}
+
+/**
+ * @param {string} label
+ * @param {Tone} tone
+ * @param {Record<string, unknown>} [attrs]
+ */
 function badge(label, tone, attrs = {}) {
   return h("span", { ...attrs, class: `badge badge-${tone}${attrs.class ? ` ${attrs.class}` : ""}`, text: label });
 }
 
+/**
+ * @template {string} K
+ * @param {Record<K, Look>} table
+ * @param {K} key
+ * @returns {Look}
+ */
 function lookup(table, key) {
   return table[key] ?? [String(key), "pending"];
 }
 
+/** @param {string | null | undefined} sha */
 const shortSha = (sha) => (sha ? sha.slice(0, 8) : "none");
 
+/** @param {number} ms */
 function formatDuration(ms) {
   if (!Number.isFinite(ms)) return "";
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -92,17 +155,21 @@ function formatDuration(ms) {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** @param {string | null} iso */
 function relative(iso) {
-  const at = Date.parse(iso);
+  const at = Date.parse(iso ?? "");
   if (!Number.isFinite(at)) return "";
   const seconds = Math.round((Date.now() - at) / 1000);
-  const span = (s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} d`);
+  const span = (/** @type {number} */ s) => (s < 60 ? `${s} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} d`);
   if (seconds < -2) return `in ${span(-seconds)}`;
   if (seconds < 3) return "just now";
   return `${span(seconds)} ago`;
 }
 
-/** A `<time>` whose text ("12 s ago") is kept current by the clock below; the exact time is in its title. */
+/**
+ * A `<time>` whose text ("12 s ago") is kept current by the clock below; the exact time is in its title.
+ * @param {string | null | undefined} iso
+ */
 function timeElement(iso) {
   if (!iso) return h("span", { class: "muted", text: "never" });
   return h("time", { datetime: iso, title: new Date(iso).toLocaleString(), "data-relative": true, text: relative(iso) });
@@ -115,12 +182,17 @@ function refreshTimes() {
   }
 }
 
+/** @param {readonly FactRow[]} rows */
 function facts(rows) {
-  return rows.filter(Boolean).map(([term, ...value]) => [h("dt", { text: term }), h("dd", {}, ...value)]);
+  return rows.flatMap((row) => (row ? [h("dt", { text: row[0] }), h("dd", {}, ...row.slice(1))] : []));
 }
 
 // --- sections -----------------------------------------------------------------------------------------------------
 
+/**
+ * @param {StatusJson} status
+ * @returns {Look}
+ */
 function overallState(status) {
   const states = status.meshes.map((m) => m.state);
   if (!status.ready && states.length === 0) return ["Starting", "pending"];
@@ -133,6 +205,10 @@ function overallState(status) {
   return ["Pending", "pending"];
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderHeader(status) {
   const [label, tone] = overallState(status);
   const overall = byId("overall");
@@ -142,6 +218,10 @@ function renderHeader(status) {
   document.title = `${label} · meshops status`;
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderRepository(status) {
   const repo = status.repository;
   const running = status.running;
@@ -168,6 +248,7 @@ function renderRepository(status) {
   );
 }
 
+/** @param {CommitInfo} commit */
 function commitBlock(commit) {
   return [
     h("p", { class: "message", text: commit.message || "(no message)" }),
@@ -182,6 +263,10 @@ function commitBlock(commit) {
   ];
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderRevisions(status) {
   const { applied, attempted } = status.revision;
   fill(byId("revision-applied"),
@@ -201,6 +286,7 @@ function renderRevisions(status) {
   );
 }
 
+/** @param {Diagnostic} d */
 function diagnosticItem(d) {
   const location = d.file ? `${d.file}${d.line > 0 ? `:${d.line}${d.column > 0 ? `:${d.column}` : ""}` : ""}` : "(repository)";
   return h(
@@ -218,6 +304,10 @@ function diagnosticItem(d) {
   );
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderProblems(status) {
   const groups = [];
   const validation = status.validation;
@@ -258,6 +348,11 @@ function renderProblems(status) {
   fill(byId("problems-body"), ...groups);
 }
 
+/**
+ * @param {string} text
+ * @param {string} resource
+ * @param {string} key
+ */
 function diffElement(text, resource, key) {
   const pre = h("pre", {
     class: "diff",
@@ -278,8 +373,10 @@ function diffElement(text, resource, key) {
 }
 
 /** Which drift items the reader opened or closed, so a refresh does not undo it (keyed by mesh and resource). */
+/** @type {Map<string, boolean>} */
 const detailsState = new Map();
 
+/** @param {MeshStatus} mesh */
 function meshCard(mesh) {
   const [stateLabel, stateTone] = lookup(MESH_STATES, mesh.state);
   const safe = mesh.name.replace(/[^A-Za-z0-9_-]/g, "_");
@@ -313,7 +410,7 @@ function meshCard(mesh) {
                   h("summary", { "data-focus-key": `drift ${key}` }, badge(kindLabel, kindTone, { class: "badge-plain" }), h("span", { class: "resource", text: item.resource })),
                   diffElement(item.diff, item.resource, key),
                 );
-                details.addEventListener("toggle", () => detailsState.set(key, details.open));
+                details.addEventListener("toggle", () => detailsState.set(key, /** @type {HTMLDetailsElement} */ (details).open));
                 return h("li", {}, details);
               }),
             ),
@@ -405,6 +502,10 @@ function meshCard(mesh) {
   );
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderMeshes(status) {
   const container = byId("meshes");
   if (status.meshes.length === 0) {
@@ -419,14 +520,20 @@ function renderMeshes(status) {
   fill(container, ...status.meshes.map(meshCard));
 }
 
+/** @param {RunResult} result */
 function runTone(result) {
   return lookup(RESULTS, result)[1];
 }
 
+/** @param {ReconcileRecord} run */
 function routine(run) {
   return run.kind === "drift" && run.reasons.length === 1 && run.reasons[0] === "drift-timer";
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderTimeline(status) {
   const list = byId("timeline");
   if (status.reconciles.length === 0) {
@@ -434,6 +541,7 @@ function renderTimeline(status) {
     return;
   }
   // Timer-driven drift checks with the same result in a row are one entry: "×5".
+  /** @type {{ run: ReconcileRecord; count: number }[]} */
   const entries = [];
   for (const run of status.reconciles) {
     const previous = entries.at(-1);
@@ -477,6 +585,10 @@ function renderTimeline(status) {
   );
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderReconcileForm(status) {
   const on = Boolean(status.endpoints?.reconcile);
   byId("reconcile-form").hidden = !on;
@@ -486,9 +598,17 @@ function renderReconcileForm(status) {
 // --- updates ----------------------------------------------------------------------------------------------------
 
 /** The last rendered input of each section: a section whose input did not change is left alone (focus, scroll). */
+/** @type {Map<string, string>} */
 const rendered = new Map();
+/** The status rendered last. @type {StatusJson | null} */
 let previous = null;
 
+/**
+ * Renders a section again when its input changed.
+ * @param {string} name
+ * @param {unknown} input
+ * @param {() => void} render
+ */
 function section(name, input, render) {
   const key = JSON.stringify(input);
   if (rendered.get(name) === key) return;
@@ -500,7 +620,7 @@ function section(name, input, render) {
     if (element.scrollTop || element.scrollLeft) scrolled.set(element.getAttribute("data-focus-key"), [element.scrollTop, element.scrollLeft]);
   }
   render();
-  const byKey = new Map([...document.querySelectorAll("[data-focus-key]")].map((e) => [e.getAttribute("data-focus-key"), e]));
+  const byKey = new Map([...document.querySelectorAll("[data-focus-key]")].map((e) => [e.getAttribute("data-focus-key"), /** @type {HTMLElement} */ (e)]));
   for (const [key, [top, left]] of scrolled) {
     const element = byKey.get(key);
     if (element) {
@@ -512,6 +632,7 @@ function section(name, input, render) {
   if (again && again !== document.activeElement) again.focus({ preventScroll: true });
 }
 
+/** @param {StatusJson} status */
 function render(status) {
   section("header", [status.meshes.map((m) => m.state), status.validation?.valid, status.ready, status.reconciles[0]?.result], () => renderHeader(status));
   section("repository", [status.repository, status.controlPlane, status.drift.intervalMs, status.drift.nextCheckAt, status.running, status.ready, status.lastSuccessAt, status.pollIntervalMs], () =>
@@ -528,9 +649,15 @@ function render(status) {
   previous = status;
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let announcerTimer;
-/** Tells screen readers what changed, briefly: mesh states, a refused commit, the end of a requested reconcile. */
+/**
+ * Tells screen readers what changed, briefly: mesh states, a refused commit, the end of a requested reconcile.
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function announce(status) {
+  /** @type {string[]} */
   const messages = [];
   if (previous) {
     const before = new Map(previous.meshes.map((m) => [m.name, m.state]));
@@ -544,8 +671,9 @@ function announce(status) {
       messages.push(`Revision ${shortSha(validation.revision)} is invalid: ${errors} error${errors === 1 ? "" : "s"}.`);
     }
   }
-  if (awaitingRun !== null) {
-    const run = status.reconciles.find((r) => r.id > awaitingRun && r.reasons.includes("api"));
+  const awaiting = awaitingRun;
+  if (awaiting !== null) {
+    const run = status.reconciles.find((r) => r.id > awaiting && r.reasons.includes("api"));
     if (run) {
       awaitingRun = null;
       const text = `Reconcile #${run.id} finished: ${lookup(RESULTS, run.result)[0]}.`;
@@ -559,7 +687,9 @@ function announce(status) {
   announcerTimer = setTimeout(() => (announcer.textContent = messages.join(" ")), 100);
 }
 
+/** @param {string} text the status JSON */
 function receive(text) {
+  /** @type {StatusJson} */
   let status;
   try {
     status = JSON.parse(text);
@@ -572,15 +702,19 @@ function receive(text) {
 
 // --- connection: server-sent events, polling while they are unavailable ------------------------------------------
 
+/** @type {EventSource | null} */
 let events = null;
+/** @type {ReturnType<typeof setInterval> | null} */
 let pollTimer = null;
 
+/** @param {"connecting" | "live" | "polling" | "offline"} state */
 function setConnection(state) {
   const element = byId("connection");
   if (element.dataset.connection === state) return;
   element.dataset.connection = state;
   const texts = { connecting: "Connecting", live: "Live", polling: `Updating every ${POLL_MS / 1000} s`, offline: "Daemon unreachable" };
-  element.querySelector(".connection-text").textContent = texts[state] ?? state;
+  const text = element.querySelector(".connection-text");
+  if (text) text.textContent = texts[state];
 }
 
 function connect() {
@@ -588,16 +722,17 @@ function connect() {
     startPolling();
     return;
   }
-  events = new EventSource("/api/events");
-  events.addEventListener("status", (event) => {
+  const stream = new EventSource("/api/events");
+  events = stream;
+  stream.addEventListener("status", (event) => {
     stopPolling();
     setConnection("live");
     receive(event.data);
   });
-  events.addEventListener("error", () => {
+  stream.addEventListener("error", () => {
     // The browser reconnects by itself while the state is CONNECTING; poll meanwhile. CLOSED means it gave up.
-    if (events.readyState === EventSource.CLOSED) {
-      events.close();
+    if (stream.readyState === EventSource.CLOSED) {
+      stream.close();
       events = null;
       setTimeout(connect, RECONNECT_MS);
     }
@@ -631,10 +766,14 @@ async function poll() {
 
 // --- Reconcile now ----------------------------------------------------------------------------------------------
 
-/** After a 202: the newest run id then; the first later run asked for through the API is the answer. */
+/** After a 202: the newest run id then; the first later run asked for through the API is the answer. @type {number | null} */
 let awaitingRun = null;
 let requesting = false;
 
+/**
+ * @param {string} text
+ * @param {"ok" | "error"} [kind]
+ */
 function setReconcileResult(text, kind) {
   const result = byId("reconcile-result");
   result.textContent = text;
@@ -650,6 +789,7 @@ function storedToken() {
   }
 }
 
+/** @param {string} token */
 function storeToken(token) {
   try {
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
@@ -659,10 +799,11 @@ function storeToken(token) {
   }
 }
 
+/** @param {SubmitEvent} event */
 async function requestReconcile(event) {
   event.preventDefault();
   if (requesting) return;
-  const input = byId("reconcile-token");
+  const input = tokenInput();
   const button = byId("reconcile-button");
   const token = input.value.trim();
   if (!token) {
@@ -700,8 +841,13 @@ async function requestReconcile(event) {
   }
 }
 
+/** The token field (an `<input>` in index.html). */
+function tokenInput() {
+  return /** @type {HTMLInputElement} */ (byId("reconcile-token"));
+}
+
 function start() {
-  const input = byId("reconcile-token");
+  const input = tokenInput();
   input.value = storedToken();
   byId("reconcile-form").addEventListener("submit", (event) => void requestReconcile(event));
   byId("reconcile-forget").addEventListener("click", () => {

@@ -209,6 +209,21 @@ export function decimalOf(value: Json): number | undefined {
   return undefined;
 }
 
+// Protobuf kinds (MeshGateway, Dataplane).
+
+/** A proto uint32 as jsonpb reads it: a number or a numeric string; 0 (proto3's zero) when absent. */
+export function protoUint32(value: Json): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+  return 0;
+}
+
+/** `ValidatePort` (pkg/core/resources/apis/mesh/validators.go) on a proto uint32. */
+export function protoPortViolations(path: string, value: Json): Violation[] {
+  const port = protoUint32(value);
+  return port === 0 || port > 65535 ? [violation(path, "port must be in the range [1, 65535]")] : [];
+}
+
 // Tags (pkg/core/resources/apis/mesh/validators.go).
 
 const TAG_NAME_CHARACTERS = /^[a-zA-Z0-9.\-_:/]*$/;
@@ -217,7 +232,13 @@ const SELECTOR_VALUE_CHARACTERS = /^([a-zA-Z0-9.\-_:/]*|\*)$/;
 
 export interface TagsOptions {
   readonly requireAtLeastOneTag?: boolean;
+  /** `RequireService`: the `kuma.io/service` tag must be there. */
+  readonly requireService?: boolean;
+  /** `SelectorKeyNotInSet`: tag names that must not be used here. */
+  readonly forbiddenKeys?: readonly string[];
 }
+
+export const SERVICE_TAG = "kuma.io/service";
 
 /** `ValidateTags`: tag values of a real tag set (no `*`, no `/`). */
 export function validateTags(path: string, tags: Json, options: TagsOptions = {}): Violation[] {
@@ -250,11 +271,13 @@ function validateTagKeyValues(
     if (!TAG_NAME_CHARACTERS.test(name)) {
       out.push(violation(key(path, name), "tag name must consist of alphanumeric characters, dots, dashes, slashes and underscores"));
     }
+    if (options.forbiddenKeys?.includes(name)) out.push(violation(key(path, name), `tag name must not be ${goQuote(name)}`));
     const value = text(prop(map, name));
     if (value === "") out.push(violation(key(path, name), "tag value must be non-empty"));
     const problem = valueProblem(value);
     if (problem !== undefined) out.push(violation(key(path, name), problem));
   }
+  if (options.requireService && !Object.hasOwn(map, SERVICE_TAG)) out.push(violation(path, `mandatory tag ${goQuote(SERVICE_TAG)} is missing`));
   return out;
 }
 

@@ -28,6 +28,9 @@ import { meshTimeoutViolations } from "./meshTimeout.js";
 import { meshTLSViolations } from "./meshTLS.js";
 import { meshTraceViolations } from "./meshTrace.js";
 import { meshTrafficPermissionViolations } from "./meshTrafficPermission.js";
+import { meshGatewayViolations } from "./meshGateway.js";
+import { dataplaneViolations } from "./dataplane.js";
+import { meshIdentityViolations, meshOpenTelemetryBackendViolations, meshTrustViolations, workloadViolations } from "./identity.js";
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 import { meshOPAViolations } from "./meshOPA.js";
 import { meshGlobalRateLimitViolations } from "./meshGlobalRateLimit.js";
@@ -67,11 +70,18 @@ const POLICY_RULES: Readonly<Record<string, SpecRules>> = {
   MeshGlobalRateLimit: meshGlobalRateLimitViolations,
 };
 
-/** Destination types: their validators read the name (display name) besides the spec, so they get the whole resource. */
+/** Non-policy types: their validators read the name (display name) or flat fields besides the spec, so they get the whole resource. */
 const SERVICE_RULES: Readonly<Record<string, (resource: JsonObject) => Violation[]>> = {
   MeshService: meshServiceViolations,
   MeshExternalService: meshExternalServiceViolations,
   MeshMultiZoneService: meshMultiZoneServiceViolations,
+  // kinds group: validators that read the whole resource (MeshGateway is flat; Workload reads its display name).
+  MeshGateway: meshGatewayViolations,
+  Dataplane: dataplaneViolations,
+  MeshTrust: meshTrustViolations,
+  MeshIdentity: meshIdentityViolations,
+  MeshOpenTelemetryBackend: meshOpenTelemetryBackendViolations,
+  Workload: workloadViolations,
 };
 
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);

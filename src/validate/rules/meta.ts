@@ -32,6 +32,11 @@ export function metaViolations(typeName: string, object: JsonObject): Violation[
   return out;
 }
 
+/** `validateIdentifier` with the resource-name rule, for names other validators check (Dataplane backend refs). */
+export function validateIdentifierName(path: string, name: string): Violation[] {
+  return identifierViolations(path, name, NAME, NAME_MESSAGE);
+}
+
 /** `validateIdentifier`: at most one problem, the first that applies. */
 function identifierViolations(path: string, value: string, pattern: RegExp, message: string): Violation[] {
   if (value === "") return [violation(path, "cannot be empty")];

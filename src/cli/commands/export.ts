@@ -1,0 +1,68 @@
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { EXPORT_LAYOUTS, EXPORT_SHAPES, exportRepository, UNMANAGED_DIR, type ExportLayout, type ExportShape, type ExportSummary } from "../../export/repository.js";
+import { readLiveState } from "../../sync/live.js";
+import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { UsageError, type CliIo } from "../io.js";
+
+type ExportOptions = ControlPlaneOptions & { out: string; layout: ExportLayout; shape: ExportShape; instance: string; adopt?: boolean; force?: boolean };
+
+/** `meshops export --out DIR`: adopt a control plane that already runs. Reads only; nothing is written to it. */
+export function exportCommand(io: CliIo, setExit: (code: number) => void): Command {
+  const command = new Command("export")
+    .description("write a repository (--out DIR) from what a control plane holds, so that validate passes and plan shows no changes")
+    .requiredOption("--out <dir>", "directory to write the repository into (must be empty or absent, unless --force)")
+    .addOption(new Option("--layout <layout>", "by-mesh: meshes/<mesh>/mesh.yaml and meshes/<mesh>/<type>/<name>.yaml; by-type: <type>/<mesh>/<name>.yaml; flat: meshes/<mesh>.yaml").choices(EXPORT_LAYOUTS).default("by-mesh"))
+    .addOption(new Option("--shape <shape>", "YAML shape of the documents: the Universal REST shape, or Kubernetes custom resources").choices(EXPORT_SHAPES).default("universal"))
+    .option("--instance <name>", "the ownership label's value (meshops.io/managed-by) this repository will own by", "meshops")
+    .option("--adopt", `export resources meshops does not own into the repository (the next apply owns them) instead of under ${UNMANAGED_DIR}/`)
+    .option("--force", "write into a directory that is not empty (files of the same name are replaced; others are kept)");
+  addControlPlaneOptions(command);
+  return command.action(async (options: ExportOptions) => {
+    const out = path.resolve(io.cwd, options.out);
+    if (!options.force && (await entriesOf(out)).length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
+    const { backend } = await openControlPlane(options, io, { version: undefined });
+    let exported;
+    try {
+      const [info, types] = await Promise.all([backend.info(), backend.types()]);
+      const live = await readLiveState(backend, { needWrite: false, types });
+      exported = exportRepository(live, { info, servedTypes: types.map((t) => t.name) }, { layout: options.layout, shape: options.shape, instance: options.instance, adopt: options.adopt === true });
+    } finally {
+      await backend.close();
+    }
+    for (const [file, text] of exported.files) {
+      const target = path.join(out, ...file.split("/"));
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, text, "utf8");
+    }
+    io.stdout.write(summaryText(exported.summary, options.out, exported.files.size));
+    setExit(0);
+  });
+}
+
+async function entriesOf(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+function summaryText(s: ExportSummary, out: string, files: number): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const lines = [`Exported ${plural(s.exported, "resource")} into ${out} (${plural(files, "file")}, meshops.yaml included).`];
+  const target = [s.config.product, s.config.version ?? "version not recognized: set controlPlane.version"].join(" ");
+  lines.push(`  meshops.yaml: ${target}, skipDefaultMeshCreation ${s.config.skipDefaultMeshCreation}${s.config.externalMeshes.length ? `, externalMeshes ${s.config.externalMeshes.join(", ")}` : ""}`);
+  if (s.defaultPolicies > 0) lines.push(`  left out: ${s.defaultPolicies} default polic${s.defaultPolicies === 1 ? "y" : "ies"} identical to what meshops materializes`);
+  if (s.secrets > 0) lines.push(`  left out: ${plural(s.secrets, "secret")} (values are never written)`);
+  if (!s.materializeDefaults) lines.push("  defaults.materialize is off: a Mesh lacks a default policy meshops would create, so every default policy is a file");
+  if (s.adopted.length > 0) lines.push(`  adopted: ${plural(s.adopted.length, "resource")} not owned by meshops until now; the next apply adds the ownership label`);
+  if (s.unmanaged.length > 0) {
+    lines.push(`  not owned: ${plural(s.unmanaged.length, "resource")} written under ${UNMANAGED_DIR}/ (excluded in meshops.yaml); export with --adopt, or move files out, to own them`);
+  }
+  if (s.fromGlobal.length > 0) lines.push(`  left out: ${plural(s.fromGlobal.length, "resource")} synced from the global control plane (kuma.io/origin: global)`);
+  if (s.unmanagedTypes.length > 0) lines.push(`  not exported: types meshops does not manage: ${s.unmanagedTypes.join(", ")}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,42 @@
+/** The scope flags of plan, apply and drift (`--mesh`, `--exclude-mesh`, `--type`), checked against what exists. */
+import type { Command } from "commander";
+import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { didYouMean } from "../model/suggest.js";
+import type { Scope } from "../sync/scope.js";
+import { UsageError } from "./io.js";
+import { collect } from "./repository.js";
+
+export interface ScopeOptions {
+  readonly mesh?: readonly string[];
+  readonly excludeMesh?: readonly string[];
+  readonly type?: readonly string[];
+}
+
+export function addScopeOptions(command: Command): Command {
+  return command
+    .option("--mesh <name>", "only this mesh (repeatable); prune deletes only within the scope", collect, [])
+    .option("--exclude-mesh <name>", "leave this mesh out (repeatable)", collect, [])
+    .option("--type <type>", "only this resource type, e.g. MeshTimeout (repeatable)", collect, []);
+}
+
+/** The scope the flags ask for; an unknown type is a usage error naming the closest one. */
+export function scopeOf(options: ScopeOptions): Scope {
+  const types = options.type ?? [];
+  for (const type of types) {
+    if (!resourceType(type)) throw new UsageError(`--type ${type}: no such resource type${didYouMean(type, RESOURCE_TYPES.map((t) => t.name)) || `; one of ${RESOURCE_TYPES.map((t) => t.name).join(", ")}`}`);
+  }
+  const meshes = options.mesh ?? [];
+  const excludeMeshes = options.excludeMesh ?? [];
+  const both = meshes.filter((m) => excludeMeshes.includes(m));
+  if (both.length > 0) throw new UsageError(`--mesh and --exclude-mesh both name ${both.join(", ")}`);
+  return { meshes, excludeMeshes, types };
+}
+
+/** A --mesh or --exclude-mesh naming a mesh neither the repository nor the control plane has is an error (a typo). */
+export function checkScopeMeshes(scope: Scope, known: ReadonlySet<string>): void {
+  const unknown = [...scope.meshes, ...scope.excludeMeshes].filter((m) => !known.has(m));
+  const [first] = unknown;
+  if (first === undefined) return;
+  const where = scope.meshes.includes(first) ? "--mesh" : "--exclude-mesh";
+  throw new UsageError(`${where} ${first}: no such mesh in the repository or the control plane${didYouMean(first, known) || `; meshes: ${[...known].sort().join(", ")}`}`);
+}

@@ -1,0 +1,121 @@
+/**
+ * The reconciler's events (events.ts) as log lines: one structured line per fact, with an `event` field to filter on
+ * (logger.ts). Keeps what only the log needs: which drift was already reported, so a drift that lasts is logged once
+ * and not at every check.
+ */
+import { isActionable } from "../sync/remaining.js";
+import type { DaemonEvent } from "./events.js";
+import type { Logger } from "./logger.js";
+
+export interface EventLogOptions {
+  /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
+  readonly maxLoggedDiagnostics?: number;
+}
+
+export function eventLogger(log: Logger, options: EventLogOptions = {}): (event: DaemonEvent) => void {
+  /** Drift items already logged (`kind resource`). */
+  let loggedDrift = new Set<string>();
+  /** Mismatch warnings already logged: the daemon compares on every poll, the warning is worth one line. */
+  const loggedMismatches = new Set<string>();
+  return (event) => {
+    switch (event.type) {
+      case "sync.started": {
+        const { revision, commit, reasons } = event;
+        log.info({ event: "reconcile.start", revision, reasons, message: commit.message, author: commit.author }, `revision ${shortRevision(revision)}: ${commit.message}`);
+        return;
+      }
+      case "revision.validated": {
+        if (event.valid) return;
+        const revision = event.commit.commit;
+        const errors = event.diagnostics.filter((d) => d.severity === "error");
+        for (const d of errors.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+          log.warn(
+            { event: "validation.error", revision, file: d.file, line: d.line, column: d.column, resource: d.resource, path: d.path, rule: d.rule },
+            `${d.file}:${d.line}:${d.column}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`,
+          );
+        }
+        log.warn(
+          { event: "validation.failed", revision, errors: errors.length, kept: event.kept },
+          `revision ${shortRevision(revision)} is invalid (${errors.length} errors): nothing applied`,
+        );
+        return;
+      }
+      case "plan.full":
+        log.info({ event: "plan.full", revision: event.revision, reason: event.reason }, `comparing the whole control plane: ${event.reason}`);
+        return;
+      case "plan.done":
+        log.debug({ event: "plan.done", revision: event.revision, mode: event.mode, planned: event.planned, ...event.summary }, `${event.mode} plan of ${event.planned} resources`);
+        return;
+      case "references.unknown":
+        for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+          log.warn(
+            { event: "reference.unknown", revision: event.revision, file: d.file, line: d.line, resource: d.resource, path: d.path },
+            `${d.file}:${d.line}:${d.column}: ${d.resource} ${d.path}: ${d.message}`,
+          );
+        }
+        return;
+      case "target.mismatch":
+        if (loggedMismatches.has(event.message)) return;
+        loggedMismatches.add(event.message);
+        log.warn({ event: "cp.target-mismatch" }, event.message);
+        return;
+      case "prune.refused":
+        log.error({ event: "prune.refused", revision: event.revision, meshes: event.meshes, deletes: event.deletes }, event.message);
+        return;
+      case "drift.correcting":
+        log.info(
+          { event: "drift.correcting", revision: event.revision, meshes: event.meshes, reasons: event.reasons, ...event.summary },
+          `correcting drift in ${event.meshes.join(", ")}`,
+        );
+        return;
+      case "change.done": {
+        const r = event.result;
+        const fields = { revision: event.revision, resource: r.change.resource, action: r.change.action };
+        if (r.outcome === "applied") {
+          log.info({ event: "change.applied", ...fields, ...(r.warnings?.length ? { warnings: r.warnings } : {}) }, `${r.change.action} ${r.change.resource}`);
+        } else if (r.outcome === "failed") {
+          log.error({ event: "change.failed", ...fields, err: r.error }, `${r.change.action} ${r.change.resource} failed: ${r.error}`);
+        } else {
+          log.debug({ event: "change.skipped", ...fields, reason: r.error }, `${r.change.action} ${r.change.resource} skipped`);
+        }
+        return;
+      }
+      case "drift.checked": {
+        const current = new Set<string>();
+        for (const item of event.report.items) {
+          const key = `${item.kind} ${item.resource}`;
+          current.add(key);
+          if (loggedDrift.has(key)) continue;
+          const fields = { event: "drift.detected", revision: event.revision, resource: item.resource, kind: item.kind, mode: event.driftMode(item.mesh) };
+          if (isActionable(item.kind)) log.warn(fields, `drift: ${item.resource} is ${item.kind}`);
+          else log.debug(fields, `unmanaged: ${item.resource}`);
+        }
+        loggedDrift = current;
+        return;
+      }
+      case "run.failed":
+        log.error({ event: "reconcile.error", revision: event.revision, kind: event.kind, err: event.message }, `reconcile failed: ${event.message}`);
+        return;
+      case "run.finished": {
+        const { end, reasons } = event;
+        if (!end) {
+          log.debug({ event: "reconcile.nothing", revision: event.revision, reasons }, "nothing new");
+          return;
+        }
+        const durationMs = Math.round(event.durationMs);
+        const level = end.result === "error" || end.result === "failed" ? "warn" : "info";
+        log[level](
+          { event: "reconcile.done", id: event.run, kind: end.kind, revision: end.revision, result: end.result, durationMs, reasons, triggers: event.triggers, ...end.summary },
+          `${end.kind} ${shortRevision(end.revision)}: ${end.result} in ${durationMs} ms`,
+        );
+        return;
+      }
+      default:
+        return;
+    }
+  };
+}
+
+function shortRevision(revision: string | null): string {
+  return revision ? revision.slice(0, 12) : "(none)";
+}

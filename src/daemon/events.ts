@@ -1,0 +1,107 @@
+/**
+ * What a reconcile tells the rest of the daemon, as typed events. The reconciler decides and emits; the status
+ * (status.ts), the metrics (metrics.ts) and the log (eventLog.ts) each subscribe and keep their own view. So the
+ * reconciler knows nothing of how it is reported, and a new view (notifications, per-mesh states) is one more
+ * subscriber.
+ *
+ * Events carry facts, not times: each subscriber stamps them with its own clock. Per-mesh facts come per mesh
+ * (`meshes.synced`, `drift.checked`), so a mesh's state, its reason and since when can be derived from them.
+ */
+import type { DriftMode } from "../config/repoConfig.js";
+import type { DriftReport } from "../diff/drift.js";
+import type { Plan } from "../diff/plan.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { ChangeResult } from "../sync/apply.js";
+import type { MeshApplyResult } from "../sync/meshes.js";
+import type { MeshInventory } from "./inventory.js";
+import type { TriggerKind } from "./queue.js";
+import type { CommitInfo, RunKind, RunResult, RunSummary } from "./statusTypes.js";
+
+/** How a finished run ended (absent from `run.finished` when the run found nothing to do). */
+export interface RunEnd {
+  readonly kind: RunKind;
+  readonly result: RunResult;
+  readonly revision: string | null;
+  readonly commit: CommitInfo | null;
+  readonly summary: RunSummary;
+  readonly error?: string;
+}
+
+export type DaemonEvent =
+  /** A run began (`run` numbers them from 1). */
+  | { readonly type: "run.started"; readonly run: number; readonly reasons: readonly TriggerKind[] }
+  /** A new revision of the branch is about to be read. */
+  | { readonly type: "sync.started"; readonly revision: string; readonly commit: CommitInfo; readonly reasons: readonly TriggerKind[] }
+  /** A revision was read and validated, valid or not; `kept` is the valid revision that stays the target. */
+  | { readonly type: "revision.validated"; readonly commit: CommitInfo; readonly valid: boolean; readonly diagnostics: readonly Diagnostic[]; readonly kept: string | null }
+  /** The whole control plane is compared (listed), and why the incremental shortcut was not taken. */
+  | { readonly type: "plan.full"; readonly revision: string; readonly reason: string }
+  | { readonly type: "plan.done"; readonly revision: string; readonly mode: "full" | "incremental"; readonly planned: number; readonly summary: Plan["summary"] }
+  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each). */
+  | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
+  /** meshops.yaml's controlPlane.version or product is not what the control plane reports (GET /). */
+  | { readonly type: "target.mismatch"; readonly message: string }
+  /** The prune limits refused a plan whole: nothing of it is written. */
+  | { readonly type: "prune.refused"; readonly revision: string; readonly meshes: readonly string[]; readonly deletes: number; readonly message: string }
+  /** A drift check re-applies these meshes (`correct` mode). */
+  | { readonly type: "drift.correcting"; readonly revision: string; readonly meshes: readonly string[]; readonly reasons: readonly TriggerKind[]; readonly summary: Plan["summary"] }
+  /** Writes begin in these meshes. */
+  | { readonly type: "apply.started"; readonly revision: string; readonly meshes: ReadonlySet<string> }
+  /** One change of an apply finished (applied, failed or skipped). */
+  | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }
+  /**
+   * A valid revision was applied to `meshes` (`results`: those that had changes); `inventory` is what the revision
+   * wants in each mesh, computed on demand (counting 50,000 resources is not free).
+   */
+  | {
+      readonly type: "meshes.synced";
+      readonly commit: CommitInfo;
+      readonly meshes: readonly string[];
+      readonly results: ReadonlyMap<string, MeshApplyResult>;
+      readonly inventory: () => ReadonlyMap<string, MeshInventory>;
+      readonly driftMode: (mesh: string) => DriftMode;
+      /** Shutdown began during the apply: skipped changes were stopped, not held back by a failure. */
+      readonly stopped: boolean;
+    }
+  /** The drift left in `meshes` (every mesh compared, with or without items) and what each mesh wants, in counts. */
+  | {
+      readonly type: "drift.checked";
+      readonly revision: string;
+      readonly meshes: readonly string[];
+      readonly report: DriftReport;
+      readonly desiredCounts: ReadonlyMap<string, number>;
+      readonly driftMode: (mesh: string) => DriftMode;
+    }
+  /** An error stopped the run (repository or control plane unreachable, a bug): it held back every mesh. */
+  | { readonly type: "run.failed"; readonly kind: RunKind; readonly revision: string | null; readonly message: string }
+  | {
+      readonly type: "run.finished";
+      readonly run: number;
+      /** The branch's revision as the run resolved it (null when it could not). */
+      readonly revision: string | null;
+      readonly reasons: readonly TriggerKind[];
+      readonly triggers: number;
+      readonly durationMs: number;
+      readonly end: RunEnd | undefined;
+    }
+  /** When the next drift check is due (null: none scheduled). */
+  | { readonly type: "drift.scheduled"; readonly at: Date | null };
+
+export type DaemonEventType = DaemonEvent["type"];
+export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
+export type DaemonEventListener = (event: DaemonEvent) => void;
+
+/** A synchronous, typed emitter: every listener has seen an event when `emit` returns, in subscription order. */
+export class DaemonEvents {
+  readonly #listeners = new Set<DaemonEventListener>();
+
+  /** Returns the unsubscribe function. */
+  on(listener: DaemonEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: DaemonEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Saved plans, as Terraform's: `plan --out FILE` writes what would be done together with what it was computed from
+ * (the repository revision and a digest of its desired state, the control plane, and a digest of every live object),
+ * and `apply FILE` applies exactly those changes, or refuses when anything it was computed from has changed since.
+ * Pure: texts and digests in, a plan or a reason out; the CLI reads and writes the file.
+ */
+import { createHash } from "node:crypto";
+import { subjectOf } from "../model/key.js";
+import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
+import { indexLive } from "./pair.js";
+import { planOf, type Change, type Plan } from "./plan.js";
+
+export const SAVED_PLAN_FORMAT = "meshops.io/saved-plan/v1";
+
+/** What a plan was computed from; `apply FILE` computes the same and compares. */
+export interface PlanBasis {
+  /** meshops' version: another version may shape or compare objects differently. */
+  readonly meshops: string;
+  /** The commit read (or WORKTREE). */
+  readonly revision: string;
+  /** Which control plane: `url <url>` or `embedded <state dir>`. */
+  readonly controlPlane: string;
+  /** The ownership label's value the plan was computed for. */
+  readonly instance: string;
+  /** Digest of the desired state (every desired object). */
+  readonly desired: string;
+  /** Digest of every live object, server fields included: any write since changes it. */
+  readonly live: string;
+}
+
+export interface SavedChange {
+  readonly action: "create" | "update" | "delete";
+  readonly resource: string;
+  readonly type: string;
+  readonly mesh: string;
+  readonly name: string;
+  /** The object to PUT (creates and updates). */
+  readonly desired?: JsonObject;
+  /** Digest of the live object the change was computed against; null for a create. */
+  readonly liveDigest: string | null;
+  readonly origin?: "repository" | "default";
+  /** The diff that was reviewed. */
+  readonly diff: string;
+}
+
+export interface SavedPlan extends PlanBasis {
+  readonly format: typeof SAVED_PLAN_FORMAT;
+  /** Whether deletes were planned (`plan --prune`). */
+  readonly prune: boolean;
+  readonly summary: Plan["summary"];
+  readonly changes: readonly SavedChange[];
+}
+
+/** A saved plan that cannot be applied: corrupt, from elsewhere, or stale. The message says why. */
+export class SavedPlanError extends Error {
+  override readonly name = "SavedPlanError";
+}
+
+/** sha256 of the object's JSON with keys sorted: equal content, equal digest, whatever the key order. */
+export function digestOf(value: JsonValue): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
+}
+
+function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] as JsonValue)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Each live object's digest, by subject. */
+export function liveDigests(live: readonly JsonObject[]): Map<string, string> {
+  return new Map([...indexLive(live)].map(([subject, { object }]) => [subject, digestOf(object)]));
+}
+
+/** One digest for a set of per-subject digests (order-independent). */
+export function fingerprintOf(digests: ReadonlyMap<string, string>): string {
+  const lines = [...digests].map(([subject, digest]) => `${subject} ${digest}`).sort();
+  return createHash("sha256").update(lines.join("\n")).digest("hex");
+}
+
+export function desiredDigest(resources: readonly Resource[]): string {
+  return fingerprintOf(new Map(resources.map((r) => [subjectOf(r), digestOf(r.object)])));
+}
+
+/** The saved plan's text (JSON): the plan's changes (unchanged ones are only counted) with their basis. */
+export function savePlan(plan: Plan, basis: PlanBasis, live: ReadonlyMap<string, string>, prune: boolean): string {
+  const changes: SavedChange[] = [];
+  for (const c of plan.changes) {
+    if (c.action === "unchanged") continue;
+    changes.push({
+      action: c.action,
+      resource: c.resource,
+      type: c.type,
+      mesh: c.mesh,
+      name: c.name,
+      ...(c.desired ? { desired: c.desired } : {}),
+      liveDigest: live.get(c.resource) ?? null,
+      ...(c.origin ? { origin: c.origin } : {}),
+      diff: c.diff,
+    });
+  }
+  const saved: SavedPlan = { format: SAVED_PLAN_FORMAT, ...basis, prune, summary: plan.summary, changes };
+  return JSON.stringify(saved, null, 2) + "\n";
+}
+
+/** Reads a saved plan's text; a corrupt or foreign file is a SavedPlanError naming what is wrong. */
+export function parseSavedPlan(text: string, file: string): SavedPlan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new SavedPlanError(`${file} is not a saved plan: not JSON (${(error as Error).message})`);
+  }
+  if (!isJsonObject(value as JsonValue)) throw new SavedPlanError(`${file} is not a saved plan: not a JSON object`);
+  const v = value as Record<string, unknown>;
+  if (v.format !== SAVED_PLAN_FORMAT) {
+    throw new SavedPlanError(`${file} is not a saved plan of this meshops: format ${JSON.stringify(v.format ?? null)}, expected ${SAVED_PLAN_FORMAT} (write it with meshops plan --out)`);
+  }
+  for (const key of ["meshops", "revision", "controlPlane", "instance", "desired", "live"] as const) {
+    if (typeof v[key] !== "string") throw new SavedPlanError(`${file} is corrupt: ${key} is missing or not a string`);
+  }
+  if (typeof v.prune !== "boolean" || !isJsonObject(v.summary as JsonValue) || !Array.isArray(v.changes)) {
+    throw new SavedPlanError(`${file} is corrupt: prune, summary or changes is missing`);
+  }
+  v.changes.forEach((c: unknown, i) => {
+    const change = c as Record<string, unknown>;
+    const valid =
+      isJsonObject(c as JsonValue) &&
+      ["create", "update", "delete"].includes(change.action as string) &&
+      ["resource", "type", "mesh", "name", "diff"].every((k) => typeof change[k] === "string") &&
+      (change.liveDigest === null || typeof change.liveDigest === "string") &&
+      (change.action === "delete" || isJsonObject(change.desired as JsonValue));
+    if (!valid) throw new SavedPlanError(`${file} is corrupt: changes[${i}] is not a change`);
+  });
+  return value as SavedPlan;
+}
+
+/**
+ * Why the saved plan no longer applies, or undefined when everything it was computed from is as it was. `now` is
+ * what the same computation gives today; `live` is today's digest of every live object.
+ */
+export function whyStale(saved: SavedPlan, now: PlanBasis, live: ReadonlyMap<string, string>): string | undefined {
+  if (saved.meshops !== now.meshops) return `it was written by meshops ${saved.meshops}; this is meshops ${now.meshops}`;
+  if (saved.controlPlane !== now.controlPlane) return `it was computed against ${saved.controlPlane}, not ${now.controlPlane}`;
+  if (saved.instance !== now.instance) return `it was computed for instance ${saved.instance}; meshops.yaml now says ${now.instance}`;
+  if (saved.revision !== now.revision) return `the repository moved: the plan is of revision ${saved.revision}, the repository is at ${now.revision}`;
+  if (saved.desired !== now.desired) return `the desired state at revision ${now.revision} is not the one planned (the files, meshops.yaml or the flags that read them changed)`;
+  if (saved.live === now.live) return undefined;
+  const changed = saved.changes.filter((c) => (live.get(c.resource) ?? null) !== c.liveDigest).map((c) => c.resource);
+  if (changed.length > 0) {
+    const shown = changed.slice(0, 5).join(", ");
+    return `the control plane changed since the plan: ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ""}`;
+  }
+  return "the control plane changed since the plan (resources the plan does not change were written, created or deleted)";
+}
+
+/** The saved changes as a plan to apply, in their saved order (the write order they were planned in). */
+export function planFromSaved(saved: SavedPlan): Plan {
+  const changes: Change[] = saved.changes.map((c) => ({
+    action: c.action,
+    resource: c.resource,
+    type: c.type,
+    mesh: c.mesh,
+    name: c.name,
+    ...(c.desired ? { desired: c.desired } : {}),
+    ...(c.origin ? { origin: c.origin } : {}),
+    diff: c.diff,
+  }));
+  const plan = planOf(changes);
+  plan.summary.unchanged = saved.summary.unchanged;
+  return plan;
+}

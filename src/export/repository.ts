@@ -1,0 +1,276 @@
+/**
+ * `meshops export`: a repository from what a control plane holds, written so that `validate` passes and `plan`
+ * against the same control plane shows no change. Pure: the live objects and the server's answers in, file paths
+ * and their text out; the CLI lists and writes.
+ *
+ * What the control plane set is stripped (the same fields an import warns about, `kuma/server.ts`). A default policy
+ * identical to the one meshops would materialize is left out: meshops materializes it. Resources this instance does
+ * not own go under `unmanaged/`, which the written meshops.yaml excludes, unless `adopt` asks to own them (the next
+ * apply adds the ownership label). Resources a global control plane synced to a zone are the global's, not this
+ * repository's, and are left out.
+ */
+import { stringify } from "yaml";
+import { defaultPoliciesOf } from "../desired/index.js";
+import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.js";
+import { sameNormalized } from "../diff/normalize.js";
+import { inServerKeyOrder, LABEL_ORIGIN, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { sortForWrite } from "../kuma/order.js";
+import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
+import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
+import { schemaLine } from "../kuma/versions.js";
+import { subjectOf } from "../model/key.js";
+import { compareText } from "../model/order.js";
+import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
+import { withoutServerSetFields } from "../parse/convert.js";
+import { toKubernetes } from "../report/render.js";
+
+export const EXPORT_LAYOUTS = ["by-mesh", "flat", "by-type"] as const;
+export type ExportLayout = (typeof EXPORT_LAYOUTS)[number];
+export const EXPORT_SHAPES = ["universal", "kubernetes"] as const;
+export type ExportShape = (typeof EXPORT_SHAPES)[number];
+
+/** Never written: a repository is no place for secret values. */
+const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
+/** Kinds meshops manages only when meshops.yaml opts in (Dataplanes: kuma-dp registers them), so not exported. */
+const OPT_IN_TYPES = new Set(["Dataplane"]);
+
+/** Where resources this instance does not own are written (excluded by the written meshops.yaml). */
+export const UNMANAGED_DIR = "unmanaged";
+
+export interface ExportOptions {
+  readonly layout: ExportLayout;
+  readonly shape: ExportShape;
+  /** The ownership label's value: what counts as owned, and the `instance` of the written meshops.yaml. */
+  readonly instance: string;
+  /** Export resources this instance does not own into the repository itself, so the next apply owns them. */
+  readonly adopt: boolean;
+}
+
+/** What the control plane said of itself: GET / and the types it serves (GET /_resources). */
+export interface ExportedControlPlane {
+  readonly info: VersionInfo & { readonly product: string };
+  readonly servedTypes: readonly string[];
+}
+
+export interface ExportSummary {
+  /** Resources written into the repository (owned, or adopted). */
+  readonly exported: number;
+  /** Resources written under unmanaged/ (not owned, not adopted). */
+  readonly unmanaged: readonly string[];
+  /** Not-owned resources written into the repository because `adopt` was asked. */
+  readonly adopted: readonly string[];
+  /** Default policies left out because meshops materializes them identically. */
+  readonly defaultPolicies: number;
+  /** Secrets left out (should the live state hold any). */
+  readonly secrets: number;
+  /** Resources a global control plane synced here (`kuma.io/origin: global`), left out. */
+  readonly fromGlobal: readonly string[];
+  /** Types the control plane serves that meshops does not manage (Secrets, Dataplanes, ...): not exported. */
+  readonly unmanagedTypes: readonly string[];
+  /** False when some exported Mesh lacks a default policy meshops would create: defaults are then exported as files. */
+  readonly materializeDefaults: boolean;
+  readonly config: { readonly version?: string; readonly product: string; readonly skipDefaultMeshCreation: boolean; readonly externalMeshes: readonly string[] };
+}
+
+export interface ExportedRepository {
+  /** Repository-relative path → file text, sorted by path. */
+  readonly files: ReadonlyMap<string, string>;
+  readonly summary: ExportSummary;
+}
+
+interface Entry {
+  readonly resource: Resource;
+  readonly owned: boolean;
+}
+
+export function exportRepository(live: readonly JsonObject[], controlPlane: ExportedControlPlane, options: ExportOptions): ExportedRepository {
+  const major = kumaMajor(controlPlane.info, undefined);
+  const fromGlobal: string[] = [];
+  const inRepository: Entry[] = [];
+  const outside: Resource[] = [];
+  let secrets = 0;
+  for (const object of live) {
+    if (SECRET_TYPES.has(object.type as string)) {
+      secrets++;
+      continue;
+    }
+    if (OPT_IN_TYPES.has(object.type as string)) continue;
+    const resource = resourceOf(object);
+    const labels = isJsonObject(object.labels) ? object.labels : {};
+    if (labels[LABEL_ORIGIN] === "global") {
+      fromGlobal.push(subjectOf(resource));
+      continue;
+    }
+    const owned = isOwned(object, options.instance);
+    if (owned || options.adopt) inRepository.push({ resource: { ...resource, object: withoutOwnership(resource.object) }, owned });
+    else outside.push(resource);
+  }
+
+  const defaults = leaveOutDefaults(inRepository, major, options.instance);
+  const kept = defaults.entries.filter((e) => !defaults.leftOut.has(subjectOf(e.resource)));
+  const definedMeshes = new Set(kept.filter((e) => e.resource.type === "Mesh").map((e) => e.resource.name));
+  const liveDefaultMesh = live.some((o) => o.type === "Mesh" && o.name === DEFAULT_MESH);
+  // Mirrors KUMA_DEFAULTS_SKIP_MESH_CREATION: a `default` mesh that is there and not the repository's was made by the
+  // control plane at start.
+  const skipDefaultMeshCreation = !(liveDefaultMesh && !definedMeshes.has(DEFAULT_MESH));
+  const externalMeshes = [...new Set(kept.map((e) => e.resource.mesh))]
+    .filter((mesh) => !definedMeshes.has(mesh) && !(mesh === DEFAULT_MESH && !skipDefaultMeshCreation))
+    .sort(compareText);
+
+  const version = controlPlane.info.basedOnKuma ?? controlPlane.info.version;
+  const product = /kong/i.test(controlPlane.info.product) ? "kong-mesh" : "kuma";
+  const config = {
+    ...(version !== undefined && !("error" in schemaLine(version)) ? { version } : {}),
+    product,
+    skipDefaultMeshCreation,
+    externalMeshes,
+  };
+  const files = new Map<string, string>();
+  files.set("meshops.yaml", configText(options, config, defaults.materialize, outside.length > 0));
+  addDocuments(files, kept.map((e) => e.resource), "", options);
+  addDocuments(files, outside, `${UNMANAGED_DIR}/`, options);
+  return {
+    files: new Map([...files].sort(([a], [b]) => compareText(a, b))),
+    summary: {
+      exported: kept.length,
+      unmanaged: outside.map(subjectOf),
+      adopted: kept.filter((e) => !e.owned).map((e) => subjectOf(e.resource)),
+      defaultPolicies: defaults.leftOut.size,
+      secrets,
+      fromGlobal,
+      unmanagedTypes: controlPlane.servedTypes.filter((t) => !resourceType(t) || SECRET_TYPES.has(t) || OPT_IN_TYPES.has(t)).sort(compareText),
+      materializeDefaults: defaults.materialize,
+      config,
+    },
+  };
+}
+
+/** A live object as a repository resource: the control plane's fields and rewritten spec fields gone. */
+function resourceOf(object: JsonObject): Resource {
+  const type = object.type as string;
+  const name = object.name as string;
+  const mesh = type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
+  const cleaned = inServerKeyOrder(withoutMeshLabel(withoutServerManagedSpecFields(type, withoutServerSetFields(object)), mesh));
+  return { type, mesh, name, object: cleaned, origin: "repository" };
+}
+
+/** `kuma.io/mesh` restates `mesh` (the control plane computes it): a repository does not write it. */
+function withoutMeshLabel(object: JsonObject, mesh: string): JsonObject {
+  return isJsonObject(object.labels) && object.labels[MESH_LABEL] === mesh ? withoutLabel(object, MESH_LABEL) : object;
+}
+
+/** The ownership label goes: building the desired state stamps it again (and stamps it on what is adopted). */
+function withoutOwnership(object: JsonObject): JsonObject {
+  return isJsonObject(object.labels) && MANAGED_BY_LABEL in object.labels ? withoutLabel(object, MANAGED_BY_LABEL) : object;
+}
+
+/** A copy without one label; without `labels` when none is left. */
+function withoutLabel(object: JsonObject, key: string): JsonObject {
+  const { [key]: _dropped, ...labels } = isJsonObject(object.labels) ? object.labels : {};
+  if (Object.keys(labels).length > 0) return { ...object, labels };
+  const { labels: _none, ...rest } = object;
+  return rest;
+}
+
+/**
+ * Which default policies to leave out: those meshops would materialize for an exported Mesh and that are live and
+ * identical (ownership aside: the materialized one carries it). A Mesh whose control plane lacks a default meshops
+ * would create cannot round-trip with materialization on: on Kuma 3.x (which ignores the skip list and never stores
+ * it) its skip list is extended; on 2.x the skip list is part of the stored Mesh, so materialization is turned off
+ * and every default is exported as a file.
+ */
+function leaveOutDefaults(given: readonly Entry[], major: number, instance: string): { entries: Entry[]; leftOut: Set<string>; materialize: boolean } {
+  const entries = [...given];
+  const bySubject = new Map(entries.map((e) => [subjectOf(e.resource), e.resource]));
+  const materialized = new Map<string, Resource[]>();
+  let materialize = true;
+  for (const [index, entry] of entries.entries()) {
+    if (entry.resource.type !== "Mesh") continue;
+    let mesh = entry.resource;
+    let policies = defaultPoliciesOf(mesh, () => false);
+    const missing = policies.filter((p) => !bySubject.has(subjectOf(p)));
+    if (missing.length > 0) {
+      if (createsDefaultPolicies(major)) {
+        materialize = false;
+        break;
+      }
+      const skip = Array.isArray(mesh.object.skipCreatingInitialPolicies) ? mesh.object.skipCreatingInitialPolicies : [];
+      const object = { ...mesh.object, skipCreatingInitialPolicies: [...new Set([...skip, ...missing.map((p) => p.type)])] };
+      mesh = { ...mesh, object };
+      entries[index] = { ...entry, resource: mesh };
+      policies = defaultPoliciesOf(mesh, () => false);
+    }
+    materialized.set(mesh.name, policies);
+  }
+  const leftOut = new Set<string>();
+  if (!materialize) return { entries: [...given], leftOut, materialize };
+  for (const policies of materialized.values()) {
+    for (const policy of policies) {
+      const subject = subjectOf(policy);
+      const current = bySubject.get(subject);
+      if (current && sameNormalized(withOwnership(current, instance).object, withOwnership(policy, instance).object)) leftOut.add(subject);
+    }
+  }
+  return { entries, leftOut, materialize };
+}
+
+function addDocuments(files: Map<string, string>, resources: readonly Resource[], prefix: string, options: ExportOptions): void {
+  const taken = new Set<string>();
+  for (const resource of sortForWrite(resources)) {
+    const document = stringify(options.shape === "kubernetes" ? toKubernetes(resource, undefined) : resource.object, { lineWidth: 0 });
+    const file = prefix + filePath(resource, options.layout, taken);
+    const before = files.get(file);
+    files.set(file, before === undefined ? document : `${before}---\n${document}`);
+  }
+}
+
+/**
+ * by-mesh: `meshes/<mesh>/mesh.yaml`, `meshes/<mesh>/<type>/<name>.yaml`; by-type: `<type>/<mesh>/<name>.yaml` (a
+ * Mesh at `meshes/<name>.yaml`); flat: one file per mesh, `meshes/<mesh>.yaml`. `<type>` is the REST path segment.
+ * Names the file system would mangle are spelled safely; two that end up alike are told apart by a suffix.
+ */
+function filePath(resource: Resource, layout: ExportLayout, taken: Set<string>): string {
+  if (layout === "flat") return `meshes/${safe(resource.mesh)}.yaml`;
+  const typePath = resourceType(resource.type)?.path ?? resource.type.toLowerCase();
+  const base =
+    layout === "by-mesh"
+      ? resource.type === "Mesh"
+        ? `meshes/${safe(resource.mesh)}/mesh`
+        : `meshes/${safe(resource.mesh)}/${typePath}/${safe(resource.name)}`
+      : resource.type === "Mesh"
+        ? `meshes/${safe(resource.name)}`
+        : `${typePath}/${safe(resource.mesh)}/${safe(resource.name)}`;
+  let file = `${base}.yaml`;
+  for (let n = 2; taken.has(file); n++) file = `${base}-${n}.yaml`;
+  taken.add(file);
+  return file;
+}
+
+function safe(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
+  return cleaned === "" ? "_" : cleaned;
+}
+
+function configText(options: ExportOptions, config: ExportSummary["config"], materialize: boolean, hasUnmanaged: boolean): string {
+  const value: JsonObject = {
+    instance: options.instance,
+    controlPlane: {
+      ...(config.version !== undefined ? { version: config.version } : {}),
+      product: config.product,
+      skipDefaultMeshCreation: config.skipDefaultMeshCreation,
+    },
+    defaults: { materialize },
+  };
+  if (config.externalMeshes.length > 0) value.externalMeshes = [...config.externalMeshes];
+  if (hasUnmanaged) value.exclude = [`${UNMANAGED_DIR}/**`];
+  const header = [
+    "# Written by `meshops export`: what the control plane held, as a repository meshops validates and plans with no change.",
+    ...(hasUnmanaged
+      ? [
+          `# ${UNMANAGED_DIR}/ holds resources this meshops instance does not own; it is excluded below. Move a file out of it`,
+          "# (or export again with --adopt) for the next apply to own the resource.",
+        ]
+      : []),
+  ];
+  return `${header.join("\n")}\n${stringify(value, { lineWidth: 0 })}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Per-mesh views of a sync: each Mesh is a tenant, so the daemon reports, isolates failures and picks the drift mode
+ * mesh by mesh. Pure functions over plans, change sets, drift reports and the desired state; the counting is diff/'s
+ * `tally`, the grouping its `groupBy`.
+ */
+import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
+import type { DesiredState } from "../desired/index.js";
+import type { DriftReport } from "../diff/drift.js";
+import { groupBy, tally } from "../diff/pair.js";
+import type { Plan } from "../diff/plan.js";
+import { OUTCOMES, type ChangeSet } from "./apply.js";
+
+/**
+ * The drift mode of a mesh. The --drift-mode flag wins over meshops.yaml for every mesh: it is the operator's switch
+ * (during an incident, `--drift-mode report` must stop all self-healing at once). Without it, the mesh's own entry
+ * in meshops.yaml, then the repository's default.
+ */
+export function driftModeOf(mesh: string, config: RepoConfig, flag: DriftMode | undefined): DriftMode {
+  return flag ?? config.drift.meshes[mesh] ?? config.drift.mode;
+}
+
+/** Every mesh a sync is about: the desired ones and any that shows up in the plan or the drift. Sorted. */
+export function meshesOf(desired: DesiredState, plan: Plan | undefined, drift: DriftReport | undefined): string[] {
+  const names = new Set<string>(desired.meshes.keys());
+  for (const c of plan?.changes ?? []) names.add(c.mesh);
+  for (const i of drift?.items ?? []) names.add(i.mesh);
+  return [...names].sort();
+}
+
+export interface MeshApplyResult {
+  readonly applied: number;
+  readonly failed: number;
+  readonly skipped: number;
+  /** `resource: message` of each failed change (skipped ones only say an earlier change failed). */
+  readonly errors: readonly { readonly resource: string; readonly message: string }[];
+}
+
+/** What happened to each mesh's changes. Meshes without changes are absent. */
+export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyResult> {
+  const byMesh = new Map<string, MeshApplyResult>();
+  for (const [mesh, results] of groupBy(changes.results, (r) => r.change.mesh)) {
+    const errors = results.filter((r) => r.outcome === "failed").map((r) => ({ resource: r.change.resource, message: r.error ?? "failed" }));
+    byMesh.set(mesh, { ...tally(results, (r) => r.outcome, OUTCOMES), errors });
+  }
+  return byMesh;
+}
+
+/** Desired resources per mesh (for the resource gauges). */
+export function desiredCountsByMesh(desired: DesiredState): Map<string, number> {
+  return new Map([...desired.meshes].map(([mesh, m]) => [mesh, m.resources.length]));
+}

@@ -1,0 +1,67 @@
+/**
+ * Scope (`--mesh`, `--exclude-mesh`, `--type`): a plan, apply or drift that looks at part of the control plane only.
+ * Both sides of the comparison are narrowed before anything is classified, so creates, updates, prune (and its
+ * limits' base), the mass-change guard and drift all stay within the scope: a resource outside it is neither
+ * written nor deleted nor reported. Pure.
+ */
+import { keyOfLive } from "../diff/pair.js";
+import { isOwned } from "../desired/ownership.js";
+import type { ResourceKey } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import type { Comparison } from "./reconcile.js";
+
+export interface Scope {
+  /** Only these meshes (empty: every mesh). */
+  readonly meshes: readonly string[];
+  /** Never these meshes. */
+  readonly excludeMeshes: readonly string[];
+  /** Only these types (empty: every type). A Mesh is of type Mesh, and in its own mesh. */
+  readonly types: readonly string[];
+}
+
+export const WHOLE_SCOPE: Scope = { meshes: [], excludeMeshes: [], types: [] };
+
+export function isWhole(scope: Scope): boolean {
+  return scope.meshes.length === 0 && scope.excludeMeshes.length === 0 && scope.types.length === 0;
+}
+
+export function inScope(scope: Scope, key: ResourceKey): boolean {
+  return (
+    (scope.meshes.length === 0 || scope.meshes.includes(key.mesh)) &&
+    !scope.excludeMeshes.includes(key.mesh) &&
+    (scope.types.length === 0 || scope.types.includes(key.type))
+  );
+}
+
+export function scopedResources(resources: readonly Resource[], scope: Scope): readonly Resource[] {
+  return isWhole(scope) ? resources : resources.filter((r) => inScope(scope, r));
+}
+
+/**
+ * The comparison narrowed to the scope: its desired resources, its live objects and the owned count prune limits are
+ * a share of. (`desired.meshes` stays whole: it is the build's cache, not what is compared.)
+ */
+export function scopedComparison(comparison: Comparison, scope: Scope, instance: string): Comparison {
+  if (isWhole(scope)) return comparison;
+  const resources = scopedResources(comparison.desired.resources, scope);
+  const live = comparison.live.filter((o) => {
+    const key = keyOfLive(o);
+    return key !== undefined && inScope(scope, key);
+  });
+  return {
+    ...comparison,
+    desired: { ...comparison.desired, resources, size: resources.length },
+    live,
+    ownedCount: live.filter((o) => isOwned(o, instance)).length,
+  };
+}
+
+/** Every mesh the desired resources and the live objects belong to. */
+export function knownMeshes(resources: readonly Resource[], live: readonly JsonObject[]): Set<string> {
+  const known = new Set<string>(resources.map((r) => r.mesh));
+  for (const object of live) {
+    const key = keyOfLive(object);
+    if (key) known.add(key.mesh);
+  }
+  return known;
+}

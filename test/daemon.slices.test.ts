@@ -1,0 +1,107 @@
+/**
+ * Long computations in slices (issue 14, M3): a reconcile of a large repository is seconds of CPU, and the daemon's
+ * probes must still be answered meanwhile (a Kubernetes probe gives up after 1 s). Ordering, not timing: with a zero
+ * slice, every step of a computation gives the event loop a turn, so a probe sent when the computation starts is
+ * answered before it ends; run in one go, the same computation answers the probe only after it. The figures (how long
+ * /healthz takes during reconciles of 55,000 resources) are in the benchmark (bench/watchLatency.ts).
+ */
+import assert from "node:assert/strict";
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { generateRepo } from "../bench/generate.js";
+import { createLogger } from "../src/daemon/logger.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
+import { startStatusServer, type StatusServer } from "../src/daemon/server.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import { readSnapshot } from "../src/source/index.js";
+import type { Snapshot } from "../src/source/types.js";
+import { runSteps, runStepsSliced, type Steps } from "../src/util/steps.js";
+import { AnalysisCache, validateSnapshot, validateSnapshotSteps } from "../src/validate/index.js";
+
+const work = mkdtempSync(path.join(tmpdir(), "meshops-slices-"));
+let server: StatusServer;
+let snapshot: Snapshot;
+
+before(async () => {
+  const repo = path.join(work, "repo");
+  await generateRepo(repo, { meshes: 20, policiesPerMesh: 10 });
+  snapshot = await readSnapshot({ repo, ref: "HEAD" });
+  server = await startStatusServer({
+    host: "127.0.0.1",
+    port: 0,
+    status: new DaemonStatus({
+      repository: { url: repo, kind: "local", branch: null, path: "" },
+      controlPlane: { url: "embedded", embedded: true },
+      driftIntervalMs: 60_000,
+      pollIntervalMs: null,
+      webhook: false,
+      reconcileEndpoint: false,
+    }),
+    metrics: new DaemonMetrics({ processMetrics: false }),
+    log: createLogger({ stream: { write: () => true }, level: "silent", format: "json" }),
+    webhook: { secret: undefined, branch: undefined },
+    reconcileToken: undefined,
+    trigger: () => undefined,
+  });
+});
+after(async () => {
+  await server.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("steps: the same result in one go or in slices; in slices, the event loop runs between them", async () => {
+  function* numbered(order: string[]): Steps<string> {
+    for (let i = 0; i < 3; i++) {
+      order.push(`step ${i}`);
+      yield;
+    }
+    return "done";
+  }
+  const once: string[] = [];
+  setImmediate(() => once.push("event loop"));
+  assert.equal(runSteps(numbered(once)), "done");
+  assert.deepEqual(once, ["step 0", "step 1", "step 2"]);
+
+  const sliced: string[] = [];
+  setImmediate(() => sliced.push("event loop"));
+  assert.equal(await runStepsSliced(numbered(sliced), 0), "done");
+  assert.deepEqual(sliced, ["step 0", "event loop", "step 1", "step 2"]);
+});
+
+/** GET /healthz, pushing "healthz" to `order` when the answer has arrived. */
+function probe(order: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${server.url}/healthz`, (res) => {
+        res.resume();
+        res.on("end", () => {
+          order.push(`healthz ${res.statusCode}`);
+          resolve();
+        });
+      })
+      .on("error", reject);
+  });
+}
+
+test("/healthz is answered while a validation runs in slices (the daemon's way), not until one run in one go ends", async () => {
+  assert.ok(snapshot.files.length > 50, `a repository of ${snapshot.files.length} files`);
+
+  const inOneGo: string[] = [];
+  const first = probe(inOneGo);
+  const expected = validateSnapshot(snapshot, new AnalysisCache());
+  inOneGo.push("validated");
+  await first;
+  assert.deepEqual(inOneGo, ["validated", "healthz 200"], "the probe waits for the whole validation");
+
+  const inSlices: string[] = [];
+  const second = probe(inSlices);
+  const result = await runStepsSliced(validateSnapshotSteps(snapshot, new AnalysisCache()), 0);
+  inSlices.push("validated");
+  await second;
+  assert.deepEqual(inSlices, ["healthz 200", "validated"], "the probe is answered between two files");
+  assert.ok(result.valid, JSON.stringify(result.diagnostics.slice(0, 3)));
+  assert.deepEqual(result, expected, "slices change when the work is done, not what it finds");
+});
