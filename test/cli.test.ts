@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 import { assertGolden } from "./helpers/golden.js";
@@ -68,7 +68,7 @@ test("render --format json is the array of objects; --format kubernetes gives cu
   const unsecret = (text: string): string =>
     parseAllDocuments(text)
       .filter((d) => (d.toJS() as { kind?: string }).kind !== "Secret")
-      .map((d) => d.toString())
+      .map((d) => stringify(d.toJS()))
       .join("---\n");
   const back = tempRepo();
   try {
