@@ -229,10 +229,11 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
     ["b", { applied: 0, failed: 1, skipped: 1, errors: [{ resource: "MeshTimeout/b/y", message: "400" }] }],
   ]);
   status.record({ type: "meshes.synced", commit: commit("r1"), meshes: ["a", "b", "c"], results, inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["a", "b", "c"], report: driftReportOf([]), desiredCounts: new Map(), driftMode: () => "report" });
   const end = { kind: "sync", revision: "r1", commit: null, result: "failed", summary: { applied: 2, failed: 1, skipped: 1, drift: 0 } } as const;
   status.record({ type: "run.finished", run: 1, revision: "r1", reasons: ["startup"], triggers: 1, durationMs: 12, end });
   let s = json();
-  assert.equal(s.ready, true);
+  assert.equal(s.ready, true, "a run compared the control plane with a valid revision");
   assert.deepEqual(
     s.meshes.map((m) => [m.name, m.state, m.appliedRevision, m.attemptedRevision]),
     [

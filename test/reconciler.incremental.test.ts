@@ -14,6 +14,7 @@ import { LocalBackend } from "../src/backend/store.js";
 import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
 import { subscribeViews } from "../src/daemon/daemon.js";
+import { MeshControls } from "../src/daemon/controls.js";
 import { DaemonEvents, type DaemonEvent } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
@@ -94,6 +95,7 @@ before(async () => {
     events,
     driftMode: undefined,
     stopRequested: () => false,
+    controls: new MeshControls(),
   });
 });
 after(async () => {
@@ -322,7 +324,8 @@ test("a run is told as events, in the order it happens; the status, the metrics 
   const events = emitted.slice(seen);
   assert.deepEqual(
     events.map((e) => e.type),
-    ["run.started", "sync.started", "revision.validated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
+    // meshes.gated twice: where each mesh stands once validated (invalid, suspended), then once the plan is gated.
+    ["run.started", "sync.started", "revision.validated", "meshes.gated", "meshes.gated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
   );
   const started = events[0];
   const finished = events.at(-1);

@@ -98,7 +98,7 @@ test("each mesh card's last reconcile: the run that touched the mesh, its durati
 
   // A run that stops on an error (control plane unreachable) marks every mesh it held back.
   start(status, ["drift-timer"]);
-  status.record({ type: "run.failed", kind: "drift", revision: "r1", message: "connect ECONNREFUSED" });
+  status.record({ type: "run.failed", kind: "drift", revision: "r1", message: "connect ECONNREFUSED", controlPlane: true });
   const failed = finish(status, { kind: "drift", result: "error", error: "connect ECONNREFUSED" }, 5);
   assert.deepEqual(["a", "b", "c"].map((name) => [mesh(name)?.lastRun?.id, mesh(name)?.lastRun?.result]), [
     [failed.id, "error"],

@@ -64,6 +64,8 @@ export interface RepoConfig {
   /** Kinds managed only on request (kinds group): Universal Dataplanes (`resources.dataplanes`). */
   readonly resources: { readonly dataplanes: boolean };
   readonly externalMeshes: readonly string[];
+  /** Meshes the daemon neither applies nor corrects (drift still reported): `suspend: [mesh…]`. */
+  readonly suspend: readonly string[];
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
@@ -81,6 +83,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   defaults: { materialize: true },
   resources: { dataplanes: false },
   externalMeshes: [],
+  suspend: [],
   prune: { enabled: false, maxDeletes: 10, maxDeletePercent: 25 },
   // The control plane creates Mesh `default` and every Mesh's default policies: not the repository's business, and
   // otherwise in every drift report (issue 16).
@@ -145,6 +148,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     defaults?: { materialize?: boolean };
     resources?: { dataplanes?: boolean };
     externalMeshes?: string[];
+    suspend?: string[];
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
@@ -166,6 +170,7 @@ function withDefaults(value: JsonObject, root: string): RepoConfig {
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
     resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },
     externalMeshes: v.externalMeshes ?? [],
+    suspend: v.suspend ?? [],
     prune: { ...d.prune, ...v.prune },
     drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {}, ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged },
     tenancy: (v.tenancy ?? []).map((rule) => ({

@@ -11,7 +11,8 @@ import { errorMessage, type Logger } from "./logger.js";
 import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
-import { Reconciler } from "./reconciler.js";
+import { MeshControls } from "./controls.js";
+import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import { startStatusServer, type StatusServerOptions } from "./server.js";
 import type { RevisionSource } from "./source.js";
 import { DaemonStatus } from "./status.js";
@@ -28,6 +29,8 @@ export interface DaemonOptions {
   /** The remote poll interval, for the status (the source runs its own timer). */
   readonly pollIntervalMs: number | null;
   readonly driftMode: DriftMode | undefined;
+  /** `--max-deletes` / `--max-delete-percent` (override meshops.yaml's prune limits). */
+  readonly pruneLimits?: ReconcilerOptions["pruneLimits"];
   /** age identities for SOPS-encrypted files (none: a commit with one is not applied). Kept in memory only. */
   readonly ageIdentities?: readonly string[];
   readonly webhookSecret: string | undefined;
@@ -63,7 +66,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const { log, metrics, source } = o;
   const retryPolicy = o.retry ?? DEFAULT_RETRY_BACKOFF;
   const status = new DaemonStatus({
-    repository: { url: source.display, kind: source.kind, branch: source.branch ?? null, remote: source.kind === "remote" ? "origin" : null, path: o.path ?? "" },
+    repository: { url: source.display, kind: source.kind, branch: source.branch, remote: source.kind === "remote" ? "origin" : null, path: o.path ?? "" },
     controlPlane: o.controlPlane,
     driftIntervalMs: o.driftIntervalMs,
     pollIntervalMs: o.pollIntervalMs,
@@ -72,6 +75,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const events = new DaemonEvents();
   subscribeViews(events, { status, metrics, log });
+  metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
+  const controls = new MeshControls();
   let stopping = false;
   const reconciler = new Reconciler({
     source,
@@ -82,6 +87,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     driftMode: o.driftMode,
     ageIdentities: o.ageIdentities ?? [],
     stopRequested: () => stopping,
+    controls,
+    ...(o.pruneLimits ? { pruneLimits: o.pruneLimits } : {}),
   });
 
   let retryTimer: NodeJS.Timeout | undefined;
@@ -127,6 +134,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     webhook: { secret: o.webhookSecret, branch: source.branch },
     reconcileToken: o.reconcileToken,
     trigger: (t) => loop.trigger(t),
+    meshApi: { controls, knownMesh: (mesh) => status.knows(mesh) },
     ...(o.extraRoutes ? { extraRoutes: o.extraRoutes } : {}),
     ...(o.serverLimits ? { limits: o.serverLimits } : {}),
     ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}),
@@ -142,7 +150,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     {
       event: "daemon.started",
       repository: source.display,
-      branch: source.branch ?? "HEAD",
+      branch: source.branch,
+      remote: source.kind === "remote" ? "origin" : null,
       path: o.path ?? "",
       controlPlane: o.controlPlane.url,
       status: server.url,
@@ -151,7 +160,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       webhook: o.webhookSecret !== undefined,
       reconcileEndpoint: o.reconcileToken !== undefined,
     },
-    `watching ${source.display}${source.branch ? ` (${source.branch})` : ""}; status on ${server.url}`,
+    `watching branch ${source.branch} of ${source.display}; status on ${server.url}`,
   );
   loop.trigger({ kind: "startup" });
   scheduleDriftCheck();

@@ -5,6 +5,7 @@
  */
 import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
+import { approvalRemedy } from "./gate.js";
 import type { Logger } from "./logger.js";
 
 export interface EventLogOptions {
@@ -17,6 +18,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedDrift = new Set<string>();
   /** Mismatch warnings already logged: the daemon compares on every poll, the warning is worth one line. */
   const loggedMismatches = new Set<string>();
+  /** Holds and invalid meshes already logged. */
+  let loggedGates = new Set<string>();
   return (event) => {
     switch (event.type) {
       case "sync.started": {
@@ -36,7 +39,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         log.warn(
           { event: "validation.failed", revision, errors: errors.length, kept: event.kept },
-          `revision ${shortRevision(revision)} is invalid (${errors.length} errors): nothing applied`,
+          `revision ${shortRevision(revision)} has ${errors.length} errors: ${event.kept === revision ? "applied to the meshes they are not in" : "nothing applied"}`,
         );
         return;
       }
@@ -59,8 +62,35 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         loggedMismatches.add(event.message);
         log.warn({ event: "cp.target-mismatch" }, event.message);
         return;
-      case "prune.refused":
-        log.error({ event: "prune.refused", revision: event.revision, meshes: event.meshes, deletes: event.deletes }, event.message);
+      case "meshes.gated": {
+        // Each hold and each invalid mesh once, not at every run that finds it again.
+        const now = new Set<string>();
+        for (const [mesh, plan] of event.held) {
+          const key = `held ${mesh} ${plan.revision}`;
+          now.add(key);
+          if (!loggedGates.has(key)) {
+            log.warn(
+              { event: "approval.required", mesh, revision: plan.revision, reasons: plan.reasons, ...plan.summary },
+              `mesh ${mesh} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan.revision)}`,
+            );
+          }
+        }
+        for (const [mesh, reason] of event.invalid) {
+          const key = `invalid ${mesh} ${reason}`;
+          now.add(key);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh, revision: event.revision }, `mesh ${mesh} keeps its last valid revision: ${reason}`);
+        }
+        loggedGates = now;
+        return;
+      }
+      case "source.failed":
+        log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevision(event.kept)}: ${event.message}`);
+        return;
+      case "source.rewritten":
+        log.warn(
+          { event: "source.rewritten", branch: event.branch, previous: event.previous, revision: event.revision },
+          `branch ${event.branch} was rewritten (force-push): ${shortRevision(event.revision)} does not descend from ${shortRevision(event.previous)}; following it`,
+        );
         return;
       case "drift.correcting":
         log.info(
@@ -94,7 +124,10 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       }
       case "run.failed":
-        log.error({ event: "reconcile.error", revision: event.revision, kind: event.kind, err: event.message }, `reconcile failed: ${event.message}`);
+        log.error(
+          { event: "reconcile.error", revision: event.revision, kind: event.kind, controlPlane: event.controlPlane, err: event.message },
+          `reconcile failed${event.controlPlane ? " (control plane)" : ""}: ${event.message}`,
+        );
         return;
       case "run.finished": {
         const { end, reasons } = event;

@@ -13,6 +13,7 @@ import type { Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { ChangeResult } from "../sync/apply.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
+import type { HeldPlan } from "./gate.js";
 import type { MeshInventory } from "./inventory.js";
 import type { TriggerKind } from "./queue.js";
 import type { CommitInfo, RunKind, RunResult, RunSummary } from "./statusTypes.js";
@@ -41,8 +42,24 @@ export type DaemonEvent =
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
   /** meshops.yaml's controlPlane.version or product is not what the control plane reports (GET /). */
   | { readonly type: "target.mismatch"; readonly message: string }
-  /** The prune limits refused a plan whole: nothing of it is written. */
-  | { readonly type: "prune.refused"; readonly revision: string; readonly meshes: readonly string[]; readonly deletes: number; readonly message: string }
+  /**
+   * Where each mesh stands before a write (gate.ts), whole each time: `meshes` of the head revision; a problem of
+   * the whole repository (nothing of the head applied); meshes invalid at the head; plans held for approval;
+   * suspended meshes.
+   */
+  | {
+      readonly type: "meshes.gated";
+      readonly revision: string;
+      readonly meshes: readonly string[];
+      readonly repositoryWide: string | null;
+      readonly invalid: ReadonlyMap<string, string>;
+      readonly held: ReadonlyMap<string, HeldPlan>;
+      readonly suspended: ReadonlyMap<string, "config" | "api">;
+    }
+  /** The fetch failed: the run goes on with `kept`, the last revision fetched. */
+  | { readonly type: "source.failed"; readonly message: string; readonly kept: string }
+  /** The branch head does not descend from the last one (force-push): followed, with a warning. */
+  | { readonly type: "source.rewritten"; readonly previous: string; readonly revision: string; readonly branch: string }
   /** A drift check re-applies these meshes (`correct` mode). */
   | { readonly type: "drift.correcting"; readonly revision: string; readonly meshes: readonly string[]; readonly reasons: readonly TriggerKind[]; readonly summary: Plan["summary"] }
   /** Writes begin in these meshes. */
@@ -72,8 +89,11 @@ export type DaemonEvent =
       readonly desiredCounts: ReadonlyMap<string, number>;
       readonly driftMode: (mesh: string) => DriftMode;
     }
-  /** An error stopped the run (repository or control plane unreachable, a bug): it held back every mesh. */
-  | { readonly type: "run.failed"; readonly kind: RunKind; readonly revision: string | null; readonly message: string }
+  /**
+   * An error stopped the run (repository or control plane unreachable, a bug): it held back every mesh.
+   * `controlPlane`: the control plane did not answer, or not usefully (down, slow, 5xx): what it holds is unknown.
+   */
+  | { readonly type: "run.failed"; readonly kind: RunKind; readonly revision: string | null; readonly message: string; readonly controlPlane: boolean }
   | {
       readonly type: "run.finished";
       readonly run: number;
@@ -86,6 +106,14 @@ export type DaemonEvent =
     }
   /** When the next drift check is due (null: none scheduled). */
   | { readonly type: "drift.scheduled"; readonly at: Date | null };
+
+/**
+ * A run that did what it was for: never one that failed, stopped, found an invalid revision or held a mesh for
+ * approval (the "last successful reconcile" of the status and the metrics).
+ */
+export function isSuccessful(result: RunResult): boolean {
+  return result === "applied" || result === "unchanged" || result === "in-sync" || result === "drifted" || result === "corrected";
+}
 
 export type DaemonEventType = DaemonEvent["type"];
 export type EventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;

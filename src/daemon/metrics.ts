@@ -7,8 +7,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { RequestEvent } from "../backend/kumaHttp.js";
 import { DRIFT_KINDS, type DriftItem } from "../diff/drift.js";
 import { groupBy, tally } from "../diff/pair.js";
-import type { DaemonEvent } from "./events.js";
-import type { RunKind, RunResult } from "./statusTypes.js";
+import { isSuccessful, type DaemonEvent } from "./events.js";
+import type { MeshConditionRow } from "./status.js";
+import { MESH_STATES, type RunKind, type RunResult } from "./statusTypes.js";
 
 export const METRIC_NAMES = [
   "meshops_reconcile_total",
@@ -20,7 +21,16 @@ export const METRIC_NAMES = [
   "meshops_backend_request_duration_seconds",
   "meshops_last_successful_reconcile_timestamp_seconds",
   "meshops_ready",
+  "meshops_mesh_state",
+  "meshops_mesh_head_applied",
+  "meshops_mesh_applied_revision_age_seconds",
 ] as const;
+
+/** What the per-mesh gauges are read from at each scrape: the status's own states (status.ts), so both agree. */
+export interface MeshStateSource {
+  readonly meshes: () => readonly MeshConditionRow[];
+  readonly ready: () => boolean;
+}
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -70,10 +80,50 @@ export class DaemonMetrics {
   });
   readonly #lastSuccess = new Gauge({
     name: "meshops_last_successful_reconcile_timestamp_seconds",
-    help: "Unix time of the last reconcile that did not fail",
+    help: "Unix time of the last successful reconcile (never one that failed, was invalid or held a mesh for approval)",
     registers: [this.registry],
   });
-  readonly #ready = new Gauge({ name: "meshops_ready", help: "1 once the first reconcile finished", registers: [this.registry] });
+  #source: MeshStateSource | undefined;
+  readonly #ready: Gauge = new Gauge({
+    name: "meshops_ready",
+    help: "1 once a reconcile compared a reachable control plane with a valid revision (as /readyz)",
+    registers: [this.registry],
+    collect: (): void => this.#ready.set(this.#source?.ready() ? 1 : 0),
+  });
+  readonly #meshState: Gauge<"mesh" | "state"> = new Gauge({
+    name: "meshops_mesh_state",
+    help: `1 for each mesh's current state, 0 for the others (${MESH_STATES.join(", ")})`,
+    labelNames: ["mesh", "state"] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.#meshState.reset();
+      for (const row of this.#source?.meshes() ?? []) for (const state of MESH_STATES) this.#meshState.set({ mesh: row.mesh, state }, row.state === state ? 1 : 0);
+    },
+  });
+  readonly #headApplied: Gauge<"mesh"> = new Gauge({
+    name: "meshops_mesh_head_applied",
+    help: "1 when the mesh's applied revision is the followed branch's head, else 0",
+    labelNames: ["mesh"] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.#headApplied.reset();
+      for (const row of this.#source?.meshes() ?? []) this.#headApplied.set({ mesh: row.mesh }, row.headApplied ? 1 : 0);
+    },
+  });
+  readonly #appliedAge: Gauge<"mesh"> = new Gauge({
+    name: "meshops_mesh_applied_revision_age_seconds",
+    help: "Seconds since the mesh's applied revision was committed (absent while nothing is applied)",
+    labelNames: ["mesh"] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.#appliedAge.reset();
+      const now = Date.now();
+      for (const row of this.#source?.meshes() ?? []) {
+        const committed = row.appliedCommitDate ? Date.parse(row.appliedCommitDate) : Number.NaN;
+        if (Number.isFinite(committed)) this.#appliedAge.set({ mesh: row.mesh }, Math.max(0, (now - committed) / 1000));
+      }
+    },
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // CPU, memory, event-loop lag and file descriptors of the daemon itself (process_*, nodejs_*). The lag monitor
@@ -101,8 +151,12 @@ export class DaemonMetrics {
   #reconciled(kind: RunKind, result: RunResult, seconds: number): void {
     this.#reconciles.inc({ kind, result });
     this.#durations.observe({ kind }, seconds);
-    if (result !== "error" && result !== "failed") this.#lastSuccess.set(Date.now() / 1000);
-    this.#ready.set(1);
+    if (isSuccessful(result)) this.#lastSuccess.set(Date.now() / 1000);
+  }
+
+  /** Where the per-mesh gauges and readiness come from (the daemon's status). */
+  observeMeshes(source: MeshStateSource): void {
+    this.#source = source;
   }
 
   request(event: Pick<RequestEvent, "method" | "status" | "durationMs">): void {

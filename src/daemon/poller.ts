@@ -14,7 +14,7 @@ import { simpleGit, type SimpleGit } from "simple-git";
 import { withJitter } from "../util/backoff.js";
 import { withoutCredentials, type Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
-import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import { isAncestorIn, readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
 import type { CommitInfo } from "./statusTypes.js";
 
 /**
@@ -88,6 +88,10 @@ export class RemoteRepository implements RevisionSource {
 
   commitInfo(revision: string): Promise<CommitInfo> {
     return readCommitInfo(this.dir, revision);
+  }
+
+  isAncestor(older: string, newer: string): Promise<boolean> {
+    return isAncestorIn(this.dir, older, newer);
   }
 
   async start(trigger: (trigger: Trigger) => void): Promise<void> {

@@ -2,11 +2,13 @@
  * `reconcileOnce`: one run of the daemon's loop. Everything a run does is here, in order; the loop around it (queue,
  * timers, retries, shutdown) is in daemon.ts.
  *
- * A sync, for a revision not seen before: read it, validate it (an invalid commit is refused whole: nothing applied,
- * the last valid revision stays the target, the diagnostics go to the status), compare with the control plane, plan,
- * check the prune limits, apply (a failing mesh does not hold back the others), and record what drift is left.
+ * A sync, for a revision not seen before: read it, validate it, compare with the control plane, plan, gate, apply,
+ * and record what drift is left. Tenants are isolated (gate.ts): an error in one mesh keeps that mesh at the last
+ * revision valid for it while the others get the new one (only an error no mesh can be named for refuses the commit
+ * whole); a change the guard flags waits in its mesh for approval (controls.ts); a suspended mesh is left alone; a
+ * failing mesh does not hold back the others.
  * A drift check, on the timer: compare the control plane with the last valid revision; per mesh, report the drift or
- * (in `correct` mode) re-apply.
+ * (in `correct` mode, not suspended, through the same gate) re-apply.
  *
  * Between two commits little changes, and a sync costs what changed, not what the repository holds: only the files
  * that changed since the last read are read (src/source/git.ts), only the meshes they touch get their desired state
@@ -26,8 +28,9 @@ import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { readSnapshot } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
-import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
-import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf } from "../sync/meshes.js";
+import { BackendError } from "../backend/types.js";
+import { hasErrors } from "../model/diagnostic.js";
+import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf, type MeshApplyResult } from "../sync/meshes.js";
 import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
@@ -41,6 +44,8 @@ import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { unknownServiceReferences } from "../validate/services.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
+import type { MeshControls } from "./controls.js";
+import { composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -59,6 +64,10 @@ export interface ReconcilerOptions {
   readonly ageIdentities?: readonly string[];
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
+  /** Approvals and suspensions given through the API (and meshops.yaml's `suspend:`, kept there by the reconciler). */
+  readonly controls: MeshControls;
+  /** `--max-deletes` / `--max-delete-percent`: when set, override meshops.yaml's prune limits. */
+  readonly pruneLimits?: { readonly maxDeletes?: number; readonly maxDeletePercent?: number };
 }
 
 export interface RunOutcome {
@@ -93,7 +102,12 @@ export function decideRun(
 interface Target {
   readonly revision: string;
   readonly commit: CommitInfo;
+  /** The head's resources, except in invalid meshes: those keep what the last target had there (gate.ts). */
   readonly result: ValidationResult;
+  /** Meshes nothing is written to by a sync of this target: invalid at the head, with the reason. */
+  readonly invalid: ReadonlyMap<string, string>;
+  /** Invalid meshes the target has nothing of: not even a drift check corrects them. */
+  readonly unplannable: ReadonlySet<string>;
   /**
    * Not completely applied, and trying again may help (a failed change, an unreachable control plane, a shutdown).
    * Not set by a plan the prune limit refused: that needs a new commit, not another try.
@@ -149,6 +163,10 @@ export class Reconciler {
   #desired: DesiredState | undefined;
   /** Where an incremental plan can start from; undefined when the next sync must compare everything. */
   #base: Base | undefined;
+  /** Meshes whose plan the gate holds for approval. */
+  #held = new Map<string, HeldPlan>();
+  /** The branch head last resolved: a new head that does not descend from it was force-pushed. */
+  #head: string | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -162,9 +180,11 @@ export class Reconciler {
     let kind: RunKind = "sync";
     let revision: string | null = null;
     let end: RunEnd | undefined;
+    let fetchFailed = false;
     try {
-      if (work.fetch) await source.update();
+      if (work.fetch) fetchFailed = !(await this.#fetch());
       revision = await source.resolve();
+      await this.#checkRewritten(revision);
       const target = !this.#target ? "none" : this.#target.pending ? "failed" : "applied";
       const last = { validated: this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
       const decision = decideRun(work, revision, last);
@@ -180,10 +200,11 @@ export class Reconciler {
       this.#live.invalidate("a run failed");
       this.#base = undefined;
       const message = errorMessage(error);
-      events.emit({ type: "run.failed", kind, revision, message });
+      events.emit({ type: "run.failed", kind, revision, message, controlPlane: error instanceof BackendError });
       if (kind === "sync" && (revision === null || this.#validated?.revision !== revision)) this.#readFailed = true;
       end = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
+    if (fetchFailed) this.#readFailed = true;
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
     return end ? { kind: end.kind, result: end.result, retry: this.#needsRetry } : { kind: "none", result: "nothing", retry: this.#needsRetry };
@@ -196,6 +217,28 @@ export class Reconciler {
    */
   get #needsRetry(): boolean {
     return this.#target?.pending === true || this.#readFailed;
+  }
+
+  /** Fetches; false when that failed and the copy has a revision to go on with (the last good one, reported). */
+  async #fetch(): Promise<boolean> {
+    const { source, events } = this.#o;
+    try {
+      await source.update();
+      return true;
+    } catch (error) {
+      const kept = await source.resolve().catch(() => undefined);
+      if (kept === undefined) throw error;
+      events.emit({ type: "source.failed", message: errorMessage(error), kept });
+      return false;
+    }
+  }
+
+  /** A head that does not descend from the last one: the branch was rewritten (force-push). Followed, with a warning. */
+  async #checkRewritten(revision: string): Promise<void> {
+    const previous = this.#head;
+    this.#head = revision;
+    if (previous === undefined || previous === revision || (await this.#o.source.isAncestor(previous, revision))) return;
+    this.#o.events.emit({ type: "source.rewritten", previous, revision, branch: this.#o.source.branch });
   }
 
   async #sync(revision: string, work: Work): Promise<RunEnd> {
@@ -213,17 +256,31 @@ export class Reconciler {
     this.#snapshot = snapshot;
     // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
     const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
-    // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
+    // Encrypted files are decrypted in memory for this run, in the meshes valid so far; one that does not decrypt
+    // makes its meshes invalid.
     const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-    const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
-    if (validated.valid) this.#decrypted.sweep();
-    this.#validated = { revision, valid: result.valid };
+    const first = invalidityOf(validated.diagnostics, revision);
+    const open = composeTarget(validated, undefined, new Set(first.byMesh.keys()));
+    const unsealed = first.repositoryWide === null ? (await unsealResources(open, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
+    const invalidity = unsealed === validated ? first : invalidityOf(unsealed.diagnostics, revision);
+    const applicable = invalidity.repositoryWide === null;
+    if (applicable) this.#decrypted.sweep();
+    const previous = this.#target;
+    this.#validated = { revision, valid: applicable };
     this.#readFailed = false;
-    events.emit({ type: "revision.validated", commit, valid: result.valid, diagnostics: result.diagnostics, kept: result.valid ? revision : (this.#target?.revision ?? null) });
-    if (!result.valid) return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
+    const valid = !hasErrors(unsealed.diagnostics);
+    events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
+    if (!applicable) {
+      this.#emitGates(revision, invalidity.repositoryWide, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
+      return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
+    }
 
+    const invalid = new Set(invalidity.byMesh.keys());
+    const result = composeTarget(unsealed, previous?.result, invalid);
     // Pending until the apply below completes.
-    this.#target = { revision, commit, result, pending: true };
+    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), pending: true };
+    this.#o.controls.setConfigSuspended(result.config.suspend);
+    this.#emitGates(revision, null, invalidity.byMesh, meshesOfResult(result, invalidity.byMesh));
     // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
     // control plane, or an out-of-band edit would wait one more interval to be seen.
     const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
@@ -246,26 +303,29 @@ export class Reconciler {
     if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 
-    const refused = this.#refusedByPruneLimits(plan, round.ownedCount, config, revision);
-    if (refused) {
-      target.pending = false;
-      this.#base = undefined; // nothing of this plan was applied: the next sync compares everything
-      return { kind: "sync", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: 0 }, error: refused };
-    }
+    // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
+    const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
+    const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
+    const gate = gatePlan({ plan, desired, ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
+    this.#held = new Map(gate.held);
+    this.#emitGates(revision, null, target.invalid, meshesOfResult(result, target.invalid));
 
-    const changes = writesOf(plan) > 0 ? await this.#write(plan, revision) : undefined;
+    const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) this.#live.record(changes);
     const drift = await round.driftAfter(changes);
-    const meshes = meshesOf(desired, plan, drift);
+    const compared = meshesOf(desired, plan, drift);
+    const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
-    const results = changes ? applyResultsByMesh(changes) : new Map();
+    const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
+    this.#approvalsUsed(revision, meshes, results);
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
-    events.emit({ type: "drift.checked", revision, meshes, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
     target.pending = s.failed > 0 || s.skipped > 0;
     this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift } : undefined;
-    const outcome: RunResult = s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : s.applied > 0 ? "applied" : "unchanged";
+    const outcome: RunResult =
+      s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
     events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
     return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
   }
@@ -343,28 +403,42 @@ export class Reconciler {
     const { revision, commit, result } = target;
     const config = result.config;
     const driftMode = this.#modes(config);
+    this.#o.controls.setConfigSuspended(config.suspend);
     const comparison = await this.#compare(result, false);
     const desired = comparison.desired;
     const report = await driftInSlices(comparison, driftOptionsOf(config));
 
-    // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
+    // Self-healing, mesh by mesh: only `correct` meshes, not suspended, and orphans only where meshops.yaml allows
+    // pruning; through the same gate as a sync.
+    const suspended = this.#o.controls.suspensions();
     const healing = new Set(
-      report.items.filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
+      report.items
+        .filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled))
+        .map((i) => i.mesh)
+        .filter((mesh) => !suspended.has(mesh) && !target.unplannable.has(mesh)),
     );
     let changes: ChangeSet | undefined;
+    let held = 0;
     if (healing.size > 0) {
-      const plan = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const refused = this.#refusedByPruneLimits(plan, comparison.ownedCount, config, revision);
-      if (refused) {
-        this.#base = undefined;
-        return { kind: "drift", result: "refused", revision, commit, summary: { ...NO_CHANGES, drift: actionableCount(report) }, error: refused };
+      const full = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
+      const gate = gatePlan({ plan: full, desired, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
+      for (const mesh of healing) {
+        const plan = gate.held.get(mesh);
+        if (plan) this.#held.set(mesh, plan);
+        else this.#held.delete(mesh);
       }
-      const meshes = [...healing];
-      events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: plan.summary });
-      changes = await this.#write(plan, revision);
-      this.#live.record(changes);
-      const results = applyResultsByMesh(changes);
-      events.emit({ type: "meshes.synced", commit, meshes: [...healing].sort(), results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });
+      held = gate.held.size;
+      this.#emitGates(revision, null, target.invalid, meshesOfResult(result, target.invalid));
+      const meshes = [...healing].filter((mesh) => !gate.held.has(mesh)).sort();
+      if (meshes.length > 0) {
+        events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: gate.plan.summary });
+        changes = await this.#write(gate.plan, revision);
+        this.#live.record(changes);
+        const results = applyResultsByMesh(changes);
+        this.#approvalsUsed(revision, meshes, results);
+        events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });
+      }
     }
     const remaining = remainingDrift(report, changes);
     const meshes = meshesOf(desired, undefined, report);
@@ -373,7 +447,7 @@ export class Reconciler {
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
-    const outcome: RunResult = s.failed > 0 ? "failed" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
+    const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
     return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) } };
   }
 
@@ -384,22 +458,33 @@ export class Reconciler {
     return applyPlan(backend, plan, { onResult: (result) => events.emit({ type: "change.done", revision, result }), stopRequested: this.#o.stopRequested });
   }
 
-  /** A plan that deletes too much is refused whole, before any write. Returns the reason, or undefined. */
-  #refusedByPruneLimits(plan: Plan, ownedCount: number, config: RepoConfig, revision: string): string | undefined {
-    try {
-      checkPruneLimits(plan, ownedCount, config.prune);
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof PruneLimitError)) throw error;
-      const meshes = [...new Set(plan.changes.filter((c) => c.action === "delete").map((c) => c.mesh))].sort();
-      this.#o.events.emit({ type: "prune.refused", revision, meshes, deletes: plan.summary.delete, message: error.message });
-      return error.message;
-    }
+  /** meshops.yaml's prune limits, or watch's flags where given. */
+  #limits(config: RepoConfig): RepoConfig["prune"] {
+    const flags = this.#o.pruneLimits;
+    return { ...config.prune, ...(flags?.maxDeletes !== undefined ? { maxDeletes: flags.maxDeletes } : {}), ...(flags?.maxDeletePercent !== undefined ? { maxDeletePercent: flags.maxDeletePercent } : {}) };
+  }
+
+  /** Tells the controls what is held now, and uses up the approvals of meshes applied without a failure. */
+  #approvalsUsed(revision: string, applied: readonly string[], results: ReadonlyMap<string, MeshApplyResult>): void {
+    const { controls } = this.#o;
+    for (const mesh of applied) if (controls.isApproved(mesh, revision) && (results.get(mesh)?.failed ?? 0) === 0) controls.used(mesh);
+    controls.setAwaiting(revision, new Map([...this.#held].map(([mesh, plan]) => [mesh, plan.revision])));
+  }
+
+  /** Where each mesh stands before anything is written: invalid ones, held ones, suspended ones (and the head's meshes). */
+  #emitGates(revision: string, repositoryWide: string | null, invalid: ReadonlyMap<string, string>, meshes: readonly string[]): void {
+    this.#o.controls.setAwaiting(revision, new Map([...this.#held].map(([mesh, plan]) => [mesh, plan.revision])));
+    this.#o.events.emit({ type: "meshes.gated", revision, meshes, repositoryWide, invalid, held: this.#held, suspended: this.#o.controls.suspensions() });
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
     return (mesh) => driftModeOf(mesh, config, this.#o.driftMode);
   }
+}
+
+/** The meshes a revision has resources in, and those it is invalid in. */
+function meshesOfResult(result: ValidationResult, invalid: ReadonlyMap<string, string>): string[] {
+  return [...new Set([...result.resources.map((r) => r.mesh), ...invalid.keys()])].sort();
 }
 
 /** meshops.yaml as parsed, as text: equal texts, same configuration. */

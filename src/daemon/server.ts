@@ -3,12 +3,13 @@
  * endpoints. node:http; every answer is small and built from the in-memory status.
  *
  *   GET  /healthz         200 while the process runs (liveness)
- *   GET  /readyz          200 once the first reconcile finished, 503 before (readiness)
+ *   GET  /readyz          200 once a reconcile compared a reachable control plane with a valid revision, 503 before
  *   GET  /api/status      the status as JSON (status.ts)
  *   GET  /api/events      server-sent events: `status` with the JSON, at each change (throttled)
  *   GET  /metrics         Prometheus text format
  *   POST /api/webhook     GitHub push events, signed (webhook.ts)
  *   POST /api/reconcile   a manual "reconcile now": off unless --reconcile-token-file, then `Authorization: Bearer`
+ *   POST /api/meshes/{mesh}/approve|suspend|resume   per-mesh actions, same token (meshApi.ts)
  *
  * Other routes (the status page) come from `extraRoutes`.
  *
@@ -20,6 +21,7 @@ import { createHmac } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo, type Socket } from "node:net";
 import { errorMessage, type Logger } from "./logger.js";
+import { answerMeshRequest, MESH_API_MAX_BODY, MESH_API_PREFIX, type MeshApiContext } from "./meshApi.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
 import type { DaemonStatus } from "./status.js";
@@ -70,6 +72,8 @@ export interface StatusServerOptions {
   /** Protects POST /api/reconcile; without it the endpoint is off. */
   readonly reconcileToken: string | undefined;
   readonly trigger: (trigger: Trigger) => void;
+  /** The per-mesh actions (meshApi.ts); absent, they answer 404. */
+  readonly meshApi?: Omit<MeshApiContext, "token">;
   /** Tried before answering 404: true when it answered the request. */
   readonly extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
   readonly limits?: Partial<StatusServerLimits>;
@@ -191,7 +195,7 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
     case "/healthz":
       return sendText(res, 200, "ok\n");
     case "/readyz":
-      return o.status.ready ? sendText(res, 200, "ready\n") : sendText(res, 503, "not ready: the first reconcile has not finished\n");
+      return o.status.ready ? sendText(res, 200, "ready\n") : sendText(res, 503, "not ready: no reconcile has compared the control plane with a valid revision yet\n");
     case "/api/status":
       return sendJson(res, 200, o.status.toJSON());
     case "/api/events":
@@ -229,6 +233,17 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
       return sendJson(res, 202, { ok: true, queued: true });
     }
     default:
+      if (o.meshApi && path.startsWith(MESH_API_PREFIX)) {
+        const body = req.method === "POST" ? await readBody(req, MESH_API_MAX_BODY) : Buffer.alloc(0);
+        const answer = answerMeshRequest({ method: req.method, path, authorization: req.headers.authorization, body }, { ...o.meshApi, token: o.reconcileToken });
+        if (!body) res.setHeader("connection", "close");
+        for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+        if (answer.trigger) {
+          o.log.info({ event: "mesh.action", detail: answer.trigger.detail }, `${answer.trigger.detail} requested through the API`);
+          o.trigger(answer.trigger);
+        }
+        return sendJson(res, answer.status, answer.body);
+      }
       if (o.extraRoutes && (await o.extraRoutes(req, res))) return;
       return sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
   }

@@ -11,8 +11,8 @@ export interface RevisionSource {
   readonly kind: "local" | "remote";
   /** What to show for it: the directory, or the URL without credentials. */
   readonly display: string;
-  /** The tracked branch; undefined when a local repository is followed at whatever HEAD is. */
-  readonly branch: string | undefined;
+  /** The followed branch: nothing off it is applied (a local repository's is pinned when the daemon starts). */
+  readonly branch: string;
   /** The Git working copy snapshots are read from (`--path` is relative to it). */
   readonly dir: string;
   /** Brings the copy up to date: clone (the first time) and fetch a remote; nothing for a local repository. */
@@ -20,6 +20,8 @@ export interface RevisionSource {
   /** The commit the tracked branch points at in the copy. */
   resolve(): Promise<string>;
   commitInfo(revision: string): Promise<CommitInfo>;
+  /** Whether `older` is an ancestor of `newer` (false when either is unknown to the copy). */
+  isAncestor(older: string, newer: string): Promise<boolean>;
   /** Starts reporting that the branch may have moved (file events, poll ticks). */
   start(trigger: (trigger: Trigger) => void): Promise<void>;
   close(): Promise<void>;
@@ -33,6 +35,16 @@ export function isRemoteRepository(repo: string): boolean {
 /** Reads the commit a ref points at. */
 export async function resolveRef(dir: string, ref: string): Promise<string> {
   return resolveCommit(simpleGit({ baseDir: dir }), ref);
+}
+
+/** `git merge-base --is-ancestor`: exit 0 yes, 1 no; anything else (an unknown commit after a force-push) counts as no. */
+export async function isAncestorIn(dir: string, older: string, newer: string): Promise<boolean> {
+  try {
+    await simpleGit({ baseDir: dir }).raw(["merge-base", "--is-ancestor", older, newer]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const commitCache = new Map<string, CommitInfo>();

@@ -2,13 +2,18 @@
  * What the daemon knows about itself, as `/api/status` serves it (and the status page renders it): a view of the
  * reconciler's events (events.ts), folded in as they come. The shape and vocabulary of the JSON are statusTypes.ts.
  * Pure (the clock is injected).
+ *
+ * Each mesh has one state (statusTypes.ts MeshState) with a reason and the time it entered it, worked out after every
+ * event from what the events said about the mesh; the metrics read the same states (meshConditions), so the page,
+ * `/api/status` and `/metrics` agree.
  */
 import type { DriftMode } from "../config/repoConfig.js";
 import { DRIFT_KINDS, type DriftItem, type DriftSummary } from "../diff/drift.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople } from "../model/diagnostic.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
-import type { DaemonEvent, EventOf } from "./events.js";
+import { isSuccessful, type DaemonEvent, type EventOf } from "./events.js";
+import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
 import type {
   ApplyOutcome,
@@ -19,6 +24,8 @@ import type {
   MeshRun,
   MeshState,
   MeshStatus,
+  PendingApproval,
+  Suspension,
   ReconcileRecord,
   RepositorySettings,
   RunningReconcile,
@@ -39,8 +46,23 @@ interface MeshRecord {
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
   touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
   lastRun: MeshRun | null;
-  /** The state last shown and since when: `since` moves only when the state does. */
-  shown: { state: MeshState; since: string } | null;
+  /** Invalid at the head (the reason), while the whole repository is not. */
+  invalid: string | null;
+  held: PendingApproval | null;
+  suspended: Suspension | null;
+  /** The last run stopped on an error before it could say anything of this mesh: "unknown" when the control plane was to blame. */
+  problem: { state: "unknown" | "failed"; reason: string } | null;
+  /** The state, its reason, and since when: `since` moves only when the state does. */
+  condition: { state: MeshState; reason: string; since: string };
+}
+
+/** What the metrics read of each mesh (metrics.ts): the same states as the status. */
+export interface MeshConditionRow {
+  readonly mesh: string;
+  readonly state: MeshState;
+  readonly headApplied: boolean;
+  /** Commit date of the applied revision (ISO 8601), when known. */
+  readonly appliedCommitDate: string | null;
 }
 
 export interface StatusSettings {
@@ -67,6 +89,14 @@ export class DaemonStatus {
   #ready = false;
   #applied: CommitInfo | null = null;
   #head: string | null = null;
+  /** The head's problem no mesh can be named for: every mesh is invalid. */
+  #repositoryWide: string | null = null;
+  /** The run in flight compared the control plane: once a run that did finishes, the daemon is ready. */
+  #compared = false;
+  /** Warnings of the run in flight, for its record (a force-push, a failed fetch). */
+  #warnings: string[] = [];
+  /** Commits seen, for the age of each mesh's applied revision (pruned to the ones still applied). */
+  readonly #commits = new Map<string, CommitInfo>();
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
   #validation: ValidationStatus | null = null;
   #lastSuccessAt: string | null = null;
@@ -81,7 +111,10 @@ export class DaemonStatus {
     this.#startedAt = now().toISOString();
   }
 
-  /** Ready once the first reconcile finished, whatever its result: the status then says what is wrong. */
+  /**
+   * Ready once a run compared the control plane with a valid revision and finished: before, the daemon knows neither
+   * the control plane nor what to apply (an unreachable control plane, an invalid repository keep it unready).
+   */
   get ready(): boolean {
     return this.#ready;
   }
@@ -104,6 +137,17 @@ export class DaemonStatus {
         break;
       case "sync.started":
         this.#head = event.revision;
+        this.#rememberCommit(event.commit);
+        break;
+      case "meshes.gated":
+        this.#gated(event);
+        break;
+      case "source.failed":
+        this.#warnings.push(`fetch failed, kept revision ${event.kept.slice(0, 12)}: ${event.message}`);
+        this.#lastError = { at: this.#now().toISOString(), message: `fetch failed: ${event.message}` };
+        break;
+      case "source.rewritten":
+        this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
         break;
       case "revision.validated":
         this.#head = event.commit.commit;
@@ -119,11 +163,8 @@ export class DaemonStatus {
       case "drift.checked":
         this.#driftChecked(event);
         break;
-      case "prune.refused":
-        this.#runFailed(event.message, event.revision, event.meshes);
-        break;
       case "run.failed":
-        this.#runFailed(event.message, event.revision, undefined);
+        this.#runFailed(event);
         break;
       case "run.finished":
         this.#runFinished(event);
@@ -135,6 +176,20 @@ export class DaemonStatus {
         return;
     }
     this.#changed();
+  }
+
+  knows(mesh: string): boolean {
+    return this.#meshes.has(mesh);
+  }
+
+  /** Every mesh's state, for the metrics. */
+  meshConditions(): MeshConditionRow[] {
+    return [...this.#meshes.values()].map((m) => ({
+      mesh: m.name,
+      state: m.condition.state,
+      headApplied: this.#headApplied(m),
+      appliedCommitDate: (m.appliedRevision && this.#commits.get(m.appliedRevision)?.date) || null,
+    }));
   }
 
   toJSON(): StatusJson {
@@ -165,17 +220,13 @@ export class DaemonStatus {
 
   #meshJson(m: MeshRecord): MeshStatus {
     const inventory = this.#inventory().get(m.name) ?? EMPTY_INVENTORY;
-    const [state, reason] = meshState(m, this.#head);
-    if (m.shown?.state !== state) m.shown = { state, since: this.#now().toISOString() };
     return {
       name: m.name,
-      state,
-      reason,
-      since: m.shown.since,
+      ...m.condition,
       appliedRevision: m.appliedRevision,
-      headApplied: m.appliedRevision !== null && m.appliedRevision === this.#head,
-      approval: null,
-      suspended: null,
+      headApplied: this.#headApplied(m),
+      approval: m.held,
+      suspended: m.suspended,
       driftMode: m.driftMode,
       attemptedRevision: m.attemptedRevision,
       lastResult: m.lastResult,
@@ -195,10 +246,12 @@ export class DaemonStatus {
     let built: ReadonlyMap<string, MeshInventory> | undefined;
     this.#inventory = () => (built ??= event.inventory());
     let allApplied = true;
+    this.#rememberCommit(commit);
     for (const name of event.meshes) {
       const mesh = this.#mesh(name);
       const result: MeshApplyResult | undefined = results.get(name);
       mesh.applying = false;
+      mesh.problem = null;
       mesh.driftMode = event.driftMode(name);
       mesh.attemptedRevision = commit.commit;
       const complete = !result || (result.failed === 0 && result.skipped === 0);
@@ -210,7 +263,8 @@ export class DaemonStatus {
       if (touched) touched.apply = outcome;
       for (const error of result?.errors ?? []) this.#meshError(mesh, { at, revision: commit.commit, resource: error.resource, message: error.message });
     }
-    if (allApplied) this.#applied = commit;
+    // Every mesh, that is, none kept back either: invalid at this revision, or holding it for approval.
+    if (allApplied && ![...this.#meshes.values()].some((m) => m.invalid !== null || m.held !== null)) this.#applied = commit;
   }
 
   /** The drift found by a comparison (per mesh: every mesh compared, with or without items). */
@@ -221,17 +275,34 @@ export class DaemonStatus {
       const mesh = this.#mesh(name);
       mesh.driftMode = event.driftMode(name);
       mesh.drift = { checkedAt: at, revision: event.revision, items: items.get(name) ?? [] };
+      // The control plane answered for this mesh: whatever the last error said about it is over.
+      if (mesh.problem?.state === "unknown") mesh.problem = null;
       this.#touch(mesh);
+    }
+    this.#compared = true;
+  }
+
+  /** Where each mesh stands before a write: invalid, held for approval, suspended (events.ts `meshes.gated`). */
+  #gated(event: EventOf<"meshes.gated">): void {
+    const at = this.#now().toISOString();
+    this.#repositoryWide = event.repositoryWide;
+    for (const name of [...event.meshes, ...event.held.keys(), ...event.suspended.keys()]) this.#mesh(name);
+    for (const mesh of this.#meshes.values()) {
+      mesh.invalid = event.invalid.get(mesh.name) ?? null;
+      const held: HeldPlan | undefined = event.held.get(mesh.name);
+      mesh.held = !held ? null : mesh.held?.revision === held.revision ? { ...mesh.held, ...held } : { ...held, since: at };
+      const by = event.suspended.get(mesh.name);
+      mesh.suspended = !by ? null : mesh.suspended?.by === by ? mesh.suspended : { by, since: at };
     }
   }
 
-  /** An error that stopped a run (control plane unreachable, prune limit): recorded on the meshes it held back (default: all). */
-  #runFailed(message: string, revision: string | null, meshes: readonly string[] | undefined): void {
+  /** An error that stopped a run (control plane unreachable, a bug): recorded on every mesh, which it held back. */
+  #runFailed({ message, revision, controlPlane }: EventOf<"run.failed">): void {
     const at = this.#now().toISOString();
     this.#lastError = { at, message };
-    const affected = meshes ? meshes.map((name) => this.#mesh(name)) : [...this.#meshes.values()];
-    for (const mesh of affected) {
+    for (const mesh of this.#meshes.values()) {
       mesh.applying = false;
+      mesh.problem = { state: controlPlane ? "unknown" : "failed", reason: controlPlane ? `control plane: ${message}` : message };
       const touched = this.#touch(mesh);
       if (touched) touched.failed = true;
       this.#meshError(mesh, { at, revision, resource: "", message });
@@ -239,10 +310,15 @@ export class DaemonStatus {
   }
 
   /** Ends the run in flight; `end` is undefined for a run that found nothing to do (not kept in the history). */
-  #runFinished({ run: id, reasons, end, durationMs }: EventOf<"run.finished">): void {
+  #runFinished(event: EventOf<"run.finished">): void {
+    const { run: id, reasons, end, durationMs } = event;
     const running = this.#running;
+    const warnings = this.#warnings;
     this.#running = null;
-    this.#ready = true;
+    this.#warnings = [];
+    if (this.#compared && end?.result !== "error") this.#ready = true;
+    this.#compared = false;
+    if (event.revision !== null) this.#head = event.revision;
     if (!end) {
       for (const mesh of this.#meshes.values()) mesh.touched = null;
       return;
@@ -258,6 +334,7 @@ export class DaemonStatus {
       result: end.result,
       summary: end.summary,
       ...(end.error ? { error: end.error } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
     for (const mesh of this.#meshes.values()) {
       if (mesh.touched?.id === record.id) mesh.lastRun = { id: record.id, kind: record.kind, result: meshRunResult(mesh, record), startedAt: record.startedAt, durationMs: record.durationMs };
@@ -265,7 +342,7 @@ export class DaemonStatus {
     }
     this.#history.unshift(record);
     this.#history.length = Math.min(this.#history.length, this.#settings.historySize ?? 20);
-    if (record.result !== "error" && record.result !== "failed") this.#lastSuccessAt = this.#now().toISOString();
+    if (isSuccessful(record.result)) this.#lastSuccessAt = this.#now().toISOString();
   }
 
   #mesh(name: string): MeshRecord {
@@ -282,7 +359,11 @@ export class DaemonStatus {
         lastErrors: [],
         touched: null,
         lastRun: null,
-        shown: null,
+        invalid: null,
+        held: null,
+        suspended: null,
+        problem: null,
+        condition: { state: "behind", reason: "nothing applied yet", since: this.#now().toISOString() },
       };
       this.#meshes.set(name, mesh);
     }
@@ -303,17 +384,51 @@ export class DaemonStatus {
   }
 
   #changed(): void {
+    this.#updateConditions();
     for (const listener of this.#listeners) listener();
+  }
+
+  /** Works out every mesh's state again; `since` moves for the meshes whose state changed. */
+  #updateConditions(): void {
+    const at = this.#now().toISOString();
+    for (const mesh of this.#meshes.values()) {
+      const [state, reason] = meshState(mesh, this.#head, this.#repositoryWide);
+      if (state !== mesh.condition.state) mesh.condition = { state, reason, since: at };
+      else if (reason !== mesh.condition.reason) mesh.condition = { ...mesh.condition, reason };
+    }
+    const applied = new Set([...this.#meshes.values()].map((m) => m.appliedRevision));
+    for (const revision of this.#commits.keys()) if (!applied.has(revision) && revision !== this.#head) this.#commits.delete(revision);
+  }
+
+  #headApplied(mesh: MeshRecord): boolean {
+    return mesh.appliedRevision !== null && mesh.appliedRevision === this.#head;
+  }
+
+  #rememberCommit(commit: CommitInfo): void {
+    this.#commits.set(commit.commit, commit);
   }
 }
 
-function meshState(mesh: MeshRecord, head: string | null): [MeshState, string] {
+/** A mesh's one state and its reason; the first that applies wins (writes in flight are the newest news). */
+function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string | null): [MeshState, string] {
+  const short = (revision: string) => revision.slice(0, 12);
   if (mesh.applying) return ["applying", "writing changes"];
-  if (mesh.lastResult?.outcome === "failed") return ["failed", mesh.lastErrors[0]?.message ?? "a change failed"];
-  if (!mesh.appliedRevision || mesh.appliedRevision !== head) return ["behind", mesh.appliedRevision ? "the branch head is not applied yet" : "nothing applied yet"];
+  if (mesh.problem?.state === "unknown") return ["unknown", mesh.problem.reason];
+  if (repositoryWide) return ["invalid", repositoryWide];
+  if (mesh.invalid) return ["invalid", mesh.invalid];
+  if (mesh.problem) return ["failed", mesh.problem.reason];
+  if (mesh.lastResult?.outcome === "failed") {
+    const error = mesh.lastErrors[0];
+    return ["failed", error ? `${error.resource ? `${error.resource}: ` : ""}${error.message}` : "a change failed"];
+  }
+  if (mesh.held) return ["awaiting-approval", `revision ${short(mesh.held.revision)} waits for approval: ${mesh.held.reasons.join("; ")}`];
+  if (mesh.suspended) return ["suspended", mesh.suspended.by === "config" ? "suspended by meshops.yaml" : "suspended through the API"];
+  if (!mesh.appliedRevision) return ["behind", "nothing applied yet"];
+  if (head !== null && mesh.appliedRevision !== head) return ["behind", `revision ${short(mesh.appliedRevision)} applied, the branch is at ${short(head)}`];
   // Every sync records the drift left after it, so this is never older than the last apply.
-  if (mesh.drift && mesh.drift.items.some((i) => i.kind !== "unmanaged")) return ["drifted", "the control plane differs from the applied revision"];
-  return ["in-sync", "the branch head is applied"];
+  const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
+  if (drift > 0) return ["drifted", `${drift} resource${drift === 1 ? "" : "s"} in the control plane differ from revision ${short(mesh.appliedRevision)}`];
+  return ["in-sync", `revision ${short(mesh.appliedRevision)} is applied`];
 }
 
 /** What a finished run meant for one mesh it touched (see MeshRun). */

@@ -86,10 +86,12 @@ export interface Suspension {
 }
 export type RunKind = "sync" | "drift";
 /**
- * sync: "applied" (changes written), "unchanged" (nothing to write), "invalid" (refused by validation, nothing
- * written), "refused" (the prune limit refused the plan, nothing written), "failed" (some change failed; other meshes
- * went on), "stopped" (shutdown came first); drift: "in-sync", "drifted" (reported), "corrected" (re-applied);
- * either: "error" (the run could not finish: repository or control plane unreachable).
+ * sync: "applied" (changes written), "unchanged" (nothing to write), "invalid" (validation errors: nothing written to
+ * the meshes they are in, or anywhere when no mesh can be named for one), "refused" (a mesh's plan is held for
+ * approval; the other meshes went on), "failed" (some change failed; other meshes went on), "stopped" (shutdown came
+ * first); drift: "in-sync", "drifted" (reported), "corrected" (re-applied), "refused" (a correction held for
+ * approval); either: "error" (the run could not finish: repository or control plane unreachable).
+ * Only applied, unchanged, in-sync, drifted and corrected are successes.
  */
 export type RunResult = "applied" | "unchanged" | "invalid" | "refused" | "failed" | "stopped" | "in-sync" | "drifted" | "corrected" | "error";
 
@@ -115,6 +117,8 @@ export interface ReconcileRecord {
   readonly result: RunResult;
   readonly summary: RunSummary;
   readonly error?: string;
+  /** What the run warns about: a force-pushed branch, a failed fetch (the last fetched revision was used). */
+  readonly warnings?: readonly string[];
 }
 
 /**

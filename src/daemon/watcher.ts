@@ -3,6 +3,9 @@
  * within milliseconds and nothing polls. Git updates a ref by writing `<ref>.lock` and renaming it over the ref, and
  * moves many refs at once into `packed-refs` (gc, pack-refs); HEAD changes on checkout. In a linked worktree HEAD lives
  * in the worktree's own Git directory and the refs in the common one, hence the two directories.
+ *
+ * The branch is pinned (issue 15): `--branch`, or the one checked out when the daemon starts. A checkout of another
+ * branch afterwards moves HEAD, not the followed branch: nothing of it is applied.
  */
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
@@ -10,7 +13,7 @@ import { simpleGit } from "simple-git";
 import { SourceError } from "../source/types.js";
 import type { Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
-import { readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import { isAncestorIn, readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
 import type { CommitInfo } from "./statusTypes.js";
 
 /** File events of one ref update arrive within a few milliseconds: wait this long for quiet before triggering. */
@@ -20,22 +23,39 @@ export class LocalRepository implements RevisionSource {
   readonly kind = "local";
   readonly dir: string;
   readonly display: string;
-  readonly branch: string | undefined;
+  readonly branch: string;
   readonly #log: Logger;
   #watcher: FSWatcher | undefined;
   #settle: NodeJS.Timeout | undefined;
   #changed = new Set<string>();
 
-  constructor(options: { dir: string; branch?: string; log: Logger }) {
+  constructor(options: { dir: string; branch: string; log: Logger }) {
     this.dir = path.resolve(options.dir);
     this.display = this.dir;
     this.branch = options.branch;
     this.#log = options.log;
   }
 
-  /** HEAD (whatever is checked out) unless a branch was given. */
+  /** Follows `branch`, or the branch checked out now; refuses a detached HEAD and a branch the repository lacks. */
+  static async open(options: { dir: string; branch?: string; log: Logger }): Promise<LocalRepository> {
+    const dir = path.resolve(options.dir);
+    const git = simpleGit({ baseDir: dir });
+    let branch = options.branch;
+    if (branch === undefined) {
+      const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+      if (current === "") throw new SourceError(`${dir}: HEAD is detached (or not a Git working copy): pass --branch to say which branch to follow`);
+      branch = current;
+    }
+    const exists = await git.raw(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]).then(
+      (out) => out.trim() !== "",
+      () => false,
+    );
+    if (!exists) throw new SourceError(`${dir}: no branch ${branch} to follow (--branch)`);
+    return new LocalRepository({ dir, branch, log: options.log });
+  }
+
   get ref(): string {
-    return this.branch === undefined ? "HEAD" : `refs/heads/${this.branch}`;
+    return `refs/heads/${this.branch}`;
   }
 
   async update(): Promise<void> {
@@ -48,6 +68,10 @@ export class LocalRepository implements RevisionSource {
 
   commitInfo(revision: string): Promise<CommitInfo> {
     return readCommitInfo(this.dir, revision);
+  }
+
+  isAncestor(older: string, newer: string): Promise<boolean> {
+    return isAncestorIn(this.dir, older, newer);
   }
 
   async start(trigger: (trigger: Trigger) => void): Promise<void> {

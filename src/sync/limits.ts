@@ -16,15 +16,22 @@ export class PruneLimitError extends Error {
  */
 export function checkPruneLimits(plan: Plan, ownedCount: number, limits: PruneLimits): void {
   const deletes = plan.changes.filter((c) => c.action === "delete").length;
-  if (deletes === 0) return;
-  const percent = ownedCount === 0 ? 100 : (deletes / ownedCount) * 100;
-  const overCount = deletes > limits.maxDeletes;
-  const overPercent = percent > limits.maxDeletePercent;
-  if (!overCount && !overPercent) return;
-  const why = overCount ? `more than --max-deletes ${limits.maxDeletes}` : `more than --max-delete-percent ${limits.maxDeletePercent}%`;
+  const exceeded = pruneLimitExceeded(deletes, ownedCount, limits);
+  if (!exceeded) return;
   throw new PruneLimitError(
-    `refusing to prune: the plan deletes ${deletes} of ${ownedCount} owned resources (${percent.toFixed(0)}%), ${why}. ` +
+    `refusing to prune: ${exceeded}. ` +
       `Review it with \`meshops plan\`; to allow it, pass --max-deletes ${deletes} --max-delete-percent 100 ` +
       `or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml`,
   );
+}
+
+/** The limit `deletes` goes past, as a clause ("the plan deletes 12 of 40 owned resources (30%), more than …"), or undefined. */
+export function pruneLimitExceeded(deletes: number, ownedCount: number, limits: PruneLimits): string | undefined {
+  if (deletes === 0) return undefined;
+  const percent = ownedCount === 0 ? 100 : (deletes / ownedCount) * 100;
+  const overCount = deletes > limits.maxDeletes;
+  const overPercent = percent > limits.maxDeletePercent;
+  if (!overCount && !overPercent) return undefined;
+  const why = overCount ? `more than --max-deletes ${limits.maxDeletes}` : `more than --max-delete-percent ${limits.maxDeletePercent}%`;
+  return `the plan deletes ${deletes} of ${ownedCount} owned resources (${percent.toFixed(0)}%), ${why}`;
 }

@@ -10,6 +10,7 @@ import { compare, planFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
+import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
@@ -17,25 +18,18 @@ import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
   ControlPlaneOptions &
+  PruneLimitOptions &
   ScopeOptions & {
     format: "text" | "json";
     prune?: boolean;
     dryRun?: boolean;
     yes?: boolean;
-    maxDeletes?: number;
-    maxDeletePercent?: number;
     timeout?: number;
     verbose?: boolean;
   };
 
 /** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-const nonNegative = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} must be a non-negative number, got ${value}`);
-  return n;
-};
 
 export function applyCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("apply")
@@ -45,14 +39,9 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option("--prune", "delete owned resources that are no longer desired (within the prune limits)")
     .option("--dry-run", "print the plan only; change nothing")
     .option("--yes", "do not ask before deleting (a saved plan was reviewed already: it never asks)")
-    .addOption(new Option("--max-deletes <n>", "refuse a plan deleting more than this (default: meshops.yaml prune.maxDeletes, 10)").argParser(nonNegative("--max-deletes")))
-    .addOption(
-      new Option("--max-delete-percent <p>", "refuse a plan deleting more than this share of owned resources (default: prune.maxDeletePercent, 25)").argParser(
-        nonNegative("--max-delete-percent"),
-      ),
-    )
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
     .option("--verbose", "a progress line on stderr for every change as it finishes");
+  addPruneLimitOptions(command, "refuse");
   addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
     const scope = scopeOf(options);

@@ -6,7 +6,7 @@ import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/serve
 import { startDaemon } from "../../daemon/daemon.js";
 import { ageIdentities } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
-import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
+import { createLogger, errorMessage, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
 import { RemoteRepository } from "../../daemon/poller.js";
 import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
@@ -15,9 +15,10 @@ import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
+import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
-interface WatchOptions extends ControlPlaneOptions {
+interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions {
   repo: string;
   branch?: string;
   path?: string;
@@ -42,7 +43,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
   const command = new Command("watch")
     .description("the daemon: reconcile every new commit, check drift on a timer, serve status, until SIGINT/SIGTERM")
     .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll", ".")
-    .option("--branch <name>", "branch to follow (default: HEAD of a local repository, main of a remote one)")
+    .option("--branch <name>", "branch to follow, nothing else is applied (default: the branch checked out at start in a local repository, main for a remote one)")
     .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
     .addOption(maxFileSizeOption())
     .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs("--interval")))
@@ -76,6 +77,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
     .addOption(new Option("--log-format <format>", "auto: readable on a terminal, JSON lines otherwise").choices(["auto", "json", "pretty"]).default("auto"));
+  addPruneLimitOptions(command, "hold for approval, in the meshes it deletes from,");
   addControlPlaneOptions(command);
 
   return command.action(async (options: WatchOptions) => {
@@ -107,7 +109,9 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
         intervalMs: options.interval,
         log,
       })
-    : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
+    : await LocalRepository.open({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log }).catch((cause: unknown) => {
+        throw new UsageError(errorMessage(cause), { cause });
+      });
 
   // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
   const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
@@ -145,6 +149,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       driftIntervalMs: options.driftInterval,
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
+      pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
       ageIdentities: ageIdentities(options.sopsAgeKeyFile, io) ?? [],
       webhookSecret,
       reconcileToken,

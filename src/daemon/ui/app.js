@@ -200,13 +200,15 @@ function facts(rows) {
 function overallState(status) {
   const states = status.meshes.map((m) => m.state);
   if (!status.ready && states.length === 0) return ["Starting", "pending"];
+  if (states.includes("unknown")) return ["Control plane unreachable", "bad"];
   if (status.reconciles[0]?.result === "error") return ["Error", "bad"];
   if (states.includes("failed")) return ["Failed", "bad"];
   if (status.validation && !status.validation.valid) return ["Invalid commit", "bad"];
+  if (states.includes("awaiting-approval")) return ["Awaiting approval", "warn"];
   if (states.includes("drifted")) return ["Drifted", "warn"];
   if (states.includes("applying")) return ["Applying", "busy"];
-  if (states.length > 0 && states.every((s) => s === "in-sync")) return ["In sync", "ok"];
-  return ["Pending", "pending"];
+  if (states.length > 0 && states.every((s) => s === "in-sync" || s === "suspended")) return ["In sync", "ok"];
+  return ["Behind", "pending"];
 }
 
 /**
@@ -232,7 +234,7 @@ function renderRepository(status) {
   fill(byId("repository"),
     ...facts([
       ["Repository", h("code", { text: repo.url }), " ", h("span", { class: "chip", text: repo.kind })],
-      ["Branch", h("code", { text: repo.branch ?? "HEAD" })],
+      ["Branch", h("code", { text: repo.branch ?? "HEAD" }), repo.remote ? [" of ", h("code", { text: repo.remote })] : null, status.revision.head ? [" at ", h("code", { title: status.revision.head, text: shortSha(status.revision.head) })] : null],
       repo.path ? ["Path", h("code", { text: repo.path })] : null,
       ["Control plane", h("code", { text: status.controlPlane.url }), status.controlPlane.embedded ? [" ", h("span", { class: "chip", text: "embedded" })] : null],
       [
@@ -432,6 +434,9 @@ function meshCard(mesh) {
       h("span", { class: "chip", title: "what the daemon does with drift in this mesh", text: mesh.driftMode === "correct" ? "drift: correct" : "drift: report" }),
       badge(stateLabel, stateTone, { class: "mesh-state", "data-state": mesh.state }),
     ),
+    h("p", { class: "mesh-reason", "data-state": mesh.state }, h("span", { text: mesh.reason }), " · since ", timeElement(mesh.since)),
+    approvalSection(mesh),
+    meshActions(mesh),
     h(
       "dl",
       { class: "facts" },
@@ -504,6 +509,83 @@ function meshCard(mesh) {
         ]
       : null,
   );
+}
+
+/**
+ * The plan a mesh holds for approval: why, what it changes, and the Approve button (token-protected).
+ * @param {MeshStatus} mesh
+ */
+function approvalSection(mesh) {
+  const approval = mesh.approval;
+  if (!approval) return null;
+  const s = approval.summary;
+  return h(
+    "div",
+    { class: "approval", "data-revision": approval.revision },
+    h("h4", {}, "Awaiting approval · ", h("code", { title: approval.revision, text: shortSha(approval.revision) }), h("span", { class: "h4-note" }, " · since ", timeElement(approval.since))),
+    h("ul", { class: "approval-reasons" }, approval.reasons.map((reason) => h("li", { text: reason }))),
+    h("p", { class: "muted", text: `${s.create} to create, ${s.update} to update, ${s.delete} to delete` }),
+    h(
+      "ul",
+      { class: "drift-list" },
+      approval.changes.map((change) => {
+        const key = `${mesh.name} approval ${change.resource}`;
+        return h(
+          "li",
+          {},
+          h(
+            "details",
+            { class: "drift-item", "data-resource": change.resource, "data-action": change.action },
+            h("summary", { "data-focus-key": key }, badge(change.action, change.action === "delete" ? "bad" : "warn", { class: "badge-plain" }), h("span", { class: "resource", text: change.resource })),
+            diffElement(change.diff, change.resource, key),
+          ),
+        );
+      }),
+    ),
+    approval.truncated ? h("p", { class: "more", text: `and ${approval.truncated} more` }) : null,
+    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-mesh": mesh.name, "data-revision": approval.revision, text: `Approve ${shortSha(approval.revision)}` }),
+  );
+}
+
+/**
+ * Suspend or resume (token-protected; a mesh suspended by meshops.yaml is resumed there).
+ * @param {MeshStatus} mesh
+ */
+function meshActions(mesh) {
+  if (mesh.suspended?.by === "config") return h("p", { class: "hint", text: "Suspended by meshops.yaml: remove it from suspend: to resume." });
+  const action = mesh.suspended ? "resume" : "suspend";
+  return h("p", { class: "mesh-actions" }, h("button", { type: "button", class: "button-secondary", "data-mesh-action": action, "data-mesh": mesh.name, text: mesh.suspended ? "Resume" : "Suspend" }));
+}
+
+/**
+ * POST /api/meshes/{mesh}/{action} with the reconcile token; the answer goes where "Reconcile now" answers.
+ * @param {HTMLElement} button
+ */
+async function meshAction(button) {
+  const mesh = button.dataset.mesh ?? "";
+  const action = button.dataset.meshAction ?? "";
+  const token = tokenInput().value.trim() || storedToken();
+  if (!token) {
+    setReconcileResult(`Enter the reconcile token above to ${action} mesh ${mesh}.`, "error");
+    tokenInput().focus();
+    return;
+  }
+  button.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(`/api/meshes/${encodeURIComponent(mesh)}/${action}`, {
+      method: "POST",
+      cache: "no-store",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(action === "approve" ? { revision: button.dataset.revision } : {}),
+    });
+    /** @type {{ message?: string; error?: string }} */
+    const body = await response.json().catch(() => ({}));
+    setReconcileResult(body.message ?? body.error ?? `The daemon answered ${response.status}.`, response.ok ? "ok" : "error");
+  } catch {
+    setReconcileResult("The daemon could not be reached.", "error");
+  } finally {
+    button.removeAttribute("aria-busy");
+  }
 }
 
 /**
@@ -584,6 +666,7 @@ function renderTimeline(status) {
             )
           : null,
         run.error ? h("p", { class: "detail error", text: run.error }) : null,
+        (run.warnings ?? []).map((warning) => h("p", { class: "detail warning", text: warning })),
       );
     }),
   );
@@ -639,7 +722,7 @@ function section(name, input, render) {
 /** @param {StatusJson} status */
 function render(status) {
   section("header", [status.meshes.map((m) => m.state), status.validation?.valid, status.ready, status.reconciles[0]?.result], () => renderHeader(status));
-  section("repository", [status.repository, status.controlPlane, status.drift.intervalMs, status.drift.nextCheckAt, status.running, status.ready, status.lastSuccessAt, status.pollIntervalMs], () =>
+  section("repository", [status.repository, status.revision.head, status.controlPlane, status.drift.intervalMs, status.drift.nextCheckAt, status.running, status.ready, status.lastSuccessAt, status.pollIntervalMs], () =>
     renderRepository(status),
   );
   section("revisions", status.revision, () => renderRevisions(status));
@@ -854,6 +937,10 @@ function start() {
   const input = tokenInput();
   input.value = storedToken();
   byId("reconcile-form").addEventListener("submit", (event) => void requestReconcile(event));
+  byId("meshes").addEventListener("click", (event) => {
+    const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest?.("[data-mesh-action]"));
+    if (button) void meshAction(button);
+  });
   byId("reconcile-forget").addEventListener("click", () => {
     storeToken("");
     input.value = "";

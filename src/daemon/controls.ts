@@ -1,0 +1,79 @@
+/**
+ * What people decide for a mesh through the API or the status page: approving a held revision, suspending and
+ * resuming. In memory (a restart forgets them: meshops.yaml `suspend:` is the durable way to suspend). The reconciler
+ * reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
+ */
+export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409; readonly error: string };
+
+/** Shortest revision prefix an approval may name (git's own default abbreviation). */
+const MIN_REVISION_PREFIX = 7;
+
+export class MeshControls {
+  /** Mesh -> the revision held for approval, as the last gate left it. */
+  #awaiting = new Map<string, string>();
+  /** Mesh -> the revision a person approved (used once, by the run that applies it). */
+  readonly #approved = new Map<string, string>();
+  /** Meshes suspended through the API. */
+  readonly #suspended = new Set<string>();
+  /** Meshes suspended by meshops.yaml, as the last target says. */
+  #configSuspended: ReadonlySet<string> = new Set();
+
+  approve(mesh: string, revision: string): ControlAnswer {
+    const awaiting = this.#awaiting.get(mesh);
+    if (awaiting === undefined) return { ok: false, status: 409, error: `mesh ${mesh} is not awaiting approval` };
+    if (revision.length < MIN_REVISION_PREFIX || !awaiting.startsWith(revision.toLowerCase())) {
+      return { ok: false, status: 409, error: `mesh ${mesh} awaits approval of revision ${awaiting}, not ${revision || "(none)"}: a newer commit may have superseded it` };
+    }
+    this.#approved.set(mesh, awaiting);
+    return { ok: true, message: `revision ${awaiting} of mesh ${mesh} approved: applying it` };
+  }
+
+  suspend(mesh: string): ControlAnswer {
+    if (this.#suspended.has(mesh) || this.#configSuspended.has(mesh)) return { ok: true, message: `mesh ${mesh} is suspended already` };
+    this.#suspended.add(mesh);
+    return { ok: true, message: `mesh ${mesh} suspended: neither applied nor corrected until resumed` };
+  }
+
+  resume(mesh: string): ControlAnswer {
+    if (this.#configSuspended.has(mesh)) {
+      return { ok: false, status: 409, error: `mesh ${mesh} is suspended by meshops.yaml: remove it from \`suspend:\` to resume it` };
+    }
+    if (!this.#suspended.delete(mesh)) return { ok: true, message: `mesh ${mesh} is not suspended` };
+    return { ok: true, message: `mesh ${mesh} resumed` };
+  }
+
+  /** Why a mesh is suspended, if it is. */
+  suspendedBy(mesh: string): "config" | "api" | undefined {
+    return this.#configSuspended.has(mesh) ? "config" : this.#suspended.has(mesh) ? "api" : undefined;
+  }
+
+  /** Every suspended mesh, and by what. */
+  suspensions(): Map<string, "config" | "api"> {
+    const out = new Map<string, "config" | "api">();
+    for (const mesh of this.#suspended) out.set(mesh, "api");
+    for (const mesh of this.#configSuspended) out.set(mesh, "config");
+    return out;
+  }
+
+  setConfigSuspended(meshes: readonly string[]): void {
+    this.#configSuspended = new Set(meshes);
+  }
+
+  isApproved(mesh: string, revision: string): boolean {
+    return this.#approved.get(mesh) === revision;
+  }
+
+  /**
+   * What the gate of a run planning `revision` holds. An approval stands only for the revision it names: one for
+   * another revision (a newer commit superseded it) is dropped; one for this revision stays until it is used.
+   */
+  setAwaiting(revision: string, awaiting: ReadonlyMap<string, string>): void {
+    this.#awaiting = new Map(awaiting);
+    for (const [mesh, approved] of this.#approved) if (approved !== revision) this.#approved.delete(mesh);
+  }
+
+  /** An approved revision was applied (or is no longer needed): the approval is used up. */
+  used(mesh: string): void {
+    this.#approved.delete(mesh);
+  }
+}

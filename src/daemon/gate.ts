@@ -1,0 +1,165 @@
+/**
+ * Per-mesh gates of the daemon (issue 15): one tenant's problem never holds back another's change.
+ *
+ * - An invalid commit blocks only the meshes its errors are about: the others get the new revision, an invalid mesh
+ *   keeps the resources of the last revision that was valid for it. An error no mesh can be named for (meshops.yaml,
+ *   a file that does not parse far enough to say what it holds) blocks the whole repository.
+ * - A plan the pull-request guard flags (diff/risk.ts: a Mesh deleted, a mesh's policies all removed, a
+ *   MeshTrafficPermission or MeshTLS removed) or one deleting more than the prune limits allow is held, in the meshes
+ *   concerned only, until a person approves that very revision of that mesh.
+ * - A suspended mesh (meshops.yaml `suspend:`, or the API) is neither applied nor corrected.
+ *
+ * Pure: functions of a validation result, a plan and the approvals given.
+ */
+import type { RepoConfig } from "../config/repoConfig.js";
+import type { DesiredState } from "../desired/index.js";
+import { classifyPlanRisks } from "../diff/risk.js";
+import type { Change, Plan } from "../diff/plan.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { parseSubject } from "../model/key.js";
+import { pruneLimitExceeded } from "../sync/limits.js";
+import { restrictPlan } from "../sync/remaining.js";
+import type { ValidationResult } from "../validate/index.js";
+import type { HeldChange } from "./statusTypes.js";
+
+/** Which meshes a revision's errors block, one line of reason each; or the whole repository. */
+export interface Invalidity {
+  /** Set when an error cannot be pinned on a mesh: nothing of the revision is applied. */
+  readonly repositoryWide: string | null;
+  readonly byMesh: ReadonlyMap<string, string>;
+}
+
+/** The meshes a subject list (`Type/mesh/name`, `Mesh/name`, comma-separated) is about; undefined if one is not a subject. */
+export function meshesOfSubjects(resource: string): string[] | undefined {
+  if (resource === "") return undefined;
+  const meshes: string[] = [];
+  for (const subject of resource.split(", ")) {
+    const key = parseSubject(subject);
+    if (!key) return undefined;
+    meshes.push(key.mesh);
+  }
+  return meshes;
+}
+
+/** The meshes the errors of a validation are about (warnings block nothing). */
+export function invalidityOf(diagnostics: readonly Diagnostic[], revision: string): Invalidity {
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  const byMesh = new Map<string, Diagnostic[]>();
+  const unplaced: Diagnostic[] = [];
+  for (const d of errors) {
+    const meshes = meshesOfSubjects(d.resource);
+    if (!meshes) unplaced.push(d);
+    else for (const mesh of new Set(meshes)) byMesh.set(mesh, [...(byMesh.get(mesh) ?? []), d]);
+  }
+  const at = revision.slice(0, 12);
+  const reasons = new Map([...byMesh].map(([mesh, list]) => [mesh, `${countOf(list.length, "validation error")} at ${at}, first ${where(list[0])}`]));
+  const repositoryWide = unplaced.length > 0 ? `${countOf(unplaced.length, "error")} no mesh can be named for at ${at} (the whole repository waits), first ${where(unplaced[0])}` : null;
+  return { repositoryWide, byMesh: reasons };
+}
+
+/**
+ * What the daemon applies when some meshes of `next` are invalid: `next` everywhere else, and in an invalid mesh what
+ * the last target had there (nothing, when it had none: such a mesh is left alone, see `unplannable`).
+ */
+export function composeTarget(next: ValidationResult, previous: ValidationResult | undefined, invalid: ReadonlySet<string>): ValidationResult {
+  if (invalid.size === 0) return next;
+  const kept = (mesh: string) => !invalid.has(mesh);
+  const resources = [...next.resources.filter((r) => kept(r.mesh)), ...(previous?.resources.filter((r) => !kept(r.mesh)) ?? [])];
+  const serviceReferences = [
+    ...next.serviceReferences.filter((s) => kept(s.resource.mesh)),
+    ...(previous?.serviceReferences.filter((s) => !kept(s.resource.mesh)) ?? []),
+  ];
+  return { ...next, resources, serviceReferences, valid: true };
+}
+
+/** Invalid meshes the last target had nothing of: their live resources must not be planned against an empty mesh. */
+export function unplannable(invalid: ReadonlySet<string>, previous: ValidationResult | undefined): Set<string> {
+  const known = new Set(previous?.resources.map((r) => r.mesh) ?? []);
+  return new Set([...invalid].filter((mesh) => !known.has(mesh)));
+}
+
+/** A plan held for a person, as the reconciler records it (the status adds since when). */
+export interface HeldPlan {
+  readonly revision: string;
+  readonly reasons: readonly string[];
+  readonly summary: { readonly create: number; readonly update: number; readonly delete: number };
+  readonly changes: readonly HeldChange[];
+  readonly truncated: number;
+}
+
+export interface GateInput {
+  readonly plan: Plan;
+  /** The desired state planned: an incremental plan lists only changed subjects, the guard needs the whole mesh. */
+  readonly desired: DesiredState;
+  readonly ownedCount: number;
+  readonly limits: RepoConfig["prune"];
+  readonly revision: string;
+  /** Meshes nothing is written to in this run (suspended, invalid without a last revision). */
+  readonly closed: ReadonlySet<string>;
+  /** Whether a person approved this revision of this mesh. */
+  readonly approved: (mesh: string) => boolean;
+}
+
+export interface GateOutput {
+  /** What may be written. */
+  readonly plan: Plan;
+  /** Meshes held for approval, and why. */
+  readonly held: ReadonlyMap<string, HeldPlan>;
+}
+
+/** Changes per held mesh shown on the page at most. */
+export const MAX_HELD_CHANGES = 50;
+
+export function gatePlan(input: GateInput): GateOutput {
+  const { closed } = input;
+  const open = closed.size === 0 ? input.plan : restrictPlan(input.plan, (c) => !closed.has(c.mesh));
+  const reasons = new Map<string, string[]>();
+  const flag = (mesh: string, reason: string) => reasons.set(mesh, [...(reasons.get(mesh) ?? []), reason]);
+  const deleting = new Set(open.changes.filter((c) => c.action === "delete").map((c) => c.mesh));
+  if (deleting.size > 0) {
+    for (const risk of classifyPlanRisks(withWholeMeshes(open, input.desired, deleting))) flag(risk.mesh, risk.message);
+    const limit = pruneLimitExceeded(open.summary.delete, input.ownedCount, input.limits);
+    if (limit) for (const mesh of deleting) flag(mesh, limit);
+  }
+  const held = new Map<string, HeldPlan>();
+  for (const [mesh, list] of [...reasons].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (input.approved(mesh)) continue;
+    held.set(mesh, heldPlan(input.revision, list, open.changes.filter((c) => c.mesh === mesh && c.action !== "unchanged")));
+  }
+  return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held };
+}
+
+/** What a person can do about a held mesh, for logs and the page. */
+export function approvalRemedy(mesh: string, revision: string): string {
+  return (
+    `approve revision ${revision.slice(0, 12)} of mesh ${mesh} on the status page or with POST /api/meshes/${mesh}/approve {"revision": "${revision}"} ` +
+    `(needs --reconcile-token-file); or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml or watch's --max-deletes / --max-delete-percent`
+  );
+}
+
+/** The plan with an `unchanged` entry for every desired resource of `meshes` it does not list (see GateInput.desired). */
+function withWholeMeshes(plan: Plan, desired: DesiredState, meshes: ReadonlySet<string>): Plan {
+  const listed = new Set(plan.changes.map((c) => c.resource));
+  const changes: Change[] = [...plan.changes];
+  for (const mesh of meshes) {
+    for (const [subject, r] of desired.meshes.get(mesh)?.byKey ?? []) {
+      if (!listed.has(subject)) changes.push({ action: "unchanged", resource: subject, type: r.type, mesh: r.mesh, name: r.name, diff: "" });
+    }
+  }
+  return { ...plan, changes };
+}
+
+function heldPlan(revision: string, reasons: readonly string[], changes: readonly Change[]): HeldPlan {
+  const count = (action: Change["action"]) => changes.filter((c) => c.action === action).length;
+  const shown = changes.slice(0, MAX_HELD_CHANGES).map((c) => ({ action: c.action as HeldChange["action"], resource: c.resource, diff: c.diff }));
+  return { revision, reasons, summary: { create: count("create"), update: count("update"), delete: count("delete") }, changes: shown, truncated: changes.length - shown.length };
+}
+
+function where(d: Diagnostic | undefined): string {
+  if (!d) return "";
+  return `${d.file}${d.line > 0 ? `:${d.line}` : ""}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`;
+}
+
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
