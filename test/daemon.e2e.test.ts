@@ -133,12 +133,12 @@ test("each new commit is seen by the watcher and applied", async (t) => {
 });
 
 let lastGood = "";
-test("an invalid commit is refused whole: nothing of it applied, the last good revision kept, the errors in the status with file:line", async () => {
+test("an invalid file in one mesh holds back that mesh only: another mesh's change in the same commit is applied, the errors in the status with file:line", async () => {
   lastGood = git(repo.dir, "rev-parse", "HEAD");
   const bad = commitFiles(
     repo.dir,
     {
-      // A valid change next to an invalid file: a commit is never applied in part.
+      // A valid change in payments next to an invalid file in analytics: payments gets it, analytics keeps its revision.
       "meshes/payments/daemon-test.yaml": policy("payments", "daemon-test", "9m"),
       "meshes/analytics/broken.yaml": policy("analytics", "broken", "10m").replace("idleTimeout", "idleTimout"),
     },
@@ -154,12 +154,22 @@ test("an invalid commit is refused whole: nothing of it applied, the last good r
   // The same diagnostics, file:line:column included, as `meshops validate` gives for that commit.
   const validate = await runCli(["validate", "--format", "json", "--ref", bad], repo.dir);
   assert.deepEqual(status.validation?.diagnostics, (JSON.parse(validate.stdout) as { diagnostics: unknown[] }).diagnostics);
+  // "Applied" is the last revision every mesh has: analytics does not have this one.
   assert.equal(status.revision.applied?.commit, lastGood);
   assert.equal(status.revision.attempted?.commit, bad);
   assert.equal(status.revision.attempted?.valid, false);
   assert.equal(status.reconciles[0]?.result, "invalid");
-  assert.equal(await idleTimeoutOf("payments", "daemon-test"), "4m0s");
+  assert.equal(await idleTimeoutOf("payments", "daemon-test"), "9m0s");
   assert.equal(await live("analytics", "broken"), undefined);
+  const mesh = (name: string) => status.meshes.find((m) => m.name === name);
+  assert.deepEqual([mesh("payments")?.state, mesh("payments")?.appliedRevision, mesh("payments")?.headApplied], ["in-sync", bad, true]);
+  assert.deepEqual([mesh("analytics")?.state, mesh("analytics")?.appliedRevision, mesh("analytics")?.headApplied], ["invalid", lastGood, false]);
+  assert.match(mesh("analytics")?.reason ?? "", /^2 validation errors at [0-9a-f]{12}, first meshes\/analytics\/broken\.yaml:\d+: MeshTimeout\/analytics\/broken /);
+  for (const name of ["default", "edge"]) assert.equal(mesh(name)?.state, "in-sync", name);
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /meshops_mesh_state\{mesh="analytics",state="invalid"\} 1/);
+  assert.match(metrics, /meshops_mesh_head_applied\{mesh="analytics"\} 0/);
+  assert.match(metrics, /meshops_mesh_head_applied\{mesh="payments"\} 1/);
   await daemon.untilLog("the diagnostic as a log line", (e) => e.event === "validation.error" && e.file === "meshes/analytics/broken.yaml" && e.line === error.line);
 });
 
@@ -167,6 +177,7 @@ test("a later valid commit is applied, with the change the invalid one carried",
   const fixed = commitFiles(repo.dir, { "meshes/analytics/broken.yaml": policy("analytics", "broken", "10m") }, "fix the typo");
   const status = await untilStatus("the fix to be applied", (s) => (s.revision.applied?.commit === fixed ? s : undefined));
   assert.equal(status.validation?.valid, true);
+  assert.equal(status.meshes.find((m) => m.name === "analytics")?.state, "in-sync");
   assert.equal(await idleTimeoutOf("payments", "daemon-test"), "9m0s");
   assert.equal(await idleTimeoutOf("analytics", "broken"), "10m0s");
 });
@@ -233,10 +244,14 @@ test("POST /api/reconcile needs the reconcile token", async () => {
 test("the control plane going away and coming back converges", async () => {
   await server.close();
   const commit = commitFiles(repo.dir, { "meshes/payments/daemon-test.yaml": policy("payments", "daemon-test", "11m") }, "while the control plane is away");
-  await untilStatus("the failure to show", (s) => (s.reconciles.some((r) => r.revision === commit && r.result === "error") ? true : undefined), 15_000);
-  const status = await daemon.status();
+  const status = await untilStatus("the failure to show", (s) => (s.reconciles.some((r) => r.revision === commit && r.result === "error") ? s : undefined), 15_000);
   assert.notEqual(status.revision.applied?.commit, commit);
   assert.match(status.lastError?.message ?? "", /ECONNREFUSED|connect|refused/i);
+  // What the control plane holds is not known now: no mesh claims to be in sync.
+  for (const mesh of status.meshes) {
+    assert.equal(mesh.state, "unknown", mesh.name);
+    assert.match(mesh.reason, /^control plane: /);
+  }
   server = await startCp(cpPort);
   await untilStatus("the commit to be applied once the control plane is back", (s) => (s.revision.applied?.commit === commit ? true : undefined), 20_000);
   assert.equal(await idleTimeoutOf("payments", "daemon-test"), "11m0s");
@@ -264,6 +279,10 @@ test("/metrics exposes the daemon's metrics", async () => {
   assert.match(text, /meshops_reconcile_total\{kind="sync",result="applied"\} \d+/);
   assert.match(text, /meshops_backend_requests_total\{method="PUT",status="200"\} \d+/);
   assert.match(text, /meshops_resources\{mesh="payments",state="in-sync"\} \d+/);
+  assert.match(text, /meshops_mesh_state\{mesh="payments",state="in-sync"\} 1/);
+  assert.match(text, /meshops_mesh_state\{mesh="payments",state="failed"\} 0/);
+  assert.match(text, /meshops_mesh_applied_revision_age_seconds\{mesh="payments"\} \d/);
+  assert.match(text, /meshops_ready 1/);
   assert.match(text, /process_resident_memory_bytes \d+/);
 });
 

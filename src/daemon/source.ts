@@ -2,6 +2,7 @@
  * Where the daemon's revisions come from: a local working copy (watched) or a remote repository (cloned and fetched).
  * Both hand the reconciler a Git directory to read snapshots from and the commit the tracked branch points at.
  */
+import { execFile } from "node:child_process";
 import { simpleGit } from "simple-git";
 import { resolveCommit } from "../source/git.js";
 import type { Trigger } from "./queue.js";
@@ -37,14 +38,12 @@ export async function resolveRef(dir: string, ref: string): Promise<string> {
   return resolveCommit(simpleGit({ baseDir: dir }), ref);
 }
 
-/** `git merge-base --is-ancestor`: exit 0 yes, 1 no; anything else (an unknown commit after a force-push) counts as no. */
-export async function isAncestorIn(dir: string, older: string, newer: string): Promise<boolean> {
-  try {
-    await simpleGit({ baseDir: dir }).raw(["merge-base", "--is-ancestor", older, newer]);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * `git merge-base --is-ancestor`: exit 0 yes, 1 no; anything else (an unknown commit after a force-push) counts as
+ * no. Run directly: simple-git takes a failing exit code without stderr for a success.
+ */
+export function isAncestorIn(dir: string, older: string, newer: string): Promise<boolean> {
+  return new Promise((resolve) => execFile("git", ["merge-base", "--is-ancestor", older, newer], { cwd: dir }, (error) => resolve(!error)));
 }
 
 const commitCache = new Map<string, CommitInfo>();
