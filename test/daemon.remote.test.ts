@@ -3,7 +3,7 @@
  * on a signed webhook. The "remote" is a bare repository in a temporary folder, reached through a file:// URL.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -56,7 +56,7 @@ test("a remote repository is cloned, applied, and fetched every --interval", asy
   const daemon = await startWatch(daemonArgs("500ms"), { cwd: work });
   await waitFor("the clone to be applied", async () => ((await appliedCommit(daemon)) === first ? true : undefined), 15_000);
   const status = await daemon.status();
-  assert.deepEqual((status as unknown as { repository: unknown }).repository, { url, kind: "remote", branch: "main", path: "config" });
+  assert.deepEqual(status.repository, { url, kind: "remote", branch: "main", remote: "origin", path: "config" });
 
   const second = push("2m");
   await waitFor("the poll to fetch and apply the push", async () => ((await appliedCommit(daemon)) === second ? true : undefined), 10_000);
@@ -88,6 +88,28 @@ test("a signed webhook fetches at once, long before the next poll", async () => 
   assert.equal((await exitWithin(daemon, 10_000)).code, 0);
 });
 
+test("a fetch that fails keeps the last good revision, says so, and the next good fetch goes on", async () => {
+  const daemon = await startWatch(daemonArgs("300ms"), { cwd: work });
+  const head = git(clone, "rev-parse", "HEAD");
+  await waitFor("the clone to be applied", async () => ((await appliedCommit(daemon)) === head ? true : undefined), 15_000);
+  const moved = path.join(work, "origin-away.git");
+  renameSync(origin, moved);
+  try {
+    const logged = await daemon.untilLog("the failed fetch", (e) => e.event === "source.fetch-failed", 15_000);
+    assert.equal(logged.kept, head);
+    const status = await daemon.status();
+    assert.match(status.lastError?.message ?? "", /^fetch failed: /);
+    assert.equal(status.revision.applied?.commit, head);
+    assert.equal(status.meshes.find((m) => m.name === "remote")?.state, "in-sync", "the last good revision is still what the control plane holds");
+  } finally {
+    renameSync(moved, origin);
+  }
+  const pushed = push("4m");
+  await waitFor("the next fetch to be applied", async () => ((await appliedCommit(daemon)) === pushed ? true : undefined), 15_000);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});
+
 test("an unreachable repository does not stop the daemon: it says why and keeps trying", async () => {
   const daemon = await startWatch([...daemonArgs("1h"), "--repo", `file://${path.join(work, "missing.git")}`, "--state-dir", path.join(work, "cp2")], { cwd: work });
   const status = await waitFor("the error in the status", async () => {
@@ -95,7 +117,7 @@ test("an unreachable repository does not stop the daemon: it says why and keeps 
     return s.reconciles[0]?.result === "error" ? s : undefined;
   });
   assert.match(status.reconciles[0]?.error ?? "", /missing\.git|does not exist|not appear to be a git repository/i);
-  assert.equal(status.ready, true);
+  assert.equal(status.ready, false, "nothing compared yet");
   await daemon.untilLog("a retry", (e) => e.event === "retry.scheduled");
   assert.equal(daemon.child.exitCode, null);
   daemon.child.kill("SIGTERM");

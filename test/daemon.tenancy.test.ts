@@ -243,6 +243,23 @@ test("a force-push is followed, with a warning in the log and in the timeline", 
   await daemon.untilLog("the warning", (e) => e.event === "source.rewritten" && e.previous === before && e.revision === rewritten);
 });
 
+test("a file whose mesh cannot be known blocks every mesh, and says so", async () => {
+  const before = (await daemon.status()).meshes.find((m) => m.name === "shop")?.appliedRevision;
+  const broken = commitFiles(repo.dir, { "meshes/blog/broken.yaml": "{ not yaml: [\n", "meshes/shop/timeouts.yaml": timeout("shop", "checkout", "9m") }, "broken");
+  const status = await untilStatus(daemon, "the broken commit recorded", (s) => (s.reconciles.some((r) => r.revision === broken) ? s : undefined));
+  for (const name of ["blog", "shop"]) {
+    const m = meshOf(status, name);
+    assert.equal(m?.state, "invalid", name);
+    assert.match(m?.reason ?? "", /^1 error no mesh can be named for at [0-9a-f]{12} \(the whole repository waits\), first meshes\/blog\/broken\.yaml:1: /);
+  }
+  assert.equal(meshOf(status, "shop")?.appliedRevision, before);
+  assert.equal(await idleTimeoutOf("shop", "checkout"), "8m0s", "nothing applied");
+  rmSync(path.join(repo.dir, "meshes/blog/broken.yaml"));
+  const fixed = commitFiles(repo.dir, {}, "unbroken");
+  await untilStatus(daemon, "the fix applied", (s) => (meshOf(s, "shop")?.appliedRevision === fixed && meshOf(s, "shop")?.state === "in-sync" ? true : undefined));
+  assert.equal(await idleTimeoutOf("shop", "checkout"), "9m0s");
+});
+
 test("a control plane unreachable from the start: not ready, every mesh unknown with the reason", async () => {
   const port = await closedPort();
   const other = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", `http://127.0.0.1:${port}`, "--drift-interval", "1h"], { cwd: work });

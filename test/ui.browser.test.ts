@@ -248,7 +248,7 @@ describe("the status page in headless Chromium", () => {
     assertCleanBrowser();
   });
 
-  test("an invalid commit shows its errors with file and line, and the last good revision stays applied", { timeout: 30_000 }, async () => {
+  test("an invalid commit shows its errors with file and line; the mesh they are in keeps its revision, the others get it", { timeout: 30_000 }, async () => {
     const good = git(repo.dir, "rev-parse", "HEAD");
     const bad = commitFiles(repo.dir, { "meshes/analytics/broken.yaml": policy("analytics", "broken", "5m", "idleTimout") }, "Tune the analytics timeouts");
     const status = await untilStatus("the invalid commit to be validated", (s) => (s.validation?.revision === bad ? s : undefined));
@@ -259,8 +259,11 @@ describe("the status page in headless Chromium", () => {
     const shown = page.locator(`.diagnostic[data-file="meshes/analytics/broken.yaml"][data-line="${diagnostic.line}"]`);
     assert.equal(await shown.locator(".location").textContent(), `meshes/analytics/broken.yaml:${diagnostic.line}:${diagnostic.column}`);
     assert.match((await shown.locator(".message").textContent()) ?? "", /idleTimout/);
-    assert.match((await page.locator("#problems").textContent()) ?? "", new RegExp(`${bad.slice(0, 8)} is invalid .*nothing of it was applied; ${good.slice(0, 8)} stays applied`));
-    assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /invalid: not applied.*Tune the analytics timeouts/);
+    await page.locator('[data-mesh="analytics"][data-state="invalid"]').waitFor();
+    assert.equal((await daemon.status()).meshes.find((m) => m.name === "analytics")?.appliedRevision, good);
+    assert.match((await page.locator("#problems").textContent()) ?? "", new RegExp(`${bad.slice(0, 8)} is invalid .*mesh analytics keeps the last revision valid for it; the other meshes have it`));
+    assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /invalid: applied where valid.*Tune the analytics timeouts/);
+    assert.match((await page.locator('[data-mesh="analytics"] .mesh-reason').textContent()) ?? "", /validation error.*meshes\/analytics\/broken\.yaml/);
     assert.match((await page.locator("#revision-applied").textContent()) ?? "", /Longer idle timeout for the analytics UI/);
     assert.equal(await page.locator("#overall").textContent(), "Invalid commit");
     assert.ok(await page.locator("#nav-problems").isVisible());
@@ -401,7 +404,8 @@ describe("the status page in headless Chromium", () => {
       await polling.addInitScript({ content: "delete window.EventSource;" });
       await polling.goto(`${daemon.url}/`);
       await polling.locator('#connection[data-connection="polling"]').waitFor();
-      await polling.locator('[data-mesh="analytics"][data-state="drifted"]').waitFor();
+      // analytics: the invalid commit above keeps it at its last valid revision.
+      await polling.locator('[data-mesh="analytics"][data-state="invalid"]').waitFor();
       const first = await polling.locator("#timeline li").first().getAttribute("data-run-id");
       await waitFor(
         "a later run on the polling page",

@@ -285,7 +285,11 @@ function renderRevisions(status) {
       "h3",
       { id: "revision-attempted-title" },
       "Last attempted",
-      attempted ? (attempted.valid ? badge("valid", "ok") : badge("invalid: not applied", "bad")) : null,
+      attempted
+        ? attempted.valid
+          ? badge("valid", "ok")
+          : badge(status.meshes.some((m) => m.appliedRevision === attempted.commit) ? "invalid: applied where valid" : "invalid: not applied", "bad")
+        : null,
       same ? h("span", { class: "chip", text: "same as applied" }) : null,
     ),
     attempted ? commitBlock(attempted) : h("p", { class: "muted", text: "Nothing attempted yet." }),
@@ -321,11 +325,15 @@ function renderProblems(status) {
     const errors = validation.diagnostics.filter((d) => d.severity === "error").length;
     const warnings = validation.diagnostics.length - errors;
     const applied = status.revision.applied;
+    // Errors block only the meshes they are in, unless no mesh can be named for one: then nothing is applied.
+    const invalid = status.meshes.filter((m) => m.state === "invalid").map((m) => m.name);
+    const partly = status.meshes.some((m) => m.appliedRevision === validation.revision);
+    const consequence = partly
+      ? `${invalid.length === 1 ? "mesh" : "meshes"} ${invalid.join(", ")} keep${invalid.length === 1 ? "s" : ""} the last revision valid for ${invalid.length === 1 ? "it" : "them"}; the other meshes have it`
+      : `nothing of it was applied${applied ? `; ${shortSha(applied.commit)} stays applied` : ""}`;
     const intro = validation.valid
       ? `Revision ${shortSha(validation.revision)} is valid, with ${warnings} warning${warnings === 1 ? "" : "s"}.`
-      : `Revision ${shortSha(validation.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}): nothing of it was applied${
-          applied ? `; ${shortSha(applied.commit)} stays applied` : ""
-        }.`;
+      : `Revision ${shortSha(validation.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}): ${consequence}.`;
     const shown = validation.diagnostics.slice(0, MAX_DIAGNOSTICS);
     groups.push(
       h(
@@ -543,7 +551,7 @@ function approvalSection(mesh) {
       }),
     ),
     approval.truncated ? h("p", { class: "more", text: `and ${approval.truncated} more` }) : null,
-    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-mesh": mesh.name, "data-revision": approval.revision, text: `Approve ${shortSha(approval.revision)}` }),
+    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, text: `Approve ${shortSha(approval.revision)}` }),
   );
 }
 
@@ -554,7 +562,7 @@ function approvalSection(mesh) {
 function meshActions(mesh) {
   if (mesh.suspended?.by === "config") return h("p", { class: "hint", text: "Suspended by meshops.yaml: remove it from suspend: to resume." });
   const action = mesh.suspended ? "resume" : "suspend";
-  return h("p", { class: "mesh-actions" }, h("button", { type: "button", class: "button-secondary", "data-mesh-action": action, "data-mesh": mesh.name, text: mesh.suspended ? "Resume" : "Suspend" }));
+  return h("p", { class: "mesh-actions" }, h("button", { type: "button", class: "button-secondary", "data-mesh-action": action, "data-target-mesh": mesh.name, text: mesh.suspended ? "Resume" : "Suspend" }));
 }
 
 /**
@@ -562,7 +570,7 @@ function meshActions(mesh) {
  * @param {HTMLElement} button
  */
 async function meshAction(button) {
-  const mesh = button.dataset.mesh ?? "";
+  const mesh = button.dataset.targetMesh ?? "";
   const action = button.dataset.meshAction ?? "";
   const token = tokenInput().value.trim() || storedToken();
   if (!token) {

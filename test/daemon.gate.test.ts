@@ -1,0 +1,240 @@
+/**
+ * The daemon's per-mesh gates (gate.ts), the approvals and suspensions people give (controls.ts, meshApi.ts), and the
+ * one state per mesh the status works out of the reconciler's events (status.ts). Pure: no process, no clock.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
+import { MeshControls } from "../src/daemon/controls.js";
+import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, unplannable } from "../src/daemon/gate.js";
+import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import type { CommitInfo, StatusJson } from "../src/daemon/statusTypes.js";
+import { buildDesired, targetOf } from "../src/desired/index.js";
+import { driftReportOf } from "../src/diff/drift.js";
+import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
+import type { Diagnostic } from "../src/model/diagnostic.js";
+import type { Resource } from "../src/model/resource.js";
+import type { ValidationResult } from "../src/validate/index.js";
+
+const error = (resource: string, file = "f.yaml", message = "bad"): Diagnostic => ({ severity: "error", file, line: 3, column: 1, resource, path: "spec", message, rule: "schema" });
+const resource = (type: string, mesh: string, name: string): Resource => ({
+  type,
+  mesh,
+  name,
+  object: type === "Mesh" ? { type, name } : { type, mesh, name, spec: { targetRef: { kind: "Mesh" } } },
+  origin: "repository",
+});
+const result = (resources: Resource[], diagnostics: Diagnostic[] = []): ValidationResult => ({
+  revision: "r",
+  config: { ...DEFAULT_CONFIG, defaults: { materialize: false } },
+  resources,
+  diagnostics,
+  valid: diagnostics.length === 0,
+  files: 1,
+  otherDocuments: 0,
+  serviceReferences: [],
+});
+
+test("validation errors block the meshes they name; one no mesh can be named for blocks the repository", () => {
+  assert.deepEqual(meshesOfSubjects("MeshTimeout/shop/a, Secret/blog/s"), ["shop", "blog"]);
+  assert.deepEqual(meshesOfSubjects("Mesh/shop"), ["shop"]);
+  assert.equal(meshesOfSubjects(""), undefined);
+  assert.equal(meshesOfSubjects("HostnameGenerator/global"), undefined, "a global kind names no mesh");
+
+  const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef");
+  assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");
+  assert.deepEqual([...perMesh.byMesh.keys()], ["shop", "blog"]);
+  assert.equal(perMesh.byMesh.get("shop"), "2 validation errors at 0123456789ab, first f.yaml:3: MeshTimeout/shop/a spec: bad");
+
+  const whole = invalidityOf([error("MeshTimeout/shop/a"), error("", "meshops.yaml", "unknown field")], "0123456789abcdef");
+  assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3: spec: unknown field$/);
+});
+
+test("an invalid mesh keeps what the last target had there; one the last target lacks cannot be planned", () => {
+  const previous = result([resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "old"), resource("Mesh", "blog", "blog")]);
+  const next = result([resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "new"), resource("Mesh", "blog", "blog"), resource("MeshTimeout", "blog", "b")], [error("MeshTimeout/shop/new")]);
+  const composed = composeTarget(next, previous, new Set(["shop"]));
+  assert.equal(composed.valid, true);
+  assert.deepEqual(composed.resources.map((r) => `${r.type}/${r.mesh}/${r.name}`).sort(), ["Mesh/blog/blog", "Mesh/shop/shop", "MeshTimeout/blog/b", "MeshTimeout/shop/old"]);
+  assert.deepEqual([...unplannable(new Set(["shop", "news"]), previous)], ["news"]);
+});
+
+/** A plan of `desired` against `live` (the desired resources with ownership labels, as the daemon writes them). */
+function planOf(desired: Resource[], live: Resource[]): { plan: Plan; desired: ReturnType<typeof buildDesired> } {
+  const config = result(desired).config;
+  const state = buildDesired(desired, config, targetOf(config, { version: "2.14.3" }));
+  const liveObjects = buildDesired(live, config, targetOf(config, { version: "2.14.3" })).resources.map((r) => r.object);
+  return { plan: planChanges(state.resources, liveObjects, { instance: "meshops", prune: true }), desired: state };
+}
+
+test("the gate holds a guard-flagged mesh until that revision is approved; the other meshes go on", () => {
+  const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1"), resource("Mesh", "blog", "blog"), resource("MeshTimeout", "blog", "b1")];
+  const { plan, desired } = planOf([...keep, resource("MeshTimeout", "blog", "b2")], [...keep, resource("MeshTrafficPermission", "shop", "allow")]);
+  const limits = { enabled: true, maxDeletes: 10, maxDeletePercent: 100 };
+  const gate = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => false });
+  assert.deepEqual([...gate.held.keys()], ["shop"]);
+  const held = gate.held.get("shop");
+  assert.deepEqual(held?.reasons.map((r) => r.split(";")[0]), ["removes MeshTrafficPermission/shop/allow"]);
+  assert.deepEqual(held?.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTrafficPermission/shop/allow"]);
+  assert.deepEqual(gate.plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["create MeshTimeout/blog/b2"]);
+
+  const approved = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: (mesh) => mesh === "shop" });
+  assert.equal(approved.held.size, 0);
+  assert.equal(approved.plan.summary.delete, 1);
+
+  const closed = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => false });
+  assert.deepEqual([closed.held.size, closed.plan.changes.length], [0, 0], "nothing of a closed mesh is planned nor held");
+});
+
+test("the gate sees whole meshes in an incremental plan: deleting one of several policies is not 'all policies removed'", () => {
+  const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1"), resource("MeshRetry", "shop", "r1")];
+  const { plan, desired } = planOf(keep, [...keep, resource("MeshTimeout", "shop", "t2")]);
+  // What an incremental plan looks like: only the subject that changed.
+  const incremental: Plan = { ...plan, changes: plan.changes.filter((c: Change) => c.action === "delete") };
+  const gate = gatePlan({ plan: incremental, desired, ownedCount: 4, limits: { enabled: true, maxDeletes: 10, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  assert.equal(gate.held.size, 0);
+  assert.equal(gate.plan.summary.delete, 1);
+
+  // Past the prune limits, every mesh that deletes is held, with the limit as the reason.
+  const limited = gatePlan({ plan: incremental, desired, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  assert.deepEqual(limited.held.get("shop")?.reasons, ["the plan deletes 1 of 4 owned resources (25%), more than --max-deletes 0"]);
+});
+
+test("approvals name the held revision; a newer hold supersedes them; a mesh suspended by meshops.yaml is resumed there", () => {
+  const controls = new MeshControls();
+  assert.deepEqual(controls.approve("shop", "abcdef1"), { ok: false, status: 409, error: "mesh shop is not awaiting approval" });
+  controls.setAwaiting("abcdef1234", new Map([["shop", "abcdef1234"]]));
+  assert.equal(controls.approve("shop", "abc").ok, false, "a prefix shorter than 7 is not enough");
+  assert.equal(controls.approve("shop", "abcdef1").ok, true);
+  assert.equal(controls.isApproved("shop", "abcdef1234"), true);
+  // A newer commit: the approval of the older revision is dropped, and the new hold needs its own.
+  controls.setAwaiting("fedcba9876", new Map([["shop", "fedcba9876"]]));
+  assert.equal(controls.isApproved("shop", "abcdef1234"), false);
+  const stale = controls.approve("shop", "abcdef1234");
+  assert.ok(!stale.ok && stale.status === 409 && /superseded/.test(stale.error));
+
+  assert.equal(controls.suspend("blog").ok, true);
+  assert.equal(controls.suspendedBy("blog"), "api");
+  controls.setConfigSuspended(["news"]);
+  assert.deepEqual([...controls.suspensions()], [["blog", "api"], ["news", "config"]]);
+  const resume = controls.resume("news");
+  assert.ok(!resume.ok && resume.status === 409);
+  assert.equal(controls.resume("blog").ok, true);
+  assert.equal(controls.suspendedBy("blog"), undefined);
+});
+
+test("the per-mesh API: route, method, token, body and mesh checked before anything changes", () => {
+  const controls = new MeshControls();
+  controls.setAwaiting("abcdef1234", new Map([["shop", "abcdef1234"]]));
+  const context = { token: "t0k", controls, knownMesh: (mesh: string) => mesh === "shop" };
+  const ask = (over: Partial<MeshApiRequest>) =>
+    answerMeshRequest({ method: "POST", path: "/api/meshes/shop/approve", authorization: "Bearer t0k", body: Buffer.from('{"revision":"abcdef1234"}'), ...over }, context);
+  assert.equal(ask({ path: "/api/meshes/shop/explode" }).status, 404);
+  assert.equal(ask({ path: "/api/meshes/Sh%20op/approve" }).status, 404);
+  assert.equal(ask({ method: "GET" }).status, 405);
+  assert.equal(ask({ authorization: undefined }).status, 401);
+  assert.equal(answerMeshRequest({ method: "POST", path: "/api/meshes/shop/suspend", authorization: undefined, body: Buffer.alloc(0) }, { ...context, token: undefined }).status, 404);
+  assert.equal(ask({ body: undefined }).status, 413);
+  assert.equal(ask({ body: Buffer.from("{") }).status, 400);
+  assert.equal(ask({ path: "/api/meshes/blog/suspend" }).status, 404, "an unknown mesh");
+  assert.equal(controls.isApproved("shop", "abcdef1234"), false, "nothing changed so far");
+  const ok = ask({});
+  assert.deepEqual([ok.status, ok.trigger?.kind, ok.trigger?.detail], [202, "api", "approve mesh shop"]);
+  assert.equal(controls.isApproved("shop", "abcdef1234"), true);
+});
+
+test("one state per mesh, with a reason and a since-time that moves only when the state does", () => {
+  let clock = 0;
+  const status = new DaemonStatus(
+    {
+      repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
+      controlPlane: { url: "http://cp", embedded: false },
+      driftIntervalMs: 1000,
+      pollIntervalMs: null,
+      webhook: false,
+      reconcileEndpoint: true,
+    },
+    () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
+  );
+  const commit = (id: string): CommitInfo => ({ commit: id, message: id, author: "a", date: "2026-01-01T00:00:00.000Z" });
+  const state = (s: StatusJson, name: string) => {
+    const m = s.meshes.find((x) => x.name === name);
+    return m ? `${m.state}: ${m.reason}` : undefined;
+  };
+  const gated = (revision: string, over: { invalid?: [string, string][]; held?: boolean; suspended?: [string, "config" | "api"][]; repositoryWide?: string } = {}) =>
+    status.record({
+      type: "meshes.gated",
+      revision,
+      meshes: ["blog", "shop"],
+      repositoryWide: over.repositoryWide ?? null,
+      invalid: new Map(over.invalid ?? []),
+      held: new Map(over.held ? [["shop", { revision, reasons: ["removes MeshTrafficPermission/shop/a"], summary: { create: 0, update: 0, delete: 1 }, changes: [], truncated: 0 }]] : []),
+      suspended: new Map(over.suspended ?? []),
+    });
+  const synced = (revision: string, meshes: string[]) => {
+    status.record({ type: "meshes.synced", commit: commit(revision), meshes, results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
+    status.record({ type: "drift.checked", revision, meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map(), driftMode: () => "report" });
+  };
+  const run = (id: number, revision: string, result: "applied" | "invalid" | "refused" | "error", body: () => void) => {
+    status.record({ type: "run.started", run: id, reasons: ["commit"] });
+    status.record({ type: "sync.started", revision, commit: commit(revision), reasons: ["commit"] });
+    body();
+    status.record({ type: "run.finished", run: id, revision, reasons: ["commit"], triggers: 1, durationMs: 1, end: { kind: "sync", result, revision, commit: commit(revision), summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } });
+  };
+
+  run(1, "r1", "error", () => {
+    gated("r1");
+    status.record({ type: "run.failed", kind: "sync", revision: "r1", message: "connect ECONNREFUSED", controlPlane: true });
+  });
+  let s = status.toJSON();
+  assert.equal(s.ready, false, "the control plane never answered");
+  assert.equal(state(s, "shop"), "unknown: control plane: connect ECONNREFUSED");
+  assert.equal(s.lastSuccessAt, null);
+
+  run(2, "r1", "applied", () => synced("r1", ["blog", "shop"]));
+  s = status.toJSON();
+  assert.equal(s.ready, true);
+  assert.equal(state(s, "shop"), "in-sync: revision r1 is applied");
+  const since = s.meshes.find((m) => m.name === "shop")?.since;
+  assert.ok(s.lastSuccessAt);
+  // A drift check that finds nothing: the state stays, and so does its since-time.
+  status.record({ type: "run.started", run: 3, reasons: ["drift-timer"] });
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map(), driftMode: () => "report" });
+  status.record({ type: "run.finished", run: 3, revision: "r1", reasons: ["drift-timer"], triggers: 1, durationMs: 1, end: { kind: "drift", result: "in-sync", revision: "r1", commit: null, summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } });
+  s = status.toJSON();
+  assert.equal(s.meshes.find((m) => m.name === "shop")?.since, since);
+
+  run(4, "r2", "invalid", () => {
+    gated("r2", { invalid: [["blog", "1 validation error at r2, first x"]] });
+    synced("r2", ["shop"]);
+  });
+  s = status.toJSON();
+  assert.equal(state(s, "blog"), "invalid: 1 validation error at r2, first x");
+  assert.equal(state(s, "shop"), "in-sync: revision r2 is applied");
+  assert.equal(s.revision.applied?.commit, "r1", "blog does not have r2");
+  const lastSuccess = s.lastSuccessAt;
+
+  run(5, "r3", "refused", () => {
+    gated("r3", { held: true, suspended: [["blog", "config"]] });
+    synced("r3", []);
+  });
+  s = status.toJSON();
+  assert.equal(state(s, "shop"), "awaiting-approval: revision r3 waits for approval: removes MeshTrafficPermission/shop/a");
+  assert.equal(state(s, "blog"), "suspended: suspended by meshops.yaml");
+  assert.equal(s.lastSuccessAt, lastSuccess, "neither an invalid nor a held run is a success");
+  const heldSince = s.meshes.find((m) => m.name === "shop")?.approval?.since;
+  gated("r3", { held: true, suspended: [["blog", "config"]] });
+  assert.equal(status.toJSON().meshes.find((m) => m.name === "shop")?.approval?.since, heldSince, "the same hold keeps its since");
+
+  run(6, "r4", "invalid", () => gated("r4", { repositoryWide: "1 error no mesh can be named for at r4 (the whole repository waits), first meshops.yaml:1: x" }));
+  s = status.toJSON();
+  for (const name of ["blog", "shop"]) assert.match(state(s, name) ?? "", /^invalid: 1 error no mesh can be named for/);
+  assert.deepEqual(
+    status.meshConditions().map((m) => [m.mesh, m.state, m.headApplied]),
+    [
+      ["blog", "invalid", false],
+      ["shop", "invalid", false],
+    ],
+  );
+});
