@@ -20,7 +20,7 @@ import { parseSubject } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
-import type { HeldChange } from "./statusTypes.js";
+import type { HeldChange, PendingApproval } from "./statusTypes.js";
 
 /** Which meshes a revision's errors block, one line of reason each; or the whole repository. */
 export interface Invalidity {
@@ -79,13 +79,7 @@ export function unplannable(invalid: ReadonlySet<string>, previous: ValidationRe
 }
 
 /** A plan held for a person, as the reconciler records it (the status adds since when). */
-export interface HeldPlan {
-  readonly revision: string;
-  readonly reasons: readonly string[];
-  readonly summary: { readonly create: number; readonly update: number; readonly delete: number };
-  readonly changes: readonly HeldChange[];
-  readonly truncated: number;
-}
+export type HeldPlan = Omit<PendingApproval, "since">;
 
 export interface GateInput {
   readonly plan: Plan;
