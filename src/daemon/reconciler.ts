@@ -108,6 +108,8 @@ interface Target {
   readonly invalid: ReadonlyMap<string, string>;
   /** Invalid meshes the target has nothing of: not even a drift check corrects them. */
   readonly unplannable: ReadonlySet<string>;
+  /** The meshes of the head: those with resources, and the invalid ones. */
+  readonly meshes: readonly string[];
   /**
    * Not completely applied, and trying again may help (a failed change, an unreachable control plane, a shutdown).
    * Not set by a plan the prune limit refused: that needs a new commit, not another try.
@@ -278,9 +280,10 @@ export class Reconciler {
     const invalid = new Set(invalidity.byMesh.keys());
     const result = composeTarget(unsealed, previous?.result, invalid);
     // Pending until the apply below completes.
-    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), pending: true };
+    const meshes = meshesOfResult(result, invalidity.byMesh);
+    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), meshes, pending: true };
     this.#o.controls.setConfigSuspended(result.config.suspend);
-    this.#emitGates(revision, null, invalidity.byMesh, meshesOfResult(result, invalidity.byMesh));
+    this.#emitGates(revision, null, invalidity.byMesh, meshes);
     // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
     // control plane, or an out-of-band edit would wait one more interval to be seen.
     const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
@@ -308,7 +311,7 @@ export class Reconciler {
     const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
     const gate = gatePlan({ plan, desired, ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
     this.#held = new Map(gate.held);
-    this.#emitGates(revision, null, target.invalid, meshesOfResult(result, target.invalid));
+    this.#emitGates(revision, null, target.invalid, target.meshes);
 
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) this.#live.record(changes);
@@ -429,7 +432,7 @@ export class Reconciler {
         else this.#held.delete(mesh);
       }
       held = gate.held.size;
-      this.#emitGates(revision, null, target.invalid, meshesOfResult(result, target.invalid));
+      this.#emitGates(revision, null, target.invalid, target.meshes);
       const meshes = [...healing].filter((mesh) => !gate.held.has(mesh)).sort();
       if (meshes.length > 0) {
         events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: gate.plan.summary });
