@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -276,4 +277,33 @@ test("a control plane unreachable from the start: not ready, every mesh unknown 
   assert.doesNotMatch(metrics, /meshops_last_successful_reconcile_timestamp_seconds [1-9]/);
   other.child.kill("SIGTERM");
   await other.exited;
+});
+
+test("a control plane that answers 503: every mesh unknown with the answer as the reason, and retried with backoff", async () => {
+  // A real server: GET / says what it is, everything else is 503.
+  const failing = http.createServer((req, res) => {
+    if (req.url === "/") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ product: "Kuma", version: "2.14.3", hostname: "cp", tagline: "Kuma" }));
+      return;
+    }
+    res.writeHead(503, { "content-type": "text/plain" });
+    res.end("overloaded");
+  });
+  await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
+  const port = (failing.address() as { port: number }).port;
+  const other = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", `http://127.0.0.1:${port}`, "--drift-interval", "1h"], { cwd: work });
+  try {
+    const status = await untilStatus(other, "the first run to fail", (s) => (s.reconciles[0]?.result === "error" ? s : undefined), 60_000);
+    assert.equal(status.ready, false);
+    for (const m of status.meshes) {
+      assert.equal(m.state, "unknown", m.name);
+      assert.match(m.reason, /^control plane: .*503/);
+    }
+    await other.untilLog("a retry", (e) => e.event === "retry.scheduled");
+  } finally {
+    other.child.kill("SIGTERM");
+    await other.exited;
+    await new Promise<void>((resolve) => failing.close(() => resolve()));
+  }
 });
