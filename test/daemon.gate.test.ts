@@ -212,6 +212,7 @@ test("one state per mesh, with a reason and a since-time that moves only when th
   s = status.toJSON();
   assert.equal(state(s, "blog"), "invalid: 1 validation error at r2, first x");
   assert.equal(state(s, "shop"), "in-sync: revision r2 is applied");
+  assert.equal(s.meshes.find((m) => m.name === "shop")?.since, since, "in sync before and after the commit: not behind in between");
   assert.equal(s.revision.applied?.commit, "r1", "blog does not have r2");
   const lastSuccess = s.lastSuccessAt;
 

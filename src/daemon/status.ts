@@ -89,6 +89,8 @@ export class DaemonStatus {
   #ready = false;
   #applied: CommitInfo | null = null;
   #head: string | null = null;
+  /** The revision the sync in flight applies: the head once applied (or once the run is over). */
+  #syncing: string | null = null;
   /** The head's problem no mesh can be named for: every mesh is invalid. */
   #repositoryWide: string | null = null;
   /** The run in flight compared the control plane: once a run that did finishes, the daemon is ready. */
@@ -136,7 +138,7 @@ export class DaemonStatus {
         this.#running = { id: event.run, reasons: event.reasons, startedAt: this.#now().toISOString() };
         break;
       case "sync.started":
-        this.#head = event.revision;
+        this.#syncing = event.revision;
         this.#rememberCommit(event.commit);
         break;
       case "meshes.gated":
@@ -150,7 +152,6 @@ export class DaemonStatus {
         this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
         break;
       case "revision.validated":
-        this.#head = event.commit.commit;
         this.#attempted = { ...event.commit, valid: event.valid };
         this.#validation = { revision: event.commit.commit, valid: event.valid, diagnostics: event.diagnostics.filter(isShownToPeople) };
         break;
@@ -247,6 +248,8 @@ export class DaemonStatus {
     this.#inventory = () => (built ??= event.inventory());
     let allApplied = true;
     this.#rememberCommit(commit);
+    // Every mesh the sync brought to the new head comes in this one event: none of them is "behind" in between.
+    if (commit.commit === this.#syncing) this.#head = commit.commit;
     for (const name of event.meshes) {
       const mesh = this.#mesh(name);
       const result: MeshApplyResult | undefined = results.get(name);
@@ -318,7 +321,11 @@ export class DaemonStatus {
     this.#warnings = [];
     if (this.#compared && end?.result !== "error") this.#ready = true;
     this.#compared = false;
+    // The head moves when the sync applies it (#synced) or when the run that read it is over: meshes the commit did
+    // not change never go "behind" in between (their since-times stay put); those it could not bring there are
+    // behind, invalid, held or unknown.
     if (event.revision !== null) this.#head = event.revision;
+    this.#syncing = null;
     if (!end) {
       for (const mesh of this.#meshes.values()) mesh.touched = null;
       return;
