@@ -112,7 +112,7 @@ interface Target {
   readonly meshes: readonly string[];
   /**
    * Not completely applied, and trying again may help (a failed change, an unreachable control plane, a shutdown).
-   * Not set by a plan the prune limit refused: that needs a new commit, not another try.
+   * Not set by a plan held for approval: that needs a person (or a new commit), not another try.
    */
   pending: boolean;
 }
