@@ -14,6 +14,7 @@ import { after, before, test } from "node:test";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
 import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
+import { runCli } from "./helpers/cli.js";
 import { killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
@@ -134,6 +135,22 @@ test("a checkout of another branch, and a commit on it, are not applied", async 
 });
 
 let held = "";
+test("a detached HEAD or a branch the repository lacks is refused at start, in one line", async () => {
+  const detached = tempRepo("meshops-tenancy-detached-");
+  try {
+    commitFiles(detached.dir, { "meshes/shop/mesh.yaml": mesh("shop") }, "one");
+    git(detached.dir, "checkout", "-q", "--detach", "HEAD");
+    const run = await runCli(["watch", "--repo", detached.dir, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "detached-cp")], work);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^meshops: \/\S+: HEAD is detached \(or not a Git working copy\): pass --branch to say which branch to follow\n$/);
+    const missing = await runCli(["watch", "--repo", detached.dir, "--branch", "nope", "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "detached-cp")], work);
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /^meshops: \/\S+: no branch nope to follow \(--branch\)\n$/);
+  } finally {
+    detached.cleanup();
+  }
+});
+
 test("a guard-flagged delete waits in its mesh while another mesh's change in the same commit is applied", async () => {
   rmSync(path.join(repo.dir, "meshes/shop/permissions.yaml"));
   held = commitFiles(repo.dir, { "meshes/blog/timeouts.yaml": timeout("blog", "posts", "2m") + "---\n" + timeout("blog", "comments", "1m") + "---\n" + timeout("blog", "feed", "1m") }, "drop shop's permission");

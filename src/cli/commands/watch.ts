@@ -6,7 +6,7 @@ import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/serve
 import { startDaemon } from "../../daemon/daemon.js";
 import { ageIdentities } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
-import { createLogger, errorMessage, type LogFormat, type Logger } from "../../daemon/logger.js";
+import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
 import { RemoteRepository } from "../../daemon/poller.js";
 import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
@@ -109,9 +109,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
         intervalMs: options.interval,
         log,
       })
-    : await LocalRepository.open({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log }).catch((cause: unknown) => {
-        throw new UsageError(errorMessage(cause), { cause });
-      });
+    : await LocalRepository.open({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
 
   // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
   const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
