@@ -9,6 +9,9 @@ import { styleFor, UsageError, type CliIo } from "./io.js";
 import { ageIdentities } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
+import type { ValidateReport } from "../report/common.js";
+import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -69,10 +72,18 @@ export class SharedReads {
   previous: Snapshot | undefined;
 }
 
+/** Where `plan` and `drift` report an invalid repository: their own --format / --output, in their own name. */
+export interface InvalidReport extends Omit<ReportOptions, "format" | "output"> {
+  readonly command: "plan" | "drift";
+  readonly outputs: readonly ReportOutput[];
+}
+
 export interface LoadOptions {
   /** Every encrypted file must be decrypted (apply): one that cannot be is an error naming the file and its recipients. */
   readonly requireKey?: boolean;
   readonly shared?: SharedReads | undefined;
+  /** Report an invalid repository in these formats (default: text on stderr). */
+  readonly invalidReport?: InvalidReport;
 }
 
 /**
@@ -106,16 +117,36 @@ export async function loadRepository(
 }
 
 /**
- * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
- * validation error is never planned or applied, not even in part.
+ * Loads and validates; an invalid repository is reported (on stderr, or in the formats `load.invalidReport` asks for)
+ * and gives undefined. A commit with any validation error is never planned or applied, not even in part.
  */
 export async function loadValidRepository(options: RepositoryOptions, io: CliIo, load: LoadOptions = {}): Promise<ValidationResult | undefined> {
   const { result } = await loadRepository(options, io, load);
   if (result.valid) return result;
-  const summary = summaryOf(result);
-  io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
+  const wanted = load.invalidReport;
+  // Text on stdout would mix with the plan or drift report a script expects there: text goes to stderr, as it always did.
+  const outputs = wanted?.outputs.filter((o) => !(o.format === "text" && o.file === undefined)) ?? [];
+  if (outputs.length < (wanted?.outputs.length ?? 1)) io.stderr.write(renderDiagnosticsText(result.diagnostics, summaryOf(result), styleFor(io.stderr, io.env)));
+  if (wanted && outputs.length > 0) {
+    const report = { ...validateReportOf(result, false), command: wanted.command, summary: summaryOf(result) };
+    await writeReports(io, "validate", outputs, report, wanted.markdownLimit, wanted.annotationsLimit);
+  }
   io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
   return undefined;
+}
+
+/** What `validate`'s reports are rendered from. */
+export function validateReportOf(result: ValidationResult, warningsAsErrors: boolean): ValidateReport {
+  return {
+    valid: result.valid,
+    diagnostics: result.diagnostics,
+    revision: result.revision,
+    files: result.files,
+    resources: result.resources.map((r) =>
+      r.source ? { subject: subjectOf(r), location: { file: r.source.file, line: r.source.line, column: r.source.column } } : { subject: subjectOf(r) },
+    ),
+    warningsAsErrors,
+  };
 }
 
 /** The counts a text report ends with. */
