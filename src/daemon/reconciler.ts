@@ -278,7 +278,7 @@ export class Reconciler {
   async #plan(target: Target, forced: string | undefined): Promise<Round> {
     const { backend, events } = this.#o;
     const config = target.result.config;
-    const options = { instance: config.instance, prune: config.prune.enabled };
+    const options = { instance: config.instance, prune: config.prune.enabled, ignore: config.ignoreDifferences };
     const base = this.#base;
     let reason =
       forced ??
@@ -310,7 +310,7 @@ export class Reconciler {
 
     events.emit({ type: "plan.full", revision: target.revision, reason: reason ?? "no earlier plan to start from" });
     const comparison = await this.#compare(target.result, true);
-    const plan = await planInSlices(comparison, config.instance, config.prune.enabled);
+    const plan = await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences);
     return {
       mode: "full",
       desired: comparison.desired,
@@ -353,7 +353,7 @@ export class Reconciler {
     );
     let changes: ChangeSet | undefined;
     if (healing.size > 0) {
-      const plan = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const plan = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const refused = this.#refusedByPruneLimits(plan, comparison.ownedCount, config, revision);
       if (refused) {
         this.#base = undefined;

@@ -66,7 +66,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     warnUnknownReferences(io, comparison);
     checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config.instance);
-    const plan = planFor(scoped, result.config.instance, options.prune === true);
+    const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
