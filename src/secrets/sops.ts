@@ -220,7 +220,8 @@ function walk(value: JsonValue, keys: readonly string[], path: string, visit: (l
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Encryption: for fixtures and tests (scripts/generate-sops-fixtures.mjs). meshops itself never writes secrets.
+// Encryption: `meshops export --sops-age-recipient` (Secrets are only ever written encrypted), and the fixtures
+// (scripts/generate-sops-fixtures.mjs).
 
 export interface EncryptOptions {
   /** age recipients (`age1...`). */
