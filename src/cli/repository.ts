@@ -6,7 +6,7 @@ import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type Validatio
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
-import { ageIdentities } from "./secrets.js";
+import { sopsIdentities } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -23,6 +23,8 @@ export interface RepositoryOptions {
   readonly deprecationsAsErrors?: boolean;
   /** The age key file for SOPS-encrypted files (else SOPS_AGE_KEY_FILE; else encrypted values stay encrypted). */
   readonly sopsAgeKeyFile?: string;
+  /** The PGP key file (armored private keys; else MESHOPS_SOPS_PGP_KEY_FILE). */
+  readonly sopsPgpKeyFile?: string;
 }
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
@@ -35,7 +37,8 @@ export function addRepositoryOptions(command: Command): Command {
     .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
     .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
     .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error")
-    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)");
+    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
+    .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) to decrypt SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)");
 }
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
@@ -111,7 +114,7 @@ export async function loadRepository(
   });
   if (!result.valid) return { snapshot, result, stillSealed: [] };
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-  const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (load.requireKey ? [] : undefined);
+  const identities = sopsIdentities(options, io) ?? (load.requireKey ? [] : undefined);
   const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
   return { snapshot, ...unsealed };
 }
