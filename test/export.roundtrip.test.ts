@@ -8,6 +8,7 @@ import type { ControlPlaneServer } from "../src/cp/server.js";
 import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { identityToRecipient } from "age-encryption";
+import { readPrivateKey } from "openpgp";
 import { parseAgeIdentities } from "../src/secrets/sops.js";
 import { runCli, TEST_AGE_KEY_FILE, type CliRun } from "./helpers/cli.js";
 import { commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
@@ -169,8 +170,26 @@ test("without --sops-age-recipient, Secrets are left out and the summary says wh
   const run = await cli(scratch, "export", "--out", "no-secrets");
   assert.equal(run.code, 0, run.stderr);
   assert.ok(!filesOf(path.join(scratch, "no-secrets")).some((f) => f.includes("secrets/")));
-  assert.match(run.stdout, /left out: 1 secret \(never written in clear text: pass --sops-age-recipient to write it SOPS-encrypted; until then `apply --prune` would delete it\)/);
+  assert.match(run.stdout, /left out: 1 secret \(never written in clear text: pass --sops-age-recipient or --sops-pgp-recipient-file to write it SOPS-encrypted; until then `apply --prune` would delete it\)/);
   assert.ok(!run.stdout.includes(SECRET_VALUE));
+});
+
+test("--sops-pgp-recipient-file: the Secret is written for a PGP key, and plans no change with that key's private half", async () => {
+  const flux = path.join(projectRoot, "test", "fixtures", "sops", "flux", "pgp.asc");
+  const publicKey = (await readPrivateKey({ armoredKey: readFileSync(flux, "utf8") })).toPublic().armor();
+  writeFileSync(path.join(scratch, "pgp-public.asc"), publicKey);
+  const run = await cli(scratch, "export", "--out", "pgp", "--sops-pgp-recipient-file", "pgp-public.asc");
+  assert.equal(run.code, 0, run.stderr);
+  const dir = path.join(scratch, "pgp");
+  const secret = readFileSync(path.join(dir, SECRET_FILE), "utf8");
+  assert.match(secret, /^ {4}- created_at: .*\n {6}enc: \|-?\n {8}-----BEGIN PGP MESSAGE-----/m);
+  assert.match(secret, /fp: 35C1A64CD7FC0AB6EB66756B2445463C3234ECE1/);
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "export");
+  const plan = await runCli(["plan", "--prune", "--format", "json", "--cp-url", server.url, "--sops-pgp-key-file", flux], dir, { ...env, SOPS_AGE_KEY_FILE: "" });
+  assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  assert.deepEqual((JSON.parse(plan.stdout) as PlanReport).changes, []);
 });
 
 test("export refuses a non-empty --out unless --force", async () => {

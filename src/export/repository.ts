@@ -281,13 +281,17 @@ function secretFilePath(resource: Resource, layout: ExportLayout, taken: Set<str
 }
 
 /**
- * The Secrets' files, each document SOPS-encrypted for the age recipients (its `data` only: names and labels stay
- * readable). The plaintext is never turned into text.
+ * The Secrets' files, each document SOPS-encrypted for the age recipients and PGP public keys (its `data` only: names
+ * and labels stay readable). The plaintext is never turned into text.
  */
-export async function sealSecretFiles(documents: ReadonlyMap<string, JsonObject>, recipients: readonly string[], lastModified: string): Promise<Map<string, string>> {
+export async function sealSecretFiles(
+  documents: ReadonlyMap<string, JsonObject>,
+  recipients: { readonly age: readonly string[]; readonly pgp: readonly string[] },
+  lastModified: string,
+): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const [file, document] of documents) {
-    const sealed = await encryptDocument(document, { recipients, encryptedRegex: SECRET_ENCRYPTED_REGEX, lastModified });
+    const sealed = await encryptDocument(document, { recipients: recipients.age, pgpRecipients: recipients.pgp, encryptedRegex: SECRET_ENCRYPTED_REGEX, lastModified });
     files.set(file, stringify(sealed, { lineWidth: 0 }));
   }
   return files;

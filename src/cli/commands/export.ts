@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { EXPORT_LAYOUTS, EXPORT_SHAPES, exportRepository, sealSecretFiles, UNMANAGED_DIR, type ExportLayout, type ExportShape, type ExportSummary } from "../../export/repository.js";
@@ -15,6 +15,7 @@ type ExportOptions = ControlPlaneOptions & {
   adopt?: boolean;
   force?: boolean;
   sopsAgeRecipient: readonly string[];
+  sopsPgpRecipientFile: readonly string[];
 };
 
 /** An age recipient (public key): bech32, `age1` then lowercase letters and digits. */
@@ -30,13 +31,15 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     .option("--instance <name>", "the ownership label's value (meshops.io/managed-by) this repository will own by", "meshops")
     .option("--adopt", `export resources meshops does not own into the repository (the next apply owns them) instead of under ${UNMANAGED_DIR}/`)
     .option("--force", "write into a directory that is not empty (files of the same name are replaced; others are kept)")
-    .option("--sops-age-recipient <age1...>", "write Secrets SOPS-encrypted for this age public key (repeatable); without one, Secrets are left out", collect, []);
+    .option("--sops-age-recipient <age1...>", "write Secrets SOPS-encrypted for this age public key (repeatable); without a recipient, Secrets are left out", collect, [])
+    .option("--sops-pgp-recipient-file <file>", "write Secrets SOPS-encrypted for the PGP public key in this file (armored, gpg --export --armor FPR; repeatable)", collect, []);
   addControlPlaneOptions(command);
   return command.action(async (options: ExportOptions) => {
     const out = path.resolve(io.cwd, options.out);
-    const recipients = options.sopsAgeRecipient;
-    const badRecipient = recipients.find((r) => !AGE_RECIPIENT.test(r));
+    const badRecipient = options.sopsAgeRecipient.find((r) => !AGE_RECIPIENT.test(r));
     if (badRecipient !== undefined) throw new UsageError(`--sops-age-recipient ${badRecipient}: not an age public key (age1 followed by 58 characters; age-keygen -y KEYFILE prints it)`);
+    const recipients = { age: options.sopsAgeRecipient, pgp: await Promise.all(options.sopsPgpRecipientFile.map((file) => pgpPublicKey(file, io))) };
+    const anyRecipient = recipients.age.length + recipients.pgp.length > 0;
     if (!options.force && (await entriesOf(out)).length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
     const { backend } = await openControlPlane(options, io, { version: undefined });
     let exported;
@@ -46,7 +49,7 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
       exported = exportRepository(
         live,
         { info, servedTypes: types.map((t) => t.name) },
-        { layout: options.layout, shape: options.shape, instance: options.instance, adopt: options.adopt === true, secrets: recipients.length > 0 },
+        { layout: options.layout, shape: options.shape, instance: options.instance, adopt: options.adopt === true, secrets: anyRecipient },
       );
     } finally {
       await backend.close();
@@ -61,6 +64,16 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     io.stdout.write(summaryText(exported.summary, options.out, exported.files.size + sealed.size));
     setExit(0);
   });
+}
+
+/** An armored PGP public key from a file; one clear line when the file holds none. */
+async function pgpPublicKey(file: string, io: CliIo): Promise<string> {
+  const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--sops-pgp-recipient-file ${file}: cannot read it (${error.code ?? "error"})`);
+  });
+  const key = /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/.exec(text)?.[0];
+  if (key === undefined) throw new UsageError(`--sops-pgp-recipient-file ${file}: no -----BEGIN PGP PUBLIC KEY BLOCK----- in the file`);
+  return key;
 }
 
 async function entriesOf(dir: string): Promise<string[]> {
@@ -80,7 +93,7 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
   if (s.defaultPolicies > 0) lines.push(`  left out: ${s.defaultPolicies} default polic${s.defaultPolicies === 1 ? "y" : "ies"} identical to what meshops materializes`);
   if (s.encryptedSecrets > 0) lines.push(`  encrypted: ${plural(s.encryptedSecrets, "secret")} written SOPS-encrypted (*.sops.yaml; plan and apply need the age key: SOPS_AGE_KEY_FILE)`);
   if (s.secrets > 0) {
-    const hint = s.encryptedSecrets > 0 ? "GlobalSecrets are not managed yet" : `pass --sops-age-recipient to write ${s.secrets === 1 ? "it" : "them"} SOPS-encrypted; until then \`apply --prune\` would delete ${s.secrets === 1 ? "it" : "them"}`;
+    const hint = s.encryptedSecrets > 0 ? "GlobalSecrets are not managed yet" : `pass --sops-age-recipient or --sops-pgp-recipient-file to write ${s.secrets === 1 ? "it" : "them"} SOPS-encrypted; until then \`apply --prune\` would delete ${s.secrets === 1 ? "it" : "them"}`;
     lines.push(`  left out: ${plural(s.secrets, "secret")} (never written in clear text: ${hint})`);
   }
   if (!s.materializeDefaults) lines.push("  defaults.materialize is off: a Mesh lacks a default policy meshops would create, so every default policy is a file");
