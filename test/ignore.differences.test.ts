@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
+import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
+import { buildDesired } from "../src/desired/index.js";
+import { classifyDrift, driftOptionsOf } from "../src/diff/drift.js";
 import { withLiveAtIgnored } from "../src/diff/ignore.js";
+import { planChanges } from "../src/diff/plan.js";
+import { subjectOf } from "../src/model/key.js";
+import type { JsonObject, Resource } from "../src/model/resource.js";
+import { outOfSyncSubjects, planIncremental } from "../src/sync/incremental.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
 
@@ -121,4 +128,33 @@ test("withLiveAtIgnored: live values at the ignored paths, absent where live has
   assert.equal(out.spec && (out.spec as { keep: object }).keep, desired.spec.keep, "an untouched branch is shared, not copied");
   assert.deepEqual(desired.spec.to[0], { a: 1, b: 2 }, "the desired object is not modified");
   assert.equal(withLiveAtIgnored(desired, live, [["spec", "nothing"]]), desired, "nothing to take: the same object");
+});
+
+test("the daemon's incremental planner and its drift see ignored fields as the full plan does", () => {
+  const config = { ...DEFAULT_CONFIG, ignoreDifferences: [{ type: "MeshTimeout", paths: [["spec", "to", "*", "default", "idleTimeout"]] }] };
+  const policy = (idle: string, connection: string): Resource => ({
+    type: "MeshTimeout",
+    mesh: "m1",
+    name: "t1",
+    object: { type: "MeshTimeout", mesh: "m1", name: "t1", spec: timeout(idle, connection) },
+    origin: "repository",
+  });
+  const meshM1: Resource = { type: "Mesh", mesh: "m1", name: "m1", object: { type: "Mesh", name: "m1", skipCreatingInitialPolicies: ["*"] }, origin: "repository" };
+  const options = { instance: config.instance, prune: false, ignore: config.ignoreDifferences };
+  const previous = buildDesired([meshM1, policy("1h", "5s")], config, { major: 2 });
+  // The control plane holds what was applied, then a controller rewrote idleTimeout.
+  const live = new Map(previous.resources.map((r) => [subjectOf(r), r.object]));
+  live.set("MeshTimeout/m1/t1", { ...(live.get("MeshTimeout/m1/t1") as JsonObject), spec: timeout("2h", "5s") });
+  const drift = classifyDrift(previous.resources, [...live.values()], driftOptionsOf(config));
+  assert.deepEqual(drift.items, [], "the rewritten field is not drift");
+
+  const next = buildDesired([meshM1, policy("1h", "7s")], config, { major: 2 }, previous);
+  const incremental = planIncremental({ previous, next, live, outOfSync: outOfSyncSubjects(drift), options });
+  const full = planChanges(next.resources, [...live.values()], options);
+  for (const plan of [incremental.plan, full]) {
+    const update = plan.changes.find((c) => c.action === "update");
+    assert.equal(update?.resource, "MeshTimeout/m1/t1");
+    // What is PUT keeps the controller's value and carries the repository's change.
+    assert.deepEqual((update?.desired?.spec as { to: { default: JsonObject }[] }).to[0]?.default, { idleTimeout: "2h", connectionTimeout: "7s" });
+  }
 });
