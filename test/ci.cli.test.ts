@@ -189,6 +189,50 @@ test("drift against the embedded control plane: every format, --fail-on, and the
   assert.ok((JSON.parse(sarif.stdout) as { runs: { results: unknown[] }[] }).runs[0]?.results.length);
 });
 
+test("plan and drift: an invalid repository is reported in the requested format, exit 1, and no control plane is opened", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": payments, "t.yaml": timeout("1h").replace("idleTimeout", "idleTimout") });
+  const stateDir = path.join(mkdtempSync(path.join(tmpdir(), "meshops-invalid-")), "cp");
+  cleanups.push(() => rmSync(path.dirname(stateDir), { recursive: true, force: true }));
+  for (const command of ["plan", "drift"]) {
+    const run = async (format: string) => {
+      const result = await runCli([command, "--state-dir", stateDir, "--format", format], dir);
+      assert.equal(result.code, 1, `${command} --format ${format}: ${result.stderr}`);
+      assert.match(result.stderr, /the repository is invalid; nothing was compared or applied/);
+      return result.stdout;
+    };
+    const json = JSON.parse(await run("json")) as { valid: boolean; diagnostics: { file: string; line: number; resource: string; path: string }[] };
+    assert.equal(json.valid, false);
+    // The misspelt field, and the `default` left with no field it knows.
+    assert.deepEqual(json.diagnostics.map((d) => [d.file, d.line, d.resource, d.path]), [
+      ["t.yaml", 10, "MeshTimeout/payments/web-timeouts", "spec.to[0].default"],
+      ["t.yaml", 11, "MeshTimeout/payments/web-timeouts", "spec.to[0].default.idleTimout"],
+    ]);
+
+    const github = parseWorkflowOutput(await run("github")).commands.filter((c) => c.name === "error");
+    assert.deepEqual(github.map((c) => [c.properties.file, c.properties.line, c.properties.title?.startsWith(`meshops ${command}: `)]), [["t.yaml", "10", true], ["t.yaml", "11", true]]);
+
+    const sarif = JSON.parse(await run("sarif")) as { runs: { automationDetails: { id: string }; results: { level: string }[] }[] };
+    // Its own category: code scanning must not take a plan's findings for validate's.
+    assert.equal(sarif.runs[0]?.automationDetails.id, `meshops/${command}/`);
+    assert.deepEqual(sarif.runs[0]?.results.map((r) => r.level), ["error", "error"]);
+
+    const junit = parseXml(await run("junit"));
+    const failures = childrenNamed(junit, "testsuite").flatMap((s) => childrenNamed(s, "testcase")).filter((c) => childrenNamed(c, "failure").length > 0);
+    assert.deepEqual(failures.map((c) => c.attributes.name), ["MeshTimeout/payments/web-timeouts"]);
+    assert.match(junit.attributes.name ?? "", new RegExp(`^meshops ${command} `));
+
+    // The pull-request comment keeps one comment per command (its marker), so an invalid plan does not replace validate's.
+    assert.match(await run("markdown"), new RegExp(`^<!-- meshops:${command} -->\n### ❌ meshops ${command}: invalid, 2 errors, 0 warnings\n`));
+
+    // Text stays on stderr, as before: stdout is for the plan or drift report only.
+    const text = await runCli([command, "--state-dir", stateDir], dir);
+    assert.deepEqual([text.code, text.stdout], [1, ""]);
+    assert.match(text.stderr, /t\.yaml:11:\d+: error: .*idleTimout/);
+  }
+  assert.ok(!existsSync(stateDir), "no control plane was opened");
+});
+
 test("--output: one run writes several formats to several files and at most one to stdout, as separate runs would (validate, plan, drift)", async () => {
   const dir = repo();
   const base = commitFiles(dir, { "meshes/mesh.yaml": payments, "meshes/timeouts.yaml": timeout("1h") });

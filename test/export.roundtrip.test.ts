@@ -7,7 +7,10 @@ import { parseAllDocuments } from "yaml";
 import type { ControlPlaneServer } from "../src/cp/server.js";
 import { MANAGED_BY_LABEL } from "../src/desired/ownership.js";
 import type { JsonObject } from "../src/model/resource.js";
-import { runCli, type CliRun } from "./helpers/cli.js";
+import { identityToRecipient } from "age-encryption";
+import { readPrivateKey } from "openpgp";
+import { parseAgeIdentities } from "../src/secrets/sops.js";
+import { runCli, TEST_AGE_KEY_FILE, type CliRun } from "./helpers/cli.js";
 import { commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { sampleControlPlane, type SampleControlPlane } from "./helpers/sampleControlPlane.js";
 
@@ -17,11 +20,16 @@ import { sampleControlPlane, type SampleControlPlane } from "./helpers/sampleCon
  * the control plane creates, and a policy in an owned mesh). Each export, committed to a new Git repository,
  * validates without an error or a server-field warning and plans (prune on) with no change against the control plane
  * it came from. `--adopt` exports the unowned ones too: the plan then only adds the ownership label to them.
+ * sample-repo's Secret is exported SOPS-encrypted for the test age key (`--sops-age-recipient`), which the plan decrypts.
  */
 const TOKEN = "export-roundtrip-token-41aa";
 const env = { MESHOPS_CP_TOKEN: TOKEN };
 const scratch = mkdtempSync(path.join(tmpdir(), "meshops-export-rt-out-"));
 const cleanups: (() => void)[] = [() => rmSync(scratch, { recursive: true, force: true })];
+/** The Secret sample-repo applies, and its value: never in clear in any exported file. */
+const SECRET_FILE = "meshes/payments/secrets/acquirer-api-key.sops.yaml";
+const SECRET_VALUE = "acq-live-key-SAMPLE-0042";
+let recipient: string;
 let sample: SampleControlPlane;
 let server: ControlPlaneServer;
 
@@ -33,6 +41,7 @@ const UNOWNED: JsonObject[] = [
 ];
 
 before(async () => {
+  recipient = await identityToRecipient(parseAgeIdentities(readFileSync(TEST_AGE_KEY_FILE, "utf8"))[0] ?? "");
   sample = await sampleControlPlane(TOKEN, "meshops-export-rt-");
   server = sample.server;
   for (const object of UNOWNED) {
@@ -65,7 +74,7 @@ async function everything(): Promise<string> {
 /** Exports into a fresh directory, commits it as a Git repository, and returns the directory. */
 async function exportRepo(name: string, ...flags: string[]): Promise<{ dir: string; run: CliRun }> {
   const dir = path.join(scratch, name);
-  const run = await cli(scratch, "export", "--out", name, ...flags);
+  const run = await cli(scratch, "export", "--out", name, "--sops-age-recipient", recipient, ...flags);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   git(dir, "init", "-q", "-b", "main");
   git(dir, "add", "-A");
@@ -111,6 +120,8 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
 
   const files = filesOf(dir);
   assert.ok(files.includes("meshops.yaml"));
+  assert.ok(files.includes(SECRET_FILE), files.join("\n"));
+  assert.match(readFileSync(path.join(dir, SECRET_FILE), "utf8"), /^data: ENC\[AES256_GCM,[\s\S]*^sops:\n {2}age:\n {4}- recipient: age1/m);
   assert.ok(files.includes("meshes/payments/mesh.yaml"), files.join("\n"));
   assert.ok(files.some((f) => /^meshes\/payments\/meshtrafficpermissions\/[^/]+\.yaml$/.test(f)), files.join("\n"));
   // The control plane's defaults of the unowned Mesh are unowned too; the hand-made policy in an owned mesh as well.
@@ -122,7 +133,9 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
   assert.ok(!files.includes("meshes/payments/meshretries/mesh-retry-all-payments.yaml"), files.join("\n"));
   for (const file of files) {
     const text = readFileSync(path.join(dir, file), "utf8");
-    for (const field of ["creationTime", "modificationTime", "kri:", MANAGED_BY_LABEL, "kuma.io/zone"]) assert.ok(!text.includes(field), `${file} holds ${field}`);
+    for (const field of ["creationTime", "modificationTime", "kri:", MANAGED_BY_LABEL, "kuma.io/zone", SECRET_VALUE, Buffer.from(SECRET_VALUE).toString("base64")]) {
+      assert.ok(!text.includes(field), `${file} holds ${field}`);
+    }
   }
   const config = readFileSync(path.join(dir, "meshops.yaml"), "utf8");
   assert.match(config, /version: 2\.14\.3/);
@@ -140,6 +153,9 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
 test("export --shape kubernetes --layout by-type round-trips too", async () => {
   const { dir } = await exportRepo("kubernetes", "--shape", "kubernetes", "--layout", "by-type");
   const files = filesOf(dir);
+  const secret = readFileSync(path.join(dir, "secrets/payments/acquirer-api-key.sops.yaml"), "utf8");
+  assert.match(secret, /^apiVersion: v1\nkind: Secret\ntype: system\.kuma\.io\/secret\n[\s\S]*^data:\n {2}value: ENC\[AES256_GCM,/m);
+  assert.ok(!secret.includes(Buffer.from(SECRET_VALUE).toString("base64")));
   assert.ok(files.includes("meshes/payments.yaml"), files.join("\n"));
   assert.ok(files.some((f) => f.startsWith("meshtrafficpermissions/payments/")));
   const mesh = parseAllDocuments(readFileSync(path.join(dir, "meshes/payments.yaml"), "utf8"))[0]?.toJS() as JsonObject;
@@ -148,6 +164,32 @@ test("export --shape kubernetes --layout by-type round-trips too", async () => {
   const { plan, code } = await roundTrip(dir);
   assert.equal(code, 0, JSON.stringify(plan.changes, null, 1));
   assert.deepEqual(plan.changes, []);
+});
+
+test("without --sops-age-recipient, Secrets are left out and the summary says what prune would do to them", async () => {
+  const run = await cli(scratch, "export", "--out", "no-secrets");
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(!filesOf(path.join(scratch, "no-secrets")).some((f) => f.includes("secrets/")));
+  assert.match(run.stdout, /left out: 1 secret \(never written in clear text: pass --sops-age-recipient or --sops-pgp-recipient-file to write it SOPS-encrypted; until then `apply --prune` would delete it\)/);
+  assert.ok(!run.stdout.includes(SECRET_VALUE));
+});
+
+test("--sops-pgp-recipient-file: the Secret is written for a PGP key, and plans no change with that key's private half", async () => {
+  const flux = path.join(projectRoot, "test", "fixtures", "sops", "flux", "pgp.asc");
+  const publicKey = (await readPrivateKey({ armoredKey: readFileSync(flux, "utf8") })).toPublic().armor();
+  writeFileSync(path.join(scratch, "pgp-public.asc"), publicKey);
+  const run = await cli(scratch, "export", "--out", "pgp", "--sops-pgp-recipient-file", "pgp-public.asc");
+  assert.equal(run.code, 0, run.stderr);
+  const dir = path.join(scratch, "pgp");
+  const secret = readFileSync(path.join(dir, SECRET_FILE), "utf8");
+  assert.match(secret, /^ {4}- created_at: .*\n {6}enc: \|-?\n {8}-----BEGIN PGP MESSAGE-----/m);
+  assert.match(secret, /fp: 35C1A64CD7FC0AB6EB66756B2445463C3234ECE1/);
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "export");
+  const plan = await runCli(["plan", "--prune", "--format", "json", "--cp-url", server.url, "--sops-pgp-key-file", flux], dir, { ...env, SOPS_AGE_KEY_FILE: "" });
+  assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  assert.deepEqual((JSON.parse(plan.stdout) as PlanReport).changes, []);
 });
 
 test("export refuses a non-empty --out unless --force", async () => {
@@ -199,12 +241,10 @@ test("export reads the embedded control plane from its state directory", async (
   const repo = tempRepo("meshops-export-rt-embedded-");
   cleanups.push(repo.cleanup);
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample-repo");
-  git(repo.dir, "rm", "-q", "meshes/payments/acquirer-credentials.sops.yaml"); // export leaves Secrets out (sampleControlPlane says why)
-  git(repo.dir, "commit", "-q", "-m", "no Secret");
   const embedded = path.join(scratch, "embedded-state");
   const apply = await runCli(["apply", "--state-dir", embedded], repo.dir);
   assert.equal(apply.code, 0, apply.stdout + apply.stderr);
-  const exported = await runCli(["export", "--out", "out", "--state-dir", embedded], scratch);
+  const exported = await runCli(["export", "--out", "out", "--sops-age-recipient", recipient, "--state-dir", embedded], scratch);
   assert.equal(exported.code, 0, exported.stderr);
   const dir = path.join(scratch, "out");
   git(dir, "init", "-q", "-b", "main");

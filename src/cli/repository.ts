@@ -6,9 +6,12 @@ import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type Validatio
 import type { Snapshot } from "../source/types.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
-import { ageIdentities } from "./secrets.js";
+import { sopsIdentities } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
+import type { ValidateReport } from "../report/common.js";
+import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -20,6 +23,8 @@ export interface RepositoryOptions {
   readonly deprecationsAsErrors?: boolean;
   /** The age key file for SOPS-encrypted files (else SOPS_AGE_KEY_FILE; else encrypted values stay encrypted). */
   readonly sopsAgeKeyFile?: string;
+  /** The PGP key file (armored private keys; else MESHOPS_SOPS_PGP_KEY_FILE). */
+  readonly sopsPgpKeyFile?: string;
 }
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
@@ -32,7 +37,8 @@ export function addRepositoryOptions(command: Command): Command {
     .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
     .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
     .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error")
-    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)");
+    .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
+    .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) to decrypt SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)");
 }
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
@@ -69,10 +75,18 @@ export class SharedReads {
   previous: Snapshot | undefined;
 }
 
+/** Where `plan` and `drift` report an invalid repository: their own --format / --output, in their own name. */
+export interface InvalidReport extends Omit<ReportOptions, "format" | "output"> {
+  readonly command: "plan" | "drift";
+  readonly outputs: readonly ReportOutput[];
+}
+
 export interface LoadOptions {
   /** Every encrypted file must be decrypted (apply): one that cannot be is an error naming the file and its recipients. */
   readonly requireKey?: boolean;
   readonly shared?: SharedReads | undefined;
+  /** Report an invalid repository in these formats (default: text on stderr). */
+  readonly invalidReport?: InvalidReport;
 }
 
 /**
@@ -100,22 +114,42 @@ export async function loadRepository(
   });
   if (!result.valid) return { snapshot, result, stillSealed: [] };
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-  const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (load.requireKey ? [] : undefined);
+  const identities = sopsIdentities(options, io) ?? (load.requireKey ? [] : undefined);
   const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
   return { snapshot, ...unsealed };
 }
 
 /**
- * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
- * validation error is never planned or applied, not even in part.
+ * Loads and validates; an invalid repository is reported (on stderr, or in the formats `load.invalidReport` asks for)
+ * and gives undefined. A commit with any validation error is never planned or applied, not even in part.
  */
 export async function loadValidRepository(options: RepositoryOptions, io: CliIo, load: LoadOptions = {}): Promise<ValidationResult | undefined> {
   const { result } = await loadRepository(options, io, load);
   if (result.valid) return result;
-  const summary = summaryOf(result);
-  io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
+  const wanted = load.invalidReport;
+  // Text on stdout would mix with the plan or drift report a script expects there: text goes to stderr, as it always did.
+  const outputs = wanted?.outputs.filter((o) => !(o.format === "text" && o.file === undefined)) ?? [];
+  if (outputs.length < (wanted?.outputs.length ?? 1)) io.stderr.write(renderDiagnosticsText(result.diagnostics, summaryOf(result), styleFor(io.stderr, io.env)));
+  if (wanted && outputs.length > 0) {
+    const report = { ...validateReportOf(result, false), command: wanted.command, summary: summaryOf(result) };
+    await writeReports(io, "validate", outputs, report, wanted.markdownLimit, wanted.annotationsLimit);
+  }
   io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
   return undefined;
+}
+
+/** What `validate`'s reports are rendered from. */
+export function validateReportOf(result: ValidationResult, warningsAsErrors: boolean): ValidateReport {
+  return {
+    valid: result.valid,
+    diagnostics: result.diagnostics,
+    revision: result.revision,
+    files: result.files,
+    resources: result.resources.map((r) =>
+      r.source ? { subject: subjectOf(r), location: { file: r.source.file, line: r.source.line, column: r.source.column } } : { subject: subjectOf(r) },
+    ),
+    warningsAsErrors,
+  };
 }
 
 /** The counts a text report ends with. */

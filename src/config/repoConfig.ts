@@ -10,6 +10,7 @@ import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
+import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
 
 export type DriftMode = "report" | "correct";
 
@@ -69,6 +70,8 @@ export interface RepoConfig {
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
+  /** Fields plan, apply and drift leave alone (src/diff/ignore.ts). */
+  readonly ignoreDifferences: readonly IgnoreDifferencesRule[];
   // secrets group (issue 13 item 3)
   /** `secrets.allowPlaintext`: a Secret whose value is not SOPS-encrypted is accepted (default: an error). */
   readonly secrets: { readonly allowPlaintext: boolean };
@@ -89,6 +92,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   // otherwise in every drift report (issue 16).
   drift: { mode: "report", meshes: {}, ignoreUnmanaged: [{ type: "Mesh", name: "default" }, { defaultPolicy: true }] },
   tenancy: [],
+  ignoreDifferences: [],
   secrets: { allowPlaintext: false },
 };
 
@@ -129,7 +133,12 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     }
     return { config: DEFAULT_CONFIG, diagnostics };
   }
-  const config = withDefaults(value, root);
+  const ignored = compileIgnoreDifferences((value as { ignoreDifferences?: IgnoreDifferencesEntry[] }).ignoreDifferences ?? []);
+  const config = { ...withDefaults(value, root), ignoreDifferences: ignored.rules };
+  for (const problem of ignored.problems) {
+    const pos = new Locator(() => file.text).locate(file.path, 0, parsePath(problem.path)) ?? { line: 1, column: 1 };
+    diag(pos.line, pos.column, problem.path, problem.message);
+  }
   const line = schemaLine(config.controlPlane.version);
   if ("error" in line) {
     const pos = new Locator(() => file.text).locate(file.path, 0, parsePath("controlPlane.version")) ?? { line: 1, column: 1 };
@@ -138,7 +147,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
   return { config, diagnostics };
 }
 
-function withDefaults(value: JsonObject, root: string): RepoConfig {
+function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignoreDifferences"> {
   const v = value as {
     instance?: string;
     exclude?: string[];

@@ -341,7 +341,7 @@ export class Reconciler {
   async #plan(target: Target, forced: string | undefined): Promise<Round> {
     const { backend, events } = this.#o;
     const config = target.result.config;
-    const options = { instance: config.instance, prune: config.prune.enabled };
+    const options = { instance: config.instance, prune: config.prune.enabled, ignore: config.ignoreDifferences };
     const base = this.#base;
     let reason =
       forced ??
@@ -373,7 +373,7 @@ export class Reconciler {
 
     events.emit({ type: "plan.full", revision: target.revision, reason: reason ?? "no earlier plan to start from" });
     const comparison = await this.#compare(target.result, true);
-    const plan = await planInSlices(comparison, config.instance, config.prune.enabled);
+    const plan = await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences);
     return {
       mode: "full",
       desired: comparison.desired,
@@ -423,7 +423,7 @@ export class Reconciler {
     let changes: ChangeSet | undefined;
     let held = 0;
     if (healing.size > 0) {
-      const full = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const full = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
       const gate = gatePlan({ plan: full, desired, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
       for (const mesh of healing) {

@@ -17,6 +17,8 @@ import { normalize, sameNormalized } from "./normalize.js";
 import { indexLiveSteps, pairResourcesSteps, tally } from "./pair.js";
 import { STEP, unifiedDiff } from "./plan.js";
 import { withLiveForEncrypted } from "./sealed.js";
+import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
+import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import { isServerCreatedSecret } from "../kuma/secrets.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
@@ -49,11 +51,17 @@ export interface DriftOptions {
   readonly instance: string;
   /** meshops.yaml's drift.ignoreUnmanaged: unmanaged resources left out of the report. None when absent. */
   readonly ignoreUnmanaged?: readonly UnmanagedSelector[];
+  /** meshops.yaml's ignoreDifferences: fields compared as the live side has them. */
+  readonly ignore?: readonly IgnoreDifferencesRule[];
 }
 
 /** The drift options meshops.yaml sets. */
-export function driftOptionsOf(config: { readonly instance: string; readonly drift: { readonly ignoreUnmanaged: readonly UnmanagedSelector[] } }): DriftOptions {
-  return { instance: config.instance, ignoreUnmanaged: config.drift.ignoreUnmanaged };
+export function driftOptionsOf(config: {
+  readonly instance: string;
+  readonly drift: { readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
+  readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
+}): DriftOptions {
+  return { instance: config.instance, ignoreUnmanaged: config.drift.ignoreUnmanaged, ...(config.ignoreDifferences?.length ? { ignore: config.ignoreDifferences } : {}) };
 }
 
 /** Classifies every difference; items in write order (Mesh, destinations, routes, policies; then mesh, type, name). */
@@ -64,15 +72,19 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
 /** classifyDrift as steps (util/steps.ts), a few hundred subjects each. */
 export function* classifyDriftSteps(desired: readonly Resource[], live: readonly JsonObject[], options: DriftOptions): Steps<DriftReport> {
   const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? []);
+  const ignoredPaths = ignoredPathsMatcher(options.ignore);
   const items: DriftItem[] = [];
   const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
-  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+  for (const [i, pair] of pairs.entries()) {
+    const { subject, type, mesh, name, desired: resource, live: current } = pair;
     if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
+    const paths = resource && current ? ignoredPaths(pair) : undefined;
+    const wanted = resource && current && paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource?.object;
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
-    else if (resource && current && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(resource.object, current.object) : resource.object)) {
-      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(resource.object)) });
+    else if (resource && current && wanted && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted)) {
+      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(wanted)) });
     } else if (!resource && current) {
       if (isServerCreatedSecret(current.object)) continue;
       const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";

@@ -13,6 +13,8 @@ import { normalize, sameNormalized } from "./normalize.js";
 import { indexLiveSteps, pairResourcesSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
 import { withLiveForEncrypted } from "./sealed.js";
+import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
+import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -60,6 +62,8 @@ export interface PlanOptions {
   instance: string;
   /** Delete owned resources that are no longer desired. */
   prune: boolean;
+  /** meshops.yaml ignoreDifferences: fields compared, diffed and written as the live side has them. */
+  ignore?: readonly IgnoreDifferencesRule[];
 }
 
 /**
@@ -78,20 +82,26 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
+  const ignored = ignoredPathsMatcher(options.ignore);
 
-  for (const [i, { subject, type, mesh, name, desired: resource, live: current }] of pairs.entries()) {
+  for (const [i, pair] of pairs.entries()) {
+    const { subject, type, mesh, name, desired: resource, live: current } = pair;
     if (stepDue(i, STEP)) yield;
     if (resource) {
-      const base = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
       if (!current) {
+        const base = { resource: subject, type, mesh, name, desired: resource.object, origin: resource.origin };
         writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
         continue;
       }
+      // An update keeps the live value of every ignored field: it is written as it is compared.
+      const paths = ignored(pair);
+      const wanted = paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource.object;
+      const base = { resource: subject, type, mesh, name, desired: wanted, origin: resource.origin };
       // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
       const sealed = resource.sealed ? ({ unknownValues: true } as const) : {};
-      const same = sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(resource.object, current.object) : resource.object);
+      const same = sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted);
       if (same) writes.push({ action: "unchanged", ...base, ...sealed, live: current.object, diff: "" });
-      else writes.push(withLazyDiff({ action: "update", ...base, ...sealed, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(resource.object))));
+      else writes.push(withLazyDiff({ action: "update", ...base, ...sealed, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
       continue;
     }
     if (!current) continue;

@@ -7,7 +7,8 @@
  * identical to the one meshops would materialize is left out: meshops materializes it. Resources this instance does
  * not own go under `unmanaged/`, which the written meshops.yaml excludes, unless `adopt` asks to own them (the next
  * apply adds the ownership label). Resources a global control plane synced to a zone are the global's, not this
- * repository's, and are left out.
+ * repository's, and are left out. Secrets are left out too, unless the caller will encrypt them (`secrets`): they are
+ * then returned as plaintext documents apart from the files, for `sealSecretFiles` to encrypt before anything is written.
  */
 import { stringify } from "yaml";
 import { defaultPoliciesOf } from "../desired/index.js";
@@ -23,14 +24,19 @@ import { compareText } from "../model/order.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import { withoutServerSetFields } from "../parse/convert.js";
 import { toKubernetes } from "../report/render.js";
+import { encryptDocument } from "../secrets/sops.js";
 
 export const EXPORT_LAYOUTS = ["by-mesh", "flat", "by-type"] as const;
 export type ExportLayout = (typeof EXPORT_LAYOUTS)[number];
 export const EXPORT_SHAPES = ["universal", "kubernetes"] as const;
 export type ExportShape = (typeof EXPORT_SHAPES)[number];
 
-/** Never written: a repository is no place for secret values. */
+/** Never written in clear text: a repository is no place for secret values. */
 const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
+/** Written SOPS-encrypted when the caller can encrypt them (a recipient was given). */
+const ENCRYPTABLE_TYPES = new Set(["Secret"]);
+/** What SOPS encrypts in an exported Secret: Flux's usual choice, which fits both shapes (`data`, `data.value`). */
+export const SECRET_ENCRYPTED_REGEX = "^(data|stringData)$";
 /** Kinds meshops manages only when meshops.yaml opts in (Dataplanes: kuma-dp registers them), so not exported. */
 const OPT_IN_TYPES = new Set(["Dataplane"]);
 
@@ -44,6 +50,8 @@ export interface ExportOptions {
   readonly instance: string;
   /** Export resources this instance does not own into the repository itself, so the next apply owns them. */
   readonly adopt: boolean;
+  /** Return Secrets as documents to encrypt (`secretDocuments`) instead of leaving them out. */
+  readonly secrets?: boolean;
 }
 
 /** What the control plane said of itself: GET / and the types it serves (GET /_resources). */
@@ -63,6 +71,8 @@ export interface ExportSummary {
   readonly defaultPolicies: number;
   /** Secrets left out (should the live state hold any). */
   readonly secrets: number;
+  /** Secrets returned to be written encrypted. */
+  readonly encryptedSecrets: number;
   /** Resources a global control plane synced here (`kuma.io/origin: global`), left out. */
   readonly fromGlobal: readonly string[];
   /** Types the control plane serves that meshops does not manage (Secrets, Dataplanes, ...): not exported. */
@@ -75,6 +85,8 @@ export interface ExportSummary {
 export interface ExportedRepository {
   /** Repository-relative path → file text, sorted by path. */
   readonly files: ReadonlyMap<string, string>;
+  /** Repository-relative path → a Secret's plaintext document, one per file: `sealSecretFiles` encrypts them. */
+  readonly secretDocuments: ReadonlyMap<string, JsonObject>;
   readonly summary: ExportSummary;
 }
 
@@ -90,7 +102,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const outside: Resource[] = [];
   let secrets = 0;
   for (const object of live) {
-    if (SECRET_TYPES.has(object.type as string)) {
+    if (SECRET_TYPES.has(object.type as string) && !(options.secrets && ENCRYPTABLE_TYPES.has(object.type as string))) {
       secrets++;
       continue;
     }
@@ -126,19 +138,24 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     externalMeshes,
   };
   const files = new Map<string, string>();
+  const secretDocuments = new Map<string, JsonObject>();
   files.set("meshops.yaml", configText(options, config, defaults.materialize, outside.length > 0));
-  addDocuments(files, kept.map((e) => e.resource), "", options);
-  addDocuments(files, outside, `${UNMANAGED_DIR}/`, options);
+  addDocuments(files, secretDocuments, kept.map((e) => e.resource), "", options);
+  addDocuments(files, secretDocuments, outside, `${UNMANAGED_DIR}/`, options);
   return {
     files: new Map([...files].sort(([a], [b]) => compareText(a, b))),
+    secretDocuments,
     summary: {
       exported: kept.length,
       unmanaged: outside.map(subjectOf),
       adopted: kept.filter((e) => !e.owned).map((e) => subjectOf(e.resource)),
       defaultPolicies: defaults.leftOut.size,
       secrets,
+      encryptedSecrets: secretDocuments.size,
       fromGlobal,
-      unmanagedTypes: controlPlane.servedTypes.filter((t) => !resourceType(t) || SECRET_TYPES.has(t) || OPT_IN_TYPES.has(t)).sort(compareText),
+      unmanagedTypes: controlPlane.servedTypes
+        .filter((t) => !resourceType(t) || (SECRET_TYPES.has(t) && !(options.secrets && ENCRYPTABLE_TYPES.has(t))) || OPT_IN_TYPES.has(t))
+        .sort(compareText),
       materializeDefaults: defaults.materialize,
       config,
     },
@@ -214,10 +231,15 @@ function leaveOutDefaults(given: readonly Entry[], major: number, instance: stri
   return { entries, leftOut, materialize };
 }
 
-function addDocuments(files: Map<string, string>, resources: readonly Resource[], prefix: string, options: ExportOptions): void {
+function addDocuments(files: Map<string, string>, secrets: Map<string, JsonObject>, resources: readonly Resource[], prefix: string, options: ExportOptions): void {
   const taken = new Set<string>();
   for (const resource of sortForWrite(resources)) {
-    const document = stringify(options.shape === "kubernetes" ? toKubernetes(resource, undefined) : resource.object, { lineWidth: 0 });
+    const object = options.shape === "kubernetes" ? toKubernetes(resource, undefined) : resource.object;
+    if (SECRET_TYPES.has(resource.type)) {
+      secrets.set(prefix + secretFilePath(resource, options.layout, taken), object);
+      continue;
+    }
+    const document = stringify(object, { lineWidth: 0 });
     const file = prefix + filePath(resource, options.layout, taken);
     const before = files.get(file);
     files.set(file, before === undefined ? document : `${before}---\n${document}`);
@@ -244,6 +266,35 @@ function filePath(resource: Resource, layout: ExportLayout, taken: Set<string>):
   for (let n = 2; taken.has(file); n++) file = `${base}-${n}.yaml`;
   taken.add(file);
   return file;
+}
+
+/**
+ * A Secret has a file of its own whatever the layout (SOPS encrypts a file as a whole, with one MAC), named
+ * `*.sops.yaml` as SOPS users name them: `meshes/<mesh>/secrets/<name>.sops.yaml` (by-mesh), else `secrets/<mesh>/<name>.sops.yaml`.
+ */
+function secretFilePath(resource: Resource, layout: ExportLayout, taken: Set<string>): string {
+  const base = layout === "by-mesh" ? `meshes/${safe(resource.mesh)}/secrets/${safe(resource.name)}` : `secrets/${safe(resource.mesh)}/${safe(resource.name)}`;
+  let file = `${base}.sops.yaml`;
+  for (let n = 2; taken.has(file); n++) file = `${base}-${n}.sops.yaml`;
+  taken.add(file);
+  return file;
+}
+
+/**
+ * The Secrets' files, each document SOPS-encrypted for the age recipients and PGP public keys (its `data` only: names
+ * and labels stay readable). The plaintext is never turned into text.
+ */
+export async function sealSecretFiles(
+  documents: ReadonlyMap<string, JsonObject>,
+  recipients: { readonly age: readonly string[]; readonly pgp: readonly string[] },
+  lastModified: string,
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const [file, document] of documents) {
+    const sealed = await encryptDocument(document, { recipients: recipients.age, pgpRecipients: recipients.pgp, encryptedRegex: SECRET_ENCRYPTED_REGEX, lastModified });
+    files.set(file, stringify(sealed, { lineWidth: 0 }));
+  }
+  return files;
 }
 
 function safe(name: string): string {

@@ -114,19 +114,20 @@ export function inertGroup(title: string, body: string): string {
 export function renderValidateGithub(report: ValidateReport, annotationsLimit = ANNOTATIONS_LIMIT): string {
   // Info items (each reference behind a summarised warning) are detail for json and sarif, not annotations.
   const shown = report.diagnostics.filter(isShownToPeople);
-  const out = capAnnotations(shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors)), annotationsLimit, "meshops validate");
+  const title = `meshops ${report.command ?? "validate"}`;
+  const out = capAnnotations(shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors, title)), annotationsLimit, title);
   const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
-  out.push(inertGroup("meshops validate", renderDiagnosticsText(shown, summary)));
+  out.push(inertGroup(title, renderDiagnosticsText(shown, summary)));
   const { errors, warnings } = diagnosticCounts(shown);
   const verdict = validateExitCode(report) !== 0 ? (errors > 0 ? "invalid" : "failed (warnings are errors)") : "valid";
-  out.push(`meshops validate at ${shortRev(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
+  out.push(`${title} at ${shortRev(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
   return out.join("\n") + "\n";
 }
 
-function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean): Annotated {
+function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean, title: string): Annotated {
   const level: AnnotationLevel = isFailingDiagnostic(d, warningsAsErrors) ? "error" : "warning";
   const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-  return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `meshops validate: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`) };
+  return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `${title}: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`) };
 }
 
 export function renderPlanGithub(report: PlanReport, annotationsLimit = ANNOTATIONS_LIMIT): string {

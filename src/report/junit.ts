@@ -48,12 +48,13 @@ interface Suite {
 // ---------------------------------------------------------------------------------------------------------------------
 
 export function renderValidateJunit(report: ValidateReport): string {
+  const command = report.command ?? "validate";
   const cases: Case[] = [];
   const byResourceAndFile = new Map<string, Case>();
   const byResource = new Map<string, Case>();
   const byFile = new Map<string, Case>();
   const newCase = (name: string, mesh: string, location: { file?: string; line?: number }): Case => {
-    const c: Case = { name, classname: classname("validate", mesh), ...location, failures: [], out: [] };
+    const c: Case = { name, classname: classname(command, mesh), ...location, failures: [], out: [] };
     cases.push(c);
     return c;
   };
@@ -74,7 +75,7 @@ export function renderValidateJunit(report: ValidateReport): string {
     if (isFailingDiagnostic(d, report.warningsAsErrors)) c.failures.push({ type: d.rule, message: `${d.severity}: ${d.message}`, body: line });
     else c.out.push(line);
   }
-  return document(`meshops validate ${shortRev(report.revision)}`, suitesByMesh(cases, "validate"));
+  return document(`meshops ${command} ${shortRev(report.revision)}`, suitesByMesh(cases, command));
 }
 
 function diagnosticLine(d: Diagnostic): string {

@@ -49,11 +49,12 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
   const { errors, warnings } = diagnosticCounts(shown);
   const failed = shown.some((d) => isFailingDiagnostic(d, report.warningsAsErrors));
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  const command = report.command ?? "validate";
   const verdict = failed
-    ? `❌ meshops validate: ${errors === 0 ? "failed (warnings are errors)" : "invalid"}, ${counts}`
-    : `✅ meshops validate: valid${shown.length > 0 ? `, ${counts}` : ""}`;
+    ? `❌ meshops ${command}: ${errors === 0 ? "failed (warnings are errors)" : "invalid"}, ${counts}`
+    : `✅ meshops ${command}: valid${shown.length > 0 ? `, ${counts}` : ""}`;
   const head = [
-    "<!-- meshops:validate -->",
+    `<!-- meshops:${command} -->`,
     `### ${verdict}`,
     "",
     `${code(shortRev(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${shown.length === 0 ? ", no problems found." : "."}`,
@@ -72,7 +73,7 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
     rows: list.map((d) => diagnosticRow(d, report.warningsAsErrors)),
     details: [],
   }));
-  return fit(head.join("\n"), sections, options, "meshops validate");
+  return fit(head.join("\n"), sections, options, `meshops ${command}`);
 }
 
 function diagnosticRow(d: Diagnostic, warningsAsErrors: boolean): string {

@@ -93,7 +93,7 @@ export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): str
       identity: [d.rule, d.file, d.resource, d.path, d.message].join("\0"),
     }),
   );
-  return log(tool, "validate", findings);
+  return log(tool, report.command ?? "validate", findings);
 }
 
 export function renderPlanSarif(report: PlanReport, tool: ToolInfo): string {

@@ -2,7 +2,8 @@
  * SOPS-encrypted documents, as Flux users keep them in Git: every encrypted leaf is
  * `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, and a top-level `sops:` block carries the data key wrapped for each
  * recipient, the time of the last change and a MAC over all values. The file format is sops v3's; age recipients are
- * unwrapped with the age-encryption library (by age's author), AES-GCM and SHA-512 come from node:crypto.
+ * unwrapped with the age-encryption library (by age's author), PGP recipients with OpenPGP.js (`openpgp`, what
+ * Proton Mail uses), AES-GCM and SHA-512 come from node:crypto. Both libraries are loaded only when a file needs them.
  *
  * Pure apart from CPU: no file is read here (the key text is the caller's), and nothing decrypted leaves as anything
  * but the returned documents. Error messages name files, recipients and paths, never a value.
@@ -16,7 +17,11 @@ export const SOPS_KEY = "sops";
 const ENC_VALUE = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:(str|int|float|bool|bytes|comment)\]$/;
 
 /** Kinds of key meshops cannot use: their stanzas are read, so a message can say which key the file wants. */
-const OTHER_KEY_GROUPS = ["pgp", "kms", "gcp_kms", "azure_kv", "hc_vault"] as const;
+const OTHER_KEY_GROUPS = ["kms", "gcp_kms", "azure_kv", "hc_vault"] as const;
+
+/** How an armored PGP private key starts: a key given as one of the `identities` is either this or an age identity. */
+const PGP_PRIVATE_KEY_BEGIN = "-----BEGIN PGP PRIVATE KEY BLOCK-----";
+const PGP_PRIVATE_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]*?-----END PGP PRIVATE KEY BLOCK-----/g;
 
 export class SopsError extends Error {}
 
@@ -35,6 +40,8 @@ export interface SopsMetadata {
   readonly ageRecipients: readonly string[];
   /** The wrapped data key per age recipient (armored age files). */
   readonly ageStanzas: readonly string[];
+  /** The data key per PGP recipient: its fingerprint, and an armored OpenPGP message. */
+  readonly pgpStanzas: readonly { readonly fp: string; readonly enc: string }[];
   /** Recipients meshops cannot decrypt for (PGP fingerprints, KMS ARNs...), named in messages. */
   readonly otherRecipients: readonly string[];
   readonly lastModified: string;
@@ -47,20 +54,10 @@ export interface SopsMetadata {
 export function readSopsMetadata(sops: JsonValue): { metadata?: SopsMetadata; problems: { path: string; message: string }[] } {
   const problems: { path: string; message: string }[] = [];
   if (!isJsonObject(sops)) return { problems: [{ path: SOPS_KEY, message: "the sops metadata must be a mapping" }] };
-  const ageRecipients: string[] = [];
-  const ageStanzas: string[] = [];
-  const age = sops.age ?? [];
-  if (!Array.isArray(age)) problems.push({ path: "sops.age", message: "must be a list of {recipient, enc}" });
-  else {
-    age.forEach((entry, i) => {
-      if (!isJsonObject(entry) || typeof entry.recipient !== "string" || typeof entry.enc !== "string") {
-        problems.push({ path: `sops.age[${i}]`, message: "must have `recipient` and `enc` strings" });
-        return;
-      }
-      ageRecipients.push(entry.recipient);
-      ageStanzas.push(entry.enc);
-    });
-  }
+  const age = stanzasOf(sops, "age", "recipient", problems);
+  const ageRecipients = age.map((s) => s.recipient);
+  const ageStanzas = age.map((s) => s.enc);
+  const pgpStanzas = stanzasOf(sops, "pgp", "fp", problems);
   const otherRecipients = OTHER_KEY_GROUPS.flatMap((group) => {
     const list = sops[group];
     if (!Array.isArray(list)) return [];
@@ -70,9 +67,9 @@ export function readSopsMetadata(sops: JsonValue): { metadata?: SopsMetadata; pr
       return [`${group} ${typeof id === "string" ? id : "(unnamed)"}`];
     });
   });
-  if (ageRecipients.length === 0 && problems.length === 0) {
+  if (ageRecipients.length === 0 && pgpStanzas.length === 0 && problems.length === 0) {
     const others = otherRecipients.length > 0 ? `; this file is encrypted for ${otherRecipients.join(", ")}` : "";
-    problems.push({ path: "sops.age", message: `no age recipient: meshops decrypts SOPS files encrypted for age keys${others}` });
+    problems.push({ path: "sops.age", message: `no age or pgp recipient: meshops decrypts SOPS files encrypted for age or PGP keys${others}` });
   }
   const lastModified = sops.lastmodified;
   if (typeof lastModified !== "string") problems.push({ path: "sops.lastmodified", message: "missing: the file's MAC cannot be checked without it" });
@@ -80,9 +77,25 @@ export function readSopsMetadata(sops: JsonValue): { metadata?: SopsMetadata; pr
   if (!isEncryptedValue(mac)) problems.push({ path: "sops.mac", message: "missing or not an ENC[AES256_GCM,...] value: the file cannot be checked for tampering" });
   if (problems.length > 0) return { problems };
   return {
-    metadata: { ageRecipients, ageStanzas, otherRecipients, lastModified: lastModified as string, mac: mac as string, macOnlyEncrypted: sops.mac_only_encrypted === true },
+    metadata: { ageRecipients, ageStanzas, pgpStanzas, otherRecipients, lastModified: lastModified as string, mac: mac as string, macOnlyEncrypted: sops.mac_only_encrypted === true },
     problems,
   };
+}
+
+/** A key group's entries (`sops.age`, `sops.pgp`): each names its recipient under `id` and holds the wrapped key in `enc`. */
+function stanzasOf<K extends string>(sops: JsonObject, group: string, id: K, problems: { path: string; message: string }[]): ({ enc: string } & Record<K, string>)[] {
+  const list = sops[group] ?? [];
+  if (!Array.isArray(list)) {
+    problems.push({ path: `sops.${group}`, message: `must be a list of {${id}, enc}` });
+    return [];
+  }
+  return list.flatMap((entry, i) => {
+    if (!isJsonObject(entry) || typeof entry[id] !== "string" || typeof entry.enc !== "string") {
+      problems.push({ path: `sops.${group}[${i}]`, message: `must have \`${id}\` and \`enc\` strings` });
+      return [];
+    }
+    return [{ [id]: entry[id], enc: entry.enc } as { enc: string } & Record<K, string>];
+  });
 }
 
 /** Paths (as `a.b[0].c`) of values that look encrypted but are not well-formed ENC values: sops would fail on them. */
@@ -103,6 +116,13 @@ export function parseAgeIdentities(text: string): string[] {
     .filter((line) => line.startsWith("AGE-SECRET-KEY-"));
 }
 
+/** The armored private keys of a PGP key file (`gpg --export-secret-keys --armor`), each one of `identities`. */
+export function parsePgpPrivateKeys(text: string): string[] {
+  const keys = text.match(PGP_PRIVATE_KEY) ?? [];
+  if (keys.length === 0) throw new SopsError(`no ${PGP_PRIVATE_KEY_BEGIN} in the file`);
+  return keys;
+}
+
 /** What decryptDocuments returns. */
 export interface Decrypted {
   readonly documents: JsonObject[];
@@ -112,7 +132,7 @@ export interface Decrypted {
 
 /**
  * The plaintext of the documents of one SOPS file (each `sops:` block removed), after the MAC over all of them has been
- * checked. `file` only names the file in errors. Throws SopsError when no identity opens the data key or the MAC does not
+ * checked. `identities`: age identities and armored PGP private keys. `file` only names the file in errors. Throws SopsError when no identity opens the data key or the MAC does not
  * match (the file was edited without sops, or tampered with).
  */
 export async function decryptDocuments(file: string, documents: readonly JsonObject[], identities: readonly string[]): Promise<Decrypted> {
@@ -145,11 +165,25 @@ export async function decryptDocuments(file: string, documents: readonly JsonObj
  */
 const age = () => import("age-encryption");
 
+/** OpenPGP.js, loaded on first use like age-encryption (most repositories have no PGP-encrypted file). */
+const openpgp = () => import("openpgp");
+
 async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer> {
-  const wanted = [...metadata.ageRecipients, ...metadata.otherRecipients].join(", ");
+  const wanted = [...metadata.ageRecipients, ...metadata.pgpStanzas.map((s) => `pgp ${s.fp}`), ...metadata.otherRecipients].join(", ");
+  const pgpKeys = identities.filter((i) => i.startsWith(PGP_PRIVATE_KEY_BEGIN));
+  const ageKeys = identities.filter((i) => !i.startsWith(PGP_PRIVATE_KEY_BEGIN));
   if (identities.length === 0) {
-    throw new SopsError(`${file}: no age key to decrypt it (it is encrypted for ${wanted}): set SOPS_AGE_KEY_FILE or pass --sops-age-key-file`);
+    const how = metadata.pgpStanzas.length > 0 ? "pass --sops-pgp-key-file (a PGP private key), or set SOPS_AGE_KEY_FILE for an age key" : "set SOPS_AGE_KEY_FILE or pass --sops-age-key-file";
+    throw new SopsError(`${file}: no ${metadata.pgpStanzas.length > 0 ? "" : "age "}key to decrypt it (it is encrypted for ${wanted}): ${how}`);
   }
+  const key = (ageKeys.length > 0 ? await ageDataKey(metadata, ageKeys) : undefined) ?? (pgpKeys.length > 0 ? await pgpDataKey(file, metadata, pgpKeys) : undefined);
+  if (key) return key;
+  const what = pgpKeys.length === 0 ? "age key(s)" : "key(s)";
+  throw new SopsError(`${file}: none of the ${identities.length} ${what} given can decrypt it; it is encrypted for ${wanted}`);
+}
+
+async function ageDataKey(metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer | undefined> {
+  if (metadata.ageStanzas.length === 0) return undefined;
   const { Decrypter, armor } = await age();
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
@@ -158,10 +192,35 @@ async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: r
       const key = Buffer.from(await decrypter.decrypt(armor.decode(stanza)));
       if (key.length === 32) return key;
     } catch {
-      // Not this recipient's stanza (or a broken one): try the next; the message below names them all.
+      // Not this recipient's stanza (or a broken one): try the next; the caller's message names them all.
     }
   }
-  throw new SopsError(`${file}: none of the ${identities.length} age key(s) given can decrypt it; it is encrypted for ${wanted}`);
+  return undefined;
+}
+
+async function pgpDataKey(file: string, metadata: SopsMetadata, armoredKeys: readonly string[]): Promise<Buffer | undefined> {
+  if (metadata.pgpStanzas.length === 0) return undefined;
+  const { readPrivateKey, readMessage, decrypt } = await openpgp();
+  const keys = await Promise.all(
+    armoredKeys.map((armoredKey) =>
+      readPrivateKey({ armoredKey }).catch(() => {
+        throw new SopsError(`${file}: a PGP key given cannot be read (not an armored private key block)`);
+      }),
+    ),
+  );
+  // Flux and sops read keys without a passphrase; asking for one would stop an unattended run.
+  if (keys.some((k) => !k.isDecrypted())) throw new SopsError(`${file}: a PGP key given is protected by a passphrase: export it without one (gpg --export-secret-keys --armor)`);
+  for (const stanza of metadata.pgpStanzas) {
+    try {
+      const message = await readMessage({ armoredMessage: stanza.enc });
+      const { data } = await decrypt({ message, decryptionKeys: keys, format: "binary" });
+      const key = Buffer.from(data);
+      if (key.length === 32) return key;
+    } catch {
+      // Not this recipient's message (or a broken one): try the next.
+    }
+  }
+  return undefined;
 }
 
 function decryptValue(file: string, path: string, value: string, key: Buffer, aad: string): JsonValue {
@@ -220,11 +279,14 @@ function walk(value: JsonValue, keys: readonly string[], path: string, visit: (l
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Encryption: for fixtures and tests (scripts/generate-sops-fixtures.mjs). meshops itself never writes secrets.
+// Encryption: `meshops export --sops-age-recipient` (Secrets are only ever written encrypted), and the fixtures
+// (scripts/generate-sops-fixtures.mjs).
 
 export interface EncryptOptions {
   /** age recipients (`age1...`). */
   readonly recipients: readonly string[];
+  /** PGP recipients: armored public keys. */
+  readonly pgpRecipients?: readonly string[];
   /** Only values under a key matching this are encrypted (Flux's usual `^(data|stringData)$`); default: all. */
   readonly encryptedRegex?: string;
   /** The time written as `lastmodified` (RFC 3339); the MAC is bound to it. */
@@ -250,8 +312,18 @@ export async function encryptDocument(document: JsonObject, options: EncryptOpti
     encrypter.addRecipient(recipient);
     stanzas.push({ recipient, enc: armor.encode(await encrypter.encrypt(dataKey)) });
   }
+  const pgp: JsonObject[] = [];
+  if (options.pgpRecipients?.length) {
+    const { readKey, createMessage, encrypt } = await openpgp();
+    for (const armoredKey of options.pgpRecipients) {
+      const key = await readKey({ armoredKey });
+      const enc = await encrypt({ message: await createMessage({ binary: new Uint8Array(dataKey) }), encryptionKeys: key, format: "armored" });
+      pgp.push({ created_at: options.lastModified, enc: String(enc).trimEnd(), fp: key.getFingerprint().toUpperCase() });
+    }
+  }
   const sops: JsonObject = {
-    age: stanzas,
+    ...(stanzas.length > 0 ? { age: stanzas } : {}),
+    ...(pgp.length > 0 ? { pgp } : {}),
     lastmodified: options.lastModified,
     mac: encryptValue(hash.digest("hex").toUpperCase(), dataKey, options.lastModified),
     ...(options.encryptedRegex !== undefined ? { encrypted_regex: options.encryptedRegex } : { unencrypted_suffix: "_unencrypted" }),

@@ -1,3 +1,4 @@
+import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
@@ -66,8 +67,8 @@ function liveServices(live: readonly JsonObject[]): Set<string> {
   return subjects;
 }
 
-export function planFor(comparison: Comparison, instance: string, prune: boolean): Plan {
-  return planChanges(comparison.desired.resources, comparison.live, { instance, prune });
+export function planFor(comparison: Comparison, instance: string, prune: boolean, ignore?: readonly IgnoreDifferencesRule[]): Plan {
+  return planChanges(comparison.desired.resources, comparison.live, { instance, prune, ignore });
 }
 
 export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
@@ -75,8 +76,8 @@ export function driftFor(comparison: Comparison, options: DriftOptions): DriftRe
 }
 
 /** planFor in slices of the event loop's time (util/steps.ts): for the daemon, which must keep answering its probes. */
-export function planInSlices(comparison: Comparison, instance: string, prune: boolean): Promise<Plan> {
-  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, { instance, prune }));
+export function planInSlices(comparison: Comparison, instance: string, prune: boolean, ignore?: readonly IgnoreDifferencesRule[]): Promise<Plan> {
+  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, { instance, prune, ignore }));
 }
 
 /** driftFor in slices of the event loop's time. */

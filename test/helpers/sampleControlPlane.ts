@@ -5,7 +5,7 @@ import path from "node:path";
 import { openStore, type ControlPlaneStore } from "../../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../src/cp/server.js";
 import { runCli } from "./cli.js";
-import { commitFolder, git, projectRoot, tempRepo } from "./git.js";
+import { commitFolder, projectRoot, tempRepo } from "./git.js";
 
 export interface SampleControlPlane {
   /** The Git repository applied: sample-repo plus Kubernetes documents in an application namespace. */
@@ -16,7 +16,7 @@ export interface SampleControlPlane {
 }
 
 /**
- * sample-repo and test/fixtures/export/app-namespace applied (by `meshops apply` over HTTP, with `token`) to a fresh
+ * sample-repo (its encrypted Secret included) and test/fixtures/export/app-namespace applied (by `meshops apply` over HTTP, with `token`) to a fresh
  * embedded control plane that skips creating the default mesh, as the export tests start from.
  */
 export async function sampleControlPlane(token: string, prefix: string): Promise<SampleControlPlane> {
@@ -24,10 +24,6 @@ export async function sampleControlPlane(token: string, prefix: string): Promise
   const stateDir = mkdtempSync(path.join(tmpdir(), `${prefix}cp-`));
   commitFolder(source.dir, path.join(projectRoot, "sample-repo"), "sample-repo");
   commitFolder(source.dir, path.join(projectRoot, "test/fixtures/export/app-namespace"), "application namespace");
-  // Without sample-repo's encrypted Secret: `export` leaves Secrets out (it cannot write them encrypted yet, issue 16),
-  // so a control plane holding one would not round-trip to zero changes.
-  git(source.dir, "rm", "-q", "meshes/payments/acquirer-credentials.sops.yaml");
-  git(source.dir, "commit", "-q", "-m", "no Secret");
   const store = await openStore({ stateDir, skipMeshCreation: true });
   const server = await startControlPlaneServer({ store, port: 0, token });
   const apply = await runCli(["apply", "--cp-url", server.url], source.dir, { MESHOPS_CP_TOKEN: token });

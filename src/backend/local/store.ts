@@ -28,6 +28,7 @@ import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/i
 import { metaViolations } from "../../validate/rules/meta.js";
 import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../kuma/version.js";
+import { kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
@@ -215,6 +216,8 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
 }
 
 export class ControlPlaneStore {
+  /** The Kuma minor line emulated (3.x: the newest); undefined for a version meshops has no schemas for. */
+  private readonly minor: string | undefined;
   readonly version: string;
   readonly product: Product;
   readonly zone: string;
@@ -237,6 +240,8 @@ export class ControlPlaneStore {
     this.product = options.product ?? "kuma";
     this.zone = options.zone ?? DEFAULT_ZONE;
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
+    const line = schemaLine(this.version);
+    this.minor = "error" in line ? undefined : line.minor;
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -258,9 +263,13 @@ export class ControlPlaneStore {
     return this.createsDefaults;
   }
 
-  /** Whether the emulated control plane knows the type: Kong Mesh's own kinds only when it emulates Kong Mesh. */
+  /**
+   * Whether the emulated control plane knows the type: Kong Mesh's own kinds only when it emulates Kong Mesh, and only
+   * the kinds its Kuma line has (MeshIdentity from 2.12, ...: schemas/versions.json).
+   */
   serves(typeName: string): boolean {
-    return resourceType(typeName) !== undefined && (this.product === "kong-mesh" || !requiresKongMesh(typeName));
+    if (resourceType(typeName) === undefined || (this.product !== "kong-mesh" && requiresKongMesh(typeName))) return false;
+    return this.minor === undefined || kindIntroducedAfter(typeName, this.minor) === undefined;
   }
 
   meshExists(name: string): boolean {

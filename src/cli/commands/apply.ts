@@ -81,7 +81,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         plan = planFromSaved(saved);
       } else {
-        plan = planFor(scoped, result.config.instance, options.prune === true);
+        plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
       }
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));

@@ -25,7 +25,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options);
     const scope = scopeOf(options);
-    const result = await loadValidRepository(options, io);
+    const result = await loadValidRepository(options, io, { invalidReport: { ...options, command: "drift", outputs } });
     if (!result) return setExit(1);
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {

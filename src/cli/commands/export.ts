@@ -1,12 +1,25 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { EXPORT_LAYOUTS, EXPORT_SHAPES, exportRepository, UNMANAGED_DIR, type ExportLayout, type ExportShape, type ExportSummary } from "../../export/repository.js";
+import { EXPORT_LAYOUTS, EXPORT_SHAPES, exportRepository, sealSecretFiles, UNMANAGED_DIR, type ExportLayout, type ExportShape, type ExportSummary } from "../../export/repository.js";
 import { readLiveState } from "../../sync/live.js";
 import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
+import { collect } from "../repository.js";
 
-type ExportOptions = ControlPlaneOptions & { out: string; layout: ExportLayout; shape: ExportShape; instance: string; adopt?: boolean; force?: boolean };
+type ExportOptions = ControlPlaneOptions & {
+  out: string;
+  layout: ExportLayout;
+  shape: ExportShape;
+  instance: string;
+  adopt?: boolean;
+  force?: boolean;
+  sopsAgeRecipient: readonly string[];
+  sopsPgpRecipientFile: readonly string[];
+};
+
+/** An age recipient (public key): bech32, `age1` then lowercase letters and digits. */
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 
 /** `meshops export --out DIR`: adopt a control plane that already runs. Reads only; nothing is written to it. */
 export function exportCommand(io: CliIo, setExit: (code: number) => void): Command {
@@ -17,28 +30,50 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     .addOption(new Option("--shape <shape>", "YAML shape of the documents: the Universal REST shape, or Kubernetes custom resources").choices(EXPORT_SHAPES).default("universal"))
     .option("--instance <name>", "the ownership label's value (meshops.io/managed-by) this repository will own by", "meshops")
     .option("--adopt", `export resources meshops does not own into the repository (the next apply owns them) instead of under ${UNMANAGED_DIR}/`)
-    .option("--force", "write into a directory that is not empty (files of the same name are replaced; others are kept)");
+    .option("--force", "write into a directory that is not empty (files of the same name are replaced; others are kept)")
+    .option("--sops-age-recipient <age1...>", "write Secrets SOPS-encrypted for this age public key (repeatable); without a recipient, Secrets are left out", collect, [])
+    .option("--sops-pgp-recipient-file <file>", "write Secrets SOPS-encrypted for the PGP public key in this file (armored, gpg --export --armor FPR; repeatable)", collect, []);
   addControlPlaneOptions(command);
   return command.action(async (options: ExportOptions) => {
     const out = path.resolve(io.cwd, options.out);
+    const badRecipient = options.sopsAgeRecipient.find((r) => !AGE_RECIPIENT.test(r));
+    if (badRecipient !== undefined) throw new UsageError(`--sops-age-recipient ${badRecipient}: not an age public key (age1 followed by 58 characters; age-keygen -y KEYFILE prints it)`);
+    const recipients = { age: options.sopsAgeRecipient, pgp: await Promise.all(options.sopsPgpRecipientFile.map((file) => pgpPublicKey(file, io))) };
+    const anyRecipient = recipients.age.length + recipients.pgp.length > 0;
     if (!options.force && (await entriesOf(out)).length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
     const { backend } = await openControlPlane(options, io, { version: undefined });
     let exported;
     try {
       const [info, types] = await Promise.all([backend.info(), backend.types()]);
       const live = await readLiveState(backend, { needWrite: false, types });
-      exported = exportRepository(live, { info, servedTypes: types.map((t) => t.name) }, { layout: options.layout, shape: options.shape, instance: options.instance, adopt: options.adopt === true });
+      exported = exportRepository(
+        live,
+        { info, servedTypes: types.map((t) => t.name) },
+        { layout: options.layout, shape: options.shape, instance: options.instance, adopt: options.adopt === true, secrets: anyRecipient },
+      );
     } finally {
       await backend.close();
     }
-    for (const [file, text] of exported.files) {
+    // Encrypted before anything is written: no plaintext Secret ever reaches the disk.
+    const sealed = await sealSecretFiles(exported.secretDocuments, recipients, new Date().toISOString().replace(/\.\d+Z$/, "Z"));
+    for (const [file, text] of [...exported.files, ...sealed]) {
       const target = path.join(out, ...file.split("/"));
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, text, "utf8");
     }
-    io.stdout.write(summaryText(exported.summary, options.out, exported.files.size));
+    io.stdout.write(summaryText(exported.summary, options.out, exported.files.size + sealed.size));
     setExit(0);
   });
+}
+
+/** An armored PGP public key from a file; one clear line when the file holds none. */
+async function pgpPublicKey(file: string, io: CliIo): Promise<string> {
+  const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--sops-pgp-recipient-file ${file}: cannot read it (${error.code ?? "error"})`);
+  });
+  const key = /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/.exec(text)?.[0];
+  if (key === undefined) throw new UsageError(`--sops-pgp-recipient-file ${file}: no -----BEGIN PGP PUBLIC KEY BLOCK----- in the file`);
+  return key;
 }
 
 async function entriesOf(dir: string): Promise<string[]> {
@@ -56,7 +91,11 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
   const target = [s.config.product, s.config.version ?? "version not recognized: set controlPlane.version"].join(" ");
   lines.push(`  meshops.yaml: ${target}, skipDefaultMeshCreation ${s.config.skipDefaultMeshCreation}${s.config.externalMeshes.length ? `, externalMeshes ${s.config.externalMeshes.join(", ")}` : ""}`);
   if (s.defaultPolicies > 0) lines.push(`  left out: ${s.defaultPolicies} default polic${s.defaultPolicies === 1 ? "y" : "ies"} identical to what meshops materializes`);
-  if (s.secrets > 0) lines.push(`  left out: ${plural(s.secrets, "secret")} (values are never written)`);
+  if (s.encryptedSecrets > 0) lines.push(`  encrypted: ${plural(s.encryptedSecrets, "secret")} written SOPS-encrypted (*.sops.yaml; plan and apply need the age key: SOPS_AGE_KEY_FILE)`);
+  if (s.secrets > 0) {
+    const hint = s.encryptedSecrets > 0 ? "GlobalSecrets are not managed yet" : `pass --sops-age-recipient or --sops-pgp-recipient-file to write ${s.secrets === 1 ? "it" : "them"} SOPS-encrypted; until then \`apply --prune\` would delete ${s.secrets === 1 ? "it" : "them"}`;
+    lines.push(`  left out: ${plural(s.secrets, "secret")} (never written in clear text: ${hint})`);
+  }
   if (!s.materializeDefaults) lines.push("  defaults.materialize is off: a Mesh lacks a default policy meshops would create, so every default policy is a file");
   if (s.adopted.length > 0) lines.push(`  adopted: ${plural(s.adopted.length, "resource")} not owned by meshops until now; the next apply adds the ownership label`);
   if (s.unmanaged.length > 0) {

@@ -39,7 +39,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads() : undefined;
-    const result = await loadValidRepository(options, io, { shared });
+    const result = await loadValidRepository(options, io, { shared, invalidReport: { ...options, command: "plan", outputs } });
     if (!result) return setExit(1);
     const { plan, locations, base, save } =
       options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
@@ -66,7 +66,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     warnUnknownReferences(io, comparison);
     checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config.instance);
-    const plan = planFor(scoped, result.config.instance, options.prune === true);
+    const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {

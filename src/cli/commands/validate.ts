@@ -1,9 +1,8 @@
 import { Command } from "commander";
-import { subjectOf } from "../../model/key.js";
-import { diagnosticCounts, validateExitCode, type ValidateReport } from "../../report/common.js";
+import { diagnosticCounts, validateExitCode } from "../../report/common.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadRepository, summaryOf, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, loadRepository, summaryOf, validateReportOf, type RepositoryOptions } from "../repository.js";
 
 type ValidateOptions = RepositoryOptions & ReportOptions & { warningsAsErrors?: boolean };
 
@@ -14,16 +13,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
   return addRepositoryOptions(addReportOptions(command)).action(async (options: ValidateOptions) => {
     const outputs = reportOutputs(options);
     const { result } = await loadRepository(options, io);
-    const report: ValidateReport = {
-      valid: result.valid,
-      diagnostics: result.diagnostics,
-      revision: result.revision,
-      files: result.files,
-      resources: result.resources.map((r) =>
-        r.source ? { subject: subjectOf(r), location: { file: r.source.file, line: r.source.line, column: r.source.column } } : { subject: subjectOf(r) },
-      ),
-      warningsAsErrors: options.warningsAsErrors === true,
-    };
+    const report = validateReportOf(result, options.warningsAsErrors === true);
     await writeReports(io, "validate", outputs, { ...report, summary: summaryOf(result) }, options.markdownLimit, options.annotationsLimit);
     const code = validateExitCode(report);
     const { warnings } = diagnosticCounts(result.diagnostics);

@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
-import { ageIdentities } from "../secrets.js";
+import { sopsIdentities } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
@@ -36,6 +36,7 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions {
   allowedHosts?: string[];
   maxConnections: number;
   sopsAgeKeyFile?: string;
+  sopsPgpKeyFile?: string;
 }
 
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
@@ -71,6 +72,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         }),
     )
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE); a commit with an encrypted file that does not decrypt is not applied")
+    .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) for SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)")
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
@@ -148,7 +150,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
       pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
-      ageIdentities: ageIdentities(options.sopsAgeKeyFile, io) ?? [],
+      ageIdentities: sopsIdentities(options, io) ?? [],
       webhookSecret,
       reconcileToken,
       log,

@@ -2,13 +2,14 @@
  * Dataplane (`pkg/core/resources/apis/mesh/dataplane_validator.go`), for the Universal Dataplanes meshops applies when
  * meshops.yaml sets `resources.dataplanes`. A protobuf kind: paths start at `networking`, `probes`, `metrics`.
  *
- * Not ported: the admin port's collision with inbound/outbound interfaces (`UsesInboundInterface`, which needs the
- * interface model of dataplane_helpers.go), and the prometheus `conf` of `metrics` beyond its type.
+ * The admin port's collision with the inbound and outbound interfaces follows dataplane_helpers.go
+ * (`UsesInboundInterface`, `UsesOutboundInterface`) and the interface model of api/mesh/v1alpha1 (`ToInboundInterface`).
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { SERVICE_TAG, protoPortViolations, protoUint32, validateTags } from "./common.js";
 import { field, index, isSet, itemsOf, key, objectOf, prop, text, violation } from "./json.js";
 import { validateIdentifierName } from "./meta.js";
+import { validatePrometheusConfig } from "./mesh.js";
 import { SUPPORTED_PROTOCOLS } from "./services.js";
 import { isDNSName, isGoIP } from "./values.js";
 
@@ -27,7 +28,7 @@ function gatewayType(gateway: JsonObject): "DELEGATED" | "BUILTIN" {
 export function dataplaneViolations(resource: JsonObject): Violation[] {
   const networking = objectOf(prop(resource, "networking"));
   if (!networking) return [violation("networking", "must be defined")];
-  const out: Violation[] = [];
+  const out: Violation[] = adminPortViolations(networking);
   const gateway = objectOf(prop(networking, "gateway"));
   const probes = objectOf(prop(resource, "probes"));
   const hasItems = (name: string): boolean => itemsOf(prop(networking, name)).length > 0;
@@ -45,9 +46,44 @@ export function dataplaneViolations(resource: JsonObject): Violation[] {
     out.push(...networkingViolations(networking), ...probesViolations(probes));
     const metrics = objectOf(prop(resource, "metrics"));
     if (metrics && text(prop(metrics, "type")) !== "prometheus") out.push(violation("metrics.type", 'unknown backend type. Available backends: "prometheus"'));
+    else if (metrics) out.push(...validatePrometheusConfig("metrics.conf", objectOf(prop(metrics, "conf"))));
     out.push(...listenersViolations(networking));
   }
   return out;
+}
+
+/** Envoy binds its admin API to 127.0.0.1 (core_meta.LoopbackIPv4): no inbound or outbound may listen there on its port. */
+function adminPortViolations(networking: JsonObject): Violation[] {
+  const admin = objectOf(prop(networking, "admin"));
+  if (!admin) return [];
+  const port = protoUint32(prop(admin, "port"));
+  const address = text(prop(networking, "address"));
+  const out: Violation[] = [];
+  const usesInbound = itemsOf(prop(networking, "inbound")).some((item) => {
+    const inbound = objectOf(item) ?? {};
+    // ToInboundInterface: the inbound's address (else the Dataplane's); the workload's (serviceAddress, else that one).
+    const dataplaneIP = text(prop(inbound, "address")) || address;
+    const workloadIP = text(prop(inbound, "serviceAddress")) || dataplaneIP;
+    const dataplanePort = protoUint32(prop(inbound, "port"));
+    const workloadPort = protoUint32(prop(inbound, "servicePort")) || dataplanePort;
+    return (port === dataplanePort && overlapsLoopback(dataplaneIP)) || (port === workloadPort && overlapsLoopback(workloadIP));
+  });
+  if (usesInbound) out.push(violation("networking.admin.port", "must differ from inbound"));
+  const usesOutbound = itemsOf(prop(networking, "outbound")).some((item) => {
+    const outbound = objectOf(item) ?? {};
+    return port === protoUint32(prop(outbound, "port")) && overlapsLoopback(text(prop(outbound, "address")) || LOOPBACK);
+  });
+  if (usesOutbound) out.push(violation("networking.admin.port", "must differ from outbound"));
+  return out;
+}
+
+const LOOPBACK = "127.0.0.1";
+/** net.IP.IsUnspecified: 0.0.0.0 or ::, however spelled (isGoIP has checked the syntax). */
+const UNSPECIFIED = /^(0+\.0+\.0+\.0+|[0:]+|::ffff:0+\.0+\.0+\.0+)$/i;
+
+/** dataplane_helpers.go `overlap(127.0.0.1, ip)`: a wildcard address overlaps everything; otherwise the same IP. */
+function overlapsLoopback(ip: string): boolean {
+  return isGoIP(ip) && (UNSPECIFIED.test(ip) || ip === LOOPBACK || ip.toLowerCase() === `::ffff:${LOOPBACK}`);
 }
 
 function gatewayViolations(gateway: JsonObject): Violation[] {

@@ -2,14 +2,14 @@
  * The 2.12+ identity kinds and their neighbours, each from its `validator.go` under
  * `pkg/core/resources/apis/<type>/api/v1alpha1/`: MeshTrust, MeshIdentity, MeshOpenTelemetryBackend, Workload.
  * MeshZoneAddress has no validator (its schema is all there is).
- *
- * Not ported: MeshIdentity's `spiffeID.trustDomain`/`path` are Go text/template strings the control plane parses;
- * Go's template grammar is not reproduced here, so a malformed template is left for the control plane to refuse.
+ * MeshIdentity's `spiffeID.trustDomain` and `path` are Go text/template strings, parsed as the control plane parses
+ * them (goTemplate.ts).
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { checkDuration, MUST_BE_DEFINED, MUST_NOT_BE_EMPTY } from "./common.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { isDNSName, isGoIP, mustBeOneOf, oneOf } from "./values.js";
+import { goTemplateError } from "./goTemplate.js";
 
 const specOf = (resource: JsonObject): JsonObject | undefined => objectOf(prop(resource, "spec"));
 
@@ -67,8 +67,21 @@ const PROVIDER_TYPES = ["Bundled", "Spire", "Extension"];
 const SECURE_DATA_SOURCE_TYPES = ["EnvVar", "InsecureInline", "File", "Secret"];
 
 export function meshIdentityViolations(resource: JsonObject): Violation[] {
+  const templates = spiffeIdViolations(objectOf(prop(specOf(resource), "spiffeID")));
   const provider = objectOf(prop(specOf(resource), "provider"));
-  if (!provider) return [];
+  return provider ? [...templates, ...providerViolations(provider)] : templates;
+}
+
+/** `validateSPIFFEID`: each template parses (with the `label` function), checked only when set. */
+function spiffeIdViolations(spiffeID: JsonObject | undefined): Violation[] {
+  return ["trustDomain", "path"].flatMap((name) => {
+    const template = text(prop(spiffeID, name));
+    const error = template === "" ? undefined : goTemplateError(template);
+    return error === undefined ? [] : [violation(`spec.spiffeID.${name}`, `couldn't parse template: ${error}`)];
+  });
+}
+
+function providerViolations(provider: JsonObject): Violation[] {
   const path = "spec.provider";
   const type = text(prop(provider, "type"));
   switch (type) {

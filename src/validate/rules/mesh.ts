@@ -191,7 +191,8 @@ function validateMetrics(path: string, metrics: JsonObject): Violation[] {
   return out;
 }
 
-function validatePrometheusConfig(path: string, conf: JsonObject | undefined): Violation[] {
+/** A prometheus backend's `conf` (mesh_validator.go validatePrometheusConfig): also a Dataplane's `metrics.conf`. */
+export function validatePrometheusConfig(path: string, conf: JsonObject | undefined): Violation[] {
   const skipMTLS = prop(conf, "skipMTLS");
   const tls = prop(conf, "tls");
   if (isSet(skipMTLS) && isSet(tls) && !skipMTLSAgreesWithTls(skipMTLS === true, objectOf(tls))) {

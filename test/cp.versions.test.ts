@@ -1,0 +1,46 @@
+/**
+ * The embedded control plane emulating an older Kuma line serves only the kinds that line has (issue 13): MeshIdentity
+ * and MeshTrust came with 2.12, Workload with 2.13, MeshOpenTelemetryBackend and MeshZoneAddress with 2.14
+ * (schemas/versions.json kindsIntroduced). A kind the line does not have is not in GET /_resources, and its paths do
+ * not exist (404), as on that release.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { JsonObject } from "../src/model/resource.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+
+const NEWER_KINDS = ["MeshIdentity", "MeshTrust", "Workload", "MeshOpenTelemetryBackend", "MeshZoneAddress"];
+
+async function servedKinds(url: string): Promise<string[]> {
+  const types = ((await (await fetch(`${url}/_resources`)).json()) as { resources: JsonObject[] }).resources;
+  return types.map((t) => t.name as string).filter((name) => NEWER_KINDS.includes(name)).sort();
+}
+
+const trust = {
+  type: "MeshTrust",
+  mesh: "default",
+  name: "t",
+  spec: { caBundles: [{ type: "Pem", pem: { value: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }], trustDomain: "default.mesh" },
+};
+const put = (url: string, body: JsonObject) => fetch(url, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+test("emulating 2.11: none of the kinds of later lines are served; their paths are 404", async () => {
+  await withControlPlaneServer({ version: "2.11.4" }, async (url) => {
+    assert.deepEqual(await servedKinds(url), []);
+    assert.equal((await put(`${url}/meshes/default/meshtrusts/t`, trust)).status, 404);
+    assert.equal((await fetch(`${url}/meshes/default/meshidentities`)).status, 404);
+    assert.equal((await fetch(`${url}/meshes/default/meshtimeouts`)).status, 200, "the kinds 2.11 has are served");
+  });
+});
+
+test("emulating 2.12 and 2.13: each line's own kinds appear; 2.14 and 3.x serve all of them", async () => {
+  await withControlPlaneServer({ version: "2.12.0" }, async (url) => {
+    assert.deepEqual(await servedKinds(url), ["MeshIdentity", "MeshTrust"]);
+    assert.equal((await put(`${url}/meshes/default/meshtrusts/t`, trust)).status, 201);
+    assert.equal((await fetch(`${url}/meshes/default/workloads`)).status, 404);
+  });
+  await withControlPlaneServer({ version: "2.13.1" }, async (url) => assert.deepEqual(await servedKinds(url), ["MeshIdentity", "MeshTrust", "Workload"]));
+  for (const version of ["2.14.3", "3.0.0"]) {
+    await withControlPlaneServer({ version }, async (url) => assert.deepEqual(await servedKinds(url), [...NEWER_KINDS].sort()));
+  }
+});
