@@ -149,6 +149,8 @@ export class Reconciler {
   #desired: DesiredState | undefined;
   /** Where an incremental plan can start from; undefined when the next sync must compare everything. */
   #base: Base | undefined;
+  /** The control plane runs on Kubernetes (GET / and --mode, asked at every sync): nothing is written, drift is reported. */
+  #kubernetes = false;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -224,6 +226,12 @@ export class Reconciler {
 
     // Pending until the apply below completes.
     this.#target = { revision, commit, result, pending: true };
+    this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
+    if (this.#kubernetes) {
+      // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
+      this.#target.pending = false;
+      return { ...(await this.#checkDrift(work)), kind: "sync" };
+    }
     // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
     // control plane, or an out-of-band edit would wait one more interval to be seen.
     const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
@@ -349,7 +357,7 @@ export class Reconciler {
 
     // Self-healing, mesh by mesh: only `correct` meshes, and orphans only where meshops.yaml allows pruning.
     const healing = new Set(
-      report.items.filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
+      report.items.filter((i) => !this.#kubernetes && isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled)).map((i) => i.mesh),
     );
     let changes: ChangeSet | undefined;
     if (healing.size > 0) {
@@ -398,7 +406,7 @@ export class Reconciler {
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
-    return (mesh) => driftModeOf(mesh, config, this.#o.driftMode);
+    return (mesh) => (this.#kubernetes ? "report" : driftModeOf(mesh, config, this.#o.driftMode));
   }
 }
 

@@ -5,8 +5,15 @@
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
+import { isClusterScoped } from "./types.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
+
+/**
+ * Where a control plane stores its resources. On Kubernetes its HTTP API is read-only (the Helm chart sets
+ * KUMA_API_SERVER_READ_ONLY) and resources are custom resources in namespaces, named `name.namespace` in the API.
+ */
+export type ControlPlaneEnvironment = "universal" | "kubernetes";
 
 /** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
 export function coreName(name: string, namespace: string): string {
@@ -45,4 +52,21 @@ export function referencedNames(referrer: JsonObject, name: string, namespace: J
 function labelsOf(object: JsonObject): JsonObject {
   const labels = object.labels;
   return typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+}
+
+/**
+ * The object as a Kubernetes-mode control plane's API shows a resource meshops rendered for it: a namespaced resource
+ * written in the Universal shape (and every default policy) is rendered into the system namespace, so the control
+ * plane names it `name.<systemNamespace>` with both identity labels, as Kuma names its own defaults on Kubernetes
+ * (`mesh-timeout-all-default.kuma-system`, FACTS §1.2). Cluster-scoped kinds (Mesh, MeshGateway), Secrets (the
+ * control plane reads them from its system namespace under their own name) and resources already named after a
+ * namespace keep their names. `object` itself when nothing changes.
+ */
+export function onKubernetes(typeName: string, object: JsonObject, systemNamespace: string): JsonObject {
+  if (typeName === "Mesh" || typeName === "Secret" || typeName === "GlobalSecret" || typeof object.name !== "string" || object.name === "") return object;
+  if (isClusterScoped(typeName) || kubernetesNameOf(object) !== undefined) return object;
+  const { type, mesh, name, labels: _labels, ...rest } = object;
+  const labels = { ...labelsOf(object), [DISPLAY_NAME_LABEL]: name, [NAMESPACE_LABEL]: systemNamespace };
+  // The envelope first, as the control plane prints it.
+  return { ...(type !== undefined ? { type } : {}), ...(mesh !== undefined ? { mesh } : {}), name: coreName(name, systemNamespace), labels, ...rest };
 }

@@ -44,7 +44,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
   for (const warning of targetMismatches(result.config.controlPlane, info)) options.onWarning?.(warning);
   const secretsOptional = !result.resources.some((r) => isSecretType(r.type));
-  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config, secretsOptional });
+  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config, secretsOptional, ...(info.environment ? { environment: info.environment } : {}) });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
