@@ -376,6 +376,12 @@ export class Reconciler {
     }
     const remaining = remainingDrift(report, changes);
     const meshes = meshesOf(desired, undefined, report);
+    if (this.#kubernetes) {
+      // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
+      const drifting = new Set(remaining.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
+      const held = [...meshes].filter((m) => !drifting.has(m));
+      events.emit({ type: "meshes.synced", commit, meshes: held, results: new Map(), inventory: () => inventoryOf(desired, config), driftMode, stopped: false });
+    }
     events.emit({ type: "drift.checked", revision, meshes, report: remaining, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
