@@ -284,18 +284,21 @@ describe("watch against a Kubernetes-mode control plane", () => {
 
       // A commit Argo CD has not synced yet: the control plane still has the old timeout, and meshops reports it.
       const file = "meshes/payments/ledger.yaml";
-      commitFiles(repo.dir, { [file]: readFileSync(path.join(FIXTURE, file), "utf8").replace("idleTimeout: 15m", "idleTimeout: 20m") }, "ledger: longer idle timeout");
+      const head = commitFiles(repo.dir, { [file]: readFileSync(path.join(FIXTURE, file), "utf8").replace("idleTimeout: 15m", "idleTimeout: 20m") }, "ledger: longer idle timeout");
       const drifted = await waitFor(
         "the new commit reported as drift",
         async () => {
           const status = await daemon.status();
-          return status.meshes.find((m) => m.name === "payments")?.state === "drifted" ? status : undefined;
+          return status.meshes.find((m) => m.name === "payments")?.drift?.revision === head ? status : undefined;
         },
         15_000,
       );
       const payments = drifted.meshes.find((m) => m.name === "payments");
       assert.deepEqual(payments?.drift?.items.map((i) => [i.kind, i.resource]), [["modified", "MeshTimeout/payments/ledger-timeouts.payments"]]);
-      assert.equal(drifted.meshes.find((m) => m.name === "default")?.state, "in-sync");
+      // Not held by the control plane yet: behind the branch head, until Kubernetes applies it.
+      assert.equal(payments?.state, "behind");
+      const other = drifted.meshes.find((m) => m.name === "default");
+      assert.deepEqual([other?.state, other?.appliedRevision], ["in-sync", head]);
       const live = (await getJson(`${cluster.server.url}/meshes/payments/meshtimeouts/ledger-timeouts.payments`)).body;
       assert.equal(((live.spec as { to: { default: JsonObject }[] }).to[0]?.default as JsonObject).idleTimeout, "15m0s", "nothing written");
       assert.ok(!daemon.lines.some((l) => l.includes('"change.applied"')), "no change was applied");
