@@ -233,6 +233,25 @@ describe("plan and drift against a Kubernetes-mode control plane", () => {
   });
 });
 
+test("the Mesh default and default policies a Kubernetes zone creates itself are left out of drift, as on Universal", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    commitFolder(repo.dir, path.join(FIXTURE, "meshes", "payments"));
+    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    assert.equal((await kubectlApply(cluster.server.url, rendered.stdout)).status, 200);
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
+    assert.equal(drift.code, 0, drift.stderr);
+    assert.deepEqual((JSON.parse(drift.stdout) as { items: JsonObject[] }).items, []);
+    // They are still there, under their Kubernetes names: drift.ignoreUnmanaged's defaults leave them out.
+    const defaults = (await getJson(`${cluster.server.url}/meshes/default/meshtimeouts`)).body.items as JsonObject[];
+    assert.deepEqual(defaults.map((d) => d.name), ["mesh-gateways-timeout-all-default.kuma-system", "mesh-timeout-all-default.kuma-system"]);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
 describe("the same control plane in-process: --state-dir remembers Kubernetes mode", () => {
   test("plan on the state directory compares the Kubernetes way; --mode universal on it is refused", async () => {
     const repo = tempRepo("meshops-k8s-repo-");
