@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parseAllDocuments, stringify } from "yaml";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
 import type { JsonObject } from "../src/model/resource.js";
@@ -246,6 +247,30 @@ test("the Mesh default and default policies a Kubernetes zone creates itself are
     // They are still there, under their Kubernetes names: drift.ignoreUnmanaged's defaults leave them out.
     const defaults = (await getJson(`${cluster.server.url}/meshes/default/meshtimeouts`)).body.items as JsonObject[];
     assert.deepEqual(defaults.map((d) => d.name), ["mesh-gateways-timeout-all-default.kuma-system", "mesh-timeout-all-default.kuma-system"]);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
+test("labels Flux stamps on everything it applies are not drift", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    commitFolder(repo.dir, FIXTURE);
+    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    // What kustomize-controller adds to every object of a Kustomization (Flux's garbage collection and inventory).
+    const flux = parseAllDocuments(rendered.stdout).map((d) => {
+      const object = d.toJSON() as { metadata: { labels?: Record<string, string> } };
+      object.metadata.labels = { ...object.metadata.labels, "kustomize.toolkit.fluxcd.io/name": "mesh-config", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" };
+      return stringify(object);
+    });
+    assert.equal((await kubectlApply(cluster.server.url, flux.join("---\n"))).status, 200);
+    const live = (await getJson(`${cluster.server.url}/meshes/payments/meshtimeouts/ledger-timeouts.payments`)).body;
+    assert.equal((live.labels as JsonObject)["kustomize.toolkit.fluxcd.io/name"], "mesh-config");
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url], repo.dir);
+    assert.equal(drift.code, 0, drift.stdout);
+    assert.equal(drift.stdout, "In sync.\n");
   } finally {
     await stopCluster(cluster);
     repo.cleanup();

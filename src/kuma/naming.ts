@@ -15,6 +15,18 @@ export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
  */
 export type ControlPlaneEnvironment = "universal" | "kubernetes";
 
+/**
+ * Labels a GitOps engine stamps on every object it applies through Kubernetes (Flux's kustomize-controller and
+ * helm-controller, for garbage collection): the control plane shows them, the repository never has them, and they say
+ * nothing about the mesh. Argo CD tracks with an annotation by default (3.x), which the Kuma API does not show.
+ */
+export const GITOPS_ENGINE_LABELS: readonly string[] = [
+  "kustomize.toolkit.fluxcd.io/name",
+  "kustomize.toolkit.fluxcd.io/namespace",
+  "helm.toolkit.fluxcd.io/name",
+  "helm.toolkit.fluxcd.io/namespace",
+];
+
 /** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
 export function coreName(name: string, namespace: string): string {
   return `${name}.${namespace}`;
