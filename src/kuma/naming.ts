@@ -5,7 +5,7 @@
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
-import { isClusterScoped } from "./types.js";
+import { isClusterScoped, isSecretType } from "./types.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 
@@ -75,7 +75,7 @@ function labelsOf(object: JsonObject): JsonObject {
  * namespace keep their names. `object` itself when nothing changes.
  */
 export function onKubernetes(typeName: string, object: JsonObject, systemNamespace: string): JsonObject {
-  if (typeName === "Mesh" || typeName === "Secret" || typeName === "GlobalSecret" || typeof object.name !== "string" || object.name === "") return object;
+  if (typeName === "Mesh" || isSecretType(typeName) || typeof object.name !== "string" || object.name === "") return object;
   if (isClusterScoped(typeName) || kubernetesNameOf(object) !== undefined) return object;
   const { type, mesh, name, labels: _labels, ...rest } = object;
   const labels = { ...labelsOf(object), [DISPLAY_NAME_LABEL]: name, [NAMESPACE_LABEL]: systemNamespace };

@@ -362,10 +362,7 @@ export class ControlPlaneStore {
    */
   async put(typeName: string, mesh: string, name: string, body: unknown): Promise<PutOutcome> {
     this.checkOpen();
-    const outcome = this.putNow(typeName, typeName === "Mesh" ? name : mesh, name, body);
-    if (outcome.ok) await this.log?.whenDurable(outcome.seq);
-    else await this.readBarrier();
-    return outcome.ok ? { ok: true, created: outcome.created, warnings: outcome.warnings } : outcome;
+    return this.settled(this.putNow(typeName, typeName === "Mesh" ? name : mesh, name, body));
   }
 
   /** DELETE; deleting a Mesh deletes everything in it. Resolves once the change is durable. */
@@ -437,7 +434,11 @@ export class ControlPlaneStore {
       systemNamespace: this.systemNamespace,
       ...(asObject(resource.object.spec) ? { spec: asObject(resource.object.spec) as JsonObject } : {}),
     };
-    const outcome = this.putNow(resource.type, resource.mesh, resource.name, resource.object, placement);
+    return this.settled(this.putNow(resource.type, resource.mesh, resource.name, resource.object, placement));
+  }
+
+  /** A PUT's answer once what it wrote is durable (or, refused, once what it saw is). */
+  private async settled(outcome: { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem }): Promise<PutOutcome> {
     if (outcome.ok) await this.log?.whenDurable(outcome.seq);
     else await this.readBarrier();
     return outcome.ok ? { ok: true, created: outcome.created, warnings: outcome.warnings } : outcome;
