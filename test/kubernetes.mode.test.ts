@@ -277,6 +277,28 @@ test("labels Flux stamps on everything it applies are not drift", async () => {
   }
 });
 
+test("one name in two meshes is one Kubernetes object: plan warns, and the control plane holds only the one applied last", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    const policy = (mesh: string) => `type: MeshTimeout\nname: shared-timeouts\nmesh: ${mesh}\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {idleTimeout: 5m}}]}\n`;
+    const mesh = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ["*"]\n`;
+    commitFiles(repo.dir, { "a/mesh.yaml": mesh("alpha"), "a/policy.yaml": policy("alpha"), "b/mesh.yaml": mesh("beta"), "b/policy.yaml": policy("beta") });
+    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    assert.equal((await kubectlApply(cluster.server.url, rendered.stdout)).status, 200);
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
+    assert.match(
+      drift.stderr,
+      /meshops: warning: MeshTimeout shared-timeouts in namespace kuma-system is one Kubernetes object, but meshes alpha, beta each define it: only the one applied last would exist; give each its own name/,
+    );
+    assert.equal(drift.code, 2);
+    assert.deepEqual((JSON.parse(drift.stdout) as { items: JsonObject[] }).items.map((i) => [i.kind, i.resource]), [["missing", "MeshTimeout/alpha/shared-timeouts.kuma-system"]]);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
 describe("the same control plane in-process: --state-dir remembers Kubernetes mode", () => {
   test("plan on the state directory compares the Kubernetes way; --mode universal on it is refused", async () => {
     const repo = tempRepo("meshops-k8s-repo-");

@@ -82,3 +82,37 @@ export function onKubernetes(typeName: string, object: JsonObject, systemNamespa
   // The envelope first, as the control plane prints it.
   return { ...(type !== undefined ? { type } : {}), ...(mesh !== undefined ? { mesh } : {}), name: coreName(name, systemNamespace), labels, ...rest };
 }
+
+/** Collisions shown at most; beyond, a count. */
+const COLLISIONS_SHOWN = 10;
+
+/**
+ * Desired resources that Kubernetes would hold as one object: the same kind and API name in several meshes (names are
+ * per mesh in Kuma's API, but one per namespace, or per cluster, in Kubernetes, whatever the mesh label says). Typical
+ * of a Universal-shaped repository reusing names across meshes, all rendered into the system namespace. One message
+ * per collision, for a warning: only the last one applied would exist.
+ */
+export function kubernetesCollisions(resources: readonly { readonly type: string; readonly mesh: string; readonly name: string; readonly object: JsonObject }[]): string[] {
+  const meshesByObject = new Map<string, { readonly type: string; readonly object: JsonObject; readonly meshes: string[] }>();
+  for (const r of resources) {
+    if (r.type === "Mesh" || isSecretType(r.type)) continue;
+    const key = `${r.type}/${r.name}`;
+    const entry = meshesByObject.get(key);
+    if (entry) entry.meshes.push(r.mesh);
+    else meshesByObject.set(key, { type: r.type, object: r.object, meshes: [r.mesh] });
+  }
+  const messages: string[] = [];
+  let more = 0;
+  for (const { type, object, meshes } of meshesByObject.values()) {
+    if (meshes.length < 2) continue;
+    if (messages.length >= COLLISIONS_SHOWN) {
+      more++;
+      continue;
+    }
+    const k8s = kubernetesNameOf(object);
+    const where = k8s ? `${type} ${k8s.name} in namespace ${k8s.namespace}` : `${type} ${String(object.name)}`;
+    messages.push(`${where} is one Kubernetes object, but meshes ${meshes.join(", ")} each define it: only the one applied last would exist; give each its own name`);
+  }
+  if (more > 0) messages.push(`and ${more} more names defined in several meshes that Kubernetes would hold as one object each`);
+  return messages;
+}

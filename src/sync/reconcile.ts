@@ -12,6 +12,7 @@ import type { ValidationResult } from "../validate/index.js";
 import { unknownServiceReferences } from "../validate/services.js";
 import { readLiveState } from "./live.js";
 import { targetMismatches } from "../kuma/version.js";
+import { kubernetesCollisions } from "../kuma/naming.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -49,6 +50,8 @@ export async function compare(backend: Backend, result: ValidationResult, option
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
+  // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
+  if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
   const unknownReferences = result.serviceReferences.length > 0 ? unknownServiceReferences(result.serviceReferences, liveServices(live)) : [];

@@ -100,6 +100,8 @@ export interface KubernetesPlacement {
   readonly systemNamespace: string;
   /** The policy's `spec`, for its role. */
   readonly spec?: JsonObject;
+  /** The mesh the same Kubernetes object was in before (its mesh label changed). */
+  readonly movedFrom?: string;
 }
 
 /**

@@ -428,7 +428,11 @@ export class ControlPlaneStore {
     const roles = policyRoleViolations(resource, { systemNamespaces: [this.systemNamespace], mode: "zone" }).map(parameter);
     if (roles.length > 0) return { ok: false, problem: invalid(TITLE.process, roles) };
     const named = kubernetesNameOf(resource.object);
+    // Kubernetes holds one object per kind, namespace and name, whatever its mesh label says: applying it with another
+    // mesh moves it there.
+    const moved = [...this.meshes].find(([mesh, slot]) => mesh !== resource.mesh && slot.resources.get(resource.type)?.has(resource.name))?.[0];
     const placement: KubernetesPlacement = {
+      ...(moved !== undefined ? { movedFrom: moved } : {}),
       name: named?.name ?? resource.name,
       ...(named ? { namespace: named.namespace } : {}),
       systemNamespace: this.systemNamespace,
@@ -599,7 +603,8 @@ export class ControlPlaneStore {
       body: stored,
       ...(status ? { status } : {}),
     };
-    const ops: Op[] = [{ put: record }];
+    const moved = kubernetes?.movedFrom;
+    const ops: Op[] = moved === undefined ? [{ put: record }] : [{ del: [typeName, moved, name] }, { put: record }];
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
     // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
