@@ -337,12 +337,40 @@ describe("reads and writes", () => {
       }
     });
     const backend = track(new KumaHttpBackend({ baseUrl: s.url }), cleanups);
-    assert.deepEqual(await backend.info(), { product: "Kong Mesh", version: "2.14.3", basedOnKuma: "2.14.3", hostname: "cp-0", instanceId: "cp-0-abcd" });
+    assert.deepEqual(await backend.info(), { product: "Kong Mesh", version: "2.14.3", basedOnKuma: "2.14.3", hostname: "cp-0", instanceId: "cp-0-abcd", environment: "universal" });
     assert.deepEqual(await backend.types(), [
       { name: "MeshTimeout", path: "meshtimeouts", scope: "Mesh", readOnly: false },
       { name: "DataplaneInsight", path: "dataplane-insights", scope: "Mesh", readOnly: true },
       { name: "Mesh", path: "meshes", scope: "Global", readOnly: true },
     ]);
+  });
+
+  test("environment: an API read-only for every managed type is Kubernetes (asked once); a federated zone is not; --mode decides", async () => {
+    const index = { hostname: "cp-0", product: "Kuma", version: "2.14.3", instanceId: "cp-0-abcd", clusterId: "c", gui: "/gui" };
+    const typesOf = (meshReadOnly: boolean, policyReadOnly: boolean) => [
+      { name: "MeshTimeout", path: "meshtimeouts", readOnly: policyReadOnly, scope: "Mesh" },
+      { name: "DataplaneInsight", path: "dataplane-insights", readOnly: true, scope: "Mesh" },
+      { name: "Mesh", path: "meshes", readOnly: meshReadOnly, scope: "Global" },
+    ];
+    const answering = async (types: JsonObject[]) => {
+      const asked: string[] = [];
+      const s = await server((req, res) => {
+        asked.push(req.url ?? "");
+        json(res, 200, req.url === "/" ? index : { resources: types });
+      });
+      return { s, asked };
+    };
+    const kubernetes = await answering(typesOf(true, true));
+    const backend = track(new KumaHttpBackend({ baseUrl: kubernetes.s.url }), cleanups);
+    assert.equal((await backend.info()).environment, "kubernetes");
+    assert.equal((await backend.info()).environment, "kubernetes");
+    assert.deepEqual(kubernetes.asked, ["/", "/_resources", "/"], "GET /_resources once per backend");
+    // A federated zone: Meshes come from the global, policies are written here.
+    const federated = await answering(typesOf(true, false));
+    assert.equal((await track(new KumaHttpBackend({ baseUrl: federated.s.url }), cleanups).info()).environment, "universal");
+    const told = await answering(typesOf(false, false));
+    assert.equal((await track(new KumaHttpBackend({ baseUrl: told.s.url, environment: "kubernetes" }), cleanups).info()).environment, "kubernetes");
+    assert.deepEqual(told.asked, ["/"], "--mode kubernetes asks nothing more");
   });
 
   test("PUT: 201 created then 200 updated with warnings; mesh always in the body, never for a Mesh", async () => {
@@ -637,9 +665,9 @@ describe("retries", () => {
       json(res, 200, { product: "Kuma", version: "2.14.3" });
     });
     const events: RequestEvent[] = [];
-    const backend = track(new KumaHttpBackend({ baseUrl: s.url, timeoutMs: 200, retryBaseMs: 1, onRequest: (e) => events.push(e) }), cleanups);
+    const backend = track(new KumaHttpBackend({ baseUrl: s.url, timeoutMs: 200, retryBaseMs: 1, environment: "universal", onRequest: (e) => events.push(e) }), cleanups);
     const started = Date.now();
-    assert.deepEqual(await backend.info(), { product: "Kuma", version: "2.14.3" });
+    assert.deepEqual(await backend.info(), { product: "Kuma", version: "2.14.3", environment: "universal" });
     assert.ok(Date.now() - started < 1400, "did not wait for the slow answer");
     assert.deepEqual(
       events.map((e) => [e.attempt, e.status]),
@@ -797,7 +825,7 @@ describe("TLS", () => {
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:/);
 
     const backend = track(new KumaHttpBackend({ baseUrl: s.url, caFile, token: "t0ken-over-tls" }), cleanups);
-    assert.deepEqual(await backend.info(), { product: "Kuma", version: "2.14.3", hostname: "tls-cp" });
+    assert.deepEqual(await backend.info(), { product: "Kuma", version: "2.14.3", hostname: "tls-cp", environment: "universal" });
     assert.equal(s.seen[0]?.authorization, "Bearer t0ken-over-tls");
 
     const fromPem = track(new KumaHttpBackend({ baseUrl: s.url, caFile: readFileSync(caFile, "utf8") }), cleanups);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
-import type { JsonObject, JsonValue } from "../src/model/resource.js";
+import type { JsonObject, JsonValue, Resource } from "../src/model/resource.js";
+import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
+import { buildDesired, targetOf } from "../src/desired/index.js";
 import { DEFAULT_SYSTEM_NAMESPACES, toResource, type ConvertOptions } from "../src/parse/convert.js";
 import { toKubernetes } from "../src/report/render.js";
 import { referencedNames } from "../src/kuma/naming.js";
@@ -76,4 +78,42 @@ test("a reference without a namespace means the referrer's namespace first, then
   assert.deepEqual(referencedNames(referrer, "ledger", undefined), ["ledger.payments", "ledger"]);
   assert.deepEqual(referencedNames(referrer, "ledger", "accounting"), ["ledger.accounting"]);
   assert.deepEqual(referencedNames({ type: "MeshRetry", name: "r" }, "ledger", undefined), ["ledger"]);
+});
+
+test("for a Kubernetes-mode control plane the desired state is named as it will be: Universal-shaped and default policies in the system namespace", () => {
+  const fromKubernetes = (value: JsonValue) => {
+    const resource = convert(value).resource;
+    assert.ok(resource);
+    return resource;
+  };
+  const mesh = fromKubernetes(parse("apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata: {name: payments}\n") as JsonObject);
+  const override = fromKubernetes(
+    parse(
+      "apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata: {name: mesh-retry-all-payments, namespace: kuma-system, labels: {kuma.io/mesh: payments}}\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {tcp: {maxConnectAttempt: 2}}}]}\n",
+    ) as JsonObject,
+  );
+  const universal: Resource = { type: "MeshTimeout", mesh: "payments", name: "slow", object: { type: "MeshTimeout", mesh: "payments", name: "slow", spec: { targetRef: { kind: "Mesh" } } }, origin: "repository" };
+  const resources = [mesh, fromKubernetes(retry), override, universal];
+  const names = (environment: "kubernetes" | "universal") =>
+    buildDesired(resources, DEFAULT_CONFIG, targetOf(DEFAULT_CONFIG, { version: "2.14.3", environment })).resources.map((r) => `${r.type}/${r.name}`);
+  assert.deepEqual(names("kubernetes"), [
+    "Mesh/payments",
+    "MeshCircuitBreaker/mesh-circuit-breaker-all-payments.kuma-system",
+    "MeshRetry/ledger-retries.payments",
+    "MeshRetry/mesh-retry-all-payments.kuma-system",
+    "MeshTimeout/mesh-gateways-timeout-all-payments.kuma-system",
+    "MeshTimeout/mesh-timeout-all-payments.kuma-system",
+    "MeshTimeout/slow.kuma-system",
+  ]);
+  const desired = buildDesired(resources, DEFAULT_CONFIG, targetOf(DEFAULT_CONFIG, { version: "2.14.3", environment: "kubernetes" }));
+  const retryDefault = desired.resources.find((r) => r.name === "mesh-retry-all-payments.kuma-system");
+  assert.equal(retryDefault?.origin, "repository", "the repository's override, not the default");
+  assert.deepEqual(desired.resources.find((r) => r.name === "slow.kuma-system")?.object.labels, {
+    "meshops.io/managed-by": "meshops",
+    "kuma.io/display-name": "slow",
+    "k8s.kuma.io/namespace": "kuma-system",
+  });
+  // On Universal nothing moves: the override and the default are two resources, as the control plane would hold them.
+  assert.ok(names("universal").includes("MeshTimeout/slow"));
+  assert.ok(names("universal").includes("MeshRetry/mesh-retry-all-payments"));
 });

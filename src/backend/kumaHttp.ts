@@ -17,7 +17,7 @@ import type { ResourceKey } from "../model/key.js";
 import { subjectOf } from "../model/key.js";
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { resourceType } from "../kuma/types.js";
-import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
+import type { Backend, ControlPlaneEnvironment, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
 import { backoffDelay } from "../util/backoff.js";
@@ -62,6 +62,11 @@ export interface KumaHttpBackendOptions {
   /** Backoff cap for one wait. Default 5 s. */
   readonly retryMaxDelayMs?: number;
   readonly onRequest?: (event: RequestEvent) => void;
+  /**
+   * The control plane's environment (`--mode`). Default auto: Kubernetes when GET /_resources says every type meshops
+   * manages is read-only (KUMA_API_SERVER_READ_ONLY, which the Helm chart sets), asked once per backend.
+   */
+  readonly environment?: ControlPlaneEnvironment | "auto";
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -138,6 +143,7 @@ export class KumaHttpBackend implements Backend {
   readonly #sleepers = new Set<() => void>();
   #closed = false;
   #discovered: Promise<Map<string, TypeRoute>> | undefined;
+  #environment: ControlPlaneEnvironment | Promise<ControlPlaneEnvironment> | undefined;
 
   constructor(options: KumaHttpBackendOptions) {
     let url: URL;
@@ -174,6 +180,7 @@ export class KumaHttpBackend implements Backend {
     this.#retryMaxDelayMs =
       options.retryMaxDelayMs === undefined ? DEFAULT_RETRY_MAX_DELAY_MS : nonNegativeInteger(options.retryMaxDelayMs, "retryMaxDelayMs");
     this.#onRequest = options.onRequest;
+    this.#environment = options.environment === "auto" ? undefined : options.environment;
     this.#limiter = new Limiter(concurrency);
 
     const agentOptions = { keepAlive: true, maxSockets: concurrency };
@@ -200,7 +207,23 @@ export class KumaHttpBackend implements Backend {
       ...optionalString(o, "basedOnKuma"),
       ...optionalString(o, "hostname"),
       ...optionalString(o, "instanceId"),
+      environment: await this.#environmentOnce(),
     };
+  }
+
+  /**
+   * GET / does not say where the control plane runs: a read-only API does. Asked once; an API without GET /_resources
+   * is taken for Universal, and a failed ask is asked again next time (the listing that follows reports the failure).
+   */
+  #environmentOnce(): ControlPlaneEnvironment | Promise<ControlPlaneEnvironment> {
+    this.#environment ??= this.types().then(
+      (types) => (this.#environment = environmentOf(types)),
+      (error: unknown) => {
+        this.#environment = error instanceof BackendError && error.status === 404 ? "universal" : undefined;
+        return "universal";
+      },
+    );
+    return this.#environment;
   }
 
   async types(): Promise<readonly TypeInfo[]> {
@@ -544,6 +567,15 @@ export class KumaHttpBackend implements Backend {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Kubernetes when every type meshops manages that the control plane serves is read-only: KUMA_API_SERVER_READ_ONLY,
+ * which the Helm chart sets. A federated zone (read-only Meshes only) and a global (read-only Dataplanes) are not.
+ */
+export function environmentOf(types: readonly TypeInfo[]): ControlPlaneEnvironment {
+  const managed = types.filter((t) => resourceType(t.name) !== undefined);
+  return managed.length > 0 && managed.every((t) => t.readOnly) ? "kubernetes" : "universal";
+}
 
 /** `Type/mesh/name`, `Mesh/name`, or `Type/name` for the other global-scoped types. */
 function subjectFor(route: TypeRoute, key: ResourceKey): string {

@@ -1,5 +1,8 @@
 import type { ResourceKey } from "../model/key.js";
 import type { JsonObject } from "../model/resource.js";
+import type { ControlPlaneEnvironment } from "../kuma/naming.js";
+
+export type { ControlPlaneEnvironment };
 
 /** GET / of the control plane. */
 export interface ServerInfo {
@@ -9,6 +12,11 @@ export interface ServerInfo {
   readonly basedOnKuma?: string;
   readonly hostname?: string;
   readonly instanceId?: string;
+  /**
+   * Kubernetes when meshops was told so (`--mode kubernetes`) or the whole API is read-only, as on a Kubernetes-mode
+   * control plane: names are mapped the Kubernetes way and nothing is written (not part of GET /).
+   */
+  readonly environment?: ControlPlaneEnvironment;
 }
 
 /** One entry of GET /_resources. */

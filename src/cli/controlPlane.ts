@@ -3,7 +3,7 @@ import path from "node:path";
 import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
 import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
-import type { Backend } from "../backend/types.js";
+import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
@@ -20,6 +20,8 @@ export interface ControlPlaneOptions {
   readonly stateDir: string;
   /** Per try of each request to a --cp-url, in ms. */
   readonly requestTimeout?: number;
+  /** `--mode`: where the control plane runs (auto: Kubernetes when its whole API is read-only). */
+  readonly mode?: ControlPlaneEnvironment | "auto";
 }
 
 /** PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file; without --cp-url the embedded control plane. */
@@ -29,6 +31,11 @@ export function addControlPlaneOptions(command: Command): Command {
     .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
     .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"))
+    .addOption(
+      new Option("--mode <mode>", "where the control plane runs: kubernetes maps names as a Kubernetes zone does and never writes (auto: kubernetes when its API is read-only)")
+        .choices(["auto", "universal", "kubernetes"])
+        .default("auto"),
+    )
     .addOption(
       new Option("--request-timeout <duration>", "how long one try of a request to --cp-url may take (a request that times out twice fails)")
         .default(10_000, "10s")
@@ -70,6 +77,8 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
       ...(settings.product ? { product: settings.product } : {}),
       onWarning: settings.onWarning ?? ((message) => io.stderr.write(`meshops: ${message}\n`)),
       ...(settings.health ? { health: settings.health } : {}),
+      // auto: what the state directory was created as.
+      ...(options.mode && options.mode !== "auto" ? { environment: options.mode } : {}),
     }).catch((cause: unknown) => {
       // A locked or damaged state directory already says what to do; anything else gets the directory named.
       if (cause instanceof StateDirectoryInUseError || cause instanceof JournalDamagedError) throw cause;
@@ -92,6 +101,7 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
     ...(options.requestTimeout ? { timeoutMs: options.requestTimeout } : {}),
     ...(settings.onRequest ? { onRequest: settings.onRequest } : {}),
     ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
+    ...(options.mode ? { environment: options.mode } : {}),
   });
   return { backend };
 }

@@ -4,6 +4,11 @@
  * `GET|PUT|DELETE /meshes/{mesh}/{path}/{name}` and `GET /{path}` (every mesh). Semantics live in the store
  * (src/backend/store.ts); this file is routing, HTTP details and the knobs tests need (read-only mode, bearer token,
  * fault injection).
+ *
+ * A Kubernetes-mode store (`meshops cp --mode kubernetes`) is read-only here, as Kuma on Kubernetes is, and takes its
+ * writes on a route of its own that stands in for `kubectl apply` / `kubectl delete` (tests and the demo; a real
+ * control plane has no such route): `POST /_meshops/kubernetes` with Kubernetes documents (a YAML stream, or JSON: one
+ * object, an array, or a List's `items`), `DELETE /_meshops/kubernetes/{kind}/{name}[?namespace=]`.
  */
 import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
@@ -11,7 +16,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ApiProblem, ControlPlaneStore, ListQuery } from "../backend/store.js";
 import { METHOD_NOT_ALLOWED, openStore, problemJson, StorageFailure } from "../backend/store.js";
-import type { JsonObject } from "../model/resource.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { parseYaml } from "../parse/documents.js";
 import { RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
 import type { ResourceType } from "../kuma/types.js";
 
@@ -127,6 +133,11 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
     return;
   }
 
+  if (segments[0] === KUBERNETES_ROUTE[0] && segments[1] === KUBERNETES_ROUTE[1] && options.store.kubernetes) {
+    await kubernetesWrite(options, req, res, method, segments.slice(2), url);
+    return;
+  }
+
   const route = match(segments, (type) => options.store.serves(type.name));
   if (!route) {
     send(res, 404, problemJson({ status: 404, title: "Not Found", detail: `no route for ${url.pathname}` }));
@@ -140,7 +151,8 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
     send(res, 405, problemJson(METHOD_NOT_ALLOWED));
     return;
   }
-  if (method !== "GET" && options.readOnly) {
+  const readOnly = options.readOnly === true || store.kubernetes;
+  if (method !== "GET" && readOnly) {
     send(res, 405, problemJson(METHOD_NOT_ALLOWED));
     return;
   }
@@ -154,7 +166,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
       return;
     }
     case "types":
-      send(res, 200, { resources: typeDescriptions(options.readOnly ?? false, (type) => store.serves(type.name)) });
+      send(res, 200, { resources: typeDescriptions(readOnly, (type) => store.serves(type.name)) });
       return;
     case "list":
       await list(store, req, res, url, route.type, route.mesh, route.template);
@@ -222,6 +234,64 @@ function match(segments: readonly string[], serves: (type: ResourceType) => bool
     default:
       return undefined;
   }
+}
+
+// =====================================================================================================================
+// The stand-in for the Kubernetes API (Kubernetes mode only)
+
+const KUBERNETES_ROUTE = ["_meshops", "kubernetes"] as const;
+
+async function kubernetesWrite(options: ControlPlaneServerOptions, req: IncomingMessage, res: ServerResponse, method: string, rest: string[], url: URL): Promise<void> {
+  const { store } = options;
+  if (method === "DELETE" && rest.length === 2) {
+    const [kind, name] = rest as [string, string];
+    const outcome = await store.deleteKubernetes(kind, name, url.searchParams.get("namespace") ?? undefined);
+    if (outcome.ok) send(res, 200, {});
+    else send(res, outcome.problem.status, problemJson(outcome.problem));
+    return;
+  }
+  if (method !== "POST" || rest.length !== 0) {
+    res.setHeader("allow", rest.length === 0 ? "POST" : "DELETE");
+    send(res, 405, problemJson(METHOD_NOT_ALLOWED));
+    return;
+  }
+  const body = await readBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+  if (!body.ok) {
+    if (body.problem.status === 413) res.setHeader("connection", "close");
+    send(res, body.problem.status, problemJson(body.problem));
+    return;
+  }
+  const documents = kubernetesDocuments(body.value.toString("utf8"));
+  if (!documents.ok) {
+    send(res, 400, problemJson({ status: 400, title: "Bad Request", detail: documents.detail }));
+    return;
+  }
+  // Applied in order, each on its own, as `kubectl apply -f` does: the first refusal stops the rest.
+  const applied: JsonObject[] = [];
+  for (const [index, document] of documents.values.entries()) {
+    const outcome = await store.applyKubernetes(document);
+    if (!outcome.ok) {
+      const { problem } = outcome;
+      send(res, problem.status, { ...problemJson({ ...problem, detail: `document ${index + 1}: ${problem.detail}` }), applied: applied.length });
+      return;
+    }
+    applied.push({ created: outcome.created, ...(outcome.warnings.length > 0 ? { warnings: [...outcome.warnings] } : {}) });
+  }
+  send(res, 200, { applied: applied.length, results: applied });
+}
+
+/** The documents of a request body: a YAML stream (JSON is YAML), a JSON array, or a Kubernetes List's items. */
+function kubernetesDocuments(text: string): { ok: true; values: JsonValue[] } | { ok: false; detail: string } {
+  const parsed = parseYaml(text);
+  const problem = parsed.problems[0];
+  if (problem) return { ok: false, detail: `line ${problem.line}: ${problem.message}` };
+  const values = parsed.documents.flatMap((d) => {
+    const value = d.value;
+    if (Array.isArray(value)) return value;
+    if (isJsonObject(value) && value.kind === "List" && Array.isArray(value.items)) return value.items;
+    return [value];
+  });
+  return values.length === 0 ? { ok: false, detail: "no documents in the request body" } : { ok: true, values };
 }
 
 // =====================================================================================================================
@@ -394,14 +464,25 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-type BodyResult = { ok: true; value: unknown } | { ok: false; problem: ApiProblem };
+type BodyResult<T> = { ok: true; value: T } | { ok: false; problem: ApiProblem };
+
+/** Reads a JSON body of at most `limit` bytes (see readBody). */
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult<unknown>> {
+  const body = await readBody(req, limit);
+  if (!body.ok) return body;
+  try {
+    return { ok: true, value: JSON.parse(body.value.toString("utf8")) };
+  } catch (error) {
+    return { ok: false, problem: { status: 400, title: "Bad Request", detail: `could not parse the request body as JSON: ${(error as Error).message}` } };
+  }
+}
 
 /**
- * Reads a JSON body of at most `limit` bytes. Past the limit the rest is not kept (Node discards it after the 413
+ * Reads a body of at most `limit` bytes. Past the limit the rest is not kept (Node discards it after the 413
  * response, which closes the connection).
  */
-function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  const tooLarge: BodyResult = {
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult<Buffer>> {
+  const tooLarge: BodyResult<Buffer> = {
     ok: false,
     problem: { status: 413, title: "Request Entity Too Large", detail: `the request body is larger than ${limit} bytes` },
   };
@@ -427,12 +508,7 @@ function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> 
     });
     req.on("error", reject);
     req.on("end", () => {
-      if (over) return;
-      try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-      } catch (error) {
-        resolve({ ok: false, problem: { status: 400, title: "Bad Request", detail: `could not parse the request body as JSON: ${(error as Error).message}` } });
-      }
+      if (!over) resolve({ ok: true, value: Buffer.concat(chunks) });
     });
   });
 }

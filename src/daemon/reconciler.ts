@@ -169,6 +169,8 @@ export class Reconciler {
   #held = new Map<string, HeldPlan>();
   /** The branch head last resolved: a new head that does not descend from it was force-pushed. */
   #head: string | undefined;
+  /** The control plane runs on Kubernetes (GET / and --mode, asked at every sync): nothing is written, drift is reported. */
+  #kubernetes = false;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -284,6 +286,12 @@ export class Reconciler {
     this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), meshes, pending: true };
     this.#o.controls.setConfigSuspended(result.config.suspend);
     this.#emitGates(revision, null, invalidity.byMesh, meshes);
+    this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
+    if (this.#kubernetes) {
+      // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
+      this.#target.pending = false;
+      return { ...(await this.#checkDrift(work)), kind: "sync" };
+    }
     // A forced run is asked to compare again from scratch; a run that also stands for a drift check must list the
     // control plane, or an out-of-band edit would wait one more interval to be seen.
     const full = work.force ? `forced (${work.reasons.join(", ")})` : work.drift ? "a drift check is due" : undefined;
@@ -418,7 +426,7 @@ export class Reconciler {
       report.items
         .filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled))
         .map((i) => i.mesh)
-        .filter((mesh) => !suspended.has(mesh) && !target.unplannable.has(mesh)),
+        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh)),
     );
     let changes: ChangeSet | undefined;
     let held = 0;
@@ -445,6 +453,12 @@ export class Reconciler {
     }
     const remaining = remainingDrift(report, changes);
     const meshes = meshesOf(desired, undefined, report);
+    if (this.#kubernetes) {
+      // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
+      const drifting = new Set(remaining.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
+      const held = [...meshes].filter((m) => !drifting.has(m));
+      events.emit({ type: "meshes.synced", commit, meshes: held, results: new Map(), inventory: () => inventoryOf(desired, config), driftMode, stopped: false });
+    }
     events.emit({ type: "drift.checked", revision, meshes, report: remaining, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
@@ -481,7 +495,7 @@ export class Reconciler {
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
-    return (mesh) => driftModeOf(mesh, config, this.#o.driftMode);
+    return (mesh) => (this.#kubernetes ? "report" : driftModeOf(mesh, config, this.#o.driftMode));
   }
 }
 

@@ -11,6 +11,7 @@
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
+import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
 import { sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
@@ -25,14 +26,20 @@ export interface DesiredTarget {
   readonly major: number;
   /** The Kuma minor line whose default policies a Mesh gets (defaultPoliciesLine); the newest when absent. */
   readonly defaultsLine?: string;
+  /**
+   * Set for a Kubernetes-mode control plane: what meshops renders for it lands in namespaces, so a resource written in
+   * the Universal shape and every default policy are named as the system namespace's (`kuma/naming.ts` onKubernetes).
+   */
+  readonly kubernetes?: { readonly systemNamespace: string };
 }
 
 /**
  * The target of a repository: the control plane's own version when it is known (`info`, from GET /), else the one
  * meshops.yaml names. Offline commands (`render`, `plan --base`) have only the latter.
  */
-export function targetOf(config: RepoConfig, info?: VersionInfo): DesiredTarget {
-  return { major: kumaMajor(info, config.controlPlane.version), defaultsLine: defaultPoliciesLine(info?.basedOnKuma ?? info?.version ?? config.controlPlane.version) };
+export function targetOf(config: RepoConfig, info?: VersionInfo & { readonly environment?: ControlPlaneEnvironment }): DesiredTarget {
+  const target = { major: kumaMajor(info, config.controlPlane.version), defaultsLine: defaultPoliciesLine(info?.basedOnKuma ?? info?.version ?? config.controlPlane.version) };
+  return info?.environment === "kubernetes" ? { ...target, kubernetes: { systemNamespace: config.systemNamespaces[0] ?? "kuma-system" } } : target;
 }
 
 export interface MeshDesired {
@@ -65,7 +72,7 @@ export function buildDesired(resources: readonly Resource[], config: RepoConfig,
 
 /** buildDesired as steps (util/steps.ts): one per mesh built. */
 export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
-  const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null]);
+  const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null, target.kubernetes?.systemNamespace ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
   const groups = new Map<string, Resource[]>();
   for (const resource of resources) {
@@ -112,16 +119,31 @@ export function defaultPoliciesOf(mesh: Resource, defined: (subject: string) => 
 }
 
 function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired {
+  const namespace = target.kubernetes?.systemNamespace;
+  const place = namespace === undefined ? (r: Resource) => r : (r: Resource) => placedOnKubernetes(r, namespace);
   const byKey = new Map<string, Resource>();
-  for (const resource of inputs) byKey.set(subjectOf(resource), resource);
+  for (const resource of inputs) {
+    const placed = place(resource);
+    byKey.set(subjectOf(placed), placed);
+  }
   if (config.defaults.materialize) {
     for (const resource of inputs) {
       if (resource.type !== "Mesh") continue;
-      for (const policy of defaultPoliciesOf(resource, (subject) => byKey.has(subject), target.defaultsLine)) byKey.set(subjectOf(policy), policy);
+      // Placed first: on Kubernetes the repository overrides a default by its name in the system namespace.
+      for (const policy of defaultPoliciesOf(resource, () => false, target.defaultsLine).map(place)) {
+        const subject = subjectOf(policy);
+        if (!byKey.has(subject)) byKey.set(subject, policy);
+      }
     }
   }
   const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
   return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+}
+
+/** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */
+function placedOnKubernetes(resource: Resource, systemNamespace: string): Resource {
+  const object = onKubernetes(resource.type, resource.object, systemNamespace);
+  return object === resource.object ? resource : { ...resource, name: object.name as string, object };
 }
 
 /**

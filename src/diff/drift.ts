@@ -10,7 +10,8 @@ import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import picomatch from "picomatch";
 import type { UnmanagedSelector } from "../config/repoConfig.js";
 import { isOwned } from "../desired/ownership.js";
-import { DEFAULT_POLICIES } from "../kuma/defaultPolicies.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "../kuma/defaultPolicies.js";
+import { coreName } from "../kuma/naming.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
@@ -53,6 +54,8 @@ export interface DriftOptions {
   readonly ignoreUnmanaged?: readonly UnmanagedSelector[];
   /** meshops.yaml's ignoreDifferences: fields compared as the live side has them. */
   readonly ignore?: readonly IgnoreDifferencesRule[];
+  /** Where a Kubernetes zone creates its default policies (`<prefix>-<mesh>.<namespace>`); none on Universal. */
+  readonly systemNamespaces?: readonly string[];
 }
 
 /** The drift options meshops.yaml sets. */
@@ -60,8 +63,14 @@ export function driftOptionsOf(config: {
   readonly instance: string;
   readonly drift: { readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
+  readonly systemNamespaces?: readonly string[];
 }): DriftOptions {
-  return { instance: config.instance, ignoreUnmanaged: config.drift.ignoreUnmanaged, ...(config.ignoreDifferences?.length ? { ignore: config.ignoreDifferences } : {}) };
+  return {
+    instance: config.instance,
+    ignoreUnmanaged: config.drift.ignoreUnmanaged,
+    ...(config.ignoreDifferences?.length ? { ignore: config.ignoreDifferences } : {}),
+    ...(config.systemNamespaces ? { systemNamespaces: config.systemNamespaces } : {}),
+  };
 }
 
 /** Classifies every difference; items in write order (Mesh, destinations, routes, policies; then mesh, type, name). */
@@ -71,7 +80,7 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
 
 /** classifyDrift as steps (util/steps.ts), a few hundred subjects each. */
 export function* classifyDriftSteps(desired: readonly Resource[], live: readonly JsonObject[], options: DriftOptions): Steps<DriftReport> {
-  const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? []);
+  const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? [], options.systemNamespaces ?? []);
   const ignoredPaths = ignoredPathsMatcher(options.ignore);
   const items: DriftItem[] = [];
   const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
@@ -99,18 +108,24 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
 type Key = { readonly type: string; readonly mesh: string; readonly name: string };
 
 /** Whether any selector matches a resource; globs compiled once per classification. */
-function unmanagedMatcher(selectors: readonly UnmanagedSelector[]): (key: Key) => boolean {
+function unmanagedMatcher(selectors: readonly UnmanagedSelector[], systemNamespaces: readonly string[]): (key: Key) => boolean {
   const glob = (pattern: string | undefined) => (pattern === undefined ? () => true : picomatch(pattern, { dot: true }));
   const matchers = selectors.map((s) => {
     const [type, mesh, name] = [glob(s.type), glob(s.mesh), glob(s.name)];
-    return (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name) && (!s.defaultPolicy || isControlPlaneDefault(k));
+    return (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name) && (!s.defaultPolicy || isControlPlaneDefault(k, systemNamespaces));
   });
   return (key) => matchers.some((m) => m(key));
 }
 
-/** A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type. */
-function isControlPlaneDefault(key: Key): boolean {
-  return DEFAULT_POLICIES.some((p) => p.type === key.type && key.name === `${p.prefix}-${key.mesh}`);
+/**
+ * A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type, or
+ * on Kubernetes that object in a system namespace (`mesh-timeout-all-default.kuma-system`).
+ */
+function isControlPlaneDefault(key: Key, systemNamespaces: readonly string[]): boolean {
+  return DEFAULT_POLICIES.some((p) => {
+    const name = defaultPolicyName(p.prefix, key.mesh);
+    return p.type === key.type && (key.name === name || systemNamespaces.some((namespace) => key.name === coreName(name, namespace)));
+  });
 }
 
 /** A drift report of these items, in this order, with its summary counted. */

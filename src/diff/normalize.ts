@@ -11,13 +11,15 @@ import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
 import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { GITOPS_ENGINE_LABELS } from "../kuma/naming.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
 import { DEFAULT_MESH, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
 import { protoKindForm } from "../kuma/protoForm.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 const serverOwned = new Set(SERVER_OWNED_FIELDS);
-const computedLabels = new Set(COMPUTED_LABELS);
+// And the labels GitOps engines stamp on what they apply through Kubernetes: neither side's to compare.
+const computedLabels = new Set([...COMPUTED_LABELS, ...GITOPS_ENGINE_LABELS]);
 
 /** Normalizes one object in the Universal REST shape (a flat Mesh, or `{type, mesh, name, labels, spec}`). */
 export function normalize(object: JsonObject): JsonObject {

@@ -5,8 +5,27 @@
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
+import { isClusterScoped, isSecretType } from "./types.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
+
+/**
+ * Where a control plane stores its resources. On Kubernetes its HTTP API is read-only (the Helm chart sets
+ * KUMA_API_SERVER_READ_ONLY) and resources are custom resources in namespaces, named `name.namespace` in the API.
+ */
+export type ControlPlaneEnvironment = "universal" | "kubernetes";
+
+/**
+ * Labels a GitOps engine stamps on every object it applies through Kubernetes (Flux's kustomize-controller and
+ * helm-controller, for garbage collection): the control plane shows them, the repository never has them, and they say
+ * nothing about the mesh. Argo CD tracks with an annotation by default (3.x), which the Kuma API does not show.
+ */
+export const GITOPS_ENGINE_LABELS: readonly string[] = [
+  "kustomize.toolkit.fluxcd.io/name",
+  "kustomize.toolkit.fluxcd.io/namespace",
+  "helm.toolkit.fluxcd.io/name",
+  "helm.toolkit.fluxcd.io/namespace",
+];
 
 /** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
 export function coreName(name: string, namespace: string): string {
@@ -45,4 +64,55 @@ export function referencedNames(referrer: JsonObject, name: string, namespace: J
 function labelsOf(object: JsonObject): JsonObject {
   const labels = object.labels;
   return typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+}
+
+/**
+ * The object as a Kubernetes-mode control plane's API shows a resource meshops rendered for it: a namespaced resource
+ * written in the Universal shape (and every default policy) is rendered into the system namespace, so the control
+ * plane names it `name.<systemNamespace>` with both identity labels, as Kuma names its own defaults on Kubernetes
+ * (`mesh-timeout-all-default.kuma-system`, FACTS §1.2). Cluster-scoped kinds (Mesh, MeshGateway), Secrets (the
+ * control plane reads them from its system namespace under their own name) and resources already named after a
+ * namespace keep their names. `object` itself when nothing changes.
+ */
+export function onKubernetes(typeName: string, object: JsonObject, systemNamespace: string): JsonObject {
+  if (typeName === "Mesh" || isSecretType(typeName) || typeof object.name !== "string" || object.name === "") return object;
+  if (isClusterScoped(typeName) || kubernetesNameOf(object) !== undefined) return object;
+  const { type, mesh, name, labels: _labels, ...rest } = object;
+  const labels = { ...labelsOf(object), [DISPLAY_NAME_LABEL]: name, [NAMESPACE_LABEL]: systemNamespace };
+  // The envelope first, as the control plane prints it.
+  return { ...(type !== undefined ? { type } : {}), ...(mesh !== undefined ? { mesh } : {}), name: coreName(name, systemNamespace), labels, ...rest };
+}
+
+/** Collisions shown at most; beyond, a count. */
+const COLLISIONS_SHOWN = 10;
+
+/**
+ * Desired resources that Kubernetes would hold as one object: the same kind and API name in several meshes (names are
+ * per mesh in Kuma's API, but one per namespace, or per cluster, in Kubernetes, whatever the mesh label says). Typical
+ * of a Universal-shaped repository reusing names across meshes, all rendered into the system namespace. One message
+ * per collision, for a warning: only the last one applied would exist.
+ */
+export function kubernetesCollisions(resources: readonly { readonly type: string; readonly mesh: string; readonly name: string; readonly object: JsonObject }[]): string[] {
+  const meshesByObject = new Map<string, { readonly type: string; readonly object: JsonObject; readonly meshes: string[] }>();
+  for (const r of resources) {
+    if (r.type === "Mesh" || isSecretType(r.type)) continue;
+    const key = `${r.type}/${r.name}`;
+    const entry = meshesByObject.get(key);
+    if (entry) entry.meshes.push(r.mesh);
+    else meshesByObject.set(key, { type: r.type, object: r.object, meshes: [r.mesh] });
+  }
+  const messages: string[] = [];
+  let more = 0;
+  for (const { type, object, meshes } of meshesByObject.values()) {
+    if (meshes.length < 2) continue;
+    if (messages.length >= COLLISIONS_SHOWN) {
+      more++;
+      continue;
+    }
+    const k8s = kubernetesNameOf(object);
+    const where = k8s ? `${type} ${k8s.name} in namespace ${k8s.namespace}` : `${type} ${String(object.name)}`;
+    messages.push(`${where} is one Kubernetes object, but meshes ${meshes.join(", ")} each define it: only the one applied last would exist; give each its own name`);
+  }
+  if (more > 0) messages.push(`and ${more} more names defined in several meshes that Kubernetes would hold as one object each`);
+  return messages;
 }

@@ -1,4 +1,4 @@
-import type { Backend, TypeInfo } from "../backend/types.js";
+import type { Backend, ControlPlaneEnvironment, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, isSecretType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
@@ -12,6 +12,11 @@ export function isManagedType(typeName: string, config: Pick<RepoConfig, "resour
   return typeName !== "Dataplane" || config?.resources.dataplanes === true;
 }
 
+/** Why meshops does not write to a Kubernetes-mode control plane, and what to do instead. */
+export const KUBERNETES_APPLY_HINT =
+  "apply through Kubernetes instead: `meshops render --format kubernetes` (kubectl apply, or as an Argo CD Config Management Plugin) " +
+  "or `meshops hydrate` for Flux; `plan` and `drift` compare against this control plane as it is";
+
 /**
  * Everything the control plane holds of the types meshops manages: one paginated list per type across all meshes.
  * Types the control plane does not serve are skipped (an older version may lack one); a read-only API is refused
@@ -19,8 +24,11 @@ export function isManagedType(typeName: string, config: Pick<RepoConfig, "resour
  */
 export async function readLiveState(
   backend: Backend,
-  options: { needWrite: boolean; types?: readonly TypeInfo[]; config?: Pick<RepoConfig, "resources">; secretsOptional?: boolean },
+  options: { needWrite: boolean; types?: readonly TypeInfo[]; config?: Pick<RepoConfig, "resources">; secretsOptional?: boolean; environment?: ControlPlaneEnvironment },
 ): Promise<JsonObject[]> {
+  if (options.needWrite && options.environment === "kubernetes") {
+    throw new BackendError(`the control plane runs on Kubernetes, where its API is read-only and meshops does not write: ${KUBERNETES_APPLY_HINT}`);
+  }
   const listed = (options.types ?? (await backend.types())).filter((t) => isManagedType(t.name, options.config));
   const served = new Map<string, TypeInfo>(listed.map((t) => [t.name, t]));
   if (options.needWrite) {
@@ -28,7 +36,7 @@ export async function readLiveState(
     if (readOnly.length > 0) {
       throw new BackendError(
         `the control plane's API is read-only for ${readOnly.join(", ")} (as on Kubernetes-mode control planes and federated zones): ` +
-          "apply the rendered resources through the Kubernetes API (meshops render --format kubernetes) or point --cp-url at the writable control plane",
+          `point --cp-url at the writable control plane, or ${KUBERNETES_APPLY_HINT}`,
       );
     }
   }

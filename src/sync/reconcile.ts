@@ -13,6 +13,7 @@ import type { ValidationResult } from "../validate/index.js";
 import { unknownServiceReferences } from "../validate/services.js";
 import { readLiveState } from "./live.js";
 import { targetMismatches } from "../kuma/version.js";
+import { kubernetesCollisions } from "../kuma/naming.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -45,11 +46,13 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const [info, types] = await Promise.all([backend.info(), backend.types()]);
   for (const warning of targetMismatches(result.config.controlPlane, info)) options.onWarning?.(warning);
   const secretsOptional = !result.resources.some((r) => isSecretType(r.type));
-  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config, secretsOptional });
+  const listing = readLiveState(backend, { needWrite: options.needWrite, types, config: result.config, secretsOptional, ...(info.environment ? { environment: info.environment } : {}) });
   // Observed now: a refusal (a read-only API) rejects before the await below, and unobserved would end the process.
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
+  // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
+  if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
   const unknownReferences = result.serviceReferences.length > 0 ? unknownServiceReferences(result.serviceReferences, liveServices(live)) : [];

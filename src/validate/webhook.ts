@@ -64,6 +64,23 @@ export function policyRoleViolations(resource: Resource, target: WebhookTarget):
   return out;
 }
 
+/**
+ * The `kuma.io/policy-role` label a zone computes for a policy or route in `namespace` (`ComputePolicyRole`): system
+ * in the system namespace, else workload-owner (`from`, or neither), producer or consumer by its `to` items; undefined
+ * for a mix the webhook refuses (policyRoleViolations says why) and for other kinds.
+ */
+export function policyRoleOf(typeName: string, spec: JsonObject, namespace: string, system: boolean): string | undefined {
+  const type = resourceType(typeName);
+  if (!type || (type.category !== "policy" && type.category !== "route")) return undefined;
+  if (system) return "system";
+  const to = type.sections?.includes("to") ? itemsOf(spec.to) : [];
+  const from = type.sections?.includes("from") ? itemsOf(spec.from) : [];
+  if (to.length > 0 && from.length > 0) return undefined;
+  if (to.length === 0) return "workload-owner";
+  const producers = to.filter((item) => isProducerItem(objectOf(objectOf(item)?.targetRef), namespace)).length;
+  return producers === to.length ? "producer" : producers === 0 ? "consumer" : undefined;
+}
+
 function isProducerItem(ref: JsonObject | undefined, namespace: string): boolean {
   if (!ref || typeof ref.kind !== "string" || !PRODUCER_KINDS.has(ref.kind)) return false;
   const sameNamespace = ref.namespace === undefined || ref.namespace === "" || ref.namespace === namespace;

@@ -31,8 +31,11 @@ export class LocalBackend implements Backend {
 
   async info(): Promise<ServerInfo> {
     const { version, product, hostname, instanceId } = this.store.info;
+    const environment = this.store.environment;
     // Kong Mesh versions follow the Kuma versions they are built on (src/kuma/version.ts).
-    return product === "kong-mesh" ? { product: "Kong Mesh", version, basedOnKuma: version, hostname, instanceId } : { product: "Kuma", version, hostname, instanceId };
+    return product === "kong-mesh"
+      ? { product: "Kong Mesh", version, basedOnKuma: version, hostname, instanceId, environment }
+      : { product: "Kuma", version, hostname, instanceId, environment };
   }
 
   async types(): Promise<readonly TypeInfo[]> {
@@ -40,8 +43,13 @@ export class LocalBackend implements Backend {
       name: t.name,
       path: t.path,
       scope: t.name === "Mesh" ? ("Global" as const) : ("Mesh" as const),
-      readOnly: this.options.readOnly ?? false,
+      readOnly: this.readOnly,
     }));
+  }
+
+  /** Like the server: read-only when asked, and always for a Kubernetes-mode store (written through Kubernetes). */
+  private get readOnly(): boolean {
+    return this.options.readOnly === true || this.store.kubernetes;
   }
 
   /**
@@ -69,7 +77,7 @@ export class LocalBackend implements Backend {
     const mesh = type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
     const subject = subjectOf({ type, mesh, name });
     this.known(type, subject);
-    if (this.options.readOnly) throw refusal(`${subject}: PUT`, METHOD_NOT_ALLOWED);
+    if (this.readOnly) throw refusal(`${subject}: PUT`, METHOD_NOT_ALLOWED);
     const outcome = await guard(`${subject}: PUT`, () => this.store.put(type, mesh, name, object));
     if (!outcome.ok) throw refusal(`${subject}: PUT`, outcome.problem);
     return { created: outcome.created, warnings: outcome.warnings };
@@ -77,7 +85,7 @@ export class LocalBackend implements Backend {
 
   async delete(key: ResourceKey): Promise<boolean> {
     this.known(key.type, subjectOf(key));
-    if (this.options.readOnly) throw refusal(`${subjectOf(key)}: DELETE`, METHOD_NOT_ALLOWED);
+    if (this.readOnly) throw refusal(`${subjectOf(key)}: DELETE`, METHOD_NOT_ALLOWED);
     const outcome = await guard(`${subjectOf(key)}: DELETE`, () => this.store.delete(key.type, key.mesh, key.name));
     if (outcome.ok) return true;
     if (outcome.problem.status === 404) return false;

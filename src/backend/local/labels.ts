@@ -7,7 +7,8 @@ import { hasTopLevelTargetRefDeprecations } from "../../validate/rules/deprecati
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_ENV, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_POLICY_ROLE, LABEL_ZONE } from "../../kuma/server.js";
+import { policyRoleOf } from "../../validate/webhook.js";
 import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
 
@@ -92,21 +93,47 @@ export function meshUpdateViolations(previous: JsonObject, next: JsonObject): In
   return [];
 }
 
+/** Where a resource written through the Kubernetes API lives: its namespace (none when cluster-scoped) and object name. */
+export interface KubernetesPlacement {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly systemNamespace: string;
+  /** The policy's `spec`, for its role. */
+  readonly spec?: JsonObject;
+  /** The mesh the same Kubernetes object was in before (its mesh label changed). */
+  readonly movedFrom?: string;
+}
+
 /**
- * resource_labels.Compute on a Universal zone control plane: `kuma.io/mesh` always; `kuma.io/origin: zone` (set if
- * absent) and, for zone-origin resources, `kuma.io/zone` and `kuma.io/env: universal`. A Mesh gets none (it is not
- * provided by a zone).
+ * resource_labels.Compute on a zone control plane: `kuma.io/mesh` always; `kuma.io/origin: zone` (set if absent) and,
+ * for zone-origin resources, `kuma.io/zone` and `kuma.io/env` (`universal`, or `kubernetes` for a resource written
+ * through the Kubernetes API). A Mesh gets none (it is not provided by a zone). On Kubernetes a namespaced resource
+ * also gets `k8s.kuma.io/namespace` and, a policy, `kuma.io/policy-role`; and the Kubernetes store shows every object
+ * with `kuma.io/display-name` (its object name) when the label is absent.
  */
-export function computeLabels(typeName: string, mesh: string | undefined, labels: Readonly<Record<string, string>>, zone: string): Record<string, string> {
+export function computeLabels(
+  typeName: string,
+  mesh: string | undefined,
+  labels: Readonly<Record<string, string>>,
+  zone: string,
+  kubernetes?: KubernetesPlacement,
+): Record<string, string> {
   const out: Record<string, string> = { ...labels };
+  if (kubernetes && own(out, LABEL_DISPLAY_NAME) === undefined) setOwn(out, LABEL_DISPLAY_NAME, kubernetes.name);
   if (typeName === "Mesh" || mesh === undefined) return sortedRecord(out);
   setOwn(out, LABEL_MESH, mesh);
   if (!GLOBAL_ORIGIN_TYPES.has(typeName)) {
     if (own(out, LABEL_ORIGIN) === undefined) setOwn(out, LABEL_ORIGIN, "zone");
     if (out[LABEL_ORIGIN] === "zone") {
       if (own(out, LABEL_ZONE) === undefined) setOwn(out, LABEL_ZONE, zone);
-      if (own(out, LABEL_ENV) === undefined) setOwn(out, LABEL_ENV, "universal");
+      if (own(out, LABEL_ENV) === undefined) setOwn(out, LABEL_ENV, kubernetes ? "kubernetes" : "universal");
     }
+  }
+  const namespace = kubernetes?.namespace;
+  if (kubernetes && namespace !== undefined && out[LABEL_ORIGIN] !== "global") {
+    if (own(out, LABEL_NAMESPACE) === undefined) setOwn(out, LABEL_NAMESPACE, namespace);
+    const role = policyRoleOf(typeName, kubernetes.spec ?? {}, namespace, namespace === kubernetes.systemNamespace);
+    if (role !== undefined) setOwn(out, LABEL_POLICY_ROLE, role);
   }
   return sortedRecord(out);
 }

@@ -53,6 +53,13 @@ import {
 } from "./journal.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
+import { METHOD_NOT_ALLOWED } from "./problems.js";
+import { coreName, kubernetesNameOf, type ControlPlaneEnvironment } from "../../kuma/naming.js";
+import { isClusterScoped, KUBERNETES_API_VERSION } from "../../kuma/types.js";
+import { toResource } from "../../parse/convert.js";
+import { formatPath } from "../../parse/fieldPath.js";
+import { policyRoleViolations } from "../../validate/webhook.js";
+import type { KubernetesPlacement } from "./labels.js";
 import { compareText } from "../../model/order.js";
 
 // =====================================================================================================================
@@ -95,6 +102,15 @@ export interface StoreOptions {
   readonly recover?: boolean;
   /** Told what loading had to do that an operator must know (a record set aside, where its copy is). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Kubernetes: behave as a Kubernetes-mode zone (`meshops cp --mode kubernetes`): the REST API is read-only, writes
+   * come as Kubernetes documents (`applyKubernetes`, standing in for `kubectl apply`), namespaced resources are named
+   * `name.namespace` with the Kubernetes labels, and default policies live in the system namespace. Default: what the
+   * state directory was created as, else universal. Kept in the state directory.
+   */
+  readonly environment?: ControlPlaneEnvironment;
+  /** The system namespace of a Kubernetes-mode control plane (default kuma-system; kept in the state directory). */
+  readonly systemNamespace?: string;
   /** When writes fail and succeed again (the store refuses writes in between), and the retry interval. */
   readonly health?: HealthOptions;
 }
@@ -161,9 +177,10 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     if (error.code === "ENOENT") return undefined;
     throw error;
   });
+  let stored: Placement | undefined;
   if (text === undefined) {
     snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
-    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify(snapshot));
+    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify({ ...snapshot, ...placementOf(options) }));
   } else {
     let parsed: Partial<Snapshot>;
     try {
@@ -176,6 +193,10 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     }
     snapshot = { format: STATE_FORMAT, generation: parsed.generation, clusterId: parsed.clusterId ?? randomUUID(), resources: parsed.resources };
     snapshotBytes = Buffer.byteLength(text);
+    stored = placementOf(parsed as StoreOptions);
+  }
+  if (stored && options.environment !== undefined && options.environment !== stored.environment) {
+    throw new Error(`${statePath} holds a ${stored.environment} control plane, not a ${options.environment} one: use another --state-dir, or --mode ${stored.environment}`);
   }
 
   // Leftovers of an interrupted compaction or write: temp files, journals of other generations.
@@ -186,7 +207,7 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     }
   }
 
-  const store = new ControlPlaneStore(options, snapshot.clusterId, lockFile);
+  const store = new ControlPlaneStore({ ...options, ...(stored ?? {}) }, snapshot.clusterId, lockFile);
   for (const record of snapshot.resources) store.applyOp({ put: record }, statePath);
 
   const journalPath = path.join(dir, journalFile(snapshot.generation));
@@ -215,12 +236,25 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   return store;
 }
 
+/** Where a state directory's control plane runs, as state.json keeps it. */
+interface Placement {
+  readonly environment: ControlPlaneEnvironment;
+  readonly systemNamespace?: string;
+}
+
+function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespace">): Placement {
+  return options.environment === "kubernetes" ? { environment: "kubernetes", systemNamespace: options.systemNamespace ?? "kuma-system" } : { environment: "universal" };
+}
+
 export class ControlPlaneStore {
   /** The Kuma minor line emulated (3.x: the newest); undefined for a version meshops has no schemas for. */
   private readonly minor: string | undefined;
   readonly version: string;
   readonly product: Product;
   readonly zone: string;
+  readonly environment: ControlPlaneEnvironment;
+  /** Where default policies and Secrets live on Kubernetes. */
+  readonly systemNamespace: string;
   readonly info: StoreInfo;
   /** Problems found while loading (e.g. a damaged journal record set aside). */
   loadWarnings: readonly string[] = [];
@@ -239,6 +273,8 @@ export class ControlPlaneStore {
     this.version = options.version ?? DEFAULT_KUMA_VERSION;
     this.product = options.product ?? "kuma";
     this.zone = options.zone ?? DEFAULT_ZONE;
+    this.environment = options.environment ?? "universal";
+    this.systemNamespace = options.systemNamespace ?? "kuma-system";
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     const line = schemaLine(this.version);
     this.minor = "error" in line ? undefined : line.minor;
@@ -335,10 +371,7 @@ export class ControlPlaneStore {
    */
   async put(typeName: string, mesh: string, name: string, body: unknown): Promise<PutOutcome> {
     this.checkOpen();
-    const outcome = this.putNow(typeName, typeName === "Mesh" ? name : mesh, name, body);
-    if (outcome.ok) await this.log?.whenDurable(outcome.seq);
-    else await this.readBarrier();
-    return outcome.ok ? { ok: true, created: outcome.created, warnings: outcome.warnings } : outcome;
+    return this.settled(this.putNow(typeName, typeName === "Mesh" ? name : mesh, name, body));
   }
 
   /** DELETE; deleting a Mesh deletes everything in it. Resolves once the change is durable. */
@@ -376,8 +409,63 @@ export class ControlPlaneStore {
   /** @internal Creates a Mesh with an empty spec when absent (the control plane's boot-time `default` Mesh). */
   async ensureMesh(name: string): Promise<void> {
     if (this.meshes.has(name)) return;
-    const outcome = await this.put("Mesh", name, name, { type: "Mesh", name });
+    const outcome = this.kubernetes
+      ? await this.applyKubernetes({ apiVersion: KUBERNETES_API_VERSION, kind: "Mesh", metadata: { name } })
+      : await this.put("Mesh", name, name, { type: "Mesh", name });
     if (!outcome.ok) throw new Error(`could not create Mesh ${name}: ${outcome.problem.detail}`);
+  }
+
+  /** A Kubernetes-mode control plane: its REST API is read-only, it is written through `applyKubernetes`. */
+  get kubernetes(): boolean {
+    return this.environment === "kubernetes";
+  }
+
+  /**
+   * What `kubectl apply` of one kuma.io document (or a Kuma Secret) does to a Kubernetes-mode control plane, as its
+   * REST API shows it afterwards: the admission webhook's checks (namespaces, policy roles; the same validation as
+   * `meshops validate`), then the resource stored under its API name (`name.namespace`) with the labels the mutating
+   * webhook and the Kubernetes store add. Only in Kubernetes mode.
+   */
+  async applyKubernetes(document: unknown): Promise<PutOutcome> {
+    this.checkOpen();
+    if (!this.kubernetes) return { ok: false, problem: METHOD_NOT_ALLOWED };
+    const conversion = toResource("request", { index: 0, line: 1, column: 1, value: (document ?? null) as JsonValue }, { systemNamespaces: [this.systemNamespace], mode: "zone" });
+    const resource = conversion.resource;
+    const errors = conversion.problems.filter((p) => p.severity !== "warning").map((p) => ({ field: formatPath(p.sourcePath), reason: p.message }));
+    if (conversion.other) errors.push({ field: "apiVersion", reason: `${conversion.other.apiVersion} ${conversion.other.kind} is not a Kuma resource` });
+    if (!resource || errors.length > 0) return { ok: false, problem: invalid(TITLE.process, errors) };
+    const roles = policyRoleViolations(resource, { systemNamespaces: [this.systemNamespace], mode: "zone" }).map(parameter);
+    if (roles.length > 0) return { ok: false, problem: invalid(TITLE.process, roles) };
+    const named = kubernetesNameOf(resource.object);
+    // Kubernetes holds one object per kind, namespace and name, whatever its mesh label says: applying it with another
+    // mesh moves it there.
+    const moved = [...this.meshes].find(([mesh, slot]) => mesh !== resource.mesh && slot.resources.get(resource.type)?.has(resource.name))?.[0];
+    const placement: KubernetesPlacement = {
+      ...(moved !== undefined ? { movedFrom: moved } : {}),
+      name: named?.name ?? resource.name,
+      ...(named ? { namespace: named.namespace } : {}),
+      systemNamespace: this.systemNamespace,
+      ...(asObject(resource.object.spec) ? { spec: asObject(resource.object.spec) as JsonObject } : {}),
+    };
+    return this.settled(this.putNow(resource.type, resource.mesh, resource.name, resource.object, placement));
+  }
+
+  /** A PUT's answer once what it wrote is durable (or, refused, once what it saw is). */
+  private async settled(outcome: { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem }): Promise<PutOutcome> {
+    if (outcome.ok) await this.log?.whenDurable(outcome.seq);
+    else await this.readBarrier();
+    return outcome.ok ? { ok: true, created: outcome.created, warnings: outcome.warnings } : outcome;
+  }
+
+  /** `kubectl delete` of a kuma.io object (`namespace` undefined for a cluster-scoped kind). Only in Kubernetes mode. */
+  async deleteKubernetes(kind: string, name: string, namespace: string | undefined): Promise<DeleteOutcome> {
+    if (!this.kubernetes) return { ok: false, problem: METHOD_NOT_ALLOWED };
+    const type = resourceType(kind);
+    if (!type) return { ok: false, problem: { status: 404, title: TITLE.delete, detail: `unknown kind ${kind}` } };
+    if (type.name === "Mesh") return this.delete("Mesh", name, name);
+    const apiName = isClusterScoped(type.name) || namespace === undefined || isSecretType(type.name) ? name : coreName(name, namespace);
+    const mesh = [...this.meshes].find(([, slot]) => slot.resources.get(type.name)?.has(apiName))?.[0];
+    return this.delete(type.name, mesh ?? "", apiName);
   }
 
   private checkOpen(): void {
@@ -430,7 +518,7 @@ export class ControlPlaneStore {
       lines.push(JSON.stringify(slot.entry.record));
       for (const byName of slot.resources.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
     }
-    const head = JSON.stringify({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version });
+    const head = JSON.stringify({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, ...placementOf(this) });
     return `${head.slice(0, -1)},"resources":[\n${lines.join(",\n")}\n]}\n`;
   }
 
@@ -441,6 +529,7 @@ export class ControlPlaneStore {
     mesh: string,
     name: string,
     rawBody: unknown,
+    kubernetes?: KubernetesPlacement,
   ): { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem } {
     const fail = (problem: ApiProblem) => ({ ok: false as const, problem });
     if (!this.serves(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
@@ -490,7 +579,7 @@ export class ControlPlaneStore {
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
-    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone);
+    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes);
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
@@ -523,10 +612,12 @@ export class ControlPlaneStore {
       body: stored,
       ...(status ? { status } : {}),
     };
-    const ops: Op[] = [{ put: record }];
+    const moved = kubernetes?.movedFrom;
+    const ops: Op[] = moved === undefined ? [{ put: record }] : [{ del: [typeName, moved, name] }, { put: record }];
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
-    return { ok: true, created: !existing, warnings: warningsFor(typeName, name, flat ? object : (asObject(object.spec) ?? {})), seq };
+    // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {})), seq };
   }
 
   /** A Mesh's fields as jsonpb would print them back, after the Mesh defaulter. */
@@ -544,18 +635,15 @@ export class ControlPlaneStore {
    * DEFAULT_POLICIES, minus what `skipCreatingInitialPolicies` names (`*` skips all; exact, case-sensitive type names).
    */
   private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
-    const labels = computeLabels("MeshTimeout", mesh, {}, this.zone);
-    return initialPoliciesOf(meshObject, this.version).map((p) => ({
-      put: {
-        type: p.type,
-        mesh,
-        name: defaultPolicyName(p.prefix, mesh),
-        creationTime: now,
-        modificationTime: now,
-        labels,
-        body: rewrite(p.spec(), specSchema(p.type), "go") as JsonObject,
-      },
-    }));
+    const namespace = this.systemNamespace;
+    return initialPoliciesOf(meshObject, this.version).map((p) => {
+      const name = defaultPolicyName(p.prefix, mesh);
+      const spec = rewrite(p.spec(), specSchema(p.type), "go") as JsonObject;
+      // On Kubernetes they are objects in the system namespace: `mesh-timeout-all-default.kuma-system` (FACTS §1.2).
+      const placement = this.kubernetes ? { name, namespace, systemNamespace: namespace, spec } : undefined;
+      const labels = computeLabels(p.type, mesh, {}, this.zone, placement);
+      return { put: { type: p.type, mesh, name: placement ? coreName(name, namespace) : name, creationTime: now, modificationTime: now, labels, body: spec } };
+    });
   }
 }
 

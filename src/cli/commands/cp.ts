@@ -5,6 +5,7 @@ import { openStore } from "../../backend/store.js";
 import { startControlPlaneServer } from "../../cp/server.js";
 import { UsageError, type CliIo } from "../io.js";
 import type { Product } from "../../config/repoConfig.js";
+import type { ControlPlaneEnvironment } from "../../backend/types.js";
 
 interface CpOptions {
   listen: string;
@@ -15,6 +16,8 @@ interface CpOptions {
   skipMeshCreation?: boolean;
   recover?: boolean;
   insecure?: boolean;
+  mode?: ControlPlaneEnvironment;
+  systemNamespace?: string;
 }
 
 export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
@@ -25,6 +28,11 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .addOption(new Option("--kuma-version <version>", "the Kuma version to behave as (3.x creates no default policies)").default("2.14.3"))
     .addOption(new Option("--product <product>", "the product to emulate: kong-mesh also serves MeshOPA and MeshGlobalRateLimit").choices(["kuma", "kong-mesh"]).default("kuma"))
     .option("--token-file <file>", "require this bearer token on every request but GET /")
+    .addOption(
+      new Option("--mode <mode>", "kubernetes: serve the API as a Kubernetes zone does (read-only; names name.namespace; writes as Kubernetes documents on POST /_meshops/kubernetes, a stand-in for kubectl apply). Default: what --state-dir was created as, else universal")
+        .choices(["universal", "kubernetes"]),
+    )
+    .option("--system-namespace <namespace>", "with --mode kubernetes: the control plane's system namespace (default kuma-system)")
     .option("--skip-mesh-creation", "do not create Mesh default at start (KUMA_DEFAULTS_SKIP_MESH_CREATION)")
     .option("--recover", "repair a damaged journal: keep its valid records, copy the rest aside, report what was dropped, and exit")
     .option("--insecure", "allow listening on a non-loopback address without --token-file (anyone who reaches it can write)")
@@ -50,6 +58,8 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         // A repair writes nothing but the repair.
         skipMeshCreation: options.skipMeshCreation === true || options.recover === true,
         recover: options.recover === true,
+        ...(options.mode ? { environment: options.mode } : {}),
+        ...(options.systemNamespace ? { systemNamespace: options.systemNamespace } : {}),
         onWarning: warn,
         health: {
           onUnhealthy: (error) => warn(`${error.message}: answering 503 and refusing writes until a write succeeds again`),
@@ -66,6 +76,9 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
       });
       io.stderr.write(`meshops cp: ${options.product === "kong-mesh" ? "Kong Mesh" : "Kuma"} ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
+      if (store.kubernetes) {
+        warn(`Kubernetes mode (system namespace ${store.systemNamespace}): the API is read-only; POST Kubernetes documents to ${server.url}/_meshops/kubernetes to stand in for kubectl apply`);
+      }
       if (!token && !isLoopback(host)) warn(`--insecure: no token on ${server.url}; anyone who reaches it can write`);
       const signal = await untilSignal();
       io.stderr.write(`meshops cp: ${signal}, shutting down\n`);
