@@ -87,12 +87,9 @@ async function modelOf(apiVersion: string, kind: string): Promise<new (data: Obj
   return model;
 }
 
-/** The Pod specs of a workload (Deployment, CronJob), with where they are. */
+/** The Pod specs of the workloads (Deployments), with where they are. */
 function podSpecs(o: Obj): { where: string; spec: Obj }[] {
-  const name = `${String(o.kind)}/${String(obj(o.metadata).name)}`;
-  if (o.kind === "Deployment") return [{ where: name, spec: obj(obj(obj(o.spec).template).spec) }];
-  if (o.kind === "CronJob") return [{ where: name, spec: obj(obj(obj(obj(obj(o.spec).jobTemplate).spec).template).spec) }];
-  return [];
+  return o.kind === "Deployment" ? [{ where: `Deployment/${String(obj(o.metadata).name)}`, spec: obj(obj(obj(o.spec).template).spec) }] : [];
 }
 
 const RESTRICTED_VOLUMES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
@@ -166,25 +163,21 @@ for (const file of VARIANTS) {
 test("the Kubernetes control plane variant never writes to the Kuma API: drift over it, hydration to a branch with Git credentials from a Secret", () => {
   const objects = variant("kubernetes-cp.yaml");
   const deployment = objects.find((o) => o.kind === "Deployment");
-  const watch = (list(obj(obj(obj(deployment?.spec).template).spec).containers)[0]?.args ?? []) as string[];
-  assert.equal(watch[0], "watch");
-  assert.ok(watch.includes("--mode=kubernetes"), "watch reports drift and never applies");
-  const cronJob = objects.find((o) => o.kind === "CronJob");
-  assert.equal(obj(cronJob?.spec).concurrencyPolicy, "Forbid", "one writer of the branch at a time");
-  const job = obj(obj(obj(obj(obj(cronJob?.spec).jobTemplate).spec).template).spec);
-  const hydrate = list(job.containers)[0] ?? {};
-  assert.deepEqual((hydrate.args as string[]).slice(0, 1), ["hydrate"]);
-  assert.ok((hydrate.args as string[]).includes("--branch=rendered") && (hydrate.args as string[]).includes("--remote=origin"));
-  // Git credentials: the Secret's file through Git's credential store, in every container that talks to the remote.
-  const secretVolume = list(job.volumes).find((v) => obj(v.secret).secretName === "meshops-git");
+  const pod = obj(obj(obj(deployment?.spec).template).spec);
+  const container = list(pod.containers)[0] ?? {};
+  const args = (container.args ?? []) as string[];
+  assert.equal(args[0], "watch");
+  assert.ok(args.includes("--mode=kubernetes"), "watch reports drift and never applies");
+  assert.ok(args.includes("--hydrate-branch=rendered"), "each commit is hydrated onto the branch Flux or Argo CD applies");
+  assert.ok(!args.some((a) => a.startsWith("--reconcile-token-file")), "nothing to reconcile: meshops writes nothing to the control plane");
+  // Git credentials: the Secret's file through Git's credential store, never in a URL or an argument.
+  const secretVolume = list(pod.volumes).find((v) => obj(v.secret).secretName === "meshops-git");
   assert.ok(secretVolume, "the Git credentials come from the Secret meshops-git");
-  for (const c of [...list(job.initContainers), hydrate]) {
-    const env = Object.fromEntries(list(c.env).map((e) => [String(e.name), String(e.value)]));
-    assert.equal(env.GIT_CONFIG_KEY_0, "credential.helper", String(c.name));
-    assert.equal(env.GIT_CONFIG_VALUE_0, "store --file=/etc/meshops-git/git-credentials");
-    assert.ok(list(c.volumeMounts).some((m) => m.name === secretVolume.name && m.readOnly === true));
-  }
+  assert.ok(list(container.volumeMounts).some((m) => m.name === secretVolume.name && m.readOnly === true));
+  const env = Object.fromEntries(list(container.env).map((e) => [String(e.name), String(e.value)]));
+  assert.equal(env.GIT_CONFIG_KEY_0, "credential.helper");
+  assert.equal(env.GIT_CONFIG_VALUE_0, "store --file=/etc/meshops-git/git-credentials");
   const secrets = objects.filter((o) => o.kind === "Secret").map((o) => String(obj(o.metadata).name));
   assert.deepEqual(secrets.sort(), ["meshops", "meshops-git"]);
-  assert.equal("reconcile-token" in obj(objects.find((o) => obj(o.metadata).name === "meshops" && o.kind === "Secret")?.stringData), false, "nothing to reconcile: no write");
+  assert.equal("reconcile-token" in obj(objects.find((o) => obj(o.metadata).name === "meshops" && o.kind === "Secret")?.stringData), false);
 });

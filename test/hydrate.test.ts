@@ -10,10 +10,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
+import { exitWithin, killAll, startWatch } from "./helpers/daemon.js";
 import { commitFiles, git } from "./helpers/git.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-hydrate-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+after(() => {
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+});
 
 const policy = (mesh: string, name: string, idle: string) =>
   `type: MeshTimeout\nmesh: ${mesh}\nname: ${name}\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {idleTimeout: ${idle}}}]}\n`;
@@ -42,12 +46,17 @@ function remoteBranch(remote: string, branch = "rendered") {
   return { commits, files, show: (file: string) => git(remote, "show", `${branch}:${file}`) };
 }
 
-test("hydrate onto a bare remote: one commit per source commit, trailer and message, stale files gone, foreign commits refused", async () => {
-  const remote = path.join(work, "remote.git");
+/** A bare repository and a clone of it (origin) with BASE committed. */
+function remoteAndSource(name: string, message: string): { remote: string; source: string; first: string } {
+  const remote = path.join(work, `${name}-remote.git`);
   git(work, "init", "-q", "--bare", "-b", "main", remote);
-  const source = path.join(work, "source");
+  const source = path.join(work, `${name}-source`);
   git(work, "clone", "-q", remote, source);
-  const first = commitFiles(source, BASE, "payments: timeouts");
+  return { remote, source, first: commitFiles(source, BASE, message) };
+}
+
+test("hydrate onto a bare remote: one commit per source commit, trailer and message, stale files gone, foreign commits refused", async () => {
+  const { remote, source, first } = remoteAndSource("cli", "payments: timeouts");
   git(source, "push", "-q", "origin", "HEAD:main");
 
   const hydrate = (...extra: string[]) => runCli(["hydrate", "--branch", "rendered", "--remote", "origin", "--path", "config", ...extra], source);
@@ -142,4 +151,37 @@ test("hydrate without a remote: the local branch, compare-and-swap; never the br
   const worktree = await runCli(["hydrate", "--branch", "rendered", "--ref", "WORKTREE", "--path", "config"], source);
   assert.equal(worktree.code, 1);
   assert.equal(worktree.stderr, "meshops: hydrate commits what a source commit renders: --ref WORKTREE has no commit\n");
+});
+
+test("watch --hydrate-branch: each valid revision hydrated onto the remote branch as it arrives; a failure is logged, the daemon goes on", async () => {
+  const { remote, source, first } = remoteAndSource("watch", "first");
+  const daemon = await startWatch(
+    ["--repo", source, "--branch", "main", "--path", "config", "--hydrate-branch", "rendered", "--hydrate-remote", "origin", "--state-dir", path.join(work, "watch-cp"), "--drift-interval", "1h"],
+    { cwd: work },
+  );
+  try {
+    const done = await daemon.untilLog("the first revision hydrated", (e) => e.event === "hydrate.done" && e.revision === first, 60_000);
+    assert.match(String(done.msg), new RegExp(`^rendered on origin: [0-9a-f]{12} hydrates ${first.slice(0, 12)} \\(3 manifests\\)$`));
+    assert.deepEqual(remoteBranch(remote).commits.map((c) => c.source), [first]);
+
+    const second = commitFiles(source, { "config/checkout.yaml": policy("payments", "checkout", "90s") }, "second");
+    await daemon.untilLog("the second revision hydrated", (e) => e.event === "hydrate.done" && e.revision === second, 60_000);
+    const branch = remoteBranch(remote);
+    assert.deepEqual(branch.commits.map((c) => c.source), [second, first]);
+    assert.match(branch.show("payments/meshtimeouts/kuma-system/checkout.yaml"), /idleTimeout: 90s/);
+
+    // A hand-made commit on the branch: the next hydrate fails with its reason in the log; the daemon keeps running.
+    const person = path.join(work, "watch-person");
+    git(work, "clone", "-q", "-b", "rendered", remote, person);
+    const hand = commitFiles(person, { "note.txt": "hand edit\n" }, "hand edit");
+    git(person, "push", "-q", "origin", "rendered");
+    const third = commitFiles(source, { "config/checkout.yaml": policy("payments", "checkout", "2m") }, "third");
+    const failed = await daemon.untilLog("the refused hydrate", (e) => e.event === "hydrate.failed" && e.revision === third, 60_000);
+    assert.match(String(failed.msg), new RegExp(`refusing to hydrate branch rendered: it has 1 commit meshops did not write .*${hand.slice(0, 12)} "hand edit"`));
+    assert.equal(remoteBranch(remote).commits[0]?.id, hand);
+    assert.ok((await fetch(`${daemon.url}/healthz`)).ok);
+  } finally {
+    daemon.child.kill("SIGTERM");
+    await exitWithin(daemon, 30_000);
+  }
 });
