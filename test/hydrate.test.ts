@@ -151,6 +151,8 @@ test("hydrate without a remote: the local branch, compare-and-swap; never the br
   const worktree = await runCli(["hydrate", "--branch", "rendered", "--ref", "WORKTREE", "--path", "config"], source);
   assert.equal(worktree.code, 1);
   assert.equal(worktree.stderr, "meshops: hydrate commits what a source commit renders: --ref WORKTREE has no commit\n");
+  const option = await runCli(["hydrate", "--branch", "rendered", "--remote=--upload-pack=touch x", "--path", "config"], source);
+  assert.equal(option.stderr, "meshops: --remote --upload-pack=touch x: not a remote name or URL\n", "a remote never reads as an option of Git's");
 });
 
 test("watch --hydrate-branch: each valid revision hydrated onto the remote branch as it arrives; a failure is logged, the daemon goes on", async () => {

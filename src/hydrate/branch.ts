@@ -72,7 +72,9 @@ function firstLine(text: string): string {
 /** Commits `files` as the branch's next commit for `sourceRevision`, or says the branch already has it at its tip. */
 export async function hydrateBranch(request: HydrateRequest): Promise<HydrateResult> {
   const { repoDir: cwd, branch, remote, env } = request;
-  if ((await runGit(cwd, ["check-ref-format", "--branch", branch], env)).code !== 0) throw new HydrateError(`--branch ${branch}: not a valid branch name`);
+  if (branch.startsWith("-") || (await runGit(cwd, ["check-ref-format", "--branch", branch], env)).code !== 0) throw new HydrateError(`--branch ${branch}: not a valid branch name`);
+  // Given to Git as an argument: never let it read as an option.
+  if (remote?.startsWith("-")) throw new HydrateError(`--remote ${remote}: not a remote name or URL`);
   const ref = `refs/heads/${branch}`;
   const base = remote === undefined ? await localTip(cwd, ref, env) : await fetchTip(cwd, remote, branch, env);
   if (base !== undefined) {
