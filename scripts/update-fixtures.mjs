@@ -4,7 +4,7 @@
 // CI re-runs this script and fails when the copy no longer matches its source.
 //
 //   node scripts/update-fixtures.mjs [--reference DIR]
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,7 +55,21 @@ function selectedPaths(reference) {
     "kong-mesh/SOURCES.md",
     "kong-mesh/crds/2.14.x",
     ...["MeshOPA", "MeshGlobalRateLimit", "AccessRole", "AccessRoleBinding", "AccessAudit"].map((kind) => `kong-mesh/openapi/extracted/terraform-provider/${kind}Item.json`),
+    ...renderedKindCrds(reference),
   ];
+}
+
+/**
+ * The CRDs of the kinds meshops renders for Kubernetes (those with a schemas/<Kind>.schema.json):
+ * scripts/generate-crd-schemas.mjs turns them into schemas/crds.json, which `render --format kubernetes` checks against.
+ */
+function renderedKindCrds(reference) {
+  const kinds = new Set(readdirSync(join(REPO_ROOT, "schemas")).filter((f) => f.endsWith(".schema.json")).map((f) => f.slice(0, -".schema.json".length)));
+  const dir = "docs/generated/raw/crds";
+  return readdirSync(join(reference, dir))
+    .filter((file) => kinds.has(/\n {4}kind: (\w+)\n/.exec(readFileSync(join(reference, dir, file), "utf8"))?.[1] ?? ""))
+    .sort()
+    .map((file) => `${dir}/${file}`);
 }
 
 const NOTICE = `# Kuma reference fixtures
@@ -74,6 +88,9 @@ in this folder. The tests check meshops against them:
   validates against; schema.test.ts compares schemas/ with them.
 - versions/<release>/pkg/defaults/mesh/: the default policies each minor line 2.10-2.14 creates with a Mesh (newest
   patch of each line, same license); defaults.versions.test.ts checks meshops' per-line table against them.
+- docs/generated/raw/crds/: the Kubernetes CRDs of the kinds meshops renders; scripts/generate-crd-schemas.mjs
+  extracts their schemas into schemas/crds.json, which \`render --format kubernetes\` and \`hydrate\` check their
+  output against (crd.check.test.ts checks that file is fresh).
 - kong-mesh/: the Kong Mesh-only kinds' CRDs (2.14.x) and OpenAPI items, copied from Kong's public documentation
   sources (Kong/developer.konghq.com, Kong/terraform-provider-kong-mesh; kong-mesh/SOURCES.md gives repository, path
   and commit of each file, under those repositories' licenses); schema.test.ts compares schemas/ with them.

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { validate } from "dockerfile-utils";
+import { parseAllDocuments } from "yaml";
 import { projectRoot } from "./helpers/git.js";
 
 const dockerfile = readFileSync(path.join(projectRoot, "deploy", "Dockerfile"), "utf8");
@@ -57,4 +58,126 @@ test("the CI examples run on Node 24", () => {
   const gitlab = readFileSync(path.join(projectRoot, "examples", "gitlab-ci.yml"), "utf8");
   assert.match(gitlab, /image: node:24\b/);
   assert.doesNotMatch(gitlab, /node:20\b/);
+});
+
+/**
+ * The two Kubernetes deployment variants (deploy/kubernetes/): every object valid against the Kubernetes JSON schemas
+ * (the kubernetes-models package's validators), every Pod within the Pod Security "restricted" profile, no
+ * service-account token and no RBAC (meshops never calls the Kubernetes API), probes with explicit timeouts,
+ * credentials only from Secrets.
+ */
+const VARIANTS = ["universal-cp.yaml", "kubernetes-cp.yaml"];
+
+type Obj = Record<string, unknown>;
+const obj = (value: unknown): Obj => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Obj) : {});
+const list = (value: unknown): Obj[] => (Array.isArray(value) ? value.map(obj) : []);
+
+function variant(file: string): Obj[] {
+  return parseAllDocuments(readFileSync(path.join(projectRoot, "deploy", "kubernetes", file), "utf8")).map((d) => {
+    assert.deepEqual(d.errors, [], file);
+    return obj(d.toJS());
+  });
+}
+
+/** The kubernetes-models class of an object's apiVersion and kind. */
+async function modelOf(apiVersion: string, kind: string): Promise<new (data: Obj) => { validate(): void }> {
+  const module = (await import(`kubernetes-models/${apiVersion}`)) as Record<string, new (data: Obj) => { validate(): void }>;
+  const model = module[kind];
+  assert.ok(model, `kubernetes-models has ${apiVersion} ${kind}`);
+  return model;
+}
+
+/** The Pod specs of the workloads (Deployments), with where they are. */
+function podSpecs(o: Obj): { where: string; spec: Obj }[] {
+  return o.kind === "Deployment" ? [{ where: `Deployment/${String(obj(o.metadata).name)}`, spec: obj(obj(obj(o.spec).template).spec) }] : [];
+}
+
+const RESTRICTED_VOLUMES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+
+/** The Pod Security Standards' "restricted" checks (kubernetes.io/docs/concepts/security/pod-security-standards). */
+function restrictedViolations(spec: Obj): string[] {
+  const problems: string[] = [];
+  const pod = obj(spec.securityContext);
+  for (const host of ["hostNetwork", "hostPID", "hostIPC"]) if (spec[host] === true) problems.push(host);
+  for (const volume of list(spec.volumes)) {
+    const type = Object.keys(volume).find((k) => k !== "name") ?? "";
+    if (!RESTRICTED_VOLUMES.has(type)) problems.push(`volume ${String(volume.name)}: ${type}`);
+  }
+  const containers = [...list(spec.initContainers), ...list(spec.containers)];
+  for (const c of containers) {
+    const sc = obj(c.securityContext);
+    const where = `container ${String(c.name)}`;
+    if (sc.privileged === true) problems.push(`${where}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation must be false`);
+    const caps = obj(sc.capabilities);
+    if (!(Array.isArray(caps.drop) && caps.drop.includes("ALL"))) problems.push(`${where}: capabilities.drop must hold ALL`);
+    if (Array.isArray(caps.add) && caps.add.some((a) => a !== "NET_BIND_SERVICE")) problems.push(`${where}: capabilities.add`);
+    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push(`${where}: runAsNonRoot`);
+    if ((sc.runAsUser ?? pod.runAsUser) === 0) problems.push(`${where}: runAsUser 0`);
+    const seccomp = obj(sc.seccompProfile ?? pod.seccompProfile).type;
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") problems.push(`${where}: seccompProfile RuntimeDefault or Localhost`);
+    if (list(c.ports).some((p) => p.hostPort !== undefined)) problems.push(`${where}: hostPort`);
+  }
+  return problems;
+}
+
+for (const file of VARIANTS) {
+  test(`deploy/kubernetes/${file}: valid against the Kubernetes schemas; restricted Pods; no token, no RBAC; probe timeouts`, async () => {
+    const objects = variant(file);
+    for (const o of objects) {
+      const Model = await modelOf(String(o.apiVersion), String(o.kind));
+      assert.doesNotThrow(() => new Model(o).validate(), `${String(o.kind)}/${String(obj(o.metadata).name)}`);
+    }
+    // The validators do reject what the API server would: a string where an integer belongs.
+    const Deployment = await modelOf("apps/v1", "Deployment");
+    const broken = structuredClone(objects.find((o) => o.kind === "Deployment") ?? {});
+    obj(broken.spec).replicas = "one";
+    assert.throws(() => new Deployment(broken).validate(), /replicas must be integer/);
+    const kinds = objects.map((o) => String(o.kind));
+    for (const rbac of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) assert.equal(kinds.includes(rbac), false, `${rbac}: meshops never calls the Kubernetes API`);
+    const namespace = obj(objects.find((o) => o.kind === "Namespace")?.metadata);
+    assert.equal(obj(namespace.labels)["pod-security.kubernetes.io/enforce"], "restricted", "the namespace enforces it too");
+    assert.equal(objects.find((o) => o.kind === "ServiceAccount")?.automountServiceAccountToken, false);
+    const pods = objects.flatMap(podSpecs);
+    assert.ok(pods.length > 0);
+    for (const { where, spec } of pods) {
+      assert.deepEqual(restrictedViolations(spec), [], where);
+      assert.equal(spec.automountServiceAccountToken, false, `${where}: no service-account token`);
+      for (const c of list(spec.containers)) {
+        for (const probe of ["readinessProbe", "livenessProbe"]) {
+          if (c[probe] === undefined) continue;
+          assert.ok(Number(obj(c[probe]).timeoutSeconds) >= 2, `${where} ${probe}: an explicit timeout (the 1 s default is too tight under load)`);
+        }
+        // A token is read from a file of a Secret, never given on the command line or in a URL.
+        for (const arg of [...(Array.isArray(c.args) ? c.args : []), ...(Array.isArray(c.command) ? c.command : [])].map(String)) {
+          assert.doesNotMatch(arg, /:\/\/[^/]*@|token=(?!\/)/, `${where}: ${arg}`);
+        }
+      }
+    }
+    const deployment = objects.find((o) => o.kind === "Deployment");
+    const container = list(obj(obj(obj(deployment?.spec).template).spec).containers)[0] ?? {};
+    for (const probe of ["readinessProbe", "livenessProbe"]) assert.ok(container[probe], `the daemon has a ${probe}`);
+  });
+}
+
+test("the Kubernetes control plane variant never writes to the Kuma API: drift over it, hydration to a branch with Git credentials from a Secret", () => {
+  const objects = variant("kubernetes-cp.yaml");
+  const deployment = objects.find((o) => o.kind === "Deployment");
+  const pod = obj(obj(obj(deployment?.spec).template).spec);
+  const container = list(pod.containers)[0] ?? {};
+  const args = (container.args ?? []) as string[];
+  assert.equal(args[0], "watch");
+  assert.ok(args.includes("--mode=kubernetes"), "watch reports drift and never applies");
+  assert.ok(args.includes("--hydrate-branch=rendered"), "each commit is hydrated onto the branch Flux or Argo CD applies");
+  assert.ok(!args.some((a) => a.startsWith("--reconcile-token-file")), "nothing to reconcile: meshops writes nothing to the control plane");
+  // Git credentials: the Secret's file through Git's credential store, never in a URL or an argument.
+  const secretVolume = list(pod.volumes).find((v) => obj(v.secret).secretName === "meshops-git");
+  assert.ok(secretVolume, "the Git credentials come from the Secret meshops-git");
+  assert.ok(list(container.volumeMounts).some((m) => m.name === secretVolume.name && m.readOnly === true));
+  const env = Object.fromEntries(list(container.env).map((e) => [String(e.name), String(e.value)]));
+  assert.equal(env.GIT_CONFIG_KEY_0, "credential.helper");
+  assert.equal(env.GIT_CONFIG_VALUE_0, "store --file=/etc/meshops-git/git-credentials");
+  const secrets = objects.filter((o) => o.kind === "Secret").map((o) => String(obj(o.metadata).name));
+  assert.deepEqual(secrets.sort(), ["meshops", "meshops-git"]);
+  assert.equal("reconcile-token" in obj(objects.find((o) => obj(o.metadata).name === "meshops" && o.kind === "Secret")?.stringData), false);
 });

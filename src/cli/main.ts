@@ -5,11 +5,12 @@ import { PruneLimitError } from "../sync/limits.js";
 import { SavedPlanError } from "../diff/savedPlan.js";
 import { StateDirectoryInUseError } from "../backend/local/lock.js";
 import { JournalDamagedError } from "../backend/local/journal.js";
+import { HydrateError } from "../hydrate/branch.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
 /** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError];
+const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError, HydrateError];
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
@@ -72,6 +73,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandFactory>>> = {
   apply: async () => (await import("./commands/apply.js")).applyCommand,
   drift: async () => (await import("./commands/drift.js")).driftCommand,
   export: async () => (await import("./commands/export.js")).exportCommand,
+  hydrate: async () => (await import("./commands/hydrate.js")).hydrateCommand,
   cp: async () => {
     const { cpCommand } = await import("./commands/cp.js");
     return (io, setExit) => cpCommand(io, setExit, untilSignal);

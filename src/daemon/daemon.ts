@@ -7,6 +7,7 @@ import type { DriftMode } from "../config/repoConfig.js";
 import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "../util/backoff.js";
 import { eventLogger } from "./eventLog.js";
 import { DaemonEvents } from "./events.js";
+import { hydrateEachRevision } from "./hydrator.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
@@ -44,6 +45,8 @@ export interface DaemonOptions {
   /** The status server's limits and Host allow-list (server.ts); defaults when absent. */
   readonly serverLimits?: StatusServerOptions["limits"];
   readonly allowedHosts?: StatusServerOptions["allowedHosts"];
+  /** `--hydrate-branch`: hydrate every valid revision onto this branch (pushed to `remote` when given). */
+  readonly hydrate?: { readonly branch: string; readonly remote: string | undefined };
 }
 
 export interface Daemon {
@@ -77,6 +80,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   subscribeViews(events, { status, metrics, log });
   metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
   const controls = new MeshControls();
+  const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}), log }) : undefined;
   let stopping = false;
   const reconciler = new Reconciler({
     source,
@@ -176,7 +180,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       clearTimeout(retryTimer);
       await source.close();
       const finished = await Promise.race([
-        loop.stop().then(() => true),
+        loop.stop().then(async () => (await hydrator?.idle(), true)),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), o.shutdownTimeoutMs ?? 25_000).unref()),
       ]);
       if (!finished) log.warn({ event: "daemon.stop-timeout" }, "the reconcile in flight did not finish in time; stopping anyway");

@@ -9,26 +9,14 @@ import { redact } from "../diff/redact.js";
 export type RenderFormat = "yaml" | "json" | "kubernetes";
 
 /**
- * The desired state as the objects that would be PUT, or as Kubernetes custom resources. Pure and deterministic.
- * Everything is printed as it would be sent except the values of Secrets: render needs no SOPS key and its output is
- * read, logged and pasted, so a Secret's `data` shows as `(redacted)`; `apply` sends the real value. (Inline keys in
- * other kinds are printed as the repository holds them: render of those is meant for `kubectl apply`.)
+ * The desired state as the objects that would be PUT. Pure and deterministic. Everything is printed as it would be
+ * sent except the values of Secrets: render needs no SOPS key and its output is read, logged and pasted, so a Secret's
+ * `data` shows as `(redacted)`; `apply` sends the real value. (Inline keys in other kinds are printed as the
+ * repository holds them.) The Kubernetes form is src/hydrate/manifests.ts's.
  */
-export function renderResources(resources: readonly Resource[], format: RenderFormat, systemNamespace: string): string {
-  const objects = resources.map((r) => (isSecretType(r.type) ? { ...r, object: redact(r.object) } : r));
-  switch (format) {
-    case "json":
-      return JSON.stringify(objects.map((r) => r.object), null, 2) + "\n";
-    case "yaml":
-      return yamlDocuments(objects.map((r) => r.object));
-    case "kubernetes": {
-      // Universal-only kinds (Dataplanes) have no Kubernetes form: say how many were left out rather than drop them silently.
-      const renderable = objects.filter((r) => !resourceType(r.type)?.universalOnly);
-      const left = objects.length - renderable.length;
-      const note = left > 0 ? `# ${left} Universal-only resource${left === 1 ? "" : "s"} (Dataplane) left out: Kubernetes makes them from Pods\n` : "";
-      return note + yamlDocuments(renderable.map((r) => toKubernetes(r, systemNamespace)));
-    }
-  }
+export function renderResources(resources: readonly Resource[], format: Exclude<RenderFormat, "kubernetes">): string {
+  const objects = resources.map((r) => (isSecretType(r.type) ? redact(r.object) : r.object));
+  return format === "json" ? JSON.stringify(objects, null, 2) + "\n" : yamlDocuments(objects);
 }
 
 function yamlDocuments(objects: readonly JsonObject[]): string {

@@ -1,20 +1,28 @@
 import { createHash } from "node:crypto";
-import { lstat, readFile, realpath, stat } from "node:fs/promises";
+import { lstat, readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit } from "simple-git";
 import { prefixOf, repositoryRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, decodeFile, isConfigCandidate, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, isConfigCandidate, normalizeRoot } from "./types.js";
 
-/** Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. */
+/**
+ * Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. A folder outside any Git
+ * working copy is read whole: Argo CD may hand its config management plugins the files without `.git`.
+ */
 export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
-  const topLevel = await repositoryRoot(git, options.repo);
+  const inGit = await repositoryRoot(git, options.repo).catch((error: unknown) => {
+    if (error instanceof SourceError) return undefined;
+    throw error;
+  });
+  const topLevel = inGit ?? (await realpath(options.repo));
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const listed = (await git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--full-name"]))
-    .split("\0")
-    .filter((p) => p !== "" && isConfigCandidate(root, p));
+  const all = inGit
+    ? (await git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--full-name"])).split("\0")
+    : await filesBelow(topLevel);
+  const listed = all.filter((p) => p !== "" && isConfigCandidate(root, p));
 
   const problems: SourceProblem[] = [];
   const files: SourceFile[] = [];
@@ -27,6 +35,18 @@ export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
     else files.push(file);
   }
   return { revision: WORKTREE, root, files, problems, ...(config ? { config } : {}) };
+}
+
+/** Every file below `dir` (symbolic links included, as Git lists them), relative and `/`-separated; dot-folders skipped. */
+async function filesBelow(dir: string, prefix = ""): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(".")) files.push(...(await filesBelow(dir, relative)));
+    } else files.push(relative);
+  }
+  return files;
 }
 
 async function readOne(topLevel: string, relative: string, maxBytes: number, problems: SourceProblem[]): Promise<SourceFile | undefined> {

@@ -37,6 +37,8 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions {
   maxConnections: number;
   sopsAgeKeyFile?: string;
   sopsPgpKeyFile?: string;
+  hydrateBranch?: string;
+  hydrateRemote?: string;
 }
 
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
@@ -75,6 +77,8 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) for SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)")
     .option("--webhook-secret-file <file>", "file holding the GitHub webhook secret; enables POST /api/webhook")
     .option("--reconcile-token-file <file>", "file holding a token; enables POST /api/reconcile for callers that send it as a bearer token")
+    .option("--hydrate-branch <name>", "also commit each valid revision's Kubernetes manifests to this branch (meshops hydrate), for Flux or Argo CD")
+    .option("--hydrate-remote <name-or-url>", "push the --hydrate-branch there (default: origin for a remote --repo, the local branch otherwise)")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
     .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
@@ -97,6 +101,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
 }
 
 async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<string>, log: Logger): Promise<void> {
+  if (options.hydrateRemote !== undefined && options.hydrateBranch === undefined) throw new UsageError("--hydrate-remote names where --hydrate-branch goes: give --hydrate-branch too");
   const listen = parseListen(options.listen, "--listen");
   const webhookSecret = options.webhookSecretFile ? await readSecret(io, options.webhookSecretFile, "--webhook-secret-file") : undefined;
   const reconcileToken = options.reconcileTokenFile ? await readSecret(io, options.reconcileTokenFile, "--reconcile-token-file") : undefined;
@@ -158,6 +163,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       extraRoutes: statusPageRoutes(),
       serverLimits: { maxConnections: options.maxConnections },
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+      ...(options.hydrateBranch ? { hydrate: { branch: options.hydrateBranch, remote: options.hydrateRemote ?? (remote ? "origin" : undefined) } } : {}),
     }).catch((cause: unknown) => {
       throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
     });

@@ -1,0 +1,36 @@
+import { Command } from "commander";
+import { hydrateBranch } from "../../hydrate/branch.js";
+import { manifestFiles } from "../../hydrate/manifests.js";
+import { WORKTREE } from "../../source/types.js";
+import { UsageError, type CliIo } from "../io.js";
+import { loadManifests } from "../manifests.js";
+import { addRepositoryOptions, localRepositoryDir, type RepositoryOptions } from "../repository.js";
+
+export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Command {
+  const command = new Command("hydrate")
+    .description("commit `render --format kubernetes --out` of a source commit to a branch, for Flux or Argo CD to apply")
+    .requiredOption("--branch <name>", "the branch that holds the rendered manifests (meshops's commits only)")
+    .option("--remote <name-or-url>", "fetch the branch from this remote and push it there (default: the local branch)");
+  return addRepositoryOptions(command).action(async (options: RepositoryOptions & { branch: string; remote?: string }) => {
+    if (options.ref === WORKTREE) throw new UsageError("hydrate commits what a source commit renders: --ref WORKTREE has no commit");
+    // Nothing is committed unless every manifest is valid (the problems on stderr).
+    const rendered = await loadManifests(options, io);
+    if (!rendered) return setExit(1);
+    const result = await hydrateBranch({
+      repoDir: localRepositoryDir(options.repo, io),
+      branch: options.branch,
+      remote: options.remote,
+      sourceRevision: rendered.revision,
+      sourcePath: options.path ?? "",
+      files: manifestFiles(rendered.manifests),
+      env: io.env,
+    });
+    const where = options.remote === undefined ? options.branch : `${options.branch} on ${options.remote}`;
+    io.stdout.write(
+      result.outcome === "up-to-date"
+        ? `${where} is up to date: ${result.commit.slice(0, 12)} has ${rendered.revision.slice(0, 12)}\n`
+        : `${where}: ${result.commit.slice(0, 12)} hydrates ${rendered.revision.slice(0, 12)} (${rendered.manifests.length} manifests)\n`,
+    );
+    setExit(0);
+  });
+}

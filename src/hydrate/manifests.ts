@@ -1,0 +1,119 @@
+/**
+ * The desired state as the Kubernetes manifests Argo CD or Flux apply (`render --format kubernetes`, `--out DIR`,
+ * `hydrate`): one pure step from the desired state (defaults materialized, ownership label stamped) to objects, their
+ * file layout and their CRD check. Deterministic: the same desired state gives the same bytes.
+ */
+import { stringify } from "yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { subjectOf } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { isSecretType, resourceType, typeRank } from "../kuma/types.js";
+import { toKubernetes } from "../report/render.js";
+import { manifestProblems } from "./crds.js";
+
+/** Argo CD applies lower waves first and prunes in the reverse order: meshops's write order, as waves. */
+export const SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave";
+
+export interface Manifest {
+  readonly resource: Resource;
+  readonly object: JsonObject;
+  /** Where `--out` and `hydrate` write it, `/` separated. */
+  readonly file: string;
+}
+
+export interface Manifests {
+  readonly manifests: readonly Manifest[];
+  /** What has no place in the output, one line each (for stderr). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The desired resources (in write order) as manifests. Dataplanes are left out (Kubernetes makes them from Pods), and
+ * so are Secrets: render never holds their values, and a placeholder applied by Argo CD or Flux would replace the real
+ * one. Keep them in Kubernetes as Secrets of type system.kuma.io/secret (SOPS with Flux, Sealed Secrets, External
+ * Secrets).
+ */
+export function kubernetesManifests(resources: readonly Resource[], systemNamespace: string): Manifests {
+  const manifests: Manifest[] = [];
+  let dataplanes = 0;
+  let secrets = 0;
+  for (const resource of resources) {
+    if (resourceType(resource.type)?.universalOnly) dataplanes++;
+    else if (isSecretType(resource.type)) secrets++;
+    else {
+      const object = withSyncWave(toKubernetes(resource, systemNamespace), typeRank(resource.type));
+      manifests.push({ resource, object, file: layoutPath(object, resource.mesh) });
+    }
+  }
+  const notes: string[] = [];
+  if (dataplanes > 0) notes.push(`${count(dataplanes, "Dataplane")} left out: Kubernetes makes Dataplanes from Pods`);
+  if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type system.kuma.io/secret`);
+  return { manifests, notes };
+}
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function withSyncWave(object: JsonObject, wave: number): JsonObject {
+  const metadata = object.metadata as JsonObject;
+  const annotations = (metadata.annotations ?? {}) as JsonObject;
+  return { ...object, metadata: { ...metadata, annotations: { ...annotations, [SYNC_WAVE_ANNOTATION]: String(wave) } } };
+}
+
+/**
+ * A stable place per object: `<mesh>/mesh.yaml` for the Mesh, `<mesh>/<plural>/<name>.yaml` for the other
+ * cluster-scoped kinds, `<mesh>/<plural>/<namespace>/<name>.yaml` for the namespaced ones. Names are DNS subdomains
+ * (the CRD check refuses anything else before a file is written), so no segment can climb out of the folder.
+ */
+function layoutPath(object: JsonObject, mesh: string): string {
+  const metadata = object.metadata as JsonObject;
+  const kind = String(object.kind);
+  if (kind === "Mesh") return `${String(metadata.name)}/mesh.yaml`;
+  const plural = resourceType(kind)?.path ?? kind.toLowerCase();
+  const namespace = typeof metadata.namespace === "string" ? `${metadata.namespace}/` : "";
+  return `${mesh}/${plural}/${namespace}${String(metadata.name)}.yaml`;
+}
+
+/** One YAML document per manifest, `---` between them. */
+export function manifestStream(manifests: readonly Manifest[]): string {
+  return manifests.map((m) => yamlOf(m.object)).join("---\n");
+}
+
+function yamlOf(object: JsonObject): string {
+  return stringify(object, { lineWidth: 0 });
+}
+
+/** The files `--out` and `hydrate` write: layout path → one YAML document. */
+export function manifestFiles(manifests: readonly Manifest[]): Map<string, string> {
+  return new Map(manifests.map((m) => [m.file, yamlOf(m.object)]));
+}
+
+export const MANIFEST_RULE = "kubernetes-manifest";
+
+/**
+ * What the API server would reject, as diagnostics at the document each manifest comes from (a materialized default
+ * policy has none: it is named by its resource alone). Nothing may be printed, written or committed while one exists.
+ */
+export function checkManifests(manifests: readonly Manifest[]): Diagnostic[] {
+  const seen = new Map<string, Manifest>();
+  const diagnostics: Diagnostic[] = [];
+  for (const manifest of manifests) {
+    const { resource, object } = manifest;
+    const at = { file: resource.source?.file ?? "", line: resource.source?.line ?? 0, column: resource.source?.column ?? 0, resource: subjectOf(resource) };
+    for (const problem of manifestProblems(object)) {
+      diagnostics.push({ severity: "error", ...at, path: problem.path, message: `${problem.message} (the ${String(object.kind)} CRD would reject it)`, rule: MANIFEST_RULE });
+    }
+    // Kubernetes names are unique per kind and namespace, not per mesh: two meshes' resources written in the
+    // Universal shape under one name would be one object, each apply overwriting the other.
+    const metadata = object.metadata as JsonObject;
+    const identity = `${String(object.kind)}/${String(metadata.namespace ?? "")}/${String(metadata.name)}`;
+    const other = seen.get(identity);
+    if (other) {
+      const where = metadata.namespace === undefined ? "" : ` in namespace ${String(metadata.namespace)}`;
+      diagnostics.push({ severity: "error", ...at, path: "metadata.name", message: `${String(object.kind)} ${String(metadata.name)}${where} is also ${subjectOf(other.resource)}: one Kubernetes object cannot be both; rename one`, rule: MANIFEST_RULE });
+    }
+    seen.set(identity, manifest);
+  }
+  return diagnostics;
+}
