@@ -1,9 +1,10 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { readSnapshot } from "../source/index.js";
+import { readSnapshot, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
+import { cacheResult, cacheSlot, readCachedResult } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { ageIdentities } from "./secrets.js";
@@ -73,6 +74,22 @@ export interface LoadOptions {
   /** Every encrypted file must be decrypted (apply): one that cannot be is an error naming the file and its recipients. */
   readonly requireKey?: boolean;
   readonly shared?: SharedReads | undefined;
+  /** The validation cache's directory (validationCache.ts): a valid result is read from it, or kept in it. */
+  readonly cacheDir?: string | undefined;
+}
+
+/** `--validation-cache`, for the commands that only use a valid repository's resources (plan, apply, drift). */
+export function addValidationCacheOption(command: Command): Command {
+  return command.option(
+    "--validation-cache <dir>",
+    "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
+  );
+}
+
+/** The cache directory a command was given: the flag, else MESHOPS_VALIDATION_CACHE, resolved against the cwd. */
+export function validationCacheDir(options: { readonly validationCache?: string }, io: CliIo): string | undefined {
+  const dir = options.validationCache ?? (io.env.MESHOPS_VALIDATION_CACHE || undefined);
+  return dir === undefined ? undefined : path.resolve(io.cwd, dir);
 }
 
 /**
@@ -83,10 +100,15 @@ export async function loadRepository(
   options: RepositoryOptions,
   io: CliIo,
   load: LoadOptions = {},
-): Promise<{ snapshot: Snapshot; result: ValidationResult; stillSealed: readonly Resource[] }> {
+): Promise<{ result: ValidationResult; stillSealed: readonly Resource[] }> {
   const { shared } = load;
+  const repo = localRepositoryDir(options.repo, io);
+  const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
+  const cached = slot ? await readCachedResult(slot) : undefined;
+  // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
+  if (cached) return { result: cached, stillSealed: [] };
   const snapshot = await readSnapshot({
-    repo: localRepositoryDir(options.repo, io),
+    repo,
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
@@ -98,11 +120,21 @@ export async function loadRepository(
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
-  if (!result.valid) return { snapshot, result, stillSealed: [] };
+  if (!result.valid) return { result, stillSealed: [] };
+  if (slot) await cacheResult(slot, result, snapshot.root, snapshot.config).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (load.requireKey ? [] : undefined);
-  const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
-  return { snapshot, ...unsealed };
+  return unsealResources(result, (file) => texts.get(file), identities);
+}
+
+function cacheInputs(options: RepositoryOptions): Parameters<typeof cacheSlot>[3] {
+  return {
+    path: options.path ?? "",
+    maxFileSize: options.maxFileSize,
+    exclude: options.exclude ?? [],
+    allowEmpty: options.allowEmpty === true,
+    deprecationsAsErrors: options.deprecationsAsErrors === true,
+  };
 }
 
 /**

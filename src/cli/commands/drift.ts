@@ -7,11 +7,11 @@ import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn; validationCache?: string };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
@@ -21,11 +21,11 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
     );
-  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options);
     const scope = scopeOf(options);
-    const result = await loadValidRepository(options, io);
+    const result = await loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io) });
     if (!result) return setExit(1);
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {

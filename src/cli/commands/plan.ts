@@ -10,14 +10,14 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadRepository, loadValidRepository, SharedReads, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, loadRepository, loadValidRepository, SharedReads, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
-  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string };
+  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string; validationCache?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -32,17 +32,18 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     );
-  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: PlanOptions) => {
     const outputs = reportOutputs(options);
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads() : undefined;
-    const result = await loadValidRepository(options, io, { shared });
+    const cacheDir = validationCacheDir(options, io);
+    const result = await loadValidRepository(options, io, { shared, cacheDir });
     if (!result) return setExit(1);
     const { plan, locations, base, save } =
-      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
+      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
@@ -79,9 +80,17 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo, shared: SharedReads): Promise<Planned> {
+async function planAgainstRevision(
+  options: PlanOptions,
+  baseRef: string,
+  result: ValidationResult,
+  scope: Scope,
+  io: CliIo,
+  shared: SharedReads,
+  cacheDir: string | undefined,
+): Promise<Planned> {
   // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared });
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared, cacheDir });
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);

@@ -1,0 +1,169 @@
+/**
+ * The validation cache (`--validation-cache DIR`, or MESHOPS_VALIDATION_CACHE): a valid repository's validation
+ * result kept on disk, so that `plan`, `apply` and `drift` at a revision already validated skip reading, parsing and
+ * checking 50,000 resources. Like Argo CD's repo-server manifest cache, an entry is keyed by everything the result
+ * is a function of, so it is never stale and is never invalidated by hand:
+ *
+ * - the commit's tree id (content, not commit: a rebase that keeps the files hits), the repository directory and
+ *   `--path`, `--max-file-size`, `--exclude`, `--allow-empty`, `--deprecations-as-errors`;
+ * - meshops itself: its version and the build id `npm run build` writes (dist/src/build-id.json, a digest of the compiled
+ *   code, validators and schemas). Without a build id (the Action's bundle) nothing is cached.
+ *
+ * Only what these commands use is kept: valid results without SOPS-encrypted resources (those need the file text to
+ * decrypt), their resources, the references to services not in the repository, and warnings (info items are for
+ * `validate`'s reports, which never read this cache). One file an entry, written atomically (mode 0600), the
+ * MAX_ENTRIES most recent kept. An entry that cannot be read is a miss. `WORKTREE` is never cached: it has no tree id.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promises as fsp, readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseRepoConfig } from "../config/repoConfig.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Resource } from "../model/resource.js";
+import type { SourceFile } from "../source/types.js";
+import type { ValidationResult } from "../validate/index.js";
+import { writeFileAtomic } from "../backend/local/journal.js";
+import { meshopsVersion } from "./version.js";
+
+const FORMAT = "meshops-validation-cache/v1";
+/** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
+export const MAX_ENTRIES = 8;
+const ENTRY = /^validation-[0-9a-f]{64}\.json$/;
+
+/** What a validation result is a function of, besides the code: the key's parts. */
+export interface ValidationInputs {
+  /** The commit's tree id. */
+  readonly tree: string;
+  /** The repository directory as given (resolved, links followed) and `--path`. */
+  readonly repoDir: string;
+  readonly path: string;
+  readonly maxFileSize: number;
+  readonly exclude: readonly string[];
+  readonly allowEmpty: boolean;
+  readonly deprecationsAsErrors: boolean;
+}
+
+/** The entry's key: a digest of the cache format, meshops's version and build, and the inputs. */
+export function validationCacheKey(build: string, inputs: ValidationInputs): string {
+  return createHash("sha256").update(JSON.stringify([FORMAT, meshopsVersion(), build, inputs])).digest("hex");
+}
+
+/** A cached result as stored: resources once, references to them by index. */
+interface Entry {
+  readonly format: typeof FORMAT;
+  readonly root: string;
+  readonly config?: SourceFile;
+  readonly files: number;
+  readonly otherDocuments: number;
+  readonly resources: readonly Resource[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
+}
+
+/** The entry for a result, or undefined when it is not kept (invalid, or holding encrypted resources). */
+export function entryOf(result: ValidationResult, root: string, config: SourceFile | undefined): Entry | undefined {
+  if (!result.valid || result.resources.some((r) => r.sealed)) return undefined;
+  const index = new Map(result.resources.map((r, i) => [r, i]));
+  const serviceReferences = [];
+  for (const { resource, targets, path: field } of result.serviceReferences) {
+    const at = index.get(resource);
+    if (at === undefined) return undefined;
+    serviceReferences.push({ resource: at, targets, path: field });
+  }
+  return {
+    format: FORMAT,
+    root,
+    ...(config ? { config } : {}),
+    files: result.files,
+    otherDocuments: result.otherDocuments,
+    resources: result.resources,
+    diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
+    serviceReferences,
+  };
+}
+
+/** The validation result an entry stands for, at `revision` (a commit with the same tree). */
+export function resultOf(entry: Entry, revision: string): ValidationResult {
+  const config = parseRepoConfig(entry.config, entry.root).config;
+  const resources = entry.resources;
+  const serviceReferences = entry.serviceReferences.map(({ resource, targets, path: field }) => ({ resource: resources[resource] as Resource, targets, path: field }));
+  return { revision, config, resources, diagnostics: entry.diagnostics, valid: true, files: entry.files, otherDocuments: entry.otherDocuments, serviceReferences };
+}
+
+/** One command's view of the cache: where it is and the key of the revision it reads. */
+export interface CacheSlot {
+  readonly dir: string;
+  readonly key: string;
+  readonly commit: string;
+}
+
+/**
+ * The slot for a revision, or undefined when it cannot be cached (no build id, WORKTREE, a revision Git cannot
+ * resolve: the ordinary read then reports what is wrong).
+ */
+export async function cacheSlot(dir: string, repoDir: string, ref: string, inputs: Omit<ValidationInputs, "tree" | "repoDir">): Promise<CacheSlot | undefined> {
+  const build = buildId();
+  if (build === undefined || ref.startsWith("-")) return undefined;
+  let ids: string[];
+  try {
+    // One process for both ids: `%H %T` of the commit the revision names.
+    const { stdout } = await promisify(execFile)("git", ["log", "-1", "--no-walk", "--format=%H %T", `${ref}^{commit}`, "--"], { cwd: repoDir });
+    ids = stdout.trim().split(" ");
+  } catch {
+    return undefined;
+  }
+  const [commit, tree] = ids;
+  if (ids.length !== 2 || !commit || !tree || !/^[0-9a-f]{40,64}$/.test(commit) || !/^[0-9a-f]{40,64}$/.test(tree)) return undefined;
+  return { dir, commit, key: validationCacheKey(build, { tree, repoDir: realpathSync(repoDir), ...inputs }) };
+}
+
+/** The cached result, or undefined (a miss, or an entry that cannot be read). */
+export async function readCachedResult(slot: CacheSlot): Promise<ValidationResult | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(entryPath(slot), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text) as Entry;
+    return entry.format === FORMAT ? resultOf(entry, slot.commit) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps the result (when it is kept at all) and drops the oldest entries beyond MAX_ENTRIES. */
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, root: string, config: SourceFile | undefined): Promise<void> {
+  const entry = entryOf(result, root, config);
+  if (!entry) return;
+  await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), JSON.stringify(entry));
+  const names = (await fsp.readdir(slot.dir)).filter((name) => ENTRY.test(name));
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  aged.sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of aged.slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
+}
+
+function entryPath(slot: CacheSlot): string {
+  return path.join(slot.dir, `validation-${slot.key}.json`);
+}
+
+let build: string | null | undefined;
+
+/** The build id `npm run build` wrote beside the compiled code (scripts/build-id.mjs); undefined when there is none. */
+export function buildId(): string | undefined {
+  if (build === undefined) {
+    try {
+      // dist/src/cli/validationCache.js → dist/src/build-id.json
+      const parsed = JSON.parse(readFileSync(new URL("../build-id.json", import.meta.url), "utf8")) as { id?: unknown };
+      build = typeof parsed.id === "string" && parsed.id !== "" ? parsed.id : null;
+    } catch {
+      build = null;
+    }
+  }
+  return build ?? undefined;
+}
