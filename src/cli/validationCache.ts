@@ -21,13 +21,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { Resource } from "../model/resource.js";
+import type { JsonObject, Resource } from "../model/resource.js";
 import type { SourceFile } from "../source/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { writeFileAtomic } from "../backend/local/journal.js";
 import { meshopsVersion } from "./version.js";
 
-const FORMAT = "meshops-validation-cache/v1";
+const FORMAT = "meshops-validation-cache/v2";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
 export const MAX_ENTRIES = 8;
 const ENTRY = /^validation-[0-9a-f]{64}\.json$/;
@@ -57,9 +57,40 @@ interface Entry {
   readonly config?: SourceFile;
   readonly files: number;
   readonly otherDocuments: number;
-  readonly resources: readonly Resource[];
+  /** The files resources come from, referred to by index. */
+  readonly paths: readonly string[];
+  readonly resources: readonly PackedResource[];
   readonly diagnostics: readonly Diagnostic[];
   readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
+}
+
+/**
+ * A resource in a fifth less text than its JSON (which is most of an entry, and reading it most of a warm run): the
+ * object, where it was written (`[path index, document index, line, column, "u" or "k"]`, or 0 for none), 1 for a
+ * default policy, and the key only when the object does not spell it.
+ */
+type PackedResource = readonly [JsonObject, readonly [number, number, number, number, "u" | "k"] | 0, 0 | 1, (readonly [string, string, string])?];
+
+function pack(resource: Resource, pathIndex: (file: string) => number): PackedResource {
+  const { object, source } = resource;
+  const at = source ? ([pathIndex(source.file), source.docIndex, source.line, source.column, source.format === "kubernetes" ? "k" : "u"] as const) : 0;
+  const origin = resource.origin === "default" ? 1 : 0;
+  const spelled = keyOf(object);
+  const same = spelled.type === resource.type && spelled.mesh === resource.mesh && spelled.name === resource.name;
+  return same ? [object, at, origin] : [object, at, origin, [resource.type, resource.mesh, resource.name]];
+}
+
+function unpack([object, at, origin, key]: PackedResource, paths: readonly string[]): Resource {
+  const { type, mesh, name } = key ? { type: key[0], mesh: key[1], name: key[2] } : keyOf(object);
+  const source = at === 0 ? undefined : { file: paths[at[0]] ?? "", docIndex: at[1], line: at[2], column: at[3], format: at[4] === "k" ? ("kubernetes" as const) : ("universal" as const) };
+  return { type, mesh, name, object, ...(source ? { source } : {}), origin: origin === 1 ? "default" : "repository" };
+}
+
+/** The key an object spells (a Mesh is its own mesh). */
+function keyOf(object: JsonObject): { type: string; mesh: string; name: string } {
+  const type = typeof object.type === "string" ? object.type : "";
+  const name = typeof object.name === "string" ? object.name : "";
+  return { type, name, mesh: type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : "" };
 }
 
 /** The entry for a result, or undefined when it is not kept (invalid, or holding encrypted resources). */
@@ -72,13 +103,21 @@ export function entryOf(result: ValidationResult, root: string, config: SourceFi
     if (at === undefined) return undefined;
     serviceReferences.push({ resource: at, targets, path: field });
   }
+  const paths = new Map<string, number>();
+  const pathIndex = (file: string) => {
+    let at = paths.get(file);
+    if (at === undefined) paths.set(file, (at = paths.size));
+    return at;
+  };
+  const resources = result.resources.map((r) => pack(r, pathIndex));
   return {
     format: FORMAT,
     root,
     ...(config ? { config } : {}),
     files: result.files,
     otherDocuments: result.otherDocuments,
-    resources: result.resources,
+    paths: [...paths.keys()],
+    resources,
     diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
     serviceReferences,
   };
@@ -87,7 +126,7 @@ export function entryOf(result: ValidationResult, root: string, config: SourceFi
 /** The validation result an entry stands for, at `revision` (a commit with the same tree). */
 export function resultOf(entry: Entry, revision: string): ValidationResult {
   const config = parseRepoConfig(entry.config, entry.root).config;
-  const resources = entry.resources;
+  const resources = entry.resources.map((packed) => unpack(packed, entry.paths));
   const serviceReferences = entry.serviceReferences.map(({ resource, targets, path: field }) => ({ resource: resources[resource] as Resource, targets, path: field }));
   return { revision, config, resources, diagnostics: entry.diagnostics, valid: true, files: entry.files, otherDocuments: entry.otherDocuments, serviceReferences };
 }

@@ -59,8 +59,16 @@ export interface Location {
   readonly defaultOf?: string;
 }
 
-/** Locations by subject (`Type/mesh/name`). */
-export type Locations = ReadonlyMap<string, Location>;
+/** Locations by subject (`Type/mesh/name`): what a report asks of them. */
+export interface Locations {
+  get(subject: string): Location | undefined;
+}
+
+/** locationsOf, worked out at the first question: a report of a no-op plan over 50,000 resources asks none. */
+export function lazyLocations(...states: readonly (readonly Resource[])[]): Locations {
+  let located: Map<string, Location> | undefined;
+  return { get: (subject) => (located ??= locationsOf(...states)).get(subject) };
+}
 
 /**
  * The location of every resource of the given states. A default policy has no document of its own: it points at the

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { driftOptionsOf } from "../../diff/drift.js";
-import { locationsOf } from "../../diff/revisions.js";
+import { lazyLocations } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
@@ -36,7 +36,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const input: DriftReportInput = {
         report,
         resources: comparison.desired.resources.map((r) => subjectOf(r)),
-        locations: locationsOf(comparison.desired.resources),
+        locations: lazyLocations(comparison.desired.resources),
         ref: result.revision,
         failOn: options.failOn,
       };

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
 import type { Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
-import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
+import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
@@ -69,7 +69,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config.instance);
     const plan = planFor(scoped, result.config.instance, options.prune === true);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
-    return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
+    return { plan, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
@@ -102,5 +102,5 @@ async function planAgainstRevision(
   checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
   const base = scopedResources(baseAll, scope);
   const ref = scopedResources(refAll, scope);
-  return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
+  return { plan: planRevisions(base, ref), locations: lazyLocations(ref, base), base: baseResult.revision };
 }
