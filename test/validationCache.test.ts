@@ -140,3 +140,21 @@ test("the key changes with the build, the tree and every option, and the cache k
   }
   assert.equal(entries(cache).length, MAX_ENTRIES);
 });
+
+test("plan --base: the same plan without the cache, writing it, and reading both revisions from it", async () => {
+  const repo = repository();
+  commitFiles(repo, { "shop/timeout.yaml": timeout("9s") });
+  const cache = tempDir("meshops-vcache-dir-");
+  const plan = ["plan", "--base", "HEAD~1", "--format", "json"];
+  const uncached = await runCli(plan, repo);
+  assert.equal(uncached.code, 2);
+  assert.match(uncached.stdout, /requestTimeout: 9s/);
+  const writing = await runCli([...plan, "--validation-cache", cache], repo);
+  assert.equal(entries(cache).length, 2);
+  const reading = await runCli([...plan, "--validation-cache", cache], repo);
+  for (const run of [writing, reading]) {
+    assert.equal(run.code, uncached.code);
+    assert.equal(run.stdout, uncached.stdout);
+    assert.equal(run.stderr, uncached.stderr);
+  }
+});

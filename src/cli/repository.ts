@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { readSnapshot, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
-import { cacheResult, cacheSlot, readCachedResult } from "./validationCache.js";
+import { cacheResult, cacheSlot, hasEntry, readCachedResult } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { ageIdentities } from "./secrets.js";
@@ -76,6 +76,14 @@ export interface LoadOptions {
   readonly shared?: SharedReads | undefined;
   /** The validation cache's directory (validationCache.ts): a valid result is read from it, or kept in it. */
   readonly cacheDir?: string | undefined;
+  /** False: validate (and keep the result) even when the cache has it. */
+  readonly cacheRead?: boolean;
+}
+
+/** Whether the validation cache in `cacheDir` has a result for the options' revision. */
+export async function isCached(options: RepositoryOptions, cacheDir: string, io: CliIo): Promise<boolean> {
+  const slot = options.ref === WORKTREE ? undefined : await cacheSlot(cacheDir, localRepositoryDir(options.repo, io), options.ref, cacheInputs(options));
+  return slot !== undefined && (await hasEntry(slot));
 }
 
 /** `--validation-cache`, for the commands that only use a valid repository's resources (plan, apply, drift). */
@@ -104,7 +112,7 @@ export async function loadRepository(
   const { shared } = load;
   const repo = localRepositoryDir(options.repo, io);
   const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
-  const cached = slot ? await readCachedResult(slot) : undefined;
+  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
   const snapshot = await readSnapshot({

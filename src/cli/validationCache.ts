@@ -174,6 +174,11 @@ export async function readCachedResult(slot: CacheSlot): Promise<ValidationResul
   }
 }
 
+/** Whether there is an entry for the slot (it may still turn out unreadable). */
+export async function hasEntry(slot: CacheSlot): Promise<boolean> {
+  return (await fsp.stat(entryPath(slot)).catch(() => undefined))?.isFile() === true;
+}
+
 /** Keeps the result (when it is kept at all) and drops the oldest entries beyond MAX_ENTRIES. */
 export async function cacheResult(slot: CacheSlot, result: ValidationResult, root: string, config: SourceFile | undefined): Promise<void> {
   const entry = entryOf(result, root, config);

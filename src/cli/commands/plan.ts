@@ -10,7 +10,16 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, addValidationCacheOption, loadRepository, loadValidRepository, SharedReads, validationCacheDir, type RepositoryOptions } from "../repository.js";
+import {
+  addRepositoryOptions,
+  addValidationCacheOption,
+  isCached,
+  loadRepository,
+  loadValidRepository,
+  SharedReads,
+  validationCacheDir,
+  type RepositoryOptions,
+} from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
@@ -40,7 +49,9 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads() : undefined;
     const cacheDir = validationCacheDir(options, io);
-    const result = await loadValidRepository(options, io, { shared, cacheDir });
+    // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
+    const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
+    const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead });
     if (!result) return setExit(1);
     const { plan, locations, base, save } =
       options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
