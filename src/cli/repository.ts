@@ -147,11 +147,13 @@ function cacheInputs(options: RepositoryOptions): Parameters<typeof cacheSlot>[3
 
 /**
  * Loads and validates; an invalid repository is reported on stderr and gives undefined. A commit with any
- * validation error is never planned or applied, not even in part.
+ * validation error is never planned or applied, not even in part. A valid result comes without its info items:
+ * nothing after validation reads them, they are tens of MB at 51,000 resources (one per reference to a service a zone
+ * provides), and so a result read from the validation cache, which does not keep them, is the same.
  */
 export async function loadValidRepository(options: RepositoryOptions, io: CliIo, load: LoadOptions = {}): Promise<ValidationResult | undefined> {
   const { result } = await loadRepository(options, io, load);
-  if (result.valid) return result;
+  if (result.valid) return result.diagnostics.some((d) => d.severity === "info") ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity !== "info") } : result;
   const summary = summaryOf(result);
   io.stderr.write(renderDiagnosticsText(result.diagnostics, summary, styleFor(io.stderr, io.env)));
   io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
