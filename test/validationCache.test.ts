@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
+import { loadRepository, SharedReads } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
@@ -157,4 +158,29 @@ test("plan --base: the same plan without the cache, writing it, and reading both
     assert.equal(run.stdout, uncached.stdout);
     assert.equal(run.stderr, uncached.stderr);
   }
+});
+
+test("two revisions read from the cache share the resources of the files that did not change", async () => {
+  const repo = repository();
+  commitFiles(repo, { "shop/timeout.yaml": timeout("9s") });
+  const cache = tempDir("meshops-vcache-dir-");
+  const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: repo };
+  const options = { repo, ref: "HEAD", maxFileSize: 1 << 20 };
+  const read = async (shared: SharedReads) => {
+    const ref = await loadRepository(options, io, { shared, cacheDir: cache });
+    const base = await loadRepository({ ...options, ref: "HEAD~1" }, io, { shared, cacheDir: cache });
+    return { ref: ref.result, base: base.result };
+  };
+  const validated = await read(new SharedReads());
+  const cached = await read(new SharedReads());
+  assert.equal(entries(cache).length, 2);
+  for (const { ref, base } of [validated, cached]) {
+    const mesh = (r: typeof ref) => r.resources.find((x) => x.type === "Mesh");
+    const policy = (r: typeof ref) => r.resources.find((x) => x.type === "MeshTimeout");
+    assert.ok(mesh(ref) && mesh(ref) === mesh(base), "the unchanged file's Mesh is one object");
+    assert.notEqual(policy(ref), policy(base));
+    assert.deepEqual(ref.serviceReferences.map((s) => s.resource), [policy(ref)]);
+  }
+  assert.deepEqual(cached.ref.resources, validated.ref.resources);
+  assert.deepEqual(cached.base.resources, validated.base.resources);
 });

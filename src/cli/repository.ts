@@ -4,7 +4,7 @@ import { Option, type Command } from "commander";
 import { readSnapshot, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
-import { cacheResult, cacheSlot, hasEntry, readCachedResult } from "./validationCache.js";
+import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { ageIdentities } from "./secrets.js";
@@ -68,6 +68,8 @@ export class SharedReads {
   readonly cache = new AnalysisCache();
   readonly blobCache = new Map<string, string>();
   previous: Snapshot | undefined;
+  /** Resources by file version, shared by revisions read from the validation cache (validationCache.ts). */
+  readonly fileResources: FileResources = new Map();
 }
 
 export interface LoadOptions {
@@ -112,7 +114,7 @@ export async function loadRepository(
   const { shared } = load;
   const repo = localRepositoryDir(options.repo, io);
   const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
-  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot) : undefined;
+  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
   const snapshot = await readSnapshot({
@@ -129,10 +131,28 @@ export async function loadRepository(
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
   if (!result.valid) return { result, stillSealed: [] };
-  if (slot) await cacheResult(slot, result, snapshot.root, snapshot.config).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
+  if (shared) rememberFileResources(shared.fileResources, result, snapshot);
+  if (slot) await cacheResult(slot, result, snapshot).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const identities = ageIdentities(options.sopsAgeKeyFile, io) ?? (load.requireKey ? [] : undefined);
   return unsealResources(result, (file) => texts.get(file), identities);
+}
+
+/** A validated revision's resources by file version: a revision read from the cache after it takes them over. */
+function rememberFileResources(known: FileResources, result: ValidationResult, snapshot: Snapshot): void {
+  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
+  const byFile = new Map<string, Resource[]>();
+  for (const resource of result.resources) {
+    const file = resource.source?.file;
+    if (file === undefined) continue;
+    const run = byFile.get(file);
+    if (run) run.push(resource);
+    else byFile.set(file, [resource]);
+  }
+  for (const [file, resources] of byFile) {
+    const blobId = blobOf.get(file);
+    if (blobId !== undefined) known.set(fileVersionKey(snapshot.config, file, blobId), resources);
+  }
 }
 
 function cacheInputs(options: RepositoryOptions): Parameters<typeof cacheSlot>[3] {

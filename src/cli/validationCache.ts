@@ -22,12 +22,12 @@ import { promisify } from "node:util";
 import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
-import type { SourceFile } from "../source/types.js";
+import type { Snapshot, SourceFile } from "../source/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { writeFileAtomic } from "../backend/local/journal.js";
 import { meshopsVersion } from "./version.js";
 
-const FORMAT = "meshops-validation-cache/v2";
+const FORMAT = "meshops-validation-cache/v3";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
 export const MAX_ENTRIES = 8;
 const ENTRY = /^validation-[0-9a-f]{64}\.json$/;
@@ -57,8 +57,9 @@ interface Entry {
   readonly config?: SourceFile;
   readonly files: number;
   readonly otherDocuments: number;
-  /** The files resources come from, referred to by index. */
+  /** The files resources come from, referred to by index, and their blob ids (same index). */
   readonly paths: readonly string[];
+  readonly blobs: readonly string[];
   readonly resources: readonly PackedResource[];
   readonly diagnostics: readonly Diagnostic[];
   readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
@@ -86,6 +87,10 @@ function unpack([object, at, origin, key]: PackedResource, paths: readonly strin
   return { type, mesh, name, object, ...(source ? { source } : {}), origin: origin === 1 ? "default" : "repository" };
 }
 
+function pathIndexOf(packed: PackedResource): number | undefined {
+  return packed[1] === 0 ? undefined : packed[1][0];
+}
+
 /** The key an object spells (a Mesh is its own mesh). */
 function keyOf(object: JsonObject): { type: string; mesh: string; name: string } {
   const type = typeof object.type === "string" ? object.type : "";
@@ -93,8 +98,10 @@ function keyOf(object: JsonObject): { type: string; mesh: string; name: string }
   return { type, name, mesh: type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : "" };
 }
 
-/** The entry for a result, or undefined when it is not kept (invalid, or holding encrypted resources). */
-export function entryOf(result: ValidationResult, root: string, config: SourceFile | undefined): Entry | undefined {
+/** The entry for a result read from `snapshot`, or undefined when it is not kept (invalid, or holding encrypted resources). */
+export function entryOf(result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Entry | undefined {
+  const { root, config } = snapshot;
+  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
   if (!result.valid || result.resources.some((r) => r.sealed)) return undefined;
   const index = new Map(result.resources.map((r, i) => [r, i]));
   const serviceReferences = [];
@@ -117,16 +124,41 @@ export function entryOf(result: ValidationResult, root: string, config: SourceFi
     files: result.files,
     otherDocuments: result.otherDocuments,
     paths: [...paths.keys()],
+    blobs: [...paths.keys()].map((file) => blobOf.get(file) ?? ""),
     resources,
     diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
     serviceReferences,
   };
 }
 
+/**
+ * The resources of file versions already in memory, by `fileVersionKey`: `plan --base` reads two revisions, and
+ * what a file unchanged between them holds is then the very same objects on both sides (as when it validates both),
+ * so the desired state of an unchanged mesh is built once and an unchanged resource compares by identity.
+ */
+export type FileResources = Map<string, readonly Resource[]>;
+
+/** A file version as the resources read from it depend on it: the configuration (conversion reads it), path and blob. */
+export function fileVersionKey(config: SourceFile | undefined, file: string, blobId: string): string {
+  return `${config?.blobId ?? ""}\0${file}\0${blobId}`;
+}
+
 /** The validation result an entry stands for, at `revision` (a commit with the same tree). */
-export function resultOf(entry: Entry, revision: string): ValidationResult {
+export function resultOf(entry: Entry, revision: string, known: FileResources = new Map()): ValidationResult {
   const config = parseRepoConfig(entry.config, entry.root).config;
-  const resources = entry.resources.map((packed) => unpack(packed, entry.paths));
+  const resources: Resource[] = [];
+  // Resources come in file order: one run per file, taken over whole when that file version is known.
+  for (let i = 0; i < entry.resources.length; ) {
+    const at = pathIndexOf(entry.resources[i] as PackedResource);
+    let end = i + 1;
+    while (at !== undefined && end < entry.resources.length && pathIndexOf(entry.resources[end] as PackedResource) === at) end++;
+    const key = at === undefined || !entry.blobs[at] ? undefined : fileVersionKey(entry.config, entry.paths[at] ?? "", entry.blobs[at] ?? "");
+    const same = key === undefined ? undefined : known.get(key);
+    const run = same?.length === end - i ? same : entry.resources.slice(i, end).map((p) => unpack(p, entry.paths));
+    if (key !== undefined && !same) known.set(key, run);
+    resources.push(...run);
+    i = end;
+  }
   const serviceReferences = entry.serviceReferences.map(({ resource, targets, path: field }) => ({ resource: resources[resource] as Resource, targets, path: field }));
   return { revision, config, resources, diagnostics: entry.diagnostics, valid: true, files: entry.files, otherDocuments: entry.otherDocuments, serviceReferences };
 }
@@ -159,7 +191,7 @@ export async function cacheSlot(dir: string, repoDir: string, ref: string, input
 }
 
 /** The cached result, or undefined (a miss, or an entry that cannot be read). */
-export async function readCachedResult(slot: CacheSlot): Promise<ValidationResult | undefined> {
+export async function readCachedResult(slot: CacheSlot, known?: FileResources): Promise<ValidationResult | undefined> {
   let text: string;
   try {
     text = await fsp.readFile(entryPath(slot), "utf8");
@@ -168,7 +200,7 @@ export async function readCachedResult(slot: CacheSlot): Promise<ValidationResul
   }
   try {
     const entry = JSON.parse(text) as Entry;
-    return entry.format === FORMAT ? resultOf(entry, slot.commit) : undefined;
+    return entry.format === FORMAT ? resultOf(entry, slot.commit, known) : undefined;
   } catch {
     return undefined;
   }
@@ -180,8 +212,8 @@ export async function hasEntry(slot: CacheSlot): Promise<boolean> {
 }
 
 /** Keeps the result (when it is kept at all) and drops the oldest entries beyond MAX_ENTRIES. */
-export async function cacheResult(slot: CacheSlot, result: ValidationResult, root: string, config: SourceFile | undefined): Promise<void> {
-  const entry = entryOf(result, root, config);
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Promise<void> {
+  const entry = entryOf(result, snapshot);
   if (!entry) return;
   await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), JSON.stringify(entry));
