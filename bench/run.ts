@@ -188,8 +188,20 @@ async function measureShape(name: string, spec: { readonly label: string; readon
   } finally {
     cp.kill("SIGTERM");
   }
+  // The embedded control plane (--state-dir, its journal loaded in-process), cold and then warm: with
+  // --validation-cache, whose entry the first run writes and the next ones read.
+  const stateDir = path.join(dir, `${name}.state`);
+  const cache = path.join(dir, `${name}.validation-cache`);
+  meshops(["apply", "--repo", repo, "--state-dir", stateDir, "--yes"], 0);
+  const embedded = ["plan", "--repo", repo, "--state-dir", stateDir, "--format", "json"];
+  console.log(`  no-op plan, embedded control plane, validation included (whole process, median of 3): ${threeRuns(embedded, 0)}`);
+  const written = meshops([...embedded, "--validation-cache", cache], 0);
+  console.log(`  the same, writing the validation cache: ${written.wallMs} ms wall, CPU ${written.cpuMs} ms, peak RSS ${written.maxRssMb} MB`);
+  console.log(`  the same, reading it (warm, median of 3): ${threeRuns([...embedded, "--validation-cache", cache], 0)}`);
   await commitOneChange(repo);
   console.log(`  plan --base HEAD~1 after a one-file commit (whole process, median of 3): ${threeRuns(["plan", "--repo", repo, "--base", "HEAD~1"], 2)}`);
+  meshops(["plan", "--repo", repo, "--base", "HEAD~1", "--validation-cache", cache], 2);
+  console.log(`  the same, both revisions in the validation cache (median of 3): ${threeRuns(["plan", "--repo", repo, "--base", "HEAD~1", "--validation-cache", cache], 2)}`);
 
   const watch = measureWith({ ...process.env, BENCH_COMMITS: shapeCommits }, "watchLatency.js", repo);
   console.log(

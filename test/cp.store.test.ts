@@ -176,6 +176,32 @@ test("deleting a Mesh deletes everything in it, and a re-created Mesh starts emp
   });
 });
 
+test("in-process lists hand out the store's objects read-only: a reader cannot change what the store holds", async () => {
+  const { store } = await freshStore();
+  const backend = new LocalBackend(store, { ownsStore: true });
+  try {
+    await putOk(store, { type: "Mesh", name: "m" });
+    await putOk(store, mtp("m", "allow"));
+    const [listed] = await backend.list("MeshTrafficPermission", "m");
+    assert.ok(listed);
+    const wire = await store.list("MeshTrafficPermission", "m");
+    assert.ok(wire.ok);
+    // The same rendering the HTTP API answers with.
+    assert.deepEqual(listed, JSON.parse(wire.items[0] ?? ""));
+    const spec = listed.spec as JsonObject;
+    assert.throws(() => {
+      spec.targetRef = { kind: "Dataplane" };
+    }, TypeError);
+    assert.throws(() => {
+      (listed.labels as JsonObject)["meshops.io/managed-by"] = "someone";
+    }, TypeError);
+    assert.deepEqual(await backend.list("MeshTrafficPermission", "m"), [listed]);
+    assert.deepEqual(await store.get("MeshTrafficPermission", "m", "allow"), listed);
+  } finally {
+    await backend.close();
+  }
+});
+
 test("a resource in a missing mesh is refused like the real server; listing it is 404", async () => {
   await withStore(async (store) => {
     assert.deepEqual(await store.put("MeshTrafficPermission", "nowhere", "p", mtp("nowhere", "p")), {

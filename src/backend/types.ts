@@ -40,7 +40,10 @@ export interface PutResult {
 export interface Backend {
   info(): Promise<ServerInfo>;
   types(): Promise<readonly TypeInfo[]>;
-  /** Every resource of a type (all pages): in one mesh, or in every mesh when `mesh` is omitted; for `Mesh`, every Mesh. */
+  /**
+   * Every resource of a type (all pages): in one mesh, or in every mesh when `mesh` is omitted; for `Mesh`, every Mesh.
+   * Read-only: the embedded control plane hands out its own frozen objects.
+   */
   list(type: string, mesh?: string): Promise<JsonObject[]>;
   get(key: ResourceKey): Promise<JsonObject | undefined>;
   /** Creates or replaces the object (its type, mesh and name say where). */

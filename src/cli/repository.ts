@@ -1,9 +1,10 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { readSnapshot } from "../source/index.js";
+import { readSnapshot, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
+import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { sopsIdentities } from "./secrets.js";
@@ -73,6 +74,8 @@ export class SharedReads {
   readonly cache = new AnalysisCache();
   readonly blobCache = new Map<string, string>();
   previous: Snapshot | undefined;
+  /** Resources by file version, shared by revisions read from the validation cache (validationCache.ts). */
+  readonly fileResources: FileResources = new Map();
 }
 
 /** Where `plan` and `drift` report an invalid repository: their own --format / --output, in their own name. */
@@ -87,6 +90,30 @@ export interface LoadOptions {
   readonly shared?: SharedReads | undefined;
   /** Report an invalid repository in these formats (default: text on stderr). */
   readonly invalidReport?: InvalidReport;
+  /** The validation cache's directory (validationCache.ts): a valid result is read from it, or kept in it. */
+  readonly cacheDir?: string | undefined;
+  /** False: validate (and keep the result) even when the cache has it. */
+  readonly cacheRead?: boolean;
+}
+
+/** Whether the validation cache in `cacheDir` has a result for the options' revision. */
+export async function isCached(options: RepositoryOptions, cacheDir: string, io: CliIo): Promise<boolean> {
+  const slot = options.ref === WORKTREE ? undefined : await cacheSlot(cacheDir, localRepositoryDir(options.repo, io), options.ref, cacheInputs(options));
+  return slot !== undefined && (await hasEntry(slot));
+}
+
+/** `--validation-cache`, for the commands that only use a valid repository's resources (plan, apply, drift). */
+export function addValidationCacheOption(command: Command): Command {
+  return command.option(
+    "--validation-cache <dir>",
+    "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
+  );
+}
+
+/** The cache directory a command was given: the flag, else MESHOPS_VALIDATION_CACHE, resolved against the cwd. */
+export function validationCacheDir(options: { readonly validationCache?: string }, io: CliIo): string | undefined {
+  const dir = options.validationCache ?? (io.env.MESHOPS_VALIDATION_CACHE || undefined);
+  return dir === undefined ? undefined : path.resolve(io.cwd, dir);
 }
 
 /**
@@ -97,10 +124,15 @@ export async function loadRepository(
   options: RepositoryOptions,
   io: CliIo,
   load: LoadOptions = {},
-): Promise<{ snapshot: Snapshot; result: ValidationResult; stillSealed: readonly Resource[] }> {
+): Promise<{ result: ValidationResult; stillSealed: readonly Resource[] }> {
   const { shared } = load;
+  const repo = localRepositoryDir(options.repo, io);
+  const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
+  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources) : undefined;
+  // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
+  if (cached) return { result: cached, stillSealed: [] };
   const snapshot = await readSnapshot({
-    repo: localRepositoryDir(options.repo, io),
+    repo,
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
@@ -112,20 +144,51 @@ export async function loadRepository(
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
-  if (!result.valid) return { snapshot, result, stillSealed: [] };
+  if (!result.valid) return { result, stillSealed: [] };
+  if (shared) rememberFileResources(shared.fileResources, result, snapshot);
+  if (slot) await cacheResult(slot, result, snapshot).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const identities = sopsIdentities(options, io) ?? (load.requireKey ? [] : undefined);
-  const unsealed = await unsealResources(result, (file) => texts.get(file), identities);
-  return { snapshot, ...unsealed };
+  return unsealResources(result, (file) => texts.get(file), identities);
+}
+
+/** A validated revision's resources by file version: a revision read from the cache after it takes them over. */
+function rememberFileResources(known: FileResources, result: ValidationResult, snapshot: Snapshot): void {
+  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
+  const byFile = new Map<string, Resource[]>();
+  for (const resource of result.resources) {
+    const file = resource.source?.file;
+    if (file === undefined) continue;
+    const run = byFile.get(file);
+    if (run) run.push(resource);
+    else byFile.set(file, [resource]);
+  }
+  for (const [file, resources] of byFile) {
+    const blobId = blobOf.get(file);
+    if (blobId !== undefined) known.set(fileVersionKey(snapshot.config, file, blobId), resources);
+  }
+}
+
+function cacheInputs(options: RepositoryOptions): Parameters<typeof cacheSlot>[3] {
+  return {
+    path: options.path ?? "",
+    maxFileSize: options.maxFileSize,
+    exclude: options.exclude ?? [],
+    allowEmpty: options.allowEmpty === true,
+    deprecationsAsErrors: options.deprecationsAsErrors === true,
+  };
 }
 
 /**
  * Loads and validates; an invalid repository is reported (on stderr, or in the formats `load.invalidReport` asks for)
- * and gives undefined. A commit with any validation error is never planned or applied, not even in part.
+ * and gives undefined. A commit with any validation error is never planned or applied, not even in part. A valid
+ * result comes without its info items: nothing after validation reads them, they are tens of MB at 51,000 resources
+ * (one per reference to a service a zone provides), and so a result read from the validation cache, which does not
+ * keep them, is the same.
  */
 export async function loadValidRepository(options: RepositoryOptions, io: CliIo, load: LoadOptions = {}): Promise<ValidationResult | undefined> {
   const { result } = await loadRepository(options, io, load);
-  if (result.valid) return result;
+  if (result.valid) return result.diagnostics.some((d) => d.severity === "info") ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity !== "info") } : result;
   const wanted = load.invalidReport;
   // Text on stdout would mix with the plan or drift report a script expects there: text goes to stderr, as it always did.
   const outputs = wanted?.outputs.filter((o) => !(o.format === "text" && o.file === undefined)) ?? [];

@@ -146,7 +146,8 @@ function meshesStillInUse(pairs: readonly Pair[], instance: string): Set<string>
   return inUse;
 }
 
-function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
+/** Whether the items are in order already: a linear check saves sorting 50,000 changes that usually are. */
+export function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
   for (let i = 1; i < items.length; i++) if (compare(items[i - 1] as T, items[i] as T) > 0) return false;
   return true;
 }

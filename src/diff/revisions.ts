@@ -12,7 +12,7 @@ import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
 import { indexResources, pairResources } from "./pair.js";
-import { planOf, unifiedDiff, type Change, type Plan } from "./plan.js";
+import { isSorted, planOf, unifiedDiff, type Change, type Plan } from "./plan.js";
 
 /** Diff headers read `--- base/<subject>` / `+++ ref/<subject>`. */
 const LABELS = { before: "base", after: "ref" } as const;
@@ -43,7 +43,8 @@ export function planRevisions(base: readonly Resource[], ref: readonly Resource[
     writes.push({ action: "update", ...key, live: before.object, diff: unifiedDiff(subject, normalize(before.object), normalize(resource.object), LABELS) });
   }
 
-  writes.sort(compareWriteOrder);
+  // The ref's desired state comes in write order (buildDesired sorts it).
+  if (!isSorted(writes, compareWriteOrder)) writes.sort(compareWriteOrder);
   deletes.sort((a, b) => compareWriteOrder(b, a)); // policies before what they refer to, Meshes last, as prune runs
   return planOf([...writes, ...deletes]);
 }
@@ -59,8 +60,16 @@ export interface Location {
   readonly defaultOf?: string;
 }
 
-/** Locations by subject (`Type/mesh/name`). */
-export type Locations = ReadonlyMap<string, Location>;
+/** Locations by subject (`Type/mesh/name`): what a report asks of them. */
+export interface Locations {
+  get(subject: string): Location | undefined;
+}
+
+/** locationsOf, worked out at the first question: a report of a no-op plan over 50,000 resources asks none. */
+export function lazyLocations(...states: readonly (readonly Resource[])[]): Locations {
+  let located: Map<string, Location> | undefined;
+  return { get: (subject) => (located ??= locationsOf(...states)).get(subject) };
+}
 
 /**
  * The location of every resource of the given states. A default policy has no document of its own: it points at the

@@ -25,6 +25,8 @@ export interface Entry {
   readonly record: StoredResource;
   /** The GET rendering, built on first read: stored objects never change, so neither does their JSON. */
   json?: string;
+  /** The GET rendering as a deep-frozen object, built on first in-process read (objectOf). */
+  object?: JsonObject;
 }
 
 export interface MeshSlot {
@@ -118,6 +120,23 @@ function render(record: StoredResource): JsonObject {
 }
 
 export function jsonOf(entry: Entry): string {
-  entry.json ??= JSON.stringify(render(entry.record));
+  entry.json ??= JSON.stringify(entry.object ?? render(entry.record));
   return entry.json;
+}
+
+/**
+ * The GET rendering as an object, for readers in the same process (LocalBackend): built once and shared by every
+ * list, so a plan over 50,000 stored resources neither prints nor parses JSON. Deep-frozen, because it shares the
+ * stored record's spec: a reader that tried to change it would change the store, and throws instead.
+ */
+export function objectOf(entry: Entry): JsonObject {
+  entry.object ??= deepFreeze(render(entry.record));
+  return entry.object;
+}
+
+function deepFreeze<T extends JsonValue>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else for (const key in value) deepFreeze(value[key] as JsonValue);
+  return Object.freeze(value);
 }

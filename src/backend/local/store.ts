@@ -32,7 +32,7 @@ import { kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, jsonOf } from "./records.js";
+import { INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
@@ -333,12 +333,26 @@ export class ControlPlaneStore {
    * mesh is the server's 404 "Failed to retrieve Mesh".
    */
   async list(typeName: string, mesh: string | undefined, query: ListQuery = {}): Promise<ListOutcome> {
-    const outcome = this.listNow(typeName, mesh, query);
+    const found = this.entriesOf(typeName, mesh, query);
     await this.readBarrier();
-    return outcome;
+    return found.ok ? { ok: true, total: found.total, items: found.page.map((e) => jsonOf(e)), nextOffset: found.nextOffset } : found;
   }
 
-  private listNow(typeName: string, mesh: string | undefined, query: ListQuery): ListOutcome {
+  /**
+   * Every resource of `typeName` in `mesh` (as `list`, unpaged) as deep-frozen objects shared with the store: for
+   * readers in this process, which then parse nothing (see `objectOf`).
+   */
+  async listObjects(typeName: string, mesh: string | undefined): Promise<{ ok: true; items: readonly JsonObject[] } | { ok: false; problem: ApiProblem }> {
+    const found = this.entriesOf(typeName, mesh, {});
+    await this.readBarrier();
+    return found.ok ? { ok: true, items: found.page.map((e) => objectOf(e)) } : found;
+  }
+
+  private entriesOf(
+    typeName: string,
+    mesh: string | undefined,
+    query: ListQuery,
+  ): { ok: true; total: number; page: Entry[]; nextOffset: number | undefined } | { ok: false; problem: ApiProblem } {
     let entries: Entry[];
     if (typeName === "Mesh") {
       entries = [...this.meshes.values()].map((slot) => slot.entry);
@@ -358,9 +372,9 @@ export class ControlPlaneStore {
     entries.sort((a, b) => compareText(a.record.mesh, b.record.mesh) || compareText(a.record.name, b.record.name));
     const offset = query.offset ?? 0;
     const size = query.size ?? entries.length;
-    const page = entries.slice(offset, offset + size);
+    const page = offset === 0 && size >= entries.length ? entries : entries.slice(offset, offset + size);
     const nextOffset = offset + size < entries.length ? offset + size : undefined;
-    return { ok: true, total: entries.length, items: page.map((e) => jsonOf(e)), nextOffset };
+    return { ok: true, total: entries.length, page, nextOffset };
   }
 
   // --- writes ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type C
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
-import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
@@ -26,6 +26,7 @@ type ApplyOptions = RepositoryOptions &
     yes?: boolean;
     timeout?: number;
     verbose?: boolean;
+    validationCache?: string;
   };
 
 /** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
@@ -42,14 +43,14 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
     .option("--verbose", "a progress line on stderr for every change as it finishes");
   addPruneLimitOptions(command, "refuse");
-  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command)));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
     const scope = scopeOf(options);
     if (planFile !== undefined && !isWhole(scope)) throw new UsageError(`a saved plan is applied as it was planned: --mesh, --exclude-mesh and --type belong to the plan (meshops plan --out ${planFile})`);
     if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
     const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
     // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
-    const result = await loadValidRepository(options, io, { requireKey: true });
+    const result = await loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io) });
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });

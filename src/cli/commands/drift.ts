@@ -1,17 +1,17 @@
 import { Command, Option } from "commander";
 import { driftOptionsOf } from "../../diff/drift.js";
-import { locationsOf } from "../../diff/revisions.js";
+import { lazyLocations } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadValidRepository, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
-type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn };
+type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn; validationCache?: string };
 
 export function driftCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("drift")
@@ -21,11 +21,11 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
     );
-  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options);
     const scope = scopeOf(options);
-    const result = await loadValidRepository(options, io, { invalidReport: { ...options, command: "drift", outputs } });
+    const result = await loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), invalidReport: { ...options, command: "drift", outputs } });
     if (!result) return setExit(1);
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
@@ -36,7 +36,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const input: DriftReportInput = {
         report,
         resources: comparison.desired.resources.map((r) => subjectOf(r)),
-        locations: locationsOf(comparison.desired.resources),
+        locations: lazyLocations(comparison.desired.resources),
         ref: result.revision,
         failOn: options.failOn,
       };

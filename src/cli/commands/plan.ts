@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
 import type { Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
-import { locationsOf, planRevisions, type Locations } from "../../diff/revisions.js";
+import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
@@ -10,14 +10,23 @@ import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
-import { addRepositoryOptions, loadRepository, loadValidRepository, SharedReads, type RepositoryOptions } from "../repository.js";
+import {
+  addRepositoryOptions,
+  addValidationCacheOption,
+  isCached,
+  loadRepository,
+  loadValidRepository,
+  SharedReads,
+  validationCacheDir,
+  type RepositoryOptions,
+} from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
-  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string };
+  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string; validationCache?: string };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -32,17 +41,20 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     );
-  addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: PlanOptions) => {
     const outputs = reportOutputs(options);
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads() : undefined;
-    const result = await loadValidRepository(options, io, { shared, invalidReport: { ...options, command: "plan", outputs } });
+    const cacheDir = validationCacheDir(options, io);
+    // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
+    const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
+    const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead, invalidReport: { ...options, command: "plan", outputs } });
     if (!result) return setExit(1);
     const { plan, locations, base, save } =
-      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared) : await planAgainstControlPlane(options, result, scope, io);
+      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
     const risks = classifyPlanRisks(plan);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
@@ -68,7 +80,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config.instance);
     const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
-    return { plan, locations: locationsOf(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
+    return { plan, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
@@ -79,9 +91,17 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
  * (what it would have sent). A base revision that does not validate is still compared, through the resources it does
  * define: a pull request that repairs a broken branch must get a plan too.
  */
-async function planAgainstRevision(options: PlanOptions, baseRef: string, result: ValidationResult, scope: Scope, io: CliIo, shared: SharedReads): Promise<Planned> {
+async function planAgainstRevision(
+  options: PlanOptions,
+  baseRef: string,
+  result: ValidationResult,
+  scope: Scope,
+  io: CliIo,
+  shared: SharedReads,
+  cacheDir: string | undefined,
+): Promise<Planned> {
   // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared });
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared, cacheDir });
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
@@ -93,5 +113,5 @@ async function planAgainstRevision(options: PlanOptions, baseRef: string, result
   checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
   const base = scopedResources(baseAll, scope);
   const ref = scopedResources(refAll, scope);
-  return { plan: planRevisions(base, ref), locations: locationsOf(ref, base), base: baseResult.revision };
+  return { plan: planRevisions(base, ref), locations: lazyLocations(ref, base), base: baseResult.revision };
 }

@@ -1,0 +1,245 @@
+/**
+ * The validation cache (`--validation-cache DIR`, or MESHOPS_VALIDATION_CACHE): a valid repository's validation
+ * result kept on disk, so that `plan`, `apply` and `drift` at a revision already validated skip reading, parsing and
+ * checking 50,000 resources. Like Argo CD's repo-server manifest cache, an entry is keyed by everything the result
+ * is a function of, so it is never stale and is never invalidated by hand:
+ *
+ * - the commit's tree id (content, not commit: a rebase that keeps the files hits), the repository directory and
+ *   `--path`, `--max-file-size`, `--exclude`, `--allow-empty`, `--deprecations-as-errors`;
+ * - meshops itself: its version and the build id `npm run build` writes (dist/src/build-id.json, a digest of the compiled
+ *   code, validators and schemas). Without a build id (the Action's bundle) nothing is cached.
+ *
+ * Only what these commands use is kept: valid results without SOPS-encrypted resources (those need the file text to
+ * decrypt), their resources, the references to services not in the repository, and warnings (info items are for
+ * `validate`'s reports, which never read this cache). One file an entry, written atomically (mode 0600), the
+ * MAX_ENTRIES most recent kept. An entry that cannot be read is a miss. `WORKTREE` is never cached: it has no tree id.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promises as fsp, readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseRepoConfig } from "../config/repoConfig.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import type { Snapshot, SourceFile } from "../source/types.js";
+import type { ValidationResult } from "../validate/index.js";
+import { writeFileAtomic } from "../backend/local/journal.js";
+import { meshopsVersion } from "./version.js";
+
+const FORMAT = "meshops-validation-cache/v3";
+/** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
+export const MAX_ENTRIES = 8;
+const ENTRY = /^validation-[0-9a-f]{64}\.json$/;
+
+/** What a validation result is a function of, besides the code: the key's parts. */
+export interface ValidationInputs {
+  /** The commit's tree id. */
+  readonly tree: string;
+  /** The repository directory as given (resolved, links followed) and `--path`. */
+  readonly repoDir: string;
+  readonly path: string;
+  readonly maxFileSize: number;
+  readonly exclude: readonly string[];
+  readonly allowEmpty: boolean;
+  readonly deprecationsAsErrors: boolean;
+}
+
+/** The entry's key: a digest of the cache format, meshops's version and build, and the inputs. */
+export function validationCacheKey(build: string, inputs: ValidationInputs): string {
+  return createHash("sha256").update(JSON.stringify([FORMAT, meshopsVersion(), build, inputs])).digest("hex");
+}
+
+/** A cached result as stored: resources once, references to them by index. */
+interface Entry {
+  readonly format: typeof FORMAT;
+  readonly root: string;
+  readonly config?: SourceFile;
+  readonly files: number;
+  readonly otherDocuments: number;
+  /** The files resources come from, referred to by index, and their blob ids (same index). */
+  readonly paths: readonly string[];
+  readonly blobs: readonly string[];
+  readonly resources: readonly PackedResource[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
+}
+
+/**
+ * A resource in a fifth less text than its JSON (which is most of an entry, and reading it most of a warm run): the
+ * object, where it was written (`[path index, document index, line, column, "u" or "k"]`, or 0 for none), 1 for a
+ * default policy, and the key only when the object does not spell it.
+ */
+type PackedResource = readonly [JsonObject, readonly [number, number, number, number, "u" | "k"] | 0, 0 | 1, (readonly [string, string, string])?];
+
+function pack(resource: Resource, pathIndex: (file: string) => number): PackedResource {
+  const { object, source } = resource;
+  const at = source ? ([pathIndex(source.file), source.docIndex, source.line, source.column, source.format === "kubernetes" ? "k" : "u"] as const) : 0;
+  const origin = resource.origin === "default" ? 1 : 0;
+  const spelled = keyOf(object);
+  const same = spelled.type === resource.type && spelled.mesh === resource.mesh && spelled.name === resource.name;
+  return same ? [object, at, origin] : [object, at, origin, [resource.type, resource.mesh, resource.name]];
+}
+
+function unpack([object, at, origin, key]: PackedResource, paths: readonly string[]): Resource {
+  const { type, mesh, name } = key ? { type: key[0], mesh: key[1], name: key[2] } : keyOf(object);
+  const source = at === 0 ? undefined : { file: paths[at[0]] ?? "", docIndex: at[1], line: at[2], column: at[3], format: at[4] === "k" ? ("kubernetes" as const) : ("universal" as const) };
+  return { type, mesh, name, object, ...(source ? { source } : {}), origin: origin === 1 ? "default" : "repository" };
+}
+
+function pathIndexOf(packed: PackedResource): number | undefined {
+  return packed[1] === 0 ? undefined : packed[1][0];
+}
+
+/** The key an object spells (a Mesh is its own mesh). */
+function keyOf(object: JsonObject): { type: string; mesh: string; name: string } {
+  const type = typeof object.type === "string" ? object.type : "";
+  const name = typeof object.name === "string" ? object.name : "";
+  return { type, name, mesh: type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : "" };
+}
+
+/** The entry for a result read from `snapshot`, or undefined when it is not kept (invalid, or holding encrypted resources). */
+export function entryOf(result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Entry | undefined {
+  const { root, config } = snapshot;
+  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
+  if (!result.valid || result.resources.some((r) => r.sealed)) return undefined;
+  const index = new Map(result.resources.map((r, i) => [r, i]));
+  const serviceReferences = [];
+  for (const { resource, targets, path: field } of result.serviceReferences) {
+    const at = index.get(resource);
+    if (at === undefined) return undefined;
+    serviceReferences.push({ resource: at, targets, path: field });
+  }
+  const paths = new Map<string, number>();
+  const pathIndex = (file: string) => {
+    let at = paths.get(file);
+    if (at === undefined) paths.set(file, (at = paths.size));
+    return at;
+  };
+  const resources = result.resources.map((r) => pack(r, pathIndex));
+  return {
+    format: FORMAT,
+    root,
+    ...(config ? { config } : {}),
+    files: result.files,
+    otherDocuments: result.otherDocuments,
+    paths: [...paths.keys()],
+    blobs: [...paths.keys()].map((file) => blobOf.get(file) ?? ""),
+    resources,
+    diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
+    serviceReferences,
+  };
+}
+
+/**
+ * The resources of file versions already in memory, by `fileVersionKey`: `plan --base` reads two revisions, and
+ * what a file unchanged between them holds is then the very same objects on both sides (as when it validates both),
+ * so the desired state of an unchanged mesh is built once and an unchanged resource compares by identity.
+ */
+export type FileResources = Map<string, readonly Resource[]>;
+
+/** A file version as the resources read from it depend on it: the configuration (conversion reads it), path and blob. */
+export function fileVersionKey(config: SourceFile | undefined, file: string, blobId: string): string {
+  return `${config?.blobId ?? ""}\0${file}\0${blobId}`;
+}
+
+/** The validation result an entry stands for, at `revision` (a commit with the same tree). */
+export function resultOf(entry: Entry, revision: string, known: FileResources = new Map()): ValidationResult {
+  const config = parseRepoConfig(entry.config, entry.root).config;
+  const resources: Resource[] = [];
+  // Resources come in file order: one run per file, taken over whole when that file version is known.
+  for (let i = 0; i < entry.resources.length; ) {
+    const at = pathIndexOf(entry.resources[i] as PackedResource);
+    let end = i + 1;
+    while (at !== undefined && end < entry.resources.length && pathIndexOf(entry.resources[end] as PackedResource) === at) end++;
+    const key = at === undefined || !entry.blobs[at] ? undefined : fileVersionKey(entry.config, entry.paths[at] ?? "", entry.blobs[at] ?? "");
+    const same = key === undefined ? undefined : known.get(key);
+    const run = same?.length === end - i ? same : entry.resources.slice(i, end).map((p) => unpack(p, entry.paths));
+    if (key !== undefined && !same) known.set(key, run);
+    resources.push(...run);
+    i = end;
+  }
+  const serviceReferences = entry.serviceReferences.map(({ resource, targets, path: field }) => ({ resource: resources[resource] as Resource, targets, path: field }));
+  return { revision, config, resources, diagnostics: entry.diagnostics, valid: true, files: entry.files, otherDocuments: entry.otherDocuments, serviceReferences };
+}
+
+/** One command's view of the cache: where it is and the key of the revision it reads. */
+export interface CacheSlot {
+  readonly dir: string;
+  readonly key: string;
+  readonly commit: string;
+}
+
+/**
+ * The slot for a revision, or undefined when it cannot be cached (no build id, WORKTREE, a revision Git cannot
+ * resolve: the ordinary read then reports what is wrong).
+ */
+export async function cacheSlot(dir: string, repoDir: string, ref: string, inputs: Omit<ValidationInputs, "tree" | "repoDir">): Promise<CacheSlot | undefined> {
+  const build = buildId();
+  if (build === undefined || ref.startsWith("-")) return undefined;
+  let ids: string[];
+  try {
+    // One process for both ids: `%H %T` of the commit the revision names.
+    const { stdout } = await promisify(execFile)("git", ["log", "-1", "--no-walk", "--format=%H %T", `${ref}^{commit}`, "--"], { cwd: repoDir });
+    ids = stdout.trim().split(" ");
+  } catch {
+    return undefined;
+  }
+  const [commit, tree] = ids;
+  if (ids.length !== 2 || !commit || !tree || !/^[0-9a-f]{40,64}$/.test(commit) || !/^[0-9a-f]{40,64}$/.test(tree)) return undefined;
+  return { dir, commit, key: validationCacheKey(build, { tree, repoDir: realpathSync(repoDir), ...inputs }) };
+}
+
+/** The cached result, or undefined (a miss, or an entry that cannot be read). */
+export async function readCachedResult(slot: CacheSlot, known?: FileResources): Promise<ValidationResult | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(entryPath(slot), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text) as Entry;
+    return entry.format === FORMAT ? resultOf(entry, slot.commit, known) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether there is an entry for the slot (it may still turn out unreadable). */
+export async function hasEntry(slot: CacheSlot): Promise<boolean> {
+  return (await fsp.stat(entryPath(slot)).catch(() => undefined))?.isFile() === true;
+}
+
+/** Keeps the result (when it is kept at all) and drops the oldest entries beyond MAX_ENTRIES. */
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Promise<void> {
+  const entry = entryOf(result, snapshot);
+  if (!entry) return;
+  await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), JSON.stringify(entry));
+  const names = (await fsp.readdir(slot.dir)).filter((name) => ENTRY.test(name));
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  aged.sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of aged.slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
+}
+
+function entryPath(slot: CacheSlot): string {
+  return path.join(slot.dir, `validation-${slot.key}.json`);
+}
+
+let build: string | null | undefined;
+
+/** The build id `npm run build` wrote beside the compiled code (scripts/build-id.mjs); undefined when there is none. */
+export function buildId(): string | undefined {
+  if (build === undefined) {
+    try {
+      // dist/src/cli/validationCache.js → dist/src/build-id.json
+      const parsed = JSON.parse(readFileSync(new URL("../build-id.json", import.meta.url), "utf8")) as { id?: unknown };
+      build = typeof parsed.id === "string" && parsed.id !== "" ? parsed.id : null;
+    } catch {
+      build = null;
+    }
+  }
+  return build ?? undefined;
+}

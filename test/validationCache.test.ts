@@ -1,0 +1,186 @@
+/**
+ * The validation cache (`--validation-cache`): real Git repositories, the CLI in-process, the embedded control plane.
+ * A warm run must say exactly what a cold one says; an entry is only ever read for the same tree, options and build.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
+import { loadRepository, SharedReads } from "../src/cli/repository.js";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, git, tempRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => {
+  for (const cleanup of cleanups) cleanup();
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const MESH = "type: Mesh\nname: shop\n";
+const timeout = (requestTimeout: string) => `type: MeshTimeout
+name: to-ledger
+mesh: shop
+spec:
+  targetRef: {kind: Mesh}
+  to:
+    - targetRef: {kind: MeshService, name: ledger}
+      default: {http: {requestTimeout: ${requestTimeout}}}
+`;
+
+function repository(): string {
+  const repo = tempRepo("meshops-vcache-");
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, { "meshops.yaml": "instance: shop\n", "shop/mesh.yaml": MESH, "shop/timeout.yaml": timeout("5s") });
+  return repo.dir;
+}
+
+const entries = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("validation-"));
+
+test("a warm plan says exactly what a cold one says, and what a plan without the cache says", async () => {
+  const repo = repository();
+  const cache = tempDir("meshops-vcache-dir-");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  const plan = ["plan", "--state-dir", state, "--format", "json"];
+  const uncached = await runCli(plan, repo);
+  const cold = await runCli([...plan, "--validation-cache", cache], repo);
+  assert.equal(entries(cache).length, 1);
+  const [entry] = entries(cache);
+  assert.equal(statSync(path.join(cache, entry ?? "")).mode & 0o777, 0o600);
+  const warm = await runCli([...plan, "--validation-cache", cache], repo);
+  for (const run of [cold, warm]) {
+    assert.equal(run.code, uncached.code);
+    assert.equal(run.stdout, uncached.stdout);
+    // The online reference check (MeshService ledger is nowhere) comes from the cached references too.
+    assert.equal(run.stderr, uncached.stderr);
+  }
+  assert.match(warm.stderr, /MeshService\/shop\/ledger is defined neither in the repository nor in the control plane/);
+  assert.equal(entries(cache).length, 1);
+});
+
+test("an entry is read for the same tree only: a changed file misses, an empty commit hits (MESHOPS_VALIDATION_CACHE)", async () => {
+  const repo = repository();
+  const cache = tempDir("meshops-vcache-dir-");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  const env = { MESHOPS_VALIDATION_CACHE: cache };
+  const plan = ["plan", "--state-dir", state, "--format", "json"];
+  assert.equal((await runCli(["apply", "--state-dir", state, "--yes"], repo, env)).code, 0);
+  const [entry] = entries(cache);
+  assert.ok(entry);
+  // The entry is what the run reads: a value changed in it shows up in a plan at the same tree.
+  const file = path.join(cache, entry);
+  writeFileSync(file, readFileSync(file, "utf8").replace('"requestTimeout":"5s"', '"requestTimeout":"6s"'));
+  const tampered = await runCli(plan, repo, env);
+  assert.equal(tampered.code, 2);
+  assert.match(tampered.stdout, /requestTimeout: 6s/);
+  rmSync(file);
+
+  commitFiles(repo, { "shop/timeout.yaml": timeout("7s") });
+  const changed = await runCli(plan, repo, env);
+  assert.equal(changed.code, 2);
+  assert.match(changed.stdout, /requestTimeout: 7s/);
+  assert.equal(entries(cache).length, 1);
+  git(repo, "commit", "-q", "--allow-empty", "-m", "same tree");
+  const sameTree = await runCli(plan, repo, env);
+  assert.equal(sameTree.stdout, changed.stdout);
+  assert.equal(entries(cache).length, 1);
+  // Another option is another key.
+  await runCli([...plan, "--exclude", "nothing/**"], repo, env);
+  assert.equal(entries(cache).length, 2);
+});
+
+test("invalid repositories and damaged entries: nothing is cached, a damaged entry is read as a miss and replaced", async () => {
+  const repo = repository();
+  const cache = tempDir("meshops-vcache-dir-");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  const plan = ["plan", "--state-dir", state, "--validation-cache", cache];
+  commitFiles(repo, { "shop/broken.yaml": "type: MeshTimeout\nname: broken\nmesh: shop\nspec: {to: 3}\n" });
+  assert.equal((await runCli(plan, repo)).code, 1);
+  assert.deepEqual(entries(cache), []);
+
+  git(repo, "rm", "-q", "shop/broken.yaml");
+  git(repo, "commit", "-q", "-m", "repaired");
+  const first = await runCli(plan, repo);
+  const [entry] = entries(cache);
+  assert.ok(entry);
+  writeFileSync(path.join(cache, entry), "{ not json");
+  const second = await runCli(plan, repo);
+  assert.equal(second.code, first.code);
+  assert.equal(second.stdout, first.stdout);
+  assert.doesNotThrow(() => JSON.parse(readFileSync(path.join(cache, entry), "utf8")) as unknown);
+});
+
+test("the key changes with the build, the tree and every option, and the cache keeps the most recent entries only", async () => {
+  const inputs: ValidationInputs = { tree: "a".repeat(40), repoDir: "/r", path: "", maxFileSize: 1024, exclude: [], allowEmpty: false, deprecationsAsErrors: false };
+  const key = validationCacheKey("build-1", inputs);
+  assert.equal(validationCacheKey("build-1", { ...inputs }), key);
+  const others = [
+    validationCacheKey("build-2", inputs),
+    validationCacheKey("build-1", { ...inputs, tree: "b".repeat(40) }),
+    validationCacheKey("build-1", { ...inputs, repoDir: "/other" }),
+    validationCacheKey("build-1", { ...inputs, path: "sub" }),
+    validationCacheKey("build-1", { ...inputs, maxFileSize: 2048 }),
+    validationCacheKey("build-1", { ...inputs, exclude: ["x/**"] }),
+    validationCacheKey("build-1", { ...inputs, allowEmpty: true }),
+    validationCacheKey("build-1", { ...inputs, deprecationsAsErrors: true }),
+  ];
+  assert.equal(new Set([key, ...others]).size, others.length + 1);
+
+  const repo = repository();
+  const cache = tempDir("meshops-vcache-dir-");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  for (let i = 0; i < MAX_ENTRIES + 2; i++) {
+    commitFiles(repo, { "shop/timeout.yaml": timeout(`${i + 1}s`) });
+    await runCli(["plan", "--state-dir", state, "--validation-cache", cache], repo);
+  }
+  assert.equal(entries(cache).length, MAX_ENTRIES);
+});
+
+test("plan --base: the same plan without the cache, writing it, and reading both revisions from it", async () => {
+  const repo = repository();
+  commitFiles(repo, { "shop/timeout.yaml": timeout("9s") });
+  const cache = tempDir("meshops-vcache-dir-");
+  const plan = ["plan", "--base", "HEAD~1", "--format", "json"];
+  const uncached = await runCli(plan, repo);
+  assert.equal(uncached.code, 2);
+  assert.match(uncached.stdout, /requestTimeout: 9s/);
+  const writing = await runCli([...plan, "--validation-cache", cache], repo);
+  assert.equal(entries(cache).length, 2);
+  const reading = await runCli([...plan, "--validation-cache", cache], repo);
+  for (const run of [writing, reading]) {
+    assert.equal(run.code, uncached.code);
+    assert.equal(run.stdout, uncached.stdout);
+    assert.equal(run.stderr, uncached.stderr);
+  }
+});
+
+test("two revisions read from the cache share the resources of the files that did not change", async () => {
+  const repo = repository();
+  commitFiles(repo, { "shop/timeout.yaml": timeout("9s") });
+  const cache = tempDir("meshops-vcache-dir-");
+  const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: repo };
+  const options = { repo, ref: "HEAD", maxFileSize: 1 << 20 };
+  const read = async (shared: SharedReads) => {
+    const ref = await loadRepository(options, io, { shared, cacheDir: cache });
+    const base = await loadRepository({ ...options, ref: "HEAD~1" }, io, { shared, cacheDir: cache });
+    return { ref: ref.result, base: base.result };
+  };
+  const validated = await read(new SharedReads());
+  const cached = await read(new SharedReads());
+  assert.equal(entries(cache).length, 2);
+  for (const { ref, base } of [validated, cached]) {
+    const mesh = (r: typeof ref) => r.resources.find((x) => x.type === "Mesh");
+    const policy = (r: typeof ref) => r.resources.find((x) => x.type === "MeshTimeout");
+    assert.ok(mesh(ref) && mesh(ref) === mesh(base), "the unchanged file's Mesh is one object");
+    assert.notEqual(policy(ref), policy(base));
+    assert.deepEqual(ref.serviceReferences.map((s) => s.resource), [policy(ref)]);
+  }
+  assert.deepEqual(cached.ref.resources, validated.ref.resources);
+  assert.deepEqual(cached.base.resources, validated.base.resources);
+});
