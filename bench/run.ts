@@ -149,9 +149,9 @@ interface ProcessFigures {
   readonly maxRssMb: number;
 }
 
-/** Cold validation with the per-file analysis on two threads (as the CLI does it) and on one, each in a fresh process. */
+/** Cold validation with the per-file analysis on two threads and on one, each in a fresh process. */
 function threadsCompared(repo: string): string {
-  const two = measure("validateRepo.js", "cold", repo);
+  const two = measure("validateRepo.js", "cold-parallel", repo);
   const one = measure("validateRepo.js", "cold-serial", repo);
   return (
     `two threads ${two.totalMs} ms (${two.filesByWorker} of ${two.files} files analyzed by the worker), peak RSS ${two.maxRssMb} MB; ` +

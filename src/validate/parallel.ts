@@ -11,7 +11,7 @@
  * (`.inf`, `.nan`, `-0`) are left to this thread.
  */
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
@@ -31,11 +31,13 @@ export interface WorkerInput {
   readonly config: SourceFile | undefined;
   readonly root: string;
   /**
-   * The files' texts joined into one string (cloned into the worker as one copy, where 11,000 strings in 11,000
-   * objects took half a second), with each file's path, blob id and end offset.
+   * The files' texts as UTF-8 in shared memory, each ending at its offset in `ends` (nothing is copied into the
+   * worker's heap: cloning 11,000 texts took half a second), and their paths and blob ids joined with NUL.
    */
-  readonly texts: string;
-  readonly files: readonly { readonly path: string; readonly blobId: string; readonly end: number }[];
+  readonly utf8: Uint8Array;
+  readonly ends: Int32Array;
+  readonly paths: string;
+  readonly blobIds: string;
   /** Index of each chunk's first file, and one past the last: chunk i is files[bounds[i]] up to files[bounds[i + 1]]. */
   readonly bounds: readonly number[];
   /** NEXT_CHUNK and POSTED. */
@@ -57,6 +59,11 @@ export interface ParallelOptions {
   readonly analyzeHere?: boolean;
   /** The worker's script (tests: one that fails). */
   readonly workerUrl?: URL;
+  /**
+   * Default true: use the worker only when a core is idle (load average at least one below the cores). On a machine
+   * already busy, the worker's start-up and the JSON both ways only add CPU time the two threads then share.
+   */
+  readonly requireIdleCore?: boolean;
 }
 
 /** How many files were analyzed, and how many of them by the worker (the tests check that it took part). */
@@ -79,7 +86,7 @@ export const POSTED = 1;
 
 /**
  * Fills `cache` with the analysis of every configuration file of the snapshot that it lacks, on this thread and a
- * worker. Does nothing for a small repository or a one-core machine (validateSnapshot then analyzes as before).
+ * worker. Does nothing for a small repository, or without an idle core (validateSnapshot then analyzes as before).
  */
 export async function analyzeInParallel(snapshot: Snapshot, cache: AnalysisCache, options: ParallelOptions = {}): Promise<ParallelStats> {
   const config = parseRepoConfig(snapshot.config, snapshot.root).config;
@@ -88,15 +95,16 @@ export async function analyzeInParallel(snapshot: Snapshot, cache: AnalysisCache
   let bytes = 0;
   for (const f of files) bytes += f.text.length;
   const workerUrl = options.workerUrl ?? WORKER_URL;
-  if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || availableParallelism() < 2 || !existsSync(workerUrl)) return { files: 0, byWorker: 0 };
+  const idleCore = loadavg()[0]! + 1 <= availableParallelism();
+  if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || availableParallelism() < 2 || (options.requireIdleCore !== false && !idleCore) || !existsSync(workerUrl)) {
+    return { files: 0, byWorker: 0 };
+  }
 
   const bounds = chunkBounds(files, 2 * CHUNKS_PER_THREAD);
   const chunks = bounds.length - 1;
   const counters = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
-  let end = 0;
-  const refs = files.map(({ path, blobId, text }) => ({ path, blobId, end: (end += text.length) }));
-  const input: WorkerInput = { config: snapshot.config, root: snapshot.root, texts: files.map((f) => f.text).join(""), files: refs, bounds, counters, port: port2 };
+  const input: WorkerInput = { config: snapshot.config, root: snapshot.root, ...sharedTexts(files), bounds, counters, port: port2 };
   // The worker's output is not ours to print; an uncaught error in it must not end this process either.
   const worker = new Worker(workerUrl, { workerData: input, transferList: [port2], stdout: true, stderr: true });
   let workerGone = false;
@@ -117,8 +125,9 @@ export async function analyzeInParallel(snapshot: Snapshot, cache: AnalysisCache
     const first = bounds[message.chunk]!;
     message.analyses.forEach((json, offset) => {
       const file = files[first + offset]!;
-      if (json !== null) byWorker++;
-      cache.set(file, json === null ? analyzeFile(file, config) : (JSON.parse(json) as FileAnalysis));
+      const theirs = json !== null && sendable(file.text);
+      if (theirs) byWorker++;
+      cache.set(file, theirs ? (JSON.parse(json) as FileAnalysis) : analyzeFile(file, config));
     });
     done[message.chunk] = 1;
   };
@@ -148,6 +157,29 @@ export async function analyzeInParallel(snapshot: Snapshot, cache: AnalysisCache
     void worker.terminate();
   }
   return { files: files.length, byWorker };
+}
+
+/**
+ * The files' texts written once into shared memory as UTF-8. A text UTF-8 cannot carry (a lone surrogate, which only
+ * a caller that built the text itself can produce) is left out: its file then decodes differently, so the worker's
+ * jsonSafe check is not enough; such a file gets an empty text there and this thread redoes it (see `take`).
+ */
+function sharedTexts(files: readonly SourceFile[]): Pick<WorkerInput, "utf8" | "ends" | "paths" | "blobIds"> {
+  let bytes = 0;
+  for (const f of files) bytes += Buffer.byteLength(f.text);
+  const utf8 = Buffer.from(new SharedArrayBuffer(bytes));
+  const ends = new Int32Array(new SharedArrayBuffer(4 * files.length));
+  let offset = 0;
+  files.forEach((f, i) => {
+    if (sendable(f.text)) offset += utf8.write(f.text, offset);
+    ends[i] = offset;
+  });
+  return { utf8, ends, paths: files.map((f) => f.path).join("\0"), blobIds: files.map((f) => f.blobId).join("\0") };
+}
+
+/** Whether UTF-8 carries the text unchanged: ASCII always does; otherwise, unless it holds a lone surrogate. */
+function sendable(text: string): boolean {
+  return Buffer.byteLength(text) === text.length || !/\p{Cs}/u.test(text);
 }
 
 /** Atomics.waitAsync (Node 16+; its type is in TypeScript's ES2024 library, newer than this project's). */
