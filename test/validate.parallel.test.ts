@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
 import type { Snapshot } from "../src/source/types.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { analyzeInParallel, jsonSafe, validateSnapshotParallel } from "../src/validate/parallel.js";
@@ -71,7 +70,7 @@ test("values JSON or UTF-8 cannot carry (infinities, NaN, negative zero, a lone 
 
 test("a worker that fails leaves its share to this thread: the result is complete and the same", async () => {
   const snapshot = snapshotOf(path.join(projectRoot, "sample-repo"), "fixture");
-  const failing = pathToFileURL(path.join(projectRoot, "test/fixtures/validate-worker/fails.mjs"));
+  const failing = new URL("./helpers/failingWorker.js", import.meta.url);
   const result = await validateSnapshotParallel(snapshot, new AnalysisCache(), { minBytes: 0, analyzeHere: false, workerUrl: failing, requireIdleCore: false });
   assert.deepStrictEqual(result, validateSnapshot(snapshot));
 });
