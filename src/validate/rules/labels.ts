@@ -41,13 +41,35 @@ export function labelPath(name: string): string {
 export function labelSyntaxViolations(labels: Readonly<Record<string, string>>): Violation[] {
   const out: Violation[] = [];
   for (const name of Object.keys(labels).sort()) {
-    const path = labelPath(name);
-    for (const problem of qualifiedNameProblems(name)) out.push(violation(path, problem));
+    const keyProblems = knownKeyProblems(name);
     const value = labels[name] ?? "";
-    if (value.length > MAX_LABEL_VALUE_LENGTH) out.push(violation(path, `must be no more than ${MAX_LABEL_VALUE_LENGTH} characters`));
-    if (!LABEL_VALUE.test(value)) out.push(violation(path, LABEL_VALUE_MESSAGE));
+    const tooLong = value.length > MAX_LABEL_VALUE_LENGTH;
+    const badValue = !LABEL_VALUE.test(value);
+    // The path (a Go-quoted key) only for a problem: most labels have none, and quoting every key showed in profiles.
+    if (keyProblems.length === 0 && !tooLong && !badValue) continue;
+    const path = labelPath(name);
+    for (const problem of keyProblems) out.push(violation(path, problem));
+    if (tooLong) out.push(violation(path, `must be no more than ${MAX_LABEL_VALUE_LENGTH} characters`));
+    if (badValue) out.push(violation(path, LABEL_VALUE_MESSAGE));
   }
   return out;
+}
+
+/**
+ * A repository uses a handful of label keys on tens of thousands of resources: each key is checked once. Bounded, so
+ * a long-running process fed ever new keys does not grow without end.
+ */
+const keyProblemsSeen = new Map<string, readonly string[]>();
+const KEY_PROBLEMS_KEPT = 10_000;
+
+function knownKeyProblems(name: string): readonly string[] {
+  let problems = keyProblemsSeen.get(name);
+  if (problems === undefined) {
+    if (keyProblemsSeen.size >= KEY_PROBLEMS_KEPT) keyProblemsSeen.clear();
+    problems = qualifiedNameProblems(name);
+    keyProblemsSeen.set(name, problems);
+  }
+  return problems;
 }
 
 function qualifiedNameProblems(name: string): string[] {
