@@ -15,7 +15,7 @@ import { sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText } from "../model/order.js";
+import { compareText, sameItems } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -144,10 +144,4 @@ function* mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Steps<Resource[
     }
   }
   return out;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -10,7 +10,7 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { runSteps, type Steps } from "../util/steps.js";
-import { checkRepositorySteps, checkResource, type ResourceFacts } from "./repository.js";
+import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
@@ -37,16 +37,20 @@ export interface FileAnalysis {
 
 /**
  * Per-file results of earlier runs. A long-running process keeps one and passes it to every validation: after a
- * commit that changes one file, only that file is parsed and checked again; repository-wide rules re-run on all.
+ * commit that changes one file, only that file is parsed and checked again, and repository-wide rules re-run only
+ * for the meshes it touches.
  */
 export class AnalysisCache {
   private readonly entries = new Map<string, FileAnalysis>();
   private configKey = "";
+  /** The repository-wide findings of the last run, by mesh: only meshes whose resources changed are checked again. */
+  readonly repositoryChecks = new RepositoryChecks();
 
   get(file: SourceFile, configKey: string): FileAnalysis | undefined {
     if (configKey !== this.configKey) {
       // Conversion depends on the config (system namespaces), so a config change invalidates everything.
       this.entries.clear();
+      this.repositoryChecks.clear();
       this.configKey = configKey;
     }
     return this.entries.get(`${file.path}\0${file.blobId}`);
@@ -134,7 +138,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   }
   cache.retain(selection.files);
 
-  const repository = yield* checkRepositorySteps(resources, facts, config, locator);
+  const repository = yield* checkRepositorySteps(resources, facts, config, locator, cache.repositoryChecks);
   diagnostics.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   diagnostics.sort(compareDiagnostics);
