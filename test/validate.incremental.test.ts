@@ -5,8 +5,7 @@
  * revision validated with the process's cache and from scratch.
  */
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { after, test } from "node:test";
 import { commitOneChange, generateRepo } from "../bench/generate.js";
 import { readSnapshot } from "../src/source/index.js";
@@ -28,12 +27,6 @@ async function validateHead(): Promise<ValidationResult> {
   assert.deepEqual(result, validateSnapshot(snapshot, new AnalysisCache()), "the cached validation is a fresh one's");
   return result;
 }
-
-const edit = (file: string, from: string, to: string): void => {
-  const text = readFileSync(path.join(repo.dir, file), "utf8");
-  assert.ok(text.includes(from), `${file} has ${from}`);
-  commitFiles(repo.dir, { [file]: text.replace(from, to) }, `edit ${file}`);
-};
 
 test("a one-policy commit re-checks one mesh, and finds what a fresh validation finds", async () => {
   // 12 meshes × 6 policies, whose MeshServices the repository does not define (as on a Kubernetes zone).
