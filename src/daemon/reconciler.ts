@@ -38,7 +38,6 @@ import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
 import { errorMessage } from "./logger.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
-import { unknownServiceReferences } from "../validate/services.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { Work } from "./queue.js";
@@ -214,8 +213,9 @@ export class Reconciler {
     // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
     const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
     // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
-    const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-    const result = validated.valid ? (await unsealResources(validated, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
+    let texts: Map<string, string> | undefined; // by path, made only if a file is encrypted
+    const textOf = (file: string) => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
+    const result = validated.valid ? (await unsealResources(validated, textOf, this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
     if (validated.valid) this.#decrypted.sweep();
     this.#validated = { revision, valid: result.valid };
     this.#readFailed = false;
@@ -242,7 +242,7 @@ export class Reconciler {
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
-    const unknown = unknownServiceReferences(result.serviceReferences, this.#live.objects);
+    const unknown = this.#live.unknownReferences(result.serviceReferences);
     if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 

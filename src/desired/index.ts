@@ -8,7 +8,7 @@
  * and that reuse is what lets the incremental planner find what changed by identity.
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
-import { runSteps, stepDue, type Steps } from "../util/steps.js";
+import { runSteps, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { sortForWrite } from "../kuma/order.js";
@@ -85,8 +85,23 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     size += built.resources.length;
     if (!reuse) yield;
   }
-  const all = reusedAll && previous ? previous.resources : yield* mergeMeshes(meshes);
-  return { basis, meshes, resources: all, size };
+  return reusedAll && previous ? previous : desiredState(basis, meshes, size);
+}
+
+/**
+ * The state of `meshes`, whose list of every resource in write order is merged from the meshes' lists when first
+ * asked for: a daemon's incremental plan never asks (it plans the changed subjects, by mesh), a full plan does.
+ */
+function desiredState(basis: string, meshes: ReadonlyMap<string, MeshDesired>, size: number): DesiredState {
+  let all: readonly Resource[] | undefined;
+  return {
+    basis,
+    meshes,
+    size,
+    get resources() {
+      return (all ??= mergeMeshes(meshes));
+    },
+  };
 }
 
 /** The desired resource of a subject (`Type/mesh/name` or `Mesh/name`), if any. */
@@ -129,18 +144,16 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
  * category before mesh: so per rank, the meshes' runs of that rank are concatenated in mesh order, without sorting
  * the whole state again.
  */
-function* mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Steps<Resource[]> {
+function mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Resource[] {
   const lists = [...meshes.values()].sort((a, b) => compareText(a.mesh, b.mesh)).map((m) => m.resources);
   const next = lists.map(() => 0);
   const ranks = [...new Set(lists.flatMap((list) => list.map((r) => typeRank(r.type))))].sort((a, b) => a - b);
   const out: Resource[] = [];
-  yield;
   for (const rank of ranks) {
     for (const [i, list] of lists.entries()) {
       let at = next[i] as number;
       while (at < list.length && typeRank((list[at] as Resource).type) === rank) out.push(list[at++] as Resource);
       next[i] = at;
-      if (stepDue(i, 64)) yield;
     }
   }
   return out;

@@ -46,22 +46,34 @@ export class AnalysisCache {
   /** The repository-wide findings of the last run, by mesh: only meshes whose resources changed are checked again. */
   readonly repositoryChecks = new RepositoryChecks();
 
+  /** By file object too: a snapshot read after a commit takes the unchanged files over, so most lookups hash nothing. */
+  private byFile = new WeakMap<SourceFile, FileAnalysis>();
+
   get(file: SourceFile, configKey: string): FileAnalysis | undefined {
     if (configKey !== this.configKey) {
       // Conversion depends on the config (system namespaces), so a config change invalidates everything.
       this.entries.clear();
+      this.byFile = new WeakMap();
       this.repositoryChecks.clear();
       this.configKey = configKey;
     }
-    return this.entries.get(`${file.path}\0${file.blobId}`);
+    const known = this.byFile.get(file) ?? this.entries.get(`${file.path}\0${file.blobId}`);
+    if (known) this.byFile.set(file, known);
+    return known;
   }
 
   set(file: SourceFile, analysis: FileAnalysis): void {
     this.entries.set(`${file.path}\0${file.blobId}`, analysis);
+    this.byFile.set(file, analysis);
   }
 
-  /** Drops entries of files that no longer exist at the latest revision, so the cache does not grow forever. */
+  /**
+   * Drops entries of files that no longer exist at the latest revision, so the cache does not grow forever. Once
+   * the stale entries are a few: a long-running process calls this after every commit, and each commit leaves one or
+   * two behind.
+   */
   retain(files: readonly SourceFile[]): void {
+    if (this.entries.size <= files.length + Math.max(64, files.length >> 6)) return;
     const live = new Set(files.map((f) => `${f.path}\0${f.blobId}`));
     for (const key of this.entries.keys()) if (!live.has(key)) this.entries.delete(key);
   }
@@ -106,9 +118,17 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
-  const texts = new Map(selection.files.map((f) => [f.path, f.text]));
-  if (snapshot.config) texts.set(snapshot.config.path, snapshot.config.text);
-  const locator = new Locator((file) => texts.get(file));
+  // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
+  // file usually needs none outside that file).
+  let texts: Map<string, string> | undefined;
+  const textsByPath = (): Map<string, string> => {
+    if (!texts) {
+      texts = new Map(selection.files.map((f) => [f.path, f.text]));
+      if (snapshot.config) texts.set(snapshot.config.path, snapshot.config.text);
+    }
+    return texts;
+  };
+  const locator = new Locator((file) => textsByPath().get(file));
   const configKey = analysisKey(config);
 
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
