@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
+import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DEFAULT_MESH } from "../kuma/types.js";
@@ -11,6 +11,7 @@ import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { runSteps, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
+import { SortedDiagnostics } from "./sortedParts.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
@@ -45,6 +46,8 @@ export class AnalysisCache {
   private configKey = "";
   /** The repository-wide findings of the last run, by mesh: only meshes whose resources changed are checked again. */
   readonly repositoryChecks = new RepositoryChecks();
+  /** The last run's diagnostics in order, updated by the parts that changed. */
+  readonly sortedDiagnostics = new SortedDiagnostics();
 
   /** By file object too: a snapshot read after a commit takes the unchanged files over, so most lookups hash nothing. */
   private byFile = new WeakMap<SourceFile, FileAnalysis>();
@@ -131,7 +134,9 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const locator = new Locator((file) => textsByPath().get(file));
   const configKey = analysisKey(config);
 
+  // In parts: a list per file analysis, per mesh of the repository's rules, and this run's own (sortedParts.ts).
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
+  const parts: (readonly Diagnostic[])[] = [diagnostics];
   for (const problem of selection.problems) {
     diagnostics.push({ severity: problem.severity ?? "error", file: problem.path, line: problem.line ?? 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
   }
@@ -152,22 +157,23 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     for (const r of analysis.resources) resources.push(r);
     for (const f of analysis.facts) facts.push(f);
     // The cached analysis keeps deprecations as warnings; the flag is applied per run.
-    for (const d of analysis.diagnostics) diagnostics.push(options.deprecationsAsErrors && d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    if (options.deprecationsAsErrors) for (const d of analysis.diagnostics) diagnostics.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
     otherDocuments += analysis.otherDocuments;
     yield;
   }
   cache.retain(selection.files);
 
   const repository = yield* checkRepositorySteps(resources, facts, config, locator, cache.repositoryChecks);
-  diagnostics.push(...repository.diagnostics);
+  parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  diagnostics.sort(compareDiagnostics);
+  const sorted = cache.sortedDiagnostics.sort(parts);
   return {
     revision: snapshot.revision,
     config,
     resources,
-    diagnostics,
-    valid: !hasErrors(diagnostics),
+    diagnostics: sorted,
+    valid: !hasErrors(sorted),
     files: selection.files.length,
     otherDocuments,
     serviceReferences: repository.serviceReferences,

@@ -117,7 +117,7 @@ export class RepositoryChecks {
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
  * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
  * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose resources did
- * not change since the last run are taken over.
+ * not change since the last run are taken over. The diagnostics come in lists, one per mesh (not sorted).
  */
 export function* checkRepositorySteps(
   resources: readonly Resource[],
@@ -125,7 +125,7 @@ export function* checkRepositorySteps(
   config: RepoConfig,
   locator: Locator,
   memo: RepositoryChecks = new RepositoryChecks(),
-): Steps<{ diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] }> {
+): Steps<{ diagnostics: readonly (readonly Diagnostic[])[]; serviceReferences: readonly ServiceReference[] }> {
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
   // Grouped by mesh, in file order within each; `interleaved` when a mesh's resources are not all in one run.
@@ -156,10 +156,11 @@ export function* checkRepositorySteps(
   }
   memo.keep(findings, key, checked);
 
-  const diagnostics: Diagnostic[] = [];
+  // The diagnostics mesh by mesh, each mesh's list as it was found (the same list as in the last run if taken over).
+  const diagnostics: (readonly Diagnostic[])[] = [];
   let serviceReferences: ServiceReference[] = [];
   for (const found of findings.values()) {
-    for (const d of found.diagnostics) diagnostics.push(d);
+    if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
     for (const r of found.serviceReferences) serviceReferences.push(r);
   }
   // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
