@@ -4,42 +4,83 @@
  * and a few small ones), and after a one-file commit all but two or three parts are the very same lists as in the
  * last run. Sorting 50,000 diagnostics again for every commit costs more than the rest of the re-validation, so the
  * last sorted list is kept: the items of parts that went away are filtered out and the new parts' items are inserted
- * by binary search. The result is the full sort's: items that compare equal only ever come from one part, whose
- * order is kept.
+ * by binary search. The result is exactly the plain stable sort of all the parts' items in the order given: items
+ * that compare equal are ordered by their parts' positions, and a run whose kept parts changed order sorts afresh.
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
+
+type Part = readonly Diagnostic[];
 
 /** Beyond this many items changed, a full sort is as cheap as the insertion. */
 const MAX_INSERTED = 4096;
 
 export class SortedDiagnostics {
-  #parts = new Set<readonly Diagnostic[]>();
+  /** The last run's parts and their positions. */
+  #position = new Map<Part, number>();
+  /** The part each item of the last run came from. */
+  #owner = new Map<Diagnostic, Part>();
   #sorted: readonly Diagnostic[] = [];
 
   /** Every item of `parts`, sorted by compareDiagnostics (stable: equal items in the order of `parts`). */
-  sort(parts: readonly (readonly Diagnostic[])[]): Diagnostic[] {
-    const current = new Set(parts);
-    const added: Diagnostic[] = [];
-    for (const part of current) if (!this.#parts.has(part)) for (const d of part) added.push(d);
-    const removed = new Set<Diagnostic>();
-    for (const part of this.#parts) if (!current.has(part)) for (const d of part) removed.add(d);
-    let sorted: Diagnostic[];
-    if (added.length + removed.size > MAX_INSERTED || current.size !== parts.length) {
-      // Many changes, or a part listed twice (its items count twice): the plain sort.
-      sorted = parts.flat().sort(compareDiagnostics);
-    } else {
-      const kept = removed.size > 0 ? this.#sorted.filter((d) => !removed.has(d)) : [...this.#sorted];
-      sorted = insertSorted(kept, added.sort(compareDiagnostics));
+  sort(parts: readonly Part[]): Diagnostic[] {
+    const position = new Map<Part, number>();
+    for (const [i, part] of parts.entries()) position.set(part, i);
+    let changed = 0;
+    let lastKept = -1;
+    let reordered = position.size !== parts.length; // a part listed twice: its items count twice
+    for (const part of parts) {
+      const before = this.#position.get(part);
+      if (before === undefined) changed += part.length;
+      else if (before < lastKept) reordered = true;
+      else lastKept = before;
     }
-    this.#parts = current;
+    for (const [part] of this.#position) if (!position.has(part)) changed += part.length;
+
+    const sorted = reordered || changed > MAX_INSERTED ? this.#sortAll(parts) : this.#update(parts, position);
+    this.#position = position;
     this.#sorted = sorted;
     return [...sorted];
   }
+
+  #sortAll(parts: readonly Part[]): Diagnostic[] {
+    this.#owner = new Map();
+    const all: Diagnostic[] = [];
+    for (const part of parts) {
+      for (const d of part) {
+        all.push(d);
+        this.#owner.set(d, part);
+      }
+    }
+    return all.sort(compareDiagnostics);
+  }
+
+  #update(parts: readonly Part[], position: ReadonlyMap<Part, number>): Diagnostic[] {
+    const removed = new Set<Diagnostic>();
+    for (const [part] of this.#position) {
+      if (position.has(part)) continue;
+      for (const d of part) {
+        removed.add(d);
+        this.#owner.delete(d);
+      }
+    }
+    const added: Diagnostic[] = [];
+    for (const part of parts) {
+      if (this.#position.has(part)) continue;
+      for (const d of part) {
+        added.push(d);
+        this.#owner.set(d, part);
+      }
+    }
+    const kept = removed.size > 0 ? this.#sorted.filter((d) => !removed.has(d)) : [...this.#sorted];
+    if (added.length === 0) return kept;
+    const order = (a: Diagnostic, b: Diagnostic): number =>
+      compareDiagnostics(a, b) || (position.get(this.#owner.get(a) as Part) ?? 0) - (position.get(this.#owner.get(b) as Part) ?? 0);
+    return insertSorted(kept, added.sort(compareDiagnostics), order);
+  }
 }
 
-/** `items` inserted into `sorted` (both sorted), each after the items it compares equal to. */
-function insertSorted(sorted: Diagnostic[], items: readonly Diagnostic[]): Diagnostic[] {
-  if (items.length === 0) return sorted;
+/** `items` (sorted) inserted into `sorted` at the places `order` gives them. */
+function insertSorted(sorted: readonly Diagnostic[], items: readonly Diagnostic[], order: (a: Diagnostic, b: Diagnostic) => number): Diagnostic[] {
   const out: Diagnostic[] = [];
   let from = 0;
   for (const item of items) {
@@ -47,7 +88,7 @@ function insertSorted(sorted: Diagnostic[], items: readonly Diagnostic[]): Diagn
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareDiagnostics(sorted[mid] as Diagnostic, item) <= 0) lo = mid + 1;
+      if (order(sorted[mid] as Diagnostic, item) <= 0) lo = mid + 1;
       else hi = mid;
     }
     for (let i = from; i < lo; i++) out.push(sorted[i] as Diagnostic);
