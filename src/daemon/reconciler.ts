@@ -24,7 +24,7 @@ import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
-import { readSnapshot } from "../source/index.js";
+import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../sync/limits.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf } from "../sync/meshes.js";
@@ -210,6 +210,7 @@ export class Reconciler {
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
+    retainBlobs(this.#blobs, snapshot);
     // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
     const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
     // Encrypted files are decrypted in memory for this run; one that does not decrypt makes the commit invalid.
