@@ -10,12 +10,12 @@
  */
 import { runSteps, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
-import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
-import { sortForWrite } from "../kuma/order.js";
+import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
+import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText, sameItems } from "../model/order.js";
+import { compareText, insertSorted, sameItems } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -80,7 +80,7 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     const before = reusable?.get(mesh);
     const reuse = before !== undefined && sameItems(before.inputs, inputs);
     reusedAll &&= reuse;
-    const built = reuse ? before : buildMesh(mesh, inputs, config, target);
+    const built = reuse ? before : ((before && updateMesh(before, inputs, config, target)) ?? buildMesh(mesh, inputs, config, target));
     meshes.set(mesh, built);
     size += built.resources.length;
     if (!reuse) yield;
@@ -137,6 +137,51 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
   }
   const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
   return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+}
+
+/** Beyond this many changed repository resources, a mesh is built whole. */
+const MAX_UPDATED = 1024;
+
+/**
+ * A mesh built from its previous build when a few of its repository resources changed (a commit that edits one file
+ * of a mesh of 80,000): the changed inputs are found by identity (after skipping the longest common head and tail of
+ * the two input lists, in file order), the other resources' desired objects are taken over, and the changed ones are put in their
+ * places in write order, which is what buildMesh gives (write order is total). Undefined, so the mesh is built whole,
+ * when the change touches what default policies depend on: a Mesh, or a resource named like a default policy.
+ */
+function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired | undefined {
+  const old = before.inputs;
+  let head = 0;
+  while (head < old.length && head < inputs.length && old[head] === inputs[head]) head++;
+  let oldEnd = old.length;
+  let newEnd = inputs.length;
+  while (oldEnd > head && newEnd > head && old[oldEnd - 1] === inputs[newEnd - 1]) {
+    oldEnd--;
+    newEnd--;
+  }
+  // Between them, by identity: a commit may change files far apart.
+  const middleOld = old.slice(head, oldEnd);
+  const middleNew = inputs.slice(head, newEnd);
+  const stillThere = new Set(middleNew);
+  const wasThere = new Set(middleOld);
+  const removed = middleOld.filter((r) => !stillThere.has(r));
+  const added = middleNew.filter((r) => !wasThere.has(r));
+  if (removed.length + added.length > MAX_UPDATED) return undefined;
+  const movesDefaults = (r: Resource) => r.type === "Mesh" || DEFAULT_POLICIES.some((p) => p.type === r.type && defaultPolicyName(p.prefix, before.mesh) === r.name);
+  if (removed.some(movesDefaults) || added.some(movesDefaults)) return undefined;
+
+  const byKey = new Map(before.byKey);
+  const gone = new Set<Resource>();
+  for (const r of removed) {
+    const subject = subjectOf(r);
+    const built = byKey.get(subject);
+    if (built) gone.add(built);
+    byKey.delete(subject);
+  }
+  const made = sortForWrite(added.map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
+  for (const r of made) byKey.set(subjectOf(r), r);
+  const kept = gone.size > 0 ? before.resources.filter((r) => !gone.has(r)) : before.resources;
+  return { mesh: before.mesh, inputs, resources: insertSorted(kept, made, compareWriteOrder), byKey };
 }
 
 /**

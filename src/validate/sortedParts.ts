@@ -8,6 +8,7 @@
  * that compare equal are ordered by their parts' positions, and a run whose kept parts changed order sorts afresh.
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
+import { insertSorted } from "../model/order.js";
 
 type Part = readonly Diagnostic[];
 
@@ -77,24 +78,4 @@ export class SortedDiagnostics {
       compareDiagnostics(a, b) || (position.get(this.#owner.get(a) as Part) ?? 0) - (position.get(this.#owner.get(b) as Part) ?? 0);
     return insertSorted(kept, added.sort(compareDiagnostics), order);
   }
-}
-
-/** `items` (sorted) inserted into `sorted` at the places `order` gives them. */
-function insertSorted(sorted: readonly Diagnostic[], items: readonly Diagnostic[], order: (a: Diagnostic, b: Diagnostic) => number): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  let from = 0;
-  for (const item of items) {
-    let lo = from;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (order(sorted[mid] as Diagnostic, item) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = from; i < lo; i++) out.push(sorted[i] as Diagnostic);
-    out.push(item);
-    from = lo;
-  }
-  for (let i = from; i < sorted.length; i++) out.push(sorted[i] as Diagnostic);
-  return out;
 }
