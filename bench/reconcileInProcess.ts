@@ -38,7 +38,7 @@ try {
   execFileSync("git", ["clone", "-q", source, repo]);
   const log = createLogger({ stream: { write: () => true }, level: "warn", format: "json" });
   const status = new DaemonStatus({
-    repository: { url: repo, kind: "local", branch: null, path: "" },
+    repository: { url: repo, kind: "local", branch: null, remote: null, path: "" },
     controlPlane: { url: "embedded", embedded: true },
     driftIntervalMs: 3_600_000,
     pollIntervalMs: null,
