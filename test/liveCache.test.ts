@@ -151,3 +151,26 @@ test("live cache: deleting a Mesh forgets everything in it, as the control plane
   assert.equal(cache.ownedCount("meshops"), 1);
 });
 
+
+test("live cache: references to MeshServices, remembered per reference, answered again when a MeshService comes or goes", async () => {
+  const cache = new LiveCache();
+  const service = (name: string): JsonObject => ({ type: "MeshService", mesh: "m", name, spec: {} });
+  await cache.replace([service("web")], info(), "meshops");
+  const policy = { type: "MeshTimeout", mesh: "m", name: "p", object: owned("p"), origin: "repository" as const, source: { file: "p.yaml", line: 3, column: 1, docIndex: 0, format: "universal" as const } };
+  const reference = (name: string) => ({ resource: policy, targets: [`MeshService/m/${name}`], path: "spec.to[0].targetRef.name" });
+  const refs = [reference("web"), reference("ledger")];
+  const unknown = () => cache.unknownReferences(refs).map((d) => d.message);
+  assert.deepEqual(unknown(), ["MeshService/m/ledger is defined neither in the repository nor in the control plane"]);
+  // The same answer, from memory, as long as no MeshService changed...
+  assert.equal(cache.unknownReferences(refs)[0], cache.unknownReferences(refs)[0]);
+  // ...and a new one as soon as one did: a PUT written through, a DELETE, a fresh list.
+  const put: Change = { action: "create", resource: "MeshService/m/ledger", type: "MeshService", mesh: "m", name: "ledger", diff: "", desired: service("ledger") };
+  cache.record(changeSet({ change: put, outcome: "applied" }));
+  assert.deepEqual(unknown(), []);
+  cache.record(changeSet({ change: { ...put, action: "delete", desired: undefined } as Change, outcome: "applied" }));
+  assert.equal(unknown().length, 1);
+  await cache.replace([service("web"), service("ledger")], info(), "meshops");
+  assert.deepEqual(unknown(), []);
+  await cache.replace([], info(), "meshops");
+  assert.equal(unknown().length, 2);
+});

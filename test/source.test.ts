@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { readSnapshot, SourceError, type Snapshot } from "../src/source/index.js";
+import { readSnapshot, retainBlobs, SourceError, type Snapshot } from "../src/source/index.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const repo = tempRepo();
@@ -213,4 +213,21 @@ test("with symbolic links among the configuration files, or a previous snapshot 
   } finally {
     inc.cleanup();
   }
+});
+
+test("a long-running reader's blob cache holds the current tree's files, not every version ever read", async () => {
+  const repo = tempRepo();
+  after(repo.cleanup);
+  const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}.yaml`, `type: Mesh\nname: m${i}\n`]));
+  commitFiles(repo.dir, files);
+  const blobCache = new Map<string, string>();
+  let snapshot = await readSnapshot({ repo: repo.dir, ref: "HEAD", blobCache });
+  for (let i = 0; i < 30; i++) {
+    commitFiles(repo.dir, { "f0.yaml": `type: Mesh\nname: m0\n# edit ${i}\n` }, `edit ${i}`);
+    snapshot = await readSnapshot({ repo: repo.dir, ref: "HEAD", blobCache, previous: snapshot });
+    retainBlobs(blobCache, snapshot);
+  }
+  assert.ok(snapshot.files.find((f) => f.path === "f0.yaml")?.text.includes("edit 29"));
+  assert.ok(blobCache.size <= snapshot.files.length + 16, `${blobCache.size} blobs cached for ${snapshot.files.length} files`);
+  assert.ok(blobCache.has(snapshot.files[0]?.blobId ?? ""), "the current files stay cached");
 });

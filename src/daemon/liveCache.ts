@@ -18,6 +18,8 @@ import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
 import { runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { unknownServiceReferences, type ServiceReference } from "../validate/services.js";
 
 export class LiveCache {
   #objects = new Map<string, JsonObject>();
@@ -26,6 +28,12 @@ export class LiveCache {
   #instance = "";
   #owned = 0;
   #reason = "not listed yet";
+  /**
+   * What unknownReferences found per reference (its warning, or null), while no MeshService came or went: the
+   * repository's references are the same objects from commit to commit (validation takes unchanged meshes over), so a
+   * commit costs the lookups of the references it changed.
+   */
+  #referenceChecks = new WeakMap<ServiceReference, Diagnostic | null>();
 
   /** Known: listed, and every write since went through (or was never tried). */
   get known(): boolean {
@@ -40,6 +48,20 @@ export class LiveCache {
   /** The live objects by subject, as last known. Only to be planned against when `known`. */
   get objects(): ReadonlyMap<string, JsonObject> {
     return this.#objects;
+  }
+
+  /** The references to MeshServices neither the repository nor this control plane has (validate/services.ts). */
+  unknownReferences(references: readonly ServiceReference[]): Diagnostic[] {
+    const unknown: Diagnostic[] = [];
+    for (const reference of references) {
+      let found = this.#referenceChecks.get(reference);
+      if (found === undefined) {
+        found = unknownServiceReferences([reference], this.#objects)[0] ?? null;
+        this.#referenceChecks.set(reference, found);
+      }
+      if (found) unknown.push(found);
+    }
+    return unknown;
   }
 
   /** Live objects carrying `instance`'s ownership label (the base of the prune percentage limit). */
@@ -57,6 +79,7 @@ export class LiveCache {
     const index = await runStepsSliced(indexLiveSteps(live));
     const { objects, owned } = await runStepsSliced(cacheEntries(index, instance));
     this.#objects = objects;
+    this.#referenceChecks = new WeakMap();
     this.#known = true;
     this.#server = serverIdentity(info);
     this.#instance = instance;
@@ -86,6 +109,7 @@ export class LiveCache {
       if (object.type === "Mesh" || (typeof object.mesh === "string" ? object.mesh : "default") !== mesh) continue;
       this.#objects.delete(subject);
       if (this.#instance && isOwned(object, this.#instance)) this.#owned--;
+      if (object.type === "MeshService") this.#referenceChecks = new WeakMap();
     }
   }
 
@@ -99,6 +123,7 @@ export class LiveCache {
       if (result.outcome !== "applied") continue;
       const subject = result.change.resource;
       const before = objects.get(subject);
+      if (result.change.type === "MeshService") this.#referenceChecks = new WeakMap();
       if (before && this.#instance && isOwned(before, this.#instance)) this.#owned--;
       if (result.change.action === "delete") {
         objects.delete(subject);

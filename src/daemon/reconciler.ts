@@ -26,7 +26,7 @@ import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
-import { readSnapshot } from "../source/index.js";
+import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { BackendError } from "../backend/types.js";
 import { hasErrors } from "../model/diagnostic.js";
@@ -41,7 +41,6 @@ import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
 import { errorMessage } from "./logger.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
-import { unknownServiceReferences } from "../validate/services.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
@@ -258,14 +257,16 @@ export class Reconciler {
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
+    retainBlobs(this.#blobs, snapshot);
     // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
     const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
     // Encrypted files are decrypted in memory for this run, in the meshes valid so far; one that does not decrypt
     // makes its meshes invalid.
-    const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+    let texts: Map<string, string> | undefined; // by path, made only if a file is encrypted
+    const textOf = (file: string) => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
     const first = invalidityOf(validated.diagnostics, revision);
     const open = composeTarget(validated, undefined, new Set(first.byMesh.keys()));
-    const unsealed = first.repositoryWide === null ? (await unsealResources(open, (file) => texts.get(file), this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
+    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
     const invalidity = unsealed === validated ? first : invalidityOf(unsealed.diagnostics, revision);
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();
@@ -310,7 +311,7 @@ export class Reconciler {
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
-    const unknown = unknownServiceReferences(result.serviceReferences, this.#live.objects);
+    const unknown = this.#live.unknownReferences(result.serviceReferences);
     if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 

@@ -8,15 +8,15 @@
  * and that reuse is what lets the incremental planner find what changed by identity.
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
-import { runSteps, stepDue, type Steps } from "../util/steps.js";
+import { runSteps, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
-import { defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
+import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
-import { sortForWrite } from "../kuma/order.js";
+import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText } from "../model/order.js";
+import { compareText, insertSorted, sameItems } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -87,13 +87,28 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     const before = reusable?.get(mesh);
     const reuse = before !== undefined && sameItems(before.inputs, inputs);
     reusedAll &&= reuse;
-    const built = reuse ? before : buildMesh(mesh, inputs, config, target);
+    const built = reuse ? before : ((before && updateMesh(before, inputs, config, target)) ?? buildMesh(mesh, inputs, config, target));
     meshes.set(mesh, built);
     size += built.resources.length;
     if (!reuse) yield;
   }
-  const all = reusedAll && previous ? previous.resources : yield* mergeMeshes(meshes);
-  return { basis, meshes, resources: all, size };
+  return reusedAll && previous ? previous : desiredState(basis, meshes, size);
+}
+
+/**
+ * The state of `meshes`, whose list of every resource in write order is merged from the meshes' lists when first
+ * asked for: a daemon's incremental plan never asks (it plans the changed subjects, by mesh), a full plan does.
+ */
+function desiredState(basis: string, meshes: ReadonlyMap<string, MeshDesired>, size: number): DesiredState {
+  let all: readonly Resource[] | undefined;
+  return {
+    basis,
+    meshes,
+    size,
+    get resources() {
+      return (all ??= mergeMeshes(meshes));
+    },
+  };
 }
 
 /** The desired resource of a subject (`Type/mesh/name` or `Mesh/name`), if any. */
@@ -146,30 +161,69 @@ function placedOnKubernetes(resource: Resource, systemNamespace: string): Resour
   return object === resource.object ? resource : { ...resource, name: object.name as string, object };
 }
 
+/** Beyond this many changed repository resources, a mesh is built whole. */
+const MAX_UPDATED = 1024;
+
+/**
+ * A mesh built from its previous build when a few of its repository resources changed (a commit that edits one file
+ * of a mesh of 80,000): the changed inputs are found by identity (after skipping the longest common head and tail of
+ * the two input lists, in file order), the other resources' desired objects are taken over, and the changed ones are put in their
+ * places in write order, which is what buildMesh gives (write order is total). Undefined, so the mesh is built whole,
+ * when the change touches what default policies depend on: a Mesh, or a resource named like a default policy.
+ */
+function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired | undefined {
+  // On Kubernetes names are placed in the system namespace (buildMesh): built whole, simply.
+  if (target.kubernetes) return undefined;
+  const old = before.inputs;
+  let head = 0;
+  while (head < old.length && head < inputs.length && old[head] === inputs[head]) head++;
+  let oldEnd = old.length;
+  let newEnd = inputs.length;
+  while (oldEnd > head && newEnd > head && old[oldEnd - 1] === inputs[newEnd - 1]) {
+    oldEnd--;
+    newEnd--;
+  }
+  // Between them, by identity: a commit may change files far apart.
+  const middleOld = old.slice(head, oldEnd);
+  const middleNew = inputs.slice(head, newEnd);
+  const stillThere = new Set(middleNew);
+  const wasThere = new Set(middleOld);
+  const removed = middleOld.filter((r) => !stillThere.has(r));
+  const added = middleNew.filter((r) => !wasThere.has(r));
+  if (removed.length + added.length > MAX_UPDATED) return undefined;
+  const movesDefaults = (r: Resource) => r.type === "Mesh" || DEFAULT_POLICIES.some((p) => p.type === r.type && defaultPolicyName(p.prefix, before.mesh) === r.name);
+  if (removed.some(movesDefaults) || added.some(movesDefaults)) return undefined;
+
+  const byKey = new Map(before.byKey);
+  const gone = new Set<Resource>();
+  for (const r of removed) {
+    const subject = subjectOf(r);
+    const built = byKey.get(subject);
+    if (built) gone.add(built);
+    byKey.delete(subject);
+  }
+  const made = sortForWrite(added.map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
+  for (const r of made) byKey.set(subjectOf(r), r);
+  const kept = gone.size > 0 ? before.resources.filter((r) => !gone.has(r)) : before.resources;
+  return { mesh: before.mesh, inputs, resources: insertSorted(kept, made, compareWriteOrder), byKey };
+}
+
 /**
  * Every mesh's resources in write order. Each mesh's list is in write order already, and write order ranks by type
  * category before mesh: so per rank, the meshes' runs of that rank are concatenated in mesh order, without sorting
  * the whole state again.
  */
-function* mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Steps<Resource[]> {
+function mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Resource[] {
   const lists = [...meshes.values()].sort((a, b) => compareText(a.mesh, b.mesh)).map((m) => m.resources);
   const next = lists.map(() => 0);
   const ranks = [...new Set(lists.flatMap((list) => list.map((r) => typeRank(r.type))))].sort((a, b) => a - b);
   const out: Resource[] = [];
-  yield;
   for (const rank of ranks) {
     for (const [i, list] of lists.entries()) {
       let at = next[i] as number;
       while (at < list.length && typeRank((list[at] as Resource).type) === rank) out.push(list[at++] as Resource);
       next[i] = at;
-      if (stepDue(i, 64)) yield;
     }
   }
   return out;
-}
-
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -2,3 +2,33 @@
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The same items (by identity) in the same order: what a long-running process asks to reuse an earlier result. */
+export function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * `items` (sorted by `compare`) put into `sorted` (sorted too), each after the items it compares equal to: a merge
+ * that costs a binary search per item and one copy, for keeping a long list sorted as a few items change.
+ */
+export function insertSorted<T>(sorted: readonly T[], items: readonly T[], compare: (a: T, b: T) => number): T[] {
+  const out: T[] = [];
+  let from = 0;
+  for (const item of items) {
+    let lo = from;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(sorted[mid] as T, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = from; i < lo; i++) out.push(sorted[i] as T);
+    out.push(item);
+    from = lo;
+  }
+  for (let i = from; i < sorted.length; i++) out.push(sorted[i] as T);
+  return out;
+}

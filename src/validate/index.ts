@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { compareDiagnostics, hasErrors, type Diagnostic } from "../model/diagnostic.js";
+import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DEFAULT_MESH } from "../kuma/types.js";
@@ -10,7 +10,8 @@ import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import { runSteps, type Steps } from "../util/steps.js";
-import { checkRepositorySteps, checkResource, type ResourceFacts } from "./repository.js";
+import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
+import { SortedDiagnostics } from "./sortedParts.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
@@ -37,27 +38,45 @@ export interface FileAnalysis {
 
 /**
  * Per-file results of earlier runs. A long-running process keeps one and passes it to every validation: after a
- * commit that changes one file, only that file is parsed and checked again; repository-wide rules re-run on all.
+ * commit that changes one file, only that file is parsed and checked again, and repository-wide rules re-run only
+ * for the meshes it touches.
  */
 export class AnalysisCache {
   private readonly entries = new Map<string, FileAnalysis>();
   private configKey = "";
+  /** The repository-wide findings of the last run, by mesh: only meshes whose resources changed are checked again. */
+  readonly repositoryChecks = new RepositoryChecks();
+  /** The last run's diagnostics in order, updated by the parts that changed. */
+  readonly sortedDiagnostics = new SortedDiagnostics();
+
+  /** By file object too: a snapshot read after a commit takes the unchanged files over, so most lookups hash nothing. */
+  private byFile = new WeakMap<SourceFile, FileAnalysis>();
 
   get(file: SourceFile, configKey: string): FileAnalysis | undefined {
     if (configKey !== this.configKey) {
       // Conversion depends on the config (system namespaces), so a config change invalidates everything.
       this.entries.clear();
+      this.byFile = new WeakMap();
+      this.repositoryChecks.clear();
       this.configKey = configKey;
     }
-    return this.entries.get(`${file.path}\0${file.blobId}`);
+    const known = this.byFile.get(file) ?? this.entries.get(`${file.path}\0${file.blobId}`);
+    if (known) this.byFile.set(file, known);
+    return known;
   }
 
   set(file: SourceFile, analysis: FileAnalysis): void {
     this.entries.set(`${file.path}\0${file.blobId}`, analysis);
+    this.byFile.set(file, analysis);
   }
 
-  /** Drops entries of files that no longer exist at the latest revision, so the cache does not grow forever. */
+  /**
+   * Drops entries of files that no longer exist at the latest revision, so the cache does not grow forever. Once
+   * the stale entries are a few: a long-running process calls this after every commit, and each commit leaves one or
+   * two behind.
+   */
   retain(files: readonly SourceFile[]): void {
+    if (this.entries.size <= files.length + Math.max(64, files.length >> 6)) return;
     const live = new Set(files.map((f) => `${f.path}\0${f.blobId}`));
     for (const key of this.entries.keys()) if (!live.has(key)) this.entries.delete(key);
   }
@@ -102,12 +121,22 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
-  const texts = new Map(selection.files.map((f) => [f.path, f.text]));
-  if (snapshot.config) texts.set(snapshot.config.path, snapshot.config.text);
-  const locator = new Locator((file) => texts.get(file));
+  // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
+  // file usually needs none outside that file).
+  let texts: Map<string, string> | undefined;
+  const textsByPath = (): Map<string, string> => {
+    if (!texts) {
+      texts = new Map(selection.files.map((f) => [f.path, f.text]));
+      if (snapshot.config) texts.set(snapshot.config.path, snapshot.config.text);
+    }
+    return texts;
+  };
+  const locator = new Locator((file) => textsByPath().get(file));
   const configKey = analysisKey(config);
 
+  // In parts: a list per file analysis, per mesh of the repository's rules, and this run's own (sortedParts.ts).
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
+  const parts: (readonly Diagnostic[])[] = [diagnostics];
   for (const problem of selection.problems) {
     diagnostics.push({ severity: problem.severity ?? "error", file: problem.path, line: problem.line ?? 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
   }
@@ -128,22 +157,23 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     for (const r of analysis.resources) resources.push(r);
     for (const f of analysis.facts) facts.push(f);
     // The cached analysis keeps deprecations as warnings; the flag is applied per run.
-    for (const d of analysis.diagnostics) diagnostics.push(options.deprecationsAsErrors && d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    if (options.deprecationsAsErrors) for (const d of analysis.diagnostics) diagnostics.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
     otherDocuments += analysis.otherDocuments;
     yield;
   }
   cache.retain(selection.files);
 
-  const repository = yield* checkRepositorySteps(resources, facts, config, locator);
-  diagnostics.push(...repository.diagnostics);
+  const repository = yield* checkRepositorySteps(resources, facts, config, locator, cache.repositoryChecks);
+  parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  diagnostics.sort(compareDiagnostics);
+  const sorted = cache.sortedDiagnostics.sort(parts);
   return {
     revision: snapshot.revision,
     config,
     resources,
-    diagnostics,
-    valid: !hasErrors(diagnostics),
+    diagnostics: sorted,
+    valid: !hasErrors(sorted),
     files: selection.files.length,
     otherDocuments,
     serviceReferences: repository.serviceReferences,

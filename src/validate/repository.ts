@@ -6,6 +6,7 @@ import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
+import { sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
@@ -65,21 +66,113 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
 }
 
 /**
+ * What the repository-wide rules found in one mesh, with what they were worked out from (the mesh's resources and
+ * facts, in file order): every rule compares a resource only with resources of its own mesh, but for one question
+ * (does its mesh exist, and if not, which one was meant), so a mesh whose resources are the very same objects as in
+ * the last run, in a repository with the same meshes, has the same findings.
+ */
+interface MeshFindings {
+  readonly resources: readonly Resource[];
+  readonly facts: readonly ResourceFacts[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly serviceReferences: readonly ServiceReference[];
+}
+
+/**
+ * The repository-wide findings of earlier runs, by mesh, for a long-running process (AnalysisCache holds one): after a
+ * commit, only the meshes whose resources changed are checked again (the per-file analysis cache hands back the same
+ * objects for files that did not change), so a one-file commit costs that file's mesh, not the repository.
+ */
+export class RepositoryChecks {
+  #byMesh = new Map<string, MeshFindings>();
+  /** The meshes that exist, in the order they were found: what "did you mean" chooses from. */
+  #meshes = "";
+  /** Meshes checked by the last run (the others' findings were taken over). */
+  checked = 0;
+
+  /** Forgets everything (the configuration changed). */
+  clear(): void {
+    this.#byMesh.clear();
+    this.#meshes = "";
+  }
+
+  /**
+   * The findings of `mesh` if they were worked out from these very resources in a repository with the same meshes
+   * (`meshes`: meshKey of them).
+   */
+  reusable(mesh: string, resources: readonly Resource[], facts: readonly ResourceFacts[], meshes: string): MeshFindings | undefined {
+    const known = this.#byMesh.get(mesh);
+    return known && this.#meshes === meshes && sameItems(known.resources, resources) && sameItems(known.facts, facts) ? known : undefined;
+  }
+
+  /** Keeps the findings of this run's meshes (and only those: a mesh gone from the repository is forgotten). */
+  keep(findings: Map<string, MeshFindings>, meshes: string, checked: number): void {
+    this.#byMesh = findings;
+    this.#meshes = meshes;
+    this.checked = checked;
+  }
+}
+
+/**
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
  * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
- * (util/steps.ts), a few hundred resources each.
+ * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose resources did
+ * not change since the last run are taken over. The diagnostics come in lists, one per mesh (not sorted).
  */
 export function* checkRepositorySteps(
   resources: readonly Resource[],
   facts: readonly ResourceFacts[],
   config: RepoConfig,
   locator: Locator,
-): Steps<{ diagnostics: Diagnostic[]; serviceReferences: readonly ServiceReference[] }> {
-  const diagnostics: Diagnostic[] = [];
-  const first = new Map<string, Resource>();
+  memo: RepositoryChecks = new RepositoryChecks(),
+): Steps<{ diagnostics: readonly (readonly Diagnostic[])[]; serviceReferences: readonly ServiceReference[] }> {
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
+  // Grouped by mesh, in file order within each; `interleaved` when a mesh's resources are not all in one run.
+  const groups = new Map<string, { resources: Resource[]; facts: ResourceFacts[] }>();
+  let interleaved = false;
+  let lastMesh: string | undefined;
+  for (const [i, resource] of resources.entries()) {
+    if (resource.type === "Mesh") meshes.add(resource.name);
+    let group = groups.get(resource.mesh);
+    if (!group) groups.set(resource.mesh, (group = { resources: [], facts: [] }));
+    else if (resource.mesh !== lastMesh) interleaved = true;
+    lastMesh = resource.mesh;
+    group.resources.push(resource);
+    group.facts.push(facts[i] as ResourceFacts);
+    if (stepDue(i, STEP * 4)) yield;
+  }
 
+  const findings = new Map<string, MeshFindings>();
+  const key = meshKey(meshes);
+  let checked = 0;
+  for (const [mesh, group] of groups) {
+    let found = memo.reusable(mesh, group.resources, group.facts, key);
+    if (!found) {
+      found = yield* checkMeshSteps(group.resources, group.facts, meshes, locator);
+      checked++;
+    }
+    findings.set(mesh, found);
+  }
+  memo.keep(findings, key, checked);
+
+  // The diagnostics mesh by mesh, each mesh's list as it was found (the same list as in the last run if taken over).
+  const diagnostics: (readonly Diagnostic[])[] = [];
+  let serviceReferences: ServiceReference[] = [];
+  for (const found of findings.values()) {
+    if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
+    for (const r of found.serviceReferences) serviceReferences.push(r);
+  }
+  // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
+  // meshes interleave.
+  if (interleaved) serviceReferences = inFileOrder(serviceReferences, resources);
+  return { diagnostics, serviceReferences };
+}
+
+/** The rules for the resources of one mesh (`meshes`: every mesh that exists). */
+function* checkMeshSteps(resources: readonly Resource[], facts: readonly ResourceFacts[], meshes: ReadonlySet<string>, locator: Locator): Steps<MeshFindings> {
+  const diagnostics: Diagnostic[] = [];
+  const first = new Map<string, Resource>();
   for (const [i, resource] of resources.entries()) {
     const key = (facts[i] as ResourceFacts).subject;
     const earlier = first.get(key);
@@ -87,7 +180,6 @@ export function* checkRepositorySteps(
       const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
       diagnostics.push(diagnosticAt(locator, resource, "name", `${key} is defined twice: also at ${where}`, "duplicate-resource"));
     } else first.set(key, resource);
-    if (resource.type === "Mesh") meshes.add(resource.name);
     if (stepDue(i, STEP)) yield;
   }
 
@@ -113,7 +205,16 @@ export function* checkRepositorySteps(
     }
   }
   diagnostics.push(...zoneProvided.diagnostics(first));
-  return { diagnostics, serviceReferences: zoneProvided.references };
+  return { resources, facts, diagnostics, serviceReferences: zoneProvided.references };
+}
+
+function inFileOrder(references: readonly ServiceReference[], resources: readonly Resource[]): ServiceReference[] {
+  const position = new Map(resources.map((r, i) => [r, i]));
+  return [...references].sort((a, b) => (position.get(a.resource) ?? 0) - (position.get(b.resource) ?? 0));
+}
+
+function meshKey(meshes: ReadonlySet<string>): string {
+  return [...meshes].join("\n");
 }
 
 /**

@@ -1,0 +1,117 @@
+/**
+ * The daemon's per-commit work without HTTP or a second process: the reconciler (with the status, metrics and log
+ * subscribed, as `meshops watch` has them) against the embedded control plane in the same process, on a clone of a
+ * generated repository. The initial sync, then BENCH_COMMITS one-policy commits (default 20), each timed from the
+ * commit to the end of its run, with where the run's CPU time went (between the reconciler's events), the process's RSS
+ * after each, and one JSON line at the end. With BENCH_COMMITS=500 it is the "no growth over 500 commits" check.
+ *   node dist/bench/reconcileInProcess.js <repo made by generate.js>   (cloned to a temporary directory, not changed)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { LocalBackend } from "../src/backend/store.js";
+import { subscribeViews } from "../src/daemon/daemon.js";
+import { DaemonEvents } from "../src/daemon/events.js";
+import { createLogger } from "../src/daemon/logger.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
+import { workFor } from "../src/daemon/queue.js";
+import { Reconciler } from "../src/daemon/reconciler.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import { LocalRepository } from "../src/daemon/watcher.js";
+import { commitOneChange } from "./generate.js";
+
+const source = process.argv[2];
+if (!source) {
+  console.error("usage: node dist/bench/reconcileInProcess.js <repo>");
+  process.exit(2);
+}
+const commits = Number(process.env.BENCH_COMMITS ?? 20);
+const work = mkdtempSync(path.join(tmpdir(), "meshops-bench-reconcile-"));
+const rssMb = () => Math.round(process.memoryUsage.rss() / 1024 / 1024);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+
+try {
+  const repo = path.join(work, "repo");
+  execFileSync("git", ["clone", "-q", source, repo]);
+  const log = createLogger({ stream: { write: () => true }, level: "warn", format: "json" });
+  const status = new DaemonStatus({
+    repository: { url: repo, kind: "local", branch: null, remote: null, path: "" },
+    controlPlane: { url: "embedded", embedded: true },
+    driftIntervalMs: 3_600_000,
+    pollIntervalMs: null,
+    webhook: false,
+    reconcileEndpoint: false,
+  });
+  const backend = await LocalBackend.open({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
+  const events = new DaemonEvents();
+  subscribeViews(events, { status, metrics: new DaemonMetrics({ processMetrics: false }), log });
+  // Where a run's CPU time goes: from the previous event to each event, by event type (ms).
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  let last = 0;
+  let phases: Record<string, number> = {};
+  events.on((event) => {
+    const now = cpuNow();
+    phases[event.type] = Math.round((phases[event.type] ?? 0) + now - last);
+    last = now;
+  });
+  const reconciler = new Reconciler({ source: new LocalRepository({ dir: repo, log }), path: undefined, backend, events, driftMode: undefined, stopRequested: () => false });
+
+  let t = performance.now();
+  last = cpuNow();
+  const first = await reconciler.reconcileOnce(workFor({ kind: "startup" }));
+  console.log(`initial sync: ${first.result} in ${Math.round(performance.now() - t)} ms, RSS ${rssMb()} MB; ${JSON.stringify(phases)}`);
+
+  // BENCH_CPU_PROFILE=FILE: a CPU profile of the commits only (not of the initial sync), for a profile viewer.
+  const profileFile = process.env.BENCH_CPU_PROFILE;
+  const session = profileFile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
+  const latencies: number[] = [];
+  /** CPU time of each run (user + system, the whole process: the embedded control plane's one PUT included). */
+  const cpu: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < commits; i++) {
+    await commitOneChange(repo);
+    phases = {};
+    t = performance.now();
+    last = cpuNow();
+    const cpuBefore = process.cpuUsage();
+    const outcome = await reconciler.reconcileOnce(workFor({ kind: "commit" }));
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1000);
+    latencies.push(ms);
+    rss.push(rssMb());
+    if (outcome.result !== "applied") throw new Error(`commit ${i + 1}: ${outcome.result}`);
+    if (i < 5 || i % 50 === 49 || i === commits - 1) console.log(`commit ${i + 1}: ${Math.round(ms)} ms, ${Math.round(cpu.at(-1) ?? 0)} ms CPU, RSS ${rss.at(-1)} MB; ${JSON.stringify(phases)}`);
+  }
+  if (session && profileFile) writeFileSync(profileFile, JSON.stringify((await session.post("Profiler.stop")).profile));
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const sortedCpu = [...cpu].sort((a, b) => a - b);
+  await backend.close();
+  console.log(
+    JSON.stringify({
+      commits,
+      medianMs: Math.round(percentile(sorted, 50)),
+      p95Ms: Math.round(percentile(sorted, 95)),
+      maxMs: Math.round(sorted.at(-1) ?? 0),
+      cpuMedianMs: Math.round(percentile(sortedCpu, 50)),
+      cpuP95Ms: Math.round(percentile(sortedCpu, 95)),
+      rssFirstMb: rss[0],
+      rssLastMb: rss.at(-1),
+      rssMaxMb: Math.max(...rss),
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

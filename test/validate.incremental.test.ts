@@ -1,0 +1,82 @@
+/**
+ * Validation in a long-running process (the daemon, `plan --base`): after a commit, the repository-wide rules
+ * (duplicates, meshes that exist, references, services a zone provides) are checked again only for the meshes whose
+ * resources changed, and the result is exactly a fresh validation's, commit after commit: a real Git repository, each
+ * revision validated with the process's cache and from scratch.
+ */
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, test } from "node:test";
+import { commitOneChange, generateRepo } from "../bench/generate.js";
+import { readSnapshot } from "../src/source/index.js";
+import type { Snapshot } from "../src/source/types.js";
+import { AnalysisCache, validateSnapshot, type ValidationResult } from "../src/validate/index.js";
+import { commitFiles, git, tempRepo } from "./helpers/git.js";
+
+const repo = tempRepo("meshops-validate-incremental-");
+after(() => repo.cleanup());
+
+const cache = new AnalysisCache();
+let previous: Snapshot | undefined;
+
+/** HEAD validated with the long-lived cache, checked against a validation from scratch. */
+async function validateHead(): Promise<ValidationResult> {
+  const snapshot = await readSnapshot({ repo: repo.dir, ref: "HEAD", ...(previous ? { previous } : {}) });
+  previous = snapshot;
+  const result = validateSnapshot(snapshot, cache);
+  assert.deepEqual(result, validateSnapshot(snapshot, new AnalysisCache()), "the cached validation is a fresh one's");
+  return result;
+}
+
+test("a one-policy commit re-checks one mesh, and finds what a fresh validation finds", async () => {
+  // 12 meshes × 6 policies, whose MeshServices the repository does not define (as on a Kubernetes zone).
+  rmSync(repo.dir, { recursive: true, force: true });
+  await generateRepo(repo.dir, { meshes: 12, policiesPerMesh: 6, shape: "mixed", servicesInRepository: false });
+  const first = await validateHead();
+  assert.ok(first.valid);
+  assert.ok(first.serviceReferences.length > 12, `${first.serviceReferences.length} references to services`);
+  assert.equal(cache.repositoryChecks.checked, 12, "the first run checks every mesh");
+
+  await commitOneChange(repo.dir);
+  await validateHead();
+  assert.equal(cache.repositoryChecks.checked, 1, "only the edited mesh is checked again");
+
+  // Nothing changed: nothing is checked again.
+  git(repo.dir, "commit", "-q", "--allow-empty", "-m", "empty");
+  await validateHead();
+  assert.equal(cache.repositoryChecks.checked, 0);
+});
+
+test("a duplicate, a dangling reference, a file of two meshes, a new and a removed Mesh: every step as from scratch", async () => {
+  const timeout = (name: string, mesh: string, service: string) =>
+    `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: MeshService\n        name: ${service}\n      default:\n        idleTimeout: 3m\n`;
+  // Meshes interleave in file order: the references must still come in file order.
+  commitFiles(repo.dir, { "meshes/shared.yaml": [timeout("a", "mesh-0001", "zone-a"), timeout("b", "mesh-0002", "zone-b"), timeout("c", "mesh-0001", "zone-c")].join("---\n") }, "two meshes in one file");
+  const mixed = await validateHead();
+  const order = mixed.serviceReferences.map((r) => `${r.resource.source?.file}:${r.resource.source?.line}`);
+  const fileOrder = [...mixed.serviceReferences]
+    .sort((a, b) => (a.resource.source?.file ?? "").localeCompare(b.resource.source?.file ?? "") || (a.resource.source?.line ?? 0) - (b.resource.source?.line ?? 0))
+    .map((r) => `${r.resource.source?.file}:${r.resource.source?.line}`);
+  assert.deepEqual(order, fileOrder, "references in file order");
+  assert.equal(cache.repositoryChecks.checked, 2);
+
+  commitFiles(repo.dir, { "meshes/again.yaml": timeout("a", "mesh-0001", "zone-a") }, "a duplicate");
+  const duplicate = await validateHead();
+  assert.ok(duplicate.diagnostics.some((d) => d.rule === "duplicate-resource"));
+  assert.equal(cache.repositoryChecks.checked, 1);
+
+  commitFiles(repo.dir, { "meshes/again.yaml": timeout("d", "mesh-0003", "zone-d").replace("kind: MeshService", "kind: MeshHTTPRoute") }, "a dangling route");
+  const dangling = await validateHead();
+  assert.ok(dangling.diagnostics.some((d) => d.rule === "dangling-reference" && d.severity === "warning"));
+
+  // A resource of a mesh nobody defines: "did you mean" depends on every Mesh, so a new Mesh re-checks every mesh.
+  commitFiles(repo.dir, { "meshes/orphan.yaml": timeout("e", "mesh-01", "zone-e") }, "an unknown mesh");
+  const unknown = await validateHead();
+  assert.ok(unknown.diagnostics.some((d) => d.rule === "unknown-mesh"));
+  commitFiles(repo.dir, { "meshes/new-mesh.yaml": "type: Mesh\nname: mesh-01\n" }, "the mesh defined");
+  await validateHead();
+  assert.ok(cache.repositoryChecks.checked > 2);
+  git(repo.dir, "rm", "-q", "meshes/new-mesh.yaml", "meshes/shared.yaml");
+  git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "removed");
+  await validateHead();
+});
