@@ -119,6 +119,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
     },
     onRequest: (e) => metrics.request(e),
+    onTokenChange: () => log.info({ event: "cp.token-changed" }, "--token-file changed: requests carry the new token"),
     // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
     retries: 3,
   });
