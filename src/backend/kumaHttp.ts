@@ -23,7 +23,8 @@ import { resourceType } from "../kuma/types.js";
 import type { Backend, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
-import { backoffDelay } from "../util/backoff.js";
+import { backoffDelay, retryAfterMs } from "../util/backoff.js";
+import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, withoutCredentials } from "../util/proxy.js";
 
@@ -70,14 +71,6 @@ export interface KumaHttpBackendOptions {
   readonly onRequest?: (event: RequestEvent) => void;
 }
 
-/** A token that may change while the backend runs. Every token it ever returned is redacted from messages. */
-export interface TokenSource {
-  /** The token to send now (undefined: none). Cheap: called for every attempt. */
-  current(): string | undefined;
-  /** Looks again at once (the server answered 401); true when the token changed. */
-  refresh(): boolean;
-}
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_TIMEOUTS = 2;
 const DEFAULT_CONCURRENCY = 16;
@@ -85,8 +78,6 @@ const DEFAULT_RETRIES = 5;
 const MAX_PAGE_SIZE = 1000;
 const DEFAULT_RETRY_BASE_MS = 100;
 const DEFAULT_RETRY_MAX_DELAY_MS = 5_000;
-/** A Retry-After longer than this is shortened: a sync run should not hang for an hour on one header. */
-const MAX_RETRY_AFTER_MS = 60_000;
 /** Guards against a server whose `next` never ends (10 million objects at the maximum page size). */
 const MAX_PAGES = 10_000;
 const ERROR_SUMMARY_CHARS = 200;
@@ -700,19 +691,4 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
 
 function codedError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === "") return undefined;
-  const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - Date.now();
-  }
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }

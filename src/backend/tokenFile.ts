@@ -8,7 +8,14 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { BackendError } from "./types.js";
-import type { TokenSource } from "./kumaHttp.js";
+
+/** A token that may change while a client runs. */
+export interface TokenSource {
+  /** The token to send now (undefined: none). Cheap: called for every request. */
+  current(): string | undefined;
+  /** Looks again at once (the server answered 401); true when the token changed. */
+  refresh(): boolean;
+}
 
 export interface TokenFileOptions {
   /** How often the file is looked at, at most (default 1 s). */

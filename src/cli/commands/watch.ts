@@ -15,9 +15,10 @@ import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
+import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
-interface WatchOptions extends ControlPlaneOptions {
+interface WatchOptions extends ControlPlaneOptions, NotificationOptions {
   repo: string;
   branch?: string;
   path?: string;
@@ -77,6 +78,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
     .addOption(new Option("--log-format <format>", "auto: readable on a terminal, JSON lines otherwise").choices(["auto", "json", "pretty"]).default("auto"));
   addControlPlaneOptions(command);
+  addNotificationOptions(command);
 
   return command.action(async (options: WatchOptions) => {
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
@@ -108,6 +110,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
         log,
       })
     : new LocalRepository({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
+  const notify = notificationSinks(options, io, log, source.branch);
 
   // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
   const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
@@ -154,6 +157,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       extraRoutes: statusPageRoutes(),
       serverLimits: { maxConnections: options.maxConnections },
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+      ...(notify ? { notify } : {}),
     }).catch((cause: unknown) => {
       throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
     });
