@@ -33,7 +33,7 @@ before(async () => {
     host: "127.0.0.1",
     port: 0,
     status: new DaemonStatus({
-      repository: { url: repo, kind: "local", branch: null, path: "" },
+      repository: { url: repo, kind: "local", branch: null, remote: null, path: "" },
       controlPlane: { url: "embedded", embedded: true },
       driftIntervalMs: 60_000,
       pollIntervalMs: null,

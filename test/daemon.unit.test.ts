@@ -207,7 +207,7 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
   let clock = 0;
   const status = new DaemonStatus(
     {
-      repository: { url: "/r", kind: "local", branch: null, path: "" },
+      repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" },
       controlPlane: { url: "http://cp", embedded: false },
       driftIntervalMs: 1000,
       pollIntervalMs: null,

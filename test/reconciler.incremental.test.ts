@@ -68,7 +68,7 @@ const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-reconciler-cp-"));
 const lines: string[] = [];
 const log = createLogger({ stream: { write: (line: string) => lines.push(line) }, level: "debug", format: "json" });
 const status = new DaemonStatus({
-  repository: { url: repo.dir, kind: "local", branch: "main", path: "" },
+  repository: { url: repo.dir, kind: "local", branch: "main", remote: null, path: "" },
   controlPlane: { url: "embedded", embedded: true },
   driftIntervalMs: 3_600_000,
   pollIntervalMs: null,

@@ -44,7 +44,7 @@ async function serve(limits: Partial<StatusServerLimits> = {}, allowedHosts?: re
     level: "debug",
   });
   const status = new DaemonStatus({
-    repository: { url: "/repo", kind: "local", branch: "main", path: "" },
+    repository: { url: "/repo", kind: "local", branch: "main", remote: null, path: "" },
     controlPlane: { url: "embedded", embedded: true },
     driftIntervalMs: 60_000,
     pollIntervalMs: null,

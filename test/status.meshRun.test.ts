@@ -21,7 +21,7 @@ function newStatus(): { status: DaemonStatus; json: () => StatusJson; mesh: (nam
   let clock = 0;
   const status = new DaemonStatus(
     {
-      repository: { url: "/r", kind: "local", branch: "main", path: "" },
+      repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
       controlPlane: { url: "http://cp", embedded: false },
       driftIntervalMs: 1000,
       pollIntervalMs: null,

@@ -68,7 +68,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const { log, metrics, source } = o;
   const retryPolicy = o.retry ?? DEFAULT_RETRY_BACKOFF;
   const status = new DaemonStatus({
-    repository: { url: source.display, kind: source.kind, branch: source.branch ?? null, path: o.path ?? "" },
+    repository: { url: source.display, kind: source.kind, branch: source.branch ?? null, remote: source.kind === "remote" ? "origin" : null, path: o.path ?? "" },
     controlPlane: o.controlPlane,
     driftIntervalMs: o.driftIntervalMs,
     pollIntervalMs: o.pollIntervalMs,

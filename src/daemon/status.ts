@@ -39,6 +39,8 @@ interface MeshRecord {
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
   touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
   lastRun: MeshRun | null;
+  /** The state last shown and since when: `since` moves only when the state does. */
+  shown: { state: MeshState; since: string } | null;
 }
 
 export interface StatusSettings {
@@ -64,6 +66,7 @@ export class DaemonStatus {
   #running: RunningReconcile | null = null;
   #ready = false;
   #applied: CommitInfo | null = null;
+  #head: string | null = null;
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
   #validation: ValidationStatus | null = null;
   #lastSuccessAt: string | null = null;
@@ -99,7 +102,11 @@ export class DaemonStatus {
       case "run.started":
         this.#running = { id: event.run, reasons: event.reasons, startedAt: this.#now().toISOString() };
         break;
+      case "sync.started":
+        this.#head = event.revision;
+        break;
       case "revision.validated":
+        this.#head = event.commit.commit;
         this.#attempted = { ...event.commit, valid: event.valid };
         this.#validation = { revision: event.commit.commit, valid: event.valid, diagnostics: event.diagnostics.filter(isShownToPeople) };
         break;
@@ -140,7 +147,7 @@ export class DaemonStatus {
       startedAt: this.#startedAt,
       state: this.#running ? "reconciling" : "idle",
       running: this.#running,
-      revision: { applied: this.#applied, attempted: this.#attempted },
+      revision: { head: this.#head, applied: this.#applied, attempted: this.#attempted },
       validation: this.#validation,
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
@@ -158,11 +165,18 @@ export class DaemonStatus {
 
   #meshJson(m: MeshRecord): MeshStatus {
     const inventory = this.#inventory().get(m.name) ?? EMPTY_INVENTORY;
+    const [state, reason] = meshState(m, this.#head);
+    if (m.shown?.state !== state) m.shown = { state, since: this.#now().toISOString() };
     return {
       name: m.name,
-      state: meshState(m),
-      driftMode: m.driftMode,
+      state,
+      reason,
+      since: m.shown.since,
       appliedRevision: m.appliedRevision,
+      headApplied: m.appliedRevision !== null && m.appliedRevision === this.#head,
+      approval: null,
+      suspended: null,
+      driftMode: m.driftMode,
       attemptedRevision: m.attemptedRevision,
       lastResult: m.lastResult,
       lastRun: m.lastRun,
@@ -268,6 +282,7 @@ export class DaemonStatus {
         lastErrors: [],
         touched: null,
         lastRun: null,
+        shown: null,
       };
       this.#meshes.set(name, mesh);
     }
@@ -292,12 +307,13 @@ export class DaemonStatus {
   }
 }
 
-function meshState(mesh: MeshRecord): MeshState {
-  if (mesh.applying) return "applying";
-  if (mesh.lastResult?.outcome === "failed") return "failed";
+function meshState(mesh: MeshRecord, head: string | null): [MeshState, string] {
+  if (mesh.applying) return ["applying", "writing changes"];
+  if (mesh.lastResult?.outcome === "failed") return ["failed", mesh.lastErrors[0]?.message ?? "a change failed"];
+  if (!mesh.appliedRevision || mesh.appliedRevision !== head) return ["behind", mesh.appliedRevision ? "the branch head is not applied yet" : "nothing applied yet"];
   // Every sync records the drift left after it, so this is never older than the last apply.
-  if (mesh.drift && mesh.drift.items.some((i) => i.kind !== "unmanaged")) return "drifted";
-  return mesh.appliedRevision ? "in-sync" : "pending";
+  if (mesh.drift && mesh.drift.items.some((i) => i.kind !== "unmanaged")) return ["drifted", "the control plane differs from the applied revision"];
+  return ["in-sync", "the branch head is applied"];
 }
 
 /** What a finished run meant for one mesh it touched (see MeshRun). */

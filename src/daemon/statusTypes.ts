@@ -1,11 +1,10 @@
 /**
  * The one type of `/api/status` (and of each server-sent `status` event): what DaemonStatus.toJSON() returns, what
  * the status page's script reads (ui/app.js imports these through JSDoc, checked by `npm run typecheck`), and what the
- * tests parse. Types only: nothing here runs, so the browser's script can import it for checking.
+ * tests parse. Types, and one constant list (MESH_STATES): the browser's script imports the types for checking.
  *
  * Vocabulary (closed):
- * - a mesh's `state`: "pending" (nothing applied yet), "applying", "in-sync", "drifted" (the control plane differs
- *   from the last applied revision), "failed" (its last apply stopped at an error);
+ * - a mesh's `state`: see MeshState (one state per mesh, with a reason and a since-time);
  * - a reconcile's `kind`: "sync" (a revision validated and applied) or "drift" (the control plane compared with the
  *   last applied revision, and in `correct` mode re-applied);
  * - a reconcile's `result`: see RunResult.
@@ -26,7 +25,65 @@ export interface CommitInfo {
   readonly date: string;
 }
 
-export type MeshState = "pending" | "applying" | "in-sync" | "drifted" | "failed";
+/**
+ * A mesh's one state (issue 15), most urgent first in MESH_STATES:
+ * - "unknown": the control plane is unreachable (or has not been reached yet): what it holds is not known;
+ * - "invalid": the branch head has validation errors in this mesh: nothing of it applied, the mesh keeps its last
+ *   applied revision (a repository-wide problem, such as an invalid meshops.yaml, makes every mesh invalid);
+ * - "failed": its last apply stopped at an error (a change the control plane refused, a shutdown mid-way);
+ * - "awaiting-approval": the plan of the head holds a change the guard flags (mass change, prune limits): nothing of
+ *   it applied until someone approves that revision;
+ * - "suspended": meshops.yaml or the API suspended it: neither applied nor corrected, drift still reported;
+ * - "applying": writes to it are in flight;
+ * - "behind": its applied revision is not the branch head, and nothing above explains why (not applied yet, or a
+ *   run is on its way);
+ * - "drifted": the head is applied, but the control plane differs from it (report mode, or not corrected yet);
+ * - "in-sync": the head is applied and the control plane holds it.
+ */
+export type MeshState = "unknown" | "invalid" | "failed" | "awaiting-approval" | "suspended" | "applying" | "behind" | "drifted" | "in-sync";
+
+/** Every MeshState, problems first (the order the page sorts by; `?state=` accepts these). */
+export const MESH_STATES: readonly MeshState[] = ["unknown", "invalid", "failed", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
+
+/** A mesh's state, why, and since when: what `/api/status`, the page, the metrics and notifications all show. */
+export interface MeshCondition {
+  readonly state: MeshState;
+  /** One line for a person: why the mesh is in this state ("3 validation errors in mesh shop", "control plane unreachable: …"). */
+  readonly reason: string;
+  /** When the mesh entered this state (ISO 8601); unchanged while it stays in it. */
+  readonly since: string;
+  /** The revision last applied to this mesh completely; null when none has been. */
+  readonly appliedRevision: string | null;
+}
+
+/** One change a held plan would make, for the page's diff. */
+export interface HeldChange {
+  readonly action: "create" | "update" | "delete";
+  /** `Type/mesh/name`, or `Mesh/name`. */
+  readonly resource: string;
+  /** Unified diff of the normalized, redacted objects (as in `meshops plan`). */
+  readonly diff: string;
+}
+
+/** A mesh's plan held for approval (state "awaiting-approval"). */
+export interface PendingApproval {
+  /** The revision an approval applies: `POST /api/meshes/{mesh}/approve` with `{"revision": …}`. */
+  readonly revision: string;
+  /** Since when it waits (ISO 8601). */
+  readonly since: string;
+  /** Why the guard held it, one sentence each (the mass-change risks, the prune limit). */
+  readonly reasons: readonly string[];
+  readonly summary: { readonly create: number; readonly update: number; readonly delete: number };
+  /** The changes in the mesh, a bounded number (`truncated` says how many were left out). */
+  readonly changes: readonly HeldChange[];
+  readonly truncated: number;
+}
+
+/** Why a mesh is suspended: meshops.yaml's `suspend:` list, or the API (undone by resume). */
+export interface Suspension {
+  readonly by: "config" | "api";
+  readonly since: string;
+}
 export type RunKind = "sync" | "drift";
 /**
  * sync: "applied" (changes written), "unchanged" (nothing to write), "invalid" (refused by validation, nothing
@@ -106,11 +163,13 @@ export interface MeshDriftStatus {
   readonly items: readonly DriftItem[];
 }
 
-export interface MeshStatus {
+export interface MeshStatus extends MeshCondition {
   readonly name: string;
-  readonly state: MeshState;
   readonly driftMode: DriftMode;
-  readonly appliedRevision: string | null;
+  /** The revision applied last to this mesh is the branch head. */
+  readonly headApplied: boolean;
+  readonly approval: PendingApproval | null;
+  readonly suspended: Suspension | null;
   readonly attemptedRevision: string | null;
   readonly lastResult: MeshApplyStatus | null;
   readonly lastRun: MeshRun | null;
@@ -125,7 +184,10 @@ export interface MeshStatus {
 export interface RepositorySettings {
   readonly url: string;
   readonly kind: "local" | "remote";
+  /** The followed branch (pinned at start for a local repository): nothing off it is applied. */
   readonly branch: string | null;
+  /** The remote followed (`origin`), null for a local repository. */
+  readonly remote: string | null;
   readonly path: string;
 }
 
@@ -151,12 +213,14 @@ export interface ValidationStatus {
 export interface StatusJson {
   readonly repository: RepositorySettings;
   readonly controlPlane: ControlPlaneSettings;
-  /** True once the first reconcile finished, whatever its result. */
+  /** True once a full reconcile ran against a reachable control plane (/readyz answers 200 from then on). */
   readonly ready: boolean;
   readonly startedAt: string;
   readonly state: "reconciling" | "idle";
   readonly running: RunningReconcile | null;
   readonly revision: {
+    /** The commit the followed branch points at, as last read (null before the first read). */
+    readonly head: string | null;
     /** The last revision every mesh has completely. */
     readonly applied: CommitInfo | null;
     readonly attempted: (CommitInfo & { readonly valid: boolean }) | null;

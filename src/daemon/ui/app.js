@@ -26,9 +26,13 @@ const TOKEN_KEY = "meshops.reconcileToken";
 const MESH_STATES = {
   "in-sync": ["In sync", "ok"],
   drifted: ["Drifted", "warn"],
-  failed: ["Failed", "bad"],
+  behind: ["Behind", "pending"],
   applying: ["Applying", "busy"],
-  pending: ["Pending", "pending"],
+  suspended: ["Suspended", "pending"],
+  "awaiting-approval": ["Awaiting approval", "warn"],
+  failed: ["Failed", "bad"],
+  invalid: ["Invalid", "bad"],
+  unknown: ["Unknown", "bad"],
 };
 /** @type {Record<RunResult, Look>} */
 const RESULTS = {
