@@ -83,7 +83,10 @@ export function buildNotification(before: ReadonlyMap<string, MeshView>, after: 
   }
   // A notice the run gave directly wins over the state's (it says why), unless the state says the same kind.
   for (const notice of facts.meshes) if (byMesh.get(notice.mesh)?.kind !== notice.kind) byMesh.set(notice.mesh, notice);
-  const notices = [...facts.repository, ...[...byMesh.values()].sort((a, b) => (a.mesh < b.mesh ? -1 : a.mesh > b.mesh ? 1 : 0))];
+  // Meshes found invalid say where; the repository-wide line would only repeat them.
+  const meshInvalid = [...byMesh.values()].some((n) => n.kind === "invalid");
+  const repository = facts.repository.filter((n) => !(meshInvalid && n.kind === "invalid"));
+  const notices = [...repository, ...[...byMesh.values()].sort((a, b) => (a.mesh < b.mesh ? -1 : a.mesh > b.mesh ? 1 : 0))];
   if (notices.length === 0) return undefined;
   const commitState = commitStateOf(notices);
   return {

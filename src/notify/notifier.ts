@@ -75,5 +75,5 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
 
 /** The mesh states of `/api/status`, as the notifier compares them. */
 export function meshViews(status: Pick<StatusJson, "meshes">): ReadonlyMap<string, MeshView> {
-  return new Map(status.meshes.map((m) => [m.name, { state: m.state, appliedRevision: m.appliedRevision, reason: m.lastErrors[0]?.message ?? "" }]));
+  return new Map(status.meshes.map((m) => [m.name, { state: m.state, appliedRevision: m.appliedRevision, reason: m.reason }]));
 }
