@@ -4,62 +4,25 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { createLogger } from "../src/daemon/logger.js";
-import { DaemonMetrics } from "../src/daemon/metrics.js";
-import { startStatusServer, type StatusServer } from "../src/daemon/server.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import type { StatusServer } from "../src/daemon/server.js";
+import type { DaemonStatus } from "../src/daemon/status.js";
 import { parseStatusQuery } from "../src/daemon/statusQuery.js";
 import type { CommitInfo, StatusDelta, StatusJson } from "../src/daemon/statusTypes.js";
-import type { MeshApplyResult } from "../src/sync/meshes.js";
+import { commitOf, driftIn, serveStatus, syncMeshes } from "./helpers/statusServer.js";
 
 const servers: StatusServer[] = [];
 after(async () => Promise.all(servers.map((s) => s.close())));
 
 const MESHES = Array.from({ length: 1000 }, (_, i) => `tenant-${String(i).padStart(4, "0")}`);
-const commit = (id: string): CommitInfo => ({ commit: id.padEnd(40, "0"), message: `commit ${id}`, author: "a", date: "2026-12-02T00:00:00Z" });
+const commit = commitOf;
 
 async function serve(): Promise<{ status: DaemonStatus; url: string }> {
-  const status = new DaemonStatus({
-    repository: { url: "/repo", kind: "local", branch: "main", remote: null, path: "" },
-    controlPlane: { url: "embedded", embedded: true },
-    driftIntervalMs: 60_000,
-    pollIntervalMs: null,
-    webhook: false,
-    reconcileEndpoint: false,
-  });
-  const server = await startStatusServer({
-    host: "127.0.0.1",
-    port: 0,
-    status,
-    metrics: new DaemonMetrics({ processMetrics: false }),
-    log: createLogger({ stream: { write: () => true }, level: "silent" }),
-    webhook: { secret: undefined, branch: "main" },
-    reconcileToken: undefined,
-    trigger: () => undefined,
-    limits: { eventThrottleMs: 10 },
-  });
+  const { status, server } = await serveStatus();
   servers.push(server);
   return { status, url: server.url };
 }
 
-/** A run applying `head` to every mesh; those in `failing` fail one change. */
-function sync(status: DaemonStatus, run: number, head: CommitInfo, failing: readonly string[] = []): void {
-  const results = new Map<string, MeshApplyResult>(
-    failing.map((mesh) => [mesh, { applied: 0, failed: 1, skipped: 0, errors: [{ resource: `MeshTimeout/${mesh}/t`, message: "PUT refused (400): bad timeout" }] }]),
-  );
-  status.record({ type: "run.started", run, reasons: ["commit"] });
-  status.record({ type: "revision.validated", commit: head, valid: true, diagnostics: [], kept: head.commit });
-  status.record({ type: "meshes.synced", commit: head, meshes: MESHES, results, inventory: () => new Map(), driftMode: () => "report", stopped: false });
-  status.record({
-    type: "run.finished",
-    run,
-    revision: head.commit,
-    reasons: ["commit"],
-    triggers: 1,
-    durationMs: 5,
-    end: { kind: "sync", result: failing.length ? "failed" : "applied", revision: head.commit, commit: head, summary: { applied: 0, failed: failing.length, skipped: 0, drift: 0 } },
-  });
-}
+const sync = (status: DaemonStatus, run: number, head: CommitInfo, failing: readonly string[] = []) => syncMeshes(status, run, head, MESHES, failing);
 
 const getJson = async (url: string): Promise<{ status: number; body: StatusJson & { error?: string } }> => {
   const res = await fetch(url);
@@ -156,17 +119,7 @@ test("server-sent events: the whole status once, then only the meshes that chang
     assert.equal(first.data.meshes.length, 1000);
 
     // One mesh's drift found: one mesh in the delta.
-    status.record({
-      type: "drift.checked",
-      revision: commit("b1").commit,
-      meshes: ["tenant-0042"],
-      report: {
-        summary: { missing: 0, modified: 1, orphaned: 0, unmanaged: 0 },
-        items: [{ kind: "modified", resource: "MeshTimeout/tenant-0042/t", type: "MeshTimeout", mesh: "tenant-0042", name: "t", diff: "-a\n+b" }],
-      },
-      desiredCounts: new Map(),
-      driftMode: () => "report",
-    });
+    driftIn(status, commit("b1"), "tenant-0042");
     const delta = await stream.next<StatusDelta>("delta");
     assert.deepEqual(delta.data.meshes.map((m) => [m.name, m.state]), [["tenant-0042", "drifted"]]);
     assert.deepEqual(delta.data.removed, []);
