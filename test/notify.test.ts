@@ -14,7 +14,9 @@ import { requestFor, type Sink } from "../src/notify/requests.js";
 import { NotificationSender } from "../src/notify/sender.js";
 import { killAll, startWatch, waitFor } from "./helpers/daemon.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
+import { runCli } from "./helpers/cli.js";
 import { startNotifyServer, type NotifyServer } from "./helpers/notifyServer.js";
+import { startProxy } from "./helpers/proxy.js";
 
 const GITHUB_TOKEN = "ghp_never-logged-4b1d";
 const GITLAB_TOKEN = "glpat-never-logged-8e2a";
@@ -134,6 +136,29 @@ describe("delivery", () => {
     }
   });
 
+  test("through HTTP_PROXY when the environment names one, directly for a NO_PROXY host", async () => {
+    const api = await startNotifyServer({ github: GITHUB_TOKEN, gitlab: GITLAB_TOKEN });
+    const proxy = await startProxy();
+    const viaProxy = new NotificationSender({ env: { HTTP_PROXY: proxy.url }, log, tokens });
+    const direct = new NotificationSender({ env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" }, log, tokens });
+    try {
+      const sink: Sink = { kind: "webhook", url: `${api.url}/hooks/proxied` };
+      const request = requestFor(sink, buildNotification(new Map(), new Map([["shop", view("in-sync", SHA)]]), facts)!)!;
+      viaProxy.send(sink, request);
+      await viaProxy.idle();
+      assert.deepEqual(proxy.seen.map((s) => [s.method, s.target]), [["POST", `${api.url}/hooks/proxied`]]);
+      direct.send(sink, request);
+      await direct.idle();
+      assert.equal(proxy.seen.length, 1, "NO_PROXY: not through the proxy");
+      assert.equal(api.received.length, 2);
+    } finally {
+      await viaProxy.close();
+      await direct.close();
+      await proxy.close();
+      await api.close();
+    }
+  });
+
   test("a refusal is not retried, and is logged with the API's answer", async () => {
     const api = await startNotifyServer({ github: "another-token", gitlab: GITLAB_TOKEN });
     const sender = new NotificationSender({ env: {}, log, tokens, backoff: { baseMs: 5, maxMs: 20 } });
@@ -151,6 +176,22 @@ describe("delivery", () => {
       await api.close();
     }
   });
+});
+
+test("bad notification flags are refused at start, one line each, never echoing a webhook URL", async () => {
+  const repo = tempRepo("meshops-notify-flags-");
+  after(repo.cleanup);
+  commitFiles(repo.dir, { "m.yaml": "type: Mesh\nname: m\n" });
+  for (const [args, message] of [
+    [["--notify-webhook", "ftp://hooks.example/s3cr3t"], "meshops: --notify-webhook must be an http or https URL\n"],
+    [["--notify-github", "acme"], "meshops: --notify-github must be owner/repo, got acme\n"],
+    [["--notify-github", "acme/config"], "meshops: --notify-github needs --github-token-file\n"],
+    [["--notify-gitlab", "g/c", "--gitlab-token-file", path.join(work, "none")], `meshops: --gitlab-token-file: cannot read the token file ${path.join(work, "none")} (ENOENT)\n`],
+  ] as const) {
+    const run = await runCli(["watch", "--repo", repo.dir, "--state-dir", path.join(work, "cp-flags"), ...args], repo.dir);
+    assert.equal(run.code, 1, args.join(" "));
+    assert.equal(run.stderr, message);
+  }
 });
 
 describe("meshops watch notifies", () => {
