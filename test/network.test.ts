@@ -48,6 +48,8 @@ describe("proxyFor", () => {
     assert.equal(at("https://cp:5682", env("cp:5682")), undefined);
     assert.equal(at("https://cp/", env("cp:443")), undefined, "the scheme's default port");
     assert.equal(at("https://[::1]:5682", env("[::1]")), undefined);
+    assert.equal(at("https://[::1]:5682", env("::1")), undefined, "an unbracketed IPv6 address");
+    assert.equal(at("https://[::1]:5682", env("[::1]:443")), "http://p:1/");
     assert.equal(at("https://10.0.0.1:5682", env("localhost, 10.0.0.1")), undefined);
     assert.equal(at("https://anything:5682", env("*")), undefined);
   });

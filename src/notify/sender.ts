@@ -123,6 +123,10 @@ export class NotificationSender {
       const delayMs = retryAfter ?? backoffDelay(attempt, this.#options.backoff ?? { baseMs: 1_000, maxMs: 30_000 }, this.#options.random);
       log.warn({ event: "notify.retry", sink: name, status, attempt, delayMs, err: why }, `notifying ${name} failed (${why}); retrying in ${delayMs} ms`);
       await this.#sleep(delayMs);
+      if (this.#closed) {
+        log.error({ event: "notify.failed", sink: name, status, attempt, err: why }, `cannot notify ${name}: ${why} (stopping before the next try)`);
+        return;
+      }
     }
   }
 

@@ -41,7 +41,8 @@ function bypassed(target: URL, noProxy: string): boolean {
   for (const raw of noProxy.toLowerCase().split(/[\s,]+/)) {
     if (raw === "") continue;
     if (raw === "*") return true;
-    const match = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(raw);
+    // An unbracketed IPv6 address (`::1`) has no port: its last colon is part of it.
+    const match = !raw.startsWith("[") && raw.split(":").length > 2 ? [raw, raw, undefined] : /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(raw);
     const entry = (match?.[1] ?? raw).replace(/^\*?\./, ".");
     if (match?.[2] !== undefined && match[2] !== port) continue;
     const suffix = entry.startsWith(".") ? entry : `.${entry}`;
