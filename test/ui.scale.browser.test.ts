@@ -107,9 +107,24 @@ describe("the status page at 1,000 meshes", () => {
     assert.equal(await page.locator("#mesh-more").isHidden(), true);
     await page.locator("#mesh-search").fill("nothing-like-this");
     assert.equal(await page.locator("#meshes").textContent(), "No mesh matches the search and the state filter.");
+    const address = new URL(page.url()).searchParams;
+    assert.deepEqual([address.get("q"), address.get("state")], ["nothing-like-this", "problems"], "the filter is in the address");
     await page.locator("#mesh-search").fill("");
     await page.locator("#mesh-state").selectOption("");
+    assert.equal(new URL(page.url()).search, "");
     t.diagnostic(`render after a search: ${figures.searchRenderMs.toFixed(1)} ms; after the state filter: ${figures.stateFilterRenderMs.toFixed(1)} ms (1,000 meshes)`);
+  });
+
+  test("a link with a filter opens the page filtered", { timeout: 60_000 }, async () => {
+    const linked = await (context as BrowserContext).newPage();
+    try {
+      await linked.goto(`${server.url}/?state=failed`);
+      await linked.locator('#meshes article.mesh[data-mesh="tenant-0007"]').waitFor();
+      assert.deepEqual(await linked.locator("#meshes article.mesh").evaluateAll((e) => e.map((x) => x.getAttribute("data-mesh"))), ["tenant-0007", "tenant-0500", "tenant-0999"]);
+      assert.equal(await linked.locator("#mesh-state").inputValue(), "failed");
+    } finally {
+      await linked.close();
+    }
   });
 
   test("a delta for one mesh updates its card and the order without a reload", { timeout: 60_000 }, async (t) => {

@@ -747,8 +747,15 @@ function receiveDelta(text) {
   render({ ...rest, meshes: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) });
 }
 
-/** Draws the meshes again after the reader changed the filter. */
+/** Draws the meshes again after the reader changed the filter, and keeps it in the address (a link shows the same). */
 function refilter() {
+  const params = new URLSearchParams(location.search);
+  for (const [name, value] of [["q", meshFilter.search.trim()], ["state", meshFilter.state]]) {
+    if (value) params.set(name, value);
+    else params.delete(name);
+  }
+  const query = params.toString();
+  history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
   if (current) render(current);
 }
 
@@ -966,6 +973,10 @@ function start() {
   });
   byId("mesh-tools").addEventListener("submit", (event) => event.preventDefault());
   const search = /** @type {HTMLInputElement} */ (byId("mesh-search"));
+  // A link to the page may carry a filter: `/?state=problems`, `/?q=shop`.
+  const linked = new URLSearchParams(location.search);
+  meshFilter.search = search.value = linked.get("q") ?? "";
+  meshFilter.state = linked.get("state") ?? "";
   search.addEventListener("input", () => {
     meshFilter.search = search.value;
     meshFilter.limit = MESH_PAGE;
