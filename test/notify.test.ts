@@ -28,7 +28,7 @@ after(() => {
 });
 
 const view = (state: string, appliedRevision: string | null, reason = ""): MeshView => ({ state, appliedRevision, reason });
-const facts = { revision: SHA, commit: { commit: SHA, message: "tune timeouts", author: "a", date: "" }, repository: [], meshes: [] };
+const facts = { revision: SHA, commit: { commit: SHA, message: "tune timeouts", author: "a", date: "" }, repository: [] };
 
 describe("what a run is worth telling", () => {
   test("state changes become notices; the commit's verdict is the most serious one", () => {
@@ -81,12 +81,10 @@ describe("what a run is worth telling", () => {
     assert.match(applied?.text.split("\n")[1] ?? "", /^applied: mesh-0000, .*mesh-0009, and 990 more$/);
   });
 
-  test("a prune refusal is held for approval: the commit status is pending", () => {
-    const n = buildNotification(new Map([["shop", view("in-sync", "r1")]]), new Map([["shop", view("in-sync", "r1")]]), {
-      ...facts,
-      meshes: [{ mesh: "shop", kind: "awaiting-approval", reason: "2 deletes in mesh shop exceed the prune limit" }],
-    });
+  test("a plan held for approval: the commit status is pending, with the reason", () => {
+    const n = buildNotification(new Map([["shop", view("in-sync", "r1")]]), new Map([["shop", view("awaiting-approval", "r1", "2 deletes in mesh shop exceed the prune limit")]]), facts);
     assert.equal(n?.commitState, "pending");
+    assert.equal(n?.description, "awaiting approval in shop: 2 deletes in mesh shop exceed the prune limit");
     assert.equal(requestFor({ kind: "gitlab", apiUrl: "http://gl/api/v4", project: "g/c", context: "meshops" }, n!)?.body.includes('"state":"pending"'), true);
   });
 });

@@ -44,8 +44,6 @@ export interface RunFacts {
   readonly commit: CommitInfo | null;
   /** Problems that concern no single mesh, as notices with mesh "". */
   readonly repository: readonly Notice[];
-  /** Notices the run gave directly for meshes (e.g. a prune refusal), besides state changes. */
-  readonly meshes: readonly Notice[];
 }
 
 const MAX_DESCRIPTION = 140;
@@ -81,8 +79,6 @@ export function buildNotification(before: ReadonlyMap<string, MeshView>, after: 
     const notice = noticeOf(mesh, before.get(mesh), view);
     if (notice) byMesh.set(mesh, notice);
   }
-  // A notice the run gave directly wins over the state's (it says why), unless the state says the same kind.
-  for (const notice of facts.meshes) if (byMesh.get(notice.mesh)?.kind !== notice.kind) byMesh.set(notice.mesh, notice);
   // Meshes found invalid say where; the repository-wide line would only repeat them.
   const meshInvalid = [...byMesh.values()].some((n) => n.kind === "invalid");
   const repository = facts.repository.filter((n) => !(meshInvalid && n.kind === "invalid"));

@@ -1,6 +1,6 @@
 /**
  * Notifications as one more subscriber of the reconciler's events (daemon/events.ts): during a run it collects what
- * only the events say (a commit that does not validate, a prune refusal, a run that failed); when the run finishes it
+ * only the events say (a commit that does not validate, a run that failed); when the run finishes it
  * compares every mesh's state with the state after the previous run (`views`, read from the status, which has
  * already folded the run in), builds one Notification (notification.ts) and hands each sink's request to the sender.
  *
@@ -24,7 +24,6 @@ const QUOTED_ERRORS = 3;
 export function notifier(options: NotifierOptions): (event: DaemonEvent) => void {
   let before: ReadonlyMap<string, MeshView> = new Map();
   let repository: Notice[] = [];
-  let meshes: Notice[] = [];
   /** The repository-wide notices last sent, as a key: the same again is not sent again. */
   let lastRepository = "";
 
@@ -32,7 +31,6 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
     switch (event.type) {
       case "run.started":
         repository = [];
-        meshes = [];
         return;
       case "revision.validated": {
         if (event.valid) return;
@@ -42,9 +40,6 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
         repository.push({ mesh: "", kind: "invalid", reason: quoted.join("\n") });
         return;
       }
-      case "prune.refused":
-        for (const mesh of event.meshes) meshes.push({ mesh, kind: "awaiting-approval", reason: event.message });
-        return;
       case "run.failed":
         repository.push({ mesh: "", kind: "failed", reason: event.message });
         return;
@@ -57,7 +52,6 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
           revision: event.end?.revision ?? event.revision,
           commit: event.end?.commit ?? null,
           repository: told ? [] : repository,
-          meshes,
         });
         before = after;
         if (!notification) return;
