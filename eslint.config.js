@@ -26,7 +26,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: "module",
       globals: Object.fromEntries(
-        ["window", "document", "Node", "EventSource", "fetch", "sessionStorage", "setTimeout", "clearTimeout", "setInterval", "clearInterval"].map((name) => [name, "readonly"]),
+        ["window", "document", "Node", "EventSource", "fetch", "sessionStorage", "location", "history", "URLSearchParams", "setTimeout", "clearTimeout", "setInterval", "clearInterval"].map((name) => [name, "readonly"]),
       ),
     },
   },

@@ -16,6 +16,7 @@ import { LocalBackend } from "../src/backend/store.js";
 import { subscribeViews } from "../src/daemon/daemon.js";
 import { DaemonEvents } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
+import { MeshControls } from "../src/daemon/controls.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { workFor } from "../src/daemon/queue.js";
 import { Reconciler } from "../src/daemon/reconciler.js";
@@ -60,7 +61,7 @@ try {
     phases[event.type] = Math.round((phases[event.type] ?? 0) + now - last);
     last = now;
   });
-  const reconciler = new Reconciler({ source: new LocalRepository({ dir: repo, log }), path: undefined, backend, events, driftMode: undefined, stopRequested: () => false });
+  const reconciler = new Reconciler({ source: await LocalRepository.open({ dir: repo, log }), path: undefined, backend, events, driftMode: undefined, stopRequested: () => false, controls: new MeshControls() });
 
   let t = performance.now();
   last = cpuNow();

@@ -5,8 +5,7 @@
  * observed from the server's side.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -18,6 +17,7 @@ import type { RequestEvent } from "../src/backend/kumaHttp.js";
 import { KumaHttpBackend } from "../src/backend/kumaHttp.js";
 import { BackendError } from "../src/backend/types.js";
 import type { JsonObject } from "../src/model/resource.js";
+import { makeCertificates } from "./helpers/tls.js";
 
 // ---- test server -----------------------------------------------------------------------------------------------------
 
@@ -789,38 +789,8 @@ describe("TLS", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "meshops-tls-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function openssl(...args: string[]): void {
-    try {
-      execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new Error("openssl is not installed: the TLS tests need it to generate a CA and a server certificate (apt-get install openssl)");
-      }
-      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? "";
-      throw new Error(`openssl ${args.join(" ")} failed: ${stderr}`);
-    }
-  }
-
-  function makeCertificates(): { caFile: string; key: string; cert: string } {
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=meshops test CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-    writeFileSync(
-      path.join(dir, "server.ext"),
-      "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    );
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2",
-      "-extfile", "server.ext");
-    return {
-      caFile: path.join(dir, "ca.pem"),
-      key: readFileSync(path.join(dir, "server.key"), "utf8"),
-      cert: readFileSync(path.join(dir, "server.pem"), "utf8"),
-    };
-  }
-
   test("https with a CA file: trusted with caFile (path or PEM), refused without it and not retried", async () => {
-    const { caFile, key, cert } = makeCertificates();
+    const { caFile, key, cert } = makeCertificates(dir);
     const s = await server((req, res) => json(res, 200, { product: "Kuma", version: "2.14.3", hostname: "tls-cp" }), { tls: { key, cert } });
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:/);
 

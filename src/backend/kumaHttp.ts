@@ -9,6 +9,9 @@
  *
  * The bearer token lives in a private field and is only ever written into the Authorization header. Every message
  * that leaves this file (errors, onRequest events) goes through `redact`, in case a server or proxy echoes it back.
+ * A token may change while the backend runs (a TokenSource: a file re-read when it changes, backend/tokenFile.ts); a
+ * 401 looks at it again at once and retries once with a new token. Requests go through `proxy` when one is given
+ * (util/proxy.ts: the caller reads HTTP(S)_PROXY and NO_PROXY).
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -20,8 +23,10 @@ import { resourceType } from "../kuma/types.js";
 import type { Backend, ControlPlaneEnvironment, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
-import { backoffDelay } from "../util/backoff.js";
+import { backoffDelay, retryAfterMs } from "../util/backoff.js";
+import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
+import { agentFor, withoutCredentials } from "../util/proxy.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -41,7 +46,9 @@ export interface KumaHttpBackendOptions {
   /** `http://127.0.0.1:5681`, or a Konnect base such as `https://us.api.konghq.com/v0/mesh/control-planes/<id>/api`. */
   readonly baseUrl: string;
   /** Sent as `Authorization: Bearer <token>` on every request. */
-  readonly token?: string;
+  readonly token?: string | TokenSource;
+  /** The HTTP proxy to go through (`proxyFor` in util/proxy.ts); direct when absent. */
+  readonly proxy?: URL;
   /** A PEM bundle, or the path of a file holding one: the only CAs trusted for an https base URL (like curl --cacert). */
   readonly caFile?: string;
   /** Per attempt, from sending the request to the end of the response body. Default 10 s. */
@@ -76,8 +83,6 @@ const DEFAULT_RETRIES = 5;
 const MAX_PAGE_SIZE = 1000;
 const DEFAULT_RETRY_BASE_MS = 100;
 const DEFAULT_RETRY_MAX_DELAY_MS = 5_000;
-/** A Retry-After longer than this is shortened: a sync run should not hang for an hour on one header. */
-const MAX_RETRY_AFTER_MS = 60_000;
 /** Guards against a server whose `next` never ends (10 million objects at the maximum page size). */
 const MAX_PAGES = 10_000;
 const ERROR_SUMMARY_CHARS = 200;
@@ -126,7 +131,10 @@ interface TypeRoute {
 
 export class KumaHttpBackend implements Backend {
   readonly baseUrl: string;
-  readonly #token: string | undefined;
+  readonly #tokens: TokenSource;
+  /** Every token sent so far: a message echoing an old one is redacted as well. */
+  readonly #sentTokens = new Set<string>();
+  readonly #proxy: URL | undefined;
   readonly #origin: string;
   /** The base URL's path without a trailing slash ("" for none): every API path is appended to it. */
   readonly #prefix: string;
@@ -165,10 +173,9 @@ export class KumaHttpBackend implements Backend {
     this.#prefix = url.pathname.replace(/\/+$/, "");
     this.baseUrl = this.#origin + this.#prefix;
     this.#https = url.protocol === "https:";
-    this.#token = options.token === undefined || options.token === "" ? undefined : options.token.trim();
-    if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
-      throw new BackendError("the control plane token contains a line break");
-    }
+    this.#tokens = typeof options.token === "object" ? options.token : fixedToken(options.token);
+    this.#tokens.current(); // a fixed token with a line break fails here, not at the first request
+    this.#proxy = options.proxy;
 
     this.#timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
     this.#maxTimeouts = positiveInteger(options.maxTimeouts, DEFAULT_MAX_TIMEOUTS, "maxTimeouts");
@@ -183,13 +190,8 @@ export class KumaHttpBackend implements Backend {
     this.#environment = options.environment === "auto" ? undefined : options.environment;
     this.#limiter = new Limiter(concurrency);
 
-    const agentOptions = { keepAlive: true, maxSockets: concurrency };
-    if (this.#https) {
-      const ca = options.caFile === undefined ? undefined : readCa(options.caFile);
-      this.#agent = new https.Agent({ ...agentOptions, ...(ca === undefined ? {} : { ca }) });
-    } else {
-      this.#agent = new http.Agent(agentOptions);
-    }
+    const ca = this.#https && options.caFile !== undefined ? readCa(options.caFile) : undefined;
+    this.#agent = agentFor(url, { proxy: this.#proxy, keepAlive: true, maxSockets: concurrency, ...(ca === undefined ? {} : { ca }) });
   }
 
   async info(): Promise<ServerInfo> {
@@ -400,6 +402,7 @@ export class KumaHttpBackend implements Backend {
     const closedError = (cause?: unknown): BackendError =>
       new BackendError(`${subject}: ${method} ${cause === undefined ? "not sent" : "interrupted"}: the backend is closed`, { cause });
     let timeouts = 0;
+    let tokenRefreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw closedError();
       let response: Omit<HttpResponse, "attempts"> | undefined;
@@ -430,6 +433,11 @@ export class KumaHttpBackend implements Backend {
       if (errorCode(failure) === "MESHOPS_TIMEOUT") timeouts++;
       const canRetry = attempt <= this.#retries && timeouts < this.#maxTimeouts && !this.#closed;
       if (response) {
+        // A rotated token: the file changed since the last look. Tried again at once, once.
+        if (response.status === 401 && !tokenRefreshed && !this.#closed) {
+          tokenRefreshed = true;
+          if (this.#tokens.refresh()) continue;
+        }
         if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt };
         await this.#sleep(retryAfterMs(response.headers["retry-after"]) ?? this.#backoff(attempt));
         // Closed while waiting: report the failure we have rather than a bare "closed".
@@ -442,7 +450,7 @@ export class KumaHttpBackend implements Backend {
       if (!retryable || !canRetry) {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
         throw new BackendError(
-          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}: ${describeNetworkError(failure, this.#timeoutMs)}`),
+          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${describeNetworkError(failure, this.#timeoutMs)}`),
           { retryable, cause: failure },
         );
       }
@@ -453,7 +461,11 @@ export class KumaHttpBackend implements Backend {
   #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts">> {
     const url = new URL(this.#origin + this.#prefix + path);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "meshops" };
-    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    const token = this.#tokens.current();
+    if (token !== undefined) {
+      this.#sentTokens.add(token);
+      headers.authorization = `Bearer ${token}`;
+    }
     let payload: Buffer | undefined;
     if (body !== undefined) {
       payload = Buffer.from(body, "utf8");
@@ -521,9 +533,14 @@ export class KumaHttpBackend implements Backend {
   }
 
   #redact(text: string): string {
-    const token = this.#token;
-    if (token === undefined || token === "") return text;
-    return text.split(token).join("<redacted>");
+    let out = text;
+    for (const token of this.#sentTokens) out = out.split(token).join("<redacted>");
+    return out;
+  }
+
+  /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
+  #through(): string {
+    return this.#proxy === undefined ? "" : ` through the proxy ${withoutCredentials(this.#proxy.href)}`;
   }
 
   /** Turns a response that is not the expected success into a BackendError that names the resource and the cause. */
@@ -539,7 +556,7 @@ export class KumaHttpBackend implements Backend {
 
     if (status === 401 || status === 403) {
       const why =
-        this.#token === undefined
+        this.#tokens.current() === undefined
           ? "the control plane requires a token with access to this resource (--token-file or MESHOPS_CP_TOKEN)"
           : status === 401
             ? "the control plane refused the token (invalid or expired)"
@@ -552,6 +569,9 @@ export class KumaHttpBackend implements Backend {
           "(and types a zone or global does not own) cannot be written over the REST API: apply through Kubernetes instead",
         options,
       );
+    }
+    if (status === 407) {
+      return new BackendError(`${subject}: ${method} refused (${head}) by the proxy${this.#through()}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
     }
     const verb = retryable ? "failed" : "refused";
     if (problem) {
@@ -580,6 +600,13 @@ export function environmentOf(types: readonly TypeInfo[]): ControlPlaneEnvironme
 /** `Type/mesh/name`, `Mesh/name`, or `Type/name` for the other global-scoped types. */
 function subjectFor(route: TypeRoute, key: ResourceKey): string {
   return route.scope === "Global" && route.name !== "Mesh" ? `${key.type}/${key.name}` : subjectOf(key);
+}
+
+/** A token given once (a flag, an environment variable): it never changes. */
+function fixedToken(value: string | undefined): TokenSource {
+  const token = value === undefined || value.trim() === "" ? undefined : value.trim();
+  if (token !== undefined && /[\r\n]/.test(token)) throw new BackendError("the control plane token contains a line break");
+  return { current: () => token, refresh: () => false };
 }
 
 function readCa(caFile: string): string {
@@ -696,19 +723,4 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
 
 function codedError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === "") return undefined;
-  const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - Date.now();
-  }
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
+import { TokenFile } from "../backend/tokenFile.js";
 import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product } from "../config/repoConfig.js";
@@ -10,6 +10,7 @@ import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 import { readCommittedConfig } from "../source/git.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
+import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 
@@ -28,7 +29,7 @@ export interface ControlPlaneOptions {
 export function addControlPlaneOptions(command: Command): Command {
   return command
     .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane")
-    .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer (or set MESHOPS_CP_TOKEN)")
+    .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer, read again when it changes (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
     .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"))
     .addOption(
@@ -60,6 +61,8 @@ export interface OpenSettings {
   readonly onRequest?: (event: Pick<RequestEvent, "method" | "status" | "durationMs">) => void;
   /** Retries of one HTTP request (the daemon retries whole reconciles itself, so it asks for few). */
   readonly retries?: number;
+  /** --token-file changed and was read again (the token is never passed). */
+  readonly onTokenChange?: () => void;
 }
 
 export interface OpenedControlPlane {
@@ -93,10 +96,17 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
   } catch {
     throw new UsageError(`--cp-url is not a URL: ${options.cpUrl}`);
   }
-  const token = options.tokenFile ? (await readSecret(path.resolve(io.cwd, options.tokenFile))).trim() : io.env.MESHOPS_CP_TOKEN?.trim();
+  const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : io.env.MESHOPS_CP_TOKEN?.trim();
+  let proxy: URL | undefined;
+  try {
+    proxy = proxyFor(url, io.env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const backend = new KumaHttpBackend({
     baseUrl: url.toString(),
     ...(token ? { token } : {}),
+    ...(proxy ? { proxy } : {}),
     ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
     ...(options.requestTimeout ? { timeoutMs: options.requestTimeout } : {}),
     ...(settings.onRequest ? { onRequest: settings.onRequest } : {}),
@@ -140,11 +150,13 @@ export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "u
   }
 }
 
-async function readSecret(file: string): Promise<string> {
+function openTokenFile(file: string, io: CliIo, settings: OpenSettings): TokenFile {
+  const warn = settings.onWarning ?? ((message: string) => io.stderr.write(`meshops: ${message}\n`));
   try {
-    return await readFile(file, "utf8");
-  } catch (cause) {
+    return new TokenFile(file, { onProblem: warn, ...(settings.onTokenChange ? { onChange: settings.onTokenChange } : {}) });
+  } catch (error) {
     // The path is named, never the content.
-    throw new UsageError(`cannot read --token-file ${file}`, { cause });
+    const cause = (error as Error).cause;
+    throw cause === undefined ? new UsageError(`--token-file: ${(error as Error).message}`) : new UsageError(`cannot read --token-file ${file}`, { cause });
   }
 }

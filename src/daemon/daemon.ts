@@ -17,6 +17,9 @@ import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import { startStatusServer, type StatusServerOptions } from "./server.js";
 import type { RevisionSource } from "./source.js";
 import { DaemonStatus } from "./status.js";
+import { meshViews, notifier } from "../notify/notifier.js";
+import type { Sink } from "../notify/requests.js";
+import type { NotificationSender } from "../notify/sender.js";
 
 export interface DaemonOptions {
   readonly source: RevisionSource;
@@ -47,6 +50,8 @@ export interface DaemonOptions {
   readonly allowedHosts?: StatusServerOptions["allowedHosts"];
   /** `--hydrate-branch`: hydrate every valid revision onto this branch (pushed to `remote` when given). */
   readonly hydrate?: { readonly branch: string; readonly remote: string | undefined };
+  /** Where state changes are told (commit statuses, webhooks), and who delivers them. */
+  readonly notify?: { readonly sinks: readonly Sink[]; readonly sender: NotificationSender };
 }
 
 export interface Daemon {
@@ -81,6 +86,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
   const controls = new MeshControls();
   const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}), log }) : undefined;
+  const notify = o.notify;
+  if (notify && notify.sinks.length > 0) {
+    // After the status: it has folded a run in when the notifier reads the mesh states.
+    events.on(notifier({ sinks: notify.sinks, send: (sink, request) => notify.sender.send(sink, request), views: () => meshViews(status.toJSON()) }));
+  }
   let stopping = false;
   const reconciler = new Reconciler({
     source,
@@ -184,6 +194,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
         new Promise<false>((resolve) => setTimeout(() => resolve(false), o.shutdownTimeoutMs ?? 25_000).unref()),
       ]);
       if (!finished) log.warn({ event: "daemon.stop-timeout" }, "the reconcile in flight did not finish in time; stopping anyway");
+      if (notify) {
+        // The last run's notifications get a few seconds; retries beyond are given up.
+        await Promise.race([notify.sender.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+        await notify.sender.close();
+      }
       await server.close();
     },
   };

@@ -12,6 +12,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { withJitter } from "../util/backoff.js";
+import { gitCredentialEnvironment, proxyEnvironmentForGit, type GitCredentials } from "./gitCredentials.js";
 import { withoutCredentials, type Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
 import { isAncestorIn, readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
@@ -42,6 +43,8 @@ export interface RemoteRepositoryOptions {
   readonly log: Logger;
   /** A git command that prints nothing for this long is stopped. */
   readonly gitTimeoutMs?: number;
+  /** How git authenticates (gitCredentials.ts): by files, never in the URL. */
+  readonly credentials?: GitCredentials;
 }
 
 export class RemoteRepository implements RevisionSource {
@@ -53,6 +56,9 @@ export class RemoteRepository implements RevisionSource {
   readonly #intervalMs: number;
   readonly #log: Logger;
   readonly #gitTimeoutMs: number;
+  readonly #credentials: GitCredentials;
+  readonly #cacheDir: string;
+  #credentialEnv: Promise<Record<string, string>> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -63,6 +69,8 @@ export class RemoteRepository implements RevisionSource {
     this.#intervalMs = options.intervalMs;
     this.#log = options.log;
     this.#gitTimeoutMs = options.gitTimeoutMs ?? 120_000;
+    this.#credentials = options.credentials ?? {};
+    this.#cacheDir = path.resolve(options.cacheDir);
     const id = createHash("sha256").update(`${options.url}\0${options.branch}`).digest("hex").slice(0, 16);
     this.dir = path.resolve(options.cacheDir, id);
   }
@@ -78,7 +86,7 @@ export class RemoteRepository implements RevisionSource {
       this.#log.info({ event: "source.cloned", repository: this.display, branch: this.branch, durationMs: Math.round(performance.now() - started) }, "cloned");
       return;
     }
-    await this.#git(this.dir).fetch(["--prune", "--no-tags", "origin", `+refs/heads/${this.branch}:${this.#trackingRef}`]);
+    await (await this.#git(this.dir)).fetch(["--prune", "--no-tags", "origin", `+refs/heads/${this.branch}:${this.#trackingRef}`]);
     this.#log.debug({ event: "source.fetched", repository: this.display, durationMs: Math.round(performance.now() - started) }, "fetched");
   }
 
@@ -115,14 +123,19 @@ export class RemoteRepository implements RevisionSource {
     const temporary = `${this.dir}.tmp-${process.pid}`;
     await rm(temporary, { recursive: true, force: true });
     try {
-      await this.#git(path.dirname(this.dir)).clone(this.#url, temporary, ["--no-checkout", "--single-branch", "--no-tags", "--branch", this.branch]);
+      await (await this.#git(path.dirname(this.dir))).clone(this.#url, temporary, ["--no-checkout", "--single-branch", "--no-tags", "--branch", this.branch]);
       await rename(temporary, this.dir);
     } finally {
       await rm(temporary, { recursive: true, force: true });
     }
   }
 
-  #git(baseDir: string): SimpleGit {
-    return simpleGit({ baseDir, timeout: { block: this.#gitTimeoutMs }, allowEnvironment: GIT_ENVIRONMENT }).env(gitEnvironment(process.env));
+  async #git(baseDir: string): Promise<SimpleGit> {
+    this.#credentialEnv ??= gitCredentialEnvironment(this.#credentials, this.#cacheDir);
+    const env = { ...gitEnvironment(process.env), ...proxyEnvironmentForGit(process.env), ...(await this.#credentialEnv) };
+    // simple-git refuses GIT_ASKPASS and GIT_SSH_COMMAND unless told: here they are ours (gitCredentials.ts) or the
+    // operator's, never a repository's.
+    const unsafe = { allowUnsafeAskPass: true, allowUnsafeSshCommand: true };
+    return simpleGit({ baseDir, timeout: { block: this.#gitTimeoutMs }, allowEnvironment: GIT_ENVIRONMENT, unsafe }).env(env);
   }
 }

@@ -4,8 +4,10 @@
  *
  *   GET  /healthz         200 while the process runs (liveness)
  *   GET  /readyz          200 once a reconcile compared a reachable control plane with a valid revision, 503 before
- *   GET  /api/status      the status as JSON (status.ts)
- *   GET  /api/events      server-sent events: `status` with the JSON, at each change (throttled)
+ *   GET  /api/status      the status as JSON (status.ts); `?mesh=&q=&state=&order=&offset=&limit=` filter and page
+ *                         its meshes (statusQuery.ts)
+ *   GET  /api/events      server-sent events: `status` with the whole JSON first, then `delta` with the meshes that
+ *                         changed (statusFeed.ts), at each change (throttled)
  *   GET  /metrics         Prometheus text format
  *   POST /api/webhook     GitHub push events, signed (webhook.ts)
  *   POST /api/reconcile   a manual "reconcile now": off unless --reconcile-token-file, then `Authorization: Bearer`
@@ -25,6 +27,8 @@ import { answerMeshRequest, MESH_API_MAX_BODY, MESH_API_PREFIX, type MeshApiCont
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
 import type { DaemonStatus } from "./status.js";
+import { StatusFeed } from "./statusFeed.js";
+import { parseStatusQuery, queryStatus } from "./statusQuery.js";
 import { answerWebhook, bearerMatches, DELIVERY_HEADER, DeliveryLog, refuseBeforeBody, replayed, type WebhookAnswer, type WebhookConfig } from "./webhook.js";
 
 export interface StatusServerLimits {
@@ -113,6 +117,7 @@ interface ServerState {
   readonly allowedHosts: ReadonlySet<string>;
   readonly streams: Set<ServerResponse>;
   readonly deliveries: DeliveryLog;
+  readonly feed: StatusFeed;
   webhooksReading: number;
 }
 
@@ -124,6 +129,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     allowedHosts: allowedHostSet(options.host, options.allowedHosts),
     streams: new Set(),
     deliveries: new DeliveryLog(limits.rememberedDeliveries),
+    feed: new StatusFeed(options.status, limits.eventThrottleMs),
     webhooksReading: 0,
   };
   const { log } = options;
@@ -196,8 +202,11 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
       return sendText(res, 200, "ok\n");
     case "/readyz":
       return o.status.ready ? sendText(res, 200, "ready\n") : sendText(res, 503, "not ready: no reconcile has compared the control plane with a valid revision yet\n");
-    case "/api/status":
-      return sendJson(res, 200, o.status.toJSON());
+    case "/api/status": {
+      const query = parseStatusQuery(url.searchParams);
+      if (query && "error" in query) return sendJson(res, 400, { error: query.error });
+      return sendJson(res, 200, query ? queryStatus(o.status.toJSON(), query) : o.status.toJSON());
+    }
     case "/api/events":
       return openEventStream(s, req, res);
     case "/metrics": {
@@ -281,9 +290,9 @@ async function receiveWebhook(s: ServerState, req: IncomingMessage): Promise<Web
 }
 
 /**
- * Server-sent events with a bounded buffer per client: while the last event has not drained, changes only mark the
- * stream as behind (the next event, sent on drain, carries the latest status); a stream that stays behind for
- * `eventStallMs` is not reading, and is dropped.
+ * Server-sent events with a bounded buffer per client: the whole status first, then deltas (statusFeed.ts). While the
+ * last event has not drained, deltas only mark the stream as behind (on drain it gets the whole status again, having
+ * missed some); a stream that stays behind for `eventStallMs` is not reading, and is dropped.
  */
 function openEventStream(s: ServerState, req: IncomingMessage, res: ServerResponse): void {
   const { o, limits, streams } = s;
@@ -296,12 +305,12 @@ function openEventStream(s: ServerState, req: IncomingMessage, res: ServerRespon
   req.socket.setTimeout(0);
   let behind = false;
   let stall: NodeJS.Timeout | undefined;
-  const send = () => {
+  const send = (text: string) => {
     if (res.writableNeedDrain) {
       behind = true;
       return;
     }
-    if (!res.write(`event: status\ndata: ${JSON.stringify(o.status.toJSON())}\n\n`)) {
+    if (!res.write(text)) {
       stall ??= setTimeout(() => {
         o.log.warn({ event: "events.dropped", stalledMs: limits.eventStallMs }, "an event stream stopped reading: dropped");
         res.destroy();
@@ -313,20 +322,13 @@ function openEventStream(s: ServerState, req: IncomingMessage, res: ServerRespon
     stall = undefined;
     if (behind) {
       behind = false;
-      send();
+      send(s.feed.snapshot());
     }
   });
-  send();
-  let timer: NodeJS.Timeout | undefined;
-  const unsubscribe = o.status.subscribe(() => {
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      send();
-    }, limits.eventThrottleMs);
-  });
+  send(s.feed.snapshot());
+  const unsubscribe = s.feed.subscribe(send);
   streams.add(res);
   res.on("close", () => {
-    clearTimeout(timer);
     clearTimeout(stall);
     unsubscribe();
     streams.delete(res);

@@ -239,4 +239,24 @@ export interface StatusJson {
   readonly meshes: readonly MeshStatus[];
   /** Newest first. */
   readonly reconciles: readonly ReconcileRecord[];
+  /** Present when `/api/status` was asked to filter or page the meshes (`?mesh=&q=&state=&order=&offset=&limit=`). */
+  readonly page?: StatusPage;
 }
+
+/** Which meshes a filtered or paged `/api/status` holds, out of how many. */
+export interface StatusPage {
+  /** Meshes in all. */
+  readonly total: number;
+  /** Meshes that pass the filters (before offset and limit). */
+  readonly matched: number;
+  readonly offset: number;
+  readonly limit: number | null;
+  /** Meshes in each state, over all meshes (for a state filter's labels). */
+  readonly counts: Readonly<Record<MeshState, number>>;
+}
+
+/**
+ * A server-sent `delta` event: the status with only the meshes that changed since the stream's previous event, and the
+ * names of those gone. A stream starts with a whole `status` event, and gets one again after it fell behind.
+ */
+export type StatusDelta = Omit<StatusJson, "meshes"> & { readonly meshes: readonly MeshStatus[]; readonly removed: readonly string[] };

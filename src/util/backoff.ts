@@ -22,6 +22,17 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return jitter === "full" ? random() * ceiling : Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** A Retry-After longer than this is shortened: a run should not hang for an hour on one header. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** Retry-After in seconds or as an HTTP date, capped at a minute; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
 /** `intervalMs` moved by up to ±`fraction` of itself, so pollers started together spread out over time. */
 export function withJitter(intervalMs: number, fraction: number, random: () => number = Math.random): number {
   return Math.max(1, Math.round(intervalMs * (1 + fraction * (2 * random() - 1))));

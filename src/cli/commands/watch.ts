@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import type { DriftMode } from "../../config/repoConfig.js";
@@ -8,6 +9,7 @@ import { sopsIdentities } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
+import type { GitCredentials } from "../../daemon/gitCredentials.js";
 import { RemoteRepository } from "../../daemon/poller.js";
 import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js";
 import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
@@ -16,9 +18,10 @@ import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
+import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
 
-interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions {
+interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
   repo: string;
   branch?: string;
   path?: string;
@@ -39,6 +42,10 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions {
   sopsPgpKeyFile?: string;
   hydrateBranch?: string;
   hydrateRemote?: string;
+  gitTokenFile?: string;
+  gitUsername: string;
+  gitSshKeyFile?: string;
+  gitKnownHostsFile?: string;
 }
 
 /** PRODUCT.md, `watch`: the daemon. Runs until SIGINT/SIGTERM; 0 on a clean shutdown. */
@@ -80,11 +87,16 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--hydrate-branch <name>", "also commit each valid revision's Kubernetes manifests to this branch (meshops hydrate), for Flux or Argo CD")
     .option("--hydrate-remote <name-or-url>", "push the --hydrate-branch there (default: origin for a remote --repo, the local branch otherwise)")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
+    .option("--git-token-file <file>", "HTTPS remote: file holding the token git sends as the password (read at each fetch; never put in the URL)")
+    .addOption(new Option("--git-username <name>", "HTTPS remote: the user name sent with --git-token-file").default("x-access-token"))
+    .option("--git-ssh-key-file <file>", "SSH remote: the private key to authenticate with (mode 0600)")
+    .option("--git-known-hosts-file <file>", "SSH remote: known_hosts holding the server's host key (checked strictly)")
     .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
     .addOption(new Option("--log-format <format>", "auto: readable on a terminal, JSON lines otherwise").choices(["auto", "json", "pretty"]).default("auto"));
   addPruneLimitOptions(command, "hold for approval, in the meshes it deletes from,");
   addControlPlaneOptions(command);
+  addNotificationOptions(command);
 
   return command.action(async (options: WatchOptions) => {
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
@@ -108,6 +120,8 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
   const metrics = new DaemonMetrics();
 
   const remote = isRemoteRepository(options.repo);
+  const gitFlag = [options.gitTokenFile && "--git-token-file", options.gitSshKeyFile && "--git-ssh-key-file", options.gitKnownHostsFile && "--git-known-hosts-file"].find(Boolean);
+  if (!remote && gitFlag) throw new UsageError(`${gitFlag} is for a remote --repo (a URL); ${options.repo} is a local working copy`);
   const source: RevisionSource = remote
     ? new RemoteRepository({
         url: options.repo,
@@ -115,8 +129,10 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
         cacheDir: path.resolve(io.cwd, options.cacheDir),
         intervalMs: options.interval,
         log,
+        credentials: await gitCredentials(io, options),
       })
     : await LocalRepository.open({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
+  const notify = notificationSinks(options, io, log, source.branch);
 
   // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
   const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
@@ -128,6 +144,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       onHealthy: () => log.info({ event: "cp.healthy" }, "the embedded control plane's state can be written again"),
     },
     onRequest: (e) => metrics.request(e),
+    onTokenChange: () => log.info({ event: "cp.token-changed" }, "--token-file changed: requests carry the new token"),
     // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
     retries: 3,
   });
@@ -164,6 +181,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       serverLimits: { maxConnections: options.maxConnections },
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
       ...(options.hydrateBranch ? { hydrate: { branch: options.hydrateBranch, remote: options.hydrateRemote ?? (remote ? "origin" : undefined) } } : {}),
+      ...(notify ? { notify } : {}),
     }).catch((cause: unknown) => {
       throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
     });
@@ -175,6 +193,28 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     await backend.close();
   }
   log.info({ event: "daemon.stopped" }, "stopped");
+}
+
+/** The remote's credentials from the --git-* flags: each file must be readable now (its content is never read here). */
+async function gitCredentials(io: CliIo, o: WatchOptions): Promise<GitCredentials> {
+  const file = async (value: string | undefined, flag: string): Promise<string | undefined> => {
+    if (value === undefined) return undefined;
+    const resolved = path.resolve(io.cwd, value);
+    try {
+      await access(resolved, constants.R_OK);
+    } catch (cause) {
+      throw new UsageError(`cannot read ${flag} ${value}`, { cause });
+    }
+    return resolved;
+  };
+  const tokenFile = await file(o.gitTokenFile, "--git-token-file");
+  const sshKeyFile = await file(o.gitSshKeyFile, "--git-ssh-key-file");
+  const knownHostsFile = await file(o.gitKnownHostsFile, "--git-known-hosts-file");
+  return {
+    ...(tokenFile ? { tokenFile, username: o.gitUsername } : {}),
+    ...(sshKeyFile ? { sshKeyFile } : {}),
+    ...(knownHostsFile ? { knownHostsFile } : {}),
+  };
 }
 
 function parseListen(value: string, flag: string): { host: string; port: number } {

@@ -1,10 +1,13 @@
 // @ts-check
-// meshops status page: renders the daemon's /api/status, live through /api/events (server-sent events), polling
-// /api/status while the stream is unavailable. Hand-written, no build step, no dependency, no other origin.
+// meshops status page: renders the daemon's /api/status, live through /api/events (server-sent events: the whole
+// status once, then per-mesh deltas merged here), polling /api/status while the stream is unavailable. Meshes are
+// shown problems first, a page of cards at a time, with a search and a state filter: 1,000 meshes are 60 cards. Hand-written, no build step, no dependency, no other origin.
 // Everything that comes from the daemon (commit messages, names, diffs) goes into the page as text, never as HTML.
 // Type-checked against the status JSON's one type (../statusTypes.ts) by `npm run typecheck` (ui/tsconfig.json).
 
 /** @typedef {import("../statusTypes.js").StatusJson} StatusJson */
+/** @typedef {import("../statusTypes.js").StatusDelta} StatusDelta */
+/** @typedef {import("../statusTypes.js").MeshState} MeshState */
 /** @typedef {import("../statusTypes.js").MeshStatus} MeshStatus */
 /** @typedef {import("../statusTypes.js").CommitInfo} CommitInfo */
 /** @typedef {import("../statusTypes.js").Diagnostic} Diagnostic */
@@ -21,6 +24,12 @@ const MAX_DRIFT_ITEMS = 50;
 const MAX_DIAGNOSTICS = 200;
 const MAX_MESH_ERRORS = 5;
 const TOKEN_KEY = "meshops.reconcileToken";
+/** Mesh cards drawn at a time ("Show more" adds as many). */
+const MESH_PAGE = 60;
+/** The most urgent state first: the order of MESH_STATES in statusTypes.ts, which the cards are sorted by. @type {readonly MeshState[]} */
+const STATE_ORDER = ["unknown", "invalid", "failed", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
+/** What the "Problems" filter shows (as `/api/status?state=problems`). @type {ReadonlySet<MeshState>} */
+const PROBLEM_STATES = new Set(["unknown", "invalid", "failed", "awaiting-approval", "drifted"]);
 
 /** @type {Record<import("../statusTypes.js").MeshState, Look>} */
 const MESH_STATES = {
@@ -519,6 +528,52 @@ function meshCard(mesh) {
   );
 }
 
+/** What the reader asked to see of the meshes: a search, a state ("" all, "problems", or one state), how many cards. */
+const meshFilter = { search: "", state: "", limit: MESH_PAGE };
+
+/**
+ * @param {Pick<MeshStatus, "state" | "name">} a
+ * @param {Pick<MeshStatus, "state" | "name">} b
+ */
+function byUrgency(a, b) {
+  return STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/**
+ * The meshes that pass the filter, problems first, and the first `limit` of them.
+ * @param {StatusJson} status
+ */
+function meshView(status) {
+  const search = meshFilter.search.trim().toLowerCase();
+  const wanted = meshFilter.state;
+  const matched = status.meshes.filter(
+    (m) =>
+      (wanted === "" || (wanted === "problems" ? PROBLEM_STATES.has(m.state) : m.state === wanted)) &&
+      (search === "" || m.name.toLowerCase().includes(search) || m.reason.toLowerCase().includes(search)),
+  );
+  matched.sort(byUrgency);
+  return { matched: matched.length, shown: matched.slice(0, meshFilter.limit) };
+}
+
+/**
+ * The state filter's options, each with its count; a state no mesh is in is left out unless it is the one chosen.
+ * @param {StatusJson} status
+ */
+function renderStateFilter(status) {
+  /** @type {Map<string, number>} */
+  const counts = new Map();
+  for (const mesh of status.meshes) counts.set(mesh.state, (counts.get(mesh.state) ?? 0) + 1);
+  const problems = status.meshes.filter((m) => PROBLEM_STATES.has(m.state)).length;
+  const select = /** @type {HTMLSelectElement} */ (byId("mesh-state"));
+  fill(
+    select,
+    h("option", { value: "", text: `All states (${status.meshes.length})` }),
+    h("option", { value: "problems", text: `Problems (${problems})` }),
+    STATE_ORDER.filter((s) => counts.has(s) || s === meshFilter.state).map((s) => h("option", { value: s, text: `${lookup(MESH_STATES, s)[0]} (${counts.get(s) ?? 0})` })),
+  );
+  select.value = meshFilter.state;
+}
+
 /**
  * The plan a mesh holds for approval: why, what it changes, and the Approve button (token-protected).
  * @param {MeshStatus} mesh
@@ -598,10 +653,22 @@ async function meshAction(button) {
 
 /**
  * @param {StatusJson} status
+ * @param {ReturnType<typeof meshView>} view
  * @returns {void}
  */
-function renderMeshes(status) {
+function renderMeshes(status, view) {
   const container = byId("meshes");
+  const more = byId("mesh-more");
+  const count = byId("mesh-count");
+  const left = view.matched - view.shown.length;
+  more.hidden = left <= 0;
+  more.textContent = `Show ${Math.min(left, MESH_PAGE)} more`;
+  count.textContent =
+    status.meshes.length === 0 ? "" : view.matched === status.meshes.length && left <= 0 ? `${view.matched} meshes` : `Showing ${view.shown.length} of ${view.matched} matching, ${status.meshes.length} in all`;
+  if (status.meshes.length > 0 && view.matched === 0) {
+    fill(container, h("p", { class: "muted", text: "No mesh matches the search and the state filter." }));
+    return;
+  }
   if (status.meshes.length === 0) {
     const text = !status.ready
       ? "Waiting for the first reconcile."
@@ -611,7 +678,7 @@ function renderMeshes(status) {
     fill(container, h("p", { class: "muted", text }));
     return;
   }
-  fill(container, ...status.meshes.map(meshCard));
+  fill(container, ...view.shown.map(meshCard));
 }
 
 /** @param {RunResult} result */
@@ -736,12 +803,51 @@ function render(status) {
   section("revisions", status.revision, () => renderRevisions(status));
   section("reconcile", status.endpoints, () => renderReconcileForm(status));
   section("problems", [status.validation, status.reconciles[0]?.result, status.lastError], () => renderProblems(status));
-  section("meshes", [status.ready, status.meshes], () => renderMeshes(status));
+  section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
+  const view = meshView(status);
+  section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown], () => renderMeshes(status, view));
   section("timeline", status.reconciles, () => renderTimeline(status));
   const updated = byId("updated");
   fill(updated, "updated ", timeElement(new Date().toISOString()));
   announce(status);
   previous = status;
+  current = status;
+}
+
+/** The status as last received (deltas are merged into it). @type {StatusJson | null} */
+let current = null;
+
+/**
+ * Merges a `delta` event into the status last received: the meshes in it replace theirs, `removed` ones go.
+ * @param {string} text the delta's JSON
+ */
+function receiveDelta(text) {
+  if (!current) return;
+  /** @type {StatusDelta} */
+  let delta;
+  try {
+    delta = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (!delta || !Array.isArray(delta.meshes) || !Array.isArray(delta.removed)) return;
+  const byName = new Map(current.meshes.map((m) => [m.name, m]));
+  for (const name of delta.removed) byName.delete(name);
+  for (const mesh of delta.meshes) byName.set(mesh.name, mesh);
+  const { meshes: _changed, removed: _removed, ...rest } = delta;
+  render({ ...rest, meshes: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) });
+}
+
+/** Draws the meshes again after the reader changed the filter, and keeps it in the address (a link shows the same). */
+function refilter() {
+  const params = new URLSearchParams(location.search);
+  for (const [name, value] of [["q", meshFilter.search.trim()], ["state", meshFilter.state]]) {
+    if (value) params.set(name, value);
+    else params.delete(name);
+  }
+  const query = params.toString();
+  history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+  if (current) render(current);
 }
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -823,6 +929,11 @@ function connect() {
     stopPolling();
     setConnection("live");
     receive(event.data);
+  });
+  stream.addEventListener("delta", (event) => {
+    stopPolling();
+    setConnection("live");
+    receiveDelta(event.data);
   });
   stream.addEventListener("error", () => {
     // The browser reconnects by itself while the state is CONNECTING; poll meanwhile. CLOSED means it gave up.
@@ -954,6 +1065,27 @@ function start() {
     input.value = "";
     setReconcileResult("Token forgotten.");
     input.focus();
+  });
+  byId("mesh-tools").addEventListener("submit", (event) => event.preventDefault());
+  const search = /** @type {HTMLInputElement} */ (byId("mesh-search"));
+  // A link to the page may carry a filter: `/?state=problems`, `/?q=shop`.
+  const linked = new URLSearchParams(location.search);
+  meshFilter.search = search.value = linked.get("q") ?? "";
+  meshFilter.state = linked.get("state") ?? "";
+  search.addEventListener("input", () => {
+    meshFilter.search = search.value;
+    meshFilter.limit = MESH_PAGE;
+    refilter();
+  });
+  const state = /** @type {HTMLSelectElement} */ (byId("mesh-state"));
+  state.addEventListener("change", () => {
+    meshFilter.state = state.value;
+    meshFilter.limit = MESH_PAGE;
+    refilter();
+  });
+  byId("mesh-more").addEventListener("click", () => {
+    meshFilter.limit += MESH_PAGE;
+    refilter();
   });
   setInterval(refreshTimes, 5000);
   connect();
