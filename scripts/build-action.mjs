@@ -37,6 +37,8 @@ const common = {
 await build({
   ...common,
   entryPoints: [path.join(root, "src", "action", "index.ts")],
+  // LGPL-3.0-or-later: not bundled into this Apache-2.0 bundle; loaded on first use (PGP recipients) and absent here.
+  external: ["openpgp"],
   outfile: path.join(out, "lib", "cli", "index.mjs"),
   define: { MESHOPS_BUNDLED_VERSION: JSON.stringify(version) },
 });

@@ -166,7 +166,11 @@ export async function decryptDocuments(file: string, documents: readonly JsonObj
 const age = () => import("age-encryption");
 
 /** OpenPGP.js, loaded on first use like age-encryption (most repositories have no PGP-encrypted file). */
-const openpgp = () => import("openpgp");
+// The GitHub Action's bundle leaves openpgp (LGPL-3.0-or-later) out, so a missing package is a plain sentence there.
+const openpgp = () =>
+  import("openpgp").catch((error: unknown) => {
+    throw new SopsError(`PGP recipients need the openpgp package, which this build of meshops does not include (the GitHub Action bundles age only): use an age recipient, or run meshops from npm (${error instanceof Error ? error.message : String(error)})`);
+  });
 
 async function unwrapDataKey(file: string, metadata: SopsMetadata, identities: readonly string[]): Promise<Buffer> {
   const wanted = [...metadata.ageRecipients, ...metadata.pgpStanzas.map((s) => `pgp ${s.fp}`), ...metadata.otherRecipients].join(", ");
