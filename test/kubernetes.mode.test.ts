@@ -284,8 +284,13 @@ test("one name in two meshes is one Kubernetes object: plan warns, and the contr
     const policy = (mesh: string) => `type: MeshTimeout\nname: shared-timeouts\nmesh: ${mesh}\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {idleTimeout: 5m}}]}\n`;
     const mesh = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ["*"]\n`;
     commitFiles(repo.dir, { "a/mesh.yaml": mesh("alpha"), "a/policy.yaml": policy("alpha"), "b/mesh.yaml": mesh("beta"), "b/policy.yaml": policy("beta") });
-    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
-    assert.equal((await kubectlApply(cluster.server.url, rendered.stdout)).status, 200);
+    // render refuses such a repository (one object cannot be two); applied mesh by mesh, Kubernetes keeps the last.
+    const whole = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    assert.equal(whole.code, 1);
+    assert.match(whole.stderr, /MeshTimeout shared-timeouts in namespace kuma-system is also MeshTimeout\/alpha\/shared-timeouts/);
+    const alpha = await runCli(["render", "--format", "kubernetes", "--path", "a"], repo.dir);
+    const beta = await runCli(["render", "--format", "kubernetes", "--path", "b"], repo.dir);
+    assert.equal((await kubectlApply(cluster.server.url, `${alpha.stdout}---\n${beta.stdout}`)).status, 200);
     const drift = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
     assert.match(
       drift.stderr,

@@ -46,9 +46,17 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
     }
   }
   const notes: string[] = [];
+  // A repository that overrides a default policy under its Kubernetes name (in the system namespace) wins over the
+  // default, as it does on a Kubernetes zone (desired/index.ts on a Kubernetes target): one object, not two.
+  const identity = (m: Manifest) => {
+    const metadata = m.object.metadata as JsonObject;
+    return `${String(m.object.kind)}/${String(metadata.namespace ?? "")}/${String(metadata.name)}`;
+  };
+  const fromRepository = new Set(manifests.filter((m) => m.resource.origin !== "default").map(identity));
+  const kept = manifests.filter((m) => m.resource.origin !== "default" || !fromRepository.has(identity(m)));
   if (dataplanes > 0) notes.push(`${count(dataplanes, "Dataplane")} left out: Kubernetes makes Dataplanes from Pods`);
   if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type system.kuma.io/secret`);
-  return { manifests, notes };
+  return { manifests: kept, notes };
 }
 
 function count(n: number, word: string): string {
