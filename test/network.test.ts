@@ -71,6 +71,8 @@ describe("the control plane through a proxy", () => {
         await backend.close();
         assert.deepEqual(proxy.seen.map((s) => [s.method, s.target]), [
           ["GET", `${cpUrl}/`],
+          // Where the control plane runs (Universal or Kubernetes): its types say, asked once.
+          ["GET", `${cpUrl}/_resources`],
           ["GET", `${cpUrl}/meshes?size=1000`],
         ]);
         assert.equal(proxy.seen[0]?.authorization, "Bearer t0ken-via-proxy");
@@ -96,7 +98,8 @@ describe("the control plane through a proxy", () => {
       await backend.close();
       assert.deepEqual(proxy.seen.map((s) => [s.method, s.target]), [["CONNECT", `127.0.0.1:${port}`]]);
       assert.equal(proxy.seen[0]?.proxyAuthorization, `Basic ${Buffer.from("proxyuser:proxy-pa55").toString("base64")}`);
-      assert.deepEqual(seenAuth, ["Bearer t0ken-in-tunnel"], "the token reaches the control plane, inside TLS");
+      // GET / and GET /_resources (where the control plane runs), both in the one tunnel.
+      assert.deepEqual(seenAuth, ["Bearer t0ken-in-tunnel", "Bearer t0ken-in-tunnel"], "the token reaches the control plane, inside TLS");
     } finally {
       await proxy.close();
       await new Promise<void>((resolve) => target.close(() => resolve()));
