@@ -71,7 +71,7 @@ try {
     );
     if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
 
-    console.log(`validate in process (read + validate), one run each: ${threadsCompared(dir)}`);
+    console.log(`validate in process (read + validate), one run each: ${coldValidation(dir)}`);
     const incremental = measure("validateRepo.js", "incremental", dir);
     console.log(
       `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
@@ -149,14 +149,10 @@ interface ProcessFigures {
   readonly maxRssMb: number;
 }
 
-/** Cold validation with the per-file analysis on two threads and on one, each in a fresh process. */
-function threadsCompared(repo: string): string {
-  const two = measure("validateRepo.js", "cold-parallel", repo);
-  const one = measure("validateRepo.js", "cold-serial", repo);
-  return (
-    `two threads ${two.totalMs} ms (${two.filesByWorker} of ${two.files} files analyzed by the worker), peak RSS ${two.maxRssMb} MB; ` +
-    `one thread ${one.totalMs} ms, peak RSS ${one.maxRssMb} MB`
-  );
+/** Cold validation in a fresh process (read + validate). */
+function coldValidation(repo: string): string {
+  const run = measure("validateRepo.js", "cold", repo);
+  return `${run.totalMs} ms, peak RSS ${run.maxRssMb} MB`;
 }
 
 /** One whole `meshops` process (bench/cli.ts), its output discarded; fails unless it exits with `expectedExit`. */
@@ -185,7 +181,7 @@ async function measureShape(name: string, spec: { readonly label: string; readon
   execFileSync("git", ["gc", "--quiet"], { cwd: repo });
   console.log(`\n[${name}] ${spec.label}: ${generated.resources} resources in ${generated.files} files (generated in ${Math.round(performance.now() - t0)} ms)`);
   console.log(`  validate (whole process, median of 3): ${threeRuns(["validate", "--repo", repo], 0)}`);
-  console.log(`  validate in process (read + validate): ${threadsCompared(repo)}`);
+  console.log(`  validate in process (read + validate): ${coldValidation(repo)}`);
 
   const port = await freePort();
   const cpUrl = `http://127.0.0.1:${port}`;

@@ -2,8 +2,6 @@
  * One benchmark measurement in a fresh process, so peak RSS belongs to validation alone:
  *   node dist/bench/validateRepo.js cold <repo>           → cold read + validate as the CLI does it: the per-file analysis on
  *                                                           two threads when a core is idle (then, timed apart, the desired state)
- *   node dist/bench/validateRepo.js cold-parallel <repo>  → the same, on two threads whatever the load
- *   node dist/bench/validateRepo.js cold-serial <repo>    → the same, on one thread
  *   node dist/bench/validateRepo.js incremental <repo>  → warm process; one-file commits re-read (incrementally) and re-validated
  * Prints one JSON line.
  */
@@ -11,23 +9,21 @@ import { performance } from "node:perf_hooks";
 import { readSnapshot } from "../src/source/index.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
-import { analyzeInParallel } from "../src/validate/parallel.js";
 import { commitOneChange } from "./generate.js";
 
 const [mode, repo] = process.argv.slice(2);
-if (!repo || (mode !== "cold" && mode !== "cold-parallel" && mode !== "cold-serial" && mode !== "incremental")) {
-  console.error("usage: validateRepo.js cold|cold-parallel|cold-serial|incremental <repo>");
+if (!repo || (mode !== "cold" && mode !== "incremental")) {
+  console.error("usage: validateRepo.js cold|incremental <repo>");
   process.exit(2);
 }
 
 const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-if (mode === "cold" || mode === "cold-parallel" || mode === "cold-serial") {
+if (mode === "cold") {
   const start = performance.now();
   const snapshot = await readSnapshot({ repo, ref: "HEAD" });
   const read = performance.now();
   const cache = new AnalysisCache();
-  const parallel = mode === "cold-serial" ? undefined : await analyzeInParallel(snapshot, cache, { requireIdleCore: mode === "cold" });
   const result = validateSnapshot(snapshot, cache);
   const end = performance.now();
   const desired = result.valid ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;
@@ -44,7 +40,6 @@ if (mode === "cold" || mode === "cold-parallel" || mode === "cold-serial") {
       validateMs: Math.round(end - read),
       totalMs: Math.round(end - start),
       maxRssMb: maxRssMb(),
-      ...(parallel ? { filesByWorker: parallel.byWorker } : {}),
     }),
   );
 } else {

@@ -2,8 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot, WORKTREE } from "../source/index.js";
-import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "../validate/index.js";
-import { validateSnapshotParallel } from "../validate/parallel.js";
+import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
 import type { Snapshot } from "../source/types.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
@@ -140,7 +139,7 @@ export async function loadRepository(
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous } : {}) } : {}),
   });
   if (shared) shared.previous = snapshot;
-  const result = await validateSnapshotParallel(snapshot, shared?.cache, {
+  const result = validateSnapshot(snapshot, shared?.cache, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
