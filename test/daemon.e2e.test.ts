@@ -4,41 +4,31 @@
  * band, take it away and bring it back). The tests run in order against one daemon; each bounds its own waiting.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { before, test } from "node:test";
 import { signatureOf } from "../src/daemon/webhook.js";
 import { METRIC_NAMES } from "../src/daemon/metrics.js";
 import { runCli } from "./helpers/cli.js";
-import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { exitWithin, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilStatus as untilStatusOf } from "./helpers/daemonBed.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
-import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { commitFiles, commitFolder, git, projectRoot } from "./helpers/git.js";
 
 const CP_TOKEN = "cp-token-never-logged-7c1e";
 const WEBHOOK_SECRET = "webhook-secret-never-logged-91ab";
 const RECONCILE_TOKEN = "reconcile-token-never-logged-5d2f";
 
-const repo = tempRepo("meshops-daemon-");
-const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-work-"));
-let store: ControlPlaneStore;
-let server: ControlPlaneServer;
-let cpPort = 0;
+const bed = daemonTestBed("meshops-daemon", { token: CP_TOKEN });
+const repo = bed.repo;
 let daemon: DaemonProcess;
 
 /** A policy of this test, Universal shape, in a file of its own (meshes/<mesh>/ satisfies the tenancy rule). */
 const policy = (mesh: string, name: string, idleTimeout: string) =>
   `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
 
-async function startCp(port: number): Promise<ControlPlaneServer> {
-  return startControlPlaneServer({ store, port, token: CP_TOKEN });
-}
-
 /** A resource as the control plane has it now (undefined when absent). */
 async function live(mesh: string, name: string): Promise<{ spec: { to: { default: { idleTimeout?: string } }[] }; labels?: Record<string, string> } | undefined> {
-  const res = await fetch(`${server.url}/meshes/${mesh}/meshtimeouts/${name}`, { headers: { authorization: `Bearer ${CP_TOKEN}` } });
+  const res = await bed.cp(`/meshes/${mesh}/meshtimeouts/${name}`);
   if (res.status === 404) return undefined;
   assert.equal(res.status, 200);
   return (await res.json()) as { spec: { to: { default: { idleTimeout?: string } }[] } };
@@ -47,9 +37,8 @@ const idleTimeoutOf = async (mesh: string, name: string) => (await live(mesh, na
 
 async function putLive(mesh: string, name: string, idleTimeout: string): Promise<void> {
   const current = await live(mesh, name);
-  const res = await fetch(`${server.url}/meshes/${mesh}/meshtimeouts/${name}`, {
+  const res = await bed.cp(`/meshes/${mesh}/meshtimeouts/${name}`, {
     method: "PUT",
-    headers: { authorization: `Bearer ${CP_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({
       type: "MeshTimeout",
       mesh,
@@ -62,39 +51,24 @@ async function putLive(mesh: string, name: string, idleTimeout: string): Promise
 }
 
 /** Waits until the daemon's status satisfies `check` (which returns a value when it does). */
-function untilStatus<T>(what: string, check: (s: StatusJson) => T | undefined, timeoutMs = 10_000): Promise<T> {
-  return waitFor(what, async () => check(await daemon.status()), timeoutMs);
-}
+const untilStatus = <T>(what: string, check: (s: StatusJson) => T | undefined, timeoutMs = 10_000): Promise<T> => untilStatusOf(daemon, what, check, timeoutMs);
 
 before(async () => {
+  await bed.open();
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
   commitFiles(repo.dir, { "meshes/payments/daemon-test.yaml": policy("payments", "daemon-test", "1m") }, "add daemon-test");
-  store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
-  server = await startCp(0);
-  cpPort = Number(new URL(server.url).port);
-  writeFileSync(path.join(work, "cp-token"), CP_TOKEN + "\n");
-  writeFileSync(path.join(work, "webhook-secret"), WEBHOOK_SECRET + "\n");
-  writeFileSync(path.join(work, "reconcile-token"), RECONCILE_TOKEN + "\n");
   daemon = await startWatch(
     [
       "--repo", repo.dir,
       "--branch", "main",
-      "--cp-url", server.url,
-      "--token-file", path.join(work, "cp-token"),
+      "--cp-url", bed.server.url,
+      "--token-file", bed.secretFile("cp-token", CP_TOKEN),
       "--drift-interval", "500ms",
-      "--webhook-secret-file", path.join(work, "webhook-secret"),
-      "--reconcile-token-file", path.join(work, "reconcile-token"),
+      "--webhook-secret-file", bed.secretFile("webhook-secret", WEBHOOK_SECRET),
+      "--reconcile-token-file", bed.secretFile("reconcile-token", RECONCILE_TOKEN),
     ],
-    { cwd: work },
+    { cwd: bed.work },
   );
-});
-
-after(async () => {
-  killAll();
-  await server.close().catch(() => undefined);
-  await store.close();
-  repo.cleanup();
-  rmSync(work, { recursive: true, force: true });
 });
 
 test("the branch is applied at startup, and /readyz turns ready once it is", async () => {
@@ -116,7 +90,7 @@ test("the branch is applied at startup, and /readyz turns ready once it is", asy
   );
   assert.equal(await idleTimeoutOf("payments", "daemon-test"), "1m0s");
   // The daemon's apply leaves nothing for `meshops drift` to find.
-  const drift = await runCli(["drift", "--cp-url", server.url], repo.dir, { MESHOPS_CP_TOKEN: CP_TOKEN });
+  const drift = await runCli(["drift", "--cp-url", bed.server.url], repo.dir, { MESHOPS_CP_TOKEN: CP_TOKEN });
   assert.equal(drift.code, 0, drift.stdout + drift.stderr);
 });
 
@@ -200,7 +174,7 @@ test("an out-of-band edit in a report-mode mesh is reported, not reverted", asyn
 
 test("an out-of-band edit or delete in a correct-mode mesh is reverted", async () => {
   await putLive("payments", "daemon-test", "77m");
-  const del = await fetch(`${server.url}/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system`, { method: "DELETE", headers: { authorization: `Bearer ${CP_TOKEN}` } });
+  const del = await bed.cp("/meshes/payments/meshtimeouts/ledger-timeouts.kuma-system", { method: "DELETE" });
   assert.equal(del.status, 200);
   await waitFor("the edit to be reverted", async () => ((await idleTimeoutOf("payments", "daemon-test")) === "9m0s" ? true : undefined), 10_000);
   await waitFor("the deleted policy to be back", async () => ((await live("payments", "ledger-timeouts.kuma-system")) ? true : undefined), 10_000);
@@ -242,7 +216,7 @@ test("POST /api/reconcile needs the reconcile token", async () => {
 });
 
 test("the control plane going away and coming back converges", async () => {
-  await server.close();
+  await bed.server.close();
   const commit = commitFiles(repo.dir, { "meshes/payments/daemon-test.yaml": policy("payments", "daemon-test", "11m") }, "while the control plane is away");
   const status = await untilStatus("the failure to show", (s) => (s.reconciles.some((r) => r.revision === commit && r.result === "error") ? s : undefined), 15_000);
   assert.notEqual(status.revision.applied?.commit, commit);
@@ -252,7 +226,7 @@ test("the control plane going away and coming back converges", async () => {
     assert.equal(mesh.state, "unknown", mesh.name);
     assert.match(mesh.reason, /^control plane: /);
   }
-  server = await startCp(cpPort);
+  await bed.restartServer();
   await untilStatus("the commit to be applied once the control plane is back", (s) => (s.revision.applied?.commit === commit ? true : undefined), 20_000);
   assert.equal(await idleTimeoutOf("payments", "daemon-test"), "11m0s");
   await daemon.untilLog("a retry scheduled", (e) => e.event === "retry.scheduled");

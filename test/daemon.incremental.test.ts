@@ -5,27 +5,23 @@
  * correctly: a separate `meshops plan` and `meshops drift`, which compare everything, find nothing left to do.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { before, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
-import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
-import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied } from "./helpers/daemonBed.js";
+import { commitFiles, commitFolder, git, projectRoot } from "./helpers/git.js";
 
-const repo = tempRepo("meshops-daemon-incremental-");
-const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-incremental-work-"));
-let store: ControlPlaneStore;
-let server: ControlPlaneServer;
+const bed = daemonTestBed("meshops-daemon-incremental");
+const repo = bed.repo;
 let daemon: DaemonProcess;
 
 const get = async (apiPath: string) => {
-  const res = await fetch(`${server.url}${apiPath}`);
+  const res = await bed.cp(apiPath);
   return res.status === 404 ? undefined : ((await res.json()) as Record<string, unknown>);
 };
-const applied = (commit: string) => waitFor(`${commit.slice(0, 12)} to be applied`, async () => ((await daemon.status()).revision.applied?.commit === commit ? true : undefined), 15_000, 20);
+const applied = (commit: string) => untilApplied(daemon, commit);
 const planOf = (commit: string) =>
   daemon.untilLog(`the plan of ${commit.slice(0, 12)}`, (e) => e.event === "plan.done" && e.revision === commit, 5_000) as Promise<{ mode: string; planned: number }>;
 
@@ -36,18 +32,9 @@ function edit(file: string, from: string, to: string): string {
 }
 
 before(async () => {
+  await bed.open();
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
-  store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0 });
-  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", server.url, "--drift-interval", "1h", "--log-level", "debug"], { cwd: work });
-});
-
-after(async () => {
-  killAll();
-  await server.close().catch(() => undefined);
-  await store.close();
-  repo.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--log-level", "debug"], { cwd: bed.work });
 });
 
 test("after the startup's full comparison, commits are planned incrementally and applied exactly", async () => {
@@ -82,11 +69,11 @@ test("after the startup's full comparison, commits are planned incrementally and
   assert.equal(((await get("/meshes/edge/meshtimeouts/extra")) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout, "4m0s");
 
   // Compared from scratch by another process: nothing to write, no drift.
-  const planned = await runCli(["plan", "--format", "json", "--cp-url", server.url], repo.dir);
+  const planned = await runCli(["plan", "--format", "json", "--cp-url", bed.server.url], repo.dir);
   assert.equal(planned.code, 0, planned.stderr);
   const summary = (JSON.parse(planned.stdout) as { summary: Record<string, number> }).summary;
   assert.deepEqual({ ...summary, unchanged: 0 }, { create: 0, update: 0, delete: 0, unchanged: 0 });
-  const drift = await runCli(["drift", "--cp-url", server.url], repo.dir);
+  const drift = await runCli(["drift", "--cp-url", bed.server.url], repo.dir);
   assert.equal(drift.code, 0, drift.stdout + drift.stderr);
   const status = await daemon.status();
   assert.ok(status.meshes.every((m) => m.state === "in-sync"), JSON.stringify(status.meshes.map((m) => [m.name, m.state])));

@@ -5,26 +5,22 @@
  * The tests run in order against one daemon (the last one starts its own); each bounds its own waiting.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { before, test } from "node:test";
 import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
 import { runCli } from "./helpers/cli.js";
-import { killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const CP_TOKEN = "cp-token-tenancy-3f9a";
 const RECONCILE_TOKEN = "reconcile-token-tenancy-81c4";
 
-const repo = tempRepo("meshops-tenancy-");
-const work = mkdtempSync(path.join(tmpdir(), "meshops-tenancy-work-"));
-let store: ControlPlaneStore;
-let server: ControlPlaneServer;
+const bed = daemonTestBed("meshops-tenancy", { token: CP_TOKEN });
+const { repo, work } = bed;
 let daemon: DaemonProcess;
 
 const config = (extra = "") =>
@@ -35,7 +31,7 @@ const timeout = (meshName: string, name: string, idleTimeout: string) =>
 const permission = (meshName: string) =>
   `type: MeshTrafficPermission\nname: allow-all\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n`;
 
-const cp = (p: string, init: RequestInit = {}) => fetch(`${server.url}${p}`, { ...init, headers: { authorization: `Bearer ${CP_TOKEN}`, "content-type": "application/json" } });
+const cp = bed.cp;
 async function idleTimeoutOf(meshName: string, name: string): Promise<string | undefined> {
   const res = await cp(`/meshes/${meshName}/meshtimeouts/${name}`);
   if (res.status === 404) return undefined;
@@ -43,9 +39,6 @@ async function idleTimeoutOf(meshName: string, name: string): Promise<string | u
 }
 const hasPermission = async (meshName: string) => (await cp(`/meshes/${meshName}/meshtrafficpermissions/allow-all`)).status === 200;
 
-function untilStatus<T>(of: DaemonProcess, what: string, check: (s: StatusJson) => T | undefined, timeoutMs = 15_000): Promise<T> {
-  return waitFor(what, async () => check(await of.status()), timeoutMs);
-}
 const meshOf = (s: StatusJson, name: string): MeshStatus | undefined => s.meshes.find((m) => m.name === name);
 const post = (p: string, body: unknown, token: string | null = RECONCILE_TOKEN) =>
   fetch(`${daemon.url}${p}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
@@ -67,6 +60,7 @@ async function closedPort(): Promise<number> {
 }
 
 before(async () => {
+  await bed.open();
   commitFiles(
     repo.dir,
     {
@@ -80,30 +74,18 @@ before(async () => {
     },
     "two tenants",
   );
-  store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0, token: CP_TOKEN });
-  writeFileSync(path.join(work, "cp-token"), CP_TOKEN + "\n");
-  writeFileSync(path.join(work, "reconcile-token"), RECONCILE_TOKEN + "\n");
   // No --branch: the branch checked out now (main) is the one followed.
   daemon = await startWatch(
     [
       "--repo", repo.dir,
-      "--cp-url", server.url,
-      "--token-file", path.join(work, "cp-token"),
+      "--cp-url", bed.server.url,
+      "--token-file", bed.secretFile("cp-token", CP_TOKEN),
       "--drift-interval", "500ms",
-      "--reconcile-token-file", path.join(work, "reconcile-token"),
+      "--reconcile-token-file", bed.secretFile("reconcile-token", RECONCILE_TOKEN),
       "--max-deletes", "1",
     ],
     { cwd: work },
   );
-});
-
-after(async () => {
-  killAll();
-  await server.close().catch(() => undefined);
-  await store.close();
-  repo.cleanup();
-  rmSync(work, { recursive: true, force: true });
 });
 
 test("the branch checked out at start is followed and shown; both meshes are in sync at its head", async () => {

@@ -5,27 +5,23 @@
  * `meshops watch` process.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { before, test } from "node:test";
 import { encryptDocument } from "../src/secrets/sops.js";
 import { REPORT_FORMATS } from "../src/report/common.js";
 import { runCli, type CliRun } from "./helpers/cli.js";
-import { killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
-import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied } from "./helpers/daemonBed.js";
+import { commitFiles, commitFolder, git, projectRoot } from "./helpers/git.js";
 
 const RECIPIENT = /public key: (age1\w+)/.exec(readFileSync(path.join(projectRoot, "test", "fixtures", "sops", "test-age-key.txt"), "utf8"))?.[1] ?? "";
 /** Plaintexts: sample-repo's Secret, and the two values of a Secret rotated below. */
 const PLAINTEXTS = ["acq-live-key-SAMPLE-0042", "rotating-Secret-one-91b2", "rotating-Secret-two-c7d4"];
 const FORBIDDEN = PLAINTEXTS.flatMap((p) => [p, Buffer.from(p).toString("base64"), Buffer.from(p).toString("base64").replace(/=+$/, "")]);
 
-const repo = tempRepo();
-const work = mkdtempSync(path.join(tmpdir(), "meshops-leak-"));
-let store: ControlPlaneStore;
-let server: ControlPlaneServer;
+const bed = daemonTestBed("meshops-leak");
+const { repo, work } = bed;
 const shown: [string, string][] = [];
 
 async function rotatingSecret(value: string): Promise<string> {
@@ -38,7 +34,7 @@ function record(what: string, run: CliRun): CliRun {
   return run;
 }
 
-const cli = (what: string, args: string[], env: NodeJS.ProcessEnv = {}) => runCli([...args, "--cp-url", server.url], repo.dir, env).then((r) => record(what, r));
+const cli = (what: string, args: string[], env: NodeJS.ProcessEnv = {}) => runCli([...args, "--cp-url", bed.server.url], repo.dir, env).then((r) => record(what, r));
 
 function assertNoLeak(): void {
   assert.ok(shown.length > 0);
@@ -46,18 +42,9 @@ function assertNoLeak(): void {
 }
 
 before(async () => {
+  await bed.open();
   commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
   commitFiles(repo.dir, { "meshes/payments/rotating.sops.yaml": await rotatingSecret(PLAINTEXTS[1] as string) }, "a secret to rotate");
-  store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port: 0 });
-});
-
-after(async () => {
-  killAll();
-  await server.close().catch(() => undefined);
-  await store.close();
-  repo.cleanup();
-  rmSync(work, { recursive: true, force: true });
 });
 
 test("CLI: validate, render, plan, apply, drift in every format, before and after a rotation, with and without the key", async () => {
@@ -82,30 +69,29 @@ test("CLI: validate, render, plan, apply, drift in every format, before and afte
     const base = record(`plan --base --format ${format}`, await runCli(["plan", "--base", "HEAD~1", "--format", format], repo.dir));
     assert.equal(base.code, 2, `${format}: ${base.stderr}`);
   }
-  for (const format of ["text", "json"]) record(`plan (rotation, no key) --format ${format}`, await runCli(["plan", "--format", format, "--cp-url", server.url], repo.dir, { SOPS_AGE_KEY_FILE: "" }));
+  for (const format of ["text", "json"]) record(`plan (rotation, no key) --format ${format}`, await runCli(["plan", "--format", format, "--cp-url", bed.server.url], repo.dir, { SOPS_AGE_KEY_FILE: "" }));
   record("apply --dry-run --format json", await cli("apply --dry-run", ["apply", "--dry-run", "--format", "json"]));
   const rotated = await cli("apply --format json", ["apply", "--format", "json"]);
   assert.equal(rotated.code, 0, rotated.stderr);
 
   // The control plane holds the real value (the plan compared it in memory): meshops wrote it, and showed none of it.
-  const live = (await (await fetch(`${server.url}/meshes/payments/secrets/rotating`)).json()) as { data: string };
+  const live = (await (await bed.cp("/meshes/payments/secrets/rotating")).json()) as { data: string };
   assert.equal(Buffer.from(live.data, "base64").toString(), PLAINTEXTS[2]);
 
   // Errors: a wrong key file, and a tampered file.
   const wrongKey = path.join(work, "wrong.key");
   writeFileSync(wrongKey, "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n");
-  record("apply with a wrong key", await runCli(["apply", "--cp-url", server.url, "--sops-age-key-file", wrongKey], repo.dir));
+  record("apply with a wrong key", await runCli(["apply", "--cp-url", bed.server.url, "--sops-age-key-file", wrongKey], repo.dir));
   assertNoLeak();
 });
 
 test("daemon: status API, status page, event stream, metrics and log show no Secret value", async () => {
-  const daemon: DaemonProcess = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", server.url, "--drift-interval", "300ms", "--drift-mode", "report"], { cwd: work });
+  const daemon: DaemonProcess = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "300ms", "--drift-mode", "report"], { cwd: work });
   const head = git(repo.dir, "rev-parse", "HEAD");
-  await waitFor("the head applied", async () => ((await daemon.status()).revision.applied?.commit === head ? true : undefined), 20_000);
+  await untilApplied(daemon, head, 20_000);
   // Rotate back out of band: the daemon sees drift on the Secret (reports it), then a commit rotates it again.
-  await fetch(`${server.url}/meshes/payments/secrets/rotating`, {
+  await bed.cp("/meshes/payments/secrets/rotating", {
     method: "PUT",
-    headers: { "content-type": "application/json" },
     body: JSON.stringify({ type: "Secret", mesh: "payments", name: "rotating", data: Buffer.from(PLAINTEXTS[1] as string).toString("base64") }),
   });
   await waitFor("drift on the Secret", async () => {

@@ -1,0 +1,95 @@
+/**
+ * The set-up every end-to-end test of `meshops watch` shares: a fresh Git repository for the daemon to follow, a
+ * scratch folder (the daemon's cwd, token files, the control plane's state), and the embedded control plane served
+ * over HTTP in this process, so a test can edit it out of band, take it away and bring it back. `daemonTestBed`
+ * registers the `after` that kills every daemon and removes everything; the file's `before` calls `open()` first (the
+ * order of two top-level `before` hooks is not one to rely on).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after } from "node:test";
+import { openStore, type ControlPlaneStore } from "../../src/backend/store.js";
+import { startControlPlaneServer, type ControlPlaneServer } from "../../src/cp/server.js";
+import type { StatusJson } from "../../src/daemon/statusTypes.js";
+import { killAll, waitFor, type DaemonProcess } from "./daemon.js";
+import { tempRepo } from "./git.js";
+
+export interface DaemonTestBed {
+  /** The repository the daemon follows (branch main). */
+  readonly repo: { readonly dir: string };
+  /** The scratch folder, removed after the tests. */
+  readonly work: string;
+  /** Opens the store and serves it: first thing in the file's `before`. */
+  open(): Promise<void>;
+  /** The control plane's store (from `open` to `after`). */
+  readonly store: ControlPlaneStore;
+  /** The control plane's HTTP server (a new one after `restartServer`). */
+  readonly server: ControlPlaneServer;
+  /** Writes `value` and a newline to `work/name` (a token or secret file) and returns its path. */
+  secretFile(name: string, value: string): string;
+  /** A request to the control plane, with its token when it has one. */
+  cp(apiPath: string, init?: Omit<RequestInit, "headers">): Promise<Response>;
+  /** Serves the store again on the port the first server had (after `server.close()`: the control plane coming back). */
+  restartServer(): Promise<void>;
+}
+
+/** Call at the top of a test file. `token`: the control plane asks for it on every request. */
+export function daemonTestBed(prefix: string, options: { token?: string } = {}): DaemonTestBed {
+  const repo = tempRepo(`${prefix}-`);
+  const work = mkdtempSync(path.join(tmpdir(), `${prefix}-work-`));
+  let store: ControlPlaneStore | undefined;
+  let server: ControlPlaneServer | undefined;
+  let port = 0;
+  const opened = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the test bed's ${what} is not open: call open() in before()`);
+    return value;
+  };
+  const serve = async () => {
+    server = await startControlPlaneServer({ store: opened(store, "store"), port, ...(options.token ? { token: options.token } : {}) });
+    port = Number(new URL(server.url).port);
+  };
+
+  after(async () => {
+    killAll();
+    await server?.close().catch(() => undefined);
+    await store?.close();
+    repo.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  return {
+    repo,
+    work,
+    async open() {
+      store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
+      await serve();
+    },
+    get store() {
+      return opened(store, "store");
+    },
+    get server() {
+      return opened(server, "server");
+    },
+    secretFile(name, value) {
+      const file = path.join(work, name);
+      writeFileSync(file, value + "\n");
+      return file;
+    },
+    cp(apiPath, init = {}) {
+      const headers = { "content-type": "application/json", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+      return fetch(`${opened(server, "server").url}${apiPath}`, { ...init, headers });
+    },
+    restartServer: serve,
+  };
+}
+
+/** Waits until `daemon`'s status satisfies `check` (which returns a value when it does). */
+export function untilStatus<T>(daemon: DaemonProcess, what: string, check: (s: StatusJson) => T | undefined, timeoutMs = 15_000): Promise<T> {
+  return waitFor(what, async () => check(await daemon.status()), timeoutMs);
+}
+
+/** Waits until `commit` is the daemon's applied revision (every mesh has it); resolves with that status. */
+export function untilApplied(daemon: DaemonProcess, commit: string, timeoutMs = 15_000): Promise<StatusJson> {
+  return untilStatus(daemon, `${commit.slice(0, 12)} to be applied`, (s) => (s.revision.applied?.commit === commit ? s : undefined), timeoutMs);
+}
