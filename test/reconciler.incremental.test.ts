@@ -90,7 +90,7 @@ before(async () => {
   reconciler = new Reconciler({
     source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
     path: undefined,
-    ageIdentities: testAgeIdentities(),
+    sopsKeys: testAgeIdentities(),
     backend: probe,
     events,
     driftMode: undefined,

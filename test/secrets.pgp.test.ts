@@ -14,7 +14,10 @@ import { parse, stringify } from "yaml";
 import type { JsonObject } from "../src/model/resource.js";
 import { decryptDocuments, encryptDocument, parsePgpPrivateKeys, SopsError } from "../src/secrets/sops.js";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, projectRoot, tempRepo } from "./helpers/git.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { exitWithin, killAll, startWatch } from "./helpers/daemon.js";
+import { untilApplied } from "./helpers/daemonBed.js";
+import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 
 const FLUX = path.join(projectRoot, "test", "fixtures", "sops", "flux");
 const FINGERPRINT = "35C1A64CD7FC0AB6EB66756B2445463C3234ECE1";
@@ -54,21 +57,31 @@ test("a passphrase-protected key, or a file without a private key, is one clear 
   await assert.rejects(decryptDocuments("pgp.yaml", [document], parsePgpPrivateKeys(locked.privateKey)), /a PGP key given is protected by a passphrase: export it without one/);
 });
 
-test("apply decrypts a PGP-encrypted Kuma Secret with --sops-pgp-key-file; without a key nothing is applied", async () => {
+const PGP_SECRET_VALUE = "pgp-Secret-Value-77";
+
+/** A private key file (for --sops-pgp-key-file) and a repository whose Kuma Secret is encrypted for that key only. */
+async function pgpSealedRepo(name: string): Promise<{ keyFile: string; repo: { dir: string; cleanup: () => void } }> {
   const key = await generateKey({ userIDs: [{ name: "meshops test", email: "test@meshops.invalid" }], format: "armored" });
-  const keyFile = path.join(scratch, "key.asc");
+  const keyFile = path.join(scratch, `${name}.asc`);
   writeFileSync(keyFile, key.privateKey);
   const secret: JsonObject = {
     apiVersion: "v1",
     kind: "Secret",
     type: "system.kuma.io/secret",
     metadata: { name: "db-password", namespace: "kuma-system", labels: { "kuma.io/mesh": "default" } },
-    data: { value: Buffer.from("pgp-Secret-Value-77").toString("base64") },
+    data: { value: Buffer.from(PGP_SECRET_VALUE).toString("base64") },
   };
   const sealed = await encryptDocument(secret, { recipients: [], pgpRecipients: [key.publicKey], encryptedRegex: "^(data|stringData)$", lastModified: "2026-01-01T00:00:00Z" });
-  const repo = tempRepo("meshops-pgp-repo-");
+  const repo = tempRepo(`meshops-pgp-${name}-`);
+  commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "db.sops.yaml": stringify(sealed), "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n" });
+  return { keyFile, repo };
+}
+
+const showsNoValue = (text: string) => !text.includes(PGP_SECRET_VALUE) && !text.includes(Buffer.from(PGP_SECRET_VALUE).toString("base64"));
+
+test("apply decrypts a PGP-encrypted Kuma Secret with --sops-pgp-key-file; without a key nothing is applied", async () => {
+  const { keyFile, repo } = await pgpSealedRepo("apply");
   try {
-    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "db.sops.yaml": stringify(sealed), "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n" });
     const stateDir = path.join(scratch, "cp");
     const refused = await runCli(["apply", "--state-dir", stateDir], repo.dir, { SOPS_AGE_KEY_FILE: "" });
     assert.equal(refused.code, 1);
@@ -78,8 +91,29 @@ test("apply decrypts a PGP-encrypted Kuma Secret with --sops-pgp-key-file; witho
     assert.match(applied.stdout, /create Secret\/default\/db-password/);
     const again = await runCli(["plan", "--state-dir", stateDir, "--format", "json"], repo.dir, { SOPS_AGE_KEY_FILE: "", MESHOPS_SOPS_PGP_KEY_FILE: keyFile });
     assert.equal(again.code, 0, again.stdout + again.stderr);
-    for (const out of [refused, applied, again]) assert.ok(!(out.stdout + out.stderr).includes("pgp-Secret-Value-77") && !(out.stdout + out.stderr).includes(Buffer.from("pgp-Secret-Value-77").toString("base64")));
+    for (const out of [refused, applied, again]) assert.ok(showsNoValue(out.stdout + out.stderr));
   } finally {
+    repo.cleanup();
+  }
+});
+
+test("watch decrypts a PGP-encrypted Kuma Secret with --sops-pgp-key-file (the daemon's SOPS keys carry PGP keys too)", async () => {
+  const { keyFile, repo } = await pgpSealedRepo("watch");
+  try {
+    await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+      const daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", url, "--sops-pgp-key-file", keyFile], { cwd: scratch, env: { SOPS_AGE_KEY_FILE: "" } });
+      try {
+        await untilApplied(daemon, git(repo.dir, "rev-parse", "HEAD"));
+        const live = (await (await fetch(`${url}/meshes/default/secrets/db-password`)).json()) as { data: string };
+        assert.equal(Buffer.from(live.data, "base64").toString(), PGP_SECRET_VALUE);
+        assert.ok(showsNoValue(daemon.lines.join("\n") + daemon.stderr()));
+      } finally {
+        daemon.child.kill("SIGTERM");
+        await exitWithin(daemon, 10_000);
+      }
+    });
+  } finally {
+    killAll();
     repo.cleanup();
   }
 });

@@ -35,8 +35,8 @@ export interface DaemonOptions {
   readonly driftMode: DriftMode | undefined;
   /** `--max-deletes` / `--max-delete-percent` (override meshops.yaml's prune limits). */
   readonly pruneLimits?: ReconcilerOptions["pruneLimits"];
-  /** age identities for SOPS-encrypted files (none: a commit with one is not applied). Kept in memory only. */
-  readonly ageIdentities?: readonly string[];
+  /** SOPS keys, age identities and armored PGP private keys (none: a commit with an encrypted file is not applied). Kept in memory only. */
+  readonly sopsKeys?: readonly string[];
   readonly webhookSecret: string | undefined;
   readonly reconcileToken: string | undefined;
   readonly log: Logger;
@@ -99,7 +99,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     backend: o.backend,
     events,
     driftMode: o.driftMode,
-    ageIdentities: o.ageIdentities ?? [],
+    sopsKeys: o.sopsKeys ?? [],
     stopRequested: () => stopping,
     controls,
     ...(o.pruneLimits ? { pruneLimits: o.pruneLimits } : {}),

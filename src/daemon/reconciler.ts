@@ -59,8 +59,8 @@ export interface ReconcilerOptions {
   readonly events: DaemonEvents;
   /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
   readonly driftMode: DriftMode | undefined;
-  /** age identities for SOPS-encrypted files; a commit with one that does not decrypt is invalid (nothing applied). */
-  readonly ageIdentities?: readonly string[];
+  /** SOPS keys (age identities and armored PGP private keys); a commit with a file they do not decrypt is invalid (nothing applied). */
+  readonly sopsKeys?: readonly string[];
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
   /** Approvals and suspensions given through the API (and meshops.yaml's `suspend:`, kept there by the reconciler). */
@@ -266,7 +266,7 @@ export class Reconciler {
     const textOf = (file: string) => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
     const first = invalidityOf(validated.diagnostics, revision);
     const open = composeTarget(validated, undefined, new Set(first.byMesh.keys()));
-    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, this.#o.ageIdentities ?? [], this.#decrypted)).result : validated;
+    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, this.#o.sopsKeys ?? [], this.#decrypted)).result : validated;
     const invalidity = unsealed === validated ? first : invalidityOf(unsealed.diagnostics, revision);
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();

@@ -172,7 +172,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
       pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
-      ageIdentities: sopsIdentities(options, io) ?? [],
+      sopsKeys: sopsIdentities(options, io) ?? [],
       webhookSecret,
       reconcileToken,
       log,
