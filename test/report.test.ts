@@ -529,6 +529,12 @@ test("guard: deleting a Mesh, every policy of a mesh, a MeshTrafficPermission or
   assert.deepEqual(risksBetween([], [mesh("m"), policy("MeshTrafficPermission", "m", "p")]), []);
 });
 
+test("guard: a scoped plan that removes every policy it sees does not empty a mesh that keeps one outside the scope", () => {
+  const plan = planRevisions([mesh("m"), policy("MeshRetry", "m", "r"), mesh("n"), policy("MeshRetry", "n", "r")], [mesh("m"), mesh("n")]);
+  assert.deepEqual(classifyPlanRisks(plan).map((r) => `${r.kind} ${r.resource}`), ["all-policies-removed Mesh/m", "all-policies-removed Mesh/n"]);
+  assert.deepEqual(classifyPlanRisks(plan, new Set(["m"])).map((r) => `${r.kind} ${r.resource}`), ["all-policies-removed Mesh/n"]);
+});
+
 test("guard: against a control plane without --prune nothing is deleted, so nothing is flagged", () => {
   const live: JsonObject[] = [
     { type: "Mesh", name: "m", labels: { "meshops.io/managed-by": "meshops" } },

@@ -32,6 +32,7 @@ const meshFiles = (mesh: string, idle: string, withRetry: boolean): Record<strin
 
 interface PlanJson {
   changes: { action: string; resource: string }[];
+  risks: { rule: string; mesh: string }[];
 }
 const run = (...args: string[]) => runCli([...args, "--state-dir", stateDir], repo.dir);
 const changesOf = async (...args: string[]) => {
@@ -69,6 +70,18 @@ test("plan --mesh, --exclude-mesh and --type show (and prune) only their part", 
   // Offline, between two revisions, the same scope applies.
   const base = await runCli(["plan", "--base", "HEAD~1", "--mesh", "alpha", "--format", "json"], repo.dir);
   assert.deepEqual((JSON.parse(base.stdout) as PlanJson).changes.map((c) => `${c.action} ${c.resource}`), ["update MeshTimeout/alpha/t", "delete MeshRetry/alpha/r"]);
+});
+
+test("a scoped plan's mass-change guard counts the policies outside the scope: pruning every MeshRetry leaves the MeshTimeouts", async () => {
+  // Both meshes keep their MeshTimeout: removing the MeshRetry of each does not empty them.
+  const scoped = await run("plan", "--prune", "--type", "MeshRetry", "--fail-on", "risky", "--format", "json");
+  assert.equal(scoped.code, 0, scoped.stdout + scoped.stderr);
+  const plan = JSON.parse(scoped.stdout) as PlanJson;
+  assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`).sort(), ["delete MeshRetry/alpha/r", "delete MeshRetry/beta/r"]);
+  assert.deepEqual(plan.risks, []);
+  const base = await runCli(["plan", "--base", "HEAD~1", "--type", "MeshRetry", "--fail-on", "risky", "--format", "json"], repo.dir);
+  assert.equal(base.code, 0, base.stdout + base.stderr);
+  assert.deepEqual((JSON.parse(base.stdout) as PlanJson).risks, []);
 });
 
 test("drift --mesh reports only that mesh", async () => {

@@ -8,8 +8,9 @@
  *   opens what it closed: either way who may talk to whom changes.
  * - mesh-tls-removed: the mesh's TLS versions, ciphers and modes fall back to the defaults.
  *
- * Pure: a function of the plan alone. A plan against a control plane holds deletes only with pruning on, so without
- * `--prune` it never flags a delete that would not happen.
+ * Pure: a function of the plan (and, for a scoped plan, of which meshes keep a policy outside its scope). A plan
+ * against a control plane holds deletes only with pruning on, so without `--prune` it never flags a delete that would
+ * not happen.
  */
 import { isPolicyType } from "../kuma/types.js";
 import type { Change, Plan } from "./plan.js";
@@ -38,8 +39,12 @@ const risk = (kind: RiskKind, mesh: string, resource: string, deletes: readonly 
   message,
 });
 
-/** The risks of a plan, in plan order. The plan must list unchanged resources too (both planners do). */
-export function classifyPlanRisks(plan: Plan): PlanRisk[] {
+/**
+ * The risks of a plan, in plan order. The plan must list unchanged resources too (both planners do).
+ * `keepPolicies`: meshes with a policy the plan does not cover (outside `--type` / `--mesh`): it stays, so removing
+ * every policy the plan sees does not empty them.
+ */
+export function classifyPlanRisks(plan: Plan, keepPolicies: ReadonlySet<string> = new Set()): PlanRisk[] {
   const byMesh = new Map<string, Change[]>();
   for (const change of plan.changes) {
     const list = byMesh.get(change.mesh) ?? [];
@@ -65,8 +70,8 @@ export function classifyPlanRisks(plan: Plan): PlanRisk[] {
     const policies = changes.filter((c) => isPolicyType(c.type));
     const before = policies.filter((c) => c.action !== "create");
     const after = policies.filter((c) => c.action !== "delete");
-    // A policy kept by the prune opt-out stays in the mesh.
-    const kept = plan.kept.some((k) => k.mesh === mesh && isPolicyType(k.type));
+    // A policy kept by the prune opt-out, or outside the plan's scope, stays in the mesh.
+    const kept = keepPolicies.has(mesh) || plan.kept.some((k) => k.mesh === mesh && isPolicyType(k.type));
     if (before.length > 0 && after.length === 0 && !kept) {
       const removed = before.map((c) => c.resource);
       risks.push(

@@ -6,6 +6,7 @@
  */
 import { keyOfLive } from "../diff/pair.js";
 import { isOwned } from "../desired/ownership.js";
+import { isPolicyType } from "../kuma/types.js";
 import type { ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import type { Comparison } from "./reconcile.js";
@@ -54,6 +55,23 @@ export function scopedComparison(comparison: Comparison, scope: Scope, instance:
     live,
     ownedCount: live.filter((o) => isOwned(o, instance)).length,
   };
+}
+
+/**
+ * The meshes with a policy outside the scope, among what they hold after the plan (the live objects; with --base, the
+ * ref's resources). A scoped plan leaves such a policy alone: the mass-change guard must not call the mesh emptied
+ * when the plan removes every policy it sees.
+ */
+export function meshesWithPoliciesOutside(scope: Scope, resources: readonly Resource[], live: readonly JsonObject[]): Set<string> {
+  const meshes = new Set<string>();
+  if (isWhole(scope)) return meshes;
+  const outside = (key: ResourceKey | undefined) => key !== undefined && isPolicyType(key.type) && !inScope(scope, key);
+  for (const r of resources) if (outside(r)) meshes.add(r.mesh);
+  for (const object of live) {
+    const key = keyOfLive(object);
+    if (key && outside(key)) meshes.add(key.mesh);
+  }
+  return meshes;
 }
 
 /** Every mesh the desired resources and the live objects belong to. */

@@ -14,7 +14,7 @@ import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js"
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
-import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
+import { isWhole, knownMeshes, meshesWithPoliciesOutside, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -96,7 +96,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       const deletes = plan.summary.delete;
       // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
       if (deletes > 0 && !options.yes && !saved) {
-        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan), styleFor(io.stderr, io.env)));
+        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesOutside(scope, [], comparison.live)), styleFor(io.stderr, io.env)));
         if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
           const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
           if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "not confirmed"), undefined, reason));

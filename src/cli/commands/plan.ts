@@ -22,7 +22,7 @@ import {
 } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
-import { knownMeshes, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
+import { knownMeshes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -53,9 +53,9 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
     const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead, invalidReport: { ...options, command: "plan", outputs } });
     if (!result) return setExit(1);
-    const { plan, locations, base, save } =
+    const { plan, locations, base, save, keepPolicies } =
       options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
-    const risks = classifyPlanRisks(plan);
+    const risks = classifyPlanRisks(plan, keepPolicies);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
     await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
     if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
@@ -69,6 +69,8 @@ interface Planned {
   readonly base?: string;
   /** What `--out` saves with the plan. */
   readonly save?: { readonly basis: PlanBasis; readonly live: ReadonlyMap<string, string> };
+  /** Meshes keeping a policy outside the scope (for the mass-change guard). */
+  readonly keepPolicies: ReadonlySet<string>;
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
@@ -80,7 +82,8 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config.instance);
     const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
-    return { plan, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
+    const keepPolicies = meshesWithPoliciesOutside(scope, [], comparison.live);
+    return { plan, keepPolicies, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
@@ -113,5 +116,5 @@ async function planAgainstRevision(
   checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
   const base = scopedResources(baseAll, scope);
   const ref = scopedResources(refAll, scope);
-  return { plan: planRevisions(base, ref), locations: lazyLocations(ref, base), base: baseResult.revision };
+  return { plan: planRevisions(base, ref), keepPolicies: meshesWithPoliciesOutside(scope, refAll, []), locations: lazyLocations(ref, base), base: baseResult.revision };
 }
