@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -200,6 +201,30 @@ describe("plan and drift against a Kubernetes-mode control plane", () => {
     const created = (JSON.parse(plan.stdout) as { changes: JsonObject[] }).changes.filter((c) => c.action === "create").map((c) => c.resource);
     assert.ok(created.includes("MeshTimeout/default/default-timeouts"), created.join(", "));
     assert.ok(created.includes("MeshTimeout/default/mesh-timeout-all-default"), created.join(", "));
+  });
+
+  test("export recognises the default policies a Kubernetes zone names name.namespace: left out, materialized, and the export plans no change", async () => {
+    const url = cluster.server.url;
+    const out = mkdtempSync(path.join(tmpdir(), "meshops-k8s-export-"));
+    const exported = tempRepo("meshops-k8s-exported-");
+    try {
+      const run = await runCli(["export", "--cp-url", url, "--out", out, "--force"], repo.dir);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /left out: \d+ default policies identical to what meshops materializes/);
+      assert.doesNotMatch(run.stdout, /defaults\.materialize is off/);
+      const files = (await readdir(out, { recursive: true })).map(String);
+      // The repository overrides payments' circuit breaker default (system.yaml): that one is a file, the untouched ones are not.
+      assert.deepEqual(
+        files.filter((f) => f.startsWith("meshes/payments/") && /-all-payments/.test(f)),
+        ["meshes/payments/meshcircuitbreakers/mesh-circuit-breaker-all-payments.kuma-system.yaml"],
+      );
+      commitFolder(exported.dir, out);
+      const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], exported.dir);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      exported.cleanup();
+    }
   });
 
   test("edits made through Kubernetes are drift named as the API names them; a policy only in Kubernetes is unmanaged", async () => {

@@ -18,6 +18,7 @@ import { inServerKeyOrder, LABEL_ORIGIN, withoutServerManagedSpecFields } from "
 import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
+import { kubernetesNameOf, onKubernetes } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
 import { subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
@@ -191,7 +192,8 @@ function withoutLabel(object: JsonObject, key: string): JsonObject {
 
 /**
  * Which default policies to leave out: those meshops would materialize for an exported Mesh and that are live and
- * identical (ownership aside: the materialized one carries it). A Mesh whose control plane lacks a default meshops
+ * identical (ownership aside: the materialized one carries it), under its Universal name or, from a Kubernetes zone,
+ * as `name.<system namespace>`. A Mesh whose control plane lacks a default meshops
  * would create cannot round-trip with materialization on: on Kuma 3.x (which ignores the skip list and never stores
  * it) its skip list is extended; on 2.x the skip list is part of the stored Mesh, so materialization is turned off
  * and every default is exported as a file.
@@ -199,13 +201,25 @@ function withoutLabel(object: JsonObject, key: string): JsonObject {
 function leaveOutDefaults(given: readonly Entry[], major: number, instance: string): { entries: Entry[]; leftOut: Set<string>; materialize: boolean } {
   const entries = [...given];
   const bySubject = new Map(entries.map((e) => [subjectOf(e.resource), e.resource]));
+  // A Kubernetes zone creates defaults in its system namespace: `mesh-timeout-all-default.kuma-system`, by display name.
+  const byDisplayName = new Map<string, { resource: Resource; namespace: string }>();
+  for (const { resource } of entries) {
+    const named = kubernetesNameOf(resource.object);
+    if (named) byDisplayName.set(subjectOf({ ...resource, name: named.name }), { resource, namespace: named.namespace });
+  }
+  const liveOf = (policy: Resource) => {
+    const same = bySubject.get(subjectOf(policy));
+    if (same) return { live: same, policy };
+    const found = byDisplayName.get(subjectOf(policy));
+    return found && { live: found.resource, policy: { ...policy, name: found.resource.name, object: onKubernetes(policy.type, policy.object, found.namespace) } };
+  };
   const materialized = new Map<string, Resource[]>();
   let materialize = true;
   for (const [index, entry] of entries.entries()) {
     if (entry.resource.type !== "Mesh") continue;
     let mesh = entry.resource;
     let policies = defaultPoliciesOf(mesh, () => false);
-    const missing = policies.filter((p) => !bySubject.has(subjectOf(p)));
+    const missing = policies.filter((p) => !liveOf(p));
     if (missing.length > 0) {
       if (createsDefaultPolicies(major)) {
         materialize = false;
@@ -223,9 +237,8 @@ function leaveOutDefaults(given: readonly Entry[], major: number, instance: stri
   if (!materialize) return { entries: [...given], leftOut, materialize };
   for (const policies of materialized.values()) {
     for (const policy of policies) {
-      const subject = subjectOf(policy);
-      const current = bySubject.get(subject);
-      if (current && sameNormalized(withOwnership(current, instance).object, withOwnership(policy, instance).object)) leftOut.add(subject);
+      const found = liveOf(policy);
+      if (found && sameNormalized(withOwnership(found.live, instance).object, withOwnership(found.policy, instance).object)) leftOut.add(subjectOf(found.live));
     }
   }
   return { entries, leftOut, materialize };
