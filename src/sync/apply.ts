@@ -1,7 +1,8 @@
 import type { Backend } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
 import type { Change, Plan } from "../diff/plan.js";
-import { typeRank } from "../kuma/types.js";
+import { providedCaBackends, withoutBackends } from "../kuma/providedCa.js";
+import { isSecretType, typeRank } from "../kuma/types.js";
 import { tally } from "../diff/pair.js";
 import { forEachLimited } from "../util/limit.js";
 
@@ -36,7 +37,8 @@ export interface ApplyOptions {
  * Applies a plan in dependency order: writes rank by rank (Mesh, destinations, routes, policies), then deletes in
  * the reverse order. Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
  * whose Mesh failed cannot succeed, and half a tenant's change is easier to reason about than an arbitrary subset),
- * while other meshes go on. Unchanged resources are never written.
+ * while other meshes go on. Unchanged resources are never written. A Mesh whose provided CA reads Secrets this plan
+ * creates is written as Kuma's docs say: without that backend first (when it is new), then the Secrets, then as desired.
  */
 export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOptions = {}): Promise<ChangeSet> {
   const concurrency = options.concurrency ?? 16;
@@ -49,10 +51,17 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
 
   const writes = plan.changes.filter((c) => c.action === "create" || c.action === "update");
   const deletes = plan.changes.filter((c) => c.action === "delete");
-  const phases = [...groupByRank(writes, false), ...groupByRank(deletes, true)];
+  const waiting = meshesWaitingForSecrets(writes);
+  // A first write stands for its Mesh change: only its failure is recorded (under that change).
+  const firstWrites = new Map<Change, Change>();
+  for (const [change, first] of waiting) if (first) firstWrites.set(first, change);
+  const early = writes.filter((c) => typeRank(c.type) <= SECRET_RANK && !waiting.has(c));
+  const late = writes.filter((c) => typeRank(c.type) > SECRET_RANK);
+  const phases = [...groupByRank([...early, ...firstWrites.keys()], false), [...waiting.keys()], ...groupByRank(late, false), ...groupByRank(deletes, true)];
 
   for (const phase of phases) {
-    await forEachLimited(phase, concurrency, async (change) => {
+    await forEachLimited(phase, concurrency, async (step) => {
+      const change = firstWrites.get(step) ?? step;
       if (failedMeshes.has(change.mesh) || options.stopRequested?.()) {
         record({ change, outcome: "skipped", error: failedMeshes.has(change.mesh) ? `an earlier change of mesh ${change.mesh} failed` : "stopped" });
         return;
@@ -62,11 +71,11 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
           await backend.delete(change);
           record({ change, outcome: "applied" });
         } else {
-          if (!change.desired) throw new Error(`${change.resource}: ${change.action} without a desired object`);
+          if (!step.desired) throw new Error(`${change.resource}: ${change.action} without a desired object`);
           // A backstop: callers decrypt first (or refuse); ciphertext must never reach the control plane as a value.
           if (change.unknownValues) throw new Error(`${change.resource}: still SOPS-encrypted (no age key was given): not written`);
-          const put = await backend.put(change.desired);
-          record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
+          const put = await backend.put(step.desired);
+          if (step === change) record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
         }
       } catch (error) {
         failedMeshes.add(change.mesh);
@@ -84,6 +93,27 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
     summary: tally(results, (r) => r.outcome, OUTCOMES),
     failedMeshes: [...failedMeshes].sort(),
   };
+}
+
+const SECRET_RANK = typeRank("Secret");
+
+/**
+ * Mesh writes whose provided CA reads a Secret this plan creates: the control plane loads the CA when the Mesh is
+ * written, and the Secret needs its Mesh first. Each is written after the Secrets; a new Mesh gets a first write
+ * without those backends (the value), an existing one keeps its current backends until then (undefined).
+ */
+function meshesWaitingForSecrets(writes: readonly Change[]): Map<Change, Change | undefined> {
+  const created = new Set(writes.filter((c) => c.action === "create" && isSecretType(c.type)).map((c) => `${c.mesh}/${c.name}`));
+  const waiting = new Map<Change, Change | undefined>();
+  if (created.size === 0) return waiting;
+  for (const change of writes) {
+    if (change.type !== "Mesh" || !change.desired) continue;
+    const backends = providedCaBackends(change.desired).filter((b) => b.secrets.some((s) => created.has(`${change.mesh}/${s.secret}`)));
+    if (backends.length === 0) continue;
+    const first = change.action === "create" ? { ...change, desired: withoutBackends(change.desired, new Set(backends.map((b) => b.name))) } : undefined;
+    waiting.set(change, first);
+  }
+  return waiting;
 }
 
 function groupByRank(changes: readonly Change[], reverse: boolean): Change[][] {

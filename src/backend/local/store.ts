@@ -22,6 +22,7 @@ import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
 import { goQuote } from "../../kuma/duration.js";
+import { providedCaBackends } from "../../kuma/providedCa.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/index.js";
@@ -591,6 +592,7 @@ export class ControlPlaneStore {
     const specProblems = semanticViolations(typeName, object, { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version }).slice(meta.length);
     const problems: InvalidParameter[] = specProblems.map(parameter);
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
+    if (isMesh) problems.push(...this.providedCaViolations(name, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
     const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes);
@@ -632,6 +634,19 @@ export class ControlPlaneStore {
     const seq = this.commit(ops);
     // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
     return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {})), seq };
+  }
+
+  /**
+   * The provided CA manager's ValidateBackend: each provided backend's key, then certificate, loaded from the mesh's
+   * Secrets; a failure is reported on both fields. (Whether they form a CA key pair is not checked here.)
+   */
+  private providedCaViolations(mesh: string, object: JsonObject): InvalidParameter[] {
+    return providedCaBackends(object).flatMap(({ index, secrets }) => {
+      const missing = secrets.find((s) => !this.lookup("Secret", mesh, s.secret));
+      if (!missing) return [];
+      const reason = `could not load data: resource not found: type="Secret" name=${goQuote(missing.secret)} mesh=${goQuote(mesh)}`;
+      return (["cert", "key"] as const).map((f) => ({ field: `mtls.backends[${index}].conf.${f}`, reason }));
+    });
   }
 
   /** A Mesh's fields as jsonpb would print them back, after the Mesh defaulter. */

@@ -1,0 +1,60 @@
+/**
+ * A Mesh whose mTLS backend is a provided CA read from Secrets the same repository defines (issue: it could not be
+ * created in one apply). The control plane loads the CA from those Secrets whenever the Mesh is written, and a Secret
+ * belongs to a mesh, so it cannot exist before its Mesh. Kuma's docs say: create the Mesh without that backend, then
+ * the Secrets, then update the Mesh with it. `apply` (and the daemon, which applies the same way) does exactly that.
+ * The embedded control plane over HTTP, which checks the Secrets as Kuma's provided CA manager does; a real Git repository.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { stringify } from "yaml";
+import type { JsonObject } from "../src/model/resource.js";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+const mesh: JsonObject = {
+  type: "Mesh",
+  name: "vault",
+  mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "provided", conf: { cert: { secret: "ca-cert" }, key: { secret: "ca-key" } } }] },
+};
+const secret = (name: string, pem: string): JsonObject => ({ type: "Secret", mesh: "vault", name, data: Buffer.from(pem).toString("base64") });
+const SECRETS = [secret("ca-cert", "-----BEGIN CERTIFICATE-----\n"), secret("ca-key", "-----BEGIN PRIVATE KEY-----\n")];
+
+const repo = tempRepo("meshops-provided-ca-");
+after(() => repo.cleanup());
+commitFiles(repo.dir, {
+  "meshops.yaml": stringify({ controlPlane: { skipDefaultMeshCreation: true }, defaults: { materialize: false }, secrets: { allowPlaintext: true } }),
+  "meshes/vault/mesh.yaml": stringify(mesh),
+  "meshes/vault/ca.yaml": SECRETS.map((s) => stringify(s)).join("---\n"),
+});
+
+const put = (url: string, at: string, body: JsonObject) => fetch(`${url}${at}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+test("the embedded control plane refuses a Mesh whose provided CA reads a Secret it does not have, as Kuma's CA manager does", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const res = await put(url, "/meshes/vault", mesh);
+    assert.equal(res.status, 400);
+    const reason = 'could not load data: resource not found: type="Secret" name="ca-key" mesh="vault"';
+    assert.deepEqual(((await res.json()) as JsonObject).invalid_parameters, [
+      { field: "mtls.backends[0].conf.cert", reason },
+      { field: "mtls.backends[0].conf.key", reason },
+    ]);
+    // Without the backend the Mesh is created; with both Secrets there, the backend is accepted.
+    assert.equal((await put(url, "/meshes/vault", { type: "Mesh", name: "vault" })).status, 201);
+    for (const s of SECRETS) assert.equal((await put(url, `/meshes/vault/secrets/${s.name as string}`, s)).status, 201);
+    assert.equal((await put(url, "/meshes/vault", mesh)).status, 200);
+  });
+});
+
+test("apply creates the Mesh, its CA's Secrets and then the Mesh with the provided backend, in one run; nothing is left to plan", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const applied = await runCli(["apply", "--cp-url", url, "--verbose"], repo.dir);
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.match(applied.stdout, /Apply complete: 3 applied\./);
+    const live = (await (await fetch(`${url}/meshes/vault`)).json()) as JsonObject;
+    assert.deepEqual(live.mtls, mesh.mtls);
+    const plan = await runCli(["plan", "--cp-url", url], repo.dir);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  });
+});
