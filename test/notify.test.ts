@@ -8,7 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { DaemonEvents } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import { meshViews, notifier } from "../src/notify/notifier.js";
 import { buildNotification, type MeshView } from "../src/notify/notification.js";
 import { requestFor, type Sink } from "../src/notify/requests.js";
 import { NotificationSender } from "../src/notify/sender.js";
@@ -87,6 +90,33 @@ describe("what a run is worth telling", () => {
     assert.equal(n?.description, "awaiting approval in shop: 2 deletes in mesh shop exceed the prune limit");
     assert.equal(requestFor({ kind: "gitlab", apiUrl: "http://gl/api/v4", project: "g/c", context: "meshops" }, n!)?.body.includes('"state":"pending"'), true);
   });
+});
+
+test("the notifier reads each mesh's state from the status without building the rest of it (no resource inventory)", () => {
+  const status = new DaemonStatus({
+    repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
+    controlPlane: { url: "http://cp", embedded: false },
+    driftIntervalMs: 1000,
+    pollIntervalMs: null,
+    webhook: false,
+    reconcileEndpoint: false,
+  });
+  const events = new DaemonEvents();
+  const sent: string[] = [];
+  events.on((event) => status.record(event));
+  events.on(notifier({ sinks: [{ kind: "webhook", url: "http://hook" }], send: (_sink, request) => sent.push(request.body), views: () => meshViews(status) }));
+  let inventoryBuilt = 0;
+  const head = { commit: SHA, message: "tune timeouts", author: "a", date: "" };
+  events.emit({ type: "run.started", run: 1, reasons: ["commit"] });
+  events.emit({ type: "revision.validated", commit: head, valid: true, diagnostics: [], kept: SHA });
+  const results = new Map([["blog", { applied: 0, failed: 1, skipped: 0, errors: [{ resource: "MeshTimeout/blog/t", message: "PUT refused (400)" }] }]]);
+  events.emit({ type: "meshes.synced", commit: head, meshes: ["blog", "shop"], results, inventory: () => (inventoryBuilt++, new Map()), driftMode: () => "report", stopped: false });
+  const summary = { applied: 0, failed: 1, skipped: 0, drift: 0 };
+  events.emit({ type: "run.finished", run: 1, revision: SHA, reasons: ["commit"], triggers: 1, durationMs: 5, end: { kind: "sync", result: "failed", revision: SHA, commit: head, summary } });
+  assert.equal(sent.length, 1);
+  assert.match(sent[0] ?? "", /failed: blog \(MeshTimeout\/blog\/t: PUT refused \(400\)\)\\napplied: shop/);
+  assert.equal(inventoryBuilt, 0, "a notification does not count every mesh's resources");
+  assert.deepEqual(meshViews(status).get("shop"), { state: "in-sync", appliedRevision: SHA, reason: status.toJSON().meshes.find((m) => m.name === "shop")?.reason });
 });
 
 describe("delivery", () => {

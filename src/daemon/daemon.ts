@@ -89,7 +89,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const notify = o.notify;
   if (notify && notify.sinks.length > 0) {
     // After the status: it has folded a run in when the notifier reads the mesh states.
-    events.on(notifier({ sinks: notify.sinks, send: (sink, request) => notify.sender.send(sink, request), views: () => meshViews(status.toJSON()) }));
+    events.on(notifier({ sinks: notify.sinks, send: (sink, request) => notify.sender.send(sink, request), views: () => meshViews(status) }));
   }
   let stopping = false;
   const reconciler = new Reconciler({

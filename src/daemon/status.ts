@@ -60,6 +60,8 @@ interface MeshRecord {
 export interface MeshConditionRow {
   readonly mesh: string;
   readonly state: MeshState;
+  readonly reason: string;
+  readonly appliedRevision: string | null;
   readonly headApplied: boolean;
   /** Commit date of the applied revision (ISO 8601), when known. */
   readonly appliedCommitDate: string | null;
@@ -183,11 +185,13 @@ export class DaemonStatus {
     return this.#meshes.has(mesh);
   }
 
-  /** Every mesh's state, for the metrics. */
+  /** Every mesh's state, for the metrics and the notifier (cheap: none of the rest of the status is built). */
   meshConditions(): MeshConditionRow[] {
     return [...this.#meshes.values()].map((m) => ({
       mesh: m.name,
       state: m.condition.state,
+      reason: m.condition.reason,
+      appliedRevision: m.appliedRevision,
       headApplied: this.#headApplied(m),
       appliedCommitDate: (m.appliedRevision && this.#commits.get(m.appliedRevision)?.date) || null,
     }));

@@ -1,13 +1,13 @@
 /**
  * Notifications as one more subscriber of the reconciler's events (daemon/events.ts): during a run it collects what
  * only the events say (a commit that does not validate, a run that failed); when the run finishes it
- * compares every mesh's state with the state after the previous run (`views`, read from the status, which has
+ * compares every mesh's state with the state after the previous run (`views`, the status's mesh conditions, which have
  * already folded the run in), builds one Notification (notification.ts) and hands each sink's request to the sender.
  *
  * A problem that lasts is told once: a control plane that stays down through twenty retries is one notification.
  */
 import type { DaemonEvent } from "../daemon/events.js";
-import type { StatusJson } from "../daemon/statusTypes.js";
+import type { DaemonStatus } from "../daemon/status.js";
 import { buildNotification, type MeshView, type Notice } from "./notification.js";
 import { requestFor, type Sink } from "./requests.js";
 
@@ -67,7 +67,7 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
   };
 }
 
-/** The mesh states of `/api/status`, as the notifier compares them. */
-export function meshViews(status: Pick<StatusJson, "meshes">): ReadonlyMap<string, MeshView> {
-  return new Map(status.meshes.map((m) => [m.name, { state: m.state, appliedRevision: m.appliedRevision, reason: m.reason }]));
+/** Every mesh's state as the status has it, as the notifier compares them (`meshConditions`: not the whole status). */
+export function meshViews(status: Pick<DaemonStatus, "meshConditions">): ReadonlyMap<string, MeshView> {
+  return new Map(status.meshConditions().map((m) => [m.mesh, { state: m.state, appliedRevision: m.appliedRevision, reason: m.reason }]));
 }
