@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { MeshControls } from "../src/daemon/controls.js";
 import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, unplannable } from "../src/daemon/gate.js";
 import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import { testStatus } from "./helpers/statusServer.js";
 import type { CommitInfo, StatusJson } from "../src/daemon/statusTypes.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { driftReportOf } from "../src/diff/drift.js";
@@ -146,17 +146,7 @@ test("the per-mesh API: route, method, token, body and mesh checked before anyth
 
 test("one state per mesh, with a reason and a since-time that moves only when the state does", () => {
   let clock = 0;
-  const status = new DaemonStatus(
-    {
-      repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
-      controlPlane: { url: "http://cp", embedded: false },
-      driftIntervalMs: 1000,
-      pollIntervalMs: null,
-      webhook: false,
-      reconcileEndpoint: true,
-    },
-    () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
-  );
+  const status = testStatus({ driftIntervalMs: 1000, reconcileEndpoint: true }, () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000));
   const commit = (id: string): CommitInfo => ({ commit: id, message: id, author: "a", date: "2026-01-01T00:00:00.000Z" });
   const state = (s: StatusJson, name: string) => {
     const m = s.meshes.find((x) => x.name === name);

@@ -10,7 +10,6 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { DaemonEvents } from "../src/daemon/events.js";
 import { createLogger } from "../src/daemon/logger.js";
-import { DaemonStatus } from "../src/daemon/status.js";
 import { meshViews, notifier } from "../src/notify/notifier.js";
 import { buildNotification, type MeshView } from "../src/notify/notification.js";
 import { requestFor, type Sink } from "../src/notify/requests.js";
@@ -19,6 +18,7 @@ import { killAll, startWatch, waitFor } from "./helpers/daemon.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 import { runCli } from "./helpers/cli.js";
 import { startNotifyServer, type NotifyServer } from "./helpers/notifyServer.js";
+import { testStatus } from "./helpers/statusServer.js";
 import { startProxy } from "./helpers/proxy.js";
 
 const GITHUB_TOKEN = "ghp_never-logged-4b1d";
@@ -93,14 +93,7 @@ describe("what a run is worth telling", () => {
 });
 
 test("the notifier reads each mesh's state from the status without building the rest of it (no resource inventory)", () => {
-  const status = new DaemonStatus({
-    repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
-    controlPlane: { url: "http://cp", embedded: false },
-    driftIntervalMs: 1000,
-    pollIntervalMs: null,
-    webhook: false,
-    reconcileEndpoint: false,
-  });
+  const status = testStatus();
   const events = new DaemonEvents();
   const sent: string[] = [];
   events.on((event) => status.record(event));

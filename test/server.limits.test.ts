@@ -10,7 +10,8 @@ import { after, test } from "node:test";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { startStatusServer, type StatusServer, type StatusServerLimits } from "../src/daemon/server.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import type { DaemonStatus } from "../src/daemon/status.js";
+import { testStatus } from "./helpers/statusServer.js";
 import { signatureOf } from "../src/daemon/webhook.js";
 import { waitFor } from "./helpers/daemon.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
@@ -43,14 +44,7 @@ async function serve(limits: Partial<StatusServerLimits> = {}, allowedHosts?: re
     format: "json",
     level: "debug",
   });
-  const status = new DaemonStatus({
-    repository: { url: "/repo", kind: "local", branch: "main", remote: null, path: "" },
-    controlPlane: { url: "embedded", embedded: true },
-    driftIntervalMs: 60_000,
-    pollIntervalMs: null,
-    webhook: true,
-    reconcileEndpoint: false,
-  });
+  const status = testStatus({ webhook: true });
   const triggers: string[] = [];
   const server = await startStatusServer({
     host: "127.0.0.1",

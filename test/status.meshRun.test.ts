@@ -7,7 +7,8 @@ import { test } from "node:test";
 import { driftReportOf, type DriftItem } from "../src/diff/drift.js";
 import type { RunEnd } from "../src/daemon/events.js";
 import type { MeshInventory } from "../src/daemon/inventory.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import type { DaemonStatus } from "../src/daemon/status.js";
+import { testStatus } from "./helpers/statusServer.js";
 import type { CommitInfo, MeshStatus, ReconcileRecord, StatusJson } from "../src/daemon/statusTypes.js";
 import type { TriggerKind } from "../src/daemon/queue.js";
 import type { MeshApplyResult } from "../src/sync/meshes.js";
@@ -19,17 +20,7 @@ const result = (applied: number, failed = 0): MeshApplyResult => ({ applied, fai
 
 function newStatus(): { status: DaemonStatus; json: () => StatusJson; mesh: (name: string) => MeshStatus | undefined } {
   let clock = 0;
-  const status = new DaemonStatus(
-    {
-      repository: { url: "/r", kind: "local", branch: "main", remote: null, path: "" },
-      controlPlane: { url: "http://cp", embedded: false },
-      driftIntervalMs: 1000,
-      pollIntervalMs: null,
-      webhook: false,
-      reconcileEndpoint: false,
-    },
-    () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000),
-  );
+  const status = testStatus({ driftIntervalMs: 1000 }, () => new Date(Date.UTC(2026, 0, 1) + clock++ * 1000));
   const json = () => status.toJSON();
   return { status, json, mesh: (name) => json().meshes.find((m) => m.name === name) };
 }

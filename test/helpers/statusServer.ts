@@ -5,22 +5,31 @@
 import { createLogger } from "../../src/daemon/logger.js";
 import { DaemonMetrics } from "../../src/daemon/metrics.js";
 import { startStatusServer, type StatusServer } from "../../src/daemon/server.js";
-import { DaemonStatus } from "../../src/daemon/status.js";
+import { DaemonStatus, type StatusSettings } from "../../src/daemon/status.js";
 import type { CommitInfo } from "../../src/daemon/statusTypes.js";
 import { statusPageRoutes } from "../../src/daemon/ui.js";
 import type { MeshApplyResult } from "../../src/sync/meshes.js";
 
 export const commitOf = (id: string): CommitInfo => ({ commit: id.padEnd(40, "0"), message: `commit ${id}`, author: "a", date: "2026-12-02T00:00:00Z" });
 
+/** A status model as a daemon on a local repository (branch main) and the embedded control plane starts it; `now`: its clock. */
+export function testStatus(settings: Partial<StatusSettings> = {}, now?: () => Date): DaemonStatus {
+  return new DaemonStatus(
+    {
+      repository: { url: "/repo", kind: "local", branch: "main", remote: null, path: "" },
+      controlPlane: { url: "embedded", embedded: true },
+      driftIntervalMs: 60_000,
+      pollIntervalMs: null,
+      webhook: false,
+      reconcileEndpoint: false,
+      ...settings,
+    },
+    now,
+  );
+}
+
 export async function serveStatus(options: { page?: boolean } = {}): Promise<{ status: DaemonStatus; server: StatusServer }> {
-  const status = new DaemonStatus({
-    repository: { url: "/repo", kind: "local", branch: "main", remote: null, path: "" },
-    controlPlane: { url: "embedded", embedded: true },
-    driftIntervalMs: 60_000,
-    pollIntervalMs: null,
-    webhook: false,
-    reconcileEndpoint: false,
-  });
+  const status = testStatus();
   const server = await startStatusServer({
     host: "127.0.0.1",
     port: 0,
