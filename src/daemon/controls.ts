@@ -1,9 +1,16 @@
 /**
  * What people decide for a mesh through the API or the status page: approving a held revision, suspending and
- * resuming. In memory (a restart forgets them: meshops.yaml `suspend:` is the durable way to suspend). The reconciler
- * reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
+ * resuming. Suspensions are handed to `persist` (the daemon keeps them in --controls-file, so a restart keeps them);
+ * approvals live in memory. The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
  */
-export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409; readonly error: string };
+export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409 | 500; readonly error: string };
+
+export interface MeshControlsOptions {
+  /** Meshes suspended through the API before a restart. */
+  readonly suspended?: readonly string[];
+  /** Keeps the API suspensions (throws when it cannot: the change is then undone and refused). */
+  readonly persist?: (suspended: ReadonlySet<string>) => void;
+}
 
 /** Shortest revision prefix an approval may name (git's own default abbreviation). */
 const MIN_REVISION_PREFIX = 7;
@@ -14,9 +21,15 @@ export class MeshControls {
   /** Mesh -> the revision a person approved (used once, by the run that applies it). */
   readonly #approved = new Map<string, string>();
   /** Meshes suspended through the API. */
-  readonly #suspended = new Set<string>();
+  readonly #suspended: Set<string>;
   /** Meshes suspended by meshops.yaml, as the last target says. */
   #configSuspended: ReadonlySet<string> = new Set();
+  readonly #persist: ((suspended: ReadonlySet<string>) => void) | undefined;
+
+  constructor(options: MeshControlsOptions = {}) {
+    this.#suspended = new Set(options.suspended);
+    this.#persist = options.persist;
+  }
 
   approve(mesh: string, revision: string): ControlAnswer {
     const awaiting = this.#awaiting.get(mesh);
@@ -31,6 +44,8 @@ export class MeshControls {
   suspend(mesh: string): ControlAnswer {
     if (this.#suspended.has(mesh) || this.#configSuspended.has(mesh)) return { ok: true, message: `mesh ${mesh} is suspended already` };
     this.#suspended.add(mesh);
+    const unsaved = this.#saved(() => this.#suspended.delete(mesh));
+    if (unsaved) return { ok: false, status: 500, error: `mesh ${mesh} not suspended: ${unsaved}` };
     return { ok: true, message: `mesh ${mesh} suspended: neither applied nor corrected until resumed` };
   }
 
@@ -39,7 +54,20 @@ export class MeshControls {
       return { ok: false, status: 409, error: `mesh ${mesh} is suspended by meshops.yaml: remove it from \`suspend:\` to resume it` };
     }
     if (!this.#suspended.delete(mesh)) return { ok: true, message: `mesh ${mesh} is not suspended` };
+    const unsaved = this.#saved(() => this.#suspended.add(mesh));
+    if (unsaved) return { ok: false, status: 500, error: `mesh ${mesh} not resumed: ${unsaved}` };
     return { ok: true, message: `mesh ${mesh} resumed` };
+  }
+
+  /** Persists the suspensions; when that fails, `undo`es the change and says why. */
+  #saved(undo: () => void): string | undefined {
+    try {
+      this.#persist?.(this.#suspended);
+      return undefined;
+    } catch (error) {
+      undo();
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   /** Why a mesh is suspended, if it is. */

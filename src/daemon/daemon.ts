@@ -13,6 +13,7 @@ import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
 import { MeshControls } from "./controls.js";
+import { readSuspensions, writeSuspensions } from "./controlsFile.js";
 import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
 import { startStatusServer, type StatusServerOptions } from "./server.js";
 import type { RevisionSource } from "./source.js";
@@ -50,6 +51,8 @@ export interface DaemonOptions {
   readonly allowedHosts?: StatusServerOptions["allowedHosts"];
   /** `--hydrate-branch`: hydrate every valid revision onto this branch (pushed to `remote` when given). */
   readonly hydrate?: { readonly branch: string; readonly remote: string | undefined };
+  /** `--controls-file`: where suspensions made through the API are kept across restarts (in memory only when absent). */
+  readonly controlsFile?: string;
   /** Where state changes are told (commit statuses, webhooks), and who delivers them. */
   readonly notify?: { readonly sinks: readonly Sink[]; readonly sender: NotificationSender };
 }
@@ -61,6 +64,14 @@ export interface Daemon {
   trigger(trigger: Trigger): void;
   /** Stops taking triggers, lets the write in flight finish (the rest of that apply is skipped), closes the server. */
   stop(): Promise<void>;
+}
+
+/** The people's decisions, with the API suspensions of the last run restored from (and kept in) `file`. */
+function meshControls(file: string | undefined, log: Logger): MeshControls {
+  if (file === undefined) return new MeshControls();
+  const suspended = readSuspensions(file);
+  if (suspended.length > 0) log.info({ event: "controls.restored", suspended, file }, `still suspended through the API before the restart: ${suspended.join(", ")}`);
+  return new MeshControls({ suspended, persist: (meshes) => writeSuspensions(file, meshes) });
 }
 
 /** The daemon's views of the reconciler's events: the status, the metrics and the log, in that order. */
@@ -84,7 +95,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const events = new DaemonEvents();
   subscribeViews(events, { status, metrics, log });
   metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
-  const controls = new MeshControls();
+  const controls = meshControls(o.controlsFile, log);
   const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}), log }) : undefined;
   const notify = o.notify;
   if (notify && notify.sinks.length > 0) {

@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
+import { ControlsFileError } from "../../daemon/controlsFile.js";
 import { sopsIdentities } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
@@ -33,6 +34,7 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, Notificat
   webhookSecretFile?: string;
   reconcileTokenFile?: string;
   cacheDir: string;
+  controlsFile: string;
   cpListen?: string;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "silent";
   logFormat: LogFormat;
@@ -87,6 +89,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--hydrate-branch <name>", "also commit each valid revision's Kubernetes manifests to this branch (meshops hydrate), for Flux or Argo CD")
     .option("--hydrate-remote <name-or-url>", "push the --hydrate-branch there (default: origin for a remote --repo, the local branch otherwise)")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
+    .addOption(new Option("--controls-file <file>", "where meshes suspended through the API are kept, so a restart keeps them").default(".meshops/controls.json"))
     .option("--git-token-file <file>", "HTTPS remote: file holding the token git sends as the password (read at each fetch; never put in the URL)")
     .addOption(new Option("--git-username <name>", "HTTPS remote: the user name sent with --git-token-file").default("x-access-token"))
     .option("--git-ssh-key-file <file>", "SSH remote: the private key to authenticate with (mode 0600)")
@@ -182,7 +185,9 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
       ...(options.hydrateBranch ? { hydrate: { branch: options.hydrateBranch, remote: options.hydrateRemote ?? (remote ? "origin" : undefined) } } : {}),
       ...(notify ? { notify } : {}),
+      controlsFile: path.resolve(io.cwd, options.controlsFile),
     }).catch((cause: unknown) => {
+      if (cause instanceof ControlsFileError) throw new UsageError(`--controls-file ${cause.message}`);
       throw (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? new UsageError(`cannot listen on --listen ${options.listen}`, { cause }) : cause;
     });
     const signal = await signalled;

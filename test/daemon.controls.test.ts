@@ -1,0 +1,71 @@
+/**
+ * Suspensions made through the API survive a restart: `meshops watch` keeps them in --controls-file (default
+ * .meshops/controls.json, next to the clone cache and the embedded control plane's state) and restores them at start.
+ * The daemon as a child process (stopped and started again in the same folder), a real Git repository, the embedded
+ * control plane over HTTP in this process.
+ */
+import assert from "node:assert/strict";
+import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { before, test } from "node:test";
+import type { StatusJson } from "../src/daemon/statusTypes.js";
+import { runCli } from "./helpers/cli.js";
+import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
+
+const RECONCILE_TOKEN = "reconcile-token-controls-5e0b";
+const bed = daemonTestBed("meshops-controls");
+const { repo, work } = bed;
+let tokenFile = "";
+
+const mesh = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ["*"]\n`;
+const timeout = (meshName: string, idleTimeout: string) =>
+  `type: MeshTimeout\nname: t\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const idleTimeoutOf = async (meshName: string) => ((await (await bed.cp(`/meshes/${meshName}/meshtimeouts/t`)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
+const stateOf = (s: StatusJson, name: string) => s.meshes.find((m) => m.name === name);
+const start = () => startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--reconcile-token-file", tokenFile], { cwd: work });
+const post = (daemon: DaemonProcess, action: string) => fetch(`${daemon.url}/api/meshes/shop/${action}`, { method: "POST", headers: { authorization: `Bearer ${RECONCILE_TOKEN}` }, body: "{}" });
+async function stop(daemon: DaemonProcess): Promise<void> {
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
+}
+
+before(async () => {
+  await bed.open();
+  tokenFile = bed.secretFile("reconcile-token", RECONCILE_TOKEN);
+  commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": mesh("shop"), "meshes/shop/t.yaml": timeout("shop", "1m"), "meshes/blog/mesh.yaml": mesh("blog"), "meshes/blog/t.yaml": timeout("blog", "1m") }, "two meshes");
+});
+
+test("a mesh suspended through the API is still suspended after a restart; resumed, it stays resumed", async () => {
+  let daemon = await start();
+  await untilStatus(daemon, "the first sync", (s) => s.revision.applied?.commit ?? undefined);
+  assert.equal((await post(daemon, "suspend")).status, 202);
+  await untilStatus(daemon, "shop suspended", (s) => (stateOf(s, "shop")?.state === "suspended" ? true : undefined));
+  await stop(daemon);
+
+  daemon = await start();
+  const commit = commitFiles(repo.dir, { "meshes/shop/t.yaml": timeout("shop", "2m"), "meshes/blog/t.yaml": timeout("blog", "2m") }, "both meshes");
+  const status = await untilStatus(daemon, "the commit considered", (s) => (stateOf(s, "blog")?.appliedRevision === commit ? s : undefined));
+  assert.deepEqual([stateOf(status, "shop")?.state, stateOf(status, "shop")?.suspended?.by], ["suspended", "api"]);
+  assert.equal(await idleTimeoutOf("shop"), "1m0s", "a restored suspension holds the mesh back");
+  assert.equal(await idleTimeoutOf("blog"), "2m0s");
+  await daemon.untilLog("the restored suspension in the log", (e) => e.event === "controls.restored" && JSON.stringify(e.suspended) === '["shop"]');
+
+  assert.equal((await post(daemon, "resume")).status, 202);
+  await untilStatus(daemon, "shop applied once resumed", (s) => (stateOf(s, "shop")?.appliedRevision === commit ? true : undefined));
+  await stop(daemon);
+  daemon = await start();
+  await untilApplied(daemon, commit);
+  assert.equal(stateOf(await daemon.status(), "shop")?.state, "in-sync");
+  await stop(daemon);
+});
+
+test("a controls file that cannot be read is refused at start, in one line naming it (a suspension is never silently lost)", async () => {
+  const file = path.join(work, "broken", "controls.json");
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, "{ not json");
+  const run = await runCli(["watch", "--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--controls-file", file, "--listen", "127.0.0.1:0"], work);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /^meshops: --controls-file \/\S+controls\.json: not a meshops controls file \(.+\): fix or delete it\n$/);
+});
