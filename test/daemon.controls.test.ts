@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
+import { MeshControls } from "../src/daemon/controls.js";
+import { writeSuspensions } from "../src/daemon/controlsFile.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { runCli } from "./helpers/cli.js";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
@@ -68,4 +70,14 @@ test("a controls file that cannot be read is refused at start, in one line namin
   const run = await runCli(["watch", "--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--controls-file", file, "--listen", "127.0.0.1:0"], work);
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stderr, /^meshops: --controls-file \/\S+controls\.json: not a meshops controls file \(.+\): fix or delete it\n$/);
+});
+
+test("a suspension that cannot be written down is refused and undone: the API never says suspended for a state a restart loses", () => {
+  writeFileSync(path.join(work, "not-a-folder"), "");
+  const file = path.join(work, "not-a-folder", "controls.json");
+  const controls = new MeshControls({ persist: (meshes) => writeSuspensions(file, meshes) });
+  const answer = controls.suspend("shop");
+  assert.deepEqual([answer.ok, answer.ok ? 0 : answer.status], [false, 500]);
+  assert.match(answer.ok ? "" : answer.error, /^mesh shop not suspended: .*ENOTDIR/);
+  assert.equal(controls.suspendedBy("shop"), undefined);
 });
