@@ -30,10 +30,14 @@ export function readSuspensions(file: string): string[] {
   return suspended as string[];
 }
 
-/** Replaces the file with `suspended` (sorted); throws when it cannot be written. */
+/** Replaces the file with `suspended` (sorted); throws a ControlsFileError when it cannot be written. */
 export function writeSuspensions(file: string, suspended: Iterable<string>): void {
-  mkdirSync(path.dirname(file), { recursive: true });
   const aside = `${file}.${process.pid}.tmp`;
-  writeFileSync(aside, JSON.stringify({ suspended: [...suspended].sort() }) + "\n");
-  renameSync(aside, file);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(aside, JSON.stringify({ suspended: [...suspended].sort() }) + "\n");
+    renameSync(aside, file);
+  } catch (error) {
+    throw new ControlsFileError(`${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
 }
