@@ -10,7 +10,7 @@
  * docs/status-page.png (the README's screenshot) is written when it is missing or with UPDATE_SCREENSHOTS=1.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -318,6 +318,38 @@ describe("the status page in headless Chromium", () => {
     await page.getByRole("button", { name: "Forget token" }).click();
     assert.equal(await input.inputValue(), "");
     assert.equal(await page.evaluate("sessionStorage.getItem('meshops.reconcileToken')"), null);
+    assertCleanBrowser();
+  });
+
+  test("Suspend, Resume and Approve on the mesh cards: the token-protected buttons act, and the cards follow without a reload", { timeout: 60_000 }, async () => {
+    const result = page.locator("#reconcile-result");
+    await page.evaluate("window.__uiTestMarker = 'before the buttons'");
+    await page.getByLabel("Reconcile token").fill(RECONCILE_TOKEN);
+
+    // Suspend edge from its card, then resume it.
+    await page.locator('[data-mesh="edge"]').getByRole("button", { name: "Suspend" }).click();
+    await result.filter({ hasText: "mesh edge suspended" }).waitFor();
+    await page.locator('[data-mesh="edge"][data-state="suspended"]').waitFor();
+    assert.equal((await daemon.status()).meshes.find((m) => m.name === "edge")?.suspended?.by, "api");
+    await page.locator('[data-mesh="edge"]').getByRole("button", { name: "Resume" }).click();
+    await result.filter({ hasText: "mesh edge resumed" }).waitFor();
+    await page.locator('[data-mesh="edge"][data-state="in-sync"]').waitFor();
+
+    // A removed MeshTrafficPermission (pruning turned on) is held in mesh default; Approve applies exactly that revision.
+    const permissions = readFileSync(path.join(repo.dir, "meshes/default/permissions.yaml"), "utf8");
+    const kept = permissions.split(/^---\n/m).filter((d) => !d.includes("name: ldap-sync-only-from-directory")).join("---\n");
+    const config = readFileSync(path.join(repo.dir, "meshops.yaml"), "utf8").replace("enabled: false", "enabled: true");
+    const held = commitFiles(repo.dir, { "meshes/default/permissions.yaml": kept, "meshops.yaml": config }, "Drop the LDAP sync permission");
+    const card = page.locator(`[data-mesh="default"][data-state="awaiting-approval"] .approval[data-revision="${held}"]`);
+    await card.waitFor({ timeout: 20_000 });
+    assert.equal(await card.locator('details[data-resource="MeshTrafficPermission/default/ldap-sync-only-from-directory"]').getAttribute("data-action"), "delete");
+    await screenshot("5-awaiting-approval");
+    await card.getByRole("button", { name: `Approve ${held.slice(0, 7)}` }).click();
+    await result.filter({ hasText: `revision ${held} of mesh default approved` }).waitFor();
+    await page.locator('[data-mesh="default"][data-state="in-sync"]').waitFor({ timeout: 20_000 });
+    const gone = await fetch(`${server?.url}/meshes/default/meshtrafficpermissions/ldap-sync-only-from-directory`, { headers: { authorization: `Bearer ${CP_TOKEN}` } });
+    assert.equal(gone.status, 404);
+    assert.equal(await pageMarker(), "before the buttons", "no reload");
     assertCleanBrowser();
   });
 
