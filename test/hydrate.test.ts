@@ -165,6 +165,9 @@ test("watch --hydrate-branch: each valid revision hydrated onto the remote branc
     const done = await daemon.untilLog("the first revision hydrated", (e) => e.event === "hydrate.done" && e.revision === first, 60_000);
     assert.match(String(done.msg), new RegExp(`^rendered on origin: [0-9a-f]{12} hydrates ${first.slice(0, 12)} \\(3 manifests\\)$`));
     assert.deepEqual(remoteBranch(remote).commits.map((c) => c.source), [first]);
+    // The status says it too: /api/status, which the page shows.
+    const hydrated = (await daemon.status()).hydration;
+    assert.deepEqual([hydrated?.branch, hydrated?.remote, hydrated?.last?.revision, hydrated?.last?.ok, hydrated?.last?.message], ["rendered", "origin", first, true, done.msg]);
 
     const second = commitFiles(source, { "config/checkout.yaml": policy("payments", "checkout", "90s") }, "second");
     await daemon.untilLog("the second revision hydrated", (e) => e.event === "hydrate.done" && e.revision === second, 60_000);
@@ -181,6 +184,9 @@ test("watch --hydrate-branch: each valid revision hydrated onto the remote branc
     const failed = await daemon.untilLog("the refused hydrate", (e) => e.event === "hydrate.failed" && e.revision === third, 60_000);
     assert.match(String(failed.msg), new RegExp(`refusing to hydrate branch rendered: it has 1 commit meshops did not write .*${hand.slice(0, 12)} "hand edit"`));
     assert.equal(remoteBranch(remote).commits[0]?.id, hand);
+    const refused = (await daemon.status()).hydration?.last;
+    assert.deepEqual([refused?.revision, refused?.ok, refused?.message], [third, false, failed.msg]);
+    assert.ok(refused?.problems.some((line) => line.includes(hand.slice(0, 12))));
     assert.ok((await fetch(`${daemon.url}/healthz`)).ok);
   } finally {
     daemon.child.kill("SIGTERM");

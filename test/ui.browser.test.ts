@@ -124,6 +124,7 @@ describe("the status page in headless Chromium", () => {
         "--token-file", path.join(work, "cp-token"),
         "--drift-interval", "1s",
         "--reconcile-token-file", path.join(work, "reconcile-token"),
+        "--hydrate-branch", "rendered",
       ],
       { cwd: work },
     );
@@ -211,6 +212,18 @@ describe("the status page in headless Chromium", () => {
     assert.ok(await page.getByRole("button", { name: "Reconcile now" }).isVisible());
     assert.ok(await page.locator('#timeline li[data-reasons~="startup"]').count() >= 1);
     await screenshot("1-in-sync");
+    assertCleanBrowser();
+  });
+
+  test("--hydrate-branch: the branch and how its last hydrate went are shown, as /api/status has them", { timeout: 60_000 }, async () => {
+    const last = await untilStatus("the first hydrate", (s) => s.hydration?.last ?? undefined, 45_000);
+    const shown = page.locator(`#repository .hydration[data-ok="${String(last.ok)}"]`);
+    await shown.waitFor();
+    assert.match((await page.locator("#repository").textContent()) ?? "", /Hydration\s*rendered/);
+    assert.equal(await shown.locator("code").getAttribute("title"), last.revision);
+    assert.equal(await shown.locator(".hydration-message").textContent(), `: ${last.message}`);
+    assert.equal(last.ok, true, last.message);
+    assert.equal(git(repo.dir, "log", "-1", "--format=%(trailers:key=Meshops-Source-Revision,valueonly)", "rendered").trim(), last.revision);
     assertCleanBrowser();
   });
 

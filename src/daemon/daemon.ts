@@ -91,12 +91,13 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     pollIntervalMs: o.pollIntervalMs,
     webhook: o.webhookSecret !== undefined,
     reconcileEndpoint: o.reconcileToken !== undefined,
+    ...(o.hydrate ? { hydrate: o.hydrate } : {}),
   });
   const events = new DaemonEvents();
   subscribeViews(events, { status, metrics, log });
   metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
   const controls = meshControls(o.controlsFile, log);
-  const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}), log }) : undefined;
+  const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}) }) : undefined;
   const notify = o.notify;
   if (notify && notify.sinks.length > 0) {
     // After the status: it has folded a run in when the notifier reads the mesh states.

@@ -123,6 +123,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         loggedDrift = current;
         return;
       }
+      case "hydrate.finished": {
+        const fields = { event: event.ok ? "hydrate.done" : "hydrate.failed", revision: event.revision, branch: event.branch, durationMs: Math.round(event.durationMs) };
+        if (event.ok) log.info(fields, event.message);
+        else log.error({ ...fields, problems: event.problems }, event.message);
+        return;
+      }
       case "run.failed":
         log.error(
           { event: "reconcile.error", revision: event.revision, kind: event.kind, controlPlane: event.controlPlane, err: event.message },

@@ -105,7 +105,11 @@ export type DaemonEvent =
       readonly end: RunEnd | undefined;
     }
   /** When the next drift check is due (null: none scheduled). */
-  | { readonly type: "drift.scheduled"; readonly at: Date | null };
+  | { readonly type: "drift.scheduled"; readonly at: Date | null }
+  /** `--hydrate-branch`: a valid revision is being hydrated onto the branch (hydrator.ts). */
+  | { readonly type: "hydrate.started"; readonly revision: string; readonly branch: string }
+  /** It was, or it failed: `message` is its output's last line, `problems` the lines of a failure. */
+  | { readonly type: "hydrate.finished"; readonly revision: string; readonly branch: string; readonly ok: boolean; readonly durationMs: number; readonly message: string; readonly problems: readonly string[] };
 
 /**
  * A run that did what it was for: never one that failed, stopped, found an invalid revision or held a mesh for

@@ -3,12 +3,13 @@
  * hydrate`), for Flux or Argo CD to apply where the control plane runs on Kubernetes. One more subscriber of the
  * reconciler's events. The work runs in a child process of the same meshops, one at a time: rendering and checking
  * tens of thousands of manifests would otherwise hold up the probes, and it is exactly the command an operator runs.
- * Revisions that arrive while one is hydrated are coalesced to the newest, as the daemon's own runs are.
+ * Revisions that arrive while one is hydrated are coalesced to the newest, as the daemon's own runs are. Each hydrate
+ * is told as events (`hydrate.started`, `hydrate.finished`): the status shows it, the log writes it.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { DaemonEvents } from "./events.js";
-import { errorMessage, type Logger } from "./logger.js";
+import type { DaemonEvent, DaemonEvents } from "./events.js";
+import { errorMessage } from "./logger.js";
 
 /** This file compiles to dist/src/daemon/hydrator.js: the CLI is bin/meshops.js at the repository root. */
 const MESHOPS_BIN = fileURLToPath(new URL("../../../bin/meshops.js", import.meta.url));
@@ -21,7 +22,6 @@ export interface HydratorOptions {
   /** A remote name or URL to push to; absent: the local branch. */
   readonly remote: string | undefined;
   readonly maxFileBytes?: number;
-  readonly log: Logger;
 }
 
 export interface Hydrator {
@@ -42,7 +42,8 @@ export function hydrateEachRevision(events: DaemonEvents, o: HydratorOptions): H
       const revision = pending;
       pending = undefined;
       if (revision === lastDone) continue;
-      await hydrateOnce(revision, o);
+      events.emit({ type: "hydrate.started", revision, branch: o.branch });
+      events.emit(await hydrateOnce(revision, o));
       lastDone = revision;
     }
   };
@@ -58,23 +59,21 @@ export function hydrateEachRevision(events: DaemonEvents, o: HydratorOptions): H
   };
 }
 
-async function hydrateOnce(revision: string, o: HydratorOptions): Promise<void> {
+async function hydrateOnce(revision: string, o: HydratorOptions): Promise<DaemonEvent & { type: "hydrate.finished" }> {
   const args = [MESHOPS_BIN, "hydrate", "--repo", o.dir, "--ref", revision, "--branch", o.branch];
   if (o.remote !== undefined) args.push("--remote", o.remote);
   if (o.path !== undefined) args.push("--path", o.path);
   if (o.maxFileBytes !== undefined) args.push("--max-file-size", String(o.maxFileBytes));
   const started = performance.now();
-  const fields = { event: "hydrate.done", revision, branch: o.branch };
+  const finished = (ok: boolean, message: string, problems: readonly string[] = []) =>
+    ({ type: "hydrate.finished", revision, branch: o.branch, ok, durationMs: performance.now() - started, message, problems }) as const;
   try {
     const { code, stdout, stderr } = await run(args);
-    const durationMs = Math.round(performance.now() - started);
-    if (code === 0) o.log.info({ ...fields, durationMs }, stdout.trim());
-    else {
-      const problems = stderr.trim().split("\n").slice(-STDERR_LINES);
-      o.log.error({ ...fields, event: "hydrate.failed", durationMs, problems }, problems.at(-1) ?? `meshops hydrate exited with ${code}`);
-    }
+    if (code === 0) return finished(true, stdout.trim());
+    const problems = stderr.trim().split("\n").slice(-STDERR_LINES);
+    return finished(false, problems.at(-1) ?? `meshops hydrate exited with ${code}`, problems);
   } catch (error) {
-    o.log.error({ ...fields, event: "hydrate.failed" }, `cannot run meshops hydrate: ${errorMessage(error)}`);
+    return finished(false, `cannot run meshops hydrate: ${errorMessage(error)}`);
   }
 }
 

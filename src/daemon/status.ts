@@ -19,6 +19,7 @@ import type {
   ApplyOutcome,
   CommitInfo,
   ControlPlaneSettings,
+  HydrationStatus,
   MeshApplyStatus,
   MeshError,
   MeshRun,
@@ -76,6 +77,8 @@ export interface StatusSettings {
   readonly reconcileEndpoint: boolean;
   /** How many past reconciles to keep. */
   readonly historySize?: number;
+  /** `--hydrate-branch` (and its remote). */
+  readonly hydrate?: { readonly branch: string; readonly remote: string | undefined };
 }
 
 const MAX_MESH_ERRORS = 10;
@@ -106,12 +109,14 @@ export class DaemonStatus {
   #lastSuccessAt: string | null = null;
   #lastError: { at: string; message: string } | null = null;
   #nextDriftCheckAt: string | null = null;
+  #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
   #inventory: () => ReadonlyMap<string, MeshInventory> = () => new Map();
 
   constructor(settings: StatusSettings, now: () => Date = () => new Date()) {
     this.#settings = settings;
     this.#now = now;
+    this.#hydration = settings.hydrate ? { branch: settings.hydrate.branch, remote: settings.hydrate.remote ?? null, running: null, last: null } : null;
     this.#startedAt = now().toISOString();
   }
 
@@ -172,6 +177,15 @@ export class DaemonStatus {
       case "run.finished":
         this.#runFinished(event);
         break;
+      case "hydrate.started":
+        if (this.#hydration) this.#hydration = { ...this.#hydration, running: event.revision };
+        break;
+      case "hydrate.finished":
+        if (this.#hydration) {
+          const { revision, ok, durationMs, message, problems } = event;
+          this.#hydration = { ...this.#hydration, running: null, last: { revision, ok, at: this.#now().toISOString(), durationMs: Math.round(durationMs), message, problems } };
+        }
+        break;
       case "drift.scheduled":
         this.#nextDriftCheckAt = event.at?.toISOString() ?? null;
         return; // not worth an event to the page
@@ -218,6 +232,7 @@ export class DaemonStatus {
       },
       pollIntervalMs: s.pollIntervalMs,
       endpoints: { webhook: s.webhook, reconcile: s.reconcileEndpoint },
+      hydration: this.#hydration,
       meshes: meshes.map((m) => this.#meshJson(m)),
       reconciles: this.#history,
     };

@@ -235,12 +235,33 @@ export interface StatusJson {
   readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary };
   readonly pollIntervalMs: number | null;
   readonly endpoints: { readonly webhook: boolean; readonly reconcile: boolean };
+  /** `--hydrate-branch`: where each valid revision is hydrated, and how the last one went (null without it). */
+  readonly hydration: HydrationStatus | null;
   /** Sorted by name. */
   readonly meshes: readonly MeshStatus[];
   /** Newest first. */
   readonly reconciles: readonly ReconcileRecord[];
   /** Present when `/api/status` was asked to filter or page the meshes (`?mesh=&q=&state=&order=&offset=&limit=`). */
   readonly page?: StatusPage;
+}
+
+export interface HydrationStatus {
+  readonly branch: string;
+  /** The remote it is pushed to; null: the local branch. */
+  readonly remote: string | null;
+  /** The revision being hydrated now. */
+  readonly running: string | null;
+  /** The last hydrate that ended (null before the first). */
+  readonly last: {
+    readonly revision: string;
+    readonly ok: boolean;
+    readonly at: string;
+    readonly durationMs: number;
+    /** Its output's last line: what was committed, or why nothing was. */
+    readonly message: string;
+    /** A failure's lines (the end of its error output). */
+    readonly problems: readonly string[];
+  } | null;
 }
 
 /** Which meshes a filtered or paged `/api/status` holds, out of how many. */

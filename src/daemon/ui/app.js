@@ -13,6 +13,7 @@
 /** @typedef {import("../statusTypes.js").Diagnostic} Diagnostic */
 /** @typedef {import("../statusTypes.js").ReconcileRecord} ReconcileRecord */
 /** @typedef {import("../statusTypes.js").RunResult} RunResult */
+/** @typedef {import("../statusTypes.js").HydrationStatus} HydrationStatus */
 /** @typedef {"ok" | "warn" | "bad" | "busy" | "pending"} Tone */
 /** A label and its tone. @typedef {readonly [string, Tone]} Look */
 /** What `h` and `fill` take as children (arrays nest to any depth). @typedef {Node | string | number | false | null | undefined | readonly unknown[]} Child */
@@ -259,8 +260,37 @@ function renderRepository(status) {
         timeElement(status.startedAt),
       ],
       ["Last success", timeElement(status.lastSuccessAt)],
+      status.hydration ? ["Hydration", ...hydrationFact(status.hydration)] : null,
     ]),
   );
+}
+
+/**
+ * `--hydrate-branch`: the branch, what is being hydrated, and how the last hydrate went (a failure with its reason).
+ * @param {HydrationStatus} hydration
+ */
+function hydrationFact(hydration) {
+  const last = hydration.last;
+  return [
+    h("code", { text: hydration.branch }),
+    hydration.remote ? [" on ", h("code", { text: hydration.remote })] : null,
+    hydration.running ? [": hydrating ", h("code", { title: hydration.running, text: shortSha(hydration.running) })] : null,
+    last
+      ? h(
+          "span",
+          { class: "hydration", "data-ok": String(last.ok) },
+          "; last ",
+          h("code", { title: last.revision, text: shortSha(last.revision) }),
+          " ",
+          last.ok ? badge("hydrated", "ok", { class: "badge-plain" }) : badge("failed", "bad", { class: "badge-plain" }),
+          " ",
+          timeElement(last.at),
+          h("span", { class: "hydration-message", text: `: ${last.message}` }),
+        )
+      : hydration.running
+        ? null
+        : ": nothing hydrated yet",
+  ];
 }
 
 /** @param {CommitInfo} commit */
