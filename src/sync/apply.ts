@@ -44,7 +44,11 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   const concurrency = options.concurrency ?? 16;
   const failedMeshes = new Set<string>();
   const results: ChangeResult[] = [];
+  const reported = new Set<Change>();
   const record = (result: ChangeResult) => {
+    // A Mesh written twice (provided CA, below) has one result: a failed or skipped first write is its result.
+    if (reported.has(result.change)) return;
+    reported.add(result.change);
     results.push(result);
     options.onResult?.(result);
   };
