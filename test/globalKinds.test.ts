@@ -1,0 +1,198 @@
+/**
+ * The global kinds (issue 13): HostnameGenerator and GlobalSecret belong to no mesh. Read in both shapes, checked as
+ * the v2.14.3 control plane checks them, kept out of mesh-scoped commands and tenant folders, and written to (and
+ * pruned from) the embedded control plane's global routes, GlobalSecrets before everything else, values never shown.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+interface Report {
+  valid: boolean;
+  diagnostics: { severity: string; file: string; line: number; path: string; message: string; rule: string; resource: string }[];
+}
+
+async function validateJson(dir: string): Promise<Report> {
+  const run = await runCli(["validate", "--format", "json"], dir);
+  return JSON.parse(run.stdout) as Report;
+}
+
+const errors = (report: Report) => report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
+
+const CONFIG = "controlPlane:\n  skipDefaultMeshCreation: true\nsecrets:\n  allowPlaintext: true\nprune: { enabled: true }\n";
+const MESH = "type: Mesh\nname: default\nskipCreatingInitialPolicies: ['*']\n";
+const GENERATOR = [
+  "type: HostnameGenerator",
+  "name: internal",
+  "spec:",
+  "  selector:",
+  "    meshService:",
+  "      matchLabels: { kuma.io/origin: zone }",
+  '  template: "{{ .DisplayName }}.{{ .Namespace }}.svc.mesh.local"',
+  "",
+].join("\n");
+const KUBERNETES_GENERATOR = [
+  "apiVersion: kuma.io/v1alpha1",
+  "kind: HostnameGenerator",
+  "metadata:",
+  "  name: external",
+  "  namespace: kuma-system",
+  "spec:",
+  "  selector:",
+  "    meshExternalService: { matchLabels: { team: edge } }",
+  '  template: "{{ .DisplayName }}.extsvc.mesh.local"',
+  "",
+].join("\n");
+// "c2lnbmluZy1rZXk=" is base64 of a value no output may show.
+const SECRET_VALUE = "c2lnbmluZy1rZXk=";
+const GLOBAL_SECRET = `type: GlobalSecret\nname: signing-key\ndata: ${SECRET_VALUE}\n`;
+const KUBERNETES_GLOBAL_SECRET = [
+  "apiVersion: v1",
+  "kind: Secret",
+  "type: system.kuma.io/global-secret",
+  "metadata:",
+  "  name: other-key",
+  "  namespace: kuma-system",
+  "data:",
+  `  value: ${SECRET_VALUE}`,
+  "",
+].join("\n");
+
+test("HostnameGenerator and GlobalSecret in both shapes validate and render without a mesh", async () => {
+  const repo = tempRepo();
+  try {
+    commitFiles(repo.dir, {
+      "meshops.yaml": CONFIG,
+      "mesh.yaml": MESH,
+      "global/generators.yaml": `${GENERATOR}---\n${KUBERNETES_GENERATOR}`,
+      "global/secrets.yaml": `${GLOBAL_SECRET}---\n${KUBERNETES_GLOBAL_SECRET}`,
+    });
+    const report = await validateJson(repo.dir);
+    assert.deepEqual(errors(report), []);
+    assert.equal(report.valid, true);
+
+    const render = await runCli(["render", "--format", "json"], repo.dir);
+    assert.equal(render.code, 0, render.stderr);
+    assert.doesNotMatch(render.stdout, new RegExp(SECRET_VALUE), "render never prints a secret value");
+    const objects = JSON.parse(render.stdout) as { type: string; name: string; mesh?: string }[];
+    // GlobalSecrets first (what follows may name them), then the Mesh; none of them carries a mesh.
+    assert.deepEqual(
+      objects.map((o) => `${o.type}/${o.name}${o.mesh === undefined ? "" : ` mesh=${o.mesh}`}`),
+      ["GlobalSecret/other-key", "GlobalSecret/signing-key", "HostnameGenerator/external.kuma-system", "HostnameGenerator/internal", "Mesh/default"],
+    );
+    assert.deepEqual(objects.find((o) => o.name === "internal"), {
+      type: "HostnameGenerator",
+      name: "internal",
+      labels: { "meshops.io/managed-by": "meshops" },
+      spec: { selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } }, template: "{{ .DisplayName }}.{{ .Namespace }}.svc.mesh.local" },
+    });
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("bad global resources: the control plane's messages, a mesh they cannot have, the system namespace, a tenant folder", async () => {
+  const repo = tempRepo();
+  try {
+    const generator = (extra: string) => GENERATOR.replace("spec:\n", `${extra}spec:\n`);
+    commitFiles(repo.dir, {
+      "meshops.yaml": `${CONFIG}tenancy:\n  - name: tenant-folder\n    path: "meshes/{mesh}/**"\n`,
+      "meshes/default/mesh.yaml": MESH,
+      "a.yaml": generator("mesh: default\n"),
+      "b.yaml": [
+        "type: HostnameGenerator",
+        "name: two-selectors",
+        "spec:",
+        "  selector: { meshService: {}, meshExternalService: {} }",
+        '  template: "{{ .Name }}.UPPER.mesh"',
+        "",
+      ].join("\n"),
+      "c.yaml": ["type: HostnameGenerator", "name: broken", "spec:", "  selector: { meshService: {} }", '  template: "{{ .Name "', "  extension: { config: {} }", ""].join("\n"),
+      "d.yaml": KUBERNETES_GENERATOR.replace("namespace: kuma-system", "namespace: apps"),
+      "e.yaml": KUBERNETES_GLOBAL_SECRET.replace("  namespace: kuma-system\n", "  namespace: kuma-system\n  labels: { kuma.io/mesh: default }\n"),
+      "meshes/default/generator.yaml": GENERATOR,
+    });
+    const report = await validateJson(repo.dir);
+    assert.equal(report.valid, false);
+    assert.deepEqual(errors(report), [
+      'a.yaml:3 HostnameGenerator/internal mesh: HostnameGenerator is global: it belongs to no mesh, remove "mesh"',
+      "b.yaml:4 HostnameGenerator/two-selectors spec.selector: exact one selector (meshService, meshExternalService) must be defined",
+      'b.yaml:5 HostnameGenerator/two-selectors spec.template: template renders to "name.UPPER.mesh" which is not a valid DNS name: ' +
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character " +
+        "(e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      'c.yaml:5 HostnameGenerator/broken spec.template: couldn\'t parse template: template: :1: unterminated quoted string',
+      "c.yaml:6 HostnameGenerator/broken spec.extension.type: must not be empty",
+      'd.yaml:5 HostnameGenerator/external.apps metadata.namespace: resource type HostnameGenerator can be created only in the system namespace:kuma-system or kong-mesh-system (controlPlane.mode zone: the admission webhook keeps this type out of namespace "apps"; systemNamespace in meshops.yaml names another)',
+      'e.yaml:6 GlobalSecret/other-key metadata.labels["kuma.io/mesh"]: GlobalSecret is global: it belongs to no mesh, remove the kuma.io/mesh label',
+      'meshes/default/generator.yaml:2 HostnameGenerator/internal name: tenancy rule "tenant-folder": files matching meshes/{mesh}/** belong to mesh "default", but HostnameGenerator is global (it belongs to no mesh): keep it outside tenant folders',
+    ]);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("a clear-text GlobalSecret is refused like a Secret", async () => {
+  const repo = tempRepo();
+  try {
+    commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "mesh.yaml": MESH, "secret.yaml": GLOBAL_SECRET });
+    const report = await validateJson(repo.dir);
+    const refused = report.diagnostics.find((d) => d.rule === "plaintext-secret");
+    assert.equal(refused?.resource, "GlobalSecret/signing-key");
+    assert.equal(refused?.severity, "error");
+    assert.doesNotMatch(JSON.stringify(report), new RegExp(SECRET_VALUE));
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("apply writes the global kinds to the embedded control plane's global routes; plan is then empty; --mesh leaves them out; prune deletes them", async () => {
+  const repo = tempRepo();
+  try {
+    await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+      commitFiles(repo.dir, { "meshops.yaml": CONFIG, "mesh.yaml": MESH, "generators.yaml": `${GENERATOR}---\n${KUBERNETES_GENERATOR}`, "secrets.yaml": GLOBAL_SECRET });
+      const apply = await runCli(["apply", "--cp-url", url, "--yes"], repo.dir);
+      assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+      assert.doesNotMatch(apply.stdout + apply.stderr, new RegExp(SECRET_VALUE));
+      const created = [...apply.stdout.matchAll(/create (\S+)/g)].map((m) => m[1]);
+      assert.deepEqual(created, ["GlobalSecret/signing-key", "HostnameGenerator/external.kuma-system", "HostnameGenerator/internal", "Mesh/default"]);
+
+      const generator = (await (await fetch(`${url}/hostnamegenerators/internal`)).json()) as Record<string, unknown>;
+      assert.equal(generator.type, "HostnameGenerator");
+      assert.equal(generator.mesh, undefined);
+      const secret = (await (await fetch(`${url}/global-secrets/signing-key`)).json()) as Record<string, unknown>;
+      assert.equal(secret.data, SECRET_VALUE);
+      const listed = (await (await fetch(`${url}/hostnamegenerators`)).json()) as { total: number };
+      assert.equal(listed.total, 2);
+      assert.equal((await fetch(`${url}/meshes/default/hostnamegenerators/internal`)).status, 404, "a global kind has no mesh-scoped route");
+
+      const again = await runCli(["plan", "--cp-url", url, "--format", "json"], repo.dir);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual((JSON.parse(again.stdout) as { changes: unknown[] }).changes, []);
+
+      commitFiles(repo.dir, {
+        "generators.yaml": GENERATOR.replace("svc.mesh.local", "svc.internal"),
+        "secrets.yaml": GLOBAL_SECRET.replace(SECRET_VALUE, "b3RoZXI="),
+        "mesh.yaml": MESH.replace("['*']", "['MeshRetry']"),
+      });
+      const scoped = await runCli(["plan", "--cp-url", url, "--prune", "--mesh", "default", "--format", "json"], repo.dir);
+      assert.equal(scoped.code, 0, scoped.stderr);
+      const scopedChanges = (JSON.parse(scoped.stdout) as { changes: { action: string; resource: string }[] }).changes;
+      assert.deepEqual(scopedChanges.map((c) => `${c.action} ${c.resource}`), ["update Mesh/default"], "--mesh leaves global resources out");
+
+      const plan = await runCli(["plan", "--cp-url", url, "--prune"], repo.dir);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.doesNotMatch(plan.stdout, new RegExp(`${SECRET_VALUE}|b3RoZXI=`));
+      assert.match(plan.stdout, /~ update GlobalSecret\/signing-key\n[\s\S]*-data: \(redacted\)\n\s+\+data: \(redacted, changed\)\n/);
+      const pruned = await runCli(["apply", "--cp-url", url, "--prune", "--yes", "--max-delete-percent", "100"], repo.dir);
+      assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+      assert.match(pruned.stdout, /delete HostnameGenerator\/external\.kuma-system/);
+      assert.equal((await fetch(`${url}/hostnamegenerators/external.kuma-system`)).status, 404);
+      const updated = (await (await fetch(`${url}/global-secrets/signing-key`)).json()) as Record<string, unknown>;
+      assert.equal(updated.data, "b3RoZXI=");
+    });
+  } finally {
+    repo.cleanup();
+  }
+});
