@@ -109,7 +109,7 @@ test("bad global resources: the control plane's messages, a mesh they cannot hav
         '  template: "{{ .Name }}.UPPER.mesh"',
         "",
       ].join("\n"),
-      "c.yaml": ["type: HostnameGenerator", "name: broken", "spec:", "  selector: { meshService: {} }", '  template: "{{ .Name "', "  extension: { config: {} }", ""].join("\n"),
+      "c.yaml": ["type: HostnameGenerator", "name: broken", "spec:", "  selector: { meshService: {} }", "  template: '{{ .Name \"'", '  extension: { type: "" }', ""].join("\n"),
       "d.yaml": KUBERNETES_GENERATOR.replace("namespace: kuma-system", "namespace: apps"),
       "e.yaml": KUBERNETES_GLOBAL_SECRET.replace("  namespace: kuma-system\n", "  namespace: kuma-system\n  labels: { kuma.io/mesh: default }\n"),
       "meshes/default/generator.yaml": GENERATOR,
@@ -125,7 +125,7 @@ test("bad global resources: the control plane's messages, a mesh they cannot hav
       'c.yaml:5 HostnameGenerator/broken spec.template: couldn\'t parse template: template: :1: unterminated quoted string',
       "c.yaml:6 HostnameGenerator/broken spec.extension.type: must not be empty",
       'd.yaml:5 HostnameGenerator/external.apps metadata.namespace: resource type HostnameGenerator can be created only in the system namespace:kuma-system or kong-mesh-system (controlPlane.mode zone: the admission webhook keeps this type out of namespace "apps"; systemNamespace in meshops.yaml names another)',
-      'e.yaml:6 GlobalSecret/other-key metadata.labels["kuma.io/mesh"]: GlobalSecret is global: it belongs to no mesh, remove the kuma.io/mesh label',
+      'e.yaml:7 GlobalSecret/other-key metadata.labels["kuma.io/mesh"]: GlobalSecret is global: it belongs to no mesh, remove the kuma.io/mesh label',
       'meshes/default/generator.yaml:2 HostnameGenerator/internal name: tenancy rule "tenant-folder": files matching meshes/{mesh}/** belong to mesh "default", but HostnameGenerator is global (it belongs to no mesh): keep it outside tenant folders',
     ]);
   } finally {
@@ -174,15 +174,15 @@ test("apply writes the global kinds to the embedded control plane's global route
       commitFiles(repo.dir, {
         "generators.yaml": GENERATOR.replace("svc.mesh.local", "svc.internal"),
         "secrets.yaml": GLOBAL_SECRET.replace(SECRET_VALUE, "b3RoZXI="),
-        "mesh.yaml": MESH.replace("['*']", "['MeshRetry']"),
+        "mesh.yaml": `${MESH}labels: { team: platform }\n`,
       });
       const scoped = await runCli(["plan", "--cp-url", url, "--prune", "--mesh", "default", "--format", "json"], repo.dir);
-      assert.equal(scoped.code, 0, scoped.stderr);
+      assert.equal(scoped.code, 2, scoped.stderr);
       const scopedChanges = (JSON.parse(scoped.stdout) as { changes: { action: string; resource: string }[] }).changes;
       assert.deepEqual(scopedChanges.map((c) => `${c.action} ${c.resource}`), ["update Mesh/default"], "--mesh leaves global resources out");
 
       const plan = await runCli(["plan", "--cp-url", url, "--prune"], repo.dir);
-      assert.equal(plan.code, 0, plan.stderr);
+      assert.equal(plan.code, 2, plan.stderr);
       assert.doesNotMatch(plan.stdout, new RegExp(`${SECRET_VALUE}|b3RoZXI=`));
       assert.match(plan.stdout, /~ update GlobalSecret\/signing-key\n[\s\S]*-data: \(redacted\)\n\s+\+data: \(redacted, changed\)\n/);
       const pruned = await runCli(["apply", "--cp-url", url, "--prune", "--yes", "--max-delete-percent", "100"], repo.dir);

@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDoc
 import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
-import { DEFAULT_MESH } from "../kuma/types.js";
+import { meshOfWritten } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
@@ -208,7 +208,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
   for (const problem of parsed.problems) {
     const id = problem.identity;
-    const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: id.type === "Mesh" ? id.name : (id.mesh ?? DEFAULT_MESH), name: id.name }) : "";
+    const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {

@@ -3,6 +3,7 @@ import { matchPathPattern } from "../config/glob.js";
 import { isPolicyType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
+import { isGlobalKey } from "../model/key.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt } from "./diagnostics.js";
 
@@ -24,7 +25,9 @@ export function checkTenancy(resource: Resource, rules: readonly TenancyRule[], 
     const violation = (path: string, message: string) =>
       diagnostics.push(diagnosticAt(locator, resource, path, `tenancy rule "${rule.name}": ${message}`, `tenancy/${rule.name}`));
 
-    if (mesh !== "" && resource.mesh !== mesh) {
+    if (mesh !== "" && isGlobalKey(resource)) {
+      violation("name", `files matching ${rule.path} belong to mesh "${mesh}", but ${resource.type} is global (it belongs to no mesh): keep it outside tenant folders`);
+    } else if (mesh !== "" && resource.mesh !== mesh) {
       violation(
         resource.type === "Mesh" ? "name" : "mesh",
         `files matching ${rule.path} belong to mesh "${mesh}", but this resource is in mesh "${resource.mesh}"`,
