@@ -5,9 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { encryptDocument } from "../src/secrets/sops.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
-import { commitFiles, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
+import { classifyDrift } from "../src/diff/drift.js";
 
 interface Report {
   valid: boolean;
@@ -195,4 +200,76 @@ test("apply writes the global kinds to the embedded control plane's global route
   } finally {
     repo.cleanup();
   }
+});
+
+const TEST_RECIPIENT = (): string => /public key: (age1\w+)/.exec(readFileSync(path.join(projectRoot, "test", "fixtures", "sops", "test-age-key.txt"), "utf8"))?.[1] ?? "";
+
+test("a SOPS-encrypted GlobalSecret validates without the key, is applied decrypted with it, and refused without it", async () => {
+  const recipient = TEST_RECIPIENT();
+  const encrypted = await encryptDocument({ type: "GlobalSecret", name: "signing-key", data: SECRET_VALUE }, { recipients: [recipient], encryptedRegex: "^data$", lastModified: "2026-01-01T00:00:00Z" });
+  const repo = tempRepo();
+  try {
+    await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+      commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "mesh.yaml": MESH, "global/signing-key.sops.yaml": JSON.stringify(encrypted) });
+      const noKey = { SOPS_AGE_KEY_FILE: "" };
+      assert.equal((await runCli(["validate"], repo.dir, noKey)).code, 0, "validated without the key");
+      const refused = await runCli(["apply", "--cp-url", url, "--yes"], repo.dir, noKey);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout + refused.stderr, /GlobalSecret\/signing-key sops: global\/signing-key\.sops\.yaml: no age key to decrypt it/);
+      assert.equal((await fetch(`${url}/global-secrets/signing-key`)).status, 404);
+      const applied = await runCli(["apply", "--cp-url", url, "--yes"], repo.dir);
+      assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+      assert.doesNotMatch(applied.stdout + applied.stderr, new RegExp(SECRET_VALUE));
+      assert.equal(((await (await fetch(`${url}/global-secrets/signing-key`)).json()) as { data: string }).data, SECRET_VALUE);
+      const again = await runCli(["plan", "--cp-url", url, "--format", "json"], repo.dir);
+      assert.deepEqual((JSON.parse(again.stdout) as { changes: unknown[] }).changes, [], "the decrypted value compares equal");
+    });
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("export writes the global kinds under global/ (GlobalSecrets encrypted), and the export plans empty", async () => {
+  const repo = tempRepo();
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-global-export-"));
+  try {
+    await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+      commitFiles(repo.dir, { "meshops.yaml": CONFIG, "mesh.yaml": MESH, "generators.yaml": `${GENERATOR}---\n${KUBERNETES_GENERATOR}`, "secrets.yaml": GLOBAL_SECRET });
+      assert.equal((await runCli(["apply", "--cp-url", url, "--yes"], repo.dir)).code, 0);
+      const exported = await runCli(["export", "--out", "repo", "--sops-age-recipient", TEST_RECIPIENT(), "--cp-url", url], out);
+      assert.equal(exported.code, 0, exported.stderr);
+      const dir = path.join(out, "repo");
+      const files = (sub: string) => readdirSync(path.join(dir, sub)).sort();
+      assert.deepEqual(files("global"), ["global-secrets", "hostnamegenerators"]);
+      assert.deepEqual(files("global/hostnamegenerators"), ["external.kuma-system.yaml", "internal.yaml"]);
+      assert.deepEqual(files("global/global-secrets"), ["signing-key.sops.yaml"]);
+      assert.doesNotMatch(readFileSync(path.join(dir, "global/global-secrets/signing-key.sops.yaml"), "utf8"), new RegExp(SECRET_VALUE));
+      git(dir, "init", "-q", "-b", "main");
+      git(dir, "add", "-A");
+      git(dir, "commit", "-q", "-m", "export");
+      const plan = await runCli(["plan", "--prune", "--format", "json", "--cp-url", url], dir);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+      assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, []);
+    });
+  } finally {
+    repo.cleanup();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("drift and export leave out the global resources the control plane makes for itself", () => {
+  const generator = (name: string) => ({ type: "HostnameGenerator", name, spec: { selector: { meshService: {} }, template: "{{ .Name }}.mesh" } });
+  const secret = (name: string) => ({ type: "GlobalSecret", name, data: "eA==" });
+  const live = [
+    generator("local-universal-mesh-service"),
+    generator("synced-kube-mesh-service"),
+    generator("hand-made"),
+    secret("admin-user-token"),
+    secret("user-token-signing-key-1"),
+    secret("zone-token-signing-key-1"),
+    secret("other"),
+  ];
+  const report = classifyDrift([], live, { instance: "meshops" });
+  assert.deepEqual(report.items.map((i) => `${i.kind} ${i.resource}`), ["unmanaged GlobalSecret/other", "unmanaged HostnameGenerator/hand-made"]);
+  assert.doesNotMatch(JSON.stringify(report), /eA==/);
 });

@@ -123,11 +123,20 @@ export function canonicalBase64(data: string): string {
 }
 
 /**
+ * GlobalSecrets the control plane makes for itself: the admin user token it bootstraps (FACTS §2.7 `admin-user-token`)
+ * and the signing keys of user and zone tokens (`user-token-signing-key-<serial>`, `zone-token-signing-key-<serial>`,
+ * and the public half a zone keeps, `zone-token-signing-public-key-<serial>`).
+ */
+const SERVER_GLOBAL_SECRET = /^(admin-user-token|(user-token-signing-key|zone-token-signing-key|zone-token-signing-public-key)-\d+)$/;
+
+/**
  * Secrets the control plane makes for itself (FACTS §1): each mesh's dataplane token signing key
  * (`dataplane-token-signing-key-...`) and a builtin CA's certificate and key (`<mesh>.ca-builtin-cert-<backend>`,
- * `<mesh>.ca-builtin-key-<backend>`). Nobody writes them in a repository; drift does not report them.
+ * `<mesh>.ca-builtin-key-<backend>`), and the GlobalSecrets above. Nobody writes them in a repository; drift does not
+ * report them, export leaves them out.
  */
 export function isServerCreatedSecret(object: JsonObject): boolean {
+  if (object.type === "GlobalSecret") return typeof object.name === "string" && SERVER_GLOBAL_SECRET.test(object.name);
   if (object.type !== "Secret" || typeof object.name !== "string") return false;
   const name = object.name;
   return name.startsWith("dataplane-token-signing-key") || name.startsWith(`${String(object.mesh)}.ca-builtin-cert-`) || name.startsWith(`${String(object.mesh)}.ca-builtin-key-`);
