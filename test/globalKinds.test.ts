@@ -93,6 +93,13 @@ test("HostnameGenerator and GlobalSecret in both shapes validate and render with
       labels: { "meshops.io/managed-by": "meshops" },
       spec: { selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } }, template: "{{ .DisplayName }}.{{ .Namespace }}.svc.mesh.local" },
     });
+
+    // For Argo CD and Flux: in the system namespace, without a mesh label; GlobalSecrets left out like Secrets.
+    const manifests = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    assert.equal(manifests.code, 0, manifests.stderr);
+    assert.match(manifests.stderr, /2 Secrets left out/);
+    assert.doesNotMatch(manifests.stdout, new RegExp(`${SECRET_VALUE}|kind: Secret|kuma\\.io/mesh: ""`));
+    assert.match(manifests.stdout, /kind: HostnameGenerator\nmetadata:\n {2}name: internal\n {2}namespace: kuma-system\n {2}labels:\n {4}meshops\.io\/managed-by: meshops\n {2}annotations:\n {4}argocd\.argoproj\.io\/sync-wave: "-1"\n/);
   } finally {
     repo.cleanup();
   }

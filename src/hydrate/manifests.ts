@@ -55,7 +55,7 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
   const fromRepository = new Set(manifests.filter((m) => m.resource.origin !== "default").map(identity));
   const kept = manifests.filter((m) => m.resource.origin !== "default" || !fromRepository.has(identity(m)));
   if (dataplanes > 0) notes.push(`${count(dataplanes, "Dataplane")} left out: Kubernetes makes Dataplanes from Pods`);
-  if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type system.kuma.io/secret`);
+  if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type system.kuma.io/secret (system.kuma.io/global-secret for a GlobalSecret)`);
   return { manifests: kept, notes };
 }
 
