@@ -56,6 +56,12 @@ test("the global resources are a unit of their own: applied, and held back alone
     assert.equal(await templateOf(), "{{ .DisplayName }}.svc.mesh.local", "the invalid generator is not applied");
     const idle = ((await (await fetch(`${server.url}/meshes/shop/meshtimeouts/checkout`)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
     assert.equal(idle, "2m0s");
+
+    // Fixed: the global unit is applied again, by itself (the daemon's incremental plan covers it like a mesh).
+    commitFiles(repo.dir, { "global/generators.yaml": generator("{{ .DisplayName }}.svc.internal") });
+    const third = git(repo.dir, "rev-parse", "HEAD");
+    await untilStatus("the global unit in sync again", (s) => (s.meshes.find((m) => m.name === "")?.appliedRevision === third ? s : undefined));
+    assert.equal(await templateOf(), "{{ .DisplayName }}.svc.internal");
   } finally {
     killAll();
     await server.close();

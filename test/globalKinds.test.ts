@@ -145,6 +145,25 @@ test("bad global resources: the control plane's messages, a mesh they cannot hav
   }
 });
 
+test("meshops.yaml globalResources.paths keeps global resources in the files it names", async () => {
+  const repo = tempRepo();
+  try {
+    commitFiles(repo.dir, {
+      "meshops.yaml": `${CONFIG}globalResources:\n  paths: ["global/**"]\n`,
+      "mesh.yaml": MESH,
+      "global/generators.yaml": GENERATOR,
+      "elsewhere.yaml": GLOBAL_SECRET,
+    });
+    assert.deepEqual(errors(await validateJson(repo.dir)), [
+      "elsewhere.yaml:2 GlobalSecret/signing-key name: GlobalSecret is global (it belongs to no mesh): meshops.yaml globalResources.paths keeps such resources in global/**",
+    ]);
+    commitFiles(repo.dir, { "meshops.yaml": `${CONFIG}globalResources:\n  paths: ["global/**", "elsewhere.yaml"]\n` });
+    assert.deepEqual(errors(await validateJson(repo.dir)), []);
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("a clear-text GlobalSecret is refused like a Secret", async () => {
   const repo = tempRepo();
   try {

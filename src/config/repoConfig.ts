@@ -70,6 +70,11 @@ export interface RepoConfig {
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
+  /**
+   * Where resources of no mesh (HostnameGenerator, GlobalSecret) may be written: path globs. Empty (the default): in
+   * any file that no tenancy rule binds to a mesh.
+   */
+  readonly globalResources: { readonly paths: readonly string[]; readonly patterns: readonly RegExp[] };
   /** Fields plan, apply and drift leave alone (src/diff/ignore.ts). */
   readonly ignoreDifferences: readonly IgnoreDifferencesRule[];
   // secrets group (issue 13 item 3)
@@ -92,6 +97,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   // otherwise in every drift report (issue 16).
   drift: { mode: "report", meshes: {}, ignoreUnmanaged: [{ type: "Mesh", name: "default" }, { defaultPolicy: true }] },
   tenancy: [],
+  globalResources: { paths: [], patterns: [] },
   ignoreDifferences: [],
   secrets: { allowPlaintext: false },
 };
@@ -161,6 +167,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
+    globalResources?: { paths?: string[] };
     secrets?: { allowPlaintext?: boolean };
   };
   const d = DEFAULT_CONFIG;
@@ -191,6 +198,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
       forbidTypes: rule.forbidTypes ?? [],
       forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
     })),
+    globalResources: { paths: v.globalResources?.paths ?? [], patterns: (v.globalResources?.paths ?? []).map((p) => compilePathPattern(underRoot(root, p))) },
     secrets: { allowPlaintext: v.secrets?.allowPlaintext ?? d.secrets.allowPlaintext },
   };
 }

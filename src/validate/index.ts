@@ -18,7 +18,7 @@ import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
-import { boundMesh, checkTenancy } from "./tenancy.js";
+import { boundMesh, checkGlobalPlacement, checkTenancy } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -185,6 +185,8 @@ export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
+  /** meshops.yaml `globalResources`: where resources of no mesh may be written. */
+  readonly globalResources?: RepoConfig["globalResources"];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
   /** Absent: secrets must be encrypted (the default of meshops.yaml). */
   readonly secrets?: RepoConfig["secrets"];
@@ -194,7 +196,7 @@ export interface AnalyzeOptions {
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? []]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -258,7 +260,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);
-    diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
+    diagnostics.push(...checkTenancy(resource, config.tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);
