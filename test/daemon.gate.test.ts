@@ -16,6 +16,7 @@ import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
 import type { Resource } from "../src/model/resource.js";
 import type { ValidationResult } from "../src/validate/index.js";
+import { GLOBAL_SCOPE } from "../src/model/key.js";
 
 const error = (resource: string, file = "f.yaml", message = "bad"): Diagnostic => ({ severity: "error", file, line: 3, column: 1, resource, path: "spec", message, rule: "schema" });
 const resource = (type: string, mesh: string, name: string): Resource => ({
@@ -40,7 +41,7 @@ test("validation errors block the meshes they name; one no mesh can be named for
   assert.deepEqual(meshesOfSubjects("MeshTimeout/shop/a, Secret/blog/s"), ["shop", "blog"]);
   assert.deepEqual(meshesOfSubjects("Mesh/shop"), ["shop"]);
   assert.equal(meshesOfSubjects(""), undefined);
-  assert.equal(meshesOfSubjects("HostnameGenerator/global"), undefined, "a global kind names no mesh");
+  assert.deepEqual(meshesOfSubjects("HostnameGenerator/internal"), [GLOBAL_SCOPE], "a global kind blocks the global unit only");
 
   const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef");
   assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");
