@@ -211,6 +211,9 @@ test("apply writes the global kinds to the embedded control plane's global route
       assert.equal(scoped.code, 2, scoped.stderr);
       const scopedChanges = (JSON.parse(scoped.stdout) as { changes: { action: string; resource: string }[] }).changes;
       assert.deepEqual(scopedChanges.map((c) => `${c.action} ${c.resource}`), ["update Mesh/default"], "--mesh leaves global resources out");
+      const byType = await runCli(["plan", "--cp-url", url, "--type", "HostnameGenerator", "--exclude-mesh", "default", "--format", "json"], repo.dir);
+      const typeChanges = (JSON.parse(byType.stdout) as { changes: { action: string; resource: string }[] }).changes;
+      assert.deepEqual(typeChanges.map((c) => `${c.action} ${c.resource}`), ["update HostnameGenerator/internal"], "--type selects them; --exclude-mesh keeps them");
 
       const plan = await runCli(["plan", "--cp-url", url, "--prune"], repo.dir);
       assert.equal(plan.code, 2, plan.stderr);
