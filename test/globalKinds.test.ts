@@ -302,3 +302,27 @@ test("drift and export leave out the global resources the control plane makes fo
   assert.deepEqual(report.items.map((i) => `${i.kind} ${i.resource}`), ["unmanaged GlobalSecret/other", "unmanaged HostnameGenerator/hand-made"]);
   assert.doesNotMatch(JSON.stringify(report), /eA==/);
 });
+
+test("a Kubernetes-mode control plane: render, kubectl apply (the emulator's stand-in), then plan and drift find nothing", async () => {
+  const repo = tempRepo();
+  try {
+    await withControlPlaneServer({ environment: "kubernetes" }, async (url) => {
+      // Universal-shaped and Kubernetes-shaped generators: both land in the system namespace.
+      commitFiles(repo.dir, { "meshops.yaml": CONFIG, "mesh.yaml": MESH, "generators.yaml": `${GENERATOR}---\n${KUBERNETES_GENERATOR}` });
+      const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
+      assert.equal(rendered.code, 0, rendered.stderr);
+      const applied = await fetch(`${url}/_meshops/kubernetes`, { method: "POST", body: rendered.stdout, headers: { "content-type": "application/yaml" } });
+      assert.equal(applied.status, 200, await applied.text());
+      const stored = (await (await fetch(`${url}/hostnamegenerators/internal.kuma-system`)).json()) as { labels: Record<string, string> };
+      assert.equal(stored.labels["kuma.io/mesh"], undefined, "no mesh label on a global resource");
+      assert.equal(stored.labels["k8s.kuma.io/namespace"], "kuma-system");
+      const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], repo.dir);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+      assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, []);
+      const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], repo.dir);
+      assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    });
+  } finally {
+    repo.cleanup();
+  }
+});
