@@ -132,7 +132,7 @@ export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) =>
  */
 const categoryRank: Record<TypeCategory, number> = { mesh: 0, secret: 1, identity: 2, destination: 3, gateway: 4, route: 5, policy: 6, dataplane: 7 };
 
-/** Global kinds rank before every mesh's (a Mesh's CA, a zone's tokens may name a GlobalSecret). */
+/** Global kinds rank before every mesh's kinds: they depend on no mesh, and what a mesh holds may depend on them. */
 const GLOBAL_RANK = -1;
 
 export function typeRank(typeName: string): number {
