@@ -145,6 +145,19 @@ test("the per-mesh API: route, method, token, body and mesh checked before anyth
   assert.equal(controls.isApproved("shop", "abcdef1234"), true);
 });
 
+test("the per-mesh API reaches the global unit as _global (no Mesh can be named so)", () => {
+  const controls = new MeshControls();
+  controls.setAwaiting("abcdef1234", new Map([[GLOBAL_SCOPE, "abcdef1234"]]));
+  const context = { token: "t0k", controls, knownMesh: (mesh: string) => mesh === GLOBAL_SCOPE };
+  const ask = (path: string, body = "{}") => answerMeshRequest({ method: "POST", path, authorization: "Bearer t0k", body: Buffer.from(body) }, context);
+  assert.equal(ask("/api/meshes//approve").status, 404);
+  const approved = ask("/api/meshes/_global/approve", '{"revision":"abcdef1234"}');
+  assert.deepEqual([approved.status, approved.trigger?.detail], [202, "approve the global resources"]);
+  assert.equal(controls.isApproved(GLOBAL_SCOPE, "abcdef1234"), true);
+  assert.equal(ask("/api/meshes/_global/suspend").status, 202);
+  assert.ok(controls.suspensions().has(GLOBAL_SCOPE));
+});
+
 test("one state per mesh, with a reason and a since-time that moves only when the state does", () => {
   let clock = 0;
   const status = new DaemonStatus(

@@ -6,12 +6,14 @@
  *                                     is not held, or held at another revision: a newer commit superseded it)
  *   POST /api/meshes/{mesh}/suspend   neither apply nor correct the mesh until resumed (drift is still reported)
  *   POST /api/meshes/{mesh}/resume
+ *   (the global resources, a unit of their own: {mesh} = _global)
  *
  * Each accepted action queues a reconcile, which applies it. Pure apart from the controls it changes.
  */
 import type { MeshControls } from "./controls.js";
 import type { Trigger } from "./queue.js";
 import { bearerMatches } from "./webhook.js";
+import { GLOBAL_SCOPE } from "../model/key.js";
 
 export const MESH_API_PREFIX = "/api/meshes/";
 /** Bodies are a revision at most. */
@@ -42,6 +44,11 @@ export interface MeshApiAnswer {
 const ACTIONS = ["approve", "suspend", "resume"] as const;
 type Action = (typeof ACTIONS)[number];
 const MESH_NAME = /^[0-9a-z-_.]+$/;
+/**
+ * The path segment of the global unit (the resources of no mesh, GLOBAL_SCOPE): a Mesh's name is an RFC 1123
+ * subdomain, so none can start with `_`.
+ */
+export const GLOBAL_UNIT_PATH = "_global";
 
 const fail = (status: number, error: string, headers?: Record<string, string>): MeshApiAnswer => ({ status, body: { error }, ...(headers ? { headers } : {}) });
 
@@ -49,11 +56,11 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
   const [encoded, action, ...rest] = request.path.slice(MESH_API_PREFIX.length).split("/");
   let mesh = "";
   try {
-    mesh = decodeURIComponent(encoded ?? "");
+    mesh = encoded === GLOBAL_UNIT_PATH ? GLOBAL_SCOPE : decodeURIComponent(encoded ?? "");
   } catch {
     // Not a mesh name: answered below.
   }
-  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !MESH_NAME.test(mesh)) {
+  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !(MESH_NAME.test(mesh) || encoded === GLOBAL_UNIT_PATH)) {
     return fail(404, `no route for ${request.method} ${request.path}: POST ${MESH_API_PREFIX}{mesh}/approve, suspend or resume`);
   }
   if (request.method !== "POST") return fail(405, `${request.method} is not allowed on ${request.path}`, { allow: "POST" });
@@ -79,7 +86,8 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
       break;
   }
   if (!answer.ok) return fail(answer.status, answer.error);
-  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} mesh ${mesh}` } };
+  const what = mesh === GLOBAL_SCOPE ? "the global resources" : `mesh ${mesh}`;
+  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} ${what}` } };
 }
 
 function revisionOf(body: Buffer): string | undefined {

@@ -644,7 +644,8 @@ async function meshAction(button) {
   }
   button.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(`/api/meshes/${encodeURIComponent(mesh)}/${action}`, {
+    // The global unit ("") is `_global` in the API's path.
+    const response = await fetch(`/api/meshes/${mesh === "" ? "_global" : encodeURIComponent(mesh)}/${action}`, {
       method: "POST",
       cache: "no-store",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
