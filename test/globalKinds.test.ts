@@ -164,6 +164,21 @@ test("meshops.yaml globalResources.paths keeps global resources in the files it 
   }
 });
 
+test("plan --base between two revisions: a changed HostnameGenerator and a removed GlobalSecret, the value never shown", async () => {
+  const repo = tempRepo();
+  try {
+    const base = commitFiles(repo.dir, { "meshops.yaml": CONFIG, "mesh.yaml": MESH, "generators.yaml": GENERATOR, "secrets.yaml": GLOBAL_SECRET });
+    commitFiles(repo.dir, { "generators.yaml": GENERATOR.replace("svc.mesh.local", "svc.internal"), "secrets.yaml": "" });
+    const plan = await runCli(["plan", "--base", base, "--format", "json"], repo.dir);
+    assert.equal(plan.code, 2, plan.stderr);
+    const changes = (JSON.parse(plan.stdout) as { changes: { action: string; resource: string }[] }).changes;
+    assert.deepEqual(changes.map((c) => `${c.action} ${c.resource}`), ["update HostnameGenerator/internal", "delete GlobalSecret/signing-key"]);
+    assert.doesNotMatch(plan.stdout, new RegExp(SECRET_VALUE));
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("a clear-text GlobalSecret is refused like a Secret", async () => {
   const repo = tempRepo();
   try {
