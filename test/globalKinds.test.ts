@@ -174,6 +174,11 @@ test("plan --base between two revisions: a changed HostnameGenerator and a remov
     const changes = (JSON.parse(plan.stdout) as { changes: { action: string; resource: string }[] }).changes;
     assert.deepEqual(changes.map((c) => `${c.action} ${c.resource}`), ["update HostnameGenerator/internal", "delete GlobalSecret/signing-key"]);
     assert.doesNotMatch(plan.stdout, new RegExp(SECRET_VALUE));
+    // Shown as they are: no mesh in their diffs, and their own heading in the pull-request comment.
+    const markdown = await runCli(["plan", "--base", base, "--format", "markdown"], repo.dir);
+    assert.doesNotMatch(markdown.stdout, /mesh: default|\| `` \||Mesh ``/);
+    assert.match(markdown.stdout, /\| global resources \(no mesh\) \| 0 \| 1 \| 1 \| 0 \|/);
+    assert.match(markdown.stdout, /#### Global resources \(no mesh\)\n/);
   } finally {
     repo.cleanup();
   }
