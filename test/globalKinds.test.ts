@@ -13,6 +13,7 @@ import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { classifyDrift } from "../src/diff/drift.js";
+import { buildNotification } from "../src/notify/notification.js";
 
 interface Report {
   valid: boolean;
@@ -345,4 +346,14 @@ test("a Kubernetes-mode control plane: render, kubectl apply (the emulator's sta
   } finally {
     repo.cleanup();
   }
+});
+
+test("notifications name the global unit as the global resources, not as the repository", () => {
+  const view = (state: string, reason = "") => ({ state, appliedRevision: state === "in-sync" ? "c2" : "c1", reason });
+  const before = new Map([["", view("in-sync")], ["shop", view("in-sync")]]);
+  const after = new Map([["", view("invalid", "1 validation error at c2, first g.yaml:6: bad template")], ["shop", view("in-sync")]]);
+  const notification = buildNotification(before, after, { revision: "c2", commit: null, repository: [] });
+  assert.equal(notification?.description, "invalid in the global resources: 1 validation error at c2, first g.yaml:6: bad template");
+  assert.match(notification?.text ?? "", /\ninvalid: global resources \(1 validation error/);
+  assert.doesNotMatch(notification?.text ?? "", /repository/);
 });
