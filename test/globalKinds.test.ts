@@ -14,6 +14,8 @@ import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { classifyDrift } from "../src/diff/drift.js";
 import { buildNotification } from "../src/notify/notification.js";
+import { parseRepoConfig } from "../src/config/repoConfig.js";
+import { GLOBAL_SCOPE } from "../src/model/key.js";
 
 interface Report {
   valid: boolean;
@@ -232,6 +234,11 @@ test("apply writes the global kinds to the embedded control plane's global route
       assert.equal(scoped.code, 2, scoped.stderr);
       const scopedChanges = (JSON.parse(scoped.stdout) as { changes: { action: string; resource: string }[] }).changes;
       assert.deepEqual(scopedChanges.map((c) => `${c.action} ${c.resource}`), ["update Mesh/default"], "--mesh leaves global resources out");
+      const onlyGlobal = await runCli(["plan", "--cp-url", url, "--mesh", "_global", "--format", "json"], repo.dir);
+      const globalChanges = (JSON.parse(onlyGlobal.stdout) as { changes: { action: string; resource: string }[] }).changes;
+      assert.deepEqual(globalChanges.map((c) => `${c.action} ${c.resource}`), ["update GlobalSecret/signing-key", "update HostnameGenerator/internal"], "--mesh _global: the global unit");
+      const withoutGlobal = await runCli(["plan", "--cp-url", url, "--exclude-mesh", "_global", "--format", "json"], repo.dir);
+      assert.deepEqual((JSON.parse(withoutGlobal.stdout) as { changes: { resource: string }[] }).changes.map((c) => c.resource), ["Mesh/default"]);
       const byType = await runCli(["plan", "--cp-url", url, "--type", "HostnameGenerator", "--exclude-mesh", "default", "--format", "json"], repo.dir);
       const typeChanges = (JSON.parse(byType.stdout) as { changes: { action: string; resource: string }[] }).changes;
       assert.deepEqual(typeChanges.map((c) => `${c.action} ${c.resource}`), ["update HostnameGenerator/internal"], "--type selects them; --exclude-mesh keeps them");
@@ -356,4 +363,11 @@ test("notifications name the global unit as the global resources, not as the rep
   assert.equal(notification?.description, "invalid in the global resources: 1 validation error at c2, first g.yaml:6: bad template");
   assert.match(notification?.text ?? "", /\ninvalid: global resources \(1 validation error/);
   assert.doesNotMatch(notification?.text ?? "", /repository/);
+});
+
+test("meshops.yaml names the global unit _global where it names meshes: suspend and drift.meshes", () => {
+  const { config, diagnostics } = parseRepoConfig({ path: "meshops.yaml", text: "suspend: [_global, blog]\ndrift:\n  meshes: {_global: correct, shop: report}\n" }, "");
+  assert.deepEqual(diagnostics, []);
+  assert.deepEqual(config.suspend, [GLOBAL_SCOPE, "blog"]);
+  assert.deepEqual(config.drift.meshes, { [GLOBAL_SCOPE]: "correct", shop: "report" });
 });

@@ -11,6 +11,7 @@ import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
+import { unitOfName } from "../model/key.js";
 
 export type DriftMode = "report" | "correct";
 
@@ -186,9 +187,14 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
     resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },
     externalMeshes: v.externalMeshes ?? [],
-    suspend: v.suspend ?? [],
+    // `_global` names the resources of no mesh (model/key.ts).
+    suspend: (v.suspend ?? []).map(unitOfName),
     prune: { ...d.prune, ...v.prune },
-    drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {}, ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged },
+    drift: {
+      mode: v.drift?.mode ?? d.drift.mode,
+      meshes: Object.fromEntries(Object.entries(v.drift?.meshes ?? {}).map(([mesh, mode]) => [unitOfName(mesh), mode])),
+      ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged,
+    },
     tenancy: (v.tenancy ?? []).map((rule) => ({
       name: rule.name,
       path: rule.path,

@@ -13,7 +13,7 @@
 import type { MeshControls } from "./controls.js";
 import type { Trigger } from "./queue.js";
 import { bearerMatches } from "./webhook.js";
-import { GLOBAL_SCOPE } from "../model/key.js";
+import { GLOBAL_SCOPE, GLOBAL_UNIT_NAME, unitOfName } from "../model/key.js";
 
 export const MESH_API_PREFIX = "/api/meshes/";
 /** Bodies are a revision at most. */
@@ -44,11 +44,7 @@ export interface MeshApiAnswer {
 const ACTIONS = ["approve", "suspend", "resume"] as const;
 type Action = (typeof ACTIONS)[number];
 const MESH_NAME = /^[0-9a-z-_.]+$/;
-/**
- * The path segment of the global unit (the resources of no mesh, GLOBAL_SCOPE): a Mesh's name is an RFC 1123
- * subdomain, so none can start with `_`.
- */
-export const GLOBAL_UNIT_PATH = "_global";
+
 
 const fail = (status: number, error: string, headers?: Record<string, string>): MeshApiAnswer => ({ status, body: { error }, ...(headers ? { headers } : {}) });
 
@@ -56,11 +52,11 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
   const [encoded, action, ...rest] = request.path.slice(MESH_API_PREFIX.length).split("/");
   let mesh = "";
   try {
-    mesh = encoded === GLOBAL_UNIT_PATH ? GLOBAL_SCOPE : decodeURIComponent(encoded ?? "");
+    mesh = unitOfName(decodeURIComponent(encoded ?? ""));
   } catch {
     // Not a mesh name: answered below.
   }
-  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !(MESH_NAME.test(mesh) || encoded === GLOBAL_UNIT_PATH)) {
+  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !(MESH_NAME.test(mesh) || encoded === GLOBAL_UNIT_NAME)) {
     return fail(404, `no route for ${request.method} ${request.path}: POST ${MESH_API_PREFIX}{mesh}/approve, suspend or resume`);
   }
   if (request.method !== "POST") return fail(405, `${request.method} is not allowed on ${request.path}`, { allow: "POST" });

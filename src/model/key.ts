@@ -15,6 +15,17 @@ export interface ResourceKey {
  */
 export const GLOBAL_SCOPE = "";
 
+/**
+ * How people name the global unit where they would name a mesh (`--mesh`, meshops.yaml `suspend` and `drift.meshes`,
+ * the daemon's `/api/meshes/{mesh}/...`): a Mesh's name is an RFC 1123 subdomain, so none can start with `_`.
+ */
+export const GLOBAL_UNIT_NAME = "_global";
+
+/** A mesh name as written by a person, with `_global` read as the global unit. */
+export function unitOfName(name: string): string {
+  return name === GLOBAL_UNIT_NAME ? GLOBAL_SCOPE : name;
+}
+
 /** Belongs to no mesh. */
 export function isGlobalKey(key: ResourceKey): boolean {
   return key.mesh === GLOBAL_SCOPE && key.type !== "Mesh";

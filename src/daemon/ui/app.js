@@ -644,7 +644,7 @@ async function meshAction(button) {
   }
   button.setAttribute("aria-busy", "true");
   try {
-    // The global unit ("") is `_global` in the API's path.
+    // The global unit ("") is `_global` in the API's path (model/key.ts GLOBAL_UNIT_NAME).
     const response = await fetch(`/api/meshes/${mesh === "" ? "_global" : encodeURIComponent(mesh)}/${action}`, {
       method: "POST",
       cache: "no-store",
