@@ -54,9 +54,9 @@ const POLICY_TYPES = [
 const DESTINATION_TYPES = ["MeshService", "MeshExternalService", "MeshMultiZoneService"];
 /**
  * Other new-style kinds (pkg/core/resources/apis/<type>): a `spec` like the destinations, some only in newer lines.
- * HostnameGenerator is left out: it is global-scoped (no mesh), which meshops's per-mesh model does not hold yet.
+ * HostnameGenerator is global-scoped: its rest.yaml item has no `mesh`, and neither has its schema.
  */
-const CORE_TYPES = ["MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "MeshZoneAddress", "Workload"];
+const CORE_TYPES = ["MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "MeshZoneAddress", "Workload", "HostnameGenerator"];
 /**
  * Protobuf kinds with a flat object like Mesh's (api/mesh/v1alpha1/<type>/rest.yaml, decoded by jsonpb): their
  * fields sit beside the envelope, and their proto JSON schema (docs/generated/raw/protos/<Type>.json) fills in

@@ -17,7 +17,7 @@ const SOURCE = { repository: "github.com/kumahq/kuma", tag: "v2.14.3", commit: "
 /** The destinations meshops manages next to Mesh and the policies (src/kuma/types.ts). */
 const CORE_TYPES = [
   ...["meshservice", "meshexternalservice", "meshmultizoneservice"],
-  ...["meshidentity", "meshtrust", "meshopentelemetrybackend", "meshzoneaddress", "workload"],
+  ...["meshidentity", "meshtrust", "meshopentelemetrybackend", "meshzoneaddress", "workload", "hostnamegenerator"],
 ];
 /** Files the reference keeps under versions/<release>/ only: copied to the path they have in the Kuma repository. */
 const RELEASE_ONLY = { "api/mesh/v1alpha1/dataplane/rest.yaml": "versions/v2.14.3/api/mesh/v1alpha1/dataplane/rest.yaml" };

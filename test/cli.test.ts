@@ -37,8 +37,10 @@ test("render of sample-repo: the desired state with default policies, golden", a
   assert.ok(!names.has("MeshCircuitBreaker/payments/mesh-circuit-breaker-all-payments"));
   assert.ok(![...names].some((n) => n.startsWith("MeshTimeout/analytics/mesh-") || n.startsWith("MeshRetry/analytics/mesh-retry-all")));
   assert.ok(objects.every((o) => o.labels["meshops.io/managed-by"] === "meshops"), "every object carries the ownership label");
-  // Meshes come first: the write order.
-  const firstPolicy = objects.findIndex((o) => o.type !== "Mesh");
+  // The write order: the resources of no mesh (sample-repo's HostnameGenerator), then the Meshes, then what is in them.
+  const firstMesh = objects.findIndex((o) => o.type === "Mesh");
+  assert.deepEqual(objects.slice(0, firstMesh).map((o) => `${o.type}/${o.name}`), ["HostnameGenerator/zone-services"]);
+  const firstPolicy = objects.findIndex((o, i) => i > firstMesh && o.type !== "Mesh");
   assert.ok(objects.slice(firstPolicy).every((o) => o.type !== "Mesh"));
 });
 

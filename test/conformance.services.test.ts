@@ -1,7 +1,7 @@
 /**
  * The project's own conformance cases for the rules ported from the control plane's Go code beyond the policy
  * validators: MeshService, MeshExternalService, MeshMultiZoneService, the Mesh's create-time checks, the API
- * server's label checks, MeshGateway and the identity kinds (MeshTrust, MeshIdentity, MeshOpenTelemetryBackend, Workload) (test/fixtures/conformance/resources/<Type>.yaml, format in the README there). Every case's violations
+ * server's label checks, MeshGateway, the identity kinds (MeshTrust, MeshIdentity, MeshOpenTelemetryBackend, Workload) and HostnameGenerator (test/fixtures/conformance/resources/<Type>.yaml, format in the README there). Every case's violations
  * and warnings must be exactly the expected (field, message) pairs; order is not compared because callers sort them.
  */
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import type { JsonObject, JsonValue, Violation } from "../src/model/resource.js"
 import { DEFAULT_RULE_CONTEXT, semanticViolations, semanticWarnings, type RuleContext } from "../src/validate/rules/index.js";
 import { labelChecks } from "../src/validate/rules/labels.js";
 import { mutations } from "./helpers/mutations.js";
+import { isGlobalType } from "../src/kuma/types.js";
 
 /** This file compiles to dist/test/: the fixtures stay in the source tree. */
 const FIXTURES = new URL("../../test/fixtures/conformance/resources/", import.meta.url);
@@ -30,6 +31,7 @@ const FILES: Readonly<Record<string, number>> = {
   MeshOpenTelemetryBackend: 5,
   Workload: 2,
   Dataplane: 9,
+  HostnameGenerator: 10,
 };
 
 interface ConformanceCase {
@@ -77,7 +79,7 @@ function asViolations(expected: readonly Expected[] | undefined): Violation[] {
 
 function objectFor(typeName: string, c: ConformanceCase): JsonObject {
   const input = (parse(c.input) ?? {}) as JsonObject;
-  if (typeName === "Mesh") return { type: "Mesh", ...input };
+  if (typeName === "Mesh" || isGlobalType(typeName)) return { type: typeName, ...input };
   return { type: typeName, mesh: "default", ...input } as JsonObject;
 }
 

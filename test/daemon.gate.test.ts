@@ -16,6 +16,7 @@ import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
 import type { Resource } from "../src/model/resource.js";
 import type { ValidationResult } from "../src/validate/index.js";
+import { GLOBAL_SCOPE } from "../src/model/key.js";
 
 const error = (resource: string, file = "f.yaml", message = "bad"): Diagnostic => ({ severity: "error", file, line: 3, column: 1, resource, path: "spec", message, rule: "schema" });
 const resource = (type: string, mesh: string, name: string): Resource => ({
@@ -40,7 +41,7 @@ test("validation errors block the meshes they name; one no mesh can be named for
   assert.deepEqual(meshesOfSubjects("MeshTimeout/shop/a, Secret/blog/s"), ["shop", "blog"]);
   assert.deepEqual(meshesOfSubjects("Mesh/shop"), ["shop"]);
   assert.equal(meshesOfSubjects(""), undefined);
-  assert.equal(meshesOfSubjects("HostnameGenerator/global"), undefined, "a global kind names no mesh");
+  assert.deepEqual(meshesOfSubjects("HostnameGenerator/internal"), [GLOBAL_SCOPE], "a global kind blocks the global unit only");
 
   const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef");
   assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");
@@ -142,6 +143,19 @@ test("the per-mesh API: route, method, token, body and mesh checked before anyth
   const ok = ask({});
   assert.deepEqual([ok.status, ok.trigger?.kind, ok.trigger?.detail], [202, "api", "approve mesh shop"]);
   assert.equal(controls.isApproved("shop", "abcdef1234"), true);
+});
+
+test("the per-mesh API reaches the global unit as _global (no Mesh can be named so)", () => {
+  const controls = new MeshControls();
+  controls.setAwaiting("abcdef1234", new Map([[GLOBAL_SCOPE, "abcdef1234"]]));
+  const context = { token: "t0k", controls, knownMesh: (mesh: string) => mesh === GLOBAL_SCOPE };
+  const ask = (path: string, body = "{}") => answerMeshRequest({ method: "POST", path, authorization: "Bearer t0k", body: Buffer.from(body) }, context);
+  assert.equal(ask("/api/meshes//approve").status, 404);
+  const approved = ask("/api/meshes/_global/approve", '{"revision":"abcdef1234"}');
+  assert.deepEqual([approved.status, approved.trigger?.detail], [202, "approve the global resources"]);
+  assert.equal(controls.isApproved(GLOBAL_SCOPE, "abcdef1234"), true);
+  assert.equal(ask("/api/meshes/_global/suspend").status, 202);
+  assert.ok(controls.suspensions().has(GLOBAL_SCOPE));
 });
 
 test("one state per mesh, with a reason and a since-time that moves only when the state does", () => {

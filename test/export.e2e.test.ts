@@ -64,11 +64,13 @@ async function getEverything(): Promise<JsonObject[]> {
     return list.items.map((item) => item.name);
   };
   const out: JsonObject[] = [];
+  // The server emulates Kuma: Kong Mesh's own kinds are not served.
+  const served = RESOURCE_TYPES.filter((type) => type.name !== "Mesh" && !type.kongMeshOnly);
+  // The kinds of no mesh live at /<path>/{name}.
+  for (const type of served.filter((t) => t.global)) for (const name of await names(`/${type.path}`)) out.push(await get(`/${type.path}/${name}`));
   for (const mesh of await names("/meshes")) {
     out.push(await get(`/meshes/${mesh}`));
-    for (const type of RESOURCE_TYPES) {
-      // The server emulates Kuma: Kong Mesh's own kinds are not served.
-      if (type.name === "Mesh" || type.kongMeshOnly) continue;
+    for (const type of served.filter((t) => !t.global)) {
       for (const name of await names(`/meshes/${mesh}/${type.path}`)) out.push(await get(`/meshes/${mesh}/${type.path}/${name}`));
     }
   }

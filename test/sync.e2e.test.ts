@@ -121,7 +121,7 @@ test("removing a policy from the repository and apply --prune deletes exactly th
 test("an empty commit of the config path is refused as empty, and with --allow-empty by the prune limit; nothing is deleted", async () => {
   const count = async () => ((await (await api("GET", "/meshes/payments/meshtrafficpermissions")).json()) as { total: number }).total;
   const before = await count();
-  git(repo.dir, "rm", "-rq", "meshes");
+  git(repo.dir, "rm", "-rq", "meshes", "global");
   commitFiles(repo.dir, {}, "oops: everything removed");
   try {
     const empty = record(await cli("apply", "--prune", "--yes"));

@@ -160,16 +160,18 @@ describe("the status page in headless Chromium", () => {
     const response = await page.goto(`${daemon.url}/`);
     assert.equal(response?.status(), 200);
     await page.evaluate("window.__uiTestMarker = 'first load'");
-    await page.locator("[data-mesh]").nth(3).waitFor();
+    await page.locator("[data-mesh]").nth(4).waitFor();
     assert.deepEqual(
       await page.locator("[data-mesh]").evaluateAll((cards) => cards.map((c) => [c.getAttribute("data-mesh"), c.getAttribute("data-state")])),
       [
+        ["", "in-sync"], // sample-repo's HostnameGenerator: the resources of no mesh, a unit of their own
         ["analytics", "in-sync"],
         ["default", "in-sync"],
         ["edge", "in-sync"],
         ["payments", "in-sync"],
       ],
     );
+    assert.equal(await page.locator('[data-mesh=""] h3').textContent(), "global resources (no mesh)");
     assert.equal(await page.locator("#overall").textContent(), "In sync");
     await page.locator('#connection[data-connection="live"]').waitFor();
 

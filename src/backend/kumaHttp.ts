@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { ResourceKey } from "../model/key.js";
-import { subjectOf } from "../model/key.js";
+import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { resourceType } from "../kuma/types.js";
 import type { Backend, ControlPlaneEnvironment, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
@@ -309,7 +309,7 @@ export class KumaHttpBackend implements Backend {
       // The Mesh (and global types) must not carry `mesh`: the API would read it as an unknown field at best.
       const { mesh: _mesh, ...rest } = object;
       body = rest;
-      key = { type, mesh: name, name };
+      key = { type, mesh: route.name === "Mesh" ? name : GLOBAL_SCOPE, name };
     } else {
       const mesh = object.mesh;
       // Without `mesh` the server defaults it to "default" and then refuses the PUT for any other mesh in the URL,
@@ -346,7 +346,7 @@ export class KumaHttpBackend implements Backend {
   async #route(type: string): Promise<TypeRoute> {
     if (type === "Mesh") return { name: "Mesh", path: "meshes", scope: "Global" };
     const known = resourceType(type);
-    if (known) return { name: known.name, path: known.path, scope: "Mesh" };
+    if (known) return { name: known.name, path: known.path, scope: known.global ? "Global" : "Mesh" };
     // Not in meshops' catalogue: ask the control plane once (GET /_resources) where it lives.
     this.#discovered ??= this.types().then(
       (types) => new Map(types.map((t) => [t.name, { name: t.name, path: t.path, scope: t.scope }])),

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { didYouMean } from "../model/suggest.js";
+import { unitOfName } from "../model/key.js";
 import type { Scope } from "../sync/scope.js";
 import { UsageError } from "./io.js";
 import { collect } from "./repository.js";
@@ -25,8 +26,9 @@ export function scopeOf(options: ScopeOptions): Scope {
   for (const type of types) {
     if (!resourceType(type)) throw new UsageError(`--type ${type}: no such resource type${didYouMean(type, RESOURCE_TYPES.map((t) => t.name)) || `; one of ${RESOURCE_TYPES.map((t) => t.name).join(", ")}`}`);
   }
-  const meshes = options.mesh ?? [];
-  const excludeMeshes = options.excludeMesh ?? [];
+  // `_global` names the resources of no mesh.
+  const meshes = (options.mesh ?? []).map(unitOfName);
+  const excludeMeshes = (options.excludeMesh ?? []).map(unitOfName);
   const both = meshes.filter((m) => excludeMeshes.includes(m));
   if (both.length > 0) throw new UsageError(`--mesh and --exclude-mesh both name ${both.join(", ")}`);
   return { meshes, excludeMeshes, types };

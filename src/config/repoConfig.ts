@@ -11,6 +11,7 @@ import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
+import { unitOfName } from "../model/key.js";
 
 export type DriftMode = "report" | "correct";
 
@@ -70,6 +71,11 @@ export interface RepoConfig {
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
+  /**
+   * Where resources of no mesh (HostnameGenerator, GlobalSecret) may be written: path globs. Empty (the default): in
+   * any file that no tenancy rule binds to a mesh.
+   */
+  readonly globalResources: { readonly paths: readonly string[]; readonly patterns: readonly RegExp[] };
   /** Fields plan, apply and drift leave alone (src/diff/ignore.ts). */
   readonly ignoreDifferences: readonly IgnoreDifferencesRule[];
   // secrets group (issue 13 item 3)
@@ -92,6 +98,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   // otherwise in every drift report (issue 16).
   drift: { mode: "report", meshes: {}, ignoreUnmanaged: [{ type: "Mesh", name: "default" }, { defaultPolicy: true }] },
   tenancy: [],
+  globalResources: { paths: [], patterns: [] },
   ignoreDifferences: [],
   secrets: { allowPlaintext: false },
 };
@@ -161,6 +168,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
+    globalResources?: { paths?: string[] };
     secrets?: { allowPlaintext?: boolean };
   };
   const d = DEFAULT_CONFIG;
@@ -179,9 +187,14 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
     resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },
     externalMeshes: v.externalMeshes ?? [],
-    suspend: v.suspend ?? [],
+    // `_global` names the resources of no mesh (model/key.ts).
+    suspend: (v.suspend ?? []).map(unitOfName),
     prune: { ...d.prune, ...v.prune },
-    drift: { mode: v.drift?.mode ?? d.drift.mode, meshes: v.drift?.meshes ?? {}, ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged },
+    drift: {
+      mode: v.drift?.mode ?? d.drift.mode,
+      meshes: Object.fromEntries(Object.entries(v.drift?.meshes ?? {}).map(([mesh, mode]) => [unitOfName(mesh), mode])),
+      ignoreUnmanaged: v.drift?.ignoreUnmanaged ?? d.drift.ignoreUnmanaged,
+    },
     tenancy: (v.tenancy ?? []).map((rule) => ({
       name: rule.name,
       path: rule.path,
@@ -191,6 +204,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
       forbidTypes: rule.forbidTypes ?? [],
       forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
     })),
+    globalResources: { paths: v.globalResources?.paths ?? [], patterns: (v.globalResources?.paths ?? []).map((p) => compilePathPattern(underRoot(root, p))) },
     secrets: { allowPlaintext: v.secrets?.allowPlaintext ?? d.secrets.allowPlaintext },
   };
 }

@@ -18,7 +18,8 @@ import type { ApiProblem, ControlPlaneStore, ListQuery } from "../backend/store.
 import { METHOD_NOT_ALLOWED, openStore, problemJson, StorageFailure } from "../backend/store.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
-import { RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
+import { LISTED_PATHS, RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
+import { GLOBAL_SCOPE } from "../model/key.js";
 import type { ResourceType } from "../kuma/types.js";
 
 export { openStore };
@@ -204,11 +205,21 @@ type Route =
   | { kind: "item"; type: ResourceType; mesh: string; name: string };
 
 const MESH_TYPE = RESOURCE_TYPES.find((t) => t.name === "Mesh") as ResourceType;
+/** The paths Kuma 2.14 lists in /_resources where meshops uses an older alias, served too. */
+const LISTED_PATH_TYPES = new Map(Object.entries(LISTED_PATHS).map(([name, path]) => [path, RESOURCE_TYPES.find((t) => t.name === name) as ResourceType]));
 
 function match(segments: readonly string[], serves: (type: ResourceType) => boolean): Route | undefined {
-  const meshScoped = (path: string | undefined): ResourceType | undefined => {
-    const type = path === undefined ? undefined : resourceTypeByPath(path);
+  const served = (path: string | undefined): ResourceType | undefined => {
+    const type = path === undefined ? undefined : (resourceTypeByPath(path) ?? LISTED_PATH_TYPES.get(path));
     return type && type.name !== "Mesh" && serves(type) ? type : undefined;
+  };
+  const meshScoped = (path: string | undefined): ResourceType | undefined => {
+    const type = served(path);
+    return type && !type.global ? type : undefined;
+  };
+  const global = (path: string | undefined): ResourceType | undefined => {
+    const type = served(path);
+    return type?.global ? type : undefined;
   };
   const [first, second, third, fourth] = segments;
   switch (segments.length) {
@@ -218,11 +229,15 @@ function match(segments: readonly string[], serves: (type: ResourceType) => bool
       if (first === "_resources") return { kind: "types" };
       if (first === "meshes") return { kind: "list", type: MESH_TYPE, mesh: undefined, template: "/meshes" };
       {
-        const type = meshScoped(first);
-        return type ? { kind: "list", type, mesh: undefined, template: `/${type.path}` } : undefined;
+        const type = served(first);
+        return type ? { kind: "list", type, mesh: undefined, template: `/${first ?? type.path}` } : undefined;
       }
-    case 2:
-      return first === "meshes" && second !== undefined ? { kind: "item", type: MESH_TYPE, mesh: second, name: second } : undefined;
+    case 2: {
+      if (first === "meshes" && second !== undefined) return { kind: "item", type: MESH_TYPE, mesh: second, name: second };
+      // A global kind: `/hostnamegenerators/{name}`, `/global-secrets/{name}` (and 2.14's `/globalsecrets/{name}`).
+      const type = global(first);
+      return type && second !== undefined ? { kind: "item", type, mesh: GLOBAL_SCOPE, name: second } : undefined;
+    }
     case 3: {
       const type = first === "meshes" ? meshScoped(third) : undefined;
       return type && second !== undefined ? { kind: "list", type, mesh: second, template: `/meshes/{mesh}/${type.path}` } : undefined;
@@ -433,7 +448,7 @@ function typeDescriptions(readOnly: boolean, serves: (type: ResourceType) => boo
       const description: JsonObject = {
         includeInFederation: !NOT_IN_FEDERATION.has(t.name),
         name: t.name,
-        path: t.path,
+        path: LISTED_PATHS[t.name] ?? t.path,
         pluralDisplayName: plural,
       };
       if (t.sections) {
@@ -446,7 +461,7 @@ function typeDescriptions(readOnly: boolean, serves: (type: ResourceType) => boo
         };
       }
       description.readOnly = readOnly;
-      description.scope = t.name === "Mesh" ? "Global" : "Mesh";
+      description.scope = t.name === "Mesh" || t.global ? "Global" : "Mesh";
       description.shortName = t.shortName;
       description.singularDisplayName = singular;
       return description;

@@ -6,12 +6,14 @@
  *                                     is not held, or held at another revision: a newer commit superseded it)
  *   POST /api/meshes/{mesh}/suspend   neither apply nor correct the mesh until resumed (drift is still reported)
  *   POST /api/meshes/{mesh}/resume
+ *   (the global resources, a unit of their own: {mesh} = _global)
  *
  * Each accepted action queues a reconcile, which applies it. Pure apart from the controls it changes.
  */
 import type { MeshControls } from "./controls.js";
 import type { Trigger } from "./queue.js";
 import { bearerMatches } from "./webhook.js";
+import { GLOBAL_SCOPE, GLOBAL_UNIT_NAME, unitOfName } from "../model/key.js";
 
 export const MESH_API_PREFIX = "/api/meshes/";
 /** Bodies are a revision at most. */
@@ -43,17 +45,18 @@ const ACTIONS = ["approve", "suspend", "resume"] as const;
 type Action = (typeof ACTIONS)[number];
 const MESH_NAME = /^[0-9a-z-_.]+$/;
 
+
 const fail = (status: number, error: string, headers?: Record<string, string>): MeshApiAnswer => ({ status, body: { error }, ...(headers ? { headers } : {}) });
 
 export function answerMeshRequest(request: MeshApiRequest, context: MeshApiContext): MeshApiAnswer {
   const [encoded, action, ...rest] = request.path.slice(MESH_API_PREFIX.length).split("/");
   let mesh = "";
   try {
-    mesh = decodeURIComponent(encoded ?? "");
+    mesh = unitOfName(decodeURIComponent(encoded ?? ""));
   } catch {
     // Not a mesh name: answered below.
   }
-  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !MESH_NAME.test(mesh)) {
+  if (rest.length > 0 || !ACTIONS.includes(action as Action) || !(MESH_NAME.test(mesh) || encoded === GLOBAL_UNIT_NAME)) {
     return fail(404, `no route for ${request.method} ${request.path}: POST ${MESH_API_PREFIX}{mesh}/approve, suspend or resume`);
   }
   if (request.method !== "POST") return fail(405, `${request.method} is not allowed on ${request.path}`, { allow: "POST" });
@@ -79,7 +82,8 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
       break;
   }
   if (!answer.ok) return fail(answer.status, answer.error);
-  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} mesh ${mesh}` } };
+  const what = mesh === GLOBAL_SCOPE ? "the global resources" : `mesh ${mesh}`;
+  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} ${what}` } };
 }
 
 function revisionOf(body: Buffer): string | undefined {

@@ -20,7 +20,7 @@ import { STEP, unifiedDiff } from "./plan.js";
 import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
-import { isServerCreatedSecret } from "../kuma/secrets.js";
+import { isServerCreated } from "../kuma/defaultPolicies.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -95,7 +95,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     else if (resource && current && wanted && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted)) {
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(wanted)) });
     } else if (!resource && current) {
-      if (isServerCreatedSecret(current.object)) continue;
+      if (isServerCreated(current.object)) continue;
       const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
       if (kind === "unmanaged" && ignored(key)) continue;
       items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });

@@ -13,7 +13,7 @@ import { propertySchema, schemaFor } from "../kuma/schemas.js";
 import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { GITOPS_ENGINE_LABELS } from "../kuma/naming.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
-import { DEFAULT_MESH, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, isGlobalType, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
 import { protoKindForm } from "../kuma/protoForm.js";
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
@@ -133,8 +133,9 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   if (labels === undefined) delete out.labels;
   else out.labels = labels;
 
-  // The REST schema defaults `mesh` to "default" before the URL check (FACTS §2.5), so an omitted mesh is "default".
-  if (typeName !== "Mesh" && (out.mesh === undefined || out.mesh === null)) out.mesh = DEFAULT_MESH;
+  // The REST schema defaults `mesh` to "default" before the URL check (FACTS §2.5), so an omitted mesh is "default"; a
+  // global kind has none.
+  if (typeName !== "Mesh" && !isGlobalType(typeName) && (out.mesh === undefined || out.mesh === null)) out.mesh = DEFAULT_MESH;
 
   // Durations in Go's spelling, structural-schema defaults and dropped nulls: see applySchema.
   if (node) out = applySchema(out, node) as JsonObject;

@@ -4,8 +4,8 @@
  * (gitops-engine's Reconcile: align target and live, then classify).
  */
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
-import { DEFAULT_MESH } from "../kuma/types.js";
-import { subjectOf, type ResourceKey } from "../model/key.js";
+import { DEFAULT_MESH, isGlobalType } from "../kuma/types.js";
+import { GLOBAL_SCOPE, subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 
 /** An object as the control plane returned it, keyed once. */
@@ -21,11 +21,12 @@ export interface Pair extends ResourceKey {
   readonly live?: LiveResource;
 }
 
-/** The key of an object as the control plane returns it; undefined when it has no type or name. A Mesh has no `mesh`. */
+/** The key of an object as the control plane returns it; undefined when it has no type or name. A Mesh and a global kind have no `mesh`. */
 export function keyOfLive(object: JsonObject): ResourceKey | undefined {
   const { type, name, mesh } = object;
   if (typeof type !== "string" || typeof name !== "string" || type === "" || name === "") return undefined;
   if (type === "Mesh") return { type, mesh: name, name };
+  if (isGlobalType(type)) return { type, mesh: GLOBAL_SCOPE, name };
   return { type, mesh: typeof mesh === "string" && mesh !== "" ? mesh : DEFAULT_MESH, name };
 }
 

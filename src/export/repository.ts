@@ -16,11 +16,12 @@ import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.j
 import { sameNormalized } from "../diff/normalize.js";
 import { inServerKeyOrder, LABEL_ORIGIN, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { sortForWrite } from "../kuma/order.js";
-import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
+import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { kubernetesNameOf, onKubernetes } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
-import { subjectOf } from "../model/key.js";
+import { isGlobalKey, subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import { withoutServerSetFields } from "../parse/convert.js";
@@ -35,12 +36,14 @@ export type ExportShape = (typeof EXPORT_SHAPES)[number];
 /** Never written in clear text: a repository is no place for secret values. */
 const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
 /** Written SOPS-encrypted when the caller can encrypt them (a recipient was given). */
-const ENCRYPTABLE_TYPES = new Set(["Secret"]);
+const ENCRYPTABLE_TYPES = new Set(["Secret", "GlobalSecret"]);
 /** What SOPS encrypts in an exported Secret: Flux's usual choice, which fits both shapes (`data`, `data.value`). */
 export const SECRET_ENCRYPTED_REGEX = "^(data|stringData)$";
 /** Kinds meshops manages only when meshops.yaml opts in (Dataplanes: kuma-dp registers them), so not exported. */
 const OPT_IN_TYPES = new Set(["Dataplane"]);
 
+/** Where the resources of no mesh (HostnameGenerators, GlobalSecrets) are written: `global/<type path>/<name>.yaml`. */
+const GLOBAL_DIR = "global";
 /** Where resources this instance does not own are written (excluded by the written meshops.yaml). */
 export const UNMANAGED_DIR = "unmanaged";
 
@@ -103,6 +106,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const outside: Resource[] = [];
   let secrets = 0;
   for (const object of live) {
+    // What the control plane made for itself (its token signing keys, its HostnameGenerators) is its own, not the repository's.
+    if (isServerCreated(object)) continue;
     if (SECRET_TYPES.has(object.type as string) && !(options.secrets && ENCRYPTABLE_TYPES.has(object.type as string))) {
       secrets++;
       continue;
@@ -126,7 +131,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   // Mirrors KUMA_DEFAULTS_SKIP_MESH_CREATION: a `default` mesh that is there and not the repository's was made by the
   // control plane at start.
   const skipDefaultMeshCreation = !(liveDefaultMesh && !definedMeshes.has(DEFAULT_MESH));
-  const externalMeshes = [...new Set(kept.map((e) => e.resource.mesh))]
+  const externalMeshes = [...new Set(kept.filter((e) => !isGlobalKey(e.resource)).map((e) => e.resource.mesh))]
     .filter((mesh) => !definedMeshes.has(mesh) && !(mesh === DEFAULT_MESH && !skipDefaultMeshCreation))
     .sort(compareText);
 
@@ -167,7 +172,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
 function resourceOf(object: JsonObject): Resource {
   const type = object.type as string;
   const name = object.name as string;
-  const mesh = type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
+  const mesh = meshOfWritten(type, name, object.mesh);
   const cleaned = inServerKeyOrder(withoutMeshLabel(withoutServerManagedSpecFields(type, withoutServerSetFields(object)), mesh));
   return { type, mesh, name, object: cleaned, origin: "repository" };
 }
@@ -262,35 +267,43 @@ function addDocuments(files: Map<string, string>, secrets: Map<string, JsonObjec
 /**
  * by-mesh: `meshes/<mesh>/mesh.yaml`, `meshes/<mesh>/<type>/<name>.yaml`; by-type: `<type>/<mesh>/<name>.yaml` (a
  * Mesh at `meshes/<name>.yaml`); flat: one file per mesh, `meshes/<mesh>.yaml`. `<type>` is the REST path segment.
- * Names the file system would mangle are spelled safely; two that end up alike are told apart by a suffix.
+ * Resources of no mesh: `global/<type>/<name>.yaml` (`global.yaml` when flat). Names the file system would mangle are spelled safely; two that end up alike are told apart by a suffix.
  */
 function filePath(resource: Resource, layout: ExportLayout, taken: Set<string>): string {
-  if (layout === "flat") return `meshes/${safe(resource.mesh)}.yaml`;
+  if (layout === "flat") return isGlobalKey(resource) ? `${GLOBAL_DIR}.yaml` : `meshes/${safe(resource.mesh)}.yaml`;
   const typePath = resourceType(resource.type)?.path ?? resource.type.toLowerCase();
-  const base =
-    layout === "by-mesh"
+  const base = isGlobalKey(resource)
+    ? `${GLOBAL_DIR}/${typePath}/${safe(resource.name)}`
+    : layout === "by-mesh"
       ? resource.type === "Mesh"
         ? `meshes/${safe(resource.mesh)}/mesh`
         : `meshes/${safe(resource.mesh)}/${typePath}/${safe(resource.name)}`
       : resource.type === "Mesh"
         ? `meshes/${safe(resource.name)}`
         : `${typePath}/${safe(resource.mesh)}/${safe(resource.name)}`;
-  let file = `${base}.yaml`;
-  for (let n = 2; taken.has(file); n++) file = `${base}-${n}.yaml`;
+  return unique(base, ".yaml", taken);
+}
+
+/** `base` + `extension`, or with a suffix (`-2`, ...) when another resource took that file already. */
+function unique(base: string, extension: string, taken: Set<string>): string {
+  let file = `${base}${extension}`;
+  for (let n = 2; taken.has(file); n++) file = `${base}-${n}${extension}`;
   taken.add(file);
   return file;
 }
 
 /**
  * A Secret has a file of its own whatever the layout (SOPS encrypts a file as a whole, with one MAC), named
- * `*.sops.yaml` as SOPS users name them: `meshes/<mesh>/secrets/<name>.sops.yaml` (by-mesh), else `secrets/<mesh>/<name>.sops.yaml`.
+ * `*.sops.yaml` as SOPS users name them: `meshes/<mesh>/secrets/<name>.sops.yaml` (by-mesh), else `secrets/<mesh>/<name>.sops.yaml`;
+ * a GlobalSecret `global/global-secrets/<name>.sops.yaml`.
  */
 function secretFilePath(resource: Resource, layout: ExportLayout, taken: Set<string>): string {
-  const base = layout === "by-mesh" ? `meshes/${safe(resource.mesh)}/secrets/${safe(resource.name)}` : `secrets/${safe(resource.mesh)}/${safe(resource.name)}`;
-  let file = `${base}.sops.yaml`;
-  for (let n = 2; taken.has(file); n++) file = `${base}-${n}.sops.yaml`;
-  taken.add(file);
-  return file;
+  const base = isGlobalKey(resource)
+    ? `${GLOBAL_DIR}/${resourceType(resource.type)?.path ?? "global-secrets"}/${safe(resource.name)}`
+    : layout === "by-mesh"
+      ? `meshes/${safe(resource.mesh)}/secrets/${safe(resource.name)}`
+      : `secrets/${safe(resource.mesh)}/${safe(resource.name)}`;
+  return unique(base, ".sops.yaml", taken);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { stringify } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { subjectOf } from "../model/key.js";
+import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { isSecretType, resourceType, typeRank } from "../kuma/types.js";
 import { toKubernetes } from "../report/render.js";
@@ -37,9 +37,13 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
   const manifests: Manifest[] = [];
   let dataplanes = 0;
   let secrets = 0;
+  let globalSecrets = 0;
   for (const resource of resources) {
     if (resourceType(resource.type)?.universalOnly) dataplanes++;
-    else if (isSecretType(resource.type)) secrets++;
+    else if (isSecretType(resource.type)) {
+      secrets++;
+      if (isGlobalKey(resource)) globalSecrets++;
+    }
     else {
       const object = withSyncWave(toKubernetes(resource, systemNamespace), typeRank(resource.type));
       manifests.push({ resource, object, file: layoutPath(object, resource.mesh) });
@@ -55,7 +59,8 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
   const fromRepository = new Set(manifests.filter((m) => m.resource.origin !== "default").map(identity));
   const kept = manifests.filter((m) => m.resource.origin !== "default" || !fromRepository.has(identity(m)));
   if (dataplanes > 0) notes.push(`${count(dataplanes, "Dataplane")} left out: Kubernetes makes Dataplanes from Pods`);
-  if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type system.kuma.io/secret`);
+  const secretTypes = `system.kuma.io/secret${globalSecrets > 0 ? " (system.kuma.io/global-secret for a GlobalSecret)" : ""}`;
+  if (secrets > 0) notes.push(`${count(secrets, "Secret")} left out: their values never leave meshops; keep them in Kubernetes as Secrets of type ${secretTypes}`);
   return { manifests: kept, notes };
 }
 
@@ -80,7 +85,8 @@ function layoutPath(object: JsonObject, mesh: string): string {
   if (kind === "Mesh") return `${String(metadata.name)}/mesh.yaml`;
   const plural = resourceType(kind)?.path ?? kind.toLowerCase();
   const namespace = typeof metadata.namespace === "string" ? `${metadata.namespace}/` : "";
-  return `${mesh}/${plural}/${namespace}${String(metadata.name)}.yaml`;
+  // Resources of no mesh under global/ (a Mesh named `global` holds no HostnameGenerators, so no file is shared).
+  return `${mesh === GLOBAL_SCOPE ? "global" : mesh}/${plural}/${namespace}${String(metadata.name)}.yaml`;
 }
 
 /** One YAML document per manifest, `---` between them. */

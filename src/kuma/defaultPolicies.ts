@@ -1,5 +1,6 @@
 import type { JsonObject } from "../model/resource.js";
 import { LATEST_MINOR, schemaLine } from "./versions.js";
+import { isServerCreatedSecret } from "./secrets.js";
 
 /**
  * The default policies a Kuma 2.x control plane creates with every Mesh (pkg/defaults/mesh/mesh.go, v2.7–v2.14),
@@ -126,4 +127,30 @@ export function initialPoliciesOf(mesh: JsonObject, version?: string): DefaultPo
   const skip = Array.isArray(list) ? list : [];
   if (skip.includes("*")) return [];
   return defaultPoliciesFor(version).filter((p) => !skip.includes(p.type));
+}
+
+/**
+ * The HostnameGenerators a control plane creates at start unless KUMA_DEFAULTS_SKIP_HOSTNAME_GENERATORS is set
+ * (pkg/defaults/hostname_generator.go, FACTS §1.6). On Kubernetes they live in the system namespace (`<name>.<namespace>`).
+ */
+const DEFAULT_HOSTNAME_GENERATORS = new Set([
+  "synced-mesh-multi-zone-service",
+  "synced-kube-mesh-service",
+  "synced-headless-kube-mesh-service",
+  "synced-universal-mesh-service",
+  "synced-mesh-external-service",
+  "local-mesh-external-service",
+  "local-universal-mesh-service",
+]);
+
+/** One of the control plane's own HostnameGenerators: nobody writes it in a repository, drift and export leave it out. */
+function isDefaultHostnameGenerator(object: JsonObject): boolean {
+  if (object.type !== "HostnameGenerator" || typeof object.name !== "string") return false;
+  const dot = object.name.indexOf(".");
+  return DEFAULT_HOSTNAME_GENERATORS.has(dot === -1 ? object.name : object.name.slice(0, dot));
+}
+
+/** Anything the control plane creates for itself (its Secrets, GlobalSecrets and HostnameGenerators): the one test drift and export use. */
+export function isServerCreated(object: JsonObject): boolean {
+  return isServerCreatedSecret(object) || isDefaultHostnameGenerator(object);
 }

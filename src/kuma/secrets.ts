@@ -1,17 +1,17 @@
 /**
  * How Kuma keeps Secrets on Kubernetes (Kuma docs, security/secrets): a core/v1 Secret of type
  * `system.kuma.io/secret` in the control plane's system namespace, its mesh in the `kuma.io/mesh` label (absent:
- * `default`), its bytes in `data.value`. The API name is the plain Kubernetes name (no `.namespace` suffix): a Secret's
+ * `default`), its bytes in `data.value`. A GlobalSecret is the same with type `system.kuma.io/global-secret` and no mesh. The API name is the plain Kubernetes name (no `.namespace` suffix): a Secret's
  * name is unique across meshes, because they all live in the one system namespace.
  *
  * Knowledge only: both directions (read a Kubernetes Secret, write one) so that the reader and `render` agree.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
-import { subjectOf } from "../model/key.js";
-import { DEFAULT_MESH, MESH_LABEL } from "./types.js";
+import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
+import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION } from "./server.js";
 
-/** The Kubernetes Secret `type` Kuma reads, per Kuma kind. GlobalSecret (`system.kuma.io/global-secret`) is not managed yet. */
+/** The Kubernetes Secret `type` Kuma reads, per Kuma kind: Secret and GlobalSecret. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
 export const KUBERNETES_GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret";
 export const KUBERNETES_SECRET_TYPES: ReadonlySet<string> = new Set([KUBERNETES_SECRET_TYPE, KUBERNETES_GLOBAL_SECRET_TYPE]);
@@ -24,7 +24,7 @@ const METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
 export interface SecretShapeProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
-  readonly rule: "kubernetes-shape" | "kubernetes-namespace" | "unsupported-kind";
+  readonly rule: "kubernetes-shape" | "kubernetes-namespace" | "global-scope";
 }
 
 /**
@@ -39,13 +39,15 @@ export function secretFromKubernetes(
   const metadata = isJsonObject(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
-  const mesh = typeof labels[MESH_LABEL] === "string" ? labels[MESH_LABEL] : DEFAULT_MESH;
-  const subject = subjectOf({ type: "Secret", mesh, name });
+  const global = value.type === KUBERNETES_GLOBAL_SECRET_TYPE;
+  const type = global ? "GlobalSecret" : "Secret";
+  const mesh = global ? GLOBAL_SCOPE : typeof labels[MESH_LABEL] === "string" ? labels[MESH_LABEL] : DEFAULT_MESH;
+  const subject = subjectOf({ type, mesh, name });
   const problems: SecretShapeProblem[] = [];
   // What `kubectl get -o yaml` adds: the API server's metadata, and the last applied configuration.
   const exported: (readonly (string | number)[])[] = [];
-  if (value.type === KUBERNETES_GLOBAL_SECRET_TYPE) {
-    return { subject: `GlobalSecret/${name}`, exported, problems: [{ path: ["type"], rule: "unsupported-kind", message: "GlobalSecret is not managed by meshops yet; exclude this file or keep it outside the repository" }] };
+  if (global && labels[MESH_LABEL] !== undefined) {
+    problems.push({ path: ["metadata", "labels", MESH_LABEL], rule: "global-scope", message: globalScopeMessage(type, `the ${MESH_LABEL} label`) });
   }
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
@@ -60,13 +62,13 @@ export function secretFromKubernetes(
     problems.push({
       path: ["metadata", "namespace"],
       rule: "kubernetes-namespace",
-      message: `the control plane reads Secrets of type ${KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")}), not ${JSON.stringify(namespace)}`,
+      message: `the control plane reads Secrets of type ${global ? KUBERNETES_GLOBAL_SECRET_TYPE : KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")}), not ${JSON.stringify(namespace)}`,
     });
   }
   if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   const data = secretValue(value, problems);
   if (problems.length > 0) return { subject, problems, exported };
-  const object: JsonObject = { type: "Secret", mesh, name };
+  const object: JsonObject = global ? { type, name } : { type, mesh, name };
   const userLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== MESH_LABEL));
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (data !== undefined) object.data = data;
@@ -100,13 +102,12 @@ function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonVal
 
 /** The Kubernetes Secret of a Universal Secret object, as `render --format kubernetes` writes it. */
 export function secretToKubernetes(object: JsonObject, systemNamespace: string): JsonObject {
-  const labels: JsonObject = { ...(isJsonObject(object.labels) ? object.labels : {}), [MESH_LABEL]: (object.mesh as string | undefined) ?? DEFAULT_MESH };
-  const out: JsonObject = {
-    apiVersion: "v1",
-    kind: "Secret",
-    type: KUBERNETES_SECRET_TYPE,
-    metadata: { name: object.name as string, namespace: systemNamespace, labels },
-  };
+  const global = object.type === "GlobalSecret";
+  const own: JsonObject = isJsonObject(object.labels) ? object.labels : {};
+  const labels: JsonObject = global ? own : { ...own, [MESH_LABEL]: (object.mesh as string | undefined) ?? DEFAULT_MESH };
+  const metadata: JsonObject = { name: object.name as string, namespace: systemNamespace };
+  if (Object.keys(labels).length > 0) metadata.labels = labels;
+  const out: JsonObject = { apiVersion: "v1", kind: "Secret", type: global ? KUBERNETES_GLOBAL_SECRET_TYPE : KUBERNETES_SECRET_TYPE, metadata };
   if (object.data !== undefined) out.data = { [VALUE_KEY]: object.data };
   return out;
 }
@@ -122,11 +123,20 @@ export function canonicalBase64(data: string): string {
 }
 
 /**
+ * GlobalSecrets the control plane makes for itself: the admin user token it bootstraps (FACTS §2.7 `admin-user-token`)
+ * and the signing keys of user and zone tokens (`user-token-signing-key-<serial>`, `zone-token-signing-key-<serial>`,
+ * and the public half a zone keeps, `zone-token-signing-public-key-<serial>`).
+ */
+const SERVER_GLOBAL_SECRET = /^(admin-user-token|(user-token-signing-key|zone-token-signing-key|zone-token-signing-public-key)-\d+)$/;
+
+/**
  * Secrets the control plane makes for itself (FACTS §1): each mesh's dataplane token signing key
  * (`dataplane-token-signing-key-...`) and a builtin CA's certificate and key (`<mesh>.ca-builtin-cert-<backend>`,
- * `<mesh>.ca-builtin-key-<backend>`). Nobody writes them in a repository; drift does not report them.
+ * `<mesh>.ca-builtin-key-<backend>`), and the GlobalSecrets above. Nobody writes them in a repository; drift does not
+ * report them, export leaves them out.
  */
 export function isServerCreatedSecret(object: JsonObject): boolean {
+  if (object.type === "GlobalSecret") return typeof object.name === "string" && SERVER_GLOBAL_SECRET.test(object.name);
   if (object.type !== "Secret" || typeof object.name !== "string") return false;
   const name = object.name;
   return name.startsWith("dataplane-token-signing-key") || name.startsWith(`${String(object.mesh)}.ca-builtin-cert-`) || name.startsWith(`${String(object.mesh)}.ca-builtin-key-`);

@@ -2,6 +2,8 @@
  * The resource types meshops manages, as the Kuma v2.14 control plane describes them (GET /_resources):
  * REST path segment, short name (used in `kri`), and which part of the dependency order they belong to.
  */
+import { GLOBAL_SCOPE } from "../model/key.js";
+
 export type TypeCategory = "mesh" | "secret" | "identity" | "destination" | "gateway" | "route" | "policy" | "dataplane";
 
 export interface ResourceType {
@@ -25,6 +27,11 @@ export interface ResourceType {
   readonly kubernetesMeshField?: boolean;
   /** Served by Kong Mesh only (controlPlane.product: kong-mesh); on Kuma the kind is an error. */
   readonly kongMeshOnly?: boolean;
+  /**
+   * Global-scoped (GET /_resources `scope: Global`): belongs to no mesh (its key's mesh is GLOBAL_SCOPE), lives at
+   * `/<path>/{name}`, and is written before every mesh (what meshes hold may name it) and deleted after them.
+   */
+  readonly global?: boolean;
 }
 
 const policy = (name: string, path: string, shortName: string, sections: ResourceType["sections"]): ResourceType => ({
@@ -76,7 +83,14 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   // before anything that names it (a MeshExternalService's TLS, a MeshTrace/MeshAccessLog backend). No short name:
   // the control plane gives Secret none (GET /_resources; it has no kri).
   { name: "Secret", path: "secrets", shortName: "", category: "secret" },
+  // global group (issue 13): kinds of no mesh. GlobalSecret's path is the one every Kuma line serves (2.14 also
+  // answers, and lists in /_resources, `globalsecrets`); a HostnameGenerator names the hostnames of the destinations.
+  { name: "GlobalSecret", path: "global-secrets", shortName: "", category: "secret", global: true },
+  { name: "HostnameGenerator", path: "hostnamegenerators", shortName: "hg", category: "destination", global: true },
 ];
+
+/** What Kuma 2.14 lists in GET /_resources for a type whose path meshops uses is an older alias (both are served). */
+export const LISTED_PATHS: Readonly<Record<string, string>> = { GlobalSecret: "globalsecrets" };
 
 // --- kong: the control plane's product (controlPlane.product): Kong Mesh adds kinds and allows a second mTLS backend. ---
 export type Product = "kuma" | "kong-mesh";
@@ -118,9 +132,29 @@ export const POLICY_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.filter((t) =>
  */
 const categoryRank: Record<TypeCategory, number> = { mesh: 0, secret: 1, identity: 2, destination: 3, gateway: 4, route: 5, policy: 6, dataplane: 7 };
 
+/** Global kinds rank before every mesh's kinds: they depend on no mesh, and what a mesh holds may depend on them. */
+const GLOBAL_RANK = -1;
+
 export function typeRank(typeName: string): number {
   const t = byName.get(typeName);
-  return t ? categoryRank[t.category] : categoryRank.dataplane + 1;
+  return t ? (t.global ? GLOBAL_RANK : categoryRank[t.category]) : categoryRank.dataplane + 1;
+}
+
+/** A kind of no mesh (HostnameGenerator, GlobalSecret). */
+export function isGlobalType(typeName: string): boolean {
+  return byName.get(typeName)?.global === true;
+}
+
+/** The mesh of a resource as written: a Mesh is its own, a global kind has none, anything else defaults to `default`. */
+export function meshOfWritten(typeName: string, name: string, mesh: unknown): string {
+  if (typeName === "Mesh") return name;
+  if (isGlobalType(typeName)) return GLOBAL_SCOPE;
+  return typeof mesh === "string" ? mesh : DEFAULT_MESH;
+}
+
+/** Why a global resource may not name a mesh (`what`: the field or label that does). */
+export function globalScopeMessage(typeName: string, what: string): string {
+  return `${typeName} is global: it belongs to no mesh, remove ${what}`;
 }
 
 /** Kinds whose Kubernetes objects are cluster-scoped (no namespace; the name is the plain name): Mesh, MeshGateway. */

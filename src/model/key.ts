@@ -1,20 +1,46 @@
 /** The one identity used everywhere: in diagnostics, logs, plans, reports and the ownership inventory. */
 export interface ResourceKey {
   readonly type: string;
-  /** The Mesh a resource belongs to. For a Mesh itself, its own name (a Mesh is its own tenant). */
+  /**
+   * The Mesh a resource belongs to. For a Mesh itself, its own name (a Mesh is its own tenant); for a global kind
+   * (HostnameGenerator, GlobalSecret), GLOBAL_SCOPE: it belongs to no mesh.
+   */
   readonly mesh: string;
   readonly name: string;
 }
 
-/** `Type/mesh/name`, or `Mesh/name` for a Mesh. */
+/**
+ * The `mesh` of a resource that belongs to no mesh (kuma/types.ts `isGlobalType`). Empty, so it can never be a mesh's
+ * name, and everything grouped by mesh holds the global resources in one unit of their own.
+ */
+export const GLOBAL_SCOPE = "";
+
+/**
+ * How people name the global unit where they would name a mesh (`--mesh`, meshops.yaml `suspend` and `drift.meshes`,
+ * the daemon's `/api/meshes/{mesh}/...`): a Mesh's name is an RFC 1123 subdomain, so none can start with `_`.
+ */
+export const GLOBAL_UNIT_NAME = "_global";
+
+/** A mesh name as written by a person, with `_global` read as the global unit. */
+export function unitOfName(name: string): string {
+  return name === GLOBAL_UNIT_NAME ? GLOBAL_SCOPE : name;
+}
+
+/** Belongs to no mesh. */
+export function isGlobalKey(key: ResourceKey): boolean {
+  return key.mesh === GLOBAL_SCOPE && key.type !== "Mesh";
+}
+
+/** `Type/mesh/name`, `Mesh/name` for a Mesh, `Type/name` for a global resource. */
 export function subjectOf(key: ResourceKey): string {
-  return key.type === "Mesh" ? `Mesh/${key.name}` : `${key.type}/${key.mesh}/${key.name}`;
+  return key.type === "Mesh" ? `Mesh/${key.name}` : key.mesh === GLOBAL_SCOPE ? `${key.type}/${key.name}` : `${key.type}/${key.mesh}/${key.name}`;
 }
 
 /** Parses a subject string back into a key; undefined when it is not one. */
 export function parseSubject(subject: string): ResourceKey | undefined {
   const parts = subject.split("/");
   if (parts.length === 2 && parts[0] === "Mesh" && parts[1]) return { type: "Mesh", mesh: parts[1], name: parts[1] };
+  if (parts.length === 2 && parts[0] && parts[1]) return { type: parts[0], mesh: GLOBAL_SCOPE, name: parts[1] };
   if (parts.length === 3 && parts[0] && parts[1] && parts[2]) return { type: parts[0], mesh: parts[1], name: parts[2] };
   return undefined;
 }

@@ -5,6 +5,7 @@
  * and the run's own facts; the sinks (requests.ts) shape it for each API, sender.ts delivers it.
  */
 import type { CommitInfo } from "../daemon/statusTypes.js";
+import { GLOBAL_SCOPE } from "../model/key.js";
 
 export type NotificationKind = "applied" | "invalid" | "failed" | "awaiting-approval" | "drift-found" | "drift-corrected";
 
@@ -16,8 +17,12 @@ export interface MeshView {
 }
 
 export interface Notice {
-  /** The mesh, or "" for the whole repository (a commit that does not validate, a control plane that is down). */
+  /**
+   * The mesh, or "" for the whole repository (a commit that does not validate, a control plane that is down) or, with
+   * `global`, for the resources of no mesh (GLOBAL_SCOPE), which the daemon applies as a unit of their own.
+   */
   readonly mesh: string;
+  readonly global?: true;
   readonly kind: NotificationKind;
   readonly reason: string;
 }
@@ -53,7 +58,7 @@ const NAMED_PER_KIND = 10;
 /** What a change of one mesh's state means, if anything worth a notification. */
 export function noticeOf(mesh: string, before: MeshView | undefined, after: MeshView): Notice | undefined {
   if (before && before.state === after.state && before.appliedRevision === after.appliedRevision && before.reason === after.reason) return undefined;
-  const notice = (kind: NotificationKind): Notice => ({ mesh, kind, reason: after.reason });
+  const notice = (kind: NotificationKind): Notice => ({ mesh, ...(mesh === GLOBAL_SCOPE ? { global: true as const } : {}), kind, reason: after.reason });
   switch (after.state) {
     case "in-sync":
       if (before?.state === "drifted" && before.appliedRevision === after.appliedRevision) return notice("drift-corrected");
@@ -114,7 +119,7 @@ const LABEL: Record<NotificationKind, string> = {
 };
 
 function where(notices: readonly Notice[]): string {
-  const meshes = notices.filter((n) => n.mesh !== "").map((n) => n.mesh);
+  const meshes = notices.filter((n) => n.mesh !== "" || n.global).map(unitOf);
   if (meshes.length === 0) return "";
   if (meshes.length === 1) return ` in ${meshes[0]}`;
   return ` in ${meshes.length} meshes`;
@@ -137,11 +142,18 @@ function textOf(notices: readonly Notice[], facts: RunFacts): string {
   const lines = [`meshops:${at}`];
   for (const kind of ORDER) {
     const of = notices.filter((n) => n.kind === kind);
-    const named = of.slice(0, NAMED_PER_KIND).map((n) => `${n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
+    const named = of.slice(0, NAMED_PER_KIND).map((n) => `${n.global ? GLOBAL_UNIT : n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
     if (of.length > NAMED_PER_KIND) named.push(`and ${of.length - NAMED_PER_KIND} more`);
     if (named.length > 0) lines.push(`${LABEL[kind]}: ${named.join(", ")}`);
   }
   return lines.join("\n");
+}
+
+const GLOBAL_UNIT = "global resources";
+
+/** A notice's mesh as the text names it. */
+function unitOf(notice: Notice): string {
+  return notice.global ? `the ${GLOBAL_UNIT}` : notice.mesh;
 }
 
 function firstLine(text: string): string {

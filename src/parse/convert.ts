@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { DEFAULT_MESH, KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, isClusterScoped, resourceType } from "../kuma/types.js";
+import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, meshOfWritten, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -25,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "unsupported-kind" | "sops-identity";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -99,12 +99,16 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
   const name = typeof value.name === "string" ? value.name : "";
   const exported = serverFieldsOfUniversal(value);
   const own = withoutServerFields(value, exported);
-  const subject = subjectOf({ type: type.name, mesh: type.name === "Mesh" ? name : (typeof value.mesh === "string" ? value.mesh : DEFAULT_MESH), name });
+  const mesh = meshOfWritten(type.name, name, value.mesh);
+  const subject = subjectOf({ type: type.name, mesh, name });
   const warnings = serverFieldWarning(exported, subject);
   if (type.name === "Mesh") {
     return withWarnings(built(file, doc, "universal", { ...own, type: "Mesh", name }, name, name, value.name), warnings);
   }
-  const mesh = typeof value.mesh === "string" ? value.mesh : DEFAULT_MESH;
+  if (type.global) {
+    if ("mesh" in value) return withWarnings(fail(["mesh"], "global-scope", globalScopeMessage(type.name, '"mesh"'), subject), warnings);
+    return withWarnings(built(file, doc, "universal", { type: type.name, name, ...withoutKeys(own, ["type", "name"]) }, mesh, name, value.name), warnings);
+  }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object: JsonObject = { type: type.name, mesh, name, ...withoutKeys(own, ["type", "mesh", "name"]) };
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), warnings);
@@ -166,7 +170,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const meshLabel = labels?.[MESH_LABEL];
   // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label.
   const meshField = type.kubernetesMeshField ? value.mesh : meshLabel;
-  const mesh = type.name === "Mesh" ? plainName : typeof meshField === "string" ? meshField : DEFAULT_MESH;
+  const mesh = meshOfWritten(type.name, plainName, meshField);
   // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
   const name = !isClusterScoped(type.name) && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
   const subject = subjectOf({ type: type.name, mesh, name });
@@ -197,6 +201,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
   if (labels) for (const key of recomputedLabels(labels)) exported.push(["metadata", "labels", key]);
 
+  if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
   if (isClusterScoped(type.name)) {
     if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", `${type.name} is cluster-scoped: remove metadata.namespace`);
     // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
@@ -236,7 +241,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     userLabels[DISPLAY_NAME_LABEL] = plainName;
     userLabels[NAMESPACE_LABEL] = namespace;
   }
-  const object: JsonObject = { type: type.name, mesh, name };
+  const object: JsonObject = type.global ? { type: type.name, name } : { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   // A protobuf kind's fields sit beside the envelope in the Universal object.
   if (type.flat) Object.assign(object, isObject(spec) ? withoutKeys(spec, ["type", "mesh", "name", "labels"]) : {});
@@ -251,7 +256,8 @@ function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject
   const warnings = serverFieldWarning(read.exported, read.subject);
   if (problems.length > 0 || !read.object) return { problems: [...warnings, ...problems] };
   const object = read.object;
-  return withWarnings(built(file, doc, "kubernetes", object, object.mesh as string, object.name as string, (value.metadata as JsonObject | undefined)?.name), warnings);
+  const mesh = meshOfWritten(object.type as string, object.name as string, object.mesh);
+  return withWarnings(built(file, doc, "kubernetes", object, mesh, object.name as string, (value.metadata as JsonObject | undefined)?.name), warnings);
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
+import { GLOBAL_SCOPE } from "../model/key.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -61,14 +62,14 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
   ];
   if (shown.length === 0) return head.join("\n") + "\n";
 
-  const groups = groupByMesh(shown, (d) => meshOfSubject(d.resource));
+  const groups = groupByMesh(shown, (d) => (d.resource === "" ? NOT_A_RESOURCE : meshOfSubject(d.resource)));
   head.push("", "| mesh | errors | warnings |", "|---|--:|--:|");
   for (const [mesh, list] of groups) {
     const c = diagnosticCounts(list);
     head.push(`| ${meshLabel(mesh)} | ${c.errors} | ${c.warnings} |`);
   }
   const sections: Section[] = groups.map(([mesh, list]) => ({
-    heading: mesh ? `#### Mesh ${code(mesh)}` : "#### Not tied to a resource",
+    heading: meshHeading(mesh),
     tableHeader: "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|",
     rows: list.map((d) => diagnosticRow(d, report.warningsAsErrors)),
     details: [],
@@ -108,11 +109,11 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     for (const [mesh, list] of allGroups) {
       const n = (action: Change["action"]) => list.filter((c) => c.action === action).length;
       const flagged = risks.some((r) => r.mesh === mesh) ? " ⚠️" : "";
-      head.push(`| ${code(mesh)}${flagged} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`);
+      head.push(`| ${meshLabel(mesh)}${flagged} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`);
     }
   }
   const sections: Section[] = groupByMesh(changed, (c) => c.mesh).map(([mesh, list]) => ({
-    heading: `#### Mesh ${code(mesh)}`,
+    heading: meshHeading(mesh),
     tableHeader: "| change | resource | defined in |\n|---|---|---|",
     rows: list.map((c) => {
       const flag = risksOf(c.resource, risks).length > 0 ? " ⚠️" : "";
@@ -155,10 +156,10 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
   head.push("", "| mesh | missing | modified | orphaned | unmanaged |", "|---|--:|--:|--:|--:|");
   for (const [mesh, list] of groups) {
     const n = (kind: DriftItem["kind"]) => list.filter((i) => i.kind === kind).length;
-    head.push(`| ${code(mesh)} | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`);
+    head.push(`| ${meshLabel(mesh)} | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`);
   }
   const sections: Section[] = groups.map(([mesh, list]) => ({
-    heading: `#### Mesh ${code(mesh)}`,
+    heading: meshHeading(mesh),
     tableHeader: "| drift | resource | defined in |\n|---|---|---|",
     rows: list.map((i) => `| ${DRIFT[i.kind]} | ${code(i.resource)} | ${locationCell(input.locations.get(i.resource))} |`),
     details: list.map((i) => details(`${DRIFT[i.kind]} <code>${html(i.resource)}</code>`, i.diff)),
@@ -248,8 +249,15 @@ function locationCell(location: Location | undefined): string {
   return location.defaultOf ? `${at} (default policy of ${code(location.defaultOf)})` : at;
 }
 
+/** The group of diagnostics tied to no resource (a file, meshops.yaml): apart from the global resources' (GLOBAL_SCOPE). */
+const NOT_A_RESOURCE = "\u0000";
+
 function meshLabel(mesh: string): string {
-  return mesh ? code(mesh) : "(not tied to a resource)";
+  return mesh === NOT_A_RESOURCE ? "(not tied to a resource)" : mesh === GLOBAL_SCOPE ? "global resources (no mesh)" : code(mesh);
+}
+
+function meshHeading(mesh: string): string {
+  return mesh === NOT_A_RESOURCE ? "#### Not tied to a resource" : mesh === GLOBAL_SCOPE ? "#### Global resources (no mesh)" : `#### Mesh ${code(mesh)}`;
 }
 
 /**

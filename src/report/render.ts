@@ -5,6 +5,7 @@ import type { JsonObject, Resource } from "../model/resource.js";
 import { secretToKubernetes } from "../kuma/secrets.js";
 import { isSecretType } from "../kuma/types.js";
 import { redact } from "../diff/redact.js";
+import { isGlobalKey } from "../model/key.js";
 
 export type RenderFormat = "yaml" | "json" | "kubernetes";
 
@@ -24,7 +25,8 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
 }
 
 /**
- * Mesh is cluster-scoped with its fields under spec; everything else is namespaced with a mesh label: in the namespace
+ * Mesh is cluster-scoped with its fields under spec; everything else is namespaced with a mesh label (a global kind
+ * without): in the namespace
  * it was written in, or the system namespace for a resource written in the Universal shape. Without a system namespace
  * (`meshops export` of a Universal control plane) such a resource has none, so it reads back under its own name.
  */
@@ -61,7 +63,8 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
     metadata: {
       name: kubernetes?.name ?? (name as string),
       ...(namespace !== undefined ? { namespace } : {}),
-      labels: { ...labelsOut, [MESH_LABEL]: resource.mesh },
+      // A resource of no mesh (HostnameGenerator) has no mesh label.
+      ...(isGlobalKey(resource) ? (Object.keys(labelsOut).length > 0 ? { labels: labelsOut } : {}) : { labels: { ...labelsOut, [MESH_LABEL]: resource.mesh } }),
     },
     spec: spec ?? {},
   };

@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDoc
 import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
-import { DEFAULT_MESH } from "../kuma/types.js";
+import { meshOfWritten } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
@@ -18,7 +18,7 @@ import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
-import { boundMesh, checkTenancy } from "./tenancy.js";
+import { boundMesh, checkGlobalPlacement, checkTenancy } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -185,6 +185,8 @@ export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
+  /** meshops.yaml `globalResources`: where resources of no mesh may be written. */
+  readonly globalResources?: RepoConfig["globalResources"];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
   /** Absent: secrets must be encrypted (the default of meshops.yaml). */
   readonly secrets?: RepoConfig["secrets"];
@@ -194,7 +196,7 @@ export interface AnalyzeOptions {
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? []]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -208,7 +210,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
   for (const problem of parsed.problems) {
     const id = problem.identity;
-    const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: id.type === "Mesh" ? id.name : (id.mesh ?? DEFAULT_MESH), name: id.name }) : "";
+    const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
@@ -258,7 +260,7 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);
-    diagnostics.push(...checkTenancy(resource, config.tenancy, locator));
+    diagnostics.push(...checkTenancy(resource, config.tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);

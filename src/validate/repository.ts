@@ -4,7 +4,7 @@ import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
 import { referencedNames } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { subjectOf } from "../model/key.js";
+import { isGlobalKey, subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
@@ -187,7 +187,7 @@ function* checkMeshSteps(resources: readonly Resource[], facts: readonly Resourc
   for (const [i, resource] of resources.entries()) {
     if (stepDue(i, STEP)) yield;
     if (resource.type === "Mesh") continue;
-    if (!meshes.has(resource.mesh)) {
+    if (!meshes.has(resource.mesh) && !isGlobalKey(resource)) {
       const suggestion = closestName(resource.mesh, meshes);
       const hint =
         suggestion !== undefined

@@ -1,8 +1,9 @@
-import type { TenancyRule } from "../config/repoConfig.js";
+import type { RepoConfig, TenancyRule } from "../config/repoConfig.js";
 import { matchPathPattern } from "../config/glob.js";
 import { isPolicyType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
+import { isGlobalKey } from "../model/key.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt } from "./diagnostics.js";
 
@@ -24,7 +25,9 @@ export function checkTenancy(resource: Resource, rules: readonly TenancyRule[], 
     const violation = (path: string, message: string) =>
       diagnostics.push(diagnosticAt(locator, resource, path, `tenancy rule "${rule.name}": ${message}`, `tenancy/${rule.name}`));
 
-    if (mesh !== "" && resource.mesh !== mesh) {
+    if (mesh !== "" && isGlobalKey(resource)) {
+      violation("name", `files matching ${rule.path} belong to mesh "${mesh}", but ${resource.type} is global (it belongs to no mesh): keep it outside tenant folders`);
+    } else if (mesh !== "" && resource.mesh !== mesh) {
       violation(
         resource.type === "Mesh" ? "name" : "mesh",
         `files matching ${rule.path} belong to mesh "${mesh}", but this resource is in mesh "${resource.mesh}"`,
@@ -47,4 +50,13 @@ function targetsWholeMesh(resource: Resource): boolean {
   const targetRef = spec.targetRef;
   if (typeof targetRef !== "object" || targetRef === null || Array.isArray(targetRef)) return true;
   return targetRef.kind === "Mesh";
+}
+
+/** meshops.yaml's `globalResources.paths`: a resource of no mesh only in the files they match (anywhere when unset). */
+export function checkGlobalPlacement(resource: Resource, placement: RepoConfig["globalResources"] | undefined, locator: Locator): Diagnostic[] {
+  const file = resource.source?.file;
+  if (!file || !placement || placement.patterns.length === 0 || !isGlobalKey(resource)) return [];
+  if (placement.patterns.some((pattern) => matchPathPattern(pattern, file) !== undefined)) return [];
+  const message = `${resource.type} is global (it belongs to no mesh): meshops.yaml globalResources.paths keeps such resources in ${placement.paths.join(", ")}`;
+  return [diagnosticAt(locator, resource, "name", message, "global-resources")];
 }

@@ -7,7 +7,7 @@ import { BackendError } from "../types.js";
 import type { ResourceKey } from "../../model/key.js";
 import { subjectOf } from "../../model/key.js";
 import type { JsonObject } from "../../model/resource.js";
-import { DEFAULT_MESH, RESOURCE_TYPES } from "../../kuma/types.js";
+import { RESOURCE_TYPES, meshOfWritten } from "../../kuma/types.js";
 import type { ApiProblem } from "./problems.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
 import type { ControlPlaneStore, StoreOptions } from "./store.js";
@@ -42,7 +42,7 @@ export class LocalBackend implements Backend {
     return RESOURCE_TYPES.filter((t) => this.store.serves(t.name)).map((t) => ({
       name: t.name,
       path: t.path,
-      scope: t.name === "Mesh" ? ("Global" as const) : ("Mesh" as const),
+      scope: t.name === "Mesh" || t.global ? ("Global" as const) : ("Mesh" as const),
       readOnly: this.readOnly,
     }));
   }
@@ -75,7 +75,7 @@ export class LocalBackend implements Backend {
   async put(object: JsonObject): Promise<PutResult> {
     const type = typeof object.type === "string" ? object.type : "";
     const name = typeof object.name === "string" ? object.name : "";
-    const mesh = type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
+    const mesh = meshOfWritten(type, name, object.mesh);
     const subject = subjectOf({ type, mesh, name });
     this.known(type, subject);
     if (this.readOnly) throw refusal(`${subject}: PUT`, METHOD_NOT_ALLOWED);

@@ -11,6 +11,7 @@ import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_NAMESPACE, LABEL_ORIGI
 import { policyRoleOf } from "../../validate/webhook.js";
 import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
+import { GLOBAL_SCOPE } from "../../model/key.js";
 
 /**
  * MeshMultiZoneService is a Global-provided type: a zone stamps only `kuma.io/mesh` on it and its `kri` has no zone
@@ -121,7 +122,8 @@ export function computeLabels(
   const out: Record<string, string> = { ...labels };
   if (kubernetes && own(out, LABEL_DISPLAY_NAME) === undefined) setOwn(out, LABEL_DISPLAY_NAME, kubernetes.name);
   if (typeName === "Mesh" || mesh === undefined) return sortedRecord(out);
-  setOwn(out, LABEL_MESH, mesh);
+  // A global resource has no mesh, but the zone's origin labels (golden put_globalsecret_01).
+  if (mesh !== GLOBAL_SCOPE) setOwn(out, LABEL_MESH, mesh);
   if (!GLOBAL_ORIGIN_TYPES.has(typeName)) {
     if (own(out, LABEL_ORIGIN) === undefined) setOwn(out, LABEL_ORIGIN, "zone");
     if (out[LABEL_ORIGIN] === "zone") {

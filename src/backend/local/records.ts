@@ -7,6 +7,7 @@ import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { isSecretType, resourceType } from "../../kuma/types.js";
 import { asObject, setOwn, sortedRecord } from "./util.js";
 import { LABEL_DISPLAY_NAME, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
+import { GLOBAL_SCOPE } from "../../model/key.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -100,7 +101,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
  */
 function render(record: StoredResource): JsonObject {
   const out: JsonObject = { type: record.type };
-  if (record.type !== "Mesh") out.mesh = record.mesh;
+  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE) out.mesh = record.mesh;
   out.name = record.name;
   out.creationTime = record.creationTime;
   out.modificationTime = record.modificationTime;

@@ -17,7 +17,7 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, isSecretType, requiresKongMesh, resourceType } from "../../kuma/types.js";
+import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, resourceType } from "../../kuma/types.js";
 import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
@@ -260,6 +260,8 @@ export class ControlPlaneStore {
   /** Problems found while loading (e.g. a damaged journal record set aside). */
   loadWarnings: readonly string[] = [];
   private readonly meshes = new Map<string, MeshSlot>();
+  /** The global kinds' resources (HostnameGenerator, GlobalSecret): type → name → entry, their mesh GLOBAL_SCOPE. */
+  private readonly global: MeshSlot["resources"] = new Map();
   private readonly createsDefaults: boolean;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
@@ -357,6 +359,8 @@ export class ControlPlaneStore {
     let entries: Entry[];
     if (typeName === "Mesh") {
       entries = [...this.meshes.values()].map((slot) => slot.entry);
+    } else if (isGlobalType(typeName)) {
+      entries = [...(this.global.get(typeName)?.values() ?? [])];
     } else if (mesh !== undefined) {
       const slot = this.meshes.get(mesh);
       if (!slot) return { ok: false, problem: { status: 404, title: "Failed to retrieve Mesh", detail: "Not found" } };
@@ -495,7 +499,12 @@ export class ControlPlaneStore {
 
   private lookup(typeName: string, mesh: string, name: string): Entry | undefined {
     if (typeName === "Mesh") return this.meshes.get(name)?.entry;
-    return this.meshes.get(mesh)?.resources.get(typeName)?.get(name);
+    return this.resourcesOf(typeName, mesh)?.get(typeName)?.get(name);
+  }
+
+  /** Where resources of `typeName` in `mesh` live: the mesh's slot, or the global scope's for a global kind. */
+  private resourcesOf(typeName: string, mesh: string): MeshSlot["resources"] | undefined {
+    return isGlobalType(typeName) ? this.global : this.meshes.get(mesh)?.resources;
   }
 
   private commit(ops: readonly Op[]): number {
@@ -513,14 +522,14 @@ export class ControlPlaneStore {
         else this.meshes.set(r.name, { entry: { record: r }, resources: new Map() });
         return;
       }
-      const slot = this.meshes.get(r.mesh);
-      if (!slot) throw new Error(`${source}: ${r.type}/${r.mesh}/${r.name} is stored in Mesh ${r.mesh}, which does not exist`);
-      let byName = slot.resources.get(r.type);
-      if (!byName) slot.resources.set(r.type, (byName = new Map()));
+      const resources = this.resourcesOf(r.type, r.mesh);
+      if (!resources) throw new Error(`${source}: ${r.type}/${r.mesh}/${r.name} is stored in Mesh ${r.mesh}, which does not exist`);
+      let byName = resources.get(r.type);
+      if (!byName) resources.set(r.type, (byName = new Map()));
       byName.set(r.name, { record: r });
     } else if ("del" in op) {
       const [typeName, mesh, name] = op.del;
-      this.meshes.get(mesh)?.resources.get(typeName)?.delete(name);
+      this.resourcesOf(typeName, mesh)?.get(typeName)?.delete(name);
     } else {
       this.meshes.delete(op.delMesh); // and, with it, every resource of the Mesh
     }
@@ -529,6 +538,7 @@ export class ControlPlaneStore {
   /** @internal The whole state as state.json text. */
   serializeSnapshot(generation: number): string {
     const lines: string[] = [];
+    for (const byName of this.global.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
     for (const slot of this.meshes.values()) {
       lines.push(JSON.stringify(slot.entry.record));
       for (const byName of slot.resources.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
@@ -551,10 +561,11 @@ export class ControlPlaneStore {
     const body = asObject(rawBody as JsonValue);
     if (!body) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
     const isMesh = typeName === "Mesh";
+    const global = isGlobalType(typeName);
 
     // Server-side defaulting runs before the request checks: an omitted `mesh` is "default" (FACTS §2.5).
     const object: JsonObject = { ...body };
-    if (!isMesh && own(object, "mesh") === undefined) object.mesh = DEFAULT_MESH;
+    if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = DEFAULT_MESH;
 
     // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.
     if (isMesh && own(object, "type") !== undefined && object.type !== "Mesh") {
@@ -577,7 +588,7 @@ export class ControlPlaneStore {
     // validateResourceRequest: URL against body, names, labels.
     const requestProblems: InvalidParameter[] = [];
     if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
-    if (!isMesh && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
+    if (!isMesh && !global && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
     const meta = metaViolations(typeName, object);
     requestProblems.push(...meta.map(parameter));
     // This server is a zone that is not federated, and knows its own name.
@@ -599,7 +610,7 @@ export class ControlPlaneStore {
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
-    } else if (!isMesh && !this.meshes.has(mesh)) {
+    } else if (!isMesh && !global && !this.meshes.has(mesh)) {
       return fail({
         status: 400,
         title: TITLE.create,

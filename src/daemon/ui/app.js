@@ -357,6 +357,15 @@ function diagnosticItem(d) {
  * @param {StatusJson} status
  * @returns {void}
  */
+/**
+ * What a unit of the status is called on the page: a mesh's name, or, for "" (GLOBAL_SCOPE), the resources of no mesh
+ * (HostnameGenerators, GlobalSecrets), which the daemon applies and gates as a unit of their own.
+ * @param {string} name
+ */
+function unitName(name) {
+  return name === "" ? "global resources (no mesh)" : name;
+}
+
 function renderProblems(status) {
   const groups = [];
   const validation = status.validation;
@@ -365,7 +374,7 @@ function renderProblems(status) {
     const warnings = validation.diagnostics.length - errors;
     const applied = status.revision.applied;
     // Errors block only the meshes they are in, unless no mesh can be named for one: then nothing is applied.
-    const invalid = status.meshes.filter((m) => m.state === "invalid").map((m) => m.name);
+    const invalid = status.meshes.filter((m) => m.state === "invalid").map((m) => unitName(m.name));
     const partly = status.meshes.some((m) => m.appliedRevision === validation.revision);
     const consequence = partly
       ? `${invalid.length === 1 ? "mesh" : "meshes"} ${invalid.join(", ")} keep${invalid.length === 1 ? "s" : ""} the last revision valid for ${invalid.length === 1 ? "it" : "them"}; the other meshes have it`
@@ -477,7 +486,7 @@ function meshCard(mesh) {
     h(
       "div",
       { class: "mesh-head" },
-      h("h3", { id: titleId, text: mesh.name }),
+      h("h3", { id: titleId, text: unitName(mesh.name) }),
       h("span", { class: "chip", title: "what the daemon does with drift in this mesh", text: mesh.driftMode === "correct" ? "drift: correct" : "drift: report" }),
       badge(stateLabel, stateTone, { class: "mesh-state", "data-state": mesh.state }),
     ),
@@ -665,7 +674,8 @@ async function meshAction(button) {
   }
   button.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(`/api/meshes/${encodeURIComponent(mesh)}/${action}`, {
+    // The global unit ("") is `_global` in the API's path (model/key.ts GLOBAL_UNIT_NAME).
+    const response = await fetch(`/api/meshes/${mesh === "" ? "_global" : encodeURIComponent(mesh)}/${action}`, {
       method: "POST",
       cache: "no-store",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

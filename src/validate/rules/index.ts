@@ -34,6 +34,7 @@ import { meshIdentityViolations, meshOpenTelemetryBackendViolations, meshTrustVi
 import { ALL_KINDS, affectsInbounds, validateTargetRef } from "./targetRef.js";
 import { meshOPAViolations } from "./meshOPA.js";
 import { meshGlobalRateLimitViolations } from "./meshGlobalRateLimit.js";
+import { hostnameGeneratorViolations } from "./hostnameGenerator.js";
 
 /** What rules may depend on besides the resource: the target control plane. */
 export interface RuleContext {
@@ -82,6 +83,7 @@ const SERVICE_RULES: Readonly<Record<string, (resource: JsonObject) => Violation
   MeshIdentity: meshIdentityViolations,
   MeshOpenTelemetryBackend: meshOpenTelemetryBackendViolations,
   Workload: workloadViolations,
+  HostnameGenerator: hostnameGeneratorViolations,
 };
 
 const TARGET_REF_POLICIES = new Set(POLICY_TYPE_NAMES);
