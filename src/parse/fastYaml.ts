@@ -588,7 +588,7 @@ class FastYamlScanner {
   /** The JS value of the last scalar token: quoted ones are strings, plain ones go through the core schema. */
   private tokenValue(): JsonValue {
     const value = this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
-    return typeof value === "string" && value.length <= INTERNED_MAX_LENGTH ? intern(value) : value;
+    return typeof value === "string" && value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
   }
 
   /**
@@ -698,19 +698,22 @@ class FastYamlScanner {
 }
 
 /**
- * Short scalar strings, each kept once: a repository says `MeshService`, `Mesh`, `kuma-system` or `5s` thousands of
- * times, and every occurrence would otherwise be a string of its own for as long as the resources live. Only strings
- * V8 copies when slicing (under 13 characters) are kept here; a longer slice shares its file's text, which the table
- * must not hold on to. Bounded: once full, new strings are simply not shared, so a long-running process cannot grow it.
+ * Short scalar strings, shared: a repository says `MeshService`, `Mesh`, `kuma-system` or `5s` thousands of times,
+ * and every occurrence would otherwise be a string of its own for as long as the resources live. A direct-mapped
+ * cache (a few characters pick the slot, a colliding string takes it over) costs two reads and a comparison, where a
+ * Map would hash every character; its size bounds what a long-running process keeps. Only strings V8 copies when
+ * slicing (under 13 characters) go here: a longer slice shares its file's text, which the cache must not hold on to.
  */
-const interned = new Map<string, string>();
-const INTERNED_MAX_LENGTH = 12;
-const INTERNED_MAX_ENTRIES = 16_384;
+const SHARED_MAX_LENGTH = 12;
+const SHARED_SLOTS = 4096; // a power of two
+const shared: (string | undefined)[] = new Array<string | undefined>(SHARED_SLOTS).fill(undefined);
 
-function intern(value: string): string {
-  const known = interned.get(value);
-  if (known !== undefined) return known;
-  if (interned.size < INTERNED_MAX_ENTRIES) interned.set(value, value);
+function share(value: string): string {
+  const n = value.length;
+  const slot = (n * 131 + value.charCodeAt(0) * 31 + value.charCodeAt(n >> 1) * 7 + value.charCodeAt(n - 1)) & (SHARED_SLOTS - 1);
+  const known = shared[slot];
+  if (known === value) return known;
+  shared[slot] = value;
   return value;
 }
 
