@@ -606,6 +606,8 @@ class FastYamlScanner {
       key = value === null ? "" : typeof value === "string" ? value : String(value);
     }
     if (isArrayIndex(key)) this.reordered = true;
+    // The same string object every time: V8 then finds the property without hashing the key again.
+    else if (key.length <= SHARED_MAX_LENGTH && key.length > 0) key = share(key);
     // yaml defines `__proto__` as an own property; a plain assignment would set the prototype instead.
     return key === "__proto__" ? undefined : key;
   }
