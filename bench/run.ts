@@ -72,6 +72,11 @@ try {
     if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
 
     console.log(`validate in process (read + validate), one run each: ${coldValidation(dir)}`);
+    const parse = measure("parseRepo.js", dir);
+    console.log(
+      `parse only (read, YAML, conversion; fresh process): read ${parse.readCpuMs} ms CPU, parse ${parse.parseCpuMs} ms CPU, ` +
+        `${parse.retainedBytesPerResource} bytes kept per resource (+${parse.textMb} MB of file texts), ${parse.pageFaults} page faults, peak RSS ${parse.maxRssMb} MB`,
+    );
     const incremental = measure("validateRepo.js", "incremental", dir);
     console.log(
       `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,

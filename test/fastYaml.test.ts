@@ -38,12 +38,20 @@ function differential(text: string, label: string): boolean {
   docs.forEach((doc, k) => {
     const got = fast[k] as (typeof fast)[number];
     assert.deepStrictEqual(got.value, doc.toJS(), `value of document ${k} differs: ${where}`);
+    assert.equal(got.depth, depthOf(got.value), `nesting depth of document ${k} differs: ${where}`);
     const range = doc.contents?.range;
     assert.ok(range, `yaml gave document ${k} no range: ${where}`);
     const pos = lineCounter.linePos(range[0]);
     assert.deepEqual({ line: got.line, column: got.column }, { line: pos.line, column: pos.col }, `position of document ${k} differs: ${where}`);
   });
   return true;
+}
+
+/** How deeply collections nest in a value: 0 for a scalar, 1 for a collection of scalars. */
+function depthOf(value: JsonValue): number {
+  if (value === null || typeof value !== "object") return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + Math.max(0, ...children.map(depthOf));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -343,17 +351,17 @@ describe("parseDocumentsFast: handwritten cases", () => {
 
     // offsets: where each entry starts, in depth-first order (the locator's input).
     assert.deepEqual(parseDocumentsFast("# c\n---\n\n  a: 1\n---\n- b\n---\n"), [
-      { value: { a: 1 }, line: 4, column: 3, offsets: [11] },
-      { value: ["b"], line: 6, column: 1, offsets: [22] },
-      { value: null, line: 7, column: 4, offsets: [] },
+      { value: { a: 1 }, line: 4, column: 3, depth: 1, offsets: [11] },
+      { value: ["b"], line: 6, column: 1, depth: 1, offsets: [22] },
+      { value: null, line: 7, column: 4, depth: 0, offsets: [] },
     ]);
     // Integer-like keys enumerate first in JavaScript, not in text order: no offsets (the locator reads such a file fully).
     assert.deepEqual(parseDocumentsFast("200: a\ntrue: b\n~: c\n0x10: d\n1e3: e\n"), [
-      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1 },
+      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1, depth: 1 },
     ]);
-    assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2, offsets: [1] }]);
+    assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2, depth: 1, offsets: [1] }]);
     assert.deepEqual(parseDocumentsFast("a:\n- [x, y]\n-\n  b: {c: 1}\n"), [
-      { value: { a: [["x", "y"], { b: { c: 1 } }] }, line: 1, column: 1, offsets: [0, 5, 6, 9, 16, 16, 20] },
+      { value: { a: [["x", "y"], { b: { c: 1 } }] }, line: 1, column: 1, depth: 4, offsets: [0, 5, 6, 9, 16, 16, 20] },
     ]);
     assert.deepEqual(parseDocumentsFast(""), []);
     assert.deepEqual(parseDocumentsFast("# nothing\n"), []);

@@ -106,6 +106,32 @@ test("deep nesting is a nesting-limit error, not 'Maximum call stack size exceed
   }
 });
 
+test("__proto__ in the spec of a Kubernetes protobuf kind is a field like any other, not the object's prototype", async () => {
+  const gateway = [
+    "apiVersion: kuma.io/v1alpha1",
+    "kind: MeshGateway",
+    "mesh: default",
+    "metadata:",
+    "  name: edge",
+    "spec:",
+    "  __proto__:",
+    "    polluted: true",
+    "  selectors:",
+    "    - match:",
+    "        kuma.io/service: edge",
+    "  conf:",
+    "    listeners:",
+    "      - port: 8080",
+    "        protocol: HTTP",
+    "",
+  ].join("\n");
+  const run = await validate({ "mesh.yaml": MESH, "gateway.yaml": gateway });
+  assert.equal(run.code, 1, JSON.stringify(run.diagnostics));
+  const proto = run.diagnostics.find((d) => d.file === "gateway.yaml" && d.path.includes("__proto__"));
+  assert.ok(proto, `no diagnostic names __proto__: ${JSON.stringify(run.diagnostics)}`);
+  assert.equal(proto.severity, "error");
+});
+
 test("a numeric name is a wrong type, not 'name is required'", async () => {
   const run = await validate({ "mesh.yaml": `${MESH}---\ntype: MeshTimeout\nname: 42\nmesh: default\nspec: {}\n` });
   assert.equal(run.code, 1);

@@ -110,7 +110,7 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
     return withWarnings(built(file, doc, "universal", { type: type.name, name, ...withoutKeys(own, ["type", "name"]) }, mesh, name, value.name), warnings);
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
-  const object: JsonObject = { type: type.name, mesh, name, ...withoutKeys(own, ["type", "mesh", "name"]) };
+  const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), warnings);
 }
 
@@ -244,7 +244,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const object: JsonObject = type.global ? { type: type.name, name } : { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   // A protobuf kind's fields sit beside the envelope in the Universal object.
-  if (type.flat) Object.assign(object, isObject(spec) ? withoutKeys(spec, ["type", "mesh", "name", "labels"]) : {});
+  if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
   else if (spec !== undefined) object.spec = spec;
   return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
 }
@@ -317,10 +317,18 @@ function unknownTypeMessage(name: string): string {
 }
 
 function withoutKeys(value: JsonObject, keys: readonly string[]): JsonObject {
-  const out: JsonObject = {};
-  // Defined, not assigned: `out["__proto__"] = v` would set the prototype and the key would vanish unreported.
-  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  return out;
+  return copyEntries({}, value, keys);
+}
+
+/** Copies the entries of `source` but `skip` onto `target`, and returns it. */
+function copyEntries(target: JsonObject, source: JsonObject, skip: readonly string[]): JsonObject {
+  for (const k of Object.keys(source)) {
+    if (skip.includes(k)) continue;
+    // Defined, not assigned: `target["__proto__"] = v` would set the prototype and the key would vanish unreported.
+    if (k === "__proto__") Object.defineProperty(target, k, { value: source[k], enumerable: true, writable: true, configurable: true });
+    else target[k] = source[k] as JsonValue;
+  }
+  return target;
 }
 
 function describe(value: JsonValue): string {

@@ -50,7 +50,7 @@ export function parseYaml(text: string): ParsedYaml {
     const problems: YamlProblem[] = [];
     fast.forEach((d, index) => {
       if (d.value === null) return;
-      if (nestingDepth(d.value) > MAX_NESTING) problems.push(nestingProblem(d.line, d.column));
+      if (d.depth > MAX_NESTING) problems.push(nestingProblem(d.line, d.column));
       else documents.push({ index, line: d.line, column: d.column, value: d.value });
     });
     return { documents, problems, fast };

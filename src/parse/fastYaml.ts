@@ -19,6 +19,8 @@ export interface FastDocument {
   /** 1-based line and column of the document's first content node */
   line: number;
   column: number;
+  /** How deeply collections nest in `value` (0 for a scalar or null), as documents.ts limits it. */
+  depth: number;
   /**
    * Where each entry of each collection starts in the text (for a mapping entry its key, for a sequence item its
    * node: the offsets the `yaml` package's nodes carry as `range[0]`), in the order a depth-first walk of `value`
@@ -139,7 +141,11 @@ class FastYamlScanner {
   private readonly kinds: number[] = [];
   private readonly indents: number[] = [];
   private readonly nodes: Collection[] = [];
+  /** Where each open collection sits in its parent: its key, or its index in a sequence (unused for the root). */
+  private readonly slots: (string | number)[] = [];
   private depth = 0;
+  /** The deepest nesting of the document being read. */
+  private docDepth = 0;
   private pending = PENDING_NONE;
   private pendingKey = "";
 
@@ -254,14 +260,15 @@ class FastYamlScanner {
   }
 
   private finishDoc(): void {
+    this.closeTo(0);
     // A document opened by `---` that never got content is null, like yaml's empty document.
-    const doc: FastDocument = { value: this.root, line: this.docLine, column: this.docColumn };
+    const doc: FastDocument = { value: this.root, line: this.docLine, column: this.docColumn, depth: this.docDepth };
     if (!this.reordered) doc.offsets = this.entryOffsets;
     this.docs.push(doc);
     this.entryOffsets = [];
     this.reordered = false;
     this.root = null;
-    this.depth = 0;
+    this.docDepth = 0;
     this.pending = PENDING_NONE;
   }
 
@@ -285,7 +292,7 @@ class FastYamlScanner {
         const inner: JsonValue[] = [];
         seq.push(inner);
         this.mark(j);
-        this.push(SEQ, indent + (j - i), inner);
+        this.push(SEQ, indent + (j - i), inner, seq.length - 1);
         seq = inner;
         j = this.skipSpaces(j + 1, end);
       }
@@ -334,7 +341,7 @@ class FastYamlScanner {
       seq.push(map);
       this.mark(j); // the item
       this.mark(j); // its first key
-      this.push(MAP, column, map);
+      this.push(MAP, column, map, seq.length - 1);
       return this.mapEntry(map, key, colon + 1, end);
     }
     const value = this.tokenValue();
@@ -385,7 +392,7 @@ class FastYamlScanner {
       this.root = node;
       this.docLine = this.lineNo;
       this.docColumn = i - this.lineStart + 1;
-      this.push(kind, indent, node);
+      this.push(kind, indent, node, 0);
       return true;
     }
     const indents = this.indents;
@@ -397,14 +404,18 @@ class FastYamlScanner {
       if (indent > topIndent || (kind === SEQ && this.pending === PENDING_MAP_VALUE && indent === topIndent)) {
         const node: Collection = kind === MAP ? {} : [];
         const parent = this.nodes[top] as Collection;
-        if (this.pending === PENDING_MAP_VALUE) (parent as JsonObject)[this.pendingKey] = node;
-        else {
-          (parent as JsonValue[])[(parent as JsonValue[]).length - 1] = node;
+        let slot: string | number;
+        if (this.pending === PENDING_MAP_VALUE) {
+          slot = this.pendingKey;
+          (parent as JsonObject)[slot] = node;
+        } else {
+          slot = (parent as JsonValue[]).length - 1;
+          (parent as JsonValue[])[slot] = node;
           // The item is the nested collection, which starts on this line.
           this.entryOffsets[this.pendingItemMark] = i;
         }
         this.pending = PENDING_NONE;
-        this.push(kind, indent, node);
+        this.push(kind, indent, node, slot);
         return true;
       }
       this.pending = PENDING_NONE; // nothing nested: the value stays null
@@ -419,15 +430,31 @@ class FastYamlScanner {
       if (kind === MAP && d >= 2 && this.kinds[d - 2] === MAP && indents[d - 2] === indent) d--;
       else return false; // `key: 1` followed by `- a` at the same indentation
     }
-    this.depth = d;
+    this.closeTo(d);
     return true;
   }
 
-  private push(kind: number, indent: number, node: Collection): void {
+  private push(kind: number, indent: number, node: Collection, slot: string | number): void {
     const d = this.depth++;
     this.kinds[d] = kind;
     this.indents[d] = indent;
     this.nodes[d] = node;
+    this.slots[d] = slot;
+    if (this.depth > this.docDepth) this.docDepth = this.depth;
+  }
+
+  /**
+   * Closes the open collections deeper than `d`. A closed sequence is replaced by a copy of its exact length: an array
+   * that grew by push() holds 17 slots for its first item, and the parsed values are most of what a run keeps.
+   */
+  private closeTo(d: number): void {
+    for (let k = this.depth - 1; k >= d; k--) {
+      if (this.kinds[k] !== SEQ) continue;
+      const exact = (this.nodes[k] as JsonValue[]).slice();
+      if (k === 0) this.root = exact;
+      else (this.nodes[k - 1] as JsonObject)[this.slots[k] as string] = exact;
+    }
+    this.depth = d;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -560,7 +587,8 @@ class FastYamlScanner {
 
   /** The JS value of the last scalar token: quoted ones are strings, plain ones go through the core schema. */
   private tokenValue(): JsonValue {
-    return this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
+    const value = this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
+    return typeof value === "string" && value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
   }
 
   /**
@@ -578,6 +606,8 @@ class FastYamlScanner {
       key = value === null ? "" : typeof value === "string" ? value : String(value);
     }
     if (isArrayIndex(key)) this.reordered = true;
+    // The same string object every time: V8 then finds the property without hashing the key again.
+    else if (key.length <= SHARED_MAX_LENGTH && key.length > 0) key = share(key);
     // yaml defines `__proto__` as an own property; a plain assignment would set the prototype instead.
     return key === "__proto__" ? undefined : key;
   }
@@ -586,6 +616,8 @@ class FastYamlScanner {
   // Flow collections: one line, scalars only (`[a, "b", 1]`, `{k: v}`, `[]`, `{}`).
 
   private parseFlow(start: number, end: number): JsonValue | undefined {
+    // Nested in the collection being read (its scalars add no level).
+    if (this.depth + 1 > this.docDepth) this.docDepth = this.depth + 1;
     const text = this.text;
     const isMap = text.charCodeAt(start) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
@@ -620,7 +652,7 @@ class FastYamlScanner {
       const c = i < end ? text.charCodeAt(i) : -1;
       if (c === close) {
         this.cur = i + 1;
-        return isMap ? map : seq;
+        return isMap ? map : seq.slice(); // exact length, as closeTo()
       }
       // Anything but `,` here (`[a: b]`, `[a #c`, `{a: b: c}`) falls back; so does a trailing `, ]`.
       if (c !== COMMA) return undefined;
@@ -665,6 +697,26 @@ class FastYamlScanner {
     for (let k = i; k < end; k++) if (text.charCodeAt(k) === CR) return false;
     return true;
   }
+}
+
+/**
+ * Short scalar strings, shared: a repository says `MeshService`, `Mesh`, `kuma-system` or `5s` thousands of times,
+ * and every occurrence would otherwise be a string of its own for as long as the resources live. A direct-mapped
+ * cache (a few characters pick the slot, a colliding string takes it over) costs two reads and a comparison, where a
+ * Map would hash every character; its size bounds what a long-running process keeps. Only strings V8 copies when
+ * slicing (under 13 characters) go here: a longer slice shares its file's text, which the cache must not hold on to.
+ */
+const SHARED_MAX_LENGTH = 12;
+const SHARED_SLOTS = 4096; // a power of two
+const shared: (string | undefined)[] = new Array<string | undefined>(SHARED_SLOTS).fill(undefined);
+
+function share(value: string): string {
+  const n = value.length;
+  const slot = (n * 131 + value.charCodeAt(0) * 31 + value.charCodeAt(n >> 1) * 7 + value.charCodeAt(n - 1)) & (SHARED_SLOTS - 1);
+  const known = shared[slot];
+  if (known === value) return known;
+  shared[slot] = value;
+  return value;
 }
 
 function hexValue(c: number): number {

@@ -230,14 +230,23 @@ export function prefixOf(topLevel: string, repoDir: string, sub: string | undefi
 function parseTree(output: string): { entries: TreeEntry[]; submodules: string[] } {
   const entries: TreeEntry[] = [];
   const submodules: string[] = [];
-  for (const record of output.split("\0")) {
-    if (!record) continue;
-    // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
-    const tab = record.indexOf("\t");
-    const [mode, type, blobId, size] = record.slice(0, tab).split(/ +/);
-    if (type === "commit") submodules.push(record.slice(tab + 1)); // a submodule: not configuration, but said so
-    if (type !== "blob" || !mode || !blobId) continue;
-    entries.push({ mode, blobId, size: Number(size), path: record.slice(tab + 1) });
+  // "<mode> SP <type> SP <object> SP+ <size> TAB <path>" NUL, repeated: read by offsets, no split per record (a
+  // repository of 11,000 files is as many records).
+  for (let at = 0; at < output.length; ) {
+    let end = output.indexOf("\0", at);
+    if (end === -1) end = output.length;
+    const tab = output.indexOf("\t", at);
+    if (tab === -1 || tab > end) break;
+    const typeStart = output.indexOf(" ", at) + 1;
+    const idStart = output.indexOf(" ", typeStart) + 1;
+    const idEnd = output.indexOf(" ", idStart);
+    const type = output.slice(typeStart, idStart - 1);
+    const filePath = output.slice(tab + 1, end);
+    if (type === "commit") submodules.push(filePath); // a submodule: not configuration, but said so
+    else if (type === "blob" && typeStart > at + 1 && idEnd > idStart) {
+      entries.push({ mode: output.slice(at, typeStart - 1), blobId: output.slice(idStart, idEnd), size: Number(output.slice(idEnd, tab)), path: filePath });
+    }
+    at = end + 1;
   }
   return { entries, submodules };
 }
@@ -320,58 +329,74 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
 
 /**
  * Splits `git cat-file --batch` output as it streams in: `<id> <type> <size>` LF, the content, LF, repeated; each
- * answer is handed over once whole. A `missing` answer has a header and no content.
+ * answer is handed over once whole. A `missing` answer has a header and no content. Content that lies within one chunk
+ * is handed over in place; only an answer that spans chunks is copied, into one buffer reused for the next (joining
+ * the chunks instead copied every byte of the output once more, in a fresh allocation per chunk).
  */
 class BatchAnswers {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Bytes the answer being read needs in all (header, content and the LF after it), once its header is known. */
-  private needed = 0;
+  /** The header being read, until its LF arrives. */
+  private partialHeader = "";
+  /** The header of the answer whose content is being read. */
   private header = "";
+  /** Content bytes of that answer; -1 while a header is being read. */
+  private size = -1;
+  private filled = 0;
+  private spanning = Buffer.alloc(0);
+  /** The LF after a content is still to come. */
+  private trailer = false;
 
   constructor(private readonly onAnswer: (header: string, content: Buffer | undefined) => void) {}
 
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    for (;;) {
-      if (this.needed === 0) {
-        const buffer = this.joined();
-        const headerEnd = buffer.indexOf(10);
-        if (headerEnd === -1) return;
-        this.header = buffer.toString("latin1", 0, headerEnd);
-        const size = this.header.endsWith(" missing") ? undefined : Number(this.header.split(" ")[2]);
-        if (size === undefined || !Number.isInteger(size)) {
-          this.onAnswer(this.header, undefined);
-          this.consume(headerEnd + 1);
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.trailer) {
+        if (chunk[at] !== 10) throw new SourceError(`git cat-file: no line feed after the content of ${this.header}`);
+        this.trailer = false;
+        at++;
+        continue;
+      }
+      if (this.size < 0) {
+        const lineEnd = chunk.indexOf(10, at);
+        this.partialHeader += chunk.toString("latin1", at, lineEnd === -1 ? chunk.length : lineEnd);
+        if (lineEnd === -1) return;
+        at = lineEnd + 1;
+        const header = this.partialHeader;
+        this.partialHeader = "";
+        const size = header.endsWith(" missing") ? undefined : Number(header.split(" ")[2]);
+        if (size === undefined || !Number.isInteger(size) || size < 0) {
+          this.onAnswer(header, undefined);
           continue;
         }
-        this.needed = headerEnd + 1 + size + 1;
+        this.header = header;
+        if (chunk.length - at >= size) {
+          this.answer(chunk.subarray(at, at + size));
+          at += size;
+          continue;
+        }
+        this.size = size;
+        this.filled = 0;
+        if (this.spanning.length < size) this.spanning = Buffer.allocUnsafe(Math.max(size, 2 * this.spanning.length));
       }
-      if (this.buffered < this.needed) return;
-      const buffer = this.joined();
-      const contentStart = buffer.indexOf(10) + 1;
-      this.onAnswer(this.header, buffer.subarray(contentStart, this.needed - 1));
-      this.consume(this.needed);
-      this.needed = 0;
+      const n = Math.min(this.size - this.filled, chunk.length - at);
+      chunk.copy(this.spanning, this.filled, at, at + n);
+      this.filled += n;
+      at += n;
+      if (this.filled === this.size) {
+        this.size = -1;
+        this.answer(this.spanning.subarray(0, this.filled));
+      }
     }
   }
 
   /** Whether everything received was handed over. */
   get done(): boolean {
-    return this.buffered === 0;
+    return this.size < 0 && !this.trailer && this.partialHeader === "";
   }
 
-  /** The buffered bytes as one buffer (joined only when an answer spans chunks). */
-  private joined(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0] ?? Buffer.alloc(0);
-  }
-
-  private consume(bytes: number): void {
-    const rest = this.joined().subarray(bytes);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
+  private answer(content: Buffer): void {
+    this.trailer = true;
+    this.onAnswer(this.header, content);
   }
 }
 

@@ -101,8 +101,8 @@ export function normalizeRoot(path: string | undefined): string {
 export function isConfigCandidate(root: string, file: string): boolean {
   if (!isUnder(root, file) || !isYamlPath(file)) return false;
   const below = root === "" ? file : file.slice(root.length + 1);
-  const folders = below.split("/").slice(0, -1);
-  return !folders.some((folder) => folder.startsWith("."));
+  const folders = below.slice(0, Math.max(0, below.lastIndexOf("/")));
+  return !(folders.startsWith(".") || folders.includes("/."));
 }
 
 /** True when `file` is inside `root` (a normalized root). */
