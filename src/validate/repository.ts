@@ -11,6 +11,7 @@ import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
+import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
@@ -58,8 +59,9 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
     const kind = ref.kind as string;
     if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
       const names = referencedNames(resource.object, ref.name, ref.namespace);
-      const targets = names.map((name) => subjectOf({ type: kind, mesh: resource.mesh, name }));
-      references.push({ targets, path: `${referencePath(reference)}.name` });
+      // Shared strings: a mesh's policies refer to a few services, at a few paths, tens of thousands of times.
+      const targets = names.map((name) => intern(subjectOf({ type: kind, mesh: resource.mesh, name })));
+      references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
@@ -197,10 +199,11 @@ function* checkMeshSteps(resources: readonly Resource[], facts: readonly Resourc
             : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
-    for (const { targets, path } of (facts[i] as ResourceFacts).references) {
+    const { subject, references } = facts[i] as ResourceFacts;
+    for (const { targets, path } of references) {
       if (targets.some((target) => first.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, targets, path);
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, subject, targets, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   }
@@ -232,14 +235,15 @@ class ZoneProvidedReferences {
   private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
   readonly references: ServiceReference[] = [];
 
-  add(resource: Resource, targets: readonly string[], path: string): void {
+  add(resource: Resource, subject: string, targets: readonly string[], path: string): void {
     this.references.push({ resource, targets, path });
     const target = targets[0] as string;
     let entry = this.byMesh.get(resource.mesh);
     if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
     const service = target.slice(target.lastIndexOf("/") + 1);
     entry.services.add(service);
-    entry.items.push(diagnosticAtDocument(resource, path, `${target} is not defined in this repository; expected from a zone`, "dangling-reference", "info"));
+    const message = intern(`${target} is not defined in this repository; expected from a zone`);
+    entry.items.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
   }
 
   diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {
