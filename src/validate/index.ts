@@ -9,7 +9,7 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { runSteps, type Steps } from "../util/steps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import { SortedDiagnostics } from "./sortedParts.js";
 import type { ServiceReference } from "./services.js";
@@ -84,6 +84,40 @@ export class AnalysisCache {
   get size(): number {
     return this.entries.size;
   }
+
+  /** The last run's file analyses and their resources in one list. */
+  #lastResources: { readonly analyses: readonly FileAnalysis[]; readonly resources: readonly Resource[] } = { analyses: [], resources: [] };
+
+  /**
+   * The resources of `analyses` in file order. The last run's list when the files are the same; after a commit that
+   * changed a few files (each with as many resources as before), a copy with theirs put in: a commit costs a copy of
+   * the list, not a push per resource.
+   */
+  resourcesOf(analyses: readonly FileAnalysis[]): readonly Resource[] {
+    const last = this.#lastResources;
+    let resources: Resource[] | undefined;
+    let reusable = last.analyses.length === analyses.length;
+    for (let i = 0, offset = 0; reusable && i < analyses.length; i++) {
+      const now = analyses[i] as FileAnalysis;
+      const before = last.analyses[i] as FileAnalysis;
+      if (now !== before) {
+        if (now.resources.length !== before.resources.length) reusable = false;
+        else {
+          resources ??= last.resources.slice();
+          for (let k = 0; k < now.resources.length; k++) resources[offset + k] = now.resources[k] as Resource;
+        }
+      }
+      offset += now.resources.length;
+    }
+    if (reusable) {
+      this.#lastResources = { analyses, resources: resources ?? last.resources };
+      return this.#lastResources.resources;
+    }
+    const all: Resource[] = [];
+    for (const analysis of analyses) for (let k = 0; k < analysis.resources.length; k++) all.push(analysis.resources[k] as Resource);
+    this.#lastResources = { analyses, resources: all };
+    return all;
+  }
 }
 
 export interface ValidationResult {
@@ -145,26 +179,20 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     const message = `no YAML configuration files in ${where} at ${snapshot.revision}: check --path and exclude (or pass --allow-empty)`;
     diagnostics.push({ severity: "error", file: "", line: 0, column: 0, resource: "", path: "", message, rule: "empty-repository" });
   }
-  const resources: Resource[] = [];
-  const facts: ResourceFacts[] = [];
-  let otherDocuments = 0;
-  for (const file of selection.files) {
+  const analyses: FileAnalysis[] = [];
+  for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
       analysis = analyzeFile(file, config);
       cache.set(file, analysis);
-    }
-    for (const r of analysis.resources) resources.push(r);
-    for (const f of analysis.facts) facts.push(f);
-    // The cached analysis keeps deprecations as warnings; the flag is applied per run.
-    if (options.deprecationsAsErrors) for (const d of analysis.diagnostics) diagnostics.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
-    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
-    otherDocuments += analysis.otherDocuments;
-    yield;
+      yield;
+    } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;
+    analyses.push(analysis);
   }
   cache.retain(selection.files);
+  const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
-  const repository = yield* checkRepositorySteps(resources, facts, config, locator, cache.repositoryChecks);
+  const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   const sorted = cache.sortedDiagnostics.sort(parts);
@@ -178,6 +206,29 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     otherDocuments,
     serviceReferences: repository.serviceReferences,
   };
+}
+
+/** Files whose analysis was cached, per step: looking one up is cheap, yielding after each costs more than that. */
+const CACHED_FILES_PER_STEP = 512;
+
+/**
+ * The files' resources in file order, and their diagnostics as parts (one list per file, the very lists the cache
+ * holds, so the sorted diagnostics are updated by the files that changed). Apart from the generator: a plain loop.
+ */
+function gather(
+  analyses: readonly FileAnalysis[],
+  cache: AnalysisCache,
+  parts: (readonly Diagnostic[])[],
+  deprecationsAsErrors: Diagnostic[] | undefined,
+): { resources: readonly Resource[]; otherDocuments: number } {
+  let otherDocuments = 0;
+  for (const analysis of analyses) {
+    // The cached analysis keeps deprecations as warnings; the flag is applied per run (into the run's own list).
+    if (deprecationsAsErrors) for (const d of analysis.diagnostics) deprecationsAsErrors.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
+    otherDocuments += analysis.otherDocuments;
+  }
+  return { resources: cache.resourcesOf(analyses), otherDocuments };
 }
 
 /** What per-file analysis depends on besides the file: a change to it invalidates the cache. */
