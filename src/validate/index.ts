@@ -315,8 +315,8 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);
     if (plaintext) diagnostics.push(diagnosticAt(locator, resource, plaintext.path, plaintext.message, "plaintext-secret"));
     // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
-    const encrypted = encryptedPathsOf(resource);
-    const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version).filter((v) => !encrypted(v.path));
+    const encrypted = resource.sealed ? encryptedPathsOf(resource) : undefined;
+    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version), encrypted);
     // A kind the target version does not have: that one error says it all; its rules would only add noise.
     if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
       for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
@@ -324,9 +324,12 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
     // where they report the field under another path (MeshRetry's `default.conf`).
-    const fieldKey = (path: string): string => formatPath(fieldOf(path));
-    const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
-    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(fieldKey(v.path)) && !encrypted(v.path));
+    let semantic = unlessEncrypted(semanticViolations(resource.type, resource.object, config.controlPlane), encrypted);
+    if (schemaViolations.length > 0 && semantic.length > 0) {
+      const fieldKey = (path: string): string => formatPath(fieldOf(path));
+      const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
+      semantic = semantic.filter((v) => !flagged.has(fieldKey(v.path)));
+    }
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
     for (const v of semanticWarnings(resource.type, resource.object, config.controlPlane)) {
@@ -335,9 +338,12 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
     for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
-    const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
-    for (const v of policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode })) {
-      if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+    const roleViolations = policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
+    if (roleViolations.length > 0) {
+      const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
+      for (const v of roleViolations) {
+        if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+      }
     }
     // What the control plane would accept but warn about on PUT.
     for (const w of deprecationWarnings(resource.type, resource.object)) {
@@ -345,6 +351,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
   }
   return { resources, facts, diagnostics, otherDocuments };
+}
+
+/** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */
+function unlessEncrypted<T extends { readonly path: string }>(violations: T[], encrypted: ((path: string) => boolean) | undefined): T[] {
+  return encrypted && violations.length > 0 ? violations.filter((v) => !encrypted(v.path)) : violations;
 }
 
 /** A tenancy rule whose path matches no file binds nothing: most likely a typo in the pattern. */
