@@ -85,6 +85,15 @@ export class AnalysisCache {
     return this.entries.size;
   }
 
+  #config: { readonly key: string; readonly parsed: ReturnType<typeof parseRepoConfig> } | undefined;
+
+  /** meshops.yaml parsed, the last run's result when its text (and the folder read) did not change. */
+  parsedConfig(file: SourceFile | undefined, root: string): ReturnType<typeof parseRepoConfig> {
+    const key = file ? `${root}\0${file.path}\0${file.text}` : `${root}\0`;
+    if (this.#config?.key !== key) this.#config = { key, parsed: parseRepoConfig(file, root) };
+    return this.#config.parsed;
+  }
+
   /** The last run's file analyses and their resources in one list. */
   #lastResources: { readonly analyses: readonly FileAnalysis[]; readonly resources: readonly Resource[] } = { analyses: [], resources: [] };
 
@@ -152,7 +161,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
 export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
-  const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
+  const parsedConfig = cache.parsedConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
   // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
