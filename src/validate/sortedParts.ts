@@ -9,6 +9,7 @@
  * their parts' positions, and a run whose kept parts changed order sorts afresh.
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
+import { insertSorted } from "../model/order.js";
 
 type Part = readonly Diagnostic[];
 
@@ -127,7 +128,7 @@ export class SortedDiagnostics {
         this.#owner.set(d, part);
       }
     }
-    return added.length === 0 ? kept : withInserted(kept, added.sort(order), order);
+    return added.length === 0 ? kept : insertSorted(kept, added.sort(order), order);
   }
 
   /** Where an item of the last list is: the first of its equals by binary search, then by identity. */
@@ -158,26 +159,5 @@ function withoutIndexes<T>(items: readonly T[], indexes: readonly number[]): T[]
     from = index + 1;
   }
   for (let i = from; i < items.length; i++) out[w++] = items[i] as T;
-  return out;
-}
-
-/** `sorted` with `items` (sorted by `compare`) inserted after their equals, written into one array of the final length. */
-function withInserted<T>(sorted: readonly T[], items: readonly T[], compare: (a: T, b: T) => number): T[] {
-  const out = new Array<T>(sorted.length + items.length);
-  let w = 0;
-  let from = 0;
-  for (const item of items) {
-    let lo = from;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(sorted[mid] as T, item) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = from; i < lo; i++) out[w++] = sorted[i] as T;
-    out[w++] = item;
-    from = lo;
-  }
-  for (let i = from; i < sorted.length; i++) out[w++] = sorted[i] as T;
   return out;
 }
