@@ -81,6 +81,8 @@ try {
     console.log(
       `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
     );
+    const revalidate = measure("validateRepo.js", "revalidate", dir);
+    console.log(`  of which validation alone (one file changed in memory, median of ${revalidate.runs}): ${revalidate.medianCpuMs} ms CPU (max ${revalidate.maxCpuMs} ms)`);
 
     // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
     const stateDir = path.join(dir, ".cp-state");

@@ -3,6 +3,8 @@
  *   node dist/bench/validateRepo.js cold <repo>           → cold read + validate as the CLI does it: the per-file analysis on
  *                                                           two threads when a core is idle (then, timed apart, the desired state)
  *   node dist/bench/validateRepo.js incremental <repo>  → warm process; one-file commits re-read (incrementally) and re-validated
+ *   node dist/bench/validateRepo.js revalidate <repo>   → warm process; validation alone (no Git) after one file changed in
+ *                                                           memory, alternating two versions: CPU ms per re-validation
  * Prints one JSON line.
  */
 import { performance } from "node:perf_hooks";
@@ -12,8 +14,8 @@ import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitOneChange } from "./generate.js";
 
 const [mode, repo] = process.argv.slice(2);
-if (!repo || (mode !== "cold" && mode !== "incremental")) {
-  console.error("usage: validateRepo.js cold|incremental <repo>");
+if (!repo || (mode !== "cold" && mode !== "incremental" && mode !== "revalidate")) {
+  console.error("usage: validateRepo.js cold|incremental|revalidate <repo>");
   process.exit(2);
 }
 
@@ -42,6 +44,28 @@ if (mode === "cold") {
       maxRssMb: maxRssMb(),
     }),
   );
+} else if (mode === "revalidate") {
+  // The daemon's validation share of a commit, without Git: the snapshot with one MeshTimeout file edited.
+  const base = await readSnapshot({ repo, ref: "HEAD" });
+  const cache = new AnalysisCache();
+  const first = validateSnapshot(base, cache);
+  const index = base.files.findIndex((f) => /requestTimeout: \d+s/.test(f.text));
+  const edited = base.files[index];
+  if (!edited) throw new Error("no file with a requestTimeout to edit");
+  const versions = [1, 2].map((k) => {
+    const file = { ...edited, blobId: `${edited.blobId}-${k}`, text: edited.text.replace(/requestTimeout: (\d+)s/, (_, n: string) => `requestTimeout: ${Number(n) + k}s`) };
+    return { ...base, files: base.files.map((f, i) => (i === index ? file : f)) };
+  });
+  const cpuMs: number[] = [];
+  for (let run = 0; run < 21; run++) {
+    const before = process.cpuUsage();
+    const result = validateSnapshot(versions[run % 2] as typeof base, cache);
+    const used = process.cpuUsage(before);
+    cpuMs.push((used.user + used.system) / 1000);
+    if (!result.valid || result.diagnostics.length !== first.diagnostics.length) throw new Error("re-validation differs from the cold one");
+  }
+  cpuMs.sort((a, b) => a - b);
+  console.log(JSON.stringify({ runs: cpuMs.length, medianCpuMs: Math.round(cpuMs[10] ?? 0), maxCpuMs: Math.round(cpuMs.at(-1) ?? 0), maxRssMb: maxRssMb() }));
 } else {
   const blobCache = new Map<string, string>();
   const cache = new AnalysisCache();

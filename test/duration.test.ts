@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { formatGoDuration, goDurationError, parseGoDuration, parseGoDurationDetailed } from "../src/kuma/duration.js";
+import { FORMATS } from "../src/validate/formats.js";
 
 const NS = 1;
 const US = 1000 * NS;
@@ -168,4 +169,19 @@ describe("round trips", () => {
   for (const [written, stored] of equivalents) {
     test(`${written} is stored as ${stored}`, () => assert.equal(formatGoDuration(parseGoDuration(written) ?? Number.NaN), stored));
   }
+});
+
+test("the schema's duration format takes exactly what time.ParseDuration takes (its one-unit shortcut included)", () => {
+  const units = ["ns", "us", "µs", "μs", "ms", "s", "m", "h", "d", "S", "", "sm"];
+  const numbers = ["0", "1", "01", "15", "300", "999999", "2562047", "2562048", "9999999", "1.5", ".5", "5.", "-1", "+1", ""];
+  let checked = 0;
+  for (const n of numbers) {
+    for (const u of units) {
+      const text = `${n}${u}`;
+      assert.equal(FORMATS.duration.validate(text), parseGoDurationDetailed(text).ok, JSON.stringify(text));
+      checked++;
+    }
+  }
+  for (const text of ["1h30m", "1h 30m", " 1s", "1s ", "0", "-0", "1e3s", "１s"]) assert.equal(FORMATS.duration.validate(text), parseGoDurationDetailed(text).ok, JSON.stringify(text));
+  assert.ok(checked > 150);
 });

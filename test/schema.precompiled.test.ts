@@ -7,6 +7,7 @@ import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { toResource, DEFAULT_SYSTEM_NAMESPACES } from "../src/parse/convert.js";
 import { precompiledValidatorCount, runtimeValidator } from "../src/validate/schema.js";
+import { configValidatorIsPrecompiled, runtimeConfigValidator } from "../src/config/repoConfig.js";
 import { projectRoot } from "./helpers/git.js";
 
 /**
@@ -70,4 +71,40 @@ test("build-time and run-time validators agree on valid and broken objects", asy
     }
   }
   assert.ok(compared > 250);
+});
+
+/** Every meshops.yaml in the project (valid ones, and the config-errors fixture's broken one). */
+function sampleConfigs(): unknown[] {
+  const found: unknown[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && !["node_modules", "dist", ".git", "action"].includes(entry.name)) walk(full);
+      else if (entry.name === "meshops.yaml") found.push(parseAllDocuments(readFileSync(full, "utf8"))[0]?.toJS());
+    }
+  };
+  walk(projectRoot);
+  return found;
+}
+
+test("meshops.yaml has a build-time validator that judges as the run-time one", async () => {
+  assert.equal(configValidatorIsPrecompiled(), true);
+  const built = import.meta.resolve("../validators/meshops.config.js");
+  assert.ok(built.endsWith("/dist/validators/meshops.config.js"));
+  const configs = sampleConfigs();
+  assert.ok(configs.length >= 9);
+  const broken = (config: unknown): unknown[] => {
+    const object = (config ?? {}) as JsonObject;
+    return [{ ...object, typo: 1 }, { ...object, prune: { maxDeletes: "ten" } }, { ...object, drift: { mode: "sometimes" } }, { ...object, tenancy: [{ name: "t" }] }];
+  };
+  const precompiled = ((await import(built)) as { default: Validator }).default;
+  const runtime = runtimeConfigValidator();
+  let invalid = 0;
+  for (const candidate of configs.flatMap((c) => [c, ...broken(c)])) {
+    const a = precompiled(candidate);
+    assert.equal(a, runtime(candidate), JSON.stringify(candidate).slice(0, 120));
+    assert.equal(JSON.stringify(precompiled.errors ?? null), JSON.stringify(runtime.errors ?? null));
+    if (!a) invalid++;
+  }
+  assert.ok(invalid >= configs.length * 4, `${invalid} invalid`);
 });

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { existsSync, readFileSync } from "node:fs";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, LineCounter } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
@@ -10,6 +10,7 @@ import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
+import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
 import { unitOfName } from "../model/key.js";
 
@@ -103,8 +104,26 @@ export const DEFAULT_CONFIG: RepoConfig = {
   secrets: { allowPlaintext: false },
 };
 
-const schema = JSON.parse(readFileSync(new URL("../../../schemas/meshops.schema.json", import.meta.url), "utf8")) as object;
-let validateConfig: ReturnType<Ajv2020["compile"]> | undefined;
+/**
+ * meshops.yaml's validator: the build-time code (scripts/compile-validators.mjs), else compiled from the schema on
+ * first use (a build that skipped the step).
+ */
+const PRECOMPILED_CONFIG_VALIDATOR = new URL(`../../validators/${CONFIG_VALIDATOR_FILE}`, import.meta.url);
+const precompiledConfigValidator = existsSync(PRECOMPILED_CONFIG_VALIDATOR)
+  ? ((await import(PRECOMPILED_CONFIG_VALIDATOR.href)) as { default: ValidateFunction }).default
+  : undefined;
+let compiledConfigValidator: ValidateFunction | undefined;
+
+/** Whether meshops.yaml is checked by build-time code (a test asserts it, so the fast path cannot silently vanish). */
+export function configValidatorIsPrecompiled(): boolean {
+  return precompiledConfigValidator !== undefined;
+}
+
+/** meshops.yaml's validator compiled now from the schema, bypassing build-time code: tests compare the two. */
+export function runtimeConfigValidator(): ValidateFunction {
+  compiledConfigValidator ??= newAjv(CONFIG_AJV_OPTIONS).compile(JSON.parse(readFileSync(new URL("../../../schemas/meshops.schema.json", import.meta.url), "utf8")) as object);
+  return compiledConfigValidator;
+}
 
 /**
  * Reads meshops.yaml (its repository path and text). A broken config is an error of the repository: every problem
@@ -128,9 +147,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     return { config: DEFAULT_CONFIG, diagnostics };
   }
   const value = (first.toJS({ maxAliasCount: 100 }) ?? {}) as JsonObject;
-  // validateSchema: false skips compiling JSON Schema's meta-schema to check our own, fixed schema: that alone took
-  // most of a small repository's validation (0.7 s of CPU on a loaded machine), on every command.
-  validateConfig ??= new Ajv2020({ allErrors: true, strict: true, verbose: true, validateSchema: false }).compile(schema);
+  const validateConfig = precompiledConfigValidator ?? runtimeConfigValidator();
   if (!validateConfig(value)) {
     const locator = new Locator(() => file.text);
     for (const error of validateConfig.errors ?? []) {

@@ -36,8 +36,16 @@ export function diagnosticAt(
 /**
  * A problem reported at the start of a resource's document, with no field located: for what may come by the tens of
  * thousands (references to services a zone provides), where locating each field would cost more than validating.
+ * `subject`: the resource's, when the caller has it already (one string kept per resource, not one per item).
  */
-export function diagnosticAtDocument(resource: Resource, path: string, message: string, rule: string, severity: Severity): Diagnostic {
+export function diagnosticAtDocument(
+  resource: Resource,
+  path: string,
+  message: string,
+  rule: string,
+  severity: Severity,
+  subject: string = subjectOf(resource),
+): Diagnostic {
   const source = resource.source;
-  return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subjectOf(resource), path, message, rule };
+  return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subject, path, message, rule };
 }

@@ -1,5 +1,10 @@
-import type { Options } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020, Options } from "ajv/dist/2020.js";
+import type * as AjvModule from "ajv/dist/2020.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
+
+/** A duration time.ParseDuration takes for certain: up to six digits and one of its units. */
+const SIMPLE_DURATION = /^[0-9]{1,6}(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/;
 
 /** Go's encoding/json decodes []byte with padded standard base64; line breaks are ignored by the decoder. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -38,8 +43,10 @@ const integerFormats = Object.fromEntries(
 
 /** The formats the schemas use. Shared by run-time compilation and the build-time (standalone) validators. */
 export const FORMATS = {
-  // Exactly Go's time.ParseDuration (a port of it), which is what metav1.Duration uses on the control plane.
-  duration: { type: "string", validate: (text: string) => parseGoDurationDetailed(text).ok },
+  // Exactly Go's time.ParseDuration (a port of it), which is what metav1.Duration uses on the control plane. Most
+  // durations are one number and a unit: those are valid without the exact parse (BigInt arithmetic), as six digits of
+  // any unit cannot overflow.
+  duration: { type: "string", validate: (text: string) => SIMPLE_DURATION.test(text) || parseGoDurationDetailed(text).ok },
   byte: { type: "string", validate: (text: string) => BASE64.test(text.replace(/[\r\n]/g, "")) },
   ...integerFormats,
 } as const;
@@ -49,3 +56,27 @@ export const FORMATS = {
  * verbose: errors carry the failing schema and data, which the messages need (known sibling fields, the bad value).
  */
 export const AJV_OPTIONS: Options = { strict: true, allErrors: true, verbose: true, allowUnionTypes: true, formats: FORMATS };
+
+/**
+ * meshops.yaml's schema: no custom formats. validateSchema: false skips compiling JSON Schema's meta-schema to check
+ * our own, fixed schema (that alone took most of a small repository's validation). Shared by the build-time code
+ * (scripts/compile-validators.mjs) and the run-time fallback in config/repoConfig.ts.
+ */
+export const CONFIG_AJV_OPTIONS: Options = { allErrors: true, strict: true, verbose: true, validateSchema: false };
+
+/** The file under dist/validators/ that holds meshops.yaml's build-time validator (not a resource type's name). */
+export const CONFIG_VALIDATOR_FILE = "meshops.config.js";
+
+/**
+ * A new ajv compiler. Loaded on first use: validation runs build-time code (dist/validators), so most commands never
+ * compile a schema, and loading ajv's compiler cost 40–70 ms of every command's start.
+ */
+export function newAjv(options: Options): Ajv2020 {
+  // The plain require() is for the Action's bundle (scripts/build-action.mjs), where esbuild resolves it at build time;
+  // as an ES module under Node, require is undefined and the module's own is made.
+  const { Ajv2020: Compiler } = (
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require() is what esbuild bundles
+    typeof require === "function" ? require("ajv/dist/2020.js") : createRequire(import.meta.url)("ajv/dist/2020.js")
+  ) as typeof AjvModule;
+  return new Compiler(options);
+}

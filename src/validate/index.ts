@@ -9,7 +9,7 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
-import { runSteps, type Steps } from "../util/steps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import { SortedDiagnostics } from "./sortedParts.js";
 import type { ServiceReference } from "./services.js";
@@ -84,6 +84,49 @@ export class AnalysisCache {
   get size(): number {
     return this.entries.size;
   }
+
+  #config: { readonly key: string; readonly parsed: ReturnType<typeof parseRepoConfig> } | undefined;
+
+  /** meshops.yaml parsed, the last run's result when its text (and the folder read) did not change. */
+  parsedConfig(file: SourceFile | undefined, root: string): ReturnType<typeof parseRepoConfig> {
+    const key = file ? `${root}\0${file.path}\0${file.text}` : `${root}\0`;
+    if (this.#config?.key !== key) this.#config = { key, parsed: parseRepoConfig(file, root) };
+    return this.#config.parsed;
+  }
+
+  /** The last run's file analyses and their resources in one list. */
+  #lastResources: { readonly analyses: readonly FileAnalysis[]; readonly resources: readonly Resource[] } = { analyses: [], resources: [] };
+
+  /**
+   * The resources of `analyses` in file order. The last run's list when the files are the same; after a commit that
+   * changed a few files (each with as many resources as before), a copy with theirs put in: a commit costs a copy of
+   * the list, not a push per resource.
+   */
+  resourcesOf(analyses: readonly FileAnalysis[]): readonly Resource[] {
+    const last = this.#lastResources;
+    let resources: Resource[] | undefined;
+    let reusable = last.analyses.length === analyses.length;
+    for (let i = 0, offset = 0; reusable && i < analyses.length; i++) {
+      const now = analyses[i] as FileAnalysis;
+      const before = last.analyses[i] as FileAnalysis;
+      if (now !== before) {
+        if (now.resources.length !== before.resources.length) reusable = false;
+        else {
+          resources ??= last.resources.slice();
+          for (let k = 0; k < now.resources.length; k++) resources[offset + k] = now.resources[k] as Resource;
+        }
+      }
+      offset += now.resources.length;
+    }
+    if (reusable) {
+      this.#lastResources = { analyses, resources: resources ?? last.resources };
+      return this.#lastResources.resources;
+    }
+    const all: Resource[] = [];
+    for (const analysis of analyses) for (let k = 0; k < analysis.resources.length; k++) all.push(analysis.resources[k] as Resource);
+    this.#lastResources = { analyses, resources: all };
+    return all;
+  }
 }
 
 export interface ValidationResult {
@@ -118,7 +161,7 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
 export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
-  const parsedConfig = parseRepoConfig(snapshot.config, snapshot.root);
+  const parsedConfig = cache.parsedConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selection = selectFiles(snapshot, config, options.exclude);
   // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
@@ -145,26 +188,20 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     const message = `no YAML configuration files in ${where} at ${snapshot.revision}: check --path and exclude (or pass --allow-empty)`;
     diagnostics.push({ severity: "error", file: "", line: 0, column: 0, resource: "", path: "", message, rule: "empty-repository" });
   }
-  const resources: Resource[] = [];
-  const facts: ResourceFacts[] = [];
-  let otherDocuments = 0;
-  for (const file of selection.files) {
+  const analyses: FileAnalysis[] = [];
+  for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
       analysis = analyzeFile(file, config);
       cache.set(file, analysis);
-    }
-    for (const r of analysis.resources) resources.push(r);
-    for (const f of analysis.facts) facts.push(f);
-    // The cached analysis keeps deprecations as warnings; the flag is applied per run.
-    if (options.deprecationsAsErrors) for (const d of analysis.diagnostics) diagnostics.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
-    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
-    otherDocuments += analysis.otherDocuments;
-    yield;
+      yield;
+    } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;
+    analyses.push(analysis);
   }
   cache.retain(selection.files);
+  const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
-  const repository = yield* checkRepositorySteps(resources, facts, config, locator, cache.repositoryChecks);
+  const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   const sorted = cache.sortedDiagnostics.sort(parts);
@@ -178,6 +215,29 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     otherDocuments,
     serviceReferences: repository.serviceReferences,
   };
+}
+
+/** Files whose analysis was cached, per step: looking one up is cheap, yielding after each costs more than that. */
+const CACHED_FILES_PER_STEP = 512;
+
+/**
+ * The files' resources in file order, and their diagnostics as parts (one list per file, the very lists the cache
+ * holds, so the sorted diagnostics are updated by the files that changed). Apart from the generator: a plain loop.
+ */
+function gather(
+  analyses: readonly FileAnalysis[],
+  cache: AnalysisCache,
+  parts: (readonly Diagnostic[])[],
+  deprecationsAsErrors: Diagnostic[] | undefined,
+): { resources: readonly Resource[]; otherDocuments: number } {
+  let otherDocuments = 0;
+  for (const analysis of analyses) {
+    // The cached analysis keeps deprecations as warnings; the flag is applied per run (into the run's own list).
+    if (deprecationsAsErrors) for (const d of analysis.diagnostics) deprecationsAsErrors.push(d.rule === "deprecation" ? { ...d, severity: "error" } : d);
+    else if (analysis.diagnostics.length > 0) parts.push(analysis.diagnostics);
+    otherDocuments += analysis.otherDocuments;
+  }
+  return { resources: cache.resourcesOf(analyses), otherDocuments };
 }
 
 /** What per-file analysis depends on besides the file: a change to it invalidates the cache. */
@@ -266,8 +326,8 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);
     if (plaintext) diagnostics.push(diagnosticAt(locator, resource, plaintext.path, plaintext.message, "plaintext-secret"));
     // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
-    const encrypted = encryptedPathsOf(resource);
-    const schemaViolations = validateSchema(resource.type, resource.object, config.controlPlane.version).filter((v) => !encrypted(v.path));
+    const encrypted = resource.sealed ? encryptedPathsOf(resource) : undefined;
+    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version), encrypted);
     // A kind the target version does not have: that one error says it all; its rules would only add noise.
     if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
       for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
@@ -275,9 +335,12 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
     // where they report the field under another path (MeshRetry's `default.conf`).
-    const fieldKey = (path: string): string => formatPath(fieldOf(path));
-    const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
-    const semantic = semanticViolations(resource.type, resource.object, config.controlPlane).filter((v) => !flagged.has(fieldKey(v.path)) && !encrypted(v.path));
+    let semantic = unlessEncrypted(semanticViolations(resource.type, resource.object, config.controlPlane), encrypted);
+    if (schemaViolations.length > 0 && semantic.length > 0) {
+      const fieldKey = (path: string): string => formatPath(fieldOf(path));
+      const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
+      semantic = semantic.filter((v) => !flagged.has(fieldKey(v.path)));
+    }
     for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
     for (const v of semantic) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic"));
     for (const v of semanticWarnings(resource.type, resource.object, config.controlPlane)) {
@@ -286,9 +349,12 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
     for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
-    const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
-    for (const v of policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode })) {
-      if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+    const roleViolations = policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
+    if (roleViolations.length > 0) {
+      const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));
+      for (const v of roleViolations) {
+        if (!reported.has(`${v.path}\0${v.message}`)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "kubernetes-policy-role"));
+      }
     }
     // What the control plane would accept but warn about on PUT.
     for (const w of deprecationWarnings(resource.type, resource.object)) {
@@ -296,6 +362,11 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     }
   }
   return { resources, facts, diagnostics, otherDocuments };
+}
+
+/** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */
+function unlessEncrypted<T extends { readonly path: string }>(violations: T[], encrypted: ((path: string) => boolean) | undefined): T[] {
+  return encrypted && violations.length > 0 ? violations.filter((v) => !encrypted(v.path)) : violations;
 }
 
 /** A tenancy rule whose path matches no file binds nothing: most likely a typo in the pattern. */

@@ -11,6 +11,7 @@ import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
+import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
@@ -58,35 +59,52 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
     const kind = ref.kind as string;
     if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
       const names = referencedNames(resource.object, ref.name, ref.namespace);
-      const targets = names.map((name) => subjectOf({ type: kind, mesh: resource.mesh, name }));
-      references.push({ targets, path: `${referencePath(reference)}.name` });
+      // Shared strings: a mesh's policies refer to a few services, at a few paths, tens of thousands of times.
+      const targets = names.map((name) => intern(subjectOf({ type: kind, mesh: resource.mesh, name })));
+      references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
 }
 
 /**
- * What the repository-wide rules found in one mesh, with what they were worked out from (the mesh's resources and
- * facts, in file order): every rule compares a resource only with resources of its own mesh, but for one question
- * (does its mesh exist, and if not, which one was meant), so a mesh whose resources are the very same objects as in
- * the last run, in a repository with the same meshes, has the same findings.
+ * What the repository-wide rules found in one mesh, with what they were worked out from (the files that hold the
+ * mesh's resources, in file order): every rule compares a resource only with resources of its own mesh, but for one
+ * question (does its mesh exist, and if not, which one was meant), so a mesh held by the very same file analyses as in
+ * the last run (the per-file cache hands back the same object for a file that did not change), in a repository with
+ * the same meshes, has the same findings.
  */
 interface MeshFindings {
-  readonly resources: readonly Resource[];
-  readonly facts: readonly ResourceFacts[];
+  readonly files: readonly FileResources[];
   readonly diagnostics: readonly Diagnostic[];
   readonly serviceReferences: readonly ServiceReference[];
 }
 
+/** What the repository-wide rules read of one file's analysis: its resources and their facts (same order). */
+export interface FileResources {
+  readonly resources: readonly Resource[];
+  readonly facts: readonly ResourceFacts[];
+}
+
+/** Of one file: the mesh all its resources belong to (null: several), and the Meshes it defines. */
+interface FileMeshes {
+  readonly mesh: string | null;
+  readonly defines: readonly string[];
+}
+
 /**
  * The repository-wide findings of earlier runs, by mesh, for a long-running process (AnalysisCache holds one): after a
- * commit, only the meshes whose resources changed are checked again (the per-file analysis cache hands back the same
- * objects for files that did not change), so a one-file commit costs that file's mesh, not the repository.
+ * commit, only the meshes whose files changed are checked again, and the work per run is per file, not per resource,
+ * so a one-file commit costs that file's mesh, not the repository.
  */
 export class RepositoryChecks {
   #byMesh = new Map<string, MeshFindings>();
   /** The meshes that exist, in the order they were found: what "did you mean" chooses from. */
   #meshes = "";
+  /** The last run's references to zone-provided services, with the findings they were gathered from. */
+  #serviceReferences: { readonly from: readonly MeshFindings[]; readonly references: readonly ServiceReference[] } = { from: [], references: [] };
+  /** Per file analysis (cached objects): worked out once. */
+  #fileMeshes = new WeakMap<FileResources, FileMeshes>();
   /** Meshes checked by the last run (the others' findings were taken over). */
   checked = 0;
 
@@ -94,15 +112,24 @@ export class RepositoryChecks {
   clear(): void {
     this.#byMesh.clear();
     this.#meshes = "";
+    this.#serviceReferences = { from: [], references: [] };
   }
 
-  /**
-   * The findings of `mesh` if they were worked out from these very resources in a repository with the same meshes
-   * (`meshes`: meshKey of them).
-   */
-  reusable(mesh: string, resources: readonly Resource[], facts: readonly ResourceFacts[], meshes: string): MeshFindings | undefined {
+  meshesOf(file: FileResources): FileMeshes {
+    let known = this.#fileMeshes.get(file);
+    if (!known) {
+      const first = file.resources[0]?.mesh;
+      const defines = file.resources.filter((r) => r.type === "Mesh").map((r) => r.name);
+      known = { mesh: first !== undefined && file.resources.every((r) => r.mesh === first) ? first : null, defines };
+      this.#fileMeshes.set(file, known);
+    }
+    return known;
+  }
+
+  /** The findings of `mesh` if they were worked out from these very files in a repository with the same meshes (`meshes`: meshKey of them). */
+  reusable(mesh: string, files: readonly FileResources[], meshes: string): MeshFindings | undefined {
     const known = this.#byMesh.get(mesh);
-    return known && this.#meshes === meshes && sameItems(known.resources, resources) && sameItems(known.facts, facts) ? known : undefined;
+    return known && this.#meshes === meshes && sameItems(known.files, files) ? known : undefined;
   }
 
   /** Keeps the findings of this run's meshes (and only those: a mesh gone from the repository is forgotten). */
@@ -111,45 +138,57 @@ export class RepositoryChecks {
     this.#meshes = meshes;
     this.checked = checked;
   }
+
+  /** The findings' references to zone-provided services, one list: the last run's when the findings are the same. */
+  serviceReferences(findings: readonly MeshFindings[]): readonly ServiceReference[] {
+    if (!sameItems(this.#serviceReferences.from, findings)) {
+      this.#serviceReferences = { from: findings, references: ([] as ServiceReference[]).concat(...findings.map((f) => f.serviceReferences)) };
+    }
+    return this.#serviceReferences.references;
+  }
 }
 
 /**
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
  * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
- * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose resources did
- * not change since the last run are taken over. The diagnostics come in lists, one per mesh (not sorted).
+ * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose files did not
+ * change since the last run are taken over. The diagnostics come in lists, one per mesh (not sorted).
  */
 export function* checkRepositorySteps(
-  resources: readonly Resource[],
-  facts: readonly ResourceFacts[],
+  files: readonly FileResources[],
   config: RepoConfig,
   locator: Locator,
   memo: RepositoryChecks = new RepositoryChecks(),
 ): Steps<{ diagnostics: readonly (readonly Diagnostic[])[]; serviceReferences: readonly ServiceReference[] }> {
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
-  // Grouped by mesh, in file order within each; `interleaved` when a mesh's resources are not all in one run.
-  const groups = new Map<string, { resources: Resource[]; facts: ResourceFacts[] }>();
+  // The files of each mesh, in file order; `interleaved` when a mesh's resources are not all in one run.
+  const groups = new Map<string, FileResources[]>();
   let interleaved = false;
   let lastMesh: string | undefined;
-  for (const [i, resource] of resources.entries()) {
-    if (resource.type === "Mesh") meshes.add(resource.name);
-    let group = groups.get(resource.mesh);
-    if (!group) groups.set(resource.mesh, (group = { resources: [], facts: [] }));
-    else if (resource.mesh !== lastMesh) interleaved = true;
-    lastMesh = resource.mesh;
-    group.resources.push(resource);
-    group.facts.push(facts[i] as ResourceFacts);
-    if (stepDue(i, STEP * 4)) yield;
+  const join = (mesh: string, file: FileResources): void => {
+    const group = groups.get(mesh);
+    if (!group) groups.set(mesh, [file]);
+    else if (group.at(-1) !== file) group.push(file);
+    if (group && mesh !== lastMesh) interleaved = true;
+    lastMesh = mesh;
+  };
+  for (const [i, file] of files.entries()) {
+    const { mesh, defines } = memo.meshesOf(file);
+    for (const name of defines) meshes.add(name);
+    if (mesh !== null) {
+      if (file.resources.length > 0) join(mesh, file);
+    } else for (const resource of file.resources) join(resource.mesh, file);
+    if (stepDue(i, STEP)) yield;
   }
 
   const findings = new Map<string, MeshFindings>();
   const key = meshKey(meshes);
   let checked = 0;
   for (const [mesh, group] of groups) {
-    let found = memo.reusable(mesh, group.resources, group.facts, key);
+    let found = memo.reusable(mesh, group, key);
     if (!found) {
-      found = yield* checkMeshSteps(group.resources, group.facts, meshes, locator);
+      found = yield* checkMeshSteps(mesh, group, meshes, locator, memo);
       checked++;
     }
     findings.set(mesh, found);
@@ -158,19 +197,26 @@ export function* checkRepositorySteps(
 
   // The diagnostics mesh by mesh, each mesh's list as it was found (the same list as in the last run if taken over).
   const diagnostics: (readonly Diagnostic[])[] = [];
-  let serviceReferences: ServiceReference[] = [];
-  for (const found of findings.values()) {
-    if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
-    for (const r of found.serviceReferences) serviceReferences.push(r);
-  }
+  for (const found of findings.values()) if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
+  let serviceReferences = memo.serviceReferences([...findings.values()]);
   // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
   // meshes interleave.
-  if (interleaved) serviceReferences = inFileOrder(serviceReferences, resources);
+  if (interleaved) serviceReferences = inFileOrder(serviceReferences, files);
   return { diagnostics, serviceReferences };
 }
 
-/** The rules for the resources of one mesh (`meshes`: every mesh that exists). */
-function* checkMeshSteps(resources: readonly Resource[], facts: readonly ResourceFacts[], meshes: ReadonlySet<string>, locator: Locator): Steps<MeshFindings> {
+/** The rules for the resources of one mesh, held by `files` (`meshes`: every mesh that exists). */
+function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): Steps<MeshFindings> {
+  const resources: Resource[] = [];
+  const facts: ResourceFacts[] = [];
+  for (const file of files) {
+    const whole = memo.meshesOf(file).mesh !== null;
+    for (const [i, resource] of file.resources.entries()) {
+      if (!whole && resource.mesh !== mesh) continue;
+      resources.push(resource);
+      facts.push(file.facts[i] as ResourceFacts);
+    }
+  }
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
   for (const [i, resource] of resources.entries()) {
@@ -197,19 +243,20 @@ function* checkMeshSteps(resources: readonly Resource[], facts: readonly Resourc
             : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
-    for (const { targets, path } of (facts[i] as ResourceFacts).references) {
+    const { subject, references } = facts[i] as ResourceFacts;
+    for (const { targets, path } of references) {
       if (targets.some((target) => first.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, targets, path);
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, subject, targets, path);
       else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   }
   diagnostics.push(...zoneProvided.diagnostics(first));
-  return { resources, facts, diagnostics, serviceReferences: zoneProvided.references };
+  return { files, diagnostics, serviceReferences: zoneProvided.references };
 }
 
-function inFileOrder(references: readonly ServiceReference[], resources: readonly Resource[]): ServiceReference[] {
-  const position = new Map(resources.map((r, i) => [r, i]));
+function inFileOrder(references: readonly ServiceReference[], files: readonly FileResources[]): ServiceReference[] {
+  const position = new Map(files.flatMap((f) => f.resources).map((r, i) => [r, i]));
   return [...references].sort((a, b) => (position.get(a.resource) ?? 0) - (position.get(b.resource) ?? 0));
 }
 
@@ -232,14 +279,15 @@ class ZoneProvidedReferences {
   private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
   readonly references: ServiceReference[] = [];
 
-  add(resource: Resource, targets: readonly string[], path: string): void {
+  add(resource: Resource, subject: string, targets: readonly string[], path: string): void {
     this.references.push({ resource, targets, path });
     const target = targets[0] as string;
     let entry = this.byMesh.get(resource.mesh);
     if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
     const service = target.slice(target.lastIndexOf("/") + 1);
     entry.services.add(service);
-    entry.items.push(diagnosticAtDocument(resource, path, `${target} is not defined in this repository; expected from a zone`, "dangling-reference", "info"));
+    const message = intern(`${target} is not defined in this repository; expected from a zone`);
+    entry.items.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
   }
 
   diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {

@@ -7,14 +7,13 @@
  * the control plane's schema validator (kube-openapi) has a message for the problem, the same wording.
  */
 import { existsSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES } from "../kuma/types.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
-import { AJV_OPTIONS, GO_INTEGER_TYPES, type GoIntegerType } from "./formats.js";
+import { AJV_OPTIONS, GO_INTEGER_TYPES, newAjv, type GoIntegerType } from "./formats.js";
 import { didYouMean } from "../model/suggest.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
 
@@ -26,7 +25,7 @@ let compileCount = 0;
 let ajvInstance: Ajv2020 | undefined;
 
 function ajv(): Ajv2020 {
-  ajvInstance ??= new Ajv2020(AJV_OPTIONS);
+  ajvInstance ??= newAjv(AJV_OPTIONS);
   return ajvInstance;
 }
 

@@ -3,9 +3,10 @@
  * validation's diagnostics come in parts (one list per file analysis, one per mesh of the repository-wide rules,
  * and a few small ones), and after a one-file commit all but two or three parts are the very same lists as in the
  * last run. Sorting 50,000 diagnostics again for every commit costs more than the rest of the re-validation, so the
- * last sorted list is kept: the items of parts that went away are filtered out and the new parts' items are inserted
- * by binary search. The result is exactly the plain stable sort of all the parts' items in the order given: items
- * that compare equal are ordered by their parts' positions, and a run whose kept parts changed order sorts afresh.
+ * last sorted list is kept: the items of parts that went away are found by binary search and cut out, the new parts'
+ * items are inserted by binary search, and the list is copied from the last one with those changes. The result is
+ * exactly the plain stable sort of all the parts' items in the order given: items that compare equal are ordered by
+ * their parts' positions, and a run whose kept parts changed order sorts afresh.
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
 import { insertSorted } from "../model/order.js";
@@ -16,37 +17,79 @@ type Part = readonly Diagnostic[];
 const MAX_INSERTED = 4096;
 
 export class SortedDiagnostics {
-  /** The last run's parts and their positions. */
+  /** The last run's parts, and their positions. */
+  #parts: readonly Part[] = [];
   #position = new Map<Part, number>();
   /** The part each item of the last run came from. */
   #owner = new Map<Diagnostic, Part>();
   #sorted: readonly Diagnostic[] = [];
 
-  /** Every item of `parts`, sorted by compareDiagnostics (stable: equal items in the order of `parts`). */
-  sort(parts: readonly Part[]): Diagnostic[] {
+  /**
+   * Every item of `parts`, sorted by compareDiagnostics (stable: equal items in the order of `parts`). The list is
+   * kept for the next run: callers must not change it.
+   */
+  sort(parts: readonly Part[]): readonly Diagnostic[] {
+    const change = this.#inPlace(parts) ?? this.#anywhere(parts);
+    let sorted: readonly Diagnostic[] | undefined;
+    if (change) sorted = this.#update(change.removed, change.added);
+    if (!sorted) sorted = this.#sortAll(parts);
+    this.#parts = parts;
+    this.#sorted = sorted;
+    return sorted;
+  }
+
+  /**
+   * The usual commit: as many parts as before, a few replaced where they were. The positions are updated for those
+   * alone. Undefined when the parts are not lined up so (the general comparison decides).
+   */
+  #inPlace(parts: readonly Part[]): { removed: Part[]; added: Part[] } | undefined {
+    // Unless the last run listed a part twice (its positions are then not one per part).
+    if (parts.length !== this.#parts.length || this.#position.size !== this.#parts.length) return undefined;
+    const removed: Part[] = [];
+    const added: Part[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i] as Part;
+      if (part === this.#parts[i]) continue;
+      // A part that moved, or is listed twice: the general comparison.
+      if (this.#position.has(part) || added.includes(part)) return undefined;
+      removed.push(this.#parts[i] as Part);
+      added.push(part);
+      at.push(i);
+      if (added.length > 64) return undefined;
+    }
+    for (const part of removed) this.#position.delete(part);
+    for (const [k, part] of added.entries()) this.#position.set(part, at[k] as number);
+    return { removed, added };
+  }
+
+  /** Any other run: parts compared by identity; undefined when kept parts changed order (a full sort). */
+  #anywhere(parts: readonly Part[]): { removed: Part[]; added: Part[] } | undefined {
     const position = new Map<Part, number>();
     for (const [i, part] of parts.entries()) position.set(part, i);
-    let changed = 0;
-    let lastKept = -1;
-    let reordered = position.size !== parts.length; // a part listed twice: its items count twice
-    for (const part of parts) {
-      const before = this.#position.get(part);
-      if (before === undefined) changed += part.length;
-      else if (before < lastKept) reordered = true;
-      else lastKept = before;
-    }
-    for (const [part] of this.#position) if (!position.has(part)) changed += part.length;
-
-    const sorted = reordered || changed > MAX_INSERTED ? this.#sortAll(parts) : this.#update(parts, position);
+    const before = this.#position;
     this.#position = position;
-    this.#sorted = sorted;
-    return [...sorted];
+    // A part listed twice (in this run or the last): its items count twice, so a full sort.
+    if (position.size !== parts.length || before.size !== this.#parts.length) return undefined;
+    const added: Part[] = [];
+    let lastKept = -1;
+    for (const part of parts) {
+      const was = before.get(part);
+      if (was === undefined) added.push(part);
+      else if (was < lastKept) return undefined;
+      else lastKept = was;
+    }
+    const removed: Part[] = [];
+    for (const [part] of before) if (!position.has(part)) removed.push(part);
+    return { removed, added };
   }
 
   #sortAll(parts: readonly Part[]): Diagnostic[] {
     this.#owner = new Map();
+    this.#position = new Map();
     const all: Diagnostic[] = [];
-    for (const part of parts) {
+    for (const [i, part] of parts.entries()) {
+      this.#position.set(part, i);
       for (const d of part) {
         all.push(d);
         this.#owner.set(d, part);
@@ -55,27 +98,66 @@ export class SortedDiagnostics {
     return all.sort(compareDiagnostics);
   }
 
-  #update(parts: readonly Part[], position: ReadonlyMap<Part, number>): Diagnostic[] {
-    const removed = new Set<Diagnostic>();
-    for (const [part] of this.#position) {
-      if (position.has(part)) continue;
+  /** The last list without the removed parts' items, with the added parts' items; undefined to sort afresh. */
+  #update(removedParts: readonly Part[], addedParts: readonly Part[]): readonly Diagnostic[] | undefined {
+    let changed = 0;
+    for (const part of removedParts) changed += part.length;
+    for (const part of addedParts) changed += part.length;
+    if (changed > MAX_INSERTED) return undefined;
+    if (changed === 0) return this.#sorted;
+
+    // Equal items are ordered by their parts' positions (this run's, for the kept and the added alike).
+    const order = (a: Diagnostic, b: Diagnostic): number =>
+      compareDiagnostics(a, b) || (this.#position.get(this.#owner.get(a) as Part) ?? 0) - (this.#position.get(this.#owner.get(b) as Part) ?? 0);
+
+    const cut: number[] = [];
+    for (const part of removedParts) {
       for (const d of part) {
-        removed.add(d);
+        const index = this.#indexOf(d);
+        if (index < 0) return undefined;
+        cut.push(index);
         this.#owner.delete(d);
       }
     }
+    const kept = cut.length === 0 ? this.#sorted : withoutIndexes(this.#sorted, cut.sort((a, b) => a - b));
+
     const added: Diagnostic[] = [];
-    for (const part of parts) {
-      if (this.#position.has(part)) continue;
+    for (const part of addedParts) {
       for (const d of part) {
         added.push(d);
         this.#owner.set(d, part);
       }
     }
-    const kept = removed.size > 0 ? this.#sorted.filter((d) => !removed.has(d)) : [...this.#sorted];
-    if (added.length === 0) return kept;
-    const order = (a: Diagnostic, b: Diagnostic): number =>
-      compareDiagnostics(a, b) || (position.get(this.#owner.get(a) as Part) ?? 0) - (position.get(this.#owner.get(b) as Part) ?? 0);
-    return insertSorted(kept, added.sort(compareDiagnostics), order);
+    return added.length === 0 ? kept : insertSorted(kept, added.sort(order), order);
   }
+
+  /** Where an item of the last list is: the first of its equals by binary search, then by identity. */
+  #indexOf(item: Diagnostic): number {
+    const sorted = this.#sorted;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareDiagnostics(sorted[mid] as Diagnostic, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sorted.length && compareDiagnostics(sorted[i] as Diagnostic, item) === 0; i++) if (sorted[i] === item) return i;
+    return -1;
+  }
+}
+
+/**
+ * `items` without the entries at `indexes` (ascending). Written into one array of the final length: on a busy machine,
+ * fresh memory for a list of 50,000 costs more than copying it, so no slices in between.
+ */
+function withoutIndexes<T>(items: readonly T[], indexes: readonly number[]): T[] {
+  const out = new Array<T>(items.length - indexes.length);
+  let w = 0;
+  let from = 0;
+  for (const index of indexes) {
+    for (let i = from; i < index; i++) out[w++] = items[i] as T;
+    from = index + 1;
+  }
+  for (let i = from; i < items.length; i++) out[w++] = items[i] as T;
+  return out;
 }

@@ -171,11 +171,13 @@ export function immutableLabelViolations(before: Readonly<Record<string, string>
 
 /** The written labels with string values (other values are the schema check's to report). */
 function stringLabels(resource: JsonObject): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a label named `__proto__` is a plain key (defining each property showed in profiles).
+  const out = Object.create(null) as Record<string, string>;
   const labels = objectOf(prop(resource, "labels"));
-  for (const name of Object.keys(labels ?? {})) {
-    const value = prop(labels, name);
-    if (typeof value === "string") Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+  if (labels === undefined) return out;
+  for (const name of Object.keys(labels)) {
+    const value = labels[name];
+    if (typeof value === "string") out[name] = value;
   }
   return out;
 }

@@ -23,7 +23,7 @@ export function metaViolations(typeName: string, object: JsonObject): Violation[
   const name = text(prop(object, "name"));
   const out = identifierViolations("name", name, NAME, NAME_MESSAGE);
   if (typeName === "Mesh") {
-    if (byteLength(name) > MAX_MESH_NAME_BYTES) out.push(violation("name", `cannot be longer than ${MAX_MESH_NAME_BYTES} characters`));
+    if (longerThanBytes(name, MAX_MESH_NAME_BYTES)) out.push(violation("name", `cannot be longer than ${MAX_MESH_NAME_BYTES} characters`));
     return out;
   }
   // An absent `mesh` is defaulted to "default" by the server before this check, so only a written value is checked.
@@ -40,12 +40,12 @@ export function validateIdentifierName(path: string, name: string): Violation[] 
 /** `validateIdentifier`: at most one problem, the first that applies. */
 function identifierViolations(path: string, value: string, pattern: RegExp, message: string): Violation[] {
   if (value === "") return [violation(path, "cannot be empty")];
-  if (byteLength(value) > MAX_NAME_BYTES) return [violation(path, `value length must less or equal ${MAX_NAME_BYTES}`)];
+  if (longerThanBytes(value, MAX_NAME_BYTES)) return [violation(path, `value length must less or equal ${MAX_NAME_BYTES}`)];
   if (!pattern.test(value)) return [violation(path, message)];
   return [];
 }
 
-/** Go's `len` counts UTF-8 bytes. */
-function byteLength(value: string): number {
-  return Buffer.byteLength(value, "utf8");
+/** Whether Go's `len` (UTF-8 bytes) exceeds `max`. At most three bytes per UTF-16 unit: a short name needs no count. */
+function longerThanBytes(value: string, max: number): boolean {
+  return value.length * 3 > max && Buffer.byteLength(value, "utf8") > max;
 }
