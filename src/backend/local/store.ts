@@ -32,7 +32,7 @@ import { kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
+import { entryOf, INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
@@ -508,15 +508,15 @@ export class ControlPlaneStore {
       const r = op.put;
       if (r.type === "Mesh") {
         const slot = this.meshes.get(r.name);
-        if (slot) slot.entry = { record: r };
-        else this.meshes.set(r.name, { entry: { record: r }, resources: new Map() });
+        if (slot) slot.entry = entryOf(r);
+        else this.meshes.set(r.name, { entry: entryOf(r), resources: new Map() });
         return;
       }
       const slot = this.meshes.get(r.mesh);
       if (!slot) throw new Error(`${source}: ${r.type}/${r.mesh}/${r.name} is stored in Mesh ${r.mesh}, which does not exist`);
       let byName = slot.resources.get(r.type);
       if (!byName) slot.resources.set(r.type, (byName = new Map()));
-      byName.set(r.name, { record: r });
+      byName.set(r.name, entryOf(r));
     } else if ("del" in op) {
       const [typeName, mesh, name] = op.del;
       this.meshes.get(mesh)?.resources.get(typeName)?.delete(name);

@@ -14,8 +14,13 @@ export function clone<T extends JsonValue>(value: T): T {
   return structuredClone(value);
 }
 
-export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+/** The record with its keys sorted: itself when they are already (stored labels are: computeLabels sorts them). */
+export function sortedRecord(record: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return record;
   const out: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key]);
+  for (const key of keys.sort()) setOwn(out, key, record[key]);
   return out;
 }

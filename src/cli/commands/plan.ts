@@ -111,7 +111,8 @@ async function planAgainstRevision(
   const refDesired = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired);
   checkScopeMeshes(scope, new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
   const sameMeshes = new Set([...refDesired.meshes].filter(([mesh, built]) => baseDesired.meshes.get(mesh) === built).map(([mesh]) => mesh));
-  const base = scopedResources(baseDesired.resources, scope);
+  // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
+  const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
   const ref = scopedResources(refDesired.resources, scope);
   return { plan: planRevisions(base, ref, sameMeshes), locations: lazyLocations(ref, base), base: baseResult.revision };
 }
