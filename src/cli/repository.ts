@@ -145,7 +145,8 @@ export async function loadRepository(
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
   if (!result.valid) return { result, stillSealed: [] };
-  if (shared) rememberFileResources(shared.fileResources, result, snapshot);
+  // Only a revision read from the validation cache takes them over: without one, nothing would read them.
+  if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
   if (slot) await cacheResult(slot, result, snapshot).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const identities = sopsIdentities(options, io) ?? (load.requireKey ? [] : undefined);

@@ -216,7 +216,9 @@ function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: Re
 function mergeMeshes(meshes: ReadonlyMap<string, MeshDesired>): Resource[] {
   const lists = [...meshes.values()].sort((a, b) => compareText(a.mesh, b.mesh)).map((m) => m.resources);
   const next = lists.map(() => 0);
-  const ranks = [...new Set(lists.flatMap((list) => list.map((r) => typeRank(r.type))))].sort((a, b) => a - b);
+  const seen = new Set<number>();
+  for (const list of lists) for (const r of list) seen.add(typeRank(r.type));
+  const ranks = [...seen].sort((a, b) => a - b);
   const out: Resource[] = [];
   for (const rank of ranks) {
     for (const [i, list] of lists.entries()) {

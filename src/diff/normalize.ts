@@ -58,18 +58,20 @@ export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
 const ENVELOPE_KEYS = new Set(["type", "mesh", "labels"]);
 
 function sameUserLabels(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  const count = (labels: JsonValue | undefined): number => {
-    if (labels === undefined || labels === null) return 0;
-    if (!isObject(labels)) return -1;
-    let n = 0;
-    for (const key in labels) if (!computedLabels.has(key)) n++;
-    return n;
-  };
-  const n = count(a);
-  if (n < 0 || n !== count(b)) return false;
+  const n = userLabelCount(a);
+  if (n < 0 || n !== userLabelCount(b)) return false;
   if (n === 0) return true;
   for (const key in a as JsonObject) if (!computedLabels.has(key) && (a as JsonObject)[key] !== (b as JsonObject)[key]) return false;
   return true;
+}
+
+/** How many labels are not computed ones; -1 when `labels` is not a map. */
+function userLabelCount(labels: JsonValue | undefined): number {
+  if (labels === undefined || labels === null) return 0;
+  if (!isObject(labels)) return -1;
+  let n = 0;
+  for (const key in labels) if (!computedLabels.has(key)) n++;
+  return n;
 }
 
 function equalUnder(a: JsonValue | undefined, b: JsonValue | undefined, node: SchemaNode): boolean {
@@ -84,17 +86,24 @@ function equalUnder(a: JsonValue | undefined, b: JsonValue | undefined, node: Sc
     return true;
   }
   // One side empty and the other not: maybe the policy rule that `default: {}` means absent; the full path judges.
-  const emptyA = Object.keys(a).length === 0;
-  const emptyB = Object.keys(b).length === 0;
-  if (emptyA !== emptyB) return false;
-  for (const key in a) if (!equalUnder(withDefault(a[key], key, node), withDefault(b[key], key, node), node.child(key))) return false;
-  for (const key in b) if (!(key in a) && !equalUnder(withDefault(undefined, key, node), b[key], node.child(key))) return false;
+  if (isEmpty(a) !== isEmpty(b)) return false;
+  for (const key in a) {
+    const fromA = a[key];
+    const fromB = b[key];
+    if (!equalUnder(fromA === undefined ? withDefault(key, node) : fromA, fromB === undefined ? withDefault(key, node) : fromB, node.child(key))) return false;
+  }
+  for (const key in b) if (!(key in a) && !equalUnder(withDefault(key, node), b[key], node.child(key))) return false;
   return true;
 }
 
-/** A value with structural defaulting applied: the schema default of an absent property. */
-function withDefault(value: JsonValue | undefined, key: string, node: SchemaNode): JsonValue | undefined {
-  if (value !== undefined) return value;
+/** Whether an object has no keys, without listing them (Object.keys allocated two arrays per object compared). */
+function isEmpty(object: JsonObject): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+/** The schema default of an absent property (structural defaulting), if it has one. */
+function withDefault(key: string, node: SchemaNode): JsonValue | undefined {
   for (const [name, property] of node.defaults) if (name === key) return property.default as JsonValue;
   return undefined;
 }

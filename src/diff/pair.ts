@@ -40,7 +40,8 @@ export function* indexLiveSteps(live: readonly JsonObject[]): Steps<Map<string, 
   const byKey = new Map<string, LiveResource>();
   for (const [i, object] of live.entries()) {
     const key = keyOfLive(object);
-    if (key && !byKey.has(subjectOf(key))) byKey.set(subjectOf(key), { key, object });
+    const subject = key && subjectOf(key);
+    if (key && subject && !byKey.has(subject)) byKey.set(subject, { key, object });
     if (stepDue(i, 1024)) yield;
   }
   return byKey;

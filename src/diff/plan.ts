@@ -96,10 +96,15 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
       // An update keeps the live value of every ignored field: it is written as it is compared.
       const paths = ignored(pair);
       const wanted = paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource.object;
-      const base = { resource: subject, type, mesh, name, desired: wanted, origin: resource.origin };
       // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
-      const sealed = resource.sealed ? ({ unknownValues: true } as const) : {};
       const same = sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted);
+      if (same && !resource.sealed) {
+        // One literal in its final shape: this is 50,000 objects of a no-op plan.
+        writes.push({ action: "unchanged", resource: subject, type, mesh, name, desired: wanted, origin: resource.origin, live: current.object, diff: "" });
+        continue;
+      }
+      const base = { resource: subject, type, mesh, name, desired: wanted, origin: resource.origin };
+      const sealed = resource.sealed ? ({ unknownValues: true } as const) : {};
       if (same) writes.push({ action: "unchanged", ...base, ...sealed, live: current.object, diff: "" });
       else writes.push(withLazyDiff({ action: "update", ...base, ...sealed, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
       continue;

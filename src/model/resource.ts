@@ -50,3 +50,9 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 export function asJsonObject(value: JsonValue | undefined): JsonObject | undefined {
   return isJsonObject(value) ? value : undefined;
 }
+
+/** `object[key] = value` that is safe for keys such as `__proto__` (label and tag maps take any key). */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}

@@ -25,9 +25,17 @@ export interface StoredResource {
 export interface Entry {
   readonly record: StoredResource;
   /** The GET rendering, built on first read: stored objects never change, so neither does their JSON. */
-  json?: string;
+  json: string | undefined;
   /** The GET rendering as a deep-frozen object, built on first in-process read (objectOf). */
-  object?: JsonObject;
+  object: JsonObject | undefined;
+}
+
+/**
+ * A new entry, its lazily built renderings present from the start: set later, they would give each of 50,000 entries
+ * a second allocation (a property array) on first read.
+ */
+export function entryOf(record: StoredResource): Entry {
+  return { record, json: undefined, object: undefined };
 }
 
 export interface MeshSlot {
@@ -100,6 +108,12 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
  * status. A protobuf kind (Mesh, MeshGateway, Dataplane) is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
  */
 function render(record: StoredResource): JsonObject {
+  const flat = resourceType(record.type)?.flat === true;
+  // Most stored resources are policies with labels and nothing else: one literal, in its final shape.
+  if (record.type !== "Mesh" && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && Object.keys(record.labels).length > 0) {
+    const { type, mesh, name, creationTime, modificationTime } = record;
+    return { type, mesh, name, creationTime, modificationTime, labels: sortedRecord(record.labels), kri: kriOf(record), spec: record.body };
+  }
   const out: JsonObject = { type: record.type };
   if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE) out.mesh = record.mesh;
   out.name = record.name;
@@ -109,7 +123,7 @@ function render(record: StoredResource): JsonObject {
   // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
   if (isSecretType(record.type)) return { ...out, ...record.body };
   out.kri = kriOf(record);
-  if (resourceType(record.type)?.flat) {
+  if (flat) {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
   } else {
     const snis = snisOf(record);

@@ -33,7 +33,7 @@ import { kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
+import { entryOf, INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
@@ -174,26 +174,18 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   let snapshot: Snapshot;
   let snapshotBytes = 0;
   const statePath = path.join(dir, STATE_FILE);
-  const text = await fsp.readFile(statePath, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
+  const read = await readStateFile(statePath);
   let stored: Placement | undefined;
-  if (text === undefined) {
+  if (read === undefined) {
     snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
     snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify({ ...snapshot, ...placementOf(options) }));
   } else {
-    let parsed: Partial<Snapshot>;
-    try {
-      parsed = JSON.parse(text) as Partial<Snapshot>;
-    } catch (error) {
-      throw new Error(`${statePath} is damaged: not valid JSON (${(error as Error).message}); restore it from a backup or move the state directory aside`);
-    }
+    const { parsed, bytes } = read;
     if (parsed.format !== STATE_FORMAT || typeof parsed.generation !== "number" || !Array.isArray(parsed.resources)) {
       throw new Error(`${statePath} is not a meshops control-plane state file (format ${String(parsed.format)})`);
     }
     snapshot = { format: STATE_FORMAT, generation: parsed.generation, clusterId: parsed.clusterId ?? randomUUID(), resources: parsed.resources };
-    snapshotBytes = Buffer.byteLength(text);
+    snapshotBytes = bytes;
     stored = placementOf(parsed as StoreOptions);
   }
   if (stored && options.environment !== undefined && options.environment !== stored.environment) {
@@ -235,6 +227,23 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   for (const warning of warnings) options.onWarning?.(warning);
   if (!options.skipMeshCreation) await store.ensureMesh(DEFAULT_MESH);
   return store;
+}
+
+/**
+ * state.json parsed, and its size; undefined when there is none. Its text (30 MB at 50,000 resources) lives only in
+ * here: held by loadStore's frame, it stayed alive through the journal's replay and the plan's listing.
+ */
+async function readStateFile(statePath: string): Promise<{ parsed: Partial<Snapshot>; bytes: number } | undefined> {
+  const data = await fsp.readFile(statePath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (data === undefined) return undefined;
+  try {
+    return { parsed: JSON.parse(data.toString("utf8")) as Partial<Snapshot>, bytes: data.length };
+  } catch (error) {
+    throw new Error(`${statePath} is damaged: not valid JSON (${(error as Error).message}); restore it from a backup or move the state directory aside`);
+  }
 }
 
 /** Where a state directory's control plane runs, as state.json keeps it. */
@@ -518,15 +527,15 @@ export class ControlPlaneStore {
       const r = op.put;
       if (r.type === "Mesh") {
         const slot = this.meshes.get(r.name);
-        if (slot) slot.entry = { record: r };
-        else this.meshes.set(r.name, { entry: { record: r }, resources: new Map() });
+        if (slot) slot.entry = entryOf(r);
+        else this.meshes.set(r.name, { entry: entryOf(r), resources: new Map() });
         return;
       }
       const resources = this.resourcesOf(r.type, r.mesh);
       if (!resources) throw new Error(`${source}: ${r.type}/${r.mesh}/${r.name} is stored in Mesh ${r.mesh}, which does not exist`);
       let byName = resources.get(r.type);
       if (!byName) resources.set(r.type, (byName = new Map()));
-      byName.set(r.name, { record: r });
+      byName.set(r.name, entryOf(r));
     } else if ("del" in op) {
       const [typeName, mesh, name] = op.del;
       this.resourcesOf(typeName, mesh)?.get(typeName)?.delete(name);

@@ -2,26 +2,25 @@
  * Small JSON helpers shared by the embedded control plane's modules. Label and tag maps take any key, so writes go
  * through `setOwn` (safe for `__proto__`) and reads through `own` (no inherited properties).
  */
-import type { JsonObject, JsonValue } from "../../model/resource.js";
+import { setOwn, type JsonObject, type JsonValue } from "../../model/resource.js";
 
-export { asJsonObject as asObject } from "../../model/resource.js";
+export { asJsonObject as asObject, setOwn } from "../../model/resource.js";
 
 export function own(object: JsonObject, key: string): JsonValue | undefined {
   return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
-}
-
-/** `object[key] = value` that is safe for keys such as `__proto__` (label and tag maps take any key). */
-export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-  else object[key] = value;
 }
 
 export function clone<T extends JsonValue>(value: T): T {
   return structuredClone(value);
 }
 
-export function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+/** The record with its keys sorted: itself when they are already (stored labels are: computeLabels sorts them). */
+export function sortedRecord(record: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return record;
   const out: Record<string, string> = {};
-  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key]);
+  for (const key of keys.sort()) setOwn(out, key, record[key]);
   return out;
 }

@@ -111,10 +111,11 @@ async function planAgainstRevision(
   }
   // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
   const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
-  const baseAll = baseDesired.resources;
-  const refAll = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired).resources;
-  checkScopeMeshes(scope, knownMeshes([...baseAll, ...refAll], []));
-  const base = scopedResources(baseAll, scope);
-  const ref = scopedResources(refAll, scope);
-  return { plan: planRevisions(base, ref), keepPolicies: meshesWithPoliciesOutside(scope, refAll, []), locations: lazyLocations(ref, base), base: baseResult.revision };
+  const refDesired = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired);
+  checkScopeMeshes(scope, new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
+  const sameMeshes = new Set([...refDesired.meshes].filter(([mesh, built]) => baseDesired.meshes.get(mesh) === built).map(([mesh]) => mesh));
+  // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
+  const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
+  const ref = scopedResources(refDesired.resources, scope);
+  return { plan: planRevisions(base, ref, sameMeshes), keepPolicies: meshesWithPoliciesOutside(scope, refDesired.resources, []), locations: lazyLocations(ref, base), base: baseResult.revision };
 }
