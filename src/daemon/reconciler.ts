@@ -254,6 +254,7 @@ export class Reconciler {
       ...(this.#o.path !== undefined ? { path: this.#o.path } : {}),
       ...(this.#o.maxFileBytes !== undefined ? { maxFileBytes: this.#o.maxFileBytes } : {}),
       blobCache: this.#blobs,
+      objects: source.objects,
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
