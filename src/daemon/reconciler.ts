@@ -36,7 +36,7 @@ import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshotSteps, type ValidationResult } from "../validate/index.js";
-import { runStepsSliced } from "../util/steps.js";
+import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
 import { errorMessage } from "./logger.js";
@@ -276,6 +276,8 @@ export class Reconciler {
     this.#readFailed = false;
     const valid = !hasErrors(unsealed.diagnostics);
     events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
+    // What follows is another stretch of work on every resource and mesh: the probes get their turn first.
+    await yieldToEventLoop();
     if (!applicable) {
       this.#emitGates(revision, invalidity.repositoryWide, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
       return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
@@ -312,7 +314,7 @@ export class Reconciler {
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
-    const unknown = this.#live.unknownReferences(result.serviceReferences);
+    const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
     if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 
@@ -323,15 +325,20 @@ export class Reconciler {
     this.#held = new Map(gate.held);
     this.#emitGates(revision, null, target.invalid, target.meshes);
 
+    // Each stage below is a pass over every resource or mesh (tens of milliseconds at 50,000): the event loop gets a
+    // turn between them, so no one turn adds up to more than the probes' 100 ms.
+    await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) this.#live.record(changes);
     const drift = await round.driftAfter(changes);
+    await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     this.#approvalsUsed(revision, meshes, results);
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
+    await yieldToEventLoop();
     events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
