@@ -329,7 +329,10 @@ export class Reconciler {
     // turn between them, so no one turn adds up to more than the probes' 100 ms.
     await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
-    if (changes) this.#live.record(changes);
+    if (changes) {
+      this.#live.record(changes);
+      await yieldToEventLoop();
+    }
     const drift = await round.driftAfter(changes);
     await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);

@@ -57,8 +57,14 @@ export class RepositoryCommits {
     this.objects = new GitObjects(dir);
   }
 
-  resolve(ref: string): Promise<string> {
-    return resolveCommitThrough(this.objects, ref);
+  async resolve(ref: string): Promise<string> {
+    try {
+      return await resolveCommitThrough(this.objects, ref);
+    } catch (error) {
+      // A process started in a copy that was since removed and made again would never see it: start afresh.
+      this.objects.close();
+      throw error;
+    }
   }
 
   async commitInfo(revision: string): Promise<CommitInfo> {

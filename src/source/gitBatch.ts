@@ -97,6 +97,7 @@ export class GitObjects {
       if (this.#stderr.length < 4096) this.#stderr += chunk.toString();
     });
     child.stdout.on("data", (chunk: Buffer) => {
+      if (this.#child !== child) return; // what a closed process still had on its way
       try {
         this.#receive(chunk);
       } catch (error) {
