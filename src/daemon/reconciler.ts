@@ -275,9 +275,10 @@ export class Reconciler {
     this.#validated = { revision, valid: applicable };
     this.#readFailed = false;
     const valid = !hasErrors(unsealed.diagnostics);
-    events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
-    // What follows is another stretch of work on every resource and mesh: the probes get their turn first.
+    // What follows is another stretch of work on every resource and mesh: the probes get their turn first (here, so
+    // that the status hears of the validation and of the gates it leads to in the same turn).
     await yieldToEventLoop();
+    events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
     if (!applicable) {
       this.#emitGates(revision, invalidity.repositoryWide, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
       return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
@@ -326,7 +327,7 @@ export class Reconciler {
     this.#emitGates(revision, null, target.invalid, target.meshes);
 
     // Each stage below is a pass over every resource or mesh (tens of milliseconds at 50,000): the event loop gets a
-    // turn between them, so no one turn adds up to more than the probes' 100 ms.
+    // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
     await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) {
@@ -340,8 +341,8 @@ export class Reconciler {
     const stopped = this.#o.stopRequested();
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     this.#approvalsUsed(revision, meshes, results);
+    // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
-    await yieldToEventLoop();
     events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
