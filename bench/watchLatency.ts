@@ -4,7 +4,8 @@
  * BENCH_COMMITS one-policy commits (default 50), each timed from the end of `git commit` until the control plane
  * answers with the new value. Also the daemon's idle CPU and RSS, and how long `/healthz` takes to answer while the
  * daemon reconciles (issue 14, M3: a Kubernetes probe gives up after 1 s; the target is 100 ms): polled back to back
- * during the initial apply and during the commits. Prints the figures and one JSON line.
+ * during the initial apply and during the commits. Prints the figures and one JSON line, with the daemon's RSS every
+ * 50 commits (BENCH_COMMITS=500: the "no growth over 500 commits" curve).
  *   node dist/bench/watchLatency.js [repo-dir]   (a repository made by generate.js; default: a new one in /tmp)
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -156,6 +157,7 @@ try {
   console.log(`idle: ${idleCpuPercent.toFixed(2)}% CPU over ${idleSeconds} s, RSS ${idleRssMb} MB`);
 
   const latencies: number[] = [];
+  const rssCurve: number[] = [];
   const commitProbe = probeLatency(`${statusUrl}/healthz`);
   for (let i = 0; i < commits; i++) {
     await commitOneChange(repo);
@@ -171,6 +173,10 @@ try {
       5,
     );
     latencies.push(performance.now() - t);
+    if ((i + 1) % 50 === 0) {
+      rssCurve.push(rssMb(daemon.pid ?? 0));
+      console.log(`after ${i + 1} commits: daemon RSS ${rssCurve.at(-1)} MB`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const healthzCommits = latencyFigures(await commitProbe.stop());
@@ -185,6 +191,7 @@ try {
     idleCpuPercent: Number(idleCpuPercent.toFixed(2)),
     idleRssMb,
     rssAfterMb: rssMb(daemon.pid ?? 0),
+    rssEvery50CommitsMb: rssCurve,
     healthzInitial,
     healthzCommits,
   };

@@ -15,6 +15,7 @@ import { planChanges } from "../src/diff/plan.js";
 import { CoalescingQueue, mergeWork, workFor } from "../src/daemon/queue.js";
 import { decideRun } from "../src/daemon/reconciler.js";
 import { isRemoteRepository } from "../src/daemon/source.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { DaemonStatus } from "../src/daemon/status.js";
 import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
@@ -274,4 +275,26 @@ test("logs: credentials are cut out of URLs and secret-named fields are redacted
 test("remote or local: URLs and scp-like addresses are remote, paths are directories", () => {
   for (const remote of ["https://github.com/o/r.git", "ssh://git@host/r.git", "file:///tmp/r.git", "git@github.com:o/r.git"]) assert.ok(isRemoteRepository(remote), remote);
   for (const local of [".", "/srv/config", "../config", "C:\\config"]) assert.ok(!isRemoteRepository(local), local);
+});
+
+test("metrics: per-mesh gauges follow each comparison; a mesh that is gone disappears, a mesh that changed is updated", async () => {
+  const metrics = new DaemonMetrics({ processMetrics: false });
+  const item = (mesh: string, kind: "missing" | "modified"): DriftReport["items"][number] => ({ kind, resource: `MeshTimeout/${mesh}/t`, type: "MeshTimeout", mesh, name: "t", diff: "" });
+  const compared = (desiredCounts: Map<string, number>, items: DriftReport["items"]) =>
+    metrics.record({ type: "drift.checked", revision: "r", meshes: [...desiredCounts.keys()], report: driftReportOf(items), desiredCounts, driftMode: () => "report" });
+  const lines = async () => (await metrics.text()).split("\n").filter((l) => /^meshops_(resources|drift_items)\{/.test(l)).sort();
+  compared(new Map([["a", 3], ["b", 2]]), [item("a", "modified")]);
+  assert.ok((await lines()).includes('meshops_resources{mesh="a",state="in-sync"} 2'));
+  assert.ok((await lines()).includes('meshops_drift_items{mesh="a",kind="modified"} 1'));
+  assert.ok((await lines()).includes('meshops_resources{mesh="b",state="in-sync"} 2'));
+  compared(new Map([["a", 4], ["c", 1]]), [item("c", "missing")]);
+  const after = await lines();
+  assert.ok(!after.some((l) => l.includes('mesh="b"')), "mesh b is gone");
+  assert.ok(after.includes('meshops_resources{mesh="a",state="in-sync"} 4'));
+  assert.ok(after.includes('meshops_drift_items{mesh="a",kind="modified"} 0'));
+  assert.ok(after.includes('meshops_drift_items{mesh="c",kind="missing"} 1'));
+  assert.ok(after.includes('meshops_resources{mesh="c",state="in-sync"} 0'));
+  // The same figures again: the same text.
+  compared(new Map([["a", 4], ["c", 1]]), [item("c", "missing")]);
+  assert.deepEqual(await lines(), after);
 });

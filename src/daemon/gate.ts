@@ -74,6 +74,7 @@ export function composeTarget(next: ValidationResult, previous: ValidationResult
 
 /** Invalid meshes the last target had nothing of: their live resources must not be planned against an empty mesh. */
 export function unplannable(invalid: ReadonlySet<string>, previous: ValidationResult | undefined): Set<string> {
+  if (invalid.size === 0) return new Set(); // the common case, without a pass over every resource
   const known = new Set(previous?.resources.map((r) => r.mesh) ?? []);
   return new Set([...invalid].filter((mesh) => !known.has(mesh)));
 }

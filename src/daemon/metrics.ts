@@ -131,6 +131,9 @@ export class DaemonMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
+  /** The per-mesh figures last set (drift kinds' counts and in-sync, as text), by mesh. */
+  #figures = new Map<string, string>();
+
   /** Folds in one event of the reconciler (events.ts). */
   record(event: DaemonEvent): void {
     switch (event.type) {
@@ -164,19 +167,34 @@ export class DaemonMetrics {
     this.#requestDurations.observe({ method: event.method }, event.durationMs / 1000);
   }
 
-  /** Replaces the per-mesh gauges with a new comparison's figures (meshes that are gone disappear). */
+  /**
+   * Replaces the per-mesh gauges with a new comparison's figures (meshes that are gone disappear). Only the meshes
+   * whose figures changed are set: a commit changes one mesh of a thousand, and each set costs a label lookup.
+   */
   #compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[]): void {
-    this.#resources.reset();
-    this.#drift.reset();
     const byMesh = groupBy(drift, (i) => i.mesh);
+    const figures = new Map<string, string>();
     for (const mesh of new Set([...desiredByMesh.keys(), ...byMesh.keys()])) {
       const c = tally(byMesh.get(mesh) ?? [], (i) => i.kind, DRIFT_KINDS);
+      const inSync = Math.max(0, (desiredByMesh.get(mesh) ?? 0) - c.missing - c.modified);
+      const key = `${DRIFT_KINDS.map((kind) => c[kind]).join(" ")} ${inSync}`;
+      figures.set(mesh, key);
+      if (this.#figures.get(mesh) === key) continue;
       for (const kind of DRIFT_KINDS) {
         this.#drift.set({ mesh, kind }, c[kind]);
         this.#resources.set({ mesh, state: kind }, c[kind]);
       }
-      this.#resources.set({ mesh, state: "in-sync" }, Math.max(0, (desiredByMesh.get(mesh) ?? 0) - c.missing - c.modified));
+      this.#resources.set({ mesh, state: "in-sync" }, inSync);
     }
+    for (const mesh of this.#figures.keys()) {
+      if (figures.has(mesh)) continue;
+      for (const kind of DRIFT_KINDS) {
+        this.#drift.remove({ mesh, kind });
+        this.#resources.remove({ mesh, state: kind });
+      }
+      this.#resources.remove({ mesh, state: "in-sync" });
+    }
+    this.#figures = figures;
   }
 
   async text(): Promise<string> {

@@ -15,7 +15,8 @@ import { withJitter } from "../util/backoff.js";
 import { gitCredentialEnvironment, proxyEnvironmentForGit, type GitCredentials } from "./gitCredentials.js";
 import { withoutCredentials, type Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
-import { isAncestorIn, readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import { RepositoryCommits, type RevisionSource } from "./source.js";
+import type { GitObjects } from "../source/gitBatch.js";
 import type { CommitInfo } from "./statusTypes.js";
 
 /**
@@ -55,6 +56,7 @@ export class RemoteRepository implements RevisionSource {
   readonly #url: string;
   readonly #intervalMs: number;
   readonly #log: Logger;
+  readonly #commits: RepositoryCommits;
   readonly #gitTimeoutMs: number;
   readonly #credentials: GitCredentials;
   readonly #cacheDir: string;
@@ -73,6 +75,11 @@ export class RemoteRepository implements RevisionSource {
     this.#cacheDir = path.resolve(options.cacheDir);
     const id = createHash("sha256").update(`${options.url}\0${options.branch}`).digest("hex").slice(0, 16);
     this.dir = path.resolve(options.cacheDir, id);
+    this.#commits = new RepositoryCommits(this.dir);
+  }
+
+  get objects(): GitObjects {
+    return this.#commits.objects;
   }
 
   get #trackingRef(): string {
@@ -91,15 +98,15 @@ export class RemoteRepository implements RevisionSource {
   }
 
   resolve(): Promise<string> {
-    return resolveRef(this.dir, this.#trackingRef);
+    return this.#commits.resolve(this.#trackingRef);
   }
 
   commitInfo(revision: string): Promise<CommitInfo> {
-    return readCommitInfo(this.dir, revision);
+    return this.#commits.commitInfo(revision);
   }
 
   isAncestor(older: string, newer: string): Promise<boolean> {
-    return isAncestorIn(this.dir, older, newer);
+    return this.#commits.isAncestor(older, newer);
   }
 
   async start(trigger: (trigger: Trigger) => void): Promise<void> {
@@ -114,6 +121,7 @@ export class RemoteRepository implements RevisionSource {
   }
 
   async close(): Promise<void> {
+    this.#commits.close();
     this.#closed = true;
     clearTimeout(this.#timer);
   }

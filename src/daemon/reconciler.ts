@@ -36,7 +36,7 @@ import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshotSteps, type ValidationResult } from "../validate/index.js";
-import { runStepsSliced } from "../util/steps.js";
+import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
 import { errorMessage } from "./logger.js";
@@ -254,6 +254,7 @@ export class Reconciler {
       ...(this.#o.path !== undefined ? { path: this.#o.path } : {}),
       ...(this.#o.maxFileBytes !== undefined ? { maxFileBytes: this.#o.maxFileBytes } : {}),
       blobCache: this.#blobs,
+      objects: source.objects,
       ...(this.#snapshot ? { previous: this.#snapshot } : {}),
     });
     this.#snapshot = snapshot;
@@ -274,6 +275,9 @@ export class Reconciler {
     this.#validated = { revision, valid: applicable };
     this.#readFailed = false;
     const valid = !hasErrors(unsealed.diagnostics);
+    // What follows is another stretch of work on every resource and mesh: the probes get their turn first (here, so
+    // that the status hears of the validation and of the gates it leads to in the same turn).
+    await yieldToEventLoop();
     events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
     if (!applicable) {
       this.#emitGates(revision, invalidity.repositoryWide, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
@@ -311,7 +315,7 @@ export class Reconciler {
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
-    const unknown = this.#live.unknownReferences(result.serviceReferences);
+    const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
     if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 
@@ -322,14 +326,22 @@ export class Reconciler {
     this.#held = new Map(gate.held);
     this.#emitGates(revision, null, target.invalid, target.meshes);
 
+    // Each stage below is a pass over every resource or mesh (tens of milliseconds at 50,000): the event loop gets a
+    // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
+    await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
-    if (changes) this.#live.record(changes);
+    if (changes) {
+      this.#live.record(changes);
+      await yieldToEventLoop();
+    }
     const drift = await round.driftAfter(changes);
+    await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     this.#approvalsUsed(revision, meshes, results);
+    // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
     events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
@@ -502,7 +514,11 @@ export class Reconciler {
 
 /** The meshes a revision has resources in, and those it is invalid in. */
 function meshesOfResult(result: ValidationResult, invalid: ReadonlyMap<string, string>): string[] {
-  return [...new Set([...result.resources.map((r) => r.mesh), ...invalid.keys()])].sort();
+  const meshes = new Set(invalid.keys());
+  let last: string | undefined;
+  // Resources come file by file, a mesh's usually together: one set lookup per run of a mesh, not per resource.
+  for (const { mesh } of result.resources) if (mesh !== last) meshes.add((last = mesh));
+  return [...meshes].sort();
 }
 
 /** meshops.yaml as parsed, as text: equal texts, same configuration. */

@@ -4,7 +4,8 @@
  */
 import { execFile } from "node:child_process";
 import { simpleGit } from "simple-git";
-import { resolveCommit } from "../source/git.js";
+import { resolveCommit, resolveCommitThrough } from "../source/git.js";
+import { GitObjects, parseCommit } from "../source/gitBatch.js";
 import type { Trigger } from "./queue.js";
 import type { CommitInfo } from "./statusTypes.js";
 
@@ -16,6 +17,8 @@ export interface RevisionSource {
   readonly branch: string;
   /** The Git working copy snapshots are read from (`--path` is relative to it). */
   readonly dir: string;
+  /** The copy's objects through one long-lived git process: snapshot reads after the first spawn nothing. */
+  readonly objects: GitObjects;
   /** Brings the copy up to date: clone (the first time) and fetch a remote; nothing for a local repository. */
   update(): Promise<void>;
   /** The commit the tracked branch points at in the copy. */
@@ -38,6 +41,62 @@ export async function resolveRef(dir: string, ref: string): Promise<string> {
   return resolveCommit(simpleGit({ baseDir: dir }), ref);
 }
 
+/** Parents followed before `isAncestor` asks `git merge-base` instead: a branch moves by a commit or a few. */
+const ANCESTRY_WALK = 64;
+
+/**
+ * What the daemon asks of its copy at every sync (the branch's commit, the commit's subject and author, whether the
+ * branch was rewritten), answered through the copy's cat-file process: no spawn per commit.
+ */
+export class RepositoryCommits {
+  readonly objects: GitObjects;
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    this.objects = new GitObjects(dir);
+  }
+
+  async resolve(ref: string): Promise<string> {
+    try {
+      return await resolveCommitThrough(this.objects, ref);
+    } catch (error) {
+      // A process started in a copy that was since removed and made again would never see it: start afresh.
+      this.objects.close();
+      throw error;
+    }
+  }
+
+  async commitInfo(revision: string): Promise<CommitInfo> {
+    const cached = commitCache.get(revision);
+    if (cached) return cached;
+    const [object] = await this.objects.contents([revision]);
+    // A message in another encoding is re-encoded by git log, as before.
+    if (object?.type !== "commit") return readCommitInfo(this.#dir, revision);
+    const commit = parseCommit(object.id, object.content);
+    if (commit.encoded) return readCommitInfo(this.#dir, revision);
+    return remember({ commit: commit.id, message: commit.subject, author: commit.author, date: commit.date }, revision);
+  }
+
+  /** Walks the parents of `newer` a little way; only a longer history is left to `git merge-base`. */
+  async isAncestor(older: string, newer: string): Promise<boolean> {
+    const seen = new Set<string>();
+    let frontier = [newer];
+    while (frontier.length > 0 && seen.size < ANCESTRY_WALK) {
+      if (frontier.includes(older)) return true;
+      for (const id of frontier) seen.add(id);
+      const commits = await this.objects.contents(frontier).catch(() => undefined);
+      if (!commits || commits.some((c) => c?.type !== "commit")) return isAncestorIn(this.#dir, older, newer);
+      frontier = [...new Set(commits.flatMap((c) => (c ? parseCommit(c.id, c.content).parents : [])))].filter((id) => !seen.has(id));
+    }
+    return frontier.length === 0 ? false : isAncestorIn(this.#dir, older, newer);
+  }
+
+  close(): void {
+    this.objects.close();
+  }
+}
+
 /**
  * `git merge-base --is-ancestor`: exit 0 yes, 1 no; anything else (an unknown commit after a force-push) counts as
  * no. Run directly: simple-git takes a failing exit code without stderr for a success.
@@ -54,7 +113,10 @@ export async function readCommitInfo(dir: string, revision: string): Promise<Com
   if (cached) return cached;
   const raw = await simpleGit({ baseDir: dir }).raw(["log", "-1", "--format=%H%x1f%s%x1f%an%x1f%aI", revision, "--"]);
   const [commit, message, author, date] = raw.trim().split("\x1f");
-  const info: CommitInfo = { commit: commit || revision, message: message ?? "", author: author ?? "", date: date ?? "" };
+  return remember({ commit: commit || revision, message: message ?? "", author: author ?? "", date: date ?? "" }, revision);
+}
+
+function remember(info: CommitInfo, revision = info.commit): CommitInfo {
   if (commitCache.size > 256) commitCache.clear();
   commitCache.set(revision, info);
   return info;

@@ -13,7 +13,8 @@ import { simpleGit } from "simple-git";
 import { SourceError } from "../source/types.js";
 import type { Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
-import { isAncestorIn, readCommitInfo, resolveRef, type RevisionSource } from "./source.js";
+import { RepositoryCommits, type RevisionSource } from "./source.js";
+import type { GitObjects } from "../source/gitBatch.js";
 import type { CommitInfo } from "./statusTypes.js";
 
 /** File events of one ref update arrive within a few milliseconds: wait this long for quiet before triggering. */
@@ -25,12 +26,14 @@ export class LocalRepository implements RevisionSource {
   readonly display: string;
   readonly branch: string;
   readonly #log: Logger;
+  readonly #commits: RepositoryCommits;
   #watcher: FSWatcher | undefined;
   #settle: NodeJS.Timeout | undefined;
   #changed = new Set<string>();
 
   constructor(options: { dir: string; branch: string; log: Logger }) {
     this.dir = path.resolve(options.dir);
+    this.#commits = new RepositoryCommits(this.dir);
     this.display = this.dir;
     this.branch = options.branch;
     this.#log = options.log;
@@ -54,6 +57,10 @@ export class LocalRepository implements RevisionSource {
     return new LocalRepository({ dir, branch, log: options.log });
   }
 
+  get objects(): GitObjects {
+    return this.#commits.objects;
+  }
+
   get ref(): string {
     return `refs/heads/${this.branch}`;
   }
@@ -63,15 +70,15 @@ export class LocalRepository implements RevisionSource {
   }
 
   resolve(): Promise<string> {
-    return resolveRef(this.dir, this.ref);
+    return this.#commits.resolve(this.ref);
   }
 
   commitInfo(revision: string): Promise<CommitInfo> {
-    return readCommitInfo(this.dir, revision);
+    return this.#commits.commitInfo(revision);
   }
 
   isAncestor(older: string, newer: string): Promise<boolean> {
-    return isAncestorIn(this.dir, older, newer);
+    return this.#commits.isAncestor(older, newer);
   }
 
   async start(trigger: (trigger: Trigger) => void): Promise<void> {
@@ -98,6 +105,7 @@ export class LocalRepository implements RevisionSource {
   }
 
   async close(): Promise<void> {
+    this.#commits.close();
     clearTimeout(this.#settle);
     await this.#watcher?.close();
   }

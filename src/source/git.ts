@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
+import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
@@ -37,14 +38,14 @@ const MAX_INCREMENTAL_FILES = 2_000;
 export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
   const topLevel = await repositoryRoot(git, options.repo);
-  const commit = await resolveCommit(git, options.ref);
+  const commit = options.objects ? await resolveCommitThrough(options.objects, options.ref) : await resolveCommit(git, options.ref);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
   const previous = options.previous;
   const basis = previous ? readBases.get(previous) : undefined;
   if (previous && basis && basis.topLevel === topLevel && basis.root === root && basis.maxBytes === maxBytes && !basis.links) {
-    const snapshot = previous.revision === commit ? previous : await readChanges(git, previous, commit, basis, options.blobCache);
+    const snapshot = previous.revision === commit ? previous : await readChanges(git, previous, commit, basis, options.blobCache, options.objects);
     if (snapshot) return snapshot;
   }
 
@@ -110,14 +111,6 @@ function configPathOf(root: string): string {
   return root === "" ? CONFIG_FILE : `${root}/${CONFIG_FILE}`;
 }
 
-/** One entry of `git diff-tree --raw`: a path whose mode or content differs between two commits. */
-interface TreeChange {
-  readonly path: string;
-  readonly oldMode: string;
-  readonly newMode: string;
-  readonly newBlobId: string;
-}
-
 const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
 
 /**
@@ -125,6 +118,7 @@ const REGULAR_FILE_MODES = new Set(["100644", "100755"]);
  * (comparing tree ids, so it costs the change, not the repository), and only the configuration files among them are
  * looked at; every other file is taken over from `previous`. Undefined when the answer could differ from a full read
  * (the earlier commit is gone, a symbolic link is involved, too many files changed): the caller reads the whole tree.
+ * With `objects` (a long-running reader's cat-file process), nothing is spawned: the trees are compared through it.
  */
 async function readChanges(
   git: SimpleGit,
@@ -132,21 +126,22 @@ async function readChanges(
   commit: string,
   basis: ReadBasis,
   cache: Map<string, string> | undefined,
+  objects: GitObjects | undefined,
 ): Promise<Snapshot | undefined> {
-  let raw: string;
+  const { root, maxBytes, topLevel } = basis;
+  let diff: TreeChange[];
   try {
-    raw = await git.raw(["diff-tree", "-r", "-z", "--raw", "--no-renames", previous.revision, commit]);
+    diff = objects ? await diffCommits(objects, previous.revision, commit, root) : parseRawDiff(await git.raw(["diff-tree", "-r", "-z", "--raw", "--no-renames", previous.revision, commit]));
   } catch {
     return undefined; // e.g. the earlier commit no longer exists (a force push, then gc)
   }
-  const { root, maxBytes, topLevel } = basis;
-  const changes = parseRawDiff(raw).filter((c) => isConfigCandidate(root, c.path));
+  const changes = diff.filter((c) => isConfigCandidate(root, c.path));
   if (changes.length > MAX_INCREMENTAL_FILES) return undefined;
   if (changes.some((c) => c.oldMode === SYMLINK_MODE || c.newMode === SYMLINK_MODE)) return undefined;
 
   // Present now: a regular file (a deletion shows mode 000000, a submodule 160000; neither is configuration).
   const present = changes.filter((c) => REGULAR_FILE_MODES.has(c.newMode));
-  const sizes = await blobSizes(topLevel, present.map((c) => c.newBlobId));
+  const sizes = await blobSizes(topLevel, present.map((c) => c.newBlobId), objects);
   const problems = previous.problems.filter((p) => !changes.some((c) => c.path === p.path));
   const readable: TreeChange[] = [];
   for (const change of present) {
@@ -155,7 +150,7 @@ async function readChanges(
     if (size > maxBytes) problems.push({ path: change.path, rule: "file-too-large", message: `file is ${size} bytes, over the limit of ${maxBytes}` });
     else readable.push(change);
   }
-  const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache);
+  const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache, objects);
 
   const updated = new Map<string, SourceFile | undefined>(changes.map((c) => [c.path, undefined]));
   for (const change of readable) updated.set(change.path, fileOf(change.path, change.newBlobId, texts.get(change.newBlobId), problems));
@@ -206,6 +201,13 @@ export async function repositoryRoot(git: SimpleGit, dir: string): Promise<strin
   } catch (cause) {
     throw new SourceError(`${dir} is not inside a Git working copy`, { cause });
   }
+}
+
+/** resolveCommit through a long-running reader's cat-file process. */
+export async function resolveCommitThrough(objects: GitObjects, ref: string): Promise<string> {
+  const [found] = await objects.info([`${ref}^{commit}`]).catch(() => [undefined]);
+  if (found?.type !== "commit") throw new SourceError(`cannot resolve revision "${ref}" to a commit`);
+  return found.id;
 }
 
 export async function resolveCommit(git: SimpleGit, ref: string): Promise<string> {
@@ -298,7 +300,7 @@ function fileOf(filePath: string, blobId: string, content: string | NotText | un
  * Reads many blobs through one `git cat-file --batch` process: simple-git runs one process per command, which
  * costs milliseconds per file; a repository of thousands of files must be read in one stream.
  */
-export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>): Promise<Map<string, string | NotText>> {
+export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>, objects?: GitObjects): Promise<Map<string, string | NotText>> {
   const result = new Map<string, string | NotText>();
   const missing: string[] = [];
   for (const id of new Set(blobIds)) {
@@ -307,6 +309,24 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
     else missing.push(id);
   }
   if (missing.length === 0) return result;
+  const keep = (id: string, content: Buffer) => {
+    const decoded = decodeFile("", content);
+    if ("problem" in decoded) {
+      result.set(id, { notText: decoded.problem });
+    } else {
+      result.set(id, decoded.text);
+      cache?.set(id, decoded.text);
+    }
+  };
+  if (objects) {
+    const read = await objects.contents(missing);
+    read.forEach((object, i) => {
+      const id = missing[i] ?? "";
+      if (object?.type !== "blob") throw new SourceError(`git cat-file: blob ${id} is missing`);
+      keep(id, object.content);
+    });
+    return result;
+  }
 
   // Each blob is decoded as soon as it has arrived: holding git's whole output (and its chunks) until the end doubled
   // the read's memory (about 110 MB of buffers for a 26 MB repository).
@@ -315,13 +335,7 @@ export async function readBlobs(cwd: string, blobIds: readonly string[], cache?:
     const id = missing[next++];
     const [objectId, , size] = header.split(" ");
     if (id === undefined || objectId !== id || size === undefined || content === undefined) throw new SourceError(`git cat-file: unexpected answer for ${id}: ${header}`);
-    const decoded = decodeFile("", content);
-    if ("problem" in decoded) {
-      result.set(id, { notText: decoded.problem });
-    } else {
-      result.set(id, decoded.text);
-      cache?.set(id, decoded.text);
-    }
+    keep(id, content);
   }));
   if (next !== missing.length) throw new SourceError(`git cat-file: ${missing.length - next} of ${missing.length} objects not answered`);
   return result;
@@ -401,10 +415,16 @@ class BatchAnswers {
 }
 
 /** Sizes in bytes of many blobs, through one `git cat-file --batch-check`. A missing object has no entry. */
-export async function blobSizes(cwd: string, blobIds: readonly string[]): Promise<Map<string, number>> {
+export async function blobSizes(cwd: string, blobIds: readonly string[], objects?: GitObjects): Promise<Map<string, number>> {
   const sizes = new Map<string, number>();
   const ids = [...new Set(blobIds)];
   if (ids.length === 0) return sizes;
+  if (objects) {
+    (await objects.info(ids)).forEach((info, i) => {
+      if (info?.type === "blob") sizes.set(ids[i] ?? "", info.size);
+    });
+    return sizes;
+  }
   const out = (await catFile(cwd, "--batch-check", ids)).toString("latin1");
   for (const line of out.split("\n")) {
     const [id, type, size] = line.split(" ");

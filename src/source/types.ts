@@ -1,3 +1,4 @@
+import type { GitObjects } from "./gitBatch.js";
 import { isUtf8 } from "node:buffer";
 
 /** One YAML file of the config repository, as read at a revision. */
@@ -48,6 +49,8 @@ export interface ReadOptions {
    * cannot be done safely, e.g. when the configuration holds symbolic links. Commits only, not WORKTREE.
    */
   readonly previous?: Snapshot;
+  /** A long-running reader's git cat-file process (gitBatch.ts): reads after `previous` spawn nothing. */
+  readonly objects?: GitObjects;
 }
 
 export const WORKTREE = "WORKTREE";

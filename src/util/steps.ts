@@ -23,12 +23,19 @@ export function runSteps<T>(steps: Steps<T>): T {
 /** How long a slice runs before the event loop gets a turn: well under the 100 ms a probe may wait. */
 export const DEFAULT_SLICE_MS = 10;
 
-/** Runs the steps in slices of about `sliceMs`, letting the event loop run between slices (timers, sockets). */
+/**
+ * Runs the steps in slices of about `sliceMs`, letting the event loop run between slices (timers, sockets). The last
+ * slice is followed by a turn of the event loop too: what the caller does with the result starts a slice of its own,
+ * instead of lengthening the last one.
+ */
 export async function runStepsSliced<T>(steps: Steps<T>, sliceMs = DEFAULT_SLICE_MS): Promise<T> {
   let started = performance.now();
   for (;;) {
     const next = steps.next();
-    if (next.done) return next.value;
+    if (next.done) {
+      await yieldToEventLoop();
+      return next.value;
+    }
     if (performance.now() - started >= sliceMs) {
       await yieldToEventLoop();
       started = performance.now();
