@@ -354,10 +354,6 @@ function diagnosticItem(d) {
 }
 
 /**
- * @param {StatusJson} status
- * @returns {void}
- */
-/**
  * What a unit of the status is called on the page: a mesh's name, or, for "" (GLOBAL_SCOPE), the resources of no mesh
  * (HostnameGenerators, GlobalSecrets), which the daemon applies and gates as a unit of their own.
  * @param {string} name
@@ -366,6 +362,10 @@ function unitName(name) {
   return name === "" ? "global resources (no mesh)" : name;
 }
 
+/**
+ * @param {StatusJson} status
+ * @returns {void}
+ */
 function renderProblems(status) {
   const groups = [];
   const validation = status.validation;
