@@ -110,7 +110,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
 function render(record: StoredResource): JsonObject {
   const flat = resourceType(record.type)?.flat === true;
   // Most stored resources are policies with labels and nothing else: one literal, in its final shape.
-  if (record.type !== "Mesh" && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && Object.keys(record.labels).length > 0) {
+  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && Object.keys(record.labels).length > 0) {
     const { type, mesh, name, creationTime, modificationTime } = record;
     return { type, mesh, name, creationTime, modificationTime, labels: sortedRecord(record.labels), kri: kriOf(record), spec: record.body };
   }
