@@ -9,25 +9,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encryptDocument } from "../src/secrets/sops.js";
-import { runCli } from "./helpers/cli.js";
+import { errors, runCli, validateJson } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { classifyDrift } from "../src/diff/drift.js";
 import { buildNotification } from "../src/notify/notification.js";
 import { parseRepoConfig } from "../src/config/repoConfig.js";
 import { GLOBAL_SCOPE } from "../src/model/key.js";
-
-interface Report {
-  valid: boolean;
-  diagnostics: { severity: string; file: string; line: number; path: string; message: string; rule: string; resource: string }[];
-}
-
-async function validateJson(dir: string): Promise<Report> {
-  const run = await runCli(["validate", "--format", "json"], dir);
-  return JSON.parse(run.stdout) as Report;
-}
-
-const errors = (report: Report) => report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
 
 const CONFIG = "controlPlane:\n  skipDefaultMeshCreation: true\nsecrets:\n  allowPlaintext: true\nprune: { enabled: true }\n";
 const MESH = "type: Mesh\nname: default\nskipCreatingInitialPolicies: ['*']\n";

@@ -11,23 +11,11 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { openStore } from "../src/backend/store.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
-import { runCli } from "./helpers/cli.js";
+import { errors, runCli, validateJson } from "./helpers/cli.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-kinds-"));
 after(() => rmSync(work, { recursive: true, force: true }));
-
-interface Report {
-  valid: boolean;
-  diagnostics: { severity: string; file: string; line: number; path: string; message: string; rule: string; resource: string }[];
-}
-
-async function validateJson(dir: string): Promise<Report> {
-  const run = await runCli(["validate", "--format", "json"], dir);
-  return JSON.parse(run.stdout) as Report;
-}
-
-const errors = (report: Report) => report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
 
 const PEM = "-----BEGIN CERTIFICATE-----\\nMIIBdzCCAR2gAwIBAgIUQ2lyY3VpdA==\\n-----END CERTIFICATE-----\\n";
 

@@ -70,3 +70,19 @@ export function spawnCli(args: readonly string[], cwd: string, env: NodeJS.Proce
     },
   };
 }
+
+/** What `validate --format json` prints, as far as tests read it. */
+export interface ValidateReport {
+  valid: boolean;
+  diagnostics: { severity: string; file: string; line: number; path: string; message: string; rule: string; resource: string }[];
+}
+
+/** `meshops validate --format json` in `dir`, parsed. */
+export async function validateJson(dir: string): Promise<ValidateReport> {
+  const run = await runCli(["validate", "--format", "json"], dir);
+  return JSON.parse(run.stdout) as ValidateReport;
+}
+
+/** A report's errors, one `file:line resource path: message` line each: what assertions compare. */
+export const errors = (report: ValidateReport): string[] =>
+  report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
