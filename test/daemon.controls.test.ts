@@ -9,6 +9,7 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
 import { MeshControls } from "../src/daemon/controls.js";
+import { GLOBAL_SCOPE } from "../src/model/key.js";
 import { writeSuspensions } from "../src/daemon/controlsFile.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { runCli } from "./helpers/cli.js";
@@ -80,4 +81,13 @@ test("a suspension that cannot be written down is refused and undone: the API ne
   assert.deepEqual([answer.ok, answer.ok ? 0 : answer.status], [false, 500]);
   assert.match(answer.ok ? "" : answer.error, /^mesh shop not suspended: \/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
   assert.equal(controls.suspendedBy("shop"), undefined);
+});
+
+test("the global unit is named as such in the controls' answers, never as an empty mesh name", () => {
+  const controls = new MeshControls();
+  const suspended = controls.suspend(GLOBAL_SCOPE);
+  assert.deepEqual(suspended, { ok: true, message: "the global unit suspended: neither applied nor corrected until resumed" });
+  assert.deepEqual(controls.approve(GLOBAL_SCOPE, "0123456789ab"), { ok: false, status: 409, error: "the global unit is not awaiting approval" });
+  assert.deepEqual(controls.resume(GLOBAL_SCOPE), { ok: true, message: "the global unit resumed" });
+  assert.deepEqual(controls.resume("shop"), { ok: true, message: "mesh shop is not suspended" });
 });

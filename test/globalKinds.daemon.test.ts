@@ -80,6 +80,11 @@ test("the global resources are a unit of their own: applied, and held back alone
       daemon.stderr(),
     ].join("\n");
     assert.ok(!shown.includes(SECRET) && !shown.includes(SECRET_BASE64), "no GlobalSecret value in the status, page, metrics or log");
+    // People and tools read the global unit as `_global` (its name in --mesh, meshops.yaml and the API), never "".
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    assert.match(metrics, /^meshops_mesh_state\{mesh="_global",state="in-sync"\} 1$/m);
+    assert.ok(!metrics.includes('mesh=""'), "no metric labelled with an empty mesh");
+    assert.ok(daemon.lines.some((line) => line.includes("the global unit keeps its last valid revision")), "the log names the global unit");
   } finally {
     killAll();
     await server.close();

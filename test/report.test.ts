@@ -329,6 +329,26 @@ function isRisky(change: Change, report: PlanReport): boolean {
   return change.action !== "unchanged" && report.risks.some((r) => r.resource === change.resource || r.deletes.includes(change.resource));
 }
 
+test("junit: the global resources are a suite of their own (`_global`), apart from what is tied to no resource", () => {
+  const report: ValidateReport = {
+    valid: false,
+    diagnostics: [
+      { severity: "error", file: "global/generators.yaml", line: 6, column: 5, resource: "HostnameGenerator/internal", path: "spec.template", rule: "schema", message: "template is invalid" },
+      { severity: "error", file: "meshops.yaml", line: 1, column: 1, resource: "", path: "", rule: "config", message: "meshops.yaml is invalid" },
+    ],
+    revision: REF_REV,
+    files: 2,
+    resources: [{ subject: "HostnameGenerator/internal", location: { file: "global/generators.yaml", line: 1, column: 1 } }],
+    warningsAsErrors: false,
+  };
+  const suites = childrenNamed(parseXml(renderValidateJunit(report)), "testsuite");
+  const bySuite = Object.fromEntries(suites.map((s) => [s.attributes.name, childrenNamed(s, "testcase").map((c) => [c.attributes.name, c.attributes.classname])]));
+  assert.deepEqual(bySuite, {
+    _global: [["HostnameGenerator/internal", "meshops.validate._global"]],
+    repository: [["meshops.yaml", "meshops.validate.repository"]],
+  });
+});
+
 test("junit: markup, quotes and characters XML cannot hold are escaped or replaced", () => {
   const nasty: Diagnostic = {
     severity: "error",

@@ -3,6 +3,8 @@
  * resuming. Suspensions are handed to `persist` (the daemon keeps them in --controls-file, so a restart keeps them);
  * approvals live in memory. The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
  */
+import { describeUnit } from "../model/key.js";
+
 export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409 | 500; readonly error: string };
 
 export interface MeshControlsOptions {
@@ -33,30 +35,30 @@ export class MeshControls {
 
   approve(mesh: string, revision: string): ControlAnswer {
     const awaiting = this.#awaiting.get(mesh);
-    if (awaiting === undefined) return { ok: false, status: 409, error: `mesh ${mesh} is not awaiting approval` };
+    if (awaiting === undefined) return { ok: false, status: 409, error: `${describeUnit(mesh)} is not awaiting approval` };
     if (revision.length < MIN_REVISION_PREFIX || !awaiting.startsWith(revision.toLowerCase())) {
-      return { ok: false, status: 409, error: `mesh ${mesh} awaits approval of revision ${awaiting}, not ${revision || "(none)"}: a newer commit may have superseded it` };
+      return { ok: false, status: 409, error: `${describeUnit(mesh)} awaits approval of revision ${awaiting}, not ${revision || "(none)"}: a newer commit may have superseded it` };
     }
     this.#approved.set(mesh, awaiting);
     return { ok: true, message: `revision ${awaiting} of mesh ${mesh} approved: applying it` };
   }
 
   suspend(mesh: string): ControlAnswer {
-    if (this.#suspended.has(mesh) || this.#configSuspended.has(mesh)) return { ok: true, message: `mesh ${mesh} is suspended already` };
+    if (this.#suspended.has(mesh) || this.#configSuspended.has(mesh)) return { ok: true, message: `${describeUnit(mesh)} is suspended already` };
     this.#suspended.add(mesh);
     const unsaved = this.#saved(() => this.#suspended.delete(mesh));
-    if (unsaved) return { ok: false, status: 500, error: `mesh ${mesh} not suspended: ${unsaved}` };
-    return { ok: true, message: `mesh ${mesh} suspended: neither applied nor corrected until resumed` };
+    if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not suspended: ${unsaved}` };
+    return { ok: true, message: `${describeUnit(mesh)} suspended: neither applied nor corrected until resumed` };
   }
 
   resume(mesh: string): ControlAnswer {
     if (this.#configSuspended.has(mesh)) {
-      return { ok: false, status: 409, error: `mesh ${mesh} is suspended by meshops.yaml: remove it from \`suspend:\` to resume it` };
+      return { ok: false, status: 409, error: `${describeUnit(mesh)} is suspended by meshops.yaml: remove it from \`suspend:\` to resume it` };
     }
-    if (!this.#suspended.delete(mesh)) return { ok: true, message: `mesh ${mesh} is not suspended` };
+    if (!this.#suspended.delete(mesh)) return { ok: true, message: `${describeUnit(mesh)} is not suspended` };
     const unsaved = this.#saved(() => this.#suspended.add(mesh));
-    if (unsaved) return { ok: false, status: 500, error: `mesh ${mesh} not resumed: ${unsaved}` };
-    return { ok: true, message: `mesh ${mesh} resumed` };
+    if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not resumed: ${unsaved}` };
+    return { ok: true, message: `${describeUnit(mesh)} resumed` };
   }
 
   /** Persists the suspensions; when that fails, `undo`es the change and says why. */

@@ -3,6 +3,7 @@
  * (logger.ts). Keeps what only the log needs: which drift was already reported, so a drift that lasts is logged once
  * and not at every check.
  */
+import { describeUnit } from "../model/key.js";
 import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
 import { approvalRemedy } from "./gate.js";
@@ -71,14 +72,14 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           if (!loggedGates.has(key)) {
             log.warn(
               { event: "approval.required", mesh, revision: plan.revision, reasons: plan.reasons, ...plan.summary },
-              `mesh ${mesh} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan.revision)}`,
+              `${describeUnit(mesh)} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan.revision)}`,
             );
           }
         }
         for (const [mesh, reason] of event.invalid) {
           const key = `invalid ${mesh} ${reason}`;
           now.add(key);
-          if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh, revision: event.revision }, `mesh ${mesh} keeps its last valid revision: ${reason}`);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh, revision: event.revision }, `${describeUnit(mesh)} keeps its last valid revision: ${reason}`);
         }
         loggedGates = now;
         return;

@@ -16,7 +16,7 @@ import type { DesiredState } from "../desired/index.js";
 import { classifyPlanRisks } from "../diff/risk.js";
 import type { Change, Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { parseSubject } from "../model/key.js";
+import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
@@ -127,7 +127,7 @@ export function gatePlan(input: GateInput): GateOutput {
 /** What a person can do about a held mesh, for logs and the page. */
 export function approvalRemedy(mesh: string, revision: string): string {
   return (
-    `approve revision ${revision.slice(0, 12)} of mesh ${mesh} on the status page or with POST /api/meshes/${mesh}/approve {"revision": "${revision}"} ` +
+    `approve revision ${revision.slice(0, 12)} of ${describeUnit(mesh)} on the status page or with POST /api/meshes/${nameOfUnit(mesh)}/approve {"revision": "${revision}"} ` +
     `(needs --reconcile-token-file); or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml or watch's --max-deletes / --max-delete-percent`
   );
 }

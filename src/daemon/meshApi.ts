@@ -13,7 +13,7 @@
 import type { MeshControls } from "./controls.js";
 import type { Trigger } from "./queue.js";
 import { bearerMatches } from "./webhook.js";
-import { GLOBAL_SCOPE, GLOBAL_UNIT_NAME, unitOfName } from "../model/key.js";
+import { GLOBAL_UNIT_NAME, describeUnit, unitOfName } from "../model/key.js";
 
 export const MESH_API_PREFIX = "/api/meshes/";
 /** Bodies are a revision at most. */
@@ -82,8 +82,7 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
       break;
   }
   if (!answer.ok) return fail(answer.status, answer.error);
-  const what = mesh === GLOBAL_SCOPE ? "the global resources" : `mesh ${mesh}`;
-  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} ${what}` } };
+  return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} ${describeUnit(mesh)}` } };
 }
 
 function revisionOf(body: Buffer): string | undefined {

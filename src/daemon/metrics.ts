@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { RequestEvent } from "../backend/kumaHttp.js";
 import { DRIFT_KINDS, type DriftItem } from "../diff/drift.js";
 import { groupBy, tally } from "../diff/pair.js";
+import { nameOfUnit } from "../model/key.js";
 import { isSuccessful, type DaemonEvent } from "./events.js";
 import type { MeshConditionRow } from "./status.js";
 import { MESH_STATES, type RunKind, type RunResult } from "./statusTypes.js";
@@ -97,7 +98,7 @@ export class DaemonMetrics {
     registers: [this.registry],
     collect: (): void => {
       this.#meshState.reset();
-      for (const row of this.#source?.meshes() ?? []) for (const state of MESH_STATES) this.#meshState.set({ mesh: row.mesh, state }, row.state === state ? 1 : 0);
+      for (const row of this.#source?.meshes() ?? []) for (const state of MESH_STATES) this.#meshState.set({ mesh: nameOfUnit(row.mesh), state }, row.state === state ? 1 : 0);
     },
   });
   readonly #headApplied: Gauge<"mesh"> = new Gauge({
@@ -107,7 +108,7 @@ export class DaemonMetrics {
     registers: [this.registry],
     collect: (): void => {
       this.#headApplied.reset();
-      for (const row of this.#source?.meshes() ?? []) this.#headApplied.set({ mesh: row.mesh }, row.headApplied ? 1 : 0);
+      for (const row of this.#source?.meshes() ?? []) this.#headApplied.set({ mesh: nameOfUnit(row.mesh) }, row.headApplied ? 1 : 0);
     },
   });
   readonly #appliedAge: Gauge<"mesh"> = new Gauge({
@@ -120,7 +121,7 @@ export class DaemonMetrics {
       const now = Date.now();
       for (const row of this.#source?.meshes() ?? []) {
         const committed = row.appliedCommitDate ? Date.parse(row.appliedCommitDate) : Number.NaN;
-        if (Number.isFinite(committed)) this.#appliedAge.set({ mesh: row.mesh }, Math.max(0, (now - committed) / 1000));
+        if (Number.isFinite(committed)) this.#appliedAge.set({ mesh: nameOfUnit(row.mesh) }, Math.max(0, (now - committed) / 1000));
       }
     },
   });
@@ -181,18 +182,18 @@ export class DaemonMetrics {
       figures.set(mesh, key);
       if (this.#figures.get(mesh) === key) continue;
       for (const kind of DRIFT_KINDS) {
-        this.#drift.set({ mesh, kind }, c[kind]);
-        this.#resources.set({ mesh, state: kind }, c[kind]);
+        this.#drift.set({ mesh: nameOfUnit(mesh), kind }, c[kind]);
+        this.#resources.set({ mesh: nameOfUnit(mesh), state: kind }, c[kind]);
       }
-      this.#resources.set({ mesh, state: "in-sync" }, inSync);
+      this.#resources.set({ mesh: nameOfUnit(mesh), state: "in-sync" }, inSync);
     }
     for (const mesh of this.#figures.keys()) {
       if (figures.has(mesh)) continue;
       for (const kind of DRIFT_KINDS) {
-        this.#drift.remove({ mesh, kind });
-        this.#resources.remove({ mesh, state: kind });
+        this.#drift.remove({ mesh: nameOfUnit(mesh), kind });
+        this.#resources.remove({ mesh: nameOfUnit(mesh), state: kind });
       }
-      this.#resources.remove({ mesh, state: "in-sync" });
+      this.#resources.remove({ mesh: nameOfUnit(mesh), state: "in-sync" });
     }
     this.#figures = figures;
   }

@@ -26,6 +26,16 @@ export function unitOfName(name: string): string {
   return name === GLOBAL_UNIT_NAME ? GLOBAL_SCOPE : name;
 }
 
+/** The inverse of unitOfName: a unit's name where people and tools read it (metric labels, JUnit class names). */
+export function nameOfUnit(mesh: string): string {
+  return mesh === GLOBAL_SCOPE ? GLOBAL_UNIT_NAME : mesh;
+}
+
+/** A unit in a sentence: "mesh shop", or "the global unit" (the resources of no mesh). */
+export function describeUnit(mesh: string): string {
+  return mesh === GLOBAL_SCOPE ? "the global unit" : `mesh ${mesh}`;
+}
+
 /** Belongs to no mesh. */
 export function isGlobalKey(key: ResourceKey): boolean {
   return key.mesh === GLOBAL_SCOPE && key.type !== "Mesh";

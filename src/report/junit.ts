@@ -8,7 +8,7 @@
  * No timestamps or durations: the same input gives the same bytes. Pure.
  */
 import type { Location } from "../diff/revisions.js";
-import { subjectOf } from "../model/key.js";
+import { GLOBAL_UNIT_NAME, nameOfUnit, subjectOf } from "../model/key.js";
 import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import {
   isFailingChange,
@@ -53,7 +53,7 @@ export function renderValidateJunit(report: ValidateReport): string {
   const byResourceAndFile = new Map<string, Case>();
   const byResource = new Map<string, Case>();
   const byFile = new Map<string, Case>();
-  const newCase = (name: string, mesh: string, location: { file?: string; line?: number }): Case => {
+  const newCase = (name: string, mesh: string | undefined, location: { file?: string; line?: number }): Case => {
     const c: Case = { name, classname: classname(command, mesh), ...location, failures: [], out: [] };
     cases.push(c);
     return c;
@@ -67,7 +67,7 @@ export function renderValidateJunit(report: ValidateReport): string {
     let c = d.resource ? (byResourceAndFile.get(`${d.resource}\0${d.file}`) ?? byResource.get(d.resource)) : byFile.get(d.file);
     if (!c) {
       // A document that never became a resource (a syntax error, a missing name): its file is the test case.
-      c = d.resource ? newCase(d.resource, meshOfSubject(d.resource), { file: d.file, line: d.line }) : newCase(d.file || "(repository)", "", d.file ? { file: d.file } : {});
+      c = d.resource ? newCase(d.resource, meshOfSubject(d.resource), { file: d.file, line: d.line }) : newCase(d.file || "(repository)", undefined, d.file ? { file: d.file } : {});
       if (d.resource) byResource.set(d.resource, c);
       else byFile.set(d.file, c);
     }
@@ -146,12 +146,18 @@ function caseFor(command: string, name: string, mesh: string, location: Location
   return { name, classname: classname(command, mesh), ...(location ? { file: location.file, line: location.line } : {}), failures: [], out: [] };
 }
 
-/** `meshops.<command>.<mesh>`: Jenkins splits class names on dots into package and class. */
-function classname(command: string, mesh: string): string {
-  return `meshops.${command}.${mesh || "repository"}`;
+/**
+ * `meshops.<command>.<mesh>`: Jenkins splits class names on dots into package and class. What is tied to no resource
+ * (a file, meshops.yaml) is `repository`; the global resources are `_global`, as people name them elsewhere.
+ */
+function classname(command: string, mesh: string | undefined): string {
+  return `meshops.${command}.${mesh === undefined ? "repository" : nameOfUnit(mesh)}`;
 }
 
-/** One suite per mesh, in mesh order; cases keep their order. Cases not tied to a mesh go to "repository". */
+/**
+ * One suite per mesh, in mesh order; cases keep their order. Cases not tied to a mesh go to "repository", the global
+ * resources to "_global".
+ */
 function suitesByMesh(cases: readonly Case[], command: string): Suite[] {
   const prefix = `meshops.${command}.`;
   const byMesh = new Map<string, Case[]>();
@@ -163,7 +169,7 @@ function suitesByMesh(cases: readonly Case[], command: string): Suite[] {
   }
   return [...byMesh.entries()]
     .sort(([a], [b]) => compareText(a, b))
-    .map(([mesh, list]) => ({ name: mesh === "repository" ? "repository" : subjectOf({ type: "Mesh", mesh, name: mesh }), cases: list }));
+    .map(([mesh, list]) => ({ name: mesh === "repository" || mesh === GLOBAL_UNIT_NAME ? mesh : subjectOf({ type: "Mesh", mesh, name: mesh }), cases: list }));
 }
 
 function document(name: string, suites: readonly Suite[]): string {
