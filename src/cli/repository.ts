@@ -7,7 +7,7 @@ import type { Snapshot } from "../source/types.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
-import { sopsIdentities } from "./secrets.js";
+import { sopsKeys } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -149,8 +149,8 @@ export async function loadRepository(
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
   if (slot) await cacheResult(slot, result, snapshot).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
-  const identities = sopsIdentities(options, io) ?? (load.requireKey ? [] : undefined);
-  return unsealResources(result, (file) => texts.get(file), identities);
+  const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
+  return unsealResources(result, (file) => texts.get(file), keys);
 }
 
 /** A validated revision's resources by file version: a revision read from the cache after it takes them over. */

@@ -18,7 +18,7 @@ export interface SopsKeyOptions {
 }
 
 /** The age identities and PGP private keys to decrypt with, or undefined when no key is configured. */
-export function sopsIdentities(options: SopsKeyOptions, io: CliIo): string[] | undefined {
+export function sopsKeys(options: SopsKeyOptions, io: CliIo): string[] | undefined {
   const age = keyFile(options.sopsAgeKeyFile, "--sops-age-key-file", SOPS_AGE_KEY_FILE_ENV, io, (text) => {
     const identities = parseAgeIdentities(text);
     if (identities.length === 0) throw new SopsError("no AGE-SECRET-KEY-1... line in the file");

@@ -6,7 +6,7 @@ import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
 import { ControlsFileError } from "../../daemon/controlsFile.js";
-import { sopsIdentities } from "../secrets.js";
+import { sopsKeys } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
@@ -175,7 +175,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
       pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
-      sopsKeys: sopsIdentities(options, io) ?? [],
+      sopsKeys: sopsKeys(options, io) ?? [],
       webhookSecret,
       reconcileToken,
       log,
