@@ -10,7 +10,8 @@ import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
-import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, loadPrecompiled, newAjv } from "../validate/formats.js";
+import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
+import { loadPrecompiled } from "../validate/precompiled.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
 import { unitOfName } from "../model/key.js";
 

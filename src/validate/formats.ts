@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import type { Ajv2020, Options, ValidateFunction } from "ajv/dist/2020.js";
+import type { Ajv2020, Options } from "ajv/dist/2020.js";
 import type * as AjvModule from "ajv/dist/2020.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
 
@@ -68,20 +66,6 @@ export const CONFIG_AJV_OPTIONS: Options = { allErrors: true, strict: true, verb
 
 /** The file under dist/validators/ that holds meshops.yaml's build-time validator (not a resource type's name). */
 export const CONFIG_VALIDATOR_FILE = "meshops.config.js";
-
-/** dist/validators/ (scripts/compile-validators.mjs), seen from dist/src/validate/ or the Action's bundle. */
-const PRECOMPILED_DIR = new URL("../../validators/", import.meta.url);
-
-/**
- * The build-time validator dist/validators/<file>, loaded when first needed and synchronously (require() of an ES
- * module, Node >= 20.19): importing all 36 at start cost every command 0.1–0.3 s of CPU, and a repository uses a few.
- * Undefined when the file is missing (a build that skipped the step): the caller compiles the schema instead.
- */
-export function loadPrecompiled(file: string): ValidateFunction | undefined {
-  const url = new URL(file, PRECOMPILED_DIR);
-  if (!existsSync(url)) return undefined;
-  return (createRequire(import.meta.url)(fileURLToPath(url)) as { default: ValidateFunction }).default;
-}
 
 /**
  * A new ajv compiler. Loaded on first use: validation runs build-time code (dist/validators), so most commands never

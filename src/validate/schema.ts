@@ -12,7 +12,8 @@ import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES } from "../kuma/types.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
-import { AJV_OPTIONS, GO_INTEGER_TYPES, loadPrecompiled, newAjv, type GoIntegerType } from "./formats.js";
+import { AJV_OPTIONS, GO_INTEGER_TYPES, newAjv, type GoIntegerType } from "./formats.js";
+import { loadPrecompiled } from "./precompiled.js";
 import { didYouMean } from "../model/suggest.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
 
