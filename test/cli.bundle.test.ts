@@ -65,3 +65,15 @@ test("bin/meshops.js runs the bundle when there is one, dist/src's CLI when ther
     assert.equal(result.stdout, `${versionText()}\n`, launcher);
   }
 });
+
+test("the package holds the launcher, the bundle and the build-time validators, not V8's code caches", () => {
+  // --ignore-scripts: the build already ran (npm pack would run it again through prepare).
+  const pack = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: projectRoot, encoding: "utf8" });
+  assert.equal(pack.status, 0, pack.stderr);
+  const files = new Set((JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path));
+  for (const file of ["bin/meshops.js", "dist/src/bundle/main.js", "dist/src/cli/main.js", "dist/validators/Mesh.js", "dist/validators/Mesh.cjs"]) {
+    assert.ok(files.has(file), file);
+  }
+  // A cache holds for the Node.js that built it only; V8 refuses it elsewhere, so it would be weight for nothing.
+  assert.deepEqual([...files].filter((file) => file.endsWith(".cache")), []);
+});
