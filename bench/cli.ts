@@ -9,9 +9,10 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-// Imported here, not above: loading the CLI's modules is part of what a user waits for.
-const { main } = await import("../src/cli/main.js");
-const exitCode = await main(process.argv.slice(2));
+// Imported here, not above: loading the CLI's modules is part of what a user waits for. The launcher itself (it runs
+// the CLI's bundle when the build made one, and process.argv's arguments), so that this runs what a user runs.
+await import(new URL("../../bin/meshops.js", import.meta.url).href);
+const exitCode = Number(process.exitCode ?? 0);
 const usage = process.resourceUsage();
 process.stderr.write(
   JSON.stringify({

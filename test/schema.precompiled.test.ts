@@ -7,6 +7,8 @@ import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { toResource, DEFAULT_SYSTEM_NAMESPACES } from "../src/parse/convert.js";
 import { precompiledValidatorCount, runtimeValidator } from "../src/validate/schema.js";
+import { loadPrecompiled, precompiledCache, precompiledCodeCache } from "../src/validate/precompiled.js";
+import { CONFIG_VALIDATOR_FILE } from "../src/validate/formats.js";
 import { configValidatorIsPrecompiled, runtimeConfigValidator } from "../src/config/repoConfig.js";
 import { projectRoot } from "./helpers/git.js";
 
@@ -50,7 +52,7 @@ function mutations(object: JsonObject): JsonObject[] {
   ];
 }
 
-test("build-time and run-time validators agree on valid and broken objects", async () => {
+test("build-time validators (the ES module the Action bundles, the script the CLI runs) and run-time ones agree on valid and broken objects", async () => {
   // dist/test/ → dist/validators/
   const load = async (type: string) => (await import(new URL(`../validators/${type}.js`, import.meta.url).href)) as { default: Validator };
   const objects = sampleObjects();
@@ -58,19 +60,30 @@ test("build-time and run-time validators agree on valid and broken objects", asy
   let compared = 0;
   for (const object of objects) {
     const type = object.type as string;
-    const built = (await load(type)).default;
     const runtime = runtimeValidator(type);
     assert.ok(runtime);
-    for (const candidate of [object, ...mutations(object)]) {
-      const a = built(candidate);
-      const aErrors = JSON.stringify(built.errors ?? null);
-      const b: boolean = runtime(candidate);
-      assert.equal(a, b, `${type} ${JSON.stringify(candidate).slice(0, 120)}`);
-      assert.equal(aErrors, JSON.stringify(runtime.errors ?? null));
-      compared++;
+    for (const built of [(await load(type)).default, loadPrecompiled(`${type}.js`) as Validator]) {
+      for (const candidate of [object, ...mutations(object)]) {
+        const a = built(candidate);
+        const aErrors = JSON.stringify(built.errors ?? null);
+        const b: boolean = runtime(candidate);
+        assert.equal(a, b, `${type} ${JSON.stringify(candidate).slice(0, 120)}`);
+        assert.equal(aErrors, JSON.stringify(runtime.errors ?? null));
+        compared++;
+      }
     }
   }
-  assert.ok(compared > 250);
+  assert.ok(compared > 500);
+});
+
+test("every build-time validator has V8's code cache, and V8 takes one", () => {
+  // The build's caches are V8's of the Node.js that built them (CI runs the tests on the other line too): V8 is asked
+  // to take one made here.
+  for (const file of [...RESOURCE_TYPES.map((type) => `${type.name}.js`), CONFIG_VALIDATOR_FILE]) {
+    const cache = precompiledCache(file);
+    assert.ok(cache.built, file);
+    assert.ok(cache.accepted(precompiledCodeCache(file)), file);
+  }
 });
 
 /** Every meshops.yaml in the project (valid ones, and the config-errors fixture's broken one). */

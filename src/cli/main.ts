@@ -1,16 +1,24 @@
 import { Command, CommanderError } from "commander";
-import { SourceError } from "../source/types.js";
-import { BackendError } from "../backend/types.js";
-import { PruneLimitError } from "../sync/limits.js";
-import { SavedPlanError } from "../diff/savedPlan.js";
-import { StateDirectoryInUseError } from "../backend/local/lock.js";
-import { JournalDamagedError } from "../backend/local/journal.js";
-import { HydrateError } from "../hydrate/branch.js";
 import { processIo, UsageError, type CliIo } from "./io.js";
 import { versionText } from "./version.js";
 
-/** Errors an operator can fix: one line, no stack. */
-const OPERATOR_ERRORS = [SourceError, UsageError, BackendError, PruneLimitError, StateDirectoryInUseError, JournalDamagedError, SavedPlanError, HydrateError];
+/**
+ * Errors an operator can fix: one line, no stack. Their modules are loaded only when a command failed (a command that
+ * threw one has loaded its module already): at start they cost `--version` and every command the diff library, the
+ * embedded control plane's journal and Git's hydration.
+ */
+async function operatorErrors(): Promise<readonly (abstract new (...args: never[]) => Error)[]> {
+  const [source, backend, limits, savedPlan, lock, journal, hydrate] = await Promise.all([
+    import("../source/types.js"),
+    import("../backend/types.js"),
+    import("../sync/limits.js"),
+    import("../diff/savedPlan.js"),
+    import("../backend/local/lock.js"),
+    import("../backend/local/journal.js"),
+    import("../hydrate/branch.js"),
+  ]);
+  return [source.SourceError, UsageError, backend.BackendError, limits.PruneLimitError, lock.StateDirectoryInUseError, journal.JournalDamagedError, savedPlan.SavedPlanError, hydrate.HydrateError];
+}
 
 /** System errors of the environment (a port in use, a missing file): one line with the fix. */
 function describeSystemError(error: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
@@ -33,9 +41,9 @@ function describeSystemError(error: NodeJS.ErrnoException & { address?: string; 
  * Known failures are one clear line; anything else is a bug: one line too, with the stack under --debug. Exit code 1
  * either way.
  */
-function describeFailure(error: unknown, debug: boolean): string {
+async function describeFailure(error: unknown, debug: boolean): Promise<string> {
   const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : "";
-  if (OPERATOR_ERRORS.some((type) => error instanceof type)) {
+  if ((await operatorErrors()).some((type) => error instanceof type)) {
     const root = error as Error;
     const cause = root.cause instanceof Error ? `: ${(describeSystemError(root.cause) ?? root.cause.message).trim().split("\n")[0]}` : "";
     return `meshops: ${root.message}${cause}${stack}\n`;
@@ -84,9 +92,14 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandFactory>>> = {
   },
 };
 
-/** The command named on the command line (the first argument that is not an option), or every one (help, a typo). */
+/**
+ * The command named on the command line (the first argument that is not an option); none for `--version`, which
+ * needs none of them; else every one (help, a typo).
+ */
 async function commandsFor(argv: readonly string[]): Promise<CommandFactory[]> {
   const named = argv.find((arg) => !arg.startsWith("-"));
+  const asks = (...flags: string[]) => argv.some((arg) => flags.includes(arg));
+  if (named === undefined && asks("-V", "--version") && !asks("-h", "--help")) return [];
   const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named]] : Object.values(COMMANDS);
   return Promise.all(load.map((factory) => (factory as () => Promise<CommandFactory>)()));
 }
@@ -112,7 +125,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1; // help/version exit 0; usage errors 1
-    io.stderr.write(describeFailure(error, debug));
+    io.stderr.write(await describeFailure(error, debug));
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, LineCounter } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -11,6 +11,7 @@ import { compilePathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
+import { loadPrecompiled } from "../validate/precompiled.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
 import { unitOfName } from "../model/key.js";
 
@@ -108,15 +109,17 @@ export const DEFAULT_CONFIG: RepoConfig = {
  * meshops.yaml's validator: the build-time code (scripts/compile-validators.mjs), else compiled from the schema on
  * first use (a build that skipped the step).
  */
-const PRECOMPILED_CONFIG_VALIDATOR = new URL(`../../validators/${CONFIG_VALIDATOR_FILE}`, import.meta.url);
-const precompiledConfigValidator = existsSync(PRECOMPILED_CONFIG_VALIDATOR)
-  ? ((await import(PRECOMPILED_CONFIG_VALIDATOR.href)) as { default: ValidateFunction }).default
-  : undefined;
+let precompiledConfigValidator: { readonly validate?: ValidateFunction } | undefined; // loaded on first use
+
+function precompiledConfig(): ValidateFunction | undefined {
+  precompiledConfigValidator ??= { validate: loadPrecompiled(CONFIG_VALIDATOR_FILE) };
+  return precompiledConfigValidator.validate;
+}
 let compiledConfigValidator: ValidateFunction | undefined;
 
 /** Whether meshops.yaml is checked by build-time code (a test asserts it, so the fast path cannot silently vanish). */
 export function configValidatorIsPrecompiled(): boolean {
-  return precompiledConfigValidator !== undefined;
+  return precompiledConfig() !== undefined;
 }
 
 /** meshops.yaml's validator compiled now from the schema, bypassing build-time code: tests compare the two. */
@@ -147,7 +150,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     return { config: DEFAULT_CONFIG, diagnostics };
   }
   const value = (first.toJS({ maxAliasCount: 100 }) ?? {}) as JsonObject;
-  const validateConfig = precompiledConfigValidator ?? runtimeConfigValidator();
+  const validateConfig = precompiledConfig() ?? runtimeConfigValidator();
   if (!validateConfig(value)) {
     const locator = new Locator(() => file.text);
     for (const error of validateConfig.errors ?? []) {

@@ -36,8 +36,11 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Where the page's files are at run time: dist/src/daemon/ui/ (copied there by `npm run build`). */
-export const DEFAULT_UI_DIR = fileURLToPath(new URL("./ui/", import.meta.url));
+/**
+ * Where the page's files are at run time: dist/src/daemon/ui/ (copied there by `npm run build`). Written from the
+ * folder above so that it holds from dist/src/daemon/ and from the CLI's bundle in dist/src/bundle/ alike.
+ */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL("../daemon/ui/", import.meta.url));
 
 interface Asset {
   readonly body: Buffer;

@@ -6,7 +6,6 @@
  * Violations use the control plane's field notation (`spec.to[0].default.idleTimeout`, `mtls.enabledBackend`) and, where
  * the control plane's schema validator (kube-openapi) has a message for the problem, the same wording.
  */
-import { existsSync } from "node:fs";
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
@@ -14,6 +13,7 @@ import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES } from "../kuma/types.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, newAjv, type GoIntegerType } from "./formats.js";
+import { loadPrecompiled } from "./precompiled.js";
 import { didYouMean } from "../model/suggest.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
 
@@ -32,24 +32,12 @@ function ajv(): Ajv2020 {
 /**
  * Validators compiled at build time (scripts/compile-validators.mjs → dist/validators/<Type>.js, ajv's standalone
  * code with the same options). Compiling all types at run time costs about 0.6 s, a fifth of the budget for
- * validating a 50,000-resource repository cold; loading the generated code costs a few milliseconds. When the
- * folder is missing (a build that skipped the step), validators are compiled on first use as before.
+ * validating a 50,000-resource repository cold; loading one type's generated code costs a few milliseconds, and only
+ * the types a repository holds are loaded. When a file is missing (a build that skipped the step), that type's
+ * validator is compiled on first use as before.
  */
-const PRECOMPILED_DIR = new URL("../../validators/", import.meta.url);
-const precompiled = await loadPrecompiled();
-
-async function loadPrecompiled(): Promise<Map<string, ValidateFunction>> {
-  const loaded = new Map<string, ValidateFunction>();
-  if (!existsSync(PRECOMPILED_DIR)) return loaded;
-  await Promise.all(
-    RESOURCE_TYPES.map(async (type) => {
-      const file = new URL(`${type.name}.js`, PRECOMPILED_DIR);
-      if (!existsSync(file)) return;
-      const module = (await import(file.href)) as { default: ValidateFunction };
-      loaded.set(type.name, module.default);
-    }),
-  );
-  return loaded;
+function precompiledValidator(typeName: string): ValidateFunction | undefined {
+  return RESOURCE_TYPES.some((type) => type.name === typeName) ? loadPrecompiled(`${typeName}.js`) : undefined;
 }
 
 /** The validator compiled now from the schema file, bypassing build-time code: tests compare the two. */
@@ -58,9 +46,9 @@ export function runtimeValidator(typeName: string, minor = LATEST_MINOR): Valida
   return schema ? ajv().compile(schema) : undefined;
 }
 
-/** Whether build-time validators were found (a test asserts they are, so the fast path cannot silently vanish). */
+/** How many types have a build-time validator (a test asserts all do, so the fast path cannot silently vanish). */
 export function precompiledValidatorCount(): number {
-  return precompiled.size;
+  return RESOURCE_TYPES.filter((type) => precompiledValidator(type.name) !== undefined).length;
 }
 
 /**
@@ -71,7 +59,7 @@ function validatorFor(typeName: string, minor: string): ValidateFunction | undef
   const key = hasOwnSchema(minor, typeName) ? `${minor}/${typeName}` : typeName;
   let validate = validatorCache.get(key);
   if (!validate) {
-    validate = (key === typeName ? precompiled.get(typeName) : undefined) ?? runtimeValidator(typeName, minor);
+    validate = (key === typeName ? precompiledValidator(typeName) : undefined) ?? runtimeValidator(typeName, minor);
     if (!validate) return undefined;
     compileCount++;
     validatorCache.set(key, validate);

@@ -4,8 +4,9 @@
  * (`net`, `net/netip`), DNS names, URLs and file paths (govalidator), regular expressions (`regexp`, RE2 syntax) and
  * TLS versions (`api/common/v1alpha1/tls`).
  */
+import { createRequire } from "node:module";
 import { isIPv4, isIPv6 } from "node:net";
-import { RE2JS } from "re2js";
+import type * as Re2Module from "re2js";
 import type { Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
 import { field, violation } from "./json.js";
@@ -39,6 +40,22 @@ export function isDNSName(value: string): boolean {
   return !isGoIP(value) && DNS_NAME.test(value);
 }
 
+let re2: typeof Re2Module.RE2JS | undefined;
+let urlPattern: Re2Module.RE2JS | undefined;
+
+/**
+ * The RE2 engine, loaded on first use: its module took 30–170 ms of every command's start, and only URL and regular
+ * expression fields need it.
+ */
+function RE2(): typeof Re2Module.RE2JS {
+  // The plain require() is for the Action's bundle, where esbuild resolves it (as in validate/formats.ts newAjv).
+  re2 ??= (
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a literal require() is what esbuild bundles
+    (typeof require === "function" ? require("re2js") : createRequire(import.meta.url)("re2js")) as typeof Re2Module
+  ).RE2JS;
+  return re2;
+}
+
 // govalidator's URL pattern, kept in Go syntax and run by an RE2 engine: its nested repetitions would backtrack
 // exponentially in a JavaScript RegExp.
 const GO_IP =
@@ -49,9 +66,7 @@ const URL_PATH = "((\\/|\\?|#)[^\\s]*)";
 const URL_PORT = "(:(\\d{1,5}))";
 const URL_IP = "([1-9]\\d?|1\\d\\d|2[01]\\d|22[0-3]|24\\d|25[0-5])(\\.(\\d{1,2}|1\\d\\d|2[0-4]\\d|25[0-5])){2}(?:\\.([0-9]\\d?|1\\d\\d|2[0-4]\\d|25[0-5]))";
 const URL_SUBDOMAIN = "((www\\.)|([a-zA-Z0-9]+([-_\\.]?[a-zA-Z0-9])*[a-zA-Z0-9]\\.[a-zA-Z0-9]+))";
-const URL_PATTERN = RE2JS.compile(
-  `^${URL_SCHEMA}?${URL_USERNAME}?((${URL_IP}|(\\[${GO_IP}\\])|(([a-zA-Z0-9]([a-zA-Z0-9-_]+)?[a-zA-Z0-9]([-\\.][a-zA-Z0-9]+)*)|(${URL_SUBDOMAIN}?))?(([a-zA-Z\\x{00a1}-\\x{ffff}0-9]+-?-?)*[a-zA-Z\\x{00a1}-\\x{ffff}0-9]+)(?:\\.([a-zA-Z\\x{00a1}-\\x{ffff}]{1,}))?))\\.?${URL_PORT}?${URL_PATH}?$`,
-);
+const URL_PATTERN = `^${URL_SCHEMA}?${URL_USERNAME}?((${URL_IP}|(\\[${GO_IP}\\])|(([a-zA-Z0-9]([a-zA-Z0-9-_]+)?[a-zA-Z0-9]([-\\.][a-zA-Z0-9]+)*)|(${URL_SUBDOMAIN}?))?(([a-zA-Z\\x{00a1}-\\x{ffff}0-9]+-?-?)*[a-zA-Z\\x{00a1}-\\x{ffff}0-9]+)(?:\\.([a-zA-Z\\x{00a1}-\\x{ffff}]{1,}))?))\\.?${URL_PORT}?${URL_PATH}?$`;
 const MAX_URL_RUNES = 2083;
 const MIN_URL_BYTES = 3;
 
@@ -64,7 +79,8 @@ export function isURL(value: string): boolean {
   const parsed = parseGoURL(value.includes(":") && !value.includes("://") ? `http://${value}` : value);
   if (parsed === undefined || parsed.host.startsWith(".")) return false;
   if (parsed.host === "" && parsed.path !== "" && !parsed.path.includes(".")) return false;
-  return URL_PATTERN.matcher(value).find();
+  urlPattern ??= RE2().compile(URL_PATTERN);
+  return urlPattern.matcher(value).find();
 }
 
 const WINDOWS_PATH = /^[a-zA-Z]:\\(?:[^\\/:*?"<>|\r\n]+\\)*[^\\/:*?"<>|\r\n]*$/;
@@ -80,7 +96,7 @@ export function isFilePath(value: string): boolean {
 /** Go's `regexp.Compile` (RE2 syntax: no lookaround, no backreferences): the error text, or undefined when it compiles. */
 export function goRegexpError(pattern: string): string | undefined {
   try {
-    RE2JS.compile(pattern);
+    RE2().compile(pattern);
     return undefined;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
