@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -64,6 +64,19 @@ test("bin/meshops.js runs the bundle when there is one, dist/src's CLI when ther
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, `${versionText()}\n`, launcher);
   }
+});
+
+test("bin/meshops.js runs whichever of the two was built last: `tsc` alone leaves the bundle behind dist/src", () => {
+  const launcher = launcherWith("stale-bundle", ["cli"]);
+  const fake = path.join(path.dirname(launcher), "..", "dist", "src", "bundle");
+  mkdirSync(fake);
+  writeFileSync(path.join(fake, "main.js"), 'export async function main() { process.stdout.write("the bundle\\n"); return 0; }\n');
+  const ran = () => spawnSync(process.execPath, [launcher, "--version"], { cwd: work, encoding: "utf8" }).stdout;
+  utimesSync(path.join(fake, "main.js"), new Date(1_000_000), new Date(1_000_000));
+  assert.equal(ran(), `${versionText()}\n`, "an older bundle is not run");
+  const later = new Date(Date.now() + 3_600_000);
+  utimesSync(path.join(fake, "main.js"), later, later);
+  assert.equal(ran(), "the bundle\n", "a newer bundle is run");
 });
 
 test("the package holds the launcher, the bundle and the build-time validators, not V8's code caches", () => {
