@@ -330,10 +330,7 @@ export class Reconciler {
     // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
     await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
-    if (changes) {
-      this.#live.record(changes);
-      await yieldToEventLoop();
-    }
+    if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
     await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);
@@ -458,7 +455,7 @@ export class Reconciler {
       if (meshes.length > 0) {
         events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: gate.plan.summary });
         changes = await this.#write(gate.plan, revision);
-        this.#live.record(changes);
+        await runStepsSliced(this.#live.recordSteps(changes));
         const results = applyResultsByMesh(changes);
         this.#approvalsUsed(revision, meshes, results);
         events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });
