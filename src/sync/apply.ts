@@ -5,7 +5,7 @@ import { providedCaBackends, withoutBackends } from "../kuma/providedCa.js";
 import { isSecretType, typeRank } from "../kuma/types.js";
 import { tally } from "../diff/pair.js";
 import { forEachLimited } from "../util/limit.js";
-import { yieldToEventLoop } from "../util/steps.js";
+import { runStepsSliced, stepDue, yieldToEventLoop, type Steps } from "../util/steps.js";
 
 export const OUTCOMES = ["applied", "failed", "skipped"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -93,9 +93,8 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
     });
   }
 
-  await yieldToEventLoop();
   // Results arrive in completion order; report them in plan order so output is deterministic.
-  const ordered = inPlanOrder(results, plan.changes);
+  const ordered = await runStepsSliced(inPlanOrderSteps(results, plan.changes));
   return {
     results: ordered,
     summary: tally(ordered, (r) => r.outcome, OUTCOMES),
@@ -103,18 +102,28 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   };
 }
 
-/** The results (one per change of `changes`) in the order of their changes: each put in its change's place. */
-function inPlanOrder(results: readonly ChangeResult[], changes: readonly Change[]): ChangeResult[] {
+/**
+ * The results (one per change of `changes`) in the order of their changes, each put in its change's place; in steps
+ * (util/steps.ts), as an initial apply has 50,000.
+ */
+function* inPlanOrderSteps(results: readonly ChangeResult[], changes: readonly Change[]): Steps<ChangeResult[]> {
   const index = new Map<Change, number>();
-  for (const [i, change] of changes.entries()) index.set(change, i);
+  for (const [i, change] of changes.entries()) {
+    index.set(change, i);
+    if (stepDue(i, ITEMS_PER_STEP)) yield;
+  }
   const slots = new Array<ChangeResult | undefined>(changes.length);
-  for (const result of results) {
+  for (const [k, result] of results.entries()) {
     const i = index.get(result.change);
     if (i === undefined) throw new Error(`${result.change.resource}: a result for a change the plan does not hold`);
     slots[i] = result;
+    if (stepDue(k, ITEMS_PER_STEP)) yield;
   }
+  yield;
   return slots.filter((r): r is ChangeResult => r !== undefined);
 }
+
+const ITEMS_PER_STEP = 2048;
 
 const SECRET_RANK = typeRank("Secret");
 
