@@ -332,11 +332,12 @@ export class Reconciler {
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
+    // 50,000 results after an initial apply: grouped in a turn of their own, before the status hears of them.
+    const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
-    const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     this.#approvalsUsed(revision, meshes, results);
     // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
