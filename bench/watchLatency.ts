@@ -5,15 +5,20 @@
  * answers with the new value. Also the daemon's idle CPU and RSS, and how long `/healthz` takes to answer while the
  * daemon reconciles (issue 14, M3: a Kubernetes probe gives up after 1 s; the target is 100 ms): polled back to back
  * during the initial apply and during the commits. Prints the figures and one JSON line, with the daemon's RSS every
- * 50 commits (BENCH_COMMITS=500: the "no growth over 500 commits" curve).
+ * 50 commits (BENCH_COMMITS=500: the "no growth over 500 commits" curve). The probes run in a process of their own
+ * (probe.ts), so the benchmark's own work does not delay them.
  *   node dist/bench/watchLatency.js [repo-dir]   (a repository made by generate.js; default: a new one in /tmp)
+ * BENCH_MESHOPS=path/to/bin/meshops.js runs another build's daemon and control plane (an interleaved comparison with
+ * the same probes); BENCH_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes node flags to the daemon only.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
 import { parseAllDocuments } from "yaml";
 import { formatGoDuration } from "../src/kuma/duration.js";
 import { coreName } from "../src/kuma/naming.js";
@@ -22,7 +27,9 @@ import { commitOneChange, generateRepo } from "./generate.js";
 const meshes = Number(process.env.BENCH_MESHES ?? 1000);
 const policies = Number(process.env.BENCH_POLICIES ?? 50);
 const commits = Number(process.env.BENCH_COMMITS ?? 50);
-const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../bin/meshops.js");
+const here = path.dirname(new URL(import.meta.url).pathname);
+const bin = path.resolve(process.env.BENCH_MESHOPS ?? path.join(here, "../../bin/meshops.js"));
+const daemonNodeArgs = process.env.BENCH_DAEMON_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
 const work = mkdtempSync(path.join(tmpdir(), "meshops-bench-watch-"));
 const children: ChildProcess[] = [];
 
@@ -34,8 +41,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function start(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+function start(args: string[], nodeArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
   children.push(child);
   return child;
 }
@@ -79,30 +86,22 @@ function editedResource(repo: string): { mesh: string; name: string; requestTime
 }
 
 /**
- * Polls `url` back to back (a few ms apart) until stopped, timing each answer: a request that waits on a blocked event
- * loop takes as long as the block.
+ * Polls `url` back to back (a few ms apart) from a process of its own (probe.ts), timing each answer: a request that
+ * waits on a blocked event loop takes as long as the block. `cut` returns the latencies since the last cut.
  */
-function probeLatency(url: string): { stop(): Promise<number[]> } {
-  const latencies: number[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const t0 = performance.now();
-      try {
-        await fetch(url, { signal: AbortSignal.timeout(30_000) });
-      } catch {
-        // Counted as slow as it was: a timeout is the worst case this measures.
-      }
-      latencies.push(performance.now() - t0);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
+async function probeLatency(url: string): Promise<{ cut(): Promise<number[]>; stop(): void }> {
+  const child = spawn(process.execPath, [path.join(here, "probe.js"), url], { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> })[Symbol.asyncIterator]();
+  await once(child, "spawn");
   return {
-    stop: async () => {
-      stopped = true;
-      await loop;
-      return latencies;
+    cut: async () => {
+      child.stdin?.write("cut\n");
+      const line = await lines.next();
+      if (line.done) throw new Error("the prober exited");
+      return JSON.parse(line.value) as number[];
     },
+    stop: () => child.stdin?.end(),
   };
 }
 
@@ -133,14 +132,15 @@ try {
   const statusUrl = `http://127.0.0.1:${statusPort}`;
   start(["cp", "--listen", `127.0.0.1:${cpPort}`, "--state-dir", path.join(work, "cp")]);
   await until("the control plane", async () => ((await fetch(cpUrl)).ok ? true : undefined), 30_000, 50);
-  const daemon = start(["watch", "--repo", repo, "--cp-url", cpUrl, "--listen", `127.0.0.1:${statusPort}`, "--drift-interval", "1h", "--log-level", "warn"]);
+  const daemon = start(["watch", "--repo", repo, "--cp-url", cpUrl, "--listen", `127.0.0.1:${statusPort}`, "--drift-interval", "1h", "--log-level", "warn"], daemonNodeArgs);
 
   await until("the status server", async () => ((await fetch(`${statusUrl}/healthz`)).ok ? true : undefined), 60_000, 20);
   let t = performance.now();
-  const initialProbe = probeLatency(`${statusUrl}/healthz`);
+  const prober = await probeLatency(`${statusUrl}/healthz`);
+  await prober.cut(); // from here
   await until("the first reconcile", async () => ((await fetch(`${statusUrl}/readyz`)).ok ? true : undefined), 900_000, 200);
   const initialMs = Math.round(performance.now() - t);
-  const healthzInitial = latencyFigures(await initialProbe.stop());
+  const healthzInitial = latencyFigures(await prober.cut());
   console.log(`initial apply of the whole repository: ${initialMs} ms; daemon RSS ${rssMb(daemon.pid ?? 0)} MB`);
   console.log(
     `/healthz during the initial apply: ${healthzInitial.probes} probes, p50 ${healthzInitial.p50Ms} ms, p99 ${healthzInitial.p99Ms} ms, max ${healthzInitial.maxMs} ms, ${healthzInitial.over100Ms} over 100 ms (target: max 100 ms)`,
@@ -158,7 +158,7 @@ try {
 
   const latencies: number[] = [];
   const rssCurve: number[] = [];
-  const commitProbe = probeLatency(`${statusUrl}/healthz`);
+  await prober.cut(); // the idle time is not counted
   for (let i = 0; i < commits; i++) {
     await commitOneChange(repo);
     t = performance.now();
@@ -179,7 +179,8 @@ try {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const healthzCommits = latencyFigures(await commitProbe.stop());
+  const healthzCommits = latencyFigures(await prober.cut());
+  prober.stop();
   const sorted = [...latencies].sort((a, b) => a - b);
   const figures = {
     resources: meshes * (policies + 5),
@@ -201,8 +202,10 @@ try {
   );
   console.log(JSON.stringify(figures));
 } finally {
+  // A daemon run with --cpu-prof writes its profile as it exits: a few seconds to finish before it is killed.
+  const exited = children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : Promise.resolve()));
   for (const child of children) child.kill("SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  await Promise.race([Promise.all(exited), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
 }

@@ -534,6 +534,28 @@ test("compaction writes a new snapshot generation and keeps every resource", asy
   );
 });
 
+test("a compaction's snapshot is made in many steps (no long turn at 50,000 resources), and its chunks are state.json's text", async () => {
+  const { store } = await freshStore();
+  await putOk(store, { type: "Mesh", name: "m", skipCreatingInitialPolicies: ["*"] });
+  await Promise.all(Array.from({ length: 1_000 }, (_, i) => putOk(store, timeout("m", `t-${i}`, { idleTimeout: `${i + 1}s` }))));
+  const serializing = store.serializeSnapshot(7);
+  // The cut is taken when asked: a write after it is not in this snapshot.
+  await putOk(store, timeout("m", "after-the-cut", { idleTimeout: "1s" }));
+  let steps = 0;
+  let next = serializing.next();
+  for (; !next.done; next = serializing.next()) steps++;
+  const text = next.value.join("");
+  const parsed = JSON.parse(text) as { generation: number; resources: { name: string }[] };
+  assert.equal(parsed.generation, 7);
+  assert.equal(parsed.resources.length, 1_001);
+  assert.ok(!parsed.resources.some((r) => r.name === "after-the-cut"));
+  assert.ok(steps >= 3, `${steps} steps`);
+  // One record per line, as before the chunks: `{…,"resources":[` LF records joined by `,` LF, then LF `]}` LF.
+  const head = text.slice(0, text.indexOf("\n") + 1);
+  assert.equal(text, `${head}${parsed.resources.map((r) => JSON.stringify(r)).join(",\n")}\n]}\n`);
+  await store.close();
+});
+
 /**
  * The child writes in a loop (creates with distinct names, plus a counter updated in order) and prints each write
  * once it is acknowledged. It is killed with SIGKILL mid-stream, three times on the same directory, with a tiny

@@ -19,7 +19,9 @@ import { DaemonStatus } from "../src/daemon/status.js";
 import { readSnapshot } from "../src/source/index.js";
 import type { Snapshot } from "../src/source/types.js";
 import { runSteps, runStepsSliced, type Steps } from "../src/util/steps.js";
-import { AnalysisCache, validateSnapshot, validateSnapshotSteps } from "../src/validate/index.js";
+import { Locator } from "../src/parse/locate.js";
+import { AnalysisCache, analysisKey, validateSnapshot, validateSnapshotSteps } from "../src/validate/index.js";
+import { checkRepositorySteps, RepositoryChecks } from "../src/validate/repository.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-slices-"));
 let server: StatusServer;
@@ -104,4 +106,18 @@ test("/healthz is answered while a validation runs in slices (the daemon's way),
   assert.deepEqual(inSlices, ["healthz 200", "validated"], "the probe is answered between two files");
   assert.ok(result.valid, JSON.stringify(result.diagnostics.slice(0, 3)));
   assert.deepEqual(result, expected, "slices change when the work is done, not what it finds");
+});
+
+test("the repository-wide checks take a step per mesh they check (a thousand meshes of fifty resources were one long step)", () => {
+  const cache = new AnalysisCache();
+  validateSnapshot(snapshot, cache);
+  const config = cache.parsedConfig(snapshot.config, snapshot.root).config;
+  const analyses = snapshot.files.map((file) => cache.get(file, analysisKey(config))).filter((a) => a !== undefined);
+  const meshes = new Set(analyses.flatMap((a) => a.resources.map((r) => r.mesh)));
+  assert.ok(meshes.size >= 20 && analyses.flatMap((a) => a.resources).length < 512 * 2, `${meshes.size} meshes`);
+  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  const checking = checkRepositorySteps(analyses, config, new Locator((file) => texts.get(file)), new RepositoryChecks());
+  let steps = 0;
+  for (let next = checking.next(); !next.done; next = checking.next()) steps++;
+  assert.ok(steps >= meshes.size, `${steps} steps for ${meshes.size} meshes`);
 });

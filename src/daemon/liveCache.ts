@@ -120,8 +120,14 @@ export class LiveCache {
   }
 
   record(changes: ChangeSet): void {
+    runSteps(this.recordSteps(changes));
+  }
+
+  /** record as steps (util/steps.ts): an initial apply's change set has 50,000 results. */
+  *recordSteps(changes: ChangeSet): Steps<void> {
     const objects = this.#objects;
-    for (const result of changes.results) {
+    for (const [i, result] of changes.results.entries()) {
+      if (stepDue(i, 1024)) yield;
       if (result.outcome === "failed") {
         this.invalidate(`${result.change.action} ${result.change.resource} failed`);
         continue;

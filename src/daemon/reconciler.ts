@@ -330,16 +330,14 @@ export class Reconciler {
     // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
     await yieldToEventLoop();
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
-    if (changes) {
-      this.#live.record(changes);
-      await yieldToEventLoop();
-    }
+    if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
+    // 50,000 results after an initial apply: grouped in a turn of their own, before the status hears of them.
+    const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     await yieldToEventLoop();
     const compared = meshesOf(desired, plan, drift);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
-    const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     this.#approvalsUsed(revision, meshes, results);
     // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
@@ -458,7 +456,7 @@ export class Reconciler {
       if (meshes.length > 0) {
         events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: gate.plan.summary });
         changes = await this.#write(gate.plan, revision);
-        this.#live.record(changes);
+        await runStepsSliced(this.#live.recordSteps(changes));
         const results = applyResultsByMesh(changes);
         this.#approvalsUsed(revision, meshes, results);
         events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });

@@ -8,7 +8,7 @@
  * and that reuse is what lets the incremental planner find what changed by identity.
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
-import { runSteps, type Steps } from "../util/steps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
@@ -70,19 +70,24 @@ export function buildDesired(resources: readonly Resource[], config: RepoConfig,
   return runSteps(buildDesiredSteps(resources, config, target, previous));
 }
 
+/** Resources grouped, or compared with the last build's, per step. */
+const RESOURCES_PER_STEP = 2048;
+
 /** buildDesired as steps (util/steps.ts): one per mesh built. */
 export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
   const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null, target.kubernetes?.systemNamespace ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
   const groups = new Map<string, Resource[]>();
-  for (const resource of resources) {
+  for (const [i, resource] of resources.entries()) {
     const group = groups.get(resource.mesh);
     if (group) group.push(resource);
     else groups.set(resource.mesh, [resource]);
+    if (stepDue(i, RESOURCES_PER_STEP)) yield;
   }
   const meshes = new Map<string, MeshDesired>();
   let size = 0;
   let reusedAll = reusable !== undefined && reusable.size === groups.size;
+  let compared = 0;
   for (const [mesh, inputs] of groups) {
     const before = reusable?.get(mesh);
     const reuse = before !== undefined && sameItems(before.inputs, inputs);
@@ -90,7 +95,12 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     const built = reuse ? before : ((before && updateMesh(before, inputs, config, target)) ?? buildMesh(mesh, inputs, config, target));
     meshes.set(mesh, built);
     size += built.resources.length;
-    if (!reuse) yield;
+    compared += inputs.length;
+    // A step per mesh built; a mesh taken over costs a comparison of its inputs, a step every few thousand of those.
+    if (!reuse || compared >= RESOURCES_PER_STEP) {
+      compared = 0;
+      yield;
+    }
   }
   return reusedAll && previous ? previous : desiredState(basis, meshes, size);
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
+import { yieldToEventLoop } from "../util/steps.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
 interface TreeEntry {
@@ -51,6 +52,9 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
 
   // The whole tree is listed (not just `root`) so a symbolic link can be resolved to the blob it points at.
   const { entries, submodules } = parseTree(await git.raw(["ls-tree", "-r", "-l", "-z", "--full-tree", commit]));
+  // Each pass over a large tree's entries (11,000 at 51,000 resources) gets a turn of its own: a daemon reads its
+  // first revision this way, and its probes must keep being answered (issue 14).
+  await yieldToEventLoop();
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const problems: SourceProblem[] = submodules
     .filter((p) => isUnder(root, p))
@@ -69,6 +73,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     }
     wanted.push({ path: entry.path, entry: target });
   }
+  await yieldToEventLoop();
 
   const texts = await readBlobs(
     topLevel,
@@ -84,6 +89,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     if (filePath === configPath) config = file;
     else files.push(file);
   }
+  await yieldToEventLoop();
   files.sort(comparePaths);
   const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
   readBases.set(snapshot, { topLevel, root, maxBytes, links });

@@ -5,6 +5,7 @@ import { providedCaBackends, withoutBackends } from "../kuma/providedCa.js";
 import { isSecretType, typeRank } from "../kuma/types.js";
 import { tally } from "../diff/pair.js";
 import { forEachLimited } from "../util/limit.js";
+import { runStepsSliced, stepDue, yieldToEventLoop, type Steps } from "../util/steps.js";
 
 export const OUTCOMES = ["applied", "failed", "skipped"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -55,6 +56,9 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
 
   const writes = plan.changes.filter((c) => c.action === "create" || c.action === "update");
   const deletes = plan.changes.filter((c) => c.action === "delete");
+  // Passes over every change, before and after the writes: each gets a turn of the event loop of its own (a daemon's
+  // probes wait for no more than one of them).
+  await yieldToEventLoop();
   const waiting = meshesWaitingForSecrets(writes);
   // A first write stands for its Mesh change: only its failure is recorded (under that change).
   const firstWrites = new Map<Change, Change>();
@@ -90,14 +94,36 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   }
 
   // Results arrive in completion order; report them in plan order so output is deterministic.
-  const order = new Map(plan.changes.map((c, i) => [c, i]));
-  results.sort((a, b) => (order.get(a.change) ?? 0) - (order.get(b.change) ?? 0));
+  const ordered = await runStepsSliced(inPlanOrderSteps(results, plan.changes));
   return {
-    results,
-    summary: tally(results, (r) => r.outcome, OUTCOMES),
+    results: ordered,
+    summary: tally(ordered, (r) => r.outcome, OUTCOMES),
     failedMeshes: [...failedMeshes].sort(),
   };
 }
+
+/**
+ * The results (one per change of `changes`) in the order of their changes, each put in its change's place; in steps
+ * (util/steps.ts), as an initial apply has 50,000.
+ */
+function* inPlanOrderSteps(results: readonly ChangeResult[], changes: readonly Change[]): Steps<ChangeResult[]> {
+  const index = new Map<Change, number>();
+  for (const [i, change] of changes.entries()) {
+    index.set(change, i);
+    if (stepDue(i, ITEMS_PER_STEP)) yield;
+  }
+  const slots = new Array<ChangeResult | undefined>(changes.length);
+  for (const [k, result] of results.entries()) {
+    const i = index.get(result.change);
+    if (i === undefined) throw new Error(`${result.change.resource}: a result for a change the plan does not hold`);
+    slots[i] = result;
+    if (stepDue(k, ITEMS_PER_STEP)) yield;
+  }
+  yield;
+  return slots.filter((r): r is ChangeResult => r !== undefined);
+}
+
+const ITEMS_PER_STEP = 2048;
 
 const SECRET_RANK = typeRank("Secret");
 

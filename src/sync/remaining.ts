@@ -4,9 +4,10 @@
  */
 import { classifyDriftSteps, driftReportOf, type DriftKind, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { indexLiveSteps } from "../diff/pair.js";
-import { runSteps, type Steps } from "../util/steps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { planOf, type Change, type Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
 import type { ChangeSet } from "./apply.js";
 import type { Comparison } from "./reconcile.js";
 
@@ -44,19 +45,44 @@ export function driftAfterApply(comparison: Comparison, plan: Plan, changes: Cha
   return runSteps(driftAfterApplySteps(comparison, plan, changes, options));
 }
 
-/** driftAfterApply as steps (util/steps.ts). */
+/** driftAfterApply as steps (util/steps.ts): each pass over the plan, the desired and the live state in steps of its own. */
 export function* driftAfterApplySteps(comparison: Comparison, plan: Plan, changes: ChangeSet | undefined, options: DriftOptions): Steps<DriftReport> {
-  const applied = appliedResources(changes);
-  const pending = new Set(plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !applied.has(c.resource)).map((c) => c.resource));
-  const desiredKeys = new Set(comparison.desired.resources.map((r) => subjectOf(r)));
-  const desired = comparison.desired.resources.filter((r) => pending.has(subjectOf(r)));
-  yield;
-  const live = [...(yield* indexLiveSteps(comparison.live))]
-    .filter(([subject]) => pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject)))
-    .map(([, entry]) => entry.object);
+  const applied = yield* appliedResourcesSteps(changes);
+  const pending = new Set<string>();
+  for (const [i, c] of plan.changes.entries()) {
+    if ((c.action === "create" || c.action === "update") && !applied.has(c.resource)) pending.add(c.resource);
+    if (stepDue(i, STEP)) yield;
+  }
+  const desiredKeys = new Set<string>();
+  const desired: Resource[] = [];
+  for (const [i, resource] of comparison.desired.resources.entries()) {
+    const subject = subjectOf(resource);
+    desiredKeys.add(subject);
+    if (pending.has(subject)) desired.push(resource);
+    if (stepDue(i, STEP)) yield;
+  }
+  const live: JsonObject[] = [];
+  let i = 0;
+  for (const [subject, entry] of yield* indexLiveSteps(comparison.live)) {
+    if (pending.has(subject) || (!desiredKeys.has(subject) && !applied.has(subject))) live.push(entry.object);
+    if (stepDue(i++, STEP)) yield;
+  }
   return yield* classifyDriftSteps(desired, live, options);
 }
 
+/** Items per step of the passes above: a set lookup or two each. */
+const STEP = 1024;
+
 function appliedResources(changes: ChangeSet | undefined): Set<string> {
-  return new Set((changes?.results ?? []).filter((r) => r.outcome === "applied").map((r) => r.change.resource));
+  return runSteps(appliedResourcesSteps(changes));
+}
+
+/** The subjects of the changes that were applied, in steps: after an initial apply they are 50,000. */
+function* appliedResourcesSteps(changes: ChangeSet | undefined): Steps<Set<string>> {
+  const applied = new Set<string>();
+  for (const [i, result] of (changes?.results ?? []).entries()) {
+    if (result.outcome === "applied") applied.add(result.change.resource);
+    if (stepDue(i, STEP)) yield;
+  }
+  return applied;
 }

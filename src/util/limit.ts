@@ -47,8 +47,25 @@ export class Limiter {
   }
 }
 
-/** `worker` on every item, at most `limit` at once, started in the items' order; resolves when all have settled. */
+/**
+ * `worker` on every item, at most `limit` at once, started in the items' order; resolves when all have settled, and
+ * rejects then with the first failure, if any. `limit` runners take the next item as each finishes one: nothing is
+ * made per item up front (an apply of 50,000 writes used to make 100,000 promises and closures in one turn).
+ */
 export async function forEachLimited<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  const limiter = new Limiter(limit);
-  await Promise.all(items.map((item) => limiter.run(() => worker(item))));
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a limit must be a positive integer, not ${limit}`);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const runner = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await worker(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
+  if (failure) throw failure.error;
 }

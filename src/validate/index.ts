@@ -204,7 +204,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  const sorted = cache.sortedDiagnostics.sort(parts);
+  const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
     config,

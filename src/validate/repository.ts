@@ -190,6 +190,9 @@ export function* checkRepositorySteps(
     if (!found) {
       found = yield* checkMeshSteps(mesh, group, meshes, locator, memo);
       checked++;
+      // A mesh of a few dozen resources never reaches a step of its own inside checkMeshSteps: a step per mesh, or a
+      // thousand meshes are checked in one go.
+      yield;
     }
     findings.set(mesh, found);
   }

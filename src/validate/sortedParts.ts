@@ -10,11 +10,16 @@
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
 import { insertSorted } from "../model/order.js";
+import { stableSortSteps } from "../util/sortSteps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 
 type Part = readonly Diagnostic[];
 
 /** Beyond this many items changed, a full sort is as cheap as the insertion. */
 const MAX_INSERTED = 4096;
+
+/** Parts gathered between two yields of a full sort (a part is one file's list, a few items). */
+const PARTS_PER_STEP = 1024;
 
 export class SortedDiagnostics {
   /** The last run's parts, and their positions. */
@@ -29,10 +34,15 @@ export class SortedDiagnostics {
    * kept for the next run: callers must not change it.
    */
   sort(parts: readonly Part[]): readonly Diagnostic[] {
+    return runSteps(this.sortSteps(parts));
+  }
+
+  /** `sort` as steps (util/steps.ts): a full sort of a large repository's diagnostics yields as it goes. */
+  *sortSteps(parts: readonly Part[]): Steps<readonly Diagnostic[]> {
     const change = this.#inPlace(parts) ?? this.#anywhere(parts);
     let sorted: readonly Diagnostic[] | undefined;
     if (change) sorted = this.#update(change.removed, change.added);
-    if (!sorted) sorted = this.#sortAll(parts);
+    if (!sorted) sorted = yield* this.#sortAllSteps(parts);
     this.#parts = parts;
     this.#sorted = sorted;
     return sorted;
@@ -84,7 +94,7 @@ export class SortedDiagnostics {
     return { removed, added };
   }
 
-  #sortAll(parts: readonly Part[]): Diagnostic[] {
+  *#sortAllSteps(parts: readonly Part[]): Steps<Diagnostic[]> {
     this.#owner = new Map();
     this.#position = new Map();
     const all: Diagnostic[] = [];
@@ -94,8 +104,9 @@ export class SortedDiagnostics {
         all.push(d);
         this.#owner.set(d, part);
       }
+      if (stepDue(i, PARTS_PER_STEP)) yield;
     }
-    return all.sort(compareDiagnostics);
+    return yield* stableSortSteps(all, compareDiagnostics);
   }
 
   /** The last list without the removed parts' items, with the added parts' items; undefined to sort afresh. */

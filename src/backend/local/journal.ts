@@ -8,6 +8,7 @@ import { constants as fsConstants, promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
+import { runStepsSliced, type Steps } from "../../util/steps.js";
 import type { Op, StoredResource } from "./records.js";
 
 export const STATE_FILE = "state.json";
@@ -36,15 +37,18 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Write to a temporary file in the same directory, fsync it, rename it over the old file, fsync the directory. */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<number> {
+export async function writeFileAtomic(dir: string, name: string, data: string | readonly string[]): Promise<number> {
   const tmp = path.join(dir, `${name}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
   const handle = await fsp.open(tmp, "w", 0o600);
-  let bytes: number;
+  let bytes = 0;
   try {
-    const buffer = Buffer.from(data, "utf8");
-    await writeAll(handle, buffer);
+    // Text in chunks is encoded and written chunk by chunk: no copy of the whole file in memory, no long turn.
+    for (const chunk of typeof data === "string" ? [data] : data) {
+      const buffer = Buffer.from(chunk, "utf8");
+      await writeAll(handle, buffer);
+      bytes += buffer.length;
+    }
     await handle.sync();
-    bytes = buffer.length;
   } catch (error) {
     await handle.close();
     await fsp.rm(tmp, { force: true });
@@ -204,7 +208,8 @@ export class DurableLog {
     journalBytes: number,
     snapshotBytes: number,
     private readonly compactAfterBytes: number,
-    private readonly snapshot: (generation: number) => string,
+    /** state.json's text in chunks, as steps: the state is cut when it is called, the text is made by the steps. */
+    private readonly snapshot: (generation: number) => Steps<readonly string[]>,
     private readonly health: HealthOptions = {},
   ) {
     this.handle = handle;
@@ -314,10 +319,13 @@ export class DurableLog {
   private async compact(): Promise<void> {
     const next = this.generation + 1;
     // A consistent cut: everything applied so far, including the lines not yet in the journal, which it makes redundant.
-    const text = this.snapshot(next);
+    const serializing = this.snapshot(next);
     const upTo = this.appliedSeq;
     const covered = this.pendingLines.length;
-    this.snapshotBytes = await writeFileAtomic(this.dir, STATE_FILE, text);
+    // 30 MB of text at 50,000 resources: made in slices, so that the process's other work (a daemon's probes, the
+    // control plane's requests) keeps its turns (issue 14).
+    const chunks = await runStepsSliced(serializing);
+    this.snapshotBytes = await writeFileAtomic(this.dir, STATE_FILE, chunks);
     // From here the new snapshot is the state: lines queued meanwhile go to the next generation's journal.
     this.pendingLines.splice(0, covered);
     this.markDurable(upTo);

@@ -62,6 +62,7 @@ import { formatPath } from "../../parse/fieldPath.js";
 import { policyRoleViolations } from "../../validate/webhook.js";
 import type { KubernetesPlacement } from "./labels.js";
 import { compareText } from "../../model/order.js";
+import type { Steps } from "../../util/steps.js";
 
 // =====================================================================================================================
 // Options and versions
@@ -254,6 +255,21 @@ interface Placement {
 
 function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespace">): Placement {
   return options.environment === "kubernetes" ? { environment: "kubernetes", systemNamespace: options.systemNamespace ?? "kuma-system" } : { environment: "universal" };
+}
+
+/** Records serialized per step (and per chunk of state.json's text): about 150 KB. */
+const RECORDS_PER_CHUNK = 256;
+
+/** `{head…,"resources":[` one record per line, comma-separated `]}`, in chunks that concatenate to that text. */
+function* snapshotTextSteps(head: string, records: readonly StoredResource[]): Steps<string[]> {
+  const chunks = [`${head.slice(0, -1)},"resources":[\n`];
+  for (let from = 0; from < records.length; from += RECORDS_PER_CHUNK) {
+    const lines = records.slice(from, from + RECORDS_PER_CHUNK).map((record) => JSON.stringify(record));
+    chunks.push(`${from === 0 ? "" : ",\n"}${lines.join(",\n")}`);
+    yield;
+  }
+  chunks.push("\n]}\n");
+  return chunks;
 }
 
 export class ControlPlaneStore {
@@ -544,16 +560,20 @@ export class ControlPlaneStore {
     }
   }
 
-  /** @internal The whole state as state.json text. */
-  serializeSnapshot(generation: number): string {
-    const lines: string[] = [];
-    for (const byName of this.global.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
+  /**
+   * @internal The whole state as state.json's text in chunks, as steps (util/steps.ts). The records are taken when
+   * this is called (stored records never change, so holding them is a consistent cut of the state); the text is made
+   * by the steps.
+   */
+  serializeSnapshot(generation: number): Steps<string[]> {
+    const records: StoredResource[] = [];
+    for (const byName of this.global.values()) for (const entry of byName.values()) records.push(entry.record);
     for (const slot of this.meshes.values()) {
-      lines.push(JSON.stringify(slot.entry.record));
-      for (const byName of slot.resources.values()) for (const entry of byName.values()) lines.push(JSON.stringify(entry.record));
+      records.push(slot.entry.record);
+      for (const byName of slot.resources.values()) for (const entry of byName.values()) records.push(entry.record);
     }
     const head = JSON.stringify({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, ...placementOf(this) });
-    return `${head.slice(0, -1)},"resources":[\n${lines.join(",\n")}\n]}\n`;
+    return snapshotTextSteps(head, records);
   }
 
   // --- PUT, step by step as createOrUpdateResource does it ---------------------------------------------------------
