@@ -171,8 +171,8 @@ test("two revisions read from the cache share the resources of the files that di
     const base = await loadRepository({ ...options, ref: "HEAD~1" }, io, { shared, cacheDir: cache });
     return { ref: ref.result, base: base.result };
   };
-  const validated = await read(new SharedReads());
-  const cached = await read(new SharedReads());
+  const validated = await read(new SharedReads(repo));
+  const cached = await read(new SharedReads(repo));
   assert.equal(entries(cache).length, 2);
   for (const { ref, base } of [validated, cached]) {
     const mesh = (r: typeof ref) => r.resources.find((x) => x.type === "Mesh");
