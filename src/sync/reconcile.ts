@@ -4,13 +4,12 @@ import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index
 import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan } from "../diff/plan.js";
-import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { runStepsSliced } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
-import { unknownServiceReferences } from "../validate/services.js";
+import { unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { readLiveState } from "./live.js";
 import { targetMismatches } from "../kuma/version.js";
 import { kubernetesCollisions } from "../kuma/naming.js";
@@ -22,8 +21,8 @@ export interface Comparison {
   readonly live: readonly JsonObject[];
   /** How many live resources carry this instance's ownership label: the base of the prune percentage limit. */
   readonly ownedCount: number;
-  /** References to MeshServices neither the repository nor the control plane has: one warning each. */
-  readonly unknownReferences: readonly Diagnostic[];
+  /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
+  readonly unknownReferences: readonly ServiceReference[];
 }
 
 export interface CompareOptions {
@@ -55,7 +54,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
-  const unknownReferences = result.serviceReferences.length > 0 ? unknownServiceReferences(result.serviceReferences, liveServices(live)) : [];
+  const unknownReferences = result.serviceReferences.length > 0 ? unresolvedServiceReferences(result.serviceReferences, liveServices(live)) : [];
   return { info, desired, live, ownedCount, unknownReferences };
 }
 
