@@ -151,8 +151,12 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
       }
     }
   }
-  const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
-  return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+  // Stamping and shaping keep type, mesh and name: each subject is built (and hashed) once, for both maps.
+  const built = sortForWrite(
+    [...byKey].map(([subject, r]) => ({ subject, resource: forTargetVersion(withOwnership(r, config.instance), target.major) })),
+    (entry) => entry.resource,
+  );
+  return { mesh, inputs, resources: built.map((entry) => entry.resource), byKey: new Map(built.map((entry) => [entry.subject, entry.resource])) };
 }
 
 /** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */
