@@ -93,7 +93,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
-    checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+    checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config.instance);
     const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
@@ -127,7 +127,7 @@ async function planAgainstRevision(
   // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
   const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
   const refDesired = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired);
-  checkScopeMeshes(scope, new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
+  checkScopeMeshes(scope, () => new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
   const sameMeshes = new Set([...refDesired.meshes].filter(([mesh, built]) => baseDesired.meshes.get(mesh) === built).map(([mesh]) => mesh));
   // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
   const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
