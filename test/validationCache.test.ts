@@ -171,8 +171,8 @@ test("two revisions read from the cache share the resources of the files that di
     const base = await loadRepository({ ...options, ref: "HEAD~1" }, io, { shared, cacheDir: cache });
     return { ref: ref.result, base: base.result };
   };
-  const validated = await read(new SharedReads());
-  const cached = await read(new SharedReads());
+  const validated = await read(new SharedReads(repo));
+  const cached = await read(new SharedReads(repo));
   assert.equal(entries(cache).length, 2);
   for (const { ref, base } of [validated, cached]) {
     const mesh = (r: typeof ref) => r.resources.find((x) => x.type === "Mesh");
@@ -183,4 +183,28 @@ test("two revisions read from the cache share the resources of the files that di
   }
   assert.deepEqual(cached.ref.resources, validated.ref.resources);
   assert.deepEqual(cached.base.resources, validated.base.resources);
+});
+
+test("without the cache too, the base revision is read through the git process SharedReads started: no git is spawned for it", async () => {
+  const repo = repository();
+  commitFiles(repo, { "shop/timeout.yaml": timeout("9s"), "shop/other.yaml": timeout("1s").replace("to-ledger", "to-other") });
+  const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: repo };
+  const options = { repo, ref: "HEAD", maxFileSize: 1 << 20 };
+  // A spawn from a process holding a parsed repository copies its page tables: hundreds of ms of CPU at 51k resources.
+  const shared = new SharedReads(repo);
+  const searchPath = process.env.PATH;
+  try {
+    const ref = await loadRepository(options, io, { shared });
+    process.env.PATH = "/nonexistent"; // from here on, a spawned git would not be found
+    const base = await loadRepository({ ...options, ref: "HEAD~1" }, io, { shared });
+    assert.equal(base.result.valid, true);
+    const policies = (r: typeof ref) => r.result.resources.filter((x) => x.type === "MeshTimeout").map((x) => [x.name, JSON.stringify(x.object.spec)]);
+    assert.deepEqual(policies(base), [["to-ledger", JSON.stringify({ targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "MeshService", name: "ledger" }, default: { http: { requestTimeout: "5s" } } }] })]]);
+    assert.deepEqual(policies(ref).map(([name]) => name).sort(), ["to-ledger", "to-other"]);
+    const mesh = (r: typeof ref) => r.result.resources.find((x) => x.type === "Mesh");
+    assert.ok(mesh(ref) && mesh(ref) === mesh(base), "the unchanged file's Mesh is one object");
+  } finally {
+    process.env.PATH = searchPath;
+    shared.close();
+  }
 });

@@ -10,6 +10,7 @@ import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 import { readCommittedConfig } from "../source/git.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
+import { unknownServiceWarning } from "../validate/services.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
@@ -144,7 +145,7 @@ const UNKNOWN_REFERENCES_SHOWN = 50;
 export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">): void {
   const unknown = comparison.unknownReferences;
   const style = styleFor(io.stderr, io.env);
-  for (const d of unknown.slice(0, UNKNOWN_REFERENCES_SHOWN)) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  for (const reference of unknown.slice(0, UNKNOWN_REFERENCES_SHOWN)) io.stderr.write(`${renderDiagnosticLine(unknownServiceWarning(reference), style)}\n`);
   if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
     io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
   }

@@ -35,7 +35,10 @@ export function scopeOf(options: ScopeOptions): Scope {
 }
 
 /** A --mesh or --exclude-mesh naming a mesh neither the repository nor the control plane has is an error (a typo). */
-export function checkScopeMeshes(scope: Scope, known: ReadonlySet<string>): void {
+export function checkScopeMeshes(scope: Scope, knownMeshes: () => ReadonlySet<string>): void {
+  // Worked out only when a mesh was named: it walks every desired and live resource (100,000 at 51k).
+  if (scope.meshes.length === 0 && scope.excludeMeshes.length === 0) return;
+  const known = knownMeshes();
   const unknown = [...scope.meshes, ...scope.excludeMeshes].filter((m) => !known.has(m));
   const [first] = unknown;
   if (first === undefined) return;

@@ -77,8 +77,10 @@ const RESOURCES_PER_STEP = 2048;
 export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
   const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null, target.kubernetes?.systemNamespace ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
+  // An index loop: for-of over 50,000 resources in a generator is slow in a cold process (diff/pair.ts).
   const groups = new Map<string, Resource[]>();
-  for (const [i, resource] of resources.entries()) {
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i] as Resource;
     const group = groups.get(resource.mesh);
     if (group) group.push(resource);
     else groups.set(resource.mesh, [resource]);
@@ -161,8 +163,12 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
       }
     }
   }
-  const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
-  return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+  // Stamping and shaping keep type, mesh and name: each subject is built (and hashed) once, for both maps.
+  const built = sortForWrite(
+    [...byKey].map(([subject, r]) => ({ subject, resource: forTargetVersion(withOwnership(r, config.instance), target.major) })),
+    (entry) => entry.resource,
+  );
+  return { mesh, inputs, resources: built.map((entry) => entry.resource), byKey: new Map(built.map((entry) => [entry.subject, entry.resource])) };
 }
 
 /** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */

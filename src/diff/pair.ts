@@ -38,7 +38,9 @@ export function indexLive(live: readonly JsonObject[]): Map<string, LiveResource
 /** indexLive as steps (util/steps.ts), a thousand objects each. */
 export function* indexLiveSteps(live: readonly JsonObject[]): Steps<Map<string, LiveResource>> {
   const byKey = new Map<string, LiveResource>();
-  for (const [i, object] of live.entries()) {
+  // No for-of over 50,000 items in a generator: in a cold process it cost 60-70 ms a loop, an index loop 3 (or forEach).
+  for (let i = 0; i < live.length; i++) {
+    const object = live[i] as JsonObject;
     const key = keyOfLive(object);
     const subject = key && subjectOf(key);
     if (key && subject && !byKey.has(subject)) byKey.set(subject, { key, object });
@@ -63,7 +65,8 @@ export function pairResources(desired: readonly Resource[], live: ReadonlyMap<st
 export function* pairResourcesSteps(desired: readonly Resource[], live: ReadonlyMap<string, LiveResource>): Steps<Pair[]> {
   const pairs: Pair[] = [];
   const desiredKeys = new Set<string>();
-  for (const [i, resource] of desired.entries()) {
+  for (let i = 0; i < desired.length; i++) {
+    const resource = desired[i] as Resource;
     const subject = subjectOf(resource);
     desiredKeys.add(subject);
     const { type, mesh, name } = resource;
@@ -71,7 +74,9 @@ export function* pairResourcesSteps(desired: readonly Resource[], live: Readonly
     pairs.push(twin ? { subject, type, mesh, name, desired: resource, live: twin } : { subject, type, mesh, name, desired: resource });
     if (stepDue(i, 1024)) yield;
   }
-  for (const [subject, twin] of live) if (!desiredKeys.has(subject)) pairs.push({ subject, ...twin.key, live: twin });
+  live.forEach((twin, subject) => {
+    if (!desiredKeys.has(subject)) pairs.push({ subject, ...twin.key, live: twin });
+  });
   return pairs;
 }
 

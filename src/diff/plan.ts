@@ -84,7 +84,9 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   const kept: KeptResource[] = [];
   const ignored = ignoredPathsMatcher(options.ignore);
 
-  for (const [i, pair] of pairs.entries()) {
+  // An index loop: for-of over 50,000 pairs in a generator cost 60-70 ms in a cold process (diff/pair.ts).
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as Pair;
     const { subject, type, mesh, name, desired: resource, live: current } = pair;
     if (stepDue(i, STEP)) yield;
     if (resource) {

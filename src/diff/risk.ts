@@ -45,6 +45,8 @@ const risk = (kind: RiskKind, mesh: string, resource: string, deletes: readonly 
  * every policy the plan sees does not empty them.
  */
 export function classifyPlanRisks(plan: Plan, keepPolicies: ReadonlySet<string> = new Set()): PlanRisk[] {
+  // Every risk below is a delete's: a plan without one (a no-op plan of 50,000) is not grouped by mesh.
+  if (!plan.changes.some((c) => c.action === "delete")) return [];
   const byMesh = new Map<string, Change[]>();
   for (const change of plan.changes) {
     const list = byMesh.get(change.mesh) ?? [];

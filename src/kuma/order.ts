@@ -11,9 +11,17 @@ export function compareWriteOrder(a: ResourceKey, b: ResourceKey): number {
   return typeRank(a.type) - typeRank(b.type) || compareText(a.mesh, b.mesh) || compareText(a.type, b.type) || compareText(a.name, b.name);
 }
 
-/** Sorts a copy in write order, each item's rank looked up once: this runs on 50,000 resources. */
-export function sortForWrite<T extends ResourceKey>(items: readonly T[]): T[] {
-  const ranked = items.map((item) => ({ rank: typeRank(item.type), item }));
-  ranked.sort((a, b) => a.rank - b.rank || compareText(a.item.mesh, b.item.mesh) || compareText(a.item.type, b.item.type) || compareText(a.item.name, b.item.name));
+/**
+ * Sorts a copy in write order, each item's rank looked up once: this runs on 50,000 resources. `keyOf`: where an
+ * item's key is, when the item is not one itself.
+ */
+export function sortForWrite<T extends ResourceKey>(items: readonly T[]): T[];
+export function sortForWrite<T>(items: readonly T[], keyOf: (item: T) => ResourceKey): T[];
+export function sortForWrite<T>(items: readonly T[], keyOf: (item: T) => ResourceKey = (item) => item as ResourceKey): T[] {
+  const ranked = items.map((item) => {
+    const key = keyOf(item);
+    return { rank: typeRank(key.type), key, item };
+  });
+  ranked.sort((a, b) => a.rank - b.rank || compareText(a.key.mesh, b.key.mesh) || compareText(a.key.type, b.key.type) || compareText(a.key.name, b.key.name));
   return ranked.map((x) => x.item);
 }

@@ -57,6 +57,19 @@ export class GitObjects {
     return this.#request(names, true) as Promise<(GitObject | undefined)[]>;
   }
 
+  /**
+   * Starts the process now unless it runs: a spawn copies the page tables of the process that spawns, so a reader
+   * about to grow large (a CLI that will parse a repository) starts it while it is small. A failed start is retried
+   * by the next request, which then reports it.
+   */
+  start(): void {
+    try {
+      this.#process();
+    } catch {
+      // The next request starts it again.
+    }
+  }
+
   /** Ends the process (what is waiting is rejected). The next request starts a new one. */
   close(): void {
     const child = this.#child;

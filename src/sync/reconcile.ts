@@ -4,13 +4,12 @@ import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index
 import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan } from "../diff/plan.js";
-import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { runStepsSliced } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
-import { unknownServiceReferences } from "../validate/services.js";
+import { unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { readLiveState } from "./live.js";
 import { targetMismatches } from "../kuma/version.js";
 import { kubernetesCollisions } from "../kuma/naming.js";
@@ -22,8 +21,8 @@ export interface Comparison {
   readonly live: readonly JsonObject[];
   /** How many live resources carry this instance's ownership label: the base of the prune percentage limit. */
   readonly ownedCount: number;
-  /** References to MeshServices neither the repository nor the control plane has: one warning each. */
-  readonly unknownReferences: readonly Diagnostic[];
+  /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
+  readonly unknownReferences: readonly ServiceReference[];
 }
 
 export interface CompareOptions {
@@ -57,14 +56,14 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
-  let unknownReferences: readonly Diagnostic[] | undefined;
+  let unknownReferences: readonly ServiceReference[] | undefined;
   return {
     info,
     desired,
     live,
     ownedCount,
     get unknownReferences() {
-      return (unknownReferences ??= result.serviceReferences.length > 0 ? unknownServiceReferences(result.serviceReferences, liveServices(live)) : []);
+      return (unknownReferences ??= result.serviceReferences.length > 0 ? unresolvedServiceReferences(result.serviceReferences, liveServices(live)) : []);
     },
   };
 }

@@ -20,11 +20,19 @@ export interface ServiceReference {
  * each at its resource's document. Pure: the caller lists the control plane.
  */
 export function unknownServiceReferences(references: readonly ServiceReference[], live: { has(subject: string): boolean }): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  for (const { resource, targets, path } of references) {
-    if (targets.some((target) => live.has(target))) continue;
-    const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
-    diagnostics.push(diagnosticAtDocument(resource, path, message, "unknown-service", "warning"));
-  }
-  return diagnostics;
+  return unresolvedServiceReferences(references, live).map(unknownServiceWarning);
+}
+
+/**
+ * The references neither the repository nor the control plane resolves, without their warnings: a command prints a
+ * few of 50,000 (unknownServiceWarning), and building every warning's message was a tenth of a second and 10 MB.
+ */
+export function unresolvedServiceReferences(references: readonly ServiceReference[], live: { has(subject: string): boolean }): ServiceReference[] {
+  return references.filter(({ targets }) => !targets.some((target) => live.has(target)));
+}
+
+/** The warning for an unresolved reference, at its resource's document. */
+export function unknownServiceWarning({ resource, targets, path }: ServiceReference): Diagnostic {
+  const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
+  return diagnosticAtDocument(resource, path, message, "unknown-service", "warning");
 }

@@ -90,7 +90,8 @@ function kriOf(record: StoredResource): string {
   const namespace = record.labels[LABEL_NAMESPACE] ?? "";
   // The display name: a Kubernetes resource `mt-1.ns` is `..._ns_mt-1_` (FACTS §5, get-meshtimeout golden).
   const name = record.labels[LABEL_DISPLAY_NAME] ?? record.name;
-  return `kri_${shortName}_${record.mesh}_${zone}_${namespace}_${name}_`;
+  // Joined, not templated: a template is a rope of seven nodes, kept in every rendering (model/key.ts subjectOf).
+  return ["kri", shortName, record.mesh, zone, namespace, name, ""].join("_");
 }
 
 /** `sni.<shortName>.<mesh>[.<zone>].<name>.<port>` (goldens put_meshservice_01, list_meshservices, put_meshmultizoneservice_01). */

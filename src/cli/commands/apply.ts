@@ -73,7 +73,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         throw error;
       });
       warnUnknownReferences(io, comparison);
-      checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+      checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
       const scoped = scopedComparison(comparison, scope, result.config.instance);
       let plan: Plan;
       if (saved) {

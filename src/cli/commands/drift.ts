@@ -30,7 +30,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-      checkScopeMeshes(scope, knownMeshes(whole.desired.resources, whole.live));
+      checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
       const comparison = scopedComparison(whole, scope, result.config.instance);
       const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {

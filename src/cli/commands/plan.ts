@@ -9,13 +9,14 @@ import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
-import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
+import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
   addRepositoryOptions,
   addValidationCacheOption,
   isCached,
   loadRepository,
   loadValidRepository,
+  localRepositoryDir,
   SharedReads,
   validationCacheDir,
   type RepositoryOptions,
@@ -47,20 +48,34 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
-    const shared = options.base !== undefined ? new SharedReads() : undefined;
-    const cacheDir = validationCacheDir(options, io);
-    // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
-    const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
-    const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead, invalidReport: { ...options, command: "plan", outputs } });
-    if (!result) return setExit(1);
-    const { plan, locations, base, save, keepPolicies } =
-      options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
+    const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
+    const planned = await validateAndPlan(options, outputs, scope, io, shared).finally(() => shared?.close());
+    if (!planned) return setExit(1);
+    const { plan, locations, base, save, keepPolicies, ref } = planned;
     const risks = classifyPlanRisks(plan, keepPolicies);
-    const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref: result.revision, failOn: options.failOn };
+    const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn };
     await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
     if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
+}
+
+/** The repository validated, then planned against the control plane or `--base`; undefined when it is invalid (reported). */
+async function validateAndPlan(
+  options: PlanOptions,
+  outputs: readonly ReportOutput[],
+  scope: Scope,
+  io: CliIo,
+  shared: SharedReads | undefined,
+): Promise<(Planned & { readonly ref: string }) | undefined> {
+  const cacheDir = validationCacheDir(options, io);
+  // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
+  const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
+  const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead, invalidReport: { ...options, command: "plan", outputs } });
+  if (!result) return undefined;
+  const planned =
+    options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
+  return { ...planned, ref: result.revision };
 }
 
 interface Planned {
@@ -78,7 +93,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
-    checkScopeMeshes(scope, knownMeshes(comparison.desired.resources, comparison.live));
+    checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config.instance);
     const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
@@ -112,7 +127,7 @@ async function planAgainstRevision(
   // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
   const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
   const refDesired = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired);
-  checkScopeMeshes(scope, new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
+  checkScopeMeshes(scope, () => new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
   const sameMeshes = new Set([...refDesired.meshes].filter(([mesh, built]) => baseDesired.meshes.get(mesh) === built).map(([mesh]) => mesh));
   // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
   const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
