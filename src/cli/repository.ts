@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { readSnapshot, WORKTREE } from "../source/index.js";
-import { AnalysisCache, DATAPLANE_SKIPPED_RULE, validateSnapshot, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "../validate/index.js";
+import { CheckingChild, validateWithChild } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
@@ -131,15 +132,21 @@ export async function loadRepository(
   const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
+  // A large repository's per-file checks are shared with a child process, forked before the files are read.
+  let child: CheckingChild | undefined;
   const snapshot = await readSnapshot({
     repo,
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous } : {}) } : {}),
+    onListed: (bytes) => (child = CheckingChild.start(bytes)),
+  }).catch((error: unknown) => {
+    child?.stop();
+    throw error;
   });
   if (shared) shared.previous = snapshot;
-  const result = validateSnapshot(snapshot, shared?.cache, {
+  const result = await validateWithChild(snapshot, repo, child, shared?.cache, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),

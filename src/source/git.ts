@@ -70,6 +70,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     wanted.push({ path: entry.path, entry: target });
   }
 
+  options.onListed?.(wanted.reduce((bytes, w) => bytes + w.entry.size, 0));
   const texts = await readBlobs(
     topLevel,
     wanted.map((w) => w.entry.blobId),
