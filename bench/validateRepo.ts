@@ -14,7 +14,7 @@ import { readSnapshot } from "../src/source/index.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitOneChange } from "./generate.js";
-import { CheckingChild, validateWithChild } from "../src/cli/parallelValidation.js";
+import { readAndValidate } from "../src/cli/parallelValidation.js";
 
 const [mode, repo] = process.argv.slice(2);
 if (!repo || (mode !== "cold" && mode !== "cold-serial" && mode !== "incremental" && mode !== "revalidate")) {
@@ -26,12 +26,8 @@ const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 if (mode === "cold" || mode === "cold-serial") {
   const start = performance.now();
-  let child: CheckingChild | undefined;
-  const onListed = (bytes: number): void => void (child = mode === "cold" ? CheckingChild.start(bytes) : undefined);
-  const snapshot = await readSnapshot({ repo, ref: "HEAD", onListed });
-  const read = performance.now();
   const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
-  const result = await validateWithChild(snapshot, repo, child, new AnalysisCache(), {}, { stats });
+  const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}) });
   const end = performance.now();
   const cpu = process.cpuUsage();
   const desired = result.valid ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;
@@ -44,8 +40,6 @@ if (mode === "cold" || mode === "cold-serial") {
       desiredMs: Math.round(desiredMs),
       valid: result.valid,
       errors: result.diagnostics.filter((d) => d.severity === "error").slice(0, 3),
-      readMs: Math.round(read - start),
-      validateMs: Math.round(end - read),
       totalMs: Math.round(end - start),
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       childFiles: stats.byChild,

@@ -12,7 +12,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { Snapshot, SourceFile } from "../source/types.js";
+import { readSnapshot } from "../source/index.js";
+import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
@@ -83,17 +84,14 @@ export class CheckingChild {
    * Forks the child for a read of `bytes` of YAML, when that is worth it and a second core exists; undefined if not.
    * Called before the files are read: a fork from a process holding the repository's texts copies its page tables.
    */
-  static start(bytes: number, module: string = fileURLToPath(new URL("./checkingChild.js", import.meta.url))): CheckingChild | undefined {
-    if (bytes < PARALLEL_MIN_BYTES || availableParallelism() < 2) return undefined;
+  static start(bytes: number, options: Pick<ParallelOptions, "minBytes" | "module"> = {}): CheckingChild | undefined {
+    if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || availableParallelism() < 2) return undefined;
+    const module = options.module ?? fileURLToPath(new URL("./checkingChild.js", import.meta.url));
     try {
       return new CheckingChild(fork(module, [], { serialization: "advanced", stdio: ["ignore", "ignore", "ignore", "ipc"] }));
     } catch {
       return undefined; // e.g. EMFILE: this process does all the work
     }
-  }
-
-  get alive(): boolean {
-    return this.#alive;
   }
 
   /** Files 0 .. frontier - 1 are reported. */
@@ -145,10 +143,33 @@ export class CheckingChild {
 }
 
 export interface ParallelOptions {
+  /** A child only for this many bytes of YAML or more (default PARALLEL_MIN_BYTES; infinity: never). */
+  readonly minBytes?: number;
+  /** The child's module (tests: one that fails). */
+  readonly module?: string;
   /** Wait for the child's first report before taking files from the back (tests: so the child's part is not empty). */
   readonly headStart?: boolean;
   /** Counts of who did what, for tests and benchmarks. */
   readonly stats?: { byChild: number; byParent: number; childCpuMs?: number };
+}
+
+/**
+ * Reads the repository and validates it as validateSnapshot does; for a large commit, with a child process forked
+ * once the tree is listed (before the files are read, while the heap is small).
+ */
+export async function readAndValidate(
+  read: ReadOptions,
+  cache: AnalysisCache | undefined,
+  options: ValidateOptions,
+  parallel: ParallelOptions = {},
+): Promise<{ readonly snapshot: Snapshot; readonly result: ValidationResult }> {
+  let child: CheckingChild | undefined;
+  const onListed = (bytes: number): void => void (child = CheckingChild.start(bytes, parallel));
+  const snapshot = await readSnapshot({ ...read, onListed }).catch((error: unknown) => {
+    child?.stop();
+    throw error;
+  });
+  return { snapshot, result: await validateWithChild(snapshot, read.repo, child, cache, options, parallel) };
 }
 
 /**
@@ -195,7 +216,8 @@ async function analyzeWithChild(
   let parsed = 0;
   while (parsed < top) {
     await yieldToEventLoop(); // the child's reports come in
-    const reported = child.alive ? Math.min(child.frontier, top) : parsed;
+    // What the child reported is analyzeFile's, even if it died since.
+    const reported = Math.min(child.frontier, top);
     if (parsed < reported) {
       for (const end = Math.min(parsed + CHUNK_FILES, reported); parsed < end; parsed++) {
         const diagnostics = child.diagnosticsOf(parsed) as readonly Diagnostic[];

@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { readSnapshot, WORKTREE } from "../source/index.js";
+import { WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "../validate/index.js";
-import { CheckingChild, validateWithChild } from "./parallelValidation.js";
+import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
@@ -132,25 +132,19 @@ export async function loadRepository(
   const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
-  // A large repository's per-file checks are shared with a child process, forked before the files are read.
-  let child: CheckingChild | undefined;
-  const snapshot = await readSnapshot({
+  const read = {
     repo,
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous } : {}) } : {}),
-    onListed: (bytes) => (child = CheckingChild.start(bytes)),
-  }).catch((error: unknown) => {
-    child?.stop();
-    throw error;
-  });
-  if (shared) shared.previous = snapshot;
-  const result = await validateWithChild(snapshot, repo, child, shared?.cache, {
+  };
+  const { snapshot, result } = await readAndValidate(read, shared?.cache, {
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
   });
+  if (shared) shared.previous = snapshot;
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
