@@ -17,8 +17,11 @@ import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
-/** Below this many bytes of YAML the child's start-up (module loading) costs more than it takes over. */
-export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+/**
+ * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
+ * module loading) is as long as this process's whole read and per-file work on 5 MB.
+ */
+export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
 
 /** Files per chunk on either side: small enough that the last chunk either side may both do is cheap. */
 const CHUNK_FILES = 32;
@@ -88,7 +91,8 @@ export class CheckingChild {
     if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || availableParallelism() < 2) return undefined;
     const module = options.module ?? fileURLToPath(new URL("./checkingChild.js", import.meta.url));
     try {
-      return new CheckingChild(fork(module, [], { serialization: "advanced", stdio: ["ignore", "ignore", "ignore", "ipc"] }));
+      // No execArgv of this process's (--inspect would take its port, --cpu-prof write over its profile).
+      return new CheckingChild(fork(module, [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "ignore", "ipc"] }));
     } catch {
       return undefined; // e.g. EMFILE: this process does all the work
     }
