@@ -136,9 +136,11 @@ export class CheckingChild {
     }
   }
 
+  /** Ends the child. This process then waits for its exit before its own (not before anything else): the child is reaped, and its CPU time counted in this process's children's. */
   stop(): void {
     this.#end();
     this.#process.kill();
+    this.#process.ref();
   }
 
   #end(): void {
