@@ -2,7 +2,8 @@
  * One benchmark measurement in a fresh process, so peak RSS belongs to validation alone:
  *   node dist/bench/validateRepo.js cold <repo>           → cold read + validate as the CLI does it: a large repository's
  *                                                           per-file checks shared with a child process (then, timed apart,
- *                                                           the desired state); cpuMs is this process's, childFiles the child's part
+ *                                                           the desired state; no child unless a core is idle: BENCH_ANY_LOAD=1
+ *                                                           forks it anyway); cpuMs is this process's, childFiles the child's part
  *   node dist/bench/validateRepo.js cold-serial <repo>    → the same in this process alone
  *   node dist/bench/validateRepo.js incremental <repo>  → warm process; one-file commits re-read (incrementally) and re-validated
  *   node dist/bench/validateRepo.js revalidate <repo>   → warm process; validation alone (no Git) after one file changed in
@@ -27,7 +28,7 @@ const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 if (mode === "cold" || mode === "cold-serial") {
   const start = performance.now();
   const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
-  const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}) });
+  const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}), ...(process.env.BENCH_ANY_LOAD === "1" ? { idleCore: true } : {}) });
   const end = performance.now();
   const cpu = process.cpuUsage();
   const desired = result.valid ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;

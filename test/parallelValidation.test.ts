@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generateRepo } from "../bench/generate.js";
-import { CheckingChild, PARALLEL_MIN_BYTES, readAndValidate } from "../src/cli/parallelValidation.js";
+import { CheckingChild, hasIdleCore, PARALLEL_MIN_BYTES, readAndValidate } from "../src/cli/parallelValidation.js";
 import { readSnapshot } from "../src/source/index.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
@@ -22,8 +22,9 @@ after(() => cleanups.forEach((cleanup) => cleanup()));
 async function bothWays(repo: string, module?: string) {
   const alone = validateSnapshot(await readSnapshot({ repo, ref: "HEAD" }), new AnalysisCache());
   const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
-  // A child for any size, and its first report waited for, so that its part is never empty however fast this process is.
-  const parallel = { minBytes: 0, headStart: true, stats, ...(module ? { module } : {}) };
+  // A child for any size and load, and its first report waited for, so that its part is never empty however fast this
+  // process is.
+  const parallel = { minBytes: 0, idleCore: true, headStart: true, stats, ...(module ? { module } : {}) };
   const { result: shared } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, parallel);
   return { alone, shared, stats, files: alone.files };
 }
@@ -88,6 +89,11 @@ test("a child that cannot start: everything is checked here, the same result", a
   assert.deepEqual([stats.byChild, stats.byParent], [0, files]);
 });
 
-test("no child for a small repository", () => {
-  assert.equal(CheckingChild.start(PARALLEL_MIN_BYTES - 1), undefined);
+test("no child for a small repository, nor without an idle core", () => {
+  assert.equal(CheckingChild.start(PARALLEL_MIN_BYTES - 1, { idleCore: true }), undefined);
+  assert.equal(CheckingChild.start(PARALLEL_MIN_BYTES, { idleCore: false }), undefined);
+  const child = CheckingChild.start(PARALLEL_MIN_BYTES, { idleCore: true });
+  assert.ok(child, "a child for a large repository with an idle core");
+  child.stop();
+  assert.deepEqual([hasIdleCore(2, 0.2), hasIdleCore(2, 1.4), hasIdleCore(2, 1.6), hasIdleCore(1, 0), hasIdleCore(4, 3.2)], [true, true, false, false, true]);
 });

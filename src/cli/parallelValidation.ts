@@ -9,7 +9,7 @@
  * any file it has not reported (it failed to start, crashed, or is late) is analyzed here.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
@@ -84,11 +84,12 @@ export class CheckingChild {
   }
 
   /**
-   * Forks the child for a read of `bytes` of YAML, when that is worth it and a second core exists; undefined if not.
-   * Called before the files are read: a fork from a process holding the repository's texts copies its page tables.
+   * Forks the child for a read of `bytes` of YAML, when that is worth it and a core is idle; undefined if not. On a
+   * busy machine the child would only add its start-up and its own parse to the work. Called before the files are
+   * read: a fork from a process holding the repository's texts copies its page tables.
    */
-  static start(bytes: number, options: Pick<ParallelOptions, "minBytes" | "module"> = {}): CheckingChild | undefined {
-    if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || availableParallelism() < 2) return undefined;
+  static start(bytes: number, options: Pick<ParallelOptions, "minBytes" | "module" | "idleCore"> = {}): CheckingChild | undefined {
+    if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || !(options.idleCore ?? hasIdleCore())) return undefined;
     const module = options.module ?? fileURLToPath(new URL("./checkingChild.js", import.meta.url));
     try {
       // No execArgv of this process's (--inspect would take its port, --cpu-prof write over its profile).
@@ -148,9 +149,16 @@ export class CheckingChild {
   }
 }
 
+/** Two cores or more, and the last minute's load average below one less than their number (with some slack). */
+export function hasIdleCore(cores = availableParallelism(), load = loadavg()[0] ?? 0): boolean {
+  return cores >= 2 && load < cores - 0.5;
+}
+
 export interface ParallelOptions {
   /** A child only for this many bytes of YAML or more (default PARALLEL_MIN_BYTES; infinity: never). */
   readonly minBytes?: number;
+  /** Whether a core is idle (default: hasIdleCore()); a child only then. */
+  readonly idleCore?: boolean;
   /** The child's module (tests: one that fails). */
   readonly module?: string;
   /** Wait for the child's first report before taking files from the back (tests: so the child's part is not empty). */
