@@ -66,7 +66,8 @@ try {
     const median = sorted[1] as Record<string, unknown>;
     const perSecond = Math.round(((median.resources as number) / (median.totalMs as number)) * 1000);
     console.log(
-      `validate (cold, median of 3): ${median.totalMs} ms total (read ${median.readMs} ms, validate ${median.validateMs} ms), ` +
+      `validate (cold, median of 3): ${median.totalMs} ms read and validated (this process ${median.cpuMs} ms CPU, the checking child ` +
+        `${median.childCpuMs} ms CPU for ${median.childFiles} of ${median.files} files), ` +
         `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}, desired=${median.desired}`,
     );
     if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
@@ -158,8 +159,8 @@ interface ProcessFigures {
 
 /** Cold validation in a fresh process (read + validate). */
 function coldValidation(repo: string): string {
-  const run = measure("validateRepo.js", "cold", repo);
-  return `${run.totalMs} ms, peak RSS ${run.maxRssMb} MB`;
+  const figures = (run: Record<string, unknown>) => `${run.totalMs} ms, ${run.cpuMs} ms CPU (+${run.childCpuMs} ms in the child), peak RSS ${run.maxRssMb} MB`;
+  return `with the checking child ${figures(measure("validateRepo.js", "cold", repo))}; in one process ${figures(measure("validateRepo.js", "cold-serial", repo))}`;
 }
 
 /** One whole `meshops` process (bench/cli.ts), its output discarded; fails unless it exits with `expectedExit`. */

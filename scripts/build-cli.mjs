@@ -22,7 +22,8 @@ const BUNDLED = new Set(["commander", "yaml", "picomatch", "diff"]);
 
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(root, "src", "cli", "main.ts")],
+  // checkingChild: the process cold validation forks (cli/parallelValidation.ts finds it next to itself).
+  entryPoints: [path.join(root, "src", "cli", "main.ts"), path.join(root, "src", "cli", "checkingChild.ts")],
   bundle: true,
   splitting: true,
   format: "esm",

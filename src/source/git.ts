@@ -75,6 +75,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   }
   await yieldToEventLoop();
 
+  options.onListed?.(wanted.reduce((bytes, w) => bytes + w.entry.size, 0));
   const texts = await readBlobs(
     topLevel,
     wanted.map((w) => w.entry.blobId),

@@ -51,6 +51,11 @@ export interface ReadOptions {
   readonly previous?: Snapshot;
   /** A long-running reader's git cat-file process (gitBatch.ts): reads after `previous` spawn nothing. */
   readonly objects?: GitObjects;
+  /**
+   * Called when a commit's whole tree is listed, before any file is read, with the bytes of the files to read: what
+   * a large read will need can be started while the heap is still small (cli/parallelValidation.ts forks its child).
+   */
+  readonly onListed?: (bytes: number) => void;
 }
 
 export const WORKTREE = "WORKTREE";

@@ -159,11 +159,19 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
   return runSteps(validateSnapshotSteps(snapshot, cache, options));
 }
 
-/** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
-export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
+/**
+ * The files a validation of `snapshot` analyzes one by one (in order), and the key their analyses are cached under:
+ * what a caller that analyzes some of them elsewhere (cli/parallelValidation.ts) puts into the cache beforehand.
+ */
+export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions = {}) {
   const parsedConfig = cache.parsedConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
-  const selection = selectFiles(snapshot, config, options.exclude);
+  return { parsedConfig, config, selection: selectFiles(snapshot, config, options.exclude), configKey: analysisKey(config) };
+}
+
+/** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
+export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
+  const { parsedConfig, config, selection, configKey } = analysisInputs(snapshot, cache, options);
   // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
   // file usually needs none outside that file).
   let texts: Map<string, string> | undefined;
@@ -175,7 +183,6 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     return texts;
   };
   const locator = new Locator((file) => textsByPath().get(file));
-  const configKey = analysisKey(config);
 
   // In parts: a list per file analysis, per mesh of the repository's rules, and this run's own (sortedParts.ts).
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
@@ -261,6 +268,22 @@ export function analysisKey(options: AnalyzeOptions): string {
 
 /** Everything that can be known about one file on its own. Pure. */
 export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnalysis {
+  return analyze(file, config, true);
+}
+
+/**
+ * analyzeFile's resources, facts and count of other documents, with no diagnostics: for a file whose checks another
+ * process runs (cli/parallelValidation.ts), which sends back analyzeFile's diagnostics of the same file. Pure.
+ */
+export function parseFileResources(file: SourceFile, config: AnalyzeOptions): FileAnalysis {
+  return analyze(file, config, false);
+}
+
+/**
+ * One pass for both, so they cannot differ in what they keep: `checks` false skips what only finds problems, never a
+ * step that decides which resources the file has.
+ */
+function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): FileAnalysis {
   const locator = new Locator(() => file.text);
   const diagnostics: Diagnostic[] = [];
   const resources: Resource[] = [];
@@ -268,32 +291,32 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
   let otherDocuments = 0;
   const parsed = parseYaml(file.text);
   if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
-  for (const problem of parsed.problems) {
+  for (const problem of checks ? parsed.problems : []) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
   for (const doc of parsed.documents) {
-    for (const p of sopsProblems(doc.value)) {
+    for (const p of checks ? sopsProblems(doc.value) : []) {
       const at = locator.locate(file.path, doc.index, parsePath(p.path)) ?? doc;
       diagnostics.push({ severity: "error", file: file.path, line: at.line, column: at.column, resource: "", path: p.path, message: p.message, rule: "sops" });
     }
     const schemaOnly = checkSchemaOnlyDocument(file.path, doc, config.controlPlane.product, locator);
     if (schemaOnly) {
-      diagnostics.push(...schemaOnly);
+      if (checks) diagnostics.push(...schemaOnly);
       continue;
     }
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (conversion.other) {
       otherDocuments++;
-      if (config.otherDocuments === "error") {
+      if (checks && config.otherDocuments === "error") {
         const { apiVersion, kind } = conversion.other;
         const message = `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
         diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message, rule: "other-document" });
       }
       continue;
     }
-    for (const problem of conversion.problems) {
+    for (const problem of checks ? conversion.problems : []) {
       const at = locator.locate(file.path, doc.index, problem.sourcePath) ?? doc;
       diagnostics.push({
         severity: problem.severity ?? "error",
@@ -310,16 +333,17 @@ export function analyzeFile(file: SourceFile, config: AnalyzeOptions): FileAnaly
     if (!resource) continue;
     if (resource.type === "Dataplane" && !config.resources?.dataplanes) {
       const message = "Dataplane skipped: meshops manages Dataplanes only when meshops.yaml sets `resources: {dataplanes: true}` (kuma-dp usually registers them)";
-      diagnostics.push({ severity: "info", file: file.path, line: doc.line, column: doc.column, resource: subjectOf(resource), path: "", message, rule: DATAPLANE_SKIPPED_RULE });
+      if (checks) diagnostics.push({ severity: "info", file: file.path, line: doc.line, column: doc.column, resource: subjectOf(resource), path: "", message, rule: DATAPLANE_SKIPPED_RULE });
       continue;
     }
     if (refusedByProduct(resource.type, config.controlPlane.product)) {
-      diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
+      if (checks) diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
       continue;
     }
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);
+    if (!checks) continue;
     diagnostics.push(...checkTenancy(resource, config.tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);

@@ -1,0 +1,252 @@
+/**
+ * Cold validation of a large repository on two cores. A child process (not a worker thread: those crashed Node 24's
+ * V8) runs the per-file checks of files from the front of the list, reading them with its own `git cat-file`, and
+ * sends back only their diagnostics. This process parses every file, since it needs every resource for the repository's
+ * checks and the desired state, and checks files itself from the back of the list. Each side takes the next chunk
+ * from its own end, until they meet: a slow or busy child simply leaves more to this process.
+ *
+ * The result is the same as validateSnapshot's, whatever the child does: its diagnostics are analyzeFile's own, and
+ * any file it has not reported (it failed to start, crashed, or is late) is analyzed here.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { readSnapshot } from "../source/index.js";
+import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
+import { yieldToEventLoop } from "../util/steps.js";
+import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+
+/**
+ * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
+ * module loading) is as long as this process's whole read and per-file work on 5 MB.
+ */
+export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+
+/** Files per chunk on either side: small enough that the last chunk either side may both do is cheap. */
+const CHUNK_FILES = 32;
+
+/** What the parent sends: the job (once), then how far the child may go (only ever lower). */
+export type ToChild =
+  | {
+      readonly kind: "job";
+      /** The Git working copy's directory, for `git cat-file`. */
+      readonly repo: string;
+      readonly root: string;
+      /** meshops.yaml, which the child parses itself (parseRepoConfig is pure: the same config). */
+      readonly config: SourceFile | undefined;
+      readonly paths: readonly string[];
+      readonly blobIds: readonly string[];
+    }
+  | { readonly kind: "limit"; readonly limit: number };
+
+/** What the child sends: the diagnostics of files `from`, `from + 1`... in job order; or why it stopped. */
+export type FromChild =
+  | {
+      readonly kind: "checked";
+      readonly from: number;
+      readonly diagnostics: readonly (readonly Diagnostic[])[];
+      /** The child's CPU time so far (user + system, µs), for benchmarks. */
+      readonly cpuMicros: number;
+    }
+  | { readonly kind: "failed"; readonly message: string };
+
+/** The child process and what it has reported so far. */
+export class CheckingChild {
+  readonly #process: ChildProcess;
+  /** Diagnostics by job index, as reported. */
+  readonly #reported = new Map<number, readonly Diagnostic[]>();
+  /** Every file below this has been reported. */
+  #frontier = 0;
+  #alive = true;
+  #cpuMicros = 0;
+  #firstNews: Promise<void>;
+
+  private constructor(child: ChildProcess) {
+    this.#process = child;
+    let news: () => void = () => undefined;
+    this.#firstNews = new Promise((resolve) => (news = resolve));
+    child.on("message", (message: FromChild) => {
+      if (message.kind === "failed") this.#end();
+      else {
+        message.diagnostics.forEach((d, k) => this.#reported.set(message.from + k, d));
+        this.#cpuMicros = message.cpuMicros;
+        while (this.#reported.has(this.#frontier)) this.#frontier++;
+      }
+      news();
+    });
+    child.on("error", () => this.#end());
+    child.on("exit", () => this.#end());
+    child.on("exit", news);
+    child.on("error", news);
+    // Never what keeps this process running: it is asked for nothing once the files are analyzed.
+    this.#hold(false);
+  }
+
+  /**
+   * Forks the child for a read of `bytes` of YAML, when that is worth it and a core is idle; undefined if not. On a
+   * busy machine the child would only add its start-up and its own parse to the work. Called before the files are
+   * read: a fork from a process holding the repository's texts copies its page tables.
+   */
+  static start(bytes: number, options: Pick<ParallelOptions, "minBytes" | "module" | "idleCore"> = {}): CheckingChild | undefined {
+    if (bytes < (options.minBytes ?? PARALLEL_MIN_BYTES) || !(options.idleCore ?? hasIdleCore())) return undefined;
+    const module = options.module ?? fileURLToPath(new URL("./checkingChild.js", import.meta.url));
+    try {
+      // No execArgv of this process's (--inspect would take its port, --cpu-prof write over its profile).
+      return new CheckingChild(fork(module, [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "ignore", "ipc"] }));
+    } catch {
+      return undefined; // e.g. EMFILE: this process does all the work
+    }
+  }
+
+  /** Files 0 .. frontier - 1 are reported. */
+  get frontier(): number {
+    return this.#frontier;
+  }
+
+  /** The child's CPU time (µs) at its last report. */
+  get cpuMicros(): number {
+    return this.#cpuMicros;
+  }
+
+  diagnosticsOf(index: number): readonly Diagnostic[] | undefined {
+    return this.#reported.get(index);
+  }
+
+  /** Resolves when the child first reports, fails or exits. */
+  async firstNews(): Promise<void> {
+    this.#hold(true);
+    await this.#firstNews;
+    this.#hold(false);
+  }
+
+  /** Keeps this process running for the child, while it is waited for (and only then). */
+  #hold(held: boolean): void {
+    for (const handle of [this.#process, this.#process.channel]) {
+      if (held) handle?.ref();
+      else handle?.unref();
+    }
+  }
+
+  send(message: ToChild): void {
+    if (!this.#alive) return;
+    try {
+      this.#process.send(message, (error) => error && this.#end());
+    } catch {
+      this.#end();
+    }
+  }
+
+  /** Ends the child. This process then waits for its exit before its own (not before anything else): the child is reaped, and its CPU time counted in this process's children's. */
+  stop(): void {
+    this.#end();
+    this.#process.kill();
+    this.#process.ref();
+  }
+
+  #end(): void {
+    this.#alive = false;
+  }
+}
+
+/** Two cores or more, and the last minute's load average below one less than their number (with some slack). */
+export function hasIdleCore(cores = availableParallelism(), load = loadavg()[0] ?? 0): boolean {
+  return cores >= 2 && load < cores - 0.5;
+}
+
+export interface ParallelOptions {
+  /** A child only for this many bytes of YAML or more (default PARALLEL_MIN_BYTES; infinity: never). */
+  readonly minBytes?: number;
+  /** Whether a core is idle (default: hasIdleCore()); a child only then. */
+  readonly idleCore?: boolean;
+  /** The child's module (tests: one that fails). */
+  readonly module?: string;
+  /** Wait for the child's first report before taking files from the back (tests: so the child's part is not empty). */
+  readonly headStart?: boolean;
+  /** Counts of who did what, for tests and benchmarks. */
+  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number };
+}
+
+/**
+ * Reads the repository and validates it as validateSnapshot does; for a large commit, with a child process forked
+ * once the tree is listed (before the files are read, while the heap is small).
+ */
+export async function readAndValidate(
+  read: ReadOptions,
+  cache: AnalysisCache | undefined,
+  options: ValidateOptions,
+  parallel: ParallelOptions = {},
+): Promise<{ readonly snapshot: Snapshot; readonly result: ValidationResult }> {
+  let child: CheckingChild | undefined;
+  const onListed = (bytes: number): void => void (child = CheckingChild.start(bytes, parallel));
+  const snapshot = await readSnapshot({ ...read, onListed }).catch((error: unknown) => {
+    child?.stop();
+    throw error;
+  });
+  return { snapshot, result: await validateWithChild(snapshot, read.repo, child, cache, options, parallel) };
+}
+
+/**
+ * validateSnapshot, with the per-file checks shared with `child` (which this stops). Without a child, or with nothing
+ * to analyze (a cache holding every file), validateSnapshot itself.
+ */
+export async function validateWithChild(
+  snapshot: Snapshot,
+  repo: string,
+  child: CheckingChild | undefined,
+  cache: AnalysisCache = new AnalysisCache(),
+  options: ValidateOptions = {},
+  parallel: ParallelOptions = {},
+): Promise<ValidationResult> {
+  try {
+    if (child) {
+      const { config, selection, configKey } = analysisInputs(snapshot, cache, options);
+      const files = selection.files.filter((f) => cache.get(f, configKey) === undefined);
+      if (files.length > 0) {
+        const job = { kind: "job", repo, root: snapshot.root, config: snapshot.config, paths: files.map((f) => f.path), blobIds: files.map((f) => f.blobId) } as const;
+        const analyses = await analyzeWithChild(files, job, config, child, parallel);
+        files.forEach((file, i) => cache.set(file, analyses[i] as FileAnalysis));
+      }
+    }
+  } finally {
+    child?.stop();
+  }
+  return validateSnapshot(snapshot, cache, options);
+}
+
+/** Every file's analysis, in order: the child's diagnostics with this process's parse, or this process's own. */
+async function analyzeWithChild(
+  files: readonly SourceFile[],
+  job: ToChild,
+  config: Parameters<typeof analyzeFile>[1],
+  child: CheckingChild,
+  parallel: ParallelOptions,
+): Promise<FileAnalysis[]> {
+  child.send(job);
+  if (parallel.headStart) await child.firstNews();
+  const analyses: FileAnalysis[] = new Array<FileAnalysis>(files.length);
+  // This process has analyzed files top .. end itself, and parsed the child's files 0 .. parsed - 1.
+  let top = files.length;
+  let parsed = 0;
+  while (parsed < top) {
+    await yieldToEventLoop(); // the child's reports come in
+    // What the child reported is analyzeFile's, even if it died since.
+    const reported = Math.min(child.frontier, top);
+    if (parsed < reported) {
+      for (const end = Math.min(parsed + CHUNK_FILES, reported); parsed < end; parsed++) {
+        const diagnostics = child.diagnosticsOf(parsed) as readonly Diagnostic[];
+        analyses[parsed] = { ...parseFileResources(files[parsed] as SourceFile, config), diagnostics };
+      }
+      if (parallel.stats) parallel.stats.byChild = parsed;
+      continue;
+    }
+    // Nothing reported to take over: a chunk from the back, which the child is told to leave alone.
+    const from = Math.max(top - CHUNK_FILES, parsed);
+    child.send({ kind: "limit", limit: from });
+    for (let i = from; i < top; i++) analyses[i] = analyzeFile(files[i] as SourceFile, config);
+    if (parallel.stats) parallel.stats.byParent += top - from;
+    top = from;
+  }
+  if (parallel.stats) parallel.stats.childCpuMs = Math.round(child.cpuMicros / 1000);
+  return analyses;
+}
