@@ -211,7 +211,9 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   const facts: ResourceFacts[] = [];
   for (const file of files) {
     const whole = memo.meshesOf(file).mesh !== null;
-    for (const [i, resource] of file.resources.entries()) {
+    // Indexed loops here and below: an entries() iterator allocates a pair per resource until the loop is optimized.
+    for (let i = 0; i < file.resources.length; i++) {
+      const resource = file.resources[i] as Resource;
       if (!whole && resource.mesh !== mesh) continue;
       resources.push(resource);
       facts.push(file.facts[i] as ResourceFacts);
@@ -219,7 +221,8 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   }
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
-  for (const [i, resource] of resources.entries()) {
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i] as Resource;
     const key = (facts[i] as ResourceFacts).subject;
     const earlier = first.get(key);
     if (earlier) {
@@ -230,8 +233,9 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   }
 
   const zoneProvided = new ZoneProvidedReferences();
-  for (const [i, resource] of resources.entries()) {
+  for (let i = 0; i < resources.length; i++) {
     if (stepDue(i, STEP)) yield;
+    const resource = resources[i] as Resource;
     if (resource.type === "Mesh") continue;
     if (!meshes.has(resource.mesh) && !isGlobalKey(resource)) {
       const suggestion = closestName(resource.mesh, meshes);
