@@ -47,7 +47,12 @@ export interface ConvertOptions {
 
 export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
 
+const KUBERNETES_TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "metadata", "spec"]);
 const KUBERNETES_METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
+/** Of the labels a Kubernetes document writes, what the resource does not keep as its own: its mesh is the resource's. */
+const NOT_USER_LABELS: readonly string[] = [MESH_LABEL];
+/** What the store and the webhook set from a namespaced document's name and namespace, in the order they are checked. */
+const IDENTITY_LABELS = [DISPLAY_NAME_LABEL, NAMESPACE_LABEL] as const;
 const KUBERNETES_SERVER_FIELDS = new Set(KUBERNETES_SERVER_METADATA);
 
 /**
@@ -187,7 +192,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     if (key === "status") exported.push([key]);
     else if (key === "mesh" && type.kubernetesMeshField) {
       if (typeof value.mesh !== "string") problem([key], "kubernetes-shape", `mesh must be a mesh name, found ${describe(value.mesh ?? null)}`);
-    } else if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) {
+    } else if (!KUBERNETES_TOP_LEVEL_FIELDS.has(key)) {
       const fields = type.kubernetesMeshField ? "apiVersion, kind, mesh, metadata and spec" : "apiVersion, kind, metadata and spec";
       problem([key], "kubernetes-shape", `unknown field "${key}": a Kubernetes ${type.name} has ${fields}`);
     }
@@ -214,14 +219,13 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const refused = namespaceRefusal(type.name, namespace, options);
     if (refused) problem(["metadata", "namespace"], "kubernetes-namespace", refused);
     // What the store and the webhook would set: stating it is fine, contradicting it is not.
-    const identity: [string, string][] = [
-      [DISPLAY_NAME_LABEL, plainName],
-      [NAMESPACE_LABEL, namespace],
-    ];
-    for (const [key, expected] of identity) {
-      const written = labels?.[key];
-      if (written !== undefined && written !== expected) {
-        problem(["metadata", "labels", key], "kubernetes-shape", `must be ${JSON.stringify(expected)}, the resource's ${key === NAMESPACE_LABEL ? "namespace" : "name"}, found ${describe(written)}`);
+    if (labels) {
+      for (const key of IDENTITY_LABELS) {
+        const written = labels[key];
+        const expected = key === NAMESPACE_LABEL ? namespace : plainName;
+        if (written !== undefined && written !== expected) {
+          problem(["metadata", "labels", key], "kubernetes-shape", `must be ${JSON.stringify(expected)}, the resource's ${key === NAMESPACE_LABEL ? "namespace" : "name"}, found ${describe(written)}`);
+        }
       }
     }
   }
@@ -229,8 +233,8 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
-  const dropped = new Set(exported.filter((p) => p[1] === "labels").map((p) => p[2] as string));
-  const userLabels: JsonObject = labels ? withoutKeys(labels, [MESH_LABEL, ...dropped]) : {};
+  const dropped = exported.filter((p) => p[1] === "labels").map((p) => p[2] as string);
+  const userLabels: JsonObject = labels ? withoutKeys(labels, dropped.length === 0 ? NOT_USER_LABELS : [MESH_LABEL, ...new Set(dropped)]) : {};
   if (type.name === "Mesh") {
     const fields = isObject(spec) ? spec : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };

@@ -37,8 +37,24 @@ export function parsePath(path: string): (string | number)[] {
  * - the builtin CA appends its own path to the backend's (`mtls.backends[0].conf.mtls.backends.name` is the backend's
  *   `name`).
  */
-export function fieldOf(path: string): (string | number)[] {
-  const segments = parsePath(path);
+export function fieldOf(path: string): PathSegments {
+  let field = fieldsSeen.get(path);
+  if (field === undefined) {
+    if (fieldsSeen.size >= FIELDS_KEPT) fieldsSeen.clear();
+    field = Object.freeze(mapToField(parsePath(path)));
+    fieldsSeen.set(path, field);
+  }
+  return field;
+}
+
+/**
+ * Paths seen before: a rule reports the same few paths (`spec.from`, `spec.targetRef.kind`) for thousands of
+ * resources, each of which is located. Bounded, so a long-running process does not grow without end.
+ */
+const fieldsSeen = new Map<string, PathSegments>();
+const FIELDS_KEPT = 10_000;
+
+function mapToField(segments: readonly (string | number)[]): (string | number)[] {
   const out: (string | number)[] = [];
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];

@@ -18,7 +18,7 @@ import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
-import { boundMesh, checkGlobalPlacement, checkTenancy } from "./tenancy.js";
+import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -289,6 +289,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   const resources: Resource[] = [];
   const facts: ResourceFacts[] = [];
   let otherDocuments = 0;
+  let tenancy: readonly TenancyBinding[] | undefined;
   const parsed = parseYaml(file.text);
   if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
   for (const problem of checks ? parsed.problems : []) {
@@ -344,7 +345,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     resources.push(resource);
     facts.push(checked.facts);
     if (!checks) continue;
-    diagnostics.push(...checkTenancy(resource, config.tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
+    tenancy ??= tenancyBindings(config.tenancy, file.path);
+    diagnostics.push(...checkTenancy(resource, tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
     if (conversion.problems.some((p) => p.severity !== "warning")) continue;
     diagnostics.push(...checked.diagnostics);
     const plaintext = plaintextSecretProblem(resource, config.secrets ?? DEFAULT_CONFIG.secrets);

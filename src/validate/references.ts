@@ -12,35 +12,37 @@ export function referencePath(reference: Reference): string {
   return formatPath(reference.segments);
 }
 
-const REFERENCE_KEYS = new Set(["targetRef", "backendRef"]);
-
 /** Every targetRef and backendRef in a spec, with its field path (`spec.to[0].targetRef`). */
 export function referencesIn(spec: JsonValue | undefined): Reference[] {
   const found: Reference[] = [];
-  const path: (string | number)[] = ["spec"];
-  const walk = (value: JsonValue | undefined): void => {
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        path.push(i);
-        walk(value[i]);
+  walk(spec, ["spec"], found);
+  return found;
+}
+
+/** A plain recursive function (no closure made per resource); `path` is the walk's own, copied for each reference. */
+function walk(value: JsonValue | undefined, path: (string | number)[], found: Reference[]): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], path, found);
+      path.pop();
+    }
+  } else if (typeof value === "object" && value !== null) {
+    for (const key in value) {
+      const child = value[key];
+      if ((key === "targetRef" || key === "backendRef") && isRef(child)) found.push({ segments: [...path, key], ref: child });
+      else if (key === "backendRefs" && Array.isArray(child)) {
+        for (let i = 0; i < child.length; i++) {
+          const item = child[i];
+          if (isRef(item)) found.push({ segments: [...path, key, i], ref: item });
+        }
+      } else if (typeof child === "object" && child !== null) {
+        path.push(key);
+        walk(child, path, found);
         path.pop();
       }
-    } else if (typeof value === "object" && value !== null) {
-      for (const key in value) {
-        const child = value[key];
-        if (REFERENCE_KEYS.has(key) && isRef(child)) found.push({ segments: [...path, key], ref: child });
-        else if (key === "backendRefs" && Array.isArray(child)) {
-          child.forEach((item, i) => (isRef(item) ? found.push({ segments: [...path, key, i], ref: item }) : undefined));
-        } else if (typeof child === "object" && child !== null) {
-          path.push(key);
-          walk(child);
-          path.pop();
-        }
-      }
     }
-  };
-  walk(spec);
-  return found;
+  }
 }
 
 function isRef(value: JsonValue | undefined): value is JsonObject {

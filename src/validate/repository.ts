@@ -36,12 +36,13 @@ export interface ResourceFacts {
  */
 export function checkResource(resource: Resource, locator: Locator): { facts: ResourceFacts; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const references: { targets: string[]; path: string }[] = [];
+  const references: { targets: readonly string[]; path: string }[] = [];
   if (resource.type === "Mesh") diagnostics.push(...checkSkipList(resource, locator));
   for (const reference of referencesIn(resource.object.spec)) {
     const ref = reference.ref;
-    const labels = typeof ref.labels === "object" && ref.labels !== null && !Array.isArray(ref.labels) ? ref.labels : {};
-    const otherMesh = typeof ref.mesh === "string" ? ref.mesh : typeof labels[MESH_LABEL] === "string" ? (labels[MESH_LABEL] as string) : undefined;
+    const labels = ref.labels;
+    const meshLabel = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels[MESH_LABEL] : undefined;
+    const otherMesh = typeof ref.mesh === "string" ? ref.mesh : typeof meshLabel === "string" ? meshLabel : undefined;
     if (otherMesh !== undefined && otherMesh !== resource.mesh) {
       const path = referencePath(reference);
       const field = typeof ref.mesh === "string" ? `${path}.mesh` : `${path}.labels["${MESH_LABEL}"]`;
@@ -58,13 +59,31 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
     }
     const kind = ref.kind as string;
     if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
-      const names = referencedNames(resource.object, ref.name, ref.namespace);
-      // Shared strings: a mesh's policies refer to a few services, at a few paths, tens of thousands of times.
-      const targets = names.map((name) => intern(subjectOf({ type: kind, mesh: resource.mesh, name })));
+      // Shared strings and lists: a mesh's policies refer to a few services, at a few paths, tens of thousands of times.
+      const targets = targetsOf(kind, resource.mesh, referencedNames(resource.object, ref.name, ref.namespace));
       references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
   return { facts: { subject: subjectOf(resource), references }, diagnostics };
+}
+
+/**
+ * The subjects a reference to `names` of `kind` in `mesh` may mean, one shared (read-only) list per distinct answer:
+ * every resource keeps its references' lists for the repository-wide rules. Bounded like intern's table.
+ */
+const targetsSeen = new Map<string, readonly string[]>();
+const TARGETS_KEPT = 100_000;
+
+function targetsOf(kind: string, mesh: string, names: readonly string[]): readonly string[] {
+  const first = subjectOf({ type: kind, mesh, name: names[0] as string });
+  const key = names.length === 1 ? first : [first, ...names.slice(1)].join("\0");
+  let targets = targetsSeen.get(key);
+  if (targets === undefined) {
+    if (targetsSeen.size >= TARGETS_KEPT) targetsSeen.clear();
+    targets = names.map((name) => intern(subjectOf({ type: kind, mesh, name })));
+    targetsSeen.set(key, targets);
+  }
+  return targets;
 }
 
 /**
@@ -214,7 +233,9 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   const facts: ResourceFacts[] = [];
   for (const file of files) {
     const whole = memo.meshesOf(file).mesh !== null;
-    for (const [i, resource] of file.resources.entries()) {
+    // Indexed loops here and below: an entries() iterator allocates a pair per resource until the loop is optimized.
+    for (let i = 0; i < file.resources.length; i++) {
+      const resource = file.resources[i] as Resource;
       if (!whole && resource.mesh !== mesh) continue;
       resources.push(resource);
       facts.push(file.facts[i] as ResourceFacts);
@@ -222,7 +243,8 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   }
   const diagnostics: Diagnostic[] = [];
   const first = new Map<string, Resource>();
-  for (const [i, resource] of resources.entries()) {
+  for (let i = 0; i < resources.length; i++) {
+    const resource = resources[i] as Resource;
     const key = (facts[i] as ResourceFacts).subject;
     const earlier = first.get(key);
     if (earlier) {
@@ -233,8 +255,9 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   }
 
   const zoneProvided = new ZoneProvidedReferences();
-  for (const [i, resource] of resources.entries()) {
+  for (let i = 0; i < resources.length; i++) {
     if (stepDue(i, STEP)) yield;
+    const resource = resources[i] as Resource;
     if (resource.type === "Mesh") continue;
     if (!meshes.has(resource.mesh) && !isGlobalKey(resource)) {
       const suggestion = closestName(resource.mesh, meshes);

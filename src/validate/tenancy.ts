@@ -14,14 +14,30 @@ export function boundMesh(rule: TenancyRule, file: string): string | undefined {
   return rule.mesh ?? mesh;
 }
 
-/** meshops.yaml's tenancy rules for one resource: which files may hold which meshes' resources, and what tenants may not define. */
-export function checkTenancy(resource: Resource, rules: readonly TenancyRule[], locator: Locator): Diagnostic[] {
-  const file = resource.source?.file;
-  if (!file || rules.length === 0) return [];
-  const diagnostics: Diagnostic[] = [];
+/** The tenancy rules that match one file, with the mesh each binds it to. */
+export interface TenancyBinding {
+  readonly rule: TenancyRule;
+  readonly mesh: string;
+}
+
+/** Which rules bind `file`: worked out once per file (a glob match each), not once per resource in it. */
+export function tenancyBindings(rules: readonly TenancyRule[], file: string): readonly TenancyBinding[] {
+  const bindings: TenancyBinding[] = [];
   for (const rule of rules) {
     const mesh = boundMesh(rule, file);
-    if (mesh === undefined) continue;
+    if (mesh !== undefined) bindings.push({ rule, mesh });
+  }
+  return bindings;
+}
+
+/**
+ * meshops.yaml's tenancy rules for one resource: which files may hold which meshes' resources, and what tenants may
+ * not define. `bindings`: tenancyBindings of the resource's file.
+ */
+export function checkTenancy(resource: Resource, bindings: readonly TenancyBinding[], locator: Locator): Diagnostic[] {
+  if (!resource.source?.file || bindings.length === 0) return [];
+  const diagnostics: Diagnostic[] = [];
+  for (const { rule, mesh } of bindings) {
     const violation = (path: string, message: string) =>
       diagnostics.push(diagnosticAt(locator, resource, path, `tenancy rule "${rule.name}": ${message}`, `tenancy/${rule.name}`));
 

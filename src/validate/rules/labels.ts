@@ -39,6 +39,16 @@ export function labelPath(name: string): string {
  * wording is that of the Kubernetes library the control plane vendors (golden put_mtp_02: "a valid label key ...").
  */
 export function labelSyntaxViolations(labels: Readonly<Record<string, string>>): Violation[] {
+  // Most resources' labels are all fine: looked at in any order first, and sorted (an array per resource) only when
+  // one has a problem.
+  let anyProblem = false;
+  for (const name in labels) {
+    if (Object.hasOwn(labels, name) && hasLabelProblem(name, labels[name] ?? "")) {
+      anyProblem = true;
+      break;
+    }
+  }
+  if (!anyProblem) return [];
   const out: Violation[] = [];
   for (const name of Object.keys(labels).sort()) {
     const keyProblems = knownKeyProblems(name);
@@ -53,6 +63,10 @@ export function labelSyntaxViolations(labels: Readonly<Record<string, string>>):
     if (badValue) out.push(violation(path, LABEL_VALUE_MESSAGE));
   }
   return out;
+}
+
+function hasLabelProblem(name: string, value: string): boolean {
+  return knownKeyProblems(name).length > 0 || value.length > MAX_LABEL_VALUE_LENGTH || !LABEL_VALUE.test(value);
 }
 
 /**
