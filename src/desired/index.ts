@@ -16,7 +16,7 @@ import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText, insertSorted, sameItems } from "../model/order.js";
+import { compareText, indexOfSorted, insertSorted, sameItems, withoutIndexes } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -49,6 +49,49 @@ export interface MeshDesired {
   /** What the mesh should hold: defaults materialized, ownership stamped, shaped for the target; in write order. */
   readonly resources: readonly Resource[];
   readonly byKey: ReadonlyMap<string, Resource>;
+  /** Tells builds apart (for `update`), without keeping earlier builds alive. */
+  readonly serial: number;
+  /**
+   * Set when this build was updated from build `from` (a few of its inputs changed): the subjects whose desired object
+   * may differ from that build's, with the object that build had (undefined: none). Every other subject has the very
+   * same object in both, so the incremental planner compares these alone.
+   */
+  readonly update?: { readonly from: number; readonly changes: ReadonlyMap<string, Resource | undefined> };
+}
+
+/**
+ * A mesh's build. Its index by subject can be handed over to a build updated from it (`takeIndex`), which changes it
+ * in place instead of copying tens of thousands of entries; this build then indexes its own resources again if asked.
+ */
+class MeshBuild implements MeshDesired {
+  static #built = 0;
+  readonly serial = ++MeshBuild.#built;
+  #byKey: Map<string, Resource> | undefined;
+
+  constructor(
+    readonly mesh: string,
+    readonly inputs: readonly Resource[],
+    readonly resources: readonly Resource[],
+    byKey: Map<string, Resource> | undefined,
+    readonly update?: MeshDesired["update"],
+  ) {
+    this.#byKey = byKey;
+  }
+
+  get byKey(): ReadonlyMap<string, Resource> {
+    return (this.#byKey ??= indexBySubject(this.resources));
+  }
+
+  /** The index, for a build made from this one to change: no longer this build's. */
+  takeIndex(): Map<string, Resource> {
+    const index = this.#byKey ?? indexBySubject(this.resources);
+    this.#byKey = undefined;
+    return index;
+  }
+}
+
+function indexBySubject(resources: readonly Resource[]): Map<string, Resource> {
+  return new Map(resources.map((r) => [subjectOf(r), r]));
 }
 
 export interface DesiredState {
@@ -152,7 +195,7 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
     }
   }
   const resources = sortForWrite([...byKey.values()].map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
-  return { mesh, inputs, resources, byKey: new Map(resources.map((r) => [subjectOf(r), r])) };
+  return new MeshBuild(mesh, inputs, resources, indexBySubject(resources));
 }
 
 /** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */
@@ -194,18 +237,38 @@ function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: Re
   const movesDefaults = (r: Resource) => r.type === "Mesh" || DEFAULT_POLICIES.some((p) => p.type === r.type && defaultPolicyName(p.prefix, before.mesh) === r.name);
   if (removed.some(movesDefaults) || added.some(movesDefaults)) return undefined;
 
-  const byKey = new Map(before.byKey);
-  const gone = new Set<Resource>();
+  const byKey = before instanceof MeshBuild ? before.takeIndex() : new Map(before.byKey);
+  const changes = new Map<string, Resource | undefined>();
+  const gone: Resource[] = [];
   for (const r of removed) {
     const subject = subjectOf(r);
     const built = byKey.get(subject);
-    if (built) gone.add(built);
+    if (built) gone.push(built);
+    if (!changes.has(subject)) changes.set(subject, built);
     byKey.delete(subject);
   }
   const made = sortForWrite(added.map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
-  for (const r of made) byKey.set(subjectOf(r), r);
-  const kept = gone.size > 0 ? before.resources.filter((r) => !gone.has(r)) : before.resources;
-  return { mesh: before.mesh, inputs, resources: insertSorted(kept, made, compareWriteOrder), byKey };
+  for (const r of made) {
+    const subject = subjectOf(r);
+    if (!changes.has(subject)) changes.set(subject, byKey.get(subject));
+    byKey.set(subject, r);
+  }
+  const resources = insertSorted(withoutSorted(before.resources, gone, compareWriteOrder), made, compareWriteOrder);
+  return new MeshBuild(before.mesh, inputs, resources, byKey, { from: before.serial, changes });
+}
+
+/**
+ * `sorted` without `items` (each one of its items, by identity), found by binary search (`compare` is total, as write
+ * order is): one copy of the list, no lookup per item kept.
+ */
+function withoutSorted<T>(sorted: readonly T[], items: readonly T[], compare: (a: T, b: T) => number): readonly T[] {
+  if (items.length === 0) return sorted;
+  const at = items.map((item) => indexOfSorted(sorted, item, compare));
+  if (at.includes(-1)) {
+    const set = new Set(items); // not where the order says: looked for everywhere
+    return sorted.filter((r) => !set.has(r));
+  }
+  return withoutIndexes(sorted, at.sort((a, b) => a - b));
 }
 
 /**
