@@ -117,12 +117,7 @@ export function buildDesired(resources: readonly Resource[], config: RepoConfig,
 export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
   const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null, target.kubernetes?.systemNamespace ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
-  const groups = new Map<string, Resource[]>();
-  for (const resource of resources) {
-    const group = groups.get(resource.mesh);
-    if (group) group.push(resource);
-    else groups.set(resource.mesh, [resource]);
-  }
+  const groups = byMesh(resources);
   const meshes = new Map<string, MeshDesired>();
   let size = 0;
   let reusedAll = reusable !== undefined && reusable.size === groups.size;
@@ -136,6 +131,33 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     if (!reuse) yield;
   }
   return reusedAll && previous ? previous : desiredState(basis, meshes, size);
+}
+
+/**
+ * The resources of each mesh, in order. A mesh's resources usually come in one run (file order, a folder per mesh): a
+ * run is taken as a slice (the list itself when it is all one mesh), not pushed resource by resource.
+ */
+function byMesh(resources: readonly Resource[]): Map<string, readonly Resource[]> {
+  const runs = new Map<string, number[]>();
+  let start = 0;
+  for (let i = 1; i <= resources.length; i++) {
+    const mesh = (resources[start] as Resource).mesh;
+    if (i < resources.length && (resources[i] as Resource).mesh === mesh) continue;
+    const known = runs.get(mesh);
+    if (known) known.push(start, i);
+    else runs.set(mesh, [start, i]);
+    start = i;
+  }
+  const groups = new Map<string, readonly Resource[]>();
+  for (const [mesh, bounds] of runs) {
+    if (bounds.length === 2) groups.set(mesh, bounds[0] === 0 && bounds[1] === resources.length ? resources : resources.slice(bounds[0], bounds[1]));
+    else {
+      const group: Resource[] = [];
+      for (let k = 0; k < bounds.length; k += 2) for (let i = bounds[k] as number; i < (bounds[k + 1] as number); i++) group.push(resources[i] as Resource);
+      groups.set(mesh, group);
+    }
+  }
+  return groups;
 }
 
 /**

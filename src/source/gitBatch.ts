@@ -163,8 +163,10 @@ export class GitObjects {
             this.#needed = used + bytes + 1; // the content is still arriving
             return;
           }
-          // A copy: the answer outlives the chunk it came in, which would otherwise be kept whole.
-          request.answers.push({ id, type, size: bytes, content: Buffer.from(buffer.subarray(used, used + bytes)) });
+          // A copy when small: the answer outlives the chunk it came in, which would otherwise be kept whole. Content
+          // that is most of the buffer (a large tree or blob, collected for it) is taken as it is.
+          const content = buffer.subarray(used, used + bytes);
+          request.answers.push({ id, type, size: bytes, content: bytes * 2 >= buffer.length ? content : Buffer.from(content) });
           used += bytes + 1;
         }
       }
