@@ -16,7 +16,7 @@ import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText, indexOfSorted, insertSorted, sameItems, withoutIndexes } from "../model/order.js";
+import { compareText, indexOfSorted, insertSorted, listChanges, sameItems, withoutIndexes, type ListChanges } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -239,22 +239,7 @@ const MAX_UPDATED = 1024;
 function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired | undefined {
   // On Kubernetes names are placed in the system namespace (buildMesh): built whole, simply.
   if (target.kubernetes) return undefined;
-  const old = before.inputs;
-  let head = 0;
-  while (head < old.length && head < inputs.length && old[head] === inputs[head]) head++;
-  let oldEnd = old.length;
-  let newEnd = inputs.length;
-  while (oldEnd > head && newEnd > head && old[oldEnd - 1] === inputs[newEnd - 1]) {
-    oldEnd--;
-    newEnd--;
-  }
-  // Between them, by identity: a commit may change files far apart.
-  const middleOld = old.slice(head, oldEnd);
-  const middleNew = inputs.slice(head, newEnd);
-  const stillThere = new Set(middleNew);
-  const wasThere = new Set(middleOld);
-  const removed = middleOld.filter((r) => !stillThere.has(r));
-  const added = middleNew.filter((r) => !wasThere.has(r));
+  const { removed, added } = listChanges(before.inputs, inputs) as ListChanges<Resource>;
   if (removed.length + added.length > MAX_UPDATED) return undefined;
   const movesDefaults = (r: Resource) => r.type === "Mesh" || DEFAULT_POLICIES.some((p) => p.type === r.type && defaultPolicyName(p.prefix, before.mesh) === r.name);
   if (removed.some(movesDefaults) || added.some(movesDefaults)) return undefined;

@@ -67,3 +67,35 @@ export function withoutIndexes<T>(items: readonly T[], indexes: readonly number[
   for (let i = from; i < items.length; i++) out[w++] = items[i] as T;
   return out;
 }
+
+/** What `listChanges` found: the unchanged head and tail (`head`; `beforeEnd`, `afterEnd`), and in between the changes. */
+export interface ListChanges<T> {
+  readonly head: number;
+  readonly beforeEnd: number;
+  readonly afterEnd: number;
+  /** Items of `before` that `after` does not have (in `before`'s order), and the other way round. */
+  readonly removed: readonly T[];
+  readonly added: readonly T[];
+}
+
+/**
+ * How `after` differs from `before`, by identity, for lists that a commit changes in a few places: the longest common
+ * head and tail are skipped, and between them an item counts as removed or added when the other list does not have it
+ * there (a commit may change items far apart). Undefined when that stretch is longer than `limit` items in all.
+ */
+export function listChanges<T>(before: readonly T[], after: readonly T[], limit = Infinity): ListChanges<T> | undefined {
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  let beforeEnd = before.length;
+  let afterEnd = after.length;
+  while (beforeEnd > head && afterEnd > head && before[beforeEnd - 1] === after[afterEnd - 1]) {
+    beforeEnd--;
+    afterEnd--;
+  }
+  if (beforeEnd - head + (afterEnd - head) > limit) return undefined;
+  const middleBefore = before.slice(head, beforeEnd);
+  const middleAfter = after.slice(head, afterEnd);
+  const stillThere = new Set(middleAfter);
+  const wasThere = new Set(middleBefore);
+  return { head, beforeEnd, afterEnd, removed: middleBefore.filter((r) => !stillThere.has(r)), added: middleAfter.filter((r) => !wasThere.has(r)) };
+}

@@ -6,7 +6,7 @@ import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
-import { sameItems } from "../model/order.js";
+import { listChanges, sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
@@ -294,24 +294,12 @@ function updateMesh(mesh: string, before: MeshFindings, files: readonly FileReso
   const index = before.index;
   if (!index) return undefined;
   const old = before.files;
-  let head = 0;
-  while (head < old.length && head < files.length && old[head] === files[head]) head++;
-  let oldEnd = old.length;
-  let newEnd = files.length;
-  while (oldEnd > head && newEnd > head && old[oldEnd - 1] === files[newEnd - 1]) {
-    oldEnd--;
-    newEnd--;
-  }
-  if (oldEnd - head + (newEnd - head) > MAX_UPDATED_FILES) return undefined;
-  const stillThere = new Set(files.slice(head, newEnd));
-  const wasThere = new Set(old.slice(head, oldEnd));
-  const removed: number[] = [];
-  for (let i = head; i < oldEnd; i++) if (!stillThere.has(old[i] as FileResources)) removed.push(i);
-  const added = files.slice(head, newEnd).filter((f) => !wasThere.has(f));
-
+  const change = listChanges(old, files, MAX_UPDATED_FILES);
+  if (!change) return undefined;
+  const { head, beforeEnd: oldEnd, afterEnd: newEnd, removed, added } = change;
   const gone = new Map<string, Resource>();
-  for (const i of removed) {
-    for (const [resource, { subject }] of resourcesOf(mesh, old[i] as FileResources, memo)) {
+  for (const file of removed) {
+    for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
       if (resource.type === "Mesh" || index.duplicated.has(subject) || gone.has(subject)) return undefined;
       gone.set(subject, resource);
     }
@@ -335,8 +323,8 @@ function updateMesh(mesh: string, before: MeshFindings, files: readonly FileReso
   for (let i = head; i < oldEnd; i++) previousFindings.set(old[i] as FileResources, before.perFile[i] as FileFindings);
   // The summary of references to zone-provided services is the same unless a changed file has some.
   let zoneChanged = false;
-  for (const i of removed) {
-    const { zoneProvided } = before.perFile[i] as FileFindings;
+  for (const file of removed) {
+    const { zoneProvided } = previousFindings.get(file) as FileFindings;
     countServices(index, zoneProvided, -1);
     zoneChanged ||= zoneProvided.length > 0;
   }
