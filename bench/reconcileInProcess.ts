@@ -4,6 +4,7 @@
  * generated repository. The initial sync, then BENCH_COMMITS one-policy commits (default 20), each timed from the
  * commit to the end of its run, with where the run's CPU time went (between the reconciler's events), the process's RSS
  * after each, and one JSON line at the end. With BENCH_COMMITS=500 it is the "no growth over 500 commits" check.
+ * Run with `node --expose-gc` to collect garbage after each commit and print the heap left (leak or lazy collection?).
  * Also the event loop's longest turns (issue 14: /healthz must answer within 100 ms): a 5 ms timer measures the gaps
  * between its ticks, and a gap is counted by the CPU time the process used in it (wall time on a loaded machine is
  * mostly waiting for a core), with the reconciler events emitted in it (or the one before it, if none).
@@ -93,6 +94,9 @@ try {
   /** CPU time of each run (user + system, the whole process: the embedded control plane's one PUT included). */
   const cpu: number[] = [];
   const rss: number[] = [];
+  /** With --expose-gc: the heap in use after a full collection, after each commit (MB). */
+  const heap: number[] = [];
+  const collect = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < commits; i++) {
     await commitOneChange(repo);
     turns.reset(); // the commit above is the benchmark's own work (a synchronous git commit), not the daemon's
@@ -105,9 +109,13 @@ try {
     const used = process.cpuUsage(cpuBefore);
     cpu.push((used.user + used.system) / 1000);
     latencies.push(ms);
+    if (collect) {
+      collect();
+      heap.push(Math.round(process.memoryUsage().heapUsed / 1024 / 1024));
+    }
     rss.push(rssMb());
     if (outcome.result !== "applied") throw new Error(`commit ${i + 1}: ${outcome.result}`);
-    if (i < 5 || i % 50 === 49 || i === commits - 1) console.log(`commit ${i + 1}: ${Math.round(ms)} ms, ${Math.round(cpu.at(-1) ?? 0)} ms CPU, RSS ${rss.at(-1)} MB; ${JSON.stringify(phases)}`);
+    if (i < 5 || i % 50 === 49 || i === commits - 1) console.log(`commit ${i + 1}: ${Math.round(ms)} ms, ${Math.round(cpu.at(-1) ?? 0)} ms CPU, RSS ${rss.at(-1)} MB${collect ? `, heap after GC ${heap.at(-1)} MB` : ""}; ${JSON.stringify(phases)}`);
   }
   console.log(`commits' longest event-loop turns (CPU ms, the event after): ${turns.report()}`);
   turns.stop();
@@ -127,6 +135,7 @@ try {
       rssLastMb: rss.at(-1),
       rssMaxMb: Math.max(...rss),
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(collect ? { heapFirstMb: heap[0], heapLastMb: heap.at(-1) } : {}),
     }),
   );
 } finally {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { commitOneChange, generateRepo } from "../bench/generate.js";
 import { buildDesired, targetOf, type DesiredState } from "../src/desired/index.js";
+import { changedSubjects } from "../src/sync/incremental.js";
 import { subjectOf } from "../src/model/key.js";
 import { readSnapshot } from "../src/source/index.js";
 import type { Snapshot } from "../src/source/types.js";
@@ -38,6 +39,11 @@ async function rebuild(): Promise<number> {
     assert.deepEqual([...built.byKey.keys()].sort(), [...m.byKey.keys()].sort());
     for (const r of built.resources) assert.equal(built.byKey.get(subjectOf(r)), r);
   }
+  if (previous) {
+    // What changed, as the planner finds it from the update's own list, is what comparing every subject finds.
+    const compared: DesiredState = { ...desired, resources: desired.resources, meshes: new Map([...desired.meshes].map(([mesh, m]) => [mesh, { mesh, inputs: m.inputs, resources: m.resources, byKey: m.byKey, serial: 0 }])) };
+    assert.deepEqual([...changedSubjects(previous, desired)].sort(), [...changedSubjects(previous, compared)].sort());
+  }
   let takenOver = 0;
   for (const [mesh, m] of desired.meshes) for (const r of m.resources) if (previous?.meshes.get(mesh)?.byKey.get(subjectOf(r)) === r) takenOver++;
   return takenOver;
@@ -53,6 +59,11 @@ test("one mesh of many resources: a one-policy commit takes every other desired 
   const inEditedFile = [...(desired?.meshes.get("mesh-0001")?.resources ?? [])].filter((r) => r.source?.file === edited).length;
   assert.ok(inEditedFile > 0);
   assert.equal(await rebuild(), total - inEditedFile, "all but the edited file's resources are the same objects");
+  assert.deepEqual(
+    [...(desired?.meshes.get("mesh-0001")?.update?.changes.keys() ?? [])].sort(),
+    [...(desired?.meshes.get("mesh-0001")?.resources ?? [])].filter((r) => r.source?.file === edited).map(subjectOf).sort(),
+    "the update names the edited file's subjects",
+  );
 
   const meshDir = path.join(repo.dir, "meshes", "mesh-0001");
   const timeout = (name: string) => `type: MeshTimeout\nname: ${name}\nmesh: mesh-0001\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 3m\n`;

@@ -39,7 +39,8 @@ test("the tree diff lists what git diff-tree lists: edits, additions, deletions,
   const objects = new GitObjects(dir);
   cleanups.push(() => objects.close());
   const commits = [
-    commitFiles(dir, { "a.yaml": "a\n", "cfg/m/one.yaml": "1\n", "cfg/m/two.yaml": "2\n", "cfg/x/deep/three.yaml": "3\n", "ünï/cødé.yaml": "u\n", "top.md": "t\n" }),
+    // Neighbours of cfg/m that git sorts around it differently as a folder ("m/") and as a file ("m").
+    commitFiles(dir, { "a.yaml": "a\n", "cfg/m/one.yaml": "1\n", "cfg/m/two.yaml": "2\n", "cfg/m.yaml": "m\n", "cfg/m-x.yaml": "mx\n", "cfg/m0.yaml": "m0\n", "cfg/x/deep/three.yaml": "3\n", "ünï/cødé.yaml": "u\n", "top.md": "t\n" }),
   ];
   // An edit deep down, an addition in a new folder, a deleted folder, an executable bit, a link.
   writeFileSync(path.join(dir, "cfg/m/one.yaml"), "1 edited\n");
@@ -122,6 +123,23 @@ test("a failed or closed process rejects its requests and the next request start
   // A process that cannot start (here: no such folder; EMFILE alike) is a rejection, never an unhandled 'error'.
   await assert.rejects(new GitObjects(path.join(dir, "missing")).info([head]), /git cat-file/);
   await assert.rejects(objects.info(["a b"]), /not an object name/);
+});
+
+test("objects larger than the pipe's chunks, between small ones, in one request and in several at once, are read whole", async () => {
+  const dir = repo();
+  // Sizes around and well beyond a 64 KB chunk, each byte varied so that a piece misplaced would show.
+  const text = (size: number, seed: number) => Array.from({ length: size }, (_, i) => String.fromCharCode(97 + ((i * 7 + seed) % 26))).join("");
+  const files: Record<string, string> = { "a.yaml": "a\n", "big.yaml": text(900_000, 1), "edge.yaml": text(65_536, 2), "b.yaml": "b\n", "huge.yaml": text(2_500_000, 3) };
+  commitFiles(dir, files);
+  const names = Object.keys(files).map((name) => `HEAD:${name}`);
+  const objects = new GitObjects(dir);
+  cleanups.push(() => objects.close());
+  const expected = Object.values(files);
+  const read = async () => (await objects.contents(names)).map((o) => o?.content.toString("utf8"));
+  assert.deepEqual(await read(), expected);
+  const infos = names.map((name, i) => ({ id: git(dir, "rev-parse", name), type: "blob", size: (expected[i] as string).length }));
+  // Requests written before the answers to the first ones arrived: answered in order, none mixed up.
+  assert.deepEqual(await Promise.all([read(), objects.info(names), read()]), [expected, infos, expected]);
 });
 
 /** A snapshot's content, without object identity. */

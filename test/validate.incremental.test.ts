@@ -39,12 +39,12 @@ test("a one-policy commit re-checks one mesh, and finds what a fresh validation 
 
   await commitOneChange(repo.dir);
   await validateHead();
-  assert.equal(cache.repositoryChecks.checked, 1, "only the edited mesh is checked again");
+  assert.deepEqual([cache.repositoryChecks.checked, cache.repositoryChecks.updated], [0, 1], "only the edited mesh is looked at again, by its edited file");
 
   // Nothing changed: nothing is checked again.
   git(repo.dir, "commit", "-q", "--allow-empty", "-m", "empty");
   await validateHead();
-  assert.equal(cache.repositoryChecks.checked, 0);
+  assert.deepEqual([cache.repositoryChecks.checked, cache.repositoryChecks.updated], [0, 0]);
 });
 
 test("a duplicate, a dangling reference, a file of two meshes, a new and a removed Mesh: every step as from scratch", async () => {
@@ -58,7 +58,7 @@ test("a duplicate, a dangling reference, a file of two meshes, a new and a remov
     .sort((a, b) => (a.resource.source?.file ?? "").localeCompare(b.resource.source?.file ?? "") || (a.resource.source?.line ?? 0) - (b.resource.source?.line ?? 0))
     .map((r) => `${r.resource.source?.file}:${r.resource.source?.line}`);
   assert.deepEqual(order, fileOrder, "references in file order");
-  assert.equal(cache.repositoryChecks.checked, 2);
+  assert.deepEqual([cache.repositoryChecks.checked, cache.repositoryChecks.updated], [0, 2], "both meshes updated by the new file");
 
   commitFiles(repo.dir, { "meshes/again.yaml": timeout("a", "mesh-0001", "zone-a") }, "a duplicate");
   const duplicate = await validateHead();
@@ -79,4 +79,40 @@ test("a duplicate, a dangling reference, a file of two meshes, a new and a remov
   git(repo.dir, "rm", "-q", "meshes/new-mesh.yaml", "meshes/shared.yaml");
   git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "removed");
   await validateHead();
+});
+
+test("in a mesh of many files, a commit updates the mesh's repository-wide findings by its files; anything that moves definitions checks the mesh whole", async () => {
+  // One mesh of 40 × 5 policies whose services the repository does not define (each a reference a zone provides),
+  // and a second mesh sharing a file with it.
+  rmSync(repo.dir, { recursive: true, force: true });
+  await generateRepo(repo.dir, { meshes: 1, policiesPerMesh: 200, shape: "mixed", servicesInRepository: false });
+  const timeout = (name: string, mesh: string, service: string, kind = "MeshService") =>
+    `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: ${kind}\n        name: ${service}\n      default:\n        idleTimeout: 3m\n`;
+  commitFiles(repo.dir, { "meshes/shared.yaml": [timeout("a", "mesh-0001", "zone-a"), "type: Mesh\nname: other\n", timeout("b", "other", "zone-b")].join("---\n") }, "two meshes in one file");
+  await validateHead();
+  const checks = cache.repositoryChecks;
+  const step = async (files: Record<string, string>, message: string, expected: { checked: number; updated: number }) => {
+    commitFiles(repo.dir, files, message);
+    const result = await validateHead();
+    assert.deepEqual({ checked: checks.checked, updated: checks.updated }, expected, message);
+    return result;
+  };
+
+  await commitOneChange(repo.dir);
+  assert.deepEqual(await validateHead(), validateSnapshot(previous as Snapshot, new AnalysisCache()));
+  assert.deepEqual({ checked: checks.checked, updated: checks.updated }, { checked: 0, updated: 1 }, "an edited policy");
+  const zone = (r: ValidationResult) => r.diagnostics.filter((d) => d.rule === "zone-provided-services").map((d) => d.message);
+  const before = zone(await step({ "meshes/mesh-0001/extra.yaml": timeout("extra", "mesh-0001", "zone-new") }, "a policy referring to another service", { checked: 0, updated: 1 }));
+  assert.ok(before.some((m) => m.includes("zone-new")), before.join("\n"));
+  await step({ "meshes/mesh-0001/extra.yaml": timeout("extra", "mesh-0001", "ledger", "MeshHTTPRoute") }, "a dangling route", { checked: 0, updated: 1 });
+  const duplicate = await step({ "meshes/mesh-0001/again.yaml": timeout("extra", "mesh-0001", "ledger") }, "a duplicate", { checked: 1, updated: 0 });
+  assert.ok(duplicate.diagnostics.some((d) => d.rule === "duplicate-resource"));
+  await step({ "meshes/mesh-0001/again.yaml": timeout("again", "mesh-0001", "ledger") }, "the duplicate renamed", { checked: 1, updated: 0 });
+  await step({ "meshes/mesh-0001/route.yaml": "type: MeshHTTPRoute\nname: ledger\nmesh: mesh-0001\nspec:\n  targetRef:\n    kind: Mesh\n" }, "the route defined", { checked: 1, updated: 0 });
+  await step({ "meshes/shared.yaml": [timeout("a", "mesh-0001", "zone-c"), "type: Mesh\nname: other\n", timeout("b", "other", "zone-b")].join("---\n") }, "a file of two meshes", { checked: 1, updated: 1 });
+  git(repo.dir, "rm", "-q", "meshes/mesh-0001/extra.yaml");
+  git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "removed");
+  await validateHead();
+  assert.deepEqual({ checked: checks.checked, updated: checks.updated }, { checked: 0, updated: 1 }, "a file removed");
+  await step({ "meshes/mesh-0001/unknown.yaml": timeout("lost", "mesh-01", "zone-a") }, "a resource of a mesh nobody defines", { checked: 1, updated: 0 });
 });

@@ -8,7 +8,7 @@
  * and that reuse is what lets the incremental planner find what changed by identity.
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
-import { runSteps, stepDue, type Steps } from "../util/steps.js";
+import { runSteps, type Steps } from "../util/steps.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
@@ -16,7 +16,7 @@ import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
 import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
-import { compareText, insertSorted, sameItems } from "../model/order.js";
+import { compareText, indexOfSorted, insertSorted, listChanges, sameItems, withoutIndexes, type ListChanges } from "../model/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { withOwnership } from "./ownership.js";
 
@@ -49,6 +49,49 @@ export interface MeshDesired {
   /** What the mesh should hold: defaults materialized, ownership stamped, shaped for the target; in write order. */
   readonly resources: readonly Resource[];
   readonly byKey: ReadonlyMap<string, Resource>;
+  /** Tells builds apart (for `update`), without keeping earlier builds alive. */
+  readonly serial: number;
+  /**
+   * Set when this build was updated from build `from` (a few of its inputs changed): the subjects whose desired object
+   * may differ from that build's, with the object that build had (undefined: none). Every other subject has the very
+   * same object in both, so the incremental planner compares these alone.
+   */
+  readonly update?: { readonly from: number; readonly changes: ReadonlyMap<string, Resource | undefined> };
+}
+
+/**
+ * A mesh's build. Its index by subject can be handed over to a build updated from it (`takeIndex`), which changes it
+ * in place instead of copying tens of thousands of entries; this build then indexes its own resources again if asked.
+ */
+class MeshBuild implements MeshDesired {
+  static #built = 0;
+  readonly serial = ++MeshBuild.#built;
+  #byKey: Map<string, Resource> | undefined;
+
+  constructor(
+    readonly mesh: string,
+    readonly inputs: readonly Resource[],
+    readonly resources: readonly Resource[],
+    byKey: Map<string, Resource> | undefined,
+    readonly update?: MeshDesired["update"],
+  ) {
+    this.#byKey = byKey;
+  }
+
+  get byKey(): ReadonlyMap<string, Resource> {
+    return (this.#byKey ??= indexBySubject(this.resources));
+  }
+
+  /** The index, for a build made from this one to change: no longer this build's. */
+  takeIndex(): Map<string, Resource> {
+    const index = this.#byKey ?? indexBySubject(this.resources);
+    this.#byKey = undefined;
+    return index;
+  }
+}
+
+function indexBySubject(resources: readonly Resource[]): Map<string, Resource> {
+  return new Map(resources.map((r) => [subjectOf(r), r]));
 }
 
 export interface DesiredState {
@@ -77,15 +120,7 @@ const RESOURCES_PER_STEP = 2048;
 export function* buildDesiredSteps(resources: readonly Resource[], config: RepoConfig, target: DesiredTarget, previous?: DesiredState): Steps<DesiredState> {
   const basis = JSON.stringify([config.instance, config.defaults.materialize, target.major >= 3, target.defaultsLine ?? null, target.kubernetes?.systemNamespace ?? null]);
   const reusable = previous?.basis === basis ? previous.meshes : undefined;
-  // An index loop: for-of over 50,000 resources in a generator is slow in a cold process (diff/pair.ts).
-  const groups = new Map<string, Resource[]>();
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i] as Resource;
-    const group = groups.get(resource.mesh);
-    if (group) group.push(resource);
-    else groups.set(resource.mesh, [resource]);
-    if (stepDue(i, RESOURCES_PER_STEP)) yield;
-  }
+  const groups = byMesh(resources);
   const meshes = new Map<string, MeshDesired>();
   let size = 0;
   let reusedAll = reusable !== undefined && reusable.size === groups.size;
@@ -105,6 +140,33 @@ export function* buildDesiredSteps(resources: readonly Resource[], config: RepoC
     }
   }
   return reusedAll && previous ? previous : desiredState(basis, meshes, size);
+}
+
+/**
+ * The resources of each mesh, in order. A mesh's resources usually come in one run (file order, a folder per mesh): a
+ * run is taken as a slice (the list itself when it is all one mesh), not pushed resource by resource.
+ */
+function byMesh(resources: readonly Resource[]): Map<string, readonly Resource[]> {
+  const runs = new Map<string, number[]>();
+  let start = 0;
+  for (let i = 1; i <= resources.length; i++) {
+    const mesh = (resources[start] as Resource).mesh;
+    if (i < resources.length && (resources[i] as Resource).mesh === mesh) continue;
+    const known = runs.get(mesh);
+    if (known) known.push(start, i);
+    else runs.set(mesh, [start, i]);
+    start = i;
+  }
+  const groups = new Map<string, readonly Resource[]>();
+  for (const [mesh, bounds] of runs) {
+    if (bounds.length === 2) groups.set(mesh, bounds[0] === 0 && bounds[1] === resources.length ? resources : resources.slice(bounds[0], bounds[1]));
+    else {
+      const group: Resource[] = [];
+      for (let k = 0; k < bounds.length; k += 2) for (let i = bounds[k] as number; i < (bounds[k + 1] as number); i++) group.push(resources[i] as Resource);
+      groups.set(mesh, group);
+    }
+  }
+  return groups;
 }
 
 /**
@@ -163,12 +225,12 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
       }
     }
   }
-  // Stamping and shaping keep type, mesh and name: each subject is built (and hashed) once, for both maps.
+  // Stamping and shaping keep type, mesh and name: each subject is built (and hashed) once, for both the list and the index.
   const built = sortForWrite(
     [...byKey].map(([subject, r]) => ({ subject, resource: forTargetVersion(withOwnership(r, config.instance), target.major) })),
     (entry) => entry.resource,
   );
-  return { mesh, inputs, resources: built.map((entry) => entry.resource), byKey: new Map(built.map((entry) => [entry.subject, entry.resource])) };
+  return new MeshBuild(mesh, inputs, built.map((entry) => entry.resource), new Map(built.map((entry) => [entry.subject, entry.resource])));
 }
 
 /** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */
@@ -190,38 +252,43 @@ const MAX_UPDATED = 1024;
 function updateMesh(before: MeshDesired, inputs: readonly Resource[], config: RepoConfig, target: DesiredTarget): MeshDesired | undefined {
   // On Kubernetes names are placed in the system namespace (buildMesh): built whole, simply.
   if (target.kubernetes) return undefined;
-  const old = before.inputs;
-  let head = 0;
-  while (head < old.length && head < inputs.length && old[head] === inputs[head]) head++;
-  let oldEnd = old.length;
-  let newEnd = inputs.length;
-  while (oldEnd > head && newEnd > head && old[oldEnd - 1] === inputs[newEnd - 1]) {
-    oldEnd--;
-    newEnd--;
-  }
-  // Between them, by identity: a commit may change files far apart.
-  const middleOld = old.slice(head, oldEnd);
-  const middleNew = inputs.slice(head, newEnd);
-  const stillThere = new Set(middleNew);
-  const wasThere = new Set(middleOld);
-  const removed = middleOld.filter((r) => !stillThere.has(r));
-  const added = middleNew.filter((r) => !wasThere.has(r));
+  const { removed, added } = listChanges(before.inputs, inputs) as ListChanges<Resource>;
   if (removed.length + added.length > MAX_UPDATED) return undefined;
   const movesDefaults = (r: Resource) => r.type === "Mesh" || DEFAULT_POLICIES.some((p) => p.type === r.type && defaultPolicyName(p.prefix, before.mesh) === r.name);
   if (removed.some(movesDefaults) || added.some(movesDefaults)) return undefined;
 
-  const byKey = new Map(before.byKey);
-  const gone = new Set<Resource>();
+  const byKey = before instanceof MeshBuild ? before.takeIndex() : new Map(before.byKey);
+  const changes = new Map<string, Resource | undefined>();
+  const gone: Resource[] = [];
   for (const r of removed) {
     const subject = subjectOf(r);
     const built = byKey.get(subject);
-    if (built) gone.add(built);
+    if (built) gone.push(built);
+    if (!changes.has(subject)) changes.set(subject, built);
     byKey.delete(subject);
   }
   const made = sortForWrite(added.map((r) => forTargetVersion(withOwnership(r, config.instance), target.major)));
-  for (const r of made) byKey.set(subjectOf(r), r);
-  const kept = gone.size > 0 ? before.resources.filter((r) => !gone.has(r)) : before.resources;
-  return { mesh: before.mesh, inputs, resources: insertSorted(kept, made, compareWriteOrder), byKey };
+  for (const r of made) {
+    const subject = subjectOf(r);
+    if (!changes.has(subject)) changes.set(subject, byKey.get(subject));
+    byKey.set(subject, r);
+  }
+  const resources = insertSorted(withoutSorted(before.resources, gone, compareWriteOrder), made, compareWriteOrder);
+  return new MeshBuild(before.mesh, inputs, resources, byKey, { from: before.serial, changes });
+}
+
+/**
+ * `sorted` without `items` (each one of its items, by identity), found by binary search (`compare` is total, as write
+ * order is): one copy of the list, no lookup per item kept.
+ */
+function withoutSorted<T>(sorted: readonly T[], items: readonly T[], compare: (a: T, b: T) => number): readonly T[] {
+  if (items.length === 0) return sorted;
+  const at = items.map((item) => indexOfSorted(sorted, item, compare));
+  if (at.includes(-1)) {
+    const set = new Set(items); // not where the order says: looked for everywhere
+    return sorted.filter((r) => !set.has(r));
+  }
+  return withoutIndexes(sorted, at.sort((a, b) => a - b));
 }
 
 /**

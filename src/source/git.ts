@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
+import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
@@ -164,12 +165,11 @@ async function readChanges(
   const configPath = configPathOf(root);
   let config = previous.config;
   if (updated.has(configPath)) config = updated.get(configPath);
-  const files: SourceFile[] = [];
-  for (const file of previous.files) {
-    if (!updated.has(file.path)) files.push(file);
-  }
-  for (const [filePath, file] of updated) if (file && filePath !== configPath) files.push(file);
-  files.sort(comparePaths);
+  // The last snapshot's files are in path order: the changed ones are cut out and the new ones merged in.
+  const kept = previous.files.filter((file) => !updated.has(file.path));
+  const added: SourceFile[] = [];
+  for (const [filePath, file] of updated) if (file && filePath !== configPath) added.push(file);
+  const files = insertSorted(kept, added.sort(comparePaths), comparePaths);
   problems.sort(comparePaths);
   const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
   readBases.set(snapshot, { ...basis, links: false });

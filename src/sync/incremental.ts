@@ -45,12 +45,20 @@ export interface IncrementalPlan {
  * normalization. Meshes built from the very same inputs are the same object in both and are skipped whole; in a
  * rebuilt mesh an object is compared with its predecessor (identity first, then normalized content), so a default
  * policy that a changed skip list adds or removes, or a new ownership label, counts, and a file that was only
- * reformatted does not.
+ * reformatted does not. A mesh updated from the build before (a few files of it changed) names its changed subjects.
  */
 export function changedSubjects(previous: DesiredState, next: DesiredState): Set<string> {
   const changed = new Set<string>();
   const compareMesh = (before: MeshDesired | undefined, after: MeshDesired | undefined) => {
     if (before === after) return;
+    if (before && after?.update?.from === before.serial) {
+      // Updated from `before`: the subjects it names are the only ones whose object is not the very same.
+      for (const [subject, old] of after.update.changes) {
+        const resource = after.byKey.get(subject);
+        if (old !== resource && (!old || !resource || !sameDesired(old, resource))) changed.add(subject);
+      }
+      return;
+    }
     for (const [subject, resource] of after?.byKey ?? []) {
       const old = before?.byKey.get(subject);
       if (old !== resource && (!old || !sameDesired(old, resource))) changed.add(subject);

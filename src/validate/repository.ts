@@ -6,7 +6,7 @@ import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
-import { sameItems } from "../model/order.js";
+import { listChanges, sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
@@ -91,12 +91,42 @@ function targetsOf(kind: string, mesh: string, names: readonly string[]): readon
  * mesh's resources, in file order): every rule compares a resource only with resources of its own mesh, but for one
  * question (does its mesh exist, and if not, which one was meant), so a mesh held by the very same file analyses as in
  * the last run (the per-file cache hands back the same object for a file that did not change), in a repository with
- * the same meshes, has the same findings.
+ * the same meshes, has the same findings. Kept per file, so that a commit that changes a few files of a large mesh
+ * updates the findings of those files only (`updateMesh`).
  */
 interface MeshFindings {
   readonly files: readonly FileResources[];
-  readonly diagnostics: readonly Diagnostic[];
+  /** Per file (same order): what was found about the mesh's resources in it. */
+  readonly perFile: readonly FileFindings[];
+  /** The one warning summing up the references to services a zone provides, if any. */
+  readonly summary: Diagnostic | undefined;
+  /** The non-empty lists of diagnostics: each file's, then the summary's (each list kept while it is the same). */
+  readonly diagnostics: readonly (readonly Diagnostic[])[];
   readonly serviceReferences: readonly ServiceReference[];
+  /**
+   * What an update starts from. Changed in place by the update that uses it, which takes it over (left undefined
+   * here), so findings whose index was used up can only be checked whole again.
+   */
+  index: MeshIndex | undefined;
+}
+
+/** What was found about one file's resources of one mesh. */
+interface FileFindings {
+  /** Duplicates, unknown meshes, dangling references and references to zone-provided services (info items). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The references to services a zone provides, in resource order. */
+  readonly zoneProvided: readonly ServiceReference[];
+}
+
+/** A mesh's definitions and its references to zone-provided services, counted. */
+interface MeshIndex {
+  /** The first definition of each subject. */
+  readonly defined: Map<string, Resource>;
+  /** Subjects defined more than once. */
+  readonly duplicated: Set<string>;
+  /** References to zone-provided services, by service name. */
+  readonly services: Map<string, number>;
+  zoneProvided: number;
 }
 
 /** What the repository-wide rules read of one file's analysis: its resources and their facts (same order). */
@@ -124,8 +154,10 @@ export class RepositoryChecks {
   #serviceReferences: { readonly from: readonly MeshFindings[]; readonly references: readonly ServiceReference[] } = { from: [], references: [] };
   /** Per file analysis (cached objects): worked out once. */
   #fileMeshes = new WeakMap<FileResources, FileMeshes>();
-  /** Meshes checked by the last run (the others' findings were taken over). */
+  /** Meshes checked whole by the last run (the others' findings were taken over or updated). */
   checked = 0;
+  /** Meshes whose findings the last run updated by the files that changed. */
+  updated = 0;
 
   /** Forgets everything (the configuration changed). */
   clear(): void {
@@ -145,17 +177,17 @@ export class RepositoryChecks {
     return known;
   }
 
-  /** The findings of `mesh` if they were worked out from these very files in a repository with the same meshes (`meshes`: meshKey of them). */
-  reusable(mesh: string, files: readonly FileResources[], meshes: string): MeshFindings | undefined {
-    const known = this.#byMesh.get(mesh);
-    return known && this.#meshes === meshes && sameItems(known.files, files) ? known : undefined;
+  /** The last run's findings of `mesh`, if they were worked out in a repository with the same meshes (`meshes`: meshKey of them). */
+  previous(mesh: string, meshes: string): MeshFindings | undefined {
+    return this.#meshes === meshes ? this.#byMesh.get(mesh) : undefined;
   }
 
   /** Keeps the findings of this run's meshes (and only those: a mesh gone from the repository is forgotten). */
-  keep(findings: Map<string, MeshFindings>, meshes: string, checked: number): void {
+  keep(findings: Map<string, MeshFindings>, meshes: string, checked: number, updated: number): void {
     this.#byMesh = findings;
     this.#meshes = meshes;
     this.checked = checked;
+    this.updated = updated;
   }
 
   /** The findings' references to zone-provided services, one list: the last run's when the findings are the same. */
@@ -171,7 +203,8 @@ export class RepositoryChecks {
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
  * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
  * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose files did not
- * change since the last run are taken over. The diagnostics come in lists, one per mesh (not sorted).
+ * change since the last run are taken over, and meshes where a few files changed are updated by those files. The
+ * diagnostics come in lists (not sorted).
  */
 export function* checkRepositorySteps(
   files: readonly FileResources[],
@@ -204,8 +237,14 @@ export function* checkRepositorySteps(
   const findings = new Map<string, MeshFindings>();
   const key = meshKey(meshes);
   let checked = 0;
+  let updated = 0;
   for (const [mesh, group] of groups) {
-    let found = memo.reusable(mesh, group, key);
+    const before = memo.previous(mesh, key);
+    let found = before && sameItems(before.files, group) ? before : undefined;
+    if (!found && before) {
+      found = updateMesh(mesh, before, group, meshes, locator, memo);
+      if (found) updated++;
+    }
     if (!found) {
       found = yield* checkMeshSteps(mesh, group, meshes, locator, memo);
       checked++;
@@ -215,11 +254,11 @@ export function* checkRepositorySteps(
     }
     findings.set(mesh, found);
   }
-  memo.keep(findings, key, checked);
+  memo.keep(findings, key, checked, updated);
 
-  // The diagnostics mesh by mesh, each mesh's list as it was found (the same list as in the last run if taken over).
+  // The diagnostics mesh by mesh, each list as it was found (the same list as in the last run if taken over).
   const diagnostics: (readonly Diagnostic[])[] = [];
-  for (const found of findings.values()) if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
+  for (const found of findings.values()) diagnostics.push(...found.diagnostics);
   let serviceReferences = memo.serviceReferences([...findings.values()]);
   // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
   // meshes interleave.
@@ -227,37 +266,121 @@ export function* checkRepositorySteps(
   return { diagnostics, serviceReferences };
 }
 
+/** The resources of `mesh` in `file` with their facts (all of them when the file holds that mesh only). */
+function* resourcesOf(mesh: string, file: FileResources, memo: RepositoryChecks): Generator<[Resource, ResourceFacts]> {
+  const whole = memo.meshesOf(file).mesh !== null;
+  for (const [i, resource] of file.resources.entries()) {
+    if (whole || resource.mesh === mesh) yield [resource, file.facts[i] as ResourceFacts];
+  }
+}
+
 /** The rules for the resources of one mesh, held by `files` (`meshes`: every mesh that exists). */
 function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): Steps<MeshFindings> {
-  const resources: Resource[] = [];
-  const facts: ResourceFacts[] = [];
+  const index: MeshIndex = { defined: new Map(), duplicated: new Set(), services: new Map(), zoneProvided: 0 };
+  const { defined, duplicated } = index;
+  // Duplicates first: the references below need every definition.
+  const duplicates = new Map<FileResources, Diagnostic[]>();
+  let n = 0;
   for (const file of files) {
-    const whole = memo.meshesOf(file).mesh !== null;
-    // Indexed loops here and below: an entries() iterator allocates a pair per resource until the loop is optimized.
-    for (let i = 0; i < file.resources.length; i++) {
-      const resource = file.resources[i] as Resource;
-      if (!whole && resource.mesh !== mesh) continue;
-      resources.push(resource);
-      facts.push(file.facts[i] as ResourceFacts);
+    for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
+      const earlier = defined.get(subject);
+      if (earlier) {
+        const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
+        const list = duplicates.get(file) ?? [];
+        list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where}`, "duplicate-resource"));
+        duplicates.set(file, list);
+        duplicated.add(subject);
+      } else defined.set(subject, resource);
+      if (stepDue(n++, STEP)) yield;
     }
   }
-  const diagnostics: Diagnostic[] = [];
-  const first = new Map<string, Resource>();
-  for (let i = 0; i < resources.length; i++) {
-    const resource = resources[i] as Resource;
-    const key = (facts[i] as ResourceFacts).subject;
-    const earlier = first.get(key);
-    if (earlier) {
-      const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
-      diagnostics.push(diagnosticAt(locator, resource, "name", `${key} is defined twice: also at ${where}`, "duplicate-resource"));
-    } else first.set(key, resource);
-    if (stepDue(i, STEP)) yield;
+  const perFile: FileFindings[] = [];
+  for (const file of files) {
+    const found = checkFile(mesh, file, meshes, defined, locator, memo, duplicates.get(file));
+    perFile.push(found);
+    countServices(index, found.zoneProvided, 1);
+    n += file.resources.length;
+    if (stepDue(n, STEP)) yield;
   }
+  return findingsOf(mesh, files, perFile, index, undefined);
+}
 
-  const zoneProvided = new ZoneProvidedReferences();
-  for (let i = 0; i < resources.length; i++) {
-    if (stepDue(i, STEP)) yield;
-    const resource = resources[i] as Resource;
+/**
+ * The findings of a mesh from its last ones when a few of its files changed (found by identity, after the common head
+ * and tail of the two file lists), checking those files only. Undefined, so the mesh is checked whole, when the change
+ * may change what other files are told: a Mesh, a kind references point at defined or removed (a reference elsewhere
+ * may resolve or dangle now), a subject defined more than once before or after; or when the last findings' index was
+ * used up.
+ */
+function updateMesh(mesh: string, before: MeshFindings, files: readonly FileResources[], meshes: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): MeshFindings | undefined {
+  const index = before.index;
+  if (!index) return undefined;
+  const old = before.files;
+  const change = listChanges(old, files, MAX_UPDATED_FILES);
+  if (!change) return undefined;
+  const { head, beforeEnd: oldEnd, afterEnd: newEnd, removed, added } = change;
+  const gone = new Map<string, Resource>();
+  for (const file of removed) {
+    for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
+      if (resource.type === "Mesh" || index.duplicated.has(subject) || gone.has(subject)) return undefined;
+      gone.set(subject, resource);
+    }
+  }
+  const come = new Map<string, Resource>();
+  for (const file of added) {
+    for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
+      if (resource.type === "Mesh" || come.has(subject) || (index.defined.has(subject) && !gone.has(subject))) return undefined;
+      come.set(subject, resource);
+    }
+  }
+  // A kind references point at, defined or no longer (not merely edited): references elsewhere may resolve or dangle.
+  for (const [subject, resource] of gone) if (DEFINED_REF_KINDS.has(resource.type) && !come.has(subject)) return undefined;
+  for (const [subject, resource] of come) if (DEFINED_REF_KINDS.has(resource.type) && !gone.has(subject)) return undefined;
+
+  // From here on the index is changed: it goes to the new findings.
+  before.index = undefined;
+  for (const subject of gone.keys()) index.defined.delete(subject);
+  for (const [subject, resource] of come) index.defined.set(subject, resource);
+  const previousFindings = new Map<FileResources, FileFindings>();
+  for (let i = head; i < oldEnd; i++) previousFindings.set(old[i] as FileResources, before.perFile[i] as FileFindings);
+  // The summary of references to zone-provided services is the same unless a changed file has some.
+  let zoneChanged = false;
+  for (const file of removed) {
+    const { zoneProvided } = previousFindings.get(file) as FileFindings;
+    countServices(index, zoneProvided, -1);
+    zoneChanged ||= zoneProvided.length > 0;
+  }
+  const perFile = before.perFile.slice(0, head);
+  for (let i = head; i < newEnd; i++) {
+    const file = files[i] as FileResources;
+    let found = previousFindings.get(file);
+    if (!found) {
+      found = checkFile(mesh, file, meshes, index.defined, locator, memo, undefined);
+      countServices(index, found.zoneProvided, 1);
+      zoneChanged ||= found.zoneProvided.length > 0;
+    }
+    perFile.push(found);
+  }
+  for (let i = oldEnd; i < old.length; i++) perFile.push(before.perFile[i] as FileFindings);
+  return findingsOf(mesh, files, perFile, index, zoneChanged ? undefined : before);
+}
+
+/** Beyond this many files changed in a mesh, it is checked whole. */
+const MAX_UPDATED_FILES = 256;
+
+/** The rules for the resources of `mesh` in one file, given the mesh's definitions (`duplicates`: found in it already). */
+function checkFile(
+  mesh: string,
+  file: FileResources,
+  meshes: ReadonlySet<string>,
+  defined: ReadonlyMap<string, Resource>,
+  locator: Locator,
+  memo: RepositoryChecks,
+  duplicates: Diagnostic[] | undefined,
+): FileFindings {
+  const diagnostics: Diagnostic[] = duplicates ?? [];
+  const zoneProvided: ServiceReference[] = [];
+  for (const [resource, { subject, references }] of resourcesOf(mesh, file, memo)) {
     if (resource.type === "Mesh") continue;
     if (!meshes.has(resource.mesh) && !isGlobalKey(resource)) {
       const suggestion = closestName(resource.mesh, meshes);
@@ -269,16 +392,48 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
             : "define the Mesh in the repository or list it under externalMeshes in meshops.yaml";
       diagnostics.push(diagnosticAt(locator, resource, "mesh", `mesh "${resource.mesh}" is not defined: ${hint}`, "unknown-mesh"));
     }
-    const { subject, references } = facts[i] as ResourceFacts;
     for (const { targets, path } of references) {
-      if (targets.some((target) => first.has(target))) continue;
+      if (targets.some((target) => defined.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) zoneProvided.add(resource, subject, targets, path);
-      else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
+      if (target.startsWith(ZONE_PROVIDED_PREFIX)) {
+        zoneProvided.push({ resource, targets, path });
+        const message = intern(`${target} is not defined in this repository; expected from a zone`);
+        diagnostics.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
+      } else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   }
-  diagnostics.push(...zoneProvided.diagnostics(first));
-  return { files, diagnostics, serviceReferences: zoneProvided.references };
+  return diagnostics.length === 0 && zoneProvided.length === 0 ? NOTHING_FOUND : { diagnostics, zoneProvided };
+}
+
+const NOTHING_FOUND: FileFindings = { diagnostics: [], zoneProvided: [] };
+
+function countServices(index: MeshIndex, references: readonly ServiceReference[], by: 1 | -1): void {
+  for (const { targets } of references) {
+    const target = targets[0] as string;
+    const service = target.slice(target.lastIndexOf("/") + 1);
+    const count = (index.services.get(service) ?? 0) + by;
+    if (count === 0) index.services.delete(service);
+    else index.services.set(service, count);
+  }
+  index.zoneProvided += by * references.length;
+}
+
+/**
+ * The findings of a mesh from its files' (`unchanged`: the last findings, whose references to zone-provided services
+ * and summary are still right).
+ */
+function findingsOf(mesh: string, files: readonly FileResources[], perFile: readonly FileFindings[], index: MeshIndex, unchanged: MeshFindings | undefined): MeshFindings {
+  let summary = unchanged?.summary;
+  let serviceReferences = unchanged?.serviceReferences;
+  if (!unchanged) {
+    const first = perFile.find((f) => f.zoneProvided.length > 0)?.zoneProvided[0]?.resource;
+    summary = first ? zoneProvidedSummary(mesh, index, first) : undefined;
+    serviceReferences = ([] as ServiceReference[]).concat(...perFile.map((f) => f.zoneProvided));
+  }
+  const diagnostics: (readonly Diagnostic[])[] = [];
+  for (const found of perFile) if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
+  if (summary) diagnostics.push(unchanged?.diagnostics.at(-1) ?? [summary]);
+  return { files, perFile, summary, diagnostics, serviceReferences: serviceReferences ?? [], index };
 }
 
 function inFileOrder(references: readonly ServiceReference[], files: readonly FileResources[]): ServiceReference[] {
@@ -301,35 +456,15 @@ const ZONE_PROVIDED_PREFIX = "MeshService/";
 const STEP = 512;
 const NAMES_SHOWN = 10;
 
-class ZoneProvidedReferences {
-  private readonly byMesh = new Map<string, { first: Resource; services: Set<string>; items: Diagnostic[] }>();
-  readonly references: ServiceReference[] = [];
-
-  add(resource: Resource, subject: string, targets: readonly string[], path: string): void {
-    this.references.push({ resource, targets, path });
-    const target = targets[0] as string;
-    let entry = this.byMesh.get(resource.mesh);
-    if (!entry) this.byMesh.set(resource.mesh, (entry = { first: resource, services: new Set(), items: [] }));
-    const service = target.slice(target.lastIndexOf("/") + 1);
-    entry.services.add(service);
-    const message = intern(`${target} is not defined in this repository; expected from a zone`);
-    entry.items.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
-  }
-
-  diagnostics(defined: ReadonlyMap<string, Resource>): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    for (const [mesh, { first, services, items }] of this.byMesh) {
-      const names = [...services].sort();
-      const shown = names.slice(0, NAMES_SHOWN).join(", ") + (names.length > NAMES_SHOWN ? `, … (${names.length - NAMES_SHOWN} more)` : "");
-      const refs = items.length === 1 ? "1 reference" : `${items.length} references`;
-      const what = names.length === 1 ? "a service" : `${names.length} services`;
-      // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.
-      const at = defined.get(subjectOf({ type: "Mesh", mesh, name: mesh })) ?? first;
-      out.push(diagnosticAtDocument(at, "", `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`, "zone-provided-services", "warning"));
-      out.push(...items);
-    }
-    return out;
-  }
+/** The warning summing up a mesh's references to zone-provided services (`first`: the first referring resource). */
+function zoneProvidedSummary(mesh: string, index: MeshIndex, first: Resource): Diagnostic {
+  const names = [...index.services.keys()].sort();
+  const shown = names.slice(0, NAMES_SHOWN).join(", ") + (names.length > NAMES_SHOWN ? `, … (${names.length - NAMES_SHOWN} more)` : "");
+  const refs = index.zoneProvided === 1 ? "1 reference" : `${index.zoneProvided} references`;
+  const what = names.length === 1 ? "a service" : `${names.length} services`;
+  // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.
+  const at = index.defined.get(subjectOf({ type: "Mesh", mesh, name: mesh })) ?? first;
+  return diagnosticAtDocument(at, "", `mesh "${mesh}": ${refs} to ${what} not defined here, expected from zones: ${shown}`, "zone-provided-services", "warning");
 }
 
 function checkSkipList(mesh: Resource, locator: Locator): Diagnostic[] {

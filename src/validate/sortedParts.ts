@@ -9,7 +9,7 @@
  * their parts' positions, and a run whose kept parts changed order sorts afresh.
  */
 import { compareDiagnostics, type Diagnostic } from "../model/diagnostic.js";
-import { insertSorted } from "../model/order.js";
+import { indexOfSorted, insertSorted, withoutIndexes } from "../model/order.js";
 import { stableSortSteps } from "../util/sortSteps.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 
@@ -124,7 +124,7 @@ export class SortedDiagnostics {
     const cut: number[] = [];
     for (const part of removedParts) {
       for (const d of part) {
-        const index = this.#indexOf(d);
+        const index = indexOfSorted(this.#sorted, d, compareDiagnostics);
         if (index < 0) return undefined;
         cut.push(index);
         this.#owner.delete(d);
@@ -141,34 +141,4 @@ export class SortedDiagnostics {
     }
     return added.length === 0 ? kept : insertSorted(kept, added.sort(order), order);
   }
-
-  /** Where an item of the last list is: the first of its equals by binary search, then by identity. */
-  #indexOf(item: Diagnostic): number {
-    const sorted = this.#sorted;
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareDiagnostics(sorted[mid] as Diagnostic, item) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < sorted.length && compareDiagnostics(sorted[i] as Diagnostic, item) === 0; i++) if (sorted[i] === item) return i;
-    return -1;
-  }
-}
-
-/**
- * `items` without the entries at `indexes` (ascending). Written into one array of the final length: on a busy machine,
- * fresh memory for a list of 50,000 costs more than copying it, so no slices in between.
- */
-function withoutIndexes<T>(items: readonly T[], indexes: readonly number[]): T[] {
-  const out = new Array<T>(items.length - indexes.length);
-  let w = 0;
-  let from = 0;
-  for (const index of indexes) {
-    for (let i = from; i < index; i++) out[w++] = items[i] as T;
-    from = index + 1;
-  }
-  for (let i = from; i < items.length; i++) out[w++] = items[i] as T;
-  return out;
 }
