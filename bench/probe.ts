@@ -2,7 +2,8 @@
  * A liveness prober in a process of its own, for watchLatency.ts: GETs a URL back to back (5 ms apart), each on a new
  * connection as a kubelet's probe is, and times the answers. Apart from the benchmark, so that what the benchmark
  * itself does meanwhile (a synchronous `git commit`, parsing a file) does not delay the probes and count against the
- * daemon. Each line `cut` on stdin is answered with one JSON line on stdout: the latencies (ms) since the last cut.
+ * daemon. Each line `cut` on stdin is answered with one JSON line on stdout: the latencies (ms) since the last cut;
+ * `pause` stops probing until `resume` (the benchmark's idle window: probes back to back cost the daemon CPU).
  *   node dist/bench/probe.js URL
  */
 import http from "node:http";
@@ -30,9 +31,12 @@ function probe(): Promise<void> {
 
 let latencies: number[] = [];
 let stopped = false;
+let paused = false;
 createInterface({ input: process.stdin })
   .on("line", (line) => {
-    if (line.trim() !== "cut") return;
+    const command = line.trim();
+    if (command === "pause" || command === "resume") paused = command === "pause";
+    if (command !== "cut") return;
     process.stdout.write(`${JSON.stringify(latencies.map((ms) => Math.round(ms * 10) / 10))}\n`);
     latencies = [];
   })
@@ -41,6 +45,10 @@ createInterface({ input: process.stdin })
   });
 
 while (!stopped) {
+  if (paused) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    continue;
+  }
   const t0 = performance.now();
   await probe();
   latencies.push(performance.now() - t0);

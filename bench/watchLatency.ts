@@ -89,7 +89,7 @@ function editedResource(repo: string): { mesh: string; name: string; requestTime
  * Polls `url` back to back (a few ms apart) from a process of its own (probe.ts), timing each answer: a request that
  * waits on a blocked event loop takes as long as the block. `cut` returns the latencies since the last cut.
  */
-async function probeLatency(url: string): Promise<{ cut(): Promise<number[]>; stop(): void }> {
+async function probeLatency(url: string): Promise<{ cut(): Promise<number[]>; pause(): void; resume(): void; stop(): void }> {
   const child = spawn(process.execPath, [path.join(here, "probe.js"), url], { stdio: ["pipe", "pipe", "inherit"] });
   children.push(child);
   const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> })[Symbol.asyncIterator]();
@@ -101,6 +101,8 @@ async function probeLatency(url: string): Promise<{ cut(): Promise<number[]>; st
       if (line.done) throw new Error("the prober exited");
       return JSON.parse(line.value) as number[];
     },
+    pause: () => child.stdin?.write("pause\n"),
+    resume: () => child.stdin?.write("resume\n"),
     stop: () => child.stdin?.end(),
   };
 }
@@ -146,8 +148,9 @@ try {
     `/healthz during the initial apply: ${healthzInitial.probes} probes, p50 ${healthzInitial.p50Ms} ms, p99 ${healthzInitial.p99Ms} ms, max ${healthzInitial.maxMs} ms, ${healthzInitial.over100Ms} over 100 ms (target: max 100 ms)`,
   );
 
-  // Idle: no commits, no drift check (interval 1 h): what the daemon costs while it waits, once the garbage of the
-  // initial apply is collected.
+  // Idle: no commits, no drift check (interval 1 h), no probes: what the daemon costs while it waits, once the
+  // garbage of the initial apply is collected.
+  prober.pause();
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const idleSeconds = 10;
   const cpuBefore = cpuSeconds(daemon.pid ?? 0);
@@ -158,6 +161,7 @@ try {
 
   const latencies: number[] = [];
   const rssCurve: number[] = [];
+  prober.resume();
   await prober.cut(); // the idle time is not counted
   for (let i = 0; i < commits; i++) {
     await commitOneChange(repo);
