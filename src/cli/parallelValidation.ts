@@ -1,7 +1,7 @@
 /**
  * Cold validation of a large repository on a second core (machines of three or more: hasIdleCore). A child process
- * (not a worker thread: those crashed Node 24's V8) runs the per-file checks of files from the front of the list, reading them with its own `git cat-file`, and
- * sends back only their diagnostics. This process parses every file, since it needs every resource for the repository's
+ * (not a worker thread: those crashed Node 24's V8) runs the per-file checks of files from the front of the list,
+ * reading them with its own `git cat-file`, and sends back only their diagnostics. This process parses every file, since it needs every resource for the repository's
  * checks and the desired state, and checks files itself from the back of the list. Each side takes the next chunk
  * from its own end, until they meet: a slow or busy child simply leaves more to this process.
  *
