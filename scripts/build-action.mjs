@@ -28,7 +28,7 @@ const common = {
   target: "node20",
   legalComments: "none",
   minify: true,
-  keepNames: true,
+  // No keepNames (see build-cli.mjs): its __name() calls cost ~3% of a large validation; errors name themselves.
   absWorkingDir: root,
   logLevel: "warning",
   // CommonJS dependencies call require() on Node's modules: give the ES module bundle one.
