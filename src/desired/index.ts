@@ -225,12 +225,15 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
       }
     }
   }
-  // Stamping and shaping keep type, mesh and name: each subject is built (and hashed) once, for both the list and the index.
-  const built = sortForWrite(
-    [...byKey].map(([subject, r]) => ({ subject, resource: forTargetVersion(withOwnership(r, config.instance), target.major) })),
-    (entry) => entry.resource,
-  );
-  return new MeshBuild(mesh, inputs, built.map((entry) => entry.resource), new Map(built.map((entry) => [entry.subject, entry.resource])));
+  // Stamping and shaping keep type, mesh and name: each subject is hashed once, and the index is updated in place
+  // (replacing a key's value neither grows nor rehashes it: a mesh may hold 80,000 resources).
+  const stamped: Resource[] = [];
+  for (const [subject, r] of byKey) {
+    const resource = forTargetVersion(withOwnership(r, config.instance), target.major);
+    byKey.set(subject, resource);
+    stamped.push(resource);
+  }
+  return new MeshBuild(mesh, inputs, sortForWrite(stamped), byKey);
 }
 
 /** The resource under the name a Kubernetes-mode control plane gives it (itself when that is its name already). */

@@ -18,10 +18,20 @@ export function compareWriteOrder(a: ResourceKey, b: ResourceKey): number {
 export function sortForWrite<T extends ResourceKey>(items: readonly T[]): T[];
 export function sortForWrite<T>(items: readonly T[], keyOf: (item: T) => ResourceKey): T[];
 export function sortForWrite<T>(items: readonly T[], keyOf: (item: T) => ResourceKey = (item) => item as ResourceKey): T[] {
-  const ranked = items.map((item) => {
-    const key = keyOf(item);
-    return { rank: typeRank(key.type), key, item };
-  });
-  ranked.sort((a, b) => a.rank - b.rank || compareText(a.key.mesh, b.key.mesh) || compareText(a.key.type, b.key.type) || compareText(a.key.name, b.key.name));
+  const ranked = items.map((item) => ({ order: writeOrderKey(keyOf(item)), item }));
+  ranked.sort((a, b) => (a.order < b.order ? -1 : a.order === b.order ? 0 : 1));
   return ranked.map((x) => x.item);
 }
+
+/**
+ * compareWriteOrder as one string per item, so a comparison is one string comparison instead of up to four, each
+ * twice over equal strings (in one mesh of 80,000 resources, the mesh and most types are equal): the rank as one
+ * character, then mesh, type and name, each ended by NUL, which sorts before any character a name can hold, so a
+ * shorter part sorts first as it does alone.
+ */
+function writeOrderKey(key: ResourceKey): string {
+  return String.fromCharCode(RANK_BASE + typeRank(key.type)) + key.mesh + "\0" + key.type + "\0" + key.name;
+}
+
+/** typeRank is at least -1. */
+const RANK_BASE = 0x42;
