@@ -5,7 +5,7 @@
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { isSecretType, resourceType } from "../../kuma/types.js";
-import { asObject, setOwn, sortedRecord } from "./util.js";
+import { asObject, hasKeys, setOwn, sortedRecord } from "./util.js";
 import { LABEL_DISPLAY_NAME, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 import { GLOBAL_SCOPE } from "../../model/key.js";
 
@@ -111,7 +111,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
 function render(record: StoredResource): JsonObject {
   const flat = resourceType(record.type)?.flat === true;
   // Most stored resources are policies with labels and nothing else: one literal, in its final shape.
-  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && Object.keys(record.labels).length > 0) {
+  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && hasKeys(record.labels)) {
     const { type, mesh, name, creationTime, modificationTime } = record;
     return { type, mesh, name, creationTime, modificationTime, labels: sortedRecord(record.labels), kri: kriOf(record), spec: record.body };
   }
@@ -120,7 +120,7 @@ function render(record: StoredResource): JsonObject {
   out.name = record.name;
   out.creationTime = record.creationTime;
   out.modificationTime = record.modificationTime;
-  if (Object.keys(record.labels).length > 0) out.labels = sortedRecord(record.labels);
+  if (hasKeys(record.labels)) out.labels = sortedRecord(record.labels);
   // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
   if (isSecretType(record.type)) return { ...out, ...record.body };
   out.kri = kriOf(record);
