@@ -15,7 +15,7 @@ import { coreName } from "../kuma/naming.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLiveSteps, pairResourcesSteps, tally, type Pair } from "./pair.js";
+import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { STEP, unifiedDiff } from "./plan.js";
 import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
@@ -83,7 +83,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
   const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? [], options.systemNamespaces ?? []);
   const ignoredPaths = ignoredPathsMatcher(options.ignore);
   const items: DriftItem[] = [];
-  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
+  const pairs = yield* pairWithLiveSteps(desired, live);
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as Pair;
     const { subject, type, mesh, name, desired: resource, live: current } = pair;

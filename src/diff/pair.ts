@@ -63,21 +63,82 @@ export function pairResources(desired: readonly Resource[], live: ReadonlyMap<st
 
 /** pairResources as steps (util/steps.ts), a thousand resources each. */
 export function* pairResourcesSteps(desired: readonly Resource[], live: ReadonlyMap<string, LiveResource>): Steps<Pair[]> {
-  const pairs: Pair[] = [];
-  const desiredKeys = new Set<string>();
-  for (let i = 0; i < desired.length; i++) {
-    const resource = desired[i] as Resource;
-    const subject = subjectOf(resource);
-    desiredKeys.add(subject);
-    const { type, mesh, name } = resource;
-    const twin = live.get(subject);
-    pairs.push(twin ? { subject, type, mesh, name, desired: resource, live: twin } : { subject, type, mesh, name, desired: resource });
+  return yield* pairSteps(desired, [...live.values()]);
+}
+
+/**
+ * `pairResourcesSteps(desired, indexLive(live))` without a subject per live object: only the few live objects nothing
+ * desires get one. At 50,000 resources, building, hashing and keeping the live side's subjects (and a set of the
+ * desired side's) were most of a no-op plan's pairing.
+ */
+export function* pairWithLiveSteps(desired: readonly Resource[], live: readonly JsonObject[]): Steps<Pair[]> {
+  const twins: LiveResource[] = [];
+  for (let i = 0; i < live.length; i++) {
+    const object = live[i] as JsonObject;
+    const key = keyOfLive(object);
+    if (key) twins.push({ key, object });
     if (stepDue(i, 1024)) yield;
   }
-  live.forEach((twin, subject) => {
-    if (!desiredKeys.has(subject)) pairs.push({ subject, ...twin.key, live: twin });
-  });
+  return yield* pairSteps(desired, twins);
+}
+
+/** The pairing of both: the first twin of each key counts, later ones are left out (as indexLive does). */
+function* pairSteps(desired: readonly Resource[], twins: readonly LiveResource[]): Steps<Pair[]> {
+  const index = new KeyIndex();
+  const kept: LiveResource[] = [];
+  for (let i = 0; i < twins.length; i++) {
+    const twin = twins[i] as LiveResource;
+    if (index.add(twin.key, kept.length)) kept.push(twin);
+    if (stepDue(i, 1024)) yield;
+  }
+  const paired = new Uint8Array(kept.length);
+  const pairs: Pair[] = [];
+  for (let i = 0; i < desired.length; i++) {
+    const resource = desired[i] as Resource;
+    const { type, mesh, name } = resource;
+    const subject = subjectOf(resource);
+    const at = index.get(resource);
+    if (at === undefined) pairs.push({ subject, type, mesh, name, desired: resource });
+    else {
+      paired[at] = 1;
+      pairs.push({ subject, type, mesh, name, desired: resource, live: kept[at] as LiveResource });
+    }
+    if (stepDue(i, 1024)) yield;
+  }
+  for (let at = 0; at < kept.length; at++) {
+    const twin = kept[at] as LiveResource;
+    if (paired[at] === 0) pairs.push({ subject: subjectOf(twin.key), ...twin.key, live: twin });
+  }
   return pairs;
+}
+
+/**
+ * Positions by resource key, keyed as subjects are (a Mesh by its name, a global resource by type and name), in maps
+ * of maps: a lookup hashes strings the caller already holds instead of a subject it must first build.
+ */
+class KeyIndex {
+  private readonly byType = new Map<string, Map<string, Map<string, number>>>();
+
+  /** Adds the position unless the key has one; whether it did. */
+  add(key: ResourceKey, at: number): boolean {
+    let byUnit = this.byType.get(key.type);
+    if (!byUnit) this.byType.set(key.type, (byUnit = new Map()));
+    const unit = unitOfSubject(key);
+    let byName = byUnit.get(unit);
+    if (!byName) byUnit.set(unit, (byName = new Map()));
+    if (byName.has(key.name)) return false;
+    byName.set(key.name, at);
+    return true;
+  }
+
+  get(key: ResourceKey): number | undefined {
+    return this.byType.get(key.type)?.get(unitOfSubject(key))?.get(key.name);
+  }
+}
+
+/** The mesh part of a key's subject (model/key.ts subjectOf): none for a Mesh, GLOBAL_SCOPE for a global resource. */
+function unitOfSubject(key: ResourceKey): string {
+  return key.type === "Mesh" ? GLOBAL_SCOPE : key.mesh;
 }
 
 /** How many items there are of each kind, every kind present (0 when none): the summary of a plan, a drift report, a change set. */

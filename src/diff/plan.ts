@@ -10,7 +10,7 @@ import { isOwned, isPruneDisabled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
-import { indexLiveSteps, pairResourcesSteps, tally, type Pair } from "./pair.js";
+import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
 import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
@@ -77,7 +77,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 
 /** planChanges as steps (util/steps.ts), a few hundred subjects each. */
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
-  const pairs = yield* pairResourcesSteps(desired, yield* indexLiveSteps(live));
+  const pairs = yield* pairWithLiveSteps(desired, live);
   const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance) : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
