@@ -92,8 +92,11 @@ interface Entry {
  */
 type PackedResource = readonly [JsonObject, readonly [number, number, number, number, "u" | "k"] | 0, 0 | 1, (readonly [string, string, string])?];
 
-/** A file's analysis: how many resources, how many documents of other APIs, its own diagnostics. */
-type PackedAnalysis = readonly [number, number, readonly Diagnostic[]];
+/**
+ * A file's analysis: how many resources, how many documents of other APIs, its own diagnostics (each the index of the
+ * same diagnostic in the entry's `diagnostics`, or itself when it is not there: info items).
+ */
+type PackedAnalysis = readonly [number, number, readonly (number | Diagnostic)[]];
 
 function pack(resource: Resource, pathIndex: (file: string) => number): PackedResource {
   const { object, source } = resource;
@@ -146,6 +149,8 @@ export function entryOf(family: string, result: ValidationResult, snapshot: Pick
   let next = 0;
   for (const { analysis } of analyzed) for (const resource of analysis.resources) if (result.resources[next++] !== resource) return undefined;
   if (next !== result.resources.length) return undefined;
+  const diagnostics = result.diagnostics.filter((d) => d.severity !== "info");
+  const kept = new Map(diagnostics.map((d, i) => [d, i]));
   const paths = new Map(analyzed.map(({ file }, i) => [file.path, i]));
   const pathIndex = (file: string) => paths.get(file) ?? -1;
   const resources = result.resources.map((r) => pack(r, pathIndex));
@@ -158,9 +163,9 @@ export function entryOf(family: string, result: ValidationResult, snapshot: Pick
     otherDocuments: result.otherDocuments,
     paths: analyzed.map(({ file }) => file.path),
     blobs: analyzed.map(({ file }) => file.blobId),
-    analyses: analyzed.map(({ analysis }) => [analysis.resources.length, analysis.otherDocuments, analysis.diagnostics] as const),
+    analyses: analyzed.map(({ analysis }) => [analysis.resources.length, analysis.otherDocuments, analysis.diagnostics.map((d) => kept.get(d) ?? d)] as const),
     resources,
-    diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
+    diagnostics,
     serviceReferences,
   };
 }
@@ -228,14 +233,15 @@ function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: Fil
   for (const file of snapshot.files) {
     const i = at.get(file.path);
     if (i === undefined || entry.blobs[i] !== file.blobId || cache.get(file, configKey)) continue;
-    const [count, otherDocuments, diagnostics] = entry.analyses[i] as PackedAnalysis;
+    const [count, otherDocuments, packed] = entry.analyses[i] as PackedAnalysis;
+    const diagnostics = packed.map((d) => (typeof d === "number" ? entry.diagnostics[d] : d));
     const from = starts[i] as number;
     const version = fileVersionKey(entry.config, file.path, file.blobId);
     const same = known.get(version);
     const resources = same?.length === count ? same : entry.resources.slice(from, from + count).map((p) => unpack(p, entry.paths));
     const facts = resources.map((resource) => checkResource(resource, NO_TEXTS).facts);
-    if (!Array.isArray(diagnostics) || !Number.isInteger(otherDocuments)) return 0;
-    seeds.push({ file, analysis: { resources, facts, diagnostics, otherDocuments } });
+    if (!Number.isInteger(otherDocuments) || diagnostics.some((d) => typeof d !== "object" || d === null)) return 0;
+    seeds.push({ file, analysis: { resources, facts, diagnostics: diagnostics as Diagnostic[], otherDocuments } });
   }
   for (const { file, analysis } of seeds) cache.set(file, analysis);
   return seeds.length;
