@@ -96,7 +96,7 @@ function copyOf(cache: string): string {
 }
 
 for (const [name, change] of Object.entries(HEADS)) {
-  test(`a head with ${name}: plan and plan --base (json and text) say what they say without the cache`, async () => {
+  test(`a head with ${name}: plan, plan --base and validate (json and text) say what they say without the cache`, async () => {
     const { repo, base } = baseRepository();
     const cache = await baseCache(repo, base);
     commitHead(repo, change);
@@ -106,6 +106,9 @@ for (const [name, change] of Object.entries(HEADS)) {
       ["plan", "--base", base, "--format", "text"],
       ["plan", "--state-dir", state, "--format", "json"],
       ["plan", "--state-dir", state, "--format", "text"],
+      ["validate", "--format", "json"],
+      ["validate", "--format", "text"],
+      ["validate", "--format", "sarif"],
     ]) {
       const uncached = await runCli(args, repo);
       const near = await runCli([...args, "--validation-cache", copyOf(cache)], repo);
@@ -203,4 +206,29 @@ test("the most recently used entry of the same inputs is the one taken over", as
   git(repo, "reset", "-q", "--hard", base);
   commitHead(repo, HEADS["one file added"] as Record<string, string>);
   assert.equal(await ledgerTimeout(repo, copyOf(cache)), "6s");
+});
+
+test("validate takes the analyses over, and reports what it reports without the cache, at the cached tree too", async () => {
+  const { repo, base } = baseRepository();
+  const cache = await baseCache(repo, base);
+  const uncached = await runCli(["validate", "--format", "json"], repo);
+  const warm = await runCli(["validate", "--format", "json", "--validation-cache", copyOf(cache)], repo);
+  assert.deepEqual([warm.code, warm.stdout, warm.stderr], [uncached.code, uncached.stdout, uncached.stderr]);
+  // Info items too (the cached result has none): validate's report has them.
+  assert.match(warm.stdout, /"rule": "dataplane-skipped"/);
+  assert.match(warm.stdout, /"rule": "dangling-reference"/);
+  // What it reports of an unchanged file is the entry's (a tampered message shows), at the same tree and at a head.
+  const [entry] = entries(cache);
+  assert.ok(entry);
+  const file = path.join(cache, entry);
+  writeFileSync(file, readFileSync(file, "utf8").replaceAll("'from' field is deprecated", "'from' field is DEPRECATED"));
+  const same = await runCli(["validate", "--validation-cache", copyOf(cache)], repo);
+  assert.match(same.stdout, /'from' field is DEPRECATED/);
+  commitHead(repo, HEADS["one file changed"] as Record<string, string>);
+  const head = await runCli(["validate", "--validation-cache", copyOf(cache)], repo);
+  assert.match(head.stdout, /'from' field is DEPRECATED/);
+  // A valid head is kept for the plan that follows (the pull-request check: validate, then plan --base).
+  const kept = copyOf(cache);
+  await runCli(["validate", "--validation-cache", kept], repo);
+  assert.equal(entries(kept).length, 2);
 });

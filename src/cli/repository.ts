@@ -122,12 +122,12 @@ export async function isCached(options: RepositoryOptions, cacheDir: string, io:
   return slot !== undefined && (await hasEntry(slot));
 }
 
-/** `--validation-cache`, for the commands that only use a valid repository's resources (plan, apply, drift). */
-export function addValidationCacheOption(command: Command): Command {
-  return command.option(
-    "--validation-cache <dir>",
-    "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
-  );
+/** `--validation-cache`: plan, apply and drift read valid results from it; validate only takes analyses over. */
+export function addValidationCacheOption(
+  command: Command,
+  description = "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
+): Command {
+  return command.option("--validation-cache <dir>", description);
 }
 
 /** The cache directory a command was given: the flag, else MESHOPS_VALIDATION_CACHE, resolved against the cwd. */
@@ -152,7 +152,8 @@ export async function loadRepository(
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
   // Not cached: the files the nearest entry has analyzed are not analyzed again.
-  const nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
+  let nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
+  const ownTree = nearest?.own === true;
   const cache = shared?.cache ?? new AnalysisCache();
   const validateOptions = {
     ...(options.exclude ? { exclude: options.exclude } : {}),
@@ -166,13 +167,17 @@ export async function loadRepository(
     maxFileBytes: options.maxFileSize,
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous, objects: shared.objects } : {}) } : {}),
   };
-  const seed = nearest && ((snapshot: Snapshot) => void seedAnalyses(cache, snapshot, nearest, shared?.fileResources));
+  const seed = (snapshot: Snapshot): void => {
+    if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources);
+    nearest = undefined; // not held while the tree is validated: it is as large as the repository's resources
+  };
   const { snapshot, result } = await readAndValidate(read, cache, validateOptions, {}, seed);
   if (shared) shared.previous = snapshot;
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
-  if (slot) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
+  // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
+  if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
   return unsealResources(result, (file) => texts.get(file), keys);

@@ -7,7 +7,7 @@
  * - the commit's tree id (content, not commit: a rebase that keeps the files hits), the repository directory and
  *   `--path`, `--max-file-size`, `--exclude`, `--allow-empty`, `--deprecations-as-errors`;
  * - meshops itself: its version and the build id `npm run build` writes (dist/src/build-id.json, a digest of the compiled
- *   code, validators and schemas). Without a build id (the Action's bundle) nothing is cached.
+ *   code, validators and schemas; the Action's bundle has its own, action/lib/build-id.json). Without one nothing is cached.
  *
  * Only what these commands use is kept: valid results without SOPS-encrypted resources (those need the file text to
  * decrypt), their resources, the references to services not in the repository, and warnings (info items are for
@@ -296,7 +296,7 @@ export async function readCachedResult(slot: CacheSlot, known?: FileResources, r
  * The entry a tree not cached takes analyses over from: the slot's own when there is one (a revision validated again
  * on purpose, `plan --base`), else the most recently used of its family; undefined when none can be read.
  */
-export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise<Entry | undefined> {
+export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise<{ readonly entry: Entry; readonly own: boolean } | undefined> {
   const prefix = `validation-${slot.family.slice(0, 16)}-`;
   const own = path.basename(entryPath(slot));
   const names = (await fsp.readdir(slot.dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && ENTRY.test(name) && name !== own);
@@ -304,7 +304,7 @@ export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise
   used.sort((a, b) => b.mtime - a.mtime);
   for (const name of [own, ...used.map((u) => u.name)]) {
     const entry = await readEntry(slot, path.join(slot.dir, name), read);
-    if (entry) return entry;
+    if (entry) return { entry, own: name === own };
   }
   return undefined;
 }
