@@ -5,24 +5,20 @@
  * cache writes, byte for byte.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { loadRepository } from "../src/cli/repository.js";
+import { entryText } from "../src/cli/validationCache.js";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, git, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
 after(() => {
   for (const cleanup of cleanups) cleanup();
 });
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (prefix: string) => temporaryDir(prefix, cleanups);
 
 const timeout = (name: string, target: string, value: string) => `type: MeshTimeout
 name: ${name}
@@ -66,6 +62,12 @@ function baseRepository(): { repo: string; base: string } {
   cleanups.push(repo.cleanup);
   const base = commitFiles(repo.dir, BASE, "base");
   return { repo: repo.dir, base };
+}
+
+/** The head `change` makes of the base, as the repository's only commit after it. */
+function headFrom(repo: string, base: string, change: Record<string, string | null>): void {
+  git(repo, "reset", "-q", "--hard", base);
+  commitHead(repo, change);
 }
 
 function commitHead(repo: string, change: Record<string, string | null>): void {
@@ -149,12 +151,10 @@ test("the unchanged files' analyses are the entry's: what the entry says of a fi
   commitHead(repo, HEADS["one file added"] as Record<string, string>);
   assert.equal(await ledgerTimeout(repo, copyOf(cache)), "6s");
   // The file changed: its own blob is analyzed.
-  git(repo, "reset", "-q", "--hard", base);
-  commitHead(repo, { "shop/to-ledger.yaml": timeout("to-ledger", "MeshService, name: ledger", "7s") });
+  headFrom(repo, base, { "shop/to-ledger.yaml": timeout("to-ledger", "MeshService, name: ledger", "7s") });
   assert.equal(await ledgerTimeout(repo, copyOf(cache)), "7s");
   // Another meshops.yaml: nothing is taken over.
-  git(repo, "reset", "-q", "--hard", base);
-  commitHead(repo, HEADS["meshops.yaml changed"] as Record<string, string>);
+  headFrom(repo, base, HEADS["meshops.yaml changed"] as Record<string, string>);
   assert.equal(await ledgerTimeout(repo, copyOf(cache)), "5s");
 });
 
@@ -203,8 +203,7 @@ test("the most recently used entry of the same inputs is the one taken over", as
   assert.equal((await runCli(["plan", "--base", other, "--ref", other, "--validation-cache", cache], repo)).code, 0);
   assert.equal(entries(cache).length, 2);
   assert.equal((await runCli(["plan", "--base", base, "--ref", base, "--validation-cache", cache], repo)).code, 0);
-  git(repo, "reset", "-q", "--hard", base);
-  commitHead(repo, HEADS["one file added"] as Record<string, string>);
+  headFrom(repo, base, HEADS["one file added"] as Record<string, string>);
   assert.equal(await ledgerTimeout(repo, copyOf(cache)), "6s");
 });
 
@@ -231,4 +230,13 @@ test("validate takes the analyses over, and reports what it reports without the 
   const kept = copyOf(cache);
   await runCli(["validate", "--validation-cache", kept], repo);
   assert.equal(entries(kept).length, 2);
+});
+
+test("an entry is written in pieces that make JSON.stringify's text", () => {
+  const long = Array.from({ length: 2500 }, (_, i) => (i % 3 === 0 ? { i, s: `a"${i}` } : [i, null, "x"]));
+  for (const entry of [{ format: "f", short: [1, 2], long, empty: [], nested: { long } }, {}, { only: long }]) {
+    const pieces = [...entryText(entry as unknown as Parameters<typeof entryText>[0])];
+    assert.equal(pieces.join(""), JSON.stringify(entry));
+    if ("long" in entry) assert.ok(pieces.length > 4);
+  }
 });
