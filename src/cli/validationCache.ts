@@ -235,12 +235,11 @@ function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: Fil
     if (i === undefined || entry.blobs[i] !== file.blobId || cache.get(file, configKey)) continue;
     const [count, otherDocuments, packed] = entry.analyses[i] as PackedAnalysis;
     const diagnostics = packed.map((d) => (typeof d === "number" ? entry.diagnostics[d] : d));
+    if (!Number.isInteger(otherDocuments) || diagnostics.some((d) => typeof d !== "object" || d === null)) return 0;
     const from = starts[i] as number;
-    const version = fileVersionKey(entry.config, file.path, file.blobId);
-    const same = known.get(version);
+    const same = known.get(fileVersionKey(entry.config, file.path, file.blobId));
     const resources = same?.length === count ? same : entry.resources.slice(from, from + count).map((p) => unpack(p, entry.paths));
     const facts = resources.map((resource) => checkResource(resource, NO_TEXTS).facts);
-    if (!Number.isInteger(otherDocuments) || diagnostics.some((d) => typeof d !== "object" || d === null)) return 0;
     seeds.push({ file, analysis: { resources, facts, diagnostics: diagnostics as Diagnostic[], otherDocuments } });
   }
   for (const { file, analysis } of seeds) cache.set(file, analysis);
