@@ -2,7 +2,8 @@
 // Bundles the GitHub Action (src/action/index.ts, the CLI included) into files committed under action/, so a workflow
 // runs it with no install and no build:
 //   action/lib/cli/index.mjs   the action and the CLI, one file;
-//   action/validators/         the build-time ajv validators (dist/validators, from `npm run build`), each bundled.
+//   action/validators/         the build-time ajv validators (dist/validators, from `npm run build`), each bundled;
+//   action/lib/build-id.json   the bundle's build id (scripts/build-id.mjs): what the validation cache keys entries by.
 // The depth of index.mjs matters: the code finds schemas/ and package.json three folders up (../../../), as it does
 // from dist/src/<module>/, and the validators at ../../validators/. The status page's files are left out: the action
 // never runs the daemon. `npm run build:action`; CI checks the committed files are current.
@@ -10,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { writeBuildId } from "./build-id.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, "action");
@@ -47,4 +49,5 @@ await build({
   entryPoints: readdirSync(validators).filter((f) => f.endsWith(".js")).map((f) => path.join(validators, f)),
   outdir: path.join(out, "validators"),
 });
+writeBuildId(path.join("action", "lib", "build-id.json"), ["action/lib", "action/validators"]);
 console.log(`build-action: action/ bundled (meshops ${version})`);

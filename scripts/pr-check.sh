@@ -28,6 +28,9 @@ Options:
   --format FORMAT         what is printed: github (annotations, as in Actions; default) or text
   --warnings-as-errors    validation warnings fail the check
   --plan-fail-on WHAT     changes | risky (default) | none: which plans fail the check (exit 2)
+  --validation-cache DIR  keep validation results in DIR across runs (sets MESHOPS_VALIDATION_CACHE, which is
+                          also read from the environment): a tree already validated is not validated again, and a
+                          head whose base is there only analyzes the files it changed. Keep DIR in the CI cache.
   -h, --help              this help
 EOF
 }
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
     --format) format="${2:?--format needs github or text}"; shift 2 ;;
     --warnings-as-errors) warnings_as_errors=true; shift ;;
     --plan-fail-on) plan_fail_on="${2:?--plan-fail-on needs changes, risky or none}"; shift 2 ;;
+    --validation-cache) export MESHOPS_VALIDATION_CACHE="${2:?--validation-cache needs a directory}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; positional+=("$@"); break ;;
     -*) echo "pr-check: unknown option $1" >&2; usage >&2; exit 1 ;;

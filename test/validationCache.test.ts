@@ -3,25 +3,20 @@
  * A warm run must say exactly what a cold one says; an entry is only ever read for the same tree, options and build.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
 import { loadRepository, SharedReads } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, git, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
 after(() => {
   for (const cleanup of cleanups) cleanup();
 });
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (prefix: string) => temporaryDir(prefix, cleanups);
 
 const MESH = "type: Mesh\nname: shop\n";
 const timeout = (requestTimeout: string) => `type: MeshTimeout

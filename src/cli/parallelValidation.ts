@@ -180,6 +180,8 @@ export async function readAndValidate(
   cache: AnalysisCache | undefined,
   options: ValidateOptions,
   parallel: ParallelOptions = {},
+  /** Called with the snapshot before it is validated: what puts analyses known elsewhere into `cache` (validationCache.ts). */
+  prepare?: (snapshot: Snapshot) => void,
 ): Promise<{ readonly snapshot: Snapshot; readonly result: ValidationResult }> {
   let child: CheckingChild | undefined;
   const onListed = (bytes: number): void => void (child = CheckingChild.start(bytes, parallel));
@@ -187,6 +189,7 @@ export async function readAndValidate(
     child?.stop();
     throw error;
   });
+  prepare?.(snapshot);
   return { snapshot, result: await validateWithChild(snapshot, read.repo, child, cache, options, parallel) };
 }
 

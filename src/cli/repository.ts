@@ -6,7 +6,7 @@ import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "..
 import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
 import { GitObjects } from "../source/gitBatch.js";
-import { cacheResult, cacheSlot, fileVersionKey, hasEntry, readCachedResult, type FileResources } from "./validationCache.js";
+import { cacheResult, cacheSlot, fileVersionKey, hasEntry, nearestEntry, readCachedResult, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
 import { sopsKeys } from "./secrets.js";
@@ -78,6 +78,8 @@ export class SharedReads {
   previous: Snapshot | undefined;
   /** Resources by file version, shared by revisions read from the validation cache (validationCache.ts). */
   readonly fileResources: FileResources = new Map();
+  /** The validation cache's entries read so far (the base's is read as the ref's nearest, then as its own). */
+  readonly entries: ReadEntries = new Map();
   /**
    * The reads after the first one go through one git process started here, before the first read grows the heap: a
    * spawn from a process holding a parsed repository (300 MB at 51,000 resources) costs hundreds of ms of CPU, and
@@ -120,12 +122,12 @@ export async function isCached(options: RepositoryOptions, cacheDir: string, io:
   return slot !== undefined && (await hasEntry(slot));
 }
 
-/** `--validation-cache`, for the commands that only use a valid repository's resources (plan, apply, drift). */
-export function addValidationCacheOption(command: Command): Command {
-  return command.option(
-    "--validation-cache <dir>",
-    "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
-  );
+/** `--validation-cache`: plan, apply and drift read valid results from it; validate only takes analyses over. */
+export function addValidationCacheOption(
+  command: Command,
+  description = "keep valid results here, keyed by the commit's tree and meshops's build, and skip validating a revision already validated (or set MESHOPS_VALIDATION_CACHE)",
+): Command {
+  return command.option("--validation-cache <dir>", description);
 }
 
 /** The cache directory a command was given: the flag, else MESHOPS_VALIDATION_CACHE, resolved against the cwd. */
@@ -146,9 +148,18 @@ export async function loadRepository(
   const { shared } = load;
   const repo = localRepositoryDir(options.repo, io);
   const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
-  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources) : undefined;
+  const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources, shared?.entries) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) return { result: cached, stillSealed: [] };
+  // Not cached: the files the nearest entry has analyzed are not analyzed again.
+  let nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
+  const ownTree = nearest?.own === true;
+  const cache = shared?.cache ?? new AnalysisCache();
+  const validateOptions = {
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
+  };
   const read = {
     repo,
     ref: options.ref,
@@ -156,16 +167,17 @@ export async function loadRepository(
     maxFileBytes: options.maxFileSize,
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous, objects: shared.objects } : {}) } : {}),
   };
-  const { snapshot, result } = await readAndValidate(read, shared?.cache, {
-    ...(options.exclude ? { exclude: options.exclude } : {}),
-    ...(options.allowEmpty ? { allowEmpty: true } : {}),
-    ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
-  });
+  const seed = (snapshot: Snapshot): void => {
+    if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources);
+    nearest = undefined; // not held while the tree is validated: it is as large as the repository's resources
+  };
+  const { snapshot, result } = await readAndValidate(read, cache, validateOptions, {}, seed);
   if (shared) shared.previous = snapshot;
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
-  if (slot) await cacheResult(slot, result, snapshot).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
+  // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
+  if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
   const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
   const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
   return unsealResources(result, (file) => texts.get(file), keys);

@@ -7,12 +7,20 @@
  * - the commit's tree id (content, not commit: a rebase that keeps the files hits), the repository directory and
  *   `--path`, `--max-file-size`, `--exclude`, `--allow-empty`, `--deprecations-as-errors`;
  * - meshops itself: its version and the build id `npm run build` writes (dist/src/build-id.json, a digest of the compiled
- *   code, validators and schemas). Without a build id (the Action's bundle) nothing is cached.
+ *   code, validators and schemas; the Action's bundle has its own, action/lib/build-id.json). Without one nothing is cached.
  *
  * Only what these commands use is kept: valid results without SOPS-encrypted resources (those need the file text to
  * decrypt), their resources, the references to services not in the repository, and warnings (info items are for
  * `validate`'s reports, which never read this cache). One file an entry, written atomically (mode 0600), the
- * MAX_ENTRIES most recent kept. An entry that cannot be read is a miss. `WORKTREE` is never cached: it has no tree id.
+ * MAX_ENTRIES most recently used kept. An entry that cannot be read is a miss. `WORKTREE` is never cached: it has no tree id.
+ *
+ * A tree not cached (a pull request's head, its base cached by an earlier run) takes over the per-file analysis of
+ * the nearest entry: the most recently used one of the same inputs but the tree (its family, in its file name), for
+ * every file whose path and blob, and meshops.yaml's blob, are the same (`seedAnalyses`). The tree is then read and
+ * validated as usual, changed files analyzed and the repository's checks run over all, so the result is a cold
+ * validation's. For that an entry keeps, per file read, what analyzeFile found on its own: its diagnostics of every
+ * severity (info items too: an invalid head reports them, and counts skipped Dataplanes), its count of other documents
+ * and its run of resources; their facts for the repository's checks are worked out again (checkResource).
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,14 +31,17 @@ import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
-import type { ValidationResult } from "../validate/index.js";
+import { analysisInputs, analysisKey, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { checkResource } from "../validate/repository.js";
+import { Locator } from "../parse/locate.js";
 import { writeFileAtomic } from "../backend/local/journal.js";
 import { meshopsVersion } from "./version.js";
 
-const FORMAT = "meshops-validation-cache/v3";
+const FORMAT = "meshops-validation-cache/v4";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
 export const MAX_ENTRIES = 8;
-const ENTRY = /^validation-[0-9a-f]{64}\.json$/;
+/** `validation-FAMILY-KEY.json` (FAMILY: the first 16 digits of familyKey); entries of v3 had no family, and are dropped in turn. */
+const ENTRY = /^validation-(?:[0-9a-f]{16}-)?[0-9a-f]{64}\.json$/;
 
 /** What a validation result is a function of, besides the code: the key's parts. */
 export interface ValidationInputs {
@@ -50,16 +61,25 @@ export function validationCacheKey(build: string, inputs: ValidationInputs): str
   return createHash("sha256").update(JSON.stringify([FORMAT, meshopsVersion(), build, inputs])).digest("hex");
 }
 
+/** The key of every entry for the same inputs but the tree: the entries a tree not cached may take analyses over from. */
+export function familyKey(build: string, inputs: Omit<ValidationInputs, "tree">): string {
+  const { repoDir, path: folder, maxFileSize, exclude, allowEmpty, deprecationsAsErrors } = inputs;
+  return createHash("sha256").update(JSON.stringify([FORMAT, meshopsVersion(), build, { repoDir, path: folder, maxFileSize, exclude, allowEmpty, deprecationsAsErrors }])).digest("hex");
+}
+
 /** A cached result as stored: resources once, references to them by index. */
 interface Entry {
   readonly format: typeof FORMAT;
+  readonly family: string;
   readonly root: string;
   readonly config?: SourceFile;
   readonly files: number;
   readonly otherDocuments: number;
-  /** The files resources come from, referred to by index, and their blob ids (same index). */
+  /** The files read, in order, referred to by index, and their blob ids (same index). */
   readonly paths: readonly string[];
   readonly blobs: readonly string[];
+  /** Per file read (same index): what analyzeFile found in it alone; its resources are the next run of `resources`. */
+  readonly analyses: readonly PackedAnalysis[];
   readonly resources: readonly PackedResource[];
   readonly diagnostics: readonly Diagnostic[];
   readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
@@ -71,6 +91,12 @@ interface Entry {
  * default policy, and the key only when the object does not spell it.
  */
 type PackedResource = readonly [JsonObject, readonly [number, number, number, number, "u" | "k"] | 0, 0 | 1, (readonly [string, string, string])?];
+
+/**
+ * A file's analysis: how many resources, how many documents of other APIs, its own diagnostics (each the index of the
+ * same diagnostic in the entry's `diagnostics`, or itself when it is not there: info items).
+ */
+type PackedAnalysis = readonly [number, number, readonly (number | Diagnostic)[]];
 
 function pack(resource: Resource, pathIndex: (file: string) => number): PackedResource {
   const { object, source } = resource;
@@ -98,10 +124,18 @@ function keyOf(object: JsonObject): { type: string; mesh: string; name: string }
   return { type, name, mesh: type === "Mesh" ? name : typeof object.mesh === "string" ? object.mesh : "" };
 }
 
-/** The entry for a result read from `snapshot`, or undefined when it is not kept (invalid, or holding encrypted resources). */
-export function entryOf(result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Entry | undefined {
+/** A file read and what analyzeFile found in it. */
+export interface AnalyzedFile {
+  readonly file: Pick<SourceFile, "path" | "blobId">;
+  readonly analysis: FileAnalysis;
+}
+
+/**
+ * The entry for a result read from `snapshot`, whose files read were analyzed as `analyzed` says (in order), or
+ * undefined when it is not kept (invalid, holding encrypted resources, or analyses that are not the result's).
+ */
+export function entryOf(family: string, result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config">, analyzed: readonly AnalyzedFile[]): Entry | undefined {
   const { root, config } = snapshot;
-  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
   if (!result.valid || result.resources.some((r) => r.sealed)) return undefined;
   const index = new Map(result.resources.map((r, i) => [r, i]));
   const serviceReferences = [];
@@ -110,23 +144,28 @@ export function entryOf(result: ValidationResult, snapshot: Pick<Snapshot, "root
     if (at === undefined) return undefined;
     serviceReferences.push({ resource: at, targets, path: field });
   }
-  const paths = new Map<string, number>();
-  const pathIndex = (file: string) => {
-    let at = paths.get(file);
-    if (at === undefined) paths.set(file, (at = paths.size));
-    return at;
-  };
+  // The result's resources are the analyses' runs, in file order (validateSnapshotSteps): checked, since each run is
+  // taken over as its file's.
+  let next = 0;
+  for (const { analysis } of analyzed) for (const resource of analysis.resources) if (result.resources[next++] !== resource) return undefined;
+  if (next !== result.resources.length) return undefined;
+  const diagnostics = result.diagnostics.filter((d) => d.severity !== "info");
+  const kept = new Map(diagnostics.map((d, i) => [d, i]));
+  const paths = new Map(analyzed.map(({ file }, i) => [file.path, i]));
+  const pathIndex = (file: string) => paths.get(file) ?? -1;
   const resources = result.resources.map((r) => pack(r, pathIndex));
   return {
     format: FORMAT,
+    family,
     root,
     ...(config ? { config } : {}),
     files: result.files,
     otherDocuments: result.otherDocuments,
-    paths: [...paths.keys()],
-    blobs: [...paths.keys()].map((file) => blobOf.get(file) ?? ""),
+    paths: analyzed.map(({ file }) => file.path),
+    blobs: analyzed.map(({ file }) => file.blobId),
+    analyses: analyzed.map(({ analysis }) => [analysis.resources.length, analysis.otherDocuments, analysis.diagnostics.map((d) => kept.get(d) ?? d)] as const),
     resources,
-    diagnostics: result.diagnostics.filter((d) => d.severity !== "info"),
+    diagnostics,
     serviceReferences,
   };
 }
@@ -163,12 +202,63 @@ export function resultOf(entry: Entry, revision: string, known: FileResources = 
   return { revision, config, resources, diagnostics: entry.diagnostics, valid: true, files: entry.files, otherDocuments: entry.otherDocuments, serviceReferences };
 }
 
-/** One command's view of the cache: where it is and the key of the revision it reads. */
+/**
+ * The analyses of an entry's files, rebuilt: put into `cache` for every file of `snapshot` whose path and blob the
+ * entry has, when meshops.yaml is the same blob (and the folder read the same). `known`: resources by file version
+ * already in memory (the same objects are then taken over). Returns how many files were put in.
+ */
+export function seedAnalyses(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources = new Map()): number {
+  try {
+    return seed(cache, snapshot, entry, known);
+  } catch {
+    return 0;
+  }
+}
+
+function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources): number {
+  if (snapshot.root !== entry.root || (snapshot.config?.blobId ?? "") !== (entry.config?.blobId ?? "")) return 0;
+  const configKey = analysisKey(cache.parsedConfig(snapshot.config, snapshot.root).config);
+  cache.useConfig(configKey);
+  const at = new Map(entry.paths.map((file, i) => [file, i]));
+  // Where each file's run of resources starts.
+  const starts: number[] = [];
+  let start = 0;
+  for (const [count] of entry.analyses) {
+    starts.push(start);
+    start += count;
+  }
+  if (start !== entry.resources.length || entry.analyses.length !== entry.paths.length) return 0;
+  // All rebuilt before any is put in: an entry damaged half-way (it threw) is not taken over at all.
+  const seeds: { file: SourceFile; analysis: FileAnalysis }[] = [];
+  for (const file of snapshot.files) {
+    const i = at.get(file.path);
+    if (i === undefined || entry.blobs[i] !== file.blobId || cache.get(file, configKey)) continue;
+    const [count, otherDocuments, packed] = entry.analyses[i] as PackedAnalysis;
+    const diagnostics = packed.map((d) => (typeof d === "number" ? entry.diagnostics[d] : d));
+    if (!Number.isInteger(otherDocuments) || diagnostics.some((d) => typeof d !== "object" || d === null)) return 0;
+    const from = starts[i] as number;
+    const same = known.get(fileVersionKey(entry.config, file.path, file.blobId));
+    const resources = same?.length === count ? same : entry.resources.slice(from, from + count).map((p) => unpack(p, entry.paths));
+    const facts = resources.map((resource) => checkResource(resource, NO_TEXTS).facts);
+    seeds.push({ file, analysis: { resources, facts, diagnostics: diagnostics as Diagnostic[], otherDocuments } });
+  }
+  for (const { file, analysis } of seeds) cache.set(file, analysis);
+  return seeds.length;
+}
+
+/** Facts need no position (only checkResource's diagnostics do, which an entry has already). */
+const NO_TEXTS = new Locator(() => undefined);
+
+/** One command's view of the cache: where it is, the key of the revision it reads, and the key of its family. */
 export interface CacheSlot {
   readonly dir: string;
   readonly key: string;
+  readonly family: string;
   readonly commit: string;
 }
+
+/** Entries this process has read, by file: `plan --base` reads its base's entry as the ref's nearest, then as the base's own. */
+export type ReadEntries = Map<string, Entry>;
 
 /**
  * The slot for a revision, or undefined when it cannot be cached (no build id, WORKTREE, a revision Git cannot
@@ -187,23 +277,59 @@ export async function cacheSlot(dir: string, repoDir: string, ref: string, input
   }
   const [commit, tree] = ids;
   if (ids.length !== 2 || !commit || !tree || !/^[0-9a-f]{40,64}$/.test(commit) || !/^[0-9a-f]{40,64}$/.test(tree)) return undefined;
-  return { dir, commit, key: validationCacheKey(build, { tree, repoDir: realpathSync(repoDir), ...inputs }) };
+  const keyed = { repoDir: realpathSync(repoDir), ...inputs };
+  return { dir, commit, key: validationCacheKey(build, { tree, ...keyed }), family: familyKey(build, keyed) };
 }
 
 /** The cached result, or undefined (a miss, or an entry that cannot be read). */
-export async function readCachedResult(slot: CacheSlot, known?: FileResources): Promise<ValidationResult | undefined> {
-  let text: string;
+export async function readCachedResult(slot: CacheSlot, known?: FileResources, read?: ReadEntries): Promise<ValidationResult | undefined> {
+  const entry = await readEntry(slot, entryPath(slot), read);
   try {
-    text = await fsp.readFile(entryPath(slot), "utf8");
+    return entry ? resultOf(entry, slot.commit, known) : undefined;
   } catch {
     return undefined;
   }
-  try {
-    const entry = JSON.parse(text) as Entry;
-    return entry.format === FORMAT ? resultOf(entry, slot.commit, known) : undefined;
-  } catch {
-    return undefined;
+}
+
+/**
+ * The entry a tree not cached takes analyses over from: the slot's own when there is one (a revision validated again
+ * on purpose, `plan --base`), else the most recently used of its family; undefined when none can be read.
+ */
+export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise<{ readonly entry: Entry; readonly own: boolean } | undefined> {
+  const prefix = `validation-${slot.family.slice(0, 16)}-`;
+  const own = path.basename(entryPath(slot));
+  const names = (await fsp.readdir(slot.dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && ENTRY.test(name) && name !== own);
+  const used = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  used.sort((a, b) => b.mtime - a.mtime);
+  for (const name of [own, ...used.map((u) => u.name)]) {
+    const entry = await readEntry(slot, path.join(slot.dir, name), read);
+    if (entry) return { entry, own: name === own };
   }
+  return undefined;
+}
+
+/** An entry of the slot's family, marked as used (its time is what `nearestEntry` and the pruning go by); undefined if it cannot be read. */
+async function readEntry(slot: CacheSlot, file: string, read?: ReadEntries): Promise<Entry | undefined> {
+  let entry = read?.get(file);
+  if (!entry) {
+    let text: string;
+    try {
+      text = await fsp.readFile(file, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<Entry> | null;
+      if (parsed?.format !== FORMAT || parsed.family !== slot.family || !Array.isArray(parsed.analyses) || !Array.isArray(parsed.resources)) return undefined;
+      entry = parsed as Entry;
+    } catch {
+      return undefined;
+    }
+    read?.set(file, entry);
+    const now = new Date();
+    await fsp.utimes(file, now, now).catch(() => undefined);
+  }
+  return entry;
 }
 
 /** Whether there is an entry for the slot (it may still turn out unreadable). */
@@ -211,12 +337,23 @@ export async function hasEntry(slot: CacheSlot): Promise<boolean> {
   return (await fsp.stat(entryPath(slot)).catch(() => undefined))?.isFile() === true;
 }
 
-/** Keeps the result (when it is kept at all) and drops the oldest entries beyond MAX_ENTRIES. */
-export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Pick<Snapshot, "root" | "config" | "files">): Promise<void> {
-  const entry = entryOf(result, snapshot);
+/**
+ * Keeps the result (when it is kept at all), with the analyses `cache` holds of the files it read, and drops the least
+ * recently used entries beyond MAX_ENTRIES.
+ */
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions): Promise<void> {
+  if (!result.valid) return;
+  const { selection, configKey } = analysisInputs(snapshot, cache, options);
+  const analyzed: AnalyzedFile[] = [];
+  for (const file of selection.files) {
+    const analysis = cache.get(file, configKey);
+    if (!analysis) return;
+    analyzed.push({ file, analysis });
+  }
+  const entry = entryOf(slot.family, result, snapshot, analyzed);
   if (!entry) return;
   await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), JSON.stringify(entry));
+  await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), entryText(entry));
   const names = (await fsp.readdir(slot.dir)).filter((name) => ENTRY.test(name));
   if (names.length <= MAX_ENTRIES) return;
   const aged = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
@@ -224,8 +361,31 @@ export async function cacheResult(slot: CacheSlot, result: ValidationResult, sna
   for (const { name } of aged.slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
 }
 
+/** Items of an entry's long lists per piece of its text. */
+const ITEMS_PER_PIECE = 1024;
+
+/**
+ * The entry's JSON text (JSON.stringify's), in pieces made as they are written: a long list a slice at a time, so
+ * that the 30 MB of text at 51,000 resources, and their bytes, are never in memory at once (nor is the garbage).
+ */
+export function* entryText(entry: Entry): Generator<string> {
+  let separator = "{";
+  for (const [key, value] of Object.entries(entry) as [string, unknown][]) {
+    if (value === undefined) continue;
+    yield `${separator}${JSON.stringify(key)}:`;
+    separator = ",";
+    if (!Array.isArray(value) || value.length <= ITEMS_PER_PIECE) {
+      yield JSON.stringify(value);
+      continue;
+    }
+    for (let i = 0; i < value.length; i += ITEMS_PER_PIECE) yield `${i === 0 ? "[" : ","}${JSON.stringify(value.slice(i, i + ITEMS_PER_PIECE)).slice(1, -1)}`;
+    yield "]";
+  }
+  yield separator === "{" ? "{}" : "}";
+}
+
 function entryPath(slot: CacheSlot): string {
-  return path.join(slot.dir, `validation-${slot.key}.json`);
+  return path.join(slot.dir, `validation-${slot.family.slice(0, 16)}-${slot.key}.json`);
 }
 
 let build: string | null | undefined;

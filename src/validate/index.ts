@@ -53,16 +53,19 @@ export class AnalysisCache {
   private byFile = new WeakMap<SourceFile, FileAnalysis>();
 
   get(file: SourceFile, configKey: string): FileAnalysis | undefined {
-    if (configKey !== this.configKey) {
-      // Conversion depends on the config (system namespaces), so a config change invalidates everything.
-      this.entries.clear();
-      this.byFile = new WeakMap();
-      this.repositoryChecks.clear();
-      this.configKey = configKey;
-    }
+    this.useConfig(configKey);
     const known = this.byFile.get(file) ?? this.entries.get(`${file.path}\0${file.blobId}`);
     if (known) this.byFile.set(file, known);
     return known;
+  }
+
+  /** Analyses under another configuration (`analysisKey`) are dropped: conversion depends on it (system namespaces). */
+  useConfig(configKey: string): void {
+    if (configKey === this.configKey) return;
+    this.entries.clear();
+    this.byFile = new WeakMap();
+    this.repositoryChecks.clear();
+    this.configKey = configKey;
   }
 
   set(file: SourceFile, analysis: FileAnalysis): void {

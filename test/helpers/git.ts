@@ -17,6 +17,13 @@ export function tempRepo(prefix = "meshops-test-"): { dir: string; cleanup: () =
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A fresh temporary folder; its removal goes on `cleanups` (run them in `after`). */
+export function tempDir(prefix: string, cleanups: (() => void)[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Writes files (path → content) into the repository and commits them; returns the commit id. */
 /** A new repository with `files` committed; its cleanup goes on `cleanups` (run them in `after`). */
 export function committedRepo(files: Record<string, string>, cleanups: (() => void)[]): string {

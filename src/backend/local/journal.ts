@@ -37,12 +37,13 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** Write to a temporary file in the same directory, fsync it, rename it over the old file, fsync the directory. */
-export async function writeFileAtomic(dir: string, name: string, data: string | readonly string[]): Promise<number> {
+export async function writeFileAtomic(dir: string, name: string, data: string | Iterable<string>): Promise<number> {
   const tmp = path.join(dir, `${name}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
   const handle = await fsp.open(tmp, "w", 0o600);
   let bytes = 0;
   try {
-    // Text in chunks is encoded and written chunk by chunk: no copy of the whole file in memory, no long turn.
+    // Text in chunks is encoded and written chunk by chunk: no copy of the whole file in memory, no long turn (and
+    // chunks made as they are asked for are never all in memory at once).
     for (const chunk of typeof data === "string" ? [data] : data) {
       const buffer = Buffer.from(chunk, "utf8");
       await writeAll(handle, buffer);
