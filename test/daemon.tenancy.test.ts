@@ -100,6 +100,8 @@ test("the branch checked out at start is followed and shown; both meshes are in 
     assert.ok(m && Date.parse(m.since) > 0);
   }
   await daemon.untilLog("the followed branch in the log", (e) => e.event === "daemon.started" && e.branch === "main");
+  // --heap-growth's default, set at start (src/daemon/heap.ts).
+  await daemon.untilLog("the heap's bound in the log", (e) => e.event === "daemon.heap" && e.heapGrowthPercent === 30 && e.setBy === "option");
 });
 
 test("a checkout of another branch, and a commit on it, are not applied", async () => {

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
@@ -21,6 +21,7 @@ import { durationMs, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
+import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../../daemon/heap.js";
 
 interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
   repo: string;
@@ -28,6 +29,7 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, Notificat
   path?: string;
   maxFileSize: number;
   interval: number;
+  heapGrowth: number;
   driftInterval: number;
   driftMode?: DriftMode;
   listen: string;
@@ -78,7 +80,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
         .default(DEFAULT_STATUS_SERVER_LIMITS.maxConnections)
         .argParser((v) => {
           const n = Number(v);
-          if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-connections must be a positive integer, got ${v}`);
+          if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`--max-connections must be a positive integer, got ${v}`);
           return n;
         }),
     )
@@ -95,6 +97,15 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--git-ssh-key-file <file>", "SSH remote: the private key to authenticate with (mode 0600)")
     .option("--git-known-hosts-file <file>", "SSH remote: known_hosts holding the server's host key (checked strictly)")
     .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
+    .addOption(
+      new Option("--heap-growth <percent>", "how far the heap may grow past what is live before a full garbage collection (0: V8's own choice, up to four times what is live)")
+        .default(DEFAULT_HEAP_GROWTH_PERCENT)
+        .argParser((v) => {
+          const n = Number(v);
+          if (!/^\d+$/.test(v) || n > 1000) throw new InvalidArgumentError(`--heap-growth must be a whole percentage from 0 to 1000, got ${v}`);
+          return n;
+        }),
+    )
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("info"))
     .addOption(new Option("--log-format <format>", "auto: readable on a terminal, JSON lines otherwise").choices(["auto", "json", "pretty"]).default("auto"));
   addPruneLimitOptions(command, "hold for approval, in the meshes it deletes from,");
@@ -105,6 +116,8 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
     const signalled = untilSignal();
     const log = createLogger({ stream: io.stdout, level: options.logLevel, format: options.logFormat, env: io.env });
+    const heap = limitHeapGrowth(options.heapGrowth);
+    log.info({ event: "daemon.heap", heapGrowthPercent: heap.percent, setBy: heap.setBy }, heap.percent > 0 ? `the heap grows at most ${heap.percent}% past what is live before a full collection` : "the heap grows as V8 decides");
     const unguard = guardDescriptorExhaustion(log);
     try {
       await runDaemon(io, options, signalled, log);
