@@ -10,8 +10,8 @@
  *   code, validators and schemas; the Action's bundle has its own, action/lib/build-id.json). Without one nothing is cached.
  *
  * Only what these commands use is kept: valid results without SOPS-encrypted resources (those need the file text to
- * decrypt), their resources, the references to services not in the repository, and warnings (info items are for
- * `validate`'s reports, which never read this cache). One file an entry, written atomically (mode 0600), the
+ * decrypt), their resources, the references to services not in the repository, and warnings (the repository-wide info
+ * items are for `validate`'s reports, so `validate` never reads a result: it takes analyses over, below). One file an entry, written atomically (mode 0600), the
  * MAX_ENTRIES most recently used kept. An entry that cannot be read is a miss. `WORKTREE` is never cached: it has no tree id.
  *
  * A tree not cached (a pull request's head, its base cached by an earlier run) takes over the per-file analysis of
@@ -298,10 +298,8 @@ export async function readCachedResult(slot: CacheSlot, known?: FileResources, r
 export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise<{ readonly entry: Entry; readonly own: boolean } | undefined> {
   const prefix = `validation-${slot.family.slice(0, 16)}-`;
   const own = path.basename(entryPath(slot));
-  const names = (await fsp.readdir(slot.dir).catch(() => [] as string[])).filter((name) => name.startsWith(prefix) && ENTRY.test(name) && name !== own);
-  const used = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  used.sort((a, b) => b.mtime - a.mtime);
-  for (const name of [own, ...used.map((u) => u.name)]) {
+  const family = await entriesByUse(slot.dir, (name) => name.startsWith(prefix) && name !== own);
+  for (const name of [own, ...family]) {
     const entry = await readEntry(slot, path.join(slot.dir, name), read);
     if (entry) return { entry, own: name === own };
   }
@@ -354,11 +352,14 @@ export async function cacheResult(slot: CacheSlot, result: ValidationResult, sna
   if (!entry) return;
   await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), entryText(entry));
-  const names = (await fsp.readdir(slot.dir)).filter((name) => ENTRY.test(name));
-  if (names.length <= MAX_ENTRIES) return;
-  const aged = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(slot.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
-  aged.sort((a, b) => b.mtime - a.mtime);
-  for (const { name } of aged.slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
+  for (const name of (await entriesByUse(slot.dir)).slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
+}
+
+/** The entries' file names in `dir` that `accept` takes, the most recently used first (readEntry marks a use). */
+async function entriesByUse(dir: string, accept: (name: string) => boolean = () => true): Promise<string[]> {
+  const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((name) => ENTRY.test(name) && accept(name));
+  const used = await Promise.all(names.map(async (name) => ({ name, mtime: (await fsp.stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+  return used.sort((a, b) => b.mtime - a.mtime).map((entry) => entry.name);
 }
 
 /** Items of an entry's long lists per piece of its text. */

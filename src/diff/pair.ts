@@ -5,7 +5,7 @@
  */
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { DEFAULT_MESH, isGlobalType } from "../kuma/types.js";
-import { GLOBAL_SCOPE, subjectOf, type ResourceKey } from "../model/key.js";
+import { GLOBAL_SCOPE, subjectOf, unitOfSubject, type ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 
 /** An object as the control plane returned it, keyed once. */
@@ -134,11 +134,6 @@ class KeyIndex {
   get(key: ResourceKey): number | undefined {
     return this.byType.get(key.type)?.get(unitOfSubject(key))?.get(key.name);
   }
-}
-
-/** The mesh part of a key's subject (model/key.ts subjectOf): none for a Mesh, GLOBAL_SCOPE for a global resource. */
-function unitOfSubject(key: ResourceKey): string {
-  return key.type === "Mesh" ? GLOBAL_SCOPE : key.mesh;
 }
 
 /** How many items there are of each kind, every kind present (0 when none): the summary of a plan, a drift report, a change set. */

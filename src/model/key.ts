@@ -50,6 +50,11 @@ export function subjectOf(key: ResourceKey): string {
   return key.type === "Mesh" || key.mesh === GLOBAL_SCOPE ? [key.type, key.name].join("/") : [key.type, key.mesh, key.name].join("/");
 }
 
+/** The middle part of a key's subject: GLOBAL_SCOPE (none) for a Mesh and a global resource, else the mesh. */
+export function unitOfSubject(key: ResourceKey): string {
+  return key.type === "Mesh" ? GLOBAL_SCOPE : key.mesh;
+}
+
 /** Parses a subject string back into a key; undefined when it is not one. */
 export function parseSubject(subject: string): ResourceKey | undefined {
   const parts = subject.split("/");
