@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
+import { readAhead } from "../backend/readAhead.js";
 import { TokenFile } from "../backend/tokenFile.js";
 import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
@@ -70,6 +71,46 @@ export interface OpenedControlPlane {
   readonly backend: Backend;
   /** The embedded control plane's store (`watch --cp-listen` serves it over HTTP); undefined with --cp-url. */
   readonly store?: ControlPlaneStore;
+}
+
+/** A control plane opened, or to be opened, for a command that validates the repository first. */
+export interface PendingControlPlane {
+  /** Its state is being read while the repository is validated. */
+  readonly readingAhead: boolean;
+  /** The control plane, for the repository's meshops.yaml (`settings`); an error opening it is thrown here. */
+  open(settings: OpenSettings): Promise<OpenedControlPlane>;
+  /** For a command that stops before comparing (an invalid repository): ends the read ahead. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * The control plane a read-only command (plan, drift) compares with. Over HTTP it is opened before the repository is
+ * validated and its state read meanwhile (backend/readAhead.ts): the listing's waits overlap the validation, and what
+ * fails is still reported after it (from `open`). The embedded one is opened when asked for: it emulates the Kuma
+ * version meshops.yaml names, and reading its state is no wait to hide.
+ */
+export function pendingControlPlane(options: ControlPlaneOptions, io: CliIo): PendingControlPlane {
+  if (!options.cpUrl) return { readingAhead: false, open: (settings) => openControlPlane(options, io, settings), abandon: async () => undefined };
+  // Over HTTP the settings' version and product change nothing (they are the embedded control plane's).
+  const opened = openControlPlane(options, io, { version: undefined }).then(({ backend }) => ({ backend: readAhead(backend) }));
+  opened.catch(() => undefined); // thrown from open(), after the validation, as without the read ahead
+  return {
+    readingAhead: true,
+    open: () => opened,
+    abandon: async () => {
+      await (await opened.catch(() => undefined))?.backend.close();
+    },
+  };
+}
+
+/** The repository validated while `controlPlane` is read; the read is abandoned when there is nothing to compare. */
+export async function validWhileReading<T>(controlPlane: PendingControlPlane | undefined, validate: () => Promise<T | undefined>): Promise<T | undefined> {
+  const result = await validate().catch(async (error: unknown) => {
+    await controlPlane?.abandon();
+    throw error;
+  });
+  if (result === undefined) await controlPlane?.abandon();
+  return result;
 }
 
 /** The one way every command and the daemon open the control plane: --cp-url over HTTP, else the embedded one. */

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
 import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
-import { yieldToEventLoop } from "../util/steps.js";
-import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
+import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
 /**
  * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
@@ -167,6 +167,11 @@ export interface ParallelOptions {
   readonly module?: string;
   /** Wait for the child's first report before taking files from the back (tests: so the child's part is not empty). */
   readonly headStart?: boolean;
+  /**
+   * Validate in slices that give the event loop turns (util/steps.ts), for a process with other work going on
+   * meanwhile (a control plane's state read ahead: its answers are taken in as they come, not after validation).
+   */
+  readonly sliced?: boolean;
   /** Counts of who did what, for tests and benchmarks. */
   readonly stats?: { byChild: number; byParent: number; childCpuMs?: number };
 }
@@ -218,7 +223,7 @@ export async function validateWithChild(
   } finally {
     child?.stop();
   }
-  return validateSnapshot(snapshot, cache, options);
+  return parallel.sliced ? runStepsSliced(validateSnapshotSteps(snapshot, cache, options)) : validateSnapshot(snapshot, cache, options);
 }
 
 /** Every file's analysis, in order: the child's diagnostics with this process's parse, or this process's own. */

@@ -114,6 +114,8 @@ export interface LoadOptions {
   readonly cacheDir?: string | undefined;
   /** False: validate (and keep the result) even when the cache has it. */
   readonly cacheRead?: boolean;
+  /** Other work of this process goes on meanwhile (a control plane's state read ahead): validate in slices. */
+  readonly sliced?: boolean;
 }
 
 /** Whether the validation cache in `cacheDir` has a result for the options' revision. */
@@ -171,7 +173,7 @@ export async function loadRepository(
     if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources);
     nearest = undefined; // not held while the tree is validated: it is as large as the repository's resources
   };
-  const { snapshot, result } = await readAndValidate(read, cache, validateOptions, {}, seed);
+  const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, seed);
   if (shared) shared.previous = snapshot;
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.

@@ -4,7 +4,7 @@ import { lazyLocations } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, pendingControlPlane, validWhileReading, type ControlPlaneOptions } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
@@ -25,9 +25,12 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options);
     const scope = scopeOf(options);
-    const result = await loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), invalidReport: { ...options, command: "drift", outputs } });
+    const controlPlane = pendingControlPlane(options, io);
+    const result = await validWhileReading(controlPlane, () =>
+      loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead, invalidReport: { ...options, command: "drift", outputs } }),
+    );
     if (!result) return setExit(1);
-    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+    const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     try {
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));

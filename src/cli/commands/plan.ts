@@ -7,7 +7,7 @@ import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, pendingControlPlane, validWhileReading, warnUnknownReferences, type ControlPlaneOptions, type PendingControlPlane } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
@@ -49,7 +49,8 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
-    const planned = await validateAndPlan(options, outputs, scope, io, shared).finally(() => shared?.close());
+    const controlPlane = options.base === undefined ? pendingControlPlane(options, io) : undefined;
+    const planned = await validateAndPlan(options, outputs, scope, io, shared, controlPlane).finally(() => shared?.close());
     if (!planned) return setExit(1);
     const { plan, locations, base, save, keepPolicies, ref } = planned;
     const risks = classifyPlanRisks(plan, keepPolicies);
@@ -67,14 +68,19 @@ async function validateAndPlan(
   scope: Scope,
   io: CliIo,
   shared: SharedReads | undefined,
+  controlPlane: PendingControlPlane | undefined,
 ): Promise<(Planned & { readonly ref: string }) | undefined> {
   const cacheDir = validationCacheDir(options, io);
   // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
   const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
-  const result = await loadValidRepository(options, io, { shared, cacheDir, cacheRead, invalidReport: { ...options, command: "plan", outputs } });
+  const result = await validWhileReading(controlPlane, () =>
+    loadValidRepository(options, io, { shared, cacheDir, cacheRead, sliced: controlPlane?.readingAhead === true, invalidReport: { ...options, command: "plan", outputs } }),
+  );
   if (!result) return undefined;
   const planned =
-    options.base !== undefined && shared ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir) : await planAgainstControlPlane(options, result, scope, io);
+    options.base !== undefined && shared
+      ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir)
+      : await planAgainstControlPlane(options, result, scope, io, controlPlane ?? pendingControlPlane(options, io));
   return { ...planned, ref: result.revision };
 }
 
@@ -88,8 +94,8 @@ interface Planned {
   readonly keepPolicies: ReadonlySet<string>;
 }
 
-async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo): Promise<Planned> {
-  const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo, controlPlane: PendingControlPlane): Promise<Planned> {
+  const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
