@@ -16,11 +16,10 @@ const LISTED_AHEAD = new Set(RESOURCE_TYPES.map((t) => t.name).filter((name) => 
 
 export function readAhead(backend: Backend): Backend {
   const ahead = new Map<string, Promise<unknown>>();
-  const early = <T>(key: string, promise: Promise<T>): Promise<T> => {
+  const early = (key: string, promise: Promise<unknown>): void => {
     // Observed here: a refusal (Secrets to a token that may not read them) is for the call that takes it, or nobody.
     promise.catch(() => undefined);
     ahead.set(key, promise);
-    return promise;
   };
   const take = <T>(key: string, call: () => Promise<T>): Promise<T> => {
     const promise = ahead.get(key) as Promise<T> | undefined;
@@ -29,8 +28,10 @@ export function readAhead(backend: Backend): Backend {
     return promise;
   };
   early("info", backend.info());
+  const types = backend.types();
+  early("types", types);
   // The lists are asked for once the types are known; a list call waits for that, so it finds its list if there is one.
-  const listed = early("types", backend.types()).then(
+  const listed = types.then(
     (types) => {
       for (const type of types) if (LISTED_AHEAD.has(type.name)) early(`list\0${type.name}`, backend.list(type.name));
     },
