@@ -13,6 +13,7 @@
  * repository above).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -150,6 +151,9 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`meshops cp did not answer on ${url}`);
 }
 
+/** How late bench/slowControlPlane.ts answers each request in `npm run bench`. */
+const SLOW_CP_DELAY_MS = 250;
+
 interface ProcessFigures {
   readonly exitCode: number;
   readonly wallMs: number;
@@ -203,6 +207,18 @@ async function measureShape(name: string, spec: { readonly label: string; readon
     console.log(`  no-op plan against meshops cp, validation included (whole process, median of 3): ${threeRuns(["plan", "--repo", repo, "--cp-url", cpUrl], 0)}`);
   } finally {
     cp.kill("SIGTERM");
+    await once(cp, "exit");
+  }
+  // The same control plane answering each request 250 ms late (across a network, or busy): what plan's read ahead hides.
+  const slowPort = await freePort();
+  const slow = spawn(process.execPath, [path.join(here, "slowControlPlane.js"), path.join(dir, `${name}.cp`), String(slowPort), String(SLOW_CP_DELAY_MS)], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    await waitFor(`http://127.0.0.1:${slowPort}/`);
+    const args = ["plan", "--repo", repo, "--cp-url", `http://127.0.0.1:${slowPort}`];
+    console.log(`  the same against a control plane answering ${SLOW_CP_DELAY_MS} ms late (median of 3): ${threeRuns(args, 0)}`);
+  } finally {
+    slow.kill("SIGTERM");
+    await once(slow, "exit");
   }
   // The embedded control plane (--state-dir, its journal loaded in-process), cold and then warm: with
   // --validation-cache, whose entry the first run writes and the next ones read.
