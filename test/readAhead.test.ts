@@ -75,7 +75,7 @@ test("the read ahead asks at once for what a comparison reads, answers the first
   }
 });
 
-test("plan and drift against a --cp-url list each type once, through the read ahead; Dataplanes after validation when meshops.yaml manages them", async () => {
+test("plan, drift and apply against a --cp-url list each type once, through the read ahead; Dataplanes after validation when meshops.yaml manages them", async () => {
   const cp = await recordedControlPlane();
   try {
     const repo = committedRepo({ "meshops.yaml": "resources:\n  dataplanes: true\n", "t.yaml": TIMEOUT }, cleanups);
@@ -86,6 +86,12 @@ test("plan and drift against a --cp-url list each type once, through the read ah
     const drift = await runCli(["drift", "--cp-url", cp.url], repo);
     assert.equal(drift.code, 2, drift.stderr);
     assert.deepEqual([cp.count("GET /"), cp.count("GET /meshtimeouts"), cp.count("GET /dataplanes")], [2, 2, 2]);
+    // apply reads ahead too; what it wrote is what the next command's read finds.
+    const apply = await runCli(["apply", "--cp-url", cp.url], repo);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.equal(cp.count("PUT /meshes/default/meshtimeouts/t"), 1);
+    const again = await runCli(["plan", "--cp-url", cp.url], repo);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
   } finally {
     await cp.close();
   }

@@ -4,8 +4,9 @@
  * Dataplanes (listed only when meshops.yaml asks for them, which is not known yet). The first call of each is answered
  * from that read; any later call, and every other method, reaches the control plane.
  *
- * `plan` and `drift` start it before they validate the repository, so that the listing's waits on the network and on
- * the control plane overlap the validation (the listing of 50,000 resources is seconds of mostly waiting).
+ * `plan`, `apply` and `drift` start it before they validate the repository, so that the listing's waits on the network
+ * and on the control plane overlap the validation (the listing of 50,000 resources is seconds of mostly waiting). An
+ * apply's writes follow a listing taken at most a validation earlier: its own writes already take longer than that.
  */
 import { RESOURCE_TYPES } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";

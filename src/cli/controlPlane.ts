@@ -84,7 +84,7 @@ export interface PendingControlPlane {
 }
 
 /**
- * The control plane a read-only command (plan, drift) compares with. Over HTTP it is opened before the repository is
+ * The control plane a command (plan, apply, drift) compares with. Over HTTP it is opened before the repository is
  * validated and its state read meanwhile (backend/readAhead.ts): the listing's waits overlap the validation, and what
  * fails is still reported after it (from `open`). The embedded one is opened when asked for: it emulates the Kuma
  * version meshops.yaml names, and reading its state is no wait to hide.

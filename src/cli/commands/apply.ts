@@ -7,7 +7,7 @@ import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlan
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, openControlPlane, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, pendingControlPlane, validWhileReading, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
@@ -50,10 +50,13 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
     const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
     // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
-    const result = await loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io) });
+    const controlPlane = pendingControlPlane(options, io);
+    const result = await validWhileReading(controlPlane, () =>
+      loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead }),
+    );
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
-    const { backend } = await openControlPlane(options, io, { version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+    const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
     // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
     // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
     let stop: string | undefined;
