@@ -34,10 +34,11 @@ import type { Snapshot, SourceFile } from "../source/types.js";
 import { analysisInputs, analysisKey, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { checkResource } from "../validate/repository.js";
 import { Locator } from "../parse/locate.js";
-import { writeFileAtomic } from "../backend/local/journal.js";
+import { readJsonLinesFile, writeFileAtomic } from "../backend/local/journal.js";
+import { jsonLinesText } from "../util/jsonLines.js";
 import { meshopsVersion } from "./version.js";
 
-const FORMAT = "meshops-validation-cache/v4";
+const FORMAT = "meshops-validation-cache/v5";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
 export const MAX_ENTRIES = 8;
 /** `validation-FAMILY-KEY.json` (FAMILY: the first 16 digits of familyKey); entries of v3 had no family, and are dropped in turn. */
@@ -310,14 +311,9 @@ export async function nearestEntry(slot: CacheSlot, read?: ReadEntries): Promise
 async function readEntry(slot: CacheSlot, file: string, read?: ReadEntries): Promise<Entry | undefined> {
   let entry = read?.get(file);
   if (!entry) {
-    let text: string;
     try {
-      text = await fsp.readFile(file, "utf8");
-    } catch {
-      return undefined;
-    }
-    try {
-      const parsed = JSON.parse(text) as Partial<Entry> | null;
+      // A line at a time (util/jsonLines.ts): the entry's 30 MB of text are never in memory at once.
+      const parsed = (await readJsonLinesFile(file))?.value as Partial<Entry> | null | undefined;
       if (parsed?.format !== FORMAT || parsed.family !== slot.family || !Array.isArray(parsed.analyses) || !Array.isArray(parsed.resources)) return undefined;
       entry = parsed as Entry;
     } catch {
@@ -362,27 +358,12 @@ async function entriesByUse(dir: string, accept: (name: string) => boolean = () 
   return used.sort((a, b) => b.mtime - a.mtime).map((entry) => entry.name);
 }
 
-/** Items of an entry's long lists per piece of its text. */
-const ITEMS_PER_PIECE = 1024;
+/** The entry's long lists: one item per line of its text (util/jsonLines.ts), written and read a piece at a time. */
+const ENTRY_LISTS = ["paths", "blobs", "analyses", "resources", "diagnostics", "serviceReferences"] as const satisfies readonly (keyof Entry)[];
 
-/**
- * The entry's JSON text (JSON.stringify's), in pieces made as they are written: a long list a slice at a time, so
- * that the 30 MB of text at 51,000 resources, and their bytes, are never in memory at once (nor is the garbage).
- */
-export function* entryText(entry: Entry): Generator<string> {
-  let separator = "{";
-  for (const [key, value] of Object.entries(entry) as [string, unknown][]) {
-    if (value === undefined) continue;
-    yield `${separator}${JSON.stringify(key)}:`;
-    separator = ",";
-    if (!Array.isArray(value) || value.length <= ITEMS_PER_PIECE) {
-      yield JSON.stringify(value);
-      continue;
-    }
-    for (let i = 0; i < value.length; i += ITEMS_PER_PIECE) yield `${i === 0 ? "[" : ","}${JSON.stringify(value.slice(i, i + ITEMS_PER_PIECE)).slice(1, -1)}`;
-    yield "]";
-  }
-  yield separator === "{" ? "{}" : "}";
+/** The entry's JSON text, in pieces made as they are written: its 30 MB at 51,000 resources are never in memory at once. */
+export function entryText(entry: Entry): Generator<string> {
+  return jsonLinesText(entry as unknown as Record<string, unknown>, ENTRY_LISTS);
 }
 
 function entryPath(slot: CacheSlot): string {

@@ -8,6 +8,7 @@ import { constants as fsConstants, promises as fsp } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { crc32 } from "node:zlib";
+import { JsonLinesParser, NotJsonLines } from "../../util/jsonLines.js";
 import { runStepsSliced, type Steps } from "../../util/steps.js";
 import type { Op, StoredResource } from "./records.js";
 
@@ -59,6 +60,52 @@ export async function writeFileAtomic(dir: string, name: string, data: string | 
   await fsp.rename(tmp, path.join(dir, name));
   await fsyncDir(dir);
   return bytes;
+}
+
+/** Bytes read per turn by readJsonLinesFile: one buffer, reused. */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * A JSON document from a file: a line at a time when laid out as util/jsonLines.ts lays it out (only the parsed
+ * objects are ever in memory, not the text or its bytes), else parsed whole. Undefined when there is no such file;
+ * a SyntaxError when the file is not JSON.
+ */
+export async function readJsonLinesFile(file: string): Promise<{ readonly value: unknown; readonly bytes: number } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await fsp.open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const parser = new JsonLinesParser();
+    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    let bytes = 0;
+    let carry: Buffer | undefined; // a line begun in an earlier chunk
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+      const data = chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
+        parser.line(carry ? Buffer.concat([carry, data.subarray(start, end)]).toString("utf8") : data.toString("utf8", start, end));
+        carry = undefined;
+        start = end + 1;
+      }
+      if (start < bytesRead) carry = Buffer.concat(carry ? [carry, data.subarray(start)] : [data.subarray(start)]);
+    }
+    if (carry) parser.line(carry.toString("utf8"));
+    return { value: parser.result(), bytes };
+  } catch (error) {
+    if (!(error instanceof NotJsonLines) && !(error instanceof SyntaxError)) throw error;
+    // Laid out otherwise (written by hand, or by an older meshops), or damaged: the whole text decides.
+    const text = await fsp.readFile(file, "utf8");
+    return { value: JSON.parse(text) as unknown, bytes: Buffer.byteLength(text) };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {

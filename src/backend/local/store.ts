@@ -50,8 +50,10 @@ import {
   journalFile,
   openJournal,
   readJournal,
+  readJsonLinesFile,
   writeFileAtomic,
 } from "./journal.js";
+import { jsonLinesText } from "../../util/jsonLines.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
@@ -235,15 +237,12 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
  * here: held by loadStore's frame, it stayed alive through the journal's replay and the plan's listing.
  */
 async function readStateFile(statePath: string): Promise<{ parsed: Partial<Snapshot>; bytes: number } | undefined> {
-  const data = await fsp.readFile(statePath).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
-  if (data === undefined) return undefined;
   try {
-    return { parsed: JSON.parse(data.toString("utf8")) as Partial<Snapshot>, bytes: data.length };
+    const read = await readJsonLinesFile(statePath);
+    return read && { parsed: read.value as Partial<Snapshot>, bytes: read.bytes };
   } catch (error) {
-    throw new Error(`${statePath} is damaged: not valid JSON (${(error as Error).message}); restore it from a backup or move the state directory aside`);
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new Error(`${statePath} is damaged: not valid JSON (${error.message}); restore it from a backup or move the state directory aside`);
   }
 }
 
@@ -257,18 +256,16 @@ function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespac
   return options.environment === "kubernetes" ? { environment: "kubernetes", systemNamespace: options.systemNamespace ?? "kuma-system" } : { environment: "universal" };
 }
 
-/** Records serialized per step (and per chunk of state.json's text): about 150 KB. */
-const RECORDS_PER_CHUNK = 256;
-
-/** `{head…,"resources":[` one record per line, comma-separated `]}`, in chunks that concatenate to that text. */
-function* snapshotTextSteps(head: string, records: readonly StoredResource[]): Steps<string[]> {
-  const chunks = [`${head.slice(0, -1)},"resources":[\n`];
-  for (let from = 0; from < records.length; from += RECORDS_PER_CHUNK) {
-    const lines = records.slice(from, from + RECORDS_PER_CHUNK).map((record) => JSON.stringify(record));
-    chunks.push(`${from === 0 ? "" : ",\n"}${lines.join(",\n")}`);
+/**
+ * state.json's text (util/jsonLines.ts: the head, then one record per line, so that it is read a line at a time), a
+ * step per piece of a few hundred records (~150 KB).
+ */
+function* snapshotTextSteps(snapshot: Readonly<Record<string, unknown>>): Steps<string[]> {
+  const chunks: string[] = [];
+  for (const piece of jsonLinesText(snapshot, ["resources"])) {
+    chunks.push(piece);
     yield;
   }
-  chunks.push("\n]}\n");
   return chunks;
 }
 
@@ -572,8 +569,7 @@ export class ControlPlaneStore {
       records.push(slot.entry.record);
       for (const byName of slot.resources.values()) for (const entry of byName.values()) records.push(entry.record);
     }
-    const head = JSON.stringify({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, ...placementOf(this) });
-    return snapshotTextSteps(head, records);
+    return snapshotTextSteps({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, ...placementOf(this), resources: records });
   }
 
   // --- PUT, step by step as createOrUpdateResource does it ---------------------------------------------------------
