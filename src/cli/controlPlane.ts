@@ -104,12 +104,12 @@ export function pendingControlPlane(options: ControlPlaneOptions, io: CliIo): Pe
 }
 
 /** The repository validated while `controlPlane` is read; the read is abandoned when there is nothing to compare. */
-export async function validWhileReading<T>(controlPlane: PendingControlPlane | undefined, validate: () => Promise<T | undefined>): Promise<T | undefined> {
+export async function validWhileReading<T>(controlPlane: PendingControlPlane, validate: () => Promise<T | undefined>): Promise<T | undefined> {
   const result = await validate().catch(async (error: unknown) => {
-    await controlPlane?.abandon();
+    await controlPlane.abandon();
     throw error;
   });
-  if (result === undefined) await controlPlane?.abandon();
+  if (result === undefined) await controlPlane.abandon();
   return result;
 }
 

@@ -49,7 +49,8 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
-    const controlPlane = options.base === undefined ? pendingControlPlane(options, io) : undefined;
+    // With --base there is no --cp-url (refused above): the embedded control plane, opened only if asked for, is not.
+    const controlPlane = pendingControlPlane(options, io);
     const planned = await validateAndPlan(options, outputs, scope, io, shared, controlPlane).finally(() => shared?.close());
     if (!planned) return setExit(1);
     const { plan, locations, base, save, keepPolicies, ref } = planned;
@@ -68,19 +69,19 @@ async function validateAndPlan(
   scope: Scope,
   io: CliIo,
   shared: SharedReads | undefined,
-  controlPlane: PendingControlPlane | undefined,
+  controlPlane: PendingControlPlane,
 ): Promise<(Planned & { readonly ref: string }) | undefined> {
   const cacheDir = validationCacheDir(options, io);
   // A ref read from the cache leaves the base nothing to share: with --base, it is read from there only if the base is too.
   const cacheRead = options.base === undefined || cacheDir === undefined || (await isCached({ ...options, ref: options.base }, cacheDir, io));
   const result = await validWhileReading(controlPlane, () =>
-    loadValidRepository(options, io, { shared, cacheDir, cacheRead, sliced: controlPlane?.readingAhead === true, invalidReport: { ...options, command: "plan", outputs } }),
+    loadValidRepository(options, io, { shared, cacheDir, cacheRead, sliced: controlPlane.readingAhead, invalidReport: { ...options, command: "plan", outputs } }),
   );
   if (!result) return undefined;
   const planned =
     options.base !== undefined && shared
       ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir)
-      : await planAgainstControlPlane(options, result, scope, io, controlPlane ?? pendingControlPlane(options, io));
+      : await planAgainstControlPlane(options, result, scope, io, controlPlane);
   return { ...planned, ref: result.revision };
 }
 
