@@ -111,6 +111,10 @@ test("plan against a control plane that never answers: an invalid repository is 
     assert.match(exit.stderr, /t\.yaml:\d+:\d+: error: MeshTimeout\/default\/t .*idleTimeout/);
     assert.doesNotMatch(exit.stderr, /control plane|127\.0\.0\.1/);
     assert.ok(held.length > 0, "the read ahead had connected before validation ended");
+    // A revision that cannot be read: its error, and nothing keeps the process either.
+    const unread = await spawnCli(["plan", "--cp-url", url, "--request-timeout", "10m", "--ref", "no-such-revision"], repo).exit(30_000);
+    assert.equal(unread.code, 1, unread.stderr);
+    assert.match(unread.stderr, /^meshops: cannot resolve revision "no-such-revision"/m);
   } finally {
     held.forEach((socket) => socket.destroy());
     await new Promise((resolve) => silent.close(resolve));
