@@ -69,6 +69,21 @@ describe("files that are not mesh resources", () => {
     assert.match(text.stdout, /✓ valid: 0 errors, 0 warnings; 2 resources in 3 files at [0-9a-f]{12}; 2 documents of other kinds skipped/);
   });
 
+  test("dot-files (.gitlab-ci.yml, .sops.yaml, a linter's config) are skipped like dot-directories, in Git and WORKTREE", async () => {
+    const dotFiles = {
+      ".gitlab-ci.yml": "stages: [check]\ncheck:\n  script: [meshops validate]\n",
+      ".sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n",
+      ".pre-commit-config.yaml": "repos: []\n",
+      "policies/.yamllint.yml": "extends: default\n",
+    };
+    const dir = repoWith({ ...files, ...dotFiles, "meshops.yaml": "exclude: [helm]\n" });
+    for (const ref of ["HEAD", "WORKTREE"]) {
+      const json = await validateJson(dir, "--ref", ref);
+      assert.deepEqual(json.report.diagnostics, [], ref);
+      assert.equal(json.code, 0, ref);
+    }
+  });
+
   test("without exclude, a file with no type is an error that says how to leave it out", async () => {
     const dir = repoWith(files);
     const json = await validateJson(dir);

@@ -103,14 +103,14 @@ export function normalizeRoot(path: string | undefined): string {
 }
 
 /**
- * A file that may hold configuration: a YAML file inside `root`, not inside a dot-directory below it (`.github`,
- * `.gitlab`: CI files, never mesh resources).
+ * A file that may hold configuration: a YAML file inside `root`, neither a dot-file nor inside a dot-directory below
+ * it. Those are tools' own settings (`.github/`, `.gitlab-ci.yml`, SOPS's `.sops.yaml`, `.pre-commit-config.yaml`),
+ * never mesh resources, and a repository of mesh configuration has them beside it.
  */
 export function isConfigCandidate(root: string, file: string): boolean {
   if (!isUnder(root, file) || !isYamlPath(file)) return false;
   const below = root === "" ? file : file.slice(root.length + 1);
-  const folders = below.slice(0, Math.max(0, below.lastIndexOf("/")));
-  return !(folders.startsWith(".") || folders.includes("/."));
+  return !(below.startsWith(".") || below.includes("/."));
 }
 
 /** True when `file` is inside `root` (a normalized root). */
