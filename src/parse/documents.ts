@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
@@ -28,6 +28,12 @@ export interface ParsedYaml {
   /** The fast scanner's documents, when it read the file: a Locator can take them over (Locator.remember). */
   readonly fast?: readonly FastDocument[];
 }
+
+/**
+ * How every YAML text is read. Merge keys (`<<: *defaults`) are merged, as the YAML 1.1 readers of kubectl and the
+ * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here.
+ */
+export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
@@ -114,7 +120,7 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
 
 export function parseYamlFully(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { uniqueKeys: true, lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: false });
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -136,6 +142,13 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
+    const unresolved = unresolvedAlias(doc);
+    if (unresolved) {
+      const pos = at(unresolved.range?.[0] ?? doc.contents.range[0]);
+      const message = `unresolved alias *${unresolved.source}: the document sets no anchor &${unresolved.source} before it (anchors do not carry across documents)`;
+      problems.push({ line: pos.line, column: pos.col, rule: "yaml-syntax", message });
+      return;
+    }
     const counts = nodeCounts(doc, doc.contents);
     if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
       const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
@@ -162,6 +175,19 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
   });
   return { documents, problems };
+}
+
+/** The first alias whose anchor the document does not set before it (yaml reports it only when converting). */
+function unresolvedAlias(doc: Document): { source: string; range?: readonly number[] | null } | undefined {
+  let found: { source: string; range?: readonly number[] | null } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      found = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */

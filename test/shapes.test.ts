@@ -1,0 +1,94 @@
+/**
+ * Repositories as people have them, not as meshops generates them: each shape is a fixture under
+ * test/fixtures/shapes/, committed to a real Git repository and run through the CLI.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+
+interface Diagnostic {
+  readonly severity: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly rule: string;
+  readonly path: string;
+  readonly resource: string;
+  readonly message: string;
+}
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+const fixture = (name: string): string => path.join(projectRoot, "test", "fixtures", "shapes", name);
+
+/** A fresh repository holding the fixture `name`, plus `files` on top. */
+function shapeRepo(name: string | undefined, files: Record<string, string> = {}): string {
+  const repo = tempRepo("meshops-shapes-");
+  cleanups.push(repo.cleanup);
+  if (name !== undefined) commitFolder(repo.dir, fixture(name));
+  if (Object.keys(files).length > 0) commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
+async function validateJson(dir: string, ...args: string[]): Promise<{ code: number; diagnostics: Diagnostic[] }> {
+  const run = await runCli(["validate", "--format", "json", ...args], dir);
+  return { code: run.code, diagnostics: (JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics };
+}
+
+async function renderJson(dir: string): Promise<Record<string, unknown>[]> {
+  const run = await runCli(["render", "--format", "json"], dir);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as Record<string, unknown>[];
+}
+
+describe("YAML as editors and other tools write it", () => {
+  test("merge keys (<<: *anchor, <<: [*a, {...}]) are merged as kubectl and kumactl merge them; BOM, CRLF, empty documents and `...` are read", async () => {
+    const dir = shapeRepo("yaml-merge-keys");
+    const validated = await validateJson(dir);
+    assert.deepEqual(
+      validated.diagnostics.filter((d) => d.severity !== "info" && d.rule !== "zone-provided-services"),
+      [],
+    );
+    assert.equal(validated.code, 0);
+    const timeouts = (await renderJson(dir)).find((r) => r.name === "shop-timeouts") as { spec: { to: { default: unknown }[] } };
+    assert.deepEqual(
+      timeouts.spec.to.map((item) => item.default),
+      [
+        { connectionTimeout: "2s", http: { requestTimeout: "5s" } },
+        { connectionTimeout: "2s", http: { requestTimeout: "5s" }, idleTimeout: "1h" },
+        { connectionTimeout: "1s", http: { requestTimeout: "5s" }, idleTimeout: "30m" },
+      ],
+    );
+  });
+
+  test('a quoted "<<" is a key like any other (an unknown field), not a merge', async () => {
+    const dir = shapeRepo("yaml-merge-keys", {
+      "quoted.yaml": 'type: MeshRetry\nname: quoted\nmesh: shop\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default:\n        "<<": {http: {numRetries: 3}}\n',
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file === "quoted.yaml" && d.rule === "schema").map((d) => [d.file, d.line, d.rule, d.path]),
+      [["quoted.yaml", 9, "schema", "spec.to[0].default.<<"]],
+    );
+  });
+
+  test("an alias of an anchor the document does not set is a syntax error at the alias, not the alias limit", async () => {
+    const dir = shapeRepo("yaml-merge-keys", {
+      "unresolved.yaml": "x: &elsewhere {kind: Mesh}\n---\ntype: MeshRetry\nname: r\nmesh: shop\nspec:\n  targetRef: *elsewhere\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    const problems = diagnostics.filter((d) => d.file === "unresolved.yaml");
+    assert.deepEqual(
+      problems.map((d) => [d.line, d.column, d.rule, d.message]),
+      [
+        [1, 1, "unknown-type", problems[0]?.message],
+        [7, 14, "yaml-syntax", "unresolved alias *elsewhere: the document sets no anchor &elsewhere before it (anchors do not carry across documents)"],
+      ],
+    );
+  });
+});
