@@ -3,8 +3,10 @@
  * test/fixtures/shapes/, committed to a real Git repository and run through the CLI.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
@@ -90,5 +92,63 @@ describe("YAML as editors and other tools write it", () => {
         [7, 14, "yaml-syntax", "unresolved alias *elsewhere: the document sets no anchor &elsewhere before it (anchors do not carry across documents)"],
       ],
     );
+  });
+});
+
+describe("Kubernetes documents in a zone's system namespace", () => {
+  interface Manifest {
+    readonly kind: string;
+    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
+  }
+  const renderKubernetes = async (dir: string): Promise<Manifest[]> => {
+    const run = await runCli(["render", "--format", "kubernetes"], dir);
+    assert.equal(run.code, 0, run.stderr);
+    return parseAllDocuments(run.stdout).map((d) => d.toJS() as Manifest);
+  };
+  const originOf = (manifests: readonly Manifest[]) =>
+    Object.fromEntries(manifests.map((m) => [`${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`, m.metadata.labels?.["kuma.io/origin"] ?? null]));
+
+  test("the kuma.io/origin: zone a federated zone's webhook requires there is not called a server field, and render writes it on every such policy", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0);
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "server-field"), []);
+    assert.deepEqual(originOf(await renderKubernetes(dir)), {
+      // Mesh and MeshGateway are not plugin kinds: the webhook's origin rule leaves them alone.
+      "Mesh//edge": null,
+      "MeshGateway//edge-gateway": null,
+      "MeshHTTPRoute/kong-mesh-system/edge-routes": "zone",
+      "MeshTimeout/kong-mesh-system/gateway-timeouts": "zone",
+      // Outside the system namespace the webhook does not ask for it.
+      "MeshRetry/shop/shop-retries": null,
+      // The default policies, rendered into the system namespace as a zone creates them.
+      "MeshCircuitBreaker/kong-mesh-system/mesh-circuit-breaker-all-edge": "zone",
+      "MeshRetry/kong-mesh-system/mesh-retry-all-edge": "zone",
+      "MeshTimeout/kong-mesh-system/mesh-gateways-timeout-all-edge": "zone",
+      "MeshTimeout/kong-mesh-system/mesh-timeout-all-edge": "zone",
+    });
+  });
+
+  test("outside a zone's system namespace the label is still the control plane's: a warning, and not rendered", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "shop.yaml": readFileSync(path.join(fixture("kubernetes-system-namespace"), "shop.yaml"), "utf8").replace("    kuma.io/mesh: edge\n", "    kuma.io/mesh: edge\n    kuma.io/origin: zone\n"),
+    });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "server-field").map((d) => [d.file, d.resource, d.path]),
+      [["shop.yaml", "MeshRetry/edge/shop-retries.shop", 'metadata.labels["kuma.io/origin"]']],
+    );
+    assert.equal(originOf(await renderKubernetes(dir))["MeshRetry/shop/shop-retries"], null);
+  });
+
+  test("a global control plane takes no origin label but global: nothing is added there", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "meshops.yaml": "controlPlane:\n  mode: global\nsystemNamespace: kong-mesh-system\n",
+      "shop.yaml": "",
+      "gateway-routes.yaml": readFileSync(path.join(fixture("kubernetes-system-namespace"), "gateway-routes.yaml"), "utf8").replace("    kuma.io/origin: zone\n", ""),
+    });
+    const origins = originOf(await renderKubernetes(dir));
+    assert.ok(Object.keys(origins).length > 4, JSON.stringify(origins));
+    assert.deepEqual(Object.values(origins).filter((o) => o !== null), []);
   });
 });

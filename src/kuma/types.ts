@@ -176,6 +176,15 @@ export function isPolicyType(typeName: string): boolean {
   return category === "policy" || category === "route";
 }
 
+/**
+ * Kinds a plugin defines (the descriptor's `IsPluginOriginated`): every kind but the protobuf ones (Mesh, MeshGateway,
+ * Dataplane) and Secrets. The admission webhook's origin-label rules apply to these only.
+ */
+export function isPluginOriginated(typeName: string): boolean {
+  const type = byName.get(typeName);
+  return type !== undefined && type.flat !== true && type.category !== "secret";
+}
+
 /** Secret-bearing types: their `data` is a secret value wherever it is shown (src/diff/redact.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";

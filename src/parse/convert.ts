@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
+import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -204,7 +204,16 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (isObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) {
     exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   }
-  if (labels) for (const key of recomputedLabels(labels)) exported.push(["metadata", "labels", key]);
+  // In a zone's system namespace, `kuma.io/origin: zone` is what a federated zone's webhook requires (render writes it
+  // there): dropped like the other computed labels, but not called a field to remove.
+  const originRequired = namespace !== undefined && options.systemNamespaces.includes(namespace) && options.mode !== "global" && isPluginOriginated(type.name);
+  const quietlyDropped: string[] = [];
+  if (labels) {
+    for (const key of recomputedLabels(labels)) {
+      if (originRequired && key === LABEL_ORIGIN) quietlyDropped.push(key);
+      else exported.push(["metadata", "labels", key]);
+    }
+  }
 
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
   if (isClusterScoped(type.name)) {
@@ -233,7 +242,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
-  const dropped = exported.filter((p) => p[1] === "labels").map((p) => p[2] as string);
+  const dropped = [...exported.filter((p) => p[1] === "labels").map((p) => p[2] as string), ...quietlyDropped];
   const userLabels: JsonObject = labels ? withoutKeys(labels, dropped.length === 0 ? NOT_USER_LABELS : [MESH_LABEL, ...new Set(dropped)]) : {};
   if (type.name === "Mesh") {
     const fields = isObject(spec) ? spec : {};
