@@ -152,3 +152,24 @@ describe("Kubernetes documents in a zone's system namespace", () => {
     assert.deepEqual(Object.values(origins).filter((o) => o !== null), []);
   });
 });
+
+describe("what kubectl writes", () => {
+  test("a List holding Kuma resources (kubectl get -o yaml) is an error at its first Kuma item, not skipped as another API's document", async () => {
+    const dir = shapeRepo("kubectl-list");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.rule, d.path, d.message]),
+      [
+        [
+          "exported-timeouts.yaml",
+          4,
+          "MeshTimeout/default/ledger-timeouts.payments",
+          "kubernetes-shape",
+          "items[0]",
+          "a List of 1 Kuma resource (what kubectl get -o yaml writes) would be applied by kubectl and Argo CD, but meshops reads one resource per document: write each item as a document of its own (yq '.items[]' splits them)",
+        ],
+      ],
+    );
+  });
+});

@@ -87,6 +87,14 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   if (value.apiVersion === "v1" && value.kind === "Secret" && typeof value.type === "string" && KUBERNETES_SECRET_TYPES.has(value.type)) {
     return fromKubernetesSecret(file, doc, value, options);
   }
+  if (value.apiVersion === "v1" && value.kind === "List") {
+    const listed = kumaListItems(value.items);
+    if (listed.length > 0) {
+      const message = `a List of ${listed.length} Kuma resource${listed.length === 1 ? "" : "s"} (what kubectl get -o yaml writes) would be applied by kubectl and Argo CD, but meshops reads one resource per document: write each item as a document of its own (yq '.items[]' splits them)`;
+      const first = toPlainResource(file, { ...doc, value: (value.items as JsonValue[])[listed[0] as number] ?? null }, options).resource;
+      return fail(["items", listed[0] as number], "kubernetes-shape", message, first ? subjectOf(first) : "");
+    }
+  }
   if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
@@ -314,6 +322,18 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
 
 function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string, resource: string): Conversion {
   return { problems: [{ sourcePath, rule, message, resource }] };
+}
+
+/** Indexes of a List's items that are Kuma's: its API group, or a Secret of Kuma's types. */
+function kumaListItems(items: JsonValue | undefined): number[] {
+  if (!Array.isArray(items)) return [];
+  const out: number[] = [];
+  items.forEach((item, i) => {
+    if (!isObject(item)) return;
+    const kumaSecret = item.apiVersion === "v1" && item.kind === "Secret" && typeof item.type === "string" && KUBERNETES_SECRET_TYPES.has(item.type);
+    if (kumaSecret || (typeof item.apiVersion === "string" && isKumaApiVersion(item.apiVersion))) out.push(i);
+  });
+  return out;
 }
 
 /** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
