@@ -173,3 +173,21 @@ describe("what kubectl writes", () => {
     );
   });
 });
+
+describe("a Helm chart beside the configuration", () => {
+  test("each template that is not YAML until rendered is one error at its first {{ with the way out, not a cascade of syntax errors", async () => {
+    const dir = shapeRepo("helm-chart");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    const templates = diagnostics.filter((d) => d.file.startsWith("charts/app/templates/"));
+    assert.deepEqual(
+      templates.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
+      [
+        ["charts/app/templates/deploy.yaml", 4, 9, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
+        ["charts/app/templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
+      ],
+    );
+    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
+    assert.equal((await validateJson(excluded)).code, 0);
+  });
+});

@@ -118,12 +118,21 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
   return { plain, expanded: sizes.get(root) ?? 1 };
 }
 
+const TEMPLATE_MESSAGE =
+  "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml";
+
 export function parseYamlFully(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: false });
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
+  const template = text.indexOf("{{");
+  if (template >= 0 && docs.some((doc) => doc.errors.length > 0)) {
+    // A Helm (or other) template: its syntax errors would only be the template's, one after another.
+    const pos = at(template);
+    return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
+  }
 
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
