@@ -8,6 +8,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
 interface Diagnostic {
@@ -189,5 +190,35 @@ describe("a Helm chart beside the configuration", () => {
     );
     const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
     assert.equal((await validateJson(excluded)).code, 0);
+  });
+});
+
+describe("a control plane that already runs, none of it from meshops", () => {
+  test("export writes everything under unmanaged/ and says that validate and plan need --allow-empty until something is owned; then plan is a no-op", async () => {
+    await withControlPlaneServer({}, async (url) => {
+      const put = async (apiPath: string, body: object) => {
+        const response = await fetch(url + apiPath, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        assert.ok(response.ok, `PUT ${apiPath}: ${response.status}`);
+      };
+      await put("/meshes/payments", { type: "Mesh", name: "payments" });
+      const spec = { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { connectionTimeout: "3s" } }] };
+      await put("/meshes/payments/meshtimeouts/handmade", { type: "MeshTimeout", mesh: "payments", name: "handmade", spec });
+
+      const repo = tempRepo("meshops-shapes-export-");
+      cleanups.push(repo.cleanup);
+      const out = path.join(repo.dir, "mesh-config");
+      const exported = await runCli(["export", "--cp-url", url, "--out", out], repo.dir);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.match(exported.stdout, /Exported 0 resources/);
+      assert.match(
+        exported.stdout,
+        /\n {2}nothing owned: the repository holds no configuration of its own yet, so validate, plan and apply need --allow-empty until you move files out of unmanaged\/ \(or export with --adopt\)\n/,
+      );
+      commitFiles(repo.dir, {});
+      assert.equal((await runCli(["validate", "--path", "mesh-config"], repo.dir)).code, 1);
+      assert.equal((await runCli(["validate", "--path", "mesh-config", "--allow-empty"], repo.dir)).code, 0);
+      const plan = await runCli(["plan", "--path", "mesh-config", "--allow-empty", "--prune", "--cp-url", url], repo.dir);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    });
   });
 });
