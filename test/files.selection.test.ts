@@ -95,6 +95,21 @@ describe("files that are not mesh resources", () => {
     assert.match(problems[0]?.message ?? "", /list it under `exclude:` in meshops\.yaml/);
   });
 
+  test("a settings file under another name or folder (meshops.yml, a nested meshops.yaml) is one error that says where settings are read", async () => {
+    const dir = repoWith({ ...files, "meshops.yml": "exclude: [helm]\n", "policies/meshops.yaml": "controlPlane: {version: 2.12.0}\n" });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const problems = json.report.diagnostics.filter((d) => d.file.endsWith(".yml") || d.file.endsWith("meshops.yaml"));
+    const message = "meshops reads its settings only from meshops.yaml at the root of --path: rename or move this file, or list it under `exclude:` in meshops.yaml";
+    assert.deepEqual(
+      problems.map((d) => [d.file, d.line, d.rule, d.message]),
+      [
+        ["meshops.yml", 1, "unknown-type", message],
+        ["policies/meshops.yaml", 1, "unknown-type", message],
+      ],
+    );
+  });
+
   test("--exclude does what meshops.yaml's exclude does, relative to --path", async () => {
     const dir = repoWith(Object.fromEntries(Object.entries(files).map(([file, text]) => [`config/${file}`, text])));
     assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm/**")).code, 0);

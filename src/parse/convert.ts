@@ -63,6 +63,11 @@ const SYSTEM_NAMESPACE_ONLY_TYPES = new Set(["MeshExternalService", "MeshIdentit
 
 const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
 
+/** A file named like meshops' settings; the one at the root of --path is read as settings and never gets here. */
+const SETTINGS_FILE_NAME = /(^|\/)meshops\.ya?ml$/i;
+const MISPLACED_SETTINGS_MESSAGE =
+  "meshops reads its settings only from meshops.yaml at the root of --path: rename or move this file, or list it under `exclude:` in meshops.yaml";
+
 /**
  * Converts one YAML document, in either shape, to the Universal model. A SOPS-encrypted document converts like any
  * other without its `sops:` block (its ENC[...] values stand in for the plaintext) and is marked `sealed`.
@@ -105,6 +110,8 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conversion {
   const typeName = value.type;
   if (typeof typeName !== "string") {
+    // meshops.yml, or a meshops.yaml below --path: settings meshops never reads, which would otherwise be ignored.
+    if (SETTINGS_FILE_NAME.test(file)) return fail([], "unknown-type", MISPLACED_SETTINGS_MESSAGE, "");
     return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
