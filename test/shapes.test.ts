@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
+import { loadRepository } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
@@ -151,6 +152,36 @@ describe("Kubernetes documents in a zone's system namespace", () => {
     const origins = originOf(await renderKubernetes(dir));
     assert.ok(Object.keys(origins).length > 4, JSON.stringify(origins));
     assert.deepEqual(Object.values(origins).filter((o) => o !== null), []);
+  });
+});
+
+describe("Argo CD and Flux annotations", () => {
+  test("render --format kubernetes keeps the annotations a document wrote (its sync wave is meshops'; last-applied is the server's)", async () => {
+    const dir = shapeRepo("argo-annotations");
+    const run = await runCli(["render", "--format", "kubernetes"], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const manifests = parseAllDocuments(run.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } });
+    const annotations = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)?.metadata.annotations;
+    assert.deepEqual(annotations("MeshTimeout", "shop-timeouts"), {
+      "argocd.argoproj.io/sync-options": "Prune=false,ServerSideApply=true",
+      "kustomize.toolkit.fluxcd.io/prune": "disabled",
+      "argocd.argoproj.io/sync-wave": "6",
+    });
+    // The write order decides the waves: a Mesh written with a later wave than its policies would be created after them.
+    assert.deepEqual(annotations("Mesh", "shop"), { "argocd.argoproj.io/sync-wave": "0" });
+  });
+
+  test("a validation cache entry keeps them: its resources are a cold validation's", async () => {
+    const dir = shapeRepo("argo-annotations");
+    const cacheDir = path.join(dir, ".cache");
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: dir };
+    const load = async () => (await loadRepository({ repo: dir, ref: "HEAD", maxFileSize: 1 << 20 }, io, { cacheDir })).result.resources;
+    const cold = await load();
+    assert.deepEqual(cold.find((r) => r.type === "MeshTimeout")?.annotations, {
+      "argocd.argoproj.io/sync-options": "Prune=false,ServerSideApply=true",
+      "kustomize.toolkit.fluxcd.io/prune": "disabled",
+    });
+    assert.deepEqual(await load(), cold);
   });
 });
 

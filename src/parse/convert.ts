@@ -263,7 +263,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const fields = isObject(spec) ? spec : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };
     if (Object.keys(userLabels).length > 0) object.labels = userLabels;
-    return withWarnings(built(file, doc, "kubernetes", object, name, name, metadata.name), warnings);
+    return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, name, name, metadata.name), metadata.annotations), warnings);
   }
   if (namespace !== undefined && plainName !== "") {
     userLabels[DISPLAY_NAME_LABEL] = plainName;
@@ -274,7 +274,14 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   // A protobuf kind's fields sit beside the envelope in the Universal object.
   if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
   else if (spec !== undefined) object.spec = spec;
-  return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
+  return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+}
+
+/** The document's annotations, but the one `kubectl apply` keeps, on the converted resource (render writes them back). */
+function withAnnotations(conversion: Conversion, annotations: JsonValue | undefined): Conversion {
+  if (!conversion.resource || !isObject(annotations)) return conversion;
+  const own = withoutKeys(annotations, [LAST_APPLIED_ANNOTATION]);
+  return Object.keys(own).length === 0 ? conversion : { ...conversion, resource: { ...conversion.resource, annotations: own } };
 }
 
 /** A Kubernetes Secret of Kuma's type (src/kuma/secrets.ts says how the control plane reads one). */
