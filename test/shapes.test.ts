@@ -143,6 +143,31 @@ describe("Kubernetes documents in a zone's system namespace", () => {
     assert.equal(originOf(await renderKubernetes(dir))["MeshRetry/shop/shop-retries"], null);
   });
 
+  test("on a global control plane kuma.io/origin: zone is refused, as its webhook and API server refuse it, in either shape", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "meshops.yaml": "controlPlane:\n  mode: global\nsystemNamespace: kong-mesh-system\n",
+      "shop.yaml": "",
+      "universal.yaml": "type: MeshTimeout\nname: u\nmesh: edge\nlabels:\n  kuma.io/origin: zone\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 1h}\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+      [
+        [
+          "gateway-routes.yaml",
+          10,
+          "MeshHTTPRoute/edge/edge-routes.kong-mesh-system",
+          'metadata.labels["kuma.io/origin"]',
+          "labels",
+          "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)",
+        ],
+        ["universal.yaml", 5, "MeshTimeout/edge/u", 'labels["kuma.io/origin"]', "labels", "the origin label must be set to 'global'"],
+      ],
+    );
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "server-field"), []);
+  });
+
   test("a global control plane takes no origin label but global: nothing is added there", async () => {
     const dir = shapeRepo("kubernetes-system-namespace", {
       "meshops.yaml": "controlPlane:\n  mode: global\nsystemNamespace: kong-mesh-system\n",

@@ -25,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -104,10 +104,10 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
-  return fromUniversal(file, doc, value);
+  return fromUniversal(file, doc, value, options);
 }
 
-function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conversion {
+function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;
   if (typeof typeName !== "string") {
     // meshops.yml, or a meshops.yaml below --path: settings meshops never reads, which would otherwise be ignored.
@@ -117,7 +117,7 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
-  const exported = serverFieldsOfUniversal(value);
+  const exported = serverFieldsOfUniversal(value, options.mode === "global");
   const own = withoutServerFields(value, exported);
   const mesh = meshOfWritten(type.name, name, value.mesh);
   const subject = subjectOf({ type: type.name, mesh, name });
@@ -135,9 +135,9 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
 }
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
-function serverFieldsOfUniversal(value: JsonObject): PathSegments[] {
+function serverFieldsOfUniversal(value: JsonObject, onGlobal = false): PathSegments[] {
   const paths: PathSegments[] = SERVER_OWNED_FIELDS.filter((key) => key in value).map((key) => [key]);
-  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels)) paths.push(["labels", key]);
+  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels, onGlobal)) paths.push(["labels", key]);
   return paths;
 }
 
@@ -224,7 +224,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const originRequired = namespace !== undefined && options.systemNamespaces.includes(namespace) && options.mode !== "global" && isPluginOriginated(type.name);
   const quietlyDropped: string[] = [];
   if (labels) {
-    for (const key of recomputedLabels(labels)) {
+    for (const key of recomputedLabels(labels, options.mode === "global")) {
       if (originRequired && key === LABEL_ORIGIN) quietlyDropped.push(key);
       else exported.push(["metadata", "labels", key]);
     }
@@ -252,6 +252,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
         }
       }
     }
+  }
+  if (options.mode === "global" && labels?.[LABEL_ORIGIN] === "zone" && isPluginOriginated(type.name)) {
+    const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
+    problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
   }
   const warnings = serverFieldWarning(exported, subject);
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
