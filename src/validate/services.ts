@@ -53,9 +53,9 @@ export function liveServiceSubjects(objects: Iterable<JsonObject>): Set<string> 
     const labels = object.labels;
     const display = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels[DISPLAY_NAME_LABEL] : undefined;
     if (typeof display !== "string" || display === "" || display === object.name) continue;
-    add(object.mesh, display);
+    // A namespaced one is `name.namespace` (a Kubernetes zone's own is already so named); its plain name means another.
     const namespace = (labels as JsonObject)[NAMESPACE_LABEL];
-    if (typeof namespace === "string" && namespace !== "") add(object.mesh, coreName(display, namespace));
+    add(object.mesh, typeof namespace === "string" && namespace !== "" ? coreName(display, namespace) : display);
   }
   return subjects;
 }
