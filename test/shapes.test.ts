@@ -278,3 +278,22 @@ describe("a control plane that already runs, none of it from meshops", () => {
     });
   });
 });
+
+describe("a control plane of an older line than the repository", () => {
+  test("plan warns, before apply fails on it, that the control plane does not serve a kind the repository has", async () => {
+    await withControlPlaneServer({ version: "2.11.4" }, async (url) => {
+      const dir = shapeRepo(undefined, {
+        "mesh.yaml": "type: Mesh\nname: edge\n",
+        "trust.yaml":
+          "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n",
+      });
+      const plan = await runCli(["plan", "--cp-url", url], dir);
+      assert.equal(plan.code, 2, plan.stderr);
+      const warnings = plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:"));
+      // meshops.yaml names no version, so nothing else is said: only this tells why the apply would fail.
+      assert.deepEqual(warnings, [
+        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust",
+      ]);
+    });
+  });
+});

@@ -9,8 +9,8 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { readLiveState } from "./live.js";
-import { targetMismatches } from "../kuma/version.js";
+import { readLiveState, unservedKindWarnings } from "./live.js";
+import { minorLine, targetMismatches } from "../kuma/version.js";
 import { kubernetesCollisions } from "../kuma/naming.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
@@ -49,6 +49,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
+  for (const warning of unservedKindWarnings(desired.resources, types, minorLine(info.basedOnKuma ?? info.version))) options.onWarning?.(warning);
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
