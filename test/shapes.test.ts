@@ -68,6 +68,41 @@ describe("YAML as editors and other tools write it", () => {
     );
   });
 
+  test("a BOM (Windows editors write one) shifts no column: a problem on the first line is at column 1", async () => {
+    const dir = shapeRepo("yaml-merge-keys", { "bom.yaml": "\ufefftype: MeshTimout\nname: x\nmesh: shop\n" });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file === "bom.yaml").map((d) => [d.line, d.column, d.rule]),
+      [[1, 1, "unknown-type"]],
+    );
+    const worktree = await validateJson(dir, "--ref", "WORKTREE");
+    assert.deepEqual(
+      worktree.diagnostics.filter((d) => d.file === "bom.yaml").map((d) => [d.line, d.column, d.rule]),
+      [[1, 1, "unknown-type"]],
+    );
+  });
+
+  test("meshops.yaml is read the same way: a tenancy rule merged from another (<<: *rule) applies", async () => {
+    const config = [
+      "\ufefftenancy:",
+      "  - &teams",
+      "    name: teams",
+      '    path: "teams/{mesh}/**"',
+      "    forbidTypes: [MeshProxyPatch]",
+      "  - <<: *teams",
+      "    name: apps",
+      '    path: "apps/{mesh}/**"',
+      "",
+    ].join("\r\n");
+    const patch = "type: MeshProxyPatch\nname: p\nmesh: shop\nspec:\n  targetRef: {kind: Mesh}\n  default:\n    appendModifications: []\n";
+    const dir = shapeRepo("yaml-merge-keys", { "meshops.yaml": config, "teams/shop/mesh.yaml": "", "apps/shop/patch.yaml": patch });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("tenancy") || d.rule === "config").map((d) => [d.file, d.rule]),
+      [["apps/shop/patch.yaml", "tenancy/apps"]],
+    );
+  });
+
   test('a quoted "<<" is a key like any other (an unknown field), not a merge', async () => {
     const dir = shapeRepo("yaml-merge-keys", {
       "quoted.yaml": 'type: MeshRetry\nname: quoted\nmesh: shop\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default:\n        "<<": {http: {numRetries: 3}}\n',
