@@ -279,6 +279,13 @@ describe("a Helm chart beside the configuration", () => {
         ["charts/app/templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
       ],
     );
+    // A quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one.
+    const identity = 'type: HostnameGenerator\nname: h\nspec:\n  template: "{{ .DisplayName }}.mesh"\n\tselector: {}\n';
+    const quoted = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "hostnames.yaml": identity }));
+    assert.deepEqual(
+      quoted.diagnostics.filter((d) => d.file === "hostnames.yaml").map((d) => [d.line, d.rule, d.message.startsWith("not YAML until rendered")]),
+      [[5, "yaml-syntax", false]],
+    );
     const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
     assert.equal((await validateJson(excluded)).code, 0);
   });

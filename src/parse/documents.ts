@@ -118,6 +118,19 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
   return { plain, expanded: sizes.get(root) ?? 1 };
 }
 
+/**
+ * Where the first `{{` outside a quoted scalar is (-1: none). A quoted one is YAML (MeshIdentity's and
+ * HostnameGenerator's Go templates); a bare one is a template's own syntax (Helm's `{{- if ... }}`, `name: {{ ... }}`).
+ */
+function templateStart(text: string): number {
+  for (let at = text.indexOf("{{"); at >= 0; at = text.indexOf("{{", at + 2)) {
+    const lineStart = text.lastIndexOf("\n", at) + 1;
+    const before = text.slice(lineStart, at);
+    if (!before.includes('"') && !before.includes("'")) return at;
+  }
+  return -1;
+}
+
 const TEMPLATE_MESSAGE =
   "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml";
 
@@ -127,7 +140,7 @@ export function parseYamlFully(text: string): ParsedYaml {
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
-  const template = text.indexOf("{{");
+  const template = templateStart(text);
   if (template >= 0 && docs.some((doc) => doc.errors.length > 0)) {
     // A Helm (or other) template: its syntax errors would only be the template's, one after another.
     const pos = at(template);
