@@ -245,6 +245,20 @@ describe("Argo CD and Flux annotations", () => {
   });
 });
 
+describe("legacy policies (Kuma 1.x, still served by 2.x)", () => {
+  test("each is one error that names it legacy and its replacement, not a 'did you mean' to a kind of another shape", async () => {
+    const { code, diagnostics } = await validateJson(shapeRepo("legacy-policies"));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.line, d.path, d.rule, d.message]),
+      [
+        [2, "type", "unknown-type", 'TrafficPermission is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshTrafficPermission'],
+        [13, "kind", "unknown-type", 'MeshGatewayRoute is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway'],
+      ],
+    );
+  });
+});
+
 describe("what kubectl writes", () => {
   test("a List holding Kuma resources (kubectl get -o yaml) is an error at its first Kuma item, not skipped as another API's document", async () => {
     const dir = shapeRepo("kubectl-list");

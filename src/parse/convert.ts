@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KUBERNETES_API_VERSION, LEGACY_POLICY_REPLACEMENTS, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -360,6 +360,8 @@ function isKumaApiVersion(apiVersion: string): boolean {
 }
 
 function unknownTypeMessage(name: string): string {
+  const replacement = Object.hasOwn(LEGACY_POLICY_REPLACEMENTS, name) ? LEGACY_POLICY_REPLACEMENTS[name] : undefined;
+  if (replacement) return `${name} is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as ${replacement}`;
   const known = RESOURCE_TYPES.map((t) => t.name);
   const suggestion = didYouMean(name, known);
   return suggestion
