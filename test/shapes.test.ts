@@ -231,6 +231,25 @@ describe("Argo CD and Flux annotations", () => {
     assert.deepEqual(annotations("Mesh", "shop"), { "argocd.argoproj.io/sync-wave": "0" });
   });
 
+  test("an annotation that is not a string (sync-wave: -1 unquoted) is an error at its line, as the API server refuses it", async () => {
+    const timeouts = readFileSync(path.join(fixture("argo-annotations"), "timeouts.yaml"), "utf8").replace("    kustomize.toolkit.fluxcd.io/prune: disabled\n", "    argocd.argoproj.io/sync-wave: -1\n");
+    const { code, diagnostics } = await validateJson(shapeRepo("argo-annotations", { "timeouts.yaml": timeouts }));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+      [
+        [
+          "timeouts.yaml",
+          11,
+          "MeshTimeout/shop/shop-timeouts.shop",
+          'metadata.annotations["argocd.argoproj.io/sync-wave"]',
+          "kubernetes-shape",
+          "an annotation's value is a string, found -1: quote it",
+        ],
+      ],
+    );
+  });
+
   test("a validation cache entry keeps them: its resources are a cold validation's", async () => {
     const dir = shapeRepo("argo-annotations");
     const cacheDir = path.join(dir, ".cache");

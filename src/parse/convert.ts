@@ -216,6 +216,12 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     if (KUBERNETES_SERVER_FIELDS.has(key)) exported.push(["metadata", key]);
     else if (!KUBERNETES_METADATA_FIELDS.has(key)) problem(["metadata", key], "kubernetes-shape", `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations`);
   }
+  if (isObject(metadata.annotations)) {
+    // The API server decodes them into a map of strings (and render writes them back): `sync-wave: -1` is refused.
+    for (const [key, value] of Object.entries(metadata.annotations)) {
+      if (typeof value !== "string") problem(["metadata", "annotations", key], "kubernetes-shape", `an annotation's value is a string, found ${describe(value)}: quote it`);
+    }
+  }
   if (isObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) {
     exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   }
