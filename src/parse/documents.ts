@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
@@ -86,7 +86,7 @@ function nestingDepth(value: JsonValue): number {
  * Nodes of a document without and with its aliases expanded, computed without expanding anything (each node's
  * expanded size is counted once). Infinity for a recursive alias.
  */
-function nodeCounts(doc: Document, root: Node): { plain: number; expanded: number } {
+function nodeCounts(doc: Document, root: Node): { plain: number; expanded: number; unresolved?: Alias } {
   const sizes = new Map<unknown, number>();
   const inProgress = new Set<unknown>();
   const children = (node: unknown): unknown[] =>
@@ -100,6 +100,8 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
       continue;
     }
     const target = isAlias(node) ? node.resolve(doc) : undefined;
+    // An alias of an anchor the document does not set (yaml reports it only when converting).
+    if (isAlias(node) && target === undefined) return { plain, expanded: plain, unresolved: node };
     const kids = target ? [target] : children(node);
     if (!inProgress.has(node)) {
       inProgress.add(node);
@@ -140,8 +142,8 @@ export function parseYamlFully(text: string): ParsedYaml {
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
-  const template = templateStart(text);
-  if (template >= 0 && docs.some((doc) => doc.errors.length > 0)) {
+  const template = docs.some((doc) => doc.errors.length > 0) ? templateStart(text) : -1;
+  if (template >= 0) {
     // A Helm (or other) template: its syntax errors would only be the template's, one after another.
     const pos = at(template);
     return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
@@ -164,14 +166,14 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
-    const unresolved = unresolvedAlias(doc);
-    if (unresolved) {
-      const pos = at(unresolved.range?.[0] ?? doc.contents.range[0]);
-      const message = `unresolved alias *${unresolved.source}: the document sets no anchor &${unresolved.source} before it (anchors do not carry across documents)`;
+    const counts = nodeCounts(doc, doc.contents);
+    if (counts.unresolved) {
+      const { source, range } = counts.unresolved;
+      const pos = at(range?.[0] ?? doc.contents.range[0]);
+      const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
       problems.push({ line: pos.line, column: pos.col, rule: "yaml-syntax", message });
       return;
     }
-    const counts = nodeCounts(doc, doc.contents);
     if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
       const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
       problems.push({
@@ -197,19 +199,6 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
   });
   return { documents, problems };
-}
-
-/** The first alias whose anchor the document does not set before it (yaml reports it only when converting). */
-function unresolvedAlias(doc: Document): { source: string; range?: readonly number[] | null } | undefined {
-  let found: { source: string; range?: readonly number[] | null } | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      if (node.resolve(doc) !== undefined) return undefined;
-      found = node;
-      return visit.BREAK;
-    },
-  });
-  return found;
 }
 
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */
