@@ -372,3 +372,24 @@ describe("a control plane of an older line than the repository", () => {
     });
   });
 });
+
+describe("settings above --path", () => {
+  test("a meshops.yaml above --path, which is not read, is a warning naming it (Git revisions and WORKTREE)", async () => {
+    const dir = shapeRepo(undefined, {
+      "meshops.yaml": "tenancy:\n  - name: teams\n    path: \"{mesh}/**\"\n",
+      "mesh-config/shop/mesh.yaml": "type: Mesh\nname: shop\n",
+    });
+    for (const ref of ["HEAD", "WORKTREE"]) {
+      const run = await runCli(["validate", "--path", "mesh-config", "--ref", ref], dir);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(
+        run.stderr,
+        "meshops: warning: meshops.yaml is not read: settings come only from meshops.yaml at the root of --path (mesh-config/meshops.yaml, which does not exist); move it there\n",
+        ref,
+      );
+    }
+    commitFiles(dir, { "mesh-config/meshops.yaml": "" });
+    assert.equal((await runCli(["validate", "--path", "mesh-config"], dir)).stderr, "");
+    assert.equal((await runCli(["validate"], dir)).stderr, "", "without --path the root's is read");
+  });
+});
