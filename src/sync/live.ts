@@ -57,9 +57,12 @@ const UNSERVED_SHOWN = 3;
  */
 export function unservedKindWarnings(resources: readonly ResourceKey[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
   const names = new Set(served.map((t) => t.name));
+  // Usually every kind meshops knows is served: then no resource needs looking at (the daemon asks at every commit).
+  const unserved = new Set(RESOURCE_TYPES.map((t) => t.name).filter((name) => !names.has(name)));
+  if (unserved.size === 0) return [];
   const missing = new Map<string, string[]>();
   for (const resource of resources) {
-    if (names.has(resource.type)) continue;
+    if (!unserved.has(resource.type)) continue;
     const subjects = missing.get(resource.type) ?? [];
     subjects.push(subjectOf(resource));
     missing.set(resource.type, subjects);
