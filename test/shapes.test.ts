@@ -42,6 +42,11 @@ async function validateJson(dir: string, ...args: string[]): Promise<{ code: num
   return { code: run.code, diagnostics: (JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics };
 }
 
+/** Each error as [file, line, resource, path, rule, message]: what a one-line error must name. */
+function errorsOf(diagnostics: readonly Diagnostic[]): (string | number)[][] {
+  return diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]);
+}
+
 async function renderJson(dir: string): Promise<Record<string, unknown>[]> {
   const run = await runCli(["render", "--format", "json"], dir);
   assert.equal(run.code, 0, run.stderr);
@@ -187,7 +192,7 @@ describe("Kubernetes documents in a zone's system namespace", () => {
     const { code, diagnostics } = await validateJson(dir);
     assert.equal(code, 1);
     assert.deepEqual(
-      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+      errorsOf(diagnostics),
       [
         [
           "gateway-routes.yaml",
@@ -236,7 +241,7 @@ describe("Argo CD and Flux annotations", () => {
     const { code, diagnostics } = await validateJson(shapeRepo("argo-annotations", { "timeouts.yaml": timeouts }));
     assert.equal(code, 1);
     assert.deepEqual(
-      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+      errorsOf(diagnostics),
       [
         [
           "timeouts.yaml",
