@@ -44,3 +44,20 @@ test("emulating 2.12 and 2.13: each line's own kinds appear; 2.14 and 3.x serve 
     await withControlPlaneServer({ version }, async (url) => assert.deepEqual(await servedKinds(url), [...NEWER_KINDS].sort()));
   }
 });
+
+test("emulating 2.10: a field of a later line (MeshTrafficPermission rules, 2.12) is refused with a 400 naming it, as meshops validate refuses it for that line", async () => {
+  const rules = { targetRef: { kind: "Mesh" }, rules: [{ default: { allow: [{ spiffeID: { type: "Exact", value: "spiffe://default/web" } }] } }] };
+  const from = { targetRef: { kind: "Mesh" }, from: [{ targetRef: { kind: "Mesh" }, default: { action: "Allow" } }] };
+  const mtp = (name: string, spec: JsonObject) => ({ type: "MeshTrafficPermission", mesh: "default", name, spec });
+  await withControlPlaneServer({ version: "2.10.11" }, async (url) => {
+    const refused = await put(`${url}/meshes/default/meshtrafficpermissions/by-rules`, mtp("by-rules", rules));
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { invalid_parameters: { field: string; reason: string }[] };
+    assert.deepEqual(body.invalid_parameters.map((p) => p.field), ["spec.rules"]);
+    assert.match(body.invalid_parameters[0]?.reason ?? "", /introduced in Kuma 2\.12/);
+    assert.equal((await put(`${url}/meshes/default/meshtrafficpermissions/by-from`, mtp("by-from", from))).status, 201);
+  });
+  await withControlPlaneServer({ version: "2.12.0" }, async (url) => {
+    assert.equal((await put(`${url}/meshes/default/meshtrafficpermissions/by-rules`, mtp("by-rules", rules))).status, 201);
+  });
+});

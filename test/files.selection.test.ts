@@ -69,6 +69,21 @@ describe("files that are not mesh resources", () => {
     assert.match(text.stdout, /✓ valid: 0 errors, 0 warnings; 2 resources in 3 files at [0-9a-f]{12}; 2 documents of other kinds skipped/);
   });
 
+  test("dot-files (.gitlab-ci.yml, .sops.yaml, a linter's config) are skipped like dot-directories, in Git and WORKTREE", async () => {
+    const dotFiles = {
+      ".gitlab-ci.yml": "stages: [check]\ncheck:\n  script: [meshops validate]\n",
+      ".sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n",
+      ".pre-commit-config.yaml": "repos: []\n",
+      "policies/.yamllint.yml": "extends: default\n",
+    };
+    const dir = repoWith({ ...files, ...dotFiles, "meshops.yaml": "exclude: [helm]\n" });
+    for (const ref of ["HEAD", "WORKTREE"]) {
+      const json = await validateJson(dir, "--ref", ref);
+      assert.deepEqual(json.report.diagnostics, [], ref);
+      assert.equal(json.code, 0, ref);
+    }
+  });
+
   test("without exclude, a file with no type is an error that says how to leave it out", async () => {
     const dir = repoWith(files);
     const json = await validateJson(dir);
@@ -78,6 +93,21 @@ describe("files that are not mesh resources", () => {
     assert.equal(problems[0]?.file, "helm/values.yaml");
     assert.equal(problems[0]?.rule, "unknown-type");
     assert.match(problems[0]?.message ?? "", /list it under `exclude:` in meshops\.yaml/);
+  });
+
+  test("a settings file under another name or folder (meshops.yml, a nested meshops.yaml) is one error that says where settings are read", async () => {
+    const dir = repoWith({ ...files, "meshops.yml": "exclude: [helm]\n", "policies/meshops.yaml": "controlPlane: {version: 2.12.0}\n" });
+    const json = await validateJson(dir);
+    assert.equal(json.code, 1);
+    const problems = json.report.diagnostics.filter((d) => d.file.endsWith(".yml") || d.file.endsWith("meshops.yaml"));
+    const message = "meshops reads its settings only from meshops.yaml at the root of --path: rename or move this file, or list it under `exclude:` in meshops.yaml";
+    assert.deepEqual(
+      problems.map((d) => [d.file, d.line, d.rule, d.message]),
+      [
+        ["meshops.yml", 1, "unknown-type", message],
+        ["policies/meshops.yaml", 1, "unknown-type", message],
+      ],
+    );
   });
 
   test("--exclude does what meshops.yaml's exclude does, relative to --path", async () => {

@@ -90,7 +90,7 @@ test("HostnameGenerator and GlobalSecret in both shapes validate and render with
     assert.equal(manifests.code, 0, manifests.stderr);
     assert.match(manifests.stderr, /2 Secrets left out/);
     assert.doesNotMatch(manifests.stdout, new RegExp(`${SECRET_VALUE}|kind: Secret|kuma\\.io/mesh: ""`));
-    assert.match(manifests.stdout, /kind: HostnameGenerator\nmetadata:\n {2}name: internal\n {2}namespace: kuma-system\n {2}labels:\n {4}meshops\.io\/managed-by: meshops\n {2}annotations:\n {4}argocd\.argoproj\.io\/sync-wave: "-1"\n/);
+    assert.match(manifests.stdout, /kind: HostnameGenerator\nmetadata:\n {2}name: internal\n {2}namespace: kuma-system\n {2}labels:\n {4}meshops\.io\/managed-by: meshops\n {4}kuma\.io\/origin: zone\n {2}annotations:\n {4}argocd\.argoproj\.io\/sync-wave: "-1"\n/);
   } finally {
     repo.cleanup();
   }

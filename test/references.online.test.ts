@@ -33,18 +33,24 @@ const timeouts = (...services: string[]) =>
     .join("---\n");
 
 before(async () => {
-  // web is defined here; ledger only live (a zone generated it); ghost nowhere (a typo, or a service that is gone).
+  // web is defined here; ledger only live (a zone generated it); billing live under the name a global control plane
+  // gives what a zone synced to it (`<name>-<hash>`, the name in kuma.io/display-name); ghost nowhere (a typo, or a
+  // service that is gone).
   commitFiles(repo.dir, {
     "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n",
     "meshes/payments/mesh.yaml": "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n",
     "meshes/payments/services.yaml": service("web"),
-    "meshes/payments/timeouts.yaml": timeouts("web", "ledger", "ghost"),
+    "meshes/payments/timeouts.yaml": timeouts("web", "ledger", "ghost", "billing"),
   });
   store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
   server = await startControlPlaneServer({ store, port: 0 });
   for (const [url, body] of [
     ["/meshes/payments", { type: "Mesh", name: "payments", skipCreatingInitialPolicies: ["*"] }],
     ["/meshes/payments/meshservices/ledger", { type: "MeshService", name: "ledger", mesh: "payments", spec: { ports: [{ port: 8080, targetPort: 8080, appProtocol: "http" }] } }],
+    [
+      "/meshes/payments/meshservices/billing-5d4c3b2a1f0e9d8c",
+      { type: "MeshService", name: "billing-5d4c3b2a1f0e9d8c", mesh: "payments", labels: { "kuma.io/display-name": "billing" }, spec: { ports: [{ port: 8080, targetPort: 8080, appProtocol: "http" }] } },
+    ],
   ] as const) {
     const res = await fetch(`${server.url}${url}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     assert.ok(res.ok, `PUT ${url}: ${res.status} ${await res.text()}`);
@@ -66,10 +72,10 @@ const ghostWarning = new RegExp(
   "m",
 );
 
-test("offline, validate sums the references up per mesh, as before: ledger and ghost alike", async () => {
+test("offline, validate sums the references up per mesh, as before: ledger, billing and ghost alike", async () => {
   const run = await runCli(["validate", "--repo", repo.dir], work);
   assert.equal(run.code, 0, run.stdout);
-  assert.match(run.stdout, /warning: Mesh\/payments: mesh "payments": 2 references to 2 services not defined here, expected from zones: ghost, ledger \[zone-provided-services\]/);
+  assert.match(run.stdout, /warning: Mesh\/payments: mesh "payments": 3 references to 3 services not defined here, expected from zones: billing, ghost, ledger \[zone-provided-services\]/);
   assert.doesNotMatch(run.stdout + run.stderr, /unknown-service/);
 });
 
@@ -79,7 +85,7 @@ test("plan and apply against the control plane warn about ghost only, at its fil
   assert.equal(plan.code, 2, plan.stderr);
   assert.match(plan.stderr, ghostWarning);
   assert.equal(plan.stderr.match(/\[unknown-service\]/g)?.length, 1, plan.stderr);
-  assert.doesNotMatch(plan.stderr, /ledger|MeshService\/payments\/web/);
+  assert.doesNotMatch(plan.stderr, /ledger|billing|MeshService\/payments\/web/);
 
   const apply = await runCli(["apply", ...cp], work);
   assert.equal(apply.code, 0, apply.stderr);
@@ -99,7 +105,7 @@ test("watch logs one warning per reference neither knows, with file and line", a
   await daemon.untilLog("the reconcile's end", (e) => e.event === "reconcile.done");
   const unknown = daemon.lines.filter((l) => l.includes('"event":"reference.unknown"'));
   assert.equal(unknown.length, 1, unknown.join("\n"));
-  assert.doesNotMatch(unknown.join("\n"), /ledger/);
+  assert.doesNotMatch(unknown.join("\n"), /ledger|billing/);
   daemon.child.kill("SIGTERM");
   assert.equal((await exitWithin(daemon, 10_000)).code, 0);
 });

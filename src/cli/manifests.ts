@@ -33,7 +33,7 @@ export async function loadManifests(options: RepositoryOptions, io: CliIo): Prom
   const systemNamespace = result.config.systemNamespaces[0] ?? "kuma-system";
   // The very builder `apply` uses, shaped for the version meshops.yaml targets.
   const desired = buildDesired(result.resources, result.config, targetOf(result.config));
-  const { manifests, notes } = kubernetesManifests(desired.resources, systemNamespace);
+  const { manifests, notes } = kubernetesManifests(desired.resources, systemNamespace, result.config.controlPlane.mode);
   const problems = checkManifests(manifests);
   if (problems.length > 0) {
     for (const problem of problems) io.stderr.write(renderDiagnosticLine(problem, style) + "\n");

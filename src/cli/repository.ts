@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { WORKTREE } from "../source/index.js";
+import { configFilesAbove, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "../validate/index.js";
 import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
@@ -175,6 +175,7 @@ export async function loadRepository(
   };
   const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, seed);
   if (shared) shared.previous = snapshot;
+  if (!snapshot.config && snapshot.root !== "") await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
@@ -184,6 +185,20 @@ export async function loadRepository(
   const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
   return unsealResources(result, (file) => texts.get(file), keys);
 }
+
+/** Settings that would be lost without a word: a meshops.yaml above --path, which has none of its own. */
+async function warnOfSettingsAbove(repo: string, ref: string, root: string, io: CliIo): Promise<void> {
+  const above = await configFilesAbove(repo, ref, root).catch(() => []);
+  if (above.length === 0) return;
+  const message = `${above.join(", ")} ${above.length === 1 ? "is" : "are"} not read: settings come only from meshops.yaml at the root of --path (${root}/meshops.yaml, which does not exist); move it there`;
+  const warned = warnedSettings.get(io) ?? new Set<string>();
+  warnedSettings.set(io, warned);
+  if (!warned.has(message)) io.stderr.write(`meshops: warning: ${message}\n`);
+  warned.add(message);
+}
+
+/** What was said per command (plan --base reads two revisions): once is enough. */
+const warnedSettings = new WeakMap<CliIo, Set<string>>();
 
 /** A validated revision's resources by file version: a revision read from the cache after it takes them over. */
 function rememberFileResources(known: FileResources, result: ValidationResult, snapshot: Snapshot): void {

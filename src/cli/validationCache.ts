@@ -29,7 +29,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { JsonObject, Resource } from "../model/resource.js";
+import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { analysisInputs, analysisKey, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { checkResource } from "../validate/repository.js";
@@ -91,7 +91,13 @@ interface Entry {
  * object, where it was written (`[path index, document index, line, column, "u" or "k"]`, or 0 for none), 1 for a
  * default policy, and the key only when the object does not spell it.
  */
-type PackedResource = readonly [JsonObject, readonly [number, number, number, number, "u" | "k"] | 0, 0 | 1, (readonly [string, string, string])?];
+type PackedResource = readonly [
+  JsonObject,
+  readonly [number, number, number, number, "u" | "k"] | 0,
+  0 | 1,
+  (readonly [string, string, string] | 0)?,
+  Readonly<Record<string, JsonValue>>?,
+];
 
 /**
  * A file's analysis: how many resources, how many documents of other APIs, its own diagnostics (each the index of the
@@ -105,13 +111,15 @@ function pack(resource: Resource, pathIndex: (file: string) => number): PackedRe
   const origin = resource.origin === "default" ? 1 : 0;
   const spelled = keyOf(object);
   const same = spelled.type === resource.type && spelled.mesh === resource.mesh && spelled.name === resource.name;
-  return same ? [object, at, origin] : [object, at, origin, [resource.type, resource.mesh, resource.name]];
+  const key = same ? 0 : ([resource.type, resource.mesh, resource.name] as const);
+  if (resource.annotations) return [object, at, origin, key, resource.annotations];
+  return key === 0 ? [object, at, origin] : [object, at, origin, key];
 }
 
-function unpack([object, at, origin, key]: PackedResource, paths: readonly string[]): Resource {
+function unpack([object, at, origin, key, annotations]: PackedResource, paths: readonly string[]): Resource {
   const { type, mesh, name } = key ? { type: key[0], mesh: key[1], name: key[2] } : keyOf(object);
   const source = at === 0 ? undefined : { file: paths[at[0]] ?? "", docIndex: at[1], line: at[2], column: at[3], format: at[4] === "k" ? ("kubernetes" as const) : ("universal" as const) };
-  return { type, mesh, name, object, ...(source ? { source } : {}), origin: origin === 1 ? "default" : "repository" };
+  return { type, mesh, name, object, ...(source ? { source } : {}), origin: origin === 1 ? "default" : "repository", ...(annotations ? { annotations } : {}) };
 }
 
 function pathIndexOf(packed: PackedResource): number | undefined {

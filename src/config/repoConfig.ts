@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, LineCounter } from "yaml";
+import { YAML_OPTIONS } from "../parse/documents.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
@@ -135,7 +136,7 @@ export function runtimeConfigValidator(): ValidateFunction {
 export function parseRepoConfig(file: { path: string; text: string } | undefined, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
   if (!file) return { config: DEFAULT_CONFIG, diagnostics: [] };
   const lines = new LineCounter();
-  const docs = parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(file.text, { ...YAML_OPTIONS, lineCounter: lines, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
   const diag = (line: number, column: number, path: string, message: string, rule = "config"): void => {
     diagnostics.push({ severity: "error", file: file.path, line, column, resource: "", path, message, rule });

@@ -19,7 +19,7 @@ import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js"
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { unknownServiceReferences, type ServiceReference } from "../validate/services.js";
+import { liveServiceSubjects, unknownServiceReferences, type ServiceReference } from "../validate/services.js";
 
 export class LiveCache {
   #objects = new Map<string, JsonObject>();
@@ -34,6 +34,8 @@ export class LiveCache {
    * commit costs the lookups of the references it changed.
    */
   #referenceChecks = new WeakMap<ServiceReference, Diagnostic | null>();
+  /** The names references may use for the live MeshServices (liveServiceSubjects), while none came or went. */
+  #serviceSubjects: Set<string> | undefined;
 
   /** Known: listed, and every write since went through (or was never tried). */
   get known(): boolean {
@@ -61,7 +63,8 @@ export class LiveCache {
     for (const [i, reference] of references.entries()) {
       let found = this.#referenceChecks.get(reference);
       if (found === undefined) {
-        found = unknownServiceReferences([reference], this.#objects)[0] ?? null;
+        this.#serviceSubjects ??= liveServiceSubjects(this.#objects.values());
+        found = unknownServiceReferences([reference], this.#serviceSubjects)[0] ?? null;
         this.#referenceChecks.set(reference, found);
       }
       if (found) unknown.push(found);
@@ -85,7 +88,7 @@ export class LiveCache {
     const index = await runStepsSliced(indexLiveSteps(live));
     const { objects, owned } = await runStepsSliced(cacheEntries(index, instance));
     this.#objects = objects;
-    this.#referenceChecks = new WeakMap();
+    this.servicesChanged();
     this.#known = true;
     this.#server = serverIdentity(info);
     this.#instance = instance;
@@ -110,12 +113,18 @@ export class LiveCache {
    * Write-through: what a plan's applied changes did to the control plane. A failed change makes the cache unknown
    * (its key keeps the value from before); a skipped one was never sent, so its key is as it was.
    */
+  /** A MeshService came, went or changed: what the references were found to mean may differ now. */
+  private servicesChanged(): void {
+    this.#referenceChecks = new WeakMap();
+    this.#serviceSubjects = undefined;
+  }
+
   private forgetMesh(mesh: string): void {
     for (const [subject, object] of this.#objects) {
       if (object.type === "Mesh" || (typeof object.mesh === "string" ? object.mesh : "default") !== mesh) continue;
       this.#objects.delete(subject);
       if (this.#instance && isOwned(object, this.#instance)) this.#owned--;
-      if (object.type === "MeshService") this.#referenceChecks = new WeakMap();
+      if (object.type === "MeshService") this.servicesChanged();
     }
   }
 
@@ -135,7 +144,7 @@ export class LiveCache {
       if (result.outcome !== "applied") continue;
       const subject = result.change.resource;
       const before = objects.get(subject);
-      if (result.change.type === "MeshService") this.#referenceChecks = new WeakMap();
+      if (result.change.type === "MeshService") this.servicesChanged();
       if (before && this.#instance && isOwned(before, this.#instance)) this.#owned--;
       if (result.change.action === "delete") {
         objects.delete(subject);

@@ -6,10 +6,27 @@
 import { stringify } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
-import type { JsonObject, Resource } from "../model/resource.js";
-import { isSecretType, resourceType, typeRank } from "../kuma/types.js";
+import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
+import type { ControlPlaneMode } from "../config/repoConfig.js";
+import { LABEL_ORIGIN } from "../kuma/server.js";
+import { isPluginOriginated, isSecretType, resourceType, typeRank } from "../kuma/types.js";
 import { toKubernetes } from "../report/render.js";
 import { manifestProblems } from "./crds.js";
+
+/**
+ * A plugin kind in a zone's system namespace with `kuma.io/origin: zone`: the admission webhook of a zone connected
+ * to a global control plane refuses it there without the label ("Applying policies on Zone CP on a system namespace
+ * requires 'kuma.io/origin' label to be set to 'zone'", resourceadmissionchecker.go), and any other zone computes the
+ * same label itself. A global control plane refuses that value, so nothing is added for it; an origin written in the
+ * repository is kept.
+ */
+function withZoneOrigin(object: JsonObject, systemNamespace: string, mode: ControlPlaneMode): JsonObject {
+  const metadata = object.metadata as JsonObject;
+  if (mode === "global" || metadata.namespace !== systemNamespace || !isPluginOriginated(String(object.kind))) return object;
+  const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
+  if (LABEL_ORIGIN in labels) return object;
+  return { ...object, metadata: { ...metadata, labels: { ...labels, [LABEL_ORIGIN]: "zone" } } };
+}
 
 /** Argo CD applies lower waves first and prunes in the reverse order: meshops's write order, as waves. */
 export const SYNC_WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave";
@@ -33,7 +50,7 @@ export interface Manifests {
  * one. Keep them in Kubernetes as Secrets of type system.kuma.io/secret (SOPS with Flux, Sealed Secrets, External
  * Secrets).
  */
-export function kubernetesManifests(resources: readonly Resource[], systemNamespace: string): Manifests {
+export function kubernetesManifests(resources: readonly Resource[], systemNamespace: string, mode: ControlPlaneMode): Manifests {
   const manifests: Manifest[] = [];
   let dataplanes = 0;
   let secrets = 0;
@@ -45,7 +62,7 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
       if (isGlobalKey(resource)) globalSecrets++;
     }
     else {
-      const object = withSyncWave(toKubernetes(resource, systemNamespace), typeRank(resource.type));
+      const object = withSyncWave(withZoneOrigin(toKubernetes(resource, systemNamespace), systemNamespace, mode), typeRank(resource.type));
       manifests.push({ resource, object, file: layoutPath(object, resource.mesh) });
     }
   }

@@ -77,10 +77,11 @@ export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-confi
  * half of a Kubernetes resource's name), `kuma.io/origin: global` (it says the resource is not the zone's own), and
  * `kuma.io/mesh` (the mesh itself, checked against `mesh`).
  */
-export function recomputedLabels(labels: Readonly<Record<string, unknown>>): string[] {
+export function recomputedLabels(labels: Readonly<Record<string, unknown>>, onGlobal = false): string[] {
   const origin = labels[LABEL_ORIGIN];
   const out: string[] = [];
-  if (origin === "zone") out.push(LABEL_ORIGIN);
+  // A global control plane computes no origin, and refuses "zone" (the API server and the admission webhook).
+  if (origin === "zone" && !onGlobal) out.push(LABEL_ORIGIN);
   if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
   if (LABEL_POLICY_ROLE in labels) out.push(LABEL_POLICY_ROLE);
   return out;

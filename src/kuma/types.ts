@@ -176,6 +176,35 @@ export function isPolicyType(typeName: string): boolean {
   return category === "policy" || category === "route";
 }
 
+/**
+ * Kinds a plugin defines (the descriptor's `IsPluginOriginated`): every kind but the protobuf ones (Mesh, MeshGateway,
+ * Dataplane) and Secrets. The admission webhook's origin-label rules apply to these only.
+ */
+export function isPluginOriginated(typeName: string): boolean {
+  const type = byName.get(typeName);
+  return type !== undefined && type.flat !== true && type.category !== "secret";
+}
+
+/**
+ * The legacy policies Kuma 2.x still serves and 3.x removes (FACTS §2.2), each with what replaces it. meshops does not
+ * manage them; a repository written for Kuma 1.x has them.
+ */
+export const LEGACY_POLICY_REPLACEMENTS: Readonly<Record<string, string>> = {
+  CircuitBreaker: "a MeshCircuitBreaker",
+  FaultInjection: "a MeshFaultInjection",
+  HealthCheck: "a MeshHealthCheck",
+  ProxyTemplate: "a MeshProxyPatch",
+  RateLimit: "a MeshRateLimit",
+  Retry: "a MeshRetry",
+  Timeout: "a MeshTimeout",
+  TrafficLog: "a MeshAccessLog",
+  TrafficPermission: "a MeshTrafficPermission",
+  TrafficRoute: "a MeshHTTPRoute or MeshTCPRoute",
+  TrafficTrace: "a MeshTrace",
+  VirtualOutbound: "a HostnameGenerator",
+  MeshGatewayRoute: "a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway",
+};
+
 /** Secret-bearing types: their `data` is a secret value wherever it is shown (src/diff/redact.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";

@@ -48,7 +48,7 @@ export function forTargetVersion(resource: Resource, major: number): Resource {
 const PRODUCT_NAMES: Readonly<Record<Product, string>> = { kuma: "Kuma", "kong-mesh": "Kong Mesh" };
 
 /** "2.14" of "2.14.3" or "v2.14.3"; undefined for anything else. */
-function minorLine(version: string | undefined): string | undefined {
+export function minorLine(version: string | undefined): string | undefined {
   const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? "");
   return match ? `${match[1]}.${match[2]}` : undefined;
 }

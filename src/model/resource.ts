@@ -32,6 +32,12 @@ export interface Resource extends ResourceKey {
    * checked for structure only; src/secrets/unseal.ts replaces it with its plaintext twin when a key is given.
    */
   readonly sealed?: true;
+  /**
+   * A Kubernetes document's own `metadata.annotations` (Argo CD's and Flux's settings, say), without the server's:
+   * never sent to the control plane (a Universal resource has no annotations), rendered back by `render --format
+   * kubernetes`.
+   */
+  readonly annotations?: Readonly<Record<string, JsonValue>>;
 }
 
 /** A problem with one field of one resource, before it is tied to a file and line. */

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KUBERNETES_API_VERSION, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
+import { KUBERNETES_API_VERSION, LEGACY_POLICY_REPLACEMENTS, MESH_LABEL, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -25,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -63,6 +63,11 @@ const SYSTEM_NAMESPACE_ONLY_TYPES = new Set(["MeshExternalService", "MeshIdentit
 
 const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
 
+/** A file named like meshops' settings; the one at the root of --path is read as settings and never gets here. */
+const SETTINGS_FILE_NAME = /(^|\/)meshops\.ya?ml$/i;
+const MISPLACED_SETTINGS_MESSAGE =
+  "meshops reads its settings only from meshops.yaml at the root of --path: rename or move this file, or list it under `exclude:` in meshops.yaml";
+
 /**
  * Converts one YAML document, in either shape, to the Universal model. A SOPS-encrypted document converts like any
  * other without its `sops:` block (its ENC[...] values stand in for the plaintext) and is marked `sealed`.
@@ -87,22 +92,32 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   if (value.apiVersion === "v1" && value.kind === "Secret" && typeof value.type === "string" && KUBERNETES_SECRET_TYPES.has(value.type)) {
     return fromKubernetesSecret(file, doc, value, options);
   }
+  if (value.apiVersion === "v1" && value.kind === "List") {
+    const listed = kumaListItems(value.items);
+    if (listed.length > 0) {
+      const message = `a List of ${listed.length} Kuma resource${listed.length === 1 ? "" : "s"} (what kubectl get -o yaml writes) would be applied by kubectl and Argo CD, but meshops reads one resource per document: write each item as a document of its own (yq '.items[]' splits them)`;
+      const first = toPlainResource(file, { ...doc, value: (value.items as JsonValue[])[listed[0] as number] ?? null }, options).resource;
+      return fail(["items", listed[0] as number], "kubernetes-shape", message, first ? subjectOf(first) : "");
+    }
+  }
   if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
-  return fromUniversal(file, doc, value);
+  return fromUniversal(file, doc, value, options);
 }
 
-function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conversion {
+function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;
   if (typeof typeName !== "string") {
+    // meshops.yml, or a meshops.yaml below --path: settings meshops never reads, which would otherwise be ignored.
+    if (SETTINGS_FILE_NAME.test(file)) return fail([], "unknown-type", MISPLACED_SETTINGS_MESSAGE, "");
     return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
-  const exported = serverFieldsOfUniversal(value);
+  const exported = serverFieldsOfUniversal(value, options.mode === "global");
   const own = withoutServerFields(value, exported);
   const mesh = meshOfWritten(type.name, name, value.mesh);
   const subject = subjectOf({ type: type.name, mesh, name });
@@ -120,9 +135,9 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject): Conv
 }
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
-function serverFieldsOfUniversal(value: JsonObject): PathSegments[] {
+function serverFieldsOfUniversal(value: JsonObject, onGlobal = false): PathSegments[] {
   const paths: PathSegments[] = SERVER_OWNED_FIELDS.filter((key) => key in value).map((key) => [key]);
-  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels)) paths.push(["labels", key]);
+  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels, onGlobal)) paths.push(["labels", key]);
   return paths;
 }
 
@@ -201,10 +216,25 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     if (KUBERNETES_SERVER_FIELDS.has(key)) exported.push(["metadata", key]);
     else if (!KUBERNETES_METADATA_FIELDS.has(key)) problem(["metadata", key], "kubernetes-shape", `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations`);
   }
+  if (isObject(metadata.annotations)) {
+    // The API server decodes them into a map of strings (and render writes them back): `sync-wave: -1` is refused.
+    for (const [key, value] of Object.entries(metadata.annotations)) {
+      if (typeof value !== "string") problem(["metadata", "annotations", key], "kubernetes-shape", `an annotation's value is a string, found ${describe(value)}: quote it`);
+    }
+  }
   if (isObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) {
     exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   }
-  if (labels) for (const key of recomputedLabels(labels)) exported.push(["metadata", "labels", key]);
+  // In a zone's system namespace, `kuma.io/origin: zone` is what a federated zone's webhook requires (render writes it
+  // there): dropped like the other computed labels, but not called a field to remove.
+  const originRequired = namespace !== undefined && options.systemNamespaces.includes(namespace) && options.mode !== "global" && isPluginOriginated(type.name);
+  const quietlyDropped: string[] = [];
+  if (labels) {
+    for (const key of recomputedLabels(labels, options.mode === "global")) {
+      if (originRequired && key === LABEL_ORIGIN) quietlyDropped.push(key);
+      else exported.push(["metadata", "labels", key]);
+    }
+  }
 
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
   if (isClusterScoped(type.name)) {
@@ -229,17 +259,21 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
       }
     }
   }
+  if (options.mode === "global" && labels?.[LABEL_ORIGIN] === "zone" && isPluginOriginated(type.name)) {
+    const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
+    problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
+  }
   const warnings = serverFieldWarning(exported, subject);
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
-  const dropped = exported.filter((p) => p[1] === "labels").map((p) => p[2] as string);
+  const dropped = [...exported.filter((p) => p[1] === "labels").map((p) => p[2] as string), ...quietlyDropped];
   const userLabels: JsonObject = labels ? withoutKeys(labels, dropped.length === 0 ? NOT_USER_LABELS : [MESH_LABEL, ...new Set(dropped)]) : {};
   if (type.name === "Mesh") {
     const fields = isObject(spec) ? spec : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };
     if (Object.keys(userLabels).length > 0) object.labels = userLabels;
-    return withWarnings(built(file, doc, "kubernetes", object, name, name, metadata.name), warnings);
+    return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, name, name, metadata.name), metadata.annotations), warnings);
   }
   if (namespace !== undefined && plainName !== "") {
     userLabels[DISPLAY_NAME_LABEL] = plainName;
@@ -250,7 +284,14 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   // A protobuf kind's fields sit beside the envelope in the Universal object.
   if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
   else if (spec !== undefined) object.spec = spec;
-  return withWarnings(built(file, doc, "kubernetes", object, mesh, name, metadata.name), warnings);
+  return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+}
+
+/** The document's annotations, but the one `kubectl apply` keeps, on the converted resource (render writes them back). */
+function withAnnotations(conversion: Conversion, annotations: JsonValue | undefined): Conversion {
+  if (!conversion.resource || !isObject(annotations)) return conversion;
+  const own = withoutKeys(annotations, [LAST_APPLIED_ANNOTATION]);
+  return Object.keys(own).length === 0 ? conversion : { ...conversion, resource: { ...conversion.resource, annotations: own } };
 }
 
 /** A Kubernetes Secret of Kuma's type (src/kuma/secrets.ts says how the control plane reads one). */
@@ -307,12 +348,26 @@ function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: str
   return { problems: [{ sourcePath, rule, message, resource }] };
 }
 
+/** Indexes of a List's items that are Kuma's: its API group, or a Secret of Kuma's types. */
+function kumaListItems(items: JsonValue | undefined): number[] {
+  if (!Array.isArray(items)) return [];
+  const out: number[] = [];
+  items.forEach((item, i) => {
+    if (!isObject(item)) return;
+    const kumaSecret = item.apiVersion === "v1" && item.kind === "Secret" && typeof item.type === "string" && KUBERNETES_SECRET_TYPES.has(item.type);
+    if (kumaSecret || (typeof item.apiVersion === "string" && isKumaApiVersion(item.apiVersion))) out.push(i);
+  });
+  return out;
+}
+
 /** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
 function isKumaApiVersion(apiVersion: string): boolean {
   return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
 }
 
 function unknownTypeMessage(name: string): string {
+  const replacement = Object.hasOwn(LEGACY_POLICY_REPLACEMENTS, name) ? LEGACY_POLICY_REPLACEMENTS[name] : undefined;
+  if (replacement) return `${name} is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as ${replacement}`;
   const known = RESOURCE_TYPES.map((t) => t.name);
   const suggestion = didYouMean(name, known);
   return suggestion

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
@@ -28,6 +28,12 @@ export interface ParsedYaml {
   /** The fast scanner's documents, when it read the file: a Locator can take them over (Locator.remember). */
   readonly fast?: readonly FastDocument[];
 }
+
+/**
+ * How every YAML text is read. Merge keys (`<<: *defaults`) are merged, as the YAML 1.1 readers of kubectl and the
+ * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here.
+ */
+export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
@@ -80,7 +86,7 @@ function nestingDepth(value: JsonValue): number {
  * Nodes of a document without and with its aliases expanded, computed without expanding anything (each node's
  * expanded size is counted once). Infinity for a recursive alias.
  */
-function nodeCounts(doc: Document, root: Node): { plain: number; expanded: number } {
+function nodeCounts(doc: Document, root: Node): { plain: number; expanded: number; unresolved?: Alias } {
   const sizes = new Map<unknown, number>();
   const inProgress = new Set<unknown>();
   const children = (node: unknown): unknown[] =>
@@ -94,6 +100,8 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
       continue;
     }
     const target = isAlias(node) ? node.resolve(doc) : undefined;
+    // An alias of an anchor the document does not set (yaml reports it only when converting).
+    if (isAlias(node) && target === undefined) return { plain, expanded: plain, unresolved: node };
     const kids = target ? [target] : children(node);
     if (!inProgress.has(node)) {
       inProgress.add(node);
@@ -112,12 +120,34 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
   return { plain, expanded: sizes.get(root) ?? 1 };
 }
 
+/**
+ * Where the first `{{` outside a quoted scalar is (-1: none). A quoted one is YAML (MeshIdentity's and
+ * HostnameGenerator's Go templates); a bare one is a template's own syntax (Helm's `{{- if ... }}`, `name: {{ ... }}`).
+ */
+function templateStart(text: string): number {
+  for (let at = text.indexOf("{{"); at >= 0; at = text.indexOf("{{", at + 2)) {
+    const lineStart = text.lastIndexOf("\n", at) + 1;
+    const before = text.slice(lineStart, at);
+    if (!before.includes('"') && !before.includes("'")) return at;
+  }
+  return -1;
+}
+
+const TEMPLATE_MESSAGE =
+  "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml";
+
 export function parseYamlFully(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { uniqueKeys: true, lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: false });
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
+  const template = docs.some((doc) => doc.errors.length > 0) ? templateStart(text) : -1;
+  if (template >= 0) {
+    // A Helm (or other) template: its syntax errors would only be the template's, one after another.
+    const pos = at(template);
+    return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
+  }
 
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
@@ -137,6 +167,13 @@ export function parseYamlFully(text: string): ParsedYaml {
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
     const counts = nodeCounts(doc, doc.contents);
+    if (counts.unresolved) {
+      const { source, range } = counts.unresolved;
+      const pos = at(range?.[0] ?? doc.contents.range[0]);
+      const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
+      problems.push({ line: pos.line, column: pos.col, rule: "yaml-syntax", message });
+      return;
+    }
     if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
       const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
       problems.push({

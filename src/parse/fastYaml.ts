@@ -7,7 +7,7 @@
  * builds the plain JS values directly.
  *
  * The contract: for every text it accepts, the result is exactly what
- * `parseAllDocuments(text, { uniqueKeys: true })` gives, each document `.toJS()` (YAML 1.2 core schema), and the
+ * `parseAllDocuments(text, YAML_OPTIONS)` gives, each document `.toJS()` (YAML 1.2 core schema), and the
  * position is the start of the document's contents node as yaml reports it. It returns `undefined` ("use the full
  * parser") for anything outside the subset, and for every input on which yaml would report an error or warning: when
  * in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
@@ -602,6 +602,7 @@ class FastYamlScanner {
       key = this.tokStr;
     } else {
       if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
+      if (this.tokStr === "<<") return undefined; // a merge key: yaml merges it (a quoted "<<" is a plain key)
       const value = resolvePlain(this.tokStr);
       key = value === null ? "" : typeof value === "string" ? value : String(value);
     }

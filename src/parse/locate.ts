@@ -2,6 +2,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, 
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
+import { YAML_OPTIONS } from "./documents.js";
 
 export interface Position {
   readonly line: number;
@@ -80,7 +81,7 @@ export class Locator {
 
 function parseFully(text: string): FullParse {
   const lines = new LineCounter();
-  return { docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false }) as Document[], lines };
+  return { docs: parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines, uniqueKeys: false }) as Document[], lines };
 }
 
 function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments): Position | undefined {

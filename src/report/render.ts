@@ -33,13 +33,14 @@ function yamlDocuments(objects: readonly JsonObject[]): string {
 export function toKubernetes(resource: Resource, systemNamespace: string | undefined): JsonObject {
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
+  const annotations: JsonObject = resource.annotations ? { annotations: { ...resource.annotations } } : {};
   // Kuma reads Secrets from its system namespace only (export, which has none, never writes Secrets).
   if (isSecretType(resource.type)) return secretToKubernetes(resource.object, systemNamespace ?? "kuma-system");
   if (resource.type === "Mesh") {
     return {
       apiVersion: KUBERNETES_API_VERSION,
       kind: "Mesh",
-      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}) },
+      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}), ...annotations },
       spec: rest,
     };
   }
@@ -49,7 +50,7 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
       apiVersion: KUBERNETES_API_VERSION,
       kind: resource.type,
       mesh: resource.mesh,
-      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}) },
+      metadata: { name: name as string, ...(Object.keys(userLabels).length ? { labels: userLabels } : {}), ...annotations },
       spec: resourceType(resource.type)?.flat ? rest : (spec ?? {}),
     };
   }
@@ -65,6 +66,7 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
       ...(namespace !== undefined ? { namespace } : {}),
       // A resource of no mesh (HostnameGenerator) has no mesh label.
       ...(isGlobalKey(resource) ? (Object.keys(labelsOut).length > 0 ? { labels: labelsOut } : {}) : { labels: { ...labelsOut, [MESH_LABEL]: resource.mesh } }),
+      ...annotations,
     },
     spec: spec ?? {},
   };

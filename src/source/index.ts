@@ -1,7 +1,11 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
 import { readCommit } from "./git.js";
 import { readWorktree } from "./worktree.js";
 import type { ReadOptions, Snapshot } from "./types.js";
-import { WORKTREE } from "./types.js";
+import { CONFIG_FILE, WORKTREE } from "./types.js";
 
 export * from "./types.js";
 
@@ -21,4 +25,25 @@ export function retainBlobs(cache: Map<string, string>, snapshot: Snapshot): voi
   const keep = new Set(snapshot.files.map((f) => f.blobId));
   if (snapshot.config) keep.add(snapshot.config.blobId);
   for (const id of cache.keys()) if (!keep.has(id)) cache.delete(id);
+}
+
+/**
+ * The meshops.yaml files in the folders above `root` (repository-relative) at `ref`: settings that are not read, since
+ * they come from `<root>/meshops.yaml` only. Asked only when that one is missing, so a layout mistake (meshops.yaml at
+ * the repository's root, `--path` below it) does not drop tenancy rules and excludes without a word. One git process.
+ */
+export async function configFilesAbove(repo: string, ref: string, root: string): Promise<string[]> {
+  if (root === "") return [];
+  const parts = root.split("/");
+  const candidates = parts.map((_, depth) => [...parts.slice(0, depth), CONFIG_FILE].join("/")).reverse();
+  if (ref === WORKTREE) {
+    const topLevel = (await run(repo, ["rev-parse", "--show-toplevel"])).trim();
+    return candidates.filter((file) => existsSync(path.join(topLevel, file)));
+  }
+  const listed = new Set((await run(repo, ["ls-tree", "--full-tree", "--name-only", "-z", ref, "--", ...candidates])).split("\0"));
+  return candidates.filter((file) => listed.has(file));
+}
+
+async function run(cwd: string, args: readonly string[]): Promise<string> {
+  return (await promisify(execFile)("git", args, { cwd, encoding: "utf8" })).stdout;
 }

@@ -73,11 +73,16 @@ export function isYamlPath(path: string): boolean {
 
 /**
  * The text of a file's bytes, or why it has none: a NUL byte means a binary file (one error, no bytes echoed), and
- * bytes that are not UTF-8 are an error at their line rather than U+FFFD silently applied.
+ * bytes that are not UTF-8 are an error at their line rather than U+FFFD silently applied. A leading byte order mark
+ * is dropped.
  */
 export function decodeFile(path: string, bytes: Buffer): { readonly text: string } | { readonly problem: SourceProblem } {
   if (bytes.includes(0)) return { problem: { path, rule: "not-text", message: "not a text file (it holds NUL bytes); YAML configuration must be UTF-8 text" } };
-  if (isUtf8(bytes)) return { text: bytes.toString("utf8") };
+  if (isUtf8(bytes)) {
+    // A byte order mark is no content (YAML and editors ignore it): kept, it would count as column 1 of line 1.
+    const text = bytes.toString("utf8");
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  }
   const line = firstInvalidUtf8Line(bytes);
   return { problem: { path, line, rule: "invalid-utf8", message: `line ${line} is not valid UTF-8; save the file as UTF-8` } };
 }
@@ -103,14 +108,14 @@ export function normalizeRoot(path: string | undefined): string {
 }
 
 /**
- * A file that may hold configuration: a YAML file inside `root`, not inside a dot-directory below it (`.github`,
- * `.gitlab`: CI files, never mesh resources).
+ * A file that may hold configuration: a YAML file inside `root`, neither a dot-file nor inside a dot-directory below
+ * it. Those are tools' own settings (`.github/`, `.gitlab-ci.yml`, SOPS's `.sops.yaml`, `.pre-commit-config.yaml`),
+ * never mesh resources, and a repository of mesh configuration has them beside it.
  */
 export function isConfigCandidate(root: string, file: string): boolean {
   if (!isUnder(root, file) || !isYamlPath(file)) return false;
   const below = root === "" ? file : file.slice(root.length + 1);
-  const folders = below.slice(0, Math.max(0, below.lastIndexOf("/")));
-  return !(folders.startsWith(".") || folders.includes("/."));
+  return !(below.startsWith(".") || below.includes("/."));
 }
 
 /** True when `file` is inside `root` (a normalized root). */

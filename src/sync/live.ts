@@ -2,6 +2,8 @@ import type { Backend, ControlPlaneEnvironment, TypeInfo } from "../backend/type
 import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, isSecretType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
+import { subjectOf, type ResourceKey } from "../model/key.js";
+import { kindIntroducedAfter } from "../kuma/versions.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 
 /**
@@ -43,6 +45,34 @@ export async function readLiveState(
   const types = RESOURCE_TYPES.filter((t) => served.has(t.name));
   const lists = await Promise.all(types.map((t) => (isSecretType(t.name) && options.secretsOptional === true ? listIfAllowed(backend, t.name) : backend.list(t.name))));
   return lists.flat();
+}
+
+/** Subjects named in a warning about one kind; beyond, a count. */
+const UNSERVED_SHOWN = 3;
+
+/**
+ * One warning per kind the repository has and the control plane does not serve (an older line: MeshTrust before 2.12;
+ * Kong Mesh's kinds on Kuma): its resources would be planned as creates and then refused. `served` is GET
+ * /_resources' list.
+ */
+export function unservedKindWarnings(resources: readonly ResourceKey[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
+  const names = new Set(served.map((t) => t.name));
+  // Usually every kind meshops knows is served: then no resource needs looking at (the daemon asks at every commit).
+  const unserved = new Set(RESOURCE_TYPES.map((t) => t.name).filter((name) => !names.has(name)));
+  if (unserved.size === 0) return [];
+  const missing = new Map<string, string[]>();
+  for (const resource of resources) {
+    if (!unserved.has(resource.type)) continue;
+    const subjects = missing.get(resource.type) ?? [];
+    subjects.push(subjectOf(resource));
+    missing.set(resource.type, subjects);
+  }
+  return [...missing].map(([type, subjects]) => {
+    const introduced = reportedMinor !== undefined ? kindIntroducedAfter(type, reportedMinor) : undefined;
+    const why = `${introduced ? `introduced in Kuma ${introduced}; ` : ""}GET /_resources does not list it`;
+    const shown = subjects.slice(0, UNSERVED_SHOWN).join(", ") + (subjects.length > UNSERVED_SHOWN ? `, and ${subjects.length - UNSERVED_SHOWN} more` : "");
+    return `the control plane does not serve ${type} (${why}): ${subjects.length} resource${subjects.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
+  });
 }
 
 /**

@@ -4,7 +4,9 @@
  * MeshServices settle most of them: what neither the repository nor the control plane knows is worth a warning each.
  */
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { Resource } from "../model/resource.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { diagnosticAtDocument } from "./diagnostics.js";
 
 /** One reference from `resource` (at field `path`) to a MeshService it may mean by any of `targets` (subjects). */
@@ -35,4 +37,25 @@ export function unresolvedServiceReferences(references: readonly ServiceReferenc
 export function unknownServiceWarning({ resource, targets, path }: ServiceReference): Diagnostic {
   const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
   return diagnosticAtDocument(resource, path, message, "unknown-service", "warning");
+}
+
+/**
+ * The subjects by which references may mean the control plane's MeshServices: each one's own, and the name it was made
+ * under (`kuma.io/display-name`, namespaced by `k8s.kuma.io/namespace`). A global control plane stores what zones sync
+ * to it as `<name>-<hash>` (pkg/kds/hash), while the policies it sends to those zones name the services as the zones do.
+ */
+export function liveServiceSubjects(objects: Iterable<JsonObject>): Set<string> {
+  const subjects = new Set<string>();
+  const add = (mesh: string, name: string) => subjects.add(subjectOf({ type: "MeshService", mesh, name }));
+  for (const object of objects) {
+    if (object.type !== "MeshService" || typeof object.mesh !== "string" || typeof object.name !== "string") continue;
+    add(object.mesh, object.name);
+    const labels = object.labels;
+    const display = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels[DISPLAY_NAME_LABEL] : undefined;
+    if (typeof display !== "string" || display === "" || display === object.name) continue;
+    // A namespaced one is `name.namespace` (a Kubernetes zone's own is already so named); its plain name means another.
+    const namespace = (labels as JsonObject)[NAMESPACE_LABEL];
+    add(object.mesh, typeof namespace === "string" && namespace !== "" ? coreName(display, namespace) : display);
+  }
+  return subjects;
 }

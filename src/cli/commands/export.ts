@@ -100,6 +100,10 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
   if (s.adopted.length > 0) lines.push(`  adopted: ${plural(s.adopted.length, "resource")} not owned by meshops until now; the next apply adds the ownership label`);
   if (s.unmanaged.length > 0) {
     lines.push(`  not owned: ${plural(s.unmanaged.length, "resource")} written under ${UNMANAGED_DIR}/ (excluded in meshops.yaml); export with --adopt, or move files out, to own them`);
+    // An empty configuration is refused (a mistyped --path must not pass): say so before validate does.
+    if (s.exported === 0 && s.encryptedSecrets === 0) {
+      lines.push(`  nothing owned: the repository holds no configuration of its own yet, so validate, plan and apply need --allow-empty until you move files out of ${UNMANAGED_DIR}/ (or export with --adopt)`);
+    }
   }
   if (s.fromGlobal.length > 0) lines.push(`  left out: ${plural(s.fromGlobal.length, "resource")} synced from the global control plane (kuma.io/origin: global)`);
   if (s.unmanagedTypes.length > 0) lines.push(`  not exported: types meshops does not manage: ${s.unmanagedTypes.join(", ")}`);

@@ -1,0 +1,400 @@
+/**
+ * Repositories as people have them, not as meshops generates them: each shape is a fixture under
+ * test/fixtures/shapes/, committed to a real Git repository and run through the CLI.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { loadRepository } from "../src/cli/repository.js";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
+
+interface Diagnostic {
+  readonly severity: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly rule: string;
+  readonly path: string;
+  readonly resource: string;
+  readonly message: string;
+}
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+const fixture = (name: string): string => path.join(projectRoot, "test", "fixtures", "shapes", name);
+
+/** A fresh repository holding the fixture `name`, plus `files` on top. */
+function shapeRepo(name: string | undefined, files: Record<string, string> = {}): string {
+  const repo = tempRepo("meshops-shapes-");
+  cleanups.push(repo.cleanup);
+  if (name !== undefined) commitFolder(repo.dir, fixture(name));
+  if (Object.keys(files).length > 0) commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
+async function validateJson(dir: string, ...args: string[]): Promise<{ code: number; diagnostics: Diagnostic[] }> {
+  const run = await runCli(["validate", "--format", "json", ...args], dir);
+  return { code: run.code, diagnostics: (JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics };
+}
+
+/** Each error as [file, line, resource, path, rule, message]: what a one-line error must name. */
+function errorsOf(diagnostics: readonly Diagnostic[]): (string | number)[][] {
+  return diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]);
+}
+
+async function renderJson(dir: string): Promise<Record<string, unknown>[]> {
+  const run = await runCli(["render", "--format", "json"], dir);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as Record<string, unknown>[];
+}
+
+describe("YAML as editors and other tools write it", () => {
+  test("merge keys (<<: *anchor, <<: [*a, {...}]) are merged as kubectl and kumactl merge them; BOM, CRLF, empty documents and `...` are read", async () => {
+    const dir = shapeRepo("yaml-merge-keys");
+    const validated = await validateJson(dir);
+    assert.deepEqual(
+      validated.diagnostics.filter((d) => d.severity !== "info" && d.rule !== "zone-provided-services"),
+      [],
+    );
+    assert.equal(validated.code, 0);
+    const timeouts = (await renderJson(dir)).find((r) => r.name === "shop-timeouts") as { spec: { to: { default: unknown }[] } };
+    assert.deepEqual(
+      timeouts.spec.to.map((item) => item.default),
+      [
+        { connectionTimeout: "2s", http: { requestTimeout: "5s" } },
+        { connectionTimeout: "2s", http: { requestTimeout: "5s" }, idleTimeout: "1h" },
+        { connectionTimeout: "1s", http: { requestTimeout: "5s" }, idleTimeout: "30m" },
+      ],
+    );
+  });
+
+  test("a BOM (Windows editors write one) shifts no column: a problem on the first line is at column 1", async () => {
+    const dir = shapeRepo("yaml-merge-keys", { "bom.yaml": "\ufefftype: MeshTimout\nname: x\nmesh: shop\n" });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file === "bom.yaml").map((d) => [d.line, d.column, d.rule]),
+      [[1, 1, "unknown-type"]],
+    );
+    const worktree = await validateJson(dir, "--ref", "WORKTREE");
+    assert.deepEqual(
+      worktree.diagnostics.filter((d) => d.file === "bom.yaml").map((d) => [d.line, d.column, d.rule]),
+      [[1, 1, "unknown-type"]],
+    );
+  });
+
+  test("meshops.yaml is read the same way: a tenancy rule merged from another (<<: *rule) applies", async () => {
+    const config = [
+      "\ufefftenancy:",
+      "  - &teams",
+      "    name: teams",
+      '    path: "teams/{mesh}/**"',
+      "    forbidTypes: [MeshProxyPatch]",
+      "  - <<: *teams",
+      "    name: apps",
+      '    path: "apps/{mesh}/**"',
+      "",
+    ].join("\r\n");
+    const patch = "type: MeshProxyPatch\nname: p\nmesh: shop\nspec:\n  targetRef: {kind: Mesh}\n  default:\n    appendModifications: []\n";
+    const dir = shapeRepo("yaml-merge-keys", { "meshops.yaml": config, "teams/shop/mesh.yaml": "", "apps/shop/patch.yaml": patch });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("tenancy") || d.rule === "config").map((d) => [d.file, d.rule]),
+      [["apps/shop/patch.yaml", "tenancy/apps"]],
+    );
+  });
+
+  test('a quoted "<<" is a key like any other (an unknown field), not a merge', async () => {
+    const dir = shapeRepo("yaml-merge-keys", {
+      "quoted.yaml": 'type: MeshRetry\nname: quoted\nmesh: shop\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default:\n        "<<": {http: {numRetries: 3}}\n',
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file === "quoted.yaml" && d.rule === "schema").map((d) => [d.file, d.line, d.rule, d.path]),
+      [["quoted.yaml", 9, "schema", "spec.to[0].default.<<"]],
+    );
+  });
+
+  test("an alias of an anchor the document does not set is a syntax error at the alias, not the alias limit", async () => {
+    const dir = shapeRepo("yaml-merge-keys", {
+      "unresolved.yaml": "x: &elsewhere {kind: Mesh}\n---\ntype: MeshRetry\nname: r\nmesh: shop\nspec:\n  targetRef: *elsewhere\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    const problems = diagnostics.filter((d) => d.file === "unresolved.yaml");
+    assert.deepEqual(
+      problems.map((d) => [d.line, d.column, d.rule, d.message]),
+      [
+        [1, 1, "unknown-type", problems[0]?.message],
+        [7, 14, "yaml-syntax", "unresolved alias *elsewhere: the document sets no anchor &elsewhere before it (anchors do not carry across documents)"],
+      ],
+    );
+  });
+});
+
+describe("Kubernetes documents in a zone's system namespace", () => {
+  interface Manifest {
+    readonly kind: string;
+    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
+  }
+  const renderKubernetes = async (dir: string): Promise<Manifest[]> => {
+    const run = await runCli(["render", "--format", "kubernetes"], dir);
+    assert.equal(run.code, 0, run.stderr);
+    return parseAllDocuments(run.stdout).map((d) => d.toJS() as Manifest);
+  };
+  const originOf = (manifests: readonly Manifest[]) =>
+    Object.fromEntries(manifests.map((m) => [`${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`, m.metadata.labels?.["kuma.io/origin"] ?? null]));
+
+  test("the kuma.io/origin: zone a federated zone's webhook requires there is not called a server field, and render writes it on every such policy", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0);
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "server-field"), []);
+    assert.deepEqual(originOf(await renderKubernetes(dir)), {
+      // Mesh and MeshGateway are not plugin kinds: the webhook's origin rule leaves them alone.
+      "Mesh//edge": null,
+      "MeshGateway//edge-gateway": null,
+      "MeshHTTPRoute/kong-mesh-system/edge-routes": "zone",
+      "MeshTimeout/kong-mesh-system/gateway-timeouts": "zone",
+      // Outside the system namespace the webhook does not ask for it.
+      "MeshRetry/shop/shop-retries": null,
+      // The default policies, rendered into the system namespace as a zone creates them.
+      "MeshCircuitBreaker/kong-mesh-system/mesh-circuit-breaker-all-edge": "zone",
+      "MeshRetry/kong-mesh-system/mesh-retry-all-edge": "zone",
+      "MeshTimeout/kong-mesh-system/mesh-gateways-timeout-all-edge": "zone",
+      "MeshTimeout/kong-mesh-system/mesh-timeout-all-edge": "zone",
+    });
+  });
+
+  test("outside a zone's system namespace the label is still the control plane's: a warning, and not rendered", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "shop.yaml": readFileSync(path.join(fixture("kubernetes-system-namespace"), "shop.yaml"), "utf8").replace("    kuma.io/mesh: edge\n", "    kuma.io/mesh: edge\n    kuma.io/origin: zone\n"),
+    });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "server-field").map((d) => [d.file, d.resource, d.path]),
+      [["shop.yaml", "MeshRetry/edge/shop-retries.shop", 'metadata.labels["kuma.io/origin"]']],
+    );
+    assert.equal(originOf(await renderKubernetes(dir))["MeshRetry/shop/shop-retries"], null);
+  });
+
+  test("on a global control plane kuma.io/origin: zone is refused, as its webhook and API server refuse it, in either shape", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "meshops.yaml": "controlPlane:\n  mode: global\nsystemNamespace: kong-mesh-system\n",
+      "shop.yaml": "",
+      "universal.yaml": "type: MeshTimeout\nname: u\nmesh: edge\nlabels:\n  kuma.io/origin: zone\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 1h}\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      errorsOf(diagnostics),
+      [
+        [
+          "gateway-routes.yaml",
+          10,
+          "MeshHTTPRoute/edge/edge-routes.kong-mesh-system",
+          'metadata.labels["kuma.io/origin"]',
+          "labels",
+          "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)",
+        ],
+        ["universal.yaml", 5, "MeshTimeout/edge/u", 'labels["kuma.io/origin"]', "labels", "the origin label must be set to 'global'"],
+      ],
+    );
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "server-field"), []);
+  });
+
+  test("a global control plane takes no origin label but global: nothing is added there", async () => {
+    const dir = shapeRepo("kubernetes-system-namespace", {
+      "meshops.yaml": "controlPlane:\n  mode: global\nsystemNamespace: kong-mesh-system\n",
+      "shop.yaml": "",
+      "gateway-routes.yaml": readFileSync(path.join(fixture("kubernetes-system-namespace"), "gateway-routes.yaml"), "utf8").replace("    kuma.io/origin: zone\n", ""),
+    });
+    const origins = originOf(await renderKubernetes(dir));
+    assert.ok(Object.keys(origins).length > 4, JSON.stringify(origins));
+    assert.deepEqual(Object.values(origins).filter((o) => o !== null), []);
+  });
+});
+
+describe("Argo CD and Flux annotations", () => {
+  test("render --format kubernetes keeps the annotations a document wrote (its sync wave is meshops'; last-applied is the server's)", async () => {
+    const dir = shapeRepo("argo-annotations");
+    const run = await runCli(["render", "--format", "kubernetes"], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const manifests = parseAllDocuments(run.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> } });
+    const annotations = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)?.metadata.annotations;
+    assert.deepEqual(annotations("MeshTimeout", "shop-timeouts"), {
+      "argocd.argoproj.io/sync-options": "Prune=false,ServerSideApply=true",
+      "kustomize.toolkit.fluxcd.io/prune": "disabled",
+      "argocd.argoproj.io/sync-wave": "6",
+    });
+    // The write order decides the waves: a Mesh written with a later wave than its policies would be created after them.
+    assert.deepEqual(annotations("Mesh", "shop"), { "argocd.argoproj.io/sync-wave": "0" });
+  });
+
+  test("an annotation that is not a string (sync-wave: -1 unquoted) is an error at its line, as the API server refuses it", async () => {
+    const timeouts = readFileSync(path.join(fixture("argo-annotations"), "timeouts.yaml"), "utf8").replace("    kustomize.toolkit.fluxcd.io/prune: disabled\n", "    argocd.argoproj.io/sync-wave: -1\n");
+    const { code, diagnostics } = await validateJson(shapeRepo("argo-annotations", { "timeouts.yaml": timeouts }));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      errorsOf(diagnostics),
+      [
+        [
+          "timeouts.yaml",
+          11,
+          "MeshTimeout/shop/shop-timeouts.shop",
+          'metadata.annotations["argocd.argoproj.io/sync-wave"]',
+          "kubernetes-shape",
+          "an annotation's value is a string, found -1: quote it",
+        ],
+      ],
+    );
+  });
+
+  test("a validation cache entry keeps them: its resources are a cold validation's", async () => {
+    const dir = shapeRepo("argo-annotations");
+    const cacheDir = path.join(dir, ".cache");
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: dir };
+    const load = async () => (await loadRepository({ repo: dir, ref: "HEAD", maxFileSize: 1 << 20 }, io, { cacheDir })).result.resources;
+    const cold = await load();
+    assert.deepEqual(cold.find((r) => r.type === "MeshTimeout")?.annotations, {
+      "argocd.argoproj.io/sync-options": "Prune=false,ServerSideApply=true",
+      "kustomize.toolkit.fluxcd.io/prune": "disabled",
+    });
+    assert.deepEqual(await load(), cold);
+  });
+});
+
+describe("legacy policies (Kuma 1.x, still served by 2.x)", () => {
+  test("each is one error that names it legacy and its replacement, not a 'did you mean' to a kind of another shape", async () => {
+    const { code, diagnostics } = await validateJson(shapeRepo("legacy-policies"));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.line, d.path, d.rule, d.message]),
+      [
+        [2, "type", "unknown-type", 'TrafficPermission is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshTrafficPermission'],
+        [13, "kind", "unknown-type", 'MeshGatewayRoute is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway'],
+      ],
+    );
+  });
+});
+
+describe("what kubectl writes", () => {
+  test("a List holding Kuma resources (kubectl get -o yaml) is an error at its first Kuma item, not skipped as another API's document", async () => {
+    const dir = shapeRepo("kubectl-list");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.rule, d.path, d.message]),
+      [
+        [
+          "exported-timeouts.yaml",
+          4,
+          "MeshTimeout/default/ledger-timeouts.payments",
+          "kubernetes-shape",
+          "items[0]",
+          "a List of 1 Kuma resource (what kubectl get -o yaml writes) would be applied by kubectl and Argo CD, but meshops reads one resource per document: write each item as a document of its own (yq '.items[]' splits them)",
+        ],
+      ],
+    );
+  });
+});
+
+describe("a Helm chart beside the configuration", () => {
+  test("each template that is not YAML until rendered is one error at its first {{ with the way out, not a cascade of syntax errors", async () => {
+    const dir = shapeRepo("helm-chart");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    const templates = diagnostics.filter((d) => d.file.startsWith("charts/app/templates/"));
+    assert.deepEqual(
+      templates.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
+      [
+        ["charts/app/templates/deploy.yaml", 4, 9, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
+        ["charts/app/templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
+      ],
+    );
+    // A quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one.
+    const identity = 'type: HostnameGenerator\nname: h\nspec:\n  template: "{{ .DisplayName }}.mesh"\n\tselector: {}\n';
+    const quoted = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "hostnames.yaml": identity }));
+    assert.deepEqual(
+      quoted.diagnostics.filter((d) => d.file === "hostnames.yaml").map((d) => [d.line, d.rule, d.message.startsWith("not YAML until rendered")]),
+      [[5, "yaml-syntax", false]],
+    );
+    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
+    assert.equal((await validateJson(excluded)).code, 0);
+  });
+});
+
+describe("a control plane that already runs, none of it from meshops", () => {
+  test("export writes everything under unmanaged/ and says that validate and plan need --allow-empty until something is owned; then plan is a no-op", async () => {
+    await withControlPlaneServer({}, async (url) => {
+      const put = async (apiPath: string, body: object) => {
+        const response = await fetch(url + apiPath, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        assert.ok(response.ok, `PUT ${apiPath}: ${response.status}`);
+      };
+      await put("/meshes/payments", { type: "Mesh", name: "payments" });
+      const spec = { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { connectionTimeout: "3s" } }] };
+      await put("/meshes/payments/meshtimeouts/handmade", { type: "MeshTimeout", mesh: "payments", name: "handmade", spec });
+
+      const repo = tempRepo("meshops-shapes-export-");
+      cleanups.push(repo.cleanup);
+      const out = path.join(repo.dir, "mesh-config");
+      const exported = await runCli(["export", "--cp-url", url, "--out", out], repo.dir);
+      assert.equal(exported.code, 0, exported.stderr);
+      assert.match(exported.stdout, /Exported 0 resources/);
+      assert.match(
+        exported.stdout,
+        /\n {2}nothing owned: the repository holds no configuration of its own yet, so validate, plan and apply need --allow-empty until you move files out of unmanaged\/ \(or export with --adopt\)\n/,
+      );
+      commitFiles(repo.dir, {});
+      assert.equal((await runCli(["validate", "--path", "mesh-config"], repo.dir)).code, 1);
+      assert.equal((await runCli(["validate", "--path", "mesh-config", "--allow-empty"], repo.dir)).code, 0);
+      const plan = await runCli(["plan", "--path", "mesh-config", "--allow-empty", "--prune", "--cp-url", url], repo.dir);
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    });
+  });
+});
+
+describe("a control plane of an older line than the repository", () => {
+  test("plan warns, before apply fails on it, that the control plane does not serve a kind the repository has", async () => {
+    await withControlPlaneServer({ version: "2.11.4" }, async (url) => {
+      const dir = shapeRepo(undefined, {
+        "mesh.yaml": "type: Mesh\nname: edge\n",
+        "trust.yaml":
+          "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n",
+      });
+      const plan = await runCli(["plan", "--cp-url", url], dir);
+      assert.equal(plan.code, 2, plan.stderr);
+      const warnings = plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:"));
+      // meshops.yaml names no version, so nothing else is said: only this tells why the apply would fail.
+      assert.deepEqual(warnings, [
+        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust",
+      ]);
+    });
+  });
+});
+
+describe("settings above --path", () => {
+  test("a meshops.yaml above --path, which is not read, is a warning naming it (Git revisions and WORKTREE)", async () => {
+    const dir = shapeRepo(undefined, {
+      "meshops.yaml": "tenancy:\n  - name: teams\n    path: \"{mesh}/**\"\n",
+      "mesh-config/shop/mesh.yaml": "type: Mesh\nname: shop\n",
+    });
+    for (const ref of ["HEAD", "WORKTREE"]) {
+      const run = await runCli(["validate", "--path", "mesh-config", "--ref", ref], dir);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(
+        run.stderr,
+        "meshops: warning: meshops.yaml is not read: settings come only from meshops.yaml at the root of --path (mesh-config/meshops.yaml, which does not exist); move it there\n",
+        ref,
+      );
+    }
+    commitFiles(dir, { "mesh-config/meshops.yaml": "" });
+    assert.equal((await runCli(["validate", "--path", "mesh-config"], dir)).stderr, "");
+    assert.equal((await runCli(["validate"], dir)).stderr, "", "without --path the root's is read");
+  });
+});
