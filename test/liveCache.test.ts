@@ -22,6 +22,7 @@ import { buildDesired, targetOf } from "../src/desired/index.js";
 import { generateRepo } from "../bench/generate.js";
 import { commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 import { validateWithTestKey } from "./helpers/snapshot.js";
+import { liveServiceSubjects, liveServiceSubjectsSteps } from "../src/validate/services.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-livecache-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -173,4 +174,20 @@ test("live cache: references to MeshServices, remembered per reference, answered
   assert.deepEqual(unknown(), []);
   await cache.replace([], info(), "meshops");
   assert.equal(unknown().length, 2);
+});
+
+test("the names of the live MeshServices are worked out in steps (55,000 live objects were one 100 ms turn of the daemon)", () => {
+  const objects = Array.from({ length: 10_000 }, (_, i): JsonObject =>
+    i % 10 === 0
+      ? { type: "MeshService", mesh: "m", name: `svc-${i}-5f7c9`, labels: { "kuma.io/display-name": `svc-${i}`, "k8s.kuma.io/namespace": "shop" } }
+      : { type: "MeshTimeout", mesh: "m", name: `t-${i}` },
+  );
+  const steps = liveServiceSubjectsSteps(objects);
+  let yields = 0;
+  let next = steps.next();
+  for (; !next.done; next = steps.next()) yields++;
+  assert.ok(yields >= 4, `${yields} steps`);
+  assert.deepEqual(next.value, liveServiceSubjects(objects));
+  assert.ok(next.value.has("MeshService/m/svc-10.shop") && next.value.has("MeshService/m/svc-10-5f7c9"));
+  assert.equal(next.value.size, 2_000);
 });

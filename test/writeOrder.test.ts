@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compareWriteOrder, sortForWrite } from "../src/kuma/order.js";
 import type { ResourceKey } from "../src/model/key.js";
+import { isSorted, isSortedSteps } from "../src/diff/plan.js";
 
 const TYPES = ["Mesh", "Secret", "MeshService", "MeshHTTPRoute", "MeshTimeout", "MeshTrafficPermission", "HostnameGenerator", "Dataplane", "SomethingUnknown"];
 const MESHES = ["", "m", "m1", "m-1", "default", "payments", "payments.prod"];
@@ -35,4 +36,20 @@ test("sortForWrite with a key accessor sorts the items and keeps equal keys in t
     sortForWrite(items, (item) => item.key).map((item) => item.id),
     [2, 3, 4, 1],
   );
+});
+
+test("isSorted in steps: the answer of a plain loop, and a long list checked over many steps (a daemon's turn each)", () => {
+  const keys: ResourceKey[] = Array.from({ length: 3_000 }, (_, i) => ({ type: "MeshTimeout", mesh: `m-${String(i).padStart(5, "0")}`, name: "t" }));
+  const count = (steps: Generator<void, boolean, void>): { value: boolean; yields: number } => {
+    let yields = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) yields++;
+    return { value: next.value, yields };
+  };
+  const sorted = count(isSortedSteps(keys, compareWriteOrder));
+  assert.deepEqual([sorted.value, isSorted(keys, compareWriteOrder)], [true, true]);
+  assert.ok(sorted.yields >= 10, `${sorted.yields} steps`);
+  const swapped = [...keys];
+  [swapped[2_000], swapped[2_001]] = [swapped[2_001] as ResourceKey, swapped[2_000] as ResourceKey];
+  assert.deepEqual([count(isSortedSteps(swapped, compareWriteOrder)).value, isSorted(swapped, compareWriteOrder)], [false, false]);
 });

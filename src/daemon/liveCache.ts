@@ -19,7 +19,7 @@ import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js"
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { liveServiceSubjects, unknownServiceReferences, type ServiceReference } from "../validate/services.js";
+import { liveServiceSubjectsSteps, unknownServiceReferences, type ServiceReference } from "../validate/services.js";
 
 export class LiveCache {
   #objects = new Map<string, JsonObject>();
@@ -63,7 +63,7 @@ export class LiveCache {
     for (const [i, reference] of references.entries()) {
       let found = this.#referenceChecks.get(reference);
       if (found === undefined) {
-        this.#serviceSubjects ??= liveServiceSubjects(this.#objects.values());
+        if (!this.#serviceSubjects) this.#serviceSubjects = yield* liveServiceSubjectsSteps(this.#objects.values());
         found = unknownServiceReferences([reference], this.#serviceSubjects)[0] ?? null;
         this.#referenceChecks.set(reference, found);
       }

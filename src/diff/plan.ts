@@ -126,7 +126,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   }
 
   // The desired state usually arrives in write order already (buildDesired sorts it): check before sorting.
-  if (!isSorted(writes, compareWriteOrder)) writes.sort(compareWriteOrder);
+  if (!(yield* isSortedSteps(writes, compareWriteOrder))) writes.sort(compareWriteOrder);
   // Deletes run in the reverse dependency order: policies before the routes and services they refer to, Meshes last
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
@@ -155,7 +155,15 @@ function meshesStillInUse(pairs: readonly Pair[], instance: string): Set<string>
 
 /** Whether the items are in order already: a linear check saves sorting 50,000 changes that usually are. */
 export function isSorted<T>(items: readonly T[], compare: (a: T, b: T) => number): boolean {
-  for (let i = 1; i < items.length; i++) if (compare(items[i - 1] as T, items[i] as T) > 0) return false;
+  return runSteps(isSortedSteps(items, compare));
+}
+
+/** isSorted in steps: comparing 55,000 changes in write order was a 30 ms turn of the daemon's initial apply. */
+export function* isSortedSteps<T>(items: readonly T[], compare: (a: T, b: T) => number): Steps<boolean> {
+  for (let i = 1; i < items.length; i++) {
+    if (compare(items[i - 1] as T, items[i] as T) > 0) return false;
+    if (stepDue(i, STEP)) yield;
+  }
   return true;
 }
 
