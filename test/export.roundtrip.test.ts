@@ -254,3 +254,24 @@ test("export reads the embedded control plane from its state directory", async (
   assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   assert.deepEqual((JSON.parse(plan.stdout) as PlanReport).changes, []);
 });
+
+test("export reads a state directory as the product that wrote it: a Kong Mesh one keeps its MeshOPA policies, and says kong-mesh", async () => {
+  const repo = tempRepo("meshops-export-rt-kong-");
+  cleanups.push(repo.cleanup);
+  commitFolder(repo.dir, path.join(projectRoot, "examples", "kong-mesh"), "kong-mesh example");
+  for (const [name, recorded] of [["kong-state", true], ["kong-state-unrecorded", false]] as const) {
+    const embedded = path.join(scratch, name);
+    const apply = await runCli(["apply", "--state-dir", embedded], repo.dir);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const statePath = path.join(embedded, "state.json");
+    const state = JSON.parse(readFileSync(statePath, "utf8")) as Record<string, unknown>;
+    assert.equal(state.product, "kong-mesh", "state.json records the product it was created as");
+    // A state directory of an older meshops records none: what it holds says (a Kong Mesh kind).
+    if (!recorded) writeFileSync(statePath, JSON.stringify({ ...state, product: undefined }));
+    const out = `out-${name}`;
+    const exported = await runCli(["export", "--out", out, "--state-dir", embedded], scratch);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout + exported.stderr, /meshops\.yaml: kong-mesh 2\.14\.3/);
+    assert.deepEqual(readdirSync(path.join(scratch, out, "meshes", "default", "meshopas")).sort(), ["mopa-1.yaml", "mopa-gateway.kong-mesh-system.yaml"]);
+  }
+});

@@ -179,9 +179,12 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   const statePath = path.join(dir, STATE_FILE);
   const read = await readStateFile(statePath);
   let stored: Placement | undefined;
+  // The product it was last written as: what a command that names none (export) reads it as, or Kong Mesh's kinds
+  // would silently not be there.
+  let storedProduct: Product | undefined;
   if (read === undefined) {
     snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
-    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify({ ...snapshot, ...placementOf(options) }));
+    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify({ ...snapshot, ...placementOf(options), product: options.product ?? "kuma" }));
   } else {
     const { parsed, bytes } = read;
     if (parsed.format !== STATE_FORMAT || typeof parsed.generation !== "number" || !Array.isArray(parsed.resources)) {
@@ -190,6 +193,8 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     snapshot = { format: STATE_FORMAT, generation: parsed.generation, clusterId: parsed.clusterId ?? randomUUID(), resources: parsed.resources };
     snapshotBytes = bytes;
     stored = placementOf(parsed as StoreOptions);
+    const product = (parsed as { product?: unknown }).product;
+    if (product === "kuma" || product === "kong-mesh") storedProduct = product;
   }
   if (stored && options.environment !== undefined && options.environment !== stored.environment) {
     throw new Error(`${statePath} holds a ${stored.environment} control plane, not a ${options.environment} one: use another --state-dir, or --mode ${stored.environment}`);
@@ -203,9 +208,6 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     }
   }
 
-  const store = new ControlPlaneStore({ ...options, ...(stored ?? {}) }, snapshot.clusterId, lockFile);
-  for (const record of snapshot.resources) store.applyOp({ put: record }, statePath);
-
   const journalPath = path.join(dir, journalFile(snapshot.generation));
   const data = await fsp.readFile(journalPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return Buffer.alloc(0);
@@ -213,6 +215,12 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   });
   const journal = readJournal(data);
   if (journal.damage) await setDamageAside(dir, journalPath, data, journal.damage, options.recover === true, warnings);
+
+  // A command that names no product (export) reads the state as the product it was written as: the one state.json
+  // records, else Kong Mesh when it holds a Kong Mesh kind (recorded only at creation and compaction, it may be older).
+  const product = options.product ?? storedProduct ?? (holdsKongMeshKinds(snapshot.resources, journal.records) ? "kong-mesh" : undefined);
+  const store = new ControlPlaneStore({ ...options, ...(stored ?? {}), ...(product ? { product } : {}) }, snapshot.clusterId, lockFile);
+  for (const record of snapshot.resources) store.applyOp({ put: record }, statePath);
   for (const ops of journal.records) for (const op of ops) store.applyOp(op, journalPath);
   const handle = await openJournal(journalPath);
   await fsyncDir(dir);
@@ -230,6 +238,10 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   for (const warning of warnings) options.onWarning?.(warning);
   if (!options.skipMeshCreation) await store.ensureMesh(DEFAULT_MESH);
   return store;
+}
+
+function holdsKongMeshKinds(records: readonly StoredResource[], journal: readonly (readonly Op[])[]): boolean {
+  return records.some((r) => requiresKongMesh(r.type)) || journal.some((ops) => ops.some((op) => "put" in op && requiresKongMesh(op.put.type)));
 }
 
 /**
@@ -569,7 +581,7 @@ export class ControlPlaneStore {
       records.push(slot.entry.record);
       for (const byName of slot.resources.values()) for (const entry of byName.values()) records.push(entry.record);
     }
-    return snapshotTextSteps({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, ...placementOf(this), resources: records });
+    return snapshotTextSteps({ format: STATE_FORMAT, generation, clusterId: this.info.clusterId, kumaVersion: this.version, product: this.product, ...placementOf(this), resources: records });
   }
 
   // --- PUT, step by step as createOrUpdateResource does it ---------------------------------------------------------
