@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { loadRepository } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
+import { killAll, startWatch } from "./helpers/daemon.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
@@ -24,7 +25,10 @@ interface Diagnostic {
 }
 
 const cleanups: (() => void)[] = [];
-after(() => cleanups.forEach((cleanup) => cleanup()));
+after(() => {
+  killAll();
+  cleanups.forEach((cleanup) => cleanup());
+});
 
 const fixture = (name: string): string => path.join(projectRoot, "test", "fixtures", "shapes", name);
 
@@ -396,5 +400,22 @@ describe("settings above --path", () => {
     commitFiles(dir, { "mesh-config/meshops.yaml": "" });
     assert.equal((await runCli(["validate", "--path", "mesh-config"], dir)).stderr, "");
     assert.equal((await runCli(["validate"], dir)).stderr, "", "without --path the root's is read");
+  });
+
+  test("watch says so in its log when it starts", async () => {
+    const dir = shapeRepo(undefined, {
+      "meshops.yaml": "instance: team-a\n",
+      "mesh-config/shop/mesh.yaml": "type: Mesh\nname: shop\n",
+    });
+    const stateDir = path.join(dir, ".state");
+    const daemon = await startWatch(["--repo", dir, "--path", "mesh-config", "--state-dir", stateDir, "--drift-interval", "1h"], { cwd: dir });
+    const warning = await daemon.untilLog("the settings-above warning", (entry) => entry.event === "config.not-read");
+    assert.equal(warning.level, "warn");
+    assert.equal(
+      warning.msg,
+      "meshops.yaml is not read: settings come only from meshops.yaml at the root of --path (mesh-config/meshops.yaml, which does not exist); move it there",
+    );
+    daemon.child.kill("SIGTERM");
+    await daemon.exited;
   });
 });

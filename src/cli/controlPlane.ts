@@ -10,6 +10,7 @@ import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 import { readCommittedConfig } from "../source/git.js";
+import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { unknownServiceWarning } from "../validate/services.js";
 import { proxyFor } from "../util/proxy.js";
@@ -158,20 +159,36 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
   return { backend };
 }
 
+/** meshops.yaml as committed at the revision `source` tracks when `watch` starts (its first reconcile reads it again). */
+export interface StartSettings {
+  readonly ref: string;
+  readonly root: string;
+  readonly config?: SourceFile;
+}
+
 /**
- * The Kuma version and product meshops.yaml names at the revision `source` tracks: `watch` opens the control plane before its
- * first reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet,
- * said through `warn`.
+ * Reads StartSettings, with `update` a remote copy brought up to date first (else as the copy is: a remote one may not
+ * exist yet). The error when the repository cannot be read yet.
  */
-export async function configuredTarget(
-  source: RevisionSource,
-  subPath: string | undefined,
-  warn: (message: string) => void,
-): Promise<{ version: string | undefined; product: Product | undefined }> {
+export async function startSettings(source: RevisionSource, subPath: string | undefined, update: boolean): Promise<StartSettings | Error> {
   try {
-    await source.update();
-    const { root, config } = await readCommittedConfig({ repo: source.dir, ref: await source.resolve(), ...(subPath !== undefined ? { path: subPath } : {}) });
-    const { version, product } = parseRepoConfig(config, root).config.controlPlane;
+    if (update) await source.update();
+    const ref = await source.resolve();
+    return { ref, ...(await readCommittedConfig({ repo: source.dir, ref, ...(subPath !== undefined ? { path: subPath } : {}) })) };
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
+ * The Kuma version and product meshops.yaml names at the start: `watch` opens the control plane before its first
+ * reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet, said through
+ * `warn`.
+ */
+export function configuredTarget(settings: StartSettings | Error, warn: (message: string) => void): { version: string | undefined; product: Product | undefined } {
+  try {
+    if (settings instanceof Error) throw settings;
+    const { version, product } = parseRepoConfig(settings.config, settings.root).config.controlPlane;
     return { version, product };
   } catch (error) {
     warn(`cannot read meshops.yaml's controlPlane yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);

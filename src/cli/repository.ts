@@ -188,13 +188,22 @@ export async function loadRepository(
 
 /** Settings that would be lost without a word: a meshops.yaml above --path, which has none of its own. */
 async function warnOfSettingsAbove(repo: string, ref: string, root: string, io: CliIo): Promise<void> {
-  const above = await configFilesAbove(repo, ref, root).catch(() => []);
-  if (above.length === 0) return;
-  const message = `${above.join(", ")} ${above.length === 1 ? "is" : "are"} not read: settings come only from meshops.yaml at the root of --path (${root}/meshops.yaml, which does not exist); move it there`;
+  const message = await settingsAboveWarning(repo, ref, root);
+  if (message === undefined) return;
   const warned = warnedSettings.get(io) ?? new Set<string>();
   warnedSettings.set(io, warned);
   if (!warned.has(message)) io.stderr.write(`meshops: warning: ${message}\n`);
   warned.add(message);
+}
+
+/**
+ * The warning for meshops.yaml files above `root` at `ref`, when `<root>/meshops.yaml` does not exist (the caller
+ * knows): every command and `watch` say the same. Undefined when there are none, or Git cannot tell.
+ */
+export async function settingsAboveWarning(repo: string, ref: string, root: string): Promise<string | undefined> {
+  const above = await configFilesAbove(repo, ref, root).catch(() => []);
+  if (above.length === 0) return undefined;
+  return `${above.join(", ")} ${above.length === 1 ? "is" : "are"} not read: settings come only from meshops.yaml at the root of --path (${root}/meshops.yaml, which does not exist); move it there`;
 }
 
 /** What was said per command (plan --base reads two revisions): once is enough. */

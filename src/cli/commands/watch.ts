@@ -16,11 +16,11 @@ import { isRemoteRepository, type RevisionSource } from "../../daemon/source.js"
 import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
-import { addControlPlaneOptions, configuredTarget, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettings, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
-import { localRepositoryDir, maxFileSizeOption } from "../repository.js";
+import { localRepositoryDir, maxFileSizeOption, settingsAboveWarning } from "../repository.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../../daemon/heap.js";
 
 interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
@@ -150,8 +150,15 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     : await LocalRepository.open({ dir: localRepositoryDir(options.repo, io), ...(options.branch ? { branch: options.branch } : {}), log });
   const notify = notificationSinks(options, io, log, source.branch);
 
-  // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory.
-  const target = options.cpUrl ? { version: undefined, product: undefined } : await configuredTarget(source, options.path, (message) => log.warn({ event: "cp.version-unknown" }, message));
+  // The embedded control plane emulates the version meshops.yaml names, as it does for `apply` on the same directory,
+  // so a remote copy is fetched for it now; a --cp-url daemon fetches in its first reconcile, where the status shows it.
+  const settings = await startSettings(source, options.path, !options.cpUrl);
+  if (!(settings instanceof Error) && !settings.config && settings.root !== "") {
+    // As every command says it: settings in a meshops.yaml above --path would be lost without a word.
+    const notRead = await settingsAboveWarning(source.dir, settings.ref, settings.root);
+    if (notRead !== undefined) log.warn({ event: "config.not-read" }, notRead);
+  }
+  const target = options.cpUrl ? { version: undefined, product: undefined } : configuredTarget(settings, (message) => log.warn({ event: "cp.version-unknown" }, message));
   const { backend, store } = await openControlPlane(options, io, {
     ...target,
     onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
