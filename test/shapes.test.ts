@@ -382,6 +382,61 @@ describe("a control plane of an older line than the repository", () => {
   });
 });
 
+describe("kustomize beside the YAML", () => {
+  test("kustomization.yaml is kustomize's own file, and a namespace it gives that a document does not say is a warning at the document", async () => {
+    const dir = shapeRepo("kustomize-namespace");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    const warnings = diagnostics.filter((d) => d.rule === "kustomize-namespace").map((d) => [d.file, d.line, d.column, d.resource, d.path, d.message]);
+    assert.deepEqual(warnings, [
+      [
+        "apps/base/circuit-breaker.yaml",
+        1,
+        1,
+        "MeshCircuitBreaker/default/shop-breaker",
+        "metadata.namespace",
+        "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker, not shop-breaker.shop-prod; write metadata.namespace: shop-prod",
+      ],
+      [
+        "billing/timeouts.yaml",
+        5,
+        3,
+        "MeshTimeout/default/billing-timeouts.finance",
+        "metadata.namespace",
+        "kustomize gives this document namespace billing (billing/kustomization.yaml), over its metadata.namespace finance, which meshops reads as written: this is MeshTimeout/default/billing-timeouts.finance, not billing-timeouts.billing; write metadata.namespace: billing",
+      ],
+      [
+        "payments/retries.yaml",
+        1,
+        1,
+        "MeshRetry/default/ledger-retries",
+        "metadata.namespace",
+        "kustomize gives this document namespace payments (payments/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/ledger-retries, not ledger-retries.payments; write metadata.namespace: payments",
+      ],
+    ]);
+    const run = await runCli(["validate"], dir);
+    assert.match(run.stdout, /; 6 documents of other kinds skipped/, "the five kustomization files and the Deployment");
+    const strict = await validateJson(shapeRepo("kustomize-namespace", { "meshops.yaml": "otherDocuments: error\n" }));
+    assert.deepEqual(
+      errorsOf(strict.diagnostics).map(([file, , , , rule]) => [file, rule]),
+      [["payments/deployment.yaml", "other-document"]],
+      "kustomize's own files are no foreign documents applied to a cluster",
+    );
+  });
+
+  test("a document reached from kustomizations that give it different namespaces names them all", async () => {
+    const dir = shapeRepo("kustomize-namespace", { "apps/staging/kustomization.yaml": "namespace: shop-staging\nresources: [../base]\n" });
+    const { diagnostics } = await validateJson(dir);
+    const base = diagnostics.filter((d) => d.rule === "kustomize-namespace" && d.file === "apps/base/circuit-breaker.yaml");
+    assert.deepEqual(
+      base.map((d) => d.message),
+      [
+        "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml) and shop-staging (apps/staging/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker; a base shared by overlays is one resource here: render each overlay (kustomize build) into a folder of its own for meshops",
+      ],
+    );
+  });
+});
+
 describe("settings above --path", () => {
   test("a meshops.yaml above --path, which is not read, is a warning naming it (Git revisions and WORKTREE)", async () => {
     const dir = shapeRepo(undefined, {

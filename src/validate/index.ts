@@ -21,6 +21,7 @@ import { selectFiles } from "./select.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
+import { givenNamespaces, isKustomizationPath, kustomizeNamespaceWarnings } from "./kustomize.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
@@ -214,6 +215,11 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
+  const namespaces = givenNamespaces(selection.files);
+  if (namespaces.size > 0) {
+    const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
+    diagnostics.push(...kustomizeNamespaceWarnings(namespaces, (file) => analysisOf.get(file)?.resources ?? [], locator));
+  }
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
@@ -300,6 +306,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
   }
+  // kustomize's own file, with or without its optional apiVersion and kind: a document of another tool, counted.
+  if (isKustomizationPath(file.path)) return { resources, facts, diagnostics, otherDocuments: parsed.documents.length };
   for (const doc of parsed.documents) {
     for (const p of checks ? sopsProblems(doc.value) : []) {
       const at = locator.locate(file.path, doc.index, parsePath(p.path)) ?? doc;
