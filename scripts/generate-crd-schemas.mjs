@@ -2,7 +2,7 @@
 // Writes schemas/crds.json: for each kind meshops renders for Kubernetes, its CRD's scope, plural and
 // openAPIV3Schema (descriptions and examples left out), from the CRDs committed under test/fixtures/kuma-reference
 // (Kuma v2.14.3, Apache-2.0; `npm run fixtures` copies them from the reference data) and Kong Mesh's CRDs of
-// MeshOPA and MeshGlobalRateLimit there (kong-mesh/SOURCES.md). src/hydrate/crds.ts reads it at run time; the
+// MeshOPA and MeshGlobalRateLimit there (kong-mesh/SOURCES.md). src/validate/crds.ts reads it at run time; the
 // conversion to a JSON schema is done there, so this file stays a faithful extract of the CRDs.
 //
 //   node scripts/generate-crd-schemas.mjs          rewrite schemas/crds.json

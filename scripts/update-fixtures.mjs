@@ -60,11 +60,19 @@ function selectedPaths(reference) {
 }
 
 /**
- * The CRDs of the kinds meshops renders for Kubernetes (those with a schemas/<Kind>.schema.json):
- * scripts/generate-crd-schemas.mjs turns them into schemas/crds.json, which `render --format kubernetes` checks against.
+ * Kuma's kinds that only its Kubernetes controllers read (the API does not serve them): checked against their CRD by
+ * `validate`. The same list as src/kuma/types.ts KUBERNETES_ONLY_KINDS (a test checks schemas/crds.json has each).
+ */
+const KUBERNETES_ONLY_KINDS = ["ContainerPatch", "MeshGatewayConfig", "MeshGatewayInstance"];
+
+/**
+ * The CRDs of the kinds meshops renders for Kubernetes (those with a schemas/<Kind>.schema.json) and of the
+ * Kubernetes-only kinds: scripts/generate-crd-schemas.mjs turns them into schemas/crds.json, which `render --format
+ * kubernetes` and `validate` check against.
  */
 function renderedKindCrds(reference) {
   const kinds = new Set(readdirSync(join(REPO_ROOT, "schemas")).filter((f) => f.endsWith(".schema.json")).map((f) => f.slice(0, -".schema.json".length)));
+  for (const kind of KUBERNETES_ONLY_KINDS) kinds.add(kind);
   const dir = "docs/generated/raw/crds";
   return readdirSync(join(reference, dir))
     .filter((file) => kinds.has(/\n {4}kind: (\w+)\n/.exec(readFileSync(join(reference, dir, file), "utf8"))?.[1] ?? ""))
@@ -88,9 +96,10 @@ in this folder. The tests check meshops against them:
   validates against; schema.test.ts compares schemas/ with them.
 - versions/<release>/pkg/defaults/mesh/: the default policies each minor line 2.10-2.14 creates with a Mesh (newest
   patch of each line, same license); defaults.versions.test.ts checks meshops' per-line table against them.
-- docs/generated/raw/crds/: the Kubernetes CRDs of the kinds meshops renders; scripts/generate-crd-schemas.mjs
+- docs/generated/raw/crds/: the Kubernetes CRDs of the kinds meshops renders, and of the kinds only Kuma's Kubernetes
+  controllers read (ContainerPatch, MeshGatewayConfig, MeshGatewayInstance); scripts/generate-crd-schemas.mjs
   extracts their schemas into schemas/crds.json, which \`render --format kubernetes\` and \`hydrate\` check their
-  output against (crd.check.test.ts checks that file is fresh).
+  output against, and \`validate\` the Kubernetes-only documents (render.kubernetes.test.ts checks that file is fresh).
 - kong-mesh/: the Kong Mesh-only kinds' CRDs (2.14.x) and OpenAPI items, copied from Kong's public documentation
   sources (Kong/developer.konghq.com, Kong/terraform-provider-kong-mesh; kong-mesh/SOURCES.md gives repository, path
   and commit of each file, under those repositories' licenses); schema.test.ts compares schemas/ with them.

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import path from "node:path";
 import { after, test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { crdEntries, manifestProblems } from "../src/hydrate/crds.js";
+import { crdEntries, manifestProblems } from "../src/validate/crds.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";

@@ -437,6 +437,40 @@ describe("kustomize beside the YAML", () => {
   });
 });
 
+describe("Kuma's Kubernetes-only kinds (MeshGatewayInstance, MeshGatewayConfig, ContainerPatch)", () => {
+  test("are checked against their CRD and counted, never an unknown kind; meshops does not manage them", async () => {
+    const dir = shapeRepo("kubernetes-only-kinds");
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics), [
+      ["sidecars.yaml", 18, "MeshGatewayConfig/large", "spec.serviceType", "kubernetes-crd", 'unsupported value: must be one of "LoadBalancer", "ClusterIP", "NodePort"'],
+    ]);
+    const notes = diagnostics.filter((d) => d.rule === "kubernetes-only").map((d) => [d.severity, d.file, d.line, d.resource, d.message]);
+    const note = (kind: string) => `${kind} is read by Kuma's Kubernetes controllers, not served by its API: checked against its CRD; kubectl, Argo CD or Flux applies it, not meshops`;
+    assert.deepEqual(notes, [
+      ["info", "gateway.yaml", 16, "MeshGatewayInstance/kuma-demo/edge-gateway", note("MeshGatewayInstance")],
+      ["info", "sidecars.yaml", 1, "ContainerPatch/kuma-system/privileged-sidecar", note("ContainerPatch")],
+      ["info", "sidecars.yaml", 12, "MeshGatewayConfig/large", note("MeshGatewayConfig")],
+    ]);
+    commitFiles(dir, { "sidecars.yaml": readFileSync(path.join(fixture("kubernetes-only-kinds"), "sidecars.yaml"), "utf8").replace("LoadBalancr", "NodePort") });
+    const run = await runCli(["validate"], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /2 resources in 3 files at \w+; 3 documents of other kinds skipped/);
+    const plan = await runCli(["plan", "--state-dir", path.join(dir, ".state"), "--format", "json"], dir);
+    const changes = (JSON.parse(plan.stdout) as { changes: { resource: string }[] }).changes.map((c) => c.resource);
+    assert.ok(changes.includes("MeshGateway/default/edge-gateway"), plan.stdout);
+    assert.ok(!changes.some((r) => /MeshGatewayInstance|MeshGatewayConfig|ContainerPatch/.test(r)), "never planned: the control plane's API does not serve them");
+  });
+
+  test("in the Universal shape, one error saying they have none", async () => {
+    const dir = shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: default\n", "patch.yaml": "type: ContainerPatch\nname: p\nmesh: default\n" });
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(errorsOf(diagnostics), [
+      ["patch.yaml", 1, "", "type", "kubernetes-only", "ContainerPatch is read by Kuma's Kubernetes controllers, not served by its API, so it has no Universal shape: write it for Kubernetes (apiVersion: kuma.io/v1alpha1, kind: ContainerPatch) and apply it there"],
+    ]);
+  });
+});
+
 describe("settings above --path", () => {
   test("a meshops.yaml above --path, which is not read, is a warning naming it (Git revisions and WORKTREE)", async () => {
     const dir = shapeRepo(undefined, {

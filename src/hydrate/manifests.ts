@@ -11,7 +11,7 @@ import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { LABEL_ORIGIN } from "../kuma/server.js";
 import { isPluginOriginated, isSecretType, resourceType, typeRank } from "../kuma/types.js";
 import { toKubernetes } from "../report/render.js";
-import { manifestProblems } from "./crds.js";
+import { manifestProblems } from "../validate/crds.js";
 
 /**
  * A plugin kind in a zone's system namespace with `kuma.io/origin: zone`: the admission webhook of a zone connected

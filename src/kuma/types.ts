@@ -205,6 +205,13 @@ export const LEGACY_POLICY_REPLACEMENTS: Readonly<Record<string, string>> = {
   MeshGatewayRoute: "a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway",
 };
 
+/**
+ * Kuma's kinds that only its Kubernetes controllers read, which its API does not serve: a MeshGatewayInstance deploys a
+ * builtin gateway, a MeshGatewayConfig shapes such deployments, a ContainerPatch patches the containers Kuma injects.
+ * kubectl, Argo CD or Flux applies them; meshops checks them against their CRD and manages nothing of them.
+ */
+export const KUBERNETES_ONLY_KINDS: readonly string[] = ["ContainerPatch", "MeshGatewayConfig", "MeshGatewayInstance"];
+
 /** Secret-bearing types: their `data` is a secret value wherever it is shown (src/diff/redact.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";

@@ -22,6 +22,7 @@ import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type Te
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { givenNamespaces, isKustomizationPath, kustomizeNamespaceWarnings } from "./kustomize.js";
+import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
@@ -316,6 +317,12 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const schemaOnly = checkSchemaOnlyDocument(file.path, doc, config.controlPlane.product, locator);
     if (schemaOnly) {
       if (checks) diagnostics.push(...schemaOnly);
+      continue;
+    }
+    const kubernetesOnly = checkKubernetesOnlyDocument(file.path, doc, locator);
+    if (kubernetesOnly) {
+      if (checks) diagnostics.push(...kubernetesOnly);
+      otherDocuments++;
       continue;
     }
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });

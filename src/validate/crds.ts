@@ -6,10 +6,11 @@
  * them silently). CEL rules (`x-kubernetes-validations`) are not evaluated; Kuma's CRDs have none.
  */
 import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { newAjv } from "./formats.js";
 
-/** This file compiles to dist/src/hydrate/crds.js: the repository root is three directories up. */
+/** This file compiles to dist/src/validate/crds.js: the repository root is three directories up. */
 const CRDS_FILE = new URL("../../../schemas/crds.json", import.meta.url);
 
 export interface CrdEntry {
@@ -81,7 +82,7 @@ let ajv: Ajv2020 | undefined;
 function validatorFor(kind: string, entry: CrdEntry): ValidateFunction {
   let validate = validators.get(kind);
   if (!validate) {
-    ajv ??= new Ajv2020({ allErrors: true, strict: false });
+    ajv ??= newAjv({ allErrors: true, strict: false });
     validate = ajv.compile(toJsonSchema(entry.schema));
     validators.set(kind, validate);
   }
