@@ -280,10 +280,23 @@ describe("legacy policies (Kuma 1.x, still served by 2.x)", () => {
     assert.deepEqual(
       diagnostics.filter((d) => d.severity === "error").map((d) => [d.line, d.path, d.rule, d.message]),
       [
-        [2, "type", "unknown-type", 'TrafficPermission is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshTrafficPermission'],
-        [13, "kind", "unknown-type", 'MeshGatewayRoute is a legacy policy (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway'],
+        [2, "type", "unknown-type", 'TrafficPermission is a legacy kind (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshTrafficPermission'],
+        [13, "kind", "unknown-type", 'MeshGatewayRoute is a legacy kind (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway'],
       ],
     );
+  });
+
+  test("a legacy ExternalService names its replacement, and what the control plane records itself (Zone, zone proxies, insights) says so", async () => {
+    const legacy = "type: ExternalService\nmesh: default\nname: httpbin\ntags:\n  kuma.io/service: httpbin\nnetworking:\n  address: httpbin.org:443\n";
+    const zone = "type: Zone\nname: zone-1\nenabled: false\n---\napiVersion: kuma.io/v1alpha1\nkind: ZoneIngress\nmetadata:\n  name: ingress-1\n  namespace: kuma-system\n---\ntype: DataplaneInsight\nmesh: default\nname: web-1\n";
+    const { diagnostics } = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: default\n", "legacy.yaml": legacy, "zones.yaml": zone }));
+    const recorded = (kind: string, what: string) => `${kind} is ${what}, which meshops does not manage: leave it out of the repository (or exclude the file)`;
+    assert.deepEqual(errorsOf(diagnostics).map(([file, line, , , rule, message]) => [file, line, rule, message]), [
+      ["legacy.yaml", 1, "unknown-type", "ExternalService is a legacy kind (removed in Kuma 3), which meshops does not manage: rewrite it as a MeshExternalService"],
+      ["zones.yaml", 1, "unknown-type", recorded("Zone", "the global control plane's record of a zone, made when the zone first connects")],
+      ["zones.yaml", 6, "unknown-type", recorded("ZoneIngress", "registered by a zone ingress proxy when it starts")],
+      ["zones.yaml", 11, "unknown-type", recorded("DataplaneInsight", "the control plane's status of a data plane proxy")],
+    ]);
   });
 });
 

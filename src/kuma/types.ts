@@ -186,10 +186,10 @@ export function isPluginOriginated(typeName: string): boolean {
 }
 
 /**
- * The legacy policies Kuma 2.x still serves and 3.x removes (FACTS §2.2), each with what replaces it. meshops does not
- * manage them; a repository written for Kuma 1.x has them.
+ * The legacy kinds Kuma 2.x still serves and 3.x removes (FACTS §2.2: the source/destination policies and
+ * ExternalService), each with what replaces it. meshops does not manage them; a repository written for Kuma 1.x has them.
  */
-export const LEGACY_POLICY_REPLACEMENTS: Readonly<Record<string, string>> = {
+export const LEGACY_KIND_REPLACEMENTS: Readonly<Record<string, string>> = {
   CircuitBreaker: "a MeshCircuitBreaker",
   FaultInjection: "a MeshFaultInjection",
   HealthCheck: "a MeshHealthCheck",
@@ -203,6 +203,23 @@ export const LEGACY_POLICY_REPLACEMENTS: Readonly<Record<string, string>> = {
   TrafficTrace: "a MeshTrace",
   VirtualOutbound: "a HostnameGenerator",
   MeshGatewayRoute: "a MeshHTTPRoute or MeshTCPRoute whose targetRef is the MeshGateway",
+  ExternalService: "a MeshExternalService",
+};
+
+/**
+ * Kinds the control plane serves but records itself, each with what it is: a repository holding one expects it
+ * applied, so it is an error saying why meshops does not manage it.
+ */
+export const SERVER_RECORDED_KINDS: Readonly<Record<string, string>> = {
+  Zone: "the global control plane's record of a zone, made when the zone first connects",
+  ZoneIngress: "registered by a zone ingress proxy when it starts",
+  ZoneEgress: "registered by a zone egress proxy when it starts",
+  DataplaneInsight: "the control plane's status of a data plane proxy",
+  MeshInsight: "the control plane's status of a mesh",
+  ServiceInsight: "the control plane's status of a mesh's services",
+  ZoneInsight: "the global control plane's status of a zone",
+  ZoneIngressInsight: "the control plane's status of a zone ingress proxy",
+  ZoneEgressInsight: "the control plane's status of a zone egress proxy",
 };
 
 /**
