@@ -408,7 +408,7 @@ describe("kustomize beside the YAML", () => {
         1,
         "MeshCircuitBreaker/default/shop-breaker",
         "metadata.namespace",
-        "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker, not shop-breaker.shop-prod; write metadata.namespace: shop-prod",
+        "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker, not shop-breaker.shop-prod; write metadata.namespace: shop-prod, or give the folder its namespace in meshops.yaml (namespaces)",
       ],
       [
         "billing/timeouts.yaml",
@@ -416,7 +416,7 @@ describe("kustomize beside the YAML", () => {
         3,
         "MeshTimeout/default/billing-timeouts.finance",
         "metadata.namespace",
-        "kustomize gives this document namespace billing (billing/kustomization.yaml), over its metadata.namespace finance, which meshops reads as written: this is MeshTimeout/default/billing-timeouts.finance, not billing-timeouts.billing; write metadata.namespace: billing",
+        "kustomize gives this document namespace billing (billing/kustomization.yaml) over its namespace finance, which meshops keeps: this is MeshTimeout/default/billing-timeouts.finance, not billing-timeouts.billing; write metadata.namespace: billing",
       ],
       [
         "payments/retries.yaml",
@@ -424,7 +424,7 @@ describe("kustomize beside the YAML", () => {
         1,
         "MeshRetry/default/ledger-retries",
         "metadata.namespace",
-        "kustomize gives this document namespace payments (payments/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/ledger-retries, not ledger-retries.payments; write metadata.namespace: payments",
+        "kustomize gives this document namespace payments (payments/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/ledger-retries, not ledger-retries.payments; write metadata.namespace: payments, or give the folder its namespace in meshops.yaml (namespaces)",
       ],
     ]);
     const run = await runCli(["validate"], dir);
@@ -447,6 +447,50 @@ describe("kustomize beside the YAML", () => {
         "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml) and shop-staging (apps/staging/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker; a base shared by overlays is one resource here: render each overlay (kustomize build) into a folder of its own for meshops",
       ],
     );
+  });
+});
+
+describe("meshops.yaml namespaces: the namespace an Argo CD Application or kubectl -n gives documents that state none", () => {
+  const retries = (name: string, namespace?: string) =>
+    `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ""}  labels:\n    kuma.io/mesh: default\nspec:\n  to:\n    - targetRef: {kind: MeshService, name: ledger}\n      default: {http: {numRetries: 3}}\n`;
+  const files = {
+    "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+    "apps/payments/retries.yaml": retries("ledger-retries"),
+    "apps/orders/retries.yaml": retries("orders-retries", "orders-canary"),
+    "legacy/retries.yaml": retries("legacy-retries"),
+    "elsewhere/retries.yaml": retries("plain-retries"),
+  };
+
+  test("a {namespace} segment or a namespace per folder gives it; a document's own namespace wins; elsewhere nothing changes", async () => {
+    const config = 'namespaces:\n  - path: "apps/{namespace}/**"\n  - path: "legacy/**"\n    namespace: shop\n';
+    const dir = shapeRepo(undefined, { ...files, "meshops.yaml": config });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    const retriesOf = (await renderJson(dir)).filter((r) => r.type === "MeshRetry" && r.name !== "mesh-retry-all-default").map((r) => [r.name, (r.labels as Record<string, string>)["k8s.kuma.io/namespace"] ?? null]);
+    assert.deepEqual(retriesOf.sort(), [
+      ["ledger-retries.payments", "payments"],
+      ["legacy-retries.shop", "shop"],
+      ["orders-retries.orders-canary", "orders-canary"],
+      ["plain-retries", null],
+    ]);
+  });
+
+  test("the kustomize warning takes it as the document's namespace", async () => {
+    const kustomized = { ...files, "apps/payments/kustomization.yaml": "namespace: payments\nresources: [retries.yaml]\n" };
+    const without = await validateJson(shapeRepo(undefined, kustomized));
+    assert.deepEqual(without.diagnostics.filter((d) => d.rule === "kustomize-namespace").map((d) => d.file), ["apps/payments/retries.yaml"]);
+    const mapped = await validateJson(shapeRepo(undefined, { ...kustomized, "meshops.yaml": 'namespaces: [{path: "apps/{namespace}/**"}]\n' }));
+    assert.deepEqual(mapped.diagnostics.filter((d) => d.rule === "kustomize-namespace"), []);
+  });
+
+  test("a rule gives a namespace one way: a {namespace} segment or namespace, not both, not neither", async () => {
+    for (const rule of ['{path: "apps/{namespace}/**", namespace: shop}', '{path: "apps/**"}']) {
+      const { code, diagnostics } = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": `namespaces: [${rule}]\n` }));
+      assert.equal(code, 1);
+      assert.deepEqual(errorsOf(diagnostics).map(([file, , , field, ruleName, message]) => [file, field, ruleName, message]), [
+        ["meshops.yaml", "namespaces[0]", "config", "give the namespace either in `namespace` or as a {namespace} segment in `path`, one of them"],
+      ]);
+    }
   });
 });
 

@@ -1,26 +1,29 @@
 /**
  * Path patterns of meshops.yaml (tenancy rules, exclude) and `--exclude`, matched against `/`-separated paths relative
  * to the repository root. picomatch gives the full glob syntax users know from .gitignore-style tools (`**`, `*`, `?`,
- * braces `{shop,blog}`, classes `[ab]`); on top of it, a `{mesh}` segment matches one folder and captures it as the
- * mesh the files under it belong to.
+ * braces `{shop,blog}`, classes `[ab]`); on top of it, a `{mesh}` segment (tenancy rules) or a `{namespace}` segment
+ * (namespace rules) matches one folder and captures it: the mesh, or the namespace, of the files under it.
  */
 import picomatch from "picomatch";
 
-const MESH_SEGMENT = "{mesh}";
-/** A token picomatch copies through unchanged, standing in for `{mesh}` until the expression is built. */
-const MESH_TOKEN = "MESHOPSMESHSEGMENTTOKEN";
+/** The segments a pattern may capture, each with a token picomatch copies through unchanged until the expression is built. */
+const CAPTURES = { mesh: "MESHOPSMESHSEGMENTTOKEN", namespace: "MESHOPSNAMESPACESEGMENTTOKEN" } as const;
+export type PathCapture = keyof typeof CAPTURES;
 
-/** Compiles a pattern; when it holds `{mesh}`, the match's `groups.mesh` is that folder's name. */
+/** Compiles a pattern; when it holds `{mesh}` (or `{namespace}`), the match's group of that name is that folder's name. */
 export function compilePathPattern(pattern: string): RegExp {
-  const source = picomatch.makeRe(pattern.split(MESH_SEGMENT).join(MESH_TOKEN), { dot: true }).source;
-  return new RegExp(source.split(MESH_TOKEN).join("(?<mesh>[^/]+)"));
+  let tokenized = pattern;
+  for (const [name, token] of Object.entries(CAPTURES)) tokenized = tokenized.split(`{${name}}`).join(token);
+  let source = picomatch.makeRe(tokenized, { dot: true }).source;
+  for (const [name, token] of Object.entries(CAPTURES)) source = source.split(token).join(`(?<${name}>[^/]+)`);
+  return new RegExp(source);
 }
 
-/** The mesh bound by a `{mesh}` segment, "" for a match without one, undefined when the path does not match. */
-export function matchPathPattern(pattern: RegExp, path: string): string | undefined {
+/** The folder a `{mesh}` (or `{namespace}`) segment captured, "" for a match without one, undefined when the path does not match. */
+export function matchPathPattern(pattern: RegExp, path: string, capture: PathCapture = "mesh"): string | undefined {
   const match = pattern.exec(path);
   if (!match) return undefined;
-  return match.groups?.mesh ?? "";
+  return match.groups?.[capture] ?? "";
 }
 
 /** Pattern relative to `root` (the folder meshops.yaml sits in), as a pattern over repository-relative paths. */

@@ -8,7 +8,7 @@ import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
-import { compilePathPattern, underRoot } from "./glob.js";
+import { compilePathPattern, matchPathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
@@ -40,6 +40,23 @@ export interface TenancyRule {
   readonly mesh?: string;
   readonly forbidTypes: readonly string[];
   readonly forbidMeshWideTargets: boolean;
+}
+
+/** A `namespaces` rule: the files its path matches state their Kubernetes documents' namespace through it. */
+export interface NamespaceRule {
+  readonly path: string;
+  /** Matches a repository-relative file path; `groups.namespace` is the namespace when the pattern has `{namespace}`. */
+  readonly pattern: RegExp;
+  readonly namespace?: string;
+}
+
+/** The namespace the first rule matching `file` gives its documents that state none; undefined when none does. */
+export function namespaceOfFile(rules: readonly NamespaceRule[], file: string): string | undefined {
+  for (const rule of rules) {
+    const captured = matchPathPattern(rule.pattern, file, "namespace");
+    if (captured !== undefined) return rule.namespace ?? (captured === "" ? undefined : captured);
+  }
+  return undefined;
 }
 
 /** What becomes of documents that are not Kuma resources (another apiVersion: Deployments, Namespaces, ...). */
@@ -74,6 +91,8 @@ export interface RepoConfig {
   readonly prune: { readonly enabled: boolean; readonly maxDeletes: number; readonly maxDeletePercent: number };
   readonly drift: { readonly mode: DriftMode; readonly meshes: Readonly<Record<string, DriftMode>>; readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly tenancy: readonly TenancyRule[];
+  /** The namespace of Kubernetes documents that state none, per path (`namespaces`): the first rule that matches. */
+  readonly namespaces: readonly NamespaceRule[];
   /**
    * Where resources of no mesh (HostnameGenerator, GlobalSecret) may be written: path globs. Empty (the default): in
    * any file that no tenancy rule binds to a mesh.
@@ -101,6 +120,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   // otherwise in every drift report (issue 16).
   drift: { mode: "report", meshes: {}, ignoreUnmanaged: [{ type: "Mesh", name: "default" }, { defaultPolicy: true }] },
   tenancy: [],
+  namespaces: [],
   globalResources: { paths: [], patterns: [] },
   ignoreDifferences: [],
   secrets: { allowPlaintext: false },
@@ -167,6 +187,13 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
     const pos = new Locator(() => file.text).locate(file.path, 0, parsePath(problem.path)) ?? { line: 1, column: 1 };
     diag(pos.line, pos.column, problem.path, problem.message);
   }
+  config.namespaces.forEach((rule, i) => {
+    // One way to give it: a schema could say so only with several errors for one mistake.
+    if ((rule.namespace !== undefined) === rule.path.includes("{namespace}")) {
+      const pos = new Locator(() => file.text).locate(file.path, 0, ["namespaces", i]) ?? { line: 1, column: 1 };
+      diag(pos.line, pos.column, `namespaces[${i}]`, "give the namespace either in `namespace` or as a {namespace} segment in `path`, one of them");
+    }
+  });
   const line = schemaLine(config.controlPlane.version);
   if ("error" in line) {
     const pos = new Locator(() => file.text).locate(file.path, 0, parsePath("controlPlane.version")) ?? { line: 1, column: 1 };
@@ -189,6 +216,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     prune?: { enabled?: boolean; maxDeletes?: number; maxDeletePercent?: number };
     drift?: { mode?: DriftMode; meshes?: Record<string, DriftMode>; ignoreUnmanaged?: UnmanagedSelector[] };
     tenancy?: { name: string; path: string; mesh?: string; forbidTypes?: string[]; forbidMeshWideTargets?: boolean }[];
+    namespaces?: { path: string; namespace?: string }[];
     globalResources?: { paths?: string[] };
     secrets?: { allowPlaintext?: boolean };
   };
@@ -225,6 +253,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
       forbidTypes: rule.forbidTypes ?? [],
       forbidMeshWideTargets: rule.forbidMeshWideTargets ?? false,
     })),
+    namespaces: (v.namespaces ?? []).map((rule) => ({ path: rule.path, pattern: compilePathPattern(underRoot(root, rule.path)), ...(rule.namespace ? { namespace: rule.namespace } : {}) })),
     globalResources: { paths: v.globalResources?.paths ?? [], patterns: (v.globalResources?.paths ?? []).map((p) => compilePathPattern(underRoot(root, p))) },
     secrets: { allowPlaintext: v.secrets?.allowPlaintext ?? d.secrets.allowPlaintext },
   };

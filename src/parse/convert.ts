@@ -43,6 +43,11 @@ export interface ConvertOptions {
   readonly systemNamespaces: readonly string[];
   /** Decides which other namespaces accept which types (the admission webhook's rules). Default: zone, Kuma's. */
   readonly mode?: ControlPlaneMode;
+  /**
+   * The namespace of a namespaced Kubernetes document that states none (meshops.yaml `namespaces`: what an Argo CD
+   * Application's destination namespace or `kubectl apply -n` gives it). None: it keeps its name as written.
+   */
+  readonly defaultNamespace?: string;
 }
 
 export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
@@ -185,7 +190,8 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const plainName = typeof metadata.name === "string" ? metadata.name : "";
-  const namespace = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
+  const written = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
+  const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
   // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label.

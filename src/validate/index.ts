@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, parseRepoConfig, type ControlPlaneTarget, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
+import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -262,6 +262,8 @@ export interface AnalyzeOptions {
   readonly systemNamespaces: readonly string[];
   readonly otherDocuments: OtherDocuments;
   readonly tenancy: readonly TenancyRule[];
+  /** meshops.yaml `namespaces`: the namespace of Kubernetes documents that state none, per path. */
+  readonly namespaces?: readonly NamespaceRule[];
   /** meshops.yaml `globalResources`: where resources of no mesh may be written. */
   readonly globalResources?: RepoConfig["globalResources"];
   readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
@@ -273,7 +275,7 @@ export interface AnalyzeOptions {
 
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? []]);
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? [], (options.namespaces ?? []).map((r) => [r.path, r.namespace ?? null])]);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
@@ -302,6 +304,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   let tenancy: readonly TenancyBinding[] | undefined;
   const parsed = parseYaml(file.text);
   if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
+  const defaultNamespace = config.namespaces?.length ? namespaceOfFile(config.namespaces, file.path) : undefined;
   for (const problem of checks ? parsed.problems : []) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
@@ -325,7 +328,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       otherDocuments++;
       continue;
     }
-    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
+    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
       if (checks && config.otherDocuments === "error") {

@@ -113,8 +113,8 @@ export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: 
         const [namespace] = namespaces.keys() as IterableIterator<string>;
         message =
           written === undefined
-            ? `kustomize gives this document namespace ${givers[0]}, which meshops does not apply: it reads documents as written, so this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`
-            : `kustomize gives this document namespace ${givers[0]}, over its metadata.namespace ${written}, which meshops reads as written: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
+            ? `kustomize gives this document namespace ${givers[0]}, which meshops does not apply: it reads documents as written, so this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}, or give the folder its namespace in meshops.yaml (namespaces)`
+            : `kustomize gives this document namespace ${givers[0]} over its namespace ${written}, which meshops keeps: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
       }
       const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
       warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message, rule: "kustomize-namespace" });
