@@ -5,7 +5,7 @@
  * revision validated with the process's cache and from scratch.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { after, test } from "node:test";
 import { commitOneChange, generateRepo } from "../bench/generate.js";
 import { readSnapshot } from "../src/source/index.js";
@@ -115,4 +115,22 @@ test("in a mesh of many files, a commit updates the mesh's repository-wide findi
   await validateHead();
   assert.deepEqual({ checked: checks.checked, updated: checks.updated }, { checked: 0, updated: 1 }, "a file removed");
   await step({ "meshes/mesh-0001/unknown.yaml": timeout("lost", "mesh-01", "zone-a") }, "a resource of a mesh nobody defines", { checked: 1, updated: 0 });
+});
+
+test("a commit that changes only a kustomization.yaml updates the kustomize-namespace warnings of the files it builds", async () => {
+  // The repository of the tests above, emptied: a new history from the first commit.
+  rmSync(repo.dir, { recursive: true, force: true });
+  mkdirSync(repo.dir);
+  git(repo.dir, "init", "-q", "-b", "main");
+  previous = undefined;
+  const policy = "apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: r\n  labels: {kuma.io/mesh: default}\nspec:\n  to:\n    - targetRef: {kind: Mesh}\n      default: {http: {numRetries: 3}}\n";
+  commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "app/retries.yaml": policy, "app/kustomization.yaml": "resources: [retries.yaml]\n" }, "no namespace");
+  const warned = (r: ValidationResult) => r.diagnostics.filter((d) => d.rule === "kustomize-namespace").map((d) => `${d.file}: ${d.message.split(",")[0]}`);
+  assert.deepEqual(warned(await validateHead()), []);
+  commitFiles(repo.dir, { "app/kustomization.yaml": "namespace: payments\nresources: [retries.yaml]\n" }, "a namespace");
+  assert.deepEqual(warned(await validateHead()), ["app/retries.yaml: kustomize gives this document namespace payments (app/kustomization.yaml)"]);
+  commitFiles(repo.dir, { "app/kustomization.yaml": "namespace: orders\nresources: [retries.yaml]\n" }, "another namespace");
+  assert.deepEqual(warned(await validateHead()), ["app/retries.yaml: kustomize gives this document namespace orders (app/kustomization.yaml)"]);
+  commitFiles(repo.dir, { "app/retries.yaml": policy.replace("  name: r\n", "  name: r\n  namespace: orders\n") }, "the document says it");
+  assert.deepEqual(warned(await validateHead()), []);
 });

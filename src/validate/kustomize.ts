@@ -31,7 +31,19 @@ interface Kustomization {
   readonly entries: readonly string[];
 }
 
+/** By file object: a long-running process's snapshots share the files a commit did not change, so each is read once. */
+const read = new WeakMap<Pick<SourceFile, "path" | "text">, Kustomization>();
+
 function readKustomization(file: Pick<SourceFile, "path" | "text">): Kustomization {
+  let kustomization = read.get(file);
+  if (!kustomization) {
+    kustomization = parseKustomization(file);
+    read.set(file, kustomization);
+  }
+  return kustomization;
+}
+
+function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomization {
   const value = parseYaml(file.text).documents[0]?.value;
   const fields = isJsonObject(value) ? value : {};
   const namespace = typeof fields.namespace === "string" && fields.namespace !== "" ? fields.namespace : undefined;
