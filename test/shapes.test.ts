@@ -509,7 +509,14 @@ describe("Kuma's Kubernetes-only kinds (MeshGatewayInstance, MeshGatewayConfig, 
       ["info", "sidecars.yaml", 1, "ContainerPatch/kuma-system/privileged-sidecar", note("ContainerPatch")],
       ["info", "sidecars.yaml", 12, "MeshGatewayConfig/large", note("MeshGatewayConfig")],
     ]);
-    commitFiles(dir, { "sidecars.yaml": readFileSync(path.join(fixture("kubernetes-only-kinds"), "sidecars.yaml"), "utf8").replace("LoadBalancr", "NodePort") });
+    const sidecars = readFileSync(path.join(fixture("kubernetes-only-kinds"), "sidecars.yaml"), "utf8");
+    commitFiles(dir, { "sidecars.yaml": sidecars.replace("  name: large\n", "  name: large\n  namespace: kuma-system\n") });
+    const namespaced = await validateJson(dir);
+    assert.deepEqual(
+      namespaced.diagnostics.filter((d) => d.rule === "kubernetes-namespace").map((d) => [d.severity, d.line, d.message]),
+      [["warning", 16, "MeshGatewayConfig is cluster-scoped: the API server drops its metadata.namespace (kuma-system); remove it"]],
+    );
+    commitFiles(dir, { "sidecars.yaml": sidecars.replace("LoadBalancr", "NodePort") });
     const run = await runCli(["validate"], dir);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /2 resources in 3 files at \w+; 3 documents of other kinds skipped/);

@@ -243,8 +243,14 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
 
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
+  // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
+  // gives one to every kind it has no schema for): said, not refused.
+  const clusterScopedNamespace: ShapeProblem[] = [];
   if (isClusterScoped(type.name)) {
-    if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", `${type.name} is cluster-scoped: remove metadata.namespace`);
+    if (metadata.namespace !== undefined) {
+      const message = clusterScopedNamespaceMessage(type.name, metadata.namespace);
+      clusterScopedNamespace.push({ sourcePath: ["metadata", "namespace"], rule: "kubernetes-namespace", severity: "warning", message, resource: subject });
+    }
     // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
     if (type.kubernetesMeshField && meshLabel !== undefined && meshLabel !== mesh) {
       problem(["metadata", "labels", MESH_LABEL], "kubernetes-shape", `${type.name} belongs to the mesh of its top-level \`mesh:\` field (${JSON.stringify(mesh)}), not to this label's ${describe(meshLabel)}`);
@@ -269,7 +275,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
     problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
   }
-  const warnings = serverFieldWarning(exported, subject);
+  const warnings = [...clusterScopedNamespace, ...serverFieldWarning(exported, subject)];
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
@@ -291,6 +297,11 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
   else if (spec !== undefined) object.spec = spec;
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+}
+
+/** The warning for a cluster-scoped Kubernetes document that states a namespace. */
+export function clusterScopedNamespaceMessage(kind: string, namespace: JsonValue): string {
+  return `${kind} is cluster-scoped: the API server drops its metadata.namespace (${typeof namespace === "string" ? namespace : describe(namespace)}); remove it`;
 }
 
 /** The document's annotations, but the one `kubectl apply` keeps, on the converted resource (render writes them back). */

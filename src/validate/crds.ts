@@ -74,6 +74,8 @@ export function toJsonSchema(schema: JsonObject, atRoot = true): JsonObject {
 export interface ManifestProblem {
   readonly path: string;
   readonly message: string;
+  /** What the API server clears instead of refusing (a cluster-scoped object's namespace). */
+  readonly cleared?: true;
 }
 
 const validators = new Map<string, ValidateFunction>();
@@ -100,7 +102,7 @@ export function manifestProblems(manifest: JsonObject): ManifestProblem[] {
   const entry = crdEntries().get(kind);
   if (!entry) return [...problems, { path: "kind", message: `no kuma.io/v1alpha1 CRD defines kind ${kind}` }];
   const metadata = asObject(manifest.metadata);
-  if (entry.scope === "Cluster" && metadata.namespace !== undefined) problems.push({ path: "metadata.namespace", message: `${kind} is cluster-scoped: it has no namespace` });
+  if (entry.scope === "Cluster" && metadata.namespace !== undefined) problems.push({ path: "metadata.namespace", message: `${kind} is cluster-scoped: it has no namespace`, cleared: true });
   if (entry.scope === "Namespaced" && metadata.namespace === undefined) problems.push({ path: "metadata.namespace", message: `${kind} is namespaced: a namespace is required` });
   const validate = validatorFor(kind, entry);
   if (!validate(manifest)) problems.push(...(validate.errors ?? []).map(problemOf));

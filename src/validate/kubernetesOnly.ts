@@ -9,7 +9,8 @@ import { isJsonObject } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { parsePath } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
-import { manifestProblems } from "./crds.js";
+import { crdEntries, manifestProblems } from "./crds.js";
+import { clusterScopedNamespaceMessage } from "../parse/convert.js";
 
 export const KUBERNETES_ONLY_RULE = "kubernetes-only";
 
@@ -28,10 +29,13 @@ export function checkKubernetesOnlyDocument(file: string, doc: YamlDocument, loc
   const kind = value.kind;
   const metadata = isJsonObject(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
-  const resource = typeof metadata.namespace === "string" ? `${kind}/${metadata.namespace}/${name}` : `${kind}/${name}`;
+  const namespaced = crdEntries().get(kind)?.scope !== "Cluster";
+  const resource = namespaced && typeof metadata.namespace === "string" ? `${kind}/${metadata.namespace}/${name}` : `${kind}/${name}`;
   const problems: Diagnostic[] = manifestProblems(value).map((problem) => {
     const at = locator.locate(file, doc.index, parsePath(problem.path)) ?? doc;
-    return { severity: "error", file, line: at.line, column: at.column, resource, path: problem.path, message: problem.message, rule: "kubernetes-crd" };
+    return problem.cleared
+      ? { severity: "warning", file, line: at.line, column: at.column, resource, path: problem.path, message: clusterScopedNamespaceMessage(kind, metadata.namespace ?? null), rule: "kubernetes-namespace" }
+      : { severity: "error", file, line: at.line, column: at.column, resource, path: problem.path, message: problem.message, rule: "kubernetes-crd" };
   });
   const note = `${readBy(kind)}: checked against its CRD; kubectl, Argo CD or Flux applies it, not meshops`;
   return [...problems, { severity: "info", file, line: doc.line, column: doc.column, resource, path: "kind", message: note, rule: KUBERNETES_ONLY_RULE }];
