@@ -147,6 +147,7 @@ test("per-mesh views of a plan, its apply and the drift left after it", () => {
   const before: DriftReport = {
     items: [item("missing", "a", "x"), item("modified", "b", "y"), item("unmanaged", "b", "v")],
     summary: { missing: 1, modified: 1, orphaned: 0, unmanaged: 1 },
+    leftAlone: [],
   };
   const after = remainingDrift(before, changes);
   assert.deepEqual(after.items.map((i) => i.resource), ["MeshTimeout/b/y", "MeshTimeout/b/v"]);
