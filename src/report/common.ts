@@ -156,10 +156,13 @@ export function planSummaryLine(plan: Plan): string {
     : `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`;
 }
 
-export function driftSummaryLine(summary: DriftSummary): string {
-  return driftedCount(summary) === 0
-    ? `In sync${summary.unmanaged ? ` (${plural(summary.unmanaged, "unmanaged resource")} not in the repository, left alone)` : ""}.`
-    : `Drift: ${summary.missing} missing, ${summary.modified} modified, ${summary.orphaned} orphaned, ${summary.unmanaged} unmanaged.`;
+export function driftSummaryLine(summary: DriftSummary, leftAlone: readonly LeftAloneItem[] = []): string {
+  const line =
+    driftedCount(summary) === 0
+      ? `In sync${summary.unmanaged ? ` (${plural(summary.unmanaged, "unmanaged resource")} not in the repository, left alone)` : ""}.`
+      : `Drift: ${summary.missing} missing, ${summary.modified} modified, ${summary.orphaned} orphaned, ${summary.unmanaged} unmanaged.`;
+  const more = leftAloneLine(leftAlone);
+  return more ? `${line} ${more}` : line;
 }
 
 /**
