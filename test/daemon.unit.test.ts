@@ -147,6 +147,7 @@ test("per-mesh views of a plan, its apply and the drift left after it", () => {
   const before: DriftReport = {
     items: [item("missing", "a", "x"), item("modified", "b", "y"), item("unmanaged", "b", "v")],
     summary: { missing: 1, modified: 1, orphaned: 0, unmanaged: 1 },
+    leftAlone: [],
   };
   const after = remainingDrift(before, changes);
   assert.deepEqual(after.items.map((i) => i.resource), ["MeshTimeout/b/y", "MeshTimeout/b/v"]);
@@ -297,4 +298,22 @@ test("metrics: per-mesh gauges follow each comparison; a mesh that is gone disap
   // The same figures again: the same text.
   compared(new Map([["a", 4], ["c", 1]]), [item("c", "missing")]);
   assert.deepEqual(await lines(), after);
+});
+
+test("metrics: what drift left alone is a resource state of its own per mesh, generated or synced, in meshes the comparison has", async () => {
+  const metrics = new DaemonMetrics({ processMetrics: false });
+  const alone = (mesh: string, name: string, source: "generated" | "synced") => ({ resource: `MeshService/${mesh}/${name}`, mesh, source });
+  const compared = (desiredCounts: Map<string, number>, leftAlone: ReturnType<typeof alone>[]) =>
+    metrics.record({ type: "drift.checked", revision: "r", meshes: [...desiredCounts.keys()], report: driftReportOf([], leftAlone), desiredCounts, driftMode: () => "report" });
+  const lines = async () => (await metrics.text()).split("\n").filter((l) => /^meshops_resources\{/.test(l));
+  compared(new Map([["a", 3]]), [alone("a", "x", "generated"), alone("a", "y", "generated"), alone("a", "z-0123456789abcdef", "synced"), alone("other", "w", "synced")]);
+  const first = await lines();
+  assert.ok(first.includes('meshops_resources{mesh="a",state="generated"} 2'), first.join("\n"));
+  assert.ok(first.includes('meshops_resources{mesh="a",state="synced"} 1'), first.join("\n"));
+  assert.ok(first.includes('meshops_resources{mesh="a",state="in-sync"} 3'), first.join("\n"));
+  assert.ok(!first.some((l) => l.includes('mesh="other"')), "a mesh only the control plane has is not one of the daemon's");
+  compared(new Map([["a", 3]]), [alone("a", "x", "generated")]);
+  const second = await lines();
+  assert.ok(second.includes('meshops_resources{mesh="a",state="generated"} 1'), second.join("\n"));
+  assert.ok(second.includes('meshops_resources{mesh="a",state="synced"} 0'), second.join("\n"));
 });

@@ -4,9 +4,10 @@ import path from "node:path";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { buildDesired } from "../src/desired/index.js";
-import { classifyDrift, driftExitCode, type DriftReport, type DriftSummary } from "../src/diff/drift.js";
+import { classifyDrift, driftExitCode, leftAloneSummary, type DriftReport, type DriftSummary, type LeftAloneSummary } from "../src/diff/drift.js";
 import { normalize } from "../src/diff/normalize.js";
 import { planChanges, type Plan } from "../src/diff/plan.js";
+import { renderDriftJson } from "../src/report/plan.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES, toResource } from "../src/parse/convert.js";
 import { parseYaml } from "../src/parse/documents.js";
@@ -27,6 +28,8 @@ interface Case {
   readonly prune: boolean;
   readonly plan: Plan["summary"];
   readonly drift: DriftSummary;
+  /** What drift leaves alone as the control plane's (none unless given). */
+  readonly leftAlone?: LeftAloneSummary;
   /** `action resource` of every change, in plan order, when the order is the point of the case. */
   readonly order?: readonly string[];
 }
@@ -68,6 +71,14 @@ const cases: Record<string, Case> = {
     prune: true,
     plan: { create: 0, update: 0, delete: 0, unchanged: 2 },
     drift: { ...none, unmanaged: 3 },
+  },
+  "control-plane-made": {
+    about: "what the zone generated or the global control plane synced is never planned nor drift, only counted; a generated service the repository also defines is compared",
+    materialize: true,
+    prune: true,
+    plan: { create: 0, update: 1, delete: 0, unchanged: 1 },
+    drift: { ...none, modified: 1, unmanaged: 1 },
+    leftAlone: { generated: 1, synced: 2 },
   },
   adoption: {
     about: "the control plane's own default policies, equal in spec but without the ownership label, are updates that adopt them",
@@ -132,9 +143,8 @@ function planJson(plan: Plan): string {
   return `${JSON.stringify({ summary: plan.summary, changes }, null, 2)}\n`;
 }
 
-function driftJson(report: DriftReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
-}
+/** The drift as `meshops drift --format json` shows it (PRODUCT.md). */
+const driftJson: (report: DriftReport) => string = renderDriftJson;
 
 test("every diff fixture folder has a case in the table", () => {
   assert.deepEqual(readdirSync(fixtures).sort(), Object.keys(cases).sort());
@@ -160,6 +170,7 @@ for (const [name, c] of Object.entries(cases)) {
 
     const drift = classifyDrift(desired, live, { instance: INSTANCE });
     assert.deepEqual(drift.summary, c.drift);
+    assert.deepEqual(leftAloneSummary(drift.leftAlone), c.leftAlone ?? { generated: 0, synced: 0 });
     assert.equal(driftExitCode(drift.summary), c.drift.missing + c.drift.modified + c.drift.orphaned > 0 ? 2 : 0);
     assertGolden(path.join(fixtures, name, "expected-drift.json"), driftJson(drift));
   });

@@ -41,7 +41,7 @@ test("server fields, computed labels and the ownership label are stripped; ident
   assert.deepEqual(doc(files, "meshes/shop/meshtimeouts/api.yaml"), { type: "MeshTimeout", mesh: "shop", name: "api", labels: { team: "a" }, spec: { targetRef: { kind: "Mesh" } } });
   assert.equal(summary.defaultPolicies, 4);
   assert.equal(summary.secrets, 1);
-  assert.deepEqual(summary.fromGlobal, ["MeshTimeout/shop/from-global"]);
+  assert.deepEqual(summary.synced, ["MeshTimeout/shop/from-global"]);
   assert.deepEqual(summary.unmanagedTypes, ["Dataplane", "Secret"]);
   assert.ok(![...files.values()].some((text) => text.includes("c2VjcmV0")), "no secret value is written");
   assert.deepEqual(doc(files, "meshops.yaml"), { instance: "meshops", controlPlane: { version: "2.14.3", product: "kuma", skipDefaultMeshCreation: true }, defaults: { materialize: true } });

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { driftOptionsOf } from "../src/diff/drift.js";
+import { stringify } from "yaml";
+import { driftOptionsOf, leftAloneSummary } from "../src/diff/drift.js";
 import { LocalBackend } from "../src/backend/store.js";
 import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
@@ -153,11 +154,13 @@ async function assertConverged(drifted: readonly string[] = []): Promise<void> {
   const result = await validateWithTestKey(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
   assert.ok(result.valid);
   const comparison = await compare(probe.inner, result, { needWrite: false });
-  const drift = driftFor(comparison, driftOptionsOf(result.config)).items.map((i) => `${i.kind} ${i.resource}`);
+  const report = driftFor(comparison, driftOptionsOf(result.config));
+  const drift = report.items.map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(drift, drifted);
   const json = JSON.parse(JSON.stringify(status)) as StatusJson;
   const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(reported.sort(), [...drift].sort(), "the daemon's drift is a full comparison's");
+  assert.deepEqual(json.drift.leftAlone, leftAloneSummary(report.leftAlone), "and so is what it left alone");
   const plan = planFor(comparison, result.config.instance, result.config.prune.enabled);
   const writes = plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`);
   const action = { missing: "create", modified: "update", orphaned: "delete" } as Record<string, string>;
@@ -346,4 +349,35 @@ test("a run is told as events, in the order it happens; the status, the metrics 
     "run.finished without end",
   ]);
   assert.equal(status.toJSON().reconciles[0]?.id, started.run);
+});
+
+test("what the control plane generated or the global one synced: counted per mesh in the status, kept through incremental runs, never written", async () => {
+  const spec = { selector: { dataplaneTags: { "kuma.io/service": "profiler" } }, ports: [{ port: 7070, targetPort: 7070, appProtocol: "http" }] };
+  await probe.inner.put({ type: "MeshService", mesh: "analytics", name: "profiler", labels: { "kuma.io/managed-by": "meshservice-generator" }, spec });
+  await probe.inner.put({
+    type: "MeshTimeout",
+    mesh: "analytics",
+    name: "global-timeouts-0a1b2c3d4e5f6789",
+    labels: { "kuma.io/origin": "global", "kuma.io/display-name": "global-timeouts" },
+    spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] },
+  });
+  const drift = await run("drift-timer");
+  assert.equal(drift.outcome.result, "in-sync");
+  const analytics = () => status.toJSON().meshes.find((m) => m.name === "analytics")?.drift?.leftAlone;
+  assert.deepEqual(analytics(), { generated: 1, synced: 1 });
+  await assertConverged();
+
+  // An incremental run elsewhere keeps the count; one that defines the generated service pairs it (an update adopts it).
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 9m", "requestTimeout: 10m");
+  const commit = await run("commit");
+  assert.equal(commit.mode, "incremental");
+  assert.deepEqual(analytics(), { generated: 1, synced: 1 });
+  await assertConverged();
+  const profiler = stringify({ type: "MeshService", mesh: "analytics", name: "profiler", spec });
+  commitFiles(repo.dir, { "meshes/analytics/profiler.yaml": profiler }, "the repository takes the profiler service over");
+  const adopted = await run("commit");
+  assert.equal(adopted.mode, "incremental");
+  assert.deepEqual(adopted.writes, ["PUT MeshService/profiler"]);
+  assert.deepEqual(analytics(), { generated: 0, synced: 1 });
+  await assertConverged();
 });

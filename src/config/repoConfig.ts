@@ -11,6 +11,7 @@ import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, matchPathPattern, underRoot } from "./glob.js";
 import { schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
+import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
 import { loadPrecompiled } from "../validate/precompiled.js";
 import { compileIgnoreDifferences, type IgnoreDifferencesEntry, type IgnoreDifferencesRule } from "./ignoreDifferences.js";
@@ -21,8 +22,8 @@ export type DriftMode = "report" | "correct";
 /** The control plane's product: Kong Mesh adds kinds and allows a second mTLS backend (CA rotation). */
 export type { Product };
 
-/** The control plane's role (KUMA_MODE). `standalone` is the pre-2.0 name of a zone that is not federated. */
-export type ControlPlaneMode = "zone" | "global" | "standalone";
+/** The control plane's role (KUMA_MODE): kuma/controlPlaneMade.ts, which reads it. */
+export type { ControlPlaneMode };
 
 /** What the target control plane is, as validation and rendering need to know it. */
 export interface ControlPlaneTarget {

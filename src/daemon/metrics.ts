@@ -5,7 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestEvent } from "../backend/kumaHttp.js";
-import { DRIFT_KINDS, type DriftItem } from "../diff/drift.js";
+import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type LeftAloneItem } from "../diff/drift.js";
+import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { nameOfUnit } from "../model/key.js";
 import { isSuccessful, type DaemonEvent } from "./events.js";
@@ -56,7 +57,8 @@ export class DaemonMetrics {
   });
   readonly #resources = new Gauge({
     name: "meshops_resources",
-    help: "Resources per mesh and state: in-sync, missing, modified, orphaned, unmanaged (as of the last comparison)",
+    help:
+      "Resources per mesh and state: in-sync, missing, modified, orphaned, unmanaged, and generated or synced (left alone: made by the control plane or sent by another) (as of the last comparison)",
     labelNames: ["mesh", "state"] as const,
     registers: [this.registry],
   });
@@ -145,7 +147,7 @@ export class DaemonMetrics {
         this.#changes.inc({ action: event.result.change.action, outcome: event.result.outcome });
         return;
       case "drift.checked":
-        this.#compared(event.desiredCounts, event.report.items);
+        this.#compared(event.desiredCounts, event.report.items, event.report.leftAlone);
         return;
       default:
         return;
@@ -172,13 +174,16 @@ export class DaemonMetrics {
    * Replaces the per-mesh gauges with a new comparison's figures (meshes that are gone disappear). Only the meshes
    * whose figures changed are set: a commit changes one mesh of a thousand, and each set costs a label lookup.
    */
-  #compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[]): void {
+  #compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[], leftAlone: readonly LeftAloneItem[]): void {
     const byMesh = groupBy(drift, (i) => i.mesh);
+    const aloneByMesh = groupBy(leftAlone, (i) => i.mesh);
     const figures = new Map<string, string>();
+    // The meshes the daemon knows: a mesh holding nothing but what the control plane made or received is not one.
     for (const mesh of new Set([...desiredByMesh.keys(), ...byMesh.keys()])) {
       const c = tally(byMesh.get(mesh) ?? [], (i) => i.kind, DRIFT_KINDS);
+      const alone = leftAloneSummary(aloneByMesh.get(mesh) ?? []);
       const inSync = Math.max(0, (desiredByMesh.get(mesh) ?? 0) - c.missing - c.modified);
-      const key = `${DRIFT_KINDS.map((kind) => c[kind]).join(" ")} ${inSync}`;
+      const key = `${DRIFT_KINDS.map((kind) => c[kind]).join(" ")} ${inSync} ${CONTROL_PLANE_SOURCES.map((source) => alone[source]).join(" ")}`;
       figures.set(mesh, key);
       if (this.#figures.get(mesh) === key) continue;
       for (const kind of DRIFT_KINDS) {
@@ -186,6 +191,7 @@ export class DaemonMetrics {
         this.#resources.set({ mesh: nameOfUnit(mesh), state: kind }, c[kind]);
       }
       this.#resources.set({ mesh: nameOfUnit(mesh), state: "in-sync" }, inSync);
+      for (const source of CONTROL_PLANE_SOURCES) this.#resources.set({ mesh: nameOfUnit(mesh), state: source }, alone[source]);
     }
     for (const mesh of this.#figures.keys()) {
       if (figures.has(mesh)) continue;
@@ -194,6 +200,7 @@ export class DaemonMetrics {
         this.#resources.remove({ mesh: nameOfUnit(mesh), state: kind });
       }
       this.#resources.remove({ mesh: nameOfUnit(mesh), state: "in-sync" });
+      for (const source of CONTROL_PLANE_SOURCES) this.#resources.remove({ mesh: nameOfUnit(mesh), state: source });
     }
     this.#figures = figures;
   }

@@ -8,7 +8,8 @@
  * `/api/status` and `/metrics` agree.
  */
 import type { DriftMode } from "../config/repoConfig.js";
-import { DRIFT_KINDS, type DriftItem, type DriftSummary } from "../diff/drift.js";
+import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type LeftAloneSummary } from "../diff/drift.js";
+import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople } from "../model/diagnostic.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
@@ -42,7 +43,7 @@ interface MeshRecord {
   appliedRevision: string | null;
   attemptedRevision: string | null;
   lastResult: MeshApplyStatus | null;
-  drift: { checkedAt: string; revision: string; items: readonly DriftItem[] } | null;
+  drift: { checkedAt: string; revision: string; items: readonly DriftItem[]; leftAlone: LeftAloneSummary } | null;
   lastErrors: MeshError[];
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
   touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
@@ -229,6 +230,7 @@ export class DaemonStatus {
         intervalMs: s.driftIntervalMs,
         nextCheckAt: this.#nextDriftCheckAt,
         summary: driftSummary(meshes.flatMap((m) => m.drift?.items ?? [])),
+        leftAlone: totalLeftAlone(meshes),
       },
       pollIntervalMs: s.pollIntervalMs,
       endpoints: { webhook: s.webhook, reconcile: s.reconcileEndpoint },
@@ -253,7 +255,9 @@ export class DaemonStatus {
       lastRun: m.lastRun,
       resources: { total: inventory.total, byType: inventory.byType },
       defaultPolicies: inventory.defaultPolicies,
-      drift: m.drift ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: driftSummary(m.drift.items), items: m.drift.items } : null,
+      drift: m.drift
+        ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: driftSummary(m.drift.items), items: m.drift.items, leftAlone: m.drift.leftAlone }
+        : null,
       lastErrors: m.lastErrors,
     };
   }
@@ -293,10 +297,11 @@ export class DaemonStatus {
   #driftChecked(event: EventOf<"drift.checked">): void {
     const at = this.#now().toISOString();
     const items = groupBy(event.report.items, (i) => i.mesh);
+    const leftAlone = groupBy(event.report.leftAlone, (i) => i.mesh);
     for (const name of event.meshes) {
       const mesh = this.#mesh(name);
       mesh.driftMode = event.driftMode(name);
-      mesh.drift = { checkedAt: at, revision: event.revision, items: items.get(name) ?? [] };
+      mesh.drift = { checkedAt: at, revision: event.revision, items: items.get(name) ?? [], leftAlone: leftAloneSummary(leftAlone.get(name) ?? []) };
       // The control plane answered for this mesh: whatever the last error said about it is over.
       if (mesh.problem?.state === "unknown") mesh.problem = null;
       this.#touch(mesh);
@@ -469,4 +474,11 @@ function meshRunResult(mesh: MeshRecord, run: ReconcileRecord): RunResult {
 
 function driftSummary(items: readonly DriftItem[]): DriftSummary {
   return tally(items, (i) => i.kind, DRIFT_KINDS);
+}
+
+/** The meshes' left-alone counts added up: the whole status's figure is the sum of what each mesh shows. */
+function totalLeftAlone(meshes: readonly MeshRecord[]): LeftAloneSummary {
+  const total = leftAloneSummary([]);
+  for (const m of meshes) for (const source of CONTROL_PLANE_SOURCES) total[source] += m.drift?.leftAlone[source] ?? 0;
+  return total;
 }

@@ -10,11 +10,11 @@
  * - a reconcile's `result`: see RunResult.
  */
 import type { DriftMode } from "../config/repoConfig.js";
-import type { DriftItem, DriftSummary } from "../diff/drift.js";
+import type { DriftItem, DriftSummary, LeftAloneSummary } from "../diff/drift.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { TriggerKind } from "./queue.js";
 
-export type { DriftItem, DriftSummary, Diagnostic, DriftMode, TriggerKind };
+export type { DriftItem, DriftSummary, LeftAloneSummary, Diagnostic, DriftMode, TriggerKind };
 
 export interface CommitInfo {
   readonly commit: string;
@@ -165,6 +165,8 @@ export interface MeshDriftStatus {
   readonly revision: string;
   readonly summary: DriftSummary;
   readonly items: readonly DriftItem[];
+  /** Resources the control plane generated or another control plane synced here: not drift, counted (diff/drift.ts). */
+  readonly leftAlone: LeftAloneSummary;
 }
 
 export interface MeshStatus extends MeshCondition {
@@ -232,7 +234,7 @@ export interface StatusJson {
   readonly validation: ValidationStatus | null;
   readonly lastSuccessAt: string | null;
   readonly lastError: { readonly at: string; readonly message: string } | null;
-  readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary };
+  readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary; readonly leftAlone: LeftAloneSummary };
   readonly pollIntervalMs: number | null;
   readonly endpoints: { readonly webhook: boolean; readonly reconcile: boolean };
   /** `--hydrate-branch`: where each valid revision is hydrated, and how the last one went (null without it). */

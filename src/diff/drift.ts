@@ -4,6 +4,8 @@
  * - modified: present but different after normalization (an edit made outside Git, or not yet applied);
  * - orphaned: owned by this instance but no longer desired;
  * - unmanaged: present, not desired and not owned (reported, never touched).
+ * What the control plane generated or another control plane synced to it (kuma/controlPlaneMade.ts), unless this
+ * instance owns it, is not unmanaged: it is left alone and only counted (`leftAlone`), as a zone holds thousands.
  * Pure, and built on the same pairing, normalization and diff as the plan, so `drift` and `plan` never disagree.
  */
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
@@ -21,6 +23,7 @@ import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
+import { CONTROL_PLANE_SOURCES, controlPlaneSource, type ControlPlaneMode, type ControlPlaneSource } from "../kuma/controlPlaneMade.js";
 
 export const DRIFT_KINDS = ["missing", "modified", "orphaned", "unmanaged"] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
@@ -43,10 +46,22 @@ export interface DriftSummary {
   unmanaged: number;
 }
 
+/** A live resource nothing desires that the control plane generated or another one synced: not drift, only counted. */
+export interface LeftAloneItem {
+  readonly resource: string;
+  readonly mesh: string;
+  readonly source: ControlPlaneSource;
+}
+
 export interface DriftReport {
   summary: DriftSummary;
   items: DriftItem[];
+  /** Listed for the daemon's per-mesh counts and incremental updates; reports show only their counts. */
+  leftAlone: LeftAloneItem[];
 }
+
+/** How many resources were left alone, by source: what reports show instead of one line each. */
+export type LeftAloneSummary = Record<ControlPlaneSource, number>;
 
 export interface DriftOptions {
   readonly instance: string;
@@ -56,11 +71,14 @@ export interface DriftOptions {
   readonly ignore?: readonly IgnoreDifferencesRule[];
   /** Where a Kubernetes zone creates its default policies (`<prefix>-<mesh>.<namespace>`); none on Universal. */
   readonly systemNamespaces?: readonly string[];
+  /** meshops.yaml's controlPlane.mode: which origin is another control plane's. Default zone. */
+  readonly mode?: ControlPlaneMode;
 }
 
 /** The drift options meshops.yaml sets. */
 export function driftOptionsOf(config: {
   readonly instance: string;
+  readonly controlPlane?: { readonly mode: ControlPlaneMode };
   readonly drift: { readonly ignoreUnmanaged: readonly UnmanagedSelector[] };
   readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
   readonly systemNamespaces?: readonly string[];
@@ -70,6 +88,7 @@ export function driftOptionsOf(config: {
     ignoreUnmanaged: config.drift.ignoreUnmanaged,
     ...(config.ignoreDifferences?.length ? { ignore: config.ignoreDifferences } : {}),
     ...(config.systemNamespaces ? { systemNamespaces: config.systemNamespaces } : {}),
+    ...(config.controlPlane ? { mode: config.controlPlane.mode } : {}),
   };
 }
 
@@ -82,7 +101,9 @@ export function classifyDrift(desired: readonly Resource[], live: readonly JsonO
 export function* classifyDriftSteps(desired: readonly Resource[], live: readonly JsonObject[], options: DriftOptions): Steps<DriftReport> {
   const ignored = unmanagedMatcher(options.ignoreUnmanaged ?? [], options.systemNamespaces ?? []);
   const ignoredPaths = ignoredPathsMatcher(options.ignore);
+  const mode = options.mode ?? "zone";
   const items: DriftItem[] = [];
+  const leftAlone: LeftAloneItem[] = [];
   const pairs = yield* pairWithLiveSteps(desired, live);
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as Pair;
@@ -97,13 +118,20 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(wanted)) });
     } else if (!resource && current) {
       if (isServerCreated(current.object)) continue;
-      const kind: DriftKind = isOwned(current.object, options.instance) ? "orphaned" : "unmanaged";
+      const owned = isOwned(current.object, options.instance);
+      // Owned first: plan --prune deletes what this instance owns, so drift calls it orphaned whatever else it is.
+      const source = owned ? undefined : controlPlaneSource(current.object, mode);
+      if (source !== undefined) {
+        leftAlone.push({ resource: subject, mesh, source });
+        continue;
+      }
+      const kind: DriftKind = owned ? "orphaned" : "unmanaged";
       if (kind === "unmanaged" && ignored(key)) continue;
       items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
     }
   }
   items.sort(compareWriteOrder);
-  return driftReportOf(items);
+  return driftReportOf(items, leftAlone);
 }
 
 type Key = { readonly type: string; readonly mesh: string; readonly name: string };
@@ -130,8 +158,13 @@ function isControlPlaneDefault(key: Key, systemNamespaces: readonly string[]): b
 }
 
 /** A drift report of these items, in this order, with its summary counted. */
-export function driftReportOf(items: DriftItem[]): DriftReport {
-  return { summary: tally(items, (i) => i.kind, DRIFT_KINDS), items };
+export function driftReportOf(items: DriftItem[], leftAlone: LeftAloneItem[] = []): DriftReport {
+  return { summary: tally(items, (i) => i.kind, DRIFT_KINDS), items, leftAlone };
+}
+
+/** The resources left alone, counted by source. */
+export function leftAloneSummary(leftAlone: readonly LeftAloneItem[]): LeftAloneSummary {
+  return tally(leftAlone, (i) => i.source, CONTROL_PLANE_SOURCES);
 }
 
 /** 2 when the control plane no longer matches the repository (missing, modified or orphaned); unmanaged alone is 0. */

@@ -6,15 +6,16 @@
  * What the control plane set is stripped (the same fields an import warns about, `kuma/server.ts`). A default policy
  * identical to the one meshops would materialize is left out: meshops materializes it. Resources this instance does
  * not own go under `unmanaged/`, which the written meshops.yaml excludes, unless `adopt` asks to own them (the next
- * apply adds the ownership label). Resources a global control plane synced to a zone are the global's, not this
- * repository's, and are left out. Secrets are left out too, unless the caller will encrypt them (`secrets`): they are
+ * apply adds the ownership label). What the control plane generated or another control plane synced to it
+ * (kuma/controlPlaneMade.ts) is nobody's repository, and is left out. Secrets are left out too, unless the caller will encrypt them (`secrets`): they are
  * then returned as plaintext documents apart from the files, for `sealSecretFiles` to encrypt before anything is written.
  */
 import { stringify } from "yaml";
 import { defaultPoliciesOf } from "../desired/index.js";
 import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.js";
 import { sameNormalized } from "../diff/normalize.js";
-import { inServerKeyOrder, LABEL_ORIGIN, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { inServerKeyOrder, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
@@ -56,6 +57,8 @@ export interface ExportOptions {
   readonly adopt: boolean;
   /** Return Secrets as documents to encrypt (`secretDocuments`) instead of leaving them out. */
   readonly secrets?: boolean;
+  /** The control plane's role, which says what another control plane synced to it; written into meshops.yaml. Default zone. */
+  readonly mode?: ControlPlaneMode;
 }
 
 /** What the control plane said of itself: GET / and the types it serves (GET /_resources). */
@@ -77,13 +80,21 @@ export interface ExportSummary {
   readonly secrets: number;
   /** Secrets returned to be written encrypted. */
   readonly encryptedSecrets: number;
-  /** Resources a global control plane synced here (`kuma.io/origin: global`), left out. */
-  readonly fromGlobal: readonly string[];
+  /** Resources the control plane generated (`kuma.io/managed-by`), left out. */
+  readonly generated: readonly string[];
+  /** Resources another control plane synced here (`kuma.io/origin`), left out. */
+  readonly synced: readonly string[];
   /** Types the control plane serves that meshops does not manage (Secrets, Dataplanes, ...): not exported. */
   readonly unmanagedTypes: readonly string[];
   /** False when some exported Mesh lacks a default policy meshops would create: defaults are then exported as files. */
   readonly materializeDefaults: boolean;
-  readonly config: { readonly version?: string; readonly product: string; readonly skipDefaultMeshCreation: boolean; readonly externalMeshes: readonly string[] };
+  readonly config: {
+    readonly version?: string;
+    readonly product: string;
+    readonly mode?: ControlPlaneMode;
+    readonly skipDefaultMeshCreation: boolean;
+    readonly externalMeshes: readonly string[];
+  };
 }
 
 export interface ExportedRepository {
@@ -101,24 +112,27 @@ interface Entry {
 
 export function exportRepository(live: readonly JsonObject[], controlPlane: ExportedControlPlane, options: ExportOptions): ExportedRepository {
   const major = kumaMajor(controlPlane.info, undefined);
-  const fromGlobal: string[] = [];
+  const mode = options.mode ?? "zone";
+  const leftAlone = { generated: [] as string[], synced: [] as string[] };
   const inRepository: Entry[] = [];
   const outside: Resource[] = [];
   let secrets = 0;
   for (const object of live) {
     // What the control plane made for itself (its token signing keys, its HostnameGenerators) is its own, not the repository's.
     if (isServerCreated(object)) continue;
+    // What this instance owns is exported whatever its origin, so that plan (which prunes by ownership) shows no change.
+    const source = isOwned(object, options.instance) ? undefined : controlPlaneSource(object, mode);
+    if (source !== undefined) {
+      const [type, name] = [object.type as string, object.name as string];
+      leftAlone[source].push(subjectOf({ type, mesh: meshOfWritten(type, name, object.mesh), name }));
+      continue;
+    }
     if (SECRET_TYPES.has(object.type as string) && !(options.secrets && ENCRYPTABLE_TYPES.has(object.type as string))) {
       secrets++;
       continue;
     }
     if (OPT_IN_TYPES.has(object.type as string)) continue;
     const resource = resourceOf(object);
-    const labels = isJsonObject(object.labels) ? object.labels : {};
-    if (labels[LABEL_ORIGIN] === "global") {
-      fromGlobal.push(subjectOf(resource));
-      continue;
-    }
     const owned = isOwned(object, options.instance);
     if (owned || options.adopt) inRepository.push({ resource: { ...resource, object: withoutOwnership(resource.object) }, owned });
     else outside.push(resource);
@@ -140,6 +154,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const config = {
     ...(version !== undefined && !("error" in schemaLine(version)) ? { version } : {}),
     product,
+    ...(mode !== "zone" ? { mode } : {}),
     skipDefaultMeshCreation,
     externalMeshes,
   };
@@ -158,7 +173,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       defaultPolicies: defaults.leftOut.size,
       secrets,
       encryptedSecrets: secretDocuments.size,
-      fromGlobal,
+      generated: leftAlone.generated,
+      synced: leftAlone.synced,
       unmanagedTypes: controlPlane.servedTypes
         .filter((t) => !resourceType(t) || (SECRET_TYPES.has(t) && !(options.secrets && ENCRYPTABLE_TYPES.has(t))) || OPT_IN_TYPES.has(t))
         .sort(compareText),
@@ -334,6 +350,7 @@ function configText(options: ExportOptions, config: ExportSummary["config"], mat
     controlPlane: {
       ...(config.version !== undefined ? { version: config.version } : {}),
       product: config.product,
+      ...(config.mode !== undefined ? { mode: config.mode } : {}),
       skipDefaultMeshCreation: config.skipDefaultMeshCreation,
     },
     defaults: { materialize },

@@ -170,7 +170,7 @@ export function renderDriftGithub(input: DriftReportInput, annotationsLimit = AN
   const out = capAnnotations(annotations, annotationsLimit, "meshops drift");
   const title = `meshops drift at ${shortRev(input.ref)}`;
   out.push(inertGroup(title, renderDriftText(input.report)));
-  out.push(`${title}: ${driftSummaryLine(input.report.summary)}`);
+  out.push(`${title}: ${driftSummaryLine(input.report.summary, input.report.leftAlone)}`);
   return out.join("\n") + "\n";
 }
 

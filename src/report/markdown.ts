@@ -13,6 +13,7 @@ import type { Location } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import {
+  leftAloneLine,
   diagnosticCounts,
   driftedCount,
   groupByMesh,
@@ -150,6 +151,8 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
       : `### ${failing ? "❌" : driftedCount(s) === 0 ? "✅" : "⚠️"} meshops drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged`,
   );
   head.push("", `The control plane compared with the repository at ${code(shortRev(input.ref))}.`);
+  const leftAlone = leftAloneLine(report.leftAlone);
+  if (leftAlone) head.push("", leftAlone);
   if (report.items.length === 0) return head.join("\n") + "\n";
 
   const groups = groupByMesh(report.items, (i) => i.mesh);

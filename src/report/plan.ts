@@ -1,8 +1,8 @@
-import type { DriftReport } from "../diff/drift.js";
+import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
-import { describeLocation, groupByMesh, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
+import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 
@@ -181,7 +181,7 @@ export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, re
 
 /** The contract's JSON shape for `drift --format json`. */
 export function renderDriftJson(report: DriftReport): string {
-  return JSON.stringify({ summary: report.summary, items: report.items }, null, 2) + "\n";
+  return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items: report.items }, null, 2) + "\n";
 }
 
 const DRIFT_SIGN = { missing: "+", modified: "~", orphaned: "-", unmanaged: "?" } as const;
@@ -195,11 +195,13 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
   }
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
-  out.push(
-    drifted === 0
-      ? style.green(`In sync${s.unmanaged ? ` (${s.unmanaged} unmanaged resources not in the repository, left alone)` : ""}.`)
-      : style.bold(`Drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged.`),
-  );
+  const leftAlone = leftAloneLine(report.leftAlone);
+  if (drifted === 0) {
+    out.push(style.green(`In sync${s.unmanaged ? ` (${s.unmanaged} unmanaged resources not in the repository, left alone)` : ""}.${leftAlone ? ` ${leftAlone}` : ""}`));
+  } else {
+    out.push(style.bold(`Drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged.`));
+    if (leftAlone) out.push(style.dim(leftAlone));
+  }
   return out.join("\n") + "\n";
 }
 

@@ -96,7 +96,9 @@ export function updateDrift(
   const items = previous.items.filter((item) => !subjects.has(item.resource));
   for (const item of fresh.items) items.push(item);
   items.sort(compareWriteOrder);
-  return driftReportOf(items);
+  const leftAlone = previous.leftAlone.filter((item) => !subjects.has(item.resource));
+  for (const item of fresh.leftAlone) leftAlone.push(item);
+  return driftReportOf(items, leftAlone);
 }
 
 /** The subjects a drift report says need a write (or a delete, when pruning): everything but unmanaged resources. */

@@ -31,7 +31,10 @@ export function writesOf(plan: Plan): number {
  */
 export function remainingDrift(before: DriftReport, changes: ChangeSet | undefined): DriftReport {
   const fixed = appliedResources(changes);
-  return driftReportOf(before.items.filter((i) => !fixed.has(i.resource)));
+  return driftReportOf(
+    before.items.filter((i) => !fixed.has(i.resource)),
+    before.leftAlone,
+  );
 }
 
 /**

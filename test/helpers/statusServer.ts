@@ -73,6 +73,7 @@ export function driftIn(status: DaemonStatus, head: CommitInfo, mesh: string): v
     report: {
       summary: { missing: 0, modified: 1, orphaned: 0, unmanaged: 0 },
       items: [{ kind: "modified", resource: `MeshTimeout/${mesh}/t`, type: "MeshTimeout", mesh, name: "t", diff: "-idleTimeout: 1m\n+idleTimeout: 2m" }],
+      leftAlone: [],
     },
     desiredCounts: new Map(),
     driftMode: () => "report",
