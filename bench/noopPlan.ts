@@ -7,6 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { KumaHttpBackend } from "../src/backend/kumaHttp.js";
 import { readSnapshot } from "../src/source/index.js";
+import { planOptionsOf } from "../src/diff/plan.js";
 import { compare, planFor } from "../src/sync/reconcile.js";
 import { validateSnapshot } from "../src/validate/index.js";
 
@@ -23,7 +24,7 @@ t = performance.now();
 const comparison = await compare(backend, result, { needWrite: false });
 const listMs = performance.now() - t;
 t = performance.now();
-const plan = planFor(comparison, result.config.instance, false);
+const plan = planFor(comparison, planOptionsOf(result.config, false));
 const diffMs = performance.now() - t;
 await backend.close();
 console.log(

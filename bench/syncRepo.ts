@@ -8,6 +8,7 @@ import { KumaHttpBackend, type RequestEvent } from "../src/backend/kumaHttp.js";
 import { readSnapshot } from "../src/source/index.js";
 import { applyPlan } from "../src/sync/apply.js";
 import { compare, planFor } from "../src/sync/reconcile.js";
+import { planOptionsOf } from "../src/diff/plan.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitOneChange } from "./generate.js";
 
@@ -25,12 +26,12 @@ const load = async () => validateSnapshot(await readSnapshot({ repo, ref: "HEAD"
 const count = (method: string) => requests.filter((r) => r.method === method).length;
 
 const result = await load();
-const instance = result.config.instance;
+const planOptions = planOptionsOf(result.config, false);
 
 /** The initial apply, in a function so its plan and results can be collected before the next phase is timed. */
 async function initialApply(): Promise<{ planMs: number; applyMs: number; applied: number; requests: number }> {
   let t = performance.now();
-  const initial = planFor(await compare(backend, result, { needWrite: true }), instance, false);
+  const initial = planFor(await compare(backend, result, { needWrite: true }), planOptions);
   const planMs = performance.now() - t;
   t = performance.now();
   requests.length = 0;
@@ -51,13 +52,13 @@ const reloaded = await load();
 const noopLoadMs = performance.now() - t;
 const comparison = await compare(backend, reloaded, { needWrite: false });
 const noopCompareMs = performance.now() - t - noopLoadMs;
-const noop = planFor(comparison, instance, false);
+const noop = planFor(comparison, planOptions);
 const noopMs = performance.now() - t;
 const noopGets = count("GET");
 
 await commitOneChange(repo);
 requests.length = 0;
-const changed = planFor(await compare(backend, await load(), { needWrite: true }), instance, false);
+const changed = planFor(await compare(backend, await load(), { needWrite: true }), planOptions);
 await applyPlan(backend, changed);
 const puts = count("PUT");
 await backend.close();

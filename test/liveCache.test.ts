@@ -73,6 +73,8 @@ for (const version of ["2.14.3", "3.0.0"]) {
 }
 
 const info = (overrides: Partial<ServerInfo> = {}): ServerInfo => ({ product: "Kuma", version: "2.14.3", instanceId: "cp-1", ...overrides });
+/** meshops.yaml's instance and mode, as the reconciler passes its config. */
+const ZONE_OWNER = { instance: "meshops", controlPlane: { mode: "zone" as const } };
 const owned = (name: string, value = "1m"): JsonObject => ({ type: "MeshTimeout", mesh: "m", name, labels: { "meshops.io/managed-by": "meshops" }, spec: { value } });
 const change = (action: Change["action"], name: string, desired?: JsonObject): Change => ({
   action,
@@ -94,11 +96,18 @@ test("live cache: listed, then written through: a PUT caches the object sent, a 
   assert.equal(cache.known, false);
   assert.match(cache.unknownBecause, /not listed/);
   const foreign: JsonObject = { type: "MeshTimeout", mesh: "m", name: "theirs", spec: {} };
-  await cache.replace([owned("a"), owned("b"), foreign, { type: "MeshTimeout" }], info(), "meshops");
+  await cache.replace([owned("a"), owned("b"), foreign, { type: "MeshTimeout" }], info(), ZONE_OWNER);
   assert.equal(cache.known, true);
   assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/m/a", "MeshTimeout/m/b", "MeshTimeout/m/theirs"], "an object without a name cannot be keyed");
-  assert.equal(cache.ownedCount("meshops"), 2);
-  assert.equal(cache.ownedCount("other"), 0);
+  assert.equal(cache.ownedCount(ZONE_OWNER), 2);
+  assert.equal(cache.ownedCount({ ...ZONE_OWNER, instance: "other" }), 0);
+  // What a global control plane's meshops of the same name sent down carries the label, but is not this one's.
+  const synced = { ...owned("g"), labels: { "meshops.io/managed-by": "meshops", "kuma.io/origin": "global" } };
+  const withSynced = new LiveCache();
+  await withSynced.replace([owned("a"), synced], info(), ZONE_OWNER);
+  assert.equal(withSynced.ownedCount(ZONE_OWNER), 1);
+  assert.equal(withSynced.ownedCount({ ...ZONE_OWNER, controlPlane: { mode: "global" } }), 2, "on a global control plane origin global is its own");
+  assert.equal(cache.ownedCount(ZONE_OWNER), 2);
 
   const sent = owned("a", "2m");
   const adopted = { ...foreign, labels: { "meshops.io/managed-by": "meshops" } };
@@ -115,12 +124,12 @@ test("live cache: listed, then written through: a PUT caches the object sent, a 
   assert.equal(cache.objects.get("MeshTimeout/m/a"), sent);
   assert.equal(cache.objects.has("MeshTimeout/m/b"), false);
   assert.equal(cache.objects.has("MeshTimeout/m/d"), false, "a skipped change was never sent");
-  assert.equal(cache.ownedCount("meshops"), 3);
+  assert.equal(cache.ownedCount(ZONE_OWNER), 3);
 });
 
 test("live cache: a failed write, or another control plane, means listing again", async () => {
   const cache = new LiveCache();
-  await cache.replace([owned("a")], info(), "meshops");
+  await cache.replace([owned("a")], info(), ZONE_OWNER);
   assert.ok(cache.sameServer(info()));
   assert.ok(!cache.sameServer(info({ version: "2.15.0" })), "an upgrade may store objects differently");
   assert.ok(!cache.sameServer(info({ instanceId: "cp-2" })), "a restarted control plane may not have kept its state");
@@ -136,7 +145,7 @@ test("live cache: a failed write, or another control plane, means listing again"
   assert.ok(cache.objects.has("MeshTimeout/m/b"));
   cache.invalidate("another reason");
   assert.match(cache.unknownBecause, /failed/, "the first reason is kept");
-  await cache.replace([], info(), "meshops");
+  await cache.replace([], info(), ZONE_OWNER);
   assert.equal(cache.known, true);
   assert.equal(cache.objects.size, 0);
 });
@@ -145,18 +154,18 @@ test("live cache: deleting a Mesh forgets everything in it, as the control plane
   const cache = new LiveCache();
   const mesh: JsonObject = { type: "Mesh", name: "m", labels: { "meshops.io/managed-by": "meshops" } };
   const elsewhere: JsonObject = { ...owned("x"), mesh: "other" };
-  await cache.replace([mesh, owned("a"), owned("b"), elsewhere], info(), "meshops");
+  await cache.replace([mesh, owned("a"), owned("b"), elsewhere], info(), ZONE_OWNER);
   const meshDelete: Change = { action: "delete", resource: "Mesh/m", type: "Mesh", mesh: "m", name: "m", live: mesh, diff: "" };
   cache.record(changeSet({ change: meshDelete, outcome: "applied" }));
   assert.deepEqual([...cache.objects.keys()], ["MeshTimeout/other/x"]);
-  assert.equal(cache.ownedCount("meshops"), 1);
+  assert.equal(cache.ownedCount(ZONE_OWNER), 1);
 });
 
 
 test("live cache: references to MeshServices, remembered per reference, answered again when a MeshService comes or goes", async () => {
   const cache = new LiveCache();
   const service = (name: string): JsonObject => ({ type: "MeshService", mesh: "m", name, spec: {} });
-  await cache.replace([service("web")], info(), "meshops");
+  await cache.replace([service("web")], info(), ZONE_OWNER);
   const policy = { type: "MeshTimeout", mesh: "m", name: "p", object: owned("p"), origin: "repository" as const, source: { file: "p.yaml", line: 3, column: 1, docIndex: 0, format: "universal" as const } };
   const reference = (name: string) => ({ resource: policy, targets: [`MeshService/m/${name}`], path: "spec.to[0].targetRef.name" });
   const refs = [reference("web"), reference("ledger")];
@@ -170,9 +179,9 @@ test("live cache: references to MeshServices, remembered per reference, answered
   assert.deepEqual(unknown(), []);
   cache.record(changeSet({ change: { ...put, action: "delete", desired: undefined } as Change, outcome: "applied" }));
   assert.equal(unknown().length, 1);
-  await cache.replace([service("web"), service("ledger")], info(), "meshops");
+  await cache.replace([service("web"), service("ledger")], info(), ZONE_OWNER);
   assert.deepEqual(unknown(), []);
-  await cache.replace([], info(), "meshops");
+  await cache.replace([], info(), ZONE_OWNER);
   assert.equal(unknown().length, 2);
 });
 

@@ -27,6 +27,7 @@ import { LocalRepository } from "../src/daemon/watcher.js";
 import type { ResourceKey } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
+import { planOptionsOf } from "../src/diff/plan.js";
 import { compare, driftFor, planFor } from "../src/sync/reconcile.js";
 import { testAgeIdentities, validateWithTestKey } from "./helpers/snapshot.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
@@ -161,7 +162,7 @@ async function assertConverged(drifted: readonly string[] = []): Promise<void> {
   const reported = json.meshes.flatMap((m) => m.drift?.items ?? []).map((i) => `${i.kind} ${i.resource}`);
   assert.deepEqual(reported.sort(), [...drift].sort(), "the daemon's drift is a full comparison's");
   assert.deepEqual(json.drift.leftAlone, leftAloneSummary(report.leftAlone), "and so is what it left alone");
-  const plan = planFor(comparison, result.config.instance, result.config.prune.enabled);
+  const plan = planFor(comparison, planOptionsOf(result.config, result.config.prune.enabled));
   const writes = plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`);
   const action = { missing: "create", modified: "update", orphaned: "delete" } as Record<string, string>;
   assert.deepEqual(writes, drifted.map((d) => `${action[d.split(" ")[0] ?? ""]} ${d.split(" ")[1]}`));

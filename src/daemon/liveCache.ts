@@ -13,7 +13,7 @@
  * run that failed, as a full run's drift is computed from the list it planned with.
  */
 import type { ServerInfo } from "../backend/types.js";
-import { isOwned } from "../desired/ownership.js";
+import { isOwnedBy, type Ownership } from "../desired/ownership.js";
 import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
 import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
@@ -25,7 +25,8 @@ export class LiveCache {
   #objects = new Map<string, JsonObject>();
   #known = false;
   #server: string | undefined;
-  #instance = "";
+  /** Whose resources #owned counts (undefined: not counted yet). */
+  #owner: Ownership | undefined;
   #owned = 0;
   #reason = "not listed yet";
   /**
@@ -74,24 +75,24 @@ export class LiveCache {
   }
 
   /** Live objects carrying `instance`'s ownership label (the base of the prune percentage limit). */
-  ownedCount(instance: string): number {
-    if (instance !== this.#instance) {
-      this.#instance = instance;
+  ownedCount(owner: Ownership): number {
+    if (!this.#owner || owner.instance !== this.#owner.instance || owner.controlPlane.mode !== this.#owner.controlPlane.mode) {
+      this.#owner = { instance: owner.instance, controlPlane: { mode: owner.controlPlane.mode } };
       this.#owned = 0;
-      for (const object of this.#objects.values()) if (isOwned(object, instance)) this.#owned++;
+      for (const object of this.#objects.values()) if (isOwnedBy(object, owner)) this.#owned++;
     }
     return this.#owned;
   }
 
   /** Replaces the whole cache with a fresh list of the control plane `info` describes. In slices: the daemon keeps answering. */
-  async replace(live: readonly JsonObject[], info: ServerInfo, instance: string): Promise<void> {
+  async replace(live: readonly JsonObject[], info: ServerInfo, owner: Ownership): Promise<void> {
     const index = await runStepsSliced(indexLiveSteps(live));
-    const { objects, owned } = await runStepsSliced(cacheEntries(index, instance));
+    const { objects, owned } = await runStepsSliced(cacheEntries(index, owner));
     this.#objects = objects;
     this.servicesChanged();
     this.#known = true;
     this.#server = serverIdentity(info);
-    this.#instance = instance;
+    this.#owner = { instance: owner.instance, controlPlane: { mode: owner.controlPlane.mode } };
     this.#owned = owned;
   }
 
@@ -123,7 +124,7 @@ export class LiveCache {
     for (const [subject, object] of this.#objects) {
       if (object.type === "Mesh" || (typeof object.mesh === "string" ? object.mesh : "default") !== mesh) continue;
       this.#objects.delete(subject);
-      if (this.#instance && isOwned(object, this.#instance)) this.#owned--;
+      if (this.#owner && isOwnedBy(object, this.#owner)) this.#owned--;
       if (object.type === "MeshService") this.servicesChanged();
     }
   }
@@ -145,7 +146,7 @@ export class LiveCache {
       const subject = result.change.resource;
       const before = objects.get(subject);
       if (result.change.type === "MeshService") this.servicesChanged();
-      if (before && this.#instance && isOwned(before, this.#instance)) this.#owned--;
+      if (before && this.#owner && isOwnedBy(before, this.#owner)) this.#owned--;
       if (result.change.action === "delete") {
         objects.delete(subject);
         // Deleting a Mesh deletes everything in it on the control plane: forget those too. (A plan only deletes a
@@ -160,7 +161,7 @@ export class LiveCache {
         continue;
       }
       objects.set(subject, sent);
-      if (this.#instance && isOwned(sent, this.#instance)) this.#owned++;
+      if (this.#owner && isOwnedBy(sent, this.#owner)) this.#owned++;
       // Not known here: what the control plane creates as a side effect (a 2.x Mesh's default policies when
       // meshops does not materialize them). They are never owned, so no write or prune depends on them; the next
       // drift check's list brings them into the cache and the status.
@@ -168,13 +169,13 @@ export class LiveCache {
   }
 }
 
-/** The cached objects of an index of the live state, and how many of them `instance` owns. */
-function* cacheEntries(index: ReadonlyMap<string, LiveResource>, instance: string): Steps<{ objects: Map<string, JsonObject>; owned: number }> {
+/** The cached objects of an index of the live state, and how many of them `owner` owns. */
+function* cacheEntries(index: ReadonlyMap<string, LiveResource>, owner: Ownership): Steps<{ objects: Map<string, JsonObject>; owned: number }> {
   const objects = new Map<string, JsonObject>();
   let owned = 0;
   for (const [subject, { object }] of index) {
     objects.set(subject, object);
-    if (isOwned(object, instance)) owned++;
+    if (isOwnedBy(object, owner)) owned++;
     if (stepDue(objects.size, 1024)) yield;
   }
   return { objects, owned };

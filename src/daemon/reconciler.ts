@@ -25,7 +25,7 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
-import type { Plan } from "../diff/plan.js";
+import { planOptionsOf, type Plan } from "../diff/plan.js";
 import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { BackendError } from "../backend/types.js";
@@ -360,7 +360,7 @@ export class Reconciler {
   async #plan(target: Target, forced: string | undefined): Promise<Round> {
     const { backend, events } = this.#o;
     const config = target.result.config;
-    const options = { instance: config.instance, prune: config.prune.enabled, ignore: config.ignoreDifferences };
+    const options = planOptionsOf(config, config.prune.enabled);
     const base = this.#base;
     let reason =
       forced ??
@@ -383,7 +383,7 @@ export class Reconciler {
           mode: "incremental",
           desired,
           plan: incremental.plan,
-          ownedCount: this.#live.ownedCount(config.instance),
+          ownedCount: this.#live.ownedCount(config),
           planned: incremental.subjects.size,
           driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, driftOptionsOf(config)),
         };
@@ -392,7 +392,7 @@ export class Reconciler {
 
     events.emit({ type: "plan.full", revision: target.revision, reason: reason ?? "no earlier plan to start from" });
     const comparison = await this.#compare(target.result, true);
-    const plan = await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences);
+    const plan = await planInSlices(comparison, planOptionsOf(config, config.prune.enabled));
     return {
       mode: "full",
       desired: comparison.desired,
@@ -414,7 +414,7 @@ export class Reconciler {
     const onWarning = (message: string) => this.#o.events.emit({ type: "target.mismatch", message });
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#desired = comparison.desired;
-    await this.#live.replace(comparison.live, comparison.info, result.config.instance);
+    await this.#live.replace(comparison.live, comparison.info, result.config);
     return comparison;
   }
 
@@ -442,7 +442,7 @@ export class Reconciler {
     let changes: ChangeSet | undefined;
     let held = 0;
     if (healing.size > 0) {
-      const full = restrictPlan(await planInSlices(comparison, config.instance, config.prune.enabled, config.ignoreDifferences), (c) => c.action !== "unchanged" && healing.has(c.mesh));
+      const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
       const gate = gatePlan({ plan: full, desired, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
       for (const mesh of healing) {

@@ -2,6 +2,7 @@
  * Ownership: meshops stamps a label with its instance name on everything it writes, and prunes only what carries it.
  * Another instance's resources, and resources made by hand, are never ours to delete.
  */
+import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { inServerKeyOrder } from "../kuma/server.js";
 import { setOwn, type JsonObject, type Resource } from "../model/resource.js";
 
@@ -44,8 +45,24 @@ export function isPruneDisabled(object: JsonObject): boolean {
   return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[PRUNE_LABEL] === "disabled";
 }
 
-/** Owned: carries `meshops.io/managed-by` with this instance's name. */
-export function isOwned(object: JsonObject, instance: string): boolean {
+/** Whose resources are owned: meshops.yaml's `instance`, on a control plane of `controlPlane.mode`'s role. */
+export interface Ownership {
+  readonly instance: string;
+  readonly controlPlane: { readonly mode: ControlPlaneMode };
+}
+
+/** isOwned for an Ownership (meshops.yaml itself will do). */
+export function isOwnedBy(object: JsonObject, owner: Ownership): boolean {
+  return isOwned(object, owner.instance, owner.controlPlane.mode);
+}
+
+/**
+ * Owned: carries `meshops.io/managed-by` with this instance's name, and was not sent here by another control plane of
+ * the deployment (`mode`: the control plane's role). A meshops of the same name on the global control plane stamps
+ * what it writes there, and zones receive it with the label; this control plane refuses to delete it, so it is never
+ * this instance's to prune.
+ */
+export function isOwned(object: JsonObject, instance: string, mode: ControlPlaneMode): boolean {
   const labels = object.labels;
-  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance && controlPlaneSource(object, mode) !== "synced";
 }

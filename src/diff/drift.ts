@@ -118,7 +118,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
       items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(wanted)) });
     } else if (!resource && current) {
       if (isServerCreated(current.object)) continue;
-      const owned = isOwned(current.object, options.instance);
+      const owned = isOwned(current.object, options.instance, mode);
       // Owned first: plan --prune deletes what this instance owns, so drift calls it orphaned whatever else it is.
       const source = owned ? undefined : controlPlaneSource(current.object, mode);
       if (source !== undefined) {

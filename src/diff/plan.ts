@@ -15,6 +15,7 @@ import { redactPair } from "./redact.js";
 import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
+import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -64,6 +65,16 @@ export interface PlanOptions {
   prune: boolean;
   /** meshops.yaml ignoreDifferences: fields compared, diffed and written as the live side has them. */
   ignore?: readonly IgnoreDifferencesRule[];
+  /** meshops.yaml's controlPlane.mode: what another control plane sent is never this instance's (isOwned). Default zone. */
+  mode?: ControlPlaneMode;
+}
+
+/** The plan options meshops.yaml sets; `prune` is the command's (or the daemon's meshops.yaml `prune.enabled`). */
+export function planOptionsOf(
+  config: { readonly instance: string; readonly ignoreDifferences?: readonly IgnoreDifferencesRule[]; readonly controlPlane: { readonly mode: ControlPlaneMode } },
+  prune: boolean,
+): PlanOptions {
+  return { instance: config.instance, prune, ...(config.ignoreDifferences ? { ignore: config.ignoreDifferences } : {}), mode: config.controlPlane.mode };
 }
 
 /**
@@ -78,7 +89,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 /** planChanges as steps (util/steps.ts), a few hundred subjects each. */
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
-  const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance) : new Set<string>();
+  const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance, options.mode ?? "zone") : new Set<string>();
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
@@ -113,7 +124,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     }
     if (!current) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
-    if (!options.prune || !isOwned(current.object, options.instance)) continue;
+    if (!options.prune || !isOwned(current.object, options.instance, options.mode ?? "zone")) continue;
     if (isPruneDisabled(current.object)) {
       kept.push({ resource: subject, type, mesh, name, reason: "prune disabled" });
       continue;
@@ -143,11 +154,11 @@ export function planOf(changes: Change[], kept: KeptResource[] = []): Plan {
  * Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned, still
  * desired or kept by the prune opt-out.
  */
-function meshesStillInUse(pairs: readonly Pair[], instance: string): Set<string> {
+function meshesStillInUse(pairs: readonly Pair[], instance: string, mode: ControlPlaneMode): Set<string> {
   const inUse = new Set<string>();
   for (const pair of pairs) {
     if (pair.type === "Mesh") continue;
-    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance) && !isPruneDisabled(pair.live.object);
+    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance, mode) && !isPruneDisabled(pair.live.object);
     if (!pruned) inUse.add(pair.mesh);
   }
   return inUse;

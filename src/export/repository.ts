@@ -121,7 +121,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     // What the control plane made for itself (its token signing keys, its HostnameGenerators) is its own, not the repository's.
     if (isServerCreated(object)) continue;
     // What this instance owns is exported whatever its origin, so that plan (which prunes by ownership) shows no change.
-    const source = isOwned(object, options.instance) ? undefined : controlPlaneSource(object, mode);
+    const source = isOwned(object, options.instance, mode) ? undefined : controlPlaneSource(object, mode);
     if (source !== undefined) {
       const [type, name] = [object.type as string, object.name as string];
       leftAlone[source].push(subjectOf({ type, mesh: meshOfWritten(type, name, object.mesh), name }));
@@ -133,7 +133,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     }
     if (OPT_IN_TYPES.has(object.type as string)) continue;
     const resource = resourceOf(object);
-    const owned = isOwned(object, options.instance);
+    const owned = isOwned(object, options.instance, mode);
     if (owned || options.adopt) inRepository.push({ resource: { ...resource, object: withoutOwnership(resource.object) }, owned });
     else outside.push(resource);
   }

@@ -3,7 +3,7 @@ import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
-import { planChanges, planChangesSteps, type Plan } from "../diff/plan.js";
+import { planChanges, planChangesSteps, type Plan, type PlanOptions } from "../diff/plan.js";
 import { runStepsSliced } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
@@ -53,7 +53,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
-  const ownedCount = live.filter((o) => isOwned(o, result.config.instance)).length;
+  const ownedCount = live.filter((o) => isOwned(o, result.config.instance, result.config.controlPlane.mode)).length;
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
   let unknownReferences: readonly ServiceReference[] | undefined;
@@ -68,8 +68,8 @@ export async function compare(backend: Backend, result: ValidationResult, option
   };
 }
 
-export function planFor(comparison: Comparison, instance: string, prune: boolean, ignore?: readonly IgnoreDifferencesRule[]): Plan {
-  return planChanges(comparison.desired.resources, comparison.live, { instance, prune, ignore });
+export function planFor(comparison: Comparison, options: PlanOptions): Plan {
+  return planChanges(comparison.desired.resources, comparison.live, options);
 }
 
 export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
@@ -77,8 +77,8 @@ export function driftFor(comparison: Comparison, options: DriftOptions): DriftRe
 }
 
 /** planFor in slices of the event loop's time (util/steps.ts): for the daemon, which must keep answering its probes. */
-export function planInSlices(comparison: Comparison, instance: string, prune: boolean, ignore?: readonly IgnoreDifferencesRule[]): Promise<Plan> {
-  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, { instance, prune, ignore }));
+export function planInSlices(comparison: Comparison, options: PlanOptions): Promise<Plan> {
+  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, options));
 }
 
 /** driftFor in slices of the event loop's time. */

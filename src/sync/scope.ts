@@ -5,7 +5,7 @@
  * written nor deleted nor reported. Pure.
  */
 import { keyOfLive } from "../diff/pair.js";
-import { isOwned } from "../desired/ownership.js";
+import { isOwnedBy, type Ownership } from "../desired/ownership.js";
 import { isPolicyType } from "../kuma/types.js";
 import type { ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
@@ -42,7 +42,7 @@ export function scopedResources(resources: readonly Resource[], scope: Scope): r
  * The comparison narrowed to the scope: its desired resources, its live objects and the owned count prune limits are
  * a share of. (`desired.meshes` stays whole: it is the build's cache, not what is compared.)
  */
-export function scopedComparison(comparison: Comparison, scope: Scope, instance: string): Comparison {
+export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ownership): Comparison {
   if (isWhole(scope)) return comparison;
   const resources = scopedResources(comparison.desired.resources, scope);
   const live = comparison.live.filter((o) => {
@@ -53,7 +53,7 @@ export function scopedComparison(comparison: Comparison, scope: Scope, instance:
     ...comparison,
     desired: { ...comparison.desired, resources, size: resources.length },
     live,
-    ownedCount: live.filter((o) => isOwned(o, instance)).length,
+    ownedCount: live.filter((o) => isOwnedBy(o, owner)).length,
   };
 }
 

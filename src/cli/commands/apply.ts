@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import type { Plan } from "../../diff/plan.js";
+import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
 import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { subjectOf } from "../../model/key.js";
@@ -77,7 +77,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       });
       warnUnknownReferences(io, comparison);
       checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
-      const scoped = scopedComparison(comparison, scope, result.config.instance);
+      const scoped = scopedComparison(comparison, scope, result.config);
       let plan: Plan;
       if (saved) {
         const now = basisOf(comparison, result, options, io);
@@ -85,7 +85,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         plan = planFromSaved(saved);
       } else {
-        plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
+        plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
       }
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));

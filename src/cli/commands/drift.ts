@@ -34,7 +34,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     try {
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
-      const comparison = scopedComparison(whole, scope, result.config.instance);
+      const comparison = scopedComparison(whole, scope, result.config);
       const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {
         report,

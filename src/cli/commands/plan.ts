@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
-import type { Plan } from "../../diff/plan.js";
+import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
 import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks } from "../../diff/risk.js";
@@ -101,8 +101,8 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
-    const scoped = scopedComparison(comparison, scope, result.config.instance);
-    const plan = planFor(scoped, result.config.instance, options.prune === true, result.config.ignoreDifferences);
+    const scoped = scopedComparison(comparison, scope, result.config);
+    const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     const keepPolicies = meshesWithPoliciesOutside(scope, [], comparison.live);
     return { plan, keepPolicies, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
