@@ -1,4 +1,3 @@
-import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
