@@ -4,6 +4,10 @@ import type { Resource } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
 import { fieldOf } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
+import { plainScalarNote } from "../parse/yaml11.js";
+
+/** A type error where a string belongs (kube-openapi's wording): the value may be a plain scalar YAML 1.1 typed. */
+const WANTS_STRING = /must be of type [^:]*\bstring\b/;
 
 /**
  * Ties a problem with one field of a resource (`path` in the Universal model, as the control plane reports it) to the
@@ -21,6 +25,11 @@ export function diagnosticAt(
   const source = resource.source;
   const sourcePath = source ? toSourcePath(source.format, resource.type, fieldOf(path)) : [];
   const position = source ? (locator.locate(source.file, source.docIndex, sourcePath) ?? source) : undefined;
+  if (source && WANTS_STRING.test(message)) {
+    const plain = locator.plainScalarAt(source.file, source.docIndex, sourcePath);
+    const note = plain === undefined ? undefined : plainScalarNote(plain);
+    if (note) message = `${message}; ${note}`;
+  }
   return {
     severity,
     file: source?.file ?? "",
