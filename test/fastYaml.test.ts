@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { LineCounter, parse, stringify } from "yaml";
+import { LineCounter, parse } from "yaml";
 import type { JsonValue } from "../src/model/resource.js";
 import { parseDocumentsFast } from "../src/parse/fastYaml.js";
 import { parseDocumentsAsKuma } from "../src/parse/documents.js";

@@ -131,7 +131,9 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
-  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), warnings);
+  // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
+  const meshProblems = isScalarNotString(value.mesh) ? [{ sourcePath: ["mesh"], rule: "kubernetes-shape" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }] : [];
+  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
 }
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
@@ -206,6 +208,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   for (const key of Object.keys(value)) {
     if (key === "status") exported.push([key]);
     else if (key === "mesh" && type.kubernetesMeshField) {
+      // (null included: kubectl would send it, and the CRD's schema refuses it)
       if (typeof value.mesh !== "string") problem([key], "kubernetes-shape", `mesh must be a mesh name, found ${describe(value.mesh ?? null)}`);
     } else if (!KUBERNETES_TOP_LEVEL_FIELDS.has(key)) {
       const fields = type.kubernetesMeshField ? "apiVersion, kind, mesh, metadata and spec" : "apiVersion, kind, metadata and spec";
@@ -237,6 +240,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
 
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
+  else if (!type.kubernetesMeshField && isScalarNotString(meshLabel)) problem(["metadata", "labels", MESH_LABEL], "labels", `the ${MESH_LABEL} label must be a mesh name, found ${describe(meshLabel)}`);
   if (isClusterScoped(type.name)) {
     if (metadata.namespace !== undefined) problem(["metadata", "namespace"], "kubernetes-namespace", `${type.name} is cluster-scoped: remove metadata.namespace`);
     // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
@@ -342,6 +346,11 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
     };
   }
   return { resource, problems: [] };
+}
+
+/** A boolean or number where a name belongs: a plain scalar YAML 1.1 typed (`on`, `0755`), or one written so. */
+function isScalarNotString(value: JsonValue | undefined): value is boolean | number {
+  return typeof value === "boolean" || typeof value === "number";
 }
 
 function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string, resource: string): Conversion {
