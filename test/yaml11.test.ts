@@ -46,7 +46,7 @@ const RESOLVED: readonly [string, unknown][] = [
   ["1__0", 10],
   ["1_", 1],
   ["-1_0", -10],
-  ["18446744073709551615", 18446744073709551615],
+  ["18446744073709551615", 2 ** 64], // ParseUint; a double here, as every number
   // floats: go-yaml's yamlStyleFloat, then ParseFloat
   ["08", 8],
   ["09.5", 9.5],

@@ -7,7 +7,7 @@ import type { Locator } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
 
 /** An error where a string belongs (kube-openapi's wording, or the shape's): the value may be a plain scalar YAML 1.1 typed. */
-const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found|is a string, found/;
+const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found/;
 
 /**
  * Ties a problem with one field of a resource (`path` in the Universal model, as the control plane reports it) to the
