@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, describe, it } from "node:test";
+import { exportRepository } from "../src/export/repository.js";
+import type { JsonObject } from "../src/model/resource.js";
 import { parseDocumentsFast } from "../src/parse/fastYaml.js";
 import { parseYaml, parseYamlFully } from "../src/parse/documents.js";
 import { plainKeyText, readsBackAsString, resolvePlain, stringifyYaml } from "../src/parse/yaml11.js";
@@ -143,7 +145,23 @@ describe("writing YAML Kuma's readers read back", () => {
   });
 });
 
-describe("meshops validate, render and export (processes, on real Git repositories)", () => {
+describe("export writes what kumactl and kubectl read back", () => {
+  it("a label value or spec string YAML 1.1 would type is quoted in both shapes, and reads back as the string", () => {
+    const live: JsonObject[] = [
+      { type: "Mesh", name: "shop" },
+      { type: "MeshTimeout", mesh: "shop", name: "api", labels: { team: "on", release: "0o17" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "MeshService", name: "y" }, default: { idleTimeout: "5s" } }] } },
+    ];
+    for (const shape of ["universal", "kubernetes"] as const) {
+      const { files } = exportRepository(live, { info: { product: "Kuma", version: "2.14.3" }, servedTypes: ["Mesh", "MeshTimeout"] }, { layout: "flat", shape, instance: "meshops", adopt: false });
+      const text = [...files.entries()].find(([file]) => file !== "meshops.yaml")?.[1] ?? "";
+      for (const line of ['team: "on"', 'release: "0o17"', 'name: "y"', "idleTimeout: 5s"]) assert.ok(text.includes(line), `${shape} export writes ${line}:\n${text}`);
+      const timeout = parseYaml(text).documents.map((d) => JSON.stringify(d.value)).find((json) => json.includes('"api"')) ?? "";
+      assert.ok(timeout.includes('"team":"on"') && timeout.includes('"release":"0o17"') && timeout.includes('"name":"y"'), `${shape}: ${timeout}`);
+    }
+  });
+});
+
+describe("meshops validate and render (processes, on real Git repositories)", () => {
   const fixtures = path.join(projectRoot, "test", "fixtures", "yaml11");
 
   function repo(files: Record<string, string> = {}): string {
@@ -180,6 +198,13 @@ describe("meshops validate, render and export (processes, on real Git repositori
       "universal/policies.yaml:2:1: error: MeshTimeout/default/ name: name must be a string, found true; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it [missing-name]",
       "universal/policies.yaml:3:1: error: MeshTimeout/default/ mesh: mesh must be a mesh name, found true; YAML 1.1 reads the plain scalar on as a boolean (true): quote it [kubernetes-shape]",
     ]);
+  });
+
+  it("meshops.yaml is YAML 1.2: a yes on a boolean setting is a string there, and the error says what to write", async () => {
+    const dir = repo({ "meshops.yaml": "prune: {enabled: yes}\n" });
+    const run = await spawnCli(["validate"], dir).exit(60_000);
+    assert.equal(run.code, 1, run.stderr);
+    assert.ok(run.stdout.includes('meshops.yaml:1:9: error: prune.enabled: must be boolean; meshops.yaml is read as YAML 1.2, where yes is a string: write true [config]'), run.stdout);
   });
 
   it("render quotes label values YAML 1.1 would read as booleans or numbers; meshops.yaml is read as YAML 1.2 (instance: on is the string on)", async () => {

@@ -17,6 +17,8 @@ import type { JsonValue } from "../model/resource.js";
 const PLUS = 43;
 const DASH = 45;
 const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
 
 /** go-yaml v2's `resolve` for an untagged plain scalar; the first character decides which tests can apply. */
 export function resolvePlain(s: string): JsonValue {
@@ -59,11 +61,8 @@ export function resolvePlain(s: string): JsonValue {
     case 54:
     case 55:
     case 56:
-    case 57: {
-      const special = SPECIAL_FLOATS.get(s);
-      if (special !== undefined) return special;
+    case 57:
       return resolveNumber(s);
-    }
     default:
       return s;
   }
@@ -92,12 +91,34 @@ function finite(n: number, s: string): JsonValue {
   return Number.isFinite(n) ? n : s;
 }
 
+/** Characters a Go integer or float literal may hold (digits, hex digits, base prefixes, sign, point, `_`). */
+const NUMBER_CHARS = new Uint8Array(128);
+for (const c of "0123456789abcdefABCDEFxXoObB_+-.") NUMBER_CHARS[c.charCodeAt(0)] = 1;
+
 /**
- * go-yaml v2 for a scalar starting with a digit or a sign: strconv.ParseInt(s without `_`, 0, 64), then ParseUint
- * (up to 2^64-1), then yamlStyleFloat; anything else is a string. (Its later `0b` branches are what ParseInt with base
- * 0 already accepts.)
+ * go-yaml v2 for a scalar starting with a digit or a sign: the infinities, then strconv.ParseInt(s without `_`, 0,
+ * 64), then ParseUint (up to 2^64-1), then yamlStyleFloat; anything else is a string. (Its later `0b` branches are
+ * what ParseInt with base 0 already accepts.) Plain decimals and strings such as `5s` are decided in one pass over
+ * their characters, without a regular expression: the scanner meets them by the hundred thousand.
  */
 function resolveNumber(s: string): JsonValue {
+  const n = s.length;
+  const c0 = s.charCodeAt(0);
+  const first = c0 === PLUS || c0 === DASH ? 1 : 0;
+  let i = first;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  if (i === n && i > first && i - first <= 15 && (s.charCodeAt(first) !== DIGIT_0 || i - first === 1)) {
+    const value = parseInt(s, 10);
+    return value === 0 ? 0 : value; // Go has no negative zero: `-0` is 0
+  }
+  if (s.charCodeAt(first) === DOT) {
+    const special = SPECIAL_FLOATS.get(s);
+    if (special !== undefined) return special;
+  }
+  for (let k = i; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128 || NUMBER_CHARS[c] === 0) return s;
+  }
   const plain = s.includes("_") ? s.replaceAll("_", "") : s;
   const int = GO_INT.exec(plain);
   if (int) {
@@ -111,6 +132,8 @@ function resolveNumber(s: string): JsonValue {
   }
   return YAML_STYLE_FLOAT.test(plain) ? finite(parseFloat(plain), s) : s;
 }
+
+const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
 
 /**
  * A plain mapping key as sigs.k8s.io/yaml's convertToJSONableObject names the JSON property: booleans `true` and
