@@ -11,7 +11,7 @@
  * Not modelled: go-yaml's timestamps (`2024-01-02` plain becomes "2024-01-02T00:00:00Z" in Kuma's JSON; here it stays
  * as written) and the error sigs.k8s.io/yaml raises for a null or timestamp mapping key.
  */
-import { Document, Scalar, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
+import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 
 const PLUS = 43;
@@ -191,10 +191,15 @@ export function resolvePlainScalars(doc: Document): void {
   });
 }
 
-/** What a plain scalar that is not a string was read as, for a message where a string belongs (undefined: a string). */
+/**
+ * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a
+ * string, or when YAML 1.2 reads it the same (`42` is a number to everyone; `on`, `0755` and `1_000` surprise).
+ */
 export function plainScalarNote(source: string): string | undefined {
   const value = resolvePlain(source);
   if (typeof value === "string") return undefined;
+  const core = parseDocument(source);
+  if (core.errors.length === 0 && Object.is(core.toJS(), value)) return undefined;
   const what = value === null ? "null" : typeof value === "boolean" ? `a boolean (${value})` : `the number ${value}`;
   return `YAML 1.1 reads the plain scalar ${source} as ${what}: quote it`;
 }
