@@ -172,17 +172,21 @@ describe("meshops validate and render (processes, on real Git repositories)", ()
     return r.dir;
   }
 
-  it("accepts yes/no/on/off on boolean fields and 0x3, 0b1, 1_0 on integer fields; on, off and 0755 on string fields are one-line errors", async () => {
-    const dir = repo();
+  /** `meshops validate` as a process: its output, and the error lines (each names file:line, resource, field, rule). */
+  async function validate(dir: string): Promise<{ stdout: string; errors: string[] }> {
     const run = await spawnCli(["validate"], dir).exit(60_000);
     assert.equal(run.code, 1, run.stderr);
-    const errors = run.stdout.split("\n").filter((line) => line.includes(": error: "));
+    return { stdout: run.stdout, errors: run.stdout.split("\n").filter((line) => line.includes(": error: ")) };
+  }
+
+  it("accepts yes/no/on/off on boolean fields and 0x3, 0b1, 1_0 on integer fields; on, off and 0755 on string fields are one-line errors", async () => {
+    const { stdout, errors } = await validate(repo());
     assert.deepEqual(errors, [
       'kubernetes/policies.yaml:19:11: error: MeshHealthCheck/default/checks.kuma-system spec.to[0].default.http.path: in body must be of type string: "boolean"; YAML 1.1 reads the plain scalar off as a boolean (false): quote it [schema]',
       'universal/policies.yaml:21:3: error: MeshHealthCheck/default/checks labels.team: in body must be of type string: "boolean"; YAML 1.1 reads the plain scalar on as a boolean (true): quote it [schema]',
       'universal/policies.yaml:33:11: error: MeshHealthCheck/default/checks spec.to[0].default.http.path: in body must be of type string: "number"; YAML 1.1 reads the plain scalar 0755 as the number 493: quote it [schema]',
     ]);
-    assert.match(run.stdout, /✗ invalid: 3 errors, 0 warnings; 4 resources in 2 files/);
+    assert.match(stdout, /✗ invalid: 3 errors, 0 warnings; 4 resources in 2 files/);
   });
 
   it("a mesh or name YAML 1.1 reads as a boolean is an error, not mesh default", async () => {
@@ -190,10 +194,7 @@ describe("meshops validate and render (processes, on real Git repositories)", ()
       "universal/policies.yaml": "type: MeshTimeout\nname: yes\nmesh: on\nspec:\n  targetRef: {kind: Mesh}\n",
       "kubernetes/policies.yaml": "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: t\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: no\nspec:\n  targetRef: {kind: Mesh}\n",
     });
-    const run = await spawnCli(["validate"], dir).exit(60_000);
-    assert.equal(run.code, 1, run.stderr);
-    const errors = run.stdout.split("\n").filter((line) => line.includes(": error: "));
-    assert.deepEqual(errors, [
+    assert.deepEqual((await validate(dir)).errors, [
       'kubernetes/policies.yaml:7:5: error: MeshTimeout/default/t.kuma-system metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found false; YAML 1.1 reads the plain scalar no as a boolean (false): quote it [labels]',
       "universal/policies.yaml:2:1: error: MeshTimeout/default/ name: name must be a string, found true; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it [missing-name]",
       "universal/policies.yaml:3:1: error: MeshTimeout/default/ mesh: mesh must be a mesh name, found true; YAML 1.1 reads the plain scalar on as a boolean (true): quote it [kubernetes-shape]",
@@ -201,10 +202,8 @@ describe("meshops validate and render (processes, on real Git repositories)", ()
   });
 
   it("meshops.yaml is YAML 1.2: a yes on a boolean setting is a string there, and the error says what to write", async () => {
-    const dir = repo({ "meshops.yaml": "prune: {enabled: yes}\n" });
-    const run = await spawnCli(["validate"], dir).exit(60_000);
-    assert.equal(run.code, 1, run.stderr);
-    assert.ok(run.stdout.includes('meshops.yaml:1:9: error: prune.enabled: must be boolean; meshops.yaml is read as YAML 1.2, where yes is a string: write true [config]'), run.stdout);
+    const { stdout } = await validate(repo({ "meshops.yaml": "prune: {enabled: yes}\n" }));
+    assert.ok(stdout.includes('meshops.yaml:1:9: error: prune.enabled: must be boolean; meshops.yaml is read as YAML 1.2, where yes is a string: write true [config]'), stdout);
   });
 
   it("render quotes label values YAML 1.1 would read as booleans or numbers; meshops.yaml is read as YAML 1.2 (instance: on is the string on)", async () => {
