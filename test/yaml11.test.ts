@@ -76,7 +76,8 @@ const RESOLVED: readonly [string, unknown][] = [
   ["+.nan", "+.nan"],
   ["12:30", "12:30"],
   ["5s", "5s"],
-  ["2024-01-02", "2024-01-02"], // a timestamp to go-yaml, which meshops does not model (see yaml11.ts)
+  ["2024-01-02", "2024-01-02"], // a timestamp to go-yaml, whose decoder keeps the text in an interface{}
+  ["2024-01-02T10:00:00Z", "2024-01-02T10:00:00Z"],
   ["<<", "<<"],
 ];
 

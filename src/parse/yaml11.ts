@@ -8,8 +8,9 @@
  * kubectl sends the untyped JSON to the API server. So a plain `on` where a string belongs is a boolean there, and
  * here. Quoted scalars are never resolved. meshops.yaml, read only by meshops, stays YAML 1.2 (config/repoConfig.ts).
  *
- * Not modelled: go-yaml's timestamps (`2024-01-02` plain becomes "2024-01-02T00:00:00Z" in Kuma's JSON; here it stays
- * as written) and the error sigs.k8s.io/yaml raises for a null or timestamp mapping key.
+ * A timestamp (`2024-01-02`) stays the string written: go-yaml v2 resolves it, but decoding into an interface{} keeps
+ * the text "for backward compatibility" (decode.go). Not modelled: the error sigs.k8s.io/yaml raises for a null
+ * mapping key (`~: x`); here the key is "", as the `yaml` package names it.
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
