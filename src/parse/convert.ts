@@ -25,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels" | "schema";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -132,7 +132,7 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
   // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
-  const meshProblems = isScalarNotString(value.mesh) ? [{ sourcePath: ["mesh"], rule: "kubernetes-shape" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }] : [];
+  const meshProblems = isScalarNotString(value.mesh) ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }] : [];
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
 }
 
@@ -208,7 +208,6 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   for (const key of Object.keys(value)) {
     if (key === "status") exported.push([key]);
     else if (key === "mesh" && type.kubernetesMeshField) {
-      // (null included: kubectl would send it, and the CRD's schema refuses it)
       if (typeof value.mesh !== "string") problem([key], "kubernetes-shape", `mesh must be a mesh name, found ${describe(value.mesh ?? null)}`);
     } else if (!KUBERNETES_TOP_LEVEL_FIELDS.has(key)) {
       const fields = type.kubernetesMeshField ? "apiVersion, kind, mesh, metadata and spec" : "apiVersion, kind, metadata and spec";

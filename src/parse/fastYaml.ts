@@ -9,9 +9,8 @@
  * The contract: for every text it accepts, the result is exactly what the full parser gives
  * (`parseDocumentsAsKuma(text)` in documents.ts, each document `.toJS()`: plain scalars typed with YAML 1.1 rules as
  * Kuma's readers type them, yaml11.ts), and the position is the start of the document's contents node as yaml
- * reports it. It returns `undefined` ("use the full
- * parser") for anything outside the subset, and for every input on which yaml would report an error or warning: when
- * in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
+ * reports it. It returns `undefined` ("use the full parser") for anything outside the subset, and for every input on
+ * which yaml would report an error or warning: when in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
  */
 import type { JsonValue } from "../model/resource.js";
 import { plainKeyText, resolvePlain } from "./yaml11.js";
