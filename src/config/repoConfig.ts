@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, LineCounter } from "yaml";
 import { YAML_OPTIONS } from "../parse/documents.js";
+import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
@@ -283,6 +284,13 @@ function configErrorMessage(error: ErrorObject): string {
       return `should be one of [${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).join(" ")}]`;
     case "not":
       return "set either `mesh` or a {mesh} segment in `path`, not both";
+    case "type": {
+      // meshops.yaml is meshops' own file, read as YAML 1.2 (the mesh resources are read as Kuma reads them, YAML 1.1).
+      const written = error.data;
+      const meant = typeof written === "string" && !readsBackAsString(written) ? resolvePlain(written) : undefined;
+      const yaml11 = meant === undefined ? "" : `; meshops.yaml is read as YAML 1.2, where ${written} is a string: write ${JSON.stringify(meant)}`;
+      return `${error.message ?? "has the wrong type"}${yaml11}`;
+    }
     default:
       return error.message ?? error.keyword;
   }

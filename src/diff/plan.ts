@@ -5,7 +5,7 @@
  */
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
-import { stringify } from "yaml";
+import { stringifyYaml } from "../parse/yaml11.js";
 import { isOwned, isPruneDisabled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
@@ -212,5 +212,5 @@ export function unifiedDiff(
 
 function toYaml(value: JsonValue): string {
   // lineWidth 0: never fold long strings, so one changed value is one changed line.
-  return stringify(value, { sortMapEntries: true, lineWidth: 0 });
+  return stringifyYaml(value, { sortMapEntries: true, lineWidth: 0 });
 }

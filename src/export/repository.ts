@@ -10,7 +10,7 @@
  * (kuma/controlPlaneMade.ts) is nobody's repository, and is left out. Secrets are left out too, unless the caller will encrypt them (`secrets`): they are
  * then returned as plaintext documents apart from the files, for `sealSecretFiles` to encrypt before anything is written.
  */
-import { stringify } from "yaml";
+import { stringifyYaml } from "../parse/yaml11.js";
 import { defaultPoliciesOf } from "../desired/index.js";
 import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.js";
 import { sameNormalized } from "../diff/normalize.js";
@@ -273,7 +273,7 @@ function addDocuments(files: Map<string, string>, secrets: Map<string, JsonObjec
       secrets.set(prefix + secretFilePath(resource, options.layout, taken), object);
       continue;
     }
-    const document = stringify(object, { lineWidth: 0 });
+    const document = stringifyYaml(object, { lineWidth: 0 });
     const file = prefix + filePath(resource, options.layout, taken);
     const before = files.get(file);
     files.set(file, before === undefined ? document : `${before}---\n${document}`);
@@ -334,7 +334,7 @@ export async function sealSecretFiles(
   const files = new Map<string, string>();
   for (const [file, document] of documents) {
     const sealed = await encryptDocument(document, { recipients: recipients.age, pgpRecipients: recipients.pgp, encryptedRegex: SECRET_ENCRYPTED_REGEX, lastModified });
-    files.set(file, stringify(sealed, { lineWidth: 0 }));
+    files.set(file, stringifyYaml(sealed, { lineWidth: 0 }));
   }
   return files;
 }
@@ -366,5 +366,5 @@ function configText(options: ExportOptions, config: ExportSummary["config"], mat
         ]
       : []),
   ];
-  return `${header.join("\n")}\n${stringify(value, { lineWidth: 0 })}`;
+  return `${header.join("\n")}\n${stringifyYaml(value, { lineWidth: 0 })}`;
 }

@@ -3,7 +3,7 @@
  * `hydrate`): one pure step from the desired state (defaults materialized, ownership label stamped) to objects, their
  * file layout and their CRD check. Deterministic: the same desired state gives the same bytes.
  */
-import { stringify } from "yaml";
+import { stringifyYaml } from "../parse/yaml11.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
@@ -112,7 +112,7 @@ export function manifestStream(manifests: readonly Manifest[]): string {
 }
 
 function yamlOf(object: JsonObject): string {
-  return stringify(object, { lineWidth: 0 });
+  return stringifyYaml(object, { lineWidth: 0 });
 }
 
 /** The files `--out` and `hydrate` write: layout path → one YAML document. */

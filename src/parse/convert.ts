@@ -25,7 +25,7 @@ export interface ShapeProblem {
   /** Path in the document as written (`metadata.namespace`, `kind`). */
   readonly sourcePath: PathSegments;
   readonly message: string;
-  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels";
+  readonly rule: "not-a-mapping" | "unknown-type" | "kubernetes-namespace" | "kubernetes-shape" | "missing-name" | "server-field" | "sops-identity" | "global-scope" | "labels" | "schema";
   readonly resource: string;
   /** Errors by default; a warning does not stop the resource from being checked further. */
   readonly severity?: "warning";
@@ -136,7 +136,9 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
-  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), warnings);
+  // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
+  const meshProblems = isScalarNotString(value.mesh) ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }] : [];
+  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
 }
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
@@ -243,6 +245,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   }
 
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
+  else if (!type.kubernetesMeshField && isScalarNotString(meshLabel)) problem(["metadata", "labels", MESH_LABEL], "labels", `the ${MESH_LABEL} label must be a mesh name, found ${describe(meshLabel)}`);
   // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
   // gives one to every kind it has no schema for): said, not refused.
   const clusterScopedNamespace: ShapeProblem[] = [];
@@ -359,6 +362,11 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
     };
   }
   return { resource, problems: [] };
+}
+
+/** A boolean or number where a name belongs: a plain scalar YAML 1.1 typed (`on`, `0755`), or one written so. */
+function isScalarNotString(value: JsonValue | undefined): value is boolean | number {
+  return typeof value === "boolean" || typeof value === "number";
 }
 
 function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string, resource: string): Conversion {

@@ -1,7 +1,8 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
+import { resolvePlainScalars } from "./yaml11.js";
 
 /** One YAML document of a file, as plain data, with where it starts. */
 export interface YamlDocument {
@@ -34,6 +35,17 @@ export interface ParsedYaml {
  * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here.
  */
 export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
+
+/**
+ * The full parser's documents of a mesh resource file, their plain scalars typed as Kuma's readers type them (YAML
+ * 1.1, yaml11.ts) rather than with the `yaml` package's YAML 1.2 core schema. Documents with errors are left as
+ * composed: they are reported, never read.
+ */
+export function parseDocumentsAsKuma(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): Document.Parsed[] {
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, ...options }) as Document.Parsed[];
+  for (const doc of docs) if (doc.errors.length === 0) resolvePlainScalars(doc);
+  return docs;
+}
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
@@ -138,7 +150,7 @@ const TEMPLATE_MESSAGE =
 
 export function parseYamlFully(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter, prettyErrors: false });
+  const docs = parseDocumentsAsKuma(text, { lineCounter, prettyErrors: false });
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);

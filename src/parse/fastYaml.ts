@@ -6,13 +6,14 @@
  * several seconds. This scanner makes one pass over the text, line by line, with a stack of open collections, and
  * builds the plain JS values directly.
  *
- * The contract: for every text it accepts, the result is exactly what
- * `parseAllDocuments(text, YAML_OPTIONS)` gives, each document `.toJS()` (YAML 1.2 core schema), and the
- * position is the start of the document's contents node as yaml reports it. It returns `undefined` ("use the full
- * parser") for anything outside the subset, and for every input on which yaml would report an error or warning: when
- * in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
+ * The contract: for every text it accepts, the result is exactly what the full parser gives
+ * (`parseDocumentsAsKuma(text)` in documents.ts, each document `.toJS()`: plain scalars typed with YAML 1.1 rules as
+ * Kuma's readers type them, yaml11.ts), and the position is the start of the document's contents node as yaml
+ * reports it. It returns `undefined` ("use the full parser") for anything outside the subset, and for every input on
+ * which yaml would report an error or warning: when in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
  */
 import type { JsonValue } from "../model/resource.js";
+import { plainKeyText, resolvePlain } from "./yaml11.js";
 
 export interface FastDocument {
   value: JsonValue;
@@ -48,24 +49,19 @@ const PERCENT = 37; // %
 const AMP = 38; // &
 const SQUOTE = 39; // '
 const STAR = 42; // *
-const PLUS = 43; // +
 const COMMA = 44; // ,
 const DASH = 45; // -
 const DOT = 46; // .
 const DIGIT_0 = 48;
-const DIGIT_7 = 55;
 const DIGIT_9 = 57;
 const COLON = 58; // :
 const GT = 62; // >
 const QUESTION = 63; // ?
 const AT = 64; // @
-const UPPER_E = 69;
 const LBRACKET = 91; // [
 const BACKSLASH = 92;
 const RBRACKET = 93; // ]
 const BACKTICK = 96; // `
-const LOWER_E = 101;
-const LOWER_O = 111;
 const LOWER_X = 120;
 const LBRACE = 123; // {
 const PIPE = 124; // |
@@ -585,15 +581,15 @@ class FastYamlScanner {
     return false;
   }
 
-  /** The JS value of the last scalar token: quoted ones are strings, plain ones go through the core schema. */
+  /** The JS value of the last scalar token: quoted ones are strings, plain ones are typed as Kuma's readers type them. */
   private tokenValue(): JsonValue {
     const value = this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
     return typeof value === "string" && value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
   }
 
   /**
-   * The last token as an object key, the way yaml's toJS turns a scalar key into a property name: null is "", other
-   * values go through String() (`200` → "200", `0x10` → "16", `true` → "true"). `start`/`colon` bound the raw key.
+   * The last token as an object key, as Kuma's readers name the property (`200` → "200", `0x10` → "16", `on` →
+   * "true"; see yaml11.ts). `start`/`colon` bound the raw key.
    */
   private keyString(start: number, colon: number): string | undefined {
     if (colon - start > MAX_KEY_SPAN) return undefined;
@@ -603,8 +599,7 @@ class FastYamlScanner {
     } else {
       if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
       if (this.tokStr === "<<") return undefined; // a merge key: yaml merges it (a quoted "<<" is a plain key)
-      const value = resolvePlain(this.tokStr);
-      key = value === null ? "" : typeof value === "string" ? value : String(value);
+      key = plainKeyText(this.tokStr);
     }
     if (isArrayIndex(key)) this.reordered = true;
     // The same string object every time: V8 then finds the property without hashing the key again.
@@ -735,99 +730,4 @@ function isArrayIndex(key: string): boolean {
   if (!isDigit(c) || (c === DIGIT_0 && key.length > 1) || key.length > 10) return false;
   for (let k = 1; k < key.length; k++) if (!isDigit(key.charCodeAt(k))) return false;
   return Number(key) < 4294967295;
-}
-
-/**
- * Types a plain scalar with the YAML 1.2 core schema exactly as yaml does (schema/core/*.js and common/null.js):
- * the first matching test wins, in the order null, bool, int (octal, decimal, hex), float (nan/inf, exponent,
- * decimal), else string. The first character decides which tests can apply, so most strings cost one switch.
- */
-export function resolvePlain(s: string): JsonValue {
-  switch (s.charCodeAt(0)) {
-    case 126: // ~
-      return s.length === 1 ? null : s;
-    case 110: // n
-      return s === "null" ? null : s;
-    case 78: // N
-      return s === "Null" || s === "NULL" ? null : s;
-    case 116: // t
-      return s === "true" ? true : s;
-    case 84: // T
-      return s === "True" || s === "TRUE" ? true : s;
-    case 102: // f
-      return s === "false" ? false : s;
-    case 70: // F
-      return s === "False" || s === "FALSE" ? false : s;
-    case PLUS:
-    case DASH:
-    case DOT:
-    case 48:
-    case 49:
-    case 50:
-    case 51:
-    case 52:
-    case 53:
-    case 54:
-    case 55:
-    case 56:
-    case 57: {
-      const n = resolveNumber(s);
-      return n === undefined ? s : n;
-    }
-    default:
-      return s;
-  }
-}
-
-/** The core schema's int and float tests, by hand: undefined when none matches (the scalar is then a string). */
-function resolveNumber(s: string): number | undefined {
-  const n = s.length;
-  const c0 = s.charCodeAt(0);
-
-  // intOct /^0o[0-7]+$/ and intHex /^0x[0-9a-fA-F]+$/: unsigned, at least one digit.
-  if (c0 === DIGIT_0 && n > 2) {
-    const c1 = s.charCodeAt(1);
-    if (c1 === LOWER_O || c1 === LOWER_X) {
-      const hex = c1 === LOWER_X;
-      for (let k = 2; k < n; k++) {
-        const c = s.charCodeAt(k);
-        if (hex ? hexValue(c) < 0 : c < DIGIT_0 || c > DIGIT_7) return undefined;
-      }
-      return parseInt(s.substring(2), hex ? 16 : 8);
-    }
-  }
-
-  let i = c0 === PLUS || c0 === DASH ? 1 : 0;
-  const signed = i === 1;
-
-  // floatNaN /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/
-  if (n - i === 4 && s.charCodeAt(i) === DOT) {
-    const rest = s.substring(i + 1);
-    if (rest === "inf" || rest === "Inf" || rest === "INF") return c0 === DASH ? -Infinity : Infinity;
-    if (!signed && (rest === "nan" || rest === "NaN" || rest === "NAN")) return NaN;
-  }
-
-  // int /^[-+]?[0-9]+$/, floatExp /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  // float /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/. Both float mantissas need a digit before or after the dot.
-  const intStart = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  const intDigits = i - intStart;
-  let hasDot = false;
-  let fracDigits = 0;
-  if (i < n && s.charCodeAt(i) === DOT) {
-    hasDot = true;
-    const fracStart = ++i;
-    while (i < n && isDigit(s.charCodeAt(i))) i++;
-    fracDigits = i - fracStart;
-  }
-  if (intDigits === 0 && fracDigits === 0) return undefined;
-  if (i === n) return hasDot ? parseFloat(s) : parseInt(s, 10);
-  const e = s.charCodeAt(i);
-  if (e !== LOWER_E && e !== UPPER_E) return undefined;
-  i++;
-  if (i < n && (s.charCodeAt(i) === PLUS || s.charCodeAt(i) === DASH)) i++;
-  const expStart = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  if (i === expStart || i !== n) return undefined;
-  return parseFloat(s);
 }

@@ -1,8 +1,8 @@
-import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from "yaml";
+import { LineCounter, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
-import { YAML_OPTIONS } from "./documents.js";
+import { parseDocumentsAsKuma } from "./documents.js";
 
 export interface Position {
   readonly line: number;
@@ -60,6 +60,25 @@ export class Locator {
     return locateFull(entry.full.docs, entry.full.lines, docIndex, path);
   }
 
+  /**
+   * The text of the plain scalar at exactly `path` (undefined when the path ends elsewhere, or at a quoted scalar or
+   * a collection): what a message about a YAML 1.1 typing quotes. Read with the full parser, which keeps each
+   * scalar's source; only diagnostics ask.
+   */
+  plainScalarAt(file: string, docIndex: number, path: PathSegments): string | undefined {
+    const entry = this.parse(file);
+    if (!entry) return undefined;
+    entry.full ??= parseFully(entry.text);
+    let node: Node | null = (entry.full.docs[docIndex]?.contents as Node | null | undefined) ?? null;
+    for (let i = 0; i < path.length && node; ) {
+      const step = stepInto(node, path, i);
+      if (!step) return undefined;
+      node = step.node;
+      i += step.consumed;
+    }
+    return isScalar(node) && node.type === "PLAIN" && typeof node.source === "string" ? node.source : undefined;
+  }
+
   private parse(file: string): Parsed | undefined {
     let entry = this.parsed.get(file);
     if (!entry) {
@@ -81,7 +100,7 @@ export class Locator {
 
 function parseFully(text: string): FullParse {
   const lines = new LineCounter();
-  return { docs: parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines, uniqueKeys: false }) as Document[], lines };
+  return { docs: parseDocumentsAsKuma(text, { lineCounter: lines, uniqueKeys: false }), lines };
 }
 
 function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments): Position | undefined {

@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { stringifyYaml } from "../parse/yaml11.js";
 import { MESH_LABEL, KUBERNETES_API_VERSION, isClusterScoped, resourceType } from "../kuma/types.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
@@ -21,7 +21,7 @@ export function renderResources(resources: readonly Resource[], format: Exclude<
 }
 
 function yamlDocuments(objects: readonly JsonObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  return objects.map((o) => stringifyYaml(o, { lineWidth: 0 })).join("---\n");
 }
 
 /**

@@ -2,8 +2,12 @@ import type { Diagnostic, Severity } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
-import { fieldOf } from "../parse/fieldPath.js";
+import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
+import { plainScalarNote } from "../parse/yaml11.js";
+
+/** An error where a string belongs (kube-openapi's wording, or the shape's): the value may be a plain scalar YAML 1.1 typed. */
+const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found/;
 
 /**
  * Ties a problem with one field of a resource (`path` in the Universal model, as the control plane reports it) to the
@@ -21,6 +25,7 @@ export function diagnosticAt(
   const source = resource.source;
   const sourcePath = source ? toSourcePath(source.format, resource.type, fieldOf(path)) : [];
   const position = source ? (locator.locate(source.file, source.docIndex, sourcePath) ?? source) : undefined;
+  if (source) message = withPlainScalarNote(locator, source.file, source.docIndex, sourcePath, message);
   return {
     severity,
     file: source?.file ?? "",
@@ -48,4 +53,15 @@ export function diagnosticAtDocument(
 ): Diagnostic {
   const source = resource.source;
   return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subject, path, message, rule };
+}
+
+/**
+ * A message about a field that should hold a string, with what YAML 1.1 read its plain scalar as (`on` a boolean,
+ * `0755` the number 493) when that is why: the fix is to quote it, which nothing else would say.
+ */
+export function withPlainScalarNote(locator: Locator, file: string, docIndex: number, sourcePath: PathSegments, message: string): string {
+  if (!WANTS_STRING.test(message)) return message;
+  const plain = locator.plainScalarAt(file, docIndex, sourcePath);
+  const note = plain === undefined ? undefined : plainScalarNote(plain);
+  return note ? `${message}; ${note}` : message;
 }

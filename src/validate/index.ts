@@ -8,7 +8,7 @@ import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
-import { diagnosticAt } from "./diagnostics.js";
+import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import { SortedDiagnostics } from "./sortedParts.js";
@@ -347,7 +347,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
         column: at.column,
         resource: problem.resource,
         path: formatPath(problem.sourcePath),
-        message: problem.message,
+        message: withPlainScalarNote(locator, file.path, doc.index, problem.sourcePath, problem.message),
         rule: problem.rule,
       });
     }

@@ -1,0 +1,223 @@
+/**
+ * Plain scalars as Kuma's readers type them. `kumactl apply` and `kubectl apply` both turn YAML into JSON with
+ * sigs.k8s.io/yaml, which resolves plain scalars with go-yaml v2's YAML 1.1 rules (its resolve.go): `yes`/`no`,
+ * `on`/`off`, `y`/`n` are booleans, `0755` is octal, `0x1F`, `0o17` and `0b101` are integers, `1_000` is 1000.
+ * Kuma's typed decoding does not bring the written text back: a new-style resource is decoded into a
+ * `map[string]any` and checked against its schema (name, mesh and labels included), a protobuf kind's
+ * `unversioned.Resource` is a json.Unmarshaler (so sigs.k8s.io/yaml keeps no string for its fields either), and
+ * kubectl sends the untyped JSON to the API server. So a plain `on` where a string belongs is a boolean there, and
+ * here. Quoted scalars are never resolved. meshops.yaml, read only by meshops, stays YAML 1.2 (config/repoConfig.ts).
+ *
+ * A timestamp (`2024-01-02`) stays the string written: go-yaml v2 resolves it, but decoding into an interface{} keeps
+ * the text "for backward compatibility" (decode.go). Not modelled: the error sigs.k8s.io/yaml raises for a null
+ * mapping key (`~: x`); here the key is "", as the `yaml` package names it.
+ */
+import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
+import type { JsonValue } from "../model/resource.js";
+
+const PLUS = 43;
+const DASH = 45;
+const DOT = 46;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+/** go-yaml v2's `resolve` for an untagged plain scalar; the first character decides which tests can apply. */
+export function resolvePlain(s: string): JsonValue {
+  switch (s.charCodeAt(0)) {
+    case 126: // ~
+      return s.length === 1 ? null : s;
+    case 121: // y
+      return s === "y" || s === "yes" ? true : s;
+    case 89: // Y
+      return s === "Y" || s === "Yes" || s === "YES" ? true : s;
+    case 110: // n
+      return s === "n" || s === "no" ? false : s === "null" ? null : s;
+    case 78: // N
+      return s === "N" || s === "No" || s === "NO" ? false : s === "Null" || s === "NULL" ? null : s;
+    case 116: // t
+      return s === "true" ? true : s;
+    case 84: // T
+      return s === "True" || s === "TRUE" ? true : s;
+    case 102: // f
+      return s === "false" ? false : s;
+    case 70: // F
+      return s === "False" || s === "FALSE" ? false : s;
+    case 111: // o
+      return s === "on" ? true : s === "off" ? false : s;
+    case 79: // O
+      return s === "On" || s === "ON" ? true : s === "Off" || s === "OFF" ? false : s;
+    case DOT: {
+      const special = SPECIAL_FLOATS.get(s);
+      if (special !== undefined) return special;
+      return DOT_FLOAT.test(s) ? finite(parseFloat(s), s) : s;
+    }
+    case PLUS:
+    case DASH:
+    case 48:
+    case 49:
+    case 50:
+    case 51:
+    case 52:
+    case 53:
+    case 54:
+    case 55:
+    case 56:
+    case 57:
+      return resolveNumber(s);
+    default:
+      return s;
+  }
+}
+
+const SPECIAL_FLOATS = new Map<string, number>();
+for (const s of [".nan", ".NaN", ".NAN"]) SPECIAL_FLOATS.set(s, NaN);
+for (const s of [".inf", ".Inf", ".INF"]) {
+  SPECIAL_FLOATS.set(s, Infinity);
+  SPECIAL_FLOATS.set(`+${s}`, Infinity);
+  SPECIAL_FLOATS.set(`-${s}`, -Infinity);
+}
+
+/** Go's strconv.ParseFloat on a scalar starting with `.` (no base prefix there, so no underscores). */
+const DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
+/** go-yaml v2's yamlStyleFloat. */
+const YAML_STYLE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+/** Go's strconv.ParseInt(s, 0, 64) syntax (underscores already removed): a sign, then a base prefix or a leading 0 for octal. */
+const GO_INT = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))$/;
+
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** An out-of-range float is an error to ParseFloat, and go-yaml then keeps the scalar a string. */
+function finite(n: number, s: string): JsonValue {
+  return Number.isFinite(n) ? n : s;
+}
+
+/** Characters a Go integer or float literal may hold (digits, hex digits, base prefixes, sign, point, `_`). */
+const NUMBER_CHARS = new Uint8Array(128);
+for (const c of "0123456789abcdefABCDEFxXoObB_+-.") NUMBER_CHARS[c.charCodeAt(0)] = 1;
+
+/**
+ * go-yaml v2 for a scalar starting with a digit or a sign: the infinities, then strconv.ParseInt(s without `_`, 0,
+ * 64), then ParseUint (up to 2^64-1), then yamlStyleFloat; anything else is a string. (Its later `0b` branches are
+ * what ParseInt with base 0 already accepts.) Plain decimals and strings such as `5s` are decided in one pass over
+ * their characters, without a regular expression: the scanner meets them by the hundred thousand.
+ */
+function resolveNumber(s: string): JsonValue {
+  const n = s.length;
+  const c0 = s.charCodeAt(0);
+  const first = c0 === PLUS || c0 === DASH ? 1 : 0;
+  let i = first;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  if (i === n && i > first && i - first <= 15 && (s.charCodeAt(first) !== DIGIT_0 || i - first === 1)) {
+    const value = parseInt(s, 10);
+    return value === 0 ? 0 : value; // Go has no negative zero: `-0` is 0
+  }
+  if (s.charCodeAt(first) === DOT) {
+    const special = SPECIAL_FLOATS.get(s);
+    if (special !== undefined) return special;
+  }
+  for (let k = i; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 128 || NUMBER_CHARS[c] === 0) return s;
+  }
+  const plain = s.includes("_") ? s.replaceAll("_", "") : s;
+  const int = GO_INT.exec(plain);
+  if (int) {
+    const [, sign, hex, bin, oct, legacyOct, dec] = int;
+    const digits = hex ?? bin ?? oct ?? legacyOct ?? dec ?? "";
+    const prefix = hex !== undefined ? "0x" : bin !== undefined ? "0b" : oct !== undefined || legacyOct !== undefined ? "0o" : "";
+    const magnitude = digits === "" ? 0n : BigInt(prefix + digits);
+    // ParseInt takes the sign; ParseUint takes none but goes up to 2^64-1.
+    const inRange = sign === "-" ? magnitude <= INT64_MAX + 1n : sign === "+" ? magnitude <= INT64_MAX : magnitude <= UINT64_MAX;
+    if (inRange) return sign === "-" && magnitude > 0n ? -Number(magnitude) : Number(magnitude);
+  }
+  return YAML_STYLE_FLOAT.test(plain) ? finite(parseFloat(plain), s) : s;
+}
+
+const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
+
+/**
+ * A plain mapping key as sigs.k8s.io/yaml's convertToJSONableObject names the JSON property: booleans `true` and
+ * `false`, integers in decimal, floats with Go's FormatFloat(f, 'g', -1, 32) (`1e3` is "1000", `1e6` "1e+06"). (A
+ * null key is an error there; here it is "", as the `yaml` package names it.)
+ */
+export function plainKeyText(source: string): string {
+  const value = resolvePlain(source);
+  if (typeof value === "string") return value;
+  if (value === null) return "";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value !== "number") return String(value);
+  // An integer (precise up to 2^53, as every number here) unless only the float test matched.
+  return GO_INT.test(source.replaceAll("_", "")) && Number.isInteger(value) ? BigInt(value).toString() : goFloat32Text(value);
+}
+
+/** Go's strconv.FormatFloat(f, 'g', -1, 32), with go-yaml's names for infinities and NaN. */
+function goFloat32Text(f: number): string {
+  if (Number.isNaN(f)) return ".nan";
+  if (!Number.isFinite(f)) return f > 0 ? ".inf" : "-.inf";
+  const target = Math.fround(f);
+  let exponential = "";
+  for (let precision = 1; precision <= 9; precision++) {
+    exponential = Math.abs(target).toExponential(precision - 1);
+    if (Math.fround(Number(exponential)) === target) break;
+  }
+  const [mantissa = "0", exp = "0"] = exponential.split("e");
+  const e = Number(exp);
+  const sign = target < 0 ? "-" : "";
+  // %e when the exponent is below -4 or at least the shortest form's precision (6).
+  if (e < -4 || e >= 6) return `${sign}${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  const digits = mantissa.replace(".", "");
+  if (e < 0) return `${sign}0.${"0".repeat(-e - 1)}${digits}`;
+  const whole = digits.padEnd(e + 1, "0");
+  const fraction = digits.slice(e + 1);
+  return `${sign}${whole.slice(0, e + 1)}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** Whether a string written as a plain scalar would be read back as that same string. */
+export function readsBackAsString(s: string): boolean {
+  return resolvePlain(s) === s;
+}
+
+/**
+ * Re-types the plain scalars of a document the `yaml` package composed with its YAML 1.2 core schema: values as
+ * resolvePlain, keys as plainKeyText. Tagged and quoted scalars, and merge keys, are left as they are.
+ */
+export function resolvePlainScalars(doc: Document): void {
+  visit(doc, {
+    Scalar(key, node) {
+      // An empty plain scalar (`key:`) is null already, as in go-yaml.
+      if (node.type !== Scalar.PLAIN || node.tag || !node.source || typeof node.value === "symbol") return;
+      node.value = key === "key" ? plainKeyText(node.source) : resolvePlain(node.source);
+    },
+  });
+}
+
+/**
+ * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a
+ * string, or when YAML 1.2 reads it the same (`42` is a number to everyone; `on`, `0755` and `1_000` surprise).
+ */
+export function plainScalarNote(source: string): string | undefined {
+  const value = resolvePlain(source);
+  if (typeof value === "string") return undefined;
+  const core = parseDocument(source);
+  if (core.errors.length === 0 && Object.is(core.toJS(), value)) return undefined;
+  const what = value === null ? "null" : typeof value === "boolean" ? `a boolean (${value})` : `the number ${value}`;
+  return `YAML 1.1 reads the plain scalar ${source} as ${what}: quote it`;
+}
+
+export type StringifyOptions = DocumentOptions & SchemaOptions & CreateNodeOptions & ToStringOptions;
+
+/**
+ * YAML text of a value that Kuma's readers read back as the same value: a string that YAML 1.1 would type (`yes`,
+ * `on`, `0o17`, `1_000`) is double-quoted, where the `yaml` package's YAML 1.2 stringifier writes it plain. Every
+ * other scalar is written as `yaml` writes it, so the rest of the text is unchanged.
+ */
+export function stringifyYaml(value: unknown, options: StringifyOptions = {}): string {
+  const doc = new Document(value, options);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === "string" && !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  return doc.toString(options);
+}
