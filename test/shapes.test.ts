@@ -450,6 +450,40 @@ describe("kustomize beside the YAML", () => {
   });
 });
 
+describe("kustomize's namePrefix and nameSuffix", () => {
+  test("a document a kustomization renames is a warning at its name; a renamed Mesh too", async () => {
+    const dir = shapeRepo("kustomize-namespace", {
+      "apps/prod/kustomization.yaml": "namespace: shop-prod\nnamePrefix: prod-\nresources: [../base]\n",
+      "apps/base/kustomization.yaml": "nameSuffix: -v2\nresources: [circuit-breaker.yaml]\n",
+      "platform/kustomization.yaml": "namePrefix: team-\nresources: [mesh.yaml]\n",
+      "platform/mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "kustomize-name").map((d) => [d.file, d.line, d.column, d.resource, d.path, d.message]),
+      [
+        [
+          "apps/base/circuit-breaker.yaml",
+          4,
+          3,
+          "MeshCircuitBreaker/default/shop-breaker",
+          "metadata.name",
+          "kustomize renames this document (nameSuffix -v2 (apps/base/kustomization.yaml), namePrefix prod- (apps/prod/kustomization.yaml)), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "platform/mesh.yaml",
+          4,
+          3,
+          "Mesh/payments",
+          "metadata.name",
+          "kustomize renames this document (namePrefix team- (platform/kustomization.yaml)), which meshops does not apply: it reads documents as written, so this is Mesh/payments; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+      ],
+    );
+  });
+});
+
 describe("meshops.yaml namespaces: the namespace an Argo CD Application or kubectl -n gives documents that state none", () => {
   const retries = (name: string, namespace?: string) =>
     `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ""}  labels:\n    kuma.io/mesh: default\nspec:\n  to:\n    - targetRef: {kind: MeshService, name: ledger}\n      default: {http: {numRetries: 3}}\n`;

@@ -21,7 +21,7 @@ import { selectFiles } from "./select.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
-import { givenNamespaces, isKustomizationPath, kustomizeNamespaceWarnings } from "./kustomize.js";
+import { isKustomizationPath, kustomizeEffects, kustomizeNamespaceWarnings, kustomizeRenameWarnings } from "./kustomize.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
@@ -216,10 +216,11 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  const namespaces = givenNamespaces(selection.files);
-  if (namespaces.size > 0) {
+  const kustomized = kustomizeEffects(selection.files);
+  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
-    diagnostics.push(...kustomizeNamespaceWarnings(namespaces, (file) => analysisOf.get(file)?.resources ?? [], locator));
+    const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
+    diagnostics.push(...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator), ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator));
   }
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {

@@ -29,6 +29,8 @@ interface Kustomization {
   readonly namespace: string | undefined;
   /** What it builds, relative to its folder: files, folders, and remote bases (never found here). */
   readonly entries: readonly string[];
+  /** Its `namePrefix` and `nameSuffix`, as they read in a message (`namePrefix prod- (apps/prod/kustomization.yaml)`). */
+  readonly renames: readonly string[];
 }
 
 /** By file object: a long-running process's snapshots share the files a commit did not change, so each is read once. */
@@ -51,20 +53,31 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     const list = fields[key];
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
-  return { path: file.path, namespace, entries };
+  const renames = (["namePrefix", "nameSuffix"] as const).flatMap((key) => {
+    const affix = fields[key];
+    return typeof affix === "string" && affix !== "" ? [`${key} ${affix} (${file.path})`] : [];
+  });
+  return { path: file.path, namespace, entries, renames };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
 export type GivenNamespaces = ReadonlyMap<string, ReadonlyMap<string, string>>;
 
+/** What kustomize does to the files it builds: per file, the namespaces it gives and the renames that reach it. */
+export interface KustomizeEffects {
+  readonly namespaces: GivenNamespaces;
+  /** Per file: each chain of namePrefix/nameSuffix that reaches it, as a message names it. */
+  readonly renames: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
 /**
- * The namespaces kustomize gives the files of `files`, walked from every kustomization no other one builds (the roots:
- * what Argo CD and Flux are pointed at). A file two roots reach with different namespaces has both.
+ * What kustomize does to the files of `files`, walked from every kustomization no other one builds (the roots: what
+ * Argo CD and Flux are pointed at). A file two roots reach with different namespaces has both.
  */
-export function givenNamespaces(files: readonly Pick<SourceFile, "path" | "text">[]): GivenNamespaces {
+export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text">[]): KustomizeEffects {
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
-  if (byFolder.size === 0) return new Map();
+  if (byFolder.size === 0) return { namespaces: new Map(), renames: new Map() };
   const paths = new Set(files.map((f) => f.path));
   /** An entry's file or folder kustomization; undefined for what is not here (remote bases, files outside --path). */
   const resolve = (from: Kustomization, entry: string): { file: string } | { kustomization: Kustomization } | undefined => {
@@ -79,25 +92,56 @@ export function givenNamespaces(files: readonly Pick<SourceFile, "path" | "text"
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
   const given = new Map<string, Map<string, string>>();
-  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, seen: Set<Kustomization>): void => {
+  const renamed = new Map<string, Set<string>>();
+  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, renames: readonly string[], seen: Set<Kustomization>): void => {
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
     // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
     const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.path : undefined];
+    // Prefixes and suffixes add up, the inner ones applied first.
+    const affixes = k.renames.length > 0 ? [...k.renames, ...renames] : renames;
     for (const entry of k.entries) {
       const found = resolve(k, entry);
       if (!found) continue;
-      if ("kustomization" in found) walk(found.kustomization, ns, by, seen);
-      else if (ns !== undefined && by !== undefined) {
+      if ("kustomization" in found) {
+        walk(found.kustomization, ns, by, affixes, seen);
+        continue;
+      }
+      if (ns !== undefined && by !== undefined) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
         given.set(found.file, forFile);
         if (!forFile.has(ns)) forFile.set(ns, by);
       }
+      if (affixes.length > 0) {
+        const forFile = renamed.get(found.file) ?? new Set<string>();
+        renamed.set(found.file, forFile);
+        forFile.add(affixes.join(", "));
+      }
     }
     seen.delete(k);
   };
-  for (const k of byFolder.values()) if (!built.has(k)) walk(k, undefined, undefined, new Set());
-  return given;
+  for (const k of byFolder.values()) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
+  return { namespaces: given, renames: renamed };
+}
+
+/**
+ * One warning per Kubernetes document a kustomization renames (namePrefix, nameSuffix): meshops sees another name
+ * than the control plane gets, and a renamed Mesh leaves every `kuma.io/mesh` label pointing at the old one.
+ */
+export function kustomizeRenameWarnings(renames: KustomizeEffects["renames"], resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, chains] of renames) {
+    const by = [...chains].sort().join("; or ");
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const subject = subjectOf(resource);
+      const message = `kustomize renames this document (${by}), which meshops does not apply: it reads documents as written, so this is ${subject}; render the overlay (kustomize build) into a folder of its own for meshops`;
+      const at = locator.locate(source.file, source.docIndex, ["metadata", "name"]) ?? source;
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.name", message, rule: "kustomize-name" });
+    }
+  }
+  return warnings;
 }
 
 /**
