@@ -176,6 +176,26 @@ test("deleting a Mesh deletes everything in it, and a re-created Mesh starts emp
   });
 });
 
+test("a Mesh with Dataplanes in it is not deleted, as Kuma's mesh manager refuses it (ValidateNoActiveDP)", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "busy" });
+    const dataplane = { type: "Dataplane", mesh: "busy", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+    await putOk(store, dataplane);
+    assert.deepEqual(await store.delete("Mesh", "busy", "busy"), {
+      ok: false,
+      problem: {
+        status: 400,
+        title: "Could not delete a resource",
+        detail: "Resource is not valid",
+        invalidParameters: [{ field: "mesh", reason: "unable to delete mesh, there are still some dataplanes attached" }],
+      },
+    });
+    assert.ok(await store.get("Mesh", "busy", "busy"), "the Mesh is still there");
+    assert.deepEqual(await store.delete("Dataplane", "busy", "web-1"), { ok: true });
+    assert.deepEqual(await store.delete("Mesh", "busy", "busy"), { ok: true });
+  });
+});
+
 test("in-process lists hand out the store's objects read-only: a reader cannot change what the store holds", async () => {
   const { store } = await freshStore();
   const backend = new LocalBackend(store, { ownsStore: true });

@@ -435,7 +435,10 @@ export class ControlPlaneStore {
       await this.readBarrier();
       return { ok: false, problem: { status: 404, title: TITLE.delete, detail: "Not found" } };
     }
-    // Kuma refuses while Dataplanes are attached to the Mesh; this store has no Dataplanes.
+    // Kuma's mesh manager refuses while any Dataplane is in the Mesh (ValidateNoActiveDP), registered or written.
+    if (typeName === "Mesh" && (this.meshes.get(name)?.resources.get("Dataplane")?.size ?? 0) > 0) {
+      return { ok: false, problem: invalid(TITLE.delete, [{ field: "mesh", reason: "unable to delete mesh, there are still some dataplanes attached" }]) };
+    }
     const op: Op = typeName === "Mesh" ? { delMesh: name } : { del: [typeName, meshName, name] };
     const seq = this.commit([op]);
     await this.log?.whenDurable(seq);
