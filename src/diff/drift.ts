@@ -119,7 +119,8 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     } else if (!resource && current) {
       if (isServerCreated(current.object)) continue;
       const owned = isOwned(current.object, options.instance, mode);
-      // Owned first: plan --prune deletes what this instance owns, so drift calls it orphaned whatever else it is.
+      // Owned first: plan --prune deletes what this instance owns (never what another control plane synced: isOwned),
+      // so drift calls it orphaned even when the control plane generated it.
       const source = owned ? undefined : controlPlaneSource(current.object, mode);
       if (source !== undefined) {
         leftAlone.push({ resource: subject, mesh, source });

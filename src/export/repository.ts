@@ -120,7 +120,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   for (const object of live) {
     // What the control plane made for itself (its token signing keys, its HostnameGenerators) is its own, not the repository's.
     if (isServerCreated(object)) continue;
-    // What this instance owns is exported whatever its origin, so that plan (which prunes by ownership) shows no change.
+    // What this instance owns is exported, so that plan (which prunes by ownership) shows no change; what another
+    // control plane synced is never owned here (isOwned), even with this instance's label.
     const source = isOwned(object, options.instance, mode) ? undefined : controlPlaneSource(object, mode);
     if (source !== undefined) {
       const [type, name] = [object.type as string, object.name as string];
