@@ -9,6 +9,7 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
+import { fitted } from "../util/fitted.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import { SortedDiagnostics } from "./sortedParts.js";
@@ -409,7 +410,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }
-  return { resources, facts, diagnostics, otherDocuments };
+  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(diagnostics), otherDocuments };
 }
 
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */

@@ -11,6 +11,7 @@ import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
 import { referencePath, referencesIn } from "./references.js";
+import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
 
@@ -64,7 +65,7 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
       references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
-  return { facts: { subject: subjectOf(resource), references }, diagnostics };
+  return { facts: { subject: subjectOf(resource), references: fitted(references) }, diagnostics };
 }
 
 /**
@@ -402,7 +403,7 @@ function checkFile(
       } else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
     }
   }
-  return diagnostics.length === 0 && zoneProvided.length === 0 ? NOTHING_FOUND : { diagnostics, zoneProvided };
+  return diagnostics.length === 0 && zoneProvided.length === 0 ? NOTHING_FOUND : { diagnostics: fitted(diagnostics), zoneProvided: fitted(zoneProvided) };
 }
 
 const NOTHING_FOUND: FileFindings = { diagnostics: [], zoneProvided: [] };
