@@ -322,27 +322,49 @@ describe("what kubectl writes", () => {
 });
 
 describe("a Helm chart beside the configuration", () => {
-  test("each template that is not YAML until rendered is one error at its first {{ with the way out, not a cascade of syntax errors", async () => {
+  const chartMessage =
+    'a Helm chart (charts/app/Chart.yaml): its templates and values are not mesh configuration until `helm template` renders them; list "charts/app" under `exclude:` in meshops.yaml, and give meshops what it renders';
+
+  test("is one error at its Chart.yaml with the way out, not an error per template and values file (nor a schema error where a template happens to parse)", async () => {
     const dir = shapeRepo("helm-chart");
     const { code, diagnostics } = await validateJson(dir);
     assert.equal(code, 1);
-    const templates = diagnostics.filter((d) => d.file.startsWith("charts/app/templates/"));
+    // templates/timeouts.yaml parses as YAML (`{{ .Values.idleTimeout }}` is a flow mapping): it said "must be of type
+    // string" at idleTimeout; values.yaml said "missing `type`"; the subchart (charts/db) is the chart's own.
     assert.deepEqual(
-      templates.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
-      [
-        ["charts/app/templates/deploy.yaml", 4, 9, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
-        ["charts/app/templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
-      ],
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.column, d.rule, d.message]),
+      [["error", "charts/app/Chart.yaml", 1, 1, "helm-chart", chartMessage]],
     );
-    // A quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one.
+    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
+    assert.equal((await validateJson(excluded)).code, 0);
+  });
+
+  test("under --path the folder to exclude is relative to it; a file named Chart.yaml that is not Helm's is read as configuration", async () => {
+    const files = {
+      "config/mesh.yaml": "type: Mesh\nname: default\n",
+      "config/charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+      "config/charts/app/values.yaml": "replicaCount: 1\n",
+      "config/policies/Chart.yaml": "type: MeshTimeout\nname: chart\nmesh: default\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {idleTimeout: 5s}}]}\n",
+    };
+    const { diagnostics } = await validateJson(shapeRepo(undefined, files), "--path", "config");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.file, d.rule, d.message]),
+      [["config/charts/app/Chart.yaml", "helm-chart", chartMessage.replace("(charts/app/Chart.yaml)", "(config/charts/app/Chart.yaml)")]],
+    );
+  });
+
+  test("a quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one; an unquoted one outside a chart says it is a template", async () => {
     const identity = 'type: HostnameGenerator\nname: h\nspec:\n  template: "{{ .DisplayName }}.mesh"\n\tselector: {}\n';
     const quoted = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "hostnames.yaml": identity }));
     assert.deepEqual(
       quoted.diagnostics.filter((d) => d.file === "hostnames.yaml").map((d) => [d.line, d.rule, d.message.startsWith("not YAML until rendered")]),
       [[5, "yaml-syntax", false]],
     );
-    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
-    assert.equal((await validateJson(excluded)).code, 0);
+    const loose = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "templates/mt.yaml": "{{- if .Values.on }}\ntype: MeshTimeout\n{{- end }}\n" }));
+    assert.deepEqual(
+      loose.diagnostics.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
+      [["templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"]],
+    );
   });
 });
 
