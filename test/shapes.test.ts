@@ -368,6 +368,67 @@ describe("a Helm chart beside the configuration", () => {
   });
 });
 
+describe("Flux's post-build variable substitution (${var})", () => {
+  const timeouts = (name: string, idleTimeout: string, annotations = "") =>
+    `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ${name}\n  namespace: kuma-system\n${annotations}  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      idleTimeout: ${idleTimeout}\n`;
+  const mesh = "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n";
+
+  test("a document Flux would substitute into is one error at its first variable, naming them, instead of an error per substituted field; other errors stay", async () => {
+    const files = {
+      "clusters/mesh.yaml": mesh,
+      "clusters/timeouts.yaml": `${timeouts("${app}-timeouts", "${IDLE_TIMEOUT:=30s}")}---\n${timeouts("plain", "5s")}---\n${timeouts("other", "${TIMEOUT}\n      idleTimout: 5s")}`,
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.column, d.path, d.rule, d.message]),
+      [
+        [
+          "error",
+          "clusters/timeouts.yaml",
+          4,
+          3,
+          "name",
+          "substitution-variable",
+          "holds ${app} and ${IDLE_TIMEOUT:=30s}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+        [
+          "error",
+          "clusters/timeouts.yaml",
+          47,
+          7,
+          "spec.to[0].default.idleTimeout",
+          "substitution-variable",
+          "holds ${TIMEOUT}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+        // An error about a field without a variable stays.
+        ["error", "clusters/timeouts.yaml", 48, 7, "spec.to[0].default.idleTimout", "schema", 'unknown field "idleTimout", did you mean "idleTimeout"?'],
+      ],
+    );
+  });
+
+  test("a valid document holding one is a warning (the control plane would get another value); Flux's opt-out annotation and a bare $var are not substitutions", async () => {
+    const route = (name: string, annotations = "") =>
+      `apiVersion: kuma.io/v1alpha1\nkind: MeshHTTPRoute\nmetadata:\n  name: ${name}\n  namespace: kuma-system\n${annotations}  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: MeshService\n      name: web\n    rules:\n    - matches:\n      - headers:\n        - {type: Exact, name: x-region, value: '\${region}'}\n        - {type: Exact, name: x-cost, value: $cost}\n      default: {}\n`;
+    const optOut = "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n";
+    const files = { "mesh.yaml": mesh, "route.yaml": route("route"), "kept.yaml": `# \${literal} in a comment is nothing\n${route("kept", optOut)}` };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "substitution-variable").map((d) => [d.severity, d.file, d.line, d.path, d.message]),
+      [
+        [
+          "warning",
+          "route.yaml",
+          18,
+          "spec.to[0].rules[0].matches[0].headers[0].value",
+          "holds ${region}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: the control plane would get another value than meshops compares; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+      ],
+    );
+  });
+});
+
 describe("a control plane that already runs, none of it from meshops", () => {
   test("export writes everything under unmanaged/ and says that validate and plan need --allow-empty until something is owned; then plan is a no-op", async () => {
     await withControlPlaneServer({}, async (url) => {
