@@ -533,6 +533,52 @@ describe("kustomize beside the YAML", () => {
   });
 });
 
+describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix)", () => {
+  const fluxKustomization = (name: string, path: string, extra: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+  const retries = "apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ledger-retries\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n";
+
+  test("targetNamespace is the namespace Flux gives what it builds from spec.path (over a kustomization's), said at each document as kustomize's is; namePrefix renames", async () => {
+    const files = {
+      "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+      "clusters/prod/payments.yaml": fluxKustomization("payments", "./tenants/payments", "  targetNamespace: payments\n"),
+      "clusters/prod/orders.yaml": fluxKustomization("orders", "./tenants/orders", "  targetNamespace: orders\n  namePrefix: prod-\n"),
+      "tenants/payments/retries.yaml": retries,
+      "tenants/payments/nested/kustomization.yaml": "namespace: ignored\nresources: [retries.yaml]\n",
+      "tenants/payments/nested/retries.yaml": retries.replace("ledger-retries", "wallet-retries"),
+      "tenants/orders/retries.yaml": retries.replace("ledger-retries", "orders-retries").replace("  labels:", "  namespace: orders\n  labels:"),
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("kustomize-")).map((d) => [d.file, d.line, d.rule, d.message]),
+      [
+        [
+          "tenants/orders/retries.yaml",
+          4,
+          "kustomize-name",
+          "kustomize renames this document (namePrefix prod- (Flux Kustomization orders, clusters/prod/orders.yaml)), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/orders-retries.orders; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "tenants/payments/nested/retries.yaml",
+          1,
+          "kustomize-namespace",
+          "kustomize gives this document namespace payments (Flux Kustomization payments, clusters/prod/payments.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/wallet-retries, not wallet-retries.payments; write metadata.namespace: payments, or give the folder its namespace in meshops.yaml (namespaces)",
+        ],
+        [
+          "tenants/payments/retries.yaml",
+          1,
+          "kustomize-namespace",
+          "kustomize gives this document namespace payments (Flux Kustomization payments, clusters/prod/payments.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/ledger-retries, not ledger-retries.payments; write metadata.namespace: payments, or give the folder its namespace in meshops.yaml (namespaces)",
+        ],
+      ],
+    );
+    // meshops.yaml's namespaces: rule for the folder says what Flux does: nothing left to say.
+    const ruled = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": "namespaces:\n  - path: tenants/payments/**\n    namespace: payments\n" }));
+    assert.deepEqual(ruled.diagnostics.filter((d) => d.rule === "kustomize-namespace"), []);
+  });
+});
+
 describe("kustomize's namePrefix and nameSuffix", () => {
   test("a document a kustomization renames is a warning at its name; a renamed Mesh too", async () => {
     const dir = shapeRepo("kustomize-namespace", {
