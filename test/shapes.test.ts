@@ -533,6 +533,54 @@ describe("kustomize beside the YAML", () => {
   });
 });
 
+describe("kustomize's patches", () => {
+  const breakerPatch = "apiVersion: kuma.io/v1alpha1\nkind: MeshCircuitBreaker\nmetadata:\n  name: shop-breaker\nspec:\n  to:\n    - targetRef:\n        kind: MeshService\n        name: shop\n      default:\n        connectionLimits:\n          maxConnections: 300\n";
+  const prod = [
+    "namespace: shop-prod",
+    "resources: [../base]",
+    "patches:",
+    "  - path: breaker-limits.yaml",
+    "  - target: {kind: MeshTimeout, name: orders-.*}",
+    "    patch: |-",
+    "      - {op: replace, path: /spec/to/0/default/idleTimeout, value: 60s}",
+    "patchesStrategicMerge:",
+    "  - legacy-patch.yaml",
+    "",
+  ].join("\n");
+
+  test("a patch file is kustomize's input, not a resource (no duplicate); each document a patch targets is a warning naming it", async () => {
+    const dir = shapeRepo("kustomize-namespace", {
+      "apps/prod/kustomization.yaml": prod,
+      "apps/prod/breaker-limits.yaml": breakerPatch,
+      "apps/prod/legacy-patch.yaml": breakerPatch.replace("300", "200"),
+      "apps/base/kustomization.yaml": "resources: [circuit-breaker.yaml, ../../orders]\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "kustomize-patch").map((d) => [d.file, d.line, d.column, d.resource, d.message]),
+      [
+        [
+          "apps/base/circuit-breaker.yaml",
+          1,
+          1,
+          "MeshCircuitBreaker/default/shop-breaker",
+          "kustomize patches this document (patches[0] breaker-limits.yaml and patchesStrategicMerge[0] legacy-patch.yaml of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "orders/timeouts.yaml",
+          1,
+          1,
+          "MeshTimeout/default/orders-timeouts.orders",
+          "kustomize patches this document (patches[1] of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+      ],
+    );
+    const run = await runCli(["validate"], dir);
+    assert.match(run.stdout, /; 8 documents of other kinds skipped/, "the five kustomization files, the Deployment and the two patches");
+  });
+});
+
 describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix)", () => {
   const fluxKustomization = (name: string, path: string, extra: string) =>
     `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;

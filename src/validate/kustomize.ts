@@ -11,7 +11,7 @@
 import { posix } from "node:path";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
-import { isJsonObject, type Resource } from "../model/resource.js";
+import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { NAMESPACE_LABEL } from "../kuma/naming.js";
 import { isClusterScoped, isSecretType } from "../kuma/types.js";
 import { parseYaml } from "../parse/documents.js";
@@ -36,6 +36,21 @@ interface Kustomization {
   readonly entries: readonly string[];
   /** Its `namePrefix` and `nameSuffix`, as they read in a message (`namePrefix prod- (apps/prod/kustomization.yaml)`). */
   readonly renames: readonly string[];
+  /** Its patches, of every kind kustomize has. */
+  readonly patches: readonly Patch[];
+}
+
+/** One patch of a kustomization: where it is written and what it targets (a selector, else the patch's own kind and name). */
+interface Patch {
+  /** How a message names it: `patches[0] breaker-limits.yaml`. */
+  readonly label: string;
+  /** The kustomization's file (or the Flux Kustomization). */
+  readonly of: string;
+  /** The patch file, relative to the repository: kustomize's input, not a resource. */
+  readonly file?: string;
+  /** An inline strategic-merge patch. */
+  readonly text?: string;
+  readonly target?: { readonly kind?: string; readonly name?: string };
 }
 
 /** By file object: a long-running process's snapshots share the files a commit did not change, so each is read once. */
@@ -58,7 +73,41 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     const list = fields[key];
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
-  return { folder: posix.dirname(file.path), name: file.path, namespace, entries, renames: renamesOf(fields, file.path) };
+  const folder = posix.dirname(file.path);
+  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path) };
+}
+
+/** `patches`, `patchesStrategicMerge` and `patchesJson6902`, each entry a patch. */
+function patchesOf(fields: Readonly<Record<string, unknown>>, folder: string, of: string): Patch[] {
+  const patches: Patch[] = [];
+  for (const key of ["patches", "patchesStrategicMerge", "patchesJson6902"] as const) {
+    const list = fields[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry: unknown, i) => {
+      // patchesStrategicMerge lists file names or inline patches; the others are objects.
+      const spec = typeof entry === "string" ? (/[\n:]/.test(entry) ? { patch: entry } : { path: entry }) : isJsonObject(entry as JsonValue) ? (entry as JsonObject) : {};
+      const path = typeof spec.path === "string" ? spec.path : undefined;
+      const target = isJsonObject(spec.target) ? spec.target : undefined;
+      patches.push({
+        label: `${key}[${i}]${path !== undefined ? ` ${path}` : ""}`,
+        of,
+        ...(path !== undefined ? { file: posix.normalize(posix.join(folder, path)) } : {}),
+        ...(typeof spec.patch === "string" ? { text: spec.patch } : {}),
+        ...(target ? { target: { ...(typeof target.kind === "string" ? { kind: target.kind } : {}), ...(typeof target.name === "string" ? { name: target.name } : {}) } } : {}),
+      });
+    });
+  }
+  return patches;
+}
+
+/**
+ * The files kustomizations name as patches: kustomize's input, never resources (a strategic-merge patch looks like
+ * the resource it patches, and would be read as a second definition of it).
+ */
+export function kustomizePatchFiles(files: readonly Pick<SourceFile, "path" | "text">[]): ReadonlySet<string> {
+  const patchFiles = new Set<string>();
+  for (const file of files) if (isKustomizationPath(file.path)) for (const patch of readKustomization(file).patches) if (patch.file) patchFiles.add(patch.file);
+  return patchFiles;
 }
 
 /** `namePrefix` and `nameSuffix`, as a message names them. */
@@ -76,6 +125,7 @@ interface FluxKustomization {
   readonly namespace: string | undefined;
   readonly renames: readonly string[];
   readonly name: string;
+  readonly patches: readonly Patch[];
 }
 
 const FLUX_API = "kustomize.toolkit.fluxcd.io/";
@@ -95,7 +145,7 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const name = `Flux Kustomization ${typeof metadata.name === "string" ? metadata.name : "(no name)"}, ${file.path}`;
       const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
-      return [{ path, namespace, renames: renamesOf(spec, name), name }];
+      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name) }];
     });
     fluxRead.set(file, found);
   }
@@ -116,7 +166,7 @@ function asKustomization(flux: FluxKustomization, paths: ReadonlySet<string>, by
     const inFolder = (path: string) => outermost.some((folder) => path.startsWith(`${folder}/`));
     entries = [...outermost, ...[...paths].filter((path) => under(path) && !isKustomizationPath(path) && !inFolder(path))];
   }
-  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames };
+  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
@@ -127,6 +177,16 @@ export interface KustomizeEffects {
   readonly namespaces: GivenNamespaces;
   /** Per file: each chain of namePrefix/nameSuffix that reaches it, as a message names it. */
   readonly renames: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per file: the patches of every kustomization that builds it, each with the kind and name it targets. */
+  readonly patches: ReadonlyMap<string, readonly TargetedPatch[]>;
+}
+
+/** A patch with what it targets: kustomize's selector (anchored regular expressions), or the patch's own kind and name. */
+export interface TargetedPatch {
+  readonly label: string;
+  readonly of: string;
+  readonly kind?: string;
+  readonly name?: string;
 }
 
 /**
@@ -137,8 +197,20 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
   const flux = files.flatMap(fluxKustomizationsIn);
-  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map() };
+  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map(), patches: new Map() };
   const paths = new Set(files.map((f) => f.path));
+  const texts = new Map(files.map((f) => [f.path, f.text]));
+  const targeted = (patch: Patch): TargetedPatch[] => {
+    const named = { label: patch.label, of: patch.of };
+    if (patch.target) return [{ ...named, ...patch.target }];
+    // A strategic-merge patch names what it patches as a resource would.
+    const text = patch.text ?? (patch.file !== undefined ? texts.get(patch.file) : undefined);
+    return (text === undefined ? [] : parseYaml(text).documents).flatMap(({ value }) => {
+      const metadata = isJsonObject(value) && isJsonObject(value.metadata) ? value.metadata : undefined;
+      if (!isJsonObject(value) || typeof value.kind !== "string" || typeof metadata?.name !== "string") return [];
+      return [{ ...named, kind: escapeRegExp(value.kind), name: escapeRegExp(metadata.name) }];
+    });
+  };
   /** An entry's file or folder kustomization; undefined for what is not here (remote bases, files outside --path). */
   const resolve = (from: Kustomization, entry: string): { file: string } | { kustomization: Kustomization } | undefined => {
     const target = posix.normalize(posix.join(from.folder, entry)).replace(/\/$/, "");
@@ -153,9 +225,12 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   }
   const given = new Map<string, Map<string, string>>();
   const renamed = new Map<string, Set<string>>();
-  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, renames: readonly string[], seen: Set<Kustomization>): void => {
+  const patched = new Map<string, TargetedPatch[]>();
+  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, renames: readonly string[], seen: Set<Kustomization>, outerPatches: readonly TargetedPatch[] = []): void => {
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
+    // Patches add up, the inner ones applied first.
+    const patches = k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outerPatches] : outerPatches;
     // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
     const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.name : undefined];
     // Prefixes and suffixes add up, the inner ones applied first.
@@ -164,8 +239,13 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
       const found = resolve(k, entry);
       if (!found) continue;
       if ("kustomization" in found) {
-        walk(found.kustomization, ns, by, affixes, seen);
+        walk(found.kustomization, ns, by, affixes, seen, patches);
         continue;
+      }
+      if (patches.length > 0) {
+        const forFile = patched.get(found.file) ?? [];
+        patched.set(found.file, forFile);
+        for (const patch of patches) if (!forFile.includes(patch)) forFile.push(patch);
       }
       if (ns !== undefined && by !== undefined) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
@@ -187,7 +267,51 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
   for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
-  return { namespaces: given, renames: renamed };
+  return { namespaces: given, renames: renamed, patches: patched };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** kustomize's selector match: the expression anchored at both ends; one that does not compile is compared as written. */
+function selects(pattern: string | undefined, value: string): boolean {
+  if (pattern === undefined) return true;
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return pattern === value;
+  }
+}
+
+/**
+ * One warning per Kubernetes document a kustomization's patch targets: the control plane gets the patched values,
+ * meshops compares the document as written.
+ */
+export function kustomizePatchWarnings(patches: KustomizeEffects["patches"], resourcesOf: (path: string) => readonly Resource[]): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, candidates] of patches) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const name = writtenName(resource);
+      const matching = candidates.filter((p) => selects(p.kind, resource.type) && selects(p.name, name));
+      if (matching.length === 0) continue;
+      const byKustomization = new Map<string, string[]>();
+      for (const p of matching) byKustomization.set(p.of, [...(byKustomization.get(p.of) ?? []), p.label]);
+      const by = [...byKustomization].map(([of, labels]) => `${[...new Set(labels)].join(" and ")} of ${of}`).join("; ");
+      const message = `kustomize patches this document (${by}), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops`;
+      warnings.push({ severity: "warning", file: source.file, line: source.line, column: source.column, resource: subjectOf(resource), path: "", message, rule: "kustomize-patch" });
+    }
+  }
+  return warnings;
+}
+
+/** `metadata.name` as the document wrote it (a namespaced resource's name carries its namespace after a dot). */
+function writtenName(resource: Resource): string {
+  const labels = isJsonObject(resource.object.labels) ? resource.object.labels : {};
+  const namespace = labels[NAMESPACE_LABEL];
+  return typeof namespace === "string" && resource.name.endsWith(`.${namespace}`) ? resource.name.slice(0, -(namespace.length + 1)) : resource.name;
 }
 
 /**
