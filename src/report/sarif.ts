@@ -35,6 +35,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "substitution-variable": "A document holds ${var}, which Flux's post-build substitution replaces and meshops does not.",
   "kustomize-namespace": "A kustomization (or Flux Kustomization) gives the document another namespace than it states.",
   "kustomize-name": "A kustomization (or Flux Kustomization) renames the document (namePrefix, nameSuffix).",
+  "kustomize-labels": "A kustomization adds labels the document does not have.",
   "kustomize-patch": "A kustomization patches the document: the control plane gets other values than the document says.",
   "helm-chart": "A Helm chart: its templates and values are not mesh configuration until rendered.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",

@@ -23,7 +23,7 @@ import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type Te
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects } from "./kustomize.js";
-import { kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
+import { kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { mayHoldVariables, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -220,13 +220,14 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   const kustomized = kustomizeEffects(selection.inputs.length > 0 ? [...selection.files, ...selection.inputs] : selection.files);
-  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0) {
+  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
     diagnostics.push(
       ...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator),
       ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator),
       ...kustomizePatchWarnings(kustomized.patches, resourcesOf),
+      ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),
     );
   }
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);

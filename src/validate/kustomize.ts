@@ -34,6 +34,15 @@ interface Kustomization {
   readonly renames: readonly string[];
   /** Its patches, of every kind kustomize has. */
   readonly patches: readonly Patch[];
+  /** The labels it adds to everything it builds (`commonLabels`, `labels`; Flux's `commonMetadata.labels`). */
+  readonly labels: readonly AddedLabel[];
+}
+
+/** A label a kustomization adds, and how a message names where. */
+export interface AddedLabel {
+  readonly key: string;
+  readonly value: string;
+  readonly by: string;
 }
 
 /** One patch of a kustomization: where it is written and what it targets (a selector, else the patch's own kind and name). */
@@ -70,7 +79,18 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
   const folder = posix.dirname(file.path);
-  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path) };
+  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path) };
+}
+
+/** `commonLabels`, and each `labels` entry's `pairs` (kustomize's newer form), in the order kustomize applies them. */
+function labelsOf(fields: Readonly<Record<string, unknown>>, of: string): AddedLabel[] {
+  const pairs = (map: unknown, by: string): AddedLabel[] =>
+    isJsonObject(map as JsonValue) ? Object.entries(map as JsonObject).flatMap(([key, value]) => (typeof value === "string" ? [{ key, value, by }] : [])) : [];
+  const entries = Array.isArray(fields.labels) ? fields.labels : [];
+  return [
+    ...pairs(fields.commonLabels, `commonLabels (${of})`),
+    ...entries.flatMap((entry: unknown, i) => (isJsonObject(entry as JsonValue) ? pairs((entry as JsonObject).pairs, `labels[${i}] (${of})`) : [])),
+  ];
 }
 
 /** `patches`, `patchesStrategicMerge` and `patchesJson6902`, each entry a patch. */
@@ -122,6 +142,7 @@ interface FluxKustomization {
   readonly renames: readonly string[];
   readonly name: string;
   readonly patches: readonly Patch[];
+  readonly labels: readonly AddedLabel[];
 }
 
 const FLUX_API = "kustomize.toolkit.fluxcd.io/";
@@ -141,7 +162,8 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const name = `Flux Kustomization ${typeof metadata.name === "string" ? metadata.name : "(no name)"}, ${file.path}`;
       const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
-      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name) }];
+      const commonMetadata = isJsonObject(spec.commonMetadata) ? spec.commonMetadata : {};
+      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels: labelsOf({ commonLabels: commonMetadata.labels }, name).map((l) => ({ ...l, by: `commonMetadata.labels (${name})` })) }];
     });
     fluxRead.set(file, found);
   }
@@ -162,7 +184,7 @@ function asKustomization(flux: FluxKustomization, paths: ReadonlySet<string>, by
     const inFolder = (path: string) => outermost.some((folder) => path.startsWith(`${folder}/`));
     entries = [...outermost, ...[...paths].filter((path) => under(path) && !isKustomizationPath(path) && !inFolder(path))];
   }
-  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches };
+  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches, labels: flux.labels };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
@@ -175,6 +197,8 @@ export interface KustomizeEffects {
   readonly renames: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per file: the patches of every kustomization that builds it, each with the kind and name it targets. */
   readonly patches: ReadonlyMap<string, readonly TargetedPatch[]>;
+  /** Per file: the labels kustomizations that build it add. */
+  readonly labels: ReadonlyMap<string, readonly AddedLabel[]>;
 }
 
 /** A patch with what it targets: kustomize's selector (anchored regular expressions), or the patch's own kind and name. */
@@ -193,7 +217,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
   const flux = files.flatMap(fluxKustomizationsIn);
-  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map(), patches: new Map() };
+  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map() };
   const paths = new Set(files.map((f) => f.path));
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const targeted = (patch: Patch): TargetedPatch[] => {
@@ -222,37 +246,42 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const given = new Map<string, Map<string, string>>();
   const renamed = new Map<string, Set<string>>();
   const patched = new Map<string, TargetedPatch[]>();
-  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, renames: readonly string[], seen: Set<Kustomization>, outerPatches: readonly TargetedPatch[] = []): void => {
+  const labelled = new Map<string, AddedLabel[]>();
+  const addTo = <T>(map: Map<string, T[]>, file: string, items: readonly T[]): void => {
+    const forFile = map.get(file) ?? [];
+    map.set(file, forFile);
+    for (const item of items) if (!forFile.includes(item)) forFile.push(item);
+  };
+  const walk = (k: Kustomization, outer: Around, seen: Set<Kustomization>): void => {
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
-    // Patches add up, the inner ones applied first.
-    const patches = k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outerPatches] : outerPatches;
-    // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
-    const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.name : undefined];
-    // Prefixes and suffixes add up, the inner ones applied first.
-    const affixes = k.renames.length > 0 ? [...k.renames, ...renames] : renames;
+    const around: Around = {
+      // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
+      namespace: outer.namespace ?? (k.namespace !== undefined ? { name: k.namespace, by: k.name } : undefined),
+      // Prefixes, suffixes, patches and labels add up, the inner ones applied first.
+      renames: k.renames.length > 0 ? [...k.renames, ...outer.renames] : outer.renames,
+      patches: k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outer.patches] : outer.patches,
+      labels: k.labels.length > 0 ? [...k.labels, ...outer.labels] : outer.labels,
+    };
     for (const entry of k.entries) {
       const found = resolve(k, entry);
       if (!found) continue;
       if ("kustomization" in found) {
-        walk(found.kustomization, ns, by, affixes, seen, patches);
+        walk(found.kustomization, around, seen);
         continue;
       }
-      if (patches.length > 0) {
-        const forFile = patched.get(found.file) ?? [];
-        patched.set(found.file, forFile);
-        for (const patch of patches) if (!forFile.includes(patch)) forFile.push(patch);
-      }
-      if (ns !== undefined && by !== undefined) {
+      if (around.namespace) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
         given.set(found.file, forFile);
-        if (!forFile.has(ns)) forFile.set(ns, by);
+        if (!forFile.has(around.namespace.name)) forFile.set(around.namespace.name, around.namespace.by);
       }
-      if (affixes.length > 0) {
+      if (around.renames.length > 0) {
         const forFile = renamed.get(found.file) ?? new Set<string>();
         renamed.set(found.file, forFile);
-        forFile.add(affixes.join(", "));
+        forFile.add(around.renames.join(", "));
       }
+      if (around.patches.length > 0) addTo(patched, found.file, around.patches);
+      if (around.labels.length > 0) addTo(labelled, found.file, around.labels);
     }
     seen.delete(k);
   };
@@ -262,9 +291,19 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     const found = resolve(root, entry);
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
-  for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
-  return { namespaces: given, renames: renamed, patches: patched };
+  for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
+  return { namespaces: given, renames: renamed, patches: patched, labels: labelled };
 }
+
+/** What the kustomizations around a file (those that build it) do to it. */
+interface Around {
+  readonly namespace: { readonly name: string; readonly by: string } | undefined;
+  readonly renames: readonly string[];
+  readonly patches: readonly TargetedPatch[];
+  readonly labels: readonly AddedLabel[];
+}
+
+const NOTHING_AROUND: Around = { namespace: undefined, renames: [], patches: [], labels: [] };
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

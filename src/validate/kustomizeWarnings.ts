@@ -43,6 +43,30 @@ export function kustomizePatchWarnings(patches: KustomizeEffects["patches"], res
   return warnings;
 }
 
+/**
+ * One warning per Kubernetes document a kustomization adds labels to that it does not have with that value: the
+ * control plane's copy has them, the document not, so drift would show them.
+ */
+export function kustomizeLabelWarnings(labels: KustomizeEffects["labels"], resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, added] of labels) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const own = isJsonObject(resource.object.labels) ? resource.object.labels : {};
+      // The outer kustomization's value wins for a key both set: the last one listed.
+      const final = new Map(added.map((label) => [label.key, label]));
+      const missing = [...final.values()].filter((label) => own[label.key] !== label.value);
+      if (missing.length === 0) continue;
+      const listed = missing.map((label) => `${label.key}: ${label.value} by ${label.by}`).join(", ");
+      const message = `kustomize adds labels this document does not have (${listed}), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops`;
+      const at = locator.locate(source.file, source.docIndex, ["metadata", "labels"]) ?? source;
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subjectOf(resource), path: "metadata.labels", message, rule: "kustomize-labels" });
+    }
+  }
+  return warnings;
+}
+
 /** `metadata.namespace` as the document wrote it (kept as a label), if it wrote one. */
 function writtenNamespace(resource: Resource): string | undefined {
   const labels = isJsonObject(resource.object.labels) ? resource.object.labels : {};
