@@ -545,15 +545,20 @@ describe("kustomize's patches", () => {
     "      - {op: replace, path: /spec/to/0/default/idleTimeout, value: 60s}",
     "patchesStrategicMerge:",
     "  - legacy-patch.yaml",
+    "replacements:",
+    "  - path: replacements.yaml",
     "",
   ].join("\n");
+  const replacements = "- source: {kind: MeshTimeout, name: orders-timeouts, fieldPath: spec.to.0.default.idleTimeout}\n  targets:\n    - select: {kind: MeshRetry}\n      fieldPaths: [spec.to.0.default.http.perTryTimeout]\n";
 
-  test("a patch file is kustomize's input, not a resource (no duplicate); each document a patch targets is a warning naming it", async () => {
+  test("a patch (or replacements) file is kustomize's input, not a resource (no duplicate); each document a patch or replacement targets is a warning naming it", async () => {
     const dir = shapeRepo("kustomize-namespace", {
       "apps/prod/kustomization.yaml": prod,
       "apps/prod/breaker-limits.yaml": breakerPatch,
       "apps/prod/legacy-patch.yaml": breakerPatch.replace("300", "200"),
-      "apps/base/kustomization.yaml": "resources: [circuit-breaker.yaml, ../../orders]\n",
+      "apps/prod/replacements.yaml": replacements,
+      "apps/base/retries.yaml": readFileSync(path.join(fixture("kustomize-namespace"), "payments/retries.yaml"), "utf8").replace("ledger-retries", "shop-retries"),
+      "apps/base/kustomization.yaml": "resources: [circuit-breaker.yaml, retries.yaml, ../../orders]\n",
     });
     const { code, diagnostics } = await validateJson(dir);
     assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
@@ -568,6 +573,13 @@ describe("kustomize's patches", () => {
           "kustomize patches this document (patches[0] breaker-limits.yaml and patchesStrategicMerge[0] legacy-patch.yaml of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
         ],
         [
+          "apps/base/retries.yaml",
+          1,
+          1,
+          "MeshRetry/default/shop-retries",
+          "kustomize patches this document (replacements[0] replacements.yaml of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
           "orders/timeouts.yaml",
           1,
           1,
@@ -577,7 +589,7 @@ describe("kustomize's patches", () => {
       ],
     );
     const run = await runCli(["validate"], dir);
-    assert.match(run.stdout, /; 8 documents of other kinds skipped/, "the five kustomization files, the Deployment and the two patches");
+    assert.match(run.stdout, /; 9 documents of other kinds skipped/, "the five kustomization files, the Deployment, the two patches and the replacements");
   });
 });
 

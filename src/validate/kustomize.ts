@@ -6,8 +6,8 @@
  * meshops see another resource than the control plane gets (`ledger-retries`, not `ledger-retries.payments`):
  * worked out here, said by kustomizeWarnings.ts. A Flux Kustomization in the repository builds its `spec.path` the
  * same way (that folder's kustomization, or every file below it) and its `targetNamespace`, `namePrefix` and
- * `nameSuffix` act as an outermost kustomization's. Patches are read for what they target; a patch file is kustomize's
- * input, which select.ts leaves out of the configuration. Pure.
+ * `nameSuffix` act as an outermost kustomization's. Patches and replacements are read for what they target; their
+ * files are kustomize's input, which select.ts leaves out of the configuration. Pure.
  */
 import { posix } from "node:path";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
@@ -113,7 +113,25 @@ function patchesOf(fields: Readonly<Record<string, unknown>>, folder: string, of
       });
     });
   }
+  // replacements copy a field of one resource into others: each target's `select` is a patch's target; a file of them is
+  // kustomize's input like a patch file (what it selects is read from it).
+  const replacements = Array.isArray(fields.replacements) ? fields.replacements : [];
+  replacements.forEach((entry: unknown, i) => {
+    if (!isJsonObject(entry as JsonValue)) return;
+    const spec = entry as JsonObject;
+    if (typeof spec.path === "string") patches.push({ label: `replacements[${i}] ${spec.path}`, of, file: posix.normalize(posix.join(folder, spec.path)) });
+    for (const target of replacementTargets(spec)) patches.push({ label: `replacements[${i}]`, of, target });
+  });
   return patches;
+}
+
+/** The `select` of each target of one replacement, as a patch target. */
+function replacementTargets(replacement: JsonObject): { kind?: string; name?: string }[] {
+  const targets = Array.isArray(replacement.targets) ? replacement.targets : [];
+  return targets.flatMap((t) => {
+    const select = isJsonObject(t) && isJsonObject(t.select) ? t.select : undefined;
+    return select ? [{ ...(typeof select.kind === "string" ? { kind: select.kind } : {}), ...(typeof select.name === "string" ? { name: select.name } : {}) }] : [];
+  });
 }
 
 /**
@@ -226,6 +244,8 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     // A strategic-merge patch names what it patches as a resource would.
     const text = patch.text ?? (patch.file !== undefined ? texts.get(patch.file) : undefined);
     return (text === undefined ? [] : parseYaml(text).documents).flatMap(({ value }) => {
+      // A file of replacements: what their targets select.
+      if (Array.isArray(value)) return value.flatMap((r) => (isJsonObject(r) ? replacementTargets(r).map((target) => ({ ...named, ...target })) : []));
       const metadata = isJsonObject(value) && isJsonObject(value.metadata) ? value.metadata : undefined;
       if (!isJsonObject(value) || typeof value.kind !== "string" || typeof metadata?.name !== "string") return [];
       return [{ ...named, kind: escapeRegExp(value.kind), name: escapeRegExp(metadata.name) }];
