@@ -322,27 +322,110 @@ describe("what kubectl writes", () => {
 });
 
 describe("a Helm chart beside the configuration", () => {
-  test("each template that is not YAML until rendered is one error at its first {{ with the way out, not a cascade of syntax errors", async () => {
+  const chartMessage =
+    'a Helm chart (charts/app/Chart.yaml): its templates and values are not mesh configuration until `helm template` renders them; list "charts/app" under `exclude:` in meshops.yaml, and give meshops what it renders';
+
+  test("is one error at its Chart.yaml with the way out, not an error per template and values file (nor a schema error where a template happens to parse)", async () => {
     const dir = shapeRepo("helm-chart");
     const { code, diagnostics } = await validateJson(dir);
     assert.equal(code, 1);
-    const templates = diagnostics.filter((d) => d.file.startsWith("charts/app/templates/"));
+    // templates/timeouts.yaml parses as YAML (`{{ .Values.idleTimeout }}` is a flow mapping): it said "must be of type
+    // string" at idleTimeout; values.yaml said "missing `type`"; the subchart (charts/db) is the chart's own.
     assert.deepEqual(
-      templates.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
-      [
-        ["charts/app/templates/deploy.yaml", 4, 9, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
-        ["charts/app/templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"],
-      ],
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.column, d.rule, d.message]),
+      [["error", "charts/app/Chart.yaml", 1, 1, "helm-chart", chartMessage]],
     );
-    // A quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one.
+    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
+    assert.equal((await validateJson(excluded)).code, 0);
+  });
+
+  test("under --path the folder to exclude is relative to it; a file named Chart.yaml that is not Helm's is read as configuration", async () => {
+    const files = {
+      "config/mesh.yaml": "type: Mesh\nname: default\n",
+      "config/charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+      "config/charts/app/values.yaml": "replicaCount: 1\n",
+      "config/policies/Chart.yaml": "type: MeshTimeout\nname: chart\nmesh: default\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {idleTimeout: 5s}}]}\n",
+    };
+    const { diagnostics } = await validateJson(shapeRepo(undefined, files), "--path", "config");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.file, d.rule, d.message]),
+      [["config/charts/app/Chart.yaml", "helm-chart", chartMessage.replace("(charts/app/Chart.yaml)", "(config/charts/app/Chart.yaml)")]],
+    );
+  });
+
+  test("a quoted template (MeshIdentity's spiffeID, HostnameGenerator's) is YAML: a real syntax error there is reported as one; an unquoted one outside a chart says it is a template", async () => {
     const identity = 'type: HostnameGenerator\nname: h\nspec:\n  template: "{{ .DisplayName }}.mesh"\n\tselector: {}\n';
     const quoted = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "hostnames.yaml": identity }));
     assert.deepEqual(
       quoted.diagnostics.filter((d) => d.file === "hostnames.yaml").map((d) => [d.line, d.rule, d.message.startsWith("not YAML until rendered")]),
       [[5, "yaml-syntax", false]],
     );
-    const excluded = shapeRepo("helm-chart", { "meshops.yaml": "exclude: [charts]\n" });
-    assert.equal((await validateJson(excluded)).code, 0);
+    const loose = await validateJson(shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: shop\n", "templates/mt.yaml": "{{- if .Values.on }}\ntype: MeshTimeout\n{{- end }}\n" }));
+    assert.deepEqual(
+      loose.diagnostics.map((d) => [d.file, d.line, d.column, d.rule, d.message]),
+      [["templates/mt.yaml", 1, 1, "yaml-syntax", "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml"]],
+    );
+  });
+});
+
+describe("Flux's post-build variable substitution (${var})", () => {
+  const timeouts = (name: string, idleTimeout: string, annotations = "") =>
+    `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ${name}\n  namespace: kuma-system\n${annotations}  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      idleTimeout: ${idleTimeout}\n`;
+  const mesh = "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n";
+
+  test("a document Flux would substitute into is one error at its first variable, naming them, instead of an error per substituted field; other errors stay", async () => {
+    const files = {
+      "clusters/mesh.yaml": mesh,
+      "clusters/timeouts.yaml": `${timeouts("${app}-timeouts", "${IDLE_TIMEOUT:=30s}")}---\n${timeouts("plain", "5s")}---\n${timeouts("other", "${TIMEOUT}\n      idleTimout: 5s")}`,
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.column, d.path, d.rule, d.message]),
+      [
+        [
+          "error",
+          "clusters/timeouts.yaml",
+          4,
+          3,
+          "name",
+          "substitution-variable",
+          "holds ${app} and ${IDLE_TIMEOUT:=30s}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+        [
+          "error",
+          "clusters/timeouts.yaml",
+          47,
+          7,
+          "spec.to[0].default.idleTimeout",
+          "substitution-variable",
+          "holds ${TIMEOUT}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+        // An error about a field without a variable stays.
+        ["error", "clusters/timeouts.yaml", 48, 7, "spec.to[0].default.idleTimout", "schema", 'unknown field "idleTimout", did you mean "idleTimeout"?'],
+      ],
+    );
+  });
+
+  test("a valid document holding one is a warning (the control plane would get another value); Flux's opt-out annotation and a bare $var are not substitutions", async () => {
+    const route = (name: string, annotations = "") =>
+      `apiVersion: kuma.io/v1alpha1\nkind: MeshHTTPRoute\nmetadata:\n  name: ${name}\n  namespace: kuma-system\n${annotations}  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: MeshService\n      name: web\n    rules:\n    - matches:\n      - headers:\n        - {type: Exact, name: x-region, value: '\${region}'}\n        - {type: Exact, name: x-cost, value: $cost}\n      default: {}\n`;
+    const optOut = "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n";
+    const files = { "mesh.yaml": mesh, "route.yaml": route("route"), "kept.yaml": `# \${literal} in a comment is nothing\n${route("kept", optOut)}` };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "substitution-variable").map((d) => [d.severity, d.file, d.line, d.path, d.message]),
+      [
+        [
+          "warning",
+          "route.yaml",
+          18,
+          "spec.to[0].rules[0].matches[0].headers[0].value",
+          "holds ${region}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: the control plane would get another value than meshops compares; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+        ],
+      ],
+    );
   });
 });
 
@@ -447,6 +530,52 @@ describe("kustomize beside the YAML", () => {
         "kustomize gives this document namespace shop-prod (apps/prod/kustomization.yaml) and shop-staging (apps/staging/kustomization.yaml), which meshops does not apply: it reads documents as written, so this is MeshCircuitBreaker/default/shop-breaker; a base shared by overlays is one resource here: render each overlay (kustomize build) into a folder of its own for meshops",
       ],
     );
+  });
+});
+
+describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix)", () => {
+  const fluxKustomization = (name: string, path: string, extra: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+  const retries = "apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ledger-retries\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n";
+
+  test("targetNamespace is the namespace Flux gives what it builds from spec.path (over a kustomization's), said at each document as kustomize's is; namePrefix renames", async () => {
+    const files = {
+      "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+      "clusters/prod/payments.yaml": fluxKustomization("payments", "./tenants/payments", "  targetNamespace: payments\n"),
+      "clusters/prod/orders.yaml": fluxKustomization("orders", "./tenants/orders", "  targetNamespace: orders\n  namePrefix: prod-\n"),
+      "tenants/payments/retries.yaml": retries,
+      "tenants/payments/nested/kustomization.yaml": "namespace: ignored\nresources: [retries.yaml]\n",
+      "tenants/payments/nested/retries.yaml": retries.replace("ledger-retries", "wallet-retries"),
+      "tenants/orders/retries.yaml": retries.replace("ledger-retries", "orders-retries").replace("  labels:", "  namespace: orders\n  labels:"),
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("kustomize-")).map((d) => [d.file, d.line, d.rule, d.message]),
+      [
+        [
+          "tenants/orders/retries.yaml",
+          4,
+          "kustomize-name",
+          "kustomize renames this document (namePrefix prod- (Flux Kustomization orders, clusters/prod/orders.yaml)), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/orders-retries.orders; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "tenants/payments/nested/retries.yaml",
+          1,
+          "kustomize-namespace",
+          "kustomize gives this document namespace payments (Flux Kustomization payments, clusters/prod/payments.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/wallet-retries, not wallet-retries.payments; write metadata.namespace: payments, or give the folder its namespace in meshops.yaml (namespaces)",
+        ],
+        [
+          "tenants/payments/retries.yaml",
+          1,
+          "kustomize-namespace",
+          "kustomize gives this document namespace payments (Flux Kustomization payments, clusters/prod/payments.yaml), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/ledger-retries, not ledger-retries.payments; write metadata.namespace: payments, or give the folder its namespace in meshops.yaml (namespaces)",
+        ],
+      ],
+    );
+    // meshops.yaml's namespaces: rule for the folder says what Flux does: nothing left to say.
+    const ruled = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": "namespaces:\n  - path: tenants/payments/**\n    namespace: payments\n" }));
+    assert.deepEqual(ruled.diagnostics.filter((d) => d.rule === "kustomize-namespace"), []);
   });
 });
 

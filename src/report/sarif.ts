@@ -32,6 +32,8 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "yaml-syntax": "The file is not valid YAML; the document with the error is dropped whole.",
   "duplicate-key": "A YAML mapping holds the same key twice.",
   "yaml-alias-limit": "A document uses more YAML aliases than meshops accepts.",
+  "substitution-variable": "A document holds ${var}, which Flux's post-build substitution replaces and meshops does not.",
+  "helm-chart": "A Helm chart: its templates and values are not mesh configuration until rendered.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
   "unknown-type": "The document's type or kind is not a resource type meshops manages.",
   "kubernetes-shape": "A Kubernetes-shaped document is missing or misplaces apiVersion, kind, metadata or spec.",

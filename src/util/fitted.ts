@@ -4,7 +4,7 @@
  * 130 bytes of empty room in each of its per-file and per-resource lists (over 30 MB at 51,000 files). Empty lists
  * are one shared frozen array.
  */
-export function fitted<T>(items: T[]): readonly T[] {
+export function fitted<T>(items: readonly T[]): readonly T[] {
   return items.length === 0 ? (NONE as readonly T[]) : items.slice();
 }
 

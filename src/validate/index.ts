@@ -24,6 +24,7 @@ import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, re
 import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects, kustomizeNamespaceWarnings, kustomizeRenameWarnings } from "./kustomize.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
+import { mayHoldVariables, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
@@ -410,7 +411,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }
-  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(diagnostics), otherDocuments };
+  const said = checks && mayHoldVariables(file.text) ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator) : diagnostics;
+  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
 }
 
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */

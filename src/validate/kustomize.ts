@@ -4,7 +4,9 @@
  * with a kustomization of their own included) into that namespace, over what the document says; the outermost
  * kustomization that sets one wins. meshops reads documents as written, so a namespace only kustomize gives would make
  * meshops see another resource than the control plane gets (`ledger-retries`, not `ledger-retries.payments`): said
- * here, one warning per document, at the document. Pure.
+ * here, one warning per document, at the document. A Flux Kustomization in the repository builds its `spec.path` the
+ * same way (that folder's kustomization, or every file below it) and its `targetNamespace`, `namePrefix` and
+ * `nameSuffix` act as an outermost kustomization's. Pure.
  */
 import { posix } from "node:path";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -25,7 +27,10 @@ export function isKustomizationPath(path: string): boolean {
 }
 
 interface Kustomization {
-  readonly path: string;
+  /** Where its entries are relative to. */
+  readonly folder: string;
+  /** How a message names it: its file, or the Flux Kustomization and its file. */
+  readonly name: string;
   readonly namespace: string | undefined;
   /** What it builds, relative to its folder: files, folders, and remote bases (never found here). */
   readonly entries: readonly string[];
@@ -53,11 +58,65 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     const list = fields[key];
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
-  const renames = (["namePrefix", "nameSuffix"] as const).flatMap((key) => {
+  return { folder: posix.dirname(file.path), name: file.path, namespace, entries, renames: renamesOf(fields, file.path) };
+}
+
+/** `namePrefix` and `nameSuffix`, as a message names them. */
+function renamesOf(fields: Readonly<Record<string, unknown>>, by: string): string[] {
+  return (["namePrefix", "nameSuffix"] as const).flatMap((key) => {
     const affix = fields[key];
-    return typeof affix === "string" && affix !== "" ? [`${key} ${affix} (${file.path})`] : [];
+    return typeof affix === "string" && affix !== "" ? [`${key} ${affix} (${by})`] : [];
   });
-  return { path: file.path, namespace, entries, renames };
+}
+
+/** A Flux Kustomization (kustomize.toolkit.fluxcd.io) as written: what it builds, and what it gives what it builds. */
+interface FluxKustomization {
+  /** `spec.path`, relative to the repository's root (Flux's, for a Kustomization whose source is this repository). */
+  readonly path: string;
+  readonly namespace: string | undefined;
+  readonly renames: readonly string[];
+  readonly name: string;
+}
+
+const FLUX_API = "kustomize.toolkit.fluxcd.io/";
+const fluxRead = new WeakMap<Pick<SourceFile, "path" | "text">, readonly FluxKustomization[]>();
+
+/**
+ * The Flux Kustomizations a file holds (most files: none, found without parsing). By file object, as kustomizations
+ * are: a daemon's commit searches only the files it changed.
+ */
+function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly FluxKustomization[] {
+  let found = fluxRead.get(file);
+  if (!found) {
+    found = !file.text.includes(FLUX_API) ? [] : parseYaml(file.text).documents.flatMap(({ value }) => {
+      if (!isJsonObject(value) || typeof value.apiVersion !== "string" || !value.apiVersion.startsWith(FLUX_API) || value.kind !== "Kustomization") return [];
+      const spec = isJsonObject(value.spec) ? value.spec : {};
+      const metadata = isJsonObject(value.metadata) ? value.metadata : {};
+      const name = `Flux Kustomization ${typeof metadata.name === "string" ? metadata.name : "(no name)"}, ${file.path}`;
+      const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
+      const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
+      return [{ path, namespace, renames: renamesOf(spec, name), name }];
+    });
+    fluxRead.set(file, found);
+  }
+  return found;
+}
+
+/**
+ * What a Flux Kustomization builds, as a kustomization at the root: the kustomization of its folder, else what Flux
+ * generates, every file below it (a folder below with a kustomization of its own by that kustomization).
+ */
+function asKustomization(flux: FluxKustomization, paths: ReadonlySet<string>, byFolder: ReadonlyMap<string, Kustomization>): Kustomization {
+  const under = (path: string) => flux.path === "." || path.startsWith(`${flux.path}/`);
+  let entries: string[];
+  if (byFolder.has(flux.path)) entries = [flux.path];
+  else {
+    const folders = [...byFolder.keys()].filter((folder) => under(folder));
+    const outermost = folders.filter((folder) => !folders.some((other) => other !== folder && folder.startsWith(`${other}/`)));
+    const inFolder = (path: string) => outermost.some((folder) => path.startsWith(`${folder}/`));
+    entries = [...outermost, ...[...paths].filter((path) => under(path) && !isKustomizationPath(path) && !inFolder(path))];
+  }
+  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
@@ -77,11 +136,12 @@ export interface KustomizeEffects {
 export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text">[]): KustomizeEffects {
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
-  if (byFolder.size === 0) return { namespaces: new Map(), renames: new Map() };
+  const flux = files.flatMap(fluxKustomizationsIn);
+  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map() };
   const paths = new Set(files.map((f) => f.path));
   /** An entry's file or folder kustomization; undefined for what is not here (remote bases, files outside --path). */
   const resolve = (from: Kustomization, entry: string): { file: string } | { kustomization: Kustomization } | undefined => {
-    const target = posix.normalize(posix.join(posix.dirname(from.path), entry)).replace(/\/$/, "");
+    const target = posix.normalize(posix.join(from.folder, entry)).replace(/\/$/, "");
     if (paths.has(target)) return { file: target };
     const kustomization = byFolder.get(target);
     return kustomization ? { kustomization } : undefined;
@@ -97,7 +157,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
     // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
-    const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.path : undefined];
+    const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.name : undefined];
     // Prefixes and suffixes add up, the inner ones applied first.
     const affixes = k.renames.length > 0 ? [...k.renames, ...renames] : renames;
     for (const entry of k.entries) {
@@ -120,7 +180,13 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     }
     seen.delete(k);
   };
-  for (const k of byFolder.values()) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
+  // A folder a Flux Kustomization builds is what Flux applies: its kustomization is no root of its own.
+  const fluxRoots = flux.map((f) => asKustomization(f, paths, byFolder));
+  for (const root of fluxRoots) for (const entry of root.entries) {
+    const found = resolve(root, entry);
+    if (found && "kustomization" in found) built.add(found.kustomization);
+  }
+  for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
   return { namespaces: given, renames: renamed };
 }
 

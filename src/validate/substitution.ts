@@ -1,0 +1,101 @@
+/**
+ * Flux's post-build variable substitution beside the mesh YAML. A Flux Kustomization with `postBuild.substitute`
+ * replaces `${var}` (also `${var:=default}` and the other forms of drone/envsubst) in every document it applies, after
+ * kustomize built them; `$${var}` is the escape for a literal one, and a document annotated
+ * `kustomize.toolkit.fluxcd.io/substitute: disabled` is left alone. meshops reads documents as written, so a variable
+ * in a name or a duration makes an error per field that says nothing of the cause, and one in a free string makes
+ * meshops compare another value than the control plane gets. Said once per document instead, at its first variable:
+ * an error in place of the errors about the fields that hold variables (other errors stay), or a warning when there
+ * were none. Pure.
+ */
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { JsonValue, Resource } from "../model/resource.js";
+import type { YamlDocument } from "../parse/documents.js";
+import { reportedPath } from "../parse/convert.js";
+import { formatPath, type PathSegments } from "../parse/fieldPath.js";
+import { DISPLAY_NAME_LABEL } from "../kuma/naming.js";
+import type { Locator } from "../parse/locate.js";
+import { diagnosticAt } from "./diagnostics.js";
+
+export const SUBSTITUTION_RULE = "substitution-variable";
+
+/** What Flux substitutes: `${` and a variable name (its syntax), up to the closing brace; not `$${`, the escape. */
+const VARIABLE = /(?<!\$)\$\{[A-Za-z_][A-Za-z0-9_]*[^}]*\}/;
+const VARIABLES = new RegExp(VARIABLE.source, "g");
+
+const OPT_OUT_ANNOTATION = "kustomize.toolkit.fluxcd.io/substitute";
+
+/** Whether a file may hold a variable at all: the check every file pays. */
+export function mayHoldVariables(text: string): boolean {
+  return text.includes("${");
+}
+
+/**
+ * The file's diagnostics with each document that holds variables said once. `documents` in file order; `resources`
+ * the ones read from them.
+ */
+export function withSubstitutionVariables(
+  file: string,
+  documents: readonly YamlDocument[],
+  resources: readonly Resource[],
+  diagnostics: readonly Diagnostic[],
+  locator: Locator,
+): readonly Diagnostic[] {
+  let result = diagnostics;
+  documents.forEach((doc, i) => {
+    const resource = resources.find((r) => r.source?.docIndex === doc.index);
+    if (resource?.annotations?.[OPT_OUT_ANNOTATION] === "disabled") return;
+    // The resource's own fields where there is one, so the paths are the control plane's; else the document as written.
+    const found = variablesIn(resource ? resource.object : doc.value);
+    if (!found) return;
+    const end = documents[i + 1]?.line ?? Number.POSITIVE_INFINITY;
+    const reported = found.paths.map((p) => (resource?.source ? reportedPath(resource.source.format, resource.type, formatPath(p)) : formatPath(p)));
+    // A name with a variable is also the display name Kubernetes documents get.
+    if (found.paths.some((p) => p.length === 1 && p[0] === "name")) reported.push(`labels[${JSON.stringify(DISPLAY_NAME_LABEL)}]`);
+    const consequence = (d: Diagnostic) =>
+      d.file === file && d.line >= doc.line && d.line < end && d.severity === "error" && reported.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`));
+    const replaced = result.some(consequence);
+    const effect = replaced ? "it reads documents as written" : "the control plane would get another value than meshops compares";
+    const message = `holds ${listed(found.variables)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
+    const severity = replaced ? "error" : "warning";
+    const first = found.paths[0] as PathSegments;
+    const said = resource ? diagnosticAt(locator, resource, formatPath(first), message, SUBSTITUTION_RULE, severity) : atDocument(file, doc, first, message, severity, locator);
+    result = [...result.filter((d) => !consequence(d)), said];
+  });
+  return result;
+}
+
+/** The variables of a value, in the order written, and the paths of the strings (or keys) holding them. */
+function variablesIn(value: JsonValue): { paths: PathSegments[]; variables: string[] } | undefined {
+  const variables: string[] = [];
+  const paths: PathSegments[] = [];
+  const take = (text: string, path: PathSegments): void => {
+    if (!VARIABLE.test(text)) return;
+    paths.push(path);
+    for (const [variable] of text.matchAll(VARIABLES)) if (!variables.includes(variable)) variables.push(variable);
+  };
+  const visit = (v: JsonValue, path: (string | number)[]): void => {
+    if (typeof v === "string") take(v, path);
+    else if (Array.isArray(v)) v.forEach((item, i) => visit(item, [...path, i]));
+    else if (v !== null && typeof v === "object") {
+      for (const [key, item] of Object.entries(v)) {
+        take(key, [...path, key]);
+        visit(item, [...path, key]);
+      }
+    }
+  };
+  visit(value, []);
+  return paths.length > 0 ? { paths, variables } : undefined;
+}
+
+function listed(variables: readonly string[]): string {
+  const shown = variables.slice(0, 3);
+  const more = variables.length - shown.length;
+  if (more > 0) return `${shown.join(", ")} and ${more} more`;
+  return shown.length === 1 ? (shown[0] as string) : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1) as string}`;
+}
+
+function atDocument(file: string, doc: YamlDocument, path: PathSegments, message: string, severity: "error" | "warning", locator: Locator): Diagnostic {
+  const at = locator.locate(file, doc.index, path) ?? doc;
+  return { severity, file, line: at.line, column: at.column, resource: "", path: formatPath(path), message, rule: SUBSTITUTION_RULE };
+}
