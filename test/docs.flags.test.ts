@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { describeRule } from "../src/report/sarif.js";
 import { runCli } from "./helpers/cli.js";
 import { projectRoot } from "./helpers/git.js";
 
@@ -94,4 +95,12 @@ test("every key of meshops.yaml's schema is in README's meshops.yaml section", (
   walk(schema, (schema.$defs ?? {}) as Record<string, Record<string, unknown>>);
   assert.ok(keys.size > 30, `${keys.size} keys`);
   for (const key of keys) assert.match(section, new RegExp(`\\b${key}\\b`), `meshops.yaml key ${key} is not in README's meshops.yaml section`);
+});
+
+test("every rule README's validate table names has a description in SARIF's rule list (what code scanning shows)", () => {
+  const start = readme.indexOf("What it checks, each problem with");
+  const table = readme.slice(start, readme.indexOf("\n\n", readme.indexOf("| rule | what |", start)));
+  const rules = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...(row[1] as string).matchAll(/`([a-z][a-z0-9-]*)`/g)].map((m) => m[1] as string));
+  assert.ok(rules.length > 40, `${rules.length} rules in the table`);
+  for (const rule of rules) assert.notEqual(describeRule(rule), `meshops rule ${rule}.`, `SARIF has no description of ${rule}`);
 });
