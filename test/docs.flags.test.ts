@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { resourceType } from "../src/kuma/types.js";
 import { describeRule } from "../src/report/sarif.js";
 import { runCli } from "./helpers/cli.js";
 import { projectRoot } from "./helpers/git.js";
@@ -103,4 +104,16 @@ test("every rule README's validate table names has a description in SARIF's rule
   const rules = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...(row[1] as string).matchAll(/`([a-z][a-z0-9-]*)`/g)].map((m) => m[1] as string));
   assert.ok(rules.length > 40, `${rules.length} rules in the table`);
   for (const rule of rules) assert.notEqual(describeRule(rule), `meshops rule ${rule}.`, `SARIF has no description of ${rule}`);
+});
+
+test("docs/architecture.md names every module of src/ (a command's file and a kind's validator by their folders' rule)", () => {
+  const architecture = read("docs", "architecture.md");
+  const modules = (readdirSync(path.join(projectRoot, "src"), { recursive: true }) as string[]).map((f) => f.split(path.sep).join("/")).filter((f) => f.endsWith(".ts"));
+  assert.ok(modules.length > 150, `${modules.length} modules`);
+  const kindValidator = (file: string) => {
+    const name = path.basename(file, ".ts");
+    return file.startsWith("validate/rules/") && resourceType(name.charAt(0).toUpperCase() + name.slice(1)) !== undefined;
+  };
+  const unnamed = modules.filter((f) => !f.startsWith("cli/commands/") && !kindValidator(f) && !architecture.includes(`\`${path.basename(f)}\``) && !architecture.includes(f));
+  assert.deepEqual(unnamed, [], "modules docs/architecture.md does not name");
 });
