@@ -533,16 +533,90 @@ describe("kustomize beside the YAML", () => {
   });
 });
 
-describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix)", () => {
+describe("kustomize's patches", () => {
+  const breakerPatch = "apiVersion: kuma.io/v1alpha1\nkind: MeshCircuitBreaker\nmetadata:\n  name: shop-breaker\nspec:\n  to:\n    - targetRef:\n        kind: MeshService\n        name: shop\n      default:\n        connectionLimits:\n          maxConnections: 300\n";
+  const prod = [
+    "namespace: shop-prod",
+    "resources: [../base]",
+    "patches:",
+    "  - path: breaker-limits.yaml",
+    "  - target: {kind: MeshTimeout, name: orders-.*}",
+    "    patch: |-",
+    "      - {op: replace, path: /spec/to/0/default/idleTimeout, value: 60s}",
+    "patchesStrategicMerge:",
+    "  - legacy-patch.yaml",
+    "",
+  ].join("\n");
+
+  test("a patch file is kustomize's input, not a resource (no duplicate); each document a patch targets is a warning naming it", async () => {
+    const dir = shapeRepo("kustomize-namespace", {
+      "apps/prod/kustomization.yaml": prod,
+      "apps/prod/breaker-limits.yaml": breakerPatch,
+      "apps/prod/legacy-patch.yaml": breakerPatch.replace("300", "200"),
+      "apps/base/kustomization.yaml": "resources: [circuit-breaker.yaml, ../../orders]\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "kustomize-patch").map((d) => [d.file, d.line, d.column, d.resource, d.message]),
+      [
+        [
+          "apps/base/circuit-breaker.yaml",
+          1,
+          1,
+          "MeshCircuitBreaker/default/shop-breaker",
+          "kustomize patches this document (patches[0] breaker-limits.yaml and patchesStrategicMerge[0] legacy-patch.yaml of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "orders/timeouts.yaml",
+          1,
+          1,
+          "MeshTimeout/default/orders-timeouts.orders",
+          "kustomize patches this document (patches[1] of apps/prod/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+      ],
+    );
+    const run = await runCli(["validate"], dir);
+    assert.match(run.stdout, /; 8 documents of other kinds skipped/, "the five kustomization files, the Deployment and the two patches");
+  });
+});
+
+describe("kustomize's commonLabels and labels", () => {
+  test("labels a kustomization adds that a document does not have are a warning at the document (drift would show them); labels it already has are not", async () => {
+    const dir = shapeRepo("kustomize-namespace", {
+      "apps/prod/kustomization.yaml": "namespace: shop-prod\nresources: [../base]\ncommonLabels:\n  environment: prod\nlabels:\n  - pairs: {team: shop}\n",
+      "apps/base/circuit-breaker.yaml": readFileSync(path.join(fixture("kustomize-namespace"), "apps/base/circuit-breaker.yaml"), "utf8").replace("    kuma.io/mesh: default", "    kuma.io/mesh: default\n    team: shop"),
+      "billing/kustomization.yaml": "namespace: billing\nresources: [timeouts.yaml]\ncommonLabels: {team: billing}\n",
+      "billing/timeouts.yaml": readFileSync(path.join(fixture("kustomize-namespace"), "billing/timeouts.yaml"), "utf8").replace("    kuma.io/mesh: default", "    kuma.io/mesh: default\n    team: billing"),
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "kustomize-labels").map((d) => [d.file, d.line, d.column, d.resource, d.path, d.message]),
+      [
+        [
+          "apps/base/circuit-breaker.yaml",
+          5,
+          3,
+          "MeshCircuitBreaker/default/shop-breaker",
+          "metadata.labels",
+          "kustomize adds labels this document does not have (environment: prod by commonLabels (apps/prod/kustomization.yaml)), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+      ],
+    );
+  });
+});
+
+describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix, commonMetadata)", () => {
   const fluxKustomization = (name: string, path: string, extra: string) =>
     `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
   const retries = "apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ledger-retries\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n";
 
-  test("targetNamespace is the namespace Flux gives what it builds from spec.path (over a kustomization's), said at each document as kustomize's is; namePrefix renames", async () => {
+  test("targetNamespace is the namespace Flux gives what it builds from spec.path (over a kustomization's), said at each document as kustomize's is; namePrefix renames; commonMetadata labels", async () => {
     const files = {
       "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
       "clusters/prod/payments.yaml": fluxKustomization("payments", "./tenants/payments", "  targetNamespace: payments\n"),
-      "clusters/prod/orders.yaml": fluxKustomization("orders", "./tenants/orders", "  targetNamespace: orders\n  namePrefix: prod-\n"),
+      "clusters/prod/orders.yaml": fluxKustomization("orders", "./tenants/orders", "  targetNamespace: orders\n  namePrefix: prod-\n  commonMetadata:\n    labels: {tenant: orders}\n"),
       "tenants/payments/retries.yaml": retries,
       "tenants/payments/nested/kustomization.yaml": "namespace: ignored\nresources: [retries.yaml]\n",
       "tenants/payments/nested/retries.yaml": retries.replace("ledger-retries", "wallet-retries"),
@@ -558,6 +632,12 @@ describe("Flux Kustomizations in the repository (spec.path, targetNamespace, nam
           4,
           "kustomize-name",
           "kustomize renames this document (namePrefix prod- (Flux Kustomization orders, clusters/prod/orders.yaml)), which meshops does not apply: it reads documents as written, so this is MeshRetry/default/orders-retries.orders; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "tenants/orders/retries.yaml",
+          6,
+          "kustomize-labels",
+          "kustomize adds labels this document does not have (tenant: orders by commonMetadata.labels (Flux Kustomization orders, clusters/prod/orders.yaml)), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops",
         ],
         [
           "tenants/payments/nested/retries.yaml",

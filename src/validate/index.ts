@@ -22,7 +22,8 @@ import { selectFiles } from "./select.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
-import { isKustomizationPath, kustomizeEffects, kustomizeNamespaceWarnings, kustomizeRenameWarnings } from "./kustomize.js";
+import { isKustomizationPath, kustomizeEffects } from "./kustomize.js";
+import { kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { mayHoldVariables, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -218,11 +219,16 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  const kustomized = kustomizeEffects(selection.files);
-  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0) {
+  const kustomized = kustomizeEffects(selection.inputs.length > 0 ? [...selection.files, ...selection.inputs] : selection.files);
+  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
-    diagnostics.push(...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator), ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator));
+    diagnostics.push(
+      ...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator),
+      ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator),
+      ...kustomizePatchWarnings(kustomized.patches, resourcesOf),
+      ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),
+    );
   }
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
@@ -232,7 +238,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     diagnostics: sorted,
     valid: !hasErrors(sorted),
     files: selection.files.length,
-    otherDocuments,
+    otherDocuments: otherDocuments + selection.otherDocuments,
     serviceReferences: repository.serviceReferences,
   };
 }

@@ -3,19 +3,15 @@
  * `namespace:` moves every namespaced object it reaches (through `resources:`, `bases:` and `components:`, folders
  * with a kustomization of their own included) into that namespace, over what the document says; the outermost
  * kustomization that sets one wins. meshops reads documents as written, so a namespace only kustomize gives would make
- * meshops see another resource than the control plane gets (`ledger-retries`, not `ledger-retries.payments`): said
- * here, one warning per document, at the document. A Flux Kustomization in the repository builds its `spec.path` the
+ * meshops see another resource than the control plane gets (`ledger-retries`, not `ledger-retries.payments`):
+ * worked out here, said by kustomizeWarnings.ts. A Flux Kustomization in the repository builds its `spec.path` the
  * same way (that folder's kustomization, or every file below it) and its `targetNamespace`, `namePrefix` and
- * `nameSuffix` act as an outermost kustomization's. Pure.
+ * `nameSuffix` act as an outermost kustomization's. Patches are read for what they target; a patch file is kustomize's
+ * input, which select.ts leaves out of the configuration. Pure.
  */
 import { posix } from "node:path";
-import type { Diagnostic } from "../model/diagnostic.js";
-import { subjectOf } from "../model/key.js";
-import { isJsonObject, type Resource } from "../model/resource.js";
-import { NAMESPACE_LABEL } from "../kuma/naming.js";
-import { isClusterScoped, isSecretType } from "../kuma/types.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
-import type { Locator } from "../parse/locate.js";
 import type { SourceFile } from "../source/types.js";
 
 /** The file names kustomize looks for in a folder (meshops reads only the YAML ones). */
@@ -36,6 +32,30 @@ interface Kustomization {
   readonly entries: readonly string[];
   /** Its `namePrefix` and `nameSuffix`, as they read in a message (`namePrefix prod- (apps/prod/kustomization.yaml)`). */
   readonly renames: readonly string[];
+  /** Its patches, of every kind kustomize has. */
+  readonly patches: readonly Patch[];
+  /** The labels it adds to everything it builds (`commonLabels`, `labels`; Flux's `commonMetadata.labels`). */
+  readonly labels: readonly AddedLabel[];
+}
+
+/** A label a kustomization adds, and how a message names where. */
+export interface AddedLabel {
+  readonly key: string;
+  readonly value: string;
+  readonly by: string;
+}
+
+/** One patch of a kustomization: where it is written and what it targets (a selector, else the patch's own kind and name). */
+interface Patch {
+  /** How a message names it: `patches[0] breaker-limits.yaml`. */
+  readonly label: string;
+  /** The kustomization's file (or the Flux Kustomization). */
+  readonly of: string;
+  /** The patch file, relative to the repository: kustomize's input, not a resource. */
+  readonly file?: string;
+  /** An inline strategic-merge patch. */
+  readonly text?: string;
+  readonly target?: { readonly kind?: string; readonly name?: string };
 }
 
 /** By file object: a long-running process's snapshots share the files a commit did not change, so each is read once. */
@@ -58,7 +78,52 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     const list = fields[key];
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
-  return { folder: posix.dirname(file.path), name: file.path, namespace, entries, renames: renamesOf(fields, file.path) };
+  const folder = posix.dirname(file.path);
+  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path) };
+}
+
+/** `commonLabels`, and each `labels` entry's `pairs` (kustomize's newer form), in the order kustomize applies them. */
+function labelsOf(fields: Readonly<Record<string, unknown>>, of: string): AddedLabel[] {
+  const pairs = (map: unknown, by: string): AddedLabel[] =>
+    isJsonObject(map as JsonValue) ? Object.entries(map as JsonObject).flatMap(([key, value]) => (typeof value === "string" ? [{ key, value, by }] : [])) : [];
+  const entries = Array.isArray(fields.labels) ? fields.labels : [];
+  return [
+    ...pairs(fields.commonLabels, `commonLabels (${of})`),
+    ...entries.flatMap((entry: unknown, i) => (isJsonObject(entry as JsonValue) ? pairs((entry as JsonObject).pairs, `labels[${i}] (${of})`) : [])),
+  ];
+}
+
+/** `patches`, `patchesStrategicMerge` and `patchesJson6902`, each entry a patch. */
+function patchesOf(fields: Readonly<Record<string, unknown>>, folder: string, of: string): Patch[] {
+  const patches: Patch[] = [];
+  for (const key of ["patches", "patchesStrategicMerge", "patchesJson6902"] as const) {
+    const list = fields[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry: unknown, i) => {
+      // patchesStrategicMerge lists file names or inline patches; the others are objects.
+      const spec = typeof entry === "string" ? (/[\n:]/.test(entry) ? { patch: entry } : { path: entry }) : isJsonObject(entry as JsonValue) ? (entry as JsonObject) : {};
+      const path = typeof spec.path === "string" ? spec.path : undefined;
+      const target = isJsonObject(spec.target) ? spec.target : undefined;
+      patches.push({
+        label: `${key}[${i}]${path !== undefined ? ` ${path}` : ""}`,
+        of,
+        ...(path !== undefined ? { file: posix.normalize(posix.join(folder, path)) } : {}),
+        ...(typeof spec.patch === "string" ? { text: spec.patch } : {}),
+        ...(target ? { target: { ...(typeof target.kind === "string" ? { kind: target.kind } : {}), ...(typeof target.name === "string" ? { name: target.name } : {}) } } : {}),
+      });
+    });
+  }
+  return patches;
+}
+
+/**
+ * The files kustomizations name as patches: kustomize's input, never resources (a strategic-merge patch looks like
+ * the resource it patches, and would be read as a second definition of it).
+ */
+export function kustomizePatchFiles(files: readonly Pick<SourceFile, "path" | "text">[]): ReadonlySet<string> {
+  const patchFiles = new Set<string>();
+  for (const file of files) if (isKustomizationPath(file.path)) for (const patch of readKustomization(file).patches) if (patch.file) patchFiles.add(patch.file);
+  return patchFiles;
 }
 
 /** `namePrefix` and `nameSuffix`, as a message names them. */
@@ -76,6 +141,8 @@ interface FluxKustomization {
   readonly namespace: string | undefined;
   readonly renames: readonly string[];
   readonly name: string;
+  readonly patches: readonly Patch[];
+  readonly labels: readonly AddedLabel[];
 }
 
 const FLUX_API = "kustomize.toolkit.fluxcd.io/";
@@ -95,7 +162,8 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const name = `Flux Kustomization ${typeof metadata.name === "string" ? metadata.name : "(no name)"}, ${file.path}`;
       const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
-      return [{ path, namespace, renames: renamesOf(spec, name), name }];
+      const commonMetadata = isJsonObject(spec.commonMetadata) ? spec.commonMetadata : {};
+      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels: labelsOf({ commonLabels: commonMetadata.labels }, name).map((l) => ({ ...l, by: `commonMetadata.labels (${name})` })) }];
     });
     fluxRead.set(file, found);
   }
@@ -116,7 +184,7 @@ function asKustomization(flux: FluxKustomization, paths: ReadonlySet<string>, by
     const inFolder = (path: string) => outermost.some((folder) => path.startsWith(`${folder}/`));
     entries = [...outermost, ...[...paths].filter((path) => under(path) && !isKustomizationPath(path) && !inFolder(path))];
   }
-  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames };
+  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches, labels: flux.labels };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
@@ -127,6 +195,18 @@ export interface KustomizeEffects {
   readonly namespaces: GivenNamespaces;
   /** Per file: each chain of namePrefix/nameSuffix that reaches it, as a message names it. */
   readonly renames: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per file: the patches of every kustomization that builds it, each with the kind and name it targets. */
+  readonly patches: ReadonlyMap<string, readonly TargetedPatch[]>;
+  /** Per file: the labels kustomizations that build it add. */
+  readonly labels: ReadonlyMap<string, readonly AddedLabel[]>;
+}
+
+/** A patch with what it targets: kustomize's selector (anchored regular expressions), or the patch's own kind and name. */
+export interface TargetedPatch {
+  readonly label: string;
+  readonly of: string;
+  readonly kind?: string;
+  readonly name?: string;
 }
 
 /**
@@ -137,8 +217,20 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
   const flux = files.flatMap(fluxKustomizationsIn);
-  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map() };
+  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map() };
   const paths = new Set(files.map((f) => f.path));
+  const texts = new Map(files.map((f) => [f.path, f.text]));
+  const targeted = (patch: Patch): TargetedPatch[] => {
+    const named = { label: patch.label, of: patch.of };
+    if (patch.target) return [{ ...named, ...patch.target }];
+    // A strategic-merge patch names what it patches as a resource would.
+    const text = patch.text ?? (patch.file !== undefined ? texts.get(patch.file) : undefined);
+    return (text === undefined ? [] : parseYaml(text).documents).flatMap(({ value }) => {
+      const metadata = isJsonObject(value) && isJsonObject(value.metadata) ? value.metadata : undefined;
+      if (!isJsonObject(value) || typeof value.kind !== "string" || typeof metadata?.name !== "string") return [];
+      return [{ ...named, kind: escapeRegExp(value.kind), name: escapeRegExp(metadata.name) }];
+    });
+  };
   /** An entry's file or folder kustomization; undefined for what is not here (remote bases, files outside --path). */
   const resolve = (from: Kustomization, entry: string): { file: string } | { kustomization: Kustomization } | undefined => {
     const target = posix.normalize(posix.join(from.folder, entry)).replace(/\/$/, "");
@@ -153,30 +245,43 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   }
   const given = new Map<string, Map<string, string>>();
   const renamed = new Map<string, Set<string>>();
-  const walk = (k: Kustomization, namespace: string | undefined, giver: string | undefined, renames: readonly string[], seen: Set<Kustomization>): void => {
+  const patched = new Map<string, TargetedPatch[]>();
+  const labelled = new Map<string, AddedLabel[]>();
+  const addTo = <T>(map: Map<string, T[]>, file: string, items: readonly T[]): void => {
+    const forFile = map.get(file) ?? [];
+    map.set(file, forFile);
+    for (const item of items) if (!forFile.includes(item)) forFile.push(item);
+  };
+  const walk = (k: Kustomization, outer: Around, seen: Set<Kustomization>): void => {
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
-    // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
-    const [ns, by] = namespace !== undefined ? [namespace, giver] : [k.namespace, k.namespace !== undefined ? k.name : undefined];
-    // Prefixes and suffixes add up, the inner ones applied first.
-    const affixes = k.renames.length > 0 ? [...k.renames, ...renames] : renames;
+    const around: Around = {
+      // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
+      namespace: outer.namespace ?? (k.namespace !== undefined ? { name: k.namespace, by: k.name } : undefined),
+      // Prefixes, suffixes, patches and labels add up, the inner ones applied first.
+      renames: k.renames.length > 0 ? [...k.renames, ...outer.renames] : outer.renames,
+      patches: k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outer.patches] : outer.patches,
+      labels: k.labels.length > 0 ? [...k.labels, ...outer.labels] : outer.labels,
+    };
     for (const entry of k.entries) {
       const found = resolve(k, entry);
       if (!found) continue;
       if ("kustomization" in found) {
-        walk(found.kustomization, ns, by, affixes, seen);
+        walk(found.kustomization, around, seen);
         continue;
       }
-      if (ns !== undefined && by !== undefined) {
+      if (around.namespace) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
         given.set(found.file, forFile);
-        if (!forFile.has(ns)) forFile.set(ns, by);
+        if (!forFile.has(around.namespace.name)) forFile.set(around.namespace.name, around.namespace.by);
       }
-      if (affixes.length > 0) {
+      if (around.renames.length > 0) {
         const forFile = renamed.get(found.file) ?? new Set<string>();
         renamed.set(found.file, forFile);
-        forFile.add(affixes.join(", "));
+        forFile.add(around.renames.join(", "));
       }
+      if (around.patches.length > 0) addTo(patched, found.file, around.patches);
+      if (around.labels.length > 0) addTo(labelled, found.file, around.labels);
     }
     seen.delete(k);
   };
@@ -186,61 +291,20 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     const found = resolve(root, entry);
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
-  for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, undefined, undefined, [], new Set());
-  return { namespaces: given, renames: renamed };
+  for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
+  return { namespaces: given, renames: renamed, patches: patched, labels: labelled };
 }
 
-/**
- * One warning per Kubernetes document a kustomization renames (namePrefix, nameSuffix): meshops sees another name
- * than the control plane gets, and a renamed Mesh leaves every `kuma.io/mesh` label pointing at the old one.
- */
-export function kustomizeRenameWarnings(renames: KustomizeEffects["renames"], resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
-  const warnings: Diagnostic[] = [];
-  for (const [file, chains] of renames) {
-    const by = [...chains].sort().join("; or ");
-    for (const resource of resourcesOf(file)) {
-      const source = resource.source;
-      if (!source || source.format !== "kubernetes") continue;
-      const subject = subjectOf(resource);
-      const message = `kustomize renames this document (${by}), which meshops does not apply: it reads documents as written, so this is ${subject}; render the overlay (kustomize build) into a folder of its own for meshops`;
-      const at = locator.locate(source.file, source.docIndex, ["metadata", "name"]) ?? source;
-      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.name", message, rule: "kustomize-name" });
-    }
-  }
-  return warnings;
+/** What the kustomizations around a file (those that build it) do to it. */
+interface Around {
+  readonly namespace: { readonly name: string; readonly by: string } | undefined;
+  readonly renames: readonly string[];
+  readonly patches: readonly TargetedPatch[];
+  readonly labels: readonly AddedLabel[];
 }
 
-/**
- * One warning per Kubernetes document of a namespaced Kuma kind whose namespace, as written, is not the one kustomize
- * gives it. `resourcesOf(path)`: the resources read from that file.
- */
-export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
-  const warnings: Diagnostic[] = [];
-  for (const [file, namespaces] of given) {
-    for (const resource of resourcesOf(file)) {
-      const source = resource.source;
-      if (!source || source.format !== "kubernetes" || isClusterScoped(resource.type) || isSecretType(resource.type)) continue;
-      const labels = isJsonObject(resource.object.labels) ? resource.object.labels : {};
-      const written = typeof labels[NAMESPACE_LABEL] === "string" ? (labels[NAMESPACE_LABEL] as string) : undefined;
-      if (namespaces.size === 1 && namespaces.has(written ?? "")) continue;
-      const subject = subjectOf(resource);
-      const plainName = written === undefined ? resource.name : resource.name.slice(0, -(written.length + 1));
-      const givers = [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ns, by]) => `${ns} (${by})`);
-      let message: string;
-      if (namespaces.size > 1) {
-        message =
-          `kustomize gives this document namespace ${givers.join(" and ")}, which meshops does not apply: it reads documents as written, so this is ${subject}; ` +
-          "a base shared by overlays is one resource here: render each overlay (kustomize build) into a folder of its own for meshops";
-      } else {
-        const [namespace] = namespaces.keys() as IterableIterator<string>;
-        message =
-          written === undefined
-            ? `kustomize gives this document namespace ${givers[0]}, which meshops does not apply: it reads documents as written, so this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}, or give the folder its namespace in meshops.yaml (namespaces)`
-            : `kustomize gives this document namespace ${givers[0]} over its namespace ${written}, which meshops keeps: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
-      }
-      const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
-      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message, rule: "kustomize-namespace" });
-    }
-  }
-  return warnings;
+const NOTHING_AROUND: Around = { namespace: undefined, renames: [], patches: [], labels: [] };
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -1,16 +1,22 @@
 /**
  * Which files of a snapshot are configuration: everything the source read, less what meshops.yaml's `exclude:` and
- * `--exclude` leave out, and less Helm charts, which are one error each. (Dot-directories never reach here: the source
+ * `--exclude` leave out, less Helm charts, which are one error each, and less kustomize's patch files, counted. (Dot-directories never reach here: the source
  * skips them.) Pure.
  */
 import { posix } from "node:path";
 import { compilePathPattern, underRoot } from "../config/glob.js";
 import type { RepoConfig } from "../config/repoConfig.js";
+import { parseYaml } from "../parse/documents.js";
+import { kustomizePatchFiles } from "./kustomize.js";
 import type { Snapshot, SourceFile, SourceProblem } from "../source/types.js";
 
 export interface Selection {
   readonly files: readonly SourceFile[];
   readonly problems: readonly (SourceProblem | SelectionProblem)[];
+  /** Files that are another tool's input, not configuration (kustomize's patches): read by kustomize.ts only. */
+  readonly inputs: readonly SourceFile[];
+  /** Their documents, counted with the other documents. */
+  readonly otherDocuments: number;
 }
 
 /** A folder that is not configuration as it stands. */
@@ -31,7 +37,16 @@ export function selectFiles(snapshot: Snapshot, config: RepoConfig, extraExclude
   const excluded = patterns.map(compilePathPattern);
   const kept = (path: string) => !excluded.some((pattern) => pattern.test(path));
   const selected = patterns.length === 0 ? { files: snapshot.files, problems: snapshot.problems } : { files: snapshot.files.filter((f) => kept(f.path)), problems: snapshot.problems.filter((p) => kept(p.path)) };
-  return withoutHelmCharts(selected, snapshot.root);
+  return withoutKustomizePatches(withoutHelmCharts(selected, snapshot.root));
+}
+
+/** kustomize's patch files: a strategic-merge patch looks like the resource it patches (kustomize.ts warns there). */
+function withoutKustomizePatches(selection: Omit<Selection, "inputs" | "otherDocuments">): Selection {
+  const patches = kustomizePatchFiles(selection.files);
+  if (patches.size === 0) return { ...selection, inputs: [], otherDocuments: 0 };
+  const inputs = selection.files.filter((f) => patches.has(f.path));
+  const files = selection.files.filter((f) => !patches.has(f.path));
+  return { ...selection, files, inputs, otherDocuments: inputs.reduce((n, f) => n + parseYaml(f.text).documents.length, 0) };
 }
 
 /**
@@ -40,7 +55,7 @@ export function selectFiles(snapshot: Snapshot, config: RepoConfig, extraExclude
  * Chart.yaml (the file Helm requires, by that name) says what it is and how to leave it out, instead of an error per
  * file. Subcharts are the outer chart's.
  */
-function withoutHelmCharts(selection: { readonly files: readonly SourceFile[]; readonly problems: readonly SourceProblem[] }, root: string): Selection {
+function withoutHelmCharts(selection: { readonly files: readonly SourceFile[]; readonly problems: readonly SourceProblem[] }, root: string): Omit<Selection, "inputs" | "otherDocuments"> {
   const charts = selection.files.filter((f) => posix.basename(f.path) === HELM_CHART_FILE && isHelmChartFile(f.text)).map((f) => posix.dirname(f.path));
   if (charts.length === 0) return selection;
   const inChart = (path: string) => charts.some((folder) => folder === "." || path.startsWith(`${folder}/`));

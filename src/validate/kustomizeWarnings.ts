@@ -1,0 +1,135 @@
+/**
+ * What meshops says of the documents kustomize (or Flux) changes on the way to the control plane and meshops reads as
+ * written (kustomize.ts works out which): one warning per document, at the document. Pure.
+ */
+import type { Diagnostic } from "../model/diagnostic.js";
+import { subjectOf } from "../model/key.js";
+import { isJsonObject, type Resource } from "../model/resource.js";
+import { NAMESPACE_LABEL } from "../kuma/naming.js";
+import { isClusterScoped, isSecretType } from "../kuma/types.js";
+import type { Locator } from "../parse/locate.js";
+import type { GivenNamespaces, KustomizeEffects } from "./kustomize.js";
+
+/** kustomize's selector match: the expression anchored at both ends; one that does not compile is compared as written. */
+function selects(pattern: string | undefined, value: string): boolean {
+  if (pattern === undefined) return true;
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return pattern === value;
+  }
+}
+
+/**
+ * One warning per Kubernetes document a kustomization's patch targets: the control plane gets the patched values,
+ * meshops compares the document as written.
+ */
+export function kustomizePatchWarnings(patches: KustomizeEffects["patches"], resourcesOf: (path: string) => readonly Resource[]): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, candidates] of patches) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const name = writtenName(resource);
+      const matching = candidates.filter((p) => selects(p.kind, resource.type) && selects(p.name, name));
+      if (matching.length === 0) continue;
+      const byKustomization = new Map<string, string[]>();
+      for (const p of matching) byKustomization.set(p.of, [...(byKustomization.get(p.of) ?? []), p.label]);
+      const by = [...byKustomization].map(([of, labels]) => `${[...new Set(labels)].join(" and ")} of ${of}`).join("; ");
+      const message = `kustomize patches this document (${by}), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops`;
+      warnings.push({ severity: "warning", file: source.file, line: source.line, column: source.column, resource: subjectOf(resource), path: "", message, rule: "kustomize-patch" });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * One warning per Kubernetes document a kustomization adds labels to that it does not have with that value: the
+ * control plane's copy has them, the document not, so drift would show them.
+ */
+export function kustomizeLabelWarnings(labels: KustomizeEffects["labels"], resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, added] of labels) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const own = isJsonObject(resource.object.labels) ? resource.object.labels : {};
+      // The outer kustomization's value wins for a key both set: the last one listed.
+      const final = new Map(added.map((label) => [label.key, label]));
+      const missing = [...final.values()].filter((label) => own[label.key] !== label.value);
+      if (missing.length === 0) continue;
+      const listed = missing.map((label) => `${label.key}: ${label.value} by ${label.by}`).join(", ");
+      const message = `kustomize adds labels this document does not have (${listed}), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops`;
+      const at = locator.locate(source.file, source.docIndex, ["metadata", "labels"]) ?? source;
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subjectOf(resource), path: "metadata.labels", message, rule: "kustomize-labels" });
+    }
+  }
+  return warnings;
+}
+
+/** `metadata.namespace` as the document wrote it (kept as a label), if it wrote one. */
+function writtenNamespace(resource: Resource): string | undefined {
+  const labels = isJsonObject(resource.object.labels) ? resource.object.labels : {};
+  const namespace = labels[NAMESPACE_LABEL];
+  return typeof namespace === "string" ? namespace : undefined;
+}
+
+/** `metadata.name` as the document wrote it (a namespaced resource's name carries its namespace after a dot). */
+function writtenName(resource: Resource): string {
+  const namespace = writtenNamespace(resource);
+  return namespace !== undefined && resource.name.endsWith(`.${namespace}`) ? resource.name.slice(0, -(namespace.length + 1)) : resource.name;
+}
+
+/**
+ * One warning per Kubernetes document a kustomization renames (namePrefix, nameSuffix): meshops sees another name
+ * than the control plane gets, and a renamed Mesh leaves every `kuma.io/mesh` label pointing at the old one.
+ */
+export function kustomizeRenameWarnings(renames: KustomizeEffects["renames"], resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, chains] of renames) {
+    const by = [...chains].sort().join("; or ");
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes") continue;
+      const subject = subjectOf(resource);
+      const message = `kustomize renames this document (${by}), which meshops does not apply: it reads documents as written, so this is ${subject}; render the overlay (kustomize build) into a folder of its own for meshops`;
+      const at = locator.locate(source.file, source.docIndex, ["metadata", "name"]) ?? source;
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.name", message, rule: "kustomize-name" });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * One warning per Kubernetes document of a namespaced Kuma kind whose namespace, as written, is not the one kustomize
+ * gives it. `resourcesOf(path)`: the resources read from that file.
+ */
+export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, namespaces] of given) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source || source.format !== "kubernetes" || isClusterScoped(resource.type) || isSecretType(resource.type)) continue;
+      const written = writtenNamespace(resource);
+      if (namespaces.size === 1 && namespaces.has(written ?? "")) continue;
+      const subject = subjectOf(resource);
+      const plainName = writtenName(resource);
+      const givers = [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ns, by]) => `${ns} (${by})`);
+      let message: string;
+      if (namespaces.size > 1) {
+        message =
+          `kustomize gives this document namespace ${givers.join(" and ")}, which meshops does not apply: it reads documents as written, so this is ${subject}; ` +
+          "a base shared by overlays is one resource here: render each overlay (kustomize build) into a folder of its own for meshops";
+      } else {
+        const [namespace] = namespaces.keys() as IterableIterator<string>;
+        message =
+          written === undefined
+            ? `kustomize gives this document namespace ${givers[0]}, which meshops does not apply: it reads documents as written, so this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}, or give the folder its namespace in meshops.yaml (namespaces)`
+            : `kustomize gives this document namespace ${givers[0]} over its namespace ${written}, which meshops keeps: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
+      }
+      const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message, rule: "kustomize-namespace" });
+    }
+  }
+  return warnings;
+}
