@@ -57,8 +57,6 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "dataplane-skipped": "A Dataplane document, skipped while meshops.yaml's resources.dataplanes is off.",
   "kubernetes-crd": "A Kubernetes-only kind (MeshGatewayInstance, MeshGatewayConfig, ContainerPatch) the API server would refuse against its CRD.",
   "kubernetes-only": "A Kubernetes-only kind: kubectl, Argo CD or Flux applies it, not meshops.",
-  "kustomize-name": "A kustomization's namePrefix or nameSuffix renames this document; meshops reads the name as written.",
-  "kustomize-namespace": "A kustomization gives this document another namespace than it states; meshops reads it as written.",
   "unknown-service": "A reference to a MeshService neither the repository nor the control plane has.",
   "missing-name": "The resource has no name.",
   schema: "The resource does not match its type's JSON schema (unknown fields, wrong types, invalid values).",
