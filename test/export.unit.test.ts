@@ -42,7 +42,8 @@ test("server fields, computed labels and the ownership label are stripped; ident
   assert.equal(summary.defaultPolicies, 4);
   assert.equal(summary.secrets, 1);
   assert.deepEqual(summary.synced, ["MeshTimeout/shop/from-global"]);
-  assert.deepEqual(summary.unmanagedTypes, ["Dataplane", "Secret"]);
+  // Secrets are managed: one left out for want of a recipient is counted above, never named a type meshops does not manage.
+  assert.deepEqual(summary.unmanagedTypes, ["Dataplane"]);
   assert.ok(![...files.values()].some((text) => text.includes("c2VjcmV0")), "no secret value is written");
   assert.deepEqual(doc(files, "meshops.yaml"), { instance: "meshops", controlPlane: { version: "2.14.3", product: "kuma", skipDefaultMeshCreation: true }, defaults: { materialize: true } });
 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { stringify } from "yaml";
 import type { JsonObject } from "../src/model/resource.js";
+import { checkScopeMeshes, scopeOf } from "../src/cli/scope.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
 
@@ -107,4 +108,15 @@ test("apply --mesh writes and prunes only that mesh", async () => {
   assert.equal(apply.code, 0, apply.stdout + apply.stderr);
   assert.match(apply.stdout, /Apply complete: 2 applied\./);
   assert.deepEqual(await changesOf(), ["update MeshTimeout/beta/t", "delete MeshRetry/beta/r"]);
+});
+
+test("an unknown --mesh is answered with the meshes as people name them: the global unit is _global, never an empty name", () => {
+  const known = () => new Set(["", "alpha"]);
+  assert.throws(() => checkScopeMeshes(scopeOf({ excludeMesh: ["sandbox"] }), known), {
+    message: "--exclude-mesh sandbox: no such mesh in the repository or the control plane; meshes: _global, alpha",
+  });
+  assert.throws(() => checkScopeMeshes(scopeOf({ mesh: ["_globl"] }), known), { message: /^--mesh _globl: .*, did you mean "_global"\?$/ });
+  assert.throws(() => checkScopeMeshes(scopeOf({ mesh: ["_global"] }), () => new Set(["alpha"])), {
+    message: "--mesh _global: no such mesh in the repository or the control plane; meshes: alpha",
+  });
 });

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { didYouMean } from "../model/suggest.js";
-import { unitOfName } from "../model/key.js";
+import { nameOfUnit, unitOfName } from "../model/key.js";
 import type { Scope } from "../sync/scope.js";
 import { UsageError } from "./io.js";
 import { collect } from "./repository.js";
@@ -43,5 +43,8 @@ export function checkScopeMeshes(scope: Scope, knownMeshes: () => ReadonlySet<st
   const [first] = unknown;
   if (first === undefined) return;
   const where = scope.meshes.includes(first) ? "--mesh" : "--exclude-mesh";
-  throw new UsageError(`${where} ${first}: no such mesh in the repository or the control plane${didYouMean(first, known) || `; meshes: ${[...known].sort().join(", ")}`}`);
+  // Named as people write them: the global unit is `_global`, not the empty mesh it is held under.
+  const written = nameOfUnit(first);
+  const names = [...known].map(nameOfUnit).sort();
+  throw new UsageError(`${where} ${written}: no such mesh in the repository or the control plane${didYouMean(written, names) || `; meshes: ${names.join(", ")}`}`);
 }

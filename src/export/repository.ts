@@ -177,7 +177,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       generated: leftAlone.generated,
       synced: leftAlone.synced,
       unmanagedTypes: controlPlane.servedTypes
-        .filter((t) => !resourceType(t) || (SECRET_TYPES.has(t) && !(options.secrets && ENCRYPTABLE_TYPES.has(t))) || OPT_IN_TYPES.has(t))
+        // Secrets left out for want of a recipient are counted in `secrets`: meshops manages them.
+        .filter((t) => !resourceType(t) || OPT_IN_TYPES.has(t))
         .sort(compareText),
       materializeDefaults: defaults.materialize,
       config,

@@ -32,6 +32,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "yaml-syntax": "The file is not valid YAML; the document with the error is dropped whole.",
   "duplicate-key": "A YAML mapping holds the same key twice.",
   "yaml-alias-limit": "A document uses more YAML aliases than meshops accepts.",
+  "yaml-nesting-limit": "A document nests deeper than meshops accepts.",
   "substitution-variable": "A document holds ${var}, which Flux's post-build substitution replaces and meshops does not.",
   "kustomize-namespace": "A kustomization (or Flux Kustomization) gives the document another namespace than it states.",
   "kustomize-name": "A kustomization (or Flux Kustomization) renames the document (namePrefix, nameSuffix).",
@@ -41,7 +42,22 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
   "unknown-type": "The document's type or kind is not a resource type meshops manages.",
   "kubernetes-shape": "A Kubernetes-shaped document is missing or misplaces apiVersion, kind, metadata or spec.",
-  "kubernetes-namespace": "A Kubernetes-shaped document is in a namespace other than the control plane's system namespace.",
+  "kubernetes-namespace": "A Kubernetes-shaped document is in a namespace the admission webhook of the control plane's role (controlPlane.mode) refuses for its kind.",
+  "kubernetes-policy-role": "A policy outside the system namespace breaks the admission webhook's rules for its role (producer, consumer, workload-owner).",
+  "server-field": "A field or label the control plane sets itself: ignored, never sent.",
+  labels: "A label the API server refuses on PUT (syntax, kuma.io/origin for the control plane's role, kuma.io/mesh).",
+  deprecation: "The control plane accepts this but warns that it is deprecated.",
+  "kong-mesh-kind": "A Kong Mesh kind, while meshops.yaml says the control plane is Kuma.",
+  "global-scope": "A global resource (HostnameGenerator, GlobalSecret) names a mesh.",
+  "global-resources": "A global resource outside meshops.yaml's globalResources.paths.",
+  "plaintext-secret": "A Secret's value is not SOPS-encrypted.",
+  sops: "A SOPS-encrypted document's sops block or ENC[...] value is malformed.",
+  "sops-identity": "A document's kind, name or mesh is encrypted, so it cannot be identified without the key.",
+  "sops-decrypt": "A SOPS-encrypted file does not decrypt with the key given.",
+  "dataplane-skipped": "A Dataplane document, skipped while meshops.yaml's resources.dataplanes is off.",
+  "kubernetes-crd": "A Kubernetes-only kind (MeshGatewayInstance, MeshGatewayConfig, ContainerPatch) the API server would refuse against its CRD.",
+  "kubernetes-only": "A Kubernetes-only kind: kubectl, Argo CD or Flux applies it, not meshops.",
+  "unknown-service": "A reference to a MeshService neither the repository nor the control plane has.",
   "missing-name": "The resource has no name.",
   schema: "The resource does not match its type's JSON schema (unknown fields, wrong types, invalid values).",
   semantic: "The control plane's own validators reject the resource.",
@@ -58,6 +74,9 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "file-too-large": "A YAML file is larger than --max-file-size.",
   "symlink-escape": "A symbolic link points outside the repository.",
   "unreadable-file": "A file could not be read.",
+  "not-text": "A file is not text (it holds NUL bytes).",
+  "invalid-utf8": "A line of the file is not valid UTF-8.",
+  submodule: "A Git submodule: its files are another repository's and are not read.",
   "mass-change/mesh-deleted": "The plan deletes a Mesh, and the control plane deletes everything in it.",
   "mass-change/all-policies-removed": "The plan removes every policy of a Mesh.",
   "mass-change/traffic-permission-removed": "The plan removes a MeshTrafficPermission: who may talk to whom changes.",
@@ -71,7 +90,8 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "drift/unmanaged": "On the control plane, not in the repository and not owned by meshops.",
 };
 
-function describeRule(id: string): string {
+/** A rule's one-line description (tenancy rules by name); the README's rule table and this list are checked against each other. */
+export function describeRule(id: string): string {
   if (id.startsWith("tenancy/")) return `Tenancy rule "${id.slice("tenancy/".length)}" of meshops.yaml.`;
   return RULE_DESCRIPTIONS[id] ?? `meshops rule ${id}.`;
 }

@@ -107,7 +107,8 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
   if (s.defaultPolicies > 0) lines.push(`  left out: ${s.defaultPolicies} default polic${s.defaultPolicies === 1 ? "y" : "ies"} identical to what meshops materializes`);
   if (s.encryptedSecrets > 0) lines.push(`  encrypted: ${plural(s.encryptedSecrets, "secret")} written SOPS-encrypted (*.sops.yaml; plan and apply need the age key: SOPS_AGE_KEY_FILE)`);
   if (s.secrets > 0) {
-    const hint = s.encryptedSecrets > 0 ? "GlobalSecrets are not managed yet" : `pass --sops-age-recipient or --sops-pgp-recipient-file to write ${s.secrets === 1 ? "it" : "them"} SOPS-encrypted; until then \`apply --prune\` would delete ${s.secrets === 1 ? "it" : "them"}`;
+    // Only without a recipient: with one, every Secret and GlobalSecret is written encrypted.
+    const hint = `pass --sops-age-recipient or --sops-pgp-recipient-file to write ${s.secrets === 1 ? "it" : "them"} SOPS-encrypted; until then \`apply --prune\` would delete ${s.secrets === 1 ? "it" : "them"}`;
     lines.push(`  left out: ${plural(s.secrets, "secret")} (never written in clear text: ${hint})`);
   }
   if (!s.materializeDefaults) lines.push("  defaults.materialize is off: a Mesh lacks a default policy meshops would create, so every default policy is a file");
