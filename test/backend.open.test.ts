@@ -4,10 +4,11 @@
  * in-process, the daemon as a child process serving the embedded control plane over HTTP (--cp-listen).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { parseAllDocuments } from "yaml";
 import { runCli } from "./helpers/cli.js";
 import { exitWithin, killAll, startWatch, waitFor } from "./helpers/daemon.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
@@ -51,4 +52,34 @@ test("watch and apply on one state directory emulate the same Kuma version: the 
   const planned = await runCli(["plan", "--repo", repo.dir, "--state-dir", stateDir, "--format", "json"], work);
   assert.equal(planned.code, 0, planned.stderr);
   assert.deepEqual(JSON.parse(planned.stdout), JSON.parse(afterApply.stdout));
+});
+
+test("a control plane that skips creating Mesh default (controlPlane.skipDefaultMeshCreation) is emulated so: apply and watch create none", async () => {
+  const skipping = tempRepo("meshops-open-skip-");
+  try {
+    commitFiles(skipping.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": mesh("shop") });
+    const meshesIn = async (stateDir: string): Promise<string[]> => {
+      const out = path.join(work, `export-${path.basename(stateDir)}`);
+      const exported = await runCli(["export", "--state-dir", stateDir, "--out", out], work);
+      assert.equal(exported.code, 0, exported.stderr);
+      // Every file export wrote, unmanaged/ included: what the control plane holds.
+      const files = readdirSync(out, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml") && f !== "meshops.yaml");
+      const documents = files.flatMap((f) => parseAllDocuments(readFileSync(path.join(out, f), "utf8")).map((d) => d.toJS() as { type?: string; name?: string }));
+      return documents.filter((d) => d.type === "Mesh").map((d) => d.name ?? "");
+    };
+    const applied = path.join(work, "cp-skip-apply");
+    const apply = await runCli(["apply", "--repo", skipping.dir, "--state-dir", applied], work);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.deepEqual(await meshesIn(applied), ["shop"]);
+
+    const watched = path.join(work, "cp-skip-watch");
+    const daemon = await startWatch(["--repo", skipping.dir, "--branch", "main", "--state-dir", watched, "--drift-interval", "1h"], { cwd: work });
+    const head = git(skipping.dir, "rev-parse", "HEAD");
+    await waitFor("the head applied", async () => ((await daemon.status()).revision.applied?.commit === head ? true : undefined));
+    daemon.child.kill("SIGTERM");
+    assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+    assert.deepEqual(await meshesIn(watched), ["shop"]);
+  } finally {
+    skipping.cleanup();
+  }
 });

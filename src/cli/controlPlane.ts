@@ -5,7 +5,7 @@ import { readAhead } from "../backend/readAhead.js";
 import { TokenFile } from "../backend/tokenFile.js";
 import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
-import { parseRepoConfig, type Product } from "../config/repoConfig.js";
+import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
@@ -56,6 +56,8 @@ export interface OpenSettings {
   readonly version: string | undefined;
   /** The repository's `controlPlane.product`: Kong Mesh serves kinds Kuma does not. */
   readonly product?: Product | undefined;
+  /** The repository's `controlPlane.skipDefaultMeshCreation`: the embedded control plane creates no Mesh default either. */
+  readonly skipDefaultMeshCreation?: boolean | undefined;
   /** What loading the embedded control plane's state had to do (default: a line on stderr). */
   readonly onWarning?: (message: string) => void;
   /** When the embedded control plane's state cannot be written, and can again. */
@@ -121,6 +123,7 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
       stateDir: path.resolve(io.cwd, options.stateDir),
       ...(settings.version ? { version: settings.version } : {}),
       ...(settings.product ? { product: settings.product } : {}),
+      ...(settings.skipDefaultMeshCreation ? { skipMeshCreation: true } : {}),
       onWarning: settings.onWarning ?? ((message) => io.stderr.write(`meshops: ${message}\n`)),
       ...(settings.health ? { health: settings.health } : {}),
       // auto: what the state directory was created as.
@@ -180,16 +183,23 @@ export async function startSettings(source: RevisionSource, subPath: string | un
   }
 }
 
+/** What the embedded control plane takes from meshops.yaml's `controlPlane`: the control plane it stands for. */
+export type EmulatedTarget = Pick<OpenSettings, "version" | "product" | "skipDefaultMeshCreation">;
+
+export function emulatedTarget(config: RepoConfig): EmulatedTarget {
+  const { version, product, skipDefaultMeshCreation } = config.controlPlane;
+  return { version, product, skipDefaultMeshCreation };
+}
+
 /**
  * The Kuma version and product meshops.yaml names at the start: `watch` opens the control plane before its first
  * reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet, said through
  * `warn`.
  */
-export function configuredTarget(settings: StartSettings | Error, warn: (message: string) => void): { version: string | undefined; product: Product | undefined } {
+export function configuredTarget(settings: StartSettings | Error, warn: (message: string) => void): EmulatedTarget {
   try {
     if (settings instanceof Error) throw settings;
-    const { version, product } = parseRepoConfig(settings.config, settings.root).config.controlPlane;
-    return { version, product };
+    return emulatedTarget(parseRepoConfig(settings.config, settings.root).config);
   } catch (error) {
     warn(`cannot read meshops.yaml's controlPlane yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
     return { version: undefined, product: undefined };

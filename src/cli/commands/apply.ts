@@ -7,7 +7,7 @@ import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlan
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, pendingControlPlane, validWhileReading, warnUnknownReferences, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading, warnUnknownReferences } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
@@ -56,7 +56,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     );
     if (!result) return setExit(1);
     const style = styleFor(io.stdout, io.env);
-    const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+    const { backend } = await controlPlane.open(emulatedTarget(result.config));
     // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
     // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
     let stop: string | undefined;

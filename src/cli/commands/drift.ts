@@ -4,7 +4,7 @@ import { lazyLocations } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, pendingControlPlane, validWhileReading, type ControlPlaneOptions } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
@@ -30,7 +30,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead, invalidReport: { ...options, command: "drift", outputs } }),
     );
     if (!result) return setExit(1);
-    const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+    const { backend } = await controlPlane.open(emulatedTarget(result.config));
     try {
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));

@@ -48,7 +48,8 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     const recipients = { age: options.sopsAgeRecipient, pgp: await Promise.all(options.sopsPgpRecipientFile.map((file) => pgpPublicKey(file, io))) };
     const anyRecipient = recipients.age.length + recipients.pgp.length > 0;
     if (!options.force && (await entriesOf(out)).length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
-    const { backend } = await openControlPlane(options, io, { version: undefined });
+    // Read only: an embedded control plane is not given a Mesh default it does not hold (a real one creates it at start).
+    const { backend } = await openControlPlane(options, io, { version: undefined, skipDefaultMeshCreation: true });
     let exported;
     try {
       const [info, types] = await Promise.all([backend.info(), backend.types()]);

@@ -7,7 +7,7 @@ import { classifyPlanRisks } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, pendingControlPlane, validWhileReading, warnUnknownReferences, type ControlPlaneOptions, type PendingControlPlane } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnUnknownReferences } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
@@ -96,7 +96,7 @@ interface Planned {
 }
 
 async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo, controlPlane: PendingControlPlane): Promise<Planned> {
-  const { backend } = await controlPlane.open({ version: result.config.controlPlane.version, product: result.config.controlPlane.product });
+  const { backend } = await controlPlane.open(emulatedTarget(result.config));
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnUnknownReferences(io, comparison);

@@ -158,7 +158,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     const notRead = await settingsAboveWarning(source.dir, settings.ref, settings.root);
     if (notRead !== undefined) log.warn({ event: "config.not-read" }, notRead);
   }
-  const target = options.cpUrl ? { version: undefined, product: undefined } : configuredTarget(settings, (message) => log.warn({ event: "cp.version-unknown" }, message));
+  const target = options.cpUrl ? { version: undefined } : configuredTarget(settings, (message) => log.warn({ event: "cp.version-unknown" }, message));
   const { backend, store } = await openControlPlane(options, io, {
     ...target,
     onWarning: (message) => log.warn({ event: "cp.load-warning" }, message),
