@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { configFilesAbove, WORKTREE } from "../source/index.js";
-import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
 import { GitObjects } from "../source/gitBatch.js";
@@ -32,16 +32,31 @@ export interface RepositoryOptions {
 
 /** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
 export function addRepositoryOptions(command: Command): Command {
-  return command
+  command
     .option("--repo <dir>", "a directory inside the Git working copy holding the configuration", ".")
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
     .option("--ref <rev>", "revision to read; WORKTREE for uncommitted files", "HEAD")
-    .addOption(maxFileSizeOption())
-    .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
-    .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
-    .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error")
+    .addOption(maxFileSizeOption());
+  return addValidationOptions(command)
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
     .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) to decrypt SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)");
+}
+
+/** How the files read are validated: `watch` validates each revision the same way, and takes the same options. */
+export function addValidationOptions(command: Command): Command {
+  return command
+    .option("--exclude <glob>", "leave out files matching this glob, relative to --path (repeatable; adds to meshops.yaml's exclude)", collect, [])
+    .option("--allow-empty", "a --path with no configuration files is valid (by default it is an error, so a mistyped path fails)")
+    .option("--deprecations-as-errors", "what the control plane would accept but warn about on PUT (rule deprecation) is an error");
+}
+
+/** The validation options a command was given, as validateSnapshot takes them. */
+export function validateOptionsOf(options: { readonly exclude?: readonly string[]; readonly allowEmpty?: boolean; readonly deprecationsAsErrors?: boolean }): ValidateOptions {
+  return {
+    ...(options.exclude && options.exclude.length > 0 ? { exclude: options.exclude } : {}),
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
+  };
 }
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
@@ -157,11 +172,7 @@ export async function loadRepository(
   let nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
   const ownTree = nearest?.own === true;
   const cache = shared?.cache ?? new AnalysisCache();
-  const validateOptions = {
-    ...(options.exclude ? { exclude: options.exclude } : {}),
-    ...(options.allowEmpty ? { allowEmpty: true } : {}),
-    ...(options.deprecationsAsErrors ? { deprecationsAsErrors: true } : {}),
-  };
+  const validateOptions = validateOptionsOf(options);
   const read = {
     repo,
     ref: options.ref,

@@ -21,11 +21,14 @@ import { DaemonStatus } from "./status.js";
 import { meshViews, notifier } from "../notify/notifier.js";
 import type { Sink } from "../notify/requests.js";
 import type { NotificationSender } from "../notify/sender.js";
+import type { ValidateOptions } from "../validate/index.js";
 
 export interface DaemonOptions {
   readonly source: RevisionSource;
   readonly path: string | undefined;
   readonly maxFileBytes?: number;
+  /** `--exclude`, `--allow-empty`, `--deprecations-as-errors`: each revision is validated as `validate` would. */
+  readonly validation?: ValidateOptions;
   readonly backend: Backend;
   /** For the status: where the control plane is (never a token). */
   readonly controlPlane: { readonly url: string; readonly embedded: boolean };
@@ -108,6 +111,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     source,
     path: o.path,
     ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}),
+    ...(o.validation ? { validation: o.validation } : {}),
     backend: o.backend,
     events,
     driftMode: o.driftMode,

@@ -35,7 +35,7 @@ import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/r
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
-import { AnalysisCache, validateSnapshotSteps, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
@@ -54,6 +54,8 @@ export interface ReconcilerOptions {
   /** `--path`: the sub-folder of the repository holding the configuration. */
   readonly path: string | undefined;
   readonly maxFileBytes?: number;
+  /** How each revision is validated (`--exclude`, `--allow-empty`, `--deprecations-as-errors`). */
+  readonly validation?: ValidateOptions;
   readonly backend: Backend;
   /** Where every fact of a run goes: the status, the metrics and the log subscribe (events.ts). */
   readonly events: DaemonEvents;
@@ -260,7 +262,7 @@ export class Reconciler {
     this.#snapshot = snapshot;
     retainBlobs(this.#blobs, snapshot);
     // Seconds of CPU for a large repository read cold: in slices, so that /healthz keeps answering (issue 14, M3).
-    const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis));
+    const validated = await runStepsSliced(validateSnapshotSteps(snapshot, this.#analysis, this.#o.validation));
     // Encrypted files are decrypted in memory for this run, in the meshes valid so far; one that does not decrypt
     // makes its meshes invalid.
     let texts: Map<string, string> | undefined; // by path, made only if a file is encrypted

@@ -20,7 +20,7 @@ import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettin
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
-import { localRepositoryDir, maxFileSizeOption, settingsAboveWarning } from "../repository.js";
+import { addValidationOptions, localRepositoryDir, maxFileSizeOption, settingsAboveWarning, validateOptionsOf } from "../repository.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../../daemon/heap.js";
 
 interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
@@ -28,6 +28,9 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, Notificat
   branch?: string;
   path?: string;
   maxFileSize: number;
+  exclude: string[];
+  allowEmpty?: boolean;
+  deprecationsAsErrors?: boolean;
   interval: number;
   heapGrowth: number;
   driftInterval: number;
@@ -112,7 +115,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
   addControlPlaneOptions(command);
   addNotificationOptions(command);
 
-  return command.action(async (options: WatchOptions) => {
+  return addValidationOptions(command).action(async (options: WatchOptions) => {
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
     const signalled = untilSignal();
     const log = createLogger({ stream: io.stdout, level: options.logLevel, format: options.logFormat, env: io.env });
@@ -188,6 +191,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       source,
       path: options.path,
       maxFileBytes: options.maxFileSize,
+      validation: validateOptionsOf(options),
       backend,
       controlPlane,
       listen,
