@@ -1,6 +1,7 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
+import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { resolvePlainScalars } from "./yaml11.js";
 
@@ -20,7 +21,11 @@ export interface YamlProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
-  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit" | "yaml-nesting-limit";
+  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit" | "yaml-nesting-limit" | "yaml-decode";
+  /** Absent: an error, and the document is not read. */
+  readonly severity?: "warning";
+  /** The field the problem is at, in the document as written (absent: the document as a whole). */
+  readonly sourcePath?: PathSegments;
 }
 
 export interface ParsedYaml {

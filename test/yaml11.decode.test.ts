@@ -1,0 +1,161 @@
+/**
+ * Values Kuma's readers refuse or change, which meshops must not pass or change: `kumactl apply` and `kubectl apply`
+ * turn YAML into JSON with sigs.k8s.io/yaml (go-yaml v2's decoding into interface{}, convertToJSONableObject, then
+ * Go's json.Marshal), and Kuma decodes that JSON. Written from go-yaml v2's resolve.go and decode.go, sigs.k8s.io/yaml's
+ * yaml.go and Go's encoding/json: a non-finite float (json: unsupported value), an integer JavaScript cannot hold
+ * exactly, explicit tags (`!!int 0755`, `!!binary`, a mismatch, a local tag), a null or collection mapping key. Each
+ * case through both parsers (the fast scanner and, for what sends a file to it, the full parser), then `meshops
+ * validate` and `render` as processes.
+ */
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { parseYaml, type ParsedYaml } from "../src/parse/documents.js";
+import { runCli } from "./helpers/cli.js";
+import { committedRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+/** The text once as it is (the fast scanner reads it) and once with an anchor, which sends it to the full parser. */
+function bothParsers(text: string): [string, ParsedYaml][] {
+  const full = parseYaml(`anchored: &a 1\n${text}`);
+  return [
+    ["fast", parseYaml(text)],
+    ["full", { ...full, problems: full.problems.map((p) => ({ ...p, line: p.line - 1 })) }],
+  ];
+}
+
+const summary = (parsed: ParsedYaml) => parsed.problems.map((p) => `${p.line}:${p.column} ${p.severity ?? "error"} ${p.rule} ${(p.sourcePath ?? []).join("/")}: ${p.message}`);
+
+describe("values JSON cannot hold", () => {
+  it("a plain .inf, -.inf or .nan is one error per occurrence with its field, and its document is not read", () => {
+    const text = ["type: Mesh", "name: default", "tracing:", "  backends:", "    - name: z", "      sampling: .nan", "      conf: {weight: .inf, low: -.Inf}", "---", "type: Mesh", "name: other", "note: '.nan'", ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), [
+        "6:17 error yaml-decode tracing/backends/0/sampling: YAML 1.1 reads the plain scalar .nan as the float NaN, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: NaN); quote it if a string was meant",
+        "7:23 error yaml-decode tracing/backends/0/conf/weight: YAML 1.1 reads the plain scalar .inf as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
+        "7:34 error yaml-decode tracing/backends/0/conf/low: YAML 1.1 reads the plain scalar -.Inf as the float -Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: -Inf); quote it if a string was meant",
+      ], parser);
+      assert.equal(parsed.problems[0]?.identity?.name, "default", parser);
+      // The broken document is not read (as a document with a syntax error); the next one is, its quoted ".nan" a string.
+      assert.deepEqual(parsed.documents.map((d) => (d.value as { name?: unknown }).name), ["other"], parser);
+      assert.equal((parsed.documents[0]?.value as { note?: unknown }).note, ".nan", parser);
+    }
+  });
+
+  it("an integer beyond 2^53 that a JavaScript number cannot hold exactly is refused; one it holds exactly is read", () => {
+    const text = ["type: Mesh", "name: default", "a: 9007199254740993", "b: 18446744073709551615", "c: -9007199254740993", "d: 9007199254740992", "e: 1e20", "f: 0x20000000000001", ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), [
+        "3:4 error yaml-decode a: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+        "4:4 error yaml-decode b: the integer 18446744073709551615 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 18446744073709552000; write 18446744073709552000, or quote it if a string was meant",
+        "5:4 error yaml-decode c: the integer -9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send -9007199254740992; write -9007199254740992, or quote it if a string was meant",
+        "8:4 error yaml-decode f: the integer 0x20000000000001 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+      ], parser);
+      assert.deepEqual(parsed.documents, [], parser);
+    }
+    // Exact ones (2^53, a float written as a float) are read as they are.
+    assert.deepEqual(parseYaml("d: 9007199254740992\ne: 1e20\n").documents[0]?.value, { d: 2 ** 53, e: 1e20 });
+  });
+});
+
+describe("explicit tags as go-yaml v2 resolves them", () => {
+  it("types a tagged scalar by go-yaml's rules, decodes !!binary, and keeps a timestamp's text", () => {
+    const parsed = parseYaml(
+      ["a: !!str 123", "b: !!int 0755", "c: !!int 1_000", "d: !!bool yes", "e: !!float 5", "f: !!null ~", "g: !!binary aGVsbG8=", 'h: !!int "5"', "i: !!timestamp 2024-01-02", "j: !!str", "k: ! 12", ""].join("\n"),
+    );
+    assert.deepEqual(parsed.problems, []);
+    assert.deepStrictEqual(parsed.documents[0]?.value, { a: "123", b: 493, c: 1000, d: true, e: 5, f: null, g: "hello", h: 5, i: "2024-01-02", j: "", k: "12" });
+  });
+
+  it("a tag its scalar does not resolve to, or !!binary that is not base64, is an error; a non-finite !!float too", () => {
+    const parsed = parseYaml(["type: Mesh", "name: default", "a: !!int abc", "b: !!bool 5", "c: !!null foo", "d: !!binary '@@@'", "e: !!float .inf", "f: !!int 9007199254740993", ""].join("\n"));
+    assert.deepEqual(summary(parsed), [
+      "3:4 error yaml-decode a: cannot decode !!str `abc` as a !!int: kumactl and kubectl refuse the file (go-yaml v2)",
+      "4:4 error yaml-decode b: cannot decode !!int `5` as a !!bool: kumactl and kubectl refuse the file (go-yaml v2)",
+      "5:4 error yaml-decode c: cannot decode !!str `foo` as a !!null: kumactl and kubectl refuse the file (go-yaml v2)",
+      "6:4 error yaml-decode d: !!binary value contains invalid base64 data: kumactl and kubectl refuse the file (go-yaml v2)",
+      "7:4 error yaml-decode e: !!float .inf reads as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
+      "8:4 error yaml-decode f: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+    ]);
+    assert.deepEqual(parsed.documents, []);
+  });
+
+  it("a local tag (a template's !vault, !Ref) is a warning: kumactl and kubectl send its text as it is", () => {
+    const parsed = parseYaml(["type: Mesh", "name: default", "a: !vault secret/data/x", "b: !Ref {name: x}", ""].join("\n"));
+    assert.deepEqual(summary(parsed), [
+      "3:4 warning yaml-decode a: kumactl and kubectl ignore the tag !vault and send the value as written (a template left unrendered?)",
+      "4:4 warning yaml-decode b: kumactl and kubectl ignore the tag !Ref and send the value as written (a template left unrendered?)",
+    ]);
+    assert.deepStrictEqual(parsed.documents[0]?.value, { type: "Mesh", name: "default", a: "secret/data/x", b: { name: "x" } });
+  });
+});
+
+describe("mapping keys JSON cannot name", () => {
+  it("a null key (~, null) or a collection key is an error where sigs.k8s.io/yaml and go-yaml refuse it; 1 and on are named", () => {
+    const text = ["type: Mesh", "name: default", "labels:", "  ~: x", "  null: y", "  1: z", "  on: w", "? [a, b]", ": v", ""].join("\n");
+    const parsed = parseYaml(text);
+    assert.deepEqual(summary(parsed), [
+      "4:3 error yaml-decode labels: a null mapping key (~): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
+      "5:3 error yaml-decode labels: a null mapping key (null): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
+      "8:3 error yaml-decode : a sequence as a mapping key: kumactl and kubectl refuse the file (go-yaml v2: invalid map key)",
+    ]);
+    // The fast scanner reads the null keys (the collection key is beyond it) and finds the same.
+    const fast = parseYaml(text.split("? [a, b]")[0] ?? "");
+    assert.deepEqual(summary(fast), summary(parsed).slice(0, 2));
+    assert.deepStrictEqual(parseYaml("labels: {1: z, on: w}\n").documents[0]?.value, { labels: { 1: "z", true: "w" } });
+  });
+});
+
+describe("meshops validate and render (processes, on a real Git repository)", () => {
+  it("a .nan on a typed field, a .inf in a free-form one and an integer beyond 2^53 are one yaml-decode error each; render sends nothing", async () => {
+    const dir = committedRepo(
+      {
+        "mesh.yaml": [
+          "type: Mesh",
+          "name: default",
+          "tracing:",
+          "  backends:",
+          "    - name: zipkin",
+          "      type: zipkin",
+          "      sampling: .nan",
+          "      conf: {url: 'http://zipkin:9411/api/v2/spans'}",
+          "",
+        ].join("\n"),
+        "patch.yaml": [
+          "type: MeshProxyPatch",
+          "name: pp",
+          "mesh: default",
+          "spec:",
+          "  targetRef: {kind: Mesh}",
+          "  default:",
+          "    appendModifications:",
+          "      - cluster:",
+          "          operation: Patch",
+          "          match: {name: foo}",
+          "          jsonPatches:",
+          "            - {op: replace, path: /connectTimeout, value: -.inf}",
+          "            - {op: replace, path: /x, value: 9007199254740993}",
+          "",
+        ].join("\n"),
+      },
+      cleanups,
+    );
+    const run = await runCli(["validate", "--format", "json"], dir);
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout) as { diagnostics: { severity: string; file: string; line: number; column: number; resource: string; path: string; message: string; rule: string }[] };
+    assert.deepEqual(
+      report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column} ${d.resource} ${d.path} [${d.rule}]`),
+      [
+        "mesh.yaml:7:17 Mesh/default tracing.backends[0].sampling [yaml-decode]",
+        "patch.yaml:12:56 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[0].value [yaml-decode]",
+        "patch.yaml:13:43 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[1].value [yaml-decode]",
+      ],
+      run.stdout,
+    );
+    assert.ok(!run.stdout.includes('must be of type number: \\"number\\"'), run.stdout);
+    const render = await runCli(["render", "--format", "json"], dir);
+    assert.equal(render.code, 1, render.stdout);
+    assert.ok(!/"value": null|9007199254740992/.test(render.stdout), render.stdout);
+  });
+});
