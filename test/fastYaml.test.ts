@@ -361,8 +361,14 @@ describe("parseDocumentsFast: handwritten cases", () => {
       { value: null, line: 7, column: 4, depth: 0, offsets: [] },
     ]);
     // Integer-like keys enumerate first in JavaScript, not in text order: no offsets (the locator reads such a file fully).
+    // A null key (`~`) marks the document suspect: kumactl refuses it, which the full parser's nodes say (decodeProblems.ts).
     assert.deepEqual(parseDocumentsFast("200: a\ntrue: b\n~: c\n0x10: d\n1e3: e\n"), [
-      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1, depth: 1 },
+      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1, depth: 1, suspect: true },
+    ]);
+    assert.deepEqual(parseDocumentsFast("a: .nan\n---\nb: 1e20\n---\nc: 9007199254740991\n"), [
+      { value: { a: NaN }, line: 1, column: 1, depth: 1, offsets: [0], suspect: true },
+      { value: { b: 1e20 }, line: 3, column: 1, depth: 1, offsets: [12], suspect: true },
+      { value: { c: 2 ** 53 - 1 }, line: 5, column: 1, depth: 1, offsets: [24] },
     ]);
     assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2, depth: 1, offsets: [1] }]);
     assert.deepEqual(parseDocumentsFast("a:\n- [x, z]\n-\n  b: {c: 1}\n"), [

@@ -33,8 +33,8 @@ describe("values JSON cannot hold", () => {
     for (const [parser, parsed] of bothParsers(text)) {
       assert.deepEqual(summary(parsed), [
         "6:17 error yaml-decode tracing/backends/0/sampling: YAML 1.1 reads the plain scalar .nan as the float NaN, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: NaN); quote it if a string was meant",
-        "7:23 error yaml-decode tracing/backends/0/conf/weight: YAML 1.1 reads the plain scalar .inf as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
-        "7:34 error yaml-decode tracing/backends/0/conf/low: YAML 1.1 reads the plain scalar -.Inf as the float -Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: -Inf); quote it if a string was meant",
+        "7:22 error yaml-decode tracing/backends/0/conf/weight: YAML 1.1 reads the plain scalar .inf as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
+        "7:33 error yaml-decode tracing/backends/0/conf/low: YAML 1.1 reads the plain scalar -.Inf as the float -Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: -Inf); quote it if a string was meant",
       ], parser);
       assert.equal(parsed.problems[0]?.identity?.name, "default", parser);
       // The broken document is not read (as a document with a syntax error); the next one is, its quoted ".nan" a string.
@@ -71,12 +71,12 @@ describe("explicit tags as go-yaml v2 resolves them", () => {
   it("a tag its scalar does not resolve to, or !!binary that is not base64, is an error; a non-finite !!float too", () => {
     const parsed = parseYaml(["type: Mesh", "name: default", "a: !!int abc", "b: !!bool 5", "c: !!null foo", "d: !!binary '@@@'", "e: !!float .inf", "f: !!int 9007199254740993", ""].join("\n"));
     assert.deepEqual(summary(parsed), [
-      "3:4 error yaml-decode a: cannot decode !!str `abc` as a !!int: kumactl and kubectl refuse the file (go-yaml v2)",
-      "4:4 error yaml-decode b: cannot decode !!int `5` as a !!bool: kumactl and kubectl refuse the file (go-yaml v2)",
-      "5:4 error yaml-decode c: cannot decode !!str `foo` as a !!null: kumactl and kubectl refuse the file (go-yaml v2)",
-      "6:4 error yaml-decode d: !!binary value contains invalid base64 data: kumactl and kubectl refuse the file (go-yaml v2)",
-      "7:4 error yaml-decode e: !!float .inf reads as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
-      "8:4 error yaml-decode f: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+      "3:10 error yaml-decode a: cannot decode !!str `abc` as a !!int: kumactl and kubectl refuse the file (go-yaml v2)",
+      "4:11 error yaml-decode b: cannot decode !!int `5` as a !!bool: kumactl and kubectl refuse the file (go-yaml v2)",
+      "5:11 error yaml-decode c: cannot decode !!str `foo` as a !!null: kumactl and kubectl refuse the file (go-yaml v2)",
+      "6:13 error yaml-decode d: !!binary value contains invalid base64 data: kumactl and kubectl refuse the file (go-yaml v2)",
+      "7:12 error yaml-decode e: !!float .inf reads as the float +Inf, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: +Inf); quote it if a string was meant",
+      "8:10 error yaml-decode f: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
     ]);
     assert.deepEqual(parsed.documents, []);
   });
@@ -84,8 +84,8 @@ describe("explicit tags as go-yaml v2 resolves them", () => {
   it("a local tag (a template's !vault, !Ref) is a warning: kumactl and kubectl send its text as it is", () => {
     const parsed = parseYaml(["type: Mesh", "name: default", "a: !vault secret/data/x", "b: !Ref {name: x}", ""].join("\n"));
     assert.deepEqual(summary(parsed), [
-      "3:4 warning yaml-decode a: kumactl and kubectl ignore the tag !vault and send the value as written (a template left unrendered?)",
-      "4:4 warning yaml-decode b: kumactl and kubectl ignore the tag !Ref and send the value as written (a template left unrendered?)",
+      "3:11 warning yaml-decode a: kumactl and kubectl ignore the tag !vault and send the value as written (a template left unrendered?)",
+      "4:9 warning yaml-decode b: kumactl and kubectl ignore the tag !Ref and send the value as written (a template left unrendered?)",
     ]);
     assert.deepStrictEqual(parsed.documents[0]?.value, { type: "Mesh", name: "default", a: "secret/data/x", b: { name: "x" } });
   });
@@ -93,12 +93,12 @@ describe("explicit tags as go-yaml v2 resolves them", () => {
 
 describe("mapping keys JSON cannot name", () => {
   it("a null key (~, null) or a collection key is an error where sigs.k8s.io/yaml and go-yaml refuse it; 1 and on are named", () => {
-    const text = ["type: Mesh", "name: default", "labels:", "  ~: x", "  null: y", "  1: z", "  on: w", "? [a, b]", ": v", ""].join("\n");
+    const text = ["type: Mesh", "name: default", "labels:", "  ~: x", "  1: z", "  on: w", "annotations:", "  null: y", "? [a, b]", ": v", ""].join("\n");
     const parsed = parseYaml(text);
     assert.deepEqual(summary(parsed), [
       "4:3 error yaml-decode labels: a null mapping key (~): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
-      "5:3 error yaml-decode labels: a null mapping key (null): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
-      "8:3 error yaml-decode : a sequence as a mapping key: kumactl and kubectl refuse the file (go-yaml v2: invalid map key)",
+      "8:3 error yaml-decode annotations: a null mapping key (null): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
+      "9:3 error yaml-decode : a sequence as a mapping key: kumactl and kubectl refuse the file (go-yaml v2: invalid map key)",
     ]);
     // The fast scanner reads the null keys (the collection key is beyond it) and finds the same.
     const fast = parseYaml(text.split("? [a, b]")[0] ?? "");
@@ -148,8 +148,8 @@ describe("meshops validate and render (processes, on a real Git repository)", ()
       report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column} ${d.resource} ${d.path} [${d.rule}]`),
       [
         "mesh.yaml:7:17 Mesh/default tracing.backends[0].sampling [yaml-decode]",
-        "patch.yaml:12:56 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[0].value [yaml-decode]",
-        "patch.yaml:13:43 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[1].value [yaml-decode]",
+        "patch.yaml:12:59 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[0].value [yaml-decode]",
+        "patch.yaml:13:46 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[1].value [yaml-decode]",
       ],
       run.stdout,
     );

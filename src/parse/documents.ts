@@ -2,6 +2,7 @@ import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Ali
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import type { PathSegments } from "./fieldPath.js";
+import { decodeProblems } from "./decodeProblems.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { resolvePlainScalars } from "./yaml11.js";
 
@@ -68,6 +69,8 @@ export const MAX_NESTING = 100;
  */
 export function parseYaml(text: string): ParsedYaml {
   const fast = parseDocumentsFast(text);
+  // A value Kuma's readers may refuse, or meshops may not hold as written: the full parser finds out (decodeProblems.ts).
+  if (fast?.some((d) => d.suspect)) return { ...parseYamlFully(text), fast };
   if (fast) {
     const documents: YamlDocument[] = [];
     const problems: YamlProblem[] = [];
@@ -200,6 +203,16 @@ export function parseYamlFully(text: string): ParsedYaml {
         message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused`,
       });
       return;
+    }
+    const decode = decodeProblems(doc);
+    if (decode.length > 0) {
+      const identity = identify(doc);
+      for (const { offset, sourcePath, message, severity } of decode) {
+        const pos = at(offset);
+        problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: "yaml-decode", message, sourcePath, ...(severity ? { severity } : {}) });
+      }
+      // Like a syntax error, a value kumactl and kubectl refuse (or meshops would change) drops the document whole.
+      if (decode.some((p) => p.severity === undefined)) return;
     }
     try {
       const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;

@@ -29,6 +29,12 @@ export interface FastDocument {
    * integer-like key, which JavaScript enumerates first.
    */
   offsets?: number[];
+  /**
+   * Set when the document may hold what Kuma's readers refuse or a JavaScript number cannot hold as written: a number
+   * that is not finite or beyond 2^53, or a null key. documents.ts then reads the file with the full parser, whose
+   * nodes say which (parse/decodeProblems.ts).
+   */
+  suspect?: true;
 }
 
 /** Parses the common block-style subset of YAML; undefined when the text needs the full parser. */
@@ -153,6 +159,8 @@ class FastYamlScanner {
   private pendingItemMark = -1;
   /** The document has a mapping with an integer-like key: its entries' enumeration order is not the text's. */
   private reordered = false;
+  /** See FastDocument.suspect. */
+  private suspect = false;
   private docOpen = false;
   private root: Collection | null = null;
   private docLine = 0;
@@ -260,6 +268,8 @@ class FastYamlScanner {
     // A document opened by `---` that never got content is null, like yaml's empty document.
     const doc: FastDocument = { value: this.root, line: this.docLine, column: this.docColumn, depth: this.docDepth };
     if (!this.reordered) doc.offsets = this.entryOffsets;
+    if (this.suspect) doc.suspect = true;
+    this.suspect = false;
     this.docs.push(doc);
     this.entryOffsets = [];
     this.reordered = false;
@@ -584,7 +594,10 @@ class FastYamlScanner {
   /** The JS value of the last scalar token: quoted ones are strings, plain ones are typed as Kuma's readers type them. */
   private tokenValue(): JsonValue {
     const value = this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
-    return typeof value === "string" && value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
+    if (typeof value === "string") return value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
+    // NaN fails the comparison too.
+    if (typeof value === "number" && !(Math.abs(value) <= Number.MAX_SAFE_INTEGER)) this.suspect = true;
+    return value;
   }
 
   /**
@@ -600,6 +613,7 @@ class FastYamlScanner {
       if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
       if (this.tokStr === "<<") return undefined; // a merge key: yaml merges it (a quoted "<<" is a plain key)
       key = plainKeyText(this.tokStr);
+      if (key === "") this.suspect = true; // a null key (`~`, `null`): the only plain key named ""
     }
     if (isArrayIndex(key)) this.reordered = true;
     // The same string object every time: V8 then finds the property without hashing the key again.

@@ -32,6 +32,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "yaml-syntax": "The file is not valid YAML; the document with the error is dropped whole.",
   "duplicate-key": "A YAML mapping holds the same key twice.",
   "yaml-alias-limit": "A document uses more YAML aliases than meshops accepts.",
+  "yaml-decode": "A value kumactl and kubectl refuse when they turn YAML into JSON (.nan, .inf, a tag its scalar does not match, a null key), or an integer beyond 2^53 meshops cannot send as written; a warning for a tag they ignore.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
   "unknown-type": "The document's type or kind is not a resource type meshops manages.",
   "kubernetes-shape": "A Kubernetes-shaped document is missing or misplaces apiVersion, kind, metadata or spec.",

@@ -1,0 +1,100 @@
+/**
+ * What Kuma's readers refuse in a document, or meshops could not send as written, beyond plain scalars' types
+ * (yaml11.ts). `kumactl apply` and `kubectl apply` turn YAML into JSON with sigs.k8s.io/yaml: go-yaml v2 decodes it
+ * into interface{} values, convertToJSONableObject names every key, and Go's json.Marshal writes the JSON. So:
+ * - a non-finite float (`.inf`, `-.inf`, `.nan`) fails json.Marshal ("json: unsupported value: +Inf"): the whole file
+ *   is refused. Here it would pass a free-form field and go out as `null`.
+ * - an integer beyond 2^53 is read exactly by go-yaml, but a JavaScript number rounds it: meshops would send another
+ *   value than the one written (Kuma's API rounds it too where it decodes into untyped maps, but the Kubernetes API
+ *   server keeps 64-bit integers), so it is refused rather than changed without a word.
+ * - a tag whose scalar does not resolve to it (`!!int abc`) or `!!binary` that is not base64 fails go-yaml's decoding;
+ *   a tag go-yaml does not know (`!vault`, `!Ref`, left by a templating tool) is ignored there, its text sent as it is.
+ * - a null key (`~: x`) is refused by convertToJSONableObject ("unsupported map key of type: %!s(<nil>)"), a sequence
+ *   or mapping key by go-yaml ("invalid map key").
+ * Found by walking the full parser's document: only for a document the fast scanner marked (FastDocument.suspect) or
+ * that needed the full parser anyway, so the common file pays nothing.
+ */
+import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
+import type { PathSegments } from "./fieldPath.js";
+import { integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
+
+export interface DecodeProblem {
+  /** Where the offending node starts in the text (a tagged node: its value, after the tag). */
+  readonly offset: number;
+  /** The field, as the document is written (for a key: the mapping that holds it). */
+  readonly sourcePath: PathSegments;
+  readonly message: string;
+  /** Absent: an error (kumactl and kubectl refuse the file, or meshops would change the value). */
+  readonly severity?: "warning";
+}
+
+const REFUSED = "kumactl and kubectl refuse the file";
+
+/** Every problem of the document, in text order. The document's scalars must have been typed (resolvePlainScalars). */
+export function decodeProblems(doc: Document): DecodeProblem[] {
+  const problems: DecodeProblem[] = [];
+  // An explicit stack: the document may nest as deep as the nesting limit allows before it is refused.
+  const stack: [Node | null, PathSegments][] = [[doc.contents as Node | null, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [Node | null, PathSegments];
+    // An alias repeats its anchor's node, which is checked where it is written.
+    if (!node || isAlias(node)) continue;
+    const offset = node.range?.[0] ?? 0;
+    if (node.tag && isForeignTag(node.tag)) {
+      const message = `kumactl and kubectl ignore the tag ${node.tag} and send the value as written (a template left unrendered?)`;
+      problems.push({ offset, sourcePath: path, message, severity: "warning" });
+    }
+    if (isScalar(node)) {
+      const message = scalarProblem(node.tag, node.type === "PLAIN" ? node.source : undefined, node.value, node.source);
+      if (message) problems.push({ offset, sourcePath: path, message });
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push([item as Node | null, [...path, i]]));
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const keyProblem = keyProblemOf(key);
+        if (keyProblem) problems.push({ offset: key?.range?.[0] ?? offset, sourcePath: path, message: keyProblem });
+        if (isCollection(key)) continue; // refused whole: what it maps to has no name
+        const name = isScalar(key) ? String(key.value ?? "") : "";
+        stack.push([pair.value as Node | null, [...path, name]]);
+      }
+    }
+  }
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * A scalar's problem. `plain`: its text when it is a plain scalar; `value`: what it was typed as; `text`: its text
+ * (unescaped), which a tag resolves.
+ */
+function scalarProblem(tag: string | undefined, plain: string | undefined, value: unknown, text: unknown): string | undefined {
+  if (tag) {
+    if (typeof text !== "string" || isForeignTag(tag)) return undefined;
+    const tagged = resolveTagged(tag, text);
+    if (tagged.error !== undefined) return `${tagged.error}: ${REFUSED} (go-yaml v2)`;
+    return numberProblem(tagged.value, text, `${shortTag(tag)} ${text} reads as`);
+  }
+  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${plain} as`);
+}
+
+/** A number JSON cannot hold, or a JavaScript number cannot hold as written. */
+function numberProblem(value: unknown, text: string, reads: string): string | undefined {
+  if (typeof value !== "number" || Math.abs(value) <= Number.MAX_SAFE_INTEGER) return undefined;
+  if (!Number.isFinite(value)) {
+    const go = Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+    return `${reads} the float ${go}, which JSON cannot hold: ${REFUSED} (json: unsupported value: ${go}); quote it if a string was meant`;
+  }
+  const exact = integerWritten(text);
+  if (exact === undefined || BigInt(value) === exact) return undefined;
+  const sent = String(value);
+  return `the integer ${text} is beyond 2^53, where a JavaScript number cannot hold it: meshops would send ${sent}; write ${sent}, or quote it if a string was meant`;
+}
+
+/** A key convertToJSONableObject or go-yaml refuses: null, or a collection. */
+function keyProblemOf(key: Node | null): string | undefined {
+  if (isCollection(key)) return `a ${isSeq(key) ? "sequence" : "mapping"} as a mapping key: ${REFUSED} (go-yaml v2: invalid map key)`;
+  if (!isScalar(key) || key.tag || key.type !== "PLAIN") return undefined;
+  const source = typeof key.source === "string" ? key.source : "";
+  if (source !== "" && resolvePlain(source) !== null) return undefined;
+  return `a null mapping key (${source === "" ? "empty" : source}): ${REFUSED} (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant`;
+}
