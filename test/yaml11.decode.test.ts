@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { parseYaml, type ParsedYaml } from "../src/parse/documents.js";
+import { plainKeyText } from "../src/parse/yaml11.js";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
 
@@ -104,6 +105,24 @@ describe("mapping keys JSON cannot name", () => {
     const fast = parseYaml(text.split("? [a, b]")[0] ?? "");
     assert.deepEqual(summary(fast), summary(parsed).slice(0, 2));
     assert.deepStrictEqual(parseYaml("labels: {1: z, on: w}\n").documents[0]?.value, { labels: { 1: "z", true: "w" } });
+  });
+});
+
+describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
+  it("an int64 key is named exactly however large; a key beyond int64 (a uint64 to go-yaml) is refused, in either parser", () => {
+    assert.equal(plainKeyText("9007199254740993"), "9007199254740993");
+    assert.equal(plainKeyText("-9223372036854775808"), "-9223372036854775808");
+    const text = ["type: Mesh", "name: default", "a:", "  9007199254740993: x", "  18446744073709551615: y", ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), ["5:3 error yaml-decode a: the key 18446744073709551615 is beyond int64: kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: uint64); quote it"], parser);
+    }
+    assert.deepStrictEqual(parseYaml("a:\n  9007199254740993: x\n").documents[0]?.value, { a: { "9007199254740993": "x" } });
+  });
+
+  it("an empty key (`? ` alone) is a null key", () => {
+    assert.deepEqual(summary(parseYaml("a:\n  ?\n  : x\n")), [
+      "2:4 error yaml-decode a: a null mapping key (empty): kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant",
+    ]);
   });
 });
 

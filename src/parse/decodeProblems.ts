@@ -9,8 +9,8 @@
  *   server keeps 64-bit integers), so it is refused rather than changed without a word.
  * - a tag whose scalar does not resolve to it (`!!int abc`) or `!!binary` that is not base64 fails go-yaml's decoding;
  *   a tag go-yaml does not know (`!vault`, `!Ref`, left by a templating tool) is ignored there, its text sent as it is.
- * - a null key (`~: x`) is refused by convertToJSONableObject ("unsupported map key of type: %!s(<nil>)"), a sequence
- *   or mapping key by go-yaml ("invalid map key").
+ * - a null key (`~: x`) or one beyond int64 is refused by convertToJSONableObject ("unsupported map key of type:
+ *   %!s(<nil>)", "... uint64"), a sequence or mapping key by go-yaml ("invalid map key").
  * Found by walking the full parser's document: only for a document the fast scanner marked (FastDocument.suspect) or
  * that needed the full parser anyway, so the common file pays nothing.
  */
@@ -90,11 +90,20 @@ function numberProblem(value: unknown, text: string, reads: string): string | un
   return `the integer ${text} is beyond 2^53, where a JavaScript number cannot hold it: meshops would send ${sent}; write ${sent}, or quote it if a string was meant`;
 }
 
-/** A key convertToJSONableObject or go-yaml refuses: null, or a collection. */
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A key convertToJSONableObject or go-yaml refuses: null, an integer beyond int64 (a uint64 to go-yaml, a type
+ * convertToJSONableObject does not name), or a collection.
+ */
 function keyProblemOf(key: Node | null): string | undefined {
   if (isCollection(key)) return `a ${isSeq(key) ? "sequence" : "mapping"} as a mapping key: ${REFUSED} (go-yaml v2: invalid map key)`;
-  if (!isScalar(key) || key.tag || key.type !== "PLAIN") return undefined;
-  const source = typeof key.source === "string" ? key.source : "";
-  if (source !== "" && resolvePlain(source) !== null) return undefined;
-  return `a null mapping key (${source === "" ? "empty" : source}): ${REFUSED} (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant`;
+  if (key !== null && (!isScalar(key) || key.tag || key.type !== "PLAIN")) return undefined;
+  const source = typeof key?.source === "string" ? key.source : "";
+  if (source === "" || resolvePlain(source) === null) {
+    return `a null mapping key (${source === "" ? "empty" : source}): ${REFUSED} (sigs.k8s.io/yaml: unsupported map key of type: %!s(<nil>)); quote it if the text was meant`;
+  }
+  const int = integerWritten(source);
+  if (int !== undefined && int > INT64_MAX) return `the key ${source} is beyond int64: ${REFUSED} (sigs.k8s.io/yaml: unsupported map key of type: uint64); quote it`;
+  return undefined;
 }

@@ -31,7 +31,7 @@ export interface FastDocument {
   offsets?: number[];
   /**
    * Set when the document may hold what Kuma's readers refuse or a JavaScript number cannot hold as written: a number
-   * that is not finite or beyond 2^53, or a null key. documents.ts then reads the file with the full parser, whose
+   * that is not finite or beyond 2^53, a null key, or a key of 19 digits or more (beyond int64?). documents.ts then reads the file with the full parser, whose
    * nodes say which (parse/decodeProblems.ts).
    */
   suspect?: true;
@@ -613,7 +613,8 @@ class FastYamlScanner {
       if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
       if (this.tokStr === "<<") return undefined; // a merge key: yaml merges it (a quoted "<<" is a plain key)
       key = plainKeyText(this.tokStr);
-      if (key === "") this.suspect = true; // a null key (`~`, `null`): the only plain key named ""
+      // A null key (`~`, `null`: the only plain key named ""), or a number beyond int64 (19 digits or more).
+      if (key.length === 0 || (key.length > 18 && isDigit(key.charCodeAt(0)))) this.suspect = true;
     }
     if (isArrayIndex(key)) this.reordered = true;
     // The same string object every time: V8 then finds the property without hashing the key again.
