@@ -14,6 +14,7 @@
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
+import { isGoBase64 } from "../util/base64.js";
 
 const PLUS = 43;
 const DASH = 45;
@@ -213,9 +214,6 @@ export function isForeignTag(tag: string): boolean {
  */
 const GO_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$/;
 
-/** Padded standard base64, as Go's base64.StdEncoding decodes it (after dropping line breaks, which it ignores). */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** What an explicitly tagged scalar decodes to, or go-yaml's error for it. */
 export type TaggedScalar = { readonly value: JsonValue; readonly error?: undefined } | { readonly error: string };
 
@@ -230,8 +228,7 @@ export function resolveTagged(tag: string, text: string): TaggedScalar {
   const short = shortTag(tag);
   if (short === "!!str" || !GO_YAML_TAGS.has(short)) return { value: text };
   if (short === "!!binary") {
-    const compact = text.replace(/[\r\n]/g, "");
-    return BASE64.test(compact) ? { value: Buffer.from(compact, "base64").toString("utf8") } : { error: "!!binary value contains invalid base64 data" };
+    return isGoBase64(text) ? { value: Buffer.from(text, "base64").toString("utf8") } : { error: "!!binary value contains invalid base64 data" };
   }
   const value = text === "" ? null : resolvePlain(text);
   const kind =
