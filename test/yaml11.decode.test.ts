@@ -127,7 +127,7 @@ describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
 });
 
 describe("meshops validate and render (processes, on a real Git repository)", () => {
-  it("a .nan on a typed field, a .inf in a free-form one and an integer beyond 2^53 are one yaml-decode error each; render sends nothing", async () => {
+  it("a .nan on a typed field, a .inf in a free-form one, an integer beyond 2^53 and a null label key are one yaml-decode error each; render sends nothing", async () => {
     const dir = committedRepo(
       {
         "mesh.yaml": [
@@ -141,6 +141,7 @@ describe("meshops validate and render (processes, on a real Git repository)", ()
           "      conf: {url: 'http://zipkin:9411/api/v2/spans'}",
           "",
         ].join("\n"),
+        "k8s.yaml": ["apiVersion: kuma.io/v1alpha1", "kind: MeshTimeout", "metadata:", "  name: t", "  namespace: kuma-system", "  labels:", "    kuma.io/mesh: default", "    ~: x", "spec:", "  targetRef: {kind: Mesh}", ""].join("\n"),
         "patch.yaml": [
           "type: MeshProxyPatch",
           "name: pp",
@@ -166,6 +167,7 @@ describe("meshops validate and render (processes, on a real Git repository)", ()
     assert.deepEqual(
       report.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column} ${d.resource} ${d.path} [${d.rule}]`),
       [
+        "k8s.yaml:8:5 MeshTimeout/default/t.kuma-system metadata.labels [yaml-decode]",
         "mesh.yaml:7:17 Mesh/default tracing.backends[0].sampling [yaml-decode]",
         "patch.yaml:12:59 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[0].value [yaml-decode]",
         "patch.yaml:13:46 MeshProxyPatch/default/pp spec.default.appendModifications[0].cluster.jsonPatches[1].value [yaml-decode]",

@@ -33,30 +33,45 @@ const REFUSED = "kumactl and kubectl refuse the file";
 /** Every problem of the document, in text order. The document's scalars must have been typed (resolvePlainScalars). */
 export function decodeProblems(doc: Document): DecodeProblem[] {
   const problems: DecodeProblem[] = [];
-  // An explicit stack: the document may nest as deep as the nesting limit allows before it is refused.
-  const stack: [Node | null, PathSegments][] = [[doc.contents as Node | null, []]];
+  // An explicit stack (the document may nest as deep as the nesting limit allows before it is refused), and each
+  // node's parent and segment, from which a path is made only for a problem.
+  const nodes: (Node | null)[] = [doc.contents as Node | null];
+  const parents: number[] = [-1];
+  const segments: (string | number)[] = [""];
+  const pathOf = (at: number): PathSegments => {
+    const path: (string | number)[] = [];
+    for (let i = at; i > 0; i = parents[i] as number) path.push(segments[i] as string | number);
+    return path.reverse();
+  };
+  const stack = [0];
   while (stack.length > 0) {
-    const [node, path] = stack.pop() as [Node | null, PathSegments];
+    const at = stack.pop() as number;
+    const node = nodes[at];
     // An alias repeats its anchor's node, which is checked where it is written.
     if (!node || isAlias(node)) continue;
     const offset = node.range?.[0] ?? 0;
     if (node.tag && isForeignTag(node.tag)) {
       const message = `kumactl and kubectl ignore the tag ${node.tag} and send the value as written (a template left unrendered?)`;
-      problems.push({ offset, sourcePath: path, message, severity: "warning" });
+      problems.push({ offset, sourcePath: pathOf(at), message, severity: "warning" });
     }
+    const child = (value: unknown, segment: string | number) => {
+      stack.push(nodes.length);
+      nodes.push(value as Node | null);
+      parents.push(at);
+      segments.push(segment);
+    };
     if (isScalar(node)) {
       const message = scalarProblem(node.tag, node.type === "PLAIN" ? node.source : undefined, node.value, node.source);
-      if (message) problems.push({ offset, sourcePath: path, message });
+      if (message) problems.push({ offset, sourcePath: pathOf(at), message });
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => stack.push([item as Node | null, [...path, i]]));
+      node.items.forEach((item, i) => child(item, i));
     } else if (isMap(node)) {
       for (const pair of node.items) {
         const key = pair.key as Node | null;
         const keyProblem = keyProblemOf(key);
-        if (keyProblem) problems.push({ offset: key?.range?.[0] ?? offset, sourcePath: path, message: keyProblem });
+        if (keyProblem) problems.push({ offset: key?.range?.[0] ?? offset, sourcePath: pathOf(at), message: keyProblem });
         if (isCollection(key)) continue; // refused whole: what it maps to has no name
-        const name = isScalar(key) ? String(key.value ?? "") : "";
-        stack.push([pair.value as Node | null, [...path, name]]);
+        child(pair.value, isScalar(key) ? String(key.value ?? "") : "");
       }
     }
   }

@@ -9,8 +9,9 @@
  * here. Quoted scalars are never resolved. meshops.yaml, read only by meshops, stays YAML 1.2 (config/repoConfig.ts).
  *
  * A timestamp (`2024-01-02`) stays the string written: go-yaml v2 resolves it, but decoding into an interface{} keeps
- * the text "for backward compatibility" (decode.go). Not modelled: the error sigs.k8s.io/yaml raises for a null
- * mapping key (`~: x`); here the key is "", as the `yaml` package names it.
+ * the text "for backward compatibility" (decode.go). Explicitly tagged scalars (`!!int 0755`, `!!binary`) are typed by
+ * go-yaml's rules too (resolveTagged). What those readers refuse outright (`.nan`, a null key, `!!int abc`), or a
+ * JavaScript number cannot hold as written (an integer beyond 2^53), is reported by parse/decodeProblems.ts.
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
@@ -159,7 +160,7 @@ const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
 /**
  * A plain mapping key as sigs.k8s.io/yaml's convertToJSONableObject names the JSON property: booleans `true` and
  * `false`, integers in decimal, floats with Go's FormatFloat(f, 'g', -1, 32) (`1e3` is "1000", `1e6` "1e+06"). (A
- * null key is an error there; here it is "", as the `yaml` package names it.)
+ * null key is an error there, which decodeProblems.ts reports; here it is "", as the `yaml` package names it.)
  */
 export function plainKeyText(source: string): string {
   const value = resolvePlain(source);
