@@ -67,6 +67,9 @@ describe("explicit tags as go-yaml v2 resolves them", () => {
     );
     assert.deepEqual(parsed.problems, []);
     assert.deepStrictEqual(parsed.documents[0]?.value, { a: "123", b: 493, c: 1000, d: true, e: 5, f: null, g: "hello", h: 5, i: "2024-01-02", j: "", k: "12" });
+    // !!float asks for a float64: go-yaml rounds an integer beyond 2^53 itself (float64(int)), as JavaScript does.
+    const tagged = parseYaml("a: !!float 9007199254740993\n");
+    assert.deepEqual([tagged.problems, tagged.documents[0]?.value], [[], { a: 9007199254740992 }]);
   });
 
   it("a tag its scalar does not resolve to, or !!binary that is not base64, is an error; a non-finite !!float too", () => {

@@ -87,20 +87,21 @@ function scalarProblem(tag: string | undefined, plain: string | undefined, value
     if (typeof text !== "string" || isForeignTag(tag)) return undefined;
     const tagged = resolveTagged(tag, text);
     if (tagged.error !== undefined) return `${tagged.error}: ${REFUSED} (go-yaml v2)`;
-    return numberProblem(tagged.value, text, `${shortTag(tag)} ${text} reads as`);
+    // !!float asks for a float64: go-yaml rounds an integer to one itself, as JavaScript does.
+    return numberProblem(tagged.value, text, `${shortTag(tag)} ${text} reads as`, shortTag(tag) !== "!!float");
   }
-  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${plain} as`);
+  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${plain} as`, true);
 }
 
-/** A number JSON cannot hold, or a JavaScript number cannot hold as written. */
-function numberProblem(value: unknown, text: string, reads: string): string | undefined {
+/** A number JSON cannot hold, or (`exact`: an integer is meant as written) a JavaScript number cannot hold as written. */
+function numberProblem(value: unknown, text: string, reads: string, exact: boolean): string | undefined {
   if (typeof value !== "number" || Math.abs(value) <= Number.MAX_SAFE_INTEGER) return undefined;
   if (!Number.isFinite(value)) {
     const go = Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
     return `${reads} the float ${go}, which JSON cannot hold: ${REFUSED} (json: unsupported value: ${go}); quote it if a string was meant`;
   }
-  const exact = integerWritten(text);
-  if (exact === undefined || BigInt(value) === exact) return undefined;
+  const written = exact ? integerWritten(text) : undefined;
+  if (written === undefined || BigInt(value) === written) return undefined;
   const sent = String(value);
   return `the integer ${text} is beyond 2^53, where a JavaScript number cannot hold it: meshops would send ${sent}; write ${sent}, or quote it if a string was meant`;
 }
