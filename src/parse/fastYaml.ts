@@ -31,8 +31,8 @@ export interface FastDocument {
   offsets?: number[];
   /**
    * Set when the document may hold what Kuma's readers refuse or a JavaScript number cannot hold as written: a number
-   * that is not finite or beyond 2^53, a null key, or a key of 19 digits or more (beyond int64?). documents.ts then reads the file with the full parser, whose
-   * nodes say which (parse/decodeProblems.ts).
+   * that is not finite or beyond 2^53, a null key, or a key of 19 digits or more (beyond int64?). documents.ts then
+   * reads the file with the full parser, whose nodes say which (parse/decodeProblems.ts).
    */
   suspect?: true;
 }
