@@ -111,6 +111,21 @@ describe("mapping keys JSON cannot name", () => {
   });
 });
 
+describe("double-quoted escapes go-yaml v2's scanner refuses", () => {
+  it("\\/ and a UTF-16 surrogate half (\\ud83d, even paired) are errors at the escape; \\U0001F600 and \\u00e9 are read", () => {
+    const text = ["type: Mesh", "name: default", 'a: "x\\/api"', 'b: "\\ud83d\\ude00"', 'c: "\\U0001F600 \\u00e9 \\\\/"', 'd: {"\\/": 1}', ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), [
+        "3:6 error yaml-decode a: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
+        "4:5 error yaml-decode b: found invalid Unicode character escape code \\ud83d (half of a UTF-16 surrogate pair): kumactl and kubectl refuse the file (go-yaml v2); write the character itself, or its \\U escape of eight hex digits",
+        "6:6 error yaml-decode d: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
+      ], parser);
+      assert.deepEqual(parsed.documents, [], parser);
+    }
+    assert.deepStrictEqual(parseYaml('c: "\\U0001F600 \\u00e9 \\\\/"\n').documents[0]?.value, { c: "\u{1F600} \u00e9 \\/" });
+  });
+});
+
 describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
   it("an int64 key is named exactly however large; a key beyond int64 (a uint64 to go-yaml) is refused, in either parser", () => {
     assert.equal(plainKeyText("9007199254740993"), "9007199254740993");

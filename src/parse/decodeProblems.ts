@@ -9,6 +9,8 @@
  *   server keeps 64-bit integers), so it is refused rather than changed without a word.
  * - a tag whose scalar does not resolve to it (`!!int abc`) or `!!binary` that is not base64 fails go-yaml's decoding;
  *   a tag go-yaml does not know (`!vault`, `!Ref`, left by a templating tool) is ignored there, its text sent as it is.
+ * - go-yaml's scanner refuses `\/` and a surrogate `\ud83d` in a double-quoted scalar ("found unknown escape
+ *   character", "found invalid Unicode character escape code"), which the `yaml` package reads.
  * - a null key (`~: x`) or one beyond int64 is refused by convertToJSONableObject ("unsupported map key of type:
  *   %!s(<nil>)", "... uint64"), a sequence or mapping key by go-yaml ("invalid map key").
  * Found by walking the full parser's document: only for a document the fast scanner marked (FastDocument.suspect) or
@@ -30,8 +32,11 @@ export interface DecodeProblem {
 
 const REFUSED = "kumactl and kubectl refuse the file";
 
-/** Every problem of the document, in text order. The document's scalars must have been typed (resolvePlainScalars). */
-export function decodeProblems(doc: Document): DecodeProblem[] {
+/**
+ * Every problem of the document (parsed from `text`), in text order. The document's scalars must have been typed
+ * (resolvePlainScalars).
+ */
+export function decodeProblems(doc: Document, text: string): DecodeProblem[] {
   const problems: DecodeProblem[] = [];
   // An explicit stack (the document may nest as deep as the nesting limit allows before it is refused), and each
   // node's parent and segment, from which a path is made only for a problem.
@@ -60,9 +65,14 @@ export function decodeProblems(doc: Document): DecodeProblem[] {
       parents.push(at);
       segments.push(segment);
     };
+    const escapeIn = (scalar: Node | null) => {
+      const escape = isScalar(scalar) && scalar.type === "QUOTE_DOUBLE" && scalar.range ? refusedEscape(text, scalar.range[0], scalar.range[1]) : undefined;
+      if (escape) problems.push({ offset: escape.offset, sourcePath: pathOf(at), message: escape.message });
+    };
     if (isScalar(node)) {
       const message = scalarProblem(node.tag, node.type === "PLAIN" ? node.source : undefined, node.value, node.source);
       if (message) problems.push({ offset, sourcePath: pathOf(at), message });
+      escapeIn(node);
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => child(item, i));
     } else if (isMap(node)) {
@@ -70,6 +80,7 @@ export function decodeProblems(doc: Document): DecodeProblem[] {
         const key = pair.key as Node | null;
         const keyProblem = keyProblemOf(key);
         if (keyProblem) problems.push({ offset: key?.range?.[0] ?? offset, sourcePath: pathOf(at), message: keyProblem });
+        escapeIn(key);
         if (isCollection(key)) continue; // refused whole: what it maps to has no name
         child(pair.value, isScalar(key) ? String(key.value ?? "") : "");
       }
@@ -104,6 +115,26 @@ function numberProblem(value: unknown, text: string, reads: string, exact: boole
   if (written === undefined || BigInt(value) === written) return undefined;
   const sent = String(value);
   return `the integer ${text} is beyond 2^53, where a JavaScript number cannot hold it: meshops would send ${sent}; write ${sent}, or quote it if a string was meant`;
+}
+
+/**
+ * The first escape of a double-quoted scalar (`text` from `start` to `end`) that go-yaml v2's scanner refuses, where
+ * the `yaml` package reads it: `\/` (YAML 1.2's, not in go-yaml's table) and a `\u`/`\U` code in the UTF-16
+ * surrogate range (a JSON habit for characters beyond the BMP; go-yaml takes no half, even paired).
+ */
+function refusedEscape(text: string, start: number, end: number): { offset: number; message: string } | undefined {
+  for (let i = text.indexOf("\\", start); i !== -1 && i < end; i = text.indexOf("\\", i + 2)) {
+    const c = text[i + 1];
+    if (c === "/") return { offset: i, message: `found unknown escape character \\/: ${REFUSED} (go-yaml v2); write / alone` };
+    const digits = c === "u" ? 4 : c === "U" ? 8 : 0;
+    const code = digits > 0 ? parseInt(text.slice(i + 2, i + 2 + digits), 16) : NaN;
+    if (code >= 0xd800 && code <= 0xdfff) {
+      const escape = text.slice(i, i + 2 + digits);
+      const message = `found invalid Unicode character escape code ${escape} (half of a UTF-16 surrogate pair): ${REFUSED} (go-yaml v2); write the character itself, or its \\U escape of eight hex digits`;
+      return { offset: i, message };
+    }
+  }
+  return undefined;
 }
 
 const INT64_MAX = 2n ** 63n - 1n;

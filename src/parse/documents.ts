@@ -204,7 +204,7 @@ export function parseYamlFully(text: string): ParsedYaml {
       });
       return;
     }
-    const decode = decodeProblems(doc);
+    const decode = decodeProblems(doc, text);
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {

@@ -87,7 +87,10 @@ for (const c of [SQUOTE, DQUOTE, PERCENT, AT, BACKTICK]) NOT_PLAIN_START[c] = 1;
 const isFlowIndicator = (c: number): boolean =>
   c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
 
-/** Double-quoted escapes that stand for one fixed string, exactly yaml's table (less `\<TAB>`, tabs fall back). */
+/**
+ * Double-quoted escapes that stand for one fixed string: yaml's table, less `\<TAB>` (tabs fall back) and `\/`, which
+ * go-yaml v2 refuses (parse/decodeProblems.ts says so, after the full parser).
+ */
 const SIMPLE_ESCAPES: (string | undefined)[] = [];
 for (const [c, s] of Object.entries({
   "0": "\0",
@@ -105,7 +108,6 @@ for (const [c, s] of Object.entries({
   P: "\u2029",
   " ": " ",
   '"': '"',
-  "/": "/",
   "\\": "\\",
 })) {
   SIMPLE_ESCAPES[c.charCodeAt(0)] = s;
@@ -580,6 +582,7 @@ class FastYamlScanner {
             code = code * 16 + h;
           }
           if (code > 0x10ffff) return false; // String.fromCodePoint throws: yaml reports a bad escape
+          if (code >= 0xd800 && code <= 0xdfff) return false; // go-yaml v2 refuses a surrogate half: decodeProblems.ts
           out += String.fromCodePoint(code);
           i += 1 + digits;
         }
