@@ -134,7 +134,7 @@ const ACCEPTED: readonly string[] = [
   "a: x,y]\nb: a}b\nc: it's\nd: say \"hi\"\ne: a 'b' c\n",
   "k: ---\nl: ...\n",
   "- ---\n- ...\n",
-  "unicode: ünïcödé 日本語 😀\nnel: a\u0085b\nls: a\u2028b\nnbsp: a\u00a0b\nbom-inside: a\ufeffb\n",
+  "unicode: ünïcödé 日本語 😀\nnbsp: a\u00a0b\nbom-inside: a\ufeffb\n",
   "a: 1 \nb: x  \n",
   '"<<": 1\n', // a quoted "<<" is a plain key (a plain one is a merge key, left to yaml)
   "-#foo: 1\n",
@@ -216,6 +216,11 @@ const FALLBACK: readonly string[] = [
   'a: "slash\\/"\n',
   'a: "\\ud83d\\ude00"\n',
   'c: "\\ud83d"\n',
+  // NEL, LS and PS written raw: line breaks to go-yaml v2, characters to yaml (decodeProblems.ts)
+  "nel: a\u0085b\n",
+  "ls: 'a\u2028b'\n",
+  'ps: "a\u2029b"\n',
+  "a: 1 # \u2028\n",
   'a: "\\U0000D83D"\n',
   "!!map\na: 1\n",
   "a: |\n  text\n",

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { parseYaml, type ParsedYaml } from "../src/parse/documents.js";
-import { plainKeyText } from "../src/parse/yaml11.js";
+import { plainKeyText, stringifyYaml } from "../src/parse/yaml11.js";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
 
@@ -123,6 +123,29 @@ describe("double-quoted escapes go-yaml v2's scanner refuses", () => {
       assert.deepEqual(parsed.documents, [], parser);
     }
     assert.deepStrictEqual(parseYaml('c: "\\U0001F600 \\u00e9 \\\\/"\n').documents[0]?.value, { c: "\u{1F600} \u00e9 \\/" });
+  });
+});
+
+describe("YAML 1.1's other line breaks (NEL, LS, PS)", () => {
+  it("a raw U+0085, U+2028 or U+2029 (a line break to go-yaml v2, a character to YAML 1.2) is an error where it is, comments included", () => {
+    const text = ["type: Mesh", "name: default", 'a: "x\u2028y"', "b: x\u0085y", "# note\u2029more", ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), [
+        "3:6 error yaml-decode : a raw U+2028 (line separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\L inside double quotes, or remove it",
+        "4:5 error yaml-decode : a raw U+0085 (next line) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\N inside double quotes, or remove it",
+        "5:7 error yaml-decode : a raw U+2029 (paragraph separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\P inside double quotes, or remove it",
+      ], parser);
+      assert.deepEqual(parsed.documents, [], parser);
+    }
+    // Escaped, they are the characters to both.
+    assert.deepStrictEqual(parseYaml('a: "x\\Ly\\Nz\\P"\n').documents[0]?.value, { a: "x\u2028y\u0085z\u2029" });
+  });
+
+  it("the writers escape them inside double quotes, so kumactl and kubectl read back the string meshops wrote", () => {
+    const value = { k: "a\u2028b\u0085c\u2029d", ["x\u2028"]: 1 };
+    const text = stringifyYaml(value);
+    assert.equal(text, 'k: "a\\Lb\\Nc\\Pd"\n"x\\L": 1\n');
+    assert.deepStrictEqual(parseYaml(text).documents[0]?.value, value);
   });
 });
 

@@ -204,7 +204,9 @@ export function parseYamlFully(text: string): ParsedYaml {
       });
       return;
     }
-    const decode = decodeProblems(doc, text);
+    // The document's span of text, comments before it included; the last one's to the end of the text.
+    const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
+    const decode = decodeProblems(doc, text, span);
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {

@@ -13,7 +13,7 @@
  * which yaml would report an error or warning: when in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
  */
 import type { JsonValue } from "../model/resource.js";
-import { plainKeyText, resolvePlain } from "./yaml11.js";
+import { isYaml11Break, plainKeyText, resolvePlain } from "./yaml11.js";
 
 export interface FastDocument {
   value: JsonValue;
@@ -73,6 +73,8 @@ const LBRACE = 123; // {
 const PIPE = 124; // |
 const RBRACE = 125; // }
 const BOM = 0xfeff;
+/** The first of YAML 1.1's other line breaks (isYaml11Break): the scanner falls back on them, decodeProblems.ts reports them. */
+const NEL = 0x85;
 
 /**
  * Characters that may not start a plain scalar (YAML's c-indicator set). `-`, `?` and `:` may start one when followed
@@ -512,7 +514,7 @@ class FastYamlScanner {
           break;
         }
         sawColon = true;
-      } else if (c < SPACE) {
+      } else if (c < SPACE || (c >= NEL && isYaml11Break(c))) {
         return false;
       } else if (flow && isFlowIndicator(c)) {
         stop = STOP_FLOW;
@@ -546,7 +548,7 @@ class FastYamlScanner {
         this.cur = i + 1;
         return true;
       }
-      if (c < SPACE) return false;
+      if (c < SPACE || (c >= NEL && isYaml11Break(c))) return false;
     }
     return false; // not closed on this line: a multi-line scalar
   }
@@ -589,7 +591,7 @@ class FastYamlScanner {
         seg = i + 1;
         continue;
       }
-      if (c < SPACE) return false;
+      if (c < SPACE || (c >= NEL && isYaml11Break(c))) return false;
     }
     return false;
   }
@@ -705,10 +707,13 @@ class FastYamlScanner {
     return j > i && this.text.charCodeAt(j) === HASH && this.commentOk(j, end);
   }
 
-  /** Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break. */
+  /** Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break, and YAML 1.1's breaks. */
   private commentOk(i: number, end: number): boolean {
     const text = this.text;
-    for (let k = i; k < end; k++) if (text.charCodeAt(k) === CR) return false;
+    for (let k = i; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c === CR || (c >= NEL && isYaml11Break(c))) return false;
+    }
     return true;
   }
 }

@@ -292,10 +292,33 @@ export type StringifyOptions = DocumentOptions & SchemaOptions & CreateNodeOptio
  */
 export function stringifyYaml(value: unknown, options: StringifyOptions = {}): string {
   const doc = new Document(value, options);
+  let breaks = false;
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === "string" && !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value !== "string") return;
+      const yaml11Break = YAML11_BREAK.test(node.value);
+      breaks ||= yaml11Break;
+      if (yaml11Break || !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
-  return doc.toString(options);
+  const text = doc.toString(options);
+  // The `yaml` package writes NEL, LS and PS as they are even inside double quotes, where go-yaml v2 would take them
+  // for line breaks and fold them into spaces. Every string that holds one is double-quoted, so each is escaped here.
+  return breaks ? text.replace(YAML11_BREAKS, (c) => YAML11_BREAK_NAMES[c]?.escape ?? c) : text;
 }
+
+/**
+ * go-yaml v2's line breaks beyond `\r` and `\n` (yamlprivateh.go is_break): NEL, LS and PS, which YAML 1.2 (the `yaml`
+ * package) reads as characters. Their names, and their escapes inside double quotes.
+ */
+export const YAML11_BREAK_NAMES: Readonly<Record<string, { readonly name: string; readonly escape: string }>> = {
+  "\u0085": { name: "U+0085 (next line)", escape: "\\N" },
+  "\u2028": { name: "U+2028 (line separator)", escape: "\\L" },
+  "\u2029": { name: "U+2029 (paragraph separator)", escape: "\\P" },
+};
+const YAML11_BREAK = /[\u0085\u2028\u2029]/;
+/** Every NEL, LS and PS of a text (a global expression: callers set lastIndex). */
+export const YAML11_BREAKS = /[\u0085\u2028\u2029]/g;
+
+/** The same, by character code, for the fast scanner: asked only of codes from NEL up, so ASCII pays one comparison. */
+export const isYaml11Break = (c: number): boolean => c === 0x85 || c === 0x2028 || c === 0x2029;
