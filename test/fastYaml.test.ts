@@ -221,6 +221,11 @@ const FALLBACK: readonly string[] = [
   "ls: 'a\u2028b'\n",
   'ps: "a\u2029b"\n',
   "a: 1 # \u2028\n",
+  // characters go-yaml v2's reader refuses (control characters, U+FFFF), comments included
+  "a: x\u007fy\n",
+  "a: 'x\u0080y'\n",
+  "a: x\uffff\n",
+  "# \u0001\na: 1\n",
   'a: "\\U0000D83D"\n',
   "!!map\na: 1\n",
   "a: |\n  text\n",

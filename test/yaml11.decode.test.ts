@@ -149,6 +149,25 @@ describe("YAML 1.1's other line breaks (NEL, LS, PS)", () => {
   });
 });
 
+describe("characters go-yaml v2's reader refuses", () => {
+  it("a raw control character (C0 but tab and line breaks, DEL, C1) or U+FFFE/U+FFFF anywhere is an error where it is", () => {
+    const text = ["type: Mesh", "name: default", "a: x\u0001y", "b: 'x\u007fy'", 'c: "x\u009fy"', "d: x\uffffy # \u0002", "e: \"tab\tok\"", ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      const controls = (code: string, line: number, column: number) =>
+        `${line}:${column} error yaml-decode : a raw control character ${code}: go-yaml v2, the reader of kumactl and kubectl, refuses the file (control characters are not allowed); remove it, or escape it inside double quotes`;
+      assert.deepEqual(summary(parsed), [controls("U+0001", 3, 5), controls("U+007F", 4, 6), controls("U+009F", 5, 6), controls("U+FFFF", 6, 5), controls("U+0002", 6, 10)], parser);
+      assert.deepEqual(parsed.documents, [], parser);
+    }
+  });
+
+  it("the writers escape them inside double quotes", () => {
+    const value = { k: "a\u007fb\u0080c\ufffed\uffff", e: "\u0001" };
+    const text = stringifyYaml(value);
+    assert.equal(text, 'k: "a\\x7Fb\\x80c\\uFFFEd\\uFFFF"\ne: "\\x01"\n');
+    assert.deepStrictEqual(parseYaml(text).documents[0]?.value, value);
+  });
+});
+
 describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
   it("an int64 key is named exactly however large; a key beyond int64 (a uint64 to go-yaml) is refused, in either parser", () => {
     assert.equal(plainKeyText("9007199254740993"), "9007199254740993");

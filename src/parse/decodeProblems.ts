@@ -11,7 +11,8 @@
  *   a tag go-yaml does not know (`!vault`, `!Ref`, left by a templating tool) is ignored there, its text sent as it is.
  * - go-yaml's scanner refuses `\/` and a surrogate `\ud83d` in a double-quoted scalar ("found unknown escape
  *   character", "found invalid Unicode character escape code"), which the `yaml` package reads.
- * - go-yaml takes NEL, LS and PS (U+0085, U+2028, U+2029) written raw for line breaks, YAML 1.2 for characters.
+ * - go-yaml's reader refuses raw control characters (DEL, C1, most of C0) and U+FFFE/U+FFFF, and takes NEL, LS and PS
+ *   (U+0085, U+2028, U+2029) for line breaks; YAML 1.2 reads all of them as characters.
  * - a null key (`~: x`) or one beyond int64 is refused by convertToJSONableObject ("unsupported map key of type:
  *   %!s(<nil>)", "... uint64"), a sequence or mapping key by go-yaml ("invalid map key").
  * Found by walking the full parser's document: only for a document the fast scanner marked (FastDocument.suspect) or
@@ -19,7 +20,7 @@
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
 import type { PathSegments } from "./fieldPath.js";
-import { YAML11_BREAK_NAMES, YAML11_BREAKS, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
+import { RAW_UNREAD, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
 
 export interface DecodeProblem {
   /** Where the offending node starts in the text (a tagged node: its value, after the tag). */
@@ -38,7 +39,7 @@ const REFUSED = "kumactl and kubectl refuse the file";
  * The document's scalars must have been typed (resolvePlainScalars).
  */
 export function decodeProblems(doc: Document, text: string, span: readonly [number, number]): DecodeProblem[] {
-  const problems: DecodeProblem[] = rawBreaks(text, span[0], span[1]);
+  const problems: DecodeProblem[] = rawCharacters(text, span[0], span[1]);
   // An explicit stack (the document may nest as deep as the nesting limit allows before it is refused), and each
   // node's parent and segment, from which a path is made only for a problem.
   const nodes: (Node | null)[] = [doc.contents as Node | null];
@@ -139,15 +140,19 @@ function refusedEscape(text: string, start: number, end: number): { offset: numb
 }
 
 /**
- * NEL, LS and PS written raw in text[start, end): line breaks to go-yaml v2, which folds a quoted scalar there, ends
- * a plain one or a comment, where YAML 1.2 (the `yaml` package) reads a character.
+ * Characters written raw in text[start, end) that go-yaml v2 does not read as themselves (yaml11.ts RAW_UNREAD): a
+ * control character, which its reader refuses, or NEL, LS and PS, which it takes for line breaks (folding a quoted
+ * scalar there, ending a plain one or a comment), where YAML 1.2 reads characters.
  */
-function rawBreaks(text: string, start: number, end: number): DecodeProblem[] {
+function rawCharacters(text: string, start: number, end: number): DecodeProblem[] {
   const problems: DecodeProblem[] = [];
-  YAML11_BREAKS.lastIndex = start;
-  for (let match = YAML11_BREAKS.exec(text); match && match.index < end; match = YAML11_BREAKS.exec(text)) {
-    const { name, escape } = YAML11_BREAK_NAMES[match[0]] ?? { name: match[0], escape: match[0] };
-    const message = `a raw ${name} is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write ${escape} inside double quotes, or remove it`;
+  RAW_UNREAD.lastIndex = start;
+  for (let match = RAW_UNREAD.exec(text); match && match.index < end; match = RAW_UNREAD.exec(text)) {
+    const c = match[0];
+    const lineBreak = YAML11_BREAK_NAMES[c];
+    const message = lineBreak
+      ? `a raw ${lineBreak.name} is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write ${lineBreak.escape} inside double quotes, or remove it`
+      : `a raw control character ${codePointName(c)}: go-yaml v2, the reader of kumactl and kubectl, refuses the file (control characters are not allowed); remove it, or escape it inside double quotes`;
     problems.push({ offset: match.index, sourcePath: [], message });
   }
   return problems;

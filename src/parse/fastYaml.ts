@@ -13,7 +13,7 @@
  * which yaml would report an error or warning: when in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
  */
 import type { JsonValue } from "../model/resource.js";
-import { isYaml11Break, plainKeyText, resolvePlain } from "./yaml11.js";
+import { isRawUnread, plainKeyText, resolvePlain } from "./yaml11.js";
 
 export interface FastDocument {
   value: JsonValue;
@@ -73,8 +73,9 @@ const LBRACE = 123; // {
 const PIPE = 124; // |
 const RBRACE = 125; // }
 const BOM = 0xfeff;
-/** The first of YAML 1.1's other line breaks (isYaml11Break): the scanner falls back on them, decodeProblems.ts reports them. */
-const NEL = 0x85;
+/** From here up, characters go-yaml v2 may not read as written (isRawUnread): the scanner falls back on them. */
+const DEL = 0x7f;
+const TAB = 9;
 
 /**
  * Characters that may not start a plain scalar (YAML's c-indicator set). `-`, `?` and `:` may start one when followed
@@ -514,7 +515,7 @@ class FastYamlScanner {
           break;
         }
         sawColon = true;
-      } else if (c < SPACE || (c >= NEL && isYaml11Break(c))) {
+      } else if (c < SPACE || (c >= DEL && isRawUnread(c))) {
         return false;
       } else if (flow && isFlowIndicator(c)) {
         stop = STOP_FLOW;
@@ -548,7 +549,7 @@ class FastYamlScanner {
         this.cur = i + 1;
         return true;
       }
-      if (c < SPACE || (c >= NEL && isYaml11Break(c))) return false;
+      if (c < SPACE || (c >= DEL && isRawUnread(c))) return false;
     }
     return false; // not closed on this line: a multi-line scalar
   }
@@ -591,7 +592,7 @@ class FastYamlScanner {
         seg = i + 1;
         continue;
       }
-      if (c < SPACE || (c >= NEL && isYaml11Break(c))) return false;
+      if (c < SPACE || (c >= DEL && isRawUnread(c))) return false;
     }
     return false;
   }
@@ -707,12 +708,15 @@ class FastYamlScanner {
     return j > i && this.text.charCodeAt(j) === HASH && this.commentOk(j, end);
   }
 
-  /** Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break, and YAML 1.1's breaks. */
+  /**
+   * Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break, and characters go-yaml
+   * v2 refuses or takes for line breaks (decodeProblems.ts reports them).
+   */
   private commentOk(i: number, end: number): boolean {
     const text = this.text;
     for (let k = i; k < end; k++) {
       const c = text.charCodeAt(k);
-      if (c === CR || (c >= NEL && isYaml11Break(c))) return false;
+      if (c === CR || (c < SPACE && c !== TAB) || (c >= DEL && isRawUnread(c))) return false;
     }
     return true;
   }

@@ -292,33 +292,50 @@ export type StringifyOptions = DocumentOptions & SchemaOptions & CreateNodeOptio
  */
 export function stringifyYaml(value: unknown, options: StringifyOptions = {}): string {
   const doc = new Document(value, options);
-  let breaks = false;
+  let unread = false;
   visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value !== "string") return;
-      const yaml11Break = YAML11_BREAK.test(node.value);
-      breaks ||= yaml11Break;
-      if (yaml11Break || !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      const raw = RAW_UNREAD_ONE.test(node.value);
+      unread ||= raw;
+      if (raw || !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
   const text = doc.toString(options);
-  // The `yaml` package writes NEL, LS and PS as they are even inside double quotes, where go-yaml v2 would take them
-  // for line breaks and fold them into spaces. Every string that holds one is double-quoted, so each is escaped here.
-  return breaks ? text.replace(YAML11_BREAKS, (c) => YAML11_BREAK_NAMES[c]?.escape ?? c) : text;
+  // The `yaml` package writes DEL, C1 controls, NEL, LS, PS, U+FFFE and U+FFFF as they are even inside double quotes.
+  // Every string that holds one is double-quoted, so each is escaped here.
+  return unread ? text.replace(RAW_UNREAD, goYamlEscape) : text;
 }
 
 /**
- * go-yaml v2's line breaks beyond `\r` and `\n` (yamlprivateh.go is_break): NEL, LS and PS, which YAML 1.2 (the `yaml`
- * package) reads as characters. Their names, and their escapes inside double quotes.
+ * Characters go-yaml v2 does not read as themselves when written raw, where YAML 1.2 (the `yaml` package) does: its
+ * reader refuses C0 controls but tab and line breaks, DEL, C1 controls but NEL, U+FFFE and U+FFFF ("control characters
+ * are not allowed", readerc.go), and takes NEL, LS and PS for line breaks (yamlprivateh.go is_break). A global
+ * expression: callers set lastIndex.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+export const RAW_UNREAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]/g;
+const RAW_UNREAD_ONE = new RegExp(RAW_UNREAD.source);
+
+/** The same by character code, for the fast scanner: asked only of codes from DEL up, so ASCII pays one comparison. */
+export const isRawUnread = (c: number): boolean => c <= 0x9f || c === 0x2028 || c === 0x2029 || c >= 0xfffe;
+
+/** NEL, LS and PS: line breaks to go-yaml v2, with their names and their escapes inside double quotes. */
 export const YAML11_BREAK_NAMES: Readonly<Record<string, { readonly name: string; readonly escape: string }>> = {
   "\u0085": { name: "U+0085 (next line)", escape: "\\N" },
   "\u2028": { name: "U+2028 (line separator)", escape: "\\L" },
   "\u2029": { name: "U+2029 (paragraph separator)", escape: "\\P" },
 };
-const YAML11_BREAK = /[\u0085\u2028\u2029]/;
-/** Every NEL, LS and PS of a text (a global expression: callers set lastIndex). */
-export const YAML11_BREAKS = /[\u0085\u2028\u2029]/g;
 
-/** The same, by character code, for the fast scanner: asked only of codes from NEL up, so ASCII pays one comparison. */
-export const isYaml11Break = (c: number): boolean => c === 0x85 || c === 0x2028 || c === 0x2029;
+/** A character as a double-quoted escape go-yaml v2 reads back: `\N`, `\L`, `\P`, `\x7F`, `\uFFFE`. */
+function goYamlEscape(c: string): string {
+  const code = c.charCodeAt(0);
+  return YAML11_BREAK_NAMES[c]?.escape ?? (code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
+}
+
+/** `U+007F`: a character's code as messages name it. */
+export function codePointName(c: string): string {
+  return `U+${hex(c.charCodeAt(0), 4)}`;
+}
+
+const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, "0");
