@@ -28,6 +28,14 @@ function bothParsers(text: string): [string, ParsedYaml][] {
 
 const summary = (parsed: ParsedYaml) => parsed.problems.map((p) => `${p.line}:${p.column} ${p.severity ?? "error"} ${p.rule} ${(p.sourcePath ?? []).join("/")}: ${p.message}`);
 
+/** Both parsers report exactly `expected` (summary lines) and read none of the text's documents. */
+function assertRefused(text: string, expected: readonly string[]): void {
+  for (const [parser, parsed] of bothParsers(text)) {
+    assert.deepEqual(summary(parsed), expected, parser);
+    assert.deepEqual(parsed.documents, [], parser);
+  }
+}
+
 describe("values JSON cannot hold", () => {
   it("a plain .inf, -.inf or .nan is one error per occurrence with its field, and its document is not read", () => {
     const text = ["type: Mesh", "name: default", "tracing:", "  backends:", "    - name: z", "      sampling: .nan", "      conf: {weight: .inf, low: -.Inf}", "---", "type: Mesh", "name: other", "note: '.nan'", ""].join("\n");
@@ -46,15 +54,12 @@ describe("values JSON cannot hold", () => {
 
   it("an integer beyond 2^53 that a JavaScript number cannot hold exactly is refused; one it holds exactly is read", () => {
     const text = ["type: Mesh", "name: default", "a: 9007199254740993", "b: 18446744073709551615", "c: -9007199254740993", "d: 9007199254740992", "e: 1e20", "f: 0x20000000000001", ""].join("\n");
-    for (const [parser, parsed] of bothParsers(text)) {
-      assert.deepEqual(summary(parsed), [
-        "3:4 error yaml-decode a: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
-        "4:4 error yaml-decode b: the integer 18446744073709551615 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 18446744073709552000; write 18446744073709552000, or quote it if a string was meant",
-        "5:4 error yaml-decode c: the integer -9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send -9007199254740992; write -9007199254740992, or quote it if a string was meant",
-        "8:4 error yaml-decode f: the integer 0x20000000000001 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
-      ], parser);
-      assert.deepEqual(parsed.documents, [], parser);
-    }
+    assertRefused(text, [
+      "3:4 error yaml-decode a: the integer 9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+      "4:4 error yaml-decode b: the integer 18446744073709551615 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 18446744073709552000; write 18446744073709552000, or quote it if a string was meant",
+      "5:4 error yaml-decode c: the integer -9007199254740993 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send -9007199254740992; write -9007199254740992, or quote it if a string was meant",
+      "8:4 error yaml-decode f: the integer 0x20000000000001 is beyond 2^53, where a JavaScript number cannot hold it: meshops would send 9007199254740992; write 9007199254740992, or quote it if a string was meant",
+    ]);
     // Exact ones (2^53, a float written as a float) are read as they are.
     assert.deepEqual(parseYaml("d: 9007199254740992\ne: 1e20\n").documents[0]?.value, { d: 2 ** 53, e: 1e20 });
   });
@@ -114,14 +119,11 @@ describe("mapping keys JSON cannot name", () => {
 describe("double-quoted escapes go-yaml v2's scanner refuses", () => {
   it("\\/ and a UTF-16 surrogate half (\\ud83d, even paired) are errors at the escape; \\U0001F600 and \\u00e9 are read", () => {
     const text = ["type: Mesh", "name: default", 'a: "x\\/api"', 'b: "\\ud83d\\ude00"', 'c: "\\U0001F600 \\u00e9 \\\\/"', 'd: {"\\/": 1}', ""].join("\n");
-    for (const [parser, parsed] of bothParsers(text)) {
-      assert.deepEqual(summary(parsed), [
-        "3:6 error yaml-decode a: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
-        "4:5 error yaml-decode b: found invalid Unicode character escape code \\ud83d (half of a UTF-16 surrogate pair): kumactl and kubectl refuse the file (go-yaml v2); write the character itself, or its \\U escape of eight hex digits",
-        "6:6 error yaml-decode d: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
-      ], parser);
-      assert.deepEqual(parsed.documents, [], parser);
-    }
+    assertRefused(text, [
+      "3:6 error yaml-decode a: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
+      "4:5 error yaml-decode b: found invalid Unicode character escape code \\ud83d (half of a UTF-16 surrogate pair): kumactl and kubectl refuse the file (go-yaml v2); write the character itself, or its \\U escape of eight hex digits",
+      "6:6 error yaml-decode d: found unknown escape character \\/: kumactl and kubectl refuse the file (go-yaml v2); write / alone",
+    ]);
     assert.deepStrictEqual(parseYaml('c: "\\U0001F600 \\u00e9 \\\\/"\n').documents[0]?.value, { c: "\u{1F600} \u00e9 \\/" });
   });
 });
@@ -129,14 +131,11 @@ describe("double-quoted escapes go-yaml v2's scanner refuses", () => {
 describe("YAML 1.1's other line breaks (NEL, LS, PS)", () => {
   it("a raw U+0085, U+2028 or U+2029 (a line break to go-yaml v2, a character to YAML 1.2) is an error where it is, comments included", () => {
     const text = ["type: Mesh", "name: default", 'a: "x\u2028y"', "b: x\u0085y", "# note\u2029more", ""].join("\n");
-    for (const [parser, parsed] of bothParsers(text)) {
-      assert.deepEqual(summary(parsed), [
-        "3:6 error yaml-decode : a raw U+2028 (line separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\L inside double quotes, or remove it",
-        "4:5 error yaml-decode : a raw U+0085 (next line) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\N inside double quotes, or remove it",
-        "5:7 error yaml-decode : a raw U+2029 (paragraph separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\P inside double quotes, or remove it",
-      ], parser);
-      assert.deepEqual(parsed.documents, [], parser);
-    }
+    assertRefused(text, [
+      "3:6 error yaml-decode : a raw U+2028 (line separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\L inside double quotes, or remove it",
+      "4:5 error yaml-decode : a raw U+0085 (next line) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\N inside double quotes, or remove it",
+      "5:7 error yaml-decode : a raw U+2029 (paragraph separator) is a line break to go-yaml v2 (YAML 1.1), not to YAML 1.2: kumactl and kubectl would read another value, or refuse the file; write \\P inside double quotes, or remove it",
+    ]);
     // Escaped, they are the characters to both.
     assert.deepStrictEqual(parseYaml('a: "x\\Ly\\Nz\\P"\n').documents[0]?.value, { a: "x\u2028y\u0085z\u2029" });
   });
@@ -152,12 +151,9 @@ describe("YAML 1.1's other line breaks (NEL, LS, PS)", () => {
 describe("characters go-yaml v2's reader refuses", () => {
   it("a raw control character (C0 but tab and line breaks, DEL, C1) or U+FFFE/U+FFFF anywhere is an error where it is", () => {
     const text = ["type: Mesh", "name: default", "a: x\u0001y", "b: 'x\u007fy'", 'c: "x\u009fy"', "d: x\uffffy # \u0002", "e: \"tab\tok\"", ""].join("\n");
-    for (const [parser, parsed] of bothParsers(text)) {
-      const controls = (code: string, line: number, column: number) =>
-        `${line}:${column} error yaml-decode : a raw control character ${code}: go-yaml v2, the reader of kumactl and kubectl, refuses the file (control characters are not allowed); remove it, or escape it inside double quotes`;
-      assert.deepEqual(summary(parsed), [controls("U+0001", 3, 5), controls("U+007F", 4, 6), controls("U+009F", 5, 6), controls("U+FFFF", 6, 5), controls("U+0002", 6, 10)], parser);
-      assert.deepEqual(parsed.documents, [], parser);
-    }
+    const controls = (code: string, line: number, column: number) =>
+      `${line}:${column} error yaml-decode : a raw control character ${code}: go-yaml v2, the reader of kumactl and kubectl, refuses the file (control characters are not allowed); remove it, or escape it inside double quotes`;
+    assertRefused(text, [controls("U+0001", 3, 5), controls("U+007F", 4, 6), controls("U+009F", 5, 6), controls("U+FFFF", 6, 5), controls("U+0002", 6, 10)]);
   });
 
   it("the writers escape them inside double quotes", () => {
@@ -173,9 +169,7 @@ describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
     assert.equal(plainKeyText("9007199254740993"), "9007199254740993");
     assert.equal(plainKeyText("-9223372036854775808"), "-9223372036854775808");
     const text = ["type: Mesh", "name: default", "a:", "  9007199254740993: x", "  18446744073709551615: y", ""].join("\n");
-    for (const [parser, parsed] of bothParsers(text)) {
-      assert.deepEqual(summary(parsed), ["5:3 error yaml-decode a: the key 18446744073709551615 is beyond int64: kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: uint64); quote it"], parser);
-    }
+    assertRefused(text, ["5:3 error yaml-decode a: the key 18446744073709551615 is beyond int64: kumactl and kubectl refuse the file (sigs.k8s.io/yaml: unsupported map key of type: uint64); quote it"]);
     assert.deepStrictEqual(parseYaml("a:\n  9007199254740993: x\n").documents[0]?.value, { a: { "9007199254740993": "x" } });
   });
 
