@@ -134,15 +134,15 @@ const ACCEPTED: readonly string[] = [
   "a: x,y]\nb: a}b\nc: it's\nd: say \"hi\"\ne: a 'b' c\n",
   "k: ---\nl: ...\n",
   "- ---\n- ...\n",
-  "unicode: ünïcödé 日本語 😀\nnel: a\u0085b\nls: a\u2028b\nnbsp: a\u00a0b\nbom-inside: a\ufeffb\n",
+  "unicode: ünïcödé 日本語 😀\nnbsp: a\u00a0b\nbom-inside: a\ufeffb\n",
   "a: 1 \nb: x  \n",
   '"<<": 1\n', // a quoted "<<" is a plain key (a plain one is a merge key, left to yaml)
   "-#foo: 1\n",
   "-1: a\n",
   // quoted scalars
   "a: 'x'\nb: 'it''s'\nc: ''\nd: 'a\"b'\ne: 'a: b # c'\nf: '  spaced  '\n",
-  'a: "x"\nb: "say \\"hi\\""\nc: ""\nd: "a\'b"\ne: "b # c"\nf: "tab\\there"\ng: "nl\\nhere"\nh: "slash\\/"\ni: "back\\\\slash"\n',
-  'a: "\\u00e9\\u0041"\nb: "\\ud83d\\ude00"\nc: "\\ud83d"\nd: "\\x41"\ne: "\\U0001F600"\nf: "\\0\\a\\b\\e\\f\\r\\v\\N\\_\\L\\P\\ "\n',
+  'a: "x"\nb: "say \\"hi\\""\nc: ""\nd: "a\'b"\ne: "b # c"\nf: "tab\\there"\ng: "nl\\nhere"\ni: "back\\\\slash"\n',
+  'a: "\\u00e9\\u0041"\nd: "\\x41"\ne: "\\U0001F600"\nf: "\\0\\a\\b\\e\\f\\r\\v\\N\\_\\L\\P\\ "\n',
   "a: 'x' # c\n",
   "a: \"x\"   # c\n",
   '"k": 1\n',
@@ -212,6 +212,21 @@ const FALLBACK: readonly string[] = [
   "- *x\n",
   "a: !!str 1\n",
   "a: !custom x\n",
+  // escapes go-yaml v2 refuses and yaml reads: the full parser's nodes say so (decodeProblems.ts)
+  'a: "slash\\/"\n',
+  'a: "\\ud83d\\ude00"\n',
+  'c: "\\ud83d"\n',
+  // NEL, LS and PS written raw: line breaks to go-yaml v2, characters to yaml (decodeProblems.ts)
+  "nel: a\u0085b\n",
+  "ls: 'a\u2028b'\n",
+  'ps: "a\u2029b"\n',
+  "a: 1 # \u2028\n",
+  // characters go-yaml v2's reader refuses (control characters, U+FFFF), comments included
+  "a: x\u007fy\n",
+  "a: 'x\u0080y'\n",
+  "a: x\uffff\n",
+  "# \u0001\na: 1\n",
+  'a: "\\U0000D83D"\n',
   "!!map\na: 1\n",
   "a: |\n  text\n",
   "a: >-\n  folded\n",
@@ -361,8 +376,14 @@ describe("parseDocumentsFast: handwritten cases", () => {
       { value: null, line: 7, column: 4, depth: 0, offsets: [] },
     ]);
     // Integer-like keys enumerate first in JavaScript, not in text order: no offsets (the locator reads such a file fully).
+    // A null key (`~`) marks the document suspect: kumactl refuses it, which the full parser's nodes say (decodeProblems.ts).
     assert.deepEqual(parseDocumentsFast("200: a\ntrue: b\n~: c\n0x10: d\n1e3: e\n"), [
-      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1, depth: 1 },
+      { value: { "200": "a", true: "b", "": "c", "16": "d", "1000": "e" }, line: 1, column: 1, depth: 1, suspect: true },
+    ]);
+    assert.deepEqual(parseDocumentsFast("a: .nan\n---\nb: 1e20\n---\nc: 9007199254740991\n"), [
+      { value: { a: NaN }, line: 1, column: 1, depth: 1, offsets: [0], suspect: true },
+      { value: { b: 1e20 }, line: 3, column: 1, depth: 1, offsets: [12], suspect: true },
+      { value: { c: 2 ** 53 - 1 }, line: 5, column: 1, depth: 1, offsets: [24] },
     ]);
     assert.deepEqual(parseDocumentsFast("\ufeffa: 1\n"), [{ value: { a: 1 }, line: 1, column: 2, depth: 1, offsets: [1] }]);
     assert.deepEqual(parseDocumentsFast("a:\n- [x, z]\n-\n  b: {c: 1}\n"), [

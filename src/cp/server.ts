@@ -298,7 +298,7 @@ async function kubernetesWrite(options: ControlPlaneServerOptions, req: Incoming
 /** The documents of a request body: a YAML stream (JSON is YAML), a JSON array, or a Kubernetes List's items. */
 function kubernetesDocuments(text: string): { ok: true; values: JsonValue[] } | { ok: false; detail: string } {
   const parsed = parseYaml(text);
-  const problem = parsed.problems[0];
+  const problem = parsed.problems.find((p) => p.severity !== "warning");
   if (problem) return { ok: false, detail: `line ${problem.line}: ${problem.message}` };
   const values = parsed.documents.flatMap((d) => {
     const value = d.value;

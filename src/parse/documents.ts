@@ -1,6 +1,8 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
+import type { PathSegments } from "./fieldPath.js";
+import { decodeProblems } from "./decodeProblems.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { resolvePlainScalars } from "./yaml11.js";
 
@@ -20,7 +22,11 @@ export interface YamlProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
-  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit" | "yaml-nesting-limit";
+  readonly rule: "yaml-syntax" | "duplicate-key" | "yaml-alias-limit" | "yaml-nesting-limit" | "yaml-decode";
+  /** Absent: an error, and the document is not read. */
+  readonly severity?: "warning";
+  /** The field the problem is at, in the document as written (absent: the document as a whole). */
+  readonly sourcePath?: PathSegments;
 }
 
 export interface ParsedYaml {
@@ -63,6 +69,8 @@ export const MAX_NESTING = 100;
  */
 export function parseYaml(text: string): ParsedYaml {
   const fast = parseDocumentsFast(text);
+  // A value Kuma's readers may refuse, or meshops may not hold as written: the full parser finds out (decodeProblems.ts).
+  if (fast?.some((d) => d.suspect)) return { ...parseYamlFully(text), fast };
   if (fast) {
     const documents: YamlDocument[] = [];
     const problems: YamlProblem[] = [];
@@ -195,6 +203,18 @@ export function parseYamlFully(text: string): ParsedYaml {
         message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused`,
       });
       return;
+    }
+    // The document's span of text, comments before it included; the last one's to the end of the text.
+    const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
+    const decode = decodeProblems(doc, text, span);
+    if (decode.length > 0) {
+      const identity = identify(doc);
+      for (const { offset, sourcePath, message, severity } of decode) {
+        const pos = at(offset);
+        problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: "yaml-decode", message, sourcePath, ...(severity ? { severity } : {}) });
+      }
+      // Like a syntax error, a value kumactl and kubectl refuse (or meshops would change) drops the document whole.
+      if (decode.some((p) => p.severity === undefined)) return;
     }
     try {
       const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;

@@ -13,7 +13,7 @@
  * which yaml would report an error or warning: when in doubt, it falls back. test/fastYaml.test.ts checks this against yaml on handwritten, reference and random inputs.
  */
 import type { JsonValue } from "../model/resource.js";
-import { plainKeyText, resolvePlain } from "./yaml11.js";
+import { isRawUnread, plainKeyText, resolvePlain } from "./yaml11.js";
 
 export interface FastDocument {
   value: JsonValue;
@@ -29,6 +29,12 @@ export interface FastDocument {
    * integer-like key, which JavaScript enumerates first.
    */
   offsets?: number[];
+  /**
+   * Set when the document may hold what Kuma's readers refuse or a JavaScript number cannot hold as written: a number
+   * that is not finite or beyond 2^53, a null key, or a key of 19 digits or more (beyond int64?). documents.ts then
+   * reads the file with the full parser, whose nodes say which (parse/decodeProblems.ts).
+   */
+  suspect?: true;
 }
 
 /** Parses the common block-style subset of YAML; undefined when the text needs the full parser. */
@@ -67,6 +73,9 @@ const LBRACE = 123; // {
 const PIPE = 124; // |
 const RBRACE = 125; // }
 const BOM = 0xfeff;
+/** From here up, characters go-yaml v2 may not read as written (isRawUnread): the scanner falls back on them. */
+const DEL = 0x7f;
+const TAB = 9;
 
 /**
  * Characters that may not start a plain scalar (YAML's c-indicator set). `-`, `?` and `:` may start one when followed
@@ -81,7 +90,10 @@ for (const c of [SQUOTE, DQUOTE, PERCENT, AT, BACKTICK]) NOT_PLAIN_START[c] = 1;
 const isFlowIndicator = (c: number): boolean =>
   c === COMMA || c === LBRACKET || c === RBRACKET || c === LBRACE || c === RBRACE;
 
-/** Double-quoted escapes that stand for one fixed string, exactly yaml's table (less `\<TAB>`, tabs fall back). */
+/**
+ * Double-quoted escapes that stand for one fixed string: yaml's table, less `\<TAB>` (tabs fall back) and `\/`, which
+ * go-yaml v2 refuses (parse/decodeProblems.ts says so, after the full parser).
+ */
 const SIMPLE_ESCAPES: (string | undefined)[] = [];
 for (const [c, s] of Object.entries({
   "0": "\0",
@@ -99,7 +111,6 @@ for (const [c, s] of Object.entries({
   P: "\u2029",
   " ": " ",
   '"': '"',
-  "/": "/",
   "\\": "\\",
 })) {
   SIMPLE_ESCAPES[c.charCodeAt(0)] = s;
@@ -153,6 +164,8 @@ class FastYamlScanner {
   private pendingItemMark = -1;
   /** The document has a mapping with an integer-like key: its entries' enumeration order is not the text's. */
   private reordered = false;
+  /** See FastDocument.suspect. */
+  private suspect = false;
   private docOpen = false;
   private root: Collection | null = null;
   private docLine = 0;
@@ -260,6 +273,8 @@ class FastYamlScanner {
     // A document opened by `---` that never got content is null, like yaml's empty document.
     const doc: FastDocument = { value: this.root, line: this.docLine, column: this.docColumn, depth: this.docDepth };
     if (!this.reordered) doc.offsets = this.entryOffsets;
+    if (this.suspect) doc.suspect = true;
+    this.suspect = false;
     this.docs.push(doc);
     this.entryOffsets = [];
     this.reordered = false;
@@ -500,7 +515,7 @@ class FastYamlScanner {
           break;
         }
         sawColon = true;
-      } else if (c < SPACE) {
+      } else if (c < SPACE || (c >= DEL && isRawUnread(c))) {
         return false;
       } else if (flow && isFlowIndicator(c)) {
         stop = STOP_FLOW;
@@ -534,7 +549,7 @@ class FastYamlScanner {
         this.cur = i + 1;
         return true;
       }
-      if (c < SPACE) return false;
+      if (c < SPACE || (c >= DEL && isRawUnread(c))) return false;
     }
     return false; // not closed on this line: a multi-line scalar
   }
@@ -570,13 +585,14 @@ class FastYamlScanner {
             code = code * 16 + h;
           }
           if (code > 0x10ffff) return false; // String.fromCodePoint throws: yaml reports a bad escape
+          if (code >= 0xd800 && code <= 0xdfff) return false; // go-yaml v2 refuses a surrogate half: decodeProblems.ts
           out += String.fromCodePoint(code);
           i += 1 + digits;
         }
         seg = i + 1;
         continue;
       }
-      if (c < SPACE) return false;
+      if (c < SPACE || (c >= DEL && isRawUnread(c))) return false;
     }
     return false;
   }
@@ -584,7 +600,10 @@ class FastYamlScanner {
   /** The JS value of the last scalar token: quoted ones are strings, plain ones are typed as Kuma's readers type them. */
   private tokenValue(): JsonValue {
     const value = this.tokQuoted ? this.tokStr : resolvePlain(this.tokStr);
-    return typeof value === "string" && value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
+    if (typeof value === "string") return value.length <= SHARED_MAX_LENGTH && value.length > 0 ? share(value) : value;
+    // NaN fails the comparison too.
+    if (typeof value === "number" && !(Math.abs(value) <= Number.MAX_SAFE_INTEGER)) this.suspect = true;
+    return value;
   }
 
   /**
@@ -600,6 +619,8 @@ class FastYamlScanner {
       if (this.sawColon) return undefined; // `a:b: c`, `http://x: y`: ambiguous enough to leave to yaml
       if (this.tokStr === "<<") return undefined; // a merge key: yaml merges it (a quoted "<<" is a plain key)
       key = plainKeyText(this.tokStr);
+      // A null key (`~`, `null`: the only plain key named ""), or a number beyond int64 (19 digits or more).
+      if (key.length === 0 || (key.length > 18 && isDigit(key.charCodeAt(0)))) this.suspect = true;
     }
     if (isArrayIndex(key)) this.reordered = true;
     // The same string object every time: V8 then finds the property without hashing the key again.
@@ -687,10 +708,16 @@ class FastYamlScanner {
     return j > i && this.text.charCodeAt(j) === HASH && this.commentOk(j, end);
   }
 
-  /** Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break. */
+  /**
+   * Comments are skipped unread, except for a lone `\r`, which yaml may take as a line break, and characters go-yaml
+   * v2 refuses or takes for line breaks (decodeProblems.ts reports them).
+   */
   private commentOk(i: number, end: number): boolean {
     const text = this.text;
-    for (let k = i; k < end; k++) if (text.charCodeAt(k) === CR) return false;
+    for (let k = i; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c === CR || (c < SPACE && c !== TAB) || (c >= DEL && isRawUnread(c))) return false;
+    }
     return true;
   }
 }

@@ -9,11 +9,13 @@
  * here. Quoted scalars are never resolved. meshops.yaml, read only by meshops, stays YAML 1.2 (config/repoConfig.ts).
  *
  * A timestamp (`2024-01-02`) stays the string written: go-yaml v2 resolves it, but decoding into an interface{} keeps
- * the text "for backward compatibility" (decode.go). Not modelled: the error sigs.k8s.io/yaml raises for a null
- * mapping key (`~: x`); here the key is "", as the `yaml` package names it.
+ * the text "for backward compatibility" (decode.go). Explicitly tagged scalars (`!!int 0755`, `!!binary`) are typed by
+ * go-yaml's rules too (resolveTagged). What those readers refuse outright (`.nan`, a null key, `!!int abc`), or a
+ * JavaScript number cannot hold as written (an integer beyond 2^53), is reported by parse/decodeProblems.ts.
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
+import { isGoBase64 } from "../util/base64.js";
 
 const PLUS = 43;
 const DASH = 45;
@@ -121,17 +123,36 @@ function resolveNumber(s: string): JsonValue {
     if (c >= 128 || NUMBER_CHARS[c] === 0) return s;
   }
   const plain = s.includes("_") ? s.replaceAll("_", "") : s;
-  const int = GO_INT.exec(plain);
-  if (int) {
-    const [, sign, hex, bin, oct, legacyOct, dec] = int;
-    const digits = hex ?? bin ?? oct ?? legacyOct ?? dec ?? "";
-    const prefix = hex !== undefined ? "0x" : bin !== undefined ? "0b" : oct !== undefined || legacyOct !== undefined ? "0o" : "";
-    const magnitude = digits === "" ? 0n : BigInt(prefix + digits);
-    // ParseInt takes the sign; ParseUint takes none but goes up to 2^64-1.
-    const inRange = sign === "-" ? magnitude <= INT64_MAX + 1n : sign === "+" ? magnitude <= INT64_MAX : magnitude <= UINT64_MAX;
-    if (inRange) return sign === "-" && magnitude > 0n ? -Number(magnitude) : Number(magnitude);
-  }
+  const int = goInteger(plain);
+  if (int !== undefined) return Number(int); // Number(-0n) is 0: Go has no negative zero either
   return YAML_STYLE_FLOAT.test(plain) ? finite(parseFloat(plain), s) : s;
+}
+
+/**
+ * The exact value of a Go integer literal (underscores removed) as go-yaml v2 reads it: strconv.ParseInt(s, 0, 64),
+ * then ParseUint (up to 2^64-1). Undefined when it is not one, or is out of their range.
+ */
+function goInteger(plain: string): bigint | undefined {
+  const int = GO_INT.exec(plain);
+  if (!int) return undefined;
+  const [, sign, hex, bin, oct, legacyOct, dec] = int;
+  const digits = hex ?? bin ?? oct ?? legacyOct ?? dec ?? "";
+  const prefix = hex !== undefined ? "0x" : bin !== undefined ? "0b" : oct !== undefined || legacyOct !== undefined ? "0o" : "";
+  const magnitude = digits === "" ? 0n : BigInt(prefix + digits);
+  // ParseInt takes the sign; ParseUint takes none but goes up to 2^64-1.
+  const inRange = sign === "-" ? magnitude <= INT64_MAX + 1n : sign === "+" ? magnitude <= INT64_MAX : magnitude <= UINT64_MAX;
+  if (!inRange) return undefined;
+  return sign === "-" ? -magnitude : magnitude;
+}
+
+/**
+ * The integer a scalar's text spells when go-yaml v2 reads it as one (`0x1F`, `1_000`, `18446744073709551615`),
+ * exactly: a JavaScript number holds it exactly only up to 2^53. Undefined for anything else (floats included).
+ */
+export function integerWritten(text: string): bigint | undefined {
+  const c = text.charCodeAt(0);
+  if (!(isDigit(c) || c === PLUS || c === DASH)) return undefined;
+  return goInteger(text.includes("_") ? text.replaceAll("_", "") : text);
 }
 
 const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
@@ -139,7 +160,7 @@ const isDigit = (c: number): boolean => c >= DIGIT_0 && c <= DIGIT_9;
 /**
  * A plain mapping key as sigs.k8s.io/yaml's convertToJSONableObject names the JSON property: booleans `true` and
  * `false`, integers in decimal, floats with Go's FormatFloat(f, 'g', -1, 32) (`1e3` is "1000", `1e6` "1e+06"). (A
- * null key is an error there; here it is "", as the `yaml` package names it.)
+ * null key is an error there, which decodeProblems.ts reports; here it is "", as the `yaml` package names it.)
  */
 export function plainKeyText(source: string): string {
   const value = resolvePlain(source);
@@ -147,8 +168,8 @@ export function plainKeyText(source: string): string {
   if (value === null) return "";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value !== "number") return String(value);
-  // An integer (precise up to 2^53, as every number here) unless only the float test matched.
-  return GO_INT.test(source.replaceAll("_", "")) && Number.isInteger(value) ? BigInt(value).toString() : goFloat32Text(value);
+  // An integer (in decimal, exactly as written) unless only the float test matched.
+  return integerWritten(source)?.toString() ?? goFloat32Text(value);
 }
 
 /** Go's strconv.FormatFloat(f, 'g', -1, 32), with go-yaml's names for infinities and NaN. */
@@ -173,20 +194,77 @@ function goFloat32Text(f: number): string {
   return `${sign}${whole.slice(0, e + 1)}${fraction ? `.${fraction}` : ""}`;
 }
 
+const LONG_TAG_PREFIX = "tag:yaml.org,2002:";
+
+/** A tag as go-yaml v2 names it in messages: `tag:yaml.org,2002:int` (the `yaml` package's form of `!!int`) is `!!int`. */
+export function shortTag(tag: string): string {
+  return tag.startsWith(LONG_TAG_PREFIX) ? `!!${tag.slice(LONG_TAG_PREFIX.length)}` : tag;
+}
+
+/** The tags go-yaml v2 resolves a scalar by (resolve.go's resolvableTag), and `!!binary`, which its decoder decodes. */
+const GO_YAML_TAGS = new Set(["!!str", "!!bool", "!!int", "!!float", "!!null", "!!timestamp", "!!binary"]);
+
+/** A tag go-yaml v2 does not know (`!Ref`, `!vault`, `!!set`): it decodes the scalar as its text and says nothing. */
+export function isForeignTag(tag: string): boolean {
+  return tag !== "!" && !GO_YAML_TAGS.has(shortTag(tag)) && !["!!map", "!!seq"].includes(shortTag(tag));
+}
+
+/**
+ * go-yaml v2's parseTimestamp: four digits and a dash, then one of its time.Parse layouts (date; date and time with a
+ * zone after `T`/`t`; date and time after a space). Field ranges are not checked here.
+ */
+const GO_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$/;
+
+/** What an explicitly tagged scalar decodes to, or go-yaml's error for it. */
+export type TaggedScalar = { readonly value: JsonValue; readonly error?: undefined } | { readonly error: string };
+
+/**
+ * go-yaml v2 for a scalar with an explicit tag (resolve.go with a tag, then decode.go into an interface{}): `!!str`
+ * keeps the text; `!!int`, `!!float`, `!!bool`, `!!null` and `!!timestamp` resolve it as a plain scalar and must get
+ * their own kind (an integer is a `!!float` too), else decoding fails with "cannot decode !!str `abc` as a !!int";
+ * `!!binary` is base64 decoded into a string; a timestamp keeps its text, as untagged; any other tag is ignored and the
+ * text kept. `text` is the scalar's value as written (unescaped when quoted: a tag resolves quoted scalars too).
+ */
+export function resolveTagged(tag: string, text: string): TaggedScalar {
+  const short = shortTag(tag);
+  if (short === "!!str" || !GO_YAML_TAGS.has(short)) return { value: text };
+  if (short === "!!binary") {
+    return isGoBase64(text) ? { value: Buffer.from(text, "base64").toString("utf8") } : { error: "!!binary value contains invalid base64 data" };
+  }
+  const value = text === "" ? null : resolvePlain(text);
+  const kind =
+    value === null ? "!!null"
+    : typeof value === "boolean" ? "!!bool"
+    : typeof value === "number" ? (integerWritten(text) !== undefined ? "!!int" : "!!float")
+    : short === "!!timestamp" && GO_TIMESTAMP.test(text) ? "!!timestamp"
+    : "!!str";
+  if (kind === short || (short === "!!float" && kind === "!!int")) return { value };
+  return { error: `cannot decode ${kind} \`${text}\` as a ${short}` };
+}
+
 /** Whether a string written as a plain scalar would be read back as that same string. */
 export function readsBackAsString(s: string): boolean {
   return resolvePlain(s) === s;
 }
 
 /**
- * Re-types the plain scalars of a document the `yaml` package composed with its YAML 1.2 core schema: values as
- * resolvePlain, keys as plainKeyText. Tagged and quoted scalars, and merge keys, are left as they are.
+ * Re-types the scalars of a document the `yaml` package composed with its YAML 1.2 core schema: plain values as
+ * resolvePlain, plain keys as plainKeyText, tagged values as resolveTagged (one go-yaml refuses keeps its text:
+ * parse/decodeProblems.ts reports it). Quoted untagged scalars, tagged keys and merge keys are left as they are.
  */
 export function resolvePlainScalars(doc: Document): void {
   visit(doc, {
     Scalar(key, node) {
+      if (typeof node.value === "symbol") return;
+      if (node.tag) {
+        if (key !== "key" && typeof node.source === "string") {
+          const tagged = resolveTagged(node.tag, node.source);
+          node.value = tagged.error === undefined ? tagged.value : node.source;
+        }
+        return;
+      }
       // An empty plain scalar (`key:`) is null already, as in go-yaml.
-      if (node.type !== Scalar.PLAIN || node.tag || !node.source || typeof node.value === "symbol") return;
+      if (node.type !== Scalar.PLAIN || !node.source) return;
       node.value = key === "key" ? plainKeyText(node.source) : resolvePlain(node.source);
     },
   });
@@ -214,10 +292,50 @@ export type StringifyOptions = DocumentOptions & SchemaOptions & CreateNodeOptio
  */
 export function stringifyYaml(value: unknown, options: StringifyOptions = {}): string {
   const doc = new Document(value, options);
+  let unread = false;
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === "string" && !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value !== "string") return;
+      const raw = RAW_UNREAD_ONE.test(node.value);
+      unread ||= raw;
+      if (raw || !readsBackAsString(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },
   });
-  return doc.toString(options);
+  const text = doc.toString(options);
+  // The `yaml` package writes DEL, C1 controls, NEL, LS, PS, U+FFFE and U+FFFF as they are even inside double quotes.
+  // Every string that holds one is double-quoted, so each is escaped here.
+  return unread ? text.replace(RAW_UNREAD, goYamlEscape) : text;
 }
+
+/**
+ * Characters go-yaml v2 does not read as themselves when written raw, where YAML 1.2 (the `yaml` package) does: its
+ * reader refuses C0 controls but tab and line breaks, DEL, C1 controls but NEL, U+FFFE and U+FFFF ("control characters
+ * are not allowed", readerc.go), and takes NEL, LS and PS for line breaks (yamlprivateh.go is_break). A global
+ * expression: callers set lastIndex.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+export const RAW_UNREAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]/g;
+const RAW_UNREAD_ONE = new RegExp(RAW_UNREAD.source);
+
+/** The same by character code, for the fast scanner: asked only of codes from DEL up, so ASCII pays one comparison. */
+export const isRawUnread = (c: number): boolean => c <= 0x9f || c === 0x2028 || c === 0x2029 || c >= 0xfffe;
+
+/** NEL, LS and PS: line breaks to go-yaml v2, with their names and their escapes inside double quotes. */
+export const YAML11_BREAK_NAMES: Readonly<Record<string, { readonly name: string; readonly escape: string }>> = {
+  "\u0085": { name: "U+0085 (next line)", escape: "\\N" },
+  "\u2028": { name: "U+2028 (line separator)", escape: "\\L" },
+  "\u2029": { name: "U+2029 (paragraph separator)", escape: "\\P" },
+};
+
+/** A character as a double-quoted escape go-yaml v2 reads back: `\N`, `\L`, `\P`, `\x7F`, `\uFFFE`. */
+function goYamlEscape(c: string): string {
+  const code = c.charCodeAt(0);
+  return YAML11_BREAK_NAMES[c]?.escape ?? (code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`);
+}
+
+/** `U+007F`: a character's code as messages name it. */
+export function codePointName(c: string): string {
+  return `U+${hex(c.charCodeAt(0), 4)}`;
+}
+
+const hex = (n: number, digits: number): string => n.toString(16).toUpperCase().padStart(digits, "0");

@@ -40,6 +40,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kustomize-patch": "A kustomization patches the document: the control plane gets other values than the document says.",
   "helm-chart": "A Helm chart: its templates and values are not mesh configuration until rendered.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
+  "yaml-decode": "A value kumactl and kubectl refuse when they turn YAML into JSON (.nan, .inf, a tag its scalar does not match, a null key), or an integer beyond 2^53 meshops cannot send as written; a warning for a tag they ignore.",
   "unknown-type": "The document's type or kind is not a resource type meshops manages.",
   "kubernetes-shape": "A Kubernetes-shaped document is missing or misplaces apiVersion, kind, metadata or spec.",
   "kubernetes-namespace": "A Kubernetes-shaped document is in a namespace the admission webhook of the control plane's role (controlPlane.mode) refuses for its kind.",

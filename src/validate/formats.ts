@@ -2,12 +2,11 @@ import { createRequire } from "node:module";
 import type { Ajv2020, Options } from "ajv/dist/2020.js";
 import type * as AjvModule from "ajv/dist/2020.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
+import { isGoBase64 } from "../util/base64.js";
 
 /** A duration time.ParseDuration takes for certain: up to six digits and one of its units. */
 const SIMPLE_DURATION = /^[0-9]{1,6}(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/;
 
-/** Go's encoding/json decodes []byte with padded standard base64; line breaks are ignored by the decoder. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * The Go integer types behind schema fields (scripts/go-decode-rules.mjs writes `format: <Go type>`): bit size and
@@ -47,7 +46,7 @@ export const FORMATS = {
   // durations are one number and a unit: those are valid without the exact parse (BigInt arithmetic), as six digits of
   // any unit cannot overflow.
   duration: { type: "string", validate: (text: string) => SIMPLE_DURATION.test(text) || parseGoDurationDetailed(text).ok },
-  byte: { type: "string", validate: (text: string) => BASE64.test(text.replace(/[\r\n]/g, "")) },
+  byte: { type: "string", validate: isGoBase64 },
   ...integerFormats,
 } as const;
 

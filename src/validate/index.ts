@@ -317,7 +317,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   for (const problem of checks ? parsed.problems : []) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
-    diagnostics.push({ severity: "error", file: file.path, line: problem.line, column: problem.column, resource, path: "", message: problem.message, rule: problem.rule });
+    const path = problem.sourcePath ? formatPath(problem.sourcePath) : "";
+    diagnostics.push({ severity: problem.severity ?? "error", file: file.path, line: problem.line, column: problem.column, resource, path, message: problem.message, rule: problem.rule });
   }
   // kustomize's own file, with or without its optional apiVersion and kind: a document of another tool, counted.
   if (isKustomizationPath(file.path)) return { resources, facts, diagnostics, otherDocuments: parsed.documents.length };
