@@ -671,6 +671,54 @@ describe("Flux Kustomizations in the repository (spec.path, targetNamespace, nam
   });
 });
 
+describe("Flux's postBuild.substitute, when the Flux Kustomization is in the repository", () => {
+  const flux = (postBuild: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./tenants/payments\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: payments\n  postBuild:\n${postBuild}`;
+  const timeouts =
+    "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ${app}-timeouts\n  namespace: payments\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      idleTimeout: ${timeout}\n      connectionTimeout: ${connect:=2s}\n";
+  const route =
+    "apiVersion: kuma.io/v1alpha1\nkind: MeshHTTPRoute\nmetadata:\n  name: route\n  namespace: payments\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: MeshService\n      name: web\n    rules:\n    - matches:\n      - headers:\n        - {type: Exact, name: x-literal, value: '$${kept}'}\n        - {type: Exact, name: x-region, value: '${region}'}\n      default: {}\n";
+  const mesh = "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n";
+
+  test("its values (and defaults) are put in as Flux puts them before anything is read: nothing to say, and render shows what Flux applies", async () => {
+    const dir = shapeRepo(undefined, {
+      "mesh.yaml": mesh,
+      "clusters/prod/payments.yaml": flux("    substitute:\n      app: ledger\n      timeout: 10s\n      region: eu-west\n"),
+      "tenants/payments/timeouts.yaml": timeouts,
+      "tenants/payments/route.yaml": route,
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "substitution-variable" || d.rule.startsWith("kustomize-")), []);
+    const rendered = await renderJson(dir);
+    const timeout = rendered.find((r) => r.type === "MeshTimeout") as { name: string; spec: { to: { default: Record<string, string> }[] } };
+    assert.equal(timeout.name, "ledger-timeouts.payments");
+    assert.deepEqual(timeout.spec.to[0]?.default, { idleTimeout: "10s", connectionTimeout: "2s" });
+    const headers = (rendered.find((r) => r.type === "MeshHTTPRoute") as { spec: { to: { rules: { matches: { headers: { value: string }[] }[] }[] }[] } }).spec.to[0]?.rules[0]?.matches[0]?.headers;
+    assert.deepEqual(headers?.map((h) => h.value), ["${kept}", "eu-west"], "$${kept} is Flux's escape for a literal ${kept}");
+  });
+
+  test("a variable the repository gives no value for (substituteFrom reads the cluster's) is left and said, at its line", async () => {
+    const dir = shapeRepo(undefined, {
+      "mesh.yaml": mesh,
+      "clusters/prod/payments.yaml": flux("    substitute:\n      app: ledger\n      timeout: 10s\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-vars\n"),
+      "tenants/payments/timeouts.yaml": timeouts,
+      "tenants/payments/route.yaml": route,
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity !== "info" && d.rule !== "zone-provided-services").map((d) => [d.severity, d.file, d.line, d.rule, d.message.split(",")[0]]),
+      [
+        // A string field takes the variable as written: the control plane would get another value.
+        ["warning", "tenants/payments/route.yaml", 19, "substitution-variable", "holds ${region}"],
+        // ${connect:=2s}'s default is not taken: the cluster's ConfigMap may set connect. ${app} and ${timeout} are in.
+        ["error", "tenants/payments/timeouts.yaml", 16, "substitution-variable", "holds ${connect:=2s}"],
+      ],
+    );
+  });
+});
+
 describe("kustomize's namePrefix and nameSuffix", () => {
   test("a document a kustomization renames is a warning at its name; a renamed Mesh too", async () => {
     const dir = shapeRepo("kustomize-namespace", {

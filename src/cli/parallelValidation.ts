@@ -213,7 +213,9 @@ export async function validateWithChild(
   try {
     if (child) {
       const { config, selection, configKey } = analysisInputs(snapshot, cache, options);
-      const files = selection.files.filter((f) => cache.get(f, configKey) === undefined);
+      // The child reads files from Git by blob id: one Flux's values were put into (a file object of its own) stays here.
+      const asRead = new Set(snapshot.files);
+      const files = selection.files.filter((f) => asRead.has(f) && cache.get(f, configKey) === undefined);
       if (files.length > 0) {
         const job = { kind: "job", repo, root: snapshot.root, config: snapshot.config, paths: files.map((f) => f.path), blobIds: files.map((f) => f.blobId) } as const;
         const analyses = await analyzeWithChild(files, job, config, child, parallel);

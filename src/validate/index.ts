@@ -25,7 +25,7 @@ import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects } from "./kustomize.js";
 import { kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
-import { mayHoldVariables, withSubstitutionVariables } from "./substitution.js";
+import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
@@ -174,12 +174,26 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
 export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions = {}) {
   const parsedConfig = cache.parsedConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
-  return { parsedConfig, config, selection: selectFiles(snapshot, config, options.exclude), configKey: analysisKey(config) };
+  const selected = selectFiles(snapshot, config, options.exclude);
+  // What kustomize and Flux do to the files; a file a Flux Kustomization of the repository substitutes into is analyzed
+  // as Flux applies it (a file object of its own, so a caller can tell it from the snapshot's).
+  const kustomized = kustomizeEffects(selected.inputs.length > 0 ? [...selected.files, ...selected.inputs] : selected.files);
+  const selection =
+    kustomized.substitutes.size === 0
+      ? selected
+      : {
+          ...selected,
+          files: selected.files.map((f) => {
+            const substitute = kustomized.substitutes.get(f.path);
+            return substitute ? substitutedFile(f, substitute) : f;
+          }),
+        };
+  return { parsedConfig, config, selection, kustomized, configKey: analysisKey(config) };
 }
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
 export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache = new AnalysisCache(), options: ValidateOptions = {}): Steps<ValidationResult> {
-  const { parsedConfig, config, selection, configKey } = analysisInputs(snapshot, cache, options);
+  const { parsedConfig, config, selection, kustomized, configKey } = analysisInputs(snapshot, cache, options);
   // The files by path, for the locator: built only if a diagnostic needs a position (a commit that changes one
   // file usually needs none outside that file).
   let texts: Map<string, string> | undefined;
@@ -219,7 +233,6 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics);
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  const kustomized = kustomizeEffects(selection.inputs.length > 0 ? [...selection.files, ...selection.inputs] : selection.files);
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
@@ -418,7 +431,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }
-  const said = checks && mayHoldVariables(file.text) ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator) : diagnostics;
+  const left = isSubstituted(file) ? file.variablesLeft : undefined;
+  const said = checks && mayHoldVariables(file.text) && left?.size !== 0 ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, left) : diagnostics;
   return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
 }
 

@@ -36,6 +36,16 @@ interface Kustomization {
   readonly patches: readonly Patch[];
   /** The labels it adds to everything it builds (`commonLabels`, `labels`; Flux's `commonMetadata.labels`). */
   readonly labels: readonly AddedLabel[];
+  /** A Flux Kustomization's `postBuild`: the variables put into everything it builds. */
+  readonly substitute?: FluxSubstitute;
+}
+
+/** A Flux Kustomization's `postBuild`: its `substitute` values, and whether `substituteFrom` adds the cluster's. */
+export interface FluxSubstitute {
+  readonly values: Readonly<Record<string, string>>;
+  /** `substituteFrom` names ConfigMaps or Secrets of the cluster: a variable without a value here may have one there. */
+  readonly fromCluster: boolean;
+  readonly by: string;
 }
 
 /** A label a kustomization adds, and how a message names where. */
@@ -161,6 +171,7 @@ interface FluxKustomization {
   readonly name: string;
   readonly patches: readonly Patch[];
   readonly labels: readonly AddedLabel[];
+  readonly substitute: FluxSubstitute | undefined;
 }
 
 const FLUX_API = "kustomize.toolkit.fluxcd.io/";
@@ -181,11 +192,21 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
       const commonMetadata = isJsonObject(spec.commonMetadata) ? spec.commonMetadata : {};
-      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels: labelsOf({ commonLabels: commonMetadata.labels }, name).map((l) => ({ ...l, by: `commonMetadata.labels (${name})` })) }];
+      const labels = labelsOf({ commonLabels: commonMetadata.labels }, name).map((l) => ({ ...l, by: `commonMetadata.labels (${name})` }));
+      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels, substitute: substituteOf(spec.postBuild, name) }];
     });
     fluxRead.set(file, found);
   }
   return found;
+}
+
+/** `postBuild`'s `substitute` (string values, as Flux's schema has them) and whether it has a `substituteFrom`. */
+function substituteOf(postBuild: JsonValue | undefined, by: string): FluxSubstitute | undefined {
+  if (!isJsonObject(postBuild)) return undefined;
+  const given = isJsonObject(postBuild.substitute) ? postBuild.substitute : {};
+  const values = Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => typeof e[1] === "string"));
+  const fromCluster = Array.isArray(postBuild.substituteFrom) && postBuild.substituteFrom.length > 0;
+  return Object.keys(values).length > 0 || fromCluster ? { values, fromCluster, by } : undefined;
 }
 
 /**
@@ -202,7 +223,7 @@ function asKustomization(flux: FluxKustomization, paths: ReadonlySet<string>, by
     const inFolder = (path: string) => outermost.some((folder) => path.startsWith(`${folder}/`));
     entries = [...outermost, ...[...paths].filter((path) => under(path) && !isKustomizationPath(path) && !inFolder(path))];
   }
-  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches, labels: flux.labels };
+  return { folder: ".", name: flux.name, namespace: flux.namespace, entries, renames: flux.renames, patches: flux.patches, labels: flux.labels, ...(flux.substitute ? { substitute: flux.substitute } : {}) };
 }
 
 /** Per file: the namespaces kustomize gives its documents, each with the kustomization that gives it. */
@@ -217,6 +238,8 @@ export interface KustomizeEffects {
   readonly patches: ReadonlyMap<string, readonly TargetedPatch[]>;
   /** Per file: the labels kustomizations that build it add. */
   readonly labels: ReadonlyMap<string, readonly AddedLabel[]>;
+  /** Per file: the Flux `postBuild` that substitutes into it; null when two Flux Kustomizations build it differently. */
+  readonly substitutes: ReadonlyMap<string, FluxSubstitute | null>;
 }
 
 /** A patch with what it targets: kustomize's selector (anchored regular expressions), or the patch's own kind and name. */
@@ -235,7 +258,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const byFolder = new Map<string, Kustomization>();
   for (const file of files) if (isKustomizationPath(file.path)) byFolder.set(posix.dirname(file.path), readKustomization(file));
   const flux = files.flatMap(fluxKustomizationsIn);
-  if (byFolder.size === 0 && flux.length === 0) return { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map() };
+  if (byFolder.size === 0 && flux.length === 0) return NO_EFFECTS;
   const paths = new Set(files.map((f) => f.path));
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const targeted = (patch: Patch): TargetedPatch[] => {
@@ -267,6 +290,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const renamed = new Map<string, Set<string>>();
   const patched = new Map<string, TargetedPatch[]>();
   const labelled = new Map<string, AddedLabel[]>();
+  const substituted = new Map<string, FluxSubstitute | null>();
   const addTo = <T>(map: Map<string, T[]>, file: string, items: readonly T[]): void => {
     const forFile = map.get(file) ?? [];
     map.set(file, forFile);
@@ -282,6 +306,8 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
       renames: k.renames.length > 0 ? [...k.renames, ...outer.renames] : outer.renames,
       patches: k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outer.patches] : outer.patches,
       labels: k.labels.length > 0 ? [...k.labels, ...outer.labels] : outer.labels,
+      // Only a Flux Kustomization has one, and it is always the outermost.
+      substitute: outer.substitute ?? k.substitute,
     };
     for (const entry of k.entries) {
       const found = resolve(k, entry);
@@ -302,6 +328,10 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
       }
       if (around.patches.length > 0) addTo(patched, found.file, around.patches);
       if (around.labels.length > 0) addTo(labelled, found.file, around.labels);
+      if (around.substitute) {
+        const before = substituted.get(found.file);
+        substituted.set(found.file, before === undefined || before === around.substitute ? around.substitute : null);
+      }
     }
     seen.delete(k);
   };
@@ -312,7 +342,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
   for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
-  return { namespaces: given, renames: renamed, patches: patched, labels: labelled };
+  return { namespaces: given, renames: renamed, patches: patched, labels: labelled, substitutes: substituted };
 }
 
 /** What the kustomizations around a file (those that build it) do to it. */
@@ -321,9 +351,11 @@ interface Around {
   readonly renames: readonly string[];
   readonly patches: readonly TargetedPatch[];
   readonly labels: readonly AddedLabel[];
+  readonly substitute: FluxSubstitute | undefined;
 }
 
-const NOTHING_AROUND: Around = { namespace: undefined, renames: [], patches: [], labels: [] };
+const NOTHING_AROUND: Around = { namespace: undefined, renames: [], patches: [], labels: [], substitute: undefined };
+const NO_EFFECTS: KustomizeEffects = { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map(), substitutes: new Map() };
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -6,7 +6,9 @@
  * in a name or a duration makes an error per field that says nothing of the cause, and one in a free string makes
  * meshops compare another value than the control plane gets. Said once per document instead, at its first variable:
  * an error in place of the errors about the fields that hold variables (other errors stay), or a warning when there
- * were none. Pure.
+ * were none. When the Flux Kustomization that builds a file is in the repository (kustomize.ts), its `substitute`
+ * values (and the defaults, unless `substituteFrom` may give the cluster's) are put in first, as Flux puts them:
+ * only what is left is said. Pure.
  */
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonValue, Resource } from "../model/resource.js";
@@ -15,7 +17,10 @@ import { reportedPath } from "../parse/convert.js";
 import { formatPath, type PathSegments } from "../parse/fieldPath.js";
 import { DISPLAY_NAME_LABEL } from "../kuma/naming.js";
 import type { Locator } from "../parse/locate.js";
+import { createHash } from "node:crypto";
+import type { SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
+import type { FluxSubstitute } from "./kustomize.js";
 
 export const SUBSTITUTION_RULE = "substitution-variable";
 
@@ -30,6 +35,47 @@ export function mayHoldVariables(text: string): boolean {
   return text.includes("${");
 }
 
+/** A file with a Flux Kustomization's values put in: what Flux applies. */
+export interface SubstitutedFile extends SourceFile {
+  /** The variables left as written: no value here for them (the cluster's `substituteFrom` may have one). */
+  readonly variablesLeft: ReadonlySet<string>;
+}
+
+export function isSubstituted(file: SourceFile): file is SubstitutedFile {
+  return "variablesLeft" in file;
+}
+
+/**
+ * Every `${`, escaped (`$${`) or not, with what may follow: envsubst's forms `${var}`, `${var:=default}`,
+ * `${var:-default}`, `${var=default}`, `${var-default}` are put in; others (`${var:0:3}`, `${var/a/b}`) are left.
+ */
+const REFERENCE = /(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)((:?[-=])([^}]*)|[^}]*)\}/g;
+
+/**
+ * The file as Flux applies it under `substitute` (the file itself when it holds no variable). A distinct blob id, so
+ * analyses of the file as written and as substituted are never confused.
+ */
+export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): SourceFile {
+  if (!mayHoldVariables(file.text)) return file;
+  const left = new Set<string>();
+  const text = file.text.replace(REFERENCE, (whole: string, escape: string, name: string, rest: string, operator: string | undefined, fallback: string | undefined) => {
+    if (escape) return whole.slice(1); // Flux's escape: a literal ${...}
+    const value = substitute.values[name];
+    if (operator === undefined && rest !== "") {
+      left.add(whole); // a form not modelled here
+      return whole;
+    }
+    if (value !== undefined && !(operator?.startsWith(":") && value === "")) return value;
+    if (fallback !== undefined && value === undefined && !substitute.fromCluster) return fallback;
+    if (fallback !== undefined && value === "") return fallback;
+    left.add(whole);
+    return whole;
+  });
+  const digest = createHash("sha1").update(JSON.stringify([substitute.values, substitute.fromCluster])).digest("hex").slice(0, 12);
+  const substituted: SubstitutedFile = { path: file.path, text, blobId: `${file.blobId}:${digest}`, variablesLeft: left };
+  return substituted;
+}
+
 /**
  * The file's diagnostics with each document that holds variables said once. `documents` in file order; `resources`
  * the ones read from them.
@@ -40,13 +86,15 @@ export function withSubstitutionVariables(
   resources: readonly Resource[],
   diagnostics: readonly Diagnostic[],
   locator: Locator,
+  /** For a substituted file: the variables left (escaped ones, now literal text, are not). */
+  left?: ReadonlySet<string>,
 ): readonly Diagnostic[] {
   let result = diagnostics;
   documents.forEach((doc, i) => {
     const resource = resources.find((r) => r.source?.docIndex === doc.index);
     if (resource?.annotations?.[OPT_OUT_ANNOTATION] === "disabled") return;
     // The resource's own fields where there is one, so the paths are the control plane's; else the document as written.
-    const found = variablesIn(resource ? resource.object : doc.value);
+    const found = variablesIn(resource ? resource.object : doc.value, left);
     if (!found) return;
     const end = documents[i + 1]?.line ?? Number.POSITIVE_INFINITY;
     const reported = found.paths.map((p) => (resource?.source ? reportedPath(resource.source.format, resource.type, formatPath(p)) : formatPath(p)));
@@ -66,13 +114,15 @@ export function withSubstitutionVariables(
 }
 
 /** The variables of a value, in the order written, and the paths of the strings (or keys) holding them. */
-function variablesIn(value: JsonValue): { paths: PathSegments[]; variables: string[] } | undefined {
+function variablesIn(value: JsonValue, left: ReadonlySet<string> | undefined): { paths: PathSegments[]; variables: string[] } | undefined {
   const variables: string[] = [];
   const paths: PathSegments[] = [];
   const take = (text: string, path: PathSegments): void => {
     if (!VARIABLE.test(text)) return;
+    const found = [...text.matchAll(VARIABLES)].map(([variable]) => variable).filter((variable) => !left || left.has(variable));
+    if (found.length === 0) return;
     paths.push(path);
-    for (const [variable] of text.matchAll(VARIABLES)) if (!variables.includes(variable)) variables.push(variable);
+    for (const variable of found) if (!variables.includes(variable)) variables.push(variable);
   };
   const visit = (v: JsonValue, path: (string | number)[]): void => {
     if (typeof v === "string") take(v, path);
