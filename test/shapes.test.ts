@@ -716,6 +716,17 @@ describe("Flux's postBuild.substitute, when the Flux Kustomization is in the rep
         ["error", "tenants/payments/timeouts.yaml", 16, "substitution-variable", "holds ${connect:=2s}"],
       ],
     );
+    assert.equal(
+      diagnostics.find((d) => d.file === "tenants/payments/timeouts.yaml")?.message,
+      "holds ${connect:=2s}, for which Flux Kustomization payments, clusters/prod/payments.yaml has no value in the repository (its substituteFrom reads the cluster's): it reads documents as written; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops",
+    );
+    // A file that opts a document out is read as written (its documents are not told apart): said as before.
+    const optedOut = shapeRepo(undefined, {
+      "mesh.yaml": mesh,
+      "clusters/prod/payments.yaml": flux("    substitute:\n      app: ledger\n      timeout: 10s\n"),
+      "tenants/payments/timeouts.yaml": timeouts.replace("  labels:", "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n  labels:"),
+    });
+    assert.deepEqual((await validateJson(optedOut)).diagnostics.filter((d) => d.rule === "substitution-variable"), []);
   });
 });
 

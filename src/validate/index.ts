@@ -431,8 +431,11 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }
-  const left = isSubstituted(file) ? file.variablesLeft : undefined;
-  const said = checks && mayHoldVariables(file.text) && left?.size !== 0 ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, left) : diagnostics;
+  const substituted = isSubstituted(file) ? file : undefined;
+  const said =
+    checks && mayHoldVariables(file.text) && substituted?.variablesLeft.size !== 0
+      ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, substituted)
+      : diagnostics;
   return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
 }
 

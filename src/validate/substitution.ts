@@ -39,7 +39,12 @@ export function mayHoldVariables(text: string): boolean {
 export interface SubstitutedFile extends SourceFile {
   /** The variables left as written: no value here for them (the cluster's `substituteFrom` may have one). */
   readonly variablesLeft: ReadonlySet<string>;
+  /** The Flux Kustomization whose values were put in, as a message names it. */
+  readonly substitutedBy: string;
 }
+
+/** The opt-out, written in a file: its documents are not told apart here, so such a file is taken as written. */
+const OPTED_OUT = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["']?disabled/;
 
 export function isSubstituted(file: SourceFile): file is SubstitutedFile {
   return "variablesLeft" in file;
@@ -56,7 +61,7 @@ const REFERENCE = /(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)((:?[-=])([^}]*)|[^}]*)\}/g;
  * analyses of the file as written and as substituted are never confused.
  */
 export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): SourceFile {
-  if (!mayHoldVariables(file.text)) return file;
+  if (!mayHoldVariables(file.text) || OPTED_OUT.test(file.text)) return file;
   const left = new Set<string>();
   const text = file.text.replace(REFERENCE, (whole: string, escape: string, name: string, rest: string, operator: string | undefined, fallback: string | undefined) => {
     if (escape) return whole.slice(1); // Flux's escape: a literal ${...}
@@ -72,7 +77,7 @@ export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): S
     return whole;
   });
   const digest = createHash("sha1").update(JSON.stringify([substitute.values, substitute.fromCluster])).digest("hex").slice(0, 12);
-  const substituted: SubstitutedFile = { path: file.path, text, blobId: `${file.blobId}:${digest}`, variablesLeft: left };
+  const substituted: SubstitutedFile = { path: file.path, text, blobId: `${file.blobId}:${digest}`, variablesLeft: left, substitutedBy: substitute.by };
   return substituted;
 }
 
@@ -86,9 +91,10 @@ export function withSubstitutionVariables(
   resources: readonly Resource[],
   diagnostics: readonly Diagnostic[],
   locator: Locator,
-  /** For a substituted file: the variables left (escaped ones, now literal text, are not). */
-  left?: ReadonlySet<string>,
+  /** For a substituted file: the variables left (escaped ones, now literal text, are not), and whose values were put in. */
+  substituted?: Pick<SubstitutedFile, "variablesLeft" | "substitutedBy">,
 ): readonly Diagnostic[] {
+  const left = substituted?.variablesLeft;
   let result = diagnostics;
   documents.forEach((doc, i) => {
     const resource = resources.find((r) => r.source?.docIndex === doc.index);
@@ -104,7 +110,9 @@ export function withSubstitutionVariables(
       d.file === file && d.line >= doc.line && d.line < end && d.severity === "error" && reported.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`));
     const replaced = result.some(consequence);
     const effect = replaced ? "it reads documents as written" : "the control plane would get another value than meshops compares";
-    const message = `holds ${listed(found.variables)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
+    const message = substituted
+      ? `holds ${listed(found.variables)}, for which ${substituted.substitutedBy} has no value in the repository (its substituteFrom reads the cluster's): ${effect}; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops`
+      : `holds ${listed(found.variables)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
     const severity = replaced ? "error" : "warning";
     const first = found.paths[0] as PathSegments;
     const said = resource ? diagnosticAt(locator, resource, formatPath(first), message, SUBSTITUTION_RULE, severity) : atDocument(file, doc, first, message, severity, locator);
