@@ -297,7 +297,9 @@ describe("the status page in headless Chromium", () => {
     assert.match((await shown.locator(".message").textContent()) ?? "", /idleTimout/);
     await page.locator('[data-mesh="analytics"][data-state="invalid"]').waitFor();
     assert.equal((await daemon.status()).meshes.find((m) => m.name === "analytics")?.appliedRevision, good);
-    assert.match((await page.locator("#problems").textContent()) ?? "", new RegExp(`${bad.slice(0, 8)} is invalid .*mesh analytics keeps the last revision valid for it; the other meshes have it`));
+    // Until the other meshes have the revision, the page says nothing of it is applied yet: waited for, not read once.
+    const heldBack = new RegExp(`${bad.slice(0, 8)} is invalid .*mesh analytics keeps the last revision valid for it; the other meshes have it`);
+    await page.locator("#problems", { hasText: heldBack }).waitFor({ timeout: WAIT_MS });
     assert.match((await page.locator("#revision-attempted").textContent()) ?? "", /invalid: applied where valid.*Tune the analytics timeouts/);
     assert.match((await page.locator('[data-mesh="analytics"] .mesh-reason').textContent()) ?? "", /validation error.*meshes\/analytics\/broken\.yaml/);
     assert.match((await page.locator("#revision-applied").textContent()) ?? "", /Longer idle timeout for the analytics UI/);
