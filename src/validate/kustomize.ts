@@ -94,13 +94,16 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
 
 /** `commonLabels`, and each `labels` entry's `pairs` (kustomize's newer form), in the order kustomize applies them. */
 function labelsOf(fields: Readonly<Record<string, unknown>>, of: string): AddedLabel[] {
-  const pairs = (map: unknown, by: string): AddedLabel[] =>
-    isJsonObject(map as JsonValue) ? Object.entries(map as JsonObject).flatMap(([key, value]) => (typeof value === "string" ? [{ key, value, by }] : [])) : [];
   const entries = Array.isArray(fields.labels) ? fields.labels : [];
   return [
-    ...pairs(fields.commonLabels, `commonLabels (${of})`),
-    ...entries.flatMap((entry: unknown, i) => (isJsonObject(entry as JsonValue) ? pairs((entry as JsonObject).pairs, `labels[${i}] (${of})`) : [])),
+    ...labelPairs(fields.commonLabels, `commonLabels (${of})`),
+    ...entries.flatMap((entry: unknown, i) => (isJsonObject(entry as JsonValue) ? labelPairs((entry as JsonObject).pairs, `labels[${i}] (${of})`) : [])),
   ];
+}
+
+/** A map of labels, as added by `by` (string values only, as Kubernetes has them). */
+function labelPairs(map: unknown, by: string): AddedLabel[] {
+  return isJsonObject(map as JsonValue) ? Object.entries(map as JsonObject).flatMap(([key, value]) => (typeof value === "string" ? [{ key, value, by }] : [])) : [];
 }
 
 /** `patches`, `patchesStrategicMerge` and `patchesJson6902`, each entry a patch. */
@@ -192,7 +195,7 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const path = posix.normalize(typeof spec.path === "string" ? spec.path : ".").replace(/^\/+|\/+$/g, "") || ".";
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
       const commonMetadata = isJsonObject(spec.commonMetadata) ? spec.commonMetadata : {};
-      const labels = labelsOf({ commonLabels: commonMetadata.labels }, name).map((l) => ({ ...l, by: `commonMetadata.labels (${name})` }));
+      const labels = labelPairs(commonMetadata.labels, `commonMetadata.labels (${name})`);
       return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels, substitute: substituteOf(spec.postBuild, name) }];
     });
     fluxRead.set(file, found);

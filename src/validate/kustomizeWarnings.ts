@@ -5,7 +5,7 @@
 import type { Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
-import { NAMESPACE_LABEL } from "../kuma/naming.js";
+import { kubernetesNameOf, namespaceOf } from "../kuma/naming.js";
 import { isClusterScoped, isSecretType } from "../kuma/types.js";
 import type { Locator } from "../parse/locate.js";
 import type { GivenNamespaces, KustomizeEffects } from "./kustomize.js";
@@ -67,17 +67,9 @@ export function kustomizeLabelWarnings(labels: KustomizeEffects["labels"], resou
   return warnings;
 }
 
-/** `metadata.namespace` as the document wrote it (kept as a label), if it wrote one. */
-function writtenNamespace(resource: Resource): string | undefined {
-  const labels = isJsonObject(resource.object.labels) ? resource.object.labels : {};
-  const namespace = labels[NAMESPACE_LABEL];
-  return typeof namespace === "string" ? namespace : undefined;
-}
-
-/** `metadata.name` as the document wrote it (a namespaced resource's name carries its namespace after a dot). */
+/** `metadata.name` as the document wrote it (a namespaced resource's API name carries its namespace after a dot). */
 function writtenName(resource: Resource): string {
-  const namespace = writtenNamespace(resource);
-  return namespace !== undefined && resource.name.endsWith(`.${namespace}`) ? resource.name.slice(0, -(namespace.length + 1)) : resource.name;
+  return kubernetesNameOf(resource.object)?.name ?? resource.name;
 }
 
 /**
@@ -110,7 +102,7 @@ export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: 
     for (const resource of resourcesOf(file)) {
       const source = resource.source;
       if (!source || source.format !== "kubernetes" || isClusterScoped(resource.type) || isSecretType(resource.type)) continue;
-      const written = writtenNamespace(resource);
+      const written = namespaceOf(resource.object);
       if (namespaces.size === 1 && namespaces.has(written ?? "")) continue;
       const subject = subjectOf(resource);
       const plainName = writtenName(resource);

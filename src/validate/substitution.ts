@@ -44,7 +44,7 @@ export interface SubstitutedFile extends SourceFile {
 }
 
 /** The opt-out, written in a file: its documents are not told apart here, so such a file is taken as written. */
-const OPTED_OUT = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["']?disabled/;
+const OPTED_OUT = new RegExp(`${OPT_OUT_ANNOTATION.replace(/[./]/g, "\\$&")}["']?\\s*:\\s*["']?disabled`);
 
 export function isSubstituted(file: SourceFile): file is SubstitutedFile {
   return "variablesLeft" in file;
@@ -96,8 +96,9 @@ export function withSubstitutionVariables(
 ): readonly Diagnostic[] {
   const left = substituted?.variablesLeft;
   let result = diagnostics;
+  const byDocument = new Map(resources.map((r) => [r.source?.docIndex, r]));
   documents.forEach((doc, i) => {
-    const resource = resources.find((r) => r.source?.docIndex === doc.index);
+    const resource = byDocument.get(doc.index);
     if (resource?.annotations?.[OPT_OUT_ANNOTATION] === "disabled") return;
     // The resource's own fields where there is one, so the paths are the control plane's; else the document as written.
     const found = variablesIn(resource ? resource.object : doc.value, left);
