@@ -126,6 +126,15 @@ describe("double-quoted escapes go-yaml v2's scanner refuses", () => {
     ]);
     assert.deepStrictEqual(parseYaml('c: "\\U0001F600 \\u00e9 \\\\/"\n').documents[0]?.value, { c: "\u{1F600} \u00e9 \\/" });
   });
+
+  it("\\' (a YAML 1.1 escape go-yaml v2 reads as ', which YAML 1.2 lacks) is read as ' by both parsers, on one line or folded over several", () => {
+    const text = ["type: Mesh", "name: default", `a: "it\\'s"`, `b: "\\\\'"`, `c: "x \\'y\\'`, `  z"`, `d: {"k\\'": "\\\\\\'"}`, ""].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), [], parser);
+      const { anchored: _, ...value } = parsed.documents.at(-1)?.value as Record<string, unknown>;
+      assert.deepStrictEqual(value, { type: "Mesh", name: "default", a: "it's", b: "\\'", c: "x 'y' z", d: { "k'": "\\'" } }, parser);
+    }
+  });
 });
 
 describe("YAML 1.1's other line breaks (NEL, LS, PS)", () => {

@@ -4,7 +4,7 @@ import { coreName } from "../kuma/naming.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
-import { resolvePlainScalars } from "./yaml11.js";
+import { acceptQuoteEscapes, resolvePlainScalars } from "./yaml11.js";
 
 /** One YAML document of a file, as plain data, with where it starts. */
 export interface YamlDocument {
@@ -49,7 +49,10 @@ export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
  */
 export function parseDocumentsAsKuma(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): Document.Parsed[] {
   const docs = parseAllDocuments(text, { ...YAML_OPTIONS, ...options }) as Document.Parsed[];
-  for (const doc of docs) if (doc.errors.length === 0) resolvePlainScalars(doc);
+  for (const doc of docs) {
+    acceptQuoteEscapes(doc, text);
+    if (doc.errors.length === 0) resolvePlainScalars(doc);
+  }
   return docs;
 }
 

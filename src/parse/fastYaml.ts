@@ -92,7 +92,7 @@ const isFlowIndicator = (c: number): boolean =>
 
 /**
  * Double-quoted escapes that stand for one fixed string: yaml's table, less `\<TAB>` (tabs fall back) and `\/`, which
- * go-yaml v2 refuses (parse/decodeProblems.ts says so, after the full parser).
+ * go-yaml v2 refuses (parse/decodeProblems.ts says so, after the full parser), plus go-yaml's `\'`.
  */
 const SIMPLE_ESCAPES: (string | undefined)[] = [];
 for (const [c, s] of Object.entries({
@@ -111,6 +111,7 @@ for (const [c, s] of Object.entries({
   P: "\u2029",
   " ": " ",
   '"': '"',
+  "'": "'",
   "\\": "\\",
 })) {
   SIMPLE_ESCAPES[c.charCodeAt(0)] = s;

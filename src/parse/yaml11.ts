@@ -271,6 +271,27 @@ export function resolvePlainScalars(doc: Document): void {
 }
 
 /**
+ * go-yaml v2 reads `\'` in a double-quoted scalar as `'` (a YAML 1.1 escape); the `yaml` package, YAML 1.2, refuses it
+ * (BAD_DQ_ESCAPE) and keeps the two characters. Drops those errors from `doc` and reads again each double-quoted
+ * scalar holding one, its source with `\x27` in their place, so both readers give the same string.
+ */
+export function acceptQuoteEscapes(doc: Document.Parsed, text: string): void {
+  const isQuoteEscape = (error: { code: string; pos: [number, number] }) => error.code === "BAD_DQ_ESCAPE" && text.startsWith("\\'", error.pos[0]);
+  if (!doc.errors.some(isQuoteEscape)) return;
+  doc.errors = doc.errors.filter((error) => !isQuoteEscape(error));
+  if (doc.errors.length > 0) return; // reported, never read
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.type !== Scalar.QUOTE_DOUBLE || !node.range) return;
+      const source = text.slice(node.range[0], node.range[1]);
+      if (!source.includes("\\'")) return;
+      const escaped = source.replace(/\\([^])/g, (escape, c: string) => (c === "'" ? "\\x27" : escape));
+      node.value = parseDocument(escaped).toJS() as string;
+    },
+  });
+}
+
+/**
  * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a
  * string, or when YAML 1.2 reads it the same (`42` is a number to everyone; `on`, `0755` and `1_000` surprise).
  */
