@@ -166,3 +166,22 @@ test("__proto__ is an unknown key like any other at the top; a __proto__ label i
   assert.equal(label?.line, 11);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+test("values with line breaks or terminal escapes (`mesh: |`, `type: \"Mesh\\e[2J\"`) are quoted in text output: one line per problem, no control characters", async () => {
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  const timeout = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n";
+  commitFiles(repo.dir, {
+    "mesh.yaml": `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: |\n  prod\n${timeout}---\ntype: "MeshTimeout\\e[2J\\r"\nname: u\nmesh: default\n${timeout}`,
+  });
+  const run = await runCli(["validate"], repo.dir);
+  assert.equal(run.code, 1, run.stderr);
+  // Every problem on a line of its own (file:line:col first), then the summary; the values shown escaped.
+  const lines = run.stdout.trimEnd().split("\n");
+  for (const line of lines.slice(0, -1)) assert.match(line, /^mesh\.yaml:\d+:\d+: error: /, run.stdout);
+  assert.match(lines.at(-1) ?? "", /^✗ invalid: /);
+  assert.ok(lines.some((line) => line.includes('mesh "prod\\n" is not defined')), run.stdout);
+  assert.ok(lines.some((line) => line.includes('unknown resource type "MeshTimeout\\u001b[2J\\r"')), run.stdout);
+  // eslint-disable-next-line no-control-regex -- control characters are what it finds
+  assert.doesNotMatch(run.stdout, /[\u0000-\u0009\u000b-\u001f\u007f\u0085\u2028\u2029]/u);
+});

@@ -1,6 +1,6 @@
 import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
 import type { Style } from "./style.js";
-import { PLAIN } from "./style.js";
+import { PLAIN, printable } from "./style.js";
 
 /** The contract's JSON shape for `validate --format json`. */
 export function renderDiagnosticsJson(valid: boolean, diagnostics: readonly Diagnostic[]): string {
@@ -42,10 +42,10 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
 
 /** `file:line:col: warning: Resource path: message [rule]`. */
 export function renderDiagnosticLine(d: Diagnostic, style: Style = PLAIN): string {
-  const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
+  const where = d.file ? `${printable(d.file)}:${d.line}:${d.column}` : "(repository)";
   const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
-  const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-  return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${d.message} ${style.dim(`[${d.rule}]`)}`;
+  const subject = printable([d.resource, d.path].filter((s) => s !== "").join(" "));
+  return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${printable(d.message)} ${style.dim(`[${d.rule}]`)}`;
 }
 
 function plural(n: number, word: string): string {
