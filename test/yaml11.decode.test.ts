@@ -183,7 +183,7 @@ describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
   });
 });
 
-describe("a quoted scalar's continuation lines, which go-yaml v2 reads at any indentation", () => {
+describe("a quoted scalar's or a flow collection's lines, which go-yaml v2 reads at any indentation", () => {
   // go-yaml v2's yaml_parser_scan_flow_scalar checks no indentation inside quotes (only a document marker at column 0
   // ends the stream); it folds the line breaks and drops each continuation line's leading blanks, wherever they start.
   it("a line indented less than its key, or not at all, continues the single- or double-quoted scalar", () => {
@@ -207,6 +207,30 @@ describe("a quoted scalar's continuation lines, which go-yaml v2 reads at any in
     const read = parseYaml(text.replace(".nan", "'.nan'"));
     assert.deepEqual(read.problems, []);
     assert.deepEqual(read.documents[0]?.value, { type: "Mesh", name: "default", a: { single: "one two's\nthree", double: 'x "q" yz', after: ".nan" } });
+  });
+
+  it("so is a flow collection's line indented less than its key (JSON written into YAML), comments and quotes inside", () => {
+    const text = [
+      "type: Mesh",
+      "name: default",
+      "a:",
+      "  map: { # written as JSON",
+      "  \"x\": 1, 'y': \"it's\",",
+      "b: [1,",
+      "  2]}",
+      "  seq: [one,",
+      "two]",
+      "  after: .nan",
+      "",
+    ].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), ["10:10 error yaml-decode a/after: YAML 1.1 reads the plain scalar .nan as the float NaN, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: NaN); quote it if a string was meant"], parser);
+    }
+    const read = parseYaml(text.replace(".nan", "'.nan'"));
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.documents[0]?.value, { type: "Mesh", name: "default", a: { map: { x: 1, y: "it's", b: [1, 2] }, seq: ["one", "two"], after: ".nan" } });
+    // A collection go-yaml cannot close either stays a syntax error.
+    assert.ok(parseYaml("a:\n  b: {\n  c: 1\n  ]\n").problems.some((p) => p.rule === "yaml-syntax"));
   });
 
   it("Kong's documented ContainerPatch, whose closing line is indented less than its key, is read as kubectl reads it", () => {

@@ -1,8 +1,9 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, visit, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
+import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
+import { indentAsGoYamlReads } from "./goIndentation.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { resolvePlainScalars } from "./yaml11.js";
 
@@ -53,7 +54,7 @@ export function parseDocumentsAsKuma(text: string, options: ParseOptions & Docum
   return docs;
 }
 
-/** The documents, parsed from `text`: the text as go-yaml reads it (indentQuotedContinuations), which offsets are into. */
+/** The documents, parsed from `text`: the text as go-yaml reads it (goIndentation.ts), which offsets are into. */
 export interface GoYamlParse {
   readonly docs: Document.Parsed[];
   readonly text: string;
@@ -61,64 +62,18 @@ export interface GoYamlParse {
 }
 
 /**
- * parseDocumentsAsKuma on the text as go-yaml v2 (kumactl, kubectl) reads it: where the `yaml` package ends a quoted
- * scalar at a line indented too little, that scalar's continuation lines are indented first (indentQuotedContinuations).
+ * parseDocumentsAsKuma on the text as go-yaml v2 (kumactl, kubectl) reads it: where the `yaml` package refuses a
+ * quoted scalar's or a flow collection's line for its indentation, which go-yaml does not check, that region's short
+ * lines are indented first (indentAsGoYamlReads; the same lines, the same values).
  */
 export function parseAsGoYamlReads(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): GoYamlParse {
   for (;;) {
     const lines = new LineCounter();
     const docs = parseDocumentsAsKuma(text, { ...options, lineCounter: lines });
-    const indented = indentQuotedContinuations(text, docs);
+    const indented = indentAsGoYamlReads(text, docs);
     if (indented === undefined || indented === text) return { docs, text, lines };
     text = indented;
   }
-}
-
-/**
- * go-yaml v2 reads a quoted scalar's continuation lines at any indentation (its yaml_parser_scan_flow_scalar checks
- * none; only a document marker at column 0 is an error), and drops their leading blanks. The `yaml` package ends the
- * scalar at a line indented no deeper than its key ("Missing closing 'quote"), as the YAML specification says, so
- * Kong's documented `value: '{` ... `}'` with `}'` under `value` would be a syntax error that kubectl does not see.
- * The text with the first such scalar's short continuation lines indented to its opening quote: no value and no line
- * number changes (only columns inside the scalar, and after it on its closing line); undefined when there is none.
- */
-export function indentQuotedContinuations(text: string, docs: readonly Document.Parsed[]): string | undefined {
-  for (const doc of docs) {
-    if (doc.errors.length === 0) continue;
-    let cut: { start: number; end: number } | undefined;
-    visit(doc, {
-      Scalar(_, node) {
-        if ((node.type !== "QUOTE_SINGLE" && node.type !== "QUOTE_DOUBLE") || !node.range) return undefined;
-        const end = goYamlQuoteEnd(text, node.range[0]);
-        // yaml ended the scalar before go-yaml's closing quote: at a line it found indented too little.
-        if (end < 0 || end + 1 === node.range[1]) return undefined;
-        cut = { start: node.range[0], end };
-        return visit.BREAK;
-      },
-    });
-    if (!cut) continue;
-    const { start, end } = cut;
-    const column = start - (text.lastIndexOf("\n", start - 1) + 1);
-    const inside = text.slice(start, end + 1).replace(/\n( *)(?=[^ \r\n])/g, (line: string, spaces: string) => (spaces.length >= column ? line : `\n${" ".repeat(column)}`));
-    return text.slice(0, start) + inside + text.slice(end + 1);
-  }
-  return undefined;
-}
-
-/** Where the quoted scalar opening at `start` closes, read as go-yaml v2 reads it; -1 where go-yaml fails too. */
-function goYamlQuoteEnd(text: string, start: number): number {
-  const quote = text[start];
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (quote === "'" && c === "'") {
-      if (text[i + 1] !== "'") return i;
-      i++;
-    } else if (quote === '"' && c === '"') return i;
-    else if (quote === '"' && c === "\\") i++;
-    // A document marker at a line's start ends go-yaml's stream ("found unexpected document indicator").
-    if (text[i] === "\n" && /^(---|\.\.\.)([ \t\r\n]|$)/.test(text.slice(i + 1, i + 5))) return -1;
-  }
-  return -1;
 }
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
