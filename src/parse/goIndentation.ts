@@ -22,17 +22,23 @@ const FLOW_INDENT_MESSAGE = /^Flow (map|sequence) in block collection must be su
 export function indentAsGoYamlReads(text: string, docs: readonly Document.Parsed[]): string | undefined {
   const flowErrors = docs.flatMap((doc) => doc.errors.filter((e) => e.code === "BAD_INDENT" && FLOW_INDENT_MESSAGE.test(e.message)).map((e) => e.pos[0]));
   if (!docs.some((doc) => doc.errors.length > 0)) return undefined;
-  for (const token of new Parser().parse(text)) {
-    if (token.type !== "document") continue;
-    let region: { start: number; end: number } | undefined;
-    CST.visit(token, (item) => {
-      for (const node of [item.key, item.value]) {
-        region = node ? refusedRegion(text, node, flowErrors) : undefined;
-        if (region) return CST.visit.BREAK;
-      }
-      return undefined;
-    });
-    if (region) return indentRegion(text, region.start, region.end);
+  try {
+    for (const token of new Parser().parse(text)) {
+      if (token.type !== "document") continue;
+      let region: { start: number; end: number } | undefined;
+      CST.visit(token, (item) => {
+        for (const node of [item.key, item.value]) {
+          region = node ? refusedRegion(text, node, flowErrors) : undefined;
+          if (region) return CST.visit.BREAK;
+        }
+        return undefined;
+      });
+      if (region) return indentRegion(text, region.start, region.end);
+    }
+  } catch (error) {
+    // Collections nested too deep for the CST's recursive walk: their nesting is the error reported (documents.ts).
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
   return undefined;
 }
