@@ -300,6 +300,23 @@ describe("legacy policies (Kuma 1.x, still served by 2.x)", () => {
   });
 });
 
+describe("Kong Mesh's legacy OPAPolicy (still served by Kong Mesh 2.x)", () => {
+  test("its documentation's examples, in either shape, are one error each naming it legacy and MeshOPA its replacement", async () => {
+    // Kong's documented examples (test/fixtures/kong-docs/README.md): Kubernetes at line 1, Universal at line 45.
+    const opa = readFileSync(path.join(projectRoot, "test/fixtures/kong-docs/opa-policy.yaml"), "utf8");
+    const message = "OPAPolicy is a legacy Kong Mesh kind (removed in Kong Mesh 3), which meshops does not manage: rewrite it as a MeshOPA";
+    for (const product of ["kong-mesh", "kuma"]) {
+      const config = `instance: meshops\ncontrolPlane:\n  product: ${product}\n`;
+      const { code, diagnostics } = await validateJson(shapeRepo(undefined, { "meshops.yaml": config, "mesh.yaml": "type: Mesh\nname: default\n", "opa.yaml": opa }));
+      assert.equal(code, 1, product);
+      assert.deepEqual(errorsOf(diagnostics).map(([file, line, , field, rule, text]) => [file, line, field, rule, text]), [
+        ["opa.yaml", 2, "kind", "unknown-type", message],
+        ["opa.yaml", 45, "type", "unknown-type", message],
+      ], product);
+    }
+  });
+});
+
 describe("what kubectl writes", () => {
   test("a List holding Kuma resources (kubectl get -o yaml) is an error at its first Kuma item, not skipped as another API's document", async () => {
     const dir = shapeRepo("kubectl-list");

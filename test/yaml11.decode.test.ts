@@ -8,13 +8,16 @@
  * validate` and `render` as processes.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { parseYaml, type ParsedYaml } from "../src/parse/documents.js";
 import { plainKeyText, stringifyYaml } from "../src/parse/yaml11.js";
 import { runCli } from "./helpers/cli.js";
-import { committedRepo } from "./helpers/git.js";
+import { commitFiles, committedRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
+/** Examples copied from Kong's documentation (test/fixtures/kong-docs/README.md says where from). */
+const kongDocs = (file: string) => readFileSync(new URL(`../../test/fixtures/kong-docs/${file}`, import.meta.url), "utf8");
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
 /** The text once as it is (the fast scanner reads it) and once with an anchor, which sends it to the full parser. */
@@ -189,7 +192,86 @@ describe("integer mapping keys as sigs.k8s.io/yaml names them", () => {
   });
 });
 
+describe("a quoted scalar's or a flow collection's lines, which go-yaml v2 reads at any indentation", () => {
+  // go-yaml v2's yaml_parser_scan_flow_scalar checks no indentation inside quotes (only a document marker at column 0
+  // ends the stream); it folds the line breaks and drops each continuation line's leading blanks, wherever they start.
+  it("a line indented less than its key, or not at all, continues the single- or double-quoted scalar", () => {
+    const text = [
+      "type: Mesh",
+      "name: default",
+      "a:",
+      "  single: 'one",
+      " two''s",
+      "",
+      "three'",
+      "  double: \"x \\\"q\\\"",
+      "y\\",
+      "    z\"",
+      "  after: .nan",
+      "",
+    ].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), ["11:10 error yaml-decode a/after: YAML 1.1 reads the plain scalar .nan as the float NaN, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: NaN); quote it if a string was meant"], parser);
+    }
+    const read = parseYaml(text.replace(".nan", "'.nan'"));
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.documents[0]?.value, { type: "Mesh", name: "default", a: { single: "one two's\nthree", double: 'x "q" yz', after: ".nan" } });
+  });
+
+  it("so is a flow collection's line indented less than its key (JSON written into YAML), comments and quotes inside", () => {
+    const text = [
+      "type: Mesh",
+      "name: default",
+      "a:",
+      "  map: { # written as JSON",
+      "  \"x\": 1, 'y': \"it's\",",
+      "b: [1,",
+      "  2]}",
+      "  seq: [one,",
+      "two]",
+      "  after: .nan",
+      "",
+    ].join("\n");
+    for (const [parser, parsed] of bothParsers(text)) {
+      assert.deepEqual(summary(parsed), ["10:10 error yaml-decode a/after: YAML 1.1 reads the plain scalar .nan as the float NaN, which JSON cannot hold: kumactl and kubectl refuse the file (json: unsupported value: NaN); quote it if a string was meant"], parser);
+    }
+    const read = parseYaml(text.replace(".nan", "'.nan'"));
+    assert.deepEqual(read.problems, []);
+    assert.deepEqual(read.documents[0]?.value, { type: "Mesh", name: "default", a: { map: { x: 1, y: "it's", b: [1, 2] }, seq: ["one", "two"], after: ".nan" } });
+    // A collection go-yaml cannot close either stays a syntax error.
+    assert.ok(parseYaml("a:\n  b: {\n  c: 1\n  ]\n").problems.some((p) => p.rule === "yaml-syntax"));
+  });
+
+  it("Kong's documented ContainerPatch, whose closing line is indented less than its key, is read as kubectl reads it", () => {
+    const parsed = parseYaml(kongDocs("container-patch-reuse-port.yaml"));
+    assert.deepEqual(parsed.problems, []);
+    const value = parsed.documents[0]?.value as { spec: { sidecarPatch: { value: string }[] } };
+    assert.equal(value.spec.sidecarPatch[0]?.value, '{ \\"name\\": \\"KUMA_DATAPLANE_RUNTIME_REUSE_PORT_ENABLED\\", \\"value\\": \\"false\\" }');
+  });
+
+  it("a document marker at column 0 inside the quotes, or no closing quote, is still a syntax error", () => {
+    for (const text of ["a:\n  b: 'one\n---\ntwo'\n", "a:\n  b: \"one\n...\ntwo\"\n", "a:\n  b: 'one\n two\n"]) {
+      const parsed = parseYaml(text);
+      assert.deepEqual(parsed.documents.filter((d) => (d.value as { a?: unknown }).a !== undefined), [], text);
+      assert.ok(parsed.problems.some((p) => p.rule === "yaml-syntax"), text);
+    }
+  });
+});
+
 describe("meshops validate and render (processes, on a real Git repository)", () => {
+  it("Kong's documented ContainerPatch validates; a problem after its under-indented quoted scalar is at its own line", async () => {
+    const patch = kongDocs("container-patch-reuse-port.yaml");
+    const dir = committedRepo({ "mesh.yaml": "type: Mesh\nname: default\n", "patch.yaml": patch }, cleanups);
+    const run = await runCli(["validate"], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /✓ valid: 0 errors, 0 warnings; 1 resource in 2 files at \w+; 1 document of other kinds skipped/);
+    commitFiles(dir, { "patch.yaml": `${patch}  - op: bogus\n    path: /env/-\n    value: '{}'\n` });
+    const broken = await runCli(["validate"], dir);
+    assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+    assert.match(broken.stdout, /^patch\.yaml:14:5: error: ContainerPatch\/kuma-system\/disable-reuse-port spec\.sidecarPatch\[1\]\.op: unsupported value: must be one of /m);
+    assert.doesNotMatch(broken.stdout, /yaml-syntax/);
+  });
+
   it("a .nan on a typed field, a .inf in a free-form one, an integer beyond 2^53 and a null label key are one yaml-decode error each; render sends nothing", async () => {
     const dir = committedRepo(
       {

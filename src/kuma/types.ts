@@ -207,6 +207,14 @@ export const LEGACY_KIND_REPLACEMENTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Kong Mesh's legacy kinds, which Kong Mesh 2.x still serves and 3.0 removes (Kong's UPGRADE.md), each with what
+ * replaces it. meshops does not manage them either, whichever product the control plane is.
+ */
+export const KONG_MESH_LEGACY_KIND_REPLACEMENTS: Readonly<Record<string, string>> = {
+  OPAPolicy: "a MeshOPA",
+};
+
+/**
  * Kinds the control plane serves but records itself, each with what it is: a repository holding one expects it
  * applied, so it is an error saying why meshops does not manage it.
  */

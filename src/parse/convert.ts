@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
 import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -393,6 +393,8 @@ function isKumaApiVersion(apiVersion: string): boolean {
 function unknownTypeMessage(name: string): string {
   const replacement = Object.hasOwn(LEGACY_KIND_REPLACEMENTS, name) ? LEGACY_KIND_REPLACEMENTS[name] : undefined;
   if (replacement) return `${name} is a legacy kind (removed in Kuma 3), which meshops does not manage: rewrite it as ${replacement}`;
+  const kongReplacement = Object.hasOwn(KONG_MESH_LEGACY_KIND_REPLACEMENTS, name) ? KONG_MESH_LEGACY_KIND_REPLACEMENTS[name] : undefined;
+  if (kongReplacement) return `${name} is a legacy Kong Mesh kind (removed in Kong Mesh 3), which meshops does not manage: rewrite it as ${kongReplacement}`;
   const recorded = Object.hasOwn(SERVER_RECORDED_KINDS, name) ? SERVER_RECORDED_KINDS[name] : undefined;
   if (recorded) return `${name} is ${recorded}, which meshops does not manage: leave it out of the repository (or exclude the file)`;
   const known = RESOURCE_TYPES.map((t) => t.name);

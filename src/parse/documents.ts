@@ -3,6 +3,7 @@ import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
+import { indentAsGoYamlReads } from "./goIndentation.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { acceptQuoteEscapes, resolvePlainScalars } from "./yaml11.js";
 
@@ -54,6 +55,28 @@ export function parseDocumentsAsKuma(text: string, options: ParseOptions & Docum
     if (doc.errors.length === 0) resolvePlainScalars(doc);
   }
   return docs;
+}
+
+/** The documents, parsed from `text`: the text as go-yaml reads it (goIndentation.ts), which offsets are into. */
+export interface GoYamlParse {
+  readonly docs: Document.Parsed[];
+  readonly text: string;
+  readonly lines: LineCounter;
+}
+
+/**
+ * parseDocumentsAsKuma on the text as go-yaml v2 (kumactl, kubectl) reads it: where the `yaml` package refuses a
+ * quoted scalar's or a flow collection's line for its indentation, which go-yaml does not check, that region's short
+ * lines are indented first (indentAsGoYamlReads; the same lines, the same values).
+ */
+export function parseAsGoYamlReads(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): GoYamlParse {
+  for (;;) {
+    const lines = new LineCounter();
+    const docs = parseDocumentsAsKuma(text, { ...options, lineCounter: lines });
+    const indented = indentAsGoYamlReads(text, docs);
+    if (indented === undefined || indented === text) return { docs, text, lines };
+    text = indented;
+  }
 }
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
@@ -159,9 +182,9 @@ function templateStart(text: string): number {
 const TEMPLATE_MESSAGE =
   "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml";
 
-export function parseYamlFully(text: string): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const docs = parseDocumentsAsKuma(text, { lineCounter, prettyErrors: false });
+export function parseYamlFully(written: string): ParsedYaml {
+  // Offsets and positions are into the text as go-yaml reads it: the same lines as written.
+  const { docs, text, lines: lineCounter } = parseAsGoYamlReads(written, { prettyErrors: false });
   const documents: YamlDocument[] = [];
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);

@@ -1,8 +1,8 @@
-import { LineCounter, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
-import { parseDocumentsAsKuma } from "./documents.js";
+import { parseAsGoYamlReads } from "./documents.js";
 
 export interface Position {
   readonly line: number;
@@ -99,8 +99,8 @@ export class Locator {
 }
 
 function parseFully(text: string): FullParse {
-  const lines = new LineCounter();
-  return { docs: parseDocumentsAsKuma(text, { lineCounter: lines, uniqueKeys: false }), lines };
+  const { docs, lines } = parseAsGoYamlReads(text, { uniqueKeys: false });
+  return { docs, lines };
 }
 
 function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments): Position | undefined {
