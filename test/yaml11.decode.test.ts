@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { parseYaml, type ParsedYaml } from "../src/parse/documents.js";
+import { MAX_REINDENTED_REGIONS, parseYaml, type ParsedYaml } from "../src/parse/documents.js";
 import { plainKeyText, stringifyYaml } from "../src/parse/yaml11.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, committedRepo } from "./helpers/git.js";
@@ -216,6 +216,18 @@ describe("a quoted scalar's or a flow collection's lines, which go-yaml v2 reads
     const read = parseYaml(text.replace(".nan", "'.nan'"));
     assert.deepEqual(read.problems, []);
     assert.deepEqual(read.documents[0]?.value, { type: "Mesh", name: "default", a: { single: "one two's\nthree", double: 'x "q" yz', after: ".nan" } });
+  });
+
+  it(`at most ${MAX_REINDENTED_REGIONS} such regions a file are read so (each costs a parse); beyond, the yaml package's error stands`, () => {
+    const region = (k: number) => [`  k${k}: 'a`, `b'`];
+    const text = (regions: number) => ["type: Mesh", "name: default", "a:", ...Array.from({ length: regions }, (_, k) => region(k)).flat(), ""].join("\n");
+    const read = parseYaml(text(MAX_REINDENTED_REGIONS));
+    assert.deepEqual(read.problems, []);
+    assert.equal((read.documents[0]?.value as { a: Record<string, string> }).a[`k${MAX_REINDENTED_REGIONS - 1}`], "a b");
+    const beyond = parseYaml(text(MAX_REINDENTED_REGIONS + 1));
+    assert.deepEqual(beyond.documents, []);
+    assert.equal(beyond.problems[0]?.rule, "yaml-syntax");
+    assert.equal(beyond.problems[0]?.line, 4 + 2 * MAX_REINDENTED_REGIONS, JSON.stringify(beyond.problems[0]));
   });
 
   it("so is a flow collection's line indented less than its key (JSON written into YAML), comments and quotes inside", () => {

@@ -70,14 +70,18 @@ export interface GoYamlParse {
  * lines are indented first (indentAsGoYamlReads; the same lines, the same values).
  */
 export function parseAsGoYamlReads(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): GoYamlParse {
-  for (;;) {
+  for (let regions = 0; ; regions++) {
     const lines = new LineCounter();
     const docs = parseDocumentsAsKuma(text, { ...options, lineCounter: lines });
-    const indented = indentAsGoYamlReads(text, docs);
+    // One region per parse: a bound keeps a file of thousands of them (hostile, or generated) from costing thousands of parses.
+    const indented = regions < MAX_REINDENTED_REGIONS ? indentAsGoYamlReads(text, docs) : undefined;
     if (indented === undefined || indented === text) return { docs, text, lines };
     text = indented;
   }
 }
+
+/** Regions parseAsGoYamlReads indents at most per file; beyond, the `yaml` package's errors are reported as they are. */
+export const MAX_REINDENTED_REGIONS = 32;
 
 /** Aliases beyond this are refused: a few lines of anchors can otherwise expand into gigabytes ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
