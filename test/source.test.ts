@@ -3,6 +3,7 @@ import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { readSnapshot, retainBlobs, SourceError, type Snapshot } from "../src/source/index.js";
+import { GitObjects } from "../src/source/gitBatch.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const repo = tempRepo();
@@ -113,6 +114,28 @@ test("unknown revisions and folders that are not repositories are clear errors",
   });
   await assert.rejects(readSnapshot({ repo: "/", ref: "HEAD" }), /not inside a Git working copy/);
   await assert.rejects(readSnapshot({ repo: repo.dir, ref: "HEAD", path: "../x" }), /--path must stay inside the repository/);
+});
+
+test("a revision a shallow clone lacks (CI's depth-1 checkout, then --base HEAD~1) says the clone is shallow and how to fetch it", async () => {
+  const shallow = tempRepo("meshops-shallow-");
+  try {
+    rmSync(shallow.dir, { recursive: true, force: true });
+    git(path.dirname(shallow.dir), "clone", "-q", "--depth", "1", `file://${repo.dir}`, shallow.dir);
+    // Read alone (plan --base's head) and through a long-lived cat-file process (its base, the daemon).
+    const objects = new GitObjects(shallow.dir);
+    for (const read of [{}, { objects }]) {
+      await assert.rejects(readSnapshot({ repo: shallow.dir, ref: "HEAD~1", ...read }), (e: unknown) => {
+        assert.ok(e instanceof SourceError);
+        assert.match(e.message, /^cannot resolve revision "HEAD~1" to a commit: this clone is shallow \(git clone --depth\), without the history the revision needs; fetch it: `git fetch --unshallow`, or `fetch-depth: 0` for actions\/checkout$/);
+        return true;
+      });
+    }
+    objects.close();
+    // A full clone's unknown revision says nothing of depth.
+    await assert.rejects(readSnapshot({ repo: repo.dir, ref: "HEAD~99" }), (e: unknown) => e instanceof SourceError && !/shallow/.test(e.message));
+  } finally {
+    shallow.cleanup();
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------------------

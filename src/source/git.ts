@@ -213,7 +213,7 @@ export async function repositoryRoot(git: SimpleGit, dir: string): Promise<strin
 /** resolveCommit through a long-running reader's cat-file process. */
 export async function resolveCommitThrough(objects: GitObjects, ref: string): Promise<string> {
   const [found] = await objects.info([`${ref}^{commit}`]).catch(() => [undefined]);
-  if (found?.type !== "commit") throw new SourceError(`cannot resolve revision "${ref}" to a commit`);
+  if (found?.type !== "commit") throw new SourceError(await unresolvedMessage(simpleGit({ baseDir: objects.directory }), ref));
   return found.id;
 }
 
@@ -222,11 +222,21 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
   try {
     commit = (await git.revparse(["--verify", `${ref}^{commit}`])).trim();
   } catch (cause) {
-    throw new SourceError(`cannot resolve revision "${ref}" to a commit`, { cause });
+    throw new SourceError(await unresolvedMessage(git, ref), { cause });
   }
   // simple-git resolves some failures to an empty answer instead of rejecting.
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new SourceError(`cannot resolve revision "${ref}" to a commit`);
+  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new SourceError(await unresolvedMessage(git, ref));
   return commit;
+}
+
+/**
+ * Why `ref` is not found. In a shallow clone (a CI checkout's default depth of 1) `HEAD~1` or the target branch's
+ * commit is simply not there: say so, and how to fetch it, rather than only that it does not resolve.
+ */
+async function unresolvedMessage(git: SimpleGit, ref: string): Promise<string> {
+  const message = `cannot resolve revision "${ref}" to a commit`;
+  const shallow = await git.revparse(["--is-shallow-repository"]).then((answer) => answer.trim() === "true", () => false);
+  return shallow ? `${message}: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: \`git fetch --unshallow\`, or \`fetch-depth: 0\` for actions/checkout` : message;
 }
 
 /** `--path` is relative to the directory given as --repo; Git paths are relative to the top level. */

@@ -53,6 +53,11 @@ export class GitObjects {
     this.#cwd = cwd;
   }
 
+  /** The working copy this process reads. */
+  get directory(): string {
+    return this.#cwd;
+  }
+
   /** Type and size of each object (any name git understands: an id, `refs/heads/main^{commit}`); undefined if missing. */
   info(names: readonly string[]): Promise<(ObjectInfo | undefined)[]> {
     return this.#request(names, false);
