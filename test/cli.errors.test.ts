@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { openStore } from "../src/backend/store.js";
-import { runCli, type CliRun } from "./helpers/cli.js";
-import { projectRoot } from "./helpers/git.js";
+import { runCli, spawnCli, type CliRun } from "./helpers/cli.js";
+import { commitFiles, projectRoot, tempRepo } from "./helpers/git.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-"));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -40,6 +40,18 @@ test("--version: meshops, the Kuma versions it supports, Node.js", async () => {
 
 test("a --repo that does not exist", async () => {
   assertOneLine(await runCli(["validate", "--repo", "no-such-dir"], work), /^meshops: --repo no-such-dir: no such directory; give a directory inside a Git working copy/);
+});
+
+test("a repository Git refuses as another user's (a CI container's checkout) names safe.directory, not 'not inside a Git working copy'", async () => {
+  const repo = tempRepo("meshops-dubious-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    // Git's own switch for testing its ownership check (safe.directory), as a checkout owned by another user trips it.
+    const run = await spawnCli(["validate"], repo.dir, { GIT_TEST_ASSUME_DIFFERENT_OWNER: "1" }).exit(30_000);
+    assertOneLine(run, /^meshops: Git refuses the repository at .+: it is owned by another user than this process's \(detected dubious ownership\); if it is yours to read, allow it: git config --global --add safe\.directory \S+\n$/);
+  } finally {
+    repo.cleanup();
+  }
 });
 
 test("a token file that does not exist", async () => {

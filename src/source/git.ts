@@ -6,7 +6,7 @@ import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot, refusedAsAnotherUsers } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -206,8 +206,17 @@ export async function repositoryRoot(git: SimpleGit, dir: string): Promise<strin
     topLevels.set(dir, topLevel);
     return topLevel;
   } catch (cause) {
-    throw new SourceError(`${dir} is not inside a Git working copy`, { cause });
+    throw new SourceError(...notARepository(dir, cause));
   }
+}
+
+/**
+ * Why Git would not name a top level. A checkout owned by another user (a CI container's, a volume's) is refused by
+ * Git's safe.directory check, which "not inside a Git working copy" would hide.
+ */
+function notARepository(dir: string, cause: unknown): [string, ErrorOptions?] {
+  const refused = refusedAsAnotherUsers(dir, cause instanceof Error ? cause.message : String(cause));
+  return refused === undefined ? [`${dir} is not inside a Git working copy`, { cause }] : [refused];
 }
 
 /** resolveCommit through a long-running reader's cat-file process. */
@@ -482,7 +491,7 @@ async function catFile(cwd: string, mode: "--batch" | "--batch-check", ids: read
   child.stdin.on("error", () => undefined); // git's own exit status says what went wrong
   child.stdin.end(ids.join("\n") + "\n");
   const code = await exited;
-  if (code !== 0) throw new SourceError(`git cat-file failed (${code}): ${stderr.trim()}`);
+  if (code !== 0) throw new SourceError(refusedAsAnotherUsers(cwd, stderr) ?? `git cat-file failed (${code}): ${stderr.trim().split("\n")[0] ?? ""}`);
   if (failure !== undefined) throw failure;
   if (answers && !answers.done) throw new SourceError("git cat-file: its output ended in the middle of an object");
   return Buffer.concat(chunks);

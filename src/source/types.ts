@@ -66,6 +66,13 @@ export class SourceError extends Error {
   override readonly name = "SourceError";
 }
 
+/** What to say when Git's error (`said`) is its safe.directory refusal; undefined for any other. */
+export function refusedAsAnotherUsers(dir: string, said: string): string | undefined {
+  if (!/detected dubious ownership/.test(said)) return undefined;
+  const at = /repository at '([^'\n]+)'/.exec(said)?.[1] ?? dir;
+  return `Git refuses the repository at ${at}: it is owned by another user than this process's (detected dubious ownership); if it is yours to read, allow it: git config --global --add safe.directory ${at}`;
+}
+
 /** `.yaml` or `.yml`, in any case (`x.YAML` is as much YAML as `x.yaml`). */
 export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
