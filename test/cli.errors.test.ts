@@ -54,6 +54,17 @@ test("a repository Git refuses as another user's (a CI container's checkout) nam
   }
 });
 
+test("without git on PATH (a minimal container), one line says so, not 'not inside a Git working copy'", async () => {
+  const repo = tempRepo("meshops-no-git-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const run = await spawnCli(["validate"], repo.dir, { PATH: path.join(work, "no-such-bin") }).exit(30_000);
+    assertOneLine(run, /^meshops: git is not on PATH: meshops reads the repository with the git command; install Git, or add its folder to PATH\n$/);
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("a token file that does not exist", async () => {
   const missing = path.join(work, "no-token");
   assertOneLine(await runCli(["cp", "--token-file", missing, "--state-dir", path.join(work, "cp-token")], work), new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));

@@ -215,9 +215,13 @@ export async function repositoryRoot(git: SimpleGit, dir: string): Promise<strin
  * Git's safe.directory check, which "not inside a Git working copy" would hide.
  */
 function notARepository(dir: string, cause: unknown): [string, ErrorOptions?] {
-  const refused = refusedAsAnotherUsers(dir, cause instanceof Error ? cause.message : String(cause));
+  const said = cause instanceof Error ? cause.message : String(cause);
+  if (/spawn git ENOENT/.test(said)) return [GIT_MISSING];
+  const refused = refusedAsAnotherUsers(dir, said);
   return refused === undefined ? [`${dir} is not inside a Git working copy`, { cause }] : [refused];
 }
+
+const GIT_MISSING = "git is not on PATH: meshops reads the repository with the git command; install Git, or add its folder to PATH";
 
 /** resolveCommit through a long-running reader's cat-file process. */
 export async function resolveCommitThrough(objects: GitObjects, ref: string): Promise<string> {
