@@ -324,7 +324,7 @@ export class Reconciler {
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
     const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
-    const gate = gatePlan({ plan, desired, ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
+    const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
     this.#held = new Map(gate.held);
     this.#emitGates(revision, null, target.invalid, target.meshes);
 
@@ -446,7 +446,7 @@ export class Reconciler {
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
-      const gate = gatePlan({ plan: full, desired, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
+      const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);
         if (plan) this.#held.set(mesh, plan);
