@@ -16,6 +16,17 @@ export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 export type ControlPlaneEnvironment = "universal" | "kubernetes";
 
 /**
+ * The system namespaces assumed when meshops.yaml names none: where Kuma's chart installs the control plane and where
+ * Kong Mesh's does. The first is where `render` puts what names no namespace, and where meshops expects the default
+ * policies: Kong Mesh's own namespace first for Kong Mesh.
+ */
+export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
+
+export function defaultSystemNamespaces(product: string | undefined): readonly string[] {
+  return product === "kong-mesh" ? [DEFAULT_SYSTEM_NAMESPACES[1], DEFAULT_SYSTEM_NAMESPACES[0]] : DEFAULT_SYSTEM_NAMESPACES;
+}
+
+/**
  * Labels a GitOps engine stamps on every object it applies through Kubernetes (Flux's kustomize-controller and
  * helm-controller, for garbage collection): the control plane shows them, the repository never has them, and they say
  * nothing about the mesh. Argo CD tracks with an annotation by default (3.x), which the Kuma API does not show.
