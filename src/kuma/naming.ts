@@ -22,7 +22,7 @@ export type ControlPlaneEnvironment = "universal" | "kubernetes";
  */
 export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
 
-export function defaultSystemNamespaces(product: string | undefined): readonly string[] {
+export function defaultSystemNamespaces(product: string | undefined): readonly [string, string] {
   return product === "kong-mesh" ? [DEFAULT_SYSTEM_NAMESPACES[1], DEFAULT_SYSTEM_NAMESPACES[0]] : DEFAULT_SYSTEM_NAMESPACES;
 }
 
