@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Product } from "../src/config/repoConfig.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
-import { git, tempDir } from "./helpers/git.js";
+import { commitFiles, git, tempDir, tempRepo } from "./helpers/git.js";
 
 /**
  * `export` from a Kubernetes zone whose system namespace is not the one meshops assumes for the product (kuma-system
@@ -78,3 +78,27 @@ for (const { product, version, systemNamespace } of cases) {
     });
   });
 }
+
+test("plan and drift against a Kubernetes zone whose default policies are in another namespace than systemNamespace warn, naming it", async () => {
+  await withControlPlaneServer({ environment: "kubernetes", systemNamespace: "mesh-system", version: "2.14.3", skipMeshCreation: true }, async (url) => {
+    const applied = await fetch(`${url}/_meshops/kubernetes`, { method: "POST", body: documents("mesh-system"), headers: { "content-type": "application/yaml" } });
+    assert.equal(applied.status, 200, await applied.text());
+    const { dir, cleanup } = tempRepo("meshops-ns-warn-");
+    cleanups.push(cleanup);
+    commitFiles(dir, { "meshops.yaml": stringify({ controlPlane: { version: "2.14.3", skipDefaultMeshCreation: true } }), "payments.yaml": stringify({ type: "Mesh", name: "payments" }) });
+    const warning =
+      "meshops: warning: the control plane keeps its default policies in namespace mesh-system (MeshCircuitBreaker/payments/mesh-circuit-breaker-all-payments.mesh-system), " +
+      "but meshops expects them in kuma-system: set systemNamespace: mesh-system in meshops.yaml\n";
+    for (const command of ["plan", "drift"]) {
+      const run = await runCli([command, "--cp-url", url], dir);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(run.stderr, warning, command);
+    }
+    // Once meshops.yaml says so, the defaults are paired: no warning, nothing to create.
+    commitFiles(dir, { "meshops.yaml": stringify({ systemNamespace: "mesh-system", controlPlane: { version: "2.14.3", skipDefaultMeshCreation: true } }) });
+    const fixed = await runCli(["plan", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(fixed.stderr, "");
+    assert.equal((JSON.parse(fixed.stdout) as PlanJson).summary.create, 0);
+  });
+});
+

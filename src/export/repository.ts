@@ -14,13 +14,13 @@ import { stringifyYaml } from "../parse/yaml11.js";
 import { defaultPoliciesOf } from "../desired/index.js";
 import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.js";
 import { sameNormalized } from "../diff/normalize.js";
-import { inServerKeyOrder, LABEL_POLICY_ROLE, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { inServerKeyOrder, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
-import { DEFAULT_POLICIES, defaultPolicyName, isServerCreated } from "../kuma/defaultPolicies.js";
+import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
-import { defaultSystemNamespaces, kubernetesNameOf, onKubernetes } from "../kuma/naming.js";
+import { defaultSystemNamespaces, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
@@ -155,7 +155,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const version = controlPlane.info.basedOnKuma ?? controlPlane.info.version;
   const product = /kong/i.test(controlPlane.info.product) ? "kong-mesh" : "kuma";
   // meshops names the default policies (and renders) into the product's usual namespace unless meshops.yaml says otherwise.
-  const systemNamespace = systemNamespaceOf(live);
+  const systemNamespace = systemNamespaceShown(live)?.namespace;
   const config = {
     ...(version !== undefined && !("error" in schemaLine(version)) ? { version } : {}),
     product,
@@ -189,22 +189,6 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       config,
     },
   };
-}
-
-/**
- * The system namespace of a Kubernetes zone, as its own objects show it: the namespace it created a Mesh's default
- * policies in (`<prefix>-<mesh>.<namespace>`), or of a policy with the system role (`kuma.io/policy-role: system`,
- * which Kuma gives a policy in its system namespace). Undefined on Universal, or when nothing shows it.
- */
-function systemNamespaceOf(live: readonly JsonObject[]): string | undefined {
-  for (const object of live) {
-    const named = kubernetesNameOf(object);
-    if (!named) continue;
-    if (isJsonObject(object.labels) && object.labels[LABEL_POLICY_ROLE] === "system") return named.namespace;
-    const mesh = typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
-    if (DEFAULT_POLICIES.some((p) => p.type === object.type && defaultPolicyName(p.prefix, mesh) === named.name)) return named.namespace;
-  }
-  return undefined;
 }
 
 /** A live object as a repository resource: the control plane's fields and rewritten spec fields gone. */

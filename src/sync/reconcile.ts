@@ -10,7 +10,7 @@ import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { readLiveState, unservedKindWarnings } from "./live.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
-import { kubernetesCollisions } from "../kuma/naming.js";
+import { DEFAULT_SYSTEM_NAMESPACES, kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -52,6 +52,10 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
+  if (info.environment === "kubernetes") {
+    const mismatch = systemNamespaceMismatch(live, result.config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0]);
+    if (mismatch) options.onWarning?.(mismatch);
+  }
   const ownedCount = live.filter((o) => isOwned(o, result.config.instance, result.config.controlPlane.mode)).length;
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
