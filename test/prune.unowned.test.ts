@@ -76,3 +76,31 @@ test("a Mesh dropped from the repository that holds what meshops does not own is
     assert.match(drift.stdout, /^\? unmanaged MeshTimeout\/shop\/by-hand$/m);
   });
 });
+
+test("a Mesh dropped from the repository that holds a kind meshops does not read (a Dataplane) is kept, not deleted and refused", async () => {
+  await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
+    const dir = tempRepo("meshops-prune-other-kinds-");
+    try {
+      const config = stringify({ controlPlane: { version: "2.12.14", skipDefaultMeshCreation: true }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
+      commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep", skipCreatingInitialPolicies: ["*"] }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x", skipCreatingInitialPolicies: ["*"] }) });
+      const applied = await runCli(["apply", "--cp-url", url], dir.dir);
+      assert.equal(applied.code, 0, applied.stderr);
+      // A proxy registered itself in x (meshops.yaml does not manage Dataplanes, so meshops never lists them).
+      const dataplane = { type: "Dataplane", mesh: "x", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+      await put(url, "/meshes/x/dataplanes/web-1", dataplane);
+      commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
+
+      const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir.dir);
+      assert.equal(planned.code, 0, planned.stdout);
+      const plan = JSON.parse(planned.stdout) as PlanJson & { risks?: unknown[] };
+      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
+      assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
+      const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir.dir);
+      assert.equal(pruned.code, 0, pruned.stderr);
+      assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
+      assert.deepEqual(await names(url, "/meshes/x/dataplanes"), ["web-1"]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

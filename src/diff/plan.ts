@@ -71,6 +71,8 @@ export interface PlanOptions {
   ignore?: readonly IgnoreDifferencesRule[];
   /** meshops.yaml's controlPlane.mode: what another control plane sent is never this instance's (isOwned). Default zone. */
   mode?: ControlPlaneMode;
+  /** Meshes that hold something the plan does not see (a kind meshops does not read): their Mesh is never pruned. */
+  meshesInUse?: ReadonlySet<string>;
 }
 
 /** The plan options meshops.yaml sets; `prune` is the command's (or the daemon's meshops.yaml `prune.enabled`). */
@@ -94,6 +96,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
   const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance, options.mode ?? "zone") : new Set<string>();
+  for (const mesh of options.meshesInUse ?? []) meshesInUse.add(mesh);
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
