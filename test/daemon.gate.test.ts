@@ -14,7 +14,7 @@ import { buildDesired, targetOf } from "../src/desired/index.js";
 import { driftReportOf } from "../src/diff/drift.js";
 import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
-import type { Resource } from "../src/model/resource.js";
+import type { JsonObject, Resource } from "../src/model/resource.js";
 import type { ValidationResult } from "../src/validate/index.js";
 import { GLOBAL_SCOPE } from "../src/model/key.js";
 
@@ -62,44 +62,59 @@ test("an invalid mesh keeps what the last target had there; one the last target 
 });
 
 /** A plan of `desired` against `live` (the desired resources with ownership labels, as the daemon writes them). */
-function planOf(desired: Resource[], live: Resource[]): { plan: Plan; desired: ReturnType<typeof buildDesired> } {
+function planOf(desired: Resource[], live: Resource[], unowned: Resource[] = []): { plan: Plan; desired: ReturnType<typeof buildDesired>; live: JsonObject[] } {
   const config = result(desired).config;
   const state = buildDesired(desired, config, targetOf(config, { version: "2.14.3" }));
-  const liveObjects = buildDesired(live, config, targetOf(config, { version: "2.14.3" })).resources.map((r) => r.object);
-  return { plan: planChanges(state.resources, liveObjects, { instance: "meshops", prune: true }), desired: state };
+  const liveObjects = [...buildDesired(live, config, targetOf(config, { version: "2.14.3" })).resources.map((r) => r.object), ...unowned.map((r) => r.object)];
+  return { plan: planChanges(state.resources, liveObjects, { instance: "meshops", prune: true }), desired: state, live: liveObjects };
 }
 
 test("the gate holds a guard-flagged mesh until that revision is approved; the other meshes go on", () => {
   const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1"), resource("Mesh", "blog", "blog"), resource("MeshTimeout", "blog", "b1")];
-  const { plan, desired } = planOf([...keep, resource("MeshTimeout", "blog", "b2")], [...keep, resource("MeshTrafficPermission", "shop", "allow")]);
+  const { plan, desired, live } = planOf([...keep, resource("MeshTimeout", "blog", "b2")], [...keep, resource("MeshTrafficPermission", "shop", "allow")]);
   const limits = { enabled: true, maxDeletes: 10, maxDeletePercent: 100 };
-  const gate = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => false });
+  const gate = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => false });
   assert.deepEqual([...gate.held.keys()], ["shop"]);
   const held = gate.held.get("shop");
   assert.deepEqual(held?.reasons.map((r) => r.split(";")[0]), ["removes MeshTrafficPermission/shop/allow"]);
   assert.deepEqual(held?.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTrafficPermission/shop/allow"]);
   assert.deepEqual(gate.plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["create MeshTimeout/blog/b2"]);
 
-  const approved = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: (mesh) => mesh === "shop" });
+  const approved = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: (mesh) => mesh === "shop" });
   assert.equal(approved.held.size, 0);
   assert.equal(approved.plan.summary.delete, 1);
 
-  const closed = gatePlan({ plan, desired, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => false });
+  const closed = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => false });
   assert.deepEqual([closed.held.size, closed.plan.changes.length], [0, 0], "nothing of a closed mesh is planned nor held");
 });
 
 test("the gate sees whole meshes in an incremental plan: deleting one of several policies is not 'all policies removed'", () => {
   const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1"), resource("MeshRetry", "shop", "r1")];
-  const { plan, desired } = planOf(keep, [...keep, resource("MeshTimeout", "shop", "t2")]);
+  const { plan, desired, live } = planOf(keep, [...keep, resource("MeshTimeout", "shop", "t2")]);
   // What an incremental plan looks like: only the subject that changed.
   const incremental: Plan = { ...plan, changes: plan.changes.filter((c: Change) => c.action === "delete") };
-  const gate = gatePlan({ plan: incremental, desired, ownedCount: 4, limits: { enabled: true, maxDeletes: 10, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  const gate = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 10, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
   assert.equal(gate.held.size, 0);
   assert.equal(gate.plan.summary.delete, 1);
 
   // Past the prune limits, every mesh that deletes is held, with the limit as the reason.
-  const limited = gatePlan({ plan: incremental, desired, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  const limited = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
   assert.deepEqual(limited.held.get("shop")?.reasons, ["the plan deletes 1 of 4 owned resources (25%), more than --max-deletes 0"]);
+});
+
+test("a policy the control plane holds without meshops' label stays: removing meshops' last one there is not 'all policies removed'", () => {
+  const meshes = [resource("Mesh", "shop", "shop"), resource("Mesh", "blog", "blog")];
+  const owned = [resource("MeshTimeout", "shop", "t1"), resource("MeshTimeout", "blog", "b1")];
+  // shop also holds a policy written before meshops (no ownership label): prune never deletes it.
+  const { plan, desired, live } = planOf(meshes, [...meshes, ...owned], [resource("MeshRetry", "shop", "by-hand")]);
+  const limits = { enabled: true, maxDeletes: 10, maxDeletePercent: 100 };
+  const incremental: Plan = { ...plan, changes: plan.changes.filter((c: Change) => c.action === "delete") };
+  for (const input of [plan, incremental]) {
+    const gate = gatePlan({ plan: input, desired, live, ownedCount: 4, limits, revision: "rev", closed: new Set(), approved: () => false });
+    assert.deepEqual([...gate.held.keys()], ["blog"]);
+    assert.deepEqual(gate.held.get("blog")?.reasons, ["removes all 1 policy of Mesh/blog; none is left in the mesh"]);
+    assert.deepEqual(gate.plan.changes.filter((c) => c.action === "delete").map((c) => c.resource), ["MeshTimeout/shop/t1"]);
+  }
 });
 
 test("approvals name the held revision; a newer hold supersedes them; a mesh suspended by meshops.yaml is resumed there", () => {

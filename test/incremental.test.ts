@@ -192,6 +192,29 @@ test("incremental plan: an out-of-band edit is unseen until the drift check list
   assert.deepEqual(writes(second.plan), writes(planChanges(later.resources, [...relisted.values()], options)));
 });
 
+test("incremental plan: a removed mesh that also holds what meshops does not own keeps its Mesh, as a full plan does", () => {
+  const config: RepoConfig = { ...DEFAULT_CONFIG, prune: { ...DEFAULT_CONFIG.prune, enabled: true } };
+  const options = { instance: config.instance, prune: true };
+  const previous = buildDesired(base, config, { major: 2 });
+  const live = new Map<string, JsonObject>();
+  applyTo(live, planChanges(previous.resources, [], options), stored);
+  // Written in m2 by someone else (kumactl, before meshops): no ownership label. The daemon's cache listed it.
+  const byHand = timeout("m2", "by-hand", "7m");
+  live.set(subjectOf(byHand), stored(byHand.object));
+  const cache = new Map(live);
+  const listed = classifyDrift(previous.resources, [...cache.values()], { instance: config.instance });
+  assert.deepEqual(items(listed), ["unmanaged MeshTimeout/m2/by-hand"]);
+
+  // The repository drops m2. Deleting Mesh/m2 would make the control plane delete MeshTimeout/m2/by-hand with it.
+  const next = buildDesired([m1, t1, t2], config, { major: 2 }, previous);
+  const incremental = planIncremental({ previous, next, live: cache, outOfSync: outOfSyncSubjects(listed), options });
+  const full = planChanges(next.resources, [...cache.values()], options);
+  assert.deepEqual(writes(full), ["delete MeshTimeout/m2/t3"]);
+  assert.deepEqual(writes(incremental.plan), writes(full), "the same writes as a full plan");
+  assert.deepEqual(incremental.plan.kept.map((k) => `${k.resource} ${k.reason}`), ["Mesh/m2 holds resources that stay"]);
+  assert.deepEqual(incremental.plan.kept, full.kept);
+});
+
 test("changed subjects: untouched meshes are reused whole; a new instance name changes every subject", () => {
   const previous = buildDesired(base, DEFAULT_CONFIG, { major: 2 });
   const next = buildDesired([m1, timeout("m1", "t1", "5m"), t2, m2, t3], DEFAULT_CONFIG, { major: 2 }, previous);

@@ -135,9 +135,9 @@ test("prune opt-out: a resource labelled meshops.io/prune: disabled is kept, nev
   const keep = { ...owned, [PRUNE_LABEL]: "disabled" };
   const liveMesh = (name: string, labels: JsonObject = owned): JsonObject => ({ type: "Mesh", name, labels });
   const plan = planChanges([], [liveMesh("payments"), liveTimeout("pinned", "1h0m0s", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });
-  // Deleting the Mesh would cascade to the kept resource: it stays too.
+  // Deleting the Mesh would cascade to the kept resource: it stays too, and the plan says so.
   assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTimeout/payments/ours"]);
-  assert.deepEqual(plan.kept.map((k) => `${k.resource} (${k.reason})`), ["MeshTimeout/payments/pinned (prune disabled)"]);
+  assert.deepEqual(plan.kept.map((k) => `${k.resource} (${k.reason})`), ["Mesh/payments (holds resources that stay)", "MeshTimeout/payments/pinned (prune disabled)"]);
   assert.equal(plan.summary.delete, 1);
   // A kept Mesh is not deleted either (nor is anything in it, by the cascade).
   const meshKept = planChanges([], [liveMesh("payments", keep), liveTimeout("ours", "1h0m0s")], { instance: "meshops", prune: true });

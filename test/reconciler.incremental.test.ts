@@ -382,3 +382,20 @@ test("what the control plane generated or the global one synced: counted per mes
   assert.deepEqual(analytics(), { generated: 0, synced: 1 });
   await assertConverged();
 });
+
+test("a Mesh leaving the repository with prune on: a full plan, which keeps the Mesh while it holds a kind meshops does not read", async () => {
+  commitFiles(repo.dir, { "meshes/scratch/mesh.yaml": stringify({ type: "Mesh", name: "scratch", skipCreatingInitialPolicies: ["*"] }) }, "scratch mesh");
+  const created = await run("commit");
+  assert.equal(created.mode, "incremental");
+  assert.deepEqual(created.writes, ["PUT Mesh/scratch"]);
+  // A proxy registers itself there: meshops.yaml does not manage Dataplanes, so no list of meshops' shows it.
+  await probe.inner.put({ type: "Dataplane", mesh: "scratch", name: "web-1", networking: { address: "10.0.0.9", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } });
+  git(repo.dir, "rm", "-q", "meshes/scratch/mesh.yaml");
+  git(repo.dir, "commit", "-q", "-m", "scratch mesh gone");
+  const removed = await run("commit");
+  assert.equal(removed.mode, "full");
+  assert.equal(removed.reason, "Mesh scratch left the repository");
+  assert.deepEqual(removed.writes, [], "the Mesh stays: deleting it would delete (or be refused for) its Dataplane");
+  assert.ok(await probe.inner.get({ type: "Mesh", mesh: "scratch", name: "scratch" }));
+  assert.ok(await probe.inner.get({ type: "Dataplane", mesh: "scratch", name: "web-1" }));
+});

@@ -5,7 +5,7 @@ import { YAML_OPTIONS } from "../parse/documents.js";
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
-import { DEFAULT_SYSTEM_NAMESPACES } from "../parse/convert.js";
+import { DEFAULT_SYSTEM_NAMESPACES, defaultSystemNamespaces } from "../kuma/naming.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
@@ -228,7 +228,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     exclude: (v.exclude ?? []).map((pattern) => underRoot(root, pattern)),
     otherDocuments: v.otherDocuments ?? d.otherDocuments,
     // kong: Kong Mesh installs into kong-mesh-system, so that is where `render` puts what has no namespace of its own.
-    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : v.controlPlane?.product === "kong-mesh" ? ["kong-mesh-system", "kuma-system"] : d.systemNamespaces,
+    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : defaultSystemNamespaces(v.controlPlane?.product),
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
       product: v.controlPlane?.product ?? d.controlPlane.product,

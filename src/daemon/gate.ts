@@ -13,9 +13,10 @@
  */
 import type { RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState } from "../desired/index.js";
-import { classifyPlanRisks } from "../diff/risk.js";
+import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
 import type { Change, Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
+import type { JsonObject } from "../model/resource.js";
 import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
@@ -86,6 +87,8 @@ export interface GateInput {
   readonly plan: Plan;
   /** The desired state planned: an incremental plan lists only changed subjects, the guard needs the whole mesh. */
   readonly desired: DesiredState;
+  /** The control plane's objects: a policy the plan does not list (not meshops' to prune) stays in its mesh. */
+  readonly live: Iterable<JsonObject>;
   readonly ownedCount: number;
   readonly limits: RepoConfig["prune"];
   readonly revision: string;
@@ -112,7 +115,8 @@ export function gatePlan(input: GateInput): GateOutput {
   const flag = (mesh: string, reason: string) => reasons.set(mesh, [...(reasons.get(mesh) ?? []), reason]);
   const deleting = new Set(open.changes.filter((c) => c.action === "delete").map((c) => c.mesh));
   if (deleting.size > 0) {
-    for (const risk of classifyPlanRisks(withWholeMeshes(open, input.desired, deleting))) flag(risk.mesh, risk.message);
+    const whole = withWholeMeshes(open, input.desired, deleting);
+    for (const risk of classifyPlanRisks(whole, meshesWithPoliciesLeftAlone(whole, input.live))) flag(risk.mesh, risk.message);
     const limit = pruneLimitExceeded(open.summary.delete, input.ownedCount, input.limits);
     if (limit) for (const mesh of deleting) flag(mesh, limit);
   }

@@ -32,7 +32,8 @@ import { BackendError } from "../backend/types.js";
 import { hasErrors } from "../model/diagnostic.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf, type MeshApplyResult } from "../sync/meshes.js";
 import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
-import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
+import { buildDesiredSteps, desiredOf, targetOf, type DesiredState } from "../desired/index.js";
+import { subjectOf } from "../model/key.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type ValidationResult } from "../validate/index.js";
@@ -324,7 +325,7 @@ export class Reconciler {
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
     const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
-    const gate = gatePlan({ plan, desired, ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
+    const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
     this.#held = new Map(gate.held);
     this.#emitGates(revision, null, target.invalid, target.meshes);
 
@@ -376,8 +377,11 @@ export class Reconciler {
     if (base && reason === undefined) {
       const info = await backend.info();
       const desired = await this.#buildDesired(target.result, info);
+      const meshLeft = options.prune ? meshLeaving(base.desired, desired) : undefined;
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
+      // Pruning its Mesh deletes all a mesh holds: a full comparison asks about the kinds meshops does not read too.
+      else if (meshLeft !== undefined) reason = `Mesh ${meshLeft} left the repository`;
       else {
         const live = this.#live.objects;
         const incremental = planIncremental({ previous: base.desired, next: desired, live, outOfSync: outOfSyncSubjects(base.drift), options });
@@ -446,7 +450,7 @@ export class Reconciler {
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
       const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
-      const gate = gatePlan({ plan: full, desired, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
+      const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);
         if (plan) this.#held.set(mesh, plan);
@@ -528,4 +532,13 @@ function configKeyOf(config: RepoConfig): string {
 
 function actionableCount(report: DriftReport): number {
   return report.summary.missing + report.summary.modified + report.summary.orphaned;
+}
+
+/** A mesh whose Mesh the previous desired state defined and the next does not (prune may delete it), if any. */
+function meshLeaving(previous: DesiredState, next: DesiredState): string | undefined {
+  for (const [mesh, before] of previous.meshes) {
+    const subject = subjectOf({ type: "Mesh", mesh, name: mesh });
+    if (before.byKey.has(subject) && !desiredOf(next, subject)) return mesh;
+  }
+  return undefined;
 }

@@ -42,19 +42,23 @@ export interface Change {
   unknownValues?: true;
 }
 
-/** An owned resource prune would have deleted but keeps: it (or its Mesh) carries `meshops.io/prune: disabled`. */
+/**
+ * An owned resource prune would have deleted but keeps: it (or its Mesh) carries `meshops.io/prune: disabled`, or it
+ * is a Mesh that holds resources that stay (not meshops' to delete, kept, or still desired), which deleting it would
+ * delete with it.
+ */
 export interface KeptResource {
   resource: string;
   type: string;
   mesh: string;
   name: string;
-  reason: "prune disabled";
+  reason: "prune disabled" | "holds resources that stay";
 }
 
 export interface Plan {
   changes: Change[];
   summary: { create: number; update: number; delete: number; unchanged: number };
-  /** What prune keeps by the opt-out label, so a reviewer sees why it is not deleted; empty without prune. */
+  /** What prune keeps (the opt-out label, a Mesh still holding something), so a reviewer sees why; empty without prune. */
   kept: KeptResource[];
 }
 
@@ -67,6 +71,8 @@ export interface PlanOptions {
   ignore?: readonly IgnoreDifferencesRule[];
   /** meshops.yaml's controlPlane.mode: what another control plane sent is never this instance's (isOwned). Default zone. */
   mode?: ControlPlaneMode;
+  /** Meshes that hold something the plan does not see (a kind meshops does not read): their Mesh is never pruned. */
+  meshesInUse?: ReadonlySet<string>;
 }
 
 /** The plan options meshops.yaml sets; `prune` is the command's (or the daemon's meshops.yaml `prune.enabled`). */
@@ -90,6 +96,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
   const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance, options.mode ?? "zone") : new Set<string>();
+  for (const mesh of options.meshesInUse ?? []) meshesInUse.add(mesh);
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
@@ -132,7 +139,10 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
     // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
     // resource that is not being deleted too (someone else's, which prune must never touch).
-    if (type === "Mesh" && meshesInUse.has(name)) continue;
+    if (type === "Mesh" && meshesInUse.has(name)) {
+      kept.push({ resource: subject, type, mesh, name, reason: "holds resources that stay" });
+      continue;
+    }
     deletes.push(withLazyDiff({ action: "delete", resource: subject, type, mesh, name, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
   }
 

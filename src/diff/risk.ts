@@ -8,11 +8,14 @@
  *   opens what it closed: either way who may talk to whom changes.
  * - mesh-tls-removed: the mesh's TLS versions, ciphers and modes fall back to the defaults.
  *
- * Pure: a function of the plan (and, for a scoped plan, of which meshes keep a policy outside its scope). A plan
- * against a control plane holds deletes only with pruning on, so without `--prune` it never flags a delete that would
- * not happen.
+ * Pure: a function of the plan (and of which meshes keep a policy the plan leaves alone: outside its scope, or on the
+ * control plane without being the plan's to delete). A plan against a control plane holds deletes only with pruning
+ * on, so without `--prune` it never flags a delete that would not happen.
  */
 import { isPolicyType } from "../kuma/types.js";
+import { subjectOf } from "../model/key.js";
+import type { JsonObject } from "../model/resource.js";
+import { keyOfLive } from "./pair.js";
 import type { Change, Plan } from "./plan.js";
 
 export type RiskKind = "mesh-deleted" | "all-policies-removed" | "traffic-permission-removed" | "mesh-tls-removed";
@@ -107,6 +110,23 @@ export function classifyPlanRisks(plan: Plan, keepPolicies: ReadonlySet<string> 
     }
   }
   return risks;
+}
+
+/**
+ * The meshes where a live policy stays whatever the plan does: one the plan does not list. It is someone else's or
+ * nobody's (written before meshops, or by kumactl: prune never deletes it), made or synced by a control plane, outside
+ * the plan's scope, or owned but not pruned. Such a mesh is not emptied when the plan deletes every policy it lists
+ * there: classifyPlanRisks' `keepPolicies` for a plan against a control plane. Only a plan that deletes reads `live`.
+ */
+export function meshesWithPoliciesLeftAlone(plan: Plan, live: Iterable<JsonObject>): Set<string> {
+  const meshes = new Set<string>();
+  if (!plan.changes.some((c) => c.action === "delete")) return meshes;
+  const listed = new Set(plan.changes.map((c) => c.resource));
+  for (const object of live) {
+    const key = keyOfLive(object);
+    if (key && isPolicyType(key.type) && !meshes.has(key.mesh) && !listed.has(subjectOf(key))) meshes.add(key.mesh);
+  }
+  return meshes;
 }
 
 /** The risks concerning one resource (it is deleted as part of them), for marking it in a list of changes. */

@@ -20,7 +20,7 @@ import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
-import { kubernetesNameOf, onKubernetes } from "../kuma/naming.js";
+import { defaultSystemNamespaces, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
@@ -92,6 +92,8 @@ export interface ExportSummary {
     readonly version?: string;
     readonly product: string;
     readonly mode?: ControlPlaneMode;
+    /** A Kubernetes zone's system namespace, when it is not the product's usual one. */
+    readonly systemNamespace?: string;
     readonly skipDefaultMeshCreation: boolean;
     readonly externalMeshes: readonly string[];
   };
@@ -152,10 +154,13 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
 
   const version = controlPlane.info.basedOnKuma ?? controlPlane.info.version;
   const product = /kong/i.test(controlPlane.info.product) ? "kong-mesh" : "kuma";
+  // meshops names the default policies (and renders) into the product's usual namespace unless meshops.yaml says otherwise.
+  const systemNamespace = systemNamespaceShown(live)?.namespace;
   const config = {
     ...(version !== undefined && !("error" in schemaLine(version)) ? { version } : {}),
     product,
     ...(mode !== "zone" ? { mode } : {}),
+    ...(systemNamespace !== undefined && systemNamespace !== defaultSystemNamespaces(product)[0] ? { systemNamespace } : {}),
     skipDefaultMeshCreation,
     externalMeshes,
   };
@@ -349,6 +354,7 @@ function safe(name: string): string {
 function configText(options: ExportOptions, config: ExportSummary["config"], materialize: boolean, hasUnmanaged: boolean): string {
   const value: JsonObject = {
     instance: options.instance,
+    ...(config.systemNamespace !== undefined ? { systemNamespace: config.systemNamespace } : {}),
     controlPlane: {
       ...(config.version !== undefined ? { version: config.version } : {}),
       product: config.product,

@@ -4,8 +4,10 @@
  * meshops keys every resource by that API name, so both shapes of one resource are one identity.
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL } from "./server.js";
-import { isClusterScoped, isSecretType } from "./types.js";
+import { subjectOf } from "../model/key.js";
+import { DEFAULT_POLICIES, defaultPolicyName } from "./defaultPolicies.js";
+import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
+import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 
@@ -14,6 +16,50 @@ export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
  * KUMA_API_SERVER_READ_ONLY) and resources are custom resources in namespaces, named `name.namespace` in the API.
  */
 export type ControlPlaneEnvironment = "universal" | "kubernetes";
+
+/**
+ * The system namespaces assumed when meshops.yaml names none: where Kuma's chart installs the control plane and where
+ * Kong Mesh's does. The first is where `render` puts what names no namespace, and where meshops expects the default
+ * policies: Kong Mesh's own namespace first for Kong Mesh.
+ */
+export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
+
+export function defaultSystemNamespaces(product: string | undefined): readonly [string, string] {
+  return product === "kong-mesh" ? [DEFAULT_SYSTEM_NAMESPACES[1], DEFAULT_SYSTEM_NAMESPACES[0]] : DEFAULT_SYSTEM_NAMESPACES;
+}
+
+/**
+ * The system namespace of a Kubernetes zone, as its own objects show it: the namespace it created a Mesh's default
+ * policies in (`<prefix>-<mesh>.<namespace>`), or of a policy with the system role (`kuma.io/policy-role: system`,
+ * which Kuma gives a policy in its system namespace), with the object that shows it. Undefined on Universal, or when
+ * nothing shows it.
+ */
+export function systemNamespaceShown(live: Iterable<JsonObject>): { readonly namespace: string; readonly object: JsonObject } | undefined {
+  for (const object of live) {
+    const named = kubernetesNameOf(object);
+    if (!named) continue;
+    if (labelsOf(object)[LABEL_POLICY_ROLE] === "system") return { namespace: named.namespace, object };
+    const mesh = typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
+    if (DEFAULT_POLICIES.some((p) => p.type === object.type && defaultPolicyName(p.prefix, mesh) === named.name)) return { namespace: named.namespace, object };
+  }
+  return undefined;
+}
+
+/**
+ * A warning when a Kubernetes zone keeps its default policies in another namespace than the one meshops names them
+ * in (meshops.yaml `systemNamespace`): each would be planned as a create beside the live one, which drift calls
+ * unmanaged.
+ */
+export function systemNamespaceMismatch(live: Iterable<JsonObject>, expected: string): string | undefined {
+  const shown = systemNamespaceShown(live);
+  if (!shown || shown.namespace === expected) return undefined;
+  const { type, mesh, name } = shown.object;
+  const subject = subjectOf({ type: String(type), mesh: typeof mesh === "string" ? mesh : DEFAULT_MESH, name: String(name) });
+  return (
+    `the control plane keeps its default policies in namespace ${shown.namespace} (${subject}), but meshops expects them in ${expected}: ` +
+    `set systemNamespace: ${shown.namespace} in meshops.yaml`
+  );
+}
 
 /**
  * Labels a GitOps engine stamps on every object it applies through Kubernetes (Flux's kustomize-controller and

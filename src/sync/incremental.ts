@@ -16,6 +16,7 @@ import { classifyDrift, driftReportOf, type DriftOptions, type DriftReport } fro
 import { sameNormalized } from "../diff/normalize.js";
 import { planChanges, type Plan, type PlanOptions } from "../diff/plan.js";
 import { compareWriteOrder } from "../kuma/order.js";
+import { parseSubject } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { desiredOf, type DesiredState, type MeshDesired } from "../desired/index.js";
 import { isActionable } from "./remaining.js";
@@ -75,6 +76,7 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan {
   const changed = changedSubjects(input.previous, input.next);
   const subjects = new Set(changed);
   for (const subject of input.outOfSync) subjects.add(subject);
+  withWholeRemovedMeshes(subjects, input.next, input.live);
   const { desired, live } = restrictTo(subjects, input.next, input.live);
   return { plan: planChanges(desired, live, input.options), subjects, changed: changed.size };
 }
@@ -104,6 +106,26 @@ export function updateDrift(
 /** The subjects a drift report says need a write (or a delete, when pruning): everything but unmanaged resources. */
 export function outOfSyncSubjects(report: DriftReport): string[] {
   return report.items.filter((item) => isActionable(item.kind)).map((item) => item.resource);
+}
+
+/**
+ * Adds to `subjects` everything the control plane and the desired state hold in a mesh whose Mesh is planned while no
+ * longer desired. Deleting a Mesh deletes everything in it (FACTS §2.9), so the planner deletes it only when nothing
+ * else in it stays (diff/plan.ts): what meshops does not own, a resource kept by the prune opt-out, a desired resource.
+ * Planned alone, the Mesh would look empty. Rare (a mesh leaving the repository): only then is the live state walked.
+ */
+function withWholeRemovedMeshes(subjects: Set<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): void {
+  const removed = new Set<string>();
+  for (const subject of subjects) {
+    const key = parseSubject(subject);
+    if (key?.type === "Mesh" && live.has(subject) && !desiredOf(next, subject)) removed.add(key.mesh);
+  }
+  if (removed.size === 0) return;
+  for (const subject of live.keys()) {
+    const key = parseSubject(subject);
+    if (key && removed.has(key.mesh)) subjects.add(subject);
+  }
+  for (const mesh of removed) for (const subject of next.meshes.get(mesh)?.byKey.keys() ?? []) subjects.add(subject);
 }
 
 function restrictTo(subjects: Iterable<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): { desired: Resource[]; live: JsonObject[] } {

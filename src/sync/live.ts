@@ -47,6 +47,33 @@ export async function readLiveState(
   return lists.flat();
 }
 
+/**
+ * The meshes among `meshes` that hold something of a mesh-scoped kind meshops does not read: Dataplanes (unless
+ * meshops.yaml manages them), Kuma's legacy kinds (TrafficPermission, TrafficRoute, ExternalService, ProxyTemplate...)
+ * or any other the control plane serves (GET /_resources). Deleting their Mesh would delete that too (FACTS §2.9), so
+ * prune keeps the Mesh; what the control plane computes (its insights) does not count. One list per mesh and kind:
+ * asked only for the Meshes a prune could delete.
+ */
+export async function meshesHoldingUnreadKinds(
+  backend: Backend,
+  types: readonly TypeInfo[],
+  meshes: ReadonlySet<string>,
+  config: Pick<RepoConfig, "resources"> | undefined,
+): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (meshes.size === 0) return held;
+  const read = (name: string) => RESOURCE_TYPES.some((t) => t.name === name) && isManagedType(name, config);
+  const unread = types.filter((t) => t.scope === "Mesh" && !t.name.endsWith("Insight") && !read(t.name));
+  await Promise.all(
+    [...meshes].flatMap((mesh) =>
+      unread.map(async (t) => {
+        if ((await backend.list(t.name, mesh)).length > 0) held.add(mesh);
+      }),
+    ),
+  );
+  return held;
+}
+
 /** Subjects named in a warning about one kind; beyond, a count. */
 const UNSERVED_SHOWN = 3;
 

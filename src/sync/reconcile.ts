@@ -1,5 +1,5 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
-import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
+import { buildDesiredSteps, desiredOf, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan, type PlanOptions } from "../diff/plan.js";
@@ -8,9 +8,9 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { readLiveState, unservedKindWarnings } from "./live.js";
+import { meshesHoldingUnreadKinds, readLiveState, unservedKindWarnings } from "./live.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
-import { kubernetesCollisions } from "../kuma/naming.js";
+import { DEFAULT_SYSTEM_NAMESPACES, kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -21,6 +21,8 @@ export interface Comparison {
   readonly ownedCount: number;
   /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
   readonly unknownReferences: readonly ServiceReference[];
+  /** Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy): kept. */
+  readonly meshesHoldingOthers: ReadonlySet<string>;
 }
 
 export interface CompareOptions {
@@ -52,7 +54,15 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
-  const ownedCount = live.filter((o) => isOwned(o, result.config.instance, result.config.controlPlane.mode)).length;
+  if (info.environment === "kubernetes") {
+    const mismatch = systemNamespaceMismatch(live, result.config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0]);
+    if (mismatch) options.onWarning?.(mismatch);
+  }
+  const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);
+  const ownedCount = live.filter(owned).length;
+  // A Mesh this instance owns and no longer defines is one prune would delete, with everything in it.
+  const prunable = new Set(live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o) && !desiredOf(desired, `Mesh/${o.name}`)).map((o) => o.name as string));
+  const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config);
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
   let unknownReferences: readonly ServiceReference[] | undefined;
@@ -61,6 +71,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
     desired,
     live,
     ownedCount,
+    meshesHoldingOthers,
     get unknownReferences() {
       return (unknownReferences ??= result.serviceReferences.length > 0 ? unresolvedServiceReferences(result.serviceReferences, liveServiceSubjects(live)) : []);
     },
@@ -68,7 +79,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
 }
 
 export function planFor(comparison: Comparison, options: PlanOptions): Plan {
-  return planChanges(comparison.desired.resources, comparison.live, options);
+  return planChanges(comparison.desired.resources, comparison.live, { ...options, meshesInUse: comparison.meshesHoldingOthers });
 }
 
 export function driftFor(comparison: Comparison, options: DriftOptions): DriftReport {
@@ -77,7 +88,7 @@ export function driftFor(comparison: Comparison, options: DriftOptions): DriftRe
 
 /** planFor in slices of the event loop's time (util/steps.ts): for the daemon, which must keep answering its probes. */
 export function planInSlices(comparison: Comparison, options: PlanOptions): Promise<Plan> {
-  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, options));
+  return runStepsSliced(planChangesSteps(comparison.desired.resources, comparison.live, { ...options, meshesInUse: comparison.meshesHoldingOthers }));
 }
 
 /** driftFor in slices of the event loop's time. */

@@ -58,19 +58,14 @@ export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ow
 }
 
 /**
- * The meshes with a policy outside the scope, among what they hold after the plan (the live objects; with --base, the
- * ref's resources). A scoped plan leaves such a policy alone: the mass-change guard must not call the mesh emptied
- * when the plan removes every policy it sees.
+ * The meshes with a policy outside the scope among the ref's resources (`plan --base`). A scoped plan leaves such a
+ * policy alone: the mass-change guard must not call the mesh emptied when the plan removes every policy it sees.
+ * Against a control plane, diff/risk.ts `meshesWithPoliciesLeftAlone` reads the live objects instead.
  */
-export function meshesWithPoliciesOutside(scope: Scope, resources: readonly Resource[], live: readonly JsonObject[]): Set<string> {
+export function meshesWithPoliciesOutside(scope: Scope, resources: readonly Resource[]): Set<string> {
   const meshes = new Set<string>();
   if (isWhole(scope)) return meshes;
-  const outside = (key: ResourceKey | undefined) => key !== undefined && isPolicyType(key.type) && !inScope(scope, key);
-  for (const r of resources) if (outside(r)) meshes.add(r.mesh);
-  for (const object of live) {
-    const key = keyOfLive(object);
-    if (key && outside(key)) meshes.add(key.mesh);
-  }
+  for (const r of resources) if (isPolicyType(r.type) && !inScope(scope, r)) meshes.add(r.mesh);
   return meshes;
 }
 

@@ -57,7 +57,7 @@ import { jsonLinesText } from "../../util/jsonLines.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
-import { coreName, kubernetesNameOf, type ControlPlaneEnvironment } from "../../kuma/naming.js";
+import { coreName, defaultSystemNamespaces, kubernetesNameOf, type ControlPlaneEnvironment } from "../../kuma/naming.js";
 import { isClusterScoped, KUBERNETES_API_VERSION } from "../../kuma/types.js";
 import { toResource } from "../../parse/convert.js";
 import { formatPath } from "../../parse/fieldPath.js";
@@ -264,8 +264,13 @@ interface Placement {
   readonly systemNamespace?: string;
 }
 
-function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespace">): Placement {
-  return options.environment === "kubernetes" ? { environment: "kubernetes", systemNamespace: options.systemNamespace ?? "kuma-system" } : { environment: "universal" };
+function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespace" | "product">): Placement {
+  return options.environment === "kubernetes" ? { environment: "kubernetes", systemNamespace: systemNamespaceOf(options) } : { environment: "universal" };
+}
+
+/** The system namespace given, else the product's usual one: Kong Mesh's chart installs into kong-mesh-system. */
+function systemNamespaceOf(options: Pick<StoreOptions, "systemNamespace" | "product">): string {
+  return options.systemNamespace ?? defaultSystemNamespaces(options.product)[0];
 }
 
 /**
@@ -311,7 +316,7 @@ export class ControlPlaneStore {
     this.product = options.product ?? "kuma";
     this.zone = options.zone ?? DEFAULT_ZONE;
     this.environment = options.environment ?? "universal";
-    this.systemNamespace = options.systemNamespace ?? "kuma-system";
+    this.systemNamespace = systemNamespaceOf({ ...options, product: this.product });
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     const line = schemaLine(this.version);
     this.minor = "error" in line ? undefined : line.minor;

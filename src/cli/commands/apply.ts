@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
-import { classifyPlanRisks } from "../../diff/risk.js";
+import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { subjectOf } from "../../model/key.js";
 import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
@@ -14,7 +14,7 @@ import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js"
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
-import { isWhole, knownMeshes, meshesWithPoliciesOutside, scopedComparison } from "../../sync/scope.js";
+import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -99,7 +99,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       const deletes = plan.summary.delete;
       // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
       if (deletes > 0 && !options.yes && !saved) {
-        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesOutside(scope, [], comparison.live)), styleFor(io.stderr, io.env)));
+        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesLeftAlone(plan, comparison.live)), styleFor(io.stderr, io.env)));
         if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
           const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
           if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "not confirmed"), undefined, reason));

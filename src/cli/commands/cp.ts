@@ -32,7 +32,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
       new Option("--mode <mode>", "kubernetes: serve the API as a Kubernetes zone does (read-only; names name.namespace; writes as Kubernetes documents on POST /_meshops/kubernetes, a stand-in for kubectl apply). Default: what --state-dir was created as, else universal")
         .choices(["universal", "kubernetes"]),
     )
-    .option("--system-namespace <namespace>", "with --mode kubernetes: the control plane's system namespace (default kuma-system)")
+    .option("--system-namespace <namespace>", "with --mode kubernetes: the control plane's system namespace (default kuma-system; kong-mesh-system with --product kong-mesh)")
     .option("--skip-mesh-creation", "do not create Mesh default at start (KUMA_DEFAULTS_SKIP_MESH_CREATION)")
     .option("--recover", "repair a damaged journal: keep its valid records, copy the rest aside, report what was dropped, and exit")
     .option("--insecure", "allow listening on a non-loopback address without --token-file (anyone who reaches it can write)")

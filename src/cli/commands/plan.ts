@@ -3,7 +3,7 @@ import { buildDesired, targetOf } from "../../desired/index.js";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
 import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
-import { classifyPlanRisks } from "../../diff/risk.js";
+import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
@@ -104,7 +104,8 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config);
     const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
-    const keepPolicies = meshesWithPoliciesOutside(scope, [], comparison.live);
+    // A live policy the plan does not list (outside the scope, or not meshops' to prune) stays in its mesh.
+    const keepPolicies = meshesWithPoliciesLeftAlone(plan, comparison.live);
     return { plan, keepPolicies, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
@@ -139,5 +140,5 @@ async function planAgainstRevision(
   // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
   const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
   const ref = scopedResources(refDesired.resources, scope);
-  return { plan: planRevisions(base, ref, sameMeshes), keepPolicies: meshesWithPoliciesOutside(scope, refDesired.resources, []), locations: lazyLocations(ref, base), base: baseResult.revision };
+  return { plan: planRevisions(base, ref, sameMeshes), keepPolicies: meshesWithPoliciesOutside(scope, refDesired.resources), locations: lazyLocations(ref, base), base: baseResult.revision };
 }

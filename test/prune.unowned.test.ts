@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { stringify } from "yaml";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+/**
+ * Prune on a control plane that already holds resources: a Mesh created before meshops (with the default policies
+ * Kuma 2.10 creates for it) and a policy written beside it by hand, both without meshops' label. The repository adopts
+ * the Mesh (and so its defaults), then drops it. Deleting the Mesh would make the control plane delete the hand-written
+ * policy with it, so prune deletes what meshops owns in it and keeps the Mesh, and `plan --prune` says so instead of
+ * leaving it out silently. Through the CLI, against the embedded control plane over HTTP.
+ */
+const repo = tempRepo("meshops-prune-unowned-");
+after(() => repo.cleanup());
+
+async function put(url: string, path: string, object: object): Promise<void> {
+  const response = await fetch(`${url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(object) });
+  assert.ok(response.ok, `PUT ${path}: ${response.status} ${await response.text()}`);
+}
+
+async function names(url: string, path: string): Promise<string[]> {
+  const response = await fetch(`${url}${path}`);
+  assert.equal(response.status, 200, path);
+  return ((await response.json()) as { items: { name: string }[] }).items.map((i) => i.name).sort();
+}
+
+interface PlanJson {
+  readonly changes: { action: string; resource: string }[];
+  readonly kept?: { resource: string; reason: string }[];
+}
+
+test("a Mesh dropped from the repository that holds what meshops does not own is kept, and plan --prune says why", async () => {
+  await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
+    // Before meshops: kumactl apply of a Mesh (Kuma creates its default policies) and of a policy in it.
+    await put(url, "/meshes/shop", { type: "Mesh", name: "shop" });
+    const byHand = { type: "MeshTimeout", mesh: "shop", name: "by-hand", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] } };
+    await put(url, "/meshes/shop/meshtimeouts/by-hand", byHand);
+    const defaults = ["mesh-gateways-timeout-all-shop", "mesh-timeout-all-shop"];
+    assert.deepEqual(await names(url, "/meshes/shop/meshtimeouts"), ["by-hand", ...defaults]);
+
+    const config = stringify({ controlPlane: { version: "2.10.11", skipDefaultMeshCreation: true }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
+    const other = stringify({ type: "Mesh", name: "other", skipCreatingInitialPolicies: ["*"] });
+    commitFiles(repo.dir, { "meshops.yaml": config, "meshes/other.yaml": other, "meshes/shop.yaml": stringify({ type: "Mesh", name: "shop" }) }, "adopt shop");
+    const adopted = await runCli(["apply", "--cp-url", url], repo.dir);
+    assert.equal(adopted.code, 0, adopted.stderr);
+    // The Mesh and its four defaults are meshops' now (labelled); the hand-written policy is not in the repository.
+    assert.match(adopted.stdout, /update Mesh\/shop/);
+
+    commitFiles(repo.dir, { "meshes/shop.yaml": "" }, "drop shop");
+    const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], repo.dir);
+    assert.equal(planned.code, 2, planned.stderr);
+    const plan = JSON.parse(planned.stdout) as PlanJson;
+    assert.deepEqual(plan.changes.filter((c) => c.action === "delete").map((c) => c.resource).sort(), [
+      "MeshCircuitBreaker/shop/mesh-circuit-breaker-all-shop",
+      "MeshRetry/shop/mesh-retry-all-shop",
+      "MeshTimeout/shop/mesh-gateways-timeout-all-shop",
+      "MeshTimeout/shop/mesh-timeout-all-shop",
+    ]);
+    assert.deepEqual(plan.kept, [{ resource: "Mesh/shop", type: "Mesh", mesh: "shop", name: "shop", reason: "holds resources that stay" }]);
+    const text = await runCli(["plan", "--prune", "--cp-url", url], repo.dir);
+    assert.match(text.stdout, /^= kept Mesh\/shop \(holds resources that stay\)$/m);
+
+    const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], repo.dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(await names(url, "/meshes"), ["other", "shop"]);
+    assert.deepEqual(await names(url, "/meshes/shop/meshtimeouts"), ["by-hand"]);
+
+    // Afterwards: nothing left to write, the Mesh still listed as kept (so the drift's orphaned Mesh/shop is explained).
+    const again = await runCli(["plan", "--prune", "--cp-url", url], repo.dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^= kept Mesh\/shop \(holds resources that stay\)$/m);
+    const drift = await runCli(["drift", "--cp-url", url], repo.dir);
+    assert.match(drift.stdout, /^- orphaned Mesh\/shop$/m);
+    assert.match(drift.stdout, /^\? unmanaged MeshTimeout\/shop\/by-hand$/m);
+  });
+});
+
+test("a Mesh dropped from the repository that holds a kind meshops does not read (a Dataplane) is kept, not deleted and refused", async () => {
+  await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
+    const dir = tempRepo("meshops-prune-other-kinds-");
+    try {
+      const config = stringify({ controlPlane: { version: "2.12.14", skipDefaultMeshCreation: true }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
+      commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep", skipCreatingInitialPolicies: ["*"] }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x", skipCreatingInitialPolicies: ["*"] }) });
+      const applied = await runCli(["apply", "--cp-url", url], dir.dir);
+      assert.equal(applied.code, 0, applied.stderr);
+      // A proxy registered itself in x (meshops.yaml does not manage Dataplanes, so meshops never lists them).
+      const dataplane = { type: "Dataplane", mesh: "x", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+      await put(url, "/meshes/x/dataplanes/web-1", dataplane);
+      commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
+
+      const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir.dir);
+      assert.equal(planned.code, 0, planned.stdout);
+      const plan = JSON.parse(planned.stdout) as PlanJson & { risks?: unknown[] };
+      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
+      assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
+      const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir.dir);
+      assert.equal(pruned.code, 0, pruned.stderr);
+      assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
+      assert.deepEqual(await names(url, "/meshes/x/dataplanes"), ["web-1"]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
