@@ -1,6 +1,7 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { buildDesiredSteps, desiredOf, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
+import { subjectOf } from "../model/key.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan, type PlanOptions } from "../diff/plan.js";
 import { runStepsSliced } from "../util/steps.js";
@@ -61,7 +62,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);
   const ownedCount = live.filter(owned).length;
   // A Mesh this instance owns and no longer defines is one prune would delete, with everything in it.
-  const prunable = new Set(live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o) && !desiredOf(desired, `Mesh/${o.name}`)).map((o) => o.name as string));
+  const prunable = new Set(live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o) && !desiredOf(desired, subjectOf({ type: "Mesh", mesh: o.name, name: o.name }))).map((o) => o.name as string));
   const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config);
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
