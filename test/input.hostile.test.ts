@@ -69,6 +69,16 @@ test("a binary file is one error, 'not a text file', with none of its bytes echo
   assert.doesNotMatch(JSON.stringify(run.diagnostics), /SECRET|IHDR/);
 });
 
+test("a Git LFS pointer committed in place of a YAML file is one lfs-pointer error, not 'missing type'", async () => {
+  const pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+  const run = await validate({ "mesh.yaml": MESH, "policies.yaml": pointer });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
+    [["policies.yaml", 1, "lfs-pointer", "a Git LFS pointer, not the file's content (12345 bytes kept in Git LFS): meshops reads the YAML Git holds; keep mesh configuration out of LFS (.gitattributes)"]],
+  );
+});
+
 test("x.YAML (any case) is read; a submodule is a warning", async () => {
   const sub = tempRepo("meshops-input-hostile-sub-");
   repos.push(sub);

@@ -14,7 +14,7 @@ export interface SourceFile {
 export interface SourceProblem {
   readonly path: string;
   readonly message: string;
-  readonly rule: "file-too-large" | "symlink-escape" | "unreadable-file" | "not-text" | "invalid-utf8" | "submodule";
+  readonly rule: "file-too-large" | "symlink-escape" | "unreadable-file" | "not-text" | "invalid-utf8" | "submodule" | "lfs-pointer";
   /** 1-based, when the problem is at a line (invalid UTF-8). */
   readonly line?: number;
   /** Default error; a submodule is only a warning (its files are another repository's). */
@@ -73,6 +73,15 @@ export function refusedAsAnotherUsers(dir: string, said: string): string | undef
   return `Git refuses the repository at ${at}: it is owned by another user than this process's (detected dubious ownership); if it is yours to read, allow it: git config --global --add safe.directory ${at}`;
 }
 
+/** Git LFS pointers are at most this long (its specification: under 1024 bytes). */
+const MAX_LFS_POINTER_BYTES = 1024;
+
+/** The size a Git LFS pointer names, or undefined when `text` is not one (its first line is the spec's version URL). */
+function lfsPointerSize(text: string): string | undefined {
+  if (!/^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/.test(text)) return undefined;
+  return /^size (\d+)\r?$/m.exec(text)?.[1] ?? "?";
+}
+
 /** `.yaml` or `.yml`, in any case (`x.YAML` is as much YAML as `x.yaml`). */
 export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
@@ -85,6 +94,11 @@ export function isYamlPath(path: string): boolean {
  */
 export function decodeFile(path: string, bytes: Buffer): { readonly text: string } | { readonly problem: SourceProblem } {
   if (bytes.includes(0)) return { problem: { path, rule: "not-text", message: "not a text file (it holds NUL bytes); YAML configuration must be UTF-8 text" } };
+  const lfs = bytes.length < MAX_LFS_POINTER_BYTES && bytes[0] === 0x76 ? lfsPointerSize(bytes.toString("utf8")) : undefined;
+  if (lfs !== undefined) {
+    const message = `a Git LFS pointer, not the file's content (${lfs} bytes kept in Git LFS): meshops reads the YAML Git holds; keep mesh configuration out of LFS (.gitattributes)`;
+    return { problem: { path, line: 1, rule: "lfs-pointer", message } };
+  }
   if (isUtf8(bytes)) {
     // A byte order mark is no content (YAML and editors ignore it): kept, it would count as column 1 of line 1.
     const text = bytes.toString("utf8");
