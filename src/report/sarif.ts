@@ -76,6 +76,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "symlink-escape": "A symbolic link points outside the repository.",
   "unreadable-file": "A file could not be read.",
   "not-text": "A file is not text (it holds NUL bytes).",
+  "lfs-pointer": "A file is a Git LFS pointer in place of its YAML content.",
   "invalid-utf8": "A line of the file is not valid UTF-8.",
   submodule: "A Git submodule: its files are another repository's and are not read.",
   "mass-change/mesh-deleted": "The plan deletes a Mesh, and the control plane deletes everything in it.",
