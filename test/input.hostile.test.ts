@@ -59,6 +59,23 @@ test("bytes that are not UTF-8 are an error at their line, not U+FFFD applied", 
   assert.equal(problem.line, 7);
 });
 
+test("UTF-16 text (what Windows PowerShell's > writes) is one error naming UTF-16, not 'not a text file'", async () => {
+  const utf16 = (text: string, bigEndian: boolean) => {
+    const bytes = Buffer.from(`\ufeff${text}`, "utf16le");
+    return bigEndian ? bytes.swap16() : bytes;
+  };
+  const run = await validate({ "mesh.yaml": utf16(MESH, false), "other.yaml": utf16(MESH.replace("default", "other"), true) });
+  assert.equal(run.code, 1);
+  const expected = (endian: string) => `UTF-16 (${endian}) text, not UTF-8 (Windows PowerShell's > and Out-File write it): save the file as UTF-8`;
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
+    [
+      ["mesh.yaml", 1, "invalid-utf8", expected("little-endian")],
+      ["other.yaml", 1, "invalid-utf8", expected("big-endian")],
+    ],
+  );
+});
+
 test("a binary file is one error, 'not a text file', with none of its bytes echoed", async () => {
   const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x53, 0x45, 0x43, 0x52, 0x45, 0x54]);
   const run = await validate({ "mesh.yaml": MESH, "logo.yaml": bytes });

@@ -73,6 +73,16 @@ export function refusedAsAnotherUsers(dir: string, said: string): string | undef
   return `Git refuses the repository at ${at}: it is owned by another user than this process's (detected dubious ownership); if it is yours to read, allow it: git config --global --add safe.directory ${at}`;
 }
 
+/**
+ * The byte order a UTF-16 byte order mark states, if `bytes` start with one. meshops reads UTF-8 only, and Git shows
+ * a UTF-16 file as binary (a pull request's reviewer sees no diff): asking for UTF-8 beats reading it.
+ */
+function utf16ByteOrder(bytes: Buffer): "little-endian" | "big-endian" | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return "little-endian";
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return "big-endian";
+  return undefined;
+}
+
 /** Git LFS pointers are at most this long (its specification: under 1024 bytes). */
 const MAX_LFS_POINTER_BYTES = 1024;
 
@@ -93,6 +103,8 @@ export function isYamlPath(path: string): boolean {
  * is dropped.
  */
 export function decodeFile(path: string, bytes: Buffer): { readonly text: string } | { readonly problem: SourceProblem } {
+  const utf16 = utf16ByteOrder(bytes);
+  if (utf16) return { problem: { path, line: 1, rule: "invalid-utf8", message: `UTF-16 (${utf16}) text, not UTF-8 (Windows PowerShell's > and Out-File write it): save the file as UTF-8` } };
   if (bytes.includes(0)) return { problem: { path, rule: "not-text", message: "not a text file (it holds NUL bytes); YAML configuration must be UTF-8 text" } };
   const lfs = bytes.length < MAX_LFS_POINTER_BYTES && bytes[0] === 0x76 ? lfsPointerSize(bytes.toString("utf8")) : undefined;
   if (lfs !== undefined) {
