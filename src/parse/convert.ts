@@ -2,7 +2,7 @@ import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
-import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
+import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
 /** Where a document says what it is; encrypted there, it cannot be identified without the key. */
@@ -94,7 +94,7 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
   // Kuma keeps its secrets in core/v1 Secrets of its own types; any other Secret belongs to someone else.
-  if (value.apiVersion === "v1" && value.kind === "Secret" && typeof value.type === "string" && KUBERNETES_SECRET_TYPES.has(value.type)) {
+  if (kumaSecretKindOf(value.apiVersion, value.kind, value.type)) {
     return fromKubernetesSecret(file, doc, value, options);
   }
   if (value.apiVersion === "v1" && value.kind === "List") {
@@ -379,7 +379,7 @@ function kumaListItems(items: JsonValue | undefined): number[] {
   const out: number[] = [];
   items.forEach((item, i) => {
     if (!isObject(item)) return;
-    const kumaSecret = item.apiVersion === "v1" && item.kind === "Secret" && typeof item.type === "string" && KUBERNETES_SECRET_TYPES.has(item.type);
+    const kumaSecret = kumaSecretKindOf(item.apiVersion, item.kind, item.type) !== undefined;
     if (kumaSecret || (typeof item.apiVersion === "string" && isKumaApiVersion(item.apiVersion))) out.push(i);
   });
   return out;

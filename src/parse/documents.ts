@@ -1,6 +1,7 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
+import { kumaSecretKindOf } from "../kuma/secrets.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
@@ -243,12 +244,15 @@ export interface PartialIdentity {
 function identify(doc: Document): PartialIdentity | undefined {
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   try {
-    const type = text(doc.get("type")) ?? text(doc.get("kind"));
+    // A Kubernetes Secret of Kuma's types: its `type` is Kubernetes' Secret type, its name the plain one (all of them
+    // live in the system namespace), a GlobalSecret has no mesh (src/kuma/secrets.ts).
+    const secret = kumaSecretKindOf(doc.get("apiVersion"), doc.get("kind"), doc.get("type"));
+    const type = secret ?? text(doc.get("type")) ?? text(doc.get("kind"));
     const plainName = text(doc.getIn(["metadata", "name"]));
     const namespace = text(doc.getIn(["metadata", "namespace"]));
     // A namespaced Kubernetes resource's name in the control plane's API carries its namespace (src/kuma/naming.ts).
-    const name = text(doc.get("name")) ?? (plainName && namespace && type !== "Mesh" ? coreName(plainName, namespace) : plainName);
-    const mesh = text(doc.get("mesh")) ?? text(doc.getIn(["metadata", "labels", "kuma.io/mesh"]));
+    const name = text(doc.get("name")) ?? (plainName && namespace && type !== "Mesh" && !secret ? coreName(plainName, namespace) : plainName);
+    const mesh = secret === "GlobalSecret" ? undefined : (text(doc.get("mesh")) ?? text(doc.getIn(["metadata", "labels", "kuma.io/mesh"])));
     if (!type && !name) return undefined;
     return { ...(type ? { type } : {}), ...(name ? { name } : {}), ...(mesh ? { mesh } : {}) };
   } catch {

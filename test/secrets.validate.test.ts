@@ -1,0 +1,119 @@
+/**
+ * `validate`'s messages about a secret field say what is wrong with it, where, and never what it holds: a Secret's
+ * `data` (Universal, or a Kubernetes Secret's `data.value` / `stringData.value`), a GlobalSecret's, and an inline
+ * key elsewhere (a Mesh's provided CA) written with a tag that does not fit it, as a plain scalar YAML 1.1 types, as
+ * an integer beyond 2^53 or with an escape go-yaml refuses. Real Git, the CLI in every report format.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { committedRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((c) => c()));
+
+/** Each secret as written, and what a message may not show of it (the text, or what YAML 1.1 reads it as). */
+const SECRETS: { file: string; text: string; forbidden: string[]; resource: string; path: string; rule: string }[] = [
+  {
+    file: "tag-int.yaml",
+    text: "type: Secret\nmesh: default\nname: tag-int\ndata: !!int c2VjcmV0LXRhZy1pbnQ=\n",
+    forbidden: ["c2VjcmV0LXRhZy1pbnQ", "secret-tag-int"],
+    resource: "Secret/default/tag-int",
+    path: "data",
+    rule: "yaml-decode",
+  },
+  {
+    file: "tag-float.yaml",
+    text: "type: GlobalSecret\nname: tag-float\ndata: !!float Z2xvYmFsLWZsb2F0LXNlY3JldA==\n",
+    forbidden: ["Z2xvYmFsLWZsb2F0LXNlY3JldA", "global-float-secret"],
+    resource: "GlobalSecret/tag-float",
+    path: "data",
+    rule: "yaml-decode",
+  },
+  {
+    file: "octal.yaml",
+    text: "type: Secret\nmesh: default\nname: octal\ndata: 0755123\n",
+    forbidden: ["0755123", "252499"],
+    resource: "Secret/default/octal",
+    path: "data",
+    rule: "schema",
+  },
+  {
+    file: "boolean.yaml",
+    text: "type: Secret\nmesh: default\nname: boolean\ndata: yes\n",
+    forbidden: ["plain scalar yes", "(true)"],
+    resource: "Secret/default/boolean",
+    path: "data",
+    rule: "schema",
+  },
+  {
+    file: "big.yaml",
+    text: "type: Secret\nmesh: default\nname: big\ndata: !!int 98765432109876543219\n",
+    forbidden: ["98765432109876543219", "98765432109876540000", "98765432109876543"],
+    resource: "Secret/default/big",
+    path: "data",
+    rule: "yaml-decode",
+  },
+  {
+    file: "surrogate.yaml",
+    text: 'type: Secret\nmesh: default\nname: surrogate\ndata: "c2Vj\\udbffcmV0"\n',
+    forbidden: ["\\udbff", "udbff", "c2Vj"],
+    resource: "Secret/default/surrogate",
+    path: "data",
+    rule: "yaml-decode",
+  },
+  {
+    file: "kube-string-data.yaml",
+    text: "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: kube-tag, namespace: kuma-system, labels: {kuma.io/mesh: default}}\nstringData:\n  value: !!bool kube-tagged-plaintext\n",
+    forbidden: ["kube-tagged-plaintext"],
+    resource: "Secret/default/kube-tag",
+    path: "stringData.value",
+    rule: "yaml-decode",
+  },
+  {
+    file: "kube-global.yaml",
+    text: "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/global-secret\nmetadata: {name: kube-global, namespace: kuma-system}\ndata:\n  value: !!int a3ViZS1nbG9iYWwtc2VjcmV0\n",
+    forbidden: ["a3ViZS1nbG9iYWwtc2VjcmV0", "kube-global-secret"],
+    resource: "GlobalSecret/kube-global",
+    path: "data.value",
+    rule: "yaml-decode",
+  },
+  {
+    file: "mesh-ca.yaml",
+    text: [
+      "type: Mesh",
+      "name: default",
+      "mtls:",
+      "  enabledBackend: ca-1",
+      "  backends:",
+      "    - name: ca-1",
+      "      type: provided",
+      "      conf:",
+      "        cert: {secret: ca-cert}",
+      "        key: {inlineString: !!int inline-private-key-text}",
+      "",
+    ].join("\n"),
+    forbidden: ["inline-private-key-text"],
+    resource: "Mesh/default",
+    path: "mtls.backends[0].conf.key.inlineString",
+    rule: "yaml-decode",
+  },
+];
+
+function repository(): string {
+  const files: Record<string, string> = { "meshops.yaml": 'controlPlane: {version: "2.14.3"}\nsecrets: {allowPlaintext: true}\n' };
+  for (const s of SECRETS) files[s.file] = s.text;
+  return committedRepo(files, cleanups);
+}
+
+test("validate's error names the resource (a Kubernetes Secret as Secret/mesh/name), the field and the value's line", async () => {
+  const json = await runCli(["validate", "--format", "json"], repository());
+  assert.equal(json.code, 1, json.stderr);
+  const diagnostics = (JSON.parse(json.stdout) as { diagnostics: { file: string; line: number; resource: string; path: string; rule: string; severity: string }[] }).diagnostics;
+  for (const s of SECRETS) {
+    const found = diagnostics.find((d) => d.file === s.file && d.severity === "error");
+    assert.ok(found, `${s.file}: an error`);
+    assert.deepEqual({ resource: found.resource, path: found.path, rule: found.rule }, { resource: s.resource, path: s.path, rule: s.rule }, s.file);
+    assert.ok(found.line > 1, `${s.file}: at the value's line`);
+  }
+});
