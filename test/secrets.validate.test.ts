@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { REPORT_FORMATS } from "../src/report/common.js";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
 
@@ -115,5 +116,15 @@ test("validate's error names the resource (a Kubernetes Secret as Secret/mesh/na
     assert.ok(found, `${s.file}: an error`);
     assert.deepEqual({ resource: found.resource, path: found.path, rule: found.rule }, { resource: s.resource, path: s.path, rule: s.rule }, s.file);
     assert.ok(found.line > 1, `${s.file}: at the value's line`);
+  }
+});
+
+test("validate shows nothing of a secret field's value, in any format", async () => {
+  const repo = repository();
+  for (const format of REPORT_FORMATS) {
+    const run = await runCli(["validate", "--format", format], repo);
+    assert.equal(run.code, 1, `${format}: ${run.stderr}`);
+    assert.match(run.stdout, /tag-int/, `${format}: the report is about the Secrets`);
+    for (const s of SECRETS) for (const secret of s.forbidden) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret), `validate --format ${format} shows "${secret}" of ${s.file}`);
   }
 });

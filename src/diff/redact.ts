@@ -17,8 +17,11 @@ export const REDACTED_CHANGED = "(redacted, changed)";
 /** Shown for a value still encrypted (SOPS) because no key was given: whether it changed is not known. */
 export const REDACTED_UNKNOWN = "(encrypted; unknown without the SOPS key)";
 
-/** Keys whose value is secret wherever they appear: Secret `data` and the inline forms of Kuma's DataSource. */
-const ALWAYS_SECRET = new Set(["data", "inline", "inlineString", "inlineBytes"]);
+/**
+ * Keys whose value is secret wherever they appear: Secret `data` (and a Kubernetes Secret's `stringData`, as written)
+ * and the inline forms of Kuma's DataSource.
+ */
+const ALWAYS_SECRET = new Set(["data", "stringData", "inline", "inlineString", "inlineBytes"]);
 
 /** Keys holding credentials: redacted unless their value is a DataSource (a reference by name or file is no secret). */
 const CREDENTIAL_KEYS = new Set(["token", "password"]);
@@ -49,6 +52,31 @@ export function redactPair(before: JsonObject | undefined, after: JsonObject | u
 
 /** Stands for "no old side at all" (a create): every secret of the new side is then simply redacted. */
 const MISSING: JsonObject = {};
+
+/**
+ * Whether the value at `path` of `document` (a resource or a document as written, either shape) is one `redact` hides:
+ * at or under a secret field, or still SOPS ciphertext. For messages about a field, which may then say what is wrong
+ * with the value but not what it is.
+ */
+export function isSecretPath(document: JsonValue, path: readonly (string | number)[]): boolean {
+  let value: JsonValue | undefined = document;
+  let parentKey: string | undefined;
+  for (const segment of path) {
+    if (value === undefined || isEncryptedValue(value)) return value !== undefined;
+    if (Array.isArray(value)) {
+      value = typeof segment === "number" ? value[segment] : undefined; // an item keeps its list's key, as in redactValue
+      continue;
+    }
+    if (!isObject(value)) return false;
+    const key = String(segment);
+    const child: JsonValue | undefined = value[key];
+    if (child === undefined) return false;
+    if (isSecretField(key, child, isSecretObject(value, parentKey), isTlsObject(value, parentKey))) return true;
+    parentKey = key;
+    value = child;
+  }
+  return value !== undefined && isEncryptedValue(value);
+}
 
 /** `other` is the value at the same place on the old side of a diff (undefined: not comparing). */
 function redactValue(value: JsonValue, parentKey: string | undefined, other: JsonValue | undefined, comparing: boolean): JsonValue {

@@ -2,6 +2,7 @@ import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Ali
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
+import { isSecretPath } from "../diff/redact.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
@@ -207,7 +208,7 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
     // The document's span of text, comments before it included; the last one's to the end of the text.
     const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
-    const decode = decodeProblems(doc, text, span);
+    const decode = decodeProblems(doc, text, span, secretFieldsOf(doc));
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {
@@ -232,6 +233,24 @@ export function parseYamlFully(text: string): ParsedYaml {
     }
   });
   return { documents, problems };
+}
+
+/**
+ * Whether a path of the document holds a secret (src/diff/redact.ts), read from its value when first asked: only a
+ * document with a problem to report pays for it. One that cannot be read whole is taken to hold secrets everywhere.
+ */
+function secretFieldsOf(doc: Document): (path: PathSegments) => boolean {
+  let value: JsonValue | undefined | null;
+  return (path) => {
+    if (value === undefined) {
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
+      } catch {
+        value = null;
+      }
+    }
+    return value === null || isSecretPath(value, path);
+  };
 }
 
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */
