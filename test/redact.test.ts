@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { REDACTED, REDACTED_CHANGED, REDACTED_UNKNOWN, isSecretPath, redact, redactPair } from "../src/diff/redact.js";
+import { REDACTED, REDACTED_CHANGED, REDACTED_UNKNOWN, isSecretPath, redact, redactPair, secretSpellingsOf } from "../src/diff/redact.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
 
 /** Every secret value becomes the same marker, whatever it was. */
@@ -108,4 +108,13 @@ test("isSecretPath says of every path of every row what redact does: at or under
   assert.equal(isSecretPath(kubernetes, ["stringData", "value"]), true);
   assert.equal(isSecretPath(kubernetes, ["metadata", "name"]), false);
   assert.equal(isSecretPath(kubernetes, ["spec", "nothing"]), false);
+});
+
+test("secretSpellingsOf: every hidden value as written, as JSON writes it and, for base64, decoded; longest first; nothing else", () => {
+  const pem = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----";
+  const object: JsonObject = { type: "Secret", mesh: "m", name: "s", data: Buffer.from("hunter2-plain").toString("base64"), conf: { cert: "C", key: pem } };
+  const spellings = secretSpellingsOf(object);
+  for (const expected of [object.data as string, "hunter2-plain", pem, JSON.stringify(pem).slice(1, -1)]) assert.ok(spellings.includes(expected), expected);
+  for (const shown of ["Secret", "m", "s", "C"]) assert.ok(!spellings.includes(shown), shown);
+  assert.deepEqual(spellings, [...spellings].sort((a, b) => b.length - a.length));
 });

@@ -9,6 +9,7 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { isJsonObject as isObject } from "../model/resource.js";
 import { isEncryptedValue } from "../secrets/sops.js";
+import { isGoBase64 } from "../util/base64.js";
 
 /** Shown for a secret value (on both sides of a diff when it did not change). */
 export const REDACTED = "(redacted)";
@@ -76,6 +77,37 @@ export function isSecretPath(document: JsonValue, path: readonly (string | numbe
     value = child;
   }
   return value !== undefined && isEncryptedValue(value);
+}
+
+/**
+ * The spellings of every value `redact` hides in the object (Secret values, inline keys), longest first, for cutting
+ * them out of a text that may quote the object: each as it is, as JSON writes it inside a string (a PEM key's line
+ * breaks), and, when it is base64, the text it decodes to.
+ */
+export function secretSpellingsOf(object: JsonObject): string[] {
+  const found = new Set<string>();
+  const add = (text: string) => {
+    for (const spelling of [text, JSON.stringify(text).slice(1, -1)]) if (spelling !== "") found.add(spelling);
+    const compact = text.replace(/[\r\n]/g, "");
+    if (compact !== "" && isGoBase64(compact)) {
+      const decoded = Buffer.from(compact, "base64").toString("utf8");
+      if (decoded !== "" && !decoded.includes("\uFFFD")) for (const spelling of [decoded, JSON.stringify(decoded).slice(1, -1)]) found.add(spelling);
+    }
+  };
+  const collect = (value: JsonValue): void => {
+    if (typeof value === "string") add(value);
+    else if (typeof value === "number" || typeof value === "boolean") add(String(value));
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (isObject(value)) Object.values(value).forEach(collect);
+  };
+  const walk = (value: JsonValue | undefined, shown: JsonValue | undefined): void => {
+    if (value === undefined) return;
+    if (shown === REDACTED && value !== REDACTED) collect(value);
+    else if (Array.isArray(value) && Array.isArray(shown)) value.forEach((v, i) => walk(v, shown[i]));
+    else if (isObject(value) && isObject(shown)) for (const [k, v] of Object.entries(value)) walk(v, shown[k]);
+  };
+  walk(object, redact(object));
+  return [...found].sort((a, b) => b.length - a.length);
 }
 
 /** `other` is the value at the same place on the old side of a diff (undefined: not comparing). */
