@@ -128,3 +128,46 @@ test("validate shows nothing of a secret field's value, in any format", async ()
     for (const s of SECRETS) for (const secret of s.forbidden) assert.ok(!`${run.stdout}${run.stderr}`.includes(secret), `validate --format ${format} shows "${secret}" of ${s.file}`);
   }
 });
+
+test("a Secret named but not defined in the referrer's mesh: a Mesh's CA is a warning (refused without it), other references info", async () => {
+  const mesh = (name: string, skipValidation: boolean) =>
+    `type: Mesh\nname: ${name}\nmtls:\n  enabledBackend: ca-1\n${skipValidation ? "  skipValidation: true\n" : ""}  backends:\n    - name: ca-1\n      type: provided\n      conf:\n        cert: {secret: ca-cert}\n        key: {secret: ca-key}\n`;
+  const secret = (meshName: string, name: string) => `type: Secret\nmesh: ${meshName}\nname: ${name}\ndata: c2VjcmV0\n`;
+  const identity = [
+    "type: MeshIdentity",
+    "mesh: shop",
+    "name: id",
+    "spec:",
+    "  selector: {dataplane: {matchLabels: {}}}",
+    "  spiffeID: {trustDomain: shop.mesh}",
+    "  provider:",
+    "    type: Bundled",
+    "    bundled:",
+    "      meshTrustCreation: Disabled",
+    "      certificateParameters: {expiry: 24h}",
+    "      ca:",
+    "        certificate: {type: Secret, secretRef: {kind: Secret, name: ca-cert}}",
+    "        privateKey: {type: Secret, secretRef: {kind: Secret, name: id-key}}",
+    "",
+  ].join("\n");
+  const repo = committedRepo(
+    {
+      "meshops.yaml": 'controlPlane: {version: "2.14.3", skipDefaultMeshCreation: true}\nsecrets: {allowPlaintext: true}\n',
+      // shop has ca-cert; ca-key is only in mesh other, which does not count for shop.
+      "shop.yaml": [mesh("shop", false), secret("shop", "ca-cert"), identity].join("---\n"),
+      "other.yaml": [mesh("other", true), secret("other", "ca-key"), secret("other", "ca-cert")].join("---\n"),
+    },
+    cleanups,
+  );
+  const run = await runCli(["validate", "--format", "json"], repo);
+  assert.equal(run.code, 0, run.stdout);
+  const found = (JSON.parse(run.stdout) as { diagnostics: { severity: string; file: string; line: number; resource: string; path: string; rule: string; message: string }[] }).diagnostics
+    .filter((d) => d.rule === "dangling-reference")
+    .map(({ severity, file, line, resource, path, message }) => ({ severity, at: `${file}:${line}`, resource, path, secret: /^(Secret\/\S+)/.exec(message)?.[1] }));
+  assert.deepEqual(found, [
+    { severity: "warning", at: "shop.yaml:10", resource: "Mesh/shop", path: "mtls.backends[0].conf.key.secret", secret: "Secret/shop/ca-key" },
+    { severity: "info", at: "shop.yaml:30", resource: "MeshIdentity/shop/id", path: "spec.provider.bundled.ca.privateKey.secretRef.name", secret: "Secret/shop/id-key" },
+  ]);
+  const text = await runCli(["validate"], repo);
+  assert.match(text.stdout, /shop\.yaml:10:\d+: warning: Mesh\/shop mtls\.backends\[0\]\.conf\.key\.secret: Secret\/shop\/ca-key is not defined in this repository: the control plane refuses this Mesh unless it holds that Secret already/);
+});

@@ -171,6 +171,6 @@ function isTlsObject(object: JsonObject, parentKey: string | undefined): boolean
 }
 
 /** A reference to secret material (a Secret's name, a file path) with at most inline parts, which are redacted on their own. */
-function isDataSource(value: JsonValue): boolean {
+export function isDataSource(value: JsonValue): boolean {
   return isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DATA_SOURCE_KEYS.has(k));
 }
