@@ -13,7 +13,10 @@ import { committedRepo } from "./helpers/git.js";
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
 
-/** Each secret as written, and what a message may not show of it (the text, or what YAML 1.1 reads it as). */
+/**
+ * Each secret as written (the offending value on its last line), and what a message may not show of it (the text, or
+ * what YAML 1.1 reads it as).
+ */
 const SECRETS: { file: string; text: string; forbidden: string[]; resource: string; path: string; rule: string }[] = [
   {
     file: "tag-int.yaml",
@@ -80,6 +83,22 @@ const SECRETS: { file: string; text: string; forbidden: string[]; resource: stri
     rule: "yaml-decode",
   },
   {
+    file: "kube-number.yaml",
+    text: "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: kube-number, namespace: kuma-system}\nstringData:\n  value: 0x1F2E3D\n",
+    forbidden: ["0x1F2E3D", "2043453"],
+    resource: "Secret/default/kube-number",
+    path: "stringData.value",
+    rule: "kubernetes-shape",
+  },
+  {
+    file: "kube-data-number.yaml",
+    text: "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: kube-data-number, namespace: kuma-system}\ndata:\n  value: 0755\n",
+    forbidden: ["0755", "493"],
+    resource: "Secret/default/kube-data-number",
+    path: "data.value",
+    rule: "schema",
+  },
+  {
     file: "mesh-ca.yaml",
     text: [
       "type: Mesh",
@@ -115,7 +134,7 @@ test("validate's error names the resource (a Kubernetes Secret as Secret/mesh/na
     const found = diagnostics.find((d) => d.file === s.file && d.severity === "error");
     assert.ok(found, `${s.file}: an error`);
     assert.deepEqual({ resource: found.resource, path: found.path, rule: found.rule }, { resource: s.resource, path: s.path, rule: s.rule }, s.file);
-    assert.ok(found.line > 1, `${s.file}: at the value's line`);
+    assert.equal(found.line, s.text.trimEnd().split("\n").length, `${s.file}: at the value's line (the last)`);
   }
 });
 

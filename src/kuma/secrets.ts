@@ -104,6 +104,12 @@ function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonVal
       problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: "set the value once, in data or in stringData" });
       continue;
     }
+    // The API server decodes stringData as map[string]string: any other type refuses the Secret (json: cannot
+    // unmarshal number into Go struct field Secret.stringData of type string), and data's type is the schema's.
+    if (field === "stringData" && typeof entry !== "string") {
+      problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: `must be a string, found ${entry === null ? "null" : Array.isArray(entry) ? "a sequence" : typeof entry === "object" ? "a mapping" : `a ${typeof entry}`}: the API server refuses a Secret whose stringData holds another type` });
+      continue;
+    }
     // stringData is plaintext that Kubernetes base64-encodes into data; an encrypted one stays sealed until decrypted.
     found = field === "stringData" && typeof entry === "string" && !entry.startsWith("ENC[") ? Buffer.from(entry, "utf8").toString("base64") : entry;
   }

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
@@ -434,6 +434,8 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
   if (head === "type") return ["kind", ...rest];
   if (head === "name") return ["metadata", "name", ...rest];
   if (head === "labels") return ["metadata", "labels", ...rest];
+  // A Kubernetes Secret holds its bytes in data.value (src/kuma/secrets.ts).
+  if (head === "data" && isSecretType(typeName)) return ["data", "value", ...rest];
   if (typeName === "Mesh") return head === undefined ? [] : ["spec", head, ...rest];
   if (head === "mesh") return resourceType(typeName)?.kubernetesMeshField ? ["mesh"] : ["metadata", "labels", MESH_LABEL];
   if (resourceType(typeName)?.flat && head !== undefined && head !== "spec") return ["spec", head, ...rest];
@@ -442,9 +444,11 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
 
 /**
  * A field path of the Universal model as the control plane reports it for a document of `format`: the Kubernetes
- * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`); everything else is unchanged.
+ * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`), a Secret's bytes are its
+ * `data.value`; everything else is unchanged.
  */
 export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
+  if (format === "kubernetes" && isSecretType(typeName) && /^data(?![^.[])/.test(path)) return `data.value${path.slice("data".length)}`;
   if (format !== "kubernetes" || !resourceType(typeName)?.flat || path === "") return path;
   const head = /^[^.[]*/.exec(path)?.[0] ?? "";
   return head === "type" || head === "name" || head === "labels" || head === "mesh" ? path : `spec.${path}`;
