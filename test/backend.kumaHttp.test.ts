@@ -785,6 +785,57 @@ describe("the token never leaks", () => {
   });
 });
 
+describe("a Secret's value never leaks", () => {
+  test("not in the error or the warnings of a PUT the server answers by echoing the body, raw or decoded", async () => {
+    const plaintext = "acquirer-live-key-3f9a61";
+    const data = Buffer.from(plaintext).toString("base64");
+    const inlineKey = "-----BEGIN PRIVATE KEY----- MIIEvQ-inline-key-body";
+    const s = await server((req, res, body) => {
+      // A buggy server or proxy that quotes what it was sent, and what it decoded from it.
+      const decoded = ((): string => {
+        const sent = (body ? JSON.parse(body) : {}) as { data?: string };
+        return sent.data ? Buffer.from(sent.data, "base64").toString() : "";
+      })();
+      if (req.method === "GET" && req.url?.includes("/secrets/odd")) {
+        json(res, 200, [{ type: "Secret", mesh: "default", name: "odd", data }]); // not an object
+        return;
+      }
+      if (req.method === "GET") {
+        json(res, 200, { total: 1, data: [{ type: "Secret", mesh: "default", name: "listed", data }] }); // no "items"
+        return;
+      }
+      if (req.url?.includes("/secrets/problem")) {
+        json(res, 400, problem(400, "Could not process a resource", `cannot accept ${body}`, [{ field: "data", reason: `bad value ${decoded} (${body})` }]));
+      } else if (req.url?.includes("/secrets/html")) {
+        res.writeHead(400, { "content-type": "text/html" });
+        res.end(`<pre>${body} decoded: ${decoded}</pre>`);
+      } else if (req.url?.includes("/secrets/warn")) {
+        json(res, 200, { warnings: [`stored ${decoded}`, `from ${body}`] });
+      } else json(res, 422, { detail: `mesh rejected ${body}` });
+    });
+    const backend = track(new KumaHttpBackend({ baseUrl: s.url, retries: 0 }), cleanups);
+    const secret = (name: string): JsonObject => ({ type: "Secret", mesh: "default", name, data });
+    const reads = await Promise.allSettled([backend.get({ type: "Secret", mesh: "default", name: "odd" }), backend.list("Secret", "default")]);
+    assert.deepEqual(reads.map((r) => r.status), ["rejected", "rejected"]);
+    const outcomes = await Promise.allSettled([
+      backend.put(secret("problem")),
+      backend.put(secret("html")),
+      backend.put(secret("warn")),
+      backend.put({ type: "Mesh", name: "default", mtls: { enabledBackend: "ca", backends: [{ name: "ca", type: "provided", conf: { cert: { secret: "c" }, key: { inlineString: inlineKey } } }] } }),
+    ]);
+    const texts = [...reads, ...outcomes].map((o) => (o.status === "rejected" ? `${(o.reason as Error).message} ${inspect(o.reason, { depth: 10 })}` : JSON.stringify(o.value)));
+    assert.equal(outcomes.filter((o) => o.status === "rejected").length, 3, texts.join("\n"));
+    assert.match(texts[0] as string, /not a JSON object: \[\{"type":"Secret".*"data":"\(redacted\)"/);
+    // The echoes were there: each answer quoted the body, and the error still says what failed.
+    assert.ok(s.seen.filter((r) => r.method === "PUT").every((r) => r.body.includes(data) || r.body.includes(inlineKey)), "the values were sent");
+    assert.match(texts[2] as string, /Secret\/default\/problem: PUT refused \(400 /);
+    assert.match(texts[5] as string, /Mesh\/default: PUT refused \(422/);
+    for (const text of texts) {
+      for (const leaked of [data, data.replace(/=+$/, ""), plaintext, inlineKey]) assert.ok(!text.includes(leaked), `"${leaked}" leaked into: ${text}`);
+    }
+  });
+});
+
 describe("TLS", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "meshops-tls-"));
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -475,6 +475,22 @@ test("bodies: bad JSON is 400 Bad Request, too large is 413, unknown routes 404,
   );
 });
 
+test("bad JSON: the answer says where, as Go's decoder does, and quotes none of the body (a Secret's value)", async () => {
+  await withServer(async (h) => {
+    assert.equal((await h.request("PUT", "/meshes/m", { body: { type: "Mesh", name: "m" } })).status, 201);
+    for (const raw of [
+      '{"type":"Secret","mesh":"m","name":"s","data":U0VDUkVUUExBSU43TG9uZ1ZhbHVl}',
+      '{"type":"Secret","mesh":"m","name":"s","data":"U0VDUkVUUExBSU43TG9uZ1ZhbHVl",}',
+      '{"type":"Secret","mesh":"m","name":"s","data":"U0VDUkVUUExBSU43TG9uZ1ZhbHVl"',
+    ]) {
+      const bad = await h.request("PUT", "/meshes/m/secrets/s", { raw });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match((bad.json as JsonObject).detail as string, /^could not parse the request body as JSON: /);
+      for (const part of ["U0VDUkVU", "TG9uZ1ZhbHVl", "SU43"]) assert.ok(!bad.text.includes(part), `${raw}: the answer quotes "${part}": ${bad.text}`);
+    }
+  });
+});
+
 test("keep-alive: consecutive requests reuse one connection", async () => {
   await withServer(async (h) => {
     const sockets = new Set<unknown>();

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { runCli } from "./helpers/cli.js";
+import { runCli, spawnCli } from "./helpers/cli.js";
 import { exitWithin, killAll, startWatch } from "./helpers/daemon.js";
 import { commitFiles, git } from "./helpers/git.js";
 
@@ -192,4 +192,25 @@ test("watch --hydrate-branch: each valid revision hydrated onto the remote branc
     daemon.child.kill("SIGTERM");
     await exitWithin(daemon, 30_000);
   }
+});
+
+test("a token in a remote URL is refused before git runs, and not shown: hydrate --remote, watch --repo and --hydrate-remote", async () => {
+  const { source } = remoteAndSource("token-url", "source");
+  const token = "ghp_UrlToken4bc91e";
+  const url = `https://x-access-token:${token}@git.example.invalid/acme/mesh-config.git`;
+  // The daemon runs as a process: accepted, it would go on running (and the test would fail on the deadline).
+  const watch = (args: string[]) => spawnCli(["watch", "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "token-url-cp"), "--cache-dir", path.join(work, "token-url-cache"), ...args], work).exit(15_000);
+  const runs = [
+    ["hydrate --remote", await runCli(["hydrate", "--repo", source, "--path", "config", "--branch", "rendered", "--remote", url], work)],
+    ["watch --repo", await watch(["--repo", url])],
+    ["watch --hydrate-remote", await watch(["--repo", source, "--hydrate-branch", "rendered", "--hydrate-remote", url])],
+  ] as const;
+  for (const [what, run] of runs) {
+    assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+    assert.match(run.stderr, /https:\/\/git\.example\.invalid\/acme\/mesh-config\.git: a password or token in the URL would be kept in \.git\/config.*; (give the token in a file with --git-token-file|use git's own credentials)/, what);
+    assert.ok(!`${run.stdout}${run.stderr}`.includes(token), `${what} shows the token: ${run.stderr}`);
+  }
+  // A user name alone is no secret (ssh://git@host/...): not refused for that.
+  const ssh = await runCli(["hydrate", "--repo", source, "--path", "config", "--branch", "rendered", "--remote", "ssh://git@git.example.invalid/acme/x.git"], work);
+  assert.doesNotMatch(ssh.stderr, /password or token/);
 });

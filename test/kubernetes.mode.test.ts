@@ -329,6 +329,29 @@ test("one name in two meshes is one Kubernetes object: plan warns, and the contr
   }
 });
 
+test("a Secret name in two meshes is one Kubernetes object too (all Secrets live in the system namespace): drift warns", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    const mesh = (name: string) => `apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata: {name: ${name}}\nspec: {skipCreatingInitialPolicies: ["*"]}\n`;
+    const secret = (meshName: string, value: string) =>
+      `apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: shared-key, namespace: kuma-system, labels: {kuma.io/mesh: ${meshName}}}\ndata: {value: ${Buffer.from(value).toString("base64")}}\n`;
+    const files = { "meshops.yaml": "controlPlane: {mode: zone}\nsecrets: {allowPlaintext: true}\n", "meshes.yaml": `${mesh("alpha")}---\n${mesh("beta")}` };
+    commitFiles(repo.dir, { ...files, "alpha.yaml": secret("alpha", "alpha-value"), "beta.yaml": secret("beta", "beta-value") });
+    // Applied as kubectl would: the second document is the same object, moved to mesh beta.
+    assert.equal((await kubectlApply(cluster.server.url, `${files["meshes.yaml"]}---\n${secret("alpha", "alpha-value")}---\n${secret("beta", "beta-value")}`)).status, 200);
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
+    assert.match(drift.stderr, /meshops: warning: Secret shared-key is one Kubernetes object, but meshes alpha, beta each define it: only the one applied last would exist; give each its own name/);
+    assert.equal(drift.code, 2, drift.stderr);
+    // Only the one applied last is there (the others differ by meshops' labels, which kubectl did not write).
+    const items = (JSON.parse(drift.stdout) as { items: JsonObject[] }).items.map((i) => [i.kind, i.resource]);
+    assert.deepEqual(items.filter(([, resource]) => String(resource).startsWith("Secret/")), [["missing", "Secret/alpha/shared-key"], ["modified", "Secret/beta/shared-key"]]);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
 describe("the same control plane in-process: --state-dir remembers Kubernetes mode", () => {
   test("plan on the state directory compares the Kubernetes way; --mode universal on it is refused", async () => {
     const repo = tempRepo("meshops-k8s-repo-");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { REDACTED, REDACTED_CHANGED, REDACTED_UNKNOWN, redact, redactPair } from "../src/diff/redact.js";
-import type { JsonObject } from "../src/model/resource.js";
+import { REDACTED, REDACTED_CHANGED, REDACTED_UNKNOWN, isSecretPath, redact, redactPair, secretSpellingsOf } from "../src/diff/redact.js";
+import type { JsonObject, JsonValue } from "../src/model/resource.js";
 
 /** Every secret value becomes the same marker, whatever it was. */
 const R = (_value: unknown) => REDACTED;
@@ -83,4 +83,38 @@ test("redact does not modify its input", () => {
   const input: JsonObject = { tls: { cert: "C", key: "K" } };
   redact(input);
   assert.deepEqual(input, { tls: { cert: "C", key: "K" } });
+});
+
+/** Every path of a value, from the root down to each leaf. */
+function pathsOf(value: JsonValue, at: (string | number)[] = []): (string | number)[][] {
+  const children: [string | number, JsonValue][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : value !== null && typeof value === "object" ? Object.entries(value) : [];
+  return [at, ...children.flatMap(([k, v]) => pathsOf(v, [...at, k]))];
+}
+
+test("isSecretPath says of every path of every row what redact does: at or under a field it hides", () => {
+  for (const row of rows) {
+    const hidden = (path: (string | number)[]): boolean => {
+      let value: JsonValue | undefined = row.expected;
+      for (const segment of path) {
+        if (value === REDACTED) return true;
+        value = Array.isArray(value) ? value[segment as number] : (value as JsonObject)[segment];
+      }
+      return value === REDACTED;
+    };
+    for (const path of pathsOf(row.input)) assert.equal(isSecretPath(row.input, path), hidden(path), `${row.name}: ${path.join(".")}`);
+  }
+  // A Kubernetes Secret as written, and a path that leads nowhere.
+  const kubernetes: JsonObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, stringData: { value: "plain" } };
+  assert.equal(isSecretPath(kubernetes, ["stringData", "value"]), true);
+  assert.equal(isSecretPath(kubernetes, ["metadata", "name"]), false);
+  assert.equal(isSecretPath(kubernetes, ["spec", "nothing"]), false);
+});
+
+test("secretSpellingsOf: every hidden value as written, as JSON writes it and, for base64, decoded; longest first; nothing else", () => {
+  const pem = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----";
+  const object: JsonObject = { type: "Secret", mesh: "m", name: "s", data: Buffer.from("hunter2-plain").toString("base64"), conf: { cert: "C", key: pem } };
+  const spellings = secretSpellingsOf(object);
+  for (const expected of [object.data as string, "hunter2-plain", pem, JSON.stringify(pem).slice(1, -1)]) assert.ok(spellings.includes(expected), expected);
+  for (const shown of ["Secret", "m", "s", "C"]) assert.ok(!spellings.includes(shown), shown);
+  assert.deepEqual(spellings, [...spellings].sort((a, b) => b.length - a.length));
 });

@@ -27,6 +27,7 @@ import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, withoutCredentials } from "../util/proxy.js";
+import { redact, secretSpellingsOf } from "../diff/redact.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -326,10 +327,13 @@ export class KumaHttpBackend implements Backend {
     }
     const subject = subjectFor(route, key);
     const res = await this.#request("PUT", this.#itemPath(route, key), subject, JSON.stringify(body));
-    if (res.status !== 200 && res.status !== 201) throw this.#failure(subject, "PUT", res);
+    // What the answer may quote of the body: its secrets are cut out of an error or a warning.
+    const sent = res.status === 200 || res.status === 201 ? [] : secretSpellingsOf(body);
+    if (res.status !== 200 && res.status !== 201) throw this.#failure(subject, "PUT", res, sent);
     const answer = asObject(parseJson(res.text));
     const warnings = Array.isArray(answer?.warnings) ? answer.warnings.filter((w): w is string => typeof w === "string") : [];
-    return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w)) };
+    const quoted = warnings.length > 0 ? secretSpellingsOf(body) : [];
+    return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w, quoted)) };
   }
 
   async delete(key: ResourceKey): Promise<boolean> {
@@ -538,9 +542,14 @@ export class KumaHttpBackend implements Backend {
     }
   }
 
-  #redact(text: string): string {
-    let out = text;
-    for (const token of this.#sentTokens) out = out.split(token).join("<redacted>");
+  /**
+   * A text of the server's as a message may quote it: a JSON text with its secrets redacted (src/diff/redact.ts: a
+   * Secret the answer holds), and every token sent and every spelling of `secrets` (those of the request) cut out.
+   */
+  #redact(text: string, secrets: readonly string[] = []): string {
+    const json = /^\s*[[{]/.test(text) ? parseJson(text) : undefined;
+    let out = json !== undefined && json !== null && typeof json === "object" ? JSON.stringify(redact({ answer: json }).answer) : text;
+    for (const secret of [...this.#sentTokens, ...secrets]) out = out.split(secret).join("<redacted>");
     return out;
   }
 
@@ -550,11 +559,11 @@ export class KumaHttpBackend implements Backend {
   }
 
   /** Turns a response that is not the expected success into a BackendError that names the resource and the cause. */
-  #failure(subject: string, method: string, res: HttpResponse): BackendError {
+  #failure(subject: string, method: string, res: HttpResponse, secrets: readonly string[] = []): BackendError {
     const status = res.status;
     const problem = parseProblem(res.text);
-    const invalidParameters = (problem?.invalidParameters ?? []).map((p) => ({ field: this.#redact(p.field), reason: this.#redact(p.reason) }));
-    const detail = problem?.detail ? this.#redact(problem.detail) : undefined;
+    const invalidParameters = (problem?.invalidParameters ?? []).map((p) => ({ field: this.#redact(p.field, secrets), reason: this.#redact(p.reason, secrets) }));
+    const detail = problem?.detail ? this.#redact(problem.detail, secrets) : undefined;
     const head = detail ? `${status} ${detail}` : `${status}`;
     const retryable = isRetryableStatus(status);
     const tries = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
@@ -584,7 +593,7 @@ export class KumaHttpBackend implements Backend {
       const fields = invalidParameters.map((p) => (p.field ? `${p.field}: ${p.reason}` : p.reason)).join("; ");
       return new BackendError(`${subject}: ${method} ${verb}${tries} (${head})${fields ? `: ${fields}` : ""}`, options);
     }
-    const summary = summarize(this.#redact(res.text));
+    const summary = summarize(this.#redact(res.text, secrets));
     return new BackendError(
       `${subject}: ${method} ${verb}${tries} (${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ""})${summary ? `: ${summary}` : ""}`,
       options,

@@ -9,6 +9,7 @@ import { GitObjects } from "../source/gitBatch.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, nearestEntry, readCachedResult, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { styleFor, UsageError, type CliIo } from "./io.js";
+import { withoutCredentials } from "../util/proxy.js";
 import { sopsKeys } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
@@ -80,6 +81,19 @@ export function localRepositoryDir(repo: string, io: CliIo): string {
     throw new UsageError(`--repo ${repo}: no such directory; give a directory inside a Git working copy (default: the current directory)`);
   }
   return dir;
+}
+
+/** How `hydrate` (also the daemon's) gets a remote's credentials: git's own way, never meshops'. */
+export const GIT_OWN_CREDENTIALS = "use git's own credentials: a credential helper, GIT_ASKPASS or an SSH key";
+
+/**
+ * A Git remote given as a URL (`--repo`, `--remote`, `--hydrate-remote`) may name a user, not carry a password or
+ * token: git would keep it in a clone's .git/config and get it as an argument, and messages would quote it. `instead`
+ * says how to give it.
+ */
+export function refuseTokenInUrl(flag: string, remote: string, instead: string): void {
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(remote);
+  if (password) throw new UsageError(`${flag} ${withoutCredentials(remote)}: a password or token in the URL would be kept in .git/config, passed to git as an argument and shown in messages; ${instead}`);
 }
 
 /**

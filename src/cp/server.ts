@@ -488,8 +488,16 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyRe
   try {
     return { ok: true, value: JSON.parse(body.value.toString("utf8")) };
   } catch (error) {
-    return { ok: false, problem: { status: 400, title: "Bad Request", detail: `could not parse the request body as JSON: ${(error as Error).message}` } };
+    return { ok: false, problem: { status: 400, title: "Bad Request", detail: `could not parse the request body as JSON: ${withoutExcerpt((error as Error).message)}` } };
   }
+}
+
+/**
+ * V8's JSON error without the excerpt of the body it may quote (`Unexpected token 'U', ..."data":U0VD"... is not valid
+ * JSON`): the body may hold a Secret's value, and Go's decoder, whose error Kuma answers, names the character only.
+ */
+function withoutExcerpt(message: string): string {
+  return message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, "");
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { isJsonObject as isObject } from "../model/resource.js";
 import { isEncryptedValue } from "../secrets/sops.js";
+import { isGoBase64 } from "../util/base64.js";
 
 /** Shown for a secret value (on both sides of a diff when it did not change). */
 export const REDACTED = "(redacted)";
@@ -17,8 +18,11 @@ export const REDACTED_CHANGED = "(redacted, changed)";
 /** Shown for a value still encrypted (SOPS) because no key was given: whether it changed is not known. */
 export const REDACTED_UNKNOWN = "(encrypted; unknown without the SOPS key)";
 
-/** Keys whose value is secret wherever they appear: Secret `data` and the inline forms of Kuma's DataSource. */
-const ALWAYS_SECRET = new Set(["data", "inline", "inlineString", "inlineBytes"]);
+/**
+ * Keys whose value is secret wherever they appear: Secret `data` (and a Kubernetes Secret's `stringData`, as written)
+ * and the inline forms of Kuma's DataSource.
+ */
+const ALWAYS_SECRET = new Set(["data", "stringData", "inline", "inlineString", "inlineBytes"]);
 
 /** Keys holding credentials: redacted unless their value is a DataSource (a reference by name or file is no secret). */
 const CREDENTIAL_KEYS = new Set(["token", "password"]);
@@ -49,6 +53,62 @@ export function redactPair(before: JsonObject | undefined, after: JsonObject | u
 
 /** Stands for "no old side at all" (a create): every secret of the new side is then simply redacted. */
 const MISSING: JsonObject = {};
+
+/**
+ * Whether the value at `path` of `document` (a resource or a document as written, either shape) is one `redact` hides:
+ * at or under a secret field, or still SOPS ciphertext. For messages about a field, which may then say what is wrong
+ * with the value but not what it is.
+ */
+export function isSecretPath(document: JsonValue, path: readonly (string | number)[]): boolean {
+  let value: JsonValue | undefined = document;
+  let parentKey: string | undefined;
+  for (const segment of path) {
+    if (value === undefined || isEncryptedValue(value)) return value !== undefined;
+    if (Array.isArray(value)) {
+      value = typeof segment === "number" ? value[segment] : undefined; // an item keeps its list's key, as in redactValue
+      continue;
+    }
+    if (!isObject(value)) return false;
+    const key = String(segment);
+    const child: JsonValue | undefined = value[key];
+    if (child === undefined) return false;
+    if (isSecretField(key, child, isSecretObject(value, parentKey), isTlsObject(value, parentKey))) return true;
+    parentKey = key;
+    value = child;
+  }
+  return value !== undefined && isEncryptedValue(value);
+}
+
+/**
+ * The spellings of every value `redact` hides in the object (Secret values, inline keys), longest first, for cutting
+ * them out of a text that may quote the object: each as it is, as JSON writes it inside a string (a PEM key's line
+ * breaks), and, when it is base64, the text it decodes to.
+ */
+export function secretSpellingsOf(object: JsonObject): string[] {
+  const found = new Set<string>();
+  const add = (text: string) => {
+    for (const spelling of [text, JSON.stringify(text).slice(1, -1)]) if (spelling !== "") found.add(spelling);
+    const compact = text.replace(/[\r\n]/g, "");
+    if (compact !== "" && isGoBase64(compact)) {
+      const decoded = Buffer.from(compact, "base64").toString("utf8");
+      if (decoded !== "" && !decoded.includes("\uFFFD")) for (const spelling of [decoded, JSON.stringify(decoded).slice(1, -1)]) found.add(spelling);
+    }
+  };
+  const collect = (value: JsonValue): void => {
+    if (typeof value === "string") add(value);
+    else if (typeof value === "number" || typeof value === "boolean") add(String(value));
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (isObject(value)) Object.values(value).forEach(collect);
+  };
+  const walk = (value: JsonValue | undefined, shown: JsonValue | undefined): void => {
+    if (value === undefined) return;
+    if (shown === REDACTED && value !== REDACTED) collect(value);
+    else if (Array.isArray(value) && Array.isArray(shown)) value.forEach((v, i) => walk(v, shown[i]));
+    else if (isObject(value) && isObject(shown)) for (const [k, v] of Object.entries(value)) walk(v, shown[k]);
+  };
+  walk(object, redact(object));
+  return [...found].sort((a, b) => b.length - a.length);
+}
 
 /** `other` is the value at the same place on the old side of a diff (undefined: not comparing). */
 function redactValue(value: JsonValue, parentKey: string | undefined, other: JsonValue | undefined, comparing: boolean): JsonValue {
@@ -111,6 +171,6 @@ function isTlsObject(object: JsonObject, parentKey: string | undefined): boolean
 }
 
 /** A reference to secret material (a Secret's name, a file path) with at most inline parts, which are redacted on their own. */
-function isDataSource(value: JsonValue): boolean {
+export function isDataSource(value: JsonValue): boolean {
   return isObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((k) => DATA_SOURCE_KEYS.has(k));
 }

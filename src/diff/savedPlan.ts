@@ -3,12 +3,17 @@
  * (the repository revision and a digest of its desired state, the control plane, and a digest of every live object),
  * and `apply FILE` applies exactly those changes, or refuses when anything it was computed from has changed since.
  * Pure: texts and digests in, a plan or a reason out; the CLI reads and writes the file.
+ *
+ * The file is left on disk and kept as a CI artifact, so it holds no secret: the objects it saves are redacted as a
+ * diff is (Secret values, decrypted or not, and inline keys), and `apply FILE` takes each object to PUT from the plan
+ * it computes again, which the digests have shown to be the one saved.
  */
 import { createHash } from "node:crypto";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { indexLive } from "./pair.js";
 import { planOf, type Change, type Plan } from "./plan.js";
+import { redact } from "./redact.js";
 
 export const SAVED_PLAN_FORMAT = "meshops.io/saved-plan/v1";
 
@@ -34,7 +39,7 @@ export interface SavedChange {
   readonly type: string;
   readonly mesh: string;
   readonly name: string;
-  /** The object to PUT (creates and updates). */
+  /** The object to PUT (creates and updates), its secrets redacted: for the record, never sent. */
   readonly desired?: JsonObject;
   /** Digest of the live object the change was computed against; null for a create. */
   readonly liveDigest: string | null;
@@ -96,7 +101,7 @@ export function savePlan(plan: Plan, basis: PlanBasis, live: ReadonlyMap<string,
       type: c.type,
       mesh: c.mesh,
       name: c.name,
-      ...(c.desired ? { desired: c.desired } : {}),
+      ...(c.desired ? { desired: redact(c.desired) } : {}),
       liveDigest: live.get(c.resource) ?? null,
       ...(c.origin ? { origin: c.origin } : {}),
       diff: c.diff,
@@ -157,18 +162,29 @@ export function whyStale(saved: SavedPlan, now: PlanBasis, live: ReadonlyMap<str
   return "the control plane changed since the plan (resources the plan does not change were written, created or deleted)";
 }
 
-/** The saved changes as a plan to apply, in their saved order (the write order they were planned in). */
-export function planFromSaved(saved: SavedPlan): Plan {
-  const changes: Change[] = saved.changes.map((c) => ({
-    action: c.action,
-    resource: c.resource,
-    type: c.type,
-    mesh: c.mesh,
-    name: c.name,
-    ...(c.desired ? { desired: c.desired } : {}),
-    ...(c.origin ? { origin: c.origin } : {}),
-    diff: c.diff,
-  }));
+/**
+ * The saved changes as a plan to apply, in their saved order (the write order they were planned in), each object to
+ * PUT taken from `current`: the plan computed again from the same revision and control plane (whyStale found nothing
+ * changed), which holds the secrets the file does not. A change `current` does not make the same way is stale.
+ */
+export function planFromSaved(saved: SavedPlan, current: Plan): Plan {
+  const now = new Map(current.changes.map((c) => [c.resource, c]));
+  const changes: Change[] = saved.changes.map((c) => {
+    const desired = c.action === "delete" ? undefined : now.get(c.resource)?.desired;
+    if (now.get(c.resource)?.action !== c.action || (c.action !== "delete" && !desired)) {
+      throw new SavedPlanError(`the plan made again does not ${c.action} ${c.resource}`);
+    }
+    return {
+      action: c.action,
+      resource: c.resource,
+      type: c.type,
+      mesh: c.mesh,
+      name: c.name,
+      ...(desired ? { desired } : {}),
+      ...(c.origin ? { origin: c.origin } : {}),
+      diff: c.diff,
+    };
+  });
   const plan = planOf(changes);
   plan.summary.unchanged = saved.summary.unchanged;
   return plan;

@@ -4,7 +4,7 @@
  * meshops keys every resource by that API name, so both shapes of one resource are one identity.
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { subjectOf } from "../model/key.js";
+import { GLOBAL_SCOPE, GLOBAL_UNIT_NAME, subjectOf } from "../model/key.js";
 import { DEFAULT_POLICIES, defaultPolicyName } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
 import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
@@ -141,11 +141,14 @@ const COLLISIONS_SHOWN = 10;
 export function kubernetesCollisions(resources: readonly { readonly type: string; readonly mesh: string; readonly name: string; readonly object: JsonObject }[]): string[] {
   const meshesByObject = new Map<string, { readonly type: string; readonly object: JsonObject; readonly meshes: string[] }>();
   for (const r of resources) {
-    if (r.type === "Mesh" || isSecretType(r.type)) continue;
-    const key = `${r.type}/${r.name}`;
+    if (r.type === "Mesh") continue;
+    // Secrets and GlobalSecrets are all core/v1 Secrets of the system namespace, named as in Kuma's API (kuma/secrets.ts).
+    const type = isSecretType(r.type) ? "Secret" : r.type;
+    const key = `${type}/${r.name}`;
+    const mesh = r.mesh === GLOBAL_SCOPE ? GLOBAL_UNIT_NAME : r.mesh;
     const entry = meshesByObject.get(key);
-    if (entry) entry.meshes.push(r.mesh);
-    else meshesByObject.set(key, { type: r.type, object: r.object, meshes: [r.mesh] });
+    if (entry) entry.meshes.push(mesh);
+    else meshesByObject.set(key, { type, object: r.object, meshes: [mesh] });
   }
   const messages: string[] = [];
   let more = 0;

@@ -14,7 +14,17 @@ import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION } from "./server.js
 /** The Kubernetes Secret `type` Kuma reads, per Kuma kind: Secret and GlobalSecret. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
 export const KUBERNETES_GLOBAL_SECRET_TYPE = "system.kuma.io/global-secret";
-export const KUBERNETES_SECRET_TYPES: ReadonlySet<string> = new Set([KUBERNETES_SECRET_TYPE, KUBERNETES_GLOBAL_SECRET_TYPE]);
+const KUBERNETES_SECRET_TYPES: ReadonlySet<string> = new Set([KUBERNETES_SECRET_TYPE, KUBERNETES_GLOBAL_SECRET_TYPE]);
+
+/**
+ * The Kuma kind of a Kubernetes document that is a Secret of one of Kuma's types (`apiVersion: v1`, `kind: Secret`,
+ * `type: system.kuma.io/secret` or `system.kuma.io/global-secret`); undefined for any other document, another tool's
+ * Secret included. Its `type` is Kubernetes' Secret type, never a Kuma kind.
+ */
+export function kumaSecretKindOf(apiVersion: unknown, kind: unknown, type: unknown): "Secret" | "GlobalSecret" | undefined {
+  if (apiVersion !== "v1" || kind !== "Secret" || typeof type !== "string" || !KUBERNETES_SECRET_TYPES.has(type)) return undefined;
+  return type === KUBERNETES_GLOBAL_SECRET_TYPE ? "GlobalSecret" : "Secret";
+}
 
 /** The one key of `data` Kuma reads. */
 const VALUE_KEY = "value";
@@ -92,6 +102,12 @@ function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonVal
     if (entry === undefined) continue;
     if (found !== undefined) {
       problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: "set the value once, in data or in stringData" });
+      continue;
+    }
+    // The API server decodes stringData as map[string]string: any other type refuses the Secret (json: cannot
+    // unmarshal number into Go struct field Secret.stringData of type string), and data's type is the schema's.
+    if (field === "stringData" && typeof entry !== "string") {
+      problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: `must be a string, found ${entry === null ? "null" : Array.isArray(entry) ? "a sequence" : typeof entry === "object" ? "a mapping" : `a ${typeof entry}`}: the API server refuses a Secret whose stringData holds another type` });
       continue;
     }
     // stringData is plaintext that Kubernetes base64-encodes into data; an encrypted one stays sealed until decrypted.

@@ -1,8 +1,8 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DEFAULT_SYSTEM_NAMESPACES, DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, meshOfWritten, resourceType } from "../kuma/types.js";
-import { KUBERNETES_SECRET_TYPES, secretFromKubernetes } from "../kuma/secrets.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
 
 /** Where a document says what it is; encrypted there, it cannot be identified without the key. */
@@ -94,7 +94,7 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
   // Kuma keeps its secrets in core/v1 Secrets of its own types; any other Secret belongs to someone else.
-  if (value.apiVersion === "v1" && value.kind === "Secret" && typeof value.type === "string" && KUBERNETES_SECRET_TYPES.has(value.type)) {
+  if (kumaSecretKindOf(value.apiVersion, value.kind, value.type)) {
     return fromKubernetesSecret(file, doc, value, options);
   }
   if (value.apiVersion === "v1" && value.kind === "List") {
@@ -379,7 +379,7 @@ function kumaListItems(items: JsonValue | undefined): number[] {
   const out: number[] = [];
   items.forEach((item, i) => {
     if (!isObject(item)) return;
-    const kumaSecret = item.apiVersion === "v1" && item.kind === "Secret" && typeof item.type === "string" && KUBERNETES_SECRET_TYPES.has(item.type);
+    const kumaSecret = kumaSecretKindOf(item.apiVersion, item.kind, item.type) !== undefined;
     if (kumaSecret || (typeof item.apiVersion === "string" && isKumaApiVersion(item.apiVersion))) out.push(i);
   });
   return out;
@@ -436,6 +436,8 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
   if (head === "type") return ["kind", ...rest];
   if (head === "name") return ["metadata", "name", ...rest];
   if (head === "labels") return ["metadata", "labels", ...rest];
+  // A Kubernetes Secret holds its bytes in data.value (src/kuma/secrets.ts).
+  if (head === "data" && isSecretType(typeName)) return ["data", "value", ...rest];
   if (typeName === "Mesh") return head === undefined ? [] : ["spec", head, ...rest];
   if (head === "mesh") return resourceType(typeName)?.kubernetesMeshField ? ["mesh"] : ["metadata", "labels", MESH_LABEL];
   if (resourceType(typeName)?.flat && head !== undefined && head !== "spec") return ["spec", head, ...rest];
@@ -444,9 +446,11 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
 
 /**
  * A field path of the Universal model as the control plane reports it for a document of `format`: the Kubernetes
- * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`); everything else is unchanged.
+ * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`), a Secret's bytes are its
+ * `data.value`; everything else is unchanged.
  */
 export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
+  if (format === "kubernetes" && isSecretType(typeName) && /^data(?![^.[])/.test(path)) return `data.value${path.slice("data".length)}`;
   if (format !== "kubernetes" || !resourceType(typeName)?.flat || path === "") return path;
   const head = /^[^.[]*/.exec(path)?.[0] ?? "";
   return head === "type" || head === "name" || head === "labels" || head === "mesh" ? path : `spec.${path}`;

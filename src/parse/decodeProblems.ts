@@ -36,9 +36,10 @@ const REFUSED = "kumactl and kubectl refuse the file";
 
 /**
  * Every problem of the document (parsed from `text`, where it spans `span`: its comments included), in text order.
- * The document's scalars must have been typed (resolvePlainScalars).
+ * The document's scalars must have been typed (resolvePlainScalars). `secret`: whether the field at a path holds a
+ * secret (a Secret's value, an inline key), whose problem is then said without quoting any of it.
  */
-export function decodeProblems(doc: Document, text: string, span: readonly [number, number]): DecodeProblem[] {
+export function decodeProblems(doc: Document, text: string, span: readonly [number, number], secret: (path: PathSegments) => boolean = () => false): DecodeProblem[] {
   const problems: DecodeProblem[] = rawCharacters(text, span[0], span[1]);
   // An explicit stack (the document may nest as deep as the nesting limit allows before it is refused), and each
   // node's parent and segment, from which a path is made only for a problem.
@@ -67,14 +68,15 @@ export function decodeProblems(doc: Document, text: string, span: readonly [numb
       parents.push(at);
       segments.push(segment);
     };
-    const escapeIn = (scalar: Node | null) => {
-      const escape = isScalar(scalar) && scalar.type === "QUOTE_DOUBLE" && scalar.range ? refusedEscape(text, scalar.range[0], scalar.range[1]) : undefined;
+    const escapeIn = (scalar: Node | null, hidden: boolean) => {
+      const escape = isScalar(scalar) && scalar.type === "QUOTE_DOUBLE" && scalar.range ? refusedEscape(text, scalar.range[0], scalar.range[1], hidden) : undefined;
       if (escape) problems.push({ offset: escape.offset, sourcePath: pathOf(at), message: escape.message });
     };
     if (isScalar(node)) {
-      const message = scalarProblem(node.tag, node.type === "PLAIN" ? node.source : undefined, node.value, node.source);
+      const hidden = secret(pathOf(at));
+      const message = scalarProblem(node.tag, node.type === "PLAIN" ? node.source : undefined, node.value, node.source, hidden);
       if (message) problems.push({ offset, sourcePath: pathOf(at), message });
-      escapeIn(node);
+      escapeIn(node, hidden);
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => child(item, i));
     } else if (isMap(node)) {
@@ -82,7 +84,7 @@ export function decodeProblems(doc: Document, text: string, span: readonly [numb
         const key = pair.key as Node | null;
         const keyProblem = keyProblemOf(key);
         if (keyProblem) problems.push({ offset: key?.range?.[0] ?? offset, sourcePath: pathOf(at), message: keyProblem });
-        escapeIn(key);
+        escapeIn(key, false);
         if (isCollection(key)) continue; // refused whole: what it maps to has no name
         child(pair.value, isScalar(key) ? String(key.value ?? "") : "");
       }
@@ -93,28 +95,33 @@ export function decodeProblems(doc: Document, text: string, span: readonly [numb
 
 /**
  * A scalar's problem. `plain`: its text when it is a plain scalar; `value`: what it was typed as; `text`: its text
- * (unescaped), which a tag resolves.
+ * (unescaped), which a tag resolves. `hidden`: a secret's, said without its text or what it reads as.
  */
-function scalarProblem(tag: string | undefined, plain: string | undefined, value: unknown, text: unknown): string | undefined {
+function scalarProblem(tag: string | undefined, plain: string | undefined, value: unknown, text: unknown, hidden: boolean): string | undefined {
   if (tag) {
     if (typeof text !== "string" || isForeignTag(tag)) return undefined;
     const tagged = resolveTagged(tag, text);
-    if (tagged.error !== undefined) return `${tagged.error}: ${REFUSED} (go-yaml v2)`;
+    if (tagged.error !== undefined) return `${hidden && tagged.mismatch ? `cannot decode the value (secret: not shown) as a ${tagged.mismatch}` : tagged.error}: ${REFUSED} (go-yaml v2)`;
     // !!float asks for a float64: go-yaml rounds an integer to one itself, as JavaScript does.
-    return numberProblem(tagged.value, text, `${shortTag(tag)} ${text} reads as`, shortTag(tag) !== "!!float");
+    return numberProblem(tagged.value, text, `${shortTag(tag)} ${hidden ? "(secret: not shown)" : text} reads as`, shortTag(tag) !== "!!float", hidden);
   }
-  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${plain} as`, true);
+  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${hidden ? "(secret: not shown)" : plain} as`, true, hidden);
 }
 
-/** A number JSON cannot hold, or (`exact`: an integer is meant as written) a JavaScript number cannot hold as written. */
-function numberProblem(value: unknown, text: string, reads: string, exact: boolean): string | undefined {
+/**
+ * A number JSON cannot hold, or (`exact`: an integer is meant as written) a JavaScript number cannot hold as written.
+ * `hidden`: neither the text nor the number is quoted.
+ */
+function numberProblem(value: unknown, text: string, reads: string, exact: boolean, hidden: boolean): string | undefined {
   if (typeof value !== "number" || Math.abs(value) <= Number.MAX_SAFE_INTEGER) return undefined;
   if (!Number.isFinite(value)) {
     const go = Number.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+    if (hidden) return `${reads} a float that is not finite, which JSON cannot hold: ${REFUSED} (json: unsupported value); quote it if a string was meant`;
     return `${reads} the float ${go}, which JSON cannot hold: ${REFUSED} (json: unsupported value: ${go}); quote it if a string was meant`;
   }
   const written = exact ? integerWritten(text) : undefined;
   if (written === undefined || BigInt(value) === written) return undefined;
+  if (hidden) return `${reads} an integer beyond 2^53, where a JavaScript number cannot hold it: meshops would send another value; quote it if a string was meant`;
   const sent = String(value);
   return `the integer ${text} is beyond 2^53, where a JavaScript number cannot hold it: meshops would send ${sent}; write ${sent}, or quote it if a string was meant`;
 }
@@ -124,14 +131,14 @@ function numberProblem(value: unknown, text: string, reads: string, exact: boole
  * the `yaml` package reads it: `\/` (YAML 1.2's, not in go-yaml's table) and a `\u`/`\U` code in the UTF-16
  * surrogate range (a JSON habit for characters beyond the BMP; go-yaml takes no half, even paired).
  */
-function refusedEscape(text: string, start: number, end: number): { offset: number; message: string } | undefined {
+function refusedEscape(text: string, start: number, end: number, hidden: boolean): { offset: number; message: string } | undefined {
   for (let i = text.indexOf("\\", start); i !== -1 && i < end; i = text.indexOf("\\", i + 2)) {
     const c = text[i + 1];
     if (c === "/") return { offset: i, message: `found unknown escape character \\/: ${REFUSED} (go-yaml v2); write / alone` };
     const digits = c === "u" ? 4 : c === "U" ? 8 : 0;
     const code = digits > 0 ? parseInt(text.slice(i + 2, i + 2 + digits), 16) : NaN;
     if (code >= 0xd800 && code <= 0xdfff) {
-      const escape = text.slice(i, i + 2 + digits);
+      const escape = hidden ? "(secret: not shown)" : text.slice(i, i + 2 + digits);
       const message = `found invalid Unicode character escape code ${escape} (half of a UTF-16 surrogate pair): ${REFUSED} (go-yaml v2); write the character itself, or its \\U escape of eight hex digits`;
       return { offset: i, message };
     }

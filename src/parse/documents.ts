@@ -1,6 +1,8 @@
 import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
+import { kumaSecretKindOf } from "../kuma/secrets.js";
+import { isSecretPath } from "../diff/redact.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { indentAsGoYamlReads } from "./goIndentation.js";
@@ -236,7 +238,7 @@ export function parseYamlFully(written: string): ParsedYaml {
     }
     // The document's span of text, comments before it included; the last one's to the end of the text.
     const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
-    const decode = decodeProblems(doc, text, span);
+    const decode = decodeProblems(doc, text, span, secretFieldsOf(doc));
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {
@@ -263,6 +265,24 @@ export function parseYamlFully(written: string): ParsedYaml {
   return { documents, problems };
 }
 
+/**
+ * Whether a path of the document holds a secret (src/diff/redact.ts), read from its value when first asked: only a
+ * document with a problem to report pays for it. One that cannot be read whole is taken to hold secrets everywhere.
+ */
+function secretFieldsOf(doc: Document): (path: PathSegments) => boolean {
+  let value: JsonValue | undefined | null;
+  return (path) => {
+    if (value === undefined) {
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
+      } catch {
+        value = null;
+      }
+    }
+    return value === null || isSecretPath(value, path);
+  };
+}
+
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */
 export interface PartialIdentity {
   readonly type?: string;
@@ -273,12 +293,15 @@ export interface PartialIdentity {
 function identify(doc: Document): PartialIdentity | undefined {
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   try {
-    const type = text(doc.get("type")) ?? text(doc.get("kind"));
+    // A Kubernetes Secret of Kuma's types: its `type` is Kubernetes' Secret type, its name the plain one (all of them
+    // live in the system namespace), a GlobalSecret has no mesh (src/kuma/secrets.ts).
+    const secret = kumaSecretKindOf(doc.get("apiVersion"), doc.get("kind"), doc.get("type"));
+    const type = secret ?? text(doc.get("type")) ?? text(doc.get("kind"));
     const plainName = text(doc.getIn(["metadata", "name"]));
     const namespace = text(doc.getIn(["metadata", "namespace"]));
     // A namespaced Kubernetes resource's name in the control plane's API carries its namespace (src/kuma/naming.ts).
-    const name = text(doc.get("name")) ?? (plainName && namespace && type !== "Mesh" ? coreName(plainName, namespace) : plainName);
-    const mesh = text(doc.get("mesh")) ?? text(doc.getIn(["metadata", "labels", "kuma.io/mesh"]));
+    const name = text(doc.get("name")) ?? (plainName && namespace && type !== "Mesh" && !secret ? coreName(plainName, namespace) : plainName);
+    const mesh = secret === "GlobalSecret" ? undefined : (text(doc.get("mesh")) ?? text(doc.getIn(["metadata", "labels", "kuma.io/mesh"])));
     if (!type && !name) return undefined;
     return { ...(type ? { type } : {}), ...(name ? { name } : {}), ...(mesh ? { mesh } : {}) };
   } catch {

@@ -216,7 +216,8 @@ export function isForeignTag(tag: string): boolean {
 const GO_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$/;
 
 /** What an explicitly tagged scalar decodes to, or go-yaml's error for it. */
-export type TaggedScalar = { readonly value: JsonValue; readonly error?: undefined } | { readonly error: string };
+/** `mismatch`: the tag asked for, when the scalar resolves to another kind (the error quotes the text). */
+export type TaggedScalar = { readonly value: JsonValue; readonly error?: undefined } | { readonly error: string; readonly mismatch?: string };
 
 /**
  * go-yaml v2 for a scalar with an explicit tag (resolve.go with a tag, then decode.go into an interface{}): `!!str`
@@ -239,7 +240,7 @@ export function resolveTagged(tag: string, text: string): TaggedScalar {
     : short === "!!timestamp" && GO_TIMESTAMP.test(text) ? "!!timestamp"
     : "!!str";
   if (kind === short || (short === "!!float" && kind === "!!int")) return { value };
-  return { error: `cannot decode ${kind} \`${text}\` as a ${short}` };
+  return { error: `cannot decode ${kind} \`${text}\` as a ${short}`, mismatch: short };
 }
 
 /** Whether a string written as a plain scalar would be read back as that same string. */
@@ -295,11 +296,13 @@ export function acceptQuoteEscapes(doc: Document.Parsed, text: string): void {
  * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a
  * string, or when YAML 1.2 reads it the same (`42` is a number to everyone; `on`, `0755` and `1_000` surprise).
  */
-export function plainScalarNote(source: string): string | undefined {
+export function plainScalarNote(source: string, secret = false): string | undefined {
   const value = resolvePlain(source);
   if (typeof value === "string") return undefined;
   const core = parseDocument(source);
   if (core.errors.length === 0 && Object.is(core.toJS(), value)) return undefined;
+  // A secret's note says what kind of value YAML 1.1 made of it, never the text or the value.
+  if (secret) return `YAML 1.1 reads this plain scalar (secret: not shown) as ${value === null ? "null" : typeof value === "boolean" ? "a boolean" : "a number"}: quote it`;
   const what = value === null ? "null" : typeof value === "boolean" ? `a boolean (${value})` : `the number ${value}`;
   return `YAML 1.1 reads the plain scalar ${source} as ${what}: quote it`;
 }

@@ -9,6 +9,7 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
+import { isSecretPath } from "../diff/redact.js";
 import { fitted } from "../util/fitted.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
@@ -370,7 +371,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
         column: at.column,
         resource: problem.resource,
         path: formatPath(problem.sourcePath),
-        message: withPlainScalarNote(locator, file.path, doc.index, problem.sourcePath, problem.message),
+        message: withPlainScalarNote(locator, file.path, doc.index, problem.sourcePath, problem.message, isSecretPath(doc.value, problem.sourcePath)),
         rule: problem.rule,
       });
     }

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { formatPath } from "../parse/fieldPath.js";
+import { isDataSource } from "../diff/redact.js";
 
 /** A reference from a policy to another resource: a targetRef, a backendRef or a mirror's backendRef. */
 export interface Reference {
@@ -47,4 +48,24 @@ function walk(value: JsonValue | undefined, path: (string | number)[], found: Re
 
 function isRef(value: JsonValue | undefined): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value) && typeof value.kind === "string";
+}
+
+/**
+ * The Secrets a resource names, each with the path of its name: Kuma's DataSource `{secret: name}` (a Mesh's provided
+ * CA, a MeshGateway's or MeshExternalService's certificates, MeshOPA) and a SecureDataSource's `secretRef: {kind:
+ * Secret, name}` (MeshIdentity). A Secret named so is read from the resource's own mesh.
+ */
+export function secretReferencesIn(object: JsonObject): { readonly name: string; readonly segments: readonly (string | number)[] }[] {
+  const found: { name: string; segments: (string | number)[] }[] = [];
+  const visit = (value: JsonValue | undefined, path: (string | number)[]): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
+    else if (typeof value === "object" && value !== null) {
+      if (typeof value.secret === "string" && value.secret !== "" && isDataSource(value)) found.push({ name: value.secret, segments: [...path, "secret"] });
+      const ref = value.secretRef;
+      if (isRef(ref) && ref.kind === "Secret" && typeof ref.name === "string" && ref.name !== "") found.push({ name: ref.name, segments: [...path, "secretRef", "name"] });
+      for (const key in value) visit(value[key], [...path, key]);
+    }
+  };
+  visit(object, []);
+  return found;
 }

@@ -5,18 +5,21 @@ import { referencedNames } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
-import type { Resource } from "../model/resource.js";
+import { isJsonObject, type Resource } from "../model/resource.js";
 import { listChanges, sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
-import { referencePath, referencesIn } from "./references.js";
+import { referencePath, referencesIn, secretReferencesIn } from "./references.js";
+import { formatPath } from "../parse/fieldPath.js";
 import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
+/** Kinds references point at: those, and Secrets (which the control plane may hold without the repository). */
+const REFERENCED_KINDS = new Set([...DEFINED_REF_KINDS, "Secret"]);
 
 /**
  * What the repository-wide rules need of one resource, worked out once per file version (and cached with it), so a
@@ -65,6 +68,8 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
       references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
+  // A Secret is read from the referrer's own mesh (a Mesh's: itself).
+  for (const { name, segments } of secretReferencesIn(resource.object)) references.push({ targets: targetsOf("Secret", resource.mesh, [name]), path: intern(formatPath(segments)) });
   return { facts: { subject: subjectOf(resource), references: fitted(references) }, diagnostics };
 }
 
@@ -335,8 +340,8 @@ function updateMesh(mesh: string, before: MeshFindings, files: readonly FileReso
     }
   }
   // A kind references point at, defined or no longer (not merely edited): references elsewhere may resolve or dangle.
-  for (const [subject, resource] of gone) if (DEFINED_REF_KINDS.has(resource.type) && !come.has(subject)) return undefined;
-  for (const [subject, resource] of come) if (DEFINED_REF_KINDS.has(resource.type) && !gone.has(subject)) return undefined;
+  for (const [subject, resource] of gone) if (REFERENCED_KINDS.has(resource.type) && !come.has(subject)) return undefined;
+  for (const [subject, resource] of come) if (REFERENCED_KINDS.has(resource.type) && !gone.has(subject)) return undefined;
 
   // From here on the index is changed: it goes to the new findings.
   before.index = undefined;
@@ -382,8 +387,7 @@ function checkFile(
   const diagnostics: Diagnostic[] = duplicates ?? [];
   const zoneProvided: ServiceReference[] = [];
   for (const [resource, { subject, references }] of resourcesOf(mesh, file, memo)) {
-    if (resource.type === "Mesh") continue;
-    if (!meshes.has(resource.mesh) && !isGlobalKey(resource)) {
+    if (resource.type !== "Mesh" && !meshes.has(resource.mesh) && !isGlobalKey(resource)) {
       const suggestion = closestName(resource.mesh, meshes);
       const hint =
         suggestion !== undefined
@@ -396,7 +400,8 @@ function checkFile(
     for (const { targets, path } of references) {
       if (targets.some((target) => defined.has(target))) continue;
       const target = targets[0] as string;
-      if (target.startsWith(ZONE_PROVIDED_PREFIX)) {
+      if (target.startsWith(SECRET_PREFIX)) diagnostics.push(missingSecret(resource, target, path, locator));
+      else if (target.startsWith(ZONE_PROVIDED_PREFIX)) {
         zoneProvided.push({ resource, targets, path });
         const message = intern(`${target} is not defined in this repository; expected from a zone`);
         diagnostics.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
@@ -407,6 +412,19 @@ function checkFile(
 }
 
 const NOTHING_FOUND: FileFindings = { diagnostics: [], zoneProvided: [] };
+
+/**
+ * A Secret named but not defined in the repository: fine when the control plane holds it already (Secrets are often
+ * kept out of Git). A Mesh's CA is loaded when the Mesh is written (the provided CA manager's ValidateBackend, unless
+ * `mtls.skipValidation`), so the control plane refuses the Mesh without it: a warning. Elsewhere (a gateway's
+ * certificate, an identity's CA) the resource is accepted and works once the Secret is there: an info item.
+ */
+function missingSecret(resource: Resource, target: string, path: string, locator: Locator): Diagnostic {
+  const mtls = resource.object.mtls;
+  const refused = resource.type === "Mesh" && path.startsWith("mtls.") && !(isJsonObject(mtls) && mtls.skipValidation === true);
+  const consequence = refused ? "the control plane refuses this Mesh unless it holds that Secret already" : "fine if the control plane holds it already (a Secret kept out of Git)";
+  return diagnosticAt(locator, resource, path, `${target} is not defined in this repository: ${consequence}; a Secret of another mesh does not count`, "dangling-reference", refused ? "warning" : "info");
+}
 
 function countServices(index: MeshIndex, references: readonly ServiceReference[], by: 1 | -1): void {
   for (const { targets } of references) {
@@ -453,6 +471,7 @@ function meshKey(meshes: ReadonlySet<string>): string {
  * tens of thousands of such references, validation must cost what it costs without them.
  */
 const ZONE_PROVIDED_PREFIX = "MeshService/";
+const SECRET_PREFIX = "Secret/";
 /** Resources per step of checkRepositorySteps. */
 const STEP = 512;
 const NAMES_SHOWN = 10;

@@ -83,7 +83,12 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         const now = basisOf(comparison, result, options, io);
         const stale = whyStale(saved, now.basis, now.live);
         if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
-        plan = planFromSaved(saved);
+        try {
+          plan = planFromSaved(saved, planFor(scoped, planOptionsOf(result.config, saved.prune)));
+        } catch (error) {
+          if (!(error instanceof SavedPlanError)) throw error;
+          throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${error.message}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+        }
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
       }

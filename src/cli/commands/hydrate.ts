@@ -4,7 +4,7 @@ import { manifestFiles } from "../../hydrate/manifests.js";
 import { WORKTREE } from "../../source/types.js";
 import { UsageError, type CliIo } from "../io.js";
 import { loadManifests } from "../manifests.js";
-import { addRepositoryOptions, localRepositoryDir, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, refuseTokenInUrl, type RepositoryOptions } from "../repository.js";
 
 export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("hydrate")
@@ -13,6 +13,7 @@ export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Comm
     .option("--remote <name-or-url>", "fetch the branch from this remote and push it there (default: the local branch)");
   return addRepositoryOptions(command).action(async (options: RepositoryOptions & { branch: string; remote?: string }) => {
     if (options.ref === WORKTREE) throw new UsageError("hydrate commits what a source commit renders: --ref WORKTREE has no commit");
+    if (options.remote !== undefined) refuseTokenInUrl("--remote", options.remote, GIT_OWN_CREDENTIALS);
     // Nothing is committed unless every manifest is valid (the problems on stderr).
     const rendered = await loadManifests(options, io);
     if (!rendered) return setExit(1);

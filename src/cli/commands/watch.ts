@@ -20,7 +20,7 @@ import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettin
 import { durationMs, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
-import { addValidationOptions, localRepositoryDir, maxFileSizeOption, settingsAboveWarning, validateOptionsOf } from "../repository.js";
+import { addValidationOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../../daemon/heap.js";
 
 interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
@@ -139,6 +139,8 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
   const metrics = new DaemonMetrics();
 
   const remote = isRemoteRepository(options.repo);
+  if (remote) refuseTokenInUrl("--repo", options.repo, "give the token in a file with --git-token-file (the user name with --git-username)");
+  if (options.hydrateRemote !== undefined) refuseTokenInUrl("--hydrate-remote", options.hydrateRemote, GIT_OWN_CREDENTIALS);
   const gitFlag = [options.gitTokenFile && "--git-token-file", options.gitSshKeyFile && "--git-ssh-key-file", options.gitKnownHostsFile && "--git-known-hosts-file"].find(Boolean);
   if (!remote && gitFlag) throw new UsageError(`${gitFlag} is for a remote --repo (a URL); ${options.repo} is a local working copy`);
   const source: RevisionSource = remote
