@@ -417,8 +417,10 @@ export class Reconciler {
 
   /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
-    const onWarning = (message: string) => this.#o.events.emit({ type: "target.mismatch", message });
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
+    this.#o.events.emit({ type: "control-plane.warnings", warnings });
     this.#desired = comparison.desired;
     await this.#live.replace(comparison.live, comparison.info, result.config);
     return comparison;

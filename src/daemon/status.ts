@@ -103,6 +103,8 @@ export class DaemonStatus {
   #compared = false;
   /** Warnings of the run in flight, for its record (a force-push, a failed fetch). */
   #warnings: string[] = [];
+  /** What the last full comparison warned about the control plane. */
+  #controlPlaneWarnings: readonly string[] = [];
   /** Commits seen, for the age of each mesh's applied revision (pruned to the ones still applied). */
   readonly #commits = new Map<string, CommitInfo>();
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
@@ -155,6 +157,9 @@ export class DaemonStatus {
       case "source.failed":
         this.#warnings.push(`fetch failed, kept revision ${event.kept.slice(0, 12)}: ${event.message}`);
         this.#lastError = { at: this.#now().toISOString(), message: `fetch failed: ${event.message}` };
+        break;
+      case "control-plane.warnings":
+        this.#controlPlaneWarnings = event.warnings;
         break;
       case "source.rewritten":
         this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
@@ -217,7 +222,7 @@ export class DaemonStatus {
     const meshes = [...this.#meshes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
       repository: s.repository,
-      controlPlane: s.controlPlane,
+      controlPlane: { ...s.controlPlane, warnings: this.#controlPlaneWarnings },
       ready: this.#ready,
       startedAt: this.#startedAt,
       state: this.#running ? "reconciling" : "idle",
