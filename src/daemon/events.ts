@@ -38,7 +38,7 @@ export type DaemonEvent =
   /** The whole control plane is compared (listed), and why the incremental shortcut was not taken. */
   | { readonly type: "plan.full"; readonly revision: string; readonly reason: string }
   | { readonly type: "plan.done"; readonly revision: string; readonly mode: "full" | "incremental"; readonly planned: number; readonly summary: Plan["summary"] }
-  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each). */
+  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each), at every sync: none is news too. */
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
   /**
    * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or

@@ -319,7 +319,7 @@ export class Reconciler {
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
-    if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
+    events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.

@@ -12,6 +12,7 @@ import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type 
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople } from "../model/diagnostic.js";
+import { UNKNOWN_REFERENCES_SHOWN, UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
@@ -163,6 +164,9 @@ export class DaemonStatus {
         break;
       case "source.rewritten":
         this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
+        break;
+      case "references.unknown":
+        this.#unknownReferences(event);
         break;
       case "revision.validated":
         this.#attempted = { ...event.commit, valid: event.valid };
@@ -329,6 +333,17 @@ export class DaemonStatus {
   }
 
   /** An error that stopped a run (control plane unreachable, a bug): recorded on every mesh, which it held back. */
+  /**
+   * Online warnings of the revision's validation, as `plan` prints them (the first UNKNOWN_REFERENCES_SHOWN): put in
+   * place of the last run's for the same revision.
+   */
+  #unknownReferences({ revision, diagnostics }: EventOf<"references.unknown">): void {
+    const validation = this.#validation;
+    if (validation?.revision !== revision) return;
+    const offline = validation.diagnostics.filter((d) => d.rule !== UNKNOWN_SERVICE_RULE);
+    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.slice(0, UNKNOWN_REFERENCES_SHOWN)] };
+  }
+
   #runFailed({ message, revision, controlPlane }: EventOf<"run.failed">): void {
     const at = this.#now().toISOString();
     this.#lastError = { at, message };
