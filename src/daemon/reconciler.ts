@@ -62,8 +62,12 @@ export interface ReconcilerOptions {
   readonly events: DaemonEvents;
   /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
   readonly driftMode: DriftMode | undefined;
-  /** SOPS keys (age identities and armored PGP private keys); a commit with a file they do not decrypt is invalid (nothing applied). */
-  readonly sopsKeys?: readonly string[];
+  /**
+   * SOPS keys (age identities and armored PGP private keys); a commit with a file they do not decrypt is invalid
+   * (nothing applied). A function gives the keys now (the same array until they change: key files read again); keys
+   * that changed since the last validation have the head validated again.
+   */
+  readonly sopsKeys?: SopsKeys;
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
   /** Approvals and suspensions given through the API (and meshops.yaml's `suspend:`, kept there by the reconciler). */
@@ -86,6 +90,11 @@ export interface RunOutcome {
  * - "drift": compare the control plane with the last valid revision;
  * - "nothing": the branch has not moved and nothing else was asked for.
  */
+/** SOPS keys, or what gives them now (cli/secrets.ts SopsKeyFiles). */
+export type SopsKeys = readonly string[] | (() => readonly string[]);
+
+const NO_KEYS: readonly string[] = [];
+
 export function decideRun(
   work: Pick<Work, "force" | "drift">,
   revision: string,
@@ -169,6 +178,8 @@ export class Reconciler {
   #base: Base | undefined;
   /** Meshes whose plan the gate holds for approval. */
   #held = new Map<string, HeldPlan>();
+  /** The SOPS keys the last validation decrypted with: other keys now have the head validated again. */
+  #keysUsed: readonly string[] | undefined;
   /** The branch head last resolved: a new head that does not descend from it was force-pushed. */
   #head: string | undefined;
   /** The control plane runs on Kubernetes (GET / and --mode, asked at every sync): nothing is written, drift is reported. */
@@ -192,7 +203,9 @@ export class Reconciler {
       revision = await source.resolve();
       await this.#checkRewritten(revision);
       const target = !this.#target ? "none" : this.#target.pending ? "failed" : "applied";
-      const last = { validated: this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
+      // Keys rotated since the last validation may decrypt what it could not: that revision is validated again.
+      const keysChanged = this.#keysUsed !== undefined && this.#sopsKeys() !== this.#keysUsed;
+      const last = { validated: keysChanged ? undefined : this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
       const decision = decideRun(work, revision, last);
       if (decision === "sync") end = await this.#sync(revision, work);
       else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
@@ -223,6 +236,11 @@ export class Reconciler {
    */
   get #needsRetry(): boolean {
     return this.#target?.pending === true || this.#readFailed;
+  }
+
+  #sopsKeys(): readonly string[] {
+    const keys = this.#o.sopsKeys ?? NO_KEYS;
+    return typeof keys === "function" ? keys() : keys;
   }
 
   /** Fetches; false when that failed and the copy has a revision to go on with (the last good one, reported). */
@@ -270,7 +288,9 @@ export class Reconciler {
     const textOf = (file: string) => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
     const first = invalidityOf(validated.diagnostics, revision);
     const open = composeTarget(validated, undefined, new Set(first.byMesh.keys()));
-    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, this.#o.sopsKeys ?? [], this.#decrypted)).result : validated;
+    const keys = this.#sopsKeys();
+    this.#keysUsed = keys;
+    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, keys, this.#decrypted)).result : validated;
     const invalidity = unsealed === validated ? first : invalidityOf(unsealed.diagnostics, revision);
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();
