@@ -45,7 +45,7 @@ import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -355,16 +355,17 @@ export class Reconciler {
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
+    const shown = comparableDrift(drift, target.unplannable);
     // 50,000 results after an initial apply: grouped in a turn of their own, before the status hears of them.
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     await yieldToEventLoop();
-    const compared = meshesOf(desired, plan, drift);
+    const compared = meshesOf(desired, plan, shown);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
     this.#approvalsUsed(revision, meshes, results);
     // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
-    events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes: compared, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
     target.pending = s.failed > 0 || s.skipped > 0;
@@ -372,7 +373,7 @@ export class Reconciler {
     const outcome: RunResult =
       s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
     events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
-    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
+    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
   }
 
   /**
@@ -491,20 +492,21 @@ export class Reconciler {
       }
     }
     const remaining = remainingDrift(report, changes);
-    const meshes = meshesOf(desired, undefined, report);
+    const shown = comparableDrift(remaining, target.unplannable);
+    const meshes = meshesOf(desired, undefined, shown);
     if (this.#kubernetes) {
       // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
-      const drifting = new Set(remaining.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
+      const drifting = new Set(shown.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
       const held = [...meshes].filter((m) => !drifting.has(m));
       events.emit({ type: "meshes.synced", commit, meshes: held, results: new Map(), inventory: () => inventoryOf(desired, config), driftMode, stopped: false });
     }
-    events.emit({ type: "drift.checked", revision, meshes, report: remaining, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
-    const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
-    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) } };
+    const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(shown) > 0 ? "drifted" : "in-sync";
+    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
   }
 
   /** Applies a plan; each change is an event as it completes. */
