@@ -328,8 +328,9 @@ test("a run is told as events, in the order it happens; the status, the metrics 
   const events = emitted.slice(seen);
   assert.deepEqual(
     events.map((e) => e.type),
-    // meshes.gated twice: where each mesh stands once validated (invalid, suspended), then once the plan is gated.
-    ["run.started", "sync.started", "revision.validated", "meshes.gated", "meshes.gated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
+    // meshes.gated twice: where each mesh stands once validated (invalid, suspended), then once the plan is gated;
+    // references.unknown at every sync, none included (the status replaces the last run's).
+    ["run.started", "sync.started", "revision.validated", "meshes.gated", "references.unknown", "meshes.gated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
   );
   const started = events[0];
   const finished = events.at(-1);

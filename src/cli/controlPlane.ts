@@ -12,7 +12,7 @@ import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
-import { unknownServiceWarning } from "../validate/services.js";
+import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarning } from "../validate/services.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
@@ -205,9 +205,6 @@ export function configuredTarget(settings: StartSettings | Error, warn: (message
     return { version: undefined, product: undefined };
   }
 }
-
-/** Shown at most: beyond, a count (a control plane that has none of the services must not print 50,000 lines). */
-const UNKNOWN_REFERENCES_SHOWN = 50;
 
 /** The references to MeshServices neither the repository nor the control plane has, on stderr, one line each. */
 export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">): void {

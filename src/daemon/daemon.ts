@@ -14,7 +14,7 @@ import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
 import { MeshControls } from "./controls.js";
 import { readSuspensions, writeSuspensions } from "./controlsFile.js";
-import { Reconciler, type ReconcilerOptions } from "./reconciler.js";
+import { Reconciler, type ReconcilerOptions, type SopsKeys } from "./reconciler.js";
 import { startStatusServer, type StatusServerOptions } from "./server.js";
 import type { RevisionSource } from "./source.js";
 import { DaemonStatus } from "./status.js";
@@ -39,8 +39,11 @@ export interface DaemonOptions {
   readonly driftMode: DriftMode | undefined;
   /** `--max-deletes` / `--max-delete-percent` (override meshops.yaml's prune limits). */
   readonly pruneLimits?: ReconcilerOptions["pruneLimits"];
-  /** SOPS keys, age identities and armored PGP private keys (none: a commit with an encrypted file is not applied). Kept in memory only. */
-  readonly sopsKeys?: readonly string[];
+  /**
+   * SOPS keys, age identities and armored PGP private keys (none: a commit with an encrypted file is not applied), or
+   * what gives them now (key files read again when they change). Kept in memory only.
+   */
+  readonly sopsKeys?: SopsKeys;
   readonly webhookSecret: string | undefined;
   readonly reconcileToken: string | undefined;
   readonly log: Logger;

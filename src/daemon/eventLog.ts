@@ -58,10 +58,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           );
         }
         return;
-      case "target.mismatch":
-        if (loggedMismatches.has(event.message)) return;
-        loggedMismatches.add(event.message);
-        log.warn({ event: "cp.target-mismatch" }, event.message);
+      case "control-plane.warnings":
+        for (const message of event.warnings) {
+          if (loggedMismatches.has(message)) continue;
+          loggedMismatches.add(message);
+          log.warn({ event: "cp.target-mismatch" }, message);
+        }
         return;
       case "meshes.gated": {
         // Each hold and each invalid mesh once, not at every run that finds it again.

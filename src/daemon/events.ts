@@ -38,10 +38,13 @@ export type DaemonEvent =
   /** The whole control plane is compared (listed), and why the incremental shortcut was not taken. */
   | { readonly type: "plan.full"; readonly revision: string; readonly reason: string }
   | { readonly type: "plan.done"; readonly revision: string; readonly mode: "full" | "incremental"; readonly planned: number; readonly summary: Plan["summary"] }
-  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each). */
+  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each), at every sync: none is news too. */
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
-  /** meshops.yaml's controlPlane.version or product is not what the control plane reports (GET /). */
-  | { readonly type: "target.mismatch"; readonly message: string }
+  /**
+   * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or
+   * product not what GET / reports, a kind it does not serve, ...), after each one that reached it: empty when nothing.
+   */
+  | { readonly type: "control-plane.warnings"; readonly warnings: readonly string[] }
   /**
    * Where each mesh stands before a write (gate.ts), whole each time: `meshes` of the head revision; a problem of
    * the whole repository (nothing of the head applied); meshes invalid at the head; plans held for approval;

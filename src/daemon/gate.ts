@@ -14,6 +14,7 @@
 import type { RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState } from "../desired/index.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
+import { driftReportOf, type DriftReport } from "../diff/drift.js";
 import type { Change, Plan } from "../diff/plan.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
@@ -78,6 +79,17 @@ export function unplannable(invalid: ReadonlySet<string>, previous: ValidationRe
   if (invalid.size === 0) return new Set(); // the common case, without a pass over every resource
   const known = new Set(previous?.resources.map((r) => r.mesh) ?? []);
   return new Set([...invalid].filter((mesh) => !known.has(mesh)));
+}
+
+/**
+ * The drift shown of a run: an unplannable mesh's live resources are not compared (there is no valid revision of it to
+ * compare with, and `drift` refuses the invalid repository), so they are not "orphaned". The reconciler keeps the
+ * whole report as its incremental base, so the mesh is planned whole once it is valid.
+ */
+export function comparableDrift(report: DriftReport, unplannableMeshes: ReadonlySet<string>): DriftReport {
+  if (unplannableMeshes.size === 0) return report;
+  const comparable = (item: { readonly mesh: string }) => !unplannableMeshes.has(item.mesh);
+  return driftReportOf(report.items.filter(comparable), report.leftAlone.filter(comparable));
 }
 
 /** A plan held for a person, as the reconciler records it (the status adds since when). */

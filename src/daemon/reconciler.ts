@@ -45,7 +45,7 @@ import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -62,8 +62,12 @@ export interface ReconcilerOptions {
   readonly events: DaemonEvents;
   /** `--drift-mode`: when set, the mode of every mesh, whatever meshops.yaml says. */
   readonly driftMode: DriftMode | undefined;
-  /** SOPS keys (age identities and armored PGP private keys); a commit with a file they do not decrypt is invalid (nothing applied). */
-  readonly sopsKeys?: readonly string[];
+  /**
+   * SOPS keys (age identities and armored PGP private keys); a commit with a file they do not decrypt is invalid
+   * (nothing applied). A function gives the keys now (the same array until they change: key files read again); keys
+   * that changed since the last validation have the head validated again.
+   */
+  readonly sopsKeys?: SopsKeys;
   /** True once shutdown began: the apply in flight finishes its current writes and starts no more. */
   readonly stopRequested: () => boolean;
   /** Approvals and suspensions given through the API (and meshops.yaml's `suspend:`, kept there by the reconciler). */
@@ -86,6 +90,11 @@ export interface RunOutcome {
  * - "drift": compare the control plane with the last valid revision;
  * - "nothing": the branch has not moved and nothing else was asked for.
  */
+/** SOPS keys, or what gives them now (cli/secrets.ts SopsKeyFiles). */
+export type SopsKeys = readonly string[] | (() => readonly string[]);
+
+const NO_KEYS: readonly string[] = [];
+
 export function decideRun(
   work: Pick<Work, "force" | "drift">,
   revision: string,
@@ -169,6 +178,8 @@ export class Reconciler {
   #base: Base | undefined;
   /** Meshes whose plan the gate holds for approval. */
   #held = new Map<string, HeldPlan>();
+  /** The SOPS keys the last validation decrypted with: other keys now have the head validated again. */
+  #keysUsed: readonly string[] | undefined;
   /** The branch head last resolved: a new head that does not descend from it was force-pushed. */
   #head: string | undefined;
   /** The control plane runs on Kubernetes (GET / and --mode, asked at every sync): nothing is written, drift is reported. */
@@ -192,7 +203,9 @@ export class Reconciler {
       revision = await source.resolve();
       await this.#checkRewritten(revision);
       const target = !this.#target ? "none" : this.#target.pending ? "failed" : "applied";
-      const last = { validated: this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
+      // Keys rotated since the last validation may decrypt what it could not: that revision is validated again.
+      const keysChanged = this.#keysUsed !== undefined && this.#sopsKeys() !== this.#keysUsed;
+      const last = { validated: keysChanged ? undefined : this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
       const decision = decideRun(work, revision, last);
       if (decision === "sync") end = await this.#sync(revision, work);
       else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
@@ -223,6 +236,11 @@ export class Reconciler {
    */
   get #needsRetry(): boolean {
     return this.#target?.pending === true || this.#readFailed;
+  }
+
+  #sopsKeys(): readonly string[] {
+    const keys = this.#o.sopsKeys ?? NO_KEYS;
+    return typeof keys === "function" ? keys() : keys;
   }
 
   /** Fetches; false when that failed and the copy has a revision to go on with (the last good one, reported). */
@@ -270,7 +288,9 @@ export class Reconciler {
     const textOf = (file: string) => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
     const first = invalidityOf(validated.diagnostics, revision);
     const open = composeTarget(validated, undefined, new Set(first.byMesh.keys()));
-    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, this.#o.sopsKeys ?? [], this.#decrypted)).result : validated;
+    const keys = this.#sopsKeys();
+    this.#keysUsed = keys;
+    const unsealed = first.repositoryWide === null ? (await unsealResources(open, textOf, keys, this.#decrypted)).result : validated;
     const invalidity = unsealed === validated ? first : invalidityOf(unsealed.diagnostics, revision);
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();
@@ -319,7 +339,7 @@ export class Reconciler {
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
-    if (unknown.length > 0) events.emit({ type: "references.unknown", revision, diagnostics: unknown });
+    events.emit({ type: "references.unknown", revision, diagnostics: unknown });
     const driftMode = this.#modes(config);
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
@@ -335,16 +355,17 @@ export class Reconciler {
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
+    const shown = comparableDrift(drift, target.unplannable);
     // 50,000 results after an initial apply: grouped in a turn of their own, before the status hears of them.
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     await yieldToEventLoop();
-    const compared = meshesOf(desired, plan, drift);
+    const compared = meshesOf(desired, plan, shown);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
     this.#approvalsUsed(revision, meshes, results);
     // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
-    events.emit({ type: "drift.checked", revision, meshes: compared, report: drift, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes: compared, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
     target.pending = s.failed > 0 || s.skipped > 0;
@@ -352,7 +373,7 @@ export class Reconciler {
     const outcome: RunResult =
       s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
     events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
-    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(drift) } };
+    return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
   }
 
   /**
@@ -417,8 +438,10 @@ export class Reconciler {
 
   /** A full comparison (list, build, line up), which also refills the live cache and keeps the build for the next. */
   async #compare(result: ValidationResult, needWrite: boolean): Promise<Comparison> {
-    const onWarning = (message: string) => this.#o.events.emit({ type: "target.mismatch", message });
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
+    this.#o.events.emit({ type: "control-plane.warnings", warnings });
     this.#desired = comparison.desired;
     await this.#live.replace(comparison.live, comparison.info, result.config);
     return comparison;
@@ -469,20 +492,21 @@ export class Reconciler {
       }
     }
     const remaining = remainingDrift(report, changes);
-    const meshes = meshesOf(desired, undefined, report);
+    const shown = comparableDrift(remaining, target.unplannable);
+    const meshes = meshesOf(desired, undefined, shown);
     if (this.#kubernetes) {
       // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
-      const drifting = new Set(remaining.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
+      const drifting = new Set(shown.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
       const held = [...meshes].filter((m) => !drifting.has(m));
       events.emit({ type: "meshes.synced", commit, meshes: held, results: new Map(), inventory: () => inventoryOf(desired, config), driftMode, stopped: false });
     }
-    events.emit({ type: "drift.checked", revision, meshes, report: remaining, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
-    const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(remaining) > 0 ? "drifted" : "in-sync";
-    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(remaining) } };
+    const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(shown) > 0 ? "drifted" : "in-sync";
+    return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
   }
 
   /** Applies a plan; each change is an event as it completes. */

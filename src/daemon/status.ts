@@ -12,6 +12,7 @@ import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type 
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople } from "../model/diagnostic.js";
+import { UNKNOWN_REFERENCES_SHOWN, UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
@@ -103,6 +104,8 @@ export class DaemonStatus {
   #compared = false;
   /** Warnings of the run in flight, for its record (a force-push, a failed fetch). */
   #warnings: string[] = [];
+  /** What the last full comparison warned about the control plane. */
+  #controlPlaneWarnings: readonly string[] = [];
   /** Commits seen, for the age of each mesh's applied revision (pruned to the ones still applied). */
   readonly #commits = new Map<string, CommitInfo>();
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
@@ -156,8 +159,14 @@ export class DaemonStatus {
         this.#warnings.push(`fetch failed, kept revision ${event.kept.slice(0, 12)}: ${event.message}`);
         this.#lastError = { at: this.#now().toISOString(), message: `fetch failed: ${event.message}` };
         break;
+      case "control-plane.warnings":
+        this.#controlPlaneWarnings = event.warnings;
+        break;
       case "source.rewritten":
         this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
+        break;
+      case "references.unknown":
+        this.#unknownReferences(event);
         break;
       case "revision.validated":
         this.#attempted = { ...event.commit, valid: event.valid };
@@ -217,7 +226,7 @@ export class DaemonStatus {
     const meshes = [...this.#meshes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
       repository: s.repository,
-      controlPlane: s.controlPlane,
+      controlPlane: { ...s.controlPlane, warnings: this.#controlPlaneWarnings },
       ready: this.#ready,
       startedAt: this.#startedAt,
       state: this.#running ? "reconciling" : "idle",
@@ -324,6 +333,17 @@ export class DaemonStatus {
   }
 
   /** An error that stopped a run (control plane unreachable, a bug): recorded on every mesh, which it held back. */
+  /**
+   * Online warnings of the revision's validation, as `plan` prints them (the first UNKNOWN_REFERENCES_SHOWN): put in
+   * place of the last run's for the same revision.
+   */
+  #unknownReferences({ revision, diagnostics }: EventOf<"references.unknown">): void {
+    const validation = this.#validation;
+    if (validation?.revision !== revision) return;
+    const offline = validation.diagnostics.filter((d) => d.rule !== UNKNOWN_SERVICE_RULE);
+    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.slice(0, UNKNOWN_REFERENCES_SHOWN)] };
+  }
+
   #runFailed({ message, revision, controlPlane }: EventOf<"run.failed">): void {
     const at = this.#now().toISOString();
     this.#lastError = { at, message };

@@ -202,6 +202,16 @@ export interface ControlPlaneSettings {
   readonly embedded: boolean;
 }
 
+/** The control plane on the status: its settings, and what the last full comparison warned about it. */
+export interface ControlPlaneStatus extends ControlPlaneSettings {
+  /**
+   * What the last full comparison (startup, meshops.yaml changed, a drift check, a retry) warned about, as `plan`
+   * prints it: a version line or product other than meshops.yaml's, a kind it does not serve, names that collide on
+   * Kubernetes, default policies in another namespace than systemNamespace. Empty when nothing.
+   */
+  readonly warnings: readonly string[];
+}
+
 export interface RunningReconcile {
   readonly id: number;
   readonly reasons: readonly TriggerKind[];
@@ -218,7 +228,7 @@ export interface ValidationStatus {
 /** `GET /api/status`. */
 export interface StatusJson {
   readonly repository: RepositorySettings;
-  readonly controlPlane: ControlPlaneSettings;
+  readonly controlPlane: ControlPlaneStatus;
   /** True once a full reconcile ran against a reachable control plane (/readyz answers 200 from then on). */
   readonly ready: boolean;
   readonly startedAt: string;

@@ -10,6 +10,15 @@ import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { diagnosticAtDocument } from "./diagnostics.js";
 
+/**
+ * Unknown references shown at most (plan's stderr, the daemon's status): beyond, a count. A control plane that has
+ * none of the services must not print 50,000 lines.
+ */
+export const UNKNOWN_REFERENCES_SHOWN = 50;
+
+/** The rule of an unknown reference's warning: only online checks give it. */
+export const UNKNOWN_SERVICE_RULE = "unknown-service";
+
 /** One reference from `resource` (at field `path`) to a MeshService it may mean by any of `targets` (subjects). */
 export interface ServiceReference {
   readonly resource: Resource;
@@ -37,7 +46,7 @@ export function unresolvedServiceReferences(references: readonly ServiceReferenc
 /** The warning for an unresolved reference, at its resource's document. */
 export function unknownServiceWarning({ resource, targets, path }: ServiceReference): Diagnostic {
   const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
-  return diagnosticAtDocument(resource, path, message, "unknown-service", "warning");
+  return diagnosticAtDocument(resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
 }
 
 /**

@@ -6,7 +6,7 @@ import type { DriftMode } from "../../config/repoConfig.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../../cp/server.js";
 import { startDaemon } from "../../daemon/daemon.js";
 import { ControlsFileError } from "../../daemon/controlsFile.js";
-import { sopsKeys } from "../secrets.js";
+import { sopsKeyFiles } from "../secrets.js";
 import { guardDescriptorExhaustion } from "../../daemon/guard.js";
 import { createLogger, type LogFormat, type Logger } from "../../daemon/logger.js";
 import { DaemonMetrics } from "../../daemon/metrics.js";
@@ -189,6 +189,8 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     : { url: cpServer?.url ?? `embedded (${path.relative(io.cwd, path.resolve(io.cwd, options.stateDir)) || "."})`, embedded: true };
 
   try {
+    // Read again when they change (a rotated Secret): the keys in use are never logged, a file's problems are.
+    const keyFiles = sopsKeyFiles(options, io, (message) => log.warn({ event: "sops.key-file" }, message));
     const daemon = await startDaemon({
       source,
       path: options.path,
@@ -201,7 +203,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       pollIntervalMs: remote ? options.interval : null,
       driftMode: options.driftMode,
       pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
-      sopsKeys: sopsKeys(options, io) ?? [],
+      sopsKeys: keyFiles ? () => keyFiles.current() : [],
       webhookSecret,
       reconcileToken,
       log,

@@ -258,7 +258,12 @@ function renderRepository(status) {
       ["Repository", h("code", { text: repo.url }), " ", h("span", { class: "chip", text: repo.kind })],
       ["Branch", h("code", { text: repo.branch ?? "HEAD" }), repo.remote ? [" of ", h("code", { text: repo.remote })] : null, status.revision.head ? [" at ", h("code", { title: status.revision.head, text: shortSha(status.revision.head) })] : null],
       repo.path ? ["Path", h("code", { text: repo.path })] : null,
-      ["Control plane", h("code", { text: status.controlPlane.url }), status.controlPlane.embedded ? [" ", h("span", { class: "chip", text: "embedded" })] : null],
+      [
+        "Control plane",
+        h("code", { text: status.controlPlane.url }),
+        status.controlPlane.embedded ? [" ", h("span", { class: "chip", text: "embedded" })] : null,
+        status.controlPlane.warnings.map((warning) => h("p", { class: "detail warning", text: warning })),
+      ],
       [
         "Drift check",
         `every ${formatDuration(status.drift.intervalMs)}`,
