@@ -18,7 +18,7 @@ import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from 
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
 import { formatPath, type PathSegments } from "./fieldPath.js";
-import { isJsonObject as isObject } from "../model/resource.js";
+import { isJsonObject as isObject, kindOfValue } from "../model/resource.js";
 
 /** A document that cannot become a resource, or a resource field that breaks a rule of the shape. */
 export interface ShapeProblem {
@@ -421,9 +421,7 @@ function copyEntries(target: JsonObject, source: JsonObject, skip: readonly stri
 
 function describe(value: JsonValue): string {
   if (value === null) return "nothing";
-  if (Array.isArray(value)) return "a sequence";
-  if (typeof value === "object") return "a mapping";
-  return JSON.stringify(value);
+  return typeof value === "object" ? kindOfValue(value) : JSON.stringify(value);
 }
 
 /**
