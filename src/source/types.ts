@@ -66,6 +66,14 @@ export class SourceError extends Error {
   override readonly name = "SourceError";
 }
 
+/**
+ * One line for a git process that failed (`what`: which, and how) with `stderr`: Git's safe.directory refusal said as
+ * such, else git's first line (the rest is hints).
+ */
+export function gitFailure(dir: string, what: string, stderr: string): string {
+  return refusedAsAnotherUsers(dir, stderr) ?? `${what}: ${stderr.trim().split("\n")[0] ?? ""}`;
+}
+
 /** What to say when Git's error (`said`) is its safe.directory refusal; undefined for any other. */
 export function refusedAsAnotherUsers(dir: string, said: string): string | undefined {
   if (!/detected dubious ownership/.test(said)) return undefined;
