@@ -27,7 +27,8 @@ import { classifyPlanRisks } from "../src/diff/risk.js";
 import { isShownToPeople, type Diagnostic } from "../src/model/diagnostic.js";
 import { subjectOf } from "../src/model/key.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
-import { DEFAULT_SYSTEM_NAMESPACES, toResource } from "../src/parse/convert.js";
+import { toResource } from "../src/parse/convert.js";
+import { DEFAULT_SYSTEM_NAMESPACES } from "../src/kuma/naming.js";
 import { parseYaml } from "../src/parse/documents.js";
 import {
   driftExitCodeFor,

@@ -11,7 +11,8 @@ import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { meshesHoldingUnreadKinds, readLiveState, unservedKindWarnings } from "./live.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
-import { DEFAULT_SYSTEM_NAMESPACES, kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
+import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
+import { systemNamespaceOf } from "../config/repoConfig.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -56,7 +57,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
   if (info.environment === "kubernetes") {
-    const mismatch = systemNamespaceMismatch(live, result.config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0]);
+    const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
   }
   const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);
