@@ -76,7 +76,6 @@ export interface UnmanagedSelector {
   readonly defaultPolicy?: boolean;
 }
 
-/** meshops.yaml with every default applied. */
 /**
  * The namespace meshops gives what states none on Kubernetes (render, hydrate, the desired state of a Kubernetes zone)
  * and expects the default policies in: meshops.yaml's `systemNamespace`, else the product's usual one.
@@ -85,6 +84,7 @@ export function systemNamespaceOf(config: Pick<RepoConfig, "systemNamespaces">):
   return config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0];
 }
 
+/** meshops.yaml with every default applied. */
 export interface RepoConfig {
   readonly instance: string;
   /** Globs (relative to the repository root, meshops.yaml's own ones already rooted) of files that are not configuration. */
