@@ -80,14 +80,15 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       const scoped = scopedComparison(comparison, scope, result.config);
       let plan: Plan;
       if (saved) {
+        const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         const now = basisOf(comparison, result, options, io);
         const stale = whyStale(saved, now.basis, now.live);
-        if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+        if (stale) throw noLongerApplies(stale);
         try {
           plan = planFromSaved(saved, planFor(scoped, planOptionsOf(result.config, saved.prune)));
         } catch (error) {
           if (!(error instanceof SavedPlanError)) throw error;
-          throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${error.message}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+          throw noLongerApplies(error.message);
         }
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
