@@ -104,3 +104,33 @@ test("a Mesh dropped from the repository that holds a kind meshops does not read
     }
   });
 });
+
+test("plan --prune narrowed to --type Mesh still keeps a dropped Mesh that holds a policy meshops does not own", async () => {
+  await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
+    const dir = tempRepo("meshops-prune-scoped-mesh-");
+    try {
+      const config = stringify({ controlPlane: { version: "2.12.14", skipDefaultMeshCreation: true }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
+      commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep", skipCreatingInitialPolicies: ["*"] }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x", skipCreatingInitialPolicies: ["*"] }) });
+      const applied = await runCli(["apply", "--cp-url", url], dir.dir);
+      assert.equal(applied.code, 0, applied.stderr);
+      // Written by hand beside meshops: not owned, so never pruned, and gone with its Mesh if the Mesh were deleted.
+      const byHand = { type: "MeshTimeout", mesh: "x", name: "by-hand", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] } };
+      await put(url, "/meshes/x/meshtimeouts/by-hand", byHand);
+      commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
+
+      for (const scope of [[], ["--type", "Mesh"], ["--mesh", "x", "--type", "Mesh"]]) {
+        const planned = await runCli(["plan", "--prune", ...scope, "--cp-url", url, "--format", "json"], dir.dir);
+        assert.equal(planned.code, 0, `${scope.join(" ")}: ${planned.stdout}${planned.stderr}`);
+        const plan = JSON.parse(planned.stdout) as PlanJson;
+        assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), [], scope.join(" "));
+        assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }], scope.join(" "));
+      }
+      const pruned = await runCli(["apply", "--prune", "--type", "Mesh", "--yes", "--cp-url", url], dir.dir);
+      assert.equal(pruned.code, 0, pruned.stderr);
+      assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
+      assert.deepEqual(await names(url, "/meshes/x/meshtimeouts"), ["by-hand"]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

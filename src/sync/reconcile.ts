@@ -23,7 +23,10 @@ export interface Comparison {
   readonly ownedCount: number;
   /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
   readonly unknownReferences: readonly ServiceReference[];
-  /** Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy): kept. */
+  /**
+   * Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy), or (a
+   * scoped comparison, sync/scope.ts) anything outside the scope: their Mesh is kept.
+   */
   readonly meshesHoldingOthers: ReadonlySet<string>;
 }
 
