@@ -601,3 +601,16 @@ test("exit codes follow the flags", () => {
   assert.equal(driftExitCodeFor({ ...zero, orphaned: 1 }, "drift"), 2);
   assert.equal(driftExitCodeFor({ ...zero, orphaned: 1 }, "none"), 0);
 });
+
+test("plan text with --base: a file name with a line break or a terminal escape is shown escaped, on the change's one line", () => {
+  const report = planReport();
+  const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
+  assert.ok(changed.length > 0);
+  const text = renderPlanReportText({ ...report, locations: { get: () => ({ file: "meshes/a\u001b[2J\nb.yaml", line: 3, column: 1 }) } });
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  for (const change of changed) {
+    const line = text.split("\n").find((l) => l.includes(`${change.action} ${change.resource}`));
+    assert.ok(line?.endsWith("  (meshes/a\\u001b[2J\\nb.yaml:3)"), `${change.resource}: ${line}`);
+  }
+});

@@ -13,6 +13,7 @@ import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { parseSubject } from "../model/key.js";
 import { compareText } from "../model/order.js";
+import { printable } from "./style.js";
 
 export const REPORT_FORMATS = ["text", "json", "markdown", "github", "junit", "sarif"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -119,10 +120,10 @@ export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string)
   return [...groupBy(items, meshOf).entries()].sort(([a], [b]) => compareText(a, b));
 }
 
-/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. */
+/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. The file name as a text line shows it. */
 export function describeLocation(location: Location | undefined): string {
   if (!location) return "";
-  const at = `${location.file}:${location.line}`;
+  const at = `${printable(location.file)}:${location.line}`;
   return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
 }
 
