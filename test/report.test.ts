@@ -34,6 +34,7 @@ import {
   driftExitCodeFor,
   planExitCode,
   validateExitCode,
+  whereDefinedIn,
   type DriftFailOn,
   type DriftReportInput,
   type PlanFailOn,
@@ -613,4 +614,16 @@ test("plan text with --base: a file name with a line break or a terminal escape 
     const line = text.split("\n").find((l) => l.includes(`${change.action} ${change.resource}`));
     assert.ok(line?.endsWith("  (meshes/a\\u001b[2J\\nb.yaml:3)"), `${change.resource}: ${line}`);
   }
+});
+
+test("apply's failures name where the refused resource is written: file:line (escaped as a text line shows it), or the default policy", () => {
+  const [first, second] = desiredAt("plan/ref", REF_REV).filter((r) => r.source);
+  assert.ok(first?.source && second?.source);
+  const odd = { ...second, source: { ...second.source, file: "meshes/a\u001b[2J\nb.yaml" } };
+  const materialized = { ...first, name: "made-from-its-mesh", source: undefined };
+  const where = whereDefinedIn([first, odd, materialized]);
+  assert.equal(where(subjectOf(first)), `${first.source.file}:${first.source.line}`);
+  assert.equal(where(subjectOf(odd)), `meshes/a\\u001b[2J\\nb.yaml:${second.source.line}`);
+  assert.equal(where(subjectOf(materialized)), "default policy");
+  assert.equal(where("MeshTimeout/nowhere/none"), undefined);
 });

@@ -11,7 +11,8 @@ import type { Location, Locations } from "../diff/revisions.js";
 import { groupBy } from "../diff/pair.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { parseSubject } from "../model/key.js";
+import { parseSubject, subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
 import { compareText } from "../model/order.js";
 import { printable } from "./style.js";
 
@@ -125,6 +126,18 @@ export function describeLocation(location: Location | undefined): string {
   if (!location) return "";
   const at = `${printable(location.file)}:${location.line}`;
   return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
+}
+
+/**
+ * Where each of `resources` is written (describeLocation), for a change set's failures: "default policy" for one
+ * materialized from its Mesh, undefined for a subject not among them.
+ */
+export function whereDefinedIn(resources: readonly Resource[]): (subject: string) => string | undefined {
+  const sources = new Map(resources.map((r) => [subjectOf(r), r.source]));
+  return (subject) => {
+    const source = sources.get(subject);
+    return source ? describeLocation(source) : sources.has(subject) ? "default policy" : undefined;
+  };
 }
 
 /** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
-import { subjectOf } from "../../model/key.js";
+import { whereDefinedIn } from "../../report/common.js";
 import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
@@ -127,12 +127,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } finally {
         progress.stop();
       }
-      const sources = new Map(comparison.desired.resources.map((r) => [subjectOf(r), r.source]));
-      const whereDefined = (subject: string) => {
-        const source = sources.get(subject);
-        return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;
-      };
-      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefined, stop));
+      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop));
       setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
     } catch (error) {
       if (stop && error instanceof UsageError) {
