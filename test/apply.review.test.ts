@@ -7,7 +7,8 @@ import { stringify } from "yaml";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { main } from "../src/cli/main.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
-import { SAVED_PLAN_FORMAT, type SavedPlan } from "../src/diff/savedPlan.js";
+import { planOf, type Change } from "../src/diff/plan.js";
+import { planFromSaved, SAVED_PLAN_FORMAT, SavedPlanError, type SavedPlan } from "../src/diff/savedPlan.js";
 import type { JsonObject } from "../src/model/resource.js";
 import type { CliRun } from "./helpers/cli.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
@@ -223,4 +224,24 @@ test("an interactive apply that deletes shows every change and the risks, then a
   assert.equal(confirmed.code, 0, confirmed.stdout + confirmed.stderr);
   assert.match(confirmed.stdout, /Apply complete: 4 applied\./);
   assert.equal(await live("/meshes/shop/meshtimeouts/t2"), undefined);
+});
+
+test("a saved plan's objects are taken from the plan made again (the file's are redacted); a change it does not make the same way is refused", () => {
+  const secret = { type: "Secret", mesh: "shop", name: "acquirer", data: "c2VjcmV0" };
+  const change = (action: Change["action"], desired?: JsonObject): Change => ({ action, resource: "Secret/shop/acquirer", type: "Secret", mesh: "shop", name: "acquirer", ...(desired ? { desired } : {}), diff: "" });
+  const saved: SavedPlan = {
+    format: SAVED_PLAN_FORMAT,
+    meshops: "0",
+    revision: "r",
+    controlPlane: "embedded",
+    instance: "meshops",
+    desired: "d",
+    live: "l",
+    prune: false,
+    summary: { create: 1, update: 0, delete: 0, unchanged: 0 },
+    changes: [{ action: "create", resource: "Secret/shop/acquirer", type: "Secret", mesh: "shop", name: "acquirer", desired: { ...secret, data: "(redacted)" }, liveDigest: null, diff: "" }],
+  };
+  assert.deepEqual(planFromSaved(saved, planOf([change("create", secret)])).changes.map((c) => c.desired), [secret]);
+  assert.throws(() => planFromSaved(saved, planOf([change("unchanged", secret)])), (error: unknown) => error instanceof SavedPlanError && error.message === "the plan made again does not create Secret/shop/acquirer");
+  assert.throws(() => planFromSaved(saved, planOf([])), SavedPlanError);
 });

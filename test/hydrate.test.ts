@@ -210,6 +210,11 @@ test("a token in a remote URL is refused before git runs, and not shown: hydrate
     assert.match(run.stderr, /https:\/\/git\.example\.invalid\/acme\/mesh-config\.git: a password or token in the URL would be kept in \.git\/config.*; (give the token in a file with --git-token-file|use git's own credentials)/, what);
     assert.ok(!`${run.stdout}${run.stderr}`.includes(token), `${what} shows the token: ${run.stderr}`);
   }
+  // A token as the user name (GitHub takes https://TOKEN@github.com/...) is a token all the same.
+  const asUser = await runCli(["hydrate", "--repo", source, "--path", "config", "--branch", "rendered", "--remote", `https://${token}@git.example.invalid/acme/mesh-config.git`], work);
+  assert.equal(asUser.code, 1, asUser.stderr);
+  assert.match(asUser.stderr, /https:\/\/git\.example\.invalid\/acme\/mesh-config\.git: a password or token in the URL/);
+  assert.ok(!`${asUser.stdout}${asUser.stderr}`.includes(token), asUser.stderr);
   // A user name alone is no secret (ssh://git@host/...): not refused for that.
   const ssh = await runCli(["hydrate", "--repo", source, "--path", "config", "--branch", "rendered", "--remote", "ssh://git@git.example.invalid/acme/x.git"], work);
   assert.doesNotMatch(ssh.stderr, /password or token/);

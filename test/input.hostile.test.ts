@@ -96,6 +96,14 @@ test("a Git LFS pointer committed in place of a YAML file is one lfs-pointer err
   );
 });
 
+test("a Git LFS pointer that states no size (cut short) is said without one, not as '? bytes'", async () => {
+  const run = await validate({ "mesh.yaml": MESH, "policies.yaml": "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\n" });
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.file, d.rule, d.message]),
+    [["policies.yaml", "lfs-pointer", "a Git LFS pointer, not the file's content (kept in Git LFS): meshops reads the YAML Git holds; keep mesh configuration out of LFS (.gitattributes)"]],
+  );
+});
+
 test("x.YAML (any case) is read; a submodule is a warning", async () => {
   const sub = tempRepo("meshops-input-hostile-sub-");
   repos.push(sub);

@@ -4,7 +4,8 @@ import { parse } from "yaml";
 import type { JsonObject, JsonValue, Resource } from "../src/model/resource.js";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
-import { DEFAULT_SYSTEM_NAMESPACES, toResource, type ConvertOptions } from "../src/parse/convert.js";
+import { toResource, type ConvertOptions } from "../src/parse/convert.js";
+import { DEFAULT_SYSTEM_NAMESPACES } from "../src/kuma/naming.js";
 import { toKubernetes } from "../src/report/render.js";
 import { referencedNames } from "../src/kuma/naming.js";
 

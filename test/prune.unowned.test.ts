@@ -77,30 +77,57 @@ test("a Mesh dropped from the repository that holds what meshops does not own is
   });
 });
 
-test("a Mesh dropped from the repository that holds a kind meshops does not read (a Dataplane) is kept, not deleted and refused", async () => {
+/**
+ * Meshes keep and x applied by meshops (Kuma 2.12, no default policies), then `holding` written into x beside
+ * meshops, then x dropped from the repository: `body` runs on that, in a fresh repository.
+ */
+async function withDroppedMesh(holding: { readonly path: string; readonly object: object }, body: (url: string, dir: string) => Promise<void>): Promise<void> {
   await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
-    const dir = tempRepo("meshops-prune-other-kinds-");
+    const dir = tempRepo("meshops-prune-dropped-");
     try {
       const config = stringify({ controlPlane: { version: "2.12.14", skipDefaultMeshCreation: true }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
       commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep", skipCreatingInitialPolicies: ["*"] }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x", skipCreatingInitialPolicies: ["*"] }) });
       const applied = await runCli(["apply", "--cp-url", url], dir.dir);
       assert.equal(applied.code, 0, applied.stderr);
-      // A proxy registered itself in x (meshops.yaml does not manage Dataplanes, so meshops never lists them).
-      const dataplane = { type: "Dataplane", mesh: "x", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
-      await put(url, "/meshes/x/dataplanes/web-1", dataplane);
+      await put(url, holding.path, holding.object);
       commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
-
-      const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir.dir);
-      assert.equal(planned.code, 0, planned.stdout);
-      const plan = JSON.parse(planned.stdout) as PlanJson & { risks?: unknown[] };
-      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
-      assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
-      const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir.dir);
-      assert.equal(pruned.code, 0, pruned.stderr);
-      assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
-      assert.deepEqual(await names(url, "/meshes/x/dataplanes"), ["web-1"]);
+      await body(url, dir.dir);
     } finally {
       dir.cleanup();
     }
+  });
+}
+
+test("a Mesh dropped from the repository that holds a kind meshops does not read (a Dataplane) is kept, not deleted and refused", async () => {
+  // A proxy registered itself in x (meshops.yaml does not manage Dataplanes, so meshops never lists them).
+  const dataplane = { type: "Dataplane", mesh: "x", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+  await withDroppedMesh({ path: "/meshes/x/dataplanes/web-1", object: dataplane }, async (url, dir) => {
+    const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(planned.code, 0, planned.stdout);
+    const plan = JSON.parse(planned.stdout) as PlanJson & { risks?: unknown[] };
+    assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
+    assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
+    const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
+    assert.deepEqual(await names(url, "/meshes/x/dataplanes"), ["web-1"]);
+  });
+});
+
+test("plan --prune narrowed to --type Mesh still keeps a dropped Mesh that holds a policy meshops does not own", async () => {
+  // Written by hand beside meshops: not owned, so never pruned, and gone with its Mesh if the Mesh were deleted.
+  const byHand = { type: "MeshTimeout", mesh: "x", name: "by-hand", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] } };
+  await withDroppedMesh({ path: "/meshes/x/meshtimeouts/by-hand", object: byHand }, async (url, dir) => {
+    for (const scope of [[], ["--type", "Mesh"], ["--mesh", "x", "--type", "Mesh"]]) {
+      const planned = await runCli(["plan", "--prune", ...scope, "--cp-url", url, "--format", "json"], dir);
+      assert.equal(planned.code, 0, `${scope.join(" ")}: ${planned.stdout}${planned.stderr}`);
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), [], scope.join(" "));
+      assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }], scope.join(" "));
+    }
+    const pruned = await runCli(["apply", "--prune", "--type", "Mesh", "--yes", "--cp-url", url], dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
+    assert.deepEqual(await names(url, "/meshes/x/meshtimeouts"), ["by-hand"]);
   });
 });

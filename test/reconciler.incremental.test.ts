@@ -400,3 +400,15 @@ test("a Mesh leaving the repository with prune on: a full plan, which keeps the 
   assert.ok(await probe.inner.get({ type: "Mesh", mesh: "scratch", name: "scratch" }));
   assert.ok(await probe.inner.get({ type: "Dataplane", mesh: "scratch", name: "web-1" }));
 });
+
+test("a kept Mesh, orphaned in the drift, and an unrelated commit after: not planned incrementally as a delete of the Mesh", async () => {
+  // The last run kept Mesh/scratch for its Dataplane; the drift calls it orphaned, so the next incremental plan would
+  // take it up, against the cache, which holds no Dataplane.
+  edit("meshes/edge/protection.yaml", "# Protection for", "# The protection for", "a comment edited");
+  const next = await run("commit");
+  assert.equal(next.mode, "incremental");
+  assert.deepEqual(next.writes, [], "the Mesh stays, as the full plan kept it");
+  assert.notEqual(next.outcome.result, "refused", "nor is its delete held for approval");
+  assert.ok(await probe.inner.get({ type: "Mesh", mesh: "scratch", name: "scratch" }));
+  assert.ok(await probe.inner.get({ type: "Dataplane", mesh: "scratch", name: "web-1" }));
+});

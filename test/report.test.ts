@@ -27,12 +27,14 @@ import { classifyPlanRisks } from "../src/diff/risk.js";
 import { isShownToPeople, type Diagnostic } from "../src/model/diagnostic.js";
 import { subjectOf } from "../src/model/key.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
-import { DEFAULT_SYSTEM_NAMESPACES, toResource } from "../src/parse/convert.js";
+import { toResource } from "../src/parse/convert.js";
+import { DEFAULT_SYSTEM_NAMESPACES } from "../src/kuma/naming.js";
 import { parseYaml } from "../src/parse/documents.js";
 import {
   driftExitCodeFor,
   planExitCode,
   validateExitCode,
+  whereDefinedIn,
   type DriftFailOn,
   type DriftReportInput,
   type PlanFailOn,
@@ -599,4 +601,29 @@ test("exit codes follow the flags", () => {
   assert.equal(driftExitCodeFor({ ...zero, unmanaged: 1 }, "any"), 2);
   assert.equal(driftExitCodeFor({ ...zero, orphaned: 1 }, "drift"), 2);
   assert.equal(driftExitCodeFor({ ...zero, orphaned: 1 }, "none"), 0);
+});
+
+test("plan text with --base: a file name with a line break or a terminal escape is shown escaped, on the change's one line", () => {
+  const report = planReport();
+  const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
+  assert.ok(changed.length > 0);
+  const text = renderPlanReportText({ ...report, locations: { get: () => ({ file: "meshes/a\u001b[2J\nb.yaml", line: 3, column: 1 }) } });
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  for (const change of changed) {
+    const line = text.split("\n").find((l) => l.includes(`${change.action} ${change.resource}`));
+    assert.ok(line?.endsWith("  (meshes/a\\u001b[2J\\nb.yaml:3)"), `${change.resource}: ${line}`);
+  }
+});
+
+test("apply's failures name where the refused resource is written: file:line (escaped as a text line shows it), or the default policy", () => {
+  const [first, second] = desiredAt("plan/ref", REF_REV).filter((r) => r.source);
+  assert.ok(first?.source && second?.source);
+  const odd = { ...second, source: { ...second.source, file: "meshes/a\u001b[2J\nb.yaml" } };
+  const materialized = { ...first, name: "made-from-its-mesh", source: undefined };
+  const where = whereDefinedIn([first, odd, materialized]);
+  assert.equal(where(subjectOf(first)), `${first.source.file}:${first.source.line}`);
+  assert.equal(where(subjectOf(odd)), `meshes/a\\u001b[2J\\nb.yaml:${second.source.line}`);
+  assert.equal(where(subjectOf(materialized)), "default policy");
+  assert.equal(where("MeshTimeout/nowhere/none"), undefined);
 });

@@ -328,8 +328,7 @@ export class KumaHttpBackend implements Backend {
     const subject = subjectFor(route, key);
     const res = await this.#request("PUT", this.#itemPath(route, key), subject, JSON.stringify(body));
     // What the answer may quote of the body: its secrets are cut out of an error or a warning.
-    const sent = res.status === 200 || res.status === 201 ? [] : secretSpellingsOf(body);
-    if (res.status !== 200 && res.status !== 201) throw this.#failure(subject, "PUT", res, sent);
+    if (res.status !== 200 && res.status !== 201) throw this.#failure(subject, "PUT", res, secretSpellingsOf(body));
     const answer = asObject(parseJson(res.text));
     const warnings = Array.isArray(answer?.warnings) ? answer.warnings.filter((w): w is string => typeof w === "string") : [];
     const quoted = warnings.length > 0 ? secretSpellingsOf(body) : [];

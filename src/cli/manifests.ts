@@ -7,7 +7,7 @@ import path from "node:path";
 import { buildDesired, targetOf } from "../desired/index.js";
 import { checkManifests, kubernetesManifests, type Manifest } from "../hydrate/manifests.js";
 import { renderDiagnosticLine, renderDiagnosticsText } from "../report/diagnostics.js";
-import type { RepoConfig } from "../config/repoConfig.js";
+import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { styleFor, type CliIo } from "./io.js";
 import { loadRepository, summaryOf, type RepositoryOptions } from "./repository.js";
 
@@ -30,7 +30,7 @@ export async function loadManifests(options: RepositoryOptions, io: CliIo): Prom
     io.stderr.write(renderDiagnosticsText(result.diagnostics, summaryOf(result), style));
     return undefined;
   }
-  const systemNamespace = result.config.systemNamespaces[0] ?? "kuma-system";
+  const systemNamespace = systemNamespaceOf(result.config);
   // The very builder `apply` uses, shaped for the version meshops.yaml targets.
   const desired = buildDesired(result.resources, result.config, targetOf(result.config));
   const { manifests, notes } = kubernetesManifests(desired.resources, systemNamespace, result.config.controlPlane.mode);

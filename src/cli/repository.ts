@@ -83,16 +83,21 @@ export function localRepositoryDir(repo: string, io: CliIo): string {
   return dir;
 }
 
+/** How GitHub's tokens (classic, OAuth, user-to-server, server-to-server, refresh, fine-grained) and GitLab's begin. */
+const TOKEN_PREFIX = /^(gh[pousr]_|github_pat_|glpat-)/;
+
 /** How `hydrate` (also the daemon's) gets a remote's credentials: git's own way, never meshops'. */
 export const GIT_OWN_CREDENTIALS = "use git's own credentials: a credential helper, GIT_ASKPASS or an SSH key";
 
 /**
  * A Git remote given as a URL (`--repo`, `--remote`, `--hydrate-remote`) may name a user, not carry a password or
  * token: git would keep it in a clone's .git/config and get it as an argument, and messages would quote it. `instead`
- * says how to give it.
+ * says how to give it. A token may stand where the user name does (GitHub takes `https://TOKEN@github.com/...`): the
+ * prefixes GitHub and GitLab give their tokens say so.
  */
 export function refuseTokenInUrl(flag: string, remote: string, instead: string): void {
-  const password = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(remote);
+  const user = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(remote)?.[1];
+  const password = user !== undefined && (user.includes(":") || TOKEN_PREFIX.test(user));
   if (password) throw new UsageError(`${flag} ${withoutCredentials(remote)}: a password or token in the URL would be kept in .git/config, passed to git as an argument and shown in messages; ${instead}`);
 }
 

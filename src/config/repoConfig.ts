@@ -76,6 +76,14 @@ export interface UnmanagedSelector {
   readonly defaultPolicy?: boolean;
 }
 
+/**
+ * The namespace meshops gives what states none on Kubernetes (render, hydrate, the desired state of a Kubernetes zone)
+ * and expects the default policies in: meshops.yaml's `systemNamespace`, else the product's usual one.
+ */
+export function systemNamespaceOf(config: Pick<RepoConfig, "systemNamespaces">): string {
+  return config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0];
+}
+
 /** meshops.yaml with every default applied. */
 export interface RepoConfig {
   readonly instance: string;

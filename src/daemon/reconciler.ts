@@ -139,6 +139,12 @@ interface Base {
   /** meshops.yaml as parsed: a change to it means a full plan. */
   readonly configKey: string;
   readonly drift: DriftReport;
+  /**
+   * The meshes the last full comparison found holding a kind meshops does not read (compare()'s
+   * meshesHoldingOthers): the live cache lacks those kinds, so an incremental plan keeps their Mesh too, which a Mesh
+   * kept so and orphaned since would otherwise be planned to delete.
+   */
+  readonly meshesHoldingOthers: ReadonlySet<string>;
 }
 
 /** A plan of the target revision, full or incremental, and how to work out the drift once it is applied. */
@@ -149,6 +155,8 @@ interface Round {
   readonly ownedCount: number;
   /** Subjects planned (all of them for a full plan). */
   readonly planned: number;
+  /** Base.meshesHoldingOthers after this round. */
+  readonly meshesHoldingOthers: ReadonlySet<string>;
   /** The drift left after applying the plan (call it after the cache has recorded the changes). */
   driftAfter(changes: ChangeSet | undefined): DriftReport | Promise<DriftReport>;
 }
@@ -369,7 +377,7 @@ export class Reconciler {
 
     const s = changes?.summary ?? NO_CHANGES;
     target.pending = s.failed > 0 || s.skipped > 0;
-    this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift } : undefined;
+    this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift, meshesHoldingOthers: round.meshesHoldingOthers } : undefined;
     const outcome: RunResult =
       s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
     events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
@@ -405,13 +413,14 @@ export class Reconciler {
       else if (meshLeft !== undefined) reason = `Mesh ${meshLeft} left the repository`;
       else {
         const live = this.#live.objects;
-        const incremental = planIncremental({ previous: base.desired, next: desired, live, outOfSync: outOfSyncSubjects(base.drift), options });
+        const incremental = planIncremental({ previous: base.desired, next: desired, live, outOfSync: outOfSyncSubjects(base.drift), options: { ...options, meshesInUse: base.meshesHoldingOthers } });
         return {
           mode: "incremental",
           desired,
           plan: incremental.plan,
           ownedCount: this.#live.ownedCount(config),
           planned: incremental.subjects.size,
+          meshesHoldingOthers: base.meshesHoldingOthers,
           driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, driftOptionsOf(config)),
         };
       }
@@ -426,6 +435,7 @@ export class Reconciler {
       plan,
       ownedCount: comparison.ownedCount,
       planned: comparison.desired.size,
+      meshesHoldingOthers: comparison.meshesHoldingOthers,
       driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, driftOptionsOf(config))),
     };
   }
@@ -502,7 +512,7 @@ export class Reconciler {
     }
     events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
-    this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining } : undefined;
+    this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining, meshesHoldingOthers: comparison.meshesHoldingOthers } : undefined;
 
     const s = changes?.summary ?? NO_CHANGES;
     const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(shown) > 0 ? "drifted" : "in-sync";

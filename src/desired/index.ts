@@ -9,7 +9,7 @@
  * Pure: the output depends only on the arguments; `previous` only saves work.
  */
 import { runSteps, type Steps } from "../util/steps.js";
-import type { RepoConfig } from "../config/repoConfig.js";
+import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
 import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
@@ -39,7 +39,7 @@ export interface DesiredTarget {
  */
 export function targetOf(config: RepoConfig, info?: VersionInfo & { readonly environment?: ControlPlaneEnvironment }): DesiredTarget {
   const target = { major: kumaMajor(info, config.controlPlane.version), defaultsLine: defaultPoliciesLine(info?.basedOnKuma ?? info?.version ?? config.controlPlane.version) };
-  return info?.environment === "kubernetes" ? { ...target, kubernetes: { systemNamespace: config.systemNamespaces[0] ?? "kuma-system" } } : target;
+  return info?.environment === "kubernetes" ? { ...target, kubernetes: { systemNamespace: systemNamespaceOf(config) } } : target;
 }
 
 export interface MeshDesired {

@@ -8,6 +8,7 @@
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { isJsonObject as isObject } from "../model/resource.js";
+import { isSecretType } from "../kuma/types.js";
 import { isEncryptedValue } from "../secrets/sops.js";
 import { isGoBase64 } from "../util/base64.js";
 
@@ -32,8 +33,6 @@ const DATA_SOURCE_KEYS = new Set(["secret", "file", "inline", "inlineString", "i
 
 /** Sibling fields that mark an object as TLS material, whose `key` is then a private key. */
 const CERTIFICATE_KEYS = new Set(["cert", "certificate", "crt", "certs", "certificates", "caCert", "clientCert"]);
-
-const SECRET_TYPES = new Set(["Secret", "GlobalSecret"]);
 
 /** A copy of the object with every secret value (and every SOPS ciphertext) replaced by `REDACTED`. */
 export function redact(object: JsonObject): JsonObject {
@@ -162,7 +161,7 @@ function isSecretField(key: string, value: JsonValue, secretObject: boolean, tls
 
 function isSecretObject(object: JsonObject, parentKey: string | undefined): boolean {
   if (parentKey === "secret" || parentKey === "Secret") return true;
-  return (typeof object.type === "string" && SECRET_TYPES.has(object.type)) || (typeof object.kind === "string" && SECRET_TYPES.has(object.kind));
+  return (typeof object.type === "string" && isSecretType(object.type)) || (typeof object.kind === "string" && isSecretType(object.kind));
 }
 
 function isTlsObject(object: JsonObject, parentKey: string | undefined): boolean {

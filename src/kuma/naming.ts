@@ -4,7 +4,7 @@
  * meshops keys every resource by that API name, so both shapes of one resource are one identity.
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { GLOBAL_SCOPE, GLOBAL_UNIT_NAME, subjectOf } from "../model/key.js";
+import { GLOBAL_SCOPE, nameOfUnit, subjectOf } from "../model/key.js";
 import { DEFAULT_POLICIES, defaultPolicyName } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
 import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
@@ -144,8 +144,9 @@ export function kubernetesCollisions(resources: readonly { readonly type: string
     if (r.type === "Mesh") continue;
     // Secrets and GlobalSecrets are all core/v1 Secrets of the system namespace, named as in Kuma's API (kuma/secrets.ts).
     const type = isSecretType(r.type) ? "Secret" : r.type;
-    const key = `${type}/${r.name}`;
-    const mesh = r.mesh === GLOBAL_SCOPE ? GLOBAL_UNIT_NAME : r.mesh;
+    // One Kubernetes object per kind and name, whatever the mesh: keyed as a resource of no mesh.
+    const key = subjectOf({ type, mesh: GLOBAL_SCOPE, name: r.name });
+    const mesh = nameOfUnit(r.mesh);
     const entry = meshesByObject.get(key);
     if (entry) entry.meshes.push(mesh);
     else meshesByObject.set(key, { type, object: r.object, meshes: [mesh] });

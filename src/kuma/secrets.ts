@@ -6,7 +6,7 @@
  *
  * Knowledge only: both directions (read a Kubernetes Secret, write one) so that the reader and `render` agree.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
 import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION } from "./server.js";
@@ -107,7 +107,7 @@ function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonVal
     // The API server decodes stringData as map[string]string: any other type refuses the Secret (json: cannot
     // unmarshal number into Go struct field Secret.stringData of type string), and data's type is the schema's.
     if (field === "stringData" && typeof entry !== "string") {
-      problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: `must be a string, found ${entry === null ? "null" : Array.isArray(entry) ? "a sequence" : typeof entry === "object" ? "a mapping" : `a ${typeof entry}`}: the API server refuses a Secret whose stringData holds another type` });
+      problems.push({ path: [field, VALUE_KEY], rule: "kubernetes-shape", message: `must be a string, found ${kindOfValue(entry)}: the API server refuses a Secret whose stringData holds another type` });
       continue;
     }
     // stringData is plaintext that Kubernetes base64-encodes into data; an encrypted one stays sealed until decrypted.

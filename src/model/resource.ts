@@ -52,6 +52,16 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * What kind of YAML value it is, never what it holds (a message about a secret's field may use it): "null",
+ * "a sequence", "a mapping", "a string", "a number" or "a boolean".
+ */
+export function kindOfValue(value: JsonValue): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a sequence";
+  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+}
+
 /** The value if it is a JSON object, else undefined. */
 export function asJsonObject(value: JsonValue | undefined): JsonObject | undefined {
   return isJsonObject(value) ? value : undefined;

@@ -1,5 +1,5 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
-import { DEFAULT_SYSTEM_NAMESPACES, DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
@@ -18,7 +18,7 @@ import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from 
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
 import { formatPath, type PathSegments } from "./fieldPath.js";
-import { isJsonObject as isObject } from "../model/resource.js";
+import { isJsonObject as isObject, kindOfValue } from "../model/resource.js";
 
 /** A document that cannot become a resource, or a resource field that breaks a rule of the shape. */
 export interface ShapeProblem {
@@ -49,8 +49,6 @@ export interface ConvertOptions {
    */
   readonly defaultNamespace?: string;
 }
-
-export { DEFAULT_SYSTEM_NAMESPACES };
 
 const KUBERNETES_TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "metadata", "spec"]);
 const KUBERNETES_METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
@@ -421,9 +419,7 @@ function copyEntries(target: JsonObject, source: JsonObject, skip: readonly stri
 
 function describe(value: JsonValue): string {
   if (value === null) return "nothing";
-  if (Array.isArray(value)) return "a sequence";
-  if (typeof value === "object") return "a mapping";
-  return JSON.stringify(value);
+  return typeof value === "object" ? kindOfValue(value) : JSON.stringify(value);
 }
 
 /**

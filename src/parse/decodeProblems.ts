@@ -20,7 +20,7 @@
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
 import type { PathSegments } from "./fieldPath.js";
-import { RAW_UNREAD, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
+import { RAW_UNREAD, SECRET_NOT_SHOWN, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
 
 export interface DecodeProblem {
   /** Where the offending node starts in the text (a tagged node: its value, after the tag). */
@@ -101,11 +101,11 @@ function scalarProblem(tag: string | undefined, plain: string | undefined, value
   if (tag) {
     if (typeof text !== "string" || isForeignTag(tag)) return undefined;
     const tagged = resolveTagged(tag, text);
-    if (tagged.error !== undefined) return `${hidden && tagged.mismatch ? `cannot decode the value (secret: not shown) as a ${tagged.mismatch}` : tagged.error}: ${REFUSED} (go-yaml v2)`;
+    if (tagged.error !== undefined) return `${hidden && tagged.mismatch ? `cannot decode the value ${SECRET_NOT_SHOWN} as a ${tagged.mismatch}` : tagged.error}: ${REFUSED} (go-yaml v2)`;
     // !!float asks for a float64: go-yaml rounds an integer to one itself, as JavaScript does.
-    return numberProblem(tagged.value, text, `${shortTag(tag)} ${hidden ? "(secret: not shown)" : text} reads as`, shortTag(tag) !== "!!float", hidden);
+    return numberProblem(tagged.value, text, `${shortTag(tag)} ${hidden ? SECRET_NOT_SHOWN : text} reads as`, shortTag(tag) !== "!!float", hidden);
   }
-  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${hidden ? "(secret: not shown)" : plain} as`, true, hidden);
+  return plain === undefined ? undefined : numberProblem(value, plain, `YAML 1.1 reads the plain scalar ${hidden ? SECRET_NOT_SHOWN : plain} as`, true, hidden);
 }
 
 /**
@@ -138,7 +138,7 @@ function refusedEscape(text: string, start: number, end: number, hidden: boolean
     const digits = c === "u" ? 4 : c === "U" ? 8 : 0;
     const code = digits > 0 ? parseInt(text.slice(i + 2, i + 2 + digits), 16) : NaN;
     if (code >= 0xd800 && code <= 0xdfff) {
-      const escape = hidden ? "(secret: not shown)" : text.slice(i, i + 2 + digits);
+      const escape = hidden ? SECRET_NOT_SHOWN : text.slice(i, i + 2 + digits);
       const message = `found invalid Unicode character escape code ${escape} (half of a UTF-16 surrogate pair): ${REFUSED} (go-yaml v2); write the character itself, or its \\U escape of eight hex digits`;
       return { offset: i, message };
     }

@@ -14,7 +14,7 @@
  * JavaScript number cannot hold as written (an integer beyond 2^53), is reported by parse/decodeProblems.ts.
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
-import type { JsonValue } from "../model/resource.js";
+import { kindOfValue, type JsonValue } from "../model/resource.js";
 import { isGoBase64 } from "../util/base64.js";
 
 const PLUS = 43;
@@ -292,6 +292,9 @@ export function acceptQuoteEscapes(doc: Document.Parsed, text: string): void {
   });
 }
 
+/** Stands for a secret's text (or what it reads as) in a message about it. */
+export const SECRET_NOT_SHOWN = "(secret: not shown)";
+
 /**
  * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a
  * string, or when YAML 1.2 reads it the same (`42` is a number to everyone; `on`, `0755` and `1_000` surprise).
@@ -302,7 +305,7 @@ export function plainScalarNote(source: string, secret = false): string | undefi
   const core = parseDocument(source);
   if (core.errors.length === 0 && Object.is(core.toJS(), value)) return undefined;
   // A secret's note says what kind of value YAML 1.1 made of it, never the text or the value.
-  if (secret) return `YAML 1.1 reads this plain scalar (secret: not shown) as ${value === null ? "null" : typeof value === "boolean" ? "a boolean" : "a number"}: quote it`;
+  if (secret) return `YAML 1.1 reads this plain scalar ${SECRET_NOT_SHOWN} as ${kindOfValue(value)}: quote it`;
   const what = value === null ? "null" : typeof value === "boolean" ? `a boolean (${value})` : `the number ${value}`;
   return `YAML 1.1 reads the plain scalar ${source} as ${what}: quote it`;
 }

@@ -11,8 +11,10 @@ import type { Location, Locations } from "../diff/revisions.js";
 import { groupBy } from "../diff/pair.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { parseSubject } from "../model/key.js";
+import { parseSubject, subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
 import { compareText } from "../model/order.js";
+import { printable } from "./style.js";
 
 export const REPORT_FORMATS = ["text", "json", "markdown", "github", "junit", "sarif"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -119,11 +121,23 @@ export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string)
   return [...groupBy(items, meshOf).entries()].sort(([a], [b]) => compareText(a, b));
 }
 
-/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. */
+/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. The file name as a text line shows it. */
 export function describeLocation(location: Location | undefined): string {
   if (!location) return "";
-  const at = `${location.file}:${location.line}`;
+  const at = `${printable(location.file)}:${location.line}`;
   return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
+}
+
+/**
+ * Where each of `resources` is written (describeLocation), for a change set's failures: "default policy" for one
+ * materialized from its Mesh, undefined for a subject not among them.
+ */
+export function whereDefinedIn(resources: readonly Resource[]): (subject: string) => string | undefined {
+  const sources = new Map(resources.map((r) => [subjectOf(r), r.source]));
+  return (subject) => {
+    const source = sources.get(subject);
+    return source ? describeLocation(source) : sources.has(subject) ? "default policy" : undefined;
+  };
 }
 
 /** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */

@@ -112,12 +112,9 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
 }
 
 /**
- * What `apply` did, in plan order, ending with the totals; failures carry the control plane's reason and, through
- * `whereDefined`, the file and line of the resource that was refused.
- */
-/**
- * What an apply did, change by change, then the counts. `interrupted` (a signal's name, or "timeout") says why the
- * changes not attempted were not: they are counted as such, never as failures.
+ * What an apply did, change by change in plan order, then the counts. Failures carry the control plane's reason and,
+ * through `whereDefined`, where the refused resource is written. `interrupted` (a signal's name, or "timeout") says
+ * why the changes not attempted were not: they are counted as such, never as failures.
  */
 export function renderChangeSetText(
   changes: ChangeSet,

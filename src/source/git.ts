@@ -6,7 +6,7 @@ import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot, refusedAsAnotherUsers } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -495,7 +495,7 @@ async function catFile(cwd: string, mode: "--batch" | "--batch-check", ids: read
   child.stdin.on("error", () => undefined); // git's own exit status says what went wrong
   child.stdin.end(ids.join("\n") + "\n");
   const code = await exited;
-  if (code !== 0) throw new SourceError(refusedAsAnotherUsers(cwd, stderr) ?? `git cat-file failed (${code}): ${stderr.trim().split("\n")[0] ?? ""}`);
+  if (code !== 0) throw new SourceError(gitFailure(cwd, `git cat-file failed (${code})`, stderr));
   if (failure !== undefined) throw failure;
   if (answers && !answers.done) throw new SourceError("git cat-file: its output ended in the middle of an object");
   return Buffer.concat(chunks);

@@ -14,7 +14,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
-import { SourceError, refusedAsAnotherUsers } from "./types.js";
+import { SourceError, gitFailure } from "./types.js";
 
 export interface ObjectInfo {
   readonly id: string;
@@ -114,7 +114,7 @@ export class GitObjects {
     this.#stderr = "";
     // Listened to at once: a spawn that fails (EMFILE, git missing) emits 'error', which unobserved ends the process.
     child.on("error", (error) => this.#ended(child, new SourceError(`git cat-file: ${error.message}`, { cause: error })));
-    child.on("close", (code) => this.#ended(child, new SourceError(refusedAsAnotherUsers(this.#cwd, this.#stderr) ?? `git cat-file exited (${code ?? "signal"}): ${this.#stderr.trim().split("\n")[0] ?? ""}`)));
+    child.on("close", (code) => this.#ended(child, new SourceError(gitFailure(this.#cwd, `git cat-file exited (${code ?? "signal"})`, this.#stderr))));
     child.stdin.on("error", () => undefined); // the 'close' above says what went wrong
     this.#hold(child, false);
     child.stderr.on("data", (chunk: Buffer) => {

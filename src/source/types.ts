@@ -66,6 +66,14 @@ export class SourceError extends Error {
   override readonly name = "SourceError";
 }
 
+/**
+ * One line for a git process that failed (`what`: which, and how) with `stderr`: Git's safe.directory refusal said as
+ * such, else git's first line (the rest is hints).
+ */
+export function gitFailure(dir: string, what: string, stderr: string): string {
+  return refusedAsAnotherUsers(dir, stderr) ?? `${what}: ${stderr.trim().split("\n")[0] ?? ""}`;
+}
+
 /** What to say when Git's error (`said`) is its safe.directory refusal; undefined for any other. */
 export function refusedAsAnotherUsers(dir: string, said: string): string | undefined {
   if (!/detected dubious ownership/.test(said)) return undefined;
@@ -86,10 +94,14 @@ function utf16ByteOrder(bytes: Buffer): "little-endian" | "big-endian" | undefin
 /** Git LFS pointers are at most this long (its specification: under 1024 bytes). */
 const MAX_LFS_POINTER_BYTES = 1024;
 
-/** The size a Git LFS pointer names, or undefined when `text` is not one (its first line is the spec's version URL). */
-function lfsPointerSize(text: string): string | undefined {
+/**
+ * What a Git LFS pointer says of the content it stands for (its size, when it states one), or undefined when `text` is
+ * not one (its first line is the spec's version URL).
+ */
+function lfsPointerContent(text: string): string | undefined {
   if (!/^version https:\/\/git-lfs\.github\.com\/spec\/v1\r?\n/.test(text)) return undefined;
-  return /^size (\d+)\r?$/m.exec(text)?.[1] ?? "?";
+  const size = /^size (\d+)\r?$/m.exec(text)?.[1];
+  return size === undefined ? "kept in Git LFS" : `${size} bytes kept in Git LFS`;
 }
 
 /** `.yaml` or `.yml`, in any case (`x.YAML` is as much YAML as `x.yaml`). */
@@ -106,9 +118,9 @@ export function decodeFile(path: string, bytes: Buffer): { readonly text: string
   const utf16 = utf16ByteOrder(bytes);
   if (utf16) return { problem: { path, line: 1, rule: "invalid-utf8", message: `UTF-16 (${utf16}) text, not UTF-8 (Windows PowerShell's > and Out-File write it): save the file as UTF-8` } };
   if (bytes.includes(0)) return { problem: { path, rule: "not-text", message: "not a text file (it holds NUL bytes); YAML configuration must be UTF-8 text" } };
-  const lfs = bytes.length < MAX_LFS_POINTER_BYTES && bytes[0] === 0x76 ? lfsPointerSize(bytes.toString("utf8")) : undefined;
+  const lfs = bytes.length < MAX_LFS_POINTER_BYTES && bytes[0] === 0x76 ? lfsPointerContent(bytes.toString("utf8")) : undefined;
   if (lfs !== undefined) {
-    const message = `a Git LFS pointer, not the file's content (${lfs} bytes kept in Git LFS): meshops reads the YAML Git holds; keep mesh configuration out of LFS (.gitattributes)`;
+    const message = `a Git LFS pointer, not the file's content (${lfs}): meshops reads the YAML Git holds; keep mesh configuration out of LFS (.gitattributes)`;
     return { problem: { path, line: 1, rule: "lfs-pointer", message } };
   }
   if (isUtf8(bytes)) {

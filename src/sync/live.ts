@@ -1,6 +1,6 @@
 import type { Backend, ControlPlaneEnvironment, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
-import { RESOURCE_TYPES, isSecretType } from "../kuma/types.js";
+import { RESOURCE_TYPES, isSecretType, resourceType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import { kindIntroducedAfter } from "../kuma/versions.js";
@@ -62,7 +62,7 @@ export async function meshesHoldingUnreadKinds(
 ): Promise<Set<string>> {
   const held = new Set<string>();
   if (meshes.size === 0) return held;
-  const read = (name: string) => RESOURCE_TYPES.some((t) => t.name === name) && isManagedType(name, config);
+  const read = (name: string) => resourceType(name) !== undefined && isManagedType(name, config);
   const unread = types.filter((t) => t.scope === "Mesh" && !t.name.endsWith("Insight") && !read(t.name));
   await Promise.all(
     [...meshes].flatMap((mesh) =>

@@ -11,7 +11,8 @@ import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { meshesHoldingUnreadKinds, readLiveState, unservedKindWarnings } from "./live.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
-import { DEFAULT_SYSTEM_NAMESPACES, kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
+import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
+import { systemNamespaceOf } from "../config/repoConfig.js";
 
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
@@ -22,7 +23,10 @@ export interface Comparison {
   readonly ownedCount: number;
   /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
   readonly unknownReferences: readonly ServiceReference[];
-  /** Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy): kept. */
+  /**
+   * Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy), or (a
+   * scoped comparison, sync/scope.ts) anything outside the scope: their Mesh is kept.
+   */
   readonly meshesHoldingOthers: ReadonlySet<string>;
 }
 
@@ -56,7 +60,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
   if (info.environment === "kubernetes") {
-    const mismatch = systemNamespaceMismatch(live, result.config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0]);
+    const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
   }
   const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);

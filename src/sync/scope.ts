@@ -40,20 +40,27 @@ export function scopedResources(resources: readonly Resource[], scope: Scope): r
 
 /**
  * The comparison narrowed to the scope: its desired resources, its live objects and the owned count prune limits are
- * a share of. (`desired.meshes` stays whole: it is the build's cache, not what is compared.)
+ * a share of. (`desired.meshes` stays whole: it is the build's cache, not what is compared.) What is outside the scope
+ * stays whatever the plan does, so its mesh joins `meshesHoldingOthers`: prune never deletes a Mesh (`--type Mesh`)
+ * that would take it along.
  */
 export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ownership): Comparison {
   if (isWhole(scope)) return comparison;
-  const resources = scopedResources(comparison.desired.resources, scope);
-  const live = comparison.live.filter((o) => {
-    const key = keyOfLive(o);
-    return key !== undefined && inScope(scope, key);
-  });
+  const holding = new Set(comparison.meshesHoldingOthers);
+  const inScopeElseHolding = (key: ResourceKey | undefined): boolean => {
+    if (key === undefined) return false;
+    if (inScope(scope, key)) return true;
+    holding.add(key.mesh);
+    return false;
+  };
+  const resources = comparison.desired.resources.filter(inScopeElseHolding);
+  const live = comparison.live.filter((o) => inScopeElseHolding(keyOfLive(o)));
   return {
     ...comparison,
     desired: { ...comparison.desired, resources, size: resources.length },
     live,
     ownedCount: live.filter((o) => isOwnedBy(o, owner)).length,
+    meshesHoldingOthers: holding,
   };
 }
 

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
-import { subjectOf } from "../../model/key.js";
+import { whereDefinedIn } from "../../report/common.js";
 import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
@@ -80,14 +80,15 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       const scoped = scopedComparison(comparison, scope, result.config);
       let plan: Plan;
       if (saved) {
+        const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         const now = basisOf(comparison, result, options, io);
         const stale = whyStale(saved, now.basis, now.live);
-        if (stale) throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${stale}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+        if (stale) throw noLongerApplies(stale);
         try {
           plan = planFromSaved(saved, planFor(scoped, planOptionsOf(result.config, saved.prune)));
         } catch (error) {
           if (!(error instanceof SavedPlanError)) throw error;
-          throw new SavedPlanError(`the saved plan ${planFile} no longer applies: ${error.message}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+          throw noLongerApplies(error.message);
         }
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
@@ -126,12 +127,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } finally {
         progress.stop();
       }
-      const sources = new Map(comparison.desired.resources.map((r) => [subjectOf(r), r.source]));
-      const whereDefined = (subject: string) => {
-        const source = sources.get(subject);
-        return source ? `${source.file}:${source.line}` : sources.has(subject) ? "default policy" : undefined;
-      };
-      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefined, stop));
+      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop));
       setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
     } catch (error) {
       if (stop && error instanceof UsageError) {
