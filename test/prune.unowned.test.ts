@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { stringify } from "yaml";
 import { runCli } from "./helpers/cli.js";
@@ -111,6 +113,36 @@ test("a Mesh dropped from the repository that holds a kind meshops does not read
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.deepEqual(await names(url, "/meshes"), ["keep", "x"]);
     assert.deepEqual(await names(url, "/meshes/x/dataplanes"), ["web-1"]);
+  });
+});
+
+test("a Mesh dropped from the repository whose unread kinds cannot be listed (a token without the right to) is kept, with a warning, not a failed plan", async () => {
+  const dataplane = { type: "Dataplane", mesh: "x", name: "web-1", networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+  await withDroppedMesh({ path: "/meshes/x/dataplanes/web-1", object: dataplane }, async (url, dir) => {
+    // In front of the control plane: listing Dataplanes is forbidden, as Kong Mesh's RBAC answers a token without it.
+    const gate = http.createServer((req, res) => {
+      if (req.method === "GET" && /^\/meshes\/x\/dataplanes(\?|$)/.test(req.url ?? "")) {
+        res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ title: "Access Denied", detail: "forbidden" }));
+        return;
+      }
+      const upstream = http.request(`${url}${req.url ?? ""}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+    try {
+      const gated = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+      const planned = await runCli(["plan", "--prune", "--cp-url", gated, "--format", "json"], dir);
+      assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
+      assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
+      assert.match(planned.stderr, /^meshops: warning: cannot tell whether mesh x holds Dataplanes \(listing them failed: .*403.*\): its Mesh is kept$/m);
+    } finally {
+      await new Promise<void>((resolve) => gate.close(() => resolve()));
+    }
   });
 });
 

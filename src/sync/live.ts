@@ -59,6 +59,7 @@ export async function meshesHoldingUnreadKinds(
   types: readonly TypeInfo[],
   meshes: ReadonlySet<string>,
   config: Pick<RepoConfig, "resources"> | undefined,
+  onWarning?: (message: string) => void,
 ): Promise<Set<string>> {
   const held = new Set<string>();
   if (meshes.size === 0) return held;
@@ -67,7 +68,14 @@ export async function meshesHoldingUnreadKinds(
   await Promise.all(
     [...meshes].flatMap((mesh) =>
       unread.map(async (t) => {
-        if ((await backend.list(t.name, mesh)).length > 0) held.add(mesh);
+        try {
+          if ((await backend.list(t.name, mesh)).length > 0) held.add(mesh);
+        } catch (error) {
+          // A token without the right to list the kind (Kong Mesh's RBAC): what cannot be known is kept.
+          held.add(mesh);
+          const why = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+          onWarning?.(`cannot tell whether mesh ${mesh} holds ${t.name}s (listing them failed: ${why}): its Mesh is kept`);
+        }
       }),
     ),
   );

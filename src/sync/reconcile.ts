@@ -67,7 +67,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const ownedCount = live.filter(owned).length;
   // A Mesh this instance owns and no longer defines is one prune would delete, with everything in it.
   const prunable = new Set(live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o) && !desiredOf(desired, subjectOf({ type: "Mesh", mesh: o.name, name: o.name }))).map((o) => o.name as string));
-  const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config);
+  const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config, options.onWarning);
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.
   let unknownReferences: readonly ServiceReference[] | undefined;
