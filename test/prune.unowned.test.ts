@@ -146,6 +146,34 @@ test("a Mesh dropped from the repository whose unread kinds cannot be listed (a 
   });
 });
 
+test("with defaults.materialize off, a Mesh meshops made and then dropped is pruned: the default policies Kuma made in it do not keep it", async () => {
+  await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
+    const dir = tempRepo("meshops-prune-defaults-");
+    try {
+      const config = stringify({ controlPlane: { version: "2.12.14", skipDefaultMeshCreation: true }, defaults: { materialize: false }, prune: { maxDeletes: 10, maxDeletePercent: 100 } });
+      commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep" }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x" }) });
+      const applied = await runCli(["apply", "--cp-url", url], dir.dir);
+      assert.equal(applied.code, 0, applied.stderr);
+      // Kuma made x's default policies when meshops created it; meshops does not own them (it does not materialize them).
+      assert.deepEqual(await names(url, "/meshes/x/meshtimeouts"), ["mesh-gateways-timeout-all-x", "mesh-timeout-all-x"]);
+      commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
+      const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir.dir);
+      assert.equal(planned.code, 2, planned.stdout + planned.stderr);
+      const plan = JSON.parse(planned.stdout) as PlanJson;
+      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["delete Mesh/x"]);
+      assert.deepEqual(plan.kept ?? [], []);
+      const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir.dir);
+      assert.equal(pruned.code, 0, pruned.stderr);
+      assert.deepEqual(await names(url, "/meshes"), ["keep"]);
+      // A policy the control plane made only keeps nothing; one edited by hand would have gone with the Mesh too.
+      const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], dir.dir);
+      assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
 test("plan --prune narrowed to --type Mesh still keeps a dropped Mesh that holds a policy meshops does not own", async () => {
   // Written by hand beside meshops: not owned, so never pruned, and gone with its Mesh if the Mesh were deleted.
   const byHand = { type: "MeshTimeout", mesh: "x", name: "by-hand", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] } };

@@ -12,8 +12,7 @@ import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import picomatch from "picomatch";
 import type { UnmanagedSelector } from "../config/repoConfig.js";
 import { isOwned } from "../desired/ownership.js";
-import { DEFAULT_POLICIES, defaultPolicyName } from "../kuma/defaultPolicies.js";
-import { coreName } from "../kuma/naming.js";
+import { isControlPlaneDefault } from "../kuma/naming.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
@@ -145,17 +144,6 @@ function unmanagedMatcher(selectors: readonly UnmanagedSelector[], systemNamespa
     return (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name) && (!s.defaultPolicy || isControlPlaneDefault(k, systemNamespaces));
   });
   return (key) => matchers.some((m) => m(key));
-}
-
-/**
- * A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type, or
- * on Kubernetes that object in a system namespace (`mesh-timeout-all-default.kuma-system`).
- */
-function isControlPlaneDefault(key: Key, systemNamespaces: readonly string[]): boolean {
-  return DEFAULT_POLICIES.some((p) => {
-    const name = defaultPolicyName(p.prefix, key.mesh);
-    return p.type === key.type && (key.name === name || systemNamespaces.some((namespace) => key.name === coreName(name, namespace)));
-  });
 }
 
 /** A drift report of these items, in this order, with its summary counted. */

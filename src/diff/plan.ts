@@ -16,6 +16,7 @@ import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
+import { DEFAULT_SYSTEM_NAMESPACES, isControlPlaneDefault } from "../kuma/naming.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -73,14 +74,27 @@ export interface PlanOptions {
   mode?: ControlPlaneMode;
   /** Meshes that hold something the plan does not see (a kind meshops does not read): their Mesh is never pruned. */
   meshesInUse?: ReadonlySet<string>;
+  /** meshops.yaml's system namespaces: where a Kubernetes zone keeps the default policies it makes for a Mesh. */
+  systemNamespaces?: readonly string[];
 }
 
 /** The plan options meshops.yaml sets; `prune` is the command's (or the daemon's meshops.yaml `prune.enabled`). */
 export function planOptionsOf(
-  config: { readonly instance: string; readonly ignoreDifferences?: readonly IgnoreDifferencesRule[]; readonly controlPlane: { readonly mode: ControlPlaneMode } },
+  config: {
+    readonly instance: string;
+    readonly ignoreDifferences?: readonly IgnoreDifferencesRule[];
+    readonly controlPlane: { readonly mode: ControlPlaneMode };
+    readonly systemNamespaces?: readonly string[];
+  },
   prune: boolean,
 ): PlanOptions {
-  return { instance: config.instance, prune, ...(config.ignoreDifferences ? { ignore: config.ignoreDifferences } : {}), mode: config.controlPlane.mode };
+  return {
+    instance: config.instance,
+    prune,
+    ...(config.ignoreDifferences ? { ignore: config.ignoreDifferences } : {}),
+    mode: config.controlPlane.mode,
+    ...(config.systemNamespaces ? { systemNamespaces: config.systemNamespaces } : {}),
+  };
 }
 
 /**
@@ -95,7 +109,7 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 /** planChanges as steps (util/steps.ts), a few hundred subjects each. */
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
-  const meshesInUse = options.prune ? meshesStillInUse(pairs, options.instance, options.mode ?? "zone") : new Set<string>();
+  const meshesInUse = options.prune ? meshesStillInUse(pairs, options) : new Set<string>();
   for (const mesh of options.meshesInUse ?? []) meshesInUse.add(mesh);
   const writes: Change[] = [];
   const deletes: Change[] = [];
@@ -162,14 +176,19 @@ export function planOf(changes: Change[], kept: KeptResource[] = []): Plan {
 
 /**
  * Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned, still
- * desired or kept by the prune opt-out.
+ * desired or kept by the prune opt-out. A default policy the control plane made when the Mesh was created, unowned
+ * (meshops.yaml `defaults.materialize: false`), keeps nothing: it exists because of the Mesh, and goes with it.
  */
-function meshesStillInUse(pairs: readonly Pair[], instance: string, mode: ControlPlaneMode): Set<string> {
+function meshesStillInUse(pairs: readonly Pair[], options: PlanOptions): Set<string> {
   const inUse = new Set<string>();
+  const systemNamespaces = options.systemNamespaces ?? DEFAULT_SYSTEM_NAMESPACES;
   for (const pair of pairs) {
     if (pair.type === "Mesh") continue;
-    const pruned = !pair.desired && pair.live !== undefined && isOwned(pair.live.object, instance, mode) && !isPruneDisabled(pair.live.object);
-    if (!pruned) inUse.add(pair.mesh);
+    if (!pair.desired && pair.live !== undefined) {
+      const object = pair.live.object;
+      if (isOwned(object, options.instance, options.mode ?? "zone") ? !isPruneDisabled(object) : isControlPlaneDefault(pair, systemNamespaces)) continue;
+    }
+    inUse.add(pair.mesh);
   }
   return inUse;
 }

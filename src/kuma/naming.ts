@@ -129,6 +129,17 @@ export function onKubernetes(typeName: string, object: JsonObject, systemNamespa
   return { ...(type !== undefined ? { type } : {}), ...(mesh !== undefined ? { mesh } : {}), name: coreName(name, systemNamespace), labels, ...rest };
 }
 
+/**
+ * A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type, or
+ * on Kubernetes that object in a system namespace (`mesh-timeout-all-default.kuma-system`).
+ */
+export function isControlPlaneDefault(key: { readonly type: string; readonly mesh: string; readonly name: string }, systemNamespaces: readonly string[]): boolean {
+  return DEFAULT_POLICIES.some((p) => {
+    const name = defaultPolicyName(p.prefix, key.mesh);
+    return p.type === key.type && (key.name === name || systemNamespaces.some((namespace) => key.name === coreName(name, namespace)));
+  });
+}
+
 /** Collisions shown at most; beyond, a count. */
 const COLLISIONS_SHOWN = 10;
 
