@@ -146,7 +146,8 @@ test("a Mesh dropped from the repository whose unread kinds cannot be listed (a 
   });
 });
 
-test("with defaults.materialize off, a Mesh meshops made and then dropped is pruned: the default policies Kuma made in it do not keep it", async () => {
+/** A repository that made Mesh x with defaults.materialize off (Kuma made its default policies, unowned), then dropped it. */
+async function withDroppedMeshOfDefaults(body: (url: string, dir: string) => Promise<void>): Promise<void> {
   await withControlPlaneServer({ version: "2.12.14", skipMeshCreation: true }, async (url) => {
     const dir = tempRepo("meshops-prune-defaults-");
     try {
@@ -154,23 +155,40 @@ test("with defaults.materialize off, a Mesh meshops made and then dropped is pru
       commitFiles(dir.dir, { "meshops.yaml": config, "meshes/keep.yaml": stringify({ type: "Mesh", name: "keep" }), "meshes/x.yaml": stringify({ type: "Mesh", name: "x" }) });
       const applied = await runCli(["apply", "--cp-url", url], dir.dir);
       assert.equal(applied.code, 0, applied.stderr);
-      // Kuma made x's default policies when meshops created it; meshops does not own them (it does not materialize them).
       assert.deepEqual(await names(url, "/meshes/x/meshtimeouts"), ["mesh-gateways-timeout-all-x", "mesh-timeout-all-x"]);
       commitFiles(dir.dir, { "meshes/x.yaml": "" }, "drop x");
-      const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir.dir);
-      assert.equal(planned.code, 2, planned.stdout + planned.stderr);
-      const plan = JSON.parse(planned.stdout) as PlanJson;
-      assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["delete Mesh/x"]);
-      assert.deepEqual(plan.kept ?? [], []);
-      const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir.dir);
-      assert.equal(pruned.code, 0, pruned.stderr);
-      assert.deepEqual(await names(url, "/meshes"), ["keep"]);
-      // A policy the control plane made only keeps nothing; one edited by hand would have gone with the Mesh too.
-      const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], dir.dir);
-      assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+      await body(url, dir.dir);
     } finally {
       dir.cleanup();
     }
+  });
+}
+
+test("with defaults.materialize off, a Mesh meshops made and then dropped is pruned: the default policies Kuma made in it do not keep it", async () => {
+  await withDroppedMeshOfDefaults(async (url, dir) => {
+    const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(planned.code, 2, planned.stdout + planned.stderr);
+    const plan = JSON.parse(planned.stdout) as PlanJson;
+    assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["delete Mesh/x"]);
+    assert.deepEqual(plan.kept ?? [], []);
+    const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(await names(url, "/meshes"), ["keep"]);
+    const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+  });
+});
+
+test("with defaults.materialize off, a default policy edited by hand is someone's: it keeps its dropped Mesh", async () => {
+  await withDroppedMeshOfDefaults(async (url, dir) => {
+    const edited = await (await fetch(`${url}/meshes/x/meshtimeouts/mesh-timeout-all-x`)).json() as { spec: { to: { default: { idleTimeout: string } }[] } };
+    (edited.spec.to[0] as { default: { idleTimeout: string } }).default.idleTimeout = "3h";
+    await put(url, "/meshes/x/meshtimeouts/mesh-timeout-all-x", { type: "MeshTimeout", mesh: "x", name: "mesh-timeout-all-x", spec: edited.spec });
+    const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const plan = JSON.parse(planned.stdout) as PlanJson;
+    assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged"), []);
+    assert.deepEqual(plan.kept, [{ resource: "Mesh/x", type: "Mesh", mesh: "x", name: "x", reason: "holds resources that stay" }]);
   });
 });
 

@@ -8,7 +8,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringifyYaml } from "../parse/yaml11.js";
 import { isOwned, isPruneDisabled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
-import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
+import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
 import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
@@ -16,7 +16,7 @@ import { withLiveForEncrypted } from "./sealed.js";
 import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
-import { DEFAULT_SYSTEM_NAMESPACES, isControlPlaneDefault } from "../kuma/naming.js";
+import { DEFAULT_SYSTEM_NAMESPACES, controlPlaneDefaultOf } from "../kuma/naming.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -177,7 +177,8 @@ export function planOf(changes: Change[], kept: KeptResource[] = []): Plan {
 /**
  * Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned, still
  * desired or kept by the prune opt-out. A default policy the control plane made when the Mesh was created, unowned
- * (meshops.yaml `defaults.materialize: false`), keeps nothing: it exists because of the Mesh, and goes with it.
+ * (meshops.yaml `defaults.materialize: false`) and as it made it, keeps nothing: it exists because of the Mesh, and
+ * goes with it losing nothing; edited by hand, it stays, and so does its Mesh.
  */
 function meshesStillInUse(pairs: readonly Pair[], options: PlanOptions): Set<string> {
   const inUse = new Set<string>();
@@ -186,11 +187,17 @@ function meshesStillInUse(pairs: readonly Pair[], options: PlanOptions): Set<str
     if (pair.type === "Mesh") continue;
     if (!pair.desired && pair.live !== undefined) {
       const object = pair.live.object;
-      if (isOwned(object, options.instance, options.mode ?? "zone") ? !isPruneDisabled(object) : isControlPlaneDefault(pair, systemNamespaces)) continue;
+      if (isOwned(object, options.instance, options.mode ?? "zone") ? !isPruneDisabled(object) : isUntouchedDefault(pair, object, systemNamespaces)) continue;
     }
     inUse.add(pair.mesh);
   }
   return inUse;
+}
+
+/** A default policy the control plane made for its Mesh, as it made it: one edited by hand is someone's, and stays. */
+function isUntouchedDefault(key: Pair, object: JsonObject, systemNamespaces: readonly string[]): boolean {
+  const policy = controlPlaneDefaultOf(key, systemNamespaces);
+  return policy !== undefined && isJsonObject(object.spec) && sameNormalized({ type: key.type, spec: object.spec }, { type: key.type, spec: policy.spec() });
 }
 
 /** Whether the items are in order already: a linear check saves sorting 50,000 changes that usually are. */

@@ -5,7 +5,7 @@
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { GLOBAL_SCOPE, nameOfUnit, subjectOf } from "../model/key.js";
-import { DEFAULT_POLICIES, defaultPolicyName } from "./defaultPolicies.js";
+import { DEFAULT_POLICIES, defaultPolicyName, type DefaultPolicy } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
 import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
 
@@ -134,7 +134,12 @@ export function onKubernetes(typeName: string, object: JsonObject, systemNamespa
  * on Kubernetes that object in a system namespace (`mesh-timeout-all-default.kuma-system`).
  */
 export function isControlPlaneDefault(key: { readonly type: string; readonly mesh: string; readonly name: string }, systemNamespaces: readonly string[]): boolean {
-  return DEFAULT_POLICIES.some((p) => {
+  return controlPlaneDefaultOf(key, systemNamespaces) !== undefined;
+}
+
+/** The default policy `key` names as the control plane names it (isControlPlaneDefault), if any. */
+export function controlPlaneDefaultOf(key: { readonly type: string; readonly mesh: string; readonly name: string }, systemNamespaces: readonly string[]): DefaultPolicy | undefined {
+  return DEFAULT_POLICIES.find((p) => {
     const name = defaultPolicyName(p.prefix, key.mesh);
     return p.type === key.type && (key.name === name || systemNamespaces.some((namespace) => key.name === coreName(name, namespace)));
   });
