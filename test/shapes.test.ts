@@ -487,8 +487,10 @@ describe("a control plane of an older line than the repository", () => {
       const plan = await runCli(["plan", "--cp-url", url], dir);
       assert.equal(plan.code, 2, plan.stderr);
       const warnings = plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:"));
-      // meshops.yaml names no version, so nothing else is said: only this tells why the apply would fail.
+      // meshops.yaml names no version, so the repository was validated against the newest line: said first, then
+      // what tells why the apply would fail.
       assert.deepEqual(warnings, [
+        "meshops: warning: the control plane runs Kuma 2.11.4, but meshops.yaml sets no controlPlane.version: the repository was validated against 2.14, the newest line, not 2.11; set controlPlane.version to what the control plane runs",
         "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust",
       ]);
     });

@@ -19,7 +19,13 @@ after(() => {
 describe("targetMismatches", () => {
   test("another minor line is a warning naming both; another patch release is not", () => {
     assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.14.1" }), []);
-    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.10.1" }), [], "no configured version: nothing to compare");
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.14.1" }), [], "no configured version, the newest line: what validation used");
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "3.0.0" }), [], "3.x: validated against the newest line too");
+    // No configured version: validation used the newest line, which an older control plane lacks parts of (it drops
+    // fields it does not know, so they would show as drift after every apply).
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.10.1" }), [
+      "the control plane runs Kuma 2.10.1, but meshops.yaml sets no controlPlane.version: the repository was validated against 2.14, the newest line, not 2.10; set controlPlane.version to what the control plane runs",
+    ]);
     assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.12.3" }), [
       "the control plane runs Kuma 2.12.3, but meshops.yaml says controlPlane.version 2.14.3: the repository was validated against 2.14, not 2.12; set controlPlane.version to what the control plane runs",
     ]);
@@ -61,6 +67,14 @@ test("plan, apply and drift against a control plane of another line warn on stde
     assert.equal(drift.code, 0, drift.stderr + drift.stdout);
     assert.equal(drift.stderr.split("\n").filter((l) => l.startsWith("meshops: warning: the control plane runs")).length, 1);
   });
+  // Without a version in meshops.yaml, against an older line: the same warning, saying none is set.
+  commitFiles(repo.dir, { "meshops.yaml": "instance: meshops\n" });
+  await withControlPlaneServer({ version: "2.11.4" }, async (url) => {
+    const plan = await runCli(["plan", "--cp-url", url], repo.dir);
+    assert.equal(plan.code, 2, plan.stderr);
+    assert.ok(plan.stderr.includes("meshops: warning: the control plane runs Kuma 2.11.4, but meshops.yaml sets no controlPlane.version: the repository was validated against 2.14, the newest line, not 2.11"), plan.stderr);
+  });
+  commitFiles(repo.dir, { "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n' });
   // The same repository against the line it names: no warning.
   await withControlPlaneServer({ version: "2.14.1" }, async (url) => {
     const plan = await runCli(["plan", "--cp-url", url], repo.dir);

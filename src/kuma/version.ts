@@ -4,6 +4,7 @@
  */
 import type { Product } from "./types.js";
 import type { Resource } from "../model/resource.js";
+import { LATEST_MINOR, SUPPORTED_MINORS } from "./versions.js";
 
 /** The version the embedded control plane behaves as unless told otherwise. */
 export const DEFAULT_KUMA_VERSION = "2.14.3";
@@ -63,13 +64,14 @@ export function targetMismatches(configured: { readonly version?: string; readon
   const reported = info.basedOnKuma ?? info.version;
   const configuredLine = minorLine(configured.version);
   const reportedLine = minorLine(reported);
+  const runs = () => `the control plane runs ${info.product ?? "the control plane"} ${info.version ?? reported}${info.basedOnKuma !== undefined ? ` (based on Kuma ${info.basedOnKuma})` : ""}`;
+  const advice = "set controlPlane.version to what the control plane runs";
   if (configuredLine !== undefined && reportedLine !== undefined && configuredLine !== reportedLine) {
-    const product = info.product ?? "the control plane";
-    const based = info.basedOnKuma !== undefined ? ` (based on Kuma ${info.basedOnKuma})` : "";
-    out.push(
-      `the control plane runs ${product} ${info.version ?? reported}${based}, but meshops.yaml says controlPlane.version ${configured.version}: ` +
-        `the repository was validated against ${configuredLine}, not ${reportedLine}; set controlPlane.version to what the control plane runs`,
-    );
+    out.push(`${runs()}, but meshops.yaml says controlPlane.version ${configured.version}: the repository was validated against ${configuredLine}, not ${reportedLine}; ${advice}`);
+  } else if (configured.version === undefined && reportedLine !== undefined && SUPPORTED_MINORS.includes(reportedLine) && reportedLine !== LATEST_MINOR) {
+    // Validation took the newest line's schemas; an older control plane drops the fields it does not know, so they
+    // would pass validation and then show as drift after every apply.
+    out.push(`${runs()}, but meshops.yaml sets no controlPlane.version: the repository was validated against ${LATEST_MINOR}, the newest line, not ${reportedLine}; ${advice}`);
   }
   const expected = PRODUCT_NAMES[configured.product];
   const product = info.product;
