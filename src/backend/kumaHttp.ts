@@ -27,7 +27,7 @@ import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, withoutCredentials } from "../util/proxy.js";
-import { redact, secretSpellingsOf } from "../diff/redact.js";
+import { redact, secretSpellingsOf } from "../kuma/secretFields.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {

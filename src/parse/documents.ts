@@ -2,7 +2,7 @@ import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Ali
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
-import { isSecretPath } from "../diff/redact.js";
+import { isSecretPath } from "../kuma/secretFields.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { indentAsGoYamlReads } from "./goIndentation.js";

@@ -5,7 +5,7 @@ import { reportedPath, toSourcePath } from "../parse/convert.js";
 import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
-import { isSecretPath } from "../diff/redact.js";
+import { isSecretPath } from "../kuma/secretFields.js";
 
 /** An error where a string belongs (kube-openapi's wording, or the shape's): the value may be a plain scalar YAML 1.1 typed. */
 const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found/;
