@@ -542,7 +542,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   /**
-   * A text of the server's as a message may quote it: a JSON text with its secrets redacted (src/diff/redact.ts: a
+   * A text of the server's as a message may quote it: a JSON text with its secrets redacted (src/kuma/secretFields.ts: a
    * Secret the answer holds), and every token sent and every spelling of `secrets` (those of the request) cut out.
    */
   #redact(text: string, secrets: readonly string[] = []): string {

@@ -59,7 +59,7 @@ export function diagnosticAtDocument(
 /**
  * A message about a field that should hold a string, with what YAML 1.1 read its plain scalar as (`on` a boolean,
  * `0755` the number 493) when that is why: the fix is to quote it, which nothing else would say. `secret`: the field
- * holds a secret (src/diff/redact.ts), whose text and value the note does not quote.
+ * holds a secret (src/kuma/secretFields.ts), whose text and value the note does not quote.
  */
 export function withPlainScalarNote(locator: Locator, file: string, docIndex: number, sourcePath: PathSegments, message: string, secret: boolean): string {
   if (!WANTS_STRING.test(message)) return message;
