@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { REDACTED, REDACTED_CHANGED, REDACTED_UNKNOWN, isSecretPath, redact, redactPair, secretSpellingsOf } from "../src/diff/redact.js";
+import { REDACTED, isSecretPath, redact, secretSpellingsOf } from "../src/kuma/secretFields.js";
+import { REDACTED_CHANGED, REDACTED_UNKNOWN, redactPair } from "../src/diff/redact.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
 
 /** Every secret value becomes the same marker, whatever it was. */

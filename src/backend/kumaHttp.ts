@@ -27,7 +27,7 @@ import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, withoutCredentials } from "../util/proxy.js";
-import { redact, secretSpellingsOf } from "../diff/redact.js";
+import { redact, secretSpellingsOf } from "../kuma/secretFields.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
 export interface RequestEvent {
@@ -542,7 +542,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   /**
-   * A text of the server's as a message may quote it: a JSON text with its secrets redacted (src/diff/redact.ts: a
+   * A text of the server's as a message may quote it: a JSON text with its secrets redacted (src/kuma/secretFields.ts: a
    * Secret the answer holds), and every token sent and every spelling of `secrets` (those of the request) cut out.
    */
   #redact(text: string, secrets: readonly string[] = []): string {

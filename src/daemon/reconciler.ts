@@ -30,10 +30,9 @@ import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { BackendError } from "../backend/types.js";
 import { hasErrors } from "../model/diagnostic.js";
-import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesOf, type MeshApplyResult } from "../sync/meshes.js";
+import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesDefinedBy, meshesLeaving, meshesOf, type MeshApplyResult } from "../sync/meshes.js";
 import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
-import { buildDesiredSteps, desiredOf, targetOf, type DesiredState } from "../desired/index.js";
-import { subjectOf } from "../model/key.js";
+import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
 import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type ValidationResult } from "../validate/index.js";
@@ -406,7 +405,9 @@ export class Reconciler {
     if (base && reason === undefined) {
       const info = await backend.info();
       const desired = await this.#buildDesired(target.result, info);
-      const meshLeft = options.prune ? meshLeaving(base.desired, desired) : undefined;
+      // A Mesh the previous commit defined and this one does not (sync/meshes.ts meshesLeaving, as compare() and the
+      // incremental planner ask it of the live Meshes): the first, for the reason.
+      const [meshLeft]: (string | undefined)[] = options.prune ? [...meshesLeaving(desired, meshesDefinedBy(base.desired))] : [];
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
       // Pruning its Mesh deletes all a mesh holds: a full comparison asks about the kinds meshops does not read too.
@@ -566,13 +567,4 @@ function configKeyOf(config: RepoConfig): string {
 
 function actionableCount(report: DriftReport): number {
   return report.summary.missing + report.summary.modified + report.summary.orphaned;
-}
-
-/** A mesh whose Mesh the previous desired state defined and the next does not (prune may delete it), if any. */
-function meshLeaving(previous: DesiredState, next: DesiredState): string | undefined {
-  for (const [mesh, before] of previous.meshes) {
-    const subject = subjectOf({ type: "Mesh", mesh, name: mesh });
-    if (before.byKey.has(subject) && !desiredOf(next, subject)) return mesh;
-  }
-  return undefined;
 }

@@ -13,7 +13,7 @@ import { subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { indexLive } from "./pair.js";
 import { planOf, type Change, type Plan } from "./plan.js";
-import { redact } from "./redact.js";
+import { redact } from "../kuma/secretFields.js";
 
 export const SAVED_PLAN_FORMAT = "meshops.io/saved-plan/v1";
 

@@ -5,7 +5,7 @@
  * reported as unknown (src/diff/redact.ts marks them so in diffs).
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
-import { isEncryptedValue } from "../secrets/sops.js";
+import { isEncryptedValue } from "../model/sealed.js";
 
 /** `desired` with every encrypted value replaced by `live`'s value at the same place (dropped where live has none). */
 export function withLiveForEncrypted(desired: JsonObject, live: JsonObject): JsonObject {

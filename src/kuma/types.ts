@@ -237,7 +237,7 @@ export const SERVER_RECORDED_KINDS: Readonly<Record<string, string>> = {
  */
 export const KUBERNETES_ONLY_KINDS: readonly string[] = ["ContainerPatch", "MeshGatewayConfig", "MeshGatewayInstance"];
 
-/** Secret-bearing types: their `data` is a secret value wherever it is shown (src/diff/redact.ts). */
+/** Secret-bearing types: their `data` is a secret value wherever it is shown (kuma/secretFields.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";
 }

@@ -3,7 +3,8 @@ import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js
 import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
-import { SOPS_KEY, isEncryptedValue, isSopsDocument } from "../secrets/sops.js";
+import { isEncryptedValue } from "../model/sealed.js";
+import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
 
 /** Where a document says what it is; encrypted there, it cannot be identified without the key. */
 const IDENTITY_PATHS: readonly PathSegments[] = [["type"], ["name"], ["mesh"], ["apiVersion"], ["kind"], ["metadata", "name"], ["metadata", "namespace"], ["metadata", "labels", MESH_LABEL]];

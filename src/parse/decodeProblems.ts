@@ -20,7 +20,8 @@
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
 import type { PathSegments } from "./fieldPath.js";
-import { RAW_UNREAD, SECRET_NOT_SHOWN, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
+import { SECRET_NOT_SHOWN } from "../kuma/secretFields.js";
+import { RAW_UNREAD, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
 
 export interface DecodeProblem {
   /** Where the offending node starts in the text (a tagged node: its value, after the tag). */

@@ -2,7 +2,7 @@ import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Ali
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
-import { isSecretPath } from "../diff/redact.js";
+import { isSecretPath } from "../kuma/secretFields.js";
 import type { PathSegments } from "./fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { indentAsGoYamlReads } from "./goIndentation.js";
@@ -266,7 +266,7 @@ export function parseYamlFully(written: string): ParsedYaml {
 }
 
 /**
- * Whether a path of the document holds a secret (src/diff/redact.ts), read from its value when first asked: only a
+ * Whether a path of the document holds a secret (src/kuma/secretFields.ts), read from its value when first asked: only a
  * document with a problem to report pays for it. One that cannot be read whole is taken to hold secrets everywhere.
  */
 function secretFieldsOf(doc: Document): (path: PathSegments) => boolean {

@@ -15,7 +15,8 @@
  */
 import { Document, Scalar, parseDocument, visit, type CreateNodeOptions, type DocumentOptions, type SchemaOptions, type ToStringOptions } from "yaml";
 import { kindOfValue, type JsonValue } from "../model/resource.js";
-import { isGoBase64 } from "../util/base64.js";
+import { isGoBase64 } from "../kuma/base64.js";
+import { SECRET_NOT_SHOWN } from "../kuma/secretFields.js";
 
 const PLUS = 43;
 const DASH = 45;
@@ -291,9 +292,6 @@ export function acceptQuoteEscapes(doc: Document.Parsed, text: string): void {
     },
   });
 }
-
-/** Stands for a secret's text (or what it reads as) in a message about it. */
-export const SECRET_NOT_SHOWN = "(secret: not shown)";
 
 /**
  * What a plain scalar that is not a string was read as, for a message where a string belongs: undefined when it is a

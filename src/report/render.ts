@@ -4,7 +4,7 @@ import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/n
 import type { JsonObject, Resource } from "../model/resource.js";
 import { secretToKubernetes } from "../kuma/secrets.js";
 import { isSecretType } from "../kuma/types.js";
-import { redact } from "../diff/redact.js";
+import { redact } from "../kuma/secretFields.js";
 import { isGlobalKey } from "../model/key.js";
 
 export type RenderFormat = "yaml" | "json" | "kubernetes";

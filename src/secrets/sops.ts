@@ -10,11 +10,10 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { ENCRYPTED_VALUE, isEncryptedValue } from "../model/sealed.js";
 
 /** The top-level key of an encrypted document's metadata. */
 export const SOPS_KEY = "sops";
-
-const ENC_VALUE = /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:(str|int|float|bool|bytes|comment)\]$/;
 
 /** Kinds of key meshops cannot use: their stanzas are read, so a message can say which key the file wants. */
 const OTHER_KEY_GROUPS = ["kms", "gcp_kms", "azure_kv", "hc_vault"] as const;
@@ -24,11 +23,6 @@ const PGP_PRIVATE_KEY_BEGIN = "-----BEGIN PGP PRIVATE KEY BLOCK-----";
 const PGP_PRIVATE_KEY = /-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]*?-----END PGP PRIVATE KEY BLOCK-----/g;
 
 export class SopsError extends Error {}
-
-/** A value written by SOPS (an encrypted leaf). */
-export function isEncryptedValue(value: JsonValue | undefined): value is string {
-  return typeof value === "string" && value.startsWith("ENC[") && ENC_VALUE.test(value);
-}
 
 /** A document SOPS wrote: a mapping with a `sops:` mapping at the top. */
 export function isSopsDocument(value: JsonValue): value is JsonObject {
@@ -102,7 +96,7 @@ function stanzasOf<K extends string>(sops: JsonObject, group: string, id: K, pro
 export function malformedEncryptedValues(document: JsonObject): string[] {
   const out: string[] = [];
   walk(withoutSops(document), [], "", (value, _aad, path) => {
-    if (typeof value === "string" && value.startsWith("ENC[") && !ENC_VALUE.test(value)) out.push(path);
+    if (typeof value === "string" && value.startsWith("ENC[") && !ENCRYPTED_VALUE.test(value)) out.push(path);
     return value;
   });
   return out;
@@ -228,7 +222,7 @@ async function pgpDataKey(file: string, metadata: SopsMetadata, armoredKeys: rea
 }
 
 function decryptValue(file: string, path: string, value: string, key: Buffer, aad: string): JsonValue {
-  const match = ENC_VALUE.exec(value);
+  const match = ENCRYPTED_VALUE.exec(value);
   if (!match) throw new SopsError(`${file}: ${path}: not an ENC[AES256_GCM,...] value`);
   const [, data, iv, tag, type] = match as unknown as [string, string, string, string, string];
   let bytes: Buffer;

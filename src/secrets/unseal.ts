@@ -11,6 +11,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { hasErrors } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
+import { REDACTED } from "../kuma/secretFields.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { Locator } from "../parse/locate.js";
@@ -130,6 +131,6 @@ function scrubberOf(revealed: readonly string[]): (message: string) => string {
   // A Kubernetes Secret's stringData reaches the object base64-encoded: that spelling is cut out too.
   const spellings = revealed.flatMap((v) => [v, Buffer.from(v, "utf8").toString("base64")]);
   const values = [...new Set(spellings)].sort((a, b) => b.length - a.length);
-  return (message) => values.reduce((m, v) => m.split(v).join("(redacted)"), message);
+  return (message) => values.reduce((m, v) => m.split(v).join(REDACTED), message);
 }
 

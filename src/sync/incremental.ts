@@ -19,6 +19,7 @@ import { compareWriteOrder } from "../kuma/order.js";
 import { parseSubject } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { desiredOf, type DesiredState, type MeshDesired } from "../desired/index.js";
+import { meshesLeaving } from "./meshes.js";
 import { isActionable } from "./remaining.js";
 
 export interface IncrementalInput {
@@ -115,11 +116,12 @@ export function outOfSyncSubjects(report: DriftReport): string[] {
  * Planned alone, the Mesh would look empty. Rare (a mesh leaving the repository): only then is the live state walked.
  */
 function withWholeRemovedMeshes(subjects: Set<string>, next: DesiredState, live: ReadonlyMap<string, JsonObject>): void {
-  const removed = new Set<string>();
+  const planned: string[] = [];
   for (const subject of subjects) {
     const key = parseSubject(subject);
-    if (key?.type === "Mesh" && live.has(subject) && !desiredOf(next, subject)) removed.add(key.mesh);
+    if (key?.type === "Mesh" && live.has(subject)) planned.push(key.mesh);
   }
+  const removed = meshesLeaving(next, planned);
   if (removed.size === 0) return;
   for (const subject of live.keys()) {
     const key = parseSubject(subject);

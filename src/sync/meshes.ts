@@ -1,13 +1,14 @@
 /**
  * Per-mesh views of a sync: each Mesh is a tenant, so the daemon reports, isolates failures and picks the drift mode
- * mesh by mesh. Pure functions over plans, change sets, drift reports and the desired state; the counting is diff/'s
- * `tally`, the grouping its `groupBy`.
+ * mesh by mesh, and a Mesh leaving the repository takes its whole mesh with it. Pure functions over plans, change sets,
+ * drift reports and the desired state; the counting is diff/'s `tally`, the grouping its `groupBy`.
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
-import type { DesiredState } from "../desired/index.js";
+import { desiredOf, type DesiredState } from "../desired/index.js";
 import type { DriftReport } from "../diff/drift.js";
 import { groupBy, tally } from "../diff/pair.js";
 import type { Plan } from "../diff/plan.js";
+import { subjectOf } from "../model/key.js";
 import { OUTCOMES, type ChangeSet } from "./apply.js";
 
 /**
@@ -25,6 +26,32 @@ export function meshesOf(desired: DesiredState, plan: Plan | undefined, drift: D
   for (const c of plan?.changes ?? []) names.add(c.mesh);
   for (const i of drift?.items ?? []) names.add(i.mesh);
   return [...names].sort();
+}
+
+/**
+ * The one answer to "is this Mesh leaving?": the meshes among `before` whose Mesh `next` does not define, in the order
+ * of `before`. Pruning such a Mesh deletes everything in it (FACTS §2.9), so whoever must see the whole mesh first asks
+ * here, passing the Meshes it knows were there:
+ * - compare() (sync/reconcile.ts): the live Meshes this instance owns, to ask the control plane which of them hold kinds
+ *   meshops does not read (sync/live.ts `meshesHoldingUnreadKinds`);
+ * - the incremental planner (sync/incremental.ts): the live Meshes among the subjects it plans, to plan their whole
+ *   mesh with them;
+ * - the daemon (daemon/reconciler.ts): the Meshes its previous desired state defined (`meshesDefinedBy`), to compare in
+ *   full when one left, as only compare() asks about the unread kinds.
+ */
+export function meshesLeaving(next: DesiredState, before: Iterable<string>): Set<string> {
+  const leaving = new Set<string>();
+  for (const mesh of before) if (!definesMesh(next, mesh)) leaving.add(mesh);
+  return leaving;
+}
+
+/** The meshes whose Mesh the desired state defines, in its order (it also holds meshes it only uses, as `default`). */
+export function* meshesDefinedBy(desired: DesiredState): Generator<string> {
+  for (const mesh of desired.meshes.keys()) if (definesMesh(desired, mesh)) yield mesh;
+}
+
+function definesMesh(desired: DesiredState, mesh: string): boolean {
+  return desiredOf(desired, subjectOf({ type: "Mesh", mesh, name: mesh })) !== undefined;
 }
 
 export interface MeshApplyResult {

@@ -1,7 +1,6 @@
 import type { Backend, ServerInfo } from "../backend/types.js";
-import { buildDesiredSteps, desiredOf, targetOf, type DesiredState } from "../desired/index.js";
+import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
-import { subjectOf } from "../model/key.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
 import { planChanges, planChangesSteps, type Plan, type PlanOptions } from "../diff/plan.js";
 import { runStepsSliced } from "../util/steps.js";
@@ -10,6 +9,7 @@ import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { meshesHoldingUnreadKinds, readLiveState, unservedKindWarnings } from "./live.js";
+import { meshesLeaving } from "./meshes.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
 import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
 import { systemNamespaceOf } from "../config/repoConfig.js";
@@ -66,7 +66,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);
   const ownedCount = live.filter(owned).length;
   // A Mesh this instance owns and no longer defines is one prune would delete, with everything in it.
-  const prunable = new Set(live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o) && !desiredOf(desired, subjectOf({ type: "Mesh", mesh: o.name, name: o.name }))).map((o) => o.name as string));
+  const prunable = meshesLeaving(desired, live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o)).map((o) => o.name as string));
   const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config, options.onWarning);
   // Worked out when first read (the CLI's plan, apply and drift): the daemon checks the references against its live
   // cache, in steps, and 45,000 of them at once are a long turn of its event loop.

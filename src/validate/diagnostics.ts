@@ -5,7 +5,7 @@ import { reportedPath, toSourcePath } from "../parse/convert.js";
 import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
-import { isSecretPath } from "../diff/redact.js";
+import { isSecretPath } from "../kuma/secretFields.js";
 
 /** An error where a string belongs (kube-openapi's wording, or the shape's): the value may be a plain scalar YAML 1.1 typed. */
 const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found/;
@@ -59,7 +59,7 @@ export function diagnosticAtDocument(
 /**
  * A message about a field that should hold a string, with what YAML 1.1 read its plain scalar as (`on` a boolean,
  * `0755` the number 493) when that is why: the fix is to quote it, which nothing else would say. `secret`: the field
- * holds a secret (src/diff/redact.ts), whose text and value the note does not quote.
+ * holds a secret (src/kuma/secretFields.ts), whose text and value the note does not quote.
  */
 export function withPlainScalarNote(locator: Locator, file: string, docIndex: number, sourcePath: PathSegments, message: string, secret: boolean): string {
   if (!WANTS_STRING.test(message)) return message;

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type { Ajv2020, Options } from "ajv/dist/2020.js";
 import type * as AjvModule from "ajv/dist/2020.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
-import { isGoBase64 } from "../util/base64.js";
+import { isGoBase64 } from "../kuma/base64.js";
 
 /** A duration time.ParseDuration takes for certain: up to six digits and one of its units. */
 const SIMPLE_DURATION = /^[0-9]{1,6}(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)$/;

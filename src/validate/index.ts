@@ -9,7 +9,7 @@ import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
-import { isSecretPath } from "../diff/redact.js";
+import { isSecretPath } from "../kuma/secretFields.js";
 import { fitted } from "../util/fitted.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { formatPath } from "../parse/fieldPath.js";
-import { isDataSource } from "../diff/redact.js";
+import { isDataSource } from "../kuma/secretFields.js";
 
 /** A reference from a policy to another resource: a targetRef, a backendRef or a mirror's backendRef. */
 export interface Reference {

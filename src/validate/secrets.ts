@@ -7,7 +7,8 @@ import type { RepoConfig } from "../config/repoConfig.js";
 import { isSecretType } from "../kuma/types.js";
 import { isJsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { parsePath } from "../parse/fieldPath.js";
-import { SOPS_KEY, isEncryptedValue, isSopsDocument, malformedEncryptedValues, readSopsMetadata } from "../secrets/sops.js";
+import { isEncryptedValue } from "../model/sealed.js";
+import { SOPS_KEY, isSopsDocument, malformedEncryptedValues, readSopsMetadata } from "../secrets/sops.js";
 
 /** Problems of a SOPS document's metadata and ciphertext that make it impossible to decrypt, at their paths. */
 export function sopsProblems(document: JsonValue): { path: string; message: string }[] {
