@@ -197,8 +197,9 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
-  // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label.
-  const meshField = type.kubernetesMeshField ? value.mesh : meshLabel;
+  // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label:
+  // `GetMesh()` is the field alone (no default), the label or `default` (zz_generated.mesh.go, zz_generated.types.go).
+  const meshField = type.kubernetesMeshField ? (value.mesh ?? "") : meshLabel;
   const mesh = meshOfWritten(type.name, plainName, meshField);
   // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
   const name = !isClusterScoped(type.name) && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
@@ -212,6 +213,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     problem(["apiVersion"], "kubernetes-shape", `apiVersion must be ${KUBERNETES_API_VERSION}, found ${describe(value.apiVersion ?? null)}`);
   }
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
+  if (type.kubernetesMeshField && (value.mesh === undefined || value.mesh === "")) {
+    // The owner-reference and validating webhooks' `ValidateMesh` (meta_validator.go) refuse it.
+    problem(["mesh"], "kubernetes-shape", `a ${type.name} names its mesh in its top-level \`mesh:\` field (not a ${MESH_LABEL} label), and the admission webhook refuses one without it ("mesh: cannot be empty"); write mesh: <the mesh>`);
+  }
   for (const key of Object.keys(value)) {
     if (key === "status") exported.push([key]);
     else if (key === "mesh" && type.kubernetesMeshField) {
@@ -254,7 +259,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
       clusterScopedNamespace.push({ sourcePath: ["metadata", "namespace"], rule: "kubernetes-namespace", severity: "warning", message, resource: subject });
     }
     // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
-    if (type.kubernetesMeshField && meshLabel !== undefined && meshLabel !== mesh) {
+    if (type.kubernetesMeshField && mesh !== "" && meshLabel !== undefined && meshLabel !== mesh) {
       problem(["metadata", "labels", MESH_LABEL], "kubernetes-shape", `${type.name} belongs to the mesh of its top-level \`mesh:\` field (${JSON.stringify(mesh)}), not to this label's ${describe(meshLabel)}`);
     }
   } else if (metadata.namespace !== undefined && namespace === undefined) {
