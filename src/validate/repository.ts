@@ -178,8 +178,8 @@ export class RepositoryChecks {
   }
 
   /** The collisions of Kubernetes objects among `files` (those holding Kubernetes documents, in file order). */
-  kubernetesObjectCollisions(files: readonly FileResources[], systemNamespace: string, locator: Locator): readonly Diagnostic[] {
-    return this.#objects.update(files, systemNamespace, locator);
+  kubernetesObjectCollisions(files: readonly FileResources[], systemNamespace: string, locator: Locator): Steps<readonly Diagnostic[]> {
+    return this.#objects.updateSteps(files, systemNamespace, locator);
   }
 
   meshesOf(file: FileResources): FileMeshes {
@@ -247,9 +247,14 @@ class KubernetesObjects {
   #diagnostics: readonly Diagnostic[] = [];
   /** What each colliding document was told, with the first one it was told of. */
   #said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
+  /** An update began and did not finish (its steps were not all run): the index is not to be trusted. */
+  #updating = false;
 
-  update(files: readonly FileResources[], systemNamespace: string, locator: Locator): readonly Diagnostic[] {
-    if (sameItems(this.#order, files)) return this.#diagnostics;
+  /** As steps (util/steps.ts): a first run over a large repository indexes every Kubernetes document. */
+  *updateSteps(files: readonly FileResources[], systemNamespace: string, locator: Locator): Steps<readonly Diagnostic[]> {
+    if (this.#updating) this.#forget();
+    else if (sameItems(this.#order, files)) return this.#diagnostics;
+    this.#updating = true;
     const now = new Set(files);
     let changed = false;
     const touch = (key: string) => {
@@ -261,12 +266,14 @@ class KubernetesObjects {
       else this.#colliding.delete(key);
     };
     const touched = new Set<string>();
+    let n = 0;
     for (const file of this.#files) {
       if (now.has(file)) continue;
       for (const [key, resource] of objectsOf(file, systemNamespace)) {
         const entries = this.#byKey.get(key);
         if (entries) this.#byKey.set(key, entries.filter((e) => e.resource !== resource));
         touched.add(key);
+        if (stepDue(n++, STEP)) yield;
       }
     }
     for (const file of files) {
@@ -278,13 +285,24 @@ class KubernetesObjects {
         if (entries) entries.push(entry);
         else this.#byKey.set(key, [entry]);
         touched.add(key);
+        if (stepDue(n++, STEP)) yield;
       }
     }
     for (const key of touched) touch(key);
     this.#files = now;
     this.#order = files;
     if (changed) this.#diagnostics = this.#say(files, systemNamespace, locator);
+    this.#updating = false;
     return this.#diagnostics;
+  }
+
+  #forget(): void {
+    this.#files = new Set();
+    this.#order = [];
+    this.#byKey.clear();
+    this.#colliding.clear();
+    this.#diagnostics = [];
+    this.#said.clear();
   }
 
   /** The colliding documents' errors, in file order (a document told of the same first one as before keeps its diagnostic). */
@@ -387,7 +405,7 @@ export function* checkRepositorySteps(
   // The diagnostics mesh by mesh, each list as it was found (the same list as in the last run if taken over).
   const diagnostics: (readonly Diagnostic[])[] = [];
   for (const found of findings.values()) diagnostics.push(...found.diagnostics);
-  const collisions = memo.kubernetesObjectCollisions(kubernetesFiles, systemNamespaceOf(config), locator);
+  const collisions = yield* memo.kubernetesObjectCollisions(kubernetesFiles, systemNamespaceOf(config), locator);
   if (collisions.length > 0) diagnostics.push(collisions);
   let serviceReferences = memo.serviceReferences([...findings.values()]);
   // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
