@@ -9,7 +9,7 @@ import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { LABEL_ORIGIN } from "../kuma/server.js";
-import { kubernetesObjectKey, type KubernetesObjectName } from "../kuma/naming.js";
+import { MANIFEST_RULE, kubernetesObjectKey, sameObjectMessage, type KubernetesObjectName } from "../kuma/naming.js";
 import { isPluginOriginated, isSecretType, resourceType, typeRank } from "../kuma/types.js";
 import { toKubernetes } from "../report/render.js";
 import { manifestProblems } from "../validate/crds.js";
@@ -117,7 +117,7 @@ export function manifestFiles(manifests: readonly Manifest[]): Map<string, strin
   return new Map(manifests.map((m) => [m.file, yamlOf(m.object)]));
 }
 
-export const MANIFEST_RULE = "kubernetes-manifest";
+export { MANIFEST_RULE };
 
 /** The Kubernetes object a manifest is (kind, namespace, name), as kuma/naming.ts `kubernetesObjectKey` compares them. */
 function objectNameOf(object: JsonObject): KubernetesObjectName {
@@ -127,16 +127,6 @@ function objectNameOf(object: JsonObject): KubernetesObjectName {
 
 function identity(manifest: Manifest): string {
   return kubernetesObjectKey(objectNameOf(manifest.object));
-}
-
-/**
- * What a second resource that is the same Kubernetes object as `other` is told (render's check and validation's):
- * names are unique per kind and namespace, not per mesh, so each apply would replace the other.
- */
-export function sameObjectMessage(object: KubernetesObjectName, other: Resource): string {
-  const where = object.namespace === undefined ? "" : ` in namespace ${object.namespace}`;
-  const at = other.source ? ` (${other.source.file}:${other.source.line})` : "";
-  return `${object.kind} ${object.name}${where} is also ${subjectOf(other)}${at}: one Kubernetes object cannot be both; rename one`;
 }
 
 /**

@@ -175,6 +175,19 @@ export function kubernetesObjectKey(object: KubernetesObjectName): string {
   return `${object.kind}/${object.namespace ?? ""}/${object.name}`;
 }
 
+/** The rule of what Kubernetes would refuse in a manifest, or hold as one object (render's check, and validation's). */
+export const MANIFEST_RULE = "kubernetes-manifest";
+
+/**
+ * What a second resource that is the same Kubernetes object as `other` is told (render's check and validation's):
+ * names are unique per kind and namespace, not per mesh, so each apply would replace the other.
+ */
+export function sameObjectMessage(object: KubernetesObjectName, other: { readonly type: string; readonly mesh: string; readonly name: string; readonly source?: { readonly file: string; readonly line: number } | undefined }): string {
+  const where = object.namespace === undefined ? "" : ` in namespace ${object.namespace}`;
+  const at = other.source ? ` (${other.source.file}:${other.source.line})` : "";
+  return `${object.kind} ${object.name}${where} is also ${subjectOf(other)}${at}: one Kubernetes object cannot be both; rename one`;
+}
+
 /** Collisions shown at most; beyond, a count. */
 const COLLISIONS_SHOWN = 10;
 

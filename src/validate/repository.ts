@@ -1,8 +1,7 @@
 import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { stepDue, type Steps } from "../util/steps.js";
 import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
-import { kubernetesObjectKey, kubernetesObjectOf, referencedNames } from "../kuma/naming.js";
-import { MANIFEST_RULE, sameObjectMessage } from "../hydrate/manifests.js";
+import { MANIFEST_RULE, kubernetesObjectKey, kubernetesObjectOf, referencedNames, sameObjectMessage } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
