@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { rmSync } from "node:fs";
+import { generateRepo } from "../bench/generate.js";
 import { runCli, validateJson } from "./helpers/cli.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 import { readSnapshot } from "../src/source/index.js";
@@ -119,4 +121,15 @@ test("a long-running validation finds the collision a one-file commit makes or r
   assert.deepEqual(found(await validateHead()), []);
   commitFiles(repo.dir, { "b/t1.yaml": kubernetesTimeout("b"), "b/again.yaml": kubernetesTimeout("b") }, "two of mesh b");
   assert.deepEqual(found(await validateHead()), ["b/again.yaml:5 MeshTimeout/b/t1.kuma-system", "b/t1.yaml:5 MeshTimeout/b/t1.kuma-system"]);
+});
+
+test("the benchmark's synthetic repositories stay valid: each mesh's Kubernetes documents in the system namespace have names of their own", async () => {
+  for (const shape of ["kubernetes", "mixed"] as const) {
+    const repo = tempRepo(`meshops-k8s-objects-${shape}-`);
+    repos.push(repo);
+    rmSync(repo.dir, { recursive: true, force: true });
+    await generateRepo(repo.dir, { meshes: 12, policiesPerMesh: 20, shape });
+    const result = validateSnapshot(await readSnapshot({ repo: repo.dir, ref: "HEAD" }));
+    assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error"), [], shape);
+  }
 });
