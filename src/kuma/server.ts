@@ -65,7 +65,7 @@ const API_SERVER_SETS = `set by the API server; ${IGNORED_REMOVE}`;
  * "resourceVersion should not be set on objects to be created") and another object's uid (immutable on update), and
  * Kubernetes' garbage collector deletes an object whose owners it cannot find by uid.
  */
-export const KUBERNETES_SERVER_METADATA: ReadonlyMap<string, string> = new Map([
+const KUBERNETES_SERVER_METADATA: ReadonlyMap<string, string> = new Map([
   ["creationTimestamp", API_SERVER_SETS],
   ["generation", API_SERVER_SETS],
   ["managedFields", API_SERVER_SETS],
