@@ -112,13 +112,15 @@ test("none of it is part of the resource (no drift) or of what render writes, an
   assert.equal("status" in timeout, false);
 });
 
-test("a metadata field meshops does not know is still an error, and so is an unknown top-level field", async () => {
-  const typo = written.replace("  labels:\n", "  lables: {team: core}\n  labels:\n");
+test("a metadata field meshops does not know is still an error, and so is an unknown top-level field or finalizers kubectl cannot decode", async () => {
+  const typo = written.replace("  labels:\n", "  lables: {team: core}\n  finalizers: example.com/keep\n  generateName: [checkout-]\n  labels:\n");
   const report = await validateJson(repoWith({ "checkout.yaml": typo.replace("spec:", "sepc: {}\nspec:") }));
   assert.deepEqual(
     report.diagnostics.filter((d) => d.severity === "error").map((d) => [d.rule, d.path, d.message]),
     [
       ["kubernetes-shape", "metadata.lables", 'unknown field "metadata.lables": meshops reads name, namespace, labels and annotations (and accepts finalizers and generateName)'],
+      ["kubernetes-shape", "metadata.finalizers", "finalizers must be a list of strings (kubectl cannot decode anything else)"],
+      ["kubernetes-shape", "metadata.generateName", "generateName must be a string (kubectl cannot decode anything else)"],
       ["kubernetes-shape", "sepc", 'unknown field "sepc": a Kubernetes MeshTimeout has apiVersion, kind, metadata and spec'],
     ],
   );

@@ -61,8 +61,8 @@ export function secretFromKubernetes(
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
   }
-  const { serverSet, unknown } = kubernetesMetadataFindings(metadata);
-  for (const { key, message } of unknown) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message });
+  const { serverSet, refused } = kubernetesMetadataFindings(metadata);
+  for (const { key, message } of refused) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message });
   if (name === "") problems.push({ path: ["metadata", "name"], rule: "kubernetes-shape", message: "name is required" });
   const namespace = metadata.namespace;
   if (typeof namespace === "string" && !systemNamespaces.includes(namespace)) {

@@ -83,15 +83,14 @@ const KUBERNETES_SERVER_METADATA: ReadonlyMap<string, string> = new Map([
   ["deletionGracePeriodSeconds", API_SERVER_SETS],
 ]);
 
-/** `metadata` fields meshops reads. */
+/**
+ * `metadata` fields meshops reads. Accepted besides (kubernetesMetadataFindings), as kubectl and the API server accept
+ * them, though they change nothing Kuma reads: `finalizers`, and `generateName` (used only for an object without a
+ * name, which kubectl apply does not create). Neither is part of the resource (so never drift), and render does not
+ * write them.
+ */
 const KUBERNETES_READ_METADATA = new Set(["name", "namespace", "labels", "annotations"]);
 
-/**
- * `metadata` fields kubectl and the API server accept that change nothing Kuma reads: accepted as written, and not
- * part of the resource (so never drift; render does not write them). `generateName` is used only for an object
- * without a name, which kubectl apply does not create.
- */
-const KUBERNETES_ACCEPTED_METADATA = new Set(["finalizers", "generateName"]);
 
 /** What a Kubernetes document's metadata field that is not the resource's tells its author. */
 export interface MetadataFinding {
@@ -100,19 +99,27 @@ export interface MetadataFinding {
 }
 
 /**
- * A Kubernetes document's `metadata` fields besides those meshops reads or accepts: the API server's, a warning each,
- * and the ones nobody sets (a typo: an error each). Shared by Kuma's kinds and its Secrets.
+ * A Kubernetes document's `metadata` fields besides those meshops reads: the API server's, a warning each; the
+ * accepted ones, unless kubectl could not decode them (finalizers a list of strings, generateName a string); and the
+ * ones nobody sets (a typo). The last two an error each. Shared by Kuma's kinds and its Secrets.
  */
-export function kubernetesMetadataFindings(metadata: JsonObject): { readonly serverSet: MetadataFinding[]; readonly unknown: MetadataFinding[] } {
+export function kubernetesMetadataFindings(metadata: JsonObject): { readonly serverSet: MetadataFinding[]; readonly refused: MetadataFinding[] } {
   const serverSet: MetadataFinding[] = [];
-  const unknown: MetadataFinding[] = [];
+  const refused: MetadataFinding[] = [];
   for (const key of Object.keys(metadata)) {
-    if (KUBERNETES_READ_METADATA.has(key) || KUBERNETES_ACCEPTED_METADATA.has(key)) continue;
-    const said = KUBERNETES_SERVER_METADATA.get(key);
-    if (said !== undefined) serverSet.push({ key, message: said });
-    else unknown.push({ key, message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations (and accepts finalizers and generateName)` });
+    if (KUBERNETES_READ_METADATA.has(key)) continue;
+    const value = metadata[key];
+    if (key === "finalizers") {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) refused.push({ key, message: "finalizers must be a list of strings (kubectl cannot decode anything else)" });
+    } else if (key === "generateName") {
+      if (typeof value !== "string") refused.push({ key, message: "generateName must be a string (kubectl cannot decode anything else)" });
+    } else {
+      const said = KUBERNETES_SERVER_METADATA.get(key);
+      if (said !== undefined) serverSet.push({ key, message: said });
+      else refused.push({ key, message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations (and accepts finalizers and generateName)` });
+    }
   }
-  return { serverSet, unknown };
+  return { serverSet, refused };
 }
 
 /** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */

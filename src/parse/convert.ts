@@ -227,7 +227,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     }
   }
   const metadataFindings = kubernetesMetadataFindings(metadata);
-  for (const { key, message } of metadataFindings.unknown) problem(["metadata", key], "kubernetes-shape", message);
+  for (const { key, message } of metadataFindings.refused) problem(["metadata", key], "kubernetes-shape", message);
   if (isObject(metadata.annotations)) {
     // The API server decodes them into a map of strings (and render writes them back): `sync-wave: -1` is refused.
     for (const [key, value] of Object.entries(metadata.annotations)) {
