@@ -484,9 +484,14 @@ export async function generateRepo(dir: string, opts: GenerateOptions): Promise<
   let failure: unknown;
   for (let m = 1; m <= opts.meshes && failure === undefined; m++) {
     const name = `mesh-${String(m).padStart(width, "0")}`;
-    const services = Array.from({ length: SERVICES_PER_MESH }, (_, k) => SERVICE_POOL[(m + k * 3) % SERVICE_POOL.length] as string);
     const namespace = shape === "kubernetes-apps" ? `${name}-apps` : SYSTEM_NAMESPACE;
-    const mesh: MeshContext = { index: m, name, format: meshFormat(shape, m), services, team: TEAMS[m % TEAMS.length] as string, namespace };
+    const format = meshFormat(shape, m);
+    // Kubernetes names are unique per kind and namespace, not per mesh: in the one system namespace, each mesh's
+    // services (and the policies named after them) carry the mesh's number, or two meshes' documents would be one
+    // Kubernetes object (a kubernetes-manifest error).
+    const suffix = format === "kubernetes" && namespace === SYSTEM_NAMESPACE ? `-${m}` : "";
+    const services = Array.from({ length: SERVICES_PER_MESH }, (_, k) => `${SERVICE_POOL[(m + k * 3) % SERVICE_POOL.length] as string}${suffix}`);
+    const mesh: MeshContext = { index: m, name, format, services, team: TEAMS[m % TEAMS.length] as string, namespace };
 
     const contents = new Map<string, string>();
     contents.set("mesh.yaml", toYaml(meshResource(mesh), `Mesh ${name} (${mesh.format} format)`));

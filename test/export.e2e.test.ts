@@ -176,13 +176,24 @@ for (const [shape, toDocument] of [
     );
     assert.deepEqual(added, [], "the export adds nothing but server-field warnings");
     const serverFields = report.diagnostics.filter((d) => d.rule === "server-field");
-    for (const d of serverFields) {
-      assert.equal(d.severity, "warning");
-      assert.match(d.message, /^set by the control plane; ignored: /);
-    }
-    const warned = serverFields.map((d) => d.resource).sort();
+    for (const d of serverFields) assert.equal(d.severity, "warning");
+    // The API server's metadata: a warning per field, saying to remove it; the rest the control plane sets: one per document.
+    const apiServer = serverFields.filter((d) => /^metadata\.[A-Za-z]+$/.test(d.path));
+    for (const d of apiServer) assert.match(d.message, /^set by the API server.*meshops ignores it: remove it$/);
+    const perDocument = serverFields.filter((d) => !apiServer.includes(d));
+    for (const d of perDocument) assert.match(d.message, /^set by the control plane; ignored: /);
+    const warned = perDocument.map((d) => d.resource).sort();
     assert.equal(new Set(warned).size, warned.length, "one warning per document");
-    assert.equal(warned.length, exported.length, "every exported document carries server fields, and each is warned about once");
+    if (shape === "kubectl get -o yaml") {
+      const fields = new Map<string, string[]>();
+      for (const d of apiServer) fields.set(d.resource, [...(fields.get(d.resource) ?? []), d.path]);
+      assert.equal(fields.size, exported.length, "every exported document carries the API server's metadata");
+      for (const [resource, paths] of fields) {
+        const expected = resource.startsWith("Secret/") ? ["creationTimestamp", "resourceVersion", "uid"] : ["creationTimestamp", "generation", "managedFields", "resourceVersion", "uid"];
+        assert.deepEqual(paths.sort(), expected.map((f) => `metadata.${f}`), resource);
+      }
+      assert.equal(warned.length, exported.filter((o) => o.type !== "Secret").length, "the last-applied annotation and computed labels: once per document (a Secret has none)");
+    } else assert.equal(warned.length, exported.length, "every exported document carries server fields, and each is warned about once");
 
     const plan = await cli(repo.dir, "plan", "--format", "json");
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);

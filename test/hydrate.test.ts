@@ -97,7 +97,7 @@ test("hydrate onto a bare remote: one commit per source commit, trailer and mess
   commitFiles(source, { "config/other.yaml": "type: Mesh\nname: other\nskipCreatingInitialPolicies: ['*']\n---\n" + policy("other", "checkout", "1s") }, "other: same name");
   const rejected = await hydrate();
   assert.equal(rejected.code, 1);
-  assert.match(rejected.stderr, /^config\/checkout\.yaml:1:1: error: MeshTimeout\/payments\/checkout metadata\.name: MeshTimeout checkout in namespace kuma-system is also MeshTimeout\/other\/checkout: one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]$/m);
+  assert.match(rejected.stderr, /^config\/checkout\.yaml:1:1: error: MeshTimeout\/payments\/checkout metadata\.name: MeshTimeout checkout in namespace kuma-system is also MeshTimeout\/other\/checkout \(config\/other\.yaml:5\): one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]$/m);
   assert.equal(remoteBranch(remote).commits[0]?.id, tipBefore);
   git(source, "rm", "-q", "config/other.yaml");
   commitFiles(source, {}, "other: removed");

@@ -329,7 +329,7 @@ test("one name in two meshes is one Kubernetes object: plan warns, and the contr
   }
 });
 
-test("a Secret name in two meshes is one Kubernetes object too (all Secrets live in the system namespace): drift warns", async () => {
+test("a Secret name in two meshes is one Kubernetes object too (all Secrets live in the system namespace): drift warns; written as Kubernetes documents, validate refuses", async () => {
   const cluster = await startCluster();
   const repo = tempRepo("meshops-k8s-repo-");
   try {
@@ -338,6 +338,13 @@ test("a Secret name in two meshes is one Kubernetes object too (all Secrets live
       `apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: shared-key, namespace: kuma-system, labels: {kuma.io/mesh: ${meshName}}}\ndata: {value: ${Buffer.from(value).toString("base64")}}\n`;
     const files = { "meshops.yaml": "controlPlane: {mode: zone}\nsecrets: {allowPlaintext: true}\n", "meshes.yaml": `${mesh("alpha")}---\n${mesh("beta")}` };
     commitFiles(repo.dir, { ...files, "alpha.yaml": secret("alpha", "alpha-value"), "beta.yaml": secret("beta", "beta-value") });
+    // As Kubernetes documents, the pair is one object to kubectl and Argo CD: the repository is invalid.
+    const refused = await runCli(["validate"], repo.dir);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stdout, /beta\.yaml:\d+:\d+: error: Secret\/beta\/shared-key metadata\.name: Secret shared-key in namespace kuma-system is also Secret\/alpha\/shared-key \(alpha\.yaml:1\): one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]/);
+    // In the Universal shape they are two resources to meshops, which the Kubernetes zone holds as one.
+    const universal = (meshName: string, value: string) => `type: Secret\nmesh: ${meshName}\nname: shared-key\ndata: ${Buffer.from(value).toString("base64")}\n`;
+    commitFiles(repo.dir, { "alpha.yaml": universal("alpha", "alpha-value"), "beta.yaml": universal("beta", "beta-value") });
     // Applied as kubectl would: the second document is the same object, moved to mesh beta.
     assert.equal((await kubectlApply(cluster.server.url, `${files["meshes.yaml"]}---\n${secret("alpha", "alpha-value")}---\n${secret("beta", "beta-value")}`)).status, 200);
     const drift = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);

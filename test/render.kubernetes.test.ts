@@ -109,7 +109,7 @@ test("a render the Kubernetes API would reject prints nothing, writes nothing, a
   assert.equal(run.stdout, "");
   assert.match(
     run.stderr,
-    /^timeouts\.yaml:6:1: error: MeshTimeout\/payments\/timeouts metadata\.name: MeshTimeout timeouts in namespace kuma-system is also MeshTimeout\/default\/timeouts: one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]\n/,
+    /^timeouts\.yaml:6:1: error: MeshTimeout\/payments\/timeouts metadata\.name: MeshTimeout timeouts in namespace kuma-system is also MeshTimeout\/default\/timeouts \(timeouts\.yaml:1\): one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]\n/,
   );
   assert.match(run.stderr, /nothing was written\n$/);
   const out = path.join(dir, "rendered");

@@ -9,6 +9,7 @@ import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { LABEL_ORIGIN } from "../kuma/server.js";
+import { MANIFEST_RULE, kubernetesObjectKey, sameObjectMessage, type KubernetesObjectName } from "../kuma/naming.js";
 import { isPluginOriginated, isSecretType, resourceType, typeRank } from "../kuma/types.js";
 import { toKubernetes } from "../report/render.js";
 import { manifestProblems } from "../validate/crds.js";
@@ -69,10 +70,6 @@ export function kubernetesManifests(resources: readonly Resource[], systemNamesp
   const notes: string[] = [];
   // A repository that overrides a default policy under its Kubernetes name (in the system namespace) wins over the
   // default, as it does on a Kubernetes zone (desired/index.ts on a Kubernetes target): one object, not two.
-  const identity = (m: Manifest) => {
-    const metadata = m.object.metadata as JsonObject;
-    return `${String(m.object.kind)}/${String(metadata.namespace ?? "")}/${String(metadata.name)}`;
-  };
   const fromRepository = new Set(manifests.filter((m) => m.resource.origin !== "default").map(identity));
   const kept = manifests.filter((m) => m.resource.origin !== "default" || !fromRepository.has(identity(m)));
   if (dataplanes > 0) notes.push(`${count(dataplanes, "Dataplane")} left out: Kubernetes makes Dataplanes from Pods`);
@@ -120,7 +117,17 @@ export function manifestFiles(manifests: readonly Manifest[]): Map<string, strin
   return new Map(manifests.map((m) => [m.file, yamlOf(m.object)]));
 }
 
-export const MANIFEST_RULE = "kubernetes-manifest";
+export { MANIFEST_RULE };
+
+/** The Kubernetes object a manifest is (kind, namespace, name), as kuma/naming.ts `kubernetesObjectKey` compares them. */
+function objectNameOf(object: JsonObject): KubernetesObjectName {
+  const metadata = object.metadata as JsonObject;
+  return { kind: String(object.kind), namespace: typeof metadata.namespace === "string" ? metadata.namespace : undefined, name: String(metadata.name) };
+}
+
+function identity(manifest: Manifest): string {
+  return kubernetesObjectKey(objectNameOf(manifest.object));
+}
 
 /**
  * What the API server would reject, as diagnostics at the document each manifest comes from (a materialized default
@@ -137,14 +144,10 @@ export function checkManifests(manifests: readonly Manifest[]): Diagnostic[] {
     }
     // Kubernetes names are unique per kind and namespace, not per mesh: two meshes' resources written in the
     // Universal shape under one name would be one object, each apply overwriting the other.
-    const metadata = object.metadata as JsonObject;
-    const identity = `${String(object.kind)}/${String(metadata.namespace ?? "")}/${String(metadata.name)}`;
-    const other = seen.get(identity);
-    if (other) {
-      const where = metadata.namespace === undefined ? "" : ` in namespace ${String(metadata.namespace)}`;
-      diagnostics.push({ severity: "error", ...at, path: "metadata.name", message: `${String(object.kind)} ${String(metadata.name)}${where} is also ${subjectOf(other.resource)}: one Kubernetes object cannot be both; rename one`, rule: MANIFEST_RULE });
-    }
-    seen.set(identity, manifest);
+    const key = identity(manifest);
+    const other = seen.get(key);
+    if (other) diagnostics.push({ severity: "error", ...at, path: "metadata.name", message: sameObjectMessage(objectNameOf(object), other.resource), rule: MANIFEST_RULE });
+    else seen.set(key, manifest);
   }
   return diagnostics;
 }

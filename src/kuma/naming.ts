@@ -4,7 +4,7 @@
  * meshops keys every resource by that API name, so both shapes of one resource are one identity.
  */
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { GLOBAL_SCOPE, nameOfUnit, subjectOf } from "../model/key.js";
+import { nameOfUnit, subjectOf } from "../model/key.js";
 import { DEFAULT_POLICIES, defaultPolicyName, type DefaultPolicy } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
 import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
@@ -145,6 +145,49 @@ export function controlPlaneDefaultOf(key: { readonly type: string; readonly mes
   });
 }
 
+/** One Kubernetes object: its kind, its namespace (none for a cluster-scoped kind) and its name. */
+export interface KubernetesObjectName {
+  readonly kind: string;
+  readonly namespace?: string | undefined;
+  readonly name: string;
+}
+
+/**
+ * The Kubernetes object a resource is, where `render --format kubernetes` and `hydrate` put it (report/render.ts
+ * `toKubernetes`): a Mesh or MeshGateway by its name alone (cluster-scoped); a Secret or GlobalSecret as a core/v1
+ * Secret of the system namespace under its own name; a resource read from a namespaced document in its namespace
+ * under its own name; any other in the system namespace (none without one: `meshops export` of a Universal control
+ * plane).
+ */
+export function kubernetesObjectOf(typeName: string, object: JsonObject, systemNamespace: string | undefined): KubernetesObjectName {
+  const name = typeof object.name === "string" ? object.name : "";
+  if (isSecretType(typeName)) return { kind: "Secret", namespace: systemNamespace, name };
+  if (isClusterScoped(typeName)) return { kind: typeName, name };
+  const named = kubernetesNameOf(object);
+  return named ? { kind: typeName, namespace: named.namespace, name: named.name } : { kind: typeName, namespace: systemNamespace, name };
+}
+
+/**
+ * What makes two objects one in Kubernetes: kind, namespace and name, whatever the mesh label says (names are per mesh
+ * in Kuma's API). The key the render check, validation and plan's warning compare.
+ */
+export function kubernetesObjectKey(object: KubernetesObjectName): string {
+  return `${object.kind}/${object.namespace ?? ""}/${object.name}`;
+}
+
+/** The rule of what Kubernetes would refuse in a manifest, or hold as one object (render's check, and validation's). */
+export const MANIFEST_RULE = "kubernetes-manifest";
+
+/**
+ * What a second resource that is the same Kubernetes object as `other` is told (render's check and validation's):
+ * names are unique per kind and namespace, not per mesh, so each apply would replace the other.
+ */
+export function sameObjectMessage(object: KubernetesObjectName, other: { readonly type: string; readonly mesh: string; readonly name: string; readonly source?: { readonly file: string; readonly line: number } | undefined }): string {
+  const where = object.namespace === undefined ? "" : ` in namespace ${object.namespace}`;
+  const at = other.source ? ` (${other.source.file}:${other.source.line})` : "";
+  return `${object.kind} ${object.name}${where} is also ${subjectOf(other)}${at}: one Kubernetes object cannot be both; rename one`;
+}
+
 /** Collisions shown at most; beyond, a count. */
 const COLLISIONS_SHOWN = 10;
 
@@ -159,13 +202,12 @@ export function kubernetesCollisions(resources: readonly { readonly type: string
   for (const r of resources) {
     if (r.type === "Mesh") continue;
     // Secrets and GlobalSecrets are all core/v1 Secrets of the system namespace, named as in Kuma's API (kuma/secrets.ts).
-    const type = isSecretType(r.type) ? "Secret" : r.type;
-    // One Kubernetes object per kind and name, whatever the mesh: keyed as a resource of no mesh.
-    const key = subjectOf({ type, mesh: GLOBAL_SCOPE, name: r.name });
+    const placed = kubernetesObjectOf(r.type, r.object, undefined);
+    const key = kubernetesObjectKey(placed);
     const mesh = nameOfUnit(r.mesh);
     const entry = meshesByObject.get(key);
     if (entry) entry.meshes.push(mesh);
-    else meshesByObject.set(key, { type, object: r.object, meshes: [mesh] });
+    else meshesByObject.set(key, { type: placed.kind, object: r.object, meshes: [mesh] });
   }
   const messages: string[] = [];
   let more = 0;

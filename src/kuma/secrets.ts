@@ -9,7 +9,7 @@
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
-import { KUBERNETES_SERVER_METADATA, LAST_APPLIED_ANNOTATION } from "./server.js";
+import { kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
 
 /** The Kubernetes Secret `type` Kuma reads, per Kuma kind: Secret and GlobalSecret. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
@@ -29,7 +29,6 @@ export function kumaSecretKindOf(apiVersion: unknown, kind: unknown, type: unkno
 /** The one key of `data` Kuma reads. */
 const VALUE_KEY = "value";
 const TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "type", "metadata", "data", "stringData", "immutable"]);
-const METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
 
 export interface SecretShapeProblem {
   readonly path: readonly (string | number)[];
@@ -45,7 +44,7 @@ export interface SecretShapeProblem {
 export function secretFromKubernetes(
   value: JsonObject,
   systemNamespaces: readonly string[],
-): { object?: JsonObject; subject: string; problems: SecretShapeProblem[]; exported: (readonly (string | number)[])[] } {
+): { object?: JsonObject; subject: string; problems: SecretShapeProblem[]; exported: (readonly (string | number)[])[]; serverSet: readonly MetadataFinding[] } {
   const metadata = isJsonObject(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const labels = isJsonObject(metadata.labels) ? metadata.labels : {};
@@ -62,10 +61,8 @@ export function secretFromKubernetes(
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
   }
-  for (const key of Object.keys(metadata)) {
-    if (KUBERNETES_SERVER_METADATA.includes(key)) exported.push(["metadata", key]);
-    else if (!METADATA_FIELDS.has(key)) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations` });
-  }
+  const { serverSet, refused } = kubernetesMetadataFindings(metadata);
+  for (const { key, message } of refused) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message });
   if (name === "") problems.push({ path: ["metadata", "name"], rule: "kubernetes-shape", message: "name is required" });
   const namespace = metadata.namespace;
   if (typeof namespace === "string" && !systemNamespaces.includes(namespace)) {
@@ -77,12 +74,12 @@ export function secretFromKubernetes(
   }
   if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   const data = secretValue(value, problems);
-  if (problems.length > 0) return { subject, problems, exported };
+  if (problems.length > 0) return { subject, problems, exported, serverSet };
   const object: JsonObject = global ? { type, name } : { type, mesh, name };
   const userLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== MESH_LABEL));
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   if (data !== undefined) object.data = data;
-  return { object, subject, problems, exported };
+  return { object, subject, problems, exported, serverSet };
 }
 
 /** `data.value`, or `stringData.value` encoded as Kubernetes would; every other key is reported (Kuma ignores it). */

@@ -55,16 +55,72 @@ export function withoutServerManagedSpecFields(typeName: string, object: JsonObj
   return { ...object, spec };
 }
 
-/** `metadata` fields the Kubernetes API server sets (`kubectl get -o yaml` shows them). */
-export const KUBERNETES_SERVER_METADATA: readonly string[] = [
-  "creationTimestamp",
-  "resourceVersion",
-  "uid",
-  "generation",
-  "managedFields",
-  "ownerReferences",
-  "selfLink",
-];
+const IGNORED_REMOVE = "meshops ignores it: remove it";
+const API_SERVER_SETS = `set by the API server; ${IGNORED_REMOVE}`;
+
+/**
+ * `metadata` fields the Kubernetes API server (or, for ownerReferences, Kuma's admission webhook) sets, as
+ * `kubectl get -o yaml` shows them, each with what a document that carries one is told. kubectl apply and Argo CD send
+ * them as written: the server replaces most, but refuses a stale resourceVersion (and any on create: the storage's
+ * "resourceVersion should not be set on objects to be created") and another object's uid (immutable on update), and
+ * Kubernetes' garbage collector deletes an object whose owners it cannot find by uid.
+ */
+const KUBERNETES_SERVER_METADATA: ReadonlyMap<string, string> = new Map([
+  ["creationTimestamp", API_SERVER_SETS],
+  ["generation", API_SERVER_SETS],
+  ["managedFields", API_SERVER_SETS],
+  [
+    "ownerReferences",
+    `set by the API server's clients (Kuma's admission webhook makes the Mesh the owner when the object is created); an owner whose uid this cluster does not have makes Kubernetes' garbage collector delete the object; ${IGNORED_REMOVE}`,
+  ],
+  [
+    "resourceVersion",
+    `set by the API server, which refuses a write that sends one unless it is the object's current version ("resourceVersion should not be set on objects to be created"; a conflict once the object has changed): kubectl apply and Argo CD send it; ${IGNORED_REMOVE}`,
+  ],
+  ["selfLink", API_SERVER_SETS],
+  ["uid", `set by the API server, which refuses an update that sends another object's uid (one from another cluster, or from before the object was recreated): the uid is immutable; ${IGNORED_REMOVE}`],
+  ["deletionTimestamp", API_SERVER_SETS],
+  ["deletionGracePeriodSeconds", API_SERVER_SETS],
+]);
+
+/**
+ * `metadata` fields meshops reads. Accepted besides (kubernetesMetadataFindings), as kubectl and the API server accept
+ * them, though they change nothing Kuma reads: `finalizers`, and `generateName` (used only for an object without a
+ * name, which kubectl apply does not create). Neither is part of the resource (so never drift), and render does not
+ * write them.
+ */
+const KUBERNETES_READ_METADATA = new Set(["name", "namespace", "labels", "annotations"]);
+
+
+/** What a Kubernetes document's metadata field that is not the resource's tells its author. */
+export interface MetadataFinding {
+  readonly key: string;
+  readonly message: string;
+}
+
+/**
+ * A Kubernetes document's `metadata` fields besides those meshops reads: the API server's, a warning each; the
+ * accepted ones, unless kubectl could not decode them (finalizers a list of strings, generateName a string); and the
+ * ones nobody sets (a typo). The last two an error each. Shared by Kuma's kinds and its Secrets.
+ */
+export function kubernetesMetadataFindings(metadata: JsonObject): { readonly serverSet: MetadataFinding[]; readonly refused: MetadataFinding[] } {
+  const serverSet: MetadataFinding[] = [];
+  const refused: MetadataFinding[] = [];
+  for (const key of Object.keys(metadata)) {
+    if (KUBERNETES_READ_METADATA.has(key)) continue;
+    const value = metadata[key];
+    if (key === "finalizers") {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) refused.push({ key, message: "finalizers must be a list of strings (kubectl cannot decode anything else)" });
+    } else if (key === "generateName") {
+      if (typeof value !== "string") refused.push({ key, message: "generateName must be a string (kubectl cannot decode anything else)" });
+    } else {
+      const said = KUBERNETES_SERVER_METADATA.get(key);
+      if (said !== undefined) serverSet.push({ key, message: said });
+      else refused.push({ key, message: `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations (and accepts finalizers and generateName)` });
+    }
+  }
+  return { serverSet, refused };
+}
 
 /** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";

@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { KUBERNETES_SERVER_METADATA, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, recomputedLabels } from "../kuma/server.js";
+import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { isEncryptedValue } from "../model/sealed.js";
@@ -52,12 +52,10 @@ export interface ConvertOptions {
 }
 
 const KUBERNETES_TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "metadata", "spec"]);
-const KUBERNETES_METADATA_FIELDS = new Set(["name", "namespace", "labels", "annotations"]);
 /** Of the labels a Kubernetes document writes, what the resource does not keep as its own: its mesh is the resource's. */
 const NOT_USER_LABELS: readonly string[] = [MESH_LABEL];
 /** What the store and the webhook set from a namespaced document's name and namespace, in the order they are checked. */
 const IDENTITY_LABELS = [DISPLAY_NAME_LABEL, NAMESPACE_LABEL] as const;
-const KUBERNETES_SERVER_FIELDS = new Set(KUBERNETES_SERVER_METADATA);
 
 /**
  * Types whose descriptor sets `AllowedOnSystemNamespaceOnly` (`+kuma:policy:allowed_on_system_namespace_only=true`
@@ -169,6 +167,11 @@ function withoutServerFields(value: JsonObject, paths: readonly PathSegments[]):
   return out;
 }
 
+/** The API server's metadata fields: a warning each, at the field (kuma/server.ts says why each goes). */
+function serverSetMetadata(findings: readonly MetadataFinding[], resource: string): ShapeProblem[] {
+  return findings.map(({ key, message }) => ({ sourcePath: ["metadata", key], rule: "server-field", severity: "warning", message, resource }));
+}
+
 /** One warning per document, at the first server field, naming them all. */
 function serverFieldWarning(paths: readonly PathSegments[], resource: string): ShapeProblem[] {
   const first = paths[0];
@@ -195,8 +198,9 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
-  // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label.
-  const meshField = type.kubernetesMeshField ? value.mesh : meshLabel;
+  // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label:
+  // `GetMesh()` is the field alone (no default), the label or `default` (zz_generated.mesh.go, zz_generated.types.go).
+  const meshField = type.kubernetesMeshField ? (value.mesh ?? "") : meshLabel;
   const mesh = meshOfWritten(type.name, plainName, meshField);
   // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
   const name = !isClusterScoped(type.name) && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
@@ -210,6 +214,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     problem(["apiVersion"], "kubernetes-shape", `apiVersion must be ${KUBERNETES_API_VERSION}, found ${describe(value.apiVersion ?? null)}`);
   }
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
+  if (type.kubernetesMeshField && (value.mesh === undefined || value.mesh === "")) {
+    // The owner-reference and validating webhooks' `ValidateMesh` (meta_validator.go) refuse it.
+    problem(["mesh"], "kubernetes-shape", `a ${type.name} names its mesh in its top-level \`mesh:\` field (not a ${MESH_LABEL} label), and the admission webhook refuses one without it ("mesh: cannot be empty"); write mesh: <the mesh>`);
+  }
   for (const key of Object.keys(value)) {
     if (key === "status") exported.push([key]);
     else if (key === "mesh" && type.kubernetesMeshField) {
@@ -219,10 +227,8 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
       problem([key], "kubernetes-shape", `unknown field "${key}": a Kubernetes ${type.name} has ${fields}`);
     }
   }
-  for (const key of Object.keys(metadata)) {
-    if (KUBERNETES_SERVER_FIELDS.has(key)) exported.push(["metadata", key]);
-    else if (!KUBERNETES_METADATA_FIELDS.has(key)) problem(["metadata", key], "kubernetes-shape", `unknown field "metadata.${key}": meshops reads name, namespace, labels and annotations`);
-  }
+  const metadataFindings = kubernetesMetadataFindings(metadata);
+  for (const { key, message } of metadataFindings.refused) problem(["metadata", key], "kubernetes-shape", message);
   if (isObject(metadata.annotations)) {
     // The API server decodes them into a map of strings (and render writes them back): `sync-wave: -1` is refused.
     for (const [key, value] of Object.entries(metadata.annotations)) {
@@ -254,7 +260,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
       clusterScopedNamespace.push({ sourcePath: ["metadata", "namespace"], rule: "kubernetes-namespace", severity: "warning", message, resource: subject });
     }
     // Its mesh is the `mesh:` field; a label saying otherwise would be overwritten, and mislead whoever reads it.
-    if (type.kubernetesMeshField && meshLabel !== undefined && meshLabel !== mesh) {
+    if (type.kubernetesMeshField && mesh !== "" && meshLabel !== undefined && meshLabel !== mesh) {
       problem(["metadata", "labels", MESH_LABEL], "kubernetes-shape", `${type.name} belongs to the mesh of its top-level \`mesh:\` field (${JSON.stringify(mesh)}), not to this label's ${describe(meshLabel)}`);
     }
   } else if (metadata.namespace !== undefined && namespace === undefined) {
@@ -277,7 +283,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
     problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
   }
-  const warnings = [...clusterScopedNamespace, ...serverFieldWarning(exported, subject)];
+  const warnings = [...clusterScopedNamespace, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
@@ -317,7 +323,7 @@ function withAnnotations(conversion: Conversion, annotations: JsonValue | undefi
 function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const read = secretFromKubernetes(value, options.systemNamespaces);
   const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
-  const warnings = serverFieldWarning(read.exported, read.subject);
+  const warnings = [...serverSetMetadata(read.serverSet, read.subject), ...serverFieldWarning(read.exported, read.subject)];
   if (problems.length > 0 || !read.object) return { problems: [...warnings, ...problems] };
   const object = read.object;
   const mesh = meshOfWritten(object.type as string, object.name as string, object.mesh);

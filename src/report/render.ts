@@ -1,6 +1,6 @@
 import { stringifyYaml } from "../parse/yaml11.js";
 import { MESH_LABEL, KUBERNETES_API_VERSION, isClusterScoped, resourceType } from "../kuma/types.js";
-import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf } from "../kuma/naming.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf, kubernetesObjectOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { secretToKubernetes } from "../kuma/secrets.js";
 import { isSecretType } from "../kuma/types.js";
@@ -55,14 +55,13 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
     };
   }
   // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.
-  const kubernetes = kubernetesNameOf(resource.object);
-  const labelsOut = kubernetes ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
-  const namespace = kubernetes?.namespace ?? systemNamespace;
+  const labelsOut = kubernetesNameOf(resource.object) ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
+  const { namespace, name: objectName } = kubernetesObjectOf(resource.type, resource.object, systemNamespace);
   return {
     apiVersion: KUBERNETES_API_VERSION,
     kind: resource.type,
     metadata: {
-      name: kubernetes?.name ?? (name as string),
+      name: objectName,
       ...(namespace !== undefined ? { namespace } : {}),
       // A resource of no mesh (HostnameGenerator) has no mesh label.
       ...(isGlobalKey(resource) ? (Object.keys(labelsOut).length > 0 ? { labels: labelsOut } : {}) : { labels: { ...labelsOut, [MESH_LABEL]: resource.mesh } }),

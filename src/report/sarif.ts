@@ -63,6 +63,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   schema: "The resource does not match its type's JSON schema (unknown fields, wrong types, invalid values).",
   semantic: "The control plane's own validators reject the resource.",
   "duplicate-resource": "Two documents define the same Type/mesh/name.",
+  "kubernetes-manifest": "Kubernetes would reject the manifest, or hold two resources as one object (one kind, namespace and name in two meshes).",
   "unknown-mesh": "A resource belongs to a Mesh the repository does not define.",
   "cross-mesh-reference": "A resource refers to something in another Mesh.",
   "dangling-reference": "A resource refers to something the repository does not define.",

@@ -1,7 +1,7 @@
-import type { RepoConfig } from "../config/repoConfig.js";
+import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { stepDue, type Steps } from "../util/steps.js";
 import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
-import { referencedNames } from "../kuma/naming.js";
+import { MANIFEST_RULE, kubernetesObjectKey, kubernetesObjectOf, referencedNames, sameObjectMessage } from "../kuma/naming.js";
 import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
@@ -141,10 +141,11 @@ export interface FileResources {
   readonly facts: readonly ResourceFacts[];
 }
 
-/** Of one file: the mesh all its resources belong to (null: several), and the Meshes it defines. */
+/** Of one file: the mesh all its resources belong to (null: several), the Meshes it defines, whether it holds Kubernetes documents. */
 interface FileMeshes {
   readonly mesh: string | null;
   readonly defines: readonly string[];
+  readonly kubernetes: boolean;
 }
 
 /**
@@ -160,6 +161,8 @@ export class RepositoryChecks {
   #serviceReferences: { readonly from: readonly MeshFindings[]; readonly references: readonly ServiceReference[] } = { from: [], references: [] };
   /** Per file analysis (cached objects): worked out once. */
   #fileMeshes = new WeakMap<FileResources, FileMeshes>();
+  /** The Kubernetes objects the repository's Kubernetes documents are, across meshes (`kubernetesObjectCollisions`). */
+  #objects = new KubernetesObjects();
   /** Meshes checked whole by the last run (the others' findings were taken over or updated). */
   checked = 0;
   /** Meshes whose findings the last run updated by the files that changed. */
@@ -170,6 +173,12 @@ export class RepositoryChecks {
     this.#byMesh.clear();
     this.#meshes = "";
     this.#serviceReferences = { from: [], references: [] };
+    this.#objects = new KubernetesObjects();
+  }
+
+  /** The collisions of Kubernetes objects among `files` (those holding Kubernetes documents, in file order). */
+  kubernetesObjectCollisions(files: readonly FileResources[], systemNamespace: string, locator: Locator): Steps<readonly Diagnostic[]> {
+    return this.#objects.updateSteps(files, systemNamespace, locator);
   }
 
   meshesOf(file: FileResources): FileMeshes {
@@ -177,7 +186,8 @@ export class RepositoryChecks {
     if (!known) {
       const first = file.resources[0]?.mesh;
       const defines = file.resources.filter((r) => r.type === "Mesh").map((r) => r.name);
-      known = { mesh: first !== undefined && file.resources.every((r) => r.mesh === first) ? first : null, defines };
+      const kubernetes = file.resources.some(isKubernetesDocument);
+      known = { mesh: first !== undefined && file.resources.every((r) => r.mesh === first) ? first : null, defines, kubernetes };
       this.#fileMeshes.set(file, known);
     }
     return known;
@@ -206,6 +216,133 @@ export class RepositoryChecks {
 }
 
 /**
+ * A resource written as a Kubernetes document, other than a Mesh (whose mesh is its name, so two of one name are a
+ * duplicate): kubectl and Argo CD apply it as the object its kind, namespace and name say, whatever its mesh.
+ */
+function isKubernetesDocument(resource: Resource): boolean {
+  return resource.source?.format === "kubernetes" && resource.type !== "Mesh";
+}
+
+/** A Kubernetes document's resource, and where it is: the file and its place in the file. */
+interface ObjectEntry {
+  readonly resource: Resource;
+  readonly file: FileResources;
+  readonly index: number;
+}
+
+/**
+ * The one rule across meshes: Kubernetes documents of different meshes that are one Kubernetes object (kind, namespace
+ * and name: kuma/naming.ts `kubernetesObjectKey`, the key `render --format kubernetes` checks), each apply replacing
+ * the other. An error at every such document whose mesh is not the first one's (in file order), naming the first; two
+ * of one mesh are a duplicate, said by the mesh's rules. Kept across runs: a run works on the files that came or went
+ * since the last one (a changed file is a new analysis), and says again only the objects whose documents changed.
+ */
+class KubernetesObjects {
+  #files = new Set<FileResources>();
+  #order: readonly FileResources[] = [];
+  #byKey = new Map<string, ObjectEntry[]>();
+  /** Keys whose documents name more than one mesh. */
+  #colliding = new Set<string>();
+  #diagnostics: readonly Diagnostic[] = [];
+  /** What each colliding document was told, with the first one it was told of. */
+  #said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
+  /** An update began and did not finish (its steps were not all run): the index is not to be trusted. */
+  #updating = false;
+
+  /** As steps (util/steps.ts): a first run over a large repository indexes every Kubernetes document. */
+  *updateSteps(files: readonly FileResources[], systemNamespace: string, locator: Locator): Steps<readonly Diagnostic[]> {
+    if (this.#updating) this.#forget();
+    else if (sameItems(this.#order, files)) return this.#diagnostics;
+    this.#updating = true;
+    const now = new Set(files);
+    let changed = false;
+    const touch = (key: string) => {
+      const entries = this.#byKey.get(key) ?? [];
+      const collides = entries.some((e) => e.resource.mesh !== (entries[0] as ObjectEntry).resource.mesh);
+      if (entries.length === 0) this.#byKey.delete(key);
+      changed ||= collides || this.#colliding.has(key);
+      if (collides) this.#colliding.add(key);
+      else this.#colliding.delete(key);
+    };
+    const touched = new Set<string>();
+    let n = 0;
+    for (const file of this.#files) {
+      if (now.has(file)) continue;
+      for (const [key, resource] of objectsOf(file, systemNamespace)) {
+        const entries = this.#byKey.get(key);
+        if (entries) this.#byKey.set(key, entries.filter((e) => e.resource !== resource));
+        touched.add(key);
+        if (stepDue(n++, STEP)) yield;
+      }
+    }
+    for (const file of files) {
+      if (this.#files.has(file)) continue;
+      let index = 0;
+      for (const [key, resource] of objectsOf(file, systemNamespace)) {
+        const entries = this.#byKey.get(key);
+        const entry = { resource, file, index: index++ };
+        if (entries) entries.push(entry);
+        else this.#byKey.set(key, [entry]);
+        touched.add(key);
+        if (stepDue(n++, STEP)) yield;
+      }
+    }
+    for (const key of touched) touch(key);
+    this.#files = now;
+    this.#order = files;
+    if (changed) this.#diagnostics = this.#say(files, systemNamespace, locator);
+    this.#updating = false;
+    return this.#diagnostics;
+  }
+
+  #forget(): void {
+    this.#files = new Set();
+    this.#order = [];
+    this.#byKey.clear();
+    this.#colliding.clear();
+    this.#diagnostics = [];
+    this.#said.clear();
+  }
+
+  /** The colliding documents' errors, in file order (a document told of the same first one as before keeps its diagnostic). */
+  #say(files: readonly FileResources[], systemNamespace: string, locator: Locator): readonly Diagnostic[] {
+    if (this.#colliding.size === 0) {
+      this.#said.clear();
+      return [];
+    }
+    const position = new Map(files.map((f, i) => [f, i]));
+    const inFileOrder = (a: ObjectEntry, b: ObjectEntry) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.index - b.index;
+    const said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
+    const told: ObjectEntry[] = [];
+    for (const key of this.#colliding) {
+      const entries = [...(this.#byKey.get(key) ?? [])].sort(inFileOrder);
+      const first = (entries[0] as ObjectEntry).resource;
+      for (const entry of entries) {
+        if (entry.resource.mesh === first.mesh) continue;
+        const before = this.#said.get(entry.resource);
+        const diagnostic = before?.first === first ? before.diagnostic : collision(entry.resource, first, systemNamespace, locator);
+        said.set(entry.resource, { first, diagnostic });
+        told.push(entry);
+      }
+    }
+    this.#said = said;
+    return told.sort(inFileOrder).map((e) => (said.get(e.resource) as { diagnostic: Diagnostic }).diagnostic);
+  }
+}
+
+/** The Kubernetes documents of a file with the key of the object each is, in file order. */
+function* objectsOf(file: FileResources, systemNamespace: string): Generator<[string, Resource]> {
+  for (const resource of file.resources) {
+    if (isKubernetesDocument(resource)) yield [kubernetesObjectKey(kubernetesObjectOf(resource.type, resource.object, systemNamespace)), resource];
+  }
+}
+
+function collision(resource: Resource, first: Resource, systemNamespace: string, locator: Locator): Diagnostic {
+  const message = sameObjectMessage(kubernetesObjectOf(resource.type, resource.object, systemNamespace), first);
+  return { ...diagnosticAt(locator, resource, "name", message, MANIFEST_RULE), path: "metadata.name" };
+}
+
+/**
  * Rules across files: one definition per key, meshes that exist, references that point at something. Also gives the
  * references to MeshServices the repository does not define, for the online check (validate/services.ts). As steps
  * (util/steps.ts), a few hundred resources each. With `memo` (a long-running process), meshes whose files did not
@@ -231,9 +368,11 @@ export function* checkRepositorySteps(
     if (group && mesh !== lastMesh) interleaved = true;
     lastMesh = mesh;
   };
+  const kubernetesFiles: FileResources[] = [];
   for (const [i, file] of files.entries()) {
-    const { mesh, defines } = memo.meshesOf(file);
+    const { mesh, defines, kubernetes } = memo.meshesOf(file);
     for (const name of defines) meshes.add(name);
+    if (kubernetes) kubernetesFiles.push(file);
     if (mesh !== null) {
       if (file.resources.length > 0) join(mesh, file);
     } else for (const resource of file.resources) join(resource.mesh, file);
@@ -265,6 +404,8 @@ export function* checkRepositorySteps(
   // The diagnostics mesh by mesh, each list as it was found (the same list as in the last run if taken over).
   const diagnostics: (readonly Diagnostic[])[] = [];
   for (const found of findings.values()) diagnostics.push(...found.diagnostics);
+  const collisions = yield* memo.kubernetesObjectCollisions(kubernetesFiles, systemNamespaceOf(config), locator);
+  if (collisions.length > 0) diagnostics.push(collisions);
   let serviceReferences = memo.serviceReferences([...findings.values()]);
   // In file order, as the references were found (the CLI shows the first ones): mesh by mesh is file order unless
   // meshes interleave.
