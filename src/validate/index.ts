@@ -23,8 +23,8 @@ import { selectFiles } from "./select.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
-import { isKustomizationPath, kustomizeEffects } from "./kustomize.js";
-import { kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
+import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
+import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -244,6 +244,8 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
       ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),
     );
   }
+  // What kustomizations name that kustomize cannot load here, or meshops does not read (when the source listed the paths).
+  if (snapshot.paths) diagnostics.push(...kustomizeEntryDiagnostics(kustomizeEntryFindings(selection.files, snapshot.root, snapshot.paths), snapshot.root, locator));
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
