@@ -400,7 +400,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     if (plaintext) diagnostics.push(diagnosticAt(locator, resource, plaintext.path, plaintext.message, "plaintext-secret"));
     // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
     const encrypted = resource.sealed ? encryptedPathsOf(resource) : undefined;
-    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version), encrypted);
+    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version, { kubernetes: resource.source?.format === "kubernetes" }), encrypted);
     // A kind the target version does not have: that one error says it all; its rules would only add noise.
     if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
       for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
