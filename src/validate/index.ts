@@ -430,7 +430,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       }
     }
     // What the control plane would accept but warn about on PUT.
-    for (const w of deprecationWarnings(resource.type, resource.object)) {
+    for (const w of deprecationWarnings(resource.type, resource.object, config.controlPlane.version)) {
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }

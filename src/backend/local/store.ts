@@ -689,7 +689,7 @@ export class ControlPlaneStore {
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
     // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
-    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {})), seq };
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {}), this.version), seq };
   }
 
   /**
