@@ -7,7 +7,7 @@
  * Real Git repositories, read committed, incrementally and as a working tree, and the CLI.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { readSnapshot } from "../src/source/index.js";
@@ -126,6 +126,9 @@ describe("kustomization entries kustomize cannot load, or meshops does not read"
       "apps/base/kustomization.yml": "resources: []\n",
       "apps/components/tls/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
     });
+    // A folder reached through a symbolic link: Git lists the link, not what is below it.
+    symlinkSync("../shared", path.join(dir, "apps/linked"));
+    commitFiles(dir, { "shared/base/kustomization.yaml": "resources: []\n", "apps/prod/kustomization.yaml": readFileSync(path.join(dir, "apps/prod/kustomization.yaml"), "utf8").replace("resources:\n", "resources:\n  - ../linked/base\n") });
     const { code, lines } = await validate(dir);
     assert.deepEqual(lines, []);
     assert.equal(code, 0);

@@ -451,6 +451,15 @@ export interface EntryFinding {
   readonly source?: string;
 }
 
+/**
+ * Whether `target`, which no listed path is at or below, is below one that is listed as a file: only a symbolic link
+ * (to a folder) or a submodule has paths below it, which Git does not list, so what is there is not known here.
+ */
+function belowLinkOrSubmodule(target: string, paths: ReadonlySet<string>): boolean {
+  for (let at = target.lastIndexOf("/"); at > 0; at = target.lastIndexOf("/", at - 1)) if (paths.has(target.slice(0, at))) return true;
+  return false;
+}
+
 /** The file names kustomize takes for a folder's kustomization. */
 const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -506,13 +515,13 @@ export function kustomizeEntryFindings(files: readonly Pick<SourceFile, "path" |
             : paths.has(target)
               ? wants === "component" ? "not-a-folder" : undefined
               : !folders.has(target)
-                ? "missing"
+                ? belowLinkOrSubmodule(target, paths) ? undefined : "missing"
                 : wants === "file" ? "not-a-file" : hasKustomization(target) ? undefined : "no-kustomization";
       if (problem) findings.push({ ...at, target, problem });
     }
   }
   // A Flux Kustomization's path is in its source's files: a source that has another's path here is this repository.
-  const present = (k: FluxKustomization) => !underRoot(k.path) || folders.has(k.path);
+  const present = (k: FluxKustomization) => !underRoot(k.path) || folders.has(k.path) || belowLinkOrSubmodule(k.path, paths);
   const thisRepository = new Set(flux.filter((k) => underRoot(k.path) && folders.has(k.path)).map((k) => k.source));
   for (const k of flux) {
     if (present(k) || k.path === ".." || k.path.startsWith("../")) continue;
