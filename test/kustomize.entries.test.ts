@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { GitObjects } from "../src/source/gitBatch.js";
 import { readSnapshot } from "../src/source/index.js";
 import { validateSnapshot } from "../src/validate/index.js";
 import { runCli } from "./helpers/cli.js";
@@ -194,5 +195,12 @@ describe("kustomization entries kustomize cannot load, or meshops does not read"
     const removed = await readSnapshot({ repo: dir, ref: "HEAD", previous: added });
     assert.deepEqual(missing(validateSnapshot(removed)), ["apps/kustomization.yaml:3 resources[1]"]);
     assert.ok(removed.paths?.has("apps/more/notes.txt"), "a file of any kind a commit adds is a path of the next snapshot");
+    // The same through a long-running reader's cat-file process (the daemon's), which compares the trees itself.
+    const objects = new GitObjects(dir);
+    cleanups.push(() => objects.close());
+    const viaObjects = await readSnapshot({ repo: dir, ref: "HEAD", previous: added, objects });
+    assert.notEqual(viaObjects, removed);
+    assert.deepEqual([...(viaObjects.paths ?? [])].sort(), [...(removed.paths ?? [])].sort());
+    assert.deepEqual(missing(validateSnapshot(viaObjects)), ["apps/kustomization.yaml:3 resources[1]"]);
   });
 });
