@@ -13,7 +13,7 @@ import { posix } from "node:path";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
 import type { PathSegments } from "../parse/fieldPath.js";
-import type { SourceFile } from "../source/types.js";
+import { isUnder, type SourceFile } from "../source/types.js";
 
 /** The file names kustomize looks for in a folder (meshops reads only the YAML ones). */
 const KUSTOMIZATION_FILE = /(^|\/)kustomization\.ya?ml$/;
@@ -492,7 +492,7 @@ export function kustomizeEntryFindings(files: readonly Pick<SourceFile, "path" |
   const flux = files.flatMap(fluxKustomizationsIn);
   if (kustomizations.length === 0 && flux.length === 0) return findings;
   const folders = foldersOf(paths);
-  const underRoot = (path: string) => root === "" || path === root || path.startsWith(`${root}/`);
+  const underRoot = (path: string) => isUnder(root, path);
   const hasKustomization = (folder: string) => KUSTOMIZATION_NAMES.some((name) => paths.has(folder === "." ? name : `${folder}/${name}`));
   for (const file of kustomizations) {
     const kustomization = readKustomization(file);
