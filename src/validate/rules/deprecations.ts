@@ -87,18 +87,15 @@ function meshServiceInFrom(spec: JsonObject): Violation[] {
   );
 }
 
-/** Whether the type's top-level targetRef kinds can be deprecated (not MeshGlobalRateLimit: Kong Mesh 2.11 dropped them). */
-export function hasTopLevelTargetRefDeprecations(typeName: string): boolean {
-  return Object.hasOwn(POLICY_DEPRECATIONS, typeName);
-}
-
 /**
  * The deprecation warnings the control plane of `version` (controlPlane.version; the newest release when absent)
  * would return for `object` of type `typeName` (Universal shape).
  */
 export function deprecationWarnings(typeName: string, object: JsonObject, version?: string): Violation[] {
   const own = POLICY_DEPRECATIONS[typeName];
-  if (own === undefined) return []; // MeshPassthrough and the non-policy types have none of these
+  // MeshPassthrough and the non-policy types have none of these, nor MeshGlobalRateLimit (Kong Mesh 2.11 dropped its
+  // top-level targetRef deprecations).
+  if (own === undefined) return [];
   const spec = objectOf(prop(objectOf(object), "spec")) ?? {};
   const release = releaseOf(version);
   return [...own(spec, release), ...topLevelTargetRef(spec, release), ...(TRAILING_DEPRECATIONS[typeName]?.(spec, release) ?? [])];
