@@ -179,9 +179,12 @@ describe("kustomization entries kustomize cannot load, or meshops does not read"
     const first = await readSnapshot({ repo: dir, ref: "HEAD" });
     assert.deepEqual(missing(validateSnapshot(first)), ["apps/kustomization.yaml:3 resources[1]"]);
 
-    // Uncommitted: the file is there in the working tree, not in the commit.
+    // Uncommitted: the file is there in the working tree, not in the commit; a committed one deleted is missing there.
     writeFileSync(path.join(dir, "apps/ports.json"), "{}\n");
     assert.deepEqual(missing(validateSnapshot(await readSnapshot({ repo: dir, ref: "WORKTREE" }))), []);
+    rmSync(path.join(dir, "apps/timeouts.yaml"));
+    assert.deepEqual(missing(validateSnapshot(await readSnapshot({ repo: dir, ref: "WORKTREE" }))), ["apps/kustomization.yaml:2 resources[0]"]);
+    git(dir, "checkout", "--", "apps/timeouts.yaml");
 
     // Committed: read from the first snapshot (only the changes), the file is found; removed again, it is missing.
     commitFiles(dir, {});

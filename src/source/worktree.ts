@@ -23,7 +23,9 @@ export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
     ? (await git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--full-name"])).split("\0")
     : await filesBelow(topLevel);
   const listed = all.filter((p) => p !== "" && isConfigCandidate(root, p));
-  const paths = new Set(all.filter((p) => p !== "" && isUnder(root, p)));
+  // Every path below root, for kustomize's entries: the index's files less those deleted from the working tree.
+  const deleted = inGit ? new Set((await git.raw(["ls-files", "-z", "--deleted", "--full-name"])).split("\0")) : undefined;
+  const paths = new Set(all.filter((p) => p !== "" && isUnder(root, p) && !deleted?.has(p)));
 
   const problems: SourceProblem[] = [];
   const files: SourceFile[] = [];
