@@ -360,6 +360,11 @@ test("decode errors (past the schema, refused by the Go decoder) are 400 Bad Req
     assert.deepEqual(negative.json, { type: "/std-errors", status: 400, title: "Bad Request", detail, details: detail });
     const overflow = await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { body: limits(2 ** 32) });
     assert.equal((overflow.json as JsonObject).detail, detail.replace("-1", "4294967296"));
+    // -0, what Go's json.Marshal writes for the float -0 (YAML's -0.0, as kumactl sends it): strconv.ParseUint refuses
+    // its sign, where a signed field would take it as 0.
+    const negativeZero = await h.request("PUT", "/meshes/m/meshcircuitbreakers/cb", { raw: JSON.stringify(limits(0)).replace('"maxConnections":0', '"maxConnections":-0') });
+    assert.equal(negativeZero.status, 400);
+    assert.equal((negativeZero.json as JsonObject).detail, detail.replace("-1", "-0"));
     // A duration time.ParseDuration refuses: metav1.Duration's own error.
     const duration = await h.request("PUT", "/meshes/m/meshtimeouts/t", {
       body: { type: "MeshTimeout", mesh: "m", name: "t", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "fast" } }] } },

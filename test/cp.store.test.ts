@@ -49,6 +49,9 @@ const mtp = (mesh: string, name: string, extra: JsonObject = {}): JsonObject => 
   ...extra,
 });
 
+/** What Kuma 2.14 (the default version) answers a MeshTrafficPermission with `from` (its deprecated.go since 2.14.0). */
+const MTP_FROM_WARNINGS = ["'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"];
+
 const timeout = (mesh: string, name: string, defaults: JsonObject): JsonObject => ({
   type: "MeshTimeout",
   mesh,
@@ -250,9 +253,9 @@ test("PUT answers created then updated; creationTime is kept and modificationTim
     async (store) => {
       await putOk(store, { type: "Mesh", name: "m" });
       clock += 1000;
-      assert.deepEqual(await putOk(store, mtp("m", "p")), { created: true, warnings: [] });
+      assert.deepEqual(await putOk(store, mtp("m", "p")), { created: true, warnings: MTP_FROM_WARNINGS });
       clock += 1000;
-      assert.deepEqual(await putOk(store, mtp("m", "p", { labels: { team: "a" } })), { created: false, warnings: [] });
+      assert.deepEqual(await putOk(store, mtp("m", "p", { labels: { team: "a" } })), { created: false, warnings: MTP_FROM_WARNINGS });
       const got = await store.get("MeshTrafficPermission", "m", "p");
       assert.equal(got?.creationTime, "2025-01-02T03:04:06.000Z");
       assert.equal(got?.modificationTime, "2025-01-02T03:04:07.000Z");
@@ -297,7 +300,7 @@ test("request checks: URL against body, names, labels, and an omitted mesh means
     const defaulted = await store.put("MeshTrafficPermission", "m", "p", withoutMesh);
     assert.ok(!defaulted.ok);
     assert.deepEqual(defaulted.problem.invalidParameters, [{ field: "mesh", reason: "mesh from the URL has to be the same as in body" }]);
-    assert.deepEqual(await putOk(store, { ...withoutMesh }), { created: true, warnings: [] });
+    assert.deepEqual(await putOk(store, { ...withoutMesh }), { created: true, warnings: MTP_FROM_WARNINGS });
     assert.equal((await store.get("MeshTrafficPermission", "default", "p"))?.mesh, "default");
 
     const labels = await store.put("MeshTrafficPermission", "m", "q", mtp("m", "q", { labels: { "kuma.io/mesh": "other", "bad key!": "x" } }));
@@ -444,8 +447,8 @@ test("LocalBackend: same semantics in-process, refusals as BackendError with sta
     assert.equal((await backend.info()).version, "2.14.3");
     assert.ok((await backend.types()).some((t) => t.name === "Mesh" && t.scope === "Global" && !t.readOnly));
     assert.deepEqual(await backend.put({ type: "Mesh", name: "m" }), { created: true, warnings: [] });
-    assert.deepEqual(await backend.put(mtp("m", "p")), { created: true, warnings: [] });
-    assert.deepEqual(await backend.put(mtp("m", "p")), { created: false, warnings: [] });
+    assert.deepEqual(await backend.put(mtp("m", "p")), { created: true, warnings: MTP_FROM_WARNINGS });
+    assert.deepEqual(await backend.put(mtp("m", "p")), { created: false, warnings: MTP_FROM_WARNINGS });
     assert.equal((await backend.list("MeshTrafficPermission", "m")).length, 1);
     assert.deepEqual((await backend.list("Mesh", "")).map((m) => m.name), ["m"]);
     assert.equal((await backend.get({ type: "MeshTrafficPermission", mesh: "m", name: "p" }))?.kri, "kri_mtp_m_default__p_");

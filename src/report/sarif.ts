@@ -38,6 +38,8 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kustomize-name": "A kustomization (or Flux Kustomization) renames the document (namePrefix, nameSuffix).",
   "kustomize-labels": "A kustomization adds labels the document does not have.",
   "kustomize-patch": "A kustomization patches the document: the control plane gets other values than the document says.",
+  "kustomize-missing": "A kustomization names a file or folder kustomize build cannot load from a clone of the repository (not there, a folder without a kustomization, outside the repository), or a Flux Kustomization's spec.path is not a folder of it.",
+  "kustomize-not-read": "A kustomization names a remote base or a folder outside --path: what kustomize adds from it is not validated.",
   "helm-chart": "A Helm chart: its templates and values are not mesh configuration until rendered.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",
   "yaml-decode": "A value kumactl and kubectl refuse when they turn YAML into JSON (.nan, .inf, a tag its scalar does not match, a null key), or an integer beyond 2^53 meshops cannot send as written; a warning for a tag they ignore.",

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
-import { diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
+import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
@@ -93,7 +93,10 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   }
   await yieldToEventLoop();
   files.sort(comparePaths);
-  const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
+  const paths = new Set<string>();
+  for (const entry of entries) if (isUnder(root, entry.path)) paths.add(entry.path);
+  for (const submodule of submodules) if (isUnder(root, submodule)) paths.add(submodule);
+  const snapshot: Snapshot = { revision: commit, root, files, problems, paths, ...(config ? { config } : {}) };
   readBases.set(snapshot, { topLevel, root, maxBytes, links });
   return snapshot;
 }
@@ -145,6 +148,7 @@ async function readChanges(
   }
   const changes = diff.filter((c) => isConfigCandidate(root, c.path));
   if (changes.length > MAX_INCREMENTAL_FILES) return undefined;
+  const paths = pathsAfter(previous.paths, diff, root);
   if (changes.some((c) => c.oldMode === SYMLINK_MODE || c.newMode === SYMLINK_MODE)) return undefined;
 
   // Present now: a regular file (a deletion shows mode 000000, a submodule 160000; neither is configuration).
@@ -171,9 +175,22 @@ async function readChanges(
   for (const [filePath, file] of updated) if (file && filePath !== configPath) added.push(file);
   const files = insertSorted(kept, added.sort(comparePaths), comparePaths);
   problems.sort(comparePaths);
-  const snapshot: Snapshot = { revision: commit, root, files, problems, ...(config ? { config } : {}) };
+  const snapshot: Snapshot = { revision: commit, root, files, problems, ...(paths ? { paths } : {}), ...(config ? { config } : {}) };
   readBases.set(snapshot, { ...basis, links: false });
   return snapshot;
+}
+
+/** The paths below `root` after `diff`: the same set when no path was added or removed (most commits change files). */
+function pathsAfter(before: ReadonlySet<string> | undefined, diff: readonly TreeChange[], root: string): ReadonlySet<string> | undefined {
+  if (!before) return undefined;
+  const moved = diff.filter((c) => isUnder(root, c.path) && (c.oldMode === NO_MODE) !== (c.newMode === NO_MODE));
+  if (moved.length === 0) return before;
+  const after = new Set(before);
+  for (const change of moved) {
+    if (change.newMode === NO_MODE) after.delete(change.path);
+    else after.add(change.path);
+  }
+  return after;
 }
 
 /** `git diff-tree -r -z --raw` output: `:<old mode> <new mode> <old id> <new id> <status>` NUL `<path>` NUL, repeated. */

@@ -274,7 +274,8 @@ export interface TreeChange {
 }
 
 const TREE_MODE = "040000";
-const NO_MODE = "000000";
+/** The mode of a path a tree does not have: the old side of an addition, the new side of a deletion (as `git diff-tree --raw`). */
+export const NO_MODE = "000000";
 
 /**
  * What `git diff-tree -r --no-renames FROM TO` lists, limited to `root` (paths outside it may be left out): trees

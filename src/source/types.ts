@@ -30,6 +30,11 @@ export interface Snapshot {
   /** Text of `<root>/meshops.yaml`, when present (not one of `files`). */
   readonly config?: SourceFile;
   readonly problems: readonly SourceProblem[];
+  /**
+   * Every path below `root` that the revision has, of any kind (not only configuration: JSON, dot-files, links,
+   * submodules), repository-relative: what a kustomization's entries are checked against. Absent: not known.
+   */
+  readonly paths?: ReadonlySet<string>;
 }
 
 export interface ReadOptions {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit } from "simple-git";
 import { prefixOf, repositoryRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, isConfigCandidate, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
 /**
  * Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. A folder outside any Git
@@ -23,6 +23,9 @@ export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
     ? (await git.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate", "--full-name"])).split("\0")
     : await filesBelow(topLevel);
   const listed = all.filter((p) => p !== "" && isConfigCandidate(root, p));
+  // Every path below root, for kustomize's entries: the index's files less those deleted from the working tree.
+  const deleted = inGit ? new Set((await git.raw(["ls-files", "-z", "--deleted", "--full-name"])).split("\0")) : undefined;
+  const paths = new Set(all.filter((p) => p !== "" && isUnder(root, p) && !deleted?.has(p)));
 
   const problems: SourceProblem[] = [];
   const files: SourceFile[] = [];
@@ -34,7 +37,7 @@ export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
     if (relative === configPath) config = file;
     else files.push(file);
   }
-  return { revision: WORKTREE, root, files, problems, ...(config ? { config } : {}) };
+  return { revision: WORKTREE, root, files, problems, paths, ...(config ? { config } : {}) };
 }
 
 /** Every file below `dir` (symbolic links included, as Git lists them), relative and `/`-separated; dot-folders skipped. */

@@ -29,11 +29,20 @@ export type GoIntegerType = keyof typeof GO_INTEGER_TYPES;
 /**
  * What Go's JSON decoder accepts for the type: an integral number in range. The upper bound is exclusive and written
  * as a power of two, so that 2^63 and 2^64, which a double cannot tell from the largest valid values, are rejected.
+ * An unsigned type also refuses -0 (isNegativeZero): strconv.ParseUint takes no sign, strconv.ParseInt takes `-0` as 0.
  */
 function decodesAs({ bits, signed }: { bits: number; signed: boolean }) {
   const lowest = signed ? -(2 ** (bits - 1)) : 0;
   const beyond = signed ? 2 ** (bits - 1) : 2 ** bits;
-  return (n: number) => Number.isInteger(n) && n >= lowest && n < beyond;
+  return signed ? (n: number) => Number.isInteger(n) && n >= lowest && n < beyond : (n: number) => Number.isInteger(n) && n >= lowest && n < beyond && !isNegativeZero(n);
+}
+
+/**
+ * The float -0: YAML's `-0.0` as go-yaml reads it (`-0` is the integer 0), which Go's json.Marshal writes as `-0`, so
+ * kumactl sends it with its sign. JSON.stringify writes it as 0.
+ */
+export function isNegativeZero(value: unknown): boolean {
+  return value === 0 && 1 / value === -Infinity;
 }
 
 const integerFormats = Object.fromEntries(

@@ -23,8 +23,8 @@ import { selectFiles } from "./select.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
-import { isKustomizationPath, kustomizeEffects } from "./kustomize.js";
-import { kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
+import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
+import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -244,6 +244,8 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
       ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),
     );
   }
+  // What kustomizations name that kustomize cannot load here, or meshops does not read (when the source listed the paths).
+  if (snapshot.paths) diagnostics.push(...kustomizeEntryDiagnostics(kustomizeEntryFindings(selection.files, snapshot.root, snapshot.paths), snapshot.root, locator));
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
@@ -398,7 +400,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     if (plaintext) diagnostics.push(diagnosticAt(locator, resource, plaintext.path, plaintext.message, "plaintext-secret"));
     // Ciphertext stands in for the values of a sealed resource: what is said about those fields waits for the plaintext.
     const encrypted = resource.sealed ? encryptedPathsOf(resource) : undefined;
-    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version), encrypted);
+    const schemaViolations = unlessEncrypted(validateSchema(resource.type, resource.object, config.controlPlane.version, { kubernetes: resource.source?.format === "kubernetes" }), encrypted);
     // A kind the target version does not have: that one error says it all; its rules would only add noise.
     if (kindMissingFromTarget(resource.type, config.controlPlane.version)) {
       for (const v of schemaViolations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "schema"));
@@ -428,7 +430,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       }
     }
     // What the control plane would accept but warn about on PUT.
-    for (const w of deprecationWarnings(resource.type, resource.object)) {
+    for (const w of deprecationWarnings(resource.type, resource.object, config.controlPlane.version)) {
       diagnostics.push(diagnosticAt(locator, resource, w.path, w.message, "deprecation", "warning"));
     }
   }

@@ -12,7 +12,8 @@
 import { posix } from "node:path";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
-import type { SourceFile } from "../source/types.js";
+import type { PathSegments } from "../parse/fieldPath.js";
+import { isUnder, type SourceFile } from "../source/types.js";
 
 /** The file names kustomize looks for in a folder (meshops reads only the YAML ones). */
 const KUSTOMIZATION_FILE = /(^|\/)kustomization\.ya?ml$/;
@@ -38,6 +39,17 @@ interface Kustomization {
   readonly labels: readonly AddedLabel[];
   /** A Flux Kustomization's `postBuild`: the variables put into everything it builds. */
   readonly substitute?: FluxSubstitute;
+  /** Every file and folder it names, where it names them (a kustomization.yaml's; a Flux Kustomization's are its own). */
+  readonly listed?: readonly ListedEntry[];
+}
+
+/** A file or folder a kustomization names: kustomize build fails when a local one is not there. */
+export interface ListedEntry {
+  /** Where the kustomization names it: `["resources", 2]`, `["patches", 0, "path"]`. */
+  readonly field: PathSegments;
+  readonly entry: string;
+  /** What kustomize loads there: a file or a folder with a kustomization (`resources`, `bases`), a component's folder, or a file. */
+  readonly wants: "resource" | "component" | "file";
 }
 
 /** A Flux Kustomization's `postBuild`: its `substitute` values, and whether `substituteFrom` adds the cluster's. */
@@ -89,8 +101,48 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
   const folder = posix.dirname(file.path);
-  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path) };
+  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path), listed: listedOf(fields) };
 }
+
+/** The files and folders a kustomization names, by field: what `kustomize build` loads. */
+function listedOf(fields: Readonly<Record<string, unknown>>): ListedEntry[] {
+  const listed: ListedEntry[] = [];
+  const each = (key: string, wants: ListedEntry["wants"], entryOf: (item: unknown) => { entry: string; at?: string } | undefined) => {
+    const list = fields[key];
+    if (!Array.isArray(list)) return;
+    list.forEach((item: unknown, i) => {
+      const found = entryOf(item);
+      if (found && found.entry !== "") listed.push({ field: found.at !== undefined ? [key, i, found.at] : [key, i], entry: found.entry, wants });
+    });
+  };
+  const plain = (item: unknown) => (typeof item === "string" ? { entry: item } : undefined);
+  const pathField = (item: unknown) => (isJsonObject(item as JsonValue) && typeof (item as JsonObject).path === "string" ? { entry: (item as JsonObject).path as string, at: "path" } : undefined);
+  // `bases` is kustomize's deprecated spelling of `resources`, built the same way.
+  each("resources", "resource", plain);
+  each("bases", "resource", plain);
+  each("components", "component", plain);
+  each("patches", "file", pathField);
+  // patchesStrategicMerge lists file names or inline patches (a URL is a file).
+  each("patchesStrategicMerge", "file", (item) => (typeof item === "string" && (isRemoteFile(item) || !/[\n:]/.test(item)) ? { entry: item } : undefined));
+  each("patchesJson6902", "file", pathField);
+  each("replacements", "file", pathField);
+  return listed;
+}
+
+/** What kustomize fetches over HTTP as a file (its loader's IsRemoteFile). */
+function isRemoteFile(entry: string): boolean {
+  return /^https?:\/\//i.test(entry);
+}
+
+/**
+ * What kustomize clones as a Git repository (api/internal/git/repospec.go NewRepoSpecFromURL): an `ssh://`, `https://`,
+ * `http://` or `file://` URL, go-getter's `git::`, an scp-like `user@host:path`, or `github.com/` and `github.com:`
+ * without a scheme. Anything else is a path of the repository (`gitlab.com/org/repo` too).
+ */
+function isRemoteRepository(entry: string): boolean {
+  return /^(git::|ssh:\/\/|https?:\/\/|file:\/\/|[a-z][a-z0-9-]*@|github\.com[/:])/i.test(entry);
+}
+
 
 /** `commonLabels`, and each `labels` entry's `pairs` (kustomize's newer form), in the order kustomize applies them. */
 function labelsOf(fields: Readonly<Record<string, unknown>>, of: string): AddedLabel[] {
@@ -175,6 +227,12 @@ interface FluxKustomization {
   readonly patches: readonly Patch[];
   readonly labels: readonly AddedLabel[];
   readonly substitute: FluxSubstitute | undefined;
+  /** Where it is written, and `spec.path` as written (absent: the source's root). */
+  readonly file: string;
+  readonly docIndex: number;
+  readonly writtenPath: string | undefined;
+  /** `spec.sourceRef`, as `GitRepository flux-system/flux-system`: the source whose files `spec.path` names. */
+  readonly source: string;
 }
 
 const FLUX_API = "kustomize.toolkit.fluxcd.io/";
@@ -187,7 +245,7 @@ const fluxRead = new WeakMap<Pick<SourceFile, "path" | "text">, readonly FluxKus
 function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly FluxKustomization[] {
   let found = fluxRead.get(file);
   if (!found) {
-    found = !file.text.includes(FLUX_API) ? [] : parseYaml(file.text).documents.flatMap(({ value }) => {
+    found = !file.text.includes(FLUX_API) ? [] : parseYaml(file.text).documents.flatMap(({ value }, docIndex) => {
       if (!isJsonObject(value) || typeof value.apiVersion !== "string" || !value.apiVersion.startsWith(FLUX_API) || value.kind !== "Kustomization") return [];
       const spec = isJsonObject(value.spec) ? value.spec : {};
       const metadata = isJsonObject(value.metadata) ? value.metadata : {};
@@ -196,7 +254,12 @@ function fluxKustomizationsIn(file: Pick<SourceFile, "path" | "text">): readonly
       const namespace = typeof spec.targetNamespace === "string" && spec.targetNamespace !== "" ? spec.targetNamespace : undefined;
       const commonMetadata = isJsonObject(spec.commonMetadata) ? spec.commonMetadata : {};
       const labels = labelPairs(commonMetadata.labels, `commonMetadata.labels (${name})`);
-      return [{ path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels, substitute: substituteOf(spec.postBuild, name) }];
+      const writtenPath = typeof spec.path === "string" ? spec.path : undefined;
+      const sourceRef = isJsonObject(spec.sourceRef) ? spec.sourceRef : {};
+      const namespaceOfRef = typeof sourceRef.namespace === "string" ? sourceRef.namespace : typeof metadata.namespace === "string" ? metadata.namespace : "";
+      const source = `${typeof sourceRef.kind === "string" ? sourceRef.kind : "GitRepository"} ${namespaceOfRef === "" ? "" : `${namespaceOfRef}/`}${typeof sourceRef.name === "string" ? sourceRef.name : ""}`;
+      const fields = { path, namespace, renames: renamesOf(spec, name), name, patches: patchesOf(spec, ".", name), labels, substitute: substituteOf(spec.postBuild, name) };
+      return [{ ...fields, file: file.path, docIndex, writtenPath, source }];
     });
     fluxRead.set(file, found);
   }
@@ -362,4 +425,108 @@ const NO_EFFECTS: KustomizeEffects = { namespaces: new Map(), renames: new Map()
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Why `kustomize build` (or Flux) cannot use an entry as it is here, or why meshops cannot read what it names. */
+export interface EntryFinding {
+  /** The kustomization's file, and the document in it (a Flux Kustomization's). */
+  readonly file: string;
+  readonly docIndex: number;
+  readonly field: PathSegments;
+  readonly entry: string;
+  /** The entry, repository-relative (as written for a remote one). */
+  readonly target: string;
+  readonly problem:
+    | "remote" // a Git repository or URL: never read here
+    | "outside-read" // in the repository, outside the folder meshops reads
+    | "outside-repository"
+    | "absolute"
+    | "missing"
+    | "no-kustomization" // a folder kustomize would build, without a kustomization
+    | "not-a-folder" // a component that is a file
+    | "not-a-file" // a patch or replacement file that is a folder
+    | "flux-missing" // a Flux Kustomization's spec.path, its source this repository
+    | "flux-unknown"; // the same, from a source not known to be this repository
+  /** A Flux Kustomization's source (`GitRepository flux-system/flux-system`). */
+  readonly source?: string;
+}
+
+/**
+ * Whether `target`, which no listed path is at or below, is below one that is listed as a file: only a symbolic link
+ * (to a folder) or a submodule has paths below it, which Git does not list, so what is there is not known here.
+ */
+function belowLinkOrSubmodule(target: string, paths: ReadonlySet<string>): boolean {
+  for (let at = target.lastIndexOf("/"); at > 0; at = target.lastIndexOf("/", at - 1)) if (paths.has(target.slice(0, at))) return true;
+  return false;
+}
+
+/** The file names kustomize takes for a folder's kustomization. */
+const KUSTOMIZATION_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/** The folders holding `paths`, by set: a daemon's commits mostly share the previous one's. */
+const foldersRead = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+function foldersOf(paths: ReadonlySet<string>): ReadonlySet<string> {
+  let folders = foldersRead.get(paths);
+  if (!folders) {
+    const found = new Set<string>(["."]);
+    for (const path of paths) for (let at = path.lastIndexOf("/"); at > 0; at = path.lastIndexOf("/", at - 1)) {
+      const folder = path.slice(0, at);
+      if (found.has(folder)) break;
+      found.add(folder);
+    }
+    folders = found;
+    foldersRead.set(paths, folders);
+  }
+  return folders;
+}
+
+/**
+ * Every entry of the kustomizations among `files` that kustomize build cannot load from a clone of this repository,
+ * or that meshops does not read (a remote base, a folder outside `root`), and each Flux Kustomization whose
+ * `spec.path` is not a folder here. `paths`: every path below `root` (Snapshot.paths). Pure.
+ */
+export function kustomizeEntryFindings(files: readonly Pick<SourceFile, "path" | "text">[], root: string, paths: ReadonlySet<string>): EntryFinding[] {
+  const findings: EntryFinding[] = [];
+  const kustomizations = files.filter((f) => isKustomizationPath(f.path));
+  const flux = files.flatMap(fluxKustomizationsIn);
+  if (kustomizations.length === 0 && flux.length === 0) return findings;
+  const folders = foldersOf(paths);
+  const underRoot = (path: string) => isUnder(root, path);
+  const hasKustomization = (folder: string) => KUSTOMIZATION_NAMES.some((name) => paths.has(folder === "." ? name : `${folder}/${name}`));
+  for (const file of kustomizations) {
+    const kustomization = readKustomization(file);
+    for (const { field, entry, wants } of kustomization.listed ?? []) {
+      const at = { file: file.path, docIndex: 0, field, entry };
+      if (isRemoteFile(entry) || (wants !== "file" && isRemoteRepository(entry))) {
+        findings.push({ ...at, target: entry, problem: "remote" });
+        continue;
+      }
+      if (entry.startsWith("/")) {
+        findings.push({ ...at, target: entry, problem: "absolute" });
+        continue;
+      }
+      const target = posix.normalize(posix.join(kustomization.folder, entry)).replace(/\/+$/, "") || ".";
+      const problem =
+        target === ".." || target.startsWith("../")
+          ? "outside-repository"
+          : !underRoot(target)
+            ? "outside-read"
+            : paths.has(target)
+              ? wants === "component" ? "not-a-folder" : undefined
+              : !folders.has(target)
+                ? belowLinkOrSubmodule(target, paths) ? undefined : "missing"
+                : wants === "file" ? "not-a-file" : hasKustomization(target) ? undefined : "no-kustomization";
+      if (problem) findings.push({ ...at, target, problem });
+    }
+  }
+  // A Flux Kustomization's path is in its source's files: a source that has another's path here is this repository.
+  const present = (k: FluxKustomization) => !underRoot(k.path) || folders.has(k.path) || belowLinkOrSubmodule(k.path, paths);
+  const thisRepository = new Set(flux.filter((k) => underRoot(k.path) && folders.has(k.path)).map((k) => k.source));
+  for (const k of flux) {
+    if (present(k) || k.path === ".." || k.path.startsWith("../")) continue;
+    const problem = thisRepository.has(k.source) ? "flux-missing" : "flux-unknown";
+    findings.push({ file: k.file, docIndex: k.docIndex, field: ["spec", "path"], entry: k.writtenPath ?? "", target: k.path, problem, source: k.source });
+  }
+  return findings;
 }

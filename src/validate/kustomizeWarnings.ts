@@ -8,7 +8,8 @@ import { isJsonObject, type Resource } from "../model/resource.js";
 import { kubernetesNameOf, namespaceOf } from "../kuma/naming.js";
 import { isClusterScoped, isSecretType } from "../kuma/types.js";
 import type { Locator } from "../parse/locate.js";
-import type { GivenNamespaces, KustomizeEffects } from "./kustomize.js";
+import type { EntryFinding, GivenNamespaces, KustomizeEffects } from "./kustomize.js";
+import { formatPath } from "../parse/fieldPath.js";
 
 /** kustomize's selector match: the expression anchored at both ends; one that does not compile is compared as written. */
 function selects(pattern: string | undefined, value: string): boolean {
@@ -124,4 +125,53 @@ export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: 
     }
   }
   return warnings;
+}
+
+const BUILD_FAILS = "kustomize build fails (kubectl apply -k, Argo CD, Flux)";
+
+/** What meshops says of each entry kustomize cannot load from a clone of the repository, or meshops does not read. */
+function entryMessage(finding: EntryFinding, root: string): { severity: "error" | "warning"; rule: string; message: string } {
+  const { entry, target } = finding;
+  const error = (message: string) => ({ severity: "error" as const, rule: "kustomize-missing", message });
+  const notRead = (message: string) => ({ severity: "warning" as const, rule: "kustomize-not-read", message });
+  switch (finding.problem) {
+    case "remote":
+      return notRead(`${entry} is not read: meshops validates this repository only, so what kustomize adds from it is not checked; render the overlay (kustomize build) into a folder of its own for meshops`);
+    case "outside-read":
+      return notRead(`${entry} (${target}) is not read: it is outside the folder meshops reads (${root}), so what kustomize adds from it is not checked`);
+    case "outside-repository":
+      return error(`${entry} is outside the repository: ${BUILD_FAILS} from a clone of it`);
+    case "absolute":
+      return error(`${entry} is an absolute path, which a clone of the repository does not have: ${BUILD_FAILS}`);
+    case "missing": {
+      // kustomize clones only what has a scheme, a user or github.com: `gitlab.com/org/repo` is a path to it.
+      const host = /^[a-z0-9-]+(\.[a-z0-9-]+)+\//i.test(entry) ? "; a remote base needs its scheme (https://...), which kustomize assumes for github.com only" : "";
+      return error(`${entry}: the repository has no file or folder ${target}: ${BUILD_FAILS}${host}`);
+    }
+    case "no-kustomization":
+      return error(`${entry}: the folder ${target} has no kustomization.yaml: ${BUILD_FAILS}`);
+    case "not-a-folder":
+      return error(`${entry}: ${target} is a file, and a component is a folder with a kustomization: ${BUILD_FAILS}`);
+    case "not-a-file":
+      return error(`${entry}: ${target} is a folder, not a file: ${BUILD_FAILS}`);
+    case "flux-missing":
+      return error(`spec.path ${entry}: the repository has no folder ${target}, so Flux cannot build this Kustomization ("kustomization path not found")`);
+    case "flux-unknown":
+      return notRead(
+        `spec.path ${entry}: this repository has no folder ${target}: not read; if its source (${finding.source ?? ""}) is this repository, Flux cannot build this Kustomization ("kustomization path not found")`,
+      );
+  }
+}
+
+/**
+ * One diagnostic per kustomization entry kustomize build cannot load (an error: the overlay does not build, whatever
+ * meshops makes of its documents) or that names what meshops does not read (a warning: its documents are not
+ * checked), at the entry (`resources[2]`, `patches[0].path`, a Flux Kustomization's `spec.path`).
+ */
+export function kustomizeEntryDiagnostics(findings: readonly EntryFinding[], root: string, locator: Locator): Diagnostic[] {
+  return findings.map((finding) => {
+    const { severity, rule, message } = entryMessage(finding, root);
+    const at = locator.locate(finding.file, finding.docIndex, finding.field) ?? { line: 1, column: 1 };
+    return { severity, file: finding.file, line: at.line, column: at.column, resource: "", path: formatPath(finding.field), message, rule };
+  });
 }

@@ -12,7 +12,7 @@ import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES } from "../kuma/types.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
-import { AJV_OPTIONS, GO_INTEGER_TYPES, newAjv, type GoIntegerType } from "./formats.js";
+import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
 import { loadPrecompiled } from "./precompiled.js";
 import { didYouMean } from "../model/suggest.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
@@ -80,8 +80,16 @@ export function compiledValidatorCount(): number {
  * (controlPlane.version; the newest line when absent, or when unsupported: the configuration reports that). Each
  * problem once, sorted by path.
  */
-export function validateSchema(typeName: string, object: JsonObject, version?: string): Violation[] {
-  return checkSchema(typeName, object, version).map(({ path, message }) => ({ path, message }));
+export function validateSchema(typeName: string, object: JsonObject, version?: string, options: SchemaOptions = {}): Violation[] {
+  return checkSchema(typeName, object, version, options).map(({ path, message }) => ({ path, message }));
+}
+
+export interface SchemaOptions {
+  /**
+   * Written as a Kubernetes object: the API server reads the JSON, keeping an integral number as an int64
+   * (sigs.k8s.io/json), so `-0` is stored as 0 and no Go decoder sees its sign.
+   */
+  readonly kubernetes?: boolean;
 }
 
 /**
@@ -94,14 +102,14 @@ export interface DecodeViolation extends Violation {
 }
 
 /** validateSchema, split as the control plane reports it: schema violations, else the decode errors. */
-export function schemaAndDecodeViolations(typeName: string, object: JsonObject, version?: string): { schema: Violation[]; decode: DecodeViolation[] } {
-  const all = checkSchema(typeName, object, version);
+export function schemaAndDecodeViolations(typeName: string, object: JsonObject, version?: string, options: SchemaOptions = {}): { schema: Violation[]; decode: DecodeViolation[] } {
+  const all = checkSchema(typeName, object, version, options);
   const decode = all.filter((v): v is ClassifiedViolation & DecodeViolation => v.goError !== undefined);
   const schema = all.filter((v) => v.goError === undefined).map(({ path, message }) => ({ path, message }));
   return { schema, decode: decode.map(({ path, message, goError }) => ({ path, message, goError })) };
 }
 
-function checkSchema(typeName: string, object: JsonObject, version?: string): ClassifiedViolation[] {
+function checkSchema(typeName: string, object: JsonObject, version: string | undefined, options: SchemaOptions): ClassifiedViolation[] {
   const selected = schemaLine(version);
   const line = "error" in selected ? { minor: LATEST_MINOR, version } : selected;
   const introduced = kindIntroducedAfter(typeName, line.minor);
@@ -109,7 +117,8 @@ function checkSchema(typeName: string, object: JsonObject, version?: string): Cl
   const validate = validatorFor(typeName, line.minor);
   if (!validate) return [{ ...unknownTypeViolation(typeName), errorClass: "structure" }];
   if (validate(object)) return [];
-  return violationsFromErrors([...(validate.errors ?? [])], object, { typeName, line });
+  const errors = options.kubernetes ? (validate.errors ?? []).filter((e) => !(e.keyword === "format" && isNegativeZero(e.data))) : (validate.errors ?? []);
+  return violationsFromErrors([...errors], object, { typeName, line });
 }
 
 /** Whether the Kuma line `version` selects lacks the kind altogether (introduced in a newer line). */
@@ -303,7 +312,13 @@ function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown
   const kind = `${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`;
   const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
   const expected = takesStrings ? `a string or ${kind} (Go type intstr.IntOrString)` : `${kind} (Go type ${goType})`;
-  return `must be ${expected}: ${String(data)} cannot be decoded`;
+  const zero = isNegativeZero(data) ? "; YAML reads it as the float -0, which kumactl sends as -0: write 0" : "";
+  return `must be ${expected}: ${goNumberText(data)} cannot be decoded${zero}`;
+}
+
+/** A number as Go's json.Marshal writes it, as far as the decoder's message shows: -0 keeps its sign. */
+function goNumberText(data: unknown): string {
+  return isNegativeZero(data) ? "-0" : String(data);
 }
 
 /**
@@ -314,8 +329,8 @@ function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown
  */
 function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unknown, path: string): string {
   const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
-  if (takesStrings) return `json: cannot unmarshal number ${String(data)} into Go value of type int32`;
-  return `json: cannot unmarshal number ${String(data)} into Go struct field ${path.replace(/\[\d+\]/g, "")} of type ${goType}`;
+  if (takesStrings) return `json: cannot unmarshal number ${goNumberText(data)} into Go value of type int32`;
+  return `json: cannot unmarshal number ${goNumberText(data)} into Go struct field ${path.replace(/\[\d+\]/g, "")} of type ${goType}`;
 }
 
 /** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */

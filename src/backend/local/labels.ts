@@ -3,7 +3,7 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
-import { hasTopLevelTargetRefDeprecations } from "../../validate/rules/deprecations.js";
+import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
@@ -50,7 +50,7 @@ function dns1035Errors(name: string): string[] {
 }
 
 /** Deprecation warnings a successful PUT answers with (FACTS §2.5; goldens put_meshes_04, put_meshservice_02, ...). */
-export function warningsFor(typeName: string, name: string, body: JsonObject): string[] {
+export function warningsFor(typeName: string, name: string, body: JsonObject, version: string | undefined): string[] {
   const warnings: string[] = [];
   if (DNS1035_WARNING_TYPES.has(typeName)) {
     const errors = dns1035Errors(name);
@@ -72,15 +72,8 @@ export function warningsFor(typeName: string, name: string, body: JsonObject): s
       }
     }
   }
-  if (typeName === "MeshTimeout" && Array.isArray(body.from) && body.from.length > 0) {
-    warnings.push("'from' field is deprecated, use 'rules' instead");
-  }
-  const kind = hasTopLevelTargetRefDeprecations(typeName) ? asObject(body.targetRef)?.kind : undefined;
-  if ((kind === "MeshService" || kind === "MeshServiceSubset" || kind === "MeshSubset")) {
-    warnings.push(`${kind} value for 'targetRef.kind' is deprecated, use Dataplane with labels instead`);
-  } else if (kind === "MeshHTTPRoute") {
-    warnings.push("MeshHTTPRoute value for 'targetRef.kind' is deprecated, use MeshHTTPRoute in spec.to[].targetRef");
-  }
+  // A policy's own Deprecations(), as the release emulated has them (the same rules `meshops validate` says).
+  for (const w of deprecationWarnings(typeName, { spec: body }, version)) warnings.push(w.message);
   return warnings;
 }
 

@@ -619,7 +619,7 @@ export class ControlPlaneStore {
     // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
     // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas
     // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
-    const checked = schemaAndDecodeViolations(typeName, object, this.version);
+    const checked = schemaAndDecodeViolations(typeName, object, this.version, { kubernetes: kubernetes !== undefined });
     if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
     // What passes the schema but not the Go decoder (a negative uint32, a bad duration) is the unmarshaller's error:
     // 400 "Bad Request", detail `invalid <Type> object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
@@ -689,7 +689,7 @@ export class ControlPlaneStore {
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
     // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
-    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {})), seq };
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {}), this.version), seq };
   }
 
   /**

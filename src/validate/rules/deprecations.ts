@@ -5,6 +5,7 @@
  * field each warning is about, for the locator. Pure: any JSON in, warnings out.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
+import { LATEST_MINOR, schemaLine } from "../../kuma/versions.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { DATAPLANE, MESH_HTTP_ROUTE, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_SUBSET } from "./targetRef.js";
@@ -13,39 +14,51 @@ const FROM_USE_RULES = "'from' field is deprecated, use 'rules' instead";
 const INLINE_OTEL_ENDPOINT =
   "openTelemetry.endpoint is deprecated, use openTelemetry.backendRef with a MeshOpenTelemetryBackend resource instead";
 
-type Deprecations = (spec: JsonObject) => Violation[];
+/**
+ * The Kuma release whose `Deprecations()` apply: the minor of its 2.x line (3.x and no version: the newest line's) and
+ * its patch (Infinity when the version names none: the line's newest). What changed between the lines meshops supports
+ * is from the tags of github.com/kumahq/kuma (2.10.0 to v2.14.3), noted where each rule is.
+ */
+interface Release {
+  readonly minor: number;
+  readonly patch: number;
+}
+
+function releaseOf(version: string | undefined): Release {
+  const parts = version === undefined || "error" in schemaLine(version) ? undefined : /^2\.(\d+)(?:\.(\d+))?/.exec(version);
+  if (!parts) return { minor: Number(LATEST_MINOR.split(".")[1]), patch: Infinity };
+  return { minor: Number(parts[1]), patch: parts[2] === undefined ? Infinity : Number(parts[2]) };
+}
+
+/** An inline OpenTelemetry endpoint is deprecated from 2.14.1 on (MeshAccessLog, MeshMetric, MeshTrace). */
+const inlineOtelDeprecated = (r: Release) => r.minor > 14 || (r.minor === 14 && r.patch >= 1);
+
+type Deprecations = (spec: JsonObject, release: Release) => Violation[];
 
 /** Per policy type, the warnings before the shared top-level targetRef ones (Kuma's order). */
 const POLICY_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
-  MeshAccessLog: (spec) => [...fromSection(spec, FROM_USE_RULES), ...firstInlineOtelEndpoint(sectionBackends(spec))],
+  // `from` with rules in its place: deprecated since 2.10.0 (kumahq/kuma e575584).
+  MeshAccessLog: (spec, r) => [...fromSection(spec, FROM_USE_RULES), ...(inlineOtelDeprecated(r) ? firstInlineOtelEndpoint(sectionBackends(spec)) : [])],
   MeshCircuitBreaker: (spec) => fromSection(spec, FROM_USE_RULES),
-  MeshFaultInjection: (spec) => fromSection(spec, "'from' field is deprecated, use 'rules' with SPIFFE-based 'matches' instead"),
+  // 2.14.0: `from` itself; before, a MeshService in it (after the top-level targetRef: TRAILING_DEPRECATIONS).
+  MeshFaultInjection: (spec, r) => (r.minor >= 14 ? fromSection(spec, "'from' field is deprecated, use 'rules' with SPIFFE-based 'matches' instead") : []),
   MeshHealthCheck: () => [],
   MeshHTTPRoute: () => [],
-  MeshLoadBalancingStrategy: hashPoliciesInLoadBalancer,
-  MeshMetric: (spec) => firstInlineOtelEndpoint(defaultBackends(spec)),
+  MeshLoadBalancingStrategy: (spec, r) => hashPoliciesInLoadBalancer(spec, r.minor >= 13),
+  MeshMetric: (spec, r) => (inlineOtelDeprecated(r) ? firstInlineOtelEndpoint(defaultBackends(spec)) : []),
   MeshProxyPatch: () => [],
-  MeshRateLimit: (spec) => [...fromSection(spec, FROM_USE_RULES), ...rateLimitStatusBelow400(spec)],
+  // The status below 400: since 2.12.0.
+  MeshRateLimit: (spec, r) => [...fromSection(spec, FROM_USE_RULES), ...(r.minor >= 12 ? rateLimitStatusBelow400(spec) : [])],
   MeshRetry: () => [],
   MeshTCPRoute: () => [],
   MeshTimeout: (spec) => fromSection(spec, FROM_USE_RULES),
   MeshTLS: (spec) => fromSection(spec, FROM_USE_RULES),
-  MeshTrace: (spec) => firstInlineOtelEndpoint(defaultBackends(spec)),
+  MeshTrace: (spec, r) => (inlineOtelDeprecated(r) ? firstInlineOtelEndpoint(defaultBackends(spec)) : []),
   // kong: MeshSubset is deprecated in MeshOPA's 2.11+ matrix (and MeshService, MeshServiceSubset left it); MeshGlobalRateLimit has none.
   MeshOPA: () => [],
-  MeshTrafficPermission: (spec) => [
-    ...fromSection(spec, "'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"),
-    ...itemsOf(prop(spec, "from")).flatMap((item, i) =>
-      text(prop(objectOf(prop(objectOf(item), "targetRef")), "kind")) === MESH_SERVICE
-        ? [
-            violation(
-              field(index("spec.from", i), "targetRef.kind"),
-              "MeshService value for 'from[].targetRef.kind' is deprecated, use MeshSubset with 'kuma.io/service' instead",
-            ),
-          ]
-        : [],
-    ),
-  ],
+  // 2.14.0: `from` itself, then a MeshService in it, before the top-level targetRef; before, only the MeshService, after it.
+  MeshTrafficPermission: (spec, r) =>
+    r.minor >= 14 ? [...fromSection(spec, "'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"), ...meshServiceInFrom(spec)] : [],
 };
 
 /** Warnings that come after the shared top-level ones. */
@@ -61,29 +74,50 @@ const TRAILING_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
           ]
         : [],
     ),
+  MeshFaultInjection: (spec, r) => (r.minor < 14 ? meshServiceInFrom(spec) : []),
+  MeshTrafficPermission: (spec, r) => (r.minor < 14 ? meshServiceInFrom(spec) : []),
 };
 
-/** Whether the type's top-level targetRef kinds can be deprecated (not MeshGlobalRateLimit: Kong Mesh 2.11 dropped them). */
-export function hasTopLevelTargetRefDeprecations(typeName: string): boolean {
-  return Object.hasOwn(POLICY_DEPRECATIONS, typeName);
+/** A MeshService as a `from[]` target, one warning each. */
+function meshServiceInFrom(spec: JsonObject): Violation[] {
+  return itemsOf(prop(spec, "from")).flatMap((item, i) =>
+    text(prop(objectOf(prop(objectOf(item), "targetRef")), "kind")) === MESH_SERVICE
+      ? [violation(field(index("spec.from", i), "targetRef.kind"), "MeshService value for 'from[].targetRef.kind' is deprecated, use MeshSubset with 'kuma.io/service' instead")]
+      : [],
+  );
 }
 
-/** The deprecation warnings the control plane would return for `object` of type `typeName` (Universal shape). */
-export function deprecationWarnings(typeName: string, object: JsonObject): Violation[] {
+/**
+ * The deprecation warnings the control plane of `version` (controlPlane.version; the newest release when absent)
+ * would return for `object` of type `typeName` (Universal shape).
+ */
+export function deprecationWarnings(typeName: string, object: JsonObject, version?: string): Violation[] {
   const own = POLICY_DEPRECATIONS[typeName];
-  if (own === undefined) return []; // MeshPassthrough and the non-policy types have none of these
+  // MeshPassthrough and the non-policy types have none of these, nor MeshGlobalRateLimit (Kong Mesh 2.11 dropped its
+  // top-level targetRef deprecations).
+  if (own === undefined) return [];
   const spec = objectOf(prop(objectOf(object), "spec")) ?? {};
-  return [...own(spec), ...topLevelTargetRef(spec), ...(TRAILING_DEPRECATIONS[typeName]?.(spec) ?? [])];
+  const release = releaseOf(version);
+  return [...own(spec, release), ...topLevelTargetRef(spec, release), ...(TRAILING_DEPRECATIONS[typeName]?.(spec, release) ?? [])];
 }
 
-/** `TopLevelTargetRefDeprecations`: kinds replaced by Dataplane with labels, and routes as a top-level target. */
-function topLevelTargetRef(spec: JsonObject): Violation[] {
+/**
+ * `TopLevelTargetRefDeprecations`: 2.10 warns MeshService (for MeshSubset with the service tag) and MeshSubset; 2.11
+ * and 2.12 warn all three kinds Dataplane replaced, each as "MeshSubset value"; 2.13 names the kind and adds
+ * MeshHTTPRoute as a top-level target.
+ */
+function topLevelTargetRef(spec: JsonObject, release: Release): Violation[] {
   const kind = text(prop(objectOf(prop(spec, "targetRef")), "kind"));
   const path = "spec.targetRef.kind";
-  if (kind === MESH_SERVICE || kind === MESH_SERVICE_SUBSET || kind === MESH_SUBSET) {
-    return [violation(path, `${kind} value for 'targetRef.kind' is deprecated, use ${DATAPLANE} with labels instead`)];
+  if (release.minor <= 10) {
+    if (kind === MESH_SERVICE) return [violation(path, `${MESH_SERVICE} value for 'targetRef.kind' is deprecated, use ${MESH_SUBSET} with 'kuma.io/service' tag instead`)];
+    if (kind === MESH_SUBSET) return [violation(path, `${MESH_SUBSET} value for 'targetRef.kind' is deprecated, use ${DATAPLANE} with labels instead`)];
+    return [];
   }
-  if (kind === MESH_HTTP_ROUTE) {
+  if (kind === MESH_SERVICE || kind === MESH_SERVICE_SUBSET || kind === MESH_SUBSET) {
+    return [violation(path, `${release.minor <= 12 ? MESH_SUBSET : kind} value for 'targetRef.kind' is deprecated, use ${DATAPLANE} with labels instead`)];
+  }
+  if (kind === MESH_HTTP_ROUTE && release.minor >= 13) {
     return [violation(path, `${MESH_HTTP_ROUTE} value for 'targetRef.kind' is deprecated, use ${MESH_HTTP_ROUTE} in spec.to[].targetRef`)];
   }
   return [];
@@ -123,7 +157,8 @@ function firstInlineOtelEndpoint(backends: readonly PathedBackend[]): Violation[
   return [];
 }
 
-function hashPoliciesInLoadBalancer(spec: JsonObject): Violation[] {
+/** SourceIP hash policies; from 2.13 on (`configuration`), hashPolicies under `loadBalancer` at all. */
+function hashPoliciesInLoadBalancer(spec: JsonObject, configuration: boolean): Violation[] {
   const out: Violation[] = [];
   itemsOf(prop(spec, "to")).forEach((item, i) => {
     const balancer = objectOf(prop(objectOf(prop(objectOf(item), "default")), "loadBalancer"));
@@ -133,7 +168,7 @@ function hashPoliciesInLoadBalancer(spec: JsonObject): Violation[] {
     const hashPolicies = prop(objectOf(prop(balancer, section)), "hashPolicies");
     if (!isSet(hashPolicies)) return;
     const path = `spec.to[${i}].default.loadBalancer.${section}.hashPolicies`;
-    out.push(violation(path, `configuration '${path}' is deprecated, use 'spec.to[${i}].default.hashPolicies' instead`));
+    if (configuration) out.push(violation(path, `configuration '${path}' is deprecated, use 'spec.to[${i}].default.hashPolicies' instead`));
     itemsOf(hashPolicies).forEach((policy, j) => {
       if (text(prop(objectOf(policy), "type")) === "SourceIP") {
         const typePath = `${index(path, j)}.type`;
