@@ -3,7 +3,7 @@
  * stack trace only with --debug. And `meshops --version`. The CLI runs in-process on real files, ports and locks.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,6 +68,14 @@ test("without git on PATH (a minimal container), one line says so, not 'not insi
 test("a token file that does not exist", async () => {
   const missing = path.join(work, "no-token");
   assertOneLine(await runCli(["cp", "--token-file", missing, "--state-dir", path.join(work, "cp-token")], work), new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));
+});
+
+test("a state directory that cannot be made: one line naming it, never a hang", { timeout: 30_000 }, async () => {
+  const file = path.join(work, "a-file");
+  writeFileSync(file, "not a directory\n");
+  assertOneLine(await runCli(["cp", "--state-dir", file], work), new RegExp(`^meshops: cannot open the embedded control plane in ${file}: ${file} exists and is not a directory`));
+  // Where mkdir answers ENOENT below a parent that exists (/proc), Node's recursive mkdir retries forever at full CPU.
+  assertOneLine(await runCli(["cp", "--state-dir", "/proc/meshops-state"], work), /^meshops: cannot open the embedded control plane in \/proc\/meshops-state: \/proc\/meshops-state does not exist$/m);
 });
 
 test("a state directory in use, by this process or by another", async () => {

@@ -6,9 +6,10 @@
  * (schedule).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest, COMMENT_MARKER, runMeshops, type Run } from "./prCheck.js";
+import { makeDirectorySync } from "../util/directory.js";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -98,7 +99,7 @@ export async function runAction(env: Env = process.env, cwd = process.cwd(), log
     return 1;
   }
   const out = path.join(env.RUNNER_TEMP || cwd, "meshops");
-  mkdirSync(out, { recursive: true });
+  makeDirectorySync(out);
   const event = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as object) : {};
   const run: Run = { env, cwd, out, stdout: log, stderr: log };
   const code = mode === "pr" ? await pullRequest(run, event) : await drift(run);

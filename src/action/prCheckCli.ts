@@ -4,16 +4,16 @@
  *
  *   node dist/src/action/prCheckCli.js REPO PATH OUT FORMAT WARNINGS_AS_ERRORS PLAN_FAIL_ON BASE HEAD
  */
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest } from "./prCheck.js";
+import { makeDirectorySync } from "../util/directory.js";
 
 const [repo = ".", configPath = "", out = "", format = "github", warningsAsErrors = "false", planFailOn = "risky", base = "", head = "HEAD"] = process.argv.slice(2);
 if (!out || !base || (format !== "github" && format !== "text")) {
   process.stderr.write("prCheckCli: run through scripts/pr-check.sh\n");
   process.exit(1);
 }
-mkdirSync(out, { recursive: true });
+makeDirectorySync(out);
 const result = await checkPullRequest(
   { env: process.env, cwd: process.cwd(), out: path.resolve(out), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
   { base, ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", planFailOn },

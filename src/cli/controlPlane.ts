@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
 import { readAhead } from "../backend/readAhead.js";
 import { TokenFile } from "../backend/tokenFile.js";
-import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions } from "../backend/store.js";
+import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
@@ -116,10 +116,19 @@ export async function validWhileReading<T>(controlPlane: PendingControlPlane, va
   return result;
 }
 
+/** The embedded control plane's store in `stateDir` (as given, for messages): a failure names the directory. */
+export async function openStateDirectory(stateDir: string, options: StoreOptions): Promise<ControlPlaneStore> {
+  return openStore(options).catch((cause: unknown) => {
+    // A locked or damaged state directory already says what to do; anything else gets the directory named.
+    if (cause instanceof StateDirectoryInUseError || cause instanceof JournalDamagedError) throw cause;
+    throw new UsageError(`cannot open the embedded control plane in ${stateDir}`, { cause });
+  });
+}
+
 /** The one way every command and the daemon open the control plane: --cp-url over HTTP, else the embedded one. */
 export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): Promise<OpenedControlPlane> {
   if (!options.cpUrl) {
-    const store = await openStore({
+    const store = await openStateDirectory(options.stateDir, {
       stateDir: path.resolve(io.cwd, options.stateDir),
       ...(settings.version ? { version: settings.version } : {}),
       ...(settings.product ? { product: settings.product } : {}),
@@ -128,10 +137,6 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
       ...(settings.health ? { health: settings.health } : {}),
       // auto: what the state directory was created as.
       ...(options.mode && options.mode !== "auto" ? { environment: options.mode } : {}),
-    }).catch((cause: unknown) => {
-      // A locked or damaged state directory already says what to do; anything else gets the directory named.
-      if (cause instanceof StateDirectoryInUseError || cause instanceof JournalDamagedError) throw cause;
-      throw new UsageError(`cannot open the embedded control plane in ${options.stateDir}`, { cause });
     });
     const local = new LocalBackend(store, { ownsStore: true });
     return { backend: settings.onRequest ? instrumentBackend(local, settings.onRequest) : local, store };

@@ -2,7 +2,7 @@
  * The Kubernetes manifests of a repository, for `render --format kubernetes` and `hydrate`: validated, built by the
  * one desired-state builder, checked against the CRDs, or nothing (the problems on stderr). And `--out DIR`.
  */
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildDesired, targetOf } from "../desired/index.js";
 import { checkManifests, kubernetesManifests, type Manifest } from "../hydrate/manifests.js";
@@ -10,6 +10,7 @@ import { renderDiagnosticLine, renderDiagnosticsText } from "../report/diagnosti
 import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { styleFor, type CliIo } from "./io.js";
 import { loadRepository, summaryOf, type RepositoryOptions } from "./repository.js";
+import { makeDirectorySync } from "../util/directory.js";
 
 export interface RenderedManifests {
   readonly manifests: readonly Manifest[];
@@ -59,7 +60,7 @@ export interface DirectoryWrite {
  * left alone.
  */
 export function writeManifestDirectory(dir: string, files: ReadonlyMap<string, string>): DirectoryWrite {
-  mkdirSync(dir, { recursive: true });
+  makeDirectorySync(dir);
   const indexFile = path.join(dir, OUT_INDEX_FILE);
   let previous: string[] = [];
   try {
@@ -81,7 +82,7 @@ export function writeManifestDirectory(dir: string, files: ReadonlyMap<string, s
       unchanged++;
       continue;
     }
-    mkdirSync(path.dirname(target), { recursive: true });
+    makeDirectorySync(path.dirname(target));
     writeFileSync(target, text);
     written++;
   }

@@ -37,6 +37,7 @@ import { Locator } from "../parse/locate.js";
 import { readJsonLinesFile, writeFileAtomic } from "../backend/local/journal.js";
 import { jsonLinesText } from "../util/jsonLines.js";
 import { meshopsVersion } from "./version.js";
+import { makeDirectory } from "../util/directory.js";
 
 const FORMAT = "meshops-validation-cache/v5";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
@@ -354,7 +355,7 @@ export async function cacheResult(slot: CacheSlot, result: ValidationResult, sna
   }
   const entry = entryOf(slot.family, result, snapshot, analyzed);
   if (!entry) return;
-  await fsp.mkdir(slot.dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(slot.dir, 0o700);
   await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), entryText(entry));
   for (const name of (await entriesByUse(slot.dir)).slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
 }

@@ -4,8 +4,9 @@
  * replaced whole (written aside, then renamed) on every change. Approvals are not kept: they name a revision, and a
  * restarted daemon plans again.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { makeDirectorySync } from "../util/directory.js";
 
 export class ControlsFileError extends Error {}
 
@@ -34,7 +35,7 @@ export function readSuspensions(file: string): string[] {
 export function writeSuspensions(file: string, suspended: Iterable<string>): void {
   const aside = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeDirectorySync(path.dirname(file));
     writeFileSync(aside, JSON.stringify({ suspended: [...suspended].sort() }) + "\n");
     renameSync(aside, file);
   } catch (error) {

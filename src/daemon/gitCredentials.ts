@@ -7,8 +7,9 @@
  * - SSH: a private key file and a known_hosts file, through GIT_SSH_COMMAND (host keys checked strictly, no prompt).
  * Also: curl (git's HTTP) reads only the lower-case `http_proxy`, so an upper-case HTTP_PROXY is passed on as that.
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { makeDirectory } from "../util/directory.js";
 
 export interface GitCredentials {
   /** HTTPS: the file holding the token (or password). */
@@ -41,7 +42,7 @@ function shellQuote(value: string): string {
 export async function gitCredentialEnvironment(credentials: GitCredentials, helperDir: string): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   if (credentials.tokenFile !== undefined) {
-    await mkdir(helperDir, { recursive: true });
+    await makeDirectory(helperDir);
     const script = path.join(helperDir, "meshops-askpass.sh");
     await writeFile(script, ASKPASS, { mode: 0o700 });
     await chmod(script, 0o700);

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { withJitter } from "../util/backoff.js";
@@ -18,6 +18,7 @@ import type { Trigger } from "./queue.js";
 import { RepositoryCommits, type RevisionSource } from "./source.js";
 import type { GitObjects } from "../source/gitBatch.js";
 import type { CommitInfo } from "./statusTypes.js";
+import { makeDirectory } from "../util/directory.js";
 
 /**
  * The Git variables a daemon's fetch may need (SSH keys and credential helpers are set up through them); simple-git
@@ -127,7 +128,7 @@ export class RemoteRepository implements RevisionSource {
   }
 
   async #clone(): Promise<void> {
-    await mkdir(path.dirname(this.dir), { recursive: true });
+    await makeDirectory(path.dirname(this.dir));
     const temporary = `${this.dir}.tmp-${process.pid}`;
     await rm(temporary, { recursive: true, force: true });
     try {

@@ -65,6 +65,7 @@ import { policyRoleViolations } from "../../validate/webhook.js";
 import type { KubernetesPlacement } from "./labels.js";
 import { compareText } from "../../model/order.js";
 import type { Steps } from "../../util/steps.js";
+import { makeDirectory } from "../../util/directory.js";
 
 // =====================================================================================================================
 // Options and versions
@@ -162,7 +163,7 @@ export interface StoreInfo {
 /** Opens (creating if needed) the state directory, loads the snapshot, replays the journal, locks the directory. */
 export async function openStore(options: StoreOptions): Promise<ControlPlaneStore> {
   const dir = path.resolve(options.stateDir);
-  await fsp.mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const lockFile = await acquireLock(dir);
   try {
     return await loadStore(dir, lockFile, options);

@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
-import { openStore } from "../../backend/store.js";
 import { startControlPlaneServer } from "../../cp/server.js";
 import { UsageError, type CliIo } from "../io.js";
 import type { Product } from "../../config/repoConfig.js";
 import type { ControlPlaneEnvironment } from "../../backend/types.js";
+import { openStateDirectory } from "../controlPlane.js";
 
 interface CpOptions {
   listen: string;
@@ -51,7 +51,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         throw new UsageError(`refusing to serve the control plane on ${options.listen} without --token-file: anyone who reaches it could write. Add --token-file, or --insecure to accept that`);
       }
       const warn = (message: string) => io.stderr.write(`meshops cp: ${message}\n`);
-      const store = await openStore({
+      const store = await openStateDirectory(options.stateDir, {
         stateDir: path.resolve(io.cwd, options.stateDir),
         version: options.kumaVersion,
         product: options.product,

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { EXPORT_LAYOUTS, EXPORT_SHAPES, exportRepository, sealSecretFiles, UNMANAGED_DIR, type ExportLayout, type ExportShape, type ExportSummary } from "../../export/repository.js";
@@ -7,6 +7,7 @@ import type { ControlPlaneMode } from "../../kuma/controlPlaneMade.js";
 import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } from "../controlPlane.js";
 import { UsageError, type CliIo } from "../io.js";
 import { collect } from "../repository.js";
+import { makeDirectory } from "../../util/directory.js";
 
 type ExportOptions = ControlPlaneOptions & {
   out: string;
@@ -73,7 +74,7 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     const sealed = await sealSecretFiles(exported.secretDocuments, recipients, new Date().toISOString().replace(/\.\d+Z$/, "Z"));
     for (const [file, text] of [...exported.files, ...sealed]) {
       const target = path.join(out, ...file.split("/"));
-      await mkdir(path.dirname(target), { recursive: true });
+      await makeDirectory(path.dirname(target));
       await writeFile(target, text, "utf8");
     }
     io.stdout.write(summaryText(exported.summary, options.out, exported.files.size + sealed.size));
