@@ -15,6 +15,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
 import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
+import { withoutBodies } from "../validate/bodies.js";
 import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
 /**
@@ -219,7 +220,7 @@ export async function validateWithChild(
       if (files.length > 0) {
         const job = { kind: "job", repo, root: snapshot.root, config: snapshot.config, paths: files.map((f) => f.path), blobIds: files.map((f) => f.blobId) } as const;
         const analyses = await analyzeWithChild(files, job, config, child, parallel);
-        files.forEach((file, i) => cache.set(file, analyses[i] as FileAnalysis));
+        files.forEach((file, i) => cache.set(file, options.reportOnly ? withoutBodies(analyses[i] as FileAnalysis) : (analyses[i] as FileAnalysis)));
       }
     }
   } finally {

@@ -150,6 +150,11 @@ export interface LoadOptions {
   readonly cacheRead?: boolean;
   /** Other work of this process goes on meanwhile (a control plane's state read ahead): validate in slices. */
   readonly sliced?: boolean;
+  /**
+   * The result is only reported (`validate`): resources keep no bodies (validate/bodies.ts). Ignored when the result
+   * is cached or shared with another read, which plan takes over.
+   */
+  readonly reportOnly?: boolean;
 }
 
 /** Whether the validation cache in `cacheDir` has a result for the options' revision. */
@@ -191,7 +196,7 @@ export async function loadRepository(
   let nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
   const ownTree = nearest?.own === true;
   const cache = shared?.cache ?? new AnalysisCache();
-  const validateOptions = validateOptionsOf(options);
+  const validateOptions = { ...validateOptionsOf(options), ...(load.reportOnly && !slot && !shared ? { reportOnly: true } : {}) };
   const read = {
     repo,
     ref: options.ref,
@@ -211,9 +216,11 @@ export async function loadRepository(
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
   // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
   if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
-  const texts = new Map(snapshot.files.map((f) => [f.path, f.text]));
+  // By path only when a resource is sealed: a map of 51,000 files for nothing otherwise.
+  let texts: Map<string, string> | undefined;
+  const textOf = (file: string): string | undefined => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
   const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
-  return unsealResources(result, (file) => texts.get(file), keys);
+  return unsealResources(result, textOf, keys);
 }
 
 /** Settings that would be lost without a word: a meshops.yaml above --path, which has none of its own. */

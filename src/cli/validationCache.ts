@@ -345,7 +345,8 @@ export async function hasEntry(slot: CacheSlot): Promise<boolean> {
  * recently used entries beyond MAX_ENTRIES.
  */
 export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions): Promise<void> {
-  if (!result.valid) return;
+  // A report-only result has no bodies, which a plan taking it over would need.
+  if (!result.valid || result.reportOnly) return;
   const { selection, configKey } = analysisInputs(snapshot, cache, options);
   const analyzed: AnalyzedFile[] = [];
   for (const file of selection.files) {

@@ -20,6 +20,7 @@ import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
+import { withoutBodies } from "./bodies.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { policyRoleViolations } from "./webhook.js";
@@ -152,6 +153,8 @@ export interface ValidationResult {
   readonly otherDocuments: number;
   /** References to MeshServices the repository does not define: checked against the control plane's when online. */
   readonly serviceReferences: readonly ServiceReference[];
+  /** Validated with `reportOnly`: `resources` have no bodies (validate/bodies.ts), only what reports need. */
+  readonly reportOnly?: true;
 }
 
 export interface ValidateOptions {
@@ -161,6 +164,11 @@ export interface ValidateOptions {
   readonly allowEmpty?: boolean;
   /** What the control plane warns about on PUT (rule `deprecation`) is an error: a repository kept free of them. */
   readonly deprecationsAsErrors?: boolean;
+  /**
+   * The result is only reported (`meshops validate`): each resource's body is dropped once its file is checked
+   * (validate/bodies.ts), which the diagnostics do not depend on. Never for a result that is planned, rendered or cached.
+   */
+  readonly reportOnly?: boolean;
 }
 
 /** Parse, schema, semantic, repository and tenancy checks of a snapshot. */
@@ -189,7 +197,8 @@ export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options
             return substitute ? substitutedFile(f, substitute) : f;
           }),
         };
-  return { parsedConfig, config, selection, kustomized, configKey: analysisKey(config) };
+  // Analyses without bodies are cached apart: a whole validation after a report-only one must not take them over.
+  return { parsedConfig, config, selection, kustomized, configKey: options.reportOnly ? `${analysisKey(config)}\0report-only` : analysisKey(config) };
 }
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
@@ -222,7 +231,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = analyzeFile(file, config);
+      analysis = options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
       cache.set(file, analysis);
       yield;
     } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;
@@ -256,6 +265,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     files: selection.files.length,
     otherDocuments: otherDocuments + selection.otherDocuments,
     serviceReferences: repository.serviceReferences,
+    ...(options.reportOnly ? { reportOnly: true as const } : {}),
   };
 }
 
