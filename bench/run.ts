@@ -69,11 +69,13 @@ try {
     console.log(
       `validate (cold, median of 3): ${median.totalMs} ms read and validated (this process ${median.cpuMs} ms CPU, the checking child ` +
         `${median.childCpuMs} ms CPU for ${median.childFiles} of ${median.files} files), ` +
-        `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}, desired=${median.desired}`,
+        `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}`,
     );
     if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
 
     console.log(`validate in process (read + validate), one run each: ${coldValidation(dir)}`);
+    const whole = measure("validateRepo.js", "cold-whole", dir);
+    console.log(`validate as plan does (bodies kept), then the desired state: ${whole.totalMs} ms, peak RSS ${whole.maxRssMb} MB; desired state ${whole.desired} resources in ${whole.desiredMs} ms`);
     const parse = measure("parseRepo.js", dir);
     console.log(
       `parse only (read, YAML, conversion; fresh process): read ${parse.readCpuMs} ms CPU, parse ${parse.parseCpuMs} ms CPU, ` +

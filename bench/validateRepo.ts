@@ -1,10 +1,13 @@
 /**
  * One benchmark measurement in a fresh process, so peak RSS belongs to validation alone:
- *   node dist/bench/validateRepo.js cold <repo>           → cold read + validate as the CLI does it: a large repository's
- *                                                           per-file checks shared with a child process (then, timed apart,
- *                                                           the desired state; no child unless a core is idle: BENCH_ANY_LOAD=1
- *                                                           forks it anyway); cpuMs is this process's, childFiles the child's part
+ *   node dist/bench/validateRepo.js cold <repo>           → cold read + validate as `meshops validate` does it (report-only:
+ *                                                           no resource bodies kept); a large repository's per-file checks
+ *                                                           shared with a child process (no child unless a core is idle:
+ *                                                           BENCH_ANY_LOAD=1 forks it anyway); cpuMs is this process's,
+ *                                                           childFiles the child's part
  *   node dist/bench/validateRepo.js cold-serial <repo>    → the same in this process alone
+ *   node dist/bench/validateRepo.js cold-whole <repo>     → cold read + validate as plan does it (bodies kept), then, timed
+ *                                                           apart, the desired state
  *   node dist/bench/validateRepo.js incremental <repo>  → warm process; one-file commits re-read (incrementally) and re-validated
  *   node dist/bench/validateRepo.js revalidate <repo>   → warm process; validation alone (no Git) after one file changed in
  *                                                           memory, alternating two versions: CPU ms per re-validation
@@ -18,20 +21,21 @@ import { commitOneChange } from "./generate.js";
 import { readAndValidate } from "../src/cli/parallelValidation.js";
 
 const [mode, repo] = process.argv.slice(2);
-if (!repo || (mode !== "cold" && mode !== "cold-serial" && mode !== "incremental" && mode !== "revalidate")) {
-  console.error("usage: validateRepo.js cold|cold-serial|incremental|revalidate <repo>");
+if (!repo || (mode !== "cold" && mode !== "cold-serial" && mode !== "cold-whole" && mode !== "incremental" && mode !== "revalidate")) {
+  console.error("usage: validateRepo.js cold|cold-serial|cold-whole|incremental|revalidate <repo>");
   process.exit(2);
 }
 
 const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-if (mode === "cold" || mode === "cold-serial") {
+if (mode === "cold" || mode === "cold-serial" || mode === "cold-whole") {
   const start = performance.now();
   const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
-  const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}), ...(process.env.BENCH_ANY_LOAD === "1" ? { idleCore: true } : {}) });
+  const reportOnly = mode !== "cold-whole";
+  const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), { reportOnly }, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}), ...(process.env.BENCH_ANY_LOAD === "1" ? { idleCore: true } : {}) });
   const end = performance.now();
   const cpu = process.cpuUsage();
-  const desired = result.valid ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;
+  const desired = result.valid && !reportOnly ? buildDesired(result.resources, result.config, targetOf(result.config)) : undefined;
   const desiredMs = performance.now() - end;
   console.log(
     JSON.stringify({
