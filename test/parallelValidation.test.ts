@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { generateRepo } from "../bench/generate.js";
 import { CheckingChild, hasIdleCore, PARALLEL_MIN_BYTES, readAndValidate } from "../src/cli/parallelValidation.js";
 import { readSnapshot } from "../src/source/index.js";
-import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
+import { AnalysisCache, validateSnapshot, type ValidateOptions } from "../src/validate/index.js";
 import { commitFiles, commitFolder, projectRoot, tempRepo } from "./helpers/git.js";
 
 const fixtures = path.join(projectRoot, "test/fixtures/validate");
@@ -19,13 +19,13 @@ const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
 /** HEAD of `repo` validated by one process and with a child (forked from `module`): both results, and who did what. */
-async function bothWays(repo: string, module?: string) {
-  const alone = validateSnapshot(await readSnapshot({ repo, ref: "HEAD" }), new AnalysisCache());
-  const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
+async function bothWays(repo: string, module?: string, options: ValidateOptions = {}) {
+  const alone = validateSnapshot(await readSnapshot({ repo, ref: "HEAD" }), new AnalysisCache(), options);
+  const stats = { byChild: 0, byParent: 0, childCpuMs: 0, reparsed: 0 };
   // A child for any size and load, and its first report waited for, so that its part is never empty however fast this
   // process is.
   const parallel = { minBytes: 0, idleCore: true, headStart: true, stats, ...(module ? { module } : {}) };
-  const { result: shared } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), {}, parallel);
+  const { result: shared } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), options, parallel);
   return { alone, shared, stats, files: alone.files };
 }
 
@@ -69,10 +69,38 @@ async function generate(): Promise<string> {
 
 test("a generated repository with errors: the same result with a child process, both sides checking files", async () => {
   const { alone, shared, stats, files } = await bothWays(await generatedRepo());
+  assert.equal(stats.reparsed, stats.byChild, "a whole validation parses the child's files here: it needs their bodies");
   assert.ok(!alone.valid && alone.diagnostics.some((d) => d.file === "meshes/mesh-0001/broken.yaml") && alone.diagnostics.some((d) => d.file === "meshes/mesh-0030/broken.yaml"));
   assert.deepEqual(shared, alone);
   assert.ok(stats.byChild > 0, "the child checked files");
   assert.equal(stats.byChild + stats.byParent, files);
+});
+
+// A report-only validation (meshops validate): the child sends its files' analyses without bodies, which this process
+// takes as they are (it parses none of them).
+for (const name of ["schema-errors", "dangling-reference", "kubernetes-identity", "tenancy"]) {
+  test(`validation fixture ${name}, report-only: the same result with a child process`, async () => {
+    const { alone, shared, stats, files } = await bothWays(fixtureRepo(name), undefined, { reportOnly: true });
+    assert.deepEqual(shared, alone);
+    assert.ok(stats.byChild > 0, "the child checked files");
+    assert.equal(stats.reparsed, 0, "none of the child's files is parsed here");
+    assert.equal(stats.byChild + stats.byParent, files);
+  });
+}
+
+test("a generated repository with errors, report-only: the same result with a child process, which sends analyses", async () => {
+  const { alone, shared, stats } = await bothWays(await generatedRepo(), undefined, { reportOnly: true });
+  assert.equal(alone.reportOnly, true);
+  assert.deepEqual(shared, alone);
+  assert.ok(stats.byChild > 0, "the child checked files");
+  assert.equal(stats.reparsed, 0, "none of the child's files is parsed here");
+});
+
+test("a report-only child that dies after its first report: the rest is checked here, the same result", async () => {
+  const dying = fileURLToPath(new URL("./helpers/dyingCheckingChild.js", import.meta.url));
+  const { alone, shared, stats, files } = await bothWays(await generatedRepo(), dying, { reportOnly: true });
+  assert.deepEqual(shared, alone);
+  assert.deepEqual([stats.byChild, stats.byParent], [32, files - 32]);
 });
 
 test("a child that dies after its first report: the rest is checked here, the same result", async () => {

@@ -4,11 +4,11 @@
  * more than that needs (not simple-git, not the CLI), so it is ready while the parent still reads the files.
  */
 import { parseRepoConfig } from "../config/repoConfig.js";
-import type { Diagnostic } from "../model/diagnostic.js";
 import { GitObjects } from "../source/gitBatch.js";
 import { decodeFile } from "../source/types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { analyzeFile } from "../validate/index.js";
+import { withoutBodies } from "../validate/bodies.js";
+import { analyzeFile, type FileAnalysis } from "../validate/index.js";
 import type { FromChild, ToChild } from "./parallelValidation.js";
 
 type Job = Extract<ToChild, { kind: "job" }>;
@@ -63,13 +63,14 @@ async function run(job: Job): Promise<void> {
     next = end < Math.min(limit, job.paths.length) ? read(end) : undefined;
     for (let at = from; at < Math.min(end, limit); ) {
       const stop = Math.min(at + CHUNK_FILES, end, limit);
-      const diagnostics: (readonly Diagnostic[])[] = [];
+      const analyses: FileAnalysis[] = [];
       for (let i = at; i < stop; i++) {
         const file = { path: job.paths[i] ?? "", text: texts[i - from] ?? "", blobId: job.blobIds[i] ?? "" };
-        diagnostics.push(analyzeFile(file, config).diagnostics);
+        analyses.push(job.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config));
       }
       const cpu = process.cpuUsage();
-      send({ kind: "checked", from: at, diagnostics, cpuMicros: cpu.user + cpu.system });
+      const reported = job.reportOnly ? { analyses } : { diagnostics: analyses.map((a) => a.diagnostics) };
+      send({ kind: "checked", from: at, ...reported, cpuMicros: cpu.user + cpu.system });
       at = stop;
       await yieldToEventLoop(); // the parent's new limit, if any
     }

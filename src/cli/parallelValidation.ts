@@ -1,8 +1,10 @@
 /**
  * Cold validation of a large repository on a second core (machines of three or more: hasIdleCore). A child process
  * (not a worker thread: those crashed Node 24's V8) runs the per-file checks of files from the front of the list,
- * reading them with its own `git cat-file`, and sends back only their diagnostics. This process parses every file, since it needs every resource for the repository's
- * checks and the desired state, and checks files itself from the back of the list. Each side takes the next chunk
+ * reading them with its own `git cat-file`, and sends back their diagnostics; this process parses those files again,
+ * since it needs every resource for the repository's checks and the desired state. A report-only validation (`meshops
+ * validate`) keeps no bodies, so the child sends whole analyses without them instead, and nothing is parsed twice. This
+ * process checks files itself from the back of the list. Each side takes the next chunk
  * from its own end, until they meet: a slow or busy child simply leaves more to this process.
  *
  * The result is the same as validateSnapshot's, whatever the child does: its diagnostics are analyzeFile's own, and
@@ -38,15 +40,21 @@ export type ToChild =
       readonly config: SourceFile | undefined;
       readonly paths: readonly string[];
       readonly blobIds: readonly string[];
+      /** A report-only validation: the child sends whole analyses without bodies (validate/bodies.ts), not diagnostics. */
+      readonly reportOnly?: boolean;
     }
   | { readonly kind: "limit"; readonly limit: number };
 
-/** What the child sends: the diagnostics of files `from`, `from + 1`... in job order; or why it stopped. */
+/**
+ * What the child sends: for files `from`, `from + 1`... in job order, their diagnostics, or (a report-only job) their
+ * analyses without bodies, which this process then need not parse at all; or why it stopped.
+ */
 export type FromChild =
   | {
       readonly kind: "checked";
       readonly from: number;
-      readonly diagnostics: readonly (readonly Diagnostic[])[];
+      readonly diagnostics?: readonly (readonly Diagnostic[])[];
+      readonly analyses?: readonly FileAnalysis[];
       /** The child's CPU time so far (user + system, µs), for benchmarks. */
       readonly cpuMicros: number;
     }
@@ -55,8 +63,8 @@ export type FromChild =
 /** The child process and what it has reported so far. */
 export class CheckingChild {
   readonly #process: ChildProcess;
-  /** Diagnostics by job index, as reported. */
-  readonly #reported = new Map<number, readonly Diagnostic[]>();
+  /** Diagnostics (or a report-only job's analyses) by job index, as reported. */
+  readonly #reported = new Map<number, readonly Diagnostic[] | FileAnalysis>();
   /** Every file below this has been reported. */
   #frontier = 0;
   #alive = true;
@@ -70,7 +78,7 @@ export class CheckingChild {
     child.on("message", (message: FromChild) => {
       if (message.kind === "failed") this.#end();
       else {
-        message.diagnostics.forEach((d, k) => this.#reported.set(message.from + k, d));
+        (message.analyses ?? message.diagnostics ?? []).forEach((d, k) => this.#reported.set(message.from + k, d));
         this.#cpuMicros = message.cpuMicros;
         while (this.#reported.has(this.#frontier)) this.#frontier++;
       }
@@ -110,7 +118,8 @@ export class CheckingChild {
     return this.#cpuMicros;
   }
 
-  diagnosticsOf(index: number): readonly Diagnostic[] | undefined {
+  /** What the child reported of file `index`: its diagnostics, or (a report-only job) its analysis. */
+  reportOf(index: number): readonly Diagnostic[] | FileAnalysis | undefined {
     return this.#reported.get(index);
   }
 
@@ -174,7 +183,7 @@ export interface ParallelOptions {
    */
   readonly sliced?: boolean;
   /** Counts of who did what, for tests and benchmarks. */
-  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number };
+  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number; reparsed?: number };
 }
 
 /**
@@ -218,9 +227,10 @@ export async function validateWithChild(
       const asRead = new Set(snapshot.files);
       const files = selection.files.filter((f) => asRead.has(f) && cache.get(f, configKey) === undefined);
       if (files.length > 0) {
-        const job = { kind: "job", repo, root: snapshot.root, config: snapshot.config, paths: files.map((f) => f.path), blobIds: files.map((f) => f.blobId) } as const;
-        const analyses = await analyzeWithChild(files, job, config, child, parallel);
-        files.forEach((file, i) => cache.set(file, options.reportOnly ? withoutBodies(analyses[i] as FileAnalysis) : (analyses[i] as FileAnalysis)));
+        const reportOnly = options.reportOnly === true;
+        const job = { kind: "job", repo, root: snapshot.root, config: snapshot.config, paths: files.map((f) => f.path), blobIds: files.map((f) => f.blobId), reportOnly } as const;
+        const analyses = await analyzeWithChild(files, job, config, child, parallel, reportOnly);
+        files.forEach((file, i) => cache.set(file, analyses[i] as FileAnalysis));
       }
     }
   } finally {
@@ -236,7 +246,9 @@ async function analyzeWithChild(
   config: Parameters<typeof analyzeFile>[1],
   child: CheckingChild,
   parallel: ParallelOptions,
+  reportOnly: boolean,
 ): Promise<FileAnalysis[]> {
+  const own = (file: SourceFile): FileAnalysis => (reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config));
   child.send(job);
   if (parallel.headStart) await child.firstNews();
   const analyses: FileAnalysis[] = new Array<FileAnalysis>(files.length);
@@ -249,8 +261,12 @@ async function analyzeWithChild(
     const reported = Math.min(child.frontier, top);
     if (parsed < reported) {
       for (const end = Math.min(parsed + CHUNK_FILES, reported); parsed < end; parsed++) {
-        const diagnostics = child.diagnosticsOf(parsed) as readonly Diagnostic[];
-        analyses[parsed] = { ...parseFileResources(files[parsed] as SourceFile, config), diagnostics };
+        const report = child.reportOf(parsed) as readonly Diagnostic[] | FileAnalysis;
+        if ("resources" in report) analyses[parsed] = report;
+        else {
+          analyses[parsed] = { ...parseFileResources(files[parsed] as SourceFile, config), diagnostics: report };
+          if (parallel.stats) parallel.stats.reparsed = (parallel.stats.reparsed ?? 0) + 1;
+        }
       }
       if (parallel.stats) parallel.stats.byChild = parsed;
       continue;
@@ -258,7 +274,7 @@ async function analyzeWithChild(
     // Nothing reported to take over: a chunk from the back, which the child is told to leave alone.
     const from = Math.max(top - CHUNK_FILES, parsed);
     child.send({ kind: "limit", limit: from });
-    for (let i = from; i < top; i++) analyses[i] = analyzeFile(files[i] as SourceFile, config);
+    for (let i = from; i < top; i++) analyses[i] = own(files[i] as SourceFile);
     if (parallel.stats) parallel.stats.byParent += top - from;
     top = from;
   }
