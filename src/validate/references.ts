@@ -57,15 +57,28 @@ function isRef(value: JsonValue | undefined): value is JsonObject {
  */
 export function secretReferencesIn(object: JsonObject): { readonly name: string; readonly segments: readonly (string | number)[] }[] {
   const found: { name: string; segments: (string | number)[] }[] = [];
-  const visit = (value: JsonValue | undefined, path: (string | number)[]): void => {
-    if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
-    else if (typeof value === "object" && value !== null) {
-      if (typeof value.secret === "string" && value.secret !== "" && isDataSource(value)) found.push({ name: value.secret, segments: [...path, "secret"] });
-      const ref = value.secretRef;
-      if (isRef(ref) && ref.kind === "Secret" && typeof ref.name === "string" && ref.name !== "") found.push({ name: ref.name, segments: [...path, "secretRef", "name"] });
-      for (const key in value) visit(value[key], [...path, key]);
-    }
-  };
-  visit(object, []);
+  visitSecretReferences(object, [], found);
   return found;
+}
+
+/** Like `walk`: one path pushed and popped, copied only for what is found (it runs on every node of every resource). */
+function visitSecretReferences(value: JsonValue | undefined, path: (string | number)[], found: { name: string; segments: (string | number)[] }[]): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      visitSecretReferences(value[i], path, found);
+      path.pop();
+    }
+  } else if (typeof value === "object" && value !== null) {
+    if (typeof value.secret === "string" && value.secret !== "" && isDataSource(value)) found.push({ name: value.secret, segments: [...path, "secret"] });
+    const ref = value.secretRef;
+    if (isRef(ref) && ref.kind === "Secret" && typeof ref.name === "string" && ref.name !== "") found.push({ name: ref.name, segments: [...path, "secretRef", "name"] });
+    for (const key in value) {
+      const child = value[key];
+      if (typeof child !== "object" || child === null) continue; // a scalar holds no reference
+      path.push(key);
+      visitSecretReferences(child, path, found);
+      path.pop();
+    }
+  }
 }
