@@ -16,6 +16,8 @@ import { validateSnapshot } from "../src/validate/index.js";
 import { snapshotOf } from "./helpers/snapshot.js";
 import { SopsError, decryptDocuments, encryptDocument, parseAgeIdentities } from "../src/secrets/sops.js";
 import type { JsonObject } from "../src/model/resource.js";
+import { secretFromKubernetes } from "../src/kuma/secrets.js";
+import { isEncryptedValue } from "../src/model/sealed.js";
 import { openStore } from "../src/backend/store.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
@@ -249,4 +251,20 @@ test("the daemon's decryption cache: a file whose content did not change is not 
   assert.equal(changed.result.valid, false, "re-encrypted content is decrypted again, and this key cannot");
   cache.sweep();
   assert.equal(cache.size, 0, "the old content is forgotten");
+});
+
+test("a plaintext stringData value that merely starts with ENC[ is encoded as Kubernetes encodes it, not taken for SOPS ciphertext", () => {
+  const secret = (value: string): JsonObject => ({
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "system.kuma.io/secret",
+    metadata: { name: "odd-password", namespace: "kuma-system", labels: { "kuma.io/mesh": "payments" } },
+    stringData: { value },
+  });
+  const plaintext = "ENC[my password is in brackets]";
+  assert.equal(secretFromKubernetes(secret(plaintext), ["kuma-system"]).object?.data, Buffer.from(plaintext, "utf8").toString("base64"));
+  // A real SOPS value stays as it is, sealed until decrypted.
+  const sealed = "ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]";
+  assert.ok(isEncryptedValue(sealed), "the sample is written as SOPS writes a value");
+  assert.equal(secretFromKubernetes(secret(sealed), ["kuma-system"]).object?.data, sealed);
 });

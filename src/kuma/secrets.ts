@@ -8,6 +8,7 @@
  */
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
+import { isEncryptedValue } from "../model/sealed.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
 import { kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
 
@@ -108,7 +109,8 @@ function secretValue(value: JsonObject, problems: SecretShapeProblem[]): JsonVal
       continue;
     }
     // stringData is plaintext that Kubernetes base64-encodes into data; an encrypted one stays sealed until decrypted.
-    found = field === "stringData" && typeof entry === "string" && !entry.startsWith("ENC[") ? Buffer.from(entry, "utf8").toString("base64") : entry;
+    // What is ciphertext is model/sealed.ts's to say: a plaintext that merely starts with `ENC[` is encoded like any other.
+    found = field === "stringData" && typeof entry === "string" && !isEncryptedValue(entry) ? Buffer.from(entry, "utf8").toString("base64") : entry;
   }
   return found;
 }
