@@ -35,7 +35,7 @@ interface Diagnostic {
   readonly message: string;
 }
 
-const ENTRY_RULES = new Set(["kustomize-missing", "kustomize-not-read"]);
+const ENTRY_RULES = new Set(["kustomize-missing", "kustomize-not-read", "kustomize-cycle"]);
 
 /** Each entry diagnostic as `severity file:line path rule: message`. */
 function entryLines(diagnostics: readonly Diagnostic[]): string[] {
@@ -130,6 +130,45 @@ describe("kustomization entries kustomize cannot load, or meshops does not read"
     // A folder reached through a symbolic link: Git lists the link, not what is below it.
     symlinkSync("../shared", path.join(dir, "apps/linked"));
     commitFiles(dir, { "shared/base/kustomization.yaml": "resources: []\n", "apps/prod/kustomization.yaml": readFileSync(path.join(dir, "apps/prod/kustomization.yaml"), "utf8").replace("resources:\n", "resources:\n  - ../linked/base\n") });
+    const { code, lines } = await validate(dir);
+    assert.deepEqual(lines, []);
+    assert.equal(code, 0);
+  });
+
+  // fileloader.go's errIfArgEqualOrHigher: a base at or above any folder on the way to it ("cycle detected").
+  test("a base that is, or contains, a folder kustomize is building is an error at its entry: two overlays naming each other, a parent, the folder itself", async () => {
+    const cycle = (entry: string, target: string, visited: string) =>
+      `${entry}: kustomize refuses a base at or above a folder it is building (${target} contains ${visited}: "cycle detected"): ${BUILD_FAILS}`;
+    const dir = repoWith({
+      "mesh.yaml": MESH,
+      "teams/a/kustomization.yaml": "namespace: team-a\nresources:\n  - ../b\n",
+      "teams/b/kustomization.yaml": "resources:\n  - ../a\n  - timeouts.yaml\n",
+      "teams/b/timeouts.yaml": TIMEOUT,
+      "apps/kustomization.yaml": "resources:\n  - shared.yaml\n",
+      "apps/shared.yaml": TIMEOUT.replace("name: t1", "name: t2"),
+      "apps/prod/kustomization.yaml": "resources:\n  - ../\n",
+      "self/kustomization.yaml": "resources:\n  - .\n",
+    });
+    const { code, lines } = await validate(dir);
+    assert.deepEqual(lines, [
+      `error apps/prod/kustomization.yaml:2 resources[0] kustomize-cycle: ${cycle("../", "apps", "apps/prod")}`,
+      `error self/kustomization.yaml:2 resources[0] kustomize-cycle: ${cycle(".", "self", "self")}`,
+      `error teams/a/kustomization.yaml:3 resources[0] kustomize-cycle: ${cycle("../b", "teams/b", "teams/b")}`,
+      `error teams/b/kustomization.yaml:2 resources[0] kustomize-cycle: ${cycle("../a", "teams/a", "teams/a")}`,
+    ]);
+    assert.equal(code, 1);
+  });
+
+  test("bases shared by overlays (a diamond) are no cycle", async () => {
+    const dir = repoWith({
+      "mesh.yaml": MESH,
+      "kustomization.yaml": "resources:\n  - overlays/a\n  - overlays/b\n",
+      "overlays/a/kustomization.yaml": "resources:\n  - ../../base\n",
+      "overlays/b/kustomization.yaml": "resources:\n  - ../../base\ncomponents:\n  - ../../components/x\n",
+      "base/kustomization.yaml": "resources:\n  - timeouts.yaml\n",
+      "base/timeouts.yaml": TIMEOUT,
+      "components/x/kustomization.yaml": "kind: Component\n",
+    });
     const { code, lines } = await validate(dir);
     assert.deepEqual(lines, []);
     assert.equal(code, 0);

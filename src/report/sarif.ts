@@ -39,6 +39,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kustomize-labels": "A kustomization adds labels the document does not have.",
   "kustomize-patch": "A kustomization patches the document: the control plane gets other values than the document says.",
   "kustomize-missing": "A kustomization names a file or folder kustomize build cannot load from a clone of the repository (not there, a folder without a kustomization, outside the repository), or a Flux Kustomization's spec.path is not a folder of it.",
+  "kustomize-cycle": "A kustomization names as a base a folder at or above one kustomize is building: kustomize build fails (cycle detected).",
   "kustomize-not-read": "A kustomization names a remote base or a folder outside --path: what kustomize adds from it is not validated.",
   "helm-chart": "A Helm chart: its templates and values are not mesh configuration until rendered.",
   "not-a-mapping": "A YAML document is not a mapping, so it cannot be a resource.",

@@ -446,9 +446,12 @@ export interface EntryFinding {
     | "not-a-folder" // a component that is a file
     | "not-a-file" // a patch or replacement file that is a folder
     | "flux-missing" // a Flux Kustomization's spec.path, its source this repository
-    | "flux-unknown"; // the same, from a source not known to be this repository
+    | "flux-unknown" // the same, from a source not known to be this repository
+    | "cycle"; // a base at or above a folder kustomize is building (`visited`)
   /** A Flux Kustomization's source (`GitRepository flux-system/flux-system`). */
   readonly source?: string;
+  /** For a cycle: the folder being built that the base is, or contains. */
+  readonly visited?: string;
 }
 
 /**
@@ -520,6 +523,7 @@ export function kustomizeEntryFindings(files: readonly Pick<SourceFile, "path" |
       if (problem) findings.push({ ...at, target, problem });
     }
   }
+  findings.push(...cycleFindings(kustomizations));
   // A Flux Kustomization's path is in its source's files: a source that has another's path here is this repository.
   const present = (k: FluxKustomization) => !underRoot(k.path) || folders.has(k.path) || belowLinkOrSubmodule(k.path, paths);
   const thisRepository = new Set(flux.filter((k) => underRoot(k.path) && folders.has(k.path)).map((k) => k.source));
@@ -529,4 +533,36 @@ export function kustomizeEntryFindings(files: readonly Pick<SourceFile, "path" |
     findings.push({ file: k.file, docIndex: k.docIndex, field: ["spec", "path"], entry: k.writtenPath ?? "", target: k.path, problem, source: k.source });
   }
   return findings;
+}
+
+/** Kustomizations visited per search for cycles at most: a pathological graph ends the search, never validation. */
+const MAX_CYCLE_STEPS = 100_000;
+
+/**
+ * The bases kustomize refuses as cycles (fileloader.go's errIfArgEqualOrHigher): a folder entry of `resources`, `bases`
+ * or `components` at or above any folder on the way from where the build started. Every kustomization is taken as a
+ * place a build may start (what Argo CD or Flux is pointed at is not known here); each entry is said once.
+ */
+function cycleFindings(kustomizations: readonly Pick<SourceFile, "path" | "text">[]): EntryFinding[] {
+  const byFolder = new Map(kustomizations.map((file) => [posix.dirname(file.path), { file: file.path, kustomization: readKustomization(file) }]));
+  const found = new Map<string, EntryFinding>();
+  let steps = 0;
+  const visit = (at: { file: string; kustomization: Kustomization }, building: readonly string[]): void => {
+    if (++steps > MAX_CYCLE_STEPS) return;
+    for (const { field, entry, wants } of at.kustomization.listed ?? []) {
+      if (wants === "file" || entry.startsWith("/") || isRemoteFile(entry)) continue;
+      const target = posix.normalize(posix.join(at.kustomization.folder, entry)).replace(/\/+$/, "") || ".";
+      const base = byFolder.get(target);
+      if (!base) continue; // a file, a remote base, or what kustomizeEntryFindings reports as missing
+      const visited = building.find((folder) => folder === target || target === "." || folder.startsWith(`${target}/`));
+      if (visited !== undefined) {
+        const key = `${at.file}\0${field.join("\0")}`;
+        if (!found.has(key)) found.set(key, { file: at.file, docIndex: 0, field, entry, target, problem: "cycle", visited });
+        continue;
+      }
+      visit(base, [...building, target]);
+    }
+  };
+  for (const start of byFolder.values()) visit(start, [start.kustomization.folder]);
+  return [...found.values()];
 }

@@ -154,6 +154,12 @@ function entryMessage(finding: EntryFinding, root: string): { severity: "error" 
       return error(`${entry}: ${target} is a file, and a component is a folder with a kustomization: ${BUILD_FAILS}`);
     case "not-a-file":
       return error(`${entry}: ${target} is a folder, not a file: ${BUILD_FAILS}`);
+    case "cycle":
+      return {
+        severity: "error",
+        rule: "kustomize-cycle",
+        message: `${entry}: kustomize refuses a base at or above a folder it is building (${target} contains ${finding.visited ?? target}: "cycle detected"): ${BUILD_FAILS}`,
+      };
     case "flux-missing":
       return error(`spec.path ${entry}: the repository has no folder ${target}, so Flux cannot build this Kustomization ("kustomization path not found")`);
     case "flux-unknown":
