@@ -25,6 +25,11 @@ export interface ResourceType {
   readonly universalOnly?: boolean;
   /** A cluster-scoped Kubernetes kind of a mesh (its CRD): the mesh is a top-level `mesh:` field, not a label. */
   readonly kubernetesMeshField?: boolean;
+  /**
+   * Its REST schema requires `mesh`, with no default (the protobuf kinds of a mesh, and Secret): the API server answers
+   * a body without one "mesh: cannot be empty". A policy's schema defaults `mesh` to `default`.
+   */
+  readonly meshRequired?: boolean;
   /** Served by Kong Mesh only (controlPlane.product: kong-mesh); on Kuma the kind is an error. */
   readonly kongMeshOnly?: boolean;
   /**
@@ -72,8 +77,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { name: "MeshOpenTelemetryBackend", path: "meshopentelemetrybackends", shortName: "motb", category: "identity", hasStatus: true },
   { name: "Workload", path: "workloads", shortName: "wl", category: "identity", hasStatus: true },
   { name: "MeshZoneAddress", path: "meshzoneaddresses", shortName: "mza", category: "destination" },
-  { name: "MeshGateway", path: "meshgateways", shortName: "mgw", category: "gateway", flat: true, kubernetesMeshField: true },
-  { name: "Dataplane", path: "dataplanes", shortName: "dp", category: "dataplane", flat: true, universalOnly: true },
+  { name: "MeshGateway", path: "meshgateways", shortName: "mgw", category: "gateway", flat: true, kubernetesMeshField: true, meshRequired: true },
+  { name: "Dataplane", path: "dataplanes", shortName: "dp", category: "dataplane", flat: true, universalOnly: true, meshRequired: true },
   // --- end of the kinds group
   // --- kong: Kong Mesh-only policies (schemas/ from Kong's CRDs, scripts/generate-kong-mesh-schemas.mjs) ---
   { ...policy("MeshOPA", "meshopas", "mopa", ["default"]), kongMeshOnly: true },
@@ -82,7 +87,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   // secrets group (issue 13 item 3): a mesh-scoped Secret holds base64 `data`, no spec; written after its Mesh and
   // before anything that names it (a MeshExternalService's TLS, a MeshTrace/MeshAccessLog backend). No short name:
   // the control plane gives Secret none (GET /_resources; it has no kri).
-  { name: "Secret", path: "secrets", shortName: "", category: "secret" },
+  { name: "Secret", path: "secrets", shortName: "", category: "secret", meshRequired: true },
   // global group (issue 13): kinds of no mesh. GlobalSecret's path is the one every Kuma line serves (2.14 also
   // answers, and lists in /_resources, `globalsecrets`); a HostnameGenerator names the hostnames of the destinations.
   { name: "GlobalSecret", path: "global-secrets", shortName: "", category: "secret", global: true },
