@@ -27,7 +27,6 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const dir = mkdtempSync(path.join(tmpdir(), "meshops-bench-"));
 const shapes = new Set((process.env.BENCH_SHAPES ?? "services,no-services,one-mesh,kubernetes-apps").split(","));
 const shapeCommits = process.env.BENCH_SHAPE_COMMITS ?? "20";
-
 /** The repository shapes of issue 12, beyond the benchmark's own (where every referenced MeshService is defined). */
 const REAL_SHAPES: Record<string, { readonly label: string; readonly options: GenerateOptions }> = {
   "no-services": {
@@ -53,81 +52,6 @@ function measureWith(env: NodeJS.ProcessEnv, script: string, ...args: string[]):
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
 }
 
-try {
-  if (shapes.has("services")) {
-    const t0 = performance.now();
-    const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
-    // A repository meshops reads is a clone, whose objects are packed; a fresh commit of 12,000 files is 12,000 loose
-    // zlib files instead, which measures the file system more than meshops.
-    execFileSync("git", ["gc", "--quiet"], { cwd: dir });
-    console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir}, packed)`);
-
-    const cold = [1, 2, 3].map(() => measure("validateRepo.js", "cold", dir));
-    const sorted = [...cold].sort((a, b) => (a.totalMs as number) - (b.totalMs as number));
-    const median = sorted[1] as Record<string, unknown>;
-    const perSecond = Math.round(((median.resources as number) / (median.totalMs as number)) * 1000);
-    console.log(
-      `validate (cold, median of 3): ${median.totalMs} ms read and validated (this process ${median.cpuMs} ms CPU, the checking child ` +
-        `${median.childCpuMs} ms CPU for ${median.childFiles} of ${median.files} files), ` +
-        `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}`,
-    );
-    if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
-
-    console.log(`validate in process (read + validate), one run each: ${coldValidation(dir)}`);
-    const whole = measure("validateRepo.js", "cold-whole", dir);
-    console.log(`validate as plan does (bodies kept), then the desired state: ${whole.totalMs} ms, peak RSS ${whole.maxRssMb} MB; desired state ${whole.desired} resources in ${whole.desiredMs} ms`);
-    const parse = measure("parseRepo.js", dir);
-    console.log(
-      `parse only (read, YAML, conversion; fresh process): read ${parse.readCpuMs} ms CPU, parse ${parse.parseCpuMs} ms CPU, ` +
-        `${parse.retainedBytesPerResource} bytes kept per resource (+${parse.textMb} MB of file texts), ${parse.pageFaults} page faults, peak RSS ${parse.maxRssMb} MB`,
-    );
-    const incremental = measure("validateRepo.js", "incremental", dir);
-    console.log(
-      `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
-    );
-    const revalidate = measure("validateRepo.js", "revalidate", dir);
-    console.log(`  of which validation alone (one file changed in memory, median of ${revalidate.runs}): ${revalidate.medianCpuMs} ms CPU (max ${revalidate.maxCpuMs} ms)`);
-
-    // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
-    const stateDir = path.join(dir, ".cp-state");
-    const port = await freePort();
-    const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", stateDir, "--skip-mesh-creation"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    try {
-      await waitFor(`http://127.0.0.1:${port}/`);
-      const sync = measure("syncRepo.js", dir, `http://127.0.0.1:${port}`);
-      const cpRssMb = Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(cp.pid)], { encoding: "utf8" }).trim()) / 1024);
-      const phases = sync.noopPhasesMs as Record<string, number>;
-      console.log(
-        `initial apply over HTTP: ${sync.writes} writes in ${sync.applyMs} ms = ${sync.writesPerSecond} writes/s (${sync.requestsPerSecond} requests/s; planning it took ${sync.initialPlanMs} ms)`,
-      );
-      console.log(
-        `no-op plan: ${sync.noopPlanMs} ms in all: re-read and validate ${phases.readAndValidate} ms, list ${sync.noopListRequests} pages and build the desired state ${phases.listAndDesired} ms, compare ${phases.diff} ms; ${sync.noopChanges} changes`,
-      );
-      console.log(`one-policy commit: ${sync.oneChangePuts} PUT (${JSON.stringify(sync.oneChangeSummary)})`);
-      const fresh = [1, 2, 3].map(() => measure("noopPlan.js", dir, `http://127.0.0.1:${port}`)).sort((a, b) => (a.planMs as number) - (b.planMs as number))[1] as Record<string, unknown>;
-      console.log(
-        `no-op plan as \`meshops plan\` runs it (fresh process, median of 3): list ${fresh.listed} resources and build the desired state ${fresh.listAndDesiredMs} ms + compare ${fresh.diffMs} ms = ${fresh.planMs} ms, ${fresh.changes} changes (validation before it: ${fresh.validateMs} ms; peak RSS ${fresh.maxRssMb} MB)`,
-      );
-      console.log(`peak RSS: sync client ${sync.maxRssMb} MB, meshops cp ${cpRssMb} MB`);
-    } finally {
-      cp.kill("SIGTERM");
-    }
-
-    // The daemon (issue 4): `meshops cp` and `meshops watch` in processes of their own, one-policy commits timed from
-    // the commit until the control plane has the change, and what the daemon costs while it waits.
-    const watch = measure("watchLatency.js", dir);
-    console.log(
-      `daemon, commit to applied over ${watch.commits} commits: median ${watch.medianMs} ms, p95 ${watch.p95Ms} ms, max ${watch.maxMs} ms ` +
-        `(targets: median 200 ms, p95 500 ms, issue 12; initial apply of the repository ${watch.initialApplyMs} ms)`,
-    );
-    console.log(`daemon idle: ${watch.idleCpuPercent}% CPU (target: below 1%), RSS ${watch.idleRssMb} MB idle, ${watch.rssAfterMb} MB after the commits`);
-  }
-  for (const [name, spec] of Object.entries(REAL_SHAPES)) if (shapes.has(name)) await measureShape(name, spec);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -152,6 +76,7 @@ async function waitFor(url: string): Promise<void> {
   }
   throw new Error(`meshops cp did not answer on ${url}`);
 }
+
 
 /** How late bench/slowControlPlane.ts answers each request in `npm run bench`. */
 const SLOW_CP_DELAY_MS = 250;
@@ -244,3 +169,84 @@ async function measureShape(name: string, spec: { readonly label: string; readon
   );
   rmSync(repo, { recursive: true, force: true });
 }
+
+/** The whole run, called last: every constant of this module is set by then (a top-level run above one read SLOW_CP_DELAY_MS too early). */
+async function main(): Promise<void> {
+  try {
+    if (shapes.has("services")) {
+      const t0 = performance.now();
+      const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
+      // A repository meshops reads is a clone, whose objects are packed; a fresh commit of 12,000 files is 12,000 loose
+      // zlib files instead, which measures the file system more than meshops.
+      execFileSync("git", ["gc", "--quiet"], { cwd: dir });
+      console.log(`generated ${generated.resources} resources in ${generated.files} files in ${Math.round(performance.now() - t0)} ms (${dir}, packed)`);
+
+      const cold = [1, 2, 3].map(() => measure("validateRepo.js", "cold", dir));
+      const sorted = [...cold].sort((a, b) => (a.totalMs as number) - (b.totalMs as number));
+      const median = sorted[1] as Record<string, unknown>;
+      const perSecond = Math.round(((median.resources as number) / (median.totalMs as number)) * 1000);
+      console.log(
+        `validate (cold, median of 3): ${median.totalMs} ms read and validated (this process ${median.cpuMs} ms CPU, the checking child ` +
+          `${median.childCpuMs} ms CPU for ${median.childFiles} of ${median.files} files), ` +
+          `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}`,
+      );
+      if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
+
+      console.log(`validate in process (read + validate), one run each: ${coldValidation(dir)}`);
+      const whole = measure("validateRepo.js", "cold-whole", dir);
+      console.log(`validate as plan does (bodies kept), then the desired state: ${whole.totalMs} ms, peak RSS ${whole.maxRssMb} MB; desired state ${whole.desired} resources in ${whole.desiredMs} ms`);
+      const parse = measure("parseRepo.js", dir);
+      console.log(
+        `parse only (read, YAML, conversion; fresh process): read ${parse.readCpuMs} ms CPU, parse ${parse.parseCpuMs} ms CPU, ` +
+          `${parse.retainedBytesPerResource} bytes kept per resource (+${parse.textMb} MB of file texts), ${parse.pageFaults} page faults, peak RSS ${parse.maxRssMb} MB`,
+      );
+      const incremental = measure("validateRepo.js", "incremental", dir);
+      console.log(
+        `re-validate after a one-file commit (warm process, median of ${incremental.runs}): ${incremental.medianMs} ms (max ${incremental.maxMs} ms), peak RSS ${incremental.maxRssMb} MB`,
+      );
+      const revalidate = measure("validateRepo.js", "revalidate", dir);
+      console.log(`  of which validation alone (one file changed in memory, median of ${revalidate.runs}): ${revalidate.medianCpuMs} ms CPU (max ${revalidate.maxCpuMs} ms)`);
+
+      // Sync against `meshops cp` in its own process, over loopback HTTP, on a fresh state directory.
+      const stateDir = path.join(dir, ".cp-state");
+      const port = await freePort();
+      const cp = spawn(process.execPath, [path.join(here, "../../bin/meshops.js"), "cp", "--listen", `127.0.0.1:${port}`, "--state-dir", stateDir, "--skip-mesh-creation"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      try {
+        await waitFor(`http://127.0.0.1:${port}/`);
+        const sync = measure("syncRepo.js", dir, `http://127.0.0.1:${port}`);
+        const cpRssMb = Math.round(Number(execFileSync("ps", ["-o", "rss=", "-p", String(cp.pid)], { encoding: "utf8" }).trim()) / 1024);
+        const phases = sync.noopPhasesMs as Record<string, number>;
+        console.log(
+          `initial apply over HTTP: ${sync.writes} writes in ${sync.applyMs} ms = ${sync.writesPerSecond} writes/s (${sync.requestsPerSecond} requests/s; planning it took ${sync.initialPlanMs} ms)`,
+        );
+        console.log(
+          `no-op plan: ${sync.noopPlanMs} ms in all: re-read and validate ${phases.readAndValidate} ms, list ${sync.noopListRequests} pages and build the desired state ${phases.listAndDesired} ms, compare ${phases.diff} ms; ${sync.noopChanges} changes`,
+        );
+        console.log(`one-policy commit: ${sync.oneChangePuts} PUT (${JSON.stringify(sync.oneChangeSummary)})`);
+        const fresh = [1, 2, 3].map(() => measure("noopPlan.js", dir, `http://127.0.0.1:${port}`)).sort((a, b) => (a.planMs as number) - (b.planMs as number))[1] as Record<string, unknown>;
+        console.log(
+          `no-op plan as \`meshops plan\` runs it (fresh process, median of 3): list ${fresh.listed} resources and build the desired state ${fresh.listAndDesiredMs} ms + compare ${fresh.diffMs} ms = ${fresh.planMs} ms, ${fresh.changes} changes (validation before it: ${fresh.validateMs} ms; peak RSS ${fresh.maxRssMb} MB)`,
+        );
+        console.log(`peak RSS: sync client ${sync.maxRssMb} MB, meshops cp ${cpRssMb} MB`);
+      } finally {
+        cp.kill("SIGTERM");
+      }
+
+      // The daemon (issue 4): `meshops cp` and `meshops watch` in processes of their own, one-policy commits timed from
+      // the commit until the control plane has the change, and what the daemon costs while it waits.
+      const watch = measure("watchLatency.js", dir);
+      console.log(
+        `daemon, commit to applied over ${watch.commits} commits: median ${watch.medianMs} ms, p95 ${watch.p95Ms} ms, max ${watch.maxMs} ms ` +
+          `(targets: median 200 ms, p95 500 ms, issue 12; initial apply of the repository ${watch.initialApplyMs} ms)`,
+      );
+      console.log(`daemon idle: ${watch.idleCpuPercent}% CPU (target: below 1%), RSS ${watch.idleRssMb} MB idle, ${watch.rssAfterMb} MB after the commits`);
+    }
+    for (const [name, spec] of Object.entries(REAL_SHAPES)) if (shapes.has(name)) await measureShape(name, spec);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
