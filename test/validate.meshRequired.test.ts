@@ -49,3 +49,18 @@ test("a Universal MeshGateway, Dataplane or Secret without mesh is an error at i
   );
   assert.deepEqual(named.diagnostics.filter((d) => d.severity === "error"), []);
 });
+
+test("a Universal MeshGateway, Dataplane or Secret whose mesh is null (`mesh:`, `mesh: ~`) is the same error as one without mesh", () => {
+  // The API server reads the envelope with encoding/json into ResourceMeta's `Mesh string` (go-v2.14.3
+  // pkg/core/resources/model/rest/unversioned/resource.go UnmarshalJSON, rest/v1alpha1/meta.go): a JSON null leaves it
+  // "", and no schema defaulting runs for these kinds (rest/unmarshaller.go defaults only descriptors with a
+  // StructuralSchema), so ValidateMeta answers "mesh: cannot be empty" (meta_validator.go) and the URL's mesh differs
+  // from the body's (resource_endpoints.go validateResourceRequest, golden put_dataplanes_02).
+  const gateway = "type: MeshGateway\nname: edge\nmesh:\nselectors:\n  - match:\n      kuma.io/service: edge\nconf:\n  listeners:\n    - port: 8080\n      protocol: HTTP\n";
+  const dataplane = "type: Dataplane\nname: dp-1\nmesh: null\nnetworking:\n  address: 10.1.2.1\n  inbound:\n    - port: 1234\n      tags:\n        kuma.io/service: web\n";
+  const secret = "type: Secret\nname: token\nmesh: ~\ndata: dGVzdA==\n";
+  const result = validateSnapshot(snapshot({ "mesh.yaml": MESH, "gateway.yaml": gateway, "dataplane.yaml": dataplane, "secret.yaml": secret }));
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path} ${d.rule}`);
+  assert.deepEqual(errors, ["dataplane.yaml:3 Dataplane/default/dp-1 mesh schema", "gateway.yaml:3 MeshGateway/default/edge mesh schema", "secret.yaml:3 Secret/default/token mesh schema"]);
+  for (const d of result.diagnostics.filter((d) => d.severity === "error")) assert.match(d.message, /^Required value: a \w+ names its mesh/);
+});

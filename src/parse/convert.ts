@@ -134,9 +134,10 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
   // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
+  // A null `mesh:` is no mesh: encoding/json leaves the envelope's string empty, and only a schema's default fills it.
   const meshProblems = isScalarNotString(value.mesh)
     ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }]
-    : value.mesh === undefined && type.meshRequired
+    : (value.mesh === undefined || value.mesh === null) && type.meshRequired
       ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `Required value: a ${type.name} names its mesh, which the control plane does not default ("mesh: cannot be empty"); write mesh: default for mesh default`, resource: subject }]
       : [];
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
