@@ -133,9 +133,10 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
-  // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
+  // A `mesh: on` is a boolean to the control plane, which refuses it, as it does a list or a mapping (ResourceMeta's
+  // `Mesh string`): none may quietly mean mesh `default` here.
   // A null `mesh:` is no mesh: encoding/json leaves the envelope's string empty, and only a schema's default fills it.
-  const meshProblems = isScalarNotString(value.mesh)
+  const meshProblems = isWrittenNotString(value.mesh)
     ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }]
     : (value.mesh === undefined || value.mesh === null) && type.meshRequired
       ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `Required value: a ${type.name} names its mesh, which the control plane does not default ("mesh: cannot be empty"); write mesh: default for mesh default`, resource: subject }]
@@ -372,6 +373,11 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
     };
   }
   return { resource, problems: [] };
+}
+
+/** Anything but a string where a name belongs, null (the field left empty) aside: a list, a mapping, a boolean, a number. */
+function isWrittenNotString(value: JsonValue | undefined): value is Exclude<JsonValue, string | null> {
+  return value !== undefined && value !== null && typeof value !== "string";
 }
 
 /** A boolean or number where a name belongs: a plain scalar YAML 1.1 typed (`on`, `0755`), or one written so. */
