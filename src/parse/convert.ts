@@ -220,6 +220,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     problem(["apiVersion"], "kubernetes-shape", `apiVersion must be ${KUBERNETES_API_VERSION}, found ${describe(value.apiVersion ?? null)}`);
   }
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
+  if (type.flat) for (const found of flatSpecProblems(type.name, value.spec)) problem(found.sourcePath, found.rule, found.message);
   if (type.kubernetesMeshField && (value.mesh === undefined || value.mesh === "")) {
     // The owner-reference and validating webhooks' `ValidateMesh` (meta_validator.go) refuse it.
     problem(["mesh"], "kubernetes-shape", `a ${type.name} names its mesh in its top-level \`mesh:\` field (not a ${MESH_LABEL} label), and the admission webhook refuses one without it ("mesh: cannot be empty"); write mesh: <the mesh>`);
@@ -308,9 +309,36 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const object: JsonObject = type.global ? { type: type.name, name } : { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   // A protobuf kind's fields sit beside the envelope in the Universal object.
-  if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
+  if (type.flat && isObject(spec)) copyEntries(object, spec, FLAT_ENVELOPE_KEYS);
   else if (spec !== undefined) object.spec = spec;
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+}
+
+/** The Universal object's envelope, beside which a protobuf kind's fields sit. */
+const FLAT_ENVELOPE_KEYS = ["type", "mesh", "name", "labels"] as const;
+
+/** Where a Kubernetes document says what a protobuf kind's Universal envelope holds. */
+function kubernetesEnvelopePlace(typeName: string, key: (typeof FLAT_ENVELOPE_KEYS)[number]): string {
+  if (key === "type") return "its kind says what it is";
+  if (key === "name") return "metadata.name names it";
+  if (key === "labels") return "metadata.labels label it";
+  return typeName === "Mesh" ? "a Mesh is its own mesh" : "its top-level `mesh:` field names its mesh";
+}
+
+/**
+ * A Kubernetes Mesh's or MeshGateway's spec is its protobuf message (api/mesh/v1alpha1/mesh.pb.go, gateway.pb.go),
+ * which has no type, mesh, name or labels: the control plane drops such a field, as any other the message lacks, so
+ * it is the unknown field the schema check says of those, never the object's name, kind or labels. A spec that is no
+ * mapping is no message at all.
+ */
+function flatSpecProblems(typeName: string, spec: JsonValue | undefined): { sourcePath: PathSegments; rule: ShapeProblem["rule"]; message: string }[] {
+  if (spec === undefined || spec === null) return [];
+  if (!isObject(spec)) return [{ sourcePath: ["spec"], rule: "kubernetes-shape", message: `spec must be a mapping of the ${typeName}'s fields, found ${describe(spec)}` }];
+  return FLAT_ENVELOPE_KEYS.filter((key) => Object.hasOwn(spec, key)).map((key) => ({
+    sourcePath: ["spec", key],
+    rule: "schema",
+    message: `unknown field "${key}": the spec of a Kubernetes ${typeName} holds its fields only (${kubernetesEnvelopePlace(typeName, key)}); the control plane ignores this one`,
+  }));
 }
 
 /** The warning for a cluster-scoped Kubernetes document that states a namespace. */
