@@ -119,7 +119,9 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
-  const exported = serverFieldsOfUniversal(value, options.mode === "global");
+  // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
+  // (resource_endpoints.go validateOriginForWrite), any other zone takes it, and on Global it is refused by the label rules.
+  const exported = serverFieldsOfUniversal(value, options.mode === "global").filter((p) => !(p[0] === "labels" && p[1] === LABEL_ORIGIN));
   const own = withoutServerFields(value, exported);
   const mesh = meshOfWritten(type.name, name, value.mesh);
   const subject = subjectOf({ type: type.name, mesh, name });
