@@ -396,7 +396,7 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
         {
           sourcePath: format === "kubernetes" ? ["metadata", "name"] : ["name"],
           rule: "missing-name",
-          message: written === undefined || written === null ? "name is required" : `name must be a string, found ${describe(written)}`,
+          message: written === undefined || written === null ? "name is required" : written === "" ? "name cannot be empty" : `name must be a string, found ${describe(written)}`,
           resource: subjectOf(resource),
         },
       ],

@@ -44,3 +44,16 @@ test("a Universal policy with mesh: null is in mesh default, as its schema's def
   assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error"), []);
   assert.deepEqual(result.resources.filter((r) => r.type === "MeshTimeout").map((r) => `${r.type}/${r.mesh}/${r.name}`), ["MeshTimeout/default/t3"]);
 });
+
+test("an empty name is said to be empty, as the control plane says it, in either shape", () => {
+  // go-v2.14.3 pkg/core/resources/apis/mesh/meta_validator.go validateIdentifier: "cannot be empty". meshops said
+  // `name must be a string, found ""` of a string.
+  const errorsOf = (file: string, text: string) =>
+    validateSnapshot(snapshot({ "mesh.yaml": "type: Mesh\nname: default\n", [file]: text }))
+      .diagnostics.filter((d) => d.severity === "error")
+      .map((d) => `${d.file}:${d.line} ${d.path} ${d.rule}: ${d.message}`);
+  assert.deepEqual(errorsOf("universal.yaml", `type: MeshTimeout\nname: ""\nmesh: default\n${SPEC}`), ["universal.yaml:2 name missing-name: name cannot be empty"]);
+  assert.deepEqual(errorsOf("kubernetes.yaml", `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ""\n  namespace: kuma-system\n${SPEC}`), [
+    "kubernetes.yaml:4 metadata.name missing-name: name cannot be empty",
+  ]);
+});
