@@ -57,3 +57,25 @@ test("an empty name is said to be empty, as the control plane says it, in either
     "kubernetes.yaml:4 metadata.name missing-name: name cannot be empty",
   ]);
 });
+
+test("a Universal Mesh, HostnameGenerator or GlobalSecret labelled kuma.io/mesh is refused on a zone, as the API server refuses it", () => {
+  // They have no mesh: the body's ResourceMeta.Mesh is "" (rest/v1alpha1/meta.go), and a zone's API server refuses a
+  // kuma.io/mesh label that differs from it (go-v2.14.3 pkg/api-server/resource_endpoints.go validateLabels: "kuma.io/mesh
+  // label must not differ from mesh set on resource"), whatever the kind; a global control plane does not compare them.
+  const files = {
+    "mesh.yaml": "type: Mesh\nname: default\nlabels:\n  kuma.io/mesh: default\n",
+    "generator.yaml": "type: HostnameGenerator\nname: local\nlabels:\n  kuma.io/mesh: default\nspec:\n  template: '{{ .DisplayName }}.mesh'\n  selector:\n    meshService:\n      matchLabels:\n        team: a\n",
+    "secret.yaml": "type: GlobalSecret\nname: token\nlabels:\n  kuma.io/mesh: default\ndata: dGVzdA==\n",
+  };
+  const errors = validateSnapshot(snapshot(files))
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => `${d.file}:${d.line} ${d.resource} ${d.path} ${d.rule}: ${d.message}`);
+  const message = "kuma.io/mesh label must not differ from mesh set on resource";
+  assert.deepEqual(errors, [
+    `generator.yaml:4 HostnameGenerator/local labels["kuma.io/mesh"] labels: ${message}`,
+    `mesh.yaml:4 Mesh/default labels["kuma.io/mesh"] labels: ${message}`,
+    `secret.yaml:4 GlobalSecret/token labels["kuma.io/mesh"] labels: ${message}`,
+  ]);
+  const onGlobal = validateSnapshot({ ...snapshot(files), config: { path: "meshops.yaml", text: "secrets:\n  allowPlaintext: true\ncontrolPlane:\n  mode: global\n", blobId: "d".repeat(40) } });
+  assert.deepEqual(onGlobal.diagnostics.filter((d) => d.severity === "error"), []);
+});
