@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Snapshot } from "../src/source/types.js";
 import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
 
 /**
  * A Kubernetes Mesh or MeshGateway keeps its protobuf message under `spec` (FACTS §3.2, §5): the Mesh message's fields
@@ -13,21 +13,20 @@ import { validateSnapshot } from "../src/validate/index.js";
  * spec.labels labelled it; a MeshGateway's were dropped without a word. Each is now the error any other unknown field
  * of the spec is (`unknown field`), at the field; and a spec that is no mapping at all is no Mesh message either.
  */
-function snapshot(files: Record<string, string>): Snapshot {
-  const config = { path: "meshops.yaml", text: "", blobId: "c".repeat(40) };
-  return { revision: "test", root: "", problems: [], config, files: Object.entries(files).map(([p, text], i) => ({ path: p, text, blobId: String(i).padStart(40, "0") })) };
-}
+const snapshot = (files: Record<string, string>) => snapshotOfTexts(files);
 
-const MESH = "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n";
+/** A Kubernetes Mesh named `name`, `rest` after its metadata.name. */
+const kubernetesMesh = (name: string, rest = "") => `apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: ${name}\n${rest}`;
+const MESH = kubernetesMesh("default");
 const GATEWAY_SPEC = "  selectors:\n    - match:\n        kuma.io/service: edge\n  conf:\n    listeners:\n      - port: 8080\n        protocol: HTTP\n";
 
 test("name, type, mesh or labels under a Kubernetes Mesh's or MeshGateway's spec is an unknown field there, not the object's own", () => {
   const result = validateSnapshot(
     snapshot({
       "mesh.yaml": MESH,
-      "named.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\nspec:\n  name: other\n",
-      "typed.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: orders\nspec:\n  type: MeshTimeout\n",
-      "labelled.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: billing\nspec:\n  labels:\n    team: billing\n",
+      "named.yaml": kubernetesMesh("payments", "spec:\n  name: other\n"),
+      "typed.yaml": kubernetesMesh("orders", "spec:\n  type: MeshTimeout\n"),
+      "labelled.yaml": kubernetesMesh("billing", "spec:\n  labels:\n    team: billing\n"),
       "gateway.yaml": `apiVersion: kuma.io/v1alpha1\nkind: MeshGateway\nmesh: default\nmetadata:\n  name: edge\nspec:\n  mesh: other\n${GATEWAY_SPEC}`,
     }),
   );
@@ -39,7 +38,7 @@ test("name, type, mesh or labels under a Kubernetes Mesh's or MeshGateway's spec
 });
 
 test("a Kubernetes Mesh whose spec is not a mapping is an error at spec, not an empty Mesh", () => {
-  const result = validateSnapshot(snapshot({ "mesh.yaml": MESH, "list.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\nspec: [mtls]\n" }));
+  const result = validateSnapshot(snapshot({ "mesh.yaml": MESH, "list.yaml": kubernetesMesh("payments", "spec: [mtls]\n") }));
   const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
   assert.deepEqual(errors, ["list.yaml:5 Mesh/payments spec: spec must be a mapping of the Mesh's fields, found a sequence"]);
 });
@@ -48,8 +47,8 @@ test("a Kubernetes Mesh and MeshGateway with their own fields under spec are fin
   const result = validateSnapshot(
     snapshot({
       "mesh.yaml": MESH,
-      "mtls.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\n  labels:\n    team: payments\nspec:\n  skipCreatingInitialPolicies: ['*']\n",
-      "empty.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: orders\nspec:\n",
+      "mtls.yaml": kubernetesMesh("payments", "  labels:\n    team: payments\nspec:\n  skipCreatingInitialPolicies: ['*']\n"),
+      "empty.yaml": kubernetesMesh("orders", "spec:\n"),
       "gateway.yaml": `apiVersion: kuma.io/v1alpha1\nkind: MeshGateway\nmesh: default\nmetadata:\n  name: edge\nspec:\n${GATEWAY_SPEC}`,
     }),
   );

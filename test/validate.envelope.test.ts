@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Snapshot } from "../src/source/types.js";
 import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
 
 /**
  * A Universal document's `mesh` that is a list or a mapping is no mesh name, and no mesh `default` either. kumactl
@@ -12,10 +12,9 @@ import { validateSnapshot } from "../src/validate/index.js";
  * Secret's envelope the same way (rest/unversioned/resource.go UnmarshalJSON). meshops put such a document in mesh
  * `default`, where the schema check saw a string.
  */
-function snapshot(files: Record<string, string>): Snapshot {
-  const config = { path: "meshops.yaml", text: "secrets:\n  allowPlaintext: true\n", blobId: "c".repeat(40) };
-  return { revision: "test", root: "", problems: [], config, files: Object.entries(files).map(([p, text], i) => ({ path: p, text, blobId: String(i).padStart(40, "0") })) };
-}
+// Secrets in clear text are allowed here: what is said of the envelope is what this test is about.
+const PLAINTEXT_SECRETS = "secrets:\n  allowPlaintext: true\n";
+const snapshot = (files: Record<string, string>) => snapshotOfTexts(files, PLAINTEXT_SECRETS);
 
 const SPEC = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 20s\n";
 
@@ -76,6 +75,6 @@ test("a Universal Mesh, HostnameGenerator or GlobalSecret labelled kuma.io/mesh 
     `mesh.yaml:4 Mesh/default labels["kuma.io/mesh"] labels: ${message}`,
     `secret.yaml:4 GlobalSecret/token labels["kuma.io/mesh"] labels: ${message}`,
   ]);
-  const onGlobal = validateSnapshot({ ...snapshot(files), config: { path: "meshops.yaml", text: "secrets:\n  allowPlaintext: true\ncontrolPlane:\n  mode: global\n", blobId: "d".repeat(40) } });
+  const onGlobal = validateSnapshot(snapshotOfTexts(files, `${PLAINTEXT_SECRETS}controlPlane:\n  mode: global\n`));
   assert.deepEqual(onGlobal.diagnostics.filter((d) => d.severity === "error"), []);
 });

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
-import type { Snapshot } from "../src/source/types.js";
 import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
 import { projectRoot } from "./helpers/git.js";
 
 /**
@@ -13,11 +13,9 @@ import { projectRoot } from "./helpers/git.js";
  * and "mesh from the URL has to be the same as in body" (test/fixtures/kuma-reference put_dataplanes_02) rather than
  * putting it in mesh default. Policies, whose schema defaults `mesh` to default, may leave it out.
  */
-function snapshot(files: Record<string, string>): Snapshot {
-  // Secrets in clear text are allowed here: what is said of the mesh is what this test is about.
-  const config = { path: "meshops.yaml", text: "secrets:\n  allowPlaintext: true\n", blobId: "c".repeat(40) };
-  return { revision: "test", root: "", problems: [], config, files: Object.entries(files).map(([p, text], i) => ({ path: p, text, blobId: String(i).padStart(40, "0") })) };
-}
+// Secrets in clear text are allowed here: what is said of the envelope is what this test is about.
+const PLAINTEXT_SECRETS = "secrets:\n  allowPlaintext: true\n";
+const snapshot = (files: Record<string, string>) => snapshotOfTexts(files, PLAINTEXT_SECRETS);
 
 const MESH = "type: Mesh\nname: default\n";
 

@@ -3,8 +3,8 @@ import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { buildDesired } from "../src/desired/index.js";
 import type { JsonObject } from "../src/model/resource.js";
-import type { Snapshot } from "../src/source/types.js";
 import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
 
 /**
  * A zone connected to a global control plane takes a policy's PUT only with `kuma.io/origin: zone` in its body: the API
@@ -16,10 +16,7 @@ import { validateSnapshot } from "../src/validate/index.js";
  * the label as well (only Global and federated zones check it), so it is kept and sent; the zone and env labels, which
  * the control plane does compute and checks against its own name, are still dropped with their warning.
  */
-function snapshot(files: Record<string, string>): Snapshot {
-  const config = { path: "meshops.yaml", text: "", blobId: "c".repeat(40) };
-  return { revision: "test", root: "", problems: [], config, files: Object.entries(files).map(([p, text], i) => ({ path: p, text, blobId: String(i).padStart(40, "0") })) };
-}
+const snapshot = (files: Record<string, string>) => snapshotOfTexts(files);
 
 const SPEC = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 20s\n";
 
