@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
+import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblem, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { isEncryptedValue } from "../model/sealed.js";
@@ -258,8 +258,9 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     }
   }
 
+  const labelsProblem = kubernetesLabelsProblem(metadata);
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
-  else if (!type.kubernetesMeshField && isScalarNotString(meshLabel)) problem(["metadata", "labels", MESH_LABEL], "labels", `the ${MESH_LABEL} label must be a mesh name, found ${describe(meshLabel)}`);
+  else if (labelsProblem && (!type.kubernetesMeshField || labelsProblem.path.length === 2)) problem([...labelsProblem.path], "labels", labelsProblem.message);
   // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
   // gives one to every kind it has no schema for): said, not refused.
   const clusterScopedNamespace: ShapeProblem[] = [];
@@ -405,14 +406,12 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
   return { resource, problems: [] };
 }
 
-/** Anything but a string where a name belongs, null (the field left empty) aside: a list, a mapping, a boolean, a number. */
+/**
+ * Anything but a string where a name belongs, null (the field left empty) aside: a list, a mapping, or a boolean or
+ * number (a plain scalar YAML 1.1 typed, `on`, `0755`, or one written so).
+ */
 function isWrittenNotString(value: JsonValue | undefined): value is Exclude<JsonValue, string | null> {
   return value !== undefined && value !== null && typeof value !== "string";
-}
-
-/** A boolean or number where a name belongs: a plain scalar YAML 1.1 typed (`on`, `0755`), or one written so. */
-function isScalarNotString(value: JsonValue | undefined): value is boolean | number {
-  return typeof value === "boolean" || typeof value === "number";
 }
 
 function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string, resource: string): Conversion {
