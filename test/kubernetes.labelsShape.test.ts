@@ -8,7 +8,7 @@ import { snapshotOfTexts } from "./helpers/snapshot.js";
  * pkg/core/resources/model/resource.go ResourceMeta.GetLabels; the same labels a Universal document writes, which its
  * schema types as an object of strings), and Kuma's admission webhook decodes the object into its typed form first,
  * answering 400 to what does not decode (pkg/plugins/runtime/k8s/webhooks/validation.go Handle, decode). meshops read
- * `metadata.labels` that is a list as no labels at all, and a `kuma.io/mesh` label that is a list or a mapping (or, on
+ * `metadata.labels` (or `metadata.annotations`, which render writes back) that is a list as none at all, and a `kuma.io/mesh` label that is a list or a mapping (or, on
  * a Kuma Secret, a number) as no label, so mesh `default`: the schema check, which refuses such a value for any other
  * label, never saw it. Each is now an error at the field, as a number already was on Kuma's own kinds.
  */
@@ -28,16 +28,20 @@ test("Kubernetes metadata.labels that is not a mapping, or a kuma.io/mesh label 
         "secret-list-labels.yaml": secret("s1", "  labels: [team]\n"),
         "secret-number-mesh.yaml": secret("s2", "  labels:\n    kuma.io/mesh: 5\n"),
         "secret-list-mesh.yaml": secret("s3", "  labels:\n    kuma.io/mesh: [default]\n"),
+        "list-annotations.yaml": timeout("t4", "  annotations: [note]\n"),
+        "secret-list-annotations.yaml": secret("s4", "  annotations: [note]\n"),
       },
       "secrets:\n  allowPlaintext: true\n",
     ),
   );
   const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.path}: ${d.message}`);
   assert.deepEqual(errors, [
-    "list-labels.yaml:6 metadata.labels: metadata.labels must be a mapping of label names to strings, found a sequence",
+    "list-annotations.yaml:6 metadata.annotations: metadata.annotations must be a mapping of names to strings, found a sequence",
+    "list-labels.yaml:6 metadata.labels: metadata.labels must be a mapping of names to strings, found a sequence",
     'list-mesh.yaml:7 metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found a sequence',
     'map-mesh.yaml:7 metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found a mapping',
-    "secret-list-labels.yaml:7 metadata.labels: metadata.labels must be a mapping of label names to strings, found a sequence",
+    "secret-list-annotations.yaml:7 metadata.annotations: metadata.annotations must be a mapping of names to strings, found a sequence",
+    "secret-list-labels.yaml:7 metadata.labels: metadata.labels must be a mapping of names to strings, found a sequence",
     'secret-list-mesh.yaml:8 metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found a sequence',
     'secret-number-mesh.yaml:8 metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found 5',
   ]);

@@ -10,7 +10,7 @@ import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../m
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
-import { kubernetesLabelsProblem, kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
+import { kubernetesLabelsProblems, kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
 
 /** The Kubernetes Secret `type` Kuma reads, per Kuma kind: Secret and GlobalSecret. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
@@ -56,10 +56,12 @@ export function secretFromKubernetes(
   const problems: SecretShapeProblem[] = [];
   // What `kubectl get -o yaml` adds: the API server's metadata, and the last applied configuration.
   const exported: (readonly (string | number)[])[] = [];
-  const labelsProblem = kubernetesLabelsProblem(metadata);
+  for (const found of kubernetesLabelsProblems(metadata)) {
+    if (found.path.length === 2 || !global) problems.push({ path: found.path, rule: "kubernetes-shape", message: found.message });
+  }
   if (global && labels[MESH_LABEL] !== undefined) {
     problems.push({ path: ["metadata", "labels", MESH_LABEL], rule: "global-scope", message: globalScopeMessage(type, `the ${MESH_LABEL} label`) });
-  } else if (labelsProblem) problems.push({ path: labelsProblem.path, rule: "kubernetes-shape", message: labelsProblem.message });
+  }
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_FIELDS.has(key)) problems.push({ path: [key], rule: "kubernetes-shape", message: `unknown field "${key}": a Kuma Secret has apiVersion, kind, type, metadata and data (or stringData)` });
   }

@@ -123,20 +123,25 @@ export function kubernetesMetadataFindings(metadata: JsonObject): { readonly ser
 }
 
 /**
- * What a Kubernetes document's `metadata.labels` cannot be: anything but a mapping (null aside), or a `kuma.io/mesh`
- * label that is not a string (null aside). The labels become the resource's, a map of strings (ResourceMeta
- * `GetLabels`), and Kuma's admission webhook decodes the object into its typed form, refusing what does not decode
- * (webhooks/validation.go); read as no labels, or as no mesh label, they would put the resource in mesh `default`.
- * Shared by Kuma's kinds and its Secrets; a global kind's mesh label is refused before this (`globalScopeMessage`).
+ * What a Kubernetes document's `metadata.labels` and `metadata.annotations` cannot be: anything but a mapping (null
+ * aside), and a `kuma.io/mesh` label that is not a string (null aside). Labels become the resource's, a map of strings
+ * (ResourceMeta `GetLabels`), and Kuma's admission webhook decodes the object into its typed form, refusing what does
+ * not decode (webhooks/validation.go); read as none, or as no mesh label, they would put the resource in mesh
+ * `default`. Shared by Kuma's kinds and its Secrets; a global kind's mesh label is refused before this
+ * (`globalScopeMessage`).
  */
-export function kubernetesLabelsProblem(metadata: JsonObject): { readonly path: readonly string[]; readonly message: string } | undefined {
-  const labels = metadata.labels;
-  if (labels === undefined || labels === null) return undefined;
-  if (!isJsonObject(labels)) return { path: ["metadata", "labels"], message: `metadata.labels must be a mapping of label names to strings, found ${kindOfValue(labels)}` };
-  const mesh: JsonValue | undefined = labels[MESH_LABEL];
-  if (mesh === undefined || mesh === null || typeof mesh === "string") return undefined;
-  const found = typeof mesh === "object" ? kindOfValue(mesh) : JSON.stringify(mesh);
-  return { path: ["metadata", "labels", MESH_LABEL], message: `the ${MESH_LABEL} label must be a mesh name, found ${found}` };
+export function kubernetesLabelsProblems(metadata: JsonObject): { readonly path: readonly string[]; readonly message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  for (const key of ["labels", "annotations"] as const) {
+    const map = metadata[key];
+    if (map !== undefined && map !== null && !isJsonObject(map)) out.push({ path: ["metadata", key], message: `metadata.${key} must be a mapping of names to strings, found ${kindOfValue(map)}` });
+  }
+  const mesh: JsonValue | undefined = isJsonObject(metadata.labels) ? metadata.labels[MESH_LABEL] : undefined;
+  if (mesh !== undefined && mesh !== null && typeof mesh !== "string") {
+    const found = typeof mesh === "object" ? kindOfValue(mesh) : JSON.stringify(mesh);
+    out.push({ path: ["metadata", "labels", MESH_LABEL], message: `the ${MESH_LABEL} label must be a mesh name, found ${found}` });
+  }
+  return out;
 }
 
 /** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */

@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblem, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
+import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { isEncryptedValue } from "../model/sealed.js";
@@ -258,9 +258,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     }
   }
 
-  const labelsProblem = kubernetesLabelsProblem(metadata);
+  // A global kind's mesh label, and a MeshGateway's (its mesh is its `mesh:` field), are said of below.
+  const ownMeshLabel = !type.global && !type.kubernetesMeshField;
+  for (const found of kubernetesLabelsProblems(metadata)) if (found.path.length === 2 || ownMeshLabel) problem([...found.path], "labels", found.message);
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
-  else if (labelsProblem && (!type.kubernetesMeshField || labelsProblem.path.length === 2)) problem([...labelsProblem.path], "labels", labelsProblem.message);
   // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
   // gives one to every kind it has no schema for): said, not refused.
   const clusterScopedNamespace: ShapeProblem[] = [];
