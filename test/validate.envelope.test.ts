@@ -78,3 +78,25 @@ test("a Universal Mesh, HostnameGenerator or GlobalSecret labelled kuma.io/mesh 
   const onGlobal = validateSnapshot(snapshotOfTexts(files, `${PLAINTEXT_SECRETS}controlPlane:\n  mode: global\n`));
   assert.deepEqual(onGlobal.diagnostics.filter((d) => d.severity === "error"), []);
 });
+
+test("a Universal document's creationTime or modificationTime that is not a string is an error, not a field to ignore", () => {
+  // The control plane decodes both into ResourceMeta's time.Time fields (go-v2.14.3
+  // pkg/core/resources/model/rest/v1alpha1/meta.go), which take only a JSON string (or null), and a policy's schema types
+  // them `type: string, format: date-time` (pkg/plugins/policies/meshtimeout/api/v1alpha1/rest.yaml), checked before
+  // anything is decoded (rest/unmarshaller.go): kumactl apply and a PUT refuse such a document. meshops warned
+  // "set by the control plane; ignored" and applied the rest.
+  const errorsOf = (text: string) =>
+    validateSnapshot(snapshot({ "mesh.yaml": "type: Mesh\nname: default\n", "doc.yaml": text }))
+      .diagnostics.filter((d) => d.file === "doc.yaml")
+      .map((d) => `${d.severity} ${d.line} ${d.path} ${d.rule}: ${d.message}`);
+  assert.deepEqual(errorsOf(`type: MeshTimeout\nname: t1\nmesh: default\ncreationTime: 5\n${SPEC}`), [
+    "error 4 creationTime schema: creationTime is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found 5",
+  ]);
+  assert.deepEqual(errorsOf("type: Secret\nname: token\nmesh: default\nmodificationTime: [yesterday]\ndata: dGVzdA==\n"), [
+    "error 4 modificationTime schema: modificationTime is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found a sequence",
+  ]);
+  // As exported, it is the warning it was.
+  assert.deepEqual(errorsOf(`type: MeshTimeout\nname: t2\nmesh: default\ncreationTime: "2026-01-02T03:04:05Z"\n${SPEC}`), [
+    "warning 4 creationTime server-field: set by the control plane; ignored: creationTime",
+  ]);
+});

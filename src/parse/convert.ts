@@ -125,7 +125,12 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   const own = withoutServerFields(value, exported);
   const mesh = meshOfWritten(type.name, name, value.mesh);
   const subject = subjectOf({ type: type.name, mesh, name });
-  const warnings = serverFieldWarning(exported, subject);
+  // Times the control plane would not decode are its refusal, not a field it ignores.
+  const badTimes: readonly string[] = SERVER_TIME_FIELDS.filter((key) => isWrittenNotString(value[key]));
+  const warnings = [
+    ...serverFieldWarning(badTimes.length === 0 ? exported : exported.filter((p) => !(p.length === 1 && badTimes.includes(String(p[0])))), subject),
+    ...badTimes.map((key) => ({ sourcePath: [key], rule: "schema" as const, message: `${key} is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found ${describe(value[key] ?? null)}`, resource: subject })),
+  ];
   if (type.name === "Mesh") {
     return withWarnings(built(file, doc, "universal", { ...own, type: "Mesh", name }, name, name, value.name), warnings);
   }
@@ -145,6 +150,12 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
       : [];
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
 }
+
+/**
+ * The envelope's times: ResourceMeta's `time.Time` fields (go-v2.14.3 pkg/core/resources/model/rest/v1alpha1/meta.go),
+ * which decode only from a string (or null); a policy's schema types them `string`, `date-time`.
+ */
+const SERVER_TIME_FIELDS = ["creationTime", "modificationTime"] as const;
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
 function serverFieldsOfUniversal(value: JsonObject, onGlobal = false): PathSegments[] {
