@@ -286,6 +286,31 @@ test("validation errors are 400 with invalid_parameters naming the field; schema
   });
 });
 
+test("a Secret, MeshGateway or Dataplane without mesh is refused: only a schema's default gives an omitted mesh", async () => {
+  // The API server defaults only kinds with a structural schema (go-v2.14.3 pkg/core/resources/model/rest/unmarshaller.go);
+  // these decode their envelope with encoding/json (rest/unversioned/resource.go), so the body's mesh stays "":
+  // "mesh from the URL has to be the same as in body" (resource_endpoints.go validateResourceRequest) and "cannot be
+  // empty" (meta_validator.go ValidateMesh). The embedded control plane put them in mesh default.
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "default" });
+    const bodies: Record<string, JsonObject> = {
+      Secret: { type: "Secret", name: "token", data: "dGVzdA==" },
+      MeshGateway: { type: "MeshGateway", name: "edge", selectors: [{ match: { "kuma.io/service": "edge" } }], conf: { listeners: [{ port: 8080, protocol: "HTTP" }] } },
+      Dataplane: { type: "Dataplane", name: "dp-1", networking: { address: "10.1.2.1", inbound: [{ port: 1234, tags: { "kuma.io/service": "web" } }] } },
+    };
+    for (const [type, body] of Object.entries(bodies)) {
+      const refused = await store.put(type, "default", String(body.name), body);
+      assert.ok(!refused.ok, type);
+      assert.deepEqual(refused.problem.invalidParameters, [
+        { field: "mesh", reason: "mesh from the URL has to be the same as in body" },
+        { field: "mesh", reason: "cannot be empty" },
+      ], type);
+      assert.equal(await store.get(type, "default", String(body.name)), undefined, type);
+      assert.equal((await putOk(store, { ...body, mesh: "default" })).created, true, type);
+    }
+  });
+});
+
 test("request checks: URL against body, names, labels, and an omitted mesh means 'default'", async () => {
   await withStore(async (store) => {
     await putOk(store, { type: "Mesh", name: "m" });

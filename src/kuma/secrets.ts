@@ -10,7 +10,7 @@ import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../m
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
-import { kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
+import { kubernetesLabelsProblems, kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
 
 /** The Kubernetes Secret `type` Kuma reads, per Kuma kind: Secret and GlobalSecret. */
 export const KUBERNETES_SECRET_TYPE = "system.kuma.io/secret";
@@ -56,6 +56,9 @@ export function secretFromKubernetes(
   const problems: SecretShapeProblem[] = [];
   // What `kubectl get -o yaml` adds: the API server's metadata, and the last applied configuration.
   const exported: (readonly (string | number)[])[] = [];
+  for (const found of kubernetesLabelsProblems(metadata)) {
+    if (found.path.length === 2 || !global) problems.push({ path: found.path, rule: "kubernetes-shape", message: found.message });
+  }
   if (global && labels[MESH_LABEL] !== undefined) {
     problems.push({ path: ["metadata", "labels", MESH_LABEL], rule: "global-scope", message: globalScopeMessage(type, `the ${MESH_LABEL} label`) });
   }

@@ -3,7 +3,7 @@
  * it overwrites). Validation refuses them in a repository; normalization leaves them out of every comparison.
  */
 
-import { isJsonObject, type JsonObject } from "../model/resource.js";
+import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { MESH_LABEL } from "./types.js";
 
 export const LABEL_MESH = MESH_LABEL;
@@ -120,6 +120,28 @@ export function kubernetesMetadataFindings(metadata: JsonObject): { readonly ser
     }
   }
   return { serverSet, refused };
+}
+
+/**
+ * What a Kubernetes document's `metadata.labels` and `metadata.annotations` cannot be: anything but a mapping (null
+ * aside), and a `kuma.io/mesh` label that is not a string (null aside). Labels become the resource's, a map of strings
+ * (ResourceMeta `GetLabels`), and Kuma's admission webhook decodes the object into its typed form, refusing what does
+ * not decode (webhooks/validation.go); read as none, or as no mesh label, they would put the resource in mesh
+ * `default`. Shared by Kuma's kinds and its Secrets; a global kind's mesh label is refused before this
+ * (`globalScopeMessage`).
+ */
+export function kubernetesLabelsProblems(metadata: JsonObject): { readonly path: readonly string[]; readonly message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  for (const key of ["labels", "annotations"] as const) {
+    const map = metadata[key];
+    if (map !== undefined && map !== null && !isJsonObject(map)) out.push({ path: ["metadata", key], message: `metadata.${key} must be a mapping of names to strings, found ${kindOfValue(map)}` });
+  }
+  const mesh: JsonValue | undefined = isJsonObject(metadata.labels) ? metadata.labels[MESH_LABEL] : undefined;
+  if (mesh !== undefined && mesh !== null && typeof mesh !== "string") {
+    const found = typeof mesh === "object" ? kindOfValue(mesh) : JSON.stringify(mesh);
+    out.push({ path: ["metadata", "labels", MESH_LABEL], message: `the ${MESH_LABEL} label must be a mesh name, found ${found}` });
+  }
+  return out;
 }
 
 /** The annotation `kubectl apply` keeps; it restates the object and means nothing to Kuma. */

@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
+import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { isEncryptedValue } from "../model/sealed.js";
@@ -119,11 +119,18 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
   const name = typeof value.name === "string" ? value.name : "";
-  const exported = serverFieldsOfUniversal(value, options.mode === "global");
+  // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
+  // (resource_endpoints.go validateOriginForWrite), any other zone takes it, and on Global it is refused by the label rules.
+  const exported = serverFieldsOfUniversal(value, options.mode === "global").filter((p) => !(p[0] === "labels" && p[1] === LABEL_ORIGIN));
   const own = withoutServerFields(value, exported);
   const mesh = meshOfWritten(type.name, name, value.mesh);
   const subject = subjectOf({ type: type.name, mesh, name });
-  const warnings = serverFieldWarning(exported, subject);
+  // Times the control plane would not decode are its refusal, not a field it ignores.
+  const badTimes: readonly string[] = SERVER_TIME_FIELDS.filter((key) => isWrittenNotString(value[key]));
+  const warnings = [
+    ...serverFieldWarning(badTimes.length === 0 ? exported : exported.filter((p) => !(p.length === 1 && badTimes.includes(String(p[0])))), subject),
+    ...badTimes.map((key) => ({ sourcePath: [key], rule: "schema" as const, message: `${key} is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found ${describe(value[key] ?? null)}`, resource: subject })),
+  ];
   if (type.name === "Mesh") {
     return withWarnings(built(file, doc, "universal", { ...own, type: "Mesh", name }, name, name, value.name), warnings);
   }
@@ -133,14 +140,22 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
-  // A `mesh: on` is a boolean to the control plane, which refuses it; it must not quietly mean mesh `default` here.
-  const meshProblems = isScalarNotString(value.mesh)
+  // A `mesh: on` is a boolean to the control plane, which refuses it, as it does a list or a mapping (ResourceMeta's
+  // `Mesh string`): none may quietly mean mesh `default` here.
+  // A null `mesh:` is no mesh: encoding/json leaves the envelope's string empty, and only a schema's default fills it.
+  const meshProblems = isWrittenNotString(value.mesh)
     ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `mesh must be a mesh name, found ${describe(value.mesh)}`, resource: subject }]
-    : value.mesh === undefined && type.meshRequired
+    : (value.mesh === undefined || value.mesh === null) && type.meshRequired
       ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `Required value: a ${type.name} names its mesh, which the control plane does not default ("mesh: cannot be empty"); write mesh: default for mesh default`, resource: subject }]
       : [];
   return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
 }
+
+/**
+ * The envelope's times: ResourceMeta's `time.Time` fields (go-v2.14.3 pkg/core/resources/model/rest/v1alpha1/meta.go),
+ * which decode only from a string (or null); a policy's schema types them `string`, `date-time`.
+ */
+const SERVER_TIME_FIELDS = ["creationTime", "modificationTime"] as const;
 
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
 function serverFieldsOfUniversal(value: JsonObject, onGlobal = false): PathSegments[] {
@@ -218,6 +233,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     problem(["apiVersion"], "kubernetes-shape", `apiVersion must be ${KUBERNETES_API_VERSION}, found ${describe(value.apiVersion ?? null)}`);
   }
   if (!isObject(value.metadata)) problem(["metadata"], "kubernetes-shape", "metadata must be a mapping with at least `name`");
+  if (type.flat) for (const found of flatSpecProblems(type.name, value.spec)) problem(found.sourcePath, found.rule, found.message);
   if (type.kubernetesMeshField && (value.mesh === undefined || value.mesh === "")) {
     // The owner-reference and validating webhooks' `ValidateMesh` (meta_validator.go) refuse it.
     problem(["mesh"], "kubernetes-shape", `a ${type.name} names its mesh in its top-level \`mesh:\` field (not a ${MESH_LABEL} label), and the admission webhook refuses one without it ("mesh: cannot be empty"); write mesh: <the mesh>`);
@@ -253,8 +269,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     }
   }
 
+  // A global kind's mesh label, and a MeshGateway's (its mesh is its `mesh:` field), are said of below.
+  const ownMeshLabel = !type.global && !type.kubernetesMeshField;
+  for (const found of kubernetesLabelsProblems(metadata)) if (found.path.length === 2 || ownMeshLabel) problem([...found.path], "labels", found.message);
   if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
-  else if (!type.kubernetesMeshField && isScalarNotString(meshLabel)) problem(["metadata", "labels", MESH_LABEL], "labels", `the ${MESH_LABEL} label must be a mesh name, found ${describe(meshLabel)}`);
   // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
   // gives one to every kind it has no schema for): said, not refused.
   const clusterScopedNamespace: ShapeProblem[] = [];
@@ -306,9 +324,36 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const object: JsonObject = type.global ? { type: type.name, name } : { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   // A protobuf kind's fields sit beside the envelope in the Universal object.
-  if (type.flat && isObject(spec)) copyEntries(object, spec, ["type", "mesh", "name", "labels"]);
+  if (type.flat && isObject(spec)) copyEntries(object, spec, FLAT_ENVELOPE_KEYS);
   else if (spec !== undefined) object.spec = spec;
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+}
+
+/** The Universal object's envelope, beside which a protobuf kind's fields sit. */
+const FLAT_ENVELOPE_KEYS = ["type", "mesh", "name", "labels"] as const;
+
+/** Where a Kubernetes document says what a protobuf kind's Universal envelope holds. */
+function kubernetesEnvelopePlace(typeName: string, key: (typeof FLAT_ENVELOPE_KEYS)[number]): string {
+  if (key === "type") return "its kind says what it is";
+  if (key === "name") return "metadata.name names it";
+  if (key === "labels") return "metadata.labels label it";
+  return typeName === "Mesh" ? "a Mesh is its own mesh" : "its top-level `mesh:` field names its mesh";
+}
+
+/**
+ * A Kubernetes Mesh's or MeshGateway's spec is its protobuf message (api/mesh/v1alpha1/mesh.pb.go, gateway.pb.go),
+ * which has no type, mesh, name or labels: the control plane drops such a field, as any other the message lacks, so
+ * it is the unknown field the schema check says of those, never the object's name, kind or labels. A spec that is no
+ * mapping is no message at all.
+ */
+function flatSpecProblems(typeName: string, spec: JsonValue | undefined): { sourcePath: PathSegments; rule: ShapeProblem["rule"]; message: string }[] {
+  if (spec === undefined || spec === null) return [];
+  if (!isObject(spec)) return [{ sourcePath: ["spec"], rule: "kubernetes-shape", message: `spec must be a mapping of the ${typeName}'s fields, found ${describe(spec)}` }];
+  return FLAT_ENVELOPE_KEYS.filter((key) => Object.hasOwn(spec, key)).map((key) => ({
+    sourcePath: ["spec", key],
+    rule: "schema",
+    message: `unknown field "${key}": the spec of a Kubernetes ${typeName} holds its fields only (${kubernetesEnvelopePlace(typeName, key)}); the control plane ignores this one`,
+  }));
 }
 
 /** The warning for a cluster-scoped Kubernetes document that states a namespace. */
@@ -364,7 +409,7 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
         {
           sourcePath: format === "kubernetes" ? ["metadata", "name"] : ["name"],
           rule: "missing-name",
-          message: written === undefined || written === null ? "name is required" : `name must be a string, found ${describe(written)}`,
+          message: written === undefined || written === null ? "name is required" : written === "" ? "name cannot be empty" : `name must be a string, found ${describe(written)}`,
           resource: subjectOf(resource),
         },
       ],
@@ -373,9 +418,12 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
   return { resource, problems: [] };
 }
 
-/** A boolean or number where a name belongs: a plain scalar YAML 1.1 typed (`on`, `0755`), or one written so. */
-function isScalarNotString(value: JsonValue | undefined): value is boolean | number {
-  return typeof value === "boolean" || typeof value === "number";
+/**
+ * Anything but a string where a name belongs, null (the field left empty) aside: a list, a mapping, or a boolean or
+ * number (a plain scalar YAML 1.1 typed, `on`, `0755`, or one written so).
+ */
+function isWrittenNotString(value: JsonValue | undefined): value is Exclude<JsonValue, string | null> {
+  return value !== undefined && value !== null && typeof value !== "string";
 }
 
 function fail(sourcePath: PathSegments, rule: ShapeProblem["rule"], message: string, resource: string): Conversion {

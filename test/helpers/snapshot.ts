@@ -32,6 +32,12 @@ export function snapshotOf(dir: string, revision: string): Snapshot {
   return { revision, root: "", files, problems: [], ...(config ? { config } : {}) };
 }
 
+/** A snapshot of the files given by path and text, with meshops.yaml's text (blob ids made up, distinct per file). */
+export function snapshotOfTexts(files: Record<string, string>, configText = ""): Snapshot {
+  const config = { path: "meshops.yaml", text: configText, blobId: "c".repeat(40) };
+  return { revision: "test", root: "", problems: [], config, files: Object.entries(files).map(([p, text], i) => ({ path: p, text, blobId: String(i).padStart(40, "0") })) };
+}
+
 /**
  * Validates a snapshot and decrypts its SOPS-encrypted files with the test key (test/fixtures/sops/test-age-key.txt),
  * as `plan` and `apply` do with SOPS_AGE_KEY_FILE: sample-repo holds an encrypted Secret.

@@ -609,9 +609,11 @@ export class ControlPlaneStore {
     const isMesh = typeName === "Mesh";
     const global = isGlobalType(typeName);
 
-    // Server-side defaulting runs before the request checks: an omitted `mesh` is "default" (FACTS §2.5).
+    // Server-side defaulting runs before the request checks: an omitted `mesh` is "default" (FACTS §2.5) for the kinds
+    // whose schema defaults it; the others (Secret, MeshGateway, Dataplane: `meshRequired`) are decoded by encoding/json
+    // into the envelope's string (rest/unversioned/resource.go), which stays empty for the request checks to refuse.
     const object: JsonObject = { ...body };
-    if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = DEFAULT_MESH;
+    if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = resourceType(typeName)?.meshRequired ? "" : DEFAULT_MESH;
 
     // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.
     if (isMesh && own(object, "type") !== undefined && object.type !== "Mesh") {

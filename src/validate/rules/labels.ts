@@ -160,7 +160,8 @@ export function labelChecks(typeName: string, resource: JsonObject, context: Lab
           ),
         );
       }
-      const mesh = prop(resource, "mesh");
+      // A kind of no mesh (Mesh, the global kinds) has the empty mesh there: the label differs from it too.
+      const mesh = prop(resource, "mesh") ?? "";
       if (Object.hasOwn(labels, LABEL_MESH) && typeof mesh === "string" && labels[LABEL_MESH] !== mesh) {
         violations.push(violation(labelPath(LABEL_MESH), `${LABEL_MESH} label must not differ from mesh set on resource`));
       }

@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { validateSnapshot } from "../src/validate/index.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
+
+/**
+ * A Universal document's `mesh` that is a list or a mapping is no mesh name, and no mesh `default` either. kumactl
+ * apply reads the envelope into ResourceMeta (go-v2.14.3 pkg/core/resources/model/rest/unmarshaller.go UnmarshalCore:
+ * `Mesh string`, rest/v1alpha1/meta.go), which encoding/json cannot fill from an array or an object ("invalid meta
+ * type"); the API server's PUT checks a policy's body against its schema (`mesh: {type: string, default: default}`,
+ * schemas/MeshTimeout.schema.json from rest.yaml: "in body must be of type string") and decodes a protobuf kind's or a
+ * Secret's envelope the same way (rest/unversioned/resource.go UnmarshalJSON). meshops put such a document in mesh
+ * `default`, where the schema check saw a string.
+ */
+// Secrets in clear text are allowed here: what is said of the envelope is what this test is about.
+const PLAINTEXT_SECRETS = "secrets:\n  allowPlaintext: true\n";
+const snapshot = (files: Record<string, string>) => snapshotOfTexts(files, PLAINTEXT_SECRETS);
+
+const SPEC = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 20s\n";
+
+test("a Universal document whose mesh is a list or a mapping is an error at its mesh, not mesh default", () => {
+  const result = validateSnapshot(
+    snapshot({
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "list.yaml": `type: MeshTimeout\nname: t1\nmesh: [default]\n${SPEC}`,
+      "map.yaml": `type: MeshTimeout\nname: t2\nmesh:\n  name: default\n${SPEC}`,
+      "secret.yaml": "type: Secret\nname: token\nmesh: [default]\ndata: dGVzdA==\n",
+    }),
+  );
+  const errors = result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line} ${d.path} ${d.rule}: ${d.message}`);
+  assert.deepEqual(errors, [
+    "list.yaml:3 mesh schema: mesh must be a mesh name, found a sequence",
+    "map.yaml:3 mesh schema: mesh must be a mesh name, found a mapping",
+    "secret.yaml:3 mesh schema: mesh must be a mesh name, found a sequence",
+  ]);
+});
+
+test("a Universal policy with mesh: null is in mesh default, as its schema's default gives it", () => {
+  // Left as it was by the check above (a null is an empty field, not a value of another type): a policy's schema
+  // defaults mesh, and rest/unmarshaller.go runs that defaulting before the schema check. The kinds whose schema has
+  // no default are test/validate.meshRequired.test.ts'.
+  const result = validateSnapshot(snapshot({ "mesh.yaml": "type: Mesh\nname: default\n", "null.yaml": `type: MeshTimeout\nname: t3\nmesh: null\n${SPEC}` }));
+  assert.deepEqual(result.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.deepEqual(result.resources.filter((r) => r.type === "MeshTimeout").map((r) => `${r.type}/${r.mesh}/${r.name}`), ["MeshTimeout/default/t3"]);
+});
+
+test("an empty name is said to be empty, as the control plane says it, in either shape", () => {
+  // go-v2.14.3 pkg/core/resources/apis/mesh/meta_validator.go validateIdentifier: "cannot be empty". meshops said
+  // `name must be a string, found ""` of a string.
+  const errorsOf = (file: string, text: string) =>
+    validateSnapshot(snapshot({ "mesh.yaml": "type: Mesh\nname: default\n", [file]: text }))
+      .diagnostics.filter((d) => d.severity === "error")
+      .map((d) => `${d.file}:${d.line} ${d.path} ${d.rule}: ${d.message}`);
+  assert.deepEqual(errorsOf("universal.yaml", `type: MeshTimeout\nname: ""\nmesh: default\n${SPEC}`), ["universal.yaml:2 name missing-name: name cannot be empty"]);
+  assert.deepEqual(errorsOf("kubernetes.yaml", `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ""\n  namespace: kuma-system\n${SPEC}`), [
+    "kubernetes.yaml:4 metadata.name missing-name: name cannot be empty",
+  ]);
+});
+
+test("a Universal Mesh, HostnameGenerator or GlobalSecret labelled kuma.io/mesh is refused on a zone, as the API server refuses it", () => {
+  // They have no mesh: the body's ResourceMeta.Mesh is "" (rest/v1alpha1/meta.go), and a zone's API server refuses a
+  // kuma.io/mesh label that differs from it (go-v2.14.3 pkg/api-server/resource_endpoints.go validateLabels: "kuma.io/mesh
+  // label must not differ from mesh set on resource"), whatever the kind; a global control plane does not compare them.
+  const files = {
+    "mesh.yaml": "type: Mesh\nname: default\nlabels:\n  kuma.io/mesh: default\n",
+    "generator.yaml": "type: HostnameGenerator\nname: local\nlabels:\n  kuma.io/mesh: default\nspec:\n  template: '{{ .DisplayName }}.mesh'\n  selector:\n    meshService:\n      matchLabels:\n        team: a\n",
+    "secret.yaml": "type: GlobalSecret\nname: token\nlabels:\n  kuma.io/mesh: default\ndata: dGVzdA==\n",
+  };
+  const errors = validateSnapshot(snapshot(files))
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => `${d.file}:${d.line} ${d.resource} ${d.path} ${d.rule}: ${d.message}`);
+  const message = "kuma.io/mesh label must not differ from mesh set on resource";
+  assert.deepEqual(errors, [
+    `generator.yaml:4 HostnameGenerator/local labels["kuma.io/mesh"] labels: ${message}`,
+    `mesh.yaml:4 Mesh/default labels["kuma.io/mesh"] labels: ${message}`,
+    `secret.yaml:4 GlobalSecret/token labels["kuma.io/mesh"] labels: ${message}`,
+  ]);
+  const onGlobal = validateSnapshot(snapshotOfTexts(files, `${PLAINTEXT_SECRETS}controlPlane:\n  mode: global\n`));
+  assert.deepEqual(onGlobal.diagnostics.filter((d) => d.severity === "error"), []);
+});
+
+test("a Universal document's creationTime or modificationTime that is not a string is an error, not a field to ignore", () => {
+  // The control plane decodes both into ResourceMeta's time.Time fields (go-v2.14.3
+  // pkg/core/resources/model/rest/v1alpha1/meta.go), which take only a JSON string (or null), and a policy's schema types
+  // them `type: string, format: date-time` (pkg/plugins/policies/meshtimeout/api/v1alpha1/rest.yaml), checked before
+  // anything is decoded (rest/unmarshaller.go): kumactl apply and a PUT refuse such a document. meshops warned
+  // "set by the control plane; ignored" and applied the rest.
+  const errorsOf = (text: string) =>
+    validateSnapshot(snapshot({ "mesh.yaml": "type: Mesh\nname: default\n", "doc.yaml": text }))
+      .diagnostics.filter((d) => d.file === "doc.yaml")
+      .map((d) => `${d.severity} ${d.line} ${d.path} ${d.rule}: ${d.message}`);
+  assert.deepEqual(errorsOf(`type: MeshTimeout\nname: t1\nmesh: default\ncreationTime: 5\n${SPEC}`), [
+    "error 4 creationTime schema: creationTime is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found 5",
+  ]);
+  assert.deepEqual(errorsOf("type: Secret\nname: token\nmesh: default\nmodificationTime: [yesterday]\ndata: dGVzdA==\n"), [
+    "error 4 modificationTime schema: modificationTime is the control plane's to set, and it decodes it as a time, an RFC 3339 string: found a sequence",
+  ]);
+  // As exported, it is the warning it was.
+  assert.deepEqual(errorsOf(`type: MeshTimeout\nname: t2\nmesh: default\ncreationTime: "2026-01-02T03:04:05Z"\n${SPEC}`), [
+    "warning 4 creationTime server-field: set by the control plane; ignored: creationTime",
+  ]);
+});
