@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { normalize } from "../src/diff/normalize.js";
+import { normalize, sameNormalized } from "../src/diff/normalize.js";
 import type { JsonObject } from "../src/model/resource.js";
 
 /**
@@ -64,6 +64,12 @@ const rows: Row[] = [
   {
     name: "user labels (and the ownership label) are kept",
     different: [timeout({}, { labels: { team: "a" } }), timeout({}, { labels: { team: "b" } })],
+  },
+  {
+    // Only read by the control plane (go-v2.14.3 pkg/core/resources/model/resource.go HasKDSDisabled), never set by it:
+    // `kuma.io/kds-sync: disabled` keeps a resource from being synced, so adding or changing it is a change to apply.
+    name: "kuma.io/kds-sync is the user's label: adding it is a difference",
+    different: [timeout({}, { labels: { "kuma.io/kds-sync": "disabled" } }), timeout({})],
   },
   {
     name: "the ownership label is a difference: adopting a resource is an update",
@@ -283,6 +289,7 @@ for (const row of rows) {
       assert.deepEqual(normalize(row.same[0]), normalize(row.same[1]));
     } else if ("different" in row) {
       assert.notDeepEqual(normalize(row.different[0]), normalize(row.different[1]));
+      assert.equal(sameNormalized(row.different[0], row.different[1]), false, "the diff's fast comparison agrees");
     } else {
       const actual = normalize(row.exact[0]);
       assert.deepEqual(actual, row.exact[1]);

@@ -19,8 +19,9 @@ export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modifica
 
 /**
  * Labels the control plane computes and (re)writes itself (`AllComputedLabels` in pkg/core/resources/labels/registry.go,
- * plus the display-name and kds-sync labels of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are
- * recomputed set-if-absent on every write, so sending them or not makes no difference.
+ * plus the display-name label of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are recomputed
+ * set-if-absent on every write, so sending them or not makes no difference. Not `kuma.io/kds-sync`: the user sets it
+ * and the control plane only reads it (HasKDSDisabled, pkg/core/resources/model/resource.go), so it is compared.
  */
 export const COMPUTED_LABELS: readonly string[] = [
   LABEL_MESH,
@@ -35,7 +36,6 @@ export const COMPUTED_LABELS: readonly string[] = [
   "kuma.io/listener-zoneingress",
   "kuma.io/listener-zoneegress",
   LABEL_DISPLAY_NAME,
-  "kuma.io/kds-sync",
 ];
 
 /**
