@@ -12,6 +12,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
@@ -25,6 +26,23 @@ import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validat
  * module loading) is as long as this process's whole read and per-file work on 5 MB.
  */
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * From this many bytes of YAML (about 10,000 resources) on, functions first called after the tree is listed collect
+ * type feedback from their first call (V8's --no-lazy-feedback-allocation), so the per-file checks reach optimized
+ * code sooner: 5–7% off a cold validation of 51,000 resources on Node 20 and 24, where the rules run for seconds
+ * mostly in code not yet optimized. A small repository pays for the vectors and gains nothing (0.57 → 0.65 s for
+ * 1,000 resources), hence the threshold. Process-wide, and harmless to whatever runs later (a daemon's loop).
+ */
+export const EAGER_FEEDBACK_MIN_BYTES = 6 * 1024 * 1024;
+
+let feedbackEager = false;
+
+function eagerFeedback(): void {
+  if (feedbackEager) return;
+  feedbackEager = true;
+  setFlagsFromString("--no-lazy-feedback-allocation");
+}
 
 /** Files per chunk on either side: small enough that the last chunk either side may both do is cheap. */
 const CHUNK_FILES = 32;
@@ -199,7 +217,10 @@ export async function readAndValidate(
   prepare?: (snapshot: Snapshot) => void,
 ): Promise<{ readonly snapshot: Snapshot; readonly result: ValidationResult }> {
   let child: CheckingChild | undefined;
-  const onListed = (bytes: number): void => void (child = CheckingChild.start(bytes, parallel));
+  const onListed = (bytes: number): void => {
+    if (bytes >= EAGER_FEEDBACK_MIN_BYTES) eagerFeedback();
+    child = CheckingChild.start(bytes, parallel);
+  };
   const snapshot = await readSnapshot({ ...read, onListed }).catch((error: unknown) => {
     child?.stop();
     throw error;
