@@ -31,6 +31,14 @@ const route = (backendRef: JsonObject, header: JsonObject = { name: "x-canary", 
   },
 });
 
+const dataplane = (labels: JsonObject): JsonObject => ({
+  type: "Dataplane",
+  mesh: "payments",
+  name: "dp-1",
+  labels,
+  networking: { address: "10.1.2.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "payments" } }] },
+});
+
 const mesh = (fields: JsonObject): JsonObject => ({ type: "Mesh", name: "payments", ...fields });
 const prometheus = (conf?: JsonObject): JsonObject =>
   mesh({ metrics: { enabledBackend: "prom", backends: [{ name: "prom", type: "prometheus", ...(conf ? { conf } : {}) }] } });
@@ -70,6 +78,37 @@ const rows: Row[] = [
     // `kuma.io/kds-sync: disabled` keeps a resource from being synced, so adding or changing it is a change to apply.
     name: "kuma.io/kds-sync is the user's label: adding it is a difference",
     different: [timeout({}, { labels: { "kuma.io/kds-sync": "disabled" } }), timeout({})],
+  },
+  {
+    // A Universal Dataplane's kuma.io/workload is the user's: the API server checks it (a DNS-1035 label, refused on
+    // Global: go-v2.14.3 pkg/api-server/resource_endpoints.go, golden
+    // test/fixtures/kuma-reference/pkg/api-server/testdata/resources/crud/workload_label_validation_00.request.json) and
+    // computes labels without resource_labels.WithWorkload, so it keeps the value sent (pkg/core/resources/labels/compute.go);
+    // it names the proxy's workload in its SPIFFE ID (pkg/core/resources/apis/meshidentity/api/v1alpha1/helpers.go
+    // GetSpiffeID) and identity (pkg/core/resources/apis/mesh/dataplane_helpers.go IdentifyingName). Kong Mesh's
+    // UPGRADE.md tells Universal users to add it to their Dataplanes.
+    name: "a Dataplane's kuma.io/workload is the user's label: changing it is a difference",
+    different: [dataplane({ "kuma.io/workload": "payments-api" }), dataplane({ "kuma.io/workload": "payments-worker" })],
+  },
+  {
+    name: "adding kuma.io/workload to a Dataplane is a difference",
+    different: [dataplane({ "kuma.io/workload": "payments-api" }), dataplane({})],
+  },
+  {
+    // Likewise k8s.kuma.io/service-account: Compute sets it only on Kubernetes and only from WithServiceAccount, which
+    // neither the API server nor the admission webhook passes (resource_endpoints.go, webhooks/defaulter.go); the SPIFFE
+    // ID template reads it (meshidentity helpers.go GetSpiffeID).
+    name: "k8s.kuma.io/service-account on a Universal Dataplane is the user's label",
+    different: [dataplane({ "k8s.kuma.io/service-account": "api" }), dataplane({})],
+  },
+  {
+    // What the API server does compute on a Dataplane (golden put_update_dataplanes_01.golden.json): the proxy type,
+    // which Compute overwrites (`set`), and the zone's labels.
+    name: "a Dataplane's computed kuma.io/proxy-type and zone labels are the control plane's",
+    same: [
+      dataplane({ "kuma.io/workload": "payments-api" }),
+      dataplane({ "kuma.io/workload": "payments-api", "kuma.io/proxy-type": "sidecar", "kuma.io/env": "universal", "kuma.io/mesh": "payments", "kuma.io/origin": "zone", "kuma.io/zone": "default" }),
+    ],
   },
   {
     name: "the ownership label is a difference: adopting a resource is an update",

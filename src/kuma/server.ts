@@ -22,6 +22,11 @@ export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modifica
  * plus the display-name label of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are recomputed
  * set-if-absent on every write, so sending them or not makes no difference. Not `kuma.io/kds-sync`: the user sets it
  * and the control plane only reads it (HasKDSDisabled, pkg/core/resources/model/resource.go), so it is compared.
+ * Not `kuma.io/workload` nor `k8s.kuma.io/service-account` either, though AllComputedLabels lists them: Compute sets
+ * them only from WithWorkload and WithServiceAccount (pkg/core/resources/labels/compute.go), which neither the API
+ * server nor the admission webhook passes (pkg/api-server/resource_endpoints.go, webhooks/defaulter.go), so a written
+ * Dataplane keeps the values it was sent (the API server checks a Universal one's workload label), and both name the
+ * proxy's identity (meshidentity/api/v1alpha1/helpers.go GetSpiffeID, apis/mesh/dataplane_helpers.go IdentifyingName).
  */
 export const COMPUTED_LABELS: readonly string[] = [
   LABEL_MESH,
@@ -31,8 +36,6 @@ export const COMPUTED_LABELS: readonly string[] = [
   LABEL_NAMESPACE,
   LABEL_POLICY_ROLE,
   "kuma.io/proxy-type",
-  "k8s.kuma.io/service-account",
-  "kuma.io/workload",
   "kuma.io/listener-zoneingress",
   "kuma.io/listener-zoneegress",
   LABEL_DISPLAY_NAME,
