@@ -462,6 +462,35 @@ test("a Mesh comes back without proto3 zero values, with enum names and protobuf
   });
 });
 
+test("a Dataplane's UInt32Value fields keep 0, as jsonpb prints a set wrapper", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    // ReachableBackendRef.port is a *wrapperspb.UInt32Value (go-v2.14.3 api/mesh/v1alpha1/dataplane.pb.go), and the
+    // validator accepts 0 (pkg/core/resources/apis/mesh/dataplane_validator.go validateTransparentProxying).
+    const refs: JsonObject[] = [
+      { kind: "MeshService", name: "ledger", port: 0 },
+      { kind: "MeshService", name: "audit", port: "0" },
+      { kind: "MeshService", name: "web" },
+    ];
+    await putOk(store, {
+      type: "Dataplane",
+      mesh: "m",
+      name: "dp-1",
+      networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "api" } }], transparentProxying: { reachableBackends: { refs } } },
+    });
+    const dataplane = await store.get("Dataplane", "m", "dp-1");
+    assert.deepEqual((dataplane?.networking as JsonObject | undefined)?.transparentProxying, {
+      reachableBackends: {
+        refs: [
+          { kind: "MeshService", name: "ledger", port: 0 },
+          { kind: "MeshService", name: "audit", port: 0 },
+          { kind: "MeshService", name: "web" },
+        ],
+      },
+    });
+  });
+});
+
 // =====================================================================================================================
 // LocalBackend
 

@@ -39,6 +39,15 @@ const dataplane = (labels: JsonObject): JsonObject => ({
   networking: { address: "10.1.2.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "payments" } }] },
 });
 
+const reachable = (port: JsonObject): JsonObject => ({
+  ...dataplane({}),
+  networking: {
+    address: "10.1.2.1",
+    inbound: [{ port: 8080, tags: { "kuma.io/service": "payments" } }],
+    transparentProxying: { reachableBackends: { refs: [{ kind: "MeshService", name: "ledger", ...port }] } },
+  },
+});
+
 const mesh = (fields: JsonObject): JsonObject => ({ type: "Mesh", name: "payments", ...fields });
 const prometheus = (conf?: JsonObject): JsonObject =>
   mesh({ metrics: { enabledBackend: "prom", backends: [{ name: "prom", type: "prometheus", ...(conf ? { conf } : {}) }] } });
@@ -110,6 +119,15 @@ const rows: Row[] = [
       dataplane({ "kuma.io/workload": "payments-api", "kuma.io/proxy-type": "sidecar", "kuma.io/env": "universal", "kuma.io/mesh": "payments", "kuma.io/origin": "zone", "kuma.io/zone": "default" }),
     ],
   },
+  {
+    // ReachableBackendRef.port is a google.protobuf.UInt32Value (go-v2.14.3 api/mesh/v1alpha1/dataplane.pb.go
+    // Dataplane_Networking_TransparentProxying_ReachableBackendRef), which jsonpb prints when set, 0 included, and the
+    // Dataplane validator accepts 0 (pkg/core/resources/apis/mesh/dataplane_validator.go validateTransparentProxying):
+    // port 0 and no port are two different configurations.
+    name: "a reachable backend's port 0 (a UInt32Value) is not the same as no port",
+    different: [reachable({ port: 0 }), reachable({})],
+  },
+  { name: "a reachable backend's port \"0\" is the port 0 jsonpb reads", same: [reachable({ port: "0" }), reachable({ port: 0 })] },
   {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
