@@ -491,6 +491,36 @@ test("a Dataplane's UInt32Value fields keep 0, as jsonpb prints a set wrapper", 
   });
 });
 
+test("a Dataplane gets the proxy labels Compute sets, whatever it was sent", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    const inbound = [{ port: 8080, tags: { "kuma.io/service": "api" } }];
+    // resource_labels.Compute (go-v2.14.3 pkg/core/resources/labels/compute.go): kuma.io/proxy-type is `set` for a
+    // proxy (golden put_update_dataplanes_01: "sidecar"); kuma.io/listener-zoneingress/-zoneegress are "enabled" when
+    // a listener of that type is there and deleted otherwise.
+    await putOk(store, { type: "Dataplane", mesh: "m", name: "sidecar", labels: { "kuma.io/proxy-type": "gateway", "kuma.io/listener-zoneegress": "enabled" }, networking: { address: "10.0.0.1", inbound } });
+    assert.deepEqual((await store.get("Dataplane", "m", "sidecar"))?.labels, {
+      "kuma.io/env": "universal",
+      "kuma.io/mesh": "m",
+      "kuma.io/origin": "zone",
+      "kuma.io/proxy-type": "sidecar",
+      "kuma.io/zone": "default",
+    });
+    await putOk(store, {
+      type: "Dataplane",
+      mesh: "m",
+      name: "ingress",
+      networking: { address: "10.0.0.2", inbound, listeners: [{ type: "ZoneIngress", address: "10.0.0.2", port: 10001 }, { type: 2, address: "10.0.0.2", port: 10002 }] },
+    });
+    const labels = (await store.get("Dataplane", "m", "ingress"))?.labels as JsonObject | undefined;
+    assert.equal(labels?.["kuma.io/listener-zoneingress"], "enabled");
+    assert.equal(labels?.["kuma.io/listener-zoneegress"], "enabled");
+    // A builtin gateway's Dataplane (networking.gateway) is a gateway proxy (inferred: GetProxyType is not in the reference).
+    await putOk(store, { type: "Dataplane", mesh: "m", name: "gw", networking: { address: "10.0.0.3", gateway: { type: "BUILTIN", tags: { "kuma.io/service": "gw" } } } });
+    assert.equal(((await store.get("Dataplane", "m", "gw"))?.labels as JsonObject | undefined)?.["kuma.io/proxy-type"], "gateway");
+  });
+});
+
 // =====================================================================================================================
 // LocalBackend
 

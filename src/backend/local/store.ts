@@ -654,7 +654,7 @@ export class ControlPlaneStore {
     if (isMesh) problems.push(...this.providedCaViolations(name, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
-    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes);
+    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes, object);
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
