@@ -129,6 +129,32 @@ const rows: Row[] = [
   },
   { name: "a reachable backend's port \"0\" is the port 0 jsonpb reads", same: [reachable({ port: "0" }), reachable({ port: 0 })] },
   {
+    // On Universal the API server computes no kuma.io/display-name (go-v2.14.3 pkg/core/resources/labels/compute.go
+    // never sets it) and keeps the one sent: golden
+    // test/fixtures/kuma-reference/pkg/api-server/testdata/resources/crud/put_immutable_displayname_00.request.json
+    // creates MeshExternalService ext-svc labelled my-display-name, which the next PUT may not change. It is the name
+    // references resolve to (pkg/core/resources/model/resource.go GetDisplayName, IsReferenced), so adding it is a change.
+    name: "a Universal kuma.io/display-name other than the name is the user's label",
+    different: [timeout({}, { labels: { "kuma.io/display-name": "timeouts" } }), timeout({})],
+  },
+  {
+    name: "a kuma.io/display-name changed is a difference",
+    different: [timeout({}, { labels: { "kuma.io/display-name": "timeouts" } }), timeout({}, { labels: { "kuma.io/display-name": "timeouts-2" } })],
+  },
+  {
+    // The Kubernetes store shows every object with its object name as display name (FACTS §2.8, §5): the API name
+    // itself for a cluster-scoped kind, the API name without `.<namespace>` for a namespaced one.
+    name: "a kuma.io/display-name that is the object's own name is the control plane's",
+    same: [mesh({}), mesh({ labels: { "kuma.io/display-name": "payments" } })],
+  },
+  {
+    name: "a namespaced object's display name, its API name without the namespace, is the control plane's",
+    same: [
+      { ...timeout({}), name: "t.kuma-system", labels: { "k8s.kuma.io/namespace": "kuma-system" } },
+      { ...timeout({}), name: "t.kuma-system", labels: { "k8s.kuma.io/namespace": "kuma-system", "kuma.io/display-name": "t", "kuma.io/zone": "z" } },
+    ],
+  },
+  {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
   },

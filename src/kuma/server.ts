@@ -38,8 +38,20 @@ export const COMPUTED_LABELS: readonly string[] = [
   "kuma.io/proxy-type",
   "kuma.io/listener-zoneingress",
   "kuma.io/listener-zoneegress",
-  LABEL_DISPLAY_NAME,
 ];
+
+/**
+ * Whether a `kuma.io/display-name` value is the one the control plane gives the object itself: the Kubernetes store
+ * shows every object with its object name (FACTS §2.8, §5), which is the API name of a cluster-scoped object and the
+ * API name without `.<namespace>` of a namespaced one. Any other value is the user's: a Universal zone computes none
+ * (pkg/core/resources/labels/compute.go) and keeps what is sent (golden put_immutable_displayname_00), and it is the
+ * name references resolve to (pkg/core/resources/model/resource.go GetDisplayName, IsReferenced). KDS writes the
+ * original name on what it syncs under a hashed one, which nothing in a repository is paired with.
+ */
+export function isOwnDisplayName(value: unknown, name: unknown, namespace: unknown): boolean {
+  if (typeof value !== "string" || typeof name !== "string") return false;
+  return value === name || (typeof namespace === "string" && namespace !== "" && name === `${value}.${namespace}`);
+}
 
 /**
  * Spec fields the control plane rewrites on its own. MeshService `spec.state` is set by the MeshService status updater
