@@ -521,6 +521,29 @@ test("a Dataplane gets the proxy labels Compute sets, whatever it was sent", asy
   });
 });
 
+test("an empty value of a Go omitempty field is stored as absent, as encoding/json prints it", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go).
+    await putOk(store, { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } }, ports: [] } });
+    assert.deepEqual((await store.get("MeshService", "m", "web"))?.spec, { selector: { dataplaneTags: { "kuma.io/service": "web" } }, state: "Unavailable" });
+    // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go).
+    const headers: JsonObject[] = [{ type: "Present", name: "x-debug", value: "" }, { name: "x-canary", value: "true" }];
+    await putOk(store, {
+      type: "MeshHTTPRoute",
+      mesh: "m",
+      name: "route",
+      spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "MeshService", name: "web" }, rules: [{ matches: [{ headers }], default: { backendRefs: [{ kind: "MeshService", name: "web" }] } }] }] },
+    });
+    const spec = (await store.get("MeshHTTPRoute", "m", "route"))?.spec as JsonObject;
+    const rule = ((spec.to as JsonObject[])[0]?.rules as JsonObject[])[0] as JsonObject;
+    assert.deepEqual((rule.matches as JsonObject[])[0]?.headers, [
+      { type: "Present", name: "x-debug" },
+      { name: "x-canary", value: "true", type: "Exact" },
+    ]);
+  });
+});
+
 // =====================================================================================================================
 // LocalBackend
 

@@ -31,6 +31,13 @@ const route = (backendRef: JsonObject, header: JsonObject = { name: "x-canary", 
   },
 });
 
+const retry = (headers: JsonObject[]): JsonObject => ({
+  type: "MeshRetry",
+  mesh: "payments",
+  name: "retry",
+  spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { http: { numRetries: 3, retriableRequestHeaders: headers, retriableResponseHeaders: headers } } }] },
+});
+
 const dataplane = (labels: JsonObject): JsonObject => ({
   type: "Dataplane",
   mesh: "payments",
@@ -157,6 +164,30 @@ const rows: Row[] = [
   {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
+  },
+  // Go's encoding/json omits a non-pointer `omitempty` field at its zero value: what was sent empty comes back absent.
+  {
+    // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go);
+    // neither the schema nor the validator requires a port.
+    name: "a MeshService's ports: [] is no ports",
+    same: [
+      { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } }, ports: [] } },
+      { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } } } },
+    ],
+  },
+  {
+    // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go), in MeshHTTPRoute matches
+    // and MeshRetry's retriable headers.
+    name: "a header match's value: \"\" is no value",
+    same: [route({ kind: "MeshService", name: "web-v2" }, { type: "Present", name: "x-debug", value: "" }), route({ kind: "MeshService", name: "web-v2" }, { type: "Present", name: "x-debug" })],
+  },
+  {
+    name: "a header match's value is compared",
+    different: [route({ kind: "MeshService", name: "web-v2" }, { name: "x-debug", value: "1" }), route({ kind: "MeshService", name: "web-v2" }, { name: "x-debug" })],
+  },
+  {
+    name: "a MeshRetry retriable header's value: \"\" is no value",
+    same: [retry([{ type: "Present", name: "x-retry", value: "" }]), retry([{ type: "Present", name: "x-retry" }])],
   },
   // Durations
   { name: "1h is 1h0m0s", same: [timeout({ idleTimeout: "1h" }), timeout({ idleTimeout: "1h0m0s" })] },

@@ -10,7 +10,7 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
-import { COMPUTED_LABELS, LABEL_DISPLAY_NAME, LABEL_NAMESPACE, SERVER_OWNED_FIELDS, isOwnDisplayName, withoutServerManagedSpecFields } from "../kuma/server.js";
+import { COMPUTED_LABELS, LABEL_DISPLAY_NAME, LABEL_NAMESPACE, SERVER_OWNED_FIELDS, isOwnDisplayName, withoutGoOmittedZeros, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { GITOPS_ENGINE_LABELS } from "../kuma/naming.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
 import { DEFAULT_MESH, isGlobalType, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
@@ -164,6 +164,10 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   else if (resourceType(typeName)?.flat) out = protoKindForm(out, schemaFor(typeName));
   else if (isPolicyType(typeName)) out = normalizePolicySections(out);
   else if (isSecretType(typeName) && typeof out.data === "string") out.data = canonicalBase64(out.data);
+  if (isObject(out.spec)) {
+    const spec = withoutGoOmittedZeros(typeName, out.spec);
+    if (spec !== out.spec) out = { ...out, spec };
+  }
   return withoutServerManagedSpecFields(typeName, out);
 }
 

@@ -70,6 +70,56 @@ export function withoutServerManagedSpecFields(typeName: string, object: JsonObj
   return { ...object, spec };
 }
 
+/**
+ * Spec fields Kuma's Go types declare without a pointer and with `omitempty`, whose zero value encoding/json leaves
+ * out of every GET: sent empty, they come back absent, and both decode to the same Go value. Paths below `spec`; `[]`
+ * stands for every element of a list. Only fields neither the schema nor the validator keeps from being empty.
+ */
+const GO_OMITTED_ZERO_FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go)
+  MeshService: [["ports"]],
+  // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go), where the schemas use it
+  MeshHTTPRoute: [["to", "[]", "rules", "[]", "matches", "[]", "headers", "[]", "value"]],
+  MeshRetry: [
+    ["to", "[]", "default", "http", "retriableRequestHeaders", "[]", "value"],
+    ["to", "[]", "default", "http", "retriableResponseHeaders", "[]", "value"],
+  ],
+};
+
+/** A Go zero value encoding/json omits: an empty string or list (the kinds the table above holds). */
+const isOmittedZero = (value: JsonValue | undefined): boolean => value === "" || (Array.isArray(value) && value.length === 0);
+
+/** `spec` as the control plane prints it back without those fields' zero values (copies only what changes). */
+export function withoutGoOmittedZeros(typeName: string, spec: JsonObject): JsonObject {
+  const paths = GO_OMITTED_ZERO_FIELDS[typeName];
+  if (!paths) return spec;
+  let out = spec;
+  for (const path of paths) out = withoutZeroAt(out, path, 0) as JsonObject;
+  return out;
+}
+
+function withoutZeroAt(value: JsonValue, path: readonly string[], at: number): JsonValue {
+  const segment = path[at] as string;
+  if (segment === "[]") {
+    if (!Array.isArray(value)) return value;
+    let copy: JsonValue[] | undefined;
+    value.forEach((item, i) => {
+      const next = withoutZeroAt(item, path, at + 1);
+      if (next !== item) (copy ??= [...value])[i] = next;
+    });
+    return copy ?? value;
+  }
+  if (!isJsonObject(value) || !Object.hasOwn(value, segment)) return value;
+  const child = value[segment] as JsonValue;
+  if (at === path.length - 1) {
+    if (!isOmittedZero(child)) return value;
+    const { [segment]: _zero, ...rest } = value;
+    return rest;
+  }
+  const next = withoutZeroAt(child, path, at + 1);
+  return next === child ? value : { ...value, [segment]: next };
+}
+
 const IGNORED_REMOVE = "meshops ignores it: remove it";
 const API_SERVER_SETS = `set by the API server; ${IGNORED_REMOVE}`;
 
