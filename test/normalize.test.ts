@@ -162,6 +162,28 @@ const rows: Row[] = [
     ],
   },
   {
+    // A Universal zone computes kuma.io/policy-role only for an object named in a Kubernetes namespace
+    // (go-v2.14.3 pkg/core/resources/labels/compute.go: `labelsOpts.Namespace.value != ""`, which the REST envelope never
+    // gives: pkg/core/resources/model/rest/v1alpha1/meta.go GetNameExtensions), and validateLabels drops
+    // validatePolicyRole's verdict (pkg/api-server/resource_endpoints.go), so the label sent is kept; the policies'
+    // validators and matching read it (pkg/plugins/policies/meshretry/api/v1alpha1/validator.go PolicyRole).
+    name: "a Universal policy's kuma.io/policy-role is not the control plane's",
+    different: [timeout({}, { labels: { "kuma.io/policy-role": "consumer" } }), timeout({})],
+  },
+  {
+    name: "a Kubernetes-named policy's kuma.io/policy-role and k8s.kuma.io/namespace are the control plane's",
+    same: [
+      { ...timeout({}), name: "t.payments" },
+      { ...timeout({}), name: "t.payments", labels: { "k8s.kuma.io/namespace": "payments", "kuma.io/policy-role": "consumer", "kuma.io/display-name": "t" } },
+    ],
+  },
+  {
+    // Compute sets k8s.kuma.io/namespace only on Kubernetes (compute.go `labelsOpts.IsK8s`); a Universal Dataplane keeps
+    // the one sent, which its SPIFFE ID reads (pkg/core/resources/apis/meshidentity/api/v1alpha1/helpers.go GetSpiffeID).
+    name: "k8s.kuma.io/namespace on a Universal object is the user's label",
+    different: [dataplane({ "k8s.kuma.io/namespace": "payments" }), dataplane({})],
+  },
+  {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
   },

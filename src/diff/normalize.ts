@@ -10,7 +10,17 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
-import { COMPUTED_LABELS, LABEL_DISPLAY_NAME, LABEL_NAMESPACE, SERVER_OWNED_FIELDS, isOwnDisplayName, withoutGoOmittedZeros, withoutServerManagedSpecFields } from "../kuma/server.js";
+import {
+  COMPUTED_LABELS,
+  KUBERNETES_COMPUTED_LABELS,
+  LABEL_DISPLAY_NAME,
+  LABEL_NAMESPACE,
+  SERVER_OWNED_FIELDS,
+  isKubernetesNamed,
+  isOwnDisplayName,
+  withoutGoOmittedZeros,
+  withoutServerManagedSpecFields,
+} from "../kuma/server.js";
 import { GITOPS_ENGINE_LABELS } from "../kuma/naming.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
 import { DEFAULT_MESH, isGlobalType, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
@@ -76,9 +86,16 @@ function userLabelCount(object: JsonObject): number {
   return n;
 }
 
-/** Whether the label is the control plane's: a computed one, or the display name that is the object's own name. */
+const kubernetesComputedLabels = new Set(KUBERNETES_COMPUTED_LABELS);
+
+/**
+ * Whether the label is the control plane's: a computed one; the namespace and policy role of an object named in a
+ * Kubernetes namespace; the display name that is the object's own name.
+ */
 function isComputedLabel(key: string, labels: JsonObject, object: JsonObject): boolean {
-  return computedLabels.has(key) || (key === LABEL_DISPLAY_NAME && isOwnDisplayName(labels[key], object.name, labels[LABEL_NAMESPACE]));
+  if (computedLabels.has(key)) return true;
+  if (kubernetesComputedLabels.has(key)) return isKubernetesNamed(object.name, labels[LABEL_NAMESPACE]);
+  return key === LABEL_DISPLAY_NAME && isOwnDisplayName(labels[key], object.name, labels[LABEL_NAMESPACE]);
 }
 
 function equalUnder(a: JsonValue | undefined, b: JsonValue | undefined, node: SchemaNode): boolean {

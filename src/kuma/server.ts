@@ -33,12 +33,25 @@ export const COMPUTED_LABELS: readonly string[] = [
   LABEL_ORIGIN,
   LABEL_ZONE,
   LABEL_ENV,
-  LABEL_NAMESPACE,
-  LABEL_POLICY_ROLE,
   "kuma.io/proxy-type",
   "kuma.io/listener-zoneingress",
   "kuma.io/listener-zoneegress",
 ];
+
+/**
+ * Labels the control plane computes only for an object named in a Kubernetes namespace (`name.namespace`, with
+ * `k8s.kuma.io/namespace`): Compute sets the namespace only on Kubernetes and the policy role only with a namespace
+ * (pkg/core/resources/labels/compute.go), which a REST envelope never has (rest/v1alpha1/meta.go GetNameExtensions),
+ * and the API server keeps whatever role it is sent (validateLabels drops validatePolicyRole's verdict,
+ * pkg/api-server/resource_endpoints.go). On a Universal object both are the user's: the SPIFFE ID reads the namespace
+ * (meshidentity/api/v1alpha1/helpers.go GetSpiffeID), the policies' validators and matching the role.
+ */
+export const KUBERNETES_COMPUTED_LABELS: readonly string[] = [LABEL_NAMESPACE, LABEL_POLICY_ROLE];
+
+/** Whether the object is named in a Kubernetes namespace: `name.<namespace>` with that `k8s.kuma.io/namespace` label. */
+export function isKubernetesNamed(name: unknown, namespace: unknown): boolean {
+  return typeof name === "string" && typeof namespace === "string" && namespace !== "" && name.endsWith(`.${namespace}`) && name.length > namespace.length + 1;
+}
 
 /**
  * Whether a `kuma.io/display-name` value is the one the control plane gives the object itself: the Kubernetes store
@@ -50,7 +63,7 @@ export const COMPUTED_LABELS: readonly string[] = [
  */
 export function isOwnDisplayName(value: unknown, name: unknown, namespace: unknown): boolean {
   if (typeof value !== "string" || typeof name !== "string") return false;
-  return value === name || (typeof namespace === "string" && namespace !== "" && name === `${value}.${namespace}`);
+  return value === name || (isKubernetesNamed(name, namespace) && name === `${value}.${String(namespace)}`);
 }
 
 /**
