@@ -184,6 +184,15 @@ const rows: Row[] = [
     different: [dataplane({ "k8s.kuma.io/namespace": "payments" }), dataplane({})],
   },
   {
+    // The same label can be the user's on one side and the control plane's on the other (here the display name, by
+    // the namespace label beside it): the fast comparison must not pair them up.
+    name: "a display name that is the control plane's on one side only is a difference",
+    different: [
+      { ...timeout({}), name: "t.p", labels: { "kuma.io/display-name": "t", team: "x" } },
+      { ...timeout({}), name: "t.p", labels: { "k8s.kuma.io/namespace": "p", "kuma.io/display-name": "t", team: "x", tier: "y" } },
+    ],
+  },
+  {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
   },

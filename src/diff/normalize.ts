@@ -72,7 +72,9 @@ function sameUserLabels(a: JsonObject, b: JsonObject): boolean {
   if (n < 0 || n !== userLabelCount(b)) return false;
   if (n === 0) return true;
   const labels = a.labels as JsonObject;
-  for (const key in labels) if (!isComputedLabel(key, labels, a) && labels[key] !== (b.labels as JsonObject)[key]) return false;
+  const other = b.labels as JsonObject;
+  // Each of a's user labels is one of b's, with the same value: as many on both sides, so the same set.
+  for (const key in labels) if (!isComputedLabel(key, labels, a) && (labels[key] !== other[key] || isComputedLabel(key, other, b))) return false;
   return true;
 }
 
