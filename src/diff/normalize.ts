@@ -346,7 +346,8 @@ function normalizePolicySections(object: JsonObject): JsonObject {
   for (const section of POLICY_SECTIONS) {
     const items = spec[section];
     if (!Array.isArray(items)) continue;
-    // `From []From json:"from,omitempty"` (and to, rules): an empty list is omitted from the GET.
+    // `From *[]From json:"from,omitempty"` (and to, rules; go-v2.14.3 pkg/plugins/policies/*/api/v1alpha1): an empty
+    // list is kept and printed back as `[]`, but every reader takes its length (pointer.Deref), so it means no list.
     if (items.length === 0) {
       delete (out ??= { ...spec })[section];
       continue;
