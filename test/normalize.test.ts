@@ -220,6 +220,15 @@ const rows: Row[] = [
     name: "a MeshRetry retriable header's value: \"\" is no value",
     same: [retry([{ type: "Present", name: "x-retry", value: "" }]), retry([{ type: "Present", name: "x-retry" }])],
   },
+  {
+    // A kind of no mesh (HostnameGenerator, GlobalSecret) gets no default mesh (FACTS §2.2: routes /P/{name}), so a
+    // `mesh` on one side only is a difference for the fast comparison too (validation refuses one in a repository).
+    name: "a global kind's mesh is not defaulted",
+    different: [
+      { type: "HostnameGenerator", name: "local", mesh: "default", spec: { template: "{{ .DisplayName }}.mesh", selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } } } },
+      { type: "HostnameGenerator", name: "local", spec: { template: "{{ .DisplayName }}.mesh", selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } } } },
+    ],
+  },
   // Durations
   { name: "1h is 1h0m0s", same: [timeout({ idleTimeout: "1h" }), timeout({ idleTimeout: "1h0m0s" })] },
   { name: "0 is 0s", same: [timeout({ http: { requestTimeout: "0" } }), timeout({ http: { requestTimeout: "0s" } })] },

@@ -59,7 +59,9 @@ export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
   if (typeof typeName !== "string" || typeName !== b.type || resourceType(typeName)?.flat) return false;
   const node = rootNode(typeName);
   if (!node) return false;
-  if ((a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH) || !sameUserLabels(a, b)) return false;
+  // An omitted mesh is "default", as normalization has it; a global kind's is left as it is.
+  const global = isGlobalType(typeName);
+  if ((global ? a.mesh !== b.mesh : (a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH)) || !sameUserLabels(a, b)) return false;
   for (const key in a) if (!ENVELOPE_KEYS.has(key) && !serverOwned.has(key) && !equalUnder(a[key], b[key], node.child(key))) return false;
   for (const key in b) if (!ENVELOPE_KEYS.has(key) && !serverOwned.has(key) && !(key in a) && !equalUnder(undefined, b[key], node.child(key))) return false;
   return true;
