@@ -193,6 +193,12 @@ const rows: Row[] = [
     ],
   },
   {
+    // Compute sets the proxy labels only on a proxy (`rd.IsProxy`, go-v2.14.3 pkg/core/resources/labels/compute.go):
+    // on any other kind the API server keeps what it is sent, and labels are what targetRef and selector `labels` match.
+    name: "kuma.io/proxy-type on a kind that is no proxy is the user's label",
+    different: [timeout({}, { labels: { "kuma.io/proxy-type": "gateway" } }), timeout({})],
+  },
+  {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
   },

@@ -15,6 +15,7 @@ import {
   KUBERNETES_COMPUTED_LABELS,
   LABEL_DISPLAY_NAME,
   LABEL_NAMESPACE,
+  PROXY_COMPUTED_LABELS,
   SERVER_OWNED_FIELDS,
   isKubernetesNamed,
   isOwnDisplayName,
@@ -91,13 +92,15 @@ function userLabelCount(object: JsonObject): number {
 }
 
 const kubernetesComputedLabels = new Set(KUBERNETES_COMPUTED_LABELS);
+const proxyComputedLabels = new Set(PROXY_COMPUTED_LABELS);
 
 /**
- * Whether the label is the control plane's: a computed one; the namespace and policy role of an object named in a
- * Kubernetes namespace; the display name that is the object's own name.
+ * Whether the label is the control plane's: a computed one; a Dataplane's proxy labels; the namespace and policy role
+ * of an object named in a Kubernetes namespace; the display name that is the object's own name.
  */
 function isComputedLabel(key: string, labels: JsonObject, object: JsonObject): boolean {
   if (computedLabels.has(key)) return true;
+  if (proxyComputedLabels.has(key)) return object.type === "Dataplane";
   if (kubernetesComputedLabels.has(key)) return isKubernetesNamed(object.name, labels[LABEL_NAMESPACE]);
   return key === LABEL_DISPLAY_NAME && isOwnDisplayName(labels[key], object.name, labels[LABEL_NAMESPACE]);
 }

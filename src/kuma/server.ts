@@ -13,6 +13,9 @@ export const LABEL_ENV = "kuma.io/env";
 export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
 export const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 export const LABEL_POLICY_ROLE = "kuma.io/policy-role";
+export const LABEL_PROXY_TYPE = "kuma.io/proxy-type";
+export const LABEL_LISTENER_ZONEINGRESS = "kuma.io/listener-zoneingress";
+export const LABEL_LISTENER_ZONEEGRESS = "kuma.io/listener-zoneegress";
 
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
@@ -28,15 +31,14 @@ export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modifica
  * Dataplane keeps the values it was sent (the API server checks a Universal one's workload label), and both name the
  * proxy's identity (meshidentity/api/v1alpha1/helpers.go GetSpiffeID, apis/mesh/dataplane_helpers.go IdentifyingName).
  */
-export const COMPUTED_LABELS: readonly string[] = [
-  LABEL_MESH,
-  LABEL_ORIGIN,
-  LABEL_ZONE,
-  LABEL_ENV,
-  "kuma.io/proxy-type",
-  "kuma.io/listener-zoneingress",
-  "kuma.io/listener-zoneegress",
-];
+export const COMPUTED_LABELS: readonly string[] = [LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE, LABEL_ENV];
+
+/**
+ * Labels Compute sets on a proxy only (`rd.IsProxy`: of the kinds meshops manages, the Dataplane), over what was sent
+ * (pkg/core/resources/labels/compute.go; golden put_update_dataplanes_01 shows `kuma.io/proxy-type: sidecar`). On any
+ * other kind the API server keeps them as sent.
+ */
+export const PROXY_COMPUTED_LABELS: readonly string[] = [LABEL_PROXY_TYPE, LABEL_LISTENER_ZONEINGRESS, LABEL_LISTENER_ZONEEGRESS];
 
 /**
  * Labels the control plane computes only for an object named in a Kubernetes namespace (`name.namespace`, with

@@ -7,7 +7,18 @@ import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_POLICY_ROLE, LABEL_ZONE } from "../../kuma/server.js";
+import {
+  LABEL_DISPLAY_NAME,
+  LABEL_ENV,
+  LABEL_LISTENER_ZONEEGRESS,
+  LABEL_LISTENER_ZONEINGRESS,
+  LABEL_MESH,
+  LABEL_NAMESPACE,
+  LABEL_ORIGIN,
+  LABEL_POLICY_ROLE,
+  LABEL_PROXY_TYPE,
+  LABEL_ZONE,
+} from "../../kuma/server.js";
 import { policyRoleOf } from "../../validate/webhook.js";
 import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
@@ -137,8 +148,8 @@ export function computeLabels(
 }
 
 const LISTENER_LABELS = [
-  ["ZoneIngress", 1, "kuma.io/listener-zoneingress"],
-  ["ZoneEgress", 2, "kuma.io/listener-zoneegress"],
+  ["ZoneIngress", 1, LABEL_LISTENER_ZONEINGRESS],
+  ["ZoneEgress", 2, LABEL_LISTENER_ZONEEGRESS],
 ] as const;
 
 /**
@@ -149,7 +160,7 @@ const LISTENER_LABELS = [
  */
 function setProxyLabels(labels: Record<string, string>, dataplane: JsonObject): void {
   const networking = asObject(dataplane.networking);
-  setOwn(labels, "kuma.io/proxy-type", asObject(networking?.gateway) ? "gateway" : "sidecar");
+  setOwn(labels, LABEL_PROXY_TYPE, asObject(networking?.gateway) ? "gateway" : "sidecar");
   const listeners = Array.isArray(networking?.listeners) ? networking.listeners : [];
   for (const [name, number, label] of LISTENER_LABELS) {
     const type = (l: JsonValue) => asObject(l)?.type;
