@@ -4,8 +4,8 @@
  * and JSON (field names and values; timestamps and the server address normalized as the goldens have them).
  *
  * Replayed only partially, and why:
- * - put_mtp: the Dataplane in its setup is not a type meshops manages, so it is not created (no request needs it).
- * - list_mesh_doesnt_exist_not_found: same (its only setup document is a Dataplane).
+ * - put_mtp: the Dataplane in its setup is not created (no request needs it); put_update_dataplanes creates its own.
+ * - list_mesh_doesnt_exist_not_found: same (its only setup document is a Dataplane, in a mesh Kuma's test never made).
  * - put_meshservice: the requests send `ports[].protocol`, a field MeshService does not have. Kuma drops it silently
  *   (and fills `appProtocol: tcp`); this server refuses unknown fields, so the replay sends `appProtocol: tcp` instead,
  *   which gives the very GET the golden shows.
@@ -133,12 +133,14 @@ interface GoldenRequest {
   readonly method: string;
 }
 
+const SETUP_TYPES = ["Mesh", "MeshTrafficPermission", "MeshTimeout"];
+
 /**
  * Replays `<name>.input.yaml`: creates its setup documents through the store (skipping types meshops does not
  * manage), then sends each `#/path status method=...` request with `<name>_NN.request.json` as body and compares the
  * reply with `<name>_NN.golden.json` (or `<name>.golden.json` for a single request).
  */
-async function replay(name: string, options: { rewriteRequest?: (body: JsonObject) => JsonObject } = {}): Promise<void> {
+async function replay(name: string, options: { rewriteRequest?: (body: JsonObject) => JsonObject; setUpAlso?: readonly string[] } = {}): Promise<void> {
   const input = readFileSync(path.join(CRUD(), `${name}.input.yaml`), "utf8");
   const requests: GoldenRequest[] = input
     .split("\n")
@@ -154,7 +156,7 @@ async function replay(name: string, options: { rewriteRequest?: (body: JsonObjec
   await withServer(async (h) => {
     for (const doc of documents) {
       const type = String(doc.type);
-      if (!["Mesh", "MeshTrafficPermission", "MeshTimeout"].includes(type)) continue; // e.g. Dataplane: see the header
+      if (![...SETUP_TYPES, ...(options.setUpAlso ?? [])].includes(type)) continue; // e.g. Dataplane: see the header
       const outcome = await h.store.put(type, type === "Mesh" ? String(doc.name) : String(doc.mesh), String(doc.name), doc);
       assert.ok(outcome.ok, `${name}: setup ${type}/${String(doc.name)}: ${JSON.stringify(outcome)}`);
     }
@@ -192,6 +194,10 @@ for (const name of [
 ]) {
   test(`golden replay: ${name}`, () => replay(name));
 }
+
+// The update's GET shows the labels the API server computes for a Dataplane: kuma.io/proxy-type among them
+// (resource_labels.Compute: `set` for every proxy type, go-v2.14.3 pkg/core/resources/labels/compute.go).
+test("golden replay: put_update_dataplanes (its Dataplane set up too)", () => replay("put_update_dataplanes", { setUpAlso: ["Dataplane"] }));
 
 test("golden replay (partial): put_meshservice, with appProtocol instead of the unknown field protocol", () =>
   replay("put_meshservice", {

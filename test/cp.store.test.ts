@@ -462,6 +462,88 @@ test("a Mesh comes back without proto3 zero values, with enum names and protobuf
   });
 });
 
+test("a Dataplane's UInt32Value fields keep 0, as jsonpb prints a set wrapper", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    // ReachableBackendRef.port is a *wrapperspb.UInt32Value (go-v2.14.3 api/mesh/v1alpha1/dataplane.pb.go), and the
+    // validator accepts 0 (pkg/core/resources/apis/mesh/dataplane_validator.go validateTransparentProxying).
+    const refs: JsonObject[] = [
+      { kind: "MeshService", name: "ledger", port: 0 },
+      { kind: "MeshService", name: "audit", port: "0" },
+      { kind: "MeshService", name: "web" },
+    ];
+    await putOk(store, {
+      type: "Dataplane",
+      mesh: "m",
+      name: "dp-1",
+      networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "api" } }], transparentProxying: { reachableBackends: { refs } } },
+    });
+    const dataplane = await store.get("Dataplane", "m", "dp-1");
+    assert.deepEqual((dataplane?.networking as JsonObject | undefined)?.transparentProxying, {
+      reachableBackends: {
+        refs: [
+          { kind: "MeshService", name: "ledger", port: 0 },
+          { kind: "MeshService", name: "audit", port: 0 },
+          { kind: "MeshService", name: "web" },
+        ],
+      },
+    });
+  });
+});
+
+test("a Dataplane gets the proxy labels Compute sets, whatever it was sent", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    const inbound = [{ port: 8080, tags: { "kuma.io/service": "api" } }];
+    // resource_labels.Compute (go-v2.14.3 pkg/core/resources/labels/compute.go): kuma.io/proxy-type is `set` for a
+    // proxy (golden put_update_dataplanes_01: "sidecar"); kuma.io/listener-zoneingress/-zoneegress are "enabled" when
+    // a listener of that type is there and deleted otherwise.
+    await putOk(store, { type: "Dataplane", mesh: "m", name: "sidecar", labels: { "kuma.io/proxy-type": "gateway", "kuma.io/listener-zoneegress": "enabled" }, networking: { address: "10.0.0.1", inbound } });
+    assert.deepEqual((await store.get("Dataplane", "m", "sidecar"))?.labels, {
+      "kuma.io/env": "universal",
+      "kuma.io/mesh": "m",
+      "kuma.io/origin": "zone",
+      "kuma.io/proxy-type": "sidecar",
+      "kuma.io/zone": "default",
+    });
+    await putOk(store, {
+      type: "Dataplane",
+      mesh: "m",
+      name: "ingress",
+      networking: { address: "10.0.0.2", inbound, listeners: [{ type: "ZoneIngress", address: "10.0.0.2", port: 10001 }, { type: 2, address: "10.0.0.2", port: 10002 }] },
+    });
+    const labels = (await store.get("Dataplane", "m", "ingress"))?.labels as JsonObject | undefined;
+    assert.equal(labels?.["kuma.io/listener-zoneingress"], "enabled");
+    assert.equal(labels?.["kuma.io/listener-zoneegress"], "enabled");
+    // A builtin gateway's Dataplane (networking.gateway) is a gateway proxy (inferred: GetProxyType is not in the reference).
+    await putOk(store, { type: "Dataplane", mesh: "m", name: "gw", networking: { address: "10.0.0.3", gateway: { type: "BUILTIN", tags: { "kuma.io/service": "gw" } } } });
+    assert.equal(((await store.get("Dataplane", "m", "gw"))?.labels as JsonObject | undefined)?.["kuma.io/proxy-type"], "gateway");
+  });
+});
+
+test("an empty value of a Go omitempty field is stored as absent, as encoding/json prints it", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go).
+    await putOk(store, { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } }, ports: [] } });
+    assert.deepEqual((await store.get("MeshService", "m", "web"))?.spec, { selector: { dataplaneTags: { "kuma.io/service": "web" } }, state: "Unavailable" });
+    // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go).
+    const headers: JsonObject[] = [{ type: "Present", name: "x-debug", value: "" }, { name: "x-canary", value: "true" }];
+    await putOk(store, {
+      type: "MeshHTTPRoute",
+      mesh: "m",
+      name: "route",
+      spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "MeshService", name: "web" }, rules: [{ matches: [{ headers }], default: { backendRefs: [{ kind: "MeshService", name: "web" }] } }] }] },
+    });
+    const spec = (await store.get("MeshHTTPRoute", "m", "route"))?.spec as JsonObject;
+    const rule = ((spec.to as JsonObject[])[0]?.rules as JsonObject[])[0] as JsonObject;
+    assert.deepEqual((rule.matches as JsonObject[])[0]?.headers, [
+      { type: "Present", name: "x-debug" },
+      { name: "x-canary", value: "true", type: "Exact" },
+    ]);
+  });
+});
+
 // =====================================================================================================================
 // LocalBackend
 

@@ -31,6 +31,30 @@ const route = (backendRef: JsonObject, header: JsonObject = { name: "x-canary", 
   },
 });
 
+const retry = (headers: JsonObject[]): JsonObject => ({
+  type: "MeshRetry",
+  mesh: "payments",
+  name: "retry",
+  spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { http: { numRetries: 3, retriableRequestHeaders: headers, retriableResponseHeaders: headers } } }] },
+});
+
+const dataplane = (labels: JsonObject): JsonObject => ({
+  type: "Dataplane",
+  mesh: "payments",
+  name: "dp-1",
+  labels,
+  networking: { address: "10.1.2.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "payments" } }] },
+});
+
+const reachable = (port: JsonObject): JsonObject => ({
+  ...dataplane({}),
+  networking: {
+    address: "10.1.2.1",
+    inbound: [{ port: 8080, tags: { "kuma.io/service": "payments" } }],
+    transparentProxying: { reachableBackends: { refs: [{ kind: "MeshService", name: "ledger", ...port }] } },
+  },
+});
+
 const mesh = (fields: JsonObject): JsonObject => ({ type: "Mesh", name: "payments", ...fields });
 const prometheus = (conf?: JsonObject): JsonObject =>
   mesh({ metrics: { enabledBackend: "prom", backends: [{ name: "prom", type: "prometheus", ...(conf ? { conf } : {}) }] } });
@@ -72,8 +96,144 @@ const rows: Row[] = [
     different: [timeout({}, { labels: { "kuma.io/kds-sync": "disabled" } }), timeout({})],
   },
   {
+    // A Universal Dataplane's kuma.io/workload is the user's: the API server checks it (a DNS-1035 label, refused on
+    // Global: go-v2.14.3 pkg/api-server/resource_endpoints.go, golden
+    // test/fixtures/kuma-reference/pkg/api-server/testdata/resources/crud/workload_label_validation_00.request.json) and
+    // computes labels without resource_labels.WithWorkload, so it keeps the value sent (pkg/core/resources/labels/compute.go);
+    // it names the proxy's workload in its SPIFFE ID (pkg/core/resources/apis/meshidentity/api/v1alpha1/helpers.go
+    // GetSpiffeID) and identity (pkg/core/resources/apis/mesh/dataplane_helpers.go IdentifyingName). Kong Mesh's
+    // UPGRADE.md tells Universal users to add it to their Dataplanes.
+    name: "a Dataplane's kuma.io/workload is the user's label: changing it is a difference",
+    different: [dataplane({ "kuma.io/workload": "payments-api" }), dataplane({ "kuma.io/workload": "payments-worker" })],
+  },
+  {
+    name: "adding kuma.io/workload to a Dataplane is a difference",
+    different: [dataplane({ "kuma.io/workload": "payments-api" }), dataplane({})],
+  },
+  {
+    // Likewise k8s.kuma.io/service-account: Compute sets it only on Kubernetes and only from WithServiceAccount, which
+    // neither the API server nor the admission webhook passes (resource_endpoints.go, webhooks/defaulter.go); the SPIFFE
+    // ID template reads it (meshidentity helpers.go GetSpiffeID).
+    name: "k8s.kuma.io/service-account on a Universal Dataplane is the user's label",
+    different: [dataplane({ "k8s.kuma.io/service-account": "api" }), dataplane({})],
+  },
+  {
+    // What the API server does compute on a Dataplane (golden put_update_dataplanes_01.golden.json): the proxy type,
+    // which Compute overwrites (`set`), and the zone's labels.
+    name: "a Dataplane's computed kuma.io/proxy-type and zone labels are the control plane's",
+    same: [
+      dataplane({ "kuma.io/workload": "payments-api" }),
+      dataplane({ "kuma.io/workload": "payments-api", "kuma.io/proxy-type": "sidecar", "kuma.io/env": "universal", "kuma.io/mesh": "payments", "kuma.io/origin": "zone", "kuma.io/zone": "default" }),
+    ],
+  },
+  {
+    // ReachableBackendRef.port is a google.protobuf.UInt32Value (go-v2.14.3 api/mesh/v1alpha1/dataplane.pb.go
+    // Dataplane_Networking_TransparentProxying_ReachableBackendRef), which jsonpb prints when set, 0 included, and the
+    // Dataplane validator accepts 0 (pkg/core/resources/apis/mesh/dataplane_validator.go validateTransparentProxying):
+    // port 0 and no port are two different configurations.
+    name: "a reachable backend's port 0 (a UInt32Value) is not the same as no port",
+    different: [reachable({ port: 0 }), reachable({})],
+  },
+  { name: "a reachable backend's port \"0\" is the port 0 jsonpb reads", same: [reachable({ port: "0" }), reachable({ port: 0 })] },
+  {
+    // On Universal the API server computes no kuma.io/display-name (go-v2.14.3 pkg/core/resources/labels/compute.go
+    // never sets it) and keeps the one sent: golden
+    // test/fixtures/kuma-reference/pkg/api-server/testdata/resources/crud/put_immutable_displayname_00.request.json
+    // creates MeshExternalService ext-svc labelled my-display-name, which the next PUT may not change. It is the name
+    // references resolve to (pkg/core/resources/model/resource.go GetDisplayName, IsReferenced), so adding it is a change.
+    name: "a Universal kuma.io/display-name other than the name is the user's label",
+    different: [timeout({}, { labels: { "kuma.io/display-name": "timeouts" } }), timeout({})],
+  },
+  {
+    name: "a kuma.io/display-name changed is a difference",
+    different: [timeout({}, { labels: { "kuma.io/display-name": "timeouts" } }), timeout({}, { labels: { "kuma.io/display-name": "timeouts-2" } })],
+  },
+  {
+    // The Kubernetes store shows every object with its object name as display name (FACTS §2.8, §5): the API name
+    // itself for a cluster-scoped kind, the API name without `.<namespace>` for a namespaced one.
+    name: "a kuma.io/display-name that is the object's own name is the control plane's",
+    same: [mesh({}), mesh({ labels: { "kuma.io/display-name": "payments" } })],
+  },
+  {
+    name: "a namespaced object's display name, its API name without the namespace, is the control plane's",
+    same: [
+      { ...timeout({}), name: "t.kuma-system", labels: { "k8s.kuma.io/namespace": "kuma-system" } },
+      { ...timeout({}), name: "t.kuma-system", labels: { "k8s.kuma.io/namespace": "kuma-system", "kuma.io/display-name": "t", "kuma.io/zone": "z" } },
+    ],
+  },
+  {
+    // A Universal zone computes kuma.io/policy-role only for an object named in a Kubernetes namespace
+    // (go-v2.14.3 pkg/core/resources/labels/compute.go: `labelsOpts.Namespace.value != ""`, which the REST envelope never
+    // gives: pkg/core/resources/model/rest/v1alpha1/meta.go GetNameExtensions), and validateLabels drops
+    // validatePolicyRole's verdict (pkg/api-server/resource_endpoints.go), so the label sent is kept; the policies'
+    // validators and matching read it (pkg/plugins/policies/meshretry/api/v1alpha1/validator.go PolicyRole).
+    name: "a Universal policy's kuma.io/policy-role is not the control plane's",
+    different: [timeout({}, { labels: { "kuma.io/policy-role": "consumer" } }), timeout({})],
+  },
+  {
+    name: "a Kubernetes-named policy's kuma.io/policy-role and k8s.kuma.io/namespace are the control plane's",
+    same: [
+      { ...timeout({}), name: "t.payments" },
+      { ...timeout({}), name: "t.payments", labels: { "k8s.kuma.io/namespace": "payments", "kuma.io/policy-role": "consumer", "kuma.io/display-name": "t" } },
+    ],
+  },
+  {
+    // Compute sets k8s.kuma.io/namespace only on Kubernetes (compute.go `labelsOpts.IsK8s`); a Universal Dataplane keeps
+    // the one sent, which its SPIFFE ID reads (pkg/core/resources/apis/meshidentity/api/v1alpha1/helpers.go GetSpiffeID).
+    name: "k8s.kuma.io/namespace on a Universal object is the user's label",
+    different: [dataplane({ "k8s.kuma.io/namespace": "payments" }), dataplane({})],
+  },
+  {
+    // The same label can be the user's on one side and the control plane's on the other (here the display name, by
+    // the namespace label beside it): the fast comparison must not pair them up.
+    name: "a display name that is the control plane's on one side only is a difference",
+    different: [
+      { ...timeout({}), name: "t.p", labels: { "kuma.io/display-name": "t", team: "x" } },
+      { ...timeout({}), name: "t.p", labels: { "k8s.kuma.io/namespace": "p", "kuma.io/display-name": "t", team: "x", tier: "y" } },
+    ],
+  },
+  {
+    // Compute sets the proxy labels only on a proxy (`rd.IsProxy`, go-v2.14.3 pkg/core/resources/labels/compute.go):
+    // on any other kind the API server keeps what it is sent, and labels are what targetRef and selector `labels` match.
+    name: "kuma.io/proxy-type on a kind that is no proxy is the user's label",
+    different: [timeout({}, { labels: { "kuma.io/proxy-type": "gateway" } }), timeout({})],
+  },
+  {
     name: "the ownership label is a difference: adopting a resource is an update",
     different: [timeout({}, { labels: { "meshops.io/managed-by": "meshops" } }), timeout({}, { labels: { "kuma.io/origin": "zone" } })],
+  },
+  // Go's encoding/json omits a non-pointer `omitempty` field at its zero value: what was sent empty comes back absent.
+  {
+    // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go);
+    // neither the schema nor the validator requires a port.
+    name: "a MeshService's ports: [] is no ports",
+    same: [
+      { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } }, ports: [] } },
+      { type: "MeshService", mesh: "m", name: "web", spec: { selector: { dataplaneTags: { "kuma.io/service": "web" } } } },
+    ],
+  },
+  {
+    // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go), in MeshHTTPRoute matches
+    // and MeshRetry's retriable headers.
+    name: "a header match's value: \"\" is no value",
+    same: [route({ kind: "MeshService", name: "web-v2" }, { type: "Present", name: "x-debug", value: "" }), route({ kind: "MeshService", name: "web-v2" }, { type: "Present", name: "x-debug" })],
+  },
+  {
+    name: "a header match's value is compared",
+    different: [route({ kind: "MeshService", name: "web-v2" }, { name: "x-debug", value: "1" }), route({ kind: "MeshService", name: "web-v2" }, { name: "x-debug" })],
+  },
+  {
+    name: "a MeshRetry retriable header's value: \"\" is no value",
+    same: [retry([{ type: "Present", name: "x-retry", value: "" }]), retry([{ type: "Present", name: "x-retry" }])],
+  },
+  {
+    // A kind of no mesh (HostnameGenerator, GlobalSecret) gets no default mesh (FACTS §2.2: routes /P/{name}), so a
+    // `mesh` on one side only is a difference for the fast comparison too (validation refuses one in a repository).
+    name: "a global kind's mesh is not defaulted",
+    different: [
+      { type: "HostnameGenerator", name: "local", mesh: "default", spec: { template: "{{ .DisplayName }}.mesh", selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } } } },
+      { type: "HostnameGenerator", name: "local", spec: { template: "{{ .DisplayName }}.mesh", selector: { meshService: { matchLabels: { "kuma.io/origin": "zone" } } } } },
+    ],
   },
   // Durations
   { name: "1h is 1h0m0s", same: [timeout({ idleTimeout: "1h" }), timeout({ idleTimeout: "1h0m0s" })] },

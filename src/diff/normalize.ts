@@ -10,7 +10,18 @@
 import { formatGoDuration, parseGoDurationDetailed } from "../kuma/duration.js";
 import { normalizeMesh } from "../kuma/mesh.js";
 import { propertySchema, schemaFor } from "../kuma/schemas.js";
-import { COMPUTED_LABELS, SERVER_OWNED_FIELDS, withoutServerManagedSpecFields } from "../kuma/server.js";
+import {
+  COMPUTED_LABELS,
+  KUBERNETES_COMPUTED_LABELS,
+  LABEL_DISPLAY_NAME,
+  LABEL_NAMESPACE,
+  PROXY_COMPUTED_LABELS,
+  SERVER_OWNED_FIELDS,
+  isKubernetesNamed,
+  isOwnDisplayName,
+  withoutGoOmittedZeros,
+  withoutServerManagedSpecFields,
+} from "../kuma/server.js";
 import { GITOPS_ENGINE_LABELS } from "../kuma/naming.js";
 import { canonicalBase64 } from "../kuma/secrets.js";
 import { DEFAULT_MESH, isGlobalType, isPolicyType, isSecretType, resourceType } from "../kuma/types.js";
@@ -49,7 +60,9 @@ export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
   if (typeof typeName !== "string" || typeName !== b.type || resourceType(typeName)?.flat) return false;
   const node = rootNode(typeName);
   if (!node) return false;
-  if ((a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH) || !sameUserLabels(a.labels, b.labels)) return false;
+  // An omitted mesh is "default", as normalization has it; a global kind's is left as it is.
+  const global = isGlobalType(typeName);
+  if ((global ? a.mesh !== b.mesh : (a.mesh ?? DEFAULT_MESH) !== (b.mesh ?? DEFAULT_MESH)) || !sameUserLabels(a, b)) return false;
   for (const key in a) if (!ENVELOPE_KEYS.has(key) && !serverOwned.has(key) && !equalUnder(a[key], b[key], node.child(key))) return false;
   for (const key in b) if (!ENVELOPE_KEYS.has(key) && !serverOwned.has(key) && !(key in a) && !equalUnder(undefined, b[key], node.child(key))) return false;
   return true;
@@ -57,21 +70,39 @@ export function equalWithoutNormalizing(a: JsonObject, b: JsonObject): boolean {
 
 const ENVELOPE_KEYS = new Set(["type", "mesh", "labels"]);
 
-function sameUserLabels(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+function sameUserLabels(a: JsonObject, b: JsonObject): boolean {
   const n = userLabelCount(a);
   if (n < 0 || n !== userLabelCount(b)) return false;
   if (n === 0) return true;
-  for (const key in a as JsonObject) if (!computedLabels.has(key) && (a as JsonObject)[key] !== (b as JsonObject)[key]) return false;
+  const labels = a.labels as JsonObject;
+  const other = b.labels as JsonObject;
+  // Each of a's user labels is one of b's, with the same value: as many on both sides, so the same set.
+  for (const key in labels) if (!isComputedLabel(key, labels, a) && (labels[key] !== other[key] || isComputedLabel(key, other, b))) return false;
   return true;
 }
 
 /** How many labels are not computed ones; -1 when `labels` is not a map. */
-function userLabelCount(labels: JsonValue | undefined): number {
+function userLabelCount(object: JsonObject): number {
+  const labels = object.labels;
   if (labels === undefined || labels === null) return 0;
   if (!isObject(labels)) return -1;
   let n = 0;
-  for (const key in labels) if (!computedLabels.has(key)) n++;
+  for (const key in labels) if (!isComputedLabel(key, labels, object)) n++;
   return n;
+}
+
+const kubernetesComputedLabels = new Set(KUBERNETES_COMPUTED_LABELS);
+const proxyComputedLabels = new Set(PROXY_COMPUTED_LABELS);
+
+/**
+ * Whether the label is the control plane's: a computed one; a Dataplane's proxy labels; the namespace and policy role
+ * of an object named in a Kubernetes namespace; the display name that is the object's own name.
+ */
+function isComputedLabel(key: string, labels: JsonObject, object: JsonObject): boolean {
+  if (computedLabels.has(key)) return true;
+  if (proxyComputedLabels.has(key)) return object.type === "Dataplane";
+  if (kubernetesComputedLabels.has(key)) return isKubernetesNamed(object.name, labels[LABEL_NAMESPACE]);
+  return key === LABEL_DISPLAY_NAME && isOwnDisplayName(labels[key], object.name, labels[LABEL_NAMESPACE]);
 }
 
 function equalUnder(a: JsonValue | undefined, b: JsonValue | undefined, node: SchemaNode): boolean {
@@ -142,7 +173,7 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   }
 
   // Computed labels are the control plane's, and an empty labels map is what a GET shows as no labels at all.
-  const labels = withoutComputedLabels(out.labels);
+  const labels = withoutComputedLabels(out);
   if (labels === undefined) delete out.labels;
   else out.labels = labels;
 
@@ -157,14 +188,19 @@ function normalizeInPlaceOrder(object: JsonObject): JsonObject {
   else if (resourceType(typeName)?.flat) out = protoKindForm(out, schemaFor(typeName));
   else if (isPolicyType(typeName)) out = normalizePolicySections(out);
   else if (isSecretType(typeName) && typeof out.data === "string") out.data = canonicalBase64(out.data);
+  if (isObject(out.spec)) {
+    const spec = withoutGoOmittedZeros(typeName, out.spec);
+    if (spec !== out.spec) out = { ...out, spec };
+  }
   return withoutServerManagedSpecFields(typeName, out);
 }
 
-function withoutComputedLabels(labels: JsonValue | undefined): JsonValue | undefined {
+function withoutComputedLabels(object: JsonObject): JsonValue | undefined {
+  const labels = object.labels;
   if (labels === undefined || labels === null) return undefined;
   if (!isObject(labels)) return labels; // not a map: leave it for the diff to show
   const kept: JsonObject = {};
-  for (const [key, value] of Object.entries(labels)) if (!computedLabels.has(key)) kept[key] = value;
+  for (const [key, value] of Object.entries(labels)) if (!isComputedLabel(key, labels, object)) kept[key] = value;
   return Object.keys(kept).length === 0 ? undefined : kept;
 }
 
@@ -315,7 +351,8 @@ function normalizePolicySections(object: JsonObject): JsonObject {
   for (const section of POLICY_SECTIONS) {
     const items = spec[section];
     if (!Array.isArray(items)) continue;
-    // `From []From json:"from,omitempty"` (and to, rules): an empty list is omitted from the GET.
+    // `From *[]From json:"from,omitempty"` (and to, rules; go-v2.14.3 pkg/plugins/policies/*/api/v1alpha1): an empty
+    // list is kept and printed back as `[]`, but every reader takes its length (pointer.Deref), so it means no list.
     if (items.length === 0) {
       delete (out ??= { ...spec })[section];
       continue;

@@ -23,13 +23,15 @@ function setOwn(target: JsonObject, key: string, value: JsonValue): void {
 
 /**
  * Fields that are protobuf wrapper messages (BoolValue, DoubleValue, UInt32Value): present even when false or 0. The
- * Mesh's, and the Dataplane's (api/mesh/v1alpha1/dataplane.proto).
+ * Mesh's, and the Dataplane's (api/mesh/v1alpha1/dataplane.proto; every `wrapperspb` field of go-v2.14.3
+ * api/mesh/v1alpha1/dataplane.pb.go).
  */
 const WRAPPER_FIELDS = new Set([
   "networking.outbound.passthrough",
   "tracing.backends[].sampling",
   "networking.inbound[].serviceProbe.healthyThreshold",
   "networking.inbound[].serviceProbe.unhealthyThreshold",
+  "networking.transparentProxying.reachableBackends.refs[].port",
 ]);
 
 /** The object (fields below `at`) as jsonpb prints it back; `schema` is the kind's schema at that place. */
@@ -55,9 +57,9 @@ function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: str
     const name = typeof value === "number" ? names[numbers.indexOf(value)] : value;
     return name === undefined || name === names[0] ? undefined : name;
   }
-  // jsonpb reads an integer from a numeric string too, and prints a number.
+  // jsonpb reads an integer from a numeric string too, and prints a number; a wrapper is printed even when 0.
   if (typeof value === "string" && Array.isArray(schema.type) && schema.type.includes("integer") && /^-?\d+$/.test(value)) {
-    return Number(value) === 0 ? undefined : Number(value);
+    return Number(value) === 0 && !WRAPPER_FIELDS.has(fieldPath) ? undefined : Number(value);
   }
   if (WRAPPER_FIELDS.has(fieldPath)) return value;
   if (Array.isArray(value)) {

@@ -13,6 +13,9 @@ export const LABEL_ENV = "kuma.io/env";
 export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
 export const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 export const LABEL_POLICY_ROLE = "kuma.io/policy-role";
+export const LABEL_PROXY_TYPE = "kuma.io/proxy-type";
+export const LABEL_LISTENER_ZONEINGRESS = "kuma.io/listener-zoneingress";
+export const LABEL_LISTENER_ZONEEGRESS = "kuma.io/listener-zoneegress";
 
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
@@ -22,21 +25,48 @@ export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modifica
  * plus the display-name label of the Kubernetes store and KDS; FACTS §2.8). Origin, zone and env are recomputed
  * set-if-absent on every write, so sending them or not makes no difference. Not `kuma.io/kds-sync`: the user sets it
  * and the control plane only reads it (HasKDSDisabled, pkg/core/resources/model/resource.go), so it is compared.
+ * Not `kuma.io/workload` nor `k8s.kuma.io/service-account` either, though AllComputedLabels lists them: Compute sets
+ * them only from WithWorkload and WithServiceAccount (pkg/core/resources/labels/compute.go), which neither the API
+ * server nor the admission webhook passes (pkg/api-server/resource_endpoints.go, webhooks/defaulter.go), so a written
+ * Dataplane keeps the values it was sent (the API server checks a Universal one's workload label), and both name the
+ * proxy's identity (meshidentity/api/v1alpha1/helpers.go GetSpiffeID, apis/mesh/dataplane_helpers.go IdentifyingName).
  */
-export const COMPUTED_LABELS: readonly string[] = [
-  LABEL_MESH,
-  LABEL_ORIGIN,
-  LABEL_ZONE,
-  LABEL_ENV,
-  LABEL_NAMESPACE,
-  LABEL_POLICY_ROLE,
-  "kuma.io/proxy-type",
-  "k8s.kuma.io/service-account",
-  "kuma.io/workload",
-  "kuma.io/listener-zoneingress",
-  "kuma.io/listener-zoneegress",
-  LABEL_DISPLAY_NAME,
-];
+export const COMPUTED_LABELS: readonly string[] = [LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE, LABEL_ENV];
+
+/**
+ * Labels Compute sets on a proxy only (`rd.IsProxy`: of the kinds meshops manages, the Dataplane), over what was sent
+ * (pkg/core/resources/labels/compute.go; golden put_update_dataplanes_01 shows `kuma.io/proxy-type: sidecar`). On any
+ * other kind the API server keeps them as sent.
+ */
+export const PROXY_COMPUTED_LABELS: readonly string[] = [LABEL_PROXY_TYPE, LABEL_LISTENER_ZONEINGRESS, LABEL_LISTENER_ZONEEGRESS];
+
+/**
+ * Labels the control plane computes only for an object named in a Kubernetes namespace (`name.namespace`, with
+ * `k8s.kuma.io/namespace`): Compute sets the namespace only on Kubernetes and the policy role only with a namespace
+ * (pkg/core/resources/labels/compute.go), which a REST envelope never has (rest/v1alpha1/meta.go GetNameExtensions),
+ * and the API server keeps whatever role it is sent (validateLabels drops validatePolicyRole's verdict,
+ * pkg/api-server/resource_endpoints.go). On a Universal object both are the user's: the SPIFFE ID reads the namespace
+ * (meshidentity/api/v1alpha1/helpers.go GetSpiffeID), the policies' validators and matching the role.
+ */
+export const KUBERNETES_COMPUTED_LABELS: readonly string[] = [LABEL_NAMESPACE, LABEL_POLICY_ROLE];
+
+/** Whether the object is named in a Kubernetes namespace: `name.<namespace>` with that `k8s.kuma.io/namespace` label. */
+export function isKubernetesNamed(name: unknown, namespace: unknown): boolean {
+  return typeof name === "string" && typeof namespace === "string" && namespace !== "" && name.endsWith(`.${namespace}`) && name.length > namespace.length + 1;
+}
+
+/**
+ * Whether a `kuma.io/display-name` value is the one the control plane gives the object itself: the Kubernetes store
+ * shows every object with its object name (FACTS §2.8, §5), which is the API name of a cluster-scoped object and the
+ * API name without `.<namespace>` of a namespaced one. Any other value is the user's: a Universal zone computes none
+ * (pkg/core/resources/labels/compute.go) and keeps what is sent (golden put_immutable_displayname_00), and it is the
+ * name references resolve to (pkg/core/resources/model/resource.go GetDisplayName, IsReferenced). KDS writes the
+ * original name on what it syncs under a hashed one, which nothing in a repository is paired with.
+ */
+export function isOwnDisplayName(value: unknown, name: unknown, namespace: unknown): boolean {
+  if (typeof value !== "string" || typeof name !== "string") return false;
+  return value === name || (isKubernetesNamed(name, namespace) && name === `${value}.${String(namespace)}`);
+}
 
 /**
  * Spec fields the control plane rewrites on its own. MeshService `spec.state` is set by the MeshService status updater
@@ -53,6 +83,56 @@ export function withoutServerManagedSpecFields(typeName: string, object: JsonObj
   const spec: JsonObject = { ...object.spec };
   for (const field of fields) delete spec[field];
   return { ...object, spec };
+}
+
+/**
+ * Spec fields Kuma's Go types declare without a pointer and with `omitempty`, whose zero value encoding/json leaves
+ * out of every GET: sent empty, they come back absent, and both decode to the same Go value. Paths below `spec`; `[]`
+ * stands for every element of a list. Only fields neither the schema nor the validator keeps from being empty.
+ */
+const GO_OMITTED_ZERO_FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  // `Ports []Port json:"ports,omitempty"` (go-v2.14.3 pkg/core/resources/apis/meshservice/api/v1alpha1/meshservice.go)
+  MeshService: [["ports"]],
+  // HeaderMatch `Value HeaderValue json:"value,omitempty"` (api/common/v1alpha1/header.go), where the schemas use it
+  MeshHTTPRoute: [["to", "[]", "rules", "[]", "matches", "[]", "headers", "[]", "value"]],
+  MeshRetry: [
+    ["to", "[]", "default", "http", "retriableRequestHeaders", "[]", "value"],
+    ["to", "[]", "default", "http", "retriableResponseHeaders", "[]", "value"],
+  ],
+};
+
+/** A Go zero value encoding/json omits: an empty string or list (the kinds the table above holds). */
+const isOmittedZero = (value: JsonValue | undefined): boolean => value === "" || (Array.isArray(value) && value.length === 0);
+
+/** `spec` as the control plane prints it back without those fields' zero values (copies only what changes). */
+export function withoutGoOmittedZeros(typeName: string, spec: JsonObject): JsonObject {
+  const paths = GO_OMITTED_ZERO_FIELDS[typeName];
+  if (!paths) return spec;
+  let out = spec;
+  for (const path of paths) out = withoutZeroAt(out, path, 0) as JsonObject;
+  return out;
+}
+
+function withoutZeroAt(value: JsonValue, path: readonly string[], at: number): JsonValue {
+  const segment = path[at] as string;
+  if (segment === "[]") {
+    if (!Array.isArray(value)) return value;
+    let copy: JsonValue[] | undefined;
+    value.forEach((item, i) => {
+      const next = withoutZeroAt(item, path, at + 1);
+      if (next !== item) (copy ??= [...value])[i] = next;
+    });
+    return copy ?? value;
+  }
+  if (!isJsonObject(value) || !Object.hasOwn(value, segment)) return value;
+  const child = value[segment] as JsonValue;
+  if (at === path.length - 1) {
+    if (!isOmittedZero(child)) return value;
+    const { [segment]: _zero, ...rest } = value;
+    return rest;
+  }
+  const next = withoutZeroAt(child, path, at + 1);
+  return next === child ? value : { ...value, [segment]: next };
 }
 
 const IGNORED_REMOVE = "meshops ignores it: remove it";
@@ -153,15 +233,18 @@ export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-confi
  * next PUT changes nothing (and cannot trip the immutable-label check, which compares computed labels). Kept: the
  * identity labels (`kuma.io/display-name` is immutable and may not be omitted once set; `k8s.kuma.io/namespace` is
  * half of a Kubernetes resource's name), `kuma.io/origin: global` (it says the resource is not the zone's own), and
- * `kuma.io/mesh` (the mesh itself, checked against `mesh`).
+ * `kuma.io/mesh` (the mesh itself, checked against `mesh`), and the policy role of an object not named in a Kubernetes
+ * namespace.
  */
-export function recomputedLabels(labels: Readonly<Record<string, unknown>>, onGlobal = false): string[] {
+export function recomputedLabels(labels: Readonly<Record<string, unknown>>, onGlobal = false, name?: unknown): string[] {
   const origin = labels[LABEL_ORIGIN];
   const out: string[] = [];
   // A global control plane computes no origin, and refuses "zone" (the API server and the admission webhook).
   if (origin === "zone" && !onGlobal) out.push(LABEL_ORIGIN);
   if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
-  if (LABEL_POLICY_ROLE in labels) out.push(LABEL_POLICY_ROLE);
+  // The role only of a policy named in a Kubernetes namespace (`name` given: a Universal document's; a Kubernetes
+  // document's always is): a Universal one's is the author's (KUBERNETES_COMPUTED_LABELS).
+  if (LABEL_POLICY_ROLE in labels && (name === undefined || isKubernetesNamed(name, labels[LABEL_NAMESPACE]))) out.push(LABEL_POLICY_ROLE);
   return out;
 }
 

@@ -160,7 +160,7 @@ const SERVER_TIME_FIELDS = ["creationTime", "modificationTime"] as const;
 /** Where an exported Universal document carries what the control plane set: envelope fields and recomputed labels. */
 function serverFieldsOfUniversal(value: JsonObject, onGlobal = false): PathSegments[] {
   const paths: PathSegments[] = SERVER_OWNED_FIELDS.filter((key) => key in value).map((key) => [key]);
-  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels, onGlobal)) paths.push(["labels", key]);
+  if (isObject(value.labels)) for (const key of recomputedLabels(value.labels, onGlobal, value.name)) paths.push(["labels", key]);
   return paths;
 }
 

@@ -5,9 +5,20 @@
  */
 import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
-import type { JsonObject } from "../../model/resource.js";
+import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_DISPLAY_NAME, LABEL_ENV, LABEL_MESH, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_POLICY_ROLE, LABEL_ZONE } from "../../kuma/server.js";
+import {
+  LABEL_DISPLAY_NAME,
+  LABEL_ENV,
+  LABEL_LISTENER_ZONEEGRESS,
+  LABEL_LISTENER_ZONEINGRESS,
+  LABEL_MESH,
+  LABEL_NAMESPACE,
+  LABEL_ORIGIN,
+  LABEL_POLICY_ROLE,
+  LABEL_PROXY_TYPE,
+  LABEL_ZONE,
+} from "../../kuma/server.js";
 import { policyRoleOf } from "../../validate/webhook.js";
 import { SNI_PORTS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
@@ -103,7 +114,7 @@ export interface KubernetesPlacement {
  * for zone-origin resources, `kuma.io/zone` and `kuma.io/env` (`universal`, or `kubernetes` for a resource written
  * through the Kubernetes API). A Mesh gets none (it is not provided by a zone). On Kubernetes a namespaced resource
  * also gets `k8s.kuma.io/namespace` and, a policy, `kuma.io/policy-role`; and the Kubernetes store shows every object
- * with `kuma.io/display-name` (its object name) when the label is absent.
+ * with `kuma.io/display-name` (its object name) when the label is absent. A Dataplane gets its proxy labels.
  */
 export function computeLabels(
   typeName: string,
@@ -111,6 +122,8 @@ export function computeLabels(
   labels: Readonly<Record<string, string>>,
   zone: string,
   kubernetes?: KubernetesPlacement,
+  /** The Dataplane written (its proxy labels are computed from it). */
+  dataplane?: JsonObject,
 ): Record<string, string> {
   const out: Record<string, string> = { ...labels };
   if (kubernetes && own(out, LABEL_DISPLAY_NAME) === undefined) setOwn(out, LABEL_DISPLAY_NAME, kubernetes.name);
@@ -130,5 +143,28 @@ export function computeLabels(
     const role = policyRoleOf(typeName, kubernetes.spec ?? {}, namespace, namespace === kubernetes.systemNamespace);
     if (role !== undefined) setOwn(out, LABEL_POLICY_ROLE, role);
   }
+  if (typeName === "Dataplane" && dataplane) setProxyLabels(out, dataplane);
   return sortedRecord(out);
+}
+
+const LISTENER_LABELS = [
+  ["ZoneIngress", 1, LABEL_LISTENER_ZONEINGRESS],
+  ["ZoneEgress", 2, LABEL_LISTENER_ZONEEGRESS],
+] as const;
+
+/**
+ * What Compute does for a proxy (go-v2.14.3 pkg/core/resources/labels/compute.go, `rd.IsProxy`): `kuma.io/proxy-type`
+ * set to the proxy's type, lower case (golden put_update_dataplanes_01: "sidecar"; "gateway" for a Dataplane with
+ * `networking.gateway` is inferred, GetProxyType not being in the reference), and each listener label "enabled" when
+ * the Dataplane has a listener of that type (by name or number), deleted when it has none.
+ */
+function setProxyLabels(labels: Record<string, string>, dataplane: JsonObject): void {
+  const networking = asObject(dataplane.networking);
+  setOwn(labels, LABEL_PROXY_TYPE, asObject(networking?.gateway) ? "gateway" : "sidecar");
+  const listeners = Array.isArray(networking?.listeners) ? networking.listeners : [];
+  for (const [name, number, label] of LISTENER_LABELS) {
+    const type = (l: JsonValue) => asObject(l)?.type;
+    if (listeners.some((l) => type(l) === name || type(l) === number)) setOwn(labels, label, "enabled");
+    else delete labels[label];
+  }
 }

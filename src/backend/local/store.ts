@@ -38,6 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
+import { withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -654,7 +655,7 @@ export class ControlPlaneStore {
     if (isMesh) problems.push(...this.providedCaViolations(name, object));
     if (problems.length > 0) return fail(invalid(title, problems));
 
-    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes);
+    const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes, object);
     if (existing) {
       const immutable = immutableLabelViolations(existing.labels, computed);
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
@@ -675,7 +676,7 @@ export class ControlPlaneStore {
         ? secretFields(object)
         : flat
           ? protoFields(typeName, object)
-          : (rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
+          : withoutGoOmittedZeros(typeName, rewrite(asObject(object.spec) ?? {}, specSchema(typeName), "go") as JsonObject);
     const status = existing?.status ?? INITIAL_STATUS[typeName]?.();
     const record: StoredResource = {
       type: typeName,
