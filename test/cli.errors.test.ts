@@ -108,3 +108,32 @@ test("a port in use: one line; the state directory is unlocked again; --debug ad
     await busy.close();
   }
 });
+
+test("a flag's value that is not a number or a duration: one line naming the flag, never 'unexpected error'", async () => {
+  const repo = tempRepo("meshops-cli-errors-flags-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const cases: [string[], RegExp][] = [
+      [["validate", "--max-file-size", "abc"], /--max-file-size <bytes>.*'abc'.*a positive whole number of bytes/],
+      [["validate", "--max-file-size", "-1"], /--max-file-size <bytes>.*'-1'.*a positive whole number of bytes/],
+      [["validate", "--format", "markdown", "--markdown-limit", "5"], /--markdown-limit <chars>.*'5'.*a whole number of at least 1000/],
+      [["validate", "--format", "github", "--annotations-limit", "x"], /--annotations-limit <n>.*'x'.*a whole number, 0 or more/],
+      [["plan", "--request-timeout", "5x"], /--request-timeout <duration>.*'5x'.*a positive duration such as 30s, 5m or 1h/],
+      [["apply", "--timeout", "-1s"], /--timeout <duration>.*'-1s'.*a positive duration/],
+      [["apply", "--max-deletes", "x"], /--max-deletes <n>.*'x'.*a number, 0 or more/],
+      [["apply", "--max-delete-percent", "-5"], /--max-delete-percent <p>.*'-5'.*a number, 0 or more/],
+      [["watch", "--interval", "0"], /--interval <duration>.*'0'.*a positive duration/],
+      [["watch", "--drift-interval", "1d"], /--drift-interval <duration>.*'1d'.*a positive duration/],
+    ];
+    for (const [args, pattern] of cases) {
+      const run = await runCli([...args, "--repo", repo.dir], work);
+      assert.equal(run.code, 1, `${args.join(" ")}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`^error: option '${pattern.source}`), args.join(" "));
+      assert.equal(run.stderr.trimEnd().split("\n").length, 1, `more than one line:\n${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /unexpected error|please report it/, args.join(" "));
+      assert.equal(run.stdout, "", args.join(" "));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
