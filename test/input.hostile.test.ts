@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { runCli } from "./helpers/cli.js";
+import { runCli, spawnCli } from "./helpers/cli.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const repos: { cleanup: () => void }[] = [];
@@ -219,4 +219,29 @@ test("values with line breaks or terminal escapes (`mesh: |`, `type: \"Mesh\\e[2
   assert.ok(lines.some((line) => line.includes('unknown resource type "MeshTimeout\\u001b[2J\\r"')), run.stdout);
   // eslint-disable-next-line no-control-regex -- control characters are what it finds
   assert.doesNotMatch(run.stdout, /[\u0000-\u0009\u000b-\u001f\u007f\u0085\u2028\u2029]/u);
+});
+
+test("a template that happens to parse as YAML (`name: {{ .Values.name }}`) says it is a template; collection keys print no Node warning on stderr", async () => {
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  const template = "type: MeshTimeout\nname: {{ .Values.name }}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n";
+  // An Envoy resource given as YAML with a sequence key, and meshops.yaml with a mapping key: each read by the yaml package.
+  const patch = 'type: MeshProxyPatch\nname: mpp\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  default:\n    appendModifications:\n    - cluster:\n        operation: Add\n        value: "[a]: b"\n';
+  commitFiles(repo.dir, { "mesh.yaml": MESH, "templates/timeout.yaml": template, "patch.yaml": patch, "meshops.yaml": "{{ .x }}: 1\n" });
+  const run = await spawnCli(["validate", "--format", "json"], repo.dir).exit(60_000);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stderr, "");
+  const { diagnostics } = JSON.parse(run.stdout) as { diagnostics: Diagnostic[] };
+  assert.deepEqual(
+    diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
+    [
+      ["meshops.yaml", 1, "config", 'unknown field "{ ? { .x } }"'],
+      [
+        "templates/timeout.yaml",
+        2,
+        "yaml-syntax",
+        "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml",
+      ],
+    ],
+  );
 });

@@ -41,9 +41,11 @@ export interface ParsedYaml {
 
 /**
  * How every YAML text is read. Merge keys (`<<: *defaults`) are merged, as the YAML 1.1 readers of kubectl and the
- * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here.
+ * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here. The package's own
+ * warnings (a collection key stringified) are not printed: they would reach stderr as Node process warnings, and what
+ * they are about is a diagnostic of meshops' own (decodeProblems.ts).
  */
-export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
+export const YAML_OPTIONS = { uniqueKeys: true, merge: true, logLevel: "error" } as const;
 
 /**
  * The full parser's documents of a mesh resource file, their plain scalars typed as Kuma's readers type them (YAML
@@ -195,12 +197,9 @@ export function parseYamlFully(written: string): ParsedYaml {
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
   const template = docs.some((doc) => doc.errors.length > 0) ? templateStart(text) : -1;
-  if (template >= 0) {
-    // A Helm (or other) template: its syntax errors would only be the template's, one after another.
-    const pos = at(template);
-    return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
-  }
+  if (template >= 0) return templateProblem(at(template));
 
+  let templateAt: number | undefined;
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       // A document with a syntax error is dropped whole: half a document must never become a resource.
@@ -239,6 +238,9 @@ export function parseYamlFully(written: string): ParsedYaml {
     // The document's span of text, comments before it included; the last one's to the end of the text.
     const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
     const decode = decodeProblems(doc, text, span, secretFieldsOf(doc));
+    // `name: {{ .Values.name }}` is YAML (a flow mapping whose key is one): a template all the same, said as one.
+    const braces = decode.find((p) => text.startsWith("{{", p.offset) || text.startsWith("{{", p.offset - 1));
+    if (braces && templateAt === undefined) templateAt = text.startsWith("{{", braces.offset) ? braces.offset : braces.offset - 1;
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {
@@ -262,7 +264,13 @@ export function parseYamlFully(written: string): ParsedYaml {
       });
     }
   });
+  if (templateAt !== undefined) return templateProblem(at(templateAt));
   return { documents, problems };
+}
+
+/** A Helm (or other) template: its syntax errors would only be the template's, one after another. */
+function templateProblem(pos: { line: number; col: number }): ParsedYaml {
+  return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
 }
 
 /**
