@@ -21,6 +21,7 @@ interface Diagnostic {
   line: number;
   message: string;
   rule: string;
+  resource: string;
   path: string;
 }
 
@@ -243,5 +244,48 @@ test("a template that happens to parse as YAML (`name: {{ .Values.name }}`) says
         "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml",
       ],
     ],
+  );
+});
+
+test("meshops.yaml that cannot be read as data (an alias of no anchor, an alias bomb, a duplicate key) is a diagnostic at its line, not 'unexpected error'", async () => {
+  const bomb = ["a0: &a0 [x]", ...Array.from({ length: 120 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join("\n");
+  const cases: [string, [number, string, string][]][] = [
+    ["instance: meshops\nprune:\n  maxDeletes: *limit\n", [[3, "yaml-syntax", "unresolved alias *limit: the document sets no anchor &limit before it (anchors do not carry across documents)"]]],
+    [`${bomb}\n`, [[1, "yaml-alias-limit", "aliases expand the document by 7.975367974709495e+36 nodes, more than the limit of 10000; refused"]]],
+    ["instance: a\nprune: {enabled: false}\ninstance: b\n", [[3, "duplicate-key", 'duplicate key: "instance"']]],
+  ];
+  for (const [config, expected] of cases) {
+    const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": config });
+    assert.equal(run.stderr, "");
+    assert.equal(run.code, 1);
+    assert.deepEqual(
+      run.diagnostics.map((d) => [d.line, d.rule, d.message]),
+      expected,
+      config.slice(0, 60),
+    );
+    assert.ok(run.diagnostics.every((d) => d.file === "meshops.yaml"));
+  }
+});
+
+test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 note only where it gives the type asked for", async () => {
+  const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": "prune:\n  enabled: yes\n  maxDeletes: yes\n  maxDeletePercent: '20'\n" });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.line, d.path, d.message]),
+    [
+      [2, "prune.enabled", 'must be boolean, found a string ("yes"); meshops.yaml is read as YAML 1.2, where yes is a string: write true'],
+      [3, "prune.maxDeletes", 'must be integer, found a string ("yes")'],
+      [4, "prune.maxDeletePercent", 'must be number, found a string ("20"); quoted, it is a string: write 20 without quotes'],
+    ],
+  );
+});
+
+test("an alias of no anchor in a resource names the resource it breaks", async () => {
+  const text = `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n  - targetRef: {kind: Mesh}\n    default: *defaults\n`;
+  const run = await validate({ "mesh.yaml": text });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.line, d.resource, d.rule, d.message]),
+    [[11, "MeshTimeout/default/t", "yaml-syntax", "unresolved alias *defaults: the document sets no anchor &defaults before it (anchors do not carry across documents)"]],
   );
 });

@@ -118,8 +118,10 @@ export function parseYaml(text: string): ParsedYaml {
   return parseYamlFully(text);
 }
 
+const NESTING_MESSAGE = `document nests collections more than ${MAX_NESTING} levels deep; refused`;
+
 function nestingProblem(line: number, column: number): YamlProblem {
-  return { line, column, rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+  return { line, column, rule: "yaml-nesting-limit", message: NESTING_MESSAGE };
 }
 
 /** How deep collections nest in a value (0 for a scalar), without recursion: the value itself may be too deep for it. */
@@ -217,22 +219,11 @@ export function parseYamlFully(written: string): ParsedYaml {
     }
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
-    const counts = nodeCounts(doc, doc.contents);
-    if (counts.unresolved) {
-      const { source, range } = counts.unresolved;
-      const pos = at(range?.[0] ?? doc.contents.range[0]);
-      const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
-      problems.push({ line: pos.line, column: pos.col, rule: "yaml-syntax", message });
-      return;
-    }
-    if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
-      const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
-      problems.push({
-        line: start.line,
-        column: start.col,
-        rule: "yaml-alias-limit",
-        message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused`,
-      });
+    const refused = aliasProblem(doc);
+    if (refused) {
+      const identity = refused.rule === "yaml-syntax" ? identify(doc) : undefined;
+      const pos = at(refused.offset);
+      problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: refused.rule, message: refused.message });
       return;
     }
     // The document's span of text, comments before it included; the last one's to the end of the text.
@@ -250,22 +241,44 @@ export function parseYamlFully(written: string): ParsedYaml {
       // Like a syntax error, a value kumactl and kubectl refuse (or meshops would change) drops the document whole.
       if (decode.some((p) => p.severity === undefined)) return;
     }
-    try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
-      if (value === null || value === undefined) return;
-      if (nestingDepth(value) > MAX_NESTING) problems.push(nestingProblem(start.line, start.col));
-      else documents.push({ index, line: start.line, column: start.col, value });
-    } catch (error) {
-      problems.push({
-        line: start.line,
-        column: start.col,
-        rule: "yaml-alias-limit",
-        message: `document expands more than ${MAX_ALIAS_COUNT} aliases (${(error as Error).message}); refused`,
-      });
-    }
+    const read = documentValue(doc);
+    if ("problem" in read) problems.push({ line: start.line, column: start.col, ...read.problem });
+    else if (read.value !== null) documents.push({ index, line: start.line, column: start.col, value: read.value });
   });
   if (templateAt !== undefined) return templateProblem(at(templateAt));
   return { documents, problems };
+}
+
+/**
+ * What refuses a document for its aliases before any is expanded: an alias of an anchor the document does not set, or
+ * aliases that would add more than MAX_ALIAS_EXPANSION nodes. `offset` is the alias's, or the document's.
+ */
+export function aliasProblem(doc: Document.Parsed): { offset: number; rule: "yaml-syntax" | "yaml-alias-limit"; message: string } | undefined {
+  if (doc.contents === null) return undefined;
+  const counts = nodeCounts(doc, doc.contents);
+  if (counts.unresolved) {
+    const { source, range } = counts.unresolved;
+    const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
+    return { offset: range?.[0] ?? doc.contents.range[0], rule: "yaml-syntax", message };
+  }
+  if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
+    const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
+    return { offset: doc.contents.range[0], rule: "yaml-alias-limit", message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused` };
+  }
+  return undefined;
+}
+
+/** A document's value (null for an empty one), or what refuses it: more than MAX_ALIAS_COUNT aliases, or nesting past MAX_NESTING. */
+export function documentValue(doc: Document.Parsed): { value: JsonValue } | { problem: Pick<YamlProblem, "rule" | "message"> } {
+  let value: JsonValue | undefined;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue | undefined;
+  } catch (error) {
+    return { problem: { rule: "yaml-alias-limit", message: `document expands more than ${MAX_ALIAS_COUNT} aliases (${(error as Error).message}); refused` } };
+  }
+  if (value === undefined || value === null) return { value: null };
+  if (nestingDepth(value) > MAX_NESTING) return { problem: { rule: "yaml-nesting-limit", message: NESTING_MESSAGE } };
+  return { value };
 }
 
 /** A Helm (or other) template: its syntax errors would only be the template's, one after another. */
@@ -317,10 +330,11 @@ function identify(doc: Document): PartialIdentity | undefined {
   }
 }
 
-function describeYamlError(error: { code: string; message: string; pos: [number, number] }, text: string): Pick<YamlProblem, "rule" | "message"> {
+/** A syntax error of the `yaml` package as meshops says it: a duplicate key named, the message's first line. */
+export function describeYamlError(error: { code: string; message: string; pos: [number, number] }, text: string): Pick<YamlProblem, "rule" | "message"> {
   if (error.code === "DUPLICATE_KEY") return { rule: "duplicate-key", message: `duplicate key: ${duplicateKeyName(text, error.pos[0])}` };
   // The parser recurses per nesting level: a deep enough document exhausts the stack before any limit of ours.
-  if (/Maximum call stack size exceeded/.test(error.message)) return { rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+  if (/Maximum call stack size exceeded/.test(error.message)) return { rule: "yaml-nesting-limit", message: NESTING_MESSAGE };
   return { rule: "yaml-syntax", message: firstLine(error.message) };
 }
 
