@@ -289,3 +289,18 @@ test("an alias of no anchor in a resource names the resource it breaks", async (
     [[11, "MeshTimeout/default/t", "yaml-syntax", "unresolved alias *defaults: the document sets no anchor &defaults before it (anchors do not carry across documents)"]],
   );
 });
+
+test("a duplicate key names its field path, in a Universal and in a Kubernetes document", async () => {
+  const universal = "type: MeshTimeout\nname: u\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n  - targetRef: {kind: Mesh}\n    default:\n      idleTimeout: 1s\n      idleTimeout: 2s\n";
+  const kubernetes =
+    "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: k\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: default\n    kuma.io/mesh: other\nspec:\n  targetRef: {kind: Mesh}\n";
+  const run = await validate({ "mesh.yaml": MESH, "u.yaml": universal, "k.yaml": kubernetes });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+    [
+      ["k.yaml", 8, "MeshTimeout/default/k.kuma-system", 'metadata.labels["kuma.io/mesh"]', "duplicate-key", 'duplicate key: "kuma.io/mesh"'],
+      ["u.yaml", 10, "MeshTimeout/default/u", "spec.to[0].default.idleTimeout", "duplicate-key", 'duplicate key: "idleTimeout"'],
+    ],
+  );
+});

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
@@ -208,11 +208,13 @@ export function parseYamlFully(written: string): ParsedYaml {
       const identity = identify(doc);
       for (const error of doc.errors) {
         const pos = at(error.pos[0]);
+        const sourcePath = error.code === "DUPLICATE_KEY" ? keyPathAt(doc, error.pos[0]) : undefined;
         problems.push({
           ...(identity ? { identity } : {}),
           line: pos.line,
           column: pos.col,
           ...describeYamlError(error, text),
+          ...(sourcePath ? { sourcePath } : {}),
         });
       }
       return;
@@ -302,6 +304,27 @@ function secretFieldsOf(doc: Document): (path: PathSegments) => boolean {
     }
     return value === null || isSecretPath(value, path);
   };
+}
+
+/**
+ * The path of the key written at `offset` (a duplicate key's), in the document as composed despite its errors; none
+ * when no key starts there. An explicit stack: the document may nest as deep as it likes.
+ */
+function keyPathAt(doc: Document, offset: number): PathSegments | undefined {
+  const stack: [unknown, PathSegments][] = [[doc.contents, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, PathSegments];
+    if (isSeq(node)) node.items.forEach((item, i) => stack.push([item, [...path, i]]));
+    else if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const segment = isScalar(key) ? String(key.value ?? "") : "";
+        if (key?.range?.[0] === offset) return [...path, segment];
+        stack.push([pair.value, [...path, segment]]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */
