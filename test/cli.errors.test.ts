@@ -137,3 +137,23 @@ test("a flag's value that is not a number or a duration: one line naming the fla
     repo.cleanup();
   }
 });
+
+test("a repository without commits says so and how to go on, not 'cannot resolve revision HEAD'", async () => {
+  const repo = tempRepo("meshops-cli-errors-empty-");
+  try {
+    writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
+    for (const command of [["validate"], ["plan", "--state-dir", path.join(work, "no-commits")], ["render"]]) {
+      assertOneLine(
+        await runCli([...command, "--repo", repo.dir], work),
+        /^meshops: the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE$/m,
+      );
+    }
+    // A revision that does not exist in a repository with commits is still said as one.
+    commitFiles(repo.dir, {});
+    assertOneLine(await runCli(["validate", "--repo", repo.dir, "--ref", "no-such-branch"], work), /^meshops: cannot resolve revision "no-such-branch" to a commit/);
+    const worktree = await runCli(["validate", "--repo", repo.dir, "--ref", "WORKTREE"], work);
+    assert.equal(worktree.code, 0, worktree.stderr);
+  } finally {
+    repo.cleanup();
+  }
+});
