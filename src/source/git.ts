@@ -6,7 +6,7 @@ import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBat
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -69,7 +69,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     const target = entry.mode === SYMLINK_MODE ? await resolveLink(git, entry, byPath, problems) : entry;
     if (!target) continue;
     if (target.size > maxBytes) {
-      problems.push({ path: entry.path, rule: "file-too-large", message: `file is ${target.size} bytes, over the limit of ${maxBytes}` });
+      problems.push(fileTooLarge(entry.path, target.size, maxBytes));
       continue;
     }
     wanted.push({ path: entry.path, entry: target });
@@ -159,7 +159,7 @@ async function readChanges(
   for (const change of present) {
     const size = sizes.get(change.newBlobId);
     if (size === undefined) return undefined;
-    if (size > maxBytes) problems.push({ path: change.path, rule: "file-too-large", message: `file is ${size} bytes, over the limit of ${maxBytes}` });
+    if (size > maxBytes) problems.push(fileTooLarge(change.path, size, maxBytes));
     else readable.push(change);
   }
   const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache, objects);
