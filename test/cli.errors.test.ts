@@ -157,3 +157,16 @@ test("a repository without commits says so and how to go on, not 'cannot resolve
     repo.cleanup();
   }
 });
+
+test("a control plane that refuses the connection: the reason said once, not repeated from the error's cause", async () => {
+  const closed = await busyPort();
+  await closed.close();
+  const repo = tempRepo("meshops-cli-errors-refused-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", `http://127.0.0.1:${closed.port}`, "--request-timeout", "1s"], work);
+    assertOneLine(run, new RegExp(`^meshops: GET /: GET http://127\\.0\\.0\\.1:${closed.port}/ failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}$`, "m"));
+  } finally {
+    repo.cleanup();
+  }
+});
