@@ -170,3 +170,13 @@ test("a control plane that refuses the connection: the reason said once, not rep
     repo.cleanup();
   }
 });
+
+test("export --out a file, or a path below one: one line, not 'unexpected error: ENOTDIR'", async () => {
+  const file = path.join(work, "export-out-file");
+  writeFileSync(file, "not a folder\n");
+  for (const [out, force] of [[file, false], [path.join(file, "below"), false], [file, true]] as const) {
+    const run = await runCli(["export", "--state-dir", path.join(work, "export-state"), "--out", out, ...(force ? ["--force"] : [])], work);
+    assertOneLine(run, new RegExp(`^meshops: --out ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a directory \\(it, or a folder above it, is a file\\)$`, "m"));
+  }
+  assert.equal(readFileSync(file, "utf8"), "not a folder\n");
+});
