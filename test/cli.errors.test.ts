@@ -180,3 +180,24 @@ test("export --out a file, or a path below one: one line, not 'unexpected error:
   }
   assert.equal(readFileSync(file, "utf8"), "not a folder\n");
 });
+
+test("plan --out and render --out where a file is in the way: one line naming the flag, not 'unexpected error'", async () => {
+  const repo = tempRepo("meshops-cli-errors-out-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const file = path.join(work, "out-file");
+    writeFileSync(file, "in the way\n");
+    const below = path.join(file, "x");
+    const plan = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "out-state"), "--out", below], work);
+    assertOneLine(plan, new RegExp(`^meshops: cannot write --out ${below}: ENOTDIR`, "m"));
+    const planToDir = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "out-state"), "--out", work], work);
+    assertOneLine(planToDir, new RegExp(`^meshops: cannot write --out ${work}: EISDIR`, "m"));
+    for (const out of [file, below]) {
+      const render = await runCli(["render", "--repo", repo.dir, "--format", "kubernetes", "--out", out], work);
+      assertOneLine(render, new RegExp(`^meshops: cannot write --out ${out}: .*(is not a directory|ENOTDIR)`, "m"));
+    }
+    assert.equal(readFileSync(file, "utf8"), "in the way\n");
+  } finally {
+    repo.cleanup();
+  }
+});
