@@ -165,7 +165,8 @@ test("a control plane that refuses the connection: the reason said once, not rep
   try {
     commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
     const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", `http://127.0.0.1:${closed.port}`, "--request-timeout", "1s"], work);
-    assertOneLine(run, new RegExp(`^meshops: GET /: GET http://127\\.0\\.0\\.1:${closed.port}/ failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}$`, "m"));
+    // The first of the requests put on the wire at once to fail (GET / or GET /_resources) is the one said.
+    assertOneLine(run, new RegExp(`^meshops: GET /\\S*: GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}$`, "m"));
   } finally {
     repo.cleanup();
   }
@@ -200,4 +201,15 @@ test("plan --out and render --out where a file is in the way: one line naming th
   } finally {
     repo.cleanup();
   }
+});
+
+test("--listen with a port out of range or no port: one line from cp and watch alike", async () => {
+  for (const listen of ["127.0.0.1:99999", "localhost"]) {
+    assertOneLine(
+      await runCli(["cp", "--listen", listen, "--state-dir", path.join(work, "listen-cp")], work),
+      new RegExp(`^meshops: --listen must be host:port \\(a port from 0 to 65535\\), got ${listen}$`, "m"),
+    );
+  }
+  const run = await runCli(["watch", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", path.join(work, "listen-watch"), "--log-level", "silent", "--listen", "127.0.0.1:70000"], work);
+  assertOneLine(run, /^meshops: --listen must be host:port \(a port from 0 to 65535\), got 127\.0\.0\.1:70000$/m);
 });

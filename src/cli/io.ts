@@ -61,6 +61,14 @@ export const numberFlag =
     return n;
   };
 
+/** `--listen host:port` (an empty host: 127.0.0.1; `[::1]:5681` for IPv6), `flag` naming the option in the error. */
+export function parseListen(value: string, flag: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port (a port from 0 to 65535), got ${value}`);
+  return { host: match[1] || "127.0.0.1", port };
+}
+
 /** Milliseconds as the shortest duration flag that means them: `1s`, `2m`, `1500ms`. */
 export function formatDuration(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;

@@ -17,7 +17,7 @@ import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettings, type ControlPlaneOptions } from "../controlPlane.js";
-import { durationMs, numberFlag, UsageError, type CliIo } from "../io.js";
+import { durationMs, numberFlag, parseListen, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { addValidationOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
@@ -244,13 +244,6 @@ async function gitCredentials(io: CliIo, o: WatchOptions): Promise<GitCredential
     ...(sshKeyFile ? { sshKeyFile } : {}),
     ...(knownHostsFile ? { knownHostsFile } : {}),
   };
-}
-
-function parseListen(value: string, flag: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(value.trim());
-  const port = Number(match?.[2]);
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, got ${value}`);
-  return { host: match[1] || "127.0.0.1", port };
 }
 
 async function readSecret(io: CliIo, file: string, flag: string): Promise<string> {
