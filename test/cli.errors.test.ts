@@ -108,3 +108,108 @@ test("a port in use: one line; the state directory is unlocked again; --debug ad
     await busy.close();
   }
 });
+
+test("a flag's value that is not a number or a duration: one line naming the flag, never 'unexpected error'", async () => {
+  const repo = tempRepo("meshops-cli-errors-flags-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const cases: [string[], RegExp][] = [
+      [["validate", "--max-file-size", "abc"], /--max-file-size <bytes>.*'abc'.*a positive whole number of bytes/],
+      [["validate", "--max-file-size", "-1"], /--max-file-size <bytes>.*'-1'.*a positive whole number of bytes/],
+      [["validate", "--format", "markdown", "--markdown-limit", "5"], /--markdown-limit <chars>.*'5'.*a whole number of at least 1000/],
+      [["validate", "--format", "github", "--annotations-limit", "x"], /--annotations-limit <n>.*'x'.*a whole number, 0 or more/],
+      [["plan", "--request-timeout", "5x"], /--request-timeout <duration>.*'5x'.*a positive duration such as 30s, 5m or 1h/],
+      [["apply", "--timeout", "-1s"], /--timeout <duration>.*'-1s'.*a positive duration/],
+      [["apply", "--max-deletes", "x"], /--max-deletes <n>.*'x'.*a number, 0 or more/],
+      [["apply", "--max-delete-percent", "-5"], /--max-delete-percent <p>.*'-5'.*a number, 0 or more/],
+      [["watch", "--interval", "0"], /--interval <duration>.*'0'.*a positive duration/],
+      [["watch", "--drift-interval", "1d"], /--drift-interval <duration>.*'1d'.*a positive duration/],
+    ];
+    for (const [args, pattern] of cases) {
+      const run = await runCli([...args, "--repo", repo.dir], work);
+      assert.equal(run.code, 1, `${args.join(" ")}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`^error: option '${pattern.source}`), args.join(" "));
+      assert.equal(run.stderr.trimEnd().split("\n").length, 1, `more than one line:\n${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /unexpected error|please report it/, args.join(" "));
+      assert.equal(run.stdout, "", args.join(" "));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("a repository without commits says so and how to go on, not 'cannot resolve revision HEAD'", async () => {
+  const repo = tempRepo("meshops-cli-errors-empty-");
+  try {
+    writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
+    for (const command of [["validate"], ["plan", "--state-dir", path.join(work, "no-commits")], ["render"]]) {
+      assertOneLine(
+        await runCli([...command, "--repo", repo.dir], work),
+        /^meshops: the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE$/m,
+      );
+    }
+    // A revision that does not exist in a repository with commits is still said as one.
+    commitFiles(repo.dir, {});
+    assertOneLine(await runCli(["validate", "--repo", repo.dir, "--ref", "no-such-branch"], work), /^meshops: cannot resolve revision "no-such-branch" to a commit/);
+    const worktree = await runCli(["validate", "--repo", repo.dir, "--ref", "WORKTREE"], work);
+    assert.equal(worktree.code, 0, worktree.stderr);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("a control plane that refuses the connection: the reason said once, not repeated from the error's cause", async () => {
+  const closed = await busyPort();
+  await closed.close();
+  const repo = tempRepo("meshops-cli-errors-refused-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", `http://127.0.0.1:${closed.port}`, "--request-timeout", "1s"], work);
+    // The first of the requests put on the wire at once to fail (GET / or GET /_resources) is the one said.
+    assertOneLine(run, new RegExp(`^meshops: GET /\\S*: GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}$`, "m"));
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("export --out a file, or a path below one: one line, not 'unexpected error: ENOTDIR'", async () => {
+  const file = path.join(work, "export-out-file");
+  writeFileSync(file, "not a folder\n");
+  for (const [out, force] of [[file, false], [path.join(file, "below"), false], [file, true]] as const) {
+    const run = await runCli(["export", "--state-dir", path.join(work, "export-state"), "--out", out, ...(force ? ["--force"] : [])], work);
+    assertOneLine(run, new RegExp(`^meshops: --out ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a directory \\(it, or a folder above it, is a file\\)$`, "m"));
+  }
+  assert.equal(readFileSync(file, "utf8"), "not a folder\n");
+});
+
+test("plan --out and render --out where a file is in the way: one line naming the flag, not 'unexpected error'", async () => {
+  const repo = tempRepo("meshops-cli-errors-out-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const file = path.join(work, "out-file");
+    writeFileSync(file, "in the way\n");
+    const below = path.join(file, "x");
+    const plan = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "out-state"), "--out", below], work);
+    assertOneLine(plan, new RegExp(`^meshops: cannot write --out ${below}: ENOTDIR`, "m"));
+    const planToDir = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "out-state"), "--out", work], work);
+    assertOneLine(planToDir, new RegExp(`^meshops: cannot write --out ${work}: EISDIR`, "m"));
+    for (const out of [file, below]) {
+      const render = await runCli(["render", "--repo", repo.dir, "--format", "kubernetes", "--out", out], work);
+      assertOneLine(render, new RegExp(`^meshops: cannot write --out ${out}: .*(is not a directory|ENOTDIR)`, "m"));
+    }
+    assert.equal(readFileSync(file, "utf8"), "in the way\n");
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("--listen with a port out of range or no port: one line from cp and watch alike", async () => {
+  for (const listen of ["127.0.0.1:99999", "localhost"]) {
+    assertOneLine(
+      await runCli(["cp", "--listen", listen, "--state-dir", path.join(work, "listen-cp")], work),
+      new RegExp(`^meshops: --listen must be host:port \\(a port from 0 to 65535\\), got ${listen}$`, "m"),
+    );
+  }
+  const run = await runCli(["watch", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", path.join(work, "listen-watch"), "--log-level", "silent", "--listen", "127.0.0.1:70000"], work);
+  assertOneLine(run, /^meshops: --listen must be host:port \(a port from 0 to 65535\), got 127\.0\.0\.1:70000$/m);
+});

@@ -178,6 +178,16 @@ const ACCEPTED: readonly string[] = [
   "\ufeff---\n",
   "\ufeff  # c\n- a: 1\n  b: 2\n",
   "\ufeff\"a\": 1\n",
+  // what real repositories hold (the inputs helper's audit): CRLF without a final line end, a long line, a long flow
+  // list, template braces inside a plain scalar (a Go template Kuma reads as a string), comment-only documents
+  "a: 1\r\n---\r\nb: 2",
+  "a:\r\n  - x\r\n  -   y\r\n",
+  `a: ${"x".repeat(5000)}\n`,
+  `a: [${Array.from({ length: 3000 }, (_, i) => `x${i}`).join(", ")}]\n`,
+  "name: foo-{{ .x }}\n",
+  "template: spiffe://{{ .TrustDomain }}/ns/{{ .Namespace }}\n",
+  "# c1\n# c2\n---\n# c3\n",
+  "a: x\n--- # c\nb: y\n...\n# only a comment\n",
   // a typical policy
   [
     "apiVersion: kuma.io/v1alpha1",
@@ -309,6 +319,13 @@ const FALLBACK: readonly string[] = [
   "a: 'unterminated\n",
   'a: "unterminated\n',
   "x" + "y".repeat(1100) + ": 1\n",
+  // a Helm template that parses as YAML (a flow mapping keyed by one: the full parser says it is a template), text
+  // after a document marker, a tab after a value
+  "name: {{ .Values.name }}\n",
+  "{{ .x }}: 1\n",
+  "a: 1\n--- x\n",
+  "a:  \t1\n",
+  "a: 1 \t\n",
   // accepted by yaml, but outside the subset or not worth matching exactly
   "- - a\n - b\n",
   "a: ?x\n",

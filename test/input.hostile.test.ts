@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
-import { runCli } from "./helpers/cli.js";
+import { runCli, spawnCli } from "./helpers/cli.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const repos: { cleanup: () => void }[] = [];
@@ -21,6 +21,7 @@ interface Diagnostic {
   line: number;
   message: string;
   rule: string;
+  resource: string;
   path: string;
 }
 
@@ -219,4 +220,87 @@ test("values with line breaks or terminal escapes (`mesh: |`, `type: \"Mesh\\e[2
   assert.ok(lines.some((line) => line.includes('unknown resource type "MeshTimeout\\u001b[2J\\r"')), run.stdout);
   // eslint-disable-next-line no-control-regex -- control characters are what it finds
   assert.doesNotMatch(run.stdout, /[\u0000-\u0009\u000b-\u001f\u007f\u0085\u2028\u2029]/u);
+});
+
+test("a template that happens to parse as YAML (`name: {{ .Values.name }}`) says it is a template; collection keys print no Node warning on stderr", async () => {
+  const repo = tempRepo("meshops-input-hostile-");
+  repos.push(repo);
+  const template = "type: MeshTimeout\nname: {{ .Values.name }}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n";
+  // An Envoy resource given as YAML with a sequence key, and meshops.yaml with a mapping key: each read by the yaml package.
+  const patch = 'type: MeshProxyPatch\nname: mpp\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  default:\n    appendModifications:\n    - cluster:\n        operation: Add\n        value: "[a]: b"\n';
+  commitFiles(repo.dir, { "mesh.yaml": MESH, "templates/timeout.yaml": template, "patch.yaml": patch, "meshops.yaml": "{{ .x }}: 1\n" });
+  const run = await spawnCli(["validate", "--format", "json"], repo.dir).exit(60_000);
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stderr, "");
+  const { diagnostics } = JSON.parse(run.stdout) as { diagnostics: Diagnostic[] };
+  assert.deepEqual(
+    diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
+    [
+      ["meshops.yaml", 1, "config", 'unknown field "{ ? { .x } }"'],
+      [
+        "templates/timeout.yaml",
+        2,
+        "yaml-syntax",
+        "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml",
+      ],
+    ],
+  );
+});
+
+test("meshops.yaml that cannot be read as data (an alias of no anchor, an alias bomb, a duplicate key) is a diagnostic at its line, not 'unexpected error'", async () => {
+  const bomb = ["a0: &a0 [x]", ...Array.from({ length: 120 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join("\n");
+  const cases: [string, [number, string, string][]][] = [
+    ["instance: meshops\nprune:\n  maxDeletes: *limit\n", [[3, "yaml-syntax", "unresolved alias *limit: the document sets no anchor &limit before it (anchors do not carry across documents)"]]],
+    [`${bomb}\n`, [[1, "yaml-alias-limit", "aliases expand the document by 7.975367974709495e+36 nodes, more than the limit of 10000; refused"]]],
+    ["instance: a\nprune: {enabled: false}\ninstance: b\n", [[3, "duplicate-key", 'duplicate key: "instance"']]],
+  ];
+  for (const [config, expected] of cases) {
+    const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": config });
+    assert.equal(run.stderr, "");
+    assert.equal(run.code, 1);
+    assert.deepEqual(
+      run.diagnostics.map((d) => [d.line, d.rule, d.message]),
+      expected,
+      config.slice(0, 60),
+    );
+    assert.ok(run.diagnostics.every((d) => d.file === "meshops.yaml"));
+  }
+});
+
+test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 note only where it gives the type asked for", async () => {
+  const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": "prune:\n  enabled: yes\n  maxDeletes: yes\n  maxDeletePercent: '20'\n" });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.line, d.path, d.message]),
+    [
+      [2, "prune.enabled", 'must be boolean, found a string ("yes"); meshops.yaml is read as YAML 1.2, where yes is a string: write true'],
+      [3, "prune.maxDeletes", 'must be integer, found a string ("yes")'],
+      [4, "prune.maxDeletePercent", 'must be number, found a string ("20"); quoted, it is a string: write 20 without quotes'],
+    ],
+  );
+});
+
+test("an alias of no anchor in a resource names the resource it breaks", async () => {
+  const text = `${MESH}---\ntype: MeshTimeout\nname: t\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n  - targetRef: {kind: Mesh}\n    default: *defaults\n`;
+  const run = await validate({ "mesh.yaml": text });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.line, d.resource, d.rule, d.message]),
+    [[11, "MeshTimeout/default/t", "yaml-syntax", "unresolved alias *defaults: the document sets no anchor &defaults before it (anchors do not carry across documents)"]],
+  );
+});
+
+test("a duplicate key names its field path, in a Universal and in a Kubernetes document", async () => {
+  const universal = "type: MeshTimeout\nname: u\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n  - targetRef: {kind: Mesh}\n    default:\n      idleTimeout: 1s\n      idleTimeout: 2s\n";
+  const kubernetes =
+    "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: k\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: default\n    kuma.io/mesh: other\nspec:\n  targetRef: {kind: Mesh}\n";
+  const run = await validate({ "mesh.yaml": MESH, "u.yaml": universal, "k.yaml": kubernetes });
+  assert.equal(run.code, 1);
+  assert.deepEqual(
+    run.diagnostics.map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]),
+    [
+      ["k.yaml", 8, "MeshTimeout/default/k.kuma-system", 'metadata.labels["kuma.io/mesh"]', "duplicate-key", 'duplicate key: "kuma.io/mesh"'],
+      ["u.yaml", 10, "MeshTimeout/default/u", "spec.to[0].default.idleTimeout", "duplicate-key", 'duplicate key: "idleTimeout"'],
+    ],
+  );
 });

@@ -204,7 +204,7 @@ describe("meshops validate and render (processes, on real Git repositories)", ()
 
   it("meshops.yaml is YAML 1.2: a yes on a boolean setting is a string there, and the error says what to write", async () => {
     const { stdout } = await validate(repo({ "meshops.yaml": "prune: {enabled: yes}\n" }));
-    assert.ok(stdout.includes('meshops.yaml:1:9: error: prune.enabled: must be boolean; meshops.yaml is read as YAML 1.2, where yes is a string: write true [config]'), stdout);
+    assert.ok(stdout.includes('meshops.yaml:1:9: error: prune.enabled: must be boolean, found a string ("yes"); meshops.yaml is read as YAML 1.2, where yes is a string: write true [config]'), stdout);
   });
 
   it("render quotes label values YAML 1.1 would read as booleans or numbers; meshops.yaml is read as YAML 1.2 (instance: on is the string on)", async () => {

@@ -43,7 +43,7 @@ export function addControlPlaneOptions(command: Command): Command {
     .addOption(
       new Option("--request-timeout <duration>", "how long one try of a request to --cp-url may take (a request that times out twice fails)")
         .default(10_000, "10s")
-        .argParser(durationMs("--request-timeout")),
+        .argParser(durationMs),
     );
 }
 

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { InvalidArgumentError } from "commander";
 import { parseGoDuration } from "../kuma/duration.js";
 import { COLOR, PLAIN, type Style } from "../report/style.js";
 
@@ -41,12 +42,32 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** A commander argParser for a positive duration flag (`30s`, `5m`, `500ms`), in milliseconds. */
-export const durationMs = (flag: string) => (value: string) => {
+/**
+ * A commander argParser for a positive duration flag (`30s`, `5m`, `500ms`), in milliseconds. Its error is commander's
+ * usage error, one line naming the flag and the value: `error: option '--timeout <duration>' argument '5x' is invalid. …`.
+ */
+export function durationMs(value: string): number {
   const ns = parseGoDuration(value.trim());
-  if (ns === undefined || ns <= 0) throw new Error(`${flag} must be a positive duration such as 30s, 5m or 1h, got ${value}`);
+  if (ns === undefined || ns <= 0) throw new InvalidArgumentError("expected a positive duration such as 30s, 5m or 1h");
   return Math.max(1, Math.round(ns / 1e6));
-};
+}
+
+/** A commander argParser for a numeric flag: `expected` completes "expected …" in the usage error a value `accepts` refuses gets. */
+export const numberFlag =
+  (expected: string, accepts: (n: number) => boolean) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !accepts(n)) throw new InvalidArgumentError(`expected ${expected}`);
+    return n;
+  };
+
+/** `--listen host:port` (an empty host: 127.0.0.1; `[::1]:5681` for IPv6), `flag` naming the option in the error. */
+export function parseListen(value: string, flag: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port (a port from 0 to 65535), got ${value}`);
+  return { host: match[1] || "127.0.0.1", port };
+}
 
 /** Milliseconds as the shortest duration flag that means them: `1s`, `2m`, `1500ms`. */
 export function formatDuration(ms: number): string {

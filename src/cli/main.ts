@@ -45,7 +45,9 @@ async function describeFailure(error: unknown, debug: boolean): Promise<string> 
   const stack = debug && error instanceof Error && error.stack ? `\n${error.stack}` : "";
   if ((await operatorErrors()).some((type) => error instanceof type)) {
     const root = error as Error;
-    const cause = root.cause instanceof Error ? `: ${(describeSystemError(root.cause) ?? root.cause.message).trim().split("\n")[0]}` : "";
+    // The cause's words, unless the message says them already (an HTTP failure describes its network error).
+    const because = root.cause instanceof Error ? (describeSystemError(root.cause) ?? root.cause.message).trim().split("\n")[0] : undefined;
+    const cause = because && !root.message.includes(because) ? `: ${because}` : "";
     return `meshops: ${root.message}${cause}${stack}\n`;
   }
   const system = error instanceof Error ? describeSystemError(error) : undefined;

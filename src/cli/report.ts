@@ -9,7 +9,7 @@ import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/comm
 import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
-import { styleFor, UsageError, type CliIo } from "./io.js";
+import { numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
@@ -105,21 +105,13 @@ export async function writeReports<K extends ReportKind>(
 export function markdownLimitOption(): Option {
   return new Option("--markdown-limit <chars>", "keep the markdown report under this many characters, leaving out diffs and rows with a note")
     .default(MARKDOWN_LIMIT)
-    .argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1000) throw new Error(`--markdown-limit must be an integer of at least 1000, got ${v}`);
-      return n;
-    });
+    .argParser(numberFlag("a whole number of at least 1000", (n) => Number.isInteger(n) && n >= 1000));
 }
 
 export function annotationsLimitOption(): Option {
   return new Option("--annotations-limit <n>", "--format github: annotations of each level (error, warning, notice) to print; GitHub shows 10 per step, the rest are counted in one line")
     .default(ANNOTATIONS_LIMIT)
-    .argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--annotations-limit must be a non-negative integer, got ${v}`);
-      return n;
-    });
+    .argParser(numberFlag("a whole number, 0 or more", (n) => Number.isInteger(n) && n >= 0));
 }
 
 /** GitHub Actions sets GITHUB_STEP_SUMMARY to a file whose Markdown is shown on the run's summary page. */

@@ -8,7 +8,7 @@ import type { Snapshot } from "../source/types.js";
 import { GitObjects } from "../source/gitBatch.js";
 import { cacheResult, cacheSlot, fileVersionKey, hasEntry, nearestEntry, readCachedResult, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
-import { styleFor, UsageError, type CliIo } from "./io.js";
+import { numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { withoutCredentials } from "../util/proxy.js";
 import { sopsKeys } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
@@ -62,11 +62,7 @@ export function validateOptionsOf(options: { readonly exclude?: readonly string[
 
 /** `--max-file-size`: `watch` reads the repository too, and takes the same option. */
 export function maxFileSizeOption(): Option {
-  return new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser((v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--max-file-size must be a positive integer, got ${v}`);
-    return n;
-  });
+  return new Option("--max-file-size <bytes>", "refuse YAML files larger than this").default(1024 * 1024).argParser(numberFlag("a positive whole number of bytes", (n) => Number.isInteger(n) && n > 0));
 }
 
 /** A commander parser for a repeatable option. */

@@ -6,7 +6,7 @@ import type { Plan } from "../diff/plan.js";
 import type { Comparison } from "../sync/reconcile.js";
 import type { ValidationResult } from "../validate/index.js";
 import type { ControlPlaneOptions } from "./controlPlane.js";
-import type { CliIo } from "./io.js";
+import { UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
 
 /** What a plan against this control plane and this repository is computed from, and each live object's digest. */
@@ -35,7 +35,9 @@ function withoutCredentials(url: string): string {
 }
 
 export async function writeSavedPlan(file: string, plan: Plan, basis: PlanBasis, live: ReadonlyMap<string, string>, prune: boolean, io: CliIo): Promise<void> {
-  await writeFile(path.resolve(io.cwd, file), savePlan(plan, basis, live, prune), { encoding: "utf8", mode: 0o600 });
+  await writeFile(path.resolve(io.cwd, file), savePlan(plan, basis, live, prune), { encoding: "utf8", mode: 0o600 }).catch((cause: unknown) => {
+    throw new UsageError(`cannot write --out ${file}`, { cause });
+  });
 }
 
 export async function readSavedPlan(file: string, io: CliIo): Promise<SavedPlan> {

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { parseAllDocuments, LineCounter } from "yaml";
-import { YAML_OPTIONS } from "../parse/documents.js";
+import { parseAllDocuments, parseDocument, LineCounter } from "yaml";
+import { aliasProblem, describeYamlError, documentValue, YAML_OPTIONS } from "../parse/documents.js";
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { JsonObject } from "../model/resource.js";
+import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES, defaultSystemNamespaces } from "../kuma/naming.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
@@ -176,11 +176,20 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
   if (!first || first.errors.length > 0) {
     for (const e of first?.errors ?? []) {
       const p = lines.linePos(e.pos[0]);
-      diag(p.line, p.col, "", e.message.split("\n")[0] ?? e.message, "yaml-syntax");
+      const { rule, message } = describeYamlError(e, file.text);
+      diag(p.line, p.col, "", message, rule);
     }
     return { config: DEFAULT_CONFIG, diagnostics };
   }
-  const value = (first.toJS({ maxAliasCount: 100 }) ?? {}) as JsonObject;
+  // Aliases are expanded as in a resource file, within the same limits: a problem is a diagnostic, never a throw.
+  const refused = aliasProblem(first);
+  const read = refused ? { problem: refused } : documentValue(first);
+  if ("problem" in read) {
+    const p = lines.linePos(refused?.offset ?? first.contents?.range[0] ?? 0);
+    diag(p.line, p.col, "", read.problem.message, read.problem.rule);
+    return { config: DEFAULT_CONFIG, diagnostics };
+  }
+  const value = (read.value ?? {}) as JsonObject;
   const validateConfig = precompiledConfig() ?? runtimeConfigValidator();
   if (!validateConfig(value)) {
     const locator = new Locator(() => file.text);
@@ -279,6 +288,29 @@ function configErrorPath(error: ErrorObject): string {
   return formatPath(segments);
 }
 
+/**
+ * Where a string stands for a number or a boolean of the type asked for: quoted (`'20'`, a number when plain), or a
+ * plain scalar YAML 1.1 would read as one (`yes`), which meshops.yaml, read as YAML 1.2, does not. Nothing otherwise
+ * (`maxDeletes: yes` gets no advice to write `true`).
+ */
+function stringNote(written: string, asked: readonly string[]): string {
+  const plain = parseDocument(written).toJS() as JsonValue;
+  const scalar = (value: JsonValue) => typeof value === "number" || typeof value === "boolean";
+  if (scalar(plain) && asked.some((type) => isOfType(plain, type))) return `; quoted, it is a string: write ${written} without quotes`;
+  const meant = readsBackAsString(written) ? undefined : resolvePlain(written);
+  if (meant !== undefined && asked.some((type) => isOfType(meant, type))) return `; meshops.yaml is read as YAML 1.2, where ${written} is a string: write ${JSON.stringify(meant)}`;
+  return "";
+}
+
+/** Whether a value is of a JSON schema type. */
+function isOfType(value: JsonValue, type: string): boolean {
+  if (type === "integer") return Number.isInteger(value);
+  if (type === "null") return value === null;
+  if (type === "array") return Array.isArray(value);
+  if (type === "object") return isJsonObject(value);
+  return typeof value === type;
+}
+
 function configErrorMessage(error: ErrorObject): string {
   switch (error.keyword) {
     case "additionalProperties": {
@@ -294,10 +326,10 @@ function configErrorMessage(error: ErrorObject): string {
       return "set either `mesh` or a {mesh} segment in `path`, not both";
     case "type": {
       // meshops.yaml is meshops' own file, read as YAML 1.2 (the mesh resources are read as Kuma reads them, YAML 1.1).
-      const written = error.data;
-      const meant = typeof written === "string" && !readsBackAsString(written) ? resolvePlain(written) : undefined;
-      const yaml11 = meant === undefined ? "" : `; meshops.yaml is read as YAML 1.2, where ${written} is a string: write ${JSON.stringify(meant)}`;
-      return `${error.message ?? "has the wrong type"}${yaml11}`;
+      const written = error.data as JsonValue;
+      const asked = [(error.params as { type: string | string[] }).type].flat();
+      const found = written !== null && typeof written !== "object" ? `${kindOfValue(written)} (${JSON.stringify(written)})` : kindOfValue(written);
+      return `${error.message ?? "has the wrong type"}, found ${found}${typeof written === "string" ? stringNote(written, asked) : ""}`;
     }
     default:
       return error.message ?? error.keyword;

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isPair, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Alias, type Document, type DocumentOptions, type Node, type ParseOptions, type SchemaOptions } from "yaml";
 import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
@@ -41,9 +41,11 @@ export interface ParsedYaml {
 
 /**
  * How every YAML text is read. Merge keys (`<<: *defaults`) are merged, as the YAML 1.1 readers of kubectl and the
- * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here.
+ * control plane (sigs.k8s.io/yaml) merge them; a quoted "<<" stays a plain key there and here. The package's own
+ * warnings (a collection key stringified) are not printed: they would reach stderr as Node process warnings, and what
+ * they are about is a diagnostic of meshops' own (decodeProblems.ts).
  */
-export const YAML_OPTIONS = { uniqueKeys: true, merge: true } as const;
+export const YAML_OPTIONS = { uniqueKeys: true, merge: true, logLevel: "error" } as const;
 
 /**
  * The full parser's documents of a mesh resource file, their plain scalars typed as Kuma's readers type them (YAML
@@ -116,8 +118,10 @@ export function parseYaml(text: string): ParsedYaml {
   return parseYamlFully(text);
 }
 
+const NESTING_MESSAGE = `document nests collections more than ${MAX_NESTING} levels deep; refused`;
+
 function nestingProblem(line: number, column: number): YamlProblem {
-  return { line, column, rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+  return { line, column, rule: "yaml-nesting-limit", message: NESTING_MESSAGE };
 }
 
 /** How deep collections nest in a value (0 for a scalar), without recursion: the value itself may be too deep for it. */
@@ -195,50 +199,41 @@ export function parseYamlFully(written: string): ParsedYaml {
   const problems: YamlProblem[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
   const template = docs.some((doc) => doc.errors.length > 0) ? templateStart(text) : -1;
-  if (template >= 0) {
-    // A Helm (or other) template: its syntax errors would only be the template's, one after another.
-    const pos = at(template);
-    return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
-  }
+  if (template >= 0) return templateProblem(at(template));
 
+  let templateAt: number | undefined;
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       // A document with a syntax error is dropped whole: half a document must never become a resource.
       const identity = identify(doc);
       for (const error of doc.errors) {
         const pos = at(error.pos[0]);
+        const sourcePath = error.code === "DUPLICATE_KEY" ? keyPathAt(doc, error.pos[0]) : undefined;
         problems.push({
           ...(identity ? { identity } : {}),
           line: pos.line,
           column: pos.col,
           ...describeYamlError(error, text),
+          ...(sourcePath ? { sourcePath } : {}),
         });
       }
       return;
     }
     if (doc.contents === null) return;
     const start = at(doc.contents.range[0]);
-    const counts = nodeCounts(doc, doc.contents);
-    if (counts.unresolved) {
-      const { source, range } = counts.unresolved;
-      const pos = at(range?.[0] ?? doc.contents.range[0]);
-      const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
-      problems.push({ line: pos.line, column: pos.col, rule: "yaml-syntax", message });
-      return;
-    }
-    if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
-      const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
-      problems.push({
-        line: start.line,
-        column: start.col,
-        rule: "yaml-alias-limit",
-        message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused`,
-      });
+    const refused = aliasProblem(doc);
+    if (refused) {
+      const identity = refused.rule === "yaml-syntax" ? identify(doc) : undefined;
+      const pos = at(refused.offset);
+      problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: refused.rule, message: refused.message });
       return;
     }
     // The document's span of text, comments before it included; the last one's to the end of the text.
     const span = [index === 0 ? 0 : (docs[index - 1]?.range[2] ?? 0), index === docs.length - 1 ? text.length : doc.range[2]] as const;
     const decode = decodeProblems(doc, text, span, secretFieldsOf(doc));
+    // `name: {{ .Values.name }}` is YAML (a flow mapping whose key is one): a template all the same, said as one.
+    const braces = decode.find((p) => text.startsWith("{{", p.offset) || text.startsWith("{{", p.offset - 1));
+    if (braces && templateAt === undefined) templateAt = text.startsWith("{{", braces.offset) ? braces.offset : braces.offset - 1;
     if (decode.length > 0) {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {
@@ -248,21 +243,49 @@ export function parseYamlFully(written: string): ParsedYaml {
       // Like a syntax error, a value kumactl and kubectl refuse (or meshops would change) drops the document whole.
       if (decode.some((p) => p.severity === undefined)) return;
     }
-    try {
-      const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
-      if (value === null || value === undefined) return;
-      if (nestingDepth(value) > MAX_NESTING) problems.push(nestingProblem(start.line, start.col));
-      else documents.push({ index, line: start.line, column: start.col, value });
-    } catch (error) {
-      problems.push({
-        line: start.line,
-        column: start.col,
-        rule: "yaml-alias-limit",
-        message: `document expands more than ${MAX_ALIAS_COUNT} aliases (${(error as Error).message}); refused`,
-      });
-    }
+    const read = documentValue(doc);
+    if ("problem" in read) problems.push({ line: start.line, column: start.col, ...read.problem });
+    else if (read.value !== null) documents.push({ index, line: start.line, column: start.col, value: read.value });
   });
+  if (templateAt !== undefined) return templateProblem(at(templateAt));
   return { documents, problems };
+}
+
+/**
+ * What refuses a document for its aliases before any is expanded: an alias of an anchor the document does not set, or
+ * aliases that would add more than MAX_ALIAS_EXPANSION nodes. `offset` is the alias's, or the document's.
+ */
+export function aliasProblem(doc: Document.Parsed): { offset: number; rule: "yaml-syntax" | "yaml-alias-limit"; message: string } | undefined {
+  if (doc.contents === null) return undefined;
+  const counts = nodeCounts(doc, doc.contents);
+  if (counts.unresolved) {
+    const { source, range } = counts.unresolved;
+    const message = `unresolved alias *${source}: the document sets no anchor &${source} before it (anchors do not carry across documents)`;
+    return { offset: range?.[0] ?? doc.contents.range[0], rule: "yaml-syntax", message };
+  }
+  if (counts.expanded - counts.plain > MAX_ALIAS_EXPANSION) {
+    const added = Number.isFinite(counts.expanded) ? `${counts.expanded - counts.plain} nodes` : "endlessly (a recursive alias)";
+    return { offset: doc.contents.range[0], rule: "yaml-alias-limit", message: `aliases expand the document by ${added}, more than the limit of ${MAX_ALIAS_EXPANSION}; refused` };
+  }
+  return undefined;
+}
+
+/** A document's value (null for an empty one), or what refuses it: more than MAX_ALIAS_COUNT aliases, or nesting past MAX_NESTING. */
+export function documentValue(doc: Document.Parsed): { value: JsonValue } | { problem: Pick<YamlProblem, "rule" | "message"> } {
+  let value: JsonValue | undefined;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue | undefined;
+  } catch (error) {
+    return { problem: { rule: "yaml-alias-limit", message: `document expands more than ${MAX_ALIAS_COUNT} aliases (${(error as Error).message}); refused` } };
+  }
+  if (value === undefined || value === null) return { value: null };
+  if (nestingDepth(value) > MAX_NESTING) return { problem: { rule: "yaml-nesting-limit", message: NESTING_MESSAGE } };
+  return { value };
+}
+
+/** A Helm (or other) template: its syntax errors would only be the template's, one after another. */
+function templateProblem(pos: { line: number; col: number }): ParsedYaml {
+  return { documents: [], problems: [{ line: pos.line, column: pos.col, rule: "yaml-syntax", message: TEMPLATE_MESSAGE }] };
 }
 
 /**
@@ -281,6 +304,27 @@ function secretFieldsOf(doc: Document): (path: PathSegments) => boolean {
     }
     return value === null || isSecretPath(value, path);
   };
+}
+
+/**
+ * The path of the key written at `offset` (a duplicate key's), in the document as composed despite its errors; none
+ * when no key starts there. An explicit stack: the document may nest as deep as it likes.
+ */
+function keyPathAt(doc: Document, offset: number): PathSegments | undefined {
+  const stack: [unknown, PathSegments][] = [[doc.contents, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, PathSegments];
+    if (isSeq(node)) node.items.forEach((item, i) => stack.push([item, [...path, i]]));
+    else if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const segment = isScalar(key) ? String(key.value ?? "") : "";
+        if (key?.range?.[0] === offset) return [...path, segment];
+        stack.push([pair.value, [...path, segment]]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** type/kind, mesh and name of a document, read from whatever part of it parsed. */
@@ -309,10 +353,11 @@ function identify(doc: Document): PartialIdentity | undefined {
   }
 }
 
-function describeYamlError(error: { code: string; message: string; pos: [number, number] }, text: string): Pick<YamlProblem, "rule" | "message"> {
+/** A syntax error of the `yaml` package as meshops says it: a duplicate key named, the message's first line. */
+export function describeYamlError(error: { code: string; message: string; pos: [number, number] }, text: string): Pick<YamlProblem, "rule" | "message"> {
   if (error.code === "DUPLICATE_KEY") return { rule: "duplicate-key", message: `duplicate key: ${duplicateKeyName(text, error.pos[0])}` };
   // The parser recurses per nesting level: a deep enough document exhausts the stack before any limit of ours.
-  if (/Maximum call stack size exceeded/.test(error.message)) return { rule: "yaml-nesting-limit", message: `document nests collections more than ${MAX_NESTING} levels deep; refused` };
+  if (/Maximum call stack size exceeded/.test(error.message)) return { rule: "yaml-nesting-limit", message: NESTING_MESSAGE };
   return { rule: "yaml-syntax", message: firstLine(error.message) };
 }
 

@@ -6,7 +6,7 @@ import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBat
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -69,7 +69,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
     const target = entry.mode === SYMLINK_MODE ? await resolveLink(git, entry, byPath, problems) : entry;
     if (!target) continue;
     if (target.size > maxBytes) {
-      problems.push({ path: entry.path, rule: "file-too-large", message: `file is ${target.size} bytes, over the limit of ${maxBytes}` });
+      problems.push(fileTooLarge(entry.path, target.size, maxBytes));
       continue;
     }
     wanted.push({ path: entry.path, entry: target });
@@ -159,7 +159,7 @@ async function readChanges(
   for (const change of present) {
     const size = sizes.get(change.newBlobId);
     if (size === undefined) return undefined;
-    if (size > maxBytes) problems.push({ path: change.path, rule: "file-too-large", message: `file is ${size} bytes, over the limit of ${maxBytes}` });
+    if (size > maxBytes) problems.push(fileTooLarge(change.path, size, maxBytes));
     else readable.push(change);
   }
   const texts = await readBlobs(topLevel, readable.map((c) => c.newBlobId), cache, objects);
@@ -243,7 +243,10 @@ const GIT_MISSING = "git is not on PATH: meshops reads the repository with the g
 /** resolveCommit through a long-running reader's cat-file process. */
 export async function resolveCommitThrough(objects: GitObjects, ref: string): Promise<string> {
   const [found] = await objects.info([`${ref}^{commit}`]).catch(() => [undefined]);
-  if (found?.type !== "commit") throw new SourceError(await unresolvedMessage(simpleGit({ baseDir: objects.directory }), ref));
+  if (found?.type !== "commit") {
+    const git = simpleGit({ baseDir: objects.directory });
+    throw new SourceError((await hasNoCommits(git)) ? NO_COMMITS : await unresolvedMessage(git, ref));
+  }
   return found.id;
 }
 
@@ -252,11 +255,19 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
   try {
     commit = (await git.revparse(["--verify", `${ref}^{commit}`])).trim();
   } catch (cause) {
+    if (await hasNoCommits(git)) throw new SourceError(NO_COMMITS);
     throw new SourceError(await unresolvedMessage(git, ref), { cause });
   }
   // simple-git resolves some failures to an empty answer instead of rejecting.
   if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new SourceError(await unresolvedMessage(git, ref));
   return commit;
+}
+
+const NO_COMMITS = "the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE";
+
+/** A repository just made with `git init`: no ref names a commit (git's own answer, "Needed a single revision", says nothing of it). */
+async function hasNoCommits(git: SimpleGit): Promise<boolean> {
+  return git.raw(["rev-list", "--all", "--max-count=1"]).then((answer) => answer.trim() === "", () => false);
 }
 
 /**

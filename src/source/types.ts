@@ -21,6 +21,11 @@ export interface SourceProblem {
   readonly severity?: "error" | "warning";
 }
 
+/** A file over `--max-file-size`: the same words from every reader (a commit, an incremental read, the working tree). */
+export function fileTooLarge(path: string, size: number, maxBytes: number): SourceProblem {
+  return { path, rule: "file-too-large", message: `file is ${size} bytes, over the limit of ${maxBytes} bytes: raise it with --max-file-size, or exclude the file` };
+}
+
 export interface Snapshot {
   /** The commit id read, or "WORKTREE". */
   readonly revision: string;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit } from "simple-git";
 import { prefixOf, repositoryRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
 /**
  * Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. A folder outside any Git
@@ -76,7 +76,7 @@ async function readOne(topLevel: string, relative: string, maxBytes: number, pro
   }
   if (!info.isFile()) return undefined;
   if (info.size > maxBytes) {
-    problems.push({ path: relative, rule: "file-too-large", message: `file is ${info.size} bytes, over the limit of ${maxBytes}` });
+    problems.push(fileTooLarge(relative, info.size, maxBytes));
     return undefined;
   }
   const bytes = await readFile(target);

@@ -40,7 +40,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option("--prune", "delete owned resources that are no longer desired (within the prune limits)")
     .option("--dry-run", "print the plan only; change nothing")
     .option("--yes", "do not ask before deleting (a saved plan was reviewed already: it never asks)")
-    .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs("--timeout")))
+    .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs))
     .option("--verbose", "a progress line on stderr for every change as it finishes");
   addPruneLimitOptions(command, "refuse");
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { startControlPlaneServer } from "../../cp/server.js";
-import { UsageError, type CliIo } from "../io.js";
+import { parseListen, UsageError, type CliIo } from "../io.js";
 import type { Product } from "../../config/repoConfig.js";
 import type { ControlPlaneEnvironment } from "../../backend/types.js";
 import { openStateDirectory } from "../controlPlane.js";
@@ -37,9 +37,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .option("--recover", "repair a damaged journal: keep its valid records, copy the rest aside, report what was dropped, and exit")
     .option("--insecure", "allow listening on a non-loopback address without --token-file (anyone who reaches it can write)")
     .action(async (options: CpOptions) => {
-      const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(options.listen);
-      if (!match) throw new UsageError(`--listen must be host:port, got ${options.listen}`);
-      const host = match[1] || "127.0.0.1";
+      const { host, port } = parseListen(options.listen, "--listen");
       const token = options.tokenFile
         ? (
             await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {
@@ -71,7 +69,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         await store.close();
         return setExit(0);
       }
-      const server = await startControlPlaneServer({ store, host, port: Number(match[2]), ...(token ? { token } : {}) }).catch(async (cause: unknown) => {
+      const server = await startControlPlaneServer({ store, host, port, ...(token ? { token } : {}) }).catch(async (cause: unknown) => {
         await store.close(); // unlocks the state directory
         throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
       });

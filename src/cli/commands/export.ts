@@ -48,7 +48,8 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     if (badRecipient !== undefined) throw new UsageError(`--sops-age-recipient ${badRecipient}: not an age public key (age1 followed by 58 characters; age-keygen -y KEYFILE prints it)`);
     const recipients = { age: options.sopsAgeRecipient, pgp: await Promise.all(options.sopsPgpRecipientFile.map((file) => pgpPublicKey(file, io))) };
     const anyRecipient = recipients.age.length + recipients.pgp.length > 0;
-    if (!options.force && (await entriesOf(out)).length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
+    const entries = await entriesOf(out, options.out);
+    if (!options.force && entries.length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
     // Read only: an embedded control plane is not given a Mesh default it does not hold (a real one creates it at start).
     const { backend } = await openControlPlane(options, io, { version: undefined, skipDefaultMeshCreation: true });
     let exported;
@@ -92,11 +93,14 @@ async function pgpPublicKey(file: string, io: CliIo): Promise<string> {
   return key;
 }
 
-async function entriesOf(dir: string): Promise<string[]> {
+/** What `dir` (`--out`, written as `flag`) holds: nothing when absent; a file there, or above it, is a usage error. */
+async function entriesOf(dir: string, flag: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return [];
+    if (code === "ENOTDIR") throw new UsageError(`--out ${flag} is not a directory (it, or a folder above it, is a file)`);
     throw error;
   }
 }

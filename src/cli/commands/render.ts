@@ -21,7 +21,13 @@ export function renderCommand(io: CliIo, setExit: (code: number) => void): Comma
       if (!rendered) return setExit(1);
       if (options.out === undefined) io.stdout.write(manifestStream(rendered.manifests));
       else {
-        const { written, unchanged, removed } = writeManifestDirectory(path.resolve(io.cwd, options.out), manifestFiles(rendered.manifests));
+        let write;
+        try {
+          write = writeManifestDirectory(path.resolve(io.cwd, options.out), manifestFiles(rendered.manifests));
+        } catch (cause) {
+          throw new UsageError(`cannot write --out ${options.out}`, { cause });
+        }
+        const { written, unchanged, removed } = write;
         io.stderr.write(`meshops: ${rendered.manifests.length} manifests in ${options.out}: ${written} written, ${unchanged} unchanged, ${removed} removed\n`);
       }
       return setExit(0);

@@ -17,7 +17,7 @@ import { DEFAULT_STATUS_SERVER_LIMITS } from "../../daemon/server.js";
 import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettings, type ControlPlaneOptions } from "../controlPlane.js";
-import { durationMs, UsageError, type CliIo } from "../io.js";
+import { durationMs, numberFlag, parseListen, UsageError, type CliIo } from "../io.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { addValidationOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
@@ -63,9 +63,9 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--branch <name>", "branch to follow, nothing else is applied (default: the branch checked out at start in a local repository, main for a remote one)")
     .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
     .addOption(maxFileSizeOption())
-    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs("--interval")))
+    .addOption(new Option("--interval <duration>", "how often a remote repository is fetched (with ±10% jitter)").default(60_000, "60s").argParser(durationMs))
     .addOption(
-      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(durationMs("--drift-interval")),
+      new Option("--drift-interval <duration>", "how often the control plane is compared with the last applied revision").default(300_000, "5m").argParser(durationMs),
     )
     .addOption(new Option("--drift-mode <mode>", "report or correct drift in every mesh, overriding meshops.yaml's drift settings").choices(["report", "correct"]))
     .addOption(
@@ -81,11 +81,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .addOption(
       new Option("--max-connections <n>", "connections the status server keeps open at most; more are closed at once")
         .default(DEFAULT_STATUS_SERVER_LIMITS.maxConnections)
-        .argParser((v) => {
-          const n = Number(v);
-          if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`--max-connections must be a positive integer, got ${v}`);
-          return n;
-        }),
+        .argParser(numberFlag("a positive whole number", (n) => Number.isInteger(n) && n > 0)),
     )
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE); a commit with an encrypted file that does not decrypt is not applied")
     .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) for SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)")
@@ -248,13 +244,6 @@ async function gitCredentials(io: CliIo, o: WatchOptions): Promise<GitCredential
     ...(sshKeyFile ? { sshKeyFile } : {}),
     ...(knownHostsFile ? { knownHostsFile } : {}),
   };
-}
-
-function parseListen(value: string, flag: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(value.trim());
-  const port = Number(match?.[2]);
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be host:port, got ${value}`);
-  return { host: match[1] || "127.0.0.1", port };
 }
 
 async function readSecret(io: CliIo, file: string, flag: string): Promise<string> {

@@ -8,6 +8,7 @@
  * detail after it is ours, not protojson's.
  */
 import { parse } from "yaml";
+import { YAML_OPTIONS } from "../../parse/documents.js";
 import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
 import { field, index, isObject, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
@@ -133,7 +134,7 @@ function envoyResourceViolations(path: string, value: Json): Violation[] {
   if (typeof value !== "string") return []; // another JSON type fails decoding; the schema reports it
   let decoded: unknown;
   try {
-    decoded = parse(value);
+    decoded = parse(value, YAML_OPTIONS);
   } catch {
     decoded = undefined;
   }
