@@ -52,7 +52,7 @@ test("set after start-up, the bound takes effect: the same allocations peak at a
 test("--heap-growth and --max-connections take whole numbers: anything else is a one-line usage error", async () => {
   const cases = [
     ...["-5", "abc", "12.5", "5000"].map((bad) => [`--heap-growth=${bad}`, `--heap-growth must be a whole percentage from 0 to 1000, got ${bad}`]),
-    ...["0", "x"].map((bad) => [`--max-connections=${bad}`, `--max-connections must be a positive integer, got ${bad}`]),
+    ...["0", "x"].map((bad) => [`--max-connections=${bad}`, `option '--max-connections <n>' argument '${bad}' is invalid. expected a positive whole number`]),
   ];
   for (const [arg, message] of cases) {
     const result = await runCli(["watch", arg as string], tmpdir());

@@ -203,3 +203,17 @@ test("without the cache too, the base revision is read through the git process S
     shared.close();
   }
 });
+
+test("a cache that cannot be written is one note naming why, the plan unchanged", async () => {
+  const repo = repository();
+  const inTheWay = path.join(tempDir("meshops-vcache-file-"), "cache");
+  writeFileSync(inTheWay, "not a folder");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  const plan = ["plan", "--state-dir", state, "--format", "json"];
+  const uncached = await runCli(plan, repo);
+  const run = await runCli([...plan, "--validation-cache", inTheWay], repo);
+  assert.equal(run.code, uncached.code);
+  assert.equal(run.stdout, uncached.stdout);
+  const notes = run.stderr.split("\n").filter((line) => line.includes("validation cache"));
+  assert.deepEqual(notes, [`meshops: note: the validation cache was not written: ${inTheWay} exists and is not a directory`]);
+});

@@ -16,6 +16,7 @@ import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { ValidateReport } from "../report/common.js";
 import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
+import { errorMessage } from "../daemon/logger.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -211,7 +212,7 @@ export async function loadRepository(
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
   // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
-  if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${String(error)}\n`));
+  if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${errorMessage(error)}\n`));
   // By path only when a resource is sealed: a map of 51,000 files for nothing otherwise.
   let texts: Map<string, string> | undefined;
   const textOf = (file: string): string | undefined => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
