@@ -6,7 +6,12 @@
  * The embedded control plane over HTTP, which checks the Secrets as Kuma's provided CA manager does; a real Git repository.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, test } from "node:test";
+import { openStore } from "../src/backend/store.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
 import { stringify } from "yaml";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli } from "./helpers/cli.js";
@@ -57,4 +62,46 @@ test("apply creates the Mesh, its CA's Secrets and then the Mesh with the provid
     const plan = await runCli(["plan", "--cp-url", url], repo.dir);
     assert.equal(plan.code, 0, plan.stdout + plan.stderr);
   });
+});
+
+test("a Secret write that fails after the Mesh was created without its provided CA: the report says the Mesh was written without that backend, not that it was not attempted; a second apply completes it", async () => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-provided-ca-fail-"));
+  const store = await openStore({ stateDir, skipMeshCreation: true });
+  let refuse = true;
+  const server = await startControlPlaneServer({
+    store,
+    port: 0,
+    faults: (req) => (refuse && req.method === "PUT" && req.url === "/meshes/vault/secrets/ca-key" ? { status: 400, title: "Bad Request", detail: "injected refusal" } : undefined),
+  });
+  try {
+    const first = await runCli(["apply", "--cp-url", server.url, "--format", "json"], repo.dir);
+    assert.equal(first.code, 1, first.stderr);
+    const report = JSON.parse(first.stdout) as { summary: Record<string, number>; results: { resource: string; outcome: string; error?: string }[] };
+    // The control plane holds Mesh/vault (without ca-1) and Secret ca-cert: the report says so of each.
+    const live = (await (await fetch(`${server.url}/meshes/vault`)).json()) as JsonObject;
+    assert.equal(live.mtls, undefined);
+    assert.deepEqual(
+      report.results.map((r) => [r.resource, r.outcome]),
+      [
+        ["Mesh/vault", "failed"],
+        ["Secret/vault/ca-cert", "applied"],
+        ["Secret/vault/ca-key", "failed"],
+      ],
+    );
+    assert.equal(
+      report.results[0]?.error,
+      "Mesh/vault: created without mTLS backend ca-1 (it reads Secrets created after it); not written with it: an earlier change of mesh vault failed",
+    );
+    assert.deepEqual(report.summary, { applied: 1, failed: 2, notAttempted: 0 });
+
+    refuse = false;
+    const second = await runCli(["apply", "--cp-url", server.url], repo.dir);
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.deepEqual(second.stdout.trimEnd().split("\n"), ["✓ update Mesh/vault", "✓ create Secret/vault/ca-key", "Apply complete: 2 applied."]);
+    assert.deepEqual(((await (await fetch(`${server.url}/meshes/vault`)).json()) as JsonObject).mtls, mesh.mtls);
+  } finally {
+    await server.close();
+    await store.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });
