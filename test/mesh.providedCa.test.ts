@@ -16,7 +16,7 @@ import { stringify } from "yaml";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
-import { commitFiles, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 const mesh: JsonObject = {
   type: "Mesh",
@@ -26,13 +26,11 @@ const mesh: JsonObject = {
 const secret = (name: string, pem: string): JsonObject => ({ type: "Secret", mesh: "vault", name, data: Buffer.from(pem).toString("base64") });
 const SECRETS = [secret("ca-cert", "-----BEGIN CERTIFICATE-----\n"), secret("ca-key", "-----BEGIN PRIVATE KEY-----\n")];
 
+const MESHOPS_YAML = stringify({ controlPlane: { skipDefaultMeshCreation: true }, defaults: { materialize: false }, secrets: { allowPlaintext: true } });
 const repo = tempRepo("meshops-provided-ca-");
 after(() => repo.cleanup());
-commitFiles(repo.dir, {
-  "meshops.yaml": stringify({ controlPlane: { skipDefaultMeshCreation: true }, defaults: { materialize: false }, secrets: { allowPlaintext: true } }),
-  "meshes/vault/mesh.yaml": stringify(mesh),
-  "meshes/vault/ca.yaml": SECRETS.map((s) => stringify(s)).join("---\n"),
-});
+const vaultFiles = { "meshes/vault/mesh.yaml": stringify(mesh), "meshes/vault/ca.yaml": SECRETS.map((s) => stringify(s)).join("---\n") };
+commitFiles(repo.dir, { "meshops.yaml": MESHOPS_YAML, ...vaultFiles });
 
 const put = (url: string, at: string, body: JsonObject) => fetch(`${url}${at}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -104,4 +102,46 @@ test("a Secret write that fails after the Mesh was created without its provided 
     await store.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
+});
+
+test("the embedded control plane refuses to delete a Secret its Mesh's CA backend uses, as Kuma's secret validator does; once the Mesh is gone the Secrets went with it", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    assert.equal((await put(url, "/meshes/vault", { type: "Mesh", name: "vault" })).status, 201);
+    for (const s of SECRETS) assert.equal((await put(url, `/meshes/vault/secrets/${s.name as string}`, s)).status, 201);
+    assert.equal((await put(url, "/meshes/vault", mesh)).status, 200);
+    const refused = await fetch(`${url}/meshes/vault/secrets/ca-key`, { method: "DELETE" });
+    assert.equal(refused.status, 400);
+    // kumahq/kuma pkg/core/secrets/manager/validator.go (ValidateDelete), UsedSecrets of the provided CA manager.
+    assert.deepEqual(((await refused.json()) as JsonObject).invalid_parameters, [
+      {
+        field: "name",
+        reason: 'The secret "ca-key" that you are trying to remove is currently in use in Mesh "vault" in mTLS backend "ca-1". Please remove the reference from the "ca-1" backend before removing the secret.',
+      },
+    ]);
+    assert.equal((await fetch(`${url}/meshes/vault`, { method: "DELETE" })).status, 200);
+    assert.equal((await fetch(`${url}/meshes/vault/secrets/ca-key`)).status, 404);
+  });
+});
+
+test("prune deletes a Mesh with the Secrets its provided CA uses: the Mesh before them (the control plane refuses them while it uses them)", async () => {
+  const gone = tempRepo("meshops-provided-ca-prune-");
+  after(() => gone.cleanup());
+  commitFiles(gone.dir, {
+    "meshops.yaml": MESHOPS_YAML,
+    ...vaultFiles,
+    "meshes/other/mesh.yaml": stringify({ type: "Mesh", name: "other" }),
+  });
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const created = await runCli(["apply", "--cp-url", url], gone.dir);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    git(gone.dir, "rm", "-q", "-r", "meshes/vault");
+    git(gone.dir, "commit", "-q", "-m", "vault goes");
+    const pruned = await runCli(["apply", "--cp-url", url, "--prune", "--yes", "--max-delete-percent", "100", "--format", "json"], gone.dir);
+    assert.equal(pruned.code, 0, pruned.stdout + pruned.stderr);
+    const report = JSON.parse(pruned.stdout) as { summary: Record<string, number>; results: { resource: string; outcome: string }[] };
+    assert.deepEqual(report.summary, { applied: 3, failed: 0, notAttempted: 0 });
+    assert.equal((await fetch(`${url}/meshes/vault`)).status, 404);
+    const plan = await runCli(["plan", "--cp-url", url, "--prune"], gone.dir);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  });
 });

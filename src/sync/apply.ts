@@ -36,7 +36,7 @@ export interface ApplyOptions {
 
 /**
  * Applies a plan in dependency order: writes rank by rank (Mesh, destinations, routes, policies), then deletes in
- * the reverse order. Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
+ * the reverse order (but the Secrets of a Mesh being deleted after it). Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
  * whose Mesh failed cannot succeed, and half a tenant's change is easier to reason about than an arbitrary subset),
  * while other meshes go on. Unchanged resources are never written. A Mesh whose provided CA reads Secrets this plan
  * creates is written as Kuma's docs say: without that backend first (when it is new), then the Secrets, then as desired.
@@ -55,7 +55,12 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   };
 
   const writes = plan.changes.filter((c) => c.action === "create" || c.action === "update");
-  const deletes = plan.changes.filter((c) => c.action === "delete");
+  // A Secret of a Mesh being deleted goes after its Mesh: the control plane refuses to delete one the Mesh's CA uses
+  // (its secret validator), and the Mesh's delete takes it with it (FACTS §2.9; deleting it then answers 404, done).
+  const meshesDeleted = new Set(plan.changes.filter((c) => c.action === "delete" && c.type === "Mesh").map((c) => c.name));
+  const afterTheirMesh = (c: Change) => c.type === "Secret" && meshesDeleted.has(c.mesh);
+  const deletes = plan.changes.filter((c) => c.action === "delete" && !afterTheirMesh(c));
+  const lastDeletes = plan.changes.filter((c) => c.action === "delete" && afterTheirMesh(c));
   // Passes over every change, before and after the writes: each gets a turn of the event loop of its own (a daemon's
   // probes wait for no more than one of them).
   await yieldToEventLoop();
@@ -65,7 +70,7 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   for (const [change, { first }] of waiting) if (first) firstWrites.set(first, change);
   const early = writes.filter((c) => typeRank(c.type) <= SECRET_RANK && !waiting.has(c));
   const late = writes.filter((c) => typeRank(c.type) > SECRET_RANK);
-  const phases = [...groupByRank([...early, ...firstWrites.keys()], false), [...waiting.keys()], ...groupByRank(late, false), ...groupByRank(deletes, true)];
+  const phases = [...groupByRank([...early, ...firstWrites.keys()], false), [...waiting.keys()], ...groupByRank(late, false), ...groupByRank(deletes, true), lastDeletes];
 
   // New Meshes created without their provided CA backends: not as desired until their second write.
   const halfWritten = new Set<Change>();
