@@ -179,6 +179,22 @@ test("with defaults.materialize off, a Mesh meshops made and then dropped is pru
   });
 });
 
+test("the Secrets a control plane makes for a Mesh (its dataplane token signing key, a builtin CA's) do not keep it: a dropped Mesh is pruned", async () => {
+  await withDroppedMeshOfDefaults(async (url, dir) => {
+    // What Kuma creates with every Mesh (FACTS §1: dataplane-token-signing-key-<mesh>-1) and with a builtin CA
+    // (<mesh>.ca-builtin-cert-<backend>); the embedded control plane does not, so they are written as Kuma has them.
+    for (const name of ["dataplane-token-signing-key-x-1", "x.ca-builtin-cert-ca-1"]) await put(url, `/meshes/x/secrets/${name}`, { type: "Secret", mesh: "x", name, data: "c2lnbmluZw==" });
+    const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(planned.code, 2, planned.stdout + planned.stderr);
+    const plan = JSON.parse(planned.stdout) as PlanJson;
+    assert.deepEqual(plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["delete Mesh/x"]);
+    assert.deepEqual(plan.kept ?? [], []);
+    const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(await names(url, "/meshes"), ["keep"]);
+  });
+});
+
 test("with defaults.materialize off, a default policy edited by hand is someone's: it keeps its dropped Mesh", async () => {
   await withDroppedMeshOfDefaults(async (url, dir) => {
     const edited = await (await fetch(`${url}/meshes/x/meshtimeouts/mesh-timeout-all-x`)).json() as { spec: { to: { default: { idleTimeout: string } }[] } };
