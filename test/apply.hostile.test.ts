@@ -155,3 +155,51 @@ test("text output of an interrupted apply names the counts", async () => {
   assert.match(run.stdout, /Apply interrupted \(SIGTERM\): \d+ applied, 0 failed, \d+ not attempted\./);
   assert.doesNotMatch(run.stderr, /✓|MeshTimeout\//, "no per-resource progress lines without --verbose");
 });
+
+test("a write refused with a multi-line problem is one report line each (the control plane's words, no token); a second apply writes only what failed", async () => {
+  const token = "s3cr3t-token-value";
+  const mid = tempRepo("meshops-apply-refused-");
+  cleanups.push(async () => mid.cleanup());
+  const docs = [`type: Mesh\nname: tenant\nskipCreatingInitialPolicies: ["*"]\n`, timeout("tenant", "t1"), timeout("tenant", "t2"), timeout("tenant", "t3")];
+  commitFiles(mid.dir, { "tenant.yaml": docs.join("---\n") }, "a mesh and three policies");
+  const dir = mkdtempSync(path.join(tmpdir(), "meshops-apply-refused-cp-"));
+  dirs.push(dir);
+  const store = await openStore({ stateDir: dir, skipMeshCreation: true });
+  let refuse = true;
+  const server = await startControlPlaneServer({
+    store,
+    port: 0,
+    // A 409 and a 400 whose texts span lines (a wrapped Go error, a proxy's message), one echoing the request's token.
+    faults: (req) => {
+      if (!refuse || req.method !== "PUT") return undefined;
+      if (req.url?.endsWith("/meshtimeouts/t2")) return { status: 409, title: "Conflict", detail: `resource was modified\nby ${req.headers.authorization ?? "?"}\n  retry later` };
+      if (req.url?.endsWith("/meshtimeouts/t3"))
+        return { status: 400, title: "Bad Request", detail: "Resource is not valid", invalidParameters: [{ field: "spec.to[0]", reason: "first problem\nsecond problem" }] };
+      return undefined;
+    },
+  });
+  cleanups.push(async () => {
+    await server.close();
+    await store.close();
+  });
+  const env = { MESHOPS_CP_TOKEN: token };
+
+  const first = await spawnCli(["apply", "--cp-url", server.url], mid.dir, env).exit(20_000);
+  assert.equal(first.code, 1, first.stderr);
+  assert.doesNotMatch(first.stdout + first.stderr, new RegExp(token));
+  const lines = first.stdout.trimEnd().split("\n");
+  assert.deepEqual(
+    lines.map((l) => l.split(" (")[0]),
+    ["✓ create Mesh/tenant", "✓ create MeshTimeout/tenant/t1", "✗ create MeshTimeout/tenant/t2", "✗ create MeshTimeout/tenant/t3", "Apply failed: 2 applied, 2 failed, 0 not attempted."],
+    first.stdout,
+  );
+  assert.match(lines[2] ?? "", /PUT refused \(409 resource was modified by Bearer <redacted> retry later\)$/);
+  assert.match(lines[3] ?? "", /PUT refused \(400 Resource is not valid\): spec\.to\[0\]: first problem second problem$/);
+
+  refuse = false;
+  const second = await spawnCli(["apply", "--cp-url", server.url], mid.dir, env).exit(20_000);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(second.stdout.trimEnd().split("\n"), ["✓ create MeshTimeout/tenant/t2", "✓ create MeshTimeout/tenant/t3", "Apply complete: 2 applied."]);
+  const list = await store.list("MeshTimeout", undefined);
+  assert.equal(list.ok ? list.total : -1, 3);
+});

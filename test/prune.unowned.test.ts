@@ -164,8 +164,8 @@ async function withDroppedMeshOfDefaults(body: (url: string, dir: string) => Pro
   });
 }
 
-test("with defaults.materialize off, a Mesh meshops made and then dropped is pruned: the default policies Kuma made in it do not keep it", async () => {
-  await withDroppedMeshOfDefaults(async (url, dir) => {
+/** plan --prune deletes Mesh/x and nothing else, keeps nothing, and apply --prune leaves only Mesh keep. */
+async function assertMeshXPruned(url: string, dir: string): Promise<void> {
     const planned = await runCli(["plan", "--prune", "--cp-url", url, "--format", "json"], dir);
     assert.equal(planned.code, 2, planned.stdout + planned.stderr);
     const plan = JSON.parse(planned.stdout) as PlanJson;
@@ -174,8 +174,22 @@ test("with defaults.materialize off, a Mesh meshops made and then dropped is pru
     const pruned = await runCli(["apply", "--prune", "--yes", "--cp-url", url], dir);
     assert.equal(pruned.code, 0, pruned.stderr);
     assert.deepEqual(await names(url, "/meshes"), ["keep"]);
+}
+
+test("with defaults.materialize off, a Mesh meshops made and then dropped is pruned: the default policies Kuma made in it do not keep it", async () => {
+  await withDroppedMeshOfDefaults(async (url, dir) => {
+    await assertMeshXPruned(url, dir);
     const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], dir);
     assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+  });
+});
+
+test("the Secrets a control plane makes for a Mesh (its dataplane token signing key, a builtin CA's) do not keep it: a dropped Mesh is pruned", async () => {
+  await withDroppedMeshOfDefaults(async (url, dir) => {
+    // What Kuma creates with every Mesh (FACTS §1: dataplane-token-signing-key-<mesh>-1) and with a builtin CA
+    // (<mesh>.ca-builtin-cert-<backend>); the embedded control plane does not, so they are written as Kuma has them.
+    for (const name of ["dataplane-token-signing-key-x-1", "x.ca-builtin-cert-ca-1"]) await put(url, `/meshes/x/secrets/${name}`, { type: "Secret", mesh: "x", name, data: "c2lnbmluZw==" });
+    await assertMeshXPruned(url, dir);
   });
 });
 

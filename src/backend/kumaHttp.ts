@@ -561,8 +561,10 @@ export class KumaHttpBackend implements Backend {
   #failure(subject: string, method: string, res: HttpResponse, secrets: readonly string[] = []): BackendError {
     const status = res.status;
     const problem = parseProblem(res.text);
-    const invalidParameters = (problem?.invalidParameters ?? []).map((p) => ({ field: this.#redact(p.field, secrets), reason: this.#redact(p.reason, secrets) }));
-    const detail = problem?.detail ? this.#redact(problem.detail, secrets) : undefined;
+    // The control plane's words, one line each (a wrapped error or a proxy's text may span lines): a report gives every
+    // change one line. Redacted first, while the token still reads as it was sent.
+    const invalidParameters = (problem?.invalidParameters ?? []).map((p) => ({ field: oneLine(this.#redact(p.field, secrets)), reason: oneLine(this.#redact(p.reason, secrets)) }));
+    const detail = problem?.detail ? oneLine(this.#redact(problem.detail, secrets)) : undefined;
     const head = detail ? `${status} ${detail}` : `${status}`;
     const retryable = isRetryableStatus(status);
     const tries = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
@@ -704,8 +706,13 @@ function isMeshNotFound(text: string): boolean {
   return typeof o?.title === "string" && /\bmesh\b/i.test(o.title);
 }
 
+/** The text on one line: every run of whitespace (line breaks included) one space. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 function summarize(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = oneLine(text);
   return flat.length > ERROR_SUMMARY_CHARS ? `${flat.slice(0, ERROR_SUMMARY_CHARS)}…` : flat;
 }
 

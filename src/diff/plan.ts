@@ -17,6 +17,7 @@ import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { DEFAULT_SYSTEM_NAMESPACES, controlPlaneDefaultOf } from "../kuma/naming.js";
+import { isServerCreated } from "../kuma/defaultPolicies.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -178,7 +179,8 @@ export function planOf(changes: Change[], kept: KeptResource[] = []): Plan {
  * Meshes that hold something that is not being pruned: desired resources, and live ones that are not owned, still
  * desired or kept by the prune opt-out. A default policy the control plane made when the Mesh was created, unowned
  * (meshops.yaml `defaults.materialize: false`) and as it made it, keeps nothing: it exists because of the Mesh, and
- * goes with it losing nothing; edited by hand, it stays, and so does its Mesh.
+ * goes with it losing nothing; edited by hand, it stays, and so does its Mesh. Nor do the Secrets the control plane
+ * makes for a Mesh (its dataplane token signing key, every Mesh has one; a builtin CA's): they are the Mesh's own.
  */
 function meshesStillInUse(pairs: readonly Pair[], options: PlanOptions): Set<string> {
   const inUse = new Set<string>();
@@ -187,7 +189,7 @@ function meshesStillInUse(pairs: readonly Pair[], options: PlanOptions): Set<str
     if (pair.type === "Mesh") continue;
     if (!pair.desired && pair.live !== undefined) {
       const object = pair.live.object;
-      if (isOwned(object, options.instance, options.mode ?? "zone") ? !isPruneDisabled(object) : isUntouchedDefault(pair, object, systemNamespaces)) continue;
+      if (isOwned(object, options.instance, options.mode ?? "zone") ? !isPruneDisabled(object) : isUntouchedDefault(pair, object, systemNamespaces) || isServerCreated(object)) continue;
     }
     inUse.add(pair.mesh);
   }

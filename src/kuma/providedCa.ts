@@ -39,3 +39,26 @@ export function withoutBackends(mesh: JsonObject, names: ReadonlySet<string>): J
   const { mtls: _mtls, ...meshRest } = mesh;
   return Object.keys(kept).length > 0 ? { ...meshRest, mtls: kept } : meshRest;
 }
+
+/**
+ * The Secrets each mTLS backend of Mesh `meshName` uses, as its CA manager's UsedSecrets lists them: a provided CA's
+ * certificate and key Secrets (whatever `skipValidation` says), a builtin CA's `<mesh>.ca-builtin-cert-<backend>` and
+ * `<mesh>.ca-builtin-key-<backend>` (`pkg/plugins/ca/{provided,builtin}/manager.go`). The control plane refuses to
+ * delete a Secret a backend of its Mesh uses (kumahq/kuma `pkg/core/secrets/manager/validator.go`, ValidateDelete).
+ */
+export function secretsInUse(mesh: JsonObject, meshName: string): { readonly backend: string; readonly secrets: readonly string[] }[] {
+  const mtls = isJsonObject(mesh.mtls) ? mesh.mtls : undefined;
+  if (!mtls || !Array.isArray(mtls.backends)) return [];
+  return mtls.backends.flatMap((backend) => {
+    if (!isJsonObject(backend) || typeof backend.name !== "string") return [];
+    const name = backend.name;
+    if (backend.type === "builtin") return [{ backend: name, secrets: [`${meshName}.ca-builtin-cert-${name}`, `${meshName}.ca-builtin-key-${name}`] }];
+    if (backend.type !== "provided") return [];
+    const conf = isJsonObject(backend.conf) ? backend.conf : {};
+    const secrets = (["cert", "key"] as const).flatMap((field) => {
+      const source = conf[field];
+      return isJsonObject(source) && typeof source.secret === "string" && source.secret !== "" ? [source.secret] : [];
+    });
+    return [{ backend: name, secrets }];
+  });
+}

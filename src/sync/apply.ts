@@ -36,7 +36,7 @@ export interface ApplyOptions {
 
 /**
  * Applies a plan in dependency order: writes rank by rank (Mesh, destinations, routes, policies), then deletes in
- * the reverse order. Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
+ * the reverse order (but the Secrets of a Mesh being deleted after it). Changes of one rank run concurrently. A failure stops the rest of that mesh's plan (a policy
  * whose Mesh failed cannot succeed, and half a tenant's change is easier to reason about than an arbitrary subset),
  * while other meshes go on. Unchanged resources are never written. A Mesh whose provided CA reads Secrets this plan
  * creates is written as Kuma's docs say: without that backend first (when it is new), then the Secrets, then as desired.
@@ -55,23 +55,40 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
   };
 
   const writes = plan.changes.filter((c) => c.action === "create" || c.action === "update");
-  const deletes = plan.changes.filter((c) => c.action === "delete");
+  // A Secret of a Mesh being deleted goes after its Mesh: the control plane refuses to delete one the Mesh's CA uses
+  // (its secret validator), and the Mesh's delete takes it with it (FACTS §2.9; deleting it then answers 404, done).
+  const meshesDeleted = new Set(plan.changes.filter((c) => c.action === "delete" && c.type === "Mesh").map((c) => c.name));
+  const afterTheirMesh = (c: Change) => c.type === "Secret" && meshesDeleted.has(c.mesh);
+  const deletes = plan.changes.filter((c) => c.action === "delete" && !afterTheirMesh(c));
+  const lastDeletes = plan.changes.filter((c) => c.action === "delete" && afterTheirMesh(c));
   // Passes over every change, before and after the writes: each gets a turn of the event loop of its own (a daemon's
   // probes wait for no more than one of them).
   await yieldToEventLoop();
   const waiting = meshesWaitingForSecrets(writes);
   // A first write stands for its Mesh change: only its failure is recorded (under that change).
   const firstWrites = new Map<Change, Change>();
-  for (const [change, first] of waiting) if (first) firstWrites.set(first, change);
+  for (const [change, { first }] of waiting) if (first) firstWrites.set(first, change);
   const early = writes.filter((c) => typeRank(c.type) <= SECRET_RANK && !waiting.has(c));
   const late = writes.filter((c) => typeRank(c.type) > SECRET_RANK);
-  const phases = [...groupByRank([...early, ...firstWrites.keys()], false), [...waiting.keys()], ...groupByRank(late, false), ...groupByRank(deletes, true)];
+  const phases = [...groupByRank([...early, ...firstWrites.keys()], false), [...waiting.keys()], ...groupByRank(late, false), ...groupByRank(deletes, true), lastDeletes];
+
+  // New Meshes created without their provided CA backends: not as desired until their second write.
+  const halfWritten = new Set<Change>();
 
   for (const phase of phases) {
     await forEachLimited(phase, concurrency, async (step) => {
       const change = firstWrites.get(step) ?? step;
       if (failedMeshes.has(change.mesh) || options.stopRequested?.()) {
-        record({ change, outcome: "skipped", error: failedMeshes.has(change.mesh) ? `an earlier change of mesh ${change.mesh} failed` : "stopped" });
+        const why = failedMeshes.has(change.mesh) ? `an earlier change of mesh ${change.mesh} failed` : "stopped";
+        if (!halfWritten.has(change)) {
+          record({ change, outcome: "skipped", error: why });
+          return;
+        }
+        // The control plane holds it, without those backends: a failure to report as such, not a change not attempted.
+        failedMeshes.add(change.mesh);
+        const backends = waiting.get(change)?.backends ?? [];
+        const named = `mTLS backend${backends.length === 1 ? "" : "s"} ${backends.join(", ")} (${backends.length === 1 ? "it reads" : "they read"} Secrets created after it)`;
+        record({ change, outcome: "failed", error: `${change.resource}: created without ${named}; not written with ${backends.length === 1 ? "it" : "them"}: ${why}` });
         return;
       }
       try {
@@ -83,7 +100,8 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
           // A backstop: callers decrypt first (or refuse); ciphertext must never reach the control plane as a value.
           if (change.unknownValues) throw new Error(`${change.resource}: still SOPS-encrypted (no age key was given): not written`);
           const put = await backend.put(step.desired);
-          if (step === change) record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
+          if (step !== change) halfWritten.add(change);
+          else record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
         }
       } catch (error) {
         failedMeshes.add(change.mesh);
@@ -127,21 +145,28 @@ const ITEMS_PER_STEP = 2048;
 
 const SECRET_RANK = typeRank("Secret");
 
+interface WaitingMesh {
+  readonly first: Change | undefined;
+  readonly backends: readonly string[];
+}
+
 /**
  * Mesh writes whose provided CA reads a Secret this plan creates: the control plane loads the CA when the Mesh is
  * written, and the Secret needs its Mesh first. Each is written after the Secrets; a new Mesh gets a first write
- * without those backends (the value), an existing one keeps its current backends until then (undefined).
+ * without those backends (`first`), an existing one keeps its current backends until then (no `first`). `backends`:
+ * the names of those backends.
  */
-function meshesWaitingForSecrets(writes: readonly Change[]): Map<Change, Change | undefined> {
+function meshesWaitingForSecrets(writes: readonly Change[]): Map<Change, WaitingMesh> {
   const created = new Set(writes.filter((c) => c.action === "create" && isSecretType(c.type)).map((c) => `${c.mesh}/${c.name}`));
-  const waiting = new Map<Change, Change | undefined>();
+  const waiting = new Map<Change, WaitingMesh>();
   if (created.size === 0) return waiting;
   for (const change of writes) {
     if (change.type !== "Mesh" || !change.desired) continue;
     const backends = providedCaBackends(change.desired).filter((b) => b.secrets.some((s) => created.has(`${change.mesh}/${s.secret}`)));
     if (backends.length === 0) continue;
-    const first = change.action === "create" ? { ...change, desired: withoutBackends(change.desired, new Set(backends.map((b) => b.name))) } : undefined;
-    waiting.set(change, first);
+    const names = backends.map((b) => b.name);
+    const first = change.action === "create" ? { ...change, desired: withoutBackends(change.desired, new Set(names)) } : undefined;
+    waiting.set(change, { first, backends: names });
   }
   return waiting;
 }

@@ -22,7 +22,7 @@ import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
 import { goQuote } from "../../kuma/duration.js";
-import { providedCaBackends } from "../../kuma/providedCa.js";
+import { providedCaBackends, secretsInUse } from "../../kuma/providedCa.js";
 import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/index.js";
@@ -446,6 +446,8 @@ export class ControlPlaneStore {
     if (typeName === "Mesh" && (this.meshes.get(name)?.resources.get("Dataplane")?.size ?? 0) > 0) {
       return { ok: false, problem: invalid(TITLE.delete, [{ field: "mesh", reason: "unable to delete mesh, there are still some dataplanes attached" }]) };
     }
+    const inUse = typeName === "Secret" ? this.secretInUseViolations(meshName, name) : [];
+    if (inUse.length > 0) return { ok: false, problem: invalid(TITLE.delete, inUse) };
     const op: Op = typeName === "Mesh" ? { delMesh: name } : { del: [typeName, meshName, name] };
     const seq = this.commit([op]);
     await this.log?.whenDurable(seq);
@@ -707,6 +709,18 @@ export class ControlPlaneStore {
       const reason = `could not load data: resource not found: type="Secret" name=${goQuote(missing.secret)} mesh=${goQuote(mesh)}`;
       return (["cert", "key"] as const).map((f) => ({ field: `mtls.backends[${index}].conf.${f}`, reason }));
     });
+  }
+
+  /** The secret validator's ValidateDelete: a Secret an mTLS backend of its Mesh uses stays (one violation per backend). */
+  private secretInUseViolations(mesh: string, name: string): InvalidParameter[] {
+    const entry = this.lookup("Mesh", mesh, mesh);
+    if (!entry) return [];
+    return secretsInUse(entry.record.body, mesh)
+      .filter((b) => b.secrets.includes(name))
+      .map(({ backend }) => ({
+        field: "name",
+        reason: `The secret ${goQuote(name)} that you are trying to remove is currently in use in Mesh ${goQuote(mesh)} in mTLS backend ${goQuote(backend)}. Please remove the reference from the ${goQuote(backend)} backend before removing the secret.`,
+      }));
   }
 
   /** A Mesh's fields as jsonpb would print them back, after the Mesh defaulter. */
