@@ -118,6 +118,29 @@ describe("Kuma minor lines", () => {
     }
   });
 
+  void it("a Dataplane field added in 2.14 (listeners, inbound protocol) is an error for 2.10 as for 2.11-2.13", () => {
+    // Kuma's Dataplane proto (versions/v<release>/docs/generated/raw/protos/Dataplane.json in the reference) has
+    // Networking.listeners and Inbound.protocol from v2.14.3 on; v2.10.11's message is the same as v2.11.18's, without them.
+    // 2.10 has no dataplane rest.yaml, so its line took the newest schema and let both through.
+    const dataplane: JsonObject = {
+      type: "Dataplane",
+      mesh: "default",
+      name: "dp1",
+      networking: {
+        address: "10.0.0.1",
+        inbound: [{ port: 8080, protocol: "http", tags: { "kuma.io/service": "web" } }],
+        listeners: [{ address: "10.0.0.1", port: 10001, type: "ZoneIngress" }],
+      },
+    };
+    for (const version of ["2.10.11", "2.11.18", "2.13.10"]) {
+      assert.deepEqual(messages("Dataplane", dataplane, version), [
+        `networking.inbound[0].protocol: field "protocol" was introduced in Kuma 2.14; controlPlane.version ${version} does not have it`,
+        `networking.listeners: field "listeners" was introduced in Kuma 2.14; controlPlane.version ${version} does not have it`,
+      ], version);
+    }
+    assert.deepEqual(messages("Dataplane", dataplane, "2.14.3"), []);
+  });
+
   void it("the Go decode rules hold on every line", () => {
     const rateLimit: JsonObject = {
       type: "MeshRateLimit",
