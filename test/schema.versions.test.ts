@@ -141,6 +141,20 @@ describe("Kuma minor lines", () => {
     assert.deepEqual(messages("Dataplane", dataplane, "2.14.3"), []);
   });
 
+  void it("a HostnameGenerator extension (added in 2.11) is an error for 2.10 that names 2.11", () => {
+    // Kuma v2.10.11 pkg/core/resources/apis/hostnamegenerator/api/v1alpha1/schema.yaml and its Go type
+    // (HostnameGenerator{Selector, Template}) have no `extension`; v2.11.18's have it, as v2.14.3's rest.yaml does.
+    const generator: JsonObject = {
+      type: "HostnameGenerator",
+      name: "ext",
+      spec: { selector: { meshService: { matchLabels: { app: "web" } } }, template: "{{ .DisplayName }}.mesh", extension: { type: "dns" } },
+    };
+    assert.deepEqual(messages("HostnameGenerator", generator, "2.10.11"), [
+      'spec.extension: field "extension" was introduced in Kuma 2.11; controlPlane.version 2.10.11 does not have it',
+    ]);
+    for (const version of ["2.11.18", "2.12.14", "2.14.3"]) assert.deepEqual(messages("HostnameGenerator", generator, version), [], version);
+  });
+
   void it("the Go decode rules hold on every line", () => {
     const rateLimit: JsonObject = {
       type: "MeshRateLimit",
