@@ -126,7 +126,9 @@ function checkSchema(typeName: string, object: JsonObject, version: string | und
  * each as its path and `field "rules" was introduced in Kuma 2.12`. A kind the line lacks altogether is not listed.
  */
 export function newerThanLine(typeName: string, object: JsonObject, version: string): Violation[] {
-  if (kindMissingFromTarget(typeName, version)) return [];
+  const selected = schemaLine(version);
+  // Without a schema of its own there, the line has the newest schema: nothing of the type is newer than it.
+  if ("error" in selected || !hasOwnSchema(selected.minor, typeName)) return [];
   return checkSchema(typeName, object, version, {}).flatMap((v) => (v.introduced !== undefined ? [{ path: v.path, message: v.introduced }] : []));
 }
 
