@@ -422,11 +422,32 @@ function olderItem(typeName, referenceDir, release, kumaGit) {
   return YAML.parse(execFileSync("git", ["--git-dir", kumaGit, "show", `${release}:${path}`], { encoding: "utf8", maxBuffer: 64 << 20 }));
 }
 
+/**
+ * A protobuf kind's fields by their JSON names. v2.10.11's meshgateway schema.yaml names a field by its proto name
+ * (`connection_limit`; 2.11 fixed the file), but the API server decodes protobuf kinds with jsonpb without checking
+ * them against that file: it takes the JSON name (`json=connectionLimit` in gateway.pb.go) and GET prints it.
+ */
+function withProtoJsonNames(node) {
+  if (Array.isArray(node)) return node.map(withProtoJsonNames);
+  if (node === null || typeof node !== "object") return node;
+  const jsonName = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (key === "properties" && value && typeof value === "object") {
+        return [key, Object.fromEntries(Object.entries(value).map(([name, sub]) => [jsonName(name), withProtoJsonNames(sub)]))];
+      }
+      if (key === "required" && Array.isArray(value)) return [key, value.map((name) => (typeof name === "string" ? jsonName(name) : name))];
+      return [key, withProtoJsonNames(value)];
+    }),
+  );
+}
+
 /** One type's schema for an older release (undefined: the release lacks the type; "unavailable": see olderItem). */
 function olderSchema(typeName, referenceDir, release, kumaGit) {
-  const item = olderItem(typeName, referenceDir, release, kumaGit);
-  if (item === undefined && PROTO_TYPES.includes(typeName)) return protoStandIn(typeName, referenceDir, release, kumaGit);
-  if (item === undefined || item === "unavailable") return item;
+  const found = olderItem(typeName, referenceDir, release, kumaGit);
+  if (found === undefined && PROTO_TYPES.includes(typeName)) return protoStandIn(typeName, referenceDir, release, kumaGit);
+  if (found === undefined || found === "unavailable") return found;
+  const item = PROTO_TYPES.includes(typeName) ? withProtoJsonNames(found) : found;
   const ctx = { ...translationContext(typeName), lenientOverrides: true };
   const document = documentFor(typeName, item, ctx, release, `v${minorOf(release)}`);
   withGoDecodeRules(typeName, document, referenceDir, true);

@@ -155,6 +155,21 @@ describe("Kuma minor lines", () => {
     for (const version of ["2.11.18", "2.12.14", "2.14.3"]) assert.deepEqual(messages("HostnameGenerator", generator, version), [], version);
   });
 
+  void it("a MeshGateway listener's connectionLimit is accepted on every line, as jsonpb reads and writes it", () => {
+    // Kuma v2.10.11's api/mesh/v1alpha1/meshgateway/schema.yaml spells the field `connection_limit` (the proto name; 2.11
+    // fixed the file), but a MeshGateway is a protobuf kind the 2.10 API server does not check against that file: it
+    // decodes with jsonpb (pkg/util/proto FromJSON), which takes `connectionLimit` (gateway.pb.go json=connectionLimit),
+    // and GET prints `connectionLimit` (jsonpb.Marshaler, OrigName false).
+    const gateway: JsonObject = {
+      type: "MeshGateway",
+      mesh: "default",
+      name: "gw",
+      selectors: [{ match: { "kuma.io/service": "gw" } }],
+      conf: { listeners: [{ port: 8080, protocol: "HTTP", resources: { connectionLimit: 100 } }] },
+    };
+    for (const version of SUPPORTED_MINORS) assert.deepEqual(messages("MeshGateway", gateway, version), [], version);
+  });
+
   void it("the Go decode rules hold on every line", () => {
     const rateLimit: JsonObject = {
       type: "MeshRateLimit",
