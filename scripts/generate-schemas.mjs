@@ -422,14 +422,72 @@ function olderItem(typeName, referenceDir, release, kumaGit) {
   return YAML.parse(execFileSync("git", ["--git-dir", kumaGit, "show", `${release}:${path}`], { encoding: "utf8", maxBuffer: 64 << 20 }));
 }
 
+/**
+ * A protobuf kind's fields by their JSON names. v2.10.11's meshgateway schema.yaml names a field by its proto name
+ * (`connection_limit`; 2.11 fixed the file), but the API server decodes protobuf kinds with jsonpb without checking
+ * them against that file: it takes the JSON name (`json=connectionLimit` in gateway.pb.go) and GET prints it.
+ */
+function withProtoJsonNames(node) {
+  if (Array.isArray(node)) return node.map(withProtoJsonNames);
+  if (node === null || typeof node !== "object") return node;
+  const jsonName = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (key === "properties" && value && typeof value === "object") {
+        return [key, Object.fromEntries(Object.entries(value).map(([name, sub]) => [jsonName(name), withProtoJsonNames(sub)]))];
+      }
+      if (key === "required" && Array.isArray(value)) return [key, value.map((name) => (typeof name === "string" ? jsonName(name) : name))];
+      return [key, withProtoJsonNames(value)];
+    }),
+  );
+}
+
 /** One type's schema for an older release (undefined: the release lacks the type; "unavailable": see olderItem). */
 function olderSchema(typeName, referenceDir, release, kumaGit) {
-  const item = olderItem(typeName, referenceDir, release, kumaGit);
-  if (item === undefined || item === "unavailable") return item;
+  const found = olderItem(typeName, referenceDir, release, kumaGit);
+  if (found === undefined && PROTO_TYPES.includes(typeName)) return protoStandIn(typeName, referenceDir, release, kumaGit);
+  if (found === undefined || found === "unavailable") return found;
+  const item = PROTO_TYPES.includes(typeName) ? withProtoJsonNames(found) : found;
   const ctx = { ...translationContext(typeName), lenientOverrides: true };
   const document = documentFor(typeName, item, ctx, release, `v${minorOf(release)}`);
   withGoDecodeRules(typeName, document, referenceDir, true);
   return document;
+}
+
+/** A protobuf kind's message as a release's docs/generated/raw/protos/<Type>.json has it (undefined: no such file). */
+function protoMessage(referenceDir, release, typeName) {
+  const file = join(referenceDir, "versions", release, `docs/generated/raw/protos/${typeName}.json`);
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
+}
+
+/**
+ * A protobuf kind that existed before its rest.yaml did (Dataplane in 2.10): the control plane decodes it with the
+ * release's proto message, so the schema is the one of the next release whose message is the same. Never the newest
+ * line's as such: 2.14 added Dataplane `networking.listeners` and `inbound[].protocol`, which 2.10 does not have.
+ */
+function protoStandIn(typeName, referenceDir, release, kumaGit) {
+  const message = protoMessage(referenceDir, release, typeName);
+  if (message === undefined) fail(typeName, "", `${release} has neither its rest.yaml nor its proto JSON schema`);
+  const releases = [...OLDER_RELEASES, KUMA_VERSION];
+  for (const next of releases.slice(releases.indexOf(release) + 1)) {
+    if (protoMessage(referenceDir, next, typeName) !== message) break;
+    const document =
+      next === KUMA_VERSION
+        ? documentFor(typeName, newestItem(referenceDir, typeName), translationContext(typeName), KUMA_VERSION)
+        : olderSchema(typeName, referenceDir, next, kumaGit);
+    if (document === undefined) continue;
+    if (document === "unavailable") return document;
+    if (next === KUMA_VERSION) withGoDecodeRules(typeName, document, referenceDir, false);
+    return {
+      ...document,
+      $id: `${SCHEMA_ID_BASE}${schemaFile(typeName, `v${minorOf(release)}`)}`,
+      description:
+        `The ${typeName} object meshops sends on PUT. Kuma ${release} has no ${typeName} rest.yaml; its proto message ` +
+        `(docs/generated/raw/protos/${typeName}.json) is ${next}'s, whose rest.yaml (components.schemas.${typeName}Item) ` +
+        "this is derived from by scripts/generate-schemas.mjs; do not edit by hand.",
+    };
+  }
+  return fail(typeName, "", `${release} has no rest.yaml, and no newer release has the same proto message`);
 }
 
 /**
@@ -489,9 +547,9 @@ function main() {
     const minor = minorOf(release);
     const subdir = `v${minor}`;
     const documents = typeNames.map((typeName) => [typeName, olderSchema(typeName, referenceDir, release, kumaGit)]);
-    // A kind the release lacks is fine when versions.json says which line introduced it, or when it is a protobuf
-    // kind that existed before its rest.yaml did (Dataplane in 2.10): the newest schema stands in for it.
-    const explained = (typeName) => index.kindsIntroduced[typeName] !== undefined || PROTO_TYPES.includes(typeName);
+    // A kind the release lacks is fine when versions.json says which line introduced it (a protobuf kind that existed
+    // before its rest.yaml did has a stand-in: protoStandIn).
+    const explained = (typeName) => index.kindsIntroduced[typeName] !== undefined;
     const missing = documents.filter(([typeName, document]) => document === undefined && !explained(typeName)).map(([typeName]) => typeName);
     if (missing.length > 0) fail(missing.join(", "), "", `${release} does not have it: versions.json cannot say so yet`);
     if (documents.some(([, document]) => document === "unavailable")) {

@@ -61,3 +61,23 @@ test("emulating 2.10: a field of a later line (MeshTrafficPermission rules, 2.12
     assert.equal((await put(`${url}/meshes/default/meshtrafficpermissions/by-rules`, mtp("by-rules", rules))).status, 201);
   });
 });
+
+test("default policies: a 2.10-2.13 control plane creates them without labels, 2.14 with the computed ones", async () => {
+  // Kuma v2.10.11 .. v2.13.10 pkg/defaults/mesh/mesh.go ensureDefaultResource: resManager.Create(ctx, res,
+  // store.CreateBy(resourceKey)), no labels; v2.14.3's computes them (resource_labels.Compute, store.CreateWithLabels)
+  // and heals older ones at boot (test/fixtures/kuma-reference/versions/*/pkg/defaults/mesh/mesh.go).
+  const defaultsOf = async (url: string) => {
+    assert.equal((await put(`${url}/meshes/m`, { type: "Mesh", name: "m" })).status, 201);
+    const list = (await (await fetch(`${url}/meshes/m/meshtimeouts`)).json()) as { items: JsonObject[] };
+    return list.items.map((item) => [item.name, item.labels]);
+  };
+  for (const version of ["2.10.11", "2.13.10"]) {
+    await withControlPlaneServer({ version }, async (url) => {
+      assert.deepEqual(await defaultsOf(url), [["mesh-gateways-timeout-all-m", undefined], ["mesh-timeout-all-m", undefined]], version);
+    });
+  }
+  await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
+    const labels = { "kuma.io/env": "universal", "kuma.io/mesh": "m", "kuma.io/origin": "zone", "kuma.io/zone": "default" };
+    assert.deepEqual(await defaultsOf(url), [["mesh-gateways-timeout-all-m", labels], ["mesh-timeout-all-m", labels]]);
+  });
+});

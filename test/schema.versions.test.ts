@@ -118,6 +118,58 @@ describe("Kuma minor lines", () => {
     }
   });
 
+  void it("a Dataplane field added in 2.14 (listeners, inbound protocol) is an error for 2.10 as for 2.11-2.13", () => {
+    // Kuma's Dataplane proto (versions/v<release>/docs/generated/raw/protos/Dataplane.json in the reference) has
+    // Networking.listeners and Inbound.protocol from v2.14.3 on; v2.10.11's message is the same as v2.11.18's, without them.
+    // 2.10 has no dataplane rest.yaml, so its line took the newest schema and let both through.
+    const dataplane: JsonObject = {
+      type: "Dataplane",
+      mesh: "default",
+      name: "dp1",
+      networking: {
+        address: "10.0.0.1",
+        inbound: [{ port: 8080, protocol: "http", tags: { "kuma.io/service": "web" } }],
+        listeners: [{ address: "10.0.0.1", port: 10001, type: "ZoneIngress" }],
+      },
+    };
+    for (const version of ["2.10.11", "2.11.18", "2.13.10"]) {
+      assert.deepEqual(messages("Dataplane", dataplane, version), [
+        `networking.inbound[0].protocol: field "protocol" was introduced in Kuma 2.14; controlPlane.version ${version} does not have it`,
+        `networking.listeners: field "listeners" was introduced in Kuma 2.14; controlPlane.version ${version} does not have it`,
+      ], version);
+    }
+    assert.deepEqual(messages("Dataplane", dataplane, "2.14.3"), []);
+  });
+
+  void it("a HostnameGenerator extension (added in 2.11) is an error for 2.10 that names 2.11", () => {
+    // Kuma v2.10.11 pkg/core/resources/apis/hostnamegenerator/api/v1alpha1/schema.yaml and its Go type
+    // (HostnameGenerator{Selector, Template}) have no `extension`; v2.11.18's have it, as v2.14.3's rest.yaml does.
+    const generator: JsonObject = {
+      type: "HostnameGenerator",
+      name: "ext",
+      spec: { selector: { meshService: { matchLabels: { app: "web" } } }, template: "{{ .DisplayName }}.mesh", extension: { type: "dns" } },
+    };
+    assert.deepEqual(messages("HostnameGenerator", generator, "2.10.11"), [
+      'spec.extension: field "extension" was introduced in Kuma 2.11; controlPlane.version 2.10.11 does not have it',
+    ]);
+    for (const version of ["2.11.18", "2.12.14", "2.14.3"]) assert.deepEqual(messages("HostnameGenerator", generator, version), [], version);
+  });
+
+  void it("a MeshGateway listener's connectionLimit is accepted on every line, as jsonpb reads and writes it", () => {
+    // Kuma v2.10.11's api/mesh/v1alpha1/meshgateway/schema.yaml spells the field `connection_limit` (the proto name; 2.11
+    // fixed the file), but a MeshGateway is a protobuf kind the 2.10 API server does not check against that file: it
+    // decodes with jsonpb (pkg/util/proto FromJSON), which takes `connectionLimit` (gateway.pb.go json=connectionLimit),
+    // and GET prints `connectionLimit` (jsonpb.Marshaler, OrigName false).
+    const gateway: JsonObject = {
+      type: "MeshGateway",
+      mesh: "default",
+      name: "gw",
+      selectors: [{ match: { "kuma.io/service": "gw" } }],
+      conf: { listeners: [{ port: 8080, protocol: "HTTP", resources: { connectionLimit: 100 } }] },
+    };
+    for (const version of SUPPORTED_MINORS) assert.deepEqual(messages("MeshGateway", gateway, version), [], version);
+  });
+
   void it("the Go decode rules hold on every line", () => {
     const rateLimit: JsonObject = {
       type: "MeshRateLimit",

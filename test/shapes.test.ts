@@ -495,6 +495,41 @@ describe("a control plane of an older line than the repository", () => {
       ]);
     });
   });
+  test("plan names each field or enum value the older control plane lacks, though validation (for 2.14) passed", async () => {
+    // A repository written for 2.14 and planned against a 2.10 control plane: MeshTrafficPermission `rules` came with
+    // Kuma 2.12 and MeshService identity type SpiffeID with 2.12 (schemas/v2.10/ from Kuma v2.10.11's schema.yaml);
+    // the 2.10 control plane refuses them (400) or drops them, so apply would fail half-way or drift for ever.
+    await withControlPlaneServer({ version: "2.10.11" }, async (url) => {
+      const dir = shapeRepo(undefined, {
+        "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n',
+        "mesh.yaml": "type: Mesh\nname: edge\n",
+        "mtp.yaml":
+          "type: MeshTrafficPermission\nname: by-rules\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  rules:\n    - default:\n        allow:\n          - spiffeID: {type: Exact, value: spiffe://edge/web}\n" +
+          "---\ntype: MeshTrafficPermission\nname: by-from\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  from:\n    - targetRef: {kind: Mesh}\n      default: {action: Allow}\n",
+        "service.yaml":
+          "type: MeshService\nname: web\nmesh: edge\nspec:\n  identities:\n    - {type: SpiffeID, value: spiffe://edge/web}\n  ports:\n    - {port: 80}\n",
+      });
+      const plan = await runCli(["plan", "--cp-url", url], dir);
+      assert.equal(plan.code, 2, plan.stderr);
+      const warnings = plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:"));
+      assert.deepEqual(warnings, [
+        "meshops: warning: the control plane runs Kuma 2.10.11, but meshops.yaml says controlPlane.version 2.14.3: the repository was validated against 2.14, not 2.10; set controlPlane.version to what the control plane runs",
+        "meshops: warning: MeshService/edge/web spec.identities[0].type: \"SpiffeID\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
+        "meshops: warning: MeshTrafficPermission/edge/by-rules spec.rules: field \"rules\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
+      ]);
+    });
+    // The same repository against a 2.14 control plane: nothing to say.
+    await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
+      const dir = shapeRepo(undefined, {
+        "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n',
+        "mesh.yaml": "type: Mesh\nname: edge\n",
+        "service.yaml": "type: MeshService\nname: web\nmesh: edge\nspec:\n  identities:\n    - {type: SpiffeID, value: spiffe://edge/web}\n  ports:\n    - {port: 80}\n",
+      });
+      const plan = await runCli(["plan", "--cp-url", url], dir);
+      assert.equal(plan.code, 2, plan.stderr);
+      assert.deepEqual(plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:")), []);
+    });
+  });
 });
 
 describe("kustomize beside the YAML", () => {

@@ -3,7 +3,10 @@ import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, isSecretType, resourceType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
-import { kindIntroducedAfter } from "../kuma/versions.js";
+import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, schemaLine } from "../kuma/versions.js";
+import { minorLine } from "../kuma/version.js";
+import type { Resource } from "../model/resource.js";
+import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 
 /**
@@ -108,6 +111,36 @@ export function unservedKindWarnings(resources: readonly ResourceKey[], served: 
     const shown = subjects.slice(0, UNSERVED_SHOWN).join(", ") + (subjects.length > UNSERVED_SHOWN ? `, and ${subjects.length - UNSERVED_SHOWN} more` : "");
     return `the control plane does not serve ${type} (${why}): ${subjects.length} resource${subjects.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
   });
+}
+
+/** Resources named one by one in olderLineWarnings; beyond, a count. */
+const OLDER_LINE_SHOWN = 10;
+
+/**
+ * When the control plane runs an older Kuma line than the repository was validated against (`configuredVersion`, the
+ * newest line without one): one warning per resource holding a field or enum value that line does not have, which it
+ * refuses or drops (then drift after every apply). Validation said nothing, since those belong to the repository's
+ * line; the kinds the control plane lacks altogether are unservedKindWarnings'.
+ */
+export function olderLineWarnings(resources: readonly Resource[], configuredVersion: string | undefined, reportedVersion: string | undefined): string[] {
+  const reported = minorLine(reportedVersion);
+  const selected = schemaLine(configuredVersion);
+  const validated = "error" in selected ? LATEST_MINOR : selected.minor;
+  if (reportedVersion === undefined || reported === undefined || !SUPPORTED_MINORS.includes(reported) || compareMinors(reported, validated) >= 0) return [];
+  const out: string[] = [];
+  let more = 0;
+  for (const resource of resources) {
+    const lacking = newerThanLine(resource.type, resource.object, reported);
+    if (lacking.length === 0) continue;
+    if (out.length === OLDER_LINE_SHOWN) {
+      more++;
+      continue;
+    }
+    const what = lacking.map((v) => `${v.path}: ${v.message}`).join(", ");
+    out.push(`${subjectOf(resource)} ${what}; the control plane (Kuma ${reportedVersion}) does not have it, so it would refuse or drop it`);
+  }
+  if (more > 0) out.push(`${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them`);
+  return out;
 }
 
 /**

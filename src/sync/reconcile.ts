@@ -8,7 +8,7 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { meshesHoldingUnreadKinds, readLiveState, unservedKindWarnings } from "./live.js";
+import { meshesHoldingUnreadKinds, olderLineWarnings, readLiveState, unservedKindWarnings } from "./live.js";
 import { meshesLeaving } from "./meshes.js";
 import { minorLine, targetMismatches } from "../kuma/version.js";
 import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
@@ -56,6 +56,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
   for (const warning of unservedKindWarnings(desired.resources, types, minorLine(info.basedOnKuma ?? info.version))) options.onWarning?.(warning);
+  for (const warning of olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version)) options.onWarning?.(warning);
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;

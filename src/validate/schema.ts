@@ -121,6 +121,21 @@ function checkSchema(typeName: string, object: JsonObject, version: string | und
   return violationsFromErrors([...errors], object, { typeName, line });
 }
 
+/**
+ * What `object` holds that the Kuma line `version` selects does not have: the fields and enum values of newer lines,
+ * each as its path and `field "rules" was introduced in Kuma 2.12`. A kind the line lacks altogether is not listed.
+ */
+export function newerThanLine(typeName: string, object: JsonObject, version: string): Violation[] {
+  const selected = schemaLine(version);
+  // Without a schema of its own there, the line has the newest schema: nothing of the type is newer than it.
+  if ("error" in selected || !hasOwnSchema(selected.minor, typeName)) return [];
+  return checkSchema(typeName, object, version, {}).flatMap((v) => (v.introduced !== undefined ? [{ path: v.path, message: v.introduced }] : []));
+}
+
+function newerLine(path: string, introduced: string, target: Target, errorClass: ErrorClass): ClassifiedViolation {
+  return { path, message: `${introduced}; ${notInTarget(target.line)}`, errorClass, introduced };
+}
+
 /** Whether the Kuma line `version` selects lacks the kind altogether (introduced in a newer line). */
 export function kindMissingFromTarget(typeName: string, version: string | undefined): boolean {
   const selected = schemaLine(version);
@@ -145,6 +160,8 @@ interface ClassifiedViolation extends Violation {
   readonly errorClass: ErrorClass;
   /** Set for what fails in the Go decoder, not the schema: the decoder's own error text. */
   readonly goError?: string;
+  /** Set for a field or enum value of a newer line: what was introduced when (`field "rules" was introduced in Kuma 2.12`). */
+  readonly introduced?: string;
 }
 
 /**
@@ -187,7 +204,7 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
     case "additionalProperties": {
       const field = String(params.additionalProperty);
       const introduced = fieldIntroducedIn(target, error.instancePath, field);
-      if (introduced) return { path: joinPath(path, field), message: `field "${field}" was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "structure" };
+      if (introduced) return newerLine(joinPath(path, field), `field "${field}" was introduced in Kuma ${introduced}`, target, "structure");
       return unknownField(path, field, error.parentSchema);
     }
     case "required":
@@ -196,7 +213,7 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
       return { path, message: wrongType(error.schema, error.data), errorClass: "type" };
     case "enum": {
       const introduced = valueIntroducedIn(target, error.instancePath, error.data);
-      if (introduced) return { path, message: `${JSON.stringify(error.data)} was introduced in Kuma ${introduced}; ${notInTarget(target.line)}`, errorClass: "value" };
+      if (introduced) return newerLine(path, `${JSON.stringify(error.data)} was introduced in Kuma ${introduced}`, target, "value");
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
     }
     case "format":

@@ -29,7 +29,7 @@ import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/i
 import { metaViolations } from "../../validate/rules/meta.js";
 import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../kuma/version.js";
-import { kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
+import { compareMinors, kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
@@ -287,6 +287,9 @@ function* snapshotTextSteps(snapshot: Readonly<Record<string, unknown>>): Steps<
   }
   return chunks;
 }
+
+/** The first Kuma line whose default policies get the computed labels (v2.14.3 pkg/defaults/mesh/mesh.go; FACTS §1.4). */
+const DEFAULTS_LABELLED_FROM = "2.14";
 
 export class ControlPlaneStore {
   /** The Kuma minor line emulated (3.x: the newest); undefined for a version meshops has no schemas for. */
@@ -744,7 +747,10 @@ export class ControlPlaneStore {
       const spec = rewrite(p.spec(), specSchema(p.type), "go") as JsonObject;
       // On Kubernetes they are objects in the system namespace: `mesh-timeout-all-default.kuma-system` (FACTS §1.2).
       const placement = this.kubernetes ? { name, namespace, systemNamespace: namespace, spec } : undefined;
-      const labels = computeLabels(p.type, mesh, {}, this.zone, placement);
+      // Before 2.14 ensureDefaultResource created them without labels (store.CreateBy only); on Kubernetes the
+      // placement's labels stay, as the Kubernetes store keeps its own.
+      const labelled = placement !== undefined || this.minor === undefined || compareMinors(this.minor, DEFAULTS_LABELLED_FROM) >= 0;
+      const labels = labelled ? computeLabels(p.type, mesh, {}, this.zone, placement) : {};
       return { put: { type: p.type, mesh, name: placement ? coreName(name, namespace) : name, creationTime: now, modificationTime: now, labels, body: spec } };
     });
   }
