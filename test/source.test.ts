@@ -103,7 +103,7 @@ test("the blob cache serves unchanged files without reading them again", async (
   const [id] = cache.keys();
   cache.set(id as string, "from cache");
   const again = await readSnapshot({ repo: repo.dir, ref: "HEAD", path: "config", blobCache: cache });
-  assert.ok([...again.files, again.config].some((f) => f?.text === "from cache"));
+  assert.ok(again.files.some((f) => f.text === "from cache"));
 });
 
 test("unknown revisions and folders that are not repositories are clear errors", async () => {

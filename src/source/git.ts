@@ -78,8 +78,8 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
 
   options.onListed?.(wanted.reduce((bytes, w) => bytes + w.entry.size, 0));
   const configPath = configPathOf(root);
-  // meshops.yaml is asked for first: what is told of the others as they arrive is checked against it.
-  const configAt = wanted.findIndex((w) => w.path === configPath);
+  // Told as they arrive: meshops.yaml is asked for first, as what is told of the others is checked against it.
+  const configAt = options.arrivals ? wanted.findIndex((w) => w.path === configPath) : -1;
   if (configAt > 0) wanted.unshift(...wanted.splice(configAt, 1));
   const arrived = options.arrivals ? tellArrivals(options.arrivals, root, wanted, configAt !== -1) : undefined;
   const texts = await readBlobs(

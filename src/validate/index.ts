@@ -222,10 +222,14 @@ export function analysisOnArrival(cache: AnalysisCache, options: ValidateOptions
   let kept: ((path: string) => boolean) | undefined;
   return {
     config(root, file) {
-      const repoConfig = cache.parsedConfig(file, root).config;
-      config = repoConfig;
-      key = runKey(repoConfig, options);
-      kept = notExcluded(root, repoConfig, options.exclude);
+      try {
+        const repoConfig = cache.parsedConfig(file, root).config;
+        key = runKey(repoConfig, options);
+        kept = notExcluded(root, repoConfig, options.exclude);
+        config = repoConfig;
+      } catch {
+        // Nothing is analyzed early: the validation of the snapshot reads meshops.yaml again, and reports what failed.
+      }
     },
     file(file) {
       if (!config || (kept && !kept(file.path)) || cache.get(file, key)) return;
