@@ -44,6 +44,35 @@ for (const name of readdirSync(fixtures)) {
   }
 }
 
+// The shapes real repositories have: Helm charts, kustomize with patches, kubectl lists, CI files and Deployments.
+const shapes = path.join(projectRoot, "test/fixtures/shapes");
+for (const name of readdirSync(shapes)) {
+  test(`repository shape ${name}: checked as it streams in, the same result`, async () => {
+    const repo = newRepo("meshops-overlap-shape-");
+    commitFolder(repo, path.join(shapes, name));
+    for (const reportOnly of [false, true]) {
+      const { alone, streamed } = await bothWays(repo, { reportOnly });
+      assert.deepEqual(streamed, alone);
+    }
+  });
+}
+
+test("a file Flux substitutes into: analyzed as Flux applies it, not as it arrived", async () => {
+  const repo = newRepo("meshops-overlap-flux-");
+  const flux =
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./tenants/payments\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: payments\n  postBuild:\n    substitute:\n      app: ledger\n      timeout: 10s\n";
+  const timeouts =
+    "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ${app}-timeouts\n  namespace: payments\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      idleTimeout: ${timeout}\n";
+  commitFiles(repo, { "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n", "clusters/prod/payments.yaml": flux, "tenants/payments/timeouts.yaml": timeouts });
+  const { alone, streamed } = await bothWays(repo);
+  assert.deepEqual(streamed, alone);
+  assert.equal(alone.valid, true, JSON.stringify(alone.diagnostics));
+  assert.deepEqual(
+    streamed.resources.filter((r) => r.type === "MeshTimeout").map((r) => [r.name, (r.object.spec as { to: { default: unknown }[] }).to[0]?.default]),
+    [["ledger-timeouts.payments", { idleTimeout: "10s" }]],
+  );
+});
+
 test("a generated repository with errors: every file checked as it arrived, the same result", async () => {
   const repo = newRepo("meshops-overlap-generated-");
   rmSync(repo, { recursive: true, force: true }); // generateRepo makes its own repository
