@@ -44,8 +44,28 @@ export function goDurationError(text: string): string | undefined {
   return result.ok ? undefined : result.error;
 }
 
-/** `time.ParseDuration`: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or a bare `0`. Exact, with Go's error messages. */
+/**
+ * `time.ParseDuration`: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or a bare `0`. Exact, with Go's error messages. Answers are
+ * remembered: a repository writes the same few durations tens of thousands of times, and each parse is BigInt work.
+ */
 export function parseGoDurationDetailed(text: string): GoDurationParse {
+  if (text.length > REMEMBERED_LENGTH) return parseDuration(text);
+  let parsed = parsedDurations.get(text);
+  if (parsed === undefined) {
+    if (parsedDurations.size >= DURATIONS_KEPT) parsedDurations.clear();
+    parsed = parseDuration(text);
+    parsedDurations.set(text, parsed);
+  }
+  return parsed;
+}
+
+const parsedDurations = new Map<string, GoDurationParse>();
+/** Distinct texts remembered; beyond, the memory starts over (a repository has a few dozen). */
+const DURATIONS_KEPT = 4096;
+/** Longer texts are not remembered: durations people write are short, and a long invalid one must not be kept. */
+const REMEMBERED_LENGTH = 32;
+
+function parseDuration(text: string): GoDurationParse {
   const invalid = (): GoDurationParse => ({ ok: false, error: `time: invalid duration ${goQuote(text)}` });
   let rest = text;
   let negative = false;

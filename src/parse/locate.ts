@@ -21,9 +21,17 @@ interface FullParse {
 interface Parsed {
   readonly text: string;
   readonly fast?: readonly FastDocument[];
-  /** Made when first needed: where lines start (fast), or the full parse (no fast documents, or reordered keys). */
-  lineStarts?: readonly number[];
+  /** The last offset turned into a position (fast): the next one counts lines on from there when it lies after. */
+  cursor?: LineCursor;
+  /** Made when first needed: the full parse (no fast documents, or reordered keys). */
   full?: FullParse;
+}
+
+/** An offset of a text, with the line it is on (1-based) and where that line starts. */
+interface LineCursor {
+  readonly offset: number;
+  readonly line: number;
+  readonly lineStart: number;
 }
 
 /**
@@ -55,7 +63,10 @@ export class Locator {
     if (!entry) return undefined;
     const doc = entry.fast?.[docIndex];
     if (entry.fast && (!doc || doc.value === null)) return undefined;
-    if (doc?.offsets) return locateFast(doc, doc.offsets, (entry.lineStarts ??= lineStartsOf(entry.text)), path);
+    if (doc?.offsets) {
+      const offset = locateFast(doc, doc.offsets, path);
+      return offset === undefined ? { line: doc.line, column: doc.column } : positionAt(entry, offset);
+    }
     entry.full ??= parseFully(entry.text);
     return locateFull(entry.full.docs, entry.full.lines, docIndex, path);
   }
@@ -125,10 +136,11 @@ function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: num
 /**
  * The same walk over the fast scanner's value: the scanner recorded one offset per collection entry, in the order a
  * depth-first walk of the value meets them (keys in enumeration order, which is the text's), so an entry's offset is
- * found by counting the entries before it. The same answers as the full parser's nodes, as a test checks.
+ * found by counting the entries before it. The same answers as the full parser's nodes, as a test checks. The offset
+ * of the deepest entry found; undefined for none (the document's own position).
  */
-function locateFast(doc: FastDocument, offsets: readonly number[], lineStarts: readonly number[], path: PathSegments): Position {
-  let best: Position = { line: doc.line, column: doc.column };
+function locateFast(doc: FastDocument, offsets: readonly number[], path: PathSegments): number | undefined {
+  let best: number | undefined;
   let node: JsonValue = doc.value;
   /** Index in `offsets` of the first entry of `node`. */
   let first = 0;
@@ -159,7 +171,7 @@ function locateFast(doc: FastDocument, offsets: readonly number[], lineStarts: r
     }
     const offset = found ? offsets[found.index] : undefined;
     if (!found || offset === undefined) break;
-    best = positionOf(lineStarts, offset);
+    best = offset;
     node = found.value;
     first = found.index + 1;
     i += found.consumed;
@@ -176,22 +188,20 @@ function entryCount(value: JsonValue): number {
   return n;
 }
 
-/** Offsets where lines start, as yaml's LineCounter counts them (after each `\n`). */
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function positionOf(lineStarts: readonly number[], offset: number): Position {
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if ((lineStarts[mid] as number) <= offset) low = mid;
-    else high = mid - 1;
+/**
+ * The line and column of `offset`, lines counted as yaml's LineCounter counts them (after each `\n`): on from the
+ * last offset asked about when this one lies after it (a file's problems are mostly asked about in order), else from
+ * the start. No table of the file's lines is made: most files are asked about once or twice, if at all.
+ */
+function positionAt(entry: Parsed, offset: number): Position {
+  const text = entry.text;
+  let { line, lineStart } = entry.cursor !== undefined && entry.cursor.offset <= offset ? entry.cursor : { line: 1, lineStart: 0 };
+  for (let i = text.indexOf("\n", lineStart); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
   }
-  return { line: low + 1, column: offset - (lineStarts[low] as number) + 1 };
+  entry.cursor = { offset, line, lineStart };
+  return { line, column: offset - lineStart + 1 };
 }
 
 interface Step {

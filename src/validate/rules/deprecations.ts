@@ -25,6 +25,14 @@ interface Release {
 }
 
 function releaseOf(version: string | undefined): Release {
+  if (lastRelease === undefined || lastRelease.version !== version) lastRelease = { version, release: readRelease(version) };
+  return lastRelease.release;
+}
+
+/** The last version asked about: a run asks about one, once per resource. */
+let lastRelease: { readonly version: string | undefined; readonly release: Release } | undefined;
+
+function readRelease(version: string | undefined): Release {
   const parts = version === undefined || "error" in schemaLine(version) ? undefined : /^2\.(\d+)(?:\.(\d+))?/.exec(version);
   if (!parts) return { minor: Number(LATEST_MINOR.split(".")[1]), patch: Infinity };
   return { minor: Number(parts[1]), patch: parts[2] === undefined ? Infinity : Number(parts[2]) };
