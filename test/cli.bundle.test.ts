@@ -49,6 +49,24 @@ test("--version from the bundle", async () => {
   assert.deepEqual(version, { code: 0, signal: null, stdout: `${versionText()}\n`, stderr: "" });
 });
 
+test("the one-shot commands load none of the daemon's logging (pino, pino-pretty: 80 ms of a small validate)", () => {
+  // Records every package a CommonJS require loads (the bundle leaves node_modules to Node), printed at exit.
+  const recorder = path.join(work, "record-requires.cjs");
+  writeFileSync(
+    recorder,
+    `const Module = require("node:module"); const seen = new Set(); const load = Module._load;
+     Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
+     process.on("exit", () => process.stderr.write("\\nREQUIRED " + JSON.stringify([...seen]) + "\\n"));`,
+  );
+  for (const args of [["validate", "--path", SAMPLE], ["render", "--path", SAMPLE, "--format", "json"]]) {
+    const result = spawnSync(process.execPath, ["--require", recorder, path.join(projectRoot, "bin", "meshops.js"), ...args], { cwd: projectRoot, encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    const required = JSON.parse(/REQUIRED (.*)/.exec(result.stderr)?.[1] ?? "null") as string[] | null;
+    assert.ok(required && required.length > 0, "the recorder saw the requires");
+    assert.deepEqual(required.filter((m) => /^pino/.test(m)), [], args.join(" "));
+  }
+});
+
 /** A copy of the launcher with dist/src/<folder> linked from the build for each folder given. */
 function launcherWith(name: string, folders: readonly string[]): string {
   const root = path.join(work, name);

@@ -16,7 +16,7 @@ import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { ValidateReport } from "../report/common.js";
 import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
-import { errorMessage } from "../daemon/logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 
 export interface RepositoryOptions {
   readonly repo: string;

@@ -8,7 +8,8 @@ import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } f
 import { eventLogger } from "./eventLog.js";
 import { DaemonEvents } from "./events.js";
 import { hydrateEachRevision } from "./hydrator.js";
-import { errorMessage, type Logger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";

@@ -5,7 +5,8 @@
  * the process serves on: the descriptors come back when the clients go, and the failed reconcile is retried. Any
  * other uncaught error still ends the process, as it would without the guard.
  */
-import { errorMessage, type Logger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 
 const EXHAUSTION_CODES = new Set(["EMFILE", "ENFILE"]);
 

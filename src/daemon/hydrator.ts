@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { DaemonEvent, DaemonEvents } from "./events.js";
-import { errorMessage } from "./logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 
 /** This file compiles to dist/src/daemon/hydrator.js: the CLI is bin/meshops.js at the repository root. */
 const MESHOPS_BIN = fileURLToPath(new URL("../../../bin/meshops.js", import.meta.url));

@@ -39,19 +39,3 @@ export function createLogger(options: LoggerOptions): Logger {
   );
 }
 
-/** Removes the user and password of URLs in a text (a Git remote may carry a token: https://x:TOKEN@host/...). */
-export function withoutCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, "$1***@");
-}
-
-/** The message of an error on one line (Git's are several), credentials removed: what a log line or the status may show. */
-export function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error && !message.includes(error.cause.message) ? `: ${error.cause.message}` : "";
-  const oneLine = `${message}${cause}`
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "")
-    .join(" | ");
-  return withoutCredentials(oneLine.length > 600 ? `${oneLine.slice(0, 600)}...` : oneLine);
-}

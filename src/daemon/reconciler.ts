@@ -39,7 +39,7 @@ import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type Valida
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
-import { errorMessage } from "./logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";

@@ -22,7 +22,8 @@
 import { createHmac } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo, type Socket } from "node:net";
-import { errorMessage, type Logger } from "./logger.js";
+import type { Logger } from "./logger.js";
+import { errorMessage } from "../util/errorMessage.js";
 import { answerMeshRequest, MESH_API_MAX_BODY, MESH_API_PREFIX, type MeshApiContext } from "./meshApi.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
