@@ -100,7 +100,8 @@ test("meshops.yaml arrives before every other file; each file arrives once, as t
   assert.ok(events[0] && "config" in events[0] && events[0].config === snapshot.config, "meshops.yaml first, as the snapshot's object");
   const arrived = events.slice(1).map((e) => e.file);
   assert.equal(arrived.length, snapshot.files.length);
-  assert.deepEqual(new Set(arrived), new Set(snapshot.files), "the snapshot's very objects, each once");
+  assert.equal(new Set(arrived).size, arrived.length, "each file once");
+  assert.ok(snapshot.files.every((file) => arrived.includes(file)), "the snapshot's very objects (the cache finds their analyses by object)");
 
   const without = newRepo("meshops-arrivals-noconfig-");
   commitFiles(without, { "m.yaml": "type: Mesh\nname: m\n" });

@@ -8,6 +8,8 @@
  * `number` is exact up to 2^53 ns (about 104 days) and the nearest double beyond.
  */
 
+import { boundedMemo } from "../util/boundedMemo.js";
+
 const NANOSECOND = 1n;
 const MICROSECOND = 1000n * NANOSECOND;
 const MILLISECOND = 1000n * MICROSECOND;
@@ -49,19 +51,11 @@ export function goDurationError(text: string): string | undefined {
  * remembered: a repository writes the same few durations tens of thousands of times, and each parse is BigInt work.
  */
 export function parseGoDurationDetailed(text: string): GoDurationParse {
-  if (text.length > REMEMBERED_LENGTH) return parseDuration(text);
-  let parsed = parsedDurations.get(text);
-  if (parsed === undefined) {
-    if (parsedDurations.size >= DURATIONS_KEPT) parsedDurations.clear();
-    parsed = parseDuration(text);
-    parsedDurations.set(text, parsed);
-  }
-  return parsed;
+  return text.length > REMEMBERED_LENGTH ? parseDuration(text) : rememberedDuration(text);
 }
 
-const parsedDurations = new Map<string, GoDurationParse>();
-/** Distinct texts remembered; beyond, the memory starts over (a repository has a few dozen). */
-const DURATIONS_KEPT = 4096;
+/** Distinct texts remembered: a repository has a few dozen. */
+const rememberedDuration = boundedMemo(parseDuration, 4096);
 /** Longer texts are not remembered: durations people write are short, and a long invalid one must not be kept. */
 const REMEMBERED_LENGTH = 32;
 

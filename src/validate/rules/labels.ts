@@ -11,6 +11,7 @@ import { LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../
 import { dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
+import { boundedMemo } from "../../util/boundedMemo.js";
 
 
 /** Changing or removing these on update is refused (v2.13+). */
@@ -69,22 +70,8 @@ function hasLabelProblem(name: string, value: string): boolean {
   return knownKeyProblems(name).length > 0 || value.length > MAX_LABEL_VALUE_LENGTH || !LABEL_VALUE.test(value);
 }
 
-/**
- * A repository uses a handful of label keys on tens of thousands of resources: each key is checked once. Bounded, so
- * a long-running process fed ever new keys does not grow without end.
- */
-const keyProblemsSeen = new Map<string, readonly string[]>();
-const KEY_PROBLEMS_KEPT = 10_000;
-
-function knownKeyProblems(name: string): readonly string[] {
-  let problems = keyProblemsSeen.get(name);
-  if (problems === undefined) {
-    if (keyProblemsSeen.size >= KEY_PROBLEMS_KEPT) keyProblemsSeen.clear();
-    problems = qualifiedNameProblems(name);
-    keyProblemsSeen.set(name, problems);
-  }
-  return problems;
-}
+/** A repository uses a handful of label keys on tens of thousands of resources: each key is checked once. */
+const knownKeyProblems: (name: string) => readonly string[] = boundedMemo(qualifiedNameProblems, 10_000);
 
 function qualifiedNameProblems(name: string): string[] {
   const parts = name.split("/");
