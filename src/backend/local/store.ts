@@ -35,7 +35,7 @@ import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
 import { entryOf, INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
-import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
+import { immutableLabelViolations, labelChecks, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
 import { withoutGoOmittedZeros } from "../../kuma/server.js";
@@ -652,6 +652,11 @@ export class ControlPlaneStore {
 
     const existing = this.lookup(typeName, mesh, name)?.record;
     const title = existing ? TITLE.update : TITLE.create;
+
+    // createResource checks a Universal Dataplane's workload label before the resource manager runs; an update is not
+    // checked (go-v2.14.3 pkg/api-server/resource_endpoints.go; goldens workload_label_validation_01/02).
+    const workload = existing || kubernetes ? undefined : workloadLabelProblem(typeName, { ...object, labels }, "standalone");
+    if (workload) return fail({ status: 400, title: "Bad Request", detail: `bad request: ${workload.path}: ${workload.message}` });
 
     // The resource's own validator (spec rules), run by the resource manager.
     const specProblems = semanticViolations(typeName, object, { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version }).slice(meta.length);

@@ -7,8 +7,8 @@
 import type { JsonObject, ResourceFormat, Violation } from "../../model/resource.js";
 import type { ControlPlaneMode } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
-import { LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
-import { dns1123SubdomainProblems } from "./common.js";
+import { LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_WORKLOAD, LABEL_ZONE } from "../../kuma/server.js";
+import { dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
 
@@ -169,6 +169,25 @@ export function labelChecks(typeName: string, resource: JsonObject, context: Lab
   }
   violations.push(...labelSyntaxViolations(labels));
   return { violations, warnings };
+}
+
+/**
+ * The check `createResource` makes of a Universal Dataplane's `kuma.io/workload` label before it computes labels
+ * (go-v2.14.3 pkg/api-server/resource_endpoints.go): a non-empty value is refused on a Global control plane, and must
+ * otherwise be a DNS-1035 label. Only on create (`updateResource` has no such check), only through the API server's PUT
+ * (a Kubernetes document does not pass it). The message without the "bad request: " the error handler puts before it
+ * (goldens workload_label_validation_01/02).
+ */
+export function workloadLabelProblem(typeName: string, resource: JsonObject, mode: ControlPlaneMode): Violation | undefined {
+  if (typeName !== "Dataplane") return undefined;
+  const workload = prop(objectOf(prop(resource, "labels")), LABEL_WORKLOAD);
+  if (typeof workload !== "string") return undefined;
+  if (workload === "") return undefined;
+  const path = labelPath(LABEL_WORKLOAD);
+  if (mode === "global") return violation(path, "not allowed on Global control plane");
+  const problems = dns1035LabelProblems(workload);
+  if (problems.length === 0) return undefined;
+  return violation(path, `must be a valid DNS-1035 label (at most 63 characters, matching regex [a-z]([-a-z0-9]*[a-z0-9])?): ${problems.join("; ")}`);
 }
 
 /** `validateImmutableLabels` on the computed labels before and after an update: needs the live resource. */
