@@ -7,6 +7,9 @@
  * the API), as Argo CD's sync retry and Flux's reconcile work. Transient failures (5xx, resets, an unreachable control
  * plane) are still retried with backoff: test/daemon.e2e.test.ts "the control plane going away and coming back".
  *
+ * With `--drift-mode correct`, the drift checks do not write the refused mesh again either (its sync stopped at the
+ * refusal; correcting it would send the same writes); the rest of the repository is corrected as usual.
+ *
  * The refusal is a real one of the control plane, which `meshops validate` cannot see: changing a Mesh's CA while mTLS
  * is on (the Mesh manager's ValidateUpdate; the embedded control plane's meshUpdateViolations). Disabling mTLS on the
  * control plane out of band is the change that lets the commit through.
@@ -48,7 +51,7 @@ before(async () => {
     "payments/t1.yaml": timeoutFile("10s"),
   });
   daemon = await startWatch(
-    ["--repo", bed.repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1s", "--reconcile-token-file", bed.secretFile("reconcile-token", RECONCILE_TOKEN)],
+    ["--repo", bed.repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1s", "--drift-mode", "correct", "--reconcile-token-file", bed.secretFile("reconcile-token", RECONCILE_TOKEN)],
     { cwd: bed.work },
   );
 });

@@ -130,7 +130,7 @@ interface Target {
    * the same answer) until the control plane changes. `listing`: its state when first listed after the refusal
    * (LiveCache `listing`), which a later list is compared with; undefined until then.
    */
-  refused: { listing: string | undefined } | undefined;
+  refused: { listing: string | undefined; readonly meshes: ReadonlySet<string> } | undefined;
 }
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
@@ -386,7 +386,7 @@ export class Reconciler {
     const refusals = s.failed > 0 && !stopped ? refusalsOf(changes) : undefined;
     target.pending = refusals === undefined && (s.failed > 0 || s.skipped > 0);
     if (refusals) {
-      target.refused = { listing: undefined };
+      target.refused = { listing: undefined, meshes: refusals.meshes };
       events.emit({ type: "apply.refused", revision, refused: refusals.count, reason: refusals.reason });
     }
     this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift, meshesHoldingOthers: round.meshesHoldingOthers } : undefined;
@@ -509,7 +509,8 @@ export class Reconciler {
       report.items
         .filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled))
         .map((i) => i.mesh)
-        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh)),
+        // A mesh whose sync the control plane refused is not corrected either: the same writes would be refused again.
+        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh) && !target.refused?.meshes.has(mesh)),
     );
     let changes: ChangeSet | undefined;
     let held = 0;
@@ -602,14 +603,16 @@ function actionableCount(report: DriftReport): number {
 }
 
 /** The refused changes of a change set whose every failure is a refusal (sync/apply.ts `refused`); else undefined. */
-function refusalsOf(changes: ChangeSet | undefined): { count: number; reason: string } | undefined {
+function refusalsOf(changes: ChangeSet | undefined): { count: number; reason: string; meshes: Set<string> } | undefined {
   let count = 0;
   let reason: string | undefined;
+  const meshes = new Set<string>();
   for (const r of changes?.results ?? []) {
     if (r.outcome !== "failed") continue;
     if (!r.refused) return undefined;
     count++;
     reason ??= r.error ?? r.change.resource;
+    meshes.add(r.change.mesh);
   }
-  return count > 0 ? { count, reason: reason ?? "" } : undefined;
+  return count > 0 ? { count, reason: reason ?? "", meshes } : undefined;
 }
