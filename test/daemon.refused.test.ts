@@ -23,7 +23,11 @@ import { startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
 
-const bed = daemonTestBed("meshops-daemon-refused");
+/** While set, a PUT to this path answers 503 (a transient failure). */
+let unavailable: string | undefined;
+const bed = daemonTestBed("meshops-daemon-refused", {
+  faults: (req) => (unavailable !== undefined && req.method === "PUT" && req.url?.split("?")[0] === unavailable ? 503 : undefined),
+});
 const RECONCILE_TOKEN = "reconcile-token-refused-test-8c1e";
 let daemon: DaemonProcess;
 let initial: string;
@@ -39,7 +43,8 @@ const timeoutFile = (idleTimeout: string) =>
   stringify({ type: "MeshTimeout", mesh: "payments", name: "t1", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] } });
 
 /** The attempts to write Mesh/payments that failed so far (one `change.failed` line each). */
-const failedMeshWrites = () => daemon.lines.filter((l) => l.includes('"change.failed"') && l.includes('"Mesh/payments"')).length;
+const failedMeshWrites = () => failedWrites("Mesh/payments");
+const failedWrites = (resource: string) => daemon.lines.filter((l) => l.includes('"change.failed"') && l.includes(`"${resource}"`)).length;
 const retriesScheduled = () => daemon.lines.filter((l) => l.includes('"retry.scheduled"')).length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -98,4 +103,15 @@ test("a refused change is not retried for the same commit; a new commit, a manua
   const t1 = (await (await bed.cp("/meshes/payments/meshtimeouts/t1")).json()) as { spec: { to: { default: { idleTimeout: string } }[] } };
   assert.equal(t1.spec.to[0]?.default.idleTimeout, "30s");
   assert.ok(daemon.lines.some((l) => l.includes('"apply.retrying"')), "the log says why it tried again");
+});
+
+test("a transient failure (503) is still retried with backoff until it passes", async () => {
+  unavailable = "/meshes/payments/meshtimeouts/t2";
+  const scheduledBefore = retriesScheduled();
+  const commit = commitFiles(bed.repo.dir, { "payments/t2.yaml": timeoutFile("40s").replace("name: t1", "name: t2") }, "a second timeout, while its PUT fails");
+  await waitFor("two failed attempts and a retry scheduled", () => (failedWrites("MeshTimeout/payments/t2") >= 2 && retriesScheduled() > scheduledBefore ? true : undefined), 20_000);
+  assert.ok(!daemon.lines.some((l) => l.includes('"apply.refused"') && l.includes("t2")), "a 503 is no refusal");
+  unavailable = undefined;
+  await untilApplied(daemon, commit, 20_000);
+  assert.equal((await bed.cp("/meshes/payments/meshtimeouts/t2")).status, 200);
 });
