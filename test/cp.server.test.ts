@@ -191,6 +191,9 @@ for (const name of [
   "put_immutable_origin",
   "put_immutable_zone",
   "put_immutable_displayname",
+  // A Universal Dataplane's kuma.io/workload label must be a DNS-1035 label on create (go-v2.14.3
+  // pkg/api-server/resource_endpoints.go createResource): 400 "Bad Request" before the resource manager runs.
+  "workload_label_validation",
 ]) {
   test(`golden replay: ${name}`, () => replay(name));
 }
@@ -198,6 +201,32 @@ for (const name of [
 // The update's GET shows the labels the API server computes for a Dataplane: kuma.io/proxy-type among them
 // (resource_labels.Compute: `set` for every proxy type, go-v2.14.3 pkg/core/resources/labels/compute.go).
 test("golden replay: put_update_dataplanes (its Dataplane set up too)", () => replay("put_update_dataplanes", { setUpAlso: ["Dataplane"] }));
+
+// The same check is in createResource only: updateResource (go-v2.14.3 pkg/api-server/resource_endpoints.go) does not
+// look at the label, so a Dataplane that exists takes an invalid workload label on update.
+test("kuma.io/workload: an invalid value is refused on create and taken on update, as Kuma 2.14's API server does", async () => {
+  await withServer(async (h) => {
+    assert.equal((await h.request("PUT", "/meshes/default", { body: { type: "Mesh", name: "default", skipCreatingInitialPolicies: ["*"] } })).status, 201);
+    const dataplane = (name: string, workload: string) => ({
+      type: "Dataplane",
+      mesh: "default",
+      name,
+      labels: { "kuma.io/workload": workload },
+      networking: { address: "10.1.2.1", inbound: [{ port: 1234, tags: { "kuma.io/service": "my-svc" } }] },
+    });
+    // A valid label value (underscores are allowed there) that is no DNS-1035 label.
+    const created = await h.request("PUT", "/meshes/default/dataplanes/dp-2", { body: dataplane("dp-2", "my_workload") });
+    assert.equal(created.status, 400, created.text);
+    assert.match((created.json as JsonObject).detail as string, /^bad request: labels\["kuma\.io\/workload"\]: must be a valid DNS-1035 label .*: a DNS-1035 label must consist of/);
+    assert.equal((await h.request("GET", "/meshes/default/dataplanes/dp-2")).status, 404, "nothing was created");
+
+    assert.equal((await h.request("PUT", "/meshes/default/dataplanes/dp-1", { body: dataplane("dp-1", "my-workload") })).status, 201);
+    const updated = await h.request("PUT", "/meshes/default/dataplanes/dp-1", { body: dataplane("dp-1", "MyWorkload") });
+    assert.equal(updated.status, 200, updated.text);
+    const stored = await h.request("GET", "/meshes/default/dataplanes/dp-1");
+    assert.equal(((stored.json as JsonObject).labels as JsonObject)["kuma.io/workload"], "MyWorkload");
+  });
+});
 
 test("golden replay (partial): put_meshservice, with appProtocol instead of the unknown field protocol", () =>
   replay("put_meshservice", {

@@ -75,3 +75,19 @@ export class BackendError extends Error {
     this.retryable = options.retryable ?? false;
   }
 }
+
+/**
+ * 4xx answers that can change without the request changing: credentials (401, 403, 407: a token file is re-read when
+ * it changes), a timeout (408), a conflicting write (409), too early (425) and too many requests (429).
+ */
+const TRANSIENT_CLIENT_ERRORS = new Set([401, 403, 407, 408, 409, 425, 429]);
+
+/**
+ * The control plane refused the request itself (a 400 "Resource is not valid", a type it does not serve): sending it
+ * again gets the same answer until the request, or the control plane, changes. Anything else (5xx, a reset, a
+ * timeout, an unreachable control plane) may pass on another try.
+ */
+export function isRefusal(error: unknown): boolean {
+  const status = error instanceof BackendError ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && !TRANSIENT_CLIENT_ERRORS.has(status);
+}

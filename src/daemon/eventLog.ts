@@ -101,6 +101,16 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           `correcting drift in ${event.meshes.join(", ")}`,
         );
         return;
+      case "apply.refused":
+        log.warn(
+          { event: "apply.refused", revision: event.revision, refused: event.refused, err: event.reason },
+          `the control plane refused ${event.refused} change${event.refused === 1 ? "" : "s"} of ${shortRevision(event.revision)} (${event.reason}): ` +
+            "not retried until a new commit, a change on the control plane or a manual sync",
+        );
+        return;
+      case "apply.retrying":
+        log.info({ event: "apply.retrying", revision: event.revision, because: event.because }, `retrying the refused changes of ${shortRevision(event.revision)}: ${event.because}`);
+        return;
       case "change.done": {
         const r = event.result;
         const fields = { revision: event.revision, resource: r.change.resource, action: r.change.action };

@@ -67,6 +67,13 @@ export type DaemonEvent =
   | { readonly type: "drift.correcting"; readonly revision: string; readonly meshes: readonly string[]; readonly reasons: readonly TriggerKind[]; readonly summary: Plan["summary"] }
   /** Writes begin in these meshes. */
   | { readonly type: "apply.started"; readonly revision: string; readonly meshes: ReadonlySet<string> }
+  /**
+   * The control plane refused changes of `revision` (and nothing failed that another try could fix): not retried until
+   * a new commit, a change on the control plane or a manual sync. `reason`: the first refusal, one line.
+   */
+  | { readonly type: "apply.refused"; readonly revision: string; readonly refused: number; readonly reason: string }
+  /** The refused apply of `revision` is tried again: the control plane changed since it refused it. */
+  | { readonly type: "apply.retrying"; readonly revision: string; readonly because: string }
   /** One change of an apply finished (applied, failed or skipped). */
   | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }
   /**

@@ -12,6 +12,7 @@
  * It still answers (with what it last knew, a failed key as it was before the write) for the drift record of the
  * run that failed, as a full run's drift is computed from the list it planned with.
  */
+import { createHash } from "node:crypto";
 import type { ServerInfo } from "../backend/types.js";
 import { isOwnedBy, type Ownership } from "../desired/ownership.js";
 import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
@@ -29,6 +30,7 @@ export class LiveCache {
   #owner: Ownership | undefined;
   #owned = 0;
   #reason = "not listed yet";
+  #listing: string | undefined;
   /**
    * What unknownReferences found per reference (its warning, or null), while no MeshService came or went: the
    * repository's references are the same objects from commit to commit (validation takes unchanged meshes over), so a
@@ -51,6 +53,15 @@ export class LiveCache {
   /** The live objects by subject, as last known. Only to be planned against when `known`. */
   get objects(): ReadonlyMap<string, JsonObject> {
     return this.#objects;
+  }
+
+  /**
+   * What the last full list saw, in short: the control plane's identity and a digest of every object's subject and
+   * modification time. Two lists with the same listing found the same control plane in the same state (as far as
+   * anyone's writes go); undefined until listed.
+   */
+  get listing(): string | undefined {
+    return this.#listing;
   }
 
   /** The references to MeshServices neither the repository nor this control plane has (validate/services.ts). */
@@ -87,8 +98,9 @@ export class LiveCache {
   /** Replaces the whole cache with a fresh list of the control plane `info` describes. In slices: the daemon keeps answering. */
   async replace(live: readonly JsonObject[], info: ServerInfo, owner: Ownership): Promise<void> {
     const index = await runStepsSliced(indexLiveSteps(live));
-    const { objects, owned } = await runStepsSliced(cacheEntries(index, owner));
+    const { objects, owned, digest } = await runStepsSliced(cacheEntries(index, owner));
     this.#objects = objects;
+    this.#listing = `${serverIdentity(info)} ${digest}`;
     this.servicesChanged();
     this.#known = true;
     this.#server = serverIdentity(info);
@@ -169,16 +181,18 @@ export class LiveCache {
   }
 }
 
-/** The cached objects of an index of the live state, and how many of them `owner` owns. */
-function* cacheEntries(index: ReadonlyMap<string, LiveResource>, owner: Ownership): Steps<{ objects: Map<string, JsonObject>; owned: number }> {
+/** The cached objects of an index of the live state, how many of them `owner` owns, and their digest (`listing`). */
+function* cacheEntries(index: ReadonlyMap<string, LiveResource>, owner: Ownership): Steps<{ objects: Map<string, JsonObject>; owned: number; digest: string }> {
   const objects = new Map<string, JsonObject>();
+  const hash = createHash("sha256");
   let owned = 0;
   for (const [subject, { object }] of index) {
     objects.set(subject, object);
+    hash.update(`${subject}\0${typeof object.modificationTime === "string" ? object.modificationTime : ""}\n`);
     if (isOwnedBy(object, owner)) owned++;
     if (stepDue(objects.size, 1024)) yield;
   }
-  return { objects, owned };
+  return { objects, owned, digest: hash.digest("base64url") };
 }
 
 function serverIdentity(info: ServerInfo): string {

@@ -125,6 +125,12 @@ interface Target {
    * Not set by a plan held for approval: that needs a person (or a new commit), not another try.
    */
   pending: boolean;
+  /**
+   * The control plane refused changes of this revision, and nothing else failed: not pending (another try would get
+   * the same answer) until the control plane changes. `listing`: its state when first listed after the refusal
+   * (LiveCache `listing`), which a later list is compared with; undefined until then.
+   */
+  refused: { listing: string | undefined; readonly meshes: ReadonlySet<string> } | undefined;
 }
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
@@ -209,7 +215,7 @@ export class Reconciler {
       if (work.fetch) fetchFailed = !(await this.#fetch());
       revision = await source.resolve();
       await this.#checkRewritten(revision);
-      const target = !this.#target ? "none" : this.#target.pending ? "failed" : "applied";
+      const target = !this.#target ? "none" : this.#target.pending || this.#target.refused ? "failed" : "applied";
       // Keys rotated since the last validation may decrypt what it could not: that revision is validated again.
       const keysChanged = this.#keysUsed !== undefined && this.#sopsKeys() !== this.#keysUsed;
       const last = { validated: keysChanged ? undefined : this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
@@ -318,7 +324,7 @@ export class Reconciler {
     const result = composeTarget(unsealed, previous?.result, invalid);
     // Pending until the apply below completes.
     const meshes = meshesOfResult(result, invalidity.byMesh);
-    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), meshes, pending: true };
+    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), meshes, pending: true, refused: undefined };
     this.#o.controls.setConfigSuspended(result.config.suspend);
     this.#emitGates(revision, null, invalidity.byMesh, meshes);
     this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
@@ -342,6 +348,7 @@ export class Reconciler {
     const { revision, commit, result } = target;
     const config = result.config;
     target.pending = true;
+    target.refused = undefined;
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
@@ -375,7 +382,13 @@ export class Reconciler {
     events.emit({ type: "drift.checked", revision, meshes: compared, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
 
     const s = changes?.summary ?? NO_CHANGES;
-    target.pending = s.failed > 0 || s.skipped > 0;
+    // Changes the control plane refused, and no other failure nor a stop: trying again would get the same answer.
+    const refusals = s.failed > 0 && !stopped ? refusalsOf(changes) : undefined;
+    target.pending = refusals === undefined && (s.failed > 0 || s.skipped > 0);
+    if (refusals) {
+      target.refused = { listing: undefined, meshes: refusals.meshes };
+      events.emit({ type: "apply.refused", revision, refused: refusals.count, reason: refusals.reason });
+    }
     this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift, meshesHoldingOthers: round.meshesHoldingOthers } : undefined;
     const outcome: RunResult =
       s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
@@ -455,7 +468,26 @@ export class Reconciler {
     this.#o.events.emit({ type: "control-plane.warnings", warnings });
     this.#desired = comparison.desired;
     await this.#live.replace(comparison.live, comparison.info, result.config);
+    this.#refusalStillStands();
     return comparison;
+  }
+
+  /**
+   * After a full list: the first one after a refusal is the state the refusal stands for; a later one that differs
+   * from it (another object written or deleted, another version or instance of the control plane) makes the refused
+   * apply pending again, so the run asks for a retry.
+   */
+  #refusalStillStands(): void {
+    const target = this.#target;
+    const refused = target?.refused;
+    const listing = this.#live.listing;
+    if (!target || !refused || listing === undefined) return;
+    if (refused.listing === undefined) refused.listing = listing;
+    else if (refused.listing !== listing) {
+      target.refused = undefined;
+      target.pending = true;
+      this.#o.events.emit({ type: "apply.retrying", revision: target.revision, because: "the control plane changed since it refused them" });
+    }
   }
 
   async #checkDrift(work: Work): Promise<RunEnd> {
@@ -477,7 +509,8 @@ export class Reconciler {
       report.items
         .filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled))
         .map((i) => i.mesh)
-        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh)),
+        // A mesh whose sync the control plane refused is not corrected either: the same writes would be refused again.
+        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh) && !target.refused?.meshes.has(mesh)),
     );
     let changes: ChangeSet | undefined;
     let held = 0;
@@ -567,4 +600,19 @@ function configKeyOf(config: RepoConfig): string {
 
 function actionableCount(report: DriftReport): number {
   return report.summary.missing + report.summary.modified + report.summary.orphaned;
+}
+
+/** The refused changes of a change set whose every failure is a refusal (sync/apply.ts `refused`); else undefined. */
+function refusalsOf(changes: ChangeSet | undefined): { count: number; reason: string; meshes: Set<string> } | undefined {
+  let count = 0;
+  let reason: string | undefined;
+  const meshes = new Set<string>();
+  for (const r of changes?.results ?? []) {
+    if (r.outcome !== "failed") continue;
+    if (!r.refused) return undefined;
+    count++;
+    reason ??= r.error ?? r.change.resource;
+    meshes.add(r.change.mesh);
+  }
+  return count > 0 ? { count, reason: reason ?? "", meshes } : undefined;
 }

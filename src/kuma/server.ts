@@ -14,8 +14,12 @@ export const LABEL_DISPLAY_NAME = "kuma.io/display-name";
 export const LABEL_NAMESPACE = "k8s.kuma.io/namespace";
 export const LABEL_POLICY_ROLE = "kuma.io/policy-role";
 export const LABEL_PROXY_TYPE = "kuma.io/proxy-type";
+export const LABEL_WORKLOAD = "kuma.io/workload";
 export const LABEL_LISTENER_ZONEINGRESS = "kuma.io/listener-zoneingress";
 export const LABEL_LISTENER_ZONEEGRESS = "kuma.io/listener-zoneegress";
+
+/** What Kubernetes allows a label's value (`IsValidLabelValue`). */
+export const KUBERNETES_LABEL_VALUE_MAX = 63;
 
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];

@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
-import { LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
+import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { isEncryptedValue } from "../model/sealed.js";
@@ -297,6 +297,11 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
         const expected = key === NAMESPACE_LABEL ? namespace : plainName;
         if (written !== undefined && written !== expected) {
           problem(["metadata", "labels", key], "kubernetes-shape", `must be ${JSON.stringify(expected)}, the resource's ${key === NAMESPACE_LABEL ? "namespace" : "name"}, found ${describe(written)}`);
+        }
+        // Written, it is a Kubernetes label, whose value the API server limits as every label's; the name the store
+        // shows unwritten is none (test/kubernetes.longName.test.ts).
+        else if (typeof written === "string" && written.length > KUBERNETES_LABEL_VALUE_MAX) {
+          problem(["metadata", "labels", key], "labels", `must be no more than ${KUBERNETES_LABEL_VALUE_MAX} characters`);
         }
       }
     }

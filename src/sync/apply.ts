@@ -1,5 +1,5 @@
 import type { Backend } from "../backend/types.js";
-import { BackendError } from "../backend/types.js";
+import { BackendError, isRefusal } from "../backend/types.js";
 import type { Change, Plan } from "../diff/plan.js";
 import { providedCaBackends, withoutBackends } from "../kuma/providedCa.js";
 import { isSecretType, typeRank } from "../kuma/types.js";
@@ -14,6 +14,8 @@ export interface ChangeResult {
   readonly change: Change;
   readonly outcome: Outcome;
   readonly error?: string;
+  /** Failed because the control plane refused it (backend/types.ts `isRefusal`): trying again gets the same answer. */
+  readonly refused?: true;
   readonly warnings?: readonly string[];
 }
 
@@ -106,7 +108,7 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
       } catch (error) {
         failedMeshes.add(change.mesh);
         const message = error instanceof BackendError || error instanceof Error ? error.message : String(error);
-        record({ change, outcome: "failed", error: message.startsWith(change.resource) ? message : `${change.resource}: ${message}` });
+        record({ change, outcome: "failed", error: message.startsWith(change.resource) ? message : `${change.resource}: ${message}`, ...(isRefusal(error) ? { refused: true as const } : {}) });
       }
     });
   }

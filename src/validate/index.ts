@@ -17,7 +17,7 @@ import { SortedDiagnostics } from "./sortedParts.js";
 import type { ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
-import { labelChecks } from "./rules/labels.js";
+import { labelChecks, workloadLabelProblem } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { notExcluded, selectFiles } from "./select.js";
 import { withoutBodies } from "./bodies.js";
@@ -474,6 +474,10 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
     for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
+    // Checked by the API server on create only, after the labels' syntax (a refused label stops the request first); an
+    // error all the same (test/validate.workloadLabel.test.ts says why).
+    const workload = resource.source?.format === "kubernetes" || labels.violations.length > 0 ? undefined : workloadLabelProblem(resource.type, resource.object, config.controlPlane.mode);
+    if (workload) diagnostics.push(diagnosticAt(locator, resource, workload.path, `${workload.message}; the control plane checks it when it creates the Dataplane`, "labels"));
     const roleViolations = policyRoleViolations(resource, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode });
     if (roleViolations.length > 0) {
       const reported = new Set([...schemaViolations, ...semantic].map((v) => `${v.path}\0${v.message}`));

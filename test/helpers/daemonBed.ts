@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after } from "node:test";
 import { openStore, type ControlPlaneStore } from "../../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../../src/cp/server.js";
+import { startControlPlaneServer, type ControlPlaneServer, type ControlPlaneServerOptions } from "../../src/cp/server.js";
 import type { StatusJson } from "../../src/daemon/statusTypes.js";
 import { killAll, waitFor, type DaemonProcess } from "./daemon.js";
 import { tempRepo } from "./git.js";
@@ -34,8 +34,11 @@ export interface DaemonTestBed {
   restartServer(): Promise<void>;
 }
 
-/** Call at the top of a test file. `token`: the control plane asks for it on every request. */
-export function daemonTestBed(prefix: string, options: { token?: string } = {}): DaemonTestBed {
+/**
+ * Call at the top of a test file. `token`: the control plane asks for it on every request. `faults`: the server's
+ * fault-injection hook (cp/server.ts), asked of every request.
+ */
+export function daemonTestBed(prefix: string, options: { token?: string; faults?: ControlPlaneServerOptions["faults"] } = {}): DaemonTestBed {
   const repo = tempRepo(`${prefix}-`);
   const work = mkdtempSync(path.join(tmpdir(), `${prefix}-work-`));
   let store: ControlPlaneStore | undefined;
@@ -46,7 +49,7 @@ export function daemonTestBed(prefix: string, options: { token?: string } = {}):
     return value;
   };
   const serve = async () => {
-    server = await startControlPlaneServer({ store: opened(store, "store"), port, ...(options.token ? { token: options.token } : {}) });
+    server = await startControlPlaneServer({ store: opened(store, "store"), port, ...(options.token ? { token: options.token } : {}), ...(options.faults ? { faults: options.faults } : {}) });
     port = Number(new URL(server.url).port);
   };
 

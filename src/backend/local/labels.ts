@@ -3,6 +3,7 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
+import { dns1035LabelProblems } from "../../validate/rules/common.js";
 import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
@@ -37,11 +38,7 @@ const DNS1123_SUBDOMAIN_MESSAGE =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
   "with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
   "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS1035_MESSAGE =
-  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and " +
-  "end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** IsDNS1123Label as the SNI check uses it: a valid subdomain that is not a label must contain dots. */
 function dns1123LabelErrors(name: string): string[] {
@@ -53,18 +50,11 @@ function dns1123LabelErrors(name: string): string[] {
   return errors;
 }
 
-function dns1035Errors(name: string): string[] {
-  const errors: string[] = [];
-  if (name.length > 63) errors.push("must be no more than 63 characters");
-  if (!DNS1035_LABEL.test(name)) errors.push(DNS1035_MESSAGE);
-  return errors;
-}
-
 /** Deprecation warnings a successful PUT answers with (FACTS §2.5; goldens put_meshes_04, put_meshservice_02, ...). */
 export function warningsFor(typeName: string, name: string, body: JsonObject, version: string | undefined): string[] {
   const warnings: string[] = [];
   if (DNS1035_WARNING_TYPES.has(typeName)) {
-    const errors = dns1035Errors(name);
+    const errors = dns1035LabelProblems(name);
     if (errors.length > 0) {
       // (inferred) several errors joined with "; ": only single-error cases are in the goldens.
       warnings.push(

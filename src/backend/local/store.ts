@@ -35,7 +35,7 @@ import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
 import { entryOf, INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
-import { immutableLabelViolations, labelChecks } from "../../validate/rules/labels.js";
+import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
 import { withoutGoOmittedZeros } from "../../kuma/server.js";
@@ -646,12 +646,20 @@ export class ControlPlaneStore {
     const meta = metaViolations(typeName, object);
     requestProblems.push(...meta.map(parameter));
     // This server is a zone that is not federated, and knows its own name.
-    const labelProblems = labelChecks(typeName, { ...object, labels }, { mode: "standalone", zone: this.zone }).violations;
+    // Through the Kubernetes route the display name is the object's name, never a Kubernetes label (applyKubernetes's
+    // converter refused a written one that is not that, or too long).
+    const checkedLabels = kubernetes ? withoutShownDisplayName(labels) : labels;
+    const labelProblems = labelChecks(typeName, { ...object, labels: checkedLabels }, { mode: "standalone", zone: this.zone }).violations;
     requestProblems.push(...labelProblems.map(parameter));
     if (requestProblems.length > 0) return fail(invalid(TITLE.process, requestProblems));
 
     const existing = this.lookup(typeName, mesh, name)?.record;
     const title = existing ? TITLE.update : TITLE.create;
+
+    // createResource checks a Universal Dataplane's workload label before the resource manager runs; an update is not
+    // checked (go-v2.14.3 pkg/api-server/resource_endpoints.go; goldens workload_label_validation_01/02).
+    const workload = existing || kubernetes ? undefined : workloadLabelProblem(typeName, { ...object, labels }, "standalone");
+    if (workload) return fail({ status: 400, title: "Bad Request", detail: `bad request: ${workload.path}: ${workload.message}` });
 
     // The resource's own validator (spec rules), run by the resource manager.
     const specProblems = semanticViolations(typeName, object, { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version }).slice(meta.length);

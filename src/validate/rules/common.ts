@@ -398,6 +398,23 @@ export function dns1123SubdomainProblems(value: string): string[] {
   return problems;
 }
 
+const DNS1035_LABEL_FORMAT = "[a-z]([-a-z0-9]*[a-z0-9])?";
+const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FORMAT}$`);
+const DNS1035_LABEL_MAX_LENGTH = 63;
+
+/** `IsDNS1035Label` (apimachinery's `NameIsDNS1035Label` without a prefix): every problem, length first. */
+export function dns1035LabelProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > DNS1035_LABEL_MAX_LENGTH) problems.push(`must be no more than ${DNS1035_LABEL_MAX_LENGTH} characters`);
+  if (!DNS1035_LABEL.test(value)) {
+    problems.push(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and " +
+        `end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '${DNS1035_LABEL_FORMAT}')`,
+    );
+  }
+  return problems;
+}
+
 /** `netutils.ParseIPSloppy(s) != nil`: IPv4 (leading zeros allowed) or IPv6 without a zone. */
 export function isSloppyIP(value: string): boolean {
   if (value.includes("%")) return false;
