@@ -8,7 +8,7 @@
  * `number` is exact up to 2^53 ns (about 104 days) and the nearest double beyond.
  */
 
-import { boundedMemo } from "../util/boundedMemo.js";
+import { boundedMemo } from "../model/boundedMemo.js";
 
 const NANOSECOND = 1n;
 const MICROSECOND = 1000n * NANOSECOND;

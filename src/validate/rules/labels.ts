@@ -11,7 +11,7 @@ import { KUBERNETES_LABEL_VALUE_MAX, LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGI
 import { dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
-import { boundedMemo } from "../../util/boundedMemo.js";
+import { boundedMemo } from "../../model/boundedMemo.js";
 
 
 /** Changing or removing these on update is refused (v2.13+). */
