@@ -500,13 +500,29 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
 }
 
 /**
- * A field path of the Universal model as the control plane reports it for a document of `format`: the Kubernetes
- * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`), a Secret's bytes are its
- * `data.value`; everything else is unchanged.
+ * A field path of the Universal model as the control plane reports it for a document of `format`, which is the path in
+ * that document: a Kubernetes document's `type`, `name` and `labels` are its `kind`, `metadata.name` and
+ * `metadata.labels`, its mesh the `kuma.io/mesh` label (a top-level `mesh` for MeshGateway), a flat kind's fields are
+ * under `spec.` (the admission webhook reports a Mesh's as `spec.mtls.enabledBackend`), a Secret's bytes are its
+ * `data.value`; a Universal document's paths are unchanged.
  */
 export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
-  if (format === "kubernetes" && isSecretType(typeName) && /^data(?![^.[])/.test(path)) return `data.value${path.slice("data".length)}`;
-  if (format !== "kubernetes" || !resourceType(typeName)?.flat || path === "") return path;
+  if (format !== "kubernetes" || path === "") return path;
   const head = /^[^.[]*/.exec(path)?.[0] ?? "";
-  return head === "type" || head === "name" || head === "labels" || head === "mesh" ? path : `spec.${path}`;
+  const rest = path.slice(head.length);
+  if (head === "data" && isSecretType(typeName)) return `data.value${rest}`;
+  if (head === "mesh" && typeName !== "Mesh") return resourceType(typeName)?.kubernetesMeshField ? path : `${MESH_LABEL_PATH}${rest}`;
+  return kubernetesFieldPath(path, resourceType(typeName)?.flat === true);
+}
+
+const MESH_LABEL_PATH = formatPath(["metadata", "labels", MESH_LABEL]);
+
+/** A Universal path in a Kubernetes document: `type`, `name` and `labels` as its kind and metadata, a `flat` kind's fields under `spec.`. */
+export function kubernetesFieldPath(path: string, flat: boolean): string {
+  const head = /^[^.[]*/.exec(path)?.[0] ?? "";
+  const rest = path.slice(head.length);
+  if (head === "type") return `kind${rest}`;
+  if (head === "name") return `metadata.name${rest}`;
+  if (head === "labels") return `metadata.labels${rest}`;
+  return flat && path !== "" ? `spec.${path}` : path;
 }

@@ -339,7 +339,7 @@ function* objectsOf(file: FileResources, systemNamespace: string): Generator<[st
 
 function collision(resource: Resource, first: Resource, systemNamespace: string, locator: Locator): Diagnostic {
   const message = sameObjectMessage(kubernetesObjectOf(resource.type, resource.object, systemNamespace), first);
-  return { ...diagnosticAt(locator, resource, "name", message, MANIFEST_RULE), path: "metadata.name" };
+  return diagnosticAt(locator, resource, "name", message, MANIFEST_RULE);
 }
 
 /**

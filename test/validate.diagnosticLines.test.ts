@@ -1,0 +1,136 @@
+/**
+ * Every diagnostic names the field as the file spells it, once, on one bounded line: a Kubernetes document's problems
+ * name its own paths (`metadata.labels["team"]`, not the Universal `labels["team"]`), a long value is echoed as a
+ * bounded prefix, one mistake gives one problem. Each case runs `meshops validate` on a real Git repository in the
+ * text, json and sarif formats, which must say the same.
+ */
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { committedRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((c) => c()));
+
+interface Reported {
+  readonly severity: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly resource: string;
+  readonly path: string;
+  readonly message: string;
+  readonly rule: string;
+}
+
+interface SarifLog {
+  runs: {
+    results: {
+      ruleId: string;
+      message: { text: string };
+      locations: { physicalLocation?: { artifactLocation: { uri: string }; region?: { startLine: number; startColumn?: number } } }[];
+    }[];
+  }[];
+}
+
+/**
+ * `validate` of a repository holding `files`: the json report's errors and warnings, each checked against the text
+ * line and the SARIF result that say it (same place, same `resource path: message`), as `file:line:column rule path:
+ * message` (the resource left out: the cases name it where it matters).
+ */
+async function reported(files: Record<string, string>): Promise<{ lines: string[]; diagnostics: Reported[] }> {
+  const dir = committedRepo(files, cleanups);
+  const json = JSON.parse((await runCli(["validate", "--format", "json"], dir)).stdout) as { diagnostics: Reported[] };
+  const diagnostics = json.diagnostics.filter((d) => d.severity !== "info");
+  const subject = (d: Reported): string => [d.resource, d.path].filter((s) => s !== "").join(" ");
+  const said = (d: Reported): string => `${subject(d)}${subject(d) ? ": " : ""}${d.message}`;
+
+  const text = (await runCli(["validate", "--format", "text"], dir)).stdout.split("\n").filter((l) => / (error|warning): /.test(l));
+  assert.deepEqual(
+    text,
+    diagnostics.map((d) => `${d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)"}: ${d.severity}: ${said(d)} [${d.rule}]`),
+  );
+
+  const sarif = JSON.parse((await runCli(["validate", "--format", "sarif"], dir)).stdout) as SarifLog;
+  const results = sarif.runs[0]?.results.filter((r) => r.ruleId !== "" && json.diagnostics.some((d) => d.rule === r.ruleId && d.severity !== "info")) ?? [];
+  assert.deepEqual(
+    results.map((r) => {
+      const at = r.locations[0]?.physicalLocation;
+      return `${at?.artifactLocation.uri ?? ""}:${at?.region?.startLine ?? 0}:${at?.region?.startColumn ?? 0} ${r.ruleId} ${r.message.text}`;
+    }),
+    diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.rule} ${said(d)}`),
+  );
+  return { lines: diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.rule} ${d.path}: ${d.message}`), diagnostics };
+}
+
+const MESH = "type: Mesh\nname: default\nskipCreatingInitialPolicies: ['*']\n";
+
+/** A Kubernetes MeshTimeout; `metadata` lines go under `metadata:` (line 4 on), two spaces in. */
+const kubernetesTimeout = (...metadata: string[]): string =>
+  ["apiVersion: kuma.io/v1alpha1", "kind: MeshTimeout", "metadata:", ...metadata.map((l) => `  ${l}`), "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", ""].join("\n");
+
+describe("a Kubernetes document's problems name the fields it has", () => {
+  test("a label: metadata.labels[...] at the label's line", async () => {
+    const { lines } = await reported({
+      "mesh.yaml": MESH,
+      "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default", '  team: "-bad-"'),
+    });
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0] ?? "", /^timeout\.yaml:8:5 labels metadata\.labels\["team"\]: a valid label must be/);
+  });
+
+  test("a Kubernetes Mesh's label too", async () => {
+    const { lines } = await reported({ "mesh.yaml": ["apiVersion: kuma.io/v1alpha1", "kind: Mesh", "metadata:", "  name: default", "  labels:", '    team: "-x-"', ""].join("\n") });
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0] ?? "", /^mesh\.yaml:6:5 labels metadata\.labels\["team"\]: a valid label/);
+  });
+
+  test("the name: metadata.name, at its line", async () => {
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: Bad_Name", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default") });
+    assert.deepEqual(lines.map((l) => l.replace(/: invalid characters\..*/, ": invalid characters.")), ["timeout.yaml:4:3 semantic metadata.name: invalid characters."]);
+  });
+
+  test("the mesh: the kuma.io/mesh label, at its line", async () => {
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: nope") });
+    assert.deepEqual(lines, [
+      'timeout.yaml:7:5 unknown-mesh metadata.labels["kuma.io/mesh"]: mesh "nope" is not defined: define the Mesh in the repository or list it under externalMeshes in meshops.yaml',
+    ]);
+  });
+
+  test("a MeshGateway's mesh is its top-level mesh field", async () => {
+    const gateway = ["apiVersion: kuma.io/v1alpha1", "kind: MeshGateway", "mesh: nope", "metadata:", "  name: gw", "spec:", "  selectors:", "    - match:", "        kuma.io/service: gw", "  conf:", "    listeners:", "      - port: 80", "        protocol: HTTP", ""];
+    const { lines } = await reported({ "mesh.yaml": MESH, "gateway.yaml": gateway.join("\n") });
+    assert.deepEqual(lines, ['gateway.yaml:3:1 unknown-mesh mesh: mesh "nope" is not defined: define the Mesh in the repository or list it under externalMeshes in meshops.yaml']);
+  });
+
+  test("a duplicate: metadata.name of the second document", async () => {
+    const doc = kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default");
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": `${doc}---\n${doc}` });
+    assert.deepEqual(lines, ["timeout.yaml:20:3 duplicate-resource metadata.name: MeshTimeout/default/t.kuma-system is defined twice: also at timeout.yaml:1"]);
+  });
+
+  test("a Kong Mesh kind on Kuma: its kind", async () => {
+    const opa = ["apiVersion: kuma.io/v1alpha1", "kind: MeshOPA", "metadata:", "  name: opa", "  namespace: kuma-system", "  labels:", "    kuma.io/mesh: default", "spec:", "  targetRef:", "    kind: Mesh", ""];
+    const role = ["apiVersion: kuma.io/v1alpha1", "kind: AccessRole", "metadata:", "  name: role", "spec:", "  rules:", "    - types: []", ""];
+    const { lines } = await reported({ "mesh.yaml": MESH, "opa.yaml": opa.join("\n"), "role.yaml": role.join("\n") });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/: a Kuma control plane.*/, "")),
+      ["opa.yaml:2:1 kong-mesh-kind kind: MeshOPA is a Kong Mesh kind", "role.yaml:2:1 kong-mesh-kind kind: AccessRole is a Kong Mesh kind"],
+    );
+  });
+
+  test("a schema-only Kong Mesh kind's field: under spec", async () => {
+    const role = ["apiVersion: kuma.io/v1alpha1", "kind: AccessRole", "metadata:", "  name: role", "spec:", "  rules:", "    - types: 5", ""];
+    const { lines } = await reported({ "meshops.yaml": "controlPlane:\n  product: kong-mesh\n", "mesh.yaml": MESH, "role.yaml": role.join("\n") });
+    assert.deepEqual(lines, ['role.yaml:7:7 schema spec.rules[0].types: in body must be of type array or null: "number"']);
+  });
+
+  test("a Universal document keeps the Universal paths", async () => {
+    const timeout = ["type: MeshTimeout", "name: Bad_Name", "mesh: default", "labels:", '  team: "-bad-"', "spec:", "  targetRef:", "    kind: Mesh", ""];
+    const { diagnostics } = await reported({ "mesh.yaml": MESH, "timeout.yaml": timeout.join("\n") });
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file === "timeout.yaml").map((d) => `${d.line} ${d.path}`),
+      ["2 name", '5 labels["team"]', "6 spec"],
+    );
+  });
+});
