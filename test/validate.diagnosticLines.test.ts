@@ -134,3 +134,29 @@ describe("a Kubernetes document's problems name the fields it has", () => {
     );
   });
 });
+
+describe("a long value is echoed as a bounded prefix with its length", () => {
+  test("a 200 KB duration: its first 60 characters, an ellipsis and the length, in one short line", async () => {
+    const long = "x".repeat(200_000);
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default").replace("idleTimeout: 1s", `idleTimeout: "a b ${long}"`) });
+    assert.deepEqual(lines, [
+      `timeout.yaml:15:9 schema spec.to[0].default.idleTimeout: invalid duration "a b ${"x".repeat(56)}…" (200004 characters): use Go duration syntax such as 300ms, 5s, 1h30m`,
+    ]);
+  });
+
+  test("a value of 120 characters is echoed whole", async () => {
+    const value = "y".repeat(120);
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default").replace("idleTimeout: 1s", `idleTimeout: ${value}`) });
+    assert.deepEqual(lines, [`timeout.yaml:15:9 schema spec.to[0].default.idleTimeout: invalid duration "${value}": use Go duration syntax such as 300ms, 5s, 1h30m`]);
+  });
+
+  test("a cut falls neither inside an escape nor inside a surrogate pair", async () => {
+    // 59 characters, then a tab (\t in the quoted value), then emoji: the 60th and 61st characters of the quoted text.
+    const value = `${"z".repeat(59)}\\t${"😀".repeat(100)}`;
+    const { diagnostics } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default").replace("idleTimeout: 1s", `idleTimeout: "${value}"`) });
+    assert.equal(diagnostics.length, 1);
+    assert.match(diagnostics[0]?.message ?? "", new RegExp(`^invalid duration "z{59}…" \\(261 characters\\): `));
+    const emoji = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default").replace("idleTimeout: 1s", `idleTimeout: "${"z".repeat(59)}${"😀".repeat(100)}"`) });
+    assert.match(emoji.diagnostics[0]?.message ?? "", new RegExp(`^invalid duration "z{59}…" \\(259 characters\\): `));
+  });
+});
