@@ -160,3 +160,27 @@ describe("a long value is echoed as a bounded prefix with its length", () => {
     assert.match(emoji.diagnostics[0]?.message ?? "", new RegExp(`^invalid duration "z{59}…" \\(259 characters\\): `));
   });
 });
+
+describe("one mistake, one problem", () => {
+  test("a Helm template as a Kubernetes name: the name's problem, not also the display-name label the store derives from it", async () => {
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout('name: "{{ .Values.name }}"', "namespace: kuma-system", "labels:", "  kuma.io/mesh: default") });
+    assert.deepEqual(
+      lines.map((l) => l.replace(/: invalid characters\..*/, ": invalid characters.")),
+      ["timeout.yaml:4:3 semantic metadata.name: invalid characters."],
+    );
+  });
+
+  test("a Kubernetes name of 70 characters is fine: the display-name label the store adds is no label of the object", async () => {
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": kubernetesTimeout(`name: ${"n".repeat(70)}`, "namespace: kuma-system", "labels:", "  kuma.io/mesh: default") });
+    assert.deepEqual(lines, []);
+  });
+
+  test("a display-name label the document writes is a label like any other: too long for Kubernetes though the name is fine", async () => {
+    const name = "n".repeat(70);
+    const { lines } = await reported({
+      "mesh.yaml": MESH,
+      "timeout.yaml": kubernetesTimeout(`name: ${name}`, "namespace: kuma-system", "labels:", "  kuma.io/mesh: default", `  kuma.io/display-name: ${name}`),
+    });
+    assert.deepEqual(lines, ['timeout.yaml:8:5 labels metadata.labels["kuma.io/display-name"]: must be no more than 63 characters']);
+  });
+});
