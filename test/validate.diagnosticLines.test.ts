@@ -184,3 +184,19 @@ describe("one mistake, one problem", () => {
     assert.deepEqual(lines, ['timeout.yaml:8:5 labels metadata.labels["kuma.io/display-name"]: must be no more than 63 characters']);
   });
 });
+
+describe("documents without a name", () => {
+  const universal = "type: MeshTimeout\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n";
+
+  test("two in one file: each says its name is required, and neither is a duplicate of the other", async () => {
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${universal}---\n${universal}` });
+    assert.deepEqual(lines, ["timeouts.yaml:1:1 missing-name name: name is required", "timeouts.yaml:12:1 missing-name name: name is required"]);
+  });
+
+  test("two Kubernetes documents, in two meshes: the name each lacks, no duplicate and no shared object", async () => {
+    const kubernetes = (mesh: string) => kubernetesTimeout("namespace: kuma-system", "labels:", `  kuma.io/mesh: ${mesh}`);
+    const meshes = `${MESH}---\ntype: Mesh\nname: other\nskipCreatingInitialPolicies: ['*']\n`;
+    const { lines } = await reported({ "mesh.yaml": meshes, "a.yaml": `${kubernetes("default")}---\n${kubernetes("default")}`, "b.yaml": kubernetes("other") });
+    assert.deepEqual(lines, ["a.yaml:3:1 missing-name metadata.name: name is required", "a.yaml:18:1 missing-name metadata.name: name is required", "b.yaml:3:1 missing-name metadata.name: name is required"]);
+  });
+});
