@@ -200,3 +200,11 @@ describe("documents without a name", () => {
     assert.deepEqual(lines, ["a.yaml:3:1 missing-name metadata.name: name is required", "a.yaml:18:1 missing-name metadata.name: name is required", "b.yaml:3:1 missing-name metadata.name: name is required"]);
   });
 });
+
+describe("one syntax mistake, one line", () => {
+  test("text after a document marker (`--- some text`): one problem at the text, saying so", async () => {
+    const timeout = (name: string) => `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${timeout("a")}--- some text\n${timeout("b")}` });
+    assert.deepEqual(lines, ["timeouts.yaml:12:5 yaml-syntax : text after the document marker `---` on its line: a document starts on the line after it (a comment may follow the marker)"]);
+  });
+});

@@ -189,6 +189,15 @@ function templateStart(text: string): number {
   return -1;
 }
 
+const TEXT_AFTER_MARKER_MESSAGE = "text after the document marker `---` on its line: a document starts on the line after it (a comment may follow the marker)";
+
+/** Whether `offset` is on a line that starts with the document marker `---` and goes on with more than a comment. */
+function isTextAfterMarker(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  return /^---[ \t]+[^#\s]/.test(text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd));
+}
+
 const TEMPLATE_MESSAGE =
   "not YAML until rendered: it holds template syntax ({{ … }}); a Helm chart or another template is not mesh configuration: list it under `exclude:` in meshops.yaml";
 
@@ -205,17 +214,26 @@ export function parseYamlFully(written: string): ParsedYaml {
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       // A document with a syntax error is dropped whole: half a document must never become a resource.
+      // One syntax problem a line: the parser's errors on one line are one mistake, said in one message
+      // (`--- some text` gave two lines).
       const identity = identify(doc);
+      let last: YamlProblem | undefined;
       for (const error of doc.errors) {
         const pos = at(error.pos[0]);
         const sourcePath = error.code === "DUPLICATE_KEY" ? keyPathAt(doc, error.pos[0]) : undefined;
-        problems.push({
+        const said = isTextAfterMarker(text, error.pos[0]) ? { rule: "yaml-syntax" as const, message: TEXT_AFTER_MARKER_MESSAGE } : describeYamlError(error, text);
+        if (last && last.line === pos.line && last.rule === "yaml-syntax" && said.rule === "yaml-syntax") {
+          if (!last.message.split("; ").includes(said.message)) problems[problems.length - 1] = last = { ...last, message: `${last.message}; ${said.message}` };
+          continue;
+        }
+        last = {
           ...(identity ? { identity } : {}),
           line: pos.line,
           column: pos.col,
-          ...describeYamlError(error, text),
+          ...said,
           ...(sourcePath ? { sourcePath } : {}),
-        });
+        };
+        problems.push(last);
       }
       return;
     }
