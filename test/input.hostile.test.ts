@@ -236,7 +236,7 @@ test("a template that happens to parse as YAML (`name: {{ .Values.name }}`) says
   assert.deepEqual(
     diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
     [
-      ["meshops.yaml", 1, "config", 'unknown field "{ ? { .x } }"'],
+      ["meshops.yaml", 1, "yaml-syntax", "not YAML until rendered: meshops.yaml holds template syntax ({{ … }}), and meshops reads it as written: commit it rendered"],
       [
         "templates/timeout.yaml",
         2,

@@ -208,3 +208,22 @@ describe("one syntax mistake, one line", () => {
     assert.deepEqual(lines, ["timeouts.yaml:12:5 yaml-syntax : text after the document marker `---` on its line: a document starts on the line after it (a comment may follow the marker)"]);
   });
 });
+
+describe("a Helm template in meshops.yaml", () => {
+  const said = "not YAML until rendered: meshops.yaml holds template syntax ({{ … }}), and meshops reads it as written: commit it rendered";
+  for (const [what, text, at] of [
+    ["a template line read as a field", "controlPlane:\n  product: kuma\n{{ .Values.extra }}: 1\n", "3:1"],
+    ["a template as a value", "controlPlane:\n  product: {{ .Values.product }}\n", "2:12"],
+    ["template control lines", "controlPlane:\n  product: kuma\n{{- if .Values.x }}\nexclude: []\n{{- end }}\n", "3:1"],
+  ] as const) {
+    test(`${what}: one problem, saying it is a template`, async () => {
+      const { lines } = await reported({ "meshops.yaml": text, "mesh.yaml": MESH });
+      assert.deepEqual(lines, [`meshops.yaml:${at} yaml-syntax : ${said}`]);
+    });
+  }
+
+  test("a quoted {{ in a valid meshops.yaml is a string like any other", async () => {
+    const { lines } = await reported({ "meshops.yaml": 'controlPlane:\n  product: kuma\nexclude: ["{{ not-a-template }}/**"]\n', "mesh.yaml": MESH });
+    assert.deepEqual(lines, []);
+  });
+});
