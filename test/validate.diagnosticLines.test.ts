@@ -227,3 +227,13 @@ describe("a Helm template in meshops.yaml", () => {
     assert.deepEqual(lines, []);
   });
 });
+
+describe("a long input echoed unquoted", () => {
+  test("a name of 5,000 characters in a duplicate's message: cut where it is long, the rest of the message kept", async () => {
+    const name = "n".repeat(5000);
+    const timeout = `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
+    const { diagnostics } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${timeout}---\n${timeout}` });
+    const duplicate = diagnostics.find((d) => d.rule === "duplicate-resource");
+    assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:1`);
+  });
+});

@@ -46,7 +46,7 @@ export function isShownToPeople(d: Diagnostic): boolean {
 /** The longest quoted input a message echoes whole; a longer one keeps its first QUOTED_KEPT characters. */
 const QUOTED_MAX = 120;
 const QUOTED_KEPT = 60;
-/** The longest message: past it (input echoed unquoted), the first MESSAGE_KEPT characters. */
+/** The longest message: past it (input echoed unquoted), its long runs are cut too, then the message after MESSAGE_KEPT characters. */
 const MESSAGE_MAX = 1000;
 const MESSAGE_KEPT = 500;
 /**
@@ -55,12 +55,14 @@ const MESSAGE_KEPT = 500;
  * apostrophes of "the control plane's secrets" are not quotes.
  */
 const QUOTED = /"(?:[^"\\\n]|\\.)*"|(?<![\p{L}\p{N}])'(?:[^'\n]|'(?=[\p{L}\p{N}]))*'(?![\p{L}\p{N}])/gu;
+/** A run of more than QUOTED_MAX characters without a space. */
+const LONG_RUN = new RegExp(`\\S{${QUOTED_MAX + 1},}`, "g");
 
 /**
  * `message` with every quoted input longer than QUOTED_MAX characters cut to a prefix, an ellipsis and its length
- * (`"xxxxxxxx…" (200000 characters)`), and the message itself cut the same way past MESSAGE_MAX: a value of 200 KB
- * (or a secret-like one) is not echoed whole, and every report format says the same bounded line. A short message is
- * returned as it is, with no work beyond its length.
+ * (`"xxxxxxxx…" (200000 characters)`); past MESSAGE_MAX, every run of as many characters without a space alike, and
+ * then the message itself. A value of 200 KB (or a secret-like one) is not echoed whole, and every report format says
+ * the same bounded line. A short message is returned as it is, with no work beyond its length.
  */
 export function boundedMessage(message: string): string {
   if (message.length <= QUOTED_MAX) return message;
@@ -70,7 +72,10 @@ export function boundedMessage(message: string): string {
     const quote = quoted.charAt(0);
     return `${quote}${prefixOf(quoted.slice(1, -1), QUOTED_KEPT)}…${quote} (${length} characters)`;
   });
-  return quotesCut.length <= MESSAGE_MAX ? quotesCut : `${prefixOf(quotesCut, MESSAGE_KEPT)}… (${quotesCut.length} characters)`;
+  if (quotesCut.length <= MESSAGE_MAX) return quotesCut;
+  // Input echoed unquoted (a resource's name in its subject): each long run of it cut alike, the words around kept.
+  const runsCut = quotesCut.replace(LONG_RUN, (run) => `${prefixOf(run, QUOTED_KEPT)}… (${run.length} characters)`);
+  return runsCut.length <= MESSAGE_MAX ? runsCut : `${prefixOf(runsCut, MESSAGE_KEPT)}… (${runsCut.length} characters)`;
 }
 
 /** The diagnostic with its message bounded (boundedMessage); the same object when that changes nothing. */
