@@ -195,7 +195,7 @@ test("__proto__ is an unknown key like any other at the top; a __proto__ label i
   const checked = await runCli(["validate", "--format", "json"], repo.dir);
   assert.equal(checked.code, 1, checked.stderr);
   const label = (JSON.parse(checked.stdout) as { diagnostics: { rule: string; path: string; line: number; resource: string }[] }).diagnostics.find(
-    (d) => d.path === 'labels["__proto__"]',
+    (d) => d.path === 'metadata.labels["__proto__"]',
   );
   assert.equal(label?.rule, "labels", checked.stdout);
   assert.equal(label?.resource, "MeshTimeout/default/k.kuma-system");
@@ -236,7 +236,7 @@ test("a template that happens to parse as YAML (`name: {{ .Values.name }}`) says
   assert.deepEqual(
     diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
     [
-      ["meshops.yaml", 1, "config", 'unknown field "{ ? { .x } }"'],
+      ["meshops.yaml", 1, "yaml-syntax", "not YAML until rendered: meshops.yaml holds template syntax ({{ … }}), and meshops reads it as written: commit it rendered"],
       [
         "templates/timeout.yaml",
         2,

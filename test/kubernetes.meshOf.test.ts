@@ -47,5 +47,5 @@ test("a namespaced policy without the label is mesh default; an empty label is r
   assert.equal(unlabelled.report.valid, true, JSON.stringify(unlabelled.errors));
   const empty = await validate({ "t1.yaml": timeout('  labels:\n    kuma.io/mesh: ""\n') });
   // The validator's own path and message, at the label.
-  assert.deepEqual(empty.errors, [["t1.yaml:7", "semantic", "MeshTimeout/t1.kuma-system", "mesh", "cannot be empty"]]);
+  assert.deepEqual(empty.errors, [["t1.yaml:7", "semantic", "MeshTimeout/t1.kuma-system", 'metadata.labels["kuma.io/mesh"]', "cannot be empty"]]);
 });

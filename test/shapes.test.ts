@@ -405,7 +405,7 @@ describe("Flux's post-build variable substitution (${var})", () => {
           "clusters/timeouts.yaml",
           4,
           3,
-          "name",
+          "metadata.name",
           "substitution-variable",
           "holds ${app} and ${IDLE_TIMEOUT:=30s}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
         ],

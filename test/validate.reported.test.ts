@@ -122,7 +122,7 @@ describe("labels in documents, as the API server checks them", () => {
     const labels = diagnosticsOf(text).filter((d) => d.rule === "labels");
     assert.deepEqual(
       labels.map(({ path, line, column }) => ({ path, line, column })),
-      [{ path: 'labels["team!"]', line: 8, column: 5 }],
+      [{ path: 'metadata.labels["team!"]', line: 8, column: 5 }],
     );
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, parseDocument, LineCounter } from "yaml";
-import { aliasProblem, describeYamlError, documentValue, YAML_OPTIONS } from "../parse/documents.js";
+import { aliasProblem, documentValue, syntaxProblems, templateStart, YAML_OPTIONS } from "../parse/documents.js";
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
@@ -165,6 +165,19 @@ export function runtimeConfigValidator(): ValidateFunction {
  */
 export function parseRepoConfig(file: { path: string; text: string } | undefined, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
   if (!file) return { config: DEFAULT_CONFIG, diagnostics: [] };
+  const parsed = parseAsWritten(file, root);
+  // A template's lines read as syntax errors or unknown fields, one after another: one problem, saying what it is.
+  const template = parsed.diagnostics.length > 0 ? templateStart(file.text) : -1;
+  if (template < 0) return parsed;
+  const lineStart = file.text.lastIndexOf("\n", template - 1) + 1;
+  const line = file.text.slice(0, lineStart).split("\n").length;
+  const diagnostic: Diagnostic = { severity: "error", file: file.path, line, column: template - lineStart + 1, resource: "", path: "", message: CONFIG_TEMPLATE_MESSAGE, rule: "yaml-syntax" };
+  return { config: DEFAULT_CONFIG, diagnostics: [diagnostic] };
+}
+
+const CONFIG_TEMPLATE_MESSAGE = "not YAML until rendered: meshops.yaml holds template syntax ({{ … }}), and meshops reads it as written: commit it rendered";
+
+function parseAsWritten(file: { path: string; text: string }, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
   const docs = parseAllDocuments(file.text, { ...YAML_OPTIONS, lineCounter: lines, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
@@ -174,11 +187,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
   const first = docs[0];
   if (docs.length > 1) diag(1, 1, "", "meshops.yaml must hold a single YAML document");
   if (!first || first.errors.length > 0) {
-    for (const e of first?.errors ?? []) {
-      const p = lines.linePos(e.pos[0]);
-      const { rule, message } = describeYamlError(e, file.text);
-      diag(p.line, p.col, "", message, rule);
-    }
+    for (const p of first ? syntaxProblems(first, file.text, (offset) => lines.linePos(offset)) : []) diag(p.line, p.column, "", p.message, p.rule);
     return { config: DEFAULT_CONFIG, diagnostics };
   }
   // Aliases are expanded as in a resource file, within the same limits: a problem is a diagnostic, never a throw.

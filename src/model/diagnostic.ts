@@ -42,3 +42,55 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 export function isShownToPeople(d: Diagnostic): boolean {
   return d.severity !== "info";
 }
+
+/** The longest quoted input a message echoes whole; a longer one keeps its first QUOTED_KEPT characters. */
+const QUOTED_MAX = 120;
+const QUOTED_KEPT = 60;
+/** The longest message: past it (input echoed unquoted), its long runs are cut too, then the message after MESSAGE_KEPT characters. */
+const MESSAGE_MAX = 1000;
+const MESSAGE_KEPT = 500;
+/**
+ * A double-quoted string (JSON's and Go's %q, backslash escapes) or a single-quoted one (Go's '%s'), on one line. A
+ * single quote opens only where no letter or digit comes before it and closes only where none follows, so the
+ * apostrophes of "the control plane's secrets" are not quotes.
+ */
+const QUOTED = /"(?:[^"\\\n]|\\.)*"|(?<![\p{L}\p{N}])'(?:[^'\n]|'(?=[\p{L}\p{N}]))*'(?![\p{L}\p{N}])/gu;
+/** A run of more than QUOTED_MAX characters without a space. */
+const LONG_RUN = new RegExp(`\\S{${QUOTED_MAX + 1},}`, "g");
+
+/**
+ * `message` with every quoted input longer than QUOTED_MAX characters cut to a prefix, an ellipsis and its length
+ * (`"xxxxxxxx…" (200000 characters)`); past MESSAGE_MAX, every run of as many characters without a space alike, and
+ * then the message itself. A value of 200 KB (or a secret-like one) is not echoed whole, and every report format says
+ * the same bounded line. A short message is returned as it is, with no work beyond its length.
+ */
+export function boundedMessage(message: string): string {
+  if (message.length <= QUOTED_MAX) return message;
+  const quotesCut = message.replace(QUOTED, (quoted) => {
+    const length = quoted.length - 2;
+    if (length <= QUOTED_MAX) return quoted;
+    const quote = quoted.charAt(0);
+    return `${quote}${prefixOf(quoted.slice(1, -1), QUOTED_KEPT)}…${quote} (${length} characters)`;
+  });
+  if (quotesCut.length <= MESSAGE_MAX) return quotesCut;
+  // Input echoed unquoted (a resource's name in its subject): each long run of it cut alike, the words around kept.
+  const runsCut = quotesCut.replace(LONG_RUN, (run) => `${prefixOf(run, QUOTED_KEPT)}… (${run.length} characters)`);
+  return runsCut.length <= MESSAGE_MAX ? runsCut : `${prefixOf(runsCut, MESSAGE_KEPT)}… (${runsCut.length} characters)`;
+}
+
+/** The diagnostic with its message bounded (boundedMessage); the same object when that changes nothing. */
+export function boundedDiagnostic(d: Diagnostic): Diagnostic {
+  const message = boundedMessage(d.message);
+  return message === d.message ? d : { ...d, message };
+}
+
+/** The first `n` UTF-16 units of `text`, neither splitting a surrogate pair nor ending inside a backslash escape. */
+function prefixOf(text: string, n: number): string {
+  let end = n;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  const prefix = text.slice(0, end);
+  // An escape the cut left open: an odd run of backslashes at the end, with the hex digits of a `\u` begun.
+  const open = /(\\+)(u[0-9a-fA-F]{0,3})?$/.exec(prefix);
+  return open && (open[1] as string).length % 2 === 1 ? prefix.slice(0, open.index + (open[1] as string).length - 1) : prefix;
+}

@@ -334,6 +334,21 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
 }
 
+/**
+ * Whether `path` (`labels["kuma.io/display-name"]`) is an identity label the converter gave a Kubernetes `document`
+ * that does not write it: the control plane's store adds these when it reads the object, so they are no labels of the
+ * Kubernetes object, and what they hold is its name's and namespace's, whose own checks answer for it.
+ */
+export function isAddedIdentityLabel(document: JsonValue, path: string): boolean {
+  const key = IDENTITY_LABEL_PATHS.get(path);
+  if (key === undefined) return false;
+  const metadata = isObject(document) ? document.metadata : undefined;
+  const labels = isObject(metadata) ? metadata.labels : undefined;
+  return !(isObject(labels) && Object.hasOwn(labels, key));
+}
+
+const IDENTITY_LABEL_PATHS = new Map<string, string>(IDENTITY_LABELS.map((key) => [formatPath(["labels", key]), key]));
+
 /** The Universal object's envelope, beside which a protobuf kind's fields sit. */
 const FLAT_ENVELOPE_KEYS = ["type", "mesh", "name", "labels"] as const;
 
@@ -505,13 +520,29 @@ export function toSourcePath(format: ResourceFormat, typeName: string, path: Pat
 }
 
 /**
- * A field path of the Universal model as the control plane reports it for a document of `format`: the Kubernetes
- * admission webhook reports a Mesh's fields under `spec.` (`spec.mtls.enabledBackend`), a Secret's bytes are its
- * `data.value`; everything else is unchanged.
+ * A field path of the Universal model as the control plane reports it for a document of `format`, which is the path in
+ * that document: a Kubernetes document's `type`, `name` and `labels` are its `kind`, `metadata.name` and
+ * `metadata.labels`, its mesh the `kuma.io/mesh` label (a top-level `mesh` for MeshGateway), a flat kind's fields are
+ * under `spec.` (the admission webhook reports a Mesh's as `spec.mtls.enabledBackend`), a Secret's bytes are its
+ * `data.value`; a Universal document's paths are unchanged.
  */
 export function reportedPath(format: ResourceFormat, typeName: string, path: string): string {
-  if (format === "kubernetes" && isSecretType(typeName) && /^data(?![^.[])/.test(path)) return `data.value${path.slice("data".length)}`;
-  if (format !== "kubernetes" || !resourceType(typeName)?.flat || path === "") return path;
+  if (format !== "kubernetes" || path === "") return path;
   const head = /^[^.[]*/.exec(path)?.[0] ?? "";
-  return head === "type" || head === "name" || head === "labels" || head === "mesh" ? path : `spec.${path}`;
+  const rest = path.slice(head.length);
+  if (head === "data" && isSecretType(typeName)) return `data.value${rest}`;
+  if (head === "mesh" && typeName !== "Mesh") return resourceType(typeName)?.kubernetesMeshField ? path : `${MESH_LABEL_PATH}${rest}`;
+  return kubernetesFieldPath(path, resourceType(typeName)?.flat === true);
+}
+
+const MESH_LABEL_PATH = formatPath(["metadata", "labels", MESH_LABEL]);
+
+/** A Universal path in a Kubernetes document: `type`, `name` and `labels` as its kind and metadata, a `flat` kind's fields under `spec.`. */
+export function kubernetesFieldPath(path: string, flat: boolean): string {
+  const head = /^[^.[]*/.exec(path)?.[0] ?? "";
+  const rest = path.slice(head.length);
+  if (head === "type") return `kind${rest}`;
+  if (head === "name") return `metadata.name${rest}`;
+  if (head === "labels") return `metadata.labels${rest}`;
+  return flat && path !== "" ? `spec.${path}` : path;
 }

@@ -180,13 +180,22 @@ function nodeCounts(doc: Document, root: Node): { plain: number; expanded: numbe
  * Where the first `{{` outside a quoted scalar is (-1: none). A quoted one is YAML (MeshIdentity's and
  * HostnameGenerator's Go templates); a bare one is a template's own syntax (Helm's `{{- if ... }}`, `name: {{ ... }}`).
  */
-function templateStart(text: string): number {
+export function templateStart(text: string): number {
   for (let at = text.indexOf("{{"); at >= 0; at = text.indexOf("{{", at + 2)) {
     const lineStart = text.lastIndexOf("\n", at) + 1;
     const before = text.slice(lineStart, at);
     if (!before.includes('"') && !before.includes("'")) return at;
   }
   return -1;
+}
+
+const TEXT_AFTER_MARKER_MESSAGE = "text after the document marker `---` on its line: a document starts on the line after it (a comment may follow the marker)";
+
+/** Whether `offset` is on a line that starts with the document marker `---` and goes on with more than a comment. */
+function isTextAfterMarker(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const lineEnd = text.indexOf("\n", offset);
+  return /^---[ \t]+[^#\s]/.test(text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd));
 }
 
 const TEMPLATE_MESSAGE =
@@ -206,17 +215,7 @@ export function parseYamlFully(written: string): ParsedYaml {
     if (doc.errors.length > 0) {
       // A document with a syntax error is dropped whole: half a document must never become a resource.
       const identity = identify(doc);
-      for (const error of doc.errors) {
-        const pos = at(error.pos[0]);
-        const sourcePath = error.code === "DUPLICATE_KEY" ? keyPathAt(doc, error.pos[0]) : undefined;
-        problems.push({
-          ...(identity ? { identity } : {}),
-          line: pos.line,
-          column: pos.col,
-          ...describeYamlError(error, text),
-          ...(sourcePath ? { sourcePath } : {}),
-        });
-      }
+      for (const problem of syntaxProblems(doc, text, at)) problems.push(identity ? { identity, ...problem } : problem);
       return;
     }
     if (doc.contents === null) return;
@@ -249,6 +248,27 @@ export function parseYamlFully(written: string): ParsedYaml {
   });
   if (templateAt !== undefined) return templateProblem(at(templateAt));
   return { documents, problems };
+}
+
+/**
+ * A document's syntax errors as meshops says them, one problem a line: the parser's errors on one line are one mistake,
+ * said in one message (`--- some text` gave two lines). `at`: a text offset's line and column.
+ */
+export function syntaxProblems(doc: Document.Parsed, text: string, at: (offset: number) => { line: number; col: number }): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  let last: YamlProblem | undefined;
+  for (const error of doc.errors) {
+    const pos = at(error.pos[0]);
+    const said = isTextAfterMarker(text, error.pos[0]) ? { rule: "yaml-syntax" as const, message: TEXT_AFTER_MARKER_MESSAGE } : describeYamlError(error, text);
+    if (last && last.line === pos.line && last.rule === "yaml-syntax" && said.rule === "yaml-syntax") {
+      if (!last.message.split("; ").includes(said.message)) problems[problems.length - 1] = last = { ...last, message: `${last.message}; ${said.message}` };
+      continue;
+    }
+    const sourcePath = error.code === "DUPLICATE_KEY" ? keyPathAt(doc, error.pos[0]) : undefined;
+    last = { line: pos.line, column: pos.col, ...said, ...(sourcePath ? { sourcePath } : {}) };
+    problems.push(last);
+  }
+  return problems;
 }
 
 /**

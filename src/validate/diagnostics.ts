@@ -1,4 +1,4 @@
-import type { Diagnostic, Severity } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic, type Severity } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
@@ -34,7 +34,7 @@ export function diagnosticAt(
     column: position?.column ?? 0,
     resource: subjectOf(resource),
     path: source ? reportedPath(source.format, resource.type, path) : path,
-    message,
+    message: boundedMessage(message),
     rule,
   };
 }
@@ -53,7 +53,7 @@ export function diagnosticAtDocument(
   subject: string = subjectOf(resource),
 ): Diagnostic {
   const source = resource.source;
-  return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subject, path, message, rule };
+  return { severity, file: source?.file ?? "", line: source?.line ?? 0, column: source?.column ?? 0, resource: subject, path, message: boundedMessage(message), rule };
 }
 
 /**

@@ -1,9 +1,9 @@
 import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { hasErrors, type Diagnostic } from "../model/diagnostic.js";
+import { boundedDiagnostic, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
-import { toResource } from "../parse/convert.js";
+import { isAddedIdentityLabel, toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
@@ -297,6 +297,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   }
   // What kustomizations name that kustomize cannot load here, or meshops does not read (when the source listed the paths).
   if (snapshot.paths) diagnostics.push(...kustomizeEntryDiagnostics(kustomizeEntryFindings(selection.files, snapshot.root, snapshot.paths), snapshot.root, locator));
+  for (const [i, d] of diagnostics.entries()) diagnostics[i] = boundedDiagnostic(d);
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
@@ -472,7 +473,9 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic", "warning"));
     }
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
-    for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
+    for (const v of labels.violations) {
+      if (resource.source?.format !== "kubernetes" || !isAddedIdentityLabel(doc.value, v.path)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
+    }
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
     // Checked by the API server on create only, after the labels' syntax (a refused label stops the request first); an
     // error all the same (test/validate.workloadLabel.test.ts says why).
@@ -495,7 +498,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     checks && mayHoldVariables(file.text) && substituted?.variablesLeft.size !== 0
       ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, substituted)
       : diagnostics;
-  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
+  // Messages bounded here, for every check of the file (map sizes its list as fitted does).
+  return { resources: fitted(resources), facts: fitted(facts), diagnostics: said.length === 0 ? fitted(said) : said.map(boundedDiagnostic), otherDocuments };
 }
 
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */

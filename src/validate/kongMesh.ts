@@ -8,6 +8,7 @@ import type { Product } from "../config/repoConfig.js";
 import { KONG_MESH_SCHEMA_ONLY_KINDS, KUBERNETES_API_VERSION, requiresKongMesh } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
+import { kubernetesFieldPath } from "../parse/convert.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
@@ -51,7 +52,8 @@ export function checkSchemaOnlyDocument(file: string, doc: YamlDocument, product
   const resource = `${kind}/${name}`;
   const at = (path: string, message: string, rule: string, severity: Diagnostic["severity"] = "error"): Diagnostic => {
     const position = locator.locate(file, doc.index, sourcePath(format, path)) ?? doc;
-    return { severity, file, line: position.line, column: position.column, resource, path, message, rule };
+    const reported = format === "kubernetes" ? kubernetesFieldPath(path, true) : path;
+    return { severity, file, line: position.line, column: position.column, resource, path: reported, message, rule };
   };
   if (product !== "kong-mesh") return [at("type", needsKongMeshMessage(kind), NEEDS_KONG_MESH_RULE)];
 

@@ -333,13 +333,13 @@ class KubernetesObjects {
 /** The Kubernetes documents of a file with the key of the object each is, in file order. */
 function* objectsOf(file: FileResources, systemNamespace: string): Generator<[string, Resource]> {
   for (const resource of file.resources) {
-    if (isKubernetesDocument(resource)) yield [kubernetesObjectKey(kubernetesObjectOf(resource.type, resource.object, systemNamespace)), resource];
+    if (isKubernetesDocument(resource) && resource.name !== "") yield [kubernetesObjectKey(kubernetesObjectOf(resource.type, resource.object, systemNamespace)), resource];
   }
 }
 
 function collision(resource: Resource, first: Resource, systemNamespace: string, locator: Locator): Diagnostic {
   const message = sameObjectMessage(kubernetesObjectOf(resource.type, resource.object, systemNamespace), first);
-  return { ...diagnosticAt(locator, resource, "name", message, MANIFEST_RULE), path: "metadata.name" };
+  return diagnosticAt(locator, resource, "name", message, MANIFEST_RULE);
 }
 
 /**
@@ -430,14 +430,15 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   let n = 0;
   for (const file of files) {
     for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
-      const earlier = defined.get(subject);
+      // A document without a name is said to need one (missing-name): two of them are not one resource twice.
+      const earlier = resource.name === "" ? undefined : defined.get(subject);
       if (earlier) {
         const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
         const list = duplicates.get(file) ?? [];
         list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where}`, "duplicate-resource"));
         duplicates.set(file, list);
         duplicated.add(subject);
-      } else defined.set(subject, resource);
+      } else if (resource.name !== "") defined.set(subject, resource);
       if (stepDue(n++, STEP)) yield;
     }
   }

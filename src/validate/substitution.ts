@@ -15,7 +15,6 @@ import type { JsonValue, Resource } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { reportedPath } from "../parse/convert.js";
 import { formatPath, type PathSegments } from "../parse/fieldPath.js";
-import { DISPLAY_NAME_LABEL } from "../kuma/naming.js";
 import type { Locator } from "../parse/locate.js";
 import { createHash } from "node:crypto";
 import type { SourceFile } from "../source/types.js";
@@ -105,8 +104,6 @@ export function withSubstitutionVariables(
     if (!found) return;
     const end = documents[i + 1]?.line ?? Number.POSITIVE_INFINITY;
     const reported = found.paths.map((p) => (resource?.source ? reportedPath(resource.source.format, resource.type, formatPath(p)) : formatPath(p)));
-    // A name with a variable is also the display name Kubernetes documents get.
-    if (found.paths.some((p) => p.length === 1 && p[0] === "name")) reported.push(`labels[${JSON.stringify(DISPLAY_NAME_LABEL)}]`);
     const consequence = (d: Diagnostic) =>
       d.file === file && d.line >= doc.line && d.line < end && d.severity === "error" && reported.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`));
     const replaced = result.some(consequence);
