@@ -334,20 +334,6 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
 }
 
-/**
- * Whether `path` (`labels["kuma.io/display-name"]`) is an identity label the converter gave a Kubernetes `document`
- * that does not write it: the control plane's store adds these when it reads the object, so they are no labels of the
- * Kubernetes object, and what they hold is its name's and namespace's, whose own checks answer for it.
- */
-export function isAddedIdentityLabel(document: JsonValue, path: string): boolean {
-  const key = IDENTITY_LABEL_PATHS.get(path);
-  if (key === undefined) return false;
-  const metadata = isObject(document) ? document.metadata : undefined;
-  const labels = isObject(metadata) ? metadata.labels : undefined;
-  return !(isObject(labels) && Object.hasOwn(labels, key));
-}
-
-const IDENTITY_LABEL_PATHS = new Map<string, string>(IDENTITY_LABELS.map((key) => [formatPath(["labels", key]), key]));
 
 /** The Universal object's envelope, beside which a protobuf kind's fields sit. */
 const FLAT_ENVELOPE_KEYS = ["type", "mesh", "name", "labels"] as const;

@@ -3,7 +3,7 @@ import { boundedDiagnostic, hasErrors, type Diagnostic } from "../model/diagnost
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
-import { isAddedIdentityLabel, toResource } from "../parse/convert.js";
+import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
@@ -473,9 +473,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "semantic", "warning"));
     }
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
-    for (const v of labels.violations) {
-      if (resource.source?.format !== "kubernetes" || !isAddedIdentityLabel(doc.value, v.path)) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
-    }
+    for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
     // Checked by the API server on create only, after the labels' syntax (a refused label stops the request first); an
     // error all the same (test/validate.workloadLabel.test.ts says why).
