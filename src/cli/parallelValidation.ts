@@ -16,10 +16,10 @@ import { setFlagsFromString } from "node:v8";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
-import type { FileArrivals, ReadOptions, Snapshot, SourceFile } from "../source/types.js";
+import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import { withoutBodies } from "../validate/bodies.js";
-import { AnalysisCache, analysisInputs, analysisOnArrival, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
 /**
  * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
@@ -201,7 +201,7 @@ export interface ParallelOptions {
    */
   readonly sliced?: boolean;
   /** Counts of who did what, for tests and benchmarks. */
-  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number; reparsed?: number; onArrival?: number };
+  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number; reparsed?: number };
 }
 
 /**
@@ -221,73 +221,13 @@ export async function readAndValidate(
     if (bytes >= EAGER_FEEDBACK_MIN_BYTES) eagerFeedback();
     child = CheckingChild.start(bytes, parallel);
   };
-  const analysisCache = cache ?? new AnalysisCache();
-  // Without a child, each file is checked as it arrives: Git (on another core) streams the rest meanwhile, where this
-  // process would otherwise wait for the whole tree. Not when `prepare` puts analyses known elsewhere into the cache.
-  const { stats } = parallel;
-  const counted = stats ? () => void (stats.onArrival = (stats.onArrival ?? 0) + 1) : undefined;
-  const onArrival = prepare ? undefined : new ArrivalQueue(analysisOnArrival(analysisCache, options, counted), () => child !== undefined);
-  const snapshot = await readSnapshot({ ...read, onListed, ...(onArrival ? { arrivals: onArrival } : {}) }).catch((error: unknown) => {
+  const snapshot = await readSnapshot({ ...read, onListed }).catch((error: unknown) => {
     child?.stop();
-    onArrival?.stop();
     throw error;
   });
-  await onArrival?.finish();
   prepare?.(snapshot);
-  return { snapshot, result: await validateWithChild(snapshot, read.repo, child, analysisCache, options, parallel) };
+  return { snapshot, result: await validateWithChild(snapshot, read.repo, child, cache, options, parallel) };
 }
-
-/**
- * Files analyzed as they arrive, a few milliseconds' worth per turn of the event loop: between turns Node reads what
- * git has written, so git's pipe (64 KB) never stays full while this process checks, and git keeps working on its own
- * core. What is still queued when the read ends is analyzed the same way (`finish`) before the snapshot is validated.
- */
-class ArrivalQueue implements FileArrivals {
-  readonly #queue: SourceFile[] = [];
-  #next = 0;
-  #scheduled: NodeJS.Immediate | undefined;
-
-  constructor(
-    private readonly analyze: FileArrivals,
-    /** A child took the files over: nothing more is analyzed here. */
-    private readonly childStarted: () => boolean,
-  ) {}
-
-  config(root: string, config: SourceFile | undefined): void {
-    this.analyze.config(root, config);
-  }
-
-  file(file: SourceFile): void {
-    if (this.childStarted()) return;
-    this.#queue.push(file);
-    this.#scheduled ??= setImmediate(() => this.#drain());
-  }
-
-  /** Resolves once every file that arrived is analyzed. */
-  async finish(): Promise<void> {
-    while (this.#scheduled) await yieldToEventLoop();
-  }
-
-  /** Drops what is queued (the read failed). */
-  stop(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
-    this.#queue.length = 0;
-    this.#next = 0;
-  }
-
-  #drain(): void {
-    this.#scheduled = undefined;
-    // Date.now(), not performance.now(): loading perf_hooks costs a small repository's run 9 ms.
-    const until = Date.now() + ARRIVAL_SLICE_MS;
-    while (this.#next < this.#queue.length && Date.now() < until) this.analyze.file(this.#queue[this.#next++] as SourceFile);
-    if (this.#next < this.#queue.length) this.#scheduled = setImmediate(() => this.#drain());
-    else this.stop();
-  }
-}
-
-/** Per turn of the event loop, analyzing files as they arrive. */
-const ARRIVAL_SLICE_MS = 4;
 
 /**
  * validateSnapshot, with the per-file checks shared with `child` (which this stops). Without a child, or with nothing

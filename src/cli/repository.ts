@@ -205,7 +205,7 @@ export async function loadRepository(
     if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources);
     nearest = undefined; // not held while the tree is validated: it is as large as the repository's resources
   };
-  const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, nearest ? seed : undefined);
+  const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, seed);
   if (shared) shared.previous = snapshot;
   if (!snapshot.config && snapshot.root !== "") await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
   if (!result.valid) return { result, stillSealed: [] };

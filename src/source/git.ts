@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import { insertSorted } from "../model/order.js";
-import type { FileArrivals, ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
+import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 
@@ -77,22 +77,16 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   await yieldToEventLoop();
 
   options.onListed?.(wanted.reduce((bytes, w) => bytes + w.entry.size, 0));
-  const configPath = configPathOf(root);
-  // Told as they arrive: meshops.yaml is asked for first, as what is told of the others is checked against it.
-  const configAt = options.arrivals ? wanted.findIndex((w) => w.path === configPath) : -1;
-  if (configAt > 0) wanted.unshift(...wanted.splice(configAt, 1));
-  const arrived = options.arrivals ? tellArrivals(options.arrivals, root, wanted, configAt !== -1) : undefined;
   const texts = await readBlobs(
     topLevel,
     wanted.map((w) => w.entry.blobId),
     options.blobCache,
-    undefined,
-    arrived?.onBlob,
   );
   const files: SourceFile[] = [];
   let config: SourceFile | undefined;
+  const configPath = configPathOf(root);
   for (const { path: filePath, entry } of wanted) {
-    const file = arrived?.files.get(filePath) ?? fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
+    const file = fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
     if (!file) continue;
     if (filePath === configPath) config = file;
     else files.push(file);
@@ -122,44 +116,6 @@ export async function readCommittedConfig(options: Pick<ReadOptions, "repo" | "r
   if (type !== "blob" || mode === SYMLINK_MODE || !blobId) return { root };
   const text = (await readBlobs(topLevel, [blobId])).get(blobId);
   return typeof text === "string" ? { root, config: { path: configPath, text, blobId } } : { root };
-}
-
-/**
- * What readCommit does with each blob as it arrives, for `arrivals`: the file objects it makes (which the snapshot then
- * holds, by path), and meshops.yaml said first. Files that arrive before it (a cached blob) wait for it.
- */
-function tellArrivals(
-  arrivals: FileArrivals,
-  root: string,
-  wanted: readonly { readonly path: string; readonly entry: TreeEntry }[],
-  hasConfig: boolean,
-): { onBlob: (id: string, content: string | NotText) => void; files: Map<string, SourceFile> } {
-  const configPath = configPathOf(root);
-  const pathsOf = new Map<string, string[]>();
-  for (const w of wanted) {
-    const paths = pathsOf.get(w.entry.blobId);
-    if (paths) paths.push(w.path);
-    else pathsOf.set(w.entry.blobId, [w.path]);
-  }
-  const files = new Map<string, SourceFile>();
-  let waiting: SourceFile[] | undefined = [];
-  const configKnown = (config: SourceFile | undefined): void => {
-    arrivals.config(root, config);
-    const early = waiting ?? [];
-    waiting = undefined;
-    for (const file of early) arrivals.file(file);
-  };
-  if (!hasConfig) configKnown(undefined);
-  const onBlob = (id: string, content: string | NotText): void => {
-    for (const filePath of pathsOf.get(id) ?? []) {
-      const file = typeof content === "string" ? { path: filePath, text: content, blobId: id } : undefined;
-      if (file) files.set(filePath, file);
-      if (filePath === configPath) configKnown(file);
-      else if (file && waiting) waiting.push(file);
-      else if (file) arrivals.file(file);
-    }
-  };
-  return { onBlob, files };
 }
 
 function configPathOf(root: string): string {
@@ -402,30 +358,23 @@ function fileOf(filePath: string, blobId: string, content: string | NotText | un
  * Reads many blobs through one `git cat-file --batch` process: simple-git runs one process per command, which
  * costs milliseconds per file; a repository of thousands of files must be read in one stream.
  */
-export async function readBlobs(
-  cwd: string,
-  blobIds: readonly string[],
-  cache?: Map<string, string>,
-  objects?: GitObjects,
-  /** Called with each blob as soon as it is decoded (a cached one at once), in the order of `blobIds`' first mentions. */
-  onBlob?: (id: string, content: string | NotText) => void,
-): Promise<Map<string, string | NotText>> {
+export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>, objects?: GitObjects): Promise<Map<string, string | NotText>> {
   const result = new Map<string, string | NotText>();
   const missing: string[] = [];
   for (const id of new Set(blobIds)) {
     const cached = cache?.get(id);
-    if (cached !== undefined) {
-      result.set(id, cached);
-      onBlob?.(id, cached);
-    } else missing.push(id);
+    if (cached !== undefined) result.set(id, cached);
+    else missing.push(id);
   }
   if (missing.length === 0) return result;
   const keep = (id: string, content: Buffer) => {
     const decoded = decodeFile("", content);
-    const kept = "problem" in decoded ? { notText: decoded.problem } : decoded.text;
-    result.set(id, kept);
-    if (typeof kept === "string") cache?.set(id, kept);
-    onBlob?.(id, kept);
+    if ("problem" in decoded) {
+      result.set(id, { notText: decoded.problem });
+    } else {
+      result.set(id, decoded.text);
+      cache?.set(id, decoded.text);
+    }
   };
   if (objects) {
     const read = await objects.contents(missing);

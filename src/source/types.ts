@@ -66,19 +66,6 @@ export interface ReadOptions {
    * a large read will need can be started while the heap is still small (cli/parallelValidation.ts forks its child).
    */
   readonly onListed?: (bytes: number) => void;
-  /**
-   * Told about a commit's files as Git streams them in, before the snapshot is complete, so that checking them
-   * overlaps the read (cli/parallelValidation.ts). Whole-tree reads of commits only.
-   */
-  readonly arrivals?: FileArrivals;
-}
-
-/** What a read tells as files arrive: meshops.yaml first (every file's checks depend on it), then the others. */
-export interface FileArrivals {
-  /** Once, before any `file`: the folder read and its meshops.yaml (undefined when it has none, or none that is text). */
-  config(root: string, config: SourceFile | undefined): void;
-  /** Each other file whose text arrived, as the snapshot's own object, in no particular order. */
-  file(file: SourceFile): void;
 }
 
 export const WORKTREE = "WORKTREE";

@@ -7,7 +7,7 @@ import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
-import type { FileArrivals, Snapshot, SourceFile } from "../source/types.js";
+import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
 import { isSecretPath } from "../kuma/secretFields.js";
 import { fitted } from "../util/fitted.js";
@@ -19,7 +19,7 @@ import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks, workloadLabelProblem } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
-import { notExcluded, selectFiles } from "./select.js";
+import { selectFiles } from "./select.js";
 import { withoutBodies } from "./bodies.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
@@ -197,50 +197,8 @@ export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options
             return substitute ? substitutedFile(f, substitute) : f;
           }),
         };
-  return { parsedConfig, config, selection, kustomized, configKey: runKey(config, options) };
-}
-
-/** The key a run's file analyses are cached under. Analyses without bodies apart: a whole validation must not take them over. */
-function runKey(config: AnalyzeOptions, options: ValidateOptions): string {
-  return options.reportOnly ? `${analysisKey(config)}\0report-only` : analysisKey(config);
-}
-
-/** One file's analysis as a run with `options` makes and caches it. */
-function analysisForRun(file: SourceFile, config: AnalyzeOptions, options: ValidateOptions): FileAnalysis {
-  return options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
-}
-
-/**
- * What analyzes the files of a read as they arrive (source/types.ts FileArrivals), into `cache` under the key the
- * validation of the finished snapshot then looks them up by, so that Git's work overlaps the checks. A file the
- * validation will not take (a Helm chart's, a kustomize patch, one Flux substitutes into: a file object of its own) is
- * analyzed for nothing, never wrongly; one meshops.yaml or `--exclude` leaves out is not analyzed. `onAnalyzed`: counts.
- */
-export function analysisOnArrival(cache: AnalysisCache, options: ValidateOptions = {}, onAnalyzed?: () => void): FileArrivals {
-  let config: AnalyzeOptions | undefined;
-  let key = "";
-  let kept: ((path: string) => boolean) | undefined;
-  return {
-    config(root, file) {
-      try {
-        const repoConfig = cache.parsedConfig(file, root).config;
-        key = runKey(repoConfig, options);
-        kept = notExcluded(root, repoConfig, options.exclude);
-        config = repoConfig;
-      } catch {
-        // Nothing is analyzed early: the validation of the snapshot reads meshops.yaml again, and reports what failed.
-      }
-    },
-    file(file) {
-      if (!config || (kept && !kept(file.path)) || cache.get(file, key)) return;
-      try {
-        cache.set(file, analysisForRun(file, config, options));
-        onAnalyzed?.();
-      } catch {
-        // Analyzed again when the snapshot is validated, where the failure is reported as without this.
-      }
-    },
-  };
+  // Analyses without bodies are cached apart: a whole validation after a report-only one must not take them over.
+  return { parsedConfig, config, selection, kustomized, configKey: options.reportOnly ? `${analysisKey(config)}\0report-only` : analysisKey(config) };
 }
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
@@ -273,7 +231,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = analysisForRun(file, config, options);
+      analysis = options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
       cache.set(file, analysis);
       yield;
     } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;

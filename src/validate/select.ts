@@ -33,20 +33,11 @@ export interface SelectionProblem {
  * pattern also excludes everything below a folder it names (`helm` is `helm/**`).
  */
 export function selectFiles(snapshot: Snapshot, config: RepoConfig, extraExclude: readonly string[] = []): Selection {
-  const kept = notExcluded(snapshot.root, config, extraExclude);
-  const selected = kept === undefined ? { files: snapshot.files, problems: snapshot.problems } : { files: snapshot.files.filter((f) => kept(f.path)), problems: snapshot.problems.filter((p) => kept(p.path)) };
-  return withoutKustomizePatches(withoutHelmCharts(selected, snapshot.root));
-}
-
-/**
- * Whether a path (repository-relative) is left in by meshops.yaml's `exclude:` and `--exclude` (`extraExclude`, relative
- * to `root`); undefined when nothing is excluded. The first cut of selectFiles, which a file can be put to on its own.
- */
-export function notExcluded(root: string, config: RepoConfig, extraExclude: readonly string[] = []): ((path: string) => boolean) | undefined {
-  const patterns = [...config.exclude, ...extraExclude.map((p) => underRoot(root, p))].flatMap((p) => [p, `${p.replace(/\/+$/, "")}/**`]);
-  if (patterns.length === 0) return undefined;
+  const patterns = [...config.exclude, ...extraExclude.map((p) => underRoot(snapshot.root, p))].flatMap((p) => [p, `${p.replace(/\/+$/, "")}/**`]);
   const excluded = patterns.map(compilePathPattern);
-  return (path: string) => !excluded.some((pattern) => pattern.test(path));
+  const kept = (path: string) => !excluded.some((pattern) => pattern.test(path));
+  const selected = patterns.length === 0 ? { files: snapshot.files, problems: snapshot.problems } : { files: snapshot.files.filter((f) => kept(f.path)), problems: snapshot.problems.filter((p) => kept(p.path)) };
+  return withoutKustomizePatches(withoutHelmCharts(selected, snapshot.root));
 }
 
 /** kustomize's patch files: a strategic-merge patch looks like the resource it patches (kustomize.ts warns there). */
