@@ -38,13 +38,14 @@ export function labelPath(name: string): string {
 /**
  * Kubernetes `IsQualifiedName` (label keys) and `IsValidLabelValue`, keys in sorted order as the server walks them. The
  * wording is that of the Kubernetes library the control plane vendors (golden put_mtp_02: "a valid label key ...").
+ * `unchecked`: a key passed over (not copied out of `labels`: a copy with a key deleted is a slow dictionary object).
  */
-export function labelSyntaxViolations(labels: Readonly<Record<string, string>>): Violation[] {
+export function labelSyntaxViolations(labels: Readonly<Record<string, string>>, unchecked?: string): Violation[] {
   // Most resources' labels are all fine: looked at in any order first, and sorted (an array per resource) only when
   // one has a problem.
   let anyProblem = false;
   for (const name in labels) {
-    if (Object.hasOwn(labels, name) && hasLabelProblem(name, labels[name] ?? "")) {
+    if (name !== unchecked && Object.hasOwn(labels, name) && hasLabelProblem(name, labels[name] ?? "")) {
       anyProblem = true;
       break;
     }
@@ -52,6 +53,7 @@ export function labelSyntaxViolations(labels: Readonly<Record<string, string>>):
   if (!anyProblem) return [];
   const out: Violation[] = [];
   for (const name of Object.keys(labels).sort()) {
+    if (name === unchecked) continue;
     const keyProblems = knownKeyProblems(name);
     const value = labels[name] ?? "";
     const tooLong = value.length > MAX_LABEL_VALUE_LENGTH;
@@ -114,7 +116,8 @@ const NOT_PLUGIN_ORIGINATED = new Set(["Mesh"]);
  */
 export function labelChecks(typeName: string, resource: JsonObject, context: LabelContext): CheckResult {
   const labels = stringLabels(resource);
-  if (context.format === "kubernetes") return { violations: labelSyntaxViolations(withoutShownDisplayName(labels)), warnings: [] };
+  // The display name the converter gives a Kubernetes document is no label of the object: see withoutShownDisplayName.
+  if (context.format === "kubernetes") return { violations: labelSyntaxViolations(labels, LABEL_DISPLAY_NAME), warnings: [] };
   const violations: Violation[] = [];
   const warnings: Violation[] = [];
   const origin = Object.hasOwn(labels, LABEL_ORIGIN) ? labels[LABEL_ORIGIN] : undefined;
