@@ -8,20 +8,13 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
+import type { Diagnostic } from "../src/model/diagnostic.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
 
-interface Reported {
-  readonly severity: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly resource: string;
-  readonly path: string;
-  readonly message: string;
-  readonly rule: string;
-}
+/** A diagnostic as `--format json` reports it. */
+type Reported = Diagnostic;
 
 interface SarifLog {
   runs: {
