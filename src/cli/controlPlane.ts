@@ -15,6 +15,8 @@ import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarning } from "../validate/services.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
+import type { Plan } from "../diff/plan.js";
+import { takeovers } from "../desired/ownership.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 
 export interface ControlPlaneOptions {
@@ -220,6 +222,17 @@ export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "u
     io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
   }
 }
+
+/** Says, on stderr, which changes take a resource over from another meshops instance (desired/ownership.ts). */
+export function warnTakeovers(io: CliIo, plan: Pick<Plan, "changes">, instance: string): void {
+  const taken = takeovers(plan.changes, instance);
+  for (const { resource, owner } of taken.slice(0, TAKEOVERS_SHOWN)) {
+    io.stderr.write(`meshops: warning: ${resource} is managed by meshops instance ${JSON.stringify(owner)}: applying takes it over (its next apply takes it back)\n`);
+  }
+  if (taken.length > TAKEOVERS_SHOWN) io.stderr.write(`meshops: and ${taken.length - TAKEOVERS_SHOWN} more resources managed by another meshops instance\n`);
+}
+
+const TAKEOVERS_SHOWN = 20;
 
 function openTokenFile(file: string, io: CliIo, settings: OpenSettings): TokenFile {
   const warn = settings.onWarning ?? ((message: string) => io.stderr.write(`meshops: ${message}\n`));

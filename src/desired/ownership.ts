@@ -66,3 +66,23 @@ export function isOwned(object: JsonObject, instance: string, mode: ControlPlane
   const labels = object.labels;
   return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance && controlPlaneSource(object, mode) !== "synced";
 }
+
+/**
+ * The changes that take a resource over from another meshops instance: an update of a live object whose
+ * `meshops.io/managed-by` names another instance (Argo CD's SharedResourceWarning). Applying rewrites the label, so
+ * the other instance's next apply takes it back, and neither one's prune sees it as its own meanwhile: two
+ * repositories define the same resource. A resource nobody owns is adopted, which is not a takeover.
+ */
+export function takeovers(
+  changes: readonly { readonly action: string; readonly resource: string; readonly live?: JsonObject }[],
+  instance: string,
+): { readonly resource: string; readonly owner: string }[] {
+  const found: { resource: string; owner: string }[] = [];
+  for (const change of changes) {
+    if (change.action !== "update") continue;
+    const labels = change.live?.labels;
+    const owner = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels[MANAGED_BY_LABEL] : undefined;
+    if (typeof owner === "string" && owner !== instance) found.push({ resource: change.resource, owner });
+  }
+  return found;
+}
