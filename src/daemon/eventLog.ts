@@ -50,6 +50,14 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "plan.done":
         log.debug({ event: "plan.done", revision: event.revision, mode: event.mode, planned: event.planned, ...event.summary }, `${event.mode} plan of ${event.planned} resources`);
         return;
+      case "ownership.takeovers":
+        for (const { resource, owner } of event.takeovers.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+          log.warn(
+            { event: "ownership.takeover", revision: event.revision, resource, owner },
+            `${resource} is managed by meshops instance ${JSON.stringify(owner)}: applying takes it over (its next apply takes it back)`,
+          );
+        }
+        return;
       case "references.unknown":
         for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50)) {
           log.warn(

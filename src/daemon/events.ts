@@ -40,6 +40,8 @@ export type DaemonEvent =
   | { readonly type: "plan.done"; readonly revision: string; readonly mode: "full" | "incremental"; readonly planned: number; readonly summary: Plan["summary"] }
   /** References to MeshServices neither the repository nor the control plane has (one diagnostic each), at every sync: none is news too. */
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
+  /** Updates of a plan that take a resource over from another meshops instance (desired/ownership.ts `takeovers`). */
+  | { readonly type: "ownership.takeovers"; readonly revision: string; readonly takeovers: readonly { readonly resource: string; readonly owner: string }[] }
   /**
    * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or
    * product not what GET / reports, a kind it does not serve, ...), after each one that reached it: empty when nothing.

@@ -39,6 +39,7 @@ import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type Valida
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
 import { inventoryOf } from "./inventory.js";
+import { takeovers } from "../desired/ownership.js";
 import { errorMessage } from "../util/errorMessage.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
@@ -351,6 +352,8 @@ export class Reconciler {
     target.refused = undefined;
     const round = await this.#plan(target, full);
     const { plan, desired } = round;
+    const taken = takeovers(plan.changes, config.instance);
+    if (taken.length > 0) events.emit({ type: "ownership.takeovers", revision, takeovers: taken });
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
     events.emit({ type: "references.unknown", revision, diagnostics: unknown });
