@@ -16,7 +16,7 @@ import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarning } from "../validate/ser
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import type { Plan } from "../diff/plan.js";
-import { takeovers } from "../desired/ownership.js";
+import { takeoverMessage, takeovers } from "../desired/ownership.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 
 export interface ControlPlaneOptions {
@@ -226,9 +226,7 @@ export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "u
 /** Says, on stderr, which changes take a resource over from another meshops instance (desired/ownership.ts). */
 export function warnTakeovers(io: CliIo, plan: Pick<Plan, "changes">, instance: string): void {
   const taken = takeovers(plan.changes, instance);
-  for (const { resource, owner } of taken.slice(0, TAKEOVERS_SHOWN)) {
-    io.stderr.write(`meshops: warning: ${resource} is managed by meshops instance ${JSON.stringify(owner)}: applying takes it over (its next apply takes it back)\n`);
-  }
+  for (const takeover of taken.slice(0, TAKEOVERS_SHOWN)) io.stderr.write(`meshops: warning: ${takeoverMessage(takeover)}\n`);
   if (taken.length > TAKEOVERS_SHOWN) io.stderr.write(`meshops: and ${taken.length - TAKEOVERS_SHOWN} more resources managed by another meshops instance\n`);
 }
 

@@ -8,6 +8,7 @@ import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
 import { approvalRemedy } from "./gate.js";
 import type { Logger } from "./logger.js";
+import { takeoverMessage } from "../desired/ownership.js";
 
 export interface EventLogOptions {
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
@@ -51,11 +52,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         log.debug({ event: "plan.done", revision: event.revision, mode: event.mode, planned: event.planned, ...event.summary }, `${event.mode} plan of ${event.planned} resources`);
         return;
       case "ownership.takeovers":
-        for (const { resource, owner } of event.takeovers.slice(0, options.maxLoggedDiagnostics ?? 50)) {
-          log.warn(
-            { event: "ownership.takeover", revision: event.revision, resource, owner },
-            `${resource} is managed by meshops instance ${JSON.stringify(owner)}: applying takes it over (its next apply takes it back)`,
-          );
+        for (const takeover of event.takeovers.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+          log.warn({ event: "ownership.takeover", revision: event.revision, ...takeover }, takeoverMessage(takeover));
         }
         return;
       case "references.unknown":

@@ -86,3 +86,8 @@ export function takeovers(
   }
   return found;
 }
+
+/** What is said of a takeover, by `plan`, `apply` and `watch` alike. */
+export function takeoverMessage(takeover: { readonly resource: string; readonly owner: string }): string {
+  return `${takeover.resource} is managed by meshops instance ${JSON.stringify(takeover.owner)}: applying takes it over (its next apply takes it back)`;
+}
