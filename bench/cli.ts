@@ -4,7 +4,8 @@
  * Runs the CLI (the caller discards its standard output), then prints one JSON line, last on stderr: the exit code,
  * wall time since the process started, CPU time (user + system, garbage-collector threads included), the main thread's
  * own CPU time where Linux's /proc tells it (on a shared machine the best guess of the wall time on an idle one, as
- * worker and GC threads could run beside it) and peak RSS.
+ * worker and GC threads could run beside it), peak RSS and the minor page faults (each a first touch of a page: what
+ * one costs here, bench/pageCost.ts).
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -21,6 +22,7 @@ process.stderr.write(
     cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
     ...mainThreadCpu(),
     maxRssMb: Math.round(usage.maxRSS / 1024),
+    pageFaults: usage.minorPageFault,
   }) + "\n",
 );
 process.exit(exitCode);

@@ -86,6 +86,7 @@ interface ProcessFigures {
   readonly wallMs: number;
   readonly cpuMs: number;
   readonly maxRssMb: number;
+  readonly pageFaults: number;
 }
 
 /** Cold validation in a fresh process (read + validate). */
@@ -110,7 +111,18 @@ function threeRuns(args: readonly string[], expectedExit: number): string {
   const runs = [1, 2, 3].map(() => meshops(args, expectedExit)).sort((a, b) => a.wallMs - b.wallMs);
   const median = runs[1] as ProcessFigures;
   const range = (pick: (f: ProcessFigures) => number) => `${Math.min(...runs.map(pick))}-${Math.max(...runs.map(pick))}`;
-  return `${median.wallMs} ms wall [${range((f) => f.wallMs)}], CPU ${median.cpuMs} ms [${range((f) => f.cpuMs)}], peak RSS ${median.maxRssMb} MB [${range((f) => f.maxRssMb)}]`;
+  return (
+    `${median.wallMs} ms wall [${range((f) => f.wallMs)}], CPU ${median.cpuMs} ms [${range((f) => f.cpuMs)}], peak RSS ${median.maxRssMb} MB [${range((f) => f.maxRssMb)}], ` +
+    `${median.pageFaults} page faults${pagingShare(median.pageFaults)}`
+  );
+}
+
+/** Microseconds a first touch of a page costs on this machine (bench/pageCost.ts), measured once at the start. */
+let microsPerPage: number | undefined;
+
+/** What `faults` first touches cost here, as a share of the figure they belong to. */
+function pagingShare(faults: number): string {
+  return microsPerPage === undefined ? "" : ` (about ${Math.round((faults * microsPerPage) / 1000)} ms of paging)`;
 }
 
 async function measureShape(name: string, spec: { readonly label: string; readonly options: GenerateOptions }): Promise<void> {
@@ -173,6 +185,9 @@ async function measureShape(name: string, spec: { readonly label: string; readon
 /** The whole run, called last: every constant of this module is set by then (a top-level run above one read SLOW_CP_DELAY_MS too early). */
 async function main(): Promise<void> {
   try {
+    const paging = measure("pageCost.js");
+    microsPerPage = paging.microsPerPage as number;
+    console.log(`this machine: a first touch of a 4 KiB page costs ${microsPerPage} µs (${paging.megabytes} MB newly mapped, best of 3)`);
     if (shapes.has("services")) {
       const t0 = performance.now();
       const generated = await generateRepo(dir, { meshes, policiesPerMesh: policies, shape: "mixed" });
@@ -188,7 +203,7 @@ async function main(): Promise<void> {
       console.log(
         `validate (cold, median of 3): ${median.totalMs} ms read and validated (this process ${median.cpuMs} ms CPU, the checking child ` +
           `${median.childCpuMs} ms CPU for ${median.childFiles} of ${median.files} files), ` +
-          `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, valid=${median.valid}`,
+          `${perSecond} resources/s, peak RSS ${median.maxRssMb} MB, ${median.pageFaults} page faults${pagingShare(median.pageFaults as number)}, valid=${median.valid}`,
       );
       if (!median.valid) console.log("  errors:", JSON.stringify(median.errors));
 

@@ -50,6 +50,7 @@ if (mode === "cold" || mode === "cold-serial" || mode === "cold-whole") {
       childFiles: stats.byChild,
       childCpuMs: stats.childCpuMs,
       maxRssMb: maxRssMb(),
+      pageFaults: process.resourceUsage().minorPageFault,
     }),
   );
 } else if (mode === "revalidate") {

@@ -15,8 +15,9 @@ test("npm run bench runs every stage of a repository shape to the end", { timeou
   const env = { ...process.env, BENCH_MESHES: "2", BENCH_POLICIES: "3", BENCH_SHAPES: "no-services", BENCH_SHAPE_COMMITS: "1" };
   const { stdout } = await promisify(execFile)(process.execPath, [path.join(projectRoot, "dist/bench/run.js")], { env, maxBuffer: 16 << 20 });
   const stages = [
+    /^this machine: a first touch of a 4 KiB page costs \d+(\.\d+)? µs/m,
     /^\[no-services\] 2 meshes x 3 policies, MeshServices not in the repository: \d+ resources in \d+ files/m,
-    /^ {2}validate \(whole process, median of 3\): \d+ ms wall/m,
+    /^ {2}validate \(whole process, median of 3\): \d+ ms wall.*, \d+ page faults \(about \d+ ms of paging\)$/m,
     /^ {2}initial apply \(whole process\): \d+ ms wall/m,
     /^ {2}no-op plan against meshops cp, validation included/m,
     /^ {2}the same against a control plane answering 250 ms late/m,
