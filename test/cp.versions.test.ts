@@ -81,3 +81,19 @@ test("default policies: a 2.10-2.13 control plane creates them without labels, 2
     assert.deepEqual(await defaultsOf(url), [["mesh-gateways-timeout-all-m", labels], ["mesh-timeout-all-m", labels]]);
   });
 });
+
+test("kri is in a GET from 2.13 on (FACTS 2.8, the rest.yaml files of 2.13 and 2.14): a 2.10-2.12 control plane answers without it, in a list and for one resource", async () => {
+  const timeout = { type: "MeshTimeout", mesh: "default", name: "t", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] } };
+  for (const [version, hasKri] of [["2.10.11", false], ["2.12.14", false], ["2.13.10", true], ["2.14.3", true]] as const) {
+    await withControlPlaneServer({ version }, async (url) => {
+      assert.equal((await put(`${url}/meshes/default/meshtimeouts/t`, timeout)).status, 201);
+      const one = (await (await fetch(`${url}/meshes/default/meshtimeouts/t`)).json()) as JsonObject;
+      const listed = ((await (await fetch(`${url}/meshes/default/meshtimeouts`)).json()) as { items: JsonObject[] }).items;
+      const mesh = (await (await fetch(`${url}/meshes/default`)).json()) as JsonObject;
+      for (const [what, object] of [["GET", one], ["list", listed[0] ?? {}], ["Mesh", mesh]] as const) {
+        assert.equal("kri" in object, hasKri, `${version} ${what}: ${JSON.stringify(object)}`);
+      }
+      if (hasKri) assert.equal(one.kri, "kri_mt_default_default__t_");
+    });
+  }
+});

@@ -107,13 +107,15 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
 /**
  * The GET shape, in the server's key order: type, mesh, name, creationTime, modificationTime, labels, kri, snis, spec,
  * status. A protobuf kind (Mesh, MeshGateway, Dataplane) is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
+ * `withKri`: the emulated line answers with `kri` (2.13 on, KRI_FROM); an older one has no such field.
  */
-function render(record: StoredResource): JsonObject {
+function render(record: StoredResource, withKri: boolean): JsonObject {
   const flat = resourceType(record.type)?.flat === true;
   // Most stored resources are policies with labels and nothing else: one literal, in its final shape.
   if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && hasKeys(record.labels)) {
     const { type, mesh, name, creationTime, modificationTime } = record;
-    return { type, mesh, name, creationTime, modificationTime, labels: sortedRecord(record.labels), kri: kriOf(record), spec: record.body };
+    const labels = sortedRecord(record.labels);
+    return withKri ? { type, mesh, name, creationTime, modificationTime, labels, kri: kriOf(record), spec: record.body } : { type, mesh, name, creationTime, modificationTime, labels, spec: record.body };
   }
   const out: JsonObject = { type: record.type };
   if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE) out.mesh = record.mesh;
@@ -123,7 +125,7 @@ function render(record: StoredResource): JsonObject {
   if (hasKeys(record.labels)) out.labels = sortedRecord(record.labels);
   // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
   if (isSecretType(record.type)) return { ...out, ...record.body };
-  out.kri = kriOf(record);
+  if (withKri) out.kri = kriOf(record);
   if (flat) {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
   } else {
@@ -135,8 +137,9 @@ function render(record: StoredResource): JsonObject {
   return out;
 }
 
-export function jsonOf(entry: Entry): string {
-  entry.json ??= JSON.stringify(entry.object ?? render(entry.record));
+/** The GET rendering as JSON text, made once per entry (a store renders every entry for the one line it emulates). */
+export function jsonOf(entry: Entry, withKri: boolean): string {
+  entry.json ??= JSON.stringify(entry.object ?? render(entry.record, withKri));
   return entry.json;
 }
 
@@ -145,8 +148,8 @@ export function jsonOf(entry: Entry): string {
  * list, so a plan over 50,000 stored resources neither prints nor parses JSON. Deep-frozen, because it shares the
  * stored record's spec: a reader that tried to change it would change the store, and throws instead.
  */
-export function objectOf(entry: Entry): JsonObject {
-  entry.object ??= deepFreeze(render(entry.record));
+export function objectOf(entry: Entry, withKri: boolean): JsonObject {
+  entry.object ??= deepFreeze(render(entry.record, withKri));
   return entry.object;
 }
 

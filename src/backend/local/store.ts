@@ -38,7 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { withoutGoOmittedZeros } from "../../kuma/server.js";
+import { KRI_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -307,6 +307,8 @@ export class ControlPlaneStore {
   /** The global kinds' resources (HostnameGenerator, GlobalSecret): type → name → entry, their mesh GLOBAL_SCOPE. */
   private readonly global: MeshSlot["resources"] = new Map();
   private readonly createsDefaults: boolean;
+  /** Whether answers carry `kri` (the emulated line is 2.13 or later). */
+  private readonly rendersKri: boolean;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
   private closed = false;
@@ -325,6 +327,7 @@ export class ControlPlaneStore {
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     const line = schemaLine(this.version);
     this.minor = "error" in line ? undefined : line.minor;
+    this.rendersKri = this.minor === undefined || compareMinors(this.minor, KRI_FROM) >= 0;
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -364,7 +367,7 @@ export class ControlPlaneStore {
   /** The GET rendering of one resource (JSON text), or undefined. For a Mesh, `mesh` is ignored. */
   async getJson(typeName: string, mesh: string, name: string): Promise<string | undefined> {
     const entry = this.lookup(typeName, mesh, name);
-    const json = entry ? jsonOf(entry) : undefined;
+    const json = entry ? jsonOf(entry, this.rendersKri) : undefined;
     await this.readBarrier();
     return json;
   }
@@ -382,7 +385,7 @@ export class ControlPlaneStore {
   async list(typeName: string, mesh: string | undefined, query: ListQuery = {}): Promise<ListOutcome> {
     const found = this.entriesOf(typeName, mesh, query);
     await this.readBarrier();
-    return found.ok ? { ok: true, total: found.total, items: found.page.map((e) => jsonOf(e)), nextOffset: found.nextOffset } : found;
+    return found.ok ? { ok: true, total: found.total, items: found.page.map((e) => jsonOf(e, this.rendersKri)), nextOffset: found.nextOffset } : found;
   }
 
   /**
@@ -392,7 +395,7 @@ export class ControlPlaneStore {
   async listObjects(typeName: string, mesh: string | undefined): Promise<{ ok: true; items: readonly JsonObject[] } | { ok: false; problem: ApiProblem }> {
     const found = this.entriesOf(typeName, mesh, {});
     await this.readBarrier();
-    return found.ok ? { ok: true, items: found.page.map((e) => objectOf(e)) } : found;
+    return found.ok ? { ok: true, items: found.page.map((e) => objectOf(e, this.rendersKri)) } : found;
   }
 
   private entriesOf(
