@@ -97,3 +97,15 @@ test("kri is in a GET from 2.13 on (FACTS 2.8, the rest.yaml files of 2.13 and 2
     });
   }
 });
+
+test("snis is in a GET of a MeshService from 2.14 on (only 2.14's rest.yaml has it), one entry per port sorted by port ascending, a named port's SNI ending in its name (go-v2.14.3 rest/v1alpha1/resource.go computeSNIs)", async () => {
+  const service: JsonObject = { type: "MeshService", mesh: "default", name: "web", spec: { selector: { dataplaneTags: { app: "web" } }, ports: [{ port: 8080, name: "admin", appProtocol: "http" }, { port: 80, appProtocol: "http" }] } };
+  for (const [version, hasSnis] of [["2.13.10", false], ["2.14.3", true]] as const) {
+    await withControlPlaneServer({ version }, async (url) => {
+      assert.equal((await put(`${url}/meshes/default/meshservices/web`, service)).status, 201);
+      const one = (await (await fetch(`${url}/meshes/default/meshservices/web`)).json()) as JsonObject;
+      assert.equal("snis" in one, hasSnis, `${version}: ${JSON.stringify(one)}`);
+      if (hasSnis) assert.deepEqual(one.snis, [{ port: 80, sni: "sni.msvc.default.default.web.80" }, { port: 8080, sni: "sni.msvc.default.default.web.admin" }]);
+    });
+  }
+});

@@ -24,6 +24,9 @@ export const KUBERNETES_LABEL_VALUE_MAX = 63;
 /** The first Kuma line whose answers carry `kri` (FACTS §2.8; rest.yaml has it from 2.13 on). */
 export const KRI_FROM = "2.13";
 
+/** The first Kuma line whose answers for a destination (MeshService, ...) carry `snis` (only 2.14's rest.yaml has it). */
+export const SNIS_FROM = "2.14";
+
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
 

@@ -21,7 +21,7 @@ import {
   LABEL_ZONE,
 } from "../../kuma/server.js";
 import { policyRoleOf } from "../../validate/webhook.js";
-import { SNI_PORTS } from "./records.js";
+import { SNI_SECTIONS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
 import { GLOBAL_SCOPE } from "../../model/key.js";
 
@@ -62,11 +62,11 @@ export function warningsFor(typeName: string, name: string, body: JsonObject, ve
       );
     }
   }
-  const sniPorts = SNI_PORTS[typeName];
-  if (sniPorts) {
+  const sniSections = SNI_SECTIONS[typeName];
+  if (sniSections) {
     const errors = dns1123LabelErrors(name);
     if (errors.length > 0) {
-      for (const port of sniPorts(body)) {
+      for (const { port } of sniSections(body)) {
         warnings.push(
           `Invalid ${typeName} SNI (port "${String(port)}"): name ${goQuote(name)} does not conform to RFC 1123: ${errors.join("; ")}. This is deprecated.`,
         );

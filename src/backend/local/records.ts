@@ -63,18 +63,32 @@ export const INITIAL_STATUS: Readonly<Record<string, () => JsonObject>> = {
   MeshTrace: () => ({}),
 };
 
-/** Destination types the server answers with `snis` (one per port), and where their ports are. */
-export const SNI_PORTS: Readonly<Record<string, (spec: JsonObject) => JsonValue[]>> = {
-  MeshService: (spec) => portsOf(spec.ports),
-  MeshMultiZoneService: (spec) => portsOf(spec.ports),
+/** One port of a destination and its section name: the port's name, else its number (each type's GetName()). */
+export interface SniSection {
+  readonly port: JsonValue;
+  readonly section: string;
+}
+
+/** Destination types the server answers with `snis` (one per port), and their ports' sections (each type's SNIs()). */
+export const SNI_SECTIONS: Readonly<Record<string, (spec: JsonObject) => SniSection[]>> = {
+  // MeshService's GetName() takes a name that is set even when empty; MeshMultiZoneService's only a non-empty one.
+  MeshService: (spec) => sectionsOf(spec.ports, (name) => typeof name === "string"),
+  MeshMultiZoneService: (spec) => sectionsOf(spec.ports, (name) => typeof name === "string" && name !== ""),
   MeshExternalService: (spec) => {
-    const match = asObject(spec.match);
-    return match && match.port !== undefined ? [match.port] : [];
+    const port = asObject(spec.match)?.port;
+    return port !== undefined ? [{ port, section: String(port) }] : [];
   },
 };
 
-function portsOf(ports: JsonValue | undefined): JsonValue[] {
-  return Array.isArray(ports) ? ports.map((p) => asObject(p)?.port).filter((p): p is JsonValue => p !== undefined) : [];
+function sectionsOf(ports: JsonValue | undefined, named: (name: JsonValue | undefined) => boolean): SniSection[] {
+  const sections: SniSection[] = [];
+  for (const entry of Array.isArray(ports) ? ports : []) {
+    const port = asObject(entry)?.port;
+    if (port === undefined) continue;
+    const name = asObject(entry)?.name;
+    sections.push({ port, section: named(name) ? String(name) : String(port) });
+  }
+  return sections;
 }
 
 /**
@@ -94,28 +108,39 @@ function kriOf(record: StoredResource): string {
   return ["kri", shortName, record.mesh, zone, namespace, name, ""].join("_");
 }
 
-/** `sni.<shortName>.<mesh>[.<zone>].<name>.<port>` (goldens put_meshservice_01, list_meshservices, put_meshmultizoneservice_01). */
+/**
+ * `sni.<shortName>.<mesh>[.<zone>].<name>.<section>` (goldens put_meshservice_01, list_meshservices,
+ * put_meshmultizoneservice_01), sorted by port ascending (go-v2.14.3 pkg/core/resources/model/rest/v1alpha1/resource.go
+ * computeSNIs, whose section is the port's name when it has one).
+ */
 function snisOf(record: StoredResource): JsonValue[] | undefined {
-  const ports = SNI_PORTS[record.type];
-  if (!ports) return undefined;
+  const sectionsOfSpec = SNI_SECTIONS[record.type];
+  if (!sectionsOfSpec) return undefined;
   const shortName = resourceType(record.type)?.shortName ?? "";
   const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
   const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
-  return ports(record.body).map((port) => ({ port, sni: `sni.${parts}.${String(port)}` }));
+  const sections = sectionsOfSpec(record.body).sort((a, b) => Number(a.port) - Number(b.port));
+  return sections.map(({ port, section }) => ({ port, sni: `sni.${parts}.${section}` }));
+}
+
+/** What the emulated line's answers carry beyond the resource: `kri` from 2.13 on, `snis` from 2.14 on. */
+export interface ServerFields {
+  readonly kri: boolean;
+  readonly snis: boolean;
 }
 
 /**
  * The GET shape, in the server's key order: type, mesh, name, creationTime, modificationTime, labels, kri, snis, spec,
  * status. A protobuf kind (Mesh, MeshGateway, Dataplane) is flat: its fields follow kri. Label keys are sorted (Go marshals maps sorted).
- * `withKri`: the emulated line answers with `kri` (2.13 on, KRI_FROM); an older one has no such field.
+ * `fields`: whether the emulated line answers with `kri` and `snis` at all (older lines have neither).
  */
-function render(record: StoredResource, withKri: boolean): JsonObject {
+function render(record: StoredResource, fields: ServerFields): JsonObject {
   const flat = resourceType(record.type)?.flat === true;
   // Most stored resources are policies with labels and nothing else: one literal, in its final shape.
-  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_PORTS[record.type] && hasKeys(record.labels)) {
+  if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE && !flat && !isSecretType(record.type) && !record.status && !SNI_SECTIONS[record.type] && hasKeys(record.labels)) {
     const { type, mesh, name, creationTime, modificationTime } = record;
     const labels = sortedRecord(record.labels);
-    return withKri ? { type, mesh, name, creationTime, modificationTime, labels, kri: kriOf(record), spec: record.body } : { type, mesh, name, creationTime, modificationTime, labels, spec: record.body };
+    return fields.kri ? { type, mesh, name, creationTime, modificationTime, labels, kri: kriOf(record), spec: record.body } : { type, mesh, name, creationTime, modificationTime, labels, spec: record.body };
   }
   const out: JsonObject = { type: record.type };
   if (record.type !== "Mesh" && record.mesh !== GLOBAL_SCOPE) out.mesh = record.mesh;
@@ -125,11 +150,11 @@ function render(record: StoredResource, withKri: boolean): JsonObject {
   if (hasKeys(record.labels)) out.labels = sortedRecord(record.labels);
   // Secrets have no kri (golden put_secret_01): their bytes follow the labels.
   if (isSecretType(record.type)) return { ...out, ...record.body };
-  if (withKri) out.kri = kriOf(record);
+  if (fields.kri) out.kri = kriOf(record);
   if (flat) {
     for (const key of Object.keys(record.body)) setOwn(out, key, record.body[key]);
   } else {
-    const snis = snisOf(record);
+    const snis = fields.snis ? snisOf(record) : undefined;
     if (snis) out.snis = snis;
     out.spec = record.body;
   }
@@ -138,8 +163,8 @@ function render(record: StoredResource, withKri: boolean): JsonObject {
 }
 
 /** The GET rendering as JSON text, made once per entry (a store renders every entry for the one line it emulates). */
-export function jsonOf(entry: Entry, withKri: boolean): string {
-  entry.json ??= JSON.stringify(entry.object ?? render(entry.record, withKri));
+export function jsonOf(entry: Entry, fields: ServerFields): string {
+  entry.json ??= JSON.stringify(entry.object ?? render(entry.record, fields));
   return entry.json;
 }
 
@@ -148,8 +173,8 @@ export function jsonOf(entry: Entry, withKri: boolean): string {
  * list, so a plan over 50,000 stored resources neither prints nor parses JSON. Deep-frozen, because it shares the
  * stored record's spec: a reader that tried to change it would change the store, and throws instead.
  */
-export function objectOf(entry: Entry, withKri: boolean): JsonObject {
-  entry.object ??= deepFreeze(render(entry.record, withKri));
+export function objectOf(entry: Entry, fields: ServerFields): JsonObject {
+  entry.object ??= deepFreeze(render(entry.record, fields));
   return entry.object;
 }
 

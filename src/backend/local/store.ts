@@ -33,12 +33,12 @@ import { compareMinors, kindIntroducedAfter, schemaLine } from "../../kuma/versi
 import type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./problems.js";
 import { TITLE, invalid } from "./problems.js";
 import type { Entry, MeshSlot, Op, StoredResource } from "./records.js";
-import { entryOf, INITIAL_STATUS, jsonOf, objectOf } from "./records.js";
+import { entryOf, INITIAL_STATUS, jsonOf, objectOf, type ServerFields } from "./records.js";
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { KRI_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
+import { KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -307,8 +307,8 @@ export class ControlPlaneStore {
   /** The global kinds' resources (HostnameGenerator, GlobalSecret): type → name → entry, their mesh GLOBAL_SCOPE. */
   private readonly global: MeshSlot["resources"] = new Map();
   private readonly createsDefaults: boolean;
-  /** Whether answers carry `kri` (the emulated line is 2.13 or later). */
-  private readonly rendersKri: boolean;
+  /** Which server-owned fields the emulated line's answers carry. */
+  private readonly serverFields: ServerFields;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
   private closed = false;
@@ -327,7 +327,8 @@ export class ControlPlaneStore {
     this.createsDefaults = createsDefaultPolicies(kumaMajor(undefined, this.version));
     const line = schemaLine(this.version);
     this.minor = "error" in line ? undefined : line.minor;
-    this.rendersKri = this.minor === undefined || compareMinors(this.minor, KRI_FROM) >= 0;
+    const since = (line: string) => this.minor === undefined || compareMinors(this.minor, line) >= 0;
+    this.serverFields = { kri: since(KRI_FROM), snis: since(SNIS_FROM) };
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -367,7 +368,7 @@ export class ControlPlaneStore {
   /** The GET rendering of one resource (JSON text), or undefined. For a Mesh, `mesh` is ignored. */
   async getJson(typeName: string, mesh: string, name: string): Promise<string | undefined> {
     const entry = this.lookup(typeName, mesh, name);
-    const json = entry ? jsonOf(entry, this.rendersKri) : undefined;
+    const json = entry ? jsonOf(entry, this.serverFields) : undefined;
     await this.readBarrier();
     return json;
   }
@@ -385,7 +386,7 @@ export class ControlPlaneStore {
   async list(typeName: string, mesh: string | undefined, query: ListQuery = {}): Promise<ListOutcome> {
     const found = this.entriesOf(typeName, mesh, query);
     await this.readBarrier();
-    return found.ok ? { ok: true, total: found.total, items: found.page.map((e) => jsonOf(e, this.rendersKri)), nextOffset: found.nextOffset } : found;
+    return found.ok ? { ok: true, total: found.total, items: found.page.map((e) => jsonOf(e, this.serverFields)), nextOffset: found.nextOffset } : found;
   }
 
   /**
@@ -395,7 +396,7 @@ export class ControlPlaneStore {
   async listObjects(typeName: string, mesh: string | undefined): Promise<{ ok: true; items: readonly JsonObject[] } | { ok: false; problem: ApiProblem }> {
     const found = this.entriesOf(typeName, mesh, {});
     await this.readBarrier();
-    return found.ok ? { ok: true, items: found.page.map((e) => objectOf(e, this.rendersKri)) } : found;
+    return found.ok ? { ok: true, items: found.page.map((e) => objectOf(e, this.serverFields)) } : found;
   }
 
   private entriesOf(
