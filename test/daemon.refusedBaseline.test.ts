@@ -2,8 +2,9 @@
  * What the daemon compares a later list with, after the control plane refused a change (test/daemon.refused.test.ts
  * for the refusal itself). The control plane as the daemon knew it when it was refused (its last list, and what the
  * refused apply wrote through): a change made after the refusal counts, however soon after it, including one made
- * before the daemon's next list. And the daemon's own writes of that apply (another mesh's change that went through)
- * do not count, or it would try again at the next list for nothing.
+ * before the daemon's next list. And the daemon's own writes of that apply (other meshes' changes that went through,
+ * and the default policies the control plane made with a Mesh it created) do not count, or it would try again at the
+ * next list for nothing.
  *
  * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  * The change "before the next list" is made by the control plane's request hook: the first GET the daemon sends once
@@ -61,13 +62,21 @@ before(async () => {
 test("a change on the control plane between a refusal and the daemon's next list leads to a retry; the refused apply's own writes do not", async () => {
   await untilStatus(daemon, "the first commit applied", (s) => (s.meshes.length === 2 && s.meshes.every((m) => m.state === "in-sync") ? true : undefined));
 
-  // The CA switch is refused (mTLS is on); the other mesh's change in the same commit goes through.
-  const refused = commitFiles(bed.repo.dir, { "payments/mesh.yaml": meshFile("payments", "ca-2"), "orders/t1.yaml": timeoutFile("orders", "20s") }, "switch payments' CA; a longer timeout in orders");
+  // The CA switch is refused (mTLS is on); the other meshes' changes in the same commit go through: a longer timeout,
+  // and a new Mesh, with which the control plane makes its default policies (meshops.yaml does not materialize them).
+  const refused = commitFiles(
+    bed.repo.dir,
+    { "payments/mesh.yaml": meshFile("payments", "ca-2"), "orders/t1.yaml": timeoutFile("orders", "20s"), "fresh/mesh.yaml": stringify({ type: "Mesh", name: "fresh" }) },
+    "switch payments' CA; a longer timeout in orders; a new mesh",
+  );
   await untilStatus(daemon, "the refusal on the status", (s) => (s.meshes.find((m) => m.name === "payments")?.state === "failed" && s.reconciles.some((r) => r.revision === refused && r.result === "failed") ? true : undefined));
   const t1 = (await (await bed.cp("/meshes/orders/meshtimeouts/t1")).json()) as { spec: { to: { default: { idleTimeout: string } }[] } };
   assert.equal(t1.spec.to[0]?.default.idleTimeout, "20s", "the other mesh's change was applied");
+  const defaults = (await (await bed.cp("/meshes/fresh/meshtimeouts")).json()) as { total: number };
+  assert.ok(defaults.total > 0, "the control plane made the new Mesh's default policies");
 
-  // Three drift checks with nothing changed by anyone else: the apply's own write in orders is no change, no retry.
+  // Three drift checks with nothing changed by anyone else: the apply's own writes (and what the control plane made
+  // along with them) are no change, so no retry.
   const from = comparisons;
   await waitFor("three drift checks", () => (comparisons >= from + 3 ? true : undefined), 15_000);
   assert.equal(lines("change.failed", "Mesh/payments").length, 1, lines("change.failed").join("\n"));

@@ -244,3 +244,36 @@ test("live cache: meshops' own writes since the last list are no change on the c
   assert.equal(await cache.replace([...edited, ca], info(), ZONE_OWNER, true), undefined);
   assert.equal(await cache.replace([...edited, ca, { ...ca, name: "m.user-secret" }], info(), ZONE_OWNER, true), "Secret/m/m.user-secret was created");
 });
+
+test("live cache: the default policies the control plane makes with a Mesh meshops created are no change; other new objects in it are", async () => {
+  const at = "2026-12-04T10:00:00Z";
+  /** A cache that knew an empty control plane, then created `mesh`. */
+  const creating = async (mesh: JsonObject): Promise<LiveCache> => {
+    const cache = new LiveCache();
+    await cache.replace([], info(), ZONE_OWNER);
+    const name = String(mesh.name);
+    cache.record(changeSet({ change: { action: "create", resource: `Mesh/${name}`, type: "Mesh", mesh: name, name, diff: "", desired: mesh }, outcome: "applied" }));
+    return cache;
+  };
+  const mesh: JsonObject = { type: "Mesh", name: "fresh", labels: { "meshops.io/managed-by": "meshops" } };
+  const made = (type: string, name: string, meshName = "fresh"): JsonObject => ({ type, mesh: meshName, name, spec: {}, modificationTime: at });
+  // Kuma 2.14's four (kuma/defaultPolicies.ts, from pkg/defaults/mesh/ of the reference).
+  const listed = [
+    { ...mesh, modificationTime: at },
+    made("MeshTimeout", "mesh-timeout-all-fresh"),
+    made("MeshTimeout", "mesh-gateways-timeout-all-fresh"),
+    made("MeshRetry", "mesh-retry-all-fresh"),
+    made("MeshCircuitBreaker", "mesh-circuit-breaker-all-fresh"),
+  ];
+  assert.equal(await (await creating(mesh)).replace(listed, info(), ZONE_OWNER, true), undefined);
+  assert.equal(await (await creating(mesh)).replace([...listed, made("MeshRetry", "mine")], info(), ZONE_OWNER, true), "MeshRetry/fresh/mine was created");
+  // Only along with meshops' create: one of them appearing after a list is someone's.
+  const later = await creating(mesh);
+  await later.replace(listed.slice(0, -1), info(), ZONE_OWNER);
+  assert.equal(await later.replace(listed, info(), ZONE_OWNER, true), "MeshCircuitBreaker/fresh/mesh-circuit-breaker-all-fresh was created");
+  // A Mesh that skips them gets none: one appearing is someone's.
+  const lean = { ...mesh, name: "lean", skipCreatingInitialPolicies: ["MeshRetry"] };
+  const leanListed = [{ ...lean, modificationTime: at }, made("MeshTimeout", "mesh-timeout-all-lean", "lean")];
+  assert.equal(await (await creating(lean)).replace(leanListed, info(), ZONE_OWNER, true), undefined);
+  assert.equal(await (await creating(lean)).replace([...leanListed, made("MeshRetry", "mesh-retry-all-lean", "lean")], info(), ZONE_OWNER, true), "MeshRetry/lean/mesh-retry-all-lean was created");
+});

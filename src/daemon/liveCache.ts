@@ -19,7 +19,8 @@ import type { ServerInfo } from "../backend/types.js";
 import { isOwnedBy, type Ownership } from "../desired/ownership.js";
 import { sameNormalized } from "../diff/normalize.js";
 import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
-import { isServerCreated } from "../kuma/defaultPolicies.js";
+import { defaultPolicyName, initialPoliciesOf, isServerCreated } from "../kuma/defaultPolicies.js";
+import { subjectOf } from "../model/key.js";
 import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
@@ -39,6 +40,10 @@ export class LiveCache {
    * the control plane knows.
    */
   #written = new Set<string>();
+  /** What the control plane makes along with meshops' writes since the last list: the default policies of a Mesh it created. */
+  #madeAlong = new Set<string>();
+  /** The Kuma version of the control plane last listed (its default policies). */
+  #kumaVersion: string | undefined;
   /**
    * What unknownReferences found per reference (its warning, or null), while no MeshService came or went: the
    * repository's references are the same objects from commit to commit (validation takes unchanged meshes over), so a
@@ -105,6 +110,8 @@ export class LiveCache {
     const { objects, owned } = await runStepsSliced(cacheEntries(index, owner));
     this.#objects = objects;
     this.#written = new Set();
+    this.#madeAlong = new Set();
+    this.#kumaVersion = info.basedOnKuma ?? info.version;
     this.servicesChanged();
     this.#known = true;
     this.#server = serverIdentity(info);
@@ -120,9 +127,9 @@ export class LiveCache {
    * meshops wrote since, whose time only the control plane knows, by content, as a plan compares (sameNormalized:
    * what was sent normalizes to what the control plane stores), so meshops' own writes are no change. The order the
    * objects are listed in does not matter. What the control plane makes for itself appearing (a new Mesh's signing
-   * key and CA Secrets) is no change either: it follows a write, meshops' own or one seen on its object. Other side
-   * effects of meshops' writes (a Mesh's default policies made by the control plane) and a failed write that did reach
-   * the control plane are: each costs one needless try, after which the cache is listed again.
+   * key and CA Secrets) is no change either: it follows a write, meshops' own or one seen on its object; nor are the
+   * default policies it makes with a Mesh meshops created. A failed write that did reach the control plane is: it
+   * costs one needless try, after which the cache is listed again.
    */
   private *changeSteps(index: ReadonlyMap<string, LiveResource>, info: ServerInfo): Steps<string | undefined> {
     if (this.#server !== serverIdentity(info)) return "another version or instance of the control plane answers";
@@ -133,7 +140,7 @@ export class LiveCache {
       if (stepDue(++i, 1024)) yield;
       const before = known.get(subject);
       if (!before) {
-        if (isServerCreated(object)) continue;
+        if (isServerCreated(object) || this.#madeAlong.has(subject)) continue;
         return `${subject} was created`;
       }
       found++;
@@ -217,7 +224,11 @@ export class LiveCache {
       if (this.#owner && isOwnedBy(sent, this.#owner)) this.#owned++;
       // Not known here: what the control plane creates as a side effect (a 2.x Mesh's default policies when
       // meshops does not materialize them). They are never owned, so no write or prune depends on them; the next
-      // drift check's list brings them into the cache and the status.
+      // drift check's list brings them into the cache and the status, and does not take them for someone's change.
+      if (result.change.type === "Mesh" && result.change.action === "create") {
+        const mesh = result.change.name;
+        for (const policy of initialPoliciesOf(sent, this.#kumaVersion)) this.#madeAlong.add(subjectOf({ type: policy.type, mesh, name: defaultPolicyName(policy.prefix, mesh) }));
+      }
     }
   }
 }
