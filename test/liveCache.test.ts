@@ -76,6 +76,14 @@ const info = (overrides: Partial<ServerInfo> = {}): ServerInfo => ({ product: "K
 /** meshops.yaml's instance and mode, as the reconciler passes its config. */
 const ZONE_OWNER = { instance: "meshops", controlPlane: { mode: "zone" as const } };
 const owned = (name: string, value = "1m"): JsonObject => ({ type: "MeshTimeout", mesh: "m", name, labels: { "meshops.io/managed-by": "meshops" }, spec: { value } });
+/** A MeshTimeout of mesh m, owned, as meshops sends it (no times). */
+const timeout = (name: string, idleTimeout: string): JsonObject => ({
+  type: "MeshTimeout",
+  mesh: "m",
+  name,
+  labels: { "meshops.io/managed-by": "meshops" },
+  spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout } }] },
+});
 const change = (action: Change["action"], name: string, desired?: JsonObject): Change => ({
   action,
   resource: `MeshTimeout/m/${name}`,
@@ -199,4 +207,73 @@ test("the names of the live MeshServices are worked out in steps (55,000 live ob
   assert.deepEqual(next.value, liveServiceSubjects(objects));
   assert.ok(next.value.has("MeshService/m/svc-10.shop") && next.value.has("MeshService/m/svc-10-5f7c9"));
   assert.equal(next.value.size, 2_000);
+});
+
+test("live cache: a fresh list compared with what the cache knew, whatever the order the objects are listed in", async () => {
+  const stamped = (name: string, at: string): JsonObject => ({ ...owned(name), modificationTime: at });
+  const objects = [stamped("a", "2026-12-04T10:00:00Z"), stamped("b", "2026-12-04T10:00:01Z"), stamped("c", "2026-12-04T10:00:02Z")];
+  const cache = new LiveCache();
+  assert.equal(await cache.replace(objects, info(), ZONE_OWNER), undefined, "not asked");
+  assert.equal(await cache.replace([...objects].reverse(), info(), ZONE_OWNER, true), undefined, "the same objects in another order");
+  const modified = [objects[0]!, objects[1]!, stamped("c", "2026-12-04T11:00:00Z")];
+  assert.equal(await cache.replace(modified, info(), ZONE_OWNER, true), "MeshTimeout/m/c was modified");
+  assert.equal(await cache.replace(modified.slice(1), info(), ZONE_OWNER, true), "MeshTimeout/m/a was deleted");
+  assert.equal(await cache.replace(modified, info(), ZONE_OWNER, true), "MeshTimeout/m/a was created");
+  assert.equal(await cache.replace(modified, info({ instanceId: "cp-2" }), ZONE_OWNER, true), "another version or instance of the control plane answers");
+  // No modification time (a proxy that drops it): compared by content.
+  const untimed = (idle: string): JsonObject => ({ ...timeout("t", idle) });
+  await cache.replace([untimed("1m")], info(), ZONE_OWNER);
+  assert.equal(await cache.replace([untimed("60s")], info(), ZONE_OWNER, true), undefined, "the same duration");
+  assert.equal(await cache.replace([untimed("2m")], info(), ZONE_OWNER, true), "MeshTimeout/m/t was modified");
+});
+
+test("live cache: meshops' own writes since the last list are no change on the control plane; someone's edit after them is", async () => {
+  const cache = new LiveCache();
+  const at = (object: JsonObject, modificationTime: string): JsonObject => ({ ...object, modificationTime, creationTime: "2026-12-04T09:00:00Z" });
+  await cache.replace([at(timeout("a", "1m"), "2026-12-04T10:00:00Z"), at(timeout("b", "1m"), "2026-12-04T10:00:00Z")], info(), ZONE_OWNER);
+  const put = (name: string, idle: string): ChangeResult => ({ change: change("update", name, timeout(name, idle)), outcome: "applied" });
+  cache.record(changeSet(put("a", "2m"), { change: change("delete", "b"), outcome: "applied" }, { change: change("create", "c", timeout("c", "5s")), outcome: "applied" }));
+  // The control plane stores each with a time of its own, and in its own spelling ("2m0s" for "2m").
+  const stored = [at(timeout("a", "2m0s"), "2026-12-04T10:05:00Z"), at(timeout("c", "5s"), "2026-12-04T10:05:00Z")];
+  assert.equal(await cache.replace(stored, info(), ZONE_OWNER, true), undefined);
+  cache.record(changeSet(put("a", "3m")));
+  const edited = [at(timeout("a", "4m"), "2026-12-04T10:06:00Z"), stored[1]!];
+  assert.equal(await cache.replace(edited, info(), ZONE_OWNER, true), "MeshTimeout/m/a was modified", "edited after meshops' write");
+  // What the control plane makes for itself (a new Mesh's CA Secret) appearing is no change; anything else is.
+  const ca: JsonObject = { type: "Secret", mesh: "m", name: "m.ca-builtin-cert-ca-1", data: "Zm9v", modificationTime: "2026-12-04T10:07:00Z" };
+  assert.equal(await cache.replace([...edited, ca], info(), ZONE_OWNER, true), undefined);
+  assert.equal(await cache.replace([...edited, ca, { ...ca, name: "m.user-secret" }], info(), ZONE_OWNER, true), "Secret/m/m.user-secret was created");
+});
+
+test("live cache: the default policies the control plane makes with a Mesh meshops created are no change; other new objects in it are", async () => {
+  const at = "2026-12-04T10:00:00Z";
+  /** A cache that knew an empty control plane, then created `mesh`. */
+  const creating = async (mesh: JsonObject): Promise<LiveCache> => {
+    const cache = new LiveCache();
+    await cache.replace([], info(), ZONE_OWNER);
+    const name = String(mesh.name);
+    cache.record(changeSet({ change: { action: "create", resource: `Mesh/${name}`, type: "Mesh", mesh: name, name, diff: "", desired: mesh }, outcome: "applied" }));
+    return cache;
+  };
+  const mesh: JsonObject = { type: "Mesh", name: "fresh", labels: { "meshops.io/managed-by": "meshops" } };
+  const made = (type: string, name: string, meshName = "fresh"): JsonObject => ({ type, mesh: meshName, name, spec: {}, modificationTime: at });
+  // Kuma 2.14's four (kuma/defaultPolicies.ts, from pkg/defaults/mesh/ of the reference).
+  const listed = [
+    { ...mesh, modificationTime: at },
+    made("MeshTimeout", "mesh-timeout-all-fresh"),
+    made("MeshTimeout", "mesh-gateways-timeout-all-fresh"),
+    made("MeshRetry", "mesh-retry-all-fresh"),
+    made("MeshCircuitBreaker", "mesh-circuit-breaker-all-fresh"),
+  ];
+  assert.equal(await (await creating(mesh)).replace(listed, info(), ZONE_OWNER, true), undefined);
+  assert.equal(await (await creating(mesh)).replace([...listed, made("MeshRetry", "mine")], info(), ZONE_OWNER, true), "MeshRetry/fresh/mine was created");
+  // Only along with meshops' create: one of them appearing after a list is someone's.
+  const later = await creating(mesh);
+  await later.replace(listed.slice(0, -1), info(), ZONE_OWNER);
+  assert.equal(await later.replace(listed, info(), ZONE_OWNER, true), "MeshCircuitBreaker/fresh/mesh-circuit-breaker-all-fresh was created");
+  // A Mesh that skips them gets none: one appearing is someone's.
+  const lean = { ...mesh, name: "lean", skipCreatingInitialPolicies: ["MeshRetry"] };
+  const leanListed = [{ ...lean, modificationTime: at }, made("MeshTimeout", "mesh-timeout-all-lean", "lean")];
+  assert.equal(await (await creating(lean)).replace(leanListed, info(), ZONE_OWNER, true), undefined);
+  assert.equal(await (await creating(lean)).replace([...leanListed, made("MeshRetry", "mesh-retry-all-lean", "lean")], info(), ZONE_OWNER, true), "MeshRetry/lean/mesh-retry-all-lean was created");
 });

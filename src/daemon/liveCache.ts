@@ -11,11 +11,16 @@
  * still have reached the control plane. An unknown cache is never planned against; the next run lists everything.
  * It still answers (with what it last knew, a failed key as it was before the write) for the drift record of the
  * run that failed, as a full run's drift is computed from the list it planned with.
+ *
+ * What it knows is also what a fresh list is compared with to tell whether someone changed the control plane
+ * (`replace` with `compare`, `changeSteps`): the daemon does not try a refused change again until that happens.
  */
-import { createHash } from "node:crypto";
 import type { ServerInfo } from "../backend/types.js";
 import { isOwnedBy, type Ownership } from "../desired/ownership.js";
+import { sameNormalized } from "../diff/normalize.js";
 import { indexLiveSteps, type LiveResource } from "../diff/pair.js";
+import { defaultPolicyName, initialPoliciesOf, isServerCreated } from "../kuma/defaultPolicies.js";
+import { subjectOf } from "../model/key.js";
 import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
@@ -30,7 +35,15 @@ export class LiveCache {
   #owner: Ownership | undefined;
   #owned = 0;
   #reason = "not listed yet";
-  #listing: string | undefined;
+  /**
+   * The subjects meshops wrote since the last list: their cached object is the one sent, whose modificationTime only
+   * the control plane knows.
+   */
+  #written = new Set<string>();
+  /** What the control plane makes along with meshops' writes since the last list: the default policies of a Mesh it created. */
+  #madeAlong = new Set<string>();
+  /** The Kuma version of the control plane last listed (its default policies). */
+  #kumaVersion: string | undefined;
   /**
    * What unknownReferences found per reference (its warning, or null), while no MeshService came or went: the
    * repository's references are the same objects from commit to commit (validation takes unchanged meshes over), so a
@@ -53,15 +66,6 @@ export class LiveCache {
   /** The live objects by subject, as last known. Only to be planned against when `known`. */
   get objects(): ReadonlyMap<string, JsonObject> {
     return this.#objects;
-  }
-
-  /**
-   * What the last full list saw, in short: the control plane's identity and a digest of every object's subject and
-   * modification time. Two lists with the same listing found the same control plane in the same state (as far as
-   * anyone's writes go); undefined until listed.
-   */
-  get listing(): string | undefined {
-    return this.#listing;
   }
 
   /** The references to MeshServices neither the repository nor this control plane has (validate/services.ts). */
@@ -95,17 +99,58 @@ export class LiveCache {
     return this.#owned;
   }
 
-  /** Replaces the whole cache with a fresh list of the control plane `info` describes. In slices: the daemon keeps answering. */
-  async replace(live: readonly JsonObject[], info: ServerInfo, owner: Ownership): Promise<void> {
+  /**
+   * Replaces the whole cache with a fresh list of the control plane `info` describes. In slices: the daemon keeps
+   * answering. With `compare`, first finds how the list differs from what the cache knew (`changeSteps`): the
+   * answer, or undefined when nothing changed (or nothing was asked).
+   */
+  async replace(live: readonly JsonObject[], info: ServerInfo, owner: Ownership, compare = false): Promise<string | undefined> {
     const index = await runStepsSliced(indexLiveSteps(live));
-    const { objects, owned, digest } = await runStepsSliced(cacheEntries(index, owner));
+    const change = compare ? await runStepsSliced(this.changeSteps(index, info)) : undefined;
+    const { objects, owned } = await runStepsSliced(cacheEntries(index, owner));
     this.#objects = objects;
-    this.#listing = `${serverIdentity(info)} ${digest}`;
+    this.#written = new Set();
+    this.#madeAlong = new Set();
+    this.#kumaVersion = info.basedOnKuma ?? info.version;
     this.servicesChanged();
     this.#known = true;
     this.#server = serverIdentity(info);
     this.#owner = { instance: owner.instance, controlPlane: { mode: owner.controlPlane.mode } };
     this.#owned = owned;
+    return change;
+  }
+
+  /**
+   * How a fresh list (`index`, from the control plane `info` describes) differs from what the cache knows, the last
+   * list and meshops' writes since: the first difference found, for the log ("Mesh/payments was modified"), or
+   * undefined. A listed object compares by its modificationTime (by content if the control plane gives none); one
+   * meshops wrote since, whose time only the control plane knows, by content, as a plan compares (sameNormalized:
+   * what was sent normalizes to what the control plane stores), so meshops' own writes are no change. The order the
+   * objects are listed in does not matter. What the control plane makes for itself appearing (a new Mesh's signing
+   * key and CA Secrets) is no change either: it follows a write, meshops' own or one seen on its object; nor are the
+   * default policies it makes with a Mesh meshops created. A failed write that did reach the control plane is: it
+   * costs one needless try, after which the cache is listed again.
+   */
+  private *changeSteps(index: ReadonlyMap<string, LiveResource>, info: ServerInfo): Steps<string | undefined> {
+    if (this.#server !== serverIdentity(info)) return "another version or instance of the control plane answers";
+    const known = this.#objects;
+    let found = 0;
+    let i = 0;
+    for (const [subject, { object }] of index) {
+      if (stepDue(++i, 1024)) yield;
+      const before = known.get(subject);
+      if (!before) {
+        if (isServerCreated(object) || this.#madeAlong.has(subject)) continue;
+        return `${subject} was created`;
+      }
+      found++;
+      const at = modificationTimeOf(before);
+      const modified = this.#written.has(subject) || at === "" ? !sameNormalized(before, object) : at !== modificationTimeOf(object);
+      if (modified) return `${subject} was modified`;
+    }
+    if (found === known.size) return undefined;
+    for (const subject of known.keys()) if (!index.has(subject)) return `${subject} was deleted`;
+    return undefined;
   }
 
   /**
@@ -122,10 +167,6 @@ export class LiveCache {
     this.#known = false;
   }
 
-  /**
-   * Write-through: what a plan's applied changes did to the control plane. A failed change makes the cache unknown
-   * (its key keeps the value from before); a skipped one was never sent, so its key is as it was.
-   */
   /** A MeshService came, went or changed: what the references were found to mean may differ now. */
   private servicesChanged(): void {
     this.#referenceChecks = new WeakMap();
@@ -136,11 +177,16 @@ export class LiveCache {
     for (const [subject, object] of this.#objects) {
       if (object.type === "Mesh" || (typeof object.mesh === "string" ? object.mesh : "default") !== mesh) continue;
       this.#objects.delete(subject);
+      this.#written.delete(subject);
       if (this.#owner && isOwnedBy(object, this.#owner)) this.#owned--;
       if (object.type === "MeshService") this.servicesChanged();
     }
   }
 
+  /**
+   * Write-through: what a plan's applied changes did to the control plane. A failed change makes the cache unknown
+   * (its key keeps the value from before); a skipped one was never sent, so its key is as it was.
+   */
   record(changes: ChangeSet): void {
     runSteps(this.recordSteps(changes));
   }
@@ -161,6 +207,7 @@ export class LiveCache {
       if (before && this.#owner && isOwnedBy(before, this.#owner)) this.#owned--;
       if (result.change.action === "delete") {
         objects.delete(subject);
+        this.#written.delete(subject);
         // Deleting a Mesh deletes everything in it on the control plane: forget those too. (A plan only deletes a
         // Mesh whose contents are all being deleted, but the cache must not rely on that.)
         if (result.change.type === "Mesh") this.forgetMesh(result.change.name);
@@ -173,26 +220,33 @@ export class LiveCache {
         continue;
       }
       objects.set(subject, sent);
+      this.#written.add(subject);
       if (this.#owner && isOwnedBy(sent, this.#owner)) this.#owned++;
       // Not known here: what the control plane creates as a side effect (a 2.x Mesh's default policies when
       // meshops does not materialize them). They are never owned, so no write or prune depends on them; the next
-      // drift check's list brings them into the cache and the status.
+      // drift check's list brings them into the cache and the status, and does not take them for someone's change.
+      if (result.change.type === "Mesh" && result.change.action === "create") {
+        const mesh = result.change.name;
+        for (const policy of initialPoliciesOf(sent, this.#kumaVersion)) this.#madeAlong.add(subjectOf({ type: policy.type, mesh, name: defaultPolicyName(policy.prefix, mesh) }));
+      }
     }
   }
 }
 
-/** The cached objects of an index of the live state, how many of them `owner` owns, and their digest (`listing`). */
-function* cacheEntries(index: ReadonlyMap<string, LiveResource>, owner: Ownership): Steps<{ objects: Map<string, JsonObject>; owned: number; digest: string }> {
+/** The cached objects of an index of the live state, and how many of them `owner` owns. */
+function* cacheEntries(index: ReadonlyMap<string, LiveResource>, owner: Ownership): Steps<{ objects: Map<string, JsonObject>; owned: number }> {
   const objects = new Map<string, JsonObject>();
-  const hash = createHash("sha256");
   let owned = 0;
   for (const [subject, { object }] of index) {
     objects.set(subject, object);
-    hash.update(`${subject}\0${typeof object.modificationTime === "string" ? object.modificationTime : ""}\n`);
     if (isOwnedBy(object, owner)) owned++;
     if (stepDue(objects.size, 1024)) yield;
   }
-  return { objects, owned, digest: hash.digest("base64url") };
+  return { objects, owned };
+}
+
+function modificationTimeOf(object: JsonObject): string {
+  return typeof object.modificationTime === "string" ? object.modificationTime : "";
 }
 
 function serverIdentity(info: ServerInfo): string {

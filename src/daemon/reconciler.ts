@@ -128,10 +128,10 @@ interface Target {
   pending: boolean;
   /**
    * The control plane refused changes of this revision, and nothing else failed: not pending (another try would get
-   * the same answer) until the control plane changes. `listing`: its state when first listed after the refusal
-   * (LiveCache `listing`), which a later list is compared with; undefined until then.
+   * the same answer) until the control plane changes: until a list differs from what the live cache knew before it
+   * (#compare), which at the first list after the refusal is the control plane as it was refused.
    */
-  refused: { listing: string | undefined; readonly meshes: ReadonlySet<string> } | undefined;
+  refused: { readonly meshes: ReadonlySet<string> } | undefined;
 }
 
 const NO_CHANGES = { applied: 0, failed: 0, skipped: 0 };
@@ -389,7 +389,7 @@ export class Reconciler {
     const refusals = s.failed > 0 && !stopped ? refusalsOf(changes) : undefined;
     target.pending = refusals === undefined && (s.failed > 0 || s.skipped > 0);
     if (refusals) {
-      target.refused = { listing: undefined, meshes: refusals.meshes };
+      target.refused = { meshes: refusals.meshes };
       events.emit({ type: "apply.refused", revision, refused: refusals.count, reason: refusals.reason });
     }
     this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift, meshesHoldingOthers: round.meshesHoldingOthers } : undefined;
@@ -470,27 +470,18 @@ export class Reconciler {
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#o.events.emit({ type: "control-plane.warnings", warnings });
     this.#desired = comparison.desired;
-    await this.#live.replace(comparison.live, comparison.info, result.config);
-    this.#refusalStillStands();
-    return comparison;
-  }
-
-  /**
-   * After a full list: the first one after a refusal is the state the refusal stands for; a later one that differs
-   * from it (another object written or deleted, another version or instance of the control plane) makes the refused
-   * apply pending again, so the run asks for a retry.
-   */
-  #refusalStillStands(): void {
+    // While a refusal stands, the list is compared with what the cache knew: the control plane when it refused (the
+    // list before the apply, and what the apply wrote through), or as a later list found it (and meshops' writes
+    // since). Any change someone else made since, even before this list, makes the refused apply pending again, so
+    // the run asks for a retry.
     const target = this.#target;
-    const refused = target?.refused;
-    const listing = this.#live.listing;
-    if (!target || !refused || listing === undefined) return;
-    if (refused.listing === undefined) refused.listing = listing;
-    else if (refused.listing !== listing) {
+    const change = await this.#live.replace(comparison.live, comparison.info, result.config, target?.refused !== undefined);
+    if (target && change !== undefined) {
       target.refused = undefined;
       target.pending = true;
-      this.#o.events.emit({ type: "apply.retrying", revision: target.revision, because: "the control plane changed since it refused them" });
+      this.#o.events.emit({ type: "apply.retrying", revision: target.revision, because: `the control plane changed since it refused them: ${change}` });
     }
+    return comparison;
   }
 
   async #checkDrift(work: Work): Promise<RunEnd> {
