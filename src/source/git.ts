@@ -39,8 +39,9 @@ const MAX_INCREMENTAL_FILES = 2_000;
  */
 export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
-  const topLevel = await repositoryRoot(git, options.repo);
-  const commit = options.objects ? await resolveCommitThrough(options.objects, options.ref) : await resolveCommit(git, options.ref);
+  const { topLevel, commit } = options.objects
+    ? { topLevel: await repositoryRoot(git, options.repo), commit: await resolveCommitThrough(options.objects, options.ref) }
+    : await rootAndCommit(git, options.repo, options.ref);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
@@ -107,8 +108,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
  */
 export async function readCommittedConfig(options: Pick<ReadOptions, "repo" | "ref" | "path">): Promise<{ readonly root: string; readonly config?: SourceFile }> {
   const git = simpleGit({ baseDir: options.repo });
-  const topLevel = await repositoryRoot(git, options.repo);
-  const commit = await resolveCommit(git, options.ref);
+  const { topLevel, commit } = await rootAndCommit(git, options.repo, options.ref);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const configPath = configPathOf(root);
   const [mode, type, blobId] = (await git.raw(["ls-tree", "-z", "--full-tree", commit, "--", configPath])).split(/\s+/);
@@ -212,6 +212,25 @@ function comparePaths(a: { readonly path: string }, b: { readonly path: string }
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+/**
+ * The repository's top level and the commit `ref` names, asked of one `git rev-parse` (each spawn is 10-20 ms of a
+ * one-shot command's few hundred). When that fails, each is asked apart, whose failures say exactly what is wrong.
+ */
+async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<{ topLevel: string; commit: string }> {
+  if (!topLevels.has(dir)) {
+    const [topLevel, commit] = (await git.revparse(["--show-toplevel", "--verify", `${ref}^{commit}`]).catch(() => "")).trim().split("\n");
+    if (topLevel && commit && COMMIT_ID.test(commit)) {
+      topLevels.set(dir, topLevel);
+      return { topLevel, commit };
+    }
+  }
+  const topLevel = await repositoryRoot(git, dir);
+  return { topLevel, commit: await resolveCommit(git, ref) };
+}
+
+/** A full commit id (SHA-1 or SHA-256). */
+const COMMIT_ID = /^[0-9a-f]{40,64}$/;
+
 /** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
 const topLevels = new Map<string, string>();
 
@@ -259,7 +278,7 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
     throw new SourceError(await unresolvedMessage(git, ref), { cause });
   }
   // simple-git resolves some failures to an empty answer instead of rejecting.
-  if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new SourceError(await unresolvedMessage(git, ref));
+  if (!COMMIT_ID.test(commit)) throw new SourceError(await unresolvedMessage(git, ref));
   return commit;
 }
 
