@@ -96,10 +96,26 @@ describe("a Kubernetes document's problems name the fields it has", () => {
     assert.deepEqual(lines, ['gateway.yaml:3:1 unknown-mesh mesh: mesh "nope" is not defined: define the Mesh in the repository or list it under externalMeshes in meshops.yaml']);
   });
 
-  test("a duplicate: metadata.name of the second document", async () => {
+  test("a duplicate: metadata.name of the second document, and of the first in its message", async () => {
     const doc = kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default");
     const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": `${doc}---\n${doc}` });
-    assert.deepEqual(lines, ["timeout.yaml:20:3 duplicate-resource metadata.name: MeshTimeout/default/t.kuma-system is defined twice: also at timeout.yaml:1"]);
+    assert.deepEqual(lines, ["timeout.yaml:20:3 duplicate-resource metadata.name: MeshTimeout/default/t.kuma-system is defined twice: also at timeout.yaml:4"]);
+  });
+
+  test("a Universal duplicate in another file: the first one's name line, wherever the name is written", async () => {
+    const first = ["# the retry of the payments team", "type: MeshTimeout", "mesh: default", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", "name: t", ""];
+    const other = ["type: MeshTimeout", "name: other", "mesh: default", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", ""];
+    const second = ["type: MeshTimeout", "mesh: default", "name: t", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", ""];
+    const { lines } = await reported({ "mesh.yaml": MESH, "a.yaml": `${other.join("\n")}---\n${first.join("\n")}`, "b.yaml": second.join("\n") });
+    assert.deepEqual(lines, ["b.yaml:3:1 duplicate-resource name: MeshTimeout/default/t is defined twice: also at a.yaml:24"]);
+  });
+
+  test("a file written twice: each duplicate names its first document's name line", async () => {
+    const doc = (i: number): string => `type: MeshTimeout\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\nname: t${i}\n`;
+    const docs = Array.from({ length: 3 }, (_, i) => doc(i)).join("---\n");
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${docs}---\n${docs}` });
+    // Each document is 11 lines and a separator: the name of document k (0-based) is on line 12k + 11.
+    assert.deepEqual(lines, [0, 1, 2].map((i) => `timeouts.yaml:${12 * (i + 3) + 11}:1 duplicate-resource name: MeshTimeout/default/t${i} is defined twice: also at timeouts.yaml:${12 * i + 11}`));
   });
 
   test("a Kong Mesh kind on Kuma: its kind", async () => {
@@ -227,6 +243,6 @@ describe("a long input echoed unquoted", () => {
     const timeout = `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
     const { diagnostics } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${timeout}---\n${timeout}` });
     const duplicate = diagnostics.find((d) => d.rule === "duplicate-resource");
-    assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:1`);
+    assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:2`);
   });
 });
