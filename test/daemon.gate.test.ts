@@ -52,6 +52,14 @@ test("validation errors block the meshes they name; one no mesh can be named for
   assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3: spec: unknown field$/);
 });
 
+test("an error about a resource of a 200,000-character name blocks its mesh, and the reason says the name bounded", () => {
+  const name = "n".repeat(200_000);
+  const invalid = invalidityOf([error(`MeshTimeout/shop/${name}`), error(`MeshTimeout/${name}/a`)], "0123456789abcdef");
+  assert.deepEqual([...invalid.byMesh.keys()], ["shop", name], "the meshes are read from the whole subject");
+  assert.equal(invalid.byMesh.get("shop"), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`);
+  assert.equal(invalid.byMesh.get(name), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/${"n".repeat(48)}… (200014 characters) spec: bad`);
+});
+
 test("an invalid mesh keeps what the last target had there; one the last target lacks cannot be planned", () => {
   const previous = result([resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "old"), resource("Mesh", "blog", "blog")]);
   const next = result([resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "new"), resource("Mesh", "blog", "blog"), resource("MeshTimeout", "blog", "b")], [error("MeshTimeout/shop/new")]);

@@ -245,4 +245,21 @@ describe("a long input echoed unquoted", () => {
     const duplicate = diagnostics.find((d) => d.rule === "duplicate-resource");
     assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:2`);
   });
+
+  test("a name and a label key of 200,000 characters: the resource and path fields are bounded as messages are, in every format", async () => {
+    const name = "n".repeat(200_000);
+    const key = "k".repeat(200_000);
+    const timeout = (metadata: string): string => `type: MeshTimeout\n${metadata}mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
+    const files = { "mesh.yaml": MESH, "long.yaml": timeout(`name: ${name}\n`), "key.yaml": timeout(`name: u\nlabels:\n  ? ${key}\n  : x\n`) };
+    const { diagnostics } = await reported(files);
+    const long = diagnostics.filter((d) => d.file === "long.yaml");
+    assert.ok(long.length > 0 && long.every((d) => d.resource === `MeshTimeout/default/${"n".repeat(40)}… (200020 characters)`), JSON.stringify(long.map((d) => d.resource.slice(0, 80))));
+    const labelled = diagnostics.filter((d) => d.file === "key.yaml");
+    assert.deepEqual(labelled.map((d) => [d.resource, d.path]), [["MeshTimeout/default/u", `labels["${"k".repeat(60)}…" (200000 characters)]`]]);
+    const dir = committedRepo(files, cleanups);
+    for (const format of ["text", "json", "sarif", "markdown", "github", "junit"]) {
+      const { stdout } = await runCli(["validate", "--format", format], dir);
+      assert.ok(stdout.length < 20_000, `${format}: ${stdout.length} characters`);
+    }
+  });
 });

@@ -84,6 +84,30 @@ export function boundedDiagnostic(d: Diagnostic): Diagnostic {
   return message === d.message ? d : { ...d, message };
 }
 
+/**
+ * The diagnostic as people and tools are shown it: its resource and path bounded as a message is (boundedMessage: a
+ * name or a map key of 200,000 characters becomes a prefix and its length); the same object when that changes nothing.
+ * For showing only: a diagnostic keeps both whole, as they are identities too (the daemon reads the meshes an error
+ * blocks out of `resource`; junit and markdown group by it).
+ */
+export function shownDiagnostic(d: Diagnostic): Diagnostic {
+  const resource = boundedMessage(d.resource);
+  const path = boundedMessage(d.path);
+  return resource === d.resource && path === d.path ? d : { ...d, resource, path };
+}
+
+/** `resource path`, bounded (shownDiagnostic), either left out when empty: what is said before a diagnostic's message. */
+export function subjectOfDiagnostic(d: Diagnostic): string {
+  const shown = shownDiagnostic(d);
+  return shown.resource === "" ? shown.path : shown.path === "" ? shown.resource : `${shown.resource} ${shown.path}`;
+}
+
+/** `resource path: message`, the subject bounded (subjectOfDiagnostic) and left out when empty: a diagnostic on one line. */
+export function saidOf(d: Diagnostic): string {
+  const subject = subjectOfDiagnostic(d);
+  return subject ? `${subject}: ${d.message}` : d.message;
+}
+
 /** The first `n` UTF-16 units of `text`, neither splitting a surrogate pair nor ending inside a backslash escape. */
 function prefixOf(text: string, n: number): string {
   let end = n;
