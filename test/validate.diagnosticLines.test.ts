@@ -246,6 +246,28 @@ describe("a long input echoed unquoted", () => {
     assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:2`);
   });
 
+  test("parse, conversion and document problems echo long input bounded, as the rules' do", async () => {
+    const long = (c: string): string => c.repeat(200_000);
+    const timeoutSpec = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n";
+    const files = {
+      "meshops.yaml": "otherDocuments: error\n",
+      "mesh.yaml": MESH,
+      // yaml-decode (a parse problem): a tag kumactl ignores, 200,000 characters long.
+      "tag.yaml": `type: MeshTimeout\nname: tagged\nmesh: default\nlabels:\n  team: !${long("t")} x\n${timeoutSpec}`,
+      // kubernetes-shape (a conversion problem): a Kubernetes Mesh whose spec is a string, not its fields.
+      "spec.yaml": `apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: other\nspec: ${long("s")}\n`,
+      // other-document: an apiVersion of no Kuma kind.
+      "other.yaml": `apiVersion: ${long("v")}\nkind: Thing\nmetadata:\n  name: x\n`,
+    };
+    const { diagnostics } = await reported(files);
+    const said = diagnostics.map((d) => `${d.file} ${d.rule}: ${d.message}`);
+    assert.deepEqual(said.map((line) => line.replace(/"s{60}…" \(200000 characters\)$/, "<cut>")), [
+      `other.yaml other-document: Thing of apiVersion ${"v".repeat(60)}… (200000 characters) is not a mesh resource (meshops.yaml sets otherDocuments: error)`,
+      "spec.yaml kubernetes-shape: spec must be a mapping of the Mesh's fields, found <cut>",
+      `tag.yaml yaml-decode: kumactl and kubectl ignore the tag !${"t".repeat(59)}… (200001 characters) and send the value as written (a template left unrendered?)`,
+    ]);
+  });
+
   test("a name and a label key of 200,000 characters: the resource and path fields are bounded as messages are, in every format", async () => {
     const name = "n".repeat(200_000);
     const key = "k".repeat(200_000);

@@ -78,12 +78,6 @@ export function boundedMessage(message: string): string {
   return runsCut.length <= MESSAGE_MAX ? runsCut : `${prefixOf(runsCut, MESSAGE_KEPT)}… (${runsCut.length} characters)`;
 }
 
-/** The diagnostic with its message bounded (boundedMessage); the same object when that changes nothing. */
-export function boundedDiagnostic(d: Diagnostic): Diagnostic {
-  const message = boundedMessage(d.message);
-  return message === d.message ? d : { ...d, message };
-}
-
 /**
  * The diagnostic as people and tools are shown it: its resource and path bounded as a message is (boundedMessage: a
  * name or a map key of 200,000 characters becomes a prefix and its length); the same object when that changes nothing.
