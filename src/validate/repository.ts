@@ -439,7 +439,7 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
       if (stepDue(n++, STEP)) yield;
     }
   }
-  const duplicates = duplicateDiagnostics(twice, locator);
+  const duplicates = yield* duplicateDiagnosticsSteps(twice, locator);
   const perFile: FileFindings[] = [];
   for (const file of files) {
     const found = checkFile(mesh, file, meshes, defined, locator, memo, duplicates.get(file));
@@ -463,21 +463,25 @@ interface Duplicate {
  * The duplicate-resource errors by file, each at the second definition's name and naming the line of the first one's
  * (where a reader goes to compare them, not the document's start). The first definitions are located before any
  * diagnostic is made, in file and document order: a file written twice would otherwise send the locator back and forth
- * between its halves, counting its lines from the start for every duplicate. Only duplicates are located.
+ * between its halves, counting its lines from the start for every duplicate. Only duplicates are located; a step per
+ * STEP of them, as each is located.
  */
-function duplicateDiagnostics(twice: readonly Duplicate[], locator: Locator): Map<FileResources, Diagnostic[]> {
+function* duplicateDiagnosticsSteps(twice: readonly Duplicate[], locator: Locator): Steps<Map<FileResources, Diagnostic[]>> {
   const duplicates = new Map<FileResources, Diagnostic[]>();
   if (twice.length === 0) return duplicates;
   const byPlace = (a: Resource, b: Resource): number => compareText(a.source?.file ?? "", b.source?.file ?? "") || (a.source?.docIndex ?? 0) - (b.source?.docIndex ?? 0);
   const where = new Map<Resource, string>();
+  let n = 0;
   for (const earlier of [...new Set(twice.map((d) => d.earlier))].sort(byPlace)) {
     const source = earlier.source;
     where.set(earlier, source ? `${source.file}:${(fieldPosition(locator, earlier, "name") ?? source).line}` : "a default policy");
+    if (stepDue(n++, STEP)) yield;
   }
   for (const { file, resource, subject, earlier } of twice) {
     const list = duplicates.get(file) ?? [];
     list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where.get(earlier) as string}`, "duplicate-resource"));
     duplicates.set(file, list);
+    if (stepDue(n++, STEP)) yield;
   }
   return duplicates;
 }
