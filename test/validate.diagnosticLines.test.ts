@@ -272,12 +272,20 @@ describe("a long input echoed unquoted", () => {
     const name = "n".repeat(200_000);
     const key = "k".repeat(200_000);
     const timeout = (metadata: string): string => `type: MeshTimeout\n${metadata}mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
-    const files = { "mesh.yaml": MESH, "long.yaml": timeout(`name: ${name}\n`), "key.yaml": timeout(`name: u\nlabels:\n  ? ${key}\n  : x\n`) };
+    // A valid label key of 255 characters (a prefix of 191, a name of 63) is an identifier: shown whole.
+    const validKey = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}/${"n".repeat(63)}`;
+    const files = {
+      "mesh.yaml": MESH,
+      "long.yaml": timeout(`name: ${name}\n`),
+      "key.yaml": timeout(`name: u\nlabels:\n  ? ${key}\n  : x\n`),
+      "valid.yaml": timeout(`name: v\nlabels:\n  ${validKey}: "-bad-"\n`),
+    };
     const { diagnostics } = await reported(files);
     const long = diagnostics.filter((d) => d.file === "long.yaml");
     assert.ok(long.length > 0 && long.every((d) => d.resource === `MeshTimeout/default/${"n".repeat(40)}… (200020 characters)`), JSON.stringify(long.map((d) => d.resource.slice(0, 80))));
     const labelled = diagnostics.filter((d) => d.file === "key.yaml");
     assert.deepEqual(labelled.map((d) => [d.resource, d.path]), [["MeshTimeout/default/u", `labels["${"k".repeat(60)}…" (200000 characters)]`]]);
+    assert.deepEqual(diagnostics.filter((d) => d.file === "valid.yaml").map((d) => [d.resource, d.path]), [["MeshTimeout/default/v", `labels["${validKey}"]`]]);
     const dir = committedRepo(files, cleanups);
     for (const format of ["text", "json", "sarif", "markdown", "github", "junit"]) {
       const { stdout } = await runCli(["validate", "--format", format], dir);

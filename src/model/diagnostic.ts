@@ -79,15 +79,24 @@ export function boundedMessage(message: string): string {
 }
 
 /**
- * The diagnostic as people and tools are shown it: its resource and path bounded as a message is (boundedMessage: a
- * name or a map key of 200,000 characters becomes a prefix and its length); the same object when that changes nothing.
+ * The diagnostic as people and tools are shown it: a resource or path over MESSAGE_MAX characters bounded as a message
+ * is (shownField: a name or a map key of 200,000 characters becomes a prefix and its length); the same object when that
+ * changes nothing.
  * For showing only: a diagnostic keeps both whole, as they are identities too (the daemon reads the meshes an error
  * blocks out of `resource`; junit and markdown group by it).
  */
 export function shownDiagnostic(d: Diagnostic): Diagnostic {
-  const resource = boundedMessage(d.resource);
-  const path = boundedMessage(d.path);
+  const resource = shownField(d.resource);
+  const path = shownField(d.path);
   return resource === d.resource && path === d.path ? d : { ...d, resource, path };
+}
+
+/**
+ * A resource, a field path or a name as shown: whole up to MESSAGE_MAX characters (a Kubernetes name, or a label key of
+ * a few hundred, is an identifier people search for), else bounded as a message.
+ */
+export function shownField(text: string): string {
+  return text.length <= MESSAGE_MAX ? text : boundedMessage(text);
 }
 
 /** `resource path`, bounded (shownDiagnostic), either left out when empty: what is said before a diagnostic's message. */
