@@ -8,7 +8,9 @@ import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { MeshControls } from "../src/daemon/controls.js";
 import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, unplannable } from "../src/daemon/gate.js";
 import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
-import { testStatus } from "./helpers/statusServer.js";
+import { commitOf, testStatus } from "./helpers/statusServer.js";
+import { eventLogger } from "../src/daemon/eventLog.js";
+import { createLogger } from "../src/daemon/logger.js";
 import type { CommitInfo, StatusJson } from "../src/daemon/statusTypes.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { driftReportOf } from "../src/diff/drift.js";
@@ -50,6 +52,26 @@ test("validation errors block the meshes they name; one no mesh can be named for
 
   const whole = invalidityOf([error("MeshTimeout/shop/a"), error("", "meshops.yaml", "unknown field")], "0123456789abcdef");
   assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3: spec: unknown field$/);
+});
+
+test("an error about a resource of a 200,000-character name blocks its mesh; the reason, the status and the log say the name bounded", () => {
+  const name = "n".repeat(200_000);
+  const invalid = invalidityOf([error(`MeshTimeout/shop/${name}`), error(`MeshTimeout/${name}/a`)], "0123456789abcdef");
+  assert.deepEqual([...invalid.byMesh.keys()], ["shop", name], "the meshes are read from the whole subject");
+  assert.equal(invalid.byMesh.get("shop"), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`);
+  assert.equal(invalid.byMesh.get(name), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/${"n".repeat(48)}… (200014 characters) spec: bad`);
+
+  // The status and the log show it bounded too.
+  const diagnostics = [error(`MeshTimeout/shop/${name}`)];
+  const status = testStatus();
+  status.record({ type: "revision.validated", commit: commitOf("c1"), valid: false, diagnostics, kept: null });
+  const shown = status.toJSON().validation?.diagnostics ?? [];
+  assert.deepEqual(shown.map((d) => d.resource), [`MeshTimeout/shop/${"n".repeat(43)}… (200017 characters)`]);
+  const lines: string[] = [];
+  eventLogger(createLogger({ stream: { write: (line: string) => lines.push(line) > 0 }, format: "json" }))({ type: "revision.validated", commit: commitOf("c1"), valid: false, diagnostics, kept: null });
+  const logged = lines.map((l) => JSON.parse(l) as { event: string; resource?: string; msg: string }).filter((l) => l.event === "validation.error");
+  assert.deepEqual(logged.map((l) => [l.resource, l.msg]), [[`MeshTimeout/shop/${"n".repeat(43)}… (200017 characters)`, `f.yaml:3:1: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`]]);
+  assert.equal(diagnostics[0]?.resource, `MeshTimeout/shop/${name}`, "the diagnostic itself keeps its resource whole");
 });
 
 test("an invalid mesh keeps what the last target had there; one the last target lacks cannot be planned", () => {

@@ -96,10 +96,26 @@ describe("a Kubernetes document's problems name the fields it has", () => {
     assert.deepEqual(lines, ['gateway.yaml:3:1 unknown-mesh mesh: mesh "nope" is not defined: define the Mesh in the repository or list it under externalMeshes in meshops.yaml']);
   });
 
-  test("a duplicate: metadata.name of the second document", async () => {
+  test("a duplicate: metadata.name of the second document, and of the first in its message", async () => {
     const doc = kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: default");
     const { lines } = await reported({ "mesh.yaml": MESH, "timeout.yaml": `${doc}---\n${doc}` });
-    assert.deepEqual(lines, ["timeout.yaml:20:3 duplicate-resource metadata.name: MeshTimeout/default/t.kuma-system is defined twice: also at timeout.yaml:1"]);
+    assert.deepEqual(lines, ["timeout.yaml:20:3 duplicate-resource metadata.name: MeshTimeout/default/t.kuma-system is defined twice: also at timeout.yaml:4"]);
+  });
+
+  test("a Universal duplicate in another file: the first one's name line, wherever the name is written", async () => {
+    const first = ["# the retry of the payments team", "type: MeshTimeout", "mesh: default", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", "name: t", ""];
+    const other = ["type: MeshTimeout", "name: other", "mesh: default", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", ""];
+    const second = ["type: MeshTimeout", "mesh: default", "name: t", "spec:", "  targetRef:", "    kind: Mesh", "  to:", "    - targetRef:", "        kind: Mesh", "      default:", "        idleTimeout: 1s", ""];
+    const { lines } = await reported({ "mesh.yaml": MESH, "a.yaml": `${other.join("\n")}---\n${first.join("\n")}`, "b.yaml": second.join("\n") });
+    assert.deepEqual(lines, ["b.yaml:3:1 duplicate-resource name: MeshTimeout/default/t is defined twice: also at a.yaml:24"]);
+  });
+
+  test("a file written twice: each duplicate names its first document's name line", async () => {
+    const doc = (i: number): string => `type: MeshTimeout\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\nname: t${i}\n`;
+    const docs = Array.from({ length: 3 }, (_, i) => doc(i)).join("---\n");
+    const { lines } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${docs}---\n${docs}` });
+    // Each document is 11 lines and a separator: the name of document k (0-based) is on line 12k + 11.
+    assert.deepEqual(lines, [0, 1, 2].map((i) => `timeouts.yaml:${12 * (i + 3) + 11}:1 duplicate-resource name: MeshTimeout/default/t${i} is defined twice: also at timeouts.yaml:${12 * i + 11}`));
   });
 
   test("a Kong Mesh kind on Kuma: its kind", async () => {
@@ -227,6 +243,53 @@ describe("a long input echoed unquoted", () => {
     const timeout = `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
     const { diagnostics } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${timeout}---\n${timeout}` });
     const duplicate = diagnostics.find((d) => d.rule === "duplicate-resource");
-    assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:1`);
+    assert.equal(duplicate?.message, `MeshTimeout/default/${"n".repeat(40)}… (5020 characters) is defined twice: also at timeouts.yaml:2`);
+  });
+
+  test("parse, conversion and document problems echo long input bounded, as the rules' do", async () => {
+    const long = (c: string): string => c.repeat(200_000);
+    const timeoutSpec = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n";
+    const files = {
+      "meshops.yaml": "otherDocuments: error\n",
+      "mesh.yaml": MESH,
+      // yaml-decode (a parse problem): a tag kumactl ignores, 200,000 characters long.
+      "tag.yaml": `type: MeshTimeout\nname: tagged\nmesh: default\nlabels:\n  team: !${long("t")} x\n${timeoutSpec}`,
+      // kubernetes-shape (a conversion problem): a Kubernetes Mesh whose spec is a string, not its fields.
+      "spec.yaml": `apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: other\nspec: ${long("s")}\n`,
+      // other-document: an apiVersion of no Kuma kind.
+      "other.yaml": `apiVersion: ${long("v")}\nkind: Thing\nmetadata:\n  name: x\n`,
+    };
+    const { diagnostics } = await reported(files);
+    const said = diagnostics.map((d) => `${d.file} ${d.rule}: ${d.message}`);
+    assert.deepEqual(said.map((line) => line.replace(/"s{60}…" \(200000 characters\)$/, "<cut>")), [
+      `other.yaml other-document: Thing of apiVersion ${"v".repeat(60)}… (200000 characters) is not a mesh resource (meshops.yaml sets otherDocuments: error)`,
+      "spec.yaml kubernetes-shape: spec must be a mapping of the Mesh's fields, found <cut>",
+      `tag.yaml yaml-decode: kumactl and kubectl ignore the tag !${"t".repeat(59)}… (200001 characters) and send the value as written (a template left unrendered?)`,
+    ]);
+  });
+
+  test("a name and a label key of 200,000 characters: the resource and path fields are bounded as messages are, in every format", async () => {
+    const name = "n".repeat(200_000);
+    const key = "k".repeat(200_000);
+    const timeout = (metadata: string): string => `type: MeshTimeout\n${metadata}mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
+    // A valid label key of 255 characters (a prefix of 191, a name of 63) is an identifier: shown whole.
+    const validKey = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}/${"n".repeat(63)}`;
+    const files = {
+      "mesh.yaml": MESH,
+      "long.yaml": timeout(`name: ${name}\n`),
+      "key.yaml": timeout(`name: u\nlabels:\n  ? ${key}\n  : x\n`),
+      "valid.yaml": timeout(`name: v\nlabels:\n  ${validKey}: "-bad-"\n`),
+    };
+    const { diagnostics } = await reported(files);
+    const long = diagnostics.filter((d) => d.file === "long.yaml");
+    assert.ok(long.length > 0 && long.every((d) => d.resource === `MeshTimeout/default/${"n".repeat(40)}… (200020 characters)`), JSON.stringify(long.map((d) => d.resource.slice(0, 80))));
+    const labelled = diagnostics.filter((d) => d.file === "key.yaml");
+    assert.deepEqual(labelled.map((d) => [d.resource, d.path]), [["MeshTimeout/default/u", `labels["${"k".repeat(60)}…" (200000 characters)]`]]);
+    assert.deepEqual(diagnostics.filter((d) => d.file === "valid.yaml").map((d) => [d.resource, d.path]), [["MeshTimeout/default/v", `labels["${validKey}"]`]]);
+    const dir = committedRepo(files, cleanups);
+    for (const format of ["text", "json", "sarif", "markdown", "github", "junit"]) {
+      const { stdout } = await runCli(["validate", "--format", format], dir);
+      assert.ok(stdout.length < 20_000, `${format}: ${stdout.length} characters`);
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { parseAllDocuments, parseDocument, LineCounter } from "yaml";
 import { aliasProblem, documentValue, syntaxProblems, templateStart, YAML_OPTIONS } from "../parse/documents.js";
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { DEFAULT_SYSTEM_NAMESPACES, defaultSystemNamespaces } from "../kuma/naming.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
@@ -182,7 +182,7 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
   const docs = parseAllDocuments(file.text, { ...YAML_OPTIONS, lineCounter: lines, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
   const diag = (line: number, column: number, path: string, message: string, rule = "config"): void => {
-    diagnostics.push({ severity: "error", file: file.path, line, column, resource: "", path, message, rule });
+    diagnostics.push({ severity: "error", file: file.path, line, column, resource: "", path, message: boundedMessage(message), rule });
   };
   const first = docs[0];
   if (docs.length > 1) diag(1, 1, "", "meshops.yaml must hold a single YAML document");

@@ -4,6 +4,7 @@
  * and not at every check.
  */
 import { describeUnit } from "../model/key.js";
+import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
 import { approvalRemedy } from "./gate.js";
@@ -33,10 +34,10 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         if (event.valid) return;
         const revision = event.commit.commit;
         const errors = event.diagnostics.filter((d) => d.severity === "error");
-        for (const d of errors.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+        for (const d of errors.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {
           log.warn(
             { event: "validation.error", revision, file: d.file, line: d.line, column: d.column, resource: d.resource, path: d.path, rule: d.rule },
-            `${d.file}:${d.line}:${d.column}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`,
+            `${d.file}:${d.line}:${d.column}: ${saidOf(d)}`,
           );
         }
         log.warn(
@@ -57,10 +58,10 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "references.unknown":
-        for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50)) {
+        for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {
           log.warn(
             { event: "reference.unknown", revision: event.revision, file: d.file, line: d.line, resource: d.resource, path: d.path },
-            `${d.file}:${d.line}:${d.column}: ${d.resource} ${d.path}: ${d.message}`,
+            `${d.file}:${d.line}:${d.column}: ${saidOf(d)}`,
           );
         }
         return;

@@ -16,7 +16,7 @@ import type { DesiredState } from "../desired/index.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
 import { driftReportOf, type DriftReport } from "../diff/drift.js";
 import type { Change, Plan } from "../diff/plan.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { saidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
 import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
@@ -168,7 +168,7 @@ function heldPlan(revision: string, reasons: readonly string[], changes: readonl
 
 function where(d: Diagnostic | undefined): string {
   if (!d) return "";
-  return `${d.file}${d.line > 0 ? `:${d.line}` : ""}: ${d.resource ? `${d.resource} ` : ""}${d.path ? `${d.path}: ` : ""}${d.message}`;
+  return `${d.file}${d.line > 0 ? `:${d.line}` : ""}: ${saidOf(d)}`;
 }
 
 function countOf(n: number, noun: string): string {

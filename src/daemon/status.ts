@@ -11,7 +11,7 @@ import type { DriftMode } from "../config/repoConfig.js";
 import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type LeftAloneSummary } from "../diff/drift.js";
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
-import { isShownToPeople } from "../model/diagnostic.js";
+import { isShownToPeople, shownDiagnostic } from "../model/diagnostic.js";
 import { UNKNOWN_REFERENCES_SHOWN, UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, type DaemonEvent, type EventOf } from "./events.js";
@@ -170,7 +170,7 @@ export class DaemonStatus {
         break;
       case "revision.validated":
         this.#attempted = { ...event.commit, valid: event.valid };
-        this.#validation = { revision: event.commit.commit, valid: event.valid, diagnostics: event.diagnostics.filter(isShownToPeople) };
+        this.#validation = { revision: event.commit.commit, valid: event.valid, diagnostics: event.diagnostics.filter(isShownToPeople).map(shownDiagnostic) };
         break;
       case "apply.started":
         for (const name of event.meshes) this.#mesh(name).applying = true;
@@ -341,7 +341,7 @@ export class DaemonStatus {
     const validation = this.#validation;
     if (validation?.revision !== revision) return;
     const offline = validation.diagnostics.filter((d) => d.rule !== UNKNOWN_SERVICE_RULE);
-    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.slice(0, UNKNOWN_REFERENCES_SHOWN)] };
+    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.slice(0, UNKNOWN_REFERENCES_SHOWN).map(shownDiagnostic)] };
   }
 
   #runFailed({ message, revision, controlPlane }: EventOf<"run.failed">): void {

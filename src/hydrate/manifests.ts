@@ -4,7 +4,7 @@
  * file layout and their CRD check. Deterministic: the same desired state gives the same bytes.
  */
 import { stringifyYaml } from "../parse/yaml11.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { GLOBAL_SCOPE, isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import type { ControlPlaneMode } from "../config/repoConfig.js";
@@ -140,13 +140,13 @@ export function checkManifests(manifests: readonly Manifest[]): Diagnostic[] {
     const { resource, object } = manifest;
     const at = { file: resource.source?.file ?? "", line: resource.source?.line ?? 0, column: resource.source?.column ?? 0, resource: subjectOf(resource) };
     for (const problem of manifestProblems(object)) {
-      diagnostics.push({ severity: "error", ...at, path: problem.path, message: `${problem.message} (the ${String(object.kind)} CRD would reject it)`, rule: MANIFEST_RULE });
+      diagnostics.push({ severity: "error", ...at, path: problem.path, message: boundedMessage(`${problem.message} (the ${String(object.kind)} CRD would reject it)`), rule: MANIFEST_RULE });
     }
     // Kubernetes names are unique per kind and namespace, not per mesh: two meshes' resources written in the
     // Universal shape under one name would be one object, each apply overwriting the other.
     const key = identity(manifest);
     const other = seen.get(key);
-    if (other) diagnostics.push({ severity: "error", ...at, path: "metadata.name", message: sameObjectMessage(objectNameOf(object), other.resource), rule: MANIFEST_RULE });
+    if (other) diagnostics.push({ severity: "error", ...at, path: "metadata.name", message: boundedMessage(sameObjectMessage(objectNameOf(object), other.resource)), rule: MANIFEST_RULE });
     else seen.set(key, manifest);
   }
   return diagnostics;

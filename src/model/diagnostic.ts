@@ -78,10 +78,37 @@ export function boundedMessage(message: string): string {
   return runsCut.length <= MESSAGE_MAX ? runsCut : `${prefixOf(runsCut, MESSAGE_KEPT)}… (${runsCut.length} characters)`;
 }
 
-/** The diagnostic with its message bounded (boundedMessage); the same object when that changes nothing. */
-export function boundedDiagnostic(d: Diagnostic): Diagnostic {
-  const message = boundedMessage(d.message);
-  return message === d.message ? d : { ...d, message };
+/**
+ * The diagnostic as people and tools are shown it: a resource or path over MESSAGE_MAX characters bounded as a message
+ * is (shownField: a name or a map key of 200,000 characters becomes a prefix and its length); the same object when that
+ * changes nothing.
+ * For showing only: a diagnostic keeps both whole, as they are identities too (the daemon reads the meshes an error
+ * blocks out of `resource`; junit and markdown group by it).
+ */
+export function shownDiagnostic(d: Diagnostic): Diagnostic {
+  const resource = shownField(d.resource);
+  const path = shownField(d.path);
+  return resource === d.resource && path === d.path ? d : { ...d, resource, path };
+}
+
+/**
+ * A resource, a field path or a name as shown: whole up to MESSAGE_MAX characters (a Kubernetes name, or a label key of
+ * a few hundred, is an identifier people search for), else bounded as a message.
+ */
+export function shownField(text: string): string {
+  return text.length <= MESSAGE_MAX ? text : boundedMessage(text);
+}
+
+/** `resource path`, bounded (shownDiagnostic), either left out when empty: what is said before a diagnostic's message. */
+export function subjectOfDiagnostic(d: Diagnostic): string {
+  const shown = shownDiagnostic(d);
+  return shown.resource === "" ? shown.path : shown.path === "" ? shown.resource : `${shown.resource} ${shown.path}`;
+}
+
+/** `resource path: message`, the subject bounded (subjectOfDiagnostic) and left out when empty: a diagnostic on one line. */
+export function saidOf(d: Diagnostic): string {
+  const subject = subjectOfDiagnostic(d);
+  return subject ? `${subject}: ${d.message}` : d.message;
 }
 
 /** The first `n` UTF-16 units of `text`, neither splitting a surrogate pair nor ending inside a backslash escape. */

@@ -334,7 +334,6 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
 }
 
-
 /** The Universal object's envelope, beside which a protobuf kind's fields sit. */
 const FLAT_ENVELOPE_KEYS = ["type", "mesh", "name", "labels"] as const;
 

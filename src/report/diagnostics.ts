@@ -1,10 +1,10 @@
-import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, shownDiagnostic, subjectOfDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import type { Style } from "./style.js";
 import { PLAIN, printable } from "./style.js";
 
 /** The contract's JSON shape for `validate --format json`. */
 export function renderDiagnosticsJson(valid: boolean, diagnostics: readonly Diagnostic[]): string {
-  const items = diagnostics.map((d) => ({
+  const items = diagnostics.map(shownDiagnostic).map((d) => ({
     severity: d.severity,
     file: d.file,
     line: d.line,
@@ -44,7 +44,7 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
 export function renderDiagnosticLine(d: Diagnostic, style: Style = PLAIN): string {
   const where = d.file ? `${printable(d.file)}:${d.line}:${d.column}` : "(repository)";
   const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
-  const subject = printable([d.resource, d.path].filter((s) => s !== "").join(" "));
+  const subject = printable(subjectOfDiagnostic(d));
   return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${printable(d.message)} ${style.dim(`[${d.rule}]`)}`;
 }
 

@@ -15,7 +15,7 @@ import type { DriftItem } from "../diff/drift.js";
 import type { Change } from "../diff/plan.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
-import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, saidOf, type Diagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticsText } from "./diagnostics.js";
 import { renderDriftText, renderPlanText } from "./plan.js";
 import {
@@ -126,8 +126,7 @@ export function renderValidateGithub(report: ValidateReport, annotationsLimit = 
 
 function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean, title: string): Annotated {
   const level: AnnotationLevel = isFailingDiagnostic(d, warningsAsErrors) ? "error" : "warning";
-  const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-  return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `${title}: ${d.rule}` }, `${subject ? `${subject}: ` : ""}${d.message}`) };
+  return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `${title}: ${d.rule}` }, saidOf(d)) };
 }
 
 export function renderPlanGithub(report: PlanReport, annotationsLimit = ANNOTATIONS_LIMIT): string {

@@ -9,7 +9,7 @@
  */
 import type { Location } from "../diff/revisions.js";
 import { GLOBAL_UNIT_NAME, nameOfUnit, subjectOf } from "../model/key.js";
-import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, saidOf, shownField, type Diagnostic } from "../model/diagnostic.js";
 import {
   isFailingChange,
   isFailingDiagnostic,
@@ -80,8 +80,7 @@ export function renderValidateJunit(report: ValidateReport): string {
 
 function diagnosticLine(d: Diagnostic): string {
   const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
-  const subject = [d.resource, d.path].filter((s) => s !== "").join(" ");
-  return `${where}: ${d.severity}: ${subject ? `${subject}: ` : ""}${d.message} [${d.rule}]`;
+  return `${where}: ${d.severity}: ${saidOf(d)} [${d.rule}]`;
 }
 
 export function renderPlanJunit(report: PlanReport): string {
@@ -172,6 +171,7 @@ function suitesByMesh(cases: readonly Case[], command: string): Suite[] {
     .map(([mesh, list]) => ({ name: mesh === "repository" || mesh === GLOBAL_UNIT_NAME ? mesh : subjectOf({ type: "Mesh", mesh, name: mesh }), cases: list }));
 }
 
+/** The XML; names of cases and suites (resources, meshes) bounded as a diagnostic's resource is shown (shownField). */
 function document(name: string, suites: readonly Suite[]): string {
   const count = (list: readonly Case[]) => ({ tests: list.length, failures: list.reduce((n, c) => n + (c.failures.length > 0 ? 1 : 0), 0) });
   const all = suites.flatMap((s) => s.cases);
@@ -179,10 +179,10 @@ function document(name: string, suites: readonly Suite[]): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${attr(name)}" tests="${total.tests}" failures="${total.failures}" errors="0">`];
   for (const suite of suites) {
     const n = count(suite.cases);
-    out.push(`  <testsuite name="${attr(suite.name)}" tests="${n.tests}" failures="${n.failures}" errors="0" skipped="0">`);
+    out.push(`  <testsuite name="${attr(shownField(suite.name))}" tests="${n.tests}" failures="${n.failures}" errors="0" skipped="0">`);
     for (const c of suite.cases) {
       const location = `${c.file ? ` file="${attr(c.file)}"` : ""}${c.file && c.line ? ` line="${c.line}"` : ""}`;
-      const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}"${location}`;
+      const open = `    <testcase name="${attr(shownField(c.name))}" classname="${attr(shownField(c.classname))}"${location}`;
       if (c.failures.length === 0 && c.out.length === 0) {
         out.push(`${open}/>`);
         continue;

@@ -11,7 +11,7 @@ import type { Change } from "../diff/plan.js";
 import type { DriftItem } from "../diff/drift.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
-import { isShownToPeople, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, shownDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import {
   leftAloneLine,
   diagnosticCounts,
@@ -78,7 +78,8 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
   return fit(head.join("\n"), sections, options, `meshops ${command}`);
 }
 
-function diagnosticRow(d: Diagnostic, warningsAsErrors: boolean): string {
+function diagnosticRow(diagnostic: Diagnostic, warningsAsErrors: boolean): string {
+  const d = shownDiagnostic(diagnostic);
   const severity = d.severity === "warning" && warningsAsErrors ? "❌ warning" : SEVERITY[d.severity];
   const where = d.file ? code(`${d.file}:${d.line}:${d.column}`) : "";
   return `| ${severity} | ${where} | ${d.resource ? code(d.resource) : ""} | ${d.path ? code(d.path) : ""} | ${text(d.message)} | ${code(d.rule)} |`;

@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
+import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import {
   isFailingChange,
   isFailingDiagnostic,
@@ -119,8 +120,8 @@ export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): str
     (d): Finding => ({
       rule: d.rule,
       level: isFailingDiagnostic(d, report.warningsAsErrors) ? "error" : d.severity === "info" ? "note" : "warning",
-      message: `${[d.resource, d.path].filter((s) => s !== "").join(" ")}${d.resource || d.path ? ": " : ""}${d.message}`,
-      ...(d.resource ? { resource: d.resource } : {}),
+      message: saidOf(d),
+      ...(d.resource ? { resource: shownDiagnostic(d).resource } : {}),
       ...(d.file ? { location: { file: d.file, line: d.line, column: d.column } } : {}),
       identity: [d.rule, d.file, d.resource, d.path, d.message].join("\0"),
     }),

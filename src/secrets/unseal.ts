@@ -7,8 +7,7 @@
  * Nothing decrypted is written anywhere or put into a message: problems found in a decrypted document are reported at
  * its field, with every decrypted value cut out of the message.
  */
-import type { Diagnostic } from "../model/diagnostic.js";
-import { hasErrors } from "../model/diagnostic.js";
+import { boundedMessage, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
 import { REDACTED } from "../kuma/secretFields.js";
@@ -83,7 +82,7 @@ export async function unsealResources(
     const source = text(file);
     const subjects = resources.map((r) => subjectOf(r)).join(", ");
     const fail = (message: string) =>
-      diagnostics.push({ severity: "error", file, line: resources[0]?.source?.line ?? 1, column: 1, resource: subjects, path: "sops", message, rule: "sops-decrypt" });
+      diagnostics.push({ severity: "error", file, line: resources[0]?.source?.line ?? 1, column: 1, resource: subjects, path: "sops", message: boundedMessage(message), rule: "sops-decrypt" });
     if (source === undefined) {
       fail(`${file}: not readable at this revision`);
       continue;

@@ -1,9 +1,9 @@
 import { boundedMessage, type Diagnostic, type Severity } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
-import type { Resource } from "../model/resource.js";
+import type { Resource, SourceRef } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
 import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
-import type { Locator } from "../parse/locate.js";
+import type { Locator, Position } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
 import { isSecretPath } from "../kuma/secretFields.js";
 
@@ -25,7 +25,7 @@ export function diagnosticAt(
 ): Diagnostic {
   const source = resource.source;
   const sourcePath = source ? toSourcePath(source.format, resource.type, fieldOf(path)) : [];
-  const position = source ? (locator.locate(source.file, source.docIndex, sourcePath) ?? source) : undefined;
+  const position = source ? positionIn(locator, source, sourcePath) : undefined;
   if (source) message = withPlainScalarNote(locator, source.file, source.docIndex, sourcePath, message, isSecretPath(resource.object, fieldOf(path)));
   return {
     severity,
@@ -37,6 +37,19 @@ export function diagnosticAt(
     message: boundedMessage(message),
     rule,
   };
+}
+
+/**
+ * Where the field at `path` (in the Universal model) of `resource` is written: its line and column, or the deepest
+ * part of the path written, or the document's start; undefined for a resource read from no file (a default policy).
+ */
+export function fieldPosition(locator: Locator, resource: Resource, path: string): Position | undefined {
+  const source = resource.source;
+  return source ? positionIn(locator, source, toSourcePath(source.format, resource.type, fieldOf(path))) : undefined;
+}
+
+function positionIn(locator: Locator, source: SourceRef, sourcePath: PathSegments): Position {
+  return locator.locate(source.file, source.docIndex, sourcePath) ?? source;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
-import { boundedDiagnostic, hasErrors, type Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
@@ -220,12 +220,12 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const diagnostics: Diagnostic[] = [...parsedConfig.diagnostics];
   const parts: (readonly Diagnostic[])[] = [diagnostics];
   for (const problem of selection.problems) {
-    diagnostics.push({ severity: problem.severity ?? "error", file: problem.path, line: problem.line ?? 1, column: 1, resource: "", path: "", message: problem.message, rule: problem.rule });
+    diagnostics.push({ severity: problem.severity ?? "error", file: problem.path, line: problem.line ?? 1, column: 1, resource: "", path: "", message: boundedMessage(problem.message), rule: problem.rule });
   }
   if (selection.files.length === 0 && selection.problems.length === 0 && !options.allowEmpty) {
     const where = snapshot.root === "" ? "the repository" : `"${snapshot.root}"`;
     const message = `no YAML configuration files in ${where} at ${snapshot.revision}: check --path and exclude (or pass --allow-empty)`;
-    diagnostics.push({ severity: "error", file: "", line: 0, column: 0, resource: "", path: "", message, rule: "empty-repository" });
+    diagnostics.push({ severity: "error", file: "", line: 0, column: 0, resource: "", path: "", message: boundedMessage(message), rule: "empty-repository" });
   }
   const analyses: FileAnalysis[] = [];
   for (const [i, file] of selection.files.entries()) {
@@ -255,7 +255,6 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   }
   // What kustomizations name that kustomize cannot load here, or meshops does not read (when the source listed the paths).
   if (snapshot.paths) diagnostics.push(...kustomizeEntryDiagnostics(kustomizeEntryFindings(selection.files, snapshot.root, snapshot.paths), snapshot.root, locator));
-  for (const [i, d] of diagnostics.entries()) diagnostics[i] = boundedDiagnostic(d);
   const sorted = yield* cache.sortedDiagnostics.sortSteps(parts);
   return {
     revision: snapshot.revision,
@@ -345,14 +344,14 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     const path = problem.sourcePath ? formatPath(problem.sourcePath) : "";
-    diagnostics.push({ severity: problem.severity ?? "error", file: file.path, line: problem.line, column: problem.column, resource, path, message: problem.message, rule: problem.rule });
+    diagnostics.push({ severity: problem.severity ?? "error", file: file.path, line: problem.line, column: problem.column, resource, path, message: boundedMessage(problem.message), rule: problem.rule });
   }
   // kustomize's own file, with or without its optional apiVersion and kind: a document of another tool, counted.
   if (isKustomizationPath(file.path)) return { resources, facts, diagnostics, otherDocuments: parsed.documents.length };
   for (const doc of parsed.documents) {
     for (const p of checks ? sopsProblems(doc.value) : []) {
       const at = locator.locate(file.path, doc.index, parsePath(p.path)) ?? doc;
-      diagnostics.push({ severity: "error", file: file.path, line: at.line, column: at.column, resource: "", path: p.path, message: p.message, rule: "sops" });
+      diagnostics.push({ severity: "error", file: file.path, line: at.line, column: at.column, resource: "", path: p.path, message: boundedMessage(p.message), rule: "sops" });
     }
     const schemaOnly = checkSchemaOnlyDocument(file.path, doc, config.controlPlane.product, locator);
     if (schemaOnly) {
@@ -371,7 +370,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       if (checks && config.otherDocuments === "error") {
         const { apiVersion, kind } = conversion.other;
         const message = `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
-        diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message, rule: "other-document" });
+        diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message: boundedMessage(message), rule: "other-document" });
       }
       continue;
     }
@@ -384,7 +383,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
         column: at.column,
         resource: problem.resource,
         path: formatPath(problem.sourcePath),
-        message: withPlainScalarNote(locator, file.path, doc.index, problem.sourcePath, problem.message, isSecretPath(doc.value, problem.sourcePath)),
+        message: boundedMessage(withPlainScalarNote(locator, file.path, doc.index, problem.sourcePath, problem.message, isSecretPath(doc.value, problem.sourcePath))),
         rule: problem.rule,
       });
     }
@@ -454,8 +453,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     checks && mayHoldVariables(file.text) && substituted?.variablesLeft.size !== 0
       ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, substituted)
       : diagnostics;
-  // Messages bounded here, for every check of the file (map sizes its list as fitted does).
-  return { resources: fitted(resources), facts: fitted(facts), diagnostics: said.length === 0 ? fitted(said) : said.map(boundedDiagnostic), otherDocuments };
+  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
 }
 
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */
@@ -469,6 +467,6 @@ function unusedTenancyRules(config: RepoConfig, files: readonly SourceFile[], co
     if (files.some((f) => boundMesh(rule, f.path) !== undefined)) return [];
     const at = configFile ? (locator.locate(configFile.path, 0, ["tenancy", i, "path"]) ?? { line: 1, column: 1 }) : { line: 0, column: 0 };
     const message = `tenancy rule "${rule.name}" matches no file (path: ${rule.path}); check the pattern`;
-    return [{ severity: "warning" as const, file: configFile?.path ?? "", ...at, resource: "", path: `tenancy[${i}].path`, message, rule: "tenancy-unmatched" }];
+    return [{ severity: "warning" as const, file: configFile?.path ?? "", ...at, resource: "", path: `tenancy[${i}].path`, message: boundedMessage(message), rule: "tenancy-unmatched" }];
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { Product } from "../config/repoConfig.js";
 import { KONG_MESH_SCHEMA_ONLY_KINDS, KUBERNETES_API_VERSION, requiresKongMesh } from "../kuma/types.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
 import { kubernetesFieldPath } from "../parse/convert.js";
 import type { YamlDocument } from "../parse/documents.js";
@@ -53,7 +53,7 @@ export function checkSchemaOnlyDocument(file: string, doc: YamlDocument, product
   const at = (path: string, message: string, rule: string, severity: Diagnostic["severity"] = "error"): Diagnostic => {
     const position = locator.locate(file, doc.index, sourcePath(format, path)) ?? doc;
     const reported = format === "kubernetes" ? kubernetesFieldPath(path, true) : path;
-    return { severity, file, line: position.line, column: position.column, resource, path: reported, message, rule };
+    return { severity, file, line: position.line, column: position.column, resource, path: reported, message: boundedMessage(message), rule };
   };
   if (product !== "kong-mesh") return [at("type", needsKongMeshMessage(kind), NEEDS_KONG_MESH_RULE)];
 

@@ -4,7 +4,7 @@
  * them, and never a resource of meshops'. In the Universal shape, one error: the control plane's API has no such type.
  */
 import { KUBERNETES_API_VERSION, KUBERNETES_ONLY_KINDS } from "../kuma/types.js";
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { parsePath } from "../parse/fieldPath.js";
@@ -34,8 +34,8 @@ export function checkKubernetesOnlyDocument(file: string, doc: YamlDocument, loc
   const problems: Diagnostic[] = manifestProblems(value).map((problem) => {
     const at = locator.locate(file, doc.index, parsePath(problem.path)) ?? doc;
     return problem.cleared
-      ? { severity: "warning", file, line: at.line, column: at.column, resource, path: problem.path, message: clusterScopedNamespaceMessage(kind, metadata.namespace ?? null), rule: "kubernetes-namespace" }
-      : { severity: "error", file, line: at.line, column: at.column, resource, path: problem.path, message: problem.message, rule: "kubernetes-crd" };
+      ? { severity: "warning", file, line: at.line, column: at.column, resource, path: problem.path, message: boundedMessage(clusterScopedNamespaceMessage(kind, metadata.namespace ?? null)), rule: "kubernetes-namespace" }
+      : { severity: "error", file, line: at.line, column: at.column, resource, path: problem.path, message: boundedMessage(problem.message), rule: "kubernetes-crd" };
   });
   const note = `${readBy(kind)}: checked against its CRD; kubectl, Argo CD or Flux applies it, not meshops`;
   return [...problems, { severity: "info", file, line: doc.line, column: doc.column, resource, path: "kind", message: note, rule: KUBERNETES_ONLY_RULE }];

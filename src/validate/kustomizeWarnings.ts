@@ -2,7 +2,7 @@
  * What meshops says of the documents kustomize (or Flux) changes on the way to the control plane and meshops reads as
  * written (kustomize.ts works out which): one warning per document, at the document. Pure.
  */
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
 import { kubernetesNameOf, namespaceOf } from "../kuma/naming.js";
@@ -38,7 +38,7 @@ export function kustomizePatchWarnings(patches: KustomizeEffects["patches"], res
       for (const p of matching) byKustomization.set(p.of, [...(byKustomization.get(p.of) ?? []), p.label]);
       const by = [...byKustomization].map(([of, labels]) => `${[...new Set(labels)].join(" and ")} of ${of}`).join("; ");
       const message = `kustomize patches this document (${by}), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops`;
-      warnings.push({ severity: "warning", file: source.file, line: source.line, column: source.column, resource: subjectOf(resource), path: "", message, rule: "kustomize-patch" });
+      warnings.push({ severity: "warning", file: source.file, line: source.line, column: source.column, resource: subjectOf(resource), path: "", message: boundedMessage(message), rule: "kustomize-patch" });
     }
   }
   return warnings;
@@ -62,7 +62,7 @@ export function kustomizeLabelWarnings(labels: KustomizeEffects["labels"], resou
       const listed = missing.map((label) => `${label.key}: ${label.value} by ${label.by}`).join(", ");
       const message = `kustomize adds labels this document does not have (${listed}), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops`;
       const at = locator.locate(source.file, source.docIndex, ["metadata", "labels"]) ?? source;
-      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subjectOf(resource), path: "metadata.labels", message, rule: "kustomize-labels" });
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subjectOf(resource), path: "metadata.labels", message: boundedMessage(message), rule: "kustomize-labels" });
     }
   }
   return warnings;
@@ -87,7 +87,7 @@ export function kustomizeRenameWarnings(renames: KustomizeEffects["renames"], re
       const subject = subjectOf(resource);
       const message = `kustomize renames this document (${by}), which meshops does not apply: it reads documents as written, so this is ${subject}; render the overlay (kustomize build) into a folder of its own for meshops`;
       const at = locator.locate(source.file, source.docIndex, ["metadata", "name"]) ?? source;
-      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.name", message, rule: "kustomize-name" });
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.name", message: boundedMessage(message), rule: "kustomize-name" });
     }
   }
   return warnings;
@@ -121,7 +121,7 @@ export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: 
             : `kustomize gives this document namespace ${givers[0]} over its namespace ${written}, which meshops keeps: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
       }
       const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
-      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message, rule: "kustomize-namespace" });
+      warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message: boundedMessage(message), rule: "kustomize-namespace" });
     }
   }
   return warnings;
@@ -178,6 +178,6 @@ export function kustomizeEntryDiagnostics(findings: readonly EntryFinding[], roo
   return findings.map((finding) => {
     const { severity, rule, message } = entryMessage(finding, root);
     const at = locator.locate(finding.file, finding.docIndex, finding.field) ?? { line: 1, column: 1 };
-    return { severity, file: finding.file, line: at.line, column: at.column, resource: "", path: formatPath(finding.field), message, rule };
+    return { severity, file: finding.file, line: at.line, column: at.column, resource: "", path: formatPath(finding.field), message: boundedMessage(message), rule };
   });
 }

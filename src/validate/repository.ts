@@ -6,10 +6,10 @@ import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
-import { listChanges, sameItems } from "../model/order.js";
+import { compareText, listChanges, sameItems } from "../model/order.js";
 import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
-import { diagnosticAt, diagnosticAtDocument } from "./diagnostics.js";
+import { diagnosticAt, diagnosticAtDocument, fieldPosition } from "./diagnostics.js";
 import { referencePath, referencesIn, secretReferencesIn } from "./references.js";
 import { formatPath } from "../parse/fieldPath.js";
 import { fitted } from "../util/fitted.js";
@@ -426,22 +426,20 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   const index: MeshIndex = { defined: new Map(), duplicated: new Set(), services: new Map(), zoneProvided: 0 };
   const { defined, duplicated } = index;
   // Duplicates first: the references below need every definition.
-  const duplicates = new Map<FileResources, Diagnostic[]>();
+  const twice: Duplicate[] = [];
   let n = 0;
   for (const file of files) {
     for (const [resource, { subject }] of resourcesOf(mesh, file, memo)) {
       // A document without a name is said to need one (missing-name): two of them are not one resource twice.
       const earlier = resource.name === "" ? undefined : defined.get(subject);
       if (earlier) {
-        const where = earlier.source ? `${earlier.source.file}:${earlier.source.line}` : "a default policy";
-        const list = duplicates.get(file) ?? [];
-        list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where}`, "duplicate-resource"));
-        duplicates.set(file, list);
+        twice.push({ file, resource, subject, earlier });
         duplicated.add(subject);
       } else if (resource.name !== "") defined.set(subject, resource);
       if (stepDue(n++, STEP)) yield;
     }
   }
+  const duplicates = yield* duplicateDiagnosticsSteps(twice, locator);
   const perFile: FileFindings[] = [];
   for (const file of files) {
     const found = checkFile(mesh, file, meshes, defined, locator, memo, duplicates.get(file));
@@ -451,6 +449,41 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
     if (stepDue(n, STEP)) yield;
   }
   return findingsOf(mesh, files, perFile, index, undefined);
+}
+
+/** A resource defined again: `earlier` is the first definition of its subject. */
+interface Duplicate {
+  readonly file: FileResources;
+  readonly resource: Resource;
+  readonly subject: string;
+  readonly earlier: Resource;
+}
+
+/**
+ * The duplicate-resource errors by file, each at the second definition's name and naming the line of the first one's
+ * (where a reader goes to compare them, not the document's start). The first definitions are located before any
+ * diagnostic is made, in file and document order: a file written twice would otherwise send the locator back and forth
+ * between its halves, counting its lines from the start for every duplicate. Only duplicates are located; a step per
+ * STEP of them, as each is located.
+ */
+function* duplicateDiagnosticsSteps(twice: readonly Duplicate[], locator: Locator): Steps<Map<FileResources, Diagnostic[]>> {
+  const duplicates = new Map<FileResources, Diagnostic[]>();
+  if (twice.length === 0) return duplicates;
+  const byPlace = (a: Resource, b: Resource): number => compareText(a.source?.file ?? "", b.source?.file ?? "") || (a.source?.docIndex ?? 0) - (b.source?.docIndex ?? 0);
+  const where = new Map<Resource, string>();
+  let n = 0;
+  for (const earlier of [...new Set(twice.map((d) => d.earlier))].sort(byPlace)) {
+    const source = earlier.source;
+    where.set(earlier, source ? `${source.file}:${(fieldPosition(locator, earlier, "name") ?? source).line}` : "a default policy");
+    if (stepDue(n++, STEP)) yield;
+  }
+  for (const { file, resource, subject, earlier } of twice) {
+    const list = duplicates.get(file) ?? [];
+    list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where.get(earlier) as string}`, "duplicate-resource"));
+    duplicates.set(file, list);
+    if (stepDue(n++, STEP)) yield;
+  }
+  return duplicates;
 }
 
 /**

@@ -10,7 +10,7 @@
  * values (and the defaults, unless `substituteFrom` may give the cluster's) are put in first, as Flux puts them:
  * only what is left is said. Pure.
  */
-import type { Diagnostic } from "../model/diagnostic.js";
+import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonValue, Resource } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { reportedPath } from "../parse/convert.js";
@@ -153,5 +153,5 @@ function listed(variables: readonly string[]): string {
 
 function atDocument(file: string, doc: YamlDocument, path: PathSegments, message: string, severity: "error" | "warning", locator: Locator): Diagnostic {
   const at = locator.locate(file, doc.index, path) ?? doc;
-  return { severity, file, line: at.line, column: at.column, resource: "", path: formatPath(path), message, rule: SUBSTITUTION_RULE };
+  return { severity, file, line: at.line, column: at.column, resource: "", path: formatPath(path), message: boundedMessage(message), rule: SUBSTITUTION_RULE };
 }

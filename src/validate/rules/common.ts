@@ -398,9 +398,9 @@ export function dns1123SubdomainProblems(value: string): string[] {
   return problems;
 }
 
-const DNS1035_LABEL_FORMAT = "[a-z]([-a-z0-9]*[a-z0-9])?";
+export const DNS1035_LABEL_FORMAT = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FORMAT}$`);
-const DNS1035_LABEL_MAX_LENGTH = 63;
+export const DNS1035_LABEL_MAX_LENGTH = 63;
 
 /** `IsDNS1035Label` (apimachinery's `NameIsDNS1035Label` without a prefix): every problem, length first. */
 export function dns1035LabelProblems(value: string): string[] {

@@ -8,7 +8,7 @@ import type { JsonObject, ResourceFormat, Violation } from "../../model/resource
 import type { ControlPlaneMode } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_WORKLOAD, LABEL_ZONE } from "../../kuma/server.js";
-import { dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
+import { DNS1035_LABEL_FORMAT, DNS1035_LABEL_MAX_LENGTH, dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
 import { boundedMemo } from "../../model/boundedMemo.js";
@@ -177,7 +177,7 @@ export function workloadLabelProblem(typeName: string, resource: JsonObject, mod
   if (mode === "global") return violation(path, "not allowed on Global control plane");
   const problems = dns1035LabelProblems(workload);
   if (problems.length === 0) return undefined;
-  return violation(path, `must be a valid DNS-1035 label (at most 63 characters, matching regex [a-z]([-a-z0-9]*[a-z0-9])?): ${problems.join("; ")}`);
+  return violation(path, `must be a valid DNS-1035 label (at most ${DNS1035_LABEL_MAX_LENGTH} characters, matching regex ${DNS1035_LABEL_FORMAT}): ${problems.join("; ")}`);
 }
 
 /** `validateImmutableLabels` on the computed labels before and after an update: needs the live resource. */
