@@ -341,7 +341,7 @@ test("a Secret name in two meshes is one Kubernetes object too (all Secrets live
     // As Kubernetes documents, the pair is one object to kubectl and Argo CD: the repository is invalid.
     const refused = await runCli(["validate"], repo.dir);
     assert.equal(refused.code, 1, refused.stdout);
-    assert.match(refused.stdout, /beta\.yaml:\d+:\d+: error: Secret\/beta\/shared-key metadata\.name: Secret shared-key in namespace kuma-system is also Secret\/alpha\/shared-key \(alpha\.yaml:1\): one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]/);
+    assert.match(refused.stdout, /beta\.yaml:\d+:\d+: error: Secret\/beta\/shared-key metadata\.name: Secret shared-key in namespace kuma-system is also Secret\/alpha\/shared-key \(alpha\.yaml:4\): one Kubernetes object cannot be both; rename one \[kubernetes-manifest\]/);
     // In the Universal shape they are two resources to meshops, which the Kubernetes zone holds as one.
     const universal = (meshName: string, value: string) => `type: Secret\nmesh: ${meshName}\nname: shared-key\ndata: ${Buffer.from(value).toString("base64")}\n`;
     commitFiles(repo.dir, { "alpha.yaml": universal("alpha", "alpha-value"), "beta.yaml": universal("beta", "beta-value") });

@@ -118,6 +118,16 @@ describe("a Kubernetes document's problems name the fields it has", () => {
     assert.deepEqual(lines, [0, 1, 2].map((i) => `timeouts.yaml:${12 * (i + 3) + 11}:1 duplicate-resource name: MeshTimeout/default/t${i} is defined twice: also at timeouts.yaml:${12 * i + 11}`));
   });
 
+  test("one Kubernetes object in two meshes: the first document's metadata.name line in the message, as for a duplicate", async () => {
+    const payments = "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n";
+    const first = kubernetesTimeout("labels:", "  kuma.io/mesh: default", "namespace: kuma-system", "name: t");
+    const second = kubernetesTimeout("name: t", "namespace: kuma-system", "labels:", "  kuma.io/mesh: payments");
+    const { lines } = await reported({ "mesh.yaml": `${MESH}---\n${payments}`, "a.yaml": first, "b.yaml": second });
+    assert.deepEqual(lines, [
+      "b.yaml:4:3 kubernetes-manifest metadata.name: MeshTimeout t in namespace kuma-system is also MeshTimeout/default/t.kuma-system (a.yaml:7): one Kubernetes object cannot be both; rename one",
+    ]);
+  });
+
   test("a Kong Mesh kind on Kuma: its kind", async () => {
     const opa = ["apiVersion: kuma.io/v1alpha1", "kind: MeshOPA", "metadata:", "  name: opa", "  namespace: kuma-system", "  labels:", "    kuma.io/mesh: default", "spec:", "  targetRef:", "    kind: Mesh", ""];
     const role = ["apiVersion: kuma.io/v1alpha1", "kind: AccessRole", "metadata:", "  name: role", "spec:", "  rules:", "    - types: []", ""];

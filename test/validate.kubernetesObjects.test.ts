@@ -51,7 +51,7 @@ test("two Kubernetes documents of one kind, namespace and name in two meshes: an
         at: "b.yaml:5",
         resource: "MeshTimeout/b/t1.kuma-system",
         path: "metadata.name",
-        message: "MeshTimeout t1 in namespace kuma-system is also MeshTimeout/a/t1.kuma-system (a.yaml:2): one Kubernetes object cannot be both; rename one",
+        message: "MeshTimeout t1 in namespace kuma-system is also MeshTimeout/a/t1.kuma-system (a.yaml:5): one Kubernetes object cannot be both; rename one",
       },
     ],
   );
@@ -59,7 +59,7 @@ test("two Kubernetes documents of one kind, namespace and name in two meshes: an
   const render = await runCli(["render", "--format", "kubernetes"], dir);
   assert.equal(render.code, 1);
   assert.equal(render.stdout, "");
-  assert.match(render.stderr, /b\.yaml:5:\d+: error: MeshTimeout\/b\/t1\.kuma-system metadata\.name: MeshTimeout t1 in namespace kuma-system is also MeshTimeout\/a\/t1\.kuma-system \(a\.yaml:2\)/);
+  assert.match(render.stderr, /b\.yaml:5:\d+: error: MeshTimeout\/b\/t1\.kuma-system metadata\.name: MeshTimeout t1 in namespace kuma-system is also MeshTimeout\/a\/t1\.kuma-system \(a\.yaml:5\)/);
 });
 
 test("a cluster-scoped MeshGateway of one name in two meshes is one object too; other namespaces or names are not", async () => {
@@ -75,7 +75,7 @@ test("a cluster-scoped MeshGateway of one name in two meshes is one object too; 
   const report = await validateJson(dir);
   assert.deepEqual(
     collisions(report.diagnostics).map((d) => d.message),
-    ["MeshGateway edge is also MeshGateway/a/edge (gateways/a.yaml:1): one Kubernetes object cannot be both; rename one"],
+    ["MeshGateway edge is also MeshGateway/a/edge (gateways/a.yaml:5): one Kubernetes object cannot be both; rename one"],
   );
 });
 

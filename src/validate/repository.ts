@@ -290,7 +290,7 @@ class KubernetesObjects {
     for (const key of touched) touch(key);
     this.#files = now;
     this.#order = files;
-    if (changed) this.#diagnostics = this.#say(files, systemNamespace, locator);
+    if (changed) this.#diagnostics = yield* this.#saySteps(files, systemNamespace, locator);
     this.#updating = false;
     return this.#diagnostics;
   }
@@ -304,29 +304,36 @@ class KubernetesObjects {
     this.#said.clear();
   }
 
-  /** The colliding documents' errors, in file order (a document told of the same first one as before keeps its diagnostic). */
-  #say(files: readonly FileResources[], systemNamespace: string, locator: Locator): readonly Diagnostic[] {
+  /**
+   * The colliding documents' errors, in file order (a document told of the same first one as before keeps its
+   * diagnostic), each naming the line of the first one's name.
+   */
+  *#saySteps(files: readonly FileResources[], systemNamespace: string, locator: Locator): Steps<readonly Diagnostic[]> {
     if (this.#colliding.size === 0) {
       this.#said.clear();
       return [];
     }
     const position = new Map(files.map((f, i) => [f, i]));
     const inFileOrder = (a: ObjectEntry, b: ObjectEntry) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.index - b.index;
-    const said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
-    const told: ObjectEntry[] = [];
+    const pairs: { readonly entry: ObjectEntry; readonly first: Resource }[] = [];
     for (const key of this.#colliding) {
       const entries = [...(this.#byKey.get(key) ?? [])].sort(inFileOrder);
       const first = (entries[0] as ObjectEntry).resource;
-      for (const entry of entries) {
-        if (entry.resource.mesh === first.mesh) continue;
-        const before = this.#said.get(entry.resource);
-        const diagnostic = before?.first === first ? before.diagnostic : collision(entry.resource, first, systemNamespace, locator);
-        said.set(entry.resource, { first, diagnostic });
-        told.push(entry);
-      }
+      for (const entry of entries) if (entry.resource.mesh !== first.mesh) pairs.push({ entry, first });
+    }
+    const untold = pairs.filter(({ entry, first }) => this.#said.get(entry.resource)?.first !== first);
+    const names = yield* nameLinesSteps(untold.map((p) => p.first), locator);
+    const said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
+    for (const { entry, first } of pairs) {
+      const before = this.#said.get(entry.resource);
+      const diagnostic = before?.first === first ? before.diagnostic : collision(entry.resource, first, names.get(first), systemNamespace, locator);
+      said.set(entry.resource, { first, diagnostic });
     }
     this.#said = said;
-    return told.sort(inFileOrder).map((e) => (said.get(e.resource) as { diagnostic: Diagnostic }).diagnostic);
+    return pairs
+      .map((p) => p.entry)
+      .sort(inFileOrder)
+      .map((e) => (said.get(e.resource) as { diagnostic: Diagnostic }).diagnostic);
   }
 }
 
@@ -337,8 +344,9 @@ function* objectsOf(file: FileResources, systemNamespace: string): Generator<[st
   }
 }
 
-function collision(resource: Resource, first: Resource, systemNamespace: string, locator: Locator): Diagnostic {
-  const message = sameObjectMessage(kubernetesObjectOf(resource.type, resource.object, systemNamespace), first);
+/** `resource`'s error for being the same Kubernetes object as `first` of another mesh, whose name is at `firstName`. */
+function collision(resource: Resource, first: Resource, firstName: { readonly file: string; readonly line: number } | undefined, systemNamespace: string, locator: Locator): Diagnostic {
+  const message = sameObjectMessage(kubernetesObjectOf(resource.type, resource.object, systemNamespace), { type: first.type, mesh: first.mesh, name: first.name, source: firstName ?? first.source });
   return diagnosticAt(locator, resource, "name", message, MANIFEST_RULE);
 }
 
@@ -461,29 +469,39 @@ interface Duplicate {
 
 /**
  * The duplicate-resource errors by file, each at the second definition's name and naming the line of the first one's
- * (where a reader goes to compare them, not the document's start). The first definitions are located before any
- * diagnostic is made, in file and document order: a file written twice would otherwise send the locator back and forth
- * between its halves, counting its lines from the start for every duplicate. Only duplicates are located; a step per
- * STEP of them, as each is located.
+ * (where a reader goes to compare them, not the document's start). Only duplicates are located; a step per STEP of
+ * them, as each is located.
  */
 function* duplicateDiagnosticsSteps(twice: readonly Duplicate[], locator: Locator): Steps<Map<FileResources, Diagnostic[]>> {
   const duplicates = new Map<FileResources, Diagnostic[]>();
   if (twice.length === 0) return duplicates;
-  const byPlace = (a: Resource, b: Resource): number => compareText(a.source?.file ?? "", b.source?.file ?? "") || (a.source?.docIndex ?? 0) - (b.source?.docIndex ?? 0);
-  const where = new Map<Resource, string>();
+  const names = yield* nameLinesSteps(twice.map((d) => d.earlier), locator);
   let n = 0;
-  for (const earlier of [...new Set(twice.map((d) => d.earlier))].sort(byPlace)) {
-    const source = earlier.source;
-    where.set(earlier, source ? `${source.file}:${(fieldPosition(locator, earlier, "name") ?? source).line}` : "a default policy");
-    if (stepDue(n++, STEP)) yield;
-  }
   for (const { file, resource, subject, earlier } of twice) {
+    const name = names.get(earlier);
     const list = duplicates.get(file) ?? [];
-    list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${where.get(earlier) as string}`, "duplicate-resource"));
+    list.push(diagnosticAt(locator, resource, "name", `${subject} is defined twice: also at ${name ? `${name.file}:${name.line}` : "a default policy"}`, "duplicate-resource"));
     duplicates.set(file, list);
     if (stepDue(n++, STEP)) yield;
   }
   return duplicates;
+}
+
+/**
+ * Where each of `resources` (those read from a file) has its name written, for a message that sends the reader to
+ * it. Located before any message is made, in file and document order: a file written twice would otherwise send the
+ * locator back and forth between its halves, counting its lines from the start each time. A step per STEP located.
+ */
+function* nameLinesSteps(resources: readonly Resource[], locator: Locator): Steps<Map<Resource, { readonly file: string; readonly line: number }>> {
+  const byPlace = (a: Resource, b: Resource): number => compareText(a.source?.file ?? "", b.source?.file ?? "") || (a.source?.docIndex ?? 0) - (b.source?.docIndex ?? 0);
+  const lines = new Map<Resource, { readonly file: string; readonly line: number }>();
+  let n = 0;
+  for (const resource of [...new Set(resources)].sort(byPlace)) {
+    const source = resource.source;
+    if (source) lines.set(resource, { file: source.file, line: (fieldPosition(locator, resource, "name") ?? source).line });
+    if (stepDue(n++, STEP)) yield;
+  }
+  return lines;
 }
 
 /**
