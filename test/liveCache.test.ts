@@ -215,7 +215,10 @@ test("live cache: a fresh list compared with what the cache knew, whatever the o
   const cache = new LiveCache();
   assert.equal(await cache.replace(objects, info(), ZONE_OWNER), undefined, "not asked");
   assert.equal(await cache.replace([...objects].reverse(), info(), ZONE_OWNER, true), undefined, "the same objects in another order");
-  const modified = [objects[0]!, objects[1]!, stamped("c", "2026-12-04T11:00:00Z")];
+  // Written again as it was (a PUT of the same object): a new time, nothing changed.
+  const rewritten = [objects[0]!, objects[1]!, stamped("c", "2026-12-04T10:30:00Z")];
+  assert.equal(await cache.replace(rewritten, info(), ZONE_OWNER, true), undefined, "the same content at another time");
+  const modified = [objects[0]!, objects[1]!, { ...owned("c", "2m"), modificationTime: "2026-12-04T11:00:00Z" }];
   assert.equal(await cache.replace(modified, info(), ZONE_OWNER, true), "MeshTimeout/m/c was modified");
   assert.equal(await cache.replace(modified.slice(1), info(), ZONE_OWNER, true), "MeshTimeout/m/a was deleted");
   assert.equal(await cache.replace(modified, info(), ZONE_OWNER, true), "MeshTimeout/m/a was created");
@@ -225,6 +228,22 @@ test("live cache: a fresh list compared with what the cache knew, whatever the o
   await cache.replace([untimed("1m")], info(), ZONE_OWNER);
   assert.equal(await cache.replace([untimed("60s")], info(), ZONE_OWNER, true), undefined, "the same duration");
   assert.equal(await cache.replace([untimed("2m")], info(), ZONE_OWNER, true), "MeshTimeout/m/t was modified");
+});
+
+test("live cache: what the control plane updates of its own (a generated MeshService's status, its proxies coming and going) is no change on the control plane; its spec is", async () => {
+  const service = (at: string, total: number, port = 80): JsonObject => ({
+    type: "MeshService",
+    mesh: "m",
+    name: "web",
+    labels: { "kuma.io/origin": "zone", "kuma.io/zone": "east" },
+    modificationTime: at,
+    spec: { selector: { dataplaneTags: { app: "web" } }, ports: [{ port, appProtocol: "http" }] },
+    status: { vips: [{ ip: "241.0.0.1" }], dataplaneProxies: { connected: total, healthy: total, total } },
+  });
+  const cache = new LiveCache();
+  await cache.replace([service("2026-12-04T10:00:00Z", 2)], info(), ZONE_OWNER);
+  assert.equal(await cache.replace([service("2026-12-04T10:01:00Z", 3)], info(), ZONE_OWNER, true), undefined, "a third proxy came: only the status moved");
+  assert.equal(await cache.replace([service("2026-12-04T10:02:00Z", 3, 8080)], info(), ZONE_OWNER, true), "MeshService/m/web was modified");
 });
 
 test("live cache: meshops' own writes since the last list are no change on the control plane; someone's edit after them is", async () => {

@@ -123,9 +123,9 @@ export class LiveCache {
   /**
    * How a fresh list (`index`, from the control plane `info` describes) differs from what the cache knows, the last
    * list and meshops' writes since: the first difference found, for the log ("Mesh/payments was modified"), or
-   * undefined. A listed object compares by its modificationTime (by content if the control plane gives none); one
-   * meshops wrote since, whose time only the control plane knows, by content, as a plan compares (sameNormalized:
-   * what was sent normalizes to what the control plane stores), so meshops' own writes are no change. The order the
+   * undefined. An object compares by content, as a plan compares (sameNormalized: the server's own fields, status
+   * included, left out; what was sent normalizes to what the control plane stores, so meshops' own writes are no
+   * change), and only when its modificationTime moved (or the control plane gives none, or meshops wrote it since). The order the
    * objects are listed in does not matter. What the control plane makes for itself appearing (a new Mesh's signing
    * key and CA Secrets) is no change either: it follows a write, meshops' own or one seen on its object; nor are the
    * default policies it makes with a Mesh meshops created. A failed write that did reach the control plane is: it
@@ -144,9 +144,11 @@ export class LiveCache {
         return `${subject} was created`;
       }
       found++;
+      // The time first (most objects kept theirs), then the content: a status the control plane updates (a generated
+      // MeshService's proxies come and go) or a PUT of the same object moves the time and changes nothing refused.
       const at = modificationTimeOf(before);
-      const modified = this.#written.has(subject) || at === "" ? !sameNormalized(before, object) : at !== modificationTimeOf(object);
-      if (modified) return `${subject} was modified`;
+      const touched = this.#written.has(subject) || at === "" || at !== modificationTimeOf(object);
+      if (touched && !sameNormalized(before, object)) return `${subject} was modified`;
     }
     if (found === known.size) return undefined;
     for (const subject of known.keys()) if (!index.has(subject)) return `${subject} was deleted`;
