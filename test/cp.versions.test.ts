@@ -109,3 +109,26 @@ test("snis is in a GET of a MeshService from 2.14 on (only 2.14's rest.yaml has 
     });
   }
 });
+
+test("immutable labels are checked on update from 2.13 on (FACTS 2.5): a 2.10-2.12 control plane takes a changed or removed kuma.io/display-name, 2.13 refuses it", async () => {
+  const timeout = (labels: JsonObject) => ({ type: "MeshTimeout", mesh: "default", name: "t", labels, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] } });
+  const path = "meshes/default/meshtimeouts/t";
+  for (const version of ["2.10.11", "2.12.14"]) {
+    await withControlPlaneServer({ version }, async (url) => {
+      assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "a" }))).status, 201, version);
+      assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "b" }))).status, 200, version);
+      assert.equal(((await (await fetch(`${url}/${path}`)).json()) as { labels: JsonObject }).labels["kuma.io/display-name"], "b", version);
+      assert.equal((await put(`${url}/${path}`, timeout({}))).status, 200, version);
+      assert.equal("kuma.io/display-name" in ((await (await fetch(`${url}/${path}`)).json()) as { labels: JsonObject }).labels, false, version);
+    });
+  }
+  await withControlPlaneServer({ version: "2.13.10" }, async (url) => {
+    assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "a" }))).status, 201);
+    const changed = await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "b" }));
+    assert.equal(changed.status, 400);
+    const body = (await changed.json()) as { title: string; invalid_parameters: { field: string; reason: string }[] };
+    assert.equal(body.title, "Could not update a resource");
+    assert.deepEqual(body.invalid_parameters, [{ field: 'labels["kuma.io/display-name"]', reason: 'is immutable, cannot be changed from "a" to "b"' }]);
+    assert.equal((await put(`${url}/${path}`, timeout({}))).status, 400);
+  });
+});

@@ -38,7 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
+import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -288,9 +288,6 @@ function* snapshotTextSteps(snapshot: Readonly<Record<string, unknown>>): Steps<
   return chunks;
 }
 
-/** The first Kuma line whose default policies get the computed labels (v2.14.3 pkg/defaults/mesh/mesh.go; FACTS §1.4). */
-const DEFAULTS_LABELLED_FROM = "2.14";
-
 export class ControlPlaneStore {
   /** The Kuma minor line emulated (3.x: the newest); undefined for a version meshops has no schemas for. */
   private readonly minor: string | undefined;
@@ -309,6 +306,10 @@ export class ControlPlaneStore {
   private readonly createsDefaults: boolean;
   /** Which server-owned fields the emulated line's answers carry. */
   private readonly serverFields: ServerFields;
+  /** Whether an update that changes or removes an immutable label is refused (IMMUTABLE_LABELS_FROM). */
+  private readonly checksImmutableLabels: boolean;
+  /** Whether default policies get the computed labels, and older ones are healed at start (DEFAULTS_LABELLED_FROM). */
+  private readonly labelsDefaults: boolean;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
   private closed = false;
@@ -329,6 +330,8 @@ export class ControlPlaneStore {
     this.minor = "error" in line ? undefined : line.minor;
     const since = (line: string) => this.minor === undefined || compareMinors(this.minor, line) >= 0;
     this.serverFields = { kri: since(KRI_FROM), snis: since(SNIS_FROM) };
+    this.checksImmutableLabels = since(IMMUTABLE_LABELS_FROM);
+    this.labelsDefaults = since(DEFAULTS_LABELLED_FROM);
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -674,7 +677,7 @@ export class ControlPlaneStore {
 
     const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes, object);
     if (existing) {
-      const immutable = immutableLabelViolations(existing.labels, computed);
+      const immutable = this.checksImmutableLabels ? immutableLabelViolations(existing.labels, computed) : [];
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
     } else if (!isMesh && !global && !this.meshes.has(mesh)) {
       return fail({
@@ -761,7 +764,7 @@ export class ControlPlaneStore {
       const placement = this.kubernetes ? { name, namespace, systemNamespace: namespace, spec } : undefined;
       // Before 2.14 ensureDefaultResource created them without labels (store.CreateBy only); on Kubernetes the
       // placement's labels stay, as the Kubernetes store keeps its own.
-      const labelled = placement !== undefined || this.minor === undefined || compareMinors(this.minor, DEFAULTS_LABELLED_FROM) >= 0;
+      const labelled = placement !== undefined || this.labelsDefaults;
       const labels = labelled ? computeLabels(p.type, mesh, {}, this.zone, placement) : {};
       return { put: { type: p.type, mesh, name: placement ? coreName(name, namespace) : name, creationTime: now, modificationTime: now, labels, body: spec } };
     });
