@@ -70,6 +70,15 @@ test("a token file that does not exist", async () => {
   assertOneLine(await runCli(["cp", "--token-file", missing, "--state-dir", path.join(work, "cp-token")], work), new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));
 });
 
+test("a --kuma-version meshops does not emulate is refused in one line, as meshops.yaml's controlPlane.version is, instead of serving 2.14 under that version's name", { timeout: 30_000 }, async () => {
+  for (const version of ["2.9.0", "2.15.0", "v2.12.3", "abc"]) {
+    const stateDir = path.join(work, `cp-version-${version}`);
+    const expected = `^meshops: --kuma-version ${version.replace(/\./g, "\\.")} is not supported: use 2\\.10, 2\\.11, 2\\.12, 2\\.13, 2\\.14 \\(any patch release\\) or 3\\.x\\n$`;
+    assertOneLine(await runCli(["cp", "--kuma-version", version, "--listen", "127.0.0.1:0", "--state-dir", stateDir], work), new RegExp(expected));
+    assert.equal(existsSync(stateDir), false, "nothing is created");
+  }
+});
+
 test("a state directory that cannot be made: one line naming it, never a hang", { timeout: 30_000 }, async () => {
   const file = path.join(work, "a-file");
   writeFileSync(file, "not a directory\n");

@@ -5,9 +5,13 @@
  * not exist (404), as on that release.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import type { JsonObject } from "../src/model/resource.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { tempDir } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
 
 const NEWER_KINDS = ["MeshIdentity", "MeshTrust", "Workload", "MeshOpenTelemetryBackend", "MeshZoneAddress"];
 
@@ -108,4 +112,56 @@ test("snis is in a GET of a MeshService from 2.14 on (only 2.14's rest.yaml has 
       if (hasSnis) assert.deepEqual(one.snis, [{ port: 80, sni: "sni.msvc.default.default.web.80" }, { port: 8080, sni: "sni.msvc.default.default.web.admin" }]);
     });
   }
+});
+
+test("immutable labels are checked on update from 2.13 on (FACTS 2.5): a 2.10-2.12 control plane takes a changed or removed kuma.io/display-name, 2.13 refuses it", async () => {
+  const timeout = (labels: JsonObject) => ({ type: "MeshTimeout", mesh: "default", name: "t", labels, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] } });
+  const path = "meshes/default/meshtimeouts/t";
+  for (const version of ["2.10.11", "2.12.14"]) {
+    await withControlPlaneServer({ version }, async (url) => {
+      assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "a" }))).status, 201, version);
+      assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "b" }))).status, 200, version);
+      assert.equal(((await (await fetch(`${url}/${path}`)).json()) as { labels: JsonObject }).labels["kuma.io/display-name"], "b", version);
+      assert.equal((await put(`${url}/${path}`, timeout({}))).status, 200, version);
+      assert.equal("kuma.io/display-name" in ((await (await fetch(`${url}/${path}`)).json()) as { labels: JsonObject }).labels, false, version);
+    });
+  }
+  await withControlPlaneServer({ version: "2.13.10" }, async (url) => {
+    assert.equal((await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "a" }))).status, 201);
+    const changed = await put(`${url}/${path}`, timeout({ "kuma.io/display-name": "b" }));
+    assert.equal(changed.status, 400);
+    const body = (await changed.json()) as { title: string; invalid_parameters: { field: string; reason: string }[] };
+    assert.equal(body.title, "Could not update a resource");
+    assert.deepEqual(body.invalid_parameters, [{ field: 'labels["kuma.io/display-name"]', reason: 'is immutable, cannot be changed from "a" to "b"' }]);
+    assert.equal((await put(`${url}/${path}`, timeout({}))).status, 400);
+  });
+});
+
+test("a 2.14 control plane started on a 2.13 one's state heals the labels of the default policies that exist, recreating none (EnsureDefaultMeshResourcesUpToDate, v2.14.3 pkg/defaults/mesh/mesh.go; FACTS 1.1, 1.4, 1.6)", async () => {
+  const stateDir = tempDir("meshops-cp-heal-", cleanups);
+  const list = async (url: string, path: string) => ((await (await fetch(`${url}/meshes/m/${path}`)).json()) as { items: JsonObject[] }).items;
+  const labelsOf = async (url: string) => [...(await list(url, "meshtimeouts")), ...(await list(url, "meshretries")), ...(await list(url, "meshcircuitbreakers"))].map((i) => [i.name, i.labels]);
+  let created: JsonObject | undefined;
+  let healedAt: unknown;
+  await withControlPlaneServer({ version: "2.13.10", stateDir }, async (url) => {
+    assert.equal((await put(`${url}/meshes/m`, { type: "Mesh", name: "m" })).status, 201);
+    assert.equal((await fetch(`${url}/meshes/m/meshretries/mesh-retry-all-m`, { method: "DELETE" })).status, 200);
+    created = (await list(url, "meshtimeouts"))[0];
+    assert.equal(created?.labels, undefined);
+  });
+  // KUMA_DEFAULTS_SKIP_MESH_CREATION skips the healing as well.
+  await withControlPlaneServer({ version: "2.14.3", stateDir, skipMeshCreation: true }, async (url) => {
+    assert.deepEqual(await labelsOf(url), [["mesh-gateways-timeout-all-m", undefined], ["mesh-timeout-all-m", undefined], ["mesh-circuit-breaker-all-m", undefined]]);
+  });
+  await withControlPlaneServer({ version: "2.14.3", stateDir }, async (url) => {
+    const labels = { "kuma.io/env": "universal", "kuma.io/mesh": "m", "kuma.io/origin": "zone", "kuma.io/zone": "default" };
+    assert.deepEqual(await labelsOf(url), [["mesh-gateways-timeout-all-m", labels], ["mesh-timeout-all-m", labels], ["mesh-circuit-breaker-all-m", labels]]);
+    const healed = (await list(url, "meshtimeouts"))[0];
+    assert.equal(healed?.creationTime, created?.creationTime);
+    assert.deepEqual(healed?.spec, created?.spec);
+    healedAt = healed?.modificationTime;
+    assert.notEqual(healedAt, created?.modificationTime, "healing is an update");
+  });
+  // Labels that are right already are left alone: a second start writes nothing.
+  await withControlPlaneServer({ version: "2.14.3", stateDir }, async (url) => assert.equal((await list(url, "meshtimeouts"))[0]?.modificationTime, healedAt));
 });

@@ -9,6 +9,7 @@ import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoCo
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
 import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
+import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
@@ -200,13 +201,18 @@ export function emulatedTarget(config: RepoConfig): EmulatedTarget {
 
 /**
  * The Kuma version and product meshops.yaml names at the start: `watch` opens the control plane before its first
- * reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet, said through
- * `warn`.
+ * reconcile reads the repository. Undefined (the defaults) when there is none or it cannot be read yet, and the default
+ * version for one meshops does not emulate (the store would answer with its name and behave as the newest line), said
+ * through `warn`.
  */
 export function configuredTarget(settings: StartSettings | Error, warn: (message: string) => void): EmulatedTarget {
   try {
     if (settings instanceof Error) throw settings;
-    return emulatedTarget(parseRepoConfig(settings.config, settings.root).config);
+    const target = emulatedTarget(parseRepoConfig(settings.config, settings.root).config);
+    const line = schemaLine(target.version);
+    if (!("error" in line)) return target;
+    warn(`meshops.yaml's ${line.error}: the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
+    return { ...target, version: undefined };
   } catch (error) {
     warn(`cannot read meshops.yaml's controlPlane yet (${(error as Error).message.split("\n")[0]}): the embedded control plane emulates Kuma ${DEFAULT_KUMA_VERSION}`);
     return { version: undefined, product: undefined };

@@ -27,6 +27,15 @@ export const KRI_FROM = "2.13";
 /** The first Kuma line whose answers for a destination (MeshService, ...) carry `snis` (only 2.14's rest.yaml has it). */
 export const SNIS_FROM = "2.14";
 
+/** The first Kuma line that refuses an update changing or removing an immutable label (FACTS §2.5, §6). */
+export const IMMUTABLE_LABELS_FROM = "2.13";
+
+/**
+ * The first Kuma line that gives its default policies the computed labels and, at boot, heals those an older line
+ * created without them (v2.14.3 pkg/defaults/mesh/mesh.go ensureDefaultResource; FACTS §1.1, §1.4).
+ */
+export const DEFAULTS_LABELLED_FROM = "2.14";
+
 /** Envelope fields the control plane owns: they are never sent, only returned (FACTS §2.8). */
 export const SERVER_OWNED_FIELDS: readonly string[] = ["creationTime", "modificationTime", "kri", "snis", "status"];
 

@@ -35,15 +35,16 @@ export interface SchemaLine {
 
 /**
  * The minor line `version` (controlPlane.version, "2.10.3" or "2.10") selects, or an error listing the supported
- * ones. No version, or 3.x (whose schemas meshops does not carry per line), means the newest line.
+ * ones, naming the `setting` that gave it (`meshops cp --kuma-version`). No version, or 3.x (whose schemas meshops
+ * does not carry per line), means the newest line.
  */
-export function schemaLine(version: string | undefined): SchemaLine | { readonly error: string } {
+export function schemaLine(version: string | undefined, setting = "controlPlane.version"): SchemaLine | { readonly error: string } {
   if (version === undefined) return { minor: LATEST_MINOR, version };
   const match = /^(\d+)\.(\d+)/.exec(version);
   const minor = match ? `${match[1]}.${match[2]}` : undefined;
   if (minor && Number(match?.[1]) >= 3) return { minor: LATEST_MINOR, version };
   if (minor && INDEX.versions[minor]) return { minor, version };
-  return { error: `controlPlane.version ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
+  return { error: `${setting} ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
 }
 
 /** Whether schemas/v<minor>/ holds the type's own schema (else the newest line's applies). */

@@ -4,16 +4,19 @@ import path from "node:path";
 import { openStore, type StoreOptions } from "../../src/backend/store.js";
 import { startControlPlaneServer } from "../../src/cp/server.js";
 
-/** The embedded control plane on an ephemeral 127.0.0.1 port, in a fresh state directory removed afterwards. */
+/**
+ * The embedded control plane on an ephemeral 127.0.0.1 port, in a fresh state directory removed afterwards, or in
+ * `options.stateDir` (kept: the caller's, to open it again).
+ */
 export async function withControlPlaneServer(options: Partial<StoreOptions>, fn: (url: string) => Promise<void>): Promise<void> {
-  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
-  const store = await openStore({ stateDir, ...options });
+  const stateDir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  const store = await openStore({ ...options, stateDir });
   const server = await startControlPlaneServer({ store, port: 0 });
   try {
     await fn(server.url);
   } finally {
     await server.close();
     await store.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    if (options.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -38,7 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
+import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -238,7 +238,10 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   );
   store.attach(log, warnings);
   for (const warning of warnings) options.onWarning?.(warning);
-  if (!options.skipMeshCreation) await store.ensureMesh(DEFAULT_MESH);
+  if (!options.skipMeshCreation) {
+    await store.ensureMesh(DEFAULT_MESH);
+    await store.healDefaultLabels();
+  }
   return store;
 }
 
@@ -288,9 +291,6 @@ function* snapshotTextSteps(snapshot: Readonly<Record<string, unknown>>): Steps<
   return chunks;
 }
 
-/** The first Kuma line whose default policies get the computed labels (v2.14.3 pkg/defaults/mesh/mesh.go; FACTS §1.4). */
-const DEFAULTS_LABELLED_FROM = "2.14";
-
 export class ControlPlaneStore {
   /** The Kuma minor line emulated (3.x: the newest); undefined for a version meshops has no schemas for. */
   private readonly minor: string | undefined;
@@ -309,6 +309,10 @@ export class ControlPlaneStore {
   private readonly createsDefaults: boolean;
   /** Which server-owned fields the emulated line's answers carry. */
   private readonly serverFields: ServerFields;
+  /** Whether an update that changes or removes an immutable label is refused (IMMUTABLE_LABELS_FROM). */
+  private readonly checksImmutableLabels: boolean;
+  /** Whether default policies get the computed labels, and older ones are healed at start (DEFAULTS_LABELLED_FROM). */
+  private readonly labelsDefaults: boolean;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
   private closed = false;
@@ -329,6 +333,8 @@ export class ControlPlaneStore {
     this.minor = "error" in line ? undefined : line.minor;
     const since = (line: string) => this.minor === undefined || compareMinors(this.minor, line) >= 0;
     this.serverFields = { kri: since(KRI_FROM), snis: since(SNIS_FROM) };
+    this.checksImmutableLabels = since(IMMUTABLE_LABELS_FROM);
+    this.labelsDefaults = since(DEFAULTS_LABELLED_FROM);
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -674,7 +680,7 @@ export class ControlPlaneStore {
 
     const computed = computeLabels(typeName, isMesh ? undefined : mesh, labels, this.zone, kubernetes, object);
     if (existing) {
-      const immutable = immutableLabelViolations(existing.labels, computed);
+      const immutable = this.checksImmutableLabels ? immutableLabelViolations(existing.labels, computed) : [];
       if (immutable.length > 0) return fail(invalid(TITLE.update, immutable.map(parameter)));
     } else if (!isMesh && !global && !this.meshes.has(mesh)) {
       return fail({
@@ -753,18 +759,46 @@ export class ControlPlaneStore {
    * DEFAULT_POLICIES, minus what `skipCreatingInitialPolicies` names (`*` skips all; exact, case-sensitive type names).
    */
   private defaultPolicies(mesh: string, meshObject: JsonObject, now: string): Op[] {
-    const namespace = this.systemNamespace;
     return initialPoliciesOf(meshObject, this.version).map((p) => {
       const name = defaultPolicyName(p.prefix, mesh);
       const spec = rewrite(p.spec(), specSchema(p.type), "go") as JsonObject;
-      // On Kubernetes they are objects in the system namespace: `mesh-timeout-all-default.kuma-system` (FACTS §1.2).
-      const placement = this.kubernetes ? { name, namespace, systemNamespace: namespace, spec } : undefined;
+      const placement = this.defaultPlacement(name, spec);
       // Before 2.14 ensureDefaultResource created them without labels (store.CreateBy only); on Kubernetes the
       // placement's labels stay, as the Kubernetes store keeps its own.
-      const labelled = placement !== undefined || this.minor === undefined || compareMinors(this.minor, DEFAULTS_LABELLED_FROM) >= 0;
-      const labels = labelled ? computeLabels(p.type, mesh, {}, this.zone, placement) : {};
-      return { put: { type: p.type, mesh, name: placement ? coreName(name, namespace) : name, creationTime: now, modificationTime: now, labels, body: spec } };
+      const labels = placement !== undefined || this.labelsDefaults ? computeLabels(p.type, mesh, {}, this.zone, placement) : {};
+      return { put: { type: p.type, mesh, name: placement ? coreName(name, this.systemNamespace) : name, creationTime: now, modificationTime: now, labels, body: spec } };
     });
+  }
+
+  /** On Kubernetes default policies are objects in the system namespace: `mesh-timeout-all-default.kuma-system` (FACTS §1.2). */
+  private defaultPlacement(name: string, spec: JsonObject): KubernetesPlacement | undefined {
+    const namespace = this.systemNamespace;
+    return this.kubernetes ? { name, namespace, systemNamespace: namespace, spec } : undefined;
+  }
+
+  /**
+   * @internal EnsureDefaultMeshResourcesUpToDate, run at start from 2.14 on (v2.14.3 pkg/defaults/mesh/mesh.go with
+   * reconcileExistingOnly; FACTS §1.1, §1.4): each Mesh's default policies that exist and that its skip list leaves in
+   * get the computed labels over their own (an older line created them without), in place, spec and creationTime
+   * kept; one an operator deleted stays deleted. The loader skips it with skipMeshCreation, as Kuma does.
+   */
+  async healDefaultLabels(): Promise<void> {
+    if (!this.labelsDefaults || !this.createsDefaults) return;
+    const now = this.now().toISOString();
+    const ops: Op[] = [];
+    for (const [mesh, slot] of this.meshes) {
+      for (const p of initialPoliciesOf(slot.entry.record.body, this.version)) {
+        const name = defaultPolicyName(p.prefix, mesh);
+        const placement = this.defaultPlacement(name, {});
+        const entry = slot.resources.get(p.type)?.get(placement ? coreName(name, this.systemNamespace) : name);
+        if (!entry) continue;
+        const { labels, body } = entry.record;
+        const desired = computeLabels(p.type, mesh, labels, this.zone, placement && { ...placement, spec: body });
+        const same = Object.keys(desired).length === Object.keys(labels).length && Object.keys(desired).every((k) => own(labels, k) === desired[k]);
+        if (!same) ops.push({ put: { ...entry.record, modificationTime: now, labels: desired } });
+      }
+    }
+    if (ops.length > 0) await this.log?.whenDurable(this.commit(ops));
   }
 }
 

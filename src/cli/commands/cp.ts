@@ -6,6 +6,7 @@ import { parseListen, UsageError, type CliIo } from "../io.js";
 import type { Product } from "../../config/repoConfig.js";
 import type { ControlPlaneEnvironment } from "../../backend/types.js";
 import { openStateDirectory } from "../controlPlane.js";
+import { schemaLine } from "../../kuma/versions.js";
 
 interface CpOptions {
   listen: string;
@@ -38,6 +39,9 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .option("--insecure", "allow listening on a non-loopback address without --token-file (anyone who reaches it can write)")
     .action(async (options: CpOptions) => {
       const { host, port } = parseListen(options.listen, "--listen");
+      // The store emulates the lines meshops has schemas for: any other version would be served as 2.14 under its name.
+      const line = schemaLine(options.kumaVersion, "--kuma-version");
+      if ("error" in line) throw new UsageError(line.error);
       const token = options.tokenFile
         ? (
             await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {

@@ -14,7 +14,7 @@ import type { CheckResult } from "./meshManager.js";
 import { boundedMemo } from "../../model/boundedMemo.js";
 
 
-/** Changing or removing these on update is refused (v2.13+). */
+/** Changing or removing these on update is refused (from IMMUTABLE_LABELS_FROM on). */
 const IMMUTABLE_LABELS = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
 
 const QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
