@@ -8,6 +8,7 @@ import { nameOfUnit, subjectOf } from "../model/key.js";
 import { DEFAULT_POLICIES, defaultPolicyName, type DefaultPolicy } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
 import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
+import { goQuote } from "./duration.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 
@@ -72,6 +73,52 @@ export const GITOPS_ENGINE_LABELS: readonly string[] = [
   "helm.toolkit.fluxcd.io/name",
   "helm.toolkit.fluxcd.io/namespace",
 ];
+
+/** A KRI's parts (go-v2.14.3 pkg/core/kri/kri.go Identifier): the type still by its short name. */
+export interface KriParts {
+  readonly shortName: string;
+  readonly mesh: string;
+  readonly zone: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Everything after the name part, joined without the underscores (kri.FromString). */
+  readonly sectionName: string;
+}
+
+/**
+ * kri.FromString up to the type look-up: `kri_<shortName>_<mesh>_<zone>_<namespace>_<name>_<section...>`, split on
+ * `_`; fewer than seven parts, or a first part other than `kri`, is the error text the control plane reports.
+ */
+export function parseKri(text: string): { ok: true; parts: KriParts } | { ok: false; error: string } {
+  const parts = text.split("_");
+  if (parts.length < 7) return { ok: false, error: `invalid identifier string: ${goQuote(text)}` };
+  if (parts[0] !== "kri") return { ok: false, error: `identifier must start with 'kri': ${goQuote(text)}` };
+  const [, shortName = "", mesh = "", zone = "", namespace = "", name = ""] = parts;
+  return { ok: true, parts: { shortName, mesh, zone, namespace, name, sectionName: parts.slice(6).join("") } };
+}
+
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+const UINT64 = (1n << 64n) - 1n;
+/** k8s.io/apimachinery rand.SafeEncodeString's alphabet (no vowels, no look-alikes). */
+const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+/**
+ * The name KDS gives a resource synced from another control plane (go-v2.14.3 pkg/kds/hash HashedName): the name cut
+ * to 236 characters, a dash and 16 characters of FNV-1a 64 over mesh, name and each of `values` (the non-empty zone
+ * and namespace, in that order), hex-encoded and then mapped byte by byte onto rand.SafeEncodeString's alphabet.
+ */
+export function kdsHashedName(mesh: string, name: string, values: readonly string[]): string {
+  let hash = FNV64_OFFSET;
+  for (const byte of Buffer.from([mesh, name, ...values].join(""), "utf8")) hash = ((hash ^ BigInt(byte)) * FNV64_PRIME) & UINT64;
+  const hex = hash.toString(16).padStart(16, "0");
+  let safe = "";
+  for (let i = 0; i < hex.length; i++) safe += SAFE_ALPHABET[hex.charCodeAt(i) % SAFE_ALPHABET.length];
+  // k8s.io/utils/strings ShortenString: bytes, as Go slices a string.
+  const bytes = Buffer.from(name, "utf8");
+  const short = bytes.length <= 253 - 17 ? name : bytes.subarray(0, 253 - 17).toString("utf8");
+  return `${short}-${safe}`;
+}
 
 /** `K8sNamespacedNameToCoreName`: the API name of `name` in `namespace`. */
 export function coreName(name: string, namespace: string): string {
