@@ -9,6 +9,8 @@
  * - put_meshservice: the requests send `ports[].protocol`, a field MeshService does not have. Kuma drops it silently
  *   (and fills `appProtocol: tcp`); this server refuses unknown fields, so the replay sends `appProtocol: tcp` instead,
  *   which gives the very GET the golden shows.
+ * - get_resource_by_kri, get_dp_by_kri: Kuma's test stores the resource without computed labels, so its kri has no
+ *   zone part; set up through the API it has them. The answer is compared without labels and kri.
  * - resource_name-mesh, resource_mesh-not-found, resource-delete_not-found: the goldens have no request file; the
  *   requests here are built to provoke exactly those errors.
  * - the response body's spec is compared as JSON values, not key by key in order: Kuma prints a spec in its Go
@@ -28,6 +30,7 @@ import { parseAllDocuments } from "yaml";
 import type { ControlPlaneStore, StoreOptions } from "../src/backend/store.js";
 import { openStore } from "../src/backend/store.js";
 import type { ControlPlaneServerOptions, Fault } from "../src/cp/server.js";
+import { kdsHashedName } from "../src/kuma/naming.js";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
@@ -197,6 +200,134 @@ for (const name of [
 ]) {
   test(`golden replay: ${name}`, () => replay(name));
 }
+
+// GET /_kri/{kri} (go-v2.14.3 pkg/api-server/kri_endpoint.go): a short name no type has is kri.FromString's 400, a KRI
+// of this zone naming nothing is the 404 of a GET.
+for (const name of ["get_resource_by_kri_bad-request", "get_resource_by_kri_not-found"]) {
+  test(`golden replay: ${name}`, () => replay(name));
+}
+
+// Kuma's tests store mtp-1 and dp-1 without computed labels (their own kri has no zone); through the API they get
+// them, so the answer is the golden plus those labels, and its kri carries the zone the request names.
+for (const [name, getPath] of [
+  ["get_resource_by_kri", "/meshes/default/meshtrafficpermissions/mtp-1"],
+  ["get_dp_by_kri", "/meshes/default/dataplanes/dp-1"],
+] as const) {
+  test(`golden (partial): ${name} answers the resource's GET, labels and kri aside`, async () => {
+    await withServer(async (h) => {
+      const input = readFileSync(path.join(CRUD(), `${name}.input.yaml`), "utf8");
+      const request = input.split("\n")[0]?.slice(1).split(" ") ?? [];
+      for (const doc of parseAllDocuments(input).map((d) => d.toJS() as JsonObject)) {
+        assert.ok((await h.store.put(String(doc.type), String(doc.type === "Mesh" ? doc.name : doc.mesh), String(doc.name), doc)).ok);
+      }
+      const reply = await h.request("GET", String(request[0]));
+      assert.equal(reply.status, Number(request[1]), reply.text);
+      const { labels, kri, ...rest } = normalize(reply.json, new URL(h.url).host) as JsonObject;
+      const { kri: goldenKri, ...expected } = golden(path.join(CRUD(), `${name}.golden.json`)) as JsonObject;
+      assert.deepEqual(rest, expected);
+      // The golden's own kri has no zone part; the request's (and this server's kri) has this zone's.
+      assert.equal(String(request[0]).replace("/_kri/", ""), kri);
+      assert.equal(String(goldenKri).split("_")[3], "");
+      assert.equal((labels as JsonObject)["kuma.io/zone"], "default");
+      assert.equal(reply.text, (await h.request("GET", getPath)).text);
+    });
+  });
+}
+
+test("GET /_kri/{kri}: a KRI of this zone finds the resource by its name part; the section part is ignored; malformed KRIs are refused as Kuma does", async () => {
+  await withServer(async (h) => {
+    assert.equal((await h.request("PUT", "/meshes/m", { body: { type: "Mesh", name: "m", skipCreatingInitialPolicies: ["*"] } })).status, 201);
+    const timeout = (name: string) => ({ type: "MeshTimeout", mesh: "m", name, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1s" } }] } });
+    assert.equal((await h.request("PUT", "/meshes/m/meshtimeouts/t", { body: timeout("t") })).status, 201);
+    const generator = { type: "HostnameGenerator", name: "hg-1", spec: { template: "{{ .DisplayName }}.mesh", selector: { meshService: { matchLabels: { a: "b" } } } } };
+    assert.equal((await h.request("PUT", "/hostnamegenerators/hg-1", { body: generator })).status, 201);
+    const problem = async (kri: string) => {
+      const r = await h.request("GET", `/_kri/${encodeURIComponent(kri)}`);
+      return [r.status, (r.json as JsonObject).title, (r.json as JsonObject).detail];
+    };
+    const notFound = [404, "Could not retrieve a resource", "Not found"];
+    // Resources this zone made carry its zone in their kri, and that kri finds them.
+    for (const get of ["/meshes/m/meshtimeouts/t", "/hostnamegenerators/hg-1"]) {
+      const direct = await h.request("GET", get);
+      const kri = String((direct.json as JsonObject).kri);
+      assert.equal(kri.split("_")[3], "default", kri);
+      const byKri = await h.request("GET", `/_kri/${kri}`);
+      assert.equal(byKri.status, 200, `${get} ${kri}: ${byKri.text}`);
+      assert.equal(byKri.text, direct.text, kri);
+    }
+    // A Mesh's kri has no zone part: 2.14.3 takes only a KRI whose zone part is this zone's name as this zone's own
+    // (kri.IsLocallyOriginated) and looks any other up under the KDS-hashed name, so a Mesh's own kri is a 404 there.
+    const mesh = await h.request("GET", "/meshes/m");
+    assert.equal((mesh.json as JsonObject).kri, "kri_m____m_");
+    assert.deepEqual(await problem("kri_m____m_"), notFound);
+    assert.equal((await h.request("GET", "/_kri/kri_m__default__m_")).text, mesh.text);
+    // Everything after the name part is the section: ignored.
+    assert.equal((await h.request("GET", "/_kri/kri_mt_m_default__t_section_x")).text, (await h.request("GET", "/meshes/m/meshtimeouts/t")).text);
+    assert.deepEqual(await problem("kri_mt_m_default_t"), [400, "Bad Request", 'bad request: invalid identifier string: "kri_mt_m_default_t"']);
+    assert.deepEqual(await problem("kru_mt_m_default__t_"), [400, "Bad Request", "bad request: identifier must start with 'kri': \"kru_mt_m_default__t_\""]);
+    assert.deepEqual(await problem("kri_zz_m_default__t_"), [400, "Bad Request", 'bad request: unknown short name of resource type: "zz"']);
+    // Secrets have no short name: not addressable.
+    assert.deepEqual(await problem("kri__m_default__t_"), [400, "Bad Request", 'bad request: unknown short name of resource type: ""']);
+    // Another mesh; a mesh part on a kind of no mesh; another zone (its copy would be `t-<hash>`, not `t`).
+    for (const kri of ["kri_mt_other_default__t_", "kri_m_m_default__m_", "kri_hg_m_default__hg-1_", "kri_mt_m_zone-2__t_", "kri_mt_m___t_"]) {
+      assert.deepEqual(await problem(kri), notFound, kri);
+    }
+  });
+});
+
+test("GET /_kri/{kri}: another zone's KRI, or one without a zone, names the KDS-synced copy under its hashed name", async () => {
+  await withServer(async (h) => {
+    assert.equal((await h.request("PUT", "/meshes/default", { body: { type: "Mesh", name: "default", skipCreatingInitialPolicies: ["*"] } })).status, 201);
+    const timeout = (name: string) => ({ type: "MeshTimeout", mesh: "default", name, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1s" } }] } });
+    // The copies' names: mesh default, name without-namespace, no zone and no namespace (the vector of go-v2.14.3
+    // pkg/api-server/kri_endpoint_test.go "should resolve globally originated resource on Zone CP"), and zone-2.
+    const global = "without-namespace-c5v4498z5w4x9bcx";
+    const fromZone2 = kdsHashedName("default", "t", ["zone-2"]);
+    for (const name of [global, fromZone2]) assert.equal((await h.request("PUT", `/meshes/default/meshtimeouts/${name}`, { body: timeout(name) })).status, 201);
+    assert.equal((await h.request("GET", "/_kri/kri_mt_default___without-namespace_")).text, (await h.request("GET", `/meshes/default/meshtimeouts/${global}`)).text);
+    assert.equal((await h.request("GET", "/_kri/kri_mt_default_zone-2__t_")).text, (await h.request("GET", `/meshes/default/meshtimeouts/${fromZone2}`)).text);
+    assert.equal((await h.request("GET", "/_kri/kri_mt_default_zone-3__t_")).status, 404);
+  });
+});
+
+test("kdsHashedName gives the names of go-v2.14.3 pkg/api-server/kri_endpoint_test.go (Apache-2.0)", () => {
+  assert.equal(kdsHashedName("producer-policy-flow", "to-test-server", ["kuma-2", "producer-policy-flow-ns"]), "to-test-server-4cx47v8b5wcd4764");
+  assert.equal(kdsHashedName("producer-policy-flow", "to-test-server", ["producer-policy-flow-ns"]), "to-test-server-5wxzc95dxv8zb244");
+  assert.equal(kdsHashedName("producer-policy-flow", "to-test-server", ["zone-1", "producer-policy-flow-ns"]), "to-test-server-xw65cwcxxw4f7fvw");
+  assert.equal(kdsHashedName("default", "without-namespace", []), "without-namespace-c5v4498z5w4x9bcx");
+  // ShortenString: the name is cut to 236 bytes before the dash and hash.
+  assert.match(kdsHashedName("m", "n".repeat(300), []), /^n{236}-[bcdfghjklmnpqrstvwxz2456789]{16}$/);
+});
+
+test("GET /_kri/{kri} on a Kubernetes zone: the name part is the display name, with the namespace part (or the system namespace) appended; a Mesh by its name", async () => {
+  await withServer(
+    async (h) => {
+      const documents = [
+        "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: m\nspec: {}",
+        "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: t\n  namespace: apps\n  labels:\n    kuma.io/mesh: m\nspec:\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s",
+        "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: t\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: m\nspec:\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 2s",
+      ].join("\n---\n");
+      const applied = await h.request("POST", "/_meshops/kubernetes", { raw: documents, headers: { "content-type": "application/yaml" } });
+      assert.equal(applied.status, 200, applied.text);
+      for (const [get, kri] of [
+        ["/meshes/m/meshtimeouts/t.apps", "kri_mt_m_default_apps_t_"],
+        ["/meshes/m/meshtimeouts/t.kuma-system", "kri_mt_m_default_kuma-system_t_"],
+        // An empty namespace part is the system namespace's.
+        ["/meshes/m/meshtimeouts/t.kuma-system", "kri_mt_m_default__t_"],
+        ["/meshes/m", "kri_m__default__m_"],
+      ]) {
+        const direct = await h.request("GET", String(get));
+        assert.equal(direct.status, 200, `${get}: ${direct.text}`);
+        const byKri = await h.request("GET", `/_kri/${kri}`);
+        assert.equal(byKri.status, 200, `${kri}: ${byKri.text}`);
+        assert.equal(byKri.text, direct.text, kri);
+      }
+      assert.equal(((await h.request("GET", "/meshes/m/meshtimeouts/t.apps")).json as JsonObject).kri, "kri_mt_m_default_apps_t_");
+      assert.equal((await h.request("GET", "/_kri/kri_mt_m_default_other_t_")).status, 404);
+    },
+    { store: { environment: "kubernetes" } },
+  );
+});
 
 // The update's GET shows the labels the API server computes for a Dataplane: kuma.io/proxy-type among them
 // (resource_labels.Compute: `set` for every proxy type, go-v2.14.3 pkg/core/resources/labels/compute.go).

@@ -165,3 +165,14 @@ test("a 2.14 control plane started on a 2.13 one's state heals the labels of the
   // Labels that are right already are left alone: a second start writes nothing.
   await withControlPlaneServer({ version: "2.14.3", stateDir }, async (url) => assert.equal((await list(url, "meshtimeouts"))[0]?.modificationTime, healedAt));
 });
+
+test("GET /_kri/{kri} is served from 2.13 on; before, the path is an unknown route", async () => {
+  for (const [version, served] of [["2.12.14", false], ["2.13.10", true], ["2.14.3", true]] as const) {
+    await withControlPlaneServer({ version }, async (url) => {
+      const res = await fetch(`${url}/_kri/kri_m__default__default_`);
+      const body = (await res.json()) as { type?: string; name?: string; detail?: string };
+      if (served) assert.deepEqual([res.status, body.type, body.name], [200, "Mesh", "default"], version);
+      else assert.deepEqual([res.status, body.detail], [404, "no route for /_kri/kri_m__default__default_"], version);
+    });
+  }
+});

@@ -1,9 +1,9 @@
 /**
  * The embedded control plane served over the Kuma REST API (port 5681 on a real control plane), with node:http:
  * `GET /`, `GET /_resources`, `GET|PUT|DELETE /meshes/{name}`, `GET /meshes`, `GET /meshes/{mesh}/{path}` (paginated),
- * `GET|PUT|DELETE /meshes/{mesh}/{path}/{name}` and `GET /{path}` (every mesh). Semantics live in the store
- * (src/backend/store.ts); this file is routing, HTTP details and the knobs tests need (read-only mode, bearer token,
- * fault injection).
+ * `GET|PUT|DELETE /meshes/{mesh}/{path}/{name}`, `GET /{path}` (every mesh) and, from 2.13 on, `GET /_kri/{kri}`.
+ * Semantics live in the store (src/backend/store.ts); this file is routing, HTTP details and the knobs tests need
+ * (read-only mode, bearer token, fault injection).
  *
  * A Kubernetes-mode store (`meshops cp --mode kubernetes`) is read-only here, as Kuma on Kubernetes is, and takes its
  * writes on a route of its own that stands in for `kubectl apply` / `kubectl delete` (tests and the demo; a real
@@ -139,7 +139,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
     return;
   }
 
-  const route = match(segments, (type) => options.store.serves(type.name));
+  const route = match(segments, (type) => options.store.serves(type.name), options.store.servesKri);
   if (!route) {
     send(res, 404, problemJson({ status: 404, title: "Not Found", detail: `no route for ${url.pathname}` }));
     return;
@@ -169,6 +169,12 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
     case "types":
       send(res, 200, { resources: typeDescriptions(readOnly, (type) => store.serves(type.name)) });
       return;
+    case "kri": {
+      const found = await store.getJsonByKri(route.kri);
+      if (found.ok) sendText(res, 200, found.json);
+      else send(res, found.problem.status, problemJson(found.problem));
+      return;
+    }
     case "list":
       await list(store, req, res, url, route.type, route.mesh, route.template);
       return;
@@ -201,6 +207,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
 type Route =
   | { kind: "index" }
   | { kind: "types" }
+  | { kind: "kri"; kri: string }
   | { kind: "list"; type: ResourceType; mesh: string | undefined; template: string }
   | { kind: "item"; type: ResourceType; mesh: string; name: string };
 
@@ -208,7 +215,7 @@ const MESH_TYPE = RESOURCE_TYPES.find((t) => t.name === "Mesh") as ResourceType;
 /** The paths Kuma 2.14 lists in /_resources where meshops uses an older alias, served too. */
 const LISTED_PATH_TYPES = new Map(Object.entries(LISTED_PATHS).map(([name, path]) => [path, RESOURCE_TYPES.find((t) => t.name === name) as ResourceType]));
 
-function match(segments: readonly string[], serves: (type: ResourceType) => boolean): Route | undefined {
+function match(segments: readonly string[], serves: (type: ResourceType) => boolean, servesKri: boolean): Route | undefined {
   const served = (path: string | undefined): ResourceType | undefined => {
     const type = path === undefined ? undefined : (resourceTypeByPath(path) ?? LISTED_PATH_TYPES.get(path));
     return type && type.name !== "Mesh" && serves(type) ? type : undefined;
@@ -234,6 +241,7 @@ function match(segments: readonly string[], serves: (type: ResourceType) => bool
       }
     case 2: {
       if (first === "meshes" && second !== undefined) return { kind: "item", type: MESH_TYPE, mesh: second, name: second };
+      if (first === "_kri" && second !== undefined) return servesKri ? { kind: "kri", kri: second } : undefined;
       // A global kind: `/hostnamegenerators/{name}`, `/global-secrets/{name}` (and 2.14's `/globalsecrets/{name}`).
       const type = global(first);
       return type && second !== undefined ? { kind: "item", type, mesh: GLOBAL_SCOPE, name: second } : undefined;

@@ -17,7 +17,7 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, resourceType } from "../../kuma/types.js";
+import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType } from "../../kuma/types.js";
 import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
@@ -58,7 +58,7 @@ import { jsonLinesText } from "../../util/jsonLines.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
-import { coreName, defaultSystemNamespaces, kubernetesNameOf, type ControlPlaneEnvironment } from "../../kuma/naming.js";
+import { coreName, defaultSystemNamespaces, kdsHashedName, kubernetesNameOf, parseKri, type ControlPlaneEnvironment } from "../../kuma/naming.js";
 import { isClusterScoped, KUBERNETES_API_VERSION } from "../../kuma/types.js";
 import { toResource } from "../../parse/convert.js";
 import { formatPath } from "../../parse/fieldPath.js";
@@ -365,11 +365,41 @@ export class ControlPlaneStore {
     return this.minor === undefined || kindIntroducedAfter(typeName, this.minor) === undefined;
   }
 
+  /** Whether the emulated line serves `GET /_kri/{kri}` (Kuma 2.13 on, as `kri` in a GET). */
+  get servesKri(): boolean {
+    return this.serverFields.kri;
+  }
+
   meshExists(name: string): boolean {
     return this.meshes.has(name);
   }
 
   // --- reads ----------------------------------------------------------------------------------------------------------
+
+  /**
+   * `GET /_kri/{kri}` (go-v2.14.3 pkg/api-server/kri_endpoint.go, from 2.13 on): the GET rendering of the resource a
+   * KRI names. A malformed KRI or a short name this line does not have is a 400 (kri.FromString's text after
+   * "bad request: "); the section part is ignored. A KRI whose zone part is this zone's name names the resource by its
+   * name part (the display name), with `.<namespace>` (the system namespace when the part is empty) on Kubernetes
+   * for a namespaced kind. Any other zone part, the empty one too (a Mesh's kri), names a KDS-synced copy:
+   * `<name>-<hash>` (kdsHashedName), `.<system namespace>` on Kubernetes. Then a GET: 404 when nothing is there.
+   */
+  async getJsonByKri(text: string): Promise<{ ok: true; json: string } | { ok: false; problem: ApiProblem }> {
+    const parsed = parseKri(text);
+    const badRequest = (error: string): { ok: false; problem: ApiProblem } => ({ ok: false, problem: { status: 400, title: "Bad Request", detail: `bad request: ${error}` } });
+    if (!parsed.ok) return badRequest(parsed.error);
+    const { shortName, mesh, zone, namespace, name } = parsed.parts;
+    const type = RESOURCE_TYPES.find((t) => t.shortName !== "" && t.shortName === shortName && this.serves(t.name));
+    if (!type) return badRequest(`unknown short name of resource type: ${goQuote(shortName)}`);
+    // The look-up is by (name, mesh part): a Mesh or global kind is kept under no mesh, every other kind under one.
+    const inScope = (mesh === "") === (type.name === "Mesh" || isGlobalType(type.name));
+    const local = zone === this.zone;
+    const base = local ? name : kdsHashedName(mesh, name, [zone, namespace].filter((v) => v !== ""));
+    const namespaced = this.kubernetes && !isClusterScoped(type.name);
+    const stored = !namespaced ? base : coreName(base, local ? namespace || this.systemNamespace : this.systemNamespace);
+    const json = inScope ? await this.getJson(type.name, mesh, stored) : undefined;
+    return json === undefined ? { ok: false, problem: { status: 404, title: TITLE.retrieve, detail: "Not found" } } : { ok: true, json };
+  }
 
   /** The GET rendering of one resource (JSON text), or undefined. For a Mesh, `mesh` is ignored. */
   async getJson(typeName: string, mesh: string, name: string): Promise<string | undefined> {
