@@ -31,7 +31,7 @@ import type { ControlPlaneStore, StoreOptions } from "../src/backend/store.js";
 import { openStore } from "../src/backend/store.js";
 import type { ControlPlaneServerOptions, Fault } from "../src/cp/server.js";
 import { kdsHashedName } from "../src/kuma/naming.js";
-import { RESOURCE_TYPES } from "../src/kuma/types.js";
+import { RESOURCE_TYPES, SERVER_RECORDED_SHORT_NAMES } from "../src/kuma/types.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
 import type { JsonObject, JsonValue } from "../src/model/resource.js";
 import { kumaReferenceDir } from "./helpers/reference.js";
@@ -266,6 +266,8 @@ test("GET /_kri/{kri}: a KRI of this zone finds the resource by its name part; t
     assert.deepEqual(await problem("kri_mt_m_default_t"), [400, "Bad Request", 'bad request: invalid identifier string: "kri_mt_m_default_t"']);
     assert.deepEqual(await problem("kru_mt_m_default__t_"), [400, "Bad Request", "bad request: identifier must start with 'kri': \"kru_mt_m_default__t_\""]);
     assert.deepEqual(await problem("kri_zz_m_default__t_"), [400, "Bad Request", 'bad request: unknown short name of resource type: "zz"']);
+    // Kinds a proxy or a zone registers (ZoneIngress, ZoneEgress, Zone) are known to Kuma: none is here, so a 404.
+    for (const kri of ["kri_zi__default__zone-ingress-1_", "kri_ze__default__egress_", "kri_z____zone-1_"]) assert.deepEqual(await problem(kri), notFound, kri);
     // Secrets have no short name: not addressable.
     assert.deepEqual(await problem("kri__m_default__t_"), [400, "Bad Request", 'bad request: unknown short name of resource type: ""']);
     // Another mesh; a mesh part on a kind of no mesh; another zone (its copy would be `t-<hash>`, not `t`).
@@ -288,6 +290,13 @@ test("GET /_kri/{kri}: another zone's KRI, or one without a zone, names the KDS-
     assert.equal((await h.request("GET", "/_kri/kri_mt_default_zone-2__t_")).text, (await h.request("GET", `/meshes/default/meshtimeouts/${fromZone2}`)).text);
     assert.equal((await h.request("GET", "/_kri/kri_mt_default_zone-3__t_")).status, 404);
   });
+});
+
+test("SERVER_RECORDED_SHORT_NAMES are the short names Kuma 2.14's GET /_resources gives those kinds, and the only ones meshops models no type for", () => {
+  const theirs = (golden(path.join(TESTDATA(), "base_endpoints/_resources.golden.json")) as { resources: JsonObject[] }).resources;
+  const modelled = new Set(RESOURCE_TYPES.map((t) => t.name));
+  const unmodelled = Object.fromEntries(theirs.filter((r) => !modelled.has(String(r.name)) && r.shortName !== "").map((r) => [String(r.name), String(r.shortName)]));
+  assert.deepEqual(unmodelled, SERVER_RECORDED_SHORT_NAMES);
 });
 
 test("kdsHashedName gives the names of go-v2.14.3 pkg/api-server/kri_endpoint_test.go (Apache-2.0)", () => {

@@ -236,6 +236,12 @@ export const SERVER_RECORDED_KINDS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The short names (GET /_resources of Kuma 2.14, golden base_endpoints/_resources) of the SERVER_RECORDED_KINDS that
+ * have one: a KRI may name them (GET /_kri/{kri}), though meshops holds none.
+ */
+export const SERVER_RECORDED_SHORT_NAMES: Readonly<Record<string, string>> = { Zone: "z", ZoneIngress: "zi", ZoneEgress: "ze" };
+
+/**
  * Kuma's kinds that only its Kubernetes controllers read, which its API does not serve: a MeshGatewayInstance deploys a
  * builtin gateway, a MeshGatewayConfig shapes such deployments, a ContainerPatch patches the containers Kuma injects.
  * kubectl, Argo CD or Flux applies them; meshops checks them against their CRD and manages nothing of them.

@@ -17,7 +17,7 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType } from "../../kuma/types.js";
+import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType, SERVER_RECORDED_SHORT_NAMES } from "../../kuma/types.js";
 import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
@@ -389,7 +389,10 @@ export class ControlPlaneStore {
     const badRequest = (error: string): { ok: false; problem: ApiProblem } => ({ ok: false, problem: { status: 400, title: "Bad Request", detail: `bad request: ${error}` } });
     if (!parsed.ok) return badRequest(parsed.error);
     const { shortName, mesh, zone, namespace, name } = parsed.parts;
+    const notFound = { ok: false, problem: { status: 404, title: TITLE.retrieve, detail: "Not found" } } as const;
     const type = RESOURCE_TYPES.find((t) => t.shortName !== "" && t.shortName === shortName && this.serves(t.name));
+    // A kind Kuma has but a proxy or zone registers (no proxy registers here): known, and nothing there.
+    if (!type && Object.values(SERVER_RECORDED_SHORT_NAMES).includes(shortName)) return notFound;
     if (!type) return badRequest(`unknown short name of resource type: ${goQuote(shortName)}`);
     // The look-up is by (name, mesh part): a Mesh or global kind is kept under no mesh, every other kind under one.
     const inScope = (mesh === "") === (type.name === "Mesh" || isGlobalType(type.name));
@@ -398,7 +401,7 @@ export class ControlPlaneStore {
     const namespaced = this.kubernetes && !isClusterScoped(type.name);
     const stored = !namespaced ? base : coreName(base, local ? namespace || this.systemNamespace : this.systemNamespace);
     const json = inScope ? await this.getJson(type.name, mesh, stored) : undefined;
-    return json === undefined ? { ok: false, problem: { status: 404, title: TITLE.retrieve, detail: "Not found" } } : { ok: true, json };
+    return json === undefined ? notFound : { ok: true, json };
   }
 
   /** The GET rendering of one resource (JSON text), or undefined. For a Mesh, `mesh` is ignored. */
