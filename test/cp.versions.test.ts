@@ -176,3 +176,16 @@ test("GET /_kri/{kri} is served from 2.13 on; before, the path is an unknown rou
     });
   }
 });
+
+// go-v2.14.3 pkg/api-server/kri_endpoint.go getCoreName gives a cluster-scoped kind (Mesh, MeshGateway) its bare name on
+// Kubernetes; 2.13's (v2.13.0 to v2.13.10) appends the namespace to every kind, so a Mesh is never found by KRI there.
+test("GET /_kri/{kri} on a Kubernetes zone: a Mesh is found from 2.14 on, a 404 on 2.13", async () => {
+  for (const [version, status] of [["2.13.10", 404], ["2.14.3", 200]] as const) {
+    await withControlPlaneServer({ version, environment: "kubernetes", skipMeshCreation: true }, async (url) => {
+      const applied = await fetch(`${url}/_meshops/kubernetes`, { method: "POST", body: "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: m\n", headers: { "content-type": "application/yaml" } });
+      assert.equal(applied.status, 200, await applied.text());
+      assert.equal((await fetch(`${url}/meshes/m`)).status, 200, version);
+      assert.equal((await fetch(`${url}/_kri/kri_m__default__m_`)).status, status, version);
+    });
+  }
+});

@@ -24,6 +24,12 @@ export const KUBERNETES_LABEL_VALUE_MAX = 63;
 /** The first Kuma line whose answers carry `kri` (FACTS §2.8; rest.yaml has it from 2.13 on). */
 export const KRI_FROM = "2.13";
 
+/**
+ * The first Kuma line whose `GET /_kri/{kri}` names a cluster-scoped kind (Mesh, MeshGateway) on Kubernetes by its bare
+ * name (kri_endpoint.go isClusterScoped, v2.14.0); 2.13 appends the namespace to every kind's, so finds none of them.
+ */
+export const KRI_CLUSTER_SCOPED_FROM = "2.14";
+
 /** The first Kuma line whose answers for a destination (MeshService, ...) carry `snis` (only 2.14's rest.yaml has it). */
 export const SNIS_FROM = "2.14";
 

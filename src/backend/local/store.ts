@@ -38,7 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
+import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -313,6 +313,8 @@ export class ControlPlaneStore {
   private readonly checksImmutableLabels: boolean;
   /** Whether default policies get the computed labels, and older ones are healed at start (DEFAULTS_LABELLED_FROM). */
   private readonly labelsDefaults: boolean;
+  /** Whether GET /_kri names a cluster-scoped kind on Kubernetes without a namespace (KRI_CLUSTER_SCOPED_FROM). */
+  private readonly kriClusterScoped: boolean;
   private readonly now: () => Date;
   private log: DurableLog | undefined;
   private closed = false;
@@ -335,6 +337,7 @@ export class ControlPlaneStore {
     this.serverFields = { kri: since(KRI_FROM), snis: since(SNIS_FROM) };
     this.checksImmutableLabels = since(IMMUTABLE_LABELS_FROM);
     this.labelsDefaults = since(DEFAULTS_LABELLED_FROM);
+    this.kriClusterScoped = since(KRI_CLUSTER_SCOPED_FROM);
     this.now = options.now ?? (() => new Date());
     const hostname = osHostname();
     this.info = { version: this.version, product: this.product, hostname, instanceId: `${hostname}-${randomUUID().slice(0, 4)}`, clusterId, zone: this.zone };
@@ -381,8 +384,9 @@ export class ControlPlaneStore {
    * KRI names. A malformed KRI or a short name this line does not have is a 400 (kri.FromString's text after
    * "bad request: "); the section part is ignored. A KRI whose zone part is this zone's name names the resource by its
    * name part (the display name), with `.<namespace>` (the system namespace when the part is empty) on Kubernetes
-   * for a namespaced kind. Any other zone part, the empty one too (a Mesh's kri), names a KDS-synced copy:
-   * `<name>-<hash>` (kdsHashedName), `.<system namespace>` on Kubernetes. Then a GET: 404 when nothing is there.
+   * for a namespaced kind (2.13: for every kind). Any other zone part, the empty one too (a Mesh's kri), names a
+   * KDS-synced copy: `<name>-<hash>` (kdsHashedName), `.<system namespace>` on Kubernetes. A Zone, ZoneIngress or
+   * ZoneEgress is known but never here. Then a GET: 404 when nothing is there.
    */
   async getJsonByKri(text: string): Promise<{ ok: true; json: string } | { ok: false; problem: ApiProblem }> {
     const parsed = parseKri(text);
@@ -398,7 +402,7 @@ export class ControlPlaneStore {
     const inScope = (mesh === "") === (type.name === "Mesh" || isGlobalType(type.name));
     const local = zone === this.zone;
     const base = local ? name : kdsHashedName(mesh, name, [zone, namespace].filter((v) => v !== ""));
-    const namespaced = this.kubernetes && !isClusterScoped(type.name);
+    const namespaced = this.kubernetes && !(this.kriClusterScoped && isClusterScoped(type.name));
     const stored = !namespaced ? base : coreName(base, local ? namespace || this.systemNamespace : this.systemNamespace);
     const json = inScope ? await this.getJson(type.name, mesh, stored) : undefined;
     return json === undefined ? notFound : { ok: true, json };
