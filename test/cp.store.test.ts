@@ -371,6 +371,24 @@ test("warnings: non-DNS-1035 Mesh names and MeshTimeout 'from'", async () => {
   });
 });
 
+test("warnings: an SNI warning names the port by its section, the port's name when it has one (go-v2.14.3 meshservice and meshmultizoneservice deprecated.go: port.GetName())", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    const sni = (type: string, port: string) => `Invalid ${type} SNI (port ${port}): name "aa.a" does not conform to RFC 1123: must not contain dots. This is deprecated.`;
+    const ports: JsonObject[] = [{ port: 8080, name: "admin", appProtocol: "http" }, { port: 80, appProtocol: "http" }];
+    const service = await putOk(store, { type: "MeshService", mesh: "m", name: "aa.a", spec: { selector: { dataplaneTags: { app: "web" } }, ports } });
+    assert.deepEqual(service.warnings.filter((w) => w.includes(" SNI ")), [sni("MeshService", '"admin"'), sni("MeshService", '"80"')]);
+    // A port without a name is named by its number.
+    const multi = await putOk(store, {
+      type: "MeshMultiZoneService",
+      mesh: "m",
+      name: "aa.a",
+      spec: { selector: { meshService: { matchLabels: { app: "web" } } }, ports: [{ port: 8080, appProtocol: "http" }, { port: 81, name: "grpc", appProtocol: "grpc" }] },
+    });
+    assert.deepEqual(multi.warnings.filter((w) => w.includes(" SNI ")), [sni("MeshMultiZoneService", '"8080"'), sni("MeshMultiZoneService", '"grpc"')]);
+  });
+});
+
 // =====================================================================================================================
 // Server-side rewriting (the false-drift sources)
 

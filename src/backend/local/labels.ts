@@ -66,9 +66,10 @@ export function warningsFor(typeName: string, name: string, body: JsonObject, ve
   if (sniSections) {
     const errors = dns1123LabelErrors(name);
     if (errors.length > 0) {
-      for (const { port } of sniSections(body)) {
+      // Deprecations() quotes the port's section (port.GetName()): its name when it has one, else its number.
+      for (const { section } of sniSections(body)) {
         warnings.push(
-          `Invalid ${typeName} SNI (port "${String(port)}"): name ${goQuote(name)} does not conform to RFC 1123: ${errors.join("; ")}. This is deprecated.`,
+          `Invalid ${typeName} SNI (port ${goQuote(section)}): name ${goQuote(name)} does not conform to RFC 1123: ${errors.join("; ")}. This is deprecated.`,
         );
       }
     }
