@@ -114,6 +114,21 @@ test("snis is in a GET of a MeshService from 2.14 on (only 2.14's rest.yaml has 
   }
 });
 
+test("snis is left out of a GET of a MeshService without ports, as computeSNIs gives nil for no sections and the field is omitempty (go-v2.14.3 rest/v1alpha1/resource.go)", async () => {
+  await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
+    const specs: [string, JsonObject][] = [
+      ["no-ports", { selector: { dataplaneTags: { app: "web" } } }],
+      ["empty-ports", { selector: { dataplaneTags: { app: "web" } }, ports: [] }],
+    ];
+    for (const [name, spec] of specs) {
+      assert.equal((await put(`${url}/meshes/default/meshservices/${name}`, { type: "MeshService", mesh: "default", name, spec })).status, 201, name);
+      const one = (await (await fetch(`${url}/meshes/default/meshservices/${name}`)).json()) as JsonObject;
+      assert.equal(one.kri, `kri_msvc_default_default__${name}_`, name);
+      assert.equal("snis" in one, false, `${name}: ${JSON.stringify(one)}`);
+    }
+  });
+});
+
 test("immutable labels are checked on update from 2.13 on (FACTS 2.5): a 2.10-2.12 control plane takes a changed or removed kuma.io/display-name, 2.13 refuses it", async () => {
   const timeout = (labels: JsonObject) => ({ type: "MeshTimeout", mesh: "default", name: "t", labels, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "1h" } }] } });
   const path = "meshes/default/meshtimeouts/t";

@@ -111,7 +111,8 @@ function kriOf(record: StoredResource): string {
 /**
  * `sni.<shortName>.<mesh>[.<zone>].<name>.<section>` (goldens put_meshservice_01, list_meshservices,
  * put_meshmultizoneservice_01), sorted by port ascending (go-v2.14.3 pkg/core/resources/model/rest/v1alpha1/resource.go
- * computeSNIs, whose section is the port's name when it has one).
+ * computeSNIs, whose section is the port's name when it has one). Undefined for a destination without ports, as
+ * computeSNIs gives nil and `snis` is omitempty.
  */
 function snisOf(record: StoredResource): JsonValue[] | undefined {
   const sectionsOfSpec = SNI_SECTIONS[record.type];
@@ -120,6 +121,7 @@ function snisOf(record: StoredResource): JsonValue[] | undefined {
   const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
   const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
   const sections = sectionsOfSpec(record.body).sort((a, b) => Number(a.port) - Number(b.port));
+  if (sections.length === 0) return undefined;
   return sections.map(({ port, section }) => ({ port, sni: `sni.${parts}.${section}` }));
 }
 
