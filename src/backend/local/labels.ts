@@ -3,7 +3,7 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
-import { dns1035LabelProblems } from "../../validate/rules/common.js";
+import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE, dns1035LabelProblems } from "../../validate/rules/common.js";
 import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
@@ -33,12 +33,6 @@ const GLOBAL_ORIGIN_TYPES = new Set(["MeshMultiZoneService"]);
 
 /** Names that are RFC 1123 subdomains but not DNS-1035 labels are accepted with a deprecation warning on these types. */
 const DNS1035_WARNING_TYPES = new Set(["Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"]);
-
-const DNS1123_SUBDOMAIN_MESSAGE =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
-  "with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
-  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** IsDNS1123Label as the SNI check uses it: a valid subdomain that is not a label must contain dots. */
 function dns1123LabelErrors(name: string): string[] {

@@ -380,8 +380,12 @@ function spiffePathProblem(path: string): string | undefined {
 // Host names (k8s.io/apimachinery/pkg/util/validation).
 
 const DNS1123_SUBDOMAIN_FORMAT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_SUBDOMAIN_FORMAT}$`);
+export const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_SUBDOMAIN_FORMAT}$`);
 const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+/** What Kubernetes says of a value that does not match DNS1123_SUBDOMAIN. */
+export const DNS1123_SUBDOMAIN_MESSAGE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
+  `with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS1123_SUBDOMAIN_FORMAT}')`;
 
 /** `IsDNS1123Subdomain`: every problem, length first, with Kubernetes' exact wording. */
 export function dns1123SubdomainProblems(value: string): string[] {
@@ -389,12 +393,7 @@ export function dns1123SubdomainProblems(value: string): string[] {
   if (Buffer.byteLength(value, "utf8") > DNS1123_SUBDOMAIN_MAX_LENGTH) {
     problems.push(`must be no more than ${DNS1123_SUBDOMAIN_MAX_LENGTH} characters`);
   }
-  if (!DNS1123_SUBDOMAIN.test(value)) {
-    problems.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end " +
-        `with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS1123_SUBDOMAIN_FORMAT}')`,
-    );
-  }
+  if (!DNS1123_SUBDOMAIN.test(value)) problems.push(DNS1123_SUBDOMAIN_MESSAGE);
   return problems;
 }
 
