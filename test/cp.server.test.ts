@@ -733,3 +733,22 @@ test("concurrent PUTs are all acknowledged and all there after a restart", async
     { store: { stateDir: dir } },
   );
 });
+
+test("snis on a Kubernetes zone: a destination's SNI has the KRI's parts, the namespace before the display name (Kuma v2.14.3 docs/generated/openapi.yaml's example sni.msvc.default.zone-east.kuma-demo.myresource1.8080, Apache-2.0)", async () => {
+  await withServer(
+    async (h) => {
+      const documents = [
+        "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\nspec: {}",
+        "apiVersion: kuma.io/v1alpha1\nkind: MeshService\nmetadata:\n  name: myresource1\n  namespace: kuma-demo\n  labels:\n    kuma.io/mesh: default\nspec:\n  selector:\n    dataplaneTags:\n      app: web\n  ports:\n    - port: 8080\n      appProtocol: http",
+      ].join("\n---\n");
+      const applied = await h.request("POST", "/_meshops/kubernetes", { raw: documents, headers: { "content-type": "application/yaml" } });
+      assert.equal(applied.status, 200, applied.text);
+      const service = await h.request("GET", "/meshes/default/meshservices/myresource1.kuma-demo");
+      assert.equal(service.status, 200, service.text);
+      const json = service.json as JsonObject;
+      assert.equal(json.kri, "kri_msvc_default_zone-east_kuma-demo_myresource1_");
+      assert.deepEqual(json.snis, [{ port: 8080, sni: "sni.msvc.default.zone-east.kuma-demo.myresource1.8080" }]);
+    },
+    { store: { environment: "kubernetes", zone: "zone-east" } },
+  );
+});

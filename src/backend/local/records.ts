@@ -100,26 +100,33 @@ function sectionsOf(ports: JsonValue | undefined, named: (name: JsonValue | unde
 function kriOf(record: StoredResource): string {
   const shortName = resourceType(record.type)?.shortName ?? "";
   if (record.type === "Mesh") return `kri_${shortName}____${record.name}_`;
-  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
-  const namespace = record.labels[LABEL_NAMESPACE] ?? "";
-  // The display name: a Kubernetes resource `mt-1.ns` is `..._ns_mt-1_` (FACTS §5, get-meshtimeout golden).
-  const name = record.labels[LABEL_DISPLAY_NAME] ?? record.name;
+  const { zone, namespace, name } = kriPartsOf(record);
   // Joined, not templated: a template is a rope of seven nodes, kept in every rendering (model/key.ts subjectOf).
   return ["kri", shortName, record.mesh, zone, namespace, name, ""].join("_");
 }
 
+/** A resource's KRI parts after its mesh (a Mesh aside): the zone, the namespace and the display name. */
+function kriPartsOf(record: StoredResource): { zone: string; namespace: string; name: string } {
+  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
+  const namespace = record.labels[LABEL_NAMESPACE] ?? "";
+  // The display name: a Kubernetes resource `mt-1.ns` is `..._ns_mt-1_` (FACTS §5, get-meshtimeout golden).
+  const name = record.labels[LABEL_DISPLAY_NAME] ?? record.name;
+  return { zone, namespace, name };
+}
+
 /**
- * `sni.<shortName>.<mesh>[.<zone>].<name>.<section>` (goldens put_meshservice_01, list_meshservices,
- * put_meshmultizoneservice_01), sorted by port ascending (go-v2.14.3 pkg/core/resources/model/rest/v1alpha1/resource.go
- * computeSNIs, whose section is the port's name when it has one). Undefined for a destination without ports, as
- * computeSNIs gives nil and `snis` is omitempty.
+ * `sni.<shortName>.<mesh>[.<zone>][.<namespace>].<name>.<section>`, the KRI's parts (goldens put_meshservice_01,
+ * list_meshservices, put_meshmultizoneservice_01; on Kubernetes, v2.14.3 docs/generated/openapi.yaml's example
+ * `sni.msvc.default.zone-east.kuma-demo.myresource1.8080`), sorted by port ascending (go-v2.14.3
+ * pkg/core/resources/model/rest/v1alpha1/resource.go computeSNIs, whose section is the port's name when it has one).
+ * Undefined for a destination without ports, as computeSNIs gives nil and `snis` is omitempty.
  */
 function snisOf(record: StoredResource): JsonValue[] | undefined {
   const sectionsOfSpec = SNI_SECTIONS[record.type];
   if (!sectionsOfSpec) return undefined;
   const shortName = resourceType(record.type)?.shortName ?? "";
-  const zone = record.labels[LABEL_ORIGIN] === "zone" ? (record.labels[LABEL_ZONE] ?? "") : "";
-  const parts = [shortName, record.mesh, zone, record.name].filter((p) => p !== "").join(".");
+  const { zone, namespace, name } = kriPartsOf(record);
+  const parts = [shortName, record.mesh, zone, namespace, name].filter((p) => p !== "").join(".");
   const sections = sectionsOfSpec(record.body).sort((a, b) => Number(a.port) - Number(b.port));
   if (sections.length === 0) return undefined;
   return sections.map(({ port, section }) => ({ port, sni: `sni.${parts}.${section}` }));
