@@ -106,6 +106,12 @@ async function withServer(
 const TESTDATA = () => path.join(kumaReferenceDir(), "pkg/api-server/testdata");
 const CRUD = () => path.join(TESTDATA(), "resources/crud");
 
+/** Kubernetes documents applied as `kubectl apply` would, through the server's Kubernetes endpoint, as one YAML stream. */
+async function applyKubernetes(h: Harness, documents: readonly string[]): Promise<void> {
+  const applied = await h.request("POST", "/_meshops/kubernetes", { raw: documents.join("\n---\n"), headers: { "content-type": "application/yaml" } });
+  assert.equal(applied.status, 200, applied.text);
+}
+
 function golden(file: string): JsonValue {
   return JSON.parse(readFileSync(file, "utf8")) as JsonValue;
 }
@@ -311,13 +317,11 @@ test("kdsHashedName gives the names of go-v2.14.3 pkg/api-server/kri_endpoint_te
 test("GET /_kri/{kri} on a Kubernetes zone: the name part is the display name, with the namespace part (or the system namespace) appended; a Mesh by its name", async () => {
   await withServer(
     async (h) => {
-      const documents = [
+      await applyKubernetes(h, [
         "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: m\nspec: {}",
         "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: t\n  namespace: apps\n  labels:\n    kuma.io/mesh: m\nspec:\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s",
         "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: t\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: m\nspec:\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 2s",
-      ].join("\n---\n");
-      const applied = await h.request("POST", "/_meshops/kubernetes", { raw: documents, headers: { "content-type": "application/yaml" } });
-      assert.equal(applied.status, 200, applied.text);
+      ]);
       for (const [get, kri] of [
         ["/meshes/m/meshtimeouts/t.apps", "kri_mt_m_default_apps_t_"],
         ["/meshes/m/meshtimeouts/t.kuma-system", "kri_mt_m_default_kuma-system_t_"],
@@ -737,12 +741,10 @@ test("concurrent PUTs are all acknowledged and all there after a restart", async
 test("snis on a Kubernetes zone: a destination's SNI has the KRI's parts, the namespace before the display name (Kuma v2.14.3 docs/generated/openapi.yaml's example sni.msvc.default.zone-east.kuma-demo.myresource1.8080, Apache-2.0)", async () => {
   await withServer(
     async (h) => {
-      const documents = [
+      await applyKubernetes(h, [
         "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\nspec: {}",
         "apiVersion: kuma.io/v1alpha1\nkind: MeshService\nmetadata:\n  name: myresource1\n  namespace: kuma-demo\n  labels:\n    kuma.io/mesh: default\nspec:\n  selector:\n    dataplaneTags:\n      app: web\n  ports:\n    - port: 8080\n      appProtocol: http",
-      ].join("\n---\n");
-      const applied = await h.request("POST", "/_meshops/kubernetes", { raw: documents, headers: { "content-type": "application/yaml" } });
-      assert.equal(applied.status, 200, applied.text);
+      ]);
       const service = await h.request("GET", "/meshes/default/meshservices/myresource1.kuma-demo");
       assert.equal(service.status, 200, service.text);
       const json = service.json as JsonObject;
