@@ -45,18 +45,18 @@ test("validation errors block the meshes they name; one no mesh can be named for
   assert.equal(meshesOfSubjects(""), undefined);
   assert.deepEqual(meshesOfSubjects("HostnameGenerator/internal"), [GLOBAL_SCOPE], "a global kind blocks the global unit only");
 
-  const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef");
+  const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef0123456789abcdef01234567");
   assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");
   assert.deepEqual([...perMesh.byMesh.keys()], ["shop", "blog"]);
   assert.equal(perMesh.byMesh.get("shop"), "2 validation errors at 0123456789ab, first f.yaml:3: MeshTimeout/shop/a spec: bad");
 
-  const whole = invalidityOf([error("MeshTimeout/shop/a"), error("", "meshops.yaml", "unknown field")], "0123456789abcdef");
+  const whole = invalidityOf([error("MeshTimeout/shop/a"), error("", "meshops.yaml", "unknown field")], "0123456789abcdef0123456789abcdef01234567");
   assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3: spec: unknown field$/);
 });
 
 test("an error about a resource of a 200,000-character name blocks its mesh; the reason, the status and the log say the name bounded", () => {
   const name = "n".repeat(200_000);
-  const invalid = invalidityOf([error(`MeshTimeout/shop/${name}`), error(`MeshTimeout/${name}/a`)], "0123456789abcdef");
+  const invalid = invalidityOf([error(`MeshTimeout/shop/${name}`), error(`MeshTimeout/${name}/a`)], "0123456789abcdef0123456789abcdef01234567");
   assert.deepEqual([...invalid.byMesh.keys()], ["shop", name], "the meshes are read from the whole subject");
   assert.equal(invalid.byMesh.get("shop"), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`);
   assert.equal(invalid.byMesh.get(name), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/${"n".repeat(48)}… (200014 characters) spec: bad`);

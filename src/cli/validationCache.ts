@@ -38,6 +38,7 @@ import { readJsonLinesFile, writeFileAtomic } from "../backend/local/journal.js"
 import { jsonLinesText } from "../util/jsonLines.js";
 import { meshopsVersion } from "./version.js";
 import { makeDirectory } from "../util/directory.js";
+import { isObjectId } from "../model/revision.js";
 
 const FORMAT = "meshops-validation-cache/v5";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
@@ -286,7 +287,7 @@ export async function cacheSlot(dir: string, repoDir: string, ref: string, input
     return undefined;
   }
   const [commit, tree] = ids;
-  if (ids.length !== 2 || !commit || !tree || !/^[0-9a-f]{40,64}$/.test(commit) || !/^[0-9a-f]{40,64}$/.test(tree)) return undefined;
+  if (ids.length !== 2 || !commit || !tree || !isObjectId(commit) || !isObjectId(tree)) return undefined;
   const keyed = { repoDir: realpathSync(repoDir), ...inputs };
   return { dir, commit, key: validationCacheKey(build, { tree, ...keyed }), family: familyKey(build, keyed) };
 }

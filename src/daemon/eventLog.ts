@@ -10,6 +10,7 @@ import type { DaemonEvent } from "./events.js";
 import { approvalRemedy } from "./gate.js";
 import type { Logger } from "./logger.js";
 import { takeoverMessage } from "../desired/ownership.js";
+import { shortRevision } from "../model/revision.js";
 
 export interface EventLogOptions {
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
@@ -27,7 +28,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
     switch (event.type) {
       case "sync.started": {
         const { revision, commit, reasons } = event;
-        log.info({ event: "reconcile.start", revision, reasons, message: commit.message, author: commit.author }, `revision ${shortRevision(revision)}: ${commit.message}`);
+        log.info({ event: "reconcile.start", revision, reasons, message: commit.message, author: commit.author }, `revision ${shortRevisionOrNone(revision)}: ${commit.message}`);
         return;
       }
       case "revision.validated": {
@@ -42,7 +43,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         log.warn(
           { event: "validation.failed", revision, errors: errors.length, kept: event.kept },
-          `revision ${shortRevision(revision)} has ${errors.length} errors: ${event.kept === revision ? "applied to the meshes they are not in" : "nothing applied"}`,
+          `revision ${shortRevisionOrNone(revision)} has ${errors.length} errors: ${event.kept === revision ? "applied to the meshes they are not in" : "nothing applied"}`,
         );
         return;
       }
@@ -94,12 +95,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       }
       case "source.failed":
-        log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevision(event.kept)}: ${event.message}`);
+        log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(event.kept)}: ${event.message}`);
         return;
       case "source.rewritten":
         log.warn(
           { event: "source.rewritten", branch: event.branch, previous: event.previous, revision: event.revision },
-          `branch ${event.branch} was rewritten (force-push): ${shortRevision(event.revision)} does not descend from ${shortRevision(event.previous)}; following it`,
+          `branch ${event.branch} was rewritten (force-push): ${shortRevisionOrNone(event.revision)} does not descend from ${shortRevisionOrNone(event.previous)}; following it`,
         );
         return;
       case "drift.correcting":
@@ -111,12 +112,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "apply.refused":
         log.warn(
           { event: "apply.refused", revision: event.revision, refused: event.refused, err: event.reason },
-          `the control plane refused ${event.refused} change${event.refused === 1 ? "" : "s"} of ${shortRevision(event.revision)} (${event.reason}): ` +
+          `the control plane refused ${event.refused} change${event.refused === 1 ? "" : "s"} of ${shortRevisionOrNone(event.revision)} (${event.reason}): ` +
             "not retried until a new commit, a change on the control plane or a manual sync",
         );
         return;
       case "apply.retrying":
-        log.info({ event: "apply.retrying", revision: event.revision, because: event.because }, `retrying the refused changes of ${shortRevision(event.revision)}: ${event.because}`);
+        log.info({ event: "apply.retrying", revision: event.revision, because: event.because }, `retrying the refused changes of ${shortRevisionOrNone(event.revision)}: ${event.because}`);
         return;
       case "change.done": {
         const r = event.result;
@@ -165,7 +166,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         const level = end.result === "error" || end.result === "failed" ? "warn" : "info";
         log[level](
           { event: "reconcile.done", id: event.run, kind: end.kind, revision: end.revision, result: end.result, durationMs, reasons, triggers: event.triggers, ...end.summary },
-          `${end.kind} ${shortRevision(end.revision)}: ${end.result} in ${durationMs} ms`,
+          `${end.kind} ${shortRevisionOrNone(end.revision)}: ${end.result} in ${durationMs} ms`,
         );
         return;
       }
@@ -175,6 +176,6 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   };
 }
 
-function shortRevision(revision: string | null): string {
-  return revision ? revision.slice(0, 12) : "(none)";
+function shortRevisionOrNone(revision: string | null): string {
+  return revision ? shortRevision(revision) : "(none)";
 }

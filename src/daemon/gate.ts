@@ -23,6 +23,7 @@ import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
 import type { HeldChange, PendingApproval } from "./statusTypes.js";
+import { shortRevision } from "../model/revision.js";
 
 /** Which meshes a revision's errors block, one line of reason each; or the whole repository. */
 export interface Invalidity {
@@ -53,7 +54,7 @@ export function invalidityOf(diagnostics: readonly Diagnostic[], revision: strin
     if (!meshes) unplaced.push(d);
     else for (const mesh of new Set(meshes)) byMesh.set(mesh, [...(byMesh.get(mesh) ?? []), d]);
   }
-  const at = revision.slice(0, 12);
+  const at = shortRevision(revision);
   const reasons = new Map([...byMesh].map(([mesh, list]) => [mesh, `${countOf(list.length, "validation error")} at ${at}, first ${where(list[0])}`]));
   const repositoryWide = unplaced.length > 0 ? `${countOf(unplaced.length, "error")} no mesh can be named for at ${at} (the whole repository waits), first ${where(unplaced[0])}` : null;
   return { repositoryWide, byMesh: reasons };
@@ -143,7 +144,7 @@ export function gatePlan(input: GateInput): GateOutput {
 /** What a person can do about a held mesh, for logs and the page. */
 export function approvalRemedy(mesh: string, revision: string): string {
   return (
-    `approve revision ${revision.slice(0, 12)} of ${describeUnit(mesh)} on the status page or with POST /api/meshes/${nameOfUnit(mesh)}/approve {"revision": "${revision}"} ` +
+    `approve revision ${shortRevision(revision)} of ${describeUnit(mesh)} on the status page or with POST /api/meshes/${nameOfUnit(mesh)}/approve {"revision": "${revision}"} ` +
     `(needs --reconcile-token-file); or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml or watch's --max-deletes / --max-delete-percent`
   );
 }

@@ -36,6 +36,7 @@ import type {
   StatusJson,
   ValidationStatus,
 } from "./statusTypes.js";
+import { shortRevision } from "../model/revision.js";
 
 interface MeshRecord {
   name: string;
@@ -156,14 +157,14 @@ export class DaemonStatus {
         this.#gated(event);
         break;
       case "source.failed":
-        this.#warnings.push(`fetch failed, kept revision ${event.kept.slice(0, 12)}: ${event.message}`);
+        this.#warnings.push(`fetch failed, kept revision ${shortRevision(event.kept)}: ${event.message}`);
         this.#lastError = { at: this.#now().toISOString(), message: `fetch failed: ${event.message}` };
         break;
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
         break;
       case "source.rewritten":
-        this.#warnings.push(`branch ${event.branch} was force-pushed: ${event.revision.slice(0, 12)} does not descend from ${event.previous.slice(0, 12)}`);
+        this.#warnings.push(`branch ${event.branch} was force-pushed: ${shortRevision(event.revision)} does not descend from ${shortRevision(event.previous)}`);
         break;
       case "references.unknown":
         this.#unknownReferences(event);
@@ -462,7 +463,6 @@ export class DaemonStatus {
 
 /** A mesh's one state and its reason; the first that applies wins (writes in flight are the newest news). */
 function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string | null): [MeshState, string] {
-  const short = (revision: string) => revision.slice(0, 12);
   if (mesh.applying) return ["applying", "writing changes"];
   if (mesh.problem?.state === "unknown") return ["unknown", mesh.problem.reason];
   if (repositoryWide) return ["invalid", repositoryWide];
@@ -472,14 +472,14 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
     const error = mesh.lastErrors[0];
     return ["failed", error ? `${error.resource ? `${error.resource}: ` : ""}${error.message}` : "a change failed"];
   }
-  if (mesh.held) return ["awaiting-approval", `revision ${short(mesh.held.revision)} waits for approval: ${mesh.held.reasons.join("; ")}`];
+  if (mesh.held) return ["awaiting-approval", `revision ${shortRevision(mesh.held.revision)} waits for approval: ${mesh.held.reasons.join("; ")}`];
   if (mesh.suspended) return ["suspended", mesh.suspended.by === "config" ? "suspended by meshops.yaml" : "suspended through the API"];
   if (!mesh.appliedRevision) return ["behind", "nothing applied yet"];
-  if (head !== null && mesh.appliedRevision !== head) return ["behind", `revision ${short(mesh.appliedRevision)} applied, the branch is at ${short(head)}`];
+  if (head !== null && mesh.appliedRevision !== head) return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}`];
   // Every sync records the drift left after it, so this is never older than the last apply.
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
-  if (drift > 0) return ["drifted", `${drift} resource${drift === 1 ? "" : "s"} in the control plane differ from revision ${short(mesh.appliedRevision)}`];
-  return ["in-sync", `revision ${short(mesh.appliedRevision)} is applied`];
+  if (drift > 0) return ["drifted", `${drift} resource${drift === 1 ? "" : "s"} in the control plane differ from revision ${shortRevision(mesh.appliedRevision)}`];
+  return ["in-sync", `revision ${shortRevision(mesh.appliedRevision)} is applied`];
 }
 
 /** What a finished run meant for one mesh it touched (see MeshRun). */

@@ -11,6 +11,7 @@
  * published with a plain, non-forced `git push` (or a compare-and-swap `git update-ref` without a remote).
  */
 import { spawn } from "node:child_process";
+import { shortRevision } from "../model/revision.js";
 
 export const SOURCE_TRAILER = "Meshops-Source-Revision";
 
@@ -81,7 +82,7 @@ export async function hydrateBranch(request: HydrateRequest): Promise<HydrateRes
     const history = await commitsOf(cwd, base, env);
     const foreign = history.filter((c) => c.source === undefined);
     if (foreign.length > 0) {
-      const named = foreign.slice(0, 5).map((c) => `${c.id.slice(0, 12)} ${JSON.stringify(c.subject)}`).join(", ");
+      const named = foreign.slice(0, 5).map((c) => `${shortRevision(c.id)} ${JSON.stringify(c.subject)}`).join(", ");
       const more = foreign.length > 5 ? ` and ${foreign.length - 5} more` : "";
       throw new HydrateError(
         `refusing to hydrate branch ${branch}: it has ${foreign.length} commit${foreign.length === 1 ? "" : "s"} meshops did not write (no ${SOURCE_TRAILER} trailer): ${named}${more}; ` +
@@ -152,7 +153,7 @@ async function writeCommit(request: HydrateRequest, base: string | undefined): P
   const [when = "0 +0000", subject = ""] = (await git(cwd, ["show", "-s", "--format=%ct %cd%x1f%s", "--date=format:%z", sourceRevision], env)).trim().split("\x1f");
   const from = request.sourcePath === "" ? "the repository root" : request.sourcePath;
   const message = [
-    `meshops: hydrate ${sourceRevision.slice(0, 12)} ${subject}`.trimEnd(),
+    `meshops: hydrate ${shortRevision(sourceRevision)} ${subject}`.trimEnd(),
     "",
     `Rendered by meshops render --format kubernetes from ${from} at ${sourceRevision}.`,
     "",

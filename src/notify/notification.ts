@@ -6,6 +6,7 @@
  */
 import type { CommitInfo } from "../daemon/statusTypes.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
+import { shortRevision } from "../model/revision.js";
 
 export type NotificationKind = "applied" | "invalid" | "failed" | "awaiting-approval" | "drift-found" | "drift-corrected";
 
@@ -138,7 +139,7 @@ function describe(notices: readonly Notice[]): string {
 }
 
 function textOf(notices: readonly Notice[], facts: RunFacts): string {
-  const at = facts.revision ? ` ${facts.revision.slice(0, 12)}${facts.commit?.message ? ` (${firstLine(facts.commit.message)})` : ""}` : "";
+  const at = facts.revision ? ` ${shortRevision(facts.revision)}${facts.commit?.message ? ` (${firstLine(facts.commit.message)})` : ""}` : "";
   const lines = [`meshops:${at}`];
   for (const kind of ORDER) {
     const of = notices.filter((n) => n.kind === kind);

@@ -14,6 +14,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { parseSubject, subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
 import { compareText } from "../model/order.js";
+import { shortRevision } from "../model/revision.js";
 import { printable } from "./style.js";
 
 export const REPORT_FORMATS = ["text", "json", "markdown", "github", "junit", "sarif"] as const;
@@ -150,10 +151,6 @@ export function stripDiffHeader(diff: string): string {
 }
 
 /** 12 hex digits of a commit id, as Git shows it; anything else (WORKTREE, a branch) unchanged. */
-export function shortRev(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
-}
-
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
@@ -201,5 +198,5 @@ export function diagnosticCounts(diagnostics: readonly Diagnostic[]): { errors: 
 
 /** What `plan` compared: `base…ref` between revisions, or the ref against the control plane. */
 export function planScope(report: Pick<PlanReport, "base" | "ref">): string {
-  return report.base !== undefined ? `${shortRev(report.base)}…${shortRev(report.ref)}` : `${shortRev(report.ref)} against the control plane`;
+  return report.base !== undefined ? `${shortRevision(report.base)}…${shortRevision(report.ref)}` : `${shortRevision(report.ref)} against the control plane`;
 }

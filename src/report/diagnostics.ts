@@ -1,4 +1,5 @@
 import { isShownToPeople, shownDiagnostic, subjectOfDiagnostic, type Diagnostic } from "../model/diagnostic.js";
+import { shortRevision } from "../model/revision.js";
 import type { Style } from "./style.js";
 import { PLAIN, printable } from "./style.js";
 
@@ -52,6 +53,3 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
-}

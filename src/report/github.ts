@@ -27,13 +27,13 @@ import {
   planExitCode,
   planScope,
   planSummaryLine,
-  shortRev,
   stripDiffHeader,
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
   validateExitCode,
 } from "./common.js";
+import { shortRevision } from "../model/revision.js";
 
 export type AnnotationLevel = "error" | "warning" | "notice";
 
@@ -120,7 +120,7 @@ export function renderValidateGithub(report: ValidateReport, annotationsLimit = 
   out.push(inertGroup(title, renderDiagnosticsText(shown, summary)));
   const { errors, warnings } = diagnosticCounts(shown);
   const verdict = validateExitCode(report) !== 0 ? (errors > 0 ? "invalid" : "failed (warnings are errors)") : "valid";
-  out.push(`${title} at ${shortRev(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
+  out.push(`${title} at ${shortRevision(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
   return out.join("\n") + "\n";
 }
 
@@ -167,7 +167,7 @@ export function renderDriftGithub(input: DriftReportInput, annotationsLimit = AN
     return { level, command: annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item)) };
   });
   const out = capAnnotations(annotations, annotationsLimit, "meshops drift");
-  const title = `meshops drift at ${shortRev(input.ref)}`;
+  const title = `meshops drift at ${shortRevision(input.ref)}`;
   out.push(inertGroup(title, renderDriftText(input.report)));
   out.push(`${title}: ${driftSummaryLine(input.report.summary, input.report.leftAlone)}`);
   return out.join("\n") + "\n";

@@ -17,13 +17,13 @@ import {
   meshOfSubject,
   planExitCode,
   planScope,
-  shortRev,
   stripDiffHeader,
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
 import { compareText } from "../model/order.js";
+import { shortRevision } from "../model/revision.js";
 
 interface Failure {
   readonly type: string;
@@ -75,7 +75,7 @@ export function renderValidateJunit(report: ValidateReport): string {
     if (isFailingDiagnostic(d, report.warningsAsErrors)) c.failures.push({ type: d.rule, message: `${d.severity}: ${d.message}`, body: line });
     else c.out.push(line);
   }
-  return document(`meshops ${command} ${shortRev(report.revision)}`, suitesByMesh(cases, command));
+  return document(`meshops ${command} ${shortRevision(report.revision)}`, suitesByMesh(cases, command));
 }
 
 function diagnosticLine(d: Diagnostic): string {
@@ -130,7 +130,7 @@ export function renderDriftJunit(input: DriftReportInput): string {
     cases.push(c);
     attachDrift(c, item, input);
   }
-  return document(`meshops drift ${shortRev(input.ref)}`, suitesByMesh(cases, "drift"));
+  return document(`meshops drift ${shortRevision(input.ref)}`, suitesByMesh(cases, "drift"));
 }
 
 function attachDrift(c: Case, item: DriftReportInput["report"]["items"][number], input: DriftReportInput): void {

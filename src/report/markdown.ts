@@ -22,13 +22,13 @@ import {
   meshOfSubject,
   planExitCode,
   plural,
-  shortRev,
   stripDiffHeader,
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
+import { shortRevision } from "../model/revision.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -59,7 +59,7 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
     `<!-- meshops:${command} -->`,
     `### ${verdict}`,
     "",
-    `${code(shortRev(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${shown.length === 0 ? ", no problems found." : "."}`,
+    `${code(shortRevision(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${shown.length === 0 ? ", no problems found." : "."}`,
   ];
   if (shown.length === 0) return head.join("\n") + "\n";
 
@@ -99,8 +99,8 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   head.push("");
   head.push(
     report.base !== undefined
-      ? `Desired state at ${code(shortRev(report.base))} → ${code(shortRev(report.ref))}, default policies included; ${s.unchanged} unchanged.`
-      : `Desired state at ${code(shortRev(report.ref))} against the control plane; ${s.unchanged} unchanged.`,
+      ? `Desired state at ${code(shortRevision(report.base))} → ${code(shortRevision(report.ref))}, default policies included; ${s.unchanged} unchanged.`
+      : `Desired state at ${code(shortRevision(report.ref))} against the control plane; ${s.unchanged} unchanged.`,
   );
   if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
 
@@ -123,7 +123,7 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     }),
     details: list.map((c) => details(`${ACTION[c.action]} <code>${html(c.resource)}</code>`, c.diff)),
   }));
-  const rerun = report.base !== undefined ? `meshops plan --base ${shortRev(report.base)} --ref ${shortRev(report.ref)}` : "meshops plan";
+  const rerun = report.base !== undefined ? `meshops plan --base ${shortRevision(report.base)} --ref ${shortRevision(report.ref)}` : "meshops plan";
   return fit(head.join("\n"), sections, options, rerun);
 }
 
@@ -151,7 +151,7 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
       ? "### ✅ meshops drift: in sync"
       : `### ${failing ? "❌" : driftedCount(s) === 0 ? "✅" : "⚠️"} meshops drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged`,
   );
-  head.push("", `The control plane compared with the repository at ${code(shortRev(input.ref))}.`);
+  head.push("", `The control plane compared with the repository at ${code(shortRevision(input.ref))}.`);
   const leftAlone = leftAloneLine(report.leftAlone);
   if (leftAlone) head.push("", leftAlone);
   if (report.items.length === 0) return head.join("\n") + "\n";

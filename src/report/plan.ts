@@ -2,9 +2,10 @@ import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeSet } from "../sync/apply.js";
-import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, shortRev, stripDiffHeader, type PlanReport } from "./common.js";
+import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
+import { shortRevision } from "../model/revision.js";
 
 /**
  * The contract's JSON shape for `plan --format json`: unchanged resources are counted, not listed. Given the report
@@ -57,7 +58,7 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
     }
   }
   const total = report.plan.summary.create + report.plan.summary.update + report.plan.summary.delete;
-  const line = `${planSummaryLine(report.plan)} (${shortRev(report.base)} → ${shortRev(report.ref)})`;
+  const line = `${planSummaryLine(report.plan)} (${shortRevision(report.base)} → ${shortRevision(report.ref)})`;
   out.push(total === 0 ? style.green(line) : style.bold(line));
   return out.join("\n") + "\n";
 }

@@ -7,6 +7,7 @@ import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
+import { isObjectId } from "../model/revision.js";
 
 interface TreeEntry {
   readonly mode: string;
@@ -219,7 +220,7 @@ function comparePaths(a: { readonly path: string }, b: { readonly path: string }
 async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<{ topLevel: string; commit: string }> {
   if (!topLevels.has(dir)) {
     const [topLevel, commit] = (await git.revparse(["--show-toplevel", "--verify", `${ref}^{commit}`]).catch(() => "")).trim().split("\n");
-    if (topLevel && commit && COMMIT_ID.test(commit)) {
+    if (topLevel && commit && isObjectId(commit)) {
       topLevels.set(dir, topLevel);
       return { topLevel, commit };
     }
@@ -227,9 +228,6 @@ async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<
   const topLevel = await repositoryRoot(git, dir);
   return { topLevel, commit: await resolveCommit(git, ref) };
 }
-
-/** A full commit id (SHA-1 or SHA-256). */
-const COMMIT_ID = /^[0-9a-f]{40,64}$/;
 
 /** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
 const topLevels = new Map<string, string>();
@@ -278,7 +276,7 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
     throw new SourceError(await unresolvedMessage(git, ref), { cause });
   }
   // simple-git resolves some failures to an empty answer instead of rejecting.
-  if (!COMMIT_ID.test(commit)) throw new SourceError(await unresolvedMessage(git, ref));
+  if (!isObjectId(commit)) throw new SourceError(await unresolvedMessage(git, ref));
   return commit;
 }
 

@@ -5,6 +5,7 @@ import { WORKTREE } from "../../source/types.js";
 import { UsageError, type CliIo } from "../io.js";
 import { loadManifests } from "../manifests.js";
 import { addRepositoryOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, refuseTokenInUrl, type RepositoryOptions } from "../repository.js";
+import { shortRevision } from "../../model/revision.js";
 
 export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("hydrate")
@@ -29,8 +30,8 @@ export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Comm
     const where = options.remote === undefined ? options.branch : `${options.branch} on ${options.remote}`;
     io.stdout.write(
       result.outcome === "up-to-date"
-        ? `${where} is up to date: ${result.commit.slice(0, 12)} has ${rendered.revision.slice(0, 12)}\n`
-        : `${where}: ${result.commit.slice(0, 12)} hydrates ${rendered.revision.slice(0, 12)} (${rendered.manifests.length} manifests)\n`,
+        ? `${where} is up to date: ${shortRevision(result.commit)} has ${shortRevision(rendered.revision)}\n`
+        : `${where}: ${shortRevision(result.commit)} hydrates ${shortRevision(rendered.revision)} (${rendered.manifests.length} manifests)\n`,
     );
     setExit(0);
   });

@@ -4,7 +4,7 @@ import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
 import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
-import { PLAN_FAIL_ON, planExitCode, shortRev, type PlanFailOn, type PlanReport } from "../../report/common.js";
+import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
@@ -24,6 +24,7 @@ import {
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
 import { knownMeshes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
+import { shortRevision } from "../../model/revision.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -131,7 +132,7 @@ async function planAgainstRevision(
   const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared, cacheDir });
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
-    io.stderr.write(`meshops: note: the base revision ${shortRev(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
+    io.stderr.write(`meshops: note: the base revision ${shortRevision(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);
   }
   // Built from the same (cached) resource objects, an unchanged mesh of the ref is the base's build, taken over whole.
   const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
