@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { generateRepo } from "../bench/generate.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { startStatusServer, type StatusServer } from "../src/daemon/server.js";
@@ -120,4 +121,42 @@ test("the repository-wide checks take a step per mesh they check (a thousand mes
   let steps = 0;
   for (let next = checking.next(); !next.done; next = checking.next()) steps++;
   assert.ok(steps >= meshes.size, `${steps} steps for ${meshes.size} meshes`);
+});
+
+test("Kubernetes objects that collide across meshes are told file by file, in steps: a commit with thousands of collisions was one step that re-read every file once per collision", () => {
+  // 40 meshes, each a file of 10 policies with the same Kubernetes names in kuma-system: 390 colliding documents.
+  const files: Record<string, string> = {};
+  for (let m = 0; m < 40; m++) {
+    const mesh = `mesh-${m}`;
+    const docs = [`type: Mesh\nname: ${mesh}\n`];
+    for (let p = 0; p < 10; p++) {
+      docs.push(
+        `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: timeout-${p}\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${p + 1}s\n`,
+      );
+    }
+    files[`meshes/${mesh}.yaml`] = docs.join("---\n");
+  }
+  const collidingSnapshot = snapshotOfTexts(files);
+  const cache = new AnalysisCache();
+  const validated = validateSnapshot(collidingSnapshot, cache);
+  assert.equal(validated.diagnostics.filter((d) => d.rule === "kubernetes-manifest").length, 39 * 10, "every document after the first mesh's collides");
+  const config = cache.parsedConfig(collidingSnapshot.config, collidingSnapshot.root).config;
+  const analyses = collidingSnapshot.files.map((file) => cache.get(file, analysisKey(config))).filter((a) => a !== undefined);
+
+  const texts = new Map(collidingSnapshot.files.map((f) => [f.path, f.text]));
+  let reads = 0;
+  let allReads = 0;
+  const checking = checkRepositorySteps(analyses, config, new Locator((file) => (reads++, allReads++, texts.get(file))), new RepositoryChecks());
+  let mostReadsInOneStep = 0;
+  let next = checking.next();
+  for (; !next.done; next = checking.next()) {
+    mostReadsInOneStep = Math.max(mostReadsInOneStep, reads);
+    reads = 0;
+  }
+  mostReadsInOneStep = Math.max(mostReadsInOneStep, reads);
+  const told = next.value.diagnostics.flat().filter((d) => d.rule === "kubernetes-manifest");
+  const where = (d: { file?: string; line?: number; message: string }) => `${d.file}:${d.line} ${d.message}`;
+  assert.deepEqual(told.map(where).sort(), validated.diagnostics.filter((d) => d.rule === "kubernetes-manifest").map(where).sort(), "the same diagnostics");
+  assert.ok(mostReadsInOneStep <= 2, `a step read ${mostReadsInOneStep} files to locate what it told`);
+  assert.ok(allReads <= 2 * analyses.length, `${allReads} reads of ${analyses.length} files`);
 });

@@ -321,19 +321,25 @@ class KubernetesObjects {
       const first = (entries[0] as ObjectEntry).resource;
       for (const entry of entries) if (entry.resource.mesh !== first.mesh) pairs.push({ entry, first });
     }
+    // In file order, a step per file: locating reads the file, and the locator keeps only the last few.
+    pairs.sort((a, b) => inFileOrder(a.entry, b.entry));
     const untold = pairs.filter(({ entry, first }) => this.#said.get(entry.resource)?.first !== first);
     const names = yield* nameLinesSteps(untold.map((p) => p.first), locator);
     const said = new Map<Resource, { readonly first: Resource; readonly diagnostic: Diagnostic }>();
+    const diagnostics: Diagnostic[] = [];
+    let file: FileResources | undefined;
     for (const { entry, first } of pairs) {
+      if (entry.file !== file) {
+        if (file !== undefined) yield;
+        file = entry.file;
+      }
       const before = this.#said.get(entry.resource);
       const diagnostic = before?.first === first ? before.diagnostic : collision(entry.resource, first, names.get(first), systemNamespace, locator);
       said.set(entry.resource, { first, diagnostic });
+      diagnostics.push(diagnostic);
     }
     this.#said = said;
-    return pairs
-      .map((p) => p.entry)
-      .sort(inFileOrder)
-      .map((e) => (said.get(e.resource) as { diagnostic: Diagnostic }).diagnostic);
+    return diagnostics;
   }
 }
 
@@ -495,11 +501,16 @@ function* duplicateDiagnosticsSteps(twice: readonly Duplicate[], locator: Locato
 function* nameLinesSteps(resources: readonly Resource[], locator: Locator): Steps<Map<Resource, { readonly file: string; readonly line: number }>> {
   const byPlace = (a: Resource, b: Resource): number => compareText(a.source?.file ?? "", b.source?.file ?? "") || (a.source?.docIndex ?? 0) - (b.source?.docIndex ?? 0);
   const lines = new Map<Resource, { readonly file: string; readonly line: number }>();
-  let n = 0;
+  let file: string | undefined;
   for (const resource of [...new Set(resources)].sort(byPlace)) {
     const source = resource.source;
-    if (source) lines.set(resource, { file: source.file, line: (fieldPosition(locator, resource, "name") ?? source).line });
-    if (stepDue(n++, STEP)) yield;
+    if (!source) continue;
+    // A step per file: locating reads it.
+    if (source.file !== file) {
+      if (file !== undefined) yield;
+      file = source.file;
+    }
+    lines.set(resource, { file: source.file, line: (fieldPosition(locator, resource, "name") ?? source).line });
   }
   return lines;
 }
