@@ -150,7 +150,7 @@ export function stripDiffHeader(diff: string): string {
     .trimEnd();
 }
 
-/** 12 hex digits of a commit id, as Git shows it; anything else (WORKTREE, a branch) unchanged. */
+/** "1 error", "2 errors": a count and its noun (`many` for a plural not made with -s). */
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }

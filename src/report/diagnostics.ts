@@ -1,5 +1,6 @@
 import { isShownToPeople, shownDiagnostic, subjectOfDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import { shortRevision } from "../model/revision.js";
+import { plural } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN, printable } from "./style.js";
 
@@ -47,9 +48,5 @@ export function renderDiagnosticLine(d: Diagnostic, style: Style = PLAIN): strin
   const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
   const subject = printable(subjectOfDiagnostic(d));
   return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${printable(d.message)} ${style.dim(`[${d.rule}]`)}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 

@@ -8,6 +8,7 @@ import { addControlPlaneOptions, openControlPlane, type ControlPlaneOptions } fr
 import { UsageError, type CliIo } from "../io.js";
 import { collect } from "../repository.js";
 import { makeDirectory } from "../../util/directory.js";
+import { plural } from "../../report/common.js";
 
 type ExportOptions = ControlPlaneOptions & {
   out: string;
@@ -106,7 +107,6 @@ async function entriesOf(dir: string, flag: string): Promise<string[]> {
 }
 
 function summaryText(s: ExportSummary, out: string, files: number): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const lines = [`Exported ${plural(s.exported, "resource")} into ${out} (${plural(files, "file")}, meshops.yaml included).`];
   const target = [s.config.product, s.config.version ?? "version not recognized: set controlPlane.version"].join(" ");
   lines.push(`  meshops.yaml: ${target}${s.config.mode ? `, mode ${s.config.mode}` : ""}, skipDefaultMeshCreation ${s.config.skipDefaultMeshCreation}${s.config.externalMeshes.length ? `, externalMeshes ${s.config.externalMeshes.join(", ")}` : ""}`);
