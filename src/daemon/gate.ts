@@ -52,7 +52,13 @@ export function invalidityOf(diagnostics: readonly Diagnostic[], revision: strin
   for (const d of errors) {
     const meshes = meshesOfSubjects(d.resource);
     if (!meshes) unplaced.push(d);
-    else for (const mesh of new Set(meshes)) byMesh.set(mesh, [...(byMesh.get(mesh) ?? []), d]);
+    else {
+      for (const mesh of new Set(meshes)) {
+        const list = byMesh.get(mesh);
+        if (list) list.push(d);
+        else byMesh.set(mesh, [d]);
+      }
+    }
   }
   const at = shortRevision(revision);
   const reasons = new Map([...byMesh].map(([mesh, list]) => [mesh, `${countOf(list.length, "validation error")} at ${at}, first ${where(list[0])}`]));

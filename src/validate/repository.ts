@@ -316,10 +316,12 @@ class KubernetesObjects {
     const position = new Map(files.map((f, i) => [f, i]));
     const inFileOrder = (a: ObjectEntry, b: ObjectEntry) => (position.get(a.file) ?? 0) - (position.get(b.file) ?? 0) || a.index - b.index;
     const pairs: { readonly entry: ObjectEntry; readonly first: Resource }[] = [];
+    let n = 0;
     for (const key of this.#colliding) {
       const entries = [...(this.#byKey.get(key) ?? [])].sort(inFileOrder);
       const first = (entries[0] as ObjectEntry).resource;
       for (const entry of entries) if (entry.resource.mesh !== first.mesh) pairs.push({ entry, first });
+      if (stepDue(n++, STEP)) yield;
     }
     // In file order, a step per file: locating reads the file, and the locator keeps only the last few.
     pairs.sort((a, b) => inFileOrder(a.entry, b.entry));
