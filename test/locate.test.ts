@@ -11,6 +11,8 @@ import type { JsonValue } from "../src/model/resource.js";
 import { parseDocumentsFast } from "../src/parse/fastYaml.js";
 import type { PathSegments } from "../src/parse/fieldPath.js";
 import { Locator } from "../src/parse/locate.js";
+import { parseYaml } from "../src/parse/documents.js";
+import { parseAllDocuments } from "yaml";
 import { projectRoot } from "./helpers/git.js";
 
 function yamlFiles(dir: string): string[] {
@@ -75,6 +77,31 @@ test("flow collections, compact sequence items, nested sequences and a byte orde
     documents.forEach((doc, index) => {
       for (const segments of pathsOf(doc.value)) {
         assert.deepEqual(fast.locate("f", index, segments), full.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
+      }
+    });
+  }
+});
+
+test("a file the fast scanner does not read is located from the parse that read it: the same positions, no second parse", () => {
+  const texts = [
+    // A block scalar (MeshOPA's rego, a MeshProxyPatch's JSON patch), an anchor and its alias, a quoted scalar go-yaml
+    // reads across a short line (indented before parsing: positions are into that text), and a document with a
+    // syntax error beside a good one.
+    "type: MeshOPA\nname: opa\nspec:\n  default:\n    appendPolicies:\n      - rego:\n          inlineString: |\n            package envoy.authz\n            default allow = true\n  targetRef:\n    kind: Mesh\n",
+    "base: &base\n  idleTimeout: 1s\nuse:\n  <<: *base\n  other: [a, b]\n",
+    "type: MeshProxyPatch\nspec:\n  value: '{\n  \"k\": 1\n}'\n  after: 2\n",
+    "key: [unclosed\n---\ntype: MeshTimeout\nname: t\nspec:\n  targetRef:\n    kind: Mesh\n",
+  ];
+  for (const text of texts) {
+    const parsed = parseYaml(text);
+    assert.equal(parsed.fast, undefined, `the full parser reads ${JSON.stringify(text)}`);
+    const handedOver = new Locator(() => assert.fail(`read again: ${JSON.stringify(text)}`));
+    handedOver.remember("f", text, parsed);
+    const fresh = new Locator(() => text);
+    const docs = parseAllDocuments(text);
+    docs.forEach((doc, index) => {
+      for (const segments of pathsOf((doc.errors.length === 0 ? doc.toJS() : null) as JsonValue)) {
+        assert.deepEqual(handedOver.locate("f", index, segments), fresh.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
       }
     });
   }

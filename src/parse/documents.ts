@@ -37,6 +37,14 @@ export interface ParsedYaml {
   readonly problems: readonly YamlProblem[];
   /** The fast scanner's documents, when it read the file: a Locator can take them over (Locator.remember). */
   readonly fast?: readonly FastDocument[];
+  /** The full parser's, when it read the file: the same for a Locator. */
+  readonly full?: FullYaml;
+}
+
+/** The full parser's documents of a file and its lines: what a position in them is found with. */
+export interface FullYaml {
+  readonly docs: readonly Document[];
+  readonly lines: LineCounter;
 }
 
 /**
@@ -247,7 +255,7 @@ export function parseYamlFully(written: string): ParsedYaml {
     else if (read.value !== null) documents.push({ index, line: start.line, column: start.col, value: read.value });
   });
   if (templateAt !== undefined) return templateProblem(at(templateAt));
-  return { documents, problems };
+  return { documents, problems, full: { docs, lines: lineCounter } };
 }
 
 /**

@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } fr
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
-import { parseAsGoYamlReads } from "./documents.js";
+import { parseAsGoYamlReads, type FullYaml } from "./documents.js";
 
 export interface Position {
   readonly line: number;
@@ -12,19 +12,14 @@ export interface Position {
 /** Files kept at once: callers ask file by file, so a few suffice, and memory stays flat whatever the repository. */
 const FILES_KEPT = 4;
 
-interface FullParse {
-  readonly docs: readonly Document[];
-  readonly lines: LineCounter;
-}
-
 /** A file read for locating: the fast scanner's documents (values and entry offsets), else the full parser's. */
 interface Parsed {
   readonly text: string;
   readonly fast?: readonly FastDocument[];
   /** The last offset turned into a position (fast): the next one counts lines on from there when it lies after. */
   cursor?: LineCursor;
-  /** Made when first needed: the full parse (no fast documents, or reordered keys). */
-  full?: FullParse;
+  /** Handed over, or made when first needed: the full parse (no fast documents, or reordered keys). */
+  full?: FullYaml;
 }
 
 /** An offset of a text, with the line it is on (1-based) and where that line starts. */
@@ -51,10 +46,11 @@ export class Locator {
   ) {}
 
   /**
-   * Takes over the fast scanner's documents of `file` (parsed from `text`), which must not have been changed since.
+   * Takes over the documents `file` was parsed into from `text` (parse/documents.ts `parseYaml`), by the fast scanner
+   * or the full parser, which must not have been changed since. Without either, the file is read again when asked.
    */
-  remember(file: string, text: string, documents: readonly FastDocument[]): void {
-    this.keep(file, { text, fast: documents });
+  remember(file: string, text: string, parsed: { readonly fast?: readonly FastDocument[]; readonly full?: FullYaml }): void {
+    if (parsed.fast || parsed.full) this.keep(file, { text, ...(parsed.fast ? { fast: parsed.fast } : {}), ...(parsed.full ? { full: parsed.full } : {}) });
   }
 
   /** Position of the deepest existing node on `path` in document `docIndex` of `file`; the key of a map entry when the path ends at one. */
@@ -109,7 +105,7 @@ export class Locator {
   }
 }
 
-function parseFully(text: string): FullParse {
+function parseFully(text: string): FullYaml {
   const { docs, lines } = parseAsGoYamlReads(text, { uniqueKeys: false });
   return { docs, lines };
 }

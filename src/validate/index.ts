@@ -338,7 +338,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   let otherDocuments = 0;
   let tenancy: readonly TenancyBinding[] | undefined;
   const parsed = parseYaml(file.text);
-  if (parsed.fast) locator.remember(file.path, file.text, parsed.fast);
+  locator.remember(file.path, file.text, parsed);
   const defaultNamespace = config.namespaces?.length ? namespaceOfFile(config.namespaces, file.path) : undefined;
   for (const problem of checks ? parsed.problems : []) {
     const id = problem.identity;
