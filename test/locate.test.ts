@@ -84,10 +84,10 @@ test("flow collections, compact sequence items, nested sequences and a byte orde
 
 test("a file the fast scanner does not read is located from the parse that read it: the same positions, no second parse", () => {
   const texts = [
-    // A block scalar (MeshOPA's rego, a MeshProxyPatch's JSON patch), an anchor and its alias, a quoted scalar go-yaml
-    // reads across a short line (indented before parsing: positions are into that text), and a document with a
-    // syntax error beside a good one.
-    "type: MeshOPA\nname: opa\nspec:\n  default:\n    appendPolicies:\n      - rego:\n          inlineString: |\n            package envoy.authz\n            default allow = true\n  targetRef:\n    kind: Mesh\n",
+    // A block scalar with an indentation indicator, an anchor and its alias, a quoted scalar go-yaml reads across a
+    // short line (indented before parsing: positions are into that text), and a document with a syntax error beside
+    // a good one.
+    "type: MeshOPA\nname: opa\nspec:\n  default:\n    appendPolicies:\n      - rego:\n          inlineString: |2\n            package envoy.authz\n            default allow = true\n  targetRef:\n    kind: Mesh\n",
     "base: &base\n  idleTimeout: 1s\nuse:\n  <<: *base\n  other: [a, b]\n",
     "type: MeshProxyPatch\nspec:\n  value: '{\n  \"k\": 1\n}'\n  after: 2\n",
     "key: [unclosed\n---\ntype: MeshTimeout\nname: t\nspec:\n  targetRef:\n    kind: Mesh\n",

@@ -106,8 +106,9 @@ export const MAX_ALIAS_EXPANSION = 10_000;
 export const MAX_NESTING = 100;
 
 /**
- * Parses every document of a file. The fast path handles the plain block style real policy files use; anything
- * else (anchors, block scalars, errors...) goes through the full `yaml` parser, which also reports the problems.
+ * Parses every document of a file. The fast path handles the block style real policy files use; anything else
+ * (anchors, tags, multi-line flow collections, errors...) goes through the full `yaml` parser, which also reports the
+ * problems.
  */
 export function parseYaml(text: string): ParsedYaml {
   const fast = parseDocumentsFast(text);

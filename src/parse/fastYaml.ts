@@ -1,6 +1,7 @@
 /**
  * A fast path for the YAML that policy repositories are actually written in: block mappings and sequences of plain
- * or one-line quoted scalars, with the odd one-line flow list such as `proxyTypes: [Sidecar]`.
+ * or one-line quoted scalars, with the odd one-line flow list such as `proxyTypes: [Sidecar]`, and the literal and
+ * folded block scalars (`|`, `>`) that MeshOPA's rego, a MeshProxyPatch's patch or an access log's format are written in.
  *
  * The `yaml` package builds a full CST and AST for every document, which caps a 50,000-document repository at
  * several seconds. This scanner makes one pass over the text, line by line, with a stack of open collections, and
@@ -46,6 +47,7 @@ type JsonObject = { [key: string]: JsonValue };
 type Collection = JsonObject | JsonValue[];
 
 // Character codes the scanner dispatches on.
+const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const BANG = 33; // !
@@ -179,6 +181,8 @@ class FastYamlScanner {
   private stopKind = STOP_END;
   /** Whether the last plain token contained a `:` that was not a value indicator (`a:b`, `http://x`). */
   private sawColon = false;
+  /** Set by a block scalar, which reads the lines after its own: where the next line to scan starts (-1: the next one). */
+  private resumeAt = -1;
 
   constructor(text: string) {
     this.text = text;
@@ -230,6 +234,10 @@ class FastYamlScanner {
       if (bom && this.lineNo === 1 && (indent !== 0 || c === DASH)) return undefined;
       if (!this.contentLine(i, end, indent)) return undefined;
       pos = next;
+      if (this.resumeAt >= 0) {
+        pos = this.resumeAt;
+        this.resumeAt = -1;
+      }
     }
     if (this.docOpen) this.finishDoc();
     return this.docs;
@@ -336,6 +344,13 @@ class FastYamlScanner {
   private seqItemContent(seq: JsonValue[], j: number, end: number, column: number): boolean {
     const text = this.text;
     const c = text.charCodeAt(j);
+    if (c === PIPE || c === GT) {
+      const value = this.blockScalar(j, end);
+      if (value === undefined) return false;
+      seq.push(value);
+      this.mark(j);
+      return true;
+    }
     if (c === LBRACKET || c === LBRACE) {
       this.mark(j); // before the flow collection's own entries
       const value = this.parseFlow(j, end);
@@ -380,6 +395,12 @@ class FastYamlScanner {
     }
     const c = text.charCodeAt(v);
     let value: JsonValue | undefined;
+    if (c === PIPE || c === GT) {
+      value = this.blockScalar(v, end);
+      if (value === undefined) return false;
+      map[key] = value;
+      return true;
+    }
     if (c === LBRACKET || c === LBRACE) {
       value = this.parseFlow(v, end);
     } else {
@@ -686,6 +707,78 @@ class FastYamlScanner {
     if (c === LBRACKET || c === LBRACE) return undefined;
     if (!this.scanScalar(i, end, true)) return undefined;
     return this.tokenValue();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Block scalars
+
+  /**
+   * A literal (`|`) or folded (`>`) block scalar whose header is at h, the value of the innermost open collection's
+   * entry: its content is the following lines indented deeper than that collection, down to the first line indented
+   * less than the first of them. Sets resumeAt past its last line. Only the common forms are read, everything else
+   * falls back: an indentation indicator or keep chomping (`+`), a line of spaces before the content or deeper than
+   * it, a folded scalar's more-indented lines or leading blank lines, an empty scalar, a tab, a `\r`, a control or
+   * raw-unread character, and a scalar that ends the text without a line break.
+   */
+  private blockScalar(h: number, end: number): string | undefined {
+    const text = this.text;
+    const folded = text.charCodeAt(h) === GT;
+    let j = h + 1;
+    const strip = j < end && text.charCodeAt(j) === DASH;
+    if (strip) j++;
+    // After the indicators only spaces and a comment: `+`, an indentation indicator or anything else falls back.
+    if (j < end && text.charCodeAt(j) !== SPACE) return undefined;
+    if (!this.restOk(j, end)) return undefined;
+    const parentIndent = this.indents[this.depth - 1] as number;
+    const len = text.length;
+    const lines: string[] = [];
+    let indent = -1;
+    /** Blank lines since the last content line (before the first: leading blank lines). */
+    let blanks = 0;
+    let lineNo = this.lineNo;
+    let lastLineNo = lineNo;
+    let after = -1;
+    for (let pos = end + 1; pos < len; ) {
+      if (text.charCodeAt(pos - 1) !== LF) return undefined; // `\r\n`, or a lone `\r`
+      const eol = text.indexOf("\n", pos);
+      const lineEnd = eol === -1 ? len : eol;
+      lineNo++;
+      let i = pos;
+      while (i < lineEnd && text.charCodeAt(i) === SPACE) i++;
+      if (i === lineEnd) {
+        // Spaces only: a blank line, unless they reach past the content's indentation (content then, for yaml).
+        if (i - pos > (indent >= 0 ? indent : parentIndent)) return undefined;
+        if (eol === -1) break;
+        blanks++;
+        pos = eol + 1;
+        continue;
+      }
+      const lineIndent = i - pos;
+      if (indent < 0) {
+        if (lineIndent <= parentIndent) return undefined; // an empty block scalar
+        if (blanks > 0 && folded) return undefined;
+        indent = lineIndent;
+      } else if (lineIndent < indent) break;
+      if (eol === -1) return undefined; // the text ends without a line break: yaml adds one
+      if (folded && lineIndent > indent) return undefined; // a more-indented line keeps its line breaks
+      for (let k = i; k < eol; k++) {
+        const c = text.charCodeAt(k);
+        if (c < SPACE || (c >= DEL && isRawUnread(c))) return undefined;
+      }
+      const content = text.slice(pos + indent, eol);
+      if (lines.length === 0) lines.push("\n".repeat(blanks) + content);
+      else if (folded) lines.push((blanks === 0 ? " " : "\n".repeat(blanks)) + content);
+      else lines.push("\n".repeat(blanks + 1) + content);
+      blanks = 0;
+      lastLineNo = lineNo;
+      after = eol + 1;
+      pos = after;
+    }
+    if (lines.length === 0) return undefined;
+    // The scan goes on after the last content line: blank lines after it are blank lines there too.
+    this.lineNo = lastLineNo;
+    this.resumeAt = after;
+    return lines.join("") + (strip ? "" : "\n");
   }
 
   // ---------------------------------------------------------------------------------------------------------------
