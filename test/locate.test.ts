@@ -72,15 +72,18 @@ test("flow collections, compact sequence items, nested sequences and a byte orde
   for (const text of texts) {
     const documents = parseDocumentsFast(text);
     assert.ok(documents, JSON.stringify(text));
-    const fast = new Locator(() => text);
-    const full = new Locator(() => text, false);
-    documents.forEach((doc, index) => {
-      for (const segments of pathsOf(doc.value)) {
-        assert.deepEqual(fast.locate("f", index, segments), full.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
-      }
-    });
+    assertSamePositions(new Locator(() => text), new Locator(() => text, false), text, documents.map((doc) => doc.value));
   }
 });
+
+/** Both locators put every path into each document's value (null: the document is not read) at the same place. */
+function assertSamePositions(a: Locator, b: Locator, text: string, values: readonly JsonValue[]): void {
+  values.forEach((value, index) => {
+    for (const segments of pathsOf(value)) {
+      assert.deepEqual(a.locate("f", index, segments), b.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
+    }
+  });
+}
 
 test("a file the fast scanner does not read is located from the parse that read it: the same positions, no second parse", () => {
   const texts = [
@@ -97,12 +100,7 @@ test("a file the fast scanner does not read is located from the parse that read 
     assert.equal(parsed.fast, undefined, `the full parser reads ${JSON.stringify(text)}`);
     const handedOver = new Locator(() => assert.fail(`read again: ${JSON.stringify(text)}`));
     handedOver.remember("f", text, parsed);
-    const fresh = new Locator(() => text);
-    const docs = parseAllDocuments(text);
-    docs.forEach((doc, index) => {
-      for (const segments of pathsOf((doc.errors.length === 0 ? doc.toJS() : null) as JsonValue)) {
-        assert.deepEqual(handedOver.locate("f", index, segments), fresh.locate("f", index, segments), `${JSON.stringify(text)} #${index} ${JSON.stringify(segments)}`);
-      }
-    });
+    const values = parseAllDocuments(text).map((doc) => (doc.errors.length === 0 ? doc.toJS() : null) as JsonValue);
+    assertSamePositions(handedOver, new Locator(() => text), text, values);
   }
 });
