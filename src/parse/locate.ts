@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } fr
 import type { JsonValue } from "../model/resource.js";
 import type { PathSegments } from "./fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
-import { parseAsGoYamlReads, type FullYaml } from "./documents.js";
+import { parseAsGoYamlReads, type FullYaml, type ParsedYaml } from "./documents.js";
 
 export interface Position {
   readonly line: number;
@@ -49,8 +49,8 @@ export class Locator {
    * Takes over the documents `file` was parsed into from `text` (parse/documents.ts `parseYaml`), by the fast scanner
    * or the full parser, which must not have been changed since. Without either, the file is read again when asked.
    */
-  remember(file: string, text: string, parsed: { readonly fast?: readonly FastDocument[]; readonly full?: FullYaml }): void {
-    if (parsed.fast || parsed.full) this.keep(file, { text, ...(parsed.fast ? { fast: parsed.fast } : {}), ...(parsed.full ? { full: parsed.full } : {}) });
+  remember(file: string, text: string, { fast, full }: Pick<ParsedYaml, "fast" | "full">): void {
+    if (fast || full) this.keep(file, { text, fast, full });
   }
 
   /** Position of the deepest existing node on `path` in document `docIndex` of `file`; the key of a map entry when the path ends at one. */
