@@ -156,6 +156,22 @@ test("text output of an interrupted apply names the counts", async () => {
   assert.doesNotMatch(run.stderr, /✓|MeshTimeout\//, "no per-resource progress lines without --verbose");
 });
 
+test("a large apply's text report is a summary; --verbose lists every change", async () => {
+  const quiet = await bigRepoAndSlowControlPlane(0);
+  const run = await spawnCli(["apply", "--cp-url", quiet.url], quiet.dir).exit(60_000);
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.stdout.trimEnd().split("\n"), ["✓ 2004 applied: 2004 created, 0 updated, 0 deleted (every change: --verbose, or --format json)", "Apply complete: 2004 applied."]);
+  assert.equal(await quiet.count(), 2000);
+
+  const listed = await bigRepoAndSlowControlPlane(0);
+  const verbose = await spawnCli(["apply", "--cp-url", listed.url, "--verbose"], listed.dir).exit(60_000);
+  assert.equal(verbose.code, 0, verbose.stderr);
+  const lines = verbose.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 2005);
+  assert.equal(lines.filter((l) => /^✓ create (Mesh\/tenant-\d|MeshTimeout\/tenant-\d\/t-\d+)$/.test(l)).length, 2004);
+  assert.equal(verbose.stderr.split("\n").filter((l) => l.startsWith("applied create ")).length, 2004, "a progress line per change on stderr");
+});
+
 test("a write refused with a multi-line problem is one report line each (the control plane's words, no token); a second apply writes only what failed", async () => {
   const token = "s3cr3t-token-value";
   const mid = tempRepo("meshops-apply-refused-");

@@ -1,7 +1,7 @@
 import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
-import type { ChangeSet } from "../sync/apply.js";
+import type { ChangeResult, ChangeSet } from "../sync/apply.js";
 import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
@@ -122,20 +122,14 @@ export function renderChangeSetText(
   style: Style = PLAIN,
   whereDefined: (resource: string) => string | undefined = () => undefined,
   interrupted?: string,
+  options: { readonly verbose?: boolean } = {},
 ): string {
-  const out: string[] = [];
-  for (const r of changes.results) {
-    const label = `${r.change.action} ${r.change.resource}`;
-    if (r.outcome === "applied") out.push(style.green(`✓ ${label}`) + (r.warnings?.length ? style.yellow(` (warning: ${r.warnings.join("; ")})`) : ""));
-    else if (r.outcome === "failed") {
-      const where = whereDefined(r.change.resource);
-      out.push(style.red(`✗ ${label}${where ? ` (${where})` : ""}: ${r.error ?? "failed"}`));
-    }
-    else out.push(style.dim(`- ${label}: not attempted (${r.error ?? "stopped"})`));
-  }
+  const listed = options.verbose === true || changes.results.length <= CHANGES_LISTED;
+  const out = listed ? everyChange(changes, style, whereDefined) : changeSetSummary(changes, style, whereDefined);
   const s = changes.summary;
   // Meshes whose failure kept later changes from being attempted; none when the failure was the mesh's last change.
-  const stopped = changes.failedMeshes.filter((m) => changes.results.some((r) => r.outcome === "skipped" && r.change.mesh === m));
+  const withSkipped = new Set(changes.results.flatMap((r) => (r.outcome === "skipped" ? [r.change.mesh] : [])));
+  const stopped = changes.failedMeshes.filter((m) => withSkipped.has(m));
   const stoppedNote = stopped.length > 0 ? ` (meshes stopped: ${stopped.join(", ")})` : "";
   if (interrupted) {
     out.push(style.yellow(`Apply interrupted (${interrupted}): ${s.applied} applied, ${s.failed} failed, ${s.skipped} not attempted.${stoppedNote ? ` Failures${stoppedNote}.` : ""}`));
@@ -146,6 +140,72 @@ export function renderChangeSetText(
   }
   return out.join("\n") + "\n";
 }
+
+/**
+ * Up to this many changes, apply's text report lists each; above, it lists this many failures and counts the rest
+ * (`--verbose` and `--format json` list every change): a 53,000-write apply is not 53,000 lines.
+ */
+export const CHANGES_LISTED = 50;
+
+/** Kinds of warning, or reasons a change was not attempted, shown one line each in a summary. */
+const GROUPS_LISTED = 10;
+
+function failedLine(r: ChangeResult, style: Style, whereDefined: (resource: string) => string | undefined): string {
+  const where = whereDefined(r.change.resource);
+  return style.red(`✗ ${r.change.action} ${r.change.resource}${where ? ` (${where})` : ""}: ${r.error ?? "failed"}`);
+}
+
+function everyChange(changes: ChangeSet, style: Style, whereDefined: (resource: string) => string | undefined): string[] {
+  return changes.results.map((r) => {
+    const label = `${r.change.action} ${r.change.resource}`;
+    if (r.outcome === "applied") return style.green(`✓ ${label}`) + (r.warnings?.length ? style.yellow(` (warning: ${r.warnings.join("; ")})`) : "");
+    if (r.outcome === "failed") return failedLine(r, style, whereDefined);
+    return style.dim(`- ${label}: not attempted (${r.error ?? "stopped"})`);
+  });
+}
+
+/** The failures (bounded), why the rest were not attempted, the control plane's warnings by text, the counts. */
+function changeSetSummary(changes: ChangeSet, style: Style, whereDefined: (resource: string) => string | undefined): string[] {
+  const failed = changes.results.filter((r) => r.outcome === "failed");
+  const out = failed.slice(0, CHANGES_LISTED).map((r) => failedLine(r, style, whereDefined));
+  if (failed.length > CHANGES_LISTED) out.push(style.red(`✗ … and ${failed.length - CHANGES_LISTED} more failed`));
+
+  const reasons = groupsOf(changes.results.filter((r) => r.outcome === "skipped").map((r) => [r.error ?? "stopped", r.change.resource]));
+  for (const g of reasons.slice(0, GROUPS_LISTED)) out.push(style.dim(`- ${g.count} not attempted (${g.text})`));
+  if (reasons.length > GROUPS_LISTED) out.push(style.dim(`- … and ${countOf(reasons.slice(GROUPS_LISTED))} more not attempted, for ${reasons.length - GROUPS_LISTED} other reasons`));
+
+  const warnings = groupsOf(changes.results.flatMap((r) => (r.outcome === "applied" ? (r.warnings ?? []).map((w): [string, string] => [w, r.change.resource]) : [])));
+  for (const g of warnings.slice(0, GROUPS_LISTED)) out.push(style.yellow(`! ${g.count} change${g.count === 1 ? "" : "s"} with the control plane's warning: ${g.text} (${g.first}${g.count > 1 ? ", …" : ""})`));
+  if (warnings.length > GROUPS_LISTED) {
+    out.push(style.yellow(`! … and ${warnings.length - GROUPS_LISTED} more kinds of warning from the control plane (${countOf(warnings.slice(GROUPS_LISTED))} changes)`));
+  }
+
+  const applied = { create: 0, update: 0, delete: 0 };
+  for (const r of changes.results) if (r.outcome === "applied" && r.change.action !== "unchanged") applied[r.change.action]++;
+  const total = applied.create + applied.update + applied.delete;
+  out.push(style.green(`✓ ${total} applied: ${applied.create} created, ${applied.update} updated, ${applied.delete} deleted (every change: --verbose, or --format json)`));
+  return out;
+}
+
+interface Group {
+  readonly text: string;
+  count: number;
+  /** The first resource it was said of. */
+  readonly first: string;
+}
+
+/** [text, resource] pairs grouped by text: the most frequent first, ties in order of appearance. */
+function groupsOf(pairs: readonly (readonly [string, string])[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const [text, resource] of pairs) {
+    const group = groups.get(text);
+    if (group) group.count++;
+    else groups.set(text, { text, count: 1, first: resource });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+const countOf = (groups: readonly Group[]) => groups.reduce((sum, g) => sum + g.count, 0);
 
 /**
  * `apply --format json`: the counts, why it stopped early (`interrupted`: a signal or "timeout") or did not start

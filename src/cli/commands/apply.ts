@@ -41,7 +41,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option("--dry-run", "print the plan only; change nothing")
     .option("--yes", "do not ask before deleting (a saved plan was reviewed already: it never asks)")
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs))
-    .option("--verbose", "a progress line on stderr for every change as it finishes");
+    .option("--verbose", "a progress line on stderr for every change as it finishes, and every change in the report (else a large apply's report counts them)");
   addPruneLimitOptions(command, "refuse");
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
@@ -128,7 +128,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } finally {
         progress.stop();
       }
-      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop));
+      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop, { verbose: options.verbose === true }));
       setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
     } catch (error) {
       if (stop && error instanceof UsageError) {
