@@ -389,6 +389,27 @@ test("warnings: an SNI warning names the port by its section, the port's name wh
   });
 });
 
+test("warnings: the name checked is the display name (kuma.io/display-name), as model.GetDisplayName gives it: a Kubernetes object's own name, not name.namespace", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    const labels = (display: string) => ({ "kuma.io/display-name": display, "k8s.kuma.io/namespace": "shop" });
+    const service = await putOk(store, { type: "MeshService", mesh: "m", name: "web.shop", labels: labels("web"), spec: { selector: { dataplaneTags: { app: "web" } }, ports: [{ port: 80, name: "http", appProtocol: "http" }] } });
+    assert.deepEqual(service.warnings, []);
+    const long = "e".repeat(60);
+    const external = await putOk(store, {
+      type: "MeshExternalService",
+      mesh: "m",
+      name: `${long}.shop`,
+      labels: labels(long),
+      spec: { match: { type: "HostnameGenerator", port: 443, protocol: "tcp" }, endpoints: [{ address: "api.example.com", port: 443 }] },
+    });
+    assert.deepEqual(external.warnings, []);
+    // Without the label, the name is the display name: still warned about.
+    const bare = await putOk(store, { type: "MeshService", mesh: "m", name: "api.shop", spec: { selector: { dataplaneTags: { app: "api" } }, ports: [{ port: 80, name: "http", appProtocol: "http" }] } });
+    assert.ok(bare.warnings.some((w) => w.startsWith("Invalid MeshService resource name: 'api.shop'")), bare.warnings.join("\n"));
+  });
+});
+
 // =====================================================================================================================
 // Server-side rewriting (the false-drift sources)
 

@@ -38,7 +38,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { stripProtoZeroValues } from "../../kuma/protoForm.js";
-import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
+import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, LABEL_DISPLAY_NAME, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
   DurableLog,
@@ -752,8 +752,10 @@ export class ControlPlaneStore {
     const ops: Op[] = moved === undefined ? [{ put: record }] : [{ del: [typeName, moved, name] }, { put: record }];
     if (isMesh && !existing && this.createsDefaults) ops.push(...this.defaultPolicies(name, object, now));
     const seq = this.commit(ops);
-    // On Kubernetes the name checked is the object's own (`ledger`, not `ledger.payments`).
-    return { ok: true, created: !existing, warnings: warningsFor(typeName, kubernetes?.name ?? name, flat ? object : (asObject(object.spec) ?? {}), this.version), seq };
+    // The name checked is the display name (model.GetDisplayName): the label when set, as on everything the Kubernetes
+    // store holds (`ledger`, not `ledger.payments`), else the name.
+    const displayName = computed[LABEL_DISPLAY_NAME] || (kubernetes?.name ?? name);
+    return { ok: true, created: !existing, warnings: warningsFor(typeName, displayName, flat ? object : (asObject(object.spec) ?? {}), this.version), seq };
   }
 
   /**
