@@ -30,7 +30,7 @@ const maxRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 if (mode === "cold" || mode === "cold-serial" || mode === "cold-whole") {
   const start = performance.now();
-  const stats = { byChild: 0, byParent: 0, childCpuMs: 0, whileReading: 0 };
+  const stats = { byChild: 0, byParent: 0, childCpuMs: 0 };
   const reportOnly = mode !== "cold-whole";
   const { snapshot, result } = await readAndValidate({ repo, ref: "HEAD" }, new AnalysisCache(), { reportOnly }, { stats, ...(mode === "cold-serial" ? { minBytes: Number.POSITIVE_INFINITY } : {}), ...(process.env.BENCH_ANY_LOAD === "1" ? { idleCore: true } : {}) });
   const end = performance.now();
@@ -48,7 +48,6 @@ if (mode === "cold" || mode === "cold-serial" || mode === "cold-whole") {
       totalMs: Math.round(end - start),
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       childFiles: stats.byChild,
-      analyzedWhileReading: stats.whileReading,
       childCpuMs: stats.childCpuMs,
       maxRssMb: maxRssMb(),
       pageFaults: process.resourceUsage().minorPageFault,

@@ -254,38 +254,3 @@ test("a long-running reader's blob cache holds the current tree's files, not eve
   assert.ok(blobCache.size <= snapshot.files.length + 16, `${blobCache.size} blobs cached for ${snapshot.files.length} files`);
   assert.ok(blobCache.has(snapshot.files[0]?.blobId ?? ""), "the current files stay cached");
 });
-
-test("a reader told of files as they are read hears of meshops.yaml first, then each file once, as the snapshot's own objects", async () => {
-  const dir = tempRepo("meshops-source-observer-");
-  after(dir.cleanup);
-  commitFiles(dir.dir, {
-    "config/meshes/a.yaml": "type: Mesh\nname: a\n",
-    "config/meshes/same-as-config.yaml": "instance: meshops\n",
-    "config/meshops.yaml": "instance: meshops\n",
-    "config/zz.yaml": "type: Mesh\nname: z\n",
-    "config/binary.yaml": "\u0000\u0001 not text",
-  });
-  const heard: string[] = [];
-  const objects = new Map<string, object>();
-  const snapshot = await readSnapshot({
-    repo: dir.dir,
-    ref: "HEAD",
-    path: "config",
-    whileReading: {
-      config: (file) => heard.push(`config ${file?.path ?? "none"}`),
-      file: (file) => {
-        heard.push(file.path);
-        objects.set(file.path, file);
-      },
-    },
-  });
-  assert.equal(heard[0], "config config/meshops.yaml");
-  assert.deepEqual(heard.slice(1).sort(), ["config/meshes/a.yaml", "config/meshes/same-as-config.yaml", "config/zz.yaml"]);
-  assert.deepEqual(snapshot.files.map((f) => f.path), ["config/meshes/a.yaml", "config/meshes/same-as-config.yaml", "config/zz.yaml"]);
-  for (const file of snapshot.files) assert.equal(objects.get(file.path), file, `${file.path}: the snapshot's object`);
-  assert.deepEqual(snapshot.problems.map((p) => p.path), ["config/binary.yaml"]);
-
-  const bare: string[] = [];
-  await readSnapshot({ repo: repo.dir, ref: "HEAD", path: "other", whileReading: { config: (file) => bare.push(`config ${file?.path ?? "none"}`), file: (file) => bare.push(file.path) } });
-  assert.deepEqual(bare, ["config none", "other/c.yaml"], "no meshops.yaml: said before any file");
-});

@@ -16,10 +16,10 @@ import { setFlagsFromString } from "node:v8";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
-import type { ReadObserver, ReadOptions, Snapshot, SourceFile } from "../source/types.js";
+import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import { withoutBodies } from "../validate/bodies.js";
-import { AnalysisCache, analysisInputs, analyzeFile, analyzeWhileReading, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
 /**
  * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
@@ -201,40 +201,30 @@ export interface ParallelOptions {
    */
   readonly sliced?: boolean;
   /** Counts of who did what, for tests and benchmarks. */
-  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number; reparsed?: number; whileReading?: number };
+  readonly stats?: { byChild: number; byParent: number; childCpuMs?: number; reparsed?: number };
 }
 
 /**
- * Reads the repository and validates it as validateSnapshot does: each file analyzed as Git hands it over, while git
- * inflates the rest (a cold read of 11,000 files kept this process waiting on git for about 0.2 s); or, for a large
- * commit on a machine with a core to spare, with a child process forked once the tree is listed (before the files
- * are read, while the heap is small).
+ * Reads the repository and validates it as validateSnapshot does; for a large commit, with a child process forked
+ * once the tree is listed (before the files are read, while the heap is small).
  */
 export async function readAndValidate(
   read: ReadOptions,
-  given: AnalysisCache | undefined,
+  cache: AnalysisCache | undefined,
   options: ValidateOptions,
   parallel: ParallelOptions = {},
   /** Called with the snapshot before it is validated: what puts analyses known elsewhere into `cache` (validationCache.ts). */
   prepare?: (snapshot: Snapshot) => void,
 ): Promise<{ readonly snapshot: Snapshot; readonly result: ValidationResult }> {
-  const cache = given ?? new AnalysisCache();
   let child: CheckingChild | undefined;
   const onListed = (bytes: number): void => {
     if (bytes >= EAGER_FEEDBACK_MIN_BYTES) eagerFeedback();
     child = CheckingChild.start(bytes, parallel);
   };
-  // Not when the child checks files (it is told them after the read), nor when `prepare` brings analyses made before.
-  const early = prepare ? undefined : analyzeWhileReading(cache, options);
-  const whileReading: ReadObserver | undefined = early && {
-    config: (file, root) => (child ? undefined : early.config(file, root)),
-    file: (file) => (child ? undefined : early.file(file)),
-  };
-  const snapshot = await readSnapshot({ ...read, onListed, ...(whileReading ? { whileReading } : {}) }).catch((error: unknown) => {
+  const snapshot = await readSnapshot({ ...read, onListed }).catch((error: unknown) => {
     child?.stop();
     throw error;
   });
-  if (parallel.stats && early) parallel.stats.whileReading = early.analyzed;
   prepare?.(snapshot);
   return { snapshot, result: await validateWithChild(snapshot, read.repo, child, cache, options, parallel) };
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBatch.js";
 import { insertSorted } from "../model/order.js";
-import type { ReadObserver, ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
+import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
 import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 import { isObjectId } from "../model/revision.js";
@@ -79,13 +79,16 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   await yieldToEventLoop();
 
   options.onListed?.(wanted.reduce((bytes, w) => bytes + w.entry.size, 0));
-  const configPath = configPathOf(root);
-  const observed = options.whileReading ? observedRead(wanted, root, configPath, options.whileReading) : undefined;
-  const texts = await readBlobs(topLevel, observed?.blobIds ?? wanted.map((w) => w.entry.blobId), options.blobCache, undefined, observed?.onText);
+  const texts = await readBlobs(
+    topLevel,
+    wanted.map((w) => w.entry.blobId),
+    options.blobCache,
+  );
   const files: SourceFile[] = [];
   let config: SourceFile | undefined;
+  const configPath = configPathOf(root);
   for (const { path: filePath, entry } of wanted) {
-    const file = observed?.made.get(filePath) ?? fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
+    const file = fileOf(filePath, entry.blobId, texts.get(entry.blobId), problems);
     if (!file) continue;
     if (filePath === configPath) config = file;
     else files.push(file);
@@ -98,35 +101,6 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const snapshot: Snapshot = { revision: commit, root, files, problems, paths, ...(config ? { config } : {}) };
   readBases.set(snapshot, { topLevel, root, maxBytes, links });
   return snapshot;
-}
-
-/**
- * A read whose files `observer` hears of as they arrive. meshops.yaml's blob is asked for first, and files that
- * arrive before it (cached ones) wait for it, so that it is said before any other file; when there is none, that is
- * said before the first. `made` keeps each file object made, for the snapshot to use the same ones.
- */
-function observedRead(wanted: readonly { path: string; entry: TreeEntry }[], root: string, configPath: string, observer: ReadObserver) {
-  const pathsOf = new Map<string, string[]>();
-  for (const { path: filePath, entry } of wanted) pathsOf.set(entry.blobId, [...(pathsOf.get(entry.blobId) ?? []), filePath]);
-  const configBlob = wanted.find((w) => w.path === configPath)?.entry.blobId;
-  const blobIds = [...pathsOf.keys()];
-  if (configBlob === undefined) observer.config(undefined, root);
-  else blobIds.unshift(...blobIds.splice(blobIds.indexOf(configBlob), 1));
-  let waiting: SourceFile[] | undefined = configBlob === undefined ? undefined : [];
-  const made = new Map<string, SourceFile>();
-  const onText = (blobId: string, text: string) => {
-    for (const filePath of pathsOf.get(blobId) ?? []) {
-      const file: SourceFile = { path: filePath, text, blobId };
-      made.set(filePath, file);
-      if (filePath === configPath) {
-        observer.config(file, root);
-        for (const early of waiting ?? []) observer.file(early);
-        waiting = undefined;
-      } else if (waiting) waiting.push(file);
-      else observer.file(file);
-    }
-  };
-  return { blobIds, made, onText };
 }
 
 /**
@@ -401,22 +375,13 @@ function fileOf(filePath: string, blobId: string, content: string | NotText | un
  * Reads many blobs through one `git cat-file --batch` process: simple-git runs one process per command, which
  * costs milliseconds per file; a repository of thousands of files must be read in one stream.
  */
-export async function readBlobs(
-  cwd: string,
-  blobIds: readonly string[],
-  cache?: Map<string, string>,
-  objects?: GitObjects,
-  /** Each text as soon as it is known, cached ones first, then in the order asked for. */
-  onText?: (blobId: string, text: string) => void,
-): Promise<Map<string, string | NotText>> {
+export async function readBlobs(cwd: string, blobIds: readonly string[], cache?: Map<string, string>, objects?: GitObjects): Promise<Map<string, string | NotText>> {
   const result = new Map<string, string | NotText>();
   const missing: string[] = [];
   for (const id of new Set(blobIds)) {
     const cached = cache?.get(id);
-    if (cached !== undefined) {
-      result.set(id, cached);
-      onText?.(id, cached);
-    } else missing.push(id);
+    if (cached !== undefined) result.set(id, cached);
+    else missing.push(id);
   }
   if (missing.length === 0) return result;
   const keep = (id: string, content: Buffer) => {
@@ -426,7 +391,6 @@ export async function readBlobs(
     } else {
       result.set(id, decoded.text);
       cache?.set(id, decoded.text);
-      onText?.(id, decoded.text);
     }
   };
   if (objects) {

@@ -66,20 +66,6 @@ export interface ReadOptions {
    * a large read will need can be started while the heap is still small (cli/parallelValidation.ts forks its child).
    */
   readonly onListed?: (bytes: number) => void;
-  /**
-   * Told of the files of a whole commit's read as Git hands them over, before the snapshot is whole: what a caller
-   * works on while git inflates the rest (cli/parallelValidation.ts analyzes them). Not called on WORKTREE, nor on
-   * a read that takes files over from `previous`.
-   */
-  readonly whileReading?: ReadObserver;
-}
-
-/** See ReadOptions.whileReading. The objects it is given are the snapshot's own. */
-export interface ReadObserver {
-  /** meshops.yaml of the folder read (`root`), before any other file; undefined when there is none. */
-  config(file: SourceFile | undefined, root: string): void;
-  /** Each other file, once, in the order read. */
-  file(file: SourceFile): void;
 }
 
 export const WORKTREE = "WORKTREE";

@@ -7,7 +7,7 @@ import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
-import type { ReadObserver, Snapshot, SourceFile } from "../source/types.js";
+import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
 import { isSecretPath } from "../kuma/secretFields.js";
 import { fitted } from "../util/fitted.js";
@@ -197,46 +197,8 @@ export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options
             return substitute ? substitutedFile(f, substitute) : f;
           }),
         };
-  return { parsedConfig, config, selection, kustomized, configKey: cacheKeyOf(config, options) };
-}
-
-/** What analyses are cached under: the configuration they depend on, and whether they keep bodies. */
-function cacheKeyOf(config: RepoConfig, options: ValidateOptions): string {
   // Analyses without bodies are cached apart: a whole validation after a report-only one must not take them over.
-  return options.reportOnly ? `${analysisKey(config)}\0report-only` : analysisKey(config);
-}
-
-/** A file's analysis as a validation with `options` caches it. */
-function analyzeAndCache(file: SourceFile, config: AnalyzeOptions, cache: AnalysisCache, options: ValidateOptions): FileAnalysis {
-  const analysis = options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
-  cache.set(file, analysis);
-  return analysis;
-}
-
-/**
- * Analyzes files as they are read (source's `whileReading`), into `cache`, where validateSnapshotSteps finds them:
- * the checks run while git inflates the rest of a cold read. Under the same configuration key, the same analysis. A
- * file the validation then leaves out (excluded, a Helm chart's, a kustomize patch) only cost its analysis; a file
- * Flux substitutes into is another version of it (another blob id), analyzed then. `analyzed` counts what was done.
- */
-export function analyzeWhileReading(cache: AnalysisCache, options: ValidateOptions = {}): ReadObserver & { readonly analyzed: number } {
-  let config: RepoConfig | undefined;
-  let analyzed = 0;
-  return {
-    config(file, root) {
-      // Parsed as the validation parses it (and remembered for it): the same configuration, the same key.
-      config = cache.parsedConfig(file, root).config;
-      cache.useConfig(cacheKeyOf(config, options));
-    },
-    file(file) {
-      if (!config || cache.get(file, cacheKeyOf(config, options))) return;
-      analyzeAndCache(file, config, cache, options);
-      analyzed++;
-    },
-    get analyzed() {
-      return analyzed;
-    },
-  };
+  return { parsedConfig, config, selection, kustomized, configKey: options.reportOnly ? `${analysisKey(config)}\0report-only` : analysisKey(config) };
 }
 
 /** validateSnapshot as steps (util/steps.ts): one per file, then the repository's checks in steps of their own. */
@@ -269,7 +231,8 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = analyzeAndCache(file, config, cache, options);
+      analysis = options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
+      cache.set(file, analysis);
       yield;
     } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;
     analyses.push(analysis);
