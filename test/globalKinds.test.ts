@@ -127,7 +127,7 @@ test("bad global resources: the control plane's messages, a mesh they cannot hav
         "(e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
       'c.yaml:5 HostnameGenerator/broken spec.template: couldn\'t parse template: template: :1: unterminated quoted string',
       "c.yaml:6 HostnameGenerator/broken spec.extension.type: must not be empty",
-      'd.yaml:5 HostnameGenerator/external.apps metadata.namespace: resource type HostnameGenerator can be created only in the system namespace:kuma-system or kong-mesh-system (controlPlane.mode zone: the admission webhook keeps this type out of namespace "apps"; systemNamespace in meshops.yaml names another)',
+      'd.yaml:5 HostnameGenerator/external.apps metadata.namespace: resource type HostnameGenerator can be created only in the system namespace:kuma-system (controlPlane.mode zone: the admission webhook keeps this type out of namespace "apps"; systemNamespace in meshops.yaml names another)',
       'e.yaml:7 GlobalSecret/other-key metadata.labels["kuma.io/mesh"]: GlobalSecret is global: it belongs to no mesh, remove the kuma.io/mesh label',
       'meshes/default/generator.yaml:2 HostnameGenerator/internal name: tenancy rule "tenant-folder": files matching meshes/{mesh}/** belong to mesh "default", but HostnameGenerator is global (it belongs to no mesh): keep it outside tenant folders',
     ]);

@@ -116,7 +116,7 @@ test("a Kubernetes Secret of Kuma's type is a Secret of the mesh in its label; t
     repoWith({ "meshops.yaml": "secrets:\n  allowPlaintext: true\n", "a.yaml": secret("apps", "data:\n  value: dG9r\n"), "b.yaml": secret("kuma-system", "data:\n  token: dG9r\n") }),
   );
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /a\.yaml:6:3: error: Secret\/default\/tok metadata\.namespace: the control plane reads Secrets of type system\.kuma\.io\/secret only in its system namespace \(kuma-system or kong-mesh-system\), not "apps"/);
+  assert.match(bad.stdout, /a\.yaml:6:3: error: Secret\/default\/tok metadata\.namespace: the control plane reads Secrets of type system\.kuma\.io\/secret only in its system namespace \(kuma-system\), not "apps"/);
   assert.match(bad.stdout, /b\.yaml:10:3: error: Secret\/default\/tok data\.token: the control plane reads only data\.value of a Kuma Secret; "token" would be ignored/);
   // Secrets of other types are another tool's business: skipped like a Deployment.
   const opaque = await runCli(["validate", "--allow-empty"], repoWith({ "o.yaml": "apiVersion: v1\nkind: Secret\ntype: Opaque\nmetadata:\n  name: x\ndata:\n  a: Yg==\n" }));

@@ -5,7 +5,7 @@ import { aliasProblem, documentValue, syntaxProblems, templateStart, YAML_OPTION
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
-import { DEFAULT_SYSTEM_NAMESPACES, defaultSystemNamespaces } from "../kuma/naming.js";
+import { defaultSystemNamespace } from "../kuma/naming.js";
 import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
@@ -81,7 +81,7 @@ export interface UnmanagedSelector {
  * and expects the default policies in: meshops.yaml's `systemNamespace`, else the product's usual one.
  */
 export function systemNamespaceOf(config: Pick<RepoConfig, "systemNamespaces">): string {
-  return config.systemNamespaces[0] ?? DEFAULT_SYSTEM_NAMESPACES[0];
+  return config.systemNamespaces[0] ?? defaultSystemNamespace(undefined);
 }
 
 /** meshops.yaml with every default applied. */
@@ -119,7 +119,7 @@ export const DEFAULT_CONFIG: RepoConfig = {
   instance: "meshops",
   exclude: [],
   otherDocuments: "skip",
-  systemNamespaces: DEFAULT_SYSTEM_NAMESPACES,
+  systemNamespaces: [defaultSystemNamespace(undefined)],
   controlPlane: { product: "kuma", mode: "zone", skipDefaultMeshCreation: false },
   defaults: { materialize: true },
   resources: { dataplanes: false },
@@ -254,7 +254,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     exclude: (v.exclude ?? []).map((pattern) => underRoot(root, pattern)),
     otherDocuments: v.otherDocuments ?? d.otherDocuments,
     // kong: Kong Mesh installs into kong-mesh-system, so that is where `render` puts what has no namespace of its own.
-    systemNamespaces: v.systemNamespace ? [v.systemNamespace] : defaultSystemNamespaces(v.controlPlane?.product),
+    systemNamespaces: [v.systemNamespace ?? defaultSystemNamespace(v.controlPlane?.product)],
     controlPlane: {
       ...(v.controlPlane?.version ? { version: v.controlPlane.version } : {}),
       product: v.controlPlane?.product ?? d.controlPlane.product,

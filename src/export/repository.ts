@@ -20,7 +20,7 @@ import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
-import { defaultSystemNamespaces, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
+import { defaultSystemNamespace, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
@@ -160,7 +160,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     ...(version !== undefined && !("error" in schemaLine(version)) ? { version } : {}),
     product,
     ...(mode !== "zone" ? { mode } : {}),
-    ...(systemNamespace !== undefined && systemNamespace !== defaultSystemNamespaces(product)[0] ? { systemNamespace } : {}),
+    ...(systemNamespace !== undefined && systemNamespace !== defaultSystemNamespace(product) ? { systemNamespace } : {}),
     skipDefaultMeshCreation,
     externalMeshes,
   };

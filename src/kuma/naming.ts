@@ -19,14 +19,18 @@ export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
 export type ControlPlaneEnvironment = "universal" | "kubernetes";
 
 /**
- * The system namespaces assumed when meshops.yaml names none: where Kuma's chart installs the control plane and where
- * Kong Mesh's does. The first is where `render` puts what names no namespace, and where meshops expects the default
- * policies: Kong Mesh's own namespace first for Kong Mesh.
+ * Where Kuma's chart installs the control plane, and where Kong Mesh's does: the namespaces a live control plane's own
+ * default policies may be in (plan recognizes them in either).
  */
 export const DEFAULT_SYSTEM_NAMESPACES = ["kuma-system", "kong-mesh-system"] as const;
 
-export function defaultSystemNamespaces(product: string | undefined): readonly [string, string] {
-  return product === "kong-mesh" ? [DEFAULT_SYSTEM_NAMESPACES[1], DEFAULT_SYSTEM_NAMESPACES[0]] : DEFAULT_SYSTEM_NAMESPACES;
+/**
+ * The system namespace assumed when meshops.yaml names none: the product's (one; a control plane has one, and the
+ * admission webhook treats every other namespace as an application's). Where `render` puts what names no namespace,
+ * and where meshops expects the default policies.
+ */
+export function defaultSystemNamespace(product: string | undefined): string {
+  return product === "kong-mesh" ? DEFAULT_SYSTEM_NAMESPACES[1] : DEFAULT_SYSTEM_NAMESPACES[0];
 }
 
 /**

@@ -58,7 +58,7 @@ import { jsonLinesText } from "../../util/jsonLines.js";
 import { acquireLock, releaseLock } from "./lock.js";
 import { asObject, clone, own, setOwn } from "./util.js";
 import { METHOD_NOT_ALLOWED } from "./problems.js";
-import { coreName, defaultSystemNamespaces, kdsHashedName, kubernetesNameOf, parseKri, type ControlPlaneEnvironment } from "../../kuma/naming.js";
+import { coreName, defaultSystemNamespace, kdsHashedName, kubernetesNameOf, parseKri, type ControlPlaneEnvironment } from "../../kuma/naming.js";
 import { isClusterScoped, KUBERNETES_API_VERSION } from "../../kuma/types.js";
 import { toResource } from "../../parse/convert.js";
 import { formatPath } from "../../parse/fieldPath.js";
@@ -275,7 +275,7 @@ function placementOf(options: Pick<StoreOptions, "environment" | "systemNamespac
 
 /** The system namespace given, else the product's usual one: Kong Mesh's chart installs into kong-mesh-system. */
 function systemNamespaceOf(options: Pick<StoreOptions, "systemNamespace" | "product">): string {
-  return options.systemNamespace ?? defaultSystemNamespaces(options.product)[0];
+  return options.systemNamespace ?? defaultSystemNamespace(options.product);
 }
 
 /**
