@@ -431,6 +431,27 @@ test("sarif: every report validates against SARIF 2.1.0; rule ids and locations 
   assert.ok(guard.every((r) => r.level === "error"));
 });
 
+test("sarif: at most 25,000 results a run (GitHub code scanning refuses more), the errors and warnings first, and a notification counts the rest", () => {
+  const diagnostics: Diagnostic[] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const mesh = `mesh-${i % 1000}`;
+    diagnostics.push({ severity: "info", file: `meshes/${mesh}/p.yaml`, line: 1, column: 1, resource: `MeshTimeout/${mesh}/t-${i}`, path: "spec.to[0].targetRef.name", message: "MeshService/x is not defined in this repository; expected from a zone", rule: "dangling-reference" });
+  }
+  diagnostics.push({ severity: "warning", file: "z.yaml", line: 2, column: 3, resource: "MeshTrafficPermission/m/p", path: "spec.from", message: "'from' field is deprecated", rule: "deprecation" });
+  diagnostics.push({ severity: "error", file: "z.yaml", line: 9, column: 3, resource: "MeshTimeout/m/bad", path: "spec.to", message: "must be set", rule: "semantic" });
+  const text = renderValidateSarif({ valid: false, diagnostics, revision: REF_REV, files: 1001, resources: [], warningsAsErrors: false }, TOOL);
+  validateSarif(text);
+  const run = (JSON.parse(text) as SarifLog & { runs: { invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[] }[] }).runs[0];
+  assert.ok(run);
+  assert.equal(run.results.length, 25_000);
+  assert.deepEqual(run.results.slice(0, 2).map((r) => [r.level, r.ruleId]), [["error", "semantic"], ["warning", "deprecation"]]);
+  assert.equal(run.results.filter((r) => r.level === "note").length, 24_998);
+  assert.deepEqual(run.invocations?.[0]?.toolExecutionNotifications.map((n) => [n.level, n.message.text]), [
+    ["note", "5002 of 30002 results left out: GitHub code scanning takes at most 25,000 a run (the errors and warnings are kept first); --format json lists every one"],
+  ]);
+  assert.equal(run.invocations?.[0]?.executionSuccessful, true);
+});
+
 test("sarif: file names become URI references", () => {
   const d: Diagnostic = { severity: "error", file: "meshes/a b/#1%.yaml", line: 2, column: 3, resource: "", path: "", message: "m", rule: "yaml-syntax" };
   const text = renderValidateSarif({ valid: false, diagnostics: [d], revision: "WORKTREE", files: 1, resources: [], warningsAsErrors: false }, TOOL);
@@ -485,6 +506,48 @@ test("markdown: a large plan stays under the limit, leaving out diffs first, the
 
   const tiny = renderPlanMarkdown(report, { maxLength: 3000 });
   assert.ok(tiny.length <= 3000, `${tiny.length}`);
+});
+
+test("markdown: a one-change plan over 3,000 meshes keeps its change and diff; the per-mesh table lists the meshes that change, and counts the rest", () => {
+  const base: Resource[] = [];
+  for (let m = 0; m < 3000; m++) {
+    const mesh = `tenant-${String(m).padStart(4, "0")}`;
+    for (const name of ["a", "b"]) {
+      base.push({
+        type: "MeshTimeout",
+        mesh,
+        name,
+        origin: "repository",
+        source: { file: `meshes/${mesh}/${name}.yaml`, docIndex: 0, line: 1, column: 1, format: "universal" },
+        object: { type: "MeshTimeout", mesh, name, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "10s" } }] } },
+      });
+    }
+  }
+  const ref = base.map((r) => (r.mesh === "tenant-1234" && r.name === "a" ? { ...r, object: { ...r.object, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "20s" } }] } } } : r));
+  const plan = planRevisions(base, ref);
+  const md = renderPlanMarkdown({ plan, risks: classifyPlanRisks(plan), locations: locationsOf(ref), base: BASE_REV, ref: REF_REV, failOn: "changes" });
+  assert.ok(md.length <= MARKDOWN_LIMIT, `${md.length} characters`);
+  assert.ok(!md.includes("Shortened"), "nothing left out: one change fits");
+  assert.match(md, /^\| `tenant-1234` \| 0 \| 1 \| 0 \| 1 \|$/m);
+  assert.match(md, /^\| 2999 other meshes \| 0 \| 0 \| 0 \| 5998 \|$/m);
+  assert.equal((md.match(/^\| `tenant-/gm) ?? []).length, 1, "no row per mesh without changes");
+  assert.match(md, /<details><summary>🔄 update <code>MeshTimeout\/tenant-1234\/a<\/code><\/summary>/);
+  assert.match(md, /-\s+idleTimeout: 10s\n\+\s+idleTimeout: 20s/);
+});
+
+test("markdown: a per-mesh table too long for the limit is cut with a count, and the rest still fits", () => {
+  const diagnostics: Diagnostic[] = [];
+  for (let m = 0; m < 1000; m++) {
+    const mesh = `mesh-${String(m).padStart(4, "0")}`;
+    diagnostics.push({ severity: "warning", file: `meshes/${mesh}/p.yaml`, line: 3, column: 3, resource: `MeshTrafficPermission/${mesh}/allow`, path: "spec.from", message: "'from' field is deprecated", rule: "deprecation" });
+  }
+  const report: ValidateReport = { valid: true, diagnostics, revision: REF_REV, files: 1000, resources: [], warningsAsErrors: false };
+  const md = renderValidateMarkdown(report, { maxLength: 16_000 });
+  assert.ok(md.length <= 16_000, `${md.length} characters`);
+  const listed = (md.match(/^\| `mesh-\d{4}` \| 0 \| 1 \|$/gm) ?? []).length;
+  assert.ok(listed > 10 && listed < 1000, `${listed} meshes listed`);
+  assert.ok(md.includes(`| ${1000 - listed} more meshes | 0 | ${1000 - listed} |`), md.slice(0, 600));
+  assert.match(md, /> Shortened to stay under 16,000 characters: \d+ of 1000 rows left out\./);
 });
 
 test("markdown: repository text cannot break the table, open HTML or ping people", () => {

@@ -65,10 +65,10 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
 
   const groups = groupByMesh(shown, (d) => (d.resource === "" ? NOT_A_RESOURCE : meshOfSubject(d.resource)));
   head.push("", "| mesh | errors | warnings |", "|---|--:|--:|");
-  for (const [mesh, list] of groups) {
-    const c = diagnosticCounts(list);
-    head.push(`| ${meshLabel(mesh)} | ${c.errors} | ${c.warnings} |`);
-  }
+  const counted = groups.map(([mesh, list]) => ({ mesh, ...diagnosticCounts(list) }));
+  const sum = (rest: readonly { errors: number; warnings: number }[], what: string) =>
+    `| ${rest.length} ${what} | ${rest.reduce((n, c) => n + c.errors, 0)} | ${rest.reduce((n, c) => n + c.warnings, 0)} |`;
+  head.push(...boundedRows(counted, (c) => `| ${meshLabel(c.mesh)} | ${c.errors} | ${c.warnings} |`, tableBudget(options), (rest) => sum(rest, "more meshes")));
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
     tableHeader: "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|",
@@ -105,14 +105,23 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
 
   const changed = plan.changes.filter((c) => c.action !== "unchanged");
-  const allGroups = groupByMesh(plan.changes, (c) => c.mesh);
-  if (allGroups.length > 0 && total > 0) {
-    head.push("", "| mesh | create | update | delete | unchanged |", "|---|--:|--:|--:|--:|");
-    for (const [mesh, list] of allGroups) {
+  if (total > 0) {
+    // A row per mesh that changes or is flagged; the meshes with nothing to change are one row (a pull request that
+    // touches one mesh of thousands is about that mesh).
+    const counted = groupByMesh(plan.changes, (c) => c.mesh).map(([mesh, list]) => {
       const n = (action: Change["action"]) => list.filter((c) => c.action === action).length;
-      const flagged = risks.some((r) => r.mesh === mesh) ? " ⚠️" : "";
-      head.push(`| ${meshLabel(mesh)}${flagged} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`);
-    }
+      return { mesh, flagged: risks.some((r) => r.mesh === mesh), create: n("create"), update: n("update"), delete: n("delete"), unchanged: n("unchanged") };
+    });
+    const listed = counted.filter((c) => c.create + c.update + c.delete > 0 || c.flagged);
+    const others = counted.filter((c) => !listed.includes(c));
+    const sum = (rest: readonly typeof counted[number][], what: string) => {
+      const n = (key: "create" | "update" | "delete" | "unchanged") => rest.reduce((total, c) => total + c[key], 0);
+      return `| ${rest.length} ${what} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`;
+    };
+    head.push("", "| mesh | create | update | delete | unchanged |", "|---|--:|--:|--:|--:|");
+    const row = (c: (typeof counted)[number]) => `| ${meshLabel(c.mesh)}${c.flagged ? " ⚠️" : ""} | ${c.create} | ${c.update} | ${c.delete} | ${c.unchanged} |`;
+    head.push(...boundedRows(listed, row, tableBudget(options), (rest) => sum(rest, "more meshes")));
+    if (others.length > 0) head.push(sum(others, `other mesh${others.length === 1 ? "" : "es"}`));
   }
   const sections: Section[] = groupByMesh(changed, (c) => c.mesh).map(([mesh, list]) => ({
     heading: meshHeading(mesh),
@@ -158,10 +167,15 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
 
   const groups = groupByMesh(report.items, (i) => i.mesh);
   head.push("", "| mesh | missing | modified | orphaned | unmanaged |", "|---|--:|--:|--:|--:|");
-  for (const [mesh, list] of groups) {
+  const counted = groups.map(([mesh, list]) => {
     const n = (kind: DriftItem["kind"]) => list.filter((i) => i.kind === kind).length;
-    head.push(`| ${meshLabel(mesh)} | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`);
-  }
+    return { mesh, missing: n("missing"), modified: n("modified"), orphaned: n("orphaned"), unmanaged: n("unmanaged") };
+  });
+  const sum = (rest: readonly (typeof counted)[number][]) => {
+    const n = (key: DriftItem["kind"]) => rest.reduce((total, c) => total + c[key], 0);
+    return `| ${rest.length} more meshes | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`;
+  };
+  head.push(...boundedRows(counted, (c) => `| ${meshLabel(c.mesh)} | ${c.missing} | ${c.modified} | ${c.orphaned} | ${c.unmanaged} |`, tableBudget(options), sum));
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
     tableHeader: "| drift | resource | defined in |\n|---|---|---|",
@@ -173,6 +187,24 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Fitting under the limit
+
+/** The head's per-mesh table may take this share of the limit: the rest is for the problems or changes themselves. */
+function tableBudget(options: MarkdownOptions): number {
+  return Math.floor((options.maxLength ?? MARKDOWN_LIMIT) / 4);
+}
+
+/** Rows for `items` while they fit in `budget` characters; the items left out summed up in one row by `rest`. */
+function boundedRows<T>(items: readonly T[], row: (item: T) => string, budget: number, rest: (left: readonly T[]) => string): string[] {
+  const rows: string[] = [];
+  let used = 0;
+  for (const [i, item] of items.entries()) {
+    const line = row(item);
+    if (used + line.length + 1 > budget && i < items.length - 1) return [...rows, rest(items.slice(i))];
+    rows.push(line);
+    used += line.length + 1;
+  }
+  return rows;
+}
 
 interface Section {
   readonly heading: string;

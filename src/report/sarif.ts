@@ -177,6 +177,9 @@ function locationOf(location: Location | undefined): Pick<Finding, "location"> {
   return location ? { location: { file: location.file, line: location.line, column: location.column } } : {};
 }
 
+/** GitHub code scanning refuses a SARIF run of more results (and shows the first 5,000 by severity). */
+const MAX_RESULTS = 25_000;
+
 function log(tool: ToolInfo, command: string, findings: readonly Finding[]): string {
   const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
   const index = new Map(ruleIds.map((id, i) => [id, i]));
@@ -186,7 +189,14 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[]): str
     shortDescription: { text: describeRule(id) },
     defaultConfiguration: { level: defaultLevel(id) },
   }));
-  const results = findings.map((f) => ({
+  // Errors, then warnings, then notes (each in report order), as many as GitHub takes.
+  const kept = findings.length <= MAX_RESULTS ? findings : (["error", "warning", "note"] as const).flatMap((level) => findings.filter((f) => f.level === level)).slice(0, MAX_RESULTS);
+  const left = findings.length - kept.length;
+  const notice =
+    left > 0
+      ? `${left} of ${findings.length} results left out: GitHub code scanning takes at most ${MAX_RESULTS.toLocaleString("en-US")} a run (the errors and warnings are kept first); --format json lists every one`
+      : undefined;
+  const results = kept.map((f) => ({
     ruleId: f.rule,
     ruleIndex: index.get(f.rule) ?? 0,
     level: f.level,
@@ -202,6 +212,7 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[]): str
         tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
         automationDetails: { id: `meshops/${command}/` },
         columnKind: "utf16CodeUnits",
+        ...(notice ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: "note", message: { text: notice } }] }] } : {}),
         results,
       },
     ],
