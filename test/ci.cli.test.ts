@@ -333,6 +333,13 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   const invalid = run("--path", "config", "--out", out, head, broken);
   assert.equal(invalid.status, 1, invalid.stdout + invalid.stderr);
   assert.match(readFileSync(path.join(out, "comment.md"), "utf8"), /### ❌ meshops validate: invalid/);
+  for (const file of ["plan.md", "plan.json", "plan.junit.xml"]) assert.ok(!existsSync(path.join(out, file)), `${file}: not planned, no earlier run's report left`);
+
+  // A run that fails before it validates (an unknown revision) leaves no report of an earlier run behind.
+  assert.equal(run("--path", "config", "--out", out, head, "no-such-ref").status, 1);
+  for (const file of ["comment.md", "validate.md", "validate.sarif", "validate.junit.xml", "plan.md", "plan.json", "plan.junit.xml"]) {
+    assert.ok(!existsSync(path.join(out, file)), `${file}: left from an earlier run`);
+  }
 
   // Usage errors.
   assert.notEqual(run().status, 0);

@@ -55,17 +55,18 @@ export interface PullRequestCheckResult {
   readonly planned: boolean;
 }
 
+/** The reports each command writes into the report folder: file name → format. */
+const VALIDATE_REPORTS = { "validate.md": "markdown", "validate.sarif": "sarif", "validate.junit.xml": "junit" } as const;
+const PLAN_REPORTS = { "plan.md": "markdown", "plan.json": "json", "plan.junit.xml": "junit" } as const;
+
 /** validate (once), then plan --base (once, when valid): the reports in `run.out`, the comment in comment.md. */
 export async function checkPullRequest(run: Run, check: PullRequestCheck): Promise<PullRequestCheckResult> {
   const common = [...(check.repo ? ["--repo", check.repo] : []), ...(check.path ? ["--path", check.path] : []), "--ref", check.ref];
-  for (const file of ["comment.md", "validate.md", "plan.md", "plan.json", "plan.junit.xml"]) rmSync(path.join(run.out, file), { force: true });
+  // Nothing of an earlier run is left to be taken for this one's (CI uploads what it finds).
+  for (const file of ["comment.md", ...Object.keys(VALIDATE_REPORTS), ...Object.keys(PLAN_REPORTS)]) rmSync(path.join(run.out, file), { force: true });
 
   const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];
-  const valid = await runMeshops(run, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], {
-    "validate.md": "markdown",
-    "validate.sarif": "sarif",
-    "validate.junit.xml": "junit",
-  });
+  const valid = await runMeshops(run, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
   // No report: it failed before it could validate (an unknown revision, a --repo that is not one).
   if (!existsSync(path.join(run.out, "validate.md"))) return { code: 1, planned: false };
   const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
@@ -74,7 +75,7 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   }
 
   const plan = ["plan", ...common, "--base", check.base, "--fail-on", check.planFailOn, "--format", check.format];
-  const planned = await runMeshops(run, [...plan, "--markdown-limit", PLAN_MARKDOWN_LIMIT], { "plan.md": "markdown", "plan.json": "json", "plan.junit.xml": "junit" });
+  const planned = await runMeshops(run, [...plan, "--markdown-limit", PLAN_MARKDOWN_LIMIT], PLAN_REPORTS);
   if (planned !== 0 && planned !== 2) return { code: 1, planned: false };
   return { code: planned, planned: true, comment: writeComment(run, `${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`) };
 }
