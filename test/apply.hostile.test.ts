@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -79,6 +80,27 @@ test("a control plane that never answers is reported within --request-timeout (e
   assert.equal(overall.code, 1);
   assert.match(overall.stderr, /timed out after 1s/);
   assert.ok(overallMs < 8_000, `${overallMs} ms`);
+});
+
+test("a URL that is not a Kuma API (a web page, a wrong path) is one line naming the URL, without the page", async () => {
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith("/page")) res.writeHead(200, { "content-type": "text/html" }).end("<!DOCTYPE html><html><body>Welcome</body></html>");
+    else res.writeHead(404, { "content-type": "text/html" }).end("<!DOCTYPE HTML><title>404 Not Found</title><h1>Not Found</h1>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  for (const [url, why] of [
+    [`${base}/nope`, "404"],
+    [`${base}/page`, "the answer is not JSON"],
+  ] as const) {
+    const run = await spawnCli(["plan", "--cp-url", url], repo.dir).exit(20_000);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.ok(lines[0]?.includes(why) && lines[0].includes(`not a Kuma control plane's API; is the URL ${url} right?`), run.stderr);
+    assert.doesNotMatch(run.stderr, /DOCTYPE|<html|Welcome/i);
+  }
 });
 
 test("by default a control plane that never answers is reported in under 30 s", async () => {

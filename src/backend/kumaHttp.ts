@@ -197,13 +197,16 @@ export class KumaHttpBackend implements Backend {
 
   async info(): Promise<ServerInfo> {
     const subject = "GET /";
-    const body = await this.#getJson("/", subject);
-    const o = asObject(body);
+    // The first request to a URL: a wrong one (another server, a path that is no API) is said as such, its page not quoted.
+    const notKuma = (what: string) => new BackendError(`${subject}: ${what}: not a Kuma control plane's API; is the URL ${this.baseUrl} right?`);
+    const res = await this.#request("GET", "/", subject);
+    if (res.status === 404) throw notKuma("404 Not Found");
+    if (res.status !== 200) throw this.#failure(subject, "GET", res);
+    const o = asObject(parseJson(res.text));
     const product = o?.product;
     const version = o?.version;
-    if (!o || typeof product !== "string" || typeof version !== "string") {
-      throw new BackendError(`${subject}: the answer is not a Kuma API index (no product and version); is the URL ${this.baseUrl} right?`);
-    }
+    if (!o) throw notKuma("the answer is not JSON");
+    if (typeof product !== "string" || typeof version !== "string") throw notKuma("the answer is not a Kuma API index (no product and version)");
     return {
       product,
       version,
