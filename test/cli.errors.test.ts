@@ -70,6 +70,21 @@ test("a token file that does not exist", async () => {
   assertOneLine(await runCli(["cp", "--token-file", missing, "--state-dir", path.join(work, "cp-token")], work), new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));
 });
 
+test("a --token-file that does not exist is said before the repository is validated (plan, drift, apply over --cp-url)", async () => {
+  const repo = tempRepo("meshops-token-first-");
+  try {
+    // An invalid repository: were it validated first, its error would be the answer.
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n---\ntype: MeshTimeout\nname: t\nmesh: default\nspec: {nope: 1}\n" });
+    const missing = path.join(work, "no-such-token");
+    for (const command of ["plan", "drift", "apply"]) {
+      const run = await runCli([command, "--cp-url", "http://127.0.0.1:9", "--token-file", missing], repo.dir);
+      assertOneLine(run, new RegExp(`^meshops: cannot read --token-file ${missing}: ${missing} does not exist`));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("a --kuma-version meshops does not emulate is refused in one line, as meshops.yaml's controlPlane.version is, instead of serving 2.14 under that version's name", { timeout: 30_000 }, async () => {
   for (const version of ["2.9.0", "2.15.0", "v2.12.3", "abc"]) {
     const stateDir = path.join(work, `cp-version-${version}`);

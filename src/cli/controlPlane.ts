@@ -97,9 +97,9 @@ export interface PendingControlPlane {
  */
 export function pendingControlPlane(options: ControlPlaneOptions, io: CliIo): PendingControlPlane {
   if (!options.cpUrl) return { readingAhead: false, open: (settings) => openControlPlane(options, io, settings), abandon: async () => undefined };
-  // Over HTTP the settings' version and product change nothing (they are the embedded control plane's).
-  const opened = openControlPlane(options, io, { version: undefined }).then(({ backend }) => ({ backend: readAhead(backend) }));
-  opened.catch(() => undefined); // thrown from open(), after the validation, as without the read ahead
+  // Over HTTP the settings' version and product change nothing (they are the embedded control plane's). Opened now:
+  // a bad URL, token file or proxy is said before the validation, not after it.
+  const opened = Promise.resolve({ backend: readAhead(openHttpControlPlane(options.cpUrl, options, io, { version: undefined }).backend) });
   return {
     readingAhead: true,
     open: () => opened,
@@ -144,11 +144,16 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
     const local = new LocalBackend(store, { ownsStore: true });
     return { backend: settings.onRequest ? instrumentBackend(local, settings.onRequest) : local, store };
   }
+  return openHttpControlPlane(options.cpUrl, options, io, settings);
+}
+
+/** openControlPlane over HTTP: nothing it does waits, so a bad flag throws at once. */
+function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): OpenedControlPlane {
   let url: URL;
   try {
-    url = new URL(options.cpUrl);
+    url = new URL(cpUrl);
   } catch {
-    throw new UsageError(`--cp-url is not a URL: ${options.cpUrl}`);
+    throw new UsageError(`--cp-url is not a URL: ${cpUrl}`);
   }
   const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : io.env.MESHOPS_CP_TOKEN?.trim();
   let proxy: URL | undefined;
