@@ -117,7 +117,7 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
     return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
-  if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), "");
+  if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), unknownTypeSubject(typeName, value.mesh, value.name));
   const name = typeof value.name === "string" ? value.name : "";
   // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
   // (resource_endpoints.go validateOriginForWrite), any other zone takes it, and on Global it is refused by the label rules.
@@ -207,7 +207,12 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const kind = value.kind;
   if (typeof kind !== "string") return fail(["kind"], "unknown-type", "missing `kind`", "");
   const type = resourceType(kind);
-  if (!type) return fail(["kind"], "unknown-type", unknownTypeMessage(kind), "");
+  if (!type) {
+    const metadata = isObject(value.metadata) ? value.metadata : {};
+    const labels = isObject(metadata.labels) ? metadata.labels : {};
+    const name = typeof metadata.name === "string" && typeof metadata.namespace === "string" ? `${metadata.name}.${metadata.namespace}` : metadata.name;
+    return fail(["kind"], "unknown-type", unknownTypeMessage(kind), unknownTypeSubject(kind, labels[MESH_LABEL], name));
+  }
   if (type.universalOnly) {
     return fail(["kind"], "kubernetes-shape", `${type.name} is Universal only: on Kubernetes the control plane creates it from the Pod; write it in the Universal shape (type: ${type.name})`, "");
   }
@@ -450,6 +455,12 @@ function kumaListItems(items: JsonValue | undefined): number[] {
 /** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
 function isKumaApiVersion(apiVersion: string): boolean {
   return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
+}
+
+/** The resource a document of an unknown type would be (`MeshTimeouts/default/t1`), for a report to name it; "" without a name. */
+function unknownTypeSubject(typeName: string, mesh: JsonValue | undefined, name: JsonValue | undefined): string {
+  if (typeof name !== "string" || name === "") return "";
+  return typeof mesh === "string" && mesh !== "" ? `${typeName}/${mesh}/${name}` : `${typeName}/${name}`;
 }
 
 function unknownTypeMessage(name: string): string {
