@@ -260,6 +260,18 @@ export function parseYamlFully(written: string): ParsedYaml {
 }
 
 /**
+ * An offset in the blank end of the text (where the parser notices an unclosed bracket or quote) moved to just after
+ * the last character with content: a line of the file, as go-yaml says it (`line 15: did not find expected ']'`),
+ * where an editor or a pull request's annotation can show it.
+ */
+function inContent(text: string, offset: number): number {
+  if (offset < text.length && text.slice(offset).trim() !== "") return offset;
+  let end = Math.min(offset, text.length);
+  while (end > 0 && /\s/.test(text.charAt(end - 1))) end--;
+  return end;
+}
+
+/**
  * A document's syntax errors as meshops says them, one problem a line: the parser's errors on one line are one mistake,
  * said in one message (`--- some text` gave two lines). `at`: a text offset's line and column.
  */
@@ -267,7 +279,7 @@ export function syntaxProblems(doc: Document.Parsed, text: string, at: (offset: 
   const problems: YamlProblem[] = [];
   let last: YamlProblem | undefined;
   for (const error of doc.errors) {
-    const pos = at(error.pos[0]);
+    const pos = at(inContent(text, error.pos[0]));
     const said = isTextAfterMarker(text, error.pos[0]) ? { rule: "yaml-syntax" as const, message: TEXT_AFTER_MARKER_MESSAGE } : describeYamlError(error, text);
     if (last && last.line === pos.line && last.rule === "yaml-syntax" && said.rule === "yaml-syntax") {
       if (!last.message.split("; ").includes(said.message)) problems[problems.length - 1] = last = { ...last, message: `${last.message}; ${said.message}` };
