@@ -84,15 +84,14 @@ describe("files that are not mesh resources", () => {
     }
   });
 
-  test("without exclude, a file with no type is an error that says how to leave it out", async () => {
+  test("without exclude, a file with nothing of a mesh resource (a Helm values file) is skipped with a warning that says how to leave it out", async () => {
     const dir = repoWith(files);
     const json = await validateJson(dir);
-    assert.equal(json.code, 1);
-    const problems = json.report.diagnostics.filter((d) => d.severity === "error");
-    assert.equal(problems.length, 1, JSON.stringify(problems));
-    assert.equal(problems[0]?.file, "helm/values.yaml");
-    assert.equal(problems[0]?.rule, "unknown-type");
-    assert.match(problems[0]?.message ?? "", /list it under `exclude:` in meshops\.yaml/);
+    assert.equal(json.code, 0, JSON.stringify(json.report.diagnostics));
+    const problems = json.report.diagnostics.map((d) => [d.severity, d.file, d.line, d.rule]);
+    assert.deepEqual(problems, [["warning", "helm/values.yaml", 1, "other-document"]]);
+    assert.match(json.report.diagnostics[0]?.message ?? "", /not mesh configuration, skipped; if the file is another tool's, list it under `exclude:` in meshops\.yaml/);
+    assert.equal((await validateJson(dir, "--warnings-as-errors")).code, 1);
   });
 
   test("a settings file under another name or folder (meshops.yml, a nested meshops.yaml) is one error that says where settings are read", async () => {
@@ -114,7 +113,8 @@ describe("files that are not mesh resources", () => {
     const dir = repoWith(Object.fromEntries(Object.entries(files).map(([file, text]) => [`config/${file}`, text])));
     assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm/**")).code, 0);
     assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm")).code, 0);
-    assert.equal((await validateJson(dir, "--path", "config", "--exclude", "other/**")).code, 1);
+    const warned = (await validateJson(dir, "--path", "config", "--exclude", "other/**")).report.diagnostics.map((d) => d.file);
+    assert.deepEqual(warned, ["config/helm/values.yaml"]);
   });
 
   test("otherDocuments: error makes each foreign document an error at its own line", async () => {

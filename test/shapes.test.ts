@@ -134,7 +134,8 @@ describe("YAML as editors and other tools write it", () => {
     assert.deepEqual(
       problems.map((d) => [d.line, d.column, d.rule, d.message]),
       [
-        [1, 1, "unknown-type", problems[0]?.message],
+        // The first document (only `x`) is no mesh resource: skipped, with a warning.
+        [1, 1, "other-document", problems[0]?.message],
         [7, 14, "yaml-syntax", "unresolved alias *elsewhere: the document sets no anchor &elsewhere before it (anchors do not carry across documents)"],
       ],
     );
@@ -334,6 +335,45 @@ describe("what kubectl writes", () => {
           "a List of 1 Kuma resource (what kubectl get -o yaml writes) would be applied by kubectl and Argo CD, but meshops reads one resource per document: write each item as a document of its own (yq '.items[]' splits them)",
         ],
       ],
+    );
+  });
+});
+
+describe("other tools' YAML beside the configuration (values files, Compose files, CI includes)", () => {
+  const files = {
+    "mesh.yaml": "type: Mesh\nname: default\n",
+    "helm/values.yaml": "controlPlane:\n  mode: zone\n  zone: zone-1\n",
+    "docker-compose.yml": "services:\n  web:\n    image: nginx\n",
+    "ci/build.gitlab-ci.yml": "stages: [test]\ntest:\n  script: [npm test]\n",
+    "empty-map.yaml": "{}\n",
+  };
+
+  test("a document with nothing of a mesh resource (no type, apiVersion, kind, name, mesh, spec or metadata) is skipped, counted and warned about", async () => {
+    const dir = shapeRepo(undefined, files);
+    const run = await runCli(["validate"], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /1 resource in 5 files at \w+; 4 documents of other kinds skipped/);
+    // Said once each, as a warning: a mesh resource written wholly wrong would look the same.
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(diagnostics.map((d) => [d.severity, d.file, d.rule]), ["ci/build.gitlab-ci.yml", "docker-compose.yml", "empty-map.yaml", "helm/values.yaml"].map((f) => ["warning", f, "other-document"]));
+  });
+
+  test("one that has a mesh resource's fields but no type is still an error; with otherDocuments: error, the others are errors too", async () => {
+    const untyped = shapeRepo(undefined, { ...files, "timeout.yaml": "name: t\nmesh: default\nspec: {}\n" });
+    const { code, diagnostics } = await validateJson(untyped);
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4]]), [["timeout.yaml", "unknown-type"]]);
+
+    const strict = shapeRepo(undefined, { ...files, "meshops.yaml": "otherDocuments: error\n" });
+    const refused = await validateJson(strict);
+    assert.equal(refused.code, 1);
+    assert.deepEqual(
+      refused.diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.rule, d.message]),
+      ["ci/build.gitlab-ci.yml", "docker-compose.yml", "empty-map.yaml", "helm/values.yaml"].map((file) => [
+        file,
+        "other-document",
+        "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)",
+      ]),
     );
   });
 });

@@ -106,8 +106,13 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
+  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
+  if (!MESH_RESOURCE_KEYS.some((key) => key in value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "" } };
   return fromUniversal(file, doc, value, options);
 }
+
+/** The top-level keys of a mesh resource in the Universal or Kubernetes shape: a document with none is no resource. */
+const MESH_RESOURCE_KEYS: readonly string[] = ["type", "name", "mesh", "spec", "metadata", "apiVersion", "kind"];
 
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;

@@ -30,6 +30,9 @@ import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
+const UNTYPED_DOCUMENT_MESSAGE =
+  "no apiVersion, kind or type, nor a mesh resource's name, mesh, spec or metadata: not mesh configuration, skipped; if the file is another tool's, list it under `exclude:` in meshops.yaml";
+
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
 export const DATAPLANE_SKIPPED_RULE = "dataplane-skipped";
 
@@ -367,9 +370,16 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
+      // Neither shape's keys (a Helm values file, a Compose file, a CI include): skipped, and said, since a mesh
+      // resource written wholly wrong would look the same.
+      if (checks && config.otherDocuments !== "error" && !conversion.other.apiVersion) {
+        diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message: UNTYPED_DOCUMENT_MESSAGE, rule: "other-document" });
+      }
       if (checks && config.otherDocuments === "error") {
         const { apiVersion, kind } = conversion.other;
-        const message = `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
+        const message = apiVersion
+          ? `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`
+          : "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)";
         diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message: boundedMessage(message), rule: "other-document" });
       }
       continue;
