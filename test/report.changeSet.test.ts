@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Action, Change } from "../src/diff/plan.js";
-import { CHANGES_LISTED, renderChangeSetText } from "../src/report/plan.js";
+import type { Action, Change, Plan } from "../src/diff/plan.js";
+import type { PlanRisk } from "../src/diff/risk.js";
+import { CHANGES_LISTED, renderApplyReview, renderChangeSetText } from "../src/report/plan.js";
 import type { ChangeResult, ChangeSet } from "../src/sync/apply.js";
 
 function change(action: Action, type: string, mesh: string, name: string): Change {
@@ -84,4 +85,29 @@ test("a large apply's report stays short whatever fails: failures and kinds of w
   assert.ok(lines.includes(`✗ … and ${5000 - CHANGES_LISTED} more failed`), lines.join("\n"));
   assert.ok(lines.some((l) => /^! … and \d+ more kinds of warning from the control plane \(\d+ changes\)$/.test(l)), lines.join("\n"));
   assert.equal(lines.at(-1), "Apply interrupted (SIGTERM): 5000 applied, 5000 failed, 0 not attempted.");
+});
+
+test("the review before a large prune is a summary: the first mass-change findings and the changes counted by action and type", () => {
+  const changes: Change[] = [];
+  const risks: PlanRisk[] = [];
+  for (let m = 0; m < 300; m++) {
+    const mesh = `mesh-${m}`;
+    changes.push(change("delete", "Mesh", mesh, mesh));
+    for (let i = 0; i < 10; i++) changes.push(change("delete", i % 2 ? "MeshRetry" : "MeshTimeout", mesh, `p-${i}`));
+    risks.push({ kind: "mesh-deleted", rule: "mass-change/mesh-deleted", mesh, resource: `Mesh/${mesh}`, deletes: [], message: `Mesh ${mesh} is deleted with its 10 resources` });
+  }
+  changes.push(change("create", "MeshTimeout", "mesh-new", "t"));
+  const plan: Plan = { changes, summary: { create: 1, update: 0, delete: 3300, unchanged: 7 }, kept: [] };
+  const lines = renderApplyReview(plan, risks).trimEnd().split("\n");
+  assert.ok(lines.length < 2 * CHANGES_LISTED, `${lines.length} lines`);
+  assert.equal(lines[0], "!! Mass change: 300 flagged; review before applying.");
+  assert.equal(lines.filter((l) => l.startsWith("!!   mass-change/mesh-deleted: ")).length, CHANGES_LISTED);
+  assert.ok(lines.includes(`!!   … and ${300 - CHANGES_LISTED} more (plan --format json lists every one)`), lines.join("\n"));
+  assert.ok(lines.includes("- delete 3300: Mesh 300, MeshRetry 1500, MeshTimeout 1500 (in 300 meshes)"), lines.join("\n"));
+  assert.ok(lines.includes("+ create 1: MeshTimeout 1 (in 1 mesh)"), lines.join("\n"));
+  assert.equal(lines.at(-1), "Plan: 1 to create, 0 to update, 3300 to delete, 7 unchanged.");
+
+  // A small one lists every change, as plan does (without diffs).
+  const small: Plan = { changes: changes.slice(0, 11), summary: { create: 0, update: 0, delete: 11, unchanged: 0 }, kept: [] };
+  assert.deepEqual(renderApplyReview(small, []).trimEnd().split("\n").slice(0, 2), ["- delete Mesh/mesh-0/mesh-0", "- delete MeshTimeout/mesh-0/p-0"]);
 });

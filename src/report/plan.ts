@@ -2,7 +2,7 @@ import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeResult, ChangeSet } from "../sync/apply.js";
-import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, stripDiffHeader, type PlanReport } from "./common.js";
+import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
@@ -64,23 +64,39 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
 }
 
 /** The mass-change guard's findings, where nobody can miss them; nothing when there are none. */
+/** The mass-change findings, the first CHANGES_LISTED of them (a prune of everything flags every mesh). */
 function riskLines(risks: readonly PlanRisk[], style: Style): string[] {
   if (risks.length === 0) return [];
+  const more = risks.length - CHANGES_LISTED;
   return [
     style.red(style.bold(`!! Mass change: ${risks.length} flagged; review before applying.`)),
-    ...risks.map((r) => style.red(`!!   ${r.rule}: ${r.message}`)),
+    ...risks.slice(0, CHANGES_LISTED).map((r) => style.red(`!!   ${r.rule}: ${r.message}`)),
+    ...(more > 0 ? [style.red(`!!   … and ${more} more (plan --format json lists every one)`)] : []),
     "",
   ];
 }
 
 /**
- * What `apply` shows before asking to confirm: the risks, every change it will make (creates, updates and deletes,
- * one line each, without diffs: `plan` shows those), and the totals.
+ * What `apply` shows before asking to confirm: the risks, the changes it will make (up to CHANGES_LISTED, one line
+ * each, without diffs: `plan` shows those; more, counted by action and type), and the totals.
  */
 export function renderApplyReview(plan: Plan, risks: readonly PlanRisk[], style: Style = PLAIN): string {
   const out = riskLines(risks, style);
-  return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(plan, style, { diffs: false });
+  const changed = plan.changes.filter((c) => c.action !== "unchanged");
+  if (changed.length <= CHANGES_LISTED) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(plan, style, { diffs: false });
+  for (const action of ["create", "update", "delete"] as const) {
+    const of = changed.filter((c) => c.action === action);
+    if (of.length === 0) continue;
+    const byType = new Map<string, number>();
+    for (const c of of) byType.set(c.type, (byType.get(c.type) ?? 0) + 1);
+    const types = [...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([type, n]) => `${type} ${n}`);
+    const meshes = new Set(of.map((c) => c.mesh)).size;
+    out.push(PAINT[action](style)(`${SIGN[action]} ${action} ${of.length}: ${types.join(", ")} (in ${plural(meshes, "mesh", "meshes")})`));
+  }
+  return [...out, ...planFooter(plan, style)].join("\n") + "\n";
 }
+
+const PAINT = { create: (s: Style) => s.green, update: (s: Style) => s.yellow, delete: (s: Style) => s.red } as const;
 
 /** One line for each owned resource prune keeps by the opt-out label, where a delete would otherwise have been. */
 export function keptLines(plan: Plan, style: Style = PLAIN): string[] {
@@ -99,7 +115,12 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
-  out.push(...keptLines(plan, style));
+  return [...out, ...planFooter(plan, style)].join("\n") + "\n";
+}
+
+/** What kept resources, values not compared, and the totals: the end of a plan however its changes are shown. */
+function planFooter(plan: Plan, style: Style): string[] {
+  const out = keptLines(plan, style);
   const note = unknownValuesNote(plan);
   if (note) out.push(style.yellow(note));
   const s = plan.summary;
@@ -109,7 +130,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
       ? style.green(`No changes: ${s.unchanged} resources in sync.`)
       : style.bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`),
   );
-  return out.join("\n") + "\n";
+  return out;
 }
 
 /**
