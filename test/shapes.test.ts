@@ -961,6 +961,14 @@ describe("settings above --path", () => {
     commitFiles(dir, { "mesh-config/meshops.yaml": "" });
     assert.equal((await runCli(["validate", "--path", "mesh-config"], dir)).stderr, "");
     assert.equal((await runCli(["validate"], dir)).stderr, "", "without --path the root's is read");
+
+    // A --path that names no folder at all: its error is the answer, not advice to move meshops.yaml into it.
+    for (const ref of ["HEAD", "WORKTREE"]) {
+      const mistyped = await runCli(["validate", "--path", "mesh-confg", "--ref", ref], dir);
+      assert.equal(mistyped.code, 1, ref);
+      assert.match(mistyped.stdout, /no YAML configuration files in "mesh-confg"/, ref);
+      assert.equal(mistyped.stderr, "", ref);
+    }
   });
 
   test("watch says so in its log when it starts", async () => {

@@ -207,7 +207,9 @@ export async function loadRepository(
   };
   const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, seed);
   if (shared) shared.previous = snapshot;
-  if (!snapshot.config && snapshot.root !== "") await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
+  // Not when --path names no folder at all: the empty-repository error says what is wrong.
+  const folderRead = snapshot.paths ? snapshot.paths.size > 0 : snapshot.files.length + snapshot.problems.length > 0;
+  if (!snapshot.config && snapshot.root !== "" && folderRead) await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
