@@ -146,6 +146,9 @@ test("validate: every format from the CLI; --warnings-as-errors; the job summary
     const run = await runCli(["validate", "--format", format, "--warnings-as-errors"], dir);
     assert.equal(run.code, 1, format);
   }
+  // JSON's verdict agrees with the exit code: a warning that fails makes it not valid.
+  const json = (args: string[]) => runCli(["validate", "--format", "json", ...args], dir).then((run) => (JSON.parse(run.stdout) as { valid: boolean }).valid);
+  assert.deepEqual([await json([]), await json(["--warnings-as-errors"])], [true, false]);
   const junit = parseXml((await runCli(["validate", "--format", "junit"], dir)).stdout);
   assert.equal(junit.attributes.tests, "1");
   const sarif = JSON.parse((await runCli(["validate", "--format", "sarif"], dir)).stdout) as { runs: { tool: { driver: { version: string } }; results: { ruleId: string }[] }[] };

@@ -4,6 +4,7 @@
  * is added or changed for every command at once.
  */
 import type { ReportFormat, DriftReportInput, PlanReport, ToolInfo, ValidateReport } from "./common.js";
+import { validateExitCode } from "./common.js";
 import { renderDiagnosticsJson, renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
 import { renderDriftGithub, renderPlanGithub, renderValidateGithub } from "./github.js";
 import { renderDriftJunit, renderPlanJunit, renderValidateJunit } from "./junit.js";
@@ -35,7 +36,8 @@ type Renderers<I> = Readonly<Record<ReportFormat, (input: I, context: RenderCont
 const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
   validate: {
     text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style),
-    json: (r) => renderDiagnosticsJson(r.valid, r.diagnostics),
+    // `valid` as the exit code says it: a warning that fails (--warnings-as-errors) makes the report not valid.
+    json: (r) => renderDiagnosticsJson(validateExitCode(r) === 0, r.diagnostics),
     markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),
     github: (r, c) => renderValidateGithub(r, c.annotationsLimit),
     junit: (r) => renderValidateJunit(r),
