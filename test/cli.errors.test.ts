@@ -3,7 +3,7 @@
  * stack trace only with --debug. And `meshops --version`. The CLI runs in-process on real files, ports and locks.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -100,6 +100,20 @@ test("a state directory that cannot be made: one line naming it, never a hang", 
   assertOneLine(await runCli(["cp", "--state-dir", file], work), new RegExp(`^meshops: cannot open the embedded control plane in ${file}: ${file} exists and is not a directory`));
   // Where mkdir answers ENOENT below a parent that exists (/proc), Node's recursive mkdir retries forever at full CPU.
   assertOneLine(await runCli(["cp", "--state-dir", "/proc/meshops-state"], work), /^meshops: cannot open the embedded control plane in \/proc\/meshops-state: \/proc\/meshops-state does not exist$/m);
+});
+
+test("a damaged state.json is one line, the parser's words whole (they quote the text, newline and all)", async () => {
+  const repo = tempRepo("meshops-damaged-state-");
+  const stateDir = path.join(work, "damaged-state");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, "state.json"), "garbage\n");
+    const run = await runCli(["plan", "--state-dir", stateDir], repo.dir);
+    assertOneLine(run, /state\.json is damaged: not valid JSON \(Unexpected token .*garbage.*\); restore it from a backup or move the state directory aside$/m);
+  } finally {
+    repo.cleanup();
+  }
 });
 
 test("a state directory in use, by this process or by another", async () => {

@@ -259,7 +259,8 @@ async function readStateFile(statePath: string): Promise<{ parsed: Partial<Snaps
     return read && { parsed: read.value as Partial<Snapshot>, bytes: read.bytes };
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new Error(`${statePath} is damaged: not valid JSON (${error.message}); restore it from a backup or move the state directory aside`);
+    // One line: the parser quotes the text it stopped at, newlines and all.
+    throw new Error(`${statePath} is damaged: not valid JSON (${error.message.replace(/\s+/g, " ").trim()}); restore it from a backup or move the state directory aside`);
   }
 }
 
