@@ -236,6 +236,14 @@ test("plan --out and render --out where a file is in the way: one line naming th
       assertOneLine(render, new RegExp(`^meshops: cannot write --out ${out}: .*(is not a directory|ENOTDIR)`, "m"));
     }
     assert.equal(readFileSync(file, "utf8"), "in the way\n");
+
+    // Said before the repository is validated: an invalid one's errors are not the answer, nor is a plan computed.
+    commitFiles(repo.dir, { "broken.yaml": "type: MeshTimeout\nname: t\nmesh: default\nspec: {nope: 1}\n" });
+    const missing = path.join(work, "no-such-folder", "plan.json");
+    const early = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "out-state"), "--out", missing], work);
+    assertOneLine(early, new RegExp(`^meshops: cannot write --out ${missing}: ${path.dirname(missing)} does not exist$`, "m"));
+    const report = await runCli(["validate", "--repo", repo.dir, "--output", `sarif=${missing}`], work);
+    assertOneLine(report, new RegExp(`^meshops: cannot write --output sarif=${missing}: ${path.dirname(missing)} does not exist$`, "m"));
   } finally {
     repo.cleanup();
   }

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from "node:fs";
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { InvalidArgumentError } from "commander";
 import { parseGoDuration } from "../kuma/duration.js";
@@ -40,6 +42,21 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): S
 /** A failure the CLI reports as one clear line and exit code 1 (as opposed to a bug, which keeps its stack). */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/**
+ * A file a flag names for writing (`--out plan.json`, `--output sarif=r.sarif`), checked before any work: not a
+ * folder, and in a folder that exists and can be written. `said` is how the error names it; the cause carries the
+ * file system's code, as a failed write's does.
+ */
+export function checkWritableFile(said: string, file: string, cwd: string): void {
+  const target = path.resolve(cwd, file);
+  try {
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${target}'`), { code: "EISDIR" });
+    accessSync(path.dirname(target), constants.W_OK);
+  } catch (cause) {
+    throw new UsageError(`cannot write ${said}`, { cause });
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/comm
 import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
-import { numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
+import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
@@ -59,7 +59,7 @@ function collectOutput(value: string, previous: readonly ReportOutput[]): Report
  * Where each report goes: --format's on stdout, then every --output; text on stdout when neither is given. Checked
  * before any work, so a run never computes a report it cannot write.
  */
-export function reportOutputs(options: ReportOptions): readonly ReportOutput[] {
+export function reportOutputs(options: ReportOptions, cwd: string): readonly ReportOutput[] {
   const outputs: ReportOutput[] = [...(options.format ? [{ format: options.format }] : []), ...options.output];
   if (outputs.length === 0) return [{ format: "text" }];
   const toStdout = outputs.filter((o) => o.file === undefined);
@@ -69,6 +69,7 @@ export function reportOutputs(options: ReportOptions): readonly ReportOutput[] {
   const files = outputs.flatMap((o) => (o.file === undefined ? [] : [path.resolve(o.file)]));
   const twice = files.find((file, i) => files.indexOf(file) !== i);
   if (twice !== undefined) throw new UsageError(`--output names ${twice} twice: one format per file`);
+  for (const o of outputs) if (o.file !== undefined) checkWritableFile(`--output ${o.format}=${o.file}`, o.file, cwd);
   return outputs;
 }
 

@@ -23,7 +23,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
     );
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: DriftOptions) => {
-    const outputs = reportOutputs(options);
+    const outputs = reportOutputs(options, io.cwd);
     const scope = scopeOf(options);
     const controlPlane = pendingControlPlane(options, io);
     const result = await validWhileReading(controlPlane, () =>

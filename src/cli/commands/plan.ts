@@ -8,7 +8,7 @@ import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "..
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
-import { UsageError, type CliIo } from "../io.js";
+import { checkWritableFile, UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
   addRepositoryOptions,
@@ -45,9 +45,10 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     );
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: PlanOptions) => {
-    const outputs = reportOutputs(options);
+    const outputs = reportOutputs(options, io.cwd);
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
+    if (options.out !== undefined) checkWritableFile(`--out ${options.out}`, options.out, io.cwd);
     const scope = scopeOf(options);
     const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
     // With --base there is no --cp-url (refused above): the embedded control plane, opened only if asked for, is not.

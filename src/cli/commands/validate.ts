@@ -12,7 +12,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     .option("--warnings-as-errors", "exit 1 on warnings too, and report them as errors");
   const cacheHelp = "take over the per-file analysis of unchanged files from the validation results kept here (plan's cache; or set MESHOPS_VALIDATION_CACHE), and keep this one";
   return addValidationCacheOption(addRepositoryOptions(addReportOptions(command)), cacheHelp).action(async (options: ValidateOptions) => {
-    const outputs = reportOutputs(options);
+    const outputs = reportOutputs(options, io.cwd);
     // Never the cached result itself: it keeps no info items, which validate reports. Analyses only: the repository's
     // checks always run, so the report is a cold validation's.
     const { result } = await loadRepository(options, io, { cacheDir: validationCacheDir(options, io), cacheRead: false, reportOnly: true });
