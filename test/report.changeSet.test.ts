@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Action, Change, Plan } from "../src/diff/plan.js";
 import type { PlanRisk } from "../src/diff/risk.js";
-import { CHANGES_LISTED, renderApplyReview, renderChangeSetText } from "../src/report/plan.js";
+import type { DriftItem, DriftReport } from "../src/diff/drift.js";
+import { CHANGES_LISTED, renderApplyReview, renderChangeSetText, renderDriftText } from "../src/report/plan.js";
 import type { ChangeResult, ChangeSet } from "../src/sync/apply.js";
 
 function change(action: Action, type: string, mesh: string, name: string): Change {
@@ -110,4 +111,22 @@ test("the review before a large prune is a summary: the first mass-change findin
   // A small one lists every change, as plan does (without diffs).
   const small: Plan = { changes: changes.slice(0, 11), summary: { create: 0, update: 0, delete: 11, unchanged: 0 }, kept: [] };
   assert.deepEqual(renderApplyReview(small, []).trimEnd().split("\n").slice(0, 2), ["- delete Mesh/mesh-0/mesh-0", "- delete MeshTimeout/mesh-0/p-0"]);
+});
+
+test("drift as text: one line per item; a modified one's diff under it (a missing or orphaned one's whole body is what --format json and render show)", () => {
+  const item = (kind: DriftItem["kind"], name: string, diff: string): DriftItem => ({ kind, resource: `MeshTimeout/shop/${name}`, type: "MeshTimeout", mesh: "shop", name, diff });
+  const body = "--- live\n+++ desired\n@@ -0,0 +1,3 @@\n+type: MeshTimeout\n+name: x\n+mesh: shop\n";
+  const report: DriftReport = {
+    summary: { missing: 1, modified: 1, orphaned: 1, unmanaged: 0 },
+    items: [item("missing", "gone", body), item("modified", "changed", "--- live\n+++ desired\n@@ -1 +1 @@\n-idleTimeout: 1s\n+idleTimeout: 2s\n"), item("orphaned", "extra", body.replaceAll("+", "-"))],
+    leftAlone: [],
+  };
+  const lines = renderDriftText(report).trimEnd().split("\n");
+  assert.deepEqual(lines.filter((l) => !l.startsWith("    ")).map((l) => l.split(" ").slice(1).join(" ")), [
+    "missing MeshTimeout/shop/gone",
+    "modified MeshTimeout/shop/changed",
+    "orphaned MeshTimeout/shop/extra",
+    "1 missing, 1 modified, 1 orphaned, 0 unmanaged.",
+  ]);
+  assert.deepEqual(lines.filter((l) => l.startsWith("    ")), ["    @@ -1 +1 @@", "    -idleTimeout: 1s", "    +idleTimeout: 2s"]);
 });

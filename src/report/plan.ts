@@ -270,7 +270,9 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
   for (const item of report.items) {
     const paint = item.kind === "unmanaged" ? style.dim : item.kind === "missing" ? style.green : item.kind === "orphaned" ? style.red : style.yellow;
     out.push(paint(`${DRIFT_SIGN[item.kind]} ${item.kind} ${item.resource}`));
-    if (item.diff && item.kind !== "unmanaged") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
+    // One line an item; a modified one's diff under it. A missing or orphaned one's diff is its whole body: that is
+    // for --format json, `render` and the control plane to show (a mass drift would be a line per field).
+    if (item.diff && item.kind === "modified") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
   }
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
