@@ -63,8 +63,10 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
   return out.join("\n") + "\n";
 }
 
-/** The mass-change guard's findings, where nobody can miss them; nothing when there are none. */
-/** The mass-change findings, the first CHANGES_LISTED of them (a prune of everything flags every mesh). */
+/**
+ * The mass-change guard's findings, where nobody can miss them; nothing when there are none. The first
+ * CHANGES_LISTED of them, then a count: a prune of everything flags every mesh.
+ */
 function riskLines(risks: readonly PlanRisk[], style: Style): string[] {
   if (risks.length === 0) return [];
   const more = risks.length - CHANGES_LISTED;
