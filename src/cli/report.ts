@@ -66,7 +66,7 @@ export function reportOutputs(options: ReportOptions, cwd: string): readonly Rep
   if (toStdout.length > 1) {
     throw new UsageError(`only one report can go to stdout, not ${toStdout.map((o) => o.format).join(" and ")}: give the others a file (--output FORMAT=FILE)`);
   }
-  const files = outputs.flatMap((o) => (o.file === undefined ? [] : [path.resolve(o.file)]));
+  const files = outputs.flatMap((o) => (o.file === undefined ? [] : [path.resolve(cwd, o.file)]));
   const twice = files.find((file, i) => files.indexOf(file) !== i);
   if (twice !== undefined) throw new UsageError(`--output names ${twice} twice: one format per file`);
   for (const o of outputs) if (o.file !== undefined) checkWritableFile(`--output ${o.format}=${o.file}`, o.file, cwd);

@@ -36,7 +36,12 @@ export interface Conversion {
   readonly resource?: Resource;
   readonly problems: readonly ShapeProblem[];
   /** Set for a document of another API (a Deployment, a Namespace): not a mesh resource, so not converted. */
-  readonly other?: { readonly apiVersion: string; readonly kind: string };
+  readonly other?: {
+    readonly apiVersion: string;
+    readonly kind: string;
+    /** None of a mesh resource's keys in either shape (a Helm values file, a Compose file): said, since a mesh resource written wholly wrong looks the same. */
+    readonly untyped?: true;
+  };
 }
 
 export interface ConvertOptions {
@@ -107,7 +112,7 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
-  if (!MESH_RESOURCE_KEYS.some((key) => key in value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "" } };
+  if (!MESH_RESOURCE_KEYS.some((key) => key in value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
   return fromUniversal(file, doc, value, options);
 }
 

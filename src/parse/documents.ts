@@ -259,13 +259,16 @@ export function parseYamlFully(written: string): ParsedYaml {
   return { documents, problems, full: { docs, lines: lineCounter } };
 }
 
+const CONTENT = /\S/g;
+
 /**
  * An offset in the blank end of the text (where the parser notices an unclosed bracket or quote) moved to just after
  * the last character with content: a line of the file, as go-yaml says it (`line 15: did not find expected ']'`),
  * where an editor or a pull request's annotation can show it.
  */
 function inContent(text: string, offset: number): number {
-  if (offset < text.length && text.slice(offset).trim() !== "") return offset;
+  CONTENT.lastIndex = offset;
+  if (CONTENT.test(text)) return offset;
   let end = Math.min(offset, text.length);
   while (end > 0 && /\s/.test(text.charAt(end - 1))) end--;
   return end;

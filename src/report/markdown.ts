@@ -66,9 +66,8 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
   const groups = groupByMesh(shown, (d) => (d.resource === "" ? NOT_A_RESOURCE : meshOfSubject(d.resource)));
   head.push("", "| mesh | errors | warnings |", "|---|--:|--:|");
   const counted = groups.map(([mesh, list]) => ({ mesh, ...diagnosticCounts(list) }));
-  const sum = (rest: readonly { errors: number; warnings: number }[], what: string) =>
-    `| ${rest.length} ${what} | ${rest.reduce((n, c) => n + c.errors, 0)} | ${rest.reduce((n, c) => n + c.warnings, 0)} |`;
-  head.push(...boundedRows(counted, (c) => `| ${meshLabel(c.mesh)} | ${c.errors} | ${c.warnings} |`, tableBudget(options), (rest) => sum(rest, "more meshes")));
+  const columns = ["errors", "warnings"] as const;
+  head.push(...boundedRows(counted, (c) => countsRow(meshLabel(c.mesh), [c], columns), tableBudget(options), (rest) => countsRow(`${rest.length} more meshes`, rest, columns)));
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
     tableHeader: "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|",
@@ -112,16 +111,14 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
       const n = (action: Change["action"]) => list.filter((c) => c.action === action).length;
       return { mesh, flagged: risks.some((r) => r.mesh === mesh), create: n("create"), update: n("update"), delete: n("delete"), unchanged: n("unchanged") };
     });
-    const listed = counted.filter((c) => c.create + c.update + c.delete > 0 || c.flagged);
-    const others = counted.filter((c) => !listed.includes(c));
-    const sum = (rest: readonly typeof counted[number][], what: string) => {
-      const n = (key: "create" | "update" | "delete" | "unchanged") => rest.reduce((total, c) => total + c[key], 0);
-      return `| ${rest.length} ${what} | ${n("create")} | ${n("update")} | ${n("delete")} | ${n("unchanged")} |`;
-    };
+    const changing = (c: (typeof counted)[number]) => c.create + c.update + c.delete > 0 || c.flagged;
+    const listed = counted.filter(changing);
+    const others = counted.filter((c) => !changing(c));
+    const columns = ["create", "update", "delete", "unchanged"] as const;
     head.push("", "| mesh | create | update | delete | unchanged |", "|---|--:|--:|--:|--:|");
-    const row = (c: (typeof counted)[number]) => `| ${meshLabel(c.mesh)}${c.flagged ? " ⚠️" : ""} | ${c.create} | ${c.update} | ${c.delete} | ${c.unchanged} |`;
-    head.push(...boundedRows(listed, row, tableBudget(options), (rest) => sum(rest, "more meshes")));
-    if (others.length > 0) head.push(sum(others, `other mesh${others.length === 1 ? "" : "es"}`));
+    const row = (c: (typeof counted)[number]) => countsRow(`${meshLabel(c.mesh)}${c.flagged ? " ⚠️" : ""}`, [c], columns);
+    head.push(...boundedRows(listed, row, tableBudget(options), (rest) => countsRow(`${rest.length} more meshes`, rest, columns)));
+    if (others.length > 0) head.push(countsRow(`${others.length} other mesh${others.length === 1 ? "" : "es"}`, others, columns));
   }
   const sections: Section[] = groupByMesh(changed, (c) => c.mesh).map(([mesh, list]) => ({
     heading: meshHeading(mesh),
@@ -171,11 +168,8 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
     const n = (kind: DriftItem["kind"]) => list.filter((i) => i.kind === kind).length;
     return { mesh, missing: n("missing"), modified: n("modified"), orphaned: n("orphaned"), unmanaged: n("unmanaged") };
   });
-  const sum = (rest: readonly (typeof counted)[number][]) => {
-    const n = (key: DriftItem["kind"]) => rest.reduce((total, c) => total + c[key], 0);
-    return `| ${rest.length} more meshes | ${n("missing")} | ${n("modified")} | ${n("orphaned")} | ${n("unmanaged")} |`;
-  };
-  head.push(...boundedRows(counted, (c) => `| ${meshLabel(c.mesh)} | ${c.missing} | ${c.modified} | ${c.orphaned} | ${c.unmanaged} |`, tableBudget(options), sum));
+  const columns = ["missing", "modified", "orphaned", "unmanaged"] as const;
+  head.push(...boundedRows(counted, (c) => countsRow(meshLabel(c.mesh), [c], columns), tableBudget(options), (rest) => countsRow(`${rest.length} more meshes`, rest, columns)));
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
     tableHeader: "| drift | resource | defined in |\n|---|---|---|",
@@ -191,6 +185,11 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
 /** The head's per-mesh table may take this share of the limit: the rest is for the problems or changes themselves. */
 function tableBudget(options: MarkdownOptions): number {
   return Math.floor((options.maxLength ?? MARKDOWN_LIMIT) / 4);
+}
+
+/** A per-mesh table row: `label`, then each column's sum over `items` (one mesh, or the meshes a table sums up). */
+function countsRow<K extends string>(label: string, items: readonly Readonly<Record<K, number>>[], columns: readonly K[]): string {
+  return `| ${label} | ${columns.map((k) => items.reduce((n, c) => n + c[k], 0)).join(" | ")} |`;
 }
 
 /** Rows for `items` while they fit in `budget` characters; the items left out summed up in one row by `rest`. */

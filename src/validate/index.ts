@@ -370,16 +370,14 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
-      // Neither shape's keys (a Helm values file, a Compose file, a CI include): skipped, and said, since a mesh
-      // resource written wholly wrong would look the same.
-      if (checks && config.otherDocuments !== "error" && !conversion.other.apiVersion) {
+      if (checks && config.otherDocuments !== "error" && conversion.other.untyped) {
         diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message: UNTYPED_DOCUMENT_MESSAGE, rule: "other-document" });
       }
       if (checks && config.otherDocuments === "error") {
         const { apiVersion, kind } = conversion.other;
-        const message = apiVersion
-          ? `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`
-          : "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)";
+        const message = conversion.other.untyped
+          ? "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)"
+          : `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
         diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message: boundedMessage(message), rule: "other-document" });
       }
       continue;
