@@ -6,7 +6,7 @@ import { appendFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
-import { renderReport, type ReportInputs, type ReportKind } from "../report/index.js";
+import { renderReport, type RenderContext, type ReportInputs, type ReportKind } from "../report/index.js";
 import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
@@ -82,15 +82,14 @@ export async function writeReports<K extends ReportKind>(
   kind: K,
   outputs: readonly ReportOutput[],
   input: ReportInputs[K],
-  markdownLimit: number,
-  annotationsLimit = ANNOTATIONS_LIMIT,
+  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose">,
 ): Promise<void> {
   const tool = await toolInfo();
   let stepSummary: (() => string) | undefined;
   for (const output of outputs) {
     // Colours only on a terminal: a file never gets them.
     const style = styleFor(output.file === undefined ? io.stdout : {}, io.env);
-    const rendered = renderReport(kind, output.format, input, { style, tool, markdownLimit, annotationsLimit });
+    const rendered = renderReport(kind, output.format, input, { ...rendering, style, tool });
     stepSummary ??= rendered.stepSummary;
     if (output.file === undefined) {
       io.stdout.write(rendered.output);

@@ -29,17 +29,54 @@ export interface ValidationSummary {
   readonly skippedDataplanes?: number;
 }
 
+/**
+ * Above WARNINGS_LISTED warnings, one said the same way (rule, field and message) of more resources than
+ * SIMILAR_LISTED is shown that many times, then counted, as Terraform consolidates its warnings: a deprecated field
+ * every MeshTrafficPermission of 51,000 resources uses is not 5,000 lines. Errors are listed each; `--verbose` and the
+ * machine formats list every warning.
+ */
+export const WARNINGS_LISTED = 50;
+export const SIMILAR_LISTED = 3;
+
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
-export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN): string {
-  const lines = diagnostics.filter(isShownToPeople).map((d) => renderDiagnosticLine(d, style));
+export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN, options: { readonly verbose?: boolean } = {}): string {
+  const shown = diagnostics.filter(isShownToPeople);
+  const similar = options.verbose === true || shown.length <= WARNINGS_LISTED ? undefined : similarCounts(shown);
+  const lines: string[] = [];
+  let notListed = 0;
+  for (const d of shown) {
+    const group = similar?.get(similarKey(d));
+    if (group === undefined || group.seen < SIMILAR_LISTED) lines.push(renderDiagnosticLine(d, style));
+    else notListed++;
+    if (group !== undefined && ++group.seen === SIMILAR_LISTED) {
+      const more = group.count - SIMILAR_LISTED;
+      lines.push(style.dim(`  … and ${more} more ${more === 1 ? "warning" : "warnings"} like this one, not listed (--verbose lists every one)`));
+    }
+  }
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}${notListed > 0 ? ` (${notListed} like others, not listed)` : ""}`;
   const dataplanes = summary.skippedDataplanes ? `; ${plural(summary.skippedDataplanes, "Dataplane")} skipped (resources.dataplanes is off)` : "";
   const skipped = (summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "") + dataplanes;
   const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";
+}
+
+const similarKey = (d: Diagnostic): string => `${d.rule}\0${d.path}\0${d.message}`;
+
+/** The warnings said of more than SIMILAR_LISTED resources, by similarKey: how many there are, how many were shown. */
+function similarCounts(shown: readonly Diagnostic[]): Map<string, { count: number; seen: number }> {
+  const counts = new Map<string, { count: number; seen: number }>();
+  for (const d of shown) {
+    if (d.severity !== "warning") continue;
+    const key = similarKey(d);
+    const group = counts.get(key);
+    if (group) group.count++;
+    else counts.set(key, { count: 1, seen: 0 });
+  }
+  for (const [key, group] of counts) if (group.count <= SIMILAR_LISTED) counts.delete(key);
+  return counts;
 }
 
 /** `file:line:col: warning: Resource path: message [rule]`. */

@@ -29,13 +29,15 @@ export interface RenderContext {
   readonly markdownLimit: number;
   /** `github`: annotations of each level shown (GitHub's own cap per step unless set). */
   readonly annotationsLimit?: number;
+  /** `text`: every warning, not only the first few of those said the same way of many resources. */
+  readonly verbose?: boolean;
 }
 
 type Renderers<I> = Readonly<Record<ReportFormat, (input: I, context: RenderContext) => string>>;
 
 const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
   validate: {
-    text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style),
+    text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style, { verbose: c.verbose }),
     // `valid` as the exit code says it: a warning that fails (--warnings-as-errors) makes the report not valid.
     json: (r) => renderDiagnosticsJson(validateExitCode(r) === 0, r.diagnostics),
     markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),

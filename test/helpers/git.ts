@@ -24,7 +24,6 @@ export function tempDir(prefix: string, cleanups: (() => void)[]): string {
   return dir;
 }
 
-/** Writes files (path → content) into the repository and commits them; returns the commit id. */
 /** A new repository with `files` committed; its cleanup goes on `cleanups` (run them in `after`). */
 export function committedRepo(files: Record<string, string>, cleanups: (() => void)[]): string {
   const repo = tempRepo();
@@ -33,6 +32,7 @@ export function committedRepo(files: Record<string, string>, cleanups: (() => vo
   return repo.dir;
 }
 
+/** Writes files (path → content) into the repository and commits them; returns the commit id. */
 export function commitFiles(dir: string, files: Record<string, string>, message = "update"): string {
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

@@ -43,7 +43,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         ref: result.revision,
         failOn: options.failOn,
       };
-      await writeReports(io, "drift", outputs, input, options.markdownLimit, options.annotationsLimit);
+      await writeReports(io, "drift", outputs, input, options);
       setExit(driftExitCodeFor(report.summary, options.failOn));
     } finally {
       await backend.close();

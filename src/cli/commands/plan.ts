@@ -58,7 +58,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     const { plan, locations, base, save, keepPolicies, ref } = planned;
     const risks = classifyPlanRisks(plan, keepPolicies);
     const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn };
-    await writeReports(io, "plan", outputs, report, options.markdownLimit, options.annotationsLimit);
+    await writeReports(io, "plan", outputs, report, options);
     if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
     setExit(planExitCode(plan, risks, options.failOn));
   });
