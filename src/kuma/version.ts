@@ -4,7 +4,7 @@
  */
 import type { Product } from "./types.js";
 import type { Resource } from "../model/resource.js";
-import { LATEST_MINOR, SUPPORTED_MINORS } from "./versions.js";
+import { LATEST_MINOR, minorLine, SUPPORTED_MINORS } from "./versions.js";
 
 /** The version the embedded control plane behaves as unless told otherwise. */
 export const DEFAULT_KUMA_VERSION = "2.14.3";
@@ -47,12 +47,6 @@ export function forTargetVersion(resource: Resource, major: number): Resource {
 
 /** The product names GET / answers with, per meshops.yaml's controlPlane.product. */
 const PRODUCT_NAMES: Readonly<Record<Product, string>> = { kuma: "Kuma", "kong-mesh": "Kong Mesh" };
-
-/** "2.14" of "2.14.3" or "v2.14.3"; undefined for anything else. */
-export function minorLine(version: string | undefined): string | undefined {
-  const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? "");
-  return match ? `${match[1]}.${match[2]}` : undefined;
-}
 
 /**
  * What differs between the control plane meshops.yaml describes and the one that answered GET /: another minor line

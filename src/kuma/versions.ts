@@ -27,6 +27,12 @@ export function compareMinors(a: string, b: string): number {
 export const SUPPORTED_MINORS: readonly string[] = Object.keys(INDEX.versions).sort(compareMinors);
 export const LATEST_MINOR = INDEX.latest;
 
+/** "2.14" of "2.14.3" or "v2.14.3"; undefined for anything else. The one reader of a version's minor line. */
+export function minorLine(version: string | undefined): string | undefined {
+  const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? "");
+  return match ? `${match[1]}.${match[2]}` : undefined;
+}
+
 /** A minor line of the schemas, and the version that selected it (for messages). */
 export interface SchemaLine {
   readonly minor: string;
@@ -40,9 +46,8 @@ export interface SchemaLine {
  */
 export function schemaLine(version: string | undefined, setting = "controlPlane.version"): SchemaLine | { readonly error: string } {
   if (version === undefined) return { minor: LATEST_MINOR, version };
-  const match = /^(\d+)\.(\d+)/.exec(version);
-  const minor = match ? `${match[1]}.${match[2]}` : undefined;
-  if (minor && Number(match?.[1]) >= 3) return { minor: LATEST_MINOR, version };
+  const minor = minorLine(version);
+  if (minor && Number(minor.split(".")[0]) >= 3) return { minor: LATEST_MINOR, version };
   if (minor && INDEX.versions[minor]) return { minor, version };
   return { error: `${setting} ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
 }

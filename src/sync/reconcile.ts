@@ -10,7 +10,8 @@ import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { meshesHoldingUnreadKinds, olderLineWarnings, readLiveState, unservedKindWarnings } from "./live.js";
 import { meshesLeaving } from "./meshes.js";
-import { minorLine, targetMismatches } from "../kuma/version.js";
+import { targetMismatches } from "../kuma/version.js";
+import { minorLine } from "../kuma/versions.js";
 import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
 import { systemNamespaceOf } from "../config/repoConfig.js";
 
