@@ -143,6 +143,8 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
   assert.match(config, /- unmanaged\/\*\*/);
   assert.match(run.stdout, /not owned: 7 resources written under unmanaged\//);
   assert.match(run.stdout, /left out: \d+ default policies identical to what meshops materializes/);
+  // The control plane serves Dataplanes and holds none: nothing was left out for it.
+  assert.doesNotMatch(run.stdout, /not exported/);
 
   const { plan, code } = await roundTrip(dir);
   assert.equal(code, 0, JSON.stringify(plan.changes, null, 1));
@@ -274,4 +276,13 @@ test("export reads a state directory as the product that wrote it: a Kong Mesh o
     assert.match(exported.stdout + exported.stderr, /meshops\.yaml: kong-mesh 2\.14\.3/);
     assert.deepEqual(readdirSync(path.join(scratch, out, "meshes", "default", "meshopas")).sort(), ["mopa-1.yaml", "mopa-gateway.kong-mesh-system.yaml"]);
   }
+});
+
+test("export counts what it leaves out of kinds meshops does not manage: a Dataplane kuma-dp registered", async () => {
+  const dataplane = { type: "Dataplane", mesh: "payments", name: "web-1", networking: { address: "10.0.0.7", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" } }] } };
+  const response = await fetch(`${server.url}/meshes/payments/dataplanes/web-1`, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(dataplane) });
+  assert.ok(response.status === 200 || response.status === 201, `PUT: ${response.status} ${await response.text()}`);
+  const { dir, run } = await exportRepo("with-dataplane");
+  assert.match(run.stdout, /^ {2}not exported: 1 Dataplane \(kuma-dp registers them; meshops\.yaml's resources\.dataplanes manages them\)$/m);
+  assert.ok(!filesOf(dir).some((file) => file.includes("dataplanes")), filesOf(dir).join("\n"));
 });

@@ -9,7 +9,7 @@ import type { JsonObject } from "../src/model/resource.js";
 /** The pure half of `meshops export`: live objects (as a control plane returns them) in, files out. */
 const OWNED = { [MANAGED_BY_LABEL]: "meshops" };
 const options: ExportOptions = { layout: "by-mesh", shape: "universal", instance: "meshops", adopt: false };
-const kuma = (version: string) => ({ info: { product: "Kuma", version }, servedTypes: ["Mesh", "MeshTimeout", "Secret", "Dataplane"] });
+const kuma = (version: string) => ({ info: { product: "Kuma", version }, unreadKinds: new Map([["Dataplane", 0], ["TrafficPermission", 2], ["ProxyTemplate", undefined]]) });
 
 /** A Mesh and the default policies a 2.x control plane created with it, owned and with server fields. */
 function meshWithDefaults(mesh: string, skip: string[] = []): JsonObject[] {
@@ -42,8 +42,12 @@ test("server fields, computed labels and the ownership label are stripped; ident
   assert.equal(summary.defaultPolicies, 4);
   assert.equal(summary.secrets, 1);
   assert.deepEqual(summary.synced, ["MeshTimeout/shop/from-global"]);
-  // Secrets are managed: one left out for want of a recipient is counted above, never named a type meshops does not manage.
-  assert.deepEqual(summary.unmanagedTypes, ["Dataplane"]);
+  // Secrets are managed: one left out for want of a recipient is counted above, never named a kind meshops does not
+  // manage. Of those, a kind the control plane holds none of is not named; one it would not list is.
+  assert.deepEqual(summary.notExported, [
+    { type: "ProxyTemplate", count: undefined },
+    { type: "TrafficPermission", count: 2 },
+  ]);
   assert.ok(![...files.values()].some((text) => text.includes("c2VjcmV0")), "no secret value is written");
   assert.deepEqual(doc(files, "meshops.yaml"), { instance: "meshops", controlPlane: { version: "2.14.3", product: "kuma", skipDefaultMeshCreation: true }, defaults: { materialize: true } });
 });
@@ -102,7 +106,7 @@ test("resources of a mesh the repository does not define name it under externalM
     { type: "Mesh", name: "ext" },
     { type: "MeshTimeout", mesh: "ext", name: "a/b..c", labels: { ...OWNED }, spec: { targetRef: { kind: "Mesh" } } },
   ];
-  const { files, summary } = exportRepository(live, { info: { product: "Kong Mesh", version: "2.14.1", basedOnKuma: "2.14.3" }, servedTypes: [] }, options);
+  const { files, summary } = exportRepository(live, { info: { product: "Kong Mesh", version: "2.14.1", basedOnKuma: "2.14.3" }, unreadKinds: new Map() }, options);
   assert.ok(files.has("meshes/ext/meshtimeouts/a_b..c.yaml"), [...files.keys()].join(", "));
   assert.deepEqual(summary.config, { version: "2.14.3", product: "kong-mesh", skipDefaultMeshCreation: true, externalMeshes: ["ext"] });
 });

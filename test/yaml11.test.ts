@@ -153,7 +153,7 @@ describe("export writes what kumactl and kubectl read back", () => {
       { type: "MeshTimeout", mesh: "shop", name: "api", labels: { team: "on", release: "0o17" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "MeshService", name: "y" }, default: { idleTimeout: "5s" } }] } },
     ];
     for (const shape of ["universal", "kubernetes"] as const) {
-      const { files } = exportRepository(live, { info: { product: "Kuma", version: "2.14.3" }, servedTypes: ["Mesh", "MeshTimeout"] }, { layout: "flat", shape, instance: "meshops", adopt: false });
+      const { files } = exportRepository(live, { info: { product: "Kuma", version: "2.14.3" }, unreadKinds: new Map() }, { layout: "flat", shape, instance: "meshops", adopt: false });
       const text = [...files.entries()].find(([file]) => file !== "meshops.yaml")?.[1] ?? "";
       for (const line of ['team: "on"', 'release: "0o17"', 'name: "y"', "idleTimeout: 5s"]) assert.ok(text.includes(line), `${shape} export writes ${line}:\n${text}`);
       const timeout = parseYaml(text).documents.map((d) => JSON.stringify(d.value)).find((json) => json.includes('"api"')) ?? "";

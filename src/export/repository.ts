@@ -17,7 +17,7 @@ import { sameNormalized } from "../diff/normalize.js";
 import { inServerKeyOrder, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { sortForWrite } from "../kuma/order.js";
-import { DEFAULT_MESH, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, KONG_MESH_LEGACY_KIND_REPLACEMENTS, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { defaultSystemNamespace, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
@@ -61,10 +61,11 @@ export interface ExportOptions {
   readonly mode?: ControlPlaneMode;
 }
 
-/** What the control plane said of itself: GET / and the types it serves (GET /_resources). */
+/** What the control plane said of itself (GET /), and how much it holds of each kind meshops does not read (sync/live.ts countUnreadKinds). */
 export interface ExportedControlPlane {
   readonly info: VersionInfo & { readonly product: string };
-  readonly servedTypes: readonly string[];
+  /** Kind → how many resources of it; undefined when they could not be listed. */
+  readonly unreadKinds: ReadonlyMap<string, number | undefined>;
 }
 
 export interface ExportSummary {
@@ -84,8 +85,8 @@ export interface ExportSummary {
   readonly generated: readonly string[];
   /** Resources another control plane synced here (`kuma.io/origin`), left out. */
   readonly synced: readonly string[];
-  /** Types the control plane serves that meshops does not manage (Secrets, Dataplanes, ...): not exported. */
-  readonly unmanagedTypes: readonly string[];
+  /** What the control plane holds of kinds meshops does not manage (Dataplanes, legacy kinds): not exported. A kind it holds none of is not listed. */
+  readonly notExported: readonly { readonly type: string; readonly count: number | undefined }[];
   /** False when some exported Mesh lacks a default policy meshops would create: defaults are then exported as files. */
   readonly materializeDefaults: boolean;
   readonly config: {
@@ -181,14 +182,24 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
       encryptedSecrets: secretDocuments.size,
       generated: leftAlone.generated,
       synced: leftAlone.synced,
-      unmanagedTypes: controlPlane.servedTypes
-        // Secrets left out for want of a recipient are counted in `secrets`: meshops manages them.
-        .filter((t) => !resourceType(t) || OPT_IN_TYPES.has(t))
-        .sort(compareText),
+      notExported: [...controlPlane.unreadKinds]
+        .filter(([, count]) => count !== 0)
+        .map(([type, count]) => ({ type, count }))
+        .sort((a, b) => compareText(a.type, b.type)),
       materializeDefaults: defaults.materialize,
       config,
     },
   };
+}
+
+/** Why resources of a kind in `notExported` are not files, and what to do about it. */
+export function whyNotExported(type: string): string {
+  if (OPT_IN_TYPES.has(type)) return "kuma-dp registers them; meshops.yaml's resources.dataplanes manages them";
+  const legacy = Object.hasOwn(LEGACY_KIND_REPLACEMENTS, type) ? LEGACY_KIND_REPLACEMENTS[type] : undefined;
+  if (legacy) return `a legacy kind, removed in Kuma 3, which meshops does not manage: rewrite each as ${legacy}`;
+  const kongLegacy = Object.hasOwn(KONG_MESH_LEGACY_KIND_REPLACEMENTS, type) ? KONG_MESH_LEGACY_KIND_REPLACEMENTS[type] : undefined;
+  if (kongLegacy) return `a legacy Kong Mesh kind, removed in Kong Mesh 3, which meshops does not manage: rewrite each as ${kongLegacy}`;
+  return "a kind meshops does not know";
 }
 
 /** A live object as a repository resource: the control plane's fields and rewritten spec fields gone. */

@@ -1,6 +1,6 @@
 import type { Backend, ControlPlaneEnvironment, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
-import { RESOURCE_TYPES, isSecretType, resourceType } from "../kuma/types.js";
+import { RESOURCE_TYPES, SERVER_RECORDED_KINDS, isSecretType, resourceType } from "../kuma/types.js";
 import type { JsonObject } from "../model/resource.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, minorLine, schemaLine } from "../kuma/versions.js";
@@ -50,6 +50,41 @@ export async function readLiveState(
 }
 
 /**
+ * The kinds the control plane serves that meshops does not read: Dataplanes (unless meshops.yaml manages them), Kuma's
+ * and Kong Mesh's legacy kinds, kinds meshops does not know. What the control plane records itself (its insights, the
+ * zones and zone proxies that registered) is no configuration, so not among them.
+ */
+export function unreadKinds(types: readonly TypeInfo[], config: Pick<RepoConfig, "resources"> | undefined): TypeInfo[] {
+  const read = (name: string) => resourceType(name) !== undefined && isManagedType(name, config);
+  return types.filter((t) => !t.name.endsWith("Insight") && !Object.hasOwn(SERVER_RECORDED_KINDS, t.name) && !read(t.name));
+}
+
+/**
+ * How many resources of each unread kind (unreadKinds) the control plane holds, one list per kind across all meshes;
+ * undefined for a kind it would not list (a token without the right, on Kong Mesh), with a warning.
+ */
+export async function countUnreadKinds(
+  backend: Backend,
+  types: readonly TypeInfo[],
+  config: Pick<RepoConfig, "resources"> | undefined,
+  onWarning?: (message: string) => void,
+): Promise<Map<string, number | undefined>> {
+  const counts = await Promise.all(
+    unreadKinds(types, config).map(async (t): Promise<[string, number | undefined]> => {
+      try {
+        return [t.name, (await backend.list(t.name)).length];
+      } catch (error) {
+        onWarning?.(`cannot count the ${t.name}s the control plane holds (listing them failed: ${firstLine(error)})`);
+        return [t.name, undefined];
+      }
+    }),
+  );
+  return new Map(counts);
+}
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+
+/**
  * The meshes among `meshes` that hold something of a mesh-scoped kind meshops does not read: Dataplanes (unless
  * meshops.yaml manages them), Kuma's legacy kinds (TrafficPermission, TrafficRoute, ExternalService, ProxyTemplate...)
  * or any other the control plane serves (GET /_resources). Deleting their Mesh would delete that too (FACTS §2.9), so
@@ -65,8 +100,7 @@ export async function meshesHoldingUnreadKinds(
 ): Promise<Set<string>> {
   const held = new Set<string>();
   if (meshes.size === 0) return held;
-  const read = (name: string) => resourceType(name) !== undefined && isManagedType(name, config);
-  const unread = types.filter((t) => t.scope === "Mesh" && !t.name.endsWith("Insight") && !read(t.name));
+  const unread = unreadKinds(types, config).filter((t) => t.scope === "Mesh");
   await Promise.all(
     [...meshes].flatMap((mesh) =>
       unread.map(async (t) => {
@@ -75,8 +109,7 @@ export async function meshesHoldingUnreadKinds(
         } catch (error) {
           // A token without the right to list the kind (Kong Mesh's RBAC): what cannot be known is kept.
           held.add(mesh);
-          const why = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
-          onWarning?.(`cannot tell whether mesh ${mesh} holds ${t.name}s (listing them failed: ${why}): its Mesh is kept`);
+          onWarning?.(`cannot tell whether mesh ${mesh} holds ${t.name}s (listing them failed: ${firstLine(error)}): its Mesh is kept`);
         }
       }),
     ),
