@@ -243,6 +243,9 @@ test("github: plan annotations are notices, risky ones errors under --fail-on ri
     assert.deepEqual([retry?.properties.file, retry?.properties.line], ["meshes/staging/mesh.yaml", "2"]);
     assert.match(retry?.message ?? "", /default policy of Mesh\/staging/);
     assert.ok(log.inert.some((l) => l.includes("+ create Mesh/staging")), "the text plan is in the log, inert");
+    // With --base, as in text: by mesh, each change with the file it comes from.
+    assert.ok(log.inert.includes("Mesh staging:"), log.inert.join("\n"));
+    assert.ok(log.inert.some((l) => l.includes("+ create Mesh/staging") && l.includes("(meshes/staging/mesh.yaml:")), log.inert.join("\n"));
   }
   const drift = parseWorkflowOutput(renderDriftGithub(driftInput()));
   const levels = Object.fromEntries(drift.commands.filter((c) => c.properties.title).map((c) => [c.properties.title, c.name]));

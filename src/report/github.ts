@@ -17,7 +17,7 @@ import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
 import { isShownToPeople, saidOf, type Diagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticsText } from "./diagnostics.js";
-import { renderDriftText, renderPlanText } from "./plan.js";
+import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
   diagnosticCounts,
   driftSummaryLine,
@@ -150,7 +150,7 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit = ANNOTATI
   }
   const out = capAnnotations(annotations, annotationsLimit, "meshops plan");
   const title = `meshops plan ${planScope(report)}`;
-  out.push(inertGroup(title, renderPlanText(plan)));
+  out.push(inertGroup(title, renderPlanReportText(report)));
   out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
   return out.join("\n") + "\n";
 }
