@@ -18,6 +18,7 @@ import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { DEFAULT_SYSTEM_NAMESPACES, controlPlaneDefaultOf } from "../kuma/naming.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
+import { withLiveImmutableLabels } from "../kuma/server.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -130,9 +131,16 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
       }
       // An update keeps the live value of every ignored field: it is written as it is compared.
       const paths = ignored(pair);
-      const wanted = paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource.object;
+      let wanted = paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource.object;
       // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
-      const same = sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted);
+      const compared = (object: JsonObject) => sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(object, current.object) : object);
+      let same = compared(wanted);
+      if (!same) {
+        // An update keeps the immutable labels the control plane has (2.13+ refuses one without them), and a display
+        // name that is not the object's own is then no difference; only updates pay for the copy.
+        const kept = withLiveImmutableLabels(wanted, current.object);
+        if (kept !== wanted) [wanted, same] = [kept, compared(kept)];
+      }
       if (same && !resource.sealed) {
         // One literal in its final shape: this is 50,000 objects of a no-op plan.
         writes.push({ action: "unchanged", resource: subject, type, mesh, name, desired: wanted, origin: resource.origin, live: current.object, diff: "" });

@@ -36,6 +36,29 @@ export const SNIS_FROM = "2.14";
 /** The first Kuma line that refuses an update changing or removing an immutable label (FACTS §2.5, §6). */
 export const IMMUTABLE_LABELS_FROM = "2.13";
 
+/** Changing or removing these on update is refused (from IMMUTABLE_LABELS_FROM on: validateImmutableLabels). */
+export const IMMUTABLE_LABELS: readonly string[] = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
+
+/**
+ * What an update of `live` to `desired` writes: `desired`, with the live value of each immutable label it does not
+ * set. meshops does not manage those labels (the control plane computes origin and zone, and keeps a display name
+ * it was sent); leaving one out of an update is refused on 2.13 and later when the control plane would not compute the
+ * same value (a display name, an origin of `global` on a zone). `desired` itself when there is nothing to add.
+ */
+export function withLiveImmutableLabels(desired: JsonObject, live: JsonObject): JsonObject {
+  const liveLabels = live.labels;
+  if (!isJsonObject(liveLabels)) return desired;
+  const wanted = isJsonObject(desired.labels) ? desired.labels : undefined;
+  let kept: Record<string, JsonValue> | undefined;
+  for (const name of IMMUTABLE_LABELS) {
+    const value = liveLabels[name];
+    if (typeof value !== "string" || (wanted !== undefined && Object.hasOwn(wanted, name))) continue;
+    kept ??= {};
+    kept[name] = value;
+  }
+  return kept === undefined ? desired : { ...desired, labels: { ...kept, ...wanted } };
+}
+
 /**
  * The first Kuma line that gives its default policies the computed labels and, at boot, heals those an older line
  * created without them (v2.14.3 pkg/defaults/mesh/mesh.go ensureDefaultResource; FACTS §1.1, §1.4).

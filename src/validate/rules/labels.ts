@@ -7,15 +7,13 @@
 import type { JsonObject, ResourceFormat, Violation } from "../../model/resource.js";
 import type { ControlPlaneMode } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
-import { KUBERNETES_LABEL_VALUE_MAX, LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_WORKLOAD, LABEL_ZONE } from "../../kuma/server.js";
+import { IMMUTABLE_LABELS, KUBERNETES_LABEL_VALUE_MAX, LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_WORKLOAD, LABEL_ZONE } from "../../kuma/server.js";
 import { DNS1035_LABEL_FORMAT, DNS1035_LABEL_MAX_LENGTH, dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
 import type { CheckResult } from "./meshManager.js";
 import { boundedMemo } from "../../model/boundedMemo.js";
 
 
-/** Changing or removing these on update is refused (from IMMUTABLE_LABELS_FROM on). */
-const IMMUTABLE_LABELS = [LABEL_ORIGIN, LABEL_ZONE, LABEL_DISPLAY_NAME];
 
 const QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const QUALIFIED_NAME = new RegExp(`^${QUALIFIED_NAME_FORMAT}$`);
