@@ -145,10 +145,13 @@ describe("MeshGlobalRateLimit rules (Kong Mesh docs)", () => {
     );
   });
 
-  test("intervals are 1s, 1m, 1h or 24h", () => {
+  test("intervals are 1s, 1m, 1h or 24h, by value: the control plane returns 1m as 1m0s, which export writes", () => {
     assert.deepEqual(messages("MeshGlobalRateLimit", rateLimit({ targetRef: { kind: "Mesh" }, from: [{ targetRef: { kind: "Mesh" }, default: limitDefault("2s") }] })), [
       "spec.from[0].default.http.requestRate.interval: must be one of 1s, 1m, 1h, 24h: the rate limit service counts in these intervals only",
     ]);
+    for (const interval of ["1m0s", "24h0m0s", "60s", "1000ms"]) {
+      assert.deepEqual(messages("MeshGlobalRateLimit", rateLimit({ targetRef: { kind: "Mesh" }, from: [{ targetRef: { kind: "Mesh" }, default: limitDefault(interval) }] })), [], interval);
+    }
   });
 
   test("schema: backend and http are required (the published CRD)", () => {

@@ -12,12 +12,17 @@ import type { JsonObject, Violation } from "../../model/resource.js";
 import type { Json } from "./json.js";
 import { field, index, itemsOf, objectOf, prop, text, violation } from "./json.js";
 import { MUST_NOT_BE_DEFINED, MUST_NOT_BE_EMPTY } from "./common.js";
+import { parseGoDuration } from "../../kuma/duration.js";
 import { validateTargetRefEntries } from "./sections.js";
 import { MESH, MESH_GATEWAY, MESH_SERVICE, MESH_SUBSET, topLevelKind, validateTopLevel } from "./targetRef.js";
 
 const TOP_LEVEL_KINDS = [MESH, MESH_SUBSET, MESH_SERVICE, MESH_GATEWAY];
-/** "Only 1s, 1m, 1h or 24h can be configured" (the CRD's description of `interval`). */
+/**
+ * "Only 1s, 1m, 1h or 24h can be configured" (the CRD's description of `interval`): durations, compared by value, as
+ * the control plane stores and returns them in Go's form (`1m0s`).
+ */
 const INTERVALS = ["1s", "1m", "1h", "24h"];
+const INTERVAL_NANOSECONDS = new Set(INTERVALS.map(parseGoDuration));
 
 export function meshGlobalRateLimitViolations(spec: JsonObject): Violation[] {
   const out = validateTopLevel(spec, { supportedKinds: TOP_LEVEL_KINDS, gatewayListenerTagsAllowed: true });
@@ -58,5 +63,7 @@ function validateDefault(path: string, conf: Json): Violation[] {
 
 function interval(path: string, value: Json): Violation[] {
   const given = text(value);
-  return given === "" || INTERVALS.includes(given) ? [] : [violation(path, `must be one of ${INTERVALS.join(", ")}: the rate limit service counts in these intervals only`)];
+  // An unparsable one is the schema check's to report.
+  const nanoseconds = parseGoDuration(given);
+  return given === "" || nanoseconds === undefined || INTERVAL_NANOSECONDS.has(nanoseconds) ? [] : [violation(path, `must be one of ${INTERVALS.join(", ")}: the rate limit service counts in these intervals only`)];
 }
