@@ -120,3 +120,24 @@ test("an unknown --mesh is answered with the meshes as people name them: the glo
     message: "--mesh _global: no such mesh in the repository or the control plane; meshes: alpha",
   });
 });
+
+test("--type takes along the Mesh its resources need when the control plane lacks it, as Terraform's -target takes a target's dependencies", async () => {
+  const fresh = tempRepo("meshops-scope-dependency-");
+  const state = mkdtempSync(path.join(tmpdir(), "meshops-scope-dependency-cp-"));
+  try {
+    commitFiles(fresh.dir, { "meshops.yaml": stringify({ controlPlane: { skipDefaultMeshCreation: true } }), ...meshFiles("gamma", "1m", false) });
+    const scoped = (...args: string[]) => runCli([...args, "--type", "MeshTimeout", "--state-dir", state], fresh.dir);
+    const plan = await scoped("plan", "--format", "json");
+    assert.equal(plan.code, 2, plan.stderr);
+    assert.deepEqual((JSON.parse(plan.stdout) as PlanJson).changes.map((c) => `${c.action} ${c.resource}`), ["create Mesh/gamma", "create MeshTimeout/gamma/t"]);
+    assert.match(plan.stderr, /^meshops: warning: --type takes along Mesh\/gamma: the control plane does not have it, and MeshTimeout\/gamma\/t needs it$/m);
+    const apply = await scoped("apply", "--yes");
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const again = await scoped("plan", "--format", "json");
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.doesNotMatch(again.stderr, /takes along/);
+  } finally {
+    fresh.cleanup();
+    rmSync(state, { recursive: true, force: true });
+  }
+});

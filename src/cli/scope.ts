@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
 import { didYouMean } from "../model/suggest.js";
 import { nameOfUnit, unitOfName } from "../model/key.js";
-import type { Scope } from "../sync/scope.js";
-import { UsageError } from "./io.js";
+import type { Scope, TakenAlong } from "../sync/scope.js";
+import { UsageError, type CliIo } from "./io.js";
 import { collect } from "./repository.js";
 
 export interface ScopeOptions {
@@ -47,4 +47,9 @@ export function checkScopeMeshes(scope: Scope, knownMeshes: () => ReadonlySet<st
   const written = nameOfUnit(first);
   const names = [...known].map(nameOfUnit).sort();
   throw new UsageError(`${where} ${written}: no such mesh in the repository or the control plane${didYouMean(written, names) || `; meshes: ${names.join(", ")}`}`);
+}
+
+/** Says, on stderr, which Meshes a `--type` scope took along because resources in it need them (sync/scope.ts). */
+export function warnTakenAlong(io: CliIo, scoped: { readonly takenAlong: readonly TakenAlong[] }): void {
+  for (const { mesh, neededBy } of scoped.takenAlong) io.stderr.write(`meshops: warning: --type takes along ${mesh}: the control plane does not have it, and ${neededBy} needs it\n`);
 }

@@ -7,7 +7,7 @@
 import { keyOfLive } from "../diff/pair.js";
 import { isOwnedBy, type Ownership } from "../desired/ownership.js";
 import { isPolicyType } from "../kuma/types.js";
-import type { ResourceKey } from "../model/key.js";
+import { isGlobalKey, subjectOf, type ResourceKey } from "../model/key.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import type { Comparison } from "./reconcile.js";
 
@@ -38,14 +38,21 @@ export function scopedResources(resources: readonly Resource[], scope: Scope): r
   return isWhole(scope) ? resources : resources.filter((r) => inScope(scope, r));
 }
 
+/** A Mesh a scope took along (`Mesh/gamma`), and the first resource in the scope that needs it. */
+export interface TakenAlong {
+  readonly mesh: string;
+  readonly neededBy: string;
+}
+
 /**
  * The comparison narrowed to the scope: its desired resources, its live objects and the owned count prune limits are
  * a share of. (`desired.meshes` stays whole: it is the build's cache, not what is compared.) What is outside the scope
  * stays whatever the plan does, so its mesh joins `meshesHoldingOthers`: prune never deletes a Mesh (`--type Mesh`)
- * that would take it along.
+ * that would take it along. A desired Mesh the control plane lacks comes along with the resources in the scope that
+ * need it (`takenAlong`), as Terraform's `-target` takes a target's dependencies: without it they cannot be created.
  */
-export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ownership): Comparison {
-  if (isWhole(scope)) return comparison;
+export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ownership): Comparison & { readonly takenAlong: readonly TakenAlong[] } {
+  if (isWhole(scope)) return { ...comparison, takenAlong: [] };
   const holding = new Set(comparison.meshesHoldingOthers);
   const inScopeElseHolding = (key: ResourceKey | undefined): boolean => {
     if (key === undefined) return false;
@@ -53,7 +60,9 @@ export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ow
     holding.add(key.mesh);
     return false;
   };
-  const resources = comparison.desired.resources.filter(inScopeElseHolding);
+  const inScopeResources = comparison.desired.resources.filter(inScopeElseHolding);
+  const { meshes, takenAlong } = meshesNeeded(comparison, inScopeResources);
+  const resources = meshes.length === 0 ? inScopeResources : [...meshes, ...inScopeResources];
   const live = comparison.live.filter((o) => inScopeElseHolding(keyOfLive(o)));
   return {
     ...comparison,
@@ -61,7 +70,22 @@ export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ow
     live,
     ownedCount: live.filter((o) => isOwnedBy(o, owner)).length,
     meshesHoldingOthers: holding,
+    takenAlong,
   };
+}
+
+/** The desired Meshes outside `scoped` that resources in it need and the control plane lacks. */
+function meshesNeeded(comparison: Comparison, scoped: readonly Resource[]): { meshes: Resource[]; takenAlong: TakenAlong[] } {
+  const inScopeMeshes = new Set(scoped.flatMap((r) => (r.type === "Mesh" ? [r.name] : [])));
+  const liveMeshes = new Set(comparison.live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [o.name] : [])));
+  const neededBy = new Map<string, string>();
+  for (const r of scoped) {
+    if (r.type === "Mesh" || isGlobalKey(r) || inScopeMeshes.has(r.mesh) || liveMeshes.has(r.mesh) || neededBy.has(r.mesh)) continue;
+    neededBy.set(r.mesh, subjectOf(r));
+  }
+  if (neededBy.size === 0) return { meshes: [], takenAlong: [] };
+  const meshes = comparison.desired.resources.filter((r) => r.type === "Mesh" && neededBy.has(r.name));
+  return { meshes, takenAlong: meshes.map((m) => ({ mesh: subjectOf(m), neededBy: neededBy.get(m.name) ?? "" })) };
 }
 
 /**

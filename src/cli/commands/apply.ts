@@ -13,7 +13,7 @@ import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
@@ -78,6 +78,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       warnUnknownReferences(io, comparison);
       checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
       const scoped = scopedComparison(comparison, scope, result.config);
+      warnTakenAlong(io, scoped);
       let plan: Plan;
       if (saved) {
         const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);

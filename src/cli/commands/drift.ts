@@ -8,7 +8,7 @@ import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendi
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison } from "../../sync/scope.js";
 
 type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn; validationCache?: string };
@@ -35,6 +35,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
       const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
       checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
       const comparison = scopedComparison(whole, scope, result.config);
+      warnTakenAlong(io, comparison);
       const report = driftFor(comparison, driftOptionsOf(result.config));
       const input: DriftReportInput = {
         report,

@@ -22,7 +22,7 @@ import {
   type RepositoryOptions,
 } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, type ScopeOptions } from "../scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { knownMeshes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 import { shortRevision } from "../../model/revision.js";
 
@@ -104,6 +104,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     warnUnknownReferences(io, comparison);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
+    warnTakenAlong(io, scoped);
     const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
     warnTakeovers(io, plan, result.config.instance);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
