@@ -286,3 +286,28 @@ test("export counts what it leaves out of kinds meshops does not manage: a Datap
   assert.match(run.stdout, /^ {2}not exported: 1 Dataplane \(kuma-dp registers them; meshops\.yaml's resources\.dataplanes manages them\)$/m);
   assert.ok(!filesOf(dir).some((file) => file.includes("dataplanes")), filesOf(dir).join("\n"));
 });
+
+test("export reads a state directory as the version that wrote it: a 2.10 one says 2.10.11, and the repository then plans no change", async () => {
+  const repo = tempRepo("meshops-export-rt-version-");
+  cleanups.push(repo.cleanup);
+  writeFileSync(path.join(repo.dir, "meshops.yaml"), "controlPlane: {version: 2.10.11, skipDefaultMeshCreation: true}\n");
+  writeFileSync(path.join(repo.dir, "keep.yaml"), "type: Mesh\nname: keep\n");
+  git(repo.dir, "add", "-A");
+  git(repo.dir, "commit", "-q", "-m", "2.10");
+  const embedded = path.join(scratch, "state-2.10");
+  const apply = await runCli(["apply", "--state-dir", embedded, "--yes"], repo.dir);
+  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  const exported = await runCli(["export", "--out", "out-2.10", "--state-dir", embedded], scratch);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stdout, /meshops\.yaml: kuma 2\.10\.11,/);
+  const dir = path.join(scratch, "out-2.10");
+  assert.match(readFileSync(path.join(dir, "meshops.yaml"), "utf8"), /version: 2\.10\.11/);
+  const journal = readFileSync(path.join(embedded, "journal-1.log"));
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "export");
+  const plan = await runCli(["plan", "--format", "json", "--state-dir", embedded], dir);
+  assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+  assert.deepEqual((JSON.parse(plan.stdout) as PlanReport).changes, []);
+  assert.ok(readFileSync(path.join(embedded, "journal-1.log")).equals(journal), "a plan writes nothing to the control plane's state");
+});

@@ -181,12 +181,15 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   const statePath = path.join(dir, STATE_FILE);
   const read = await readStateFile(statePath);
   let stored: Placement | undefined;
-  // The product it was last written as: what a command that names none (export) reads it as, or Kong Mesh's kinds
-  // would silently not be there.
+  // The product and Kuma version it was last written as: what a command that names none (export, or plan and apply
+  // without controlPlane.version) reads it as, as a real control plane runs its version whatever the repository says;
+  // else Kong Mesh's kinds would silently not be there, and a 2.10 state be exported and healed as 2.14.
   let storedProduct: Product | undefined;
+  let storedVersion: string | undefined;
   if (read === undefined) {
     snapshot = { format: STATE_FORMAT, generation: 1, clusterId: randomUUID(), resources: [] };
-    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify({ ...snapshot, ...placementOf(options), product: options.product ?? "kuma" }));
+    const written = { ...snapshot, kumaVersion: options.version ?? DEFAULT_KUMA_VERSION, product: options.product ?? "kuma", ...placementOf(options) };
+    snapshotBytes = await writeFileAtomic(dir, STATE_FILE, JSON.stringify(written));
   } else {
     const { parsed, bytes } = read;
     if (parsed.format !== STATE_FORMAT || typeof parsed.generation !== "number" || !Array.isArray(parsed.resources)) {
@@ -197,6 +200,8 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
     stored = placementOf(parsed as StoreOptions);
     const product = (parsed as { product?: unknown }).product;
     if (product === "kuma" || product === "kong-mesh") storedProduct = product;
+    const version = (parsed as { kumaVersion?: unknown }).kumaVersion;
+    if (typeof version === "string" && !("error" in schemaLine(version))) storedVersion = version;
   }
   if (stored && options.environment !== undefined && options.environment !== stored.environment) {
     throw new Error(`${statePath} holds a ${stored.environment} control plane, not a ${options.environment} one: use another --state-dir, or --mode ${stored.environment}`);
@@ -221,7 +226,8 @@ async function loadStore(dir: string, lockFile: string, options: StoreOptions): 
   // A command that names no product (export) reads the state as the product it was written as: the one state.json
   // records, else Kong Mesh when it holds a Kong Mesh kind (recorded only at creation and compaction, it may be older).
   const product = options.product ?? storedProduct ?? (holdsKongMeshKinds(snapshot.resources, journal.records) ? "kong-mesh" : undefined);
-  const store = new ControlPlaneStore({ ...options, ...(stored ?? {}), ...(product ? { product } : {}) }, snapshot.clusterId, lockFile);
+  const version = options.version ?? storedVersion;
+  const store = new ControlPlaneStore({ ...options, ...(stored ?? {}), ...(product ? { product } : {}), ...(version ? { version } : {}) }, snapshot.clusterId, lockFile);
   for (const record of snapshot.resources) store.applyOp({ put: record }, statePath);
   for (const ops of journal.records) for (const op of ops) store.applyOp(op, journalPath);
   const handle = await openJournal(journalPath);
