@@ -6,9 +6,12 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import { desiredOf, type DesiredState } from "../desired/index.js";
 import type { DriftReport } from "../diff/drift.js";
-import { groupBy, tally } from "../diff/pair.js";
+import { groupBy, keyOfLive, tally } from "../diff/pair.js";
 import type { Plan } from "../diff/plan.js";
 import { subjectOf } from "../model/key.js";
+import type { JsonObject, Resource } from "../model/resource.js";
+import { controlPlaneDefaultOf } from "../kuma/naming.js";
+import { compareText } from "../model/order.js";
 import { OUTCOMES, type ChangeSet } from "./apply.js";
 
 /**
@@ -75,4 +78,45 @@ export function applyResultsByMesh(changes: ChangeSet): Map<string, MeshApplyRes
 /** Desired resources per mesh (for the resource gauges). */
 export function desiredCountsByMesh(desired: DesiredState): Map<string, number> {
   return new Map([...desired.meshes].map(([mesh, m]) => [mesh, m.resources.length]));
+}
+
+/**
+ * One warning per Mesh the control plane has whose `skipCreatingInitialPolicies` the desired state extends while the
+ * default policies it would have skipped are there: the list is read only when a Mesh is created (FACTS §1.5, §1.1:
+ * an update does not ensure the defaults), so they stay. Named, with what to do; none once the list is applied.
+ */
+export function skipListsWithoutEffect(desired: readonly Resource[], live: readonly JsonObject[], systemNamespaces: readonly string[]): string[] {
+  const liveMeshes = new Map(live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [[o.name, o] as const] : [])));
+  const newlySkipped = new Map<string, (type: string) => boolean>();
+  for (const r of desired) {
+    const before = r.type === "Mesh" ? liveMeshes.get(r.name) : undefined;
+    if (before === undefined) continue;
+    const now = skipListOf(r.object);
+    const was = skipListOf(before);
+    const skips = (list: readonly unknown[], type: string) => list.includes("*") || list.includes(type);
+    if (now.some((entry) => !was.includes(entry))) newlySkipped.set(r.name, (type) => skips(now, type) && !skips(was, type));
+  }
+  if (newlySkipped.size === 0) return [];
+  const wanted = new Set(desired.filter((r) => newlySkipped.has(r.mesh)).map(subjectOf));
+  const staying = new Map<string, string[]>();
+  for (const object of live) {
+    const key = keyOfLive(object);
+    const skipped = key ? newlySkipped.get(key.mesh) : undefined;
+    if (!key || !skipped || key.type === "Mesh") continue;
+    const policy = controlPlaneDefaultOf(key, systemNamespaces);
+    if (!policy || !skipped(policy.type) || wanted.has(subjectOf(key))) continue;
+    staying.set(key.mesh, [...(staying.get(key.mesh) ?? []), subjectOf(key)]);
+  }
+  return [...staying]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(
+      ([mesh, subjects]) =>
+        `Mesh/${mesh}: skipCreatingInitialPolicies acts only when a Mesh is created, so the control plane keeps the default policies it made for this one: ` +
+        `${subjects.sort(compareText).join(", ")} (delete them, or define them in the repository to manage them)`,
+    );
+}
+
+function skipListOf(mesh: JsonObject): readonly unknown[] {
+  const list = mesh.skipCreatingInitialPolicies;
+  return Array.isArray(list) ? list : [];
 }

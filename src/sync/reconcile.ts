@@ -9,7 +9,7 @@ import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
 import { meshesHoldingUnreadKinds, olderLineWarnings, readLiveState, unservedKindWarnings } from "./live.js";
-import { meshesLeaving } from "./meshes.js";
+import { meshesLeaving, skipListsWithoutEffect } from "./meshes.js";
 import { targetMismatches } from "../kuma/version.js";
 import { minorLine } from "../kuma/versions.js";
 import { kubernetesCollisions, systemNamespaceMismatch } from "../kuma/naming.js";
@@ -61,6 +61,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
+  for (const warning of skipListsWithoutEffect(desired.resources, live, [systemNamespaceOf(result.config)])) options.onWarning?.(warning);
   if (info.environment === "kubernetes") {
     const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
