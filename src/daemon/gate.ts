@@ -89,6 +89,17 @@ export function unplannable(invalid: ReadonlySet<string>, previous: ValidationRe
 }
 
 /**
+ * The revision each invalid mesh's resources are from (composeTarget keeps the last target's there): what a drift
+ * correction of the mesh re-applies, so what it is recorded against. An unplannable mesh has none.
+ */
+export function keptRevisions<C>(invalid: ReadonlySet<string>, previous: { readonly commit: C; readonly kept: ReadonlyMap<string, C> } | undefined, unplannableMeshes: ReadonlySet<string>): Map<string, C> {
+  const kept = new Map<string, C>();
+  if (!previous) return kept;
+  for (const mesh of invalid) if (!unplannableMeshes.has(mesh)) kept.set(mesh, previous.kept.get(mesh) ?? previous.commit);
+  return kept;
+}
+
+/**
  * The drift shown of a run: an unplannable mesh's live resources are not compared (there is no valid revision of it to
  * compare with, and `drift` refuses the invalid repository), so they are not "orphaned". The reconciler keeps the
  * whole report as its incremental base, so the mesh is planned whole once it is valid.

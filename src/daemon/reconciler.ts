@@ -25,6 +25,7 @@
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
 import type { Backend, ServerInfo } from "../backend/types.js";
 import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
+import { groupBy } from "../diff/pair.js";
 import { planOptionsOf, type Plan } from "../diff/plan.js";
 import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
@@ -38,14 +39,14 @@ import type { Snapshot } from "../source/types.js";
 import { AnalysisCache, validateSnapshotSteps, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
 import type { DaemonEvents, RunEnd } from "./events.js";
-import { inventoryOf } from "./inventory.js";
+import { inventoryOf, type MeshInventory } from "./inventory.js";
 import { takeovers } from "../desired/ownership.js";
 import { errorMessage } from "../util/errorMessage.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { comparableDrift, composeTarget, gatePlan, invalidityOf, unplannable, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlan, invalidityOf, keptRevisions, unplannable, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -119,6 +120,8 @@ interface Target {
   readonly invalid: ReadonlyMap<string, string>;
   /** Invalid meshes the target has nothing of: not even a drift check corrects them. */
   readonly unplannable: ReadonlySet<string>;
+  /** The other invalid meshes: the commit whose resources they keep (gate.ts keptRevisions). */
+  readonly kept: ReadonlyMap<string, CommitInfo>;
   /** The meshes of the head: those with resources, and the invalid ones. */
   readonly meshes: readonly string[];
   /**
@@ -325,7 +328,9 @@ export class Reconciler {
     const result = composeTarget(unsealed, previous?.result, invalid);
     // Pending until the apply below completes.
     const meshes = meshesOfResult(result, invalidity.byMesh);
-    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannable(invalid, previous?.result), meshes, pending: true, refused: undefined };
+    const unplannableMeshes = unplannable(invalid, previous?.result);
+    const kept = keptRevisions(invalid, previous, unplannableMeshes);
+    this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannableMeshes, kept, meshes, pending: true, refused: undefined };
     this.#o.controls.setConfigSuspended(result.config.suspend);
     this.#emitGates(revision, null, invalidity.byMesh, meshes);
     this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
@@ -526,7 +531,7 @@ export class Reconciler {
         await runStepsSliced(this.#live.recordSteps(changes));
         const results = applyResultsByMesh(changes);
         this.#approvalsUsed(revision, meshes, results);
-        events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped: this.#o.stopRequested() });
+        this.#emitSynced(target, meshes, results, () => inventoryOf(desired, config), driftMode, this.#o.stopRequested());
       }
     }
     const remaining = remainingDrift(report, changes);
@@ -536,7 +541,7 @@ export class Reconciler {
       // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
       const drifting = new Set(shown.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));
       const held = [...meshes].filter((m) => !drifting.has(m));
-      events.emit({ type: "meshes.synced", commit, meshes: held, results: new Map(), inventory: () => inventoryOf(desired, config), driftMode, stopped: false });
+      this.#emitSynced(target, held, new Map(), () => inventoryOf(desired, config), driftMode, false);
     }
     events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
@@ -545,6 +550,15 @@ export class Reconciler {
     const s = changes?.summary ?? NO_CHANGES;
     const outcome: RunResult = s.failed > 0 ? "failed" : held > 0 ? "refused" : s.applied > 0 ? "corrected" : actionableCount(shown) > 0 ? "drifted" : "in-sync";
     return { kind: "drift", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
+  }
+
+  /**
+   * Meshes a drift check found holding (or made hold) the target: each recorded against the revision its resources
+   * are from, which for a mesh invalid at the head is the last one valid for it, not the target's.
+   */
+  #emitSynced(target: Target, meshes: readonly string[], results: ReadonlyMap<string, MeshApplyResult>, inventory: () => ReadonlyMap<string, MeshInventory>, driftMode: (mesh: string) => DriftMode, stopped: boolean): void {
+    const byCommit = groupBy(meshes, (mesh) => target.kept.get(mesh) ?? target.commit);
+    for (const [commit, list] of byCommit) this.#o.events.emit({ type: "meshes.synced", commit, meshes: list, results, inventory, driftMode, stopped });
   }
 
   /** Applies a plan; each change is an event as it completes. */

@@ -1,0 +1,133 @@
+/**
+ * What the status and the metrics say of each mesh when the head is not simply applied: a mesh invalid at the head
+ * whose drift is corrected, a repository-wide error, a branch that went away, a mesh pruned from the repository.
+ * In process and without timers, as reconciler.incremental.test.ts: sample-repo committed to a real Git repository,
+ * the embedded control plane, reconcileOnce called run by run as the daemon's loop would. The tests run in order.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { LocalBackend } from "../src/backend/store.js";
+import type { Backend } from "../src/backend/types.js";
+import { subscribeViews } from "../src/daemon/daemon.js";
+import { MeshControls } from "../src/daemon/controls.js";
+import { DaemonEvents } from "../src/daemon/events.js";
+import { createLogger } from "../src/daemon/logger.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
+import { workFor, type TriggerKind } from "../src/daemon/queue.js";
+import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
+import { DaemonStatus } from "../src/daemon/status.js";
+import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
+import { LocalRepository } from "../src/daemon/watcher.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { testAgeIdentities } from "./helpers/snapshot.js";
+import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
+
+const repo = tempRepo("meshops-mesh-status-");
+const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-mesh-status-cp-"));
+const log = createLogger({ stream: { write: () => undefined }, level: "silent", format: "json" });
+const status = new DaemonStatus({
+  repository: { url: repo.dir, kind: "local", branch: "main", remote: null, path: "" },
+  controlPlane: { url: "embedded", embedded: true },
+  driftIntervalMs: 3_600_000,
+  pollIntervalMs: null,
+  webhook: false,
+  reconcileEndpoint: false,
+});
+const metrics = new DaemonMetrics({ processMetrics: false });
+const controls = new MeshControls();
+let backend: Backend;
+let reconciler: Reconciler;
+
+before(async () => {
+  commitFolder(repo.dir, path.join(projectRoot, "sample-repo"), "sample repository");
+  backend = await LocalBackend.open({ stateDir, skipMeshCreation: true });
+  const events = new DaemonEvents();
+  subscribeViews(events, { status, metrics, log });
+  metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
+  reconciler = new Reconciler({
+    source: new LocalRepository({ dir: repo.dir, branch: "main", log }),
+    path: undefined,
+    sopsKeys: testAgeIdentities(),
+    backend,
+    events,
+    driftMode: undefined,
+    stopRequested: () => false,
+    controls,
+  });
+  const started = await run("startup");
+  assert.equal(started.result, "applied");
+});
+after(async () => {
+  await backend.close();
+  repo.cleanup();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+const run = (kind: TriggerKind): Promise<RunOutcome> => reconciler.reconcileOnce(workFor({ kind }));
+const json = (): StatusJson => JSON.parse(JSON.stringify(status)) as StatusJson;
+const meshOf = (name: string): MeshStatus | undefined => json().meshes.find((m) => m.name === name);
+const head = () => git(repo.dir, "rev-parse", "HEAD");
+
+/** Edits a committed file (text replace) and commits it; returns the commit. */
+function edit(file: string, from: string, to: string, message = `edit ${file}`): string {
+  const text = readFileSync(path.join(repo.dir, file), "utf8");
+  const next = text.replace(from, to);
+  assert.notEqual(next, text, `${file}: nothing replaced`);
+  return commitFiles(repo.dir, { [file]: next }, message);
+}
+
+// payments is a `correct` mesh in sample-repo's meshops.yaml (a Kubernetes document: its name carries the namespace).
+const ledger = { type: "MeshTimeout", mesh: "payments", name: "ledger-timeouts.kuma-system" };
+const ledgerIdle = async () => ((await backend.get(ledger)) as { spec: { to: { default: { idleTimeout: string } }[] } } | undefined)?.spec.to[0]?.default.idleTimeout;
+
+/** An edit made outside Git: the ledger's idle timeout set on the control plane. */
+async function editLedgerByHand(idleTimeout: string): Promise<void> {
+  const current = await backend.get(ledger);
+  assert.ok(current);
+  const { creationTime: _c, modificationTime: _m, kri: _k, ...editable } = current;
+  await backend.put(JSON.parse(JSON.stringify(editable).replace(/"idleTimeout":"[^"]+"/, `"idleTimeout":"${idleTimeout}"`)) as JsonObject);
+  assert.equal(await ledgerIdle(), idleTimeout);
+}
+
+/** The value of one sample of the metrics' text, or undefined when the series is absent. */
+async function sample(series: string): Promise<string | undefined> {
+  const line = (await metrics.text()).split("\n").find((l) => l.startsWith(`${series} `));
+  return line?.slice(series.length + 1);
+}
+
+test("a drift correction in a mesh invalid at the head re-applies its last valid revision and is recorded against it", async () => {
+  const valid = head();
+  assert.equal(meshOf("payments")?.state, "in-sync");
+  const invalid = edit("meshes/payments/resilience.yaml", "connectionTimeout: 2s", "connectionTimeout: 2 seconds", "break payments");
+  assert.equal((await run("commit")).result, "invalid");
+  assert.equal(meshOf("payments")?.state, "invalid");
+
+  await editLedgerByHand("42m0s");
+  const corrected = await run("drift-timer");
+  assert.deepEqual([corrected.kind, corrected.result], ["drift", "corrected"]);
+  assert.equal(await ledgerIdle(), "15m0s", "the last valid revision's content");
+
+  const payments = meshOf("payments");
+  assert.equal(payments?.state, "invalid");
+  assert.match(payments?.reason ?? "", /validation error/);
+  assert.equal(payments?.appliedRevision, valid, "the invalid head is not applied");
+  assert.equal(payments?.headApplied, false);
+  assert.deepEqual([payments?.lastResult?.outcome, payments?.lastResult?.revision], ["applied", valid]);
+  assert.equal(json().revision.head, invalid);
+  assert.equal(await sample('meshops_mesh_head_applied{mesh="payments"}'), "0");
+  assert.equal(await sample('meshops_mesh_state{mesh="payments",state="invalid"}'), "1");
+  // The other meshes have the head.
+  assert.deepEqual([meshOf("edge")?.state, meshOf("edge")?.appliedRevision], ["in-sync", invalid]);
+
+  // A later commit elsewhere, payments still invalid: its correction is still the revision valid for it.
+  const later = edit("meshes/edge/mesh.yaml", "expiration: 24h", "expiration: 25h");
+  assert.equal((await run("commit")).result, "invalid");
+  await editLedgerByHand("43m0s");
+  assert.equal((await run("drift-timer")).result, "corrected");
+  assert.equal(await ledgerIdle(), "15m0s");
+  assert.deepEqual([meshOf("payments")?.appliedRevision, meshOf("payments")?.lastResult?.revision], [valid, valid]);
+  assert.equal(meshOf("edge")?.appliedRevision, later);
+});
