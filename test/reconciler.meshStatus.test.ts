@@ -131,3 +131,27 @@ test("a drift correction in a mesh invalid at the head re-applies its last valid
   assert.deepEqual([meshOf("payments")?.appliedRevision, meshOf("payments")?.lastResult?.revision], [valid, valid]);
   assert.equal(meshOf("edge")?.appliedRevision, later);
 });
+
+test("a repository-wide error keeps every mesh invalid through a drift correction, until a valid commit", async () => {
+  const fixed = edit("meshes/payments/resilience.yaml", "connectionTimeout: 2 seconds", "connectionTimeout: 2s", "fix payments");
+  assert.equal((await run("commit")).result, "unchanged");
+  assert.equal(meshOf("payments")?.state, "in-sync");
+  const config = readFileSync(path.join(repo.dir, "meshops.yaml"), "utf8");
+  commitFiles(repo.dir, { "meshops.yaml": `${config}unknownKey: true\n` }, "an unknown key in meshops.yaml");
+  assert.equal((await run("commit")).result, "invalid");
+  const invalid = () => json().meshes.filter((m) => m.state !== "invalid" || !/\(the whole repository waits\)/.test(m.reason)).map((m) => `${m.name} ${m.state}`);
+  assert.deepEqual(invalid(), []);
+
+  await editLedgerByHand("44m0s");
+  assert.equal((await run("drift-timer")).result, "corrected");
+  assert.equal(await ledgerIdle(), "15m0s");
+  assert.deepEqual(invalid(), [], "still invalid after the correction");
+  assert.equal(json().validation?.valid, false);
+  assert.equal(meshOf("payments")?.appliedRevision, fixed);
+  assert.equal(await sample('meshops_mesh_state{mesh="payments",state="invalid"}'), "1");
+  assert.equal(await sample('meshops_mesh_state{mesh="edge",state="behind"}'), "0");
+
+  const valid = commitFiles(repo.dir, { "meshops.yaml": config }, "unknown key removed");
+  await run("commit");
+  assert.deepEqual([meshOf("edge")?.state, meshOf("edge")?.appliedRevision], ["in-sync", valid]);
+});

@@ -181,8 +181,11 @@ export class Reconciler {
   readonly #live = new LiveCache();
   /** Runs so far: the number of the next one is one more. */
   #runs = 0;
-  /** The revision validated last, valid or not: a branch that has not moved is not validated again. */
-  #validated: { readonly revision: string; readonly valid: boolean } | undefined;
+  /**
+   * The revision validated last, valid or not: a branch that has not moved is not validated again. `repositoryWide`:
+   * its error no mesh can be named for, which holds every mesh back until a valid commit (whatever runs in between).
+   */
+  #validated: { readonly revision: string; readonly valid: boolean; readonly repositoryWide: string | null } | undefined;
   /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
   #target: Target | undefined;
   /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
@@ -312,7 +315,7 @@ export class Reconciler {
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();
     const previous = this.#target;
-    this.#validated = { revision, valid: applicable };
+    this.#validated = { revision, valid: applicable, repositoryWide: invalidity.repositoryWide };
     this.#readFailed = false;
     const valid = !hasErrors(unsealed.diagnostics);
     // What follows is another stretch of work on every resource and mesh: the probes get their turn first (here, so
@@ -320,7 +323,7 @@ export class Reconciler {
     await yieldToEventLoop();
     events.emit({ type: "revision.validated", commit, valid, diagnostics: unsealed.diagnostics, kept: applicable ? revision : (previous?.revision ?? null) });
     if (!applicable) {
-      this.#emitGates(revision, invalidity.repositoryWide, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
+      this.#emitGates(revision, previous?.invalid ?? new Map(), meshesOfResult(unsealed, invalidity.byMesh));
       return { kind: "sync", result: "invalid", revision, commit, summary: { ...NO_CHANGES, drift: 0 } };
     }
 
@@ -332,7 +335,7 @@ export class Reconciler {
     const kept = keptRevisions(invalid, previous, unplannableMeshes);
     this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannableMeshes, kept, meshes, pending: true, refused: undefined };
     this.#o.controls.setConfigSuspended(result.config.suspend);
-    this.#emitGates(revision, null, invalidity.byMesh, meshes);
+    this.#emitGates(revision, invalidity.byMesh, meshes);
     this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
     if (this.#kubernetes) {
       // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
@@ -369,7 +372,7 @@ export class Reconciler {
     const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
     const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
     this.#held = new Map(gate.held);
-    this.#emitGates(revision, null, target.invalid, target.meshes);
+    this.#emitGates(revision, target.invalid, target.meshes);
 
     // Each stage below is a pass over every resource or mesh (tens of milliseconds at 50,000): the event loop gets a
     // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
@@ -523,7 +526,7 @@ export class Reconciler {
         else this.#held.delete(mesh);
       }
       held = gate.held.size;
-      this.#emitGates(revision, null, target.invalid, target.meshes);
+      this.#emitGates(revision, target.invalid, target.meshes);
       const meshes = [...healing].filter((mesh) => !gate.held.has(mesh)).sort();
       if (meshes.length > 0) {
         events.emit({ type: "drift.correcting", revision, meshes, reasons: work.reasons, summary: gate.plan.summary });
@@ -582,8 +585,11 @@ export class Reconciler {
   }
 
   /** Where each mesh stands before anything is written: invalid ones, held ones, suspended ones (and the head's meshes). */
-  #emitGates(revision: string, repositoryWide: string | null, invalid: ReadonlyMap<string, string>, meshes: readonly string[]): void {
+  #emitGates(revision: string, invalid: ReadonlyMap<string, string>, meshes: readonly string[]): void {
     this.#o.controls.setAwaiting(revision, new Map([...this.#held].map(([mesh, plan]) => [mesh, plan.revision])));
+    // The head's repository-wide error, not the target's: a drift check or a retry of the last valid revision between
+    // an invalid commit and a valid one does not make the meshes look merely behind.
+    const repositoryWide = this.#validated?.repositoryWide ?? null;
     this.#o.events.emit({ type: "meshes.gated", revision, meshes, repositoryWide, invalid, held: this.#held, suspended: this.#o.controls.suspensions() });
   }
 
