@@ -155,3 +155,34 @@ test("a repository-wide error keeps every mesh invalid through a drift correctio
   await run("commit");
   assert.deepEqual([meshOf("edge")?.state, meshOf("edge")?.appliedRevision], ["in-sync", valid]);
 });
+
+test("a branch that went away: the last revision read is kept, drift still corrected, the problem the source's until the branch is back", async () => {
+  const kept = head();
+  assert.equal(json().sourceProblem, null);
+  git(repo.dir, "branch", "-m", "main", "gone");
+  await editLedgerByHand("45m0s");
+  const checked = await run("drift-timer");
+  assert.deepEqual([checked.kind, checked.result, checked.retry], ["drift", "corrected", true], "retried with backoff");
+  assert.equal(await ledgerIdle(), "15m0s");
+  const notInSync = () => json().meshes.filter((m) => m.state !== "in-sync").map((m) => `${m.name} ${m.state}: ${m.reason}`);
+  assert.deepEqual(notInSync(), [], "not the meshes' problem");
+  let s = json();
+  assert.equal(s.revision.head, kept);
+  assert.equal(s.sourceProblem?.kept, kept);
+  assert.match(s.sourceProblem?.message ?? "", /branch main cannot be read: .*refs\/heads\/main/);
+  const since = s.sourceProblem?.since;
+  assert.match(s.reconciles[0]?.warnings?.join("\n") ?? "", /branch main cannot be read/);
+
+  const retried = await run("retry");
+  assert.notEqual(retried.result, "error");
+  assert.equal(retried.retry, true);
+  s = json();
+  assert.equal(s.sourceProblem?.since, since, "the same problem, since the first run that had it");
+  assert.deepEqual(notInSync(), []);
+
+  git(repo.dir, "branch", "-m", "gone", "main");
+  const back = await run("commit");
+  assert.equal(back.retry, false);
+  assert.equal(json().sourceProblem, null);
+  assert.deepEqual(notInSync(), []);
+});

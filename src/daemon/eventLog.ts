@@ -95,7 +95,11 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       }
       case "source.failed":
-        log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(event.kept)}: ${event.message}`);
+        if (event.stage === "fetch") log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(event.kept)}: ${event.message}`);
+        else log.error({ event: "source.read-failed", err: event.message, kept: event.kept }, `the branch cannot be read, going on with the last revision read ${shortRevisionOrNone(event.kept)}: ${event.message}`);
+        return;
+      case "source.recovered":
+        log.info({ event: "source.recovered", revision: event.revision }, `the branch is read again, at ${shortRevisionOrNone(event.revision)}`);
         return;
       case "source.rewritten":
         log.warn(

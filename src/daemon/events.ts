@@ -61,8 +61,13 @@ export type DaemonEvent =
       readonly held: ReadonlyMap<string, HeldPlan>;
       readonly suspended: ReadonlyMap<string, "config" | "api">;
     }
-  /** The fetch failed: the run goes on with `kept`, the last revision fetched. */
-  | { readonly type: "source.failed"; readonly message: string; readonly kept: string }
+  /**
+   * The followed branch could not be read: its fetch failed, or the branch cannot be resolved (deleted, renamed). The
+   * run goes on with `kept`, the last revision fetched (or read).
+   */
+  | { readonly type: "source.failed"; readonly stage: "fetch" | "resolve"; readonly message: string; readonly kept: string }
+  /** The branch was read again (fetched, when a fetch had failed) after a `source.failed`. */
+  | { readonly type: "source.recovered"; readonly revision: string }
   /** The branch head does not descend from the last one (force-push): followed, with a warning. */
   | { readonly type: "source.rewritten"; readonly previous: string; readonly revision: string; readonly branch: string }
   /** A drift check re-applies these meshes (`correct` mode). */

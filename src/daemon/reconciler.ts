@@ -190,6 +190,8 @@ export class Reconciler {
   #target: Target | undefined;
   /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
   #readFailed = false;
+  /** What of the source failed last (#readHead), until a run does it again. */
+  #sourceFailure: "fetch" | "resolve" | undefined;
   /** The last snapshot read: the next read only reads the files that changed since. */
   #snapshot: Snapshot | undefined;
   /** The desired state built last: meshes whose resources did not change are taken over by the next build. */
@@ -210,17 +212,18 @@ export class Reconciler {
   }
 
   async reconcileOnce(work: Work): Promise<RunOutcome> {
-    const { source, events } = this.#o;
+    const { events } = this.#o;
     const started = performance.now();
     const run = ++this.#runs;
     events.emit({ type: "run.started", run, reasons: work.reasons });
     let kind: RunKind = "sync";
     let revision: string | null = null;
     let end: RunEnd | undefined;
-    let fetchFailed = false;
+    let sourceFailed = false;
     try {
-      if (work.fetch) fetchFailed = !(await this.#fetch());
-      revision = await source.resolve();
+      const head = await this.#readHead(work.fetch);
+      sourceFailed = head.failed;
+      revision = head.revision;
       await this.#checkRewritten(revision);
       const target = !this.#target ? "none" : this.#target.pending || this.#target.refused ? "failed" : "applied";
       // Keys rotated since the last validation may decrypt what it could not: that revision is validated again.
@@ -243,7 +246,7 @@ export class Reconciler {
       if (kind === "sync" && (revision === null || this.#validated?.revision !== revision)) this.#readFailed = true;
       end = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
-    if (fetchFailed) this.#readFailed = true;
+    if (sourceFailed) this.#readFailed = true;
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
     return end ? { kind: end.kind, result: end.result, retry: this.#needsRetry } : { kind: "none", result: "nothing", retry: this.#needsRetry };
@@ -263,18 +266,39 @@ export class Reconciler {
     return typeof keys === "function" ? keys() : keys;
   }
 
-  /** Fetches; false when that failed and the copy has a revision to go on with (the last good one, reported). */
-  async #fetch(): Promise<boolean> {
+  /**
+   * Fetches (when asked) and resolves the branch. When either fails and there is a revision to go on with (the copy's,
+   * else the last head read), the run goes on with it, `failed` (retried with backoff): a source problem, reported as
+   * such, not the meshes' (they keep what was applied, and their drift is checked). Cleared by the next run that does
+   * what failed: a fetch failure by a fetch, a branch that could not be resolved by resolving it.
+   */
+  async #readHead(fetch: boolean): Promise<{ revision: string; failed: boolean }> {
     const { source, events } = this.#o;
+    let fetchError: { readonly error: unknown } | undefined;
+    if (fetch) await source.update().catch((error: unknown) => (fetchError = { error }));
+    let revision: string | undefined;
+    let resolveError: unknown;
     try {
-      await source.update();
-      return true;
+      revision = await source.resolve();
     } catch (error) {
-      const kept = await source.resolve().catch(() => undefined);
-      if (kept === undefined) throw error;
-      events.emit({ type: "source.failed", message: errorMessage(error), kept });
-      return false;
+      resolveError = error;
     }
+    if (revision !== undefined && !fetchError) {
+      if (this.#sourceFailure === "resolve" || (this.#sourceFailure === "fetch" && fetch)) {
+        this.#sourceFailure = undefined;
+        // Nothing left to retry for the source: a revision not validated yet is synced by this very run.
+        this.#readFailed = false;
+        events.emit({ type: "source.recovered", revision });
+      }
+      return { revision, failed: false };
+    }
+    const stage = fetchError ? "fetch" : "resolve";
+    const error = fetchError ? fetchError.error : resolveError;
+    const kept = revision ?? this.#head;
+    if (kept === undefined) throw error;
+    this.#sourceFailure = stage;
+    events.emit({ type: "source.failed", stage, message: errorMessage(error), kept });
+    return { revision: kept, failed: true };
   }
 
   /** A head that does not descend from the last one: the branch was rewritten (force-push). Followed, with a warning. */

@@ -33,6 +33,7 @@ import type {
   RepositorySettings,
   RunningReconcile,
   RunResult,
+  SourceProblem,
   StatusJson,
   ValidationStatus,
 } from "./statusTypes.js";
@@ -113,6 +114,7 @@ export class DaemonStatus {
   #validation: ValidationStatus | null = null;
   #lastSuccessAt: string | null = null;
   #lastError: { at: string; message: string } | null = null;
+  #sourceProblem: SourceProblem | null = null;
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -156,9 +158,16 @@ export class DaemonStatus {
       case "meshes.gated":
         this.#gated(event);
         break;
-      case "source.failed":
-        this.#warnings.push(`fetch failed, kept revision ${shortRevision(event.kept)}: ${event.message}`);
-        this.#lastError = { at: this.#now().toISOString(), message: `fetch failed: ${event.message}` };
+      case "source.failed": {
+        const what = event.stage === "fetch" ? "fetch failed" : `branch ${this.#settings.repository.branch ?? ""} cannot be read`;
+        const at = this.#now().toISOString();
+        this.#warnings.push(`${what}, kept revision ${shortRevision(event.kept)}: ${event.message}`);
+        this.#lastError = { at, message: `${what}: ${event.message}` };
+        this.#sourceProblem = { message: `${what}: ${event.message}`, kept: event.kept, since: this.#sourceProblem?.since ?? at };
+        break;
+      }
+      case "source.recovered":
+        this.#sourceProblem = null;
         break;
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
@@ -236,6 +245,7 @@ export class DaemonStatus {
       validation: this.#validation,
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
+      sourceProblem: this.#sourceProblem,
       drift: {
         intervalMs: s.driftIntervalMs,
         nextCheckAt: this.#nextDriftCheckAt,

@@ -225,6 +225,19 @@ export interface ValidationStatus {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/**
+ * The followed branch could not be read at the last try (a fetch that failed, a branch deleted or renamed): the daemon
+ * goes on with `kept`, the last revision it read, checks drift against what it applied, and retries with backoff. A
+ * problem of the source, not of any mesh.
+ */
+export interface SourceProblem {
+  /** What failed, one line ("fetch failed: …", "branch main cannot be read: …"). */
+  readonly message: string;
+  readonly kept: string;
+  /** Since when the branch cannot be read (ISO 8601). */
+  readonly since: string;
+}
+
 /** `GET /api/status`. */
 export interface StatusJson {
   readonly repository: RepositorySettings;
@@ -244,6 +257,8 @@ export interface StatusJson {
   readonly validation: ValidationStatus | null;
   readonly lastSuccessAt: string | null;
   readonly lastError: { readonly at: string; readonly message: string } | null;
+  /** The followed branch cannot be read now; null once it is read again. */
+  readonly sourceProblem: SourceProblem | null;
   readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary; readonly leftAlone: LeftAloneSummary };
   readonly pollIntervalMs: number | null;
   readonly endpoints: { readonly webhook: boolean; readonly reconcile: boolean };

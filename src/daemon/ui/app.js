@@ -411,6 +411,26 @@ function renderProblems(status) {
       ),
     );
   }
+  const source = status.sourceProblem;
+  if (source) {
+    groups.push(
+      h(
+        "div",
+        { class: "problem-group", id: "source-problem" },
+        h("h3", { text: "The branch cannot be read" }),
+        h(
+          "p",
+          {},
+          h("span", { text: source.message }),
+          " (since ",
+          timeElement(source.since),
+          "). The daemon goes on with revision ",
+          h("code", { title: source.kept, text: shortSha(source.kept) }),
+          ", checks drift against what it applied, and retries on its own.",
+        ),
+      ),
+    );
+  }
   const last = status.reconciles[0];
   if (last?.result === "error" && status.lastError) {
     groups.push(
@@ -861,7 +881,7 @@ function render(status) {
   );
   section("revisions", status.revision, () => renderRevisions(status));
   section("reconcile", status.endpoints, () => renderReconcileForm(status));
-  section("problems", [status.validation, status.reconciles[0]?.result, status.lastError], () => renderProblems(status));
+  section("problems", [status.validation, status.reconciles[0]?.result, status.lastError, status.sourceProblem], () => renderProblems(status));
   section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
   const view = meshView(status);
   section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown], () => renderMeshes(status, view));
