@@ -186,3 +186,28 @@ test("a branch that went away: the last revision read is kept, drift still corre
   assert.equal(json().sourceProblem, null);
   assert.deepEqual(notInSync(), []);
 });
+
+test("a Mesh pruned from the repository, once approved and deleted, leaves the status and its metric series", async () => {
+  edit("meshops.yaml", "  enabled: false", "  enabled: true", "prune on");
+  assert.equal((await run("commit")).result, "unchanged");
+  git(repo.dir, "rm", "-q", "-r", "meshes/analytics");
+  git(repo.dir, "commit", "-q", "-m", "analytics goes");
+  const pruned = head();
+  assert.equal((await run("commit")).result, "refused");
+  assert.equal(meshOf("analytics")?.state, "awaiting-approval");
+  assert.equal((await backend.get({ type: "Mesh", mesh: "analytics", name: "analytics" })) !== undefined, true);
+
+  assert.equal(controls.approve("analytics", pruned).ok, true);
+  assert.equal((await run("api")).result, "applied");
+  assert.equal(await backend.get({ type: "Mesh", mesh: "analytics", name: "analytics" }), undefined, "deleted on the control plane");
+  assert.equal(meshOf("analytics"), undefined, "neither the repository nor the control plane has it");
+  assert.ok(json().meshes.length > 0);
+  assert.deepEqual(json().meshes.filter((m) => m.state !== "in-sync").map((m) => `${m.name} ${m.state}`), []);
+  assert.equal(json().revision.applied?.commit, pruned);
+  assert.doesNotMatch(await metrics.text(), /mesh="analytics"/);
+
+  // And it stays gone through the runs after.
+  assert.equal((await run("drift-timer")).result, "in-sync");
+  assert.equal(meshOf("analytics"), undefined);
+  assert.doesNotMatch(await metrics.text(), /mesh="analytics"/);
+});

@@ -129,6 +129,17 @@ export type DaemonEvent =
   | { readonly type: "hydrate.finished"; readonly revision: string; readonly branch: string; readonly ok: boolean; readonly durationMs: number; readonly message: string; readonly problems: readonly string[] };
 
 /**
+ * The meshes a comparison found in the revision or on the control plane: those the revision wants something in, and
+ * those with drift (a mesh holding only what the control plane made or received is none). The metrics' per-mesh
+ * figures and the status's meshes (with those the head still names) are these.
+ */
+export function meshesFound(event: Pick<EventOf<"drift.checked">, "desiredCounts" | "report">): Set<string> {
+  const found = new Set(event.desiredCounts.keys());
+  for (const item of event.report.items) found.add(item.mesh);
+  return found;
+}
+
+/**
  * A run that did what it was for: never one that failed, stopped, found an invalid revision or held a mesh for
  * approval (the "last successful reconcile" of the status and the metrics).
  */

@@ -5,11 +5,11 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RequestEvent } from "../backend/kumaHttp.js";
-import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type LeftAloneItem } from "../diff/drift.js";
+import { DRIFT_KINDS, leftAloneSummary } from "../diff/drift.js";
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { nameOfUnit } from "../model/key.js";
-import { isSuccessful, type DaemonEvent } from "./events.js";
+import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { MeshConditionRow } from "./status.js";
 import { MESH_STATES, type RunKind, type RunResult } from "./statusTypes.js";
 
@@ -147,7 +147,7 @@ export class DaemonMetrics {
         this.#changes.inc({ action: event.result.change.action, outcome: event.result.outcome });
         return;
       case "drift.checked":
-        this.#compared(event.desiredCounts, event.report.items, event.report.leftAlone);
+        this.#compared(event);
         return;
       default:
         return;
@@ -174,12 +174,12 @@ export class DaemonMetrics {
    * Replaces the per-mesh gauges with a new comparison's figures (meshes that are gone disappear). Only the meshes
    * whose figures changed are set: a commit changes one mesh of a thousand, and each set costs a label lookup.
    */
-  #compared(desiredByMesh: ReadonlyMap<string, number>, drift: readonly DriftItem[], leftAlone: readonly LeftAloneItem[]): void {
-    const byMesh = groupBy(drift, (i) => i.mesh);
-    const aloneByMesh = groupBy(leftAlone, (i) => i.mesh);
+  #compared(event: EventOf<"drift.checked">): void {
+    const desiredByMesh = event.desiredCounts;
+    const byMesh = groupBy(event.report.items, (i) => i.mesh);
+    const aloneByMesh = groupBy(event.report.leftAlone, (i) => i.mesh);
     const figures = new Map<string, string>();
-    // The meshes the daemon knows: a mesh holding nothing but what the control plane made or received is not one.
-    for (const mesh of new Set([...desiredByMesh.keys(), ...byMesh.keys()])) {
+    for (const mesh of meshesFound(event)) {
       const c = tally(byMesh.get(mesh) ?? [], (i) => i.kind, DRIFT_KINDS);
       const alone = leftAloneSummary(aloneByMesh.get(mesh) ?? []);
       const inSync = Math.max(0, (desiredByMesh.get(mesh) ?? 0) - c.missing - c.modified);

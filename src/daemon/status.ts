@@ -14,7 +14,7 @@ import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople, shownDiagnostic } from "../model/diagnostic.js";
 import { UNKNOWN_REFERENCES_SHOWN, UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
-import { isSuccessful, type DaemonEvent, type EventOf } from "./events.js";
+import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
 import type {
@@ -102,6 +102,8 @@ export class DaemonStatus {
   #syncing: string | null = null;
   /** The head's problem no mesh can be named for: every mesh is invalid. */
   #repositoryWide: string | null = null;
+  /** The meshes the last gates named: the head's (invalid ones included), held and suspended ones; none read yet. */
+  #gatedMeshes: ReadonlySet<string> | undefined;
   /** The run in flight compared the control plane: once a run that did finishes, the daemon is ready. */
   #compared = false;
   /** Warnings of the run in flight, for its record (a force-push, a failed fetch). */
@@ -326,6 +328,13 @@ export class DaemonStatus {
       if (mesh.problem?.state === "unknown") mesh.problem = null;
       this.#touch(mesh);
     }
+    // A mesh neither the revision nor the control plane has any more (its Mesh pruned and deleted), and that the head
+    // does not name, is gone: not "behind" for ever. The metrics read the meshes from here, so its series go too.
+    const named = this.#gatedMeshes;
+    if (named) {
+      const found = meshesFound(event);
+      for (const name of this.#meshes.keys()) if (!found.has(name) && !named.has(name)) this.#meshes.delete(name);
+    }
     this.#compared = true;
   }
 
@@ -333,7 +342,8 @@ export class DaemonStatus {
   #gated(event: EventOf<"meshes.gated">): void {
     const at = this.#now().toISOString();
     this.#repositoryWide = event.repositoryWide;
-    for (const name of [...event.meshes, ...event.held.keys(), ...event.suspended.keys()]) this.#mesh(name);
+    this.#gatedMeshes = new Set([...event.meshes, ...event.held.keys(), ...event.suspended.keys()]);
+    for (const name of this.#gatedMeshes) this.#mesh(name);
     for (const mesh of this.#meshes.values()) {
       mesh.invalid = event.invalid.get(mesh.name) ?? null;
       const held: HeldPlan | undefined = event.held.get(mesh.name);
