@@ -136,6 +136,28 @@ test("bad global resources: the control plane's messages, a mesh they cannot hav
   }
 });
 
+test("a Kubernetes HostnameGenerator with a kuma.io/mesh label is accepted, with a warning: the admission webhook checks a mesh only for mesh-scoped kinds", async () => {
+  // go-v2.14.3 pkg/plugins/runtime/k8s/webhooks/validation.go Handle: ValidateMesh(k8sObj.GetMesh(), scope), and
+  // meta_validator.go ValidateMesh checks nothing for ScopeGlobal; the REST API server's label check is Universal's.
+  const repo = tempRepo();
+  try {
+    commitFiles(repo.dir, {
+      "meshops.yaml": CONFIG,
+      "meshes/default/mesh.yaml": MESH,
+      "generator.yaml": KUBERNETES_GENERATOR.replace("  namespace: kuma-system\n", "  namespace: kuma-system\n  labels: { kuma.io/mesh: default }\n"),
+    });
+    const report = await validateJson(repo.dir);
+    assert.deepEqual(errors(report), []);
+    assert.equal(report.valid, true);
+    const warnings = report.diagnostics.filter((d) => d.rule === "global-scope").map((d) => `${d.file}:${d.line} ${d.severity} ${d.path}: ${d.message}`);
+    assert.deepEqual(warnings, [
+      'generator.yaml:6 warning metadata.labels["kuma.io/mesh"]: HostnameGenerator is global: it belongs to no mesh, and the control plane ignores the kuma.io/mesh label: remove it',
+    ]);
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("meshops.yaml globalResources.paths keeps global resources in the files it names", async () => {
   const repo = tempRepo();
   try {

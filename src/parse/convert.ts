@@ -287,7 +287,13 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   // A global kind's mesh label, and a MeshGateway's (its mesh is its `mesh:` field), are said of below.
   const ownMeshLabel = !type.global && !type.kubernetesMeshField;
   for (const found of kubernetesLabelsProblems(metadata)) if (found.path.length === 2 || ownMeshLabel) problem([...found.path], "labels", found.message);
-  if (type.global && meshLabel !== undefined) problem(["metadata", "labels", MESH_LABEL], "global-scope", globalScopeMessage(type.name, `the ${MESH_LABEL} label`));
+  // The admission webhook checks a mesh only for mesh-scoped kinds (webhooks/validation.go, meta_validator.go
+  // ValidateMesh): a global kind's label is accepted, and means nothing. (The REST API refuses a Universal one's `mesh`.)
+  const globalMeshLabel: ShapeProblem[] = [];
+  if (type.global && meshLabel !== undefined) {
+    const message = `${type.name} is global: it belongs to no mesh, and the control plane ignores the ${MESH_LABEL} label: remove it`;
+    globalMeshLabel.push({ sourcePath: ["metadata", "labels", MESH_LABEL], rule: "global-scope", severity: "warning", message, resource: subject });
+  }
   // The API server clears a cluster-scoped object's namespace instead of refusing it (and kustomize's `namespace:`
   // gives one to every kind it has no schema for): said, not refused.
   const clusterScopedNamespace: ShapeProblem[] = [];
@@ -325,7 +331,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
     problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
   }
-  const warnings = [...clusterScopedNamespace, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
+  const warnings = [...globalMeshLabel, ...clusterScopedNamespace, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
