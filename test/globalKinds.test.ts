@@ -13,6 +13,7 @@ import { errors, runCli, validateJson } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { classifyDrift } from "../src/diff/drift.js";
+import { hostnameGeneratorViolations } from "../src/validate/rules/hostnameGenerator.js";
 import { buildNotification } from "../src/notify/notification.js";
 import { parseRepoConfig } from "../src/config/repoConfig.js";
 import { GLOBAL_SCOPE } from "../src/model/key.js";
@@ -380,4 +381,17 @@ test("meshops.yaml names the global unit _global where it names meshes: suspend 
   assert.deepEqual(diagnostics, []);
   assert.deepEqual(config.suspend, [GLOBAL_SCOPE, "blog"]);
   assert.deepEqual(config.drift.meshes, { [GLOBAL_SCOPE]: "correct", shop: "report" });
+});
+
+test("a HostnameGenerator template naming a field the validator's stub lacks fails as Go's execution fails", () => {
+  const violations = (template: string) =>
+    hostnameGeneratorViolations({ type: "HostnameGenerator", name: "hg", spec: { selector: { meshService: { matchLabels: { a: "b" } } }, template } }).map((v) => `${v.path}: ${v.message}`);
+  const stub = "struct { Name string; DisplayName string; Namespace string; Mesh string; Zone string }";
+  // go-v2.14.3 hostnamegenerator/api/v1alpha1/validate.go validateTemplate: parsed.Execute(&sb, stub).
+  assert.deepEqual(violations("{{ .ServiceName }}.{{ .Namespace }}.mesh"), [
+    `spec.template: couldn't render template with stub values: template: :1:3: executing "" at <.ServiceName>: can't evaluate field ServiceName in type ${stub}`,
+  ]);
+  assert.deepEqual(violations("{{ .DisplayName }}.{{- .name }}.mesh"), [`spec.template: couldn't render template with stub values: template: :1:23: executing "" at <.name>: can't evaluate field name in type ${stub}`]);
+  assert.deepEqual(violations("{{ .DisplayName }}.{{ .Namespace }}.mesh"), []);
+  assert.deepEqual(violations('{{ label "team" }}.{{ .Mesh }}.mesh'), []);
 });
