@@ -159,6 +159,7 @@ test("a repository-wide error keeps every mesh invalid through a drift correctio
 test("a branch that went away: the last revision read is kept, drift still corrected, the problem the source's until the branch is back", async () => {
   const kept = head();
   assert.equal(json().sourceProblem, null);
+  assert.equal(await sample("meshops_source_problem"), "0");
   git(repo.dir, "branch", "-m", "main", "gone");
   await editLedgerByHand("45m0s");
   const checked = await run("drift-timer");
@@ -172,6 +173,8 @@ test("a branch that went away: the last revision read is kept, drift still corre
   assert.match(s.sourceProblem?.message ?? "", /branch main cannot be read: .*refs\/heads\/main/);
   const since = s.sourceProblem?.since;
   assert.match(s.reconciles[0]?.warnings?.join("\n") ?? "", /branch main cannot be read/);
+  // Something to alert on: the meshes look fine, and the repository is not followed.
+  assert.equal(await sample("meshops_source_problem"), "1");
 
   const retried = await run("retry");
   assert.notEqual(retried.result, "error");
@@ -184,6 +187,7 @@ test("a branch that went away: the last revision read is kept, drift still corre
   const back = await run("commit");
   assert.equal(back.retry, false);
   assert.equal(json().sourceProblem, null);
+  assert.equal(await sample("meshops_source_problem"), "0");
   assert.deepEqual(notInSync(), []);
 });
 

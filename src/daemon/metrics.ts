@@ -86,6 +86,11 @@ export class DaemonMetrics {
     help: "Unix time of the last successful reconcile (never one that failed, was invalid or held a mesh for approval)",
     registers: [this.registry],
   });
+  readonly #sourceProblem = new Gauge({
+    name: "meshops_source_problem",
+    help: "1 while the followed branch cannot be fetched or read (the daemon goes on with the last revision it read), else 0",
+    registers: [this.registry],
+  });
   #source: MeshStateSource | undefined;
   readonly #ready: Gauge = new Gauge({
     name: "meshops_ready",
@@ -132,6 +137,7 @@ export class DaemonMetrics {
     // CPU, memory, event-loop lag and file descriptors of the daemon itself (process_*, nodejs_*). The lag monitor
     // samples every 100 ms instead of prom-client's 10 ms: an idle daemon should stay idle (it halves idle CPU).
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    this.#sourceProblem.set(0);
   }
 
   /** The per-mesh figures last set (drift kinds' counts and in-sync, as text), by mesh. */
@@ -148,6 +154,12 @@ export class DaemonMetrics {
         return;
       case "drift.checked":
         this.#compared(event);
+        return;
+      case "source.failed":
+        this.#sourceProblem.set(1);
+        return;
+      case "source.recovered":
+        this.#sourceProblem.set(0);
         return;
       default:
         return;
