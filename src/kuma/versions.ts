@@ -46,7 +46,8 @@ export interface SchemaLine {
  */
 export function schemaLine(version: string | undefined, setting = "controlPlane.version"): SchemaLine | { readonly error: string } {
   if (version === undefined) return { minor: LATEST_MINOR, version };
-  const minor = minorLine(version);
+  // As Kuma writes its versions (GET / says 2.12.3): a setting of v2.12.3 is refused, not read as a tag.
+  const minor = /^\d/.test(version) ? minorLine(version) : undefined;
   if (minor && Number(minor.split(".")[0]) >= 3) return { minor: LATEST_MINOR, version };
   if (minor && INDEX.versions[minor]) return { minor, version };
   return { error: `${setting} ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
