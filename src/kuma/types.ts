@@ -105,6 +105,13 @@ export type Product = "kuma" | "kong-mesh";
 export const KONG_MESH_SCHEMA_ONLY_KINDS: readonly string[] = ["AccessRole", "AccessRoleBinding", "AccessAudit"];
 
 /** Whether the kind exists only on Kong Mesh (a Kuma control plane does not know it). */
+/**
+ * Kinds only zones provide (kds_flags without ProvidedByGlobalFlag: go-v2.14.3 meshservice.go, meshzoneaddress.go,
+ * workload.go, dataplane.proto): read-only on a global control plane (model/resource.go IsReadOnly), whose API
+ * answers 405 and whose admission webhook refuses them (webhooks/resourceadmissionchecker.go).
+ */
+export const ZONE_PROVIDED_KINDS: ReadonlySet<string> = new Set(["MeshService", "MeshZoneAddress", "Workload", "Dataplane"]);
+
 export function requiresKongMesh(typeName: string): boolean {
   return KONG_MESH_SCHEMA_ONLY_KINDS.includes(typeName) || byName.get(typeName)?.kongMeshOnly === true;
 }

@@ -53,6 +53,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   labels: "A label the API server refuses on PUT (syntax, kuma.io/origin for the control plane's role, kuma.io/mesh).",
   deprecation: "The control plane accepts this but warns that it is deprecated.",
   "kong-mesh-kind": "A Kong Mesh kind, while meshops.yaml says the control plane is Kuma.",
+  "global-read-only": "A kind only zones provide (MeshService, MeshZoneAddress, Workload, Dataplane), while meshops.yaml says the control plane is a global one.",
   "global-scope": "A global resource (HostnameGenerator, GlobalSecret) names a mesh.",
   "global-resources": "A global resource outside meshops.yaml's globalResources.paths.",
   "plaintext-secret": "A Secret's value is not SOPS-encrypted.",

@@ -23,6 +23,7 @@ import { selectFiles } from "./select.js";
 import { withoutBodies } from "./bodies.js";
 import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
+import { GLOBAL_READ_ONLY_RULE, globalReadOnlyMessage } from "./globalReadOnly.js";
 import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
 import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
@@ -404,6 +405,11 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     }
     if (refusedByProduct(resource.type, config.controlPlane.product)) {
       if (checks) diagnostics.push(diagnosticAt(locator, resource, "type", needsKongMeshMessage(resource.type), NEEDS_KONG_MESH_RULE));
+      continue;
+    }
+    const readOnly = globalReadOnlyMessage(resource.type, resource.source?.format ?? "universal", config.controlPlane.mode, config.controlPlane.product);
+    if (readOnly !== undefined) {
+      if (checks) diagnostics.push(diagnosticAt(locator, resource, "type", readOnly, GLOBAL_READ_ONLY_RULE));
       continue;
     }
     const checked = checkResource(resource, locator);
