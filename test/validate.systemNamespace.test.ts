@@ -55,3 +55,10 @@ test("systemNamespace in meshops.yaml is the one system namespace, whatever the 
     assert.match(refused[0] ?? "", /only in the system namespace:mesh-system \(/);
   }
 });
+
+test("a systemNamespace that is no namespace name is meshops.yaml's error, not four render errors without a file", async () => {
+  const repo = tempRepo("meshops-system-namespace-");
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, { "meshops.yaml": "systemNamespace: Kuma_System\n", "mesh.yaml": MESH });
+  assert.deepEqual(errors(await validateJson(repo.dir)), ['meshops.yaml:1  systemNamespace: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"']);
+});
