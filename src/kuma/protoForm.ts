@@ -81,6 +81,50 @@ function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: str
 }
 
 
+/**
+ * The object as the control plane's protobuf decoder reads it: a null member of a message (a field left empty in YAML,
+ * `hostname:`) is an unset field, not a value (util_proto.FromJSON; the envelope's encoding/json reads null as zero).
+ * A google.protobuf.Struct (`conf`) keeps its nulls, which are values there. `object` itself when it holds no such null.
+ */
+export function withoutProtoNulls(object: JsonObject, schema: Schema | undefined): JsonObject {
+  let out: JsonObject | undefined;
+  for (const key of Object.keys(object)) {
+    const value = object[key] as JsonValue;
+    const child = schemaChild(schema, key);
+    const kept = value === null ? undefined : messageWithoutNulls(value, child);
+    if (kept === value) continue;
+    out ??= copyOf(object);
+    if (kept === undefined) delete out[key];
+    else setOwn(out, key, kept);
+  }
+  return out ?? object;
+}
+
+/** A message (or a list of messages) without its null members; any other value as it is. */
+function messageWithoutNulls(value: JsonValue, schema: Schema | undefined): JsonValue {
+  if (!schema) return value;
+  if (Array.isArray(value)) {
+    const items = asObject(schema.items);
+    if (!items || !asObject(items.properties)) return value;
+    let changed = false;
+    const out = value.map((item) => {
+      const obj = asObject(item);
+      const kept = obj ? withoutProtoNulls(obj, items) : item;
+      changed ||= kept !== item;
+      return kept;
+    });
+    return changed ? out : value;
+  }
+  const obj = asObject(value);
+  return obj && asObject(schema.properties) ? withoutProtoNulls(obj, schema) : value;
+}
+
+function copyOf(object: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(object)) setOwn(out, key, object[key] as JsonValue);
+  return out;
+}
+
 const ENVELOPE = new Set(["type", "mesh", "name", "labels"]);
 
 /**

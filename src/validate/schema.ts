@@ -10,7 +10,8 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
-import { RESOURCE_TYPES } from "../kuma/types.js";
+import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { withoutProtoNulls } from "../kuma/protoForm.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
 import { loadPrecompiled } from "./precompiled.js";
@@ -116,6 +117,8 @@ function checkSchema(typeName: string, object: JsonObject, version: string | und
   if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}`, errorClass: "structure" }];
   const validate = validatorFor(typeName, line.minor);
   if (!validate) return [{ ...unknownTypeViolation(typeName), errorClass: "structure" }];
+  // A protobuf kind is decoded as protobuf: a null member is an unset field there, which its validator judges.
+  if (resourceType(typeName)?.flat) object = withoutProtoNulls(object, schemaFor(typeName, line.minor));
   if (validate(object)) return [];
   const errors = options.kubernetes ? (validate.errors ?? []).filter((e) => !(e.keyword === "format" && isNegativeZero(e.data))) : (validate.errors ?? []);
   return violationsFromErrors([...errors], object, { typeName, line });
