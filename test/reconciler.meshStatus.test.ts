@@ -116,6 +116,9 @@ test("a drift correction in a mesh invalid at the head re-applies its last valid
   assert.equal(payments?.appliedRevision, valid, "the invalid head is not applied");
   assert.equal(payments?.headApplied, false);
   assert.deepEqual([payments?.lastResult?.outcome, payments?.lastResult?.revision], ["applied", valid]);
+  // Its drift was compared with that revision too, and says so.
+  assert.equal(payments?.drift?.revision, valid);
+  assert.equal(meshOf("edge")?.drift?.revision, invalid);
   assert.equal(json().revision.head, invalid);
   assert.equal(await sample('meshops_mesh_head_applied{mesh="payments"}'), "0");
   assert.equal(await sample('meshops_mesh_state{mesh="payments",state="invalid"}'), "1");

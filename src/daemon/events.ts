@@ -105,6 +105,8 @@ export type DaemonEvent =
       readonly report: DriftReport;
       readonly desiredCounts: ReadonlyMap<string, number>;
       readonly driftMode: (mesh: string) => DriftMode;
+      /** A mesh invalid at the head was compared with its last valid revision (gate.ts keptRevisions); the others with `revision`. */
+      readonly keptRevisions?: ReadonlyMap<string, string>;
     }
   /**
    * An error stopped the run (repository or control plane unreachable, a bug): it held back every mesh.

@@ -414,7 +414,7 @@ export class Reconciler {
     this.#approvalsUsed(revision, meshes, results);
     // No turn between these two and the end of the run: the status would say "applied" and not yet "ready".
     events.emit({ type: "meshes.synced", commit, meshes, results, inventory: () => inventoryOf(desired, config), driftMode, stopped });
-    events.emit({ type: "drift.checked", revision, meshes: compared, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes: compared, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode, keptRevisions: keptRevisionsOf(target) });
 
     const s = changes?.summary ?? NO_CHANGES;
     // Changes the control plane refused, and no other failure nor a stop: trying again would get the same answer.
@@ -570,7 +570,7 @@ export class Reconciler {
       const held = [...meshes].filter((m) => !drifting.has(m));
       this.#emitSynced(target, held, new Map(), () => inventoryOf(desired, config), driftMode, false);
     }
-    events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode });
+    events.emit({ type: "drift.checked", revision, meshes, report: shown, desiredCounts: desiredCountsByMesh(desired), driftMode, keptRevisions: keptRevisionsOf(target) });
     // A fresh comparison with the target is the best base there is for the next commit's incremental plan.
     this.#base = this.#live.known ? { desired, configKey: configKeyOf(config), drift: remaining, meshesHoldingOthers: comparison.meshesHoldingOthers } : undefined;
 
@@ -653,4 +653,9 @@ function refusalsOf(changes: ChangeSet | undefined): { count: number; reason: st
     meshes.add(r.change.mesh);
   }
   return count > 0 ? { count, reason: reason ?? "", meshes } : undefined;
+}
+
+/** The revision each mesh invalid at the head keeps (and is compared with), by mesh. */
+function keptRevisionsOf(target: Target): ReadonlyMap<string, string> {
+  return new Map([...target.kept].map(([mesh, commit]) => [mesh, commit.commit]));
 }

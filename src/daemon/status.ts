@@ -323,7 +323,7 @@ export class DaemonStatus {
     for (const name of event.meshes) {
       const mesh = this.#mesh(name);
       mesh.driftMode = event.driftMode(name);
-      mesh.drift = { checkedAt: at, revision: event.revision, items: items.get(name) ?? [], leftAlone: leftAloneSummary(leftAlone.get(name) ?? []) };
+      mesh.drift = { checkedAt: at, revision: event.keptRevisions?.get(name) ?? event.revision, items: items.get(name) ?? [], leftAlone: leftAloneSummary(leftAlone.get(name) ?? []) };
       // The control plane answered for this mesh: whatever the last error said about it is over.
       if (mesh.problem?.state === "unknown") mesh.problem = null;
       this.#touch(mesh);
