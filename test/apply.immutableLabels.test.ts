@@ -82,4 +82,8 @@ test("an update keeps the display name, origin and zone the control plane has: a
   const again = await runCli(["plan", "--cp-url", server.url, "--format", "json"], repo, env);
   assert.equal(again.code, 0, again.stdout);
   assert.deepEqual((JSON.parse(again.stdout) as { changes: unknown[] }).changes, []);
+  // drift compares as plan does: what plan leaves unchanged is no drift (else watch would correct it for ever).
+  const drift = await runCli(["drift", "--cp-url", server.url], repo, env);
+  assert.equal(drift.stdout, "In sync.\n", drift.stderr);
+  assert.equal(drift.code, 0);
 });

@@ -15,11 +15,11 @@ import { isOwned } from "../desired/ownership.js";
 import { isControlPlaneDefault } from "../kuma/naming.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
-import { normalize, sameNormalized } from "./normalize.js";
+import { normalize } from "./normalize.js";
 import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { STEP, unifiedDiff } from "./plan.js";
-import { withLiveForEncrypted } from "./sealed.js";
-import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
+import { ignoredPathsMatcher } from "./ignore.js";
+import { wantedOver } from "./wanted.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { CONTROL_PLANE_SOURCES, controlPlaneSource, type ControlPlaneMode, type ControlPlaneSource } from "../kuma/controlPlaneMade.js";
@@ -109,12 +109,11 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     const { subject, type, mesh, name, desired: resource, live: current } = pair;
     if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
-    const paths = resource && current ? ignoredPaths(pair) : undefined;
-    const wanted = resource && current && paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource?.object;
+    // Compared as plan compares (diff/wanted.ts): only drifted resources need normalized copies.
+    const compared = resource && current ? wantedOver(resource, current.object, ignoredPaths(pair)) : undefined;
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
-    // Compare first: in a healthy mesh nearly everything is in sync, and only drifted resources need normalized copies.
-    else if (resource && current && wanted && !sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(wanted, current.object) : wanted)) {
-      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(wanted)) });
+    else if (current && compared && !compared.same) {
+      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(compared.wanted)) });
     } else if (!resource && current) {
       if (isServerCreated(current.object)) continue;
       const owned = isOwned(current.object, options.instance, mode);

@@ -12,13 +12,12 @@ import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "..
 import { normalize, sameNormalized } from "./normalize.js";
 import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
-import { withLiveForEncrypted } from "./sealed.js";
-import { ignoredPathsMatcher, withLiveAtIgnored } from "./ignore.js";
+import { ignoredPathsMatcher } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { DEFAULT_SYSTEM_NAMESPACES, controlPlaneDefaultOf } from "../kuma/naming.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
-import { withLiveImmutableLabels } from "../kuma/server.js";
+import { wantedOver } from "./wanted.js";
 
 /** Subjects per step of the plan's and the drift's steps. */
 export const STEP = 256;
@@ -129,18 +128,8 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
         writes.push(withLazyDiff({ action: "create", ...base }, () => unifiedDiff(subject, undefined, normalize(resource.object))));
         continue;
       }
-      // An update keeps the live value of every ignored field: it is written as it is compared.
-      const paths = ignored(pair);
-      let wanted = paths ? withLiveAtIgnored(resource.object, current.object, paths) : resource.object;
-      // Compare first: most resources are unchanged, and their normalized copies are only needed for a diff.
-      const compared = (object: JsonObject) => sameNormalized(current.object, resource.sealed ? withLiveForEncrypted(object, current.object) : object);
-      let same = compared(wanted);
-      if (!same) {
-        // An update keeps the immutable labels the control plane has (2.13+ refuses one without them), and a display
-        // name that is not the object's own is then no difference; only updates pay for the copy.
-        const kept = withLiveImmutableLabels(wanted, current.object);
-        if (kept !== wanted) [wanted, same] = [kept, compared(kept)];
-      }
+      // Written as it is compared (diff/wanted.ts): ignored fields and immutable labels as the control plane has them.
+      const { wanted, same } = wantedOver(resource, current.object, ignored(pair));
       if (same && !resource.sealed) {
         // One literal in its final shape: this is 50,000 objects of a no-op plan.
         writes.push({ action: "unchanged", resource: subject, type, mesh, name, desired: wanted, origin: resource.origin, live: current.object, diff: "" });

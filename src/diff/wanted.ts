@@ -1,0 +1,24 @@
+/**
+ * What an update of a live object to a desired resource writes, and whether it changes anything: the one comparison
+ * `plan` and `drift` make of a paired resource, so that what plan leaves unchanged is never drift.
+ */
+import type { JsonObject, Resource } from "../model/resource.js";
+import { withLiveImmutableLabels } from "../kuma/server.js";
+import { sameNormalized } from "./normalize.js";
+import type { IgnorePath } from "../config/ignoreDifferences.js";
+import { withLiveAtIgnored } from "./ignore.js";
+import { withLiveForEncrypted } from "./sealed.js";
+
+/**
+ * The desired object as written over `live`: the live value of every ignored field (`ignoreDifferences`), and, for an
+ * update, the immutable labels the control plane has (2.13+ refuses one without them; a display name that is not the
+ * object's own is then no difference). `same` when, normalized, it is what the control plane holds (a sealed
+ * resource's encrypted values count as the live ones). Most resources are unchanged: they cost one comparison.
+ */
+export function wantedOver(resource: Resource, live: JsonObject, ignored: readonly IgnorePath[] | undefined): { readonly wanted: JsonObject; readonly same: boolean } {
+  const wanted = ignored ? withLiveAtIgnored(resource.object, live, ignored) : resource.object;
+  const compared = (object: JsonObject) => sameNormalized(live, resource.sealed ? withLiveForEncrypted(object, live) : object);
+  if (compared(wanted)) return { wanted, same: true };
+  const kept = withLiveImmutableLabels(wanted, live);
+  return kept === wanted ? { wanted, same: false } : { wanted: kept, same: compared(kept) };
+}
