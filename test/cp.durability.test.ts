@@ -195,3 +195,20 @@ test("meshops cp on a non-loopback address without a token refuses to start, unl
   const exit = await insecure.exit(10_000);
   assert.equal(exit.code, 0, exit.stderr);
 });
+
+test("meshops cp serves a state directory as the version and product it was created as, unless told otherwise", async () => {
+  const dir = tempDir();
+  const stateDir = path.join(dir, "cp");
+  const serve = async (...flags: string[]): Promise<string> => {
+    const cp = spawnCli(["cp", "--listen", "127.0.0.1:0", "--state-dir", stateDir, ...flags], dir);
+    const url = await waitFor("meshops cp to listen", () => /API on (http:\/\/\S+)/.exec(cp.stderr())?.[1], 15_000);
+    const info = (await (await fetch(`${url}/`)).json()) as { version: string; product: string };
+    cp.child.kill("SIGTERM");
+    assert.equal((await cp.exit(10_000)).code, 0);
+    return `${info.product} ${info.version} (${/meshops cp: (.*) API on/.exec(cp.stderr())?.[1] ?? ""})`;
+  };
+  assert.equal(await serve("--kuma-version", "2.10.11", "--product", "kong-mesh"), "Kong Mesh 2.10.11 (Kong Mesh 2.10.11)");
+  // A real control plane runs its version whatever a later command line leaves out: no upgrade to 2.14 by default.
+  assert.equal(await serve(), "Kong Mesh 2.10.11 (Kong Mesh 2.10.11)");
+  assert.equal(await serve("--kuma-version", "2.12.3"), "Kong Mesh 2.12.3 (Kong Mesh 2.12.3)");
+});

@@ -46,7 +46,7 @@ export function forTargetVersion(resource: Resource, major: number): Resource {
 }
 
 /** The product names GET / answers with, per meshops.yaml's controlPlane.product. */
-const PRODUCT_NAMES: Readonly<Record<Product, string>> = { kuma: "Kuma", "kong-mesh": "Kong Mesh" };
+export const PRODUCT_NAMES: Readonly<Record<Product, string>> = { kuma: "Kuma", "kong-mesh": "Kong Mesh" };
 
 /**
  * What differs between the control plane meshops.yaml describes and the one that answered GET /: another minor line

@@ -4,6 +4,7 @@
  */
 import type { ControlPlaneMode, Product } from "../config/repoConfig.js";
 import { ZONE_PROVIDED_KINDS } from "../kuma/types.js";
+import { PRODUCT_NAMES } from "../kuma/version.js";
 import type { ResourceFormat } from "../model/resource.js";
 
 export const GLOBAL_READ_ONLY_RULE = "global-read-only";
@@ -18,7 +19,7 @@ export function globalReadOnlyMessage(typeName: string, format: ResourceFormat, 
   // webhooks/resourceadmissionchecker.go resourceTypeNotAllowedMsg(type, Global), version.Product naming the product.
   const refused =
     format === "kubernetes"
-      ? `Operation not allowed. ${product === "kong-mesh" ? "Kong Mesh" : "Kuma"} resources like ${typeName} can be updated or deleted only from the ZONE control plane and not from a GLOBAL control plane.`
+      ? `Operation not allowed. ${PRODUCT_NAMES[product]} resources like ${typeName} can be updated or deleted only from the ZONE control plane and not from a GLOBAL control plane.`
       : API_MESSAGE;
   return `${refused} (controlPlane.mode global: ${typeName} is provided by zones; define it in a zone's repository)`;
 }

@@ -7,12 +7,13 @@ import type { Product } from "../../config/repoConfig.js";
 import type { ControlPlaneEnvironment } from "../../backend/types.js";
 import { openStateDirectory } from "../controlPlane.js";
 import { schemaLine } from "../../kuma/versions.js";
+import { DEFAULT_KUMA_VERSION, PRODUCT_NAMES } from "../../kuma/version.js";
 
 interface CpOptions {
   listen: string;
   stateDir: string;
-  kumaVersion: string;
-  product: Product;
+  kumaVersion?: string;
+  product?: Product;
   tokenFile?: string;
   skipMeshCreation?: boolean;
   recover?: boolean;
@@ -26,8 +27,13 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .description("serve the embedded control plane over the Kuma REST API until signalled")
     .addOption(new Option("--listen <host:port>", "address to listen on").default("127.0.0.1:5681"))
     .addOption(new Option("--state-dir <dir>", "where the control plane's state is kept").default(".meshops/cp"))
-    .addOption(new Option("--kuma-version <version>", "the Kuma version to behave as (3.x creates no default policies)").default("2.14.3"))
-    .addOption(new Option("--product <product>", "the product to emulate: kong-mesh also serves MeshOPA and MeshGlobalRateLimit").choices(["kuma", "kong-mesh"]).default("kuma"))
+    .addOption(new Option("--kuma-version <version>", `the Kuma version to behave as (3.x creates no default policies). Default: what --state-dir was created as, else ${DEFAULT_KUMA_VERSION}`))
+    .addOption(
+      new Option("--product <product>", "the product to emulate: kong-mesh also serves MeshOPA and MeshGlobalRateLimit. Default: what --state-dir was created as, else kuma").choices([
+        "kuma",
+        "kong-mesh",
+      ]),
+    )
     .option("--token-file <file>", "require this bearer token on every request but GET /")
     .addOption(
       new Option("--mode <mode>", "kubernetes: serve the API as a Kubernetes zone does (read-only; names name.namespace; writes as Kubernetes documents on POST /_meshops/kubernetes, a stand-in for kubectl apply). Default: what --state-dir was created as, else universal")
@@ -40,8 +46,10 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
     .action(async (options: CpOptions) => {
       const { host, port } = parseListen(options.listen, "--listen");
       // The store emulates the lines meshops has schemas for: any other version would be served as 2.14 under its name.
-      const line = schemaLine(options.kumaVersion, "--kuma-version");
-      if ("error" in line) throw new UsageError(line.error);
+      if (options.kumaVersion !== undefined) {
+        const line = schemaLine(options.kumaVersion, "--kuma-version");
+        if ("error" in line) throw new UsageError(line.error);
+      }
       const token = options.tokenFile
         ? (
             await readFile(path.resolve(io.cwd, options.tokenFile), "utf8").catch((cause: unknown) => {
@@ -55,8 +63,9 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
       const warn = (message: string) => io.stderr.write(`meshops cp: ${message}\n`);
       const store = await openStateDirectory(options.stateDir, {
         stateDir: path.resolve(io.cwd, options.stateDir),
-        version: options.kumaVersion,
-        product: options.product,
+        // Unless given, what the state directory was created as (a real control plane runs its own version).
+        ...(options.kumaVersion !== undefined ? { version: options.kumaVersion } : {}),
+        ...(options.product !== undefined ? { product: options.product } : {}),
         // A repair writes nothing but the repair.
         skipMeshCreation: options.skipMeshCreation === true || options.recover === true,
         recover: options.recover === true,
@@ -77,7 +86,7 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         await store.close(); // unlocks the state directory
         throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
       });
-      io.stderr.write(`meshops cp: ${options.product === "kong-mesh" ? "Kong Mesh" : "Kuma"} ${options.kumaVersion} API on ${server.url} (state in ${options.stateDir})\n`);
+      io.stderr.write(`meshops cp: ${PRODUCT_NAMES[store.product]} ${store.version} API on ${server.url} (state in ${options.stateDir})\n`);
       if (store.kubernetes) {
         warn(`Kubernetes mode (system namespace ${store.systemNamespace}): the API is read-only; POST Kubernetes documents to ${server.url}/_meshops/kubernetes to stand in for kubectl apply`);
       }
