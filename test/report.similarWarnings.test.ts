@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { Diagnostic } from "../src/model/diagnostic.js";
 import { renderDiagnosticsText, SIMILAR_LISTED, WARNINGS_LISTED, type ValidationSummary } from "../src/report/diagnostics.js";
+import { renderValidateGithub } from "../src/report/github.js";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
 
@@ -42,7 +43,7 @@ test(`a warning said of more than ${SIMILAR_LISTED} resources is shown ${SIMILAR
     `meshes/a.yaml:10:3: warning: MeshTrafficPermission/a/p0 spec.from: ${DEPRECATED} [deprecation]`,
     `meshes/a.yaml:11:3: warning: MeshTrafficPermission/a/p1 spec.from: ${DEPRECATED} [deprecation]`,
     `meshes/a.yaml:12:3: warning: MeshTrafficPermission/a/p2 spec.from: ${DEPRECATED} [deprecation]`,
-    "  … and 6 more warnings like this one, not listed (--verbose lists every one)",
+    "  … and 6 more warnings like this one, not listed (meshops validate --verbose lists every one)",
     "meshes/a.yaml:20:3: warning: MeshTrafficPermission/a/other spec.from: something else [deprecation]",
     "meshes/a.yaml:40:1: error: MeshTimeout/a/t spec: broken [schema]",
     "✗ invalid: 1 error, 60 warnings (6 like others, not listed); 10 resources in 1 file at 0123456789ab",
@@ -53,7 +54,7 @@ test("the same message at another field is another warning", () => {
   const diagnostics = Array.from({ length: 8 }, (_, i) => warning(10 + i, `p${i}`, "deprecated", `spec.to[${i % 2}]`));
   const lines = reported(diagnostics);
   assert.equal(lines.filter((l) => l.includes("warning: ")).length, 2 * SIMILAR_LISTED);
-  assert.equal(lines.filter((l) => l === "  … and 1 more warning like this one, not listed (--verbose lists every one)").length, 2);
+  assert.equal(lines.filter((l) => l === "  … and 1 more warning like this one, not listed (meshops validate --verbose lists every one)").length, 2);
 });
 
 test(`verbose lists every warning, and so does a report of ${WARNINGS_LISTED} warnings or fewer`, () => {
@@ -75,9 +76,24 @@ test("meshops validate consolidates repeated warnings in text, lists them with -
   const text = await runCli(["validate"], repo);
   assert.equal(text.code, 0);
   assert.equal(text.stdout.split("\n").filter((l) => l.includes("[deprecation]")).length, SIMILAR_LISTED, text.stdout);
-  assert.match(text.stdout, new RegExp(`… and ${WARNINGS_LISTED + 1 - SIMILAR_LISTED} more warnings like this one, not listed \\(--verbose lists every one\\)\n`));
+  assert.match(text.stdout, new RegExp(`… and ${WARNINGS_LISTED + 1 - SIMILAR_LISTED} more warnings like this one, not listed \\(meshops validate --verbose lists every one\\)\n`));
   const verbose = await runCli(["validate", "--verbose"], repo);
   assert.equal(verbose.stdout.split("\n").filter((l) => l.includes("[deprecation]")).length, WARNINGS_LISTED + 1, verbose.stdout);
   const json = await runCli(["validate", "--format", "json"], repo);
   assert.equal((JSON.parse(json.stdout) as { diagnostics: Diagnostic[] }).diagnostics.filter((d) => d.rule === "deprecation").length, WARNINGS_LISTED + 1);
+});
+
+test(`only warnings count toward the ${WARNINGS_LISTED} a report lists each: errors are listed whatever their number`, () => {
+  const manyErrors: Diagnostic[] = Array.from({ length: WARNINGS_LISTED }, (_, i) => ({ ...warning(2000 + i, `e${i}`, `broken ${i}`), severity: "error" as const, rule: "schema" }));
+  const similar = Array.from({ length: 5 }, (_, i) => warning(10 + i, `p${i}`));
+  const lines = renderDiagnosticsText([...similar, ...manyErrors], SUMMARY).trimEnd().split("\n");
+  assert.equal(lines.filter((l) => l.includes("[deprecation]")).length, 5, "five warnings are few: each is listed");
+});
+
+test("github: the log group lists every warning, as the annotations' note says it does", () => {
+  const diagnostics = [...Array.from({ length: 5 }, (_, i) => warning(10 + i, `p${i}`)), ...distinct];
+  const report = { valid: true, diagnostics, revision: SUMMARY.revision, files: 1, resources: [], warningsAsErrors: false };
+  const output = renderValidateGithub(report);
+  assert.doesNotMatch(output, /more warnings like this one/);
+  assert.equal(output.split("\n").filter((l) => l.startsWith("meshes/a.yaml:") && l.includes(DEPRECATED)).length, 5);
 });

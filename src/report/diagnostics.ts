@@ -41,7 +41,7 @@ export const SIMILAR_LISTED = 3;
 /** One line per problem, compiler style (`file:line:col: error: ...`), so editors and terminals can jump to it. */
 export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summary: ValidationSummary, style: Style = PLAIN, options: { readonly verbose?: boolean } = {}): string {
   const shown = diagnostics.filter(isShownToPeople);
-  const similar = options.verbose === true || shown.length <= WARNINGS_LISTED ? undefined : similarCounts(shown);
+  const similar = options.verbose === true || countWarnings(shown) <= WARNINGS_LISTED ? undefined : similarCounts(shown);
   const lines: string[] = [];
   let notListed = 0;
   for (const d of shown) {
@@ -50,7 +50,8 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
     else notListed++;
     if (group !== undefined && ++group.seen === SIMILAR_LISTED) {
       const more = group.count - SIMILAR_LISTED;
-      lines.push(style.dim(`  … and ${more} more ${more === 1 ? "warning" : "warnings"} like this one, not listed (--verbose lists every one)`));
+      // Named whole: the text of plan, apply, drift and render on an invalid repository says it too, and only validate has the flag.
+      lines.push(style.dim(`  … and ${more} more ${more === 1 ? "warning" : "warnings"} like this one, not listed (meshops validate --verbose lists every one)`));
     }
   }
   const errors = diagnostics.filter((d) => d.severity === "error").length;
@@ -62,6 +63,8 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";
 }
+
+const countWarnings = (diagnostics: readonly Diagnostic[]): number => diagnostics.reduce((n, d) => (d.severity === "warning" ? n + 1 : n), 0);
 
 const similarKey = (d: Diagnostic): string => `${d.rule}\0${d.path}\0${d.message}`;
 

@@ -117,7 +117,8 @@ export function renderValidateGithub(report: ValidateReport, annotationsLimit = 
   const title = `meshops ${report.command ?? "validate"}`;
   const out = capAnnotations(shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors, title)), annotationsLimit, title);
   const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
-  out.push(inertGroup(title, renderDiagnosticsText(shown, summary)));
+  // Every warning: the annotations are capped, and the log group is where the rest are.
+  out.push(inertGroup(title, renderDiagnosticsText(shown, summary, undefined, { verbose: true })));
   const { errors, warnings } = diagnosticCounts(shown);
   const verdict = validateExitCode(report) !== 0 ? (errors > 0 ? "invalid" : "failed (warnings are errors)") : "valid";
   out.push(`${title} at ${shortRevision(report.revision)}: ${verdict}, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
