@@ -104,7 +104,6 @@ export type Product = "kuma" | "kong-mesh";
 // applied (they are not synced between zones, and Kong publishes no rules for them). ---
 export const KONG_MESH_SCHEMA_ONLY_KINDS: readonly string[] = ["AccessRole", "AccessRoleBinding", "AccessAudit"];
 
-/** Whether the kind exists only on Kong Mesh (a Kuma control plane does not know it). */
 /**
  * Kinds only zones provide (kds_flags without ProvidedByGlobalFlag: go-v2.14.3 meshservice.go, meshzoneaddress.go,
  * workload.go, dataplane.proto): read-only on a global control plane (model/resource.go IsReadOnly), whose API
@@ -112,6 +111,7 @@ export const KONG_MESH_SCHEMA_ONLY_KINDS: readonly string[] = ["AccessRole", "Ac
  */
 export const ZONE_PROVIDED_KINDS: ReadonlySet<string> = new Set(["MeshService", "MeshZoneAddress", "Workload", "Dataplane"]);
 
+/** Whether the kind exists only on Kong Mesh (a Kuma control plane does not know it). */
 export function requiresKongMesh(typeName: string): boolean {
   return KONG_MESH_SCHEMA_ONLY_KINDS.includes(typeName) || byName.get(typeName)?.kongMeshOnly === true;
 }

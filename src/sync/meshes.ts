@@ -86,7 +86,8 @@ export function desiredCountsByMesh(desired: DesiredState): Map<string, number> 
  * an update does not ensure the defaults), so they stay. Named, with what to do; none once the list is applied.
  */
 export function skipListsWithoutEffect(desired: readonly Resource[], live: readonly JsonObject[], systemNamespaces: readonly string[]): string[] {
-  const liveMeshes = new Map(live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [[o.name, o] as const] : [])));
+  const liveMeshes = new Map<string, JsonObject>();
+  for (const o of live) if (o.type === "Mesh" && typeof o.name === "string") liveMeshes.set(o.name, o);
   const newlySkipped = new Map<string, (type: string) => boolean>();
   for (const r of desired) {
     const before = r.type === "Mesh" ? liveMeshes.get(r.name) : undefined;

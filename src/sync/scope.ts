@@ -76,8 +76,10 @@ export function scopedComparison(comparison: Comparison, scope: Scope, owner: Ow
 
 /** The desired Meshes outside `scoped` that resources in it need and the control plane lacks. */
 function meshesNeeded(comparison: Comparison, scoped: readonly Resource[]): { meshes: Resource[]; takenAlong: TakenAlong[] } {
-  const inScopeMeshes = new Set(scoped.flatMap((r) => (r.type === "Mesh" ? [r.name] : [])));
-  const liveMeshes = new Set(comparison.live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [o.name] : [])));
+  const inScopeMeshes = new Set<string>();
+  for (const r of scoped) if (r.type === "Mesh") inScopeMeshes.add(r.name);
+  const liveMeshes = new Set<string>();
+  for (const o of comparison.live) if (o.type === "Mesh" && typeof o.name === "string") liveMeshes.add(o.name);
   const neededBy = new Map<string, string>();
   for (const r of scoped) {
     if (r.type === "Mesh" || isGlobalKey(r) || inScopeMeshes.has(r.mesh) || liveMeshes.has(r.mesh) || neededBy.has(r.mesh)) continue;

@@ -117,9 +117,13 @@ function checkSchema(typeName: string, object: JsonObject, version: string | und
   if (introduced) return [{ path: "type", message: `${typeName} was introduced in Kuma ${introduced}; ${notInTarget(line)}`, errorClass: "structure" }];
   const validate = validatorFor(typeName, line.minor);
   if (!validate) return [{ ...unknownTypeViolation(typeName), errorClass: "structure" }];
-  // A protobuf kind is decoded as protobuf: a null member is an unset field there, which its validator judges.
-  if (resourceType(typeName)?.flat) object = withoutProtoNulls(object, schemaFor(typeName, line.minor));
   if (validate(object)) return [];
+  // A protobuf kind is decoded as protobuf: a null member is an unset field there, which its validator judges. Looked
+  // for only when the object fails (most hold none).
+  if (resourceType(typeName)?.flat) {
+    const decoded = withoutProtoNulls(object, schemaFor(typeName, line.minor));
+    if (decoded !== object && validate((object = decoded))) return [];
+  }
   const errors = options.kubernetes ? (validate.errors ?? []).filter((e) => !(e.keyword === "format" && isNegativeZero(e.data))) : (validate.errors ?? []);
   return violationsFromErrors([...errors], object, { typeName, line });
 }
