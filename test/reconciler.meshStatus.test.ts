@@ -218,3 +218,22 @@ test("a Mesh pruned from the repository, once approved and deleted, leaves the s
   assert.equal(meshOf("analytics"), undefined);
   assert.doesNotMatch(await metrics.text(), /mesh="analytics"/);
 });
+
+test("a commit that takes over a Mesh the control plane made with a skip list says which of its default policies stay (not only a full plan)", async () => {
+  // Made by hand on the control plane, with the default policies a Mesh gets there: nobody's.
+  await backend.put({ type: "Mesh", name: "adopted" });
+  assert.ok(await backend.get({ type: "MeshRetry", mesh: "adopted", name: "mesh-retry-all-adopted" }));
+  // The daemon sees it at its next list (a drift check lists everything).
+  await run("drift-timer");
+  commitFiles(repo.dir, { "meshes/adopted/mesh.yaml": "type: Mesh\nname: adopted\nskipCreatingInitialPolicies: [MeshRetry]\n" }, "adopt a Mesh");
+  await run("commit");
+  const warning = (...subjects: string[]) =>
+    `Mesh/adopted: skipCreatingInitialPolicies acts only when a Mesh is created, so the control plane keeps the default policies it made for this one: ${subjects.join(", ")} (delete them, or define them in the repository to manage them)`;
+  assert.ok(json().controlPlane.warnings.includes(warning("MeshRetry/adopted/mesh-retry-all-adopted")), json().controlPlane.warnings.join("\n"));
+
+  // Its other defaults were materialized, so meshops owns them since: skipping one more leaves meshops' own policy,
+  // which prune deletes (and drift shows), not the control plane's. Not named.
+  commitFiles(repo.dir, { "meshes/adopted/mesh.yaml": "type: Mesh\nname: adopted\nskipCreatingInitialPolicies: [MeshRetry, MeshCircuitBreaker]\n" }, "skip more");
+  await run("commit");
+  assert.doesNotMatch(json().controlPlane.warnings.join("\n"), /mesh-circuit-breaker-all-adopted/);
+});

@@ -31,7 +31,8 @@ import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { BackendError } from "../backend/types.js";
 import { hasErrors } from "../model/diagnostic.js";
-import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesDefinedBy, meshesLeaving, meshesOf, type MeshApplyResult } from "../sync/meshes.js";
+import { subjectOf } from "../model/key.js";
+import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesDefinedBy, meshesLeaving, meshesOf, skipListsExtended, type MeshApplyResult } from "../sync/meshes.js";
 import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { outOfSyncSubjects, planIncremental, updateDrift } from "../sync/incremental.js";
@@ -456,10 +457,13 @@ export class Reconciler {
       // A Mesh the previous commit defined and this one does not (sync/meshes.ts meshesLeaving, as compare() and the
       // incremental planner ask it of the live Meshes): the first, for the reason.
       const [meshLeft]: (string | undefined)[] = options.prune ? [...meshesLeaving(desired, meshesDefinedBy(base.desired))] : [];
+      let grown: string[] = [];
       if (!this.#live.sameServer(info)) reason = "the control plane is another version or instance";
       else if (desired.basis !== base.desired.basis) reason = "the target version changed";
       // Pruning its Mesh deletes all a mesh holds: a full comparison asks about the kinds meshops does not read too.
       else if (meshLeft !== undefined) reason = `Mesh ${meshLeft} left the repository`;
+      // The full comparison says which default policies the list leaves behind (sync/meshes.ts skipListsWithoutEffect).
+      else if ((grown = skipListsExtended(base.desired, desired, (mesh) => this.#live.objects.has(subjectOf({ type: "Mesh", mesh, name: mesh })))).length > 0) reason = `skipCreatingInitialPolicies grew in Mesh ${grown.join(", ")}`;
       else {
         const live = this.#live.objects;
         const incremental = planIncremental({ previous: base.desired, next: desired, live, outOfSync: outOfSyncSubjects(base.drift), options: { ...options, meshesInUse: base.meshesHoldingOthers } });

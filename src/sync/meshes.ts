@@ -83,9 +83,10 @@ export function desiredCountsByMesh(desired: DesiredState): Map<string, number> 
 /**
  * One warning per Mesh the control plane has whose `skipCreatingInitialPolicies` the desired state extends while the
  * default policies it would have skipped are there: the list is read only when a Mesh is created (FACTS §1.5, §1.1:
- * an update does not ensure the defaults), so they stay. Named, with what to do; none once the list is applied.
+ * an update does not ensure the defaults), so they stay. Named, with what to do; none once the list is applied. One
+ * this instance owns is not named: meshops manages it (prune deletes it, drift shows it orphaned).
  */
-export function skipListsWithoutEffect(desired: readonly Resource[], live: readonly JsonObject[], systemNamespaces: readonly string[]): string[] {
+export function skipListsWithoutEffect(desired: readonly Resource[], live: readonly JsonObject[], systemNamespaces: readonly string[], owned: (object: JsonObject) => boolean): string[] {
   const liveMeshes = new Map<string, JsonObject>();
   for (const o of live) if (o.type === "Mesh" && typeof o.name === "string") liveMeshes.set(o.name, o);
   const newlySkipped = new Map<string, (type: string) => boolean>();
@@ -103,7 +104,7 @@ export function skipListsWithoutEffect(desired: readonly Resource[], live: reado
   for (const object of live) {
     const key = keyOfLive(object);
     const skipped = key ? newlySkipped.get(key.mesh) : undefined;
-    if (!key || !skipped || key.type === "Mesh") continue;
+    if (!key || !skipped || key.type === "Mesh" || owned(object)) continue;
     const policy = controlPlaneDefaultOf(key, systemNamespaces);
     if (!policy || !skipped(policy.type) || wanted.has(subjectOf(key))) continue;
     staying.set(key.mesh, [...(staying.get(key.mesh) ?? []), subjectOf(key)]);
@@ -120,4 +121,26 @@ export function skipListsWithoutEffect(desired: readonly Resource[], live: reado
 function skipListOf(mesh: JsonObject): readonly unknown[] {
   const list = mesh.skipCreatingInitialPolicies;
   return Array.isArray(list) ? list : [];
+}
+
+/**
+ * The meshes whose Mesh's `skipCreatingInitialPolicies` grew from the `previous` build to `next` (or a Mesh new to the
+ * build, with a list, that the control plane has already: made there, with its defaults): what the daemon's
+ * incremental plan hands to a full comparison, which says what the list leaves behind (skipListsWithoutEffect). A Mesh
+ * new to both is created with its list, which then acts.
+ */
+export function skipListsExtended(previous: DesiredState, next: DesiredState, isLive: (mesh: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const [mesh, built] of next.meshes) {
+    const before = previous.meshes.get(mesh);
+    if (before === built) continue;
+    const subject = subjectOf({ type: "Mesh", mesh, name: mesh });
+    const now = built.byKey.get(subject)?.object;
+    if (now === undefined) continue;
+    const was = before?.byKey.get(subject)?.object;
+    if (was === undefined && !isLive(mesh)) continue;
+    const wasList = was === undefined ? [] : skipListOf(was);
+    if (skipListOf(now).some((entry) => !wasList.includes(entry))) out.push(mesh);
+  }
+  return out;
 }

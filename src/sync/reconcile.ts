@@ -61,13 +61,13 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
-  for (const warning of skipListsWithoutEffect(desired.resources, live, [systemNamespaceOf(result.config)])) options.onWarning?.(warning);
   if (info.environment === "kubernetes") {
     const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
   }
   const owned = (o: JsonObject) => isOwned(o, result.config.instance, result.config.controlPlane.mode);
   const ownedCount = live.filter(owned).length;
+  for (const warning of skipListsWithoutEffect(desired.resources, live, [systemNamespaceOf(result.config)], owned)) options.onWarning?.(warning);
   // A Mesh this instance owns and no longer defines is one prune would delete, with everything in it.
   const prunable = meshesLeaving(desired, live.filter((o) => o.type === "Mesh" && typeof o.name === "string" && owned(o)).map((o) => o.name as string));
   const meshesHoldingOthers = await meshesHoldingUnreadKinds(backend, types, prunable, result.config, options.onWarning);
