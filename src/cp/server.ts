@@ -19,6 +19,7 @@ import { METHOD_NOT_ALLOWED, openStore, problemJson, StorageFailure } from "../b
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
 import { LISTED_PATHS, RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
+import { pluralOfKind } from "../kuma/naming.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
 import type { ResourceType } from "../kuma/types.js";
 
@@ -452,7 +453,7 @@ function typeDescriptions(readOnly: boolean, serves: (type: ResourceType) => boo
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((t) => {
       const singular = SINGULAR_DISPLAY_NAMES[t.name] ?? t.name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
-      const plural = /[^aeiou]y$/.test(singular) ? `${singular.slice(0, -1)}ies` : /(sh|ch|ss|S)$/.test(singular) ? `${singular}es` : `${singular}s`;
+      const plural = pluralOfKind(singular);
       const description: JsonObject = {
         includeInFederation: !NOT_IN_FEDERATION.has(t.name),
         name: t.name,

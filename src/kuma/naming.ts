@@ -275,3 +275,12 @@ export function kubernetesCollisions(resources: readonly { readonly type: string
   if (more > 0) messages.push(`and ${more} more names defined in several meshes that Kubernetes would hold as one object each`);
   return messages;
 }
+
+/**
+ * The plural of a kind or of its display name, as Kuma's GET /_resources spells `pluralDisplayName` (Mesh Retries,
+ * Mesh TLSes, Zone Ingresses): what meshops writes of many resources of a kind (TrafficPermissions, OPAPolicies).
+ */
+export function pluralOfKind(singular: string): string {
+  if (/[^aeiou]y$/.test(singular)) return `${singular.slice(0, -1)}ies`;
+  return /(sh|ch|ss|S|x)$/.test(singular) ? `${singular}es` : `${singular}s`;
+}

@@ -1,6 +1,7 @@
 import type { Backend, ControlPlaneEnvironment, TypeInfo } from "../backend/types.js";
 import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, SERVER_RECORDED_KINDS, isSecretType, resourceType } from "../kuma/types.js";
+import { pluralOfKind } from "../kuma/naming.js";
 import type { JsonObject } from "../model/resource.js";
 import { subjectOf, type ResourceKey } from "../model/key.js";
 import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, minorLine, schemaLine } from "../kuma/versions.js";
@@ -74,7 +75,7 @@ export async function countUnreadKinds(
       try {
         return [t.name, (await backend.list(t.name)).length];
       } catch (error) {
-        onWarning?.(`cannot count the ${t.name}s the control plane holds (listing them failed: ${firstLine(error)})`);
+        onWarning?.(`cannot count the ${pluralOfKind(t.name)} the control plane holds (listing them failed: ${firstLine(error)})`);
         return [t.name, undefined];
       }
     }),
@@ -109,7 +110,7 @@ export async function meshesHoldingUnreadKinds(
         } catch (error) {
           // A token without the right to list the kind (Kong Mesh's RBAC): what cannot be known is kept.
           held.add(mesh);
-          onWarning?.(`cannot tell whether mesh ${mesh} holds ${t.name}s (listing them failed: ${firstLine(error)}): its Mesh is kept`);
+          onWarning?.(`cannot tell whether mesh ${mesh} holds ${pluralOfKind(t.name)} (listing them failed: ${firstLine(error)}): its Mesh is kept`);
         }
       }),
     ),
