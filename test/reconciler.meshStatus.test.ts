@@ -140,8 +140,10 @@ test("a repository-wide error keeps every mesh invalid through a drift correctio
   assert.equal((await run("commit")).result, "unchanged");
   assert.equal(meshOf("payments")?.state, "in-sync");
   const config = readFileSync(path.join(repo.dir, "meshops.yaml"), "utf8");
-  commitFiles(repo.dir, { "meshops.yaml": `${config}unknownKey: true\n` }, "an unknown key in meshops.yaml");
+  // The same commit adds a mesh: it waits with the others, and stays listed.
+  commitFiles(repo.dir, { "meshops.yaml": `${config}unknownKey: true\n`, "meshes/newcomer/mesh.yaml": "type: Mesh\nname: newcomer\n" }, "an unknown key in meshops.yaml");
   assert.equal((await run("commit")).result, "invalid");
+  assert.equal(meshOf("newcomer")?.state, "invalid");
   const invalid = () => json().meshes.filter((m) => m.state !== "invalid" || !/\(the whole repository waits\)/.test(m.reason)).map((m) => `${m.name} ${m.state}`);
   assert.deepEqual(invalid(), []);
 
@@ -149,11 +151,13 @@ test("a repository-wide error keeps every mesh invalid through a drift correctio
   assert.equal((await run("drift-timer")).result, "corrected");
   assert.equal(await ledgerIdle(), "15m0s");
   assert.deepEqual(invalid(), [], "still invalid after the correction");
+  assert.equal(meshOf("newcomer")?.state, "invalid", "the head's new mesh is still listed");
   assert.equal(json().validation?.valid, false);
   assert.equal(meshOf("payments")?.appliedRevision, fixed);
   assert.equal(await sample('meshops_mesh_state{mesh="payments",state="invalid"}'), "1");
   assert.equal(await sample('meshops_mesh_state{mesh="edge",state="behind"}'), "0");
 
+  git(repo.dir, "rm", "-q", "meshes/newcomer/mesh.yaml");
   const valid = commitFiles(repo.dir, { "meshops.yaml": config }, "unknown key removed");
   await run("commit");
   assert.deepEqual([meshOf("edge")?.state, meshOf("edge")?.appliedRevision], ["in-sync", valid]);

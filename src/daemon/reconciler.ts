@@ -184,9 +184,10 @@ export class Reconciler {
   #runs = 0;
   /**
    * The revision validated last, valid or not: a branch that has not moved is not validated again. `repositoryWide`:
-   * its error no mesh can be named for, which holds every mesh back until a valid commit (whatever runs in between).
+   * its error no mesh can be named for, which holds every mesh back until a valid commit (whatever runs in between),
+   * and then the head's meshes (`headMeshes`), which every gate names, so that one only the head has stays listed.
    */
-  #validated: { readonly revision: string; readonly valid: boolean; readonly repositoryWide: string | null } | undefined;
+  #validated: { readonly revision: string; readonly valid: boolean; readonly repositoryWide: string | null; readonly headMeshes?: readonly string[] } | undefined;
   /** The last valid revision: what the control plane should hold. An invalid commit never replaces it. */
   #target: Target | undefined;
   /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
@@ -340,7 +341,7 @@ export class Reconciler {
     const applicable = invalidity.repositoryWide === null;
     if (applicable) this.#decrypted.sweep();
     const previous = this.#target;
-    this.#validated = { revision, valid: applicable, repositoryWide: invalidity.repositoryWide };
+    this.#validated = { revision, valid: applicable, repositoryWide: invalidity.repositoryWide, ...(applicable ? {} : { headMeshes: meshesOfResult(unsealed, invalidity.byMesh) }) };
     this.#readFailed = false;
     const valid = !hasErrors(unsealed.diagnostics);
     // What follows is another stretch of work on every resource and mesh: the probes get their turn first (here, so
@@ -618,7 +619,9 @@ export class Reconciler {
     // The head's repository-wide error, not the target's: a drift check or a retry of the last valid revision between
     // an invalid commit and a valid one does not make the meshes look merely behind.
     const repositoryWide = this.#validated?.repositoryWide ?? null;
-    this.#o.events.emit({ type: "meshes.gated", revision, meshes, repositoryWide, invalid, held: this.#held, suspended: this.#o.controls.suspensions() });
+    const headMeshes = this.#validated?.headMeshes;
+    const named = headMeshes ? [...new Set([...meshes, ...headMeshes])] : meshes;
+    this.#o.events.emit({ type: "meshes.gated", revision, meshes: named, repositoryWide, invalid, held: this.#held, suspended: this.#o.controls.suspensions() });
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
