@@ -17,8 +17,12 @@ import { withLiveForEncrypted } from "./sealed.js";
  */
 export function wantedOver(resource: Resource, live: JsonObject, ignored: readonly IgnorePath[] | undefined): { readonly wanted: JsonObject; readonly same: boolean } {
   const wanted = ignored ? withLiveAtIgnored(resource.object, live, ignored) : resource.object;
-  const compared = (object: JsonObject) => sameNormalized(live, resource.sealed ? withLiveForEncrypted(object, live) : object);
-  if (compared(wanted)) return { wanted, same: true };
+  if (sameAsLive(resource, wanted, live)) return { wanted, same: true };
   const kept = withLiveImmutableLabels(wanted, live);
-  return kept === wanted ? { wanted, same: false } : { wanted: kept, same: compared(kept) };
+  return kept === wanted ? { wanted, same: false } : { wanted: kept, same: sameAsLive(resource, kept, live) };
+}
+
+/** No closure per call: this runs for each of 50,000 pairs of a no-op plan. */
+function sameAsLive(resource: Resource, object: JsonObject, live: JsonObject): boolean {
+  return sameNormalized(live, resource.sealed ? withLiveForEncrypted(object, live) : object);
 }
