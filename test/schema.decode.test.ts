@@ -162,6 +162,8 @@ describe("decode-time integer rules from the Go types", () => {
       "must be a string or a signed 32-bit integer (Go type intstr.IntOrString): 2147483648 cannot be decoded",
     ]);
     assert.deepEqual(messagesAt("MeshService", "spec.ports[].targetPort", "http"), []);
+    // A protobuf uint32 also takes its number as a numeric string (jsonpb): still a uint32, no IntOrString.
+    assert.deepEqual(messagesAt("MeshGateway", "conf.listeners[].port", -1), ["must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded"]);
     // A string where a number belongs fails the schema stage first, with its own message.
     assert.deepEqual(messagesAt("MeshRateLimit", "spec.to[].default.local.http.requestRate.num", "5"), ['in body must be of type integer: "string"']);
   });

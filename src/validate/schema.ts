@@ -328,16 +328,25 @@ function isGoIntegerType(format: unknown): format is GoIntegerType {
 
 /**
  * A number the control plane's JSON decoder cannot put into the field's Go type (a 400 "Bad Request" there:
- * `json: cannot unmarshal number -1 into Go struct field ... of type uint32`). A field that also takes a string is an
- * intstr.IntOrString, whose number form is an int32.
+ * `json: cannot unmarshal number -1 into Go struct field ... of type uint32`). A field that also takes any string is
+ * an intstr.IntOrString, whose number form is an int32.
  */
 function notDecodable(goType: GoIntegerType, fieldSchema: unknown, data: unknown): string {
   const { bits, signed } = GO_INTEGER_TYPES[goType];
   const kind = `${signed ? "a signed" : "an unsigned"} ${bits}-bit integer`;
-  const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
+  const takesStrings = isIntOrString(fieldSchema);
   const expected = takesStrings ? `a string or ${kind} (Go type intstr.IntOrString)` : `${kind} (Go type ${goType})`;
   const zero = isNegativeZero(data) ? "; YAML reads it as the float -0, which kumactl sends as -0: write 0" : "";
   return `must be ${expected}: ${goNumberText(data)} cannot be decoded${zero}`;
+}
+
+/**
+ * Whether a field taking a number or a string is an intstr.IntOrString: one that takes only a numeric string (a
+ * `pattern`) is a protobuf integer, which jsonpb reads from either form.
+ */
+function isIntOrString(fieldSchema: unknown): boolean {
+  const schema = fieldSchema as { type?: unknown; pattern?: unknown } | undefined;
+  return [schema?.type].flat().includes("string") && schema?.pattern === undefined;
 }
 
 /** A number as Go's json.Marshal writes it, as far as the decoder's message shows: -0 keeps its sign. */
@@ -352,7 +361,7 @@ function goNumberText(data: unknown): string {
  * intstr.IntOrString decodes its number form with a nested json.Unmarshal, which has no field context.
  */
 function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unknown, path: string): string {
-  const takesStrings = [(fieldSchema as { type?: unknown } | undefined)?.type].flat().includes("string");
+  const takesStrings = isIntOrString(fieldSchema);
   if (takesStrings) return `json: cannot unmarshal number ${goNumberText(data)} into Go value of type int32`;
   return `json: cannot unmarshal number ${goNumberText(data)} into Go struct field ${path.replace(/\[\d+\]/g, "")} of type ${goType}`;
 }
