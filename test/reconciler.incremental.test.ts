@@ -21,7 +21,7 @@ import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import { inProcessStatus } from "./helpers/daemonBed.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
 import type { ResourceKey } from "../src/model/key.js";
@@ -70,14 +70,7 @@ const repo = tempRepo("meshops-reconciler-");
 const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-reconciler-cp-"));
 const lines: string[] = [];
 const log = createLogger({ stream: { write: (line: string) => lines.push(line) }, level: "debug", format: "json" });
-const status = new DaemonStatus({
-  repository: { url: repo.dir, kind: "local", branch: "main", remote: null, path: "" },
-  controlPlane: { url: "embedded", embedded: true },
-  driftIntervalMs: 3_600_000,
-  pollIntervalMs: null,
-  webhook: false,
-  reconcileEndpoint: false,
-});
+const status = inProcessStatus(repo.dir);
 let probe: Probe;
 let reconciler: Reconciler;
 /** Every event the reconciler emitted, in order. */

@@ -18,7 +18,7 @@ import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { workFor, type TriggerKind } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
-import { DaemonStatus } from "../src/daemon/status.js";
+import { inProcessStatus } from "./helpers/daemonBed.js";
 import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
 import type { JsonObject } from "../src/model/resource.js";
@@ -28,14 +28,7 @@ import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers
 const repo = tempRepo("meshops-mesh-status-");
 const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-mesh-status-cp-"));
 const log = createLogger({ stream: { write: () => undefined }, level: "silent", format: "json" });
-const status = new DaemonStatus({
-  repository: { url: repo.dir, kind: "local", branch: "main", remote: null, path: "" },
-  controlPlane: { url: "embedded", embedded: true },
-  driftIntervalMs: 3_600_000,
-  pollIntervalMs: null,
-  webhook: false,
-  reconcileEndpoint: false,
-});
+const status = inProcessStatus(repo.dir);
 const metrics = new DaemonMetrics({ processMetrics: false });
 const controls = new MeshControls();
 let backend: Backend;

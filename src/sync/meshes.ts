@@ -96,7 +96,7 @@ export function skipListsWithoutEffect(desired: readonly Resource[], live: reado
     const now = skipListOf(r.object);
     const was = skipListOf(before);
     const skips = (list: readonly unknown[], type: string) => list.includes("*") || list.includes(type);
-    if (now.some((entry) => !was.includes(entry))) newlySkipped.set(r.name, (type) => skips(now, type) && !skips(was, type));
+    if (grew(now, was)) newlySkipped.set(r.name, (type) => skips(now, type) && !skips(was, type));
   }
   if (newlySkipped.size === 0) return [];
   const wanted = new Set(desired.filter((r) => newlySkipped.has(r.mesh)).map(subjectOf));
@@ -107,7 +107,9 @@ export function skipListsWithoutEffect(desired: readonly Resource[], live: reado
     if (!key || !skipped || key.type === "Mesh" || owned(object)) continue;
     const policy = controlPlaneDefaultOf(key, systemNamespaces);
     if (!policy || !skipped(policy.type) || wanted.has(subjectOf(key))) continue;
-    staying.set(key.mesh, [...(staying.get(key.mesh) ?? []), subjectOf(key)]);
+    const subjects = staying.get(key.mesh);
+    if (subjects) subjects.push(subjectOf(key));
+    else staying.set(key.mesh, [subjectOf(key)]);
   }
   return [...staying]
     .sort(([a], [b]) => compareText(a, b))
@@ -122,6 +124,9 @@ function skipListOf(mesh: JsonObject): readonly unknown[] {
   const list = mesh.skipCreatingInitialPolicies;
   return Array.isArray(list) ? list : [];
 }
+
+/** Whether a skip list names an entry the one before did not. */
+const grew = (now: readonly unknown[], was: readonly unknown[]): boolean => now.some((entry) => !was.includes(entry));
 
 /**
  * The meshes whose Mesh's `skipCreatingInitialPolicies` grew from the `previous` build to `next` (or a Mesh new to the
@@ -139,8 +144,7 @@ export function skipListsExtended(previous: DesiredState, next: DesiredState, is
     if (now === undefined) continue;
     const was = before?.byKey.get(subject)?.object;
     if (was === undefined && !isLive(mesh)) continue;
-    const wasList = was === undefined ? [] : skipListOf(was);
-    if (skipListOf(now).some((entry) => !wasList.includes(entry))) out.push(mesh);
+    if (grew(skipListOf(now), was === undefined ? [] : skipListOf(was))) out.push(mesh);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import path from "node:path";
 import { after } from "node:test";
 import { openStore, type ControlPlaneStore } from "../../src/backend/store.js";
 import { startControlPlaneServer, type ControlPlaneServer, type ControlPlaneServerOptions } from "../../src/cp/server.js";
+import { DaemonStatus } from "../../src/daemon/status.js";
 import type { StatusJson } from "../../src/daemon/statusTypes.js";
 import { killAll, waitFor, type DaemonProcess } from "./daemon.js";
 import { tempRepo } from "./git.js";
@@ -95,4 +96,16 @@ export function untilStatus<T>(daemon: DaemonProcess, what: string, check: (s: S
 /** Waits until `commit` is the daemon's applied revision (every mesh has it); resolves with that status. */
 export function untilApplied(daemon: DaemonProcess, commit: string, timeoutMs = 15_000): Promise<StatusJson> {
   return untilStatus(daemon, `${commit.slice(0, 12)} to be applied`, (s) => (s.revision.applied?.commit === commit ? s : undefined), timeoutMs);
+}
+
+/** The status an in-process reconciler reports to: a local repository's main branch, the embedded control plane. */
+export function inProcessStatus(repoDir: string): DaemonStatus {
+  return new DaemonStatus({
+    repository: { url: repoDir, kind: "local", branch: "main", remote: null, path: "" },
+    controlPlane: { url: "embedded", embedded: true },
+    driftIntervalMs: 3_600_000,
+    pollIntervalMs: null,
+    webhook: false,
+    reconcileEndpoint: false,
+  });
 }
