@@ -1,0 +1,69 @@
+/**
+ * An approval applies the plan the person saw, not whatever the approved revision plans by the time it runs. A plan the
+ * prune limit holds (two deletes, `--max-deletes 1`) is approved; before the approved run, the control plane gains an
+ * object meshops owns and the repository lacks (an orphan prune deletes), so the same revision now plans a third delete
+ * nobody saw. The approved run must hold that plan again, and say why, instead of applying it.
+ * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
+ * The tests run in order against one daemon.
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
+import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
+
+const RECONCILE_TOKEN = "reconcile-token-approval-5d27";
+const bed = daemonTestBed("meshops-approval");
+let daemon: DaemonProcess;
+
+const config = "instance: meshops\ncontrolPlane:\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nprune:\n  enabled: true\ndrift:\n  mode: correct\n";
+const timeout = (name: string) =>
+  `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1m\n`;
+const timeouts = (...names: string[]) => names.map(timeout).join("---\n");
+
+const exists = async (name: string) => (await bed.cp(`/meshes/shop/meshtimeouts/${name}`)).status === 200;
+const shopOf = (s: StatusJson): MeshStatus | undefined => s.meshes.find((m) => m.name === "shop");
+const post = (p: string, body: unknown) =>
+  fetch(`${daemon.url}${p}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${RECONCILE_TOKEN}` }, body: JSON.stringify(body) });
+
+/** Approves through the API and waits for the run the approval queued. */
+async function approve(body: unknown): Promise<StatusJson> {
+  const last = (await daemon.status()).reconciles[0]?.id ?? 0;
+  const answer = await post("/api/meshes/shop/approve", body);
+  assert.equal(answer.status, 202, await answer.text());
+  return untilStatus(daemon, "the run the approval queued", (s) => (s.reconciles.some((r) => r.id > last && r.reasons.includes("api")) ? s : undefined));
+}
+
+let held = "";
+
+before(async () => {
+  await bed.open();
+  const first = commitFiles(bed.repo.dir, { "meshops.yaml": config, "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n", "meshes/shop/timeouts.yaml": timeouts("t1", "t2", "t3") }, "shop");
+  // No drift check nor poll between the steps below: each run is one the test asks for.
+  daemon = await startWatch(
+    ["--repo", bed.repo.dir, "--cp-url", bed.server.url, "--drift-interval", "1h", "--max-deletes", "1", "--reconcile-token-file", bed.secretFile("reconcile-token", RECONCILE_TOKEN)],
+    { cwd: bed.work },
+  );
+  await untilApplied(daemon, first);
+  held = commitFiles(bed.repo.dir, { "meshes/shop/timeouts.yaml": timeouts("t3") }, "drop two timeouts");
+  await untilStatus(daemon, "shop to await approval", (s) => (shopOf(s)?.approval?.revision === held ? s : undefined));
+});
+
+test("an approval does not apply a plan of the same revision that changed since it was shown: it is held again, saying why", async () => {
+  const shown = shopOf(await daemon.status())?.approval;
+  assert.deepEqual(shown?.summary, { create: 0, update: 0, delete: 2 });
+
+  // The control plane drifts: an object with meshops' label that the repository lacks, which prune deletes.
+  const orphan = { type: "MeshTimeout", mesh: "shop", name: "t9", labels: { "meshops.io/managed-by": "meshops" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "9m" } }] } };
+  assert.equal((await bed.cp("/meshes/shop/meshtimeouts/t9", { method: "PUT", body: JSON.stringify(orphan) })).ok, true);
+
+  // The person approves what the page showed: revision `held`, two deletes.
+  const after = await approve({ revision: held });
+  assert.equal(await exists("t9"), true, "the third delete was not shown, so not approved");
+  assert.equal(await exists("t1"), true, "nothing of the changed plan is applied");
+  const shop = shopOf(after);
+  assert.equal(shop?.state, "awaiting-approval");
+  assert.deepEqual(shop?.approval?.summary, { create: 0, update: 0, delete: 3 });
+  assert.match(shop?.approval?.reasons.join("\n") ?? "", /the plan changed since it was approved/);
+});
