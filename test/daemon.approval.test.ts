@@ -65,5 +65,28 @@ test("an approval does not apply a plan of the same revision that changed since 
   const shop = shopOf(after);
   assert.equal(shop?.state, "awaiting-approval");
   assert.deepEqual(shop?.approval?.summary, { create: 0, update: 0, delete: 3 });
-  assert.match(shop?.approval?.reasons.join("\n") ?? "", /the plan changed since it was approved/);
+  assert.deepEqual(shop?.approval?.changes.map((c) => `${c.action} ${c.resource}`).sort(), ["delete MeshTimeout/shop/t1", "delete MeshTimeout/shop/t2", "delete MeshTimeout/shop/t9"]);
+  const now = shop?.approval?.plan ?? "";
+  assert.match(now, /^[0-9a-f]{64}$/);
+  assert.notEqual(now, shown?.plan, "another plan, another fingerprint");
+  const why = `the plan changed since it was approved (plan ${shown?.plan.slice(0, 12)} of revision ${held.slice(0, 12)} was approved, the revision now plans ${now.slice(0, 12)}`;
+  assert.ok(shop?.approval?.reasons.at(-1)?.startsWith(why), shop?.approval?.reasons.join("\n"));
+  assert.match(shop?.reason ?? "", /waits for approval: .*the plan changed since it was approved/);
+  // The log names the new plan, why it waits, and how to approve it.
+  const logged = await daemon.untilLog("the changed plan's hold", (e) => e.event === "approval.required" && e.plan === now);
+  assert.ok(String(logged.msg).includes(why), String(logged.msg));
+  assert.ok(String(logged.msg).includes(`POST /api/meshes/shop/approve {"revision": "${held}", "plan": "${now}"}`), String(logged.msg));
+});
+
+test("an approval naming the plan shown is refused once another plan is held; approving the plan held applies exactly it", async () => {
+  const shown = shopOf(await daemon.status())?.approval;
+  const stale = await post("/api/meshes/shop/approve", { revision: held, plan: "0".repeat(64) });
+  assert.equal(stale.status, 409);
+  assert.match(((await stale.json()) as { error: string }).error, new RegExp(`^mesh shop awaits approval of plan ${shown?.plan} of revision ${held}, not plan 0{64}: the plan changed since it was shown`));
+  assert.equal(await exists("t9"), true);
+
+  const after = await approve({ revision: held, plan: shown?.plan.slice(0, 12) });
+  assert.deepEqual([shopOf(after)?.state, shopOf(after)?.approval, shopOf(after)?.appliedRevision], ["in-sync", null, held]);
+  for (const name of ["t1", "t2", "t9"]) assert.equal(await exists(name), false, name);
+  assert.equal(await exists("t3"), true);
 });

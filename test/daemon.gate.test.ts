@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { MeshControls } from "../src/daemon/controls.js";
-import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, unplannable } from "../src/daemon/gate.js";
+import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, planFingerprint, unplannable } from "../src/daemon/gate.js";
 import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
 import { commitOf, testStatus } from "./helpers/statusServer.js";
 import { eventLogger } from "../src/daemon/eventLog.js";
@@ -38,6 +38,11 @@ const result = (resources: Resource[], diagnostics: Diagnostic[] = []): Validati
   otherDocuments: 0,
   serviceReferences: [],
 });
+
+/** Two plan fingerprints (gate.ts planFingerprint). */
+const PLAN_1 = "1".repeat(64);
+const PLAN_2 = "2".repeat(64);
+const awaiting = (mesh: string, revision: string, plan = PLAN_1) => new Map([[mesh, { revision, plan }]]);
 
 test("validation errors block the meshes they name; one no mesh can be named for blocks the repository", () => {
   assert.deepEqual(meshesOfSubjects("MeshTimeout/shop/a, Secret/blog/s"), ["shop", "blog"]);
@@ -95,19 +100,45 @@ test("the gate holds a guard-flagged mesh until that revision is approved; the o
   const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1"), resource("Mesh", "blog", "blog"), resource("MeshTimeout", "blog", "b1")];
   const { plan, desired, live } = planOf([...keep, resource("MeshTimeout", "blog", "b2")], [...keep, resource("MeshTrafficPermission", "shop", "allow")]);
   const limits = { enabled: true, maxDeletes: 10, maxDeletePercent: 100 };
-  const gate = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => false });
+  const gate = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => undefined });
   assert.deepEqual([...gate.held.keys()], ["shop"]);
   const held = gate.held.get("shop");
   assert.deepEqual(held?.reasons.map((r) => r.split(";")[0]), ["removes MeshTrafficPermission/shop/allow"]);
   assert.deepEqual(held?.changes.map((c) => `${c.action} ${c.resource}`), ["delete MeshTrafficPermission/shop/allow"]);
   assert.deepEqual(gate.plan.changes.filter((c) => c.action !== "unchanged").map((c) => `${c.action} ${c.resource}`), ["create MeshTimeout/blog/b2"]);
 
-  const approved = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: (mesh) => mesh === "shop" });
+  assert.match(held?.plan ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(held?.plan, planFingerprint(plan.changes.filter((c) => c.mesh === "shop" && c.action !== "unchanged")), "the fingerprint of every change held in the mesh");
+  const approved = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: (mesh) => (mesh === "shop" ? held?.plan : undefined) });
   assert.equal(approved.held.size, 0);
   assert.equal(approved.plan.summary.delete, 1);
 
-  const closed = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => false });
+  // An approval of another plan of this revision (the one shown before the control plane changed) applies nothing.
+  const changed = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => PLAN_2 });
+  assert.deepEqual([...changed.held.keys()], ["shop"]);
+  assert.equal(changed.held.get("shop")?.plan, held?.plan);
+  assert.equal(changed.plan.summary.delete, 0);
+  assert.equal(
+    changed.held.get("shop")?.reasons.at(-1),
+    `the plan changed since it was approved (plan 222222222222 of revision rev was approved, the revision now plans ${held?.plan.slice(0, 12)}: the control plane changed since the plan was shown); ` +
+      `nothing of it was applied: review the changes held now, and approve plan ${held?.plan.slice(0, 12)} if they are meant`,
+  );
+
+  const closed = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => undefined });
   assert.deepEqual([closed.held.size, closed.plan.changes.length], [0, 0], "nothing of a closed mesh is planned nor held");
+});
+
+test("a plan's fingerprint: each change's subject, action and object written; not their order, not the diff shown, not a secret's value", () => {
+  const change = (action: Change["action"], name: string, desired?: JsonObject): Change => ({ action, resource: `MeshTimeout/shop/${name}`, type: "MeshTimeout", mesh: "shop", name, diff: `diff of ${name}`, ...(desired ? { desired } : {}) });
+  const body = (idle: string): JsonObject => ({ type: "MeshTimeout", mesh: "shop", name: "a", spec: { to: [{ default: { idleTimeout: idle } }] } });
+  const base = planFingerprint([change("update", "a", body("1m")), change("delete", "b")]);
+  assert.equal(planFingerprint([{ ...change("delete", "b"), diff: "another diff" }, change("update", "a", body("1m"))]), base);
+  assert.notEqual(planFingerprint([change("update", "a", body("2m")), change("delete", "b")]), base, "another object written");
+  assert.notEqual(planFingerprint([change("create", "a", body("1m")), change("delete", "b")]), base, "another action");
+  assert.notEqual(planFingerprint([change("update", "a", body("1m")), change("delete", "b"), change("delete", "c")]), base, "one more change");
+  // Shown on the page: a digest of a weak secret could be guessed, so the values are redacted first.
+  const secret = (value: string): Change => ({ action: "create", resource: "Secret/shop/s", type: "Secret", mesh: "shop", name: "s", diff: "", desired: { type: "Secret", mesh: "shop", name: "s", data: value } });
+  assert.equal(planFingerprint([secret("aHVudGVyMg==")]), planFingerprint([secret("cGFzc3dvcmQ=")]));
 });
 
 test("the gate sees whole meshes in an incremental plan: deleting one of several policies is not 'all policies removed'", () => {
@@ -115,12 +146,12 @@ test("the gate sees whole meshes in an incremental plan: deleting one of several
   const { plan, desired, live } = planOf(keep, [...keep, resource("MeshTimeout", "shop", "t2")]);
   // What an incremental plan looks like: only the subject that changed.
   const incremental: Plan = { ...plan, changes: plan.changes.filter((c: Change) => c.action === "delete") };
-  const gate = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 10, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  const gate = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 10, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => undefined });
   assert.equal(gate.held.size, 0);
   assert.equal(gate.plan.summary.delete, 1);
 
   // Past the prune limits, every mesh that deletes is held, with the limit as the reason.
-  const limited = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => false });
+  const limited = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => undefined });
   assert.deepEqual(limited.held.get("shop")?.reasons, ["the plan deletes 1 of 4 owned resources (25%), more than --max-deletes 0"]);
 });
 
@@ -132,23 +163,34 @@ test("a policy the control plane holds without meshops' label stays: removing me
   const limits = { enabled: true, maxDeletes: 10, maxDeletePercent: 100 };
   const incremental: Plan = { ...plan, changes: plan.changes.filter((c: Change) => c.action === "delete") };
   for (const input of [plan, incremental]) {
-    const gate = gatePlan({ plan: input, desired, live, ownedCount: 4, limits, revision: "rev", closed: new Set(), approved: () => false });
+    const gate = gatePlan({ plan: input, desired, live, ownedCount: 4, limits, revision: "rev", closed: new Set(), approved: () => undefined });
     assert.deepEqual([...gate.held.keys()], ["blog"]);
     assert.deepEqual(gate.held.get("blog")?.reasons, ["removes all 1 policy of Mesh/blog; none is left in the mesh"]);
     assert.deepEqual(gate.plan.changes.filter((c) => c.action === "delete").map((c) => c.resource), ["MeshTimeout/shop/t1"]);
   }
 });
 
-test("approvals name the held revision; a newer hold supersedes them; a mesh suspended by meshops.yaml is resumed there", () => {
+test("approvals name the held revision and bind to the plan held; a newer hold supersedes them; a mesh suspended by meshops.yaml is resumed there", () => {
   const controls = new MeshControls();
   assert.deepEqual(controls.approve("shop", "abcdef1"), { ok: false, status: 409, error: "mesh shop is not awaiting approval" });
-  controls.setAwaiting("abcdef1234", new Map([["shop", "abcdef1234"]]));
+  controls.setAwaiting("abcdef1234", awaiting("shop", "abcdef1234"));
   assert.equal(controls.approve("shop", "abc").ok, false, "a prefix shorter than 7 is not enough");
-  assert.equal(controls.approve("shop", "abcdef1").ok, true);
-  assert.equal(controls.isApproved("shop", "abcdef1234"), true);
+  assert.deepEqual(controls.approve("shop", "abcdef1"), { ok: true, message: "revision abcdef1234 of mesh shop approved, plan 111111111111: applying it" });
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), PLAN_1, "the plan held when the approval was given");
+  // The same revision plans other changes (the control plane changed): the approval still names the plan shown.
+  controls.setAwaiting("abcdef1234", awaiting("shop", "abcdef1234", PLAN_2));
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), PLAN_1);
+  const shownBefore = controls.approve("shop", "abcdef1234", PLAN_1);
+  assert.ok(!shownBefore.ok && shownBefore.status === 409);
+  assert.equal(shownBefore.error, `mesh shop awaits approval of plan ${PLAN_2} of revision abcdef1234, not plan ${PLAN_1}: the plan changed since it was shown; review the changes held now and approve those`);
+  assert.equal(controls.approve("shop", "abcdef1234", PLAN_2.slice(0, 11)).ok, false, "a plan prefix shorter than 12 is not enough");
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), PLAN_1, "refusals change nothing");
+  assert.equal(controls.approve("shop", "abcdef1234", PLAN_2.slice(0, 12).toUpperCase()).ok, true);
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), PLAN_2);
   // A newer commit: the approval of the older revision is dropped, and the new hold needs its own.
-  controls.setAwaiting("fedcba9876", new Map([["shop", "fedcba9876"]]));
-  assert.equal(controls.isApproved("shop", "abcdef1234"), false);
+  controls.setAwaiting("fedcba9876", awaiting("shop", "fedcba9876"));
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), undefined);
+  assert.equal(controls.approvedPlan("shop", "fedcba9876"), undefined);
   const stale = controls.approve("shop", "abcdef1234");
   assert.ok(!stale.ok && stale.status === 409 && /superseded/.test(stale.error));
 
@@ -164,7 +206,7 @@ test("approvals name the held revision; a newer hold supersedes them; a mesh sus
 
 test("the per-mesh API: route, method, token, body and mesh checked before anything changes", () => {
   const controls = new MeshControls();
-  controls.setAwaiting("abcdef1234", new Map([["shop", "abcdef1234"]]));
+  controls.setAwaiting("abcdef1234", awaiting("shop", "abcdef1234"));
   const context = { token: "t0k", controls, knownMesh: (mesh: string) => mesh === "shop" };
   const ask = (over: Partial<MeshApiRequest>) =>
     answerMeshRequest({ method: "POST", path: "/api/meshes/shop/approve", authorization: "Bearer t0k", body: Buffer.from('{"revision":"abcdef1234"}'), ...over }, context);
@@ -176,21 +218,26 @@ test("the per-mesh API: route, method, token, body and mesh checked before anyth
   assert.equal(ask({ body: undefined }).status, 413);
   assert.equal(ask({ body: Buffer.from("{") }).status, 400);
   assert.equal(ask({ path: "/api/meshes/blog/suspend" }).status, 404, "an unknown mesh");
-  assert.equal(controls.isApproved("shop", "abcdef1234"), false, "nothing changed so far");
+  const withPlan = (plan: unknown) => ask({ body: Buffer.from(JSON.stringify({ revision: "abcdef1234", plan })) });
+  assert.equal(withPlan("not hex").status, 400);
+  assert.equal(withPlan(12).status, 400);
+  assert.equal(withPlan(PLAN_2).status, 409, "not the plan held");
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), undefined, "nothing changed so far");
   const ok = ask({});
   assert.deepEqual([ok.status, ok.trigger?.kind, ok.trigger?.detail], [202, "api", "approve mesh shop"]);
-  assert.equal(controls.isApproved("shop", "abcdef1234"), true);
+  assert.equal(controls.approvedPlan("shop", "abcdef1234"), PLAN_1, "a revision alone approves the plan held when asked");
+  assert.equal(withPlan(PLAN_1).status, 202);
 });
 
 test("the per-mesh API reaches the global unit as _global (no Mesh can be named so)", () => {
   const controls = new MeshControls();
-  controls.setAwaiting("abcdef1234", new Map([[GLOBAL_SCOPE, "abcdef1234"]]));
+  controls.setAwaiting("abcdef1234", awaiting(GLOBAL_SCOPE, "abcdef1234"));
   const context = { token: "t0k", controls, knownMesh: (mesh: string) => mesh === GLOBAL_SCOPE };
   const ask = (path: string, body = "{}") => answerMeshRequest({ method: "POST", path, authorization: "Bearer t0k", body: Buffer.from(body) }, context);
   assert.equal(ask("/api/meshes//approve").status, 404);
   const approved = ask("/api/meshes/_global/approve", '{"revision":"abcdef1234"}');
   assert.deepEqual([approved.status, approved.trigger?.detail], [202, "approve the global unit"]);
-  assert.equal(controls.isApproved(GLOBAL_SCOPE, "abcdef1234"), true);
+  assert.equal(controls.approvedPlan(GLOBAL_SCOPE, "abcdef1234"), PLAN_1);
   assert.equal(ask("/api/meshes/_global/suspend").status, 202);
   assert.ok(controls.suspensions().has(GLOBAL_SCOPE));
 });
@@ -210,7 +257,7 @@ test("one state per mesh, with a reason and a since-time that moves only when th
       meshes: ["blog", "shop"],
       repositoryWide: over.repositoryWide ?? null,
       invalid: new Map(over.invalid ?? []),
-      held: new Map(over.held ? [["shop", { revision, reasons: ["removes MeshTrafficPermission/shop/a"], summary: { create: 0, update: 0, delete: 1 }, changes: [], truncated: 0 }]] : []),
+      held: new Map(over.held ? [["shop", { revision, plan: PLAN_1, reasons: ["removes MeshTrafficPermission/shop/a"], summary: { create: 0, update: 0, delete: 1 }, changes: [], truncated: 0 }]] : []),
       suspended: new Map(over.suspended ?? []),
     });
   const synced = (revision: string, meshes: string[]) => {

@@ -151,7 +151,7 @@ test("a guard-flagged delete waits in its mesh while another mesh's change in th
   assert.equal(status.revision.applied?.commit === held, false, "shop does not have it");
   assert.equal(status.reconciles.find((r) => r.revision === held)?.result, "refused");
   const logged = await daemon.untilLog("the hold, with what to do about it", (e) => e.event === "approval.required" && e.mesh === "shop");
-  assert.match(String(logged.msg), new RegExp(`POST /api/meshes/shop/approve \\{"revision": "${held}"\\}`));
+  assert.ok(String(logged.msg).includes(`POST /api/meshes/shop/approve {"revision": "${held}", "plan": "${shop?.approval?.plan}"}`), String(logged.msg));
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /meshops_mesh_state\{mesh="shop",state="awaiting-approval"\} 1/);
 });

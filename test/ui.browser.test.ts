@@ -382,8 +382,14 @@ describe("the status page in headless Chromium", () => {
     await card.waitFor({ timeout: 20_000 });
     assert.equal(await card.locator('details[data-resource="MeshTrafficPermission/default/ldap-sync-only-from-directory"]').getAttribute("data-action"), "delete");
     await screenshot("5-awaiting-approval");
-    await card.getByRole("button", { name: `Approve ${held.slice(0, 7)}` }).click();
-    await result.filter({ hasText: `revision ${held} of mesh default approved` }).waitFor();
+    // The button names the plan shown (its fingerprint), so a plan that changed by the time it is pressed is refused.
+    const plan = (await daemon.status()).meshes.find((m) => m.name === "default")?.approval?.plan ?? "";
+    assert.match(plan, /^[0-9a-f]{64}$/);
+    const approve = card.getByRole("button", { name: `Approve ${held.slice(0, 7)}` });
+    assert.equal(await approve.getAttribute("data-plan"), plan);
+    assert.equal(await card.locator(`code[title="plan fingerprint ${plan}"]`).textContent(), plan.slice(0, 8));
+    await approve.click();
+    await result.filter({ hasText: `revision ${held} of mesh default approved, plan ${plan.slice(0, 12)}` }).waitFor();
     await page.locator('[data-mesh="default"][data-state="in-sync"]').waitFor({ timeout: 20_000 });
     const gone = await fetch(`${server?.url}/meshes/default/meshtrafficpermissions/ldap-sync-only-from-directory`, { headers: { authorization: `Bearer ${CP_TOKEN}` } });
     assert.equal(gone.status, 404);

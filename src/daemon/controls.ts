@@ -1,9 +1,14 @@
 /**
- * What people decide for a mesh through the API or the status page: approving a held revision, suspending and
- * resuming. Suspensions are handed to `persist` (the daemon keeps them in --controls-file, so a restart keeps them);
- * approvals live in memory. The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
+ * What people decide for a mesh through the API or the status page: approving a held plan, suspending and resuming.
+ * Suspensions are handed to `persist` (the daemon keeps them in --controls-file, so a restart keeps them); approvals
+ * live in memory. The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
+ *
+ * An approval names a revision and binds to the plan held for it when it is given (its fingerprint, gate.ts
+ * planFingerprint): what the person was shown. The same revision planning other changes by the time it runs is not
+ * what was approved; the gate holds it again.
  */
 import { describeUnit } from "../model/key.js";
+import { shortPlan } from "./gate.js";
 
 export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409 | 500; readonly error: string };
 
@@ -16,12 +21,20 @@ export interface MeshControlsOptions {
 
 /** Shortest revision prefix an approval may name (git's own default abbreviation). */
 const MIN_REVISION_PREFIX = 7;
+/** Shortest plan prefix an approval may name: as logs and messages show it (gate.ts shortPlan). */
+const MIN_PLAN_PREFIX = 12;
+
+/** A revision of a mesh and the plan (fingerprint) held or approved for it. */
+export interface RevisionPlan {
+  readonly revision: string;
+  readonly plan: string;
+}
 
 export class MeshControls {
-  /** Mesh -> the revision held for approval, as the last gate left it. */
-  #awaiting = new Map<string, string>();
-  /** Mesh -> the revision a person approved (used once, by the run that applies it). */
-  readonly #approved = new Map<string, string>();
+  /** Mesh -> the plan held for approval, as the last gate left it. */
+  #awaiting = new Map<string, RevisionPlan>();
+  /** Mesh -> the plan a person approved (used once, by the run that applies it). */
+  readonly #approved = new Map<string, RevisionPlan>();
   /** Meshes suspended through the API. */
   readonly #suspended: Set<string>;
   /** Meshes suspended by meshops.yaml, as the last target says. */
@@ -33,14 +46,22 @@ export class MeshControls {
     this.#persist = options.persist;
   }
 
-  approve(mesh: string, revision: string): ControlAnswer {
+  /** Approves the plan held for `revision` of `mesh`; `plan`, when given, must be that plan's fingerprint (or a prefix). */
+  approve(mesh: string, revision: string, plan?: string): ControlAnswer {
     const awaiting = this.#awaiting.get(mesh);
     if (awaiting === undefined) return { ok: false, status: 409, error: `${describeUnit(mesh)} is not awaiting approval` };
-    if (revision.length < MIN_REVISION_PREFIX || !awaiting.startsWith(revision.toLowerCase())) {
-      return { ok: false, status: 409, error: `${describeUnit(mesh)} awaits approval of revision ${awaiting}, not ${revision || "(none)"}: a newer commit may have superseded it` };
+    if (!named(awaiting.revision, revision, MIN_REVISION_PREFIX)) {
+      return { ok: false, status: 409, error: `${describeUnit(mesh)} awaits approval of revision ${awaiting.revision}, not ${revision || "(none)"}: a newer commit may have superseded it` };
+    }
+    if (plan !== undefined && !named(awaiting.plan, plan, MIN_PLAN_PREFIX)) {
+      return {
+        ok: false,
+        status: 409,
+        error: `${describeUnit(mesh)} awaits approval of plan ${awaiting.plan} of revision ${awaiting.revision}, not plan ${plan || "(none)"}: the plan changed since it was shown; review the changes held now and approve those`,
+      };
     }
     this.#approved.set(mesh, awaiting);
-    return { ok: true, message: `revision ${awaiting} of mesh ${mesh} approved: applying it` };
+    return { ok: true, message: `revision ${awaiting.revision} of mesh ${mesh} approved, plan ${shortPlan(awaiting.plan)}: applying it` };
   }
 
   suspend(mesh: string): ControlAnswer {
@@ -89,21 +110,29 @@ export class MeshControls {
     this.#configSuspended = new Set(meshes);
   }
 
-  isApproved(mesh: string, revision: string): boolean {
-    return this.#approved.get(mesh) === revision;
+  /** The plan a person approved of `revision` of `mesh`, if one did. */
+  approvedPlan(mesh: string, revision: string): string | undefined {
+    const approved = this.#approved.get(mesh);
+    return approved?.revision === revision ? approved.plan : undefined;
   }
 
   /**
    * What the gate of a run planning `revision` holds. An approval stands only for the revision it names: one for
-   * another revision (a newer commit superseded it) is dropped; one for this revision stays until it is used.
+   * another revision (a newer commit superseded it) is dropped; one for this revision stays until it is used (or
+   * another approval replaces it), applying only the plan it names.
    */
-  setAwaiting(revision: string, awaiting: ReadonlyMap<string, string>): void {
-    this.#awaiting = new Map(awaiting);
-    for (const [mesh, approved] of this.#approved) if (approved !== revision) this.#approved.delete(mesh);
+  setAwaiting(revision: string, awaiting: ReadonlyMap<string, RevisionPlan>): void {
+    this.#awaiting = new Map([...awaiting].map(([mesh, { revision, plan }]) => [mesh, { revision, plan }]));
+    for (const [mesh, approved] of this.#approved) if (approved.revision !== revision) this.#approved.delete(mesh);
   }
 
   /** An approved revision was applied (or is no longer needed): the approval is used up. */
   used(mesh: string): void {
     this.#approved.delete(mesh);
   }
+}
+
+/** Whether `given` names `full`: all of it, or a prefix of at least `min` characters (any case). */
+function named(full: string, given: string, min: number): boolean {
+  return given.length >= min && full.startsWith(given.toLowerCase());
 }

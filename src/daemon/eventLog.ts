@@ -74,15 +74,15 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "meshes.gated": {
-        // Each hold and each invalid mesh once, not at every run that finds it again.
+        // Each hold (a plan of a revision) and each invalid mesh once, not at every run that finds it again.
         const now = new Set<string>();
         for (const [mesh, plan] of event.held) {
-          const key = `held ${mesh} ${plan.revision}`;
+          const key = `held ${mesh} ${plan.revision} ${plan.plan}`;
           now.add(key);
           if (!loggedGates.has(key)) {
             log.warn(
-              { event: "approval.required", mesh, revision: plan.revision, reasons: plan.reasons, ...plan.summary },
-              `${describeUnit(mesh)} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan.revision)}`,
+              { event: "approval.required", mesh, revision: plan.revision, plan: plan.plan, reasons: plan.reasons, ...plan.summary },
+              `${describeUnit(mesh)} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan)}`,
             );
           }
         }

@@ -6,7 +6,8 @@
  *   a file that does not parse far enough to say what it holds) blocks the whole repository.
  * - A plan the pull-request guard flags (diff/risk.ts: a Mesh deleted, a mesh's policies all removed, a
  *   MeshTrafficPermission or MeshTLS removed) or one deleting more than the prune limits allow is held, in the meshes
- *   concerned only, until a person approves that very revision of that mesh.
+ *   concerned only, until a person approves that very plan (its fingerprint) of that revision of that mesh. The same
+ *   revision can plan other changes later (the control plane drifted further): those were not shown, so not approved.
  * - A suspended mesh (meshops.yaml `suspend:`, or the API) is neither applied nor corrected.
  *
  * Pure: functions of a validation result, a plan and the approvals given.
@@ -16,6 +17,8 @@ import type { DesiredState } from "../desired/index.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
 import { driftReportOf, type DriftReport } from "../diff/drift.js";
 import type { Change, Plan } from "../diff/plan.js";
+import { digestOf, fingerprintOf } from "../diff/savedPlan.js";
+import { redact } from "../kuma/secretFields.js";
 import { saidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject } from "../model/resource.js";
 import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
@@ -124,8 +127,8 @@ export interface GateInput {
   readonly revision: string;
   /** Meshes nothing is written to in this run (suspended, invalid without a last revision). */
   readonly closed: ReadonlySet<string>;
-  /** Whether a person approved this revision of this mesh. */
-  readonly approved: (mesh: string) => boolean;
+  /** The plan (planFingerprint) a person approved of this revision of this mesh, if one did. */
+  readonly approved: (mesh: string) => string | undefined;
 }
 
 export interface GateOutput {
@@ -152,17 +155,43 @@ export function gatePlan(input: GateInput): GateOutput {
   }
   const held = new Map<string, HeldPlan>();
   for (const [mesh, list] of [...reasons].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (input.approved(mesh)) continue;
-    held.set(mesh, heldPlan(input.revision, list, open.changes.filter((c) => c.mesh === mesh && c.action !== "unchanged")));
+    const changes = open.changes.filter((c) => c.mesh === mesh && c.action !== "unchanged");
+    const plan = planFingerprint(changes);
+    const approved = input.approved(mesh);
+    if (approved === plan) continue;
+    const why = approved === undefined ? list : [...list, changedSinceApproval(input.revision, approved, plan)];
+    held.set(mesh, heldPlan(input.revision, plan, why, changes));
   }
   return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held };
 }
 
+/**
+ * What an approval binds to: a digest of each change's subject (kind, mesh, name), action and, for a write, the object
+ * written. The objects are redacted first: the fingerprint is shown on the page, and a digest of a weak secret can be
+ * guessed offline; within one revision a secret's value cannot change (it is the revision's), so nothing is missed.
+ */
+export function planFingerprint(changes: readonly Change[]): string {
+  return fingerprintOf(new Map(changes.map((c) => [c.resource, `${c.action} ${c.desired ? digestOf(redact(c.desired)) : "-"}`])));
+}
+
+/** A plan fingerprint as logs and messages show it. */
+export function shortPlan(plan: string): string {
+  return plan.slice(0, 12);
+}
+
 /** What a person can do about a held mesh, for logs and the page. */
-export function approvalRemedy(mesh: string, revision: string): string {
+export function approvalRemedy(mesh: string, held: Pick<HeldPlan, "revision" | "plan">): string {
   return (
-    `approve revision ${shortRevision(revision)} of ${describeUnit(mesh)} on the status page or with POST /api/meshes/${nameOfUnit(mesh)}/approve {"revision": "${revision}"} ` +
+    `approve revision ${shortRevision(held.revision)}, plan ${shortPlan(held.plan)}, of ${describeUnit(mesh)} on the status page or with ` +
+    `POST /api/meshes/${nameOfUnit(mesh)}/approve {"revision": "${held.revision}", "plan": "${held.plan}"} ` +
     `(needs --reconcile-token-file); or raise prune.maxDeletes / prune.maxDeletePercent in meshops.yaml or watch's --max-deletes / --max-delete-percent`
+  );
+}
+
+function changedSinceApproval(revision: string, approved: string, plan: string): string {
+  return (
+    `the plan changed since it was approved (plan ${shortPlan(approved)} of revision ${shortRevision(revision)} was approved, the revision now plans ${shortPlan(plan)}: ` +
+    `the control plane changed since the plan was shown); nothing of it was applied: review the changes held now, and approve plan ${shortPlan(plan)} if they are meant`
   );
 }
 
@@ -178,10 +207,10 @@ function withWholeMeshes(plan: Plan, desired: DesiredState, meshes: ReadonlySet<
   return { ...plan, changes };
 }
 
-function heldPlan(revision: string, reasons: readonly string[], changes: readonly Change[]): HeldPlan {
+function heldPlan(revision: string, plan: string, reasons: readonly string[], changes: readonly Change[]): HeldPlan {
   const count = (action: Change["action"]) => changes.filter((c) => c.action === action).length;
   const shown = changes.slice(0, MAX_HELD_CHANGES).map((c) => ({ action: c.action as HeldChange["action"], resource: c.resource, diff: c.diff }));
-  return { revision, reasons, summary: { create: count("create"), update: count("update"), delete: count("delete") }, changes: shown, truncated: changes.length - shown.length };
+  return { revision, plan, reasons, summary: { create: count("create"), update: count("update"), delete: count("delete") }, changes: shown, truncated: changes.length - shown.length };
 }
 
 function where(d: Diagnostic | undefined): string {

@@ -2,8 +2,10 @@
  * The per-mesh actions of the status server, protected by the same bearer token as "Reconcile now"
  * (--reconcile-token-file; off without it):
  *
- *   POST /api/meshes/{mesh}/approve   body {"revision": "<sha>"}: apply the held plan of that revision (409 if the mesh
- *                                     is not held, or held at another revision: a newer commit superseded it)
+ *   POST /api/meshes/{mesh}/approve   body {"revision": "<sha>"}: apply the plan held for that revision now (409 if the
+ *                                     mesh is not held, or held at another revision: a newer commit superseded it); that
+ *                                     plan only: the approval binds to its fingerprint. With {"revision", "plan": "<fingerprint>"}
+ *                                     (the status's `approval.plan`), 409 too if the plan held is another one
  *   POST /api/meshes/{mesh}/suspend   neither apply nor correct the mesh until resumed (drift is still reported)
  *   POST /api/meshes/{mesh}/resume
  *   (the global resources, a unit of their own: {mesh} = _global)
@@ -16,7 +18,7 @@ import { bearerMatches } from "./webhook.js";
 import { GLOBAL_UNIT_NAME, describeUnit, unitOfName } from "../model/key.js";
 
 export const MESH_API_PREFIX = "/api/meshes/";
-/** Bodies are a revision at most. */
+/** Bodies are a revision and a plan fingerprint at most. */
 export const MESH_API_MAX_BODY = 4 * 1024;
 
 export interface MeshApiRequest {
@@ -69,9 +71,9 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
   let answer;
   switch (action as Action) {
     case "approve": {
-      const revision = revisionOf(request.body);
-      if (revision === undefined) return fail(400, 'the body must be JSON with the revision approved: {"revision": "<commit>"}');
-      answer = controls.approve(mesh, revision);
+      const approval = approvalOf(request.body);
+      if (approval === undefined) return fail(400, 'the body must be JSON with the revision approved, and optionally the plan shown: {"revision": "<commit>", "plan": "<fingerprint>"}');
+      answer = controls.approve(mesh, approval.revision, approval.plan);
       break;
     }
     case "suspend":
@@ -85,12 +87,17 @@ export function answerMeshRequest(request: MeshApiRequest, context: MeshApiConte
   return { status: 202, body: { ok: true, message: answer.message }, trigger: { kind: "api", detail: `${action} ${describeUnit(mesh)}` } };
 }
 
-function revisionOf(body: Buffer): string | undefined {
+/** The approval's body: a revision, and the plan's fingerprint when given; undefined when either is malformed. */
+function approvalOf(body: Buffer): { revision: string; plan?: string } | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(body.toString("utf8")) as unknown;
-    const revision = typeof value === "object" && value !== null ? (value as { revision?: unknown }).revision : undefined;
-    return typeof revision === "string" && /^[0-9a-f]{4,64}$/i.test(revision) ? revision : undefined;
+    value = JSON.parse(body.toString("utf8"));
   } catch {
     return undefined;
   }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { revision, plan } = value as { revision?: unknown; plan?: unknown };
+  if (typeof revision !== "string" || !/^[0-9a-f]{4,64}$/i.test(revision)) return undefined;
+  if (plan === undefined) return { revision };
+  return typeof plan === "string" && /^[0-9a-f]{1,64}$/i.test(plan) ? { revision, plan } : undefined;
 }

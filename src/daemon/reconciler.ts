@@ -5,8 +5,8 @@
  * A sync, for a revision not seen before: read it, validate it, compare with the control plane, plan, gate, apply,
  * and record what drift is left. Tenants are isolated (gate.ts): an error in one mesh keeps that mesh at the last
  * revision valid for it while the others get the new one (only an error no mesh can be named for refuses the commit
- * whole); a change the guard flags waits in its mesh for approval (controls.ts); a suspended mesh is left alone; a
- * failing mesh does not hold back the others.
+ * whole); a change the guard flags waits in its mesh for approval of that very plan (controls.ts); a suspended mesh
+ * is left alone; a failing mesh does not hold back the others.
  * A drift check, on the timer: compare the control plane with the last valid revision; per mesh, report the drift or
  * (in `correct` mode, not suspended, through the same gate) re-apply.
  *
@@ -395,7 +395,7 @@ export class Reconciler {
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
-    const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
+    const approved = (mesh: string) => this.#o.controls.approvedPlan(mesh, revision);
     const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
     this.#held = new Map(gate.held);
     this.#emitGates(revision, target.invalid, target.meshes);
@@ -547,7 +547,7 @@ export class Reconciler {
     let held = 0;
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const approved = (mesh: string) => this.#o.controls.isApproved(mesh, revision);
+      const approved = (mesh: string) => this.#o.controls.approvedPlan(mesh, revision);
       const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);
@@ -609,13 +609,13 @@ export class Reconciler {
   /** Tells the controls what is held now, and uses up the approvals of meshes applied without a failure. */
   #approvalsUsed(revision: string, applied: readonly string[], results: ReadonlyMap<string, MeshApplyResult>): void {
     const { controls } = this.#o;
-    for (const mesh of applied) if (controls.isApproved(mesh, revision) && (results.get(mesh)?.failed ?? 0) === 0) controls.used(mesh);
-    controls.setAwaiting(revision, new Map([...this.#held].map(([mesh, plan]) => [mesh, plan.revision])));
+    for (const mesh of applied) if (controls.approvedPlan(mesh, revision) !== undefined && (results.get(mesh)?.failed ?? 0) === 0) controls.used(mesh);
+    controls.setAwaiting(revision, this.#held);
   }
 
   /** Where each mesh stands before anything is written: invalid ones, held ones, suspended ones (and the head's meshes). */
   #emitGates(revision: string, invalid: ReadonlyMap<string, string>, meshes: readonly string[]): void {
-    this.#o.controls.setAwaiting(revision, new Map([...this.#held].map(([mesh, plan]) => [mesh, plan.revision])));
+    this.#o.controls.setAwaiting(revision, this.#held);
     // The head's repository-wide error, not the target's: a drift check or a retry of the last valid revision between
     // an invalid commit and a valid one does not make the meshes look merely behind.
     const repositoryWide = this.#validated?.repositoryWide ?? null;

@@ -347,7 +347,8 @@ export class DaemonStatus {
     for (const mesh of this.#meshes.values()) {
       mesh.invalid = event.invalid.get(mesh.name) ?? null;
       const held: HeldPlan | undefined = event.held.get(mesh.name);
-      mesh.held = !held ? null : mesh.held?.revision === held.revision ? { ...mesh.held, ...held } : { ...held, since: at };
+      // Since when this plan waits: another plan of the same revision is another thing to approve.
+      mesh.held = !held ? null : mesh.held?.revision === held.revision && mesh.held.plan === held.plan ? { ...mesh.held, ...held } : { ...held, since: at };
       const by = event.suspended.get(mesh.name);
       mesh.suspended = !by ? null : mesh.suspended?.by === by ? mesh.suspended : { by, since: at };
     }

@@ -32,7 +32,7 @@ export interface CommitInfo {
  *   applied revision (a repository-wide problem, such as an invalid meshops.yaml, makes every mesh invalid);
  * - "failed": its last apply stopped at an error (a change the control plane refused, a shutdown mid-way);
  * - "awaiting-approval": the plan of the head holds a change the guard flags (mass change, prune limits): nothing of
- *   it applied until someone approves that revision;
+ *   it applied until someone approves that plan of that revision;
  * - "suspended": meshops.yaml or the API suspended it: neither applied nor corrected, drift still reported;
  * - "applying": writes to it are in flight;
  * - "behind": its applied revision is not the branch head, and nothing above explains why (not applied yet, or a
@@ -69,6 +69,11 @@ export interface HeldChange {
 export interface PendingApproval {
   /** The revision an approval applies: `POST /api/meshes/{mesh}/approve` with `{"revision": …}`. */
   readonly revision: string;
+  /**
+   * The fingerprint of the held changes (sha256, hex): an approval applies this plan only. The same revision planning
+   * other changes later (the control plane changed) is held again. Optional in the approval's body (`"plan": …`).
+   */
+  readonly plan: string;
   /** Since when it waits (ISO 8601). */
   readonly since: string;
   /** Why the guard held it, one sentence each (the mass-change risks, the prune limit). */

@@ -653,7 +653,8 @@ function renderStateFilter(status) {
 }
 
 /**
- * The plan a mesh holds for approval: why, what it changes, and the Approve button (token-protected).
+ * The plan a mesh holds for approval: why, what it changes, and the Approve button (token-protected), which names the
+ * plan shown (its fingerprint): another plan held by the time it is pressed is refused, not approved unseen.
  * @param {MeshStatus} mesh
  */
 function approvalSection(mesh) {
@@ -662,8 +663,14 @@ function approvalSection(mesh) {
   const s = approval.summary;
   return h(
     "div",
-    { class: "approval", "data-revision": approval.revision },
-    h("h4", {}, "Awaiting approval · ", h("code", { title: approval.revision, text: shortSha(approval.revision) }), h("span", { class: "h4-note" }, " · since ", timeElement(approval.since))),
+    { class: "approval", "data-revision": approval.revision, "data-plan": approval.plan },
+    h(
+      "h4",
+      {},
+      "Awaiting approval · ",
+      h("code", { title: approval.revision, text: shortSha(approval.revision) }),
+      h("span", { class: "h4-note" }, " · plan ", h("code", { title: `plan fingerprint ${approval.plan}`, text: shortSha(approval.plan) }), " · since ", timeElement(approval.since)),
+    ),
     h("ul", { class: "approval-reasons" }, approval.reasons.map((reason) => h("li", { text: reason }))),
     h("p", { class: "muted", text: `${s.create} to create, ${s.update} to update, ${s.delete} to delete` }),
     h(
@@ -684,7 +691,7 @@ function approvalSection(mesh) {
       }),
     ),
     approval.truncated ? h("p", { class: "more", text: `and ${approval.truncated} more` }) : null,
-    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, text: `Approve ${shortSha(approval.revision)}` }),
+    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, "data-plan": approval.plan, text: `Approve ${shortSha(approval.revision)}` }),
   );
 }
 
@@ -718,7 +725,7 @@ async function meshAction(button) {
       method: "POST",
       cache: "no-store",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(action === "approve" ? { revision: button.dataset.revision } : {}),
+      body: JSON.stringify(action === "approve" ? { revision: button.dataset.revision, plan: button.dataset.plan } : {}),
     });
     /** @type {{ message?: string; error?: string }} */
     const body = await response.json().catch(() => ({}));
