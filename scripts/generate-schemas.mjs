@@ -82,9 +82,12 @@ function restYamlPath(typeName) {
 // actually reads (jsonpb). The proto's own JSON schema (docs/generated/raw/protos/Mesh.json) is right, so these follow it.
 // Each override rewrites the reference node (still in reference vocabulary) before the normal translation.
 
-/** Pattern from Mesh.json for google.protobuf.Duration in JSON. */
-const PROTO_DURATION_PATTERN = "^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$";
-const protoDuration = () => ({ type: "string", format: "duration", pattern: PROTO_DURATION_PATTERN });
+/**
+ * google.protobuf.Duration in JSON. Mesh.json's pattern (seconds with an `s`) is protojson's rule, but the control plane
+ * decodes with github.com/golang/protobuf's jsonpb, which parses a Duration with time.ParseDuration (`1m30s`, `300ms`)
+ * and prints it back in seconds (`90s`): Go's duration syntax, as a policy's metav1.Duration.
+ */
+const protoDuration = () => ({ type: "string", format: "duration" });
 // `conf` is a google.protobuf.Struct decoded by the backend's plugin (its `type`). rest.yaml points at per-plugin
 // schemas by `$ref` into files that are not part of the reference, and whose field names do not all match the wire.
 const freeFormObject = () => ({ type: "object", "x-kubernetes-preserve-unknown-fields": true });
@@ -104,9 +107,10 @@ const MESH_OVERRIDES = {
 
 // MeshGateway: a listener's TLS certificates are kuma.system.v1alpha1.DataSource, a proto oneof that rest.yaml points at
 // by `$ref` into files the reference does not carry; the proto JSON schema names its four members (exactly one is set).
+// Its `inline` is a google.protobuf.BytesValue, which jsonpb decodes with encoding/json: padded standard base64.
 const dataSource = () => ({
   type: "object",
-  properties: Object.fromEntries(["file", "inline", "inlineString", "secret"].map((key) => [key, { type: "string" }])),
+  properties: Object.fromEntries(["file", "inline", "inlineString", "secret"].map((key) => [key, key === "inline" ? { type: "string", format: "byte" } : { type: "string" }])),
   minProperties: 1,
   maxProperties: 1,
 });

@@ -184,6 +184,18 @@ function applyInteger(ctx, node, path, goType) {
   ctx.integerFields.push({ path, goType });
 }
 
+/**
+ * jsonpb reads a double (DoubleValue: Mesh's tracing `sampling`) from a number or from a string holding a JSON number
+ * (it trims the quotes and decodes the rest as a float64), so `"50"` is 50.
+ */
+const JSON_NUMBER_PATTERN = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$";
+
+function applyProtoDouble(ctx, node, path) {
+  expectType(ctx, node, path, "number", "float64");
+  node.type = ["number", "string"];
+  node.pattern = JSON_NUMBER_PATTERN;
+}
+
 /** Walks `node` (our schema) and `goRef` together, writing the decoder's rules into the node. */
 function walk(ctx, node, goRef, path) {
   const resolved = resolve(ctx, goRef, path);
@@ -204,6 +216,7 @@ function walkResolved(ctx, node, resolved, path, inBranch) {
     case "basic": {
       const { goType } = resolved;
       if (GO_INTEGER_TYPES.has(goType)) return inBranch && node.type === undefined ? undefined : applyInteger(ctx, node, path, goType);
+      if (goType === "float64" && ctx.proto && !inBranch) return applyProtoDouble(ctx, node, path);
       if (!GO_BASIC[goType]) fail(ctx, path, `Go type ${goType} is not supported`);
       return expectType(ctx, node, path, GO_BASIC[goType], goType);
     }

@@ -146,7 +146,7 @@ test("with the key, validate checks the decrypted value too (and names the field
   assert.equal((await runCli(["validate"], dir, NO_KEY)).code, 0, "without the key the value cannot be checked");
   const run = await runCli(["validate"], dir);
   assert.equal(run.code, 1);
-  assert.match(run.stdout, /s\.yaml:1:\d+: error: Secret\/default\/db data: must be base64-encoded bytes \(in the decrypted value\)/);
+  assert.match(run.stdout, /s\.yaml:1:\d+: error: Secret\/default\/db data: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 3 \(in the decrypted value\)/);
   assert.ok(!run.stdout.includes("not base64 at all"));
 });
 

@@ -4,6 +4,7 @@
  * compares Meshes through it, and the embedded control plane stores them through its defaulter.
  */
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { jsonpbNumber } from "./protoForm.js";
 
 
 /**
@@ -100,7 +101,7 @@ function protoValue(value: JsonValue, field: ProtoField, keepEmptyMessages: bool
       return value === false || value === 0 || value === "" ? undefined : value;
     case "uint32": {
       // jsonpb accepts a uint32 as a number or a numeric string and prints a number.
-      const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+      const n = jsonpbNumber(value);
       return n === 0 ? undefined : n;
     }
     case "enum": {
@@ -109,6 +110,8 @@ function protoValue(value: JsonValue, field: ProtoField, keepEmptyMessages: bool
       return name === field.names[0] ? undefined : name;
     }
     case "wrapper":
+      // A DoubleValue (`sampling`) is read from a numeric string too, and printed as a number; a BoolValue takes no string.
+      return jsonpbNumber(value);
     case "duration":
     case "struct":
       return value;

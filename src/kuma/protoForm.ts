@@ -3,12 +3,22 @@
  * from its schema: proto3 scalars, enums, lists and maps at their zero value are omitted, enums given as numbers come
  * back as names, integers given as numeric strings come back as numbers. Messages stay even when empty,
  * google.protobuf.Struct (`conf`) is kept as sent. The embedded control plane stores through it and normalization
- * compares through it, so the two cannot model jsonpb differently.
+ * compares through it, so the two cannot model jsonpb differently. And what jsonpb reads that its printing never shows:
+ * a field by its proto name (withProtoJsonNames, which the converter and the embedded control plane apply).
+ * jsonpb is github.com/golang/protobuf v1.5.4's (util_proto.FromJSON), whose decoder is its own, not protojson's.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { propertySchema } from "./schemas.js";
 
 type Schema = JsonObject;
+
+/** JSON's number syntax: what jsonpb decodes inside the quotes of a numeric string (it trims them, then reads a number). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A number field's value as jsonpb reads it: a string holding a JSON number is that number; anything else as it is. */
+export function jsonpbNumber(value: JsonValue): JsonValue {
+  return typeof value === "string" && JSON_NUMBER.test(value) ? Number(value) : value;
+}
 
 const asObject = (value: JsonValue | undefined): JsonObject | undefined => (isJsonObject(value) ? value : undefined);
 
@@ -57,9 +67,10 @@ function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: str
     const name = typeof value === "number" ? names[numbers.indexOf(value)] : value;
     return name === undefined || name === names[0] ? undefined : name;
   }
-  // jsonpb reads an integer from a numeric string too, and prints a number; a wrapper is printed even when 0.
-  if (typeof value === "string" && Array.isArray(schema.type) && schema.type.includes("integer") && /^-?\d+$/.test(value)) {
-    return Number(value) === 0 && !WRAPPER_FIELDS.has(fieldPath) ? undefined : Number(value);
+  // jsonpb reads a number from a numeric string too, and prints a number; a wrapper is printed even when 0.
+  if (typeof value === "string" && Array.isArray(schema.type) && (schema.type.includes("integer") || schema.type.includes("number"))) {
+    const n = jsonpbNumber(value);
+    if (typeof n === "number") return n === 0 && !WRAPPER_FIELDS.has(fieldPath) ? undefined : n;
   }
   if (WRAPPER_FIELDS.has(fieldPath)) return value;
   if (Array.isArray(value)) {
@@ -138,4 +149,125 @@ export function protoKindForm(object: JsonObject, schema: Schema | undefined): J
   const stripped = stripProtoZeroValues(fields, schema, "");
   for (const key of Object.keys(stripped)) setOwn(envelope, key, stripped[key] as JsonValue);
   return envelope;
+}
+
+/**
+ * Fields whose protobuf name is not their JSON name, by their place in JSON names (`[]`: each item of a list). jsonpb
+ * reads a field by either name (jsonpb/decode.go looks up `fd.Name()`, then `fd.JSONName()`, whose value wins), and
+ * prints the JSON name. The `name=...,json=...` tags of go-v2.14.3 api/mesh/v1alpha1/gateway.pb.go and dataplane.pb.go,
+ * the same in every line from 2.10; the Mesh's messages (mesh.pb.go, metrics.pb.go) and a Secret's have none, and the
+ * messages the two kinds use from elsewhere (Selector, EnvoyAdmin, MetricsBackend, DataSource) have none either.
+ */
+const PROTO_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  MeshGateway: { "conf.listeners[].resources.connectionLimit": "connection_limit" },
+  Dataplane: {
+    "networking.inbound[].serviceProbe.healthyThreshold": "healthy_threshold",
+    "networking.inbound[].serviceProbe.unhealthyThreshold": "unhealthy_threshold",
+    "networking.transparentProxying": "transparent_proxying",
+    "networking.transparentProxying.directAccessServices": "direct_access_services",
+    "networking.transparentProxying.ipFamilyMode": "ip_family_mode",
+    "networking.transparentProxying.reachableBackends": "reachable_backends",
+    "networking.transparentProxying.reachableServices": "reachable_services",
+    "networking.transparentProxying.redirectPortInbound": "redirect_port_inbound",
+    "networking.transparentProxying.redirectPortOutbound": "redirect_port_outbound",
+    "probes.endpoints[].inboundPath": "inbound_path",
+    "probes.endpoints[].inboundPort": "inbound_port",
+  },
+};
+
+/** Every place of PROTO_NAMES, for a test to hold against the schemas. */
+export function protoNamedFields(typeName: string): readonly (readonly [jsonPath: string, protoName: string])[] {
+  return Object.entries(PROTO_NAMES[typeName] ?? {});
+}
+
+/** PROTO_NAMES of one kind as a tree: at each message, its proto names by JSON name, and the messages below. */
+interface NameNode {
+  readonly jsonNames: Map<string, string>;
+  readonly children: Map<string, { readonly node: NameNode; readonly list: boolean }>;
+}
+
+const nameTrees = new Map<string, NameNode | undefined>();
+
+function nameTree(typeName: string): NameNode | undefined {
+  if (!nameTrees.has(typeName)) {
+    const table = PROTO_NAMES[typeName];
+    let root: NameNode | undefined;
+    for (const [jsonPath, protoName] of Object.entries(table ?? {})) {
+      root ??= { jsonNames: new Map(), children: new Map() };
+      const segments = jsonPath.split(".");
+      let node = root;
+      for (const segment of segments.slice(0, -1)) {
+        const key = segment.replace(/\[\]$/, "");
+        let child = node.children.get(key);
+        if (!child) node.children.set(key, (child = { node: { jsonNames: new Map(), children: new Map() }, list: segment.endsWith("[]") }));
+        node = child.node;
+      }
+      node.jsonNames.set(protoName, (segments.at(-1) as string).replace(/\[\]$/, ""));
+    }
+    nameTrees.set(typeName, root);
+  }
+  return nameTrees.get(typeName);
+}
+
+/** A field written by its proto name beside its JSON name: jsonpb keeps the JSON name's value and loses this one. */
+export interface ProtoNameConflict {
+  /** Where the proto name is written, in the object given. */
+  readonly path: readonly (string | number)[];
+  readonly protoName: string;
+  readonly jsonName: string;
+}
+
+/**
+ * The message fields of a protobuf kind's object (`object`: its flat Universal object, or a Kubernetes document's
+ * spec) with every field written by its proto name under its JSON name, as jsonpb reads them, in the place it was
+ * written; a proto name written beside its JSON name is dropped, as jsonpb drops it, and said. `object` itself when it
+ * holds no proto name.
+ */
+export function withProtoJsonNames(typeName: string, object: JsonObject): { object: JsonObject; conflicts: ProtoNameConflict[] } {
+  const tree = nameTree(typeName);
+  const conflicts: ProtoNameConflict[] = [];
+  return { object: tree ? renamedMessage(object, tree, [], conflicts) : object, conflicts };
+}
+
+function renamedMessage(message: JsonObject, node: NameNode, at: readonly (string | number)[], conflicts: ProtoNameConflict[]): JsonObject {
+  let out: JsonObject | undefined;
+  const keys = Object.keys(message);
+  for (const key of keys) {
+    const jsonName = node.jsonNames.get(key);
+    if (jsonName === undefined) continue;
+    if (Object.hasOwn(message, jsonName)) conflicts.push({ path: [...at, key], protoName: key, jsonName });
+    out ??= {};
+  }
+  if (out) {
+    // Rebuilt in the written order, each proto name where it was written (a JSON name beside it keeps its own place).
+    for (const key of keys) {
+      const jsonName = node.jsonNames.get(key);
+      if (jsonName === undefined) setOwn(out, key, message[key] as JsonValue);
+      else if (!Object.hasOwn(message, jsonName)) setOwn(out, jsonName, message[key] as JsonValue);
+    }
+  }
+  for (const [key, { node: child, list }] of node.children) {
+    const source = out ?? message;
+    const value = source[key];
+    const renamed = list ? renamedList(value, child, [...at, writtenKey(message, node, key)], conflicts) : isJsonObject(value) ? renamedMessage(value, child, [...at, writtenKey(message, node, key)], conflicts) : value;
+    if (renamed !== value) setOwn((out ??= copyOf(message)), key, renamed as JsonValue);
+  }
+  return out ?? message;
+}
+
+function renamedList(value: JsonValue | undefined, node: NameNode, at: readonly (string | number)[], conflicts: ProtoNameConflict[]): JsonValue | undefined {
+  if (!Array.isArray(value)) return value;
+  let out: JsonValue[] | undefined;
+  value.forEach((item, i) => {
+    const renamed = isJsonObject(item) ? renamedMessage(item, node, [...at, i], conflicts) : item;
+    if (renamed !== item) (out ??= value.slice())[i] = renamed;
+  });
+  return out ?? value;
+}
+
+/** The key a field is written under in `message`: its proto name when only that is written. */
+function writtenKey(message: JsonObject, node: NameNode, jsonName: string): string {
+  if (Object.hasOwn(message, jsonName)) return jsonName;
+  for (const [protoName, name] of node.jsonNames) if (name === jsonName && Object.hasOwn(message, protoName)) return protoName;
+  return jsonName;
 }

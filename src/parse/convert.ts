@@ -3,6 +3,7 @@ import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
+import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
 
@@ -149,7 +150,8 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
     return withWarnings(built(file, doc, "universal", { type: type.name, name, ...withoutKeys(own, ["type", "name"]) }, mesh, name, value.name), warnings);
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
-  const object = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
+  const written = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
+  const { fields: object, problems: nameProblems } = type.flat ? protoNamed(type.name, written, [], subject) : { fields: written, problems: [] };
   // A `mesh: on` is a boolean to the control plane, which refuses it, as it does a list or a mapping (ResourceMeta's
   // `Mesh string`): none may quietly mean mesh `default` here.
   // A null `mesh:` is no mesh: encoding/json leaves the envelope's string empty, and only a schema's default fills it.
@@ -158,7 +160,24 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
     : (value.mesh === undefined || value.mesh === null) && type.meshRequired
       ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `Required value: a ${type.name} names its mesh, which the control plane does not default ("mesh: cannot be empty"); write mesh: default for mesh default`, resource: subject }]
       : [];
-  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems]);
+  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems, ...nameProblems]);
+}
+
+/**
+ * A protobuf kind's fields as the control plane's decoder reads them (jsonpb): a field written by its proto name
+ * (`connection_limit`) is the field of that JSON name (`connectionLimit`), which the desired state carries, so that
+ * plan and drift compare it with what the control plane prints. Written by both names, jsonpb keeps the JSON name's
+ * value and loses the other without a word: an error here, at the proto name. `at`: where the fields are written.
+ */
+function protoNamed(typeName: string, fields: JsonObject, at: PathSegments, resource: string): { fields: JsonObject; problems: ShapeProblem[] } {
+  const { object, conflicts } = withProtoJsonNames(typeName, fields);
+  const problems = conflicts.map(({ path, protoName, jsonName }): ShapeProblem => ({
+    sourcePath: [...at, ...path],
+    rule: "schema",
+    message: `"${protoName}" is the protobuf name of "${jsonName}", which is written too: the control plane takes ${jsonName}'s value and drops this one; write the field once`,
+    resource,
+  }));
+  return { fields: object, problems };
 }
 
 /**
@@ -337,11 +356,12 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const spec = value.spec;
   const dropped = [...exported.filter((p) => p[1] === "labels").map((p) => p[2] as string), ...quietlyDropped];
   const userLabels: JsonObject = labels ? withoutKeys(labels, dropped.length === 0 ? NOT_USER_LABELS : [MESH_LABEL, ...new Set(dropped)]) : {};
+  const named = type.flat && isObject(spec) ? protoNamed(type.name, spec, ["spec"], subject) : { fields: spec, problems: [] };
   if (type.name === "Mesh") {
-    const fields = isObject(spec) ? spec : {};
+    const fields = isObject(named.fields) ? named.fields : {};
     const object: JsonObject = { type: "Mesh", name, ...fields };
     if (Object.keys(userLabels).length > 0) object.labels = userLabels;
-    return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, name, name, metadata.name), metadata.annotations), warnings);
+    return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, name, name, metadata.name), metadata.annotations), [...warnings, ...named.problems]);
   }
   if (namespace !== undefined && plainName !== "") {
     userLabels[DISPLAY_NAME_LABEL] = plainName;
@@ -350,9 +370,9 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   const object: JsonObject = type.global ? { type: type.name, name } : { type: type.name, mesh, name };
   if (Object.keys(userLabels).length > 0) object.labels = userLabels;
   // A protobuf kind's fields sit beside the envelope in the Universal object.
-  if (type.flat && isObject(spec)) copyEntries(object, spec, FLAT_ENVELOPE_KEYS);
+  if (type.flat && isObject(named.fields)) copyEntries(object, named.fields, FLAT_ENVELOPE_KEYS);
   else if (spec !== undefined) object.spec = spec;
-  return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), warnings);
+  return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), [...warnings, ...named.problems]);
 }
 
 /** The Universal object's envelope, beside which a protobuf kind's fields sit. */

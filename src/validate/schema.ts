@@ -17,6 +17,7 @@ import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerTy
 import { loadPrecompiled } from "./precompiled.js";
 import { didYouMean } from "../model/suggest.js";
 import { parseGoDurationDetailed } from "../kuma/duration.js";
+import { goBase64ErrorOffset } from "../kuma/base64.js";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Loading and compiling, each at most once per type
@@ -161,7 +162,7 @@ interface Target {
 }
 
 /** What an error is about, so that one problem reported by several keywords is shown once. */
-type ErrorClass = "type" | "value" | "structure" | "go-duration" | "proto-duration" | "decode";
+type ErrorClass = "type" | "value" | "structure" | "go-duration" | "decode";
 
 interface ClassifiedViolation extends Violation {
   readonly errorClass: ErrorClass;
@@ -173,15 +174,13 @@ interface ClassifiedViolation extends Violation {
 
 /**
  * Which errors make another one on the same path redundant. A value of the wrong type also fails its enum, format or
- * pattern: the type error alone says what is wrong. A Mesh protobuf duration that breaks Go syntax also breaks its
- * stricter pattern: the pattern's message is the precise one. The control plane checks its schema before it decodes
+ * pattern: the type error alone says what is wrong. The control plane checks its schema before it decodes
  * into Go types, so a schema error (a type, or rest.yaml's own minimum) is what it reports, not the decode error.
  */
 const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
   value: ["type"],
   decode: ["type", "value"],
-  "go-duration": ["type", "proto-duration"],
-  "proto-duration": ["type"],
+  "go-duration": ["type"],
 };
 
 function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): ClassifiedViolation[] {
@@ -227,13 +226,20 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
       if (isGoIntegerType(params.format)) {
         return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode", goError: goIntegerError(params.format, error.parentSchema, error.data, path) };
       }
-      if (params.format === "duration" && target.typeName !== "Mesh") {
-        // metav1.Duration's UnmarshalJSON returns time.ParseDuration's error as it is.
+      if (params.format === "duration") {
+        // metav1.Duration's UnmarshalJSON returns time.ParseDuration's error as it is; jsonpb (a protobuf kind's
+        // google.protobuf.Duration) parses with time.ParseDuration too, and says `bad Duration: <its error>`.
         const parsed = parseGoDurationDetailed(String(error.data));
-        const goError = parsed.ok ? undefined : parsed.error;
+        const goError = parsed.ok ? undefined : resourceType(target.typeName)?.flat ? `bad Duration: ${parsed.error}` : parsed.error;
         return { path, message: badFormat("duration", error.data), errorClass: "go-duration", ...(goError ? { goError } : {}) };
       }
-      return { path, message: badFormat(String(params.format), error.data), errorClass: params.format === "duration" ? "go-duration" : "value" };
+      if (params.format === "byte") {
+        // encoding/json decodes []byte (and jsonpb bytes, BytesValue) with base64.StdEncoding: its error names the offset.
+        const offset = goBase64ErrorOffset(String(error.data));
+        const goError = offset === undefined ? undefined : `illegal base64 data at input byte ${offset}`;
+        return { path, message: badFormat("byte", error.data), errorClass: "decode", ...(goError ? { goError } : {}) };
+      }
+      return { path, message: badFormat(String(params.format), error.data), errorClass: "value" };
     case "pattern":
       return patternMismatch(path, error);
     case "oneOf":
@@ -315,8 +321,11 @@ function badFormat(format: string, data: unknown): string {
   switch (format) {
     case "duration":
       return `invalid duration ${JSON.stringify(data)}: use Go duration syntax such as 300ms, 5s, 1h30m`;
-    case "byte":
-      return "must be base64-encoded bytes";
+    case "byte": {
+      // The offset only: the text may be a Secret's value.
+      const offset = goBase64ErrorOffset(String(data));
+      return `must be base64-encoded bytes, padded, in the standard alphabet${offset === undefined ? "" : `: illegal base64 data at input byte ${offset}`}`;
+    }
     default:
       return `must be a valid ${format}`;
   }
@@ -366,12 +375,15 @@ function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unkno
   return `json: cannot unmarshal number ${goNumberText(data)} into Go struct field ${path.replace(/\[\d+\]/g, "")} of type ${goType}`;
 }
 
-/** Mesh's protobuf durations are durations with a stricter syntax (a pattern): say so instead of printing the regex. */
+/**
+ * A protobuf kind's number field also takes a string holding a number (jsonpb trims the quotes and decodes the rest):
+ * say that rather than print the pattern. jsonpb's own error is the JSON decoder's (`invalid character 'a' ...`).
+ */
 function patternMismatch(path: string, error: ErrorObject): ClassifiedViolation {
-  const fieldSchema = error.parentSchema as { format?: unknown } | undefined;
-  if (fieldSchema?.format === "duration") {
-    const message = `invalid duration ${JSON.stringify(error.data)}: this field takes seconds with an "s" suffix, such as 10s or 0.5s`;
-    return { path, message, errorClass: "proto-duration" };
+  const types = (error.parentSchema as { type?: unknown } | undefined)?.type;
+  if (Array.isArray(types) && types.includes("string") && (types.includes("integer") || types.includes("number"))) {
+    const kind = types.includes("integer") ? `${String(error.schema).startsWith("^-") ? "an" : "a non-negative"} integer` : "a number";
+    return { path, message: `must be ${kind}, or a string of one: found ${JSON.stringify(error.data)}`, errorClass: "value" };
   }
   return { path, message: `should match '${String(error.schema)}'`, errorClass: "value" };
 }

@@ -37,7 +37,7 @@ import { entryOf, INITIAL_STATUS, jsonOf, objectOf, type ServerFields } from "./
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
-import { stripProtoZeroValues } from "../../kuma/protoForm.js";
+import { stripProtoZeroValues, withProtoJsonNames } from "../../kuma/protoForm.js";
 import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, LABEL_DISPLAY_NAME, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
@@ -672,7 +672,9 @@ export class ControlPlaneStore {
     // Server-side defaulting runs before the request checks: an omitted `mesh` is "default" (FACTS §2.5) for the kinds
     // whose schema defaults it; the others (Secret, MeshGateway, Dataplane: `meshRequired`) are decoded by encoding/json
     // into the envelope's string (rest/unversioned/resource.go), which stays empty for the request checks to refuse.
-    const object: JsonObject = { ...body };
+    // jsonpb reads a protobuf kind's field by its proto name too (`connection_limit`), keeping the JSON name's value
+    // when both are sent; what is stored, and printed, is the JSON name.
+    const object: JsonObject = { ...(resourceType(typeName)?.flat ? withProtoJsonNames(typeName, body).object : body) };
     if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = resourceType(typeName)?.meshRequired ? "" : DEFAULT_MESH;
 
     // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.

@@ -6,6 +6,7 @@
  * (`UsesInboundInterface`, `UsesOutboundInterface`) and the interface model of api/mesh/v1alpha1 (`ToInboundInterface`).
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
+import { parseGoDuration } from "../../kuma/duration.js";
 import { SERVICE_TAG, protoPortViolations, protoUint32, validateTags } from "./common.js";
 import { field, index, isSet, itemsOf, key, objectOf, prop, text, violation } from "./json.js";
 import { validateIdentifierName } from "./meta.js";
@@ -150,7 +151,8 @@ function inboundViolations(path: string, inbound: JsonObject, dataplaneAddress: 
   if (probe) {
     for (const name of ["interval", "timeout"]) {
       const value = prop(probe, name);
-      if (isSet(value) && /^0*\.?0*s$/.test(text(value))) out.push(violation(field(path, `serviceProbe.${name}`), "must have a positive value"));
+      // ValidateDuration: AsDuration() == 0. jsonpb parses a Duration with time.ParseDuration (`0s`, `0m`, `0`).
+      if (isSet(value) && parseGoDuration(text(value)) === 0) out.push(violation(field(path, `serviceProbe.${name}`), "must have a positive value"));
     }
     for (const name of ["unhealthyThreshold", "healthyThreshold"]) {
       const value = prop(probe, name);

@@ -1,0 +1,285 @@
+/**
+ * The protobuf kinds (Mesh, MeshGateway, Dataplane, Secret, GlobalSecret) as the control plane decodes them: with
+ * util_proto.FromJSON (go-v2.14.3 pkg/core/resources/model/rest/unversioned/resource.go for the REST API, the same
+ * function for a Kubernetes object's spec in zz_generated.mesh.go), which is github.com/golang/protobuf v1.5.4's jsonpb
+ * with AllowUnknownFields, not protojson (Kuma's go.mod keeps it on purpose). What jsonpb's decoder (jsonpb/decode.go,
+ * `wrapJSONUnmarshalV2 = false`) does, and so what meshops must accept and refuse, each with Kuma's own error text:
+ *   - a field by its proto name (`connection_limit`) or its JSON name (`connectionLimit`); both written, the JSON name's
+ *     value wins (it is looked up second) and the other is lost;
+ *   - google.protobuf.Duration through time.ParseDuration (`1m30s`, `300ms`), printed back as seconds (`90s`);
+ *   - a wrapper's value as its scalar: DoubleValue and UInt32Value also from a numeric string (trimQuote), BoolValue
+ *     only from true/false (`json: cannot unmarshal string into Go value of type bool`);
+ *   - an enum by name or number, never by a numeric string (`unknown value "\"4\"" for enum ...`);
+ *   - uint32 from a number or a numeric string, in range (`json: cannot unmarshal number -1 into Go value of type uint32`);
+ *   - bytes (a Secret's BytesValue `data`, a DataSource's `inline`) through encoding/json: padded standard base64 only
+ *     (`illegal base64 data at input byte 4`), unlike protojson, which would take unpadded and URL-safe text.
+ * None of these kinds has an int64 or uint64 field (every field of dataplane.pb.go, gateway.pb.go, mesh.pb.go and the
+ * messages they use), so the JSON-string form of 64-bit integers has nothing to apply to.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { sameNormalized } from "../src/diff/normalize.js";
+import { protoNamedFields } from "../src/kuma/protoForm.js";
+import { propertySchema, schemaFor } from "../src/kuma/schemas.js";
+import { SUPPORTED_MINORS } from "../src/kuma/versions.js";
+import type { JsonObject } from "../src/model/resource.js";
+import { validateSnapshot } from "../src/validate/index.js";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { committedRepo } from "./helpers/git.js";
+import { snapshotOfTexts } from "./helpers/snapshot.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+const CONFIG = "resources:\n  dataplanes: true\nsecrets:\n  allowPlaintext: true\n";
+
+const errorsOf = (files: Record<string, string>): string[] =>
+  validateSnapshot(snapshotOfTexts(files, CONFIG))
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => `${d.file}:${d.line} ${d.resource} ${d.path}: ${d.message}`);
+
+const objectsOf = (files: Record<string, string>): Map<string, JsonObject> =>
+  new Map(validateSnapshot(snapshotOfTexts(files, CONFIG)).resources.map((r) => [`${r.type}/${r.name}`, r.object]));
+
+const MESH = "type: Mesh\nname: default\n";
+
+const gateway = (resources: string) =>
+  [
+    "type: MeshGateway",
+    "mesh: default",
+    "name: edge",
+    "selectors:",
+    "  - match:",
+    "      kuma.io/service: edge",
+    "conf:",
+    "  listeners:",
+    "    - port: 8080",
+    "      protocol: HTTP",
+    "      resources:",
+    `        ${resources}`,
+    "",
+  ].join("\n");
+
+const dataplane = (transparentProxying: string, serviceProbe: string) =>
+  [
+    "type: Dataplane",
+    "mesh: default",
+    "name: web-1",
+    "networking:",
+    "  address: 10.0.0.1",
+    "  inbound:",
+    "    - port: 8080",
+    "      tags:",
+    "        kuma.io/service: web",
+    "      serviceProbe:",
+    `        ${serviceProbe}`,
+    `  ${transparentProxying}`,
+    "",
+  ].join("\n");
+
+// --- field names ------------------------------------------------------------------------------------------------------
+
+test("a protobuf field by its proto name is the field: accepted, and read as its JSON name", () => {
+  const files = {
+    "mesh.yaml": MESH,
+    "gateway.yaml": gateway("connection_limit: 10"),
+    "dataplane.yaml": dataplane("transparent_proxying: {redirect_port_inbound: 15006, redirect_port_outbound: 15001, ip_family_mode: IPv4}", "healthy_threshold: 2"),
+    "kubernetes.yaml": [
+      "apiVersion: kuma.io/v1alpha1",
+      "kind: MeshGateway",
+      "mesh: default",
+      "metadata:",
+      "  name: edge-k8s",
+      "spec:",
+      "  selectors: [{match: {kuma.io/service: edge-k8s}}]",
+      "  conf:",
+      "    listeners:",
+      "      - port: 8080",
+      "        protocol: HTTP",
+      "        resources: {connection_limit: 20}",
+      "",
+    ].join("\n"),
+  };
+  assert.deepEqual(errorsOf(files), []);
+  const objects = objectsOf(files);
+  const listener = (name: string) => ((objects.get(name)?.conf as JsonObject).listeners as JsonObject[])[0];
+  assert.deepEqual(listener("MeshGateway/edge")?.resources, { connectionLimit: 10 });
+  assert.deepEqual(listener("MeshGateway/edge-k8s")?.resources, { connectionLimit: 20 });
+  const networking = objects.get("Dataplane/web-1")?.networking as JsonObject;
+  assert.deepEqual(networking.transparentProxying, { redirectPortInbound: 15006, redirectPortOutbound: 15001, ipFamilyMode: "IPv4" });
+  assert.deepEqual((networking.inbound as JsonObject[])[0]?.serviceProbe, { healthyThreshold: 2 });
+});
+
+test("a protobuf field written by both of its names is an error: the control plane keeps the JSON name's value and loses the other", () => {
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway("{connection_limit: 10, connectionLimit: 20}") }), [
+    'gateway.yaml:12 MeshGateway/default/edge conf.listeners[0].resources.connection_limit: "connection_limit" is the protobuf name of "connectionLimit", which is written too: the control plane takes connectionLimit\'s value and drops this one; write the field once',
+  ]);
+});
+
+test("a name that is neither the proto nor the JSON name stays an unknown field", () => {
+  // jsonpb matches the proto name exactly: `connection-limit` or `Connection_limit` are dropped by the control plane.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway("Connection_limit: 10") }), [
+    'gateway.yaml:12 MeshGateway/default/edge conf.listeners[0].resources.Connection_limit: unknown field "Connection_limit", did you mean "connectionLimit"?',
+  ]);
+});
+
+test("every proto name meshops knows is a field of its kind's schema in every Kuma line, under its JSON name", () => {
+  for (const typeName of ["Mesh", "MeshGateway", "Dataplane", "Secret", "GlobalSecret"]) {
+    for (const minor of SUPPORTED_MINORS) {
+      const schema = schemaFor(typeName, minor);
+      assert.ok(schema, `${typeName} ${minor}`);
+      for (const [jsonPath, protoName] of protoNamedFields(typeName)) {
+        let node: JsonObject | undefined = schema;
+        let parent: JsonObject | undefined;
+        for (const segment of jsonPath.split(".")) {
+          parent = node;
+          node = node ? propertySchema(node, segment.replace(/\[\]$/, "")) : undefined;
+          if (node && segment.endsWith("[]")) node = node.items as JsonObject | undefined;
+        }
+        assert.ok(node, `${typeName} ${minor}: ${jsonPath}`);
+        assert.equal(Object.hasOwn((parent?.properties ?? {}) as JsonObject, protoName), false, `${protoName} is no JSON name`);
+      }
+    }
+  }
+  assert.deepEqual(protoNamedFields("Mesh"), []);
+});
+
+// --- durations, wrappers, enums, integers -----------------------------------------------------------------------------
+
+const meshWith = (requestTimeout: string) =>
+  `${MESH}mtls:\n  enabledBackend: ca-1\n  backends:\n    - name: ca-1\n      type: builtin\n      dpCert: {rotation: {expiration: 1d}, requestTimeout: ${requestTimeout}}\n`;
+
+test("google.protobuf.Duration takes Go's duration syntax (time.ParseDuration), not only seconds", () => {
+  assert.deepEqual(errorsOf({ "mesh.yaml": meshWith("1m30s"), "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: 15006}", "interval: 300ms") }), []);
+  // ValidateDuration (go-v2.14.3 validators.go): AsDuration() == 0, whichever unit spells the zero.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: 15006}", "interval: 0m") }), [
+    "dataplane.yaml:11 Dataplane/default/web-1 networking.inbound[0].serviceProbe.interval: must have a positive value",
+  ]);
+  // jsonpb: `bad Duration: time: missing unit in duration "5"`.
+  assert.deepEqual(errorsOf({ "mesh.yaml": meshWith("'5'") }), [
+    'mesh.yaml:8 Mesh/default mtls.backends[0].dpCert.requestTimeout: invalid duration "5": use Go duration syntax such as 300ms, 5s, 1h30m',
+  ]);
+});
+
+test("a DoubleValue or UInt32Value takes a numeric string, a BoolValue does not take a string", () => {
+  const tracing = (sampling: string) => `${MESH}tracing:\n  backends:\n    - name: zipkin\n      type: zipkin\n      sampling: ${sampling}\n      conf: {url: 'http://zipkin:9411/api/v2/spans'}\n`;
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing('"50.5"'), "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: 15006}", 'unhealthyThreshold: "3"') }), []);
+  // Compared as the control plane prints it back: the number.
+  const written = objectsOf({ "mesh.yaml": tracing('"50.5"') }).get("Mesh/default") as JsonObject;
+  assert.ok(sameNormalized(written, objectsOf({ "mesh.yaml": tracing("50.5") }).get("Mesh/default") as JsonObject));
+  assert.equal(sameNormalized(written, objectsOf({ "mesh.yaml": tracing("50") }).get("Mesh/default") as JsonObject), false);
+  // jsonpb: `json: cannot unmarshal string into Go value of type bool`.
+  assert.deepEqual(errorsOf({ "mesh.yaml": `${MESH}networking:\n  outbound:\n    passthrough: "true"\n` }), [
+    'mesh.yaml:5 Mesh/default networking.outbound.passthrough: in body must be of type boolean: "string"',
+  ]);
+  // jsonpb: `invalid character 'a' looking for beginning of value` (the quotes trimmed, the rest read as a number).
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing('"abc"') }), ['mesh.yaml:7 Mesh/default tracing.backends[0].sampling: must be a number, or a string of one: found "abc"']);
+});
+
+test("an enum by name or number, not by a numeric string; a uint32 by number or numeric string, in range", () => {
+  const listener = (port: string, protocol: string) => gateway("connectionLimit: 1").replace("port: 8080", `port: ${port}`).replace("protocol: HTTP", `protocol: ${protocol}`);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener('"8080"', "4") }), []);
+  const gatewayOf = (port: string, protocol: string) => objectsOf({ "mesh.yaml": MESH, "gateway.yaml": listener(port, protocol) }).get("MeshGateway/edge") as JsonObject;
+  assert.ok(sameNormalized(gatewayOf('"8080"', "4"), gatewayOf("8080", "HTTP")), "printed back as 8080 and HTTP");
+  assert.equal(sameNormalized(gatewayOf("8080", "5"), gatewayOf("8080", "HTTP")), false);
+  // jsonpb: `unknown value "\"4\"" for enum kuma.mesh.v1alpha1.MeshGateway.Listener.Protocol`.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener("8080", '"4"') }), [
+    "gateway.yaml:10 MeshGateway/default/edge conf.listeners[0].protocol: should be one of [NONE TCP TLS HTTP HTTPS 0 1 3 4 5]",
+  ]);
+  // jsonpb: `json: cannot unmarshal number -1 into Go value of type uint32`.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener("-1", "HTTP") }), [
+    "gateway.yaml:9 MeshGateway/default/edge conf.listeners[0].port: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
+  ]);
+});
+
+// --- bytes ------------------------------------------------------------------------------------------------------------
+
+const SECRET_VALUE = "aGVsbG8"; // "hello", unpadded
+const secret = (data: string) => `type: Secret\nmesh: default\nname: token\ndata: ${data}\n`;
+
+test("a Secret's bytes are padded standard base64, as jsonpb decodes them (encoding/json), and no message shows them", () => {
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "secret.yaml": secret(`${SECRET_VALUE}=`) }), []);
+  // Go: base64.StdEncoding, `illegal base64 data at input byte N` (jsonpb's error, the API's 400 detail).
+  const refused = {
+    "unpadded.yaml": secret(SECRET_VALUE),
+    "urlsafe.yaml": secret("aGV-bG8=").replace("token", "url"),
+    "global.yaml": `type: GlobalSecret\nname: shared\ndata: ${SECRET_VALUE}\n`,
+    "kubernetes.yaml": `apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata:\n  name: k8s\n  namespace: kuma-system\ndata:\n  value: ${SECRET_VALUE}\n`,
+  };
+  const errors = errorsOf({ "mesh.yaml": MESH, ...refused });
+  assert.deepEqual(errors, [
+    "global.yaml:3 GlobalSecret/shared data: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 4",
+    "kubernetes.yaml:8 Secret/default/k8s data.value: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 4",
+    "unpadded.yaml:4 Secret/default/token data: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 4",
+    "urlsafe.yaml:4 Secret/default/url data: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 3",
+  ]);
+  for (const line of errors) assert.equal(line.includes(SECRET_VALUE) || line.includes("aGV-"), false, line);
+});
+
+test("a MeshGateway certificate's inline bytes are base64 too (DataSource.inline is a BytesValue)", () => {
+  const tls = (inline: string) =>
+    gateway("connectionLimit: 1").replace("protocol: HTTP", `protocol: HTTPS\n      hostname: edge.example.com\n      tls:\n        mode: TERMINATE\n        certificates:\n          - inline: ${inline}`);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": tls("aGVsbG8=") }), []);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": tls("not-base64") }), [
+    "gateway.yaml:15 MeshGateway/default/edge conf.listeners[0].tls.certificates[0].inline: must be base64-encoded bytes, padded, in the standard alphabet: illegal base64 data at input byte 3",
+  ]);
+});
+
+// --- applied, then compared -------------------------------------------------------------------------------------------
+
+test("written by proto names, Go durations and numeric strings: applied with JSON names, and no drift afterwards", async () => {
+  const repo = committedRepo(
+    {
+      "meshops.yaml": CONFIG,
+      "mesh.yaml": `${meshWith("1m30s")}tracing:\n  backends:\n    - name: zipkin\n      type: zipkin\n      sampling: "50"\n      conf: {url: 'http://zipkin:9411/api/v2/spans'}\n`,
+      "gateway.yaml": gateway("connection_limit: 10"),
+      "dataplane.yaml": dataplane("transparent_proxying: {redirect_port_inbound: 15006}", "interval: 1m"),
+      "secret.yaml": secret(`${SECRET_VALUE}=`),
+    },
+    cleanups,
+  );
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const render = await runCli(["render", "--format", "json"], repo);
+    assert.equal(render.code, 0, render.stderr);
+    const rendered = new Map((JSON.parse(render.stdout) as JsonObject[]).map((o) => [`${String(o.type)}/${String(o.name)}`, o]));
+    const gatewayListener = ((rendered.get("MeshGateway/edge")?.conf as JsonObject).listeners as JsonObject[])[0];
+    assert.deepEqual(gatewayListener?.resources, { connectionLimit: 10 }, "the desired state carries the JSON name");
+    assert.deepEqual((rendered.get("Dataplane/web-1")?.networking as JsonObject).transparentProxying, { redirectPortInbound: 15006 });
+
+    const apply = await runCli(["apply", "--cp-url", url], repo);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const live = (await (await fetch(`${url}/meshes/default/meshgateways/edge`)).json()) as JsonObject;
+    assert.deepEqual((((live.conf as JsonObject).listeners as JsonObject[])[0] as JsonObject).resources, { connectionLimit: 10 });
+    const mesh = (await (await fetch(`${url}/meshes/default`)).json()) as JsonObject;
+    const backend = ((mesh.mtls as JsonObject).backends as JsonObject[])[0] as JsonObject;
+    assert.equal((backend.dpCert as JsonObject).requestTimeout, "90s", "the control plane prints a Duration in seconds");
+
+    const drift = await runCli(["drift", "--cp-url", url], repo);
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], repo);
+    assert.equal(plan.code, 0, plan.stderr);
+    const changes = (JSON.parse(plan.stdout) as { changes?: { action: string }[] }).changes ?? [];
+    assert.deepEqual(changes.filter((c) => c.action !== "noop"), []);
+  });
+});
+
+test("the embedded control plane decodes as Kuma's: a proto name stored under its JSON name, bad base64 a 400 naming the offset", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const put = (path: string, body: JsonObject) => fetch(`${url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    assert.equal((await put("/meshes/default", { type: "Mesh", name: "default" })).status, 201);
+    const listener = { port: 8080, protocol: "HTTP", resources: { connection_limit: 10 } };
+    const gatewayBody = { type: "MeshGateway", mesh: "default", name: "edge", selectors: [{ match: { "kuma.io/service": "edge" } }], conf: { listeners: [listener] } };
+    assert.equal((await put("/meshes/default/meshgateways/edge", gatewayBody)).status, 201);
+    const live = (await (await fetch(`${url}/meshes/default/meshgateways/edge`)).json()) as JsonObject;
+    assert.deepEqual((((live.conf as JsonObject).listeners as JsonObject[])[0] as JsonObject).resources, { connectionLimit: 10 });
+
+    // Kuma: 400 "Bad Request", `invalid Secret object: "illegal base64 data at input byte 4"` (jsonpb's error).
+    const refused = await put("/meshes/default/secrets/token", { type: "Secret", mesh: "default", name: "token", data: SECRET_VALUE });
+    assert.equal(refused.status, 400);
+    const problem = (await refused.json()) as JsonObject;
+    assert.equal(problem.title, "Bad Request");
+    assert.equal(problem.detail, 'invalid Secret object: "illegal base64 data at input byte 4"');
+    assert.equal(JSON.stringify(problem).includes(SECRET_VALUE), false);
+  });
+});
