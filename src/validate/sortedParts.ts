@@ -25,8 +25,11 @@ export class SortedDiagnostics {
   /** The last run's parts, and their positions. */
   #parts: readonly Part[] = [];
   #position = new Map<Part, number>();
-  /** The part each item of the last run came from. */
-  #owner = new Map<Diagnostic, Part>();
+  /**
+   * The part each item of the last run came from: made when a later run first updates the list (a one-shot
+   * validation never does, and 50,000 entries are a Map it would build for nothing).
+   */
+  #owner: Map<Diagnostic, Part> | undefined;
   #sorted: readonly Diagnostic[] = [];
 
   /**
@@ -95,18 +98,24 @@ export class SortedDiagnostics {
   }
 
   *#sortAllSteps(parts: readonly Part[]): Steps<Diagnostic[]> {
-    this.#owner = new Map();
+    this.#owner = undefined;
     this.#position = new Map();
     const all: Diagnostic[] = [];
     for (const [i, part] of parts.entries()) {
       this.#position.set(part, i);
-      for (const d of part) {
-        all.push(d);
-        this.#owner.set(d, part);
-      }
+      for (const d of part) all.push(d);
       if (stepDue(i, PARTS_PER_STEP)) yield;
     }
     return yield* stableSortSteps(all, compareDiagnostics);
+  }
+
+  /** #owner, made from the last run's parts if no run has needed it yet. */
+  #owners(): Map<Diagnostic, Part> {
+    if (!this.#owner) {
+      this.#owner = new Map();
+      for (const part of this.#parts) for (const d of part) this.#owner.set(d, part);
+    }
+    return this.#owner;
   }
 
   /** The last list without the removed parts' items, with the added parts' items; undefined to sort afresh. */
@@ -117,9 +126,10 @@ export class SortedDiagnostics {
     if (changed > MAX_INSERTED) return undefined;
     if (changed === 0) return this.#sorted;
 
+    const owner = this.#owners();
     // Equal items are ordered by their parts' positions (this run's, for the kept and the added alike).
     const order = (a: Diagnostic, b: Diagnostic): number =>
-      compareDiagnostics(a, b) || (this.#position.get(this.#owner.get(a) as Part) ?? 0) - (this.#position.get(this.#owner.get(b) as Part) ?? 0);
+      compareDiagnostics(a, b) || (this.#position.get(owner.get(a) as Part) ?? 0) - (this.#position.get(owner.get(b) as Part) ?? 0);
 
     const cut: number[] = [];
     for (const part of removedParts) {
@@ -127,7 +137,7 @@ export class SortedDiagnostics {
         const index = indexOfSorted(this.#sorted, d, compareDiagnostics);
         if (index < 0) return undefined;
         cut.push(index);
-        this.#owner.delete(d);
+        owner.delete(d);
       }
     }
     const kept = cut.length === 0 ? this.#sorted : withoutIndexes(this.#sorted, cut.sort((a, b) => a - b));
@@ -136,7 +146,7 @@ export class SortedDiagnostics {
     for (const part of addedParts) {
       for (const d of part) {
         added.push(d);
-        this.#owner.set(d, part);
+        owner.set(d, part);
       }
     }
     return added.length === 0 ? kept : insertSorted(kept, added.sort(order), order);
