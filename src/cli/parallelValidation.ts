@@ -18,8 +18,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { readSnapshot } from "../source/index.js";
 import type { ReadOptions, Snapshot, SourceFile } from "../source/types.js";
 import { runStepsSliced, yieldToEventLoop } from "../util/steps.js";
-import { withoutBodies } from "../validate/bodies.js";
-import { AnalysisCache, analysisInputs, analyzeFile, parseFileResources, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { AnalysisCache, analysisFor, analysisInputs, parseFileResources, type AnalyzeOptions, validateSnapshot, validateSnapshotSteps, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 
 /**
  * Below this many bytes of YAML (about 15,000 resources) the child is of little use: its start-up (about 0.5 s of
@@ -264,12 +263,12 @@ export async function validateWithChild(
 async function analyzeWithChild(
   files: readonly SourceFile[],
   job: ToChild,
-  config: Parameters<typeof analyzeFile>[1],
+  config: AnalyzeOptions,
   child: CheckingChild,
   parallel: ParallelOptions,
   reportOnly: boolean,
 ): Promise<FileAnalysis[]> {
-  const own = (file: SourceFile): FileAnalysis => (reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config));
+  const own = (file: SourceFile): FileAnalysis => analysisFor(file, config, { reportOnly });
   child.send(job);
   if (parallel.headStart) await child.firstNews();
   const analyses: FileAnalysis[] = new Array<FileAnalysis>(files.length);

@@ -235,7 +235,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   for (const [i, file] of selection.files.entries()) {
     let analysis = cache.get(file, configKey);
     if (!analysis) {
-      analysis = options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
+      analysis = analysisFor(file, config, options);
       cache.set(file, analysis);
       yield;
     } else if (stepDue(i, CACHED_FILES_PER_STEP)) yield;
@@ -315,6 +315,11 @@ export interface AnalyzeOptions {
 export function analysisKey(options: AnalyzeOptions): string {
   const { product, mode, version } = options.controlPlane;
   return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? [], (options.namespaces ?? []).map((r) => [r.path, r.namespace ?? null])]);
+}
+
+/** One file's analysis as a validation with `options` keeps it: without bodies when only reported. Pure. */
+export function analysisFor(file: SourceFile, config: AnalyzeOptions, options: Pick<ValidateOptions, "reportOnly">): FileAnalysis {
+  return options.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config);
 }
 
 /** Everything that can be known about one file on its own. Pure. */
