@@ -88,6 +88,16 @@ test("an invalid mesh keeps what the last target had there; one the last target 
   assert.deepEqual([...unplannable(new Set(["shop", "news"]), previous)], ["news"]);
 });
 
+test("a composed target reads no text of a file an invalid mesh's kept resources came from: an earlier revision wrote them", async () => {
+  const from = (r: Resource, file: string): Resource => ({ ...r, source: { file, docIndex: 0, line: 1, column: 1, format: "universal" } });
+  const texts = { read: (files: readonly string[]) => Promise.resolve(new Map(files.map((file) => [file, `# ${file} at the head\n`]))) };
+  const previous = result([from(resource("MeshTimeout", "shop", "old"), "shop.yaml")]);
+  const next = { ...result([from(resource("MeshTimeout", "shop", "new"), "shop.yaml"), from(resource("MeshTimeout", "blog", "b"), "blog.yaml")]), texts };
+  const composed = composeTarget(next, previous, new Set(["shop"]));
+  assert.deepEqual([...((await composed.texts?.read(["blog.yaml", "shop.yaml"])) ?? [])], [["blog.yaml", "# blog.yaml at the head\n"]]);
+  assert.equal(composeTarget(next, previous, new Set()).texts, texts, "all of the head: every text");
+});
+
 /** A plan of `desired` against `live` (the desired resources with ownership labels, as the daemon writes them). */
 function planOf(desired: Resource[], live: Resource[], unowned: Resource[] = []): { plan: Plan; desired: ReturnType<typeof buildDesired>; live: JsonObject[] } {
   const config = result(desired).config;

@@ -64,7 +64,7 @@ test("a reference to a MeshService neither the repository nor the control plane 
   await untilApplied(daemon, referring);
   const printed = (await planWarnings()).filter((line) => line.includes("[unknown-service]"));
   assert.deepEqual(printed, [
-    "meshes/to-backend.yaml:1:1: warning: MeshTimeout/shop/to-backend spec.to[0].targetRef.name: MeshService/shop/backend is defined neither in the repository nor in the control plane [unknown-service]",
+    "meshes/to-backend.yaml:10:9: warning: MeshTimeout/shop/to-backend spec.to[0].targetRef.name: MeshService/shop/backend is defined neither in the repository nor in the control plane [unknown-service]",
   ]);
   const unknownOf = (status: StatusJson) =>
     (status.validation?.diagnostics ?? []).filter((d) => d.rule === "unknown-service").map((d) => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.resource} ${d.path}: ${d.message} [${d.rule}]`);

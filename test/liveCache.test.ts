@@ -177,10 +177,9 @@ test("live cache: references to MeshServices, remembered per reference, answered
   const policy = { type: "MeshTimeout", mesh: "m", name: "p", object: owned("p"), origin: "repository" as const, source: { file: "p.yaml", line: 3, column: 1, docIndex: 0, format: "universal" as const } };
   const reference = (name: string) => ({ resource: policy, targets: [`MeshService/m/${name}`], path: "spec.to[0].targetRef.name" });
   const refs = [reference("web"), reference("ledger")];
-  const unknown = () => cache.unknownReferences(refs).map((d) => d.message);
-  assert.deepEqual(unknown(), ["MeshService/m/ledger is defined neither in the repository nor in the control plane"]);
-  // The same answer, from memory, as long as no MeshService changed...
-  assert.equal(cache.unknownReferences(refs)[0], cache.unknownReferences(refs)[0]);
+  const unknown = () => cache.unknownReferences(refs).map((r) => r.targets[0]);
+  assert.deepEqual(unknown(), ["MeshService/m/ledger"]);
+  assert.equal(cache.unknownReferences(refs)[0], refs[1], "the reference itself, for the warning to be made of");
   // ...and a new one as soon as one did: a PUT written through, a DELETE, a fresh list.
   const put: Change = { action: "create", resource: "MeshService/m/ledger", type: "MeshService", mesh: "m", name: "ledger", diff: "", desired: service("ledger") };
   cache.record(changeSet({ change: put, outcome: "applied" }));
@@ -191,6 +190,15 @@ test("live cache: references to MeshServices, remembered per reference, answered
   assert.deepEqual(unknown(), []);
   await cache.replace([], info(), ZONE_OWNER);
   assert.equal(unknown().length, 2);
+
+  // Remembered per reference while no MeshService comes or goes: the same reference is not looked up again.
+  await cache.replace([service("web")], info(), ZONE_OWNER);
+  const ghost = reference("ghost");
+  assert.deepEqual(cache.unknownReferences([ghost]), [ghost]);
+  ghost.targets[0] = "MeshService/m/web";
+  assert.deepEqual(cache.unknownReferences([ghost]), [ghost]);
+  cache.record(changeSet({ change: put, outcome: "applied" }));
+  assert.deepEqual(cache.unknownReferences([ghost]), []);
 });
 
 test("the names of the live MeshServices are worked out in steps (55,000 live objects were one 100 ms turn of the daemon)", () => {

@@ -65,10 +65,10 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The ghost reference's document: the third of timeouts.yaml. */
-const GHOST_LINE = 1 + 2 * (timeouts("web").split("\n").length - 1 + 1);
+/** The ghost reference's `name:` (column 9): the tenth line of the third document of timeouts.yaml, not the document's first. */
+const GHOST_LINE = 1 + 2 * (timeouts("web").split("\n").length - 1 + 1) + 9;
 const ghostWarning = new RegExp(
-  `^meshes/payments/timeouts\\.yaml:${GHOST_LINE}:1: warning: MeshTimeout/payments/to-ghost spec\\.to\\[0\\]\\.targetRef\\.name: MeshService/payments/ghost is defined neither in the repository nor in the control plane \\[unknown-service\\]$`,
+  `^meshes/payments/timeouts\\.yaml:${GHOST_LINE}:9: warning: MeshTimeout/payments/to-ghost spec\\.to\\[0\\]\\.targetRef\\.name: MeshService/payments/ghost is defined neither in the repository nor in the control plane \\[unknown-service\\]$`,
   "m",
 );
 
@@ -102,6 +102,7 @@ test("watch logs one warning per reference neither knows, with file and line", a
   const daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", server.url, "--drift-interval", "1h"], { cwd: work });
   const warning = await daemon.untilLog("the unknown reference", (e) => e.event === "reference.unknown");
   assert.deepEqual([warning.file, warning.line, warning.resource, warning.path], ["meshes/payments/timeouts.yaml", GHOST_LINE, "MeshTimeout/payments/to-ghost", "spec.to[0].targetRef.name"]);
+  assert.match(warning.msg ?? "", new RegExp(`^meshes/payments/timeouts\\.yaml:${GHOST_LINE}:9: `), "the column of the field too");
   await daemon.untilLog("the reconcile's end", (e) => e.event === "reconcile.done");
   const unknown = daemon.lines.filter((l) => l.includes('"event":"reference.unknown"'));
   assert.equal(unknown.length, 1, unknown.join("\n"));

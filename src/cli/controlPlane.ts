@@ -13,7 +13,7 @@ import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
-import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarning } from "../validate/services.js";
+import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import type { Plan } from "../diff/plan.js";
@@ -224,11 +224,15 @@ export function configuredTarget(settings: StartSettings | Error, warn: (message
   }
 }
 
-/** The references to MeshServices neither the repository nor the control plane has, on stderr, one line each. */
-export function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">): void {
+/**
+ * The references to MeshServices neither the repository nor the control plane has, on stderr, one line each at the
+ * field that names the service (`texts`: the validated revision's, ValidationResult.texts).
+ */
+export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">, texts: FileTexts | undefined): Promise<void> {
   const unknown = comparison.unknownReferences;
+  if (unknown.length === 0) return;
   const style = styleFor(io.stderr, io.env);
-  for (const reference of unknown.slice(0, UNKNOWN_REFERENCES_SHOWN)) io.stderr.write(`${renderDiagnosticLine(unknownServiceWarning(reference), style)}\n`);
+  for (const warning of await unknownServiceWarnings(unknown, texts)) io.stderr.write(`${renderDiagnosticLine(warning, style)}\n`);
   if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
     io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
   }

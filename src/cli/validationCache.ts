@@ -33,6 +33,8 @@ import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { analysisInputs, analysisKey, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { checkResource } from "../validate/repository.js";
+import type { FileTexts } from "../validate/services.js";
+import { readBlobs } from "../source/git.js";
 import { Locator } from "../parse/locate.js";
 import { readJsonLinesFile, writeFileAtomic } from "../backend/local/journal.js";
 import { jsonLinesText } from "../util/jsonLines.js";
@@ -263,6 +265,8 @@ const NO_TEXTS = new Locator(() => undefined);
 /** One command's view of the cache: where it is, the key of the revision it reads, and the key of its family. */
 export interface CacheSlot {
   readonly dir: string;
+  /** The working copy the revision is read from (a cached result's files are read again from it: `entryTexts`). */
+  readonly repoDir: string;
   readonly key: string;
   readonly family: string;
   readonly commit: string;
@@ -289,16 +293,47 @@ export async function cacheSlot(dir: string, repoDir: string, ref: string, input
   const [commit, tree] = ids;
   if (ids.length !== 2 || !commit || !tree || !isObjectId(commit) || !isObjectId(tree)) return undefined;
   const keyed = { repoDir: realpathSync(repoDir), ...inputs };
-  return { dir, commit, key: validationCacheKey(build, { tree, ...keyed }), family: familyKey(build, keyed) };
+  return { dir, repoDir, commit, key: validationCacheKey(build, { tree, ...keyed }), family: familyKey(build, keyed) };
 }
 
 /** The cached result, or undefined (a miss, or an entry that cannot be read). */
 export async function readCachedResult(slot: CacheSlot, known?: FileResources, read?: ReadEntries): Promise<ValidationResult | undefined> {
   const entry = await readEntry(slot, entryPath(slot), read);
   try {
-    return entry ? resultOf(entry, slot.commit, known) : undefined;
+    return entry ? { ...resultOf(entry, slot.commit, known), texts: new EntryTexts(slot.repoDir, entry) } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The texts of a cached result's files, read again from Git by the blob ids the entry keeps, when a warning is to be
+ * located in them (a few files: an entry keeps no text). A file Flux substitutes into has an id of its own, which Git
+ * does not know: it is not read, and its warnings stay at their documents.
+ */
+class EntryTexts implements FileTexts {
+  readonly #repoDir: string;
+  readonly #entry: Entry;
+
+  constructor(repoDir: string, entry: Entry) {
+    this.#repoDir = repoDir;
+    this.#entry = entry;
+  }
+
+  async read(files: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const wanted = new Set(files);
+    const blobs = new Map<string, string>();
+    this.#entry.paths.forEach((file, i) => {
+      const blob = this.#entry.blobs[i];
+      if (wanted.has(file) && blob !== undefined && isObjectId(blob)) blobs.set(file, blob);
+    });
+    const read = await readBlobs(this.#repoDir, [...blobs.values()]);
+    const texts = new Map<string, string>();
+    for (const [file, blob] of blobs) {
+      const text = read.get(blob);
+      if (typeof text === "string") texts.set(file, text);
+    }
+    return texts;
   }
 }
 

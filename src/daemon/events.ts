@@ -38,7 +38,10 @@ export type DaemonEvent =
   /** The whole control plane is compared (listed), and why the incremental shortcut was not taken. */
   | { readonly type: "plan.full"; readonly revision: string; readonly reason: string }
   | { readonly type: "plan.done"; readonly revision: string; readonly mode: "full" | "incremental"; readonly planned: number; readonly summary: Plan["summary"] }
-  /** References to MeshServices neither the repository nor the control plane has (one diagnostic each), at every sync: none is news too. */
+  /**
+   * References to MeshServices neither the repository nor the control plane has, at every sync (none is news too): a
+   * warning each at its field, the first UNKNOWN_REFERENCES_SHOWN (validate/services.ts), what the status and the log show.
+   */
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
   /** Updates of a plan that take a resource over from another meshops instance (desired/ownership.ts `takeovers`). */
   | { readonly type: "ownership.takeovers"; readonly revision: string; readonly takeovers: readonly { readonly resource: string; readonly owner: string }[] }

@@ -20,11 +20,12 @@ import type { Change, Plan } from "../diff/plan.js";
 import { digestOf, fingerprintOf } from "../diff/savedPlan.js";
 import { redact } from "../kuma/secretFields.js";
 import { saidOf, type Diagnostic } from "../model/diagnostic.js";
-import type { JsonObject } from "../model/resource.js";
+import type { JsonObject, Resource } from "../model/resource.js";
 import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
+import type { FileTexts } from "../validate/services.js";
 import type { HeldChange, PendingApproval } from "./statusTypes.js";
 import { shortRevision } from "../model/revision.js";
 
@@ -76,12 +77,34 @@ export function invalidityOf(diagnostics: readonly Diagnostic[], revision: strin
 export function composeTarget(next: ValidationResult, previous: ValidationResult | undefined, invalid: ReadonlySet<string>): ValidationResult {
   if (invalid.size === 0) return next;
   const kept = (mesh: string) => !invalid.has(mesh);
-  const resources = [...next.resources.filter((r) => kept(r.mesh)), ...(previous?.resources.filter((r) => !kept(r.mesh)) ?? [])];
+  const older = previous?.resources.filter((r) => !kept(r.mesh)) ?? [];
+  const resources = [...next.resources.filter((r) => kept(r.mesh)), ...older];
   const serviceReferences = [
     ...next.serviceReferences.filter((s) => kept(s.resource.mesh)),
     ...(previous?.serviceReferences.filter((s) => !kept(s.resource.mesh)) ?? []),
   ];
-  return { ...next, resources, serviceReferences, valid: true };
+  const texts = next.texts && older.length > 0 ? new HeadTexts(next.texts, older) : next.texts;
+  return { ...next, resources, serviceReferences, valid: true, ...(texts ? { texts } : {}) };
+}
+
+/**
+ * The head's texts but of the files `older` resources were read from: an earlier revision wrote those, whose text of
+ * the file may differ from the head's, so nothing is located in it (a warning about them stays at its document). Not
+ * the earlier revision's texts: each target would hold on to its predecessor's, every revision a mesh stays invalid.
+ */
+class HeadTexts implements FileTexts {
+  readonly #texts: FileTexts;
+  readonly #older: readonly Resource[];
+
+  constructor(texts: FileTexts, older: readonly Resource[]) {
+    this.#texts = texts;
+    this.#older = older;
+  }
+
+  read(files: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const stale = new Set(this.#older.map((r) => r.source?.file));
+    return this.#texts.read(files.filter((file) => !stale.has(file)));
+  }
 }
 
 /** Invalid meshes the last target had nothing of: their live resources must not be planned against an empty mesh. */

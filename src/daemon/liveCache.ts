@@ -24,8 +24,7 @@ import { subjectOf } from "../model/key.js";
 import { runSteps, runStepsSliced, stepDue, type Steps } from "../util/steps.js";
 import type { JsonObject } from "../model/resource.js";
 import type { ChangeSet } from "../sync/apply.js";
-import type { Diagnostic } from "../model/diagnostic.js";
-import { liveServiceSubjectsSteps, unknownServiceReferences, type ServiceReference } from "../validate/services.js";
+import { isUnresolved, liveServiceSubjectsSteps, type ServiceReference } from "../validate/services.js";
 
 export class LiveCache {
   #objects = new Map<string, JsonObject>();
@@ -45,11 +44,11 @@ export class LiveCache {
   /** The Kuma version of the control plane last listed (its default policies). */
   #kumaVersion: string | undefined;
   /**
-   * What unknownReferences found per reference (its warning, or null), while no MeshService came or went: the
-   * repository's references are the same objects from commit to commit (validation takes unchanged meshes over), so a
-   * commit costs the lookups of the references it changed.
+   * Whether each reference resolves nowhere (unknownReferences), while no MeshService came or went: the repository's
+   * references are the same objects from commit to commit (validation takes unchanged meshes over), so a commit costs
+   * the lookups of the references it changed.
    */
-  #referenceChecks = new WeakMap<ServiceReference, Diagnostic | null>();
+  #referenceChecks = new WeakMap<ServiceReference, boolean>();
   /** The names references may use for the live MeshServices (liveServiceSubjects), while none came or went. */
   #serviceSubjects: Set<string> | undefined;
 
@@ -68,22 +67,25 @@ export class LiveCache {
     return this.#objects;
   }
 
-  /** The references to MeshServices neither the repository nor this control plane has (validate/services.ts). */
-  unknownReferences(references: readonly ServiceReference[]): Diagnostic[] {
+  /**
+   * The references to MeshServices neither the repository nor this control plane has (validate/services.ts
+   * `unresolvedServiceReferences`), in their order.
+   */
+  unknownReferences(references: readonly ServiceReference[]): ServiceReference[] {
     return runSteps(this.unknownReferencesSteps(references));
   }
 
   /** unknownReferences in steps: 50,000 references looked up for the first time are a few hundred milliseconds. */
-  *unknownReferencesSteps(references: readonly ServiceReference[]): Steps<Diagnostic[]> {
-    const unknown: Diagnostic[] = [];
+  *unknownReferencesSteps(references: readonly ServiceReference[]): Steps<ServiceReference[]> {
+    const unknown: ServiceReference[] = [];
     for (const [i, reference] of references.entries()) {
-      let found = this.#referenceChecks.get(reference);
-      if (found === undefined) {
+      let unresolved = this.#referenceChecks.get(reference);
+      if (unresolved === undefined) {
         if (!this.#serviceSubjects) this.#serviceSubjects = yield* liveServiceSubjectsSteps(this.#objects.values());
-        found = unknownServiceReferences([reference], this.#serviceSubjects)[0] ?? null;
-        this.#referenceChecks.set(reference, found);
+        unresolved = isUnresolved(reference, this.#serviceSubjects);
+        this.#referenceChecks.set(reference, unresolved);
       }
-      if (found) unknown.push(found);
+      if (unresolved) unknown.push(reference);
       if (stepDue(i, 512)) yield;
     }
     return unknown;

@@ -45,6 +45,7 @@ import { takeovers } from "../desired/ownership.js";
 import { errorMessage } from "../util/errorMessage.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
+import { unknownServiceWarnings } from "../validate/services.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
 import { comparableDrift, composeTarget, gatePlan, invalidityOf, keptRevisions, unplannable, type HeldPlan } from "./gate.js";
@@ -390,7 +391,7 @@ export class Reconciler {
     if (taken.length > 0) events.emit({ type: "ownership.takeovers", revision, takeovers: taken });
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
-    events.emit({ type: "references.unknown", revision, diagnostics: unknown });
+    events.emit({ type: "references.unknown", revision, diagnostics: await unknownServiceWarnings(unknown, result.texts) });
     const driftMode = this.#modes(config);
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.

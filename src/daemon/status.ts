@@ -12,7 +12,7 @@ import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type 
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople, shownDiagnostic } from "../model/diagnostic.js";
-import { UNKNOWN_REFERENCES_SHOWN, UNKNOWN_SERVICE_RULE } from "../validate/services.js";
+import { UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
@@ -356,14 +356,14 @@ export class DaemonStatus {
 
   /** An error that stopped a run (control plane unreachable, a bug): recorded on every mesh, which it held back. */
   /**
-   * Online warnings of the revision's validation, as `plan` prints them (the first UNKNOWN_REFERENCES_SHOWN): put in
-   * place of the last run's for the same revision.
+   * Online warnings of the revision's validation, as `plan` prints them (the first UNKNOWN_REFERENCES_SHOWN, which is
+   * what the event holds): put in place of the last run's for the same revision.
    */
   #unknownReferences({ revision, diagnostics }: EventOf<"references.unknown">): void {
     const validation = this.#validation;
     if (validation?.revision !== revision) return;
     const offline = validation.diagnostics.filter((d) => d.rule !== UNKNOWN_SERVICE_RULE);
-    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.slice(0, UNKNOWN_REFERENCES_SHOWN).map(shownDiagnostic)] };
+    this.#validation = { ...validation, diagnostics: [...offline, ...diagnostics.map(shownDiagnostic)] };
   }
 
   #runFailed({ message, revision, controlPlane }: EventOf<"run.failed">): void {

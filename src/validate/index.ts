@@ -14,7 +14,7 @@ import { fitted } from "../util/fitted.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { checkRepositorySteps, checkResource, RepositoryChecks, type ResourceFacts } from "./repository.js";
 import { SortedDiagnostics } from "./sortedParts.js";
-import type { ServiceReference } from "./services.js";
+import type { FileTexts, ServiceReference } from "./services.js";
 import { deprecationWarnings } from "./rules/deprecations.js";
 import { semanticViolations, semanticWarnings } from "./rules/index.js";
 import { labelChecks, workloadLabelProblem } from "./rules/labels.js";
@@ -157,6 +157,11 @@ export interface ValidationResult {
   readonly otherDocuments: number;
   /** References to MeshServices the repository does not define: checked against the control plane's when online. */
   readonly serviceReferences: readonly ServiceReference[];
+  /**
+   * The files' texts as validated, for what locates a field after the validation (an online warning about one of
+   * `serviceReferences`). Absent from a report-only result, whose texts nothing reads.
+   */
+  readonly texts?: FileTexts;
   /** Validated with `reportOnly`: `resources` have no bodies (validate/bodies.ts), only what reports need. */
   readonly reportOnly?: true;
 }
@@ -269,8 +274,27 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     files: selection.files.length,
     otherDocuments: otherDocuments + selection.otherDocuments,
     serviceReferences: repository.serviceReferences,
-    ...(options.reportOnly ? { reportOnly: true as const } : {}),
+    ...(options.reportOnly ? { reportOnly: true as const } : { texts: new AnalyzedTexts(selection.files) }),
   };
+}
+
+/**
+ * The texts of the files analyzed (a substituted file as Flux applies it), found in one pass when asked: no map of
+ * every path is kept for the few files a warning is in.
+ */
+class AnalyzedTexts implements FileTexts {
+  readonly #files: readonly SourceFile[];
+
+  constructor(files: readonly SourceFile[]) {
+    this.#files = files;
+  }
+
+  read(paths: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const wanted = new Set(paths);
+    const texts = new Map<string, string>();
+    for (const file of this.#files) if (wanted.has(file.path)) texts.set(file.path, file.text);
+    return Promise.resolve(texts);
+  }
 }
 
 /** Files whose analysis was cached, per step: looking one up is cheap, yielding after each costs more than that. */

@@ -7,8 +7,9 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
+import { Locator } from "../parse/locate.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
-import { diagnosticAtDocument } from "./diagnostics.js";
+import { diagnosticAt } from "./diagnostics.js";
 
 /**
  * Unknown references shown at most (plan's stderr, the daemon's status): beyond, a count. A control plane that has
@@ -28,25 +29,45 @@ export interface ServiceReference {
 }
 
 /**
- * Online: the references the control plane cannot resolve either (`live` holds the subjects it has), one warning
- * each at its resource's document. Pure: the caller lists the control plane.
+ * The texts of a validated revision's files (validate/index.ts `ValidationResult.texts`): what an online warning
+ * locates its field in, long after the validation's own parse is gone. A reader, not data: what it reads from is its
+ * own (private) state, so two validations of one snapshot still compare equal.
  */
-export function unknownServiceReferences(references: readonly ServiceReference[], live: { has(subject: string): boolean }): Diagnostic[] {
-  return unresolvedServiceReferences(references, live).map(unknownServiceWarning);
+export interface FileTexts {
+  /** The texts of `files`, by path; a file it cannot give is left out of the answer. */
+  read(files: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 /**
- * The references neither the repository nor the control plane resolves, without their warnings: a command prints a
- * few of 50,000 (unknownServiceWarning), and building every warning's message was a tenth of a second and 10 MB.
+ * The references neither the repository nor the control plane resolves, without their warnings: a command shows a
+ * few of 50,000 (unknownServiceWarnings), and building every warning's message was a tenth of a second and 10 MB.
  */
 export function unresolvedServiceReferences(references: readonly ServiceReference[], live: { has(subject: string): boolean }): ServiceReference[] {
-  return references.filter(({ targets }) => !targets.some((target) => live.has(target)));
+  return references.filter((reference) => isUnresolved(reference, live));
 }
 
-/** The warning for an unresolved reference, at its resource's document. */
-export function unknownServiceWarning({ resource, targets, path }: ServiceReference): Diagnostic {
-  const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
-  return diagnosticAtDocument(resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
+/** Whether none of the subjects a reference may mean is among `live`'s. */
+export function isUnresolved({ targets }: ServiceReference, live: { has(subject: string): boolean }): boolean {
+  return !targets.some((target) => live.has(target));
+}
+
+/**
+ * The warnings shown of the unresolved `references` (in file order): the first UNKNOWN_REFERENCES_SHOWN, each at the
+ * line and column of the field that names the service, as offline diagnostics are. Only the few files they are in
+ * are read (`texts`) and parsed again, one at a time: validation located none of the tens of thousands of references
+ * it found, which would have parsed every file twice. A file `texts` cannot give (or none) leaves its warnings at
+ * their documents' start.
+ */
+export async function unknownServiceWarnings(references: readonly ServiceReference[], texts: FileTexts | undefined): Promise<Diagnostic[]> {
+  const shown = references.slice(0, UNKNOWN_REFERENCES_SHOWN);
+  const files = [...new Set(shown.flatMap(({ resource }) => (resource.source ? [resource.source.file] : [])))];
+  // A file that cannot be read again (a Git failure) costs its warnings their field's position, not the warnings.
+  const found = texts && files.length > 0 ? await texts.read(files).catch(() => undefined) : undefined;
+  const locator = new Locator((file) => found?.get(file));
+  return shown.map(({ resource, targets, path }) => {
+    const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
+    return diagnosticAt(locator, resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
+  });
 }
 
 /**

@@ -75,7 +75,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
         throw error;
       });
-      warnUnknownReferences(io, comparison);
+      await warnUnknownReferences(io, comparison, result.texts);
       checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
       const scoped = scopedComparison(comparison, scope, result.config);
       warnTakenAlong(io, scoped);

@@ -101,7 +101,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   const { backend } = await controlPlane.open(emulatedTarget(result.config));
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-    warnUnknownReferences(io, comparison);
+    await warnUnknownReferences(io, comparison, result.texts);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
     warnTakenAlong(io, scoped);
