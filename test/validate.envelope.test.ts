@@ -35,6 +35,46 @@ test("a Universal document whose mesh is a list or a mapping is an error at its 
   ]);
 });
 
+/**
+ * A name that is not a string: kumactl reads the envelope into ResourceMeta (`Name string`, go-v2.14.3
+ * pkg/core/resources/model/rest/v1alpha1/meta.go) through sigs.k8s.io/yaml (YAML to JSON, then encoding/json), which
+ * cannot fill it from a number, a boolean, a list or a mapping: UnmarshalCore refuses the whole document ("invalid
+ * meta type"), and the API server refuses a Kubernetes object whose metadata.name is not a string. So one error, at
+ * the name, naming the kind; the document is no resource, and nothing else is said of it (meshops said each such
+ * document's problems of `MeshTimeout/default/`, an empty name).
+ */
+test("a name that is not a string is one error at the name naming the kind, and the document no resource", () => {
+  const zoneReference = "spec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: MeshService\n        name: ledger\n      default:\n        idleTimeout: soon\n";
+  const result = validateSnapshot(
+    snapshot({
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "number.yaml": `type: MeshTimeout\nname: 123\nmesh: on\n${zoneReference}`,
+      "boolean.yaml": `type: MeshTimeout\nname: yes\nmesh: default\n${SPEC}`,
+      "list.yaml": `type: MeshTimeout\nname: [a]\nmesh: default\n${SPEC}`,
+      "mapping.yaml": "type: Mesh\nname:\n  first: a\n",
+      "kubernetes.yaml": `apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: 42\n  namespace: elsewhere\n  labels:\n    kuma.io/mesh: default\n${zoneReference}`,
+      "secret.yaml": "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata:\n  name: 7\n  namespace: kuma-system\ndata:\n  value: dGVzdA==\n",
+    }),
+  );
+  const said = result.diagnostics.filter((d) => d.file !== "mesh.yaml").map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} [${d.resource}] ${d.path} ${d.rule}: ${d.message}`);
+  const universal = (kind: string, found: string, goKind: string) =>
+    `a ${kind}'s name must be a string, found ${found}: kumactl refuses the document (invalid meta type: "json: cannot unmarshal ${goKind} into Go struct field ResourceMeta.name of type string")`;
+  const kubernetes = (kind: string, found: string) => `a ${kind}'s metadata.name must be a string, found ${found}: the API server refuses the object, whose ObjectMeta.name is a string`;
+  assert.deepEqual(said, [
+    `boolean.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "true", "bool")}; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it`,
+    `kubernetes.yaml:4:3 error [] metadata.name missing-name: ${kubernetes("MeshTimeout", "42")}`,
+    `list.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "a sequence", "array")}`,
+    `mapping.yaml:2:1 error [] name missing-name: ${universal("Mesh", "a mapping", "object")}`,
+    `number.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "123", "number")}`,
+    `secret.yaml:5:3 error [] metadata.name missing-name: ${kubernetes("Secret", "7")}`,
+  ]);
+  assert.deepEqual(
+    result.resources.map((r) => `${r.type}/${r.name}`),
+    ["Mesh/default"],
+    "no resource of a document whose name is not a string: no later rule sees it, nor do the counts",
+  );
+});
+
 test("a Universal policy with mesh: null is in mesh default, as its schema's default gives it", () => {
   // Left as it was by the check above (a null is an empty field, not a value of another type): a policy's schema
   // defaults mesh, and rest/unmarshaller.go runs that defaulting before the schema check. The kinds whose schema has

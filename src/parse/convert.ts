@@ -129,6 +129,8 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), unknownTypeSubject(typeName, value.mesh, value.name));
+  const undecodable = nameNotString(type.name, "universal", value.name);
+  if (undecodable) return undecodable;
   const name = typeof value.name === "string" ? value.name : "";
   // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
   // (resource_endpoints.go validateOriginForWrite), any other zone takes it, and on Global it is refused by the label rules.
@@ -246,6 +248,8 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     return fail(["kind"], "kubernetes-shape", `${type.name} is Universal only: on Kubernetes the control plane creates it from the Pod; write it in the Universal shape (type: ${type.name})`, "");
   }
   const metadata = isObject(value.metadata) ? value.metadata : {};
+  const undecodable = nameNotString(type.name, "kubernetes", metadata.name);
+  if (undecodable) return undecodable;
   const plainName = typeof metadata.name === "string" ? metadata.name : "";
   const written = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
   const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
@@ -416,6 +420,9 @@ function withAnnotations(conversion: Conversion, annotations: JsonValue | undefi
 
 /** A Kubernetes Secret of Kuma's type (src/kuma/secrets.ts says how the control plane reads one). */
 function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
+  const kind = kumaSecretKindOf(value.apiVersion, value.kind, value.type) ?? "Secret";
+  const undecodable = nameNotString(kind, "kubernetes", isObject(value.metadata) ? value.metadata.name : undefined);
+  if (undecodable) return undecodable;
   const read = secretFromKubernetes(value, options.systemNamespaces);
   const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
   const warnings = [...serverSetMetadata(read.serverSet, read.subject), ...serverFieldWarning(read.exported, read.subject)];
@@ -455,13 +462,38 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
         {
           sourcePath: format === "kubernetes" ? ["metadata", "name"] : ["name"],
           rule: "missing-name",
-          message: written === undefined || written === null ? "name is required" : written === "" ? "name cannot be empty" : `name must be a string, found ${describe(written)}`,
+          // A name of another type never gets here (nameNotString): the document is no resource.
+          message: written === "" ? "name cannot be empty" : "name is required",
           resource: subjectOf(resource),
         },
       ],
     };
   }
   return { resource, problems: [] };
+}
+
+/**
+ * A name written but not a string (a number, a boolean, a list, a mapping; null is none, said by missing-name as an
+ * absent one): kumactl reads a Universal document's envelope into ResourceMeta (`Name string`, go-v2.14.3
+ * pkg/core/resources/model/rest/v1alpha1/meta.go) through sigs.k8s.io/yaml, YAML to JSON then encoding/json, which
+ * cannot fill it and refuses the whole document (rest/unmarshaller.go UnmarshalCore: "invalid meta type"); the API
+ * server refuses a Kubernetes object whose metadata.name is not a string. So the document is no resource: one error
+ * at its name naming its kind, of no subject (it has no name to be known by, and `Type/mesh/` printed an empty one),
+ * and no later rule says anything else of it.
+ */
+function nameNotString(typeName: string, format: ResourceFormat, written: JsonValue | undefined): Conversion | undefined {
+  if (!isWrittenNotString(written)) return undefined;
+  if (format === "kubernetes") {
+    return fail(["metadata", "name"], "missing-name", `a ${typeName}'s metadata.name must be a string, found ${describe(written)}: the API server refuses the object, whose ObjectMeta.name is a string`, "");
+  }
+  const decoding = `json: cannot unmarshal ${goJsonKindOf(written)} into Go struct field ResourceMeta.name of type string`;
+  return fail(["name"], "missing-name", `a ${typeName}'s name must be a string, found ${describe(written)}: kumactl refuses the document (invalid meta type: ${JSON.stringify(decoding)})`, "");
+}
+
+/** How encoding/json's UnmarshalTypeError names the kind of JSON value it found. */
+function goJsonKindOf(value: Exclude<JsonValue, string | null>): string {
+  if (Array.isArray(value)) return "array";
+  return typeof value === "object" ? "object" : typeof value === "boolean" ? "bool" : "number";
 }
 
 /**

@@ -64,7 +64,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kubernetes-crd": "A Kubernetes-only kind (MeshGatewayInstance, MeshGatewayConfig, ContainerPatch) the API server would refuse against its CRD.",
   "kubernetes-only": "A Kubernetes-only kind: kubectl, Argo CD or Flux applies it, not meshops.",
   "unknown-service": "A reference to a MeshService neither the repository nor the control plane has.",
-  "missing-name": "The resource has no name.",
+  "missing-name": "The resource has no name, or one that is not a string.",
   schema: "The resource does not match its type's JSON schema (unknown fields, wrong types, invalid values).",
   semantic: "The control plane's own validators reject the resource.",
   "duplicate-resource": "Two documents define the same Type/mesh/name.",
