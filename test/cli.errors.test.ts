@@ -3,6 +3,7 @@
  * stack trace only with --debug. And `meshops --version`. The CLI runs in-process on real files, ports and locks.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -258,4 +259,25 @@ test("--listen with a port out of range or no port: one line from cp and watch a
   }
   const run = await runCli(["watch", "--repo", projectRoot, "--path", "sample-repo", "--state-dir", path.join(work, "listen-watch"), "--log-level", "silent", "--listen", "127.0.0.1:70000"], work);
   assertOneLine(run, /^meshops: --listen must be host:port \(a port from 0 to 65535\), got 127\.0\.0\.1:70000$/m);
+});
+
+test("a reader that stops early (`meshops render | head`): the rest of the output is dropped quietly, with the command's exit code", { timeout: 60_000 }, async () => {
+  const repo = tempRepo("meshops-cli-errors-pipe-");
+  try {
+    // Far more than a pipe holds (64 KiB): the write is still going on when head has its bytes and leaves.
+    const timeouts = Array.from({ length: 400 }, (_, i) => `type: MeshTimeout\nname: timeout-${i}\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: ${i + 1}s}\n`);
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "timeouts.yaml": timeouts.join("---\n") });
+    // The pipeline as a user types it; bash reports meshops' own exit code (PIPESTATUS), not head's.
+    const pipeline = '"$0" "$1" render --format json | head -c 100 >/dev/null; exit "${PIPESTATUS[0]}"';
+    const run = spawnSync("bash", ["-c", pipeline, process.execPath, path.join(projectRoot, "bin", "meshops.js")], {
+      cwd: repo.dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    });
+    assert.doesNotMatch(run.stderr, /EPIPE|Unhandled 'error' event|\n\s+at /);
+    assert.equal(run.stderr, "");
+    assert.equal(run.status, 0);
+  } finally {
+    repo.cleanup();
+  }
 });

@@ -15,7 +15,26 @@ export interface CliIo {
   readonly ask?: (question: string) => Promise<string | undefined>;
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), ask: askOnTerminal });
+export const processIo = (): CliIo => {
+  dropOutputOnClosedPipe(process.stdout);
+  dropOutputOnClosedPipe(process.stderr);
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), ask: askOnTerminal };
+};
+
+const quieted = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * A reader that leaves early (`meshops render | head`) closes the pipe: what is left to print has nowhere to go and is
+ * dropped, as by any Unix tool, instead of the process dying on an unhandled EPIPE with a stack trace. The command
+ * runs to its end and exits with its own code. Any other write error is thrown as before.
+ */
+function dropOutputOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (quieted.has(stream)) return;
+  quieted.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
 
 /** Asks on the terminal (the question on stderr, so stdout stays the command's output); nobody to ask without one. */
 async function askOnTerminal(question: string): Promise<string | undefined> {
