@@ -184,6 +184,27 @@ describe("mistakes caught", () => {
     );
   });
 
+  test("a {mesh} or {namespace} segment followed by / is a folder: a file beside the tenant folders is bound to no mesh and given no namespace", async () => {
+    // README's meshops.yaml example: `meshes/{mesh}/**` and `apps/{namespace}/**`. `**` also matches nothing, but
+    // meshes/shop.yaml is no folder of mesh "shop.yaml", nor apps/web.yaml one of namespace "web.yaml".
+    const config = 'tenancy:\n  - name: tenant-folders\n    path: "meshes/{mesh}/**"\nnamespaces:\n  - path: "apps/{namespace}/**"\n';
+    const retry = (name: string) =>
+      `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n  labels: {kuma.io/mesh: shop}\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {http: {numRetries: 3}}\n`;
+    const dir = repoWith({
+      "meshops.yaml": config,
+      "meshes/shop.yaml": MESH,
+      "meshes/shop/timeout.yaml": TIMEOUT,
+      "apps/shared.yaml": retry("shared"),
+      "apps/payments/retry.yaml": retry("ledger"),
+    });
+    const json = await validateJson(dir);
+    assert.deepEqual(json.report.diagnostics.filter((d) => d.severity === "error"), [], JSON.stringify(json.report.diagnostics));
+    assert.equal(json.code, 0);
+    const rendered = await runCli(["render", "--format", "json"], dir);
+    const names = (JSON.parse(rendered.stdout) as { type: string; name: string }[]).filter((r) => r.type === "MeshRetry").map((r) => r.name);
+    assert.deepEqual(names.sort(), ["ledger.payments", "mesh-retry-all-shop", "shared"]);
+  });
+
   test("did you mean: a mesh name, a meshops.yaml key", async () => {
     const dir = repoWith({ "meshops.yaml": "exlcude: [helm]\n", "mesh.yaml": MESH, "timeout.yaml": TIMEOUT.replace("mesh: shop", "mesh: shpo") });
     const json = await validateJson(dir);

@@ -10,12 +10,16 @@ import picomatch from "picomatch";
 const CAPTURES = { mesh: "MESHOPSMESHSEGMENTTOKEN", namespace: "MESHOPSNAMESPACESEGMENTTOKEN" } as const;
 export type PathCapture = keyof typeof CAPTURES;
 
-/** Compiles a pattern; when it holds `{mesh}` (or `{namespace}`), the match's group of that name is that folder's name. */
+/**
+ * Compiles a pattern; when it holds `{mesh}` (or `{namespace}`), the match's group of that name is that folder's name.
+ * Followed by `/`, the segment is a folder: `meshes/{mesh}/**` does not take meshes/shop.yaml as a folder of mesh
+ * "shop.yaml", although `**` alone would also match nothing after it.
+ */
 export function compilePathPattern(pattern: string): RegExp {
   let tokenized = pattern;
-  for (const [name, token] of Object.entries(CAPTURES)) tokenized = tokenized.split(`{${name}}`).join(token);
+  for (const [name, token] of Object.entries(CAPTURES)) tokenized = tokenized.split(`{${name}}/`).join(`${token}FOLDER/`).split(`{${name}}`).join(token);
   let source = picomatch.makeRe(tokenized, { dot: true }).source;
-  for (const [name, token] of Object.entries(CAPTURES)) source = source.split(token).join(`(?<${name}>[^/]+)`);
+  for (const [name, token] of Object.entries(CAPTURES)) source = source.split(`${token}FOLDER`).join(`(?<${name}>[^/]+)(?=/)`).split(token).join(`(?<${name}>[^/]+)`);
   return new RegExp(source);
 }
 
