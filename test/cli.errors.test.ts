@@ -197,6 +197,21 @@ test("a repository without commits says so and how to go on, not 'cannot resolve
   }
 });
 
+test("watch on a folder outside Git, or on a repository without commits, says that, not 'HEAD is detached' or 'no branch main'", async () => {
+  const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-no-git-"));
+  const repo = tempRepo("meshops-cli-errors-watch-empty-");
+  try {
+    const watch = (dir: string) => runCli(["watch", "--repo", dir, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "watch-no-repo"), "--log-level", "silent"], work);
+    // As validate says it (one owner: source/git.ts), Git's own words after it.
+    assertOneLine(await watch(outside), new RegExp(`^meshops: ${outside} is not inside a Git working copy: fatal: not a git repository`, "m"));
+    writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
+    assertOneLine(await watch(repo.dir), new RegExp(`^meshops: ${repo.dir}: the repository has no commits yet: commit the configuration, then start watch$`, "m"));
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+    repo.cleanup();
+  }
+});
+
 test("a control plane that refuses the connection: the reason said once, not repeated from the error's cause", async () => {
   const closed = await busyPort();
   await closed.close();

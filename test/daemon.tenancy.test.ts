@@ -126,7 +126,7 @@ test("a detached HEAD or a branch the repository lacks is refused at start, in o
     git(detached.dir, "checkout", "-q", "--detach", "HEAD");
     const run = await runCli(["watch", "--repo", detached.dir, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "detached-cp")], work);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^meshops: \/\S+: HEAD is detached \(or not a Git working copy\): pass --branch to say which branch to follow\n$/);
+    assert.match(run.stderr, /^meshops: \/\S+: HEAD is detached: pass --branch to say which branch to follow\n$/);
     const missing = await runCli(["watch", "--repo", detached.dir, "--branch", "nope", "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "detached-cp")], work);
     assert.equal(missing.code, 1, missing.stderr);
     assert.match(missing.stderr, /^meshops: \/\S+: no branch nope to follow \(--branch\)\n$/);

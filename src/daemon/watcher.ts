@@ -10,6 +10,7 @@
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import { simpleGit } from "simple-git";
+import { hasNoCommits, repositoryRoot } from "../source/git.js";
 import { SourceError } from "../source/types.js";
 import type { Logger } from "./logger.js";
 import type { Trigger } from "./queue.js";
@@ -43,16 +44,19 @@ export class LocalRepository implements RevisionSource {
   static async open(options: { dir: string; branch?: string; log: Logger }): Promise<LocalRepository> {
     const dir = path.resolve(options.dir);
     const git = simpleGit({ baseDir: dir });
+    // A folder outside Git, no git on PATH, a checkout of another user's: said as every command says them.
+    await repositoryRoot(git, dir);
     let branch = options.branch;
     if (branch === undefined) {
       const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
-      if (current === "") throw new SourceError(`${dir}: HEAD is detached (or not a Git working copy): pass --branch to say which branch to follow`);
+      if (current === "") throw new SourceError(`${dir}: HEAD is detached: pass --branch to say which branch to follow`);
       branch = current;
     }
     const exists = await git.raw(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`]).then(
       (out) => out.trim() !== "",
       () => false,
     );
+    if (!exists && (await hasNoCommits(git))) throw new SourceError(`${dir}: the repository has no commits yet: commit the configuration, then start watch`);
     if (!exists) throw new SourceError(`${dir}: no branch ${branch} to follow (--branch)`);
     return new LocalRepository({ dir, branch, log: options.log });
   }

@@ -283,7 +283,7 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
 const NO_COMMITS = "the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE";
 
 /** A repository just made with `git init`: no ref names a commit (git's own answer, "Needed a single revision", says nothing of it). */
-async function hasNoCommits(git: SimpleGit): Promise<boolean> {
+export async function hasNoCommits(git: SimpleGit): Promise<boolean> {
   return git.raw(["rev-list", "--all", "--max-count=1"]).then((answer) => answer.trim() === "", () => false);
 }
 
