@@ -212,7 +212,7 @@ test("watch on a folder outside Git, or on a repository without commits, says th
   }
 });
 
-test("a control plane that refuses the connection: the reason said once, not repeated from the error's cause", async () => {
+test("a control plane that refuses the connection: the reason said once, not repeated from the error's cause, and what to do", async () => {
   const closed = await busyPort();
   await closed.close();
   const repo = tempRepo("meshops-cli-errors-refused-");
@@ -220,7 +220,7 @@ test("a control plane that refuses the connection: the reason said once, not rep
     commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
     const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", `http://127.0.0.1:${closed.port}`, "--request-timeout", "1s"], work);
     // The first of the requests put on the wire at once to fail (GET / or GET /_resources) is the one said.
-    assertOneLine(run, new RegExp(`^meshops: GET /\\S*: GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}$`, "m"));
+    assertOneLine(run, new RegExp(`^meshops: GET /\\S*: GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}: nothing listens there: start the control plane, or give --cp-url its API address$`, "m"));
   } finally {
     repo.cleanup();
   }

@@ -462,7 +462,7 @@ export class KumaHttpBackend implements Backend {
       if (!retryable || !canRetry) {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
         throw new BackendError(
-          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${describeNetworkError(failure, this.#timeoutMs)}`),
+          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${describeNetworkError(failure, this.#timeoutMs)}${this.#nextStep(failure)}`),
           { retryable, cause: failure },
         );
       }
@@ -556,6 +556,12 @@ export class KumaHttpBackend implements Backend {
   }
 
   /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
+  /** What to do when nothing listens at the address (through a proxy, the address refused may be the proxy's). */
+  #nextStep(failure: unknown): string {
+    if (this.#proxy !== undefined || errorCode(failure) !== "ECONNREFUSED") return "";
+    return ": nothing listens there: start the control plane, or give --cp-url its API address";
+  }
+
   #through(): string {
     return this.#proxy === undefined ? "" : ` through the proxy ${withoutCredentials(this.#proxy.href)}`;
   }
