@@ -226,6 +226,20 @@ test("a control plane that refuses the connection: the reason said once, not rep
   }
 });
 
+test("a --cp-url without http:// (127.0.0.1:5681, localhost:5681) says what to write", async () => {
+  const repo = tempRepo("meshops-cli-errors-scheme-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    for (const address of ["127.0.0.1:5681", "localhost:5681"]) {
+      const expected = new RegExp(`^meshops: --cp-url ${address.replace(/\./g, "\\.")} has no scheme: write http://${address.replace(/\./g, "\\.")} \\(or https://\\)$`, "m");
+      assertOneLine(await runCli(["plan", "--repo", repo.dir, "--cp-url", address], work), expected);
+      assertOneLine(await runCli(["export", "--cp-url", address, "--out", path.join(work, "scheme-export")], work), expected);
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("export --out a file, or a path below one: one line, not 'unexpected error: ENOTDIR'", async () => {
   const file = path.join(work, "export-out-file");
   writeFileSync(file, "not a folder\n");

@@ -149,6 +149,8 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
 
 /** openControlPlane over HTTP: nothing it does waits, so a bad flag throws at once. */
 function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): OpenedControlPlane {
+  // `localhost:5681` parses as a URL of scheme "localhost:", and `127.0.0.1:5681` as none: both mean http://.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cpUrl)) throw new UsageError(`--cp-url ${cpUrl} has no scheme: write http://${cpUrl} (or https://)`);
   let url: URL;
   try {
     url = new URL(cpUrl);
