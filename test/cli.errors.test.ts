@@ -197,13 +197,30 @@ test("a repository without commits says so and how to go on, not 'cannot resolve
   }
 });
 
+test("a folder outside Git (a first try, an Argo CD source without .git): commit it, or read it as it is with --ref WORKTREE", async () => {
+  const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-outside-"));
+  try {
+    writeFileSync(path.join(outside, "mesh.yaml"), "type: Mesh\nname: default\n");
+    for (const command of [["validate"], ["render"], ["plan", "--state-dir", path.join(work, "outside-git")]]) {
+      assertOneLine(
+        await runCli([...command, "--repo", outside], work),
+        new RegExp(`^meshops: ${outside} is not inside a Git working copy: commit the configuration to Git, or read the files as they are with --ref WORKTREE$`, "m"),
+      );
+    }
+    const worktree = await runCli(["validate", "--repo", outside, "--ref", "WORKTREE"], work);
+    assert.equal(worktree.code, 0, worktree.stderr);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
+});
+
 test("watch on a folder outside Git, or on a repository without commits, says that, not 'HEAD is detached' or 'no branch main'", async () => {
   const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-no-git-"));
   const repo = tempRepo("meshops-cli-errors-watch-empty-");
   try {
     const watch = (dir: string) => runCli(["watch", "--repo", dir, "--listen", "127.0.0.1:0", "--state-dir", path.join(work, "watch-no-repo"), "--log-level", "silent"], work);
-    // As validate says it (one owner: source/git.ts), Git's own words after it.
-    assertOneLine(await watch(outside), new RegExp(`^meshops: ${outside} is not inside a Git working copy: fatal: not a git repository`, "m"));
+    // As validate says it (one owner: source/git.ts), with watch's way on.
+    assertOneLine(await watch(outside), new RegExp(`^meshops: ${outside} is not inside a Git working copy: give --repo a Git working copy, or a repository's URL$`, "m"));
     writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
     assertOneLine(await watch(repo.dir), new RegExp(`^meshops: ${repo.dir}: the repository has no commits yet: commit the configuration, then start watch$`, "m"));
   } finally {

@@ -45,7 +45,7 @@ export class LocalRepository implements RevisionSource {
     const dir = path.resolve(options.dir);
     const git = simpleGit({ baseDir: dir });
     // A folder outside Git, no git on PATH, a checkout of another user's: said as every command says them.
-    await repositoryRoot(git, dir);
+    await repositoryRoot(git, dir, "give --repo a Git working copy, or a repository's URL");
     let branch = options.branch;
     if (branch === undefined) {
       const current = (await git.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();

@@ -225,14 +225,15 @@ async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<
       return { topLevel, commit };
     }
   }
-  const topLevel = await repositoryRoot(git, dir);
+  const topLevel = await repositoryRoot(git, dir, "commit the configuration to Git, or read the files as they are with --ref WORKTREE");
   return { topLevel, commit: await resolveCommit(git, ref) };
 }
 
 /** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
 const topLevels = new Map<string, string>();
 
-export async function repositoryRoot(git: SimpleGit, dir: string): Promise<string> {
+/** The top level of the working copy `dir` is in; outside one, the error says `wayOn` (what the caller's user can do). */
+export async function repositoryRoot(git: SimpleGit, dir: string, wayOn?: string): Promise<string> {
   const known = topLevels.get(dir);
   if (known) return known;
   try {
@@ -240,19 +241,22 @@ export async function repositoryRoot(git: SimpleGit, dir: string): Promise<strin
     topLevels.set(dir, topLevel);
     return topLevel;
   } catch (cause) {
-    throw new SourceError(...notARepository(dir, cause));
+    throw new SourceError(...notARepository(dir, cause, wayOn));
   }
 }
 
 /**
  * Why Git would not name a top level. A checkout owned by another user (a CI container's, a volume's) is refused by
- * Git's safe.directory check, which "not inside a Git working copy" would hide.
+ * Git's safe.directory check, which "not inside a Git working copy" would hide. Git's own words are kept as the cause
+ * unless they only say the same ("not a git repository").
  */
-function notARepository(dir: string, cause: unknown): [string, ErrorOptions?] {
+function notARepository(dir: string, cause: unknown, wayOn: string | undefined): [string, ErrorOptions?] {
   const said = cause instanceof Error ? cause.message : String(cause);
   if (/spawn git ENOENT/.test(said)) return [GIT_MISSING];
   const refused = refusedAsAnotherUsers(dir, said);
-  return refused === undefined ? [`${dir} is not inside a Git working copy`, { cause }] : [refused];
+  if (refused !== undefined) return [refused];
+  const message = `${dir} is not inside a Git working copy${wayOn ? `: ${wayOn}` : ""}`;
+  return /not a git repository/i.test(said) ? [message] : [message, { cause }];
 }
 
 const GIT_MISSING = "git is not on PATH: meshops reads the repository with the git command; install Git, or add its folder to PATH";
