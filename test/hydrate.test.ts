@@ -151,6 +151,10 @@ test("hydrate without a remote: the local branch, compare-and-swap; never the br
   const worktree = await runCli(["hydrate", "--branch", "rendered", "--ref", "WORKTREE", "--path", "config"], source);
   assert.equal(worktree.code, 1);
   assert.equal(worktree.stderr, "meshops: hydrate commits what a source commit renders: --ref WORKTREE has no commit\n");
+  // Nor does its help offer WORKTREE, as the other commands' does.
+  const help = await runCli(["hydrate", "--help"], source);
+  assert.match(help.stdout, /^ {2}--ref <rev> +the source commit to render/m);
+  assert.doesNotMatch(help.stdout, /WORKTREE for uncommitted files/);
   const option = await runCli(["hydrate", "--branch", "rendered", "--remote=--upload-pack=touch x", "--path", "config"], source);
   assert.equal(option.stderr, "meshops: --remote --upload-pack=touch x: not a remote name or URL\n", "a remote never reads as an option of Git's");
 });

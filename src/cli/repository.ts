@@ -32,12 +32,15 @@ export interface RepositoryOptions {
   readonly sopsPgpKeyFile?: string;
 }
 
-/** The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). */
-export function addRepositoryOptions(command: Command): Command {
+/**
+ * The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). `refHelp` is for
+ * a command that reads only commits (hydrate), whose help must not offer WORKTREE.
+ */
+export function addRepositoryOptions(command: Command, refHelp = "revision to read; WORKTREE for uncommitted files"): Command {
   command
     .option("--repo <dir>", "a directory inside the Git working copy holding the configuration", ".")
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
-    .option("--ref <rev>", "revision to read; WORKTREE for uncommitted files", "HEAD")
+    .option("--ref <rev>", refHelp, "HEAD")
     .addOption(maxFileSizeOption());
   return addValidationOptions(command)
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
