@@ -257,6 +257,17 @@ test("a --cp-url without http:// (127.0.0.1:5681, localhost:5681) says what to w
   }
 });
 
+test("export of a --state-dir that holds no control plane (a typo, the wrong folder) is one line, not an empty export, and creates nothing", async () => {
+  const stateDir = path.join(work, "no-such-state");
+  const out = path.join(work, "export-of-nothing");
+  assertOneLine(
+    await runCli(["export", "--state-dir", stateDir, "--out", out], work),
+    new RegExp(`^meshops: --state-dir ${stateDir} holds no control plane \\(no state\\.json\\): give the state directory meshops cp, apply or watch wrote, or --cp-url$`, "m"),
+  );
+  assert.equal(existsSync(stateDir), false, "export reads only: no state directory is made");
+  assert.equal(existsSync(out), false);
+});
+
 test("export --out a file, or a path below one: one line, not 'unexpected error: ENOTDIR'", async () => {
   const file = path.join(work, "export-out-file");
   writeFileSync(file, "not a folder\n");

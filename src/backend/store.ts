@@ -20,6 +20,6 @@ export { ControlPlaneStore, DEFAULT_ZONE, openStore } from "./local/store.js";
 export { LocalBackend } from "./local/backend.js";
 export type { ApiProblem, DeleteOutcome, ListOutcome, ListQuery, PutOutcome } from "./local/problems.js";
 export { METHOD_NOT_ALLOWED, problemJson } from "./local/problems.js";
-export { JournalDamagedError, StorageFailure } from "./local/journal.js";
+export { JournalDamagedError, STATE_FILE, StorageFailure } from "./local/journal.js";
 export type { HealthOptions } from "./local/journal.js";
 export { StateDirectoryInUseError } from "./local/lock.js";

@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
 import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
 import { readAhead } from "../backend/readAhead.js";
 import { TokenFile } from "../backend/tokenFile.js";
-import { JournalDamagedError, LocalBackend, openStore, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
+import { JournalDamagedError, LocalBackend, openStore, STATE_FILE, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
@@ -71,6 +72,8 @@ export interface OpenSettings {
   readonly retries?: number;
   /** --token-file changed and was read again (the token is never passed). */
   readonly onTokenChange?: () => void;
+  /** A command that only reads (export): a state directory without a control plane is a mistake, not a new one. */
+  readonly existing?: boolean;
 }
 
 export interface OpenedControlPlane {
@@ -131,8 +134,12 @@ export async function openStateDirectory(stateDir: string, options: StoreOptions
 /** The one way every command and the daemon open the control plane: --cp-url over HTTP, else the embedded one. */
 export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): Promise<OpenedControlPlane> {
   if (!options.cpUrl) {
+    const stateDir = path.resolve(io.cwd, options.stateDir);
+    if (settings.existing && !existsSync(path.join(stateDir, STATE_FILE))) {
+      throw new UsageError(`--state-dir ${options.stateDir} holds no control plane (no ${STATE_FILE}): give the state directory meshops cp, apply or watch wrote, or --cp-url`);
+    }
     const store = await openStateDirectory(options.stateDir, {
-      stateDir: path.resolve(io.cwd, options.stateDir),
+      stateDir,
       ...(settings.version ? { version: settings.version } : {}),
       ...(settings.product ? { product: settings.product } : {}),
       ...(settings.skipDefaultMeshCreation ? { skipMeshCreation: true } : {}),

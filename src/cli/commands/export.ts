@@ -55,7 +55,7 @@ export function exportCommand(io: CliIo, setExit: (code: number) => void): Comma
     const entries = await entriesOf(out, options.out);
     if (!options.force && entries.length > 0) throw new UsageError(`--out ${options.out} is not empty; choose an empty directory or pass --force`);
     // Read only: an embedded control plane is not given a Mesh default it does not hold (a real one creates it at start).
-    const { backend } = await openControlPlane(options, io, { version: undefined, skipDefaultMeshCreation: true });
+    const { backend } = await openControlPlane(options, io, { version: undefined, skipDefaultMeshCreation: true, existing: true });
     let exported;
     try {
       const [info, types] = await Promise.all([backend.info(), backend.types()]);
