@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { startControlPlaneServer } from "../../cp/server.js";
@@ -61,6 +62,13 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
         throw new UsageError(`refusing to serve the control plane on ${options.listen} without --token-file: anyone who reaches it could write. Add --token-file, or --insecure to accept that`);
       }
       const warn = (message: string) => io.stderr.write(`meshops cp: ${message}\n`);
+      if (!options.recover) {
+        // Before the state directory is opened: a busy address must not leave a new one behind, made as Universal
+        // (which would refuse a retry with --mode kubernetes).
+        await tryListening(host, port).catch((cause: unknown) => {
+          throw new UsageError(`cannot serve on --listen ${options.listen}`, { cause });
+        });
+      }
       const store = await openStateDirectory(options.stateDir, {
         stateDir: path.resolve(io.cwd, options.stateDir),
         // Unless given, what the state directory was created as (a real control plane runs its own version).
@@ -102,4 +110,14 @@ export function cpCommand(io: CliIo, setExit: (code: number) => void, untilSigna
 /** Loopback addresses and localhost: only this machine can connect. */
 function isLoopback(host: string): boolean {
   return host === "localhost" || /^127\./.test(host) || host === "::1";
+}
+
+/** Listens on the address and closes again at once: whether the server will be able to (the address is free). */
+async function tryListening(host: string, port: number): Promise<void> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(port, host, resolve);
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
