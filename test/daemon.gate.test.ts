@@ -77,6 +77,10 @@ test("an error about a resource of a 200,000-character name blocks its mesh; the
   const logged = lines.map((l) => JSON.parse(l) as { event: string; resource?: string; msg: string }).filter((l) => l.event === "validation.error");
   assert.deepEqual(logged.map((l) => [l.resource, l.msg]), [[`MeshTimeout/shop/${"n".repeat(43)}… (200017 characters)`, `f.yaml:3:1: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`]]);
   assert.equal(diagnostics[0]?.resource, `MeshTimeout/shop/${name}`, "the diagnostic itself keeps its resource whole");
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l) as { event: string; msg: string }).filter((l) => l.event === "validation.failed").map((l) => l.msg),
+    ["revision c10000000000 has 1 error: nothing applied"],
+  );
 });
 
 test("an invalid mesh keeps what the last target had there; one the last target lacks cannot be planned", () => {

@@ -11,6 +11,7 @@ import { approvalRemedy } from "./gate.js";
 import type { Logger } from "./logger.js";
 import { takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
+import { plural } from "../report/common.js";
 
 export interface EventLogOptions {
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
@@ -43,7 +44,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         log.warn(
           { event: "validation.failed", revision, errors: errors.length, kept: event.kept },
-          `revision ${shortRevisionOrNone(revision)} has ${errors.length} errors: ${event.kept === revision ? "applied to the meshes they are not in" : "nothing applied"}`,
+          `revision ${shortRevisionOrNone(revision)} has ${plural(errors.length, "error")}: ${event.kept === revision ? "applied to the meshes they are not in" : "nothing applied"}`,
         );
         return;
       }
