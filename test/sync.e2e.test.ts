@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -204,8 +204,15 @@ test("the token never appears in any output", () => {
 test("a wrong token is a clear error that does not print it", async () => {
   const run = await runCli(["plan", "--cp-url", server.url], repo.dir, { MESHOPS_CP_TOKEN: "wrong-token-123" });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /token/i);
+  assert.match(run.stderr, /the control plane refused the token from MESHOPS_CP_TOKEN \(invalid or expired\)/);
   assert.ok(!run.stderr.includes("wrong-token-123"));
+  const file = path.join(repo.dir, "..", `${path.basename(repo.dir)}-token`);
+  writeFileSync(file, "wrong-token-456\n");
+  const fromFile = await runCli(["plan", "--cp-url", server.url, "--token-file", file], repo.dir, {});
+  assert.equal(fromFile.code, 1);
+  assert.ok(fromFile.stderr.includes(`the control plane refused the token from --token-file ${file} (invalid or expired)`), fromFile.stderr);
+  assert.ok(!fromFile.stderr.includes("wrong-token-456"));
+  unlinkSync(file);
 });
 
 test("against a Kuma 3.x control plane, skipCreatingInitialPolicies is never sent and meshops creates the defaults", async () => {

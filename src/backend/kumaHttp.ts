@@ -562,6 +562,11 @@ export class KumaHttpBackend implements Backend {
     return ": nothing listens there: start the control plane, or give --cp-url its API address";
   }
 
+  /** " from --token-file …" when the token's source says where it comes from. */
+  #tokenOrigin(): string {
+    return this.#tokens.origin === undefined ? "" : ` from ${this.#tokens.origin}`;
+  }
+
   #through(): string {
     return this.#proxy === undefined ? "" : ` through the proxy ${withoutCredentials(this.#proxy.href)}`;
   }
@@ -584,8 +589,8 @@ export class KumaHttpBackend implements Backend {
         this.#tokens.current() === undefined
           ? "the control plane requires a token with access to this resource (--token-file or MESHOPS_CP_TOKEN)"
           : status === 401
-            ? "the control plane refused the token (invalid or expired)"
-            : "the control plane refused the token: it does not grant access to this resource";
+            ? `the control plane refused the token${this.#tokenOrigin()} (invalid or expired)`
+            : `the control plane refused the token${this.#tokenOrigin()}: it does not grant access to this resource`;
       return new BackendError(`${subject}: ${method} refused (${head}): ${why}`, options);
     }
     if (status === 405 && (method === "PUT" || method === "DELETE")) {
@@ -628,10 +633,11 @@ function subjectFor(route: TypeRoute, key: ResourceKey): string {
 }
 
 /** A token given once (a flag, an environment variable): it never changes. */
-function fixedToken(value: string | undefined): TokenSource {
+/** A token that never changes (`origin`: where it comes from, for messages). */
+export function fixedToken(value: string | undefined, origin?: string): TokenSource {
   const token = value === undefined || value.trim() === "" ? undefined : value.trim();
   if (token !== undefined && /[\r\n]/.test(token)) throw new BackendError("the control plane token contains a line break");
-  return { current: () => token, refresh: () => false };
+  return { current: () => token, refresh: () => false, ...(origin !== undefined ? { origin } : {}) };
 }
 
 function readCa(caFile: string): string {

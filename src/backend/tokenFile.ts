@@ -15,6 +15,8 @@ export interface TokenSource {
   current(): string | undefined;
   /** Looks again at once (the server answered 401); true when the token changed. */
   refresh(): boolean;
+  /** Where the token comes from, for a message about a refused one (`--token-file /run/token`, `MESHOPS_CP_TOKEN`). */
+  readonly origin?: string;
 }
 
 export interface TokenFileOptions {
@@ -38,8 +40,11 @@ export class TokenFile implements TokenSource {
   #problem: string | undefined;
 
   /** Reads the file now: a token file that cannot be read at start is an error, not a later surprise. */
+  readonly origin: string;
+
   constructor(path: string, options: TokenFileOptions = {}) {
     this.#path = path;
+    this.origin = `--token-file ${path}`;
     this.#options = options;
     this.#checkEveryMs = options.checkEveryMs ?? 1_000;
     this.#now = options.now ?? Date.now;

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { KumaHttpBackend, type RequestEvent } from "../backend/kumaHttp.js";
+import { KumaHttpBackend, fixedToken, type RequestEvent } from "../backend/kumaHttp.js";
 import { readAhead } from "../backend/readAhead.js";
-import { TokenFile } from "../backend/tokenFile.js";
+import { TokenFile, type TokenSource } from "../backend/tokenFile.js";
 import { JournalDamagedError, LocalBackend, openStore, STATE_FILE, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
@@ -164,7 +164,7 @@ function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: C
   } catch {
     throw new UsageError(`--cp-url is not a URL: ${cpUrl}`);
   }
-  const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : io.env.MESHOPS_CP_TOKEN?.trim();
+  const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : environmentToken(io.env.MESHOPS_CP_TOKEN);
   let proxy: URL | undefined;
   try {
     proxy = proxyFor(url, io.env);
@@ -255,6 +255,11 @@ export function warnTakeovers(io: CliIo, plan: Pick<Plan, "changes">, instance: 
 }
 
 const TAKEOVERS_SHOWN = 20;
+
+/** MESHOPS_CP_TOKEN's token, if it holds one. */
+function environmentToken(value: string | undefined): TokenSource | undefined {
+  return value === undefined || value.trim() === "" ? undefined : fixedToken(value, "MESHOPS_CP_TOKEN");
+}
 
 function openTokenFile(file: string, io: CliIo, settings: OpenSettings): TokenFile {
   const warn = settings.onWarning ?? ((message: string) => io.stderr.write(`meshops: ${message}\n`));
