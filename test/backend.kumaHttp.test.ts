@@ -855,7 +855,7 @@ describe("TLS", () => {
     const events: RequestEvent[] = [];
     const untrusted = track(new KumaHttpBackend({ baseUrl: s.url, retryBaseMs: 1, onRequest: (e) => events.push(e) }), cleanups);
     const error = await rejection(untrusted.info());
-    assert.match(error.message, /^GET \/: GET https:\/\/127\.0\.0\.1:\d+\/ failed: TLS: .*--ca-file/);
+    assert.match(error.message, /^the control plane's version: GET https:\/\/127\.0\.0\.1:\d+\/ failed: TLS: .*--ca-file/);
     assert.equal(error.retryable, false);
     assert.equal(events.length, 1, "a certificate error is not retried");
   });

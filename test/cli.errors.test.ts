@@ -238,7 +238,7 @@ test("a control plane that refuses the connection: the reason said once, not rep
     commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
     const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", `http://127.0.0.1:${closed.port}`, "--request-timeout", "1s"], work);
     // The first of the requests put on the wire at once to fail (GET / or GET /_resources) is the one said.
-    assertOneLine(run, new RegExp(`^meshops: GET /\\S*: GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}: nothing listens there: start the control plane, or give --cp-url its API address$`, "m"));
+    assertOneLine(run, new RegExp(`^meshops: the control plane's (version|resource types): GET http://127\\.0\\.0\\.1:${closed.port}/\\S* failed after \\d+ attempts: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port}: nothing listens there: start the control plane, or give --cp-url its API address$`, "m"));
   } finally {
     repo.cleanup();
   }

@@ -196,7 +196,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   async info(): Promise<ServerInfo> {
-    const subject = "GET /";
+    const subject = "the control plane's version";
     // The first request to a URL: a wrong one (another server, a path that is no API) is said as such, its page not quoted.
     const notKuma = (what: string) => new BackendError(`${subject}: ${what}: not a Kuma control plane's API; is the URL ${this.baseUrl} right?`);
     const res = await this.#request("GET", "/", subject);
@@ -233,7 +233,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   async types(): Promise<readonly TypeInfo[]> {
-    const subject = "GET /_resources";
+    const subject = "the control plane's resource types";
     const body = asObject(await this.#getJson("/_resources", subject));
     const resources = body?.resources;
     if (!Array.isArray(resources)) throw new BackendError(`${subject}: the answer has no "resources" list`);
@@ -601,7 +601,8 @@ export class KumaHttpBackend implements Backend {
       );
     }
     if (status === 407) {
-      return new BackendError(`${subject}: ${method} refused (${head}) by the proxy${this.#through()}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
+      const proxy = this.#proxy === undefined ? "" : ` ${withoutCredentials(this.#proxy.href)}`;
+      return new BackendError(`${subject}: ${method} refused (${head}) by the proxy${proxy}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
     }
     const verb = retryable ? "failed" : "refused";
     if (problem) {
