@@ -860,6 +860,16 @@ describe("TLS", () => {
     assert.equal(events.length, 1, "a certificate error is not retried");
   });
 
+  test("https:// to a control plane that speaks plain HTTP says so, not OpenSSL's record-layer text", async () => {
+    const s = await server((req, res) => json(res, 200, { product: "Kuma", version: "2.14.3" }));
+    const events: RequestEvent[] = [];
+    const backend = track(new KumaHttpBackend({ baseUrl: s.url.replace(/^http:/, "https:"), retryBaseMs: 1, onRequest: (e) => events.push(e) }), cleanups);
+    const error = await rejection(backend.info());
+    assert.match(error.message, /^the control plane's version: GET https:\/\/127\.0\.0\.1:\d+\/ failed: TLS: the server does not answer in TLS: if it serves plain HTTP, write its address with http:\/\//);
+    assert.doesNotMatch(error.message, /ssl3|openssl|0A00010B/i);
+    assert.equal(events.length, 1, "not retried: the answer will not change");
+  });
+
   test("a CA file that cannot be read fails at construction with its path", () => {
     assert.throws(
       () => new KumaHttpBackend({ baseUrl: "https://127.0.0.1:1", caFile: path.join(dir, "missing.pem") }),

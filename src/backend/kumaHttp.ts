@@ -755,6 +755,10 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (code !== undefined && TLS_TRUST_CODES.has(code)) {
     return `TLS: ${message} (is --ca-file the CA that signed the control plane's certificate?)`;
   }
+  // OpenSSL's words for a first record that is no TLS record: the server answered in plain text (HTTP).
+  if (code === "EPROTO" && /wrong version number|packet length too long/i.test(message)) {
+    return "TLS: the server does not answer in TLS: if it serves plain HTTP, write its address with http://";
+  }
   return code !== undefined && !message.includes(code) ? `${message} (${code})` : message;
 }
 
