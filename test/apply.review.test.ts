@@ -127,6 +127,11 @@ test("plan --out saves the plan with its revision and the live objects' digests;
   assert.equal(await live("/meshes/shop/meshtimeouts/t2"), undefined);
   const after = await cli(["plan", "--prune"]);
   assert.equal(after.code, 0, after.stdout);
+
+  // The same file again: it was applied, which is what it says (not that someone changed the control plane).
+  const again = await cli(["apply", "plan.json"]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^meshops: the saved plan plan\.json was applied already: the control plane holds every change it makes; nothing was applied again\n$/);
 });
 
 test("apply FILE refuses when the repository moved, when a planned object changed, or when anything else live changed; nothing is written", async () => {

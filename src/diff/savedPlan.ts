@@ -163,6 +163,17 @@ export function whyStale(saved: SavedPlan, now: PlanBasis, live: ReadonlyMap<str
 }
 
 /**
+ * Whether the saved plan was applied already: planned from the same revision and desired state, and `current` (the
+ * plan computed again now) changes none of what it changes. Applying a saved plan twice is then not a control plane
+ * that changed under it.
+ */
+export function appliedAlready(saved: SavedPlan, now: PlanBasis, current: Plan): boolean {
+  if (saved.changes.length === 0 || saved.revision !== now.revision || saved.desired !== now.desired || saved.instance !== now.instance) return false;
+  const pending = new Set(current.changes.filter((c) => c.action !== "unchanged").map((c) => c.resource));
+  return saved.changes.every((c) => !pending.has(c.resource));
+}
+
+/**
  * The saved changes as a plan to apply, in their saved order (the write order they were planned in), each object to
  * PUT taken from `current`: the plan computed again from the same revision and control plane (whyStale found nothing
  * changed), which holds the secrets the file does not. A change `current` does not make the same way is stale.

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
-import { planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
+import { appliedAlready, planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { whereDefinedIn } from "../../report/common.js";
 import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
@@ -83,10 +83,14 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       if (saved) {
         const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);
         const now = basisOf(comparison, result, options, io);
+        const current = planFor(scoped, planOptionsOf(result.config, saved.prune));
+        if (appliedAlready(saved, now.basis, current)) {
+          throw new SavedPlanError(`the saved plan ${planFile} was applied already: the control plane holds every change it makes; nothing was applied again`);
+        }
         const stale = whyStale(saved, now.basis, now.live);
         if (stale) throw noLongerApplies(stale);
         try {
-          plan = planFromSaved(saved, planFor(scoped, planOptionsOf(result.config, saved.prune)));
+          plan = planFromSaved(saved, current);
         } catch (error) {
           if (!(error instanceof SavedPlanError)) throw error;
           throw noLongerApplies(error.message);
