@@ -193,6 +193,20 @@ test("an enum by name or number, not by a numeric string; a uint32 by number or 
   ]);
 });
 
+test("a numeric string is read as JSON reads a number: a leading zero is refused, as jsonpb refuses it", () => {
+  // jsonpb trims the quotes and hands the rest to encoding/json: `"08080"` is `invalid character '8' after top-level
+  // value` (checked against github.com/golang/protobuf v1.5.4's jsonpb: UInt32Value and DoubleValue alike).
+  const leadingZero = (field: string) => `must be a non-negative integer, or a string of one: found "${field}" (a leading zero is not JSON's number syntax, which the control plane reads inside the quotes)`;
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway('connectionLimit: "010"').replace("port: 8080", 'port: "08080"') }), [
+    `gateway.yaml:9 MeshGateway/default/edge conf.listeners[0].port: ${leadingZero("08080")}`,
+    `gateway.yaml:12 MeshGateway/default/edge conf.listeners[0].resources.connectionLimit: ${leadingZero("010")}`,
+  ]);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: '0'}", 'healthyThreshold: "00"') }), [
+    `dataplane.yaml:11 Dataplane/default/web-1 networking.inbound[0].serviceProbe.healthyThreshold: ${leadingZero("00")}`,
+  ]);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway('connectionLimit: "0"') }), [], "a lone zero is a JSON number");
+});
+
 // --- bytes ------------------------------------------------------------------------------------------------------------
 
 const SECRET_VALUE = "aGVsbG8"; // "hello", unpadded
@@ -281,5 +295,11 @@ test("the embedded control plane decodes as Kuma's: a proto name stored under it
     assert.equal(problem.title, "Bad Request");
     assert.equal(problem.detail, 'invalid Secret object: "illegal base64 data at input byte 4"');
     assert.equal(JSON.stringify(problem).includes(SECRET_VALUE), false);
+
+    // Kuma: 400 "Bad Request", `invalid MeshGateway object: "invalid character '8' after top-level value"`.
+    const zeroPadded = await put("/meshes/default/meshgateways/padded", { ...gatewayBody, name: "padded", conf: { listeners: [{ ...listener, port: "08080" }] } });
+    assert.equal(zeroPadded.status, 400);
+    const decoded = (await zeroPadded.json()) as JsonObject;
+    assert.deepEqual([decoded.title, decoded.detail], ["Bad Request", `invalid MeshGateway object: "invalid character '8' after top-level value"`]);
   });
 });
