@@ -168,12 +168,13 @@ function applyInteger(ctx, node, path, goType) {
   if (Array.isArray(node.enum) && node.enum.every((v) => typeof v === "string" || Number.isInteger(v))) return; // a proto enum: fully listed
   const types = typesOf(node);
   // jsonpb (the protobuf kinds: MeshGateway, Dataplane) takes an integer as a number or as a numeric string ("8080").
-  // The format checks a number's range; the pattern the string form's digits (its range is not checked).
+  // The format checks a number's range; the pattern the string form's digits (its range is not checked), in JSON's
+  // number syntax, which encoding/json applies to what is inside the quotes: no leading zero ("08080" is refused).
   if (ctx.proto) {
     if (types.length > 0 && !types.includes("integer") && !types.includes("number")) fail(ctx, path, `schema type ${JSON.stringify(node.type)} does not fit Go type ${goType}`);
     node.type = ["integer", "string"];
     node.format = goType;
-    node.pattern = goType.startsWith("u") ? "^[0-9]+$" : "^-?[0-9]+$";
+    node.pattern = goType.startsWith("u") ? "^(0|[1-9][0-9]*)$" : "^-?(0|[1-9][0-9]*)$";
     ctx.integerFields.push({ path, goType });
     return;
   }

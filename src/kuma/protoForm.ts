@@ -16,7 +16,7 @@ type Schema = JsonObject;
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /** A number field's value as jsonpb reads it: a string holding a JSON number is that number; anything else as it is. */
-export function jsonpbNumber(value: JsonValue): JsonValue {
+export function jsonpbNumber<V extends JsonValue | undefined>(value: V): V | number {
   return typeof value === "string" && JSON_NUMBER.test(value) ? Number(value) : value;
 }
 

@@ -377,13 +377,18 @@ function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unkno
 
 /**
  * A protobuf kind's number field also takes a string holding a number (jsonpb trims the quotes and decodes the rest):
- * say that rather than print the pattern. jsonpb's own error is the JSON decoder's (`invalid character 'a' ...`).
+ * say that rather than print the pattern. jsonpb's own error is the JSON decoder's (`invalid character 'a' ...`); the
+ * one a leading zero gets (`"08080"`: the number ends at the 0) is given to the embedded control plane as a decode error.
  */
 function patternMismatch(path: string, error: ErrorObject): ClassifiedViolation {
   const types = (error.parentSchema as { type?: unknown } | undefined)?.type;
   if (Array.isArray(types) && types.includes("string") && (types.includes("integer") || types.includes("number"))) {
     const kind = types.includes("integer") ? `${String(error.schema).startsWith("^-") ? "an" : "a non-negative"} integer` : "a number";
-    return { path, message: `must be ${kind}, or a string of one: found ${JSON.stringify(error.data)}`, errorClass: "value" };
+    const message = `must be ${kind}, or a string of one: found ${JSON.stringify(error.data)}`;
+    const afterZero = /^-?0([0-9])/.exec(String(error.data))?.[1];
+    if (afterZero === undefined) return { path, message, errorClass: "value" };
+    const note = "a leading zero is not JSON's number syntax, which the control plane reads inside the quotes";
+    return { path, message: `${message} (${note})`, errorClass: "decode", goError: `invalid character '${afterZero}' after top-level value` };
   }
   return { path, message: `should match '${String(error.schema)}'`, errorClass: "value" };
 }

@@ -6,6 +6,7 @@
 import { isIPv6 } from "node:net";
 import type { Violation } from "../../model/resource.js";
 import { goQuote, parseGoDurationDetailed } from "../../kuma/duration.js";
+import { jsonpbNumber } from "../../kuma/protoForm.js";
 import type { Json } from "./json.js";
 import { field, isNonEmpty, isSet, key, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { isFilePath, mustBeOneOf } from "./values.js";
@@ -211,11 +212,10 @@ export function decimalOf(value: Json): number | undefined {
 
 // Protobuf kinds (MeshGateway, Dataplane).
 
-/** A proto uint32 as jsonpb reads it: a number or a numeric string; 0 (proto3's zero) when absent. */
+/** A proto uint32 as jsonpb reads it (jsonpbNumber): a number or a numeric string; 0 (proto3's zero) when absent. */
 export function protoUint32(value: Json): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-  return 0;
+  const n = jsonpbNumber(value);
+  return typeof n === "number" ? n : 0;
 }
 
 /** `ValidatePort` (pkg/core/resources/apis/mesh/validators.go) on a proto uint32. */

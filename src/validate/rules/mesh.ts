@@ -4,6 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
+import { jsonpbNumber } from "../../kuma/protoForm.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { validateSelector } from "./common.js";
@@ -139,10 +140,9 @@ function validateTracingBackend(path: string, backend: JsonObject | undefined): 
   return out;
 }
 
-/** A protobuf `DoubleValue` in JSON: a number, or a numeric string. */
+/** A protobuf `DoubleValue` as jsonpb reads it (jsonpbNumber): a number, or a numeric string. */
 function protoDouble(value: Json): number | undefined {
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
-  return numberOf(value);
+  return numberOf(jsonpbNumber(value));
 }
 
 const ZIPKIN_API_VERSIONS = ["httpJsonV1", "httpJson", "httpProto"];
