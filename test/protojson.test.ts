@@ -61,6 +61,24 @@ const gateway = (resources: string) =>
     "",
   ].join("\n");
 
+/** The gateway in the Kubernetes shape: its listener's `resources:` is on line 12, column 9. */
+const kubernetesGateway = (resources: string) =>
+  [
+    "apiVersion: kuma.io/v1alpha1",
+    "kind: MeshGateway",
+    "mesh: default",
+    "metadata:",
+    "  name: edge-k8s",
+    "spec:",
+    "  selectors: [{match: {kuma.io/service: edge-k8s}}]",
+    "  conf:",
+    "    listeners:",
+    "      - port: 8080",
+    "        protocol: HTTP",
+    `        resources: ${resources}`,
+    "",
+  ].join("\n");
+
 const dataplane = (transparentProxying: string, serviceProbe: string) =>
   [
     "type: Dataplane",
@@ -85,21 +103,7 @@ test("a protobuf field by its proto name is the field: accepted, and read as its
     "mesh.yaml": MESH,
     "gateway.yaml": gateway("connection_limit: 10"),
     "dataplane.yaml": dataplane("transparent_proxying: {redirect_port_inbound: 15006, redirect_port_outbound: 15001, ip_family_mode: IPv4}", "healthy_threshold: 2"),
-    "kubernetes.yaml": [
-      "apiVersion: kuma.io/v1alpha1",
-      "kind: MeshGateway",
-      "mesh: default",
-      "metadata:",
-      "  name: edge-k8s",
-      "spec:",
-      "  selectors: [{match: {kuma.io/service: edge-k8s}}]",
-      "  conf:",
-      "    listeners:",
-      "      - port: 8080",
-      "        protocol: HTTP",
-      "        resources: {connection_limit: 20}",
-      "",
-    ].join("\n"),
+    "kubernetes.yaml": kubernetesGateway("{connection_limit: 20}"),
   };
   assert.deepEqual(errorsOf(files), []);
   const objects = objectsOf(files);
@@ -114,6 +118,23 @@ test("a protobuf field by its proto name is the field: accepted, and read as its
 test("a protobuf field written by both of its names is an error: the control plane keeps the JSON name's value and loses the other", () => {
   assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway("{connection_limit: 10, connectionLimit: 20}") }), [
     'gateway.yaml:12 MeshGateway/default/edge conf.listeners[0].resources.connection_limit: "connection_limit" is the protobuf name of "connectionLimit", which is written too: the control plane takes connectionLimit\'s value and drops this one; write the field once',
+  ]);
+});
+
+test("a problem with a field written by its proto name is at that field's line and column, as the control plane's path names it", () => {
+  const located = (files: Record<string, string>) =>
+    validateSnapshot(snapshotOfTexts({ "mesh.yaml": MESH, ...files }, CONFIG))
+      .diagnostics.filter((d) => d.severity === "error")
+      .map((d) => `${d.file}:${d.line}:${d.column} ${d.path}: ${d.message}`);
+  const kubernetes = kubernetesGateway("\n          connection_limit: -1");
+  const probe = ["healthy_threshold: 0", "        unhealthy_threshold: 1"].join("\n");
+  const proxying = ["transparent_proxying:", "    redirect_port_inbound: 15006", "    ip_family_mode: Bogus", "    direct_access_services: [yes]"].join("\n");
+  assert.deepEqual(located({ "gateway.yaml": gateway("connection_limit: -1"), "kubernetes.yaml": kubernetes, "dataplane.yaml": dataplane(proxying, probe) }), [
+    'dataplane.yaml:11:9 networking.inbound[0].serviceProbe.healthyThreshold: must have a positive value',
+    'dataplane.yaml:15:5 networking.transparentProxying.ipFamilyMode: should be one of [UnSpecified DualStack IPv4 IPv6 0 1 2 3]',
+    'dataplane.yaml:16:30 networking.transparentProxying.directAccessServices[0]: in body must be of type string: "boolean"; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it',
+    "gateway.yaml:12:9 conf.listeners[0].resources.connectionLimit: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
+    "kubernetes.yaml:13:11 spec.conf.listeners[0].resources.connectionLimit: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
   ]);
 });
 
