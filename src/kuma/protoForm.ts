@@ -209,6 +209,22 @@ function nameTree(typeName: string): NameNode | undefined {
   return nameTrees.get(typeName);
 }
 
+/**
+ * The proto name of the field `jsonName` of the message at `at` (a path of JSON names in the kind's fields, list
+ * indexes included), when it has one that differs: where a diagnostic about the field finds it written by that name.
+ */
+export function protoNameAt(typeName: string, at: readonly (string | number)[], jsonName: string): string | undefined {
+  let node = nameTree(typeName);
+  for (const segment of at) {
+    if (!node) return undefined;
+    if (typeof segment === "number") continue; // an item of a list: the list's node describes it
+    node = node.children.get(segment)?.node;
+  }
+  if (!node) return undefined;
+  for (const [protoName, name] of node.jsonNames) if (name === jsonName) return protoName;
+  return undefined;
+}
+
 /** A field written by its proto name beside its JSON name: jsonpb keeps the JSON name's value and loses this one. */
 export interface ProtoNameConflict {
   /** Where the proto name is written, in the object given. */

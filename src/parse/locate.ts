@@ -9,6 +9,12 @@ export interface Position {
   readonly column: number;
 }
 
+/**
+ * Another name the field `key` may be written under, below `at` (the path before it): what a reader takes as the
+ * same field (jsonpb reads a protobuf field by its proto name too). Asked only when `key` itself is not written.
+ */
+export type KeyAlias = (at: PathSegments, key: string) => string | undefined;
+
 /** Files kept at once: callers ask file by file, so a few suffice, and memory stays flat whatever the repository. */
 const FILES_KEPT = 4;
 
@@ -53,18 +59,21 @@ export class Locator {
     if (fast || full) this.keep(file, { text, fast, full });
   }
 
-  /** Position of the deepest existing node on `path` in document `docIndex` of `file`; the key of a map entry when the path ends at one. */
-  locate(file: string, docIndex: number, path: PathSegments): Position | undefined {
+  /**
+   * Position of the deepest existing node on `path` in document `docIndex` of `file`; the key of a map entry when the
+   * path ends at one. A key not written is looked for under its `alias`, if any.
+   */
+  locate(file: string, docIndex: number, path: PathSegments, alias?: KeyAlias): Position | undefined {
     const entry = this.parse(file);
     if (!entry) return undefined;
     const doc = entry.fast?.[docIndex];
     if (entry.fast && (!doc || doc.value === null)) return undefined;
     if (doc?.offsets) {
-      const offset = locateFast(doc, doc.offsets, path);
+      const offset = locateFast(doc, doc.offsets, path, alias);
       return offset === undefined ? { line: doc.line, column: doc.column } : positionAt(entry, offset);
     }
     entry.full ??= parseFully(entry.text);
-    return locateFull(entry.full.docs, entry.full.lines, docIndex, path);
+    return locateFull(entry.full.docs, entry.full.lines, docIndex, path, alias);
   }
 
   /**
@@ -72,13 +81,13 @@ export class Locator {
    * a collection): what a message about a YAML 1.1 typing quotes. Read with the full parser, which keeps each
    * scalar's source; only diagnostics ask.
    */
-  plainScalarAt(file: string, docIndex: number, path: PathSegments): string | undefined {
+  plainScalarAt(file: string, docIndex: number, path: PathSegments, alias?: KeyAlias): string | undefined {
     const entry = this.parse(file);
     if (!entry) return undefined;
     entry.full ??= parseFully(entry.text);
     let node: Node | null = (entry.full.docs[docIndex]?.contents as Node | null | undefined) ?? null;
     for (let i = 0; i < path.length && node; ) {
-      const step = stepInto(node, path, i);
+      const step = stepInto(node, path, i, alias);
       if (!step) return undefined;
       node = step.node;
       i += step.consumed;
@@ -110,7 +119,7 @@ function parseFully(text: string): FullYaml {
   return { docs, lines };
 }
 
-function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments): Position | undefined {
+function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: number, path: PathSegments, alias: KeyAlias | undefined): Position | undefined {
   const doc = docs[docIndex];
   if (!doc || !doc.contents) return undefined;
   const at = (offset: number): Position => {
@@ -120,7 +129,7 @@ function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: num
   let node: Node | null = doc.contents as Node;
   let best = node.range ? at(node.range[0]) : undefined;
   for (let i = 0; i < path.length && node; ) {
-    const step = stepInto(node, path, i);
+    const step = stepInto(node, path, i, alias);
     if (!step) break;
     best = at(step.offset);
     node = step.node;
@@ -135,7 +144,7 @@ function locateFull(docs: readonly Document[], lines: LineCounter, docIndex: num
  * found by counting the entries before it. The same answers as the full parser's nodes, as a test checks. The offset
  * of the deepest entry found; undefined for none (the document's own position).
  */
-function locateFast(doc: FastDocument, offsets: readonly number[], path: PathSegments): number | undefined {
+function locateFast(doc: FastDocument, offsets: readonly number[], path: PathSegments, alias: KeyAlias | undefined): number | undefined {
   let best: number | undefined;
   let node: JsonValue = doc.value;
   /** Index in `offsets` of the first entry of `node`. */
@@ -151,19 +160,25 @@ function locateFast(doc: FastDocument, offsets: readonly number[], path: PathSeg
         found = { index, value: node[segment] as JsonValue, consumed: 1 };
       }
     } else {
-      // As stepInto: a reported key may itself contain dots; the longest run of segments naming a key wins.
+      // As stepInto: a reported key may itself contain dots; the longest run of segments naming a key wins; then the
+      // segment's alias.
+      const object = node;
+      const entryOf = (key: string, consumed: number) => {
+        let index = first;
+        for (const k in object) {
+          if (k === key) break;
+          index += 1 + entryCount(object[k] as JsonValue);
+        }
+        return { index, value: object[key] as JsonValue, consumed };
+      };
       for (let end = path.length; end > i && !found; end--) {
         const parts = path.slice(i, end);
         if (parts.some((p) => typeof p === "number")) continue;
         const key = parts.join(".");
-        if (!Object.hasOwn(node, key)) continue;
-        let index = first;
-        for (const k in node) {
-          if (k === key) break;
-          index += 1 + entryCount(node[k] as JsonValue);
-        }
-        found = { index, value: node[key] as JsonValue, consumed: end - i };
+        if (Object.hasOwn(object, key)) found = entryOf(key, end - i);
       }
+      const other = found || typeof path[i] !== "string" ? undefined : alias?.(path.slice(0, i), path[i] as string);
+      if (other !== undefined && Object.hasOwn(object, other)) found = entryOf(other, 1);
     }
     const offset = found ? offsets[found.index] : undefined;
     if (!found || offset === undefined) break;
@@ -206,23 +221,28 @@ interface Step {
   readonly consumed: number;
 }
 
-function stepInto(node: Node, path: PathSegments, i: number): Step | undefined {
+function stepInto(node: Node, path: PathSegments, i: number, alias: KeyAlias | undefined): Step | undefined {
   const segment = path[i];
   if (isSeq(node) && typeof segment === "number") {
     const item = node.items[segment] as Node | undefined;
     return item?.range ? { node: item, offset: item.range[0], consumed: 1 } : undefined;
   }
   if (!isMap(node)) return undefined;
+  const entry = (key: string, consumed: number): Step | undefined => {
+    for (const pair of node.items) {
+      if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+        return { node: (pair.value as Node | null) ?? null, offset: pair.key.range[0], consumed };
+      }
+    }
+    return undefined;
+  };
   // A reported key may itself contain dots (`labels.kuma.io/mesh`): try the longest run of segments that names a key.
   for (let end = path.length; end > i; end--) {
     const parts = path.slice(i, end);
     if (parts.some((p) => typeof p === "number")) continue;
-    const key = parts.join(".");
-    for (const pair of node.items) {
-      if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
-        return { node: (pair.value as Node | null) ?? null, offset: pair.key.range[0], consumed: end - i };
-      }
-    }
+    const found = entry(parts.join("."), end - i);
+    if (found) return found;
   }
-  return undefined;
+  const other = typeof segment === "string" ? alias?.(path.slice(0, i), segment) : undefined;
+  return other === undefined ? undefined : entry(other, 1);
 }

@@ -1,11 +1,13 @@
 import { boundedMessage, type Diagnostic, type Severity } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
-import type { Resource, SourceRef } from "../model/resource.js";
+import type { Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
 import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
-import type { Locator, Position } from "../parse/locate.js";
+import type { KeyAlias, Locator, Position } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
 import { isSecretPath } from "../kuma/secretFields.js";
+import { protoNameAt } from "../kuma/protoForm.js";
+import { resourceType } from "../kuma/types.js";
 
 /** An error where a string belongs (kube-openapi's wording, or the shape's): the value may be a plain scalar YAML 1.1 typed. */
 const WANTS_STRING = /must be of type [^:]*\bstring\b|must be a string|must be a (?:mesh|namespace) name, found/;
@@ -25,8 +27,9 @@ export function diagnosticAt(
 ): Diagnostic {
   const source = resource.source;
   const sourcePath = source ? toSourcePath(source.format, resource.type, fieldOf(path)) : [];
-  const position = source ? positionIn(locator, source, sourcePath) : undefined;
-  if (source) message = withPlainScalarNote(locator, source.file, source.docIndex, sourcePath, message, isSecretPath(resource.object, fieldOf(path)));
+  const alias = source ? protoNames(resource.type, source.format) : undefined;
+  const position = source ? positionIn(locator, source, sourcePath, alias) : undefined;
+  if (source) message = withPlainScalarNote(locator, source.file, source.docIndex, sourcePath, message, isSecretPath(resource.object, fieldOf(path)), alias);
   return {
     severity,
     file: source?.file ?? "",
@@ -45,11 +48,21 @@ export function diagnosticAt(
  */
 export function fieldPosition(locator: Locator, resource: Resource, path: string): Position | undefined {
   const source = resource.source;
-  return source ? positionIn(locator, source, toSourcePath(source.format, resource.type, fieldOf(path))) : undefined;
+  return source ? positionIn(locator, source, toSourcePath(source.format, resource.type, fieldOf(path)), protoNames(resource.type, source.format)) : undefined;
 }
 
-function positionIn(locator: Locator, source: SourceRef, sourcePath: PathSegments): Position {
-  return locator.locate(source.file, source.docIndex, sourcePath) ?? source;
+function positionIn(locator: Locator, source: SourceRef, sourcePath: PathSegments, alias: KeyAlias | undefined): Position {
+  return locator.locate(source.file, source.docIndex, sourcePath, alias) ?? source;
+}
+
+/**
+ * A protobuf kind's fields as they may be written: by their proto name (`connection_limit`), which the converter read
+ * as the JSON name every rule reports (protoForm.ts). Below `spec` in a Kubernetes document.
+ */
+function protoNames(typeName: string, format: ResourceFormat): KeyAlias | undefined {
+  if (!resourceType(typeName)?.flat) return undefined;
+  if (format === "universal") return (at, key) => protoNameAt(typeName, at, key);
+  return (at, key) => (at[0] === "spec" ? protoNameAt(typeName, at.slice(1), key) : undefined);
 }
 
 /**
@@ -74,9 +87,9 @@ export function diagnosticAtDocument(
  * `0755` the number 493) when that is why: the fix is to quote it, which nothing else would say. `secret`: the field
  * holds a secret (src/kuma/secretFields.ts), whose text and value the note does not quote.
  */
-export function withPlainScalarNote(locator: Locator, file: string, docIndex: number, sourcePath: PathSegments, message: string, secret: boolean): string {
+export function withPlainScalarNote(locator: Locator, file: string, docIndex: number, sourcePath: PathSegments, message: string, secret: boolean, alias?: KeyAlias): string {
   if (!WANTS_STRING.test(message)) return message;
-  const plain = locator.plainScalarAt(file, docIndex, sourcePath);
+  const plain = locator.plainScalarAt(file, docIndex, sourcePath, alias);
   const note = plain === undefined ? undefined : plainScalarNote(plain, secret);
   return note ? `${message}; ${note}` : message;
 }
