@@ -286,6 +286,36 @@ test("validation errors are 400 with invalid_parameters naming the field; schema
   });
 });
 
+/**
+ * Bytes that are not base64, in a kind the control plane checks against its schema before decoding: MeshExternalService
+ * (go-v2.14.3 rest.yaml `inline: {format: byte}`; its zz_generated.resource.go builds its Validator with kube-openapi's
+ * strfmt.Default, which checks `byte`) is refused by that check, a 400 with invalid_parameters naming the field, not by
+ * the decoder (the 400 "Bad Request" a Secret's data gets: jsonpb, no schema). Neither says the value.
+ */
+test("bytes that are not base64 are a schema error in a kind the control plane schema-checks, a decode error in a Secret", async () => {
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "m" });
+    const inline = "not-base64";
+    const external = {
+      type: "MeshExternalService",
+      mesh: "m",
+      name: "ext",
+      spec: { match: { type: "HostnameGenerator", port: 443, protocol: "tcp" }, endpoints: [{ address: "example.com", port: 443 }], tls: { enabled: true, verification: { caCert: { inline } } } },
+    };
+    const refused = await store.put("MeshExternalService", "m", "ext", external);
+    assert.ok(!refused.ok);
+    assert.deepEqual([refused.problem.title, refused.problem.detail, refused.problem.invalidParameters?.map((p) => p.field)], [
+      "Could not process a resource",
+      "Resource is not valid",
+      ["spec.tls.verification.caCert.inline"],
+    ]);
+    const secret = await store.put("Secret", "m", "s", { type: "Secret", mesh: "m", name: "s", data: inline });
+    assert.ok(!secret.ok);
+    assert.deepEqual([secret.problem.title, secret.problem.detail], ["Bad Request", 'invalid Secret object: "illegal base64 data at input byte 3"']);
+    assert.equal(JSON.stringify([refused, secret]).includes(inline), false, "the value is not said");
+  });
+});
+
 test("a Secret, MeshGateway or Dataplane without mesh is refused: only a schema's default gives an omitted mesh", async () => {
   // The API server defaults only kinds with a structural schema (go-v2.14.3 pkg/core/resources/model/rest/unmarshaller.go);
   // these decode their envelope with encoding/json (rest/unversioned/resource.go), so the body's mesh stays "":
