@@ -10,7 +10,7 @@ import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { JsonObject, JsonValue, Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
-import { RESOURCE_TYPES, resourceType } from "../kuma/types.js";
+import { RESOURCE_TYPES, isPluginOriginated, resourceType } from "../kuma/types.js";
 import { withoutProtoNulls } from "../kuma/protoForm.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
@@ -234,7 +234,9 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
         return { path, message: badFormat("duration", error.data), errorClass: "go-duration", ...(goError ? { goError } : {}) };
       }
       if (params.format === "byte") {
-        // encoding/json decodes []byte (and jsonpb bytes, BytesValue) with base64.StdEncoding: its error names the offset.
+        // jsonpb decodes bytes and BytesValue with encoding/json (base64.StdEncoding), whose error names the offset. A
+        // plugin-originated kind never gets that far: kube-openapi's strfmt checks `byte` with the rest of its schema.
+        if (isPluginOriginated(target.typeName)) return { path, message: badFormat("byte", error.data), errorClass: "value" };
         const offset = goBase64ErrorOffset(String(error.data));
         const goError = offset === undefined ? undefined : `illegal base64 data at input byte ${offset}`;
         return { path, message: badFormat("byte", error.data), errorClass: "decode", ...(goError ? { goError } : {}) };
