@@ -1,5 +1,5 @@
 /**
- * The child process of parallelValidation.ts: analyzeFile on the job's files from the front, read with its own
+ * The child process of parallelValidation.ts: analysisFor on the job's files from the front, read with its own
  * `git cat-file`, each chunk's diagnostics sent back as soon as it is done, until the parent's limit. It imports no
  * more than that needs (not simple-git, not the CLI), so it is ready while the parent still reads the files.
  */
@@ -7,8 +7,7 @@ import { parseRepoConfig } from "../config/repoConfig.js";
 import { GitObjects } from "../source/gitBatch.js";
 import { decodeFile } from "../source/types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { withoutBodies } from "../validate/bodies.js";
-import { analyzeFile, type FileAnalysis } from "../validate/index.js";
+import { analysisFor, type FileAnalysis } from "../validate/index.js";
 import type { FromChild, ToChild } from "./parallelValidation.js";
 
 type Job = Extract<ToChild, { kind: "job" }>;
@@ -66,7 +65,7 @@ async function run(job: Job): Promise<void> {
       const analyses: FileAnalysis[] = [];
       for (let i = at; i < stop; i++) {
         const file = { path: job.paths[i] ?? "", text: texts[i - from] ?? "", blobId: job.blobIds[i] ?? "" };
-        analyses.push(job.reportOnly ? withoutBodies(analyzeFile(file, config)) : analyzeFile(file, config));
+        analyses.push(analysisFor(file, config, job));
       }
       const cpu = process.cpuUsage();
       const reported = job.reportOnly ? { analyses } : { diagnostics: analyses.map((a) => a.diagnostics) };
