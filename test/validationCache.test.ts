@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
 import { loadRepository, SharedReads } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
@@ -178,6 +180,34 @@ test("two revisions read from the cache share the resources of the files that di
   }
   assert.deepEqual(cached.ref.resources, validated.ref.resources);
   assert.deepEqual(cached.base.resources, validated.base.resources);
+});
+
+/** The engine's collector (node's own flag, set at run time: the test needs no command-line option). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+test("a result read from the cache lets its entry go: it keeps the files' paths and blobs to read them again, nothing else", async () => {
+  const repo = repository();
+  const cache = tempDir("meshops-vcache-dir-");
+  const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: repo };
+  const options = { repo, ref: "HEAD", maxFileSize: 1 << 20 };
+  await loadRepository(options, io, { cacheDir: cache });
+  const shared = new SharedReads(repo);
+  cleanups.push(() => shared.close());
+  const { result } = await loadRepository(options, io, { shared, cacheDir: cache });
+  // An entry is as large as the repository's resources, packed (validationCache.ts): the result needs none of it.
+  const held = ((): WeakRef<object>[] => {
+    const [entry] = [...shared.entries.values()];
+    assert.ok(entry, "read from the cache");
+    return [new WeakRef(entry), new WeakRef(entry.resources)];
+  })();
+  shared.entries.clear();
+  await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the turn that made it ends
+  collectGarbage();
+  assert.deepEqual(held.map((ref) => ref.deref() === undefined), [true, true], "the entry is not held by the result");
+  assert.deepEqual([...((await result.texts?.read(["shop/mesh.yaml"])) ?? [])], [["shop/mesh.yaml", MESH]], "its texts are still read from Git");
 });
 
 test("without the cache too, the base revision is read through the git process SharedReads started: no git is spawned for it", async () => {
