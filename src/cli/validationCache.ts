@@ -309,22 +309,25 @@ export async function readCachedResult(slot: CacheSlot, known?: FileResources, r
 /**
  * The texts of a cached result's files, read again from Git by the blob ids the entry keeps, when a warning is to be
  * located in them (a few files: an entry keeps no text). A file Flux substitutes into has an id of its own, which Git
- * does not know: it is not read, and its warnings stay at their documents.
+ * does not know: it is not read, and its warnings stay at their documents. Only the entry's paths and blob ids are
+ * kept, not the entry: that is as large as the repository's resources, and the result lives as long as the command.
  */
 class EntryTexts implements FileTexts {
   readonly #repoDir: string;
-  readonly #entry: Entry;
+  readonly #paths: readonly string[];
+  readonly #blobs: readonly string[];
 
-  constructor(repoDir: string, entry: Entry) {
+  constructor(repoDir: string, { paths, blobs }: Pick<Entry, "paths" | "blobs">) {
     this.#repoDir = repoDir;
-    this.#entry = entry;
+    this.#paths = paths;
+    this.#blobs = blobs;
   }
 
   async read(files: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const wanted = new Set(files);
     const blobs = new Map<string, string>();
-    this.#entry.paths.forEach((file, i) => {
-      const blob = this.#entry.blobs[i];
+    this.#paths.forEach((file, i) => {
+      const blob = this.#blobs[i];
       if (wanted.has(file) && blob !== undefined && isObjectId(blob)) blobs.set(file, blob);
     });
     const read = await readBlobs(this.#repoDir, [...blobs.values()]);
