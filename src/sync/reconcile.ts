@@ -22,7 +22,10 @@ export interface Comparison {
   readonly live: readonly JsonObject[];
   /** How many live resources carry this instance's ownership label: the base of the prune percentage limit. */
   readonly ownedCount: number;
-  /** References to MeshServices neither the repository nor the control plane has: one warning each (unknownServiceWarning). */
+  /**
+   * References to MeshServices neither the repository nor the control plane has: the first few shown as warnings, each
+   * at its field (validate/services.ts unknownServiceWarnings), the rest counted.
+   */
   readonly unknownReferences: readonly ServiceReference[];
   /**
    * Meshes whose Mesh prune could delete that hold a kind meshops does not read (a Dataplane, a legacy policy), or (a

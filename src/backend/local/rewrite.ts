@@ -1,7 +1,7 @@
 /**
  * Server-side rewriting: defaults and durations. What the server changes in what it stores, and so what makes naive
  * tools see false drift, reproduced: schema defaults filled in, Go duration spelling for policies (`1h` → `1h0m0s`),
- * protojson durations for the protobuf kinds (their zero values: src/kuma/protoForm.ts).
+ * jsonpb's durations for the protobuf kinds (their zero values: src/kuma/protoForm.ts).
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { formatGoDuration, parseGoDurationDetailed } from "../../kuma/duration.js";
@@ -18,7 +18,7 @@ function schemaChild(schema: Schema | undefined, key: string): Schema | undefine
  * Structural defaulting (`defaulting.Default(rawObj, desc.StructuralSchema)`): inside every object that exists, a
  * missing property with a schema `default` gets it; objects that do not exist are not created. Durations are re-printed
  * as the server prints them: policy durations are metav1.Duration (Go's `Duration.String()`), Mesh durations are
- * google.protobuf.Duration (protojson: seconds with 0, 3, 6 or 9 fractional digits).
+ * google.protobuf.Duration (jsonpb's Marshaler: seconds with 0, 3, 6 or 9 fractional digits).
  */
 export function rewrite(value: JsonValue, schema: Schema | undefined, durations: "go" | "proto"): JsonValue {
   if (!schema) return value;
@@ -47,7 +47,7 @@ export function rewrite(value: JsonValue, schema: Schema | undefined, durations:
   return out;
 }
 
-/** protojson's Duration: `10s`, `1.500s`, `0.000001s`. */
+/** jsonpb's Duration (github.com/golang/protobuf, which Kuma prints with): `10s`, `1.500s`, `0.000001s`. */
 function formatProtoDuration(ns: bigint): string {
   const negative = ns < 0n;
   const abs = negative ? -ns : ns;
