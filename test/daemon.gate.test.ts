@@ -49,6 +49,13 @@ test("validation errors block the meshes they name; one no mesh can be named for
   assert.deepEqual(meshesOfSubjects("Mesh/shop"), ["shop"]);
   assert.equal(meshesOfSubjects(""), undefined);
   assert.deepEqual(meshesOfSubjects("HostnameGenerator/internal"), [GLOBAL_SCOPE], "a global kind blocks the global unit only");
+  // A document without a name (missing-name) still says its mesh: it blocks that mesh, not the whole repository.
+  assert.deepEqual(meshesOfSubjects("MeshTimeout/shop/"), ["shop"]);
+  assert.equal(meshesOfSubjects("Mesh/"), undefined, "an unnamed Mesh names no mesh");
+  assert.equal(meshesOfSubjects("MeshTimeout//"), undefined);
+  const unnamed = invalidityOf([error("MeshTimeout/shop/")], "0123456789abcdef0123456789abcdef01234567");
+  assert.equal(unnamed.repositoryWide, null);
+  assert.deepEqual([...unnamed.byMesh.keys()], ["shop"]);
 
   const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef0123456789abcdef01234567");
   assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");

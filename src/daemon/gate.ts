@@ -36,17 +36,24 @@ export interface Invalidity {
   readonly byMesh: ReadonlyMap<string, string>;
 }
 
-/** The meshes a subject list (`Type/mesh/name`, `Mesh/name`, comma-separated) is about; undefined if one is not a subject. */
+/**
+ * The meshes a subject list (`Type/mesh/name`, `Mesh/name`, comma-separated) is about; undefined if one is not a
+ * subject. A document without a name (`Type/mesh/`, a missing-name error) is about the mesh it names: one team's
+ * document without `name:` holds that team's mesh, not every tenant's.
+ */
 export function meshesOfSubjects(resource: string): string[] | undefined {
   if (resource === "") return undefined;
   const meshes: string[] = [];
   for (const subject of resource.split(", ")) {
-    const key = parseSubject(subject);
-    if (!key) return undefined;
-    meshes.push(key.mesh);
+    const mesh = parseSubject(subject)?.mesh ?? UNNAMED_SUBJECT.exec(subject)?.[1];
+    if (mesh === undefined) return undefined;
+    meshes.push(mesh);
   }
   return meshes;
 }
+
+/** `Type/mesh/`: the subject of a mesh-scoped document that has no name. */
+const UNNAMED_SUBJECT = /^[^/]+\/([^/]+)\/$/;
 
 /** The meshes the errors of a validation are about (warnings block nothing). */
 export function invalidityOf(diagnostics: readonly Diagnostic[], revision: string): Invalidity {
