@@ -262,6 +262,21 @@ test("a file whose mesh cannot be known blocks every mesh, and says so", async (
   assert.equal(await idleTimeoutOf("shop", "checkout"), "9m0s");
 });
 
+test("a document without a name blocks the mesh it names only: the other mesh gets the commit", async () => {
+  // Before: its error (MeshTimeout/blog/) named no mesh the daemon could read, so the whole repository waited.
+  const blogBefore = meshOf(await daemon.status(), "blog")?.appliedRevision;
+  const unnamed = timeout("blog", "x", "1m").replace("name: x\n", "");
+  const commit = commitFiles(repo.dir, { "meshes/blog/unnamed.yaml": unnamed, "meshes/shop/timeouts.yaml": timeout("shop", "checkout", "10m") }, "unnamed");
+  const status = await untilStatus(daemon, "shop applied at the unnamed commit", (s) => (meshOf(s, "shop")?.appliedRevision === commit && meshOf(s, "blog")?.state === "invalid" ? s : undefined));
+  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/unnamed\.yaml:1: MeshTimeout\/blog\/ name: name is required/);
+  assert.equal(meshOf(status, "blog")?.appliedRevision, blogBefore, "blog keeps its last valid revision");
+  assert.equal(await idleTimeoutOf("shop", "checkout"), "10m0s");
+  rmSync(path.join(repo.dir, "meshes/blog/unnamed.yaml"));
+  const fixed = commitFiles(repo.dir, {}, "named");
+  // blog is suspended by meshops.yaml since an earlier test: valid again, it is that and no longer invalid.
+  await untilStatus(daemon, "the document gone", (s) => (meshOf(s, "shop")?.appliedRevision === fixed && meshOf(s, "blog")?.state === "suspended" ? true : undefined));
+});
+
 test("a control plane unreachable from the start: not ready, every mesh unknown with the reason", async () => {
   const port = await closedPort();
   const other = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", `http://127.0.0.1:${port}`, "--drift-interval", "1h"], { cwd: work });
