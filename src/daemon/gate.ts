@@ -21,7 +21,7 @@ import { digestOf, fingerprintOf } from "../diff/savedPlan.js";
 import { redact } from "../kuma/secretFields.js";
 import { saidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
-import { describeUnit, nameOfUnit, parseSubject } from "../model/key.js";
+import { describeUnit, meshOfSubject, nameOfUnit } from "../model/key.js";
 import { pruneLimitExceeded } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
@@ -45,15 +45,12 @@ export function meshesOfSubjects(resource: string): string[] | undefined {
   if (resource === "") return undefined;
   const meshes: string[] = [];
   for (const subject of resource.split(", ")) {
-    const mesh = parseSubject(subject)?.mesh ?? UNNAMED_SUBJECT.exec(subject)?.[1];
+    const mesh = meshOfSubject(subject);
     if (mesh === undefined) return undefined;
     meshes.push(mesh);
   }
   return meshes;
 }
-
-/** `Type/mesh/`: the subject of a mesh-scoped document that has no name. */
-const UNNAMED_SUBJECT = /^[^/]+\/([^/]+)\/$/;
 
 /** The meshes the errors of a validation are about (warnings block nothing). */
 export function invalidityOf(diagnostics: readonly Diagnostic[], revision: string): Invalidity {

@@ -55,6 +55,16 @@ export function unitOfSubject(key: ResourceKey): string {
   return key.type === "Mesh" ? GLOBAL_SCOPE : key.mesh;
 }
 
+/**
+ * The mesh a subject is about (GLOBAL_SCOPE for a Mesh's or a global resource's), also when the document has no name
+ * (`Type/mesh/`, as subjectOf writes it for a missing name); undefined when it names none.
+ */
+export function meshOfSubject(subject: string): string | undefined {
+  const parts = subject.split("/");
+  if (parts.length === 3 && parts[0] && parts[1] && parts[2] === "") return parts[1];
+  return parseSubject(subject)?.mesh;
+}
+
 /** Parses a subject string back into a key; undefined when it is not one. */
 export function parseSubject(subject: string): ResourceKey | undefined {
   const parts = subject.split("/");
