@@ -215,6 +215,23 @@ test("a folder outside Git (a first try, an Argo CD source without .git): commit
   }
 });
 
+test("hydrate outside Git, or on a repository without commits, does not suggest --ref WORKTREE, which it refuses", async () => {
+  const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-hydrate-outside-"));
+  const repo = tempRepo("meshops-cli-errors-hydrate-empty-");
+  try {
+    const hydrate = (dir: string) => runCli(["hydrate", "--repo", dir, "--branch", "hydrated"], work);
+    writeFileSync(path.join(outside, "mesh.yaml"), "type: Mesh\nname: default\n");
+    assertOneLine(await hydrate(outside), new RegExp(`^meshops: ${outside} is not inside a Git working copy: hydrate renders a commit; commit the configuration to Git first$`, "m"));
+    writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
+    assertOneLine(await hydrate(repo.dir), /^meshops: the repository has no commits yet: hydrate renders a commit; commit the configuration first$/m);
+    // What the hint would have offered is refused, as before.
+    assertOneLine(await runCli(["hydrate", "--repo", repo.dir, "--branch", "hydrated", "--ref", "WORKTREE"], work), /--ref WORKTREE has no commit/);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+    repo.cleanup();
+  }
+});
+
 test("watch on a folder outside Git, or on a repository without commits, says that, not 'HEAD is detached' or 'no branch main'", async () => {
   const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-no-git-"));
   const repo = tempRepo("meshops-cli-errors-watch-empty-");
