@@ -9,7 +9,7 @@ import { checkManifests, kubernetesManifests, type Manifest } from "../hydrate/m
 import { renderDiagnosticLine, renderDiagnosticsText } from "../report/diagnostics.js";
 import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { styleFor, type CliIo } from "./io.js";
-import { loadRepository, summaryOf, type RepositoryOptions } from "./repository.js";
+import { loadRepository, summaryOf, type LoadOptions, type RepositoryOptions } from "./repository.js";
 import { makeDirectorySync } from "../util/directory.js";
 
 export interface RenderedManifests {
@@ -24,8 +24,8 @@ export interface RenderedManifests {
  * invalid or a manifest would be rejected by its CRD. Notes on what was left out go to stderr: stdout stays a pure
  * stream of manifests, which is what Argo CD's plugin contract asks.
  */
-export async function loadManifests(options: RepositoryOptions, io: CliIo): Promise<RenderedManifests | undefined> {
-  const { result } = await loadRepository(options, io);
+export async function loadManifests(options: RepositoryOptions, io: CliIo, load: Pick<LoadOptions, "commitFor"> = {}): Promise<RenderedManifests | undefined> {
+  const { result } = await loadRepository(options, io, load);
   const style = styleFor(io.stderr, io.env);
   if (!result.valid) {
     io.stderr.write(renderDiagnosticsText(result.diagnostics, summaryOf(result), style));

@@ -155,6 +155,8 @@ export interface LoadOptions {
    * is cached or shared with another read, which plan takes over.
    */
   readonly reportOnly?: boolean;
+  /** What the command needs a commit for (ReadOptions.commitFor): its errors then suggest no WORKTREE. */
+  readonly commitFor?: string;
 }
 
 /** Whether the validation cache in `cacheDir` has a result for the options' revision. */
@@ -202,6 +204,7 @@ export async function loadRepository(
     ref: options.ref,
     ...(options.path !== undefined ? { path: options.path } : {}),
     maxFileBytes: options.maxFileSize,
+    ...(load.commitFor !== undefined ? { commitFor: load.commitFor } : {}),
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous, objects: shared.objects } : {}) } : {}),
   };
   const seed = (snapshot: Snapshot): void => {

@@ -42,7 +42,7 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
   const { topLevel, commit } = options.objects
     ? { topLevel: await repositoryRoot(git, options.repo), commit: await resolveCommitThrough(options.objects, options.ref) }
-    : await rootAndCommit(git, options.repo, options.ref);
+    : await rootAndCommit(git, options.repo, options.ref, options.commitFor);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
@@ -107,9 +107,9 @@ export async function readCommit(options: ReadOptions): Promise<Snapshot> {
  * meshops.yaml alone at a revision, without reading the tree: what must be known before the rest is read (the Kuma
  * version the embedded control plane emulates, when `watch` opens it). Undefined when the revision has none.
  */
-export async function readCommittedConfig(options: Pick<ReadOptions, "repo" | "ref" | "path">): Promise<{ readonly root: string; readonly config?: SourceFile }> {
+export async function readCommittedConfig(options: Pick<ReadOptions, "repo" | "ref" | "path" | "commitFor">): Promise<{ readonly root: string; readonly config?: SourceFile }> {
   const git = simpleGit({ baseDir: options.repo });
-  const { topLevel, commit } = await rootAndCommit(git, options.repo, options.ref);
+  const { topLevel, commit } = await rootAndCommit(git, options.repo, options.ref, options.commitFor);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const configPath = configPathOf(root);
   const [mode, type, blobId] = (await git.raw(["ls-tree", "-z", "--full-tree", commit, "--", configPath])).split(/\s+/);
@@ -217,7 +217,7 @@ function comparePaths(a: { readonly path: string }, b: { readonly path: string }
  * The repository's top level and the commit `ref` names, asked of one `git rev-parse` (each spawn is 10-20 ms of a
  * one-shot command's few hundred). When that fails, each is asked apart, whose failures say exactly what is wrong.
  */
-async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<{ topLevel: string; commit: string }> {
+async function rootAndCommit(git: SimpleGit, dir: string, ref: string, commitFor: string | undefined): Promise<{ topLevel: string; commit: string }> {
   if (!topLevels.has(dir)) {
     const [topLevel, commit] = (await git.revparse(["--show-toplevel", "--verify", `${ref}^{commit}`]).catch(() => "")).trim().split("\n");
     if (topLevel && commit && isObjectId(commit)) {
@@ -225,8 +225,9 @@ async function rootAndCommit(git: SimpleGit, dir: string, ref: string): Promise<
       return { topLevel, commit };
     }
   }
-  const topLevel = await repositoryRoot(git, dir, "commit the configuration to Git, or read the files as they are with --ref WORKTREE");
-  return { topLevel, commit: await resolveCommit(git, ref) };
+  const wayOn = commitFor === undefined ? "commit the configuration to Git, or read the files as they are with --ref WORKTREE" : `${commitFor}; commit the configuration to Git first`;
+  const topLevel = await repositoryRoot(git, dir, wayOn);
+  return { topLevel, commit: await resolveCommit(git, ref, commitFor) };
 }
 
 /** Top levels already found, by directory: a long-running process reads the same repository on every commit. */
@@ -266,17 +267,18 @@ export async function resolveCommitThrough(objects: GitObjects, ref: string): Pr
   const [found] = await objects.info([`${ref}^{commit}`]).catch(() => [undefined]);
   if (found?.type !== "commit") {
     const git = simpleGit({ baseDir: objects.directory });
-    throw new SourceError((await hasNoCommits(git)) ? NO_COMMITS : await unresolvedMessage(git, ref));
+    throw new SourceError((await hasNoCommits(git)) ? noCommitsMessage(undefined) : await unresolvedMessage(git, ref));
   }
   return found.id;
 }
 
-export async function resolveCommit(git: SimpleGit, ref: string): Promise<string> {
+/** The commit `ref` names; `commitFor`: what the caller needs a commit for (ReadOptions.commitFor), said if there is none. */
+export async function resolveCommit(git: SimpleGit, ref: string, commitFor?: string): Promise<string> {
   let commit = "";
   try {
     commit = (await git.revparse(["--verify", `${ref}^{commit}`])).trim();
   } catch (cause) {
-    if (await hasNoCommits(git)) throw new SourceError(NO_COMMITS);
+    if (await hasNoCommits(git)) throw new SourceError(noCommitsMessage(commitFor));
     throw new SourceError(await unresolvedMessage(git, ref), { cause });
   }
   // simple-git resolves some failures to an empty answer instead of rejecting.
@@ -284,7 +286,10 @@ export async function resolveCommit(git: SimpleGit, ref: string): Promise<string
   return commit;
 }
 
-const NO_COMMITS = "the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE";
+function noCommitsMessage(commitFor: string | undefined): string {
+  const wayOn = commitFor === undefined ? "commit the configuration, or read the working tree with --ref WORKTREE" : `${commitFor}; commit the configuration first`;
+  return `the repository has no commits yet: ${wayOn}`;
+}
 
 /** A repository just made with `git init`: no ref names a commit (git's own answer, "Needed a single revision", says nothing of it). */
 export async function hasNoCommits(git: SimpleGit): Promise<boolean> {

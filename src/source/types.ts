@@ -66,6 +66,11 @@ export interface ReadOptions {
    * a large read will need can be started while the heap is still small (cli/parallelValidation.ts forks its child).
    */
   readonly onListed?: (bytes: number) => void;
+  /**
+   * What the caller needs a commit for (`hydrate renders a commit`): a folder outside Git, or a repository without
+   * commits, is then said with it, instead of suggesting `--ref WORKTREE`, which such a caller refuses.
+   */
+  readonly commitFor?: string;
 }
 
 export const WORKTREE = "WORKTREE";

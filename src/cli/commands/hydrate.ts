@@ -16,7 +16,7 @@ export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Comm
     if (options.ref === WORKTREE) throw new UsageError("hydrate commits what a source commit renders: --ref WORKTREE has no commit");
     if (options.remote !== undefined) refuseTokenInUrl("--remote", options.remote, GIT_OWN_CREDENTIALS);
     // Nothing is committed unless every manifest is valid (the problems on stderr).
-    const rendered = await loadManifests(options, io);
+    const rendered = await loadManifests(options, io, { commitFor: "hydrate renders a commit" });
     if (!rendered) return setExit(1);
     const result = await hydrateBranch({
       repoDir: localRepositoryDir(options.repo, io),
