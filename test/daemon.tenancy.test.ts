@@ -277,6 +277,20 @@ test("a document without a name blocks the mesh it names only: the other mesh ge
   await untilStatus(daemon, "the document gone", (s) => (meshOf(s, "shop")?.appliedRevision === fixed && meshOf(s, "blog")?.state === "suspended" ? true : undefined));
 });
 
+test("a document whose name is not a string blocks the mesh it names only: the other mesh gets the commit", async () => {
+  // Before: its error named no subject, so every mesh waited for it.
+  const blogBefore = meshOf(await daemon.status(), "blog")?.appliedRevision;
+  const listNamed = timeout("blog", "x", "1m").replace("name: x\n", "name: [x]\n");
+  const commit = commitFiles(repo.dir, { "meshes/blog/list-named.yaml": listNamed, "meshes/shop/timeouts.yaml": timeout("shop", "checkout", "11m") }, "list-named");
+  const status = await untilStatus(daemon, "shop applied at the list-named commit", (s) => (meshOf(s, "shop")?.appliedRevision === commit && meshOf(s, "blog")?.state === "invalid" ? s : undefined));
+  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/list-named\.yaml:2: MeshTimeout\/blog\/ name: a MeshTimeout's name must be a string, found a sequence/);
+  assert.equal(meshOf(status, "blog")?.appliedRevision, blogBefore, "blog keeps its last valid revision");
+  assert.equal(await idleTimeoutOf("shop", "checkout"), "11m0s");
+  rmSync(path.join(repo.dir, "meshes/blog/list-named.yaml"));
+  const fixed = commitFiles(repo.dir, {}, "string-named");
+  await untilStatus(daemon, "the document gone", (s) => (meshOf(s, "shop")?.appliedRevision === fixed && meshOf(s, "blog")?.state === "suspended" ? true : undefined));
+});
+
 test("a control plane unreachable from the start: not ready, every mesh unknown with the reason", async () => {
   const port = await closedPort();
   const other = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", `http://127.0.0.1:${port}`, "--drift-interval", "1h"], { cwd: work });
