@@ -61,12 +61,14 @@ test("a name that is not a string is one error at the name naming the kind, and 
     `a ${kind}'s name must be a string, found ${found}: kumactl refuses the document (invalid meta type: "json: cannot unmarshal ${goKind} into Go struct field ResourceMeta.name of type string")`;
   const kubernetes = (kind: string, found: string) => `a ${kind}'s metadata.name must be a string, found ${found}: the API server refuses the object, whose ObjectMeta.name is a string`;
   assert.deepEqual(said, [
-    `boolean.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "true", "bool")}; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it`,
-    `kubernetes.yaml:4:3 error [] metadata.name missing-name: ${kubernetes("MeshTimeout", "42")}`,
-    `list.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "a sequence", "array")}`,
+    // Of the mesh it names, as a document without a name is (`watch` holds that mesh only); of none when the mesh
+    // is not a string either (number.yaml's `on`) or the document is a Mesh, whose name is its mesh.
+    `boolean.yaml:2:1 error [MeshTimeout/default/] name missing-name: ${universal("MeshTimeout", "true", "bool")}; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it`,
+    `kubernetes.yaml:4:3 error [MeshTimeout/default/] metadata.name missing-name: ${kubernetes("MeshTimeout", "42")}`,
+    `list.yaml:2:1 error [MeshTimeout/default/] name missing-name: ${universal("MeshTimeout", "a sequence", "array")}`,
     `mapping.yaml:2:1 error [] name missing-name: ${universal("Mesh", "a mapping", "object")}`,
     `number.yaml:2:1 error [] name missing-name: ${universal("MeshTimeout", "123", "number")}`,
-    `secret.yaml:5:3 error [] metadata.name missing-name: ${kubernetes("Secret", "7")}`,
+    `secret.yaml:5:3 error [Secret/default/] metadata.name missing-name: ${kubernetes("Secret", "7")}`,
   ]);
   assert.deepEqual(
     result.resources.map((r) => `${r.type}/${r.name}`),

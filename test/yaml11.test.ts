@@ -197,7 +197,7 @@ describe("meshops validate and render (processes, on real Git repositories)", ()
     });
     assert.deepEqual((await validate(dir)).errors, [
       'kubernetes/policies.yaml:7:5: error: MeshTimeout/default/t.kuma-system metadata.labels["kuma.io/mesh"]: the kuma.io/mesh label must be a mesh name, found false; YAML 1.1 reads the plain scalar no as a boolean (false): quote it [labels]',
-      `universal/policies.yaml:2:1: error: name: a MeshTimeout's name must be a string, found true: kumactl refuses the document (invalid meta type: "json: cannot unmarshal bool into Go struct field ResourceMeta.name of type string"); YAML 1.1 reads the plain scalar yes as a boolean (true): quote it [missing-name]`,
+      `universal/policies.yaml:2:1: error: MeshTimeout/default/ name: a MeshTimeout's name must be a string, found true: kumactl refuses the document (invalid meta type: "json: cannot unmarshal bool into Go struct field ResourceMeta.name of type string"); YAML 1.1 reads the plain scalar yes as a boolean (true): quote it [missing-name]`,
       "universal/policies.yaml:9:1: error: MeshTimeout/default/t mesh: mesh must be a mesh name, found true; YAML 1.1 reads the plain scalar on as a boolean (true): quote it [schema]",
     ]);
   });

@@ -129,7 +129,7 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), unknownTypeSubject(typeName, value.mesh, value.name));
-  const undecodable = nameNotString(type.name, "universal", value.name);
+  const undecodable = nameNotString(type.name, "universal", value.name, value.mesh);
   if (undecodable) return undecodable;
   const name = typeof value.name === "string" ? value.name : "";
   // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
@@ -248,16 +248,16 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     return fail(["kind"], "kubernetes-shape", `${type.name} is Universal only: on Kubernetes the control plane creates it from the Pod; write it in the Universal shape (type: ${type.name})`, "");
   }
   const metadata = isObject(value.metadata) ? value.metadata : {};
-  const undecodable = nameNotString(type.name, "kubernetes", metadata.name);
-  if (undecodable) return undecodable;
-  const plainName = typeof metadata.name === "string" ? metadata.name : "";
-  const written = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
-  const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
   const labels = isObject(metadata.labels) ? metadata.labels : undefined;
   const meshLabel = labels?.[MESH_LABEL];
   // A cluster-scoped mesh resource (MeshGateway) names its mesh in a top-level `mesh:` field, the others in a label:
   // `GetMesh()` is the field alone (no default), the label or `default` (zz_generated.mesh.go, zz_generated.types.go).
   const meshField = type.kubernetesMeshField ? (value.mesh ?? "") : meshLabel;
+  const undecodable = nameNotString(type.name, "kubernetes", metadata.name, meshField);
+  if (undecodable) return undecodable;
+  const plainName = typeof metadata.name === "string" ? metadata.name : "";
+  const written = typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
+  const namespace = written ?? (metadata.namespace === undefined && !isClusterScoped(type.name) ? options.defaultNamespace : undefined);
   const mesh = meshOfWritten(type.name, plainName, meshField);
   // The name the control plane's API knows it by: a namespaced resource's name carries its namespace.
   const name = !isClusterScoped(type.name) && namespace !== undefined && plainName !== "" ? coreName(plainName, namespace) : plainName;
@@ -421,7 +421,8 @@ function withAnnotations(conversion: Conversion, annotations: JsonValue | undefi
 /** A Kubernetes Secret of Kuma's type (src/kuma/secrets.ts says how the control plane reads one). */
 function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const kind = kumaSecretKindOf(value.apiVersion, value.kind, value.type) ?? "Secret";
-  const undecodable = nameNotString(kind, "kubernetes", isObject(value.metadata) ? value.metadata.name : undefined);
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const undecodable = nameNotString(kind, "kubernetes", metadata.name, isObject(metadata.labels) ? metadata.labels[MESH_LABEL] : undefined);
   if (undecodable) return undecodable;
   const read = secretFromKubernetes(value, options.systemNamespaces);
   const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
@@ -478,16 +479,19 @@ function built(file: string, doc: YamlDocument, format: ResourceFormat, object: 
  * pkg/core/resources/model/rest/v1alpha1/meta.go) through sigs.k8s.io/yaml, YAML to JSON then encoding/json, which
  * cannot fill it and refuses the whole document (rest/unmarshaller.go UnmarshalCore: "invalid meta type"); the API
  * server refuses a Kubernetes object whose metadata.name is not a string. So the document is no resource: one error
- * at its name naming its kind, of no subject (it has no name to be known by, and `Type/mesh/` printed an empty one),
- * and no later rule says anything else of it.
+ * at its name naming its kind, and no later rule says anything else of it. Its subject is `Type/mesh/`, as a missing
+ * name's is, so that `watch` holds the mesh it names and no other; none when the mesh cannot be read either (`mesh`,
+ * the field or label as written, not a string) or the document is a Mesh, whose name is its mesh.
  */
-function nameNotString(typeName: string, format: ResourceFormat, written: JsonValue | undefined): Conversion | undefined {
+function nameNotString(typeName: string, format: ResourceFormat, written: JsonValue | undefined, mesh: JsonValue | undefined): Conversion | undefined {
   if (!isWrittenNotString(written)) return undefined;
+  const meshKnown = typeName !== "Mesh" && (mesh === undefined || mesh === null || typeof mesh === "string");
+  const subject = meshKnown ? subjectOf({ type: typeName, mesh: meshOfWritten(typeName, "", mesh), name: "" }) : "";
   if (format === "kubernetes") {
-    return fail(["metadata", "name"], "missing-name", `a ${typeName}'s metadata.name must be a string, found ${describe(written)}: the API server refuses the object, whose ObjectMeta.name is a string`, "");
+    return fail(["metadata", "name"], "missing-name", `a ${typeName}'s metadata.name must be a string, found ${describe(written)}: the API server refuses the object, whose ObjectMeta.name is a string`, subject);
   }
   const decoding = `json: cannot unmarshal ${goJsonKindOf(written)} into Go struct field ResourceMeta.name of type string`;
-  return fail(["name"], "missing-name", `a ${typeName}'s name must be a string, found ${describe(written)}: kumactl refuses the document (invalid meta type: ${JSON.stringify(decoding)})`, "");
+  return fail(["name"], "missing-name", `a ${typeName}'s name must be a string, found ${describe(written)}: kumactl refuses the document (invalid meta type: ${JSON.stringify(decoding)})`, subject);
 }
 
 /** How encoding/json's UnmarshalTypeError names the kind of JSON value it found. */
