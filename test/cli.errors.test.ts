@@ -215,6 +215,30 @@ test("a folder outside Git (a first try, an Argo CD source without .git): commit
   }
 });
 
+test("a 3.x controlPlane.version: the text says once, on stderr, that 2.14's schemas checked it; JSON has it as an info item", async () => {
+  const repo = tempRepo("meshops-cli-errors-3x-");
+  try {
+    commitFiles(repo.dir, { "meshops.yaml": 'controlPlane:\n  version: "3.1.0"\n', "mesh.yaml": "type: Mesh\nname: default\n" });
+    const note = "meshops: note: meshops.yaml's controlPlane.version 3.1.0 is newer than the newest line meshops carries (2.14): checked with 2.14's schemas and rules, so what 3.1 changed is not known here";
+    const text = await runCli(["validate", "--repo", repo.dir, "--warnings-as-errors"], work);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(text.stderr, `${note}\n`);
+    const json = await runCli(["validate", "--repo", repo.dir, "--format", "json"], work);
+    assert.equal(json.code, 0, json.stderr);
+    const infos = (JSON.parse(json.stdout) as { diagnostics: { severity: string; rule: string; path: string }[] }).diagnostics.filter((d) => d.severity === "info");
+    assert.deepEqual(infos.map((d) => `${d.rule} ${d.path}`), ["config controlPlane.version"]);
+    // A plan read from the validation cache (which keeps no info item) says it too.
+    const cache = path.join(work, "cache-3x");
+    for (let run = 0; run < 2; run++) {
+      const plan = await runCli(["plan", "--repo", repo.dir, "--state-dir", path.join(work, "state-3x"), "--validation-cache", cache], work);
+      assert.equal(plan.code, 2, plan.stderr); // changes: the Mesh to create
+      assert.ok(plan.stderr.startsWith(`${note}\n`), `run ${run}: ${plan.stderr}`);
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("hydrate outside Git, or on a repository without commits, does not suggest --ref WORKTREE, which it refuses", async () => {
   const outside = mkdtempSync(path.join(tmpdir(), "meshops-cli-errors-hydrate-outside-"));
   const repo = tempRepo("meshops-cli-errors-hydrate-empty-");

@@ -49,6 +49,17 @@ describe("Kuma minor lines", () => {
     assert.deepEqual(parseRepoConfig({ path: "meshops.yaml", text: text.replace("2.8.1", "2.12.3") }, "").diagnostics, []);
   });
 
+  void it("a 3.x controlPlane.version is checked with the newest line's schemas, and an info item on its line says so", () => {
+    // Not a warning: a repository targeting 3.x must pass `--warnings-as-errors`; but nothing may pretend that 3.x's own
+    // schemas were checked.
+    const text = "instance: test\ncontrolPlane:\n  product: kuma\n  version: \"3.0.1\"\n";
+    const { diagnostics } = parseRepoConfig({ path: "meshops.yaml", text }, "");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.line, d.column, d.path, d.rule, d.message]),
+      [["info", 4, 3, "controlPlane.version", "config", "controlPlane.version 3.0.1 is newer than the newest line meshops carries (2.14): checked with 2.14's schemas and rules, so what 3.0 changed is not known here"]],
+    );
+  });
+
   void it("a field added in 2.12 (MeshTrafficPermission rules) is an error for 2.10 and 2.11 that names 2.12", () => {
     for (const version of ["2.10.11", "2.11.2"]) {
       assert.deepEqual(messages("MeshTrafficPermission", mtpWithRules(), version), [
