@@ -17,6 +17,7 @@ import { subjectOf } from "../model/key.js";
 import type { ValidateReport } from "../report/common.js";
 import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
 import { errorMessage } from "../util/errorMessage.js";
+import { beyondNewestLine } from "../kuma/versions.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -193,7 +194,10 @@ export async function loadRepository(
   const slot = load.cacheDir !== undefined && options.ref !== WORKTREE ? await cacheSlot(load.cacheDir, repo, options.ref, cacheInputs(options)) : undefined;
   const cached = slot && load.cacheRead !== false ? await readCachedResult(slot, shared?.fileResources, shared?.entries) : undefined;
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
-  if (cached) return { result: cached, stillSealed: [] };
+  if (cached) {
+    noteInfoOfSettings(cached, io);
+    return { result: cached, stillSealed: [] };
+  }
   // Not cached: the files the nearest entry has analyzed are not analyzed again.
   let nearest = slot ? await nearestEntry(slot, shared?.entries) : undefined;
   const ownTree = nearest?.own === true;
@@ -216,6 +220,7 @@ export async function loadRepository(
   // Not when --path names no folder at all: the empty-repository error says what is wrong.
   const folderRead = snapshot.paths ? snapshot.paths.size > 0 : snapshot.files.length + snapshot.problems.length > 0;
   if (!snapshot.config && snapshot.root !== "" && folderRead) await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
+  noteInfoOfSettings(result, io);
   if (!result.valid) return { result, stillSealed: [] };
   // Only a revision read from the validation cache takes them over: without one, nothing would read them.
   if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
@@ -226,6 +231,20 @@ export async function loadRepository(
   const textOf = (file: string): string | undefined => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
   const keys = sopsKeys(options, io) ?? (load.requireKey ? [] : undefined);
   return unsealResources(result, textOf, keys);
+}
+
+/**
+ * A 3.x controlPlane.version, checked with the newest line's schemas: said in the result as an info item, which text
+ * reports do not show (and a cached result does not keep), yet it concerns every result. On stderr, once per command
+ * (`plan --base` reads twice).
+ */
+function noteInfoOfSettings(result: ValidationResult, io: CliIo): void {
+  const message = beyondNewestLine(result.config.controlPlane.version, "meshops.yaml's controlPlane.version");
+  if (message === undefined) return;
+  const warned = warnedSettings.get(io) ?? new Set<string>();
+  warnedSettings.set(io, warned);
+  if (!warned.has(message)) io.stderr.write(`meshops: note: ${message}\n`);
+  warned.add(message);
 }
 
 /** Settings that would be lost without a word: a meshops.yaml above --path, which has none of its own. */

@@ -10,7 +10,7 @@ import { parsePath, formatPath } from "../parse/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, matchPathPattern, underRoot } from "./glob.js";
-import { schemaLine } from "../kuma/versions.js";
+import { beyondNewestLine, schemaLine } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
@@ -167,7 +167,7 @@ export function parseRepoConfig(file: { path: string; text: string } | undefined
   if (!file) return { config: DEFAULT_CONFIG, diagnostics: [] };
   const parsed = parseAsWritten(file, root);
   // A template's lines read as syntax errors or unknown fields, one after another: one problem, saying what it is.
-  const template = parsed.diagnostics.length > 0 ? templateStart(file.text) : -1;
+  const template = parsed.diagnostics.some((d) => d.severity === "error") ? templateStart(file.text) : -1;
   if (template < 0) return parsed;
   const lineStart = file.text.lastIndexOf("\n", template - 1) + 1;
   const line = file.text.slice(0, lineStart).split("\n").length;
@@ -223,9 +223,11 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
     }
   });
   const line = schemaLine(config.controlPlane.version);
-  if ("error" in line) {
+  const beyond = beyondNewestLine(config.controlPlane.version);
+  if ("error" in line || beyond !== undefined) {
     const pos = new Locator(() => file.text).locate(file.path, 0, parsePath("controlPlane.version")) ?? { line: 1, column: 1 };
-    diag(pos.line, pos.column, "controlPlane.version", line.error);
+    if ("error" in line) diag(pos.line, pos.column, "controlPlane.version", line.error);
+    else diagnostics.push({ severity: "info", file: file.path, line: pos.line, column: pos.column, resource: "", path: "controlPlane.version", message: boundedMessage(beyond ?? ""), rule: "config" });
   }
   return { config, diagnostics };
 }

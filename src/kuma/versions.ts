@@ -53,6 +53,17 @@ export function schemaLine(version: string | undefined, setting = "controlPlane.
   return { error: `${setting} ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
 }
 
+/**
+ * What a version past the newest line (3.x, which schemaLine reads as the newest) is checked with, said where the
+ * version is set; undefined for any other version. An info item, not a warning: a repository that targets 3.x must
+ * still pass `--warnings-as-errors`.
+ */
+export function beyondNewestLine(version: string | undefined, setting = "controlPlane.version"): string | undefined {
+  const selected = version === undefined ? undefined : schemaLine(version, setting);
+  if (!selected || "error" in selected || minorLine(version) === selected.minor) return undefined;
+  return `${setting} ${version} is newer than the newest line meshops carries (${LATEST_MINOR}): checked with ${LATEST_MINOR}'s schemas and rules, so what ${minorLine(version)} changed is not known here`;
+}
+
 /** Whether schemas/v<minor>/ holds the type's own schema (else the newest line's applies). */
 export function hasOwnSchema(minor: string, typeName: string): boolean {
   return minor !== LATEST_MINOR && (INDEX.versions[minor]?.ownSchemas.includes(typeName) ?? false);
