@@ -2,11 +2,14 @@
  * An approval applies the plan the person saw, not whatever the approved revision plans by the time it runs. A plan the
  * prune limit holds (two deletes, `--max-deletes 1`) is approved; before the approved run, the control plane gains an
  * object meshops owns and the repository lacks (an orphan prune deletes), so the same revision now plans a third delete
- * nobody saw. The approved run must hold that plan again, and say why, instead of applying it.
+ * nobody saw. The approved run must hold that plan again, and say why, instead of applying it; the approval is dropped,
+ * so the plan going back to the one approved waits for a person again.
  * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  * The tests run in order against one daemon.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { before, test } from "node:test";
 import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
 import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
@@ -22,20 +25,26 @@ const timeout = (name: string) =>
   `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1m\n`;
 const timeouts = (...names: string[]) => names.map(timeout).join("---\n");
 
+/** An object with meshops' label that the repository lacks, which prune deletes: the control plane drifting. */
+const ORPHAN = { type: "MeshTimeout", mesh: "shop", name: "t9", labels: { "meshops.io/managed-by": "meshops" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "9m" } }] } };
+const putOrphan = async () => assert.equal((await bed.cp("/meshes/shop/meshtimeouts/t9", { method: "PUT", body: JSON.stringify(ORPHAN) })).ok, true);
 const exists = async (name: string) => (await bed.cp(`/meshes/shop/meshtimeouts/${name}`)).status === 200;
 const shopOf = (s: StatusJson): MeshStatus | undefined => s.meshes.find((m) => m.name === "shop");
 const post = (p: string, body: unknown) =>
   fetch(`${daemon.url}${p}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${RECONCILE_TOKEN}` }, body: JSON.stringify(body) });
 
-/** Approves through the API and waits for the run the approval queued. */
-async function approve(body: unknown): Promise<StatusJson> {
+/** Posts to the API and waits for the run the request queued. */
+async function queued(p: string, body: unknown): Promise<StatusJson> {
   const last = (await daemon.status()).reconciles[0]?.id ?? 0;
-  const answer = await post("/api/meshes/shop/approve", body);
+  const answer = await post(p, body);
   assert.equal(answer.status, 202, await answer.text());
-  return untilStatus(daemon, "the run the approval queued", (s) => (s.reconciles.some((r) => r.id > last && r.reasons.includes("api")) ? s : undefined));
+  return untilStatus(daemon, `the run ${p} queued`, (s) => (s.reconciles.some((r) => r.id > last && r.reasons.includes("api")) ? s : undefined));
 }
+const approve = (body: unknown) => queued("/api/meshes/shop/approve", body);
 
 let held = "";
+/** The plan first shown and approved (two deletes), which test 1 drops. */
+let approvedPlan = "";
 
 before(async () => {
   await bed.open();
@@ -53,10 +62,10 @@ before(async () => {
 test("an approval does not apply a plan of the same revision that changed since it was shown: it is held again, saying why", async () => {
   const shown = shopOf(await daemon.status())?.approval;
   assert.deepEqual(shown?.summary, { create: 0, update: 0, delete: 2 });
+  approvedPlan = shown?.plan ?? "";
 
-  // The control plane drifts: an object with meshops' label that the repository lacks, which prune deletes.
-  const orphan = { type: "MeshTimeout", mesh: "shop", name: "t9", labels: { "meshops.io/managed-by": "meshops" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "9m" } }] } };
-  assert.equal((await bed.cp("/meshes/shop/meshtimeouts/t9", { method: "PUT", body: JSON.stringify(orphan) })).ok, true);
+  // The control plane drifts.
+  await putOrphan();
 
   // The person approves what the page showed: revision `held`, two deletes.
   const after = await approve({ revision: held });
@@ -69,13 +78,32 @@ test("an approval does not apply a plan of the same revision that changed since 
   const now = shop?.approval?.plan ?? "";
   assert.match(now, /^[0-9a-f]{64}$/);
   assert.notEqual(now, shown?.plan, "another plan, another fingerprint");
-  const why = `the plan changed since it was approved (plan ${shown?.plan.slice(0, 12)} of revision ${held.slice(0, 12)} was approved, the revision now plans ${now.slice(0, 12)}`;
+  const why = `plan changed since approval: plan ${shown?.plan.slice(0, 12)} of revision ${held.slice(0, 12)} was approved, the revision now plans ${now.slice(0, 12)}`;
   assert.ok(shop?.approval?.reasons.at(-1)?.startsWith(why), shop?.approval?.reasons.join("\n"));
-  assert.match(shop?.reason ?? "", /waits for approval: .*the plan changed since it was approved/);
+  assert.match(shop?.reason ?? "", /waits for approval: .*plan changed since approval: .*the approval is dropped/);
   // The log names the new plan, why it waits, and how to approve it.
   const logged = await daemon.untilLog("the changed plan's hold", (e) => e.event === "approval.required" && e.plan === now);
   assert.ok(String(logged.msg).includes(why), String(logged.msg));
   assert.ok(String(logged.msg).includes(`POST /api/meshes/shop/approve {"revision": "${held}", "plan": "${now}"}`), String(logged.msg));
+});
+
+test("the approval the changed plan dropped is gone: the plan back to the one approved waits for a new approval", async () => {
+  // The third delete goes: the revision plans again exactly what was approved, and still waits.
+  assert.equal((await bed.cp("/meshes/shop/meshtimeouts/t9", { method: "DELETE" })).ok, true);
+  const after = await queued("/api/reconcile", {});
+  assert.deepEqual([shopOf(after)?.state, shopOf(after)?.approval?.plan], ["awaiting-approval", approvedPlan]);
+  assert.equal(await exists("t1"), true, "an approval dropped is not given back");
+  assert.equal(await exists("t2"), true);
+  // The log said when and why it was dropped, and the controls file does not keep it for a restart either.
+  const dropped = await daemon.untilLog("the dropped approval", (e) => e.event === "approval.dropped");
+  assert.deepEqual([dropped.mesh, dropped.revision, dropped.approved], ["shop", held, approvedPlan]);
+  assert.match(String(dropped.msg), new RegExp(`^mesh shop: the approval of revision ${held.slice(0, 12)} is dropped: plan changed since approval: plan ${approvedPlan.slice(0, 12)} `));
+  const file = JSON.parse(readFileSync(path.join(bed.work, ".meshops", "controls.json"), "utf8")) as { approved?: unknown[] };
+  assert.deepEqual(file.approved, [], "nor kept for a restart");
+
+  // The orphan comes back, for the next test: three deletes held.
+  await putOrphan();
+  assert.equal(shopOf(await queued("/api/reconcile", {}))?.approval?.summary.delete, 3);
 });
 
 test("an approval naming the plan shown is refused once another plan is held; approving the plan held applies exactly it", async () => {

@@ -1,11 +1,12 @@
 /**
- * Suspensions made through the API survive a restart: `meshops watch` keeps them in --controls-file (default
- * .meshops/controls.json, next to the clone cache and the embedded control plane's state) and restores them at start.
+ * Suspensions and approvals made through the API survive a restart: `meshops watch` keeps them in --controls-file
+ * (default .meshops/controls.json, next to the clone cache and the embedded control plane's state) and restores them
+ * at start.
  * The daemon as a child process (stopped and started again in the same folder), a real Git repository, the embedded
  * control plane over HTTP in this process.
  */
 import assert from "node:assert/strict";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
 import { MeshControls } from "../src/daemon/controls.js";
@@ -27,8 +28,11 @@ const timeout = (meshName: string, idleTimeout: string) =>
   `type: MeshTimeout\nname: t\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
 const idleTimeoutOf = async (meshName: string) => ((await (await bed.cp(`/meshes/${meshName}/meshtimeouts/t`)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
 const stateOf = (s: StatusJson, name: string) => s.meshes.find((m) => m.name === name);
-const start = () => startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--reconcile-token-file", tokenFile], { cwd: work });
-const post = (daemon: DaemonProcess, action: string) => fetch(`${daemon.url}/api/meshes/shop/${action}`, { method: "POST", headers: { authorization: `Bearer ${RECONCILE_TOKEN}` }, body: "{}" });
+const start = (...flags: string[]) => startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--reconcile-token-file", tokenFile, ...flags], { cwd: work });
+const post = (daemon: DaemonProcess, action: string, meshName = "shop", body: unknown = {}) =>
+  fetch(`${daemon.url}/api/meshes/${meshName}/${action}`, { method: "POST", headers: { authorization: `Bearer ${RECONCILE_TOKEN}` }, body: JSON.stringify(body) });
+/** The default --controls-file of a daemon started in `work`, as JSON. */
+const controlsFile = () => JSON.parse(readFileSync(path.join(work, ".meshops", "controls.json"), "utf8")) as { suspended: string[]; approved?: { mesh: string; revision: string; plan: string }[] };
 async function stop(daemon: DaemonProcess): Promise<void> {
   daemon.child.kill("SIGTERM");
   assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
@@ -61,6 +65,34 @@ test("a mesh suspended through the API is still suspended after a restart; resum
   daemon = await start();
   await untilApplied(daemon, commit);
   assert.equal(stateOf(await daemon.status(), "shop")?.state, "in-sync");
+  await stop(daemon);
+});
+
+test("an approval given before a restart is applied by the restarted daemon without a new one, then forgotten", async () => {
+  const named = (meshName: string, name: string) => timeout(meshName, "2m").replace("name: t\n", `name: ${name}\n`);
+  const pruning = "controlPlane:\n  skipDefaultMeshCreation: true\nprune:\n  enabled: true\n";
+  const added = commitFiles(repo.dir, { "meshops.yaml": pruning, "meshes/blog/t.yaml": [timeout("blog", "2m"), named("blog", "x1"), named("blog", "x2")].join("---\n") }, "two more timeouts in blog");
+  let daemon = await start("--max-deletes", "1");
+  await untilApplied(daemon, added);
+  const removal = commitFiles(repo.dir, { "meshes/blog/t.yaml": timeout("blog", "2m") }, "remove them");
+  const held = await untilStatus(daemon, "blog to await approval", (s) => (stateOf(s, "blog")?.approval?.revision === removal ? stateOf(s, "blog")?.approval : undefined));
+
+  // The control plane goes away before the approved run can write: what the restart finds is an approval not used yet.
+  await bed.server.close();
+  const answer = await post(daemon, "approve", "blog", { revision: removal });
+  assert.equal(answer.status, 202, await answer.text());
+  assert.deepEqual(controlsFile().approved, [{ mesh: "blog", revision: removal, plan: held?.plan }], "kept before the API answers");
+  await stop(daemon);
+  await bed.restartServer();
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x1")).status, 200, "nothing applied before the restart");
+
+  daemon = await start("--max-deletes", "1");
+  await untilApplied(daemon, removal);
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x1")).status, 404);
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x2")).status, 404);
+  const restored = await daemon.untilLog("the restored approval in the log", (e) => e.event === "controls.restored");
+  assert.deepEqual(restored.approved, [{ mesh: "blog", revision: removal, plan: held?.plan }]);
+  assert.deepEqual(controlsFile(), { suspended: [], approved: [] }, "used up: a later plan of the revision is not approved by it");
   await stop(daemon);
 });
 
