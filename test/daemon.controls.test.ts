@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
-import { MeshControls } from "../src/daemon/controls.js";
+import { MeshControls, type SavedControls } from "../src/daemon/controls.js";
 import { GLOBAL_SCOPE } from "../src/model/key.js";
-import { writeSuspensions } from "../src/daemon/controlsFile.js";
+import { ControlsFileError, readControls, writeControls } from "../src/daemon/controlsFile.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { runCli } from "./helpers/cli.js";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
@@ -108,11 +108,65 @@ test("a controls file that cannot be read is refused at start, in one line namin
 test("a suspension that cannot be written down is refused and undone: the API never says suspended for a state a restart loses", () => {
   writeFileSync(path.join(work, "not-a-folder"), "");
   const file = path.join(work, "not-a-folder", "controls.json");
-  const controls = new MeshControls({ persist: (meshes) => writeSuspensions(file, meshes) });
+  const controls = new MeshControls({ persist: (saved) => writeControls(file, saved) });
   const answer = controls.suspend("shop");
   assert.deepEqual([answer.ok, answer.ok ? 0 : answer.status], [false, 500]);
   assert.match(answer.ok ? "" : answer.error, /^mesh shop not suspended: \/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
   assert.equal(controls.suspendedBy("shop"), undefined);
+});
+
+test("the file keeps an approval until it is used, superseded or dropped; a file of suspensions only reads as no approvals", () => {
+  const file = path.join(work, "unit", "controls.json");
+  const [r1, r2, p1, p2] = ["1".repeat(40), "2".repeat(40), "a".repeat(64), "b".repeat(64)];
+  const keep = (saved: SavedControls) => writeControls(file, saved);
+  const restart = () => new MeshControls({ restored: readControls(file), persist: keep });
+  let controls = new MeshControls({ persist: keep });
+  controls.setAwaiting(r1, new Map([["shop", { revision: r1, plan: p1 }]]));
+  assert.equal(controls.approve("shop", r1.slice(0, 7)).ok, true);
+  assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { suspended: [], approved: [{ mesh: "shop", revision: r1, plan: p1 }] });
+
+  controls = restart();
+  assert.equal(controls.approvedPlan("shop", r1), p1, "restored");
+  controls.used("shop");
+  assert.deepEqual(readControls(file).approved, new Map(), "used up");
+
+  controls.setAwaiting(r1, new Map([["shop", { revision: r1, plan: p1 }]]));
+  controls.approve("shop", r1);
+  controls = restart();
+  controls.setAwaiting(r2, new Map());
+  assert.deepEqual([controls.approvedPlan("shop", r1), readControls(file).approved], [undefined, new Map()], "superseded by a newer revision");
+
+  controls.setAwaiting(r2, new Map([["shop", { revision: r2, plan: p2 }]]));
+  controls.approve("shop", r2);
+  controls.drop("shop");
+  assert.deepEqual([controls.approvedPlan("shop", r2), controls.droppedPlan("shop", r2), readControls(file).approved], [undefined, p2, new Map()], "dropped, remembered for the reason");
+  controls.setAwaiting(r2, new Map());
+  assert.equal(controls.droppedPlan("shop", r2), undefined, "forgotten once the mesh is not held");
+
+  writeFileSync(file, '{"suspended":["blog"]}\n');
+  assert.deepEqual(readControls(file), { suspended: ["blog"], approved: new Map() });
+  writeFileSync(file, `{"suspended":[],"approved":[{"mesh":"shop","revision":"${r1.slice(0, 12)}","plan":"${p1}"}]}\n`);
+  assert.throws(
+    () => readControls(file),
+    (error) => error instanceof ControlsFileError && /^\/\S+\/unit\/controls\.json: not a meshops controls file \("approved" is not a list of .+\): fix or delete it$/.test(error.message),
+    "a revision cut short is not one a restart can trust",
+  );
+});
+
+test("an approval that cannot be written down is refused and undone; one the daemon lets go of and cannot write is told", () => {
+  writeFileSync(path.join(work, "not-a-folder"), "");
+  const file = path.join(work, "not-a-folder", "controls.json");
+  const told: string[] = [];
+  const controls = new MeshControls({ persist: (saved) => writeControls(file, saved), unsaved: (message) => told.push(message) });
+  controls.setAwaiting("r".repeat(40), new Map([["shop", { revision: "r".repeat(40), plan: "a".repeat(64) }]]));
+  const answer = controls.approve("shop", "r".repeat(40));
+  assert.match(answer.ok ? "" : answer.error, /^mesh shop not approved: \/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
+  assert.equal(controls.approvedPlan("shop", "r".repeat(40)), undefined);
+
+  const restored = new MeshControls({ restored: { suspended: [], approved: new Map([["shop", { revision: "r".repeat(40), plan: "a".repeat(64) }]]) }, persist: (saved) => writeControls(file, saved), unsaved: (message) => told.push(message) });
+  restored.used("shop");
+  assert.equal(restored.approvedPlan("shop", "r".repeat(40)), undefined, "used up all the same");
+  assert.match(told.join("\n"), /^\/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
 });
 
 test("the global unit is named as such in the controls' answers, never as an empty mesh name", () => {

@@ -139,11 +139,17 @@ test("the gate holds a guard-flagged mesh until that revision is approved; the o
   assert.deepEqual([...changed.held.keys()], ["shop"]);
   assert.equal(changed.held.get("shop")?.plan, held?.plan);
   assert.equal(changed.plan.summary.delete, 0);
-  assert.equal(
-    changed.held.get("shop")?.reasons.at(-1),
-    `the plan changed since it was approved (plan 222222222222 of revision rev was approved, the revision now plans ${held?.plan.slice(0, 12)}: the control plane changed since the plan was shown); ` +
-      `nothing of it was applied: review the changes held now, and approve plan ${held?.plan.slice(0, 12)} if they are meant`,
-  );
+  const why =
+    `plan changed since approval: plan 222222222222 of revision rev was approved, the revision now plans ${held?.plan.slice(0, 12)} (the control plane changed since the plan was shown); ` +
+    `the approval is dropped and nothing of it applied: review the changes held now, and approve plan ${held?.plan.slice(0, 12)} if they are meant`;
+  assert.equal(changed.held.get("shop")?.reasons.at(-1), why);
+  assert.deepEqual([...changed.dropped], [["shop", { approved: PLAN_2, plan: held?.plan }]], "the approval no longer applies");
+  assert.equal(approved.dropped.size, 0);
+  // Once dropped, later runs still say why, as long as the plan held is not the one approved (nor apply it when it is).
+  const later = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => undefined, dropped: () => PLAN_2 });
+  assert.deepEqual([later.held.get("shop")?.reasons.at(-1), later.dropped.size], [why, 0]);
+  const back = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(), approved: () => undefined, dropped: () => held?.plan });
+  assert.deepEqual([back.held.get("shop")?.reasons, back.plan.summary.delete], [held?.reasons, 0]);
 
   const closed = gatePlan({ plan, desired, live, ownedCount: 5, limits, revision: "rev", closed: new Set(["shop", "blog"]), approved: () => undefined });
   assert.deepEqual([closed.held.size, closed.plan.changes.length], [0, 0], "nothing of a closed mesh is planned nor held");

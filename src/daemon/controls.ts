@@ -1,28 +1,17 @@
 /**
  * What people decide for a mesh through the API or the status page: approving a held plan, suspending and resuming.
- * Suspensions are handed to `persist` (the daemon keeps them in --controls-file, so a restart keeps them); approvals
- * live in memory. The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
+ * Suspensions and approvals not used yet are handed to `persist` (the daemon keeps them in --controls-file, so a
+ * restart keeps them). The reconciler reads them when it gates a plan (gate.ts) and tells them which meshes it holds.
  *
  * An approval names a revision and binds to the plan held for it when it is given (its fingerprint, gate.ts
- * planFingerprint): what the person was shown. The same revision planning other changes by the time it runs is not
- * what was approved; the gate holds it again.
+ * planFingerprint): what the person was shown. It is used up once applied, superseded by a newer revision, and
+ * dropped when the revision plans other changes by the time it runs (what was approved is not what would be applied):
+ * the gate holds the mesh again and says why, and the person approves again or not.
  */
 import { describeUnit } from "../model/key.js";
 import { shortPlan } from "./gate.js";
 
 export type ControlAnswer = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly status: 404 | 409 | 500; readonly error: string };
-
-export interface MeshControlsOptions {
-  /** Meshes suspended through the API before a restart. */
-  readonly suspended?: readonly string[];
-  /** Keeps the API suspensions (throws when it cannot: the change is then undone and refused). */
-  readonly persist?: (suspended: ReadonlySet<string>) => void;
-}
-
-/** Shortest revision prefix an approval may name (git's own default abbreviation). */
-const MIN_REVISION_PREFIX = 7;
-/** Shortest plan prefix an approval may name: as logs and messages show it (gate.ts shortPlan). */
-const MIN_PLAN_PREFIX = 12;
 
 /** A revision of a mesh and the plan (fingerprint) held or approved for it. */
 export interface RevisionPlan {
@@ -30,20 +19,51 @@ export interface RevisionPlan {
   readonly plan: string;
 }
 
+/** What the controls keep across restarts (controlsFile.ts): the API's suspensions, the approvals not used yet by mesh. */
+export interface SavedControls {
+  readonly suspended: readonly string[];
+  readonly approved: ReadonlyMap<string, RevisionPlan>;
+}
+
+export interface MeshControlsOptions {
+  /** What the API decided before a restart. */
+  readonly restored?: SavedControls;
+  /** Keeps the API's decisions (throws when it cannot: a change made through the API is then undone and refused). */
+  readonly persist?: (saved: SavedControls) => void;
+  /**
+   * Told why an approval the daemon let go of (used up, superseded, dropped) could not be removed from where they are
+   * kept: there until the next change is kept, and at worst approving at a restart what it approved before.
+   */
+  readonly unsaved?: (message: string) => void;
+}
+
+/** Shortest revision prefix an approval may name (git's own default abbreviation). */
+const MIN_REVISION_PREFIX = 7;
+/** Shortest plan prefix an approval may name: as logs and messages show it (gate.ts shortPlan). */
+const MIN_PLAN_PREFIX = 12;
+
 export class MeshControls {
   /** Mesh -> the plan held for approval, as the last gate left it. */
   #awaiting = new Map<string, RevisionPlan>();
   /** Mesh -> the plan a person approved (used once, by the run that applies it). */
-  readonly #approved = new Map<string, RevisionPlan>();
+  readonly #approved: Map<string, RevisionPlan>;
+  /**
+   * Mesh -> an approval dropped because its revision planned another plan, while that revision's plan is held: the
+   * gate keeps saying why the approval no longer applies.
+   */
+  readonly #dropped = new Map<string, RevisionPlan>();
   /** Meshes suspended through the API. */
   readonly #suspended: Set<string>;
   /** Meshes suspended by meshops.yaml, as the last target says. */
   #configSuspended: ReadonlySet<string> = new Set();
-  readonly #persist: ((suspended: ReadonlySet<string>) => void) | undefined;
+  readonly #persist: ((saved: SavedControls) => void) | undefined;
+  readonly #unsaved: ((message: string) => void) | undefined;
 
   constructor(options: MeshControlsOptions = {}) {
-    this.#suspended = new Set(options.suspended);
+    this.#suspended = new Set(options.restored?.suspended);
+    this.#approved = new Map(options.restored?.approved);
     this.#persist = options.persist;
+    this.#unsaved = options.unsaved;
   }
 
   /** Approves the plan held for `revision` of `mesh`; `plan`, when given, must be that plan's fingerprint (or a prefix). */
@@ -60,7 +80,11 @@ export class MeshControls {
         error: `${describeUnit(mesh)} awaits approval of plan ${awaiting.plan} of revision ${awaiting.revision}, not plan ${plan || "(none)"}: the plan changed since it was shown; review the changes held now and approve those`,
       };
     }
+    const before = this.#approved.get(mesh);
     this.#approved.set(mesh, awaiting);
+    const unsaved = this.#saved(() => (before ? this.#approved.set(mesh, before) : this.#approved.delete(mesh)));
+    if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not approved: ${unsaved}` };
+    this.#dropped.delete(mesh);
     return { ok: true, message: `revision ${awaiting.revision} of mesh ${mesh} approved, plan ${shortPlan(awaiting.plan)}: applying it` };
   }
 
@@ -82,13 +106,24 @@ export class MeshControls {
     return { ok: true, message: `${describeUnit(mesh)} resumed` };
   }
 
-  /** Persists the suspensions; when that fails, `undo`es the change and says why. */
+  /** Persists a change made through the API; when that fails, `undo`es it and says why. */
   #saved(undo: () => void): string | undefined {
+    const unsaved = this.#save();
+    if (unsaved) undo();
+    return unsaved;
+  }
+
+  /** Persists an approval let go of by the daemon: nothing to undo, so a failure is only told. */
+  #kept(): void {
+    const unsaved = this.#save();
+    if (unsaved) this.#unsaved?.(unsaved);
+  }
+
+  #save(): string | undefined {
     try {
-      this.#persist?.(this.#suspended);
+      this.#persist?.({ suspended: [...this.#suspended], approved: new Map(this.#approved) });
       return undefined;
     } catch (error) {
-      undo();
       return error instanceof Error ? error.message : String(error);
     }
   }
@@ -110,25 +145,45 @@ export class MeshControls {
     this.#configSuspended = new Set(meshes);
   }
 
-  /** The plan a person approved of `revision` of `mesh`, if one did. */
+  /** The plan a person approved of `revision` of `mesh`, if one did (and the approval was not dropped). */
   approvedPlan(mesh: string, revision: string): string | undefined {
     const approved = this.#approved.get(mesh);
     return approved?.revision === revision ? approved.plan : undefined;
   }
 
+  /** The plan of the approval of `revision` of `mesh` dropped because the revision planned another, if one was. */
+  droppedPlan(mesh: string, revision: string): string | undefined {
+    const dropped = this.#dropped.get(mesh);
+    return dropped?.revision === revision ? dropped.plan : undefined;
+  }
+
   /**
    * What the gate of a run planning `revision` holds. An approval stands only for the revision it names: one for
-   * another revision (a newer commit superseded it) is dropped; one for this revision stays until it is used (or
-   * another approval replaces it), applying only the plan it names.
+   * another revision (a newer commit superseded it) is removed; one for this revision stays until it is used, dropped
+   * or replaced by another approval, applying only the plan it names. A dropped approval is remembered (for the
+   * reason the gate gives) while its revision is held.
    */
   setAwaiting(revision: string, awaiting: ReadonlyMap<string, RevisionPlan>): void {
     this.#awaiting = new Map([...awaiting].map(([mesh, { revision, plan }]) => [mesh, { revision, plan }]));
-    for (const [mesh, approved] of this.#approved) if (approved.revision !== revision) this.#approved.delete(mesh);
+    for (const [mesh, dropped] of this.#dropped) if (awaiting.get(mesh)?.revision !== dropped.revision) this.#dropped.delete(mesh);
+    const superseded = [...this.#approved].filter(([, approved]) => approved.revision !== revision);
+    for (const [mesh] of superseded) this.#approved.delete(mesh);
+    if (superseded.length > 0) this.#kept();
+  }
+
+  /** The approval of `mesh` names another plan than its revision plans now (gate.ts): it no longer applies. */
+  drop(mesh: string): void {
+    const approved = this.#approved.get(mesh);
+    if (!approved) return;
+    this.#approved.delete(mesh);
+    this.#dropped.set(mesh, approved);
+    this.#kept();
   }
 
   /** An approved revision was applied (or is no longer needed): the approval is used up. */
   used(mesh: string): void {
-    this.#approved.delete(mesh);
+    this.#dropped.delete(mesh);
+    if (this.#approved.delete(mesh)) this.#kept();
   }
 }
 

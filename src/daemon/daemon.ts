@@ -14,7 +14,10 @@ import { ReconcileLoop } from "./loop.js";
 import type { DaemonMetrics } from "./metrics.js";
 import type { Trigger } from "./queue.js";
 import { MeshControls } from "./controls.js";
-import { readSuspensions, writeSuspensions } from "./controlsFile.js";
+import { shortPlan } from "./gate.js";
+import { describeUnit } from "../model/key.js";
+import { shortRevision } from "../model/revision.js";
+import { readControls, writeControls } from "./controlsFile.js";
 import { Reconciler, type ReconcilerOptions, type SopsKeys } from "./reconciler.js";
 import { startStatusServer, type StatusServerOptions } from "./server.js";
 import type { RevisionSource } from "./source.js";
@@ -58,7 +61,7 @@ export interface DaemonOptions {
   readonly allowedHosts?: StatusServerOptions["allowedHosts"];
   /** `--hydrate-branch`: hydrate every valid revision onto this branch (pushed to `remote` when given). */
   readonly hydrate?: { readonly branch: string; readonly remote: string | undefined };
-  /** `--controls-file`: where suspensions made through the API are kept across restarts (in memory only when absent). */
+  /** `--controls-file`: where suspensions and approvals given through the API are kept across restarts (in memory only when absent). */
   readonly controlsFile?: string;
   /** Where state changes are told (commit statuses, webhooks), and who delivers them. */
   readonly notify?: { readonly sinks: readonly Sink[]; readonly sender: NotificationSender };
@@ -73,12 +76,24 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** The people's decisions, with the API suspensions of the last run restored from (and kept in) `file`. */
+/** The people's decisions, with the API's suspensions and approvals of the last run restored from (and kept in) `file`. */
 function meshControls(file: string | undefined, log: Logger): MeshControls {
   if (file === undefined) return new MeshControls();
-  const suspended = readSuspensions(file);
-  if (suspended.length > 0) log.info({ event: "controls.restored", suspended, file }, `still suspended through the API before the restart: ${suspended.join(", ")}`);
-  return new MeshControls({ suspended, persist: (meshes) => writeSuspensions(file, meshes) });
+  const restored = readControls(file);
+  const { suspended } = restored;
+  const approved = [...restored.approved].map(([mesh, { revision, plan }]) => ({ mesh, revision, plan }));
+  const said = [
+    ...(suspended.length > 0 ? [`still suspended through the API before the restart: ${suspended.map(describeUnit).join(", ")}`] : []),
+    ...(approved.length > 0
+      ? [`approved before the restart, applied if the revision still plans what was approved: ${approved.map((a) => `${describeUnit(a.mesh)} (revision ${shortRevision(a.revision)}, plan ${shortPlan(a.plan)})`).join(", ")}`]
+      : []),
+  ];
+  if (said.length > 0) log.info({ event: "controls.restored", suspended, approved, file }, said.join("; "));
+  return new MeshControls({
+    restored,
+    persist: (saved) => writeControls(file, saved),
+    unsaved: (message) => log.error({ event: "controls.unsaved", err: message }, `${message}: an approval used up, superseded or dropped stays in the controls file until the next change is kept`),
+  });
 }
 
 /** The daemon's views of the reconciler's events: the status, the metrics and the log, in that order. */

@@ -7,7 +7,7 @@ import { describeUnit } from "../model/key.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
-import { approvalRemedy } from "./gate.js";
+import { approvalRemedy, planChangedSinceApproval } from "./gate.js";
 import type { Logger } from "./logger.js";
 import { takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
@@ -93,6 +93,11 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh, revision: event.revision }, `${describeUnit(mesh)} keeps its last valid revision: ${reason}`);
         }
         loggedGates = now;
+        return;
+      }
+      case "approval.dropped": {
+        const { mesh, revision, approved, plan } = event;
+        log.warn({ event: "approval.dropped", mesh, revision, approved, plan }, `${describeUnit(mesh)}: the approval of revision ${shortRevision(revision)} is dropped: ${planChangedSinceApproval(revision, approved, plan)}`);
         return;
       }
       case "source.failed":

@@ -65,6 +65,11 @@ export type DaemonEvent =
       readonly suspended: ReadonlyMap<string, "config" | "api">;
     }
   /**
+   * The approval of `revision` of `mesh` no longer applies: it approved plan `approved`, the revision now plans `plan`
+   * (the control plane changed since it was shown). Dropped: the mesh waits for a person again (gate.ts).
+   */
+  | { readonly type: "approval.dropped"; readonly revision: string; readonly mesh: string; readonly approved: string; readonly plan: string }
+  /**
    * The followed branch could not be read: its fetch failed, or the branch cannot be resolved (deleted, renamed). The
    * run goes on with `kept`, the last revision fetched (or read).
    */

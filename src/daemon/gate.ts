@@ -7,7 +7,8 @@
  * - A plan the pull-request guard flags (diff/risk.ts: a Mesh deleted, a mesh's policies all removed, a
  *   MeshTrafficPermission or MeshTLS removed) or one deleting more than the prune limits allow is held, in the meshes
  *   concerned only, until a person approves that very plan (its fingerprint) of that revision of that mesh. The same
- *   revision can plan other changes later (the control plane drifted further): those were not shown, so not approved.
+ *   revision can plan other changes later (the control plane drifted further): those were not shown, so not approved,
+ *   and the approval is dropped (it is not given back should the plan turn into the approved one again).
  * - A suspended mesh (meshops.yaml `suspend:`, or the API) is neither applied nor corrected.
  *
  * Pure: functions of a validation result, a plan and the approvals given.
@@ -156,6 +157,8 @@ export interface GateInput {
   readonly closed: ReadonlySet<string>;
   /** The plan (planFingerprint) a person approved of this revision of this mesh, if one did. */
   readonly approved: (mesh: string) => string | undefined;
+  /** The plan of an approval of this revision of this mesh dropped earlier (see GateOutput.dropped); absent: none. */
+  readonly dropped?: (mesh: string) => string | undefined;
 }
 
 export interface GateOutput {
@@ -163,6 +166,8 @@ export interface GateOutput {
   readonly plan: Plan;
   /** Meshes held for approval, and why. */
   readonly held: ReadonlyMap<string, HeldPlan>;
+  /** Meshes whose approval names another plan than the one planned now: it no longer applies, to be dropped. */
+  readonly dropped: ReadonlyMap<string, { readonly approved: string; readonly plan: string }>;
 }
 
 /** Changes per held mesh shown on the page at most. */
@@ -181,15 +186,19 @@ export function gatePlan(input: GateInput): GateOutput {
     if (limit) for (const mesh of deleting) flag(mesh, limit);
   }
   const held = new Map<string, HeldPlan>();
+  const dropped = new Map<string, { approved: string; plan: string }>();
   for (const [mesh, list] of [...reasons].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const changes = open.changes.filter((c) => c.mesh === mesh && c.action !== "unchanged");
     const plan = planFingerprint(changes);
     const approved = input.approved(mesh);
     if (approved === plan) continue;
-    const why = approved === undefined ? list : [...list, changedSinceApproval(input.revision, approved, plan)];
+    if (approved !== undefined) dropped.set(mesh, { approved, plan });
+    // Said as long as the plan held is not the one approved, by the run that drops the approval and the later ones.
+    const before = approved ?? input.dropped?.(mesh);
+    const why = before === undefined || before === plan ? list : [...list, changedSinceApproval(input.revision, before, plan)];
     held.set(mesh, heldPlan(input.revision, plan, why, changes));
   }
-  return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held };
+  return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held, dropped };
 }
 
 /**
@@ -215,10 +224,15 @@ export function approvalRemedy(mesh: string, held: Pick<HeldPlan, "revision" | "
   );
 }
 
+/** Why an approval of `revision` no longer applies, for logs and messages. */
+export function planChangedSinceApproval(revision: string, approved: string, plan: string): string {
+  return `plan changed since approval: plan ${shortPlan(approved)} of revision ${shortRevision(revision)} was approved, the revision now plans ${shortPlan(plan)}`;
+}
+
 function changedSinceApproval(revision: string, approved: string, plan: string): string {
   return (
-    `the plan changed since it was approved (plan ${shortPlan(approved)} of revision ${shortRevision(revision)} was approved, the revision now plans ${shortPlan(plan)}: ` +
-    `the control plane changed since the plan was shown); nothing of it was applied: review the changes held now, and approve plan ${shortPlan(plan)} if they are meant`
+    `${planChangedSinceApproval(revision, approved, plan)} (the control plane changed since the plan was shown); the approval is dropped and nothing of it ` +
+    `applied: review the changes held now, and approve plan ${shortPlan(plan)} if they are meant`
   );
 }
 

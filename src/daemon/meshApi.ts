@@ -5,7 +5,8 @@
  *   POST /api/meshes/{mesh}/approve   body {"revision": "<sha>"}: apply the plan held for that revision now (409 if the
  *                                     mesh is not held, or held at another revision: a newer commit superseded it); that
  *                                     plan only: the approval binds to its fingerprint. With {"revision", "plan": "<fingerprint>"}
- *                                     (the status's `approval.plan`), 409 too if the plan held is another one
+ *                                     (the status's `approval.plan`), 409 too if the plan held is another one. Kept in
+ *                                     --controls-file until applied, dropped (the plan changed) or superseded
  *   POST /api/meshes/{mesh}/suspend   neither apply nor correct the mesh until resumed (drift is still reported)
  *   POST /api/meshes/{mesh}/resume
  *   (the global resources, a unit of their own: {mesh} = _global)

@@ -48,7 +48,7 @@ import { LiveCache } from "./liveCache.js";
 import { unknownServiceWarnings } from "../validate/services.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { comparableDrift, composeTarget, gatePlan, invalidityOf, keptRevisions, unplannable, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlan, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -396,8 +396,8 @@ export class Reconciler {
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
-    const approved = (mesh: string) => this.#o.controls.approvedPlan(mesh, revision);
-    const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, approved });
+    const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) });
+    this.#dropApprovals(revision, gate.dropped);
     this.#held = new Map(gate.held);
     this.#emitGates(revision, target.invalid, target.meshes);
 
@@ -548,8 +548,8 @@ export class Reconciler {
     let held = 0;
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const approved = (mesh: string) => this.#o.controls.approvedPlan(mesh, revision);
-      const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), approved });
+      const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), ...this.#approvals(revision) });
+      this.#dropApprovals(revision, gate.dropped);
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);
         if (plan) this.#held.set(mesh, plan);
@@ -605,6 +605,20 @@ export class Reconciler {
   #limits(config: RepoConfig): RepoConfig["prune"] {
     const flags = this.#o.pruneLimits;
     return { ...config.prune, ...(flags?.maxDeletes !== undefined ? { maxDeletes: flags.maxDeletes } : {}), ...(flags?.maxDeletePercent !== undefined ? { maxDeletePercent: flags.maxDeletePercent } : {}) };
+  }
+
+  /** The approvals of `revision` the gate weighs: those standing, and those dropped (for the reason it gives). */
+  #approvals(revision: string): Pick<GateInput, "approved" | "dropped"> {
+    const { controls } = this.#o;
+    return { approved: (mesh) => controls.approvedPlan(mesh, revision), dropped: (mesh) => controls.droppedPlan(mesh, revision) };
+  }
+
+  /** Approvals of plans the revision no longer plans: dropped (and no longer kept for a restart), each said once. */
+  #dropApprovals(revision: string, dropped: GateOutput["dropped"]): void {
+    for (const [mesh, { approved, plan }] of dropped) {
+      this.#o.controls.drop(mesh);
+      this.#o.events.emit({ type: "approval.dropped", revision, mesh, approved, plan });
+    }
   }
 
   /** Tells the controls what is held now, and uses up the approvals of meshes applied without a failure. */

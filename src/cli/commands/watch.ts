@@ -90,7 +90,7 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .option("--hydrate-branch <name>", "also commit each valid revision's Kubernetes manifests to this branch (meshops hydrate), for Flux or Argo CD")
     .option("--hydrate-remote <name-or-url>", "push the --hydrate-branch there (default: origin for a remote --repo, the local branch otherwise)")
     .addOption(new Option("--cache-dir <dir>", "where remote repositories are cloned").default(".meshops/repos"))
-    .addOption(new Option("--controls-file <file>", "where meshes suspended through the API are kept, so a restart keeps them").default(".meshops/controls.json"))
+    .addOption(new Option("--controls-file <file>", "where suspensions and approvals given through the API are kept, so a restart keeps them").default(".meshops/controls.json"))
     .option("--git-token-file <file>", "HTTPS remote: file holding the token git sends as the password (read at each fetch; never put in the URL)")
     .addOption(new Option("--git-username <name>", "HTTPS remote: the user name sent with --git-token-file").default("x-access-token"))
     .option("--git-ssh-key-file <file>", "SSH remote: the private key to authenticate with (mode 0600)")
