@@ -18,6 +18,7 @@ import { planChanges, type Change, type Plan } from "../src/diff/plan.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
 import type { ValidationResult } from "../src/validate/index.js";
+import { unknownServiceWarnings } from "../src/validate/services.js";
 import { GLOBAL_SCOPE } from "../src/model/key.js";
 
 const error = (resource: string, file = "f.yaml", message = "bad"): Diagnostic => ({ severity: "error", file, line: 3, column: 1, resource, path: "spec", message, rule: "schema" });
@@ -99,13 +100,23 @@ test("an invalid mesh keeps what the last target had there; one the last target 
   assert.deepEqual([...unplannable(new Set(["shop", "news"]), previous)], ["news"]);
 });
 
-test("a composed target reads no text of a file an invalid mesh's kept resources came from: an earlier revision wrote them", async () => {
-  const from = (r: Resource, file: string): Resource => ({ ...r, source: { file, docIndex: 0, line: 1, column: 1, format: "universal" } });
-  const texts = { read: (files: readonly string[]) => Promise.resolve(new Map(files.map((file) => [file, `# ${file} at the head\n`]))) };
+test("a composed target's texts are the head's: an invalid mesh's kept resources, which an earlier revision wrote, are not located in them", async () => {
+  const from = (r: Resource, file: string, docIndex = 0): Resource => ({ ...r, source: { file, docIndex, line: 1 + 5 * docIndex, column: 1, format: "universal" } });
+  const read: string[][] = [];
+  const text = (...names: string[]) => names.map((name) => `type: MeshTimeout\nname: ${name}\nspec:\n  field: x\n`).join("---\n");
+  const heads = new Map([["shop.yaml", text("new", "b")]]);
+  const texts = { read: (files: readonly string[]) => (read.push([...files]), Promise.resolve(new Map(files.map((file) => [file, heads.get(file) ?? ""])))) };
+  // shop.yaml holds shop's timeout and one of blog's; shop is invalid at the head and keeps the earlier revision's.
   const previous = result([from(resource("MeshTimeout", "shop", "old"), "shop.yaml")]);
-  const next = { ...result([from(resource("MeshTimeout", "shop", "new"), "shop.yaml"), from(resource("MeshTimeout", "blog", "b"), "blog.yaml")]), texts };
+  const next = { ...result([from(resource("MeshTimeout", "shop", "new"), "shop.yaml"), from(resource("MeshTimeout", "blog", "b"), "shop.yaml", 1)]), texts };
   const composed = composeTarget(next, previous, new Set(["shop"]));
-  assert.deepEqual([...((await composed.texts?.read(["blog.yaml", "shop.yaml"])) ?? [])], [["blog.yaml", "# blog.yaml at the head\n"]]);
+  const [blog, old] = composed.resources;
+  assert.deepEqual([blog?.name, old?.name], ["b", "old"]);
+  const references = [old, blog].map((r) => ({ resource: r as Resource, targets: ["MeshService/x/y"], path: "spec.field" }));
+  const positions = (await unknownServiceWarnings(references, composed.texts)).map((d) => [d.resource, d.line, d.column]);
+  // blog's is at its field in the head's text of the shared file; shop's kept one at its document.
+  assert.deepEqual(positions, [["MeshTimeout/shop/old", 1, 1], ["MeshTimeout/blog/b", 9, 3]]);
+  assert.deepEqual(read, [["shop.yaml"]]);
   assert.equal(composeTarget(next, previous, new Set()).texts, texts, "all of the head: every text");
 });
 

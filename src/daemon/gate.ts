@@ -88,27 +88,32 @@ export function composeTarget(next: ValidationResult, previous: ValidationResult
     ...next.serviceReferences.filter((s) => kept(s.resource.mesh)),
     ...(previous?.serviceReferences.filter((s) => !kept(s.resource.mesh)) ?? []),
   ];
-  const texts = next.texts && older.length > 0 ? new HeadTexts(next.texts, older) : next.texts;
+  const texts = next.texts && older.length > 0 ? new HeadTexts(next.texts, invalid) : next.texts;
   return { ...next, resources, serviceReferences, valid: true, ...(texts ? { texts } : {}) };
 }
 
 /**
- * The head's texts but of the files `older` resources were read from: an earlier revision wrote those, whose text of
- * the file may differ from the head's, so nothing is located in it (a warning about them stays at its document). Not
- * the earlier revision's texts: each target would hold on to its predecessor's, every revision a mesh stays invalid.
+ * The head's texts, which the invalid meshes' resources were not read from: an earlier revision wrote those, whose
+ * text of the file may differ from the head's, so nothing of theirs is located in it (their warnings stay at their
+ * documents). A file they share with a valid mesh is still read for that mesh's. Not the earlier revision's texts:
+ * each target would hold on to its predecessor's, every revision a mesh stays invalid.
  */
 class HeadTexts implements FileTexts {
   readonly #texts: FileTexts;
-  readonly #older: readonly Resource[];
+  readonly #invalid: ReadonlySet<string>;
 
-  constructor(texts: FileTexts, older: readonly Resource[]) {
+  constructor(texts: FileTexts, invalid: ReadonlySet<string>) {
     this.#texts = texts;
-    this.#older = older;
+    this.#invalid = invalid;
   }
 
   read(files: readonly string[]): Promise<ReadonlyMap<string, string>> {
-    const stale = new Set(this.#older.map((r) => r.source?.file));
-    return this.#texts.read(files.filter((file) => !stale.has(file)));
+    return this.#texts.read(files);
+  }
+
+  /** The target's resources of an invalid mesh are the kept ones (composeTarget). */
+  holds(resource: Resource): boolean {
+    return !this.#invalid.has(resource.mesh) && (this.#texts.holds?.(resource) ?? true);
   }
 }
 

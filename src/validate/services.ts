@@ -36,6 +36,12 @@ export interface ServiceReference {
 export interface FileTexts {
   /** The texts of `files`, by path; a file it cannot give is left out of the answer. */
   read(files: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Whether `resource` was read from the text `read` gives of its file. Absent: every resource of the result was. A
+   * daemon's target keeps an invalid mesh's resources of an earlier revision (daemon/gate.ts composeTarget) beside
+   * the head's, often in the same file: those alone are not located in the head's text.
+   */
+  holds?(resource: Resource): boolean;
 }
 
 /**
@@ -55,20 +61,24 @@ export function isUnresolved({ targets }: ServiceReference, live: { has(subject:
  * The warnings shown of the unresolved `references` (in file order): the first UNKNOWN_REFERENCES_SHOWN, each at the
  * line and column of the field that names the service, as offline diagnostics are. Only the few files they are in
  * are read (`texts`) and parsed again, one at a time: validation located none of the tens of thousands of references
- * it found, which would have parsed every file twice. A file `texts` cannot give (or none) leaves its warnings at
- * their documents' start.
+ * it found, which would have parsed every file twice. A file `texts` cannot give (or none), or a resource not read
+ * from the text it gives (`holds`), leaves its warnings at their documents' start.
  */
 export async function unknownServiceWarnings(references: readonly ServiceReference[], texts: FileTexts | undefined): Promise<Diagnostic[]> {
   const shown = references.slice(0, UNKNOWN_REFERENCES_SHOWN);
-  const files = [...new Set(shown.flatMap(({ resource }) => (resource.source ? [resource.source.file] : [])))];
+  const held = (resource: Resource) => texts?.holds?.(resource) ?? true;
+  const files = [...new Set(shown.flatMap(({ resource }) => (resource.source && held(resource) ? [resource.source.file] : [])))];
   // A file that cannot be read again (a Git failure) costs its warnings their field's position, not the warnings.
   const found = texts && files.length > 0 ? await texts.read(files).catch(() => undefined) : undefined;
   const locator = new Locator((file) => found?.get(file));
   return shown.map(({ resource, targets, path }) => {
     const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
-    return diagnosticAt(locator, resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
+    return diagnosticAt(held(resource) ? locator : AT_DOCUMENTS, resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
   });
 }
+
+/** A locator of no text: what it places stays at its document. */
+const AT_DOCUMENTS = new Locator(() => undefined);
 
 /**
  * The subjects by which references may mean the control plane's MeshServices: each one's own, and the name it was made
