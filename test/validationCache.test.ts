@@ -10,6 +10,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
 import { loadRepository, SharedReads } from "../src/cli/repository.js";
+import { openStore } from "../src/backend/store.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
@@ -247,3 +249,40 @@ test("a cache that cannot be written is one note naming why, the plan unchanged"
   const notes = run.stderr.split("\n").filter((line) => line.includes("validation cache"));
   assert.deepEqual(notes, [`meshops: note: the validation cache was not written: ${inTheWay} exists and is not a directory`]);
 });
+
+test("a file Flux substitutes into keeps its warnings' field positions when the result is read from the cache", async () => {
+  // A Kubernetes zone's control plane over HTTP, without the MeshService the policy names.
+  const stateDir = tempDir("meshops-vcache-k8s-");
+  const store = await openStore({ stateDir, environment: "kubernetes" });
+  const server = await startControlPlaneServer({ store, port: 0 });
+  try {
+    await fluxPlans(server.url);
+  } finally {
+    await server.close();
+    await store.close();
+  }
+});
+
+/** Plans a repository of a Flux Kustomization's files twice with the cache, against the control plane at `url`. */
+async function fluxPlans(url: string): Promise<void> {
+  const repo = tempRepo("meshops-vcache-flux-");
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, {
+    "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+    "clusters/prod/payments.yaml":
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: payments\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./tenants/payments\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  postBuild:\n    substitute:\n      app: ledger\n      timeout: 10s\n",
+    // The reference's `name:` is line 14, column 7; the document starts at line 1. A variable in a flow mapping: the
+    // file as written does not even read as the same YAML, only the file as Flux applies it does.
+    "tenants/payments/timeouts.yaml":
+      "apiVersion: kuma.io/v1alpha1\nkind: MeshTimeout\nmetadata:\n  name: ${app}-timeouts\n  namespace: payments\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: MeshService\n      name: ghost\n    default: {idleTimeout: ${timeout}}\n",
+  });
+  const cache = tempDir("meshops-vcache-dir-");
+  const plan = ["plan", "--cp-url", url, "--format", "json", "--validation-cache", cache];
+  const cold = await runCli(plan, repo.dir);
+  assert.equal(entries(cache).length, 1, cold.stderr);
+  const warm = await runCli(plan, repo.dir);
+  const unknown = (stderr: string) => stderr.split("\n").filter((line) => line.endsWith("[unknown-service]"));
+  assert.deepEqual(unknown(cold.stderr).map((line) => line.split(": ")[0]), ["tenants/payments/timeouts.yaml:14:7"], cold.stderr);
+  assert.deepEqual(unknown(warm.stderr), unknown(cold.stderr), "the warm plan reads the file again, as Flux applies it");
+  assert.equal(warm.stdout, cold.stdout);
+}
