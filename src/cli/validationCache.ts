@@ -41,8 +41,10 @@ import { jsonLinesText } from "../util/jsonLines.js";
 import { meshopsVersion } from "./version.js";
 import { makeDirectory } from "../util/directory.js";
 import { isObjectId } from "../model/revision.js";
+import { substitutedBlobParts, substitutedFile, type SubstitutedFile } from "../validate/substitution.js";
+import type { FluxSubstitute } from "../validate/kustomize.js";
 
-const FORMAT = "meshops-validation-cache/v5";
+const FORMAT = "meshops-validation-cache/v6";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
 export const MAX_ENTRIES = 8;
 /** `validation-FAMILY-KEY.json` (FAMILY: the first 16 digits of familyKey); entries of v3 had no family, and are dropped in turn. */
@@ -88,6 +90,11 @@ interface Entry {
   readonly resources: readonly PackedResource[];
   readonly diagnostics: readonly Diagnostic[];
   readonly serviceReferences: readonly { readonly resource: number; readonly targets: readonly string[]; readonly path: string }[];
+  /**
+   * What Flux put into the files read, by the digest that ends such a file's blob id (validate/substitution.ts): the
+   * text of one is made again from its written blob when a warning is located in it. One per Flux Kustomization.
+   */
+  readonly substitutes: Readonly<Record<string, FluxSubstitute>>;
 }
 
 /**
@@ -139,7 +146,7 @@ function keyOf(object: JsonObject): { type: string; mesh: string; name: string }
 
 /** A file read and what analyzeFile found in it. */
 export interface AnalyzedFile {
-  readonly file: Pick<SourceFile, "path" | "blobId">;
+  readonly file: Pick<SourceFile, "path" | "blobId"> & Partial<Pick<SubstitutedFile, "substitute">>;
   readonly analysis: FileAnalysis;
 }
 
@@ -167,6 +174,11 @@ export function entryOf(family: string, result: ValidationResult, snapshot: Pick
   const paths = new Map(analyzed.map(({ file }, i) => [file.path, i]));
   const pathIndex = (file: string) => paths.get(file) ?? -1;
   const resources = result.resources.map((r) => pack(r, pathIndex));
+  const substitutes: Record<string, FluxSubstitute> = {};
+  for (const { file } of analyzed) {
+    const digest = file.substitute ? substitutedBlobParts(file.blobId)?.digest : undefined;
+    if (file.substitute && digest !== undefined) substitutes[digest] = file.substitute;
+  }
   return {
     format: FORMAT,
     family,
@@ -180,6 +192,7 @@ export function entryOf(family: string, result: ValidationResult, snapshot: Pick
     resources,
     diagnostics,
     serviceReferences,
+    substitutes,
   };
 }
 
@@ -309,32 +322,44 @@ export async function readCachedResult(slot: CacheSlot, known?: FileResources, r
 /**
  * The texts of a cached result's files, read again from Git by the blob ids the entry keeps, when a warning is to be
  * located in them (a few files: an entry keeps no text). A file Flux substitutes into has an id of its own, which Git
- * does not know: it is not read, and its warnings stay at their documents. Only the entry's paths and blob ids are
- * kept, not the entry: that is as large as the repository's resources, and the result lives as long as the command.
+ * does not know: its written blob is read and the entry's values put in again, as validation did. Only the entry's
+ * paths, blob ids and values are kept, not the entry: that is as large as the repository's resources, and the result
+ * lives as long as the command.
  */
 class EntryTexts implements FileTexts {
   readonly #repoDir: string;
   readonly #paths: readonly string[];
   readonly #blobs: readonly string[];
+  readonly #substitutes: ReadonlyMap<string, FluxSubstitute>;
 
-  constructor(repoDir: string, { paths, blobs }: Pick<Entry, "paths" | "blobs">) {
+  constructor(repoDir: string, { paths, blobs, substitutes }: Pick<Entry, "paths" | "blobs" | "substitutes">) {
     this.#repoDir = repoDir;
     this.#paths = paths;
     this.#blobs = blobs;
+    this.#substitutes = new Map(Object.entries(substitutes));
   }
 
   async read(files: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const wanted = new Set(files);
-    const blobs = new Map<string, string>();
+    /** By path: the blob to read, and what Flux puts into it (a substituted file's id is `blobs`' entry). */
+    const sources = new Map<string, { readonly blob: string; readonly id: string; readonly substitute?: FluxSubstitute }>();
     this.#paths.forEach((file, i) => {
-      const blob = this.#blobs[i];
-      if (wanted.has(file) && blob !== undefined && isObjectId(blob)) blobs.set(file, blob);
+      const id = this.#blobs[i];
+      if (!wanted.has(file) || id === undefined) return;
+      const parts = isObjectId(id) ? undefined : substitutedBlobParts(id);
+      const substitute = parts && isObjectId(parts.written) ? this.#substitutes.get(parts.digest) : undefined;
+      if (isObjectId(id)) sources.set(file, { blob: id, id });
+      else if (parts && substitute) sources.set(file, { blob: parts.written, id, substitute });
     });
-    const read = await readBlobs(this.#repoDir, [...blobs.values()]);
+    const read = await readBlobs(this.#repoDir, [...sources.values()].map(({ blob }) => blob));
     const texts = new Map<string, string>();
-    for (const [file, blob] of blobs) {
+    for (const [file, { blob, id, substitute }] of sources) {
       const text = read.get(blob);
-      if (typeof text === "string") texts.set(file, text);
+      if (typeof text !== "string") continue;
+      // Made again as validation made it: the same id, or these were not the values it was validated with.
+      const applied = substitute ? substitutedFile({ path: file, text, blobId: blob }, substitute) : undefined;
+      if (!applied) texts.set(file, text);
+      else if (applied.blobId === id) texts.set(file, applied.text);
     }
     return texts;
   }

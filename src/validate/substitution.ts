@@ -38,8 +38,11 @@ export function mayHoldVariables(text: string): boolean {
 export interface SubstitutedFile extends SourceFile {
   /** The variables left as written: no value here for them (the cluster's `substituteFrom` may have one). */
   readonly variablesLeft: ReadonlySet<string>;
-  /** The Flux Kustomization whose values were put in, as a message names it. */
-  readonly substitutedBy: string;
+  /**
+   * What was put in (`by`: the Flux Kustomization, as a message names it). A validation cache entry keeps it, to make
+   * the text again from the written file's blob when a warning is located in it (cli/validationCache.ts).
+   */
+  readonly substitute: FluxSubstitute;
 }
 
 /** The opt-out, written in a file: its documents are not told apart here, so such a file is taken as written. */
@@ -56,8 +59,9 @@ export function isSubstituted(file: SourceFile): file is SubstitutedFile {
 const REFERENCE = /(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)((:?[-=])([^}]*)|[^}]*)\}/g;
 
 /**
- * The file as Flux applies it under `substitute` (the file itself when it holds no variable). A distinct blob id, so
- * analyses of the file as written and as substituted are never confused.
+ * The file as Flux applies it under `substitute` (the file itself when it holds no variable). A distinct blob id (the
+ * written file's and a digest of what was put in: substitutedBlobParts), so analyses of the file as written and as
+ * substituted are never confused.
  */
 export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): SourceFile {
   if (!mayHoldVariables(file.text) || OPTED_OUT.test(file.text)) return file;
@@ -75,9 +79,22 @@ export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): S
     left.add(whole);
     return whole;
   });
-  const digest = createHash("sha1").update(JSON.stringify([substitute.values, substitute.fromCluster])).digest("hex").slice(0, 12);
-  const substituted: SubstitutedFile = { path: file.path, text, blobId: `${file.blobId}:${digest}`, variablesLeft: left, substitutedBy: substitute.by };
+  const substituted: SubstitutedFile = { path: file.path, text, blobId: `${file.blobId}:${substitutionDigest(substitute)}`, variablesLeft: left, substitute };
   return substituted;
+}
+
+/** What a substituted file's text is a function of besides the written text: the values, and whether the cluster may give others. */
+function substitutionDigest({ values, fromCluster }: FluxSubstitute): string {
+  return createHash("sha1").update(JSON.stringify([values, fromCluster])).digest("hex").slice(0, 12);
+}
+
+/**
+ * The parts of a substituted file's blob id (substitutedFile): the written file's blob id and the digest of what was
+ * put in; undefined for the id of a file as written.
+ */
+export function substitutedBlobParts(blobId: string): { readonly written: string; readonly digest: string } | undefined {
+  const at = blobId.lastIndexOf(":");
+  return at > 0 ? { written: blobId.slice(0, at), digest: blobId.slice(at + 1) } : undefined;
 }
 
 /**
@@ -91,7 +108,7 @@ export function withSubstitutionVariables(
   diagnostics: readonly Diagnostic[],
   locator: Locator,
   /** For a substituted file: the variables left (escaped ones, now literal text, are not), and whose values were put in. */
-  substituted?: Pick<SubstitutedFile, "variablesLeft" | "substitutedBy">,
+  substituted?: Pick<SubstitutedFile, "variablesLeft" | "substitute">,
 ): readonly Diagnostic[] {
   const left = substituted?.variablesLeft;
   let result = diagnostics;
@@ -109,7 +126,7 @@ export function withSubstitutionVariables(
     const replaced = result.some(consequence);
     const effect = replaced ? "it reads documents as written" : "the control plane would get another value than meshops compares";
     const message = substituted
-      ? `holds ${listed(found.variables)}, for which ${substituted.substitutedBy} has no value in the repository (its substituteFrom reads the cluster's): ${effect}; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops`
+      ? `holds ${listed(found.variables)}, for which ${substituted.substitute.by} has no value in the repository (its substituteFrom reads the cluster's): ${effect}; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops`
       : `holds ${listed(found.variables)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
     const severity = replaced ? "error" : "warning";
     const first = found.paths[0] as PathSegments;
