@@ -170,6 +170,8 @@ test("a plan's fingerprint: each change's subject, action and object written; no
   const change = (action: Change["action"], name: string, desired?: JsonObject): Change => ({ action, resource: `MeshTimeout/shop/${name}`, type: "MeshTimeout", mesh: "shop", name, diff: `diff of ${name}`, ...(desired ? { desired } : {}) });
   const body = (idle: string): JsonObject => ({ type: "MeshTimeout", mesh: "shop", name: "a", spec: { to: [{ default: { idleTimeout: idle } }] } });
   const base = planFingerprint([change("update", "a", body("1m")), change("delete", "b")]);
+  // The value a person approves is sent back as shown: however it is worked out, the same changes give this digest.
+  assert.equal(base, "ba105fc3de25ff3de5b2eeff211e9efedfd2bf75ec6074eedf5080d307a2f294");
   assert.equal(planFingerprint([{ ...change("delete", "b"), diff: "another diff" }, change("update", "a", body("1m"))]), base);
   assert.notEqual(planFingerprint([change("update", "a", body("2m")), change("delete", "b")]), base, "another object written");
   assert.notEqual(planFingerprint([change("create", "a", body("1m")), change("delete", "b")]), base, "another action");
