@@ -4,11 +4,13 @@
  * the event loop of 600 ms, during which /healthz was not answered. Counted, not timed: reads of the objects hashed.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { gatePlan, gatePlanSteps, planFingerprint, type GateInput } from "../src/daemon/gate.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { planOf, type Change } from "../src/diff/plan.js";
+import { fingerprintOf } from "../src/diff/savedPlan.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
 
 /** A copy of `object` whose `spec` counts its reads: hashing an object (redacting it first) reads each field once. */
@@ -61,4 +63,14 @@ test("the gate's fingerprint of a held plan is worked out in steps: no step hash
   assert.equal(held?.plan, planFingerprint([...writes, ...deletes]), "the fingerprint the plain function gives");
   assert.equal(hashed, writes.length, "each object written is hashed, once");
   assert.deepEqual(next.value, gatePlan(input), "steps change when the work is done, not what the gate decides");
+});
+
+test("a fingerprint of more lines than a step hashes is still the digest of all of them sorted, one per line (the value approvals send back)", () => {
+  // Names one of which starts another, accented and astral: the lines sort by UTF-16 code unit, as they always did.
+  const names = ["a", "a-b", "a b", "é", "\u{1F600}", "\uFFFF"];
+  const digests = new Map<string, string>();
+  for (let i = 9999; i >= 0; i--) digests.set(`MeshTimeout/shop/${names[i % names.length]}${i}`, i % 3 === 0 ? "delete -" : `update ${String(i).padStart(64, "0")}`);
+  const lines = [...digests].map(([subject, digest]) => `${subject} ${digest}`).sort();
+  assert.equal(fingerprintOf(digests), createHash("sha256").update(lines.join("\n")).digest("hex"));
+  assert.equal(fingerprintOf(new Map()), createHash("sha256").update("").digest("hex"), "an empty plan");
 });

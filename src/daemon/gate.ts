@@ -11,14 +11,16 @@
  *   and the approval is dropped (it is not given back should the plan turn into the approved one again).
  * - A suspended mesh (meshops.yaml `suspend:`, or the API) is neither applied nor corrected.
  *
- * Pure: functions of a validation result, a plan and the approvals given.
+ * Pure: functions of a validation result, a plan and the approvals given. The gate of a plan also comes as steps
+ * (gatePlanSteps), which the daemon runs in slices.
  */
 import type { RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState } from "../desired/index.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
 import { driftReportOf, type DriftReport } from "../diff/drift.js";
+import { groupBy } from "../diff/pair.js";
 import type { Change, Plan } from "../diff/plan.js";
-import { digestOf, fingerprintOf } from "../diff/savedPlan.js";
+import { digestOf, fingerprintOfSteps } from "../diff/savedPlan.js";
 import { redact } from "../kuma/secretFields.js";
 import { saidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
@@ -29,6 +31,7 @@ import type { ValidationResult } from "../validate/index.js";
 import type { FileTexts } from "../validate/services.js";
 import type { HeldChange, PendingApproval } from "./statusTypes.js";
 import { shortRevision } from "../model/revision.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 
 /** Which meshes a revision's errors block, one line of reason each; or the whole repository. */
 export interface Invalidity {
@@ -179,22 +182,37 @@ export interface GateOutput {
 export const MAX_HELD_CHANGES = 50;
 
 export function gatePlan(input: GateInput): GateOutput {
+  return runSteps(gatePlanSteps(input));
+}
+
+/**
+ * gatePlan as steps (util/steps.ts), for the daemon: a held mesh of 50,000 updates is that many objects redacted and
+ * hashed, 600 ms in one turn; here a few hundred per step.
+ */
+export function* gatePlanSteps(input: GateInput): Steps<GateOutput> {
   const { closed } = input;
   const open = closed.size === 0 ? input.plan : restrictPlan(input.plan, (c) => !closed.has(c.mesh));
   const reasons = new Map<string, string[]>();
   const flag = (mesh: string, reason: string) => reasons.set(mesh, [...(reasons.get(mesh) ?? []), reason]);
   const deleting = new Set(open.changes.filter((c) => c.action === "delete").map((c) => c.mesh));
   if (deleting.size > 0) {
+    // Each pass below is tens of milliseconds at 50,000 changes: a step each.
     const whole = withWholeMeshes(open, input.desired, deleting);
-    for (const risk of classifyPlanRisks(whole, meshesWithPoliciesLeftAlone(whole, input.live))) flag(risk.mesh, risk.message);
+    yield;
+    const leftAlone = meshesWithPoliciesLeftAlone(whole, input.live);
+    yield;
+    for (const risk of classifyPlanRisks(whole, leftAlone)) flag(risk.mesh, risk.message);
     const limit = pruneLimitExceeded(open.summary.delete, input.ownedCount, input.limits);
     if (limit) for (const mesh of deleting) flag(mesh, limit);
+    yield;
   }
+  // One pass for every held mesh, not one per mesh: a commit past the prune limit flags every mesh that deletes.
+  const flagged = groupBy(open.changes.filter((c) => c.action !== "unchanged" && reasons.has(c.mesh)), (c) => c.mesh);
   const held = new Map<string, HeldPlan>();
   const dropped = new Map<string, { approved: string; plan: string }>();
   for (const [mesh, list] of [...reasons].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const changes = open.changes.filter((c) => c.mesh === mesh && c.action !== "unchanged");
-    const plan = planFingerprint(changes);
+    const changes = flagged.get(mesh) ?? [];
+    const plan = yield* planFingerprintSteps(changes);
     const approved = input.approved(mesh);
     if (approved === plan) continue;
     if (approved !== undefined) dropped.set(mesh, { approved, plan });
@@ -212,7 +230,21 @@ export function gatePlan(input: GateInput): GateOutput {
  * guessed offline; within one revision a secret's value cannot change (it is the revision's), so nothing is missed.
  */
 export function planFingerprint(changes: readonly Change[]): string {
-  return fingerprintOf(new Map(changes.map((c) => [c.resource, `${c.action} ${c.desired ? digestOf(redact(c.desired)) : "-"}`])));
+  return runSteps(planFingerprintSteps(changes));
+}
+
+/** Changes fingerprinted between two yields: a write's object is redacted and hashed, tens of microseconds each. */
+const CHANGES_PER_STEP = 128;
+
+/** planFingerprint as steps. */
+function* planFingerprintSteps(changes: readonly Change[]): Steps<string> {
+  const digests = new Map<string, string>();
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i] as Change;
+    digests.set(c.resource, `${c.action} ${c.desired ? digestOf(redact(c.desired)) : "-"}`);
+    if (stepDue(i, CHANGES_PER_STEP)) yield;
+  }
+  return yield* fingerprintOfSteps(digests);
 }
 
 /** A plan fingerprint as logs and messages show it. */

@@ -48,7 +48,7 @@ import { LiveCache } from "./liveCache.js";
 import { unknownServiceWarnings } from "../validate/services.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { comparableDrift, composeTarget, gatePlan, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlanSteps, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -396,7 +396,7 @@ export class Reconciler {
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
-    const gate = gatePlan({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) });
+    const gate = await runStepsSliced(gatePlanSteps({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) }));
     this.#dropApprovals(revision, gate.dropped);
     this.#held = new Map(gate.held);
     this.#emitGates(revision, target.invalid, target.meshes);
@@ -548,7 +548,7 @@ export class Reconciler {
     let held = 0;
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const gate = gatePlan({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), ...this.#approvals(revision) });
+      const gate = await runStepsSliced(gatePlanSteps({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), ...this.#approvals(revision) }));
       this.#dropApprovals(revision, gate.dropped);
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);

@@ -14,6 +14,9 @@ import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "..
 import { indexLive } from "./pair.js";
 import { planOf, type Change, type Plan } from "./plan.js";
 import { redact } from "../kuma/secretFields.js";
+import { compareText } from "../model/order.js";
+import { stableSortSteps } from "../util/sortSteps.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 
 export const SAVED_PLAN_FORMAT = "meshops.io/saved-plan/v1";
 
@@ -82,8 +85,30 @@ export function liveDigests(live: readonly JsonObject[]): Map<string, string> {
 
 /** One digest for a set of per-subject digests (order-independent). */
 export function fingerprintOf(digests: ReadonlyMap<string, string>): string {
-  const lines = [...digests].map(([subject, digest]) => `${subject} ${digest}`).sort();
-  return createHash("sha256").update(lines.join("\n")).digest("hex");
+  return runSteps(fingerprintOfSteps(digests));
+}
+
+/** Lines put together, or hashed, between two yields of fingerprintOfSteps. */
+const LINES_PER_STEP = 4096;
+
+/**
+ * fingerprintOf as steps (util/steps.ts): sorting and hashing 50,000 lines is 60-100 ms, a daemon's whole turn. The
+ * digest of the sorted lines joined by newlines, hashed a run of lines at a time (the same bytes, the same digest).
+ */
+export function* fingerprintOfSteps(digests: ReadonlyMap<string, string>): Steps<string> {
+  const lines: string[] = [];
+  for (const [subject, digest] of digests) {
+    lines.push(`${subject} ${digest}`);
+    if (stepDue(lines.length, LINES_PER_STEP)) yield;
+  }
+  // Code-unit order, as Array.prototype.sort orders strings.
+  const sorted = yield* stableSortSteps(lines, compareText);
+  const hash = createHash("sha256");
+  for (let i = 0; i < sorted.length; i += LINES_PER_STEP) {
+    hash.update((i > 0 ? "\n" : "") + sorted.slice(i, i + LINES_PER_STEP).join("\n"));
+    yield;
+  }
+  return hash.digest("hex");
 }
 
 export function desiredDigest(resources: readonly Resource[]): string {
