@@ -12,6 +12,7 @@ import { buildDesired, targetOf } from "../src/desired/index.js";
 import { planOf, type Change } from "../src/diff/plan.js";
 import { fingerprintOf } from "../src/diff/savedPlan.js";
 import type { JsonObject, Resource } from "../src/model/resource.js";
+import type { Steps } from "../src/util/steps.js";
 
 /** A copy of `object` whose `spec` counts its reads: hashing an object (redacting it first) reads each field once. */
 function countingReads(object: JsonObject, read: () => void): JsonObject {
@@ -19,7 +20,11 @@ function countingReads(object: JsonObject, read: () => void): JsonObject {
   return Object.defineProperty(rest, "spec", { enumerable: true, get: () => (read(), spec) });
 }
 
-test("the gate's fingerprint of a held plan is worked out in steps: no step hashes more than 256 changes", () => {
+/**
+ * A mesh holding 2,000 updates and 20 deletes, more than the prune limit allows: it is held, and every change of it
+ * fingerprinted. `hashed` is called as an object written is read; `live` is what the control plane holds.
+ */
+function heldMesh(hashed: () => void, live: Iterable<JsonObject> = []): { input: GateInput; changes: Change[] } {
   const config = { ...DEFAULT_CONFIG, defaults: { materialize: false } };
   const timeout = (name: string, idle: string): Resource => ({
     type: "MeshTimeout",
@@ -31,38 +36,58 @@ test("the gate's fingerprint of a held plan is worked out in steps: no step hash
   const updated = Array.from({ length: 2000 }, (_, i) => timeout(`t${i}`, "1m"));
   const mesh: Resource = { type: "Mesh", mesh: "shop", name: "shop", object: { type: "Mesh", name: "shop" }, origin: "repository" };
   const desired = buildDesired([mesh, ...updated], config, targetOf(config, { version: "2.14.3" }));
-  let hashed = 0;
   const change = (action: Change["action"], name: string, object?: JsonObject): Change => ({ action, resource: `MeshTimeout/shop/${name}`, type: "MeshTimeout", mesh: "shop", name, diff: "", ...(object ? { desired: object } : {}) });
-  const writes = [...(desired.meshes.get("shop")?.byKey.values() ?? [])].filter((r) => r.type !== "Mesh").map((r) => change("update", r.name, countingReads(r.object, () => hashed++)));
-  const deletes = Array.from({ length: 20 }, (_, i) => change("delete", `gone${i}`));
-  // More deletes than the prune limit allows: the mesh is held, and every change of it fingerprinted.
-  const input: GateInput = {
-    plan: planOf([...writes, ...deletes]),
-    desired,
-    live: [],
-    ownedCount: 2020,
-    limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 },
-    revision: "rev",
-    closed: new Set(),
-    approved: () => undefined,
-  };
+  const writes = [...(desired.meshes.get("shop")?.byKey.values() ?? [])].filter((r) => r.type !== "Mesh").map((r) => change("update", r.name, countingReads(r.object, hashed)));
+  const changes = [...writes, ...Array.from({ length: 20 }, (_, i) => change("delete", `gone${i}`))];
+  const limits = { enabled: true, maxDeletes: 0, maxDeletePercent: 100 };
+  return { input: { plan: planOf(changes), desired, live, ownedCount: 2020, limits, revision: "rev", closed: new Set(), approved: () => undefined }, changes };
+}
 
-  const gating = gatePlanSteps(input);
+/** Runs the steps to their end; `counted()` says how much was done so far: the most done in one step, and the result. */
+function mostInOneStep<T>(steps: Steps<T>, counted: () => number): { most: number; value: T } {
   let most = 0;
-  let next = gating.next();
-  for (; !next.done; next = gating.next()) {
-    most = Math.max(most, hashed);
-    hashed = 0;
+  let before = counted();
+  for (let next = steps.next(); ; next = steps.next()) {
+    most = Math.max(most, counted() - before);
+    before = counted();
+    if (next.done) return { most, value: next.value };
   }
-  most = Math.max(most, hashed);
-  assert.ok(most <= 256, `a step hashed ${most} of the ${writes.length} objects written`);
-  const held = next.value.held.get("shop");
+}
+
+test("the gate's fingerprint of a held plan is worked out in steps: no step hashes more than 256 changes", () => {
+  let hashed = 0;
+  const { input, changes } = heldMesh(() => hashed++);
+  const { most, value } = mostInOneStep(gatePlanSteps(input), () => hashed);
+  assert.ok(most <= 256, `a step hashed ${most} of the 2000 objects written`);
+  const held = value.held.get("shop");
   assert.deepEqual(held?.summary, { create: 0, update: 2000, delete: 20 });
 
   hashed = 0;
-  assert.equal(held?.plan, planFingerprint([...writes, ...deletes]), "the fingerprint the plain function gives");
-  assert.equal(hashed, writes.length, "each object written is hashed, once");
-  assert.deepEqual(next.value, gatePlan(input), "steps change when the work is done, not what the gate decides");
+  assert.equal(held?.plan, planFingerprint(changes), "the fingerprint the plain function gives");
+  assert.equal(hashed, 2000, "each object written is hashed, once");
+  assert.deepEqual(value, gatePlan(input), "steps change when the work is done, not what the gate decides");
+});
+
+test("the gate reads the control plane's objects in steps: no step reads more than 512 (which meshes keep a policy the plan leaves alone)", () => {
+  let read = 0;
+  const policy = (name: string, labels: JsonObject = {}): JsonObject => ({ type: "MeshTimeout", mesh: "shop", name, labels, spec: { targetRef: { kind: "Mesh" } } });
+  const objects = [
+    ...Array.from({ length: 2000 }, (_, i) => policy(`t${i}`, { "kuma.io/managed-by": "meshops" })),
+    ...Array.from({ length: 20 }, (_, i) => policy(`gone${i}`, { "kuma.io/managed-by": "meshops" })),
+    ...Array.from({ length: 1000 }, (_, i) => policy(`by-hand${i}`)),
+  ];
+  // The daemon passes its live cache's values(): an iterator, read as the gate goes.
+  function* counted(): Generator<JsonObject> {
+    for (const object of objects) {
+      read++;
+      yield object;
+    }
+  }
+  const { input } = heldMesh(() => undefined, counted());
+  const { most, value } = mostInOneStep(gatePlanSteps(input), () => read);
+  assert.equal(read, objects.length, "every object is read");
+  assert.ok(most <= 512, `a step read ${most} of the control plane's ${objects.length} objects`);
+  assert.deepEqual(value.held.get("shop")?.reasons, ["the plan deletes 20 of 2020 owned resources (1%), more than --max-deletes 0"], "held for the prune limit");
 });
 
 test("a fingerprint of more lines than a step hashes is still the digest of all of them sorted, one per line (the value approvals send back)", () => {
