@@ -16,7 +16,7 @@
  */
 import type { RepoConfig } from "../config/repoConfig.js";
 import type { DesiredState } from "../desired/index.js";
-import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../diff/risk.js";
+import { classifyPlanRisks, meshesWithPoliciesLeftAloneSteps } from "../diff/risk.js";
 import { driftReportOf, type DriftReport } from "../diff/drift.js";
 import { groupBy } from "../diff/pair.js";
 import type { Change, Plan } from "../diff/plan.js";
@@ -196,11 +196,10 @@ export function* gatePlanSteps(input: GateInput): Steps<GateOutput> {
   const flag = (mesh: string, reason: string) => reasons.set(mesh, [...(reasons.get(mesh) ?? []), reason]);
   const deleting = new Set(open.changes.filter((c) => c.action === "delete").map((c) => c.mesh));
   if (deleting.size > 0) {
-    // Each pass below is tens of milliseconds at 50,000 changes: a step each.
+    // Each pass below is tens of milliseconds at 50,000 changes: a step of its own at least.
     const whole = withWholeMeshes(open, input.desired, deleting);
     yield;
-    const leftAlone = meshesWithPoliciesLeftAlone(whole, input.live);
-    yield;
+    const leftAlone = yield* meshesWithPoliciesLeftAloneSteps(whole, input.live);
     for (const risk of classifyPlanRisks(whole, leftAlone)) flag(risk.mesh, risk.message);
     const limit = pruneLimitExceeded(open.summary.delete, input.ownedCount, input.limits);
     if (limit) for (const mesh of deleting) flag(mesh, limit);

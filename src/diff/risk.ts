@@ -16,7 +16,8 @@ import { isPolicyType } from "../kuma/types.js";
 import { subjectOf } from "../model/key.js";
 import type { JsonObject } from "../model/resource.js";
 import { keyOfLive } from "./pair.js";
-import type { Change, Plan } from "./plan.js";
+import { STEP, type Change, type Plan } from "./plan.js";
+import { runSteps, stepDue, type Steps } from "../util/steps.js";
 
 export type RiskKind = "mesh-deleted" | "all-policies-removed" | "traffic-permission-removed" | "mesh-tls-removed";
 
@@ -119,12 +120,23 @@ export function classifyPlanRisks(plan: Plan, keepPolicies: ReadonlySet<string> 
  * there: classifyPlanRisks' `keepPolicies` for a plan against a control plane. Only a plan that deletes reads `live`.
  */
 export function meshesWithPoliciesLeftAlone(plan: Plan, live: Iterable<JsonObject>): Set<string> {
+  return runSteps(meshesWithPoliciesLeftAloneSteps(plan, live));
+}
+
+/** meshesWithPoliciesLeftAlone as steps (util/steps.ts), for the daemon's gate: 50,000 live objects are 80 ms. */
+export function* meshesWithPoliciesLeftAloneSteps(plan: Plan, live: Iterable<JsonObject>): Steps<Set<string>> {
   const meshes = new Set<string>();
   if (!plan.changes.some((c) => c.action === "delete")) return meshes;
-  const listed = new Set(plan.changes.map((c) => c.resource));
+  const listed = new Set<string>();
+  for (let i = 0; i < plan.changes.length; i++) {
+    listed.add((plan.changes[i] as Change).resource);
+    if (stepDue(i, STEP)) yield;
+  }
+  let i = 0;
   for (const object of live) {
     const key = keyOfLive(object);
     if (key && isPolicyType(key.type) && !meshes.has(key.mesh) && !listed.has(subjectOf(key))) meshes.add(key.mesh);
+    if (stepDue(i++, STEP)) yield;
   }
   return meshes;
 }
