@@ -9,10 +9,18 @@
  *   - google.protobuf.Duration through time.ParseDuration (`1m30s`, `300ms`), printed back as seconds (`90s`);
  *   - a wrapper's value as its scalar: DoubleValue and UInt32Value also from a numeric string (trimQuote), BoolValue
  *     only from true/false (`json: cannot unmarshal string into Go value of type bool`);
- *   - an enum by name or number, never by a numeric string (`unknown value "\"4\"" for enum ...`);
+ *   - a number field's string has its quotes trimmed and the rest read by encoding/json: spaces around the number are
+ *     JSON's whitespace (" 8080 " is 8080), `null` leaves the field unset ("null" is 0), a number the Go type cannot
+ *     hold is refused ("4294967296", "1e400"), and text that is no JSON gets the scanner's error;
+ *   - a double also takes "NaN", "Infinity" and "-Infinity", exactly; the Mesh validator's range check (`< 0.0 ||
+ *     > 100.0`) passes NaN and refuses the infinities;
+ *   - an enum by name, or by any int32 unquoted, never by a numeric string (`unknown value "\"4\"" for enum ...`): a
+ *     number without a name is kept and printed as that number, and the validators switch on it as Go does;
  *   - uint32 from a number or a numeric string, in range (`json: cannot unmarshal number -1 into Go value of type uint32`);
  *   - bytes (a Secret's BytesValue `data`, a DataSource's `inline`) through encoding/json: padded standard base64 only
  *     (`illegal base64 data at input byte 4`), unlike protojson, which would take unpadded and URL-safe text.
+ * The API answers what jsonpb refuses with 400 "Bad Request", `invalid <Type> object: "<jsonpb's error>"` (golden
+ * put_dataplanes_08), never "Resource is not valid". The model itself is held against jsonpb in kuma.jsonpb.test.ts.
  * None of these kinds has an int64 or uint64 field (every field of dataplane.pb.go, gateway.pb.go, mesh.pb.go and the
  * messages they use), so the JSON-string form of 64-bit integers has nothing to apply to.
  */
@@ -183,8 +191,13 @@ test("google.protobuf.Duration takes Go's duration syntax (time.ParseDuration), 
   ]);
 });
 
+const tracing = (sampling: string) => `${MESH}tracing:\n  backends:\n    - name: zipkin\n      type: zipkin\n      sampling: ${sampling}\n      conf: {url: 'http://zipkin:9411/api/v2/spans'}\n`;
+
+/** The gateway with its listener's port, protocol and connection limit as written. */
+const listener = (port: string, protocol: string, connectionLimit = "1") =>
+  gateway(`connectionLimit: ${connectionLimit}`).replace("port: 8080", `port: ${port}`).replace("protocol: HTTP", `protocol: ${protocol}`);
+
 test("a DoubleValue or UInt32Value takes a numeric string, a BoolValue does not take a string", () => {
-  const tracing = (sampling: string) => `${MESH}tracing:\n  backends:\n    - name: zipkin\n      type: zipkin\n      sampling: ${sampling}\n      conf: {url: 'http://zipkin:9411/api/v2/spans'}\n`;
   assert.deepEqual(errorsOf({ "mesh.yaml": tracing('"50.5"'), "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: 15006}", 'unhealthyThreshold: "3"') }), []);
   // Compared as the control plane prints it back: the number.
   const written = objectsOf({ "mesh.yaml": tracing('"50.5"') }).get("Mesh/default") as JsonObject;
@@ -199,7 +212,6 @@ test("a DoubleValue or UInt32Value takes a numeric string, a BoolValue does not 
 });
 
 test("an enum by name or number, not by a numeric string; a uint32 by number or numeric string, in range", () => {
-  const listener = (port: string, protocol: string) => gateway("connectionLimit: 1").replace("port: 8080", `port: ${port}`).replace("protocol: HTTP", `protocol: ${protocol}`);
   assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener('"8080"', "4") }), []);
   const gatewayOf = (port: string, protocol: string) => objectsOf({ "mesh.yaml": MESH, "gateway.yaml": listener(port, protocol) }).get("MeshGateway/edge") as JsonObject;
   assert.ok(sameNormalized(gatewayOf('"8080"', "4"), gatewayOf("8080", "HTTP")), "printed back as 8080 and HTTP");
@@ -226,6 +238,57 @@ test("a numeric string is read as JSON reads a number: a leading zero is refused
     `dataplane.yaml:11 Dataplane/default/web-1 networking.inbound[0].serviceProbe.healthyThreshold: ${leadingZero("00")}`,
   ]);
   assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": gateway('connectionLimit: "0"') }), [], "a lone zero is a JSON number");
+});
+
+// --- what jsonpb takes beyond the schema's quick checks ---------------------------------------------------------------
+
+test("a double takes NaN and the infinities as jsonpb does: NaN passes the Mesh validator, the infinities get its range message", () => {
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing("NaN") }), []);
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing('"NaN"') }), []);
+  for (const infinity of ["Infinity", '"-Infinity"']) {
+    assert.deepEqual(errorsOf({ "mesh.yaml": tracing(infinity) }), ["mesh.yaml:7 Mesh/default tracing.backends[0].sampling: has to be in [0.0 - 100.0] range"], infinity);
+  }
+  // Only those spellings: jsonpb compares the raw text, quotes included (`"nan"` goes to encoding/json and fails).
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing("nan") }), ['mesh.yaml:7 Mesh/default tracing.backends[0].sampling: must be a number, or a string of one: found "nan"']);
+});
+
+/** A Dataplane whose inbound has `port` and `state` as written, with a listener (2.14's networking.listeners) of `listenerType`. */
+const inboundDataplane = (port: string, state: string, listenerType = "ZoneIngress") =>
+  `${dataplane("transparentProxying: {redirectPortInbound: 15006}", "healthyThreshold: 1").replace("    - port: 8080", `    - port: ${port}\n      state: ${state}`)}  listeners:\n    - {type: ${listenerType}, address: 10.0.0.1, port: 10001}\n`;
+
+test("a number field's string is read by encoding/json inside the quotes: spaces around it are fine, a number beyond the Go type is not", () => {
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing('" 50 "'), "dataplane.yaml": inboundDataplane('" 8080 "', "Ready"), "gateway.yaml": listener("8080", "HTTP", '"10 "') }), []);
+  assert.deepEqual(errorsOf({ "mesh.yaml": tracing('"1e400"'), "gateway.yaml": listener("8080", "HTTP", '"4294967296"') }), [
+    'gateway.yaml:12 MeshGateway/default/edge conf.listeners[0].resources.connectionLimit: must be a non-negative integer, or a string of one: found "4294967296" (beyond the range of Go type uint32)',
+    'mesh.yaml:7 Mesh/default tracing.backends[0].sampling: must be a number, or a string of one: found "1e400" (beyond the range of Go type float64)',
+  ]);
+  // "null" leaves the port unset, 0, which the Dataplane validator refuses as it refuses no port.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": inboundDataplane('"null"', "Ready") }), [
+    "dataplane.yaml:7 Dataplane/default/web-1 networking.inbound[0].port: port must be in the range [1, 65535]",
+  ]);
+  // A tab is escaped by every JSON encoder, so jsonpb sees a backslash: refused.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": inboundDataplane('"\\t8080"', "Ready") }), [
+    'dataplane.yaml:7 Dataplane/default/web-1 networking.inbound[0].port: must be a non-negative integer, or a string of one: found "\\t8080"',
+  ]);
+});
+
+test("an enum takes any int32 unquoted, and the validators switch on a number without a name as Go does", () => {
+  // Inbound state 7; listener type 7 (not Unspecified: no "type must be ZoneIngress or ZoneEgress"); MeshGateway
+  // protocol 2 (the number MeshGateway.Listener.Protocol skips: no "cannot be empty").
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": inboundDataplane("8080", "7", "7"), "gateway.yaml": listener("8080", "2") }), []);
+  // A gateway type without a name is neither delegated nor builtin (IsDelegatedGateway, IsBuiltinGateway): the
+  // Dataplane is validated as one without a gateway, its inbounds allowed.
+  const typed = (type: string) => inboundDataplane("8080", "Ready").replace("  inbound:", `  gateway: {type: ${type}, tags: {kuma.io/service: gw}}\n  inbound:`);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": typed("5") }), []);
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": typed("0") }), [
+    "dataplane.yaml:7 Dataplane/default/web-1 networking.inbound: inbound cannot be defined for delegated gateways",
+    "dataplane.yaml:15 Dataplane/default/web-1 networking.listeners: listeners cannot be defined for delegated gateways",
+  ]);
+  // Beyond int32, or a number in quotes (jsonpb reads a quoted enum by name only), is refused.
+  assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "dataplane.yaml": inboundDataplane("8080", "2147483648"), "gateway.yaml": listener("8080", '"4"') }), [
+    "dataplane.yaml:8 Dataplane/default/web-1 networking.inbound[0].state: should be one of [Ready NotReady Ignored], or a signed 32-bit integer: 2147483648 is beyond it",
+    'gateway.yaml:10 MeshGateway/default/edge conf.listeners[0].protocol: should be one of [NONE TCP TLS HTTP HTTPS], or a signed 32-bit integer: found the string "4", write the number without quotes',
+  ]);
 });
 
 // --- bytes ------------------------------------------------------------------------------------------------------------
@@ -322,5 +385,79 @@ test("the embedded control plane decodes as Kuma's: a proto name stored under it
     assert.equal(zeroPadded.status, 400);
     const decoded = (await zeroPadded.json()) as JsonObject;
     assert.deepEqual([decoded.title, decoded.detail], ["Bad Request", `invalid MeshGateway object: "invalid character '8' after top-level value"`]);
+  });
+});
+
+const put = (url: string, path: string, body: JsonObject) => fetch(`${url}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const dataplaneBody = (inbound: JsonObject): JsonObject => ({
+  type: "Dataplane",
+  mesh: "default",
+  name: "web-1",
+  networking: { address: "10.0.0.1", inbound: [{ port: 8080, tags: { "kuma.io/service": "web" }, ...inbound }] },
+});
+const tracingBody = (sampling: string): JsonObject => ({
+  type: "Mesh",
+  name: "traced",
+  tracing: { backends: [{ name: "zipkin", type: "zipkin", sampling, conf: { url: "http://zipkin:9411/api/v2/spans" } }] },
+});
+
+test("the embedded control plane answers what jsonpb refuses in a number or enum field with jsonpb's error, as a 400 Bad Request", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
+    const refusal = async (inbound: JsonObject) => {
+      const response = await put(url, "/meshes/default/dataplanes/web-1", dataplaneBody(inbound));
+      const problem = (await response.json()) as JsonObject;
+      return [response.status, problem.title, problem.detail, problem.invalid_parameters];
+    };
+    const badRequest = (goError: string) => [400, "Bad Request", `invalid Dataplane object: ${JSON.stringify(goError)}`, undefined];
+    assert.deepEqual(await refusal({ port: "abc" }), badRequest("invalid character 'a' looking for beginning of value"));
+    assert.deepEqual(await refusal({ port: "8080 x" }), badRequest("invalid character 'x' after top-level value"));
+    assert.deepEqual(await refusal({ port: "" }), badRequest("unexpected end of JSON input"));
+    // jsonpb decodes the value alone (json.Unmarshal into a uint32): no struct field in the error.
+    assert.deepEqual(await refusal({ port: -1 }), badRequest("json: cannot unmarshal number -1 into Go value of type uint32"));
+    assert.deepEqual(await refusal({ port: "4294967296" }), badRequest("json: cannot unmarshal number 4294967296 into Go value of type uint32"));
+    assert.deepEqual(await refusal({ port: true }), badRequest("json: cannot unmarshal bool into Go value of type uint32"));
+    assert.deepEqual(await refusal({ state: "Bogus" }), badRequest('unknown value "\\"Bogus\\"" for enum kuma.mesh.v1alpha1.Dataplane.Networking.Inbound.State'));
+    assert.deepEqual(await refusal({ state: 2147483648 }), badRequest("json: cannot unmarshal number 2147483648 into Go value of type protoreflect.EnumNumber"));
+    assert.equal((await fetch(`${url}/meshes/default/dataplanes/web-1`)).status, 404, "nothing was stored");
+  });
+});
+
+test("the embedded control plane stores what jsonpb reads as jsonpb prints it, and refuses what the Mesh validator refuses", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
+    assert.equal((await put(url, "/meshes/default/dataplanes/web-1", dataplaneBody({ port: " 8080 ", state: 7 }))).status, 201);
+    const live = (await (await fetch(`${url}/meshes/default/dataplanes/web-1`)).json()) as JsonObject;
+    const inbound = ((live.networking as JsonObject).inbound as JsonObject[])[0] as JsonObject;
+    assert.deepEqual([inbound.port, inbound.state], [8080, 7], "the number, and the enum number without a name");
+
+    assert.equal((await put(url, "/meshes/traced", tracingBody("NaN"))).status, 201);
+    const mesh = (await (await fetch(`${url}/meshes/traced`)).json()) as JsonObject;
+    assert.equal(((mesh.tracing as JsonObject).backends as JsonObject[])[0]?.sampling, "NaN", 'jsonpb prints a NaN double as "NaN"');
+
+    const infinite = await put(url, "/meshes/traced", tracingBody("Infinity"));
+    const problem = (await infinite.json()) as JsonObject;
+    assert.deepEqual(
+      [infinite.status, problem.detail, problem.invalid_parameters],
+      [400, "Resource is not valid", [{ field: "tracing.backends[0].sampling", reason: "has to be in [0.0 - 100.0] range" }]],
+    );
+  });
+});
+
+test("written as jsonpb reads it (NaN, numeric strings with spaces, enum numbers without a name): applied, and no drift afterwards", async () => {
+  const repo = committedRepo(
+    {
+      "meshops.yaml": CONFIG,
+      "mesh.yaml": tracing("NaN"),
+      "dataplane.yaml": inboundDataplane('" 8080 "', "7"),
+      "gateway.yaml": listener("8080", "2", '" 10"'),
+    },
+    cleanups,
+  );
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const apply = await runCli(["apply", "--cp-url", url], repo);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const drift = await runCli(["drift", "--cp-url", url], repo);
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
   });
 });
