@@ -168,13 +168,14 @@ function applyInteger(ctx, node, path, goType) {
   if (Array.isArray(node.enum) && node.enum.every((v) => typeof v === "string" || Number.isInteger(v))) return; // a proto enum: fully listed
   const types = typesOf(node);
   // jsonpb (the protobuf kinds: MeshGateway, Dataplane) takes an integer as a number or as a numeric string ("8080").
-  // The format checks a number's range; the pattern the string form's digits (its range is not checked), in JSON's
-  // number syntax, which encoding/json applies to what is inside the quotes: no leading zero ("08080" is refused).
+  // The format checks a number's range; the pattern is the quick check of the string form: up to nine digits in JSON's
+  // number syntax, which certainly decode. Any other string is judged by meshops's model of jsonpb when the schema
+  // fails (src/validate/schema.ts): " 8080 " and "null" decode, "08080" and "4294967296" do not.
   if (ctx.proto) {
     if (types.length > 0 && !types.includes("integer") && !types.includes("number")) fail(ctx, path, `schema type ${JSON.stringify(node.type)} does not fit Go type ${goType}`);
     node.type = ["integer", "string"];
     node.format = goType;
-    node.pattern = goType.startsWith("u") ? "^(0|[1-9][0-9]*)$" : "^-?(0|[1-9][0-9]*)$";
+    node.pattern = goType.startsWith("u") ? "^(0|[1-9][0-9]{0,8})$" : "^-?(0|[1-9][0-9]{0,8})$";
     ctx.integerFields.push({ path, goType });
     return;
   }
@@ -187,9 +188,11 @@ function applyInteger(ctx, node, path, goType) {
 
 /**
  * jsonpb reads a double (DoubleValue: Mesh's tracing `sampling`) from a number or from a string holding a JSON number
- * (it trims the quotes and decodes the rest as a float64), so `"50"` is 50.
+ * (it trims the quotes and decodes the rest as a float64), so `"50"` is 50. The pattern is the quick check: JSON
+ * numbers too small to overflow a float64; any other string ("NaN", " 50 ", "1e400") is judged by meshops's model of
+ * jsonpb when the schema fails.
  */
-const JSON_NUMBER_PATTERN = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$";
+const JSON_NUMBER_PATTERN = "^-?(0|[1-9][0-9]{0,14})(\\.[0-9]+)?([eE][+-]?[0-9]{1,2})?$";
 
 function applyProtoDouble(ctx, node, path) {
   expectType(ctx, node, path, "number", "float64");

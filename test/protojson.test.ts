@@ -139,7 +139,7 @@ test("a problem with a field written by its proto name is at that field's line a
   const proxying = ["transparent_proxying:", "    redirect_port_inbound: 15006", "    ip_family_mode: Bogus", "    direct_access_services: [yes]"].join("\n");
   assert.deepEqual(located({ "gateway.yaml": gateway("connection_limit: -1"), "kubernetes.yaml": kubernetes, "dataplane.yaml": dataplane(proxying, probe) }), [
     'dataplane.yaml:11:9 networking.inbound[0].serviceProbe.healthyThreshold: must have a positive value',
-    'dataplane.yaml:15:5 networking.transparentProxying.ipFamilyMode: should be one of [UnSpecified DualStack IPv4 IPv6 0 1 2 3]',
+    'dataplane.yaml:15:5 networking.transparentProxying.ipFamilyMode: should be one of [UnSpecified DualStack IPv4 IPv6], or a signed 32-bit integer',
     'dataplane.yaml:16:30 networking.transparentProxying.directAccessServices[0]: in body must be of type string: "boolean"; YAML 1.1 reads the plain scalar yes as a boolean (true): quote it',
     "gateway.yaml:12:9 conf.listeners[0].resources.connectionLimit: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
     "kubernetes.yaml:13:11 spec.conf.listeners[0].resources.connectionLimit: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
@@ -218,7 +218,7 @@ test("an enum by name or number, not by a numeric string; a uint32 by number or 
   assert.equal(sameNormalized(gatewayOf("8080", "5"), gatewayOf("8080", "HTTP")), false);
   // jsonpb: `unknown value "\"4\"" for enum kuma.mesh.v1alpha1.MeshGateway.Listener.Protocol`.
   assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener("8080", '"4"') }), [
-    "gateway.yaml:10 MeshGateway/default/edge conf.listeners[0].protocol: should be one of [NONE TCP TLS HTTP HTTPS 0 1 3 4 5]",
+    'gateway.yaml:10 MeshGateway/default/edge conf.listeners[0].protocol: should be one of [NONE TCP TLS HTTP HTTPS], or a signed 32-bit integer: found the string "4", write the number without quotes',
   ]);
   // jsonpb: `json: cannot unmarshal number -1 into Go value of type uint32`.
   assert.deepEqual(errorsOf({ "mesh.yaml": MESH, "gateway.yaml": listener("-1", "HTTP") }), [

@@ -244,12 +244,15 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   "\v": "\\v",
 };
 
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const GO_PRINTABLE = /^[ \p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
 function quoteRune(ch: string, code: number): string {
   const simple = SIMPLE_ESCAPES[ch];
   if (simple !== undefined) return simple;
   if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, "0")}`;
-  if (code >= 0x80 && code < 0xa0) return `\\u${code.toString(16).padStart(4, "0")}`;
   // A lone surrogate cannot be valid UTF-8; Go would see U+FFFD there.
   if (code >= 0xd800 && code <= 0xdfff) return "\\ufffd";
-  return ch;
+  if (code < 0x80 || GO_PRINTABLE.test(ch)) return ch;
+  return code < 0x10000 ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
 }

@@ -1,24 +1,129 @@
 /**
  * What a protobuf kind (Mesh, MeshGateway, Dataplane) looks like after the control plane's jsonpb round trip, read
  * from its schema: proto3 scalars, enums, lists and maps at their zero value are omitted, enums given as numbers come
- * back as names, integers given as numeric strings come back as numbers. Messages stay even when empty,
- * google.protobuf.Struct (`conf`) is kept as sent. The embedded control plane stores through it and normalization
- * compares through it, so the two cannot model jsonpb differently. And what jsonpb reads that its printing never shows:
- * a field by its proto name (withProtoJsonNames, which the converter and the embedded control plane apply).
+ * back as names (a number without a name as that number), integers given as numeric strings come back as numbers.
+ * Messages stay even when empty, google.protobuf.Struct (`conf`) is kept as sent. The embedded control plane stores
+ * through it and normalization compares through it, so the two cannot model jsonpb differently. And what jsonpb reads
+ * that its printing never shows: a number or enum field's value as its decoder takes or refuses it (jsonpbRead, which
+ * validation and the embedded control plane's 400 answers use), a field by its proto name (withProtoJsonNames, which
+ * the converter and the embedded control plane apply), a null member (withoutProtoNulls).
  * jsonpb is github.com/golang/protobuf v1.5.4's (util_proto.FromJSON), whose decoder is its own, not protojson's.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { goQuote } from "./duration.js";
+import { goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
 import { propertySchema } from "./schemas.js";
 
 type Schema = JsonObject;
 
-/** JSON's number syntax: what jsonpb decodes inside the quotes of a numeric string (it trims them, then reads a number). */
+/** JSON's number syntax: a string jsonpb certainly reads as that number (the common case, read without the decoder). */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-/** A number field's value as jsonpb reads it: a string holding a JSON number is that number; anything else as it is. */
+/**
+ * A number field's value as jsonpb prints it back once read: a string it reads as a number is that number (`"8080"`,
+ * `" 8080 "`; `"null"` leaves the field at 0); anything else as it is, `"NaN"`, `"Infinity"` and `"-Infinity"` included,
+ * which is how jsonpb prints a double it read from them, and what it refuses.
+ */
 export function jsonpbNumber<V extends JsonValue | undefined>(value: V): V | number {
-  return typeof value === "string" && JSON_NUMBER.test(value) ? Number(value) : value;
+  if (typeof value !== "string") return value;
+  const quick = JSON_NUMBER.test(value) ? Number(value) : NaN;
+  if (Number.isFinite(quick)) return quick;
+  const read = jsonpbRead(value, DOUBLE);
+  if (!read.ok) return value;
+  if (read.value === undefined) return 0;
+  return typeof read.value === "number" && Number.isFinite(read.value) ? read.value : value;
 }
+
+/** A double (a DoubleValue: Mesh's tracing `sampling`) as jsonpb reads it, NaN and the infinities included; undefined when unset or refused. */
+export function jsonpbDouble(value: JsonValue | undefined): number | undefined {
+  const read = jsonpbRead(value, DOUBLE);
+  return read.ok && typeof read.value === "number" ? read.value : undefined;
+}
+
+/** A number or enum field of a protobuf kind, as jsonpb's decoder tells them apart (decode.go unmarshalSingularValue). */
+export type JsonpbScalar =
+  | { readonly kind: "uint32" | "double" }
+  | { readonly kind: "enum"; /** The value names; any int32 is a value too. */ readonly names: readonly string[]; readonly fullName: string };
+
+const DOUBLE: JsonpbScalar = { kind: "double" };
+
+export type JsonpbRead =
+  | { readonly ok: true; /** A number, an enum's name; undefined: unset (null, or the text `null` inside quotes). */ readonly value: number | string | undefined }
+  | { readonly ok: false; /** jsonpb's error, which the API answers in its 400 "Bad Request". */ readonly goError: string };
+
+/** The double field's texts jsonpb reads before anything else (decode.go nonFinite): exactly these, quotes included. */
+const NON_FINITE: ReadonlyMap<string, number> = new Map([
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["-Infinity", -Infinity],
+]);
+
+/**
+ * `value` in a number or enum field, as jsonpb decodes the raw text a client's JSON encoder writes for it. A number field
+ * has the quotes of a string trimmed and the rest read by encoding/json (goJson.ts): JSON's number syntax with JSON's
+ * whitespace around it (only a space is ever written unescaped), `null` for nothing; a double takes "NaN", "Infinity"
+ * and "-Infinity" too. An enum takes a name exactly, or any int32 unquoted, kept as that number.
+ */
+export function jsonpbRead(value: JsonValue | undefined, field: JsonpbScalar): JsonpbRead {
+  if (value === undefined || value === null) return { ok: true, value: undefined };
+  // The float -0 as Go's json.Marshal writes it (kumactl's encoder), which JSON.stringify would write as 0.
+  const raw = Object.is(value, -0) ? "-0" : JSON.stringify(value);
+  if (field.kind === "enum") {
+    if (typeof value === "string") return field.names.includes(value) ? { ok: true, value } : { ok: false, goError: `unknown value ${goQuote(raw)} for enum ${field.fullName}` };
+    return readBy(goUnmarshalNumber(raw, "protoreflect.EnumNumber"));
+  }
+  const nonFinite = typeof value === "string" && field.kind === "double" ? NON_FINITE.get(value) : undefined;
+  if (nonFinite !== undefined) return { ok: true, value: nonFinite };
+  // jsonpb's trimQuote: the quotes go, escapes stay (`"\t5"` is `\t5` to the decoder, not a tab).
+  const text = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  return readBy(goUnmarshalNumber(text, field.kind === "double" ? "float64" : "uint32"));
+}
+
+const readBy = (read: GoNumberRead): JsonpbRead => (read.ok ? { ok: true, value: read.value } : { ok: false, goError: read.error });
+
+/**
+ * The proto enums of the protobuf kinds by their place (JSON names, `[]`: each item of a list), with the full names
+ * jsonpb's error names them by: the enum types of go-v2.14.3 api/mesh/v1alpha1/mesh.pb.go, gateway.pb.go and
+ * dataplane.pb.go. Their value names and numbers are in the schemas.
+ */
+const PROTO_ENUMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  Mesh: {
+    "mtls.backends[].mode": "kuma.mesh.v1alpha1.CertificateAuthorityBackend.Mode",
+    "meshServices.mode": "kuma.mesh.v1alpha1.Mesh.MeshServices.Mode",
+  },
+  MeshGateway: {
+    "conf.listeners[].protocol": "kuma.mesh.v1alpha1.MeshGateway.Listener.Protocol",
+    "conf.listeners[].tls.mode": "kuma.mesh.v1alpha1.MeshGateway.TLS.Mode",
+  },
+  Dataplane: {
+    "networking.gateway.type": "kuma.mesh.v1alpha1.Dataplane.Networking.Gateway.GatewayType",
+    "networking.inbound[].state": "kuma.mesh.v1alpha1.Dataplane.Networking.Inbound.State",
+    "networking.listeners[].state": "kuma.mesh.v1alpha1.Dataplane.Networking.Listener.State",
+    "networking.listeners[].type": "kuma.mesh.v1alpha1.Dataplane.Networking.Listener.Type",
+    "networking.transparentProxying.ipFamilyMode": "kuma.mesh.v1alpha1.Dataplane.Networking.TransparentProxying.IpFamilyMode",
+  },
+};
+
+/** Every place of PROTO_ENUMS, for a test to hold against the schemas. */
+export function protoEnumFields(typeName: string): readonly string[] {
+  return Object.keys(PROTO_ENUMS[typeName] ?? {});
+}
+
+/**
+ * The number or enum field a protobuf kind's schema node describes at `fieldPath` (JSON names, `[]` for each item),
+ * if it is one: a uint32 (UInt32Value too), a double (DoubleValue), a proto enum.
+ */
+export function jsonpbScalarAt(typeName: string, fieldPath: string, node: JsonObject): JsonpbScalar | undefined {
+  const fullName = PROTO_ENUMS[typeName]?.[fieldPath];
+  if (fullName !== undefined) return { kind: "enum", names: enumNames(node), fullName };
+  const types = [node.type].flat();
+  if (node.format === "uint32") return { kind: "uint32" };
+  return types.includes("number") && types.includes("string") ? DOUBLE : undefined;
+}
+
+/** The schema lists an enum's value names, then their numbers in the same order (MeshGateway's protocols skip 2). */
+const enumNames = (node: JsonObject): string[] => (Array.isArray(node.enum) ? node.enum.filter((e): e is string => typeof e === "string") : []);
+const enumNumbers = (node: JsonObject): number[] => (Array.isArray(node.enum) ? node.enum.filter((e): e is number => typeof e === "number") : []);
 
 const asObject = (value: JsonValue | undefined): JsonObject | undefined => (isJsonObject(value) ? value : undefined);
 
@@ -59,13 +164,11 @@ export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefin
 
 function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: string): JsonValue | undefined {
   if (!schema || value === null) return value === null ? undefined : value;
-  const enumValues = Array.isArray(schema.enum) ? schema.enum : undefined;
-  if (enumValues) {
-    // The schema lists the value names, then their numbers in the same order (MeshGateway's protocols skip 2).
-    const names = enumValues.filter((e): e is string => typeof e === "string");
-    const numbers = enumValues.filter((e): e is number => typeof e === "number");
-    const name = typeof value === "number" ? names[numbers.indexOf(value)] : value;
-    return name === undefined || name === names[0] ? undefined : name;
+  if (Array.isArray(schema.enum)) {
+    // By name; a number without a name (any int32 is a value) as that number; the first value is the zero value.
+    const names = enumNames(schema);
+    const name = typeof value === "number" ? (names[enumNumbers(schema).indexOf(value)] ?? value) : value;
+    return name === names[0] ? undefined : name;
   }
   // jsonpb reads a number from a numeric string too, and prints a number; a wrapper is printed even when 0.
   if (typeof value === "string" && Array.isArray(schema.type) && (schema.type.includes("integer") || schema.type.includes("number"))) {

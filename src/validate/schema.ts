@@ -7,11 +7,11 @@
  * the control plane's schema validator (kube-openapi) has a message for the problem, the same wording.
  */
 import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import type { JsonObject, JsonValue, Violation } from "../model/index.js";
+import { isJsonObject, type JsonObject, type JsonValue, type Violation } from "../model/index.js";
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES, isPluginOriginated, resourceType } from "../kuma/types.js";
-import { withoutProtoNulls } from "../kuma/protoForm.js";
+import { jsonpbRead, jsonpbScalarAt, withoutProtoNulls, type JsonpbScalar } from "../kuma/protoForm.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
 import { loadPrecompiled } from "./precompiled.js";
@@ -184,7 +184,7 @@ const SUPERSEDED_BY: Partial<Record<ErrorClass, readonly ErrorClass[]>> = {
 };
 
 function violationsFromErrors(errors: ErrorObject[], root: JsonObject, target: Target): ClassifiedViolation[] {
-  const classified = withoutCombinatorBranchErrors(errors).map((error) => describe(error, root, target));
+  const classified = withoutCombinatorBranchErrors(errors).flatMap((error) => describe(error, root, target) ?? []);
   const classesByPath = new Map<string, Set<ErrorClass>>();
   for (const v of classified) classesByPath.set(v.path, (classesByPath.get(v.path) ?? new Set()).add(v.errorClass));
   const isRedundant = (v: ClassifiedViolation) => (SUPERSEDED_BY[v.errorClass] ?? []).some((c) => classesByPath.get(v.path)?.has(c));
@@ -203,8 +203,34 @@ function withoutCombinatorBranchErrors(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((error) => !combinatorPaths.some((prefix) => error.schemaPath.startsWith(prefix)));
 }
 
-function describe(error: ErrorObject, root: JsonObject, target: Target): ClassifiedViolation {
+/** The error as a violation; undefined when it is none (a protobuf kind's value jsonpb reads, whatever the schema said). */
+function describe(error: ErrorObject, root: JsonObject, target: Target): ClassifiedViolation | undefined {
   const path = fieldPath(error.instancePath, root);
+  const scalar = PROTO_SCALAR_KEYWORDS.has(error.keyword) ? protoScalarOf(error, path, target) : undefined;
+  if (!scalar) return describeKeyword(error, path, target);
+  // Kuma has no schema stage for these kinds: jsonpb decodes them, and what it reads is the value. The schema's quick
+  // checks (a numeric string's pattern, the enum's listed numbers) leave the rest to this.
+  const read = jsonpbRead(error.data as JsonValue, scalar);
+  if (read.ok) return undefined;
+  return { ...describeKeyword(error, path, target, { scalar, goError: read.goError }), goError: read.goError };
+}
+
+/** A protobuf kind's number or enum field and jsonpb's error for its value. */
+interface ProtoScalarError {
+  readonly scalar: JsonpbScalar;
+  readonly goError: string;
+}
+
+/** The keywords a protobuf kind's number or enum field can fail: jsonpb judges the value instead. */
+const PROTO_SCALAR_KEYWORDS = new Set(["type", "format", "pattern", "enum", "oneOf"]);
+
+/** The number or enum field of a protobuf kind (uint32, double, proto enum) whose schema node failed, if it is one. */
+function protoScalarOf(error: ErrorObject, path: string, target: Target): JsonpbScalar | undefined {
+  if (!resourceType(target.typeName)?.flat || !isJsonObject(error.parentSchema)) return undefined;
+  return jsonpbScalarAt(target.typeName, path.replace(/\[\d+\]/g, "[]"), error.parentSchema);
+}
+
+function describeKeyword(error: ErrorObject, path: string, target: Target, proto?: ProtoScalarError): ClassifiedViolation {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -220,11 +246,14 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
     case "enum": {
       const introduced = valueIntroducedIn(target, error.instancePath, error.data);
       if (introduced) return newerLine(path, `${JSON.stringify(error.data)} was introduced in Kuma ${introduced}`, target, "value");
+      if (proto?.scalar.kind === "enum") return { path, message: notProtoEnumValue(proto.scalar.names, error.data), errorClass: "value" };
       return { path, message: notOneOf(path, error.schema), errorClass: "value" };
     }
     case "format":
       if (isGoIntegerType(params.format)) {
-        return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode", goError: goIntegerError(params.format, error.parentSchema, error.data, path) };
+        // A protobuf kind's error is jsonpb's (describe), which decodes the value alone, without a struct field to name.
+        const goError = proto ? undefined : goIntegerError(params.format, error.parentSchema, error.data, path);
+        return { path, message: notDecodable(params.format, error.parentSchema, error.data), errorClass: "decode", ...(goError ? { goError } : {}) };
       }
       if (params.format === "duration") {
         // metav1.Duration's UnmarshalJSON returns time.ParseDuration's error as it is; jsonpb (a protobuf kind's
@@ -243,7 +272,8 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
       }
       return { path, message: badFormat(String(params.format), error.data), errorClass: "value" };
     case "pattern":
-      return patternMismatch(path, error);
+      if (proto) return notProtoNumber(path, proto, error.data);
+      return { path, message: `should match '${String(error.schema)}'`, errorClass: "value" };
     case "oneOf":
     case "anyOf":
       return describeCombinator(path, error);
@@ -378,21 +408,25 @@ function goIntegerError(goType: GoIntegerType, fieldSchema: unknown, data: unkno
 }
 
 /**
- * A protobuf kind's number field also takes a string holding a number (jsonpb trims the quotes and decodes the rest):
- * say that rather than print the pattern. jsonpb's own error is the JSON decoder's (`invalid character 'a' ...`); the
- * one a leading zero gets (`"08080"`: the number ends at the 0) is given to the embedded control plane as a decode error.
+ * A string jsonpb does not read as the number field's value (it trims the quotes and decodes the rest as a JSON
+ * number): said as the field's kind, with why when the text is a number all the same.
  */
-function patternMismatch(path: string, error: ErrorObject): ClassifiedViolation {
-  const types = (error.parentSchema as { type?: unknown } | undefined)?.type;
-  if (Array.isArray(types) && types.includes("string") && (types.includes("integer") || types.includes("number"))) {
-    const kind = types.includes("integer") ? `${String(error.schema).startsWith("^-") ? "an" : "a non-negative"} integer` : "a number";
-    const message = `must be ${kind}, or a string of one: found ${JSON.stringify(error.data)}`;
-    const afterZero = /^-?0([0-9])/.exec(String(error.data))?.[1];
-    if (afterZero === undefined) return { path, message, errorClass: "value" };
-    const note = "a leading zero is not JSON's number syntax, which the control plane reads inside the quotes";
-    return { path, message: `${message} (${note})`, errorClass: "decode", goError: `invalid character '${afterZero}' after top-level value` };
-  }
-  return { path, message: `should match '${String(error.schema)}'`, errorClass: "value" };
+function notProtoNumber(path: string, { scalar, goError }: ProtoScalarError, data: unknown): ClassifiedViolation {
+  const text = String(data);
+  const message = `must be ${scalar.kind === "uint32" ? "a non-negative integer" : "a number"}, or a string of one: found ${JSON.stringify(data)}`;
+  if (/^ *-?0[0-9]/.test(text)) return { path, message: `${message} (a leading zero is not JSON's number syntax, which the control plane reads inside the quotes)`, errorClass: "decode" };
+  // A number in JSON's syntax that the Go type does not hold (a float64 refuses only what overflows it).
+  const beyond = goError.startsWith("json: cannot unmarshal number") && (scalar.kind !== "uint32" || /^ *[0-9]+ *$/.test(text));
+  if (beyond) return { path, message: `${message} (beyond the range of Go type ${scalar.kind === "uint32" ? "uint32" : "float64"})`, errorClass: "decode" };
+  return { path, message, errorClass: "decode" };
+}
+
+/** A proto enum takes a value name, or any int32 unquoted (jsonpb keeps a number without a name as it is). */
+function notProtoEnumValue(names: readonly string[], data: unknown): string {
+  const allowed = `should be one of [${names.join(" ")}], or a signed 32-bit integer`;
+  if (typeof data === "number") return `${allowed}: ${data} is beyond it`;
+  if (typeof data === "string" && /^-?[0-9]+$/.test(data.trim())) return `${allowed}: found the string ${JSON.stringify(data)}, write the number without quotes`;
+  return allowed;
 }
 
 function limitMessage(error: ErrorObject): string | undefined {

@@ -686,8 +686,9 @@ export class ControlPlaneStore {
     // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
     const checked = schemaAndDecodeViolations(typeName, object, this.version, { kubernetes: kubernetes !== undefined });
     if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
-    // What passes the schema but not the Go decoder (a negative uint32, a bad duration) is the unmarshaller's error:
-    // 400 "Bad Request", detail `invalid <Type> object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
+    // What passes the schema but not the Go decoder (a negative uint32, a bad duration; in a protobuf kind's number or
+    // enum field, whatever jsonpb refuses) is the unmarshaller's error: 400 "Bad Request", detail `invalid <Type>
+    // object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
     const decodeError = checked.decode[0];
     if (decodeError) return fail({ status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` });
 

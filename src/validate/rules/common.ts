@@ -218,6 +218,15 @@ export function protoUint32(value: Json): number {
   return typeof n === "number" ? n : 0;
 }
 
+/**
+ * A proto enum's value as the validators switch on it, Go's String(): its name, given by name or number; a number
+ * without a name (jsonpb takes any int32) in decimal; the zero value's name when unset.
+ */
+export function protoEnumName(value: Json, names: Readonly<Record<number, string>>): string {
+  if (typeof value === "number") return names[value] ?? String(value);
+  return typeof value === "string" && value !== "" ? value : (names[0] ?? "");
+}
+
 /** `ValidatePort` (pkg/core/resources/apis/mesh/validators.go) on a proto uint32. */
 export function protoPortViolations(path: string, value: Json): Violation[] {
   const port = protoUint32(value);

@@ -7,7 +7,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { parseGoDuration } from "../../kuma/duration.js";
-import { SERVICE_TAG, protoPortViolations, protoUint32, validateTags } from "./common.js";
+import { SERVICE_TAG, protoEnumName, protoPortViolations, protoUint32, validateTags } from "./common.js";
 import { field, index, isSet, itemsOf, key, objectOf, prop, text, violation } from "./json.js";
 import { validateIdentifierName } from "./meta.js";
 import { validatePrometheusConfig } from "./mesh.js";
@@ -20,11 +20,8 @@ const KNOWN_PROTOCOLS = new Set(["http", "http2", "tcp", "tls", "grpc", "kafka",
 const BACKEND_KINDS = ["MeshExternalService", "MeshMultiZoneService", "MeshService"];
 const ALLOWED_VALUES_HINT = `Allowed values: ${SUPPORTED_PROTOCOLS.join(", ")}`;
 
-/** jsonpb enum: by name or number. */
-function gatewayType(gateway: JsonObject): "DELEGATED" | "BUILTIN" {
-  const type = prop(gateway, "type");
-  return type === "BUILTIN" || type === 1 ? "BUILTIN" : "DELEGATED";
-}
+const GATEWAY_TYPES: Readonly<Record<number, string>> = { 0: "DELEGATED", 1: "BUILTIN" };
+const LISTENER_TYPES: Readonly<Record<number, string>> = { 0: "Unspecified", 1: "ZoneIngress", 2: "ZoneEgress" };
 
 export function dataplaneViolations(resource: JsonObject): Violation[] {
   const networking = objectOf(prop(resource, "networking"));
@@ -33,11 +30,13 @@ export function dataplaneViolations(resource: JsonObject): Violation[] {
   const gateway = objectOf(prop(networking, "gateway"));
   const probes = objectOf(prop(resource, "probes"));
   const hasItems = (name: string): boolean => itemsOf(prop(networking, name)).length > 0;
-  if (gateway && gatewayType(gateway) === "DELEGATED") {
+  // IsDelegatedGateway, IsBuiltinGateway: a gateway type without a name (any int32) is neither, and validated as no gateway.
+  const gatewayType = gateway ? protoEnumName(prop(gateway, "type"), GATEWAY_TYPES) : undefined;
+  if (gateway && gatewayType === "DELEGATED") {
     if (hasItems("inbound")) out.push(violation("networking.inbound", "inbound cannot be defined for delegated gateways"));
     if (hasItems("listeners")) out.push(violation("networking.listeners", "listeners cannot be defined for delegated gateways"));
     out.push(...gatewayViolations(gateway), ...networkingViolations(networking), ...probesViolations(probes));
-  } else if (gateway) {
+  } else if (gateway && gatewayType === "BUILTIN") {
     if (hasItems("inbound")) out.push(violation("networking.inbound", "inbound cannot be defined for builtin gateways"));
     if (hasItems("outbound")) out.push(violation("networking.outbound", "outbound cannot be defined for builtin gateways"));
     if (hasItems("listeners")) out.push(violation("networking.listeners", "listeners cannot be defined for builtin gateways"));
@@ -229,8 +228,7 @@ function listenersViolations(networking: JsonObject): Violation[] {
   itemsOf(prop(networking, "listeners")).forEach((item, i) => {
     const listener = objectOf(item) ?? {};
     const path = index("networking.listeners", i);
-    const rawType = prop(listener, "type");
-    const type = rawType === 1 ? "ZoneIngress" : rawType === 2 ? "ZoneEgress" : typeof rawType === "string" && rawType !== "" ? rawType : "Unspecified";
+    const type = protoEnumName(prop(listener, "type"), LISTENER_TYPES);
     if (type === "Unspecified") out.push(violation(field(path, "type"), "type must be ZoneIngress or ZoneEgress"));
     const address = text(prop(listener, "address"));
     out.push(...addressViolations(field(path, "address"), address));

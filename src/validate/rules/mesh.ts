@@ -4,7 +4,7 @@
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
 import { goQuote } from "../../kuma/duration.js";
-import { jsonpbNumber } from "../../kuma/protoForm.js";
+import { jsonpbDouble } from "../../kuma/protoForm.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { validateSelector } from "./common.js";
@@ -123,7 +123,8 @@ function validateTracing(path: string, tracing: JsonObject): Violation[] {
 function validateTracingBackend(path: string, backend: JsonObject | undefined): Violation[] {
   const out: Violation[] = [];
   if (text(prop(backend, "name")) === "") out.push(violation(field(path, "name"), "cannot be empty"));
-  const sampling = protoDouble(prop(backend, "sampling"));
+  // A DoubleValue as jsonpb reads it: "NaN" passes the range check, as in Go; "Infinity" does not.
+  const sampling = jsonpbDouble(prop(backend, "sampling"));
   if (sampling !== undefined && (sampling < 0 || sampling > 100)) out.push(violation(field(path, "sampling"), "has to be in [0.0 - 100.0] range"));
   const conf = objectOf(prop(backend, "conf"));
   const configPath = field(path, "config");
@@ -138,11 +139,6 @@ function validateTracingBackend(path: string, backend: JsonObject | undefined): 
       out.push(violation(field(path, "type"), `unknown backend type. Available backends: "zipkin", "datadog"`));
   }
   return out;
-}
-
-/** A protobuf `DoubleValue` as jsonpb reads it (jsonpbNumber): a number, or a numeric string. */
-function protoDouble(value: Json): number | undefined {
-  return numberOf(jsonpbNumber(value));
 }
 
 const ZIPKIN_API_VERSIONS = ["httpJsonV1", "httpJson", "httpProto"];

@@ -4,7 +4,7 @@
  * one Envoy listener. A protobuf kind: its fields sit beside the envelope, so paths have no `spec.` prefix.
  */
 import type { JsonObject, Violation } from "../../model/resource.js";
-import { SERVICE_TAG, protoPortViolations, protoUint32, validateSelector } from "./common.js";
+import { SERVICE_TAG, protoEnumName, protoPortViolations, protoUint32, validateSelector } from "./common.js";
 import { field, index, isSet, itemsOf, objectOf, prop, text, violation } from "./json.js";
 
 /** Tags that are properties of a Dataplane, not of a gateway or its listeners (`SelectorKeyNotInSet`). */
@@ -13,11 +13,6 @@ const DATAPLANE_TAGS = ["kuma.io/external-service-name", "kuma.io/protocol", SER
 /** Proto enums, accepted by name or number (jsonpb); the number's name is what the validator switches on. */
 const PROTOCOLS: Readonly<Record<number, string>> = { 0: "NONE", 1: "TCP", 3: "TLS", 4: "HTTP", 5: "HTTPS" };
 const TLS_MODES: Readonly<Record<number, string>> = { 0: "NONE", 1: "TERMINATE", 2: "PASSTHROUGH" };
-
-function enumName(value: unknown, names: Readonly<Record<number, string>>): string {
-  if (typeof value === "number") return names[value] ?? String(value);
-  return typeof value === "string" && value !== "" ? value : "NONE";
-}
 
 const DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DOMAIN = new RegExp(`^${DNS_LABEL}(\\.${DNS_LABEL})*$`);
@@ -63,8 +58,8 @@ function confViolations(resource: JsonObject, listeners: readonly JsonObject[]):
     out.push(...protoPortViolations(field(at, "port"), prop(listener, "port")));
     const crossMesh = prop(listener, "crossMesh") === true;
     const tls = objectOf(prop(listener, "tls"));
-    const tlsMode = enumName(prop(tls, "mode"), TLS_MODES);
-    const protocol = enumName(prop(listener, "protocol"), PROTOCOLS);
+    const tlsMode = protoEnumName(prop(tls, "mode"), TLS_MODES);
+    const protocol = protoEnumName(prop(listener, "protocol"), PROTOCOLS);
     if (protocol === "NONE") out.push(violation(field(at, "protocol"), "cannot be empty"));
     else if (protocol === "HTTPS") {
       if (crossMesh) out.push(violation(field(at, "protocol"), "protocol is not supported with crossMesh"));
@@ -105,7 +100,7 @@ function collapsibilityViolations(path: string, listeners: readonly JsonObject[]
   };
   const out: Violation[] = [];
   for (const [, items] of ports) {
-    const protocols = grouped(items, (l) => enumName(prop(l, "protocol"), PROTOCOLS));
+    const protocols = grouped(items, (l) => protoEnumName(prop(l, "protocol"), PROTOCOLS));
     if (protocols.length > 1) for (const i of protocols.flat()) out.push(violation(index(path, i), "protocol conflicts with other listeners on this port"));
   }
   for (const [, items] of ports) {
