@@ -151,19 +151,56 @@ const WRAPPER_FIELDS = new Set([
 
 /** The object (fields below `at`) as jsonpb prints it back; `schema` is the kind's schema at that place. */
 export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefined, at: string): JsonObject {
-  const out: JsonObject = {};
-  for (const key of Object.keys(value)) {
-    const child = schemaChild(schema, key);
-    const fieldPath = at === "" ? key : `${at}.${key}`;
-    const v = value[key] as JsonValue;
-    const kept = protoField(v, child, fieldPath);
-    if (kept !== undefined) setOwn(out, key, kept);
-  }
-  return out;
+  return walkMessage(value, schema, at, printedField);
 }
 
-function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: string): JsonValue | undefined {
-  if (!schema || value === null) return value === null ? undefined : value;
+/**
+ * The object as the control plane's protobuf decoder reads it: a null member of a message (a field left empty in YAML,
+ * `hostname:`) is an unset field, not a value (util_proto.FromJSON; the envelope's encoding/json reads null as zero).
+ * A google.protobuf.Struct (`conf`) keeps its nulls, which are values there. `object` itself when it holds no such null.
+ */
+export function withoutProtoNulls(object: JsonObject, schema: Schema | undefined): JsonObject {
+  return walkMessage(object, schema, "", (value) => value);
+}
+
+/** What becomes of a field's value (the messages inside it already walked): undefined drops the field. */
+type FieldRule = (value: JsonValue, schema: Schema, fieldPath: string) => JsonValue | undefined;
+
+/**
+ * A protobuf kind's message walked along its schema, the one walk of what jsonpb reads and prints: a null member is an
+ * unset field, messages and lists of messages are walked into (a message stays even when empty), and every other
+ * value, a list of messages once walked, is `rule`'s. Copied on write: `message` itself when nothing changed.
+ */
+function walkMessage(message: JsonObject, schema: Schema | undefined, at: string, rule: FieldRule): JsonObject {
+  let out: JsonObject | undefined;
+  for (const key of Object.keys(message)) {
+    const value = message[key] as JsonValue;
+    const kept = value === null ? undefined : walkField(value, schemaChild(schema, key), at === "" ? key : `${at}.${key}`, rule);
+    if (kept === value) continue;
+    out ??= copyOf(message);
+    if (kept === undefined) delete out[key];
+    else setOwn(out, key, kept);
+  }
+  return out ?? message;
+}
+
+function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: string, rule: FieldRule): JsonValue | undefined {
+  if (!schema) return value;
+  const obj = asObject(value);
+  if (obj && asObject(schema.properties)) return walkMessage(obj, schema, fieldPath, rule);
+  const items = asObject(schema.items);
+  if (!Array.isArray(value) || !items || !asObject(items.properties)) return rule(value, schema, fieldPath);
+  let list: JsonValue[] | undefined;
+  value.forEach((item, i) => {
+    const message = asObject(item);
+    const kept = message ? walkMessage(message, items, `${fieldPath}[]`, rule) : item;
+    if (kept !== item) (list ??= value.slice())[i] = kept;
+  });
+  return rule(list ?? value, schema, fieldPath);
+}
+
+/** A field's value as jsonpb prints it, its messages printed already; undefined when it is not printed. */
+function printedField(value: JsonValue, schema: Schema, fieldPath: string): JsonValue | undefined {
   if (Array.isArray(schema.enum)) {
     // By name; a number without a name (any int32 is a value) as that number; the first value is the zero value.
     const names = enumNames(schema);
@@ -176,61 +213,14 @@ function protoField(value: JsonValue, schema: Schema | undefined, fieldPath: str
     if (typeof n === "number") return n === 0 && !WRAPPER_FIELDS.has(fieldPath) ? undefined : n;
   }
   if (WRAPPER_FIELDS.has(fieldPath)) return value;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return undefined;
-    const items = asObject(schema.items);
-    return value.map((item) => {
-      const obj = asObject(item);
-      return obj && items && asObject(items.properties) ? stripProtoZeroValues(obj, items, `${fieldPath}[]`) : item;
-    });
-  }
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value;
   const obj = asObject(value);
   if (obj) {
-    if (asObject(schema.properties)) return stripProtoZeroValues(obj, schema, fieldPath); // a message
     if (schema.additionalProperties !== undefined) return Object.keys(obj).length === 0 ? undefined : obj; // a map
     return obj; // google.protobuf.Struct
   }
   if (value === false || value === 0 || value === "") return undefined;
   return value;
-}
-
-
-/**
- * The object as the control plane's protobuf decoder reads it: a null member of a message (a field left empty in YAML,
- * `hostname:`) is an unset field, not a value (util_proto.FromJSON; the envelope's encoding/json reads null as zero).
- * A google.protobuf.Struct (`conf`) keeps its nulls, which are values there. `object` itself when it holds no such null.
- */
-export function withoutProtoNulls(object: JsonObject, schema: Schema | undefined): JsonObject {
-  let out: JsonObject | undefined;
-  for (const key of Object.keys(object)) {
-    const value = object[key] as JsonValue;
-    const child = schemaChild(schema, key);
-    const kept = value === null ? undefined : messageWithoutNulls(value, child);
-    if (kept === value) continue;
-    out ??= copyOf(object);
-    if (kept === undefined) delete out[key];
-    else setOwn(out, key, kept);
-  }
-  return out ?? object;
-}
-
-/** A message (or a list of messages) without its null members; any other value as it is. */
-function messageWithoutNulls(value: JsonValue, schema: Schema | undefined): JsonValue {
-  if (!schema) return value;
-  if (Array.isArray(value)) {
-    const items = asObject(schema.items);
-    if (!items || !asObject(items.properties)) return value;
-    let changed = false;
-    const out = value.map((item) => {
-      const obj = asObject(item);
-      const kept = obj ? withoutProtoNulls(obj, items) : item;
-      changed ||= kept !== item;
-      return kept;
-    });
-    return changed ? out : value;
-  }
-  const obj = asObject(value);
-  return obj && asObject(schema.properties) ? withoutProtoNulls(obj, schema) : value;
 }
 
 function copyOf(object: JsonObject): JsonObject {
