@@ -6,7 +6,7 @@ import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidateOptions, type Valid
 import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
 import { GitObjects } from "../source/gitBatch.js";
-import { cacheResult, cacheSlot, fileVersionKey, hasEntry, nearestEntry, readCachedResult, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
+import { analyzedFiles, cacheResult, cacheSlot, hasEntry, nearestEntry, readCachedResult, rememberFileResources, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { withoutCredentials } from "../util/proxy.js";
@@ -222,10 +222,12 @@ export async function loadRepository(
   if (!snapshot.config && snapshot.root !== "" && folderRead) await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
   noteInfoOfSettings(result, io);
   if (!result.valid) return { result, stillSealed: [] };
-  // Only a revision read from the validation cache takes them over: without one, nothing would read them.
-  if (shared && load.cacheDir !== undefined) rememberFileResources(shared.fileResources, result, snapshot);
+  // Only a revision read from the validation cache takes the resources over: without one, nothing would read them.
+  const remember = shared !== undefined && load.cacheDir !== undefined;
+  const analyzed = remember || slot ? analyzedFiles(snapshot, cache, validateOptions) : undefined;
+  if (remember && analyzed) rememberFileResources(shared.fileResources, snapshot.config, analyzed);
   // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
-  if (slot && !ownTree) await cacheResult(slot, result, snapshot, cache, validateOptions).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${errorMessage(error)}\n`));
+  if (slot && !ownTree && analyzed) await cacheResult(slot, result, snapshot, analyzed).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${errorMessage(error)}\n`));
   // By path only when a resource is sealed: a map of 51,000 files for nothing otherwise.
   let texts: Map<string, string> | undefined;
   const textOf = (file: string): string | undefined => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);
@@ -269,23 +271,6 @@ export async function settingsAboveWarning(repo: string, ref: string, root: stri
 
 /** What was said per command (plan --base reads two revisions): once is enough. */
 const warnedSettings = new WeakMap<CliIo, Set<string>>();
-
-/** A validated revision's resources by file version: a revision read from the cache after it takes them over. */
-function rememberFileResources(known: FileResources, result: ValidationResult, snapshot: Snapshot): void {
-  const blobOf = new Map(snapshot.files.map((f) => [f.path, f.blobId]));
-  const byFile = new Map<string, Resource[]>();
-  for (const resource of result.resources) {
-    const file = resource.source?.file;
-    if (file === undefined) continue;
-    const run = byFile.get(file);
-    if (run) run.push(resource);
-    else byFile.set(file, [resource]);
-  }
-  for (const [file, resources] of byFile) {
-    const blobId = blobOf.get(file);
-    if (blobId !== undefined) known.set(fileVersionKey(snapshot.config, file, blobId), resources);
-  }
-}
 
 function cacheInputs(options: RepositoryOptions): Parameters<typeof cacheSlot>[3] {
   return {

@@ -203,7 +203,10 @@ export function entryOf(family: string, result: ValidationResult, snapshot: Pick
  */
 export type FileResources = Map<string, readonly Resource[]>;
 
-/** A file version as the resources read from it depend on it: the configuration (conversion reads it), path and blob. */
+/**
+ * A file version as the resources read from it depend on it: the configuration (conversion reads it), path and blob
+ * as analyzed (a file Flux substitutes into: the substituted id, whose digest says with which values).
+ */
 export function fileVersionKey(config: SourceFile | undefined, file: string, blobId: string): string {
   return `${config?.blobId ?? ""}\0${file}\0${blobId}`;
 }
@@ -405,19 +408,36 @@ export async function hasEntry(slot: CacheSlot): Promise<boolean> {
 }
 
 /**
- * Keeps the result (when it is kept at all), with the analyses `cache` holds of the files it read, and drops the least
- * recently used entries beyond MAX_ENTRIES.
+ * The files a validation of `snapshot` read, each as it was analyzed (one Flux substitutes into has an id of its own:
+ * substitutedFile), with its analysis in `cache`; undefined when one is not there.
  */
-export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions): Promise<void> {
-  // A report-only result has no bodies, which a plan taking it over would need.
-  if (!result.valid || result.reportOnly) return;
+export function analyzedFiles(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions): AnalyzedFile[] | undefined {
   const { selection, configKey } = analysisInputs(snapshot, cache, options);
   const analyzed: AnalyzedFile[] = [];
   for (const file of selection.files) {
     const analysis = cache.get(file, configKey);
-    if (!analysis) return;
+    if (!analysis) return undefined;
     analyzed.push({ file, analysis });
   }
+  return analyzed;
+}
+
+/**
+ * A validated revision's resources by file version, for a revision read from the cache after it (`resultOf`, `seed`).
+ * By the id each file was analyzed under, as an entry keeps it: a file Git has unchanged may be substituted otherwise
+ * at the other revision (a Flux Kustomization added, changed or removed), and must not take these resources over.
+ */
+export function rememberFileResources(known: FileResources, config: SourceFile | undefined, analyzed: readonly AnalyzedFile[]): void {
+  for (const { file, analysis } of analyzed) if (analysis.resources.length > 0) known.set(fileVersionKey(config, file.path, file.blobId), analysis.resources);
+}
+
+/**
+ * Keeps the result (when it is kept at all), with the analyses of the files it read (`analyzedFiles`), and drops the
+ * least recently used entries beyond MAX_ENTRIES.
+ */
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, analyzed: readonly AnalyzedFile[]): Promise<void> {
+  // A report-only result has no bodies, which a plan taking it over would need.
+  if (!result.valid || result.reportOnly) return;
   const entry = entryOf(slot.family, result, snapshot, analyzed);
   if (!entry) return;
   await makeDirectory(slot.dir, 0o700);
