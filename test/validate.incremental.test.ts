@@ -134,3 +134,22 @@ test("a commit that changes only a kustomization.yaml updates the kustomize-name
   commitFiles(repo.dir, { "app/retries.yaml": policy.replace("  name: r\n", "  name: r\n  namespace: orders\n") }, "the document says it");
   assert.deepEqual(warned(await validateHead()), []);
 });
+
+test("a Flux Kustomization renamed or moved, its values the same: the substitution warning names it as it is now", async () => {
+  rmSync(repo.dir, { recursive: true, force: true });
+  mkdirSync(repo.dir);
+  git(repo.dir, "init", "-q", "-b", "main");
+  previous = undefined;
+  // substituteFrom: ${region} may get the cluster's value, which the warning says, naming the Flux Kustomization.
+  const flux = (name: string) =>
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./app\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: regions\n`;
+  const policy = "type: MeshAccessLog\nname: log\nmesh: default\nspec:\n  targetRef: {kind: Mesh}\n  from:\n    - targetRef: {kind: Mesh}\n      default:\n        backends:\n          - type: File\n            file: {path: \"/tmp/${region}.log\"}\n";
+  commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "app/log.yaml": policy, "flux/app.yaml": flux("payments") }, "substituted");
+  const by = (r: ValidationResult) => r.diagnostics.filter((d) => d.rule === "substitution-variable").map((d) => /for which (.*) has no value/.exec(d.message)?.[1]);
+  assert.deepEqual(by(await validateHead()), ["Flux Kustomization payments, flux/app.yaml"]);
+  commitFiles(repo.dir, { "flux/app.yaml": flux("billing") }, "renamed");
+  assert.deepEqual(by(await validateHead()), ["Flux Kustomization billing, flux/app.yaml"]);
+  git(repo.dir, "mv", "flux/app.yaml", "flux/billing.yaml");
+  git(repo.dir, "commit", "-q", "-m", "moved");
+  assert.deepEqual(by(await validateHead()), ["Flux Kustomization billing, flux/billing.yaml"]);
+});
