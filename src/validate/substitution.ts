@@ -60,8 +60,8 @@ const REFERENCE = /(\$?)\$\{([A-Za-z_][A-Za-z0-9_]*)((:?[-=])([^}]*)|[^}]*)\}/g;
 
 /**
  * The file as Flux applies it under `substitute` (the file itself when it holds no variable). A distinct blob id (the
- * written file's and a digest of what was put in: substitutedBlobParts), so analyses of the file as written and as
- * substituted are never confused.
+ * written file's and a digest of what was put in, and by whom: substitutedBlobParts), so analyses of the file as
+ * written and as substituted otherwise are never confused, in one process or through the validation cache.
  */
 export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): SourceFile {
   if (!mayHoldVariables(file.text) || OPTED_OUT.test(file.text)) return file;
@@ -83,9 +83,12 @@ export function substitutedFile(file: SourceFile, substitute: FluxSubstitute): S
   return substituted;
 }
 
-/** What a substituted file's text is a function of besides the written text: the values, and whether the cluster may give others. */
-function substitutionDigest({ values, fromCluster }: FluxSubstitute): string {
-  return createHash("sha1").update(JSON.stringify([values, fromCluster])).digest("hex").slice(0, 12);
+/**
+ * What a substituted file's analysis is a function of besides the written text: the values, whether the cluster may
+ * give others, and the Flux Kustomization that puts them in (a variable left names it).
+ */
+function substitutionDigest({ values, fromCluster, by }: FluxSubstitute): string {
+  return createHash("sha1").update(JSON.stringify([values, fromCluster, by])).digest("hex").slice(0, 12);
 }
 
 /**
