@@ -5,9 +5,10 @@
  * in-process, the embedded control plane.
  */
 import assert from "node:assert/strict";
-import { cpSync, readdirSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
+import { loadRepository } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
@@ -111,3 +112,32 @@ for (const [name, kustomization] of Object.entries(CASES)) {
     }
   });
 }
+
+const io = (repo: string) => ({ stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: repo });
+/** The route's header value at HEAD, validated with the cache in `cacheDir`. */
+const headerAtHead = async (repo: string, cacheDir: string) => {
+  const { result } = await loadRepository({ repo, ref: "HEAD", maxFileSize: 1 << 20 }, io(repo), { cacheDir });
+  const route = result.resources.find((r) => r.type === "MeshHTTPRoute" && r.name === "route.kuma-system");
+  return /"name":"x-region","value":"([^"]*)"/.exec(JSON.stringify(route?.object))?.[1];
+};
+
+test("a file Flux substitutes into with the same values, unchanged, is taken over from the nearest entry like any other; with other values it is not", async () => {
+  const { repo, base } = repository({ base: flux("eu-west"), head: flux("eu-west") });
+  const cache = tempDir("meshops-vsubst-cache-");
+  assert.equal((await runCli(["plan", "--base", base, "--ref", base, "--validation-cache", cache], repo)).code, 0);
+  // The base's entry with the substituted value changed: a head that shows it took the file's analysis over.
+  const [entry] = entries(cache);
+  assert.ok(entry);
+  const file = path.join(cache, entry);
+  const text = readFileSync(file, "utf8");
+  assert.ok(text.includes('"value":"eu-west"'));
+  writeFileSync(file, text.replace('"value":"eu-west"', '"value":"eu-tampered"'));
+  commitFiles(repo, { "tenants/payments/other.yaml": ROUTE.replace("name: route", "name: other").replace('"${region}"', "fixed") }, "another file");
+  assert.equal(await headerAtHead(repo, copyOf(cache)), "eu-tampered");
+  // Other values, or none: the file is analyzed as this revision substitutes into it.
+  commitFiles(repo, { [FLUX]: flux("us-east") }, "other values");
+  assert.equal(await headerAtHead(repo, copyOf(cache)), "us-east");
+  git(repo, "rm", "-q", FLUX);
+  git(repo, "commit", "-q", "-m", "no Flux Kustomization");
+  assert.equal(await headerAtHead(repo, copyOf(cache)), "${region}");
+});
