@@ -212,7 +212,7 @@ export async function loadRepository(
     ...(shared ? { blobCache: shared.blobCache, ...(shared.previous ? { previous: shared.previous, objects: shared.objects } : {}) } : {}),
   };
   const seed = (snapshot: Snapshot): void => {
-    if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources);
+    if (nearest) seedAnalyses(cache, snapshot, nearest.entry, shared?.fileResources, validateOptions);
     nearest = undefined; // not held while the tree is validated: it is as large as the repository's resources
   };
   const { snapshot, result } = await readAndValidate(read, cache, validateOptions, load.sliced ? { sliced: true } : {}, seed);

@@ -16,7 +16,8 @@
  *
  * A tree not cached (a pull request's head, its base cached by an earlier run) takes over the per-file analysis of
  * the nearest entry: the most recently used one of the same inputs but the tree (its family, in its file name), for
- * every file whose path and blob, and meshops.yaml's blob, are the same (`seedAnalyses`). The tree is then read and
+ * every file whose path and blob as analyzed (a file Flux substitutes into has an id of its own: substitutedFile), and
+ * meshops.yaml's blob, are the same (`seedAnalyses`). The tree is then read and
  * validated as usual, changed files analyzed and the repository's checks run over all, so the result is a cold
  * validation's. For that an entry keeps, per file read, what analyzeFile found on its own: its diagnostics of every
  * severity (info items too: an invalid head reports them, and counts skipped Dataplanes), its count of other documents
@@ -31,7 +32,7 @@ import { parseRepoConfig } from "../config/repoConfig.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, JsonValue, Resource } from "../model/resource.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
-import { analysisInputs, analysisKey, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
+import { analysisInputs, type AnalysisCache, type FileAnalysis, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { checkResource } from "../validate/repository.js";
 import type { FileTexts } from "../validate/services.js";
 import { readBlobs } from "../source/git.js";
@@ -232,21 +233,22 @@ export function resultOf(entry: Entry, revision: string, known: FileResources = 
 }
 
 /**
- * The analyses of an entry's files, rebuilt: put into `cache` for every file of `snapshot` whose path and blob the
- * entry has, when meshops.yaml is the same blob (and the folder read the same). `known`: resources by file version
- * already in memory (the same objects are then taken over). Returns how many files were put in.
+ * The analyses of an entry's files, rebuilt: put into `cache` for every file a validation of `snapshot` with `options`
+ * analyzes whose path and blob, as analyzed (a file Flux substitutes into: with the same values, by the same Flux
+ * Kustomization), the entry has, when meshops.yaml is the same blob (and the folder read the same). `known`: resources
+ * by file version already in memory (the same objects are then taken over). Returns how many files were put in.
  */
-export function seedAnalyses(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources = new Map()): number {
+export function seedAnalyses(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources = new Map(), options: ValidateOptions = {}): number {
   try {
-    return seed(cache, snapshot, entry, known);
+    return seed(cache, snapshot, entry, known, options);
   } catch {
     return 0;
   }
 }
 
-function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources): number {
+function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: FileResources, options: ValidateOptions): number {
   if (snapshot.root !== entry.root || (snapshot.config?.blobId ?? "") !== (entry.config?.blobId ?? "")) return 0;
-  const configKey = analysisKey(cache.parsedConfig(snapshot.config, snapshot.root).config);
+  const { selection, configKey } = analysisInputs(snapshot, cache, options);
   cache.useConfig(configKey);
   const at = new Map(entry.paths.map((file, i) => [file, i]));
   // Where each file's run of resources starts.
@@ -259,7 +261,7 @@ function seed(cache: AnalysisCache, snapshot: Snapshot, entry: Entry, known: Fil
   if (start !== entry.resources.length || entry.analyses.length !== entry.paths.length) return 0;
   // All rebuilt before any is put in: an entry damaged half-way (it threw) is not taken over at all.
   const seeds: { file: SourceFile; analysis: FileAnalysis }[] = [];
-  for (const file of snapshot.files) {
+  for (const file of selection.files) {
     const i = at.get(file.path);
     if (i === undefined || entry.blobs[i] !== file.blobId || cache.get(file, configKey)) continue;
     const [count, otherDocuments, packed] = entry.analyses[i] as PackedAnalysis;
