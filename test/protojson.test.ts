@@ -423,6 +423,45 @@ test("the embedded control plane answers what jsonpb refuses in a number or enum
   });
 });
 
+test("the embedded control plane answers a type error in any other field of a protobuf kind with jsonpb's error, as a 400 Bad Request", async () => {
+  // jsonpb hands a string, bool or bytes field to json.Unmarshal, and reads a message, a map, a list and a Struct
+  // through json.Unmarshal into map[string]json.RawMessage or []json.RawMessage (golang/protobuf v1.5.4 jsonpb/decode.go
+  // unmarshalMessage, unmarshalValue, unmarshalSingularValue): the value alone, no struct field in the error.
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
+    const answer = async (path: string, body: JsonObject) => {
+      const response = await put(url, path, body);
+      const problem = (await response.json()) as JsonObject;
+      return [response.status, problem.title, problem.detail, problem.invalid_parameters];
+    };
+    const badRequest = (typeName: string, goError: string) => [400, "Bad Request", `invalid ${typeName} object: ${JSON.stringify(goError)}`, undefined];
+    const dataplane = (networking: JsonObject, more: JsonObject = {}) => answer("/meshes/default/dataplanes/web-1", { ...dataplaneBody({}), networking: { ...(dataplaneBody({}).networking as JsonObject), ...networking }, ...more });
+    const inbound = (fields: JsonObject) => answer("/meshes/default/dataplanes/web-1", dataplaneBody(fields));
+    const typeError = (value: string, goType: string) => `json: cannot unmarshal ${value} into Go value of type ${goType}`;
+
+    assert.deepEqual(await dataplane({ address: 10 }), badRequest("Dataplane", typeError("number", "string")));
+    assert.deepEqual(await inbound({ tags: { "kuma.io/service": 5 } }), badRequest("Dataplane", typeError("number", "string")));
+    assert.deepEqual(await inbound({ tags: ["web"] }), badRequest("Dataplane", typeError("array", "map[string]json.RawMessage")));
+    assert.deepEqual(await inbound({ health: { ready: "yes" } }), badRequest("Dataplane", typeError("string", "bool")));
+    assert.deepEqual(await inbound({ serviceProbe: "fast" }), badRequest("Dataplane", typeError("string", "map[string]json.RawMessage")));
+    // google.protobuf.Duration reads its string with json.Unmarshal first (unquoteString), without "bad Duration".
+    assert.deepEqual(await inbound({ serviceProbe: { interval: 5 } }), badRequest("Dataplane", typeError("number", "string")));
+    assert.deepEqual(await dataplane({ inbound: { port: 8080 } }), badRequest("Dataplane", typeError("object", "[]json.RawMessage")));
+    assert.deepEqual(await dataplane({}, { metrics: { type: "prometheus", conf: "port=1234" } }), badRequest("Dataplane", `bad StructValue: ${typeError("string", "map[string]json.RawMessage")}`));
+    assert.deepEqual(await answer("/meshes/default/dataplanes/web-1", { ...dataplaneBody({}), networking: true }), badRequest("Dataplane", typeError("bool", "map[string]json.RawMessage")));
+    assert.equal((await fetch(`${url}/meshes/default/dataplanes/web-1`)).status, 404, "nothing was stored");
+
+    const gatewayBody = (listener: JsonObject): JsonObject => ({ type: "MeshGateway", mesh: "default", name: "edge", selectors: [{ match: { "kuma.io/service": "edge" } }], conf: { listeners: [{ port: 8443, protocol: "HTTPS", ...listener }] } });
+    const inline = gatewayBody({ tls: { mode: "TERMINATE", certificates: [{ inline: 5 }] } });
+    assert.deepEqual(await answer("/meshes/default/meshgateways/edge", inline), badRequest("MeshGateway", typeError("number", "[]uint8")));
+
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", name: "strict", mtls: { enabledBackend: 1 } }), badRequest("Mesh", typeError("number", "string")));
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", name: "strict", skipCreatingInitialPolicies: "*" }), badRequest("Mesh", typeError("string", "[]json.RawMessage")));
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", name: "strict", routing: { zoneEgress: "true" } }), badRequest("Mesh", typeError("string", "bool")));
+    assert.equal((await fetch(`${url}/meshes/strict`)).status, 404, "nothing was stored");
+  });
+});
+
 test("the embedded control plane stores what jsonpb reads as jsonpb prints it, and refuses what the Mesh validator refuses", async () => {
   await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
     assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
