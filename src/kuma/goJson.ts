@@ -6,6 +6,8 @@
  * into Go value of type uint32`); `null` leaves the number as it was, without an error.
  */
 
+import type { JsonValue } from "../model/resource.js";
+
 /** The Go types jsonpb decodes a number or enum field into (decode.go unmarshalSingularValue). */
 export type GoNumberType = "uint32" | "float64" | "protoreflect.EnumNumber";
 
@@ -22,7 +24,7 @@ export function goUnmarshalNumber(text: string, goType: GoNumberType): GoNumberR
   const syntaxError = goJsonSyntaxError(text);
   if (syntaxError !== undefined) return { ok: false, error: syntaxError };
   const literal = text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
-  const typeError = (what: string): GoNumberRead => ({ ok: false, error: `json: cannot unmarshal ${what} into Go value of type ${goType}` });
+  const typeError = (what: string): GoNumberRead => ({ ok: false, error: goTypeError(what, goType) });
   switch (literal[0]) {
     case "n":
       return { ok: true, value: undefined };
@@ -46,6 +48,21 @@ export function goUnmarshalNumber(text: string, goType: GoNumberType): GoNumberR
   const n = BigInt(literal);
   const inRange = goType === "uint32" ? n <= UINT32_MAX : n >= INT32_MIN && n <= INT32_MAX;
   return inRange ? { ok: true, value: Number(n) } : typeError(`number ${literal}`);
+}
+
+/**
+ * json.Unmarshal's UnmarshalTypeError for a top-level value (no struct field to name): `what` is the JSON kind
+ * (`number`, `string`, `bool`, `array`, `object`), or `number <literal>` for a number a Go number type cannot hold.
+ */
+export function goTypeError(what: string, goType: string): string {
+  return `json: cannot unmarshal ${what} into Go value of type ${goType}`;
+}
+
+/** The JSON kind of a value as encoding/json's type errors name it. */
+export function goJsonKind(value: JsonValue): "null" | "bool" | "number" | "string" | "array" | "object" {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value === "boolean" ? "bool" : typeof value === "number" ? "number" : typeof value === "string" ? "string" : "object";
 }
 
 // --- the scanner (encoding/json scanner.go), byte by byte -------------------------------------------------------------

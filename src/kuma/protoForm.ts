@@ -11,7 +11,7 @@
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { goQuote } from "./duration.js";
-import { goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
+import { goJsonKind, goTypeError, goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
 import { propertySchema } from "./schemas.js";
 
 type Schema = JsonObject;
@@ -119,6 +119,36 @@ export function jsonpbScalarAt(typeName: string, fieldPath: string, node: JsonOb
   const types = [node.type].flat();
   if (node.format === "uint32") return { kind: "uint32" };
   return types.includes("number") && types.includes("string") ? DOUBLE : undefined;
+}
+
+/**
+ * jsonpb's error for a value of the wrong JSON type in a field of a protobuf kind that is not a number or an enum (those
+ * are jsonpbRead's); `node` is the field's schema, `fieldPath` its place. jsonpb hands a string, bool or bytes field's
+ * value to json.Unmarshal, and reads a message, a map and a list by json.Unmarshal into map[string]json.RawMessage or
+ * []json.RawMessage, a Struct the same way behind "bad StructValue: ", a Duration's text as a Go string (jsonpb/decode.go
+ * unmarshalMessage, unmarshalValue, unmarshalSingularValue). Undefined for the envelope (not jsonpb's), for a type the
+ * schema does not tell, and for what jsonpb takes: null (the field unset or zero), bytes as an array of numbers.
+ */
+export function jsonpbTypeError(fieldPath: string, value: JsonValue, node: JsonObject): string | undefined {
+  if (ENVELOPE.has(fieldPath.split(/[.[]/)[0] as string)) return undefined;
+  const kind = goJsonKind(value);
+  const types = [node.type].flat();
+  if (kind === "null" || types.length !== 1) return undefined;
+  switch (types[0]) {
+    case "array":
+      return goTypeError(kind, "[]json.RawMessage");
+    case "object": {
+      const error = goTypeError(kind, "map[string]json.RawMessage");
+      const struct = node.properties === undefined && node.additionalProperties === undefined;
+      return struct ? `bad StructValue: ${error}` : error;
+    }
+    case "boolean":
+      return goTypeError(kind, "bool");
+    case "string":
+      if (node.format !== "byte") return goTypeError(kind, "string");
+      return kind === "array" ? undefined : goTypeError(kind, "[]uint8");
+  }
+  return undefined;
 }
 
 /** The schema lists an enum's value names, then their numbers in the same order (MeshGateway's protocols skip 2). */

@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject, type JsonValue, type Violation } from ".
 import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES, isPluginOriginated, resourceType } from "../kuma/types.js";
-import { jsonpbRead, jsonpbScalarAt, withoutProtoNulls, type JsonpbScalar } from "../kuma/protoForm.js";
+import { jsonpbRead, jsonpbScalarAt, jsonpbTypeError, withoutProtoNulls, type JsonpbScalar } from "../kuma/protoForm.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
 import { loadPrecompiled } from "./precompiled.js";
@@ -207,7 +207,12 @@ function withoutCombinatorBranchErrors(errors: ErrorObject[]): ErrorObject[] {
 function describe(error: ErrorObject, root: JsonObject, target: Target): ClassifiedViolation | undefined {
   const path = fieldPath(error.instancePath, root);
   const scalar = PROTO_SCALAR_KEYWORDS.has(error.keyword) ? protoScalarOf(error, path, target) : undefined;
-  if (!scalar) return describeKeyword(error, path, target);
+  if (!scalar) {
+    const described = describeKeyword(error, path, target);
+    // Any other field of a protobuf kind given the wrong JSON type: jsonpb's decoder refuses it, with its own error.
+    const goError = error.keyword === "type" && isFlat(target) && isJsonObject(error.parentSchema) ? jsonpbTypeError(path, error.data as JsonValue, error.parentSchema) : undefined;
+    return goError === undefined ? described : { ...described, goError };
+  }
   // Kuma has no schema stage for these kinds: jsonpb decodes them, and what it reads is the value. The schema's quick
   // checks (a numeric string's pattern, the enum's listed numbers) leave the rest to this.
   const read = jsonpbRead(error.data as JsonValue, scalar);
@@ -224,9 +229,11 @@ interface ProtoScalarError {
 /** The keywords a protobuf kind's number or enum field can fail: jsonpb judges the value instead. */
 const PROTO_SCALAR_KEYWORDS = new Set(["type", "format", "pattern", "enum", "oneOf"]);
 
+const isFlat = (target: Target): boolean => resourceType(target.typeName)?.flat === true;
+
 /** The number or enum field of a protobuf kind (uint32, double, proto enum) whose schema node failed, if it is one. */
 function protoScalarOf(error: ErrorObject, path: string, target: Target): JsonpbScalar | undefined {
-  if (!resourceType(target.typeName)?.flat || !isJsonObject(error.parentSchema)) return undefined;
+  if (!isFlat(target) || !isJsonObject(error.parentSchema)) return undefined;
   return jsonpbScalarAt(target.typeName, path.replace(/\[\d+\]/g, "[]"), error.parentSchema);
 }
 
