@@ -27,6 +27,13 @@ const cases: { name: string; conf?: JsonObject; expected: JsonObject }[] = [
     conf: { port: 1234, path: "/stats", tags: { team: "core" } },
     expected: { port: 1234, path: "/stats", tags: { team: "core" }, tls: { mode: "activeMTLSBackend" } },
   },
+  {
+    // The defaulter reads the conf into PrometheusMetricsBackendConfig (util_proto.ToTyped: jsonpb with
+    // AllowUnknownFields) and writes that back (ToStruct): what the message does not have is gone, at every depth.
+    name: "fields the conf's message does not have",
+    conf: { port: 1234, scrapeInterval: "10s", envoy: { usedOnly: true, extra: 1 }, tls: { mode: "disabled", ca: "x" } },
+    expected: { port: 1234, path: "/metrics", tags: { "kuma.io/service": "dataplane-metrics" }, envoy: { usedOnly: true }, tls: { mode: "disabled" } },
+  },
 ];
 
 test("a prometheus metrics backend is stored with the control plane's defaults, and stays in sync", async () => {

@@ -462,6 +462,19 @@ test("the embedded control plane answers a type error in any other field of a pr
   });
 });
 
+test("a null item of a list of messages is an empty message, as jsonpb reads it: the validator judges it", async () => {
+  // jsonpb/decode.go unmarshalValue: each item of a repeated message field through unmarshalMessage, which reads `null`
+  // as an empty message; Kuma's Mesh validator then wants a tag (requirements, RequireAtLeastOneTag).
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const response = await put(url, "/meshes/strict", { type: "Mesh", name: "strict", constraints: { dataplaneProxy: { requirements: [{ tags: { zone: "a" } }, null] } } });
+    const problem = (await response.json()) as JsonObject;
+    assert.deepEqual(
+      [response.status, problem.detail, problem.invalid_parameters],
+      [400, "Resource is not valid", [{ field: "constraints.dataplaneProxy.requirements[1].tags", reason: "must have at least one tag" }]],
+    );
+  });
+});
+
 test("the embedded control plane stores what jsonpb reads as jsonpb prints it, and refuses what the Mesh validator refuses", async () => {
   await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
     assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
