@@ -3,10 +3,11 @@
  * from its schema: proto3 scalars, enums, lists and maps at their zero value are omitted, enums given as numbers come
  * back as names (a number without a name as that number), integers given as numeric strings come back as numbers.
  * Messages stay even when empty, google.protobuf.Struct (`conf`) is kept as sent. The embedded control plane stores
- * through it and normalization compares through it, so the two cannot model jsonpb differently. And what jsonpb reads
- * that its printing never shows: a number or enum field's value as its decoder takes or refuses it (jsonpbRead, which
- * validation and the embedded control plane's 400 answers use), a field by its proto name (withProtoJsonNames, which
- * the converter and the embedded control plane apply), a null member (withoutProtoNulls).
+ * through it and normalization compares through it (a Mesh too, ProtoPrint `compared`), so the two cannot model jsonpb
+ * differently. And what jsonpb reads that its printing never shows: a number or enum field's value as its decoder takes
+ * or refuses it (jsonpbRead), its error for a value of the wrong type elsewhere (jsonpbTypeError; validation and the
+ * embedded control plane's 400 answers use both), a field by its proto name (withProtoJsonNames, which the converter
+ * and the embedded control plane apply), a null member (withoutProtoNulls).
  * jsonpb is github.com/golang/protobuf v1.5.4's (util_proto.FromJSON), whose decoder is its own, not protojson's.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
@@ -174,14 +175,29 @@ function setOwn(target: JsonObject, key: string, value: JsonValue): void {
 const WRAPPER_FIELDS = new Set([
   "networking.outbound.passthrough",
   "tracing.backends[].sampling",
+  // A prometheus metrics backend's conf as the Mesh defaulter decodes it (api/mesh/v1alpha1/metrics.proto; mesh.ts).
+  "metrics.backends[].conf.skipMTLS",
+  "metrics.backends[].conf.aggregate[].enabled",
+  "metrics.backends[].conf.envoy.usedOnly",
   "networking.inbound[].serviceProbe.healthyThreshold",
   "networking.inbound[].serviceProbe.unhealthyThreshold",
   "networking.transparentProxying.reachableBackends.refs[].port",
 ]);
 
+/**
+ * How a message is printed. `printed`: as jsonpb prints it, a field the schema does not know kept as it is. `compared`:
+ * as normalization compares a Mesh, where a message left empty means the same as an absent one to every reader (the
+ * control plane reads them through nil-safe Go getters), so it is dropped on both sides however the control plane
+ * prints it (an empty item of a list stays: dropping it would shift the others), and a field the schema does not know
+ * (a newer control plane's) loses its zero values by proto3's rule, so a change to it shows and an empty one does not.
+ * `retyped`: a Struct read into the message by jsonpb (util_proto.ToTyped, AllowUnknownFields) and printed back, so a
+ * field the message does not have is gone.
+ */
+export type ProtoPrint = "printed" | "compared" | "retyped";
+
 /** The object (fields below `at`) as jsonpb prints it back; `schema` is the kind's schema at that place. */
-export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefined, at: string): JsonObject {
-  return walkMessage(value, schema, at, printedField);
+export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefined, at: string, print: ProtoPrint = "printed"): JsonObject {
+  return walkMessage(value, schema, at, PRINTS[print]);
 }
 
 /**
@@ -190,22 +206,39 @@ export function stripProtoZeroValues(value: JsonObject, schema: Schema | undefin
  * A google.protobuf.Struct (`conf`) keeps its nulls, which are values there. `object` itself when it holds no such null.
  */
 export function withoutProtoNulls(object: JsonObject, schema: Schema | undefined): JsonObject {
-  return walkMessage(object, schema, "", (value) => value);
+  return walkMessage(object, schema, "", READING);
 }
 
 /** What becomes of a field's value (the messages inside it already walked): undefined drops the field. */
 type FieldRule = (value: JsonValue, schema: Schema, fieldPath: string) => JsonValue | undefined;
 
+interface Walk {
+  readonly rule: FieldRule;
+  /** Whether a message left empty is dropped (`compared`). */
+  readonly dropsEmptyMessages: boolean;
+  /** A field the schema does not know. */
+  readonly unknown: (value: JsonValue) => JsonValue | undefined;
+}
+
+const asItIs = (value: JsonValue): JsonValue => value;
+const READING: Walk = { rule: asItIs, dropsEmptyMessages: false, unknown: asItIs };
+const PRINTS: Readonly<Record<ProtoPrint, Walk>> = {
+  printed: { rule: printedField, dropsEmptyMessages: false, unknown: asItIs },
+  compared: { rule: printedField, dropsEmptyMessages: true, unknown: withoutZeroValues },
+  retyped: { rule: printedField, dropsEmptyMessages: false, unknown: () => undefined },
+};
+
 /**
  * A protobuf kind's message walked along its schema, the one walk of what jsonpb reads and prints: a null member is an
- * unset field, messages and lists of messages are walked into (a message stays even when empty), and every other
+ * unset field, a null item of a list of messages an empty message (jsonpb/decode.go unmarshalMessage reads `null` so),
+ * messages and lists of messages are walked into (a message stays even when empty, unless `compared`), and every other
  * value, a list of messages once walked, is `rule`'s. Copied on write: `message` itself when nothing changed.
  */
-function walkMessage(message: JsonObject, schema: Schema | undefined, at: string, rule: FieldRule): JsonObject {
+function walkMessage(message: JsonObject, schema: Schema | undefined, at: string, walk: Walk): JsonObject {
   let out: JsonObject | undefined;
   for (const key of Object.keys(message)) {
     const value = message[key] as JsonValue;
-    const kept = value === null ? undefined : walkField(value, schemaChild(schema, key), at === "" ? key : `${at}.${key}`, rule);
+    const kept = value === null ? undefined : walkField(value, schemaChild(schema, key), at === "" ? key : `${at}.${key}`, walk);
     if (kept === value) continue;
     out ??= copyOf(message);
     if (kept === undefined) delete out[key];
@@ -214,19 +247,37 @@ function walkMessage(message: JsonObject, schema: Schema | undefined, at: string
   return out ?? message;
 }
 
-function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: string, rule: FieldRule): JsonValue | undefined {
-  if (!schema) return value;
+function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: string, walk: Walk): JsonValue | undefined {
+  if (!schema) return walk.unknown(value);
   const obj = asObject(value);
-  if (obj && asObject(schema.properties)) return walkMessage(obj, schema, fieldPath, rule);
+  if (obj && asObject(schema.properties)) {
+    const message = walkMessage(obj, schema, fieldPath, walk);
+    return walk.dropsEmptyMessages && Object.keys(message).length === 0 ? undefined : message;
+  }
   const items = asObject(schema.items);
-  if (!Array.isArray(value) || !items || !asObject(items.properties)) return rule(value, schema, fieldPath);
+  if (!Array.isArray(value) || !items || !asObject(items.properties)) return walk.rule(value, schema, fieldPath);
   let list: JsonValue[] | undefined;
   value.forEach((item, i) => {
-    const message = asObject(item);
-    const kept = message ? walkMessage(message, items, `${fieldPath}[]`, rule) : item;
+    const message = item === null ? {} : asObject(item);
+    const kept = message ? walkMessage(message, items, `${fieldPath}[]`, walk) : item;
     if (kept !== item) (list ??= value.slice())[i] = kept;
   });
-  return rule(list ?? value, schema, fieldPath);
+  return walk.rule(list ?? value, schema, fieldPath);
+}
+
+/** proto3's zero-value rule for a value without a schema: false, 0, "", empty lists and messages omitted, list items kept. */
+function withoutZeroValues(value: JsonValue): JsonValue | undefined {
+  if (value === null || value === false || value === 0 || value === "") return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((v) => withoutZeroValues(v) ?? (isJsonObject(v) ? {} : v));
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const key of Object.keys(value)) {
+      const kept = withoutZeroValues(value[key] as JsonValue);
+      if (kept !== undefined) setOwn(out, key, kept);
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return value;
 }
 
 /** A field's value as jsonpb prints it, its messages printed already; undefined when it is not printed. */
@@ -262,14 +313,14 @@ function copyOf(object: JsonObject): JsonObject {
 const ENVELOPE = new Set(["type", "mesh", "name", "labels"]);
 
 /**
- * A MeshGateway or Dataplane object (envelope plus message fields) as the control plane would print it back: the
- * envelope as it is, the message fields through jsonpb. The Mesh has its own model (mesh.ts), defaulter included.
+ * A protobuf kind's object (envelope plus message fields) as the control plane would print it back: the envelope as it
+ * is, the message fields through jsonpb (`print`: see ProtoPrint). A Mesh's defaulter is mesh.ts's.
  */
-export function protoKindForm(object: JsonObject, schema: Schema | undefined): JsonObject {
+export function protoKindForm(object: JsonObject, schema: Schema | undefined, print: ProtoPrint = "printed"): JsonObject {
   const envelope: JsonObject = {};
   const fields: JsonObject = {};
   for (const key of Object.keys(object)) setOwn(ENVELOPE.has(key) ? envelope : fields, key, object[key] as JsonValue);
-  const stripped = stripProtoZeroValues(fields, schema, "");
+  const stripped = stripProtoZeroValues(fields, schema, "", print);
   for (const key of Object.keys(stripped)) setOwn(envelope, key, stripped[key] as JsonValue);
   return envelope;
 }
