@@ -1,12 +1,13 @@
 /** The daemon's pure parts, without timers, processes or sockets: queue, decisions, backoff, webhook, per-mesh views, status. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
+import { DEFAULT_CONFIG, parseRepoConfig } from "../src/config/repoConfig.js";
 import type { DriftReport } from "../src/diff/drift.js";
 import type { Change, Plan } from "../src/diff/plan.js";
 import type { ChangeSet } from "../src/sync/apply.js";
 import { backoffDelay, withJitter } from "../src/util/backoff.js";
 import { createLogger } from "../src/daemon/logger.js";
+import { eventLogger } from "../src/daemon/eventLog.js";
 import { errorMessage, withoutCredentials } from "../src/util/errorMessage.js";
 import { inventoryByMesh } from "../src/daemon/inventory.js";
 import { applyResultsByMesh, driftModeOf } from "../src/sync/meshes.js";
@@ -272,6 +273,20 @@ test("logs: credentials are cut out of URLs and secret-named fields are redacted
   createLogger({ stream: { write: (s: string) => (pretty += s), isTTY: true }, env: { NO_COLOR: "1" } }).info({ event: "x", resource: "Mesh/a" }, "hello");
   assert.match(pretty, /INFO.*hello/);
   assert.throws(() => JSON.parse(pretty), "a terminal gets readable lines, not JSON");
+});
+
+test("logs: a 3.x controlPlane.version is said once, at the setting, that 2.14's schemas check it (as the one-shot commands say on stderr)", () => {
+  const { diagnostics } = parseRepoConfig({ path: "meshops.yaml", text: 'controlPlane:\n  version: "3.1.0"\n' }, "");
+  const lines: string[] = [];
+  const logEvent = eventLogger(createLogger({ stream: { write: (line: string) => lines.push(line) > 0 }, format: "json" }));
+  const commit = (id: string): CommitInfo => ({ commit: id.repeat(40), message: "m", author: "a", date: "2026-01-01T00:00:00Z" });
+  for (const id of ["1", "2"]) logEvent({ type: "revision.validated", commit: commit(id), valid: true, diagnostics, kept: id.repeat(40) });
+  const notes = lines.map((l) => JSON.parse(l) as { event: string; level: string; msg: string }).filter((l) => l.event === "config.note");
+  assert.deepEqual(
+    notes.map((l) => [l.level, l.msg]),
+    [["info", "meshops.yaml:2:3: controlPlane.version 3.1.0 is newer than the newest line meshops carries (2.14): checked with 2.14's schemas and rules, so what 3.1 changed is not known here"]],
+    "once, not at every revision",
+  );
 });
 
 test("remote or local: URLs and scp-like addresses are remote, paths are directories", () => {
