@@ -25,6 +25,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   const loggedMismatches = new Set<string>();
   /** Holds and invalid meshes already logged. */
   let loggedGates = new Set<string>();
+  /** meshops.yaml's notes already logged: they hold at every revision until the setting changes. */
+  const loggedNotes = new Set<string>();
   return (event) => {
     switch (event.type) {
       case "sync.started": {
@@ -33,6 +35,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       }
       case "revision.validated": {
+        // What the one-shot commands say on stderr (cli/repository.ts noteInfoOfSettings), an info item the status omits.
+        for (const d of event.diagnostics) {
+          if (d.severity !== "info" || d.rule !== "config" || loggedNotes.has(d.message)) continue;
+          loggedNotes.add(d.message);
+          log.info({ event: "config.note", file: d.file, line: d.line, column: d.column, path: d.path }, `${d.file}:${d.line}:${d.column}: ${d.message}`);
+        }
         if (event.valid) return;
         const revision = event.commit.commit;
         const errors = event.diagnostics.filter((d) => d.severity === "error");
