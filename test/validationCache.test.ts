@@ -10,9 +10,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/cli/validationCache.js";
 import { loadRepository, SharedReads } from "../src/cli/repository.js";
-import { openStore } from "../src/backend/store.js";
-import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
@@ -252,15 +251,7 @@ test("a cache that cannot be written is one note naming why, the plan unchanged"
 
 test("a file Flux substitutes into keeps its warnings' field positions when the result is read from the cache", async () => {
   // A Kubernetes zone's control plane over HTTP, without the MeshService the policy names.
-  const stateDir = tempDir("meshops-vcache-k8s-");
-  const store = await openStore({ stateDir, environment: "kubernetes" });
-  const server = await startControlPlaneServer({ store, port: 0 });
-  try {
-    await fluxPlans(server.url);
-  } finally {
-    await server.close();
-    await store.close();
-  }
+  await withControlPlaneServer({ environment: "kubernetes" }, fluxPlans);
 });
 
 /** Plans a repository of a Flux Kustomization's files twice with the cache, against the control plane at `url`. */
