@@ -138,7 +138,10 @@ test("the file keeps an approval until it is used, superseded or dropped; a file
 
   controls.setAwaiting(r2, new Map([["shop", { revision: r2, plan: p2 }]]));
   controls.approve("shop", r2);
-  controls.drop("shop");
+  // The gate runs in slices: an approval given meanwhile (of another plan) is not the one it judged, and stands.
+  controls.drop("shop", { revision: r2, plan: p1 });
+  assert.equal(controls.approvedPlan("shop", r2), p2, "not the approval the gate judged: it stands");
+  controls.drop("shop", { revision: r2, plan: p2 });
   assert.deepEqual([controls.approvedPlan("shop", r2), controls.droppedPlan("shop", r2), readControls(file).approved], [undefined, p2, new Map()], "dropped, remembered for the reason");
   controls.setAwaiting(r2, new Map());
   assert.equal(controls.droppedPlan("shop", r2), undefined, "forgotten once the mesh is not held");
