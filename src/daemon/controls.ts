@@ -171,10 +171,13 @@ export class MeshControls {
     if (superseded.length > 0) this.#kept();
   }
 
-  /** The approval of `mesh` names another plan than its revision plans now (gate.ts): it no longer applies. */
-  drop(mesh: string): void {
+  /**
+   * The approval of `mesh` the gate judged (`judged`) names another plan than its revision plans now (gate.ts): it no
+   * longer applies. Only that one: the gate runs in slices, and an approval given meanwhile was not judged.
+   */
+  drop(mesh: string, judged: RevisionPlan): void {
     const approved = this.#approved.get(mesh);
-    if (!approved) return;
+    if (!approved || approved.revision !== judged.revision || approved.plan !== judged.plan) return;
     this.#approved.delete(mesh);
     this.#dropped.set(mesh, approved);
     this.#kept();

@@ -616,7 +616,7 @@ export class Reconciler {
   /** Approvals of plans the revision no longer plans: dropped (and no longer kept for a restart), each said once. */
   #dropApprovals(revision: string, dropped: GateOutput["dropped"]): void {
     for (const [mesh, { approved, plan }] of dropped) {
-      this.#o.controls.drop(mesh);
+      this.#o.controls.drop(mesh, { revision, plan: approved });
       this.#o.events.emit({ type: "approval.dropped", revision, mesh, approved, plan });
     }
   }
