@@ -462,6 +462,67 @@ test("the embedded control plane answers a type error in any other field of a pr
   });
 });
 
+// The REST unmarshaller reads a protobuf kind without a schema stage (go-v2.14.3 rest/unmarshaller.go: no
+// StructuralSchema): encoding/json fills ResourceMeta first (rest/unversioned/resource.go UnmarshalJSON; golden
+// put_dataplanes_08), then jsonpb walks the message's fields in .proto order and stops at the first error.
+const refusals = async (url: string) => {
+  assert.equal((await put(url, "/meshes/default", { type: "Mesh", name: "default" })).status, 201);
+  return async (path: string, body: JsonObject) => {
+    const response = await put(url, path, body);
+    const problem = (await response.json()) as JsonObject;
+    return [response.status, problem.title, problem.detail, problem.invalid_parameters];
+  };
+};
+const decodeRefusal = (typeName: string, goError: string) => [400, "Bad Request", `invalid ${typeName} object: ${JSON.stringify(goError)}`, undefined];
+const negativePort = "json: cannot unmarshal number -1 into Go value of type uint32";
+
+test("a decode error in a protobuf kind comes before what meshops's schema refuses (an unknown field, which jsonpb would drop)", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const answer = await refusals(url);
+    const body = dataplaneBody({ port: -1 });
+    (body.networking as JsonObject).bogusField = true;
+    assert.deepEqual(await answer("/meshes/default/dataplanes/web-1", body), decodeRefusal("Dataplane", negativePort));
+    assert.equal((await fetch(`${url}/meshes/default/dataplanes/web-1`)).status, 404, "nothing was stored");
+  });
+});
+
+test("of two decode errors in a protobuf kind, the one in the field declared first in the .proto is answered, whatever the paths' order", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const answer = await refusals(url);
+    // `port` is declared before `health` (dataplane.pb.go), though its path sorts after.
+    assert.deepEqual(await answer("/meshes/default/dataplanes/web-1", dataplaneBody({ health: 5, port: -1 })), decodeRefusal("Dataplane", negativePort));
+    // Mesh: mtls (field 1) and tracing (2) before logging (3).
+    const notString = "json: cannot unmarshal number into Go value of type string";
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", name: "strict", logging: { backends: "x" }, mtls: { enabledBackend: 5 } }), decodeRefusal("Mesh", notString));
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", name: "strict", logging: { backends: "x" }, tracing: { defaultBackend: 5 } }), decodeRefusal("Mesh", notString));
+    assert.equal((await fetch(`${url}/meshes/strict`)).status, 404, "nothing was stored");
+  });
+});
+
+test("an envelope field of the wrong JSON type in a protobuf kind gets ResourceMeta's decode error, before the message's, the first in the body's order", async () => {
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const answer = await refusals(url);
+    const metaError = (value: string, field: string, goType = "string") => `json: cannot unmarshal ${value} into Go struct field ResourceMeta.${field} of type ${goType}`;
+    assert.deepEqual(await answer("/meshes/default/dataplanes/web-1", { ...dataplaneBody({}), name: 4 }), decodeRefusal("Dataplane", metaError("number", "name")));
+    assert.deepEqual(await answer("/meshes/default/dataplanes/web-1", { ...dataplaneBody({ port: -1 }), labels: { team: 5 } }), decodeRefusal("Dataplane", metaError("number", "labels")));
+    assert.deepEqual(await answer("/meshes/strict", { type: "Mesh", labels: "team=a", name: true, mtls: { enabledBackend: 5 } }), decodeRefusal("Mesh", metaError("string", "labels", "map[string]string")));
+    assert.deepEqual(await answer("/meshes/strict", { type: 5, name: "strict" }), decodeRefusal("Mesh", metaError("number", "type")));
+    const gateway = { type: "MeshGateway", mesh: ["default"], name: "edge", selectors: [{ match: { "kuma.io/service": "edge" } }], conf: { listeners: [{ port: 8080, protocol: "HTTP" }] } };
+    assert.deepEqual(await answer("/meshes/default/meshgateways/edge", gateway), decodeRefusal("MeshGateway", metaError("array", "mesh")));
+    assert.equal((await fetch(`${url}/meshes/strict`)).status, 404, "nothing was stored");
+    assert.equal((await fetch(`${url}/meshes/default/dataplanes/web-1`)).status, 404, "nothing was stored");
+  });
+});
+
+test("meshops validate still reports every problem of such a body, in the schema's wording, by file position", () => {
+  const files = { "mesh.yaml": MESH, "dataplane.yaml": dataplane("transparentProxying: {redirectPortInbound: 15006}", "bogus: 1") };
+  files["dataplane.yaml"] = files["dataplane.yaml"].replace("    - port: 8080", "    - port: -1");
+  assert.deepEqual(errorsOf(files), [
+    "dataplane.yaml:7 Dataplane/default/web-1 networking.inbound[0].port: must be an unsigned 32-bit integer (Go type uint32): -1 cannot be decoded",
+    "dataplane.yaml:11 Dataplane/default/web-1 networking.inbound[0].serviceProbe.bogus: unknown field \"bogus\"",
+  ]);
+});
+
 test("a null item of a list of messages is an empty message, as jsonpb reads it: the validator judges it", async () => {
   // jsonpb/decode.go unmarshalValue: each item of a repeated message field through unmarshalMessage, which reads `null`
   // as an empty message; Kuma's Mesh validator then wants a tag (requirements, RequireAtLeastOneTag).
