@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { stripProtoZeroValues, withoutProtoNulls } from "../src/kuma/protoForm.js";
-import { schemaFor } from "../src/kuma/schemas.js";
+import { propertySchema, protoFieldOrder, schemaFor } from "../src/kuma/schemas.js";
 import type { JsonObject } from "../src/model/resource.js";
 
 const gateway = (listener: JsonObject): JsonObject => ({
@@ -53,4 +53,23 @@ test("stripProtoZeroValues prints as jsonpb does, through the same walk: zeros a
     metrics: { type: "prometheus", conf: { port: 0, tags: {} } },
   });
   assert.equal(JSON.stringify(fields), before, "the input is left as it was");
+});
+
+test("the committed .proto field order names each message's fields exactly as the kind's schema does, at every place it lists", () => {
+  // schemas/proto-field-order.json comes from the proto JSON schemas, the schemas from rest.yaml: the same fields, so the
+  // order decides which decode error the embedded control plane answers for every field, none left unranked.
+  for (const typeName of ["Mesh", "MeshGateway", "Dataplane"]) {
+    const order = protoFieldOrder(typeName) ?? {};
+    assert.ok(Object.keys(order).length > 5, `${typeName} has its messages' order`);
+    for (const [place, fields] of Object.entries(order)) {
+      let node = schemaFor(typeName);
+      for (const segment of place === "" ? [] : place.split(".")) {
+        node = node && propertySchema(node, segment.replace(/\[\]$/, ""));
+        if (segment.endsWith("[]")) node = node?.items as JsonObject | undefined;
+      }
+      const properties = Object.keys((node?.properties as JsonObject | undefined) ?? {}).filter((key) => place !== "" || !["type", "mesh", "name", "labels"].includes(key));
+      assert.deepEqual([...fields].sort(), properties.sort(), `${typeName} ${place || "(its own fields)"}`);
+    }
+  }
+  assert.deepEqual(protoFieldOrder("Mesh")?.[""]?.slice(0, 4), ["mtls", "tracing", "logging", "metrics"], "mesh.pb.go's order, not the names'");
 });

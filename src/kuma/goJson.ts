@@ -3,10 +3,12 @@
  * field's raw text (protoForm.ts jsonpbRead), and what the control plane answers when it fails. json.Unmarshal first
  * checks the whole text with its scanner (scanner.go checkValid: `invalid character 'a' looking for beginning of
  * value`), then stores the top-level value (decode.go literalStore, array, object: `json: cannot unmarshal number -1
- * into Go value of type uint32`); `null` leaves the number as it was, without an error.
+ * into Go value of type uint32`); `null` leaves the number as it was, without an error. And its type error for the
+ * resource envelope (ResourceMeta).
  */
 
 import type { JsonValue } from "../model/resource.js";
+import { parsePath } from "../parse/fieldPath.js";
 
 /** The Go types jsonpb decodes a number or enum field into (decode.go unmarshalSingularValue). */
 export type GoNumberType = "uint32" | "float64" | "protoreflect.EnumNumber";
@@ -56,6 +58,24 @@ export function goUnmarshalNumber(text: string, goType: GoNumberType): GoNumberR
  */
 export function goTypeError(what: string, goType: string): string {
   return `json: cannot unmarshal ${what} into Go value of type ${goType}`;
+}
+
+/** The envelope fields the REST unmarshaller decodes into v1alpha1.ResourceMeta (go-v2.14.3 rest/v1alpha1/meta.go). */
+const RESOURCE_META_FIELDS = new Set(["type", "mesh", "name", "labels"]);
+
+/**
+ * encoding/json's error for an envelope field of the wrong JSON type (`fieldPath` as violations give it): a protobuf
+ * kind's body, and any document kumactl reads, is decoded into ResourceMeta first (rest/unversioned/resource.go
+ * UnmarshalJSON, rest/unmarshaller.go UnmarshalCore), and a type error names the struct field by its JSON name; a
+ * label's value by its map's name (the error context holds no map keys). Undefined for what the struct takes (null
+ * leaves the field empty) and off the envelope.
+ */
+export function resourceMetaTypeError(fieldPath: string, value: JsonValue): string | undefined {
+  const [field, ...below] = parsePath(fieldPath);
+  const kind = goJsonKind(value);
+  if (typeof field !== "string" || !RESOURCE_META_FIELDS.has(field) || kind === "null") return undefined;
+  const goType = field === "labels" && below.length === 0 ? "map[string]string" : "string";
+  return `json: cannot unmarshal ${kind} into Go struct field ResourceMeta.${field} of type ${goType}`;
 }
 
 /** The JSON kind of a value as encoding/json's type errors name it. */

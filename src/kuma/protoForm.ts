@@ -13,7 +13,8 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { goQuote } from "./duration.js";
 import { goJsonKind, goTypeError, goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
-import { propertySchema } from "./schemas.js";
+import { parsePath } from "../parse/fieldPath.js";
+import { propertySchema, protoFieldOrder } from "./schemas.js";
 
 type Schema = JsonObject;
 
@@ -150,6 +151,50 @@ export function jsonpbTypeError(fieldPath: string, value: JsonValue, node: JsonO
       return kind === "array" ? undefined : goTypeError(kind, "[]uint8");
   }
   return undefined;
+}
+
+/**
+ * The first of a protobuf kind's decode errors (paths as violations give them) that the control plane meets, the one its
+ * 400 names: encoding/json reads the envelope first, in the body's key order, keeping its first error; then jsonpb walks
+ * the message's fields in .proto declaration order, depth first, list items in order, and stops at its first error
+ * (jsonpb/decode.go unmarshalMessage). A map's or Struct's keys come from a Go map, in no order: there, by path.
+ */
+export function firstJsonpbError<V extends { readonly path: string }>(typeName: string, object: JsonObject, errors: readonly V[]): V | undefined {
+  const order = protoFieldOrder(typeName) ?? {};
+  const bodyKeys = Object.keys(object);
+  const rank = (path: string): number[] => {
+    const segments = parsePath(path);
+    const head = segments[0];
+    if (typeof head === "string" && ENVELOPE.has(head)) {
+      const label = segments[1];
+      const labelKeys = Object.keys(asObject(object.labels) ?? {});
+      return [0, bodyKeys.indexOf(head), typeof label === "string" ? labelKeys.indexOf(label) : -1];
+    }
+    const ranks = [1];
+    let place = "";
+    for (const segment of segments) {
+      if (typeof segment === "number") {
+        ranks.push(segment);
+        place += "[]";
+        continue;
+      }
+      const at = order[place]?.indexOf(segment) ?? -1;
+      ranks.push(at < 0 ? Number.MAX_SAFE_INTEGER : at);
+      place = place === "" ? segment : `${place}.${segment}`;
+    }
+    return ranks;
+  };
+  const compare = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+    return a.length - b.length;
+  };
+  let first: { error: V; rank: number[] } | undefined;
+  // `errors` come sorted by path: on a tie (keys of a map), the first by path stays.
+  for (const error of errors) {
+    const r = rank(error.path);
+    if (!first || compare(r, first.rank) < 0) first = { error, rank: r };
+  }
+  return first?.error;
 }
 
 /** The schema lists an enum's value names, then their numbers in the same order (MeshGateway's protocols skip 2). */

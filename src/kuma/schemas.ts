@@ -28,6 +28,18 @@ export function schemaFor(typeName: string, minor = LATEST_MINOR): JsonObject | 
   return schema;
 }
 
+let protoOrder: Record<string, Record<string, readonly string[]>> | undefined;
+
+/**
+ * A protobuf kind's message fields in .proto declaration order, jsonpb's decoding order (schemas/proto-field-order.json,
+ * written by scripts/generate-proto-field-order.mjs): by the message's place (JSON names, `[]` for a list's items, ""
+ * for the kind's own fields), its fields' JSON names. The schemas sort properties by name, so they cannot tell it.
+ */
+export function protoFieldOrder(typeName: string): Readonly<Record<string, readonly string[]>> | undefined {
+  protoOrder ??= JSON.parse(readFileSync(new URL("proto-field-order.json", SCHEMAS_DIR), "utf8")) as Record<string, Record<string, readonly string[]>>;
+  return Object.hasOwn(protoOrder, typeName) ? protoOrder[typeName] : undefined;
+}
+
 /** The schema of a resource's `spec`. */
 export function specSchema(typeName: string): JsonObject | undefined {
   const properties = schemaFor(typeName)?.properties;

@@ -4,7 +4,7 @@ import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERV
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
-import { goJsonKind } from "../kuma/goJson.js";
+import { resourceMetaTypeError } from "../kuma/goJson.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
 
@@ -491,7 +491,7 @@ function nameNotString(typeName: string, format: ResourceFormat, written: JsonVa
   if (format === "kubernetes") {
     return fail(["metadata", "name"], "missing-name", `a ${typeName}'s metadata.name must be a string, found ${describe(written)}: the API server refuses the object, whose ObjectMeta.name is a string`, subject);
   }
-  const decoding = `json: cannot unmarshal ${goJsonKind(written)} into Go struct field ResourceMeta.name of type string`;
+  const decoding = resourceMetaTypeError("name", written);
   return fail(["name"], "missing-name", `a ${typeName}'s name must be a string, found ${describe(written)}: kumactl refuses the document (invalid meta type: ${JSON.stringify(decoding)})`, subject);
 }
 

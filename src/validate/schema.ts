@@ -12,6 +12,7 @@ import { schemaFor } from "../kuma/schemas.js";
 import { SERVER_OWNED_FIELDS } from "../kuma/server.js";
 import { RESOURCE_TYPES, isPluginOriginated, resourceType } from "../kuma/types.js";
 import { jsonpbRead, jsonpbScalarAt, jsonpbTypeError, withoutProtoNulls, type JsonpbScalar } from "../kuma/protoForm.js";
+import { resourceMetaTypeError } from "../kuma/goJson.js";
 import { LATEST_MINOR, hasOwnSchema, kindIntroducedAfter, newerMinors, notInTarget, schemaLine, type SchemaLine } from "../kuma/versions.js";
 import { AJV_OPTIONS, GO_INTEGER_TYPES, isNegativeZero, newAjv, type GoIntegerType } from "./formats.js";
 import { loadPrecompiled } from "./precompiled.js";
@@ -103,7 +104,7 @@ export interface DecodeViolation extends Violation {
   readonly goError: string;
 }
 
-/** validateSchema, split as the control plane reports it: schema violations, else the decode errors. */
+/** validateSchema, split as the control plane reports it: schema violations and decode errors (callers order the two). */
 export function schemaAndDecodeViolations(typeName: string, object: JsonObject, version?: string, options: SchemaOptions = {}): { schema: Violation[]; decode: DecodeViolation[] } {
   const all = checkSchema(typeName, object, version, options);
   const decode = all.filter((v): v is ClassifiedViolation & DecodeViolation => v.goError !== undefined);
@@ -209,8 +210,12 @@ function describe(error: ErrorObject, root: JsonObject, target: Target): Classif
   const scalar = PROTO_SCALAR_KEYWORDS.has(error.keyword) ? protoScalarOf(error, path, target) : undefined;
   if (!scalar) {
     const described = describeKeyword(error, path, target);
-    // Any other field of a protobuf kind given the wrong JSON type: jsonpb's decoder refuses it, with its own error.
-    const goError = error.keyword === "type" && isFlat(target) && isJsonObject(error.parentSchema) ? jsonpbTypeError(path, error.data as JsonValue, error.parentSchema) : undefined;
+    // Any other field of a protobuf kind given the wrong JSON type: jsonpb's decoder refuses it, with its own error; an
+    // envelope field (any kind the REST unmarshaller reads as unversioned, Secrets too) is encoding/json's.
+    const typeError = error.keyword === "type" && !isPluginOriginated(target.typeName);
+    const goError = !typeError
+      ? undefined
+      : (resourceMetaTypeError(path, error.data as JsonValue) ?? (isFlat(target) && isJsonObject(error.parentSchema) ? jsonpbTypeError(path, error.data as JsonValue, error.parentSchema) : undefined));
     return goError === undefined ? described : { ...described, goError };
   }
   // Kuma has no schema stage for these kinds: jsonpb decodes them, and what it reads is the value. The schema's quick

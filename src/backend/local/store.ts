@@ -17,7 +17,7 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
-import { DEFAULT_MESH, isGlobalType, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType, SERVER_RECORDED_SHORT_NAMES } from "../../kuma/types.js";
+import { DEFAULT_MESH, isGlobalType, isPluginOriginated, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType, SERVER_RECORDED_SHORT_NAMES } from "../../kuma/types.js";
 import { canonicalBase64 } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
@@ -37,7 +37,7 @@ import { entryOf, INITIAL_STATUS, jsonOf, objectOf, type ServerFields } from "./
 import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
-import { stripProtoZeroValues, withProtoJsonNames } from "../../kuma/protoForm.js";
+import { firstJsonpbError, stripProtoZeroValues, withProtoJsonNames } from "../../kuma/protoForm.js";
 import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, LABEL_DISPLAY_NAME, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
@@ -678,19 +678,26 @@ export class ControlPlaneStore {
     if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = resourceType(typeName)?.meshRequired ? "" : DEFAULT_MESH;
 
     // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.
-    if (isMesh && own(object, "type") !== undefined && object.type !== "Mesh") {
+    // (A `type` of the wrong JSON type is encoding/json's error, below.)
+    if (isMesh && typeof own(object, "type") === "string" && object.type !== "Mesh") {
       return fail(invalid(TITLE.process, [{ field: "type", reason: "type from the URL has to be the same as in body" }]));
     }
     // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
-    // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas
-    // first, so an unknown field is a 400 naming it: what `meshops validate` would have said.
+    // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas,
+    // so an unknown field is a 400 naming it: what `meshops validate` would have said (after any decode error Kuma
+    // itself would answer).
     const checked = schemaAndDecodeViolations(typeName, object, this.version, { kubernetes: kubernetes !== undefined });
+    // What the Go decoder refuses (a negative uint32, a bad duration; in a protobuf kind, whatever jsonpb refuses and an
+    // envelope field of the wrong type) is the unmarshaller's error: 400 "Bad Request", detail `invalid <Type> object:
+    // "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08). A protobuf kind has no schema stage in Kuma
+    // (rest/unmarshaller.go: no StructuralSchema), so its decode error comes first, the first its decoders meet; a
+    // policy's schema is checked before it is decoded.
+    const protobuf = !isPluginOriginated(typeName);
+    const decodeError = protobuf ? firstJsonpbError(typeName, object, checked.decode) : checked.decode[0];
+    const decodeFailure = decodeError && { status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` };
+    if (protobuf && decodeFailure) return fail(decodeFailure);
     if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
-    // What passes the schema but not the Go decoder (a negative uint32, a bad duration; in a protobuf kind's number or
-    // enum field, whatever jsonpb refuses) is the unmarshaller's error: 400 "Bad Request", detail `invalid <Type>
-    // object: "<decoder error>"`, no invalid_parameters (golden put_dataplanes_08).
-    const decodeError = checked.decode[0];
-    if (decodeError) return fail({ status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` });
+    if (decodeFailure) return fail(decodeFailure);
 
     const labels: Record<string, string> = {};
     const bodyLabels = asObject(own(object, "labels"));
