@@ -9,7 +9,7 @@ import path from "node:path";
 import { test } from "node:test";
 import type { JsonValue } from "../src/model/resource.js";
 import { parseDocumentsFast } from "../src/parse/fastYaml.js";
-import type { PathSegments } from "../src/parse/fieldPath.js";
+import type { PathSegments } from "../src/model/fieldPath.js";
 import { Locator } from "../src/parse/locate.js";
 import { parseYaml } from "../src/parse/documents.js";
 import { parseAllDocuments } from "yaml";

@@ -3,7 +3,7 @@
  * owns on the live side (a controller, a person with kumactl) and that plan, apply and drift leave alone. Read here,
  * into paths of segments; src/diff/ignore.ts applies them. Pure.
  */
-import { parsePath } from "../parse/fieldPath.js";
+import { parsePath } from "../model/fieldPath.js";
 import { MANAGED_BY_LABEL } from "../desired/ownership.js";
 
 /** A path into a resource; `*` matches every index of an array or every key of an object. */

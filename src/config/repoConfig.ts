@@ -6,7 +6,7 @@ import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { defaultSystemNamespace } from "../kuma/naming.js";
-import { parsePath, formatPath } from "../parse/fieldPath.js";
+import { parsePath, formatPath } from "../model/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, matchPathPattern, underRoot } from "./glob.js";

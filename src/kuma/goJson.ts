@@ -8,7 +8,7 @@
  */
 
 import type { JsonValue } from "../model/resource.js";
-import { parsePath } from "../parse/fieldPath.js";
+import { parsePath } from "../model/fieldPath.js";
 
 /** The Go types jsonpb decodes a number or enum field into (decode.go unmarshalSingularValue). */
 export type GoNumberType = "uint32" | "float64" | "protoreflect.EnumNumber";

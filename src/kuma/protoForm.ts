@@ -13,7 +13,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { goQuote } from "./duration.js";
 import { goJsonKind, goTypeError, goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
-import { parsePath } from "../parse/fieldPath.js";
+import { parsePath } from "../model/fieldPath.js";
 import { propertySchema, protoFieldOrder } from "./schemas.js";
 
 type Schema = JsonObject;

@@ -20,7 +20,7 @@ import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
-import { formatPath, type PathSegments } from "./fieldPath.js";
+import { formatPath, type PathSegments } from "../model/fieldPath.js";
 import { isJsonObject as isObject, kindOfValue } from "../model/resource.js";
 
 /** A document that cannot become a resource, or a resource field that breaks a rule of the shape. */

@@ -19,7 +19,7 @@
  * that needed the full parser anyway, so the common file pays nothing.
  */
 import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node } from "yaml";
-import type { PathSegments } from "./fieldPath.js";
+import type { PathSegments } from "../model/fieldPath.js";
 import { SECRET_NOT_SHOWN } from "../kuma/secretFields.js";
 import { RAW_UNREAD, YAML11_BREAK_NAMES, codePointName, integerWritten, isForeignTag, resolvePlain, resolveTagged, shortTag } from "./yaml11.js";
 

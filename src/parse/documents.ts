@@ -3,7 +3,7 @@ import type { JsonValue } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import { kumaSecretKindOf } from "../kuma/secrets.js";
 import { isSecretPath } from "../kuma/secretFields.js";
-import type { PathSegments } from "./fieldPath.js";
+import type { PathSegments } from "../model/fieldPath.js";
 import { decodeProblems } from "./decodeProblems.js";
 import { indentAsGoYamlReads } from "./goIndentation.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";

@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { JsonValue } from "../model/resource.js";
-import type { PathSegments } from "./fieldPath.js";
+import type { PathSegments } from "../model/fieldPath.js";
 import { parseDocumentsFast, type FastDocument } from "./fastYaml.js";
 import { parseAsGoYamlReads, type FullYaml, type ParsedYaml } from "./documents.js";
 

@@ -2,7 +2,7 @@ import { boundedMessage, type Diagnostic, type Severity } from "../model/diagnos
 import { subjectOf } from "../model/key.js";
 import type { Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { reportedPath, toSourcePath } from "../parse/convert.js";
-import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
+import { fieldOf, type PathSegments } from "../model/fieldPath.js";
 import type { KeyAlias, Locator, Position } from "../parse/locate.js";
 import { plainScalarNote } from "../parse/yaml11.js";
 import { isSecretPath } from "../kuma/secretFields.js";

@@ -5,7 +5,7 @@ import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
-import { fieldOf, formatPath, parsePath } from "../parse/fieldPath.js";
+import { fieldOf, formatPath, parsePath } from "../model/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";

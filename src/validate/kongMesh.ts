@@ -10,7 +10,7 @@ import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
 import { kubernetesFieldPath } from "../parse/convert.js";
 import type { YamlDocument } from "../parse/documents.js";
-import { fieldOf, type PathSegments } from "../parse/fieldPath.js";
+import { fieldOf, type PathSegments } from "../model/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 import { validateSchema } from "./schema.js";
 

@@ -7,7 +7,7 @@ import { KUBERNETES_API_VERSION, KUBERNETES_ONLY_KINDS } from "../kuma/types.js"
 import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
-import { parsePath } from "../parse/fieldPath.js";
+import { parsePath } from "../model/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 import { crdEntries, manifestProblems } from "./crds.js";
 import { clusterScopedNamespaceMessage } from "../parse/convert.js";

@@ -12,7 +12,7 @@
 import { posix } from "node:path";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parseYaml } from "../parse/documents.js";
-import type { PathSegments } from "../parse/fieldPath.js";
+import type { PathSegments } from "../model/fieldPath.js";
 import { isUnder, type SourceFile } from "../source/types.js";
 
 /** The file names kustomize looks for in a folder (meshops reads only the YAML ones). */

@@ -9,7 +9,7 @@ import { kubernetesNameOf, namespaceOf } from "../kuma/naming.js";
 import { isClusterScoped, isSecretType } from "../kuma/types.js";
 import type { Locator } from "../parse/locate.js";
 import type { EntryFinding, GivenNamespaces, KustomizeEffects } from "./kustomize.js";
-import { formatPath } from "../parse/fieldPath.js";
+import { formatPath } from "../model/fieldPath.js";
 
 /** kustomize's selector match: the expression anchored at both ends; one that does not compile is compared as written. */
 function selects(pattern: string | undefined, value: string): boolean {

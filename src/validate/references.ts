@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from "../model/resource.js";
-import { formatPath } from "../parse/fieldPath.js";
+import { formatPath } from "../model/fieldPath.js";
 import { isDataSource } from "../kuma/secretFields.js";
 
 /** A reference from a policy to another resource: a targetRef, a backendRef or a mirror's backendRef. */

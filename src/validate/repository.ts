@@ -11,7 +11,7 @@ import { closestName } from "../model/suggest.js";
 import type { Locator } from "../parse/locate.js";
 import { diagnosticAt, diagnosticAtDocument, fieldPosition } from "./diagnostics.js";
 import { referencePath, referencesIn, secretReferencesIn } from "./references.js";
-import { formatPath } from "../parse/fieldPath.js";
+import { formatPath } from "../model/fieldPath.js";
 import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";

@@ -6,7 +6,7 @@
 import type { RepoConfig } from "../config/repoConfig.js";
 import { isSecretType } from "../kuma/types.js";
 import { isJsonObject, type JsonValue, type Resource } from "../model/resource.js";
-import { parsePath } from "../parse/fieldPath.js";
+import { parsePath } from "../model/fieldPath.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { SOPS_KEY, isSopsDocument, malformedEncryptedValues, readSopsMetadata } from "../secrets/sops.js";
 

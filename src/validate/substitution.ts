@@ -14,7 +14,7 @@ import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonValue, Resource } from "../model/resource.js";
 import type { YamlDocument } from "../parse/documents.js";
 import { reportedPath } from "../parse/convert.js";
-import { formatPath, type PathSegments } from "../parse/fieldPath.js";
+import { formatPath, type PathSegments } from "../model/fieldPath.js";
 import type { Locator } from "../parse/locate.js";
 import { createHash } from "node:crypto";
 import type { SourceFile } from "../source/types.js";

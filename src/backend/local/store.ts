@@ -61,7 +61,7 @@ import { METHOD_NOT_ALLOWED } from "./problems.js";
 import { coreName, defaultSystemNamespace, kdsHashedName, kubernetesNameOf, parseKri, type ControlPlaneEnvironment } from "../../kuma/naming.js";
 import { isClusterScoped, KUBERNETES_API_VERSION } from "../../kuma/types.js";
 import { toResource } from "../../parse/convert.js";
-import { formatPath } from "../../parse/fieldPath.js";
+import { formatPath } from "../../model/fieldPath.js";
 import { policyRoleViolations } from "../../validate/webhook.js";
 import type { KubernetesPlacement } from "./labels.js";
 import { compareText } from "../../model/order.js";
