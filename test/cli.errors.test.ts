@@ -185,7 +185,7 @@ test("a repository without commits says so and how to go on, not 'cannot resolve
     for (const command of [["validate"], ["plan", "--state-dir", path.join(work, "no-commits")], ["render"]]) {
       assertOneLine(
         await runCli([...command, "--repo", repo.dir], work),
-        /^meshops: the repository has no commits yet: commit the configuration, or read the working tree with --ref WORKTREE$/m,
+        /^meshops: the repository has no commits yet: commit the configuration to Git, or read the files as they are with --ref WORKTREE$/m,
       );
     }
     // A revision that does not exist in a repository with commits is still said as one.
@@ -247,7 +247,7 @@ test("hydrate outside Git, or on a repository without commits, does not suggest 
     writeFileSync(path.join(outside, "mesh.yaml"), "type: Mesh\nname: default\n");
     assertOneLine(await hydrate(outside), new RegExp(`^meshops: ${outside} is not inside a Git working copy: hydrate renders a commit; commit the configuration to Git first$`, "m"));
     writeFileSync(path.join(repo.dir, "mesh.yaml"), "type: Mesh\nname: default\n");
-    assertOneLine(await hydrate(repo.dir), /^meshops: the repository has no commits yet: hydrate renders a commit; commit the configuration first$/m);
+    assertOneLine(await hydrate(repo.dir), /^meshops: the repository has no commits yet: hydrate renders a commit; commit the configuration to Git first$/m);
     // What the hint would have offered is refused, as before.
     assertOneLine(await runCli(["hydrate", "--repo", repo.dir, "--branch", "hydrated", "--ref", "WORKTREE"], work), /--ref WORKTREE has no commit/);
   } finally {

@@ -59,7 +59,7 @@ export class RepositoryCommits {
 
   async resolve(ref: string): Promise<string> {
     try {
-      return await resolveCommitThrough(this.objects, ref);
+      return await resolveCommitThrough(this.objects, ref, "watch applies the branch's commits");
     } catch (error) {
       // A process started in a copy that was since removed and made again would never see it: start afresh.
       this.objects.close();

@@ -41,7 +41,7 @@ const MAX_INCREMENTAL_FILES = 2_000;
 export async function readCommit(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
   const { topLevel, commit } = options.objects
-    ? { topLevel: await repositoryRoot(git, options.repo), commit: await resolveCommitThrough(options.objects, options.ref) }
+    ? { topLevel: await repositoryRoot(git, options.repo), commit: await resolveCommitThrough(options.objects, options.ref, options.commitFor) }
     : await rootAndCommit(git, options.repo, options.ref, options.commitFor);
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -225,8 +225,7 @@ async function rootAndCommit(git: SimpleGit, dir: string, ref: string, commitFor
       return { topLevel, commit };
     }
   }
-  const wayOn = commitFor === undefined ? "commit the configuration to Git, or read the files as they are with --ref WORKTREE" : `${commitFor}; commit the configuration to Git first`;
-  const topLevel = await repositoryRoot(git, dir, wayOn);
+  const topLevel = await repositoryRoot(git, dir, withoutCommit(commitFor));
   return { topLevel, commit: await resolveCommit(git, ref, commitFor) };
 }
 
@@ -263,11 +262,11 @@ function notARepository(dir: string, cause: unknown, wayOn: string | undefined):
 const GIT_MISSING = "git is not on PATH: meshops reads the repository with the git command; install Git, or add its folder to PATH";
 
 /** resolveCommit through a long-running reader's cat-file process. */
-export async function resolveCommitThrough(objects: GitObjects, ref: string): Promise<string> {
+export async function resolveCommitThrough(objects: GitObjects, ref: string, commitFor?: string): Promise<string> {
   const [found] = await objects.info([`${ref}^{commit}`]).catch(() => [undefined]);
   if (found?.type !== "commit") {
     const git = simpleGit({ baseDir: objects.directory });
-    throw new SourceError((await hasNoCommits(git)) ? noCommitsMessage(undefined) : await unresolvedMessage(git, ref));
+    throw new SourceError((await hasNoCommits(git)) ? noCommitsMessage(commitFor) : await unresolvedMessage(git, ref));
   }
   return found.id;
 }
@@ -287,8 +286,12 @@ export async function resolveCommit(git: SimpleGit, ref: string, commitFor?: str
 }
 
 function noCommitsMessage(commitFor: string | undefined): string {
-  const wayOn = commitFor === undefined ? "commit the configuration, or read the working tree with --ref WORKTREE" : `${commitFor}; commit the configuration first`;
-  return `the repository has no commits yet: ${wayOn}`;
+  return `the repository has no commits yet: ${withoutCommit(commitFor)}`;
+}
+
+/** What a user with no commit to read can do; a command that needs one (`commitFor` says why) is not offered WORKTREE. */
+function withoutCommit(commitFor: string | undefined): string {
+  return commitFor === undefined ? "commit the configuration to Git, or read the files as they are with --ref WORKTREE" : `${commitFor}; commit the configuration to Git first`;
 }
 
 /** A repository just made with `git init`: no ref names a commit (git's own answer, "Needed a single revision", says nothing of it). */
