@@ -189,7 +189,20 @@ export function validateSnapshot(snapshot: Snapshot, cache: AnalysisCache = new 
  * The files a validation of `snapshot` analyzes one by one (in order), and the key their analyses are cached under:
  * what a caller that analyzes some of them elsewhere (cli/parallelValidation.ts) puts into the cache beforehand.
  */
-export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions = {}) {
+export function analysisInputs(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions = {}): AnalysisInputs {
+  // A cached run asks three times (seeding, validating, keeping the entry): worked out once per snapshot.
+  const known = inputsMemo.get(snapshot);
+  if (known && known.cache === cache && known.exclude === options.exclude && known.reportOnly === (options.reportOnly === true)) return known.inputs;
+  const inputs = workOutAnalysisInputs(snapshot, cache, options);
+  inputsMemo.set(snapshot, { cache, exclude: options.exclude, reportOnly: options.reportOnly === true, inputs });
+  return inputs;
+}
+
+type AnalysisInputs = ReturnType<typeof workOutAnalysisInputs>;
+
+const inputsMemo = new WeakMap<Snapshot, { cache: AnalysisCache; exclude: readonly string[] | undefined; reportOnly: boolean; inputs: AnalysisInputs }>();
+
+function workOutAnalysisInputs(snapshot: Snapshot, cache: AnalysisCache, options: ValidateOptions) {
   const parsedConfig = cache.parsedConfig(snapshot.config, snapshot.root);
   const config = parsedConfig.config;
   const selected = selectFiles(snapshot, config, options.exclude);
