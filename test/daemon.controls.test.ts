@@ -6,7 +6,7 @@
  * control plane over HTTP in this process.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { before, test } from "node:test";
 import { MeshControls, type SavedControls } from "../src/daemon/controls.js";
@@ -96,6 +96,61 @@ test("an approval given before a restart is applied by the restarted daemon with
   await stop(daemon);
 });
 
+test("an approval whose use cannot be written down is not applied: the controls file is said to be stale, brought in line by the next write, and a restart does not apply it again", async () => {
+  const named = (meshName: string, name: string) => timeout(meshName, "2m").replace("name: t\n", `name: ${name}\n`);
+  const file = path.join(work, ".meshops", "controls.json");
+  const three = [timeout("blog", "2m"), named("blog", "x1"), named("blog", "x2")].join("---\n");
+  const pruning = "controlPlane:\n  skipDefaultMeshCreation: true\nprune:\n  enabled: true\n";
+  const added = commitFiles(repo.dir, { "meshops.yaml": pruning, "meshes/blog/t.yaml": three }, "two more timeouts in blog");
+  let daemon = await start("--max-deletes", "1");
+  await untilApplied(daemon, added);
+  // As meshops wrote them (its ownership labels included), to put back later.
+  const written = await Promise.all(["x1", "x2"].map(async (name) => {
+    const { creationTime: _created, modificationTime: _modified, kri: _kri, ...object } = (await (await bed.cp(`/meshes/blog/meshtimeouts/${name}`)).json()) as Record<string, unknown>;
+    return object;
+  }));
+  const removal = commitFiles(repo.dir, { "meshes/blog/t.yaml": timeout("blog", "2m") }, "remove them again");
+  await untilStatus(daemon, "blog to await approval", (s) => (stateOf(s, "blog")?.approval?.revision === removal ? true : undefined));
+  await bed.server.close();
+  assert.equal((await post(daemon, "approve", "blog", { revision: removal })).status, 202);
+  await daemon.untilLog("the approved run to fail on the missing control plane", (e) => e.event === "reconcile.error");
+
+  // The file cannot be replaced any more (a directory where the daemon writes it aside first): what it holds stays.
+  const aside = `${file}.${daemon.child.pid}.tmp`;
+  mkdirSync(aside);
+  await bed.restartServer();
+  const reconcile = () => fetch(`${daemon.url}/api/reconcile`, { method: "POST", headers: { authorization: `Bearer ${RECONCILE_TOKEN}` } });
+  assert.equal((await reconcile()).status, 202);
+  const stale = await untilStatus(daemon, "the controls file said to be stale", (s) => s.controlsFile ?? undefined);
+  assert.match(stale.message, /^\/\S+\/\.meshops\/controls\.json: cannot write it \(EISDIR\)/);
+  await daemon.untilLog("the stale file in the log", (e) => e.event === "controls.unsaved" && String(e.err).includes("EISDIR"));
+  assert.match(await (await fetch(`${daemon.url}/metrics`)).text(), /^meshops_controls_file_stale 1$/m);
+  const held = await untilStatus(daemon, "blog held, its approval not recorded as used", (s) => (stateOf(s, "blog")?.state === "awaiting-approval" ? stateOf(s, "blog")?.approval : undefined));
+  assert.match(held?.reasons.at(-1) ?? "", /^approved, but not applied: the approval cannot be recorded as used \(\/\S+\/controls\.json: cannot write it \(EISDIR\)\), and a restart would apply it again; applied once the controls file can be written$/);
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x1")).status, 200, "nothing applied on an approval a restart would find unused");
+
+  // Writable again: the next run records the approval used, applies it, and the file and the status are in line.
+  rmSync(aside, { recursive: true });
+  assert.equal((await reconcile()).status, 202);
+  await untilApplied(daemon, removal);
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x1")).status, 404);
+  assert.deepEqual(controlsFile(), { suspended: [], approved: [] });
+  await untilStatus(daemon, "the controls file in line again", (s) => (s.controlsFile === null ? true : undefined));
+  await daemon.untilLog("the file in line again in the log", (e) => e.event === "controls.saved");
+  assert.match(await (await fetch(`${daemon.url}/metrics`)).text(), /^meshops_controls_file_stale 0$/m);
+  await stop(daemon);
+
+  // Someone puts back what the approved plan deleted: a restart plans the same deletions, and holds them for a person.
+  for (const object of written) {
+    const put = await bed.cp(`/meshes/blog/meshtimeouts/${String(object.name)}`, { method: "PUT", body: JSON.stringify(object) });
+    assert.equal(put.status, 201, `${JSON.stringify(object)} ${await put.text()}`);
+  }
+  daemon = await start("--max-deletes", "1");
+  await untilStatus(daemon, "blog to await a new approval", (s) => (stateOf(s, "blog")?.approval?.revision === removal ? true : undefined));
+  assert.equal((await bed.cp("/meshes/blog/meshtimeouts/x1")).status, 200, "the used approval is not used again");
+  await stop(daemon);
+});
+
 test("a controls file that cannot be read is refused at start, in one line naming it (a suspension is never silently lost)", async () => {
   const file = path.join(work, "broken", "controls.json");
   mkdirSync(path.dirname(file), { recursive: true });
@@ -167,9 +222,24 @@ test("an approval that cannot be written down is refused and undone; one the dae
   assert.equal(controls.approvedPlan("shop", "r".repeat(40)), undefined);
 
   const restored = new MeshControls({ restored: { suspended: [], approved: new Map([["shop", { revision: "r".repeat(40), plan: "a".repeat(64) }]]) }, persist: (saved) => writeControls(file, saved), unsaved: (message) => told.push(message) });
+  assert.equal(restored.spend(["shop"]), told[0], "not recorded as used: its plan is not to be written");
+  assert.equal(restored.approvedPlan("shop", "r".repeat(40)), "a".repeat(64), "kept for when it can be");
   restored.used("shop");
   assert.equal(restored.approvedPlan("shop", "r".repeat(40)), undefined, "used up all the same");
-  assert.match(told.join("\n"), /^\/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
+  assert.equal(told.length, 2, "told once per reason, by each of the two");
+  for (const message of told) assert.match(message, /^\/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
+
+  // Written again: told once, and the file is brought in line by the next run's write, whatever it changes.
+  let resaved = 0;
+  const writable = path.join(work, "writable", "controls.json");
+  let target = file;
+  const stale = new MeshControls({ restored: { suspended: [], approved: new Map([["shop", { revision: "r".repeat(40), plan: "a".repeat(64) }]]) }, persist: (saved) => writeControls(target, saved), resaved: () => resaved++ });
+  stale.setAwaiting("s".repeat(40), new Map());
+  assert.equal(resaved, 0);
+  target = writable;
+  stale.setAwaiting("s".repeat(40), new Map());
+  stale.setAwaiting("s".repeat(40), new Map());
+  assert.deepEqual([resaved, readControls(writable)], [1, { suspended: [], approved: new Map() }]);
 });
 
 test("the global unit is named as such in the controls' answers, never as an empty mesh name", () => {
