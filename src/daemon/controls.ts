@@ -7,6 +7,12 @@
  * planFingerprint): what the person was shown. It is used up once applied, superseded by a newer revision, and
  * dropped when the revision plans other changes by the time it runs (what was approved is not what would be applied):
  * the gate holds the mesh again and says why, and the person approves again or not.
+ *
+ * Where they are kept can fail to be written (disk full, a read-only volume). An approval is taken out of it before
+ * its plan is written (`spend`), not after: one a restart finds was never applied, whatever failed since. When that
+ * cannot be written the plan is not applied (the mesh is held, saying why); when removing a superseded or dropped
+ * approval cannot be, the file stays stale (it holds an approval that was never applied, binding to its revision's
+ * plan). Either way `unsaved` is told, every later run writes again, and `resaved` is told once a write succeeds.
  */
 import { describeUnit } from "../model/key.js";
 import { shortPlan } from "./gate.js";
@@ -30,11 +36,10 @@ export interface MeshControlsOptions {
   readonly restored?: SavedControls;
   /** Keeps the API's decisions (throws when it cannot: a change made through the API is then undone and refused). */
   readonly persist?: (saved: SavedControls) => void;
-  /**
-   * Told why an approval the daemon let go of (used up, superseded, dropped) could not be removed from where they are
-   * kept: there until the next change is kept, and at worst approving at a restart what it approved before.
-   */
+  /** Told why the controls could not be kept (once per reason, until a write succeeds again). */
   readonly unsaved?: (message: string) => void;
+  /** Told when they are kept again after `unsaved`. */
+  readonly resaved?: () => void;
 }
 
 /** Shortest revision prefix an approval may name (git's own default abbreviation). */
@@ -48,6 +53,13 @@ export class MeshControls {
   /** Mesh -> the plan a person approved (used once, by the run that applies it). */
   readonly #approved: Map<string, RevisionPlan>;
   /**
+   * Mesh -> an approval taken out of what is kept because a run is applying it: it still applies in this process
+   * (a failed apply is retried), never after a restart.
+   */
+  readonly #spent = new Map<string, RevisionPlan>();
+  /** Why the last write failed, until one succeeds. */
+  #unsavedBecause: string | undefined;
+  /**
    * Mesh -> an approval dropped because its revision planned another plan, while that revision's plan is held: the
    * gate keeps saying why the approval no longer applies.
    */
@@ -58,12 +70,14 @@ export class MeshControls {
   #configSuspended: ReadonlySet<string> = new Set();
   readonly #persist: ((saved: SavedControls) => void) | undefined;
   readonly #unsaved: ((message: string) => void) | undefined;
+  readonly #resaved: (() => void) | undefined;
 
   constructor(options: MeshControlsOptions = {}) {
     this.#suspended = new Set(options.restored?.suspended);
     this.#approved = new Map(options.restored?.approved);
     this.#persist = options.persist;
     this.#unsaved = options.unsaved;
+    this.#resaved = options.resaved;
   }
 
   /** Approves the plan held for `revision` of `mesh`; `plan`, when given, must be that plan's fingerprint (or a prefix). */
@@ -85,6 +99,7 @@ export class MeshControls {
     const unsaved = this.#saved(() => (before ? this.#approved.set(mesh, before) : this.#approved.delete(mesh)));
     if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not approved: ${unsaved}` };
     this.#dropped.delete(mesh);
+    this.#spent.delete(mesh);
     return { ok: true, message: `revision ${awaiting.revision} of mesh ${mesh} approved, plan ${shortPlan(awaiting.plan)}: applying it` };
   }
 
@@ -113,19 +128,41 @@ export class MeshControls {
     return unsaved;
   }
 
-  /** Persists an approval let go of by the daemon: nothing to undo, so a failure is only told. */
-  #kept(): void {
-    const unsaved = this.#save();
-    if (unsaved) this.#unsaved?.(unsaved);
+  /** Writes the controls; says why it could not (told once per reason), and tells when it can again. */
+  #save(): string | undefined {
+    if (!this.#persist) return undefined;
+    try {
+      this.#persist({ suspended: [...this.#suspended], approved: new Map(this.#approved) });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.#unsavedBecause) this.#unsaved?.(message);
+      this.#unsavedBecause = message;
+      return message;
+    }
+    if (this.#unsavedBecause !== undefined) {
+      this.#unsavedBecause = undefined;
+      this.#resaved?.();
+    }
+    return undefined;
   }
 
-  #save(): string | undefined {
-    try {
-      this.#persist?.({ suspended: [...this.#suspended], approved: new Map(this.#approved) });
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+  /**
+   * Takes the approvals of `meshes` out of what is kept before their plans are written, so that a restart never
+   * finds one it already applied. Says why it could not (the approvals are kept, not applied).
+   */
+  spend(meshes: Iterable<string>): string | undefined {
+    const taken = [...meshes].filter((mesh) => this.#approved.has(mesh));
+    if (taken.length === 0) return undefined;
+    for (const mesh of taken) {
+      this.#spent.set(mesh, this.#approved.get(mesh) as RevisionPlan);
+      this.#approved.delete(mesh);
     }
+    return this.#saved(() => {
+      for (const mesh of taken) {
+        this.#approved.set(mesh, this.#spent.get(mesh) as RevisionPlan);
+        this.#spent.delete(mesh);
+      }
+    });
   }
 
   /** Why a mesh is suspended, if it is. */
@@ -147,7 +184,7 @@ export class MeshControls {
 
   /** The plan a person approved of `revision` of `mesh`, if one did (and the approval was not dropped). */
   approvedPlan(mesh: string, revision: string): string | undefined {
-    const approved = this.#approved.get(mesh);
+    const approved = this.#approved.get(mesh) ?? this.#spent.get(mesh);
     return approved?.revision === revision ? approved.plan : undefined;
   }
 
@@ -166,9 +203,11 @@ export class MeshControls {
   setAwaiting(revision: string, awaiting: ReadonlyMap<string, RevisionPlan>): void {
     this.#awaiting = new Map([...awaiting].map(([mesh, { revision, plan }]) => [mesh, { revision, plan }]));
     for (const [mesh, dropped] of this.#dropped) if (awaiting.get(mesh)?.revision !== dropped.revision) this.#dropped.delete(mesh);
+    for (const [mesh, spent] of this.#spent) if (spent.revision !== revision) this.#spent.delete(mesh);
     const superseded = [...this.#approved].filter(([, approved]) => approved.revision !== revision);
     for (const [mesh] of superseded) this.#approved.delete(mesh);
-    if (superseded.length > 0) this.#kept();
+    // While the last write failed, every run writes again: the first that can brings the file in line.
+    if (superseded.length > 0 || this.#unsavedBecause !== undefined) this.#save();
   }
 
   /**
@@ -176,17 +215,20 @@ export class MeshControls {
    * longer applies. Only that one: the gate runs in slices, and an approval given meanwhile was not judged.
    */
   drop(mesh: string, judged: RevisionPlan): void {
-    const approved = this.#approved.get(mesh);
+    const kept = this.#approved.get(mesh);
+    const approved = kept ?? this.#spent.get(mesh);
     if (!approved || approved.revision !== judged.revision || approved.plan !== judged.plan) return;
     this.#approved.delete(mesh);
+    this.#spent.delete(mesh);
     this.#dropped.set(mesh, approved);
-    this.#kept();
+    if (kept) this.#save();
   }
 
   /** An approved revision was applied (or is no longer needed): the approval is used up. */
   used(mesh: string): void {
     this.#dropped.delete(mesh);
-    if (this.#approved.delete(mesh)) this.#kept();
+    this.#spent.delete(mesh);
+    if (this.#approved.delete(mesh)) this.#save();
   }
 }
 

@@ -77,7 +77,7 @@ export interface Daemon {
 }
 
 /** The people's decisions, with the API's suspensions and approvals of the last run restored from (and kept in) `file`. */
-function meshControls(file: string | undefined, log: Logger): MeshControls {
+function meshControls(file: string | undefined, log: Logger, events: DaemonEvents): MeshControls {
   if (file === undefined) return new MeshControls();
   const restored = readControls(file);
   const { suspended } = restored;
@@ -92,7 +92,8 @@ function meshControls(file: string | undefined, log: Logger): MeshControls {
   return new MeshControls({
     restored,
     persist: (saved) => writeControls(file, saved),
-    unsaved: (message) => log.error({ event: "controls.unsaved", err: message }, `${message}: an approval used up, superseded or dropped stays in the controls file until the next change is kept`),
+    unsaved: (message) => events.emit({ type: "controls.unsaved", message }),
+    resaved: () => events.emit({ type: "controls.saved" }),
   });
 }
 
@@ -118,7 +119,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   const events = new DaemonEvents();
   subscribeViews(events, { status, metrics, log });
   metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
-  const controls = meshControls(o.controlsFile, log);
+  const controls = meshControls(o.controlsFile, log, events);
   const hydrator = o.hydrate ? hydrateEachRevision(events, { dir: source.dir, path: o.path, ...o.hydrate, ...(o.maxFileBytes !== undefined ? { maxFileBytes: o.maxFileBytes } : {}) }) : undefined;
   const notify = o.notify;
   if (notify && notify.sinks.length > 0) {

@@ -112,6 +112,15 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         if (event.stage === "fetch") log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(event.kept)}: ${event.message}`);
         else log.error({ event: "source.read-failed", err: event.message, kept: event.kept }, `the branch cannot be read, going on with the last revision read ${shortRevisionOrNone(event.kept)}: ${event.message}`);
         return;
+      case "controls.unsaved":
+        log.error(
+          { event: "controls.unsaved", err: event.message },
+          `${event.message}: the controls file is stale (it may hold an approval the daemon let go of) and approved plans are not applied until it is written; every run tries again`,
+        );
+        return;
+      case "controls.saved":
+        log.info({ event: "controls.saved" }, "the controls file is written again: in line with the daemon's suspensions and approvals");
+        return;
       case "source.recovered":
         log.info({ event: "source.recovered", revision: event.revision }, `the branch is read again, at ${shortRevisionOrNone(event.revision)}`);
         return;

@@ -78,6 +78,12 @@ export type DaemonEvent =
   | { readonly type: "source.recovered"; readonly revision: string }
   /** The branch head does not descend from the last one (force-push): followed, with a warning. */
   | { readonly type: "source.rewritten"; readonly previous: string; readonly revision: string; readonly branch: string }
+  /**
+   * `--controls-file` could not be written (controls.ts): it may hold approvals the daemon let go of, and approved
+   * plans wait until it can be; said once per reason. `controls.saved`: written again since.
+   */
+  | { readonly type: "controls.unsaved"; readonly message: string }
+  | { readonly type: "controls.saved" }
   /** A drift check re-applies these meshes (`correct` mode). */
   | { readonly type: "drift.correcting"; readonly revision: string; readonly meshes: readonly string[]; readonly reasons: readonly TriggerKind[]; readonly summary: Plan["summary"] }
   /** Writes begin in these meshes. */

@@ -176,6 +176,11 @@ export interface GateOutput {
   readonly held: ReadonlyMap<string, HeldPlan>;
   /** Meshes whose approval names another plan than the one planned now: it no longer applies, to be dropped. */
   readonly dropped: ReadonlyMap<string, { readonly approved: string; readonly plan: string }>;
+  /**
+   * Meshes the guard flags that their approval releases, with the plan each would be held with without it: the
+   * approval is to be recorded as used before they are written (controls.ts spend), or they are held after all.
+   */
+  readonly released: ReadonlyMap<string, HeldPlan>;
 }
 
 /** Changes per held mesh shown on the page at most. */
@@ -209,18 +214,33 @@ export function* gatePlanSteps(input: GateInput): Steps<GateOutput> {
   const flagged = groupBy(open.changes.filter((c) => c.action !== "unchanged" && reasons.has(c.mesh)), (c) => c.mesh);
   const held = new Map<string, HeldPlan>();
   const dropped = new Map<string, { approved: string; plan: string }>();
+  const released = new Map<string, HeldPlan>();
   for (const [mesh, list] of [...reasons].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const changes = flagged.get(mesh) ?? [];
     const plan = yield* planFingerprintSteps(changes);
     const approved = input.approved(mesh);
-    if (approved === plan) continue;
+    if (approved === plan) {
+      released.set(mesh, heldPlan(input.revision, plan, list, changes));
+      continue;
+    }
     if (approved !== undefined) dropped.set(mesh, { approved, plan });
     // Said as long as the plan held is not the one approved, by the run that drops the approval and the later ones.
     const before = approved ?? input.dropped?.(mesh);
     const why = before === undefined || before === plan ? list : [...list, changedSinceApproval(input.revision, before, plan)];
     held.set(mesh, heldPlan(input.revision, plan, why, changes));
   }
-  return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held, dropped };
+  return { plan: held.size === 0 ? open : restrictPlan(open, (c) => !held.has(c.mesh)), held, dropped, released };
+}
+
+/**
+ * The gate with its released meshes held after all, for `why` (their approval could not be recorded as used: applied
+ * now, a restart would find it unused and apply it again). Pure.
+ */
+export function holdReleased(gate: GateOutput, why: string): GateOutput {
+  if (gate.released.size === 0) return gate;
+  const held = new Map(gate.held);
+  for (const [mesh, plan] of gate.released) held.set(mesh, { ...plan, reasons: [...plan.reasons, why] });
+  return { plan: restrictPlan(gate.plan, (c) => !gate.released.has(c.mesh)), held, dropped: gate.dropped, released: new Map() };
 }
 
 /**

@@ -91,6 +91,11 @@ export class DaemonMetrics {
     help: "1 while the followed branch cannot be fetched or read (the daemon goes on with the last revision it read), else 0",
     registers: [this.registry],
   });
+  readonly #controlsFileStale = new Gauge({
+    name: "meshops_controls_file_stale",
+    help: "1 while --controls-file cannot be written (it may hold an approval let go of; approved plans wait), else 0",
+    registers: [this.registry],
+  });
   #source: MeshStateSource | undefined;
   readonly #ready: Gauge = new Gauge({
     name: "meshops_ready",
@@ -138,6 +143,7 @@ export class DaemonMetrics {
     // samples every 100 ms instead of prom-client's 10 ms: an idle daemon should stay idle (it halves idle CPU).
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     this.#sourceProblem.set(0);
+    this.#controlsFileStale.set(0);
   }
 
   /** The per-mesh figures last set (drift kinds' counts and in-sync, as text), by mesh. */
@@ -160,6 +166,12 @@ export class DaemonMetrics {
         return;
       case "source.recovered":
         this.#sourceProblem.set(0);
+        return;
+      case "controls.unsaved":
+        this.#controlsFileStale.set(1);
+        return;
+      case "controls.saved":
+        this.#controlsFileStale.set(0);
         return;
       default:
         return;

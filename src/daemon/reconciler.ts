@@ -48,7 +48,7 @@ import { LiveCache } from "./liveCache.js";
 import { unknownServiceWarnings } from "../validate/services.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { comparableDrift, composeTarget, gatePlanSteps, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
@@ -396,8 +396,9 @@ export class Reconciler {
 
     // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
     const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
-    const gate = await runStepsSliced(gatePlanSteps({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) }));
-    this.#dropApprovals(revision, gate.dropped);
+    const gated = await runStepsSliced(gatePlanSteps({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) }));
+    this.#dropApprovals(revision, gated.dropped);
+    const gate = this.#spendApprovals(gated);
     this.#held = new Map(gate.held);
     this.#emitGates(revision, target.invalid, target.meshes);
 
@@ -422,7 +423,8 @@ export class Reconciler {
     const s = changes?.summary ?? NO_CHANGES;
     // Changes the control plane refused, and no other failure nor a stop: trying again would get the same answer.
     const refusals = s.failed > 0 && !stopped ? refusalsOf(changes) : undefined;
-    target.pending = refusals === undefined && (s.failed > 0 || s.skipped > 0);
+    // An approved plan held because its approval could not be recorded as used is applied by a retry once it can.
+    target.pending = (refusals === undefined && (s.failed > 0 || s.skipped > 0)) || gate !== gated;
     if (refusals) {
       target.refused = { meshes: refusals.meshes };
       events.emit({ type: "apply.refused", revision, refused: refusals.count, reason: refusals.reason });
@@ -548,8 +550,9 @@ export class Reconciler {
     let held = 0;
     if (healing.size > 0) {
       const full = restrictPlan(await planInSlices(comparison, planOptionsOf(config, config.prune.enabled)), (c) => c.action !== "unchanged" && healing.has(c.mesh));
-      const gate = await runStepsSliced(gatePlanSteps({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), ...this.#approvals(revision) }));
-      this.#dropApprovals(revision, gate.dropped);
+      const gated = await runStepsSliced(gatePlanSteps({ plan: full, desired, live: comparison.live, ownedCount: comparison.ownedCount, limits: this.#limits(config), revision, closed: new Set(), ...this.#approvals(revision) }));
+      this.#dropApprovals(revision, gated.dropped);
+      const gate = this.#spendApprovals(gated);
       for (const mesh of healing) {
         const plan = gate.held.get(mesh);
         if (plan) this.#held.set(mesh, plan);
@@ -619,6 +622,16 @@ export class Reconciler {
       this.#o.controls.drop(mesh, { revision, plan: approved });
       this.#o.events.emit({ type: "approval.dropped", revision, mesh, approved, plan });
     }
+  }
+
+  /**
+   * Records the approvals the gate released as used before their plans are written; when that cannot be written,
+   * holds their meshes instead (applied now, a restart would find the approval unused and apply it again).
+   */
+  #spendApprovals(gate: GateOutput): GateOutput {
+    const unsaved = this.#o.controls.spend(gate.released.keys());
+    if (unsaved === undefined) return gate;
+    return holdReleased(gate, `approved, but not applied: the approval cannot be recorded as used (${unsaved}), and a restart would apply it again; applied once the controls file can be written`);
   }
 
   /** Tells the controls what is held now, and uses up the approvals of meshes applied without a failure. */

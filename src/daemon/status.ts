@@ -34,6 +34,7 @@ import type {
   RunningReconcile,
   RunResult,
   SourceProblem,
+  ControlsFileProblem,
   StatusJson,
   ValidationStatus,
 } from "./statusTypes.js";
@@ -117,6 +118,7 @@ export class DaemonStatus {
   #lastSuccessAt: string | null = null;
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
+  #controlsFile: ControlsFileProblem | null = null;
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -170,6 +172,15 @@ export class DaemonStatus {
       }
       case "source.recovered":
         this.#sourceProblem = null;
+        break;
+      case "controls.unsaved": {
+        const at = this.#now().toISOString();
+        this.#lastError = { at, message: event.message };
+        this.#controlsFile = { message: event.message, since: this.#controlsFile?.since ?? at };
+        break;
+      }
+      case "controls.saved":
+        this.#controlsFile = null;
         break;
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
@@ -248,6 +259,7 @@ export class DaemonStatus {
       lastSuccessAt: this.#lastSuccessAt,
       lastError: this.#lastError,
       sourceProblem: this.#sourceProblem,
+      controlsFile: this.#controlsFile,
       drift: {
         intervalMs: s.driftIntervalMs,
         nextCheckAt: this.#nextDriftCheckAt,

@@ -243,6 +243,18 @@ export interface SourceProblem {
   readonly since: string;
 }
 
+/**
+ * `--controls-file` could not be written at the last try: it may still hold an approval the daemon let go of
+ * (superseded, dropped), and an approved plan waits (held, saying why) until its approval can be recorded as used.
+ * Every run writes again; null once a write succeeds.
+ */
+export interface ControlsFileProblem {
+  /** Why, one line ("<file>: cannot write it (ENOSPC)"). */
+  readonly message: string;
+  /** Since when writes fail (ISO 8601). */
+  readonly since: string;
+}
+
 /** `GET /api/status`. */
 export interface StatusJson {
   readonly repository: RepositorySettings;
@@ -264,6 +276,8 @@ export interface StatusJson {
   readonly lastError: { readonly at: string; readonly message: string } | null;
   /** The followed branch cannot be read now; null once it is read again. */
   readonly sourceProblem: SourceProblem | null;
+  /** The controls file cannot be written now; null once it is (and without --controls-file). */
+  readonly controlsFile: ControlsFileProblem | null;
   readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary; readonly leftAlone: LeftAloneSummary };
   readonly pollIntervalMs: number | null;
   readonly endpoints: { readonly webhook: boolean; readonly reconcile: boolean };

@@ -431,6 +431,24 @@ function renderProblems(status) {
       ),
     );
   }
+  const controlsFile = status.controlsFile;
+  if (controlsFile) {
+    groups.push(
+      h(
+        "div",
+        { class: "problem-group", id: "controls-file" },
+        h("h3", { text: "The controls file cannot be written" }),
+        h(
+          "p",
+          {},
+          h("span", { text: controlsFile.message }),
+          " (since ",
+          timeElement(controlsFile.since),
+          "). It may still hold an approval the daemon let go of, and approved plans are held until their approval can be recorded as used. Every run writes it again.",
+        ),
+      ),
+    );
+  }
   const last = status.reconciles[0];
   if (last?.result === "error" && status.lastError) {
     groups.push(
@@ -888,7 +906,7 @@ function render(status) {
   );
   section("revisions", status.revision, () => renderRevisions(status));
   section("reconcile", status.endpoints, () => renderReconcileForm(status));
-  section("problems", [status.validation, status.reconciles[0]?.result, status.lastError, status.sourceProblem], () => renderProblems(status));
+  section("problems", [status.validation, status.reconciles[0]?.result, status.lastError, status.sourceProblem, status.controlsFile], () => renderProblems(status));
   section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
   const view = meshView(status);
   section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown], () => renderMeshes(status, view));
