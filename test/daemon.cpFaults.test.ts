@@ -1,0 +1,60 @@
+/**
+ * The control plane failing in the middle of an apply (5xx on one resource's writes, past the client's retries), then
+ * answering again: the run fails naming that resource, the other writes stand, the daemon retries on its own with
+ * backoff, and the retry writes only what is still missing (nothing twice).
+ * The daemon as a child process, a real Git repository, the embedded control plane over HTTP in this process (its fault
+ * hook answers 500 to the writes of one resource while `failing` is set, and counts every write).
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
+
+let failing = false;
+const writes = new Map<string, number>();
+const bed = daemonTestBed("meshops-cpfaults", {
+  faults: (req) => {
+    if (req.method !== "PUT" && req.method !== "DELETE") return undefined;
+    const url = req.url ?? "";
+    if (failing && url.endsWith("/meshtimeouts/t3")) return 500;
+    writes.set(url, (writes.get(url) ?? 0) + 1);
+    return undefined;
+  },
+});
+const { repo, work } = bed;
+let daemon: DaemonProcess;
+
+const timeout = (name: string, idleTimeout: string) =>
+  `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const NAMES = ["t1", "t2", "t3", "t4", "t5"];
+const all = (idleTimeout: string) => Object.fromEntries(NAMES.map((name) => [`meshes/shop/${name}.yaml`, timeout(name, idleTimeout)]));
+
+before(async () => {
+  await bed.open();
+  commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n", ...all("1m") }, "shop");
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h"], { cwd: work });
+});
+
+test("500s on one resource mid-apply: the run fails naming it, the rest stands, the retry writes only what is missing", async () => {
+  const first = await untilStatus(daemon, "the first sync", (s) => s.revision.applied?.commit ?? undefined);
+  failing = true;
+  writes.clear();
+  const change = commitFiles(repo.dir, all("2m"), "2m everywhere");
+  const failed = await untilStatus(daemon, "shop failed", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "failed" ? s : undefined), 30_000);
+  assert.match(failed.meshes.find((m) => m.name === "shop")?.reason ?? "", /MeshTimeout\/shop\/t3/);
+  assert.equal(failed.revision.applied?.commit, first, "not applied completely");
+  assert.match(await (await fetch(`${daemon.url}/metrics`)).text(), /^meshops_mesh_state\{mesh="shop",state="failed"\} 1$/m);
+  await daemon.untilLog("the failed write in the log", (e) => e.event === "change.failed" && e.resource === "MeshTimeout/shop/t3");
+  for (const name of ["t1", "t2", "t4", "t5"]) assert.equal(writes.get(`/meshes/shop/meshtimeouts/${name}`), 1, `${name} written once`);
+
+  failing = false;
+  await untilApplied(daemon, change, 30_000);
+  assert.deepEqual(
+    NAMES.map((name) => writes.get(`/meshes/shop/meshtimeouts/${name}`)),
+    [1, 1, 1, 1, 1],
+    "each written once in all: the retry wrote only t3",
+  );
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
+});
