@@ -110,6 +110,37 @@ test("a fetch that fails keeps the last good revision, says so, and the next goo
   assert.equal((await exitWithin(daemon, 10_000)).code, 0);
 });
 
+test("the branch deleted on the remote, then pushed again onto an unrelated commit: the last revision is kept and said to be, then the new one followed", async () => {
+  const daemon = await startWatch([...daemonArgs("300ms"), "--state-dir", path.join(work, "cp3")], { cwd: work });
+  const head = push("5m");
+  await waitFor("the head to be applied", async () => ((await appliedCommit(daemon)) === head ? true : undefined), 15_000);
+  const metric = async (name: string) => (await (await fetch(`${daemon.url}/metrics`)).text()).split("\n").find((l) => l.startsWith(`${name} `));
+
+  // Deleted where it is kept (a push may not delete the remote's default branch; a hosting service's page may).
+  git(origin, "update-ref", "-d", "refs/heads/main");
+  const logged = await daemon.untilLog("the failed fetch", (e) => e.event === "source.fetch-failed", 15_000);
+  assert.equal(logged.kept, head);
+  const gone = await waitFor("the source problem in the status", async () => (await daemon.status()).sourceProblem ?? undefined, 15_000);
+  assert.equal(gone.kept, head);
+  assert.match(gone.message, /^fetch failed: .*main/);
+  assert.equal(await metric("meshops_source_problem"), "meshops_source_problem 1");
+  const status = await daemon.status();
+  assert.deepEqual([status.revision.applied?.commit, status.meshes.find((m) => m.name === "remote")?.state], [head, "in-sync"], "the control plane still holds the last revision");
+
+  // Pushed again, onto a commit that shares no history with the last one.
+  git(clone, "checkout", "-q", "--orphan", "unrelated");
+  const unrelated = commitFiles(clone, { "config/remote.yaml": meshFile("6m") }, "unrelated history");
+  git(clone, "push", "-q", "-f", "origin", "unrelated:main");
+  await waitFor("the unrelated commit applied", async () => ((await appliedCommit(daemon)) === unrelated ? true : undefined), 15_000);
+  await daemon.untilLog("the rewrite in the log", (e) => e.event === "source.rewritten" && e.previous === head && e.revision === unrelated);
+  await waitFor("the source problem gone", async () => ((await daemon.status()).sourceProblem === null ? true : undefined), 15_000);
+  assert.equal(await metric("meshops_source_problem"), "meshops_source_problem 0");
+  git(clone, "checkout", "-q", "-B", "main", "unrelated");
+  git(clone, "branch", "-q", "-u", "origin/main");
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});
+
 test("an unreachable repository does not stop the daemon: it says why and keeps trying", async () => {
   const daemon = await startWatch([...daemonArgs("1h"), "--repo", `file://${path.join(work, "missing.git")}`, "--state-dir", path.join(work, "cp2")], { cwd: work });
   const status = await waitFor("the error in the status", async () => {
