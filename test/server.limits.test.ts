@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import net from "node:net";
 import { after, test } from "node:test";
+import { fixedToken } from "../src/backend/kumaHttp.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { startStatusServer, type StatusServer, type StatusServerLimits } from "../src/daemon/server.js";
@@ -52,7 +53,7 @@ async function serve(limits: Partial<StatusServerLimits> = {}, allowedHosts?: re
     status,
     metrics: new DaemonMetrics({ processMetrics: false }),
     log,
-    webhook: { secret: SECRET, branch: "main" },
+    webhook: { secret: fixedToken(SECRET), branch: "main" },
     reconcileToken: undefined,
     trigger: (t) => triggers.push(t.detail ?? t.kind),
     limits,

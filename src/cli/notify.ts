@@ -2,13 +2,13 @@
  * `watch`'s notification flags: commit statuses on GitHub and GitLab (token from a file, read again when it changes)
  * and JSON webhooks. Turns them into sinks (notify/requests.ts) and the sender that delivers to them.
  */
-import path from "node:path";
 import { Option, type Command } from "commander";
-import { TokenFile } from "../backend/tokenFile.js";
+import type { TokenFile } from "../backend/tokenFile.js";
 import type { Logger } from "../daemon/logger.js";
 import { DEFAULT_GITHUB_API, DEFAULT_GITLAB_API, type Sink } from "../notify/requests.js";
 import { NotificationSender } from "../notify/sender.js";
 import { UsageError, type CliIo } from "./io.js";
+import { openSecretFile } from "./secretFile.js";
 
 export interface NotificationOptions {
   notifyWebhook?: string[];
@@ -74,15 +74,7 @@ export function notificationSinks(
 
 function tokenFile(io: CliIo, log: Logger, file: string | undefined, flag: string, needs: string): TokenFile {
   if (file === undefined) throw new UsageError(`${needs} needs ${flag}`);
-  try {
-    return new TokenFile(path.resolve(io.cwd, file), {
-      onChange: () => log.info({ event: "notify.token-changed", file }, `${flag} changed: notifications carry the new token`),
-      onProblem: (message) => log.warn({ event: "notify.token-problem" }, message),
-    });
-  } catch (error) {
-    // The path is named, never the content.
-    throw new UsageError(`${flag}: ${(error as Error).message}`);
-  }
+  return openSecretFile(io, log, { file, flag, events: { changed: "notify.token-changed", problem: "notify.token-problem" }, changed: "notifications carry the new token" });
 }
 
 function httpUrl(value: string, flag: string): string {

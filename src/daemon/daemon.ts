@@ -3,6 +3,7 @@
  * logic of its own beyond when things happen; what a run does is in reconciler.ts.
  */
 import type { Backend } from "../backend/types.js";
+import type { TokenSource } from "../backend/tokenFile.js";
 import type { DriftMode } from "../config/repoConfig.js";
 import { backoffDelay, DEFAULT_RETRY_BACKOFF, withJitter, type BackoffPolicy } from "../util/backoff.js";
 import { eventLogger } from "./eventLog.js";
@@ -48,8 +49,9 @@ export interface DaemonOptions {
    * what gives them now (key files read again when they change). Kept in memory only.
    */
   readonly sopsKeys?: SopsKeys;
-  readonly webhookSecret: string | undefined;
-  readonly reconcileToken: string | undefined;
+  /** `--webhook-secret-file` and `--reconcile-token-file`: files read again when they change (a rotation needs no restart). */
+  readonly webhookSecret: TokenSource | undefined;
+  readonly reconcileToken: TokenSource | undefined;
   readonly log: Logger;
   readonly metrics: DaemonMetrics;
   readonly retry?: BackoffPolicy;

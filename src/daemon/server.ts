@@ -19,6 +19,7 @@
  * connections, the time to send headers and a request, webhook bodies (declared size, concurrency, replays), and the
  * event streams' buffers. Names in the Host header are checked on the routes that show the status (DNS rebinding).
  */
+import type { TokenSource } from "../backend/tokenFile.js";
 import { createHmac } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { isIP, type AddressInfo, type Socket } from "node:net";
@@ -73,9 +74,10 @@ export interface StatusServerOptions {
   readonly status: DaemonStatus;
   readonly metrics: DaemonMetrics;
   readonly log: Logger;
-  readonly webhook: WebhookConfig;
-  /** Protects POST /api/reconcile; without it the endpoint is off. */
-  readonly reconcileToken: string | undefined;
+  /** The webhook's secret is asked for at each delivery: a rotated one is used at once. */
+  readonly webhook: Omit<WebhookConfig, "secret"> & { readonly secret: TokenSource | undefined };
+  /** Protects POST /api/reconcile and the per-mesh actions, asked for at each request; without it they are off. */
+  readonly reconcileToken: TokenSource | undefined;
   readonly trigger: (trigger: Trigger) => void;
   /** The per-mesh actions (meshApi.ts); absent, they answer 404. */
   readonly meshApi?: Omit<MeshApiContext, "token">;
@@ -231,10 +233,11 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
     case "/api/reconcile": {
       // Drained so a keep-alive connection stays usable; the body means nothing.
       if (!(await readBody(req, 64 * 1024))) res.setHeader("connection", "close");
-      if (o.reconcileToken === undefined) {
+      const token = o.reconcileToken?.current();
+      if (token === undefined) {
         return sendJson(res, 404, { error: "POST /api/reconcile is off: start meshops watch with --reconcile-token-file" });
       }
-      if (!bearerMatches(req.headers.authorization, o.reconcileToken)) {
+      if (!bearerMatches(req.headers.authorization, token)) {
         res.setHeader("www-authenticate", 'Bearer realm="meshops"');
         return sendJson(res, 401, { error: "missing or wrong bearer token" });
       }
@@ -245,7 +248,7 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
     default:
       if (o.meshApi && path.startsWith(MESH_API_PREFIX)) {
         const body = req.method === "POST" ? await readBody(req, MESH_API_MAX_BODY) : Buffer.alloc(0);
-        const answer = answerMeshRequest({ method: req.method, path, authorization: req.headers.authorization, body }, { ...o.meshApi, token: o.reconcileToken });
+        const answer = answerMeshRequest({ method: req.method, path, authorization: req.headers.authorization, body }, { ...o.meshApi, token: o.reconcileToken?.current() });
         if (!body) res.setHeader("connection", "close");
         for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
         if (answer.trigger) {
@@ -266,21 +269,22 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
 async function receiveWebhook(s: ServerState, req: IncomingMessage): Promise<WebhookAnswer | (Omit<WebhookAnswer, "status"> & { status: 503 })> {
   const { o, limits } = s;
   const headers = flatHeaders(req);
-  const early = refuseBeforeBody(headers, o.webhook, limits.webhookMaxBytes, s.deliveries);
+  const webhook: WebhookConfig = { branch: o.webhook.branch, secret: o.webhook.secret?.current() };
+  const early = refuseBeforeBody(headers, webhook, limits.webhookMaxBytes, s.deliveries);
   if (early) return early;
   if (s.webhooksReading >= limits.webhookConcurrency) {
     return { status: 503, body: { error: `${limits.webhookConcurrency} webhooks are already being received: try again` } };
   }
   s.webhooksReading++;
   let body: Buffer | undefined;
-  const hmac = createHmac("sha256", o.webhook.secret ?? "");
+  const hmac = createHmac("sha256", webhook.secret ?? "");
   try {
     body = await readBody(req, limits.webhookMaxBytes, (chunk) => hmac.update(chunk));
   } finally {
     s.webhooksReading--;
   }
   if (!body) return { status: 413, body: { error: `the body is larger than ${limits.webhookMaxBytes} bytes` } };
-  const answer = answerWebhook({ headers, body, digest: `sha256=${hmac.digest("hex")}` }, o.webhook);
+  const answer = answerWebhook({ headers, body, digest: `sha256=${hmac.digest("hex")}` }, webhook);
   if (answer.status === 401 || answer.status === 404) return answer;
   // Signed: a replay is refused, even one that raced the first delivery; the first is remembered.
   const replay = replayed(headers, s.deliveries);

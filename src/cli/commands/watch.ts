@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { DriftMode } from "../../config/repoConfig.js";
@@ -18,6 +18,7 @@ import { statusPageRoutes } from "../../daemon/ui.js";
 import { LocalRepository } from "../../daemon/watcher.js";
 import { addControlPlaneOptions, configuredTarget, openControlPlane, startSettings, type ControlPlaneOptions } from "../controlPlane.js";
 import { durationMs, numberFlag, parseListen, UsageError, type CliIo } from "../io.js";
+import { openSecretFile } from "../secretFile.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
 import { addValidationOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
@@ -130,8 +131,13 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
 async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<string>, log: Logger): Promise<void> {
   if (options.hydrateRemote !== undefined && options.hydrateBranch === undefined) throw new UsageError("--hydrate-remote names where --hydrate-branch goes: give --hydrate-branch too");
   const listen = parseListen(options.listen, "--listen");
-  const webhookSecret = options.webhookSecretFile ? await readSecret(io, options.webhookSecretFile, "--webhook-secret-file") : undefined;
-  const reconcileToken = options.reconcileTokenFile ? await readSecret(io, options.reconcileTokenFile, "--reconcile-token-file") : undefined;
+  // Looked at on every request they guard (rare ones): a rotated-out token or secret is refused at once.
+  const webhookSecret = options.webhookSecretFile
+    ? openSecretFile(io, log, { file: options.webhookSecretFile, flag: "--webhook-secret-file", events: WEBHOOK_SECRET_EVENTS, changed: "deliveries are verified with the new secret", checkEveryMs: 0 })
+    : undefined;
+  const reconcileToken = options.reconcileTokenFile
+    ? openSecretFile(io, log, { file: options.reconcileTokenFile, flag: "--reconcile-token-file", events: API_TOKEN_EVENTS, changed: "the API takes the new token only", checkEveryMs: 0 })
+    : undefined;
   const metrics = new DaemonMetrics();
 
   const remote = isRemoteRepository(options.repo);
@@ -246,15 +252,5 @@ async function gitCredentials(io: CliIo, o: WatchOptions): Promise<GitCredential
   };
 }
 
-async function readSecret(io: CliIo, file: string, flag: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path.resolve(io.cwd, file), "utf8");
-  } catch (cause) {
-    // The path is named, never the content.
-    throw new UsageError(`cannot read ${flag} ${file}`, { cause });
-  }
-  const secret = text.trim();
-  if (secret === "") throw new UsageError(`${flag} ${file} is empty`);
-  return secret;
-}
+const WEBHOOK_SECRET_EVENTS = { changed: "webhook.secret-changed", problem: "webhook.secret-problem" };
+const API_TOKEN_EVENTS = { changed: "api.token-changed", problem: "api.token-problem" };
