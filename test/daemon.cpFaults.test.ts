@@ -12,9 +12,12 @@ import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js
 import { commitFiles } from "./helpers/git.js";
 
 let failing = false;
+/** While set, every request is answered this many milliseconds late (after the daemon's --request-timeout). */
+let slowMs = 0;
 const writes = new Map<string, number>();
 const bed = daemonTestBed("meshops-cpfaults", {
-  faults: (req) => {
+  faults: async (req) => {
+    if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
     if (req.method !== "PUT" && req.method !== "DELETE") return undefined;
     const url = req.url ?? "";
     if (failing && url.endsWith("/meshtimeouts/t3")) return 500;
@@ -33,7 +36,7 @@ const all = (idleTimeout: string) => Object.fromEntries(NAMES.map((name) => [`me
 before(async () => {
   await bed.open();
   commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n", ...all("1m") }, "shop");
-  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h"], { cwd: work });
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--request-timeout", "400ms"], { cwd: work });
 });
 
 test("500s on one resource mid-apply: the run fails naming it, the rest stands, the retry writes only what is missing", async () => {
@@ -55,6 +58,21 @@ test("500s on one resource mid-apply: the run fails naming it, the rest stands, 
     [1, 1, 1, 1, 1],
     "each written once in all: the retry wrote only t3",
   );
+});
+
+test("a control plane slower than --request-timeout: the run fails saying so, the meshes are unknown, and once it answers in time the commit is applied", async () => {
+  slowMs = 1_000;
+  const change = commitFiles(repo.dir, all("3m"), "3m everywhere");
+  const unknown = await untilStatus(daemon, "shop unknown", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "unknown" ? s : undefined), 30_000);
+  assert.match(unknown.reconciles[0]?.error ?? "", /time/i);
+  assert.match(await (await fetch(`${daemon.url}/metrics`)).text(), /^meshops_mesh_state\{mesh="shop",state="unknown"\} 1$/m);
+  slowMs = 0;
+  const applied = await untilApplied(daemon, change, 60_000);
+  assert.equal(applied.meshes.find((m) => m.name === "shop")?.state, "in-sync");
+  for (const name of NAMES) {
+    const object = (await (await bed.cp(`/meshes/shop/meshtimeouts/${name}`)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } };
+    assert.equal(object.spec.to[0]?.default.idleTimeout, "3m0s", name);
+  }
   daemon.child.kill("SIGTERM");
   assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
 });
