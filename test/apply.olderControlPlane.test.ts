@@ -1,0 +1,99 @@
+/**
+ * `apply` against a control plane of an older Kuma line than the repository was written for (meshops.yaml's
+ * controlPlane.version, or none: the newest line). `plan` warns of each kind it does not serve and each field it does
+ * not have; `apply` must not then write the Mesh and fail half-way at the first such resource (a 404 for a kind, a 400
+ * or a silent drop for a field): as Argo CD dry-runs every manifest before it syncs any, it refuses before the first
+ * write, one line per resource at the file, line and field, naming the version, and the control plane is left as it was.
+ * Only what the apply would write counts: a scope that leaves those resources out applies.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+function repoWith(files: Record<string, string>): string {
+  const repo = tempRepo("meshops-older-cp-");
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, files);
+  return repo.dir;
+}
+
+const MESH = "type: Mesh\nname: edge\nskipCreatingInitialPolicies: ['*']\n";
+const TIMEOUT = "type: MeshTimeout\nname: t\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 20s}\n";
+const TRUST =
+  "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
+const MTP_RULES =
+  "type: MeshTrafficPermission\nname: by-rules\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  rules:\n    - default:\n        allow:\n          - spiffeID: {type: Exact, value: spiffe://edge/web}\n";
+
+async function meshesOn(url: string): Promise<string[]> {
+  const list = (await (await fetch(`${url}/meshes`)).json()) as { items: { name: string }[] };
+  return list.items.map((m) => m.name).sort();
+}
+
+test("a kind the control plane does not serve: apply refuses before the first write, at the file and line, naming the version", async () => {
+  await withControlPlaneServer({ version: "2.11.4", skipMeshCreation: true }, async (url) => {
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "mesh.yaml": MESH, "policies.yaml": `${TIMEOUT}---\n${TRUST}` });
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    const lines = applied.stderr.split("\n");
+    assert.ok(
+      lines.includes(
+        "policies.yaml:10:1: error: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it [control-plane-lacks]",
+      ),
+      applied.stderr,
+    );
+    assert.ok(
+      lines.includes("meshops: nothing was applied: 1 resource holds what the control plane (Kuma 2.11.4) does not have; set controlPlane.version to 2.11.4 in meshops.yaml to validate for it, or upgrade the control plane"),
+      applied.stderr,
+    );
+    assert.doesNotMatch(applied.stdout, /✓|create/, "no change was attempted");
+    assert.deepEqual(await meshesOn(url), [], "Mesh/edge was not written");
+
+    // A scope that leaves MeshTrust out writes nothing the control plane lacks: it applies.
+    const scoped = await runCli(["apply", "--cp-url", url, "--type", "Mesh", "--type", "MeshTimeout"], dir);
+    assert.equal(scoped.code, 0, scoped.stderr);
+    assert.deepEqual(await meshesOn(url), ["edge"]);
+  });
+});
+
+test("a field the control plane's line does not have: refused at the field, in JSON too, and --dry-run still prints the plan", async () => {
+  await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "mesh.yaml": MESH, "mtp.yaml": MTP_RULES, "timeout.yaml": TIMEOUT });
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    assert.ok(
+      applied.stderr
+        .split("\n")
+        .includes(
+          'mtp.yaml:6:3: error: MeshTrafficPermission/edge/by-rules spec.rules: field "rules" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it [control-plane-lacks]',
+        ),
+      applied.stderr,
+    );
+    assert.deepEqual(await meshesOn(url), []);
+
+    const json = await runCli(["apply", "--cp-url", url, "--format", "json"], dir);
+    assert.equal(json.code, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as { refused: string; summary: { applied: number; notAttempted: number } };
+    assert.match(report.refused, /^1 resource holds what the control plane \(Kuma 2\.10\.11\) does not have/);
+    assert.deepEqual(report.summary, { applied: 0, failed: 0, notAttempted: 3 });
+    assert.deepEqual(await meshesOn(url), []);
+
+    const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.match(dryRun.stdout, /Plan: 3 to create/);
+  });
+});
+
+test("a repository that holds nothing the older line lacks applies there, with the version warning only", async () => {
+  await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "mesh.yaml": MESH, "timeout.yaml": TIMEOUT });
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.doesNotMatch(applied.stderr, /control-plane-lacks|nothing was applied/);
+    assert.deepEqual(await meshesOn(url), ["edge"]);
+  });
+});
