@@ -14,7 +14,11 @@ import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
-import { UNKNOWN_REFERENCES_SHOWN, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
+import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
+import { lackedByControlPlane } from "../sync/live.js";
+import { minorLine } from "../kuma/versions.js";
+import type { Resource } from "../model/resource.js";
+import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import type { Plan } from "../diff/plan.js";
@@ -245,6 +249,36 @@ export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparis
   if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
     io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
   }
+}
+
+/** The rule of `apply`'s refusal of what the control plane lacks. */
+export const CONTROL_PLANE_LACKS_RULE = "control-plane-lacks";
+
+/** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */
+const LACKED_SHOWN = 50;
+
+/**
+ * What `plan`'s creates and updates hold that the control plane would refuse (a kind it does not serve) or refuse or
+ * drop (a field of a newer Kuma line), said on stderr one error line per field at its file, line and column; the
+ * reason `apply` refuses, written nothing, or undefined when there is none. Writing up to the first of them would leave
+ * a mesh half-applied (its Mesh and earlier changes written, the rest not attempted), or drifting for ever.
+ */
+export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
+  const written = new Set(plan.changes.filter((c) => c.action === "create" || c.action === "update").map((c) => c.resource));
+  const resources: Resource[] = comparison.desired.resources.filter((r) => written.has(subjectOf(r)));
+  const reported = comparison.info.basedOnKuma ?? comparison.info.version;
+  const lacked = lackedByControlPlane(resources, comparison.types, configuredVersion, reported);
+  if (lacked.length === 0) return undefined;
+  const style = styleFor(io.stderr, io.env);
+  for (const d of await locatedDiagnostics(lacked.slice(0, LACKED_SHOWN), texts, CONTROL_PLANE_LACKS_RULE, "error")) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  if (lacked.length > LACKED_SHOWN) io.stderr.write(`meshops: and ${lacked.length - LACKED_SHOWN} more fields the control plane does not have\n`);
+  const count = new Set(lacked.map((l) => subjectOf(l.resource))).size;
+  const controlPlane = reported === undefined ? "the control plane" : `the control plane (Kuma ${reported})`;
+  const what = `${count} resource${count === 1 ? " holds" : "s hold"} what ${controlPlane} does not have`;
+  const otherLine = reported !== undefined && minorLine(reported) !== minorLine(configuredVersion);
+  return otherLine
+    ? `${what}; set controlPlane.version to ${reported} in meshops.yaml to validate for it, or upgrade the control plane`
+    : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
 }
 
 /** Says, on stderr, which changes take a resource over from another meshops instance (desired/ownership.ts). */

@@ -127,9 +127,7 @@ const UNSERVED_SHOWN = 3;
  * /_resources' list.
  */
 export function unservedKindWarnings(resources: readonly ResourceKey[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
-  const names = new Set(served.map((t) => t.name));
-  // Usually every kind meshops knows is served: then no resource needs looking at (the daemon asks at every commit).
-  const unserved = new Set(RESOURCE_TYPES.map((t) => t.name).filter((name) => !names.has(name)));
+  const unserved = unservedKinds(served);
   if (unserved.size === 0) return [];
   const missing = new Map<string, string[]>();
   for (const resource of resources) {
@@ -156,10 +154,8 @@ const OLDER_LINE_SHOWN = 10;
  * line; the kinds the control plane lacks altogether are unservedKindWarnings'.
  */
 export function olderLineWarnings(resources: readonly Resource[], configuredVersion: string | undefined, reportedVersion: string | undefined): string[] {
-  const reported = minorLine(reportedVersion);
-  const selected = schemaLine(configuredVersion);
-  const validated = "error" in selected ? LATEST_MINOR : selected.minor;
-  if (reportedVersion === undefined || reported === undefined || !SUPPORTED_MINORS.includes(reported) || compareMinors(reported, validated) >= 0) return [];
+  const reported = olderReportedLine(configuredVersion, reportedVersion);
+  if (reportedVersion === undefined || reported === undefined) return [];
   const out: string[] = [];
   let more = 0;
   for (const resource of resources) {
@@ -173,6 +169,64 @@ export function olderLineWarnings(resources: readonly Resource[], configuredVers
     out.push(`${subjectOf(resource)} ${what}; the control plane (Kuma ${reportedVersion}) does not have it, so it would refuse or drop it`);
   }
   if (more > 0) out.push(`${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them`);
+  return out;
+}
+
+/** The kinds meshops knows that GET /_resources (`served`) does not list. */
+function unservedKinds(served: readonly TypeInfo[]): Set<string> {
+  const names = new Set(served.map((t) => t.name));
+  // Usually every kind meshops knows is served: then no resource needs looking at (the daemon asks at every commit).
+  return new Set(RESOURCE_TYPES.map((t) => t.name).filter((name) => !names.has(name)));
+}
+
+/**
+ * The minor line the control plane reports (`reportedVersion`) when it is older than the one the repository was
+ * validated against (`configuredVersion`, the newest line without one), and one meshops has schemas for: then what
+ * the repository holds of newer lines passed validation and is not the control plane's.
+ */
+function olderReportedLine(configuredVersion: string | undefined, reportedVersion: string | undefined): string | undefined {
+  const reported = minorLine(reportedVersion);
+  const selected = schemaLine(configuredVersion);
+  const validated = "error" in selected ? LATEST_MINOR : selected.minor;
+  return reported !== undefined && SUPPORTED_MINORS.includes(reported) && compareMinors(reported, validated) < 0 ? reported : undefined;
+}
+
+/** A part of a resource the control plane lacks: the field at `path` (`type`: the kind), and what it would do. */
+export interface LackedPart {
+  readonly resource: Resource;
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * What of `resources` the control plane would refuse, or drop (an older line's decoder drops a field it does not
+ * know): a kind GET /_resources (`served`) does not list, at `type`; and, when it runs an older line than the
+ * repository was validated against, each field or enum value of a newer line. The same findings as
+ * unservedKindWarnings and olderLineWarnings, one per field, for `apply` to refuse before its first write.
+ */
+export function lackedByControlPlane(
+  resources: readonly Resource[],
+  served: readonly TypeInfo[],
+  configuredVersion: string | undefined,
+  reportedVersion: string | undefined,
+): LackedPart[] {
+  const unserved = unservedKinds(served);
+  const olderLine = olderReportedLine(configuredVersion, reportedVersion);
+  const reportedMinor = minorLine(reportedVersion);
+  const controlPlane = reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`;
+  const out: LackedPart[] = [];
+  for (const resource of resources) {
+    if (unserved.has(resource.type)) {
+      const introduced = reportedMinor !== undefined ? kindIntroducedAfter(resource.type, reportedMinor) : undefined;
+      const why = introduced ? `introduced in Kuma ${introduced}` : "GET /_resources does not list it";
+      out.push({ resource, path: "type", message: `${controlPlane} does not serve ${resource.type} (${why}), so it would refuse it` });
+      continue;
+    }
+    if (olderLine === undefined) continue;
+    for (const v of newerThanLine(resource.type, resource.object, olderLine)) {
+      out.push({ resource, path: v.path, message: `${v.message}; ${controlPlane} does not have it, so it would refuse or drop it` });
+    }
+  }
   return out;
 }
 

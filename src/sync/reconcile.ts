@@ -1,4 +1,4 @@
-import type { Backend, ServerInfo } from "../backend/types.js";
+import type { Backend, ServerInfo, TypeInfo } from "../backend/types.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
 import { isOwned } from "../desired/ownership.js";
 import { classifyDrift, classifyDriftSteps, type DriftOptions, type DriftReport } from "../diff/drift.js";
@@ -18,6 +18,8 @@ import { systemNamespaceOf } from "../config/repoConfig.js";
 /** The desired state of a valid repository and the live state of one control plane, ready to plan or classify. */
 export interface Comparison {
   readonly info: ServerInfo;
+  /** The kinds the control plane serves (GET /_resources). */
+  readonly types: readonly TypeInfo[];
   readonly desired: DesiredState;
   readonly live: readonly JsonObject[];
   /** How many live resources carry this instance's ownership label: the base of the prune percentage limit. */
@@ -79,6 +81,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   let unknownReferences: readonly ServiceReference[] | undefined;
   return {
     info,
+    types,
     desired,
     live,
     ownedCount,

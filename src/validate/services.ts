@@ -3,7 +3,7 @@
  * MeshServices from Services) and only summed up per mesh (validate/repository.ts). Online, the control plane's own
  * MeshServices settle most of them: what neither the repository nor the control plane knows is worth a warning each.
  */
-import type { Diagnostic } from "../model/diagnostic.js";
+import type { Diagnostic, Severity } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
@@ -64,17 +64,32 @@ export function isUnresolved({ targets }: ServiceReference, live: { has(subject:
  * it found, which would have parsed every file twice. A file `texts` cannot give (or none), or a resource not read
  * from the text it gives (`holds`), leaves its warnings at their documents' start.
  */
-export async function unknownServiceWarnings(references: readonly ServiceReference[], texts: FileTexts | undefined): Promise<Diagnostic[]> {
-  const shown = references.slice(0, UNKNOWN_REFERENCES_SHOWN);
+export function unknownServiceWarnings(references: readonly ServiceReference[], texts: FileTexts | undefined): Promise<Diagnostic[]> {
+  const shown = references.slice(0, UNKNOWN_REFERENCES_SHOWN).map(({ resource, targets, path }) => ({
+    resource,
+    path,
+    message: `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`,
+  }));
+  return locatedDiagnostics(shown, texts, UNKNOWN_SERVICE_RULE, "warning");
+}
+
+/**
+ * Diagnostics found after the validation (online), each at the line and column of its field: only the files they are
+ * in are read again (`texts`). A file `texts` cannot give (or none), or a resource not read from the text it gives
+ * (`holds`), leaves its diagnostics at their documents' start.
+ */
+export async function locatedDiagnostics(
+  items: readonly { readonly resource: Resource; readonly path: string; readonly message: string }[],
+  texts: FileTexts | undefined,
+  rule: string,
+  severity: Severity,
+): Promise<Diagnostic[]> {
   const held = (resource: Resource) => texts?.holds?.(resource) ?? true;
-  const files = [...new Set(shown.flatMap(({ resource }) => (resource.source && held(resource) ? [resource.source.file] : [])))];
-  // A file that cannot be read again (a Git failure) costs its warnings their field's position, not the warnings.
+  const files = [...new Set(items.flatMap(({ resource }) => (resource.source && held(resource) ? [resource.source.file] : [])))];
+  // A file that cannot be read again (a Git failure) costs its diagnostics their field's position, not the diagnostics.
   const found = texts && files.length > 0 ? await texts.read(files).catch(() => undefined) : undefined;
   const locator = new Locator((file) => found?.get(file));
-  return shown.map(({ resource, targets, path }) => {
-    const message = `${targets[0] ?? "the MeshService"} is defined neither in the repository nor in the control plane`;
-    return diagnosticAt(held(resource) ? locator : AT_DOCUMENTS, resource, path, message, UNKNOWN_SERVICE_RULE, "warning");
-  });
+  return items.map(({ resource, path, message }) => diagnosticAt(held(resource) ? locator : AT_DOCUMENTS, resource, path, message, rule, severity));
 }
 
 /** A locator of no text: what it places stays at its document. */

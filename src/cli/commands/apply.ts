@@ -7,7 +7,7 @@ import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlan
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
@@ -102,6 +102,13 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
         return setExit(0);
+      }
+      // What the control plane would refuse stops the apply before its first write, as the prune limits below do.
+      const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
+      if (lacking !== undefined) {
+        if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking));
+        io.stderr.write(`meshops: nothing was applied: ${lacking}\n`);
+        return setExit(1);
       }
       // Limits are checked before the first write: a refused plan changes nothing.
       checkPruneLimits(plan, scoped.ownedCount, {
