@@ -887,6 +887,24 @@ describe("options and lifecycle", () => {
     assert.throws(() => new KumaHttpBackend({ baseUrl: "http://cp", concurrency: 0 }), /positive integer/);
   });
 
+  test("a refused URL is named without what may be a credential in it: userinfo, query, fragment, an unparsed remainder", () => {
+    const refusals = [
+      ["http://admin:s3cr3t-tok@cp:5681", /^invalid control plane URL http:\/\/cp:5681\/: credentials in the URL are not supported/],
+      ["http://cp:5681/?token=s3cr3t-tok", /^invalid control plane URL http:\/\/cp:5681\/: it must not have a query or fragment/],
+      ["http://cp:5681/#s3cr3t-tok", /^invalid control plane URL http:\/\/cp:5681\/: it must not have a query or fragment/],
+      ["kuma:s3cr3t-tok@cp:5681", /^invalid control plane URL …@cp:5681: only http and https are supported/],
+      ["10.0.0.1:5681/?token=s3cr3t-tok", /^invalid control plane URL "10\.0\.0\.1:5681\/…": not an absolute URL/],
+      ["admin:s3cr3t-tok@10.0.0.1", /^invalid control plane URL …@10\.0\.0\.1: only http and https are supported/],
+    ] as const;
+    for (const [baseUrl, expected] of refusals) {
+      assert.throws(
+        () => new KumaHttpBackend({ baseUrl }),
+        (e: unknown) => e instanceof BackendError && expected.test(e.message) && !e.message.includes("s3cr3t"),
+        baseUrl,
+      );
+    }
+  });
+
   test("close() destroys the keep-alive sockets and later calls fail clearly", async () => {
     const s = await server(async (req, res) => {
       await sleep(10);

@@ -299,6 +299,25 @@ test("a --cp-url without http:// (127.0.0.1:5681, localhost:5681) says what to w
   }
 });
 
+test("a --cp-url refused as written never shows what may be a credential in it (userinfo, query, fragment)", async () => {
+  const repo = tempRepo("meshops-cli-errors-url-credentials-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const refusals: [string, RegExp][] = [
+      ["admin:s3cr3t-tok@10.0.0.1:5681", /^meshops: --cp-url …@10\.0\.0\.1:5681 has no scheme: write http:\/\/…@10\.0\.0\.1:5681 \(or https:\/\/\)$/m],
+      ["http://[::1/?token=s3cr3t-tok", /^meshops: --cp-url is not a URL: http:\/\/\[::1\/…$/m],
+      ["http://127.0.0.1:5681/?token=s3cr3t-tok", /^meshops: invalid control plane URL http:\/\/127\.0\.0\.1:5681\/: it must not have a query or fragment$/m],
+    ];
+    for (const [cpUrl, expected] of refusals) {
+      const run = await runCli(["plan", "--repo", repo.dir, "--cp-url", cpUrl], work);
+      assertOneLine(run, expected);
+      assert.ok(!`${run.stdout}${run.stderr}`.includes("s3cr3t"), run.stderr);
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
+
 test("export of a --state-dir that holds no control plane (a typo, the wrong folder) is one line, not an empty export, and creates nothing", async () => {
   const stateDir = path.join(work, "no-such-state");
   const out = path.join(work, "export-of-nothing");
