@@ -27,6 +27,7 @@ import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, withoutCredentials } from "../util/proxy.js";
+import { urlForMessage } from "../util/errorMessage.js";
 import { redact, secretSpellingsOf } from "../kuma/secretFields.js";
 
 /** One attempt of one HTTP request, for metrics and logs. Never carries the token or a request body. */
@@ -159,16 +160,16 @@ export class KumaHttpBackend implements Backend {
     try {
       url = new URL(options.baseUrl);
     } catch {
-      throw new BackendError(`invalid control plane URL ${JSON.stringify(options.baseUrl)}: not an absolute URL`);
+      throw new BackendError(`invalid control plane URL ${JSON.stringify(urlForMessage(options.baseUrl))}: not an absolute URL`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: only http and https are supported`);
+      throw new BackendError(`invalid control plane URL ${urlForMessage(url.href)}: only http and https are supported`);
     }
     if (url.username || url.password) {
-      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: credentials in the URL are not supported, pass a token instead`);
+      throw new BackendError(`invalid control plane URL ${urlForMessage(url.href)}: credentials in the URL are not supported, pass a token instead`);
     }
     if (url.search || url.hash) {
-      throw new BackendError(`invalid control plane URL ${safeUrl(url)}: it must not have a query or fragment`);
+      throw new BackendError(`invalid control plane URL ${urlForMessage(url.href)}: it must not have a query or fragment`);
     }
     this.#origin = url.origin;
     this.#prefix = url.pathname.replace(/\/+$/, "");
@@ -665,13 +666,6 @@ function nonNegativeInteger(value: number, name: string): number {
 
 function seg(s: string): string {
   return encodeURIComponent(s);
-}
-
-function safeUrl(url: URL): string {
-  const copy = new URL(url.href);
-  copy.username = "";
-  copy.password = "";
-  return copy.href;
 }
 
 function optionalString<K extends string>(o: JsonObject, key: K): { [P in K]?: string } {

@@ -24,6 +24,7 @@ import type { Comparison } from "../sync/reconcile.js";
 import type { Plan } from "../diff/plan.js";
 import { takeoverMessage, takeovers } from "../desired/ownership.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
+import { urlForMessage } from "../util/errorMessage.js";
 
 export interface ControlPlaneOptions {
   readonly cpUrl?: string;
@@ -161,12 +162,12 @@ export async function openControlPlane(options: ControlPlaneOptions, io: CliIo, 
 /** openControlPlane over HTTP: nothing it does waits, so a bad flag throws at once. */
 function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): OpenedControlPlane {
   // `localhost:5681` parses as a URL of scheme "localhost:", and `127.0.0.1:5681` as none: both mean http://.
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cpUrl)) throw new UsageError(`--cp-url ${cpUrl} has no scheme: write http://${cpUrl} (or https://)`);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cpUrl)) throw new UsageError(`--cp-url ${urlForMessage(cpUrl)} has no scheme: write http://${urlForMessage(cpUrl)} (or https://)`);
   let url: URL;
   try {
     url = new URL(cpUrl);
   } catch {
-    throw new UsageError(`--cp-url is not a URL: ${cpUrl}`);
+    throw new UsageError(`--cp-url is not a URL: ${urlForMessage(cpUrl)}`);
   }
   const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : environmentToken(io.env.MESHOPS_CP_TOKEN);
   let proxy: URL | undefined;
