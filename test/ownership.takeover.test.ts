@@ -3,7 +3,7 @@
  * silently: plan and apply say, on stderr, that applying takes it over from that instance (as Argo CD warns of a
  * resource another Application tracks). Two instances defining the same resource would otherwise rewrite each other's
  * label on every apply, and each one's prune would stop seeing it as its own. A resource nobody owns (made by hand, or
- * by the control plane) is adopted without a word, as before (test/export.*: adoption).
+ * by the control plane) is adopted, which is no takeover: plan and apply mark it (test/ownership.adoption.test.ts).
  */
 import assert from "node:assert/strict";
 import path from "node:path";

@@ -22,7 +22,7 @@ import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
 import type { Plan } from "../diff/plan.js";
-import { takeoverMessage, takeovers } from "../desired/ownership.js";
+import { adoptionNote, takeoverMessage, takeovers } from "../desired/ownership.js";
 import { durationMs, styleFor, UsageError, type CliIo } from "./io.js";
 import { urlForMessage } from "../util/errorMessage.js";
 
@@ -282,8 +282,13 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
     : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
 }
 
-/** Says, on stderr, which changes take a resource over from another meshops instance (desired/ownership.ts). */
-export function warnTakeovers(io: CliIo, plan: Pick<Plan, "changes">, instance: string): void {
+/**
+ * Says, on stderr, which changes take a resource over from another meshops instance, and (one line) which adopt one
+ * nobody owns (desired/ownership.ts).
+ */
+export function warnOwnershipChanges(io: CliIo, plan: Pick<Plan, "changes">, instance: string): void {
+  const adopted = plan.changes.filter((c) => c.adopts).map((c) => c.resource);
+  if (adopted.length > 0) io.stderr.write(`meshops: note: ${adoptionNote(adopted)}\n`);
   const taken = takeovers(plan.changes, instance);
   for (const takeover of taken.slice(0, TAKEOVERS_SHOWN)) io.stderr.write(`meshops: warning: ${takeoverMessage(takeover)}\n`);
   if (taken.length > TAKEOVERS_SHOWN) io.stderr.write(`meshops: and ${taken.length - TAKEOVERS_SHOWN} more resources managed by another meshops instance\n`);

@@ -87,6 +87,30 @@ export function takeovers(
   return found;
 }
 
+/**
+ * Carries no `meshops.io/managed-by` at all: applied by hand (kumactl, kubectl), by another tool, or made by the
+ * control plane (a Mesh's default policies). Writing it adopts it, as Argo CD and Flux adopt what they apply over:
+ * from then on it is this instance's, and prune deletes it once it leaves the repository.
+ */
+export function isUnlabelled(object: JsonObject): boolean {
+  const labels = object.labels;
+  return typeof labels !== "object" || labels === null || Array.isArray(labels) || !Object.hasOwn(labels, MANAGED_BY_LABEL);
+}
+
+/** Adoptions named in adoptionNote; beyond, a count. */
+const ADOPTIONS_NAMED = 5;
+
+/** What `plan` and `apply` say, once, of the updates that adopt resources (`Change.adopts`), in plan order. */
+export function adoptionNote(resources: readonly string[]): string {
+  const named = resources.slice(0, ADOPTIONS_NAMED).join(", ") + (resources.length > ADOPTIONS_NAMED ? `, and ${resources.length - ADOPTIONS_NAMED} more` : "");
+  const them = resources.length === 1 ? "it is" : "they are";
+  return (
+    `applying adopts ${resources.length === 1 ? "1 resource" : `${resources.length} resources`} the control plane holds without an ownership label ` +
+    `(made by hand, by another tool, or by the control plane): from then on ${them} this instance's, and --prune deletes ${resources.length === 1 ? "it" : "them"} once ` +
+    `${resources.length === 1 ? "it leaves" : "they leave"} the repository: ${named}`
+  );
+}
+
 /** What is said of a takeover, by `plan`, `apply` and `watch` alike. */
 export function takeoverMessage(takeover: { readonly resource: string; readonly owner: string }): string {
   return `${takeover.resource} is managed by meshops instance ${JSON.stringify(takeover.owner)}: applying takes it over (its next apply takes it back)`;

@@ -6,7 +6,7 @@
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringifyYaml } from "../parse/yaml11.js";
-import { isOwned, isPruneDisabled } from "../desired/ownership.js";
+import { isOwned, isPruneDisabled, isUnlabelled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
@@ -42,6 +42,8 @@ export interface Change {
   origin?: "repository" | "default";
   /** Still SOPS-encrypted (no key given): its encrypted values were not compared, so they may have changed. */
   unknownValues?: true;
+  /** An update of a live object without any ownership label (desired/ownership.ts isUnlabelled): writing it adopts it. */
+  adopts?: true;
 }
 
 /**
@@ -138,7 +140,11 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
       const base = { resource: subject, type, mesh, name, desired: wanted, origin: resource.origin };
       const sealed = resource.sealed ? ({ unknownValues: true } as const) : {};
       if (same) writes.push({ action: "unchanged", ...base, ...sealed, live: current.object, diff: "" });
-      else writes.push(withLazyDiff({ action: "update", ...base, ...sealed, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
+      else {
+        // What the desired object stamps and the live one lacks: the write adopts it (not so where meshops stamps nothing).
+        const adopts = isUnlabelled(current.object) && !isUnlabelled(wanted) ? ({ adopts: true } as const) : {};
+        writes.push(withLazyDiff({ action: "update", ...base, ...sealed, ...adopts, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
+      }
       continue;
     }
     if (!current) continue;

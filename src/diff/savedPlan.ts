@@ -218,6 +218,7 @@ export function planFromSaved(saved: SavedPlan, current: Plan): Plan {
       name: c.name,
       ...(desired ? { desired } : {}),
       ...(c.origin ? { origin: c.origin } : {}),
+      ...(now.get(c.resource)?.adopts ? { adopts: true as const } : {}),
       diff: c.diff,
     };
   });

@@ -18,7 +18,7 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
     .map((c) => {
       const at = report?.locations.get(c.resource);
       const where = at ? { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}) } : {};
-      return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, diff: c.diff };
+      return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, ...(c.adopts ? { adopts: true } : {}), diff: c.diff };
     });
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
   const unknown = unknownValues(plan);
@@ -114,7 +114,8 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     if (change.action === "unchanged") continue;
     const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
     const from = change.origin === "default" ? style.dim(" (default policy)") : "";
-    out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from);
+    const adopts = change.adopts ? style.yellow(" (adopts it: made outside meshops)") : "";
+    out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from + adopts);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
   return [...out, ...planFooter(plan, style)].join("\n") + "\n";
@@ -181,7 +182,8 @@ function failedLine(r: ChangeResult, style: Style, whereDefined: (resource: stri
 function everyChange(changes: ChangeSet, style: Style, whereDefined: (resource: string) => string | undefined): string[] {
   return changes.results.map((r) => {
     const label = `${r.change.action} ${r.change.resource}`;
-    if (r.outcome === "applied") return style.green(`✓ ${label}`) + (r.warnings?.length ? style.yellow(` (warning: ${r.warnings.join("; ")})`) : "");
+    const adopted = r.change.adopts && r.outcome === "applied" ? style.dim(" (adopted)") : "";
+    if (r.outcome === "applied") return style.green(`✓ ${label}`) + adopted + (r.warnings?.length ? style.yellow(` (warning: ${r.warnings.join("; ")})`) : "");
     if (r.outcome === "failed") return failedLine(r, style, whereDefined);
     return style.dim(`- ${label}: not attempted (${r.error ?? "stopped"})`);
   });

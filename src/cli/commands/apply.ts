@@ -7,7 +7,7 @@ import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlan
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
@@ -98,7 +98,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
       }
-      warnTakeovers(io, plan, result.config.instance);
+      warnOwnershipChanges(io, plan, result.config.instance);
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
         return setExit(0);

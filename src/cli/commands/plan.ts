@@ -7,7 +7,7 @@ import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.
 import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnTakeovers, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { checkWritableFile, UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
@@ -106,7 +106,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config);
     warnTakenAlong(io, scoped);
     const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
-    warnTakeovers(io, plan, result.config.instance);
+    warnOwnershipChanges(io, plan, result.config.instance);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     // A live policy the plan does not list (outside the scope, or not meshops' to prune) stays in its mesh.
     const keepPolicies = meshesWithPoliciesLeftAlone(plan, comparison.live);
