@@ -531,7 +531,7 @@ describe("a control plane of an older line than the repository", () => {
       // what tells why the apply would fail.
       assert.deepEqual(warnings, [
         "meshops: warning: the control plane runs Kuma 2.11.4, but meshops.yaml sets no controlPlane.version: the repository was validated against 2.14, the newest line, not 2.11; set controlPlane.version to what the control plane runs",
-        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust",
+        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (trust.yaml:1)",
       ]);
     });
   });
@@ -554,8 +554,8 @@ describe("a control plane of an older line than the repository", () => {
       const warnings = plan.stderr.split("\n").filter((line) => line.startsWith("meshops: warning:"));
       assert.deepEqual(warnings, [
         "meshops: warning: the control plane runs Kuma 2.10.11, but meshops.yaml says controlPlane.version 2.14.3: the repository was validated against 2.14, not 2.10; set controlPlane.version to what the control plane runs",
-        "meshops: warning: MeshService/edge/web spec.identities[0].type: \"SpiffeID\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
-        "meshops: warning: MeshTrafficPermission/edge/by-rules spec.rules: field \"rules\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
+        "meshops: warning: service.yaml:1: MeshService/edge/web spec.identities[0].type: \"SpiffeID\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
+        "meshops: warning: mtp.yaml:1: MeshTrafficPermission/edge/by-rules spec.rules: field \"rules\" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it",
       ]);
     });
     // The same repository against a 2.14 control plane: nothing to say.
