@@ -3,9 +3,9 @@ import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, SERVER_RECORDED_KINDS, isSecretType, resourceType } from "../kuma/types.js";
 import { pluralOfKind } from "../kuma/naming.js";
 import type { JsonObject } from "../model/resource.js";
-import { subjectOf, type ResourceKey } from "../model/key.js";
+import { subjectOf } from "../model/key.js";
 import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, minorLine, schemaLine } from "../kuma/versions.js";
-import type { Resource } from "../model/resource.js";
+import type { Resource, SourceRef } from "../model/resource.js";
 import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 
@@ -126,14 +126,14 @@ const UNSERVED_SHOWN = 3;
  * Kong Mesh's kinds on Kuma): its resources would be planned as creates and then refused. `served` is GET
  * /_resources' list.
  */
-export function unservedKindWarnings(resources: readonly ResourceKey[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
+export function unservedKindWarnings(resources: readonly Resource[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
   const unserved = unservedKinds(served);
   if (unserved.size === 0) return [];
   const missing = new Map<string, string[]>();
   for (const resource of resources) {
     if (!unserved.has(resource.type)) continue;
     const subjects = missing.get(resource.type) ?? [];
-    subjects.push(subjectOf(resource));
+    subjects.push(`${subjectOf(resource)}${resource.source ? ` (${writtenAt(resource.source)})` : ""}`);
     missing.set(resource.type, subjects);
   }
   return [...missing].map(([type, subjects]) => {
@@ -166,11 +166,15 @@ export function olderLineWarnings(resources: readonly Resource[], configuredVers
       continue;
     }
     const what = lacking.map((v) => `${v.path}: ${v.message}`).join(", ");
-    out.push(`${subjectOf(resource)} ${what}; the control plane (Kuma ${reportedVersion}) does not have it, so it would refuse or drop it`);
+    const at = resource.source ? `${writtenAt(resource.source)}: ` : "";
+    out.push(`${at}${subjectOf(resource)} ${what}; the control plane (Kuma ${reportedVersion}) does not have it, so it would refuse or drop it`);
   }
   if (more > 0) out.push(`${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them`);
   return out;
 }
+
+/** Where a resource is written, as a warning without a field's position names it: `file:line` of its document. */
+const writtenAt = (source: SourceRef): string => `${source.file}:${source.line}`;
 
 /** The kinds meshops knows that GET /_resources (`served`) does not list. */
 function unservedKinds(served: readonly TypeInfo[]): Set<string> {
