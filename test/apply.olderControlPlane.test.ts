@@ -97,3 +97,32 @@ test("a repository that holds nothing the older line lacks applies there, with t
     assert.deepEqual(await meshesOn(url), ["edge"]);
   });
 });
+
+test("an external mesh the control plane does not have: plan warns, apply refuses before writing another mesh's policy", async () => {
+  await withControlPlaneServer({ version: "2.14.3", skipMeshCreation: true }, async (url) => {
+    await fetch(`${url}/meshes/legacy`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "legacy", skipCreatingInitialPolicies: ["*"] }) });
+    const inMesh = (mesh: string) => TIMEOUT.replace("mesh: edge", `mesh: ${mesh}`);
+    const dir = repoWith({
+      "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\nexternalMeshes: [legacy, ghost]\n',
+      "policies.yaml": `${inMesh("legacy")}---\n${inMesh("ghost")}`,
+    });
+    const planned = await runCli(["plan", "--cp-url", url], dir);
+    assert.equal(planned.code, 2, planned.stderr);
+    assert.ok(
+      planned.stderr
+        .split("\n")
+        .includes("meshops: warning: the control plane has no Mesh ghost, which meshops.yaml lists under externalMeshes: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"),
+      planned.stderr,
+    );
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    assert.ok(
+      applied.stderr
+        .split("\n")
+        .includes("policies.yaml:12:1: error: MeshTimeout/ghost/t mesh: the control plane has no Mesh ghost, and the repository does not define it (externalMeshes), so it would refuse it [control-plane-lacks]"),
+      applied.stderr,
+    );
+    const list = (await (await fetch(`${url}/meshes/legacy/meshtimeouts`)).json()) as { total: number };
+    assert.equal(list.total, 0, "MeshTimeout/legacy/t was not written either");
+  });
+});
