@@ -111,7 +111,7 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     assert.ok(
       planned.stderr
         .split("\n")
-        .includes("meshops: warning: the control plane has no Mesh ghost, which meshops.yaml lists under externalMeshes: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"),
+        .includes("meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"),
       planned.stderr,
     );
     const applied = await runCli(["apply", "--cp-url", url], dir);
@@ -119,7 +119,7 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     assert.ok(
       applied.stderr
         .split("\n")
-        .includes("policies.yaml:12:1: error: MeshTimeout/ghost/t mesh: the control plane has no Mesh ghost, and the repository does not define it (externalMeshes), so it would refuse it [control-plane-lacks]"),
+        .includes("policies.yaml:12:1: error: MeshTimeout/ghost/t mesh: the control plane has no Mesh ghost, which the repository uses without defining it, so it would refuse it [control-plane-lacks]"),
       applied.stderr,
     );
     const list = (await (await fetch(`${url}/meshes/legacy/meshtimeouts`)).json()) as { total: number };

@@ -15,7 +15,7 @@ import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
-import { lackedByControlPlane } from "../sync/live.js";
+import { lackedByControlPlane, meshNamesOf } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
@@ -264,11 +264,11 @@ const LACKED_SHOWN = 50;
  * reason `apply` refuses, written nothing, or undefined when there is none. Writing up to the first of them would leave
  * a mesh half-applied (its Mesh and earlier changes written, the rest not attempted), or drifting for ever.
  */
-export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
+export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info" | "live">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
   const written = new Set(plan.changes.filter((c) => c.action === "create" || c.action === "update").map((c) => c.resource));
   const resources: Resource[] = comparison.desired.resources.filter((r) => written.has(subjectOf(r)));
   const reported = comparison.info.basedOnKuma ?? comparison.info.version;
-  const lacked = lackedByControlPlane(resources, comparison.types, configuredVersion, reported);
+  const lacked = lackedByControlPlane(resources, comparison.types, configuredVersion, reported, meshNamesOf(comparison.live));
   if (lacked.length === 0) return undefined;
   const style = styleFor(io.stderr, io.env);
   for (const d of await locatedDiagnostics(lacked.slice(0, LACKED_SHOWN), texts, CONTROL_PLANE_LACKS_RULE, "error")) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);

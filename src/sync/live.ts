@@ -3,7 +3,7 @@ import { BackendError } from "../backend/types.js";
 import { RESOURCE_TYPES, SERVER_RECORDED_KINDS, isSecretType, resourceType } from "../kuma/types.js";
 import { pluralOfKind } from "../kuma/naming.js";
 import type { JsonObject } from "../model/resource.js";
-import { subjectOf } from "../model/key.js";
+import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, minorLine, schemaLine } from "../kuma/versions.js";
 import type { Resource, SourceRef } from "../model/resource.js";
 import { newerThanLine } from "../validate/schema.js";
@@ -133,7 +133,7 @@ export function unservedKindWarnings(resources: readonly Resource[], served: rea
   for (const resource of resources) {
     if (!unserved.has(resource.type)) continue;
     const subjects = missing.get(resource.type) ?? [];
-    subjects.push(`${subjectOf(resource)}${resource.source ? ` (${writtenAt(resource.source)})` : ""}`);
+    subjects.push(namedAt(resource));
     missing.set(resource.type, subjects);
   }
   return [...missing].map(([type, subjects]) => {
@@ -176,6 +176,9 @@ export function olderLineWarnings(resources: readonly Resource[], configuredVers
 /** Where a resource is written, as a warning without a field's position names it: `file:line` of its document. */
 const writtenAt = (source: SourceRef): string => `${source.file}:${source.line}`;
 
+/** A resource in a warning: its subject, and where it is written when it is. */
+const namedAt = (resource: Resource): string => `${subjectOf(resource)}${resource.source ? ` (${writtenAt(resource.source)})` : ""}`;
+
 /** The kinds meshops knows that GET /_resources (`served`) does not list. */
 function unservedKinds(served: readonly TypeInfo[]): Set<string> {
   const names = new Set(served.map((t) => t.name));
@@ -193,6 +196,34 @@ function olderReportedLine(configuredVersion: string | undefined, reportedVersio
   const selected = schemaLine(configuredVersion);
   const validated = "error" in selected ? LATEST_MINOR : selected.minor;
   return reported !== undefined && SUPPORTED_MINORS.includes(reported) && compareMinors(reported, validated) < 0 ? reported : undefined;
+}
+
+/**
+ * The meshes `resources` belong to that the control plane does not have (`liveMeshes`) and that no Mesh among them
+ * creates: one meshops.yaml's externalMeshes names, or `default` where the control plane skipped making it. The control
+ * plane refuses every resource of such a mesh (400 "Mesh is not found").
+ */
+function meshesMissing(resources: readonly Resource[], liveMeshes: ReadonlySet<string>): Set<string> {
+  const created = new Set(resources.filter((r) => r.type === "Mesh").map((r) => r.name));
+  const missing = new Set<string>();
+  for (const r of resources) if (r.type !== "Mesh" && r.mesh !== GLOBAL_SCOPE && !liveMeshes.has(r.mesh) && !created.has(r.mesh)) missing.add(r.mesh);
+  return missing;
+}
+
+/** The names of the Meshes among the control plane's objects. */
+export function meshNamesOf(live: readonly JsonObject[]): Set<string> {
+  return new Set(live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [o.name] : [])));
+}
+
+/** One warning per mesh of meshesMissing, naming its resources (the first few) where they are written. */
+export function missingMeshWarnings(resources: readonly Resource[], liveMeshes: ReadonlySet<string>): string[] {
+  const missing = meshesMissing(resources, liveMeshes);
+  if (missing.size === 0) return [];
+  return [...missing].sort().map((mesh) => {
+    const of = resources.filter((r) => r.mesh === mesh && r.type !== "Mesh");
+    const shown = of.slice(0, UNSERVED_SHOWN).map(namedAt).join(", ") + (of.length > UNSERVED_SHOWN ? `, and ${of.length - UNSERVED_SHOWN} more` : "");
+    return `the control plane has no Mesh ${mesh}, which the repository uses without defining it: ${of.length} resource${of.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
+  });
 }
 
 /** A part of a resource the control plane lacks: the field at `path` (`type`: the kind), and what it would do. */
@@ -213,13 +244,19 @@ export function lackedByControlPlane(
   served: readonly TypeInfo[],
   configuredVersion: string | undefined,
   reportedVersion: string | undefined,
+  liveMeshes: ReadonlySet<string>,
 ): LackedPart[] {
   const unserved = unservedKinds(served);
+  const missingMeshes = meshesMissing(resources, liveMeshes);
   const olderLine = olderReportedLine(configuredVersion, reportedVersion);
   const reportedMinor = minorLine(reportedVersion);
   const controlPlane = reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`;
   const out: LackedPart[] = [];
   for (const resource of resources) {
+    if (missingMeshes.has(resource.mesh)) {
+      out.push({ resource, path: "mesh", message: `the control plane has no Mesh ${resource.mesh}, which the repository uses without defining it, so it would refuse it` });
+      continue;
+    }
     if (unserved.has(resource.type)) {
       const introduced = reportedMinor !== undefined ? kindIntroducedAfter(resource.type, reportedMinor) : undefined;
       const why = introduced ? `introduced in Kuma ${introduced}` : "GET /_resources does not list it";
