@@ -78,6 +78,11 @@ test("plan and apply mark and say what applying adopts; prune then treats it as 
     assert.deepEqual(json.changes.filter((c) => c.adopts === true).map((c) => c.resource).sort(), [...ADOPTED].sort());
     assert.ok(!json.changes.some((c) => c.adopts !== undefined && c.adopts !== true), "adopts is true or absent");
 
+    // The pull-request comment says it too, in the change's cell.
+    const markdown = (await runCli(["plan", "--cp-url", url, "--format", "markdown"], repo.dir)).stdout;
+    assert.ok(markdown.split("\n").includes("| 🔄 update (adopts it: made outside meshops) | `MeshRetry/default/shared-retry` | `meshes.yaml:7` |"), markdown);
+    assert.ok(markdown.split("\n").some((l) => l.startsWith("| ➕ create | `Mesh/fresh`")), markdown);
+
     const applied = await runCli(["apply", "--cp-url", url], repo.dir);
     assert.equal(applied.code, 0, applied.stderr);
     assert.ok(applied.stdout.split("\n").includes("✓ update MeshRetry/default/shared-retry (adopted)"), applied.stdout);
