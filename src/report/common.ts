@@ -141,6 +141,9 @@ export function whereDefinedIn(resources: readonly Resource[]): (subject: string
   };
 }
 
+/** How a plan marks an update that adopts a resource (diff/plan.ts `Change.adopts`), in text and markdown alike. */
+export const ADOPTS_MARK = "adopts it: made outside meshops";
+
 /** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */
 export function stripDiffHeader(diff: string): string {
   return diff

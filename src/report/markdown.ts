@@ -13,6 +13,7 @@ import type { Location } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import { isShownToPeople, shownDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import {
+  ADOPTS_MARK,
   leftAloneLine,
   diagnosticCounts,
   driftedCount,
@@ -125,7 +126,8 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     tableHeader: "| change | resource | defined in |\n|---|---|---|",
     rows: list.map((c) => {
       const flag = risksOf(c.resource, risks).length > 0 ? " ⚠️" : "";
-      return `| ${ACTION[c.action]}${flag} | ${code(c.resource)} | ${locationCell(report.locations.get(c.resource))} |`;
+      const adopts = c.adopts ? ` (${ADOPTS_MARK})` : "";
+      return `| ${ACTION[c.action]}${adopts}${flag} | ${code(c.resource)} | ${locationCell(report.locations.get(c.resource))} |`;
     }),
     details: list.map((c) => details(`${ACTION[c.action]} <code>${html(c.resource)}</code>`, c.diff)),
   }));

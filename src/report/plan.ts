@@ -2,7 +2,7 @@ import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeResult, ChangeSet } from "../sync/apply.js";
-import { describeLocation, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
+import { ADOPTS_MARK, describeLocation, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
@@ -114,7 +114,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     if (change.action === "unchanged") continue;
     const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
     const from = change.origin === "default" ? style.dim(" (default policy)") : "";
-    const adopts = change.adopts ? style.yellow(" (adopts it: made outside meshops)") : "";
+    const adopts = change.adopts ? style.yellow(` (${ADOPTS_MARK})`) : "";
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from + adopts);
     if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
