@@ -284,10 +284,10 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
 
 /**
  * Says, on stderr, which changes take a resource over from another meshops instance, and (one line) which adopt one
- * nobody owns (desired/ownership.ts).
+ * nobody owns (desired/ownership.ts): not on a Kubernetes-mode control plane, where meshops neither writes nor prunes.
  */
-export function warnOwnershipChanges(io: CliIo, plan: Pick<Plan, "changes">, instance: string): void {
-  const adopted = plan.changes.filter((c) => c.adopts).map((c) => c.resource);
+export function warnOwnershipChanges(io: CliIo, plan: Pick<Plan, "changes">, instance: string, environment: ControlPlaneEnvironment | undefined): void {
+  const adopted = environment === "kubernetes" ? [] : plan.changes.filter((c) => c.adopts).map((c) => c.resource);
   if (adopted.length > 0) io.stderr.write(`meshops: note: ${adoptionNote(adopted)}\n`);
   const taken = takeovers(plan.changes, instance);
   for (const takeover of taken.slice(0, TAKEOVERS_SHOWN)) io.stderr.write(`meshops: warning: ${takeoverMessage(takeover)}\n`);

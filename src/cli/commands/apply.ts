@@ -98,7 +98,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
       }
-      warnOwnershipChanges(io, plan, result.config.instance);
+      warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment);
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
         return setExit(0);
