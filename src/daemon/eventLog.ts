@@ -9,7 +9,7 @@ import { isActionable } from "../sync/remaining.js";
 import type { DaemonEvent } from "./events.js";
 import { approvalRemedy, planChangedSinceApproval } from "./gate.js";
 import type { Logger } from "./logger.js";
-import { takeoverMessage } from "../desired/ownership.js";
+import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
 import { plural } from "../report/common.js";
 
@@ -66,6 +66,9 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         for (const takeover of event.takeovers.slice(0, options.maxLoggedDiagnostics ?? 50)) {
           log.warn({ event: "ownership.takeover", revision: event.revision, ...takeover }, takeoverMessage(takeover));
         }
+        return;
+      case "ownership.adoptions":
+        log.info({ event: "ownership.adoption", revision: event.revision, count: event.resources.length, resources: event.resources.slice(0, options.maxLoggedDiagnostics ?? 50) }, adoptionNote(event.resources));
         return;
       case "references.unknown":
         for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {

@@ -45,6 +45,8 @@ export type DaemonEvent =
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
   /** Updates of a plan that take a resource over from another meshops instance (desired/ownership.ts `takeovers`). */
   | { readonly type: "ownership.takeovers"; readonly revision: string; readonly takeovers: readonly { readonly resource: string; readonly owner: string }[] }
+  /** Updates of a plan that adopt a resource nobody owns (diff/plan.ts `Change.adopts`), in plan order. */
+  | { readonly type: "ownership.adoptions"; readonly revision: string; readonly resources: readonly string[] }
   /**
    * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or
    * product not what GET / reports, a kind it does not serve, ...), after each one that reached it: empty when nothing.

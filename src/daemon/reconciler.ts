@@ -389,6 +389,8 @@ export class Reconciler {
     const { plan, desired } = round;
     const taken = takeovers(plan.changes, config.instance);
     if (taken.length > 0) events.emit({ type: "ownership.takeovers", revision, takeovers: taken });
+    const adopted = plan.changes.filter((c) => c.adopts).map((c) => c.resource);
+    if (adopted.length > 0) events.emit({ type: "ownership.adoptions", revision, resources: adopted });
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
     events.emit({ type: "references.unknown", revision, diagnostics: await unknownServiceWarnings(unknown, result.texts) });
