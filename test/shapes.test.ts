@@ -358,6 +358,40 @@ describe("other tools' YAML beside the configuration (values files, Compose file
     assert.deepEqual(diagnostics.map((d) => [d.severity, d.file, d.rule]), ["ci/build.gitlab-ci.yml", "docker-compose.yml", "empty-map.yaml", "helm/values.yaml"].map((f) => ["warning", f, "other-document"]));
   });
 
+  test("a top-level `name` beside keys no Kuma kind has (a GitHub Action, a workflow outside .github, a named Compose file) is another tool's document too", async () => {
+    const others = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "action.yml": "name: meshops validate\ndescription: Validate the mesh configuration\nruns:\n  using: composite\n  steps:\n    - run: npx meshops validate\n      shell: bash\n",
+      "ci/workflow-templates/validate.yaml": "name: validate\non:\n  pull_request:\njobs:\n  validate:\n    runs-on: ubuntu-latest\n",
+      "compose.yaml": "name: local-dev\nservices:\n  cp:\n    image: kong/kuma-cp:2.14.3\n",
+    };
+    const dir = shapeRepo(undefined, others);
+    const run = await runCli(["validate"], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /1 resource in 4 files at \w+; 3 documents of other kinds skipped/);
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.rule]),
+      ["action.yml", "ci/workflow-templates/validate.yaml", "compose.yaml"].map((f) => ["warning", f, 1, "other-document"]),
+    );
+  });
+
+  test("a `name` beside a field of a Kuma kind, or a list holding a mesh resource, is still a mesh resource written wrong: an error", async () => {
+    const wrong = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      // A Mesh without its type: mtls is a Mesh's field.
+      "untyped-mesh.yaml": "name: payments\nmtls:\n  enabledBackend: ca-1\n  backends: [{name: ca-1, type: builtin}]\n",
+      // Two policies written as a YAML list instead of two documents.
+      "listed.yaml": "- type: MeshTimeout\n  name: t1\n  spec: {}\n- type: MeshTimeout\n  name: t2\n  spec: {}\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, wrong));
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4]]), [
+      ["listed.yaml", "not-a-mapping"],
+      ["untyped-mesh.yaml", "unknown-type"],
+    ]);
+  });
+
   test("one that has a mesh resource's fields but no type is still an error; with otherDocuments: error, the others are errors too", async () => {
     const untyped = shapeRepo(undefined, { ...files, "timeout.yaml": "name: t\nmesh: default\nspec: {}\n" });
     const { code, diagnostics } = await validateJson(untyped);
