@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isJsonObject, type JsonObject } from "../model/resource.js";
-import { KONG_MESH_SCHEMA_ONLY_KINDS, resourceType } from "./types.js";
+import { KONG_MESH_SCHEMA_ONLY_KINDS, RESOURCE_TYPES, isSecretType, resourceType } from "./types.js";
 import { LATEST_MINOR, hasOwnSchema } from "./versions.js";
 
 /** This file compiles to dist/src/kuma/schemas.js: the repository root is three directories up. */
@@ -26,6 +26,24 @@ export function schemaFor(typeName: string, minor = LATEST_MINOR): JsonObject | 
     schemaCache.set(file, schema);
   }
   return schema;
+}
+
+let universalTopLevelFields: ReadonlySet<string> | undefined;
+
+/**
+ * Whether some kind's Universal object has `key` at its top: the envelope (type, mesh, name, labels, spec) or a field
+ * of a protobuf kind or a Secret, which sit beside it. Read from their schemas when first asked.
+ */
+export function isUniversalTopLevelField(key: string): boolean {
+  if (!universalTopLevelFields) {
+    const fields = new Set(["type", "mesh", "name", "labels", "spec"]);
+    for (const type of RESOURCE_TYPES.filter((t) => t.flat || isSecretType(t.name))) {
+      const properties = schemaFor(type.name)?.properties;
+      if (isJsonObject(properties)) for (const field of Object.keys(properties)) fields.add(field);
+    }
+    universalTopLevelFields = fields;
+  }
+  return universalTopLevelFields.has(key);
 }
 
 let protoOrder: Record<string, Record<string, readonly string[]>> | undefined;

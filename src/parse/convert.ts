@@ -4,6 +4,7 @@ import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERV
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
+import { isUniversalTopLevelField } from "../kuma/schemas.js";
 import { resourceMetaTypeError } from "../kuma/goJson.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
@@ -114,12 +115,25 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
-  if (!MESH_RESOURCE_KEYS.some((key) => key in value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
+  if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
   return fromUniversal(file, doc, value, options);
 }
 
 /** The top-level keys of a mesh resource in the Universal or Kubernetes shape: a document with none is no resource. */
 const MESH_RESOURCE_KEYS: readonly string[] = ["type", "name", "mesh", "spec", "metadata", "apiVersion", "kind"];
+
+/**
+ * A mapping without a kind (no type, apiVersion or kind) that is no mesh resource: it has none of a mesh resource's
+ * keys, or only `name` (which too many tools write at the top to tell: a GitHub Action or workflow, a Compose file)
+ * beside keys that no Kuma kind has there. A `name` beside a kind's field (`mtls`) stays a resource written without
+ * its type.
+ */
+function isAnotherToolsMapping(value: JsonObject): boolean {
+  if (MESH_RESOURCE_KEYS.some((key) => key !== "name" && key in value)) return false;
+  if (!("name" in value)) return true;
+  const others = Object.keys(value).filter((key) => key !== "name");
+  return others.length > 0 && !others.some(isUniversalTopLevelField);
+}
 
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;

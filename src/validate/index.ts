@@ -32,7 +32,7 @@ import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVaria
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
 const UNTYPED_DOCUMENT_MESSAGE =
-  "no apiVersion, kind or type, nor a mesh resource's name, mesh, spec or metadata: not mesh configuration, skipped; if the file is another tool's, list it under `exclude:` in meshops.yaml";
+  "no apiVersion, kind or type, nor a mesh resource's fields: not mesh configuration, skipped; if the file is another tool's, list it under `exclude:` in meshops.yaml";
 
 /** The info item a Dataplane document gets when meshops.yaml leaves `resources.dataplanes` off (counted in summaries). */
 export const DATAPLANE_SKIPPED_RULE = "dataplane-skipped";
