@@ -102,3 +102,43 @@ test("plan and drift against a Kubernetes zone whose default policies are in ano
   });
 });
 
+
+test("export from a Kong Mesh Kubernetes zone in kuma-system that shows it only by a kind of the system namespace (a MeshExternalService; no default policy, no policy there) says systemNamespace: kuma-system", async () => {
+  await withControlPlaneServer({ environment: "kubernetes", systemNamespace: "kuma-system", product: "kong-mesh", version: "2.14.3", skipMeshCreation: true }, async (url) => {
+    // Owned by meshops (applied through Kubernetes, as Argo CD applies render's output), so export writes them out.
+    const owned = { "meshops.io/managed-by": "meshops" };
+    const zone = [
+      { apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "shop", labels: owned }, spec: { skipCreatingInitialPolicies: ["*"] } },
+      {
+        apiVersion: "kuma.io/v1alpha1",
+        kind: "MeshExternalService",
+        metadata: { name: "stripe", namespace: "kuma-system", labels: { "kuma.io/mesh": "shop", ...owned } },
+        spec: { match: { type: "HostnameGenerator", port: 443, protocol: "tcp" }, endpoints: [{ address: "api.stripe.com", port: 443 }] },
+      },
+      {
+        apiVersion: "kuma.io/v1alpha1",
+        kind: "MeshTimeout",
+        metadata: { name: "checkout", namespace: "checkout", labels: { "kuma.io/mesh": "shop", ...owned } },
+        spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] },
+      },
+    ];
+    const applied = await fetch(`${url}/_meshops/kubernetes`, { method: "POST", body: zone.map((d) => stringify(d)).join("---\n"), headers: { "content-type": "application/yaml" } });
+    assert.equal(applied.status, 200, await applied.text());
+
+    const out = path.join(tempDir("meshops-export-ns-", cleanups), "repo");
+    const exported = await runCli(["export", "--cp-url", url, "--out", out, "--shape", "kubernetes"], process.cwd());
+    assert.equal(exported.code, 0, exported.stderr);
+    const config = parse(readFileSync(path.join(out, "meshops.yaml"), "utf8")) as { systemNamespace?: string; controlPlane: { product: string } };
+    assert.equal(config.controlPlane.product, "kong-mesh");
+    assert.equal(config.systemNamespace, "kuma-system");
+    git(out, "init", "-q");
+    git(out, "add", "-A");
+    git(out, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "export");
+    // Without it the MeshExternalService's namespace was refused: "can be created only in the system namespace:kong-mesh-system".
+    const validated = await runCli(["validate"], out);
+    assert.equal(validated.code, 0, validated.stdout);
+    const planned = await runCli(["plan", "--cp-url", url, "--format", "json"], out);
+    assert.equal(planned.code, 0, planned.stdout);
+    assert.deepEqual((JSON.parse(planned.stdout) as PlanJson).summary, { create: 0, update: 0, delete: 0, unchanged: 3 });
+  });
+});
