@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from "../model/resource.js";
 import { nameOfUnit, subjectOf } from "../model/key.js";
 import { DEFAULT_POLICIES, defaultPolicyName, type DefaultPolicy } from "./defaultPolicies.js";
 import { LABEL_DISPLAY_NAME as DISPLAY_NAME_LABEL, LABEL_NAMESPACE as NAMESPACE_LABEL, LABEL_POLICY_ROLE } from "./server.js";
-import { DEFAULT_MESH, isClusterScoped, isSecretType } from "./types.js";
+import { DEFAULT_MESH, SYSTEM_NAMESPACE_ONLY_TYPES, isClusterScoped, isSecretType } from "./types.js";
 import { goQuote } from "./duration.js";
 
 export { DISPLAY_NAME_LABEL, NAMESPACE_LABEL };
@@ -35,15 +35,16 @@ export function defaultSystemNamespace(product: string | undefined): string {
 
 /**
  * The system namespace of a Kubernetes zone, as its own objects show it: the namespace it created a Mesh's default
- * policies in (`<prefix>-<mesh>.<namespace>`), or of a policy with the system role (`kuma.io/policy-role: system`,
- * which Kuma gives a policy in its system namespace), with the object that shows it. Undefined on Universal, or when
- * nothing shows it.
+ * policies in (`<prefix>-<mesh>.<namespace>`), of a policy with the system role (`kuma.io/policy-role: system`,
+ * which Kuma gives a policy in its system namespace), or of a kind its webhook admits there only (a
+ * MeshExternalService: a zone whose meshes skip the defaults may show nothing else), with the object that shows it.
+ * Undefined on Universal, or when nothing shows it.
  */
 export function systemNamespaceShown(live: Iterable<JsonObject>): { readonly namespace: string; readonly object: JsonObject } | undefined {
   for (const object of live) {
     const named = kubernetesNameOf(object);
     if (!named) continue;
-    if (labelsOf(object)[LABEL_POLICY_ROLE] === "system") return { namespace: named.namespace, object };
+    if (labelsOf(object)[LABEL_POLICY_ROLE] === "system" || SYSTEM_NAMESPACE_ONLY_TYPES.has(String(object.type))) return { namespace: named.namespace, object };
     const mesh = typeof object.mesh === "string" ? object.mesh : DEFAULT_MESH;
     if (DEFAULT_POLICIES.some((p) => p.type === object.type && defaultPolicyName(p.prefix, mesh) === named.name)) return { namespace: named.namespace, object };
   }
@@ -51,19 +52,19 @@ export function systemNamespaceShown(live: Iterable<JsonObject>): { readonly nam
 }
 
 /**
- * A warning when a Kubernetes zone keeps its default policies in another namespace than the one meshops names them
- * in (meshops.yaml `systemNamespace`): each would be planned as a create beside the live one, which drift calls
- * unmanaged.
+ * A warning when a Kubernetes zone's system namespace, as its objects show it, is not the one meshops names the
+ * default policies in (meshops.yaml `systemNamespace`): each would be planned as a create beside the live one, which
+ * drift calls unmanaged.
  */
 export function systemNamespaceMismatch(live: Iterable<JsonObject>, expected: string): string | undefined {
   const shown = systemNamespaceShown(live);
   if (!shown || shown.namespace === expected) return undefined;
   const { type, mesh, name } = shown.object;
   const subject = subjectOf({ type: String(type), mesh: typeof mesh === "string" ? mesh : DEFAULT_MESH, name: String(name) });
-  return (
-    `the control plane keeps its default policies in namespace ${shown.namespace} (${subject}), but meshops expects them in ${expected}: ` +
-    `set systemNamespace: ${shown.namespace} in meshops.yaml`
-  );
+  const held = SYSTEM_NAMESPACE_ONLY_TYPES.has(String(type))
+    ? `keeps ${subject}, a kind it admits only in its system namespace, in namespace ${shown.namespace}, but meshops expects that namespace to be ${expected}`
+    : `keeps its default policies in namespace ${shown.namespace} (${subject}), but meshops expects them in ${expected}`;
+  return `the control plane ${held}: set systemNamespace: ${shown.namespace} in meshops.yaml`;
 }
 
 /**

@@ -255,6 +255,12 @@ export const SERVER_RECORDED_SHORT_NAMES: Readonly<Record<string, string>> = { Z
  */
 export const KUBERNETES_ONLY_KINDS: readonly string[] = ["ContainerPatch", "MeshGatewayConfig", "MeshGatewayInstance"];
 
+/**
+ * Types whose descriptor sets `AllowedOnSystemNamespaceOnly` (`+kuma:policy:allowed_on_system_namespace_only=true`
+ * in v2.14.3): a zone control plane's webhook refuses them in any other namespace.
+ */
+export const SYSTEM_NAMESPACE_ONLY_TYPES: ReadonlySet<string> = new Set(["MeshExternalService", "MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "HostnameGenerator"]);
+
 /** Secret-bearing types: their `data` is a secret value wherever it is shown (kuma/secretFields.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, SYSTEM_NAMESPACE_ONLY_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
@@ -64,12 +64,6 @@ const KUBERNETES_TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "metadata", "
 const NOT_USER_LABELS: readonly string[] = [MESH_LABEL];
 /** What the store and the webhook set from a namespaced document's name and namespace, in the order they are checked. */
 const IDENTITY_LABELS = [DISPLAY_NAME_LABEL, NAMESPACE_LABEL] as const;
-
-/**
- * Types whose descriptor sets `AllowedOnSystemNamespaceOnly` (`+kuma:policy:allowed_on_system_namespace_only=true`
- * in v2.14.3): a zone control plane's webhook refuses them in any other namespace.
- */
-const SYSTEM_NAMESPACE_ONLY_TYPES = new Set(["MeshExternalService", "MeshIdentity", "MeshTrust", "MeshOpenTelemetryBackend", "HostnameGenerator"]);
 
 const SERVER_FIELD_MESSAGE = "set by the control plane; ignored";
 
