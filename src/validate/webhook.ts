@@ -44,7 +44,8 @@ export function policyRoleViolations(resource: Resource, target: WebhookTarget):
   // The role is computed only for the zone's own policies (`IsLocallyOriginated`).
   if (objectOf(resource.object.labels)?.[LABEL_ORIGIN] === "global") return [];
   const spec = objectOf(resource.object.spec) ?? {};
-  const context = ` (the admission webhook's policy-role rule for a policy in namespace ${JSON.stringify(namespace)}, outside the system namespace)`;
+  const rule = `the admission webhook's policy-role rule for a policy in namespace ${JSON.stringify(namespace)}, outside the system namespace`;
+  const context = ` (${rule})`;
 
   const to = type.sections?.includes("to") ? itemsOf(spec.to) : [];
   const from = type.sections?.includes("from") ? itemsOf(spec.from) : [];
@@ -59,7 +60,9 @@ export function policyRoleViolations(resource: Resource, target: WebhookTarget):
   }
   const topKind = objectOf(spec.targetRef)?.kind;
   if (typeof topKind === "string" && (SYSTEM_ROLE_ONLY_KINDS[resource.type] ?? []).includes(topKind)) {
-    out.push({ path: "spec.targetRef.kind", message: `value '${topKind}' is not supported` });
+    // Kuma's own text, then why: the kind is supported, but only for a policy of the system namespace.
+    const system = target.systemNamespaces.join(" or ");
+    out.push({ path: "spec.targetRef.kind", message: `value '${topKind}' is not supported (${rule}: only a policy in ${system} may target a ${topKind})` });
   }
   return out;
 }
