@@ -648,6 +648,49 @@ describe("kustomize beside the YAML", () => {
     );
   });
 
+  test("a namespace kustomize gives where the control plane refuses the document (a MeshExternalService) or never reads it (a Kuma Secret) is an error that says so, not advice to write it", async () => {
+    const dir = shapeRepo(undefined, {
+      "meshops.yaml": "secrets: {allowPlaintext: true}\n",
+      "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata: {name: pay}\n",
+      "apps/pay/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: pay\nresources: [psp.yaml, token.yaml]\n",
+      "apps/pay/psp.yaml": [
+        "apiVersion: kuma.io/v1alpha1",
+        "kind: MeshExternalService",
+        "metadata: {name: psp, labels: {kuma.io/mesh: pay}}",
+        "spec:",
+        "  match: {type: HostnameGenerator, port: 443, protocol: tcp}",
+        "  endpoints: [{address: psp.example.com, port: 443}]",
+        "",
+      ].join("\n"),
+      "apps/pay/token.yaml": "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: pay-token, labels: {kuma.io/mesh: pay}}\ndata: {value: dG9rZW4=}\n",
+      // The system namespace, given by its own kustomization: what kustomize gives is where they belong.
+      "platform/kustomization.yaml": "namespace: kuma-system\nresources: [token.yaml]\n",
+      "platform/token.yaml": "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata: {name: platform-token, labels: {kuma.io/mesh: pay}}\ndata: {value: dG9rZW4=}\n",
+    });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    const move = "move the document to a kustomization that gives it kuma-system or no namespace";
+    assert.deepEqual(errorsOf(diagnostics), [
+      [
+        "apps/pay/psp.yaml",
+        1,
+        "MeshExternalService/pay/psp",
+        "metadata.namespace",
+        "kustomize-namespace",
+        `kustomize gives this document namespace pay (apps/pay/kustomization.yaml), where the control plane refuses it: resource type MeshExternalService can be created only in the system namespace:kuma-system; ${move}`,
+      ],
+      [
+        "apps/pay/token.yaml",
+        1,
+        "Secret/pay/pay-token",
+        "metadata.namespace",
+        "kustomize-namespace",
+        `kustomize gives this document namespace pay (apps/pay/kustomization.yaml), where the control plane never reads it: it reads Secrets of type system.kuma.io/secret only in its system namespace (kuma-system); ${move}`,
+      ],
+    ]);
+    assert.deepEqual(diagnostics.filter((d) => d.file.startsWith("platform/")), []);
+  });
+
   test("a document reached from kustomizations that give it different namespaces names them all", async () => {
     const dir = shapeRepo("kustomize-namespace", { "apps/staging/kustomization.yaml": "namespace: shop-staging\nresources: [../base]\n" });
     const { diagnostics } = await validateJson(dir);
