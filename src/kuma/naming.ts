@@ -52,6 +52,20 @@ export function systemNamespaceShown(live: Iterable<JsonObject>): { readonly nam
 }
 
 /**
+ * The admission webhook's refusal of a namespaced resource of `typeName` in `namespace`, in Kuma's words
+ * (resourceadmissionchecker.go `isNamespaceAllowed`), or undefined where it takes it: a global control plane takes
+ * Kubernetes resources only in its system namespace; a zone (`mode` zone, or standalone, its pre-2.0 name) takes them
+ * anywhere except the types that belong in the system namespace.
+ */
+export function webhookNamespaceRefusal(typeName: string, namespace: string, systemNamespaces: readonly string[], mode = "zone"): string | undefined {
+  if (systemNamespaces.includes(namespace)) return undefined;
+  const system = systemNamespaces.join(" or ");
+  if (mode === "global") return `on Global CP the policy can be created only in the system namespace:${system}`;
+  if (SYSTEM_NAMESPACE_ONLY_TYPES.has(typeName)) return `resource type ${typeName} can be created only in the system namespace:${system}`;
+  return undefined;
+}
+
+/**
  * A warning when a Kubernetes zone's system namespace, as its objects show it, is not the one meshops names the
  * default policies in (meshops.yaml `systemNamespace`): each would be planned as a create beside the live one, which
  * drift calls unmanaged.

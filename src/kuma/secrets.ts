@@ -37,6 +37,11 @@ export interface SecretShapeProblem {
   readonly rule: "kubernetes-shape" | "kubernetes-namespace" | "global-scope";
 }
 
+/** Where the control plane reads a Secret of `typeName` (Secret or GlobalSecret) from: its system namespace only. */
+export function secretNamespaceRule(typeName: string, systemNamespaces: readonly string[]): string {
+  return `reads Secrets of type ${typeName === "GlobalSecret" ? KUBERNETES_GLOBAL_SECRET_TYPE : KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")})`;
+}
+
 /**
  * The Universal object (`{type: Secret, mesh, name, labels?, data}`) of a Kubernetes Secret of Kuma's type. `stringData`
  * (which Kubernetes encodes into `data`) is accepted as Kubernetes accepts it; a value still encrypted (`ENC[...]`) is
@@ -73,7 +78,7 @@ export function secretFromKubernetes(
     problems.push({
       path: ["metadata", "namespace"],
       rule: "kubernetes-namespace",
-      message: `the control plane reads Secrets of type ${global ? KUBERNETES_GLOBAL_SECRET_TYPE : KUBERNETES_SECRET_TYPE} only in its system namespace (${systemNamespaces.join(" or ")}), not ${JSON.stringify(namespace)}`,
+      message: `the control plane ${secretNamespaceRule(type, systemNamespaces)}, not ${JSON.stringify(namespace)}`,
     });
   }
   if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
-import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName } from "../kuma/naming.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, SYSTEM_NAMESPACE_ONLY_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
@@ -442,23 +442,15 @@ function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject
   return withWarnings(built(file, doc, "kubernetes", object, mesh, object.name as string, (value.metadata as JsonObject | undefined)?.name), warnings);
 }
 
-/**
- * The admission webhook's namespace rule for a namespaced resource (resourceadmissionchecker.go `isNamespaceAllowed`):
- * a global control plane takes Kubernetes resources only in its system namespace; a zone takes them anywhere except
- * the types that belong in the system namespace. `standalone` is the pre-2.0 name of a zone.
- */
+/** The admission webhook's refusal of a namespaced resource (kuma/naming.ts), with which rule of meshops.yaml it follows. */
 function namespaceRefusal(typeName: string, namespace: string, options: ConvertOptions): string | undefined {
-  if (options.systemNamespaces.includes(namespace)) return undefined;
-  const system = options.systemNamespaces.join(" or ");
   const mode = options.mode ?? "zone";
+  const refusal = webhookNamespaceRefusal(typeName, namespace, options.systemNamespaces, mode);
+  if (!refusal) return undefined;
   const hint = "systemNamespace in meshops.yaml names another";
-  if (mode === "global") {
-    return `on Global CP the policy can be created only in the system namespace:${system} (controlPlane.mode global: the admission webhook refuses namespace ${JSON.stringify(namespace)}; ${hint})`;
-  }
-  if (SYSTEM_NAMESPACE_ONLY_TYPES.has(typeName)) {
-    return `resource type ${typeName} can be created only in the system namespace:${system} (controlPlane.mode ${mode}: the admission webhook keeps this type out of namespace ${JSON.stringify(namespace)}; ${hint})`;
-  }
-  return undefined;
+  return mode === "global"
+    ? `${refusal} (controlPlane.mode global: the admission webhook refuses namespace ${JSON.stringify(namespace)}; ${hint})`
+    : `${refusal} (controlPlane.mode ${mode}: the admission webhook keeps this type out of namespace ${JSON.stringify(namespace)}; ${hint})`;
 }
 
 function built(file: string, doc: YamlDocument, format: ResourceFormat, object: JsonObject, mesh: string, name: string, written?: JsonValue): Conversion {

@@ -269,7 +269,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
     diagnostics.push(
-      ...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator),
+      ...kustomizeNamespaceWarnings(kustomized.namespaces, resourcesOf, locator, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode }),
       ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator),
       ...kustomizePatchWarnings(kustomized.patches, resourcesOf),
       ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),

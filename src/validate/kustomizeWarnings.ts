@@ -5,7 +5,8 @@
 import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
-import { kubernetesNameOf, namespaceOf } from "../kuma/naming.js";
+import { kubernetesNameOf, namespaceOf, webhookNamespaceRefusal } from "../kuma/naming.js";
+import { secretNamespaceRule } from "../kuma/secrets.js";
 import { isClusterScoped, isSecretType } from "../kuma/types.js";
 import type { Locator } from "../parse/locate.js";
 import type { EntryFinding, GivenNamespaces, KustomizeEffects } from "./kustomize.js";
@@ -93,21 +94,38 @@ export function kustomizeRenameWarnings(renames: KustomizeEffects["renames"], re
   return warnings;
 }
 
+/** Where the control plane takes Kubernetes documents: its system namespace(s), and which others by its mode. */
+export interface NamespaceTarget {
+  readonly systemNamespaces: readonly string[];
+  readonly mode: string;
+}
+
 /**
  * One warning per Kubernetes document of a namespaced Kuma kind whose namespace, as written, is not the one kustomize
- * gives it. `resourcesOf(path)`: the resources read from that file.
+ * gives it; an error where the namespace given is one the control plane refuses the document in (the admission
+ * webhook's rule) or never reads it from (a Kuma Secret outside the system namespace), since kustomize's `namespace:`
+ * wins over what the document writes. `resourcesOf(path)`: the resources read from that file.
  */
-export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: (path: string) => readonly Resource[], locator: Locator): Diagnostic[] {
+export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: (path: string) => readonly Resource[], locator: Locator, target: NamespaceTarget): Diagnostic[] {
   const warnings: Diagnostic[] = [];
   for (const [file, namespaces] of given) {
     for (const resource of resourcesOf(file)) {
       const source = resource.source;
-      if (!source || source.format !== "kubernetes" || isClusterScoped(resource.type) || isSecretType(resource.type)) continue;
+      if (!source || source.format !== "kubernetes" || isClusterScoped(resource.type)) continue;
       const written = namespaceOf(resource.object);
-      if (namespaces.size === 1 && namespaces.has(written ?? "")) continue;
+      const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
+      const givers = [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ns, by]) => `${ns} (${by})`);
+      const refused = refusedNamespace(resource.type, [...namespaces.keys()].sort(), target);
+      if (refused) {
+        const given = givers.find((giver) => giver.startsWith(`${refused.namespace} (`)) ?? refused.namespace;
+        const message = `kustomize gives this document namespace ${given}, ${refused.why}; move the document to a kustomization that gives it ${target.systemNamespaces.join(" or ")} or no namespace`;
+        warnings.push({ severity: "error", file: source.file, line: at.line, column: at.column, resource: subjectOf(resource), path: "metadata.namespace", message: boundedMessage(message), rule: "kustomize-namespace" });
+        continue;
+      }
+      // A Secret's name carries no namespace: meshops' name for it is the control plane's wherever it is written.
+      if (isSecretType(resource.type) || (namespaces.size === 1 && namespaces.has(written ?? ""))) continue;
       const subject = subjectOf(resource);
       const plainName = writtenName(resource);
-      const givers = [...namespaces].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([ns, by]) => `${ns} (${by})`);
       let message: string;
       if (namespaces.size > 1) {
         message =
@@ -120,11 +138,23 @@ export function kustomizeNamespaceWarnings(given: GivenNamespaces, resourcesOf: 
             ? `kustomize gives this document namespace ${givers[0]}, which meshops does not apply: it reads documents as written, so this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}, or give the folder its namespace in meshops.yaml (namespaces)`
             : `kustomize gives this document namespace ${givers[0]} over its namespace ${written}, which meshops keeps: this is ${subject}, not ${plainName}.${namespace}; write metadata.namespace: ${namespace}`;
       }
-      const at = (written !== undefined ? locator.locate(source.file, source.docIndex, ["metadata", "namespace"]) : undefined) ?? source;
       warnings.push({ severity: "warning", file: source.file, line: at.line, column: at.column, resource: subject, path: "metadata.namespace", message: boundedMessage(message), rule: "kustomize-namespace" });
     }
   }
   return warnings;
+}
+
+/** The first of `namespaces` where the control plane refuses a document of `typeName`, or never reads it, and why. */
+function refusedNamespace(typeName: string, namespaces: readonly string[], target: NamespaceTarget): { namespace: string; why: string } | undefined {
+  for (const namespace of namespaces) {
+    if (isSecretType(typeName)) {
+      if (!target.systemNamespaces.includes(namespace)) return { namespace, why: `where the control plane never reads it: it ${secretNamespaceRule(typeName, target.systemNamespaces)}` };
+      continue;
+    }
+    const refusal = webhookNamespaceRefusal(typeName, namespace, target.systemNamespaces, target.mode);
+    if (refusal) return { namespace, why: `where the control plane refuses it: ${refusal}` };
+  }
+  return undefined;
 }
 
 const BUILD_FAILS = "kustomize build fails (kubectl apply -k, Argo CD, Flux)";
