@@ -968,6 +968,24 @@ describe("meshops.yaml namespaces: the namespace an Argo CD Application or kubec
     assert.deepEqual(mapped.diagnostics.filter((d) => d.rule === "kustomize-namespace"), []);
   });
 
+  test("a Kuma Secret it gives an application's namespace is refused as one written there: the control plane never reads it", async () => {
+    const token = "apiVersion: v1\nkind: Secret\ntype: system.kuma.io/secret\nmetadata:\n  name: ledger-token\n  labels: {kuma.io/mesh: default}\ndata: {value: dG9rZW4=}\n";
+    const config = 'secrets: {allowPlaintext: true}\nnamespaces:\n  - path: "apps/{namespace}/**"\n  - path: "platform/**"\n    namespace: kuma-system\n';
+    const dir = shapeRepo(undefined, { ...files, "meshops.yaml": config, "apps/payments/token.yaml": token, "platform/token.yaml": token.replace("ledger-token", "platform-token") });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics), [
+      [
+        "apps/payments/token.yaml",
+        1,
+        "Secret/default/ledger-token",
+        "metadata.namespace",
+        "kubernetes-namespace",
+        'the control plane reads Secrets of type system.kuma.io/secret only in its system namespace (kuma-system), not "payments" (the namespace meshops.yaml\'s namespaces gives this document)',
+      ],
+    ]);
+  });
+
   test("a rule gives a namespace one way: a {namespace} segment or namespace, not both, not neither", async () => {
     for (const rule of ['{path: "apps/{namespace}/**", namespace: shop}', '{path: "apps/**"}']) {
       const { code, diagnostics } = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": `namespaces: [${rule}]\n` }));
