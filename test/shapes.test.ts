@@ -977,7 +977,7 @@ describe("meshops.yaml namespaces: the namespace an Argo CD Application or kubec
     assert.deepEqual(errorsOf(diagnostics), [
       [
         "apps/payments/token.yaml",
-        1,
+        4,
         "Secret/default/ledger-token",
         "metadata.namespace",
         "kubernetes-namespace",

@@ -50,6 +50,8 @@ export function secretNamespaceRule(typeName: string, systemNamespaces: readonly
 export function secretFromKubernetes(
   value: JsonObject,
   systemNamespaces: readonly string[],
+  /** The namespace it gets when it states none (meshops.yaml `namespaces`: an Argo CD Application's, `kubectl -n`). */
+  givenNamespace?: string,
 ): { object?: JsonObject; subject: string; problems: SecretShapeProblem[]; exported: (readonly (string | number)[])[]; serverSet: readonly MetadataFinding[] } {
   const metadata = isJsonObject(value.metadata) ? value.metadata : {};
   const name = typeof metadata.name === "string" ? metadata.name : "";
@@ -73,12 +75,14 @@ export function secretFromKubernetes(
   const { serverSet, refused } = kubernetesMetadataFindings(metadata);
   for (const { key, message } of refused) problems.push({ path: ["metadata", key], rule: "kubernetes-shape", message });
   if (name === "") problems.push({ path: ["metadata", "name"], rule: "kubernetes-shape", message: "name is required" });
-  const namespace = metadata.namespace;
+  const given = metadata.namespace === undefined ? givenNamespace : undefined;
+  const namespace = given ?? metadata.namespace;
   if (typeof namespace === "string" && !systemNamespaces.includes(namespace)) {
+    const from = given === undefined ? "" : " (the namespace meshops.yaml's namespaces gives this document)";
     problems.push({
       path: ["metadata", "namespace"],
       rule: "kubernetes-namespace",
-      message: `the control plane ${secretNamespaceRule(type, systemNamespaces)}, not ${JSON.stringify(namespace)}`,
+      message: `the control plane ${secretNamespaceRule(type, systemNamespaces)}, not ${JSON.stringify(namespace)}${from}`,
     });
   }
   if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);

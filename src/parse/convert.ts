@@ -433,7 +433,7 @@ function fromKubernetesSecret(file: string, doc: YamlDocument, value: JsonObject
   const metadata = isObject(value.metadata) ? value.metadata : {};
   const undecodable = nameNotString(kind, "kubernetes", metadata.name, isObject(metadata.labels) ? metadata.labels[MESH_LABEL] : undefined);
   if (undecodable) return undecodable;
-  const read = secretFromKubernetes(value, options.systemNamespaces);
+  const read = secretFromKubernetes(value, options.systemNamespaces, options.defaultNamespace);
   const problems: ShapeProblem[] = read.problems.map((p) => ({ sourcePath: p.path, rule: p.rule, message: p.message, resource: read.subject }));
   const warnings = [...serverSetMetadata(read.serverSet, read.subject), ...serverFieldWarning(read.exported, read.subject)];
   if (problems.length > 0 || !read.object) return { problems: [...warnings, ...problems] };
