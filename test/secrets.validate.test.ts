@@ -190,3 +190,31 @@ test("a Secret named but not defined in the referrer's mesh: a Mesh's CA is a wa
   const text = await runCli(["validate"], repo);
   assert.match(text.stdout, /shop\.yaml:10:\d+: warning: Mesh\/shop mtls\.backends\[0\]\.conf\.key\.secret: Secret\/shop\/ca-key is not defined in this repository: the control plane refuses this Mesh unless it holds that Secret already/);
 });
+
+test("a Kubernetes Kuma Secret or GlobalSecret without a value is refused as the admission webhook refuses it (data.value: cannot be empty)", async () => {
+  const secret = (type: string, name: string, body: string) =>
+    `apiVersion: v1\nkind: Secret\ntype: system.kuma.io/${type}\nmetadata:\n  name: ${name}\n  namespace: kuma-system\n${body}`;
+  const repo = committedRepo(
+    {
+      "meshops.yaml": 'controlPlane: {version: "2.14.3"}\nsecrets: {allowPlaintext: true}\n',
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "empty.yaml": secret("secret", "empty", 'data:\n  value: ""\n'),
+      "missing.yaml": secret("secret", "missing", "data: {}\n"),
+      "global-empty.yaml": secret("global-secret", "global-empty", 'stringData:\n  value: ""\n'),
+      "fine.yaml": secret("secret", "fine", "data:\n  value: dG9rZW4=\n"),
+    },
+    cleanups,
+  );
+  const json = await runCli(["validate", "--format", "json"], repo);
+  assert.equal(json.code, 1, json.stderr);
+  const diagnostics = (JSON.parse(json.stdout) as { diagnostics: { file: string; line: number; resource: string; path: string; rule: string; severity: string; message: string }[] }).diagnostics;
+  const message = "cannot be empty: the admission webhook refuses a Kuma Secret without a value in data.value (or stringData.value)";
+  assert.deepEqual(
+    diagnostics.map((d) => [d.severity, d.file, d.line, d.resource, d.path, d.rule, d.message]),
+    [
+      ["error", "empty.yaml", 8, "Secret/default/empty", "data.value", "kubernetes-shape", message],
+      ["error", "global-empty.yaml", 8, "GlobalSecret/global-empty", "stringData.value", "kubernetes-shape", message],
+      ["error", "missing.yaml", 7, "Secret/default/missing", "data.value", "kubernetes-shape", message],
+    ],
+  );
+});
