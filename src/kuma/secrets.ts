@@ -87,6 +87,11 @@ export function secretFromKubernetes(
   }
   if (isJsonObject(metadata.annotations) && LAST_APPLIED_ANNOTATION in metadata.annotations) exported.push(["metadata", "annotations", LAST_APPLIED_ANNOTATION]);
   const data = secretValue(value, problems);
+  // The webhook's SecretValidator (validateSecretData) refuses either type of Secret whose data.value is empty.
+  if (problems.length === 0 && (data === undefined || data === null || data === "")) {
+    const written = isJsonObject(value.stringData) && VALUE_KEY in value.stringData ? "stringData" : "data";
+    problems.push({ path: [written, VALUE_KEY], rule: "kubernetes-shape", message: `cannot be empty: the admission webhook refuses a Kuma Secret without a value in data.${VALUE_KEY} (or stringData.${VALUE_KEY})` });
+  }
   if (problems.length > 0) return { subject, problems, exported, serverSet };
   const object: JsonObject = global ? { type, name } : { type, mesh, name };
   const userLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== MESH_LABEL));
