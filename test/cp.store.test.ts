@@ -855,3 +855,30 @@ function parseGoSeconds(text: string): number {
   assert.ok(match, `not a whole-second Go duration: ${text}`);
   return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3]);
 }
+
+test("a null item of a list of strings, or null value of a map of strings, in a protobuf kind is \"\", as jsonpb reads it", async () => {
+  // golang/protobuf v1.5 jsonpb/decode.go unmarshalSingularValue: json.Unmarshal of null into a Go string leaves "";
+  // the envelope's labels are encoding/json's map[string]string (rest/unversioned/resource.go), the same.
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "default", labels: { team: null } });
+    const dataplane: JsonObject = {
+      type: "Dataplane",
+      mesh: "default",
+      name: "dp-1",
+      labels: { team: null },
+      networking: {
+        address: "10.1.2.1",
+        inbound: [{ port: 1234, tags: { "kuma.io/service": "web" } }],
+        transparentProxying: { redirectPortInbound: 15006, redirectPortOutbound: 15001, reachableServices: ["web", null], directAccessServices: [null] },
+      },
+    };
+    await putOk(store, dataplane);
+    const stored = (await store.get("Dataplane", "default", "dp-1")) ?? {};
+    assert.deepEqual((stored.networking as JsonObject).transparentProxying, { redirectPortInbound: 15006, redirectPortOutbound: 15001, directAccessServices: [""], reachableServices: ["web", ""] });
+    assert.equal((stored.labels as JsonObject).team, "");
+    const tags = { type: "Mesh", name: "m", constraints: { dataplaneProxy: { requirements: [{ tags: { "kuma.io/zone": "east", c: null } }] } } };
+    const refused = await store.put("Mesh", "m", "m", tags);
+    assert.ok(!refused.ok);
+    assert.deepEqual(refused.problem.invalidParameters, [{ field: 'constraints.dataplaneProxy.requirements[0].tags["c"]', reason: "tag value must be non-empty" }]);
+  });
+});

@@ -29,3 +29,29 @@ test("a null in a protobuf kind is an unset field: accepted where optional, the 
   const repo = committedRepo({ "mesh.yaml": mesh, "gateway.yaml": gateway + "\n" }, cleanups);
   assert.deepEqual(errors(await validateJson(repo)), ["mesh.yaml:7 Mesh/default logging.backends[0].name: cannot be empty"]);
 });
+
+test("a null item of a list of strings, or null value of a map of strings, in a protobuf kind is jsonpb's zero value: \"\"", async () => {
+  // jsonpb hands each list item and map value to json.Unmarshal into a Go string (golang/protobuf v1.5 jsonpb/decode.go
+  // unmarshalValue, unmarshalSingularValue), which leaves "" for null; the envelope's labels are encoding/json's
+  // map[string]string, the same (rest/unversioned/resource.go, rest/v1alpha1/meta.go). So the validator judges "":
+  // reachableServices takes it, a tag does not ("tag value must be non-empty"), a label value may be empty. meshops said
+  // "must be of type string" of each, refusing what Kuma accepts.
+  const config = "resources:\n  dataplanes: true\n";
+  const dataplane = [
+    "type: Dataplane",
+    "mesh: default",
+    "name: dp-1",
+    "labels: {team: null}",
+    "networking:",
+    "  address: 10.1.2.1",
+    "  inbound: [{port: 1234, tags: {kuma.io/service: web}}]",
+    "  transparentProxying:",
+    "    redirectPortInbound: 15006",
+    "    redirectPortOutbound: 15001",
+    "    reachableServices: [web, null]",
+    "    directAccessServices: [~]",
+  ].join("\n");
+  const mesh = "type: Mesh\nname: default\nlabels: {team: null}\nconstraints:\n  dataplaneProxy:\n    requirements:\n    - tags: {kuma.io/zone: east, c: null}\n";
+  const repo = committedRepo({ "meshops.yaml": config, "mesh.yaml": mesh, "dataplane.yaml": dataplane + "\n" }, cleanups);
+  assert.deepEqual(errors(await validateJson(repo)), ['mesh.yaml:7 Mesh/default constraints.dataplaneProxy.requirements[0].tags["c"]: tag value must be non-empty']);
+});
