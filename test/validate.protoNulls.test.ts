@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { errors, validateJson } from "./helpers/cli.js";
+import { errors, runCli, validateJson } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { committedRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
@@ -54,4 +55,33 @@ test("a null item of a list of strings, or null value of a map of strings, in a 
   const mesh = "type: Mesh\nname: default\nlabels: {team: null}\nconstraints:\n  dataplaneProxy:\n    requirements:\n    - tags: {kuma.io/zone: east, c: null}\n";
   const repo = committedRepo({ "meshops.yaml": config, "mesh.yaml": mesh, "dataplane.yaml": dataplane + "\n" }, cleanups);
   assert.deepEqual(errors(await validateJson(repo)), ['mesh.yaml:7 Mesh/default constraints.dataplaneProxy.requirements[0].tags["c"]: tag value must be non-empty']);
+});
+
+test("applied with a null label value and a null list item, a Dataplane plans no change: both are \"\" on each side", async () => {
+  // The control plane stores "" for both (jsonpb for the list, encoding/json for the label); the desired object said
+  // the label was null, and plan showed it as a change for ever.
+  const repo = committedRepo(
+    {
+      "meshops.yaml": "controlPlane: {skipDefaultMeshCreation: true}\nresources:\n  dataplanes: true\n",
+      "mesh.yaml": "type: Mesh\nname: default\nlabels: {team: null}\nskipCreatingInitialPolicies: ['*']\n",
+      "dataplane.yaml": [
+        "type: Dataplane",
+        "mesh: default",
+        "name: dp-1",
+        "labels: {team: null}",
+        "networking:",
+        "  address: 10.1.2.1",
+        "  inbound: [{port: 1234, tags: {kuma.io/service: web}}]",
+        "  transparentProxying: {redirectPortInbound: 15006, redirectPortOutbound: 15001, reachableServices: [web, null]}",
+      ].join("\n") + "\n",
+    },
+    cleanups,
+  );
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const apply = await runCli(["apply", "--cp-url", url, "--yes"], repo);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], repo);
+    assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, [], plan.stdout);
+    assert.equal(plan.code, 0);
+  });
 });
