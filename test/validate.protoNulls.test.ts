@@ -53,7 +53,8 @@ test("a null item of a list of strings, or null value of a map of strings, in a 
     "    directAccessServices: [~]",
   ].join("\n");
   const mesh = "type: Mesh\nname: default\nlabels: {team: null}\nconstraints:\n  dataplaneProxy:\n    requirements:\n    - tags: {kuma.io/zone: east, c: null}\n";
-  const repo = committedRepo({ "meshops.yaml": config, "mesh.yaml": mesh, "dataplane.yaml": dataplane + "\n" }, cleanups);
+  const secret = "type: Secret\nmesh: default\nname: token\nlabels: {team: null}\ndata: dGVzdA==\n";
+  const repo = committedRepo({ "meshops.yaml": config + "secrets: {allowPlaintext: true}\n", "mesh.yaml": mesh, "dataplane.yaml": dataplane + "\n", "secret.yaml": secret }, cleanups);
   assert.deepEqual(errors(await validateJson(repo)), ['mesh.yaml:7 Mesh/default constraints.dataplaneProxy.requirements[0].tags["c"]: tag value must be non-empty']);
 });
 
