@@ -300,7 +300,7 @@ function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: stri
     return walk.dropsEmptyMessages && Object.keys(message).length === 0 ? undefined : message;
   }
   const items = asObject(schema.items);
-  if (!Array.isArray(value) || !items || !asObject(items.properties)) return walk.rule(value, schema, fieldPath);
+  if (!Array.isArray(value) || !items || !asObject(items.properties)) return walk.rule(withZeroScalars(value, schema), schema, fieldPath);
   let list: JsonValue[] | undefined;
   value.forEach((item, i) => {
     const message = item === null ? {} : asObject(item);
@@ -308,6 +308,33 @@ function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: stri
     if (kept !== item) (list ??= value.slice())[i] = kept;
   });
   return walk.rule(list ?? value, schema, fieldPath);
+}
+
+/**
+ * A list of scalars or a map of scalars with its null items as jsonpb reads them: each is handed to json.Unmarshal
+ * into a Go string, number or bool, which leaves the zero value for null (jsonpb/decode.go unmarshalValue,
+ * unmarshalSingularValue); the envelope's labels, encoding/json's map[string]string, the same. `value` itself when it
+ * holds no null; an enum's null (its first value) is not modelled, as no list or map of enums exists in these kinds.
+ */
+function withZeroScalars(value: JsonValue, schema: Schema): JsonValue {
+  if (Array.isArray(value)) {
+    const zero = zeroScalar(asObject(schema.items));
+    return zero === undefined || !value.includes(null) ? value : value.map((item) => item ?? zero);
+  }
+  const map = asObject(value);
+  const zero = map && zeroScalar(asObject(schema.additionalProperties));
+  if (!map || zero === undefined || !Object.values(map).includes(null)) return value;
+  const out = copyOf(map);
+  for (const key of Object.keys(out)) if (out[key] === null) setOwn(out, key, zero);
+  return out;
+}
+
+/** The Go zero value of a scalar's schema (string, number, bool, not an enum); undefined for anything else. */
+function zeroScalar(schema: Schema | undefined): JsonValue | undefined {
+  if (!schema || schema.enum !== undefined) return undefined;
+  const types = [schema.type].flat();
+  if (types.length !== 1) return undefined;
+  return types[0] === "string" ? "" : types[0] === "integer" || types[0] === "number" ? 0 : types[0] === "boolean" ? false : undefined;
 }
 
 /** proto3's zero-value rule for a value without a schema: false, 0, "", empty lists and messages omitted, list items kept. */

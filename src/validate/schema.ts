@@ -120,9 +120,10 @@ function checkSchema(typeName: string, object: JsonObject, version: string | und
   const validate = validatorFor(typeName, line.minor);
   if (!validate) return [{ ...unknownTypeViolation(typeName), errorClass: "structure" }];
   if (validate(object)) return [];
-  // A protobuf kind is decoded as protobuf: a null member is an unset field there, which its validator judges. Looked
-  // for only when the object fails (most hold none).
-  if (resourceType(typeName)?.flat) {
+  // A protobuf kind (a Secret too) is decoded as protobuf: a null member is an unset field there, a null item of a list
+  // of strings or value of a map of strings "", which its validator judges. Looked for only when the object fails
+  // (most hold none).
+  if (!isPluginOriginated(typeName)) {
     const decoded = withoutProtoNulls(object, schemaFor(typeName, line.minor));
     if (decoded !== object && validate((object = decoded))) return [];
   }

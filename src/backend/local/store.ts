@@ -701,7 +701,8 @@ export class ControlPlaneStore {
 
     const labels: Record<string, string> = {};
     const bodyLabels = asObject(own(object, "labels"));
-    if (bodyLabels) for (const key of Object.keys(bodyLabels)) setOwn(labels, key, String(bodyLabels[key]));
+    // encoding/json reads a null label value as "" (ResourceMeta.Labels is a map[string]string).
+    if (bodyLabels) for (const key of Object.keys(bodyLabels)) setOwn(labels, key, bodyLabels[key] === null ? "" : String(bodyLabels[key]));
 
     // validateResourceRequest: URL against body, names, labels.
     const requestProblems: InvalidParameter[] = [];
