@@ -175,9 +175,10 @@ async function replay(name: string, options: { rewriteRequest?: (body: JsonObjec
       const numbered = path.join(CRUD(), `${name}_${nn}.golden.json`);
       const goldenFile = existsSync(numbered) ? numbered : path.join(CRUD(), `${name}.golden.json`);
       const requestFile = path.join(CRUD(), `${name}_${nn}.request.json`);
-      let body = existsSync(requestFile) ? (golden(requestFile) as JsonObject) : undefined;
-      if (body && options.rewriteRequest) body = options.rewriteRequest(body);
-      const reply = await h.request(r.method, r.path, body === undefined ? {} : { body });
+      // Sent as written (put_dataplanes_05's is not JSON), unless the replay rewrites it.
+      const raw = existsSync(requestFile) ? readFileSync(requestFile, "utf8") : undefined;
+      const body = raw !== undefined && options.rewriteRequest ? options.rewriteRequest(JSON.parse(raw) as JsonObject) : undefined;
+      const reply = await h.request(r.method, r.path, body !== undefined ? { body } : raw !== undefined ? { raw } : {});
       const what = `${name} #${nn} ${r.method} ${r.path}`;
       assert.equal(reply.status, r.status, `${what}: status (body ${reply.text})`);
       const expected = golden(goldenFile);
@@ -345,6 +346,12 @@ test("GET /_kri/{kri} on a Kubernetes zone: the name part is the display name, w
 // The update's GET shows the labels the API server computes for a Dataplane: kuma.io/proxy-type among them
 // (resource_labels.Compute: `set` for every proxy type, go-v2.14.3 pkg/core/resources/labels/compute.go).
 test("golden replay: put_update_dataplanes (its Dataplane set up too)", () => replay("put_update_dataplanes", { setUpAlso: ["Dataplane"] }));
+
+// The validator runs as the body is decoded, before the URL is compared with it (go-v2.14.3 rest/unmarshaller.go
+// Unmarshal, then resource_endpoints.go validateResourceRequest): #04 names the missing tag, not the name that differs;
+// a protobuf kind has no schema, so a wrong type is the request check's (#03, #07); a body that is not JSON is Go's
+// scanner error behind "invalid Dataplane object" (#05).
+test("golden replay: put_dataplanes (its Dataplane set up too)", () => replay("put_dataplanes", { setUpAlso: ["Dataplane"] }));
 
 // The same check is in createResource only: updateResource (go-v2.14.3 pkg/api-server/resource_endpoints.go) does not
 // look at the label, so a Dataplane that exists takes an invalid workload label on update.

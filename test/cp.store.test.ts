@@ -280,7 +280,9 @@ test("validation errors are 400 with invalid_parameters naming the field; schema
     });
     const semantic = await store.put("MeshTimeout", "m", "t", timeout("m", "t", { idleTimeout: "-1s", connectionTimeout: "0s" }));
     assert.ok(!semantic.ok);
-    assert.equal(semantic.problem.title, "Could not create a resource");
+    // The validator runs in the REST unmarshaller (go-v2.14.3 rest/unmarshaller.go), answered as "Could not process a
+    // resource" (golden put_dataplanes_04), not by the resource manager.
+    assert.equal(semantic.problem.title, "Could not process a resource");
     assert.deepEqual(semantic.problem.invalidParameters?.map((p) => p.field).sort(), ["spec.to[0].default.connectionTimeout", "spec.to[0].default.idleTimeout"]);
     assert.equal(await store.get("MeshTimeout", "m", "t"), undefined);
   });
@@ -880,5 +882,25 @@ test("a null item of a list of strings, or null value of a map of strings, in a 
     const refused = await store.put("Mesh", "m", "m", tags);
     assert.ok(!refused.ok);
     assert.deepEqual(refused.problem.invalidParameters, [{ field: 'constraints.dataplaneProxy.requirements[0].tags["c"]', reason: "tag value must be non-empty" }]);
+  });
+});
+
+test("a Mesh whose type differs from the URL is refused for what the decoder or the validator meets first, the type after them", async () => {
+  // createOrUpdateResource decodes and validates the body (rest.JSON.Unmarshal: jsonpb, then validator.Validate) before
+  // validateResourceRequest compares its type with the URL's (go-v2.14.3 pkg/api-server/resource_endpoints.go).
+  await withStore(async (store) => {
+    const decode = await store.put("Mesh", "m", "m", { type: "Meshh", name: "m", networking: { outbound: { passthrough: "yes" } } });
+    assert.ok(!decode.ok);
+    assert.deepEqual([decode.problem.title, decode.problem.detail, decode.problem.invalidParameters], [
+      "Bad Request",
+      'invalid Mesh object: "json: cannot unmarshal string into Go value of type bool"',
+      undefined,
+    ]);
+    const validator = await store.put("Mesh", "m", "m", { type: "Meshh", name: "m", logging: { backends: [{ name: "", type: "tcp", conf: { address: "kibana:1234" } }] } });
+    assert.ok(!validator.ok);
+    assert.deepEqual([validator.problem.title, validator.problem.invalidParameters], ["Could not process a resource", [{ field: "logging.backends[0].name", reason: "cannot be empty" }]]);
+    const typeOnly = await store.put("Mesh", "m", "m", { type: "Meshh", name: "m" });
+    assert.ok(!typeOnly.ok);
+    assert.deepEqual(typeOnly.problem.invalidParameters, [{ field: "type", reason: "type from the URL has to be the same as in body" }]);
   });
 });
