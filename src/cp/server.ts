@@ -20,6 +20,8 @@ import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource
 import { parseYaml } from "../parse/documents.js";
 import { LISTED_PATHS, RESOURCE_TYPES, resourceTypeByPath } from "../kuma/types.js";
 import { pluralOfKind } from "../kuma/naming.js";
+import { goJsonSyntaxError } from "../kuma/goJson.js";
+import { goQuote } from "../kuma/duration.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
 import type { ResourceType } from "../kuma/types.js";
 
@@ -190,7 +192,7 @@ async function handle(options: ControlPlaneServerOptions, req: IncomingMessage, 
         if (outcome.ok) send(res, 200, {});
         else send(res, outcome.problem.status, problemJson(outcome.problem));
       } else {
-        const body = await readJsonBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY);
+        const body = await readJsonBody(req, options.maxBodyBytes ?? DEFAULT_MAX_BODY, type.name);
         if (!body.ok) {
           if (body.problem.status === 413) res.setHeader("connection", "close");
           send(res, body.problem.status, problemJson(body.problem));
@@ -490,14 +492,21 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 type BodyResult<T> = { ok: true; value: T } | { ok: false; problem: ApiProblem };
 
-/** Reads a JSON body of at most `limit` bytes (see readBody). */
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult<unknown>> {
+/**
+ * Reads a JSON body of at most `limit` bytes (see readBody). A body that is not JSON is refused as the REST unmarshaller
+ * refuses the `typeName` it was PUT as: json.Unmarshal's scanner error behind `invalid <Type> object:` (go-v2.14.3
+ * rest/unmarshaller.go; golden put_dataplanes_05).
+ */
+async function readJsonBody(req: IncomingMessage, limit: number, typeName: string): Promise<BodyResult<unknown>> {
   const body = await readBody(req, limit);
   if (!body.ok) return body;
+  const text = body.value.toString("utf8");
   try {
-    return { ok: true, value: JSON.parse(body.value.toString("utf8")) };
+    return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, problem: { status: 400, title: "Bad Request", detail: `could not parse the request body as JSON: ${withoutExcerpt((error as Error).message)}` } };
+    const goError = goJsonSyntaxError(text);
+    const detail = goError !== undefined ? `invalid ${typeName} object: ${goQuote(goError)}` : `could not parse the request body as JSON: ${withoutExcerpt((error as Error).message)}`;
+    return { ok: false, problem: { status: 400, title: "Bad Request", detail } };
   }
 }
 

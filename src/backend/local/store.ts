@@ -27,6 +27,7 @@ import { applyMeshDefaulter } from "../../kuma/mesh.js";
 import { schemaFor, specSchema } from "../../kuma/schemas.js";
 import { DEFAULT_RULE_CONTEXT, semanticViolations } from "../../validate/rules/index.js";
 import { metaViolations } from "../../validate/rules/meta.js";
+import { meshViolations } from "../../validate/rules/mesh.js";
 import { defaultPolicyName, initialPoliciesOf } from "../../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, DEFAULT_KUMA_VERSION, kumaMajor } from "../../kuma/version.js";
 import { compareMinors, kindIntroducedAfter, schemaLine } from "../../kuma/versions.js";
@@ -677,11 +678,6 @@ export class ControlPlaneStore {
     const object: JsonObject = { ...(resourceType(typeName)?.flat ? withProtoJsonNames(typeName, body).object : body) };
     if (!isMesh && !global && own(object, "mesh") === undefined) object.mesh = resourceType(typeName)?.meshRequired ? "" : DEFAULT_MESH;
 
-    // A Mesh is not schema-validated by the server (protobuf unmarshalling); its type is checked against the URL.
-    // (A `type` of the wrong JSON type is encoding/json's error, below.)
-    if (isMesh && typeof own(object, "type") === "string" && object.type !== "Mesh") {
-      return fail(invalid(TITLE.process, [{ field: "type", reason: "type from the URL has to be the same as in body" }]));
-    }
     // Differs from Kuma: the real server silently drops unknown fields (jsonpb AllowUnknownFields, json.Unmarshal into Go
     // structs), so a typo like `idleTimout` is accepted and lost. This store validates with meshops's stricter schemas,
     // so an unknown field is a 400 naming it: what `meshops validate` would have said (after any decode error Kuma
@@ -696,8 +692,18 @@ export class ControlPlaneStore {
     const decodeError = protobuf ? firstJsonpbError(typeName, object, checked.decode) : checked.decode[0];
     const decodeFailure = decodeError && { status: 400, title: "Bad Request", detail: `invalid ${typeName} object: ${goQuote(decodeError.goError)}` };
     if (protobuf && decodeFailure) return fail(decodeFailure);
-    if (checked.schema.length > 0) return fail(invalid(TITLE.process, checked.schema.map(schemaParameter)));
+    // A protobuf kind's type (a Secret's too) is not a schema's to check: validateResourceRequest compares it with the URL's.
+    const schemaProblems = protobuf ? checked.schema.filter((v) => v.path !== "type") : checked.schema;
+    if (schemaProblems.length > 0) return fail(invalid(TITLE.process, schemaProblems.map(schemaParameter)));
     if (decodeFailure) return fail(decodeFailure);
+
+    // The resource's own validator runs as the body is decoded (rest/unmarshaller.go Unmarshal: validator.Validate),
+    // before the request checks below: "Could not process a resource" (golden put_dataplanes_04). A Mesh's manager
+    // checks come later, from the resource manager.
+    const ruleContext = { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version };
+    const meta = metaViolations(typeName, object);
+    const validatorProblems = isMesh ? meshViolations(object, this.product) : semanticViolations(typeName, object, ruleContext).slice(meta.length);
+    if (validatorProblems.length > 0) return fail(invalid(TITLE.process, validatorProblems.map(parameter)));
 
     const labels: Record<string, string> = {};
     const bodyLabels = asObject(own(object, "labels"));
@@ -707,8 +713,8 @@ export class ControlPlaneStore {
     // validateResourceRequest: URL against body, names, labels.
     const requestProblems: InvalidParameter[] = [];
     if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
+    if (protobuf && object.type !== typeName) requestProblems.push({ field: "type", reason: "type from the URL has to be the same as in body" });
     if (!isMesh && !global && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
-    const meta = metaViolations(typeName, object);
     requestProblems.push(...meta.map(parameter));
     // This server is a zone that is not federated, and knows its own name.
     // Through the Kubernetes route the display name is the object's name, never a Kubernetes label (applyKubernetes's
@@ -726,9 +732,8 @@ export class ControlPlaneStore {
     const workload = existing || kubernetes ? undefined : workloadLabelProblem(typeName, { ...object, labels }, "standalone");
     if (workload) return fail({ status: 400, title: "Bad Request", detail: `bad request: ${workload.path}: ${workload.message}` });
 
-    // The resource's own validator (spec rules), run by the resource manager.
-    const specProblems = semanticViolations(typeName, object, { ...DEFAULT_RULE_CONTEXT, product: this.product, version: this.version }).slice(meta.length);
-    const problems: InvalidParameter[] = specProblems.map(parameter);
+    // The Mesh manager's checks (its validator passed above), run by the resource manager.
+    const problems: InvalidParameter[] = isMesh ? semanticViolations(typeName, object, ruleContext).slice(meta.length).map(parameter) : [];
     if (isMesh && existing) problems.push(...meshUpdateViolations(existing.body, object));
     if (isMesh) problems.push(...this.providedCaViolations(name, object));
     if (problems.length > 0) return fail(invalid(title, problems));
