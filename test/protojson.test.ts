@@ -324,6 +324,32 @@ test("a MeshGateway certificate's inline bytes are base64 too (DataSource.inline
   ]);
 });
 
+test("bytes written as a JSON list of numbers are those bytes, as encoding/json reads a []byte from an array (jsonpb hands it bytes)", async () => {
+  // golang/protobuf v1.5 jsonpb/decode.go unmarshalSingularValue: BytesKind is json.Unmarshal into a []byte, which takes
+  // a base64 string or an array of uint8 (a null item 0). [104, 105] is "hi", "aGk=". Kuma accepts and stores them.
+  const tls = (inline: string) =>
+    gateway("connectionLimit: 1").replace("protocol: HTTP", `protocol: HTTPS\n      hostname: edge.example.com\n      tls:\n        mode: TERMINATE\n        certificates:\n          - inline: ${inline}`);
+  const files = {
+    "mesh.yaml": MESH,
+    "secret.yaml": secret("[104, 105]"),
+    "global.yaml": "type: GlobalSecret\nname: shared\ndata: [104, 105, null]\n",
+    "gateway.yaml": tls("[104, 105]"),
+  };
+  assert.deepEqual(errorsOf(files), []);
+  const repo = committedRepo({ "meshops.yaml": CONFIG, ...files }, cleanups);
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const apply = await runCli(["apply", "--cp-url", url, "--yes"], repo);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+    const get = async (apiPath: string) => (await (await fetch(url + apiPath)).json()) as JsonObject;
+    assert.equal((await get("/meshes/default/secrets/token")).data, "aGk=");
+    assert.equal((await get("/global-secrets/shared")).data, "aGkA");
+    const listener = ((await get("/meshes/default/meshgateways/edge")).conf as { listeners: { tls: { certificates: JsonObject[] } }[] }).listeners[0];
+    assert.deepEqual(listener?.tls.certificates, [{ inline: "aGk=" }]);
+    const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], repo);
+    assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, [], plan.stdout);
+  });
+});
+
 // --- applied, then compared -------------------------------------------------------------------------------------------
 
 test("written by proto names, Go durations and numeric strings: applied with JSON names, and no drift afterwards", async () => {
