@@ -347,6 +347,10 @@ test("bytes written as a JSON list of numbers are those bytes, as encoding/json 
     assert.deepEqual(listener?.tls.certificates, [{ inline: "aGk=" }]);
     const plan = await runCli(["plan", "--cp-url", url, "--format", "json"], repo);
     assert.deepEqual((JSON.parse(plan.stdout) as { changes: unknown[] }).changes, [], plan.stdout);
+    // The embedded control plane takes the list as Kuma does, from any client.
+    const put = await fetch(url + "/meshes/default/secrets/listed", { method: "PUT", body: JSON.stringify({ type: "Secret", mesh: "default", name: "listed", data: [104, 105] }) });
+    assert.equal(put.status, 201, await put.text());
+    assert.equal((await get("/meshes/default/secrets/listed")).data, "aGk=");
   });
 });
 
