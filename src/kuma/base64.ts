@@ -48,3 +48,20 @@ export function goBase64ErrorOffset(text: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Bytes written as a JSON array, as encoding/json reads one into a []byte (jsonpb reads bytes and BytesValue so): each
+ * item a uint8, a null item 0. As padded standard base64, the form Kuma prints them in; undefined when an item is not a
+ * byte, which Go's decoder refuses (`json: cannot unmarshal number 256 into Go value of type uint8`). A number's
+ * spelling is gone once parsed: `1.0` and `1e2`, which Go's strconv.ParseUint refuses, are taken here.
+ */
+export function base64OfByteList(items: readonly unknown[]): string | undefined {
+  const bytes = new Uint8Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === null) continue;
+    if (typeof item !== "number" || !Number.isInteger(item) || item < 0 || item > 255 || Object.is(item, -0)) return undefined;
+    bytes[i] = item;
+  }
+  return Buffer.from(bytes).toString("base64");
+}

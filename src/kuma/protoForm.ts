@@ -11,6 +11,7 @@
  * jsonpb is github.com/golang/protobuf v1.5.4's (util_proto.FromJSON), whose decoder is its own, not protojson's.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { base64OfByteList } from "./base64.js";
 import { goQuote } from "./duration.js";
 import { goJsonKind, goTypeError, goUnmarshalNumber, type GoNumberRead } from "./goJson.js";
 import { parsePath } from "../model/fieldPath.js";
@@ -300,7 +301,7 @@ function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: stri
     return walk.dropsEmptyMessages && Object.keys(message).length === 0 ? undefined : message;
   }
   const items = asObject(schema.items);
-  if (!Array.isArray(value) || !items || !asObject(items.properties)) return walk.rule(withZeroScalars(value, schema), schema, fieldPath);
+  if (!Array.isArray(value) || !items || !asObject(items.properties)) return walk.rule(asJsonpbReads(value, schema), schema, fieldPath);
   let list: JsonValue[] | undefined;
   value.forEach((item, i) => {
     const message = item === null ? {} : asObject(item);
@@ -311,12 +312,14 @@ function walkField(value: JsonValue, schema: Schema | undefined, fieldPath: stri
 }
 
 /**
- * A list of scalars or a map of scalars with its null items as jsonpb reads them: each is handed to json.Unmarshal
- * into a Go string, number or bool, which leaves the zero value for null (jsonpb/decode.go unmarshalValue,
- * unmarshalSingularValue); the envelope's labels, encoding/json's map[string]string, the same. `value` itself when it
- * holds no null; an enum's null (its first value) is not modelled, as no list or map of enums exists in these kinds.
+ * What jsonpb hands json.Unmarshal, as it reads it: bytes written as an array of numbers are those bytes (base64, as
+ * printed); a null item of a list of scalars or value of a map of scalars is the Go zero value of a string, number or
+ * bool (jsonpb/decode.go unmarshalValue, unmarshalSingularValue); the envelope's labels, encoding/json's
+ * map[string]string, the same. `value` itself when none of these; an enum's null (its first value) is not modelled, as
+ * no list or map of enums exists in these kinds.
  */
-function withZeroScalars(value: JsonValue, schema: Schema): JsonValue {
+function asJsonpbReads(value: JsonValue, schema: Schema): JsonValue {
+  if (Array.isArray(value) && schema.format === "byte") return base64OfByteList(value) ?? value;
   if (Array.isArray(value)) {
     const zero = zeroScalar(asObject(schema.items));
     return zero === undefined || !value.includes(null) ? value : value.map((item) => item ?? zero);

@@ -9,6 +9,7 @@
 import { isJsonObject, kindOfValue, type JsonObject, type JsonValue } from "../model/resource.js";
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import { isEncryptedValue } from "../model/sealed.js";
+import { base64OfByteList } from "./base64.js";
 import { DEFAULT_MESH, MESH_LABEL, globalScopeMessage } from "./types.js";
 import { kubernetesLabelsProblems, kubernetesMetadataFindings, LAST_APPLIED_ANNOTATION, type MetadataFinding } from "./server.js";
 
@@ -142,6 +143,17 @@ export function secretToKubernetes(object: JsonObject, systemNamespace: string):
   const out: JsonObject = { apiVersion: "v1", kind: "Secret", type: global ? KUBERNETES_GLOBAL_SECRET_TYPE : KUBERNETES_SECRET_TYPE, metadata };
   if (object.data !== undefined) out.data = { [VALUE_KEY]: object.data };
   return out;
+}
+
+/**
+ * A Universal Secret's or GlobalSecret's object with its `data` written as an array of bytes read as the control plane
+ * reads it (a BytesValue: jsonpb through encoding/json's []byte), as base64; `object` itself otherwise, an array that
+ * is not all bytes included (the schema check refuses it).
+ */
+export function withSecretBytesRead(object: JsonObject): JsonObject {
+  const data = object.data;
+  const read = Array.isArray(data) ? base64OfByteList(data) : undefined;
+  return read === undefined ? object : { ...object, data: read };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
-import { kumaSecretKindOf, secretFromKubernetes } from "../kuma/secrets.js";
+import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
 import { resourceMetaTypeError } from "../kuma/goJson.js";
@@ -158,7 +158,8 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   }
   if (type.global) {
     if ("mesh" in value) return withWarnings(fail(["mesh"], "global-scope", globalScopeMessage(type.name, '"mesh"'), subject), warnings);
-    return withWarnings(built(file, doc, "universal", { type: type.name, name, ...withoutKeys(own, ["type", "name"]) }, mesh, name, value.name), warnings);
+    const object = { type: type.name, name, ...withoutKeys(own, ["type", "name"]) };
+    return withWarnings(built(file, doc, "universal", isSecretType(type.name) ? withSecretBytesRead(object) : object, mesh, name, value.name), warnings);
   }
   // `mesh` first after type so rendered objects read like the control plane's own (type, mesh, name, labels, spec).
   const written = copyEntries({ type: type.name, mesh, name }, own, ["type", "mesh", "name"]);
@@ -171,7 +172,8 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
     : (value.mesh === undefined || value.mesh === null) && type.meshRequired
       ? [{ sourcePath: ["mesh"], rule: "schema" as const, message: `Required value: a ${type.name} names its mesh, which the control plane does not default ("mesh: cannot be empty"); write mesh: default for mesh default`, resource: subject }]
       : [];
-  return withWarnings(built(file, doc, "universal", object, mesh, name, value.name), [...warnings, ...meshProblems, ...nameProblems]);
+  const read = isSecretType(type.name) ? withSecretBytesRead(object) : object;
+  return withWarnings(built(file, doc, "universal", read, mesh, name, value.name), [...warnings, ...meshProblems, ...nameProblems]);
 }
 
 /**

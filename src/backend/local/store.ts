@@ -18,7 +18,7 @@ import path from "node:path";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue, Violation } from "../../model/resource.js";
 import { DEFAULT_MESH, isGlobalType, isPluginOriginated, isSecretType, requiresKongMesh, RESOURCE_TYPES, resourceType, SERVER_RECORDED_SHORT_NAMES } from "../../kuma/types.js";
-import { canonicalBase64 } from "../../kuma/secrets.js";
+import { canonicalBase64, withSecretBytesRead } from "../../kuma/secrets.js";
 import type { Product } from "../../config/repoConfig.js";
 import { schemaAndDecodeViolations } from "../../validate/schema.js";
 import { goQuote } from "../../kuma/duration.js";
@@ -866,7 +866,8 @@ export class ControlPlaneStore {
 
 /** A Secret's stored fields: its bytes, printed back as Go prints a []byte (padded standard base64). */
 function secretFields(object: JsonObject): JsonObject {
-  return typeof object.data === "string" ? { data: canonicalBase64(object.data) } : {};
+  const data = withSecretBytesRead(object).data;
+  return typeof data === "string" ? { data: canonicalBase64(data) } : {};
 }
 
 /** The protobuf message's fields of a flat object: everything but the envelope. */
