@@ -97,6 +97,11 @@ describe("parseGoDuration", () => {
     ["3000000h", 'time: invalid duration "3000000h"'],
     ["9223372036854775810ns", 'time: invalid duration "9223372036854775810ns"'],
     ['1"s', 'time: unknown unit "\\"s" in duration "1\\"s"'],
+    // The time package quotes with its own quote(): a byte that is not printable ASCII is \xNN, not strconv.Quote's form.
+    ["5\u00e9", 'time: unknown unit "\\xc3\\xa9" in duration "5\\xc3\\xa9"'],
+    ["1\th", 'time: unknown unit "\\x09h" in duration "1\\x09h"'],
+    ["\u00a05s", 'time: invalid duration "\\xc2\\xa05s"'],
+    ["1\\s", 'time: unknown unit "\\\\s" in duration "1\\\\s"'],
   ];
   for (const [text, error] of invalid) {
     test(`${JSON.stringify(text)} is rejected`, () => {
