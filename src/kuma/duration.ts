@@ -60,7 +60,7 @@ const rememberedDuration = boundedMemo(parseDuration, 4096);
 const REMEMBERED_LENGTH = 32;
 
 function parseDuration(text: string): GoDurationParse {
-  const invalid = (): GoDurationParse => ({ ok: false, error: `time: invalid duration ${goQuote(text)}` });
+  const invalid = (): GoDurationParse => ({ ok: false, error: `time: invalid duration ${timeQuote(text)}` });
   let rest = text;
   let negative = false;
   if (rest.startsWith("-") || rest.startsWith("+")) {
@@ -92,11 +92,11 @@ function parseDuration(text: string): GoDurationParse {
     if (!hadIntegerDigits && !hadFractionDigits) return invalid();
 
     const unitLength = indexOfNumberStart(rest);
-    if (unitLength === 0) return { ok: false, error: `time: missing unit in duration ${goQuote(text)}` };
+    if (unitLength === 0) return { ok: false, error: `time: missing unit in duration ${timeQuote(text)}` };
     const unitText = rest.slice(0, unitLength);
     rest = rest.slice(unitLength);
     const unit = UNITS.get(unitText);
-    if (unit === undefined) return { ok: false, error: `time: unknown unit ${goQuote(unitText)} in duration ${goQuote(text)}` };
+    if (unit === undefined) return { ok: false, error: `time: unknown unit ${timeQuote(unitText)} in duration ${timeQuote(text)}` };
 
     if (integer.value > TWO_TO_63 / unit) return invalid(); // overflow
     let value = integer.value * unit;
@@ -220,6 +220,21 @@ function indexOfNumberStart(s: string): number {
 
 function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= "0" && c <= "9";
+}
+
+/**
+ * The time package's own quote(), which its parse errors use: `"` and `\` escaped, every byte of a character outside
+ * printable ASCII (a control character, anything not ASCII) as \xNN of its UTF-8; DEL as it is. A lone surrogate is
+ * U+FFFD to Go, which encoding/json puts in its place.
+ */
+function timeQuote(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code >= 0x20 && code < 0x80) out += ch === '"' || ch === "\\" ? `\\${ch}` : ch;
+    else for (const byte of Buffer.from(code >= 0xd800 && code <= 0xdfff ? "\ufffd" : ch, "utf8")) out += `\\x${byte.toString(16).padStart(2, "0")}`;
+  }
+  return `${out}"`;
 }
 
 /** Go's `strconv.Quote` for the text that appears in error messages. */
