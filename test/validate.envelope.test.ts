@@ -142,3 +142,44 @@ test("a Universal document's creationTime or modificationTime that is not a stri
     "warning 4 creationTime server-field: set by the control plane; ignored: creationTime",
   ]);
 });
+
+/**
+ * A protobuf kind's or Secret's envelope is decoded by encoding/json into ResourceMeta (go-v2.14.3
+ * rest/unversioned/resource.go UnmarshalJSON; kumactl's UnmarshalCore the same), which matches a key to its field in
+ * any case: `Type: Dataplane`, `MESH: default` and `Name: dp-1` make Dataplane default/dp-1, and jsonpb drops the keys
+ * from the message as unknown. Of several spellings the last in kumactl's order wins (sigs.k8s.io/yaml converts through
+ * a Go map, whose keys json.Marshal sorts), so a lower-case `name` over a `NAME`. meshops skipped such a document as
+ * not mesh configuration, or refused `Name` as an unknown field with "name is required". A policy's envelope is checked
+ * against its schema first, which requires the lower-case keys: those stay refused.
+ */
+test("a protobuf kind's or Secret's envelope keys in another case are read as Kuma reads them, each said as a warning", () => {
+  const result = validateSnapshot(
+    snapshotOfTexts(
+      {
+        "mesh.yaml": "type: Mesh\nname: default\n",
+        "edge.yaml": "TYPE: Mesh\nNAME: other\nname: edge\n",
+        "dataplane.yaml": "Type: Dataplane\nMESH: default\nName: dp-1\nnetworking:\n  address: 10.1.2.1\n  inbound: [{port: 1234, tags: {kuma.io/service: web}}]\n",
+        "secret.yaml": "type: Secret\nMesh: default\nnAme: token\nLabels: {team: a}\ndata: dGVzdA==\n",
+        "policy.yaml": `type: MeshTimeout\nmesh: default\nName: t1\n${SPEC}`,
+      },
+      `${PLAINTEXT_SECRETS}resources:\n  dataplanes: true\n`,
+    ),
+  );
+  const said = result.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line} ${d.path}: ${d.message}`);
+  assert.deepEqual(said, [
+    "warning dataplane.yaml:1 Type: the control plane reads Type as type (encoding/json matches a field's name in any case); write type",
+    "warning dataplane.yaml:2 MESH: the control plane reads MESH as mesh (encoding/json matches a field's name in any case); write mesh",
+    "warning dataplane.yaml:3 Name: the control plane reads Name as name (encoding/json matches a field's name in any case); write name",
+    "warning edge.yaml:1 TYPE: the control plane reads TYPE as type (encoding/json matches a field's name in any case); write type",
+    "warning edge.yaml:2 NAME: the control plane reads NAME as name (encoding/json matches a field's name in any case) and keeps name, which comes after it in its order; remove NAME",
+    "error policy.yaml:1 name: name is required",
+    "warning secret.yaml:2 Mesh: the control plane reads Mesh as mesh (encoding/json matches a field's name in any case); write mesh",
+    "warning secret.yaml:3 nAme: the control plane reads nAme as name (encoding/json matches a field's name in any case); write name",
+    "warning secret.yaml:4 Labels: the control plane reads Labels as labels (encoding/json matches a field's name in any case); write labels",
+  ]);
+  const objects = new Map(result.resources.map((r) => [`${r.type}/${r.mesh}/${r.name}`, r.object]));
+  assert.deepEqual([...objects.keys()].sort(), ["Dataplane/default/dp-1", "Mesh/default/default", "Mesh/edge/edge", "Secret/default/token"]);
+  assert.deepEqual(Object.keys(objects.get("Dataplane/default/dp-1") ?? {}), ["type", "mesh", "name", "networking"]);
+  assert.deepEqual(objects.get("Secret/default/token"), { type: "Secret", mesh: "default", name: "token", labels: { team: "a" }, data: "dGVzdA==" });
+  assert.deepEqual(objects.get("Mesh/edge/edge"), { type: "Mesh", name: "edge" });
+});
