@@ -178,7 +178,7 @@ test("a protobuf kind's or Secret's envelope keys in another case are read as Ku
     "warning secret.yaml:4 Labels: the control plane reads Labels as labels (encoding/json matches a field's name in any case); write labels",
   ]);
   const objects = new Map(result.resources.map((r) => [`${r.type}/${r.mesh}/${r.name}`, r.object]));
-  assert.deepEqual([...objects.keys()].sort(), ["Dataplane/default/dp-1", "Mesh/default/default", "Mesh/edge/edge", "Secret/default/token"]);
+  assert.deepEqual([...objects.keys()].sort(), ["Dataplane/default/dp-1", "Mesh/default/default", "Mesh/edge/edge", "MeshTimeout/default/", "Secret/default/token"]);
   assert.deepEqual(Object.keys(objects.get("Dataplane/default/dp-1") ?? {}), ["type", "mesh", "name", "networking"]);
   assert.deepEqual(objects.get("Secret/default/token"), { type: "Secret", mesh: "default", name: "token", labels: { team: "a" }, data: "dGVzdA==" });
   assert.deepEqual(objects.get("Mesh/edge/edge"), { type: "Mesh", name: "edge" });

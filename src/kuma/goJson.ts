@@ -7,7 +7,7 @@
  * resource envelope (ResourceMeta).
  */
 
-import type { JsonValue } from "../model/resource.js";
+import { isJsonObject, setOwn, type JsonObject, type JsonValue } from "../model/resource.js";
 import { parsePath } from "../model/fieldPath.js";
 
 /** The Go types jsonpb decodes a number or enum field into (decode.go unmarshalSingularValue). */
@@ -62,6 +62,51 @@ export function goTypeError(what: string, goType: string): string {
 
 /** The envelope fields the REST unmarshaller decodes into v1alpha1.ResourceMeta (go-v2.14.3 rest/v1alpha1/meta.go). */
 const RESOURCE_META_FIELDS = new Set(["type", "mesh", "name", "labels"]);
+
+/** Every field of ResourceMeta, by its JSON name. */
+const RESOURCE_META_KEYS: readonly string[] = [...RESOURCE_META_FIELDS, "creationTime", "modificationTime"];
+
+/** A key written for a field of ResourceMeta in another case (`Name`, `MESH`), and the spelling the field keeps. */
+export interface FoldedKey {
+  readonly key: string;
+  readonly field: string;
+  /** The spelling whose value the field keeps: `key` itself, or one read after it. */
+  readonly kept: string;
+}
+
+/**
+ * `object`'s envelope as encoding/json reads it into ResourceMeta, which matches a key to a field in any case: each
+ * field under its JSON name, in the place of its first spelling. Of several spellings each is read in turn, in the
+ * order kumactl sends them (sigs.k8s.io/yaml converts through a Go map, whose keys json.Marshal sorts): the last one
+ * not null wins, and label maps merge. Undefined when every key is spelled as its field is.
+ */
+export function resourceMetaAsRead(object: JsonObject): { object: JsonObject; folded: FoldedKey[] } | undefined {
+  const fieldOf = (key: string) => RESOURCE_META_KEYS.find((field) => field.toLowerCase() === key.toLowerCase());
+  const keys = Object.keys(object);
+  if (!keys.some((key) => fieldOf(key) !== undefined && !RESOURCE_META_KEYS.includes(key))) return undefined;
+  const out: JsonObject = {};
+  const folded: FoldedKey[] = [];
+  for (const key of keys) {
+    const field = fieldOf(key);
+    if (field === undefined) {
+      setOwn(out, key, object[key] as JsonValue);
+      continue;
+    }
+    if (Object.hasOwn(out, field)) continue;
+    const spellings = keys.filter((k) => fieldOf(k) === field).sort();
+    let value: JsonValue = null;
+    let kept = spellings[0] as string;
+    for (const spelling of spellings) {
+      const written = object[spelling] as JsonValue;
+      if (field === "labels" && isJsonObject(written) && isJsonObject(value)) value = { ...(value as JsonObject), ...written };
+      else if (written !== null) value = written;
+      if (written !== null) kept = spelling;
+    }
+    setOwn(out, field, value);
+    for (const spelling of spellings) if (spelling !== field) folded.push({ key: spelling, field, kept: field === "labels" ? spelling : kept });
+  }
+  return { object: out, folded };
+}
 
 /**
  * encoding/json's error for an envelope field of the wrong JSON type (`fieldPath` as violations give it): a protobuf

@@ -5,7 +5,7 @@ import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND
 import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
-import { resourceMetaTypeError } from "../kuma/goJson.js";
+import { resourceMetaAsRead, resourceMetaTypeError, type FoldedKey } from "../kuma/goJson.js";
 import { isEncryptedValue } from "../model/sealed.js";
 import { SOPS_KEY, isSopsDocument } from "../secrets/sops.js";
 
@@ -108,9 +108,23 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
+  // A protobuf kind's or Secret's envelope is encoding/json's to decode, which reads `Name` or `MESH` as its field; a
+  // policy's is checked against its schema first, which requires the lower-case keys.
+  const read = resourceMetaAsRead(value);
+  const readType = read?.object.type;
+  if (read && typeof readType === "string" && resourceType(readType) !== undefined && !isPluginOriginated(readType)) {
+    const conversion = fromUniversal(file, doc, read.object, options);
+    const subject = conversion.resource ? subjectOf(conversion.resource) : "";
+    return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));
+  }
   // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
   if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
   return fromUniversal(file, doc, value, options);
+}
+
+function foldedKeyMessage({ key, field, kept }: FoldedKey): string {
+  const read = `the control plane reads ${key} as ${field} (encoding/json matches a field's name in any case)`;
+  return kept === key ? `${read}; write ${field}` : `${read} and keeps ${kept}, which comes after it in its order; remove ${key}`;
 }
 
 /** The top-level keys of a mesh resource in the Universal or Kubernetes shape: a document with none is no resource. */
