@@ -63,8 +63,9 @@ export function goTypeError(what: string, goType: string): string {
 /** The envelope fields the REST unmarshaller decodes into v1alpha1.ResourceMeta (go-v2.14.3 rest/v1alpha1/meta.go). */
 const RESOURCE_META_FIELDS = new Set(["type", "mesh", "name", "labels"]);
 
-/** Every field of ResourceMeta, by its JSON name. */
-const RESOURCE_META_KEYS: readonly string[] = [...RESOURCE_META_FIELDS, "creationTime", "modificationTime"];
+/** Every field of ResourceMeta, by its JSON name; and by that name in lower case. */
+const RESOURCE_META_KEYS: ReadonlySet<string> = new Set([...RESOURCE_META_FIELDS, "creationTime", "modificationTime"]);
+const RESOURCE_META_BY_LOWER: ReadonlyMap<string, string> = new Map([...RESOURCE_META_KEYS].map((field) => [field.toLowerCase(), field]));
 
 /** A key written for a field of ResourceMeta in another case (`Name`, `MESH`), and the spelling the field keeps. */
 export interface FoldedKey {
@@ -77,13 +78,14 @@ export interface FoldedKey {
 /**
  * `object`'s envelope as encoding/json reads it into ResourceMeta, which matches a key to a field in any case: each
  * field under its JSON name, in the place of its first spelling. Of several spellings each is read in turn, in the
- * order kumactl sends them (sigs.k8s.io/yaml converts through a Go map, whose keys json.Marshal sorts): the last one
- * not null wins, and label maps merge. Undefined when every key is spelled as its field is.
+ * order kumactl sends them (`sorted`: sigs.k8s.io/yaml converts through a Go map, whose keys json.Marshal sorts), or as
+ * a REST body has them: the last one not null wins, and label maps merge. Undefined when every key is spelled as its
+ * field is.
  */
-export function resourceMetaAsRead(object: JsonObject): { object: JsonObject; folded: FoldedKey[] } | undefined {
-  const fieldOf = (key: string) => RESOURCE_META_KEYS.find((field) => field.toLowerCase() === key.toLowerCase());
+export function resourceMetaAsRead(object: JsonObject, order: "sorted" | "written" = "sorted"): { object: JsonObject; folded: FoldedKey[] } | undefined {
+  const fieldOf = (key: string) => (RESOURCE_META_KEYS.has(key) ? key : RESOURCE_META_BY_LOWER.get(key.toLowerCase()));
   const keys = Object.keys(object);
-  if (!keys.some((key) => fieldOf(key) !== undefined && !RESOURCE_META_KEYS.includes(key))) return undefined;
+  if (!keys.some((key) => !RESOURCE_META_KEYS.has(key) && fieldOf(key) !== undefined)) return undefined;
   const out: JsonObject = {};
   const folded: FoldedKey[] = [];
   for (const key of keys) {
@@ -93,7 +95,8 @@ export function resourceMetaAsRead(object: JsonObject): { object: JsonObject; fo
       continue;
     }
     if (Object.hasOwn(out, field)) continue;
-    const spellings = keys.filter((k) => fieldOf(k) === field).sort();
+    const spellings = keys.filter((k) => fieldOf(k) === field);
+    if (order === "sorted") spellings.sort();
     let value: JsonValue = null;
     let kept = spellings[0] as string;
     for (const spelling of spellings) {

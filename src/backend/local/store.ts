@@ -39,6 +39,7 @@ import { computeLabels, meshUpdateViolations, warningsFor } from "./labels.js";
 import { immutableLabelViolations, labelChecks, withoutShownDisplayName, workloadLabelProblem } from "../../validate/rules/labels.js";
 import { rewrite } from "./rewrite.js";
 import { firstJsonpbError, stripProtoZeroValues, withProtoJsonNames } from "../../kuma/protoForm.js";
+import { resourceMetaAsRead } from "../../kuma/goJson.js";
 import { DEFAULTS_LABELLED_FROM, IMMUTABLE_LABELS_FROM, KRI_CLUSTER_SCOPED_FROM, KRI_FROM, LABEL_DISPLAY_NAME, SNIS_FROM, withoutGoOmittedZeros } from "../../kuma/server.js";
 import type { HealthOptions, JournalDamage, Snapshot, StorageFailure } from "./journal.js";
 import {
@@ -665,8 +666,10 @@ export class ControlPlaneStore {
   ): { ok: true; created: boolean; warnings: string[]; seq: number } | { ok: false; problem: ApiProblem } {
     const fail = (problem: ApiProblem) => ({ ok: false as const, problem });
     if (!this.serves(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
-    const body = asObject(rawBody as JsonValue);
-    if (!body) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
+    const sent = asObject(rawBody as JsonValue);
+    if (!sent) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
+    // A protobuf kind's (a Secret's) envelope is encoding/json's to read, which takes `Name` or `MESH` for its field.
+    const body = isPluginOriginated(typeName) ? sent : (resourceMetaAsRead(sent, "written")?.object ?? sent);
     const isMesh = typeName === "Mesh";
     const global = isGlobalType(typeName);
 
