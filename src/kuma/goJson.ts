@@ -83,9 +83,9 @@ export interface FoldedKey {
  * field is.
  */
 export function resourceMetaAsRead(object: JsonObject, order: "sorted" | "written" = "sorted"): { object: JsonObject; folded: FoldedKey[] } | undefined {
+  if (!hasFoldedKey(object)) return undefined;
   const fieldOf = (key: string) => (RESOURCE_META_KEYS.has(key) ? key : RESOURCE_META_BY_LOWER.get(key.toLowerCase()));
   const keys = Object.keys(object);
-  if (!keys.some((key) => !RESOURCE_META_KEYS.has(key) && fieldOf(key) !== undefined)) return undefined;
   const out: JsonObject = {};
   const folded: FoldedKey[] = [];
   for (const key of keys) {
@@ -109,6 +109,21 @@ export function resourceMetaAsRead(object: JsonObject, order: "sorted" | "writte
     for (const spelling of spellings) if (spelling !== field) folded.push({ key: spelling, field, kept: field === "labels" ? spelling : kept });
   }
   return { object: out, folded };
+}
+
+/**
+ * Whether a key names a ResourceMeta field in another case. Every Universal document is asked, so a key is lowered only
+ * when its length and first letter are a field's (t, m, n, l, c in either case).
+ */
+function hasFoldedKey(object: JsonObject): boolean {
+  for (const key in object) {
+    const length = key.length;
+    if (length !== 4 && length !== 6 && length !== 12 && length !== 16) continue;
+    const first = key.charCodeAt(0) | 0x20;
+    if (first !== 0x74 && first !== 0x6d && first !== 0x6e && first !== 0x6c && first !== 0x63) continue;
+    if (!RESOURCE_META_KEYS.has(key) && RESOURCE_META_BY_LOWER.has(key.toLowerCase())) return true;
+  }
+  return false;
 }
 
 /**
