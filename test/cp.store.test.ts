@@ -920,3 +920,14 @@ test("a protobuf kind's envelope keys in another case are read as encoding/json 
     assert.deepEqual(later.problem.invalidParameters, [{ field: "name", reason: "name from the URL has to be the same as in body" }]);
   });
 });
+
+test("the request checks come in validateResourceRequest's order: URL against body, then the labels, then the name's own rules", async () => {
+  // go-v2.14.3 pkg/api-server/resource_endpoints.go validateResourceRequest: err.AddError("labels", validateLabels), then
+  // err.AddError("", core_mesh.ValidateMeta(...)).
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "default" });
+    const refused = await store.put("MeshTimeout", "default", "Bad_Name", { ...timeout("default", "Bad_Name", { idleTimeout: "1s" }), labels: { "bad key!": "x" } });
+    assert.ok(!refused.ok);
+    assert.deepEqual(refused.problem.invalidParameters?.map((p) => p.field), ['labels["bad key!"]', "name"]);
+  });
+});
