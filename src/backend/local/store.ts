@@ -718,13 +718,14 @@ export class ControlPlaneStore {
     if (object.name !== name) requestProblems.push({ field: "name", reason: "name from the URL has to be the same as in body" });
     if (protobuf && object.type !== typeName) requestProblems.push({ field: "type", reason: "type from the URL has to be the same as in body" });
     if (!isMesh && !global && object.mesh !== mesh) requestProblems.push({ field: "mesh", reason: "mesh from the URL has to be the same as in body" });
-    requestProblems.push(...meta.map(parameter));
     // This server is a zone that is not federated, and knows its own name.
     // Through the Kubernetes route the display name is the object's name, never a Kubernetes label (applyKubernetes's
     // converter refused a written one that is not that, or too long).
     const checkedLabels = kubernetes ? withoutShownDisplayName(labels) : labels;
     const labelProblems = labelChecks(typeName, { ...object, labels: checkedLabels }, { mode: "standalone", zone: this.zone }).violations;
     requestProblems.push(...labelProblems.map(parameter));
+    // ValidateMeta after the labels, as validateResourceRequest adds them.
+    requestProblems.push(...meta.map(parameter));
     if (requestProblems.length > 0) return fail(invalid(TITLE.process, requestProblems));
 
     const existing = this.lookup(typeName, mesh, name)?.record;
