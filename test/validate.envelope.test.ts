@@ -183,3 +183,28 @@ test("a protobuf kind's or Secret's envelope keys in another case are read as Ku
   assert.deepEqual(objects.get("Secret/default/token"), { type: "Secret", mesh: "default", name: "token", labels: { team: "a" }, data: "dGVzdA==" });
   assert.deepEqual(objects.get("Mesh/edge/edge"), { type: "Mesh", name: "edge" });
 });
+
+/**
+ * A policy's envelope is checked against its schema (rest.yaml: no `additionalProperties`, so `Labels` passes it as a
+ * property it does not know) and then decoded by encoding/json into v1alpha1.Resource, whose embedded ResourceMeta
+ * takes `Labels` as its labels (go-v2.14.3 rest/unmarshaller.go Unmarshal). Kuma applies them; meshops refused the key
+ * as unknown. Its other fields' spellings change nothing there (the schema requires `type` and `name`, and defaults
+ * `mesh`, which sort after them), so they stay the unknown fields meshops refuses.
+ */
+test("a policy's labels under another case are its labels, as Kuma decodes them; other envelope keys stay unknown fields", () => {
+  const result = validateSnapshot(
+    snapshot({
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "policy.yaml": `type: MeshTimeout\nmesh: default\nname: t1\nLabels: {team: a}\n${SPEC}`,
+      "other.yaml": `type: MeshTimeout\nmesh: default\nname: t2\nNAME: t3\n${SPEC}`,
+    }),
+  );
+  const said = result.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line} ${d.path}: ${d.message}`);
+  assert.deepEqual(said, [
+    'error other.yaml:4 NAME: unknown field "NAME", did you mean "name"?',
+    "warning policy.yaml:4 Labels: the control plane reads Labels as labels (encoding/json matches a field's name in any case); write labels",
+  ]);
+  const policy = result.resources.find((r) => r.name === "t1");
+  assert.deepEqual(Object.keys(policy?.object ?? {}), ["type", "mesh", "name", "labels", "spec"]);
+  assert.deepEqual(policy?.object.labels, { team: "a" });
+});
