@@ -931,3 +931,14 @@ test("the request checks come in validateResourceRequest's order: URL against bo
     assert.deepEqual(refused.problem.invalidParameters?.map((p) => p.field), ['labels["bad key!"]', "name"]);
   });
 });
+
+test("a policy PUT with its labels under another case keeps them as its labels, as Kuma decodes it past the schema", async () => {
+  // rest/unmarshaller.go: the schema-checked map is marshalled again (sorted keys) and decoded by encoding/json into
+  // v1alpha1.Resource, whose ResourceMeta takes `Labels` as its labels.
+  await withStore(async (store) => {
+    await putOk(store, { type: "Mesh", name: "default" });
+    const outcome = await store.put("MeshTimeout", "default", "t1", { ...timeout("default", "t1", { idleTimeout: "1s" }), Labels: { team: "a" } });
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.equal(((await store.get("MeshTimeout", "default", "t1"))?.labels as JsonObject).team, "a");
+  });
+});
