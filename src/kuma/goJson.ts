@@ -79,12 +79,20 @@ export interface FoldedKey {
  * `object`'s envelope as encoding/json reads it into ResourceMeta, which matches a key to a field in any case: each
  * field under its JSON name, in the place of its first spelling. Of several spellings each is read in turn, in the
  * order kumactl sends them (`sorted`: sigs.k8s.io/yaml converts through a Go map, whose keys json.Marshal sorts), or as
- * a REST body has them: the last one not null wins, and label maps merge. Undefined when every key is spelled as its
- * field is.
+ * a REST body has them: the last one not null wins, and label maps merge. `fields: "labels"` reads the labels' spellings
+ * alone, the others left as written (a policy's, whose schema settles them). Undefined when nothing is read otherwise
+ * than written.
  */
-export function resourceMetaAsRead(object: JsonObject, order: "sorted" | "written" = "sorted"): { object: JsonObject; folded: FoldedKey[] } | undefined {
+export function resourceMetaAsRead(
+  object: JsonObject,
+  order: "sorted" | "written" = "sorted",
+  fields: "all" | "labels" = "all",
+): { object: JsonObject; folded: FoldedKey[] } | undefined {
   if (!hasFoldedKey(object)) return undefined;
-  const fieldOf = (key: string) => (RESOURCE_META_KEYS.has(key) ? key : RESOURCE_META_BY_LOWER.get(key.toLowerCase()));
+  const fieldOf = (key: string) => {
+    const field = RESOURCE_META_KEYS.has(key) ? key : RESOURCE_META_BY_LOWER.get(key.toLowerCase());
+    return fields === "all" || field === "labels" ? field : undefined;
+  };
   const keys = Object.keys(object);
   const out: JsonObject = {};
   const folded: FoldedKey[] = [];
@@ -108,7 +116,7 @@ export function resourceMetaAsRead(object: JsonObject, order: "sorted" | "writte
     setOwn(out, field, value);
     for (const spelling of spellings) if (spelling !== field) folded.push({ key: spelling, field, kept: field === "labels" ? spelling : kept });
   }
-  return { object: out, folded };
+  return folded.length === 0 ? undefined : { object: out, folded };
 }
 
 /**

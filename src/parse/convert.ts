@@ -110,9 +110,12 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   // A protobuf kind's or Secret's envelope is encoding/json's to decode, which reads `Name` or `MESH` as its field; a
   // policy's is checked against its schema first, which requires the lower-case keys.
-  const read = resourceMetaAsRead(value);
-  const readType = read?.object.type;
-  if (read && typeof readType === "string" && resourceType(readType) !== undefined && !isPluginOriginated(readType)) {
+  // A policy's `Labels` passes its schema (no additionalProperties) and is decoded into its labels too; its other
+  // fields' spellings change nothing (the schema requires `type` and `name` and defaults `mesh`, each read after them),
+  // so they stay unknown fields.
+  const readType = resourceMetaAsRead(value)?.object.type;
+  const read = typeof readType === "string" && resourceType(readType) !== undefined ? resourceMetaAsRead(value, "sorted", isPluginOriginated(readType) ? "labels" : "all") : undefined;
+  if (read) {
     const conversion = fromUniversal(file, doc, read.object, options);
     const subject = conversion.resource ? subjectOf(conversion.resource) : "";
     return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));

@@ -668,8 +668,10 @@ export class ControlPlaneStore {
     if (!this.serves(typeName)) return fail({ status: 404, title: TITLE.process, detail: `unknown resource type ${typeName}` });
     const sent = asObject(rawBody as JsonValue);
     if (!sent) return fail({ status: 400, title: "Bad Request", detail: "the request body must be a JSON object" });
-    // A protobuf kind's (a Secret's) envelope is encoding/json's to read, which takes `Name` or `MESH` for its field.
-    const body = isPluginOriginated(typeName) ? sent : (resourceMetaAsRead(sent, "written")?.object ?? sent);
+    // A protobuf kind's (a Secret's) envelope is encoding/json's to read, which takes `Name` or `MESH` for its field; a
+    // policy's past its schema, as the schema-checked map marshalled again (sorted keys), where only `Labels` counts.
+    const read = isPluginOriginated(typeName) ? resourceMetaAsRead(sent, "sorted", "labels") : resourceMetaAsRead(sent, "written");
+    const body = read?.object ?? sent;
     const isMesh = typeName === "Mesh";
     const global = isGlobalType(typeName);
 
