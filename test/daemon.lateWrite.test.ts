@@ -1,0 +1,65 @@
+/**
+ * A write whose answer never came (past --request-timeout) may still land, later: Kuma's PUT has no version check, so
+ * an older value landing after a newer commit's write of the same resource replaces it. The control plane's fault
+ * hook holds the first PUT of MeshTimeout t1 past the daemon's timeout (its retry answers at once) and lets it go
+ * only after the next commit was applied: the old value lands last. The daemon, told the write's outcome was unknown,
+ * reads the control plane again a few times (bounded) and writes the desired value back, saying so.
+ * The daemon as a child process, a real Git repository, the embedded control plane over HTTP in this process.
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { exitWithin, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
+
+const T1 = "/meshes/shop/meshtimeouts/t1";
+/** Set: the next PUT of t1 is held until `release` is called (or 20 s pass: bounded whatever the test does). */
+let holdNext = false;
+let held: Promise<void> | undefined;
+let release: () => void = () => undefined;
+const bed = daemonTestBed("meshops-latewrite", {
+  faults: async (req) => {
+    if (req.method !== "PUT" || req.url !== T1 || !holdNext) return undefined;
+    holdNext = false;
+    // The body is read here, as the control plane's handler would: the daemon gives up on this request long before
+    // it is let go, and what lands then is this body, sent on to the control plane as it was.
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    held = new Promise<void>((resolve) => {
+      release = resolve;
+      setTimeout(resolve, 20_000).unref();
+    });
+    await held;
+    await bed.cp(T1, { method: "PUT", body: Buffer.concat(chunks).toString() });
+    return "drop";
+  },
+});
+const { repo, work } = bed;
+let daemon: DaemonProcess;
+
+const timeout = (idleTimeout: string) =>
+  `type: MeshTimeout\nname: t1\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const idleTimeoutOnCp = async () => ((await (await bed.cp(T1)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
+
+before(async () => {
+  await bed.open();
+  commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n", "meshes/shop/t1.yaml": timeout("1m") }, "shop");
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--request-timeout", "400ms"], { cwd: work });
+});
+
+test("a timed-out write that lands after a newer commit's write: the daemon reads the control plane again and writes the newer value back", async () => {
+  await untilStatus(daemon, "the first sync", (s) => s.revision.applied?.commit ?? undefined);
+  holdNext = true;
+  const older = commitFiles(repo.dir, { "meshes/shop/t1.yaml": timeout("2m") }, "2m");
+  await untilApplied(daemon, older, 30_000);
+  assert.ok(held, "the first PUT of 2m was held past the timeout (its retry applied the commit)");
+  const newer = commitFiles(repo.dir, { "meshes/shop/t1.yaml": timeout("3m") }, "3m");
+  await untilApplied(daemon, newer, 30_000);
+  release();
+  await waitFor("the held PUT of 2m to land after 3m", async () => ((await idleTimeoutOnCp()) === "2m0s" ? true : undefined), 10_000);
+
+  await waitFor("3m written back", async () => ((await idleTimeoutOnCp()) === "3m0s" ? true : undefined), 30_000);
+  await untilStatus(daemon, "shop in sync at 3m", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "in-sync" && s.revision.applied?.commit === newer ? s : undefined));
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
+});
