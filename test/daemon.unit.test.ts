@@ -22,6 +22,7 @@ import { DaemonStatus } from "../src/daemon/status.js";
 import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
 import type { Resource } from "../src/model/resource.js";
+import { recheckDelays, UnsureWrites } from "../src/daemon/recheck.js";
 
 test("one run at a time: triggers during a run coalesce into a single pending run", () => {
   const queue = new CoalescingQueue();
@@ -332,4 +333,24 @@ test("metrics: what drift left alone is a resource state of its own per mesh, ge
   const second = await lines();
   assert.ok(second.includes('meshops_resources{mesh="a",state="generated"} 1'), second.join("\n"));
   assert.ok(second.includes('meshops_resources{mesh="a",state="synced"} 0'), second.join("\n"));
+});
+
+test("writes of unknown outcome are checked again soon and a few more times, then forgotten; a newer one starts the count again", () => {
+  assert.deepEqual(recheckDelays(400), [800, 2400, 8000, 24000]);
+  const unsure = new UnsureWrites([10, 30, 100]);
+  assert.equal(unsure.nextInMs(0), undefined, "nothing to check");
+  unsure.add([], 0);
+  assert.equal(unsure.nextInMs(0), undefined, "no write of unknown outcome, no check");
+  unsure.add(["MeshTimeout/shop/t1"], 1000);
+  assert.equal(unsure.nextInMs(1000), 10);
+  assert.deepEqual(unsure.checked(1010), { left: 2 });
+  assert.equal(unsure.nextInMs(1012), 18);
+  unsure.add(["MeshTimeout/shop/t2"], 1020);
+  assert.deepEqual([...unsure.resources], ["MeshTimeout/shop/t1", "MeshTimeout/shop/t2"]);
+  assert.equal(unsure.nextInMs(1020), 10, "counted again from the newer write");
+  assert.equal(unsure.nextInMs(5000), 0, "a check overdue is due now");
+  assert.deepEqual(unsure.checked(1050), { left: 1 }, "the checks due by then are done at once");
+  assert.deepEqual(unsure.checked(1120), { left: 0 });
+  assert.deepEqual([...unsure.resources], [], "forgotten after the last check");
+  assert.equal(unsure.nextInMs(1120), undefined);
 });

@@ -78,7 +78,7 @@ export interface KumaHttpBackendOptions {
   readonly environment?: ControlPlaneEnvironment | "auto";
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_TIMEOUTS = 2;
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_RETRIES = 5;
@@ -122,6 +122,8 @@ interface HttpResponse {
   readonly text: string;
   /** How many attempts it took to get this response. */
   readonly attempts: number;
+  /** A write with an earlier attempt sent and never answered (`mayHaveArrived`): it may land after this one. */
+  readonly unanswered: boolean;
 }
 
 /** Where a type lives in the REST API. */
@@ -336,7 +338,7 @@ export class KumaHttpBackend implements Backend {
     const answer = asObject(parseJson(res.text));
     const warnings = Array.isArray(answer?.warnings) ? answer.warnings.filter((w): w is string => typeof w === "string") : [];
     const quoted = warnings.length > 0 ? secretSpellingsOf(body) : [];
-    return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w, quoted)) };
+    return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w, quoted)), ...(res.unanswered ? { outcomeUnknown: true as const } : {}) };
   }
 
   async delete(key: ResourceKey): Promise<boolean> {
@@ -415,10 +417,11 @@ export class KumaHttpBackend implements Backend {
     const closedError = (cause?: unknown): BackendError =>
       new BackendError(`${subject}: ${method} ${cause === undefined ? "not sent" : "interrupted"}: the backend is closed`, { cause });
     let timeouts = 0;
+    let unanswered = false;
     let tokenRefreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw closedError();
-      let response: Omit<HttpResponse, "attempts"> | undefined;
+      let response: Omit<HttpResponse, "attempts" | "unanswered"> | undefined;
       let failure: unknown;
       await this.#limiter.acquire();
       if (this.#closed) {
@@ -444,6 +447,7 @@ export class KumaHttpBackend implements Backend {
       });
 
       if (errorCode(failure) === "MESHOPS_TIMEOUT") timeouts++;
+      if (!response && method !== "GET" && mayHaveArrived(failure)) unanswered = true;
       const canRetry = attempt <= this.#retries && timeouts < this.#maxTimeouts && !this.#closed;
       if (response) {
         // A rotated token: the file changed since the last look. Tried again at once, once.
@@ -451,10 +455,10 @@ export class KumaHttpBackend implements Backend {
           tokenRefreshed = true;
           if (this.#tokens.refresh()) continue;
         }
-        if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt };
+        if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt, unanswered };
         await this.#sleep(retryAfterMs(response.headers["retry-after"]) ?? this.#backoff(attempt));
         // Closed while waiting: report the failure we have rather than a bare "closed".
-        if (this.#closed) return { ...response, attempts: attempt };
+        if (this.#closed) return { ...response, attempts: attempt, unanswered };
         continue;
       }
       // close() destroys the sockets under in-flight requests: that is not the server's fault.
@@ -464,14 +468,14 @@ export class KumaHttpBackend implements Backend {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
         throw new BackendError(
           this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${describeNetworkError(failure, this.#timeoutMs)}${this.#nextStep(failure)}`),
-          { retryable, cause: failure },
+          { retryable, outcomeUnknown: unanswered, cause: failure },
         );
       }
       await this.#sleep(this.#backoff(attempt));
     }
   }
 
-  #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts">> {
+  #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts" | "unanswered">> {
     const url = new URL(this.#origin + this.#prefix + path);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "meshops" };
     const token = this.#tokens.current();
@@ -583,7 +587,7 @@ export class KumaHttpBackend implements Backend {
     const head = detail ? `${status} ${detail}` : `${status}`;
     const retryable = isRetryableStatus(status);
     const tries = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
-    const options = { status, invalidParameters, retryable };
+    const options = { status, invalidParameters, retryable, outcomeUnknown: res.unanswered };
 
     if (status === 401 || status === 403) {
       const why =
@@ -733,6 +737,16 @@ function isRetryableStatus(status: number): boolean {
 function errorCode(error: unknown): string | undefined {
   if (error && typeof error === "object" && "code" in error && typeof error.code === "string") return error.code;
   return undefined;
+}
+
+/**
+ * An attempt that failed after its request may have reached the server: it timed out, or the connection broke while
+ * waiting for the answer. (A refused connection, a name that does not resolve or a TLS failure sent nothing.)
+ */
+function mayHaveArrived(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code === "MESHOPS_TIMEOUT" || code === "ECONNRESET" || code === "EPIPE" || code === "UND_ERR_SOCKET" || code === "ERR_STREAM_PREMATURE_CLOSE") return true;
+  return code === undefined && error instanceof Error && /socket hang up/i.test(error.message);
 }
 
 function isRetryableNetworkError(error: unknown): boolean {

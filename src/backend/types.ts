@@ -31,6 +31,11 @@ export interface PutResult {
   /** 201 Created (true) or 200 OK (false). */
   readonly created: boolean;
   readonly warnings: readonly string[];
+  /**
+   * An earlier attempt of this PUT was sent and never answered (timed out, connection reset): the control plane may
+   * still apply it, after this one or after a later write of the same resource (Kuma's PUT has no version check).
+   */
+  readonly outcomeUnknown?: true;
 }
 
 /**
@@ -64,12 +69,15 @@ export class BackendError extends Error {
   readonly status: number | undefined;
   readonly invalidParameters: readonly InvalidParameter[];
   readonly retryable: boolean;
+  /** A write of which an attempt was sent and never answered (timed out, connection reset): it may still land. */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     message: string,
-    options: { status?: number; invalidParameters?: readonly InvalidParameter[]; retryable?: boolean; cause?: unknown } = {},
+    options: { status?: number; invalidParameters?: readonly InvalidParameter[]; retryable?: boolean; outcomeUnknown?: boolean; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.status = options.status;
     this.invalidParameters = options.invalidParameters ?? [];
     this.retryable = options.retryable ?? false;

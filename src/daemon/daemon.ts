@@ -44,6 +44,8 @@ export interface DaemonOptions {
   readonly driftMode: DriftMode | undefined;
   /** `--max-deletes` / `--max-delete-percent` (override meshops.yaml's prune limits). */
   readonly pruneLimits?: ReconcilerOptions["pruneLimits"];
+  /** `--request-timeout`: spaces the checks after a write of unknown outcome (recheck.ts). */
+  readonly requestTimeoutMs?: number;
   /**
    * SOPS keys, age identities and armored PGP private keys (none: a commit with an encrypted file is not applied), or
    * what gives them now (key files read again when they change). Kept in memory only.
@@ -141,13 +143,24 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     stopRequested: () => stopping,
     controls,
     ...(o.pruneLimits ? { pruneLimits: o.pruneLimits } : {}),
+    ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
   });
 
   let retryTimer: NodeJS.Timeout | undefined;
+  let recheckTimer: NodeJS.Timeout | undefined;
   let failures = 0;
   const loop = new ReconcileLoop(
     async (work) => {
       const outcome = await reconciler.reconcileOnce(work);
+      // Writes of unknown outcome: the next check, the one timer for them (a later such write moves it).
+      clearTimeout(recheckTimer);
+      recheckTimer = undefined;
+      if (outcome.recheckInMs !== undefined && !stopping) {
+        recheckTimer = setTimeout(() => {
+          recheckTimer = undefined;
+          loop.trigger({ kind: "recheck", detail: "writes of unknown outcome" });
+        }, outcome.recheckInMs);
+      }
       if (!outcome.retry) {
         failures = 0;
         clearTimeout(retryTimer);
@@ -226,6 +239,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       stopping = true;
       clearTimeout(driftTimer);
       clearTimeout(retryTimer);
+      clearTimeout(recheckTimer);
       await source.close();
       const finished = await Promise.race([
         loop.stop().then(async () => (await hydrator?.idle(), true)),

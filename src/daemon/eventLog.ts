@@ -149,6 +149,18 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "apply.retrying":
         log.info({ event: "apply.retrying", revision: event.revision, because: event.because }, `retrying the refused changes of ${shortRevisionOrNone(event.revision)}: ${event.because}`);
         return;
+      case "write.outcome-unknown":
+        log.warn(
+          { event: "write.outcome-unknown", revision: event.revision, resources: event.resources },
+          `no answer came to the write of ${event.resources.join(", ")} (${shortRevisionOrNone(event.revision)}): it may still land, over a newer write; the control plane is compared again a few times`,
+        );
+        return;
+      case "write.rechecked": {
+        const fields = { event: "write.rechecked", revision: event.revision, checked: event.checked, rewritten: event.rewritten, left: event.left };
+        if (event.rewritten.length > 0) log.warn(fields, `${event.rewritten.join(", ")} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
+        else log.info(fields, `rechecked the writes of unknown outcome: the control plane holds ${shortRevisionOrNone(event.revision)}${event.left > 0 ? `; ${event.left} more check${event.left === 1 ? "" : "s"} to come` : ""}`);
+        return;
+      }
       case "change.done": {
         const r = event.result;
         const fields = { revision: event.revision, resource: r.change.resource, action: r.change.action };

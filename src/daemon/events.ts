@@ -97,6 +97,16 @@ export type DaemonEvent =
   | { readonly type: "apply.refused"; readonly revision: string; readonly refused: number; readonly reason: string }
   /** The refused apply of `revision` is tried again: the control plane changed since it refused it. */
   | { readonly type: "apply.retrying"; readonly revision: string; readonly because: string }
+  /**
+   * Writes of `revision` sent and never answered (timed out, connection reset): they may still land, even over a newer
+   * write, so the control plane is compared again a few times (recheck.ts). `resources`: `Type/mesh/name`.
+   */
+  | { readonly type: "write.outcome-unknown"; readonly revision: string; readonly resources: readonly string[] }
+  /**
+   * A comparison made because of writes of unknown outcome: `checked`, the resources it was for; `rewritten`, those it
+   * found not as `revision` says and wrote again (an old write landed late, or an edit); `left`, the checks still to come.
+   */
+  | { readonly type: "write.rechecked"; readonly revision: string | null; readonly checked: readonly string[]; readonly rewritten: readonly string[]; readonly left: number }
   /** One change of an apply finished (applied, failed or skipped). */
   | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }
   /**

@@ -21,6 +21,8 @@ export const METRIC_NAMES = [
   "meshops_drift_items",
   "meshops_backend_requests_total",
   "meshops_backend_request_duration_seconds",
+  "meshops_writes_outcome_unknown_total",
+  "meshops_writes_rewritten_total",
   "meshops_last_successful_reconcile_timestamp_seconds",
   "meshops_ready",
   "meshops_mesh_state",
@@ -72,6 +74,16 @@ export class DaemonMetrics {
     name: "meshops_backend_requests_total",
     help: "Requests to the control plane, by method and status (the HTTP status, or 'error' when no answer came)",
     labelNames: ["method", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly #outcomeUnknown = new Counter({
+    name: "meshops_writes_outcome_unknown_total",
+    help: "Writes sent to the control plane and never answered (timed out, connection reset): they may land later",
+    registers: [this.registry],
+  });
+  readonly #rewritten = new Counter({
+    name: "meshops_writes_rewritten_total",
+    help: "Resources a comparison after a write of unknown outcome found changed and wrote again (an old write landed late)",
     registers: [this.registry],
   });
   readonly #requestDurations = new Histogram({
@@ -157,6 +169,12 @@ export class DaemonMetrics {
         return;
       case "change.done":
         this.#changes.inc({ action: event.result.change.action, outcome: event.result.outcome });
+        return;
+      case "write.outcome-unknown":
+        this.#outcomeUnknown.inc(event.resources.length);
+        return;
+      case "write.rechecked":
+        this.#rewritten.inc(event.rewritten.length);
         return;
       case "drift.checked":
         this.#compared(event);

@@ -9,7 +9,7 @@
  */
 
 /** Why a reconcile was asked for. A closed vocabulary: it shows in logs, the status page and metrics. */
-export type TriggerKind = "startup" | "commit" | "poll" | "webhook" | "api" | "drift-timer" | "retry";
+export type TriggerKind = "startup" | "commit" | "poll" | "webhook" | "api" | "drift-timer" | "retry" | "recheck";
 
 export interface Trigger {
   readonly kind: TriggerKind;
@@ -37,8 +37,9 @@ export function workFor(trigger: Trigger): Work {
   return {
     // A local repository's watcher already saw the new ref; the others may be about a commit not fetched yet.
     fetch: kind === "startup" || kind === "poll" || kind === "webhook" || kind === "api" || kind === "retry",
-    // After a start, a failure or on request, the last attempt is no proof of anything: compare again.
-    force: kind === "startup" || kind === "api" || kind === "retry",
+    // After a start, a failure or on request, the last attempt is no proof of anything: compare again. A write of
+    // unknown outcome may have landed since (daemon/recheck.ts): compare again too.
+    force: kind === "startup" || kind === "api" || kind === "retry" || kind === "recheck",
     drift: kind === "drift-timer",
     reasons: [kind],
     triggers: 1,

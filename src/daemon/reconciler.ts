@@ -30,6 +30,7 @@ import { planOptionsOf, type Plan } from "../diff/plan.js";
 import { readSnapshot, retainBlobs } from "../source/index.js";
 import { applyPlan, type ChangeSet } from "../sync/apply.js";
 import { BackendError } from "../backend/types.js";
+import { DEFAULT_TIMEOUT_MS as DEFAULT_REQUEST_TIMEOUT_MS } from "../backend/kumaHttp.js";
 import { hasErrors } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesDefinedBy, meshesLeaving, meshesOf, skipListsExtended, type MeshApplyResult } from "../sync/meshes.js";
@@ -50,6 +51,7 @@ import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, write
 import type { MeshControls } from "./controls.js";
 import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
+import { recheckDelays, UnsureWrites } from "./recheck.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
 
@@ -77,6 +79,8 @@ export interface ReconcilerOptions {
   readonly controls: MeshControls;
   /** `--max-deletes` / `--max-delete-percent`: when set, override meshops.yaml's prune limits. */
   readonly pruneLimits?: { readonly maxDeletes?: number; readonly maxDeletePercent?: number };
+  /** `--request-timeout`: the checks after a write of unknown outcome are spaced in multiples of it (recheck.ts). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface RunOutcome {
@@ -84,6 +88,8 @@ export interface RunOutcome {
   readonly result: RunResult | "nothing";
   /** Worth running again after a backoff: the last valid revision is not completely applied. */
   readonly retry: boolean;
+  /** When to compare again because of writes whose outcome is unknown (a "recheck" run, recheck.ts); none when undefined. */
+  readonly recheckInMs?: number;
 }
 
 /**
@@ -209,9 +215,14 @@ export class Reconciler {
   #head: string | undefined;
   /** The control plane runs on Kubernetes (GET / and --mode, asked at every sync): nothing is written, drift is reported. */
   #kubernetes = false;
+  /** Writes sent and never answered, which may still land: compared again a few times (recheck.ts). */
+  readonly #unsure: UnsureWrites;
+  /** In a recheck run: the resources it is for, and those it found changed and wrote again. */
+  #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string> } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
+    this.#unsure = new UnsureWrites(recheckDelays(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
   }
 
   async reconcileOnce(work: Work): Promise<RunOutcome> {
@@ -223,6 +234,8 @@ export class Reconciler {
     let revision: string | null = null;
     let end: RunEnd | undefined;
     let sourceFailed = false;
+    // Only what earlier runs left unsure is rechecked: a write of this run, unsure too, waits for its own checks.
+    this.#recheck = work.reasons.includes("recheck") && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set() } : undefined;
     try {
       const head = await this.#readHead(work.fetch);
       sourceFailed = head.failed;
@@ -235,6 +248,8 @@ export class Reconciler {
       const decision = decideRun(work, revision, last);
       if (decision === "sync") end = await this.#sync(revision, work);
       else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
+      // The branch points at a refused commit: the last valid revision is what the unsure writes are compared with.
+      else if (decision === "drift" && this.#recheck && this.#target && !this.#kubernetes) end = await this.#apply(this.#target, "rechecking writes whose outcome was unknown");
       else if (decision === "drift") {
         kind = "drift";
         end = await this.#checkDrift(work);
@@ -250,9 +265,12 @@ export class Reconciler {
       end = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
     if (sourceFailed) this.#readFailed = true;
+    if (this.#recheck) this.#endRecheck(revision);
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
-    return end ? { kind: end.kind, result: end.result, retry: this.#needsRetry } : { kind: "none", result: "nothing", retry: this.#needsRetry };
+    const recheckInMs = this.#unsure.nextInMs(Date.now());
+    const next = recheckInMs === undefined ? {} : { recheckInMs };
+    return end ? { kind: end.kind, result: end.result, retry: this.#needsRetry, ...next } : { kind: "none", result: "nothing", retry: this.#needsRetry, ...next };
   }
 
   /**
@@ -599,11 +617,31 @@ export class Reconciler {
     for (const [commit, list] of byCommit) this.#o.events.emit({ type: "meshes.synced", commit, meshes: list, results, inventory, driftMode, stopped });
   }
 
-  /** Applies a plan; each change is an event as it completes. */
+  /**
+   * Applies a plan; each change is an event as it completes. Writes of unknown outcome are said, and start the checks
+   * after them; in a recheck run, those it writes again are noted.
+   */
   async #write(plan: Plan, revision: string): Promise<ChangeSet> {
     const { backend, events } = this.#o;
     events.emit({ type: "apply.started", revision, meshes: new Set(plan.changes.filter((c) => c.action !== "unchanged").map((c) => c.mesh)) });
-    return applyPlan(backend, plan, { onResult: (result) => events.emit({ type: "change.done", revision, result }), stopRequested: this.#o.stopRequested });
+    const changes = await applyPlan(backend, plan, { onResult: (result) => events.emit({ type: "change.done", revision, result }), stopRequested: this.#o.stopRequested });
+    const unknown = changes.results.filter((r) => r.outcomeUnknown).map((r) => r.change.resource);
+    if (unknown.length > 0) {
+      this.#unsure.add(unknown, Date.now());
+      events.emit({ type: "write.outcome-unknown", revision, resources: unknown });
+    }
+    const recheck = this.#recheck;
+    if (recheck) for (const r of changes.results) if (r.outcome === "applied" && recheck.resources.has(r.change.resource)) recheck.rewritten.add(r.change.resource);
+    return changes;
+  }
+
+  /** A recheck run ended: the checks due are done, and what it found is said. */
+  #endRecheck(revision: string | null): void {
+    const recheck = this.#recheck;
+    if (!recheck) return;
+    this.#recheck = undefined;
+    const { left } = this.#unsure.checked(Date.now());
+    this.#o.events.emit({ type: "write.rechecked", revision: this.#target?.revision ?? revision, checked: [...recheck.resources].sort(), rewritten: [...recheck.rewritten].sort(), left });
   }
 
   /** meshops.yaml's prune limits, or watch's flags where given. */

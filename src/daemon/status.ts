@@ -37,6 +37,7 @@ import type {
   ControlsFileProblem,
   StatusJson,
   ValidationStatus,
+  WritesStatus,
 } from "./statusTypes.js";
 import { shortRevision } from "../model/revision.js";
 
@@ -119,6 +120,7 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
+  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, rechecking: [] };
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -181,6 +183,15 @@ export class DaemonStatus {
       }
       case "controls.saved":
         this.#controlsFile = null;
+        break;
+      case "write.outcome-unknown": {
+        const rechecking = [...new Set([...this.#writes.rechecking, ...event.resources])].sort();
+        this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, rechecking };
+        break;
+      }
+      case "write.rechecked":
+        if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${event.rewritten.join(", ")}`);
+        this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, rechecking: event.left > 0 ? this.#writes.rechecking : [] };
         break;
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
@@ -260,6 +271,7 @@ export class DaemonStatus {
       lastError: this.#lastError,
       sourceProblem: this.#sourceProblem,
       controlsFile: this.#controlsFile,
+      writes: this.#writes,
       drift: {
         intervalMs: s.driftIntervalMs,
         nextCheckAt: this.#nextDriftCheckAt,

@@ -278,6 +278,7 @@ export interface StatusJson {
   readonly sourceProblem: SourceProblem | null;
   /** The controls file cannot be written now; null once it is (and without --controls-file). */
   readonly controlsFile: ControlsFileProblem | null;
+  readonly writes: WritesStatus;
   readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary; readonly leftAlone: LeftAloneSummary };
   readonly pollIntervalMs: number | null;
   readonly endpoints: { readonly webhook: boolean; readonly reconcile: boolean };
@@ -289,6 +290,16 @@ export interface StatusJson {
   readonly reconciles: readonly ReconcileRecord[];
   /** Present when `/api/status` was asked to filter or page the meshes (`?mesh=&q=&state=&order=&offset=&limit=`). */
   readonly page?: StatusPage;
+}
+
+/** Writes whose outcome is unknown (sent, never answered), since the start, and the checks after them (daemon/recheck.ts). */
+export interface WritesStatus {
+  /** Writes sent and never answered: they may land later, over a newer write. */
+  readonly outcomeUnknown: number;
+  /** Resources a check after such a write found changed and wrote again. */
+  readonly rewritten: number;
+  /** The resources the checks still to come are for (`Type/mesh/name`); empty when none is due. */
+  readonly rechecking: readonly string[];
 }
 
 export interface HydrationStatus {

@@ -16,6 +16,11 @@ export interface ChangeResult {
   readonly error?: string;
   /** Failed because the control plane refused it (backend/types.ts `isRefusal`): trying again gets the same answer. */
   readonly refused?: true;
+  /**
+   * An attempt of this write was sent and never answered (backend/types.ts `outcomeUnknown`): whatever the outcome
+   * says, the control plane may still apply it later, over a newer write of the same resource.
+   */
+  readonly outcomeUnknown?: true;
   readonly warnings?: readonly string[];
 }
 
@@ -103,12 +108,19 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
           if (change.unknownValues) throw new Error(`${change.resource}: still SOPS-encrypted (no age key was given): not written`);
           const put = await backend.put(step.desired);
           if (step !== change) halfWritten.add(change);
-          else record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}) });
+          else record({ change, outcome: "applied", ...(put.warnings.length ? { warnings: put.warnings } : {}), ...(put.outcomeUnknown ? { outcomeUnknown: true as const } : {}) });
         }
       } catch (error) {
         failedMeshes.add(change.mesh);
         const message = error instanceof BackendError || error instanceof Error ? error.message : String(error);
-        record({ change, outcome: "failed", error: message.startsWith(change.resource) ? message : `${change.resource}: ${message}`, ...(isRefusal(error) ? { refused: true as const } : {}) });
+        const unknown = error instanceof BackendError && error.outcomeUnknown;
+        record({
+          change,
+          outcome: "failed",
+          error: message.startsWith(change.resource) ? message : `${change.resource}: ${message}`,
+          ...(isRefusal(error) ? { refused: true as const } : {}),
+          ...(unknown ? { outcomeUnknown: true as const } : {}),
+        });
       }
     });
   }

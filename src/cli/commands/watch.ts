@@ -206,6 +206,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
       driftMode: options.driftMode,
       pruneLimits: { ...(options.maxDeletes !== undefined ? { maxDeletes: options.maxDeletes } : {}), ...(options.maxDeletePercent !== undefined ? { maxDeletePercent: options.maxDeletePercent } : {}) },
       sopsKeys: keyFiles ? () => keyFiles.current() : [],
+      ...(options.requestTimeout ? { requestTimeoutMs: options.requestTimeout } : {}),
       webhookSecret,
       reconcileToken,
       log,
