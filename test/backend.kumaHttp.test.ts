@@ -694,16 +694,18 @@ describe("retries", () => {
 
   test("a write with an attempt sent and never answered says its outcome is unknown, even when a retry succeeds; a refused connection does not", async () => {
     const s = await server(async (req, res, _body, n) => {
-      if (n === 0) await sleep(400);
-      if (n === 2) req.socket.destroy();
-      else json(res, 200, req.method === "PUT" ? {} : { product: "Kuma", version: "2.14.3" });
+      if (n === 0) await sleep(900);
+      if (n === 2 || n === 5) req.socket.destroy();
+      else json(res, 200, {});
     });
-    const backend = track(new KumaHttpBackend({ baseUrl: s.url, timeoutMs: 100, retryBaseMs: 1, environment: "universal" }), cleanups);
+    const backend = track(new KumaHttpBackend({ baseUrl: s.url, timeoutMs: 300, retryBaseMs: 1, environment: "universal" }), cleanups);
     // The first PUT times out (the server may still apply it), the second attempt is answered.
     assert.deepEqual(await backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }), { created: false, warnings: [], outcomeUnknown: true });
     // Its connection reset after sending (n === 2): unknown too; then answered.
     assert.deepEqual(await backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }), { created: false, warnings: [], outcomeUnknown: true });
     assert.deepEqual(await backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }), { created: false, warnings: [] });
+    // A DELETE too: its first attempt reset after sending (n === 5), the second answered.
+    assert.deepEqual(await backend.delete({ type: "MeshRetry", mesh: "default", name: "r1" }), { found: true, outcomeUnknown: true });
     await s.close();
     const closed = track(new KumaHttpBackend({ baseUrl: s.url, retries: 1, retryBaseMs: 1, environment: "universal" }), cleanups);
     const refused = await rejection(closed.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
