@@ -642,12 +642,12 @@ test("LocalBackend: same semantics in-process, refusals as BackendError with sta
     await backend.put({ type: "Mesh", name: "other", skipCreatingInitialPolicies: ["*"] });
     await backend.put(mtp("other", "q"));
     assert.deepEqual((await backend.list("MeshTrafficPermission")).map((p) => `${String(p.mesh)}/${String(p.name)}`), ["m/p", "other/q"]);
-    assert.equal(await backend.delete({ type: "Mesh", mesh: "other", name: "other" }), true);
+    assert.deepEqual(await backend.delete({ type: "Mesh", mesh: "other", name: "other" }), { found: true });
     await assert.rejects(backend.put(mtp("nowhere", "p")), (error: unknown) => error instanceof BackendError && error.status === 400);
 
-    assert.equal(await backend.delete({ type: "MeshTrafficPermission", mesh: "m", name: "p" }), true);
-    assert.equal(await backend.delete({ type: "MeshTrafficPermission", mesh: "m", name: "p" }), false);
-    assert.equal(await backend.delete({ type: "Mesh", mesh: "m", name: "m" }), true);
+    assert.deepEqual(await backend.delete({ type: "MeshTrafficPermission", mesh: "m", name: "p" }), { found: true });
+    assert.deepEqual(await backend.delete({ type: "MeshTrafficPermission", mesh: "m", name: "p" }), { found: false });
+    assert.deepEqual(await backend.delete({ type: "Mesh", mesh: "m", name: "m" }), { found: true });
     assert.deepEqual(await backend.list("Mesh", ""), []);
   } finally {
     await backend.close();

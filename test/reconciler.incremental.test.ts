@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { stringify } from "yaml";
 import { driftOptionsOf, leftAloneSummary } from "../src/diff/drift.js";
 import { LocalBackend } from "../src/backend/store.js";
-import type { Backend, PutResult, ServerInfo } from "../src/backend/types.js";
+import type { Backend, DeleteResult, PutResult, ServerInfo } from "../src/backend/types.js";
 import { BackendError } from "../src/backend/types.js";
 import { subscribeViews } from "../src/daemon/daemon.js";
 import { MeshControls } from "../src/daemon/controls.js";
@@ -57,7 +57,7 @@ class Probe implements Backend {
     this.writes.push(`PUT ${String(object.type)}/${String(object.name)}`);
     return this.inner.put(object);
   }
-  delete(key: ResourceKey): Promise<boolean> {
+  delete(key: ResourceKey): Promise<DeleteResult> {
     this.writes.push(`DELETE ${key.type}/${key.name}`);
     return this.inner.delete(key);
   }

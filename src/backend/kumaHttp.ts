@@ -20,7 +20,7 @@ import type { ResourceKey } from "../model/key.js";
 import { GLOBAL_SCOPE, subjectOf } from "../model/key.js";
 import type { JsonObject, JsonValue } from "../model/resource.js";
 import { resourceType } from "../kuma/types.js";
-import type { Backend, ControlPlaneEnvironment, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
+import type { Backend, ControlPlaneEnvironment, DeleteResult, InvalidParameter, PutResult, ServerInfo, TypeInfo } from "./types.js";
 import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
 import { backoffDelay, retryAfterMs } from "../util/backoff.js";
@@ -341,12 +341,13 @@ export class KumaHttpBackend implements Backend {
     return { created: res.status === 201, warnings: warnings.map((w) => this.#redact(w, quoted)), ...(res.unanswered ? { outcomeUnknown: true as const } : {}) };
   }
 
-  async delete(key: ResourceKey): Promise<boolean> {
+  async delete(key: ResourceKey): Promise<DeleteResult> {
     const route = await this.#route(key.type);
     const subject = subjectFor(route, key);
     const res = await this.#request("DELETE", this.#itemPath(route, key), subject);
-    if (res.status === 404) return false;
-    if (res.status >= 200 && res.status < 300) return true;
+    const unknown = res.unanswered ? { outcomeUnknown: true as const } : {};
+    if (res.status === 404) return { found: false, ...unknown };
+    if (res.status >= 200 && res.status < 300) return { found: true, ...unknown };
     throw this.#failure(subject, "DELETE", res);
   }
 

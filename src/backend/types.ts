@@ -38,6 +38,13 @@ export interface PutResult {
   readonly outcomeUnknown?: true;
 }
 
+export interface DeleteResult {
+  /** False when there was nothing to delete (404). */
+  readonly found: boolean;
+  /** An earlier attempt was sent and never answered: as PutResult's, it may still land later. */
+  readonly outcomeUnknown?: true;
+}
+
 /**
  * What meshops needs of a control plane. Objects are in the Universal REST shape; what `get`/`list` return includes
  * the server-owned fields (creationTime, modificationTime, kri, computed labels) that the diff normalizes away.
@@ -53,8 +60,7 @@ export interface Backend {
   get(key: ResourceKey): Promise<JsonObject | undefined>;
   /** Creates or replaces the object (its type, mesh and name say where). */
   put(object: JsonObject): Promise<PutResult>;
-  /** False when there was nothing to delete (404). */
-  delete(key: ResourceKey): Promise<boolean>;
+  delete(key: ResourceKey): Promise<DeleteResult>;
   close(): Promise<void>;
 }
 

@@ -100,8 +100,8 @@ export async function applyPlan(backend: Backend, plan: Plan, options: ApplyOpti
       }
       try {
         if (change.action === "delete") {
-          await backend.delete(change);
-          record({ change, outcome: "applied" });
+          const deleted = await backend.delete(change);
+          record({ change, outcome: "applied", ...(deleted.outcomeUnknown ? { outcomeUnknown: true as const } : {}) });
         } else {
           if (!step.desired) throw new Error(`${change.resource}: ${change.action} without a desired object`);
           // A backstop: callers decrypt first (or refuse); ciphertext must never reach the control plane as a value.

@@ -2,7 +2,7 @@
  * LocalBackend: meshops's Backend interface over the embedded store, in-process, without HTTP. The CLI uses it when no
  * --cp-url is given; it answers as the HTTP server would (src/cp/server.ts), refusals included.
  */
-import type { Backend, PutResult, ServerInfo, TypeInfo } from "../types.js";
+import type { Backend, DeleteResult, PutResult, ServerInfo, TypeInfo } from "../types.js";
 import { BackendError } from "../types.js";
 import type { ResourceKey } from "../../model/key.js";
 import { subjectOf } from "../../model/key.js";
@@ -84,12 +84,12 @@ export class LocalBackend implements Backend {
     return { created: outcome.created, warnings: outcome.warnings };
   }
 
-  async delete(key: ResourceKey): Promise<boolean> {
+  async delete(key: ResourceKey): Promise<DeleteResult> {
     this.known(key.type, subjectOf(key));
     if (this.readOnly) throw refusal(`${subjectOf(key)}: DELETE`, METHOD_NOT_ALLOWED);
     const outcome = await guard(`${subjectOf(key)}: DELETE`, () => this.store.delete(key.type, key.mesh, key.name));
-    if (outcome.ok) return true;
-    if (outcome.problem.status === 404) return false;
+    if (outcome.ok) return { found: true };
+    if (outcome.problem.status === 404) return { found: false };
     throw refusal(`${subjectOf(key)}: DELETE`, outcome.problem);
   }
 
