@@ -59,14 +59,16 @@ test("a timed-out write that lands after a newer commit's write: the daemon read
   await waitFor("the held PUT of 2m to land after 3m", async () => ((await idleTimeoutOnCp()) === "2m0s" ? true : undefined), 10_000);
 
   await waitFor("3m written back", async () => ((await idleTimeoutOnCp()) === "3m0s" ? true : undefined), 30_000);
-  const unknown = await daemon.untilLog("the unknown outcome in the log", (e) => e.event === "write.outcome-unknown");
-  assert.deepEqual([unknown.revision, unknown.resources], [older, ["MeshTimeout/shop/t1"]]);
+  // On a loaded machine another write may miss the 400 ms too: the one held is looked for, and counted at least once.
+  const unknown = await daemon.untilLog("the unknown outcome in the log", (e) => e.event === "write.outcome-unknown" && Array.isArray(e.resources) && e.resources.includes("MeshTimeout/shop/t1"));
+  assert.equal(unknown.revision, older);
   const rewritten = await daemon.untilLog("the rewrite in the log", (e) => e.event === "write.rechecked" && Array.isArray(e.rewritten) && e.rewritten.length > 0);
   assert.deepEqual([rewritten.revision, rewritten.rewritten], [newer, ["MeshTimeout/shop/t1"]]);
   const status = await untilStatus(daemon, "shop in sync at 3m", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "in-sync" && s.revision.applied?.commit === newer ? s : undefined));
-  assert.deepEqual([status.writes.outcomeUnknown, status.writes.rewritten], [1, 1], "the status counts the write of unknown outcome, and the one written again");
+  assert.ok(status.writes.outcomeUnknown >= 1, "the status counts the write of unknown outcome");
+  assert.equal(status.writes.rewritten, 1, "the status counts the one written again");
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-  assert.match(metrics, /^meshops_writes_outcome_unknown_total 1$/m);
+  assert.equal(Number(/^meshops_writes_outcome_unknown_total (\d+)$/m.exec(metrics)?.[1]), status.writes.outcomeUnknown);
   assert.match(metrics, /^meshops_writes_rewritten_total 1$/m);
   // Bounded: the checks stop after the last one (60 timeouts: 24 s here), and the status says none is due.
   const done = await daemon.untilLog("the last check", (e) => e.event === "write.rechecked" && e.left === 0, 40_000);
