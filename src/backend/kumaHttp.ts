@@ -26,7 +26,7 @@ import { asJsonObject as asObject } from "../model/resource.js";
 import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
 import { Limiter } from "../util/limit.js";
-import { agentFor, withoutCredentials } from "../util/proxy.js";
+import { agentFor, proxyForMessage } from "../util/proxy.js";
 import { urlForMessage } from "../util/errorMessage.js";
 import { redact, secretSpellingsOf } from "../kuma/secretFields.js";
 
@@ -574,7 +574,7 @@ export class KumaHttpBackend implements Backend {
   }
 
   #through(): string {
-    return this.#proxy === undefined ? "" : ` through the proxy ${withoutCredentials(this.#proxy.href)}`;
+    return this.#proxy === undefined ? "" : ` through the proxy ${proxyForMessage(this.#proxy.href)}`;
   }
 
   /** Turns a response that is not the expected success into a BackendError that names the resource and the cause. */
@@ -607,7 +607,7 @@ export class KumaHttpBackend implements Backend {
       );
     }
     if (status === 407) {
-      const proxy = this.#proxy === undefined ? "" : ` ${withoutCredentials(this.#proxy.href)}`;
+      const proxy = this.#proxy === undefined ? "" : ` ${proxyForMessage(this.#proxy.href)}`;
       return new BackendError(`${subject}: ${method} refused (${head}) by the proxy${proxy}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
     }
     const verb = retryable ? "failed" : "refused";

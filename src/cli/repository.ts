@@ -9,14 +9,13 @@ import { GitObjects } from "../source/gitBatch.js";
 import { analyzedFiles, cacheResult, cacheSlot, hasEntry, nearestEntry, readCachedResult, rememberFileResources, seedAnalyses, type FileResources, type ReadEntries } from "./validationCache.js";
 import { renderDiagnosticsText, type ValidationSummary } from "../report/diagnostics.js";
 import { numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
-import { withoutCredentials } from "../util/proxy.js";
 import { sopsKeys } from "./secrets.js";
 import { unsealResources } from "../secrets/unseal.js";
 import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { ValidateReport } from "../report/common.js";
 import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
-import { errorMessage } from "../util/errorMessage.js";
+import { errorMessage, urlForMessage } from "../util/errorMessage.js";
 import { beyondNewestLine } from "../kuma/versions.js";
 
 export interface RepositoryOptions {
@@ -99,7 +98,7 @@ export const GIT_OWN_CREDENTIALS = "use git's own credentials: a credential help
 export function refuseTokenInUrl(flag: string, remote: string, instead: string): void {
   const user = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(remote)?.[1];
   const password = user !== undefined && (user.includes(":") || TOKEN_PREFIX.test(user));
-  if (password) throw new UsageError(`${flag} ${withoutCredentials(remote)}: a password or token in the URL would be kept in .git/config, passed to git as an argument and shown in messages; ${instead}`);
+  if (password) throw new UsageError(`${flag} ${urlForMessage(remote)}: a password or token in the URL would be kept in .git/config, passed to git as an argument and shown in messages; ${instead}`);
 }
 
 /**

@@ -8,11 +8,12 @@ import type { ValidationResult } from "../validate/index.js";
 import type { ControlPlaneOptions } from "./controlPlane.js";
 import { UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
+import { urlForMessage } from "../util/errorMessage.js";
 
 /** What a plan against this control plane and this repository is computed from, and each live object's digest. */
 export function basisOf(comparison: Comparison, result: ValidationResult, options: ControlPlaneOptions, io: CliIo): { basis: PlanBasis; live: Map<string, string> } {
   const live = liveDigests(comparison.live);
-  const controlPlane = options.cpUrl ? `url ${withoutCredentials(options.cpUrl)}` : `embedded ${path.resolve(io.cwd, options.stateDir)}`;
+  const controlPlane = options.cpUrl ? `url ${urlForMessage(options.cpUrl)}` : `embedded ${path.resolve(io.cwd, options.stateDir)}`;
   return {
     basis: {
       meshops: meshopsVersion(),
@@ -24,14 +25,6 @@ export function basisOf(comparison: Comparison, result: ValidationResult, option
     },
     live,
   };
-}
-
-/** A URL as the plan file names it: credentials in it (`https://user:pass@host`) are never written. */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = "";
-  parsed.password = "";
-  return parsed.toString();
 }
 
 export async function writeSavedPlan(file: string, plan: Plan, basis: PlanBasis, live: ReadonlyMap<string, string>, prune: boolean, io: CliIo): Promise<void> {

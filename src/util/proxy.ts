@@ -10,6 +10,7 @@ import http from "node:http";
 import https from "node:https";
 import { HttpProxyAgent } from "http-proxy-agent";
 import { HttpsProxyAgent } from "https-proxy-agent";
+import { urlForMessage } from "./errorMessage.js";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -31,7 +32,7 @@ export function proxyFor(target: URL, env: Environment): URL | undefined {
     // A proxy given as host:port is an http proxy, as curl reads it.
     return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
   } catch {
-    throw new Error(`${scheme.toUpperCase()}_PROXY is not a URL: ${withoutCredentials(proxy)}`);
+    throw new Error(`${scheme.toUpperCase()}_PROXY is not a URL: ${proxyForMessage(proxy)}`);
   }
 }
 
@@ -51,16 +52,9 @@ function bypassed(target: URL, noProxy: string): boolean {
   return false;
 }
 
-/** A proxy URL fit for a log line or an error: no user name or password. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.href.replace(/\/$/, "");
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//");
-  }
+/** A proxy URL fit for a log line or an error (util/errorMessage.ts urlForMessage), as written: no trailing slash. */
+export function proxyForMessage(url: string): string {
+  return urlForMessage(url).replace(/\/$/, "");
 }
 
 export interface AgentSettings {
