@@ -247,3 +247,76 @@ test("the action on a schedule: drift against a control plane, annotations, JUni
   assert.equal(noBase.code, 1);
   assert.match(noBase.stdout, /no base revision/);
 });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Checkouts as actions/checkout makes them
+
+/**
+ * The pull request as GitHub serves it: `origin` a bare repository holding the target branch and refs/pull/7/merge
+ * (the merge commit of the pull request's head into the target branch's tip), and the workspace the way
+ * actions/checkout leaves it by default: a fresh repository that fetched that merge commit alone (--depth=1), the base
+ * commit not fetched. Returns the workspace, origin and the base commit (the target branch's tip).
+ */
+function shallowPullRequestCheckout(baseFiles: Record<string, string>, prFiles: Record<string, string>, remove: readonly string[] = []): { workspace: string; origin: string; base: string } {
+  const source = tempRepo();
+  cleanups.push(source.cleanup);
+  const base = commitFiles(source.dir, baseFiles, "base");
+  git(source.dir, "checkout", "-q", "-b", "feature");
+  if (remove.length > 0) git(source.dir, "rm", "-q", ...remove);
+  commitFiles(source.dir, prFiles, "the pull request");
+  git(source.dir, "checkout", "-q", "main");
+  git(source.dir, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature");
+  const merge = git(source.dir, "rev-parse", "HEAD");
+  git(source.dir, "reset", "-q", "--hard", base);
+  const origin = path.join(source.dir, "origin.git");
+  git(source.dir, "init", "-q", "--bare", origin);
+  git(source.dir, "push", "-q", origin, "main", `${merge}:refs/pull/7/merge`);
+  const workspace = tempRepo("meshops-workspace-").dir;
+  cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
+  git(workspace, "remote", "add", "origin", `file://${origin}`);
+  git(workspace, "-c", "protocol.version=2", "fetch", "-q", "--no-tags", "--prune", "--no-recurse-submodules", "--depth=1", "origin", `+${merge}:refs/remotes/pull/7/merge`);
+  git(workspace, "checkout", "-q", "--force", "refs/remotes/pull/7/merge");
+  return { workspace, origin, base };
+}
+
+test("the action in actions/checkout's default shallow checkout: fetches the base commit and plans; a base it cannot fetch is one error saying what to do, outputs written", async () => {
+  const { workspace, base } = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") }, { "mesh-config/t.yaml": timeout("2h") });
+  assert.throws(() => git(workspace, "cat-file", "-e", `${base}^{commit}`), "the base commit is not in the checkout");
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+
+  const run = await runAction(workspace, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "plan.md"), "utf8"), /0 to create, 1 to update, 0 to delete/);
+
+  // The base cannot be fetched (here origin is gone; on GitHub: a token without access, a base force-pushed away).
+  const unfetchable = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh }, { "mesh-config/t.yaml": timeout("2h") });
+  rmSync(unfetchable.origin, { recursive: true, force: true });
+  const failed = await runAction(unfetchable.workspace, { event: "pull_request", payload: { pull_request: { number: 7, base: { sha: unfetchable.base } } }, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  assert.doesNotMatch(failed.stderr, /\n\s+at /, "no stack trace");
+  const errors = parseWorkflowOutput(failed.stdout).commands.filter((c) => c.name === "error");
+  const fetchError = errors.find((c) => c.message.includes(unfetchable.base));
+  assert.ok(fetchError, failed.stdout + failed.stderr);
+  assert.match(fetchError.message, /could not fetch the base commit .*fetch-depth: 0/);
+  assert.doesNotMatch(fetchError.message, /\n/);
+  assert.deepEqual([failed.outputs.mode, failed.outputs["exit-code"]], ["pr", "1"]);
+});
+
+test("the action on a push that breaks a pull request: its comment is updated to say so, not left showing the last valid plan", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("1h") });
+  const github = await fakeGitHub();
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+  const valid = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config" }, api: github.url });
+  assert.equal(valid.code, 0, valid.stdout + valid.stderr);
+  assert.match(github.comments[0]?.body ?? "", /1 to create/);
+
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("forever") });
+  const broken = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config" }, api: github.url });
+  assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+  assert.equal(github.comments.length, 1);
+  assert.equal(github.comments[0]?.body, readFileSync(path.join(broken.runnerTemp, "meshops", "comment.md"), "utf8"));
+  assert.match(github.comments[0]?.body ?? "", /### ❌ meshops validate: invalid[\s\S]*invalid duration "forever"[\s\S]*The plan was not computed/);
+});
