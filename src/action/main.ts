@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest, COMMENT_MARKER, runMeshops, type Run } from "./prCheck.js";
+import { annotation } from "../report/github.js";
 import { makeDirectorySync } from "../util/directory.js";
 
 type Env = NodeJS.ProcessEnv;
@@ -24,11 +25,11 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request events\n");
     return 1;
   }
-  // A shallow checkout (actions/checkout's default) has only the merge commit: fetch the base commit too.
-  try {
-    execFileSync("git", ["cat-file", "-e", `${base}^{commit}`], { cwd: run.cwd, stdio: "ignore" });
-  } catch {
-    execFileSync("git", ["fetch", "--no-tags", "--quiet", "--depth=1", "origin", base], { cwd: run.cwd, stdio: "inherit" });
+  const fetchError = fetchBase(run.cwd, base);
+  if (fetchError) {
+    const message = `could not fetch the base commit ${base} from origin (${fetchError}): check out with actions/checkout's fetch-depth: 0, or set the base input to a commit the checkout has`;
+    run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
+    return 1;
   }
   const configPath = input(run.env, "path");
   const { code, comment } = await checkPullRequest(run, {
@@ -39,8 +40,27 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
     planFailOn: input(run.env, "plan-fail-on") || "risky",
   });
-  if (comment && code !== 1 && input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
+  if (comment && input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
   return code;
+}
+
+/**
+ * A shallow checkout (actions/checkout's default) has only the merge commit: fetch the base commit too. Returns git's
+ * first `fatal:` line when it cannot be fetched (no access to origin, a base force-pushed away), undefined when it is there.
+ */
+function fetchBase(cwd: string, base: string): string | undefined {
+  try {
+    execFileSync("git", ["cat-file", "-e", `${base}^{commit}`], { cwd, stdio: "ignore" });
+    return undefined;
+  } catch {
+    try {
+      execFileSync("git", ["fetch", "--no-tags", "--quiet", "--depth=1", "origin", base], { cwd, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+      return undefined;
+    } catch (error) {
+      const stderr = String((error as { stderr?: unknown }).stderr ?? "");
+      return stderr.split("\n").map((l) => l.trim()).filter(Boolean).find((l) => l.startsWith("fatal:")) ?? (error as Error).message.split("\n")[0];
+    }
+  }
 }
 
 /** One comment per pull request, found by its marker and updated on every push. A read-only token only warns. */
