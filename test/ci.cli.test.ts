@@ -192,6 +192,43 @@ test("drift against the embedded control plane: every format, --fail-on, and the
   assert.ok((JSON.parse(sarif.stdout) as { runs: { results: unknown[] }[] }).runs[0]?.results.length);
 });
 
+/**
+ * GitHub code scanning refuses a whole SARIF file when one result has no physical location with a relative URI
+ * ("locationFromSarifResult: expected at least one location" / "expected artifact location"). Returns each result's
+ * rule and URI.
+ */
+function codeScanningLocations(sarif: string): [string, string][] {
+  const results = (JSON.parse(sarif) as { runs: { results: { ruleId: string; locations?: { physicalLocation?: { artifactLocation?: { uri?: string } } }[] }[] }[] }).runs.flatMap((r) => r.results);
+  return results.map((r) => {
+    const uri = r.locations?.[0]?.physicalLocation?.artifactLocation?.uri;
+    assert.ok(uri !== undefined && uri !== "" && !/^[a-z]+:/i.test(uri), `${r.ruleId}: no relative artifact location, code scanning refuses the file: ${JSON.stringify(r.locations)}`);
+    return [r.ruleId, uri];
+  });
+}
+
+test("sarif: every result has a location GitHub code scanning accepts, a problem of no file anchored at --path's folder (validate of an emptied folder, drift of a resource the repository no longer has)", async () => {
+  const dir = repo();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  commitFiles(dir, { "README.md": "# mesh\n", "mesh-config/mesh.yaml": payments, "mesh-config/old.yaml": timeout("1h") });
+  const cp = ["--state-dir", stateDir];
+  assert.equal((await runCli(["apply", "--path", "mesh-config", "--prune", "--yes", ...cp], dir)).code, 0);
+  git(dir, "rm", "-q", "mesh-config/old.yaml");
+  commitFiles(dir, {});
+  const drift = await runCli(["drift", "--path", "mesh-config", "--fail-on", "any", "--format", "sarif", ...cp], dir);
+  assert.equal(drift.code, 2, drift.stderr);
+  assert.deepEqual(codeScanningLocations(drift.stdout), [["drift/orphaned", "mesh-config"]]);
+
+  // The pull request that deletes the whole folder: validate's one problem is the folder's.
+  git(dir, "rm", "-q", "-r", "mesh-config");
+  commitFiles(dir, {});
+  const validate = await runCli(["validate", "--path", "./mesh-config/", "--format", "sarif"], dir);
+  assert.equal(validate.code, 1);
+  assert.deepEqual(codeScanningLocations(validate.stdout), [["empty-repository", "mesh-config"]]);
+  const root = await runCli(["validate", "--path", ".", "--format", "sarif"], dir);
+  assert.deepEqual(codeScanningLocations(root.stdout), [["empty-repository", "."]]);
+});
+
 test("plan and drift: an invalid repository is reported in the requested format, exit 1, and no control plane is opened", async () => {
   const dir = repo();
   commitFiles(dir, { "mesh.yaml": payments, "t.yaml": timeout("1h").replace("idleTimeout", "idleTimout") });
