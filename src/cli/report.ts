@@ -11,6 +11,7 @@ import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
+import { normalizeRoot } from "../source/types.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
 export interface ReportOutput {
@@ -82,14 +83,15 @@ export async function writeReports<K extends ReportKind>(
   kind: K,
   outputs: readonly ReportOutput[],
   input: ReportInputs[K],
-  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose">,
+  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly path?: string },
 ): Promise<void> {
   const tool = await toolInfo();
+  const root = normalizeRoot(rendering.path);
   let stepSummary: (() => string) | undefined;
   for (const output of outputs) {
     // Colours only on a terminal: a file never gets them.
     const style = styleFor(output.file === undefined ? io.stdout : {}, io.env);
-    const rendered = renderReport(kind, output.format, input, { ...rendering, style, tool });
+    const rendered = renderReport(kind, output.format, input, { ...rendering, style, tool, root });
     stepSummary ??= rendered.stepSummary;
     if (output.file === undefined) {
       io.stdout.write(rendered.output);

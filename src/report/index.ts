@@ -31,6 +31,8 @@ export interface RenderContext {
   readonly annotationsLimit?: number;
   /** `text`: every warning, not only the first few of those said the same way of many resources. */
   readonly verbose?: boolean;
+  /** `sarif`: the configuration's folder (--path, repository-relative; "" the root), where a finding of no file is anchored. */
+  readonly root?: string;
 }
 
 type Renderers<I> = Readonly<Record<ReportFormat, (input: I, context: RenderContext) => string>>;
@@ -43,7 +45,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),
     github: (r, c) => renderValidateGithub(r, c.annotationsLimit),
     junit: (r) => renderValidateJunit(r),
-    sarif: (r, c) => renderValidateSarif(r, c.tool),
+    sarif: (r, c) => renderValidateSarif(r, c.tool, c.root),
   },
   plan: {
     text: (r, c) => renderPlanReportText(r, c.style),
@@ -51,7 +53,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit }),
     github: (r, c) => renderPlanGithub(r, c.annotationsLimit),
     junit: (r) => renderPlanJunit(r),
-    sarif: (r, c) => renderPlanSarif(r, c.tool),
+    sarif: (r, c) => renderPlanSarif(r, c.tool, c.root),
   },
   drift: {
     text: (r, c) => renderDriftText(r.report, c.style),
@@ -59,7 +61,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit }),
     github: (r, c) => renderDriftGithub(r, c.annotationsLimit),
     junit: (r) => renderDriftJunit(r),
-    sarif: (r, c) => renderDriftSarif(r, c.tool),
+    sarif: (r, c) => renderDriftSarif(r, c.tool, c.root),
   },
 };
 

@@ -116,7 +116,7 @@ interface Finding {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): string {
+export function renderValidateSarif(report: ValidateReport, tool: ToolInfo, root = ""): string {
   const findings = report.diagnostics.map(
     (d): Finding => ({
       rule: d.rule,
@@ -127,10 +127,10 @@ export function renderValidateSarif(report: ValidateReport, tool: ToolInfo): str
       identity: [d.rule, d.file, d.resource, d.path, d.message].join("\0"),
     }),
   );
-  return log(tool, report.command ?? "validate", findings);
+  return log(tool, report.command ?? "validate", findings, root);
 }
 
-export function renderPlanSarif(report: PlanReport, tool: ToolInfo): string {
+export function renderPlanSarif(report: PlanReport, tool: ToolInfo, root = ""): string {
   const { plan, risks } = report;
   const failing = planExitCode(plan, risks, report.failOn) !== 0;
   const findings: Finding[] = risks.map((risk) => ({
@@ -155,10 +155,10 @@ export function renderPlanSarif(report: PlanReport, tool: ToolInfo): string {
       identity: [`plan/${change.action}`, change.resource, change.diff].join("\0"),
     });
   }
-  return log(tool, "plan", findings);
+  return log(tool, "plan", findings, root);
 }
 
-export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo): string {
+export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root = ""): string {
   const findings = input.report.items.map(
     (item): Finding => ({
       rule: `drift/${item.kind}`,
@@ -169,7 +169,7 @@ export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo): strin
       identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),
     }),
   );
-  return log(tool, "drift", findings);
+  return log(tool, "drift", findings, root);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -181,7 +181,8 @@ function locationOf(location: Location | undefined): Pick<Finding, "location"> {
 /** GitHub code scanning refuses a SARIF run of more results (and shows the first 5,000 by severity). */
 const MAX_RESULTS = 25_000;
 
-function log(tool: ToolInfo, command: string, findings: readonly Finding[]): string {
+/** `root`: the configuration's folder, repository-relative ("" the repository's root), where a finding of no file is anchored. */
+function log(tool: ToolInfo, command: string, findings: readonly Finding[], root: string): string {
   const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   const rules = ruleIds.map((id) => ({
@@ -202,7 +203,7 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[]): str
     ruleIndex: index.get(f.rule) ?? 0,
     level: f.level,
     message: { text: f.message },
-    locations: f.location || f.resource ? [sarifLocation(f)] : [],
+    locations: [sarifLocation(f, root)],
     partialFingerprints: { "meshops/v1": createHash("sha256").update(f.identity, "utf8").digest("hex").slice(0, 32) },
   }));
   const sarif = {
@@ -221,11 +222,17 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[]): str
   return JSON.stringify(sarif, null, 2) + "\n";
 }
 
-function sarifLocation(f: Finding): Record<string, unknown> {
+/**
+ * GitHub code scanning refuses the whole file when one result has no physical location with a URI: a finding of no file
+ * (a resource only the control plane has, a folder with no configuration) is anchored at the configuration's folder.
+ */
+function sarifLocation(f: Finding, root: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (f.location) {
     const region = f.location.line > 0 ? { startLine: f.location.line, ...(f.location.column > 0 ? { startColumn: f.location.column } : {}) } : undefined;
     out.physicalLocation = { artifactLocation: { uri: fileUri(f.location.file), uriBaseId: "%SRCROOT%" }, ...(region ? { region } : {}) };
+  } else {
+    out.physicalLocation = { artifactLocation: { uri: root === "" ? "." : fileUri(root), uriBaseId: "%SRCROOT%" } };
   }
   if (f.resource) out.logicalLocations = [{ fullyQualifiedName: f.resource, kind: "resource" }];
   return out;
