@@ -299,7 +299,9 @@ test("the action in actions/checkout's default shallow checkout: fetches the bas
   assert.ok(fetchError, failed.stdout + failed.stderr);
   assert.match(fetchError.message, /could not fetch the base commit .*fetch-depth: 0/);
   assert.doesNotMatch(fetchError.message, /\n/);
-  assert.deepEqual([failed.outputs.mode, failed.outputs["exit-code"]], ["pr", "1"]);
+  // No SARIF file was written: sarif-file is empty, so the example's upload step (if: sarif-file != '') is skipped.
+  assert.deepEqual(failed.outputs, { mode: "pr", "exit-code": "1", "report-dir": path.join(failed.runnerTemp, "meshops"), "sarif-file": "" });
+  assert.equal(existsSync(path.join(failed.runnerTemp, "meshops", "validate.sarif")), false);
 });
 
 test("the action on a push that breaks a pull request: its comment is updated to say so, not left showing the last valid plan", async () => {
