@@ -6,7 +6,7 @@
  * (schedule).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest, COMMENT_MARKER, runMeshops, type Run } from "./prCheck.js";
 import { annotation } from "../report/github.js";
@@ -124,7 +124,9 @@ export async function runAction(env: Env = process.env, cwd = process.cwd(), log
   const run: Run = { env, cwd, out, stdout: log, stderr: log };
   const code = mode === "pr" ? await pullRequest(run, event) : await drift(run);
   if (env.GITHUB_OUTPUT) {
-    const outputs = { mode, "exit-code": String(code), "report-dir": out, "sarif-file": mode === "pr" ? path.join(out, "validate.sarif") : "" };
+    // Empty when there is none (drift, or a run that failed before validating): the upload step checks it.
+    const sarif = path.join(out, "validate.sarif");
+    const outputs = { mode, "exit-code": String(code), "report-dir": out, "sarif-file": mode === "pr" && existsSync(sarif) ? sarif : "" };
     appendFileSync(env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(""));
   }
   if (code === 0) log("meshops: passed\n");
