@@ -387,3 +387,25 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
 });
 
 const mtp = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
+
+test("markdown shortened in a sub-folder's report: the command it says to run to see everything names --path, and runs", async () => {
+  const dir = repo();
+  // Permissions with `from`, each a deprecation warning, so that validate's report is shortened too.
+  const policies = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`mesh-config/mtp-${i}.yaml`, mtp.replace("allow-all", `mtp-${i}`)]));
+  // A monorepo: a Helm chart beside the mesh configuration, which is not configuration.
+  const base = commitFiles(dir, { "mesh-config/mesh.yaml": payments, "charts/app/templates/cm.yaml": "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n" });
+  const head = commitFiles(dir, policies);
+  for (const [command, args] of [
+    ["plan", ["--base", base, "--ref", head]],
+    ["validate", ["--ref", head]],
+  ] as const) {
+    const shortened = await runCli([command, "--path", "mesh-config", ...args, "--format", "markdown", "--markdown-limit", "1000"], dir);
+    assert.equal(shortened.code, command === "plan" ? 2 : 0, shortened.stderr);
+    const rerun = /Run `(meshops [^`]+)` to see everything/.exec(shortened.stdout)?.[1];
+    assert.ok(rerun, shortened.stdout);
+    assert.match(rerun, /--path mesh-config/);
+    const again = await runCli(rerun.split(" ").slice(1), dir);
+    // Read at the repository's root, the chart would make it invalid (exit 1).
+    assert.equal(again.code, shortened.code, `${rerun}: ${again.stdout}${again.stderr}`);
+  }
+});
