@@ -31,7 +31,10 @@ export interface RenderContext {
   readonly annotationsLimit?: number;
   /** `text`: every warning, not only the first few of those said the same way of many resources. */
   readonly verbose?: boolean;
-  /** `sarif`: the configuration's folder (--path, repository-relative; "" the root), where a finding of no file is anchored. */
+  /**
+   * The configuration's folder (--path, repository-relative; "" the root): where SARIF anchors a finding of no file, and
+   * what a shortened markdown report's command to see everything reads.
+   */
   readonly root?: string;
 }
 
@@ -42,7 +45,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     text: (r, c) => renderDiagnosticsText(r.diagnostics, r.summary, c.style, { verbose: c.verbose }),
     // `valid` as the exit code says it: a warning that fails (--warnings-as-errors) makes the report not valid.
     json: (r) => renderDiagnosticsJson(validateExitCode(r) === 0, r.diagnostics),
-    markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit }),
+    markdown: (r, c) => renderValidateMarkdown(r, { maxLength: c.markdownLimit, root: c.root }),
     github: (r, c) => renderValidateGithub(r, c.annotationsLimit),
     junit: (r) => renderValidateJunit(r),
     sarif: (r, c) => renderValidateSarif(r, c.tool, c.root),
@@ -50,7 +53,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
   plan: {
     text: (r, c) => renderPlanReportText(r, c.style),
     json: (r) => renderPlanJson(r.plan, r),
-    markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit }),
+    markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit, root: c.root }),
     github: (r, c) => renderPlanGithub(r, c.annotationsLimit),
     junit: (r) => renderPlanJunit(r),
     sarif: (r, c) => renderPlanSarif(r, c.tool, c.root),
@@ -58,7 +61,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
   drift: {
     text: (r, c) => renderDriftText(r.report, c.style),
     json: (r) => renderDriftJson(r.report),
-    markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit }),
+    markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit, root: c.root }),
     github: (r, c) => renderDriftGithub(r, c.annotationsLimit),
     junit: (r) => renderDriftJunit(r),
     sarif: (r, c) => renderDriftSarif(r, c.tool, c.root),

@@ -40,6 +40,13 @@ const MAX_DIFF_LINES = 300;
 export interface MarkdownOptions {
   /** Characters (UTF-16 code units, which never undercount) the output must stay under. */
   readonly maxLength?: number;
+  /** The configuration's folder (--path; "" the root), named in the command a shortened report says to run. */
+  readonly root?: string;
+}
+
+/** ` --path <root>` for a command to run again, so it reads the same folder (empty for the repository's root). */
+function pathFlag(options: MarkdownOptions): string {
+  return options.root ? ` --path ${options.root}` : "";
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -75,7 +82,7 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
     rows: list.map((d) => diagnosticRow(d, report.warningsAsErrors)),
     details: [],
   }));
-  return fit(head.join("\n"), sections, options, `meshops ${command}`);
+  return fit(head.join("\n"), sections, options, `meshops ${command}${pathFlag(options)} --ref ${shortRevision(report.revision)}`);
 }
 
 function diagnosticRow(diagnostic: Diagnostic, warningsAsErrors: boolean): string {
@@ -131,7 +138,7 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     }),
     details: list.map((c) => details(`${ACTION[c.action]} <code>${html(c.resource)}</code>`, c.diff)),
   }));
-  const rerun = report.base !== undefined ? `meshops plan --base ${shortRevision(report.base)} --ref ${shortRevision(report.ref)}` : "meshops plan";
+  const rerun = `meshops plan${pathFlag(options)}${report.base !== undefined ? ` --base ${shortRevision(report.base)} --ref ${shortRevision(report.ref)}` : ""}`;
   return fit(head.join("\n"), sections, options, rerun);
 }
 
@@ -178,7 +185,7 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
     rows: list.map((i) => `| ${DRIFT[i.kind]} | ${code(i.resource)} | ${locationCell(input.locations.get(i.resource))} |`),
     details: list.map((i) => details(`${DRIFT[i.kind]} <code>${html(i.resource)}</code>`, i.diff)),
   }));
-  return fit(head.join("\n"), sections, options, "meshops drift");
+  return fit(head.join("\n"), sections, options, `meshops drift${pathFlag(options)}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
