@@ -409,3 +409,26 @@ test("markdown shortened in a sub-folder's report: the command it says to run to
     assert.equal(again.code, shortened.code, `${rerun}: ${again.stdout}${again.stderr}`);
   }
 });
+
+test("scripts/pr-check.sh in a GitLab merge-request clone (GIT_DEPTH=20, detached HEAD) whose CI_MERGE_REQUEST_DIFF_BASE_SHA is deeper: one error saying what to set on GitLab", () => {
+  const source = repo();
+  const diffBase = commitFiles(source, { "mesh-config/mesh.yaml": payments, "mesh-config/t.yaml": timeout("1h") });
+  git(source, "checkout", "-q", "-b", "feature");
+  for (let i = 0; i < 25; i++) commitFiles(source, { "mesh-config/t.yaml": timeout(`${i + 2}h`) }, `push ${i}`);
+  const head = git(source, "rev-parse", "HEAD");
+  // What the GitLab runner does with GIT_DEPTH: 20: a fetch of that depth, then the commit checked out detached.
+  const clone = repo();
+  git(clone, "remote", "add", "origin", `file://${source}`);
+  git(clone, "fetch", "-q", "--depth=20", "origin", "+refs/heads/feature:refs/remotes/origin/feature");
+  git(clone, "checkout", "-q", "--detach", head);
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "", CI_MERGE_REQUEST_DIFF_BASE_SHA: diffBase };
+  const run = spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--format", "text", "--path", "mesh-config", "--out", out, diffBase, "HEAD"], { cwd: clone, encoding: "utf8", env });
+  assert.equal(run.status, 1, run.stdout + run.stderr);
+  const errors = run.stderr.split("\n").filter((l) => l.includes(diffBase));
+  assert.equal(errors.length, 1, run.stderr);
+  assert.match(errors[0] ?? "", /GIT_DEPTH: "0"/);
+  assert.doesNotMatch(run.stderr, /before it could report/, "validate did report: its files are in --out");
+  assert.ok(existsSync(path.join(out, "validate.junit.xml")));
+});
