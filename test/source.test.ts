@@ -126,7 +126,7 @@ test("a revision a shallow clone lacks (CI's depth-1 checkout, then --base HEAD~
     for (const read of [{}, { objects }]) {
       await assert.rejects(readSnapshot({ repo: shallow.dir, ref: "HEAD~1", ...read }), (e: unknown) => {
         assert.ok(e instanceof SourceError);
-        assert.match(e.message, /^cannot resolve revision "HEAD~1" to a commit: this clone is shallow \(git clone --depth\), without the history the revision needs; fetch it: `git fetch --unshallow`, or `fetch-depth: 0` for actions\/checkout$/);
+        assert.match(e.message, /^cannot resolve revision "HEAD~1" to a commit: this clone is shallow \(git clone --depth\), without the history the revision needs; fetch it: `git fetch --unshallow`, `fetch-depth: 0` for actions\/checkout, or `GIT_DEPTH: "0"` on GitLab CI$/);
         return true;
       });
     }

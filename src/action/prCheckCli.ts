@@ -4,6 +4,7 @@
  *
  *   node dist/src/action/prCheckCli.js REPO PATH OUT FORMAT WARNINGS_AS_ERRORS PLAN_FAIL_ON BASE HEAD
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest } from "./prCheck.js";
 import { makeDirectorySync } from "../util/directory.js";
@@ -21,5 +22,5 @@ const result = await checkPullRequest(
 const comment = path.join(out, "comment.md");
 if (result.planned) process.stderr.write(`pr-check: comment in ${comment} (exit ${result.code})\n`);
 else if (result.comment) process.stderr.write(`pr-check: ${head} does not validate; comment in ${comment}\n`);
-else process.stderr.write(`pr-check: meshops failed (exit ${result.code}) before it could report\n`);
+else process.stderr.write(`pr-check: meshops failed (exit ${result.code}), see above: no comment written${existsSync(path.join(out, "validate.md")) ? ` (validate's reports are in ${out})` : ""}\n`);
 process.exitCode = result.code;

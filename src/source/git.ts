@@ -306,7 +306,7 @@ export async function hasNoCommits(git: SimpleGit): Promise<boolean> {
 async function unresolvedMessage(git: SimpleGit, ref: string): Promise<string> {
   const message = `cannot resolve revision "${ref}" to a commit`;
   const shallow = await git.revparse(["--is-shallow-repository"]).then((answer) => answer.trim() === "true", () => false);
-  return shallow ? `${message}: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: \`git fetch --unshallow\`, or \`fetch-depth: 0\` for actions/checkout` : message;
+  return shallow ? `${message}: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: \`git fetch --unshallow\`, \`fetch-depth: 0\` for actions/checkout, or \`GIT_DEPTH: "0"\` on GitLab CI` : message;
 }
 
 /** `--path` is relative to the directory given as --repo; Git paths are relative to the top level. */
