@@ -16,6 +16,7 @@ import { after, test } from "node:test";
 import { parse } from "yaml";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 
@@ -220,25 +221,37 @@ test("the action on a pull request that does not validate: exit 1, the comment s
   assert.equal(existsSync(path.join(run.runnerTemp, "meshops", "plan.md")), false);
 });
 
-test("the action on a schedule: drift against a control plane, annotations, JUnit file, exit code; bad mode and missing base", async () => {
+test("the action on a schedule: drift against a control plane, annotations, JUnit file, exit code; no cp-url, bad mode and missing base", async () => {
   const repo = tempRepo();
   cleanups.push(repo.cleanup);
-  commitFiles(repo.dir, { ".gitignore": ".meshops/\n", "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") });
-  // The embedded control plane (no cp-url) stands in for a real one: same commands, state in .meshops/cp.
-  const apply = await runCli(["apply", "--path", "mesh-config"], repo.dir);
-  assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+  commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") });
 
-  const inSync = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config" } });
-  assert.equal(inSync.code, 0, inSync.stdout + inSync.stderr);
-  assert.deepEqual([inSync.outputs.mode, inSync.outputs["exit-code"], inSync.outputs["sarif-file"]], ["drift", "0", ""]);
+  // No cp-url (an unset vars.KUMA_CP_URL, or a push event taken as drift by mode auto): a runner has no control plane
+  // of its own, so one error saying what to set, not every resource reported missing from an empty one.
+  const noUrl = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config" } });
+  assert.equal(noUrl.code, 1, noUrl.stdout + noUrl.stderr);
+  const errors = parseWorkflowOutput(noUrl.stdout).commands.filter((c) => c.name === "error");
+  assert.match(errors[0]?.message ?? "", /drift needs the cp-url input/);
+  assert.ok(!errors.some((c) => c.properties.title?.startsWith("meshops drift: missing")), noUrl.stdout);
+  assert.equal(existsSync(path.join(repo.dir, ".meshops")), false, "nothing written into the checkout");
 
-  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("3h") });
-  const drifted = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config" } });
-  assert.equal(drifted.code, 2);
-  const modified = parseWorkflowOutput(drifted.stdout).commands.find((c) => c.properties.title === "meshops drift: modified MeshTimeout/payments/t");
-  assert.deepEqual([modified?.name, modified?.properties.file], ["error", "mesh-config/t.yaml"]);
-  assert.match(readFileSync(path.join(drifted.runnerTemp, "meshops", "drift.junit.xml"), "utf8"), /<failure type="drift\/modified"/);
-  assert.equal((await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "drift-fail-on": "none" } })).code, 0);
+  // The embedded control plane over HTTP stands in for a real one.
+  await withControlPlaneServer({}, async (cpUrl) => {
+    const apply = await runCli(["apply", "--path", "mesh-config", "--cp-url", cpUrl], repo.dir);
+    assert.equal(apply.code, 0, apply.stdout + apply.stderr);
+
+    const inSync = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "cp-url": cpUrl } });
+    assert.equal(inSync.code, 0, inSync.stdout + inSync.stderr);
+    assert.deepEqual([inSync.outputs.mode, inSync.outputs["exit-code"], inSync.outputs["sarif-file"]], ["drift", "0", ""]);
+
+    commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("3h") });
+    const drifted = await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "cp-url": cpUrl } });
+    assert.equal(drifted.code, 2);
+    const modified = parseWorkflowOutput(drifted.stdout).commands.find((c) => c.properties.title === "meshops drift: modified MeshTimeout/payments/t");
+    assert.deepEqual([modified?.name, modified?.properties.file], ["error", "mesh-config/t.yaml"]);
+    assert.match(readFileSync(path.join(drifted.runnerTemp, "meshops", "drift.junit.xml"), "utf8"), /<failure type="drift\/modified"/);
+    assert.equal((await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "cp-url": cpUrl, "drift-fail-on": "none" } })).code, 0);
+  });
 
   const badMode = await runAction(repo.dir, { event: "schedule", payload: {}, with: { mode: "sometimes" } });
   assert.equal(badMode.code, 1);
