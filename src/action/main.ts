@@ -94,13 +94,18 @@ async function postComment(run: Run, pr: number, body: string): Promise<void> {
 async function drift(run: Run): Promise<number> {
   const configPath = input(run.env, "path");
   const cpUrl = input(run.env, "cp-url");
+  if (!cpUrl) {
+    // Without it the CLI would open an embedded control plane in the checkout: empty on a runner, so everything "missing".
+    run.stdout(`${annotation("error", { title: "meshops" }, "drift needs the cp-url input (the control plane's API, e.g. ${{ vars.KUMA_CP_URL }}): it is empty; on pull requests use mode: pr")}\n`);
+    return 1;
+  }
   const caFile = input(run.env, "ca-file");
   const args = [
     "drift",
     "--ref", input(run.env, "ref") || "HEAD",
     "--fail-on", input(run.env, "drift-fail-on") || "drift",
     ...(configPath ? ["--path", configPath] : []),
-    ...(cpUrl ? ["--cp-url", cpUrl] : []),
+    "--cp-url", cpUrl,
     ...(caFile ? ["--ca-file", caFile] : []),
   ];
   // The token goes through the environment, never the command line.
