@@ -399,3 +399,17 @@ test("a reader that stops early (`meshops render | head`): the rest of the outpu
     repo.cleanup();
   }
 });
+
+test("an empty --cp-url (CI's --cp-url \"$KUMA_CP_URL\" with the variable unset) is one line saying so, not drift against an empty embedded control plane", async () => {
+  const repo = tempRepo("meshops-empty-url-");
+  try {
+    commitFiles(repo.dir, { "mesh-config/mesh.yaml": "type: Mesh\nname: payments\n" });
+    for (const command of ["drift", "plan", "apply"]) {
+      const run = await runCli([command, "--path", "mesh-config", "--cp-url", ""], repo.dir);
+      assertOneLine(run, /--cp-url is empty/);
+      assert.equal(existsSync(path.join(repo.dir, ".meshops")), false, `${command}: no embedded control plane made`);
+    }
+  } finally {
+    repo.cleanup();
+  }
+});
