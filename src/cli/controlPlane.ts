@@ -37,10 +37,19 @@ export interface ControlPlaneOptions {
   readonly mode?: ControlPlaneEnvironment | "auto";
 }
 
+/**
+ * `--cp-url ""` is CI's `--cp-url "$KUMA_CP_URL"` with the variable unset, not a wish for the embedded control plane:
+ * taken as one, drift would compare with an empty control plane made in the checkout and report everything missing.
+ */
+function nonEmptyUrl(value: string): string {
+  if (value.trim() === "") throw new UsageError("--cp-url is empty: give the control plane's API URL (in CI: is its variable set?), or leave --cp-url out for the embedded control plane");
+  return value;
+}
+
 /** PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file; without --cp-url the embedded control plane. */
 export function addControlPlaneOptions(command: Command): Command {
   return command
-    .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane")
+    .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane", nonEmptyUrl)
     .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer, read again when it changes (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
     .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"))
