@@ -335,3 +335,15 @@ test("the action on a push that breaks a pull request: its comment is updated to
   assert.equal(github.comments[0]?.body, readFileSync(path.join(broken.runnerTemp, "meshops", "comment.md"), "utf8"));
   assert.match(github.comments[0]?.body ?? "", /### ❌ meshops validate: invalid[\s\S]*invalid duration "forever"[\s\S]*The plan was not computed/);
 });
+
+test("the action on pull_request_target, whose checkout is the target branch: one error saying to check out the pull request, not a check that passes having compared the base with itself", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  const payload = { pull_request: { number: 7, base: { sha: base }, head: { sha: "0123456789abcdef0123456789abcdef01234567" } } };
+  const run = await runAction(repo.dir, { event: "pull_request_target", payload, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error");
+  assert.match(errors[0]?.message ?? "", /is the base commit .*ref: \$\{\{ github\.event\.pull_request\.head\.sha \}\}/);
+  assert.equal(run.outputs["exit-code"], "1");
+});
