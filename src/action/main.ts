@@ -31,10 +31,18 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
     return 1;
   }
+  const ref = input(run.env, "ref") || "HEAD";
+  const head = commitOf(run.cwd, ref);
+  if (head !== undefined && head === commitOf(run.cwd, base)) {
+    // pull_request_target's checkout is the target branch: the check would compare the base with itself and pass.
+    const message = `the checked-out ${ref} is the base commit ${base}: nothing of the pull request to check (pull_request_target checks out the target branch); check it out: actions/checkout with ref: \${{ github.event.pull_request.head.sha }}`;
+    run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
+    return 1;
+  }
   const configPath = input(run.env, "path");
   const { code, comment } = await checkPullRequest(run, {
     base,
-    ref: input(run.env, "ref") || "HEAD",
+    ref,
     ...(configPath ? { path: configPath } : {}),
     format: "github",
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
@@ -60,6 +68,15 @@ function fetchBase(cwd: string, base: string): string | undefined {
       const stderr = String((error as { stderr?: unknown }).stderr ?? "");
       return stderr.split("\n").map((l) => l.trim()).filter(Boolean).find((l) => l.startsWith("fatal:")) ?? (error as Error).message.split("\n")[0];
     }
+  }
+}
+
+/** The commit `rev` names, or undefined when it names none (the check itself then says so). */
+function commitOf(cwd: string, rev: string): string | undefined {
+  try {
+    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { cwd, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
   }
 }
 
