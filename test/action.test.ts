@@ -80,7 +80,7 @@ interface ActionRun {
 }
 
 /** GitHub's API for issue comments, in memory; records every request. */
-async function fakeGitHub(): Promise<{ url: string; requests: { method: string; url: string; auth: string; body: string }[]; comments: { id: number; body: string }[] }> {
+async function fakeGitHub(options: { readOnly?: boolean } = {}): Promise<{ url: string; requests: { method: string; url: string; auth: string; body: string }[]; comments: { id: number; body: string }[] }> {
   const state = { requests: [] as { method: string; url: string; auth: string; body: string }[], comments: [] as { id: number; body: string }[] };
   const server = http.createServer((req, res) => {
     let body = "";
@@ -90,6 +90,11 @@ async function fakeGitHub(): Promise<{ url: string; requests: { method: string; 
       const url = new URL(req.url ?? "", "http://x");
       res.setHeader("content-type", "application/json");
       if (req.method === "GET" && url.pathname === "/repos/acme/mesh-config/issues/7/comments") return res.end(JSON.stringify(state.comments));
+      // A token without pull-requests: write (a fork's, or a workflow's default read-only permissions), as GitHub answers it.
+      if (options.readOnly) {
+        res.statusCode = 403;
+        return res.end(JSON.stringify({ message: "Resource not accessible by integration" }));
+      }
       if (req.method === "POST" && url.pathname === "/repos/acme/mesh-config/issues/7/comments") {
         const comment = { id: 100 + state.comments.length, body: (JSON.parse(body) as { body: string }).body };
         state.comments.push(comment);
@@ -346,4 +351,16 @@ test("the action on pull_request_target, whose checkout is the target branch: on
   const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error");
   assert.match(errors[0]?.message ?? "", /is the base commit .*ref: \$\{\{ github\.event\.pull_request\.head\.sha \}\}/);
   assert.equal(run.outputs["exit-code"], "1");
+});
+
+test("the action with a token that cannot comment: a warning saying which permission the job needs, the check's result unchanged", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("1h") });
+  const github = await fakeGitHub({ readOnly: true });
+  const run = await runAction(repo.dir, { event: "pull_request", payload: { pull_request: { number: 7, base: { sha: base } } }, with: { path: "mesh-config" }, api: github.url });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const warning = parseWorkflowOutput(run.stdout).commands.find((c) => c.name === "warning" && /could not comment/.test(c.message));
+  assert.match(warning?.message ?? "", /HTTP 403 .*Resource not accessible by integration.*permissions: pull-requests: write/);
 });
