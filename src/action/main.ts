@@ -94,7 +94,7 @@ async function postComment(run: Run, pr: number, body: string): Promise<void> {
     let existing: number | undefined;
     for (let page = 1; page <= 20 && existing === undefined; page++) {
       const reply = await fetch(`${issue}/${pr}/comments?per_page=100&page=${page}`, { headers });
-      if (!reply.ok) throw new Error(`listing comments: HTTP ${reply.status}`);
+      if (!reply.ok) throw await refused("listing comments", reply);
       const comments = (await reply.json()) as { id: number; body?: string }[];
       existing = comments.findLast((c) => c.body?.startsWith(COMMENT_MARKER))?.id;
       if (comments.length < 100) break;
@@ -102,10 +102,23 @@ async function postComment(run: Run, pr: number, body: string): Promise<void> {
     const reply = existing
       ? await fetch(`${issue}/comments/${existing}`, { method: "PATCH", headers, body: JSON.stringify({ body }) })
       : await fetch(`${issue}/${pr}/comments`, { method: "POST", headers, body: JSON.stringify({ body }) });
-    if (!reply.ok) throw new Error(`${existing ? "updating" : "posting"} the comment: HTTP ${reply.status}`);
+    if (!reply.ok) throw await refused(`${existing ? "updating" : "posting"} the comment`, reply);
   } catch (error) {
-    run.stdout(`::warning title=meshops::could not comment on the pull request (${(error as Error).message}; a fork's token is read-only); the job summary has the report\n`);
+    const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : "";
+    const message = `could not comment on the pull request (${(error as Error).message}${cause}); the job summary has the report`;
+    run.stdout(`${annotation("warning", { title: "meshops" }, message)}\n`);
   }
+}
+
+/** GitHub's refusal, with its own message and, for a token that may not comment, the permission the job needs. */
+async function refused(what: string, reply: Response): Promise<Error> {
+  const said = await reply.json().then(
+    (body: unknown) => (typeof (body as { message?: unknown } | null)?.message === "string" ? ` ${(body as { message: string }).message}` : ""),
+    () => "",
+  );
+  const denied = reply.status === 401 || reply.status === 403 || reply.status === 404;
+  const hint = denied ? ": give the job permissions: pull-requests: write (a pull request from a fork gets a read-only token)" : "";
+  return new Error(`${what}: HTTP ${reply.status}${said}${hint}`);
 }
 
 async function drift(run: Run): Promise<number> {
