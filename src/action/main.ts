@@ -25,6 +25,10 @@ async function pullRequest(run: Run, event: { pull_request?: { number?: number; 
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request events\n");
     return 1;
   }
+  if (!isCheckout(run.cwd)) {
+    run.stdout(`${annotation("error", { title: "meshops" }, "the workspace is not a Git checkout: run actions/checkout before meshops, without its path input")}\n`);
+    return 1;
+  }
   const fetchError = fetchBase(run.cwd, base);
   if (fetchError) {
     const message = `could not fetch the base commit ${base} from origin (${fetchError}): check out with actions/checkout's fetch-depth: 0, or set the base input to a commit the checkout has`;
@@ -68,6 +72,15 @@ function fetchBase(cwd: string, base: string): string | undefined {
       const stderr = String((error as { stderr?: unknown }).stderr ?? "");
       return stderr.split("\n").map((l) => l.trim()).filter(Boolean).find((l) => l.startsWith("fatal:")) ?? (error as Error).message.split("\n")[0];
     }
+  }
+}
+
+/** Whether `cwd` is in a Git working copy (no actions/checkout step, or one into a sub-folder, leaves none). */
+function isCheckout(cwd: string): boolean {
+  try {
+    return execFileSync("git", ["rev-parse", "--is-inside-work-tree"], { cwd, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim() === "true";
+  } catch {
+    return false;
   }
 }
 
