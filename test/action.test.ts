@@ -375,3 +375,19 @@ test("the action in a workspace with no checkout (no actions/checkout step, or o
   assert.match(errors[0]?.message ?? "", /not a Git checkout.*actions\/checkout/);
   assert.doesNotMatch(errors[0]?.message ?? "", /fetch-depth/);
 });
+
+test("the action in a merge queue (merge_group): the pull-request check against the queue's base, no comment", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh, "mesh-config/mtp.yaml": permission });
+  git(repo.dir, "rm", "-q", "mesh-config/mtp.yaml");
+  const head = commitFiles(repo.dir, {});
+  const github = await fakeGitHub();
+  const payload = { merge_group: { base_sha: base, head_sha: head, head_ref: "refs/heads/gh-readonly-queue/main/pr-7-abc" } };
+  const run = await runAction(repo.dir, { event: "merge_group", payload, with: { path: "mesh-config" }, api: github.url });
+  // The guard holds in the queue too: a merge that deletes the MeshTrafficPermission fails it.
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.equal(run.outputs.mode, "pr");
+  assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "plan.md"), "utf8"), /0 to create, 0 to update, 1 to delete/);
+  assert.deepEqual(github.requests, []);
+});
