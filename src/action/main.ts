@@ -19,10 +19,19 @@ export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 }
 
-async function pullRequest(run: Run, event: { pull_request?: { number?: number; base?: { sha?: string } } }): Promise<number> {
-  const base = input(run.env, "base") || event.pull_request?.base?.sha || "";
+/** The event payload's fields the pull-request check reads: a pull request's, or a merge queue's (merge_group). */
+interface PullRequestEvent {
+  readonly pull_request?: { number?: number; base?: { sha?: string } };
+  readonly merge_group?: { base_sha?: string };
+}
+
+/** The events whose check is the pull-request check (mode auto). */
+const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "merge_group"]);
+
+async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
+  const base = input(run.env, "base") || event.pull_request?.base?.sha || event.merge_group?.base_sha || "";
   if (!base) {
-    run.stdout("::error title=meshops::no base revision: set the base input outside pull_request events\n");
+    run.stdout("::error title=meshops::no base revision: set the base input outside pull_request and merge_group events\n");
     return 1;
   }
   if (!isCheckout(run.cwd)) {
@@ -161,14 +170,14 @@ async function drift(run: Run): Promise<number> {
 export async function runAction(env: Env = process.env, cwd = process.cwd(), log: (line: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const requested = input(env, "mode") || "auto";
   const eventName = env.GITHUB_EVENT_NAME ?? "";
-  const mode = requested === "auto" ? (eventName === "pull_request" || eventName === "pull_request_target" ? "pr" : "drift") : requested;
+  const mode = requested === "auto" ? (PULL_REQUEST_EVENTS.has(eventName) ? "pr" : "drift") : requested;
   if (mode !== "pr" && mode !== "drift") {
     log("::error title=meshops::mode must be pr, drift or auto\n");
     return 1;
   }
   const out = path.join(env.RUNNER_TEMP || cwd, "meshops");
   makeDirectorySync(out);
-  const event = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as object) : {};
+  const event = env.GITHUB_EVENT_PATH ? (JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, "utf8")) as PullRequestEvent) : {};
   const run: Run = { env, cwd, out, stdout: log, stderr: log };
   const code = mode === "pr" ? await pullRequest(run, event) : await drift(run);
   if (env.GITHUB_OUTPUT) {
