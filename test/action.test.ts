@@ -339,6 +339,13 @@ test("the action on a push that breaks a pull request: its comment is updated to
   assert.equal(github.comments.length, 1);
   assert.equal(github.comments[0]?.body, readFileSync(path.join(broken.runnerTemp, "meshops", "comment.md"), "utf8"));
   assert.match(github.comments[0]?.body ?? "", /### ❌ meshops validate: invalid[\s\S]*invalid duration "forever"[\s\S]*The plan was not computed/);
+
+  // A run that fails before it can report (here a ref that does not exist) says so in the comment too.
+  const failed = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", ref: "no-such-ref" }, api: github.url });
+  assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  assert.equal(github.comments.length, 1);
+  assert.match(github.comments[0]?.body ?? "", /^<!-- meshops:pr-check -->\n### ❌ meshops could not check this push\n[\s\S]*job's log/);
+  assert.doesNotMatch(github.comments[0]?.body ?? "", /invalid duration/, "the last run's report is not left standing");
 });
 
 test("the action on pull_request_target, whose checkout is the target branch: one error saying to check out the pull request, not a check that passes having compared the base with itself", async () => {
