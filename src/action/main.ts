@@ -29,20 +29,30 @@ interface PullRequestEvent {
 const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "merge_group"]);
 
 async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
+  const { code, comment } = await checkPush(run, event);
+  if (input(run.env, "comment") === "true" && event.pull_request?.number) {
+    // A run that stopped before any report still replaces the last run's comment, which would otherwise stand for this push.
+    await postComment(run, event.pull_request.number, comment ?? `${COMMENT_MARKER}\n### ❌ meshops could not check this push\n\nThe job's log says why (its annotations say what to do).\n`);
+  }
+  return code;
+}
+
+/** The checks before the pull-request check (each a one-line error), then the check: its exit code and comment. */
+async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly code: number; readonly comment?: string }> {
   const base = input(run.env, "base") || event.pull_request?.base?.sha || event.merge_group?.base_sha || "";
   if (!base) {
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request and merge_group events\n");
-    return 1;
+    return { code: 1 };
   }
   if (!isCheckout(run.cwd)) {
     run.stdout(`${annotation("error", { title: "meshops" }, "the workspace is not a Git checkout: run actions/checkout before meshops, without its path input")}\n`);
-    return 1;
+    return { code: 1 };
   }
   const fetchError = fetchBase(run.cwd, base);
   if (fetchError) {
     const message = `could not fetch the base commit ${base} from origin (${fetchError}): check out with actions/checkout's fetch-depth: 0, or set the base input to a commit the checkout has`;
     run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
-    return 1;
+    return { code: 1 };
   }
   const ref = input(run.env, "ref") || "HEAD";
   const head = commitOf(run.cwd, ref);
@@ -50,10 +60,10 @@ async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
     // pull_request_target's checkout is the target branch: the check would compare the base with itself and pass.
     const message = `the checked-out ${ref} is the base commit ${base}: nothing of the pull request to check (pull_request_target checks out the target branch); check it out: actions/checkout with ref: \${{ github.event.pull_request.head.sha }}`;
     run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
-    return 1;
+    return { code: 1 };
   }
   const configPath = input(run.env, "path");
-  const { code, comment } = await checkPullRequest(run, {
+  return checkPullRequest(run, {
     base,
     ref,
     ...(configPath ? { path: configPath } : {}),
@@ -61,8 +71,6 @@ async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
     planFailOn: input(run.env, "plan-fail-on") || "risky",
   });
-  if (comment && input(run.env, "comment") === "true" && event.pull_request?.number) await postComment(run, event.pull_request.number, comment);
-  return code;
 }
 
 /**
