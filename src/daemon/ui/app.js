@@ -80,6 +80,7 @@ const REASONS = {
   api: "Reconcile now",
   "drift-timer": "drift timer",
   retry: "retry",
+  recheck: "recheck of a write without an answer",
 };
 
 /**
