@@ -1,0 +1,100 @@
+/**
+ * `watch` against a control plane of an older Kuma line than the repository was written for: a mesh whose plan writes
+ * what that control plane lacks (a kind GET /_resources does not list) is held before anything of it is written, as
+ * `apply` refuses such a plan (test/apply.olderControlPlane.test.ts), instead of writing its Mesh and failing at the
+ * first refusal, half-applied. The hold says the file, line and field on the status, the metrics and the log; the
+ * other meshes go on; a commit without it, or the control plane upgraded, lifts it.
+ * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
+import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { killAll, startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles, tempRepo } from "./helpers/git.js";
+
+const repo = tempRepo("meshops-daemon-lacks-");
+const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-lacks-work-"));
+const stateDir = path.join(work, "cp");
+let store: ControlPlaneStore;
+let server: ControlPlaneServer;
+let daemon: DaemonProcess;
+
+/** The embedded control plane as Kuma `version`, on the port it had before (0 the first time). */
+async function serveAs(version: string, port: number): Promise<void> {
+  store = await openStore({ stateDir, version, skipMeshCreation: true });
+  server = await startControlPlaneServer({ store, port });
+}
+
+const MESH = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ['*']\n`;
+const TIMEOUT = (mesh: string) => `type: MeshTimeout\nname: t\nmesh: ${mesh}\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 20s}\n`;
+const TRUST =
+  "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
+
+async function names(apiPath: string): Promise<string[]> {
+  const list = (await (await fetch(`${server.url}${apiPath}`)).json()) as { items: { name: string }[] };
+  return list.items.map((m) => m.name).sort();
+}
+
+after(async () => {
+  killAll();
+  await server?.close().catch(() => undefined);
+  await store?.close();
+  repo.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+before(async () => {
+  await serveAs("2.11.4", 0);
+  commitFiles(repo.dir, {
+    "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\n',
+    "edge/mesh.yaml": MESH("edge"),
+    "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}`,
+    "shop/mesh.yaml": MESH("shop"),
+    "shop/timeout.yaml": TIMEOUT("shop"),
+  });
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", server.url, "--drift-interval", "1s"], { cwd: work });
+});
+
+test("a mesh writing a kind the control plane does not serve is held before its first write; the others apply; a commit or an upgrade lifts it", async () => {
+  const reason = "edge/policies.yaml:10:1 MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
+  const held = await untilStatus(daemon, "mesh edge held", (s) => {
+    const edge = s.meshes.find((m) => m.name === "edge");
+    const shop = s.meshes.find((m) => m.name === "shop");
+    return edge?.state === "failed" && shop?.state === "in-sync" ? edge : undefined;
+  });
+  assert.ok(held.reason.includes(reason), held.reason);
+  assert.match(held.reason, /nothing of it written/);
+  assert.deepEqual(await names("/meshes"), ["shop"], "nothing of mesh edge was written, not even its Mesh");
+  assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "no write was attempted and refused");
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /^meshops_mesh_state\{mesh="edge",state="failed"\} 1$/m);
+  assert.match(metrics, /^meshops_mesh_state\{mesh="shop",state="in-sync"\} 1$/m);
+  const logged = await daemon.untilLog("the hold in the log", (e) => e.event === "mesh.held" && e.mesh === "edge");
+  assert.ok(String(logged.msg).includes(reason), String(logged.msg));
+  // The drift checks (every second) neither write it nor lift it while the control plane stays as it is.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.deepEqual(await names("/meshes"), ["shop"]);
+  assert.equal(daemon.lines.filter((l) => l.includes('"mesh.held"')).length, 1, "said once");
+
+  // A commit without the MeshTrust: the mesh applies.
+  const without = commitFiles(repo.dir, { "edge/policies.yaml": TIMEOUT("edge") }, "drop the MeshTrust");
+  assert.equal((await untilApplied(daemon, without)).meshes.find((m) => m.name === "edge")?.state, "in-sync");
+  assert.deepEqual(await names("/meshes"), ["edge", "shop"]);
+
+  // Back again: held again, the rest of the mesh as it was.
+  const again = commitFiles(repo.dir, { "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}` }, "the MeshTrust again");
+  await untilStatus(daemon, "mesh edge held again", (s) => (s.revision.head === again && s.meshes.find((m) => m.name === "edge")?.state === "failed" ? true : undefined));
+
+  // The control plane upgraded to 2.14 (same state, same port): the next drift check sees it, and the mesh applies.
+  const port = Number(new URL(server.url).port);
+  await server.close();
+  await store.close();
+  await serveAs("2.14.3", port);
+  assert.equal((await untilApplied(daemon, again, 20_000)).meshes.find((m) => m.name === "edge")?.state, "in-sync");
+  assert.deepEqual(await names("/meshes/edge/meshtrusts"), ["trust"]);
+});
