@@ -61,7 +61,7 @@ before(async () => {
 });
 
 test("a mesh writing a kind the control plane does not serve is held before its first write; the others apply; a commit or an upgrade lifts it", async () => {
-  const reason = "edge/policies.yaml:10:1 MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
+  const reason = "edge/policies.yaml:10: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
   const held = await untilStatus(daemon, "mesh edge held", (s) => {
     const edge = s.meshes.find((m) => m.name === "edge");
     const shop = s.meshes.find((m) => m.name === "shop");

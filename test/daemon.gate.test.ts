@@ -297,6 +297,7 @@ test("one state per mesh, with a reason and a since-time that moves only when th
       meshes: ["blog", "shop"],
       repositoryWide: over.repositoryWide ?? null,
       invalid: new Map(over.invalid ?? []),
+      lacking: new Map(),
       held: new Map(over.held ? [["shop", { revision, plan: PLAN_1, reasons: ["removes MeshTrafficPermission/shop/a"], summary: { create: 0, update: 0, delete: 1 }, changes: [], truncated: 0 }]] : []),
       suspended: new Map(over.suspended ?? []),
     });

@@ -15,9 +15,8 @@ import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
-import { lackedByControlPlane, meshNamesOf } from "../sync/live.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedInPlan, meshNamesOf } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
-import type { Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
 import type { Comparison } from "../sync/reconcile.js";
@@ -261,9 +260,6 @@ export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparis
   }
 }
 
-/** The rule of `apply`'s refusal of what the control plane lacks. */
-export const CONTROL_PLANE_LACKS_RULE = "control-plane-lacks";
-
 /** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */
 const LACKED_SHOWN = 50;
 
@@ -274,10 +270,8 @@ const LACKED_SHOWN = 50;
  * a mesh half-applied (its Mesh and earlier changes written, the rest not attempted), or drifting for ever.
  */
 export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info" | "live">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
-  const written = new Set(plan.changes.filter((c) => c.action === "create" || c.action === "update").map((c) => c.resource));
-  const resources: Resource[] = comparison.desired.resources.filter((r) => written.has(subjectOf(r)));
   const reported = comparison.info.basedOnKuma ?? comparison.info.version;
-  const lacked = lackedByControlPlane(resources, comparison.types, configuredVersion, reported, meshNamesOf(comparison.live));
+  const lacked = lackedInPlan({ changes: plan.changes, desired: comparison.desired.resources, served: comparison.types, configuredVersion, reportedVersion: reported, liveMeshes: meshNamesOf(comparison.live) });
   if (lacked.length === 0) return undefined;
   const style = styleFor(io.stderr, io.env);
   for (const d of await locatedDiagnostics(lacked.slice(0, LACKED_SHOWN), texts, CONTROL_PLANE_LACKS_RULE, "error")) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);

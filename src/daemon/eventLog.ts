@@ -98,6 +98,11 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
             );
           }
         }
+        for (const [mesh, reason] of event.lacking) {
+          const key = `lacking ${mesh} ${reason}`;
+          now.add(key);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.held", mesh, revision: event.revision }, `${describeUnit(mesh)} is held: ${reason}`);
+        }
         for (const [mesh, reason] of event.invalid) {
           const key = `invalid ${mesh} ${reason}`;
           now.add(key);

@@ -63,6 +63,8 @@ export type DaemonEvent =
       readonly meshes: readonly string[];
       readonly repositoryWide: string | null;
       readonly invalid: ReadonlyMap<string, string>;
+      /** Meshes whose plan writes what the control plane lacks, held before their first write (gate.ts lackingByMesh). */
+      readonly lacking: ReadonlyMap<string, string>;
       readonly held: ReadonlyMap<string, HeldPlan>;
       readonly suspended: ReadonlyMap<string, "config" | "api">;
     }

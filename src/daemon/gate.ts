@@ -79,6 +79,21 @@ export function invalidityOf(diagnostics: readonly Diagnostic[], revision: strin
 }
 
 /**
+ * Meshes whose plan writes what the control plane lacks (sync/live.ts lackedInPlan, each part located at its field):
+ * held, nothing of them written, one line of reason each, as `apply` refuses such a plan: writing up to the first
+ * refusal would leave the mesh half-applied. `controlPlane` names it ("the control plane (Kuma 2.11.4)").
+ */
+export function lackingByMesh(located: readonly Diagnostic[], controlPlane: string): Map<string, string> {
+  const byMesh = groupBy(located, (d) => meshOfSubject(d.resource) ?? "");
+  const reasons = new Map<string, string>();
+  for (const [mesh, list] of byMesh) {
+    const held = `${countOf(new Set(list.map((d) => d.resource)).size, "resource")} ${list.length === 1 ? "holds" : "hold"} what ${controlPlane} does not have`;
+    reasons.set(mesh, `${held}, nothing of it written until the control plane has it or the repository changes; first ${where(list[0])}`);
+  }
+  return reasons;
+}
+
+/**
  * What the daemon applies when some meshes of `next` are invalid: `next` everywhere else, and in an invalid mesh what
  * the last target had there (nothing, when it had none: such a mesh is left alone, see `unplannable`).
  */

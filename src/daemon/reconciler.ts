@@ -23,7 +23,7 @@
  * "error" result, and the daemon retries a failed sync with backoff.
  */
 import type { DriftMode, RepoConfig } from "../config/repoConfig.js";
-import type { Backend, ServerInfo } from "../backend/types.js";
+import type { Backend, ServerInfo, TypeInfo } from "../backend/types.js";
 import { driftOptionsOf, type DriftReport } from "../diff/drift.js";
 import { groupBy } from "../diff/pair.js";
 import { planOptionsOf, type Plan } from "../diff/plan.js";
@@ -46,10 +46,11 @@ import { takeovers } from "../desired/ownership.js";
 import { errorMessage } from "../util/errorMessage.js";
 import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
-import { unknownServiceWarnings } from "../validate/services.js";
+import { locatedDiagnostics, unknownServiceWarnings } from "../validate/services.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedInPlan } from "../sync/live.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
-import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
+import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, lackingByMesh, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import { recheckDelays, UnsureWrites } from "./recheck.js";
 import type { RevisionSource } from "./source.js";
@@ -174,6 +175,9 @@ interface Round {
   readonly planned: number;
   /** Base.meshesHoldingOthers after this round. */
   readonly meshesHoldingOthers: ReadonlySet<string>;
+  /** The control plane planned for (GET /) and the kinds it serves (GET /_resources): what it lacks is held. */
+  readonly info: ServerInfo;
+  readonly served: readonly TypeInfo[];
   /** The drift left after applying the plan (call it after the cache has recorded the changes). */
   driftAfter(changes: ChangeSet | undefined): DriftReport | Promise<DriftReport>;
 }
@@ -209,6 +213,12 @@ export class Reconciler {
   #base: Base | undefined;
   /** Meshes whose plan the gate holds for approval. */
   #held = new Map<string, HeldPlan>();
+  /** Meshes whose plan writes what the control plane lacks, held (the reason); none written until it or the repository changes. */
+  #lacking = new Map<string, string>();
+  /** The control plane they were held on (controlPlaneIdentity): another one (an upgrade) has the target applied again. */
+  #lackingOn: string | undefined;
+  /** The kinds the control plane served at the last full comparison: an incremental plan is only made for the same server. */
+  #served: readonly TypeInfo[] | undefined;
   /** The SOPS keys the last validation decrypted with: other keys now have the head validated again. */
   #keysUsed: readonly string[] | undefined;
   /** The branch head last resolved: a new head that does not descend from it was force-pushed. */
@@ -414,8 +424,12 @@ export class Reconciler {
     events.emit({ type: "references.unknown", revision, diagnostics: await unknownServiceWarnings(unknown, result.texts) });
     const driftMode = this.#modes(config);
 
-    // Nothing is written to a suspended or invalid mesh, nor (until approved) to one whose plan the guard flags.
-    const closed = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
+    // Nothing is written to a suspended or invalid mesh, nor to one whose plan writes what the control plane lacks (it
+    // would refuse it halfway), nor (until approved) to one whose plan the guard flags.
+    const shut = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
+    this.#lacking = await this.#lackingOf(round, result, shut);
+    this.#lackingOn = this.#lacking.size > 0 ? controlPlaneIdentity(round.info, round.served) : undefined;
+    const closed = this.#lacking.size === 0 ? shut : new Set([...shut, ...this.#lacking.keys()]);
     const gated = await runStepsSliced(gatePlanSteps({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) }));
     this.#dropApprovals(revision, gated.dropped);
     const gate = this.#spendApprovals(gated);
@@ -451,7 +465,7 @@ export class Reconciler {
     }
     this.#base = this.#live.known && !target.pending ? { desired, configKey: configKeyOf(config), drift, meshesHoldingOthers: round.meshesHoldingOthers } : undefined;
     const outcome: RunResult =
-      s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
+      s.failed > 0 ? "failed" : s.skipped > 0 && stopped ? "stopped" : target.invalid.size > 0 ? "invalid" : gate.held.size > 0 || this.#lacking.size > 0 ? "refused" : s.applied > 0 ? "applied" : "unchanged";
     events.emit({ type: "plan.done", revision, mode: round.mode, planned: round.planned, summary: plan.summary });
     return { kind: "sync", result: outcome, revision, commit, summary: { ...s, drift: actionableCount(shown) } };
   }
@@ -498,6 +512,8 @@ export class Reconciler {
           ownedCount: this.#live.ownedCount(config),
           planned: incremental.subjects.size,
           meshesHoldingOthers: base.meshesHoldingOthers,
+          info,
+          served: this.#served ?? (await backend.types()),
           driftAfter: () => updateDrift(base.drift, incremental.subjects, desired, this.#live.objects, driftOptionsOf(config)),
         };
       }
@@ -513,6 +529,8 @@ export class Reconciler {
       ownedCount: comparison.ownedCount,
       planned: comparison.desired.size,
       meshesHoldingOthers: comparison.meshesHoldingOthers,
+      info: comparison.info,
+      served: comparison.types,
       driftAfter: (changes) => runStepsSliced(driftAfterApplySteps(comparison, plan, changes, driftOptionsOf(config))),
     };
   }
@@ -530,6 +548,7 @@ export class Reconciler {
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     this.#o.events.emit({ type: "control-plane.warnings", warnings });
     this.#desired = comparison.desired;
+    this.#served = comparison.types;
     // While a refusal stands, the list is compared with what the cache knew: the control plane when it refused (the
     // list before the apply, and what the apply wrote through), or as a later list found it (and meshops' writes
     // since). Any change someone else made since, even before this list, makes the refused apply pending again, so
@@ -555,6 +574,12 @@ export class Reconciler {
     const comparison = await this.#compare(result, false);
     const desired = comparison.desired;
     const report = await driftInSlices(comparison, driftOptionsOf(config));
+    const lacking = this.#lacking;
+    if (lacking.size > 0 && this.#lackingOn !== controlPlaneIdentity(comparison.info, comparison.types)) {
+      // Upgraded, or another control plane: what it lacked is planned again, by a retry of the target.
+      target.pending = true;
+      events.emit({ type: "apply.retrying", revision, because: `the control plane changed since ${[...lacking.keys()].sort().join(", ")} ${lacking.size === 1 ? "was" : "were"} held for what it lacked` });
+    }
 
     // Self-healing, mesh by mesh: only `correct` meshes, not suspended, and orphans only where meshops.yaml allows
     // pruning; through the same gate as a sync.
@@ -564,7 +589,7 @@ export class Reconciler {
         .filter((i) => isActionable(i.kind) && driftMode(i.mesh) === "correct" && (i.kind !== "orphaned" || config.prune.enabled))
         .map((i) => i.mesh)
         // A mesh whose sync the control plane refused is not corrected either: the same writes would be refused again.
-        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh) && !target.refused?.meshes.has(mesh)),
+        .filter((mesh) => !this.#kubernetes && !suspended.has(mesh) && !target.unplannable.has(mesh) && !target.refused?.meshes.has(mesh) && !lacking.has(mesh)),
     );
     let changes: ChangeSet | undefined;
     let held = 0;
@@ -689,7 +714,24 @@ export class Reconciler {
     const repositoryWide = this.#validated?.repositoryWide ?? null;
     const headMeshes = this.#validated?.headMeshes;
     const named = headMeshes ? [...new Set([...meshes, ...headMeshes])] : meshes;
-    this.#o.events.emit({ type: "meshes.gated", revision, meshes: named, repositoryWide, invalid, held: this.#held, suspended: this.#o.controls.suspensions() });
+    this.#o.events.emit({ type: "meshes.gated", revision, meshes: named, repositoryWide, invalid, lacking: this.#lacking, held: this.#held, suspended: this.#o.controls.suspensions() });
+  }
+
+  /**
+   * The meshes, other than `closed` ones, whose part of the round's plan writes what the control plane lacks
+   * (sync/live.ts lackedInPlan, the check `apply` refuses a plan for), with the reason at the first field's file and line.
+   */
+  async #lackingOf(round: Round, result: ValidationResult, closed: ReadonlySet<string>): Promise<Map<string, string>> {
+    const changes = round.plan.changes.filter((c) => (c.action === "create" || c.action === "update") && !closed.has(c.mesh));
+    if (changes.length === 0) return new Map();
+    const live = this.#live.objects;
+    const liveMeshes = new Set([...round.desired.meshes.keys()].filter((mesh) => live.has(subjectOf({ type: "Mesh", mesh, name: mesh }))));
+    const reportedVersion = round.info.basedOnKuma ?? round.info.version;
+    const configuredVersion = result.config.controlPlane.version;
+    const lacked = lackedInPlan({ changes, desired: round.desired.resources, served: round.served, configuredVersion, reportedVersion, liveMeshes });
+    if (lacked.length === 0) return new Map();
+    const located = await locatedDiagnostics(lacked, result.texts, CONTROL_PLANE_LACKS_RULE, "error");
+    return lackingByMesh(located, reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`);
   }
 
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
@@ -704,6 +746,11 @@ function meshesOfResult(result: ValidationResult, invalid: ReadonlyMap<string, s
   // Resources come file by file, a mesh's usually together: one set lookup per run of a mesh, not per resource.
   for (const { mesh } of result.resources) if (mesh !== last) meshes.add((last = mesh));
   return [...meshes].sort();
+}
+
+/** A control plane as far as what it lacks goes: its product and version, and the kinds it serves. */
+function controlPlaneIdentity(info: ServerInfo, served: readonly TypeInfo[]): string {
+  return JSON.stringify([info.product, info.version, info.basedOnKuma ?? null, served.map((t) => t.name).sort()]);
 }
 
 /** meshops.yaml as parsed, as text: equal texts, same configuration. */

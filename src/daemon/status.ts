@@ -55,6 +55,8 @@ interface MeshRecord {
   lastRun: MeshRun | null;
   /** Invalid at the head (the reason), while the whole repository is not. */
   invalid: string | null;
+  /** Its plan writes what the control plane lacks: nothing of it written (the reason, at the file, line and field). */
+  lacking: string | null;
   held: PendingApproval | null;
   suspended: Suspension | null;
   /** The last run stopped on an error before it could say anything of this mesh: "unknown" when the control plane was to blame. */
@@ -336,7 +338,7 @@ export class DaemonStatus {
       for (const error of result?.errors ?? []) this.#meshError(mesh, { at, revision: commit.commit, resource: error.resource, message: error.message });
     }
     // Every mesh, that is, none kept back either: invalid at this revision, or holding it for approval.
-    if (allApplied && ![...this.#meshes.values()].some((m) => m.invalid !== null || m.held !== null)) this.#applied = commit;
+    if (allApplied && ![...this.#meshes.values()].some((m) => m.invalid !== null || m.lacking !== null || m.held !== null)) this.#applied = commit;
   }
 
   /** The drift found by a comparison (per mesh: every mesh compared, with or without items). */
@@ -370,6 +372,7 @@ export class DaemonStatus {
     for (const name of this.#gatedMeshes) this.#mesh(name);
     for (const mesh of this.#meshes.values()) {
       mesh.invalid = event.invalid.get(mesh.name) ?? null;
+      mesh.lacking = event.lacking.get(mesh.name) ?? null;
       const held: HeldPlan | undefined = event.held.get(mesh.name);
       // Since when this plan waits: another plan of the same revision is another thing to approve.
       mesh.held = !held ? null : mesh.held?.revision === held.revision && mesh.held.plan === held.plan ? { ...mesh.held, ...held } : { ...held, since: at };
@@ -457,6 +460,7 @@ export class DaemonStatus {
         touched: null,
         lastRun: null,
         invalid: null,
+        lacking: null,
         held: null,
         suspended: null,
         problem: null,
@@ -512,6 +516,7 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   if (mesh.problem?.state === "unknown") return ["unknown", mesh.problem.reason];
   if (repositoryWide) return ["invalid", repositoryWide];
   if (mesh.invalid) return ["invalid", mesh.invalid];
+  if (mesh.lacking) return ["failed", mesh.lacking];
   if (mesh.problem) return ["failed", mesh.problem.reason];
   if (mesh.lastResult?.outcome === "failed") {
     const error = mesh.lastErrors[0];

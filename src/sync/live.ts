@@ -271,6 +271,32 @@ export function lackedByControlPlane(
   return out;
 }
 
+/** The rule of what the control plane lacks: `apply` refuses a plan for it, `watch` holds the mesh. */
+export const CONTROL_PLANE_LACKS_RULE = "control-plane-lacks";
+
+/** What a plan's creates and updates are compared with: the desired state and the control plane it is planned for. */
+export interface LackedInPlanInput {
+  readonly changes: readonly { readonly action: string; readonly resource: string }[];
+  readonly desired: readonly Resource[];
+  readonly served: readonly TypeInfo[];
+  /** meshops.yaml's controlPlane.version (the line the repository was validated against). */
+  readonly configuredVersion: string | undefined;
+  /** GET /'s basedOnKuma, else its version. */
+  readonly reportedVersion: string | undefined;
+  readonly liveMeshes: ReadonlySet<string>;
+}
+
+/**
+ * lackedByControlPlane of what a plan writes (its creates and updates; a delete writes nothing the control plane
+ * could lack): the one check `apply` refuses a plan for and `watch` holds a mesh for, before the first write.
+ */
+export function lackedInPlan(input: LackedInPlanInput): LackedPart[] {
+  const written = new Set(input.changes.filter((c) => c.action === "create" || c.action === "update").map((c) => c.resource));
+  if (written.size === 0) return [];
+  const resources = input.desired.filter((r) => written.has(subjectOf(r)));
+  return lackedByControlPlane(resources, input.served, input.configuredVersion, input.reportedVersion, input.liveMeshes);
+}
+
 /**
  * Secrets are admin-only on the control plane (FACTS §2.7): a token that may read every policy may still be refused
  * them. A repository without Secrets does not need them, so for it a refusal means "none to compare"; a repository
