@@ -711,6 +711,22 @@ describe("retries", () => {
     const refused = await rejection(closed.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
     assert.equal(refused.outcomeUnknown, false, "nothing was sent to a closed port");
   });
+
+  test("a write a proxy answered 504 or 502 (the control plane may have got it) says its outcome is unknown, even when a retry succeeds; a GET does not", async () => {
+    const s = await server(async (req, res, _body, n) => {
+      if (n === 0) json(res, 504, { message: "upstream request timeout" });
+      else if (n === 2) json(res, 502, { message: "upstream connect error or disconnect/reset before headers" });
+      else if (n === 4) json(res, 504, { message: "upstream request timeout" });
+      else json(res, 200, { product: "Kuma", version: "2.14.3" });
+    });
+    const backend = track(new KumaHttpBackend({ baseUrl: s.url, retryBaseMs: 1, environment: "universal" }), cleanups);
+    assert.deepEqual(await backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }), { created: false, warnings: [], outcomeUnknown: true });
+    assert.deepEqual(await backend.delete({ type: "MeshRetry", mesh: "default", name: "r1" }), { found: true, outcomeUnknown: true });
+    assert.deepEqual(await backend.info(), { product: "Kuma", version: "2.14.3", environment: "universal" }, "a GET changes nothing: nothing to land");
+    const failing = track(new KumaHttpBackend({ baseUrl: (await server(async (_req, res) => json(res, 504, { message: "upstream request timeout" }))).url, retries: 1, retryBaseMs: 1 }), cleanups);
+    const error = await rejection(failing.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
+    assert.equal(error.outcomeUnknown, true, "a PUT whose every attempt a proxy answered 504 may still land");
+  });
 });
 
 describe("concurrency", () => {
