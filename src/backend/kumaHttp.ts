@@ -448,7 +448,7 @@ export class KumaHttpBackend implements Backend {
       });
 
       if (errorCode(failure) === "MESHOPS_TIMEOUT") timeouts++;
-      if (!response && method !== "GET" && mayHaveArrived(failure)) unanswered = true;
+      if (method !== "GET" && (response ? isGatewayFailure(response.status) : mayHaveArrived(failure))) unanswered = true;
       const canRetry = attempt <= this.#retries && timeouts < this.#maxTimeouts && !this.#closed;
       if (response) {
         // A rotated token: the file changed since the last look. Tried again at once, once.
@@ -729,6 +729,14 @@ function oneLine(text: string): string {
 function summarize(text: string): string {
   const flat = oneLine(text);
   return flat.length > ERROR_SUMMARY_CHARS ? `${flat.slice(0, ERROR_SUMMARY_CHARS)}…` : flat;
+}
+
+/**
+ * A proxy's answer that the control plane behind it did not answer in time (504) or broke off (502): the request may
+ * have reached it and be applied, as a timeout's. Kuma's API server answers neither itself.
+ */
+function isGatewayFailure(status: number): boolean {
+  return status === 502 || status === 504;
 }
 
 function isRetryableStatus(status: number): boolean {

@@ -155,6 +155,11 @@ export function renderChangeSetText(
   const withSkipped = new Set(changes.results.flatMap((r) => (r.outcome === "skipped" ? [r.change.mesh] : [])));
   const stopped = changes.failedMeshes.filter((m) => withSkipped.has(m));
   const stoppedNote = stopped.length > 0 ? ` (meshes stopped: ${stopped.join(", ")})` : "";
+  const unknown = outcomeUnknownOf(changes);
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, UNKNOWN_NAMED).join(", ") + (unknown.length > UNKNOWN_NAMED ? `, and ${unknown.length - UNKNOWN_NAMED} more` : "");
+    out.push(style.yellow(`! ${unknown.length} write${unknown.length === 1 ? "" : "s"} got no answer and may still land: run meshops drift or plan again in a minute: ${named}`));
+  }
   if (interrupted) {
     out.push(style.yellow(`Apply interrupted (${interrupted}): ${s.applied} applied, ${s.failed} failed, ${s.skipped} not attempted.${stoppedNote ? ` Failures${stoppedNote}.` : ""}`));
   } else if (s.failed > 0) {
@@ -163,6 +168,17 @@ export function renderChangeSetText(
     out.push(style.green(`Apply complete: ${s.applied} applied.`));
   }
   return out.join("\n") + "\n";
+}
+
+/** Writes of unknown outcome named in apply's text report; beyond, a count (JSON names all). */
+const UNKNOWN_NAMED = 20;
+
+/**
+ * The writes sent and never answered, which may still land (sync/apply.ts `outcomeUnknown`: timed out, reset after
+ * sending, a proxy's 504 or 502), applied or failed, in plan order.
+ */
+function outcomeUnknownOf(changes: ChangeSet): string[] {
+  return changes.results.flatMap((r) => (r.outcomeUnknown ? [r.change.resource] : []));
 }
 
 /**
@@ -245,6 +261,8 @@ export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, re
         ...(refused !== undefined ? { refused } : {}),
         summary: { applied: s.applied, failed: s.failed, notAttempted: s.skipped },
         failedMeshes: changes.failedMeshes,
+        // Writes that got no answer, which may still land: drift or plan again in a minute.
+        outcomeUnknown: outcomeUnknownOf(changes),
         results: changes.results.map((r) => ({
           action: r.change.action,
           resource: r.change.resource,
@@ -254,6 +272,7 @@ export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, re
           outcome: r.outcome === "skipped" ? "not-attempted" : r.outcome,
           ...(r.error ? { error: r.error } : {}),
           ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+          ...(r.outcomeUnknown ? { outcomeUnknown: true } : {}),
         })),
       },
       null,
