@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { MeshControls } from "../src/daemon/controls.js";
-import { composeTarget, gatePlan, invalidityOf, meshesOfSubjects, planFingerprint, unplannable } from "../src/daemon/gate.js";
+import { composeTarget, gatePlan, invalidityOf, lackingByMesh, meshesOfSubjects, planFingerprint, unplannable } from "../src/daemon/gate.js";
 import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
 import { commitOf, testStatus } from "./helpers/statusServer.js";
 import { eventLogger } from "../src/daemon/eventLog.js";
@@ -367,4 +367,24 @@ test("one state per mesh, with a reason and a since-time that moves only when th
       ["shop", "invalid", false],
     ],
   );
+});
+
+test("what the control plane lacks holds each mesh it is in, one line each: the resources counted, the first field at its file and line", () => {
+  const at = (file: string, line: number, resource: string, path: string, message: string): Diagnostic => ({ severity: "error", file, line, column: 3, resource, path, message, rule: "control-plane-lacks" });
+  const rules = 'field "rules" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it';
+  const reasons = lackingByMesh(
+    [
+      at("edge/mtp.yaml", 6, "MeshTrafficPermission/edge/a", "spec.rules", rules),
+      at("edge/mtp.yaml", 14, "MeshTrafficPermission/edge/a", "spec.rules[0].default", rules),
+      at("edge/mtp2.yaml", 6, "MeshTrafficPermission/edge/b", "spec.rules", rules),
+      at("shop/trust.yaml", 1, "MeshTrust/shop/t", "type", "the control plane (Kuma 2.10.11) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it"),
+    ],
+    "the control plane (Kuma 2.10.11)",
+  );
+  assert.deepEqual([...reasons.keys()], ["edge", "shop"]);
+  assert.equal(
+    reasons.get("edge"),
+    `2 resources hold what the control plane (Kuma 2.10.11) does not have, nothing of it written until the control plane has it or the repository changes; first edge/mtp.yaml:6: MeshTrafficPermission/edge/a spec.rules: ${rules}`,
+  );
+  assert.match(reasons.get("shop") ?? "", /^1 resource holds what .*; first shop\/trust.yaml:1: MeshTrust\/shop\/t type: the control plane \(Kuma 2.10.11\) does not serve MeshTrust/);
 });
