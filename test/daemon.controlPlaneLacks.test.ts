@@ -3,7 +3,7 @@
  * what that control plane lacks (a kind GET /_resources does not list) is held before anything of it is written, as
  * `apply` refuses such a plan (test/apply.olderControlPlane.test.ts), instead of writing its Mesh and failing at the
  * first refusal, half-applied. The hold says the file, line and field on the status, the metrics and the log; the
- * other meshes go on; a commit without it, or the control plane upgraded, lifts it.
+ * other meshes go on; a commit without it, the control plane upgraded, or the Mesh it lacked created there lifts it.
  * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  */
 import assert from "node:assert/strict";
@@ -97,4 +97,21 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   await serveAs("2.14.3", port);
   assert.equal((await untilApplied(daemon, again, 20_000)).meshes.find((m) => m.name === "edge")?.state, "in-sync");
   assert.deepEqual(await names("/meshes/edge/meshtrusts"), ["trust"]);
+});
+
+test("a mesh of externalMeshes the control plane does not have is held until someone creates its Mesh there", async () => {
+  const external = commitFiles(
+    repo.dir,
+    { "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nexternalMeshes: [legacy]\n', "legacy/timeout.yaml": TIMEOUT("legacy") },
+    "a policy in a mesh defined elsewhere",
+  );
+  const held = await untilStatus(daemon, "mesh legacy held", (s) => (s.revision.head === external ? s.meshes.find((m) => m.name === "legacy" && m.state === "failed") : undefined));
+  assert.match(held.reason, /^1 resource holds what .*; first legacy\/timeout.yaml:3: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
+  assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "nothing was sent to be refused");
+
+  // Created out of band, as externalMeshes says: the next drift check sees it, and the policy is applied.
+  const put = await fetch(`${server.url}/meshes/legacy`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "legacy", skipCreatingInitialPolicies: ["*"] }) });
+  assert.ok(put.ok, await put.text());
+  assert.equal((await untilApplied(daemon, external, 20_000)).meshes.find((m) => m.name === "legacy")?.state, "in-sync");
+  assert.deepEqual(await names("/meshes/legacy/meshtimeouts"), ["t"]);
 });
