@@ -215,7 +215,7 @@ export class Reconciler {
   #held = new Map<string, HeldPlan>();
   /** Meshes whose plan writes what the control plane lacks, held (the reason); none written until it or the repository changes. */
   #lacking = new Map<string, string>();
-  /** The control plane they were held on (controlPlaneIdentity): another one (an upgrade) has the target applied again. */
+  /** The control plane they were held on (#lackingIdentity): another (an upgrade, a held mesh's Mesh created) has the target applied again. */
   #lackingOn: string | undefined;
   /** The kinds the control plane served at the last full comparison: an incremental plan is only made for the same server. */
   #served: readonly TypeInfo[] | undefined;
@@ -428,7 +428,7 @@ export class Reconciler {
     // would refuse it halfway), nor (until approved) to one whose plan the guard flags.
     const shut = new Set([...this.#o.controls.suspensions().keys(), ...target.invalid.keys()]);
     this.#lacking = await this.#lackingOf(round, result, shut);
-    this.#lackingOn = this.#lacking.size > 0 ? controlPlaneIdentity(round.info, round.served) : undefined;
+    this.#lackingOn = this.#lacking.size > 0 ? this.#lackingIdentity(round.info, round.served) : undefined;
     const closed = this.#lacking.size === 0 ? shut : new Set([...shut, ...this.#lacking.keys()]);
     const gated = await runStepsSliced(gatePlanSteps({ plan, desired, live: this.#live.objects.values(), ownedCount: round.ownedCount, limits: this.#limits(config), revision, closed, ...this.#approvals(revision) }));
     this.#dropApprovals(revision, gated.dropped);
@@ -575,8 +575,8 @@ export class Reconciler {
     const desired = comparison.desired;
     const report = await driftInSlices(comparison, driftOptionsOf(config));
     const lacking = this.#lacking;
-    if (lacking.size > 0 && this.#lackingOn !== controlPlaneIdentity(comparison.info, comparison.types)) {
-      // Upgraded, or another control plane: what it lacked is planned again, by a retry of the target.
+    if (lacking.size > 0 && this.#lackingOn !== this.#lackingIdentity(comparison.info, comparison.types)) {
+      // Upgraded, another control plane, or a held mesh's Mesh created there: what it lacked is planned again, by a retry.
       target.pending = true;
       events.emit({ type: "apply.retrying", revision, because: `the control plane changed since ${[...lacking.keys()].sort().join(", ")} ${lacking.size === 1 ? "was" : "were"} held for what it lacked` });
     }
@@ -734,6 +734,16 @@ export class Reconciler {
     return lackingByMesh(located, reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`);
   }
 
+  /**
+   * The control plane as far as what it lacked goes: its product and version, the kinds it serves, and which held
+   * meshes it has a Mesh of (the live cache, as the last list or apply left it).
+   */
+  #lackingIdentity(info: ServerInfo, served: readonly TypeInfo[]): string {
+    const live = this.#live.objects;
+    const meshes = [...this.#lacking.keys()].filter((mesh) => live.has(subjectOf({ type: "Mesh", mesh, name: mesh }))).sort();
+    return JSON.stringify([info.product, info.version, info.basedOnKuma ?? null, served.map((t) => t.name).sort(), meshes]);
+  }
+
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
     return (mesh) => (this.#kubernetes ? "report" : driftModeOf(mesh, config, this.#o.driftMode));
   }
@@ -746,11 +756,6 @@ function meshesOfResult(result: ValidationResult, invalid: ReadonlyMap<string, s
   // Resources come file by file, a mesh's usually together: one set lookup per run of a mesh, not per resource.
   for (const { mesh } of result.resources) if (mesh !== last) meshes.add((last = mesh));
   return [...meshes].sort();
-}
-
-/** A control plane as far as what it lacks goes: its product and version, and the kinds it serves. */
-function controlPlaneIdentity(info: ServerInfo, served: readonly TypeInfo[]): string {
-  return JSON.stringify([info.product, info.version, info.basedOnKuma ?? null, served.map((t) => t.name).sort()]);
 }
 
 /** meshops.yaml as parsed, as text: equal texts, same configuration. */
