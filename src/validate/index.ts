@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { boundedMessage, hasErrors, type Diagnostic } from "../model/diagnostic.js";
-import type { Resource } from "../model/resource.js";
+import { isJsonObject, type Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
 import { toResource } from "../parse/convert.js";
@@ -28,6 +28,7 @@ import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
 import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
+import { NamespaceMeshWarnings, namespaceMeshOf, unlabelledResourceOf, type NamespaceMesh, type UnlabelledResource } from "./namespaceMesh.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
 
@@ -45,6 +46,9 @@ export interface FileAnalysis {
   readonly diagnostics: readonly Diagnostic[];
   /** Documents of other APIs in the file, skipped. */
   readonly otherDocuments: number;
+  /** Its Namespaces that name a mesh, and resources that lack the label (namespaceMesh.ts): absent when none. */
+  readonly namespaceMeshes?: readonly NamespaceMesh[];
+  readonly unlabelled?: readonly UnlabelledResource[];
 }
 
 /**
@@ -57,6 +61,8 @@ export class AnalysisCache {
   private configKey = "";
   /** The repository-wide findings of the last run, by mesh: only meshes whose resources changed are checked again. */
   readonly repositoryChecks = new RepositoryChecks();
+  /** The warnings about resources without a mesh label in a Namespace that names a mesh. */
+  readonly namespaceMeshWarnings = new NamespaceMeshWarnings();
   /** The last run's diagnostics in order, updated by the parts that changed. */
   readonly sortedDiagnostics = new SortedDiagnostics();
 
@@ -263,7 +269,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
-  parts.push(...repository.diagnostics);
+  parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses));
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
@@ -382,6 +388,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   const resources: Resource[] = [];
   const facts: ResourceFacts[] = [];
   let otherDocuments = 0;
+  const namespaceMeshes: NamespaceMesh[] = [];
+  const unlabelled: UnlabelledResource[] = [];
   let tenancy: readonly TenancyBinding[] | undefined;
   const parsed = parseYaml(file.text);
   locator.remember(file.path, file.text, parsed);
@@ -413,6 +421,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
+      const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value) : undefined;
+      if (namespaceMesh) namespaceMeshes.push(namespaceMesh);
       if (checks && config.otherDocuments !== "error" && conversion.other.untyped) {
         diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message: UNTYPED_DOCUMENT_MESSAGE, rule: "other-document" });
       }
@@ -457,6 +467,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);
+    const withoutMeshLabel = isJsonObject(doc.value) ? unlabelledResourceOf(resource, doc.value, doc.index, locator) : undefined;
+    if (withoutMeshLabel) unlabelled.push(withoutMeshLabel);
     if (!checks) continue;
     tenancy ??= tenancyBindings(config.tenancy, file.path);
     diagnostics.push(...checkTenancy(resource, tenancy, locator), ...checkGlobalPlacement(resource, config.globalResources, locator));
@@ -509,7 +521,14 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     checks && mayHoldVariables(file.text) && substituted?.variablesLeft.size !== 0
       ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, substituted)
       : diagnostics;
-  return { resources: fitted(resources), facts: fitted(facts), diagnostics: fitted(said), otherDocuments };
+  return {
+    resources: fitted(resources),
+    facts: fitted(facts),
+    diagnostics: fitted(said),
+    otherDocuments,
+    ...(namespaceMeshes.length > 0 ? { namespaceMeshes } : {}),
+    ...(unlabelled.length > 0 ? { unlabelled } : {}),
+  };
 }
 
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */
