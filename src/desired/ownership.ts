@@ -4,7 +4,7 @@
  */
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { inServerKeyOrder } from "../kuma/server.js";
-import { setOwn, type JsonObject, type Resource } from "../model/resource.js";
+import { isJsonObject, setOwn, type JsonObject, type Resource } from "../model/resource.js";
 
 /** The label that marks what meshops owns (and may therefore prune). */
 export const MANAGED_BY_LABEL = "meshops.io/managed-by";
@@ -97,6 +97,21 @@ export function takeovers(
 export function isUnlabelled(object: JsonObject): boolean {
   const labels = object.labels;
   return typeof labels !== "object" || labels === null || Array.isArray(labels) || !Object.hasOwn(labels, MANAGED_BY_LABEL);
+}
+
+/** Writing `wanted` over `live` adopts it: it stamps the ownership label `live` lacks (not so where meshops stamps none). */
+export function adopts(live: JsonObject, wanted: JsonObject): boolean {
+  return isUnlabelled(live) && !isUnlabelled(wanted);
+}
+
+/**
+ * `live` with the ownership label `wanted` stamps, where it carries none: compared with `wanted`, it tells an adoption
+ * that changes nothing else (drift's `ownershipLabelOnly`) from one that also writes other values.
+ */
+export function withOwnershipLabelOf(live: JsonObject, wanted: JsonObject): JsonObject {
+  const owner = isJsonObject(wanted.labels) ? wanted.labels[MANAGED_BY_LABEL] : undefined;
+  if (typeof owner !== "string" || !isUnlabelled(live)) return live;
+  return { ...live, labels: withLabel(isJsonObject(live.labels) ? live.labels : undefined, MANAGED_BY_LABEL, owner) };
 }
 
 /** Adoptions named in adoptionNote; beyond, a count. */

@@ -11,7 +11,7 @@
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import picomatch from "picomatch";
 import type { UnmanagedSelector } from "../config/repoConfig.js";
-import { isOwned } from "../desired/ownership.js";
+import { adopts, isOwned, withOwnershipLabelOf } from "../desired/ownership.js";
 import { isControlPlaneDefault } from "../kuma/naming.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import type { JsonObject, Resource } from "../model/resource.js";
@@ -20,7 +20,7 @@ import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { STEP, unifiedDiff } from "./plan.js";
 import { ignoredPathsMatcher } from "./ignore.js";
 import { wantedOver } from "./wanted.js";
-import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
+import type { IgnoreDifferencesRule, IgnorePath } from "../config/ignoreDifferences.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { CONTROL_PLANE_SOURCES, controlPlaneSource, type ControlPlaneMode, type ControlPlaneSource } from "../kuma/controlPlaneMade.js";
 
@@ -34,6 +34,13 @@ export interface DriftItem {
   type: string;
   mesh: string;
   name: string;
+  /**
+   * A modified resource the control plane holds without an ownership label (desired/ownership.ts isUnlabelled): apply
+   * adopts it, as plan's `Change.adopts` says.
+   */
+  adopts?: true;
+  /** Of an adoption: meshops' ownership label is the only difference, nothing was changed outside Git. */
+  ownershipLabelOnly?: true;
   /** Unified diff (live → desired) of the normalized, redacted objects as YAML. */
   diff: string;
 }
@@ -110,10 +117,12 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
     // Compared as plan compares (diff/wanted.ts): only drifted resources need normalized copies.
-    const compared = resource && current ? wantedOver(resource, current.object, ignoredPaths(pair)) : undefined;
+    const ignoredHere = resource && current ? ignoredPaths(pair) : undefined;
+    const compared = resource && current ? wantedOver(resource, current.object, ignoredHere) : undefined;
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
-    else if (current && compared && !compared.same) {
-      items.push({ kind: "modified", ...key, diff: unifiedDiff(subject, normalize(current.object), normalize(compared.wanted)) });
+    else if (resource && current && compared && !compared.same) {
+      const adoption = adoptionOf(resource, current.object, compared.wanted, ignoredHere);
+      items.push({ kind: "modified", ...key, ...adoption, diff: unifiedDiff(subject, normalize(current.object), normalize(compared.wanted)) });
     } else if (!resource && current) {
       if (isServerCreated(current.object)) continue;
       const owned = isOwned(current.object, options.instance, mode);
@@ -131,6 +140,15 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
   }
   items.sort(compareWriteOrder);
   return driftReportOf(items, leftAlone);
+}
+
+/**
+ * Whether writing `wanted` over `live` adopts it (it stamps the ownership label `live` lacks, as plan's `adopts`), and
+ * whether that label is all it writes: compared as above, with the label put on the live side.
+ */
+function adoptionOf(resource: Resource, live: JsonObject, wanted: JsonObject, ignored: readonly IgnorePath[] | undefined): Pick<DriftItem, "adopts" | "ownershipLabelOnly"> {
+  if (!adopts(live, wanted)) return {};
+  return wantedOver(resource, withOwnershipLabelOf(live, wanted), ignored).same ? { adopts: true, ownershipLabelOnly: true } : { adopts: true };
 }
 
 type Key = { readonly type: string; readonly mesh: string; readonly name: string };

@@ -6,7 +6,7 @@
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import { stringifyYaml } from "../parse/yaml11.js";
-import { isOwned, isPruneDisabled, isUnlabelled } from "../desired/ownership.js";
+import { adopts, isOwned, isPruneDisabled } from "../desired/ownership.js";
 import { compareWriteOrder } from "../kuma/order.js";
 import { isJsonObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 import { normalize, sameNormalized } from "./normalize.js";
@@ -142,8 +142,8 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
       if (same) writes.push({ action: "unchanged", ...base, ...sealed, live: current.object, diff: "" });
       else {
         // What the desired object stamps and the live one lacks: the write adopts it (not so where meshops stamps nothing).
-        const adopts = isUnlabelled(current.object) && !isUnlabelled(wanted) ? ({ adopts: true } as const) : {};
-        writes.push(withLazyDiff({ action: "update", ...base, ...sealed, ...adopts, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
+        const adoption = adopts(current.object, wanted) ? ({ adopts: true } as const) : {};
+        writes.push(withLazyDiff({ action: "update", ...base, ...sealed, ...adoption, live: current.object }, () => unifiedDiff(subject, normalize(current.object), normalize(wanted))));
       }
       continue;
     }

@@ -144,6 +144,15 @@ export function whereDefinedIn(resources: readonly Resource[]): (subject: string
 /** How a plan marks an update that adopts a resource (diff/plan.ts `Change.adopts`), in text and markdown alike. */
 export const ADOPTS_MARK = "adopts it: made outside meshops";
 
+/**
+ * How drift marks a modified resource apply adopts (diff/drift.ts `DriftItem.adopts`), in text and markdown alike:
+ * " (…)", or "" for any other item. Its ownership label as the only difference means nothing was changed outside Git.
+ */
+export function driftAdoptionMark(item: Pick<DriftItem, "adopts" | "ownershipLabelOnly">): string {
+  if (!item.adopts) return "";
+  return item.ownershipLabelOnly ? " (not owned: only meshops' ownership label differs; apply adopts it)" : " (not owned: made outside meshops; apply adopts it)";
+}
+
 /** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */
 export function stripDiffHeader(diff: string): string {
   return diff

@@ -14,6 +14,7 @@ import { risksOf, type PlanRisk } from "../diff/risk.js";
 import { isShownToPeople, shownDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import {
   ADOPTS_MARK,
+  driftAdoptionMark,
   leftAloneLine,
   diagnosticCounts,
   driftedCount,
@@ -182,7 +183,7 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
     tableHeader: "| drift | resource | defined in |\n|---|---|---|",
-    rows: list.map((i) => `| ${DRIFT[i.kind]} | ${code(i.resource)} | ${locationCell(input.locations.get(i.resource))} |`),
+    rows: list.map((i) => `| ${DRIFT[i.kind]}${driftAdoptionMark(i)} | ${code(i.resource)} | ${locationCell(input.locations.get(i.resource))} |`),
     details: list.map((i) => details(`${DRIFT[i.kind]} <code>${html(i.resource)}</code>`, i.diff)),
   }));
   return fit(head.join("\n"), sections, options, `meshops drift${pathFlag(options)}`);

@@ -2,7 +2,7 @@ import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeResult, ChangeSet } from "../sync/apply.js";
-import { ADOPTS_MARK, describeLocation, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
+import { ADOPTS_MARK, describeLocation, driftAdoptionMark, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
@@ -292,7 +292,8 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
   const out: string[] = [];
   for (const item of report.items) {
     const paint = item.kind === "unmanaged" ? style.dim : item.kind === "missing" ? style.green : item.kind === "orphaned" ? style.red : style.yellow;
-    out.push(paint(`${DRIFT_SIGN[item.kind]} ${item.kind} ${item.resource}`));
+    const adoption = driftAdoptionMark(item);
+    out.push(paint(`${DRIFT_SIGN[item.kind]} ${item.kind} ${item.resource}`) + (adoption ? style.yellow(adoption) : ""));
     // One line an item; a modified one's diff under it. A missing or orphaned one's diff is its whole body: that is
     // for --format json, `render` and the control plane to show (a mass drift would be a line per field).
     if (item.diff && item.kind === "modified") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
