@@ -38,6 +38,8 @@ interface DriftJson {
 
 const ONLY_LABEL = "(not owned: only meshops' ownership label differs; apply adopts it)";
 const ALSO_CHANGED = "(not owned: made outside meshops; apply adopts it)";
+const SAME_AS_GIT = "as the repository has it, but made outside meshops";
+const SAME_AS_GIT_SENTENCE = "As the repository has it, but made outside meshops.";
 
 test("drift marks a modified resource nobody owns, and says when meshops' ownership label is its only difference", async () => {
   await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
@@ -76,6 +78,20 @@ test("drift marks a modified resource nobody owns, and says when meshops' owners
     assert.ok(markdown.some((l) => l.startsWith(`| 🔄 modified ${ONLY_LABEL} | \`MeshTimeout/default/by-hand-same\` |`)), markdown.join("\n"));
     assert.ok(markdown.some((l) => l.startsWith(`| 🔄 modified ${ALSO_CHANGED} | \`MeshRetry/default/by-hand-retry\` |`)), markdown.join("\n"));
     assert.ok(markdown.some((l) => l.startsWith("| 🔄 modified | `MeshTimeout/default/applied` |")), markdown.join("\n"));
+
+    // The annotations and code scanning say it too, and do not call the label-only one changed outside Git.
+    const github = (await runCli(["drift", "--cp-url", url, "--format", "github"], repo.dir)).stdout.split("\n");
+    const annotation = (resource: string) => github.find((l) => l.includes(`::modified ${resource}`)) ?? "";
+    assert.ok(annotation("MeshTimeout/default/by-hand-same").includes(`::modified MeshTimeout/default/by-hand-same ${ONLY_LABEL}: ${SAME_AS_GIT}%0A`), github.join("\n"));
+    assert.ok(annotation("MeshRetry/default/by-hand-retry").includes(`::modified MeshRetry/default/by-hand-retry ${ALSO_CHANGED}: changed on the control plane outside Git%0A`), github.join("\n"));
+    assert.ok(annotation("MeshTimeout/default/applied").includes("::modified MeshTimeout/default/applied: changed on the control plane outside Git%0A"), github.join("\n"));
+    const sarif = JSON.parse((await runCli(["drift", "--cp-url", url, "--format", "sarif"], repo.dir)).stdout) as { runs: { results: { message: { text: string } }[] }[] };
+    const firstLines = sarif.runs[0]!.results.map((r) => r.message.text.split("\n")[0]).sort();
+    assert.deepEqual(firstLines, [
+      `modified MeshRetry/default/by-hand-retry ${ALSO_CHANGED}: Changed on the control plane outside Git.`,
+      "modified MeshTimeout/default/applied: Changed on the control plane outside Git.",
+      `modified MeshTimeout/default/by-hand-same ${ONLY_LABEL}: ${SAME_AS_GIT_SENTENCE}`,
+    ]);
   });
 });
 
