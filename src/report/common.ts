@@ -153,6 +153,9 @@ export function driftAdoptionMark(item: Pick<DriftItem, "adopts" | "ownershipLab
   return item.ownershipLabelOnly ? " (not owned: only meshops' ownership label differs; apply adopts it)" : " (not owned: made outside meshops; apply adopts it)";
 }
 
+/** What a drift item whose only difference is meshops' ownership label means, where a report says what its kind means. */
+export const OWNERSHIP_LABEL_ONLY_MEANING = "as the repository has it, but made outside meshops";
+
 /** The `---`/`+++` (and `===`, `Index:`) lines name the resource again; reports name it already. */
 export function stripDiffHeader(diff: string): string {
   return diff

@@ -20,6 +20,7 @@ import { renderDiagnosticsText } from "./diagnostics.js";
 import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
   diagnosticCounts,
+  driftAdoptionMark,
   driftSummaryLine,
   isFailingChange,
   isFailingDiagnostic,
@@ -27,6 +28,7 @@ import {
   planExitCode,
   planScope,
   planSummaryLine,
+  OWNERSHIP_LABEL_ONLY_MEANING,
   stripDiffHeader,
   type DriftReportInput,
   type PlanReport,
@@ -182,7 +184,8 @@ const DRIFT_MEANING = {
 } as const;
 
 function driftMessage(item: DriftItem): string {
-  return `${item.kind} ${item.resource}: ${DRIFT_MEANING[item.kind]}\n${clip(stripDiffHeader(item.diff))}`;
+  const meaning = item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_MEANING : DRIFT_MEANING[item.kind];
+  return `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${meaning}\n${clip(stripDiffHeader(item.diff))}`;
 }
 
 function at(location: Location | undefined, title: string): AnnotationProperties {

@@ -13,9 +13,11 @@ import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import {
+  driftAdoptionMark,
   isFailingChange,
   isFailingDiagnostic,
   isFailingDrift,
+  OWNERSHIP_LABEL_ONLY_MEANING,
   planExitCode,
   stripDiffHeader,
   type DriftReportInput,
@@ -159,12 +161,15 @@ export function renderPlanSarif(report: PlanReport, tool: ToolInfo, root = ""): 
   return log(tool, "plan", findings, root);
 }
 
+/** SARIF's messages are sentences, as the rules' descriptions are. */
+const OWNERSHIP_LABEL_ONLY_SENTENCE = `${OWNERSHIP_LABEL_ONLY_MEANING.charAt(0).toUpperCase()}${OWNERSHIP_LABEL_ONLY_MEANING.slice(1)}.`;
+
 export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root = ""): string {
   const findings = input.report.items.map(
     (item): Finding => ({
       rule: `drift/${item.kind}`,
       level: isFailingDrift(item, input.failOn) ? "error" : item.kind === "unmanaged" ? "note" : "warning",
-      message: `${item.kind} ${item.resource}: ${describeRule(`drift/${item.kind}`)}\n${stripDiffHeader(item.diff)}`,
+      message: `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_SENTENCE : describeRule(`drift/${item.kind}`)}\n${stripDiffHeader(item.diff)}`,
       resource: item.resource,
       ...locationOf(input.locations.get(item.resource)),
       identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),
