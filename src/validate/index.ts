@@ -269,7 +269,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
-  parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses));
+  parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, locator));
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
@@ -467,7 +467,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const checked = checkResource(resource, locator);
     resources.push(resource);
     facts.push(checked.facts);
-    const withoutMeshLabel = isJsonObject(doc.value) ? unlabelledResourceOf(resource, doc.value, doc.index, locator) : undefined;
+    const withoutMeshLabel = isJsonObject(doc.value) ? unlabelledResourceOf(resource, doc.value) : undefined;
     if (withoutMeshLabel) unlabelled.push(withoutMeshLabel);
     if (!checks) continue;
     tenancy ??= tenancyBindings(config.tenancy, file.path);

@@ -11,7 +11,7 @@
 import type { Diagnostic } from "../model/diagnostic.js";
 import { boundedMessage } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
-import { isJsonObject as isObject, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
+import { isJsonObject as isObject, type JsonObject, type JsonValue, type Resource, type SourceRef } from "../model/resource.js";
 import { DEFAULT_MESH, MESH_LABEL, isClusterScoped, isGlobalType, isPolicyType, isSecretType } from "../kuma/types.js";
 import { NAMESPACE_LABEL } from "../kuma/naming.js";
 import type { Locator } from "../parse/locate.js";
@@ -25,14 +25,15 @@ export interface NamespaceMesh {
   readonly how: "labelled" | "annotated";
 }
 
-/** A resource whose mesh Kuma reads from a `kuma.io/mesh` label it lacks, with where its labels are (or would be). */
+/**
+ * A resource whose mesh Kuma reads from a `kuma.io/mesh` label it lacks, and its document: its labels are located only
+ * for a warning (most such resources are meant for mesh default, in namespaces that name none).
+ */
 export interface UnlabelledResource {
   readonly namespace: string;
   readonly what: string;
   readonly subject: string;
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
+  readonly source: SourceRef;
 }
 
 /** What a Namespace document `value` (kind Namespace of core/v1) says of its mesh, as Kuma reads it: the label first. */
@@ -47,7 +48,7 @@ export function namespaceMeshOf(value: JsonObject): NamespaceMesh | undefined {
 }
 
 /** `resource`, read from the Kubernetes document `value`, when its mesh is `default` for want of the label. */
-export function unlabelledResourceOf(resource: Resource, value: JsonObject, docIndex: number, locator: Locator): UnlabelledResource | undefined {
+export function unlabelledResourceOf(resource: Resource, value: JsonObject): UnlabelledResource | undefined {
   const source = resource.source;
   if (source?.format !== "kubernetes" || resource.mesh !== DEFAULT_MESH) return undefined;
   if (resource.type === "Mesh" || isClusterScoped(resource.type) || isGlobalType(resource.type) || isSecretType(resource.type)) return undefined;
@@ -56,9 +57,8 @@ export function unlabelledResourceOf(resource: Resource, value: JsonObject, docI
   const labels = isObject(resource.object.labels) ? resource.object.labels : undefined;
   const namespace = labels?.[NAMESPACE_LABEL];
   if (typeof namespace !== "string") return undefined;
-  const at = locator.locate(source.file, docIndex, ["metadata", "labels"]) ?? locator.locate(source.file, docIndex, ["metadata"]) ?? source;
   const what = isPolicyType(resource.type) ? "policy" : resource.type;
-  return { namespace, what, subject: subjectOf(resource), file: source.file, line: at.line, column: at.column };
+  return { namespace, what, subject: subjectOf(resource), source };
 }
 
 /** What the warnings are worked out from: per file, the lists its analysis keeps (absent when empty). */
@@ -74,7 +74,7 @@ export class NamespaceMeshWarnings {
   #inputs: readonly (readonly unknown[])[] = [];
   #warnings: readonly Diagnostic[] = NONE;
 
-  update(analyses: readonly NamespaceMeshInputs[]): readonly Diagnostic[] {
+  update(analyses: readonly NamespaceMeshInputs[], locator: Locator): readonly Diagnostic[] {
     const inputs: (readonly unknown[])[] = [];
     for (const a of analyses) {
       if (a.namespaceMeshes) inputs.push(a.namespaceMeshes);
@@ -82,13 +82,13 @@ export class NamespaceMeshWarnings {
     }
     if (inputs.length === this.#inputs.length && inputs.every((list, i) => list === this.#inputs[i])) return this.#warnings;
     this.#inputs = inputs;
-    this.#warnings = namespaceMeshWarnings(analyses);
+    this.#warnings = namespaceMeshWarnings(analyses, locator);
     return this.#warnings;
   }
 }
 
-/** One warning per resource without the label in a namespace that names another mesh. Pure. */
-export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[]): readonly Diagnostic[] {
+/** One warning per resource without the label in a namespace that names another mesh, at its labels. */
+export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], locator: Locator): readonly Diagnostic[] {
   const meshes = new Map<string, NamespaceMesh>();
   for (const a of analyses) for (const n of a.namespaceMeshes ?? []) if (!meshes.has(n.namespace)) meshes.set(n.namespace, n);
   if (meshes.size === 0) return NONE;
@@ -98,7 +98,9 @@ export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[]):
       const ns = meshes.get(r.namespace);
       if (!ns) continue;
       const message = `namespace ${ns.namespace} is ${ns.how} ${MESH_LABEL}: ${ns.mesh}, but this ${r.what} has no ${MESH_LABEL} label: Kuma puts it in mesh ${DEFAULT_MESH}; add the label ${MESH_LABEL}: ${ns.mesh}`;
-      warnings.push({ severity: "warning", file: r.file, line: r.line, column: r.column, resource: r.subject, path: "metadata.labels", message: boundedMessage(message), rule: NAMESPACE_MESH_RULE });
+      const { file, docIndex } = r.source;
+      const at = locator.locate(file, docIndex, ["metadata", "labels"]) ?? locator.locate(file, docIndex, ["metadata"]) ?? r.source;
+      warnings.push({ severity: "warning", file, line: at.line, column: at.column, resource: r.subject, path: "metadata.labels", message: boundedMessage(message), rule: NAMESPACE_MESH_RULE });
     }
   }
   return warnings.length > 0 ? warnings : NONE;
