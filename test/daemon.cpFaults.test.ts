@@ -27,6 +27,12 @@ const bed = daemonTestBed("meshops-cpfaults", {
 });
 const { repo, work } = bed;
 let daemon: DaemonProcess;
+/**
+ * Long enough that no write of the first test times out on a loaded machine (a retried PUT would count twice), short
+ * enough that the slow control plane of the second fails a run in seconds (SLOW_MS is well past it).
+ */
+const REQUEST_TIMEOUT = "2s";
+const SLOW_MS = 5_000;
 
 const timeout = (name: string, idleTimeout: string) =>
   `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
@@ -36,7 +42,7 @@ const all = (idleTimeout: string) => Object.fromEntries(NAMES.map((name) => [`me
 before(async () => {
   await bed.open();
   commitFiles(repo.dir, { "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\n", "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n", ...all("1m") }, "shop");
-  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--request-timeout", "400ms"], { cwd: work });
+  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--request-timeout", REQUEST_TIMEOUT], { cwd: work });
 });
 
 test("500s on one resource mid-apply: the run fails naming it, the rest stands, the retry writes only what is missing", async () => {
@@ -61,7 +67,7 @@ test("500s on one resource mid-apply: the run fails naming it, the rest stands, 
 });
 
 test("a control plane slower than --request-timeout: the run fails saying so, the meshes are unknown, and once it answers in time the commit is applied", async () => {
-  slowMs = 1_000;
+  slowMs = SLOW_MS;
   const change = commitFiles(repo.dir, all("3m"), "3m everywhere");
   const unknown = await untilStatus(daemon, "shop unknown", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "unknown" ? s : undefined), 30_000);
   assert.match(unknown.reconciles[0]?.error ?? "", /time/i);
