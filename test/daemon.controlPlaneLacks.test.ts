@@ -76,8 +76,12 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   assert.match(metrics, /^meshops_mesh_state\{mesh="shop",state="in-sync"\} 1$/m);
   const logged = await daemon.untilLog("the hold in the log", (e) => e.event === "mesh.held" && e.mesh === "edge");
   assert.ok(String(logged.msg).includes(reason), String(logged.msg));
-  // The drift checks (every second) neither write it nor lift it while the control plane stays as it is.
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  // The drift checks (every second) neither write it nor lift it while the control plane stays as it is: two of them
+  // are waited for (not a fixed time, which a loaded machine may fill with none).
+  const driftRuns = (e: { event?: unknown; kind?: unknown }) => e.event === "reconcile.done" && e.kind === "drift";
+  const before = daemon.lines.filter((l) => l.startsWith("{") && driftRuns(JSON.parse(l) as { event?: unknown })).length;
+  let seen = 0;
+  await daemon.untilLog("two drift checks after the hold", (e) => driftRuns(e) && ++seen >= before + 2, 30_000);
   assert.deepEqual(await names("/meshes"), ["shop"]);
   assert.equal(daemon.lines.filter((l) => l.includes('"mesh.held"')).length, 1, "said once");
 
