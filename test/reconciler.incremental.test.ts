@@ -37,6 +37,8 @@ class Probe implements Backend {
   lists = 0;
   writes: string[] = [];
   failPut: ((object: JsonObject) => boolean) | undefined;
+  /** Writes answered as after an attempt that got no answer (a timeout, then a retry that succeeded). */
+  unansweredPut: ((object: JsonObject) => boolean) | undefined;
   infoOverride: Partial<ServerInfo> = {};
   constructor(readonly inner: Backend) {}
   async info(): Promise<ServerInfo> {
@@ -55,6 +57,7 @@ class Probe implements Backend {
   put(object: JsonObject): Promise<PutResult> {
     if (this.failPut?.(object)) return Promise.reject(new BackendError("injected failure", { status: 500 }));
     this.writes.push(`PUT ${String(object.type)}/${String(object.name)}`);
+    if (this.unansweredPut?.(object)) return this.inner.put(object).then((result) => ({ ...result, outcomeUnknown: true as const }));
     return this.inner.put(object);
   }
   delete(key: ResourceKey): Promise<DeleteResult> {
@@ -404,4 +407,32 @@ test("a kept Mesh, orphaned in the drift, and an unrelated commit after: not pla
   assert.notEqual(next.outcome.result, "refused", "nor is its delete held for approval");
   assert.ok(await probe.inner.get({ type: "Mesh", mesh: "scratch", name: "scratch" }));
   assert.ok(await probe.inner.get({ type: "Dataplane", mesh: "scratch", name: "web-1" }));
+});
+
+test("a commit coalesced with a recheck: its own write of an unsure resource is not said to be a late write written back, and the check waits for a run of its own", async () => {
+  const subject = `${outbound.type}/${outbound.mesh}/${outbound.name}`;
+  probe.unansweredPut = (object) => object.name === outbound.name;
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 10m", "requestTimeout: 11m");
+  const unsure = await run("commit");
+  probe.unansweredPut = undefined;
+  assert.ok(unsure.outcome.recheckInMs !== undefined, "checks are due after a write of unknown outcome");
+
+  // The next commit changes that resource again, and its run is merged with the recheck trigger.
+  edit("meshes/analytics/baseline.yaml", "requestTimeout: 11m", "requestTimeout: 12m");
+  const from = emitted.length;
+  const merged = await run(mergeWork(workFor({ kind: "recheck" }), workFor({ kind: "commit" })));
+  assert.deepEqual(merged.writes, [`PUT MeshTimeout/${outbound.name}`]);
+  const rewritten = emitted.slice(from).flatMap((e) => (e.type === "write.rechecked" ? e.rewritten : []));
+  assert.deepEqual(rewritten, [], "the commit's own write is not an old write's landing undone");
+  assert.equal(await requestTimeout(), "12m0s");
+
+  // The check itself is still due: a recheck run of its own compares, finds the control plane as the commit says.
+  const again = emitted.length;
+  const recheck = await run("recheck");
+  assert.deepEqual(recheck.writes, []);
+  const checked = emitted.slice(again).filter((e) => e.type === "write.rechecked");
+  assert.deepEqual(
+    checked.map((e) => (e.type === "write.rechecked" ? { checked: e.checked, rewritten: e.rewritten } : undefined)),
+    [{ checked: [subject], rewritten: [] }],
+  );
 });
