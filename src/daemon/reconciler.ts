@@ -256,6 +256,9 @@ export class Reconciler {
       const keysChanged = this.#keysUsed !== undefined && this.#sopsKeys() !== this.#keysUsed;
       const last = { validated: keysChanged ? undefined : this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
       const decision = decideRun(work, revision, last);
+      // A new revision's writes are its own, not an old write's landing undone: the check waits for a run of its own
+      // (its time has come, so at once), which compares what this one leaves.
+      if (decision === "sync" && revision !== last.validated) this.#recheck = undefined;
       if (decision === "sync") end = await this.#sync(revision, work);
       else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
       // The branch points at a refused commit: the last valid revision is what the unsure writes are compared with.
