@@ -129,9 +129,10 @@ function inputEnv(withInputs: Record<string, string>, context: Record<string, st
   return env;
 }
 
-function runAction(cwd: string, options: { event: string; payload: object; with: Record<string, string>; api?: string }): Promise<ActionRun> {
-  const runnerTemp = mkdtempSync(path.join(tmpdir(), "meshops-runner-"));
-  cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }));
+/** `runnerTemp`: an earlier run's, as a second step of the same job has it (its reports still there). */
+function runAction(cwd: string, options: { event: string; payload: object; with: Record<string, string>; api?: string; runnerTemp?: string }): Promise<ActionRun> {
+  const runnerTemp = options.runnerTemp ?? mkdtempSync(path.join(tmpdir(), "meshops-runner-"));
+  if (options.runnerTemp === undefined) cleanups.push(() => rmSync(runnerTemp, { recursive: true, force: true }));
   const eventPath = path.join(runnerTemp, "event.json");
   const outputFile = path.join(runnerTemp, "output");
   const summaryFile = path.join(runnerTemp, "step-summary.md");
@@ -309,7 +310,10 @@ test("the action in actions/checkout's default shallow checkout: fetches the bas
   // The base cannot be fetched (here origin is gone; on GitHub: a token without access, a base force-pushed away).
   const unfetchable = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh }, { "mesh-config/t.yaml": timeout("2h") });
   rmSync(unfetchable.origin, { recursive: true, force: true });
-  const failed = await runAction(unfetchable.workspace, { event: "pull_request", payload: { pull_request: { number: 7, base: { sha: unfetchable.base } } }, with: { path: "mesh-config", comment: "false" } });
+  // In the same job as the run above, whose reports (validate.sarif among them) are in the runner's temporary folder.
+  assert.ok(existsSync(path.join(run.runnerTemp, "meshops", "validate.sarif")));
+  const payload2 = { pull_request: { number: 7, base: { sha: unfetchable.base } } };
+  const failed = await runAction(unfetchable.workspace, { event: "pull_request", payload: payload2, with: { path: "mesh-config", comment: "false" }, runnerTemp: run.runnerTemp });
   assert.equal(failed.code, 1, failed.stdout + failed.stderr);
   assert.doesNotMatch(failed.stderr, /\n\s+at /, "no stack trace");
   const errors = parseWorkflowOutput(failed.stdout).commands.filter((c) => c.name === "error");
@@ -317,7 +321,8 @@ test("the action in actions/checkout's default shallow checkout: fetches the bas
   assert.ok(fetchError, failed.stdout + failed.stderr);
   assert.match(fetchError.message, /could not fetch the base commit .*fetch-depth: 0/);
   assert.doesNotMatch(fetchError.message, /\n/);
-  // No SARIF file was written: sarif-file is empty, so the example's upload step (if: sarif-file != '') is skipped.
+  // No SARIF file was written: sarif-file is empty, so the example's upload step (if: sarif-file != '') is skipped, and
+  // the earlier run's is gone (an upload step would take it for this push's).
   assert.deepEqual(failed.outputs, { mode: "pr", "exit-code": "1", "report-dir": path.join(failed.runnerTemp, "meshops"), "sarif-file": "" });
   assert.equal(existsSync(path.join(failed.runnerTemp, "meshops", "validate.sarif")), false);
 });
