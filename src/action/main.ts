@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { checkPullRequest, COMMENT_MARKER, runMeshops, type Run } from "./prCheck.js";
+import { checkPullRequest, COMMENT_MARKER, removeReports, runMeshops, type Run } from "./prCheck.js";
 import { annotation } from "../report/github.js";
 import { makeDirectorySync } from "../util/directory.js";
 
@@ -39,6 +39,8 @@ async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
 
 /** The checks before the pull-request check (each a one-line error), then the check: its exit code and comment. */
 async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly code: number; readonly comment?: string }> {
+  // A stop below writes no report: an earlier step's of the same job must not stand for this run's (sarif-file).
+  removeReports(run);
   const base = input(run.env, "base") || event.pull_request?.base?.sha || event.merge_group?.base_sha || "";
   if (!base) {
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request and merge_group events\n");

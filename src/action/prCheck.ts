@@ -59,11 +59,18 @@ export interface PullRequestCheckResult {
 const VALIDATE_REPORTS = { "validate.md": "markdown", "validate.sarif": "sarif", "validate.junit.xml": "junit" } as const;
 const PLAN_REPORTS = { "plan.md": "markdown", "plan.json": "json", "plan.junit.xml": "junit" } as const;
 
+/**
+ * Removes an earlier run's reports from `run.out`, so nothing of it is taken for this one's (CI uploads what it finds):
+ * before the check, and before the action's own checks, which may stop it first.
+ */
+export function removeReports(run: Pick<Run, "out">): void {
+  for (const file of ["comment.md", ...Object.keys(VALIDATE_REPORTS), ...Object.keys(PLAN_REPORTS)]) rmSync(path.join(run.out, file), { force: true });
+}
+
 /** validate (once), then plan --base (once, when valid): the reports in `run.out`, the comment in comment.md. */
 export async function checkPullRequest(run: Run, check: PullRequestCheck): Promise<PullRequestCheckResult> {
   const common = [...(check.repo ? ["--repo", check.repo] : []), ...(check.path ? ["--path", check.path] : []), "--ref", check.ref];
-  // Nothing of an earlier run is left to be taken for this one's (CI uploads what it finds).
-  for (const file of ["comment.md", ...Object.keys(VALIDATE_REPORTS), ...Object.keys(PLAN_REPORTS)]) rmSync(path.join(run.out, file), { force: true });
+  removeReports(run);
 
   const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];
   const valid = await runMeshops(run, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
