@@ -290,6 +290,20 @@ test("logs: a 3.x controlPlane.version is said once, at the setting, that 2.14's
   );
 });
 
+test("logs: writes of unknown outcome and their rewrites name at most 50 resources a line, with how many there were", () => {
+  const lines: string[] = [];
+  const logEvent = eventLogger(createLogger({ stream: { write: (line: string) => lines.push(line) > 0 }, format: "json" }));
+  const resources = Array.from({ length: 120 }, (_, i) => `MeshTimeout/shop/t${i}`);
+  logEvent({ type: "write.outcome-unknown", revision: "a".repeat(40), resources });
+  logEvent({ type: "write.rechecked", revision: "a".repeat(40), checked: resources, rewritten: resources, left: 0 });
+  const [unknown, rechecked] = lines.map((l) => JSON.parse(l) as { event: string; msg: string; count?: number; resources?: string[]; rewritten?: string[] });
+  assert.equal(unknown?.event, "write.outcome-unknown");
+  assert.deepEqual([unknown?.count, unknown?.resources?.length], [120, 50]);
+  assert.match(unknown?.msg ?? "", /^no answer came to the write of MeshTimeout\/shop\/t0, .*MeshTimeout\/shop\/t49 and 70 more \(/);
+  assert.equal(rechecked?.rewritten?.length, 50);
+  assert.match(rechecked?.msg ?? "", /MeshTimeout\/shop\/t49 and 70 more no longer as/);
+});
+
 test("remote or local: URLs and scp-like addresses are remote, paths are directories", () => {
   for (const remote of ["https://github.com/o/r.git", "ssh://git@host/r.git", "file:///tmp/r.git", "git@github.com:o/r.git"]) assert.ok(isRemoteRepository(remote), remote);
   for (const local of [".", "/srv/config", "../config", "C:\\config"]) assert.ok(!isRemoteRepository(local), local);

@@ -511,6 +511,13 @@ test("markdown: a large plan stays under the limit, leaving out diffs first, the
   assert.ok(tiny.length <= 3000, `${tiny.length}`);
 });
 
+test("markdown: the command a shortened report says to run names --path as a shell reads it", () => {
+  const shortened = (root: string) => renderPlanMarkdown(planReport(), { maxLength: 4000, root });
+  assert.match(shortened("mesh-config/prod"), /`meshops plan --path mesh-config\/prod[ `]/);
+  assert.match(shortened("mesh config"), /`meshops plan --path 'mesh config'[ `]/);
+  assert.match(shortened("it's"), /`meshops plan --path 'it'\\''s'[ `]/);
+});
+
 test("markdown: a one-change plan over 3,000 meshes keeps its change and diff; the per-mesh table lists the meshes that change, and counts the rest", () => {
   const base: Resource[] = [];
   for (let m = 0; m < 3000; m++) {

@@ -27,6 +27,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedGates = new Set<string>();
   /** meshops.yaml's notes already logged: they hold at every revision until the setting changes. */
   const loggedNotes = new Set<string>();
+  /** Resources a line names at most (a control plane that stops answering mid-apply leaves thousands). */
+  const shownNames = options.maxLoggedDiagnostics ?? 50;
   return (event) => {
     switch (event.type) {
       case "sync.started": {
@@ -156,13 +158,13 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "write.outcome-unknown":
         log.warn(
-          { event: "write.outcome-unknown", revision: event.revision, resources: event.resources },
-          `no answer came to the write of ${event.resources.join(", ")} (${shortRevisionOrNone(event.revision)}): it may still land, over a newer write; the control plane is compared again a few times`,
+          { event: "write.outcome-unknown", revision: event.revision, count: event.resources.length, resources: event.resources.slice(0, shownNames) },
+          `no answer came to the write of ${namesUpTo(event.resources, shownNames)} (${shortRevisionOrNone(event.revision)}): it may still land, over a newer write; the control plane is compared again a few times`,
         );
         return;
       case "write.rechecked": {
-        const fields = { event: "write.rechecked", revision: event.revision, checked: event.checked, rewritten: event.rewritten, left: event.left };
-        if (event.rewritten.length > 0) log.warn(fields, `${event.rewritten.join(", ")} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
+        const fields = { event: "write.rechecked", revision: event.revision, checked: event.checked.length, rewritten: event.rewritten.slice(0, shownNames), left: event.left };
+        if (event.rewritten.length > 0) log.warn(fields, `${namesUpTo(event.rewritten, shownNames)} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
         else log.info(fields, `rechecked the writes of unknown outcome: the control plane holds ${shortRevisionOrNone(event.revision)}${event.left > 0 ? `; ${event.left} more check${event.left === 1 ? "" : "s"} to come` : ""}`);
         return;
       }
@@ -221,6 +223,11 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
     }
   };
+}
+
+/** `a, b and 3 more`: the first `max` names of a list a log line would otherwise spell out whole. */
+function namesUpTo(names: readonly string[], max: number): string {
+  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
 function shortRevisionOrNone(revision: string | null): string {

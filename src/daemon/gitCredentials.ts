@@ -10,6 +10,7 @@
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { makeDirectory } from "../util/directory.js";
+import { shellQuote } from "../util/shell.js";
 
 export interface GitCredentials {
   /** HTTPS: the file holding the token (or password). */
@@ -30,10 +31,6 @@ case "$1" in
 esac
 `;
 
-/** Single-quoted for a POSIX shell (GIT_SSH_COMMAND is run by one). */
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The variables to add to git's environment for `credentials`; the askpass script is written into `helperDir` (the

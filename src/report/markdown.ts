@@ -31,6 +31,7 @@ import {
 } from "./common.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
+import { shellWord } from "../util/shell.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -47,7 +48,7 @@ export interface MarkdownOptions {
 
 /** ` --path <root>` for a command to run again, so it reads the same folder (empty for the repository's root). */
 function pathFlag(options: MarkdownOptions): string {
-  return options.root ? ` --path ${options.root}` : "";
+  return options.root ? ` --path ${shellWord(options.root)}` : "";
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
