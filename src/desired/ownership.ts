@@ -4,7 +4,7 @@
  */
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { inServerKeyOrder } from "../kuma/server.js";
-import { isJsonObject, setOwn, type JsonObject, type Resource } from "../model/resource.js";
+import { isJsonObject, setOwn, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
 
 /** The label that marks what meshops owns (and may therefore prune). */
 export const MANAGED_BY_LABEL = "meshops.io/managed-by";
@@ -65,8 +65,13 @@ export function isOwnedBy(object: JsonObject, owner: Ownership): boolean {
  * this instance's to prune.
  */
 export function isOwned(object: JsonObject, instance: string, mode: ControlPlaneMode): boolean {
-  const labels = object.labels;
-  return typeof labels === "object" && labels !== null && !Array.isArray(labels) && labels[MANAGED_BY_LABEL] === instance && controlPlaneSource(object, mode) !== "synced";
+  return managedBy(object) === instance && controlPlaneSource(object, mode) !== "synced";
+}
+
+/** The `meshops.io/managed-by` label of `object` as written (any JSON value); undefined when it has none. */
+function managedBy(object: JsonObject | undefined): JsonValue | undefined {
+  const labels = object?.labels;
+  return isJsonObject(labels) ? labels[MANAGED_BY_LABEL] : undefined;
 }
 
 /**
@@ -82,8 +87,7 @@ export function takeovers(
   const found: { resource: string; owner: string }[] = [];
   for (const change of changes) {
     if (change.action !== "update") continue;
-    const labels = change.live?.labels;
-    const owner = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels[MANAGED_BY_LABEL] : undefined;
+    const owner = managedBy(change.live);
     if (typeof owner === "string" && owner !== instance) found.push({ resource: change.resource, owner });
   }
   return found;
@@ -95,8 +99,7 @@ export function takeovers(
  * from then on it is this instance's, and prune deletes it once it leaves the repository.
  */
 export function isUnlabelled(object: JsonObject): boolean {
-  const labels = object.labels;
-  return typeof labels !== "object" || labels === null || Array.isArray(labels) || !Object.hasOwn(labels, MANAGED_BY_LABEL);
+  return managedBy(object) === undefined;
 }
 
 /** Writing `wanted` over `live` adopts it: it stamps the ownership label `live` lacks (not so where meshops stamps none). */
