@@ -72,7 +72,10 @@ export function checkWritableFile(said: string, file: string, cwd: string): void
   const target = path.resolve(cwd, file);
   try {
     if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${target}'`), { code: "EISDIR" });
-    accessSync(path.dirname(target), constants.W_OK);
+    // Node 22 and later answer a path below a file with no entry (Node 20 threw ENOTDIR), and a file passes access().
+    const folder = path.dirname(target);
+    if (!statSync(folder).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, open '${target}'`), { code: "ENOTDIR" });
+    accessSync(folder, constants.W_OK);
   } catch (cause) {
     throw new UsageError(`cannot write ${said}`, { cause });
   }
