@@ -271,7 +271,7 @@ const LACKED_SHOWN = 50;
  */
 export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info" | "live">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
   const reported = comparison.info.basedOnKuma ?? comparison.info.version;
-  const lacked = lackedInPlan({ changes: plan.changes, desired: comparison.desired.resources, served: comparison.types, configuredVersion, reportedVersion: reported, liveMeshes: meshNamesOf(comparison.live) });
+  const lacked = lackedInPlan({ changes: plan.changes, desired: comparison.desired, served: comparison.types, configuredVersion, reportedVersion: reported, liveMeshes: meshNamesOf(comparison.live) });
   if (lacked.length === 0) return undefined;
   const style = styleFor(io.stderr, io.env);
   for (const d of await locatedDiagnostics(lacked.slice(0, LACKED_SHOWN), texts, CONTROL_PLANE_LACKS_RULE, "error")) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);

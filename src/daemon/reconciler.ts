@@ -731,7 +731,7 @@ export class Reconciler {
     const liveMeshes = new Set([...round.desired.meshes.keys()].filter((mesh) => live.has(subjectOf({ type: "Mesh", mesh, name: mesh }))));
     const reportedVersion = round.info.basedOnKuma ?? round.info.version;
     const configuredVersion = result.config.controlPlane.version;
-    const lacked = lackedInPlan({ changes, desired: round.desired.resources, served: round.served, configuredVersion, reportedVersion, liveMeshes });
+    const lacked = lackedInPlan({ changes, desired: round.desired, served: round.served, configuredVersion, reportedVersion, liveMeshes });
     if (lacked.length === 0) return new Map();
     const located = await locatedDiagnostics(lacked, result.texts, CONTROL_PLANE_LACKS_RULE, "error");
     return lackingByMesh(located, reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`);

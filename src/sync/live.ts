@@ -8,6 +8,7 @@ import { LATEST_MINOR, SUPPORTED_MINORS, compareMinors, kindIntroducedAfter, min
 import type { Resource, SourceRef } from "../model/resource.js";
 import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
+import { desiredOf, type DesiredState } from "../desired/index.js";
 
 /**
  * Whether meshops reads and writes a type under this meshops.yaml: Dataplanes only when `resources.dataplanes` asks
@@ -277,7 +278,7 @@ export const CONTROL_PLANE_LACKS_RULE = "control-plane-lacks";
 /** What a plan's creates and updates are compared with: the desired state and the control plane it is planned for. */
 export interface LackedInPlanInput {
   readonly changes: readonly { readonly action: string; readonly resource: string }[];
-  readonly desired: readonly Resource[];
+  readonly desired: DesiredState;
   readonly served: readonly TypeInfo[];
   /** meshops.yaml's controlPlane.version (the line the repository was validated against). */
   readonly configuredVersion: string | undefined;
@@ -291,10 +292,15 @@ export interface LackedInPlanInput {
  * could lack): the one check `apply` refuses a plan for and `watch` holds a mesh for, before the first write.
  */
 export function lackedInPlan(input: LackedInPlanInput): LackedPart[] {
-  const written = new Set(input.changes.filter((c) => c.action === "create" || c.action === "update").map((c) => c.resource));
-  if (written.size === 0) return [];
-  const resources = input.desired.filter((r) => written.has(subjectOf(r)));
-  return lackedByControlPlane(resources, input.served, input.configuredVersion, input.reportedVersion, input.liveMeshes);
+  // Looked up by subject: a daemon's commit writes a few of 50,000 desired resources, and its desired state is kept per
+  // mesh (listing every resource, or naming each, would cost the commit more than its plan).
+  const resources: Resource[] = [];
+  for (const change of input.changes) {
+    if (change.action !== "create" && change.action !== "update") continue;
+    const resource = desiredOf(input.desired, change.resource);
+    if (resource) resources.push(resource);
+  }
+  return resources.length === 0 ? [] : lackedByControlPlane(resources, input.served, input.configuredVersion, input.reportedVersion, input.liveMeshes);
 }
 
 /**
