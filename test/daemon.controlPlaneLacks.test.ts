@@ -7,28 +7,13 @@
  * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { after, before, test } from "node:test";
-import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
-import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
-import { killAll, startWatch, type DaemonProcess } from "./helpers/daemon.js";
-import { untilApplied, untilStatus } from "./helpers/daemonBed.js";
-import { commitFiles, tempRepo } from "./helpers/git.js";
+import { before, test } from "node:test";
+import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
 
-const repo = tempRepo("meshops-daemon-lacks-");
-const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-lacks-work-"));
-const stateDir = path.join(work, "cp");
-let store: ControlPlaneStore;
-let server: ControlPlaneServer;
+const bed = daemonTestBed("meshops-daemon-lacks", { version: "2.11.4" });
 let daemon: DaemonProcess;
-
-/** The embedded control plane as Kuma `version`, on the port it had before (0 the first time). */
-async function serveAs(version: string, port: number): Promise<void> {
-  store = await openStore({ stateDir, version, skipMeshCreation: true });
-  server = await startControlPlaneServer({ store, port });
-}
 
 const MESH = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ['*']\n`;
 const TIMEOUT = (mesh: string) => `type: MeshTimeout\nname: t\nmesh: ${mesh}\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 20s}\n`;
@@ -36,28 +21,20 @@ const TRUST =
   "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
 
 async function names(apiPath: string): Promise<string[]> {
-  const list = (await (await fetch(`${server.url}${apiPath}`)).json()) as { items: { name: string }[] };
+  const list = (await (await bed.cp(apiPath)).json()) as { items: { name: string }[] };
   return list.items.map((m) => m.name).sort();
 }
 
-after(async () => {
-  killAll();
-  await server?.close().catch(() => undefined);
-  await store?.close();
-  repo.cleanup();
-  rmSync(work, { recursive: true, force: true });
-});
-
 before(async () => {
-  await serveAs("2.11.4", 0);
-  commitFiles(repo.dir, {
+  await bed.open();
+  commitFiles(bed.repo.dir, {
     "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\n',
     "edge/mesh.yaml": MESH("edge"),
     "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}`,
     "shop/mesh.yaml": MESH("shop"),
     "shop/timeout.yaml": TIMEOUT("shop"),
   });
-  daemon = await startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", server.url, "--drift-interval", "1s"], { cwd: work });
+  daemon = await startWatch(["--repo", bed.repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1s"], { cwd: bed.work });
 });
 
 test("a mesh writing a kind the control plane does not serve is held before its first write; the others apply; a commit or an upgrade lifts it", async () => {
@@ -86,26 +63,23 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   assert.equal(daemon.lines.filter((l) => l.includes('"mesh.held"')).length, 1, "said once");
 
   // A commit without the MeshTrust: the mesh applies.
-  const without = commitFiles(repo.dir, { "edge/policies.yaml": TIMEOUT("edge") }, "drop the MeshTrust");
+  const without = commitFiles(bed.repo.dir, { "edge/policies.yaml": TIMEOUT("edge") }, "drop the MeshTrust");
   assert.equal((await untilApplied(daemon, without)).meshes.find((m) => m.name === "edge")?.state, "in-sync");
   assert.deepEqual(await names("/meshes"), ["edge", "shop"]);
 
   // Back again: held again, the rest of the mesh as it was.
-  const again = commitFiles(repo.dir, { "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}` }, "the MeshTrust again");
+  const again = commitFiles(bed.repo.dir, { "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}` }, "the MeshTrust again");
   await untilStatus(daemon, "mesh edge held again", (s) => (s.revision.head === again && s.meshes.find((m) => m.name === "edge")?.state === "failed" ? true : undefined));
 
   // The control plane upgraded to 2.14 (same state, same port): the next drift check sees it, and the mesh applies.
-  const port = Number(new URL(server.url).port);
-  await server.close();
-  await store.close();
-  await serveAs("2.14.3", port);
+  await bed.restartAs("2.14.3");
   assert.equal((await untilApplied(daemon, again, 20_000)).meshes.find((m) => m.name === "edge")?.state, "in-sync");
   assert.deepEqual(await names("/meshes/edge/meshtrusts"), ["trust"]);
 });
 
 test("a mesh of externalMeshes the control plane does not have is held until someone creates its Mesh there", async () => {
   const external = commitFiles(
-    repo.dir,
+    bed.repo.dir,
     { "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nexternalMeshes: [legacy]\n', "legacy/timeout.yaml": TIMEOUT("legacy") },
     "a policy in a mesh defined elsewhere",
   );
@@ -114,7 +88,7 @@ test("a mesh of externalMeshes the control plane does not have is held until som
   assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "nothing was sent to be refused");
 
   // Created out of band, as externalMeshes says: the next drift check sees it, and the policy is applied.
-  const put = await fetch(`${server.url}/meshes/legacy`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "legacy", skipCreatingInitialPolicies: ["*"] }) });
+  const put = await bed.cp("/meshes/legacy", { method: "PUT", body: JSON.stringify({ type: "Mesh", name: "legacy", skipCreatingInitialPolicies: ["*"] }) });
   assert.ok(put.ok, await put.text());
   assert.equal((await untilApplied(daemon, external, 20_000)).meshes.find((m) => m.name === "legacy")?.state, "in-sync");
   assert.deepEqual(await names("/meshes/legacy/meshtimeouts"), ["t"]);

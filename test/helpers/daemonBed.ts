@@ -33,13 +33,16 @@ export interface DaemonTestBed {
   cp(apiPath: string, init?: Omit<RequestInit, "headers">): Promise<Response>;
   /** Serves the store again on the port the first server had (after `server.close()`: the control plane coming back). */
   restartServer(): Promise<void>;
+  /** Stops the control plane and serves its state as Kuma `version`, on the same port: an upgrade. */
+  restartAs(version: string): Promise<void>;
 }
 
 /**
  * Call at the top of a test file. `token`: the control plane asks for it on every request. `faults`: the server's
- * fault-injection hook (cp/server.ts), asked of every request.
+ * fault-injection hook (cp/server.ts), asked of every request. `version`: the Kuma version the control plane runs
+ * (the kinds it serves, the fields it has, what `GET /` says); the store's default without it.
  */
-export function daemonTestBed(prefix: string, options: { token?: string; faults?: ControlPlaneServerOptions["faults"] } = {}): DaemonTestBed {
+export function daemonTestBed(prefix: string, options: { token?: string; faults?: ControlPlaneServerOptions["faults"]; version?: string } = {}): DaemonTestBed {
   const repo = tempRepo(`${prefix}-`);
   const work = mkdtempSync(path.join(tmpdir(), `${prefix}-work-`));
   let store: ControlPlaneStore | undefined;
@@ -52,6 +55,10 @@ export function daemonTestBed(prefix: string, options: { token?: string; faults?
   const serve = async () => {
     server = await startControlPlaneServer({ store: opened(store, "store"), port, ...(options.token ? { token: options.token } : {}), ...(options.faults ? { faults: options.faults } : {}) });
     port = Number(new URL(server.url).port);
+  };
+  const openAndServe = async (version: string | undefined) => {
+    store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true, ...(version ? { version } : {}) });
+    await serve();
   };
 
   after(async () => {
@@ -66,8 +73,7 @@ export function daemonTestBed(prefix: string, options: { token?: string; faults?
     repo,
     work,
     async open() {
-      store = await openStore({ stateDir: path.join(work, "cp"), skipMeshCreation: true });
-      await serve();
+      await openAndServe(options.version);
     },
     get store() {
       return opened(store, "store");
@@ -85,6 +91,11 @@ export function daemonTestBed(prefix: string, options: { token?: string; faults?
       return fetch(`${opened(server, "server").url}${apiPath}`, { ...init, headers });
     },
     restartServer: serve,
+    async restartAs(version) {
+      await server?.close();
+      await store?.close();
+      await openAndServe(version);
+    },
   };
 }
 
