@@ -2,8 +2,8 @@
  * `watch` against a control plane of an older Kuma line than the repository was written for: a mesh whose plan writes
  * what that control plane lacks (a kind GET /_resources does not list) is held before anything of it is written, as
  * `apply` refuses such a plan (test/apply.olderControlPlane.test.ts), instead of writing its Mesh and failing at the
- * first refusal, half-applied. The hold says the file, line and field on the status, the metrics and the log; the
- * other meshes go on; a commit without it, the control plane upgraded, or the Mesh it lacked created there lifts it.
+ * first refusal, half-applied. The mesh is `blocked` (reason `control-plane-lacks`), with the file, line and field, on
+ * the status, the metrics and the log alike; the other meshes go on; a commit without it, the control plane upgraded, or the Mesh it lacked created there lifts it.
  * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  */
 import assert from "node:assert/strict";
@@ -42,16 +42,20 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   const held = await untilStatus(daemon, "mesh edge held", (s) => {
     const edge = s.meshes.find((m) => m.name === "edge");
     const shop = s.meshes.find((m) => m.name === "shop");
-    return edge?.state === "failed" && shop?.state === "in-sync" ? edge : undefined;
+    return edge?.state === "blocked" && shop?.state === "in-sync" ? edge : undefined;
   });
   assert.ok(held.reason.includes(reason), held.reason);
   assert.match(held.reason, /nothing of it written/);
+  assert.deepEqual(held.blocked, { reason: "control-plane-lacks", message: held.reason });
   assert.deepEqual(await names("/meshes"), ["shop"], "nothing of mesh edge was written, not even its Mesh");
   assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "no write was attempted and refused");
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-  assert.match(metrics, /^meshops_mesh_state\{mesh="edge",state="failed"\} 1$/m);
+  assert.match(metrics, /^meshops_mesh_state\{mesh="edge",state="blocked"\} 1$/m);
+  assert.match(metrics, /^meshops_mesh_blocked\{mesh="edge",reason="control-plane-lacks"\} 1$/m);
   assert.match(metrics, /^meshops_mesh_state\{mesh="shop",state="in-sync"\} 1$/m);
-  const logged = await daemon.untilLog("the hold in the log", (e) => e.event === "mesh.held" && e.mesh === "edge");
+  assert.doesNotMatch(metrics, /^meshops_mesh_blocked\{mesh="shop"/m);
+  const logged = await daemon.untilLog("the hold in the log", (e) => e.event === "mesh.blocked" && e.mesh === "edge");
+  assert.equal(logged.reason, "control-plane-lacks");
   assert.ok(String(logged.msg).includes(reason), String(logged.msg));
   // The drift checks (every second) neither write it nor lift it while the control plane stays as it is: two of them
   // are waited for (not a fixed time, which a loaded machine may fill with none).
@@ -60,7 +64,7 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   let seen = 0;
   await daemon.untilLog("two drift checks after the hold", (e) => driftRuns(e) && ++seen >= before + 2, 30_000);
   assert.deepEqual(await names("/meshes"), ["shop"]);
-  assert.equal(daemon.lines.filter((l) => l.includes('"mesh.held"')).length, 1, "said once");
+  assert.equal(daemon.lines.filter((l) => l.includes('"mesh.blocked"')).length, 1, "said once");
 
   // A commit without the MeshTrust: the mesh applies.
   const without = commitFiles(bed.repo.dir, { "edge/policies.yaml": TIMEOUT("edge") }, "drop the MeshTrust");
@@ -69,7 +73,7 @@ test("a mesh writing a kind the control plane does not serve is held before its 
 
   // Back again: held again, the rest of the mesh as it was.
   const again = commitFiles(bed.repo.dir, { "edge/policies.yaml": `${TIMEOUT("edge")}---\n${TRUST}` }, "the MeshTrust again");
-  await untilStatus(daemon, "mesh edge held again", (s) => (s.revision.head === again && s.meshes.find((m) => m.name === "edge")?.state === "failed" ? true : undefined));
+  await untilStatus(daemon, "mesh edge held again", (s) => (s.revision.head === again && s.meshes.find((m) => m.name === "edge")?.state === "blocked" ? true : undefined));
 
   // The control plane upgraded to 2.14 (same state, same port): the next drift check sees it, and the mesh applies.
   await bed.restartAs("2.14.3");
@@ -83,7 +87,7 @@ test("a mesh of externalMeshes the control plane does not have is held until som
     { "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nexternalMeshes: [legacy]\n', "legacy/timeout.yaml": TIMEOUT("legacy") },
     "a policy in a mesh defined elsewhere",
   );
-  const held = await untilStatus(daemon, "mesh legacy held", (s) => (s.revision.head === external ? s.meshes.find((m) => m.name === "legacy" && m.state === "failed") : undefined));
+  const held = await untilStatus(daemon, "mesh legacy held", (s) => (s.revision.head === external ? s.meshes.find((m) => m.name === "legacy" && m.state === "blocked") : undefined));
   assert.match(held.reason, /^1 resource holds what .*; first legacy\/timeout.yaml:3: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
   assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "nothing was sent to be refused");
 

@@ -11,6 +11,8 @@ import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js
 import { commitOf, testStatus } from "./helpers/statusServer.js";
 import { eventLogger } from "../src/daemon/eventLog.js";
 import { createLogger } from "../src/daemon/logger.js";
+import { DaemonMetrics } from "../src/daemon/metrics.js";
+import { noticeOf } from "../src/notify/notification.js";
 import type { CommitInfo, StatusJson } from "../src/daemon/statusTypes.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
 import { driftReportOf } from "../src/diff/drift.js";
@@ -387,4 +389,39 @@ test("what the control plane lacks holds each mesh it is in, one line each: the 
     `2 resources hold what the control plane (Kuma 2.10.11) does not have, nothing of it written until the control plane has it or the repository changes; first edge/mtp.yaml:6: MeshTrafficPermission/edge/a spec.rules: ${rules}`,
   );
   assert.match(reasons.get("shop") ?? "", /^1 resource holds what .*; first shop\/trust.yaml:1: MeshTrust\/shop\/t type: the control plane \(Kuma 2.10.11\) does not serve MeshTrust/);
+});
+
+test("a mesh held for what the control plane lacks is `blocked`, reason control-plane-lacks: in the status, the metrics, the log and notifications alike", async () => {
+  const status = testStatus();
+  const metrics = new DaemonMetrics({ processMetrics: false });
+  metrics.observeMeshes({ meshes: () => status.meshConditions(), ready: () => status.ready });
+  const lines: string[] = [];
+  const log = eventLogger(createLogger({ stream: { write: (line: string) => lines.push(line) > 0 }, format: "json" }));
+  const message = "1 resource holds what the control plane (Kuma 2.11.4) does not have, nothing of it written until the control plane has it or the repository changes; first edge/p.yaml:10: x";
+  const gated = (lacking: [string, string][]) => {
+    const event = { type: "meshes.gated", revision: "r1", meshes: ["edge", "shop"], repositoryWide: null, invalid: new Map(), lacking: new Map(lacking), held: new Map(), suspended: new Map() } as const;
+    status.record(event);
+    log(event);
+  };
+  gated([["edge", message]]);
+  status.record({ type: "meshes.synced", commit: commitOf("r1"), meshes: ["shop"], results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  const meshOf = (name: string) => status.toJSON().meshes.find((m) => m.name === name);
+  const edge = meshOf("edge");
+  assert.deepEqual([edge?.state, edge?.reason, edge?.blocked], ["blocked", message, { reason: "control-plane-lacks", message }]);
+  assert.equal(meshOf("shop")?.blocked, null);
+  let scraped = await metrics.registry.metrics();
+  assert.match(scraped, /^meshops_mesh_state\{mesh="edge",state="blocked"\} 1$/m);
+  assert.match(scraped, /^meshops_mesh_blocked\{mesh="edge",reason="control-plane-lacks"\} 1$/m);
+  assert.doesNotMatch(scraped, /^meshops_mesh_blocked\{mesh="shop"/m, "only blocked meshes have the series, as Argo CD's argocd_app_condition");
+  const logged = lines.map((l) => JSON.parse(l) as { event: string; mesh?: string; reason?: string; msg: string }).filter((l) => l.mesh === "edge");
+  assert.deepEqual(logged, [{ ...logged[0], event: "mesh.blocked", mesh: "edge", reason: "control-plane-lacks", msg: `mesh edge is blocked (control-plane-lacks): ${message}` }]);
+  const view = (m: typeof edge) => ({ state: m?.state ?? "", appliedRevision: m?.appliedRevision ?? null, reason: m?.reason ?? "" });
+  assert.deepEqual(noticeOf("edge", undefined, view(edge)), { mesh: "edge", kind: "blocked", reason: message });
+
+  // The repository changed and the mesh applies: the block and its series are gone.
+  gated([]);
+  assert.equal(meshOf("edge")?.blocked, null);
+  assert.notEqual(meshOf("edge")?.state, "blocked");
+  scraped = await metrics.registry.metrics();
+  assert.doesNotMatch(scraped, /^meshops_mesh_blocked\{/m);
 });

@@ -39,7 +39,7 @@ test("/api/status filters by state, name and search, orders problems first, page
 
   const failed = await getJson(`${url}/api/status?state=failed`);
   assert.deepEqual(failed.body.meshes.map((m) => [m.name, m.state]), [["tenant-0007", "failed"], ["tenant-0500", "failed"]]);
-  assert.deepEqual(failed.body.page, { total: 1000, matched: 2, offset: 0, limit: null, counts: { unknown: 0, invalid: 0, failed: 2, "awaiting-approval": 0, suspended: 0, applying: 0, behind: 0, drifted: 0, "in-sync": 998 } });
+  assert.deepEqual(failed.body.page, { total: 1000, matched: 2, offset: 0, limit: null, counts: { unknown: 0, invalid: 0, failed: 2, blocked: 0, "awaiting-approval": 0, suspended: 0, applying: 0, behind: 0, drifted: 0, "in-sync": 998 } });
   assert.match(failed.body.meshes[0]?.reason ?? "", /PUT refused \(400\): bad timeout$/);
 
   const first = await getJson(`${url}/api/status?order=problems&limit=3`);
@@ -75,7 +75,7 @@ test("/api/status filters by state, name and search, orders problems first, page
 
 test("parseStatusQuery: no parameter is the whole status", () => {
   assert.equal(parseStatusQuery(new URLSearchParams("")), undefined);
-  assert.deepEqual(parseStatusQuery(new URLSearchParams("state=problems")), { states: new Set(["unknown", "invalid", "failed", "awaiting-approval", "drifted"]), order: "name", offset: 0 });
+  assert.deepEqual(parseStatusQuery(new URLSearchParams("state=problems")), { states: new Set(["unknown", "invalid", "failed", "blocked", "awaiting-approval", "drifted"]), order: "name", offset: 0 });
 });
 
 /** Reads server-sent events from `url` as they come; `next(name)` resolves with the next event of that name. */

@@ -6,6 +6,7 @@
 import { describeUnit } from "../model/key.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { isActionable } from "../sync/remaining.js";
+import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
 import type { DaemonEvent } from "./events.js";
 import { approvalRemedy, planChangedSinceApproval } from "./gate.js";
 import type { Logger } from "./logger.js";
@@ -103,7 +104,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         for (const [mesh, reason] of event.lacking) {
           const key = `lacking ${mesh} ${reason}`;
           now.add(key);
-          if (!loggedGates.has(key)) log.warn({ event: "mesh.held", mesh, revision: event.revision }, `${describeUnit(mesh)} is held: ${reason}`);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.blocked", mesh, revision: event.revision, reason: CONTROL_PLANE_LACKS_RULE }, `${describeUnit(mesh)} is blocked (${CONTROL_PLANE_LACKS_RULE}): ${reason}`);
         }
         for (const [mesh, reason] of event.invalid) {
           const key = `invalid ${mesh} ${reason}`;

@@ -26,6 +26,7 @@ export const METRIC_NAMES = [
   "meshops_last_successful_reconcile_timestamp_seconds",
   "meshops_ready",
   "meshops_mesh_state",
+  "meshops_mesh_blocked",
   "meshops_mesh_head_applied",
   "meshops_mesh_applied_revision_age_seconds",
 ] as const;
@@ -123,6 +124,17 @@ export class DaemonMetrics {
     collect: (): void => {
       this.#meshState.reset();
       for (const row of this.#source?.meshes() ?? []) for (const state of MESH_STATES) this.#meshState.set({ mesh: nameOfUnit(row.mesh), state }, row.state === state ? 1 : 0);
+    },
+  });
+  /** Only blocked meshes have a series, as Argo CD's argocd_app_condition reports only the conditions an application has. */
+  readonly #meshBlocked: Gauge<"mesh" | "reason"> = new Gauge({
+    name: "meshops_mesh_blocked",
+    help: "1 for each blocked mesh (state blocked), labelled with why: control-plane-lacks (its plan writes what the control plane does not have); no series for the others",
+    labelNames: ["mesh", "reason"] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      this.#meshBlocked.reset();
+      for (const row of this.#source?.meshes() ?? []) if (row.blocked) this.#meshBlocked.set({ mesh: nameOfUnit(row.mesh), reason: row.blocked }, 1);
     },
   });
   readonly #headApplied: Gauge<"mesh"> = new Gauge({

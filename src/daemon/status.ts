@@ -13,12 +13,15 @@ import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople, shownDiagnostic } from "../model/diagnostic.js";
 import { UNKNOWN_SERVICE_RULE } from "../validate/services.js";
+import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
 import type {
   ApplyOutcome,
+  BlockReason,
+  MeshBlock,
   CommitInfo,
   ControlPlaneSettings,
   HydrationStatus,
@@ -55,7 +58,7 @@ interface MeshRecord {
   lastRun: MeshRun | null;
   /** Invalid at the head (the reason), while the whole repository is not. */
   invalid: string | null;
-  /** Its plan writes what the control plane lacks: nothing of it written (the reason, at the file, line and field). */
+  /** Its plan writes what the control plane lacks: nothing of it written (the reason, at the file, line and field); "blocked". */
   lacking: string | null;
   held: PendingApproval | null;
   suspended: Suspension | null;
@@ -70,6 +73,8 @@ export interface MeshConditionRow {
   readonly mesh: string;
   readonly state: MeshState;
   readonly reason: string;
+  /** Why the mesh is blocked, while it is (the series of meshops_mesh_blocked). */
+  readonly blocked: BlockReason | null;
   readonly appliedRevision: string | null;
   readonly headApplied: boolean;
   /** Commit date of the applied revision (ISO 8601), when known. */
@@ -251,6 +256,7 @@ export class DaemonStatus {
       mesh: m.name,
       state: m.condition.state,
       reason: m.condition.reason,
+      blocked: blockOf(m)?.reason ?? null,
       appliedRevision: m.appliedRevision,
       headApplied: this.#headApplied(m),
       appliedCommitDate: (m.appliedRevision && this.#commits.get(m.appliedRevision)?.date) || null,
@@ -296,6 +302,7 @@ export class DaemonStatus {
       appliedRevision: m.appliedRevision,
       headApplied: this.#headApplied(m),
       approval: m.held,
+      blocked: blockOf(m),
       suspended: m.suspended,
       driftMode: m.driftMode,
       attemptedRevision: m.attemptedRevision,
@@ -516,7 +523,7 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   if (mesh.problem?.state === "unknown") return ["unknown", mesh.problem.reason];
   if (repositoryWide) return ["invalid", repositoryWide];
   if (mesh.invalid) return ["invalid", mesh.invalid];
-  if (mesh.lacking) return ["failed", mesh.lacking];
+  if (mesh.lacking) return ["blocked", mesh.lacking];
   if (mesh.problem) return ["failed", mesh.problem.reason];
   if (mesh.lastResult?.outcome === "failed") {
     const error = mesh.lastErrors[0];
@@ -530,6 +537,11 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
   if (drift > 0) return ["drifted", `${drift} resource${drift === 1 ? "" : "s"} in the control plane differ from revision ${shortRevision(mesh.appliedRevision)}`];
   return ["in-sync", `revision ${shortRevision(mesh.appliedRevision)} is applied`];
+}
+
+/** The mesh's block while its state is "blocked": what the control plane lacks is the one reason so far. */
+function blockOf(mesh: MeshRecord): MeshBlock | null {
+  return mesh.condition.state === "blocked" && mesh.lacking ? { reason: CONTROL_PLANE_LACKS_RULE, message: mesh.lacking } : null;
 }
 
 /** What a finished run meant for one mesh it touched (see MeshRun). */

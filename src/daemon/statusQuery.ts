@@ -3,7 +3,7 @@
  * client of a daemon with 1,000 meshes reads the few it wants. Pure: query parameters and a status in, a status out.
  *
  * - `mesh`: exact names (comma-separated or repeated); `q`: a case-insensitive part of the name or of the reason;
- * - `state`: states (MESH_STATES, comma-separated or repeated), or `problems` (unknown, invalid, failed,
+ * - `state`: states (MESH_STATES, comma-separated or repeated), or `problems` (unknown, invalid, failed, blocked,
  *   awaiting-approval, drifted: someone may have to act);
  * - `order`: `name` (the default) or `problems` (the most urgent state first, as MESH_STATES orders them, then name);
  * - `offset`, `limit` (1 to 1000): the page.
@@ -22,7 +22,7 @@ export interface StatusQuery {
 const PARAMETERS = new Set(["mesh", "q", "state", "order", "offset", "limit"]);
 const MAX_LIMIT = 1000;
 /** What `state=problems` means: a state someone may have to act on. */
-const PROBLEM_STATES: readonly MeshState[] = ["unknown", "invalid", "failed", "awaiting-approval", "drifted"];
+const PROBLEM_STATES: readonly MeshState[] = ["unknown", "invalid", "failed", "blocked", "awaiting-approval", "drifted"];
 
 /** The query, undefined when the URL asks for the whole status, or the one-line reason it is refused (a 400). */
 export function parseStatusQuery(params: URLSearchParams): StatusQuery | undefined | { readonly error: string } {

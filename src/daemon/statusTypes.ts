@@ -30,9 +30,10 @@ export interface CommitInfo {
  * - "unknown": the control plane is unreachable (or has not been reached yet): what it holds is not known;
  * - "invalid": the branch head has validation errors in this mesh: nothing of it applied, the mesh keeps its last
  *   applied revision (a repository-wide problem, such as an invalid meshops.yaml, makes every mesh invalid);
- * - "failed": its last apply stopped at an error (a change the control plane refused, a shutdown mid-way), or its
- *   plan writes what the control plane lacks (a kind it does not serve, a field of a newer line, a Mesh it does not
- *   have), so nothing of it was written;
+ * - "failed": its last apply stopped at an error (a change the control plane refused, a shutdown mid-way);
+ * - "blocked": nothing of the head can be written to it until something outside the repository's commit changes, which
+ *   `blocked` (MeshBlock) says: its plan writes what the control plane lacks (a kind it does not serve, a field of a
+ *   newer line, a Mesh it does not have), so nothing of it was written;
  * - "awaiting-approval": the plan of the head holds a change the guard flags (mass change, prune limits): nothing of
  *   it applied until someone approves that plan of that revision;
  * - "suspended": meshops.yaml or the API suspended it: neither applied nor corrected, drift still reported;
@@ -42,10 +43,10 @@ export interface CommitInfo {
  * - "drifted": the head is applied, but the control plane differs from it (report mode, or not corrected yet);
  * - "in-sync": the head is applied and the control plane holds it.
  */
-export type MeshState = "unknown" | "invalid" | "failed" | "awaiting-approval" | "suspended" | "applying" | "behind" | "drifted" | "in-sync";
+export type MeshState = "unknown" | "invalid" | "failed" | "blocked" | "awaiting-approval" | "suspended" | "applying" | "behind" | "drifted" | "in-sync";
 
 /** Every MeshState, problems first (the order the page sorts by; `?state=` accepts these). */
-export const MESH_STATES: readonly MeshState[] = ["unknown", "invalid", "failed", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
+export const MESH_STATES: readonly MeshState[] = ["unknown", "invalid", "failed", "blocked", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
 
 /** A mesh's state, why, and since when: what `/api/status`, the page, the metrics and notifications all show. */
 export interface MeshCondition {
@@ -86,6 +87,18 @@ export interface PendingApproval {
   readonly truncated: number;
 }
 
+/**
+ * Why a mesh is blocked, for machines (alerts, dashboards), as a Flux condition's `reason`: "control-plane-lacks", the
+ * rule of the diagnostics behind it (sync/live.ts CONTROL_PLANE_LACKS_RULE), which `apply` refuses a plan for.
+ */
+export type BlockReason = "control-plane-lacks";
+
+/** A mesh's block (state "blocked"): the reason code, and the line for people (the state's `reason`). */
+export interface MeshBlock {
+  readonly reason: BlockReason;
+  readonly message: string;
+}
+
 /** Why a mesh is suspended: meshops.yaml's `suspend:` list, or the API (undone by resume). */
 export interface Suspension {
   readonly by: "config" | "api";
@@ -95,7 +108,7 @@ export type RunKind = "sync" | "drift";
 /**
  * sync: "applied" (changes written), "unchanged" (nothing to write), "invalid" (validation errors: nothing written to
  * the meshes they are in, or anywhere when no mesh can be named for one), "refused" (a mesh's plan is held for
- * approval; the other meshes went on), "failed" (some change failed; other meshes went on), "stopped" (shutdown came
+ * approval, or blocked; the other meshes went on), "failed" (some change failed; other meshes went on), "stopped" (shutdown came
  * first); drift: "in-sync", "drifted" (reported), "corrected" (re-applied), "refused" (a correction held for
  * approval); either: "error" (the run could not finish: repository or control plane unreachable).
  * Only applied, unchanged, in-sync, drifted and corrected are successes.
@@ -182,6 +195,8 @@ export interface MeshStatus extends MeshCondition {
   /** The revision applied last to this mesh is the branch head. */
   readonly headApplied: boolean;
   readonly approval: PendingApproval | null;
+  /** Set while the state is "blocked". */
+  readonly blocked: MeshBlock | null;
   readonly suspended: Suspension | null;
   readonly attemptedRevision: string | null;
   readonly lastResult: MeshApplyStatus | null;

@@ -1,6 +1,6 @@
 /**
  * What is worth telling people after a reconcile, as one Notification: the meshes whose state changed (applied,
- * invalid, failed, awaiting approval, drift found or corrected), repository-wide problems, and the verdict on the
+ * invalid, failed, blocked, awaiting approval, drift found or corrected), repository-wide problems, and the verdict on the
  * commit for a commit status. Pure: built from the mesh states before and after a run (as the status reports them)
  * and the run's own facts; the sinks (requests.ts) shape it for each API, sender.ts delivers it.
  */
@@ -8,7 +8,7 @@ import type { CommitInfo } from "../daemon/statusTypes.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 
-export type NotificationKind = "applied" | "invalid" | "failed" | "awaiting-approval" | "drift-found" | "drift-corrected";
+export type NotificationKind = "applied" | "invalid" | "failed" | "blocked" | "awaiting-approval" | "drift-found" | "drift-corrected";
 
 /** One mesh's state as the status reports it; `reason` is empty when there is none to give. */
 export interface MeshView {
@@ -71,6 +71,8 @@ export function noticeOf(mesh: string, before: MeshView | undefined, after: Mesh
     case "failed":
     case "unknown":
       return notice("failed");
+    case "blocked":
+      return notice("blocked");
     case "awaiting-approval":
       return notice("awaiting-approval");
     default:
@@ -103,16 +105,19 @@ export function buildNotification(before: ReadonlyMap<string, MeshView>, after: 
 
 function commitStateOf(notices: readonly Notice[]): CommitState | undefined {
   const kinds = new Set(notices.map((n) => n.kind));
-  if (kinds.has("invalid") || kinds.has("failed")) return "failure";
+  // A blocked commit cannot be applied where it is to go (the control plane lacks what it writes): a failure, as Argo
+  // CD's sync fails when its dry run is refused.
+  if (kinds.has("invalid") || kinds.has("failed") || kinds.has("blocked")) return "failure";
   if (kinds.has("awaiting-approval")) return "pending";
   if (kinds.has("applied")) return "success";
   return undefined; // drift is the control plane's doing, not the commit's
 }
 
-const ORDER: readonly NotificationKind[] = ["invalid", "failed", "awaiting-approval", "applied", "drift-found", "drift-corrected"];
+const ORDER: readonly NotificationKind[] = ["invalid", "failed", "blocked", "awaiting-approval", "applied", "drift-found", "drift-corrected"];
 const LABEL: Record<NotificationKind, string> = {
   invalid: "invalid",
   failed: "failed",
+  blocked: "blocked",
   "awaiting-approval": "awaiting approval",
   applied: "applied",
   "drift-found": "drift found",

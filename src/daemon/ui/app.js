@@ -28,9 +28,9 @@ const TOKEN_KEY = "meshops.reconcileToken";
 /** Mesh cards drawn at a time ("Show more" adds as many). */
 const MESH_PAGE = 60;
 /** The most urgent state first: the order of MESH_STATES in statusTypes.ts, which the cards are sorted by. @type {readonly MeshState[]} */
-const STATE_ORDER = ["unknown", "invalid", "failed", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
+const STATE_ORDER = ["unknown", "invalid", "failed", "blocked", "awaiting-approval", "suspended", "applying", "behind", "drifted", "in-sync"];
 /** What the "Problems" filter shows (as `/api/status?state=problems`). @type {ReadonlySet<MeshState>} */
-const PROBLEM_STATES = new Set(["unknown", "invalid", "failed", "awaiting-approval", "drifted"]);
+const PROBLEM_STATES = new Set(["unknown", "invalid", "failed", "blocked", "awaiting-approval", "drifted"]);
 
 /** @type {Record<import("../statusTypes.js").MeshState, Look>} */
 const MESH_STATES = {
@@ -40,6 +40,7 @@ const MESH_STATES = {
   applying: ["Applying", "busy"],
   suspended: ["Suspended", "pending"],
   "awaiting-approval": ["Awaiting approval", "warn"],
+  blocked: ["Blocked", "bad"],
   failed: ["Failed", "bad"],
   invalid: ["Invalid", "bad"],
   unknown: ["Unknown", "bad"],
@@ -226,6 +227,7 @@ function overallState(status) {
   if (states.includes("unknown")) return ["Control plane unreachable", "bad"];
   if (status.reconciles[0]?.result === "error") return ["Error", "bad"];
   if (states.includes("failed")) return ["Failed", "bad"];
+  if (states.includes("blocked")) return ["Blocked", "bad"];
   if (status.validation && !status.validation.valid) return ["Invalid commit", "bad"];
   if (states.includes("awaiting-approval")) return ["Awaiting approval", "warn"];
   if (states.includes("drifted")) return ["Drifted", "warn"];
@@ -549,6 +551,7 @@ function meshCard(mesh) {
       badge(stateLabel, stateTone, { class: "mesh-state", "data-state": mesh.state }),
     ),
     h("p", { class: "mesh-reason", "data-state": mesh.state }, h("span", { text: mesh.reason }), " · since ", timeElement(mesh.since)),
+    blockSection(mesh),
     approvalSection(mesh),
     meshActions(mesh),
     h(
@@ -711,6 +714,18 @@ function approvalSection(mesh) {
     ),
     approval.truncated ? h("p", { class: "more", text: `and ${approval.truncated} more` }) : null,
     h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, "data-plan": approval.plan, text: `Approve ${shortSha(approval.revision)}` }),
+  );
+}
+
+/** What blocks a mesh: the reason code (as /metrics labels it) and what lifts the block. @param {MeshStatus} mesh */
+function blockSection(mesh) {
+  const block = mesh.blocked;
+  if (!block) return null;
+  return h(
+    "p",
+    { class: "hint block", "data-block-reason": block.reason },
+    h("code", { text: block.reason }),
+    ": the control plane lacks what this mesh's plan writes. Nothing of it is written until the control plane has it (upgraded, or the Mesh created there) or a commit no longer writes it.",
   );
 }
 
