@@ -90,6 +90,16 @@ describe("what a run is worth telling", () => {
     assert.equal(n?.description, "awaiting approval in shop: 2 deletes in mesh shop exceed the prune limit");
     assert.equal(requestFor({ kind: "gitlab", apiUrl: "http://gl/api/v4", project: "g/c", context: "meshops" }, n!)?.body.includes('"state":"pending"'), true);
   });
+
+  test("a mesh blocked by what the control plane lacks: told as blocked, before awaiting approval, and the commit fails", () => {
+    const lacks = "1 resource holds what the control plane (Kuma 2.11.4) does not have, nothing of it written until the control plane has it or the repository changes; first edge/p.yaml:10: x";
+    const before = new Map([["edge", view("in-sync", "r1")], ["shop", view("in-sync", "r1")]]);
+    const n = buildNotification(before, new Map([["edge", view("blocked", "r1", lacks)], ["shop", view("awaiting-approval", "r1", "2 deletes")]]), facts);
+    assert.deepEqual(n?.notices.map((x) => [x.mesh, x.kind]), [["edge", "blocked"], ["shop", "awaiting-approval"]]);
+    assert.equal(n?.commitState, "failure");
+    assert.equal(n?.text, `meshops: ${SHA.slice(0, 12)} (tune timeouts)\nblocked: edge (${lacks})\nawaiting approval: shop (2 deletes)`);
+    assert.equal(buildNotification(new Map([["edge", view("blocked", "r1", lacks)]]), new Map([["edge", view("blocked", "r1", lacks)]]), facts), undefined, "still blocked: nothing new");
+  });
 });
 
 test("the notifier reads each mesh's state from the status without building the rest of it (no resource inventory)", () => {
