@@ -31,9 +31,9 @@ export interface CommitInfo {
  * - "invalid": the branch head has validation errors in this mesh: nothing of it applied, the mesh keeps its last
  *   applied revision (a repository-wide problem, such as an invalid meshops.yaml, makes every mesh invalid);
  * - "failed": its last apply stopped at an error (a change the control plane refused, a shutdown mid-way);
- * - "blocked": nothing of the head can be written to it until something outside the repository's commit changes, which
- *   `blocked` (MeshBlock) says: its plan writes what the control plane lacks (a kind it does not serve, a field of a
- *   newer line, a Mesh it does not have), so nothing of it was written;
+ * - "blocked": its plan writes what the control plane lacks (a kind it does not serve, a field of a newer line, a Mesh
+ *   it does not have), so nothing of it was written, until the control plane has it or a commit no longer writes it;
+ *   `blocked` (MeshBlock) says why, with a code for machines;
  * - "awaiting-approval": the plan of the head holds a change the guard flags (mass change, prune limits): nothing of
  *   it applied until someone approves that plan of that revision;
  * - "suspended": meshops.yaml or the API suspended it: neither applied nor corrected, drift still reported;
