@@ -397,6 +397,23 @@ describe("the status page in headless Chromium", () => {
     assertCleanBrowser();
   });
 
+  test("a mesh blocked by what the control plane lacks: its card says Blocked, the reason code and what lifts it; so does the header", { timeout: 60_000 }, async () => {
+    // A policy in a mesh defined elsewhere (externalMeshes) that the control plane does not have. Left blocked: the
+    // contrast and phone checks below read its card too.
+    const config = `${readFileSync(path.join(repo.dir, "meshops.yaml"), "utf8")}\nexternalMeshes: [legacy]\n`;
+    commitFiles(repo.dir, { "meshops.yaml": config, "meshes/legacy/timeout.yaml": policy("legacy", "t", "20s") }, "A timeout in the legacy mesh");
+    const card = page.locator('[data-mesh="legacy"][data-state="blocked"]');
+    await card.waitFor({ timeout: 30_000 });
+    assert.equal(await card.locator(".mesh-state").textContent(), "Blocked");
+    assert.match((await card.locator(".mesh-reason").textContent()) ?? "", /^1 resource holds what .*; first meshes\/legacy\/timeout\.yaml:\d+: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
+    const block = card.locator('.block[data-block-reason="control-plane-lacks"]');
+    assert.equal(await block.locator("code").textContent(), "control-plane-lacks");
+    assert.match((await block.textContent()) ?? "", /until the control plane has it .* or a commit no longer writes it/);
+    assert.equal(await page.locator("#overall").textContent(), "Blocked");
+    await screenshot("5-blocked");
+    assertCleanBrowser();
+  });
+
   test("keyboard: a skip link first, landmarks, visible focus, and Reconcile now reachable and usable by keyboard", { timeout: 30_000 }, async () => {
     await page.reload();
     await page.locator("[data-mesh]").first().waitFor();
