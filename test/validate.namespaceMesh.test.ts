@@ -94,3 +94,60 @@ test("a Namespace added, relabelled and removed in another file changes the warn
   git(repo.dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "the namespace removed");
   assert.deepEqual(namespaceWarnings((await validateHead()).diagnostics), []);
 });
+
+/** A MeshTimeout that writes no namespace: kustomize's `namespace:` or Flux's `targetNamespace` gives it one. */
+const timeoutWithoutNamespace = (name: string) => timeout(name, "x").replace("  namespace: x\n", "");
+
+test("a namespace kustomize or a Flux Kustomization gives a policy is the namespace it is warned about in, over what it writes", async () => {
+  const repo = tempRepo("meshops-namespace-mesh-kustomize-");
+  repos.push(repo);
+  commitFiles(repo.dir, {
+    "meshes.yaml": MESHES,
+    "cluster/namespaces.yaml": [namespace("shop", "  labels:\n    kuma.io/mesh: shop\n"), namespace("pay", "  annotations:\n    kuma.io/mesh: shop\n"), namespace("plain")].join("---\n"),
+    // kustomize's namespace: moves both into shop, the one that writes the namespace plain too.
+    "apps/shop/kustomization.yaml": "namespace: shop\nresources:\n  - timeout.yaml\n  - written.yaml\n",
+    "apps/shop/timeout.yaml": timeoutWithoutNamespace("kustomized"),
+    "apps/shop/written.yaml": timeout("written", "plain"),
+    // Flux builds every file below spec.path into targetNamespace.
+    "clusters/pay.yaml":
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: pay\n  namespace: flux-system\nspec:\n  path: ./apps/pay\n  targetNamespace: pay\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    "apps/pay/timeout.yaml": timeoutWithoutNamespace("fluxed"),
+    // Given a namespace that names no mesh: nothing to say.
+    "apps/plain/kustomization.yaml": "namespace: plain\nresources:\n  - timeout.yaml\n",
+    "apps/plain/timeout.yaml": timeoutWithoutNamespace("plain"),
+  });
+  const report = await validateJson(repo.dir);
+  // At metadata: the policies write no labels.
+  const given = (ns: string, by: string, how: "labelled" | "annotated") =>
+    `namespace ${ns} (given by ${by}) is ${how} kuma.io/mesh: shop, but this policy has no kuma.io/mesh label: Kuma puts it in mesh default; add the label kuma.io/mesh: shop`;
+  assert.deepEqual(namespaceWarnings(report.diagnostics), [
+    ["apps/pay/timeout.yaml:3", "warning", "MeshTimeout/default/fluxed", "metadata.labels", given("pay", "Flux Kustomization pay, clusters/pay.yaml", "annotated")],
+    ["apps/shop/timeout.yaml:3", "warning", "MeshTimeout/default/kustomized", "metadata.labels", given("shop", "apps/shop/kustomization.yaml", "labelled")],
+    ["apps/shop/written.yaml:3", "warning", "MeshTimeout/default/written.plain", "metadata.labels", given("shop", "apps/shop/kustomization.yaml", "labelled")],
+  ]);
+});
+
+test("two Namespace documents of one name that name different meshes are a warning naming both, while the same mesh twice is not", async () => {
+  const repo = tempRepo("meshops-namespace-mesh-twice-");
+  repos.push(repo);
+  commitFiles(repo.dir, {
+    "meshes.yaml": MESHES,
+    "base/namespaces.yaml": [namespace("shop", "  labels:\n    kuma.io/mesh: shop\n"), namespace("pay", "  labels:\n    kuma.io/mesh: shop\n"), namespace("same", "  labels:\n    kuma.io/mesh: shop\n")].join("---\n"),
+    "overlays/namespaces.yaml": [
+      // No label at all is mesh default; an annotation names a mesh as the label does.
+      namespace("shop"),
+      namespace("pay", "  annotations:\n    kuma.io/mesh: default\n"),
+      namespace("same", "  annotations:\n    kuma.io/mesh: shop\n"),
+    ].join("---\n"),
+  });
+  const report = await validateJson(repo.dir);
+  assert.equal(report.valid, true);
+  const conflicts = report.diagnostics.filter((d) => d.rule === "namespace-mesh-conflict").map((d) => [`${d.file}:${d.line}`, d.severity, d.path, d.message]);
+  const message = (ns: string, here: string, mesh: string, there: string) =>
+    `Namespace ${ns} is written twice with different meshes: ${here} (${mesh}) and ${there} (labelled kuma.io/mesh: shop); kubectl apply and Argo CD apply both, and the cluster keeps the one applied last, so which mesh its Pods join depends on the order: write it once`;
+  // At the later document's label or annotation (its name when it has neither), naming the first one's.
+  assert.deepEqual(conflicts, [
+    ["overlays/namespaces.yaml:4", "warning", "metadata.name", message("shop", "overlays/namespaces.yaml:4", "kuma.io/mesh: default, no label", "base/namespaces.yaml:6")],
+    ["overlays/namespaces.yaml:11", "warning", 'metadata.annotations["kuma.io/mesh"]', message("pay", "overlays/namespaces.yaml:11", "annotated kuma.io/mesh: default", "base/namespaces.yaml:13")],
+  ]);
+});

@@ -52,6 +52,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kubernetes-namespace": "A Kubernetes-shaped document is in a namespace the admission webhook of the control plane's role (controlPlane.mode) refuses for its kind.",
   "kubernetes-policy-role": "A policy outside the system namespace breaks the admission webhook's rules for its role (producer, consumer, workload-owner).",
   "namespace-mesh": "A namespaced policy without a kuma.io/mesh label in a Namespace labelled or annotated with another mesh: Kuma puts it in mesh default (the namespace's label is for Pods).",
+  "namespace-mesh-conflict": "Two Namespace documents of one name put its Pods in different meshes: the cluster keeps the one applied last.",
   "server-field": "A field or label the control plane sets itself: ignored, never sent.",
   labels: "A label the API server refuses on PUT (syntax, kuma.io/origin for the control plane's role, kuma.io/mesh).",
   deprecation: "The control plane accepts this but warns that it is deprecated.",

@@ -46,7 +46,7 @@ export interface FileAnalysis {
   readonly diagnostics: readonly Diagnostic[];
   /** Documents of other APIs in the file, skipped. */
   readonly otherDocuments: number;
-  /** Its Namespaces that name a mesh, and resources that lack the label (namespaceMesh.ts): absent when none. */
+  /** Its Namespace documents, and resources that lack the label (namespaceMesh.ts): absent when none. */
   readonly namespaceMeshes?: readonly NamespaceMesh[];
   readonly unlabelled?: readonly UnlabelledResource[];
 }
@@ -269,7 +269,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
-  parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, locator));
+  parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, kustomized.namespaces, locator));
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
@@ -421,7 +421,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
-      const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value) : undefined;
+      const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value, file.path, doc.index) : undefined;
       if (namespaceMesh) namespaceMeshes.push(namespaceMesh);
       if (checks && config.otherDocuments !== "error" && conversion.other.untyped) {
         diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message: UNTYPED_DOCUMENT_MESSAGE, rule: "other-document" });
