@@ -412,6 +412,72 @@ describe("other tools' YAML beside the configuration (values files, Compose file
   });
 });
 
+describe("Ansible beside the configuration (playbooks, a role's tasks and handlers, variables files)", () => {
+  const ansible = {
+    "mesh.yaml": "type: Mesh\nname: default\n",
+    // A playbook: a list of plays.
+    "site.yml": "- name: Install the mesh\n  hosts: k8s\n  roles:\n    - kuma\n- import_playbook: upgrade.yml\n",
+    "upgrade.yml": "- hosts: k8s\n  tasks:\n    - name: Upgrade\n      ansible.builtin.command: helm upgrade kuma kuma/kuma\n",
+    // A task file anywhere: its tasks name modules by their full names, or use task keywords.
+    "tasks/render.yml": "- name: Render the policies\n  ansible.builtin.template:\n    src: mesh.yaml.j2\n    dest: /tmp/mesh.yaml\n- name: Apply\n  command: kubectl apply -f /tmp/mesh.yaml\n  when: apply_mesh\n",
+    // In a role's tasks or handlers folder, a task with a short module name only.
+    "roles/kuma/tasks/main.yml": "- name: Install kumactl\n  apt:\n    name: kumactl\n",
+    "roles/kuma/handlers/main.yml": "- name: Restart the control plane\n  service:\n    name: kuma-cp\n    state: restarted\n",
+    // Variables that happen to have a mesh resource's keys (mesh, name, spec).
+    "group_vars/all.yml": "mesh: payments\nkuma_version: 2.14.3\n",
+    "host_vars/cp-1/main.yml": "name: cp-1\nspec:\n  replicas: 2\n",
+    "roles/kuma/defaults/main.yml": "mesh: default\ncontrol_plane_replicas: 1\n",
+  };
+  const skipped: [string, string][] = [
+    ["group_vars/all.yml", "an Ansible variables file"],
+    ["host_vars/cp-1/main.yml", "an Ansible variables file"],
+    ["roles/kuma/defaults/main.yml", "an Ansible variables file"],
+    ["roles/kuma/handlers/main.yml", "an Ansible task file"],
+    ["roles/kuma/tasks/main.yml", "an Ansible task file"],
+    ["site.yml", "an Ansible playbook"],
+    ["tasks/render.yml", "an Ansible task file"],
+    ["upgrade.yml", "an Ansible playbook"],
+  ];
+
+  test("is another tool's: skipped, counted and warned about once per file, as a Compose file is", async () => {
+    const dir = shapeRepo(undefined, ansible);
+    const run = await runCli(["validate"], dir);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /1 resource in 9 files at \w+; 8 documents of other kinds skipped/);
+    const { diagnostics } = await validateJson(dir);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.rule, d.message]),
+      skipped.map(([f, tool]) => ["warning", f, 1, "other-document", `${tool}, not mesh configuration: skipped; if meshops should not read it, list it under \`exclude:\` in meshops.yaml`]),
+    );
+
+    const strict = await validateJson(shapeRepo(undefined, { ...ansible, "meshops.yaml": "otherDocuments: error\n" }));
+    assert.equal(strict.code, 1);
+    assert.deepEqual(
+      strict.diagnostics.map((d) => [d.severity, d.file, d.rule, d.message]),
+      skipped.map(([f, tool]) => ["error", f, "other-document", `${tool} is not a mesh resource (meshops.yaml sets otherDocuments: error)`]),
+    );
+  });
+
+  test("a list whose items name a kind, or a document in a variables folder that names one, stays a mesh resource: its error at file:line", async () => {
+    const listed = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      // Kubernetes documents written as a list, in a role's tasks folder.
+      "roles/kuma/tasks/policies.yml": "- apiVersion: kuma.io/v1alpha1\n  kind: MeshTimeout\n  metadata:\n    name: t1\n",
+      // A play and a mesh resource in one list.
+      "mixed.yml": "- hosts: all\n  tasks: []\n- type: MeshTimeout\n  name: t1\n  mesh: default\n",
+      // A Universal resource in group_vars is a resource all the same.
+      "group_vars/mesh.yml": "type: Mesh\nname: payments\nmtls: 3\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, listed));
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[1], e[4]]), [
+      ["group_vars/mesh.yml", 3, "schema"],
+      ["mixed.yml", 1, "not-a-mapping"],
+      ["roles/kuma/tasks/policies.yml", 1, "not-a-mapping"],
+    ]);
+  });
+});
+
 describe("a Helm chart beside the configuration", () => {
   const chartMessage =
     'a Helm chart (charts/app/Chart.yaml): its templates and values are not mesh configuration until `helm template` renders them; list "charts/app" under `exclude:` in meshops.yaml, and give meshops what it renders';

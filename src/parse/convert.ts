@@ -21,6 +21,7 @@ import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
+import { ansibleFileOf } from "./ansible.js";
 import { formatPath, type PathSegments } from "../model/fieldPath.js";
 import { isJsonObject as isObject, kindOfValue } from "../model/resource.js";
 
@@ -44,6 +45,8 @@ export interface Conversion {
     readonly kind: string;
     /** None of a mesh resource's keys in either shape (a Helm values file, a Compose file): said, since a mesh resource written wholly wrong looks the same. */
     readonly untyped?: true;
+    /** What the untyped document is, when its tool is known (`an Ansible playbook`). */
+    readonly tool?: string;
   };
 }
 
@@ -89,6 +92,8 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
 
 function toPlainResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
   const value = doc.value;
+  const ansible = isObject(value) ? undefined : ansibleFileOf(file, value);
+  if (ansible) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: ansible } };
   if (!isObject(value)) {
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
@@ -120,8 +125,11 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     const subject = conversion.resource ? subjectOf(conversion.resource) : "";
     return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));
   }
-  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
+  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include);
+  // or Ansible's variables, which may have any key but a kind.
   if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
+  const variables = ansibleFileOf(file, value);
+  if (variables) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: variables } };
   return fromUniversal(file, doc, value, options);
 }
 

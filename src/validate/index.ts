@@ -423,13 +423,14 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       otherDocuments++;
       const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value, file.path, doc.index) : undefined;
       if (namespaceMesh) namespaceMeshes.push(namespaceMesh);
-      if (checks && config.otherDocuments !== "error" && conversion.other.untyped) {
-        diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message: UNTYPED_DOCUMENT_MESSAGE, rule: "other-document" });
+      const { apiVersion, kind, untyped, tool } = conversion.other;
+      if (checks && config.otherDocuments !== "error" && untyped) {
+        const message = tool ? `${tool}, not mesh configuration: skipped; if meshops should not read it, list it under \`exclude:\` in meshops.yaml` : UNTYPED_DOCUMENT_MESSAGE;
+        diagnostics.push({ severity: "warning", file: file.path, line: doc.line, column: doc.column, resource: "", path: "", message, rule: "other-document" });
       }
       if (checks && config.otherDocuments === "error") {
-        const { apiVersion, kind } = conversion.other;
-        const message = conversion.other.untyped
-          ? "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)"
+        const message = untyped
+          ? `${tool ?? "a document with no apiVersion, kind or type"} is not a mesh resource (meshops.yaml sets otherDocuments: error)`
           : `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
         diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message: boundedMessage(message), rule: "other-document" });
       }

@@ -1,0 +1,52 @@
+/**
+ * Ansible's files beside the mesh YAML: a playbook (a list of plays), a task or handler file (a list of tasks), and a
+ * variables file (in `group_vars`, `host_vars`, or a role's `vars` or `defaults`). None is mesh configuration: to
+ * convert.ts each is another tool's document, as a Compose file is. A list whose items name a kind (`type`, `kind`,
+ * `apiVersion`) is mesh resources written as a list, never Ansible's. Pure.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+
+/** What a message calls each. */
+export type AnsibleFile = "an Ansible playbook" | "an Ansible task file" | "an Ansible variables file";
+
+/** Keys only a play has (`import_playbook` is a playbook's entry of its own). */
+const PLAY_KEYS = new Set(["hosts", "import_playbook", "ansible.builtin.import_playbook", "tasks", "pre_tasks", "post_tasks", "roles", "handlers", "gather_facts", "vars_files"]);
+
+/** Task keywords (Ansible's playbook keywords of a task or block) that no mesh resource has at its top. */
+const TASK_KEYS = new Set([
+  "block", "rescue", "always", "include_tasks", "import_tasks", "include_role", "import_role", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks",
+  "ansible.builtin.include_role", "ansible.builtin.import_role", "when", "loop", "loop_control", "with_items", "register", "notify", "listen", "become",
+  "become_user", "delegate_to", "changed_when", "failed_when", "ignore_errors", "until", "retries", "run_once", "no_log",
+]);
+
+/** A module by its fully qualified collection name (`ansible.builtin.template`, `kubernetes.core.k8s`). */
+const FULLY_QUALIFIED_MODULE = /^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/;
+
+/** Where Ansible reads variables files, and a role's task and handler files, by convention. */
+const VARIABLES_FOLDER = /(^|\/)(group_vars|host_vars)\/|(^|\/)roles\/[^/]+\/(vars|defaults)\//;
+const TASKS_FOLDER = /(^|\/)roles\/[^/]+\/(tasks|handlers)\//;
+
+/** Keys that name a mesh resource's kind, in either shape. */
+const KIND_KEYS = ["type", "kind", "apiVersion"] as const;
+
+/**
+ * Which of Ansible's files the document `value` of the file at `path` is, or undefined. A mapping is a variables file
+ * only in a variables folder, and only when it names no kind; a list, when all its items are mappings that name none, and a play's key, a task keyword or a fully qualified module says whose they are (a role's tasks
+ * folder says so for tasks that name a module by its short name only).
+ */
+export function ansibleFileOf(path: string, value: JsonValue): AnsibleFile | undefined {
+  if (isJsonObject(value)) return VARIABLES_FOLDER.test(path) && !namesKind(value) ? "an Ansible variables file" : undefined;
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const items: JsonObject[] = [];
+  for (const item of value) {
+    if (!isJsonObject(item) || namesKind(item)) return undefined;
+    items.push(item);
+  }
+  if (items.some((item) => Object.keys(item).some((key) => PLAY_KEYS.has(key)))) return "an Ansible playbook";
+  const tasks = TASKS_FOLDER.test(path) || items.some((item) => Object.keys(item).some((key) => TASK_KEYS.has(key) || FULLY_QUALIFIED_MODULE.test(key)));
+  return tasks ? "an Ansible task file" : undefined;
+}
+
+function namesKind(value: JsonObject): boolean {
+  return KIND_KEYS.some((key) => key in value);
+}
