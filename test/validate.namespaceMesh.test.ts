@@ -151,3 +151,25 @@ test("two Namespace documents of one name that name different meshes are a warni
     ["overlays/namespaces.yaml:11", "warning", 'metadata.annotations["kuma.io/mesh"]', message("pay", "overlays/namespaces.yaml:11", "annotated kuma.io/mesh: default", "base/namespaces.yaml:13")],
   ]);
 });
+
+test("a kustomization whose namespace changes, with no policy or Namespace changed, changes the warning in a long-running validation", async () => {
+  const repo = tempRepo("meshops-namespace-mesh-kustomize-incremental-");
+  repos.push(repo);
+  const cache = new AnalysisCache();
+  let previous: Snapshot | undefined;
+  const warningsAtHead = async () => {
+    const snapshot = await readSnapshot({ repo: repo.dir, ref: "HEAD", ...(previous ? { previous } : {}) });
+    previous = snapshot;
+    const result = validateSnapshot(snapshot, cache);
+    assert.deepEqual(result, validateSnapshot(snapshot, new AnalysisCache()), "the cached validation is a fresh one's");
+    return namespaceWarnings(result.diagnostics).map(([at, , , , message]) => [at, message]);
+  };
+  const files = { "meshes.yaml": MESHES, "namespaces.yaml": [namespace("shop", "  labels:\n    kuma.io/mesh: shop\n"), namespace("plain")].join("---\n"), "apps/timeout.yaml": timeoutWithoutNamespace("t1") };
+  commitFiles(repo.dir, { ...files, "apps/kustomization.yaml": "namespace: plain\nresources:\n  - timeout.yaml\n" }, "given plain");
+  assert.deepEqual(await warningsAtHead(), []);
+  commitFiles(repo.dir, { "apps/kustomization.yaml": "namespace: shop\nresources:\n  - timeout.yaml\n" }, "given shop");
+  const given = "namespace shop (given by apps/kustomization.yaml) is labelled kuma.io/mesh: shop, but this policy has no kuma.io/mesh label: Kuma puts it in mesh default; add the label kuma.io/mesh: shop";
+  assert.deepEqual(await warningsAtHead(), [["apps/timeout.yaml:3", given]]);
+  commitFiles(repo.dir, { "apps/kustomization.yaml": "namespace: plain\nresources:\n  - timeout.yaml\n" }, "given plain again");
+  assert.deepEqual(await warningsAtHead(), []);
+});
