@@ -173,3 +173,27 @@ test("a kustomization whose namespace changes, with no policy or Namespace chang
   commitFiles(repo.dir, { "apps/kustomization.yaml": "namespace: plain\nresources:\n  - timeout.yaml\n" }, "given plain again");
   assert.deepEqual(await warningsAtHead(), []);
 });
+
+test("a Namespace document kustomize's namespace: builds is that namespace (kustomize renames Namespace objects), as the policies beside it are", async () => {
+  const repo = tempRepo("meshops-namespace-mesh-renamed-");
+  repos.push(repo);
+  commitFiles(repo.dir, {
+    "meshes.yaml": MESHES,
+    // kustomize's namespace transformer sets a v1 Namespace's metadata.name: the cluster gets Namespace pay, labelled shop.
+    "apps/pay/kustomization.yaml": "namespace: pay\nresources:\n  - namespace.yaml\n  - timeout.yaml\n",
+    "apps/pay/namespace.yaml": namespace("app", "  labels:\n    kuma.io/mesh: shop\n"),
+    "apps/pay/timeout.yaml": timeoutWithoutNamespace("t1"),
+    // No Namespace app reaches the cluster: a policy written in it is not warned about.
+    "apps/app/timeout.yaml": timeout("t2", "app"),
+  });
+  const report = await validateJson(repo.dir);
+  assert.deepEqual(namespaceWarnings(report.diagnostics), [
+    [
+      "apps/pay/timeout.yaml:3",
+      "warning",
+      "MeshTimeout/default/t1",
+      "metadata.labels",
+      "namespace pay (given by apps/pay/kustomization.yaml) is labelled kuma.io/mesh: shop, but this policy has no kuma.io/mesh label: Kuma puts it in mesh default; add the label kuma.io/mesh: shop",
+    ],
+  ]);
+});

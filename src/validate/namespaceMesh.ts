@@ -6,7 +6,7 @@
  * meant for the namespace's mesh, and lands in `default`: a warning at its labels.
  *
  * A policy's namespace is the one kustomize's `namespace:` or a Flux Kustomization's `targetNamespace` gives its file
- * (kustomize.ts works them out), over what it writes. Two Namespace documents of one name that name different meshes
+ * (kustomize.ts works them out), over what it writes; a Namespace document's name too, as kustomize sets it. Two Namespace documents of one name that name different meshes
  * are a warning too: applied to one cluster, the last applied wins, so the Pods' mesh depends on the order.
  *
  * Namespaces and policies may be in different files: each file's analysis keeps what it has of either (pure, cached
@@ -121,18 +121,26 @@ function sameGiven(a: GivenNamespaces, b: GivenNamespaces): boolean {
  * the first of its name.
  */
 export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], given: GivenNamespaces, locator: Locator): readonly Diagnostic[] {
-  const first = new Map<string, NamespaceMesh>();
-  const warnings: Diagnostic[] = [];
+  // Each Namespace document under the name the cluster gets it by: kustomize's namespace transformer sets a v1
+  // Namespace's name too (api/filters/namespace), so a file it gives namespaces holds Namespaces of those names.
+  const named: NamespaceMesh[] = [];
   for (const a of analyses) {
     for (const n of a.namespaceMeshes ?? []) {
-      const before = first.get(n.namespace);
-      if (!before) first.set(n.namespace, n);
-      else if (before.mesh !== n.mesh) warnings.push(conflictWarning(n, before, locator));
+      const givers = given.get(n.file);
+      if (!givers) named.push(n);
+      else for (const namespace of givers.keys()) named.push(namespace === n.namespace ? n : { ...n, namespace });
     }
+  }
+  const first = new Map<string, NamespaceMesh>();
+  const warnings: Diagnostic[] = [];
+  for (const n of named) {
+    const before = first.get(n.namespace);
+    if (!before) first.set(n.namespace, n);
+    else if (before.mesh !== n.mesh) warnings.push(conflictWarning(n, before, locator));
   }
   // The mesh of each namespace as the namespace-mesh warning reads it: the first Namespace of its name that names one.
   const meshes = new Map<string, NamespaceMesh>();
-  for (const a of analyses) for (const n of a.namespaceMeshes ?? []) if (n.mesh !== DEFAULT_MESH && !meshes.has(n.namespace)) meshes.set(n.namespace, n);
+  for (const n of named) if (n.mesh !== DEFAULT_MESH && !meshes.has(n.namespace)) meshes.set(n.namespace, n);
   if (meshes.size > 0) {
     for (const a of analyses) {
       for (const r of a.unlabelled ?? []) {
