@@ -229,6 +229,48 @@ test("sarif: every result has a location GitHub code scanning accepts, a problem
   assert.deepEqual(codeScanningLocations(root.stdout), [["empty-repository", "."]]);
 });
 
+test("sarif from a sub-folder of the checkout (--repo, or run inside it, with --path): every location relative to the repository's root (git rev-parse --show-toplevel), where code scanning resolves %SRCROOT%", async () => {
+  const dir = repo();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  commitFiles(dir, { "infra/mesh-config/mesh.yaml": payments, "infra/mesh-config/old.yaml": timeout("1h"), "infra/empty/README.md": "# nothing yet\n" });
+  const infra = path.join(dir, "infra");
+  const topLevel = git(infra, "rev-parse", "--show-toplevel");
+  // Each location names a file or folder the repository's root has.
+  const locations = (sarif: string): [string, string][] => {
+    const found = codeScanningLocations(sarif);
+    for (const [rule, uri] of found) assert.ok(existsSync(path.join(topLevel, decodeURIComponent(uri))), `${rule}: ${uri} is not in the repository's root ${topLevel}`);
+    return found;
+  };
+  const cp = ["--state-dir", stateDir];
+  assert.equal((await runCli(["apply", "--repo", "infra", "--path", "mesh-config", "--prune", "--yes", ...cp], dir)).code, 0);
+  commitFiles(dir, { "infra/mesh-config/mesh.yaml": `${payments}bogus: 1\n` });
+
+  // A problem in a file: the file's path from the root, whether meshops runs at the root with --repo or inside the folder.
+  const atRoot = await runCli(["validate", "--repo", "infra", "--path", "mesh-config", "--format", "sarif"], dir);
+  assert.equal(atRoot.code, 1, atRoot.stderr);
+  assert.deepEqual(locations(atRoot.stdout), [["schema", "infra/mesh-config/mesh.yaml"]]);
+  const inside = await runCli(["validate", "--path", "mesh-config", "--format", "sarif"], infra);
+  assert.deepEqual(locations(inside.stdout), [["schema", "infra/mesh-config/mesh.yaml"]]);
+
+  // A problem of no file: anchored at the folder read, named from the root (not from --repo).
+  const empty = await runCli(["validate", "--repo", "infra", "--path", "empty", "--format", "sarif"], dir);
+  assert.equal(empty.code, 1, empty.stderr);
+  assert.deepEqual(locations(empty.stdout), [["empty-repository", "infra/empty"]]);
+  const emptyInside = await runCli(["validate", "--path", "empty", "--format", "sarif"], infra);
+  assert.deepEqual(locations(emptyInside.stdout), [["empty-repository", "infra/empty"]]);
+  const wholeSubFolder = await runCli(["validate", "--repo", "infra/empty", "--format", "sarif"], dir);
+  assert.deepEqual(locations(wholeSubFolder.stdout), [["empty-repository", "infra/empty"]]);
+
+  // drift of a resource the repository no longer has.
+  commitFiles(dir, { "infra/mesh-config/mesh.yaml": payments });
+  git(dir, "rm", "-q", "infra/mesh-config/old.yaml");
+  commitFiles(dir, {});
+  const drift = await runCli(["drift", "--repo", "infra", "--path", "mesh-config", "--fail-on", "any", "--format", "sarif", ...cp], dir);
+  assert.equal(drift.code, 2, drift.stderr);
+  assert.deepEqual(locations(drift.stdout), [["drift/orphaned", "infra/mesh-config"]]);
+});
+
 test("plan and drift: an invalid repository is reported in the requested format, exit 1, and no control plane is opened", async () => {
   const dir = repo();
   commitFiles(dir, { "mesh.yaml": payments, "t.yaml": timeout("1h").replace("idleTimeout", "idleTimout") });

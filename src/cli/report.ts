@@ -11,7 +11,7 @@ import { ANNOTATIONS_LIMIT } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
-import { normalizeRoot } from "../source/types.js";
+import { repositoryFolder } from "../source/index.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
 export interface ReportOutput {
@@ -83,10 +83,11 @@ export async function writeReports<K extends ReportKind>(
   kind: K,
   outputs: readonly ReportOutput[],
   input: ReportInputs[K],
-  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly path?: string },
+  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly repo: string; readonly path?: string },
 ): Promise<void> {
   const tool = await toolInfo();
-  const root = normalizeRoot(rendering.path);
+  // From the repository's root, as the files' paths are, however deep --repo is (the directory its read resolved).
+  const root = await repositoryFolder(path.resolve(io.cwd, rendering.repo), rendering.path);
   let stepSummary: (() => string) | undefined;
   for (const output of outputs) {
     // Colours only on a terminal: a file never gets them.

@@ -297,7 +297,7 @@ export async function loadValidRepository(options: RepositoryOptions, io: CliIo,
   if (outputs.length < (wanted?.outputs.length ?? 1)) io.stderr.write(renderDiagnosticsText(result.diagnostics, summaryOf(result), styleFor(io.stderr, io.env)));
   if (wanted && outputs.length > 0) {
     const report = { ...validateReportOf(result, false), command: wanted.command, summary: summaryOf(result) };
-    await writeReports(io, "validate", outputs, report, wanted);
+    await writeReports(io, "validate", outputs, report, { ...wanted, repo: options.repo, ...(options.path !== undefined ? { path: options.path } : {}) });
   }
   io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
   return undefined;

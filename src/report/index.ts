@@ -32,7 +32,7 @@ export interface RenderContext {
   /** `text`: every warning, not only the first few of those said the same way of many resources. */
   readonly verbose?: boolean;
   /**
-   * The configuration's folder (--path, repository-relative; "" the root): where SARIF anchors a finding of no file, and
+   * The configuration's folder (--repo and --path, relative to the repository's root; "" the root): where SARIF anchors a finding of no file, and
    * what a shortened markdown report's command to see everything reads.
    */
   readonly root?: string;

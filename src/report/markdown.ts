@@ -42,11 +42,11 @@ const MAX_DIFF_LINES = 300;
 export interface MarkdownOptions {
   /** Characters (UTF-16 code units, which never undercount) the output must stay under. */
   readonly maxLength?: number;
-  /** The configuration's folder (--path; "" the root), named in the command a shortened report says to run. */
+  /** The configuration's folder from the repository's root ("" the root), named in the command a shortened report says to run. */
   readonly root?: string;
 }
 
-/** ` --path <root>` for a command to run again, so it reads the same folder (empty for the repository's root). */
+/** ` --path <root>` for a command to run again at the repository's root, so it reads the same folder (empty for the root itself). */
 function pathFlag(options: MarkdownOptions): string {
   return options.root ? ` --path ${shellWord(options.root)}` : "";
 }

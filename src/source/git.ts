@@ -309,6 +309,25 @@ async function unresolvedMessage(git: SimpleGit, ref: string): Promise<string> {
   return shallow ? `${message}: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: \`git fetch --unshallow\`, \`fetch-depth: 0\` for actions/checkout, or \`GIT_DEPTH: "0"\` on GitLab CI` : message;
 }
 
+/**
+ * The folder `--repo` and `--path` name, relative to the working copy's top level, as the files' paths are: what a
+ * report anchors a finding of no file at (code scanning resolves %SRCROOT% to the repository's root, not to --repo).
+ * Outside a working copy (a WORKTREE read of a plain folder), the folder read is its own root. Asks Git only when no
+ * read of `repoDir` did already.
+ */
+export async function repositoryFolder(repoDir: string, sub: string | undefined): Promise<string> {
+  const topLevel = await workingCopyRoot(repoDir);
+  return normalizeRoot(topLevel === undefined ? sub : prefixOf(topLevel, repoDir, sub));
+}
+
+/** The top level of the working copy `dir` is in; undefined when it is in none (Git's other failures are thrown). */
+export async function workingCopyRoot(dir: string): Promise<string | undefined> {
+  return repositoryRoot(simpleGit({ baseDir: dir }), dir).catch((error: unknown) => {
+    if (error instanceof SourceError) return undefined;
+    throw error;
+  });
+}
+
 /** `--path` is relative to the directory given as --repo; Git paths are relative to the top level. */
 export function prefixOf(topLevel: string, repoDir: string, sub: string | undefined): string {
   // Git prints the top level with symbolic links resolved (/tmp may be a link), so resolve the directory too.

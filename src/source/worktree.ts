@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { lstat, readFile, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { simpleGit } from "simple-git";
-import { prefixOf, repositoryRoot } from "./git.js";
+import { prefixOf, workingCopyRoot } from "./git.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, WORKTREE, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot } from "./types.js";
 
 /**
  * Reads uncommitted files: tracked and untracked ones, minus what .gitignore excludes. A folder outside any Git
@@ -12,10 +12,7 @@ import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile,
  */
 export async function readWorktree(options: ReadOptions): Promise<Snapshot> {
   const git = simpleGit({ baseDir: options.repo });
-  const inGit = await repositoryRoot(git, options.repo).catch((error: unknown) => {
-    if (error instanceof SourceError) return undefined;
-    throw error;
-  });
+  const inGit = await workingCopyRoot(options.repo);
   const topLevel = inGit ?? (await realpath(options.repo));
   const root = normalizeRoot(prefixOf(topLevel, options.repo, options.path));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
