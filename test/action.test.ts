@@ -54,6 +54,17 @@ test("action.yml: a node24 JavaScript action whose entry is the committed bundle
   assert.deepEqual([...read].sort(), Object.keys(action.inputs).sort());
 });
 
+test("the pull-request workflows (examples/github-pr-check.yml, README's) run on every event the action checks: pull_request and merge_group", () => {
+  const example = parse(readFileSync(path.join(projectRoot, "examples", "github-pr-check.yml"), "utf8")) as { on: Record<string, unknown> };
+  const readme = readFileSync(path.join(projectRoot, "README.md"), "utf8");
+  const snippet = /```yaml\n(# \.github\/workflows\/meshops-pr\.yml\n[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet, "README has the pull-request workflow");
+  const readmeWorkflow = parse(snippet) as { on: Record<string, unknown> };
+  for (const [where, workflow] of [["examples/github-pr-check.yml", example], ["README", readmeWorkflow]] as const) {
+    for (const event of ["pull_request", "merge_group"]) assert.ok(event in workflow.on, `${where}: on.${event}`);
+  }
+});
+
 test("examples: the workflows use only the action's inputs, and the GitLab example the scripts that exist", () => {
   for (const file of ["github-pr-check.yml", "github-drift.yml"]) {
     const workflow = parse(readFileSync(path.join(projectRoot, "examples", file), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
