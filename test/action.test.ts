@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -285,9 +285,15 @@ test("the action on a schedule: drift against a control plane, annotations, JUni
  * The pull request as GitHub serves it: `origin` a bare repository holding the target branch and refs/pull/7/merge
  * (the merge commit of the pull request's head into the target branch's tip), and the workspace the way
  * actions/checkout leaves it by default: a fresh repository that fetched that merge commit alone (--depth=1), the base
- * commit not fetched. Returns the workspace, origin and the base commit (the target branch's tip).
+ * commit not fetched. With `checkoutPath` (actions/checkout's path:), that repository is the workspace's sub-folder
+ * and the workspace itself none. Returns the workspace, the checkout, origin and the base commit (the target branch's tip).
  */
-function shallowPullRequestCheckout(baseFiles: Record<string, string>, prFiles: Record<string, string>, remove: readonly string[] = []): { workspace: string; origin: string; base: string } {
+function shallowPullRequestCheckout(
+  baseFiles: Record<string, string>,
+  prFiles: Record<string, string>,
+  remove: readonly string[] = [],
+  checkoutPath?: string,
+): { workspace: string; checkout: string; origin: string; base: string } {
   const source = tempRepo();
   cleanups.push(source.cleanup);
   const base = commitFiles(source.dir, baseFiles, "base");
@@ -301,12 +307,15 @@ function shallowPullRequestCheckout(baseFiles: Record<string, string>, prFiles: 
   const origin = path.join(source.dir, "origin.git");
   git(source.dir, "init", "-q", "--bare", origin);
   git(source.dir, "push", "-q", origin, "main", `${merge}:refs/pull/7/merge`);
-  const workspace = tempRepo("meshops-workspace-").dir;
+  const workspace = mkdtempSync(path.join(tmpdir(), "meshops-workspace-"));
   cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
-  git(workspace, "remote", "add", "origin", `file://${origin}`);
-  git(workspace, "-c", "protocol.version=2", "fetch", "-q", "--no-tags", "--prune", "--no-recurse-submodules", "--depth=1", "origin", `+${merge}:refs/remotes/pull/7/merge`);
-  git(workspace, "checkout", "-q", "--force", "refs/remotes/pull/7/merge");
-  return { workspace, origin, base };
+  const checkout = path.join(workspace, checkoutPath ?? ".");
+  mkdirSync(checkout, { recursive: true });
+  git(checkout, "init", "-q");
+  git(checkout, "remote", "add", "origin", `file://${origin}`);
+  git(checkout, "-c", "protocol.version=2", "fetch", "-q", "--no-tags", "--prune", "--no-recurse-submodules", "--depth=1", "origin", `+${merge}:refs/remotes/pull/7/merge`);
+  git(checkout, "checkout", "-q", "--force", "refs/remotes/pull/7/merge");
+  return { workspace, checkout, origin, base };
 }
 
 test("the action in actions/checkout's default shallow checkout: fetches the base commit and plans; a base it cannot fetch is one error saying what to do, outputs written", async () => {
@@ -414,3 +423,49 @@ test("the action in a merge queue (merge_group): the pull-request check against 
   assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "plan.md"), "utf8"), /0 to create, 0 to update, 1 to delete/);
   assert.deepEqual(github.requests, []);
 });
+
+test("the action in a checkout made with actions/checkout's path: (the repository below the workspace): the repo input names it; validate, plan and drift run there, every file and SARIF location relative to that repository's root", async () => {
+  const { workspace, checkout, base } = shallowPullRequestCheckout(
+    { "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") },
+    { "mesh-config/t.yaml": timeout("2h") },
+    [],
+    "config-repo",
+  );
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+
+  // Without the input: one error naming the checkout found below the workspace and the input to set.
+  const unset = await runAction(workspace, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(unset.code, 1, unset.stdout + unset.stderr);
+  const unsetError = parseWorkflowOutput(unset.stdout).commands.find((c) => c.name === "error");
+  assert.match(unsetError?.message ?? "", /not a Git checkout.*config-repo.*repo: config-repo/);
+
+  const run = await runAction(workspace, { event: "pull_request", payload, with: { repo: "config-repo", path: "mesh-config", comment: "false" } });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "plan.md"), "utf8"), /0 to create, 1 to update, 0 to delete/);
+  const update = parseWorkflowOutput(run.stdout).commands.find((c) => c.properties.title === "meshops plan: update MeshTimeout/payments/t");
+  assert.equal(update?.properties.file, "mesh-config/t.yaml", run.stdout);
+  assert.ok(existsSync(path.join(checkout, "mesh-config", "t.yaml")));
+  assert.equal(existsSync(path.join(workspace, ".meshops")) || existsSync(path.join(checkout, ".meshops")), false, "nothing written into the checkout");
+
+  // An invalid pull request: its SARIF locations are the checkout's paths (code scanning's %SRCROOT% is that repository's root).
+  const invalid = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh }, { "mesh-config/t.yaml": timeout("forever") }, [], "config-repo");
+  const failed = await runAction(invalid.workspace, { event: "pull_request", payload: { pull_request: { number: 7, base: { sha: invalid.base } } }, with: { repo: "config-repo", path: "mesh-config", comment: "false" } });
+  assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  const sarif = JSON.parse(readFileSync(failed.outputs["sarif-file"] ?? "", "utf8")) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId: string } } }[] }[] }[] };
+  const locations = sarif.runs.flatMap((r) => r.results.map((x) => x.locations[0]?.physicalLocation.artifactLocation));
+  assert.deepEqual(locations, [{ uri: "mesh-config/t.yaml", uriBaseId: "%SRCROOT%" }]);
+
+  // A repo input that names no checkout: one error naming it.
+  const wrong = await runAction(workspace, { event: "pull_request", payload, with: { repo: "no-such-folder", path: "mesh-config", comment: "false" } });
+  assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
+  assert.match(parseWorkflowOutput(wrong.stdout).commands.find((c) => c.name === "error")?.message ?? "", /repo no-such-folder is not a Git checkout/);
+
+  // drift, scheduled, in the same checkout.
+  await withControlPlaneServer({}, async (cpUrl) => {
+    assert.equal((await runCli(["apply", "--repo", "config-repo", "--path", "mesh-config", "--cp-url", cpUrl], workspace)).code, 0);
+    const drift = await runAction(workspace, { event: "schedule", payload: {}, with: { repo: "config-repo", path: "mesh-config", "cp-url": cpUrl } });
+    assert.equal(drift.code, 0, drift.stdout + drift.stderr);
+    assert.equal(drift.outputs.mode, "drift");
+  });
+});
+

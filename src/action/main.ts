@@ -6,7 +6,7 @@
  * (schedule).
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest, COMMENT_MARKER, removeReports, runMeshops, type Run } from "./prCheck.js";
 import { annotation } from "../report/github.js";
@@ -46,19 +46,20 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request and merge_group events\n");
     return { code: 1 };
   }
-  if (!isCheckout(run.cwd)) {
-    run.stdout(`${annotation("error", { title: "meshops" }, "the workspace is not a Git checkout: run actions/checkout before meshops, without its path input")}\n`);
+  const repo = repositoryOf(run);
+  if (!isCheckout(repo.dir)) {
+    run.stdout(`${annotation("error", { title: "meshops" }, notACheckout(run.cwd, repo.input))}\n`);
     return { code: 1 };
   }
-  const fetchError = fetchBase(run.cwd, base);
+  const fetchError = fetchBase(repo.dir, base);
   if (fetchError) {
     const message = `could not fetch the base commit ${base} from origin (${fetchError}): check out with actions/checkout's fetch-depth: 0, or set the base input to a commit the checkout has`;
     run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
     return { code: 1 };
   }
   const ref = input(run.env, "ref") || "HEAD";
-  const head = commitOf(run.cwd, ref);
-  if (head !== undefined && head === commitOf(run.cwd, base)) {
+  const head = commitOf(repo.dir, ref);
+  if (head !== undefined && head === commitOf(repo.dir, base)) {
     // pull_request_target's checkout is the target branch: the check would compare the base with itself and pass.
     const message = `the checked-out ${ref} is the base commit ${base}: nothing of the pull request to check (pull_request_target checks out the target branch); check it out: actions/checkout with ref: \${{ github.event.pull_request.head.sha }}`;
     run.stdout(`${annotation("error", { title: "meshops" }, message)}\n`);
@@ -68,11 +69,30 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
   return checkPullRequest(run, {
     base,
     ref,
+    repo: repo.dir,
     ...(configPath ? { path: configPath } : {}),
     format: "github",
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
     planFailOn: input(run.env, "plan-fail-on") || "risky",
   });
+}
+
+/** The repo input (actions/checkout's path:, relative to the workspace; "." the workspace itself) and its directory. */
+function repositoryOf(run: Run): { readonly input: string; readonly dir: string } {
+  const given = input(run.env, "repo") || ".";
+  return { input: given, dir: path.resolve(run.cwd, given) };
+}
+
+/**
+ * Why the check cannot start, and what to set: a workspace that is no checkout often holds one a level down
+ * (actions/checkout with path:), which the repo input names.
+ */
+function notACheckout(workspace: string, repoInput: string): string {
+  const where = "the folder actions/checkout checked the repository out into (its path:, relative to the workspace)";
+  if (repoInput !== ".") return `repo ${repoInput} is not a Git checkout: set the repo input to ${where}`;
+  const below = readdirSync(workspace, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(path.join(workspace, e.name, ".git"))).map((e) => e.name);
+  if (below.length > 0) return `the workspace is not a Git checkout; ${below.join(", ")} ${below.length === 1 ? "is one" : "are"} (actions/checkout's path:): set the repo input to it, e.g. repo: ${below[0]}`;
+  return "the workspace is not a Git checkout: run actions/checkout before meshops (when it has a path:, set the repo input to the same folder)";
 }
 
 /**
@@ -164,6 +184,7 @@ async function drift(run: Run): Promise<number> {
   const caFile = input(run.env, "ca-file");
   const args = [
     "drift",
+    "--repo", repositoryOf(run).dir,
     "--ref", input(run.env, "ref") || "HEAD",
     "--fail-on", input(run.env, "drift-fail-on") || "drift",
     ...(configPath ? ["--path", configPath] : []),
