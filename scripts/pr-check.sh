@@ -27,6 +27,8 @@ Options:
                           (default: $RUNNER_TEMP/meshops-pr-check, or /tmp/meshops-pr-check)
   --format FORMAT         what is printed: github (annotations, as in Actions; default) or text
   --warnings-as-errors    validation warnings fail the check
+  --allow-empty           a --path with no configuration files is valid (by default an error, so a mistyped
+                          path fails)
   --plan-fail-on WHAT     changes | risky (default) | none: which plans fail the check (exit 2)
   --validation-cache DIR  keep validation results in DIR across runs (sets MESHOPS_VALIDATION_CACHE, which is
                           also read from the environment): a tree already validated is not validated again, and a
@@ -41,6 +43,7 @@ config_path=
 out="${RUNNER_TEMP:-/tmp}/meshops-pr-check"
 format=github
 warnings_as_errors=false
+allow_empty=false
 plan_fail_on=risky
 positional=()
 
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
     --format) format="${2:?--format needs github or text}"; shift 2 ;;
     --warnings-as-errors) warnings_as_errors=true; shift ;;
+    --allow-empty) allow_empty=true; shift ;;
     --plan-fail-on) plan_fail_on="${2:?--plan-fail-on needs changes, risky or none}"; shift 2 ;;
     --validation-cache) export MESHOPS_VALIDATION_CACHE="${2:?--validation-cache needs a directory}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -68,4 +72,4 @@ base="${positional[0]}"
 head="${positional[1]:-HEAD}"
 # The check itself is the Action's (src/action/prCheck.ts), so the two cannot drift apart: validate once, plan once,
 # every report through --output, the comment.
-exec node "$here/../dist/src/action/prCheckCli.js" "$repo" "${config_path}" "$out" "$format" "$warnings_as_errors" "$plan_fail_on" "$base" "$head"
+exec node "$here/../dist/src/action/prCheckCli.js" "$repo" "${config_path}" "$out" "$format" "$warnings_as_errors" "$allow_empty" "$plan_fail_on" "$base" "$head"

@@ -469,3 +469,17 @@ test("the action in a checkout made with actions/checkout's path: (the repositor
   });
 });
 
+test("the action with allow-empty: a configuration folder with no files yet passes (as --allow-empty), and fails without it", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  // The folder exists for the mesh configuration to come (export wrote it all as not owned, or it is being set up).
+  const base = commitFiles(repo.dir, { "mesh-config/README.md": "# mesh configuration, to come\n" });
+  commitFiles(repo.dir, { "mesh-config/README.md": "# mesh configuration, soon\n" });
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+  const strict = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(strict.code, 1, strict.stdout + strict.stderr);
+  assert.ok(parseWorkflowOutput(strict.stdout).commands.some((c) => c.name === "error" && /no YAML configuration files.*--allow-empty/.test(c.message)), strict.stdout);
+  const allowed = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false", "allow-empty": "true" } });
+  assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+  assert.match(readFileSync(path.join(allowed.runnerTemp, "meshops", "plan.md"), "utf8"), /meshops plan: no changes/);
+});

@@ -428,6 +428,22 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   assert.match(execFileSync("bash", [script, "--help"], { encoding: "utf8" }), /Usage: scripts\/pr-check\.sh/);
 });
 
+test("scripts/pr-check.sh --allow-empty: a configuration folder with no files yet passes, as the Action's allow-empty input; without it, exit 1", () => {
+  const dir = repo();
+  const base = commitFiles(dir, { "config/README.md": "# to come\n" });
+  const head = commitFiles(dir, { "config/README.md": "# soon\n" });
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "" };
+  const run = (...args: string[]) => spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--format", "text", "--path", "config", "--out", out, ...args], { cwd: dir, encoding: "utf8", env });
+  const strict = run(base, head);
+  assert.equal(strict.status, 1, strict.stdout + strict.stderr);
+  assert.match(strict.stdout, /no YAML configuration files in "config".*--allow-empty/);
+  const allowed = run("--allow-empty", base, head);
+  assert.equal(allowed.status, 0, allowed.stdout + allowed.stderr);
+  assert.ok(existsSync(path.join(out, "plan.md")));
+});
+
 const mtp = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
 
 test("markdown shortened in a sub-folder's report: the command it says to run to see everything names --path, and runs", async () => {

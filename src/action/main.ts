@@ -73,6 +73,7 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     ...(configPath ? { path: configPath } : {}),
     format: "github",
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
+    allowEmpty: input(run.env, "allow-empty") === "true",
     planFailOn: input(run.env, "plan-fail-on") || "risky",
   });
 }
@@ -188,6 +189,7 @@ async function drift(run: Run): Promise<number> {
     "--ref", input(run.env, "ref") || "HEAD",
     "--fail-on", input(run.env, "drift-fail-on") || "drift",
     ...(configPath ? ["--path", configPath] : []),
+    ...(input(run.env, "allow-empty") === "true" ? ["--allow-empty"] : []),
     "--cp-url", cpUrl,
     ...(caFile ? ["--ca-file", caFile] : []),
   ];

@@ -43,6 +43,8 @@ export interface PullRequestCheck {
   /** What is printed: annotations (github) or text for a terminal. */
   readonly format: "github" | "text";
   readonly warningsAsErrors: boolean;
+  /** A --path with no configuration files is valid (--allow-empty of both commands). */
+  readonly allowEmpty: boolean;
   readonly planFailOn: string;
 }
 
@@ -69,7 +71,12 @@ export function removeReports(run: Pick<Run, "out">): void {
 
 /** validate (once), then plan --base (once, when valid): the reports in `run.out`, the comment in comment.md. */
 export async function checkPullRequest(run: Run, check: PullRequestCheck): Promise<PullRequestCheckResult> {
-  const common = [...(check.repo ? ["--repo", check.repo] : []), ...(check.path ? ["--path", check.path] : []), "--ref", check.ref];
+  const common = [
+    ...(check.repo ? ["--repo", check.repo] : []),
+    ...(check.path ? ["--path", check.path] : []),
+    ...(check.allowEmpty ? ["--allow-empty"] : []),
+    "--ref", check.ref,
+  ];
   removeReports(run);
 
   const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];

@@ -2,14 +2,14 @@
  * scripts/pr-check.sh's engine: the script parses its options and runs this with them in a fixed order, so a local run
  * is the Action's pull-request check (src/action/prCheck.ts), in one process.
  *
- *   node dist/src/action/prCheckCli.js REPO PATH OUT FORMAT WARNINGS_AS_ERRORS PLAN_FAIL_ON BASE HEAD
+ *   node dist/src/action/prCheckCli.js REPO PATH OUT FORMAT WARNINGS_AS_ERRORS ALLOW_EMPTY PLAN_FAIL_ON BASE HEAD
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkPullRequest } from "./prCheck.js";
 import { makeDirectorySync } from "../util/directory.js";
 
-const [repo = ".", configPath = "", out = "", format = "github", warningsAsErrors = "false", planFailOn = "risky", base = "", head = "HEAD"] = process.argv.slice(2);
+const [repo = ".", configPath = "", out = "", format = "github", warningsAsErrors = "false", allowEmpty = "false", planFailOn = "risky", base = "", head = "HEAD"] = process.argv.slice(2);
 if (!out || !base || (format !== "github" && format !== "text")) {
   process.stderr.write("prCheckCli: run through scripts/pr-check.sh\n");
   process.exit(1);
@@ -17,7 +17,7 @@ if (!out || !base || (format !== "github" && format !== "text")) {
 makeDirectorySync(out);
 const result = await checkPullRequest(
   { env: process.env, cwd: process.cwd(), out: path.resolve(out), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
-  { base, ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", planFailOn },
+  { base, ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
 );
 const comment = path.join(out, "comment.md");
 if (result.planned) process.stderr.write(`pr-check: comment in ${comment} (exit ${result.code})\n`);
