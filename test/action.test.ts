@@ -397,14 +397,14 @@ test("the action with a token that cannot comment: a warning saying which permis
   assert.match(warning?.message ?? "", /HTTP 403 .*Resource not accessible by integration.*permissions: pull-requests: write/);
 });
 
-test("the action in a workspace with no checkout (no actions/checkout step, or one with path:): one error saying so, not a base to fetch", async () => {
+test("the action in a workspace with no checkout (no actions/checkout step): one error saying so and what to set after a checkout with path:, not a base to fetch", async () => {
   const workspace = mkdtempSync(path.join(tmpdir(), "meshops-workspace-"));
   cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
   const payload = { pull_request: { number: 7, base: { sha: "0123456789abcdef0123456789abcdef01234567" } } };
   const run = await runAction(workspace, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false" } });
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error");
-  assert.match(errors[0]?.message ?? "", /not a Git checkout.*actions\/checkout/);
+  assert.match(errors[0]?.message ?? "", /not a Git checkout.*actions\/checkout.*path:, set the repo input/);
   assert.doesNotMatch(errors[0]?.message ?? "", /fetch-depth/);
 });
 
