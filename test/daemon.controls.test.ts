@@ -151,6 +151,28 @@ test("an approval whose use cannot be written down is not applied: the controls 
   await stop(daemon);
 });
 
+test("an action refused because the controls file cannot be written leaves it in line: it is not said to be stale", async () => {
+  const daemon = await start("--max-deletes", "1");
+  await untilStatus(daemon, "shop in sync", (s) => (stateOf(s, "shop")?.state === "in-sync" ? true : undefined));
+  // The file cannot be replaced (a directory where the daemon writes it aside first): the suspension is refused and
+  // undone, and the file holds what the daemon holds again.
+  const aside = `${path.join(work, ".meshops", "controls.json")}.${daemon.child.pid}.tmp`;
+  mkdirSync(aside, { recursive: true });
+  try {
+    const answer = await post(daemon, "suspend");
+    assert.equal(answer.status, 500);
+    assert.match(((await answer.json()) as { error: string }).error, /^mesh shop not suspended: \/\S+\/controls\.json: cannot write it \(EISDIR\)$/);
+    const status = await daemon.status();
+    assert.equal(stateOf(status, "shop")?.suspended, null);
+    assert.equal(status.controlsFile, null, "nothing stale: memory holds what the file holds");
+    assert.match(await (await fetch(`${daemon.url}/metrics`)).text(), /^meshops_controls_file_stale 0$/m);
+    await daemon.untilLog("the refusal in the log", (e) => e.event === "mesh.action.failed" && String(e.err).includes("EISDIR"));
+  } finally {
+    rmSync(aside, { recursive: true });
+  }
+  await stop(daemon);
+});
+
 test("a controls file that cannot be read is refused at start, in one line naming it (a suspension is never silently lost)", async () => {
   const file = path.join(work, "broken", "controls.json");
   mkdirSync(path.dirname(file), { recursive: true });
@@ -226,7 +248,7 @@ test("an approval that cannot be written down is refused and undone; one the dae
   assert.equal(restored.approvedPlan("shop", "r".repeat(40)), "a".repeat(64), "kept for when it can be");
   restored.used("shop");
   assert.equal(restored.approvedPlan("shop", "r".repeat(40)), undefined, "used up all the same");
-  assert.equal(told.length, 2, "told once per reason, by each of the two");
+  assert.equal(told.length, 1, "told by the one that could not record its approval used, not by the refused one (undone, the file is in line)");
   for (const message of told) assert.match(message, /^\/\S+\/not-a-folder\/controls\.json: cannot write it \((EEXIST|ENOTDIR)\)$/);
 
   // Written again: told once, and the file is brought in line by the next run's write, whatever it changes.
@@ -240,6 +262,26 @@ test("an approval that cannot be written down is refused and undone; one the dae
   stale.setAwaiting("s".repeat(40), new Map());
   stale.setAwaiting("s".repeat(40), new Map());
   assert.deepEqual([resaved, readControls(writable)], [1, { suspended: [], approved: new Map() }]);
+});
+
+test("a refused action keeps the file said to be stale while an earlier failure stands, and is not told again", () => {
+  writeFileSync(path.join(work, "not-a-folder"), "");
+  let target = path.join(work, "not-a-folder", "controls.json");
+  const told: string[] = [];
+  let resaved = 0;
+  const [r1, r2, p1] = ["1".repeat(40), "2".repeat(40), "a".repeat(64)];
+  const controls = new MeshControls({ restored: { suspended: [], approved: new Map([["shop", { revision: r1, plan: p1 }]]) }, persist: (saved) => writeControls(target, saved), unsaved: (message) => told.push(message), resaved: () => resaved++ });
+  assert.equal(controls.suspend("blog").ok, false, "refused");
+  assert.deepEqual([told, resaved], [[], 0], "refused and undone: the file holds what memory holds, nothing to tell");
+  // The superseded approval cannot be removed from the file: it is stale now, and stays so through a refused action.
+  controls.setAwaiting(r2, new Map());
+  assert.equal(told.length, 1);
+  assert.equal(controls.resume("blog").ok, true, "not suspended: nothing to write");
+  assert.equal(controls.suspend("blog").ok, false);
+  assert.deepEqual([told.length, resaved], [1, 0], "still stale, told once");
+  target = path.join(work, "writable-again", "controls.json");
+  assert.equal(controls.suspend("blog").ok, true);
+  assert.deepEqual([resaved, readControls(target)], [1, { suspended: ["blog"], approved: new Map() }]);
 });
 
 test("the global unit is named as such in the controls' answers, never as an empty mesh name", () => {

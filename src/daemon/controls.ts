@@ -13,6 +13,8 @@
  * cannot be written the plan is not applied (the mesh is held, saying why); when removing a superseded or dropped
  * approval cannot be, the file stays stale (it holds an approval that was never applied, binding to its revision's
  * plan). Either way `unsaved` is told, every later run writes again, and `resaved` is told once a write succeeds.
+ * A change asked through the API that cannot be written is undone and refused: the file holds what memory holds, so
+ * that alone is not told (the API's answer says why).
  */
 import { describeUnit } from "../model/key.js";
 import { shortPlan } from "./gate.js";
@@ -96,7 +98,7 @@ export class MeshControls {
     }
     const before = this.#approved.get(mesh);
     this.#approved.set(mesh, awaiting);
-    const unsaved = this.#saved(() => (before ? this.#approved.set(mesh, before) : this.#approved.delete(mesh)));
+    const unsaved = this.#savedOrRefused(() => (before ? this.#approved.set(mesh, before) : this.#approved.delete(mesh)));
     if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not approved: ${unsaved}` };
     this.#dropped.delete(mesh);
     this.#spent.delete(mesh);
@@ -106,7 +108,7 @@ export class MeshControls {
   suspend(mesh: string): ControlAnswer {
     if (this.#suspended.has(mesh) || this.#configSuspended.has(mesh)) return { ok: true, message: `${describeUnit(mesh)} is suspended already` };
     this.#suspended.add(mesh);
-    const unsaved = this.#saved(() => this.#suspended.delete(mesh));
+    const unsaved = this.#savedOrRefused(() => this.#suspended.delete(mesh));
     if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not suspended: ${unsaved}` };
     return { ok: true, message: `${describeUnit(mesh)} suspended: neither applied nor corrected until resumed` };
   }
@@ -116,12 +118,24 @@ export class MeshControls {
       return { ok: false, status: 409, error: `${describeUnit(mesh)} is suspended by meshops.yaml: remove it from \`suspend:\` to resume it` };
     }
     if (!this.#suspended.delete(mesh)) return { ok: true, message: `${describeUnit(mesh)} is not suspended` };
-    const unsaved = this.#saved(() => this.#suspended.add(mesh));
+    const unsaved = this.#savedOrRefused(() => this.#suspended.add(mesh));
     if (unsaved) return { ok: false, status: 500, error: `${describeUnit(mesh)} not resumed: ${unsaved}` };
     return { ok: true, message: `${describeUnit(mesh)} resumed` };
   }
 
-  /** Persists a change made through the API; when that fails, `undo`es it and says why. */
+  /**
+   * Persists a change a person asked for through the API; when that fails, `undo`es it and says why (the API refuses
+   * it). Undone, the file holds what memory holds again: that failure alone leaves nothing stale to tell (an earlier
+   * one may still stand, and is kept).
+   */
+  #savedOrRefused(undo: () => void): string | undefined {
+    if (this.#unsavedBecause !== undefined) return this.#saved(undo);
+    const unsaved = this.#write();
+    if (unsaved) undo();
+    return unsaved;
+  }
+
+  /** Persists a change; when that fails, `undo`es it and says why (told, and tried again by every later run). */
   #saved(undo: () => void): string | undefined {
     const unsaved = this.#save();
     if (unsaved) undo();
@@ -130,11 +144,8 @@ export class MeshControls {
 
   /** Writes the controls; says why it could not (told once per reason), and tells when it can again. */
   #save(): string | undefined {
-    if (!this.#persist) return undefined;
-    try {
-      this.#persist({ suspended: [...this.#suspended], approved: new Map(this.#approved) });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+    const message = this.#write();
+    if (message !== undefined) {
       if (message !== this.#unsavedBecause) this.#unsaved?.(message);
       this.#unsavedBecause = message;
       return message;
@@ -144,6 +155,17 @@ export class MeshControls {
       this.#resaved?.();
     }
     return undefined;
+  }
+
+  /** Writes the controls; says why it could not. */
+  #write(): string | undefined {
+    if (!this.#persist) return undefined;
+    try {
+      this.#persist({ suspended: [...this.#suspended], approved: new Map(this.#approved) });
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 
   /**

@@ -255,6 +255,8 @@ async function route(s: ServerState, req: IncomingMessage, res: ServerResponse):
           o.log.info({ event: "mesh.action", detail: answer.trigger.detail }, `${answer.trigger.detail} requested through the API`);
           o.trigger(answer.trigger);
         }
+        // Refused because the controls file cannot be written: said here, as the file is not stale (controls.ts).
+        if (answer.status >= 500 && "error" in answer.body) o.log.error({ event: "mesh.action.failed", path, err: answer.body.error }, `POST ${path} failed: ${answer.body.error}`);
         return sendJson(res, answer.status, answer.body);
       }
       if (o.extraRoutes && (await o.extraRoutes(req, res))) return;
