@@ -22,7 +22,7 @@ import { DaemonStatus } from "../src/daemon/status.js";
 import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
 import type { Resource } from "../src/model/resource.js";
-import { recheckDelays, UnsureWrites } from "../src/daemon/recheck.js";
+import { LAST_CHECK_RETRIES, recheckDelays, UnsureWrites } from "../src/daemon/recheck.js";
 
 test("one run at a time: triggers during a run coalesce into a single pending run", () => {
   const queue = new CoalescingQueue();
@@ -367,4 +367,38 @@ test("writes of unknown outcome are checked again soon and a few more times, the
   assert.deepEqual(unsure.checked(1120), { left: 0 });
   assert.deepEqual([...unsure.resources], [], "forgotten after the last check");
   assert.equal(unsure.nextInMs(1120), undefined);
+});
+
+test("a check that fails is not done: the next still comes, the last is tried again a bounded number of times, then the outcome stays unknown", () => {
+  const unsure = new UnsureWrites([10, 30]);
+  unsure.add(["MeshTimeout/shop/t1"], 1000);
+  assert.deepEqual(unsure.failed(1025), { left: 1, gaveUp: [] }, "the first failed; the second still comes");
+  assert.equal(unsure.nextInMs(1025), 5);
+  assert.deepEqual([...unsure.resources], ["MeshTimeout/shop/t1"]);
+  // The last fails: tried again after the first delay, doubled at each try.
+  const waits: number[] = [];
+  let now = 1030;
+  for (let tries = 0; tries < LAST_CHECK_RETRIES; tries++) {
+    assert.deepEqual(unsure.failed(now), { left: 1, gaveUp: [] }, `try ${tries + 1} of the last check`);
+    const wait = unsure.nextInMs(now) as number;
+    waits.push(wait);
+    now += wait;
+  }
+  assert.deepEqual(waits, [10, 20, 40, 80, 160].slice(0, LAST_CHECK_RETRIES));
+  assert.deepEqual(unsure.failed(now), { left: 0, gaveUp: ["MeshTimeout/shop/t1"] }, "bounded: given up on, the outcome unknown");
+  assert.deepEqual([unsure.nextInMs(now), [...unsure.resources]], [undefined, []]);
+
+  // A retry of the last check that succeeds ends the checks; a newer write starts the count (and its tries) anew.
+  unsure.add(["MeshTimeout/shop/t2"], 5000);
+  unsure.checked(5010);
+  unsure.failed(5030);
+  assert.deepEqual(unsure.checked(5040), { left: 0 });
+  unsure.add(["MeshTimeout/shop/t3"], 6000);
+  unsure.checked(6010);
+  assert.deepEqual(unsure.failed(6030), { left: 1, gaveUp: [] });
+  unsure.add(["MeshTimeout/shop/t4"], 6040);
+  assert.equal(unsure.nextInMs(6040), 10, "counted again from the newer write");
+  unsure.checked(6050);
+  for (let tries = 0; tries < LAST_CHECK_RETRIES; tries++) assert.equal(unsure.failed(7000 + tries * 1000).left, 1, "the tries counted anew");
+  assert.deepEqual(unsure.failed(20_000).gaveUp, ["MeshTimeout/shop/t3", "MeshTimeout/shop/t4"]);
 });

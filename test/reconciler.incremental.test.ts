@@ -21,6 +21,7 @@ import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
+import { LAST_CHECK_RETRIES } from "../src/daemon/recheck.js";
 import { inProcessStatus } from "./helpers/daemonBed.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
@@ -37,6 +38,8 @@ class Probe implements Backend {
   lists = 0;
   writes: string[] = [];
   failPut: ((object: JsonObject) => boolean) | undefined;
+  /** Lists fail as a control plane answering 503 does. */
+  failList = false;
   /** Writes answered as after an attempt that got no answer (a timeout, then a retry that succeeded). */
   unansweredPut: ((object: JsonObject) => boolean) | undefined;
   infoOverride: Partial<ServerInfo> = {};
@@ -49,6 +52,7 @@ class Probe implements Backend {
   }
   list(type: string, mesh?: string): Promise<JsonObject[]> {
     this.lists++;
+    if (this.failList) return Promise.reject(new BackendError("injected failure", { status: 503 }));
     return this.inner.list(type, mesh);
   }
   get(key: ResourceKey): Promise<JsonObject | undefined> {
@@ -435,4 +439,73 @@ test("a commit coalesced with a recheck: its own write of an unsure resource is 
     checked.map((e) => (e.type === "write.rechecked" ? { checked: e.checked, rewritten: e.rewritten } : undefined)),
     [{ checked: [subject], rewritten: [] }],
   );
+});
+
+test("a recheck that cannot reach the control plane is not done: the next check still comes, the last is tried again, and after its tries the outcome stays unknown, said", async () => {
+  // A reconciler of its own with a 5 ms request timeout: the checks come 10, 30, 100 and 300 ms after the write.
+  const events = new DaemonEvents();
+  const seen: DaemonEvent[] = [];
+  const logged: string[] = [];
+  const ownStatus = inProcessStatus(repo.dir);
+  subscribeViews(events, { status: ownStatus, metrics: new DaemonMetrics({ processMetrics: false }), log: createLogger({ stream: { write: (line: string) => logged.push(line) }, format: "json" }) });
+  events.on((event) => seen.push(event));
+  const own = new Reconciler({ source: new LocalRepository({ dir: repo.dir, branch: "main", log }), path: undefined, sopsKeys: testAgeIdentities(), backend: probe, events, driftMode: undefined, stopRequested: () => false, controls: new MeshControls(), requestTimeoutMs: 5 });
+  const subject = `${outbound.type}/${outbound.mesh}/${outbound.name}`;
+  const rechecked = () => seen.flatMap((e) => (e.type === "write.rechecked" ? [{ left: e.left, failed: e.failed !== undefined, rewritten: e.rewritten, gaveUp: e.gaveUp ?? [] }] : []));
+  /** Waits for the check the last run asked for, and runs it. */
+  const recheckWhenDue = async (outcome: RunOutcome): Promise<RunOutcome> => {
+    assert.ok(outcome.recheckInMs !== undefined, "a check is due");
+    await new Promise((resolve) => setTimeout(resolve, outcome.recheckInMs));
+    return own.reconcileOnce(workFor({ kind: "recheck" }));
+  };
+  const unsureWrite = async (from: string, to: string): Promise<RunOutcome> => {
+    probe.unansweredPut = (object) => object.name === outbound.name;
+    edit("meshes/analytics/baseline.yaml", from, to);
+    try {
+      return await own.reconcileOnce(workFor({ kind: "commit" }));
+    } finally {
+      probe.unansweredPut = undefined;
+    }
+  };
+  await own.reconcileOnce(workFor({ kind: "startup" }));
+  let outcome = await unsureWrite("requestTimeout: 12m", "requestTimeout: 13m");
+
+  // Unreachable through every check: the three before the last are each run, then the last is tried again.
+  probe.failList = true;
+  try {
+    for (let check = 0; check < 4; check++) outcome = await recheckWhenDue(outcome);
+    assert.deepEqual(rechecked(), [3, 2, 1, 1].map((left) => ({ left, failed: true, rewritten: [], gaveUp: [] })));
+    outcome = await recheckWhenDue(outcome);
+  } finally {
+    probe.failList = false;
+  }
+  // Reachable again, and meanwhile an old write landed: the try again of the last check finds it and writes it back.
+  const live = await probe.inner.get(outbound);
+  assert.ok(live);
+  const { creationTime: _c, modificationTime: _m, kri: _k, ...editable } = live;
+  await probe.inner.put(JSON.parse(JSON.stringify(editable).replace('"requestTimeout":"13m0s"', '"requestTimeout":"11m0s"')) as JsonObject);
+  assert.equal(await requestTimeout(), "11m0s");
+  outcome = await recheckWhenDue(outcome);
+  assert.deepEqual(rechecked().slice(-2), [{ left: 1, failed: true, rewritten: [], gaveUp: [] }, { left: 0, failed: false, rewritten: [subject], gaveUp: [] }]);
+  assert.equal(await requestTimeout(), "13m0s");
+  assert.equal(outcome.recheckInMs, undefined, "done: no more checks");
+
+  // Unreachable at the last check and every try again: bounded, then the outcome stays unknown, in the log and the status.
+  seen.length = 0;
+  outcome = await unsureWrite("requestTimeout: 13m", "requestTimeout: 14m");
+  probe.failList = true;
+  try {
+    for (let check = 0; check < 4 + LAST_CHECK_RETRIES; check++) outcome = await recheckWhenDue(outcome);
+  } finally {
+    probe.failList = false;
+  }
+  assert.deepEqual(rechecked().map((r) => [r.left, r.failed]), [[3, true], [2, true], [1, true], ...Array.from({ length: LAST_CHECK_RETRIES }, () => [1, true]), [0, true]]);
+  assert.deepEqual(rechecked().at(-1)?.gaveUp, [subject]);
+  assert.equal(outcome.recheckInMs, undefined, "given up: no more checks");
+  const gaveUp = logged.map((l) => JSON.parse(l) as { event?: string; level?: string; msg?: string; gaveUp?: string[] }).filter((l) => l.event === "write.rechecked" && l.gaveUp?.length);
+  assert.deepEqual(gaveUp.map((l) => [l.level, l.gaveUp]), [["error", [subject]]]);
+  assert.match(gaveUp[0]?.msg ?? "", new RegExp(`^the last check after writes of unknown outcome failed, and its ${LAST_CHECK_RETRIES} tries again too \\(.*injected failure.*\\): gave up, the outcome of ${subject.replaceAll(".", "\\.")} stays unknown`));
+  const json = ownStatus.toJSON();
+  assert.deepEqual([json.writes.stayedUnknown, json.writes.rechecking], [1, []]);
+  assert.ok(json.reconciles.some((r) => r.warnings?.some((w) => w.includes(`the outcome of ${subject} stays unknown`))), "the status says so");
 });

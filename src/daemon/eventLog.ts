@@ -13,6 +13,7 @@ import type { Logger } from "./logger.js";
 import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
 import { plural } from "../report/common.js";
+import { LAST_CHECK_RETRIES, namesUpTo } from "./recheck.js";
 
 export interface EventLogOptions {
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */
@@ -164,8 +165,22 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         );
         return;
       case "write.rechecked": {
-        const fields = { event: "write.rechecked", revision: event.revision, checked: event.checked.length, rewritten: event.rewritten.slice(0, shownNames), left: event.left };
-        if (event.rewritten.length > 0) log.warn(fields, `${namesUpTo(event.rewritten, shownNames)} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
+        const gaveUp = event.gaveUp ?? [];
+        const fields = {
+          event: "write.rechecked",
+          revision: event.revision,
+          checked: event.checked.length,
+          rewritten: event.rewritten.slice(0, shownNames),
+          left: event.left,
+          ...(event.failed === undefined ? {} : { err: event.failed, gaveUp: gaveUp.slice(0, shownNames), gaveUpCount: gaveUp.length }),
+        };
+        if (gaveUp.length > 0) {
+          log.error(
+            fields,
+            `the last check after writes of unknown outcome failed, and its ${LAST_CHECK_RETRIES} tries again too (${event.failed}): gave up, the outcome of ${namesUpTo(gaveUp, shownNames)} stays unknown; the next drift check or sync compares them again`,
+          );
+        } else if (event.failed !== undefined) log.warn(fields, `a check after writes of unknown outcome failed (${event.failed}): not done, ${event.left} more check${event.left === 1 ? "" : "s"} to come`);
+        else if (event.rewritten.length > 0) log.warn(fields, `${namesUpTo(event.rewritten, shownNames)} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
         else log.info(fields, `rechecked the writes of unknown outcome: the control plane holds ${shortRevisionOrNone(event.revision)}${event.left > 0 ? `; ${event.left} more check${event.left === 1 ? "" : "s"} to come` : ""}`);
         return;
       }
@@ -224,11 +239,6 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
     }
   };
-}
-
-/** `a, b and 3 more`: the first `max` names of a list a log line would otherwise spell out whole. */
-function namesUpTo(names: readonly string[], max: number): string {
-  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
 function shortRevisionOrNone(revision: string | null): string {

@@ -107,8 +107,18 @@ export type DaemonEvent =
   /**
    * A comparison made because of writes of unknown outcome: `checked`, the resources it was for; `rewritten`, those it
    * found not as `revision` says and wrote again (an old write landed late, or an edit); `left`, the checks still to come.
+   * `failed`: why it could not compare or write back (not done: a check after it, or a try again of the last, is among
+   * `left`); `gaveUp`: the resources whose last check failed every try, their outcome unknown.
    */
-  | { readonly type: "write.rechecked"; readonly revision: string | null; readonly checked: readonly string[]; readonly rewritten: readonly string[]; readonly left: number }
+  | {
+      readonly type: "write.rechecked";
+      readonly revision: string | null;
+      readonly checked: readonly string[];
+      readonly rewritten: readonly string[];
+      readonly left: number;
+      readonly failed?: string;
+      readonly gaveUp?: readonly string[];
+    }
   /** One change of an apply finished (applied, failed or skipped). */
   | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }
   /**

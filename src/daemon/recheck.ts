@@ -3,12 +3,25 @@
  * never answered (timed out, connection reset: sync/apply.ts `outcomeUnknown`) may still land later, even after a
  * newer commit's write of the same resource: Kuma's PUT has no version check to refuse the older one. So after such a
  * write the daemon compares the control plane with the target again, soon and then a few more times (the way a
- * Kubernetes controller requeues an object it is not sure of), and writes back what an old write replaced. Bounded:
- * the checks stop after the last delay; the drift timer goes on as ever. Pure: times are given, the daemon keeps the timer.
+ * Kubernetes controller requeues an object it is not sure of), and writes back what an old write replaced. A check
+ * that fails (the control plane unreachable, a 5xx) is not done: the next still comes, and the last is tried again a
+ * few times. Bounded: the checks stop after the last delay, or after the last tries of the last check (the outcome
+ * then stays unknown, and is said); the drift timer goes on as ever. Pure: times are given, the daemon keeps the timer.
  */
 
 /** The checks after a write of unknown outcome, in multiples of the request timeout: soon, and again later. */
 export const RECHECK_TIMEOUTS = [2, 6, 20, 60] as const;
+
+/** Tries again of a last check that failed, the first after the first delay, each after twice the wait before it. */
+export const LAST_CHECK_RETRIES = 5;
+
+/** The resources a log line or the status names at most (a control plane that stops answering mid-apply leaves thousands). */
+export const NAMED_AT_MOST = 50;
+
+/** `a, b and 3 more`: the first `max` names of a list a log line would otherwise spell out whole. */
+export function namesUpTo(names: readonly string[], max = NAMED_AT_MOST): string {
+  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
 
 /** The delays of the checks for a request timeout of `timeoutMs`. */
 export function recheckDelays(timeoutMs: number): number[] {
@@ -21,6 +34,8 @@ export class UnsureWrites {
   readonly #resources = new Set<string>();
   /** When the checks left are due (ms since the epoch), soonest first. */
   #due: number[] = [];
+  /** How many times the last check failed and was tried again. */
+  #retries = 0;
 
   constructor(delaysMs: readonly number[]) {
     this.#delaysMs = delaysMs;
@@ -29,7 +44,10 @@ export class UnsureWrites {
   /** Writes of unknown outcome at `now`: the checks begin again from now, for them and the ones not checked out yet. */
   add(resources: Iterable<string>, now: number): void {
     for (const resource of resources) this.#resources.add(resource);
-    if (this.#resources.size > 0) this.#due = this.#delaysMs.map((d) => now + d);
+    if (this.#resources.size > 0) {
+      this.#due = this.#delaysMs.map((d) => now + d);
+      this.#retries = 0;
+    }
   }
 
   /** The resources the checks are for (empty when none is due). */
@@ -46,7 +64,31 @@ export class UnsureWrites {
   /** A check ran at `now`: the checks due by then are done; after the last, the resources are forgotten. */
   checked(now: number): { readonly left: number } {
     this.#due = this.#due.filter((at) => at > now);
-    if (this.#due.length === 0) this.#resources.clear();
+    if (this.#due.length === 0) this.#forget();
     return { left: this.#due.length };
+  }
+
+  /**
+   * A check ran at `now` and failed (the control plane unreachable, a 5xx): only the check it was for counts as run,
+   * the ones after it still come (at once when overdue). The last is tried again LAST_CHECK_RETRIES times; then the
+   * resources are forgotten, their outcome unknown (`gaveUp`).
+   */
+  failed(now: number): { readonly left: number; readonly gaveUp: readonly string[] } {
+    const first = this.#due[0];
+    if (first === undefined || first > now) return { left: this.#due.length, gaveUp: [] };
+    this.#due.shift();
+    if (this.#due.length === 0 && this.#retries < LAST_CHECK_RETRIES) {
+      this.#due = [now + (this.#delaysMs[0] ?? 0) * 2 ** this.#retries];
+      this.#retries++;
+    }
+    if (this.#due.length > 0) return { left: this.#due.length, gaveUp: [] };
+    const gaveUp = [...this.#resources].sort();
+    this.#forget();
+    return { left: 0, gaveUp };
+  }
+
+  #forget(): void {
+    this.#resources.clear();
+    this.#retries = 0;
   }
 }

@@ -227,8 +227,8 @@ export class Reconciler {
   #kubernetes = false;
   /** Writes sent and never answered, which may still land: compared again a few times (recheck.ts). */
   readonly #unsure: UnsureWrites;
-  /** In a recheck run: the resources it is for, and those it found changed and wrote again. */
-  #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string> } | undefined;
+  /** In a recheck run: the resources it is for, those it found changed and wrote again, and those it could not write. */
+  #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string>; readonly failed: Set<string> } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -245,7 +245,7 @@ export class Reconciler {
     let end: RunEnd | undefined;
     let sourceFailed = false;
     // Only what earlier runs left unsure is rechecked: a write of this run, unsure too, waits for its own checks.
-    this.#recheck = work.reasons.includes("recheck") && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set() } : undefined;
+    this.#recheck = work.reasons.includes("recheck") && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set(), failed: new Set() } : undefined;
     try {
       const head = await this.#readHead(work.fetch);
       sourceFailed = head.failed;
@@ -278,7 +278,7 @@ export class Reconciler {
       end = { kind, result: "error", revision, commit: null, summary: { ...NO_CHANGES, drift: 0 }, error: message };
     }
     if (sourceFailed) this.#readFailed = true;
-    if (this.#recheck) this.#endRecheck(revision);
+    if (this.#recheck) this.#endRecheck(revision, end);
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
     const recheckInMs = this.#unsure.nextInMs(Date.now());
@@ -659,17 +659,29 @@ export class Reconciler {
       events.emit({ type: "write.outcome-unknown", revision, resources: unknown });
     }
     const recheck = this.#recheck;
-    if (recheck) for (const r of changes.results) if (r.outcome === "applied" && recheck.resources.has(r.change.resource)) recheck.rewritten.add(r.change.resource);
+    if (recheck) {
+      for (const r of changes.results) {
+        if (!recheck.resources.has(r.change.resource)) continue;
+        if (r.outcome === "applied") recheck.rewritten.add(r.change.resource);
+        else if (r.outcome === "failed") recheck.failed.add(r.change.resource);
+      }
+    }
     return changes;
   }
 
-  /** A recheck run ended: the checks due are done, and what it found is said. */
-  #endRecheck(revision: string | null): void {
+  /**
+   * A recheck run ended: the checks due are done, and what it found is said. One that could not compare (the control
+   * plane unreachable, a 5xx) or write back what it found is not done (recheck.ts `failed`).
+   */
+  #endRecheck(revision: string | null, end: RunEnd | undefined): void {
     const recheck = this.#recheck;
     if (!recheck) return;
     this.#recheck = undefined;
-    const { left } = this.#unsure.checked(Date.now());
-    this.#o.events.emit({ type: "write.rechecked", revision: this.#target?.revision ?? revision, checked: [...recheck.resources].sort(), rewritten: [...recheck.rewritten].sort(), left });
+    const failed = end?.result === "error" ? end.error ?? "the run failed" : recheck.failed.size > 0 ? `writing back ${[...recheck.failed].sort().join(", ")} failed` : undefined;
+    const checked = [...recheck.resources].sort();
+    const said = { type: "write.rechecked", revision: this.#target?.revision ?? revision, checked, rewritten: [...recheck.rewritten].sort() } as const;
+    if (failed === undefined) this.#o.events.emit({ ...said, ...this.#unsure.checked(Date.now()) });
+    else this.#o.events.emit({ ...said, ...this.#unsure.failed(Date.now()), failed });
   }
 
   /** meshops.yaml's prune limits, or watch's flags where given. */

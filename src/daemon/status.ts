@@ -18,6 +18,7 @@ import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
+import { namesUpTo } from "./recheck.js";
 import type {
   ApplyOutcome,
   BlockReason,
@@ -127,7 +128,7 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
-  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, rechecking: [] };
+  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, rechecking: [] };
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -196,10 +197,14 @@ export class DaemonStatus {
         this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, rechecking };
         break;
       }
-      case "write.rechecked":
-        if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${event.rewritten.join(", ")}`);
-        this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, rechecking: event.left > 0 ? this.#writes.rechecking : [] };
+      case "write.rechecked": {
+        if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten)}`);
+        const gaveUp = event.gaveUp ?? [];
+        if (gaveUp.length > 0) this.#warnings.push(`the control plane could not be compared after writes of unknown outcome (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp)} stays unknown`);
+        const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
+        this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, rechecking: event.left > 0 ? this.#writes.rechecking : [] };
         break;
+      }
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
         break;

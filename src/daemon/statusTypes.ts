@@ -315,6 +315,11 @@ export interface WritesStatus {
   readonly outcomeUnknown: number;
   /** Resources a check after such a write found changed and wrote again. */
   readonly rewritten: number;
+  /**
+   * Resources whose last check could not compare the control plane (unreachable, a 5xx), nor its tries again: the
+   * checks gave up, their outcome stayed unknown (the status's warnings name them).
+   */
+  readonly stayedUnknown: number;
   /** The resources the checks still to come are for (`Type/mesh/name`); empty when none is due. */
   readonly rechecking: readonly string[];
 }
