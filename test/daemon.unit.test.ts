@@ -304,6 +304,19 @@ test("logs: writes of unknown outcome and their rewrites name at most 50 resourc
   assert.match(rechecked?.msg ?? "", /MeshTimeout\/shop\/t49 and 70 more no longer as/);
 });
 
+test("status: the resources rechecked after writes of unknown outcome are counted, and named up to 50", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  const resources = Array.from({ length: 120 }, (_, i) => `MeshTimeout/shop/t${String(i).padStart(3, "0")}`);
+  status.record({ type: "write.outcome-unknown", revision: "a".repeat(40), resources: resources.slice(0, 100) });
+  status.record({ type: "write.outcome-unknown", revision: "b".repeat(40), resources: resources.slice(90) });
+  const writes = status.toJSON().writes;
+  assert.deepEqual([writes.outcomeUnknown, writes.recheckingCount, writes.rechecking], [130, 120, resources.slice(0, 50)]);
+  status.record({ type: "write.rechecked", revision: "b".repeat(40), checked: resources, rewritten: [], left: 2 });
+  assert.equal(status.toJSON().writes.recheckingCount, 120, "checks still to come");
+  status.record({ type: "write.rechecked", revision: "b".repeat(40), checked: resources, rewritten: [], left: 0 });
+  assert.deepEqual([status.toJSON().writes.recheckingCount, status.toJSON().writes.rechecking], [0, []]);
+});
+
 test("remote or local: URLs and scp-like addresses are remote, paths are directories", () => {
   for (const remote of ["https://github.com/o/r.git", "ssh://git@host/r.git", "file:///tmp/r.git", "git@github.com:o/r.git"]) assert.ok(isRemoteRepository(remote), remote);
   for (const local of [".", "/srv/config", "../config", "C:\\config"]) assert.ok(!isRemoteRepository(local), local);

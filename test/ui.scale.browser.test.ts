@@ -127,6 +127,28 @@ describe("the status page at 1,000 meshes", () => {
     }
   });
 
+  test("writes of unknown outcome: counted on the page, the resources rechecked named up to 50 with how many more", { timeout: 60_000 }, async () => {
+    assert.equal(await page.locator("#writes").isHidden(), true, "nothing to say before a write of unknown outcome");
+    const resources = Array.from({ length: 1000 }, (_, i) => `MeshTimeout/tenant-${String(i).padStart(4, "0")}/t`);
+    status.record({ type: "write.outcome-unknown", revision: HEAD.commit, resources });
+    await page.locator("#writes").waitFor();
+    assert.equal(await page.locator("#writes-summary").textContent(), "1000 writes got no answer since the start: they may still land, over a newer write. 0 written again after a check.");
+    assert.equal(await page.locator("#writes-rechecking").textContent(), "Checks still to come for 1000 resources:");
+    const names = await page.locator("#writes-names li").allTextContents();
+    assert.deepEqual([names.length, names[0], names.at(-1)], [51, resources[0], "and 950 more"]);
+    const json = (await (await fetch(`${server.url}/api/status`)).json()) as { writes: { recheckingCount: number; rechecking: string[] } };
+    assert.deepEqual([json.writes.recheckingCount, json.writes.rechecking.length], [1000, 50], "the status is bounded too");
+
+    status.record({ type: "write.rechecked", revision: HEAD.commit, checked: resources, rewritten: [], left: 1, failed: "GET /meshes failed: 503", gaveUp: [] });
+    status.record({ type: "write.rechecked", revision: HEAD.commit, checked: resources, rewritten: resources.slice(0, 2), left: 0, failed: "GET /meshes failed: 503", gaveUp: resources.slice(2) });
+    await page.locator("#writes-rechecking").waitFor({ state: "detached" });
+    assert.equal(
+      await page.locator("#writes-summary").textContent(),
+      "1000 writes got no answer since the start: they may still land, over a newer write. 2 written again after a check. 998 whose checks gave up, the control plane unreachable: their outcome stayed unknown.",
+    );
+    assert.deepEqual(errors, [], "no console error, no uncaught exception");
+  });
+
   test("a delta for one mesh updates its card and the order without a reload", { timeout: 60_000 }, async (t) => {
     await page.evaluate("window.__scaleMarker = 42");
     driftIn(status, HEAD, "tenant-0300");

@@ -18,7 +18,7 @@ import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
-import { namesUpTo } from "./recheck.js";
+import { NAMED_AT_MOST, namesUpTo } from "./recheck.js";
 import type {
   ApplyOutcome,
   BlockReason,
@@ -128,7 +128,9 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
-  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, rechecking: [] };
+  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [] };
+  /** Every resource the checks still to come are for (the status names the first NAMED_AT_MOST). */
+  readonly #rechecking = new Set<string>();
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -192,17 +194,17 @@ export class DaemonStatus {
       case "controls.saved":
         this.#controlsFile = null;
         break;
-      case "write.outcome-unknown": {
-        const rechecking = [...new Set([...this.#writes.rechecking, ...event.resources])].sort();
-        this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, rechecking };
+      case "write.outcome-unknown":
+        for (const resource of event.resources) this.#rechecking.add(resource);
+        this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, ...this.#recheckingJson() };
         break;
-      }
       case "write.rechecked": {
         if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten)}`);
         const gaveUp = event.gaveUp ?? [];
         if (gaveUp.length > 0) this.#warnings.push(`the control plane could not be compared after writes of unknown outcome (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp)} stays unknown`);
         const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
-        this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, rechecking: event.left > 0 ? this.#writes.rechecking : [] };
+        if (event.left === 0) this.#rechecking.clear();
+        this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };
         break;
       }
       case "control-plane.warnings":
@@ -415,6 +417,10 @@ export class DaemonStatus {
       if (touched) touched.failed = true;
       this.#meshError(mesh, { at, revision, resource: "", message });
     }
+  }
+
+  #recheckingJson(): Pick<WritesStatus, "recheckingCount" | "rechecking"> {
+    return { recheckingCount: this.#rechecking.size, rechecking: [...this.#rechecking].sort().slice(0, NAMED_AT_MOST) };
   }
 
   /** Ends the run in flight; `end` is undefined for a run that found nothing to do (not kept in the history). */

@@ -320,7 +320,9 @@ export interface WritesStatus {
    * checks gave up, their outcome stayed unknown (the status's warnings name them).
    */
   readonly stayedUnknown: number;
-  /** The resources the checks still to come are for (`Type/mesh/name`); empty when none is due. */
+  /** How many resources the checks still to come are for; 0 when none is due. */
+  readonly recheckingCount: number;
+  /** The first 50 of them by name (`Type/mesh/name`), as the log lines name them: a control plane that stops answering mid-apply leaves thousands. */
   readonly rechecking: readonly string[];
 }
 

@@ -313,6 +313,32 @@ function hydrationFact(hydration) {
   ];
 }
 
+/**
+ * Writes that got no answer (they may land later, over a newer write), what the checks after them found, and the
+ * resources the checks still to come are for: the status names 50 at most and says how many there are.
+ * @param {StatusJson} status
+ */
+function renderWrites(status) {
+  const writes = status.writes;
+  byId("writes").hidden = writes.outcomeUnknown === 0 && writes.recheckingCount === 0;
+  const more = writes.recheckingCount - writes.rechecking.length;
+  fill(byId("writes-body"),
+    h(
+      "p",
+      { id: "writes-summary" },
+      `${writes.outcomeUnknown} write${writes.outcomeUnknown === 1 ? "" : "s"} got no answer since the start: they may still land, over a newer write. `,
+      `${writes.rewritten} written again after a check.`,
+      writes.stayedUnknown > 0 ? ` ${writes.stayedUnknown} whose checks gave up, the control plane unreachable: their outcome stayed unknown.` : null,
+    ),
+    writes.recheckingCount > 0
+      ? [
+          h("p", { id: "writes-rechecking", text: `Checks still to come for ${writes.recheckingCount} resource${writes.recheckingCount === 1 ? "" : "s"}:` }),
+          h("ul", { id: "writes-names" }, writes.rechecking.map((name) => h("li", {}, h("code", { text: name }))), more > 0 ? h("li", { text: `and ${more} more` }) : null),
+        ]
+      : null,
+  );
+}
+
 /** @param {CommitInfo} commit */
 function commitBlock(commit) {
   return [
@@ -921,6 +947,7 @@ function render(status) {
     renderRepository(status),
   );
   section("revisions", status.revision, () => renderRevisions(status));
+  section("writes", status.writes, () => renderWrites(status));
   section("reconcile", status.endpoints, () => renderReconcileForm(status));
   section("problems", [status.validation, status.reconciles[0]?.result, status.lastError, status.sourceProblem, status.controlsFile], () => renderProblems(status));
   section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
