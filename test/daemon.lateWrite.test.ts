@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { exitWithin, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
-import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { daemonTestBed, idleTimeoutOnCp, meshTimeoutYaml, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
 
 const T1 = "/meshes/shop/meshtimeouts/t1";
@@ -37,9 +37,7 @@ const bed = daemonTestBed("meshops-latewrite", {
 const { repo, work } = bed;
 let daemon: DaemonProcess;
 
-const timeout = (idleTimeout: string) =>
-  `type: MeshTimeout\nname: t1\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
-const idleTimeoutOnCp = async () => ((await (await bed.cp(T1)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
+const timeout = (idleTimeout: string) => meshTimeoutYaml("t1", "shop", idleTimeout);
 
 before(async () => {
   await bed.open();
@@ -56,9 +54,9 @@ test("a timed-out write that lands after a newer commit's write: the daemon read
   const newer = commitFiles(repo.dir, { "meshes/shop/t1.yaml": timeout("3m") }, "3m");
   await untilApplied(daemon, newer, 30_000);
   release();
-  await waitFor("the held PUT of 2m to land after 3m", async () => ((await idleTimeoutOnCp()) === "2m0s" ? true : undefined), 10_000);
+  await waitFor("the held PUT of 2m to land after 3m", async () => ((await idleTimeoutOnCp(bed, T1)) === "2m0s" ? true : undefined), 10_000);
 
-  await waitFor("3m written back", async () => ((await idleTimeoutOnCp()) === "3m0s" ? true : undefined), 30_000);
+  await waitFor("3m written back", async () => ((await idleTimeoutOnCp(bed, T1)) === "3m0s" ? true : undefined), 30_000);
   // On a loaded machine another write may miss the 400 ms too: the one held is looked for, and counted at least once.
   const unknown = await daemon.untilLog("the unknown outcome in the log", (e) => e.event === "write.outcome-unknown" && Array.isArray(e.resources) && e.resources.includes("MeshTimeout/shop/t1"));
   assert.equal(unknown.revision, older);
