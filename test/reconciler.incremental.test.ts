@@ -490,9 +490,28 @@ test("a recheck that cannot reach the control plane is not done: the next check 
   assert.equal(await requestTimeout(), "13m0s");
   assert.equal(outcome.recheckInMs, undefined, "done: no more checks");
 
-  // Unreachable at the last check and every try again: bounded, then the outcome stays unknown, in the log and the status.
+  // A check that finds an old write landed but cannot write the resource back is not done either.
   seen.length = 0;
   outcome = await unsureWrite("requestTimeout: 13m", "requestTimeout: 14m");
+  const landed = await probe.inner.get(outbound);
+  assert.ok(landed);
+  const { creationTime: _c2, modificationTime: _m2, kri: _k2, ...older } = landed;
+  await probe.inner.put(JSON.parse(JSON.stringify(older).replace('"requestTimeout":"14m0s"', '"requestTimeout":"13m0s"')) as JsonObject);
+  probe.failPut = (object) => object.name === outbound.name;
+  try {
+    outcome = await recheckWhenDue(outcome);
+  } finally {
+    probe.failPut = undefined;
+  }
+  assert.deepEqual(rechecked(), [{ left: 3, failed: true, rewritten: [], gaveUp: [] }]);
+  assert.equal(seen.flatMap((e) => (e.type === "write.rechecked" ? [e.failed] : []))[0], `writing back ${subject} failed`);
+  outcome = await recheckWhenDue(outcome);
+  assert.deepEqual(rechecked().slice(1).map((r) => [r.failed, r.rewritten]), [[false, [subject]]], "the next check writes it back");
+  assert.equal(await requestTimeout(), "14m0s");
+
+  // Unreachable at the last check and every try again: bounded, then the outcome stays unknown, in the log and the status.
+  seen.length = 0;
+  outcome = await unsureWrite("requestTimeout: 14m", "requestTimeout: 15m");
   probe.failList = true;
   try {
     for (let check = 0; check < 4 + LAST_CHECK_RETRIES; check++) outcome = await recheckWhenDue(outcome);
