@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
@@ -77,6 +77,24 @@ test("the command lines of README, examples/ and deploy/ use only flags their co
   }
   // The examples are found: a pattern that matched nothing would pass whatever they say.
   assert.ok(checked > 50, `only ${checked} command lines found`);
+});
+
+test("README's `node bin/meshops.js` lines that read a repository name one: run in this checkout, `.` is meshops' own source", () => {
+  // A newcomer runs them where `bin/meshops.js` is: without --repo or --path they read the checkout, src/ and
+  // test/fixtures included, and fail with hundreds of errors. Examples for a configuration repository say `meshops`.
+  const readers = new Set(["validate", "render", "plan", "apply", "drift", "hydrate", "watch"]);
+  let checked = 0;
+  for (const line of codeLines(readme)) {
+    for (const m of line.matchAll(/node bin\/meshops\.js\s+([a-z]+)\b([^|&;#>]*)/g)) {
+      if (!readers.has(m[1] as string)) continue;
+      checked++;
+      const args = m[2] as string;
+      const givenPath = /--path[\s=](\S+)/.exec(args)?.[1];
+      assert.ok(/--repo[\s=]/.test(args) || givenPath !== undefined, `README.md: reads the meshops checkout (give --path sample-repo, or write it as \`meshops\` run in a configuration repository): ${line.trim()}`);
+      if (givenPath !== undefined && !/--repo[\s=]/.test(args)) assert.ok(existsSync(path.join(projectRoot, givenPath)), `README.md: --path ${givenPath} is not in the checkout: ${line.trim()}`);
+    }
+  }
+  assert.ok(checked > 3, `only ${checked} lines found`);
 });
 
 test("every key of meshops.yaml's schema is in README's meshops.yaml section", () => {
