@@ -12,7 +12,7 @@ import { MAX_ENTRIES, validationCacheKey, type ValidationInputs } from "../src/c
 import { loadRepository, SharedReads } from "../src/cli/repository.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
-import { commitFiles, git, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, projectRoot, tempDir as temporaryDir, tempRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
 after(() => {
@@ -247,6 +247,26 @@ test("a cache that cannot be written is one note naming why, the plan unchanged"
   assert.equal(run.stdout, uncached.stdout);
   const notes = run.stderr.split("\n").filter((line) => line.includes("validation cache"));
   assert.deepEqual(notes, [`meshops: note: the validation cache was not written: ${inTheWay} exists and is not a directory`]);
+});
+
+test("a repository holding SOPS-encrypted files is not cached, and one note says why (a newcomer tries sample-repo)", async () => {
+  const repo = tempRepo("meshops-vcache-sops-");
+  cleanups.push(repo.cleanup);
+  const fixtures = path.join(projectRoot, "test", "fixtures", "sops");
+  commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n", "secret.sops.yaml": readFileSync(path.join(fixtures, "secret-universal.sops.yaml"), "utf8") });
+  const cache = tempDir("meshops-vcache-dir-");
+  const state = path.join(tempDir("meshops-vcache-cp-"), "cp");
+  const env = { SOPS_AGE_KEY_FILE: path.join(fixtures, "test-age-key.txt") };
+  const plan = ["plan", "--state-dir", state, "--format", "json"];
+  const uncached = await runCli(plan, repo.dir, env);
+  assert.equal(uncached.code, 2, uncached.stderr);
+  for (const run of [await runCli([...plan, "--validation-cache", cache], repo.dir, env), await runCli([...plan, "--validation-cache", cache], repo.dir, env)]) {
+    assert.equal(run.code, uncached.code);
+    assert.equal(run.stdout, uncached.stdout);
+    const notes = run.stderr.split("\n").filter((line) => line.includes("validation cache"));
+    assert.deepEqual(notes, ["meshops: note: the validation cache keeps nothing for this revision: secret.sops.yaml is SOPS-encrypted, and a result holding encrypted values is never kept"]);
+  }
+  assert.deepEqual(entries(cache), []);
 });
 
 test("a file Flux substitutes into keeps its warnings' field positions when the result is read from the cache", async () => {

@@ -226,7 +226,10 @@ export async function loadRepository(
   const analyzed = remember || slot ? analyzedFiles(snapshot, cache, validateOptions) : undefined;
   if (remember && analyzed) rememberFileResources(shared.fileResources, snapshot.config, analyzed);
   // An entry of this very tree (read on purpose: cacheRead false) holds this result already.
-  if (slot && !ownTree && analyzed) await cacheResult(slot, result, snapshot, analyzed).catch((error: unknown) => io.stderr.write(`meshops: note: the validation cache was not written: ${errorMessage(error)}\n`));
+  if (slot && !ownTree && analyzed) {
+    const notKept = await cacheResult(slot, result, snapshot, analyzed).catch((error: unknown) => void io.stderr.write(`meshops: note: the validation cache was not written: ${errorMessage(error)}\n`));
+    if (notKept) io.stderr.write(`meshops: note: the validation cache keeps nothing for this revision: ${notKept}\n`);
+  }
   // By path only when a resource is sealed: a map of 51,000 files for nothing otherwise.
   let texts: Map<string, string> | undefined;
   const textOf = (file: string): string | undefined => (texts ??= new Map(snapshot.files.map((f) => [f.path, f.text]))).get(file);

@@ -435,16 +435,23 @@ export function rememberFileResources(known: FileResources, config: SourceFile |
 
 /**
  * Keeps the result (when it is kept at all), with the analyses of the files it read (`analyzedFiles`), and drops the
- * least recently used entries beyond MAX_ENTRIES.
+ * least recently used entries beyond MAX_ENTRIES. Returns why a valid result holding SOPS-encrypted files is not kept,
+ * for the command to say: otherwise every run would miss without a word, as if the cache were broken.
  */
-export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, analyzed: readonly AnalyzedFile[]): Promise<void> {
+export async function cacheResult(slot: CacheSlot, result: ValidationResult, snapshot: Snapshot, analyzed: readonly AnalyzedFile[]): Promise<string | undefined> {
   // A report-only result has no bodies, which a plan taking it over would need.
-  if (!result.valid || result.reportOnly) return;
+  if (!result.valid || result.reportOnly) return undefined;
+  const sealed = [...new Set(result.resources.flatMap((r) => (r.sealed && r.source ? [r.source.file] : [])))];
+  if (sealed.length > 0) {
+    const named = sealed.length <= 3 ? sealed.join(", ") : `${sealed.slice(0, 3).join(", ")} and ${sealed.length - 3} more`;
+    return sealed.length === 1 ? `${named} is SOPS-encrypted, and a result holding encrypted values is never kept` : `${sealed.length} files are SOPS-encrypted (${named}), and a result holding encrypted values is never kept`;
+  }
   const entry = entryOf(slot.family, result, snapshot, analyzed);
-  if (!entry) return;
+  if (!entry) return undefined;
   await makeDirectory(slot.dir, 0o700);
   await writeFileAtomic(slot.dir, path.basename(entryPath(slot)), entryText(entry));
   for (const name of (await entriesByUse(slot.dir)).slice(MAX_ENTRIES)) await fsp.rm(path.join(slot.dir, name), { force: true });
+  return undefined;
 }
 
 /** The entries' file names in `dir` that `accept` takes, the most recently used first (readEntry marks a use). */
