@@ -187,8 +187,16 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   assert.deepEqual((JSON.parse(unknown.stdout) as { unknownValues: string[] }).unknownValues, ["Secret/shop/db"]);
   const text = await runCli(["plan", "--state-dir", state], repo.dir, NO_KEY);
   assert.match(text.stdout, /\? 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(Secret\/shop\/db\)/);
+  // drift says so too (README: plan and drift without the key say which values are unknown), rather than a bare "In sync."
+  const driftJson = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir, NO_KEY);
+  assert.equal(driftJson.code, 0, driftJson.stderr);
+  assert.deepEqual((JSON.parse(driftJson.stdout) as { unknownValues: string[] }).unknownValues, ["Secret/shop/db"]);
+  const driftText = await runCli(["drift", "--state-dir", state], repo.dir, NO_KEY);
+  assert.match(driftText.stdout, /^\? 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(Secret\/shop\/db\); .*\nIn sync\.\n$/m);
+  const driftWithKey = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir);
+  assert.equal((JSON.parse(driftWithKey.stdout) as { unknownValues?: string[] }).unknownValues, undefined, "with the key every value is compared");
 
-  for (const out of [same, changed, unknown, text].flatMap((r) => [r.stdout, r.stderr])) {
+  for (const out of [same, changed, unknown, text, driftJson, driftText, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
     for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
   }
 });

@@ -64,6 +64,11 @@ export interface DriftReport {
   items: DriftItem[];
   /** Listed for the daemon's per-mesh counts and incremental updates; reports show only their counts. */
   leftAlone: LeftAloneItem[];
+  /**
+   * Resources read SOPS-encrypted (no key given) that the control plane holds: their encrypted values were taken as it
+   * has them, so whether those changed is unknown (plan's `unknownValues`). Absent when there are none.
+   */
+  unknownValues?: string[];
 }
 
 /** How many resources were left alone, by source: what reports show instead of one line each. */
@@ -110,6 +115,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
   const mode = options.mode ?? "zone";
   const items: DriftItem[] = [];
   const leftAlone: LeftAloneItem[] = [];
+  const unknownValues: string[] = [];
   const pairs = yield* pairWithLiveSteps(desired, live);
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as Pair;
@@ -119,6 +125,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     // Compared as plan compares (diff/wanted.ts): only drifted resources need normalized copies.
     const ignoredHere = resource && current ? ignoredPaths(pair) : undefined;
     const compared = resource && current ? wantedOver(resource, current.object, ignoredHere) : undefined;
+    if (resource?.sealed && current) unknownValues.push(subject);
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
     else if (resource && current && compared && !compared.same) {
       const adoption = adoptionOf(resource, current.object, compared.wanted, ignoredHere);
@@ -139,7 +146,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     }
   }
   items.sort(compareWriteOrder);
-  return driftReportOf(items, leftAlone);
+  return { ...driftReportOf(items, leftAlone), ...(unknownValues.length > 0 ? { unknownValues } : {}) };
 }
 
 /**

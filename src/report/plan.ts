@@ -31,9 +31,8 @@ export function unknownValues(plan: Plan): string[] {
   return plan.changes.filter((c) => c.unknownValues).map((c) => c.resource);
 }
 
-/** The note a person reads about values that were not compared. */
-export function unknownValuesNote(plan: Plan): string | undefined {
-  const unknown = unknownValues(plan);
+/** The note a person reads about values that were not compared (a plan's, or drift's `unknownValues`). */
+export function unknownValuesNote(unknown: readonly string[]): string | undefined {
   if (unknown.length === 0) return undefined;
   return `? ${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${unknown.join(", ")}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
 }
@@ -124,7 +123,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
 /** What kept resources, values not compared, and the totals: the end of a plan however its changes are shown. */
 function planFooter(plan: Plan, style: Style): string[] {
   const out = keptLines(plan, style);
-  const note = unknownValuesNote(plan);
+  const note = unknownValuesNote(unknownValues(plan));
   if (note) out.push(style.yellow(note));
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
@@ -283,7 +282,8 @@ export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, re
 
 /** The contract's JSON shape for `drift --format json`. */
 export function renderDriftJson(report: DriftReport): string {
-  return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items: report.items }, null, 2) + "\n";
+  const unknown = report.unknownValues?.length ? { unknownValues: report.unknownValues } : {};
+  return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items: report.items, ...unknown }, null, 2) + "\n";
 }
 
 const DRIFT_SIGN = { missing: "+", modified: "~", orphaned: "-", unmanaged: "?" } as const;
@@ -298,6 +298,8 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
     // for --format json, `render` and the control plane to show (a mass drift would be a line per field).
     if (item.diff && item.kind === "modified") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
   }
+  const note = unknownValuesNote(report.unknownValues ?? []);
+  if (note) out.push(style.yellow(note));
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
   const leftAlone = leftAloneLine(report.leftAlone);
