@@ -513,7 +513,7 @@ describe("the status page in headless Chromium", () => {
     assertCleanBrowser();
   });
 
-  test('with POST /api/reconcile off, the page has no "Reconcile now" button', { timeout: 40_000 }, async () => {
+  test('with POST /api/reconcile off, the page has no "Reconcile now", Suspend or Approve button, and its cards say how to turn them on', { timeout: 40_000 }, async () => {
     const offWork = path.join(work, "endpoint-off");
     mkdirSync(offWork);
     // Its own daemon, on the embedded control plane, without --reconcile-token-file.
@@ -528,6 +528,11 @@ describe("the status page in headless Chromium", () => {
       await other.locator("#reconcile-off").waitFor({ state: "visible", timeout: 20_000 });
       assert.equal(await other.locator("#reconcile-form").isHidden(), true);
       assert.equal(await other.getByRole("button", { name: "Reconcile now" }).count(), 0);
+      // The mesh buttons POST to the same token-protected API: off, they could only answer an error.
+      const card = other.locator("article.mesh").first();
+      await card.waitFor();
+      assert.equal(await other.locator("[data-mesh-action]").count(), 0);
+      assert.match((await card.locator(".mesh-actions-off").textContent()) ?? "", /Suspend, Resume and Approve are off: start meshops watch with --reconcile-token-file/);
       assert.deepEqual(errors, []);
     } finally {
       await other.close();
