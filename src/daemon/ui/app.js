@@ -522,8 +522,12 @@ function diffElement(text, resource, key) {
 /** @type {Map<string, boolean>} */
 const detailsState = new Map();
 
-/** @param {MeshStatus} mesh */
-function meshCard(mesh) {
+/**
+ * @param {MeshStatus} mesh
+ * @param {boolean} actionsOn whether the token-protected API is on (--reconcile-token-file): without it Suspend, Resume
+ * and Approve could only answer an error, so the card says how to turn them on instead.
+ */
+function meshCard(mesh, actionsOn) {
   const [stateLabel, stateTone] = lookup(MESH_STATES, mesh.state);
   const safe = mesh.name.replace(/[^A-Za-z0-9_-]/g, "_");
   const titleId = `mesh-${safe}-title`;
@@ -578,8 +582,8 @@ function meshCard(mesh) {
     ),
     h("p", { class: "mesh-reason", "data-state": mesh.state }, h("span", { text: mesh.reason }), " · since ", timeElement(mesh.since)),
     blockSection(mesh),
-    approvalSection(mesh),
-    meshActions(mesh),
+    approvalSection(mesh, actionsOn),
+    actionsOn ? meshActions(mesh) : actionsOffHint(mesh),
     h(
       "dl",
       { class: "facts" },
@@ -704,8 +708,9 @@ function renderStateFilter(status) {
  * The plan a mesh holds for approval: why, what it changes, and the Approve button (token-protected), which names the
  * plan shown (its fingerprint): another plan held by the time it is pressed is refused, not approved unseen.
  * @param {MeshStatus} mesh
+ * @param {boolean} actionsOn whether the Approve button can act (meshCard)
  */
-function approvalSection(mesh) {
+function approvalSection(mesh, actionsOn) {
   const approval = mesh.approval;
   if (!approval) return null;
   const s = approval.summary;
@@ -739,7 +744,7 @@ function approvalSection(mesh) {
       }),
     ),
     approval.truncated ? h("p", { class: "more", text: `and ${approval.truncated} more` }) : null,
-    h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, "data-plan": approval.plan, text: `Approve ${shortSha(approval.revision)}` }),
+    !actionsOn ? null : h("button", { type: "button", class: "button-primary", "data-mesh-action": "approve", "data-target-mesh": mesh.name, "data-revision": approval.revision, "data-plan": approval.plan, text: `Approve ${shortSha(approval.revision)}` }),
   );
 }
 
@@ -763,6 +768,15 @@ function meshActions(mesh) {
   if (mesh.suspended?.by === "config") return h("p", { class: "hint", text: "Suspended by meshops.yaml: remove it from suspend: to resume." });
   const action = mesh.suspended ? "resume" : "suspend";
   return h("p", { class: "mesh-actions" }, h("button", { type: "button", class: "button-secondary", "data-mesh-action": action, "data-target-mesh": mesh.name, text: mesh.suspended ? "Resume" : "Suspend" }));
+}
+
+/**
+ * In place of meshActions while the API's actions are off; a mesh suspended by meshops.yaml says where it is resumed.
+ * @param {MeshStatus} mesh
+ */
+function actionsOffHint(mesh) {
+  if (mesh.suspended?.by === "config") return meshActions(mesh);
+  return h("p", { class: "hint mesh-actions-off" }, "Suspend, Resume and Approve are off: start ", h("code", { text: "meshops watch" }), " with ", h("code", { text: "--reconcile-token-file" }), " to use them.");
 }
 
 /**
@@ -824,7 +838,8 @@ function renderMeshes(status, view) {
     fill(container, h("p", { class: "muted", text }));
     return;
   }
-  fill(container, ...view.shown.map(meshCard));
+  const actionsOn = Boolean(status.endpoints?.reconcile);
+  fill(container, ...view.shown.map((mesh) => meshCard(mesh, actionsOn)));
 }
 
 /** @param {RunResult} result */
@@ -952,7 +967,7 @@ function render(status) {
   section("problems", [status.validation, status.reconciles[0]?.result, status.lastError, status.sourceProblem, status.controlsFile], () => renderProblems(status));
   section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
   const view = meshView(status);
-  section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown], () => renderMeshes(status, view));
+  section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown, status.endpoints?.reconcile], () => renderMeshes(status, view));
   section("timeline", status.reconciles, () => renderTimeline(status));
   const updated = byId("updated");
   fill(updated, "updated ", timeElement(new Date().toISOString()));
