@@ -193,10 +193,15 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   assert.deepEqual((JSON.parse(driftJson.stdout) as { unknownValues: string[] }).unknownValues, ["Secret/shop/db"]);
   const driftText = await runCli(["drift", "--state-dir", state], repo.dir, NO_KEY);
   assert.match(driftText.stdout, /^\? 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(Secret\/shop\/db\); .*\nIn sync\.\n$/m);
+  // A pull request's comment says it too: "no changes" alone would read as the Secret being the same.
+  const planMarkdown = await runCli(["plan", "--state-dir", state, "--format", "markdown"], repo.dir, NO_KEY);
+  assert.match(planMarkdown.stdout, /### ✅ meshops plan: no changes\n[\s\S]*\n> \[!NOTE\]\n> 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(`Secret\/shop\/db`\)/);
+  const driftMarkdown = await runCli(["drift", "--state-dir", state, "--format", "markdown"], repo.dir, NO_KEY);
+  assert.match(driftMarkdown.stdout, /### ✅ meshops drift: in sync\n[\s\S]*\n> \[!NOTE\]\n> 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(`Secret\/shop\/db`\)/);
   const driftWithKey = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir);
   assert.equal((JSON.parse(driftWithKey.stdout) as { unknownValues?: string[] }).unknownValues, undefined, "with the key every value is compared");
 
-  for (const out of [same, changed, unknown, text, driftJson, driftText, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
+  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
     for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
   }
 });

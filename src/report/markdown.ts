@@ -32,6 +32,7 @@ import {
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
+import { unknownValues, unknownValuesNote } from "./plan.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -112,6 +113,7 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
       : `Desired state at ${code(shortRevision(report.ref))} against the control plane; ${s.unchanged} unchanged.`,
   );
   if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
+  head.push(...unknownValuesAlert(unknownValues(plan)));
 
   const changed = plan.changes.filter((c) => c.action !== "unchanged");
   if (total > 0) {
@@ -144,6 +146,17 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   return fit(head.join("\n"), sections, options, rerun);
 }
 
+/** Names a comment lists of the values not compared; past these, a count and where to see them all. */
+const UNKNOWN_VALUES_NAMED = 20;
+
+/** Values not compared (no SOPS age key): in the comment's head, so "no changes" is not read as "the same". */
+function unknownValuesAlert(unknown: readonly string[]): string[] {
+  const note = unknownValuesNote(unknown, (names) =>
+    names.length <= UNKNOWN_VALUES_NAMED ? names.map(code).join(", ") : `${names.slice(0, UNKNOWN_VALUES_NAMED).map(code).join(", ")} and ${names.length - UNKNOWN_VALUES_NAMED} more; \`--format json\` lists them`,
+  );
+  return note ? ["", "> [!NOTE]", `> ${note}`] : [];
+}
+
 function riskAlert(risks: readonly PlanRisk[], failing: boolean): string[] {
   const lines = [
     "> [!CAUTION]",
@@ -171,6 +184,7 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
   head.push("", `The control plane compared with the repository at ${code(shortRevision(input.ref))}.`);
   const leftAlone = leftAloneLine(report.leftAlone);
   if (leftAlone) head.push("", leftAlone);
+  head.push(...unknownValuesAlert(report.unknownValues ?? []));
   if (report.items.length === 0) return head.join("\n") + "\n";
 
   const groups = groupByMesh(report.items, (i) => i.mesh);

@@ -31,10 +31,13 @@ export function unknownValues(plan: Plan): string[] {
   return plan.changes.filter((c) => c.unknownValues).map((c) => c.resource);
 }
 
-/** The note a person reads about values that were not compared (a plan's, or drift's `unknownValues`). */
-export function unknownValuesNote(unknown: readonly string[]): string | undefined {
+/**
+ * The note a person reads about values that were not compared (a plan's, or drift's `unknownValues`): in a text report
+ * after a `?`, in a pull request's comment with the names as `named` writes them (code spans).
+ */
+export function unknownValuesNote(unknown: readonly string[], named: (names: readonly string[]) => string = (names) => names.join(", ")): string | undefined {
   if (unknown.length === 0) return undefined;
-  return `? ${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${unknown.join(", ")}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
+  return `${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${named(unknown)}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
 }
 
 /**
@@ -124,7 +127,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
 function planFooter(plan: Plan, style: Style): string[] {
   const out = keptLines(plan, style);
   const note = unknownValuesNote(unknownValues(plan));
-  if (note) out.push(style.yellow(note));
+  if (note) out.push(style.yellow(`? ${note}`));
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
   out.push(
@@ -299,7 +302,7 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
     if (item.diff && item.kind === "modified") out.push(indent(colorDiff(stripDiffHeader(item.diff), style)));
   }
   const note = unknownValuesNote(report.unknownValues ?? []);
-  if (note) out.push(style.yellow(note));
+  if (note) out.push(style.yellow(`? ${note}`));
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
   const leftAlone = leftAloneLine(report.leftAlone);
