@@ -81,7 +81,7 @@ describe("what a run is worth telling", () => {
     const applied = buildNotification(new Map(), many, facts);
     assert.equal(applied?.commitState, "success");
     assert.equal(applied?.description, "applied in 1000 meshes");
-    assert.match(applied?.text.split("\n")[1] ?? "", /^applied: mesh-0000, .*mesh-0009, and 990 more$/);
+    assert.match(applied?.text.split("\n")[1] ?? "", /^applied: mesh-0000, .*mesh-0009 and 990 more$/);
   });
 
   test("a plan held for approval: the commit status is pending, with the reason", () => {

@@ -71,7 +71,7 @@ test("plan and apply mark and say what applying adopts; prune then treats it as 
     const note =
       "meshops: note: applying adopts 6 resources the control plane holds without an ownership label (made by hand, by another tool, or by the control plane): " +
       "from then on they are this instance's, and --prune deletes them once they leave the repository: Mesh/legacy, MeshRetry/default/shared-retry, " +
-      "MeshCircuitBreaker/legacy/mesh-circuit-breaker-all-legacy, MeshRetry/legacy/mesh-retry-all-legacy, MeshTimeout/legacy/mesh-gateways-timeout-all-legacy, and 1 more";
+      "MeshCircuitBreaker/legacy/mesh-circuit-breaker-all-legacy, MeshRetry/legacy/mesh-retry-all-legacy, MeshTimeout/legacy/mesh-gateways-timeout-all-legacy and 1 more";
     assert.ok(planned.stderr.split("\n").includes(note), planned.stderr);
 
     const json = JSON.parse((await runCli(["plan", "--cp-url", url, "--format", "json"], repo.dir)).stdout) as PlanJson;

@@ -44,6 +44,7 @@ import { makeDirectory } from "../util/directory.js";
 import { isObjectId } from "../model/revision.js";
 import { substitutedBlobParts, substitutedFile, type SubstitutedFile } from "../validate/substitution.js";
 import type { FluxSubstitute } from "../validate/kustomize.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 const FORMAT = "meshops-validation-cache/v6";
 /** Entries kept: the revisions a person or a pull-request job goes back and forth between. */
@@ -443,7 +444,7 @@ export async function cacheResult(slot: CacheSlot, result: ValidationResult, sna
   if (!result.valid || result.reportOnly) return undefined;
   const sealed = [...new Set(result.resources.flatMap((r) => (r.sealed && r.source ? [r.source.file] : [])))];
   if (sealed.length > 0) {
-    const named = sealed.length <= 3 ? sealed.join(", ") : `${sealed.slice(0, 3).join(", ")} and ${sealed.length - 3} more`;
+    const named = namesUpTo(sealed, 3);
     return sealed.length === 1 ? `${named} is SOPS-encrypted, and a result holding encrypted values is never kept` : `${sealed.length} files are SOPS-encrypted (${named}), and a result holding encrypted values is never kept`;
   }
   const entry = entryOf(slot.family, result, snapshot, analyzed);

@@ -13,7 +13,8 @@ import type { Logger } from "./logger.js";
 import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
 import { plural } from "../report/common.js";
-import { LAST_CHECK_RETRIES, namesUpTo } from "./recheck.js";
+import { namesUpTo } from "../util/namesUpTo.js";
+import { LAST_CHECK_RETRIES } from "./recheck.js";
 
 export interface EventLogOptions {
   /** Diagnostics logged one per line for an invalid commit, at most (all of them are in the status). */

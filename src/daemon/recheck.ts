@@ -18,11 +18,6 @@ export const LAST_CHECK_RETRIES = 5;
 /** The resources a log line or the status names at most (a control plane that stops answering mid-apply leaves thousands). */
 export const NAMED_AT_MOST = 50;
 
-/** `a, b and 3 more`: the first `max` names of a list a log line would otherwise spell out whole. */
-export function namesUpTo(names: readonly string[], max = NAMED_AT_MOST): string {
-  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
-}
-
 /** The delays of the checks for a request timeout of `timeoutMs`. */
 export function recheckDelays(timeoutMs: number): number[] {
   return RECHECK_TIMEOUTS.map((n) => n * timeoutMs);

@@ -52,7 +52,8 @@ import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, write
 import type { MeshControls } from "./controls.js";
 import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, lackingByMesh, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
-import { namesUpTo, recheckDelays, UnsureWrites } from "./recheck.js";
+import { namesUpTo } from "../util/namesUpTo.js";
+import { NAMED_AT_MOST, recheckDelays, UnsureWrites } from "./recheck.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
 
@@ -677,7 +678,7 @@ export class Reconciler {
     const recheck = this.#recheck;
     if (!recheck) return;
     this.#recheck = undefined;
-    const failed = end?.result === "error" ? end.error ?? "the run failed" : recheck.failed.size > 0 ? `writing back ${namesUpTo([...recheck.failed].sort())} failed` : undefined;
+    const failed = end?.result === "error" ? end.error ?? "the run failed" : recheck.failed.size > 0 ? `writing back ${namesUpTo([...recheck.failed].sort(), NAMED_AT_MOST)} failed` : undefined;
     const checked = [...recheck.resources].sort();
     const said = { type: "write.rechecked", revision: this.#target?.revision ?? revision, checked, rewritten: [...recheck.rewritten].sort() } as const;
     if (failed === undefined) this.#o.events.emit({ ...said, ...this.#unsure.checked(Date.now()) });

@@ -18,7 +18,8 @@ import type { MeshApplyResult } from "../sync/meshes.js";
 import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
-import { NAMED_AT_MOST, namesUpTo } from "./recheck.js";
+import { namesUpTo } from "../util/namesUpTo.js";
+import { NAMED_AT_MOST } from "./recheck.js";
 import type {
   ApplyOutcome,
   BlockReason,
@@ -199,9 +200,9 @@ export class DaemonStatus {
         this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, ...this.#recheckingJson() };
         break;
       case "write.rechecked": {
-        if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten)}`);
+        if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten, NAMED_AT_MOST)}`);
         const gaveUp = event.gaveUp ?? [];
-        if (gaveUp.length > 0) this.#warnings.push(`the control plane could not be compared after writes of unknown outcome (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp)} stays unknown`);
+        if (gaveUp.length > 0) this.#warnings.push(`the control plane could not be compared after writes of unknown outcome (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp, NAMED_AT_MOST)} stays unknown`);
         const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
         if (event.left === 0) this.#rechecking.clear();
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };

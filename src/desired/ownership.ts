@@ -5,6 +5,7 @@
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { inServerKeyOrder } from "../kuma/server.js";
 import { isJsonObject, setOwn, type JsonObject, type JsonValue, type Resource } from "../model/resource.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 /** The label that marks what meshops owns (and may therefore prune). */
 export const MANAGED_BY_LABEL = "meshops.io/managed-by";
@@ -122,7 +123,7 @@ const ADOPTIONS_NAMED = 5;
 
 /** What `plan` and `apply` say, once, of the updates that adopt resources (`Change.adopts`), in plan order. */
 export function adoptionNote(resources: readonly string[]): string {
-  const named = resources.slice(0, ADOPTIONS_NAMED).join(", ") + (resources.length > ADOPTIONS_NAMED ? `, and ${resources.length - ADOPTIONS_NAMED} more` : "");
+  const named = namesUpTo(resources, ADOPTIONS_NAMED);
   const them = resources.length === 1 ? "it is" : "they are";
   return (
     `applying adopts ${resources.length === 1 ? "1 resource" : `${resources.length} resources`} the control plane holds without an ownership label ` +

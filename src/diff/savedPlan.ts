@@ -17,6 +17,7 @@ import { redact } from "../kuma/secretFields.js";
 import { compareText } from "../model/order.js";
 import { stableSortSteps } from "../util/sortSteps.js";
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 export const SAVED_PLAN_FORMAT = "meshops.io/saved-plan/v1";
 
@@ -181,8 +182,7 @@ export function whyStale(saved: SavedPlan, now: PlanBasis, live: ReadonlyMap<str
   if (saved.live === now.live) return undefined;
   const changed = saved.changes.filter((c) => (live.get(c.resource) ?? null) !== c.liveDigest).map((c) => c.resource);
   if (changed.length > 0) {
-    const shown = changed.slice(0, 5).join(", ");
-    return `the control plane changed since the plan: ${shown}${changed.length > 5 ? ` and ${changed.length - 5} more` : ""}`;
+    return `the control plane changed since the plan: ${namesUpTo(changed, 5)}`;
   }
   return "the control plane changed since the plan (resources the plan does not change were written, created or deleted)";
 }

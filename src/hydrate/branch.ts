@@ -12,6 +12,7 @@
  */
 import { spawn } from "node:child_process";
 import { shortRevision } from "../model/revision.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 export const SOURCE_TRAILER = "Meshops-Source-Revision";
 
@@ -82,10 +83,9 @@ export async function hydrateBranch(request: HydrateRequest): Promise<HydrateRes
     const history = await commitsOf(cwd, base, env);
     const foreign = history.filter((c) => c.source === undefined);
     if (foreign.length > 0) {
-      const named = foreign.slice(0, 5).map((c) => `${shortRevision(c.id)} ${JSON.stringify(c.subject)}`).join(", ");
-      const more = foreign.length > 5 ? ` and ${foreign.length - 5} more` : "";
+      const named = namesUpTo(foreign, 5, (c) => `${shortRevision(c.id)} ${JSON.stringify(c.subject)}`);
       throw new HydrateError(
-        `refusing to hydrate branch ${branch}: it has ${foreign.length} commit${foreign.length === 1 ? "" : "s"} meshops did not write (no ${SOURCE_TRAILER} trailer): ${named}${more}; ` +
+        `refusing to hydrate branch ${branch}: it has ${foreign.length} commit${foreign.length === 1 ? "" : "s"} meshops did not write (no ${SOURCE_TRAILER} trailer): ${named}; ` +
           `the branch must hold meshops's output alone: move those changes to the source repository, then reset or delete the branch`,
       );
     }

@@ -7,6 +7,7 @@
 import type { CommitInfo } from "../daemon/statusTypes.js";
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 export type NotificationKind = "applied" | "invalid" | "failed" | "blocked" | "awaiting-approval" | "drift-found" | "drift-corrected";
 
@@ -148,9 +149,8 @@ function textOf(notices: readonly Notice[], facts: RunFacts): string {
   const lines = [`meshops:${at}`];
   for (const kind of ORDER) {
     const of = notices.filter((n) => n.kind === kind);
-    const named = of.slice(0, NAMED_PER_KIND).map((n) => `${n.global ? GLOBAL_UNIT : n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
-    if (of.length > NAMED_PER_KIND) named.push(`and ${of.length - NAMED_PER_KIND} more`);
-    if (named.length > 0) lines.push(`${LABEL[kind]}: ${named.join(", ")}`);
+    const named = namesUpTo(of, NAMED_PER_KIND, (n) => `${n.global ? GLOBAL_UNIT : n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
+    if (of.length > 0) lines.push(`${LABEL[kind]}: ${named}`);
   }
   return lines.join("\n");
 }

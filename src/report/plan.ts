@@ -6,6 +6,7 @@ import { ADOPTS_MARK, describeLocation, driftAdoptionMark, groupByMesh, leftAlon
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 /**
  * The contract's JSON shape for `plan --format json`: unchanged resources are counted, not listed. Given the report
@@ -159,7 +160,7 @@ export function renderChangeSetText(
   const stoppedNote = stopped.length > 0 ? ` (meshes stopped: ${stopped.join(", ")})` : "";
   const unknown = outcomeUnknownOf(changes);
   if (unknown.length > 0) {
-    const named = unknown.slice(0, UNKNOWN_NAMED).join(", ") + (unknown.length > UNKNOWN_NAMED ? `, and ${unknown.length - UNKNOWN_NAMED} more` : "");
+    const named = namesUpTo(unknown, UNKNOWN_NAMED);
     out.push(style.yellow(`! ${unknown.length} write${unknown.length === 1 ? "" : "s"} got no answer and may still land: run meshops drift or plan again in a minute: ${named}`));
   }
   if (interrupted) {

@@ -9,6 +9,7 @@ import type { Resource, SourceRef } from "../model/resource.js";
 import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { desiredOf, type DesiredState } from "../desired/index.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 /**
  * Whether meshops reads and writes a type under this meshops.yaml: Dataplanes only when `resources.dataplanes` asks
@@ -140,7 +141,7 @@ export function unservedKindWarnings(resources: readonly Resource[], served: rea
   return [...missing].map(([type, subjects]) => {
     const introduced = reportedMinor !== undefined ? kindIntroducedAfter(type, reportedMinor) : undefined;
     const why = `${introduced ? `introduced in Kuma ${introduced}; ` : ""}GET /_resources does not list it`;
-    const shown = subjects.slice(0, UNSERVED_SHOWN).join(", ") + (subjects.length > UNSERVED_SHOWN ? `, and ${subjects.length - UNSERVED_SHOWN} more` : "");
+    const shown = namesUpTo(subjects, UNSERVED_SHOWN);
     return `the control plane does not serve ${type} (${why}): ${subjects.length} resource${subjects.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
   });
 }
@@ -222,7 +223,7 @@ export function missingMeshWarnings(resources: readonly Resource[], liveMeshes: 
   if (missing.size === 0) return [];
   return [...missing].sort().map((mesh) => {
     const of = resources.filter((r) => r.mesh === mesh && r.type !== "Mesh");
-    const shown = of.slice(0, UNSERVED_SHOWN).map(namedAt).join(", ") + (of.length > UNSERVED_SHOWN ? `, and ${of.length - UNSERVED_SHOWN} more` : "");
+    const shown = namesUpTo(of, UNSERVED_SHOWN, namedAt);
     return `the control plane has no Mesh ${mesh}, which the repository uses without defining it: ${of.length} resource${of.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
   });
 }

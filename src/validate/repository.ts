@@ -15,6 +15,7 @@ import { formatPath } from "../model/fieldPath.js";
 import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
 const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
@@ -685,7 +686,7 @@ const NAMES_SHOWN = 10;
 /** The warning summing up a mesh's references to zone-provided services (`first`: the first referring resource). */
 function zoneProvidedSummary(mesh: string, index: MeshIndex, first: Resource): Diagnostic {
   const names = [...index.services.keys()].sort();
-  const shown = names.slice(0, NAMES_SHOWN).join(", ") + (names.length > NAMES_SHOWN ? `, … (${names.length - NAMES_SHOWN} more)` : "");
+  const shown = namesUpTo(names, NAMES_SHOWN);
   const refs = index.zoneProvided === 1 ? "1 reference" : `${index.zoneProvided} references`;
   const what = names.length === 1 ? "a service" : `${names.length} services`;
   // Reported on the Mesh's own document when the repository defines it, else on the first referring resource.

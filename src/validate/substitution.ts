@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import type { SourceFile } from "../source/types.js";
 import { diagnosticAt } from "./diagnostics.js";
 import type { FluxSubstitute } from "./kustomize.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 
 export const SUBSTITUTION_RULE = "substitution-variable";
 
@@ -165,10 +166,8 @@ function variablesIn(value: JsonValue, left: ReadonlySet<string> | undefined): {
 }
 
 function listed(variables: readonly string[]): string {
-  const shown = variables.slice(0, 3);
-  const more = variables.length - shown.length;
-  if (more > 0) return `${shown.join(", ")} and ${more} more`;
-  return shown.length === 1 ? (shown[0] as string) : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1) as string}`;
+  if (variables.length > 3) return namesUpTo(variables, 3);
+  return variables.length === 1 ? (variables[0] as string) : `${variables.slice(0, -1).join(", ")} and ${variables.at(-1) as string}`;
 }
 
 function atDocument(file: string, doc: YamlDocument, path: PathSegments, message: string, severity: "error" | "warning", locator: Locator): Diagnostic {

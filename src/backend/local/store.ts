@@ -69,6 +69,7 @@ import type { KubernetesPlacement } from "./labels.js";
 import { compareText } from "../../model/order.js";
 import type { Steps } from "../../util/steps.js";
 import { makeDirectory } from "../../util/directory.js";
+import { namesUpTo } from "../../util/namesUpTo.js";
 
 // =====================================================================================================================
 // Options and versions
@@ -136,7 +137,7 @@ async function setDamageAside(dir: string, journalPath: string, data: Buffer, da
     warnings.push(`${journalPath}: the last write (${damage.bytes} bytes at byte ${damage.offset}) was interrupted and never acknowledged; it was cut off and copied to ${saved}`);
   } else {
     const dropped = damage.intactAfter.flatMap(describeRecord);
-    const shown = dropped.slice(0, 20).join(", ") + (dropped.length > 20 ? `, and ${dropped.length - 20} more` : "");
+    const shown = namesUpTo(dropped, 20);
     warnings.push(
       `${journalPath}: recovered: kept the records before byte ${damage.offset}; dropped ${damage.bytes} bytes (the damaged record and ${damage.intactAfter.length} intact records after it` +
         `${dropped.length > 0 ? `: ${shown}` : ""}), copied to ${saved}. Re-apply the repository to restore what was dropped.`,
