@@ -19,6 +19,7 @@ import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 interface Step {
   uses?: string;
@@ -186,7 +187,7 @@ function runAction(cwd: string, options: { event: string; payload: object; with:
 
 const mesh = "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n";
 const permission = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
-const timeout = (idle: string) => `type: MeshTimeout\nname: t\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idle}\n`;
+const timeout = (idle: string) => meshTimeoutYaml("t", "payments", idle);
 
 test("the action on a pull request: validate and plan, annotations, job summary, reports, one comment updated, outputs, exit code", async () => {
   const repo = tempRepo();

@@ -15,6 +15,7 @@ import { startControlPlaneServer } from "../src/cp/server.js";
 import { spawnCli } from "./helpers/cli.js";
 import { waitFor } from "./helpers/daemon.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const repo = tempRepo("meshops-apply-hostile-");
 const dirs: string[] = [];
@@ -25,8 +26,7 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const timeout = (mesh: string, name: string) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 10s\n`;
+const timeout = (mesh: string, name: string) => meshTimeoutYaml(name, mesh, "10s");
 
 commitFiles(repo.dir, { "mesh.yaml": `type: Mesh\nname: default\n---\n${timeout("default", "t1")}` }, "small");
 

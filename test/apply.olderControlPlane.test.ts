@@ -11,6 +11,7 @@ import { after, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { meshTimeoutFlowYaml } from "./helpers/policies.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
@@ -23,7 +24,7 @@ function repoWith(files: Record<string, string>): string {
 }
 
 const MESH = "type: Mesh\nname: edge\nskipCreatingInitialPolicies: ['*']\n";
-const TIMEOUT = "type: MeshTimeout\nname: t\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 20s}\n";
+const TIMEOUT = meshTimeoutFlowYaml("t", "edge", "20s");
 const TRUST =
   "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
 const MTP_RULES =

@@ -13,6 +13,7 @@ import { openStore } from "../src/backend/store.js";
 import { startControlPlaneServer } from "../src/cp/server.js";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { meshTimeoutFlowYaml } from "./helpers/policies.js";
 
 const repo = tempRepo("meshops-apply-unknown-");
 const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-apply-unknown-cp-"));
@@ -21,7 +22,7 @@ after(() => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-const TIMEOUT = (name: string, idle: string) => `type: MeshTimeout\nname: ${name}\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: ${idle}}\n`;
+const TIMEOUT = (name: string, idle: string) => meshTimeoutFlowYaml(name, "edge", idle);
 
 test("a write answered 504 by a proxy, then applied by a retry, is said to be of unknown outcome in text and JSON", async () => {
   commitFiles(repo.dir, {

@@ -13,6 +13,7 @@ import { runCli } from "./helpers/cli.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 import { childrenNamed, parseXml } from "./helpers/xml.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
@@ -29,8 +30,7 @@ interface PlanJson {
 }
 
 const payments = "type: Mesh\nname: payments\nskipCreatingInitialPolicies: ['*']\n";
-const timeout = (idle: string) =>
-  `type: MeshTimeout\nname: web-timeouts\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idle}\n`;
+const timeout = (idle: string) => meshTimeoutYaml("web-timeouts", "payments", idle);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // plan --base on a real history

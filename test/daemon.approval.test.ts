@@ -15,14 +15,14 @@ import type { MeshStatus, StatusJson } from "../src/daemon/statusTypes.js";
 import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const RECONCILE_TOKEN = "reconcile-token-approval-5d27";
 const bed = daemonTestBed("meshops-approval");
 let daemon: DaemonProcess;
 
 const config = "instance: meshops\ncontrolPlane:\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nprune:\n  enabled: true\ndrift:\n  mode: correct\n";
-const timeout = (name: string) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1m\n`;
+const timeout = (name: string) => meshTimeoutYaml(name, "shop", "1m");
 const timeouts = (...names: string[]) => names.map(timeout).join("---\n");
 
 /** An object with meshops' label that the repository lacks, which prune deletes: the control plane drifting. */

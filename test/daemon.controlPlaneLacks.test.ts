@@ -11,12 +11,13 @@ import { before, test } from "node:test";
 import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutFlowYaml } from "./helpers/policies.js";
 
 const bed = daemonTestBed("meshops-daemon-lacks", { version: "2.11.4" });
 let daemon: DaemonProcess;
 
 const MESH = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ['*']\n`;
-const TIMEOUT = (mesh: string) => `type: MeshTimeout\nname: t\nmesh: ${mesh}\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: 20s}\n`;
+const TIMEOUT = (mesh: string) => meshTimeoutFlowYaml("t", mesh, "20s");
 const TRUST =
   "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
 

@@ -12,6 +12,7 @@ import { before, test } from "node:test";
 import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutFlowYaml } from "./helpers/policies.js";
 
 const bed = daemonTestBed("meshops-daemon-lacks-field", { version: "2.10.11" });
 let daemon: DaemonProcess;
@@ -19,7 +20,7 @@ let first: string;
 const WAIT = 60_000;
 
 const MESH = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ['*']\n`;
-const TIMEOUT = (mesh: string, idle: string) => `type: MeshTimeout\nname: t\nmesh: ${mesh}\nspec:\n  targetRef: {kind: Mesh}\n  to:\n    - targetRef: {kind: Mesh}\n      default: {idleTimeout: ${idle}}\n`;
+const TIMEOUT = (mesh: string, idle: string) => meshTimeoutFlowYaml("t", mesh, idle);
 /** `rules` (line 6) is of Kuma 2.12 and later. */
 const MTP_RULES =
   "type: MeshTrafficPermission\nname: allow\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  rules:\n    - default:\n        allow:\n          - spiffeID: {type: Exact, value: spiffe://edge/web}\n";

@@ -17,6 +17,7 @@ import { runCli } from "./helpers/cli.js";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const RECONCILE_TOKEN = "reconcile-token-controls-5e0b";
 const bed = daemonTestBed("meshops-controls");
@@ -24,8 +25,7 @@ const { repo, work } = bed;
 let tokenFile = "";
 
 const mesh = (name: string) => `type: Mesh\nname: ${name}\nskipCreatingInitialPolicies: ["*"]\n`;
-const timeout = (meshName: string, idleTimeout: string) =>
-  `type: MeshTimeout\nname: t\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const timeout = (meshName: string, idleTimeout: string) => meshTimeoutYaml("t", meshName, idleTimeout);
 const idleTimeoutOf = async (meshName: string) => ((await (await bed.cp(`/meshes/${meshName}/meshtimeouts/t`)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
 const stateOf = (s: StatusJson, name: string) => s.meshes.find((m) => m.name === name);
 const start = (...flags: string[]) => startWatch(["--repo", repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-interval", "1h", "--reconcile-token-file", tokenFile, ...flags], { cwd: work });

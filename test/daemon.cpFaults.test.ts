@@ -10,6 +10,7 @@ import { before, test } from "node:test";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 let failing = false;
 /** While set, every request is answered this many milliseconds late (after the daemon's --request-timeout). */
@@ -34,8 +35,7 @@ let daemon: DaemonProcess;
 const REQUEST_TIMEOUT = "2s";
 const SLOW_MS = 5_000;
 
-const timeout = (name: string, idleTimeout: string) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const timeout = (name: string, idleTimeout: string) => meshTimeoutYaml(name, "shop", idleTimeout);
 const NAMES = ["t1", "t2", "t3", "t4", "t5"];
 const all = (idleTimeout: string) => Object.fromEntries(NAMES.map((name) => [`meshes/shop/${name}.yaml`, timeout(name, idleTimeout)]));
 

@@ -15,6 +15,7 @@ import { after, before, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
 import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import { commitFiles, git } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-credentials-"));
 const origin = path.join(work, "repos", "origin.git");
@@ -24,8 +25,7 @@ const authorizations: string[] = [];
 let server: http.Server;
 let port = 0;
 
-const meshFile = (idleTimeout: string) =>
-  `type: Mesh\nname: private\n---\ntype: MeshTimeout\nname: t\nmesh: private\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const meshFile = (idleTimeout: string) => `type: Mesh\nname: private\n---\n${meshTimeoutYaml("t", "private", idleTimeout)}`;
 
 function push(idleTimeout: string): string {
   const commit = commitFiles(clone, { "private.yaml": meshFile(idleTimeout) }, `idle timeout ${idleTimeout}`);

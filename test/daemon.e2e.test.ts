@@ -13,6 +13,7 @@ import { exitWithin, startWatch, waitFor, type DaemonProcess } from "./helpers/d
 import { daemonTestBed, untilStatus as untilStatusOf } from "./helpers/daemonBed.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { commitFiles, commitFolder, git, projectRoot } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const CP_TOKEN = "cp-token-never-logged-7c1e";
 const WEBHOOK_SECRET = "webhook-secret-never-logged-91ab";
@@ -23,8 +24,7 @@ const repo = bed.repo;
 let daemon: DaemonProcess;
 
 /** A policy of this test, Universal shape, in a file of its own (meshes/<mesh>/ satisfies the tenancy rule). */
-const policy = (mesh: string, name: string, idleTimeout: string) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const policy = (mesh: string, name: string, idleTimeout: string) => meshTimeoutYaml(name, mesh, idleTimeout);
 
 /** A resource as the control plane has it now (undefined when absent). */
 async function live(mesh: string, name: string): Promise<{ spec: { to: { default: { idleTimeout?: string } }[] }; labels?: Record<string, string> } | undefined> {

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
-import { daemonTestBed, idleTimeoutOnCp, meshTimeoutYaml, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { daemonTestBed, idleTimeoutOnCp, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 import { commitFiles } from "./helpers/git.js";
 import { startReverseProxy, type ReverseProxy } from "./helpers/proxy.js";
 

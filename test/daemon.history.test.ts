@@ -10,14 +10,14 @@ import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles, git } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const bed = daemonTestBed("meshops-history");
 const { repo, work } = bed;
 let daemon: DaemonProcess;
 
 const CONFIG = "controlPlane:\n  skipDefaultMeshCreation: true\n";
-const timeout = (idleTimeout: string) =>
-  `type: MeshTimeout\nname: t\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const timeout = (idleTimeout: string) => meshTimeoutYaml("t", "shop", idleTimeout);
 const idleTimeout = async () => ((await (await bed.cp("/meshes/shop/meshtimeouts/t")).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
 const shop = (s: StatusJson) => s.meshes.find((m) => m.name === "shop");
 const metric = async (line: string) => (await (await fetch(`${daemon.url}/metrics`)).text()).split("\n").find((l) => l.startsWith(line));

@@ -10,6 +10,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { killAll, startWatch, waitFor, type LogEntry } from "./helpers/daemon.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const repo = tempRepo("meshops-hostile-");
 const work = mkdtempSync(path.join(tmpdir(), "meshops-hostile-work-"));
@@ -19,8 +20,7 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const timeout = (name: string, seconds: number) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${seconds}s\n`;
+const timeout = (name: string, seconds: number) => meshTimeoutYaml(name, "default", `${seconds}s`);
 
 /** Opens up to `count` idle TCP connections (fewer if the server stops accepting), and never sends a byte. */
 async function flood(url: string, count: number): Promise<net.Socket[]> {

@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { exitWithin, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
-import { daemonTestBed, idleTimeoutOnCp, meshTimeoutYaml, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { daemonTestBed, idleTimeoutOnCp, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 import { commitFiles } from "./helpers/git.js";
 
 const T1 = "/meshes/shop/meshtimeouts/t1";

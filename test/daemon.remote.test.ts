@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { signatureOf } from "../src/daemon/webhook.js";
 import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import { commitFiles, git } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const SECRET = "remote-webhook-secret-3e8d";
 const work = mkdtempSync(path.join(tmpdir(), "meshops-daemon-remote-"));
@@ -17,8 +18,7 @@ const origin = path.join(work, "origin.git");
 const clone = path.join(work, "clone");
 const url = `file://${origin}`;
 
-const meshFile = (idleTimeout: string) =>
-  `type: Mesh\nname: remote\n---\ntype: MeshTimeout\nname: t\nmesh: remote\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const meshFile = (idleTimeout: string) => `type: Mesh\nname: remote\n---\n${meshTimeoutYaml("t", "remote", idleTimeout)}`;
 
 /** Commits in the working clone and pushes to the "remote"; returns the commit. */
 function push(idleTimeout: string): string {

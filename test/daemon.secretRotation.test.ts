@@ -13,6 +13,7 @@ import { signatureOf } from "../src/daemon/webhook.js";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const OLD_TOKEN = "cp-token-old-never-shown-4a1f";
 const NEW_TOKEN = "cp-token-new-never-shown-9c3e";
@@ -28,8 +29,7 @@ let tokenFile = "";
 let apiTokenFile = "";
 let webhookSecretFile = "";
 
-const timeout = (idleTimeout: string) =>
-  `type: MeshTimeout\nname: t\nmesh: shop\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const timeout = (idleTimeout: string) => meshTimeoutYaml("t", "shop", idleTimeout);
 const idleTimeout = async () => {
   const res = await fetch(`${bed.server.url}/meshes/shop/meshtimeouts/t`, { headers: { authorization: `Bearer ${accepted}` } });
   return ((await res.json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;

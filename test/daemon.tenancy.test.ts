@@ -15,6 +15,7 @@ import { runCli } from "./helpers/cli.js";
 import { startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import { daemonTestBed, untilStatus } from "./helpers/daemonBed.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const CP_TOKEN = "cp-token-tenancy-3f9a";
 const RECONCILE_TOKEN = "reconcile-token-tenancy-81c4";
@@ -26,8 +27,7 @@ let daemon: DaemonProcess;
 const config = (extra = "") =>
   `instance: meshops\ncontrolPlane:\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\nprune:\n  enabled: true\ndrift:\n  mode: report\n  meshes:\n    shop: correct\n${extra}`;
 const mesh = (name: string) => `type: Mesh\nname: ${name}\n`;
-const timeout = (meshName: string, name: string, idleTimeout: string) =>
-  `type: MeshTimeout\nname: ${name}\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+const timeout = (meshName: string, name: string, idleTimeout: string) => meshTimeoutYaml(name, meshName, idleTimeout);
 const permission = (meshName: string) =>
   `type: MeshTrafficPermission\nname: allow-all\nmesh: ${meshName}\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n`;
 

@@ -15,6 +15,7 @@ import { readSnapshot } from "../src/source/index.js";
 import type { Snapshot } from "../src/source/types.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const repo = tempRepo("meshops-desired-incremental-");
 after(() => repo.cleanup());
@@ -66,7 +67,7 @@ test("one mesh of many resources: a one-policy commit takes every other desired 
   );
 
   const meshDir = path.join(repo.dir, "meshes", "mesh-0001");
-  const timeout = (name: string) => `type: MeshTimeout\nname: ${name}\nmesh: mesh-0001\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 3m\n`;
+  const timeout = (name: string) => meshTimeoutYaml(name, "mesh-0001", "3m");
   commitFiles(repo.dir, { "meshes/mesh-0001/zz-extra.yaml": timeout("extra"), "meshes/mesh-0001/aa-extra.yaml": timeout("aa-extra") }, "two files added");
   assert.equal(await rebuild(), total, "an addition changes nothing else");
   git(repo.dir, "rm", "-q", "meshes/mesh-0001/zz-extra.yaml");

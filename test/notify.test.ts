@@ -20,6 +20,7 @@ import { runCli } from "./helpers/cli.js";
 import { startNotifyServer, type NotifyServer } from "./helpers/notifyServer.js";
 import { testStatus } from "./helpers/statusServer.js";
 import { startProxy } from "./helpers/proxy.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const GITHUB_TOKEN = "ghp_never-logged-4b1d";
 const GITLAB_TOKEN = "glpat-never-logged-8e2a";
@@ -226,8 +227,7 @@ test("bad notification flags are refused at start, one line each, never echoing 
 });
 
 describe("meshops watch notifies", () => {
-  const meshFile = (mesh: string, idleTimeout: string) =>
-    `type: Mesh\nname: ${mesh}\n---\ntype: MeshTimeout\nname: t\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
+  const meshFile = (mesh: string, idleTimeout: string) => `type: Mesh\nname: ${mesh}\n---\n${meshTimeoutYaml("t", mesh, idleTimeout)}`;
   let api: NotifyServer;
   after(async () => api?.close());
 

@@ -10,13 +10,13 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
 import { commitFiles, tempDir, tempRepo } from "./helpers/git.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
 const MESH = "type: Mesh\nname: payments\n";
-const timeout = (seconds: number) =>
-  `type: MeshTimeout\nname: shared-timeout\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${seconds}s\n`;
+const timeout = (seconds: number) => meshTimeoutYaml("shared-timeout", "payments", `${seconds}s`);
 
 function repoOf(instance: string, files: Record<string, string>, settings = ""): string {
   const repo = tempRepo("meshops-takeover-");

@@ -9,6 +9,7 @@ import { after, describe, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
 import { committedRepo } from "./helpers/git.js";
 import type { Diagnostic } from "../src/model/diagnostic.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
@@ -222,7 +223,7 @@ describe("documents without a name", () => {
 
 describe("one syntax mistake, one line", () => {
   test("text after a document marker (`--- some text`): one problem at the text, saying so", async () => {
-    const timeout = (name: string) => `type: MeshTimeout\nname: ${name}\nmesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: 1s\n`;
+    const timeout = (name: string) => meshTimeoutYaml(name, "default", "1s");
     const { lines } = await reported({ "mesh.yaml": MESH, "timeouts.yaml": `${timeout("a")}--- some text\n${timeout("b")}` });
     assert.deepEqual(lines, ["timeouts.yaml:12:5 yaml-syntax : text after the document marker `---` on its line: a document starts on the line after it (a comment may follow the marker)"]);
   });

@@ -99,11 +99,6 @@ export function daemonTestBed(prefix: string, options: { token?: string; faults?
   };
 }
 
-/** A MeshTimeout `name` of mesh `mesh` with one `idleTimeout` for the whole mesh, as a file of the repository. */
-export function meshTimeoutYaml(name: string, mesh: string, idleTimeout: string): string {
-  return `type: MeshTimeout\nname: ${name}\nmesh: ${mesh}\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n    - targetRef:\n        kind: Mesh\n      default:\n        idleTimeout: ${idleTimeout}\n`;
-}
-
 /** The idle timeout the control plane holds for the MeshTimeout at `apiPath` (`/meshes/{mesh}/meshtimeouts/{name}`). */
 export async function idleTimeoutOnCp(bed: Pick<DaemonTestBed, "cp">, apiPath: string): Promise<string | undefined> {
   return ((await (await bed.cp(apiPath)).json()) as { spec: { to: { default: { idleTimeout: string } }[] } }).spec.to[0]?.default.idleTimeout;
