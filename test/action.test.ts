@@ -16,6 +16,7 @@ import { after, test } from "node:test";
 import { parse } from "yaml";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import { runCli } from "./helpers/cli.js";
+import { clientCertFixture, startClientCertFront } from "./helpers/clientCerts.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
@@ -423,6 +424,27 @@ test("the action in a merge queue (merge_group): the pull-request check against 
   assert.equal(run.outputs.mode, "pr");
   assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "plan.md"), "utf8"), /0 to create, 0 to update, 1 to delete/);
   assert.deepEqual(github.requests, []);
+});
+
+test("the action's drift against a control plane that requires a client certificate: the client-cert and client-key inputs", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh, "mesh-config/t.yaml": timeout("1h") });
+  await withControlPlaneServer({}, async (cpUrl) => {
+    const front = await startClientCertFront(cpUrl);
+    try {
+      assert.equal((await runCli(["apply", "--path", "mesh-config", "--cp-url", cpUrl], repo.dir)).code, 0);
+      const inputs = { path: "mesh-config", "cp-url": front.url, "ca-file": clientCertFixture("ca.pem") };
+      const without = await runAction(repo.dir, { event: "schedule", payload: {}, with: inputs });
+      assert.equal(without.code, 1, without.stdout);
+      assert.match(without.stdout, /the control plane asks for a client certificate: give --client-cert-file and --client-key-file/);
+      const withCertificate = await runAction(repo.dir, { event: "schedule", payload: {}, with: { ...inputs, "client-cert": clientCertFixture("admin.pem"), "client-key": clientCertFixture("admin.key") } });
+      assert.equal(withCertificate.code, 0, withCertificate.stdout + withCertificate.stderr);
+      assert.deepEqual([...new Set(front.clients)], ["meshops test admin"]);
+    } finally {
+      await front.close();
+    }
+  });
 });
 
 test("the action in a checkout made with actions/checkout's path: (the repository below the workspace): the repo input names it; validate, plan and drift run there, every file and SARIF location relative to that repository's root", async () => {

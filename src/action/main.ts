@@ -183,6 +183,8 @@ async function drift(run: Run): Promise<number> {
     return 1;
   }
   const caFile = input(run.env, "ca-file");
+  const clientCert = input(run.env, "client-cert");
+  const clientKey = input(run.env, "client-key");
   const args = [
     "drift",
     "--repo", repositoryOf(run).dir,
@@ -192,6 +194,9 @@ async function drift(run: Run): Promise<number> {
     ...(input(run.env, "allow-empty") === "true" ? ["--allow-empty"] : []),
     "--cp-url", cpUrl,
     ...(caFile ? ["--ca-file", caFile] : []),
+    // Both or neither: the CLI says which one is missing.
+    ...(clientCert ? ["--client-cert-file", clientCert] : []),
+    ...(clientKey ? ["--client-key-file", clientKey] : []),
   ];
   // The token goes through the environment, never the command line.
   const token = input(run.env, "cp-token");

@@ -25,6 +25,7 @@ import { BackendError } from "./types.js";
 import { asJsonObject as asObject } from "../model/resource.js";
 import { backoffDelay, retryAfterMs } from "../util/backoff.js";
 import type { TokenSource } from "./tokenFile.js";
+import type { ClientCertificateSource } from "./clientCertificate.js";
 import { Limiter } from "../util/limit.js";
 import { agentFor, proxyForMessage } from "../util/proxy.js";
 import { urlForMessage } from "../util/errorMessage.js";
@@ -53,6 +54,8 @@ export interface KumaHttpBackendOptions {
   readonly proxy?: URL;
   /** A PEM bundle, or the path of a file holding one: the only CAs trusted for an https base URL (like curl --cacert). */
   readonly caFile?: string;
+  /** Presented to an https base URL that asks for a client certificate (`--client-cert-file`, `--client-key-file`). */
+  readonly clientCertificate?: ClientCertificateSource;
   /** Per attempt, from sending the request to the end of the response body. Default 10 s. */
   readonly timeoutMs?: number;
   /**
@@ -116,6 +119,23 @@ const TLS_TRUST_CODES = new Set([
   "CERT_UNTRUSTED",
 ]);
 
+/**
+ * OpenSSL's codes for a TLS alert from a server that wanted a client certificate and got none (TLS 1.3: certificate
+ * required; 1.2: handshake failure), or refused the one it got (unknown CA, bad, expired, revoked, access denied).
+ */
+const CLIENT_CERTIFICATE_ALERTS = new Set([
+  "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+  "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+  "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+  "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED",
+  "ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED",
+  "ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE",
+  "ERR_SSL_TLSV1_ALERT_ACCESS_DENIED",
+]);
+
+const CLIENT_CERTIFICATE_CHECK = "is it signed by a CA the control plane trusts (Kuma: apiServer.auth.clientCertsDir), and still valid?";
+
 interface HttpResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
@@ -144,6 +164,7 @@ export class KumaHttpBackend implements Backend {
   readonly #prefix: string;
   readonly #https: boolean;
   readonly #agent: http.Agent;
+  readonly #clientCertificate: ClientCertificateSource | undefined;
   readonly #timeoutMs: number;
   readonly #maxTimeouts: number;
   readonly #retries: number;
@@ -195,6 +216,7 @@ export class KumaHttpBackend implements Backend {
     this.#limiter = new Limiter(concurrency);
 
     const ca = this.#https && options.caFile !== undefined ? readCa(options.caFile) : undefined;
+    this.#clientCertificate = this.#https ? options.clientCertificate : undefined;
     this.#agent = agentFor(url, { proxy: this.#proxy, keepAlive: true, maxSockets: concurrency, ...(ca === undefined ? {} : { ca }) });
   }
 
@@ -500,7 +522,10 @@ export class KumaHttpBackend implements Backend {
         clearTimeout(timer);
         fn();
       };
-      const req = send(url, { method, headers, agent: this.#agent }, (res) => {
+      // Per request, not the agent's: a renewed certificate is used from the next connection on (the agent keeps the
+      // connections of each pair apart), and through a proxy it goes to the control plane inside the tunnel only.
+      const tls = this.#clientCertificate?.current();
+      const req = send(url, { method, headers, agent: this.#agent, ...(tls ? { cert: tls.cert, key: tls.key } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => settle(() => reject(error)));
@@ -564,7 +589,18 @@ export class KumaHttpBackend implements Backend {
   /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
   /** What to do when nothing listens at the address (through a proxy, the address refused may be the proxy's). */
   #nextStep(failure: unknown): string {
-    if (this.#proxy !== undefined || errorCode(failure) !== "ECONNREFUSED") return "";
+    const code = errorCode(failure);
+    if (code !== undefined && CLIENT_CERTIFICATE_ALERTS.has(code)) {
+      if (this.#clientCertificate === undefined) {
+        // Only TLS 1.3 says so; 1.2's alerts have other causes too.
+        const asks = code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ? "the control plane asks for a client certificate" : "if the control plane asks for a client certificate";
+        return `: ${asks}: give --client-cert-file and --client-key-file`;
+      }
+      return `: the control plane refused the client certificate: ${CLIENT_CERTIFICATE_CHECK}`;
+    }
+    // A Node.js server (or a TLS terminator) that refuses a client certificate may close the connection without an alert.
+    if (this.#clientCertificate !== undefined && code === "ECONNRESET") return `: if the control plane refused the client certificate: ${CLIENT_CERTIFICATE_CHECK}`;
+    if (this.#proxy !== undefined || code !== "ECONNREFUSED") return "";
     return ": nothing listens there: start the control plane, or give --cp-url its API address";
   }
 
@@ -772,6 +808,10 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (code !== undefined && TLS_TRUST_CODES.has(code)) {
     return `TLS: ${message} (is --ca-file the CA that signed the control plane's certificate?)`;
   }
+  // OpenSSL's own line ("8033…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:
+  // ../deps/openssl/…c:1601:SSL alert number 116", and a line break) says the alert in its words; only those are kept.
+  const alert = /:((?:sslv3|tlsv1|tlsv13) alert [a-z ]+):/i.exec(message);
+  if (code !== undefined && alert) return `TLS: ${alert[1]} (${code})`;
   // OpenSSL's words for a first record that is no TLS record: the server answered in plain text (HTTP).
   if (code === "EPROTO" && /wrong version number|packet length too long/i.test(message)) {
     return "TLS: the server does not answer in TLS: if it serves plain HTTP, write its address with http://";

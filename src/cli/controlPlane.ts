@@ -4,6 +4,7 @@ import { Option, type Command } from "commander";
 import { KumaHttpBackend, fixedToken, type RequestEvent } from "../backend/kumaHttp.js";
 import { readAhead } from "../backend/readAhead.js";
 import { TokenFile, type TokenSource } from "../backend/tokenFile.js";
+import { ClientCertificateFiles } from "../backend/clientCertificate.js";
 import { JournalDamagedError, LocalBackend, openStore, STATE_FILE, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
 import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
@@ -29,6 +30,9 @@ export interface ControlPlaneOptions {
   readonly cpUrl?: string;
   readonly tokenFile?: string;
   readonly caFile?: string;
+  /** Both or neither: the client certificate for a control plane that asks for one. */
+  readonly clientCertFile?: string;
+  readonly clientKeyFile?: string;
   readonly stateDir: string;
   /** Per try of each request to a --cp-url, in ms. */
   readonly requestTimeout?: number;
@@ -45,12 +49,17 @@ function nonEmptyUrl(value: string): string {
   return value;
 }
 
-/** PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file; without --cp-url the embedded control plane. */
+/**
+ * PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file, --client-cert-file and --client-key-file (kumactl's
+ * names); without --cp-url the embedded control plane.
+ */
 export function addControlPlaneOptions(command: Command): Command {
   return command
     .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane", nonEmptyUrl)
     .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer, read again when it changes (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
+    .option("--client-cert-file <file>", "PEM client certificate for an https --cp-url that asks for one (Kuma: apiServer.authn.type adminClientCerts), read again when it changes; with --client-key-file")
+    .option("--client-key-file <file>", "PEM private key of --client-cert-file")
     .addOption(new Option("--state-dir <dir>", "state of the embedded control plane").default(".meshops/cp"))
     .addOption(
       new Option("--mode <mode>", "where the control plane runs: kubernetes maps names as a Kubernetes zone does and never writes (auto: kubernetes when its API is read-only)")
@@ -85,6 +94,8 @@ export interface OpenSettings {
   readonly retries?: number;
   /** --token-file changed and was read again (the token is never passed). */
   readonly onTokenChange?: () => void;
+  /** --client-cert-file / --client-key-file changed and were read again. */
+  readonly onClientCertificateChange?: () => void;
   /** A command that only reads (export): a state directory without a control plane is a mistake, not a new one. */
   readonly existing?: boolean;
 }
@@ -177,6 +188,7 @@ function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: C
   } catch {
     throw new UsageError(`--cp-url is not a URL: ${urlForMessage(cpUrl)}`);
   }
+  const clientCertificate = openClientCertificate(url, options, io, settings);
   const token = options.tokenFile ? openTokenFile(path.resolve(io.cwd, options.tokenFile), io, settings) : environmentToken(io.env.MESHOPS_CP_TOKEN);
   let proxy: URL | undefined;
   try {
@@ -189,6 +201,7 @@ function openHttpControlPlane(cpUrl: string, options: ControlPlaneOptions, io: C
     ...(token ? { token } : {}),
     ...(proxy ? { proxy } : {}),
     ...(options.caFile ? { caFile: path.resolve(io.cwd, options.caFile) } : {}),
+    ...(clientCertificate ? { clientCertificate } : {}),
     ...(options.requestTimeout ? { timeoutMs: options.requestTimeout } : {}),
     ...(settings.onRequest ? { onRequest: settings.onRequest } : {}),
     ...(settings.retries !== undefined ? { retries: settings.retries } : {}),
@@ -304,8 +317,31 @@ function environmentToken(value: string | undefined): TokenSource | undefined {
   return value === undefined || value.trim() === "" ? undefined : fixedToken(value, "MESHOPS_CP_TOKEN");
 }
 
+/** --client-cert-file and --client-key-file, both or neither, for an https --cp-url only. */
+function openClientCertificate(url: URL, options: ControlPlaneOptions, io: CliIo, settings: OpenSettings): ClientCertificateFiles | undefined {
+  const { clientCertFile: certFile, clientKeyFile: keyFile } = options;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new UsageError("--client-key-file needs --client-cert-file (the certificate it is the key of)");
+  if (keyFile === undefined) throw new UsageError("--client-cert-file needs --client-key-file (its private key)");
+  if (url.protocol !== "https:") throw new UsageError(`--client-cert-file needs an https --cp-url (${urlForMessage(url.href)} is not encrypted)`);
+  try {
+    return new ClientCertificateFiles(path.resolve(io.cwd, certFile), path.resolve(io.cwd, keyFile), {
+      onProblem: warnerOf(settings, io),
+      ...(settings.onClientCertificateChange ? { onChange: settings.onClientCertificateChange } : {}),
+    });
+  } catch (error) {
+    // Names the file, never the key; one line, so no cause.
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Where a file read again says it cannot be used: the daemon's log, else stderr. */
+function warnerOf(settings: OpenSettings, io: CliIo): (message: string) => void {
+  return settings.onWarning ?? ((message: string) => io.stderr.write(`meshops: ${message}\n`));
+}
+
 function openTokenFile(file: string, io: CliIo, settings: OpenSettings): TokenFile {
-  const warn = settings.onWarning ?? ((message: string) => io.stderr.write(`meshops: ${message}\n`));
+  const warn = warnerOf(settings, io);
   try {
     return new TokenFile(file, { onProblem: warn, ...(settings.onTokenChange ? { onChange: settings.onTokenChange } : {}) });
   } catch (error) {

@@ -175,6 +175,7 @@ async function runDaemon(io: CliIo, options: WatchOptions, signalled: Promise<st
     },
     onRequest: (e) => metrics.request(e),
     onTokenChange: () => log.info({ event: "cp.token-changed" }, "--token-file changed: requests carry the new token"),
+    onClientCertificateChange: () => log.info({ event: "cp.client-certificate-changed" }, "--client-cert-file or --client-key-file changed: new connections present the new certificate"),
     // The daemon retries a failed reconcile itself, with a longer backoff: the client's own retries stay few.
     retries: 3,
   });

@@ -1,0 +1,71 @@
+/**
+ * The client certificate meshops presents to a control plane that authenticates admins by one (Kuma's
+ * `apiServer.authn.type: adminClientCerts`), from `--client-cert-file` and `--client-key-file`, as kumactl takes them.
+ * Read again when either file changes (rereadFiles.ts), so a renewed certificate needs no restart; a pair whose key is
+ * not the certificate's (one file of a rotation written before the other) is no pair: the last good one stays. Messages
+ * name the files, never the key.
+ */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { RereadFiles, type Reading, type RereadOptions } from "./rereadFiles.js";
+
+/** PEM texts, as node:tls takes them. */
+export interface ClientCertificate {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A client certificate that may change while a client runs. */
+export interface ClientCertificateSource {
+  /** The pair to present now. Cheap: called for every request. */
+  current(): ClientCertificate;
+}
+
+export class ClientCertificateFiles implements ClientCertificateSource {
+  readonly #files: RereadFiles<ClientCertificate>;
+
+  /** Reads both files now: a pair that cannot be used at start is an error (a BackendError naming the file). */
+  constructor(certFile: string, keyFile: string, options: RereadOptions = {}) {
+    const name = (file: string) => (file === certFile ? `--client-cert-file ${file}` : `--client-key-file ${file}`);
+    this.#files = new RereadFiles(
+      { paths: [certFile, keyFile], read: () => readPair(certFile, keyFile), name, what: "the client certificate", same: (a, b) => a.cert === b.cert && a.key === b.key },
+      options,
+    );
+  }
+
+  current(): ClientCertificate {
+    return this.#files.current();
+  }
+}
+
+function readPair(certFile: string, keyFile: string): Reading<ClientCertificate> {
+  const cert = readText(certFile, "--client-cert-file");
+  if (typeof cert !== "string") return cert;
+  const key = readText(keyFile, "--client-key-file");
+  if (typeof key !== "string") return key;
+  let certificate: X509Certificate;
+  try {
+    if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate");
+    certificate = new X509Certificate(cert);
+  } catch {
+    return { problem: `--client-cert-file ${certFile} holds no PEM certificate` };
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new Error("no PEM private key");
+    privateKey = createPrivateKey(key);
+  } catch {
+    // Its error is not quoted: OpenSSL's words about a key are no business of a log.
+    return { problem: `--client-key-file ${keyFile} holds no unencrypted PEM private key` };
+  }
+  if (!certificate.checkPrivateKey(privateKey)) return { problem: `--client-key-file ${keyFile} is not the key of the certificate in --client-cert-file ${certFile}` };
+  return { value: { cert, key } };
+}
+
+function readText(file: string, flag: string): string | { readonly problem: string; readonly cause: unknown } {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (cause) {
+    return { problem: `cannot read ${flag} ${file} (${(cause as NodeJS.ErrnoException).code ?? "error"})`, cause };
+  }
+}
