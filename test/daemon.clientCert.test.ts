@@ -10,7 +10,8 @@ import { copyFileSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
-import { daemonTestBed, idleTimeoutOnCp, meshTimeoutYaml, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { daemonTestBed, idleTimeoutOnCp, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { meshTimeoutYaml } from "./helpers/policies.js";
 import { clientCertFixture, startClientCertFront, type ClientCertFront } from "./helpers/clientCerts.js";
 import { commitFiles } from "./helpers/git.js";
 
