@@ -476,6 +476,30 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
       ["roles/kuma/tasks/policies.yml", 1, "not-a-mapping"],
     ]);
   });
+
+  test("a variable named type or kind that names no kind meshops knows (type: production) leaves a variables file Ansible's; a known kind keeps it a resource", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "group_vars/production.yml": "type: production\nmesh: payments\nreplicas: 3\n",
+      "host_vars/cp-1.yml": "kind: control-plane\nname: cp-1\n",
+      "roles/kuma/vars/main.yml": "type: 2\nkind:\n  - zone\n",
+      // Kinds meshops knows, in either shape: a policy, a legacy kind, a Kubernetes document without its apiVersion.
+      "group_vars/timeout.yml": "type: MeshTimeout\nname: t1\nmesh: default\nspec: 3\n",
+      "roles/kuma/defaults/main.yml": "type: TrafficPermission\nname: allow\nmesh: default\n",
+      "host_vars/cp-2.yml": "kind: MeshRetry\nmetadata:\n  name: r1\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.file, d.message]),
+      ["group_vars/production.yml", "host_vars/cp-1.yml", "roles/kuma/vars/main.yml"].map((f) => [f, "an Ansible variables file, not mesh configuration: skipped; if meshops should not read it, list it under `exclude:` in meshops.yaml"]),
+    );
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[1], e[4]]), [
+      ["group_vars/timeout.yml", 4, "schema"],
+      ["host_vars/cp-2.yml", 1, "kubernetes-shape"],
+      ["roles/kuma/defaults/main.yml", 1, "unknown-type"],
+    ]);
+  });
 });
 
 describe("a Helm chart beside the configuration", () => {

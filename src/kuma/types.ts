@@ -177,6 +177,11 @@ export function isClusterScoped(typeName: string): boolean {
 /** Kubernetes API group/version of every Kuma CRD meshops reads and renders. */
 export const KUBERNETES_API_VERSION = "kuma.io/v1alpha1";
 
+/** Kuma's API group (`kuma.io/v1alpha1`), Kong Mesh's too; any other apiVersion is another tool's document. */
+export function isKumaApiVersion(apiVersion: string): boolean {
+  return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
+}
+
 /** The label that carries a namespaced Kubernetes resource's mesh (absent means `default`). */
 export const MESH_LABEL = "kuma.io/mesh";
 
@@ -264,4 +269,20 @@ export const SYSTEM_NAMESPACE_ONLY_TYPES: ReadonlySet<string> = new Set(["MeshEx
 /** Secret-bearing types: their `data` is a secret value wherever it is shown (kuma/secretFields.ts). */
 export function isSecretType(typeName: string): boolean {
   return byName.get(typeName)?.category === "secret";
+}
+
+/**
+ * Whether `name`, as written (case and all), is a kind meshops knows of: one it manages, checks or refuses by name
+ * (a legacy kind, one the control plane records, a Kong Mesh schema-only or a Kubernetes-only kind). What tells a
+ * mesh resource from another tool's mapping that has a `type` or `kind` of its own (an Ansible variable `type: production`).
+ */
+export function isKnownKind(name: string): boolean {
+  return (
+    byName.has(name) ||
+    Object.hasOwn(LEGACY_KIND_REPLACEMENTS, name) ||
+    Object.hasOwn(KONG_MESH_LEGACY_KIND_REPLACEMENTS, name) ||
+    Object.hasOwn(SERVER_RECORDED_KINDS, name) ||
+    KONG_MESH_SCHEMA_ONLY_KINDS.includes(name) ||
+    KUBERNETES_ONLY_KINDS.includes(name)
+  );
 }

@@ -1,9 +1,10 @@
 /**
  * Ansible's files beside the mesh YAML: a playbook (a list of plays), a task or handler file (a list of tasks), and a
  * variables file (in `group_vars`, `host_vars`, or a role's `vars` or `defaults`). None is mesh configuration: to
- * convert.ts each is another tool's document, as a Compose file is. A list whose items name a kind (`type`, `kind`,
- * `apiVersion`) is mesh resources written as a list, never Ansible's. Pure.
+ * convert.ts each is another tool's document, as a Compose file is. A list whose items name a kind meshops knows (`type`
+ * or `kind`), or Kuma's `apiVersion`, is mesh resources written as a list, never Ansible's. Pure.
  */
+import { isKnownKind, isKumaApiVersion } from "../kuma/types.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 /** What a message calls each. */
@@ -26,12 +27,9 @@ const FULLY_QUALIFIED_MODULE = /^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$/;
 const VARIABLES_FOLDER = /(^|\/)(group_vars|host_vars)\/|(^|\/)roles\/[^/]+\/(vars|defaults)\//;
 const TASKS_FOLDER = /(^|\/)roles\/[^/]+\/(tasks|handlers)\//;
 
-/** Keys that name a mesh resource's kind, in either shape. */
-const KIND_KEYS = ["type", "kind", "apiVersion"] as const;
-
 /**
  * Which of Ansible's files the document `value` of the file at `path` is, or undefined. A mapping is a variables file
- * only in a variables folder, and only when it names no kind; a list, when all its items are mappings that name none, and a play's key, a task keyword or a fully qualified module says whose they are (a role's tasks
+ * only in a variables folder, and only when it names no kind meshops knows; a list, when all its items are mappings that name none, and a play's key, a task keyword or a fully qualified module says whose they are (a role's tasks
  * folder says so for tasks that name a module by its short name only).
  */
 export function ansibleFileOf(path: string, value: JsonValue): AnsibleFile | undefined {
@@ -47,6 +45,11 @@ export function ansibleFileOf(path: string, value: JsonValue): AnsibleFile | und
   return tasks ? "an Ansible task file" : undefined;
 }
 
+/**
+ * Whether a mapping says it is a mesh resource: its `type` or `kind` is a kind meshops knows, or its `apiVersion` is
+ * Kuma's. Any other `type` is a variable's (`type: production`), which a mesh resource written wrong would not have.
+ */
 function namesKind(value: JsonObject): boolean {
-  return KIND_KEYS.some((key) => key in value);
+  const { type, kind, apiVersion } = value;
+  return (typeof type === "string" && isKnownKind(type)) || (typeof kind === "string" && isKnownKind(kind)) || (typeof apiVersion === "string" && isKumaApiVersion(apiVersion));
 }

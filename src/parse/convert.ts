@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
@@ -92,9 +92,9 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
 
 function toPlainResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
   const value = doc.value;
-  const ansible = isObject(value) ? undefined : ansibleFileOf(file, value);
-  if (ansible) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: ansible } };
   if (!isObject(value)) {
+    const ansible = ansibleFileOf(file, value);
+    if (ansible) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: ansible } };
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
   // Kuma keeps its secrets in core/v1 Secrets of its own types; any other Secret belongs to someone else.
@@ -112,6 +112,9 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
     return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
   }
+  // Ansible's variables may have any key, `kind` and `type` included, but one naming a kind meshops knows.
+  const variables = ansibleFileOf(file, value);
+  if (variables) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: variables } };
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   // A protobuf kind's or Secret's envelope is encoding/json's to decode, which reads `Name` or `MESH` as its field; a
   // policy's is checked against its schema first, which requires the lower-case keys.
@@ -125,11 +128,8 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     const subject = conversion.resource ? subjectOf(conversion.resource) : "";
     return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));
   }
-  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include);
-  // or Ansible's variables, which may have any key but a kind.
+  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
   if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
-  const variables = ansibleFileOf(file, value);
-  if (variables) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: variables } };
   return fromUniversal(file, doc, value, options);
 }
 
@@ -544,11 +544,6 @@ function kumaListItems(items: JsonValue | undefined): number[] {
     if (kumaSecret || (typeof item.apiVersion === "string" && isKumaApiVersion(item.apiVersion))) out.push(i);
   });
   return out;
-}
-
-/** Kuma's API group (`kuma.io/v1alpha1`); any other apiVersion is another tool's document. */
-function isKumaApiVersion(apiVersion: string): boolean {
-  return apiVersion === "kuma.io" || apiVersion.startsWith("kuma.io/");
 }
 
 /** The resource a document of an unknown type would be (`MeshTimeouts/default/t1`), for a report to name it; "" without a name. */
