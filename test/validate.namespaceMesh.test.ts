@@ -197,3 +197,25 @@ test("a Namespace document kustomize's namespace: builds is that namespace (kust
     ],
   ]);
 });
+
+test("a policy without the label in a namespace whose Namespace documents name different meshes is warned about as ambiguous, naming them all and suggesting none", async () => {
+  const repo = tempRepo("meshops-namespace-mesh-ambiguous-");
+  repos.push(repo);
+  commitFiles(repo.dir, {
+    "meshes.yaml": MESHES,
+    "base/namespaces.yaml": [namespace("shop", "  labels:\n    kuma.io/mesh: shop\n"), namespace("pay", "  annotations:\n    kuma.io/mesh: default\n"), namespace("same", "  labels:\n    kuma.io/mesh: shop\n")].join("---\n"),
+    "overlays/namespaces.yaml": [namespace("shop"), namespace("pay", "  labels:\n    kuma.io/mesh: shop\n"), namespace("same", "  annotations:\n    kuma.io/mesh: shop\n")].join("---\n"),
+    "policies.yaml": [timeout("t1", "shop"), timeout("t2", "pay"), timeout("t3", "same")].join("---\n"),
+  });
+  const report = await validateJson(repo.dir);
+  assert.equal(report.valid, true);
+  const ambiguous = (ns: string, meshes: string) =>
+    `namespace ${ns} is written with different meshes (${meshes}) and the cluster keeps the Namespace applied last, but this policy has no kuma.io/mesh label: Kuma puts it in mesh default whichever that is; add the label kuma.io/mesh with the mesh it is meant for`;
+  assert.deepEqual(namespaceWarnings(report.diagnostics), [
+    ["policies.yaml:3", "warning", "MeshTimeout/default/t1.shop", "metadata.labels", ambiguous("shop", "kuma.io/mesh: shop, default")],
+    ["policies.yaml:17", "warning", "MeshTimeout/default/t2.pay", "metadata.labels", ambiguous("pay", "kuma.io/mesh: default, shop")],
+    // The same mesh twice is no conflict: the warning names it.
+    ["policies.yaml:31", "warning", "MeshTimeout/default/t3.same", "metadata.labels", warning("same", "labelled", "shop")],
+  ]);
+  assert.equal(report.diagnostics.filter((d) => d.rule === "namespace-mesh-conflict").length, 2);
+});

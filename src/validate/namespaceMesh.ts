@@ -7,7 +7,8 @@
  *
  * A policy's namespace is the one kustomize's `namespace:` or a Flux Kustomization's `targetNamespace` gives its file
  * (kustomize.ts works them out), over what it writes; a Namespace document's name too, as kustomize sets it. Two Namespace documents of one name that name different meshes
- * are a warning too: applied to one cluster, the last applied wins, so the Pods' mesh depends on the order.
+ * are a warning too: applied to one cluster, the last applied wins, so the Pods' mesh depends on the order; a policy's
+ * warning in such a namespace names every mesh and suggests none.
  *
  * Namespaces and policies may be in different files: each file's analysis keeps what it has of either (pure, cached
  * with it), and the warnings are worked out across files, again only when one of those lists (or the namespaces
@@ -138,9 +139,18 @@ export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], 
     if (!before) first.set(n.namespace, n);
     else if (before.mesh !== n.mesh) warnings.push(conflictWarning(n, before, locator));
   }
-  // The mesh of each namespace as the namespace-mesh warning reads it: the first Namespace of its name that names one.
-  const meshes = new Map<string, NamespaceMesh>();
-  for (const n of named) if (n.mesh !== DEFAULT_MESH && !meshes.has(n.namespace)) meshes.set(n.namespace, n);
+  // The meshes of each namespace that names another than default, in file order: its Namespace documents' first such,
+  // and every mesh they name (more than one: the cluster keeps whichever is applied last).
+  const meshes = new Map<string, { first: NamespaceMesh; all: string[] }>();
+  for (const n of named) {
+    const seen = meshes.get(n.namespace);
+    if (seen) {
+      if (!seen.all.includes(n.mesh)) seen.all.push(n.mesh);
+    } else if (n.mesh !== DEFAULT_MESH) {
+      const before = first.get(n.namespace);
+      meshes.set(n.namespace, { first: n, all: before && before.mesh !== n.mesh ? [before.mesh, n.mesh] : [n.mesh] });
+    }
+  }
   if (meshes.size > 0) {
     for (const a of analyses) {
       for (const r of a.unlabelled ?? []) {
@@ -149,8 +159,8 @@ export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], 
         for (const [namespace, by] of namespaces) {
           const ns = meshes.get(namespace);
           if (!ns) continue;
-          const which = by !== undefined ? `namespace ${ns.namespace} (given by ${by})` : `namespace ${ns.namespace}`;
-          const message = `${which} is ${ns.how} ${MESH_LABEL}: ${ns.mesh}, but this ${r.what} has no ${MESH_LABEL} label: Kuma puts it in mesh ${DEFAULT_MESH}; add the label ${MESH_LABEL}: ${ns.mesh}`;
+          const which = by !== undefined ? `namespace ${namespace} (given by ${by})` : `namespace ${namespace}`;
+          const message = ns.all.length > 1 ? ambiguousMessage(which, ns.all, r.what) : `${which} is ${ns.first.how} ${MESH_LABEL}: ${ns.first.mesh}, but this ${r.what} has no ${MESH_LABEL} label: Kuma puts it in mesh ${DEFAULT_MESH}; add the label ${MESH_LABEL}: ${ns.first.mesh}`;
           const { file, docIndex } = r.source;
           const at = locator.locate(file, docIndex, ["metadata", "labels"]) ?? locator.locate(file, docIndex, ["metadata"]) ?? r.source;
           warnings.push({ severity: "warning", file, line: at.line, column: at.column, resource: r.subject, path: "metadata.labels", message: boundedMessage(message), rule: NAMESPACE_MESH_RULE });
@@ -159,6 +169,18 @@ export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], 
     }
   }
   return warnings.length > 0 ? warnings : NONE;
+}
+
+/**
+ * The warning of a resource without the label in a namespace whose documents name several meshes (a
+ * namespace-mesh-conflict): which one the cluster keeps depends on the order they are applied in, so no label is
+ * suggested; the resource is in mesh default whichever it is.
+ */
+function ambiguousMessage(which: string, meshes: readonly string[], what: string): string {
+  return (
+    `${which} is written with different meshes (${MESH_LABEL}: ${meshes.join(", ")}) and the cluster keeps the Namespace applied last, ` +
+    `but this ${what} has no ${MESH_LABEL} label: Kuma puts it in mesh ${DEFAULT_MESH} whichever that is; add the label ${MESH_LABEL} with the mesh it is meant for`
+  );
 }
 
 /** Where a Namespace document names its mesh: the label or annotation, else its name. */
