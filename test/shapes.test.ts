@@ -51,6 +51,9 @@ function errorsOf(diagnostics: readonly Diagnostic[]): (string | number)[][] {
   return diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.line, d.resource, d.path, d.rule, d.message]);
 }
 
+/** The other-document warning of a document meshops tells as `tool`'s. */
+const skippedAs = (tool: string): string => `${tool}, not mesh configuration: skipped; if meshops should not read it, list it under \`exclude:\` in meshops.yaml`;
+
 async function renderJson(dir: string): Promise<Record<string, unknown>[]> {
   const run = await runCli(["render", "--format", "json"], dir);
   assert.equal(run.code, 0, run.stderr);
@@ -447,7 +450,7 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
     const { diagnostics } = await validateJson(dir);
     assert.deepEqual(
       diagnostics.map((d) => [d.severity, d.file, d.line, d.rule, d.message]),
-      skipped.map(([f, tool]) => ["warning", f, 1, "other-document", `${tool}, not mesh configuration: skipped; if meshops should not read it, list it under \`exclude:\` in meshops.yaml`]),
+      skipped.map(([f, tool]) => ["warning", f, 1, "other-document", skippedAs(tool)]),
     );
 
     const strict = await validateJson(shapeRepo(undefined, { ...ansible, "meshops.yaml": "otherDocuments: error\n" }));
@@ -492,12 +495,43 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
     assert.equal(code, 1);
     assert.deepEqual(
       diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.file, d.message]),
-      ["group_vars/production.yml", "host_vars/cp-1.yml", "roles/kuma/vars/main.yml"].map((f) => [f, "an Ansible variables file, not mesh configuration: skipped; if meshops should not read it, list it under `exclude:` in meshops.yaml"]),
+      ["group_vars/production.yml", "host_vars/cp-1.yml", "roles/kuma/vars/main.yml"].map((f) => [f, skippedAs("an Ansible variables file")]),
     );
     assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[1], e[4]]), [
       ["group_vars/timeout.yml", 4, "schema"],
       ["host_vars/cp-2.yml", 1, "kubernetes-shape"],
       ["roles/kuma/defaults/main.yml", 1, "unknown-type"],
+    ]);
+  });
+});
+
+describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafana provisioning, YAML lists)", () => {
+  test("a `type` that names no kind meshops knows nor one close to it, beside none of a mesh resource's fields (a JSON Schema's type: object), is another tool's document", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      // An OpenAPI spec's schema split into a file of its own, and a JSON Schema.
+      "schemas/Mesh.yaml": "type: object\nrequired:\n  - name\nproperties:\n  name:\n    type: string\n",
+      "docs/schema.yaml": "$schema: https://json-schema.org/draft/2020-12/schema\ntype: [object, \"null\"]\nproperties: {}\n",
+      "inventory.yaml": "type: service\nname: web\nport: 80\n",
+      // Still mesh resources written wrong: a misspelt kind, or a mesh resource's fields beside an unknown one.
+      "misspelt.yaml": "type: MeshTimout\nname: t1\n",
+      "unknown.yaml": "type: Timeouts\nname: t2\nmesh: default\n",
+      "untyped-mesh.yaml": "type: Secure\nname: payments\nmtls:\n  enabledBackend: ca-1\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.severity, d.file, d.line, d.message]),
+      [
+        ["docs/schema.yaml", '["object","null"]'],
+        ["inventory.yaml", '"service"'],
+        ["schemas/Mesh.yaml", '"object"'],
+      ].map(([f, type]) => ["warning", f, 1, skippedAs(`a document whose type ${type} is no kind meshops knows, with none of a mesh resource's fields`)]),
+    );
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4]]), [
+      ["misspelt.yaml", "unknown-type"],
+      ["unknown.yaml", "unknown-type"],
+      ["untyped-mesh.yaml", "unknown-type"],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isKnownKind, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
@@ -17,7 +17,7 @@ function valueAt(value: JsonValue, path: PathSegments): JsonValue | undefined {
   for (const key of path) at = isObject(at) && typeof key === "string" ? at[key] : undefined;
   return at;
 }
-import { didYouMean } from "../model/suggest.js";
+import { closestName, didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
@@ -128,8 +128,12 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     const subject = conversion.resource ? subjectOf(conversion.resource) : "";
     return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));
   }
-  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include).
-  if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) return { problems: [], other: { apiVersion: "", kind: "", untyped: true } };
+  // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include,
+  // a JSON Schema whose `type` is `object`).
+  if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) {
+    const tool = "type" in value ? `a document whose type ${JSON.stringify(value.type)} is no kind meshops knows, with none of a mesh resource's fields` : undefined;
+    return { problems: [], other: { apiVersion: "", kind: "", untyped: true, ...(tool !== undefined ? { tool } : {}) } };
+  }
   return fromUniversal(file, doc, value, options);
 }
 
@@ -142,17 +146,26 @@ function foldedKeyMessage({ key, field, kept }: FoldedKey): string {
 const MESH_RESOURCE_KEYS: readonly string[] = ["type", "name", "mesh", "spec", "metadata", "apiVersion", "kind"];
 
 /**
- * A mapping without a kind (no type, apiVersion or kind) that is no mesh resource: it has none of a mesh resource's
- * keys, or only `name` (which too many tools write at the top to tell: a GitHub Action or workflow, a Compose file)
- * beside keys that no Kuma kind has there. A `name` beside a kind's field (`mtls`) stays a resource written without
- * its type.
+ * A mapping without a kind (no apiVersion or kind, and no type or one that names no kind) that is no mesh resource: it
+ * has none of a mesh resource's other keys, or only `name` (which too many tools write at the top to tell: a GitHub
+ * Action or workflow, a Compose file) beside keys that no Kuma kind has there. A `name` beside a kind's field (`mtls`)
+ * stays a resource written without its type, and a type close to a kind's name (`MeshTimout`) a misspelt resource.
  */
 function isAnotherToolsMapping(value: JsonObject): boolean {
-  if (MESH_RESOURCE_KEYS.some((key) => key !== "name" && key in value)) return false;
-  if (!("name" in value)) return true;
-  const others = Object.keys(value).filter((key) => key !== "name");
+  const keys = namesNoKind(value.type) ? Object.keys(value).filter((key) => key !== "type") : Object.keys(value);
+  if (MESH_RESOURCE_KEYS.some((key) => key !== "name" && keys.includes(key))) return false;
+  if (!keys.includes("name")) return true;
+  const others = keys.filter((key) => key !== "name");
   return others.length > 0 && !others.some(isUniversalTopLevelField);
 }
+
+/** A `type` that is not a kind meshops knows nor a misspelling of one (a JSON Schema's `object`, a variable's `production`). */
+function namesNoKind(type: JsonValue | undefined): boolean {
+  if (type === undefined || type === null) return false;
+  return typeof type !== "string" || (!isKnownKind(type) && closestName(type, RESOURCE_TYPE_NAMES) === undefined);
+}
+
+const RESOURCE_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.map((t) => t.name);
 
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;
@@ -559,8 +572,7 @@ function unknownTypeMessage(name: string): string {
   if (kongReplacement) return `${name} is a legacy Kong Mesh kind (removed in Kong Mesh 3), which meshops does not manage: rewrite it as ${kongReplacement}`;
   const recorded = Object.hasOwn(SERVER_RECORDED_KINDS, name) ? SERVER_RECORDED_KINDS[name] : undefined;
   if (recorded) return `${name} is ${recorded}, which meshops does not manage: leave it out of the repository (or exclude the file)`;
-  const known = RESOURCE_TYPES.map((t) => t.name);
-  const suggestion = didYouMean(name, known);
+  const suggestion = didYouMean(name, RESOURCE_TYPE_NAMES);
   return suggestion
     ? `unknown resource type "${name}"${suggestion}`
     : `unknown resource type "${name}": meshops manages Mesh, the Mesh* policies and resources (services, MeshGateway, identity), Workload and Dataplane`;
