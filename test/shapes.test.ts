@@ -395,6 +395,26 @@ describe("other tools' YAML beside the configuration (values files, Compose file
     ]);
   });
 
+  test("a number for apiVersion (Grafana's provisioning files: apiVersion: 1) is another API's document, counted; beside a kind meshops knows, a mesh resource's error", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "grafana/provisioning/datasources/prometheus.yaml": "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://prometheus:9090\n",
+      "grafana/provisioning/dashboards/mesh.yaml": "apiVersion: 1\nproviders:\n  - name: mesh\n    folder: Mesh\n    options:\n      path: /var/lib/grafana/dashboards\n",
+    };
+    const dir = shapeRepo(undefined, { ...files, "timeout.yaml": "apiVersion: 1\nkind: MeshTimeout\nmetadata:\n  name: t1\n" });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 1);
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4], e[5]]), [["timeout.yaml", "kubernetes-shape", "apiVersion must be kuma.io/v1alpha1, found 1"]]);
+    const run = await runCli(["validate"], shapeRepo(undefined, files));
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /1 resource in 3 files at \w+; 2 documents of other kinds skipped/);
+    const strict = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": "otherDocuments: error\n" }));
+    assert.deepEqual(
+      strict.diagnostics.map((d) => [d.file, d.rule, d.message]),
+      ["dashboards", "datasources"].map((f) => [`grafana/provisioning/${f}/${f === "dashboards" ? "mesh" : "prometheus"}.yaml`, "other-document", "a document of apiVersion 1 is not a mesh resource (meshops.yaml sets otherDocuments: error)"]),
+    );
+  });
+
   test("one that has a mesh resource's fields but no type is still an error; with otherDocuments: error, the others are errors too", async () => {
     const untyped = shapeRepo(undefined, { ...files, "timeout.yaml": "name: t\nmesh: default\nspec: {}\n" });
     const { code, diagnostics } = await validateJson(untyped);

@@ -109,8 +109,8 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
       return fail(["items", listed[0] as number], "kubernetes-shape", message, first ? subjectOf(first) : "");
     }
   }
-  if (typeof value.apiVersion === "string" && !isKumaApiVersion(value.apiVersion)) {
-    return { problems: [], other: { apiVersion: value.apiVersion, kind: typeof value.kind === "string" ? value.kind : "" } };
+  if (isAnotherApi(value)) {
+    return { problems: [], other: { apiVersion: String(value.apiVersion), kind: typeof value.kind === "string" ? value.kind : "" } };
   }
   // Ansible's variables may have any key, `kind` and `type` included, but one naming a kind meshops knows.
   const variables = ansibleFileOf(file, value);
@@ -140,6 +140,16 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
 function foldedKeyMessage({ key, field, kept }: FoldedKey): string {
   const read = `the control plane reads ${key} as ${field} (encoding/json matches a field's name in any case)`;
   return kept === key ? `${read}; write ${field}` : `${read} and keeps ${kept}, which comes after it in its order; remove ${key}`;
+}
+
+/**
+ * A document of another API: an apiVersion not Kuma's, or a number or boolean (Grafana's provisioning files write
+ * `apiVersion: 1`), which no Kubernetes object has, unless its kind is one meshops knows (a mesh resource written wrong).
+ */
+function isAnotherApi(value: JsonObject): boolean {
+  const { apiVersion, kind } = value;
+  if (typeof apiVersion === "string") return !isKumaApiVersion(apiVersion);
+  return (typeof apiVersion === "number" || typeof apiVersion === "boolean") && !(typeof kind === "string" && isKnownKind(kind));
 }
 
 /** The top-level keys of a mesh resource in the Universal or Kubernetes shape: a document with none is no resource. */
