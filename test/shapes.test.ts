@@ -554,6 +554,30 @@ describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafa
       ["untyped-mesh.yaml", "unknown-type"],
     ]);
   });
+
+  test("a YAML list whose items are mappings with none of a mesh resource's fields (Prometheus file_sd targets, an owners list, GitHub labels) is another tool's document", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "prometheus/targets/kuma.yaml": "- targets: [\"kuma-cp:5680\"]\n  labels:\n    job: kuma-cp\n",
+      "owners.yaml": "- path: /meshes/\n  owners: [\"@platform\"]\n- path: /policies/\n  owners: [\"@security\"]\n",
+      "labels.yml": "- name: mesh\n  color: 0e8a16\n  description: Mesh configuration\n",
+      // Still a list where mesh resources were meant: an item names a kind, or has a kind's field.
+      "listed.yaml": "- path: /x/\n- type: MeshTimeout\n  name: t1\n",
+      "meshes.yaml": "- name: payments\n  mtls:\n    enabledBackend: ca-1\n",
+      "words.yaml": "- mesh\n- kuma\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.severity, d.file, d.line, d.message]),
+      ["labels.yml", "owners.yaml", "prometheus/targets/kuma.yaml"].map((f) => ["warning", f, 1, skippedAs("a YAML list whose items have none of a mesh resource's fields")]),
+    );
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4]]), [
+      ["listed.yaml", "not-a-mapping"],
+      ["meshes.yaml", "not-a-mapping"],
+      ["words.yaml", "not-a-mapping"],
+    ]);
+  });
 });
 
 describe("a Helm chart beside the configuration", () => {

@@ -93,8 +93,8 @@ export function toResource(file: string, doc: YamlDocument, options: ConvertOpti
 function toPlainResource(file: string, doc: YamlDocument, options: ConvertOptions): Conversion {
   const value = doc.value;
   if (!isObject(value)) {
-    const ansible = ansibleFileOf(file, value);
-    if (ansible) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: ansible } };
+    const tool = ansibleFileOf(file, value) ?? (isAnotherToolsList(value) ? "a YAML list whose items have none of a mesh resource's fields" : undefined);
+    if (tool) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool } };
     return fail([], "not-a-mapping", `a resource must be a YAML mapping, found ${describe(value)}`, "");
   }
   // Kuma keeps its secrets in core/v1 Secrets of its own types; any other Secret belongs to someone else.
@@ -167,6 +167,14 @@ function isAnotherToolsMapping(value: JsonObject): boolean {
   if (!keys.includes("name")) return true;
   const others = keys.filter((key) => key !== "name");
   return others.length > 0 && !others.some(isUniversalTopLevelField);
+}
+
+/**
+ * A list of mappings each of which is another tool's (Prometheus's file_sd targets, an owners or labels file): mesh
+ * resources written as a list would name a kind or have a kind's fields, and stay an error.
+ */
+function isAnotherToolsList(value: JsonValue): boolean {
+  return Array.isArray(value) && value.length > 0 && value.every((item) => isObject(item) && Object.keys(item).length > 0 && isAnotherToolsMapping(item));
 }
 
 /** A `type` that is not a kind meshops knows nor a misspelling of one (a JSON Schema's `object`, a variable's `production`). */
