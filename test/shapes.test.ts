@@ -555,6 +555,25 @@ describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafa
     ]);
   });
 
+  test("a `kind` that names no kind meshops knows nor one close to it, without an apiVersion (Zarf's zarf.yaml), is another tool's document; a mesh kind without one stays an error", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "zarf.yaml": "kind: ZarfPackageConfig\nmetadata:\n  name: kuma\n  version: 2.14.3\ncomponents:\n  - name: kuma\n    required: true\n",
+      "timeout.yaml": "kind: MeshTimeout\nmetadata:\n  name: t1\n",
+      "misspelt.yaml": "kind: MeshRetyr\nmetadata:\n  name: r1\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.severity, d.file, d.line, d.message]),
+      [["warning", "zarf.yaml", 1, skippedAs('a document of kind "ZarfPackageConfig", which is no kind meshops knows, without an apiVersion')]],
+    );
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[4]]), [
+      ["misspelt.yaml", "unknown-type"],
+      ["timeout.yaml", "kubernetes-shape"],
+    ]);
+  });
+
   test("a YAML list whose items are mappings with none of a mesh resource's fields (Prometheus file_sd targets, an owners list, GitHub labels) is another tool's document", async () => {
     const files = {
       "mesh.yaml": "type: Mesh\nname: default\n",

@@ -115,6 +115,10 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   // Ansible's variables may have any key, `kind` and `type` included, but one naming a kind meshops knows.
   const variables = ansibleFileOf(file, value);
   if (variables) return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: variables } };
+  // A kind of another tool's, without the apiVersion every Kubernetes object has (Zarf's zarf.yaml).
+  if (!("apiVersion" in value) && typeof value.kind === "string" && namesNoKind(value.kind)) {
+    return { problems: [], other: { apiVersion: "", kind: "", untyped: true, tool: `a document of kind ${JSON.stringify(value.kind)}, which is no kind meshops knows, without an apiVersion` } };
+  }
   if ("apiVersion" in value || "kind" in value) return fromKubernetes(file, doc, value, options);
   // A protobuf kind's or Secret's envelope is encoding/json's to decode, which reads `Name` or `MESH` as its field; a
   // policy's is checked against its schema first, which requires the lower-case keys.
@@ -177,7 +181,7 @@ function isAnotherToolsList(value: JsonValue): boolean {
   return Array.isArray(value) && value.length > 0 && value.every((item) => isObject(item) && Object.keys(item).length > 0 && isAnotherToolsMapping(item));
 }
 
-/** A `type` that is not a kind meshops knows nor a misspelling of one (a JSON Schema's `object`, a variable's `production`). */
+/** A `type` or `kind` that is not a kind meshops knows nor a misspelling of one (a JSON Schema's `object`, a variable's `production`). */
 function namesNoKind(type: JsonValue | undefined): boolean {
   if (type === undefined || type === null) return false;
   return typeof type !== "string" || (!isKnownKind(type) && closestName(type, RESOURCE_TYPE_NAMES) === undefined);
