@@ -574,6 +574,26 @@ describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafa
     ]);
   });
 
+  test("a document meshops skips gets no warning about what kumactl would make of its values: tags (CloudFormation's !Sub, mkdocs' !!python/name) and ${var}, which a mesh resource still gets", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "cfn/template.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub "${AWS::StackName}-mesh"\n',
+      "mkdocs.yml": "site_name: Mesh\nmarkdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
+      "deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: !tag web:${TAG}\n",
+      // A mesh resource after a skipped document in one file: its own are still said.
+      "timeouts.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${APP}\n---\ntype: MeshTimeout\nname: t1\nmesh: default\nlabels:\n  team: !team ${TEAM}\nspec:\n  targetRef:\n    kind: Mesh\n",
+    };
+    const { diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "substitution-variable" || d.rule === "yaml-decode").map((d) => [d.file, d.line, d.rule]),
+      [
+        ["timeouts.yaml", 10, "substitution-variable"],
+        ["timeouts.yaml", 10, "yaml-decode"],
+      ],
+    );
+    assert.deepEqual(diagnostics.filter((d) => d.rule === "other-document").map((d) => d.file), ["cfn/template.yaml", "mkdocs.yml"]);
+  });
+
   test("a YAML list whose items are mappings with none of a mesh resource's fields (Prometheus file_sd targets, an owners list, GitHub labels) is another tool's document", async () => {
     const files = {
       "mesh.yaml": "type: Mesh\nname: default\n",

@@ -30,6 +30,8 @@ export interface YamlProblem {
   readonly severity?: "warning";
   /** The field the problem is at, in the document as written (absent: the document as a whole). */
   readonly sourcePath?: PathSegments;
+  /** The document's index (`YamlDocument.index`), for a warning about a document that is read. */
+  readonly docIndex?: number;
 }
 
 export interface ParsedYaml {
@@ -246,7 +248,7 @@ export function parseYamlFully(written: string): ParsedYaml {
       const identity = identify(doc);
       for (const { offset, sourcePath, message, severity } of decode) {
         const pos = at(offset);
-        problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: "yaml-decode", message, sourcePath, ...(severity ? { severity } : {}) });
+        problems.push({ ...(identity ? { identity } : {}), line: pos.line, column: pos.col, rule: "yaml-decode", message, sourcePath, ...(severity ? { severity, docIndex: index } : {}) });
       }
       // Like a syntax error, a value kumactl and kubectl refuse (or meshops would change) drops the document whole.
       if (decode.some((p) => p.severity === undefined)) return;

@@ -394,11 +394,16 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   const parsed = parseYaml(file.text);
   locator.remember(file.path, file.text, parsed);
   const defaultNamespace = config.namespaces?.length ? namespaceOfFile(config.namespaces, file.path) : undefined;
+  // Documents of another tool or API, skipped: what kumactl would make of their values (a tag, a ${var}) is not said.
+  const skipped = new Set<number>();
+  const warningsOfDocuments = new Map<Diagnostic, number>();
   for (const problem of checks ? parsed.problems : []) {
     const id = problem.identity;
     const resource = id?.type && id.name ? subjectOf({ type: id.type, mesh: meshOfWritten(id.type, id.name, id.mesh), name: id.name }) : "";
     const path = problem.sourcePath ? formatPath(problem.sourcePath) : "";
-    diagnostics.push({ severity: problem.severity ?? "error", file: file.path, line: problem.line, column: problem.column, resource, path, message: boundedMessage(problem.message), rule: problem.rule });
+    const said: Diagnostic = { severity: problem.severity ?? "error", file: file.path, line: problem.line, column: problem.column, resource, path, message: boundedMessage(problem.message), rule: problem.rule };
+    diagnostics.push(said);
+    if (problem.docIndex !== undefined) warningsOfDocuments.set(said, problem.docIndex);
   }
   // kustomize's own file, with or without its optional apiVersion and kind: a document of another tool, counted.
   if (isKustomizationPath(file.path)) return { resources, facts, diagnostics, otherDocuments: parsed.documents.length };
@@ -421,6 +426,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
+      skipped.add(doc.index);
       const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value, file.path, doc.index) : undefined;
       if (namespaceMesh) namespaceMeshes.push(namespaceMesh);
       const { apiVersion, kind, untyped, tool } = conversion.other;
@@ -518,10 +524,11 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     }
   }
   const substituted = isSubstituted(file) ? file : undefined;
+  const ownDiagnostics = skipped.size > 0 && warningsOfDocuments.size > 0 ? diagnostics.filter((d) => !skipped.has(warningsOfDocuments.get(d) ?? -1)) : diagnostics;
   const said =
     checks && mayHoldVariables(file.text) && substituted?.variablesLeft.size !== 0
-      ? withSubstitutionVariables(file.path, parsed.documents, resources, diagnostics, locator, substituted)
-      : diagnostics;
+      ? withSubstitutionVariables(file.path, parsed.documents, resources, ownDiagnostics, locator, substituted, skipped)
+      : ownDiagnostics;
   return {
     resources: fitted(resources),
     facts: fitted(facts),

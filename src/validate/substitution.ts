@@ -113,11 +113,14 @@ export function withSubstitutionVariables(
   locator: Locator,
   /** For a substituted file: the variables left (escaped ones, now literal text, are not), and whose values were put in. */
   substituted?: Pick<SubstitutedFile, "variablesLeft" | "substitute">,
+  /** Indexes of the documents meshops skips (another tool's or API's): whatever Flux puts in them, meshops compares none. */
+  skipped?: ReadonlySet<number>,
 ): readonly Diagnostic[] {
   const left = substituted?.variablesLeft;
   let result = diagnostics;
   const byDocument = new Map(resources.map((r) => [r.source?.docIndex, r]));
   documents.forEach((doc, i) => {
+    if (skipped?.has(doc.index)) return;
     const resource = byDocument.get(doc.index);
     if (resource?.annotations?.[OPT_OUT_ANNOTATION] === "disabled") return;
     // The resource's own fields where there is one, so the paths are the control plane's; else the document as written.
