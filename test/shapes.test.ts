@@ -969,6 +969,35 @@ describe("kustomize's patches", () => {
     const run = await runCli(["validate"], dir);
     assert.match(run.stdout, /; 9 documents of other kinds skipped/, "the five kustomization files, the Deployment, the two patches and the replacements");
   });
+
+  test("a Component's patches and labels reach all that the kustomization naming it builds (kustomize applies them there), not only the component's own resources", async () => {
+    const files = {
+      "base/kustomization.yaml": "resources: [mesh.yaml]\n",
+      "base/mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+      "components/mtls/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: mtls-patch.yaml\ncommonLabels:\n  environment: prod\n",
+      "components/mtls/mtls-patch.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\nspec:\n  mtls:\n    enabledBackend: ca-1\n",
+      "overlays/prod/kustomization.yaml": "resources: [../../base]\ncomponents: [../../components/mtls]\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("kustomize-")).map((d) => [d.file, d.line, d.rule, d.message]),
+      [
+        [
+          "base/mesh.yaml",
+          1,
+          "kustomize-patch",
+          "kustomize patches this document (patches[0] mtls-patch.yaml of components/mtls/kustomization.yaml), which meshops does not apply: it reads documents as written, so the control plane gets other values than meshops compares; render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+        [
+          "base/mesh.yaml",
+          3,
+          "kustomize-labels",
+          "kustomize adds labels this document does not have (environment: prod by commonLabels (components/mtls/kustomization.yaml)), which meshops does not apply: it reads documents as written, so drift would show them on the control plane's copy; write them in the document, or render the overlay (kustomize build) into a folder of its own for meshops",
+        ],
+      ],
+    );
+  });
 });
 
 describe("kustomize's commonLabels and labels", () => {

@@ -31,6 +31,8 @@ interface Kustomization {
   readonly namespace: string | undefined;
   /** What it builds, relative to its folder: files, folders, and remote bases (never found here). */
   readonly entries: readonly string[];
+  /** Of `entries`, its `components`: their transformers apply to all it builds. */
+  readonly components?: readonly string[];
   /** Its `namePrefix` and `nameSuffix`, as they read in a message (`namePrefix prod- (apps/prod/kustomization.yaml)`). */
   readonly renames: readonly string[];
   /** Its patches, of every kind kustomize has. */
@@ -101,7 +103,8 @@ function parseKustomization(file: Pick<SourceFile, "path" | "text">): Kustomizat
     return Array.isArray(list) ? list.filter((e): e is string => typeof e === "string") : [];
   });
   const folder = posix.dirname(file.path);
-  return { folder, name: file.path, namespace, entries, renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path), listed: listedOf(fields) };
+  const components = Array.isArray(fields.components) ? fields.components.filter((e): e is string => typeof e === "string") : [];
+  return { folder, name: file.path, namespace, entries, ...(components.length > 0 ? { components } : {}), renames: renamesOf(fields, file.path), patches: patchesOf(fields, folder, file.path), labels: labelsOf(fields, file.path), listed: listedOf(fields) };
 }
 
 /** The files and folders a kustomization names, by field: what `kustomize build` loads. */
@@ -362,24 +365,32 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     map.set(file, forFile);
     for (const item of items) if (!forFile.includes(item)) forFile.push(item);
   };
-  const walk = (k: Kustomization, outer: Around, seen: Set<Kustomization>): void => {
+  /** What `k`'s own transformers add to `outer`. */
+  const within = (k: Kustomization, outer: Around): Around => ({
+    // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
+    namespace: outer.namespace ?? (k.namespace !== undefined ? { name: k.namespace, by: k.name } : undefined),
+    // Prefixes, suffixes, patches and labels add up, the inner ones applied first.
+    renames: k.renames.length > 0 ? [...k.renames, ...outer.renames] : outer.renames,
+    patches: k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outer.patches] : outer.patches,
+    labels: k.labels.length > 0 ? [...k.labels, ...outer.labels] : outer.labels,
+    // Only a Flux Kustomization has one, and it is always the outermost.
+    substitute: outer.substitute ?? k.substitute,
+  });
+  /** `transformed`: `k` is a component whose transformers `outer` already holds (they reach all its parent builds). */
+  const walk = (k: Kustomization, outer: Around, seen: Set<Kustomization>, transformed = false): void => {
     if (seen.has(k)) return; // kustomize refuses a cycle; here it only ends the walk
     seen.add(k);
-    const around: Around = {
-      // The outer namespace wins: kustomize applies the inner one first, then the outer over it.
-      namespace: outer.namespace ?? (k.namespace !== undefined ? { name: k.namespace, by: k.name } : undefined),
-      // Prefixes, suffixes, patches and labels add up, the inner ones applied first.
-      renames: k.renames.length > 0 ? [...k.renames, ...outer.renames] : outer.renames,
-      patches: k.patches.length > 0 ? [...k.patches.flatMap(targeted), ...outer.patches] : outer.patches,
-      labels: k.labels.length > 0 ? [...k.labels, ...outer.labels] : outer.labels,
-      // Only a Flux Kustomization has one, and it is always the outermost.
-      substitute: outer.substitute ?? k.substitute,
-    };
+    // kustomize runs each component, in order, over all that `k` has built so far, before `k`'s own transformers.
+    const components = (k.components ?? []).flatMap((entry) => {
+      const found = resolve(k, entry);
+      return found && "kustomization" in found ? [found.kustomization] : [];
+    });
+    const around = components.reduceRight((inner, c) => within(c, inner), transformed ? outer : within(k, outer));
     for (const entry of k.entries) {
       const found = resolve(k, entry);
       if (!found) continue;
       if ("kustomization" in found) {
-        walk(found.kustomization, around, seen);
+        walk(found.kustomization, around, seen, components.includes(found.kustomization));
         continue;
       }
       if (around.namespace) {
