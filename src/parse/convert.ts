@@ -166,10 +166,12 @@ const MESH_RESOURCE_KEYS: readonly string[] = ["type", "name", "mesh", "spec", "
  * stays a resource written without its type, and a type close to a kind's name (`MeshTimout`) a misspelt resource.
  */
 function isAnotherToolsMapping(value: JsonObject): boolean {
-  const keys = namesNoKind(value.type) ? Object.keys(value).filter((key) => key !== "type") : Object.keys(value);
-  if (MESH_RESOURCE_KEYS.some((key) => key !== "name" && keys.includes(key))) return false;
-  if (!keys.includes("name")) return true;
-  const others = keys.filter((key) => key !== "name");
+  // Every Universal resource is asked this: `in` and a Map lookup (isKnownKind) until a key says otherwise, no key list.
+  const typeNamesNoKind = namesNoKind(value.type);
+  const has = (key: string) => key in value && !(key === "type" && typeNamesNoKind);
+  if (MESH_RESOURCE_KEYS.some((key) => key !== "name" && has(key))) return false;
+  if (!has("name")) return true;
+  const others = Object.keys(value).filter((key) => key !== "name" && key !== "type");
   return others.length > 0 && !others.some(isUniversalTopLevelField);
 }
 
