@@ -7,11 +7,23 @@
  * written before the other) keep the last good value, said once through `onProblem`; at start they throw. Messages
  * come from `name` and `read`, which name files, never what they hold.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { BackendError } from "./types.js";
 
 /** What `read` made of the files: the value, or why there is none (naming a file, never its content). */
 export type Reading<T> = { readonly value: T } | { readonly problem: string; readonly cause?: unknown };
+
+/**
+ * The text of the file at `path`, or why it cannot be read: `named` is how messages name it ("the token file /run/t",
+ * "--client-cert-file tls.crt"); the error's code is said, never the file's content.
+ */
+export function readNamedFile(path: string, named: string): string | { readonly problem: string; readonly cause: unknown } {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (cause) {
+    return { problem: `cannot read ${named} (${(cause as NodeJS.ErrnoException).code ?? "error"})`, cause };
+  }
+}
 
 export interface RereadOptions {
   /** How often the files are looked at, at most (default 1 s). */
@@ -49,10 +61,11 @@ export class RereadFiles<T> {
     this.#options = options;
     this.#checkEveryMs = options.checkEveryMs ?? 1_000;
     this.#now = options.now ?? Date.now;
+    // Looked at before the read, as refresh does: a rotation landing in between then differs at the next look.
+    this.#stamp = this.#identity().stamp;
     const read = settings.read();
     if ("problem" in read) throw new BackendError(read.problem, { cause: read.cause });
     this.#value = read.value;
-    this.#stamp = this.#identity().stamp;
     this.#checkedAt = this.#now();
   }
 
