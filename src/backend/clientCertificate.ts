@@ -6,8 +6,7 @@
  * name the files, never the key.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { RereadFiles, type Reading, type RereadOptions } from "./rereadFiles.js";
+import { readNamedFile, RereadFiles, type Reading, type RereadOptions } from "./rereadFiles.js";
 
 /** PEM texts, as node:tls takes them. */
 export interface ClientCertificate {
@@ -39,9 +38,9 @@ export class ClientCertificateFiles implements ClientCertificateSource {
 }
 
 function readPair(certFile: string, keyFile: string): Reading<ClientCertificate> {
-  const cert = readText(certFile, "--client-cert-file");
+  const cert = readNamedFile(certFile, `--client-cert-file ${certFile}`);
   if (typeof cert !== "string") return cert;
-  const key = readText(keyFile, "--client-key-file");
+  const key = readNamedFile(keyFile, `--client-key-file ${keyFile}`);
   if (typeof key !== "string") return key;
   let certificate: X509Certificate;
   try {
@@ -60,12 +59,4 @@ function readPair(certFile: string, keyFile: string): Reading<ClientCertificate>
   }
   if (!certificate.checkPrivateKey(privateKey)) return { problem: `--client-key-file ${keyFile} is not the key of the certificate in --client-cert-file ${certFile}` };
   return { value: { cert, key } };
-}
-
-function readText(file: string, flag: string): string | { readonly problem: string; readonly cause: unknown } {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (cause) {
-    return { problem: `cannot read ${flag} ${file} (${(cause as NodeJS.ErrnoException).code ?? "error"})`, cause };
-  }
 }

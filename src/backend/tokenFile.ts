@@ -5,8 +5,7 @@
  * Looked at as rereadFiles.ts says; a 401 looks at once (`refresh`). A file that cannot be read or is empty during a
  * rotation keeps the last good token, said once through `onProblem`. Nothing here ever puts the token in a message.
  */
-import { readFileSync } from "node:fs";
-import { RereadFiles, type Reading, type RereadOptions } from "./rereadFiles.js";
+import { readNamedFile, RereadFiles, type Reading, type RereadOptions } from "./rereadFiles.js";
 
 /** A token that may change while a client runs. */
 export interface TokenSource {
@@ -41,12 +40,8 @@ export class TokenFile implements TokenSource {
 }
 
 function readToken(path: string): Reading<string> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (cause) {
-    return { problem: `cannot read the token file ${path} (${(cause as NodeJS.ErrnoException).code ?? "error"})`, cause };
-  }
+  const text = readNamedFile(path, `the token file ${path}`);
+  if (typeof text !== "string") return text;
   const token = text.trim();
   if (token === "") return { problem: `the token file ${path} is empty` };
   if (/[\r\n]/.test(token)) return { problem: `the token file ${path} holds more than one line` };
