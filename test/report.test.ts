@@ -700,3 +700,14 @@ test("apply's failures name where the refused resource is written: file:line (es
   assert.equal(where(subjectOf(materialized)), "default policy");
   assert.equal(where("MeshTimeout/nowhere/none"), undefined);
 });
+
+test("markdown: more values not compared than a comment names: the first 20 as code, how many more and where all are", () => {
+  const input = driftInput();
+  const unknownValues = Array.from({ length: 23 }, (_, i) => `Secret/payments/s${String(i).padStart(2, "0")}`);
+  const md = renderDriftMarkdown({ ...input, report: { ...input.report, unknownValues } });
+  const note = md.split("\n").find((line) => line.startsWith("> ") && line.includes("SOPS-encrypted"));
+  assert.ok(note, md);
+  assert.match(note, /^> 23 resources are SOPS-encrypted and no age key was given: whether their values changed is unknown \(`Secret\/payments\/s00`, /);
+  assert.ok(note.includes("`Secret/payments/s19` and 3 more; `--format json` lists them)"), note);
+  assert.ok(!note.includes("s20"), "only the first 20 named");
+});

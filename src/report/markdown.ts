@@ -32,6 +32,7 @@ import {
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
+import { namesUpTo } from "../util/namesUpTo.js";
 import { unknownValues, unknownValuesNote } from "./plan.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
@@ -151,9 +152,7 @@ const UNKNOWN_VALUES_NAMED = 20;
 
 /** Values not compared (no SOPS age key): in the comment's head, so "no changes" is not read as "the same". */
 function unknownValuesAlert(unknown: readonly string[]): string[] {
-  const note = unknownValuesNote(unknown, (names) =>
-    names.length <= UNKNOWN_VALUES_NAMED ? names.map(code).join(", ") : `${names.slice(0, UNKNOWN_VALUES_NAMED).map(code).join(", ")} and ${names.length - UNKNOWN_VALUES_NAMED} more; \`--format json\` lists them`,
-  );
+  const note = unknownValuesNote(unknown, (names) => namesUpTo(names, UNKNOWN_VALUES_NAMED, code) + (names.length > UNKNOWN_VALUES_NAMED ? "; `--format json` lists them" : ""));
   return note ? ["", "> [!NOTE]", `> ${note}`] : [];
 }
 
