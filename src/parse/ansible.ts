@@ -33,7 +33,8 @@ const TASKS_FOLDER = /(^|\/)roles\/[^/]+\/(tasks|handlers)\//;
  * folder says so for tasks that name a module by its short name only).
  */
 export function ansibleFileOf(path: string, value: JsonValue): AnsibleFile | undefined {
-  if (isJsonObject(value)) return VARIABLES_FOLDER.test(path) && !namesKind(value) ? "an Ansible variables file" : undefined;
+  // The kind first: convert.ts asks of every universal resource, which names one, so the path's pattern is seldom run.
+  if (isJsonObject(value)) return !namesKind(value) && VARIABLES_FOLDER.test(path) ? "an Ansible variables file" : undefined;
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const items: JsonObject[] = [];
   for (const item of value) {
