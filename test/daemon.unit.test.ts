@@ -415,3 +415,14 @@ test("a check that fails is not done: the next still comes, the last is tried ag
   for (let tries = 0; tries < LAST_CHECK_RETRIES; tries++) assert.equal(unsure.failed(7000 + tries * 1000).left, 1, "the tries counted anew");
   assert.deepEqual(unsure.failed(20_000).gaveUp, ["MeshTimeout/shop/t3", "MeshTimeout/shop/t4"]);
 });
+
+test("status: checks given up on say why they failed, never that the control plane could not be compared when a write back did", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  const subject = "MeshTimeout/shop/t1";
+  const end = { kind: "sync", revision: "b".repeat(40), commit: null, result: "unchanged", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } as const;
+  status.record({ type: "run.started", run: 1, reasons: ["recheck"] });
+  status.record({ type: "write.rechecked", revision: "b".repeat(40), checked: [subject], rewritten: [], left: 0, failed: `writing back ${subject} failed`, gaveUp: [subject] });
+  status.record({ type: "run.finished", run: 1, revision: "b".repeat(40), reasons: ["recheck"], triggers: 1, durationMs: 5, end });
+  const warnings = status.toJSON().reconciles[0]?.warnings ?? [];
+  assert.deepEqual(warnings, [`the last check after writes of unknown outcome failed, and its tries again too (writing back ${subject} failed): the checks gave up, the outcome of ${subject} stays unknown`]);
+});

@@ -202,7 +202,8 @@ export class DaemonStatus {
       case "write.rechecked": {
         if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten, NAMED_AT_MOST)}`);
         const gaveUp = event.gaveUp ?? [];
-        if (gaveUp.length > 0) this.#warnings.push(`the control plane could not be compared after writes of unknown outcome (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp, NAMED_AT_MOST)} stays unknown`);
+        // Why, as the log says it: the control plane unreachable, or a write back it refused.
+        if (gaveUp.length > 0) this.#warnings.push(`the last check after writes of unknown outcome failed, and its tries again too (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp, NAMED_AT_MOST)} stays unknown`);
         const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
         if (event.left === 0) this.#rechecking.clear();
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };

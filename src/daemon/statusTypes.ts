@@ -316,8 +316,8 @@ export interface WritesStatus {
   /** Resources a check after such a write found changed and wrote again. */
   readonly rewritten: number;
   /**
-   * Resources whose last check could not compare the control plane (unreachable, a 5xx), nor its tries again: the
-   * checks gave up, their outcome stayed unknown (the status's warnings name them).
+   * Resources whose last check failed (the control plane unreachable, a 5xx, or a write back refused), and its tries
+   * again too: the checks gave up, their outcome stayed unknown (the status's warnings name them).
    */
   readonly stayedUnknown: number;
   /** How many resources the checks still to come are for; 0 when none is due. */
