@@ -144,7 +144,7 @@ describe("the status page at 1,000 meshes", () => {
     await page.locator("#writes-rechecking").waitFor({ state: "detached" });
     assert.equal(
       await page.locator("#writes-summary").textContent(),
-      "1000 writes got no answer since the start: they may still land, over a newer write. 2 written again after a check. 998 whose checks gave up, the control plane unreachable: their outcome stayed unknown.",
+      "1000 writes got no answer since the start: they may still land, over a newer write. 2 written again after a check. 998 whose checks gave up (the control plane unreachable, or a write back refused): their outcome stayed unknown.",
     );
     assert.deepEqual(errors, [], "no console error, no uncaught exception");
   });

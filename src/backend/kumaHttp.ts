@@ -596,7 +596,9 @@ export class KumaHttpBackend implements Backend {
         const asks = code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ? "the control plane asks for a client certificate" : "if the control plane asks for a client certificate";
         return `: ${asks}: give --client-cert-file and --client-key-file`;
       }
-      return `: the control plane refused the client certificate: ${CLIENT_CERTIFICATE_CHECK}`;
+      // TLS 1.2's handshake failure may be a cipher or protocol mismatch as well.
+      const refused = code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" ? "if the control plane refused the client certificate" : "the control plane refused the client certificate";
+      return `: ${refused}: ${CLIENT_CERTIFICATE_CHECK}`;
     }
     // A Node.js server (or a TLS terminator) that refuses a client certificate may close the connection without an alert.
     if (this.#clientCertificate !== undefined && code === "ECONNRESET") return `: if the control plane refused the client certificate: ${CLIENT_CERTIFICATE_CHECK}`;

@@ -328,7 +328,7 @@ function renderWrites(status) {
       { id: "writes-summary" },
       `${writes.outcomeUnknown} write${writes.outcomeUnknown === 1 ? "" : "s"} got no answer since the start: they may still land, over a newer write. `,
       `${writes.rewritten} written again after a check.`,
-      writes.stayedUnknown > 0 ? ` ${writes.stayedUnknown} whose checks gave up, the control plane unreachable: their outcome stayed unknown.` : null,
+      writes.stayedUnknown > 0 ? ` ${writes.stayedUnknown} whose checks gave up (the control plane unreachable, or a write back refused): their outcome stayed unknown.` : null,
     ),
     writes.recheckingCount > 0
       ? [
