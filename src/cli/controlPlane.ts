@@ -6,7 +6,7 @@ import { readAhead } from "../backend/readAhead.js";
 import { TokenFile, type TokenSource } from "../backend/tokenFile.js";
 import { ClientCertificateFiles } from "../backend/clientCertificate.js";
 import { JournalDamagedError, LocalBackend, openStore, STATE_FILE, StateDirectoryInUseError, type ControlPlaneStore, type HealthOptions, type StoreOptions } from "../backend/store.js";
-import type { Backend, ControlPlaneEnvironment } from "../backend/types.js";
+import { BackendError, type Backend, type ControlPlaneEnvironment } from "../backend/types.js";
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
@@ -330,8 +330,9 @@ function openClientCertificate(url: URL, options: ControlPlaneOptions, io: CliIo
       ...(settings.onClientCertificateChange ? { onChange: settings.onClientCertificateChange } : {}),
     });
   } catch (error) {
-    // Names the file, never the key; one line, so no cause.
-    throw new UsageError((error as Error).message);
+    // A file that cannot be used names the file, never the key; one line, so no cause. Anything else is no usage error.
+    if (error instanceof BackendError) throw new UsageError(error.message);
+    throw error;
   }
 }
 
