@@ -78,7 +78,7 @@ test("closed during the handshake, retries spent: one line naming the certificat
     );
     assert.equal(error.message.split("\n").length, 1, error.message);
     assert.ok(
-      error.message.includes(`after 3 attempts: the control plane closed the connection during the TLS handshake and may not trust the certificate in --client-cert-file ${certFile}: is it signed by a CA the control plane trusts`),
+      error.message.includes(`after 3 attempts: the control plane closed the connection during the TLS handshake (ECONNRESET) and may not trust the certificate in --client-cert-file ${certFile}: is it signed by a CA the control plane trusts`),
       error.message,
     );
     assert.doesNotMatch(error.message, /socket hang up/);

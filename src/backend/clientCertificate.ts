@@ -1,7 +1,8 @@
 /**
  * The client certificate meshops presents to a control plane that authenticates admins by one (Kuma's
  * `apiServer.authn.type: adminClientCerts`), from `--client-cert-file` and `--client-key-file`, as kumactl takes them.
- * Read again when either file changes (rereadFiles.ts), so a renewed certificate needs no restart; a pair whose key is
+ * Read again when either file changes (rereadFiles.ts), so a renewed certificate needs no restart; a refused one looks
+ * at once (`refresh`, as a 401 does for --token-file); a pair whose key is
  * not the certificate's (one file of a rotation written before the other) is no pair: the last good one stays. Messages
  * name the files, never the key.
  */
@@ -18,13 +19,19 @@ export interface ClientCertificate {
 export interface ClientCertificateSource {
   /** The pair to present now. Cheap: called for every request. */
   current(): ClientCertificate;
+  /** Looks again at once (the control plane refused the pair); true when the pair changed. */
+  refresh(): boolean;
+  /** Where the certificate comes from, for a message about a refused one (`--client-cert-file /run/tls.crt`). */
+  readonly origin: string;
 }
 
 export class ClientCertificateFiles implements ClientCertificateSource {
   readonly #files: RereadFiles<ClientCertificate>;
+  readonly origin: string;
 
   /** Reads both files now: a pair that cannot be used at start is an error (a BackendError naming the file). */
   constructor(certFile: string, keyFile: string, options: RereadOptions = {}) {
+    this.origin = `--client-cert-file ${certFile}`;
     const name = (file: string) => (file === certFile ? `--client-cert-file ${file}` : `--client-key-file ${file}`);
     this.#files = new RereadFiles(
       { paths: [certFile, keyFile], read: () => readPair(certFile, keyFile), name, what: "the client certificate", same: (a, b) => a.cert === b.cert && a.key === b.key },
@@ -34,6 +41,10 @@ export class ClientCertificateFiles implements ClientCertificateSource {
 
   current(): ClientCertificate {
     return this.#files.current();
+  }
+
+  refresh(): boolean {
+    return this.#files.refresh();
   }
 }
 

@@ -165,6 +165,11 @@ export class KumaHttpBackend implements Backend {
   readonly #https: boolean;
   readonly #agent: http.Agent;
   readonly #clientCertificate: ClientCertificateSource | undefined;
+  /**
+   * Connection resets of a new connection before any answer, with a client certificate given: what a server that does not
+   * trust it (Node.js, or a TLS terminator) does instead of a TLS alert.
+   */
+  readonly #handshakeResets = new WeakSet<object>();
   readonly #timeoutMs: number;
   readonly #maxTimeouts: number;
   readonly #retries: number;
@@ -442,6 +447,7 @@ export class KumaHttpBackend implements Backend {
     let timeouts = 0;
     let unanswered = false;
     let tokenRefreshed = false;
+    let certificateRefreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw closedError();
       let response: Omit<HttpResponse, "attempts" | "unanswered"> | undefined;
@@ -464,7 +470,7 @@ export class KumaHttpBackend implements Backend {
       this.#emit({
         method,
         path,
-        ...(response ? { status: response.status } : { error: this.#redact(describeNetworkError(failure, this.#timeoutMs)) }),
+        ...(response ? { status: response.status } : { error: this.#redact(this.#describe(failure)) }),
         durationMs,
         attempt,
       });
@@ -486,11 +492,17 @@ export class KumaHttpBackend implements Backend {
       }
       // close() destroys the sockets under in-flight requests: that is not the server's fault.
       if (this.#closed) throw closedError(failure);
+      // A refused certificate: its files may hold a renewed pair already, as a 401 looks at the token file. Tried again
+      // at once with the new pair, once.
+      if (!certificateRefreshed && this.#certificateRefused(failure)) {
+        certificateRefreshed = true;
+        if (this.#clientCertificate?.refresh()) continue;
+      }
       const retryable = isRetryableNetworkError(failure);
       if (!retryable || !canRetry) {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
         throw new BackendError(
-          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${describeNetworkError(failure, this.#timeoutMs)}${this.#nextStep(failure)}`),
+          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${this.#describe(failure)}${this.#nextStep(failure)}`),
           { retryable, outcomeUnknown: unanswered, cause: failure },
         );
       }
@@ -525,7 +537,9 @@ export class KumaHttpBackend implements Backend {
       // Per request, not the agent's: a renewed certificate is used from the next connection on (the agent keeps the
       // connections of each pair apart), and through a proxy it goes to the control plane inside the tunnel only.
       const tls = this.#clientCertificate?.current();
+      let answered = false;
       const req = send(url, { method, headers, agent: this.#agent, ...(tls ? { cert: tls.cert, key: tls.key } : {}) }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => settle(() => reject(error)));
@@ -544,7 +558,10 @@ export class KumaHttpBackend implements Backend {
       const timer = setTimeout(() => {
         req.destroy(codedError("MESHOPS_TIMEOUT", `no complete answer within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
-      req.on("error", (error) => settle(() => reject(error)));
+      req.on("error", (error) => {
+        if (tls && !answered && !req.reusedSocket && errorCode(error) === "ECONNRESET") this.#handshakeResets.add(error);
+        settle(() => reject(error));
+      });
       req.end(payload);
     });
   }
@@ -586,7 +603,23 @@ export class KumaHttpBackend implements Backend {
     return out;
   }
 
-  /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
+  /** A TLS alert that the client certificate was not accepted, or a reset of the handshake (#handshakeResets). */
+  #certificateRefused(failure: unknown): boolean {
+    if (this.#clientCertificate === undefined) return false;
+    const code = errorCode(failure);
+    return (code !== undefined && CLIENT_CERTIFICATE_ALERTS.has(code)) || this.#handshakeReset(failure);
+  }
+
+  #handshakeReset(failure: unknown): boolean {
+    return typeof failure === "object" && failure !== null && this.#handshakeResets.has(failure);
+  }
+
+  /** A failure without a response, in words ("socket hang up" says nothing of a handshake the server closed). */
+  #describe(failure: unknown): string {
+    if (this.#handshakeReset(failure)) return "the control plane closed the connection during the TLS handshake (ECONNRESET)";
+    return describeNetworkError(failure, this.#timeoutMs);
+  }
+
   /** What to do when nothing listens at the address (through a proxy, the address refused may be the proxy's). */
   #nextStep(failure: unknown): string {
     const code = errorCode(failure);
@@ -601,7 +634,7 @@ export class KumaHttpBackend implements Backend {
       return `: ${refused}: ${CLIENT_CERTIFICATE_CHECK}`;
     }
     // A Node.js server (or a TLS terminator) that refuses a client certificate may close the connection without an alert.
-    if (this.#clientCertificate !== undefined && code === "ECONNRESET") return `: if the control plane refused the client certificate: ${CLIENT_CERTIFICATE_CHECK}`;
+    if (this.#clientCertificate !== undefined && this.#handshakeReset(failure)) return ` and may not trust the certificate in ${this.#clientCertificate.origin}: ${CLIENT_CERTIFICATE_CHECK}`;
     if (this.#proxy !== undefined || code !== "ECONNREFUSED") return "";
     return ": nothing listens there: start the control plane, or give --cp-url its API address";
   }
@@ -611,6 +644,7 @@ export class KumaHttpBackend implements Backend {
     return this.#tokens.origin === undefined ? "" : ` from ${this.#tokens.origin}`;
   }
 
+  /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
   #through(): string {
     return this.#proxy === undefined ? "" : ` through the proxy ${proxyForMessage(this.#proxy.href)}`;
   }

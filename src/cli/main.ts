@@ -46,10 +46,11 @@ async function describeFailure(error: unknown, debug: boolean): Promise<string> 
   if ((await operatorErrors()).some((type) => error instanceof type)) {
     const root = error as Error;
     // The cause's words, unless the message says them already (an HTTP failure describes its network error, and
-    // names its code where it said it in fewer words: OpenSSL's own line is a file path and an alert number).
+    // names its code where it said it in fewer words: OpenSSL's own line is a file path and an alert number, a reset
+    // of the TLS handshake "socket hang up").
     const because = root.cause instanceof Error ? (describeSystemError(root.cause) ?? root.cause.message).trim().split("\n")[0] : undefined;
     const code = (root.cause as { code?: unknown } | undefined)?.code;
-    const said = because === undefined || root.message.includes(because) || (typeof code === "string" && code.startsWith("ERR_SSL_") && root.message.includes(`(${code})`));
+    const said = because === undefined || root.message.includes(because) || (typeof code === "string" && root.message.includes(`(${code})`));
     const cause = said ? "" : `: ${because}`;
     return `meshops: ${root.message}${cause}${stack}\n`;
   }
