@@ -72,11 +72,24 @@ type Obj = Record<string, unknown>;
 const obj = (value: unknown): Obj => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Obj) : {});
 const list = (value: unknown): Obj[] => (Array.isArray(value) ? value.map(obj) : []);
 
-function variant(file: string): Obj[] {
-  return parseAllDocuments(readFileSync(path.join(projectRoot, "deploy", "kubernetes", file), "utf8")).map((d) => {
+const variantText = (file: string): string => readFileSync(path.join(projectRoot, "deploy", "kubernetes", file), "utf8");
+
+function variant(file: string, text = variantText(file)): Obj[] {
+  return parseAllDocuments(text).map((d) => {
     assert.deepEqual(d.errors, [], file);
     return obj(d.toJS());
   });
+}
+
+/** universal-cp.yaml as its comment says to make it present a client certificate: the marked lines in, the token's out. */
+function clientCertificateVariant(): string {
+  const lines = variantText("universal-cp.yaml").split("\n");
+  const marked = lines.filter((line) => /^\s*# .* # client certificate$/.test(line));
+  assert.ok(marked.length >= 5, "the client certificate's lines are there, commented");
+  return lines
+    .filter((line) => !/ # token$/.test(line))
+    .map((line) => line.replace(/^(\s*)# (.* # client certificate)$/, "$1$2"))
+    .join("\n");
 }
 
 /** The kubernetes-models class of an object's apiVersion and kind. */
@@ -122,43 +135,64 @@ function restrictedViolations(spec: Obj): string[] {
 }
 
 for (const file of VARIANTS) {
-  test(`deploy/kubernetes/${file}: valid against the Kubernetes schemas; restricted Pods; no token, no RBAC; probe timeouts`, async () => {
-    const objects = variant(file);
-    for (const o of objects) {
-      const Model = await modelOf(String(o.apiVersion), String(o.kind));
-      assert.doesNotThrow(() => new Model(o).validate(), `${String(o.kind)}/${String(obj(o.metadata).name)}`);
-    }
-    // The validators do reject what the API server would: a string where an integer belongs.
-    const Deployment = await modelOf("apps/v1", "Deployment");
-    const broken = structuredClone(objects.find((o) => o.kind === "Deployment") ?? {});
-    obj(broken.spec).replicas = "one";
-    assert.throws(() => new Deployment(broken).validate(), /replicas must be integer/);
-    const kinds = objects.map((o) => String(o.kind));
-    for (const rbac of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) assert.equal(kinds.includes(rbac), false, `${rbac}: meshops never calls the Kubernetes API`);
-    const namespace = obj(objects.find((o) => o.kind === "Namespace")?.metadata);
-    assert.equal(obj(namespace.labels)["pod-security.kubernetes.io/enforce"], "restricted", "the namespace enforces it too");
-    assert.equal(objects.find((o) => o.kind === "ServiceAccount")?.automountServiceAccountToken, false);
-    const pods = objects.flatMap(podSpecs);
-    assert.ok(pods.length > 0);
-    for (const { where, spec } of pods) {
-      assert.deepEqual(restrictedViolations(spec), [], where);
-      assert.equal(spec.automountServiceAccountToken, false, `${where}: no service-account token`);
-      for (const c of list(spec.containers)) {
-        for (const probe of ["readinessProbe", "livenessProbe"]) {
-          if (c[probe] === undefined) continue;
-          assert.ok(Number(obj(c[probe]).timeoutSeconds) >= 2, `${where} ${probe}: an explicit timeout (the 1 s default is too tight under load)`);
-        }
-        // A token is read from a file of a Secret, never given on the command line or in a URL.
-        for (const arg of [...(Array.isArray(c.args) ? c.args : []), ...(Array.isArray(c.command) ? c.command : [])].map(String)) {
-          assert.doesNotMatch(arg, /:\/\/[^/]*@|token=(?!\/)/, `${where}: ${arg}`);
-        }
+  test(`deploy/kubernetes/${file}: valid against the Kubernetes schemas; restricted Pods; no token, no RBAC; probe timeouts`, () => assertDeployable(variant(file)));
+}
+
+/** Valid against the Kubernetes schemas; restricted Pods; no service-account token, no RBAC; probe timeouts. */
+async function assertDeployable(objects: Obj[]): Promise<void> {
+  for (const o of objects) {
+    const Model = await modelOf(String(o.apiVersion), String(o.kind));
+    assert.doesNotThrow(() => new Model(o).validate(), `${String(o.kind)}/${String(obj(o.metadata).name)}`);
+  }
+  // The validators do reject what the API server would: a string where an integer belongs.
+  const Deployment = await modelOf("apps/v1", "Deployment");
+  const broken = structuredClone(objects.find((o) => o.kind === "Deployment") ?? {});
+  obj(broken.spec).replicas = "one";
+  assert.throws(() => new Deployment(broken).validate(), /replicas must be integer/);
+  const kinds = objects.map((o) => String(o.kind));
+  for (const rbac of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) assert.equal(kinds.includes(rbac), false, `${rbac}: meshops never calls the Kubernetes API`);
+  const namespace = obj(objects.find((o) => o.kind === "Namespace")?.metadata);
+  assert.equal(obj(namespace.labels)["pod-security.kubernetes.io/enforce"], "restricted", "the namespace enforces it too");
+  assert.equal(objects.find((o) => o.kind === "ServiceAccount")?.automountServiceAccountToken, false);
+  const pods = objects.flatMap(podSpecs);
+  assert.ok(pods.length > 0);
+  for (const { where, spec } of pods) {
+    assert.deepEqual(restrictedViolations(spec), [], where);
+    assert.equal(spec.automountServiceAccountToken, false, `${where}: no service-account token`);
+    for (const c of list(spec.containers)) {
+      for (const probe of ["readinessProbe", "livenessProbe"]) {
+        if (c[probe] === undefined) continue;
+        assert.ok(Number(obj(c[probe]).timeoutSeconds) >= 2, `${where} ${probe}: an explicit timeout (the 1 s default is too tight under load)`);
+      }
+      // A token is read from a file of a Secret, never given on the command line or in a URL.
+      for (const arg of [...(Array.isArray(c.args) ? c.args : []), ...(Array.isArray(c.command) ? c.command : [])].map(String)) {
+        assert.doesNotMatch(arg, /:\/\/[^/]*@|token=(?!\/)/, `${where}: ${arg}`);
       }
     }
-    const deployment = objects.find((o) => o.kind === "Deployment");
-    const container = list(obj(obj(obj(deployment?.spec).template).spec).containers)[0] ?? {};
-    for (const probe of ["readinessProbe", "livenessProbe"]) assert.ok(container[probe], `the daemon has a ${probe}`);
-  });
+  }
+  const deployment = objects.find((o) => o.kind === "Deployment");
+  const container = list(obj(obj(obj(deployment?.spec).template).spec).containers)[0] ?? {};
+  for (const probe of ["readinessProbe", "livenessProbe"]) assert.ok(container[probe], `the daemon has a ${probe}`);
 }
+
+test("deploy/kubernetes/universal-cp.yaml with a client certificate, as its comment says: still deployable; the kubernetes.io/tls Secret's pair passed by file", async () => {
+  const objects = variant("universal-cp.yaml (client certificate)", clientCertificateVariant());
+  await assertDeployable(objects);
+  const pod = obj(obj(obj(objects.find((o) => o.kind === "Deployment")?.spec).template).spec);
+  const container = list(pod.containers)[0] ?? {};
+  const args = (container.args ?? []) as string[];
+  const volume = list(pod.volumes).find((v) => obj(v.secret).secretName === "meshops-client-cert");
+  assert.ok(volume, "the certificate comes from the Secret meshops-client-cert");
+  const mount = list(container.volumeMounts).find((m) => m.name === volume.name);
+  assert.equal(mount?.readOnly, true);
+  // kubernetes.io/tls Secrets hold tls.crt and tls.key.
+  assert.ok(args.includes(`--client-cert-file=${String(mount.mountPath)}/tls.crt`), args.join(" "));
+  assert.ok(args.includes(`--client-key-file=${String(mount.mountPath)}/tls.key`), args.join(" "));
+  const cpUrls = args.filter((a) => a.startsWith("--cp-url="));
+  assert.equal(cpUrls.length, 1, "one control plane");
+  assert.match(cpUrls[0] ?? "", /^--cp-url=https:\/\//, "a client certificate needs https");
+  assert.ok(!args.some((a) => a.startsWith("--token-file")), "no token besides");
+});
 
 test("the Kubernetes control plane variant never writes to the Kuma API: drift over it, hydration to a branch with Git credentials from a Secret", () => {
   const objects = variant("kubernetes-cp.yaml");
