@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { ClientCertificateFiles } from "../src/backend/clientCertificate.js";
-import { KumaHttpBackend } from "../src/backend/kumaHttp.js";
+import { KumaHttpBackend, type RequestEvent } from "../src/backend/kumaHttp.js";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
 import { BackendError } from "../src/backend/types.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
-import { clientCertFixture, startClientCertFront, type ClientCertFront } from "./helpers/clientCerts.js";
+import { clientCertFixture, startAlertingFront, startClientCertFront, type ClientCertFront } from "./helpers/clientCerts.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "meshops-backend-clientcert-"));
 const certFile = path.join(work, "tls.crt");
@@ -29,9 +29,10 @@ const install = (fixture: string, file: string) => {
   renameSync(`${file}.new`, file);
 };
 /** A backend whose files are never looked at on a schedule within a test: only a refusal makes it look. */
-const backendWith = (retries: number) =>
+const backendWith = (retries: number, baseUrl = front.url, onRequest?: (event: RequestEvent) => void) =>
   new KumaHttpBackend({
-    baseUrl: front.url,
+    baseUrl,
+    ...(onRequest ? { onRequest } : {}),
     caFile: clientCertFixture("ca.pem"),
     clientCertificate: new ClientCertificateFiles(certFile, keyFile, { checkEveryMs: 3_600_000 }),
     retries,
@@ -85,5 +86,31 @@ test("closed during the handshake, retries spent: one line naming the certificat
     for (const line of readFileSync(keyFile, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("-----"))) assert.ok(!error.message.includes(line));
   } finally {
     await backend.close();
+  }
+});
+
+test("refused with a TLS alert, as Kuma's server refuses: the pair rotated since is read at once and the request tried again with it", async () => {
+  const alerting = await startAlertingFront();
+  install("untrusted.pem", certFile);
+  install("untrusted.key", keyFile);
+  const events: RequestEvent[] = [];
+  const backend = backendWith(0, alerting.url, (event) => events.push(event));
+  try {
+    await assert.rejects(backend.info(), /tlsv1 alert unknown ca .*the control plane refused the client certificate/);
+    install("admin.pem", certFile);
+    install("admin.key", keyFile);
+    events.length = 0;
+    // openssl s_server answers a page of its own, not the API: the request got through the handshake.
+    await assert.rejects(backend.info(), /the answer is not JSON: not a Kuma control plane's API/);
+    assert.deepEqual(
+      events.map((e) => [e.attempt, e.status ?? e.error?.replace(/ \(.*$/, "")]),
+      [
+        [1, "TLS: tlsv1 alert unknown ca"],
+        [2, 200],
+      ],
+    );
+  } finally {
+    await backend.close();
+    await alerting.close();
   }
 });

@@ -4,6 +4,7 @@
  * `rejectUnauthorized`) in front of the embedded control plane served over HTTP. The certificates are the committed
  * test-only fixtures of test/fixtures/client-certs (scripts/generate-client-cert-fixtures.sh).
  */
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -57,6 +58,45 @@ export async function startClientCertFront(target: string): Promise<ClientCertFr
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface AlertingFront {
+  /** https://127.0.0.1:PORT */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A server that refuses an untrusted client certificate with a TLS alert ("unknown ca"), as Kuma's (Go's crypto/tls)
+ * does, where a Node.js server closes the connection: `openssl s_server`, which answers every request that gets through
+ * with 200 and a page of its own (not the control plane's API).
+ */
+export async function startAlertingFront(): Promise<AlertingFront> {
+  const server = spawn(
+    "openssl",
+    ["s_server", "-accept", "127.0.0.1:0", "-cert", "server.pem", "-key", "server.key", "-CAfile", "ca.pem", "-Verify", "1", "-verify_return_error", "-www"],
+    { cwd: FIXTURES, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    server.once("error", reject);
+    server.once("exit", (code) => reject(new Error(`openssl s_server exited (${String(code)}): ${out}`)));
+    server.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const accept = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(out);
+      if (accept?.[1] !== undefined) resolve(accept[1]);
+    });
+  });
+  server.stdout.resume();
+  server.stderr.resume();
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: async () => {
+      server.kill();
+      await exited;
     },
   };
 }
