@@ -631,7 +631,7 @@ export class KumaHttpBackend implements Backend {
       }
       // TLS 1.2's handshake failure may be a cipher or protocol mismatch as well.
       const refused = code === "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE" ? "if the control plane refused the client certificate" : "the control plane refused the client certificate";
-      return `: ${refused}: ${CLIENT_CERTIFICATE_CHECK}`;
+      return `: ${refused} in ${this.#clientCertificate.origin}: ${CLIENT_CERTIFICATE_CHECK}`;
     }
     // A Node.js server (or a TLS terminator) that refuses a client certificate may close the connection without an alert.
     if (this.#clientCertificate !== undefined && this.#handshakeReset(failure)) return ` and may not trust the certificate in ${this.#clientCertificate.origin}: ${CLIENT_CERTIFICATE_CHECK}`;
