@@ -198,10 +198,23 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   assert.match(planMarkdown.stdout, /### ✅ meshops plan: no changes\n[\s\S]*\n> \[!NOTE\]\n> 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(`Secret\/shop\/db`\)/);
   const driftMarkdown = await runCli(["drift", "--state-dir", state, "--format", "markdown"], repo.dir, NO_KEY);
   assert.match(driftMarkdown.stdout, /### ✅ meshops drift: in sync\n[\s\S]*\n> \[!NOTE\]\n> 1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(`Secret\/shop\/db`\)/);
+  // And a CI's test report: the Secret's test case passes, with the note in its output (GitLab and Jenkins show a
+  // case's <system-out>; a suite's is dropped by GitLab).
+  const sealedCase = /<testcase name="Secret\/shop\/db" classname="meshops\.(plan|drift)\.shop" file="s\.yaml" line="1">\n\s*<system-out>1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown \(Secret\/shop\/db\); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them<\/system-out>\n\s*<\/testcase>/;
+  const planJunit = await runCli(["plan", "--state-dir", state, "--format", "junit"], repo.dir, NO_KEY);
+  assert.equal(planJunit.code, 0, planJunit.stderr);
+  assert.match(planJunit.stdout, sealedCase);
+  assert.match(planJunit.stdout, /<testcase name="Mesh\/shop" [^>]*\/>/, "a resource whose values were all compared has no note");
+  const driftJunit = await runCli(["drift", "--state-dir", state, "--format", "junit"], repo.dir, NO_KEY);
+  assert.equal(driftJunit.code, 0, driftJunit.stderr);
+  assert.match(driftJunit.stdout, sealedCase);
+  assert.doesNotMatch(driftJunit.stdout, /<failure/, "a value not compared is not drift");
+  const driftJunitWithKey = await runCli(["drift", "--state-dir", state, "--format", "junit"], repo.dir);
+  assert.doesNotMatch(driftJunitWithKey.stdout, /SOPS-encrypted/, "with the key every value is compared");
   const driftWithKey = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir);
   assert.equal((JSON.parse(driftWithKey.stdout) as { unknownValues?: string[] }).unknownValues, undefined, "with the key every value is compared");
 
-  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
+  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, planJunit, driftJunit, driftJunitWithKey, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
     for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
   }
 });

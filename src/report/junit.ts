@@ -2,7 +2,8 @@
  * `--format junit`: JUnit XML, the test-report format GitLab, Jenkins, Azure DevOps and most CI systems display. One
  * test suite per mesh, one test case per resource (named `Type/mesh/name`, with its file), and a `<failure>` per
  * problem, per change the `--fail-on` flag fails on, or per drift item. What does not fail (a warning, a change under
- * `--fail-on risky`, an unmanaged resource) goes to the case's `<system-out>`, so the report still shows it.
+ * `--fail-on risky`, an unmanaged resource, values not compared for want of a SOPS key) goes to the case's
+ * `<system-out>`, so the report still shows it: GitLab and Jenkins show a case's output, GitLab drops a suite's.
  * `plan` adds a "mass-change guard" suite with one case per flagged change.
  *
  * No timestamps or durations: the same input gives the same bytes. Pure.
@@ -24,6 +25,7 @@ import {
 } from "./common.js";
 import { compareText } from "../model/order.js";
 import { shortRevision } from "../model/revision.js";
+import { unknownValuesNote } from "./plan.js";
 
 interface Failure {
   readonly type: string;
@@ -87,6 +89,7 @@ export function renderPlanJunit(report: PlanReport): string {
   const { plan, risks } = report;
   const cases: Case[] = plan.changes.map((change) => {
     const c = caseFor("plan", change.resource, change.mesh, report.locations.get(change.resource));
+    if (change.unknownValues) noteUnknownValues(c);
     if (change.action === "unchanged") return c;
     const diff = stripDiffHeader(change.diff);
     if (isFailingChange(change, risks, report.failOn)) c.failures.push({ type: `plan/${change.action}`, message: `${change.action} ${change.resource}`, body: diff });
@@ -113,6 +116,7 @@ export function renderPlanJunit(report: PlanReport): string {
 
 export function renderDriftJunit(input: DriftReportInput): string {
   const items = new Map(input.report.items.map((i) => [i.resource, i]));
+  const unknown = new Set(input.report.unknownValues);
   const cases: Case[] = [];
   const seen = new Set<string>();
   for (const subject of input.resources ?? []) {
@@ -120,6 +124,7 @@ export function renderDriftJunit(input: DriftReportInput): string {
     seen.add(subject);
     const c = caseFor("drift", subject, meshOfSubject(subject), input.locations.get(subject));
     cases.push(c);
+    if (unknown.has(subject)) noteUnknownValues(c);
     const item = items.get(subject);
     if (item) attachDrift(c, item, input);
   }
@@ -128,6 +133,7 @@ export function renderDriftJunit(input: DriftReportInput): string {
     seen.add(item.resource);
     const c = caseFor("drift", item.resource, item.mesh, input.locations.get(item.resource));
     cases.push(c);
+    if (unknown.has(item.resource)) noteUnknownValues(c);
     attachDrift(c, item, input);
   }
   return document(`meshops drift ${shortRevision(input.ref)}`, suitesByMesh(cases, "drift"));
@@ -137,6 +143,12 @@ function attachDrift(c: Case, item: DriftReportInput["report"]["items"][number],
   const diff = stripDiffHeader(item.diff);
   if (isFailingDrift(item, input.failOn)) c.failures.push({ type: `drift/${item.kind}`, message: `${item.kind} ${item.resource}`, body: diff });
   else c.out.push(`${item.kind} ${item.resource}\n${diff}`);
+}
+
+/** A resource still SOPS-encrypted: it passes (nothing is known to differ), saying its values were not compared. */
+function noteUnknownValues(c: Case): void {
+  const note = unknownValuesNote([c.name]);
+  if (note) c.out.push(note);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
