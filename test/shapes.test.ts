@@ -688,7 +688,7 @@ describe("Flux's post-build variable substitution (${var})", () => {
           3,
           "metadata.name",
           "substitution-variable",
-          "holds ${app} and ${IDLE_TIMEOUT:=30s}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
+          "holds ${app}, ${IDLE_TIMEOUT:=30s}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: it reads documents as written; render the folder (flux build kustomization) into one of its own for meshops, or exclude it",
         ],
         [
           "error",

@@ -133,8 +133,8 @@ export function withSubstitutionVariables(
     const replaced = result.some(consequence);
     const effect = replaced ? "it reads documents as written" : "the control plane would get another value than meshops compares";
     const message = substituted
-      ? `holds ${listed(found.variables)}, for which ${substituted.substitute.by} has no value in the repository (its substituteFrom reads the cluster's): ${effect}; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops`
-      : `holds ${listed(found.variables)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
+      ? `holds ${namesUpTo(found.variables, VARIABLES_NAMED)}, for which ${substituted.substitute.by} has no value in the repository (its substituteFrom reads the cluster's): ${effect}; give it one in postBuild.substitute, or render the folder (flux build kustomization) into one of its own for meshops`
+      : `holds ${namesUpTo(found.variables, VARIABLES_NAMED)}, which Flux's post-build substitution (postBuild.substitute) replaces and meshops does not: ${effect}; render the folder (flux build kustomization) into one of its own for meshops, or exclude it`;
     const severity = replaced ? "error" : "warning";
     const first = found.paths[0] as PathSegments;
     const said = resource ? diagnosticAt(locator, resource, formatPath(first), message, SUBSTITUTION_RULE, severity) : atDocument(file, doc, first, message, severity, locator);
@@ -142,6 +142,9 @@ export function withSubstitutionVariables(
   });
   return result;
 }
+
+/** Variables a message names; past these, a count (a template may hold dozens). */
+const VARIABLES_NAMED = 3;
 
 /** The variables of a value, in the order written, and the paths of the strings (or keys) holding them. */
 function variablesIn(value: JsonValue, left: ReadonlySet<string> | undefined): { paths: PathSegments[]; variables: string[] } | undefined {
@@ -166,11 +169,6 @@ function variablesIn(value: JsonValue, left: ReadonlySet<string> | undefined): {
   };
   visit(value, []);
   return paths.length > 0 ? { paths, variables } : undefined;
-}
-
-function listed(variables: readonly string[]): string {
-  if (variables.length > 3) return namesUpTo(variables, 3);
-  return variables.length === 1 ? (variables[0] as string) : `${variables.slice(0, -1).join(", ")} and ${variables.at(-1) as string}`;
 }
 
 function atDocument(file: string, doc: YamlDocument, path: PathSegments, message: string, severity: "error" | "warning", locator: Locator): Diagnostic {
