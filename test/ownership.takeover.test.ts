@@ -60,3 +60,20 @@ test("the owner's own change gives no takeover warning", async () => {
   assert.ok(planned.stdout.includes("MeshTimeout/payments/shared-timeout"), planned.stdout);
   assert.ok(!planned.stderr.includes("is managed by meshops instance"), planned.stderr);
 });
+
+test("past the first 20 takeovers, one line counts the rest", async () => {
+  const stateDir = path.join(tempDir("meshops-takeover-state-", cleanups), "state");
+  const work = tempDir("meshops-takeover-work-", cleanups);
+  const timeouts = (seconds: number) => meshTimeoutYamls(22, seconds);
+  const teamA = repoOf("team-a", { "mesh.yaml": MESH, "timeouts.yaml": timeouts(30) });
+  assert.equal((await runCli(["apply", "--repo", teamA, "--state-dir", stateDir], work)).code, 0);
+  const teamB = repoOf("team-b", { "timeouts.yaml": timeouts(60) }, "externalMeshes:\n  - payments\n");
+  const planned = await runCli(["plan", "--repo", teamB, "--state-dir", stateDir], work);
+  const lines = planned.stderr.split("\n");
+  assert.equal(lines.filter((l) => l.includes('is managed by meshops instance "team-a"')).length, 20, planned.stderr);
+  assert.ok(lines.includes("meshops: and 2 more resources managed by another meshops instance"), planned.stderr);
+});
+
+function meshTimeoutYamls(count: number, seconds: number): string {
+  return Array.from({ length: count }, (_, i) => meshTimeoutYaml(`timeout-${String(i).padStart(2, "0")}`, "payments", `${seconds}s`)).join("---\n");
+}

@@ -268,9 +268,7 @@ export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparis
   if (unknown.length === 0) return;
   const style = styleFor(io.stderr, io.env);
   for (const warning of await unknownServiceWarnings(unknown, texts)) io.stderr.write(`${renderDiagnosticLine(warning, style)}\n`);
-  if (unknown.length > UNKNOWN_REFERENCES_SHOWN) {
-    io.stderr.write(`meshops: and ${unknown.length - UNKNOWN_REFERENCES_SHOWN} more references to MeshServices neither the repository nor the control plane has\n`);
-  }
+  writeMore(io, unknown.length, UNKNOWN_REFERENCES_SHOWN, "references to MeshServices neither the repository nor the control plane has");
 }
 
 /** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */
@@ -288,7 +286,7 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
   if (lacked.length === 0) return undefined;
   const style = styleFor(io.stderr, io.env);
   for (const d of await locatedDiagnostics(lacked.slice(0, LACKED_SHOWN), texts, CONTROL_PLANE_LACKS_RULE, "error")) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
-  if (lacked.length > LACKED_SHOWN) io.stderr.write(`meshops: and ${lacked.length - LACKED_SHOWN} more fields the control plane does not have\n`);
+  writeMore(io, lacked.length, LACKED_SHOWN, "fields the control plane does not have");
   const count = new Set(lacked.map((l) => subjectOf(l.resource))).size;
   const controlPlane = reported === undefined ? "the control plane" : `the control plane (Kuma ${reported})`;
   const what = `${count} resource${count === 1 ? " holds" : "s hold"} what ${controlPlane} does not have`;
@@ -307,10 +305,15 @@ export function warnOwnershipChanges(io: CliIo, plan: Pick<Plan, "changes">, ins
   if (adopted.length > 0) io.stderr.write(`meshops: note: ${adoptionNote(adopted)}\n`);
   const taken = takeovers(plan.changes, instance);
   for (const takeover of taken.slice(0, TAKEOVERS_SHOWN)) io.stderr.write(`meshops: warning: ${takeoverMessage(takeover)}\n`);
-  if (taken.length > TAKEOVERS_SHOWN) io.stderr.write(`meshops: and ${taken.length - TAKEOVERS_SHOWN} more resources managed by another meshops instance\n`);
+  writeMore(io, taken.length, TAKEOVERS_SHOWN, "resources managed by another meshops instance");
 }
 
 const TAKEOVERS_SHOWN = 20;
+
+/** After the first `shown` of `total` lines on stderr, one that counts the rest (`what` names them); none if none. */
+function writeMore(io: CliIo, total: number, shown: number, what: string): void {
+  if (total > shown) io.stderr.write(`meshops: and ${total - shown} more ${what}\n`);
+}
 
 /** MESHOPS_CP_TOKEN's token, if it holds one. */
 function environmentToken(value: string | undefined): TokenSource | undefined {
