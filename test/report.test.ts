@@ -483,6 +483,21 @@ function bigPlan(count: number): PlanReport {
   return { plan, risks: classifyPlanRisks(plan), locations: locationsOf(ref), base: BASE_REV, ref: REF_REV, failOn: "changes" };
 }
 
+test("text: a plan of thousands of creates shows the first 50 creates' bodies, then one line each and where to see the rest", () => {
+  const bodies = (text: string) => (text.match(/^\s+\+\s*idleTimeout: /gm) ?? []).length;
+  for (const report of [bigPlan(60), { ...bigPlan(60), base: undefined }]) {
+    const text = renderPlanReportText(report);
+    const against = report.base === undefined ? "against a control plane" : "with --base";
+    assert.equal((text.match(/^\s*\+ create MeshTimeout\//gm) ?? []).length, 60, `${against}: every create has its line`);
+    assert.equal(bodies(text), 50, `${against}: the first 50 creates' bodies`);
+    assert.match(text, /^… 10 more creates' bodies not shown \(each is in its file; --format json shows every one\)$/m, against);
+  }
+  // Up to 50, every body and no note.
+  const fifty = renderPlanReportText({ ...bigPlan(50), base: undefined });
+  assert.equal(bodies(fifty), 50);
+  assert.ok(!fifty.includes("not shown"), fifty.slice(-300));
+});
+
 test("markdown: a large plan stays under the limit, leaving out diffs first, then rows, and says what it left out", () => {
   const report = bigPlan(300);
   const full = renderPlanMarkdown(report, { maxLength: 10_000_000 });

@@ -1,5 +1,5 @@
 import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
-import type { Plan } from "../diff/plan.js";
+import type { Change, Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeResult, ChangeSet } from "../sync/apply.js";
 import { ADOPTS_MARK, describeLocation, driftAdoptionMark, groupByMesh, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
@@ -50,6 +50,7 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
   if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style);
 
   const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
+  const bodies = createBodies();
   for (const [mesh, changes] of groupByMesh(changed, (c) => c.mesh)) {
     out.push(style.bold(`Mesh ${mesh}:`));
     for (const change of changes) {
@@ -57,9 +58,10 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
       const where = describeLocation(report.locations.get(change.resource));
       const flag = risksOf(change.resource, report.risks).length > 0 ? style.red(" [mass change]") : "";
       out.push(`  ${paint(`${SIGN[change.action]} ${change.action} ${change.resource}`)}${flag}${where ? style.dim(`  (${where})`) : ""}`);
-      if (change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style), "      "));
+      if (change.diff && bodies.shows(change)) out.push(indent(colorDiff(stripDiffHeader(change.diff), style), "      "));
     }
   }
+  out.push(...bodies.notShownLines(style));
   const total = report.plan.summary.create + report.plan.summary.update + report.plan.summary.delete;
   const line = `${planSummaryLine(report.plan)} (${shortRevision(report.base)} → ${shortRevision(report.ref)})`;
   out.push(total === 0 ? style.green(line) : style.bold(line));
@@ -113,15 +115,38 @@ const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
 /** Terraform-like: one line per change with its diff, then the totals. */
 export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diffs?: boolean } = {}): string {
   const out: string[] = [];
+  const bodies = createBodies();
   for (const change of plan.changes) {
     if (change.action === "unchanged") continue;
     const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
     const from = change.origin === "default" ? style.dim(" (default policy)") : "";
     const adopts = change.adopts ? style.yellow(` (${ADOPTS_MARK})`) : "";
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from + adopts);
-    if (options.diffs !== false && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
+    if (options.diffs !== false && change.diff && bodies.shows(change)) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
-  return [...out, ...planFooter(plan, style)].join("\n") + "\n";
+  return [...out, ...bodies.notShownLines(style), ...planFooter(plan, style)].join("\n") + "\n";
+}
+
+/**
+ * Which creates' bodies a text plan shows: the first CHANGES_LISTED, in the order shown; past them a create is its one
+ * line (a first apply of 51,000 resources would be hundreds of thousands of lines, as decK found). A create's body is
+ * its file as written, and `--format json` has every one; updates and deletes always show their diffs.
+ */
+function createBodies(): { shows(change: Change): boolean; notShownLines(style: Style): string[] } {
+  let shown = 0;
+  let notShown = 0;
+  return {
+    shows(change) {
+      if (change.action !== "create") return true;
+      if (shown < CHANGES_LISTED) {
+        shown++;
+        return true;
+      }
+      notShown++;
+      return false;
+    },
+    notShownLines: (style) => (notShown > 0 ? [style.dim(`… ${plural(notShown, "more create's body", "more creates' bodies")} not shown (each is in its file; --format json shows every one)`)] : []),
+  };
 }
 
 /** What kept resources, values not compared, and the totals: the end of a plan however its changes are shown. */
@@ -186,7 +211,8 @@ function outcomeUnknownOf(changes: ChangeSet): string[] {
 
 /**
  * Up to this many changes, apply's text report lists each; above, it lists this many failures and counts the rest
- * (`--verbose` and `--format json` list every change): a 53,000-write apply is not 53,000 lines.
+ * (`--verbose` and `--format json` list every change): a 53,000-write apply is not 53,000 lines. A text plan shows
+ * this many creates' bodies (createBodies).
  */
 export const CHANGES_LISTED = 50;
 
