@@ -130,3 +130,13 @@ test("drift as text: one line per item; a modified one's diff under it (a missin
   ]);
   assert.deepEqual(lines.filter((l) => l.startsWith("    ")), ["    @@ -1 +1 @@", "    -idleTimeout: 1s", "    +idleTimeout: 2s"]);
 });
+
+test("drift as text: thousands of values not compared are named up to 20, then counted, on one line a person can read", () => {
+  const unknownValues = Array.from({ length: 3000 }, (_, i) => `Secret/shop/db-${String(i).padStart(4, "0")}`);
+  const report: DriftReport = { summary: { missing: 0, modified: 0, orphaned: 0, unmanaged: 0 }, items: [], leftAlone: [], unknownValues };
+  const lines = renderDriftText(report).trimEnd().split("\n");
+  assert.deepEqual(lines, [
+    `? 3000 resources are SOPS-encrypted and no age key was given: whether their values changed is unknown (${unknownValues.slice(0, 20).join(", ")} and 2980 more; --format json lists them); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`,
+    "In sync.",
+  ]);
+});

@@ -32,7 +32,6 @@ import {
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
-import { namesUpTo } from "../util/namesUpTo.js";
 import { unknownValues, unknownValuesNote } from "./plan.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
@@ -147,12 +146,9 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   return fit(head.join("\n"), sections, options, rerun);
 }
 
-/** Names a comment lists of the values not compared; past these, a count and where to see them all. */
-const UNKNOWN_VALUES_NAMED = 20;
-
 /** Values not compared (no SOPS age key): in the comment's head, so "no changes" is not read as "the same". */
 function unknownValuesAlert(unknown: readonly string[]): string[] {
-  const note = unknownValuesNote(unknown, (names) => namesUpTo(names, UNKNOWN_VALUES_NAMED, code) + (names.length > UNKNOWN_VALUES_NAMED ? "; `--format json` lists them" : ""));
+  const note = unknownValuesNote(unknown, code);
   return note ? ["", "> [!NOTE]", `> ${note}`] : [];
 }
 

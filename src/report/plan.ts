@@ -32,13 +32,17 @@ export function unknownValues(plan: Plan): string[] {
   return plan.changes.filter((c) => c.unknownValues).map((c) => c.resource);
 }
 
+/** Names a note of values not compared lists; past these, a count and where to see them all (thousands of Secrets). */
+const UNKNOWN_VALUES_NAMED = 20;
+
 /**
  * The note a person reads about values that were not compared (a plan's, or drift's `unknownValues`): in a text report
- * after a `?`, in a pull request's comment with the names as `named` writes them (code spans).
+ * after a `?`, in a pull request's comment with names and flags as `code` writes them (code spans).
  */
-export function unknownValuesNote(unknown: readonly string[], named: (names: readonly string[]) => string = (names) => names.join(", ")): string | undefined {
+export function unknownValuesNote(unknown: readonly string[], code: (text: string) => string = (text) => text): string | undefined {
   if (unknown.length === 0) return undefined;
-  return `${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${named(unknown)}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
+  const named = namesUpTo(unknown, UNKNOWN_VALUES_NAMED, code) + (unknown.length > UNKNOWN_VALUES_NAMED ? `; ${code("--format json")} lists them` : "");
+  return `${unknown.length === 1 ? "1 resource is" : `${unknown.length} resources are`} SOPS-encrypted and no age key was given: whether their values changed is unknown (${named}); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them`;
 }
 
 /**
