@@ -134,7 +134,8 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
 /**
  * Which creates' bodies a text plan shows: the first CHANGES_LISTED, in the order shown; past them a create is its one
  * line (a first apply of 51,000 resources would be hundreds of thousands of lines, as decK found). A create's body is
- * its file as written, and `--format json` has every one; updates and deletes always show their diffs.
+ * what its file (or its Mesh, for a default policy) says, and `--format json` has every one; updates and deletes
+ * always show their diffs.
  */
 function createBodies(): { shows(change: Change): boolean; notShownLines(style: Style): string[] } {
   let shown = 0;
@@ -149,7 +150,7 @@ function createBodies(): { shows(change: Change): boolean; notShownLines(style: 
       notShown++;
       return false;
     },
-    notShownLines: (style) => (notShown > 0 ? [style.dim(`… ${plural(notShown, "more create's body", "more creates' bodies")} not shown (each is in its file; --format json shows every one)`)] : []),
+    notShownLines: (style) => (notShown > 0 ? [style.dim(`… ${plural(notShown, "more create's body", "more creates' bodies")} not shown (--format json shows every one)`)] : []),
   };
 }
 
