@@ -523,6 +523,57 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
       ["roles/kuma/defaults/main.yml", 1, "unknown-type"],
     ]);
   });
+  test("a task file anywhere whose tasks name modules by their short names only (apt, service) with task keywords (tags) is Ansible's; an item with a mesh resource's field keeps the list an error", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      // `tags` is a field of Universal kinds too: it made this list a mesh resource list written wrong.
+      "playbooks/install.yml": "- name: Install kumactl\n  apt:\n    name: kumactl\n  tags: [install]\n- name: Start the control plane\n  service:\n    name: kuma-cp\n    state: started\n",
+      "setup.yml": "- name: Install kumactl\n  apt:\n    name: kumactl\n- name: Start the control plane\n  systemd:\n    name: kuma-cp\n    enabled: true\n",
+      // A task beside a policy whose kind is misspelt, or one with a mesh and spec: mesh resources written as a list.
+      "mixed-tasks.yml": "- name: Install kumactl\n  apt:\n    name: kumactl\n  become: true\n- name: t1\n  type: MeshTimout\n  spec: {}\n",
+      "meshed-tasks.yml": "- name: t1\n  apt: kumactl\n  mesh: default\n  spec: {}\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.severity, d.file, d.line, d.message]),
+      ["playbooks/install.yml", "setup.yml"].map((f) => ["warning", f, 1, skippedAs("an Ansible task file")]),
+    );
+    assert.deepEqual(errorsOf(diagnostics).map((e) => [e[0], e[1], e[4]]), [
+      ["meshed-tasks.yml", 1, "not-a-mapping"],
+      ["mixed-tasks.yml", 1, "not-a-mapping"],
+    ]);
+  });
+
+  test("in a variables folder, a document that looks like a mesh resource (its kind in another case, or misspelt, beside name, mesh or spec) is still checked", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      // A policy's schema requires `type` as written (a missing type, as anywhere); a Mesh's envelope is read in any case.
+      "group_vars/timeout.yml": "Type: MeshTimeout\nname: t1\nmesh: default\nspec: 3\n",
+      "group_vars/mesh.yml": "Type: Mesh\nname: payments\nmtls: 3\n",
+      "host_vars/cp-1/timeout.yml": "type: MeshTimout\nname: t2\nmesh: default\nspec: {}\n",
+      "roles/kuma/defaults/main.yml": "kind: MeshRetyr\nmetadata:\n  name: r1\n",
+      // A variable close to a kind's name but beside none of a resource's fields stays a variable.
+      "group_vars/all.yml": "type: MeshTimout\nkuma_version: 2.14.3\n",
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 1);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.file, d.message]),
+      [["group_vars/all.yml", skippedAs("an Ansible variables file")]],
+    );
+    assert.deepEqual(
+      diagnostics.filter((d) => d.file !== "group_vars/all.yml").map((d) => [d.severity, d.file, d.line, d.rule]),
+      [
+        ["warning", "group_vars/mesh.yml", 1, "schema"],
+        ["error", "group_vars/mesh.yml", 3, "schema"],
+        ["error", "group_vars/timeout.yml", 1, "unknown-type"],
+        ["error", "host_vars/cp-1/timeout.yml", 1, "unknown-type"],
+        ["error", "roles/kuma/defaults/main.yml", 1, "unknown-type"],
+      ],
+    );
+    assert.match(diagnostics.find((d) => d.file === "host_vars/cp-1/timeout.yml")?.message ?? "", /did you mean "MeshTimeout"\?/);
+  });
 });
 
 describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafana provisioning, YAML lists)", () => {

@@ -3,6 +3,7 @@
  * REST path segment, short name (used in `kri`), and which part of the dependency order they belong to.
  */
 import { GLOBAL_SCOPE } from "../model/key.js";
+import { closestName } from "../model/suggest.js";
 
 export type TypeCategory = "mesh" | "secret" | "identity" | "destination" | "gateway" | "route" | "policy" | "dataplane";
 
@@ -285,4 +286,15 @@ export function isKnownKind(name: string): boolean {
     KONG_MESH_SCHEMA_ONLY_KINDS.includes(name) ||
     KUBERNETES_ONLY_KINDS.includes(name)
   );
+}
+
+/** The names of the kinds meshops manages, which a misspelt kind is suggested from. */
+export const RESOURCE_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.map((t) => t.name);
+
+/**
+ * Whether `name` is a kind meshops knows or a misspelling of one (`MeshTimout`, `meshtimeout`): what a mesh resource
+ * written wrong would have, where another tool's `type` (`object`, `production`) is none.
+ */
+export function isKindOrMisspeltKind(name: string): boolean {
+  return isKnownKind(name) || closestName(name, RESOURCE_TYPE_NAMES) !== undefined;
 }

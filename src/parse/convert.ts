@@ -1,7 +1,7 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
 import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
-import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPES, globalScopeMessage, isClusterScoped, isKnownKind, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
+import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPE_NAMES, globalScopeMessage, isClusterScoped, isKindOrMisspeltKind, isKnownKind, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
 import { isUniversalTopLevelField } from "../kuma/schemas.js";
@@ -17,7 +17,7 @@ function valueAt(value: JsonValue, path: PathSegments): JsonValue | undefined {
   for (const key of path) at = isObject(at) && typeof key === "string" ? at[key] : undefined;
   return at;
 }
-import { closestName, didYouMean } from "../model/suggest.js";
+import { didYouMean } from "../model/suggest.js";
 import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
@@ -186,10 +186,8 @@ function isAnotherToolsList(value: JsonValue): boolean {
 /** A `type` or `kind` that is not a kind meshops knows nor a misspelling of one (a JSON Schema's `object`, a variable's `production`). */
 function namesNoKind(type: JsonValue | undefined): boolean {
   if (type === undefined || type === null) return false;
-  return typeof type !== "string" || (!isKnownKind(type) && closestName(type, RESOURCE_TYPE_NAMES) === undefined);
+  return typeof type !== "string" || !isKindOrMisspeltKind(type);
 }
-
-const RESOURCE_TYPE_NAMES: readonly string[] = RESOURCE_TYPES.map((t) => t.name);
 
 function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, options: ConvertOptions): Conversion {
   const typeName = value.type;
