@@ -426,11 +426,12 @@ describe("other tools' YAML beside the configuration (values files, Compose file
     assert.equal(refused.code, 1);
     assert.deepEqual(
       refused.diagnostics.filter((d) => d.severity === "error").map((d) => [d.file, d.rule, d.message]),
-      ["ci/build.gitlab-ci.yml", "docker-compose.yml", "empty-map.yaml", "helm/values.yaml"].map((file) => [
-        file,
-        "other-document",
-        "a document with no apiVersion, kind or type is not a mesh resource (meshops.yaml sets otherDocuments: error)",
-      ]),
+      [
+        ["ci/build.gitlab-ci.yml", "a GitLab CI file"],
+        ["docker-compose.yml", "a Docker Compose file"],
+        ["empty-map.yaml", "a document with no apiVersion, kind or type"],
+        ["helm/values.yaml", "a document with no apiVersion, kind or type"],
+      ].map(([file, what]) => [file, "other-document", `${what} is not a mesh resource (meshops.yaml sets otherDocuments: error)`]),
     );
   });
 });
@@ -576,13 +577,54 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
   });
 });
 
+describe("other tools named in the warning, where their files say whose they are", () => {
+  test("a workflow, an Action, Compose, GitLab CI, MkDocs, OpenAPI, a JSON Schema, Prometheus, Alertmanager, decK, Helmfile", async () => {
+    const named: Record<string, [string, string]> = {
+      "action.yml": ["name: meshops validate\nruns:\n  using: composite\n  steps: []\n", "a GitHub Action's metadata file"],
+      "ci/workflow-templates/validate.yaml": ["name: validate\non:\n  pull_request:\njobs:\n  validate:\n    runs-on: ubuntu-latest\n", "a GitHub Actions workflow"],
+      "compose.yaml": ["name: local-dev\nservices:\n  cp:\n    image: kong/kuma-cp:2.14.3\n", "a Docker Compose file"],
+      "ci/build.gitlab-ci.yml": ["stages: [test]\ntest:\n  script: [npm test]\n", "a GitLab CI file"],
+      "mkdocs.yml": ["site_name: Mesh\nnav:\n  - index.md\n", "an MkDocs configuration"],
+      "api/openapi.yaml": ["openapi: 3.0.3\ninfo:\n  title: Mesh\n  version: 1.0.0\npaths: {}\n", "an OpenAPI document"],
+      "docs/schema.yaml": ["$schema: https://json-schema.org/draft/2020-12/schema\ntype: object\nproperties: {}\n", "a JSON Schema"],
+      "prometheus/rules/mesh.yaml": ["groups:\n  - name: mesh\n    rules:\n      - alert: KumaDown\n        expr: up == 0\n", "a Prometheus rules file"],
+      "prometheus/prometheus.yml": ["global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: kuma\n", "a Prometheus configuration"],
+      "alertmanager/alertmanager.yml": ["route:\n  receiver: team\nreceivers:\n  - name: team\n", "an Alertmanager configuration"],
+      "kong/kong.yaml": ['_format_version: "3.0"\nservices: []\n', "a decK declarative configuration (Kong Gateway)"],
+      "helmfile.yaml": ["releases:\n  - name: kuma\n    chart: kuma/kuma\n", "a Helmfile"],
+    };
+    const dir = shapeRepo(undefined, { "mesh.yaml": "type: Mesh\nname: default\n", ...Object.fromEntries(Object.entries(named).map(([f, [text]]) => [f, text])) });
+    const { code, diagnostics } = await validateJson(dir);
+    assert.equal(code, 0, JSON.stringify(diagnostics));
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.file, d.line, d.rule, d.message]),
+      Object.entries(named)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([f, [, tool]]) => ["warning", f, 1, "other-document", skippedAs(tool)]),
+    );
+  });
+
+  test("a file only some tool might have written keeps the general wording (a Helm values file, a Compose-like mapping without images)", async () => {
+    const files = {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "helm/values.yaml": "controlPlane:\n  mode: zone\n",
+      "services.yaml": "services:\n  web:\n    port: 80\n",
+    };
+    const { diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.deepEqual(
+      diagnostics.map((d) => [d.file, d.message]),
+      ["helm/values.yaml", "services.yaml"].map((f) => [f, "no apiVersion, kind or type, nor a mesh resource's fields: not mesh configuration, skipped; if the file is another tool's, list it under `exclude:` in meshops.yaml"]),
+    );
+  });
+});
+
 describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafana provisioning, YAML lists)", () => {
   test("a `type` that names no kind meshops knows nor one close to it, beside none of a mesh resource's fields (a JSON Schema's type: object), is another tool's document", async () => {
     const files = {
       "mesh.yaml": "type: Mesh\nname: default\n",
       // An OpenAPI spec's schema split into a file of its own, and a JSON Schema.
       "schemas/Mesh.yaml": "type: object\nrequired:\n  - name\nproperties:\n  name:\n    type: string\n",
-      "docs/schema.yaml": "$schema: https://json-schema.org/draft/2020-12/schema\ntype: [object, \"null\"]\nproperties: {}\n",
+      "docs/types.yaml": "type: [object, \"null\"]\nproperties: {}\n",
       "inventory.yaml": "type: service\nname: web\nport: 80\n",
       // Still mesh resources written wrong: a misspelt kind, or a mesh resource's fields beside an unknown one.
       "misspelt.yaml": "type: MeshTimout\nname: t1\n",
@@ -594,7 +636,7 @@ describe("more of what platform teams keep beside mesh YAML (JSON Schemas, Grafa
     assert.deepEqual(
       diagnostics.filter((d) => d.rule === "other-document").map((d) => [d.severity, d.file, d.line, d.message]),
       [
-        ["docs/schema.yaml", '["object","null"]'],
+        ["docs/types.yaml", '["object","null"]'],
         ["inventory.yaml", '"service"'],
         ["schemas/Mesh.yaml", '"object"'],
       ].map(([f, type]) => ["warning", f, 1, skippedAs(`a document whose type ${type} is no kind meshops knows, with none of a mesh resource's fields`)]),

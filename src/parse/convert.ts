@@ -22,6 +22,7 @@ import type { JsonObject, JsonValue, Resource, ResourceFormat, SourceRef } from 
 import { subjectOf } from "../model/key.js";
 import type { YamlDocument } from "./documents.js";
 import { ansibleFileOf } from "./ansible.js";
+import { otherToolOf } from "./otherTools.js";
 import { formatPath, type PathSegments } from "../model/fieldPath.js";
 import { isJsonObject as isObject, kindOfValue } from "../model/resource.js";
 
@@ -135,7 +136,7 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include,
   // a JSON Schema whose `type` is `object`).
   if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) {
-    const tool = "type" in value ? `a document whose type ${JSON.stringify(value.type)} is no kind meshops knows, with none of a mesh resource's fields` : undefined;
+    const tool = otherToolOf(file, value) ?? ("type" in value ? `a document whose type ${JSON.stringify(value.type)} is no kind meshops knows, with none of a mesh resource's fields` : undefined);
     return { problems: [], other: { apiVersion: "", kind: "", untyped: true, ...(tool !== undefined ? { tool } : {}) } };
   }
   return fromUniversal(file, doc, value, options);
