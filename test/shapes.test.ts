@@ -408,11 +408,12 @@ describe("other tools' YAML beside the configuration (values files, Compose file
     const run = await runCli(["validate"], shapeRepo(undefined, files));
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /1 resource in 3 files at \w+; 2 documents of other kinds skipped/);
-    const strict = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": "otherDocuments: error\n" }));
-    assert.deepEqual(
-      strict.diagnostics.map((d) => [d.file, d.rule, d.message]),
-      ["dashboards", "datasources"].map((f) => [`grafana/provisioning/${f}/${f === "dashboards" ? "mesh" : "prometheus"}.yaml`, "other-document", "a document of apiVersion 1 is not a mesh resource (meshops.yaml sets otherDocuments: error)"]),
-    );
+    // Grafana's is named by its keys; another document with a number for apiVersion is said as it is.
+    const strict = await validateJson(shapeRepo(undefined, { ...files, "meshops.yaml": "otherDocuments: error\n", "settings.yaml": "apiVersion: 1\nsettings: {}\n" }));
+    assert.deepEqual(strict.diagnostics.map((d) => [d.file, d.rule, d.message]), [
+      ...["dashboards", "datasources"].map((f) => [`grafana/provisioning/${f}/${f === "dashboards" ? "mesh" : "prometheus"}.yaml`, "other-document", "a Grafana provisioning file (apiVersion 1) is not a mesh resource (meshops.yaml sets otherDocuments: error)"]),
+      ["settings.yaml", "other-document", "a document of apiVersion 1 is not a mesh resource (meshops.yaml sets otherDocuments: error)"],
+    ]);
   });
 
   test("one that has a mesh resource's fields but no type is still an error; with otherDocuments: error, the others are errors too", async () => {

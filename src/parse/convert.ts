@@ -46,7 +46,7 @@ export interface Conversion {
     readonly kind: string;
     /** None of a mesh resource's keys in either shape (a Helm values file, a Compose file): said, since a mesh resource written wholly wrong looks the same. */
     readonly untyped?: true;
-    /** What the untyped document is, when its tool is known (`an Ansible playbook`). */
+    /** What the document is, when its tool is known (`an Ansible playbook`, `a Grafana provisioning file`). */
     readonly tool?: string;
   };
 }
@@ -111,7 +111,9 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
     }
   }
   if (isAnotherApi(value)) {
-    return { problems: [], other: { apiVersion: String(value.apiVersion), kind: typeof value.kind === "string" ? value.kind : "" } };
+    // A number for apiVersion is no Kubernetes object's: the tool's keys may say whose it is (Grafana's provisioning).
+    const tool = typeof value.apiVersion === "string" ? undefined : otherToolOf(file, value);
+    return { problems: [], other: { apiVersion: String(value.apiVersion), kind: typeof value.kind === "string" ? value.kind : "", ...(tool !== undefined ? { tool } : {}) } };
   }
   // Ansible's variables may have any key, `kind` and `type` included, but one naming a kind meshops knows.
   const variables = ansibleFileOf(file, value);

@@ -1,15 +1,19 @@
 /**
  * Which tool wrote a document that is no mesh resource, where its keys (or its file's name) say so with certainty: the
  * other-document warning names it, so that whoever reads the warning knows the file at once. Asked by convert.ts only
- * of mappings with none of a mesh resource's fields (Ansible's files are ansible.ts's). Pure.
+ * of mappings with none of a mesh resource's fields, or whose apiVersion is a number (Ansible's files are ansible.ts's). Pure.
  */
 import { isJsonObject as isObject, type JsonObject, type JsonValue } from "../model/resource.js";
 
 /** GitLab CI's file and the includes named after it (`ci/build.gitlab-ci.yml`). */
 const GITLAB_CI_FILE = /(^|[/.])gitlab-ci\.ya?ml$/i;
 
+/** What Grafana provisions from a file whose `apiVersion` is a number (datasources, dashboards' providers, plugins, alerting). */
+const GRAFANA_PROVISIONING_KEYS = ["datasources", "deleteDatasources", "providers", "apps", "notifiers", "groups", "deleteRules", "contactPoints", "policies", "muteTimes", "templates"];
+
 /** What the warning calls the tool whose document `value`, in the file at `path`, is; undefined when no key says for certain. */
 export function otherToolOf(path: string, value: JsonObject): string | undefined {
+  if (typeof value.apiVersion === "number" && GRAFANA_PROVISIONING_KEYS.some((key) => key in value)) return "a Grafana provisioning file";
   if (typeof value.$schema === "string" && value.$schema.includes("json-schema.org")) return "a JSON Schema";
   if ((/^3\./.test(String(value.openapi)) || value.swagger === "2.0") && isObject(value.info)) return "an OpenAPI document";
   // YAML 1.1, as Kuma's readers and meshops read it, takes the key `on` for true.

@@ -437,7 +437,9 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       if (checks && config.otherDocuments === "error") {
         const message = untyped
           ? `${tool ?? "a document with no apiVersion, kind or type"} is not a mesh resource (meshops.yaml sets otherDocuments: error)`
-          : `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
+          : tool
+            ? `${tool} (apiVersion ${apiVersion}) is not a mesh resource (meshops.yaml sets otherDocuments: error)`
+            : `${kind || "a document"} of apiVersion ${apiVersion} is not a mesh resource (meshops.yaml sets otherDocuments: error)`;
         diagnostics.push({ severity: "error", file: file.path, line: doc.line, column: doc.column, resource: "", path: "apiVersion", message: boundedMessage(message), rule: "other-document" });
       }
       continue;
