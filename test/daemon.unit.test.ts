@@ -416,6 +416,38 @@ test("a check that fails is not done: the next still comes, the last is tried ag
   assert.deepEqual(unsure.failed(20_000).gaveUp, ["MeshTimeout/shop/t3", "MeshTimeout/shop/t4"]);
 });
 
+test("a check that cannot write back because the mesh is shut (suspended, blocked) waits: kept after the last check and its failed tries, checked at once when the mesh opens", () => {
+  const unsure = new UnsureWrites([10, 30]);
+  unsure.add(["MeshTimeout/shop/t1", "MeshTimeout/blog/t2"], 1000);
+  const waiting = new Map([["MeshTimeout/shop/t1", "shop"]]);
+  assert.deepEqual(unsure.checked(1010, waiting), { left: 1 });
+  assert.deepEqual(unsure.checked(1030, waiting), { left: 0 });
+  assert.deepEqual([[...unsure.resources], unsure.waiting, unsure.nextInMs(1030)], [["MeshTimeout/shop/t1"], ["MeshTimeout/shop/t1"], undefined], "kept, with no check due");
+  unsure.reopen((mesh) => mesh === "shop", 2000);
+  assert.equal(unsure.nextInMs(2000), undefined, "still shut: still waiting");
+  unsure.reopen(() => false, 2000);
+  assert.deepEqual([unsure.nextInMs(2000), unsure.waiting], [0, []], "open: checked at once");
+  assert.deepEqual(unsure.checked(2000), { left: 0 });
+  assert.deepEqual([...unsure.resources], [], "written back (or found in place): forgotten");
+
+  // Given up on after the last check's tries, except what waits for its mesh; a run that planned nothing keeps it waiting.
+  unsure.add(["MeshTimeout/shop/t1", "MeshTimeout/blog/t2"], 3000);
+  unsure.checked(3010, waiting);
+  let gaveUp: readonly string[] = [];
+  for (let tries = 0; tries <= LAST_CHECK_RETRIES; tries++) gaveUp = unsure.failed(3030 + tries * 1000).gaveUp;
+  assert.deepEqual([gaveUp, [...unsure.resources]], [["MeshTimeout/blog/t2"], ["MeshTimeout/shop/t1"]]);
+});
+
+test("status: what waits for its mesh after the last check is still listed as rechecked", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  status.record({ type: "write.outcome-unknown", revision: "a".repeat(40), resources: ["MeshTimeout/shop/t2", "MeshTimeout/blog/t1", "MeshTimeout/shop/t2"] });
+  status.record({ type: "write.outcome-unknown", revision: "a".repeat(40), resources: ["MeshTimeout/shop/t1", "MeshTimeout/blog/t1"] });
+  assert.deepEqual(status.toJSON().writes.rechecking, ["MeshTimeout/blog/t1", "MeshTimeout/shop/t1", "MeshTimeout/shop/t2"], "sorted, each once");
+  status.record({ type: "write.rechecked", revision: "a".repeat(40), checked: ["MeshTimeout/blog/t1", "MeshTimeout/shop/t1", "MeshTimeout/shop/t2"], rewritten: [], left: 0, waiting: ["MeshTimeout/shop/t1"] });
+  const writes = status.toJSON().writes;
+  assert.deepEqual([writes.recheckingCount, writes.rechecking, writes.stayedUnknown], [1, ["MeshTimeout/shop/t1"], 0]);
+});
+
 test("status: checks given up on say why they failed, never that the control plane could not be compared when a write back did", () => {
   const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
   const subject = "MeshTimeout/shop/t1";

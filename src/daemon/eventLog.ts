@@ -167,6 +167,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "write.rechecked": {
         const gaveUp = event.gaveUp ?? [];
+        const waiting = event.waiting ?? [];
         const fields = {
           event: "write.rechecked",
           revision: event.revision,
@@ -174,14 +175,18 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           rewritten: event.rewritten.slice(0, shownNames),
           left: event.left,
           ...(event.failed === undefined ? {} : { err: event.failed, gaveUp: gaveUp.slice(0, shownNames), gaveUpCount: gaveUp.length }),
+          ...(waiting.length === 0 ? {} : { waiting: waiting.slice(0, shownNames), waitingCount: waiting.length }),
         };
+        // Said after whatever else the line says: the resources whose write back waits for their mesh to open.
+        const waits = waiting.length === 0 ? "" : `; ${namesUpTo(waiting, shownNames)} not written back: ${waiting.length === 1 ? "its mesh is" : "their meshes are"} suspended, blocked or held for approval, checked again once open`;
         if (gaveUp.length > 0) {
           log.error(
             fields,
-            `the last check after writes of unknown outcome failed, and its ${LAST_CHECK_RETRIES} tries again too (${event.failed}): gave up, the outcome of ${namesUpTo(gaveUp, shownNames)} stays unknown; the next drift check or sync compares them again`,
+            `the last check after writes of unknown outcome failed, and its ${LAST_CHECK_RETRIES} tries again too (${event.failed}): gave up, the outcome of ${namesUpTo(gaveUp, shownNames)} stays unknown; the next drift check or sync compares them again${waits}`,
           );
-        } else if (event.failed !== undefined) log.warn(fields, `a check after writes of unknown outcome failed (${event.failed}): not done, ${event.left} more check${event.left === 1 ? "" : "s"} to come`);
-        else if (event.rewritten.length > 0) log.warn(fields, `${namesUpTo(event.rewritten, shownNames)} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again`);
+        } else if (event.failed !== undefined) log.warn(fields, `a check after writes of unknown outcome failed (${event.failed}): not done, ${event.left} more check${event.left === 1 ? "" : "s"} to come${waits}`);
+        else if (event.rewritten.length > 0) log.warn(fields, `${namesUpTo(event.rewritten, shownNames)} no longer as ${shortRevisionOrNone(event.revision)} says after a write of unknown outcome (an older write landed late?): written again${waits}`);
+        else if (waiting.length > 0) log.warn(fields, `rechecked the writes of unknown outcome${waits}`);
         else log.info(fields, `rechecked the writes of unknown outcome: the control plane holds ${shortRevisionOrNone(event.revision)}${event.left > 0 ? `; ${event.left} more check${event.left === 1 ? "" : "s"} to come` : ""}`);
         return;
       }

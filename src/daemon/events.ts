@@ -108,7 +108,8 @@ export type DaemonEvent =
    * A comparison made because of writes of unknown outcome: `checked`, the resources it was for; `rewritten`, those it
    * found not as `revision` says and wrote again (an old write landed late, or an edit); `left`, the checks still to come.
    * `failed`: why it could not compare or write back (not done: a check after it, or a try again of the last, is among
-   * `left`); `gaveUp`: the resources whose last check failed every try, their outcome unknown.
+   * `left`); `gaveUp`: the resources whose last check failed every try, their outcome unknown; `waiting`: those found
+   * changed in a mesh nothing may be written to (suspended, blocked, held), checked again once it opens.
    */
   | {
       readonly type: "write.rechecked";
@@ -118,6 +119,7 @@ export type DaemonEvent =
       readonly left: number;
       readonly failed?: string;
       readonly gaveUp?: readonly string[];
+      readonly waiting?: readonly string[];
     }
   /** One change of an apply finished (applied, failed or skipped). */
   | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }

@@ -6,8 +6,13 @@
  * Kubernetes controller requeues an object it is not sure of), and writes back what an old write replaced. A check
  * that fails (the control plane unreachable, a 5xx) is not done: the next still comes, and the last is tried again a
  * few times. Bounded: the checks stop after the last delay, or after the last tries of the last check (the outcome
- * then stays unknown, and is said); the drift timer goes on as ever. Pure: times are given, the daemon keeps the timer.
+ * then stays unknown, and is said); the drift timer goes on as ever. A check that finds something to write back in a
+ * mesh nothing may be written to (suspended, blocked, held for approval) cannot do it: that resource waits, neither
+ * forgotten nor given up on, and is checked again once its mesh opens (`reopen`), as a suspended Argo CD application's
+ * pending sync waits for it to be resumed. Pure: times are given, the daemon keeps the timer.
  */
+
+import type { Change } from "../diff/plan.js";
 
 /** The checks after a write of unknown outcome, in multiples of the request timeout: soon, and again later. */
 export const RECHECK_TIMEOUTS = [2, 6, 20, 60] as const;
@@ -23,6 +28,19 @@ export function recheckDelays(timeoutMs: number): number[] {
   return RECHECK_TIMEOUTS.map((n) => n * timeoutMs);
 }
 
+/** Resources (`Type/mesh/name`) a check could not write back because their mesh was shut, with that mesh. */
+export type WaitingWrites = ReadonlyMap<string, string>;
+
+/**
+ * In a recheck run: the resources it is for that its plan would write (`planned`, `Type/mesh/name` and mesh) in a mesh
+ * nothing was written to (`shut`), which wait for it to open.
+ */
+export function waitingWrites(resources: ReadonlySet<string>, planned: Iterable<Pick<Change, "resource" | "mesh" | "action">>, shut: (mesh: string) => boolean): Map<string, string> {
+  const waiting = new Map<string, string>();
+  for (const c of planned) if (c.action !== "unchanged" && resources.has(c.resource) && shut(c.mesh)) waiting.set(c.resource, c.mesh);
+  return waiting;
+}
+
 export class UnsureWrites {
   readonly #delaysMs: readonly number[];
   /** The resources (`Type/mesh/name`) written with an unknown outcome since the checks began. */
@@ -31,6 +49,8 @@ export class UnsureWrites {
   #due: number[] = [];
   /** How many times the last check failed and was tried again. */
   #retries = 0;
+  /** Resources among #resources whose write back waits for their mesh to open: kept when the checks end. */
+  #waiting = new Map<string, string>();
 
   constructor(delaysMs: readonly number[]) {
     this.#delaysMs = delaysMs;
@@ -45,7 +65,7 @@ export class UnsureWrites {
     }
   }
 
-  /** The resources the checks are for (empty when none is due). */
+  /** The resources the checks are for, and those waiting for their mesh (empty when neither). */
   get resources(): ReadonlySet<string> {
     return this.#resources;
   }
@@ -56,19 +76,45 @@ export class UnsureWrites {
     return next === undefined ? undefined : Math.max(0, next - now);
   }
 
-  /** A check ran at `now`: the checks due by then are done; after the last, the resources are forgotten. */
-  checked(now: number): { readonly left: number } {
+  /**
+   * A check ran at `now`: the checks due by then are done; after the last, the resources are forgotten, except those
+   * `waiting` (it could not write them back: their mesh was shut; undefined when the run planned nothing: those
+   * waiting before still do).
+   */
+  checked(now: number, waiting?: WaitingWrites): { readonly left: number } {
     this.#due = this.#due.filter((at) => at > now);
+    if (waiting) this.#waiting = new Map(waiting);
     if (this.#due.length === 0) this.#forget();
     return { left: this.#due.length };
+  }
+
+  /** The resources waiting for their mesh to open, sorted. */
+  get waiting(): readonly string[] {
+    return [...this.#waiting.keys()].sort();
+  }
+
+  /** Meshes open again (resumed, unblocked, approved): what waited there is checked at once (`now`). */
+  reopen(shut: (mesh: string) => boolean, now: number): void {
+    let opened = false;
+    for (const [resource, mesh] of this.#waiting) {
+      if (shut(mesh)) continue;
+      this.#waiting.delete(resource);
+      opened = true;
+    }
+    if (opened && this.#due.length === 0) {
+      this.#due = [now];
+      this.#retries = 0;
+    }
   }
 
   /**
    * A check ran at `now` and failed (the control plane unreachable, a 5xx): only the check it was for counts as run,
    * the ones after it still come (at once when overdue). The last is tried again LAST_CHECK_RETRIES times; then the
-   * resources are forgotten, their outcome unknown (`gaveUp`).
+   * resources are forgotten, their outcome unknown (`gaveUp`), except those waiting for their mesh. `waiting`: those
+   * the run found so (undefined when it got no plan: those waiting before still do).
    */
-  failed(now: number): { readonly left: number; readonly gaveUp: readonly string[] } {
+  failed(now: number, waiting?: WaitingWrites): { readonly left: number; readonly gaveUp: readonly string[] } {
+    if (waiting) this.#waiting = new Map(waiting);
     const first = this.#due[0];
     if (first === undefined || first > now) return { left: this.#due.length, gaveUp: [] };
     this.#due.shift();
@@ -77,13 +123,14 @@ export class UnsureWrites {
       this.#retries++;
     }
     if (this.#due.length > 0) return { left: this.#due.length, gaveUp: [] };
-    const gaveUp = [...this.#resources].sort();
+    const gaveUp = [...this.#resources].filter((resource) => !this.#waiting.has(resource)).sort();
     this.#forget();
     return { left: 0, gaveUp };
   }
 
+  /** The checks ended: only what waits for its mesh is kept. */
   #forget(): void {
-    this.#resources.clear();
+    for (const resource of this.#resources) if (!this.#waiting.has(resource)) this.#resources.delete(resource);
     this.#retries = 0;
   }
 }

@@ -53,7 +53,7 @@ import type { MeshControls } from "./controls.js";
 import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, lackingByMesh, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import { namesUpTo } from "../util/namesUpTo.js";
-import { NAMED_AT_MOST, recheckDelays, UnsureWrites } from "./recheck.js";
+import { NAMED_AT_MOST, recheckDelays, UnsureWrites, waitingWrites, type WaitingWrites } from "./recheck.js";
 import type { RevisionSource } from "./source.js";
 import type { CommitInfo, RunKind, RunResult } from "./statusTypes.js";
 
@@ -228,8 +228,11 @@ export class Reconciler {
   #kubernetes = false;
   /** Writes sent and never answered, which may still land: compared again a few times (recheck.ts). */
   readonly #unsure: UnsureWrites;
-  /** In a recheck run: the resources it is for, those it found changed and wrote again, and those it could not write. */
-  #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string>; readonly failed: Set<string> } | undefined;
+  /**
+   * In a recheck run: the resources it is for, those it found changed and wrote again, those it could not write, and
+   * those it found changed in a mesh nothing was written to (undefined until it planned).
+   */
+  #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string>; readonly failed: Set<string>; waiting?: WaitingWrites } | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -245,8 +248,11 @@ export class Reconciler {
     let revision: string | null = null;
     let end: RunEnd | undefined;
     let sourceFailed = false;
-    // Only what earlier runs left unsure is rechecked: a write of this run, unsure too, waits for its own checks.
-    this.#recheck = work.reasons.includes("recheck") && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set(), failed: new Set() } : undefined;
+    // Only what earlier runs left unsure is rechecked: a write of this run, unsure too, waits for its own checks. A
+    // forced run (a mesh resumed through the API) compares everything: it is the check due, if one is.
+    this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now());
+    const recheckDue = work.reasons.includes("recheck") || (work.force && this.#unsure.nextInMs(Date.now()) === 0);
+    this.#recheck = recheckDue && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set(), failed: new Set() } : undefined;
     try {
       const head = await this.#readHead(work.fetch);
       sourceFailed = head.failed;
@@ -280,6 +286,8 @@ export class Reconciler {
     }
     if (sourceFailed) this.#readFailed = true;
     if (this.#recheck) this.#endRecheck(revision, end);
+    // A mesh this run opened (unblocked, an approved plan applied): what waited there is checked at once.
+    this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now());
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
     const recheckInMs = this.#unsure.nextInMs(Date.now());
@@ -294,6 +302,11 @@ export class Reconciler {
    */
   get #needsRetry(): boolean {
     return this.#target?.pending === true || this.#readFailed;
+  }
+
+  /** Nothing is written to `mesh` now: suspended, invalid, blocked for what the control plane lacks, or held for approval. */
+  #isShut(mesh: string): boolean {
+    return this.#o.controls.suspendedBy(mesh) !== undefined || this.#target?.invalid.has(mesh) === true || this.#lacking.has(mesh) || this.#held.has(mesh);
   }
 
   #sopsKeys(): readonly string[] {
@@ -443,6 +456,7 @@ export class Reconciler {
     // Each stage below is a pass over every resource or mesh (tens of milliseconds at 50,000): the event loop gets a
     // turn between them, so no one turn adds up to more than the probes' 100 ms (the status events excepted).
     await yieldToEventLoop();
+    if (this.#recheck) this.#recheck.waiting = waitingWrites(this.#recheck.resources, plan.changes, (mesh) => closed.has(mesh) || gate.held.has(mesh));
     const changes = writesOf(gate.plan) > 0 ? await this.#write(gate.plan, revision) : undefined;
     if (changes) await runStepsSliced(this.#live.recordSteps(changes));
     const drift = await round.driftAfter(changes);
@@ -672,7 +686,8 @@ export class Reconciler {
 
   /**
    * A recheck run ended: the checks due are done, and what it found is said. One that could not compare (the control
-   * plane unreachable, a 5xx) or write back what it found is not done (recheck.ts `failed`).
+   * plane unreachable, a 5xx) or write back what it found is not done (recheck.ts `failed`); what it could not write
+   * back because its mesh was shut waits for it to open (recheck.ts `reopen`).
    */
   #endRecheck(revision: string | null, end: RunEnd | undefined): void {
     const recheck = this.#recheck;
@@ -681,8 +696,8 @@ export class Reconciler {
     const failed = end?.result === "error" ? end.error ?? "the run failed" : recheck.failed.size > 0 ? `writing back ${namesUpTo([...recheck.failed].sort(), NAMED_AT_MOST)} failed` : undefined;
     const checked = [...recheck.resources].sort();
     const said = { type: "write.rechecked", revision: this.#target?.revision ?? revision, checked, rewritten: [...recheck.rewritten].sort() } as const;
-    if (failed === undefined) this.#o.events.emit({ ...said, ...this.#unsure.checked(Date.now()) });
-    else this.#o.events.emit({ ...said, ...this.#unsure.failed(Date.now()), failed });
+    const result = failed === undefined ? this.#unsure.checked(Date.now(), recheck.waiting) : { ...this.#unsure.failed(Date.now(), recheck.waiting), failed };
+    this.#o.events.emit({ ...said, ...result, waiting: this.#unsure.waiting });
   }
 
   /** meshops.yaml's prune limits, or watch's flags where given. */

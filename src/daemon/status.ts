@@ -12,6 +12,7 @@ import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type 
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
 import { groupBy, tally } from "../diff/pair.js";
 import { isShownToPeople, shownDiagnostic } from "../model/diagnostic.js";
+import { compareText, indexOfSorted, insertSorted } from "../model/order.js";
 import { UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
@@ -130,8 +131,8 @@ export class DaemonStatus {
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
   #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [] };
-  /** Every resource the checks still to come are for (the status names the first NAMED_AT_MOST). */
-  readonly #rechecking = new Set<string>();
+  /** Every resource the checks still to come are for, or waiting for its mesh, sorted (the status names the first NAMED_AT_MOST). */
+  #rechecking: readonly string[] = [];
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -196,16 +197,20 @@ export class DaemonStatus {
         this.#controlsFile = null;
         break;
       case "write.outcome-unknown":
-        for (const resource of event.resources) this.#rechecking.add(resource);
+      {
+        const added = [...new Set(event.resources)].filter((resource) => indexOfSorted(this.#rechecking, resource, compareText) < 0).sort(compareText);
+        this.#rechecking = insertSorted(this.#rechecking, added, compareText);
         this.#writes = { ...this.#writes, outcomeUnknown: this.#writes.outcomeUnknown + event.resources.length, ...this.#recheckingJson() };
         break;
+      }
       case "write.rechecked": {
         if (event.rewritten.length > 0) this.#warnings.push(`written again after a write of unknown outcome (an older write landed late?): ${namesUpTo(event.rewritten, NAMED_AT_MOST)}`);
         const gaveUp = event.gaveUp ?? [];
         // Why, as the log says it: the control plane unreachable, or a write back it refused.
         if (gaveUp.length > 0) this.#warnings.push(`the last check after writes of unknown outcome failed, and its tries again too (${event.failed ?? "failed"}): the checks gave up, the outcome of ${namesUpTo(gaveUp, NAMED_AT_MOST)} stays unknown`);
         const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
-        if (event.left === 0) this.#rechecking.clear();
+        // The checks ended: only what waits for its mesh (suspended, blocked) is still to be checked.
+        if (event.left === 0) this.#rechecking = event.waiting ?? [];
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };
         break;
       }
@@ -422,7 +427,7 @@ export class DaemonStatus {
   }
 
   #recheckingJson(): Pick<WritesStatus, "recheckingCount" | "rechecking"> {
-    return { recheckingCount: this.#rechecking.size, rechecking: [...this.#rechecking].sort().slice(0, NAMED_AT_MOST) };
+    return { recheckingCount: this.#rechecking.length, rechecking: this.#rechecking.slice(0, NAMED_AT_MOST) };
   }
 
   /** Ends the run in flight; `end` is undefined for a run that found nothing to do (not kept in the history). */
