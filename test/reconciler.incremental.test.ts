@@ -21,6 +21,7 @@ import { createLogger } from "../src/daemon/logger.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
 import { mergeWork, workFor, type TriggerKind, type Work } from "../src/daemon/queue.js";
 import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
+import { startStatusServer } from "../src/daemon/server.js";
 import { LAST_CHECK_RETRIES } from "../src/daemon/recheck.js";
 import { inProcessStatus } from "./helpers/daemonBed.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
@@ -447,7 +448,8 @@ test("a recheck that cannot reach the control plane is not done: the next check 
   const seen: DaemonEvent[] = [];
   const logged: string[] = [];
   const ownStatus = inProcessStatus(repo.dir);
-  subscribeViews(events, { status: ownStatus, metrics: new DaemonMetrics({ processMetrics: false }), log: createLogger({ stream: { write: (line: string) => logged.push(line) }, format: "json" }) });
+  const metrics = new DaemonMetrics({ processMetrics: false });
+  subscribeViews(events, { status: ownStatus, metrics, log: createLogger({ stream: { write: (line: string) => logged.push(line) }, format: "json" }) });
   events.on((event) => seen.push(event));
   const own = new Reconciler({ source: new LocalRepository({ dir: repo.dir, branch: "main", log }), path: undefined, sopsKeys: testAgeIdentities(), backend: probe, events, driftMode: undefined, stopRequested: () => false, controls: new MeshControls(), requestTimeoutMs: 5 });
   const subject = `${outbound.type}/${outbound.mesh}/${outbound.name}`;
@@ -527,4 +529,11 @@ test("a recheck that cannot reach the control plane is not done: the next check 
   const json = ownStatus.toJSON();
   assert.deepEqual([json.writes.stayedUnknown, json.writes.rechecking], [1, []]);
   assert.ok(json.reconciles.some((r) => r.warnings?.some((w) => w.includes(`the outcome of ${subject} stays unknown`))), "the status says so");
+  // And /metrics counts it, for an alert (the status server the daemon runs, on these views).
+  const server = await startStatusServer({ host: "127.0.0.1", port: 0, status: ownStatus, metrics, log, webhook: { secret: undefined, branch: undefined }, reconcileToken: undefined, trigger: () => undefined });
+  try {
+    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /^meshops_writes_stayed_unknown_total 1$/m);
+  } finally {
+    await server.close();
+  }
 });

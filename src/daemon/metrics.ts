@@ -23,6 +23,7 @@ export const METRIC_NAMES = [
   "meshops_backend_request_duration_seconds",
   "meshops_writes_outcome_unknown_total",
   "meshops_writes_rewritten_total",
+  "meshops_writes_stayed_unknown_total",
   "meshops_last_successful_reconcile_timestamp_seconds",
   "meshops_ready",
   "meshops_mesh_state",
@@ -85,6 +86,11 @@ export class DaemonMetrics {
   readonly #rewritten = new Counter({
     name: "meshops_writes_rewritten_total",
     help: "Resources a comparison after a write of unknown outcome found changed and wrote again (an old write landed late)",
+    registers: [this.registry],
+  });
+  readonly #stayedUnknown = new Counter({
+    name: "meshops_writes_stayed_unknown_total",
+    help: "Resources whose checks after a write of unknown outcome were given up on (the last check failed, and its tries again): their outcome stays unknown",
     registers: [this.registry],
   });
   readonly #requestDurations = new Histogram({
@@ -187,6 +193,7 @@ export class DaemonMetrics {
         return;
       case "write.rechecked":
         this.#rewritten.inc(event.rewritten.length);
+        this.#stayedUnknown.inc(event.gaveUp?.length ?? 0);
         return;
       case "drift.checked":
         this.#compared(event);
