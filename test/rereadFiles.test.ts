@@ -37,3 +37,28 @@ test("a rotation that lands while the files are first read is picked up at the n
   now = 1_000;
   assert.equal(values.current(), "two-rotated");
 });
+
+test("a file that turns unreadable, comes back unchanged and turns unreadable again is said each time", () => {
+  const file = path.join(work, "token");
+  writeFileSync(file, "secret-value");
+  const problems: string[] = [];
+  const values = new RereadFiles(
+    { paths: [file], read: () => ({ value: readFileSync(file, "utf8") }), name: (p) => `the token file ${p}`, what: "the token", same: (a, b) => a === b },
+    { onProblem: (message) => problems.push(message) },
+  );
+  const away = `${file}.away`;
+  const said = `cannot read the token file ${file}: keeping the token read before`;
+  renameSync(file, away);
+  assert.equal(values.refresh(), false);
+  assert.equal(values.refresh(), false);
+  assert.deepEqual(problems, [said], "said once while it lasts");
+  // Back as it was (same inode, size and modification time): nothing to read again, but the problem is over.
+  renameSync(away, file);
+  assert.equal(values.refresh(), false);
+  renameSync(file, away);
+  assert.equal(values.refresh(), false);
+  assert.deepEqual(problems, [said, said], "unreadable again: said again");
+  renameSync(away, file);
+  assert.equal(values.current(), "secret-value");
+  assert.ok(problems.every((p) => !p.includes("secret-value")), "never the value");
+});

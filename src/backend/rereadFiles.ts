@@ -82,7 +82,11 @@ export class RereadFiles<T> {
       this.#report(`cannot read ${this.#settings.name(unreadable)}: keeping ${this.#settings.what} read before`);
       return false;
     }
-    if (stamp === this.#stamp) return false;
+    // The files as last read well (back from a rename, say): good again, so the next problem is said again.
+    if (stamp === this.#stamp) {
+      this.#problem = undefined;
+      return false;
+    }
     const read = this.#settings.read();
     if ("problem" in read) {
       this.#report(`${read.problem}: keeping ${this.#settings.what} read before`);
@@ -110,7 +114,7 @@ export class RereadFiles<T> {
     return { stamp: stamps.join("/") };
   }
 
-  /** Each problem once, until the files are good again. */
+  /** Each problem once, until the files are good again (readable, as last read or holding a good value). */
   #report(message: string): void {
     if (this.#problem === message) return;
     this.#problem = message;
