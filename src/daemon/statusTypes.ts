@@ -320,7 +320,10 @@ export interface WritesStatus {
    * again too: the checks gave up, their outcome stayed unknown (the status's warnings name them).
    */
   readonly stayedUnknown: number;
-  /** How many resources the checks still to come are for; 0 when none is due. */
+  /**
+   * How many resources the checks still to come are for, including those whose write back waits for their mesh
+   * (suspended, blocked, held) to open; 0 when none is due or waiting.
+   */
   readonly recheckingCount: number;
   /** The first 50 of them by name (`Type/mesh/name`), as the log lines name them: a control plane that stops answering mid-apply leaves thousands. */
   readonly rechecking: readonly string[];
