@@ -1120,6 +1120,51 @@ describe("kustomize's commonLabels and labels", () => {
   });
 });
 
+describe("a Kuma document in a kustomization's folder that no kustomization builds", () => {
+  const policy = (name: string, namespace: string) =>
+    `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n`;
+  const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n";
+
+  test("is a warning at the document naming the kustomization (kubectl apply -k, Argo CD and Flux never apply it, meshops plans it); a listed one, another tool's document and a folder under no kustomization are not", async () => {
+    const files = {
+      "kustomization.yaml": "resources:\n  - mesh.yaml\n  - apps/shop/retries.yaml\n  - apps/billing\n",
+      "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
+      "apps/shop/retries.yaml": policy("shop-retries", "shop"),
+      "apps/shop/timeouts.yaml": "# forgotten in kustomization.yaml\n" + policy("shop-late", "shop"),
+      "apps/shop/deployment.yaml": deployment,
+      "apps/billing/kustomization.yaml": "resources: [retries.yaml]\n",
+      "apps/billing/retries.yaml": policy("billing-retries", "billing"),
+      "apps/billing/draft.yaml": policy("billing-draft", "billing"),
+    };
+    const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
+    assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
+    assert.deepEqual(
+      diagnostics.filter((d) => d.rule.startsWith("kustomize-")).map((d) => [d.file, d.line, d.severity, d.rule, d.resource, d.message]),
+      [
+        [
+          "apps/billing/draft.yaml",
+          1,
+          "warning",
+          "kustomize-unbuilt",
+          "MeshRetry/default/billing-draft.billing",
+          "no kustomization builds this file, and kustomize builds its folder from apps/billing/kustomization.yaml: kubectl apply -k, Argo CD and Flux never apply it, while meshops plans and applies it; list it in that kustomization's resources, or exclude it in meshops.yaml",
+        ],
+        [
+          "apps/shop/timeouts.yaml",
+          2,
+          "warning",
+          "kustomize-unbuilt",
+          "MeshRetry/default/shop-late.shop",
+          "no kustomization builds this file, and kustomize builds its folder from kustomization.yaml: kubectl apply -k, Argo CD and Flux never apply it, while meshops plans and applies it; list it in that kustomization's resources, or exclude it in meshops.yaml",
+        ],
+      ],
+    );
+    // Without any kustomization, every file is read as it is applied (kubectl apply -f, Argo CD's directory source).
+    const plain = await validateJson(shapeRepo(undefined, { "mesh.yaml": files["mesh.yaml"], "apps/shop/timeouts.yaml": files["apps/shop/timeouts.yaml"] }));
+    assert.deepEqual(plain.diagnostics.filter((d) => d.rule.startsWith("kustomize-")), []);
+  });
+});
+
 describe("Flux Kustomizations in the repository (spec.path, targetNamespace, namePrefix, commonMetadata)", () => {
   const fluxKustomization = (name: string, path: string, extra: string) =>
     `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;

@@ -26,7 +26,7 @@ import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, re
 import { GLOBAL_READ_ONLY_RULE, globalReadOnlyMessage } from "./globalReadOnly.js";
 import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
-import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings } from "./kustomizeWarnings.js";
+import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings, kustomizeUnbuiltWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
 import { NamespaceMeshWarnings, namespaceMeshOf, unlabelledResourceOf, type NamespaceMesh, type UnlabelledResource } from "./namespaceMesh.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
@@ -271,7 +271,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
   parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, kustomized.namespaces, locator));
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
-  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0) {
+  if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0 || kustomized.unbuilt.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
     diagnostics.push(
@@ -279,6 +279,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
       ...kustomizeRenameWarnings(kustomized.renames, resourcesOf, locator),
       ...kustomizePatchWarnings(kustomized.patches, resourcesOf),
       ...kustomizeLabelWarnings(kustomized.labels, resourcesOf, locator),
+      ...kustomizeUnbuiltWarnings(kustomized.unbuilt, resourcesOf),
     );
   }
   // What kustomizations name that kustomize cannot load here, or meshops does not read (when the source listed the paths).

@@ -309,6 +309,11 @@ export interface KustomizeEffects {
   readonly labels: ReadonlyMap<string, readonly AddedLabel[]>;
   /** Per file: the Flux `postBuild` that substitutes into it; null when two Flux Kustomizations build it differently. */
   readonly substitutes: ReadonlyMap<string, FluxSubstitute | null>;
+  /**
+   * Per file no kustomization builds though kustomize builds its folder: the nearest kustomization at or above it
+   * (what kubectl apply -k, Argo CD and Flux build there, without the file).
+   */
+  readonly unbuilt: ReadonlyMap<string, string>;
 }
 
 /** A patch with what it targets: kustomize's selector (anchored regular expressions), or the patch's own kind and name. */
@@ -360,6 +365,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const patched = new Map<string, TargetedPatch[]>();
   const labelled = new Map<string, AddedLabel[]>();
   const substituted = new Map<string, FluxSubstitute | null>();
+  const reached = new Set<string>();
   const addTo = <T>(map: Map<string, T[]>, file: string, items: readonly T[]): void => {
     const forFile = map.get(file) ?? [];
     map.set(file, forFile);
@@ -393,6 +399,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
         walk(found.kustomization, around, seen, components.includes(found.kustomization));
         continue;
       }
+      reached.add(found.file);
       if (around.namespace) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
         given.set(found.file, forFile);
@@ -419,7 +426,21 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
   for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
-  return { namespaces: given, renames: renamed, patches: patched, labels: labelled, substitutes: substituted };
+  const unbuilt = new Map<string, string>();
+  for (const { path } of files) {
+    if (reached.has(path) || isKustomizationPath(path)) continue;
+    const nearest = nearestKustomization(path, byFolder);
+    if (nearest) unbuilt.set(path, nearest.name);
+  }
+  return { namespaces: given, renames: renamed, patches: patched, labels: labelled, substitutes: substituted, unbuilt };
+}
+
+/** The kustomization of `path`'s folder or of the nearest folder above it that has one. */
+function nearestKustomization(path: string, byFolder: ReadonlyMap<string, Kustomization>): Kustomization | undefined {
+  for (let folder = posix.dirname(path); ; folder = posix.dirname(folder)) {
+    const found = byFolder.get(folder);
+    if (found || folder === ".") return found;
+  }
 }
 
 /** What the kustomizations around a file (those that build it) do to it. */
@@ -432,7 +453,7 @@ interface Around {
 }
 
 const NOTHING_AROUND: Around = { namespace: undefined, renames: [], patches: [], labels: [], substitute: undefined };
-const NO_EFFECTS: KustomizeEffects = { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map(), substitutes: new Map() };
+const NO_EFFECTS: KustomizeEffects = { namespaces: new Map(), renames: new Map(), patches: new Map(), labels: new Map(), substitutes: new Map(), unbuilt: new Map() };
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -69,6 +69,23 @@ export function kustomizeLabelWarnings(labels: KustomizeEffects["labels"], resou
   return warnings;
 }
 
+/**
+ * One warning per mesh resource in a file no kustomization builds, in a folder kustomize builds (a file left out of
+ * `resources:`): the tools that deploy the folder never apply it, while meshops plans it, so it would stay a create.
+ */
+export function kustomizeUnbuiltWarnings(unbuilt: KustomizeEffects["unbuilt"], resourcesOf: (path: string) => readonly Resource[]): Diagnostic[] {
+  const warnings: Diagnostic[] = [];
+  for (const [file, kustomization] of unbuilt) {
+    for (const resource of resourcesOf(file)) {
+      const source = resource.source;
+      if (!source) continue;
+      const message = `no kustomization builds this file, and kustomize builds its folder from ${kustomization}: kubectl apply -k, Argo CD and Flux never apply it, while meshops plans and applies it; list it in that kustomization's resources, or exclude it in meshops.yaml`;
+      warnings.push({ severity: "warning", file: source.file, line: source.line, column: source.column, resource: subjectOf(resource), path: "", message: boundedMessage(message), rule: "kustomize-unbuilt" });
+    }
+  }
+  return warnings;
+}
+
 /** `metadata.name` as the document wrote it (a namespaced resource's API name carries its namespace after a dot). */
 function writtenName(resource: Resource): string {
   return kubernetesNameOf(resource.object)?.name ?? resource.name;
