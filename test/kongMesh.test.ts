@@ -198,6 +198,18 @@ describe("embedded control plane", () => {
   });
 });
 
+test("validate's text summary counts the schema-only RBAC documents as not applied: a reader of the text report is told, not only --format json", async () => {
+  const repo = tempRepo("meshops-kong-repo-");
+  temps.push(repo.dir);
+  commitFolder(repo.dir, EXAMPLE);
+  const run = await runCli(["validate"], repo.dir);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(
+    run.stdout,
+    /✓ valid: 0 errors, \d+ warnings?; 5 resources in \d+ files at [0-9a-f]{12}; 3 documents checked against their schema only, never applied by meshops \(AccessAudit, AccessRole, AccessRoleBinding: Kong Mesh access control\)\n$/,
+  );
+});
+
 test("render, apply then drift: the example repository round-trips through the embedded Kong Mesh control plane", async () => {
   const repo = tempRepo("meshops-kong-repo-");
   temps.push(repo.dir);

@@ -17,6 +17,7 @@ import type { ValidateReport } from "../report/common.js";
 import { writeReports, type ReportOptions, type ReportOutput } from "./report.js";
 import { errorMessage, urlForMessage } from "../util/errorMessage.js";
 import { beyondNewestLine } from "../kuma/versions.js";
+import { SCHEMA_ONLY_RULE } from "../validate/kongMesh.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -323,5 +324,6 @@ export function validateReportOf(result: ValidationResult, warningsAsErrors: boo
 /** The counts a text report ends with. */
 export function summaryOf(result: ValidationResult): ValidationSummary {
   const skippedDataplanes = result.diagnostics.filter((d) => d.rule === DATAPLANE_SKIPPED_RULE).length;
-  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments, skippedDataplanes };
+  const schemaOnly = result.diagnostics.filter((d) => d.rule === SCHEMA_ONLY_RULE).map((d) => d.resource.split("/")[0] ?? "");
+  return { files: result.files, resources: result.resources.length, revision: result.revision, otherDocuments: result.otherDocuments, skippedDataplanes, schemaOnly };
 }

@@ -27,6 +27,8 @@ export interface ValidationSummary {
   readonly otherDocuments?: number;
   /** Dataplane documents skipped because meshops.yaml does not enable `resources.dataplanes`. */
   readonly skippedDataplanes?: number;
+  /** The kind of each schema-only Kong Mesh document (AccessRole, ...): checked, never applied. */
+  readonly schemaOnly?: readonly string[];
 }
 
 /**
@@ -58,7 +60,11 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}${notListed > 0 ? ` (${notListed} like others, not listed)` : ""}`;
   const dataplanes = summary.skippedDataplanes ? `; ${plural(summary.skippedDataplanes, "Dataplane")} skipped (resources.dataplanes is off)` : "";
-  const skipped = (summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "") + dataplanes;
+  // Said here because their info items are not: a reader of the text report would take them for applied.
+  const schemaOnly = summary.schemaOnly?.length
+    ? `; ${plural(summary.schemaOnly.length, "document")} checked against their schema only, never applied by meshops (${[...new Set(summary.schemaOnly)].sort().join(", ")}: Kong Mesh access control)`
+    : "";
+  const skipped = (summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "") + dataplanes + schemaOnly;
   const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
   lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
   return lines.join("\n") + "\n";

@@ -28,6 +28,9 @@ export function refusedByProduct(typeName: string, product: Product): boolean {
 
 export { NEEDS_KONG_MESH_RULE };
 
+/** The info item of each schema-only Kong Mesh document: checked, never applied. */
+export const SCHEMA_ONLY_RULE = "schema-only";
+
 /** The kind a document declares, in either shape, if it is one of the schema-only Kong Mesh kinds. */
 function schemaOnlyKind(value: JsonObject): { kind: string; format: "universal" | "kubernetes" } | undefined {
   if (typeof value.kind === "string" && KONG_MESH_SCHEMA_ONLY_KINDS.includes(value.kind) && (value.apiVersion === undefined || value.apiVersion === KUBERNETES_API_VERSION)) {
@@ -64,7 +67,7 @@ export function checkSchemaOnlyDocument(file: string, doc: YamlDocument, product
   }
   return [
     ...validateSchema(kind, object).map((v) => at(v.path, v.message, "schema")),
-    at("type", `${kind} is checked against Kong Mesh's partial schema only and is not applied by meshops`, "schema-only", "info"),
+    at("type", `${kind} is checked against Kong Mesh's partial schema only and is not applied by meshops`, SCHEMA_ONLY_RULE, "info"),
   ];
 }
 
