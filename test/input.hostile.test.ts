@@ -267,8 +267,8 @@ test("meshops.yaml that cannot be read as data (an alias of no anchor, an alias 
   }
 });
 
-test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 note only where it gives the type asked for", async () => {
-  const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": "prune:\n  enabled: yes\n  maxDeletes: yes\n  maxDeletePercent: '20'\n" });
+test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 note only where it gives the type asked for; a number for a string (version: 2.10, read as 2.1) says to quote it", async () => {
+  const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": "prune:\n  enabled: yes\n  maxDeletes: yes\n  maxDeletePercent: '20'\ncontrolPlane:\n  version: 2.10\ninstance: 7\n" });
   assert.equal(run.code, 1);
   assert.deepEqual(
     run.diagnostics.map((d) => [d.line, d.path, d.message]),
@@ -276,6 +276,8 @@ test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 
       [2, "prune.enabled", 'must be boolean, found a string ("yes"); meshops.yaml is read as YAML 1.2, where yes is a string: write true'],
       [3, "prune.maxDeletes", 'must be integer, found a string ("yes")'],
       [4, "prune.maxDeletePercent", 'must be number, found a string ("20"); quoted, it is a string: write 20 without quotes'],
+      [6, "controlPlane.version", 'must be string, found a number (2.1); YAML reads the plain scalar as a number, so 2.10 is 2.1: quote it ("2.10")'],
+      [7, "instance", 'must be string, found a number (7); YAML reads the plain scalar as a number: quote it ("7")'],
     ],
   );
 });

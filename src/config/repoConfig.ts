@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
-import { parseAllDocuments, parseDocument, LineCounter } from "yaml";
+import { isScalar, parseAllDocuments, parseDocument, LineCounter } from "yaml";
 import { aliasProblem, documentValue, syntaxProblems, templateStart, YAML_OPTIONS } from "../parse/documents.js";
 import { readsBackAsString, resolvePlain } from "../parse/yaml11.js";
 import { boundedMessage, type Diagnostic } from "../model/diagnostic.js";
@@ -205,7 +205,8 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
     for (const error of validateConfig.errors ?? []) {
       const path = configErrorPath(error);
       const pos = locator.locate(file.path, 0, parsePath(path)) ?? { line: 1, column: 1 };
-      diag(pos.line, pos.column, path, configErrorMessage(error));
+      const node = first.getIn(parsePath(path), true);
+      diag(pos.line, pos.column, path, configErrorMessage(error, isScalar(node) && typeof node.source === "string" ? node.source : undefined));
     }
     return { config: DEFAULT_CONFIG, diagnostics };
   }
@@ -322,7 +323,17 @@ function isOfType(value: JsonValue, type: string): boolean {
   return typeof value === type;
 }
 
-function configErrorMessage(error: ErrorObject): string {
+/**
+ * Where a plain number stands for a string (`version: 2.10`): YAML 1.2 reads it as a number, which can differ from what
+ * was written (2.10 is 2.1), so the note names both and the quoted form to write.
+ */
+function numberNote(found: number, written: string | undefined): string {
+  const shortened = written !== undefined && written !== String(found) ? `, so ${written} is ${found}` : "";
+  return `; YAML reads the plain scalar as a number${shortened}: quote it (${JSON.stringify(written ?? String(found))})`;
+}
+
+/** `source`: the scalar as written, where the error's value is one. */
+function configErrorMessage(error: ErrorObject, source?: string): string {
   switch (error.keyword) {
     case "additionalProperties": {
       const field = (error.params as { additionalProperty: string }).additionalProperty;
@@ -340,7 +351,8 @@ function configErrorMessage(error: ErrorObject): string {
       const written = error.data as JsonValue;
       const asked = [(error.params as { type: string | string[] }).type].flat();
       const found = written !== null && typeof written !== "object" ? `${kindOfValue(written)} (${JSON.stringify(written)})` : kindOfValue(written);
-      return `${error.message ?? "has the wrong type"}, found ${found}${typeof written === "string" ? stringNote(written, asked) : ""}`;
+      const note = typeof written === "string" ? stringNote(written, asked) : typeof written === "number" && asked.includes("string") ? numberNote(written, source) : "";
+      return `${error.message ?? "has the wrong type"}, found ${found}${note}`;
     }
     default:
       return error.message ?? error.keyword;
