@@ -1125,7 +1125,7 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
     `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n`;
   const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n";
 
-  test("is a warning at the document naming the kustomization (kubectl apply -k, Argo CD and Flux never apply it, meshops plans it); a listed one, another tool's document and a folder under no kustomization are not", async () => {
+  test("is a warning at the document naming the kustomization (kubectl apply -k, Argo CD and Flux never apply it, meshops plans it); a listed one, another tool's document and a folder no kustomization reaches into are not", async () => {
     const files = {
       "kustomization.yaml": "resources:\n  - mesh.yaml\n  - apps/shop/retries.yaml\n  - apps/billing\n",
       "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
@@ -1135,6 +1135,9 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
       "apps/billing/kustomization.yaml": "resources: [retries.yaml]\n",
       "apps/billing/retries.yaml": policy("billing-retries", "billing"),
       "apps/billing/draft.yaml": policy("billing-draft", "billing"),
+      // Folders no kustomization reaches into may be applied as they are (an Argo CD application of their own path).
+      "apps/billing/extra/later.yaml": policy("billing-later", "billing"),
+      "meshes/timeouts.yaml": policy("plain-retries", "shop"),
     };
     const { code, diagnostics } = await validateJson(shapeRepo(undefined, files));
     assert.equal(code, 0, JSON.stringify(errorsOf(diagnostics)));
