@@ -46,16 +46,20 @@ export interface Change {
   adopts?: true;
 }
 
+/** A live resource the plan names without changing it. */
+export interface NamedResource {
+  resource: string;
+  type: string;
+  mesh: string;
+  name: string;
+}
+
 /**
  * An owned resource prune would have deleted but keeps: it (or its Mesh) carries `meshops.io/prune: disabled`, or it
  * is a Mesh that holds resources that stay (not meshops' to delete, kept, or still desired), which deleting it would
  * delete with it.
  */
-export interface KeptResource {
-  resource: string;
-  type: string;
-  mesh: string;
-  name: string;
+export interface KeptResource extends NamedResource {
   reason: "prune disabled" | "holds resources that stay";
 }
 
@@ -64,6 +68,11 @@ export interface Plan {
   summary: { create: number; update: number; delete: number; unchanged: number };
   /** What prune keeps (the opt-out label, a Mesh still holding something), so a reviewer sees why; empty without prune. */
   kept: KeptResource[];
+  /**
+   * Without prune: the owned resources no longer desired that prune would delete, in delete order, so a plan that
+   * leaves them is not read as in sync (drift calls them orphaned). Absent with prune (they are its deletes).
+   */
+  prunable?: NamedResource[];
 }
 
 export interface PlanOptions {
@@ -112,11 +121,13 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 /** planChanges as steps (util/steps.ts), a few hundred subjects each. */
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
-  const meshesInUse = options.prune ? meshesStillInUse(pairs, options) : new Set<string>();
+  // Without prune too: what prune would delete is named (`prunable`), and a Mesh that holds what stays is not.
+  const meshesInUse = meshesStillInUse(pairs, options);
   for (const mesh of options.meshesInUse ?? []) meshesInUse.add(mesh);
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
+  const prunable: NamedResource[] = [];
   const ignored = ignoredPathsMatcher(options.ignore);
 
   // An index loop: for-of over 50,000 pairs in a generator cost 60-70 ms in a cold process (diff/pair.ts).
@@ -149,16 +160,20 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     }
     if (!current) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
-    if (!options.prune || !isOwned(current.object, options.instance, options.mode ?? "zone")) continue;
+    if (!isOwned(current.object, options.instance, options.mode ?? "zone")) continue;
     if (isPruneDisabled(current.object)) {
-      kept.push({ resource: subject, type, mesh, name, reason: "prune disabled" });
+      if (options.prune) kept.push({ resource: subject, type, mesh, name, reason: "prune disabled" });
       continue;
     }
     // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
     // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
     // resource that is not being deleted too (someone else's, which prune must never touch).
     if (type === "Mesh" && meshesInUse.has(name)) {
-      kept.push({ resource: subject, type, mesh, name, reason: "holds resources that stay" });
+      if (options.prune) kept.push({ resource: subject, type, mesh, name, reason: "holds resources that stay" });
+      continue;
+    }
+    if (!options.prune) {
+      prunable.push({ resource: subject, type, mesh, name });
       continue;
     }
     deletes.push(withLazyDiff({ action: "delete", resource: subject, type, mesh, name, live: current.object }, () => unifiedDiff(subject, normalize(current.object), undefined)));
@@ -170,7 +185,9 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
   kept.sort(compareWriteOrder);
-  return planOf([...writes, ...deletes], kept);
+  if (options.prune) return planOf([...writes, ...deletes], kept);
+  prunable.sort((a, b) => compareWriteOrder(b, a));
+  return { ...planOf(writes), prunable };
 }
 
 /** A plan of these changes, in this order, with its summary counted. */

@@ -177,9 +177,12 @@ export function driftedCount(summary: DriftSummary): number {
 /** One line a person reads: what the plan does overall. */
 export function planSummaryLine(plan: Plan): string {
   const s = plan.summary;
-  return s.create + s.update + s.delete === 0
-    ? `No changes: ${s.unchanged} resources unchanged.`
-    : `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`;
+  const line =
+    s.create + s.update + s.delete === 0
+      ? `No changes: ${s.unchanged} resources unchanged.`
+      : `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`;
+  const prunable = plan.prunable?.length ?? 0;
+  return prunable === 0 ? line : `${line} ${plural(prunable, "owned resource")} no longer in the repository (--prune deletes ${prunable === 1 ? "it" : "them"}).`;
 }
 
 export function driftSummaryLine(summary: DriftSummary, leftAlone: readonly LeftAloneItem[] = []): string {

@@ -32,7 +32,7 @@ import {
 import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
-import { unknownValues, unknownValuesNote } from "./plan.js";
+import { prunableNote, unknownValues, unknownValuesNote } from "./plan.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -114,6 +114,8 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   );
   if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
   head.push(...unknownValuesAlert(unknownValues(plan)));
+  const prunable = prunableNote(plan, code);
+  if (prunable) head.push("", "> [!NOTE]", `> ${prunable}`);
 
   const changed = plan.changes.filter((c) => c.action !== "unchanged");
   if (total > 0) {

@@ -24,7 +24,23 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
   const unknown = unknownValues(plan);
   const kept = plan.kept.length > 0 ? { kept: plan.kept } : {};
-  return JSON.stringify({ summary: plan.summary, changes, ...kept, ...risks, ...(unknown.length > 0 ? { unknownValues: unknown } : {}) }, null, 2) + "\n";
+  const prunable = plan.prunable?.length ? { prunable: plan.prunable } : {};
+  return JSON.stringify({ summary: plan.summary, changes, ...kept, ...prunable, ...risks, ...(unknown.length > 0 ? { unknownValues: unknown } : {}) }, null, 2) + "\n";
+}
+
+/** Resources a note of what --prune would delete names; past these, a count (`--format json` lists every one). */
+const PRUNABLE_NAMED = 5;
+
+/**
+ * What a plan without prune leaves that prune would delete (owned, no longer in the repository), for a person: the
+ * text report's, the pull-request comment's (names and flags as `code` writes them) and apply's note.
+ */
+export function prunableNote(plan: Plan, code: (text: string) => string = (text) => text): string | undefined {
+  const prunable = plan.prunable ?? [];
+  if (prunable.length === 0) return undefined;
+  const named = namesUpTo(prunable, PRUNABLE_NAMED, (p) => code(p.resource));
+  const one = prunable.length === 1;
+  return `${one ? "1 resource meshops owns is" : `${prunable.length} resources meshops owns are`} no longer in the repository: ${named}; ${code("--prune")} deletes ${one ? "it" : "them"}`;
 }
 
 /** Resources still SOPS-encrypted (no key given): whether their values changed is not known. */
@@ -159,6 +175,8 @@ function planFooter(plan: Plan, style: Style): string[] {
   const out = keptLines(plan, style);
   const note = unknownValuesNote(unknownValues(plan));
   if (note) out.push(style.yellow(`? ${note}`));
+  const prunable = prunableNote(plan);
+  if (prunable) out.push(style.yellow(`! ${prunable}`));
   const s = plan.summary;
   const total = s.create + s.update + s.delete;
   out.push(

@@ -3,7 +3,7 @@ import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { appliedAlready, planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { whereDefinedIn } from "../../report/common.js";
-import { renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
+import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
@@ -127,6 +127,9 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
         }
       }
       const total = plan.summary.create + plan.summary.update + deletes;
+      // What --prune would delete, said once: by the plan printed when there is nothing to write, else here.
+      const prunable = prunableNote(plan);
+      if (prunable && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${prunable}\n`);
       if (total === 0) {
         io.stdout.write(options.format === "json" ? renderChangeSetJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 }, failedMeshes: [] }) : renderPlanText(plan, style));
         return setExit(0);
