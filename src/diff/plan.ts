@@ -121,9 +121,16 @@ export function planChanges(desired: readonly Resource[], live: readonly JsonObj
 /** planChanges as steps (util/steps.ts), a few hundred subjects each. */
 export function* planChangesSteps(desired: readonly Resource[], live: readonly JsonObject[], options: PlanOptions): Steps<Plan> {
   const pairs = yield* pairWithLiveSteps(desired, live);
-  // Without prune too: what prune would delete is named (`prunable`), and a Mesh that holds what stays is not.
-  const meshesInUse = meshesStillInUse(pairs, options);
-  for (const mesh of options.meshesInUse ?? []) meshesInUse.add(mesh);
+  // Without prune too: what prune would delete is named (`prunable`), and a Mesh that holds what stays is not. A pass
+  // over every pair, made only when an owned Mesh is no longer desired (seldom).
+  let meshesInUse: Set<string> | undefined;
+  const inUse = (mesh: string): boolean => {
+    if (!meshesInUse) {
+      meshesInUse = meshesStillInUse(pairs, options);
+      for (const m of options.meshesInUse ?? []) meshesInUse.add(m);
+    }
+    return meshesInUse.has(mesh);
+  };
   const writes: Change[] = [];
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
@@ -168,7 +175,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     // Deleting a Mesh deletes everything in it (FACTS §2.9). An owned Mesh is deleted only when nothing in it
     // stays: no desired resource (a mesh the repository uses without defining it, such as `default`), and no live
     // resource that is not being deleted too (someone else's, which prune must never touch).
-    if (type === "Mesh" && meshesInUse.has(name)) {
+    if (type === "Mesh" && inUse(name)) {
       if (options.prune) kept.push({ resource: subject, type, mesh, name, reason: "holds resources that stay" });
       continue;
     }
