@@ -550,7 +550,7 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
   test("in a variables folder, a document that looks like a mesh resource (its kind in another case, or misspelt, beside name, mesh or spec) is still checked", async () => {
     const files = {
       "mesh.yaml": "type: Mesh\nname: default\n",
-      // A policy's schema requires `type` as written (a missing type, as anywhere); a Mesh's envelope is read in any case.
+      // A policy's schema requires `type` as written (an error at `Type` saying so); a Mesh's envelope is read in any case.
       "group_vars/timeout.yml": "Type: MeshTimeout\nname: t1\nmesh: default\nspec: 3\n",
       "group_vars/mesh.yml": "Type: Mesh\nname: payments\nmtls: 3\n",
       "host_vars/cp-1/timeout.yml": "type: MeshTimout\nname: t2\nmesh: default\nspec: {}\n",
@@ -569,7 +569,7 @@ describe("Ansible beside the configuration (playbooks, a role's tasks and handle
       [
         ["warning", "group_vars/mesh.yml", 1, "schema"],
         ["error", "group_vars/mesh.yml", 3, "schema"],
-        ["error", "group_vars/timeout.yml", 1, "unknown-type"],
+        ["error", "group_vars/timeout.yml", 1, "schema"],
         ["error", "host_vars/cp-1/timeout.yml", 1, "unknown-type"],
         ["error", "roles/kuma/defaults/main.yml", 1, "unknown-type"],
       ],

@@ -208,3 +208,26 @@ test("a policy's labels under another case are its labels, as Kuma decodes them;
   assert.deepEqual(Object.keys(policy?.object ?? {}), ["type", "mesh", "name", "labels", "spec"]);
   assert.deepEqual(policy?.object.labels, { team: "a" });
 });
+
+/**
+ * A policy's `Type` in another case: encoding/json finds the kind in it (UnmarshalCore reads ResourceMeta in any case),
+ * but the policy's schema is checked next on the map as written (go-v2.14.3 rest/unmarshaller.go Unmarshal: rest.yaml
+ * `required: [type, name, spec]`), which has no `type`, so kumactl apply and the API refuse it ("type in body is
+ * required"). meshops said only "missing `type`", as if nothing named a kind; a Mesh's `Type` is a warning instead.
+ */
+test("a policy's Type in another case is an error that says to write type in lower case, where a Mesh's is read", () => {
+  const result = validateSnapshot(
+    snapshot({
+      "mesh.yaml": "Type: Mesh\nname: default\n",
+      "timeout.yaml": `Type: MeshTimeout\nmesh: default\nname: t1\n${SPEC}`,
+      "labelled.yaml": `TYPE: MeshTimeout\nmesh: default\nname: t2\nLabels: {team: a}\n${SPEC}`,
+    }),
+  );
+  const said = result.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line} ${d.path}: ${d.message}`);
+  assert.deepEqual(said, [
+    "error labelled.yaml:1 TYPE: a MeshTimeout is checked against its schema before the control plane reads TYPE as type, and the schema requires type in lower case; write type",
+    "warning labelled.yaml:4 Labels: the control plane reads Labels as labels (encoding/json matches a field's name in any case); write labels",
+    "warning mesh.yaml:1 Type: the control plane reads Type as type (encoding/json matches a field's name in any case); write type",
+    "error timeout.yaml:1 Type: a MeshTimeout is checked against its schema before the control plane reads Type as type, and the schema requires type in lower case; write type",
+  ]);
+});

@@ -150,6 +150,23 @@ function foldedKeyMessage({ key, field, kept }: FoldedKey): string {
 }
 
 /**
+ * A policy's `type` written in another case (`Type: MeshTimeout`): encoding/json finds the kind in it, but the policy's
+ * schema is checked next on the document as written (go-v2.14.3 rest/unmarshaller.go Unmarshal), and it requires
+ * `type` (rest.yaml `required: [type, name, spec]`): kumactl apply and the API refuse it. Other kinds read it
+ * (toPlainResource's warning). Asked only of a document without `type`.
+ */
+function policyTypeInAnotherCase(value: JsonObject): { key: string; type: string } | undefined {
+  const read = resourceMetaAsRead(value);
+  const type = read?.object.type;
+  const key = read?.folded.find((f) => f.field === "type")?.kept;
+  return typeof type === "string" && key !== undefined && isPluginOriginated(type) ? { key, type } : undefined;
+}
+
+function policyTypeCaseMessage({ key, type }: { key: string; type: string }): string {
+  return `a ${type} is checked against its schema before the control plane reads ${key} as type, and the schema requires type in lower case; write type`;
+}
+
+/**
  * A document of another API: an apiVersion not Kuma's, or a number or boolean (Grafana's provisioning files write
  * `apiVersion: 1`), which no Kubernetes object has, unless its kind is one meshops knows (a mesh resource written wrong).
  */
@@ -197,6 +214,8 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   if (typeof typeName !== "string") {
     // meshops.yml, or a meshops.yaml below --path: settings meshops never reads, which would otherwise be ignored.
     if (SETTINGS_FILE_NAME.test(file)) return fail([], "unknown-type", MISPLACED_SETTINGS_MESSAGE, "");
+    const schemaRefused = typeName === undefined ? policyTypeInAnotherCase(value) : undefined;
+    if (schemaRefused) return fail([schemaRefused.key], "schema", policyTypeCaseMessage(schemaRefused), unknownTypeSubject(schemaRefused.type, value.mesh, value.name));
     return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
