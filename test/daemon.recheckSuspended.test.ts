@@ -60,7 +60,7 @@ test("a check after a write of unknown outcome that cannot write back because th
   assert.match(String(last.msg), /MeshTimeout\/shop\/t1 not written back/);
   assert.equal(await idleTimeoutOnCp(bed, T1), "1m0s", "nothing is written to a suspended mesh");
   const waiting = (await daemon.status()).writes;
-  assert.deepEqual([waiting.recheckingCount, waiting.rechecking, waiting.stayedUnknown], [1, [SUBJECT], 0]);
+  assert.deepEqual([waiting.recheckingCount, waiting.rechecking, waiting.waitingCount, waiting.waiting, waiting.stayedUnknown], [1, [SUBJECT], 1, [SUBJECT], 0]);
 
   // Resumed: the check it waited for comes, and writes 2m back (the first to write anything back: the mesh was
   // suspended before the old write landed).
@@ -69,7 +69,7 @@ test("a check after a write of unknown outcome that cannot write back because th
   assert.deepEqual([rechecked.revision, rechecked.rewritten, rechecked.left, rechecked.waiting], [commit, [SUBJECT], 0, undefined]);
   assert.equal(await idleTimeoutOnCp(bed, T1), "2m0s");
   const done = await untilStatus(daemon, "nothing left to check", (s) => (s.writes.recheckingCount === 0 ? s.writes : undefined));
-  assert.deepEqual([done.rechecking, done.rewritten], [[], 1]);
+  assert.deepEqual([done.rechecking, done.waiting, done.rewritten], [[], [], 1]);
   daemon.child.kill("SIGTERM");
   assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
 });

@@ -448,6 +448,24 @@ test("status: what waits for its mesh after the last check is still listed as re
   assert.deepEqual([writes.recheckingCount, writes.rechecking, writes.stayedUnknown], [1, ["MeshTimeout/shop/t1"], 0]);
 });
 
+test("status: the writes waiting for their mesh to open are counted and named apart, for the page to say so", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  const resources = Array.from({ length: 60 }, (_, i) => `MeshTimeout/shop/t${String(i).padStart(2, "0")}`);
+  status.record({ type: "write.outcome-unknown", revision: "a".repeat(40), resources: [...resources, "MeshTimeout/blog/t1"] });
+  assert.deepEqual([status.toJSON().writes.waitingCount, status.toJSON().writes.waiting], [0, []], "none waits before a check found so");
+  // A check before the last finds shop shut: those still have checks to come, and wait for shop besides.
+  status.record({ type: "write.rechecked", revision: "a".repeat(40), checked: [...resources, "MeshTimeout/blog/t1"], rewritten: [], left: 2, waiting: resources });
+  let writes = status.toJSON().writes;
+  assert.deepEqual([writes.recheckingCount, writes.waitingCount, writes.waiting], [61, 60, resources.slice(0, 50)], "bounded as rechecking is");
+  // After the last check only what waits is left; a check after shop opens finds nothing waiting.
+  status.record({ type: "write.rechecked", revision: "a".repeat(40), checked: [...resources, "MeshTimeout/blog/t1"], rewritten: [], left: 0, waiting: resources.slice(0, 3) });
+  writes = status.toJSON().writes;
+  assert.deepEqual([writes.recheckingCount, writes.rechecking, writes.waitingCount, writes.waiting], [3, resources.slice(0, 3), 3, resources.slice(0, 3)]);
+  status.record({ type: "write.rechecked", revision: "a".repeat(40), checked: resources.slice(0, 3), rewritten: resources.slice(0, 3), left: 0, waiting: [] });
+  writes = status.toJSON().writes;
+  assert.deepEqual([writes.recheckingCount, writes.waitingCount, writes.waiting], [0, 0, []]);
+});
+
 test("status: checks given up on say why they failed, never that the control plane could not be compared when a write back did", () => {
   const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
   const subject = "MeshTimeout/shop/t1";

@@ -149,6 +149,26 @@ describe("the status page at 1,000 meshes", () => {
     assert.deepEqual(errors, [], "no console error, no uncaught exception");
   });
 
+  test("writes whose write back waits for their mesh are said apart from the checks still to come", { timeout: 60_000 }, async () => {
+    const resources = ["MeshTimeout/tenant-0001/a", "MeshTimeout/tenant-0001/b", "MeshTimeout/tenant-0001/c", "MeshTimeout/tenant-0002/d", "MeshTimeout/tenant-0003/e"];
+    const shut = resources.slice(0, 3);
+    status.record({ type: "write.outcome-unknown", revision: HEAD.commit, resources });
+    status.record({ type: "write.rechecked", revision: HEAD.commit, checked: resources, rewritten: [], left: 1, waiting: shut });
+    await page.locator("#writes-waiting").waitFor();
+    assert.equal(await page.locator("#writes-rechecking").textContent(), "Checks still to come for 2 resources:");
+    assert.deepEqual(await page.locator("#writes-names li").allTextContents(), resources.slice(3));
+    assert.equal(await page.locator("#writes-waiting").textContent(), "3 wait for their mesh to be resumed, unblocked or approved:");
+    assert.deepEqual(await page.locator("#writes-waiting-names li").allTextContents(), shut);
+
+    // The last check: only what waits is left, said as waiting, not as checks to come.
+    status.record({ type: "write.rechecked", revision: HEAD.commit, checked: resources, rewritten: [], left: 0, waiting: shut.slice(0, 1) });
+    await page.locator("#writes-rechecking").waitFor({ state: "detached" });
+    assert.equal(await page.locator("#writes-waiting").textContent(), "1 waits for its mesh to be resumed, unblocked or approved:");
+    status.record({ type: "write.rechecked", revision: HEAD.commit, checked: shut.slice(0, 1), rewritten: shut.slice(0, 1), left: 0, waiting: [] });
+    await page.locator("#writes-waiting").waitFor({ state: "detached" });
+    assert.deepEqual(errors, [], "no console error, no uncaught exception");
+  });
+
   test("a delta for one mesh updates its card and the order without a reload", { timeout: 60_000 }, async (t) => {
     await page.evaluate("window.__scaleMarker = 42");
     driftIn(status, HEAD, "tenant-0300");

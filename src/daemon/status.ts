@@ -130,9 +130,11 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
-  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [] };
+  #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [], waitingCount: 0, waiting: [] };
   /** Every resource the checks still to come are for, or waiting for its mesh, sorted (the status names the first NAMED_AT_MOST). */
   #rechecking: readonly string[] = [];
+  /** Those among them whose write back waits for their mesh to open, sorted (the last check's `waiting`). */
+  #waiting: readonly string[] = [];
   #nextDriftCheckAt: string | null = null;
   #hydration: HydrationStatus | null;
   /** What the last applied revision wants in each mesh. */
@@ -211,6 +213,8 @@ export class DaemonStatus {
         const stayedUnknown = this.#writes.stayedUnknown + gaveUp.length;
         // The checks ended: only what waits for its mesh (suspended, blocked) is still to be checked.
         if (event.left === 0) this.#rechecking = event.waiting ?? [];
+        // Absent: the run planned nothing, and those waiting before still do.
+        if (event.waiting) this.#waiting = event.waiting;
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };
         break;
       }
@@ -426,8 +430,8 @@ export class DaemonStatus {
     }
   }
 
-  #recheckingJson(): Pick<WritesStatus, "recheckingCount" | "rechecking"> {
-    return { recheckingCount: this.#rechecking.length, rechecking: this.#rechecking.slice(0, NAMED_AT_MOST) };
+  #recheckingJson(): Pick<WritesStatus, "recheckingCount" | "rechecking" | "waitingCount" | "waiting"> {
+    return { recheckingCount: this.#rechecking.length, rechecking: this.#rechecking.slice(0, NAMED_AT_MOST), waitingCount: this.#waiting.length, waiting: this.#waiting.slice(0, NAMED_AT_MOST) };
   }
 
   /** Ends the run in flight; `end` is undefined for a run that found nothing to do (not kept in the history). */

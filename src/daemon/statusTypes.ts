@@ -327,6 +327,13 @@ export interface WritesStatus {
   readonly recheckingCount: number;
   /** The first 50 of them by name (`Type/mesh/name`), as the log lines name them: a control plane that stops answering mid-apply leaves thousands. */
   readonly rechecking: readonly string[];
+  /**
+   * How many of those a check could not write back because their mesh is shut (suspended, blocked, held for approval):
+   * they wait for it to open (the last check's `waiting`); 0 when none does.
+   */
+  readonly waitingCount: number;
+  /** The first 50 of them by name. */
+  readonly waiting: readonly string[];
 }
 
 export interface HydrationStatus {

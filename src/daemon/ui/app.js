@@ -315,13 +315,16 @@ function hydrationFact(hydration) {
 
 /**
  * Writes that got no answer (they may land later, over a newer write), what the checks after them found, and the
- * resources the checks still to come are for: the status names 50 at most and says how many there are.
+ * resources the checks still to come are for, apart from those whose write back waits for their mesh to open: the
+ * status names 50 of each at most and says how many there are.
  * @param {StatusJson} status
  */
 function renderWrites(status) {
   const writes = status.writes;
   byId("writes").hidden = writes.outcomeUnknown === 0 && writes.recheckingCount === 0;
-  const more = writes.recheckingCount - writes.rechecking.length;
+  const waiting = new Set(writes.waiting);
+  const checked = writes.rechecking.filter((name) => !waiting.has(name));
+  const checkedCount = Math.max(0, writes.recheckingCount - writes.waitingCount);
   fill(byId("writes-body"),
     h(
       "p",
@@ -330,13 +333,30 @@ function renderWrites(status) {
       `${writes.rewritten} written again after a check.`,
       writes.stayedUnknown > 0 ? ` ${writes.stayedUnknown} whose checks gave up (the control plane unreachable, or a write back refused): their outcome stayed unknown.` : null,
     ),
-    writes.recheckingCount > 0
+    checkedCount > 0
       ? [
-          h("p", { id: "writes-rechecking", text: `Checks still to come for ${writes.recheckingCount} resource${writes.recheckingCount === 1 ? "" : "s"}:` }),
-          h("ul", { id: "writes-names" }, writes.rechecking.map((name) => h("li", {}, h("code", { text: name }))), more > 0 ? h("li", { text: `and ${more} more` }) : null),
+          h("p", { id: "writes-rechecking", text: `Checks still to come for ${checkedCount} resource${checkedCount === 1 ? "" : "s"}:` }),
+          namesList("writes-names", checked, checkedCount),
+        ]
+      : null,
+    writes.waitingCount > 0
+      ? [
+          h("p", { id: "writes-waiting", text: `${writes.waitingCount} ${writes.waitingCount === 1 ? "waits for its" : "wait for their"} mesh to be resumed, unblocked or approved:` }),
+          namesList("writes-waiting-names", writes.waiting, writes.waitingCount),
         ]
       : null,
   );
+}
+
+/**
+ * Resource names as code, and how many more there are of `count`.
+ * @param {string} id
+ * @param {readonly string[]} names
+ * @param {number} count
+ */
+function namesList(id, names, count) {
+  const more = count - names.length;
+  return h("ul", { id }, names.map((name) => h("li", {}, h("code", { text: name }))), more > 0 ? h("li", { text: `and ${more} more` }) : null);
 }
 
 /** @param {CommitInfo} commit */
