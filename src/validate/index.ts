@@ -28,6 +28,7 @@ import { policyRoleViolations } from "./webhook.js";
 import { isKustomizationPath, kustomizeEffects, kustomizeEntryFindings } from "./kustomize.js";
 import { kustomizeEntryDiagnostics, kustomizeLabelWarnings, kustomizeNamespaceWarnings, kustomizePatchWarnings, kustomizeRenameWarnings, kustomizeUnbuiltWarnings } from "./kustomizeWarnings.js";
 import { checkKubernetesOnlyDocument } from "./kubernetesOnly.js";
+import { generatedMeshServices, kubernetesServiceOf, type KubernetesService } from "./kubernetesServices.js";
 import { NamespaceMeshWarnings, namespaceMeshOf, unlabelledResourceOf, type NamespaceMesh, type UnlabelledResource } from "./namespaceMesh.js";
 import { isSubstituted, mayHoldVariables, substitutedFile, withSubstitutionVariables } from "./substitution.js";
 import { encryptedPathsOf, plaintextSecretProblem, sopsProblems } from "./secrets.js";
@@ -49,6 +50,8 @@ export interface FileAnalysis {
   /** Its Namespace documents, and resources that lack the label (namespaceMesh.ts): absent when none. */
   readonly namespaceMeshes?: readonly NamespaceMesh[];
   readonly unlabelled?: readonly UnlabelledResource[];
+  /** Its Services that may make MeshServices (kubernetesServices.ts): absent when none. */
+  readonly services?: readonly KubernetesService[];
 }
 
 /**
@@ -268,7 +271,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
   cache.retain(selection.files);
   const { resources, otherDocuments } = gather(analyses, cache, parts, options.deprecationsAsErrors ? diagnostics : undefined);
 
-  const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks);
+  const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks, generatedMeshServices(analyses, kustomized.namespaces));
   parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, kustomized.namespaces, locator));
   diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0 || kustomized.unbuilt.size > 0) {
@@ -391,6 +394,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
   let otherDocuments = 0;
   const namespaceMeshes: NamespaceMesh[] = [];
   const unlabelled: UnlabelledResource[] = [];
+  const services: KubernetesService[] = [];
   let tenancy: readonly TenancyBinding[] | undefined;
   const parsed = parseYaml(file.text);
   locator.remember(file.path, file.text, parsed);
@@ -430,6 +434,8 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       skipped.add(doc.index);
       const namespaceMesh = isJsonObject(doc.value) ? namespaceMeshOf(doc.value, file.path, doc.index) : undefined;
       if (namespaceMesh) namespaceMeshes.push(namespaceMesh);
+      const service = isJsonObject(doc.value) ? kubernetesServiceOf(doc.value, file.path, defaultNamespace) : undefined;
+      if (service) services.push(service);
       const { apiVersion, kind, untyped, tool } = conversion.other;
       if (checks && config.otherDocuments !== "error" && untyped) {
         const message = tool ? `${tool}, not mesh configuration: skipped; if meshops should not read it, list it under \`exclude:\` in meshops.yaml` : UNTYPED_DOCUMENT_MESSAGE;
@@ -539,6 +545,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     otherDocuments,
     ...(namespaceMeshes.length > 0 ? { namespaceMeshes } : {}),
     ...(unlabelled.length > 0 ? { unlabelled } : {}),
+    ...(services.length > 0 ? { services } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ import type { GivenNamespaces } from "./kustomize.js";
 
 export const NAMESPACE_MESH_RULE = "namespace-mesh";
 export const NAMESPACE_MESH_CONFLICT_RULE = "namespace-mesh-conflict";
+/** Kuma reads it as enabled when `enabled` or `true` (metadata.Annotations.GetEnabled). */
+const SIDECAR_INJECTION_LABEL = "kuma.io/sidecar-injection";
 
 /** A Namespace document and the mesh it puts its Pods in (`default` when it names none), where it is written. */
 export interface NamespaceMesh {
@@ -33,6 +35,8 @@ export interface NamespaceMesh {
   readonly mesh: string;
   /** Absent when neither its labels nor its annotations name a mesh. */
   readonly how: "labelled" | "annotated" | undefined;
+  /** Whether its `kuma.io/sidecar-injection` label is on: what makes its Services' MeshServices (kubernetesServices.ts). */
+  readonly injected: boolean;
   readonly file: string;
   readonly docIndex: number;
 }
@@ -60,7 +64,8 @@ export function namespaceMeshOf(value: JsonObject, file: string, docIndex: numbe
   const labelled = meshIn(labels);
   const mesh = labelled ?? meshIn(annotations);
   const how = labelled !== undefined ? "labelled" : mesh !== undefined ? "annotated" : undefined;
-  return { namespace: name, mesh: mesh ?? DEFAULT_MESH, how, file, docIndex };
+  const injection = isObject(labels) ? labels[SIDECAR_INJECTION_LABEL] : undefined;
+  return { namespace: name, mesh: mesh ?? DEFAULT_MESH, how, injected: injection === "enabled" || injection === "true", file, docIndex };
 }
 
 /** `resource`, read from the Kubernetes document `value`, when its mesh is `default` for want of the label. */
@@ -122,16 +127,7 @@ function sameGiven(a: GivenNamespaces, b: GivenNamespaces): boolean {
  * the first of its name.
  */
 export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], given: GivenNamespaces, locator: Locator): readonly Diagnostic[] {
-  // Each Namespace document under the name the cluster gets it by: kustomize's namespace transformer sets a v1
-  // Namespace's name too (api/filters/namespace), so a file it gives namespaces holds Namespaces of those names.
-  const named: NamespaceMesh[] = [];
-  for (const a of analyses) {
-    for (const n of a.namespaceMeshes ?? []) {
-      const givers = given.get(n.file);
-      if (!givers) named.push(n);
-      else for (const namespace of givers.keys()) named.push(namespace === n.namespace ? n : { ...n, namespace });
-    }
-  }
+  const named = namedNamespaces(analyses, given);
   const first = new Map<string, NamespaceMesh>();
   const warnings: Diagnostic[] = [];
   for (const n of named) {
@@ -172,6 +168,22 @@ export function namespaceMeshWarnings(analyses: readonly NamespaceMeshInputs[], 
 }
 
 /**
+ * Each Namespace document under the name the cluster gets it by, in file order: kustomize's namespace transformer sets
+ * a v1 Namespace's name too (api/filters/namespace), so a file it gives namespaces holds Namespaces of those names.
+ */
+export function namedNamespaces(analyses: readonly NamespaceMeshInputs[], given: GivenNamespaces): NamespaceMesh[] {
+  const named: NamespaceMesh[] = [];
+  for (const a of analyses) {
+    for (const n of a.namespaceMeshes ?? []) {
+      const givers = given.get(n.file);
+      if (!givers) named.push(n);
+      else for (const namespace of givers.keys()) named.push(namespace === n.namespace ? n : { ...n, namespace });
+    }
+  }
+  return named;
+}
+
+/**
  * The warning of a resource without the label in a namespace whose documents name several meshes (a
  * namespace-mesh-conflict): which one the cluster keeps depends on the order they are applied in, so no label is
  * suggested; the resource is in mesh default whichever it is.
@@ -204,7 +216,8 @@ function conflictWarning(n: NamespaceMesh, before: NamespaceMesh, locator: Locat
   return { severity: "warning", file: n.file, line: at.line, column: at.column, resource: "", path: formatPath(path), message: boundedMessage(message), rule: NAMESPACE_MESH_CONFLICT_RULE };
 }
 
-function meshIn(map: JsonValue | undefined): string | undefined {
+/** The mesh a `kuma.io/mesh` entry of labels or annotations names, if any. */
+export function meshIn(map: JsonValue | undefined): string | undefined {
   const mesh = isObject(map) ? map[MESH_LABEL] : undefined;
   return typeof mesh === "string" && mesh !== "" ? mesh : undefined;
 }

@@ -15,6 +15,7 @@ import { formatPath } from "../model/fieldPath.js";
 import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
+import { NO_GENERATED, generatedKey } from "./kubernetesServices.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
@@ -110,6 +111,8 @@ interface MeshFindings {
   /** The non-empty lists of diagnostics: each file's, then the summary's (each list kept while it is the same). */
   readonly diagnostics: readonly (readonly Diagnostic[])[];
   readonly serviceReferences: readonly ServiceReference[];
+  /** The MeshServices of the mesh the repository's Services make (generatedKey): the findings hold while they are the same. */
+  readonly generated: string;
   /**
    * What an update starts from. Changed in place by the update that uses it, which takes it over (left undefined
    * here), so findings whose index was used up can only be checked whole again.
@@ -371,6 +374,7 @@ export function* checkRepositorySteps(
   config: RepoConfig,
   locator: Locator,
   memo: RepositoryChecks = new RepositoryChecks(),
+  generated: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Steps<{ diagnostics: readonly (readonly Diagnostic[])[]; serviceReferences: readonly ServiceReference[] }> {
   const meshes = new Set<string>(config.externalMeshes);
   if (!config.controlPlane.skipDefaultMeshCreation) meshes.add(DEFAULT_MESH);
@@ -401,14 +405,18 @@ export function* checkRepositorySteps(
   let checked = 0;
   let updated = 0;
   for (const [mesh, group] of groups) {
-    const before = memo.previous(mesh, key);
+    const services = generated.get(mesh) ?? NO_GENERATED;
+    const servicesKey = generatedKey(services);
+    const previous = memo.previous(mesh, key);
+    // A Service that comes or goes may resolve or leave unresolved references in any file of the mesh.
+    const before = previous?.generated === servicesKey ? previous : undefined;
     let found = before && sameItems(before.files, group) ? before : undefined;
     if (!found && before) {
-      found = updateMesh(mesh, before, group, meshes, locator, memo);
+      found = updateMesh(mesh, before, group, meshes, services, locator, memo);
       if (found) updated++;
     }
     if (!found) {
-      found = yield* checkMeshSteps(mesh, group, meshes, locator, memo);
+      found = yield* checkMeshSteps(mesh, group, meshes, services, locator, memo);
       checked++;
       // A mesh of a few dozen resources never reaches a step of its own inside checkMeshSteps: a step per mesh, or a
       // thousand meshes are checked in one go.
@@ -439,7 +447,7 @@ function* resourcesOf(mesh: string, file: FileResources, memo: RepositoryChecks)
 }
 
 /** The rules for the resources of one mesh, held by `files` (`meshes`: every mesh that exists). */
-function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): Steps<MeshFindings> {
+function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: ReadonlySet<string>, services: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): Steps<MeshFindings> {
   const index: MeshIndex = { defined: new Map(), duplicated: new Set(), services: new Map(), zoneProvided: 0 };
   const { defined, duplicated } = index;
   // Duplicates first: the references below need every definition.
@@ -459,13 +467,13 @@ function* checkMeshSteps(mesh: string, files: readonly FileResources[], meshes: 
   const duplicates = yield* duplicateDiagnosticsSteps(twice, locator);
   const perFile: FileFindings[] = [];
   for (const file of files) {
-    const found = checkFile(mesh, file, meshes, defined, locator, memo, duplicates.get(file));
+    const found = checkFile(mesh, file, meshes, defined, services, locator, memo, duplicates.get(file));
     perFile.push(found);
     countServices(index, found.zoneProvided, 1);
     n += file.resources.length;
     if (stepDue(n, STEP)) yield;
   }
-  return findingsOf(mesh, files, perFile, index, undefined);
+  return findingsOf(mesh, files, perFile, index, generatedKey(services), undefined);
 }
 
 /** A resource defined again: `earlier` is the first definition of its subject. */
@@ -525,7 +533,15 @@ function* nameLinesSteps(resources: readonly Resource[], locator: Locator): Step
  * may resolve or dangle now), a subject defined more than once before or after; or when the last findings' index was
  * used up.
  */
-function updateMesh(mesh: string, before: MeshFindings, files: readonly FileResources[], meshes: ReadonlySet<string>, locator: Locator, memo: RepositoryChecks): MeshFindings | undefined {
+function updateMesh(
+  mesh: string,
+  before: MeshFindings,
+  files: readonly FileResources[],
+  meshes: ReadonlySet<string>,
+  services: ReadonlySet<string>,
+  locator: Locator,
+  memo: RepositoryChecks,
+): MeshFindings | undefined {
   const index = before.index;
   if (!index) return undefined;
   const old = before.files;
@@ -568,25 +584,29 @@ function updateMesh(mesh: string, before: MeshFindings, files: readonly FileReso
     const file = files[i] as FileResources;
     let found = previousFindings.get(file);
     if (!found) {
-      found = checkFile(mesh, file, meshes, index.defined, locator, memo, undefined);
+      found = checkFile(mesh, file, meshes, index.defined, services, locator, memo, undefined);
       countServices(index, found.zoneProvided, 1);
       zoneChanged ||= found.zoneProvided.length > 0;
     }
     perFile.push(found);
   }
   for (let i = oldEnd; i < old.length; i++) perFile.push(before.perFile[i] as FileFindings);
-  return findingsOf(mesh, files, perFile, index, zoneChanged ? undefined : before);
+  return findingsOf(mesh, files, perFile, index, before.generated, zoneChanged ? undefined : before);
 }
 
 /** Beyond this many files changed in a mesh, it is checked whole. */
 const MAX_UPDATED_FILES = 256;
 
-/** The rules for the resources of `mesh` in one file, given the mesh's definitions (`duplicates`: found in it already). */
+/**
+ * The rules for the resources of `mesh` in one file, given the mesh's definitions and the MeshServices its Services make
+ * (`services`: defined by the repository too, though not as documents; `duplicates`: found in it already).
+ */
 function checkFile(
   mesh: string,
   file: FileResources,
   meshes: ReadonlySet<string>,
   defined: ReadonlyMap<string, Resource>,
+  services: ReadonlySet<string>,
   locator: Locator,
   memo: RepositoryChecks,
   duplicates: Diagnostic[] | undefined,
@@ -606,6 +626,7 @@ function checkFile(
     }
     for (const { targets, path } of references) {
       if (targets.some((target) => defined.has(target))) continue;
+      if (services.size > 0 && targets.some((target) => services.has(target))) continue;
       const target = targets[0] as string;
       if (target.startsWith(SECRET_PREFIX)) diagnostics.push(missingSecret(resource, target, path, locator));
       else if (target.startsWith(ZONE_PROVIDED_PREFIX)) {
@@ -648,7 +669,7 @@ function countServices(index: MeshIndex, references: readonly ServiceReference[]
  * The findings of a mesh from its files' (`unchanged`: the last findings, whose references to zone-provided services
  * and summary are still right).
  */
-function findingsOf(mesh: string, files: readonly FileResources[], perFile: readonly FileFindings[], index: MeshIndex, unchanged: MeshFindings | undefined): MeshFindings {
+function findingsOf(mesh: string, files: readonly FileResources[], perFile: readonly FileFindings[], index: MeshIndex, generated: string, unchanged: MeshFindings | undefined): MeshFindings {
   let summary = unchanged?.summary;
   let serviceReferences = unchanged?.serviceReferences;
   if (!unchanged) {
@@ -659,7 +680,7 @@ function findingsOf(mesh: string, files: readonly FileResources[], perFile: read
   const diagnostics: (readonly Diagnostic[])[] = [];
   for (const found of perFile) if (found.diagnostics.length > 0) diagnostics.push(found.diagnostics);
   if (summary) diagnostics.push(unchanged?.diagnostics.at(-1) ?? [summary]);
-  return { files, perFile, summary, diagnostics, serviceReferences: serviceReferences ?? [], index };
+  return { files, perFile, summary, diagnostics, serviceReferences: serviceReferences ?? [], generated, index };
 }
 
 function inFileOrder(references: readonly ServiceReference[], files: readonly FileResources[]): ServiceReference[] {
