@@ -34,7 +34,7 @@ const timeout = { targetRef: MESH, from: [{ targetRef: MESH, default: { idleTime
 
 describe("deprecation warnings follow the Kuma release", () => {
   test("the 'from' warnings: five policies on every line, MeshTrafficPermission and MeshFaultInjection from 2.14", () => {
-    for (const version of ["2.10.0", "2.11.18", "2.13.10", "2.14.0", undefined]) {
+    for (const version of ["2.10.0", "2.11.18", "2.12.0", "2.12.3", "2.13.10", "2.14.0", undefined]) {
       assert.deepEqual(said("MeshTimeout", timeout, version), [`spec.from: ${FROM}`], version);
       assert.deepEqual(said("MeshAccessLog", { targetRef: MESH, from: [{ targetRef: MESH, default: { backends: [] } }] }, version), [`spec.from: ${FROM}`], version);
     }
