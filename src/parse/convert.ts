@@ -129,15 +129,16 @@ function toPlainResource(file: string, doc: YamlDocument, options: ConvertOption
   // fields' spellings change nothing (the schema requires `type` and `name` and defaults `mesh`, each read after them),
   // so they stay unknown fields.
   const readType = resourceMetaAsRead(value)?.object.type;
-  const read = typeof readType === "string" && resourceType(readType) !== undefined ? resourceMetaAsRead(value, "sorted", isPluginOriginated(readType) ? "labels" : "all") : undefined;
+  const namesKind = typeof readType === "string" && resourceType(readType) !== undefined;
+  const read = namesKind ? resourceMetaAsRead(value, "sorted", isPluginOriginated(readType) ? "labels" : "all") : undefined;
   if (read) {
     const conversion = fromUniversal(file, doc, read.object, options);
     const subject = conversion.resource ? subjectOf(conversion.resource) : "";
     return withWarnings(conversion, read.folded.map((f) => ({ sourcePath: [f.key], rule: "schema", severity: "warning", message: foldedKeyMessage(f), resource: subject })));
   }
   // Nothing a mesh resource has in either shape: another tool's file (a Helm values file, a Compose file, a CI include,
-  // a JSON Schema whose `type` is `object`).
-  if (isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) {
+  // a JSON Schema whose `type` is `object`). A kind named under `Type` is a resource written wrong, whatever else it has.
+  if (!namesKind && isAnotherToolsMapping(value) && !SETTINGS_FILE_NAME.test(file)) {
     const tool = otherToolOf(file, value) ?? ("type" in value ? `a document whose type ${JSON.stringify(value.type)} is no kind meshops knows, with none of a mesh resource's fields` : undefined);
     return { problems: [], other: { apiVersion: "", kind: "", untyped: true, ...(tool !== undefined ? { tool } : {}) } };
   }
@@ -149,21 +150,32 @@ function foldedKeyMessage({ key, field, kept }: FoldedKey): string {
   return kept === key ? `${read}; write ${field}` : `${read} and keeps ${kept}, which comes after it in its order; remove ${key}`;
 }
 
-/**
- * A policy's `type` written in another case (`Type: MeshTimeout`): encoding/json finds the kind in it, but the policy's
- * schema is checked next on the document as written (go-v2.14.3 rest/unmarshaller.go Unmarshal), and it requires
- * `type` (rest.yaml `required: [type, name, spec]`): kumactl apply and the API refuse it. Other kinds read it
- * (toPlainResource's warning). Asked only of a document without `type`.
- */
-function policyTypeInAnotherCase(value: JsonObject): { key: string; type: string } | undefined {
-  const read = resourceMetaAsRead(value);
-  const type = read?.object.type;
-  const key = read?.folded.find((f) => f.field === "type")?.kept;
-  return typeof type === "string" && key !== undefined && isPluginOriginated(type) ? { key, type } : undefined;
+interface RequiredKeyInAnotherCase {
+  /** As written (`Name`), the field it is read as (`name`), and the kind and name read from the envelope in any case. */
+  readonly key: string;
+  readonly field: "type" | "name";
+  readonly type: string;
+  readonly name: JsonValue | undefined;
 }
 
-function policyTypeCaseMessage({ key, type }: { key: string; type: string }): string {
-  return `a ${type} is checked against its schema before the control plane reads ${key} as type, and the schema requires type in lower case; write type`;
+/**
+ * A plugin kind's `type` or `name` written in another case (`Type: MeshTimeout`, `Name: t1`): encoding/json finds the
+ * field in it, but the kind's schema is checked first on the document as written (go-v2.14.3 rest/unmarshaller.go
+ * Unmarshal), and it requires both (rest.yaml `required: [type, name, spec]`): kumactl apply and the API refuse it.
+ * Other kinds read them (toPlainResource's warning). Asked only of a document without `field`.
+ */
+function requiredKeyInAnotherCase(value: JsonObject, field: "type" | "name"): RequiredKeyInAnotherCase | undefined {
+  const read = resourceMetaAsRead(value);
+  const type = read?.object.type;
+  const key = read?.folded.find((f) => f.field === field)?.kept;
+  return typeof type === "string" && key !== undefined && isPluginOriginated(type) ? { key, field, type, name: read?.object.name } : undefined;
+}
+
+/** The error at the key, naming the resource meant: in the mesh its schema defaults when none is written. */
+function requiredKeyCaseProblem({ key, field, type, name }: RequiredKeyInAnotherCase, mesh: JsonValue | undefined): Conversion {
+  const message = `a ${type} is checked against its schema before the control plane reads ${key} as ${field}, and the schema requires ${field} in lower case; write ${field}`;
+  const named = typeof name === "string" && name !== "" && (mesh === undefined || mesh === null || typeof mesh === "string");
+  return fail([key], "schema", message, named ? subjectOf({ type, mesh: meshOfWritten(type, name, mesh), name }) : "");
 }
 
 /**
@@ -214,14 +226,16 @@ function fromUniversal(file: string, doc: YamlDocument, value: JsonObject, optio
   if (typeof typeName !== "string") {
     // meshops.yml, or a meshops.yaml below --path: settings meshops never reads, which would otherwise be ignored.
     if (SETTINGS_FILE_NAME.test(file)) return fail([], "unknown-type", MISPLACED_SETTINGS_MESSAGE, "");
-    const schemaRefused = typeName === undefined ? policyTypeInAnotherCase(value) : undefined;
-    if (schemaRefused) return fail([schemaRefused.key], "schema", policyTypeCaseMessage(schemaRefused), unknownTypeSubject(schemaRefused.type, value.mesh, value.name));
+    const schemaRefused = typeName === undefined ? requiredKeyInAnotherCase(value, "type") : undefined;
+    if (schemaRefused) return requiredKeyCaseProblem(schemaRefused, value.mesh);
     return fail(["type"], "unknown-type", "missing `type` (Universal shape) or `apiVersion`/`kind` (Kubernetes shape); if this file is not mesh configuration, list it under `exclude:` in meshops.yaml", "");
   }
   const type = resourceType(typeName);
   if (!type) return fail(["type"], "unknown-type", unknownTypeMessage(typeName), unknownTypeSubject(typeName, value.mesh, value.name));
   const undecodable = nameNotString(type.name, "universal", value.name, value.mesh);
   if (undecodable) return undecodable;
+  const nameRefused = value.name === undefined ? requiredKeyInAnotherCase(value, "name") : undefined;
+  if (nameRefused) return requiredKeyCaseProblem(nameRefused, value.mesh);
   const name = typeof value.name === "string" ? value.name : "";
   // `kuma.io/origin: zone` stays, and is sent: a federated zone refuses a policy's PUT without it in the body
   // (resource_endpoints.go validateOriginForWrite), any other zone takes it, and on Global it is refused by the label rules.
