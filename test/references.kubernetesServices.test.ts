@@ -1,7 +1,7 @@
 /**
  * References to the MeshServices a Kubernetes zone will generate from the Services the repository holds: Kuma's zone
  * makes one per Service of a namespace in the mesh (sidecar injection on), named `name.namespace`, in the mesh of the
- * Service's `kuma.io/mesh` label, else its Namespace's. Such a reference is defined by the repository: neither warned
+ * Service's `kuma.io/mesh` label, else its Namespace's, when that mesh has MeshServices on. Such a reference is defined by the repository: neither warned
  * about online (`plan --cp-url`, before the Service is applied) nor counted offline among those expected from zones.
  * A Service in a namespace of another mesh still leaves its reference unresolved. A real Git repository, the embedded
  * control plane in Kubernetes mode over HTTP, the CLI in-process; the validation cache in-process.
@@ -31,7 +31,8 @@ const retry = (name: string, ns: string) =>
 
 const FILES: Record<string, string> = {
   "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  mode: zone\n',
-  "meshes/payments.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\n",
+  // MeshServices on (Exclusive): a mesh without meshServices.mode has them Disabled, and its zones generate none.
+  "meshes/payments.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\nspec:\n  meshServices:\n    mode: Exclusive\n",
   // payments: a namespace of mesh payments; ledger: of another mesh, so its Service makes a MeshService of that mesh.
   "apps/payments/namespace.yaml": namespace("payments", "payments"),
   "apps/payments/app.yaml": `${deployment("payments", "payments")}---\n${kubeService("payments", "payments")}`,
@@ -109,4 +110,13 @@ test("a headless Service makes no MeshService of its name; a Service without a n
     "apps/payments/app.yaml": `${deployment("payments", "elsewhere")}---\n${kubeService("payments", "elsewhere")}`,
   };
   assert.deepEqual(targets(kustomized), ["MeshService/payments/ledger.ledger"]);
+});
+
+test("a mesh whose MeshServices are Disabled (meshServices.mode unset, as by default, or Disabled) gets none from its Services: the references stay expected from zones", () => {
+  const targets = (files: Record<string, string>) => validateSnapshot(snapshotOf(files)).serviceReferences.map((r) => r.targets[0]);
+  const withMesh = (spec: string) => ({ ...FILES, "meshes/payments.yaml": `apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: payments\n${spec}` });
+  const both = ["MeshService/payments/payments.payments", "MeshService/payments/ledger.ledger"];
+  assert.deepEqual(targets(withMesh("")), both);
+  assert.deepEqual(targets(withMesh("spec:\n  meshServices:\n    mode: Disabled\n")), both);
+  assert.deepEqual(targets(withMesh("spec:\n  meshServices:\n    mode: Everywhere\n")), ["MeshService/payments/ledger.ledger"]);
 });

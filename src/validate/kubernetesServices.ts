@@ -5,10 +5,11 @@
  * Service in its namespace (`name.namespace` in the API), when the Service is labelled `kuma.io/mesh` or its Namespace
  * has sidecar injection on; its mesh is the Service's label (or annotation), else its Namespace's, else `default`
  * (MeshOfByLabelOrAnnotation). A headless Service makes one per Pod under a hashed name, an ExternalName one (no
- * cluster IP) and a gateway's none: those are not counted, so their references stay expected from zones.
+ * cluster IP) and a gateway's none: those are not counted, so their references stay expected from zones. Only a mesh
+ * the repository defines with MeshServices on (meshServicesOn) gets any: with them Disabled, the default, none is made.
  */
 import { subjectOf } from "../model/key.js";
-import { isJsonObject, type JsonObject } from "../model/resource.js";
+import { isJsonObject, type JsonObject, type Resource } from "../model/resource.js";
 import { coreName } from "../kuma/naming.js";
 import type { GivenNamespaces } from "./kustomize.js";
 import { meshIn, namedNamespaces, type NamespaceMeshInputs } from "./namespaceMesh.js";
@@ -76,6 +77,17 @@ export function generatedMeshServices(analyses: readonly GeneratedServicesInputs
     }
   }
   return byMesh;
+}
+
+/**
+ * Whether a Mesh's zones generate MeshServices from Services: its `meshServices.mode` is set and not Disabled (the
+ * default, "MeshServices aren't generated": go-v2.14.3 api/mesh/v1alpha1/mesh.pb.go; the schema takes the name or the
+ * number). A mesh the repository does not define (`default`, an external one) is not known to.
+ */
+export function meshServicesOn(mesh: Resource): boolean {
+  const settings = mesh.object.meshServices;
+  const mode = isJsonObject(settings) ? settings.mode : undefined;
+  return (typeof mode === "string" && mode !== "" && mode !== "Disabled") || (typeof mode === "number" && mode !== 0);
 }
 
 /** No generated MeshServices in a mesh. */

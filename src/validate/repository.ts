@@ -15,7 +15,7 @@ import { formatPath } from "../model/fieldPath.js";
 import { fitted } from "../util/fitted.js";
 import { intern } from "../util/intern.js";
 import type { ServiceReference } from "./services.js";
-import { NO_GENERATED, generatedKey } from "./kubernetesServices.js";
+import { NO_GENERATED, generatedKey, meshServicesOn } from "./kubernetesServices.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 
 /** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
@@ -149,6 +149,8 @@ export interface FileResources {
 interface FileMeshes {
   readonly mesh: string | null;
   readonly defines: readonly string[];
+  /** Those of its Meshes whose zones generate MeshServices from Services (meshServicesOn). */
+  readonly generating: readonly string[];
   readonly kubernetes: boolean;
 }
 
@@ -189,9 +191,11 @@ export class RepositoryChecks {
     let known = this.#fileMeshes.get(file);
     if (!known) {
       const first = file.resources[0]?.mesh;
-      const defines = file.resources.filter((r) => r.type === "Mesh").map((r) => r.name);
+      const meshes = file.resources.filter((r) => r.type === "Mesh");
+      const defines = meshes.map((r) => r.name);
+      const generating = meshes.filter(meshServicesOn).map((r) => r.name);
       const kubernetes = file.resources.some(isKubernetesDocument);
-      known = { mesh: first !== undefined && file.resources.every((r) => r.mesh === first) ? first : null, defines, kubernetes };
+      known = { mesh: first !== undefined && file.resources.every((r) => r.mesh === first) ? first : null, defines, generating, kubernetes };
       this.#fileMeshes.set(file, known);
     }
     return known;
@@ -390,9 +394,12 @@ export function* checkRepositorySteps(
     lastMesh = mesh;
   };
   const kubernetesFiles: FileResources[] = [];
+  // The meshes whose zones generate MeshServices: only there do the repository's Services define any.
+  const generating = new Set<string>();
   for (const [i, file] of files.entries()) {
-    const { mesh, defines, kubernetes } = memo.meshesOf(file);
+    const { mesh, defines, generating: generates, kubernetes } = memo.meshesOf(file);
     for (const name of defines) meshes.add(name);
+    for (const name of generates) generating.add(name);
     if (kubernetes) kubernetesFiles.push(file);
     if (mesh !== null) {
       if (file.resources.length > 0) join(mesh, file);
@@ -405,7 +412,7 @@ export function* checkRepositorySteps(
   let checked = 0;
   let updated = 0;
   for (const [mesh, group] of groups) {
-    const services = generated.get(mesh) ?? NO_GENERATED;
+    const services = (generating.has(mesh) ? generated.get(mesh) : undefined) ?? NO_GENERATED;
     const servicesKey = generatedKey(services);
     const previous = memo.previous(mesh, key);
     // A Service that comes or goes may resolve or leave unresolved references in any file of the mesh.
