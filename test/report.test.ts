@@ -498,6 +498,27 @@ test("text: a plan of thousands of creates shows the first 50 creates' bodies, t
   assert.ok(!fifty.includes("not shown"), fifty.slice(-300));
 });
 
+test("text: the creates past the first 50 are not diffed (a plan's diffs are worked out when read: 51,000 YAML bodies)", () => {
+  for (const base of [BASE_REV, undefined]) {
+    const report = { ...bigPlan(60), base };
+    // Each change's diff as the plan gives it (worked out at the first read), with the reads counted.
+    const read = new Set<string>();
+    for (const change of report.plan.changes) {
+      const own = Object.getOwnPropertyDescriptor(change, "diff");
+      const compute = own?.get ?? (() => own?.value as string);
+      Object.defineProperty(change, "diff", {
+        enumerable: true,
+        get: () => {
+          read.add(change.resource);
+          return compute();
+        },
+      });
+    }
+    renderPlanReportText(report);
+    assert.equal(read.size, 50, `${base === undefined ? "against a control plane" : "with --base"}: only the bodies shown are worked out`);
+  }
+});
+
 test("markdown: a large plan stays under the limit, leaving out diffs first, then rows, and says what it left out", () => {
   const report = bigPlan(300);
   const full = renderPlanMarkdown(report, { maxLength: 10_000_000 });

@@ -78,7 +78,8 @@ export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): 
       const where = describeLocation(report.locations.get(change.resource));
       const flag = risksOf(change.resource, report.risks).length > 0 ? style.red(" [mass change]") : "";
       out.push(`  ${paint(`${SIGN[change.action]} ${change.action} ${change.resource}`)}${flag}${where ? style.dim(`  (${where})`) : ""}`);
-      if (change.diff && bodies.shows(change)) out.push(indent(colorDiff(stripDiffHeader(change.diff), style), "      "));
+      // shows() first: a diff is worked out when read (diff/plan.ts withLazyDiff), and a create's not shown is never needed.
+      if (bodies.shows(change) && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style), "      "));
     }
   }
   out.push(...bodies.notShownLines(style));
@@ -142,7 +143,7 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
     const from = change.origin === "default" ? style.dim(" (default policy)") : "";
     const adopts = change.adopts ? style.yellow(` (${ADOPTS_MARK})`) : "";
     out.push(paint(`${SIGN[change.action]} ${change.action} ${change.resource}`) + from + adopts);
-    if (options.diffs !== false && change.diff && bodies.shows(change)) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
+    if (options.diffs !== false && bodies.shows(change) && change.diff) out.push(indent(colorDiff(stripDiffHeader(change.diff), style)));
   }
   return [...out, ...bodies.notShownLines(style), ...planFooter(plan, style)].join("\n") + "\n";
 }
