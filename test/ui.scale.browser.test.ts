@@ -169,6 +169,22 @@ describe("the status page at 1,000 meshes", () => {
     assert.deepEqual(errors, [], "no console error, no uncaught exception");
   });
 
+  test("with prune off, a mesh's card says what prune would delete there: 5 named, the rest counted; gone once none is left", { timeout: 60_000 }, async () => {
+    const resources = Array.from({ length: 7 }, (_, i) => `MeshTimeout/tenant-0100/gone-${i}`);
+    const line = page.locator('#meshes article.mesh[data-mesh="tenant-0100"] .prunable');
+    assert.equal(await line.count(), 0, "nothing to say before");
+    status.record({ type: "prunable.changed", revision: HEAD.commit, meshes: new Map([["tenant-0100", resources]]) });
+    await line.waitFor();
+    assert.equal(await line.getAttribute("data-prunable-count"), "7");
+    assert.equal(
+      await line.textContent(),
+      `7 resources meshops owns are no longer in the repository: ${resources.slice(0, 5).join(", ")} and 2 more; prune.enabled in meshops.yaml deletes them.`,
+    );
+    status.record({ type: "prunable.changed", revision: HEAD.commit, meshes: new Map([["tenant-0100", []]]) });
+    await line.waitFor({ state: "detached" });
+    assert.deepEqual(errors, [], "no console error, no uncaught exception");
+  });
+
   test("a delta for one mesh updates its card and the order without a reload", { timeout: 60_000 }, async (t) => {
     await page.evaluate("window.__scaleMarker = 42");
     driftIn(status, HEAD, "tenant-0300");

@@ -13,6 +13,7 @@ import type { Logger } from "./logger.js";
 import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
 import { shortRevision } from "../model/revision.js";
 import { plural } from "../report/common.js";
+import { prunableSentence } from "../report/plan.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 import { LAST_CHECK_RETRIES } from "./recheck.js";
 
@@ -74,6 +75,14 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "ownership.adoptions":
         log.info({ event: "ownership.adoption", revision: event.revision, count: event.resources.length, resources: event.resources.slice(0, options.maxLoggedDiagnostics ?? 50) }, adoptionNote(event.resources));
+        return;
+      case "prunable.changed":
+        for (const [mesh, resources] of event.meshes) {
+          const fields = { event: "mesh.prunable", mesh, revision: event.revision, count: resources.length, resources: resources.slice(0, shownNames) };
+          const sentence = prunableSentence(resources, "meshops.yaml's prune.enabled");
+          if (sentence) log.warn(fields, `${describeUnit(mesh)}: ${sentence}`);
+          else log.info(fields, `${describeUnit(mesh)}: no resource meshops owns is out of the repository any more`);
+        }
         return;
       case "references.unknown":
         for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {

@@ -15,6 +15,7 @@ import type { ChangeResult } from "../sync/apply.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
 import type { HeldPlan } from "./gate.js";
 import type { MeshInventory } from "./inventory.js";
+import type { PrunableByMesh } from "./prunable.js";
 import type { TriggerKind } from "./queue.js";
 import type { CommitInfo, RunKind, RunResult, RunSummary } from "./statusTypes.js";
 
@@ -45,6 +46,12 @@ export type DaemonEvent =
   | { readonly type: "references.unknown"; readonly revision: string; readonly diagnostics: readonly Diagnostic[] }
   /** Updates of a plan that take a resource over from another meshops instance (desired/ownership.ts `takeovers`). */
   | { readonly type: "ownership.takeovers"; readonly revision: string; readonly takeovers: readonly { readonly resource: string; readonly owner: string }[] }
+  /**
+   * With prune off: the meshes whose owned resources no longer in the repository (what prune on would delete,
+   * prunable.ts) changed since the last time they were said, each with all of them now, in delete order (empty: none
+   * left). Only changes, so the log says each once.
+   */
+  | { readonly type: "prunable.changed"; readonly revision: string; readonly meshes: PrunableByMesh }
   /** Updates of a plan that adopt a resource nobody owns (diff/plan.ts `Change.adopts`), in plan order. */
   | { readonly type: "ownership.adoptions"; readonly revision: string; readonly resources: readonly string[] }
   /**

@@ -50,6 +50,7 @@ import { locatedDiagnostics, unknownServiceWarnings } from "../validate/services
 import { CONTROL_PLANE_LACKS_RULE, lackedInPlan } from "../sync/live.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
+import { changedPrunable, prunableByMesh, stillOrphaned, type PrunableByMesh } from "./prunable.js";
 import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, lackingByMesh, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
 import type { Work } from "./queue.js";
 import { namesUpTo } from "../util/namesUpTo.js";
@@ -218,6 +219,8 @@ export class Reconciler {
   #lacking = new Map<string, string>();
   /** The control plane they were held on (#lackingIdentity): another (an upgrade, a held mesh's Mesh created) has the target applied again. */
   #lackingOn: string | undefined;
+  /** With prune off, what prune on would delete, per mesh, as last said (`prunable.changed`). */
+  #prunable: PrunableByMesh = new Map();
   /** The kinds the control plane served at the last full comparison: an incremental plan is only made for the same server. */
   #served: readonly TypeInfo[] | undefined;
   /** The SOPS keys the last validation decrypted with: other keys now have the head validated again. */
@@ -436,6 +439,7 @@ export class Reconciler {
     if (taken.length > 0) events.emit({ type: "ownership.takeovers", revision, takeovers: taken });
     const adopted = plan.changes.filter((c) => c.adopts).map((c) => c.resource);
     if (adopted.length > 0) events.emit({ type: "ownership.adoptions", revision, resources: adopted });
+    this.#setPrunable(revision, prunableByMesh(plan.prunable));
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
     events.emit({ type: "references.unknown", revision, diagnostics: await unknownServiceWarnings(unknown, result.texts) });
@@ -592,6 +596,7 @@ export class Reconciler {
     const comparison = await this.#compare(result, false);
     const desired = comparison.desired;
     const report = await driftInSlices(comparison, driftOptionsOf(config));
+    this.#setPrunable(revision, stillOrphaned(this.#prunable, report));
     const lacking = this.#lacking;
     if (lacking.size > 0 && this.#lackingOn !== this.#lackingIdentity(comparison.info, comparison.types)) {
       // Upgraded, another control plane, or a held mesh's Mesh created there: what it lacked is planned again, by a retry.
@@ -698,6 +703,13 @@ export class Reconciler {
     const said = { type: "write.rechecked", revision: this.#target?.revision ?? revision, checked, rewritten: [...recheck.rewritten].sort() } as const;
     const result = failed === undefined ? this.#unsure.checked(Date.now(), recheck.waiting) : { ...this.#unsure.failed(Date.now(), recheck.waiting), failed };
     this.#o.events.emit({ ...said, ...result, waiting: this.#unsure.waiting });
+  }
+
+  /** Keeps what prune would delete, and says the meshes where that changed. */
+  #setPrunable(revision: string, next: PrunableByMesh): void {
+    const changed = changedPrunable(this.#prunable, next);
+    this.#prunable = next;
+    if (changed.size > 0) this.#o.events.emit({ type: "prunable.changed", revision, meshes: changed });
   }
 
   /** meshops.yaml's prune limits, or watch's flags where given. */

@@ -56,6 +56,8 @@ interface MeshRecord {
   lastResult: MeshApplyStatus | null;
   drift: { checkedAt: string; revision: string; items: readonly DriftItem[]; leftAlone: LeftAloneSummary } | null;
   lastErrors: MeshError[];
+  /** With prune off, what prune on would delete (prunable.ts), in delete order. */
+  prunable: readonly string[];
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
   touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
   lastRun: MeshRun | null;
@@ -218,6 +220,9 @@ export class DaemonStatus {
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };
         break;
       }
+      case "prunable.changed":
+        for (const [name, resources] of event.meshes) this.#mesh(name).prunable = resources;
+        break;
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
         break;
@@ -331,6 +336,7 @@ export class DaemonStatus {
       drift: m.drift
         ? { checkedAt: m.drift.checkedAt, revision: m.drift.revision, summary: driftSummary(m.drift.items), items: m.drift.items, leftAlone: m.drift.leftAlone }
         : null,
+      prunable: { count: m.prunable.length, resources: m.prunable.slice(0, NAMED_AT_MOST) },
       lastErrors: m.lastErrors,
     };
   }
@@ -486,6 +492,7 @@ export class DaemonStatus {
         lastResult: null,
         drift: null,
         lastErrors: [],
+        prunable: [],
         touched: null,
         lastRun: null,
         invalid: null,

@@ -189,6 +189,17 @@ export interface MeshDriftStatus {
   readonly leftAlone: LeftAloneSummary;
 }
 
+/**
+ * The resources of a mesh meshops owns that the repository no longer has, and that stay because prune is off
+ * (meshops.yaml `prune.enabled`): what the last plan named (`meshops plan`'s `prunable`). Never one carrying the prune
+ * opt-out, nor a Mesh that holds what stays (drift calls those orphaned too).
+ */
+export interface MeshPrunable {
+  readonly count: number;
+  /** The first 50, `Type/mesh/name` in delete order. */
+  readonly resources: readonly string[];
+}
+
 export interface MeshStatus extends MeshCondition {
   readonly name: string;
   readonly driftMode: DriftMode;
@@ -205,6 +216,8 @@ export interface MeshStatus extends MeshCondition {
   readonly resources: { readonly total: number; readonly byType: Readonly<Record<string, number>> };
   readonly defaultPolicies: readonly DefaultPolicyStatus[];
   readonly drift: MeshDriftStatus | null;
+  /** With prune off, what prune on would delete here (Argo CD's "requires pruning"); count 0 with prune on. */
+  readonly prunable: MeshPrunable;
   /** Newest first, a few at most. */
   readonly lastErrors: readonly MeshError[];
 }

@@ -36,11 +36,18 @@ const PRUNABLE_NAMED = 5;
  * text report's, the pull-request comment's (names and flags as `code` writes them) and apply's note.
  */
 export function prunableNote(plan: Plan, code: (text: string) => string = (text) => text): string | undefined {
-  const prunable = plan.prunable ?? [];
-  if (prunable.length === 0) return undefined;
-  const named = namesUpTo(prunable, PRUNABLE_NAMED, (p) => code(p.resource));
-  const one = prunable.length === 1;
-  return `${one ? "1 resource meshops owns is" : `${prunable.length} resources meshops owns are`} no longer in the repository: ${named}; ${code("--prune")} deletes ${one ? "it" : "them"}`;
+  return prunableSentence((plan.prunable ?? []).map((p) => p.resource), code("--prune"), code);
+}
+
+/**
+ * The sentence for owned resources no longer in the repository (`Type/mesh/name`, in delete order), ending with what
+ * deletes them (`remedy`: `--prune` for the commands, meshops.yaml's setting for the daemon); undefined for none.
+ */
+export function prunableSentence(resources: readonly string[], remedy: string, code: (text: string) => string = (text) => text): string | undefined {
+  if (resources.length === 0) return undefined;
+  const named = namesUpTo(resources, PRUNABLE_NAMED, code);
+  const one = resources.length === 1;
+  return `${one ? "1 resource meshops owns is" : `${resources.length} resources meshops owns are`} no longer in the repository: ${named}; ${remedy} deletes ${one ? "it" : "them"}`;
 }
 
 /** Resources still SOPS-encrypted (no key given): whether their values changed is not known. */

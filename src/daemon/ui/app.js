@@ -602,6 +602,7 @@ function meshCard(mesh, actionsOn) {
     ),
     h("p", { class: "mesh-reason", "data-state": mesh.state }, h("span", { text: mesh.reason }), " · since ", timeElement(mesh.since)),
     blockSection(mesh),
+    prunableSection(mesh),
     approvalSection(mesh, actionsOn),
     actionsOn ? meshActions(mesh) : actionsOffHint(mesh),
     h(
@@ -777,6 +778,31 @@ function blockSection(mesh) {
     { class: "hint block", "data-block-reason": block.reason },
     h("code", { text: block.reason }),
     ": the control plane lacks what this mesh's plan writes. Nothing of it is written until the control plane has it (upgraded, or the Mesh created there) or a commit no longer writes it.",
+  );
+}
+
+/** Resources a card names of those prune would delete; the rest counted (/api/status names 50). */
+const PRUNABLE_NAMED = 5;
+
+/**
+ * With prune off, what prune on would delete in this mesh (Argo CD's "requires pruning"), as `meshops plan` says it.
+ * @param {MeshStatus} mesh
+ */
+function prunableSection(mesh) {
+  const { count, resources } = mesh.prunable;
+  if (count === 0) return null;
+  const named = resources.slice(0, PRUNABLE_NAMED);
+  const more = count - named.length;
+  const one = count === 1;
+  return h(
+    "p",
+    { class: "hint prunable", "data-prunable-count": count },
+    `${one ? "1 resource meshops owns is" : `${count} resources meshops owns are`} no longer in the repository: `,
+    ...named.flatMap((resource, i) => [i > 0 ? ", " : "", h("code", { class: "resource", text: resource })]),
+    more > 0 ? ` and ${more} more` : "",
+    "; ",
+    h("code", { text: "prune.enabled" }),
+    ` in meshops.yaml deletes ${one ? "it" : "them"}.`,
   );
 }
 
