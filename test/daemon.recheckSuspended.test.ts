@@ -8,22 +8,16 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { exitWithin, startWatch, type DaemonProcess } from "./helpers/daemon.js";
-import { daemonTestBed, idleTimeoutOnCp, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { daemonTestBed, failingNextPut, idleTimeoutOnCp, landOlderIdleTimeout, untilApplied, untilStatus } from "./helpers/daemonBed.js";
 import { meshTimeoutYaml } from "./helpers/policies.js";
 import { commitFiles } from "./helpers/git.js";
 
 const T1 = "/meshes/shop/meshtimeouts/t1";
 const SUBJECT = "MeshTimeout/shop/t1";
 const RECONCILE_TOKEN = "reconcile-token-recheck-7a41";
-/** Set: the next PUT of t1 is answered 502 without being applied (a gateway's answer: the outcome is unknown). */
-let failNext = false;
-const bed = daemonTestBed("meshops-rechecksuspended", {
-  faults: (req) => {
-    if (req.method !== "PUT" || req.url !== T1 || !failNext) return undefined;
-    failNext = false;
-    return 502;
-  },
-});
+/** Armed: the next PUT of t1 is answered 502 without being applied (its outcome unknown). */
+const put502 = failingNextPut(T1);
+const bed = daemonTestBed("meshops-rechecksuspended", { faults: put502.faults });
 const { repo, work } = bed;
 let daemon: DaemonProcess;
 
@@ -40,18 +34,16 @@ before(async () => {
 
 test("a check after a write of unknown outcome that cannot write back because the mesh is suspended waits: listed through the last check, written back once the mesh is resumed", async () => {
   await untilStatus(daemon, "the first sync", (s) => s.revision.applied?.commit ?? undefined);
-  failNext = true;
+  put502.arm();
   const commit = commitFiles(repo.dir, { "meshes/shop/t1.yaml": timeout("2m") }, "2m");
   await untilApplied(daemon, commit, 30_000);
-  assert.equal(failNext, false, "the first PUT of 2m was answered 502 (its retry applied the commit)");
+  assert.equal(put502.armed, false, "the first PUT of 2m was answered 502 (its retry applied the commit)");
   await daemon.untilLog("the unknown outcome in the log", (e) => e.event === "write.outcome-unknown" && Array.isArray(e.resources) && e.resources.includes(SUBJECT));
 
   assert.equal((await post("suspend")).status, 202);
   await untilStatus(daemon, "shop suspended", (s) => (s.meshes.find((m) => m.name === "shop")?.state === "suspended" ? true : undefined));
   // An older write lands late (as the 502'd one might have): 1m again, in the suspended mesh.
-  const { creationTime: _c, modificationTime: _m, kri: _k, ...live } = (await (await bed.cp(T1)).json()) as Record<string, unknown>;
-  const older = JSON.parse(JSON.stringify(live).replace('"idleTimeout":"2m0s"', '"idleTimeout":"1m0s"')) as Record<string, unknown>;
-  assert.equal((await bed.cp(T1, { method: "PUT", body: JSON.stringify(older) })).ok, true);
+  await landOlderIdleTimeout(bed, T1, "2m0s", "1m0s");
   assert.equal(await idleTimeoutOnCp(bed, T1), "1m0s");
 
   // The last check finds it, cannot write it back: the resource waits, named, and is not given up on.

@@ -125,3 +125,30 @@ export function inProcessStatus(repoDir: string): DaemonStatus {
     reconcileEndpoint: false,
   });
 }
+
+/**
+ * A faults hook for daemonTestBed: once armed, the next PUT of `apiPath` is answered 502 without being applied (a
+ * gateway's answer: the write's outcome is unknown). `armed` turns false when it has answered.
+ */
+export function failingNextPut(apiPath: string): { readonly faults: NonNullable<ControlPlaneServerOptions["faults"]>; arm(): void; readonly armed: boolean } {
+  let armed = false;
+  return {
+    faults: (req) => {
+      if (req.method !== "PUT" || req.url !== apiPath || !armed) return undefined;
+      armed = false;
+      return 502;
+    },
+    arm: () => (armed = true),
+    get armed() {
+      return armed;
+    },
+  };
+}
+
+/** An older write landing late: the MeshTimeout at `apiPath` written back with idleTimeout `from` set to `to` (`2m0s`, `1m0s`). */
+export async function landOlderIdleTimeout(bed: Pick<DaemonTestBed, "cp">, apiPath: string, from: string, to: string): Promise<void> {
+  const { creationTime: _c, modificationTime: _m, kri: _k, ...live } = (await (await bed.cp(apiPath)).json()) as Record<string, unknown>;
+  const older = JSON.parse(JSON.stringify(live).replace(`"idleTimeout":"${from}"`, `"idleTimeout":"${to}"`)) as Record<string, unknown>;
+  const put = await bed.cp(apiPath, { method: "PUT", body: JSON.stringify(older) });
+  if (!put.ok) throw new Error(`PUT ${apiPath}: ${put.status} ${await put.text()}`);
+}
