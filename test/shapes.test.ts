@@ -1125,17 +1125,20 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
     `apiVersion: kuma.io/v1alpha1\nkind: MeshRetry\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  labels:\n    kuma.io/mesh: default\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      tcp:\n        maxConnectAttempt: 3\n`;
   const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n";
 
-  test("is a warning at the document naming the kustomization (kubectl apply -k, Argo CD and Flux never apply it, meshops plans it); a listed one, another tool's document and a folder no kustomization reaches into are not", async () => {
+  test("is a warning at the document naming the kustomization (kubectl apply -k, Argo CD and Flux never apply it, meshops plans it); a listed one, another tool's document and a folder without a kustomization of its own are not", async () => {
     const files = {
       "kustomization.yaml": "resources:\n  - mesh.yaml\n  - apps/shop/retries.yaml\n  - apps/billing\n",
       "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
       "apps/shop/retries.yaml": policy("shop-retries", "shop"),
-      "apps/shop/timeouts.yaml": "# forgotten in kustomization.yaml\n" + policy("shop-late", "shop"),
+      "forgotten.yaml": "# forgotten in kustomization.yaml\n" + policy("shop-late", "shop"),
+      // A folder without a kustomization of its own, though one lists a file there (`../shared/a.yaml`), may be applied
+      // as it is (an Argo CD application or Flux Kustomization of its own path).
+      "apps/shop/timeouts.yaml": policy("shop-timeouts", "shop"),
       "apps/shop/deployment.yaml": deployment,
       "apps/billing/kustomization.yaml": "resources: [retries.yaml]\n",
       "apps/billing/retries.yaml": policy("billing-retries", "billing"),
       "apps/billing/draft.yaml": policy("billing-draft", "billing"),
-      // Folders no kustomization reaches into may be applied as they are (an Argo CD application of their own path).
+      // So may a sub-folder of a kustomization's, and a folder no kustomization reaches into.
       "apps/billing/extra/later.yaml": policy("billing-later", "billing"),
       "meshes/timeouts.yaml": policy("plain-retries", "shop"),
     };
@@ -1153,7 +1156,7 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
           "no kustomization builds this file, and kustomize builds its folder from apps/billing/kustomization.yaml: kubectl apply -k, Argo CD and Flux never apply it, while meshops plans and applies it; list it in that kustomization's resources, or exclude it in meshops.yaml",
         ],
         [
-          "apps/shop/timeouts.yaml",
+          "forgotten.yaml",
           2,
           "warning",
           "kustomize-unbuilt",
@@ -1163,7 +1166,7 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
       ],
     );
     // Without any kustomization, every file is read as it is applied (kubectl apply -f, Argo CD's directory source).
-    const plain = await validateJson(shapeRepo(undefined, { "mesh.yaml": files["mesh.yaml"], "apps/shop/timeouts.yaml": files["apps/shop/timeouts.yaml"] }));
+    const plain = await validateJson(shapeRepo(undefined, { "mesh.yaml": files["mesh.yaml"], "forgotten.yaml": files["forgotten.yaml"] }));
     assert.deepEqual(plain.diagnostics.filter((d) => d.rule.startsWith("kustomize-")), []);
   });
 });

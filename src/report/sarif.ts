@@ -40,7 +40,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "kustomize-namespace": "A kustomization (or Flux Kustomization) gives the document another namespace than it states.",
   "kustomize-name": "A kustomization (or Flux Kustomization) renames the document (namePrefix, nameSuffix).",
   "kustomize-labels": "A kustomization adds labels the document does not have.",
-  "kustomize-unbuilt": "A mesh resource in a folder kustomize builds, in a file no kustomization lists: kubectl apply -k, Argo CD and Flux never apply it.",
+  "kustomize-unbuilt": "A mesh resource beside a kustomization.yaml, in a file no kustomization lists: kubectl apply -k, Argo CD and Flux never apply it.",
   "kustomize-patch": "A kustomization patches the document: the control plane gets other values than the document says.",
   "kustomize-missing": "A kustomization names a file or folder kustomize build cannot load from a clone of the repository (not there, a folder without a kustomization, outside the repository), or a Flux Kustomization's spec.path is not a folder of it.",
   "kustomize-cycle": "A kustomization names as a base a folder at or above one kustomize is building: kustomize build fails (cycle detected).",

@@ -310,8 +310,8 @@ export interface KustomizeEffects {
   /** Per file: the Flux `postBuild` that substitutes into it; null when two Flux Kustomizations build it differently. */
   readonly substitutes: ReadonlyMap<string, FluxSubstitute | null>;
   /**
-   * Per file no kustomization builds in a folder one builds (it has a kustomization, or one lists a file there): that
-   * kustomization (what kubectl apply -k, Argo CD and Flux build there, without the file).
+   * Per file no kustomization builds, in a folder with a kustomization of its own: that kustomization (what kubectl
+   * apply -k, Argo CD and Flux build there, without the file).
    */
   readonly unbuilt: ReadonlyMap<string, string>;
 }
@@ -365,8 +365,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   const patched = new Map<string, TargetedPatch[]>();
   const labelled = new Map<string, AddedLabel[]>();
   const substituted = new Map<string, FluxSubstitute | null>();
-  /** Each file a kustomization lists, and the first that does. */
-  const reached = new Map<string, string>();
+  const reached = new Set<string>();
   const addTo = <T>(map: Map<string, T[]>, file: string, items: readonly T[]): void => {
     const forFile = map.get(file) ?? [];
     map.set(file, forFile);
@@ -400,7 +399,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
         walk(found.kustomization, around, seen, components.includes(found.kustomization));
         continue;
       }
-      if (!reached.has(found.file)) reached.set(found.file, k.name);
+      reached.add(found.file);
       if (around.namespace) {
         const forFile = given.get(found.file) ?? new Map<string, string>();
         given.set(found.file, forFile);
@@ -427,16 +426,13 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
     if (found && "kustomization" in found) built.add(found.kustomization);
   }
   for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
-  // Only beside a kustomization or a file one lists: a folder no kustomization reaches into may be applied as it is (an
-  // Argo CD application or Flux Kustomization of its own path), whatever a kustomization above it builds.
-  const builtFolders = new Map<string, string>();
-  for (const [folder, k] of byFolder) builtFolders.set(folder, k.name);
-  for (const [file, by] of reached) if (!builtFolders.has(posix.dirname(file))) builtFolders.set(posix.dirname(file), by);
+  // Only beside a kustomization: a folder without one may be applied as it is (an Argo CD application or a Flux
+  // Kustomization of its own path), whatever a kustomization elsewhere takes from it (`../shared/a.yaml`).
   const unbuilt = new Map<string, string>();
   for (const { path } of files) {
     if (reached.has(path) || isKustomizationPath(path)) continue;
-    const by = builtFolders.get(posix.dirname(path));
-    if (by !== undefined) unbuilt.set(path, by);
+    const beside = byFolder.get(posix.dirname(path));
+    if (beside) unbuilt.set(path, beside.name);
   }
   return { namespaces: given, renames: renamed, patches: patched, labels: labelled, substitutes: substituted, unbuilt };
 }
