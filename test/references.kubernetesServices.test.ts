@@ -100,10 +100,13 @@ test("with the validation cache, a commit that changes only the policies still r
   assert.deepEqual(targets(otherMesh), ["MeshService/payments/payments.payments", "MeshService/payments/ledger.ledger"]);
 });
 
-test("a headless Service makes no MeshService of its name; a Service without a namespace is in the one its kustomization gives", () => {
+test("a headless Service (clusterIP None) makes no MeshService of its name, an empty clusterIP does; a Service without a namespace is in the one its kustomization gives", () => {
   const targets = (files: Record<string, string>) => validateSnapshot(snapshotOf(files)).serviceReferences.map((r) => r.targets[0]);
   const headless = { ...FILES, "apps/payments/app.yaml": FILES["apps/payments/app.yaml"]?.replace("spec:\n  selector:\n    app:", "spec:\n  clusterIP: None\n  selector:\n    app:") ?? "" };
   assert.deepEqual(targets(headless), ["MeshService/payments/payments.payments", "MeshService/payments/ledger.ledger"]);
+  // An empty clusterIP is allocated one by Kubernetes: not headless.
+  const allocated = { ...FILES, "apps/payments/app.yaml": FILES["apps/payments/app.yaml"]?.replace("spec:\n  selector:\n    app:", 'spec:\n  clusterIP: ""\n  selector:\n    app:') ?? "" };
+  assert.deepEqual(targets(allocated), ["MeshService/payments/ledger.ledger"]);
   const kustomized = {
     ...FILES,
     "apps/payments/kustomization.yaml": "namespace: payments\nresources:\n  - app.yaml\n",

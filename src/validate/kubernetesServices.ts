@@ -37,7 +37,7 @@ export function kubernetesServiceOf(value: JsonObject, file: string, defaultName
   if (typeof name !== "string" || name === "") return undefined;
   if (isJsonObject(annotations) && GATEWAY_ANNOTATION in annotations) return undefined;
   const spec = isJsonObject(value.spec) ? value.spec : {};
-  if (spec.type === "ExternalName" || spec.clusterIP === "None" || spec.clusterIP === "") return undefined;
+  if (spec.type === "ExternalName" || spec.clusterIP === "None") return undefined;
   const written = typeof namespace === "string" && namespace !== "" ? namespace : undefined;
   return { name, namespace: written ?? defaultNamespace, mesh: meshIn(value.metadata.labels) ?? meshIn(annotations), file };
 }
