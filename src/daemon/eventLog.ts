@@ -27,6 +27,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedDrift = new Set<string>();
   /** Mismatch warnings already logged: the daemon compares on every poll, the warning is worth one line. */
   const loggedMismatches = new Set<string>();
+  /** What was last said of the control plane's API being read-only: it is asked at every sync, said when it changes. */
+  let loggedReadOnly = "writable";
   /** Holds and invalid meshes already logged. */
   let loggedGates = new Set<string>();
   /** meshops.yaml's notes already logged: they hold at every revision until the setting changes. */
@@ -99,6 +101,19 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           log.warn({ event: "cp.target-mismatch" }, message);
         }
         return;
+      case "control-plane.read-only": {
+        const key = event.readOnly ? `read-only ${event.correctAsked ?? ""}` : "writable";
+        if (key === loggedReadOnly) return;
+        loggedReadOnly = key;
+        if (!event.readOnly) {
+          log.info({ event: "cp.read-only", readOnly: false }, "the control plane's API is writable again: commits are applied");
+          return;
+        }
+        const said = "the control plane runs on Kubernetes and its API is read-only: nothing is written; each commit and each drift check is compared and drift reported, for Argo CD or Flux to apply what render --format kubernetes or hydrate produce";
+        if (event.correctAsked) log.warn({ event: "cp.read-only", readOnly: true, correctAsked: event.correctAsked }, `${said}; drift mode correct (${event.correctAsked}) is not possible there: drift is only reported`);
+        else log.info({ event: "cp.read-only", readOnly: true }, said);
+        return;
+      }
       case "meshes.gated": {
         // Each hold (a plan of a revision) and each invalid mesh once, not at every run that finds it again.
         const now = new Set<string>();

@@ -60,6 +60,12 @@ export type DaemonEvent =
    */
   | { readonly type: "control-plane.warnings"; readonly warnings: readonly string[] }
   /**
+   * Whether the control plane's API is read-only (it runs on Kubernetes: Argo CD or Flux writes), asked at every sync:
+   * then nothing is written and drift is only reported. `correctAsked`: where drift mode correct was asked for
+   * (`--drift-mode` or meshops.yaml), which cannot be honoured there; null when it was not.
+   */
+  | { readonly type: "control-plane.read-only"; readonly readOnly: boolean; readonly correctAsked: string | null }
+  /**
    * Where each mesh stands before a write (gate.ts), whole each time: `meshes` of the head revision; a problem of
    * the whole repository (nothing of the head applied); meshes invalid at the head; plans held for approval;
    * suspended meshes.

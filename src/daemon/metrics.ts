@@ -110,6 +110,11 @@ export class DaemonMetrics {
     help: "1 while the followed branch cannot be fetched or read (the daemon goes on with the last revision it read), else 0",
     registers: [this.registry],
   });
+  readonly #readOnly = new Gauge({
+    name: "meshops_control_plane_read_only",
+    help: "1 while the control plane's API is read-only (it runs on Kubernetes): nothing is written, drift is only reported, else 0",
+    registers: [this.registry],
+  });
   readonly #controlsFileStale = new Gauge({
     name: "meshops_controls_file_stale",
     help: "1 while --controls-file cannot be written (it may hold an approval let go of; approved plans wait), else 0",
@@ -174,6 +179,7 @@ export class DaemonMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     this.#sourceProblem.set(0);
     this.#controlsFileStale.set(0);
+    this.#readOnly.set(0);
   }
 
   /** The per-mesh figures last set (drift kinds' counts and in-sync, as text), by mesh. */
@@ -203,6 +209,9 @@ export class DaemonMetrics {
         return;
       case "source.recovered":
         this.#sourceProblem.set(0);
+        return;
+      case "control-plane.read-only":
+        this.#readOnly.set(event.readOnly ? 1 : 0);
         return;
       case "controls.unsaved":
         this.#controlsFileStale.set(1);

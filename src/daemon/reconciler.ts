@@ -412,6 +412,7 @@ export class Reconciler {
     this.#o.controls.setConfigSuspended(result.config.suspend);
     this.#emitGates(revision, invalidity.byMesh, meshes);
     this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
+    this.#o.events.emit({ type: "control-plane.read-only", readOnly: this.#kubernetes, correctAsked: this.#kubernetes ? correctAsked(result.config, this.#o.driftMode) : null });
     if (this.#kubernetes) {
       // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
       this.#target.pending = false;
@@ -790,6 +791,14 @@ export class Reconciler {
   #modes(config: RepoConfig): (mesh: string) => DriftMode {
     return (mesh) => (this.#kubernetes ? "report" : driftModeOf(mesh, config, this.#o.driftMode));
   }
+}
+
+/** Where drift mode correct is asked for (`--drift-mode` wins over meshops.yaml), to say it is not possible; else null. */
+function correctAsked(config: RepoConfig, flag: DriftMode | undefined): string | null {
+  if (flag) return flag === "correct" ? "--drift-mode" : null;
+  const meshes = Object.entries(config.drift.meshes).filter(([, mode]) => mode === "correct").map(([mesh]) => mesh).sort();
+  if (config.drift.mode === "correct") return "meshops.yaml drift.mode";
+  return meshes.length > 0 ? `meshops.yaml drift.meshes: ${meshes.join(", ")}` : null;
 }
 
 /** The meshes a revision has resources in, and those it is invalid in. */

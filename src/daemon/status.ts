@@ -124,6 +124,8 @@ export class DaemonStatus {
   #warnings: string[] = [];
   /** What the last full comparison warned about the control plane. */
   #controlPlaneWarnings: readonly string[] = [];
+  /** The control plane's API is read-only (Kubernetes): nothing is written. */
+  #readOnly = false;
   /** Commits seen, for the age of each mesh's applied revision (pruned to the ones still applied). */
   readonly #commits = new Map<string, CommitInfo>();
   #attempted: (CommitInfo & { valid: boolean }) | null = null;
@@ -226,6 +228,9 @@ export class DaemonStatus {
       case "control-plane.warnings":
         this.#controlPlaneWarnings = event.warnings;
         break;
+      case "control-plane.read-only":
+        this.#readOnly = event.readOnly;
+        break;
       case "source.rewritten":
         this.#warnings.push(`branch ${event.branch} was force-pushed: ${shortRevision(event.revision)} does not descend from ${shortRevision(event.previous)}`);
         break;
@@ -291,7 +296,7 @@ export class DaemonStatus {
     const meshes = [...this.#meshes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
       repository: s.repository,
-      controlPlane: { ...s.controlPlane, warnings: this.#controlPlaneWarnings },
+      controlPlane: { ...s.controlPlane, warnings: this.#controlPlaneWarnings, readOnly: this.#readOnly },
       ready: this.#ready,
       startedAt: this.#startedAt,
       state: this.#running ? "reconciling" : "idle",

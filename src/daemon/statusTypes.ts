@@ -245,6 +245,11 @@ export interface ControlPlaneStatus extends ControlPlaneSettings {
    * Kubernetes, default policies in another namespace than systemNamespace. Empty when nothing.
    */
   readonly warnings: readonly string[];
+  /**
+   * The control plane's API is read-only (it runs on Kubernetes, where Argo CD or Flux writes): each commit is compared,
+   * drift reported, nothing written. False until the first sync asked it.
+   */
+  readonly readOnly: boolean;
 }
 
 export interface RunningReconcile {

@@ -265,6 +265,9 @@ function renderRepository(status) {
         "Control plane",
         h("code", { text: status.controlPlane.url }),
         status.controlPlane.embedded ? [" ", h("span", { class: "chip", text: "embedded" })] : null,
+        status.controlPlane.readOnly
+          ? [" ", h("span", { class: "chip", text: "read-only (Kubernetes)" }), h("p", { class: "detail", text: "Nothing is written: Argo CD or Flux applies. Each commit and each drift check is compared and drift reported." })]
+          : null,
         status.controlPlane.warnings.map((warning) => h("p", { class: "detail warning", text: warning })),
       ],
       [
