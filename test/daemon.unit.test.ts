@@ -250,7 +250,11 @@ test("status: mesh states, applied versus attempted revisions, bounded history",
   assert.equal(s.revision.applied, null, "not every mesh has r1");
   const report = driftReportOf([{ kind: "modified", resource: "MeshTimeout/c/z", type: "MeshTimeout", mesh: "c", name: "z", diff: "" }]);
   status.record({ type: "drift.checked", revision: "r1", meshes: ["c"], report, desiredCounts: new Map(), driftMode: () => "report" });
-  assert.equal(json().meshes.find((m) => m.name === "c")?.state, "drifted");
+  assert.deepEqual(
+    ((m) => [m?.state, m?.reason])(json().meshes.find((m) => m.name === "c")),
+    ["drifted", "1 resource in the control plane differs from revision r1"],
+    "one resource differs, in the singular",
+  );
   for (let run = 2; run <= 6; run++) {
     status.record({ type: "run.started", run, reasons: ["drift-timer"] });
     const inSync = { kind: "drift", revision: "r1", commit: null, result: "in-sync", summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } as const;

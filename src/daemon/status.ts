@@ -569,7 +569,7 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   if (head !== null && mesh.appliedRevision !== head) return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}`];
   // Every sync records the drift left after it, so this is never older than the last apply.
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
-  if (drift > 0) return ["drifted", `${drift} resource${drift === 1 ? "" : "s"} in the control plane differ from revision ${shortRevision(mesh.appliedRevision)}`];
+  if (drift > 0) return ["drifted", `${drift} ${drift === 1 ? "resource in the control plane differs" : "resources in the control plane differ"} from revision ${shortRevision(mesh.appliedRevision)}`];
   return ["in-sync", `revision ${shortRevision(mesh.appliedRevision)} is applied`];
 }
 
