@@ -480,3 +480,20 @@ test("status: checks given up on say why they failed, never that the control pla
   const warnings = status.toJSON().reconciles[0]?.warnings ?? [];
   assert.deepEqual(warnings, [`the last check after writes of unknown outcome failed, and its tries again too (writing back ${subject} failed): the checks gave up, the outcome of ${subject} stays unknown`]);
 });
+
+test("status: a mesh the repository defines nothing in, holding only what meshops did not make, is not said to have a revision applied", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  const commit: CommitInfo = { commit: "r1", message: "m", author: "a", date: "" };
+  const unmanaged = (name: string) => ({ kind: "unmanaged", resource: `MeshTimeout/legacy/${name}`, type: "MeshTimeout", mesh: "legacy", name, diff: "" }) as const;
+  status.record({ type: "run.started", run: 1, reasons: ["startup"] });
+  status.record({ type: "revision.validated", commit, valid: true, diagnostics: [], kept: "r1" });
+  // As the reconciler says it: every mesh of the plan or the drift is synced and compared, `legacy` by its unmanaged items.
+  status.record({ type: "meshes.synced", commit, meshes: ["a", "legacy"], results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  const report = driftReportOf([unmanaged("hand-made"), unmanaged("other")]);
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["a", "legacy"], report, desiredCounts: new Map([["a", 3]]), driftMode: () => "report" });
+  const meshes = status.toJSON().meshes.map((m) => [m.name, m.state, m.reason]);
+  assert.deepEqual(meshes, [
+    ["a", "in-sync", "revision r1 is applied"],
+    ["legacy", "in-sync", "not in the repository: 2 resources made outside meshops, left alone"],
+  ]);
+});

@@ -58,6 +58,8 @@ interface MeshRecord {
   lastErrors: MeshError[];
   /** With prune off, what prune on would delete (prunable.ts), in delete order. */
   prunable: readonly string[];
+  /** The revision last compared defines something in it; a mesh only the control plane has (made outside meshops) does not. */
+  inRepository: boolean;
   /** What the run in flight did to this mesh; folded into `lastRun` when the run finishes. */
   touched: { id: number; apply?: ApplyOutcome; failed?: boolean } | null;
   lastRun: MeshRun | null;
@@ -385,6 +387,7 @@ export class DaemonStatus {
     for (const name of event.meshes) {
       const mesh = this.#mesh(name);
       mesh.driftMode = event.driftMode(name);
+      mesh.inRepository = (event.desiredCounts.get(name) ?? 0) > 0;
       mesh.drift = { checkedAt: at, revision: event.keptRevisions?.get(name) ?? event.revision, items: items.get(name) ?? [], leftAlone: leftAloneSummary(leftAlone.get(name) ?? []) };
       // The control plane answered for this mesh: whatever the last error said about it is over.
       if (mesh.problem?.state === "unknown") mesh.problem = null;
@@ -498,6 +501,7 @@ export class DaemonStatus {
         drift: null,
         lastErrors: [],
         prunable: [],
+        inRepository: true,
         touched: null,
         lastRun: null,
         invalid: null,
@@ -570,6 +574,11 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   // Every sync records the drift left after it, so this is never older than the last apply.
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
   if (drift > 0) return ["drifted", `${drift} ${drift === 1 ? "resource in the control plane differs" : "resources in the control plane differ"} from revision ${shortRevision(mesh.appliedRevision)}`];
+  // Nothing of the revision is there to be applied: only what was made outside meshops, which it leaves alone.
+  if (!mesh.inRepository) {
+    const outside = mesh.drift?.items.length ?? 0;
+    return ["in-sync", `not in the repository: ${outside} resource${outside === 1 ? "" : "s"} made outside meshops, left alone`];
+  }
   return ["in-sync", `revision ${shortRevision(mesh.appliedRevision)} is applied`];
 }
 
