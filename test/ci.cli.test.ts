@@ -444,6 +444,31 @@ test("scripts/pr-check.sh --allow-empty: a configuration folder with no files ye
   assert.ok(existsSync(path.join(out, "plan.md")));
 });
 
+test("scripts/pr-check.sh: validate and plan share the step's 10 annotations of each level, so what the plan cannot show is counted, not dropped by GitHub unsaid", () => {
+  const dir = repo();
+  // Twelve permissions with the deprecated `from`: twelve validation warnings, more than one step shows.
+  const permissions = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`config/mtp-${i}.yaml`, mtp.replace("allow-all", `allow-${i}`)]));
+  const base = commitFiles(dir, { "config/mesh.yaml": payments, ...permissions });
+  git(dir, "rm", "-q", "config/mtp-0.yaml");
+  git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one permission less");
+  const head = git(dir, "rev-parse", "HEAD");
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "" };
+  // --plan-fail-on none: the guard's flag is a warning, the level validation's warnings have used up.
+  const run = spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--path", "config", "--out", out, "--plan-fail-on", "none", base, head], { cwd: dir, encoding: "utf8", env });
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const log = parseWorkflowOutput(run.stdout);
+  const warnings = log.commands.filter((c) => c.name === "warning");
+  assert.equal(warnings.length, 10, "GitHub keeps the step's first 10 warnings and drops the rest without a word");
+  assert.ok(warnings.every((c) => c.properties.title?.startsWith("meshops validate")));
+  // Before the fix the plan printed the guard's warning as the step's eleventh, which GitHub dropped, and counted nothing.
+  assert.ok(
+    log.plain.some((l) => /^meshops plan: 1 more annotation not shown \(GitHub shows 10 of each level per step, some already printed by this step\): 1 warning; /.test(l)),
+    log.plain.join("\n"),
+  );
+});
+
 const mtp = "type: MeshTrafficPermission\nname: allow-all\nmesh: payments\nspec:\n  targetRef:\n    kind: Mesh\n  from:\n    - targetRef:\n        kind: Mesh\n      default:\n        action: Allow\n";
 
 test("markdown shortened in a sub-folder's report: the command it says to run to see everything names --path, and runs", async () => {

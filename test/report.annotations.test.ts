@@ -76,7 +76,15 @@ test("meshops plan --format github --annotations-limit N caps what it prints; a 
     assert.equal(levels(full.stdout).length, 5);
     const bad = await runCli(["plan", "--base", "HEAD~1", "--format", "github", "--annotations-limit", "-1"], repo.dir);
     assert.equal(bad.code, 1);
-    assert.equal(bad.stderr, "error: option '--annotations-limit <n>' argument '-1' is invalid. expected a whole number, 0 or more\n");
+    assert.equal(bad.stderr, "error: option '--annotations-limit <n>' argument '-1' is invalid. expected a whole number, 0 or more, or LEVEL=N[,LEVEL=N] with levels error, warning, notice\n");
+    // Per level: what an earlier command of the same step left (errors here); a level left out keeps GitHub's 10.
+    const left = await runCli(["plan", "--base", "HEAD~1", "--format", "github", "--annotations-limit", "warning=10,error=1"], repo.dir);
+    assert.equal(levels(left.stdout).length, 1);
+    assert.match(left.stdout, /^meshops plan: 4 more annotations not shown \(GitHub shows 10 of each level per step, some already printed by this step\): 4 errors;/m);
+    assert.equal(levels((await runCli(["plan", "--base", "HEAD~1", "--format", "github", "--annotations-limit", "notice=0"], repo.dir)).stdout).length, 5);
+    const misspelt = await runCli(["plan", "--base", "HEAD~1", "--format", "github", "--annotations-limit", "warnings=1"], repo.dir);
+    assert.equal(misspelt.code, 1);
+    assert.match(misspelt.stderr, /argument 'warnings=1' is invalid\. expected a whole number, 0 or more, or LEVEL=N/);
   } finally {
     repo.cleanup();
   }

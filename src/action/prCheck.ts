@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { main } from "../cli/main.js";
 import type { CliIo } from "../cli/io.js";
+import { ANNOTATIONS_LIMIT, type AnnotationLevel } from "../report/github.js";
 
 export const COMMENT_MARKER = "<!-- meshops:pr-check -->";
 /** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
@@ -80,7 +81,9 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   removeReports(run);
 
   const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];
-  const valid = await runMeshops(run, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
+  const printed = { error: 0, warning: 0, notice: 0 };
+  const counting: Run = { ...run, stdout: (text) => (countAnnotations(text, printed), run.stdout(text)) };
+  const valid = await runMeshops(counting, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
   // No report: it failed before it could validate (an unknown revision, a --repo that is not one).
   if (!existsSync(path.join(run.out, "validate.md"))) return { code: 1, planned: false };
   const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
@@ -88,10 +91,17 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
     return { code: 1, planned: false, comment: writeComment(run, `${validateMarkdown}\n_The plan was not computed: the pull request does not validate._\n`) };
   }
 
-  const plan = ["plan", ...common, "--base", check.base, "--fail-on", check.planFailOn, "--format", check.format];
+  // One step: GitHub shows 10 annotations of each level in all, so the plan gets what validation left (and counts the rest).
+  const left = Object.entries(printed).map(([level, n]) => `${level}=${Math.max(0, ANNOTATIONS_LIMIT - n)}`).join(",");
+  const plan = ["plan", ...common, "--base", check.base, "--fail-on", check.planFailOn, "--format", check.format, "--annotations-limit", left];
   const planned = await runMeshops(run, [...plan, "--markdown-limit", PLAN_MARKDOWN_LIMIT], PLAN_REPORTS);
   if (planned !== 0 && planned !== 2) return { code: 1, planned: false };
   return { code: planned, planned: true, comment: writeComment(run, `${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`) };
+}
+
+/** Adds the annotations (`::error …`, `::warning …`, `::notice …` workflow commands) in `text` to `printed`. */
+function countAnnotations(text: string, printed: Record<AnnotationLevel, number>): void {
+  for (const match of text.matchAll(/^::(error|warning|notice)[ :]/gm)) printed[match[1] as AnnotationLevel]++;
 }
 
 function writeComment(run: Run, body: string): string {

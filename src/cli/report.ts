@@ -7,7 +7,7 @@ import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
 import { renderReport, type RenderContext, type ReportInputs, type ReportKind } from "../report/index.js";
-import { ANNOTATIONS_LIMIT } from "../report/github.js";
+import { ANNOTATIONS_LIMIT, parseAnnotationsLimit, type AnnotationsLimit } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
@@ -24,7 +24,7 @@ export interface ReportOptions {
   readonly format?: ReportFormat;
   readonly output: readonly ReportOutput[];
   readonly markdownLimit: number;
-  readonly annotationsLimit: number;
+  readonly annotationsLimit: AnnotationsLimit;
 }
 
 export function addReportOptions(command: Command): Command {
@@ -112,9 +112,16 @@ export function markdownLimitOption(): Option {
 }
 
 export function annotationsLimitOption(): Option {
-  return new Option("--annotations-limit <n>", "--format github: annotations of each level (error, warning, notice) to print; GitHub shows 10 per step, the rest are counted in one line")
+  return new Option(
+    "--annotations-limit <n>",
+    "--format github: annotations of each level (error, warning, notice) to print, or per level (warning=4,notice=10: what an earlier command of the same step left); GitHub shows 10 of each per step, the rest are counted in one line",
+  )
     .default(ANNOTATIONS_LIMIT)
-    .argParser(numberFlag("a whole number, 0 or more", (n) => Number.isInteger(n) && n >= 0));
+    .argParser((value: string) => {
+      const limit = parseAnnotationsLimit(value);
+      if (limit === undefined) throw new InvalidArgumentError("expected a whole number, 0 or more, or LEVEL=N[,LEVEL=N] with levels error, warning, notice");
+      return limit;
+    });
 }
 
 /** GitHub Actions sets GITHUB_STEP_SUMMARY to a file whose Markdown is shown on the run's summary page. */

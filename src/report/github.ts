@@ -42,6 +42,25 @@ export type AnnotationLevel = "error" | "warning" | "notice";
 /** GitHub shows this many annotations of each level (error, warning, notice) per step, and drops the rest. */
 export const ANNOTATIONS_LIMIT = 10;
 
+/**
+ * How many annotations of each level a command may print: GitHub's cap, less what earlier commands of the same step
+ * printed (the pull-request check validates and plans in one step). A number is the same for every level.
+ */
+export type AnnotationsLimit = number | Readonly<Record<AnnotationLevel, number>>;
+
+/** `error=N,warning=N,notice=N` (a level left out keeps GitHub's 10), or a number for every level; undefined if malformed. */
+export function parseAnnotationsLimit(text: string): AnnotationsLimit | undefined {
+  const whole = /^\d+$/.test(text.trim()) ? Number(text) : undefined;
+  if (whole !== undefined) return whole;
+  const limits: Record<AnnotationLevel, number> = { error: ANNOTATIONS_LIMIT, warning: ANNOTATIONS_LIMIT, notice: ANNOTATIONS_LIMIT };
+  for (const part of text.split(",")) {
+    const match = /^\s*(error|warning|notice)=(\d+)\s*$/.exec(part);
+    if (!match) return undefined;
+    limits[match[1] as AnnotationLevel] = Number(match[2]);
+  }
+  return limits;
+}
+
 const LEVEL_RANK: Readonly<Record<AnnotationLevel, number>> = { error: 0, warning: 1, notice: 2 };
 
 interface Annotated {
@@ -53,13 +72,14 @@ interface Annotated {
  * The annotations GitHub will show: errors first, then warnings, then notices (each in report order), at most `limit`
  * of each level; the rest are counted in one plain line, so nothing disappears without a word.
  */
-function capAnnotations(annotations: readonly Annotated[], limit: number, command: string): string[] {
+function capAnnotations(annotations: readonly Annotated[], limit: AnnotationsLimit, command: string): string[] {
   const ranked = [...annotations].sort((a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level]);
+  const limitOf = (level: AnnotationLevel) => (typeof limit === "number" ? limit : limit[level]);
   const shown: string[] = [];
   const dropped: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
   const kept: Record<AnnotationLevel, number> = { error: 0, warning: 0, notice: 0 };
   for (const a of ranked) {
-    if (kept[a.level] < limit) {
+    if (kept[a.level] < limitOf(a.level)) {
       kept[a.level]++;
       shown.push(a.command);
     } else dropped[a.level]++;
@@ -68,7 +88,7 @@ function capAnnotations(annotations: readonly Annotated[], limit: number, comman
   if (total === 0) return shown;
   const parts = (Object.keys(dropped) as AnnotationLevel[]).filter((l) => dropped[l] > 0).map((l) => `${dropped[l]} ${l}${dropped[l] === 1 ? "" : "s"}`);
   shown.push(
-    `${command}: ${total} more annotation${total === 1 ? "" : "s"} not shown (GitHub shows ${limit} of each level per step): ${parts.join(", ")}; every one is in the log group below and in the job summary.`,
+    `${command}: ${total} more annotation${total === 1 ? "" : "s"} not shown (${typeof limit === "number" ? `GitHub shows ${limit} of each level per step` : `GitHub shows ${ANNOTATIONS_LIMIT} of each level per step, some already printed by this step`}): ${parts.join(", ")}; every one is in the log group below and in the job summary.`,
   );
   return shown;
 }
@@ -113,7 +133,7 @@ export function inertGroup(title: string, body: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-export function renderValidateGithub(report: ValidateReport, annotationsLimit = ANNOTATIONS_LIMIT): string {
+export function renderValidateGithub(report: ValidateReport, annotationsLimit: AnnotationsLimit = ANNOTATIONS_LIMIT): string {
   // Info items (each reference behind a summarised warning) are detail for json and sarif, not annotations.
   const shown = report.diagnostics.filter(isShownToPeople);
   const title = `meshops ${report.command ?? "validate"}`;
@@ -132,7 +152,7 @@ function diagnosticAnnotation(d: Diagnostic, warningsAsErrors: boolean, title: s
   return { level, command: annotation(level, { file: d.file, line: d.line, col: d.column, title: `${title}: ${d.rule}` }, saidOf(d)) };
 }
 
-export function renderPlanGithub(report: PlanReport, annotationsLimit = ANNOTATIONS_LIMIT): string {
+export function renderPlanGithub(report: PlanReport, annotationsLimit: AnnotationsLimit = ANNOTATIONS_LIMIT): string {
   const { plan, risks } = report;
   const annotations: Annotated[] = [];
   const riskLevel: AnnotationLevel = planExitCode(plan, risks, report.failOn) !== 0 ? "error" : "warning";
@@ -163,7 +183,7 @@ function changeMessage(change: Change, where: Location | undefined, warnings: re
   return [head, ...warnings, clip(stripDiffHeader(change.diff))].join("\n");
 }
 
-export function renderDriftGithub(input: DriftReportInput, annotationsLimit = ANNOTATIONS_LIMIT): string {
+export function renderDriftGithub(input: DriftReportInput, annotationsLimit: AnnotationsLimit = ANNOTATIONS_LIMIT): string {
   const annotations = input.report.items.map((item): Annotated => {
     const level: AnnotationLevel = isFailingDrift(item, input.failOn) ? "error" : "warning";
     const where = input.locations.get(item.resource);

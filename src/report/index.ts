@@ -6,7 +6,7 @@
 import type { ReportFormat, DriftReportInput, PlanReport, ToolInfo, ValidateReport } from "./common.js";
 import { validateExitCode } from "./common.js";
 import { renderDiagnosticsJson, renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
-import { renderDriftGithub, renderPlanGithub, renderValidateGithub } from "./github.js";
+import { renderDriftGithub, renderPlanGithub, renderValidateGithub, type AnnotationsLimit } from "./github.js";
 import { renderDriftJunit, renderPlanJunit, renderValidateJunit } from "./junit.js";
 import { renderDriftMarkdown, renderPlanMarkdown, renderValidateMarkdown } from "./markdown.js";
 import { renderDriftJson, renderDriftText, renderPlanJson, renderPlanReportText } from "./plan.js";
@@ -28,7 +28,7 @@ export interface RenderContext {
   readonly tool: ToolInfo;
   readonly markdownLimit: number;
   /** `github`: annotations of each level shown (GitHub's own cap per step unless set). */
-  readonly annotationsLimit?: number;
+  readonly annotationsLimit?: AnnotationsLimit;
   /** `text`: every warning, not only the first few of those said the same way of many resources. */
   readonly verbose?: boolean;
   /**
