@@ -205,7 +205,8 @@ test("the action on a pull request: validate and plan, annotations, job summary,
   const log = parseWorkflowOutput(pr.stdout);
   const guard = log.commands.find((c) => c.properties.title === "meshops plan: mass change: delete MeshTrafficPermission/payments/allow-all");
   assert.deepEqual([guard?.name, guard?.properties.file], ["error", "mesh-config/mtp.yaml"]);
-  assert.ok(log.commands.some((c) => c.name === "error" && c.properties.title === "meshops" && /exit 2/.test(c.message)));
+  // The step's last word names the input that failed it, and its value.
+  assert.ok(log.commands.some((c) => c.name === "error" && c.properties.title === "meshops" && c.message === "failed by plan-fail-on: risky (exit 2); see the annotations and the job summary"), pr.stdout);
   assert.ok(pr.summary.includes("<!-- meshops:validate -->") && pr.summary.includes("<!-- meshops:plan -->"), pr.summary);
   const reports = readdirSync(path.join(pr.runnerTemp, "meshops")).sort();
   assert.deepEqual(reports, ["comment.md", "plan.json", "plan.junit.xml", "plan.md", "validate.junit.xml", "validate.md", "validate.sarif"]);
@@ -269,6 +270,8 @@ test("the action on a schedule: drift against a control plane, annotations, JUni
     const modified = parseWorkflowOutput(drifted.stdout).commands.find((c) => c.properties.title === "meshops drift: modified MeshTimeout/payments/t");
     assert.deepEqual([modified?.name, modified?.properties.file], ["error", "mesh-config/t.yaml"]);
     assert.match(readFileSync(path.join(drifted.runnerTemp, "meshops", "drift.junit.xml"), "utf8"), /<failure type="drift\/modified"/);
+    // Not "plan-fail-on or drift-fail-on": a scheduled run has no plan.
+    assert.match(drifted.stdout, /^::error title=meshops::failed by drift-fail-on: drift \(exit 2\); see the annotations and the job summary$/m);
     assert.equal((await runAction(repo.dir, { event: "schedule", payload: {}, with: { path: "mesh-config", "cp-url": cpUrl, "drift-fail-on": "none" } })).code, 0);
   });
 

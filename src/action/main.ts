@@ -19,6 +19,11 @@ export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
 }
 
+/** plan-fail-on and drift-fail-on, with action.yml's defaults for a runner that passes an empty input. */
+function failOnInput(env: Env, name: "plan-fail-on" | "drift-fail-on"): string {
+  return name === "plan-fail-on" ? input(env, "plan-fail-on") || "risky" : input(env, "drift-fail-on") || "drift";
+}
+
 /** The event payload's fields the pull-request check reads: a pull request's, or a merge queue's (merge_group). */
 interface PullRequestEvent {
   readonly pull_request?: { number?: number; base?: { sha?: string } };
@@ -74,7 +79,7 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     format: "github",
     warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
     allowEmpty: input(run.env, "allow-empty") === "true",
-    planFailOn: input(run.env, "plan-fail-on") || "risky",
+    planFailOn: failOnInput(run.env, "plan-fail-on"),
   });
 }
 
@@ -189,7 +194,7 @@ async function drift(run: Run): Promise<number> {
     "drift",
     "--repo", repositoryOf(run).dir,
     "--ref", input(run.env, "ref") || "HEAD",
-    "--fail-on", input(run.env, "drift-fail-on") || "drift",
+    "--fail-on", failOnInput(run.env, "drift-fail-on"),
     ...(configPath ? ["--path", configPath] : []),
     ...(input(run.env, "allow-empty") === "true" ? ["--allow-empty"] : []),
     "--cp-url", cpUrl,
@@ -225,7 +230,11 @@ export async function runAction(env: Env = process.env, cwd = process.cwd(), log
     appendFileSync(env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(""));
   }
   if (code === 0) log("meshops: passed\n");
-  else if (code === 2) log("::error title=meshops::failed by plan-fail-on or drift-fail-on (exit 2); see the annotations and the job summary\n");
+  else if (code === 2) {
+    // Name the input that failed the step, as it was given (or its default), so the reader knows what to relax.
+    const failOn = mode === "pr" ? "plan-fail-on" : "drift-fail-on";
+    log(`${annotation("error", { title: "meshops" }, `failed by ${failOn}: ${failOnInput(env, failOn)} (exit 2); see the annotations and the job summary`)}\n`);
+  }
   else log(`::error title=meshops::meshops failed (exit ${code})\n`);
   return code;
 }
