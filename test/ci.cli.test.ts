@@ -157,6 +157,21 @@ test("validate: every format from the CLI; --warnings-as-errors; the job summary
   assert.equal(sarif.runs[0]?.tool.driver.version, manifest.version);
 });
 
+test("validate --format github: the log group ends as the text report does, with what was skipped and why", async () => {
+  const dir = repo();
+  const dataplane = "type: Dataplane\nname: web-1\nmesh: edge\nnetworking:\n  address: 10.0.0.1\n  inbound:\n    - port: 8080\n      tags:\n        kuma.io/service: web\n";
+  const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers: []\n";
+  commitFiles(dir, { "mesh.yaml": "type: Mesh\nname: edge\n", "dataplane.yaml": dataplane, "deployment.yaml": deployment });
+  const text = await runCli(["validate", "--format", "text"], dir);
+  assert.equal(text.code, 0, text.stderr);
+  const verdict = text.stdout.trimEnd().split("\n").at(-1) ?? "";
+  // Both said, so a reader does not take the Dataplane or the Deployment for resources meshops applies.
+  assert.match(verdict, /1 document of other kinds skipped; 1 Dataplane skipped \(resources\.dataplanes is off\)$/);
+  const github = await runCli(["validate", "--format", "github"], dir, { GITHUB_STEP_SUMMARY: "" });
+  assert.equal(github.code, 0, github.stderr);
+  assert.equal(parseWorkflowOutput(github.stdout).inert.at(-1), verdict);
+});
+
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {
   const dir = repo();
   const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));

@@ -16,7 +16,7 @@ import type { Change } from "../diff/plan.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
 import { isShownToPeople, saidOf, type Diagnostic } from "../model/diagnostic.js";
-import { renderDiagnosticsText } from "./diagnostics.js";
+import { renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
 import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
   diagnosticCounts,
@@ -133,12 +133,13 @@ export function inertGroup(title: string, body: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-export function renderValidateGithub(report: ValidateReport, annotationsLimit: AnnotationsLimit = ANNOTATIONS_LIMIT): string {
+/** `report.summary`: the text report's counts (what was skipped and why); without it, files and resources only. */
+export function renderValidateGithub(report: ValidateReport & { readonly summary?: ValidationSummary }, annotationsLimit: AnnotationsLimit = ANNOTATIONS_LIMIT): string {
   // Info items (each reference behind a summarised warning) are detail for json and sarif, not annotations.
   const shown = report.diagnostics.filter(isShownToPeople);
   const title = `meshops ${report.command ?? "validate"}`;
   const out = capAnnotations(shown.map((d) => diagnosticAnnotation(d, report.warningsAsErrors, title)), annotationsLimit, title);
-  const summary = { files: report.files, resources: report.resources.length, revision: report.revision };
+  const summary = report.summary ?? { files: report.files, resources: report.resources.length, revision: report.revision };
   // Every warning: the annotations are capped, and the log group is where the rest are.
   out.push(inertGroup(title, renderDiagnosticsText(shown, summary, undefined, { verbose: true })));
   const { errors, warnings } = diagnosticCounts(shown);
