@@ -305,7 +305,7 @@ test("one state per mesh, with a reason and a since-time that moves only when th
     });
   const synced = (revision: string, meshes: string[]) => {
     status.record({ type: "meshes.synced", commit: commit(revision), meshes, results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
-    status.record({ type: "drift.checked", revision, meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map(), driftMode: () => "report" });
+    status.record({ type: "drift.checked", revision, meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map([["blog", 1], ["shop", 1]]), driftMode: () => "report" });
   };
   const run = (id: number, revision: string, result: "applied" | "invalid" | "refused" | "error", body: () => void) => {
     status.record({ type: "run.started", run: id, reasons: ["commit"] });
@@ -331,7 +331,7 @@ test("one state per mesh, with a reason and a since-time that moves only when th
   assert.ok(s.lastSuccessAt);
   // A drift check that finds nothing: the state stays, and so does its since-time.
   status.record({ type: "run.started", run: 3, reasons: ["drift-timer"] });
-  status.record({ type: "drift.checked", revision: "r1", meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map(), driftMode: () => "report" });
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["blog", "shop"], report: driftReportOf([]), desiredCounts: new Map([["blog", 1], ["shop", 1]]), driftMode: () => "report" });
   status.record({ type: "run.finished", run: 3, revision: "r1", reasons: ["drift-timer"], triggers: 1, durationMs: 1, end: { kind: "drift", result: "in-sync", revision: "r1", commit: null, summary: { applied: 0, failed: 0, skipped: 0, drift: 0 } } });
   s = status.toJSON();
   assert.equal(s.meshes.find((m) => m.name === "shop")?.since, since);
