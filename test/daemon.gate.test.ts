@@ -415,7 +415,7 @@ test("a mesh held for what the control plane lacks is `blocked`, reason control-
   assert.doesNotMatch(scraped, /^meshops_mesh_blocked\{mesh="shop"/m, "only blocked meshes have the series, as Argo CD's argocd_app_condition");
   const logged = lines.map((l) => JSON.parse(l) as { event: string; mesh?: string; reason?: string; msg: string }).filter((l) => l.mesh === "edge");
   assert.deepEqual(logged, [{ ...logged[0], event: "mesh.blocked", mesh: "edge", reason: "control-plane-lacks", msg: `mesh edge is blocked (control-plane-lacks): ${message}` }]);
-  const view = (m: typeof edge) => ({ state: m?.state ?? "", appliedRevision: m?.appliedRevision ?? null, reason: m?.reason ?? "" });
+  const view = (m: typeof edge) => ({ state: m?.state ?? "", appliedRevision: m?.appliedRevision ?? null, reason: m?.reason ?? "", inRepository: true });
   assert.deepEqual(noticeOf("edge", undefined, view(edge)), { mesh: "edge", kind: "blocked", reason: message });
 
   // The repository changed and the mesh applies: the block and its series are gone.

@@ -367,7 +367,7 @@ test("a Kubernetes-mode control plane: render, kubectl apply (the emulator's sta
 });
 
 test("notifications name the global unit as the global resources, not as the repository", () => {
-  const view = (state: string, reason = "") => ({ state, appliedRevision: state === "in-sync" ? "c2" : "c1", reason });
+  const view = (state: string, reason = "") => ({ state, appliedRevision: state === "in-sync" ? "c2" : "c1", reason, inRepository: true });
   const before = new Map([["", view("in-sync")], ["shop", view("in-sync")]]);
   const after = new Map([["", view("invalid", "1 validation error at c2, first g.yaml:6: bad template")], ["shop", view("in-sync")]]);
   const notification = buildNotification(before, after, { revision: "c2", commit: null, repository: [] });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { DaemonEvents } from "../src/daemon/events.js";
+import { driftReportOf } from "../src/diff/drift.js";
 import { createLogger } from "../src/daemon/logger.js";
 import { meshViews, notifier } from "../src/notify/notifier.js";
 import { buildNotification, type MeshView } from "../src/notify/notification.js";
@@ -31,7 +32,7 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const view = (state: string, appliedRevision: string | null, reason = ""): MeshView => ({ state, appliedRevision, reason });
+const view = (state: string, appliedRevision: string | null, reason = ""): MeshView => ({ state, appliedRevision, reason, inRepository: true });
 const facts = { revision: SHA, commit: { commit: SHA, message: "tune timeouts", author: "a", date: "" }, repository: [] };
 
 describe("what a run is worth telling", () => {
@@ -120,7 +121,7 @@ test("the notifier reads each mesh's state from the status without building the 
   assert.equal(sent.length, 1);
   assert.match(sent[0] ?? "", /failed: blog \(MeshTimeout\/blog\/t: PUT refused \(400\)\)\\napplied: shop/);
   assert.equal(inventoryBuilt, 0, "a notification does not count every mesh's resources");
-  assert.deepEqual(meshViews(status).get("shop"), { state: "in-sync", appliedRevision: SHA, reason: status.toJSON().meshes.find((m) => m.name === "shop")?.reason });
+  assert.deepEqual(meshViews(status).get("shop"), { state: "in-sync", appliedRevision: SHA, reason: status.toJSON().meshes.find((m) => m.name === "shop")?.reason, inRepository: true });
 });
 
 describe("delivery", () => {
@@ -284,4 +285,28 @@ describe("meshops watch notifies", () => {
     assert.equal(git(repo.dir, "rev-parse", "HEAD"), bad);
     daemon.child.kill("SIGTERM");
   });
+});
+
+test("a mesh only the control plane has, holding nothing meshops made, is not told as applied, not counted by the commit status, and is not head-applied", () => {
+  const status = testStatus();
+  const events = new DaemonEvents();
+  const sent: string[] = [];
+  events.on((event) => status.record(event));
+  events.on(notifier({ sinks: [{ kind: "webhook", url: "http://hook" }, { kind: "github", apiUrl: "http://gh", repository: "acme/mesh-config", context: "meshops" }], send: (sink, request) => sent.push(`${sink.kind} ${request.body}`), views: () => meshViews(status) }));
+  const head = { commit: SHA, message: "tune timeouts", author: "a", date: "" };
+  const unmanaged = { kind: "unmanaged", resource: "MeshTimeout/legacy/hand-made", type: "MeshTimeout", mesh: "legacy", name: "hand-made", diff: "" } as const;
+  events.emit({ type: "run.started", run: 1, reasons: ["startup"] });
+  events.emit({ type: "revision.validated", commit: head, valid: true, diagnostics: [], kept: SHA });
+  // As the reconciler says it: every mesh of the plan or the drift is synced and compared, `legacy` by its unmanaged item.
+  events.emit({ type: "meshes.synced", commit: head, meshes: ["legacy", "shop"], results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  events.emit({ type: "drift.checked", revision: SHA, meshes: ["legacy", "shop"], report: driftReportOf([unmanaged]), desiredCounts: new Map([["shop", 2]]), driftMode: () => "report" });
+  const summary = { applied: 0, failed: 0, skipped: 0, drift: 0 };
+  events.emit({ type: "run.finished", run: 1, revision: SHA, reasons: ["startup"], triggers: 1, durationMs: 5, end: { kind: "sync", result: "unchanged", revision: SHA, commit: head, summary } });
+  assert.equal(status.toJSON().meshes.find((m) => m.name === "legacy")?.state, "in-sync");
+  // Only shop holds the commit: legacy is neither in the message nor counted by the commit status.
+  assert.equal(sent.length, 2);
+  assert.match(sent[0] ?? "", /"text":"meshops: 0123456789ab \(tune timeouts\)\\napplied: shop"/);
+  assert.match(sent[1] ?? "", /"state":"success","context":"meshops","description":"applied in shop"/);
+  assert.deepEqual(status.meshConditions().map((m) => [m.mesh, m.headApplied]), [["legacy", false], ["shop", true]]);
+  assert.deepEqual(status.toJSON().meshes.map((m) => [m.name, m.headApplied]), [["legacy", false], ["shop", true]]);
 });

@@ -84,6 +84,8 @@ export interface MeshConditionRow {
   readonly blocked: BlockReason | null;
   readonly appliedRevision: string | null;
   readonly headApplied: boolean;
+  /** The revision last compared defines something in it (false for a mesh only the control plane has). */
+  readonly inRepository: boolean;
   /** Commit date of the applied revision (ISO 8601), when known. */
   readonly appliedCommitDate: string | null;
 }
@@ -289,6 +291,7 @@ export class DaemonStatus {
       blocked: blockOf(m)?.reason ?? null,
       appliedRevision: m.appliedRevision,
       headApplied: this.#headApplied(m),
+      inRepository: m.inRepository,
       appliedCommitDate: (m.appliedRevision && this.#commits.get(m.appliedRevision)?.date) || null,
     }));
   }
@@ -546,8 +549,9 @@ export class DaemonStatus {
     for (const revision of this.#commits.keys()) if (!applied.has(revision) && revision !== this.#head) this.#commits.delete(revision);
   }
 
+  /** A mesh the repository defines nothing in holds no revision, whatever run last passed over it. */
   #headApplied(mesh: MeshRecord): boolean {
-    return mesh.appliedRevision !== null && mesh.appliedRevision === this.#head;
+    return mesh.inRepository && mesh.appliedRevision !== null && mesh.appliedRevision === this.#head;
   }
 
   #rememberCommit(commit: CommitInfo): void {

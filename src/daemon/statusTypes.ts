@@ -203,7 +203,7 @@ export interface MeshPrunable {
 export interface MeshStatus extends MeshCondition {
   readonly name: string;
   readonly driftMode: DriftMode;
-  /** The revision applied last to this mesh is the branch head. */
+  /** The revision applied last to this mesh is the branch head (false for a mesh the repository defines nothing in). */
   readonly headApplied: boolean;
   readonly approval: PendingApproval | null;
   /** Set while the state is "blocked". */

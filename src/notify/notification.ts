@@ -16,6 +16,8 @@ export interface MeshView {
   readonly state: string;
   readonly appliedRevision: string | null;
   readonly reason: string;
+  /** The repository defines something in it: a mesh only the control plane has is never "applied". */
+  readonly inRepository: boolean;
 }
 
 export interface Notice {
@@ -63,8 +65,10 @@ export function noticeOf(mesh: string, before: MeshView | undefined, after: Mesh
   const notice = (kind: NotificationKind): Notice => ({ mesh, ...(mesh === GLOBAL_SCOPE ? { global: true as const } : {}), kind, reason: after.reason });
   switch (after.state) {
     case "in-sync":
+      // Nothing of any commit is in it, only what was made outside meshops: no revision was applied there.
+      if (!after.inRepository) return undefined;
       if (before?.state === "drifted" && before.appliedRevision === after.appliedRevision) return notice("drift-corrected");
-      return before?.state === "in-sync" && before.appliedRevision === after.appliedRevision ? undefined : notice("applied");
+      return before?.state === "in-sync" && before.inRepository && before.appliedRevision === after.appliedRevision ? undefined : notice("applied");
     case "drifted":
       return before?.state === "drifted" ? undefined : notice("drift-found");
     case "invalid":

@@ -70,5 +70,5 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
 
 /** Every mesh's state as the status has it, as the notifier compares them (`meshConditions`: not the whole status). */
 export function meshViews(status: Pick<DaemonStatus, "meshConditions">): ReadonlyMap<string, MeshView> {
-  return new Map(status.meshConditions().map((m) => [m.mesh, { state: m.state, appliedRevision: m.appliedRevision, reason: m.reason }]));
+  return new Map(status.meshConditions().map((m) => [m.mesh, { state: m.state, appliedRevision: m.appliedRevision, reason: m.reason, inRepository: m.inRepository }]));
 }
