@@ -27,6 +27,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedDrift = new Set<string>();
   /** Mismatch warnings already logged: the daemon compares on every poll, the warning is worth one line. */
   const loggedMismatches = new Set<string>();
+  /** The control plane last compared with ("Kuma 2.14.3"): an upgrade in place while the daemon runs is said once. */
+  let loggedServer: string | undefined;
   /** What was last said of the control plane's API being read-only: it is asked at every sync, said when it changes. */
   let loggedReadOnly = "writable";
   /** Holds and invalid meshes already logged. */
@@ -94,13 +96,24 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           );
         }
         return;
-      case "control-plane.warnings":
+      case "control-plane.warnings": {
+        const server = `${event.product} ${event.version}`;
+        if (loggedServer !== undefined && server !== loggedServer) {
+          log.info({ event: "cp.version", product: event.product, version: event.version, previous: loggedServer }, `the control plane is now ${server}, was ${loggedServer}`);
+        }
+        loggedServer = server;
         for (const message of event.warnings) {
           if (loggedMismatches.has(message)) continue;
           loggedMismatches.add(message);
           log.warn({ event: "cp.target-mismatch" }, message);
         }
+        // A warning said once is unsaid once too, or the log would leave it standing after an upgrade fixed it.
+        for (const message of [...loggedMismatches].filter((m) => !event.warnings.includes(m))) {
+          loggedMismatches.delete(message);
+          log.info({ event: "cp.target-mismatch.cleared" }, `no longer so: ${message}`);
+        }
         return;
+      }
       case "control-plane.read-only": {
         const key = event.readOnly ? `read-only ${event.correctAsked ?? ""}` : "writable";
         if (key === loggedReadOnly) return;

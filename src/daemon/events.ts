@@ -57,8 +57,9 @@ export type DaemonEvent =
   /**
    * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or
    * product not what GET / reports, a kind it does not serve, ...), after each one that reached it: empty when nothing.
+   * `product` and `version`: what its GET / said then (an in-place upgrade between two checks changes them).
    */
-  | { readonly type: "control-plane.warnings"; readonly warnings: readonly string[] }
+  | { readonly type: "control-plane.warnings"; readonly warnings: readonly string[]; readonly product: string; readonly version: string }
   /**
    * Whether the control plane's API is read-only (it runs on Kubernetes: Argo CD or Flux writes), asked at every sync:
    * then nothing is written and drift is only reported. `correctAsked`: where drift mode correct was asked for

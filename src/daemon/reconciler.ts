@@ -569,7 +569,7 @@ export class Reconciler {
     const warnings: string[] = [];
     const onWarning = (message: string) => warnings.push(message);
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
-    this.#o.events.emit({ type: "control-plane.warnings", warnings });
+    this.#o.events.emit({ type: "control-plane.warnings", warnings, product: comparison.info.product, version: comparison.info.version });
     this.#desired = comparison.desired;
     this.#served = comparison.types;
     // While a refusal stands, the list is compared with what the cache knew: the control plane when it refused (the
