@@ -157,7 +157,7 @@ test("validate: every format from the CLI; --warnings-as-errors; the job summary
   assert.equal(sarif.runs[0]?.tool.driver.version, manifest.version);
 });
 
-test("validate --format github: the log group ends as the text report does, with what was skipped and why", async () => {
+test("validate --format github and markdown: the log group ends as the text report does, the head line says what was skipped and why", async () => {
   const dir = repo();
   const dataplane = "type: Dataplane\nname: web-1\nmesh: edge\nnetworking:\n  address: 10.0.0.1\n  inbound:\n    - port: 8080\n      tags:\n        kuma.io/service: web\n";
   const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers: []\n";
@@ -170,6 +170,10 @@ test("validate --format github: the log group ends as the text report does, with
   const github = await runCli(["validate", "--format", "github"], dir, { GITHUB_STEP_SUMMARY: "" });
   assert.equal(github.code, 0, github.stderr);
   assert.equal(parseWorkflowOutput(github.stdout).inert.at(-1), verdict);
+  // The job summary and the pull-request comment say it too.
+  const markdown = await runCli(["validate", "--format", "markdown"], dir);
+  assert.equal(markdown.code, 0, markdown.stderr);
+  assert.match(markdown.stdout, /: 1 resource in 3 files; 1 document of other kinds skipped; 1 Dataplane skipped \(resources\.dataplanes is off\), no problems found\.\n/);
 });
 
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {

@@ -59,15 +59,23 @@ export function renderDiagnosticsText(diagnostics: readonly Diagnostic[], summar
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
   const counts = `${plural(errors, "error")}, ${plural(warnings, "warning")}${notListed > 0 ? ` (${notListed} like others, not listed)` : ""}`;
+  const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skippedOf(summary)}`;
+  lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * What the repository holds that validate read but meshops does not apply, each part after "; " (empty when nothing):
+ * the one wording of the text report's verdict and the markdown report's head line. Said because their info items are
+ * not shown: a reader would take them for applied.
+ */
+export function skippedOf(summary: Pick<ValidationSummary, "otherDocuments" | "skippedDataplanes" | "schemaOnly">): string {
+  const others = summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "";
   const dataplanes = summary.skippedDataplanes ? `; ${plural(summary.skippedDataplanes, "Dataplane")} skipped (resources.dataplanes is off)` : "";
-  // Said here because their info items are not: a reader of the text report would take them for applied.
   const schemaOnly = summary.schemaOnly?.length
     ? `; ${plural(summary.schemaOnly.length, "document")} checked against their schema only, never applied by meshops (${[...new Set(summary.schemaOnly)].sort().join(", ")}: Kong Mesh access control)`
     : "";
-  const skipped = (summary.otherDocuments ? `; ${plural(summary.otherDocuments, "document")} of other kinds skipped` : "") + dataplanes + schemaOnly;
-  const scope = `${plural(summary.resources, "resource")} in ${plural(summary.files, "file")} at ${shortRevision(summary.revision)}${skipped}`;
-  lines.push(errors > 0 ? style.red(`✗ invalid: ${counts}; ${scope}`) : style.green(`✓ valid: ${counts}; ${scope}`));
-  return lines.join("\n") + "\n";
+  return others + dataplanes + schemaOnly;
 }
 
 const countWarnings = (diagnostics: readonly Diagnostic[]): number => diagnostics.reduce((n, d) => (d.severity === "warning" ? n + 1 : n), 0);

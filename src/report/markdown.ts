@@ -33,6 +33,7 @@ import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
 import { prunableNote, unknownValues, unknownValuesNote } from "./plan.js";
+import { skippedOf, type ValidationSummary } from "./diagnostics.js";
 
 /** GitHub's limit is 65,536 characters per comment; the rest is room for a caller's own header. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -57,7 +58,8 @@ function pathFlag(options: MarkdownOptions): string {
 
 const SEVERITY = { error: "❌ error", warning: "⚠️ warning", info: "ℹ️ info" } as const;
 
-export function renderValidateMarkdown(report: ValidateReport, options: MarkdownOptions = {}): string {
+/** `report.summary`: the text report's counts, so the head line says what was skipped and why, as the text report does. */
+export function renderValidateMarkdown(report: ValidateReport & { readonly summary?: ValidationSummary }, options: MarkdownOptions = {}): string {
   const shown = report.diagnostics.filter(isShownToPeople);
   const { errors, warnings } = diagnosticCounts(shown);
   const failed = shown.some((d) => isFailingDiagnostic(d, report.warningsAsErrors));
@@ -70,7 +72,7 @@ export function renderValidateMarkdown(report: ValidateReport, options: Markdown
     `<!-- meshops:${command} -->`,
     `### ${verdict}`,
     "",
-    `${code(shortRevision(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${shown.length === 0 ? ", no problems found." : "."}`,
+    `${code(shortRevision(report.revision))}: ${plural(report.resources.length, "resource")} in ${plural(report.files, "file")}${report.summary ? skippedOf(report.summary) : ""}${shown.length === 0 ? ", no problems found." : "."}`,
   ];
   if (shown.length === 0) return head.join("\n") + "\n";
 
