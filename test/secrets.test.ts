@@ -209,12 +209,23 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   assert.equal(driftJunit.code, 0, driftJunit.stderr);
   assert.match(driftJunit.stdout, sealedCase);
   assert.doesNotMatch(driftJunit.stdout, /<failure/, "a value not compared is not drift");
+  // And code scanning: a note on the Secret's file, in the same words (not an error: a value not compared is not drift).
+  type Sarif = { runs: { results: { ruleId: string; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+  const sealedResults = (out: string) => (JSON.parse(out) as Sarif).runs[0]?.results.filter((r) => /SOPS-encrypted/.test(r.message.text)) ?? [];
+  const driftSarif = await runCli(["drift", "--state-dir", state, "--format", "sarif"], repo.dir, NO_KEY);
+  assert.equal(driftSarif.code, 0, driftSarif.stderr);
+  assert.deepEqual(
+    sealedResults(driftSarif.stdout).map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.message.text]),
+    [["drift/unknown-values", "note", "s.yaml", "1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown (Secret/shop/db); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them"]],
+  );
+  const driftSarifWithKey = await runCli(["drift", "--state-dir", state, "--format", "sarif"], repo.dir);
+  assert.deepEqual(sealedResults(driftSarifWithKey.stdout), [], "with the key every value is compared");
   const driftJunitWithKey = await runCli(["drift", "--state-dir", state, "--format", "junit"], repo.dir);
   assert.doesNotMatch(driftJunitWithKey.stdout, /SOPS-encrypted/, "with the key every value is compared");
   const driftWithKey = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir);
   assert.equal((JSON.parse(driftWithKey.stdout) as { unknownValues?: string[] }).unknownValues, undefined, "with the key every value is compared");
 
-  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, planJunit, driftJunit, driftJunitWithKey, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
+  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, planJunit, driftJunit, driftSarif, driftSarifWithKey, driftJunitWithKey, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
     for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
   }
 });

@@ -25,6 +25,7 @@ import {
   type ToolInfo,
   type ValidateReport,
 } from "./common.js";
+import { unknownValuesNote } from "./plan.js";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -101,6 +102,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "drift/modified": "Changed on the control plane outside Git.",
   "drift/orphaned": "Owned by meshops but no longer in the repository.",
   "drift/unmanaged": "On the control plane, not in the repository and not owned by meshops.",
+  "drift/unknown-values": "A SOPS-encrypted resource whose values were not compared: no age key was given.",
 };
 
 /** A rule's one-line description (tenancy rules by name); the README's rule table and this list are checked against each other. */
@@ -177,6 +179,18 @@ export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root =
       identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),
     }),
   );
+  // A note on each resource's file, as junit's test case says it: code scanning shows notes, and "in sync" alone would
+  // read as the Secret being the same.
+  for (const resource of input.report.unknownValues ?? []) {
+    findings.push({
+      rule: "drift/unknown-values",
+      level: "note",
+      message: unknownValuesNote([resource]) ?? "",
+      resource,
+      ...locationOf(input.locations.get(resource)),
+      identity: ["drift/unknown-values", resource].join("\0"),
+    });
+  }
   return log(tool, "drift", findings, root);
 }
 
@@ -266,6 +280,6 @@ const WARNING_RULES = new Set(["dangling-reference", "skip-list", "zone-provided
 /** The level a rule has without flags: the two warning rules of `validate`, notes for changes and unmanaged resources. */
 function defaultLevel(id: string): Level {
   if (WARNING_RULES.has(id)) return "warning";
-  if (id === "drift/unmanaged" || id.startsWith("plan/")) return "note";
+  if (id === "drift/unmanaged" || id === "drift/unknown-values" || id.startsWith("plan/")) return "note";
   return "error";
 }
