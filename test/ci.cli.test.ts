@@ -14,6 +14,8 @@ import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 import { childrenNamed, parseXml } from "./helpers/xml.js";
 import { meshTimeoutYaml } from "./helpers/policies.js";
+import { openStore } from "../src/backend/store.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
@@ -174,6 +176,49 @@ test("validate --format github and markdown: the log group ends as the text repo
   const markdown = await runCli(["validate", "--format", "markdown"], dir);
   assert.equal(markdown.code, 0, markdown.stderr);
   assert.match(markdown.stdout, /: 1 resource in 3 files; 1 document of other kinds skipped; 1 Dataplane skipped \(resources\.dataplanes is off\), no problems found\.\n/);
+});
+
+test("drift and plan failing with an error (a refused token, nothing listening) still write every --output file, saying why in one line", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": payments });
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  const store = await openStore({ stateDir });
+  const server = await startControlPlaneServer({ store, port: 0, token: "the-right-token" });
+  const wrongToken = "wrong-t0ken-s3cr3t";
+  const outputs = ["junit=r.xml", "sarif=r.sarif", "markdown=r.md", "json=r.json", "text=r.txt", "github=r.github"].flatMap((o) => ["--output", o]);
+  const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
+  const assertReportsSay = (command: string, run: Awaited<ReturnType<typeof runCli>>) => {
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const line = run.stderr.trimEnd().replace(/^meshops: /, "");
+    assert.ok(line.length > 0 && !line.includes("\n"), run.stderr);
+    // GitLab and Jenkins show an <error> of a test case; a JUnit file of no case would read as nothing tested.
+    const testcase = childrenNamed(parseXml(read("r.xml")), "testsuite").flatMap((s) => childrenNamed(s, "testcase"));
+    assert.deepEqual(testcase.map((c) => [c.attributes.classname, childrenNamed(c, "error")[0]?.attributes.message]), [[`meshops.${command}`, line]]);
+    const sarif = JSON.parse(read("r.sarif")) as { runs: { invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[]; results: unknown[] }[] };
+    assert.deepEqual(sarif.runs[0]?.invocations, [{ executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: line } }] }]);
+    assert.deepEqual(sarif.runs[0]?.results, []);
+    assert.match(read("r.md"), new RegExp(`^<!-- meshops:${command} -->\n### ❌ meshops ${command}: failed\n`));
+    // Markdown's escapes (a backslash before punctuation) taken off, it says the line.
+    assert.ok(read("r.md").replace(/\\(.)/g, "$1").includes(line), read("r.md"));
+    assert.deepEqual(JSON.parse(read("r.json")), { error: line });
+    assert.equal(read("r.txt"), `meshops ${command} failed: ${line}\n`);
+    assert.deepEqual(parseWorkflowOutput(read("r.github")).commands.map((c) => [c.name, c.message]), [["error", line]]);
+    for (const file of ["r.xml", "r.sarif", "r.md", "r.json", "r.txt", "r.github"]) assert.ok(!read(file).includes(wrongToken), `${file} shows the token`);
+  };
+  try {
+    const refused = await runCli(["drift", "--cp-url", server.url, ...outputs], dir, { MESHOPS_CP_TOKEN: wrongToken });
+    assert.match(refused.stderr, /401|token|authenticat/i);
+    assertReportsSay("drift", refused);
+    assertReportsSay("plan", await runCli(["plan", "--cp-url", server.url, ...outputs], dir, { MESHOPS_CP_TOKEN: wrongToken }));
+  } finally {
+    await server.close();
+    await store.close();
+  }
+  // Nothing listens there now.
+  const unreachable = await runCli(["drift", "--cp-url", server.url, ...outputs], dir);
+  assert.match(unreachable.stderr, /ECONNREFUSED|refused|reach/i);
+  assertReportsSay("drift", unreachable);
 });
 
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {

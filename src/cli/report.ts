@@ -6,11 +6,12 @@ import { appendFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { REPORT_FORMATS, type ReportFormat, type ToolInfo } from "../report/common.js";
-import { renderReport, type RenderContext, type ReportInputs, type ReportKind } from "../report/index.js";
+import { renderFailedReport, renderReport, type RenderContext, type RenderedReport, type ReportInputs, type ReportKind } from "../report/index.js";
 import { ANNOTATIONS_LIMIT, parseAnnotationsLimit, type AnnotationsLimit } from "../report/github.js";
 import { MARKDOWN_LIMIT } from "../report/markdown.js";
 import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from "./io.js";
 import { meshopsVersion } from "./version.js";
+import { failureLine } from "./failure.js";
 import { repositoryFolder } from "../source/index.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
@@ -83,16 +84,46 @@ export async function writeReports<K extends ReportKind>(
   kind: K,
   outputs: readonly ReportOutput[],
   input: ReportInputs[K],
-  rendering: Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly repo: string; readonly path?: string },
+  rendering: Rendering,
 ): Promise<void> {
-  const tool = await toolInfo();
   // From the repository's root, as the files' paths are, however deep --repo is (the directory its read resolved).
   const root = await repositoryFolder(path.resolve(io.cwd, rendering.repo), rendering.path);
+  await writeRendered(io, outputs, rendering, root, (format, context) => renderReport(kind, format, input, context));
+}
+
+/**
+ * Runs a reporting command's work. When it fails with an error (a refused token, nothing listening at --cp-url),
+ * every --output file is still written, saying the run failed and why in stderr's line, as a file is written whatever
+ * the exit code: a CI that reads it (GitLab's junit, code scanning) shows the failure rather than finding no file.
+ * stdout gets no report (stderr says it). The error then goes on to be said and to exit 1.
+ */
+export async function reportingFailures(io: CliIo, kind: ReportKind, outputs: readonly ReportOutput[], rendering: Rendering, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const message = await failureLine(error);
+    const files = outputs.filter((o) => o.file !== undefined);
+    // What stderr says is the error the run failed with, not a second one of writing these.
+    await writeRendered(io, files, rendering, "", (format, context) => renderFailedReport(kind, format, message, context)).catch(() => undefined);
+    throw error;
+  }
+}
+
+type Rendering = Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly repo: string; readonly path?: string };
+
+async function writeRendered(
+  io: CliIo,
+  outputs: readonly ReportOutput[],
+  rendering: Rendering,
+  root: string,
+  render: (format: ReportFormat, context: RenderContext) => RenderedReport,
+): Promise<void> {
+  const tool = await toolInfo();
   let stepSummary: (() => string) | undefined;
   for (const output of outputs) {
     // Colours only on a terminal: a file never gets them.
     const style = styleFor(output.file === undefined ? io.stdout : {}, io.env);
-    const rendered = renderReport(kind, output.format, input, { ...rendering, style, tool, root });
+    const rendered = render(output.format, { ...rendering, style, tool, root });
     stepSummary ??= rendered.stepSummary;
     if (output.file === undefined) {
       io.stdout.write(rendered.output);

@@ -197,6 +197,11 @@ export function renderDriftGithub(input: DriftReportInput, annotationsLimit: Ann
   return out.join("\n") + "\n";
 }
 
+/** A run that failed with an error: one error annotation saying why. */
+export function renderFailedGithub(command: string, message: string): string {
+  return annotation("error", { title: `meshops ${command}` }, message) + "\n";
+}
+
 const DRIFT_MEANING = {
   missing: "in the repository but not on the control plane",
   modified: "changed on the control plane outside Git",

@@ -6,11 +6,11 @@
 import type { ReportFormat, DriftReportInput, PlanReport, ToolInfo, ValidateReport } from "./common.js";
 import { validateExitCode } from "./common.js";
 import { renderDiagnosticsJson, renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
-import { renderDriftGithub, renderPlanGithub, renderValidateGithub, type AnnotationsLimit } from "./github.js";
-import { renderDriftJunit, renderPlanJunit, renderValidateJunit } from "./junit.js";
-import { renderDriftMarkdown, renderPlanMarkdown, renderValidateMarkdown } from "./markdown.js";
+import { renderDriftGithub, renderFailedGithub, renderPlanGithub, renderValidateGithub, type AnnotationsLimit } from "./github.js";
+import { renderDriftJunit, renderFailedJunit, renderPlanJunit, renderValidateJunit } from "./junit.js";
+import { renderDriftMarkdown, renderFailedMarkdown, renderPlanMarkdown, renderValidateMarkdown } from "./markdown.js";
 import { renderDriftJson, renderDriftText, renderPlanJson, renderPlanReportText } from "./plan.js";
-import { renderDriftSarif, renderPlanSarif, renderValidateSarif } from "./sarif.js";
+import { renderDriftSarif, renderFailedSarif, renderPlanSarif, renderValidateSarif } from "./sarif.js";
 import type { Style } from "./style.js";
 
 /** What each kind of report is rendered from. */
@@ -78,4 +78,22 @@ export function renderReport<K extends ReportKind>(kind: K, format: ReportFormat
   const renderers = RENDERERS[kind] as Renderers<ReportInputs[K]>;
   const output = renderers[format](input, context);
   return format === "github" ? { output, stepSummary: () => renderers.markdown(input, context) } : { output };
+}
+
+/**
+ * A run that failed with an error before it had a report (a refused token, nothing listening at --cp-url): each format
+ * says it failed and why, in `message`'s one line, so a CI that reads the file shows the failure, not a missing file.
+ */
+const FAILED: Readonly<Record<ReportFormat, (command: ReportKind, message: string, context: RenderContext) => string>> = {
+  text: (command, message) => `meshops ${command} failed: ${message}\n`,
+  json: (_, message) => JSON.stringify({ error: message }, null, 2) + "\n",
+  markdown: (command, message) => renderFailedMarkdown(command, message),
+  github: (command, message) => renderFailedGithub(command, message),
+  junit: (command, message) => renderFailedJunit(command, message),
+  sarif: (command, message, c) => renderFailedSarif(command, message, c.tool),
+};
+
+export function renderFailedReport(kind: ReportKind, format: ReportFormat, message: string, context: RenderContext): RenderedReport {
+  const output = FAILED[format](kind, message, context);
+  return format === "github" ? { output, stepSummary: () => FAILED.markdown(kind, message, context) } : { output };
 }

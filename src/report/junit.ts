@@ -39,6 +39,8 @@ interface Case {
   readonly file?: string;
   readonly line?: number;
   readonly failures: Failure[];
+  /** What kept the case from running (a run that failed with an error): JUnit's `<error>`, not a `<failure>`. */
+  readonly errors?: readonly Failure[];
   readonly out: string[];
 }
 
@@ -151,6 +153,15 @@ function noteUnknownValues(c: Case): void {
   if (note) c.out.push(note);
 }
 
+/**
+ * A run that failed with an error (a refused token, nothing listening at --cp-url): one case with an `<error>` saying
+ * why, so GitLab and Jenkins show the failure rather than a report of no tests.
+ */
+export function renderFailedJunit(command: string, message: string): string {
+  const failed: Case = { name: `meshops ${command}`, classname: `meshops.${command}`, failures: [], errors: [{ type: "error", message, body: message }], out: [] };
+  return document(`meshops ${command}`, [{ name: `meshops.${command}`, cases: [failed] }]);
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 
 function caseFor(command: string, name: string, mesh: string, location: Location | undefined): Case {
@@ -185,22 +196,27 @@ function suitesByMesh(cases: readonly Case[], command: string): Suite[] {
 
 /** The XML; names of cases and suites (resources, meshes) bounded as a diagnostic's resource is shown (shownField). */
 function document(name: string, suites: readonly Suite[]): string {
-  const count = (list: readonly Case[]) => ({ tests: list.length, failures: list.reduce((n, c) => n + (c.failures.length > 0 ? 1 : 0), 0) });
+  const count = (list: readonly Case[]) => ({
+    tests: list.length,
+    failures: list.reduce((n, c) => n + (c.failures.length > 0 ? 1 : 0), 0),
+    errors: list.reduce((n, c) => n + (c.errors?.length ? 1 : 0), 0),
+  });
   const all = suites.flatMap((s) => s.cases);
   const total = count(all);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${attr(name)}" tests="${total.tests}" failures="${total.failures}" errors="0">`];
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${attr(name)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}">`];
   for (const suite of suites) {
     const n = count(suite.cases);
-    out.push(`  <testsuite name="${attr(shownField(suite.name))}" tests="${n.tests}" failures="${n.failures}" errors="0" skipped="0">`);
+    out.push(`  <testsuite name="${attr(shownField(suite.name))}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="0">`);
     for (const c of suite.cases) {
       const location = `${c.file ? ` file="${attr(c.file)}"` : ""}${c.file && c.line ? ` line="${c.line}"` : ""}`;
       const open = `    <testcase name="${attr(shownField(c.name))}" classname="${attr(shownField(c.classname))}"${location}`;
-      if (c.failures.length === 0 && c.out.length === 0) {
+      if (c.failures.length === 0 && !c.errors?.length && c.out.length === 0) {
         out.push(`${open}/>`);
         continue;
       }
       out.push(`${open}>`);
       for (const f of c.failures) out.push(`      <failure type="${attr(f.type)}" message="${attr(f.message)}">${text(f.body)}</failure>`);
+      for (const e of c.errors ?? []) out.push(`      <error type="${attr(e.type)}" message="${attr(e.message)}">${text(e.body)}</error>`);
       if (c.out.length > 0) out.push(`      <system-out>${text(c.out.join("\n\n"))}</system-out>`);
       out.push("    </testcase>");
     }

@@ -207,6 +207,11 @@ export function renderDriftMarkdown(input: DriftReportInput, options: MarkdownOp
 // Fitting under the limit
 
 /** The head's per-mesh table may take this share of the limit: the rest is for the problems or changes themselves. */
+/** A run that failed with an error: the comment's marker (so a later run's comment replaces it), a heading, the reason. */
+export function renderFailedMarkdown(command: string, message: string): string {
+  return [`<!-- meshops:${command} -->`, `### ❌ meshops ${command}: failed`, "", text(message)].join("\n") + "\n";
+}
+
 function tableBudget(options: MarkdownOptions): number {
   return Math.floor((options.maxLength ?? MARKDOWN_LIMIT) / 4);
 }

@@ -194,6 +194,14 @@ export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root =
   return log(tool, "drift", findings, root);
 }
 
+/**
+ * A run that failed with an error: no results, and `executionSuccessful: false` with the reason as an error
+ * notification, which code scanning shows on the tool's status rather than taking the empty run for a clean one.
+ */
+export function renderFailedSarif(command: string, message: string, tool: ToolInfo): string {
+  return log(tool, command, [], "", { executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: message } }] });
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 
 function locationOf(location: Location | undefined): Pick<Finding, "location"> {
@@ -204,7 +212,13 @@ function locationOf(location: Location | undefined): Pick<Finding, "location"> {
 const MAX_RESULTS = 25_000;
 
 /** `root`: the configuration's folder, repository-relative ("" the repository's root), where a finding of no file is anchored. */
-function log(tool: ToolInfo, command: string, findings: readonly Finding[], root: string): string {
+/** SARIF's invocation: whether the run succeeded, and what it says of itself. */
+interface Invocation {
+  readonly executionSuccessful: boolean;
+  readonly toolExecutionNotifications: readonly { readonly level: Level; readonly message: { readonly text: string } }[];
+}
+
+function log(tool: ToolInfo, command: string, findings: readonly Finding[], root: string, failed?: Invocation): string {
   const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   const rules = ruleIds.map((id) => ({
@@ -236,7 +250,7 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[], root
         tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
         automationDetails: { id: `meshops/${command}/` },
         columnKind: "utf16CodeUnits",
-        ...(notice ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: "note", message: { text: notice } }] }] } : {}),
+        ...(failed ? { invocations: [failed] } : notice ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: "note", message: { text: notice } }] }] } : {}),
         results,
       },
     ],

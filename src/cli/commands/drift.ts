@@ -6,7 +6,7 @@ import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInpu
 import { compare, driftFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
-import { addReportOptions, reportOutputs, writeReports, type ReportOptions } from "../report.js";
+import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { knownMeshes, scopedComparison } from "../../sync/scope.js";
@@ -24,30 +24,35 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options, io.cwd);
-    const scope = scopeOf(options);
-    const controlPlane = pendingControlPlane(options, io);
-    const result = await validWhileReading(controlPlane, () =>
-      loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead, invalidReport: { ...options, command: "drift", outputs } }),
-    );
-    if (!result) return setExit(1);
-    const { backend } = await controlPlane.open(emulatedTarget(result.config));
-    try {
-      const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-      checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
-      const comparison = scopedComparison(whole, scope, result.config);
-      warnTakenAlong(io, comparison);
-      const report = driftFor(comparison, driftOptionsOf(result.config));
-      const input: DriftReportInput = {
-        report,
-        resources: comparison.desired.resources.map((r) => subjectOf(r)),
-        locations: lazyLocations(comparison.desired.resources),
-        ref: result.revision,
-        failOn: options.failOn,
-      };
-      await writeReports(io, "drift", outputs, input, options);
-      setExit(driftExitCodeFor(report.summary, options.failOn));
-    } finally {
-      await backend.close();
-    }
+    await reportingFailures(io, "drift", outputs, options, () => runDrift(options, outputs, io, setExit));
   });
+}
+
+/** The command after its flags are checked: any error it throws is also said in every --output file (reportingFailures). */
+async function runDrift(options: DriftOptions, outputs: readonly ReportOutput[], io: CliIo, setExit: (code: number) => void): Promise<void> {
+  const scope = scopeOf(options);
+  const controlPlane = pendingControlPlane(options, io);
+  const result = await validWhileReading(controlPlane, () =>
+    loadValidRepository(options, io, { cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead, invalidReport: { ...options, command: "drift", outputs } }),
+  );
+  if (!result) return setExit(1);
+  const { backend } = await controlPlane.open(emulatedTarget(result.config));
+  try {
+    const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
+    checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
+    const comparison = scopedComparison(whole, scope, result.config);
+    warnTakenAlong(io, comparison);
+    const report = driftFor(comparison, driftOptionsOf(result.config));
+    const input: DriftReportInput = {
+      report,
+      resources: comparison.desired.resources.map((r) => subjectOf(r)),
+      locations: lazyLocations(comparison.desired.resources),
+      ref: result.revision,
+      failOn: options.failOn,
+    };
+    await writeReports(io, "drift", outputs, input, options);
+    setExit(driftExitCodeFor(report.summary, options.failOn));
+  } finally {
+    await backend.close();
+  }
 }

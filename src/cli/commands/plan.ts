@@ -9,7 +9,7 @@ import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { checkWritableFile, UsageError, type CliIo } from "../io.js";
-import { addReportOptions, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
+import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
   addRepositoryOptions,
   addValidationCacheOption,
@@ -49,19 +49,24 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     if (options.out !== undefined) checkWritableFile(`--out ${options.out}`, options.out, io.cwd);
-    const scope = scopeOf(options);
-    const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
-    // With --base there is no --cp-url (refused above): the embedded control plane, opened only if asked for, is not.
-    const controlPlane = pendingControlPlane(options, io);
-    const planned = await validateAndPlan(options, outputs, scope, io, shared, controlPlane).finally(() => shared?.close());
-    if (!planned) return setExit(1);
-    const { plan, locations, base, save, keepPolicies, ref } = planned;
-    const risks = classifyPlanRisks(plan, keepPolicies);
-    const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn };
-    await writeReports(io, "plan", outputs, report, options);
-    if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
-    setExit(planExitCode(plan, risks, options.failOn));
+    await reportingFailures(io, "plan", outputs, options, () => runPlan(options, outputs, io, setExit));
   });
+}
+
+/** The command after its flags are checked: any error it throws is also said in every --output file (reportingFailures). */
+async function runPlan(options: PlanOptions, outputs: readonly ReportOutput[], io: CliIo, setExit: (code: number) => void): Promise<void> {
+  const scope = scopeOf(options);
+  const shared = options.base !== undefined ? new SharedReads(localRepositoryDir(options.repo, io)) : undefined;
+  // With --base there is no --cp-url (refused above): the embedded control plane, opened only if asked for, is not.
+  const controlPlane = pendingControlPlane(options, io);
+  const planned = await validateAndPlan(options, outputs, scope, io, shared, controlPlane).finally(() => shared?.close());
+  if (!planned) return setExit(1);
+  const { plan, locations, base, save, keepPolicies, ref } = planned;
+  const risks = classifyPlanRisks(plan, keepPolicies);
+  const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn };
+  await writeReports(io, "plan", outputs, report, options);
+  if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
+  setExit(planExitCode(plan, risks, options.failOn));
 }
 
 /** The repository validated, then planned against the control plane or `--base`; undefined when it is invalid (reported). */
