@@ -36,7 +36,7 @@ test("the scanner sees the imports it checks (a static import, a type-only one, 
   assert.ok(graph.size > 150, `${graph.size} modules`);
   assert.ok(graph.get("diff/plan.ts")?.includes("diff/redact.ts"), "diff/plan.ts imports diff/redact.ts");
   assert.ok(graph.get("daemon/events.ts")?.includes("diff/plan.ts"), "daemon/events.ts imports the type Plan");
-  assert.ok(graph.get("cli/main.ts")?.includes("diff/savedPlan.ts"), "cli/main.ts loads diff/savedPlan.ts when it needs it");
+  assert.ok(graph.get("cli/failure.ts")?.includes("diff/savedPlan.ts"), "cli/failure.ts loads diff/savedPlan.ts when it needs it");
   for (const [module, targets] of graph) for (const target of targets) if (target.endsWith(".ts")) assert.ok(graph.has(target), `${module} imports ${target}, which the scanner did not find`);
 });
 

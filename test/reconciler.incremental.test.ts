@@ -330,8 +330,9 @@ test("a run is told as events, in the order it happens; the status, the metrics 
   assert.deepEqual(
     events.map((e) => e.type),
     // meshes.gated twice: where each mesh stands once validated (invalid, suspended), then once the plan is gated;
-    // references.unknown at every sync, none included (the status replaces the last run's).
-    ["run.started", "sync.started", "revision.validated", "meshes.gated", "references.unknown", "meshes.gated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
+    // control-plane.read-only and references.unknown at every sync (the log says the first only when it changes; the
+    // status replaces the last run's references).
+    ["run.started", "sync.started", "revision.validated", "meshes.gated", "control-plane.read-only", "references.unknown", "meshes.gated", "apply.started", "change.done", "meshes.synced", "drift.checked", "plan.done", "run.finished"],
   );
   const started = events[0];
   const finished = events.at(-1);
