@@ -1131,7 +1131,7 @@ describe("a Kuma document in a kustomization's folder that no kustomization buil
       "mesh.yaml": "apiVersion: kuma.io/v1alpha1\nkind: Mesh\nmetadata:\n  name: default\n",
       "apps/shop/retries.yaml": policy("shop-retries", "shop"),
       "forgotten.yaml": "# forgotten in kustomization.yaml\n" + policy("shop-late", "shop"),
-      // A folder without a kustomization of its own, though one lists a file there (`../shared/a.yaml`), may be applied
+      // A folder without a kustomization of its own, though one lists a file there (`../common/a.yaml`), may be applied
       // as it is (an Argo CD application or Flux Kustomization of its own path).
       "apps/shop/timeouts.yaml": policy("shop-timeouts", "shop"),
       "apps/shop/deployment.yaml": deployment,

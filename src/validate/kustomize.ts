@@ -427,7 +427,7 @@ export function kustomizeEffects(files: readonly Pick<SourceFile, "path" | "text
   }
   for (const k of [...fluxRoots, ...byFolder.values()]) if (!built.has(k)) walk(k, NOTHING_AROUND, new Set());
   // Only beside a kustomization: a folder without one may be applied as it is (an Argo CD application or a Flux
-  // Kustomization of its own path), whatever a kustomization elsewhere takes from it (`../shared/a.yaml`).
+  // Kustomization of its own path), whatever a kustomization elsewhere takes from it (`../common/a.yaml`).
   const unbuilt = new Map<string, string>();
   for (const { path } of files) {
     if (reached.has(path) || isKustomizationPath(path)) continue;
