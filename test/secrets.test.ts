@@ -218,6 +218,14 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
     sealedResults(driftSarif.stdout).map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.message.text]),
     [["drift/unknown-values", "note", "s.yaml", "1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown (Secret/shop/db); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them"]],
   );
+  // plan too, in the same words: "no changes" alone would read as the Secret being the same.
+  const planSarif = await runCli(["plan", "--state-dir", state, "--format", "sarif"], repo.dir, NO_KEY);
+  assert.equal(planSarif.code, 0, planSarif.stderr);
+  assert.deepEqual(
+    sealedResults(planSarif.stdout).map((r) => [r.ruleId, r.level, r.locations[0]?.physicalLocation.artifactLocation.uri, r.message.text]),
+    [["plan/unknown-values", "note", "s.yaml", "1 resource is SOPS-encrypted and no age key was given: whether their values changed is unknown (Secret/shop/db); set SOPS_AGE_KEY_FILE or pass --sops-age-key-file to compare them"]],
+  );
+  assert.deepEqual(sealedResults((await runCli(["plan", "--state-dir", state, "--format", "sarif"], repo.dir)).stdout), [], "with the key every value is compared");
   const driftSarifWithKey = await runCli(["drift", "--state-dir", state, "--format", "sarif"], repo.dir);
   assert.deepEqual(sealedResults(driftSarifWithKey.stdout), [], "with the key every value is compared");
   const driftJunitWithKey = await runCli(["drift", "--state-dir", state, "--format", "junit"], repo.dir);
@@ -225,7 +233,7 @@ test("plan compares decrypted values in memory: unchanged, then changed (shown o
   const driftWithKey = await runCli(["drift", "--state-dir", state, "--format", "json"], repo.dir);
   assert.equal((JSON.parse(driftWithKey.stdout) as { unknownValues?: string[] }).unknownValues, undefined, "with the key every value is compared");
 
-  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, planJunit, driftJunit, driftSarif, driftSarifWithKey, driftJunitWithKey, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
+  for (const out of [same, changed, unknown, text, planMarkdown, driftJson, driftText, driftMarkdown, planJunit, driftJunit, driftSarif, planSarif, driftSarifWithKey, driftJunitWithKey, driftWithKey].flatMap((r) => [r.stdout, r.stderr])) {
     for (const secret of ["first-Pa55", "second-Pa55", Buffer.from("first-Pa55").toString("base64"), Buffer.from("second-Pa55").toString("base64")]) assert.ok(!out.includes(secret), secret);
   }
 });

@@ -25,7 +25,7 @@ import {
   type ToolInfo,
   type ValidateReport,
 } from "./common.js";
-import { unknownValuesNote } from "./plan.js";
+import { unknownValues, unknownValuesNote } from "./plan.js";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -102,6 +102,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "drift/modified": "Changed on the control plane outside Git.",
   "drift/orphaned": "Owned by meshops but no longer in the repository.",
   "drift/unmanaged": "On the control plane, not in the repository and not owned by meshops.",
+  "plan/unknown-values": "A SOPS-encrypted resource whose values were not compared: no age key was given.",
   "drift/unknown-values": "A SOPS-encrypted resource whose values were not compared: no age key was given.",
 };
 
@@ -162,6 +163,7 @@ export function renderPlanSarif(report: PlanReport, tool: ToolInfo, root = ""): 
       identity: [`plan/${change.action}`, change.resource, change.diff].join("\0"),
     });
   }
+  findings.push(...unknownValuesFindings("plan", unknownValues(plan), report.locations));
   return log(tool, "plan", findings, root);
 }
 
@@ -179,19 +181,24 @@ export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root =
       identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),
     }),
   );
-  // A note on each resource's file, as junit's test case says it: code scanning shows notes, and "in sync" alone would
-  // read as the Secret being the same.
-  for (const resource of input.report.unknownValues ?? []) {
-    findings.push({
-      rule: "drift/unknown-values",
-      level: "note",
-      message: unknownValuesNote([resource]) ?? "",
-      resource,
-      ...locationOf(input.locations.get(resource)),
-      identity: ["drift/unknown-values", resource].join("\0"),
-    });
-  }
+  findings.push(...unknownValuesFindings("drift", input.report.unknownValues ?? [], input.locations));
   return log(tool, "drift", findings, root);
+}
+
+/**
+ * A note on each SOPS-encrypted resource whose values were not compared, on its file, as junit's test case says it:
+ * code scanning shows notes, and "no changes" or "in sync" alone would read as the Secret being the same.
+ */
+function unknownValuesFindings(command: "plan" | "drift", resources: readonly string[], locations: PlanReport["locations"]): Finding[] {
+  const rule = `${command}/unknown-values`;
+  return resources.map((resource) => ({
+    rule,
+    level: "note",
+    message: unknownValuesNote([resource]) ?? "",
+    resource,
+    ...locationOf(locations.get(resource)),
+    identity: [rule, resource].join("\0"),
+  }));
 }
 
 /**
