@@ -490,7 +490,7 @@ test("text: a plan of thousands of creates shows the first 50 creates' bodies, t
     const against = report.base === undefined ? "against a control plane" : "with --base";
     assert.equal((text.match(/^\s*\+ create MeshTimeout\//gm) ?? []).length, 60, `${against}: every create has its line`);
     assert.equal(bodies(text), 50, `${against}: the first 50 creates' bodies`);
-    assert.match(text, /^… 10 more creates' bodies not shown \(--format json shows every one\)$/m, against);
+    assert.match(text, /^… 10 more creates' bodies not shown \(--verbose or --format json shows every one\)$/m, against);
   }
   // Up to 50, every body and no note.
   const fifty = renderPlanReportText({ ...bigPlan(50), base: undefined });

@@ -29,7 +29,7 @@ export interface RenderContext {
   readonly markdownLimit: number;
   /** `github`: annotations of each level shown (GitHub's own cap per step unless set). */
   readonly annotationsLimit?: AnnotationsLimit;
-  /** `text`: every warning, not only the first few of those said the same way of many resources. */
+  /** `text`: every warning, not only the first few of those said the same way of many resources; a plan's every create's body. */
   readonly verbose?: boolean;
   /**
    * The configuration's folder (--repo and --path, relative to the repository's root; "" the root): where SARIF anchors a finding of no file, and
@@ -51,7 +51,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
     sarif: (r, c) => renderValidateSarif(r, c.tool, c.root),
   },
   plan: {
-    text: (r, c) => renderPlanReportText(r, c.style),
+    text: (r, c) => renderPlanReportText(r, c.style, { verbose: c.verbose }),
     json: (r) => renderPlanJson(r.plan, r),
     markdown: (r, c) => renderPlanMarkdown(r, { maxLength: c.markdownLimit, root: c.root }),
     github: (r, c) => renderPlanGithub(r, c.annotationsLimit),

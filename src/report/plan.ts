@@ -72,12 +72,12 @@ export function unknownValuesNote(unknown: readonly string[], code: (text: strin
  * `plan` for a person: the mass-change guard's findings first, where nobody can miss them. Against a control plane the
  * changes follow in write order; with `--base` they are grouped by mesh, each with the file it comes from.
  */
-export function renderPlanReportText(report: PlanReport, style: Style = PLAIN): string {
+export function renderPlanReportText(report: PlanReport, style: Style = PLAIN, options: { readonly verbose?: boolean } = {}): string {
   const out = riskLines(report.risks, style);
-  if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style);
+  if (report.base === undefined) return out.join("\n") + (out.length > 0 ? "\n" : "") + renderPlanText(report.plan, style, options);
 
   const changed = report.plan.changes.filter((c) => c.action !== "unchanged");
-  const bodies = createBodies();
+  const bodies = createBodies(options.verbose === true);
   for (const [mesh, changes] of groupByMesh(changed, (c) => c.mesh)) {
     out.push(style.bold(`Mesh ${mesh}:`));
     for (const change of changes) {
@@ -141,9 +141,9 @@ export function keptLines(plan: Plan, style: Style = PLAIN): string[] {
 const SIGN = { create: "+", update: "~", delete: "-", unchanged: " " } as const;
 
 /** Terraform-like: one line per change with its diff, then the totals. */
-export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diffs?: boolean } = {}): string {
+export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { readonly diffs?: boolean; readonly verbose?: boolean } = {}): string {
   const out: string[] = [];
-  const bodies = createBodies();
+  const bodies = createBodies(options.verbose === true);
   for (const change of plan.changes) {
     if (change.action === "unchanged") continue;
     const paint = change.action === "create" ? style.green : change.action === "delete" ? style.red : style.yellow;
@@ -158,15 +158,15 @@ export function renderPlanText(plan: Plan, style: Style = PLAIN, options: { diff
 /**
  * Which creates' bodies a text plan shows: the first CHANGES_LISTED, in the order shown; past them a create is its one
  * line (a first apply of 51,000 resources would be hundreds of thousands of lines, as decK found). A create's body is
- * what its file (or its Mesh, for a default policy) says, and `--format json` has every one; updates and deletes
- * always show their diffs.
+ * what its file (or its Mesh, for a default policy) says, and `--verbose` and `--format json` show every one; updates
+ * and deletes always show their diffs.
  */
-function createBodies(): { shows(change: Change): boolean; notShownLines(style: Style): string[] } {
+function createBodies(every: boolean): { shows(change: Change): boolean; notShownLines(style: Style): string[] } {
   let shown = 0;
   let notShown = 0;
   return {
     shows(change) {
-      if (change.action !== "create") return true;
+      if (every || change.action !== "create") return true;
       if (shown < CHANGES_LISTED) {
         shown++;
         return true;
@@ -174,7 +174,7 @@ function createBodies(): { shows(change: Change): boolean; notShownLines(style: 
       notShown++;
       return false;
     },
-    notShownLines: (style) => (notShown > 0 ? [style.dim(`… ${plural(notShown, "more create's body", "more creates' bodies")} not shown (--format json shows every one)`)] : []),
+    notShownLines: (style) => (notShown > 0 ? [style.dim(`… ${plural(notShown, "more create's body", "more creates' bodies")} not shown (--verbose or --format json shows every one)`)] : []),
   };
 }
 

@@ -41,7 +41,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option("--dry-run", "print the plan only; change nothing")
     .option("--yes", "do not ask before deleting (a saved plan was reviewed already: it never asks)")
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs))
-    .option("--verbose", "a progress line on stderr for every change as it finishes, and every change in the report (else a large apply's report counts them)");
+    .option("--verbose", "a progress line on stderr for every change as it finishes, and every change in the report (else a large apply's report counts them); with --dry-run, every create's body");
   addPruneLimitOptions(command, "refuse");
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
@@ -100,7 +100,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       }
       warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment);
       if (options.dryRun) {
-        io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style));
+        io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
         return setExit(0);
       }
       // What the control plane would refuse stops the apply before its first write, as the prune limits below do.

@@ -28,7 +28,7 @@ import { shortRevision } from "../../model/revision.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
-  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string; validationCache?: string };
+  ReportOptions & ScopeOptions & { prune?: boolean; base?: string; failOn: PlanFailOn; out?: string; validationCache?: string; verbose?: boolean };
 
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const command = new Command("plan")
@@ -37,6 +37,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
     )
     .option("--base <rev>", "compare with the desired state at this revision instead of a control plane (offline; every delete is shown)")
     .option("--prune", "include deletes of owned resources that are no longer desired (against a control plane)")
+    .option("--verbose", "text: every create's body (else the first 50, then one line per create)")
     .option("--out <file>", "also save the plan to FILE, for `meshops apply FILE` to apply exactly (refused there if the revision or the control plane changed since)")
     .addOption(
       new Option("--fail-on <what>", "exit 2 on: any change (changes), only a change the mass-change guard flags (risky), or never (none)")
