@@ -8,7 +8,7 @@ import type { PlanFailOn, PlanReport } from "../src/report/common.js";
 import { ANNOTATIONS_LIMIT, renderPlanGithub } from "../src/report/github.js";
 import { stringify } from "yaml";
 import { runCli } from "./helpers/cli.js";
-import { commitFiles, tempRepo } from "./helpers/git.js";
+import { commitFiles, git, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 
 /**
@@ -85,6 +85,50 @@ test("meshops plan --format github --annotations-limit N caps what it prints; a 
     const misspelt = await runCli(["plan", "--base", "HEAD~1", "--format", "github", "--annotations-limit", "warnings=1"], repo.dir);
     assert.equal(misspelt.code, 1);
     assert.match(misspelt.stderr, /argument 'warnings=1' is invalid\. expected a whole number, 0 or more, or LEVEL=N/);
+  } finally {
+    repo.cleanup();
+  }
+});
+
+test("plan --base: a deleted resource is not annotated at its base line (GitHub reads lines in the head's file): file-level if the head keeps the file, no file if it is gone", async () => {
+  const repo = tempRepo("meshops-annotations-");
+  try {
+    const policy = (name: string) => stringify({ type: "MeshTimeout", mesh: "payments", name, spec: timeout("payments", "x").spec });
+    commitFiles(repo.dir, {
+      "mesh.yaml": stringify({ type: "Mesh", name: "payments", skipCreatingInitialPolicies: ["*"] }),
+      "policies.yaml": [policy("kept"), policy("dropped")].join("---\n"),
+      "gone.yaml": policy("gone"),
+    }, "base");
+    const droppedBaseLine = policy("kept").split("\n").length + 1;
+    git(repo.dir, "rm", "-q", "gone.yaml");
+    commitFiles(repo.dir, { "policies.yaml": policy("kept") }, "drop two policies");
+
+    const github = await runCli(["plan", "--base", "HEAD~1", "--format", "github"], repo.dir);
+    assert.equal(github.code, 2, github.stderr);
+    const byTitle = new Map(levels(github.stdout).map((c) => [c.properties.title, c]));
+    const dropped = byTitle.get("meshops plan: delete MeshTimeout/payments/dropped");
+    assert.deepEqual(dropped?.properties, { file: "policies.yaml", title: "meshops plan: delete MeshTimeout/payments/dropped" }, "the head's policies.yaml has no such line: a file-level annotation");
+    assert.match(dropped?.message ?? "", new RegExp(`^delete MeshTimeout/payments/dropped \\(policies\\.yaml:${droppedBaseLine} at the base revision\\)\\n`));
+    const gone = byTitle.get("meshops plan: delete MeshTimeout/payments/gone");
+    assert.deepEqual(gone?.properties, { title: "meshops plan: delete MeshTimeout/payments/gone" }, "the head has no gone.yaml: no file at all");
+    assert.match(gone?.message ?? "", /^delete MeshTimeout\/payments\/gone \(gone\.yaml:1 at the base revision, a file since deleted\)\n/);
+
+    type Result = { ruleId: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: unknown } }[] };
+    const sarif = await runCli(["plan", "--base", "HEAD~1", "--format", "sarif"], repo.dir);
+    assert.equal(sarif.code, 2, sarif.stderr);
+    const results = (JSON.parse(sarif.stdout) as { runs: { results: Result[] }[] }).runs[0]?.results ?? [];
+    const where = (name: string) => {
+      const r = results.find((x) => x.message.text.startsWith(`delete MeshTimeout/payments/${name} `));
+      return [r?.locations[0]?.physicalLocation.artifactLocation.uri, r?.locations[0]?.physicalLocation.region, r?.message.text.split("\n")[0]];
+    };
+    // SARIF allows a location without a region (the whole file); code scanning needs a URI, so a gone file's delete
+    // is anchored at the configuration's folder, as any finding of no file is.
+    assert.deepEqual(where("dropped"), ["policies.yaml", undefined, `delete MeshTimeout/payments/dropped (policies.yaml:${droppedBaseLine} at the base revision)`]);
+    assert.deepEqual(where("gone"), [".", undefined, "delete MeshTimeout/payments/gone (gone.yaml:1 at the base revision, a file since deleted)"]);
+
+    const markdown = await runCli(["plan", "--base", "HEAD~1", "--format", "markdown"], repo.dir);
+    assert.match(markdown.stdout, new RegExp(`\`policies\\.yaml:${droppedBaseLine}\` at the base revision[^,]`));
+    assert.match(markdown.stdout, /`gone\.yaml:1` at the base revision, a file since deleted/);
   } finally {
     repo.cleanup();
   }

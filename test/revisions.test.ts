@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { after, test } from "node:test";
 import { commitOneChange, generateRepo } from "../bench/generate.js";
 import { buildDesired, targetOf } from "../src/desired/index.js";
-import { lazyLocations, locationsOf, planRevisions } from "../src/diff/revisions.js";
+import { baseFilesOfDeletes, lazyLocations, locationsOf, planRevisions, withDeletedFiles } from "../src/diff/revisions.js";
 import type { Resource } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
@@ -78,11 +78,22 @@ const base = [resource("MeshTimeout", "a", "t1", "a/old.yaml", 9), resource("Mes
 test("locations per mesh: the ref wins, a delete points at the base, a default policy at its Mesh", () => {
   const locations = lazyLocations(ref, base);
   assert.deepEqual(locations.get("MeshTimeout/a/t1"), { file: "a/new.yaml", line: 5, column: 1 });
-  assert.deepEqual(locations.get("MeshRetry/b/gone"), { file: "b/retry.yaml", line: 3, column: 1 });
+  assert.deepEqual(locations.get("MeshRetry/b/gone"), { file: "b/retry.yaml", line: 3, column: 1, inBase: true }, "the base's line, marked: the head's file has another document there");
   assert.deepEqual(locations.get("MeshTimeout/a/mesh-timeout-all-a"), { file: "a/mesh.yaml", line: 1, column: 1, defaultOf: "Mesh/a" });
   assert.deepEqual(locations.get("Mesh/b"), { file: "b/mesh.yaml", line: 1, column: 1 });
   assert.equal(locations.get("MeshTimeout/c/t1"), undefined);
   assert.equal(locations.get("not a subject"), undefined);
+});
+
+test("a deleted default policy points at its Mesh as the ref has it; the deletes' base files, and those the head lacks marked", () => {
+  const withDefault = [...base, resource("MeshRetry", "b", "mesh-retry-all-b"), resource("Mesh", "b", "b", "b/old-mesh.yaml", 7)];
+  const locations = lazyLocations(ref, withDefault);
+  assert.deepEqual(locations.get("MeshRetry/b/mesh-retry-all-b"), { file: "b/mesh.yaml", line: 1, column: 1, defaultOf: "Mesh/b" }, "the ref's Mesh: its line is the head's");
+  const plan = planRevisions(withDefault, ref);
+  assert.deepEqual(baseFilesOfDeletes(plan, locations).sort(), ["b/retry.yaml"], "a delete whose location is the head's is not asked about");
+  const marked = withDeletedFiles(locations, new Set(["b/retry.yaml"]));
+  assert.deepEqual(marked.get("MeshRetry/b/gone"), { file: "b/retry.yaml", line: 3, column: 1, inBase: true, fileDeleted: true });
+  assert.deepEqual(marked.get("MeshTimeout/a/t1"), { file: "a/new.yaml", line: 5, column: 1 }, "only a base revision's location");
 });
 
 test("lazy locations answer as the whole map does, for every subject", () => {

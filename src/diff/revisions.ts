@@ -76,6 +76,13 @@ export interface Location {
   readonly column: number;
   /** For a materialized default policy: the Mesh (`Mesh/<name>`) that produces it; file and line are that Mesh's. */
   readonly defaultOf?: string;
+  /**
+   * File and line are the base revision's (a delete of `plan --base`): GitHub reads an annotation's line in the head's
+   * version of the file, where this one is another document's, so reports name the file at most, never the line.
+   */
+  readonly inBase?: true;
+  /** With inBase: the head has no such file (withDeletedFiles), so a report points at no file at all. */
+  readonly fileDeleted?: true;
 }
 
 /** Locations by subject (`Type/mesh/name`): what a report asks of them. */
@@ -108,27 +115,54 @@ export function lazyLocations(...states: readonly (readonly Resource[])[]): Loca
 
 /**
  * The location of every resource of the given states. A default policy has no document of its own: it points at the
- * document of its Mesh, whose `skipCreatingInitialPolicies` decides whether it exists. When a subject is in several
- * states the first one wins: pass the ref side first and the base side after, so a change points at the file that
- * defines it now and a delete at the file that used to.
+ * document of its Mesh, whose `skipCreatingInitialPolicies` decides whether it exists. When a subject (or a Mesh) is in
+ * several states the first one wins: pass the ref side first and the base side after, so a change points at the file
+ * that defines it now, and a delete at the file that used to, marked `inBase` (its line is not the head's); a default
+ * policy the ref stops creating points at its Mesh as the ref has it.
  */
 export function locationsOf(...states: readonly (readonly Resource[])[]): Map<string, Location> {
   const out = new Map<string, Location>();
-  for (const resources of states) {
-    const meshes = new Map<string, Resource>();
-    for (const r of resources) if (r.type === "Mesh") meshes.set(r.name, r);
+  const meshes = new Map<string, { readonly mesh: Resource; readonly inBase: boolean }>();
+  states.forEach((resources, index) => {
+    for (const r of resources) if (r.type === "Mesh" && r.source && !meshes.has(r.name)) meshes.set(r.name, { mesh: r, inBase: index > 0 });
+  });
+  states.forEach((resources, index) => {
+    const inBase = index > 0 ? ({ inBase: true } as const) : {};
     for (const resource of resources) {
       const subject = subjectOf(resource);
       if (out.has(subject)) continue;
       if (resource.source) {
-        out.set(subject, { file: resource.source.file, line: resource.source.line, column: resource.source.column });
+        out.set(subject, { file: resource.source.file, line: resource.source.line, column: resource.source.column, ...inBase });
         continue;
       }
-      const mesh = meshes.get(resource.mesh);
-      if (resource.origin === "default" && mesh?.source) {
-        out.set(subject, { file: mesh.source.file, line: mesh.source.line, column: mesh.source.column, defaultOf: subjectOf(mesh) });
+      const made = meshes.get(resource.mesh);
+      const source = made?.mesh.source;
+      if (resource.origin === "default" && made && source) {
+        out.set(subject, { file: source.file, line: source.line, column: source.column, defaultOf: subjectOf(made.mesh), ...(made.inBase ? { inBase: true } : {}) });
       }
     }
-  }
+  });
   return out;
+}
+
+/** The base revision's files among `locations` that a delete points at: what to ask the head about (withDeletedFiles). */
+export function baseFilesOfDeletes(plan: Plan, locations: Locations): string[] {
+  const files = new Set<string>();
+  for (const change of plan.changes) {
+    if (change.action !== "delete") continue;
+    const location = locations.get(change.resource);
+    if (location?.inBase) files.add(location.file);
+  }
+  return [...files];
+}
+
+/** `locations` with each base revision's location in one of `deleted` (files the head does not have) marked so. */
+export function withDeletedFiles(locations: Locations, deleted: ReadonlySet<string>): Locations {
+  if (deleted.size === 0) return locations;
+  return {
+    get: (subject) => {
+      const location = locations.get(subject);
+      return location?.inBase && deleted.has(location.file) ? { ...location, fileDeleted: true } : location;
+    },
+  };
 }

@@ -122,11 +122,28 @@ export function groupByMesh<T>(items: readonly T[], meshOf: (item: T) => string)
   return [...groupBy(items, meshOf).entries()].sort(([a], [b]) => compareText(a, b));
 }
 
-/** `file:line`, or `default policy of Mesh/x: file:line`; "" when unknown. The file name as a text line shows it. */
+/**
+ * `file:line`, or `default policy of Mesh/x: file:line`, then where the base revision has it (inBaseSuffix); "" when
+ * unknown. The file name as a text line shows it.
+ */
 export function describeLocation(location: Location | undefined): string {
   if (!location) return "";
-  const at = `${printable(location.file)}:${location.line}`;
+  const at = `${printable(location.file)}:${location.line}${inBaseSuffix(location)}`;
   return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
+}
+
+/** After a location only the base revision has (Location.inBase): that it is the base's line, and if the file is gone. */
+export function inBaseSuffix(location: Location): string {
+  return location.inBase ? (location.fileDeleted ? " at the base revision, a file since deleted" : " at the base revision") : "";
+}
+
+/**
+ * What a change's annotation or code-scanning finding says after its subject: where a delete of `plan --base` was (its
+ * location cannot carry that line: GitHub reads it in the head's file), or the Mesh a default policy comes from.
+ */
+export function changeWhereSaid(where: Location | undefined): string {
+  if (where?.inBase) return ` (${describeLocation(where)})`;
+  return where?.defaultOf ? ` (default policy of ${where.defaultOf})` : "";
 }
 
 /**

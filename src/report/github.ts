@@ -19,6 +19,7 @@ import { isShownToPeople, saidOf, type Diagnostic } from "../model/diagnostic.js
 import { renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
 import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
+  changeWhereSaid,
   diagnosticCounts,
   driftAdoptionMark,
   driftSummaryLine,
@@ -180,7 +181,7 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit: Annotatio
 }
 
 function changeMessage(change: Change, where: Location | undefined, warnings: readonly string[], risky: boolean): string {
-  const head = `${change.action} ${change.resource}${where?.defaultOf ? ` (default policy of ${where.defaultOf})` : ""}${risky && warnings.length === 0 ? " [mass change]" : ""}`;
+  const head = `${change.action} ${change.resource}${changeWhereSaid(where)}${risky && warnings.length === 0 ? " [mass change]" : ""}`;
   return [head, ...warnings, clip(stripDiffHeader(change.diff))].join("\n");
 }
 
@@ -214,8 +215,10 @@ function driftMessage(item: DriftItem): string {
   return `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${meaning}\n${clip(stripDiffHeader(item.diff))}`;
 }
 
+/** A base revision's location is the file at most (file-level annotation), and nothing when the head lacks the file. */
 function at(location: Location | undefined, title: string): AnnotationProperties {
-  return location ? { file: location.file, line: location.line, col: location.column, title } : { title };
+  if (!location || location.fileDeleted) return { title };
+  return location.inBase ? { file: location.file, title } : { file: location.file, line: location.line, col: location.column, title };
 }
 
 function clip(diff: string): string {

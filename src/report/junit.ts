@@ -165,7 +165,9 @@ export function renderFailedJunit(command: string, message: string): string {
 // ---------------------------------------------------------------------------------------------------------------------
 
 function caseFor(command: string, name: string, mesh: string, location: Location | undefined): Case {
-  return { name, classname: classname(command, mesh), ...(location ? { file: location.file, line: location.line } : {}), failures: [], out: [] };
+  // A base revision's location: the file only (its line is not the head's), and nothing when the head lacks the file.
+  const where = !location || location.fileDeleted ? {} : location.inBase ? { file: location.file } : { file: location.file, line: location.line };
+  return { name, classname: classname(command, mesh), ...where, failures: [], out: [] };
 }
 
 /**

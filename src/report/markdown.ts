@@ -19,6 +19,7 @@ import {
   diagnosticCounts,
   driftedCount,
   groupByMesh,
+  inBaseSuffix,
   isFailingDiagnostic,
   isFailingDrift,
   meshOfSubject,
@@ -309,7 +310,7 @@ function details(summary: string, diff: string): string {
 
 function locationCell(location: Location | undefined): string {
   if (!location) return "";
-  const at = code(`${location.file}:${location.line}`);
+  const at = code(`${location.file}:${location.line}`) + inBaseSuffix(location);
   return location.defaultOf ? `${at} (default policy of ${code(location.defaultOf)})` : at;
 }
 

@@ -13,6 +13,7 @@ import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import {
+  changeWhereSaid,
   driftAdoptionMark,
   isFailingChange,
   isFailingDiagnostic,
@@ -153,7 +154,7 @@ export function renderPlanSarif(report: PlanReport, tool: ToolInfo, root = ""): 
     if (change.action === "unchanged") continue;
     const where = report.locations.get(change.resource);
     const risky = risksOf(change.resource, risks).length > 0;
-    const from = where?.defaultOf ? ` (default policy of ${where.defaultOf})` : "";
+    const from = changeWhereSaid(where);
     findings.push({
       rule: `plan/${change.action}`,
       level: isFailingChange(change, risks, report.failOn) ? "error" : risky ? "warning" : "note",
@@ -211,8 +212,10 @@ export function renderFailedSarif(command: string, message: string, tool: ToolIn
 
 // ---------------------------------------------------------------------------------------------------------------------
 
+/** A base revision's location is the whole file (no region: its line is not the head's), none when the head lacks it. */
 function locationOf(location: Location | undefined): Pick<Finding, "location"> {
-  return location ? { location: { file: location.file, line: location.line, column: location.column } } : {};
+  if (!location || location.fileDeleted) return {};
+  return { location: location.inBase ? { file: location.file, line: 0, column: 0 } : { file: location.file, line: location.line, column: location.column } };
 }
 
 /** GitHub code scanning refuses a SARIF run of more results (and shows the first 5,000 by severity). */

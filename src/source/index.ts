@@ -37,12 +37,27 @@ export async function configFilesAbove(repo: string, ref: string, root: string):
   if (root === "") return [];
   const parts = root.split("/");
   const candidates = parts.map((_, depth) => [...parts.slice(0, depth), CONFIG_FILE].join("/")).reverse();
+  const existing = await existingFiles(repo, ref, candidates);
+  return candidates.filter((file) => existing.has(file));
+}
+
+/** How many paths one `git ls-tree` is given: a command line has a length limit. */
+const PATHS_PER_LIST = 1000;
+
+/** Which of `files` (repository-relative) `ref` has, in the working tree for WORKTREE. One git process per 1,000 files. */
+export async function existingFiles(repo: string, ref: string, files: readonly string[]): Promise<Set<string>> {
+  if (files.length === 0) return new Set();
   if (ref === WORKTREE) {
     const topLevel = (await run(repo, ["rev-parse", "--show-toplevel"])).trim();
-    return candidates.filter((file) => existsSync(path.join(topLevel, file)));
+    return new Set(files.filter((file) => existsSync(path.join(topLevel, file))));
   }
-  const listed = new Set((await run(repo, ["ls-tree", "--full-tree", "--name-only", "-z", ref, "--", ...candidates])).split("\0"));
-  return candidates.filter((file) => listed.has(file));
+  const listed = new Set<string>();
+  for (let i = 0; i < files.length; i += PATHS_PER_LIST) {
+    // Literal: a file name with `*` or `:(` is that file, not a pattern.
+    const out = await run(repo, ["--literal-pathspecs", "ls-tree", "--full-tree", "--name-only", "-z", ref, "--", ...files.slice(i, i + PATHS_PER_LIST)]);
+    for (const file of out.split("\0")) if (file) listed.add(file);
+  }
+  return new Set(files.filter((file) => listed.has(file)));
 }
 
 async function run(cwd: string, args: readonly string[]): Promise<string> {

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { buildDesired, targetOf } from "../../desired/index.js";
 import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
-import { lazyLocations, planRevisions, type Locations } from "../../diff/revisions.js";
+import { baseFilesOfDeletes, lazyLocations, planRevisions, withDeletedFiles, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
@@ -25,6 +25,7 @@ import { basisOf, writeSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { knownMeshes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 import { shortRevision } from "../../model/revision.js";
+import { existingFiles } from "../../source/index.js";
 
 type PlanOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -150,5 +151,11 @@ async function planAgainstRevision(
   // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
   const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
   const ref = scopedResources(refDesired.resources, scope);
-  return { plan: planRevisions(base, ref, sameMeshes), keepPolicies: meshesWithPoliciesOutside(scope, refDesired.resources), locations: lazyLocations(ref, base), base: baseResult.revision };
+  const plan = planRevisions(base, ref, sameMeshes);
+  // A delete points at the base's file: whether the head still has it decides whether a report may name it.
+  const located = lazyLocations(ref, base);
+  const baseFiles = baseFilesOfDeletes(plan, located);
+  const kept = await existingFiles(localRepositoryDir(options.repo, io), result.revision, baseFiles);
+  const locations = withDeletedFiles(located, new Set(baseFiles.filter((file) => !kept.has(file))));
+  return { plan, keepPolicies: meshesWithPoliciesOutside(scope, refDesired.resources), locations, base: baseResult.revision };
 }
