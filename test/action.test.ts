@@ -204,7 +204,9 @@ test("the action on a pull request: validate and plan, annotations, job summary,
   assert.deepEqual(pr.outputs, { mode: "pr", "exit-code": "2", "report-dir": path.join(pr.runnerTemp, "meshops"), "sarif-file": path.join(pr.runnerTemp, "meshops", "validate.sarif") });
   const log = parseWorkflowOutput(pr.stdout);
   const guard = log.commands.find((c) => c.properties.title === "meshops plan: mass change: delete MeshTrafficPermission/payments/allow-all");
-  assert.deepEqual([guard?.name, guard?.properties.file], ["error", "mesh-config/mtp.yaml"]);
+  // The pull request deletes mtp.yaml: no file to annotate (GitHub reads lines in the head's files); the message says where it was.
+  assert.deepEqual([guard?.name, guard?.properties.file], ["error", undefined]);
+  assert.match(guard?.message ?? "", /^delete MeshTrafficPermission\/payments\/allow-all \(mesh-config\/mtp\.yaml:1 at the base revision, a file since deleted\)\n/);
   // The step's last word names the input that failed it, and its value.
   assert.ok(log.commands.some((c) => c.name === "error" && c.properties.title === "meshops" && c.message === "failed by plan-fail-on: risky (exit 2); see the annotations and the job summary"), pr.stdout);
   assert.ok(pr.summary.includes("<!-- meshops:validate -->") && pr.summary.includes("<!-- meshops:plan -->"), pr.summary);
