@@ -27,7 +27,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedDrift = new Set<string>();
   /** Mismatch warnings already logged: the daemon compares on every poll, the warning is worth one line. */
   const loggedMismatches = new Set<string>();
-  /** The control plane last compared with ("Kuma 2.14.3"): an upgrade in place while the daemon runs is said once. */
+  /** The control plane last compared with ("Kuma 2.14.3"): said when first seen, and once at an upgrade in place. */
   let loggedServer: string | undefined;
   /** What was last said of the control plane's API being read-only: it is asked at every sync, said when it changes. */
   let loggedReadOnly = "writable";
@@ -98,7 +98,9 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "control-plane.warnings": {
         const server = `${event.product} ${event.version}`;
-        if (loggedServer !== undefined && server !== loggedServer) {
+        // Said when first seen (what a report of a problem needs to know) and at an in-place upgrade, not at every check.
+        if (loggedServer === undefined) log.info({ event: "cp.version", product: event.product, version: event.version }, `the control plane is ${server}`);
+        else if (server !== loggedServer) {
           log.info({ event: "cp.version", product: event.product, version: event.version, previous: loggedServer }, `the control plane is now ${server}, was ${loggedServer}`);
         }
         loggedServer = server;
