@@ -12,8 +12,6 @@ import { after, before, test } from "node:test";
 import { stringify } from "yaml";
 import { driftOptionsOf, leftAloneSummary } from "../src/diff/drift.js";
 import { LocalBackend } from "../src/backend/store.js";
-import type { Backend, DeleteResult, PutResult, ServerInfo } from "../src/backend/types.js";
-import { BackendError } from "../src/backend/types.js";
 import { subscribeViews } from "../src/daemon/daemon.js";
 import { MeshControls } from "../src/daemon/controls.js";
 import { DaemonEvents, type DaemonEvent } from "../src/daemon/events.js";
@@ -24,55 +22,15 @@ import { Reconciler, type RunOutcome } from "../src/daemon/reconciler.js";
 import { startStatusServer } from "../src/daemon/server.js";
 import { LAST_CHECK_RETRIES } from "../src/daemon/recheck.js";
 import { inProcessStatus } from "./helpers/daemonBed.js";
+import { ProbeBackend as Probe } from "./helpers/probeBackend.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
 import { LocalRepository } from "../src/daemon/watcher.js";
-import type { ResourceKey } from "../src/model/key.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { readSnapshot } from "../src/source/index.js";
 import { planOptionsOf } from "../src/diff/plan.js";
 import { compare, driftFor, planFor } from "../src/sync/reconcile.js";
 import { testAgeIdentities, validateWithTestKey } from "./helpers/snapshot.js";
 import { commitFiles, commitFolder, git, projectRoot, tempRepo } from "./helpers/git.js";
-
-/** The embedded control plane, with request counts and faults. */
-class Probe implements Backend {
-  lists = 0;
-  writes: string[] = [];
-  failPut: ((object: JsonObject) => boolean) | undefined;
-  /** Lists fail as a control plane answering 503 does. */
-  failList = false;
-  /** Writes answered as after an attempt that got no answer (a timeout, then a retry that succeeded). */
-  unansweredPut: ((object: JsonObject) => boolean) | undefined;
-  infoOverride: Partial<ServerInfo> = {};
-  constructor(readonly inner: Backend) {}
-  async info(): Promise<ServerInfo> {
-    return { ...(await this.inner.info()), ...this.infoOverride };
-  }
-  types() {
-    return this.inner.types();
-  }
-  list(type: string, mesh?: string): Promise<JsonObject[]> {
-    this.lists++;
-    if (this.failList) return Promise.reject(new BackendError("injected failure", { status: 503 }));
-    return this.inner.list(type, mesh);
-  }
-  get(key: ResourceKey): Promise<JsonObject | undefined> {
-    return this.inner.get(key);
-  }
-  put(object: JsonObject): Promise<PutResult> {
-    if (this.failPut?.(object)) return Promise.reject(new BackendError("injected failure", { status: 500 }));
-    this.writes.push(`PUT ${String(object.type)}/${String(object.name)}`);
-    if (this.unansweredPut?.(object)) return this.inner.put(object).then((result) => ({ ...result, outcomeUnknown: true as const }));
-    return this.inner.put(object);
-  }
-  delete(key: ResourceKey): Promise<DeleteResult> {
-    this.writes.push(`DELETE ${key.type}/${key.name}`);
-    return this.inner.delete(key);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 const repo = tempRepo("meshops-reconciler-");
 const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-reconciler-cp-"));

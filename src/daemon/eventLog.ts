@@ -229,6 +229,15 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         else log.info(fields, `rechecked the writes of unknown outcome: the control plane holds ${shortRevisionOrNone(event.revision)}${event.left > 0 ? `; ${event.left} more check${event.left === 1 ? "" : "s"} to come` : ""}`);
         return;
       }
+      case "write.waiting":
+        // A mesh opened is said by what opened it (resumed, unblocked, approved), and its check follows at once.
+        for (const [mesh, resources] of event.forgotten) {
+          log.info(
+            { event: "write.forgotten", mesh, count: resources.length, resources: resources.slice(0, shownNames) },
+            `${namesUpTo(resources, shownNames)} no longer ${resources.length === 1 ? "waits" : "wait"} to be checked: mesh ${mesh} is neither in the repository nor on the control plane`,
+          );
+        }
+        return;
       case "change.done": {
         const r = event.result;
         const fields = { revision: event.revision, resource: r.change.resource, action: r.change.action };

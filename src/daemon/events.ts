@@ -135,6 +135,12 @@ export type DaemonEvent =
       readonly gaveUp?: readonly string[];
       readonly waiting?: readonly string[];
     }
+  /**
+   * What waits for its mesh (`write.rechecked` `waiting`) changed between checks: a mesh opened (its resources are
+   * checked at once, no longer waiting), or a comparison found a mesh gone, neither in the repository nor on the
+   * control plane: its resources are `forgotten` (by mesh), no check is left for them. `waiting`: those still waiting.
+   */
+  | { readonly type: "write.waiting"; readonly waiting: readonly string[]; readonly forgotten: ReadonlyMap<string, readonly string[]> }
   /** One change of an apply finished (applied, failed or skipped). */
   | { readonly type: "change.done"; readonly revision: string; readonly result: ChangeResult }
   /**

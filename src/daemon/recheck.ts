@@ -93,8 +93,11 @@ export class UnsureWrites {
     return [...this.#waiting.keys()].sort();
   }
 
-  /** Meshes open again (resumed, unblocked, approved): what waited there is checked at once (`now`). */
-  reopen(shut: (mesh: string) => boolean, now: number): void {
+  /**
+   * Meshes open again (resumed, unblocked, approved): what waited there is checked at once (`now`). True when some
+   * did: the waiting list changed.
+   */
+  reopen(shut: (mesh: string) => boolean, now: number): boolean {
     let opened = false;
     for (const [resource, mesh] of this.#waiting) {
       if (shut(mesh)) continue;
@@ -105,6 +108,23 @@ export class UnsureWrites {
       this.#due = [now];
       this.#retries = 0;
     }
+    return opened;
+  }
+
+  /**
+   * Forgets what waits in meshes a comparison no longer found (`found` false: neither in the repository nor holding
+   * anything meshops owns): nothing is left there to write back, and a mesh gone while suspended may never be
+   * resumed. Returns them by mesh (empty when none).
+   */
+  forgetGone(found: (mesh: string) => boolean): Map<string, string[]> {
+    const gone = new Map<string, string[]>();
+    for (const [resource, mesh] of this.#waiting) {
+      if (found(mesh)) continue;
+      this.#waiting.delete(resource);
+      this.#resources.delete(resource);
+      gone.set(mesh, [...(gone.get(mesh) ?? []), resource].sort());
+    }
+    return gone;
   }
 
   /**

@@ -253,7 +253,7 @@ export class Reconciler {
     let sourceFailed = false;
     // Only what earlier runs left unsure is rechecked: a write of this run, unsure too, waits for its own checks. A
     // forced run (a mesh resumed through the API) compares everything: it is the check due, if one is.
-    this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now());
+    this.#reopen();
     const recheckDue = work.reasons.includes("recheck") || (work.force && this.#unsure.nextInMs(Date.now()) === 0);
     this.#recheck = recheckDue && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set(), failed: new Set() } : undefined;
     try {
@@ -290,7 +290,7 @@ export class Reconciler {
     if (sourceFailed) this.#readFailed = true;
     if (this.#recheck) this.#endRecheck(revision, end);
     // A mesh this run opened (unblocked, an approved plan applied): what waited there is checked at once.
-    this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now());
+    this.#reopen();
     const durationMs = performance.now() - started;
     events.emit({ type: "run.finished", run, revision, reasons: work.reasons, triggers: work.triggers, durationMs, end });
     const recheckInMs = this.#unsure.nextInMs(Date.now());
@@ -305,6 +305,18 @@ export class Reconciler {
    */
   get #needsRetry(): boolean {
     return this.#target?.pending === true || this.#readFailed;
+  }
+
+  /** What waited in meshes open now is checked at once: no longer listed as waiting from now on, not from the check's end. */
+  #reopen(): void {
+    if (this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now())) this.#o.events.emit({ type: "write.waiting", waiting: this.#unsure.waiting, forgotten: new Map() });
+  }
+
+  /** What waited in a mesh the comparison with the target no longer finds (`found`: the meshes it did) is forgotten. */
+  #forgetGone(found: readonly string[]): void {
+    const meshes = new Set(found);
+    const forgotten = this.#unsure.forgetGone((mesh) => meshes.has(mesh));
+    if (forgotten.size > 0) this.#o.events.emit({ type: "write.waiting", waiting: this.#unsure.waiting, forgotten });
   }
 
   /** Nothing is written to `mesh` now: suspended, invalid, blocked for what the control plane lacks, or held for approval. */
@@ -470,6 +482,7 @@ export class Reconciler {
     const results = changes ? applyResultsByMesh(changes) : new Map<string, MeshApplyResult>();
     await yieldToEventLoop();
     const compared = meshesOf(desired, plan, shown);
+    this.#forgetGone(compared);
     const meshes = compared.filter((mesh) => !closed.has(mesh) && !gate.held.has(mesh));
     const stopped = this.#o.stopRequested();
     this.#approvalsUsed(revision, meshes, results);
@@ -642,6 +655,7 @@ export class Reconciler {
     const remaining = remainingDrift(report, changes);
     const shown = comparableDrift(remaining, target.unplannable);
     const meshes = meshesOf(desired, undefined, shown);
+    this.#forgetGone(meshes);
     if (this.#kubernetes) {
       // Argo CD or Flux applies on Kubernetes: a mesh the control plane holds as the revision says has it applied.
       const drifting = new Set(shown.items.filter((i) => isActionable(i.kind)).map((i) => i.mesh));

@@ -226,6 +226,13 @@ export class DaemonStatus {
         this.#writes = { ...this.#writes, rewritten: this.#writes.rewritten + event.rewritten.length, stayedUnknown, ...this.#recheckingJson() };
         break;
       }
+      case "write.waiting": {
+        const forgotten = new Set([...event.forgotten.values()].flat());
+        if (forgotten.size > 0) this.#rechecking = this.#rechecking.filter((resource) => !forgotten.has(resource));
+        this.#waiting = event.waiting;
+        this.#writes = { ...this.#writes, ...this.#recheckingJson() };
+        break;
+      }
       case "prunable.changed":
         for (const [name, resources] of event.meshes) this.#mesh(name).prunable = resources;
         break;
