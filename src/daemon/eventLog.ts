@@ -88,6 +88,17 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           else log.info(fields, `${describeUnit(mesh)}: no resource meshops owns is out of the repository any more`);
         }
         return;
+      case "meshes.removed": {
+        const fate = event.readOnly
+          ? "nothing is written there, the control plane's API is read-only"
+          : event.prune
+            ? "what meshops owns there is deleted (prune is on)"
+            : "what meshops owns there stays on the control plane (prune is off)";
+        for (const mesh of event.meshes) {
+          log.info({ event: "mesh.removed", mesh, revision: event.revision, prune: event.prune }, `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`);
+        }
+        return;
+      }
       case "references.unknown":
         for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {
           log.warn(

@@ -88,6 +88,12 @@ export type DaemonEvent =
    */
   | { readonly type: "approval.dropped"; readonly revision: string; readonly mesh: string; readonly approved: string; readonly plan: string }
   /**
+   * Meshes the last valid revision had resources in and `revision` has none in (their files deleted, their Mesh with
+   * them), said once, at the sync that finds it. `prune`: meshops.yaml's prune.enabled, which decides what becomes of
+   * what meshops owns there; `readOnly`: nothing is written (a control plane on Kubernetes).
+   */
+  | { readonly type: "meshes.removed"; readonly revision: string; readonly meshes: readonly string[]; readonly prune: boolean; readonly readOnly: boolean }
+  /**
    * The followed branch could not be read: its fetch failed, or the branch cannot be resolved (deleted, renamed). The
    * run goes on with `kept`, the last revision fetched (or read).
    */
