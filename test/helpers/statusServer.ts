@@ -28,8 +28,8 @@ export function testStatus(settings: Partial<StatusSettings> = {}, now?: () => D
   );
 }
 
-export async function serveStatus(options: { page?: boolean } = {}): Promise<{ status: DaemonStatus; server: StatusServer }> {
-  const status = testStatus();
+export async function serveStatus(options: { page?: boolean; settings?: Partial<StatusSettings> } = {}): Promise<{ status: DaemonStatus; server: StatusServer }> {
+  const status = testStatus(options.settings);
   const server = await startStatusServer({
     host: "127.0.0.1",
     port: 0,

@@ -549,8 +549,9 @@ const detailsState = new Map();
  * @param {MeshStatus} mesh
  * @param {boolean} actionsOn whether the token-protected API is on (--reconcile-token-file): without it Suspend, Resume
  * and Approve could only answer an error, so the card says how to turn them on instead.
+ * @param {boolean} readOnly whether the control plane's API is read-only (Kubernetes): see readOnlyActions
  */
-function meshCard(mesh, actionsOn) {
+function meshCard(mesh, actionsOn, readOnly) {
   const [stateLabel, stateTone] = lookup(MESH_STATES, mesh.state);
   const safe = mesh.name.replace(/[^A-Za-z0-9_-]/g, "_");
   const titleId = `mesh-${safe}-title`;
@@ -606,8 +607,8 @@ function meshCard(mesh, actionsOn) {
     h("p", { class: "mesh-reason", "data-state": mesh.state }, h("span", { text: mesh.reason }), " · since ", timeElement(mesh.since)),
     blockSection(mesh),
     prunableSection(mesh),
-    approvalSection(mesh, actionsOn),
-    actionsOn ? meshActions(mesh) : actionsOffHint(mesh),
+    approvalSection(mesh, actionsOn && !readOnly),
+    !actionsOn ? actionsOffHint(mesh) : readOnly ? readOnlyActions(mesh) : meshActions(mesh),
     h(
       "dl",
       { class: "facts" },
@@ -820,6 +821,18 @@ function meshActions(mesh) {
 }
 
 /**
+ * In place of meshActions on a read-only control plane (Kubernetes: Argo CD or Flux writes). Suspend stops writes and
+ * drift corrections, neither of which happens there, and drift checks go on for a suspended mesh anyway; nothing is
+ * ever held for approval there. So neither is offered. Resume is, for a mesh suspended through the API: that
+ * suspension would still hold the mesh were the API writable again, and lifting it is what the person asks.
+ * @param {MeshStatus} mesh
+ */
+function readOnlyActions(mesh) {
+  if (mesh.suspended) return meshActions(mesh);
+  return h("p", { class: "hint mesh-actions-read-only", text: "Suspend and Approve have no effect here: the control plane's API is read-only (Kubernetes), nothing is written; Argo CD or Flux applies." });
+}
+
+/**
  * In place of meshActions while the API's actions are off; a mesh suspended by meshops.yaml says where it is resumed.
  * @param {MeshStatus} mesh
  */
@@ -888,7 +901,7 @@ function renderMeshes(status, view) {
     return;
   }
   const actionsOn = Boolean(status.endpoints?.reconcile);
-  fill(container, ...view.shown.map((mesh) => meshCard(mesh, actionsOn)));
+  fill(container, ...view.shown.map((mesh) => meshCard(mesh, actionsOn, status.controlPlane.readOnly === true)));
 }
 
 /** @param {RunResult} result */
