@@ -378,6 +378,10 @@ test("the action on a push that breaks a pull request: its comment is updated to
   assert.equal(github.comments.length, 1);
   assert.match(github.comments[0]?.body ?? "", /^<!-- meshops:pr-check -->\n### ❌ meshops could not check this push\n[\s\S]*job's log/);
   assert.doesNotMatch(github.comments[0]?.body ?? "", /invalid duration/, "the last run's report is not left standing");
+  // validate's reports say it failed; its SARIF (no results) is not offered for upload, which would read as a clean run.
+  assert.match(readFileSync(path.join(failed.runnerTemp, "meshops", "validate.md"), "utf8"), /### ❌ meshops validate: failed\n[\s\S]*no-such-ref/);
+  assert.equal(failed.outputs["sarif-file"], "");
+  assert.equal(broken.outputs["sarif-file"], path.join(broken.runnerTemp, "meshops", "validate.sarif"));
 });
 
 test("the action on pull_request_target, whose checkout is the target branch: one error saying to check out the pull request, not a check that passes having compared the base with itself", async () => {

@@ -178,6 +178,29 @@ test("validate --format github and markdown: the log group ends as the text repo
   assert.match(markdown.stdout, /: 1 resource in 3 files; 1 document of other kinds skipped; 1 Dataplane skipped \(resources\.dataplanes is off\), no problems found\.\n/);
 });
 
+const failureOutputs = ["junit=r.xml", "sarif=r.sarif", "markdown=r.md", "json=r.json", "text=r.txt", "github=r.github"].flatMap((o) => ["--output", o]);
+
+/** The --output files (failureOutputs) of a run that failed with an error each say it failed, and why in stderr's one line. */
+function assertFailureReports(dir: string, command: string, run: Awaited<ReturnType<typeof runCli>>, secret?: string): void {
+  const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const line = run.stderr.trimEnd().replace(/^meshops: /, "");
+  assert.ok(line.length > 0 && !line.includes("\n"), run.stderr);
+  // GitLab and Jenkins show an <error> of a test case; a JUnit file of no case would read as nothing tested.
+  const testcase = childrenNamed(parseXml(read("r.xml")), "testsuite").flatMap((s) => childrenNamed(s, "testcase"));
+  assert.deepEqual(testcase.map((c) => [c.attributes.classname, childrenNamed(c, "error")[0]?.attributes.message]), [[`meshops.${command}`, line]]);
+  const sarif = JSON.parse(read("r.sarif")) as { runs: { invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[]; results: unknown[] }[] };
+  assert.deepEqual(sarif.runs[0]?.invocations, [{ executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: line } }] }]);
+  assert.deepEqual(sarif.runs[0]?.results, []);
+  assert.match(read("r.md"), new RegExp(`^<!-- meshops:${command} -->\n### ❌ meshops ${command}: failed\n`));
+  // Markdown's escapes (a backslash before punctuation) taken off, it says the line.
+  assert.ok(read("r.md").replace(/\\(.)/g, "$1").includes(line), read("r.md"));
+  assert.deepEqual(JSON.parse(read("r.json")), { error: line });
+  assert.equal(read("r.txt"), `meshops ${command} failed: ${line}\n`);
+  assert.deepEqual(parseWorkflowOutput(read("r.github")).commands.map((c) => [c.name, c.message]), [["error", line]]);
+  if (secret !== undefined) for (const file of ["r.xml", "r.sarif", "r.md", "r.json", "r.txt", "r.github"]) assert.ok(!read(file).includes(secret), `${file} shows the token`);
+}
+
 test("drift and plan failing with an error (a refused token, nothing listening) still write every --output file, saying why in one line", async () => {
   const dir = repo();
   commitFiles(dir, { "mesh.yaml": payments });
@@ -186,39 +209,33 @@ test("drift and plan failing with an error (a refused token, nothing listening) 
   const store = await openStore({ stateDir });
   const server = await startControlPlaneServer({ store, port: 0, token: "the-right-token" });
   const wrongToken = "wrong-t0ken-s3cr3t";
-  const outputs = ["junit=r.xml", "sarif=r.sarif", "markdown=r.md", "json=r.json", "text=r.txt", "github=r.github"].flatMap((o) => ["--output", o]);
-  const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
-  const assertReportsSay = (command: string, run: Awaited<ReturnType<typeof runCli>>) => {
-    assert.equal(run.code, 1, run.stdout + run.stderr);
-    const line = run.stderr.trimEnd().replace(/^meshops: /, "");
-    assert.ok(line.length > 0 && !line.includes("\n"), run.stderr);
-    // GitLab and Jenkins show an <error> of a test case; a JUnit file of no case would read as nothing tested.
-    const testcase = childrenNamed(parseXml(read("r.xml")), "testsuite").flatMap((s) => childrenNamed(s, "testcase"));
-    assert.deepEqual(testcase.map((c) => [c.attributes.classname, childrenNamed(c, "error")[0]?.attributes.message]), [[`meshops.${command}`, line]]);
-    const sarif = JSON.parse(read("r.sarif")) as { runs: { invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[]; results: unknown[] }[] };
-    assert.deepEqual(sarif.runs[0]?.invocations, [{ executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: line } }] }]);
-    assert.deepEqual(sarif.runs[0]?.results, []);
-    assert.match(read("r.md"), new RegExp(`^<!-- meshops:${command} -->\n### ❌ meshops ${command}: failed\n`));
-    // Markdown's escapes (a backslash before punctuation) taken off, it says the line.
-    assert.ok(read("r.md").replace(/\\(.)/g, "$1").includes(line), read("r.md"));
-    assert.deepEqual(JSON.parse(read("r.json")), { error: line });
-    assert.equal(read("r.txt"), `meshops ${command} failed: ${line}\n`);
-    assert.deepEqual(parseWorkflowOutput(read("r.github")).commands.map((c) => [c.name, c.message]), [["error", line]]);
-    for (const file of ["r.xml", "r.sarif", "r.md", "r.json", "r.txt", "r.github"]) assert.ok(!read(file).includes(wrongToken), `${file} shows the token`);
-  };
   try {
-    const refused = await runCli(["drift", "--cp-url", server.url, ...outputs], dir, { MESHOPS_CP_TOKEN: wrongToken });
+    const refused = await runCli(["drift", "--cp-url", server.url, ...failureOutputs], dir, { MESHOPS_CP_TOKEN: wrongToken });
     assert.match(refused.stderr, /401|token|authenticat/i);
-    assertReportsSay("drift", refused);
-    assertReportsSay("plan", await runCli(["plan", "--cp-url", server.url, ...outputs], dir, { MESHOPS_CP_TOKEN: wrongToken }));
+    assertFailureReports(dir, "drift", refused, wrongToken);
+    assertFailureReports(dir, "plan", await runCli(["plan", "--cp-url", server.url, ...failureOutputs], dir, { MESHOPS_CP_TOKEN: wrongToken }), wrongToken);
   } finally {
     await server.close();
     await store.close();
   }
   // Nothing listens there now.
-  const unreachable = await runCli(["drift", "--cp-url", server.url, ...outputs], dir);
+  const unreachable = await runCli(["drift", "--cp-url", server.url, ...failureOutputs], dir);
   assert.match(unreachable.stderr, /ECONNREFUSED|refused|reach/i);
-  assertReportsSay("drift", unreachable);
+  assertFailureReports(dir, "drift", unreachable);
+});
+
+test("validate failing with an error (a --repo that is no repository, an unknown --ref) writes every --output file as plan and drift do, not leaving an earlier run's", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": payments });
+  // An earlier run's reports, which a CI would otherwise upload for this one.
+  assert.equal((await runCli(["validate", ...failureOutputs], dir)).code, 0);
+  const notARepo = mkdtempSync(path.join(tmpdir(), "meshops-not-a-repo-"));
+  cleanups.push(() => rmSync(notARepo, { recursive: true, force: true }));
+  const elsewhere = await runCli(["validate", "--repo", path.join(notARepo, "missing"), ...failureOutputs], dir);
+  assertFailureReports(dir, "validate", elsewhere);
+  const unknownRef = await runCli(["validate", "--ref", "no-such-ref", ...failureOutputs], dir);
+  assert.match(unknownRef.stderr, /no-such-ref/);
+  assertFailureReports(dir, "validate", unknownRef);
 });
 
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {
@@ -481,11 +498,14 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   assert.match(readFileSync(path.join(out, "comment.md"), "utf8"), /### ❌ meshops validate: invalid/);
   for (const file of ["plan.md", "plan.json", "plan.junit.xml"]) assert.ok(!existsSync(path.join(out, file)), `${file}: not planned, no earlier run's report left`);
 
-  // A run that fails before it validates (an unknown revision) leaves no report of an earlier run behind.
-  assert.equal(run("--path", "config", "--out", out, head, "no-such-ref").status, 1);
-  for (const file of ["comment.md", "validate.md", "validate.sarif", "validate.junit.xml", "plan.md", "plan.json", "plan.junit.xml"]) {
-    assert.ok(!existsSync(path.join(out, file)), `${file}: left from an earlier run`);
-  }
+  // A run that fails before it validates (an unknown revision) leaves no report of an earlier run behind: validate's
+  // say it failed, and there is no comment (an invalid head's) and no plan.
+  const failed = run("--path", "config", "--out", out, head, "no-such-ref");
+  assert.equal(failed.status, 1);
+  assert.match(failed.stderr, /pr-check: meshops failed \(exit 1\), see above: no comment written/);
+  for (const file of ["comment.md", "plan.md", "plan.json", "plan.junit.xml"]) assert.ok(!existsSync(path.join(out, file)), `${file}: left from an earlier run`);
+  assert.match(readFileSync(path.join(out, "validate.md"), "utf8"), /^<!-- meshops:validate -->\n### ❌ meshops validate: failed\n[\s\S]*no-such-ref/);
+  assert.match(readFileSync(path.join(out, "validate.junit.xml"), "utf8"), /<error [^>]*no-such-ref/);
 
   // Usage errors.
   assert.notEqual(run().status, 0);

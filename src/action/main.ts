@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { checkPullRequest, COMMENT_MARKER, removeReports, runMeshops, type Run } from "./prCheck.js";
+import { checkPullRequest, COMMENT_MARKER, removeReports, runMeshops, validated, type Run } from "./prCheck.js";
 import { annotation } from "../report/github.js";
 import { makeDirectorySync } from "../util/directory.js";
 
@@ -224,9 +224,9 @@ export async function runAction(env: Env = process.env, cwd = process.cwd(), log
   const run: Run = { env, cwd, out, stdout: log, stderr: log };
   const code = mode === "pr" ? await pullRequest(run, event) : await drift(run);
   if (env.GITHUB_OUTPUT) {
-    // Empty when there is none (drift, or a run that failed before validating): the upload step checks it.
-    const sarif = path.join(out, "validate.sarif");
-    const outputs = { mode, "exit-code": String(code), "report-dir": out, "sarif-file": mode === "pr" && existsSync(sarif) ? sarif : "" };
+    // Empty in drift mode, and when the check failed before validating: the upload step checks it, and a failed run's
+    // SARIF has no results, which code scanning would take for a clean run.
+    const outputs = { mode, "exit-code": String(code), "report-dir": out, "sarif-file": mode === "pr" && validated(out) ? path.join(out, "validate.sarif") : "" };
     appendFileSync(env.GITHUB_OUTPUT, Object.entries(outputs).map(([k, v]) => `${k}=${v}\n`).join(""));
   }
   if (code === 0) log("meshops: passed\n");

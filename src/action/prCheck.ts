@@ -8,6 +8,7 @@ import path from "node:path";
 import { main } from "../cli/main.js";
 import type { CliIo } from "../cli/io.js";
 import { ANNOTATIONS_LIMIT, type AnnotationLevel } from "../report/github.js";
+import { isFailedSarif } from "../report/sarif.js";
 
 export const COMMENT_MARKER = "<!-- meshops:pr-check -->";
 /** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
@@ -84,8 +85,7 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   const printed = { error: 0, warning: 0, notice: 0 };
   const counting: Run = { ...run, stdout: (text) => (countAnnotations(text, printed), run.stdout(text)) };
   const valid = await runMeshops(counting, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
-  // No report: it failed before it could validate (an unknown revision, a --repo that is not one).
-  if (!existsSync(path.join(run.out, "validate.md"))) return { code: 1, planned: false };
+  if (!validated(run.out)) return { code: 1, planned: false };
   const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
   if (valid !== 0) {
     return { code: 1, planned: false, comment: writeComment(run, `${validateMarkdown}\n_The plan was not computed: the pull request does not validate._\n`) };
@@ -97,6 +97,16 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   const planned = await runMeshops(run, [...plan, "--markdown-limit", PLAN_MARKDOWN_LIMIT], PLAN_REPORTS);
   if (planned !== 0 && planned !== 2) return { code: 1, planned: false };
   return { code: planned, planned: true, comment: writeComment(run, `${validateMarkdown}\n${readFileSync(path.join(run.out, "plan.md"), "utf8")}`) };
+}
+
+/**
+ * Whether validate got as far as a report in `out`: not when it failed before it could validate (an unknown revision,
+ * a --repo that is not one), whose reports say only that it failed (SARIF's `executionSuccessful: false`), or wrote
+ * none (a report file it could not write). Both exit 1, as an invalid repository does.
+ */
+export function validated(out: string): boolean {
+  const sarif = path.join(out, "validate.sarif");
+  return existsSync(sarif) && !isFailedSarif(readFileSync(sarif, "utf8"));
 }
 
 /** Adds the annotations (`::error …`, `::warning …`, `::notice …` workflow commands) in `text` to `printed`. */

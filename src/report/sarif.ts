@@ -210,6 +210,12 @@ export function renderFailedSarif(command: string, message: string, tool: ToolIn
   return log(tool, command, [], "", { executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: message } }] });
 }
 
+/** Whether a SARIF log is a failed run's (renderFailedSarif's `executionSuccessful: false`), not a report of findings. */
+export function isFailedSarif(text: string): boolean {
+  const log = JSON.parse(text) as { runs?: { invocations?: { executionSuccessful?: boolean }[] }[] };
+  return log.runs?.some((run) => run.invocations?.some((i) => i.executionSuccessful === false)) === true;
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 
 /** A base revision's location is the whole file (no region: its line is not the head's), none when the head lacks it. */
