@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, projectRoot, tempRepo } from "./helpers/git.js";
 import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 import { childrenNamed, parseXml } from "./helpers/xml.js";
@@ -236,6 +237,36 @@ test("validate failing with an error (a --repo that is no repository, an unknown
   const unknownRef = await runCli(["validate", "--ref", "no-such-ref", ...failureOutputs], dir);
   assert.match(unknownRef.stderr, /no-such-ref/);
   assertFailureReports(dir, "validate", unknownRef);
+});
+
+test("a run failing with an error prints its failure report on stdout in the machine-read formats (json, junit, sarif, github), as `--format junit > drift.xml` writes it; text and markdown leave stdout to stderr's line", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": payments });
+  // Nothing listens at this address once the server is closed.
+  let cpUrl = "";
+  await withControlPlaneServer({}, async (url) => void (cpUrl = url));
+  const failing: Record<string, readonly string[]> = { validate: ["validate", "--ref", "no-such-ref"], plan: ["plan", "--cp-url", cpUrl], drift: ["drift", "--cp-url", cpUrl] };
+  for (const [command, args] of Object.entries(failing)) {
+    for (const stdout of [["--format"], ["--output"]]) {
+      const run = async (format: string) => {
+        const r = await runCli([...args, ...stdout, format], dir, { GITHUB_STEP_SUMMARY: "" });
+        assert.equal(r.code, 1, `${command} ${format}: ${r.stdout}${r.stderr}`);
+        const line = r.stderr.trimEnd().replace(/^meshops: /, "");
+        assert.ok(line.length > 0 && !line.includes("\n"), r.stderr);
+        return { stdout: r.stdout, line };
+      };
+      const junit = await run("junit");
+      const cases = childrenNamed(parseXml(junit.stdout), "testsuite").flatMap((s) => childrenNamed(s, "testcase"));
+      assert.deepEqual(cases.map((c) => childrenNamed(c, "error")[0]?.attributes.message), [junit.line], `${command}: ${junit.stdout}`);
+      const json = await run("json");
+      assert.deepEqual(JSON.parse(json.stdout), { error: json.line });
+      const sarif = await run("sarif");
+      assert.equal((JSON.parse(sarif.stdout) as { runs: { invocations: { executionSuccessful: boolean }[] }[] }).runs[0]?.invocations[0]?.executionSuccessful, false);
+      const github = await run("github");
+      assert.deepEqual(parseWorkflowOutput(github.stdout).commands.map((c) => [c.name, c.properties.title, c.message]), [["error", `meshops ${command}`, github.line]]);
+      for (const format of ["text", "markdown"]) assert.equal((await run(format)).stdout, "", `${command} ${format}: stderr says it`);
+    }
+  }
 });
 
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {

@@ -92,22 +92,27 @@ export async function writeReports<K extends ReportKind>(
 }
 
 /**
- * Runs a reporting command's work. When it fails with an error (a refused token, nothing listening at --cp-url),
- * every --output file is still written, saying the run failed and why in stderr's line, as a file is written whatever
- * the exit code: a CI that reads it (GitLab's junit, code scanning) shows the failure rather than finding no file.
- * stdout gets no report (stderr says it). The error then goes on to be said and to exit 1.
+ * Runs a reporting command's work (validate, plan, drift). When it fails with an error (an unknown --ref, a refused
+ * token, nothing listening at --cp-url), every --output file is still written, saying the run failed and why in
+ * stderr's line, as a file is written whatever the exit code: a CI that reads it (GitLab's junit, code scanning) shows
+ * the failure rather than finding no file, or an earlier run's. So is a machine-read report on stdout, which a CI
+ * redirects into its file (`--format junit > drift.xml`); text and markdown on stdout are for a reader, whom stderr
+ * tells. The error then goes on to be said and to exit 1.
  */
 export async function reportingFailures(io: CliIo, kind: ReportKind, outputs: readonly ReportOutput[], rendering: Rendering, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {
     const message = await failureLine(error);
-    const files = outputs.filter((o) => o.file !== undefined);
+    const written = outputs.filter((o) => o.file !== undefined || MACHINE_READ.has(o.format));
     // What stderr says is the error the run failed with, not a second one of writing these.
-    await writeRendered(io, files, rendering, "", (format, context) => renderFailedReport(kind, format, message, context)).catch(() => undefined);
+    await writeRendered(io, written, rendering, "", (format, context) => renderFailedReport(kind, format, message, context)).catch(() => undefined);
     throw error;
   }
 }
+
+/** The formats a program reads (github: the runner, which shows an `::error` line), not a person. */
+const MACHINE_READ: ReadonlySet<ReportFormat> = new Set(["json", "junit", "sarif", "github"]);
 
 type Rendering = Pick<RenderContext, "markdownLimit" | "annotationsLimit" | "verbose"> & { readonly repo: string; readonly path?: string };
 
