@@ -413,3 +413,34 @@ test("an empty --cp-url (CI's --cp-url \"$KUMA_CP_URL\" with the variable unset)
     repo.cleanup();
   }
 });
+
+test("control-plane flags that do not go together: one line naming them, before the repository is read or a control plane opened", async () => {
+  const repo = tempRepo("meshops-flag-conflicts-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const token = path.join(work, "conflict-token");
+    writeFileSync(token, "a-token\n");
+    // A flag of --cp-url's without it: the command would run against the embedded control plane (apply "succeeding"
+    // into .meshops/cp of a CI checkout), the token or CA silently unused.
+    for (const command of ["plan", "drift", "apply", "export"]) {
+      const out = command === "export" ? ["--out", path.join(work, "conflict-export")] : [];
+      for (const flag of ["--token-file", "--ca-file", "--client-cert-file"]) {
+        const run = await runCli([command, flag, token, ...out], repo.dir);
+        assertOneLine(run, new RegExp(`^meshops: ${flag} goes with --cp-url, which is not given: without it meshops uses the embedded control plane in --state-dir \\.meshops/cp, where ${flag} has no effect; give --cp-url \\(or leave out ${flag}\\)\n$`));
+      }
+      // Both control planes named: which one was meant?
+      const both = await runCli([command, "--cp-url", "http://127.0.0.1:9", "--state-dir", path.join(work, "conflict-cp"), ...out], repo.dir);
+      assertOneLine(both, /^meshops: --state-dir is the embedded control plane's, and --cp-url names another: give one of them\n$/);
+    }
+    assert.equal(existsSync(path.join(repo.dir, ".meshops")), false, "no embedded control plane made");
+    // plan --base is offline: a control plane's flag there was meant for a plan against one.
+    for (const flags of [["--state-dir", path.join(work, "conflict-cp")], ["--token-file", token], ["--mode", "kubernetes"]]) {
+      const run = await runCli(["plan", "--base", "HEAD", ...flags], repo.dir);
+      assertOneLine(run, new RegExp(`^meshops: --base compares two revisions offline; it takes no ${flags[0]}\n$`));
+    }
+    // Defaults are not flags given: these still run.
+    assert.equal((await runCli(["plan", "--base", "HEAD"], repo.dir)).code, 0);
+  } finally {
+    repo.cleanup();
+  }
+});

@@ -53,8 +53,9 @@ function nonEmptyUrl(value: string): string {
  * PRODUCT.md: --cp-url, --token-file or MESHOPS_CP_TOKEN, --ca-file, --client-cert-file and --client-key-file (kumactl's
  * names); without --cp-url the embedded control plane.
  */
-export function addControlPlaneOptions(command: Command): Command {
+export function addControlPlaneOptions(command: Command, offline?: OfflineFlag): Command {
   return command
+    .hook("preAction", (self) => checkControlPlaneFlags(self, offline))
     .option("--cp-url <url>", "Kuma / Kong Mesh control plane API (e.g. http://127.0.0.1:5681); default: the embedded control plane", nonEmptyUrl)
     .option("--token-file <file>", "file holding the API token, sent as Authorization: Bearer, read again when it changes (or set MESHOPS_CP_TOKEN)")
     .option("--ca-file <file>", "PEM CA bundle to trust for an https --cp-url")
@@ -71,6 +72,37 @@ export function addControlPlaneOptions(command: Command): Command {
         .default(10_000, "10s")
         .argParser(durationMs),
     );
+}
+
+/** The flags of a control plane over HTTP, which the embedded one has no use for. */
+const HTTP_FLAGS = ["--token-file", "--ca-file", "--client-cert-file", "--client-key-file", "--request-timeout"] as const;
+
+/** A flag of the command's under which it opens no control plane (plan --base), and what it does instead. */
+export interface OfflineFlag {
+  readonly flag: string;
+  readonly does: string;
+}
+
+/** The control-plane flags given on the command line (not left at their defaults), by name. */
+function givenControlPlaneFlags(command: Command): string[] {
+  const given = (flag: string): boolean => command.getOptionValueSource(flag.slice(2).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())) === "cli";
+  return ["--cp-url", ...HTTP_FLAGS, "--state-dir", "--mode"].filter(given);
+}
+
+/**
+ * One control plane, said one way: an HTTP flag without --cp-url would go unused while the command ran against the
+ * embedded control plane (an `apply` "succeeding" into a CI checkout's .meshops/cp), and --state-dir beside --cp-url
+ * names a second control plane.
+ */
+function checkControlPlaneFlags(command: Command, offline: OfflineFlag | undefined): void {
+  const given = givenControlPlaneFlags(command);
+  if (offline && command.getOptionValue(offline.flag.slice(2)) !== undefined && given.length > 0) throw new UsageError(`${offline.flag} ${offline.does}; it takes no ${given[0]}`);
+  const { cpUrl, stateDir } = command.opts<ControlPlaneOptions>();
+  if (cpUrl !== undefined && given.includes("--state-dir")) throw new UsageError("--state-dir is the embedded control plane's, and --cp-url names another: give one of them");
+  const unused = cpUrl === undefined ? HTTP_FLAGS.find((flag) => given.includes(flag)) : undefined;
+  if (unused) {
+    throw new UsageError(`${unused} goes with --cp-url, which is not given: without it meshops uses the embedded control plane in --state-dir ${stateDir}, where ${unused} has no effect; give --cp-url (or leave out ${unused})`);
+  }
 }
 
 /** How a command opens the control plane; only `version` is required, the rest is for the daemon. */

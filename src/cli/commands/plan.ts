@@ -45,10 +45,9 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     );
-  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)), { flag: "--base", does: "compares two revisions offline" })));
   return command.action(async (options: PlanOptions) => {
     const outputs = reportOutputs(options, io.cwd);
-    if (options.base !== undefined && options.cpUrl) throw new UsageError("--base compares two revisions offline; it takes no --cp-url");
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");
     if (options.out !== undefined) checkWritableFile(`--out ${options.out}`, options.out, io.cwd);
     await reportingFailures(io, "plan", outputs, options, () => runPlan(options, outputs, io, setExit));
