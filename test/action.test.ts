@@ -52,7 +52,7 @@ test("action.yml: a node24 JavaScript action whose entry is the committed bundle
   for (const output of Object.values(action.outputs)) assert.ok(output.description.length > 10);
   // Every input the action reads is declared, and every declared input is read.
   const source = readFileSync(path.join(projectRoot, "src", "action", "main.ts"), "utf8");
-  const read = new Set([...source.matchAll(/input\(run\.env, "([a-z-]+)"\)|input\(env, "([a-z-]+)"\)/g)].map((m) => m[1] ?? m[2]));
+  const read = new Set([...source.matchAll(/(?:input|booleanInput)\((?:run\.)?env, "([a-z-]+)"\)/g)].map((m) => m[1]));
   assert.deepEqual([...read].sort(), Object.keys(action.inputs).sort());
 });
 
@@ -514,4 +514,32 @@ test("the action with allow-empty: a configuration folder with no files yet pass
   const allowed = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false", "allow-empty": "true" } });
   assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
   assert.match(readFileSync(path.join(allowed.runnerTemp, "meshops", "plan.md"), "utf8"), /meshops plan: no changes/);
+});
+
+test("the action with an input value it does not know (plan-fail-on: riksy, warnings-as-errors: yes, drift-fail-on: changes): one error naming the input and its values, before anything runs", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("1h") });
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+  const cases: [Record<string, string>, string, RegExp][] = [
+    // Was found only after validation, as `--fail-on`, which the workflow never wrote.
+    [{ "plan-fail-on": "riksy" }, "pull_request", /^plan-fail-on must be changes, risky or none, not "riksy"$/],
+    // Were taken as false, unsaid: warnings passed a check the workflow said they fail.
+    [{ "warnings-as-errors": "yes" }, "pull_request", /^warnings-as-errors must be true or false, not "yes"$/],
+    [{ "allow-empty": "ture" }, "pull_request", /^allow-empty must be true or false, not "ture"$/],
+    [{ comment: "no" }, "pull_request", /^comment must be true or false, not "no"$/],
+    [{ "drift-fail-on": "changes", "cp-url": "http://127.0.0.1:9" }, "schedule", /^drift-fail-on must be drift, any or none, not "changes"$/],
+  ];
+  for (const [inputs, event, message] of cases) {
+    const run = await runAction(repo.dir, { event, payload: event === "schedule" ? {} : payload, with: { path: "mesh-config", ...inputs } });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error");
+    assert.match(errors[0]?.message ?? "", message, run.stdout + run.stderr);
+    assert.equal(run.stderr, "", "nothing from a command that was not to run");
+    assert.deepEqual(readdirSync(path.join(run.runnerTemp, "meshops")), [], "nothing validated");
+  }
+  // YAML 1.2's other spellings of a boolean, as @actions/core's getBooleanInput takes them.
+  const spelled = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", "warnings-as-errors": "True", comment: "FALSE" } });
+  assert.equal(spelled.code, 0, spelled.stdout + spelled.stderr);
 });

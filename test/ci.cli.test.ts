@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -538,8 +538,14 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   assert.match(readFileSync(path.join(out, "validate.md"), "utf8"), /^<!-- meshops:validate -->\n### ❌ meshops validate: failed\n[\s\S]*no-such-ref/);
   assert.match(readFileSync(path.join(out, "validate.junit.xml"), "utf8"), /<error [^>]*no-such-ref/);
 
-  // Usage errors.
+  // Usage errors: one line naming the option, before anything runs.
   assert.notEqual(run().status, 0);
+  const failOn = run("--path", "config", "--out", out, "--plan-fail-on", "riksy", base, head);
+  assert.deepEqual([failOn.status, failOn.stdout, failOn.stderr], [1, "", 'pr-check: --plan-fail-on must be changes, risky or none, not "riksy"\n']);
+  const file = path.join(out, "comment.md");
+  writeFileSync(file, "");
+  const notFolder = run("--path", "config", "--out", file, base, head);
+  assert.deepEqual([notFolder.status, notFolder.stdout, notFolder.stderr], [1, "", `pr-check: --out ${file}: ${file} exists and is not a directory\n`]);
   assert.match(execFileSync("bash", [script, "--help"], { encoding: "utf8" }), /Usage: scripts\/pr-check\.sh/);
 });
 

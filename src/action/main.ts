@@ -8,7 +8,8 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { checkPullRequest, COMMENT_MARKER, removeReports, runMeshops, validated, type Run } from "./prCheck.js";
+import { checkPullRequest, COMMENT_MARKER, isOneOf, notOneOf, removeReports, runMeshops, validated, type Run } from "./prCheck.js";
+import { DRIFT_FAIL_ON, PLAN_FAIL_ON } from "../report/common.js";
 import { annotation } from "../report/github.js";
 import { makeDirectorySync } from "../util/directory.js";
 
@@ -17,6 +18,30 @@ type Env = NodeJS.ProcessEnv;
 /** An input as the runner passes it to a JavaScript action: INPUT_<NAME, upper case>, defaults already applied. */
 export function input(env: Env, name: string): string {
   return (env[`INPUT_${name.toUpperCase()}`] ?? "").trim();
+}
+
+/** YAML 1.2's spellings of a boolean, which @actions/core's getBooleanInput takes too. */
+const TRUE = ["true", "True", "TRUE"];
+const FALSE = ["false", "False", "FALSE"];
+
+/** A true/false input; empty (a runner that passes no default) is false. */
+function booleanInput(env: Env, name: string): boolean {
+  return TRUE.includes(input(env, name));
+}
+
+/**
+ * The first of `names`, true/false inputs, given another value: taken as false, `warnings-as-errors: yes` would pass
+ * warnings the workflow says fail the check.
+ */
+function booleanInputProblem(env: Env, names: readonly string[]): string | undefined {
+  const name = names.find((n) => input(env, n) !== "" && !isOneOf(input(env, n), [...TRUE, ...FALSE]));
+  return name === undefined ? undefined : notOneOf(name, input(env, name), ["true", "false"]);
+}
+
+/** An input the check cannot run with: one error annotation, exit code 1. */
+function badInput(run: Run, problem: string): number {
+  run.stdout(`${annotation("error", { title: "meshops" }, problem)}\n`);
+  return 1;
 }
 
 /** plan-fail-on and drift-fail-on, with action.yml's defaults for a runner that passes an empty input. */
@@ -35,7 +60,7 @@ const PULL_REQUEST_EVENTS = new Set(["pull_request", "pull_request_target", "mer
 
 async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
   const { code, comment } = await checkPush(run, event);
-  if (input(run.env, "comment") === "true" && event.pull_request?.number) {
+  if (booleanInput(run.env, "comment") && event.pull_request?.number) {
     // A run that stopped before any report still replaces the last run's comment, which would otherwise stand for this push.
     await postComment(run, event.pull_request.number, comment ?? `${COMMENT_MARKER}\n### ❌ meshops could not check this push\n\nThe job's log says why (its annotations say what to do).\n`);
   }
@@ -46,6 +71,11 @@ async function pullRequest(run: Run, event: PullRequestEvent): Promise<number> {
 async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly code: number; readonly comment?: string }> {
   // A stop below writes no report: an earlier step's of the same job must not stand for this run's (sarif-file).
   removeReports(run);
+  // Said before anything runs: plan's --fail-on would refuse a bad plan-fail-on only after validation, in its own name.
+  const planFailOn = failOnInput(run.env, "plan-fail-on");
+  if (!isOneOf(planFailOn, PLAN_FAIL_ON)) return { code: badInput(run, notOneOf("plan-fail-on", planFailOn, PLAN_FAIL_ON)) };
+  const badBoolean = booleanInputProblem(run.env, ["warnings-as-errors", "allow-empty", "comment"]);
+  if (badBoolean !== undefined) return { code: badInput(run, badBoolean) };
   const base = input(run.env, "base") || event.pull_request?.base?.sha || event.merge_group?.base_sha || "";
   if (!base) {
     run.stdout("::error title=meshops::no base revision: set the base input outside pull_request and merge_group events\n");
@@ -77,9 +107,9 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     repo: repo.dir,
     ...(configPath ? { path: configPath } : {}),
     format: "github",
-    warningsAsErrors: input(run.env, "warnings-as-errors") === "true",
-    allowEmpty: input(run.env, "allow-empty") === "true",
-    planFailOn: failOnInput(run.env, "plan-fail-on"),
+    warningsAsErrors: booleanInput(run.env, "warnings-as-errors"),
+    allowEmpty: booleanInput(run.env, "allow-empty"),
+    planFailOn,
   });
 }
 
@@ -180,6 +210,10 @@ async function refused(what: string, reply: Response): Promise<Error> {
 }
 
 async function drift(run: Run): Promise<number> {
+  const driftFailOn = failOnInput(run.env, "drift-fail-on");
+  if (!isOneOf(driftFailOn, DRIFT_FAIL_ON)) return badInput(run, notOneOf("drift-fail-on", driftFailOn, DRIFT_FAIL_ON));
+  const badBoolean = booleanInputProblem(run.env, ["allow-empty"]);
+  if (badBoolean !== undefined) return badInput(run, badBoolean);
   const configPath = input(run.env, "path");
   const cpUrl = input(run.env, "cp-url");
   if (!cpUrl) {
@@ -194,9 +228,9 @@ async function drift(run: Run): Promise<number> {
     "drift",
     "--repo", repositoryOf(run).dir,
     "--ref", input(run.env, "ref") || "HEAD",
-    "--fail-on", failOnInput(run.env, "drift-fail-on"),
+    "--fail-on", driftFailOn,
     ...(configPath ? ["--path", configPath] : []),
-    ...(input(run.env, "allow-empty") === "true" ? ["--allow-empty"] : []),
+    ...(booleanInput(run.env, "allow-empty") ? ["--allow-empty"] : []),
     "--cp-url", cpUrl,
     ...(caFile ? ["--ca-file", caFile] : []),
     // Both or neither: the CLI says which one is missing.

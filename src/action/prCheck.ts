@@ -9,6 +9,7 @@ import { main } from "../cli/main.js";
 import type { CliIo } from "../cli/io.js";
 import { ANNOTATIONS_LIMIT, type AnnotationLevel } from "../report/github.js";
 import { isFailedSarif } from "../report/sarif.js";
+import type { PlanFailOn } from "../report/common.js";
 
 export const COMMENT_MARKER = "<!-- meshops:pr-check -->";
 /** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
@@ -47,7 +48,7 @@ export interface PullRequestCheck {
   readonly warningsAsErrors: boolean;
   /** A --path with no configuration files is valid (--allow-empty of both commands). */
   readonly allowEmpty: boolean;
-  readonly planFailOn: string;
+  readonly planFailOn: PlanFailOn;
 }
 
 export interface PullRequestCheckResult {
@@ -57,6 +58,19 @@ export interface PullRequestCheckResult {
   readonly comment?: string;
   /** Whether the plan was computed (false: the head does not validate, or a command failed). */
   readonly planned: boolean;
+}
+
+/** Whether `value` is one of `choices`: an input or flag of the check that takes one of a few values. */
+export function isOneOf<T extends string>(value: string, choices: readonly T[]): value is T {
+  return (choices as readonly string[]).includes(value);
+}
+
+/**
+ * What is wrong with such a value, said before anything runs; `name` as the user wrote it: the Action's input, the
+ * script's flag.
+ */
+export function notOneOf(name: string, value: string, choices: readonly string[]): string {
+  return `${name} must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}, not ${JSON.stringify(value)}`;
 }
 
 /** The reports each command writes into the report folder: file name → format. */

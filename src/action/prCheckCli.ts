@@ -6,7 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { checkPullRequest } from "./prCheck.js";
+import { checkPullRequest, isOneOf, notOneOf } from "./prCheck.js";
+import { PLAN_FAIL_ON } from "../report/common.js";
 import { makeDirectorySync } from "../util/directory.js";
 
 const [repo = ".", configPath = "", out = "", format = "github", warningsAsErrors = "false", allowEmpty = "false", planFailOn = "risky", base = "", head = "HEAD"] = process.argv.slice(2);
@@ -14,7 +15,8 @@ if (!out || !base || (format !== "github" && format !== "text")) {
   process.stderr.write("prCheckCli: run through scripts/pr-check.sh\n");
   process.exit(1);
 }
-makeDirectorySync(out);
+if (!isOneOf(planFailOn, PLAN_FAIL_ON)) stop(notOneOf("--plan-fail-on", planFailOn, PLAN_FAIL_ON));
+makeOutFolder(out);
 const result = await checkPullRequest(
   { env: process.env, cwd: process.cwd(), out: path.resolve(out), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
   { base, ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
@@ -24,3 +26,18 @@ if (result.planned) process.stderr.write(`pr-check: comment in ${comment} (exit 
 else if (result.comment) process.stderr.write(`pr-check: ${head} does not validate; comment in ${comment}\n`);
 else process.stderr.write(`pr-check: meshops failed (exit ${result.code}), see above: no comment written${existsSync(path.join(out, "validate.md")) ? ` (validate's reports are in ${out})` : ""}\n`);
 process.exitCode = result.code;
+
+/** An option the check cannot run with: one line, exit 1, before anything runs. */
+function stop(problem: string): never {
+  process.stderr.write(`pr-check: ${problem}\n`);
+  process.exit(1);
+}
+
+/** Makes the report folder; what stops it (a file in the way, no permission) is one line naming --out. */
+function makeOutFolder(dir: string): void {
+  try {
+    makeDirectorySync(dir);
+  } catch (error) {
+    stop(`--out ${dir}: ${(error as Error).message}`);
+  }
+}
