@@ -306,3 +306,20 @@ test("a duplicate key names its field path, in a Universal and in a Kubernetes d
     ],
   );
 });
+
+test("meshops.yaml with empty documents (a `---` at its end or start, a comment after one) is read as its one document; a second document of settings is an error at its line", async () => {
+  // CRLF and a byte order mark too, as an editor on Windows saves it: the settings apply (the exclude leaves out bad.yaml).
+  const config = "\ufeff---\r\n# meshops settings\r\nexclude: [bad.yaml]\r\n---\r\n# end\r\n";
+  const read = await validate({ "mesh.yaml": MESH, "bad.yaml": "type: MeshTimeout\n", "meshops.yaml": config });
+  assert.deepEqual([read.code, read.diagnostics], [0, []]);
+  for (const trailing of ["exclude: [bad.yaml]\n---\n", "---\n---\nexclude: [bad.yaml]\n...\n"]) {
+    const run = await validate({ "mesh.yaml": MESH, "bad.yaml": "type: MeshTimeout\n", "meshops.yaml": trailing });
+    assert.deepEqual([run.code, run.diagnostics], [0, []], trailing);
+  }
+  const two = await validate({ "mesh.yaml": MESH, "meshops.yaml": "instance: a\n---\n\n# more\ninstance: b\n" });
+  assert.equal(two.code, 1);
+  assert.deepEqual(
+    two.diagnostics.map((d) => [d.file, d.line, d.rule, d.message]),
+    [["meshops.yaml", 5, "config", "meshops.yaml must hold a single YAML document: a second one starts here"]],
+  );
+});

@@ -179,13 +179,19 @@ const CONFIG_TEMPLATE_MESSAGE = "not YAML until rendered: meshops.yaml holds tem
 
 function parseAsWritten(file: { path: string; text: string }, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(file.text, { ...YAML_OPTIONS, lineCounter: lines, prettyErrors: false });
+  // An empty document (a `---` at the end, a comment after one) holds no settings, and is skipped as in a resource file.
+  const docs = parseAllDocuments(file.text, { ...YAML_OPTIONS, lineCounter: lines, prettyErrors: false }).filter(
+    (d) => d.errors.length > 0 || !(d.contents === null || (isScalar(d.contents) && d.contents.value === null)),
+  );
   const diagnostics: Diagnostic[] = [];
   const diag = (line: number, column: number, path: string, message: string, rule = "config"): void => {
     diagnostics.push({ severity: "error", file: file.path, line, column, resource: "", path, message: boundedMessage(message), rule });
   };
-  const first = docs[0];
-  if (docs.length > 1) diag(1, 1, "", "meshops.yaml must hold a single YAML document");
+  const [first, second] = docs;
+  if (second) {
+    const at = lines.linePos(second.contents?.range[0] ?? second.range[0]);
+    diag(at.line, at.col, "", "meshops.yaml must hold a single YAML document: a second one starts here");
+  }
   if (!first || first.errors.length > 0) {
     for (const p of first ? syntaxProblems(first, file.text, (offset) => lines.linePos(offset)) : []) diag(p.line, p.column, "", p.message, p.rule);
     return { config: DEFAULT_CONFIG, diagnostics };
