@@ -444,3 +444,18 @@ test("control-plane flags that do not go together: one line naming them, before 
     repo.cleanup();
   }
 });
+
+test("a bare repository (or a .git folder) as --repo: one line saying it has no working copy and to give a clone, not --ref WORKTREE, which has no files to read there", async () => {
+  const repo = tempRepo("meshops-bare-source-");
+  try {
+    commitFiles(repo.dir, { "mesh.yaml": "type: Mesh\nname: default\n" });
+    const bare = path.join(work, "mesh-config.git");
+    spawnSync("git", ["clone", "-q", "--bare", repo.dir, bare]);
+    for (const dir of [bare, path.join(repo.dir, ".git")]) {
+      const run = await runCli(["validate", "--repo", dir], work);
+      assertOneLine(run, new RegExp(`^meshops: ${dir} is a Git directory without a working copy \\(a bare repository, or a \\.git folder\\): give --repo a working copy \\(of a bare repository, a clone: git clone ${dir}\\)\n$`));
+    }
+  } finally {
+    repo.cleanup();
+  }
+});

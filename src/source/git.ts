@@ -255,6 +255,10 @@ function notARepository(dir: string, cause: unknown, wayOn: string | undefined):
   if (/spawn git ENOENT/.test(said)) return [GIT_MISSING];
   const refused = refusedAsAnotherUsers(dir, said);
   if (refused !== undefined) return [refused];
+  // Git's answer in a bare repository or a .git folder: there are no files, so --ref WORKTREE is no way on.
+  if (/must be run in a work tree/.test(said)) {
+    return [`${dir} is a Git directory without a working copy (a bare repository, or a .git folder): give --repo a working copy (of a bare repository, a clone: git clone ${dir})`];
+  }
   const message = `${dir} is not inside a Git working copy${wayOn ? `: ${wayOn}` : ""}`;
   return /not a git repository/i.test(said) ? [message] : [message, { cause }];
 }
