@@ -38,6 +38,7 @@ describe("examples/kong-mesh", () => {
     assert.ok(result.valid);
     assert.deepEqual(result.resources.map((r) => `${r.type}/${r.name}`).sort(), [
       "Mesh/default",
+      "MeshGateway/edge-gateway",
       "MeshGlobalRateLimit/demo-rate-limit.kong-mesh-system",
       "MeshGlobalRateLimit/gateway-rate-limit",
       "MeshOPA/mopa-1",
@@ -72,7 +73,7 @@ describe("examples/kong-mesh", () => {
       assert.match(d.message, new RegExp(`^${kind} is a Kong Mesh kind: .*controlPlane\\.product: kong-mesh`));
       assert.ok(!d.message.includes("\n"));
     }
-    assert.deepEqual(result.resources.map((r) => r.type), ["Mesh"]);
+    assert.deepEqual(result.resources.map((r) => r.type), ["MeshGateway", "Mesh"]);
   });
 });
 
@@ -206,7 +207,7 @@ test("validate's text summary counts the schema-only RBAC documents as not appli
   assert.equal(run.code, 0, run.stderr + run.stdout);
   assert.match(
     run.stdout,
-    /✓ valid: 0 errors, \d+ warnings?; 5 resources in \d+ files at [0-9a-f]{12}; 3 documents checked against their schema only, never applied by meshops \(AccessAudit, AccessRole, AccessRoleBinding: Kong Mesh access control\)\n$/,
+    /✓ valid: 0 errors, \d+ warnings?; 6 resources in \d+ files at [0-9a-f]{12}; 3 documents checked against their schema only, never applied by meshops \(AccessAudit, AccessRole, AccessRoleBinding: Kong Mesh access control\)\n$/,
   );
 });
 

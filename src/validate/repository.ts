@@ -2,7 +2,7 @@ import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { stepDue, type Steps } from "../util/steps.js";
 import { SKIPPABLE_TYPE_NAMES } from "../kuma/defaultPolicies.js";
 import { MANIFEST_RULE, kubernetesObjectKey, kubernetesObjectOf, referencedNames, sameObjectMessage } from "../kuma/naming.js";
-import { DEFAULT_MESH, MESH_LABEL, resourceType } from "../kuma/types.js";
+import { DEFAULT_MESH, MESH_LABEL, isClusterScoped, resourceType } from "../kuma/types.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
@@ -18,8 +18,11 @@ import type { ServiceReference } from "./services.js";
 import { NO_GENERATED, generatedKey, meshServicesOn } from "./kubernetesServices.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 
-/** Kinds whose targets the repository should define, or a zone may provide (so: a warning, not an error). */
-const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService"]);
+/**
+ * Kinds whose targets the repository should define, or a zone (a MeshGateway: the global control plane, or a hand) may
+ * provide (so: a warning, not an error).
+ */
+const DEFINED_REF_KINDS = new Set(["MeshService", "MeshHTTPRoute", "MeshExternalService", "MeshMultiZoneService", "MeshGateway"]);
 /** Kinds references point at: those, and Secrets (which the control plane may hold without the repository). */
 const REFERENCED_KINDS = new Set([...DEFINED_REF_KINDS, "Secret"]);
 
@@ -66,7 +69,9 @@ export function checkResource(resource: Resource, locator: Locator): { facts: Re
     const kind = ref.kind as string;
     if (DEFINED_REF_KINDS.has(kind) && typeof ref.name === "string" && resourceType(kind)) {
       // Shared strings and lists: a mesh's policies refer to a few services, at a few paths, tens of thousands of times.
-      const targets = targetsOf(kind, resource.mesh, referencedNames(resource.object, ref.name, ref.namespace));
+      // A cluster-scoped kind (MeshGateway) has no namespace: the referrer's is not part of the name it means.
+      const names = isClusterScoped(kind) ? [ref.name] : referencedNames(resource.object, ref.name, ref.namespace);
+      const targets = targetsOf(kind, resource.mesh, names);
       references.push({ targets, path: intern(`${referencePath(reference)}.name`) });
     }
   }
@@ -640,13 +645,24 @@ function checkFile(
         zoneProvided.push({ resource, targets, path });
         const message = intern(`${target} is not defined in this repository; expected from a zone`);
         diagnostics.push(diagnosticAtDocument(resource, path, message, "dangling-reference", "info", subject));
-      } else diagnostics.push(diagnosticAt(locator, resource, path, `${target} is not defined in this repository (fine if a zone provides it)`, "dangling-reference", "warning"));
+      } else diagnostics.push(diagnosticAt(locator, resource, path, undefinedTargetMessage(target), "dangling-reference", "warning"));
     }
   }
   return diagnostics.length === 0 && zoneProvided.length === 0 ? NOTHING_FOUND : { diagnostics: fitted(diagnostics), zoneProvided: fitted(zoneProvided) };
 }
 
 const NOTHING_FOUND: FileFindings = { diagnostics: [], zoneProvided: [] };
+
+/**
+ * A target of DEFINED_REF_KINDS the repository does not define. No zone generates a MeshGateway: the control plane
+ * accepts the referrer, which applies to no gateway unless one is there (a renamed gateway, a typo).
+ */
+function undefinedTargetMessage(target: string): string {
+  if (target.startsWith(GATEWAY_PREFIX)) {
+    return intern(`${target} is not defined in this repository: this applies to no gateway unless the control plane holds it already (made outside Git, or synced from the global control plane)`);
+  }
+  return intern(`${target} is not defined in this repository (fine if a zone provides it)`);
+}
 
 /**
  * A Secret named but not defined in the repository: fine when the control plane holds it already (Secrets are often
@@ -707,6 +723,7 @@ function meshKey(meshes: ReadonlySet<string>): string {
  */
 const ZONE_PROVIDED_PREFIX = "MeshService/";
 const SECRET_PREFIX = "Secret/";
+const GATEWAY_PREFIX = "MeshGateway/";
 /** Resources per step of checkRepositorySteps. */
 const STEP = 512;
 const NAMES_SHOWN = 10;
