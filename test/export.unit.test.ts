@@ -122,3 +122,23 @@ test("--shape kubernetes: a Universal-named resource gets no namespace (its name
   assert.deepEqual(doc(files, "meshes/shop/meshtimeouts/api.team-a.yaml").metadata, { name: "api", namespace: "team-a", labels: { "kuma.io/mesh": "shop" } });
   assert.deepEqual(doc(files, "meshes/shop/mesh.yaml"), { apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "shop" }, spec: {} });
 });
+
+test("with adopt, the default policies left out (materialized) that meshops did not own count as adopted: the next apply labels them too", () => {
+  const unowned = (object: JsonObject): JsonObject => {
+    const labels = { ...(object.labels as JsonObject) };
+    delete labels[MANAGED_BY_LABEL];
+    return { ...object, labels };
+  };
+  // A Mesh made by hand, with the defaults the control plane made for it; and one meshops owns already.
+  const live = [...meshWithDefaults("legacy").map(unowned), ...meshWithDefaults("shop")];
+  const { summary } = exportRepository(live, kuma("2.14.3"), { ...options, adopt: true });
+  assert.equal(summary.defaultPolicies, 8);
+  assert.deepEqual(summary.adopted, [
+    "Mesh/legacy",
+    "MeshTimeout/legacy/mesh-timeout-all-legacy",
+    "MeshTimeout/legacy/mesh-gateways-timeout-all-legacy",
+    "MeshRetry/legacy/mesh-retry-all-legacy",
+    "MeshCircuitBreaker/legacy/mesh-circuit-breaker-all-legacy",
+  ]);
+  assert.equal(summary.adoptedDefaultPolicies, 4);
+});

@@ -73,8 +73,13 @@ export interface ExportSummary {
   readonly exported: number;
   /** Resources written under unmanaged/ (not owned, not adopted). */
   readonly unmanaged: readonly string[];
-  /** Not-owned resources written into the repository because `adopt` was asked. */
+  /**
+   * Not-owned resources the next apply adopts because `adopt` was asked: those written into the repository, then the
+   * default policies left out as materialized (meshops' copies update them).
+   */
   readonly adopted: readonly string[];
+  /** How many of `adopted` are default policies left out. */
+  readonly adoptedDefaultPolicies: number;
   /** Default policies left out because meshops materializes them identically. */
   readonly defaultPolicies: number;
   /** Secrets left out (should the live state hold any). */
@@ -144,6 +149,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
 
   const defaults = leaveOutDefaults(inRepository, major, options.instance);
   const kept = defaults.entries.filter((e) => !defaults.leftOut.has(subjectOf(e.resource)));
+  const adoptedDefaults = defaults.entries.filter((e) => !e.owned && defaults.leftOut.has(subjectOf(e.resource))).map((e) => subjectOf(e.resource));
   const definedMeshes = new Set(kept.filter((e) => e.resource.type === "Mesh").map((e) => e.resource.name));
   const liveDefaultMesh = live.some((o) => o.type === "Mesh" && o.name === DEFAULT_MESH);
   // Mirrors KUMA_DEFAULTS_SKIP_MESH_CREATION: a `default` mesh that is there and not the repository's was made by the
@@ -176,7 +182,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     summary: {
       exported: kept.length,
       unmanaged: outside.map(subjectOf),
-      adopted: kept.filter((e) => !e.owned).map((e) => subjectOf(e.resource)),
+      adopted: [...kept.filter((e) => !e.owned).map((e) => subjectOf(e.resource)), ...adoptedDefaults],
+      adoptedDefaultPolicies: adoptedDefaults.length,
       defaultPolicies: defaults.leftOut.size,
       secrets,
       encryptedSecrets: secretDocuments.size,

@@ -140,7 +140,10 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
     lines.push(`  left out: ${plural(s.secrets, "secret")} (never written in clear text: ${hint})`);
   }
   if (!s.materializeDefaults) lines.push("  defaults.materialize is off: a Mesh lacks a default policy meshops would create, so every default policy is a file");
-  if (s.adopted.length > 0) lines.push(`  adopted: ${plural(s.adopted.length, "resource")} not owned by meshops until now; the next apply adds the ownership label`);
+  if (s.adopted.length > 0) {
+    const defaults = s.adoptedDefaultPolicies > 0 ? ` (${s.adoptedDefaultPolicies} of them default policies meshops materializes)` : "";
+    lines.push(`  adopted: ${plural(s.adopted.length, "resource")} not owned by meshops until now${defaults}; the next apply adds the ownership label`);
+  }
   if (s.unmanaged.length > 0) {
     lines.push(`  not owned: ${plural(s.unmanaged.length, "resource")} written under ${UNMANAGED_DIR}/ (excluded in meshops.yaml); export with --adopt, or move files out, to own them`);
     // An empty configuration is refused (a mistyped --path must not pass): say so before validate does.
