@@ -97,3 +97,19 @@ describe("deprecation warnings follow the Kuma release", () => {
     });
   });
 });
+
+test("MeshGlobalRateLimit (Kong Mesh) warns of its top-level targetRef on 2.10 only: Kong Mesh 2.11.0 removed those deprecations (its CHANGELOG)", () => {
+  const limit = (targetRef: JsonObject): JsonObject => ({
+    targetRef,
+    from: [{ targetRef: MESH, default: { backend: { rateLimitService: { url: "http://rls:10003" } }, http: { requestRate: { num: 10, interval: "1s" } } } }],
+  });
+  const service = limit({ kind: "MeshService", name: "web" });
+  const subset = limit({ kind: "MeshSubset", tags: { app: "web" } });
+  assert.deepEqual(said("MeshGlobalRateLimit", service, "2.10.11"), ["spec.targetRef.kind: MeshService value for 'targetRef.kind' is deprecated, use MeshSubset with 'kuma.io/service' tag instead"]);
+  assert.deepEqual(said("MeshGlobalRateLimit", subset, "2.10.0"), ["spec.targetRef.kind: MeshSubset value for 'targetRef.kind' is deprecated, use Dataplane with labels instead"]);
+  assert.deepEqual(said("MeshGlobalRateLimit", limit(MESH), "2.10.11"), []);
+  for (const version of ["2.11.0", "2.12.14", "2.13.10", "2.14.3", undefined]) {
+    assert.deepEqual(said("MeshGlobalRateLimit", service, version), [], version);
+    assert.deepEqual(said("MeshGlobalRateLimit", subset, version), [], version);
+  }
+});

@@ -10,6 +10,7 @@ import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { DATAPLANE, MESH_HTTP_ROUTE, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_SUBSET } from "./targetRef.js";
 
+const MESH_GLOBAL_RATE_LIMIT = "MeshGlobalRateLimit";
 const FROM_USE_RULES = "'from' field is deprecated, use 'rules' instead";
 const INLINE_OTEL_ENDPOINT =
   "openTelemetry.endpoint is deprecated, use openTelemetry.backendRef with a MeshOpenTelemetryBackend resource instead";
@@ -62,7 +63,7 @@ const POLICY_DEPRECATIONS: Readonly<Record<string, Deprecations>> = {
   MeshTimeout: (spec) => fromSection(spec, FROM_USE_RULES),
   MeshTLS: (spec) => fromSection(spec, FROM_USE_RULES),
   MeshTrace: (spec, r) => (inlineOtelDeprecated(r) ? firstInlineOtelEndpoint(defaultBackends(spec)) : []),
-  // kong: MeshSubset is deprecated in MeshOPA's 2.11+ matrix (and MeshService, MeshServiceSubset left it); MeshGlobalRateLimit has none.
+  // kong: MeshSubset is deprecated in MeshOPA's 2.11+ matrix (and MeshService, MeshServiceSubset left it); MeshGlobalRateLimit: deprecationWarnings.
   MeshOPA: () => [],
   // 2.14.0: `from` itself, then a MeshService in it, before the top-level targetRef; before, only the MeshService, after it.
   MeshTrafficPermission: (spec, r) =>
@@ -101,8 +102,12 @@ function meshServiceInFrom(spec: JsonObject): Violation[] {
  */
 export function deprecationWarnings(typeName: string, object: JsonObject, version?: string): Violation[] {
   const own = POLICY_DEPRECATIONS[typeName];
-  // MeshPassthrough and the non-policy types have none of these, nor MeshGlobalRateLimit (Kong Mesh 2.11 dropped its
-  // top-level targetRef deprecations).
+  // MeshPassthrough and the non-policy types have none of these. MeshGlobalRateLimit has only the top-level targetRef
+  // ones, and only before Kong Mesh 2.11.0 ("fix(MeshGlobalRateLimit): remove top level targetRef deprecations").
+  if (typeName === MESH_GLOBAL_RATE_LIMIT) {
+    const release = releaseOf(version);
+    return release.minor <= 10 ? topLevelTargetRef(objectOf(prop(objectOf(object), "spec")) ?? {}, release) : [];
+  }
   if (own === undefined) return [];
   const spec = objectOf(prop(objectOf(object), "spec")) ?? {};
   const release = releaseOf(version);
