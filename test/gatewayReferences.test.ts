@@ -6,8 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { readSnapshot } from "../src/source/index.js";
+import type { Snapshot } from "../src/source/types.js";
+import { AnalysisCache, validateSnapshot } from "../src/validate/index.js";
 import { runCli } from "./helpers/cli.js";
-import { committedRepo } from "./helpers/git.js";
+import { commitFiles, committedRepo, git } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((c) => c()));
@@ -79,4 +82,31 @@ test("a policy targeting a MeshGateway the repository does not define is a dangl
   ]);
   const text = await runCli(["validate"], repo);
   assert.match(text.stdout, /routes\.yaml:17:\d+: warning: MeshHTTPRoute\/shop\/to-typo spec\.targetRef\.name: MeshGateway\/shop\/egde is not defined in this repository: .*applies to no gateway/);
+});
+
+test("in a long-running process, a commit that removes the MeshGateway finds its routes' dangling references, and one that brings it back clears them, as a fresh validation does", async () => {
+  const repo = committedRepo(
+    {
+      "meshops.yaml": 'controlPlane: {version: "2.14.3"}\n',
+      "shop.yaml": ["type: Mesh\nname: shop\n", WEB].join("---\n"),
+      "gateway.yaml": GATEWAY,
+      "routes.yaml": route("to-edge", "edge"),
+    },
+    cleanups,
+  );
+  const cache = new AnalysisCache();
+  let previous: Snapshot | undefined;
+  const danglingAtHead = async () => {
+    const snapshot = await readSnapshot({ repo, ref: "HEAD", ...(previous ? { previous } : {}) });
+    previous = snapshot;
+    const result = validateSnapshot(snapshot, cache);
+    assert.deepEqual(result, validateSnapshot(snapshot, new AnalysisCache()), "the cached validation is a fresh one's");
+    return result.diagnostics.filter((d) => d.rule === "dangling-reference").map((d) => `${d.file}:${d.line} ${d.resource}`);
+  };
+  assert.deepEqual(await danglingAtHead(), []);
+  git(repo, "rm", "-q", "gateway.yaml");
+  git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "gateway removed");
+  assert.deepEqual(await danglingAtHead(), ["routes.yaml:5 MeshHTTPRoute/shop/to-edge"]);
+  commitFiles(repo, { "gateway.yaml": GATEWAY }, "gateway back");
+  assert.deepEqual(await danglingAtHead(), []);
 });
