@@ -160,6 +160,22 @@ test("validate: every format from the CLI; --warnings-as-errors; the job summary
   assert.equal(sarif.runs[0]?.tool.driver.version, manifest.version);
 });
 
+test("--format github: a GITHUB_STEP_SUMMARY that cannot be written is one warning naming it; the check's verdict and exit code stand", async () => {
+  const dir = repo();
+  commitFiles(dir, { "mesh.yaml": "type: Mesh\nname: edge\n" });
+  const parent = mkdtempSync(path.join(tmpdir(), "meshops-summary-"));
+  cleanups.push(() => rmSync(parent, { recursive: true, force: true }));
+  for (const summary of [path.join(parent, "missing", "summary.md"), parent]) {
+    const run = await runCli(["validate", "--format", "github"], dir, { GITHUB_STEP_SUMMARY: summary });
+    assert.equal(run.code, 0, run.stderr);
+    // The report itself is whole on stdout.
+    assert.match(run.stdout, /✓ valid: 0 errors, 0 warnings; 1 resource in 1 file at \w+\n[^]*::endgroup::\nmeshops validate at \w+: valid, 0 errors, 0 warnings\n/);
+    const lines = run.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? "", new RegExp(`^meshops: warning: cannot append the markdown report to GITHUB_STEP_SUMMARY \\(${summary.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\): .+$`));
+  }
+});
+
 test("validate --format github and markdown: the log group ends as the text report does, the head line says what was skipped and why", async () => {
   const dir = repo();
   const dataplane = "type: Dataplane\nname: web-1\nmesh: edge\nnetworking:\n  address: 10.0.0.1\n  inbound:\n    - port: 8080\n      tags:\n        kuma.io/service: web\n";
@@ -267,6 +283,18 @@ test("a run failing with an error prints its failure report on stdout in the mac
       for (const format of ["text", "markdown"]) assert.equal((await run(format)).stdout, "", `${command} ${format}: stderr says it`);
     }
   }
+});
+
+test("plan with nothing to do says one resource in the singular, in text and in the github report", async () => {
+  const dir = repo();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
+  commitFiles(dir, { "mesh.yaml": payments });
+  assert.equal((await runCli(["apply", "--yes", "--state-dir", stateDir], dir)).code, 0);
+  const text = await runCli(["plan", "--state-dir", stateDir], dir);
+  assert.equal(text.stdout, "No changes: 1 resource in sync.\n", text.stderr);
+  const github = await runCli(["plan", "--state-dir", stateDir, "--format", "github"], dir, { GITHUB_STEP_SUMMARY: "" });
+  assert.match(github.stdout, /: No changes: 1 resource unchanged\.$/m);
 });
 
 test("drift against the embedded control plane: every format, --fail-on, and the files each item comes from", async () => {

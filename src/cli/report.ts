@@ -13,6 +13,7 @@ import { checkWritableFile, numberFlag, styleFor, UsageError, type CliIo } from 
 import { meshopsVersion } from "./version.js";
 import { failureLine } from "./failure.js";
 import { repositoryFolder } from "../source/index.js";
+import { errorMessage } from "../util/errorMessage.js";
 
 /** One destination of a report: a format, and the file it is written to (none: stdout). */
 export interface ReportOutput {
@@ -164,7 +165,12 @@ export function annotationsLimitOption(): Option {
 async function appendStepSummary(io: CliIo, markdown: () => string): Promise<void> {
   const file = io.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
-  await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8");
+  // The summary repeats what the report said: a file that cannot be written is warned about, and the verdict and exit
+  // code stand (a valid repository does not fail its check for it).
+  await appendFile(path.resolve(io.cwd, file), markdown() + "\n", "utf8").catch((error: unknown) => {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "its folder does not exist" : (error as NodeJS.ErrnoException).code === "EISDIR" ? "it is a folder" : errorMessage(error);
+    io.stderr.write(`meshops: warning: cannot append the markdown report to GITHUB_STEP_SUMMARY (${file}): ${reason}\n`);
+  });
 }
 
 /** meshops' own version, for SARIF's tool.driver. */

@@ -196,7 +196,7 @@ export function planSummaryLine(plan: Plan): string {
   const s = plan.summary;
   const line =
     s.create + s.update + s.delete === 0
-      ? `No changes: ${s.unchanged} resources unchanged.`
+      ? `No changes: ${plural(s.unchanged, "resource")} unchanged.`
       : `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`;
   const prunable = plan.prunable?.length ?? 0;
   return prunable === 0 ? line : `${line} ${plural(prunable, "owned resource")} no longer in the repository (--prune deletes ${prunable === 1 ? "it" : "them"}).`;

@@ -189,7 +189,7 @@ function planFooter(plan: Plan, style: Style): string[] {
   const total = s.create + s.update + s.delete;
   out.push(
     total === 0
-      ? style.green(`No changes: ${s.unchanged} resources in sync.`)
+      ? style.green(`No changes: ${plural(s.unchanged, "resource")} in sync.`)
       : style.bold(`Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged.`),
   );
   return out;
