@@ -19,6 +19,7 @@ interface Diagnostic {
   severity: string;
   file: string;
   line: number;
+  column: number;
   message: string;
   rule: string;
   resource: string;
@@ -280,6 +281,17 @@ test("meshops.yaml: a value of the wrong type says what was found; the YAML 1.2 
       [7, "instance", 'must be string, found a number (7); YAML reads the plain scalar as a number: quote it ("7")'],
     ],
   );
+});
+
+test("meshops.yaml: a controlPlane.version that is no version says which are, and a v before it to leave it out, not the schema's pattern", async () => {
+  for (const [written, message] of [
+    ["v2.14.3", "v2.14.3 is not a version as Kuma writes it: write 2.14.3, without the v"],
+    ["latest", "latest is not a version: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
+  ]) {
+    const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": `controlPlane:\n  version: "${written}"\n` });
+    assert.equal(run.code, 1);
+    assert.deepEqual(run.diagnostics.map((d) => [d.line, d.column, d.path, d.message]), [[2, 3, "controlPlane.version", message]]);
+  }
 });
 
 test("an alias of no anchor in a resource names the resource it breaks", async () => {

@@ -10,7 +10,7 @@ import { parsePath, formatPath } from "../model/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import { didYouMean } from "../model/suggest.js";
 import { compilePathPattern, matchPathPattern, underRoot } from "./glob.js";
-import { beyondNewestLine, schemaLine } from "../kuma/versions.js";
+import { beyondNewestLine, schemaLine, unsupportedVersion } from "../kuma/versions.js";
 import type { Product } from "../kuma/types.js";
 import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
 import { CONFIG_AJV_OPTIONS, CONFIG_VALIDATOR_FILE, newAjv } from "../validate/formats.js";
@@ -352,6 +352,9 @@ function configErrorMessage(error: ErrorObject, source?: string): string {
       return `should be one of [${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).join(" ")}]`;
     case "not":
       return "set either `mesh` or a {mesh} segment in `path`, not both";
+    case "pattern":
+      // The schema's pattern says nothing a person can act on: say what is wrong with the version (kuma/versions.ts).
+      return error.instancePath === "/controlPlane/version" && typeof error.data === "string" ? unsupportedVersion(error.data) : (error.message ?? error.keyword);
     case "type": {
       // meshops.yaml is meshops' own file, read as YAML 1.2 (the mesh resources are read as Kuma reads them, YAML 1.1).
       const written = error.data as JsonValue;

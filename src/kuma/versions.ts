@@ -50,7 +50,14 @@ export function schemaLine(version: string | undefined, setting = "controlPlane.
   const minor = /^\d/.test(version) ? minorLine(version) : undefined;
   if (minor && Number(minor.split(".")[0]) >= 3) return { minor: LATEST_MINOR, version };
   if (minor && INDEX.versions[minor]) return { minor, version };
-  return { error: `${setting} ${version} is not supported: use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x` };
+  return { error: `${setting} ${unsupportedVersion(version)}` };
+}
+
+/** What is wrong with a version schemaLine refuses, after its name: no version at all, a `v` Kuma does not write, or a line meshops lacks. */
+export function unsupportedVersion(version: string): string {
+  const supported = `use ${SUPPORTED_MINORS.join(", ")} (any patch release) or 3.x`;
+  if (/^v\d+\.\d+(\.\d+)?$/.test(version)) return `${version} is not a version as Kuma writes it: write ${version.slice(1)}, without the v`;
+  return /^\d+\.\d+(\.\d+)?$/.test(version) ? `${version} is not supported: ${supported}` : `${version} is not a version: ${supported}`;
 }
 
 /**
