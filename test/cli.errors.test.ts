@@ -444,6 +444,9 @@ test("control-plane flags that do not go together: one line naming them, before 
       const run = await runCli(["plan", "--base", "HEAD", ...flags], repo.dir);
       assertOneLine(run, new RegExp(`^meshops: --base compares two revisions offline; it takes no ${flags[0]}\n$`));
     }
+    // watch --cp-listen serves the embedded control plane, which --cp-url leaves unopened.
+    const listen = await runCli(["watch", "--cp-url", "http://127.0.0.1:9", "--cp-listen", "127.0.0.1:0"], repo.dir);
+    assertOneLine(listen, /^error: option '--cp-listen <host:port>' cannot be used with option '--cp-url <url>'\n$/);
     // Defaults are not flags given: these still run.
     assert.equal((await runCli(["plan", "--base", "HEAD"], repo.dir)).code, 0);
   } finally {

@@ -96,7 +96,8 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
     .addOption(new Option("--git-username <name>", "HTTPS remote: the user name sent with --git-token-file").default("x-access-token"))
     .option("--git-ssh-key-file <file>", "SSH remote: the private key to authenticate with (mode 0600)")
     .option("--git-known-hosts-file <file>", "SSH remote: known_hosts holding the server's host key (checked strictly)")
-    .option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address")
+    // Against --cp-url there is no embedded control plane to serve: the address would go unused.
+    .addOption(new Option("--cp-listen <host:port>", "with the embedded control plane: also serve its Kuma API on this address").conflicts("cpUrl"))
     .addOption(
       new Option("--heap-growth <percent>", "how far the heap may grow past what is live before a full garbage collection (0: V8's own choice, up to four times what is live)")
         .default(DEFAULT_HEAP_GROWTH_PERCENT)
