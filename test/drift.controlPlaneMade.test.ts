@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { controlPlaneSource } from "../src/kuma/controlPlaneMade.js";
 import type { JsonObject } from "../src/model/resource.js";
 import { runCli } from "./helpers/cli.js";
-import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { suiteControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, git, tempRepo } from "./helpers/git.js";
 
 /**
@@ -20,8 +20,7 @@ import { commitFiles, git, tempRepo } from "./helpers/git.js";
  */
 const repo = tempRepo("meshops-cp-made-");
 let url = "";
-let closeServer: () => void = () => undefined;
-let serverDone: Promise<void> = Promise.resolve();
+let closeServer: () => Promise<void> = async () => undefined;
 
 const ports = (port: number) => [{ name: "http", port, targetPort: port, appProtocol: "http" }];
 const service = (name: string, port: number, labels: Record<string, string>): JsonObject => ({
@@ -78,14 +77,7 @@ const commitRepository = (files: Record<string, string>, message: string) => {
 const drift = (...args: string[]) => runCli(["drift", "--cp-url", url, ...args], repo.dir);
 
 before(async () => {
-  let started: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (started = resolve));
-  serverDone = withControlPlaneServer({ skipMeshCreation: true }, async (serverUrl) => {
-    url = serverUrl;
-    started();
-    await new Promise<void>((resolve) => (closeServer = resolve));
-  });
-  await ready;
+  ({ url, close: closeServer } = await suiteControlPlaneServer({ skipMeshCreation: true }));
   commitRepository({ ...config(), ...MESH }, "mesh");
   const applied = await runCli(["apply", "--cp-url", url], repo.dir);
   assert.equal(applied.code, 0, applied.stderr);
@@ -93,8 +85,7 @@ before(async () => {
   commitRepository({ ...config(), ...MESH, ...LEDGER }, "ledger");
 });
 after(async () => {
-  closeServer();
-  await serverDone;
+  await closeServer();
   repo.cleanup();
 });
 

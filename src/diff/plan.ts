@@ -14,7 +14,7 @@ import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { redactPair } from "./redact.js";
 import { ignoredPathsMatcher } from "./ignore.js";
 import type { IgnoreDifferencesRule } from "../config/ignoreDifferences.js";
-import type { ControlPlaneMode } from "../kuma/controlPlaneMade.js";
+import { controlPlaneSource, type ControlPlaneMode, type ControlPlaneSource } from "../kuma/controlPlaneMade.js";
 import { DEFAULT_SYSTEM_NAMESPACES, controlPlaneDefaultOf } from "../kuma/naming.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { wantedOver } from "./wanted.js";
@@ -73,7 +73,15 @@ export interface Plan {
    * leaves them is not read as in sync (drift calls them orphaned). Absent with prune (they are its deletes).
    */
   prunable?: NamedResource[];
+  /**
+   * With prune: the live resources it does not delete because they are not this instance's, counted (a zone or a
+   * global control plane holds thousands): `notOwned` nobody or another instance owns, `generated` and `synced` as
+   * drift counts them (kuma/controlPlaneMade.ts). Absent without prune, or when there are none.
+   */
+  leftAlone?: LeftAloneCounts;
 }
+
+export type LeftAloneCounts = Record<"notOwned" | ControlPlaneSource, number>;
 
 export interface PlanOptions {
   /** The ownership label's value this meshops instance writes and prunes by. */
@@ -135,6 +143,8 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
   const prunable: NamedResource[] = [];
+  const leftAlone: LeftAloneCounts = { notOwned: 0, generated: 0, synced: 0 };
+  const mode = options.mode ?? "zone";
   const ignored = ignoredPathsMatcher(options.ignore);
 
   // An index loop: for-of over 50,000 pairs in a generator cost 60-70 ms in a cold process (diff/pair.ts).
@@ -167,7 +177,11 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     }
     if (!current) continue;
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
-    if (!isOwned(current.object, options.instance, options.mode ?? "zone")) continue;
+    if (!isOwned(current.object, options.instance, mode)) {
+      // What the control plane made for its own use (a Mesh's signing key, its hostname generators) is not counted.
+      if (options.prune && !isServerCreated(current.object)) leftAlone[controlPlaneSource(current.object, mode) ?? "notOwned"]++;
+      continue;
+    }
     if (isPruneDisabled(current.object)) {
       if (options.prune) kept.push({ resource: subject, type, mesh, name, reason: "prune disabled" });
       continue;
@@ -192,7 +206,10 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   // (deleting a Mesh cascades to everything in it, FACTS §2.9).
   deletes.sort((a, b) => compareWriteOrder(b, a));
   kept.sort(compareWriteOrder);
-  if (options.prune) return planOf([...writes, ...deletes], kept);
+  if (options.prune) {
+    const plan = planOf([...writes, ...deletes], kept);
+    return leftAlone.notOwned + leftAlone.generated + leftAlone.synced > 0 ? { ...plan, leftAlone } : plan;
+  }
   prunable.sort((a, b) => compareWriteOrder(b, a));
   return { ...planOf(writes), prunable };
 }

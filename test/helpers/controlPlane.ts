@@ -20,3 +20,22 @@ export async function withControlPlaneServer(options: Partial<StoreOptions>, fn:
     if (options.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
   }
 }
+
+/** A control plane a whole suite shares: started in `before`, `close()` in `after` (then its state directory goes too). */
+export async function suiteControlPlaneServer(options: Partial<StoreOptions>): Promise<{ url: string; close: () => Promise<void> }> {
+  let stop: () => void = () => undefined;
+  let started: (url: string) => void = () => undefined;
+  const ready = new Promise<string>((resolve) => (started = resolve));
+  const done = withControlPlaneServer(options, async (url) => {
+    started(url);
+    await new Promise<void>((resolve) => (stop = resolve));
+  });
+  const url = await Promise.race([ready, done.then(() => "")]);
+  return {
+    url,
+    close: async () => {
+      stop();
+      await done;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { appliedAlready, planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { whereDefinedIn } from "../../report/common.js";
-import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
+import { leftAloneByPruneNote, prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
@@ -117,7 +117,8 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       });
       const deletes = plan.summary.delete;
       // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
-      if (deletes > 0 && !options.yes && !saved) {
+      const reviewed = deletes > 0 && !options.yes && !saved;
+      if (reviewed) {
         io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesLeftAlone(plan, comparison.live)), styleFor(io.stderr, io.env)));
         if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
           const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
@@ -130,6 +131,9 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       // What --prune would delete, said once: by the plan printed when there is nothing to write, else here.
       const prunable = prunableNote(plan);
       if (prunable && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${prunable}\n`);
+      // What --prune leaves alone, said once: by the review above, the plan printed when there is nothing to write, or here.
+      const leftAlone = leftAloneByPruneNote(plan);
+      if (leftAlone && !reviewed && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${leftAlone}\n`);
       if (total === 0) {
         io.stdout.write(options.format === "json" ? renderChangeSetJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 }, failedMeshes: [] }) : renderPlanText(plan, style));
         return setExit(0);
