@@ -4,7 +4,8 @@
  * predates the repository): `apply` adopts it, as Argo CD and Flux do (Terraform would refuse until it is imported).
  * Adopting changes what prune may do, so it is said, not only shown as a label in the diff: each such update is marked
  * in the plan (text, JSON) and in apply's report, and plan and apply say on stderr, once, that from then on prune
- * deletes it when it leaves the repository. A resource meshops created is never marked; one no repository defines is
+ * deletes it when it leaves the repository, each named with where the repository defines it (a name clash with what was
+ * made by hand is found at its file and line). A resource meshops created is never marked; one no repository defines is
  * left alone. Against the embedded control plane over HTTP, through the CLI.
  */
 import assert from "node:assert/strict";
@@ -70,8 +71,9 @@ test("plan and apply mark and say what applying adopts; prune then treats it as 
     assert.equal(lines.filter((l) => l.includes("adopts it")).length, ADOPTED.length, planned.stdout);
     const note =
       "meshops: note: applying adopts 6 resources the control plane holds without an ownership label (made by hand, by another tool, or by the control plane): " +
-      "from then on they are this instance's, and --prune deletes them once they leave the repository: Mesh/legacy, MeshRetry/default/shared-retry, " +
-      "MeshCircuitBreaker/legacy/mesh-circuit-breaker-all-legacy, MeshRetry/legacy/mesh-retry-all-legacy, MeshTimeout/legacy/mesh-gateways-timeout-all-legacy and 1 more";
+      "from then on they are this instance's, and --prune deletes them once they leave the repository: Mesh/legacy (meshes.yaml:1), MeshRetry/default/shared-retry (meshes.yaml:7), " +
+      "MeshCircuitBreaker/legacy/mesh-circuit-breaker-all-legacy (default policy), MeshRetry/legacy/mesh-retry-all-legacy (default policy), " +
+      "MeshTimeout/legacy/mesh-gateways-timeout-all-legacy (default policy) and 1 more";
     assert.ok(planned.stderr.split("\n").includes(note), planned.stderr);
 
     const json = JSON.parse((await runCli(["plan", "--cp-url", url, "--format", "json"], repo.dir)).stdout) as PlanJson;

@@ -15,6 +15,8 @@ import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
+import { whereDefinedIn } from "../report/common.js";
+import type { Resource } from "../model/resource.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
 import { CONTROL_PLANE_LACKS_RULE, lackedInPlan, meshNamesOf } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
@@ -332,9 +334,15 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
  * Says, on stderr, which changes take a resource over from another meshops instance, and (one line) which adopt one
  * nobody owns (desired/ownership.ts): not on a Kubernetes-mode control plane, where meshops neither writes nor prunes.
  */
-export function warnOwnershipChanges(io: CliIo, plan: Pick<Plan, "changes">, instance: string, environment: ControlPlaneEnvironment | undefined): void {
+export function warnOwnershipChanges(
+  io: CliIo,
+  plan: Pick<Plan, "changes">,
+  instance: string,
+  environment: ControlPlaneEnvironment | undefined,
+  desired: readonly Resource[],
+): void {
   const adopted = environment === "kubernetes" ? [] : plan.changes.filter((c) => c.adopts).map((c) => c.resource);
-  if (adopted.length > 0) io.stderr.write(`meshops: note: ${adoptionNote(adopted)}\n`);
+  if (adopted.length > 0) io.stderr.write(`meshops: note: ${adoptionNote(adopted, whereDefinedIn(desired))}\n`);
   const taken = takeovers(plan.changes, instance);
   for (const takeover of taken.slice(0, TAKEOVERS_SHOWN)) io.stderr.write(`meshops: warning: ${takeoverMessage(takeover)}\n`);
   writeMore(io, taken.length, TAKEOVERS_SHOWN, "resources managed by another meshops instance");

@@ -121,9 +121,15 @@ export function withOwnershipLabelOf(live: JsonObject, wanted: JsonObject): Json
 /** Adoptions named in adoptionNote; beyond, a count. */
 const ADOPTIONS_NAMED = 5;
 
-/** What `plan` and `apply` say, once, of the updates that adopt resources (`Change.adopts`), in plan order. */
-export function adoptionNote(resources: readonly string[]): string {
-  const named = namesUpTo(resources, ADOPTIONS_NAMED);
+/**
+ * What `plan` and `apply` say, once, of the updates that adopt resources (`Change.adopts`), in plan order. `whereDefined`
+ * gives each one's file and line: an adoption is often a name clash with something made by hand, found there.
+ */
+export function adoptionNote(resources: readonly string[], whereDefined: (resource: string) => string | undefined = () => undefined): string {
+  const named = namesUpTo(resources, ADOPTIONS_NAMED, (resource) => {
+    const where = whereDefined(resource);
+    return where ? `${resource} (${where})` : resource;
+  });
   const them = resources.length === 1 ? "it is" : "they are";
   return (
     `applying adopts ${resources.length === 1 ? "1 resource" : `${resources.length} resources`} the control plane holds without an ownership label ` +

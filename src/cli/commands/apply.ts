@@ -98,7 +98,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       } else {
         plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
       }
-      warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment);
+      warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
       if (options.dryRun) {
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
         return setExit(0);

@@ -112,7 +112,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     const scoped = scopedComparison(comparison, scope, result.config);
     warnTakenAlong(io, scoped);
     const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
-    warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment);
+    warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     // A live policy the plan does not list (outside the scope, or not meshops' to prune) stays in its mesh.
     const keepPolicies = meshesWithPoliciesLeftAlone(plan, comparison.live);
