@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
+import { leftAloneSummary } from "../diff/drift.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import {
   changeWhereSaid,
@@ -18,6 +19,7 @@ import {
   isFailingChange,
   isFailingDiagnostic,
   isFailingDrift,
+  leftAloneLine,
   OWNERSHIP_LABEL_ONLY_MEANING,
   planExitCode,
   stripDiffHeader,
@@ -183,7 +185,10 @@ export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root =
     }),
   );
   findings.push(...unknownValuesFindings("drift", input.report.unknownValues ?? [], input.locations));
-  return log(tool, "drift", findings, root);
+  // What the control plane made or another one synced is never a result (a zone holds thousands), but code scanning
+  // shows the run's notes: said once, and counted in the run's properties for machines, as JSON's `leftAlone`.
+  const leftAlone = leftAloneLine(input.report.leftAlone);
+  return log(tool, "drift", findings, root, undefined, leftAlone ? { notes: [leftAlone], properties: { leftAlone: leftAloneSummary(input.report.leftAlone) } } : {});
 }
 
 /**
@@ -234,7 +239,13 @@ interface Invocation {
   readonly toolExecutionNotifications: readonly { readonly level: Level; readonly message: { readonly text: string } }[];
 }
 
-function log(tool: ToolInfo, command: string, findings: readonly Finding[], root: string, failed?: Invocation): string {
+/** What a run says of itself besides its results: notes (its invocation's notifications) and its properties. */
+interface RunExtras {
+  readonly notes?: readonly string[];
+  readonly properties?: Record<string, unknown>;
+}
+
+function log(tool: ToolInfo, command: string, findings: readonly Finding[], root: string, failed?: Invocation, extras: RunExtras = {}): string {
   const ruleIds = [...new Set(findings.map((f) => f.rule))].sort();
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   const rules = ruleIds.map((id) => ({
@@ -246,10 +257,12 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[], root
   // Errors, then warnings, then notes (each in report order), as many as GitHub takes.
   const kept = findings.length <= MAX_RESULTS ? findings : (["error", "warning", "note"] as const).flatMap((level) => findings.filter((f) => f.level === level)).slice(0, MAX_RESULTS);
   const left = findings.length - kept.length;
-  const notice =
-    left > 0
-      ? `${left} of ${findings.length} results left out: GitHub code scanning takes at most ${MAX_RESULTS.toLocaleString("en-US")} a run (the errors and warnings are kept first); --format json lists every one`
-      : undefined;
+  const notes = [
+    ...(left > 0
+      ? [`${left} of ${findings.length} results left out: GitHub code scanning takes at most ${MAX_RESULTS.toLocaleString("en-US")} a run (the errors and warnings are kept first); --format json lists every one`]
+      : []),
+    ...(extras.notes ?? []),
+  ];
   const results = kept.map((f) => ({
     ruleId: f.rule,
     ruleIndex: index.get(f.rule) ?? 0,
@@ -266,8 +279,13 @@ function log(tool: ToolInfo, command: string, findings: readonly Finding[], root
         tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
         automationDetails: { id: `meshops/${command}/` },
         columnKind: "utf16CodeUnits",
-        ...(failed ? { invocations: [failed] } : notice ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: "note", message: { text: notice } }] }] } : {}),
+        ...(failed
+          ? { invocations: [failed] }
+          : notes.length > 0
+            ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: notes.map((text) => ({ level: "note", message: { text } })) }] }
+            : {}),
         results,
+        ...(extras.properties ? { properties: extras.properties } : {}),
       },
     ],
   };
