@@ -107,3 +107,20 @@ test("apply --prune deletes what it owns, keeps the rest, and says so once on st
   assert.equal(result.stderr.split("\n").filter((l) => l === `meshops: note: ${LINE}`).length, 1, result.stderr);
   for (const { path } of LIVE) assert.equal((await fetch(`${url}/meshes/shop/${path}`)).status, 200, `${path} is still there`);
 });
+
+test("a Mesh prune deletes takes the default policies the control plane made in it: they are not counted as left alone", async () => {
+  const response = await fetch(`${url}/meshes/legacy`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "legacy" }) });
+  assert.equal(response.status, 201, await response.text());
+  const config = { "meshops.yaml": stringify({ controlPlane: { skipDefaultMeshCreation: true }, defaults: { materialize: false } }) };
+  const legacy = { "meshes/legacy/mesh.yaml": stringify({ type: "Mesh", name: "legacy" }) };
+  commitFiles(repo.dir, { ...config, ...MESH, ...legacy }, "adopt legacy");
+  const adopted = await runCli(["apply", "--cp-url", url], repo.dir);
+  assert.equal(adopted.code, 0, adopted.stderr);
+  rmSync(path.join(repo.dir, "meshes/legacy"), { recursive: true });
+  commitFiles(repo.dir, { ...config, ...MESH }, "legacy goes");
+  const result = await runCli(["plan", "--prune", "--format", "json", "--cp-url", url], repo.dir);
+  assert.equal(result.code, 2, result.stderr);
+  const report = JSON.parse(result.stdout) as { changes: { action: string; resource: string }[]; leftAlone?: Record<string, number> };
+  assert.deepEqual(report.changes.map((c) => `${c.action} ${c.resource}`), ["delete Mesh/legacy"]);
+  assert.deepEqual(report.leftAlone, { notOwned: 2, generated: 1, synced: 1 });
+});

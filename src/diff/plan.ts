@@ -81,7 +81,8 @@ export interface Plan {
   leftAlone?: LeftAloneCounts;
 }
 
-export type LeftAloneCounts = Record<"notOwned" | ControlPlaneSource, number>;
+const LEFT_ALONE_KINDS = ["notOwned", "generated", "synced"] as const satisfies readonly ("notOwned" | ControlPlaneSource)[];
+export type LeftAloneCounts = Record<(typeof LEFT_ALONE_KINDS)[number], number>;
 
 export interface PlanOptions {
   /** The ownership label's value this meshops instance writes and prunes by. */
@@ -143,7 +144,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
   const prunable: NamedResource[] = [];
-  const leftAlone: LeftAloneCounts = { notOwned: 0, generated: 0, synced: 0 };
+  const leftAlone: { mesh: string; source: keyof LeftAloneCounts }[] = [];
   const mode = options.mode ?? "zone";
   const ignored = ignoredPathsMatcher(options.ignore);
 
@@ -179,7 +180,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!isOwned(current.object, options.instance, mode)) {
       // What the control plane made for its own use (a Mesh's signing key, its hostname generators) is not counted.
-      if (options.prune && !isServerCreated(current.object)) leftAlone[controlPlaneSource(current.object, mode) ?? "notOwned"]++;
+      if (options.prune && !isServerCreated(current.object)) leftAlone.push({ mesh, source: controlPlaneSource(current.object, mode) ?? "notOwned" });
       continue;
     }
     if (isPruneDisabled(current.object)) {
@@ -208,7 +209,10 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   kept.sort(compareWriteOrder);
   if (options.prune) {
     const plan = planOf([...writes, ...deletes], kept);
-    return leftAlone.notOwned + leftAlone.generated + leftAlone.synced > 0 ? { ...plan, leftAlone } : plan;
+    // A Mesh is deleted only when what it holds goes with it (its untouched default policies): none of that stays.
+    const deletedMeshes = new Set(deletes.filter((c) => c.type === "Mesh").map((c) => c.name));
+    const staying = leftAlone.filter((l) => !deletedMeshes.has(l.mesh));
+    return staying.length > 0 ? { ...plan, leftAlone: tally(staying, (l) => l.source, LEFT_ALONE_KINDS) } : plan;
   }
   prunable.sort((a, b) => compareWriteOrder(b, a));
   return { ...planOf(writes), prunable };
