@@ -86,6 +86,17 @@ test("plan --prune --format json: the same counts under leftAlone", async () => 
   assert.deepEqual(report.leftAlone, { notOwned: 2, generated: 1, synced: 1 });
 });
 
+test("plan --prune --format markdown and github: the pull-request comment says it once, and the job's summary line too", async () => {
+  const markdown = await runCli(["plan", "--prune", "--format", "markdown", "--cp-url", url], repo.dir);
+  assert.equal(markdown.code, 2, markdown.stderr);
+  assert.equal(markdown.stdout.split("\n").filter((l) => l.includes("Left alone by")).length, 1, markdown.stdout);
+  assert.ok(markdown.stdout.split("\n").includes(`> ${LINE}`), markdown.stdout);
+  const github = await runCli(["plan", "--prune", "--format", "github", "--cp-url", url], repo.dir);
+  assert.equal(github.code, 2, github.stderr);
+  // The folded log group is the text report, footer and all; the closing summary line is what the job page shows.
+  assert.match(github.stdout, new RegExp(`Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged\\. ${LINE.replace(/[.()]/g, "\\$&")}$`, "m"));
+});
+
 test("plan without --prune deletes nothing, so it says nothing of what prune leaves alone", async () => {
   const result = await runCli(["plan", "--cp-url", url], repo.dir);
   assert.equal(result.code, 0, result.stderr);

@@ -15,6 +15,7 @@ import { isShownToPeople, shownDiagnostic, type Diagnostic } from "../model/diag
 import {
   ADOPTS_MARK,
   driftAdoptionMark,
+  leftAloneByPruneNote,
   leftAloneLine,
   diagnosticCounts,
   driftedCount,
@@ -119,6 +120,8 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   head.push(...unknownValuesAlert(unknownValues(plan)));
   const prunable = prunableNote(plan, code);
   if (prunable) head.push("", "> [!NOTE]", `> ${prunable}`);
+  const leftAlone = leftAloneByPruneNote(plan);
+  if (leftAlone) head.push("", `> ${leftAlone}`);
 
   const changed = plan.changes.filter((c) => c.action !== "unchanged");
   if (total > 0) {
