@@ -144,7 +144,8 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   const deletes: Change[] = [];
   const kept: KeptResource[] = [];
   const prunable: NamedResource[] = [];
-  const leftAlone: { mesh: string; source: keyof LeftAloneCounts }[] = [];
+  // Counted per mesh (a zone holds tens of thousands of generated services, in a few meshes).
+  const leftAlone = new Map<string, LeftAloneCounts>();
   const mode = options.mode ?? "zone";
   const ignored = ignoredPathsMatcher(options.ignore);
 
@@ -180,7 +181,10 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
     // Prune only what this instance wrote: anything else was made by someone (or something) else and stays.
     if (!isOwned(current.object, options.instance, mode)) {
       // What the control plane made for its own use (a Mesh's signing key, its hostname generators) is not counted.
-      if (options.prune && !isServerCreated(current.object)) leftAlone.push({ mesh, source: controlPlaneSource(current.object, mode) ?? "notOwned" });
+      if (options.prune && !isServerCreated(current.object)) {
+        const counts = leftAlone.get(mesh) ?? leftAlone.set(mesh, { notOwned: 0, generated: 0, synced: 0 }).get(mesh)!;
+        counts[controlPlaneSource(current.object, mode) ?? "notOwned"]++;
+      }
       continue;
     }
     if (isPruneDisabled(current.object)) {
@@ -210,9 +214,10 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
   if (options.prune) {
     const plan = planOf([...writes, ...deletes], kept);
     // A Mesh is deleted only when what it holds goes with it (its untouched default policies): none of that stays.
-    const deletedMeshes = new Set(deletes.filter((c) => c.type === "Mesh").map((c) => c.name));
-    const staying = leftAlone.filter((l) => !deletedMeshes.has(l.mesh));
-    return staying.length > 0 ? { ...plan, leftAlone: tally(staying, (l) => l.source, LEFT_ALONE_KINDS) } : plan;
+    for (const c of deletes) if (c.type === "Mesh") leftAlone.delete(c.name);
+    const total: LeftAloneCounts = { notOwned: 0, generated: 0, synced: 0 };
+    for (const counts of leftAlone.values()) for (const kind of LEFT_ALONE_KINDS) total[kind] += counts[kind];
+    return leftAlone.size > 0 ? { ...plan, leftAlone: total } : plan;
   }
   prunable.sort((a, b) => compareWriteOrder(b, a));
   return { ...planOf(writes), prunable };
