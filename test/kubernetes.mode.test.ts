@@ -55,6 +55,18 @@ async function getJson(url: string): Promise<{ status: number; body: JsonObject 
 
 const golden = (name: string) => JSON.parse(readFileSync(path.join(TESTDATA(), name), "utf8")) as JsonObject;
 
+/** The repository at `dir` rendered for Kubernetes, each document's labels as `relabel` makes them: what a tool applying it holds. */
+async function renderedRelabelled(dir: string, relabel: (labels: Record<string, string>) => Record<string, string>): Promise<string> {
+  const rendered = await runCli(["render", "--format", "kubernetes"], dir);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  const documents = parseAllDocuments(rendered.stdout).map((d) => {
+    const object = d.toJSON() as { metadata: { labels?: Record<string, string> } };
+    object.metadata.labels = relabel({ ...object.metadata.labels });
+    return stringify(object);
+  });
+  return documents.join("---\n");
+}
+
 describe("meshops cp --mode kubernetes: the Kuma API of a Kubernetes zone", () => {
   let cluster: Cluster;
   before(async () => {
@@ -278,19 +290,45 @@ test("the Mesh default and default policies a Kubernetes zone creates itself are
   }
 });
 
+test("documents applied as written (an Argo CD directory Application, kubectl apply -f) lack the ownership label render adds: in sync, and nothing to adopt", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    commitFolder(repo.dir, FIXTURE);
+    // What Kubernetes holds when the repository's files are applied as they are: the same objects, without meshops's label.
+    const asWritten = await renderedRelabelled(repo.dir, ({ "meshops.io/managed-by": _, ...others }) => others);
+    assert.equal((await kubectlApply(cluster.server.url, asWritten)).status, 200);
+    const live = (await getJson(`${cluster.server.url}/meshes/payments/meshtimeouts/ledger-timeouts.payments`)).body;
+    assert.equal((live.labels as JsonObject)["meshops.io/managed-by"], undefined);
+    const plan = await runCli(["plan", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    assert.deepEqual((JSON.parse(plan.stdout) as { summary: JsonObject }).summary, { create: 0, update: 0, delete: 0, unchanged: 15 });
+    // meshops never writes there: "applying adopts" would advise what apply refuses.
+    assert.doesNotMatch(plan.stderr, /adopts/);
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url], repo.dir);
+    assert.equal(drift.code, 0, drift.stdout);
+    assert.equal(drift.stdout, "In sync.\n");
+    // A change is still one: the label is left out, the rest is compared.
+    assert.equal((await kubectlApply(cluster.server.url, asWritten.replace("idleTimeout: 15m", "idleTimeout: 45m"))).status, 200);
+    const changed = await runCli(["drift", "--cp-url", cluster.server.url, "--format", "json"], repo.dir);
+    assert.equal(changed.code, 2, changed.stderr);
+    const items = (JSON.parse(changed.stdout) as { items: JsonObject[] }).items;
+    assert.deepEqual(items.map((i) => [i.kind, i.resource, i.adopts ?? null]), [["modified", "MeshTimeout/payments/ledger-timeouts.payments", null]]);
+    assert.doesNotMatch(String(items[0]?.diff), /managed-by/);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
 test("labels Flux stamps on everything it applies are not drift", async () => {
   const cluster = await startCluster();
   const repo = tempRepo("meshops-k8s-repo-");
   try {
     commitFolder(repo.dir, FIXTURE);
-    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
     // What kustomize-controller adds to every object of a Kustomization (Flux's garbage collection and inventory).
-    const flux = parseAllDocuments(rendered.stdout).map((d) => {
-      const object = d.toJSON() as { metadata: { labels?: Record<string, string> } };
-      object.metadata.labels = { ...object.metadata.labels, "kustomize.toolkit.fluxcd.io/name": "mesh-config", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" };
-      return stringify(object);
-    });
-    assert.equal((await kubectlApply(cluster.server.url, flux.join("---\n"))).status, 200);
+    const flux = await renderedRelabelled(repo.dir, (labels) => ({ ...labels, "kustomize.toolkit.fluxcd.io/name": "mesh-config", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" }));
+    assert.equal((await kubectlApply(cluster.server.url, flux)).status, 200);
     const live = (await getJson(`${cluster.server.url}/meshes/payments/meshtimeouts/ledger-timeouts.payments`)).body;
     assert.equal((live.labels as JsonObject)["kustomize.toolkit.fluxcd.io/name"], "mesh-config");
     const drift = await runCli(["drift", "--cp-url", cluster.server.url], repo.dir);
