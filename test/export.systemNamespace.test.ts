@@ -64,16 +64,14 @@ for (const { product, version, systemNamespace } of cases) {
 
         const planned = await runCli(["plan", "--cp-url", url, "--allow-empty", "--format", "json"], out);
         const plan = JSON.parse(planned.stdout) as PlanJson;
-        // Adopted: only the ownership label is added (an update each); nothing is created, least of all defaults.
-        assert.equal(plan.summary.create, 0, planned.stdout);
-        assert.equal(plan.summary.delete, 0);
-        if (!adopt) assert.equal(planned.code, 0, planned.stdout);
-        if (adopt) assert.ok(plan.changes.some((c) => c.resource === `MeshTimeout/payments/mesh-timeout-all-payments.${systemNamespace}`), "the live defaults are the desired ones");
+        // Adopted or not, no change: on Kubernetes meshops writes nothing, so the ownership label is none to add.
+        assert.deepEqual(plan.summary, { create: 0, update: 0, delete: 0, unchanged: plan.summary.unchanged }, planned.stdout);
+        assert.equal(planned.code, 0, planned.stdout);
 
         const drift = await runCli(["drift", "--cp-url", url, "--allow-empty"], out);
-        // Neither unmanaged nor missing: the live defaults are the desired ones (adopted: the label is to be added).
+        // Neither unmanaged nor missing: the live defaults are the desired ones.
         assert.doesNotMatch(drift.stdout, /^[?+] \S+ \S+-all-payments/m, drift.stdout);
-        if (!adopt) assert.equal(drift.code, 0, drift.stdout);
+        assert.equal(drift.code, 0, drift.stdout);
       }
     });
   });

@@ -109,8 +109,8 @@ test("for a Kubernetes-mode control plane the desired state is named as it will 
   const desired = buildDesired(resources, DEFAULT_CONFIG, targetOf(DEFAULT_CONFIG, { version: "2.14.3", environment: "kubernetes" }));
   const retryDefault = desired.resources.find((r) => r.name === "mesh-retry-all-payments.kuma-system");
   assert.equal(retryDefault?.origin, "repository", "the repository's override, not the default");
+  // No ownership label: meshops writes nothing on Kubernetes (what Kubernetes holds is compared with or without it).
   assert.deepEqual(desired.resources.find((r) => r.name === "slow.kuma-system")?.object.labels, {
-    "meshops.io/managed-by": "meshops",
     "kuma.io/display-name": "slow",
     "k8s.kuma.io/namespace": "kuma-system",
   });

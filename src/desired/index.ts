@@ -13,7 +13,7 @@ import { systemNamespaceOf, type RepoConfig } from "../config/repoConfig.js";
 import { DEFAULT_POLICIES, defaultPoliciesLine, defaultPolicyName, initialPoliciesOf } from "../kuma/defaultPolicies.js";
 import { onKubernetes, type ControlPlaneEnvironment } from "../kuma/naming.js";
 import { compareWriteOrder, sortForWrite } from "../kuma/order.js";
-import { isSecretType, typeRank } from "../kuma/types.js";
+import { typeRank } from "../kuma/types.js";
 import { forTargetVersion, kumaMajor, type VersionInfo } from "../kuma/version.js";
 import { parseSubject, subjectOf } from "../model/key.js";
 import { compareText, indexOfSorted, insertSorted, listChanges, sameItems, withoutIndexes, type ListChanges } from "../model/order.js";
@@ -228,11 +228,12 @@ function buildMesh(mesh: string, inputs: readonly Resource[], config: RepoConfig
   // Stamping and shaping keep type, mesh and name: each subject is hashed once, and the index is updated in place
   // (replacing a key's value neither grows nor rehashes it: a mesh may hold 80,000 resources).
   const stamped: Resource[] = [];
-  // On Kubernetes meshops never writes a Secret (render leaves them out: they reach Kubernetes another way, as
-  // written), so none can carry its label, and none is expected to.
-  const unstamped = (r: Resource) => target.kubernetes !== undefined && isSecretType(r.type);
+  // On Kubernetes meshops never writes: Argo CD, Flux or kubectl apply what render writes (with the label), the
+  // repository's files as they are (without it), or a Secret made another way. The label is expected on nothing, and
+  // where the control plane shows one, it is no difference (diff/wanted.ts).
+  const stamp = target.kubernetes === undefined;
   for (const [subject, r] of byKey) {
-    const resource = forTargetVersion(unstamped(r) ? r : withOwnership(r, config.instance), target.major);
+    const resource = forTargetVersion(stamp ? withOwnership(r, config.instance) : r, target.major);
     byKey.set(subject, resource);
     stamped.push(resource);
   }

@@ -118,6 +118,15 @@ export function withOwnershipLabelOf(live: JsonObject, wanted: JsonObject): Json
   return { ...live, labels: withLabel(isJsonObject(live.labels) ? live.labels : undefined, MANAGED_BY_LABEL, owner) };
 }
 
+/**
+ * `wanted` with the ownership label `live` carries, where `wanted` stamps none (a Kubernetes-mode control plane's
+ * desired state: meshops writes nothing there, so whether what Kubernetes applied carries the label is no difference).
+ * `wanted` itself otherwise: most pairs cost two lookups.
+ */
+export function withLiveOwnershipLabel(wanted: JsonObject, live: JsonObject): JsonObject {
+  return isUnlabelled(wanted) && !isUnlabelled(live) ? withOwnershipLabelOf(wanted, live) : wanted;
+}
+
 /** Adoptions named in adoptionNote; beyond, a count. */
 const ADOPTIONS_NAMED = 5;
 
