@@ -321,6 +321,33 @@ test("documents applied as written (an Argo CD directory Application, kubectl ap
   }
 });
 
+test("a Universal-shaped resource with identity labels of its own is rendered as the Kubernetes zone takes it: applied whole, then in sync", async () => {
+  const cluster = await startCluster();
+  const repo = tempRepo("meshops-k8s-repo-");
+  try {
+    const retry = (name: string, labels: string) =>
+      `type: MeshRetry\nname: ${name}\nmesh: alpha\nlabels: {${labels}}\nspec: {targetRef: {kind: Mesh}, to: [{targetRef: {kind: Mesh}, default: {tcp: {maxConnectAttempt: 3}}}]}\n`;
+    commitFiles(repo.dir, {
+      "mesh.yaml": "type: Mesh\nname: alpha\nskipCreatingInitialPolicies: ['*']\n",
+      // A Universal zone keeps a display name of one's choosing; a name copied from a Kubernetes zone's kumactl output.
+      "named.yaml": retry("retries", "kuma.io/display-name: checkout-retries, team: checkout"),
+      "copied.yaml": retry("web-retries", "k8s.kuma.io/namespace: web"),
+    });
+    const rendered = await runCli(["render", "--format", "kubernetes"], repo.dir);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const applied = await kubectlApply(cluster.server.url, rendered.stdout);
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    const live = (await getJson(`${cluster.server.url}/meshes/alpha/meshretries/retries.kuma-system`)).body;
+    assert.equal((live.labels as JsonObject).team, "checkout");
+    const drift = await runCli(["drift", "--cp-url", cluster.server.url], repo.dir);
+    assert.equal(drift.stdout, "In sync.\n", drift.stderr);
+    assert.equal(drift.code, 0);
+  } finally {
+    await stopCluster(cluster);
+    repo.cleanup();
+  }
+});
+
 test("labels Flux stamps on everything it applies are not drift", async () => {
   const cluster = await startCluster();
   const repo = tempRepo("meshops-k8s-repo-");
