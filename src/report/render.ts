@@ -1,6 +1,6 @@
 import { stringifyYaml } from "../parse/yaml11.js";
 import { MESH_LABEL, KUBERNETES_API_VERSION, isClusterScoped, resourceType } from "../kuma/types.js";
-import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesNameOf, kubernetesObjectOf } from "../kuma/naming.js";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, kubernetesObjectOf } from "../kuma/naming.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { secretToKubernetes } from "../kuma/secrets.js";
 import { isSecretType } from "../kuma/types.js";
@@ -55,8 +55,10 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
     };
   }
   // A resource read from a namespaced Kubernetes document goes back where it came from, under its own name.
-  const labelsOut = kubernetesNameOf(resource.object) ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
   const { namespace, name: objectName } = kubernetesObjectOf(resource.type, resource.object, systemNamespace);
+  // In a namespace the identity labels are the store's: it shows the object's own name and namespace (kuma/naming.ts
+  // onKubernetes), and a document stating others is refused by the Kubernetes checks (parse/convert.ts).
+  const labelsOut = namespace !== undefined ? withoutKeys(userLabels, [DISPLAY_NAME_LABEL, NAMESPACE_LABEL]) : userLabels;
   return {
     apiVersion: KUBERNETES_API_VERSION,
     kind: resource.type,
