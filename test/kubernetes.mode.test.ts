@@ -250,11 +250,12 @@ describe("plan and drift against a Kubernetes-mode control plane", () => {
 
     const drift = await runCli(["drift", "--cp-url", url, "--format", "json"], repo.dir);
     assert.equal(drift.code, 2, drift.stderr);
-    const items = (JSON.parse(drift.stdout) as { items: JsonObject[] }).items.map((i) => [i.kind, i.resource]).sort();
+    // Where each is written, as plan --format json and the other formats say it; one only in Kubernetes is nowhere.
+    const items = (JSON.parse(drift.stdout) as { items: JsonObject[] }).items.map((i) => [i.kind, i.resource, i.file ?? null, i.line ?? null]).sort();
     assert.deepEqual(items, [
-      ["missing", "MeshExternalService/payments/acquirer.kuma-system"],
-      ["modified", "MeshTimeout/payments/ledger-timeouts.payments"],
-      ["unmanaged", "MeshRetry/payments/hotfix.payments"],
+      ["missing", "MeshExternalService/payments/acquirer.kuma-system", "meshes/payments/system.yaml", 19],
+      ["modified", "MeshTimeout/payments/ledger-timeouts.payments", "meshes/payments/ledger.yaml", 18],
+      ["unmanaged", "MeshRetry/payments/hotfix.payments", null, null],
     ]);
     // Put back as rendered: in sync again.
     assert.equal((await kubectlApply(url, rendered.join("---\n"))).status, 200);
