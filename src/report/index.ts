@@ -60,7 +60,7 @@ const RENDERERS: { readonly [K in ReportKind]: Renderers<ReportInputs[K]> } = {
   },
   drift: {
     text: (r, c) => renderDriftText(r.report, c.style),
-    json: (r) => renderDriftJson(r.report),
+    json: (r) => renderDriftJson(r.report, r.locations),
     markdown: (r, c) => renderDriftMarkdown(r, { maxLength: c.markdownLimit, root: c.root }),
     github: (r, c) => renderDriftGithub(r, c.annotationsLimit),
     junit: (r) => renderDriftJunit(r),

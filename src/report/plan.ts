@@ -7,6 +7,7 @@ import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
 import { namesUpTo } from "../util/namesUpTo.js";
+import type { Location, Locations } from "../diff/revisions.js";
 
 /**
  * The contract's JSON shape for `plan --format json`: unchanged resources are counted, not listed. Given the report
@@ -17,8 +18,7 @@ export function renderPlanJson(plan: Plan, report?: Pick<PlanReport, "risks" | "
   const changes = plan.changes
     .filter((c) => c.action !== "unchanged")
     .map((c) => {
-      const at = report?.locations.get(c.resource);
-      const where = at ? { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}) } : {};
+      const where = whereJson(report?.locations.get(c.resource));
       return { action: c.action, resource: c.resource, type: c.type, mesh: c.mesh, name: c.name, ...where, ...(c.adopts ? { adopts: true } : {}), diff: c.diff };
     });
   const risks = report ? { risks: report.risks.map((r) => ({ rule: r.rule, kind: r.kind, mesh: r.mesh, resource: r.resource, message: r.message, deletes: r.deletes })) } : {};
@@ -344,10 +344,19 @@ export function renderChangeSetJson(changes: ChangeSet, interrupted?: string, re
   );
 }
 
-/** The contract's JSON shape for `drift --format json`. */
-export function renderDriftJson(report: DriftReport): string {
+/**
+ * The contract's JSON shape for `drift --format json`. Given where the repository's resources are written (the `drift`
+ * command gives them), each item of one says so as plan's changes do; one only on the control plane is nowhere.
+ */
+export function renderDriftJson(report: DriftReport, locations?: Locations): string {
   const unknown = report.unknownValues?.length ? { unknownValues: report.unknownValues } : {};
-  return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items: report.items, ...unknown }, null, 2) + "\n";
+  const items = locations ? report.items.map(({ diff, ...item }) => ({ ...item, ...whereJson(locations.get(item.resource)), diff })) : report.items;
+  return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items, ...unknown }, null, 2) + "\n";
+}
+
+/** Where a resource is written, as `--format json` says it: `file`, `line`, and `defaultOf` for a default policy. */
+function whereJson(at: Location | undefined): { file?: string; line?: number; defaultOf?: string } {
+  return at ? { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}) } : {};
 }
 
 const DRIFT_SIGN = { missing: "+", modified: "~", orphaned: "-", unmanaged: "?" } as const;
