@@ -127,3 +127,20 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     assert.equal(list.total, 0, "MeshTimeout/legacy/t was not written either");
   });
 });
+
+test("plan's warning of a field the older line lacks points at the field, as apply's refusal does, whatever the format", async () => {
+  await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
+    // The permission is the file's second document (line 5): its `rules:` is on line 10, column 3.
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "edge.yaml": `${MESH}---\n${MTP_RULES}` });
+    const lacks = 'MeshTrafficPermission/edge/by-rules spec.rules: field "rules" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it';
+    for (const format of ["text", "github", "json"]) {
+      const planned = await runCli(["plan", "--cp-url", url, "--format", format], dir);
+      assert.equal(planned.code, 2, planned.stderr);
+      const warnings = planned.stderr.split("\n").filter((line) => line.includes("spec.rules"));
+      assert.deepEqual(warnings, [`meshops: warning: edge.yaml:10:3: ${lacks}`], `--format ${format}`);
+    }
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    assert.ok(applied.stderr.split("\n").includes(`edge.yaml:10:3: error: ${lacks} [control-plane-lacks]`), applied.stderr);
+  });
+});

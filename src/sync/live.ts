@@ -10,6 +10,8 @@ import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { desiredOf, type DesiredState } from "../desired/index.js";
 import { namesUpTo } from "../util/namesUpTo.js";
+import { placedSaidOf } from "../model/diagnostic.js";
+import { locatedDiagnostics, type FileTexts } from "../validate/services.js";
 
 /**
  * Whether meshops reads and writes a type under this meshops.yaml: Dataplanes only when `resources.dataplanes` asks
@@ -151,29 +153,39 @@ const OLDER_LINE_SHOWN = 10;
 
 /**
  * When the control plane runs an older Kuma line than the repository was validated against (`configuredVersion`, the
- * newest line without one): one warning per resource holding a field or enum value that line does not have, which it
- * refuses or drops (then drift after every apply). Validation said nothing, since those belong to the repository's
- * line; the kinds the control plane lacks altogether are unservedKindWarnings'.
+ * newest line without one): one warning per field or enum value that line does not have, which it refuses or drops
+ * (then drift after every apply), at the field's file, line and column as `apply` refuses it (`texts`: the validated
+ * revision's, to locate them in). Validation said nothing, since those belong to the repository's line; the kinds the
+ * control plane lacks altogether are unservedKindWarnings'.
  */
-export function olderLineWarnings(resources: readonly Resource[], configuredVersion: string | undefined, reportedVersion: string | undefined): string[] {
+export async function olderLineWarnings(
+  resources: readonly Resource[],
+  configuredVersion: string | undefined,
+  reportedVersion: string | undefined,
+  texts: FileTexts | undefined,
+): Promise<string[]> {
   const reported = olderReportedLine(configuredVersion, reportedVersion);
   if (reportedVersion === undefined || reported === undefined) return [];
-  const out: string[] = [];
-  let more = 0;
+  const shown: LackedPart[] = [];
+  let lackingResources = 0;
   for (const resource of resources) {
-    const lacking = newerThanLine(resource.type, resource.object, reported);
+    const lacking = olderLineParts(resource, reported, controlPlaneNamed(reportedVersion));
     if (lacking.length === 0) continue;
-    if (out.length === OLDER_LINE_SHOWN) {
-      more++;
-      continue;
-    }
-    const what = lacking.map((v) => `${v.path}: ${v.message}`).join(", ");
-    const at = resource.source ? `${writtenAt(resource.source)}: ` : "";
-    out.push(`${at}${subjectOf(resource)} ${what}; the control plane (Kuma ${reportedVersion}) does not have it, so it would refuse or drop it`);
+    if (lackingResources++ < OLDER_LINE_SHOWN) shown.push(...lacking);
   }
+  const out = (await locatedDiagnostics(shown, texts, CONTROL_PLANE_LACKS_RULE, "warning")).map(placedSaidOf);
+  const more = lackingResources - OLDER_LINE_SHOWN;
   if (more > 0) out.push(`${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them`);
   return out;
 }
+
+/** The fields and enum values of `resource` the control plane's older line (`olderLine`, a minor) does not have. */
+function olderLineParts(resource: Resource, olderLine: string, controlPlane: string): LackedPart[] {
+  return newerThanLine(resource.type, resource.object, olderLine).map((v) => ({ resource, path: v.path, message: `${v.message}; ${controlPlane} does not have it, so it would refuse or drop it` }));
+}
+
+/** `the control plane (Kuma 2.10.11)`, or `the control plane` when it reports no version. */
+const controlPlaneNamed = (reportedVersion: string | undefined): string => (reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`);
 
 /** Where a resource is written, as a warning without a field's position names it: `file:line` of its document. */
 const writtenAt = (source: SourceRef): string => `${source.file}:${source.line}`;
@@ -252,7 +264,7 @@ export function lackedByControlPlane(
   const missingMeshes = meshesMissing(resources, liveMeshes);
   const olderLine = olderReportedLine(configuredVersion, reportedVersion);
   const reportedMinor = minorLine(reportedVersion);
-  const controlPlane = reportedVersion === undefined ? "the control plane" : `the control plane (Kuma ${reportedVersion})`;
+  const controlPlane = controlPlaneNamed(reportedVersion);
   const out: LackedPart[] = [];
   for (const resource of resources) {
     if (missingMeshes.has(resource.mesh)) {
@@ -265,10 +277,7 @@ export function lackedByControlPlane(
       out.push({ resource, path: "type", message: `${controlPlane} does not serve ${resource.type} (${why}), so it would refuse it` });
       continue;
     }
-    if (olderLine === undefined) continue;
-    for (const v of newerThanLine(resource.type, resource.object, olderLine)) {
-      out.push({ resource, path: v.path, message: `${v.message}; ${controlPlane} does not have it, so it would refuse or drop it` });
-    }
+    if (olderLine !== undefined) out.push(...olderLineParts(resource, olderLine, controlPlane));
   }
   return out;
 }

@@ -62,7 +62,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
   for (const warning of unservedKindWarnings(desired.resources, types, minorLine(info.basedOnKuma ?? info.version))) options.onWarning?.(warning);
-  for (const warning of olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version)) options.onWarning?.(warning);
+  for (const warning of await olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version, result.texts)) options.onWarning?.(warning);
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
