@@ -354,6 +354,20 @@ test("the action in actions/checkout's default shallow checkout: fetches the bas
   assert.equal(existsSync(path.join(failed.runnerTemp, "meshops", "validate.sarif")), false);
 });
 
+test("the action with a base input the checkout cannot resolve after fetching it (a branch name, main): one error naming the base input", async () => {
+  const { workspace } = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh }, { "mesh-config/t.yaml": timeout("2h") });
+  const payload = { pull_request: { number: 7, base: { sha: "" } } };
+  const run = await runAction(workspace, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false", base: "main" } });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  // Besides the step's closing `meshops failed (exit 1)`, one error: the base input's.
+  const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error" && c.message.includes("main"));
+  assert.deepEqual(
+    errors.map((c) => c.message),
+    ['the base input: cannot resolve revision "main" to a commit: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: `git fetch --unshallow`, `fetch-depth: 0` for actions/checkout, or `GIT_DEPTH: "0"` on GitLab CI'],
+    run.stdout,
+  );
+});
+
 test("the action on a push that breaks a pull request: its comment is updated to say so, not left showing the last valid plan", async () => {
   const repo = tempRepo();
   cleanups.push(repo.cleanup);

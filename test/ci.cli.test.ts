@@ -577,6 +577,22 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   assert.match(execFileSync("bash", [script, "--help"], { encoding: "utf8" }), /Usage: scripts\/pr-check\.sh/);
 });
 
+test("scripts/pr-check.sh with a BASE that names no commit: one line saying it is BASE, after validate's reports", () => {
+  const dir = repo();
+  commitFiles(dir, { "config/mesh.yaml": payments });
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "" };
+  for (const format of ["text", "github"]) {
+    const run = spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--format", format, "--path", "config", "--out", out, "nosuch", "HEAD"], { cwd: dir, encoding: "utf8", env });
+    assert.equal(run.status, 1, run.stdout + run.stderr);
+    const said = `${run.stdout}${run.stderr}`.split("\n").filter((line) => line.includes("nosuch"));
+    assert.deepEqual(said, ['pr-check: BASE: cannot resolve revision "nosuch" to a commit'], `--format ${format}`);
+    assert.ok(existsSync(path.join(out, "validate.sarif")), "HEAD was validated first");
+    assert.ok(!existsSync(path.join(out, "comment.md")), "no comment without a plan");
+  }
+});
+
 test("scripts/pr-check.sh --allow-empty: a configuration folder with no files yet passes, as the Action's allow-empty input; without it, exit 1", () => {
   const dir = repo();
   const base = commitFiles(dir, { "config/README.md": "# to come\n" });

@@ -101,8 +101,10 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     return { code: 1 };
   }
   const configPath = input(run.env, "path");
-  return checkPullRequest(run, {
+  const baseNamed = input(run.env, "base") ? "the base input" : event.pull_request ? "the pull request's base commit" : "the merge queue's base commit";
+  const checked = await checkPullRequest(run, {
     base,
+    baseNamed,
     ref,
     repo: repo.dir,
     ...(configPath ? { path: configPath } : {}),
@@ -111,6 +113,8 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     allowEmpty: booleanInput(run.env, "allow-empty"),
     planFailOn,
   });
+  if (checked.problem !== undefined) badInput(run, checked.problem);
+  return checked;
 }
 
 /** The repo input (actions/checkout's path:, relative to the workspace; "." the workspace itself) and its directory. */

@@ -10,6 +10,7 @@ import type { CliIo } from "../cli/io.js";
 import { ANNOTATIONS_LIMIT, type AnnotationLevel } from "../report/github.js";
 import { isFailedSarif } from "../report/sarif.js";
 import type { PlanFailOn } from "../report/common.js";
+import { unresolvedRevision } from "../source/index.js";
 
 export const COMMENT_MARKER = "<!-- meshops:pr-check -->";
 /** GitHub's limit is 65,536 characters per comment: 16,000 for validation problems, 48,000 for the plan. */
@@ -40,6 +41,8 @@ export interface PullRequestCheck {
   /** The revision the pull request is planned against, and the one it brings. */
   readonly base: string;
   readonly ref: string;
+  /** Where `base` came from, as its user knows it (`BASE`, `the base input`): said when it names no commit. */
+  readonly baseNamed: string;
   /** --repo and --path of every command (default: the working directory, the repository root). */
   readonly repo?: string;
   readonly path?: string;
@@ -58,6 +61,8 @@ export interface PullRequestCheckResult {
   readonly comment?: string;
   /** Whether the plan was computed (false: the head does not validate, or a command failed). */
   readonly planned: boolean;
+  /** Why the check stopped before a command could say it, in one line for the caller to say as its own problems. */
+  readonly problem?: string;
 }
 
 /** Whether `value` is one of `choices`: an input or flag of the check that takes one of a few values. */
@@ -104,6 +109,10 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   if (valid !== 0) {
     return { code: 1, planned: false, comment: writeComment(run, `${validateMarkdown}\n_The plan was not computed: the pull request does not validate._\n`) };
   }
+
+  // plan --base would say only that the revision does not resolve, not that it is the base its user gave.
+  const unresolved = await unresolvedRevision(path.resolve(run.cwd, check.repo ?? "."), check.base);
+  if (unresolved !== undefined) return { code: 1, planned: false, problem: `${check.baseNamed}: ${unresolved}` };
 
   // One step: GitHub shows 10 annotations of each level in all, so the plan gets what validation left (and counts the rest).
   const left = Object.entries(printed).map(([level, n]) => `${level}=${Math.max(0, ANNOTATIONS_LIMIT - n)}`).join(",");

@@ -19,10 +19,11 @@ if (!isOneOf(planFailOn, PLAN_FAIL_ON)) stop(notOneOf("--plan-fail-on", planFail
 makeOutFolder(out);
 const result = await checkPullRequest(
   { env: process.env, cwd: process.cwd(), out: path.resolve(out), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
-  { base, ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
+  { base, baseNamed: "BASE", ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
 );
 const comment = path.join(out, "comment.md");
-if (result.planned) process.stderr.write(`pr-check: comment in ${comment} (exit ${result.code})\n`);
+if (result.problem !== undefined) process.stderr.write(`pr-check: ${result.problem}\n`);
+else if (result.planned) process.stderr.write(`pr-check: comment in ${comment} (exit ${result.code})\n`);
 else if (result.comment) process.stderr.write(`pr-check: ${head} does not validate; comment in ${comment}\n`);
 else process.stderr.write(`pr-check: meshops failed (exit ${result.code}), see above: no comment written${existsSync(path.join(out, "validate.md")) ? ` (validate's reports are in ${out})` : ""}\n`);
 process.exitCode = result.code;

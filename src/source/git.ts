@@ -6,7 +6,7 @@ import { NO_MODE, diffCommits, type GitObjects, type TreeChange } from "./gitBat
 import { insertSorted } from "../model/order.js";
 import type { ReadOptions, Snapshot, SourceFile, SourceProblem } from "./types.js";
 import { yieldToEventLoop } from "../util/steps.js";
-import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
+import { CONFIG_FILE, DEFAULT_MAX_FILE_BYTES, SourceError, WORKTREE, decodeFile, fileTooLarge, isConfigCandidate, isUnder, normalizeRoot, gitFailure, refusedAsAnotherUsers } from "./types.js";
 import { isObjectId } from "../model/revision.js";
 
 interface TreeEntry {
@@ -287,6 +287,18 @@ export async function resolveCommit(git: SimpleGit, ref: string, commitFor?: str
   // simple-git resolves some failures to an empty answer instead of rejecting.
   if (!isObjectId(commit)) throw new SourceError(await unresolvedMessage(git, ref));
   return commit;
+}
+
+/**
+ * Why `ref` names no commit of the repository at `dir`, as a read of it would say (resolveCommit): for a caller that
+ * names where the revision came from. Undefined when it names one, is WORKTREE, or Git fails otherwise (the read says so).
+ */
+export async function unresolvedRevision(dir: string, ref: string): Promise<string | undefined> {
+  if (ref === WORKTREE) return undefined;
+  return resolveCommit(simpleGit({ baseDir: dir }), ref).then(
+    () => undefined,
+    (error: unknown) => (error instanceof SourceError ? error.message : undefined),
+  );
 }
 
 function noCommitsMessage(commitFor: string | undefined): string {

@@ -8,7 +8,7 @@ import type { ReadOptions, Snapshot } from "./types.js";
 import { CONFIG_FILE, WORKTREE } from "./types.js";
 
 export * from "./types.js";
-export { repositoryFolder } from "./git.js";
+export { repositoryFolder, unresolvedRevision } from "./git.js";
 
 /** Reads the configuration repository at `options.ref`: committed content from Git objects, or the working tree. */
 export function readSnapshot(options: ReadOptions): Promise<Snapshot> {
