@@ -48,3 +48,32 @@ test("a mesh whose files all left the repository, prune off: one mesh.removed li
   await bed.run("commit");
   assert.equal(lines("mesh.removed").length, 1);
 });
+
+test("a mesh whose files all left the repository, prune on: the mesh.removed line does not say its resources are deleted while their deletion awaits approval", async () => {
+  const pruning = await openReconcilerBed("meshops-mesh-removed-prune", {
+    "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\nprune:\n  enabled: true\n",
+    "meshes/shop/mesh.yaml": "type: Mesh\nname: shop\n",
+    "meshes/shop/t1.yaml": meshTimeoutYaml("t1", "shop", "1m"),
+    "meshes/other/mesh.yaml": "type: Mesh\nname: other\n",
+  });
+  try {
+    assert.equal((await pruning.run("startup")).result, "applied");
+    git(pruning.repo.dir, "rm", "-q", "-r", "meshes/shop");
+    git(pruning.repo.dir, "commit", "-q", "-m", "shop leaves the repository");
+    const revision = git(pruning.repo.dir, "rev-parse", "HEAD");
+    await pruning.run("commit");
+
+    // Deleting a Mesh is a mass change: held for a person (daemon/gate.ts), nothing deleted yet.
+    const required = pruning.logged("approval.required") as Line[];
+    assert.deepEqual(required.map((l) => l.mesh), ["shop"]);
+    assert.ok(await pruning.backend.get({ type: "Mesh", mesh: "shop", name: "shop" }), "held: still on the control plane");
+    const removed = pruning.logged("mesh.removed") as Line[];
+    assert.deepEqual(removed.map((l) => [l.level, l.mesh, l.revision, l.prune]), [["info", "shop", revision, true]]);
+    assert.equal(
+      removed[0]?.msg,
+      `mesh shop has no resource left in the repository at revision ${shortRevision(revision)}: what meshops owns there is to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)`,
+    );
+  } finally {
+    await pruning.close();
+  }
+});

@@ -89,10 +89,11 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "meshes.removed": {
+        // With prune, not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
         const fate = event.readOnly
           ? "nothing is written there, the control plane's API is read-only"
           : event.prune
-            ? "what meshops owns there is deleted (prune is on)"
+            ? "what meshops owns there is to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)"
             : "what meshops owns there stays on the control plane (prune is off)";
         for (const mesh of event.meshes) {
           log.info({ event: "mesh.removed", mesh, revision: event.revision, prune: event.prune }, `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`);
