@@ -287,6 +287,8 @@ test("meshops.yaml: a controlPlane.version that is no version says which are, an
   for (const [written, message] of [
     ["v2.14.3", "v2.14.3 is not a version as Kuma writes it: write 2.14.3, without the v"],
     ["latest", "latest is not a version: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
+    // A version of no line meshops has: said as the others, after the path once (not "controlPlane.version: controlPlane.version 2.9.4").
+    ["2.9.4", "2.9.4 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
   ]) {
     const run = await validate({ "mesh.yaml": MESH, "meshops.yaml": `controlPlane:\n  version: "${written}"\n` });
     assert.equal(run.code, 1);

@@ -44,7 +44,7 @@ describe("Kuma minor lines", () => {
     const { diagnostics } = parseRepoConfig({ path: "meshops.yaml", text }, "");
     assert.deepEqual(
       diagnostics.map((d) => [d.line, d.path, d.message]),
-      [[4, "controlPlane.version", "controlPlane.version 2.8.1 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"]],
+      [[4, "controlPlane.version", "2.8.1 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"]],
     );
     assert.deepEqual(parseRepoConfig({ path: "meshops.yaml", text: text.replace("2.8.1", "2.12.3") }, "").diagnostics, []);
   });

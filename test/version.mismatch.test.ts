@@ -42,7 +42,7 @@ describe("targetMismatches", () => {
     const { diagnostics } = parseRepoConfig({ path: "meshops.yaml", text: "controlPlane:\n  version: 2.9.4\n" }, "");
     assert.deepEqual(
       diagnostics.map((d) => `${d.file}:${d.line} ${d.path}: ${d.message}`),
-      ["meshops.yaml:2 controlPlane.version: controlPlane.version 2.9.4 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
+      ["meshops.yaml:2 controlPlane.version: 2.9.4 is not supported: use 2.10, 2.11, 2.12, 2.13, 2.14 (any patch release) or 3.x"],
     );
   });
 });

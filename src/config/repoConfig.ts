@@ -229,11 +229,13 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
       diag(pos.line, pos.column, `namespaces[${i}]`, "give the namespace either in `namespace` or as a {namespace} segment in `path`, one of them");
     }
   });
-  const line = schemaLine(config.controlPlane.version);
-  const beyond = beyondNewestLine(config.controlPlane.version);
+  const version = config.controlPlane.version;
+  const line = schemaLine(version);
+  const beyond = beyondNewestLine(version);
   if ("error" in line || beyond !== undefined) {
     const pos = new Locator(() => file.text).locate(file.path, 0, parsePath("controlPlane.version")) ?? { line: 1, column: 1 };
-    if ("error" in line) diag(pos.line, pos.column, "controlPlane.version", line.error);
+    // The diagnostic's path names the setting: its message does not again (schemaLine's error does, for other callers).
+    if ("error" in line) diag(pos.line, pos.column, "controlPlane.version", version === undefined ? line.error : unsupportedVersion(version));
     else diagnostics.push({ severity: "info", file: file.path, line: pos.line, column: pos.column, resource: "", path: "controlPlane.version", message: boundedMessage(beyond ?? ""), rule: "config" });
   }
   return { config, diagnostics };
