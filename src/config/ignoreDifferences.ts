@@ -11,11 +11,12 @@ export type IgnorePath = readonly (string | number)[];
 
 export const ANY_SEGMENT = "*";
 
-/** One rule: `type`, `mesh` and `name` are globs (picomatch), all given ones must match. */
+/** One rule: `type`, `mesh`, `name` and `namespace` are globs (picomatch), all given ones must match (diff/ignore.ts selectorMatcher). */
 export interface IgnoreDifferencesRule {
   readonly type: string;
   readonly mesh?: string;
   readonly name?: string;
+  readonly namespace?: string;
   readonly paths: readonly IgnorePath[];
 }
 
@@ -24,6 +25,7 @@ export interface IgnoreDifferencesEntry {
   readonly type: string;
   readonly mesh?: string;
   readonly name?: string;
+  readonly namespace?: string;
   readonly jsonPointers?: readonly string[];
   readonly fieldPaths?: readonly string[];
 }
@@ -54,7 +56,7 @@ export function compileIgnoreDifferences(entries: readonly IgnoreDifferencesEntr
     if (entry.jsonPointers === undefined && entry.fieldPaths === undefined) {
       problems.push({ path: `ignoreDifferences[${i}]`, message: "name the fields to ignore: jsonPointers or fieldPaths" });
     }
-    if (paths.length > 0) rules.push({ type: entry.type, ...(entry.mesh !== undefined ? { mesh: entry.mesh } : {}), ...(entry.name !== undefined ? { name: entry.name } : {}), paths });
+    if (paths.length > 0) rules.push({ type: entry.type, ...(entry.mesh !== undefined ? { mesh: entry.mesh } : {}), ...(entry.name !== undefined ? { name: entry.name } : {}), ...(entry.namespace !== undefined ? { namespace: entry.namespace } : {}), paths });
   });
   return { rules, problems };
 }

@@ -66,13 +66,15 @@ export type OtherDocuments = "skip" | "error";
 
 /**
  * A drift.ignoreUnmanaged entry: unmanaged resources (live, neither desired nor owned) it matches are left out of
- * drift reports. `type`, `mesh` and `name` are globs (picomatch), all given ones must match; `defaultPolicy` matches a
- * default policy the control plane created with its Mesh (`mesh-timeout-all-<mesh>`, ...).
+ * drift reports. `type`, `mesh`, `name` and `namespace` are globs (picomatch), all given ones must match (diff/ignore.ts
+ * selectorMatcher); `defaultPolicy` matches a default policy the control plane created with its Mesh
+ * (`mesh-timeout-all-<mesh>`, ...).
  */
 export interface UnmanagedSelector {
   readonly type?: string;
   readonly mesh?: string;
   readonly name?: string;
+  readonly namespace?: string;
   readonly defaultPolicy?: boolean;
 }
 

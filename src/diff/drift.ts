@@ -9,7 +9,6 @@
  * Pure, and built on the same pairing, normalization and diff as the plan, so `drift` and `plan` never disagree.
  */
 import { runSteps, stepDue, type Steps } from "../util/steps.js";
-import picomatch from "picomatch";
 import type { UnmanagedSelector } from "../config/repoConfig.js";
 import { adopts, isOwned, withOwnershipLabelOf } from "../desired/ownership.js";
 import { isControlPlaneDefault } from "../kuma/naming.js";
@@ -18,7 +17,7 @@ import type { JsonObject, Resource } from "../model/resource.js";
 import { normalize } from "./normalize.js";
 import { pairWithLiveSteps, tally, type Pair } from "./pair.js";
 import { STEP, unifiedDiff } from "./plan.js";
-import { ignoredPathsMatcher } from "./ignore.js";
+import { ignoredPathsMatcher, selectorMatcher } from "./ignore.js";
 import { wantedOver } from "./wanted.js";
 import type { IgnoreDifferencesRule, IgnorePath } from "../config/ignoreDifferences.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
@@ -123,7 +122,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
     if (stepDue(i, STEP)) yield;
     const key = { resource: subject, type, mesh, name };
     // Compared as plan compares (diff/wanted.ts): only drifted resources need normalized copies.
-    const ignoredHere = resource && current ? ignoredPaths(pair) : undefined;
+    const ignoredHere = resource && current ? ignoredPaths(pair, current.object) : undefined;
     const compared = resource && current ? wantedOver(resource, current.object, ignoredHere) : undefined;
     if (resource?.sealed && current) unknownValues.push(subject);
     if (resource && !current) items.push({ kind: "missing", ...key, diff: unifiedDiff(subject, undefined, normalize(resource.object)) });
@@ -141,7 +140,7 @@ export function* classifyDriftSteps(desired: readonly Resource[], live: readonly
         continue;
       }
       const kind: DriftKind = owned ? "orphaned" : "unmanaged";
-      if (kind === "unmanaged" && ignored(key)) continue;
+      if (kind === "unmanaged" && ignored(key, current.object)) continue;
       items.push({ kind, ...key, diff: unifiedDiff(subject, normalize(current.object), undefined) });
     }
   }
@@ -160,14 +159,13 @@ function adoptionOf(resource: Resource, live: JsonObject, wanted: JsonObject, ig
 
 type Key = { readonly type: string; readonly mesh: string; readonly name: string };
 
-/** Whether any selector matches a resource; globs compiled once per classification. */
-function unmanagedMatcher(selectors: readonly UnmanagedSelector[], systemNamespaces: readonly string[]): (key: Key) => boolean {
-  const glob = (pattern: string | undefined) => (pattern === undefined ? () => true : picomatch(pattern, { dot: true }));
+/** Whether any selector matches a resource (names as ignore.ts selectorMatcher matches them); globs compiled once. */
+function unmanagedMatcher(selectors: readonly UnmanagedSelector[], systemNamespaces: readonly string[]): (key: Key, live: JsonObject) => boolean {
   const matchers = selectors.map((s) => {
-    const [type, mesh, name] = [glob(s.type), glob(s.mesh), glob(s.name)];
-    return (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name) && (!s.defaultPolicy || isControlPlaneDefault(k, systemNamespaces));
+    const matches = selectorMatcher(s);
+    return (k: Key, live: JsonObject) => matches(k, live) && (!s.defaultPolicy || isControlPlaneDefault(k, systemNamespaces));
   });
-  return (key) => matchers.some((m) => m(key));
+  return (key, live) => matchers.some((m) => m(key, live));
 }
 
 /** A drift report of these items, in this order, with its summary counted. */

@@ -8,19 +8,44 @@
 import picomatch from "picomatch";
 import { ANY_SEGMENT, type IgnoreDifferencesRule, type IgnorePath } from "../config/ignoreDifferences.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../model/resource.js";
+import { kubernetesNameOf } from "../kuma/naming.js";
 
 type Key = { readonly type: string; readonly mesh: string; readonly name: string };
 
-/** The paths ignored for a resource (every matching rule's), or undefined when none is; globs compiled once. */
-export function ignoredPathsMatcher(rules: readonly IgnoreDifferencesRule[] | undefined): (key: Key) => readonly IgnorePath[] | undefined {
-  if (!rules || rules.length === 0) return () => undefined;
+/** What meshops.yaml's ignoreDifferences and drift.ignoreUnmanaged select by: globs (picomatch), all given ones must match. */
+export interface ResourceSelector {
+  readonly type?: string | undefined;
+  readonly mesh?: string | undefined;
+  readonly name?: string | undefined;
+  /** The Kubernetes namespace: matches only a resource named the Kubernetes way (`name.namespace`). */
+  readonly namespace?: string | undefined;
+}
+
+/**
+ * Whether `selector` matches a resource of `key`, whose live object is `object`. A name matches the API name
+ * (`web-cb.web`) or, for a resource from a namespaced Kubernetes document, the name as the repository writes it
+ * (`web-cb`, as Argo CD's ignoreDifferences takes name and namespace). Globs compiled once.
+ */
+export function selectorMatcher(selector: ResourceSelector): (key: Key, object: JsonObject | undefined) => boolean {
   const glob = (pattern: string | undefined) => (pattern === undefined ? () => true : picomatch(pattern, { dot: true }));
-  const matchers = rules.map((rule) => {
-    const [type, mesh, name] = [glob(rule.type), glob(rule.mesh), glob(rule.name)];
-    return { matches: (k: Key) => type(k.type) && mesh(k.mesh) && name(k.name), paths: rule.paths };
-  });
-  return (key) => {
-    const paths = matchers.flatMap((m) => (m.matches(key) ? m.paths : []));
+  const [type, mesh, name] = [glob(selector.type), glob(selector.mesh), glob(selector.name)];
+  const namespace = selector.namespace === undefined ? undefined : picomatch(selector.namespace, { dot: true });
+  return (key, object) => {
+    if (!type(key.type) || !mesh(key.mesh)) return false;
+    const apiName = name(key.name);
+    if (apiName && namespace === undefined) return true;
+    const named = object ? kubernetesNameOf(object) : undefined;
+    if (!named) return apiName && namespace === undefined;
+    return (apiName || name(named.name)) && (namespace === undefined || namespace(named.namespace));
+  };
+}
+
+/** The paths ignored for a resource (every matching rule's), or undefined when none is; globs compiled once. */
+export function ignoredPathsMatcher(rules: readonly IgnoreDifferencesRule[] | undefined): (key: Key, live: JsonObject) => readonly IgnorePath[] | undefined {
+  if (!rules || rules.length === 0) return () => undefined;
+  const matchers = rules.map((rule) => ({ matches: selectorMatcher(rule), paths: rule.paths }));
+  return (key, live) => {
+    const paths = matchers.flatMap((m) => (m.matches(key, live) ? m.paths : []));
     return paths.length > 0 ? paths : undefined;
   };
 }

@@ -161,7 +161,7 @@ export function* planChangesSteps(desired: readonly Resource[], live: readonly J
         continue;
       }
       // Written as it is compared (diff/wanted.ts): ignored fields and immutable labels as the control plane has them.
-      const { wanted, same } = wantedOver(resource, current.object, ignored(pair));
+      const { wanted, same } = wantedOver(resource, current.object, ignored(pair, current.object));
       if (same && !resource.sealed) {
         // One literal in its final shape: this is 50,000 objects of a no-op plan.
         writes.push({ action: "unchanged", resource: subject, type, mesh, name, desired: wanted, origin: resource.origin, live: current.object, diff: "" });

@@ -196,6 +196,30 @@ export function onKubernetes(typeName: string, object: JsonObject, systemNamespa
 }
 
 /**
+ * Why a Universal-shaped resource labelled `k8s.kuma.io/namespace` but not `kuma.io/display-name` is not what it looks
+ * like: `onKubernetes` renders it into the system namespace under its whole name (`x.web` becomes `x.web.kuma-system`),
+ * since only both labels make a name Kubernetes-shaped (kubernetesNameOf), as Kuma's own objects carry both (its
+ * display name is the whole name without the label: model.GetDisplayName). Undefined when nothing is amiss.
+ */
+export function namespaceLabelWithoutDisplayName(typeName: string, object: JsonObject, systemNamespace: string): string | undefined {
+  const labels = labelsOf(object);
+  const namespace = labels[NAMESPACE_LABEL];
+  if (typeof namespace !== "string" || namespace === "" || labels[DISPLAY_NAME_LABEL] !== undefined) return undefined;
+  const rendered = onKubernetes(typeName, object, systemNamespace);
+  if (rendered === object) return undefined;
+  const name = String(object.name);
+  const suffix = `.${namespace}`;
+  const display = name.endsWith(suffix) && name.length > suffix.length ? name.slice(0, -suffix.length) : name;
+  const apiName = coreName(display, namespace);
+  const fix = apiName === name ? `add the label ${DISPLAY_NAME_LABEL}: ${display}` : `name it ${apiName} and add the label ${DISPLAY_NAME_LABEL}: ${display}`;
+  return (
+    `name ${JSON.stringify(name)} with label ${NAMESPACE_LABEL}: ${namespace} but no ${DISPLAY_NAME_LABEL} is not namespace ${namespace}'s ${display}: ` +
+    `on a Kubernetes control plane it becomes ${String(rendered.name)} in namespace ${systemNamespace}; ${fix} (as Kuma labels what it names ${apiName}), ` +
+    `or write a Kubernetes document named ${display} in namespace ${namespace}`
+  );
+}
+
+/**
  * A default policy as the control plane names it when it creates a Mesh: `<prefix>-<mesh>`, of the prefix's type, or
  * on Kubernetes that object in a system namespace (`mesh-timeout-all-default.kuma-system`).
  */

@@ -13,6 +13,7 @@ import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { parseSubject, subjectOf } from "../model/key.js";
 import type { Resource } from "../model/resource.js";
+import type { ControlPlaneEnvironment } from "../kuma/naming.js";
 import { compareText } from "../model/order.js";
 import { shortRevision } from "../model/revision.js";
 import { printable } from "./style.js";
@@ -64,6 +65,8 @@ export interface DriftReportInput {
   readonly locations: Locations;
   readonly ref: string;
   readonly failOn: DriftFailOn;
+  /** Where the control plane runs (ServerInfo.environment): what a modified resource most likely means (modifiedMeaning). */
+  readonly environment?: ControlPlaneEnvironment | undefined;
 }
 
 /** The tool as SARIF names it; the CLI passes the installed version. */
@@ -168,6 +171,17 @@ export const ADOPTS_MARK = "adopts it: made outside meshops";
 export function driftAdoptionMark(item: Pick<DriftItem, "adopts" | "ownershipLabelOnly">): string {
   if (!item.adopts) return "";
   return item.ownershipLabelOnly ? " (not owned: only meshops' ownership label differs; apply adopts it)" : " (not owned: made outside meshops; apply adopts it)";
+}
+
+/**
+ * What a modified drift item means, where a report says what its kind means. meshops writes to a Universal control
+ * plane, so a difference there is an edit made outside Git; Argo CD or Flux write to a Kubernetes-mode one (its API
+ * is read-only), so there the repository is usually ahead of their last sync.
+ */
+export function modifiedMeaning(environment: ControlPlaneEnvironment | undefined): string {
+  return environment === "kubernetes"
+    ? "differs from the repository: not yet synced by Argo CD or Flux (the control plane runs on Kubernetes and meshops does not write to it), or changed through Kubernetes outside Git"
+    : "changed on the control plane outside Git";
 }
 
 /** What a drift item whose only difference is meshops' ownership label means, where a report says what its kind means. */

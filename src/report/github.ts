@@ -12,6 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import type { DriftItem } from "../diff/drift.js";
+import type { ControlPlaneEnvironment } from "../kuma/naming.js";
 import type { Change } from "../diff/plan.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
@@ -26,6 +27,7 @@ import {
   isFailingChange,
   isFailingDiagnostic,
   isFailingDrift,
+  modifiedMeaning,
   planExitCode,
   planScope,
   planSummaryLine,
@@ -189,7 +191,7 @@ export function renderDriftGithub(input: DriftReportInput, annotationsLimit: Ann
   const annotations = input.report.items.map((item): Annotated => {
     const level: AnnotationLevel = isFailingDrift(item, input.failOn) ? "error" : "warning";
     const where = input.locations.get(item.resource);
-    return { level, command: annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item)) };
+    return { level, command: annotation(level, at(where, `meshops drift: ${item.kind} ${item.resource}`), driftMessage(item, input.environment)) };
   });
   const out = capAnnotations(annotations, annotationsLimit, "meshops drift");
   const title = `meshops drift at ${shortRevision(input.ref)}`;
@@ -205,13 +207,12 @@ export function renderFailedGithub(command: string, message: string): string {
 
 const DRIFT_MEANING = {
   missing: "in the repository but not on the control plane",
-  modified: "changed on the control plane outside Git",
   orphaned: "owned by meshops but no longer in the repository",
   unmanaged: "on the control plane, not in the repository and not owned by meshops (left alone)",
 } as const;
 
-function driftMessage(item: DriftItem): string {
-  const meaning = item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_MEANING : DRIFT_MEANING[item.kind];
+function driftMessage(item: DriftItem, environment: ControlPlaneEnvironment | undefined): string {
+  const meaning = item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_MEANING : item.kind === "modified" ? modifiedMeaning(environment) : DRIFT_MEANING[item.kind];
   return `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${meaning}\n${clip(stripDiffHeader(item.diff))}`;
 }
 

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
-import { leftAloneSummary } from "../diff/drift.js";
+import { leftAloneSummary, type DriftItem } from "../diff/drift.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import {
   changeWhereSaid,
@@ -20,6 +20,7 @@ import {
   isFailingDiagnostic,
   isFailingDrift,
   leftAloneLine,
+  modifiedMeaning,
   OWNERSHIP_LABEL_ONLY_MEANING,
   planExitCode,
   stripDiffHeader,
@@ -102,7 +103,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "plan/update": "The plan updates the resource.",
   "plan/delete": "The plan deletes the resource.",
   "drift/missing": "In the repository but not on the control plane.",
-  "drift/modified": "Changed on the control plane outside Git.",
+  "drift/modified": "Differs from the repository: changed on the control plane outside Git, or on Kubernetes not yet synced by Argo CD or Flux.",
   "drift/orphaned": "Owned by meshops but no longer in the repository.",
   "drift/unmanaged": "On the control plane, not in the repository and not owned by meshops.",
   "plan/unknown-values": "A SOPS-encrypted resource whose values were not compared: no age key was given.",
@@ -171,14 +172,17 @@ export function renderPlanSarif(report: PlanReport, tool: ToolInfo, root = ""): 
 }
 
 /** SARIF's messages are sentences, as the rules' descriptions are. */
-const OWNERSHIP_LABEL_ONLY_SENTENCE = `${OWNERSHIP_LABEL_ONLY_MEANING.charAt(0).toUpperCase()}${OWNERSHIP_LABEL_ONLY_MEANING.slice(1)}.`;
+const asSentence = (meaning: string) => `${meaning.charAt(0).toUpperCase()}${meaning.slice(1)}.`;
+const OWNERSHIP_LABEL_ONLY_SENTENCE = asSentence(OWNERSHIP_LABEL_ONLY_MEANING);
 
 export function renderDriftSarif(input: DriftReportInput, tool: ToolInfo, root = ""): string {
+  const modified = asSentence(modifiedMeaning(input.environment));
+  const meaning = (item: DriftItem) => (item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_SENTENCE : item.kind === "modified" ? modified : describeRule(`drift/${item.kind}`));
   const findings = input.report.items.map(
     (item): Finding => ({
       rule: `drift/${item.kind}`,
       level: isFailingDrift(item, input.failOn) ? "error" : item.kind === "unmanaged" ? "note" : "warning",
-      message: `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${item.ownershipLabelOnly ? OWNERSHIP_LABEL_ONLY_SENTENCE : describeRule(`drift/${item.kind}`)}\n${stripDiffHeader(item.diff)}`,
+      message: `${item.kind} ${item.resource}${driftAdoptionMark(item)}: ${meaning(item)}\n${stripDiffHeader(item.diff)}`,
       resource: item.resource,
       ...locationOf(input.locations.get(item.resource)),
       identity: [`drift/${item.kind}`, item.resource, item.diff].join("\0"),

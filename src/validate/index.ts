@@ -1,8 +1,9 @@
-import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
+import { DEFAULT_CONFIG, namespaceOfFile, parseRepoConfig, systemNamespaceOf, type ControlPlaneTarget, type NamespaceRule, type OtherDocuments, type RepoConfig, type TenancyRule } from "../config/repoConfig.js";
 import { boundedMessage, hasErrors, type Diagnostic } from "../model/diagnostic.js";
 import { isJsonObject, type Resource } from "../model/resource.js";
 import { subjectOf } from "../model/key.js";
 import { meshOfWritten } from "../kuma/types.js";
+import { namespaceLabelWithoutDisplayName } from "../kuma/naming.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
 import { fieldOf, formatPath, parsePath } from "../model/fieldPath.js";
@@ -516,6 +517,9 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
     const labels = labelChecks(resource.type, resource.object, { mode: config.controlPlane.mode, format: resource.source?.format ?? "universal" });
     for (const v of labels.violations) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels"));
     for (const v of labels.warnings) diagnostics.push(diagnosticAt(locator, resource, v.path, v.message, "labels", "warning"));
+    // Rendered for Kubernetes into the system namespace under its whole name, which the label suggests is not meant.
+    const unnamespaced = resource.source?.format === "kubernetes" ? undefined : namespaceLabelWithoutDisplayName(resource.type, resource.object, systemNamespaceOf(config));
+    if (unnamespaced) diagnostics.push(diagnosticAt(locator, resource, "name", unnamespaced, "labels", "warning"));
     // Checked by the API server on create only, after the labels' syntax (a refused label stops the request first); an
     // error all the same (test/validate.workloadLabel.test.ts says why).
     const workload = resource.source?.format === "kubernetes" || labels.violations.length > 0 ? undefined : workloadLabelProblem(resource.type, resource.object, config.controlPlane.mode);

@@ -49,6 +49,7 @@ async function runDrift(options: DriftOptions, outputs: readonly ReportOutput[],
       locations: lazyLocations(comparison.desired.resources),
       ref: result.revision,
       failOn: options.failOn,
+      environment: whole.info.environment,
     };
     await writeReports(io, "drift", outputs, input, options);
     setExit(driftExitCodeFor(report.summary, options.failOn));
