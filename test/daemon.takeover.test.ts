@@ -3,7 +3,7 @@
  * `meshops.io/managed-by` label names another): two repositories define the resource, and the two daemons would
  * rewrite each other's label on every apply (plan and apply say the same on stderr: test/ownership.takeover.test.ts).
  * A resource nobody owns (made by hand) is adopted, and logged so once, as plan and apply say it
- * (test/ownership.adoption.test.ts). The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
+ * (test/ownership.adoption.test.ts), naming each with its file and line. The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
@@ -60,7 +60,8 @@ test("a commit that adopts a resource nobody owns (made by hand) is logged once,
   assert.deepEqual(entry.resources, ["MeshTimeout/shop/by-hand"]);
   assert.equal(
     entry.msg,
-    "applying adopts 1 resource the control plane holds without an ownership label (made by hand, by another tool, or by the control plane): from then on it is this instance's, and --prune deletes it once it leaves the repository: MeshTimeout/shop/by-hand",
+    "applying adopts 1 resource the control plane holds without an ownership label (made by hand, by another tool, or by the control plane): from then on it is this instance's, and --prune deletes it once it leaves the repository: MeshTimeout/shop/by-hand (shop/by-hand.yaml:1)",
+    "named with its file and line, as plan and apply name it",
   );
   assert.equal(daemon.lines.filter((l) => l.includes('"ownership.adoption"')).length, 1);
 });

@@ -78,7 +78,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "ownership.adoptions":
-        log.info({ event: "ownership.adoption", revision: event.revision, count: event.resources.length, resources: event.resources.slice(0, options.maxLoggedDiagnostics ?? 50) }, adoptionNote(event.resources));
+        log.info({ event: "ownership.adoption", revision: event.revision, count: event.resources.length, resources: event.resources.slice(0, options.maxLoggedDiagnostics ?? 50) }, adoptionNote(event.resources, (resource) => event.definedAt.get(resource)));
         return;
       case "prunable.changed":
         for (const [mesh, resources] of event.meshes) {

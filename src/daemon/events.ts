@@ -52,8 +52,11 @@ export type DaemonEvent =
    * left). Only changes, so the log says each once.
    */
   | { readonly type: "prunable.changed"; readonly revision: string; readonly meshes: PrunableByMesh }
-  /** Updates of a plan that adopt a resource nobody owns (diff/plan.ts `Change.adopts`), in plan order. */
-  | { readonly type: "ownership.adoptions"; readonly revision: string; readonly resources: readonly string[] }
+  /**
+   * Updates of a plan that adopt a resource nobody owns (diff/plan.ts `Change.adopts`), in plan order; `definedAt`: the
+   * file:line defining each (report/common.ts whereDefinedIn), as plan and apply name them.
+   */
+  | { readonly type: "ownership.adoptions"; readonly revision: string; readonly resources: readonly string[]; readonly definedAt: ReadonlyMap<string, string> }
   /**
    * What a full comparison warned about the control plane (sync/reconcile.ts compare(): meshops.yaml's version line or
    * product not what GET / reports, a kind it does not serve, ...), after each one that reached it: empty when nothing.

@@ -33,6 +33,8 @@ import { BackendError } from "../backend/types.js";
 import { DEFAULT_TIMEOUT_MS as DEFAULT_REQUEST_TIMEOUT_MS } from "../backend/kumaHttp.js";
 import { hasErrors } from "../model/diagnostic.js";
 import { subjectOf } from "../model/key.js";
+import type { Resource } from "../model/resource.js";
+import { whereDefinedIn } from "../report/common.js";
 import { applyResultsByMesh, desiredCountsByMesh, driftModeOf, meshesDefinedBy, meshesLeaving, meshesOf, skipListsExtended, type MeshApplyResult } from "../sync/meshes.js";
 import { compare, driftInSlices, planInSlices, type Comparison } from "../sync/reconcile.js";
 import { buildDesiredSteps, targetOf, type DesiredState } from "../desired/index.js";
@@ -454,7 +456,7 @@ export class Reconciler {
     const taken = takeovers(plan.changes, config.instance);
     if (taken.length > 0) events.emit({ type: "ownership.takeovers", revision, takeovers: taken });
     const adopted = plan.changes.filter((c) => c.adopts).map((c) => c.resource);
-    if (adopted.length > 0) events.emit({ type: "ownership.adoptions", revision, resources: adopted });
+    if (adopted.length > 0) events.emit({ type: "ownership.adoptions", revision, resources: adopted, definedAt: locationsOf(adopted, desired.resources) });
     this.#setPrunable(revision, prunableByMesh(plan.prunable));
     // Online, the control plane's MeshServices settle the references the repository leaves open: report the rest.
     const unknown = await runStepsSliced(this.#live.unknownReferencesSteps(result.serviceReferences));
@@ -825,6 +827,17 @@ function meshesOfResult(result: ValidationResult, invalid: ReadonlyMap<string, s
   // Resources come file by file, a mesh's usually together: one set lookup per run of a mesh, not per resource.
   for (const { mesh } of result.resources) if (mesh !== last) meshes.add((last = mesh));
   return [...meshes].sort();
+}
+
+/** Where each of `subjects` is defined (file:line, as plan and apply name it), of those the repository defines. */
+function locationsOf(subjects: readonly string[], resources: readonly Resource[]): Map<string, string> {
+  const whereDefined = whereDefinedIn(resources);
+  const located = new Map<string, string>();
+  for (const subject of subjects) {
+    const where = whereDefined(subject);
+    if (where !== undefined) located.set(subject, where);
+  }
+  return located;
 }
 
 /** meshops.yaml as parsed, as text: equal texts, same configuration. */
