@@ -187,6 +187,19 @@ export class MeshControls {
     });
   }
 
+  /**
+   * Drops the API's suspensions of meshes a comparison no longer finds (`found` false: neither in the repository nor
+   * holding anything meshops owns on the control plane): nothing is left to suspend, and a mesh gone for good would
+   * otherwise stay suspended in what is kept forever. One of the same name made later starts unsuspended. Returns
+   * them, sorted. A write that fails is told and tried again by every later run, as for approvals.
+   */
+  forgetGone(found: (mesh: string) => boolean): string[] {
+    const gone = [...this.#suspended].filter((mesh) => !found(mesh)).sort();
+    for (const mesh of gone) this.#suspended.delete(mesh);
+    if (gone.length > 0) this.#save();
+    return gone;
+  }
+
   /** Why a mesh is suspended, if it is. */
   suspendedBy(mesh: string): "config" | "api" | undefined {
     return this.#configSuspended.has(mesh) ? "config" : this.#suspended.has(mesh) ? "api" : undefined;

@@ -88,6 +88,14 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           else log.info(fields, `${describeUnit(mesh)}: no resource meshops owns is out of the repository any more`);
         }
         return;
+      case "suspensions.dropped":
+        for (const mesh of event.meshes) {
+          log.info(
+            { event: "mesh.unsuspended", mesh, reason: "gone" },
+            `${describeUnit(mesh)} is neither in the repository nor on the control plane: its suspension through the API is dropped (suspend it again if it comes back)`,
+          );
+        }
+        return;
       case "meshes.removed": {
         // With prune, not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
         const fate = event.readOnly

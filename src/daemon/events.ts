@@ -91,6 +91,11 @@ export type DaemonEvent =
    */
   | { readonly type: "approval.dropped"; readonly revision: string; readonly mesh: string; readonly approved: string; readonly plan: string }
   /**
+   * API suspensions (--controls-file) of meshes gone from the repository and from the control plane, dropped (controls.ts
+   * forgetGone): said once, at the comparison that finds them gone.
+   */
+  | { readonly type: "suspensions.dropped"; readonly meshes: readonly string[] }
+  /**
    * Meshes the last valid revision had resources in and `revision` has none in (their files deleted, their Mesh with
    * them), said once, at the sync that finds it. `prune`: meshops.yaml's prune.enabled, which decides what becomes of
    * what meshops owns there; `readOnly`: nothing is written (a control plane on Kubernetes).

@@ -314,11 +314,17 @@ export class Reconciler {
     if (this.#unsure.reopen((mesh) => this.#isShut(mesh), Date.now())) this.#o.events.emit({ type: "write.waiting", waiting: this.#unsure.waiting, forgotten: new Map() });
   }
 
-  /** What waited in a mesh the comparison with the target no longer finds (`found`: the meshes it did) is forgotten. */
-  #forgetGone(found: readonly string[]): void {
-    const meshes = new Set(found);
-    const forgotten = this.#unsure.forgetGone((mesh) => meshes.has(mesh));
+  /**
+   * What waited in a mesh gone from the repository (the target's meshes, invalid ones included) and from the control
+   * plane (`compared`: the meshes the comparison with the target found) is forgotten, and its API suspension dropped.
+   */
+  #forgetGone(compared: readonly string[]): void {
+    const meshes = new Set([...compared, ...(this.#target?.meshes ?? [])]);
+    const found = (mesh: string) => meshes.has(mesh);
+    const forgotten = this.#unsure.forgetGone(found);
     if (forgotten.size > 0) this.#o.events.emit({ type: "write.waiting", waiting: this.#unsure.waiting, forgotten });
+    const unsuspended = this.#o.controls.forgetGone(found);
+    if (unsuspended.length > 0) this.#o.events.emit({ type: "suspensions.dropped", meshes: unsuspended });
   }
 
   /** Nothing is written to `mesh` now: suspended, invalid, blocked for what the control plane lacks, or held for approval. */

@@ -35,7 +35,8 @@ export interface ReconcilerBed {
   close(): Promise<void>;
 }
 
-export async function openReconcilerBed(prefix: string, files: Record<string, string>, options: { readonly requestTimeoutMs?: number } = {}): Promise<ReconcilerBed> {
+/** `controls`: the daemon's, when the test keeps them in a file (controlsFile.ts); a fresh MeshControls otherwise. */
+export async function openReconcilerBed(prefix: string, files: Record<string, string>, options: { readonly requestTimeoutMs?: number; readonly controls?: MeshControls } = {}): Promise<ReconcilerBed> {
   const repo = tempRepo(`${prefix}-`);
   const stateDir = mkdtempSync(path.join(tmpdir(), `${prefix}-cp-`));
   commitFiles(repo.dir, files);
@@ -44,11 +45,11 @@ export async function openReconcilerBed(prefix: string, files: Record<string, st
   const backend = new ProbeBackend(await LocalBackend.open({ stateDir, skipMeshCreation: true }));
   const events = new DaemonEvents();
   const status = inProcessStatus(repo.dir);
-  const controls = new MeshControls();
+  const { controls = new MeshControls(), ...reconcilerOptions } = options;
   const emitted: DaemonEvent[] = [];
   subscribeViews(events, { status, metrics: new DaemonMetrics({ processMetrics: false }), log });
   events.on((event) => emitted.push(event));
-  const reconciler = new Reconciler({ source: new LocalRepository({ dir: repo.dir, branch: "main", log }), path: undefined, backend, events, driftMode: undefined, stopRequested: () => false, controls, ...options });
+  const reconciler = new Reconciler({ source: new LocalRepository({ dir: repo.dir, branch: "main", log }), path: undefined, backend, events, driftMode: undefined, stopRequested: () => false, controls, ...reconcilerOptions });
   return {
     repo,
     backend,
