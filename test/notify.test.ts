@@ -105,11 +105,7 @@ describe("what a run is worth telling", () => {
 });
 
 test("the notifier reads each mesh's state from the status without building the rest of it (no resource inventory)", () => {
-  const status = testStatus();
-  const events = new DaemonEvents();
-  const sent: string[] = [];
-  events.on((event) => status.record(event));
-  events.on(notifier({ sinks: [{ kind: "webhook", url: "http://hook" }], send: (_sink, request) => sent.push(request.body), views: () => meshViews(status) }));
+  const { status, events, sent } = webhookNotified();
   let inventoryBuilt = 0;
   const head = { commit: SHA, message: "tune timeouts", author: "a", date: "" };
   events.emit({ type: "run.started", run: 1, reasons: ["commit"] });
@@ -310,3 +306,34 @@ test("a mesh only the control plane has, holding nothing meshops made, is not to
   assert.deepEqual(status.meshConditions().map((m) => [m.mesh, m.headApplied]), [["legacy", false], ["shop", true]]);
   assert.deepEqual(status.toJSON().meshes.map((m) => [m.name, m.headApplied]), [["legacy", false], ["shop", true]]);
 });
+
+test("a mesh whose every resource left the repository is told (removed, with what becomes of what meshops owns there), and kept in the status", () => {
+  const { status, events, sent } = webhookNotified();
+  const head = { commit: SHA, message: "drop shop", author: "a", date: "" };
+  events.emit({ type: "run.started", run: 1, reasons: ["commit"] });
+  events.emit({ type: "revision.validated", commit: head, valid: true, diagnostics: [], kept: SHA });
+  events.emit({ type: "meshes.removed", revision: SHA, meshes: ["shop"], prune: false, readOnly: false });
+  const summary = { applied: 0, failed: 0, skipped: 0, drift: 0 };
+  events.emit({ type: "run.finished", run: 1, revision: SHA, reasons: ["commit"], triggers: 1, durationMs: 5, end: { kind: "sync", result: "unchanged", revision: SHA, commit: head, summary } });
+  assert.equal(sent.length, 1);
+  const body = JSON.parse(sent[0] ?? "{}") as { text?: string; notices?: { mesh: string; kind: string; reason: string }[] };
+  assert.equal(body.text, `meshops: ${SHA.slice(0, 12)} (drop shop)\nremoved: shop (no resource left in the repository: what meshops owns there stays on the control plane (prune is off))`);
+  assert.deepEqual(body.notices?.map((n) => [n.mesh, n.kind]), [["shop", "removed"]]);
+  const removed = status.toJSON().removedMeshes;
+  assert.deepEqual(removed.map((r) => [r.mesh, r.revision, r.prune]), [["shop", SHA, false]]);
+  assert.ok(!Number.isNaN(Date.parse(removed[0]?.at ?? "")), "with the time it was found");
+  // Told once: the next run has nothing new to say of it.
+  events.emit({ type: "run.started", run: 2, reasons: ["drift-timer"] });
+  events.emit({ type: "run.finished", run: 2, revision: SHA, reasons: ["drift-timer"], triggers: 1, durationMs: 5, end: { kind: "drift", result: "unchanged", revision: SHA, commit: head, summary } });
+  assert.equal(sent.length, 1);
+});
+
+/** A status and a notifier subscribed to the same events, as the daemon subscribes them; `sent`: the webhook's bodies. */
+function webhookNotified(): { status: ReturnType<typeof testStatus>; events: DaemonEvents; sent: string[] } {
+  const status = testStatus();
+  const events = new DaemonEvents();
+  const sent: string[] = [];
+  events.on((event) => status.record(event));
+  events.on(notifier({ sinks: [{ kind: "webhook", url: "http://hook" }], send: (_sink, request) => sent.push(request.body), views: () => meshViews(status) }));
+  return { status, events, sent };
+}

@@ -41,12 +41,14 @@ test("a mesh whose files all left the repository, prune off: one mesh.removed li
   const prunable = lines("mesh.prunable");
   assert.deepEqual(prunable.map((l) => [l.level, l.mesh, l.resources?.[0], l.resources?.at(-1)]), [["warn", "shop", "MeshTimeout/shop/t1", "Mesh/shop"]], "t1 first, its Mesh last (delete order)");
   assert.ok(await bed.backend.get({ type: "Mesh", mesh: "shop", name: "shop" }), "prune off: left on the control plane");
+  assert.deepEqual(bed.status.toJSON().removedMeshes.map((r) => [r.mesh, r.revision, r.prune]), [["shop", revision, false]], "kept in /api/status");
 
   // Said once: a later run (the drift timer, another commit) does not say it again.
   await bed.run("drift-timer");
   commitFiles(bed.repo.dir, { "meshes/other/t2.yaml": meshTimeoutYaml("t2", "other", "1m") }, "t2");
   await bed.run("commit");
   assert.equal(lines("mesh.removed").length, 1);
+  assert.equal(bed.status.toJSON().removedMeshes.length, 1);
 });
 
 test("a mesh whose files all left the repository, prune on: the mesh.removed line does not say its resources are deleted while their deletion awaits approval", async () => {

@@ -7,7 +7,7 @@ import { describeUnit } from "../model/key.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { isActionable } from "../sync/remaining.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
-import type { DaemonEvent } from "./events.js";
+import { removedMeshFate, type DaemonEvent } from "./events.js";
 import { approvalRemedy, planChangedSinceApproval } from "./gate.js";
 import type { Logger } from "./logger.js";
 import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
@@ -97,12 +97,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "meshes.removed": {
-        // With prune, not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
-        const fate = event.readOnly
-          ? "nothing is written there, the control plane's API is read-only"
-          : event.prune
-            ? "what meshops owns there is to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)"
-            : "what meshops owns there stays on the control plane (prune is off)";
+        const fate = removedMeshFate(event);
         for (const mesh of event.meshes) {
           log.info({ event: "mesh.removed", mesh, revision: event.revision, prune: event.prune }, `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`);
         }

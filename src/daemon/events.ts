@@ -29,6 +29,16 @@ export interface RunEnd {
   readonly error?: string;
 }
 
+/** What becomes of what meshops owns in a mesh gone from the repository (`meshes.removed`): the log and notifications say it. */
+export function removedMeshFate(event: { readonly prune: boolean; readonly readOnly: boolean }): string {
+  return event.readOnly
+    ? "nothing is written there, the control plane's API is read-only"
+    : event.prune
+      ? // Not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
+        "what meshops owns there is to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)"
+      : "what meshops owns there stays on the control plane (prune is off)";
+}
+
 export type DaemonEvent =
   /** A run began (`run` numbers them from 1). */
   | { readonly type: "run.started"; readonly run: number; readonly reasons: readonly TriggerKind[] }

@@ -41,6 +41,7 @@ import type {
   RunResult,
   SourceProblem,
   ControlsFileProblem,
+  RemovedMesh,
   StatusJson,
   ValidationStatus,
   WritesStatus,
@@ -104,6 +105,8 @@ export interface StatusSettings {
 }
 
 const MAX_MESH_ERRORS = 10;
+/** Removed meshes the status keeps: the last few, as the log has them all. */
+const REMOVED_MESHES_KEPT = 10;
 
 export class DaemonStatus {
   readonly #settings: StatusSettings;
@@ -138,6 +141,7 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
+  #removedMeshes: readonly RemovedMesh[] = [];
   #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [], waitingCount: 0, waiting: [] };
   /** Every resource the checks still to come are for, or waiting for its mesh, sorted (the status names the first NAMED_AT_MOST). */
   #rechecking: readonly string[] = [];
@@ -233,6 +237,12 @@ export class DaemonStatus {
         this.#writes = { ...this.#writes, ...this.#recheckingJson() };
         break;
       }
+      case "meshes.removed": {
+        const at = this.#now().toISOString();
+        const removed = event.meshes.map((mesh) => ({ mesh, revision: event.revision, at, prune: event.prune }));
+        this.#removedMeshes = [...removed, ...this.#removedMeshes].slice(0, REMOVED_MESHES_KEPT);
+        break;
+      }
       case "prunable.changed":
         for (const [name, resources] of event.meshes) this.#mesh(name).prunable = resources;
         break;
@@ -319,6 +329,7 @@ export class DaemonStatus {
       lastError: this.#lastError,
       sourceProblem: this.#sourceProblem,
       controlsFile: this.#controlsFile,
+      removedMeshes: this.#removedMeshes,
       writes: this.#writes,
       drift: {
         intervalMs: s.driftIntervalMs,

@@ -283,6 +283,17 @@ export interface SourceProblem {
  * (superseded, dropped), and an approved plan waits (held, saying why) until its approval can be recorded as used.
  * Every run writes again; null once a write succeeds.
  */
+/** A mesh whose every resource left the repository (the `mesh.removed` log line). */
+export interface RemovedMesh {
+  readonly mesh: string;
+  /** The revision that has none of its resources. */
+  readonly revision: string;
+  /** When the sync found it (ISO 8601). */
+  readonly at: string;
+  /** meshops.yaml's prune.enabled then: what meshops owns there was deleted, or stays. */
+  readonly prune: boolean;
+}
+
 export interface ControlsFileProblem {
   /** Why, one line ("<file>: cannot write it (ENOSPC)"). */
   readonly message: string;
@@ -313,6 +324,8 @@ export interface StatusJson {
   readonly sourceProblem: SourceProblem | null;
   /** The controls file cannot be written now; null once it is (and without --controls-file). */
   readonly controlsFile: ControlsFileProblem | null;
+  /** The last meshes whose every resource left the repository, newest first (at most 10): their cards may be gone. */
+  readonly removedMeshes: readonly RemovedMesh[];
   readonly writes: WritesStatus;
   readonly drift: { readonly intervalMs: number; readonly nextCheckAt: string | null; readonly summary: DriftSummary; readonly leftAlone: LeftAloneSummary };
   readonly pollIntervalMs: number | null;

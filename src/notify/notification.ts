@@ -9,7 +9,7 @@ import { GLOBAL_SCOPE } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 
-export type NotificationKind = "applied" | "invalid" | "failed" | "blocked" | "awaiting-approval" | "drift-found" | "drift-corrected";
+export type NotificationKind = "applied" | "invalid" | "failed" | "blocked" | "awaiting-approval" | "removed" | "drift-found" | "drift-corrected";
 
 /** One mesh's state as the status reports it; `reason` is empty when there is none to give. */
 export interface MeshView {
@@ -53,6 +53,8 @@ export interface RunFacts {
   readonly commit: CommitInfo | null;
   /** Problems that concern no single mesh, as notices with mesh "". */
   readonly repository: readonly Notice[];
+  /** Meshes whose every resource left the repository (`meshes.removed`): only the run's events say it, not a state. */
+  readonly removed?: readonly Notice[];
 }
 
 const MAX_DESCRIPTION = 140;
@@ -92,6 +94,8 @@ export function buildNotification(before: ReadonlyMap<string, MeshView>, after: 
     const notice = noticeOf(mesh, before.get(mesh), view);
     if (notice) byMesh.set(mesh, notice);
   }
+  // A mesh whose state changed as it left (its deletes failed, say) is told by that state.
+  for (const notice of facts.removed ?? []) if (!byMesh.has(notice.mesh)) byMesh.set(notice.mesh, notice);
   // Meshes found invalid say where; the repository-wide line would only repeat them.
   const meshInvalid = [...byMesh.values()].some((n) => n.kind === "invalid");
   const repository = facts.repository.filter((n) => !(meshInvalid && n.kind === "invalid"));
@@ -118,13 +122,14 @@ function commitStateOf(notices: readonly Notice[]): CommitState | undefined {
   return undefined; // drift is the control plane's doing, not the commit's
 }
 
-const ORDER: readonly NotificationKind[] = ["invalid", "failed", "blocked", "awaiting-approval", "applied", "drift-found", "drift-corrected"];
+const ORDER: readonly NotificationKind[] = ["invalid", "failed", "blocked", "awaiting-approval", "applied", "removed", "drift-found", "drift-corrected"];
 const LABEL: Record<NotificationKind, string> = {
   invalid: "invalid",
   failed: "failed",
   blocked: "blocked",
   "awaiting-approval": "awaiting approval",
   applied: "applied",
+  removed: "removed",
   "drift-found": "drift found",
   "drift-corrected": "drift corrected",
 };

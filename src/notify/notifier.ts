@@ -6,7 +6,7 @@
  *
  * A problem that lasts is told once: a control plane that stays down through twenty retries is one notification.
  */
-import type { DaemonEvent } from "../daemon/events.js";
+import { removedMeshFate, type DaemonEvent } from "../daemon/events.js";
 import type { DaemonStatus } from "../daemon/status.js";
 import { buildNotification, type MeshView, type Notice } from "./notification.js";
 import { requestFor, type Sink } from "./requests.js";
@@ -25,6 +25,7 @@ const QUOTED_ERRORS = 3;
 export function notifier(options: NotifierOptions): (event: DaemonEvent) => void {
   let before: ReadonlyMap<string, MeshView> = new Map();
   let repository: Notice[] = [];
+  let removed: Notice[] = [];
   /** The repository-wide notices last sent, as a key: the same again is not sent again. */
   let lastRepository = "";
 
@@ -32,6 +33,7 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
     switch (event.type) {
       case "run.started":
         repository = [];
+        removed = [];
         return;
       case "revision.validated": {
         if (event.valid) return;
@@ -41,6 +43,9 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
         repository.push({ mesh: "", kind: "invalid", reason: quoted.join("\n") });
         return;
       }
+      case "meshes.removed":
+        for (const mesh of event.meshes) removed.push({ mesh, kind: "removed", reason: `no resource left in the repository: ${removedMeshFate(event)}` });
+        return;
       case "run.failed":
         repository.push({ mesh: "", kind: "failed", reason: event.message });
         return;
@@ -53,6 +58,7 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
           revision: event.end?.revision ?? event.revision,
           commit: event.end?.commit ?? null,
           repository: told ? [] : repository,
+          removed,
         });
         before = after;
         if (!notification) return;
