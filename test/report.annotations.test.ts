@@ -129,6 +129,17 @@ test("plan --base: a deleted resource is not annotated at its base line (GitHub 
     const markdown = await runCli(["plan", "--base", "HEAD~1", "--format", "markdown"], repo.dir);
     assert.match(markdown.stdout, new RegExp(`\`policies\\.yaml:${droppedBaseLine}\` at the base revision[^,]`));
     assert.match(markdown.stdout, /`gone\.yaml:1` at the base revision, a file since deleted/);
+
+    // JSON keeps the base's file and line, marked as the base's, so a script does not open the head's file at them.
+    type JsonChange = { resource: string; file?: string; line?: number; inBase?: boolean; fileDeleted?: boolean };
+    const json = await runCli(["plan", "--base", "HEAD~1", "--format", "json"], repo.dir);
+    const changes = (JSON.parse(json.stdout) as { changes: JsonChange[] }).changes;
+    const at = (name: string) => {
+      const c = changes.find((x) => x.resource === `MeshTimeout/payments/${name}`);
+      return [c?.file, c?.line, c?.inBase, c?.fileDeleted];
+    };
+    assert.deepEqual(at("dropped"), ["policies.yaml", droppedBaseLine, true, undefined]);
+    assert.deepEqual(at("gone"), ["gone.yaml", 1, true, true]);
   } finally {
     repo.cleanup();
   }

@@ -135,6 +135,16 @@ export function describeLocation(location: Location | undefined): string {
   return location.defaultOf ? `default policy of ${location.defaultOf}: ${at}` : at;
 }
 
+/**
+ * Where a location is in the head revision's files, for the formats a reader opens at a file and line (GitHub's
+ * annotations, code scanning, junit): the file alone for a base revision's location (its line is another document's in
+ * the head), nothing when the head no longer has the file.
+ */
+export function inHeadFiles(location: Location | undefined): { readonly file: string; readonly line?: number; readonly column?: number } | undefined {
+  if (!location || location.fileDeleted) return undefined;
+  return location.inBase ? { file: location.file } : { file: location.file, line: location.line, column: location.column };
+}
+
 /** After a location only the base revision has (Location.inBase): that it is the base's line, and if the file is gone. */
 export function inBaseSuffix(location: Location): string {
   return location.inBase ? (location.fileDeleted ? " at the base revision, a file since deleted" : " at the base revision") : "";

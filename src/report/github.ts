@@ -21,6 +21,7 @@ import { renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js"
 import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
   changeWhereSaid,
+  inHeadFiles,
   diagnosticCounts,
   driftAdoptionMark,
   driftSummaryLine,
@@ -218,8 +219,8 @@ function driftMessage(item: DriftItem, environment: ControlPlaneEnvironment | un
 
 /** A base revision's location is the file at most (file-level annotation), and nothing when the head lacks the file. */
 function at(location: Location | undefined, title: string): AnnotationProperties {
-  if (!location || location.fileDeleted) return { title };
-  return location.inBase ? { file: location.file, title } : { file: location.file, line: location.line, col: location.column, title };
+  const where = inHeadFiles(location);
+  return !where ? { title } : where.line === undefined ? { file: where.file, title } : { file: where.file, line: where.line, col: where.column, title };
 }
 
 function clip(diff: string): string {

@@ -19,6 +19,7 @@ import {
   planExitCode,
   planScope,
   stripDiffHeader,
+  inHeadFiles,
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
@@ -165,8 +166,8 @@ export function renderFailedJunit(command: string, message: string): string {
 // ---------------------------------------------------------------------------------------------------------------------
 
 function caseFor(command: string, name: string, mesh: string, location: Location | undefined): Case {
-  // A base revision's location: the file only (its line is not the head's), and nothing when the head lacks the file.
-  const where = !location || location.fileDeleted ? {} : location.inBase ? { file: location.file } : { file: location.file, line: location.line };
+  const head = inHeadFiles(location);
+  const where = !head ? {} : head.line === undefined ? { file: head.file } : { file: head.file, line: head.line };
   return { name, classname: classname(command, mesh), ...where, failures: [], out: [] };
 }
 

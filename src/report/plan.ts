@@ -354,9 +354,13 @@ export function renderDriftJson(report: DriftReport, locations?: Locations): str
   return JSON.stringify({ summary: report.summary, leftAlone: leftAloneSummary(report.leftAlone), items, ...unknown }, null, 2) + "\n";
 }
 
-/** Where a resource is written, as `--format json` says it: `file`, `line`, and `defaultOf` for a default policy. */
-function whereJson(at: Location | undefined): { file?: string; line?: number; defaultOf?: string } {
-  return at ? { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}) } : {};
+/**
+ * Where a resource is written, as `--format json` says it: `file`, `line`, and `defaultOf` for a default policy; for a
+ * delete of `plan --base`, `inBase` (file and line are the base revision's) and `fileDeleted` (the head lacks the file).
+ */
+function whereJson(at: Location | undefined): { file?: string; line?: number; defaultOf?: string; inBase?: true; fileDeleted?: true } {
+  if (!at) return {};
+  return { file: at.file, line: at.line, ...(at.defaultOf ? { defaultOf: at.defaultOf } : {}), ...(at.inBase ? { inBase: true } : {}), ...(at.fileDeleted ? { fileDeleted: true } : {}) };
 }
 
 const DRIFT_SIGN = { missing: "+", modified: "~", orphaned: "-", unmanaged: "?" } as const;

@@ -25,6 +25,7 @@ import {
   planExitCode,
   stripDiffHeader,
   type DriftReportInput,
+  inHeadFiles,
   type PlanReport,
   type ToolInfo,
   type ValidateReport,
@@ -229,8 +230,8 @@ export function isFailedSarif(text: string): boolean {
 
 /** A base revision's location is the whole file (no region: its line is not the head's), none when the head lacks it. */
 function locationOf(location: Location | undefined): Pick<Finding, "location"> {
-  if (!location || location.fileDeleted) return {};
-  return { location: location.inBase ? { file: location.file, line: 0, column: 0 } : { file: location.file, line: location.line, column: location.column } };
+  const where = inHeadFiles(location);
+  return where ? { location: { file: where.file, line: where.line ?? 0, column: where.column ?? 0 } } : {};
 }
 
 /** GitHub code scanning refuses a SARIF run of more results (and shows the first 5,000 by severity). */
