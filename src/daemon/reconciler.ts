@@ -434,7 +434,8 @@ export class Reconciler {
     this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
     this.#o.events.emit({ type: "control-plane.read-only", readOnly: this.#kubernetes, correctAsked: this.#kubernetes ? correctAsked(result.config, this.#o.driftMode) : null });
     // A mesh gone from the repository would otherwise go unsaid: its card leaves the page once nothing of it is left.
-    const removed = previous ? previous.meshes.filter((mesh) => !meshes.includes(mesh)) : [];
+    const present = new Set(meshes);
+    const removed = previous ? previous.meshes.filter((mesh) => !present.has(mesh)) : [];
     if (removed.length > 0) events.emit({ type: "meshes.removed", revision, meshes: removed, prune: result.config.prune.enabled, readOnly: this.#kubernetes });
     if (this.#kubernetes) {
       // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
