@@ -4,10 +4,12 @@
  * problem, per change the `--fail-on` flag fails on, or per drift item. What does not fail (a warning, a change under
  * `--fail-on risky`, an unmanaged resource, values not compared for want of a SOPS key) goes to the case's
  * `<system-out>`, so the report still shows it: GitLab and Jenkins show a case's output, GitLab drops a suite's.
- * `plan` adds a "mass-change guard" suite with one case per flagged change.
+ * `plan` adds a "mass-change guard" suite with one case per flagged change; `drift` a "left alone" suite of one case that
+ * says what it counted but did not list (generated and synced resources), the counts in the suite's `<properties>`.
  *
  * No timestamps or durations: the same input gives the same bytes. Pure.
  */
+import { leftAloneSummary } from "../diff/drift.js";
 import type { Location } from "../diff/revisions.js";
 import { GLOBAL_UNIT_NAME, nameOfUnit, subjectOf } from "../model/key.js";
 import { isShownToPeople, saidOf, shownField, type Diagnostic } from "../model/diagnostic.js";
@@ -15,6 +17,7 @@ import {
   isFailingChange,
   isFailingDiagnostic,
   isFailingDrift,
+  leftAloneLine,
   meshOfSubject,
   planExitCode,
   planScope,
@@ -47,6 +50,8 @@ interface Case {
 
 interface Suite {
   readonly name: string;
+  /** Counts for machines (`<properties>`): what the run counted but did not list, as JSON's and SARIF's properties. */
+  readonly properties?: Readonly<Record<string, number>>;
   readonly cases: Case[];
 }
 
@@ -139,7 +144,19 @@ export function renderDriftJunit(input: DriftReportInput): string {
     if (unknown.has(item.resource)) noteUnknownValues(c);
     attachDrift(c, item, input);
   }
-  return document(`meshops drift ${shortRevision(input.ref)}`, suitesByMesh(cases, "drift"));
+  const suites = suitesByMesh(cases, "drift");
+  const leftAlone = leftAloneLine(input.report.leftAlone);
+  if (leftAlone) suites.push(leftAloneSuite("drift", leftAlone, leftAloneSummary(input.report.leftAlone)));
+  return document(`meshops drift ${shortRevision(input.ref)}`, suites);
+}
+
+/**
+ * What the run left alone (generated or synced resources), counted, never listed: a passing case whose output says it
+ * (GitLab shows a case's output, drops a suite's), and the counts as its suite's properties.
+ */
+function leftAloneSuite(command: string, note: string, counts: Readonly<Record<string, number>>): Suite {
+  const properties = Object.fromEntries(Object.entries(counts).map(([source, n]) => [`meshops.leftAlone.${source}`, n]));
+  return { name: "left alone", properties, cases: [{ name: "left alone", classname: `meshops.${command}.left-alone`, failures: [], out: [note] }] };
 }
 
 function attachDrift(c: Case, item: DriftReportInput["report"]["items"][number], input: DriftReportInput): void {
@@ -210,6 +227,11 @@ function document(name: string, suites: readonly Suite[]): string {
   for (const suite of suites) {
     const n = count(suite.cases);
     out.push(`  <testsuite name="${attr(shownField(suite.name))}" tests="${n.tests}" failures="${n.failures}" errors="${n.errors}" skipped="0">`);
+    if (suite.properties) {
+      out.push("    <properties>");
+      for (const [name, value] of Object.entries(suite.properties)) out.push(`      <property name="${attr(name)}" value="${value}"/>`);
+      out.push("    </properties>");
+    }
     for (const c of suite.cases) {
       const location = `${c.file ? ` file="${attr(c.file)}"` : ""}${c.file && c.line ? ` line="${c.line}"` : ""}`;
       const open = `    <testcase name="${attr(shownField(c.name))}" classname="${attr(shownField(c.classname))}"${location}`;
