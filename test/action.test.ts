@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { parse } from "yaml";
+import { validated } from "../src/action/prCheck.js";
 import { RESOURCE_TYPES } from "../src/kuma/types.js";
 import { runCli } from "./helpers/cli.js";
 import { clientCertFixture, startClientCertFront } from "./helpers/clientCerts.js";
@@ -366,6 +367,20 @@ test("the action with a base input the checkout cannot resolve after fetching it
     ['the base input: cannot resolve revision "main" to a commit: this clone is shallow (git clone --depth), without the history the revision needs; fetch it: `git fetch --unshallow`, `fetch-depth: 0` for actions/checkout, or `GIT_DEPTH: "0"` on GitLab CI'],
     run.stdout,
   );
+});
+
+test("validated(): a damaged validate.sarif (cut short, not a SARIF log) reads as not validated, not as an exception", () => {
+  const out = mkdtempSync(path.join(tmpdir(), "meshops-validated-"));
+  cleanups.push(() => rmSync(out, { recursive: true, force: true }));
+  const sarif = path.join(out, "validate.sarif");
+  assert.equal(validated(out), false, "no file");
+  const good = JSON.stringify({ version: "2.1.0", runs: [{ tool: { driver: { name: "meshops" } }, invocations: [{ executionSuccessful: true }], results: [] }] });
+  writeFileSync(sarif, good);
+  assert.equal(validated(out), true, "a run that succeeded");
+  for (const damaged of [good.slice(0, 40), "", "null", "[]", '{"runs": 3}']) {
+    writeFileSync(sarif, damaged);
+    assert.equal(validated(out), false, JSON.stringify(damaged));
+  }
 });
 
 test("the action on a push that breaks a pull request: its comment is updated to say so, not left showing the last valid plan", async () => {

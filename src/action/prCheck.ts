@@ -3,7 +3,7 @@
  * src/action/prCheckCli.ts): validate the head once and, when it validates, plan it against the base once, each
  * command writing every report into the report folder through --output; then the pull-request comment.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { main } from "../cli/main.js";
 import type { CliIo } from "../cli/io.js";
@@ -125,11 +125,16 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
 /**
  * Whether validate got as far as a report in `out`: not when it failed before it could validate (an unknown revision,
  * a --repo that is not one), whose reports say only that it failed (SARIF's `executionSuccessful: false`), or wrote
- * none (a report file it could not write). Both exit 1, as an invalid repository does.
+ * none or a damaged one (a report file it could not write, or not all of it). All exit 1, as an invalid repository does.
  */
 export function validated(out: string): boolean {
-  const sarif = path.join(out, "validate.sarif");
-  return existsSync(sarif) && !isFailedSarif(readFileSync(sarif, "utf8"));
+  let sarif: string;
+  try {
+    sarif = readFileSync(path.join(out, "validate.sarif"), "utf8");
+  } catch {
+    return false;
+  }
+  return !isFailedSarif(sarif);
 }
 
 /** Adds the annotations (`::error …`, `::warning …`, `::notice …` workflow commands) in `text` to `printed`. */

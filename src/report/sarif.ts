@@ -220,10 +220,21 @@ export function renderFailedSarif(command: string, message: string, tool: ToolIn
   return log(tool, command, [], "", { executionSuccessful: false, toolExecutionNotifications: [{ level: "error", message: { text: message } }] });
 }
 
-/** Whether a SARIF log is a failed run's (renderFailedSarif's `executionSuccessful: false`), not a report of findings. */
+/**
+ * Whether a SARIF log is a failed run's (renderFailedSarif's `executionSuccessful: false`), not a report of findings.
+ * A damaged one (cut short, not a log of runs) is too: what it reports cannot be taken for a run's.
+ */
 export function isFailedSarif(text: string): boolean {
-  const log = JSON.parse(text) as { runs?: { invocations?: { executionSuccessful?: boolean }[] }[] };
-  return log.runs?.some((run) => run.invocations?.some((i) => i.executionSuccessful === false)) === true;
+  let log: unknown;
+  try {
+    log = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  const runs = (log as { runs?: unknown } | null)?.runs;
+  if (!Array.isArray(runs)) return true;
+  const invocations = runs.flatMap((run: { invocations?: unknown } | null) => (Array.isArray(run?.invocations) ? (run.invocations as unknown[]) : []));
+  return invocations.some((i) => (i as { executionSuccessful?: unknown } | null)?.executionSuccessful === false);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
