@@ -369,6 +369,21 @@ test("the action with a base input the checkout cannot resolve after fetching it
   );
 });
 
+test("the action with a ref input that names no commit: one error naming the ref input; validate's failure reports kept, no SARIF offered", async () => {
+  const repo = tempRepo();
+  cleanups.push(repo.cleanup);
+  const base = commitFiles(repo.dir, { "mesh-config/mesh.yaml": mesh });
+  commitFiles(repo.dir, { "mesh-config/t.yaml": timeout("1h") });
+  const payload = { pull_request: { number: 7, base: { sha: base } } };
+  const run = await runAction(repo.dir, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false", ref: "nosuch" } });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+  const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error" && c.message.includes("nosuch"));
+  assert.deepEqual(errors.map((c) => c.message), ['the ref input: cannot resolve revision "nosuch" to a commit'], run.stdout);
+  assert.match(readFileSync(path.join(run.runnerTemp, "meshops", "validate.md"), "utf8"), /### ❌ meshops validate: failed\n[\s\S]*nosuch/);
+  assert.equal(run.outputs["sarif-file"], "");
+});
+
 test("validated(): a damaged validate.sarif (cut short, not a SARIF log) reads as not validated, not as an exception", () => {
   const out = mkdtempSync(path.join(tmpdir(), "meshops-validated-"));
   cleanups.push(() => rmSync(out, { recursive: true, force: true }));

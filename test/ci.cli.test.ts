@@ -561,7 +561,7 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   // say it failed, and there is no comment (an invalid head's) and no plan.
   const failed = run("--path", "config", "--out", out, head, "no-such-ref");
   assert.equal(failed.status, 1);
-  assert.match(failed.stderr, /pr-check: meshops failed \(exit 1\), see above: no comment written/);
+  assert.match(failed.stderr, /^pr-check: HEAD: cannot resolve revision "no-such-ref" to a commit$/m);
   for (const file of ["comment.md", "plan.md", "plan.json", "plan.junit.xml"]) assert.ok(!existsSync(path.join(out, file)), `${file}: left from an earlier run`);
   assert.match(readFileSync(path.join(out, "validate.md"), "utf8"), /^<!-- meshops:validate -->\n### ❌ meshops validate: failed\n[\s\S]*no-such-ref/);
   assert.match(readFileSync(path.join(out, "validate.junit.xml"), "utf8"), /<error [^>]*no-such-ref/);
@@ -577,19 +577,25 @@ test("scripts/pr-check.sh BASE HEAD runs validate and plan --base like the Actio
   assert.match(execFileSync("bash", [script, "--help"], { encoding: "utf8" }), /Usage: scripts\/pr-check\.sh/);
 });
 
-test("scripts/pr-check.sh with a BASE that names no commit: one line saying it is BASE, after validate's reports", () => {
+test("scripts/pr-check.sh with a BASE or a HEAD that names no commit: one line saying which; validate's reports kept (of the failure, for HEAD)", () => {
   const dir = repo();
   commitFiles(dir, { "config/mesh.yaml": payments });
   const out = mkdtempSync(path.join(tmpdir(), "meshops-pr-"));
   cleanups.push(() => rmSync(out, { recursive: true, force: true }));
   const env = { ...process.env, GITHUB_STEP_SUMMARY: "", GITHUB_ACTIONS: "" };
-  for (const format of ["text", "github"]) {
-    const run = spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--format", format, "--path", "config", "--out", out, "nosuch", "HEAD"], { cwd: dir, encoding: "utf8", env });
-    assert.equal(run.status, 1, run.stdout + run.stderr);
-    const said = `${run.stdout}${run.stderr}`.split("\n").filter((line) => line.includes("nosuch"));
-    assert.deepEqual(said, ['pr-check: BASE: cannot resolve revision "nosuch" to a commit'], `--format ${format}`);
-    assert.ok(existsSync(path.join(out, "validate.sarif")), "HEAD was validated first");
-    assert.ok(!existsSync(path.join(out, "comment.md")), "no comment without a plan");
+  for (const [named, revisions] of [["BASE", ["nosuch", "HEAD"]], ["HEAD", ["HEAD", "nosuch"]]] as const) {
+    for (const format of ["text", "github"]) {
+      const run = spawnSync("bash", [path.join(projectRoot, "scripts/pr-check.sh"), "--format", format, "--path", "config", "--out", out, ...revisions], { cwd: dir, encoding: "utf8", env });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      const said = `${run.stdout}${run.stderr}`.split("\n").filter((line) => line.includes("nosuch"));
+      assert.deepEqual(said, [`pr-check: ${named}: cannot resolve revision "nosuch" to a commit`], `${named}, --format ${format}`);
+      assert.doesNotMatch(run.stderr, /meshops failed/, "the problem is said once");
+      const validateReport = readFileSync(path.join(out, "validate.md"), "utf8");
+      if (named === "BASE") assert.match(validateReport, /### ✅ meshops validate/, "HEAD was validated first");
+      else assert.match(validateReport, /### ❌ meshops validate: failed\n[\s\S]*nosuch/);
+      if (named === "HEAD") assert.match(readFileSync(path.join(out, "validate.junit.xml"), "utf8"), /<error [^>]*nosuch/);
+      assert.ok(!existsSync(path.join(out, "comment.md")), "no comment without a plan");
+    }
   }
 });
 

@@ -106,6 +106,7 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     base,
     baseNamed,
     ref,
+    refNamed: input(run.env, "ref") ? "the ref input" : "the checkout's HEAD",
     repo: repo.dir,
     ...(configPath ? { path: configPath } : {}),
     format: "github",

@@ -41,8 +41,9 @@ export interface PullRequestCheck {
   /** The revision the pull request is planned against, and the one it brings. */
   readonly base: string;
   readonly ref: string;
-  /** Where `base` came from, as its user knows it (`BASE`, `the base input`): said when it names no commit. */
+  /** Where `base` and `ref` came from, as their user knows them (`BASE`, `the base input`): said when one names no commit. */
   readonly baseNamed: string;
+  readonly refNamed: string;
   /** --repo and --path of every command (default: the working directory, the repository root). */
   readonly repo?: string;
   readonly path?: string;
@@ -103,7 +104,13 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   const validate = ["validate", ...common, ...(check.warningsAsErrors ? ["--warnings-as-errors"] : []), "--format", check.format];
   const printed = { error: 0, warning: 0, notice: 0 };
   const counting: Run = { ...run, stdout: (text) => (countAnnotations(text, printed), run.stdout(text)) };
-  const valid = await runMeshops(counting, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
+  // validate --ref would say only that the revision does not resolve, not that it is the head its user gave. It still
+  // runs, unheard, for its reports of the failure (what CI uploads); the caller says the problem once.
+  const repoDir = path.resolve(run.cwd, check.repo ?? ".");
+  const headUnresolved = await unresolvedRevision(repoDir, check.ref);
+  const unheard: Run = { ...run, stdout: () => undefined, stderr: () => undefined };
+  const valid = await runMeshops(headUnresolved === undefined ? counting : unheard, [...validate, "--markdown-limit", VALIDATE_MARKDOWN_LIMIT], VALIDATE_REPORTS);
+  if (headUnresolved !== undefined) return { code: 1, planned: false, problem: `${check.refNamed}: ${headUnresolved}` };
   if (!validated(run.out)) return { code: 1, planned: false };
   const validateMarkdown = readFileSync(path.join(run.out, "validate.md"), "utf8");
   if (valid !== 0) {
@@ -111,7 +118,7 @@ export async function checkPullRequest(run: Run, check: PullRequestCheck): Promi
   }
 
   // plan --base would say only that the revision does not resolve, not that it is the base its user gave.
-  const unresolved = await unresolvedRevision(path.resolve(run.cwd, check.repo ?? "."), check.base);
+  const unresolved = await unresolvedRevision(repoDir, check.base);
   if (unresolved !== undefined) return { code: 1, planned: false, problem: `${check.baseNamed}: ${unresolved}` };
 
   // One step: GitHub shows 10 annotations of each level in all, so the plan gets what validation left (and counts the rest).

@@ -19,7 +19,7 @@ if (!isOneOf(planFailOn, PLAN_FAIL_ON)) stop(notOneOf("--plan-fail-on", planFail
 makeOutFolder(out);
 const result = await checkPullRequest(
   { env: process.env, cwd: process.cwd(), out: path.resolve(out), stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
-  { base, baseNamed: "BASE", ref: head, repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
+  { base, baseNamed: "BASE", ref: head, refNamed: "HEAD", repo, ...(configPath ? { path: configPath } : {}), format, warningsAsErrors: warningsAsErrors === "true", allowEmpty: allowEmpty === "true", planFailOn },
 );
 const comment = path.join(out, "comment.md");
 if (result.problem !== undefined) process.stderr.write(`pr-check: ${result.problem}\n`);

@@ -291,14 +291,20 @@ export async function resolveCommit(git: SimpleGit, ref: string, commitFor?: str
 
 /**
  * Why `ref` names no commit of the repository at `dir`, as a read of it would say (resolveCommit): for a caller that
- * names where the revision came from. Undefined when it names one, is WORKTREE, or Git fails otherwise (the read says so).
+ * names where the revision came from. Undefined when it names one, is WORKTREE, `dir` is no repository, or Git fails
+ * otherwise (the read says so).
  */
 export async function unresolvedRevision(dir: string, ref: string): Promise<string | undefined> {
   if (ref === WORKTREE) return undefined;
-  return resolveCommit(simpleGit({ baseDir: dir }), ref).then(
-    () => undefined,
-    (error: unknown) => (error instanceof SourceError ? error.message : undefined),
-  );
+  try {
+    const git = simpleGit({ baseDir: dir });
+    // Outside a repository (or a folder that is not there) no revision resolves: the read says what is really wrong.
+    await git.revparse(["--git-dir"]);
+    await resolveCommit(git, ref);
+    return undefined;
+  } catch (error) {
+    return error instanceof SourceError ? error.message : undefined;
+  }
 }
 
 function noCommitsMessage(commitFor: string | undefined): string {
