@@ -7,6 +7,7 @@ import type { JsonObject } from "../src/model/resource.js";
 import { runCli } from "./helpers/cli.js";
 import { suiteControlPlaneServer } from "./helpers/controlPlane.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { childrenNamed, parseXml, textOf } from "./helpers/xml.js";
 
 /**
  * `plan --prune` and `apply --prune` against a control plane that holds what meshops did not write: a policy made by
@@ -95,6 +96,18 @@ test("plan --prune --format markdown and github: the pull-request comment says i
   assert.equal(github.code, 2, github.stderr);
   // The folded log group is the text report, footer and all; the closing summary line is what the job page shows.
   assert.match(github.stdout, new RegExp(`Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged\\. ${LINE.replace(/[.()]/g, "\\$&")}$`, "m"));
+});
+
+test("plan --prune --format junit: a passing 'left alone' case says it, its suite's properties count it, as drift's junit does", async () => {
+  const result = await runCli(["plan", "--prune", "--format", "junit", "--cp-url", url], repo.dir);
+  assert.equal(result.code, 2, result.stderr);
+  const suite = childrenNamed(parseXml(result.stdout), "testsuite").find((s) => s.attributes.name === "left alone");
+  const properties = Object.fromEntries(
+    childrenNamed(childrenNamed(suite ?? parseXml("<x/>"), "properties")[0] ?? parseXml("<x/>"), "property").map((p) => [p.attributes.name, p.attributes.value]),
+  );
+  assert.deepEqual(properties, { "meshops.leftAlone.notOwned": "2", "meshops.leftAlone.generated": "1", "meshops.leftAlone.synced": "1" });
+  const cases = childrenNamed(suite ?? parseXml("<x/>"), "testcase");
+  assert.deepEqual(cases.map((c) => [c.attributes.name, childrenNamed(c, "failure").length, textOf(childrenNamed(c, "system-out")[0] ?? parseXml("<x/>")).trim()]), [["left alone", 0, LINE]]);
 });
 
 test("plan without --prune deletes nothing, so it says nothing of what prune leaves alone", async () => {

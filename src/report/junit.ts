@@ -23,6 +23,7 @@ import {
   planScope,
   stripDiffHeader,
   inHeadFiles,
+  leftAloneByPruneNote,
   type DriftReportInput,
   type PlanReport,
   type ValidateReport,
@@ -119,6 +120,8 @@ export function renderPlanJunit(report: PlanReport): string {
     };
     suites.unshift(guard);
   }
+  const leftAlone = leftAloneByPruneNote(plan);
+  if (leftAlone && plan.leftAlone) suites.push(leftAloneSuite("plan", leftAlone, plan.leftAlone));
   return document(`meshops plan ${planScope(report)}`, suites);
 }
 
