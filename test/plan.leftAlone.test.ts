@@ -87,15 +87,16 @@ test("plan --prune --format json: the same counts under leftAlone", async () => 
   assert.deepEqual(report.leftAlone, { notOwned: 2, generated: 1, synced: 1 });
 });
 
-test("plan --prune --format markdown and github: the pull-request comment says it once, and the job's summary line too", async () => {
+test("plan --prune --format markdown and github: the pull-request comment says it once, and the job's log once, on its summary line", async () => {
   const markdown = await runCli(["plan", "--prune", "--format", "markdown", "--cp-url", url], repo.dir);
   assert.equal(markdown.code, 2, markdown.stderr);
   assert.equal(markdown.stdout.split("\n").filter((l) => l.includes("Left alone by")).length, 1, markdown.stdout);
   assert.ok(markdown.stdout.split("\n").includes(`> ${LINE}`), markdown.stdout);
   const github = await runCli(["plan", "--prune", "--format", "github", "--cp-url", url], repo.dir);
   assert.equal(github.code, 2, github.stderr);
-  // The folded log group is the text report, footer and all; the closing summary line is what the job page shows.
+  // The closing summary line, outside the folded log group, is what the job page shows: said there, and only there.
   assert.match(github.stdout, new RegExp(`Plan: 0 to create, 0 to update, 1 to delete, 1 unchanged\\. ${LINE.replace(/[.()]/g, "\\$&")}$`, "m"));
+  assert.equal(github.stdout.split("\n").filter((l) => l.includes("Left alone by")).length, 1, github.stdout);
 });
 
 test("plan --prune --format junit: a passing 'left alone' case says it, its suite's properties count it, as drift's junit does", async () => {

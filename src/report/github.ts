@@ -178,7 +178,9 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit: Annotatio
   }
   const out = capAnnotations(annotations, annotationsLimit, "meshops plan");
   const title = `meshops plan ${planScope(report)}`;
-  out.push(inertGroup(title, renderPlanReportText(report)));
+  // What prune would delete or leaves alone is said once, on the summary line the log shows unfolded, not in the fold.
+  const { prunable: _prunable, leftAlone: _leftAlone, ...folded } = plan;
+  out.push(inertGroup(title, renderPlanReportText({ ...report, plan: folded })));
   out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
   return out.join("\n") + "\n";
 }
@@ -196,7 +198,8 @@ export function renderDriftGithub(input: DriftReportInput, annotationsLimit: Ann
   });
   const out = capAnnotations(annotations, annotationsLimit, "meshops drift");
   const title = `meshops drift at ${shortRevision(input.ref)}`;
-  out.push(inertGroup(title, renderDriftText(input.report)));
+  // What was left alone is said once, on the summary line the log shows unfolded, not in the fold.
+  out.push(inertGroup(title, renderDriftText({ ...input.report, leftAlone: [] })));
   out.push(`${title}: ${driftSummaryLine(input.report.summary, input.report.leftAlone)}`);
   return out.join("\n") + "\n";
 }
