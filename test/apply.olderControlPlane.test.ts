@@ -128,7 +128,7 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
   });
 });
 
-test("plan's warning of a field the older line lacks points at the field, as apply's refusal does, whatever the format", async () => {
+test("plan's warning of a field the older line lacks points at the field, as apply's refusal does, whatever the format; apply says it once, as the error", async () => {
   await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
     // The permission is the file's second document (line 5): its `rules:` is on line 10, column 3.
     const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "edge.yaml": `${MESH}---\n${MTP_RULES}` });
@@ -137,10 +137,16 @@ test("plan's warning of a field the older line lacks points at the field, as app
       const planned = await runCli(["plan", "--cp-url", url, "--format", format], dir);
       assert.equal(planned.code, 2, planned.stderr);
       const warnings = planned.stderr.split("\n").filter((line) => line.includes("spec.rules"));
-      assert.deepEqual(warnings, [`meshops: warning: edge.yaml:10:3: ${lacks}`], `--format ${format}`);
+      // Written as every diagnostic is (report/diagnostics.ts renderDiagnosticLine), as apply's refusal is.
+      assert.deepEqual(warnings, [`edge.yaml:10:3: warning: ${lacks} [control-plane-lacks]`], `--format ${format}`);
     }
     const applied = await runCli(["apply", "--cp-url", url], dir);
     assert.equal(applied.code, 1, applied.stdout + applied.stderr);
-    assert.ok(applied.stderr.split("\n").includes(`edge.yaml:10:3: error: ${lacks} [control-plane-lacks]`), applied.stderr);
+    const said = applied.stderr.split("\n").filter((line) => line.includes("spec.rules"));
+    assert.deepEqual(said, [`edge.yaml:10:3: error: ${lacks} [control-plane-lacks]`], applied.stderr);
+    // --dry-run refuses nothing: the warning is what it says.
+    const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.deepEqual(dryRun.stderr.split("\n").filter((line) => line.includes("spec.rules")), [`edge.yaml:10:3: warning: ${lacks} [control-plane-lacks]`], dryRun.stderr);
   });
 });

@@ -18,7 +18,7 @@ import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { whereDefinedIn } from "../report/common.js";
 import type { Resource } from "../model/resource.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
-import { CONTROL_PLANE_LACKS_RULE, lackedInPlan, meshNamesOf } from "../sync/live.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedInPlan, meshNamesOf, type OlderLineWarnings } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
 import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
@@ -305,8 +305,27 @@ export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparis
   writeMore(io, unknown.length, UNKNOWN_REFERENCES_SHOWN, "references to MeshServices neither the repository nor the control plane has");
 }
 
+/**
+ * The fields the control plane's older line lacks (Comparison.olderLine), on stderr one warning line each at its field,
+ * written as every diagnostic is; those in `refused` (refusalOfLacked's, said as errors already) are not said again.
+ */
+export function warnOlderLine(io: CliIo, olderLine: OlderLineWarnings, refused: ReadonlySet<string> = new Set()): void {
+  const style = styleFor(io.stderr, io.env);
+  for (const d of olderLine.diagnostics) if (!refused.has(fieldKey(d.resource, d.path))) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  if (olderLine.more) io.stderr.write(`meshops: warning: ${olderLine.more}\n`);
+}
+
+/** A field of a resource (its subject), as refusalOfLacked and warnOlderLine name it. */
+const fieldKey = (subject: string, path: string): string => `${subject}\0${path}`;
+
 /** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */
 const LACKED_SHOWN = 50;
+
+/** Why `apply` refuses (refusalOfLacked), and the fields it refuses for (fieldKey). */
+export interface Refusal {
+  readonly reason: string;
+  readonly fields: ReadonlySet<string>;
+}
 
 /**
  * What `plan`'s creates and updates hold that the control plane would refuse (a kind it does not serve) or refuse or
@@ -314,7 +333,7 @@ const LACKED_SHOWN = 50;
  * reason `apply` refuses, written nothing, or undefined when there is none. Writing up to the first of them would leave
  * a mesh half-applied (its Mesh and earlier changes written, the rest not attempted), or drifting for ever.
  */
-export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info" | "live">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<string | undefined> {
+export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, comparison: Pick<Comparison, "desired" | "types" | "info" | "live">, configuredVersion: string | undefined, texts: FileTexts | undefined): Promise<Refusal | undefined> {
   const reported = comparison.info.basedOnKuma ?? comparison.info.version;
   const lacked = lackedInPlan({ changes: plan.changes, desired: comparison.desired, served: comparison.types, configuredVersion, reportedVersion: reported, liveMeshes: meshNamesOf(comparison.live) });
   if (lacked.length === 0) return undefined;
@@ -325,9 +344,10 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
   const controlPlane = reported === undefined ? "the control plane" : `the control plane (Kuma ${reported})`;
   const what = `${count} resource${count === 1 ? " holds" : "s hold"} what ${controlPlane} does not have`;
   const otherLine = reported !== undefined && minorLine(reported) !== minorLine(configuredVersion);
-  return otherLine
+  const reason = otherLine
     ? `${what}; set controlPlane.version to ${reported} in meshops.yaml to validate for it, or upgrade the control plane`
     : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
+  return { reason, fields: new Set(lacked.map((l) => fieldKey(subjectOf(l.resource), l.path))) };
 }
 
 /**

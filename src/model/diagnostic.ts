@@ -111,11 +111,6 @@ export function saidOf(d: Diagnostic): string {
   return subject ? `${subject}: ${d.message}` : d.message;
 }
 
-/** `file:line:column: resource path: message`: saidOf where the diagnostic is written (alone for one of no file). */
-export function placedSaidOf(d: Diagnostic): string {
-  return d.file ? `${d.file}:${d.line}:${d.column}: ${saidOf(d)}` : saidOf(d);
-}
-
 /** The first `n` UTF-16 units of `text`, neither splitting a surrogate pair nor ending inside a backslash escape. */
 function prefixOf(text: string, n: number): string {
   let end = n;

@@ -10,7 +10,7 @@ import { newerThanLine } from "../validate/schema.js";
 import type { RepoConfig } from "../config/repoConfig.js";
 import { desiredOf, type DesiredState } from "../desired/index.js";
 import { namesUpTo } from "../util/namesUpTo.js";
-import { placedSaidOf } from "../model/diagnostic.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { locatedDiagnostics, type FileTexts } from "../validate/services.js";
 
 /**
@@ -152,6 +152,15 @@ export function unservedKindWarnings(resources: readonly Resource[], served: rea
 const OLDER_LINE_SHOWN = 10;
 
 /**
+ * What the control plane's older line lacks, as warnings: one diagnostic per field (report/diagnostics.ts writes it as
+ * every diagnostic is), and, past OLDER_LINE_SHOWN resources, one sentence counting the rest.
+ */
+export interface OlderLineWarnings {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly more?: string;
+}
+
+/**
  * When the control plane runs an older Kuma line than the repository was validated against (`configuredVersion`, the
  * newest line without one): one warning per field or enum value that line does not have, which it refuses or drops
  * (then drift after every apply), at the field's file, line and column as `apply` refuses it (`texts`: the validated
@@ -163,9 +172,9 @@ export async function olderLineWarnings(
   configuredVersion: string | undefined,
   reportedVersion: string | undefined,
   texts: FileTexts | undefined,
-): Promise<string[]> {
+): Promise<OlderLineWarnings> {
   const reported = olderReportedLine(configuredVersion, reportedVersion);
-  if (reportedVersion === undefined || reported === undefined) return [];
+  if (reportedVersion === undefined || reported === undefined) return { diagnostics: [] };
   const shown: LackedPart[] = [];
   let lackingResources = 0;
   for (const resource of resources) {
@@ -173,10 +182,10 @@ export async function olderLineWarnings(
     if (lacking.length === 0) continue;
     if (lackingResources++ < OLDER_LINE_SHOWN) shown.push(...lacking);
   }
-  const out = (await locatedDiagnostics(shown, texts, CONTROL_PLANE_LACKS_RULE, "warning")).map(placedSaidOf);
+  const diagnostics = await locatedDiagnostics(shown, texts, CONTROL_PLANE_LACKS_RULE, "warning");
   const more = lackingResources - OLDER_LINE_SHOWN;
-  if (more > 0) out.push(`${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them`);
-  return out;
+  if (more <= 0) return { diagnostics };
+  return { diagnostics, more: `${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them` };
 }
 
 /** The fields and enum values of `resource` the control plane's older line (`olderLine`, a minor) does not have. */

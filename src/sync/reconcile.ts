@@ -8,7 +8,7 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { meshNamesOf, meshesHoldingUnreadKinds, missingMeshWarnings, olderLineWarnings, readLiveState, unservedKindWarnings } from "./live.js";
+import { meshNamesOf, meshesHoldingUnreadKinds, missingMeshWarnings, olderLineWarnings, readLiveState, unservedKindWarnings, type OlderLineWarnings } from "./live.js";
 import { meshesLeaving, skipListsWithoutEffect } from "./meshes.js";
 import { targetMismatches } from "../kuma/version.js";
 import { minorLine } from "../kuma/versions.js";
@@ -34,6 +34,11 @@ export interface Comparison {
    * scoped comparison, sync/scope.ts) anything outside the scope: their Mesh is kept.
    */
   readonly meshesHoldingOthers: ReadonlySet<string>;
+  /**
+   * The fields the control plane's older line lacks, as warnings (sync/live.ts olderLineWarnings): not told to
+   * onWarning, since they are diagnostics at a field, and `apply` says those it refuses for once, as errors.
+   */
+  readonly olderLine: OlderLineWarnings;
 }
 
 export interface CompareOptions {
@@ -62,7 +67,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
   for (const warning of unservedKindWarnings(desired.resources, types, minorLine(info.basedOnKuma ?? info.version))) options.onWarning?.(warning);
-  for (const warning of await olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version, result.texts)) options.onWarning?.(warning);
+  const olderLine = await olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version, result.texts);
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
@@ -87,6 +92,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
     live,
     ownedCount,
     meshesHoldingOthers,
+    olderLine,
     get unknownReferences() {
       return (unknownReferences ??= result.serviceReferences.length > 0 ? unresolvedServiceReferences(result.serviceReferences, liveServiceSubjects(live)) : []);
     },

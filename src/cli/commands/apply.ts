@@ -7,7 +7,7 @@ import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetTe
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnOlderLine, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
@@ -100,14 +100,17 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
       }
       warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
       if (options.dryRun) {
+        warnOlderLine(io, comparison.olderLine);
         io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
         return setExit(0);
       }
       // What the control plane would refuse stops the apply before its first write, as the prune limits below do.
+      // A field it refuses for is said once, as the error; what the older line lacks elsewhere stays a warning.
       const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
+      warnOlderLine(io, comparison.olderLine, lacking?.fields);
       if (lacking !== undefined) {
-        if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking));
-        io.stderr.write(`meshops: nothing was applied: ${lacking}\n`);
+        if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking.reason));
+        io.stderr.write(`meshops: nothing was applied: ${lacking.reason}\n`);
         return setExit(1);
       }
       // Limits are checked before the first write: a refused plan changes nothing.
