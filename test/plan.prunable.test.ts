@@ -73,9 +73,10 @@ test("plan and apply without --prune name the owned resources --prune would dele
 
     const github = await runCli(["plan", "--cp-url", url, "--format", "github"], repo.dir);
     assert.equal(github.code, 0, github.stderr);
-    // Said once, on the summary line outside the folded text report (the job summary's markdown names them).
+    // Named once in the folded text report; counted once on the summary line outside it, which the job page shows.
+    assert.equal(github.stdout.match(new RegExp(NOTE.source, "gm"))?.length, 1, github.stdout);
     assert.match(github.stdout, /: No changes: 2 resources unchanged\. 2 owned resources no longer in the repository \(--prune deletes them\)\.$/m);
-    assert.equal(github.stdout.match(/no longer in the repository/g)?.length, 1, github.stdout);
+    assert.equal(github.stdout.match(/no longer in the repository/g)?.length, 2, github.stdout);
 
     // With --prune they are the deletes, and the opt-out's resource is kept: no note.
     const pruning = await runCli(["plan", "--prune", "--cp-url", url], repo.dir);

@@ -178,8 +178,9 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit: Annotatio
   }
   const out = capAnnotations(annotations, annotationsLimit, "meshops plan");
   const title = `meshops plan ${planScope(report)}`;
-  // What prune would delete or leaves alone is said once, on the summary line the log shows unfolded, not in the fold.
-  const { prunable: _prunable, leftAlone: _leftAlone, ...folded } = plan;
+  // What prune leaves alone (counts only) is said once, on the summary line the log shows unfolded, not in the fold too;
+  // the fold keeps the names of what --prune would delete, which the summary line only counts.
+  const { leftAlone: _leftAlone, ...folded } = plan;
   out.push(inertGroup(title, renderPlanReportText({ ...report, plan: folded })));
   out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
   return out.join("\n") + "\n";
