@@ -312,7 +312,7 @@ test("a mesh whose every resource left the repository is told (removed, with wha
   const head = { commit: SHA, message: "drop shop", author: "a", date: "" };
   events.emit({ type: "run.started", run: 1, reasons: ["commit"] });
   events.emit({ type: "revision.validated", commit: head, valid: true, diagnostics: [], kept: SHA });
-  events.emit({ type: "meshes.removed", revision: SHA, meshes: ["shop"], prune: false, readOnly: false });
+  events.emit({ type: "meshes.removed", revision: SHA, meshes: ["shop"], prune: false, readOnly: false, suspended: new Map() });
   const summary = { applied: 0, failed: 0, skipped: 0, drift: 0 };
   events.emit({ type: "run.finished", run: 1, revision: SHA, reasons: ["commit"], triggers: 1, durationMs: 5, end: { kind: "sync", result: "unchanged", revision: SHA, commit: head, summary } });
   assert.equal(sent.length, 1);

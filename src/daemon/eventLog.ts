@@ -97,9 +97,13 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         }
         return;
       case "meshes.removed": {
-        const fate = removedMeshFate(event);
         for (const mesh of event.meshes) {
-          log.info({ event: "mesh.removed", mesh, revision: event.revision, prune: event.prune }, `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`);
+          const suspended = event.suspended.get(mesh);
+          const fate = removedMeshFate({ ...event, suspended });
+          log.info(
+            { event: "mesh.removed", mesh, revision: event.revision, prune: event.prune, ...(suspended ? { suspended } : {}) },
+            `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`,
+          );
         }
         return;
       }

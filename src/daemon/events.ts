@@ -29,14 +29,22 @@ export interface RunEnd {
   readonly error?: string;
 }
 
-/** What becomes of what meshops owns in a mesh gone from the repository (`meshes.removed`): the log and notifications say it. */
-export function removedMeshFate(event: { readonly prune: boolean; readonly readOnly: boolean }): string {
-  return event.readOnly
-    ? "nothing is written there, the control plane's API is read-only"
-    : event.prune
-      ? // Not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
-        "what meshops owns there is to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)"
-      : "what meshops owns there stays on the control plane (prune is off)";
+/**
+ * What becomes of what meshops owns in a mesh gone from the repository (`meshes.removed`): the log, notifications,
+ * the status and the page say it. `suspended`: by what the mesh is suspended, if it is: nothing is written there, so
+ * what it owns stays until it is resumed, as a suspended Flux Kustomization or Argo CD application prunes nothing.
+ */
+export function removedMeshFate(event: { readonly prune: boolean; readonly readOnly: boolean; readonly suspended?: "config" | "api" | undefined }): string {
+  if (event.readOnly) return "nothing is written there, the control plane's API is read-only";
+  // Not "is deleted": deleting a Mesh, or all of a mesh's policies, is held for a person (daemon/gate.ts).
+  const deleted = "to be deleted (prune is on), once approved where that is a mass change (deleting a Mesh, or all of a mesh's policies)";
+  if (event.suspended) {
+    const by = event.suspended === "config" ? "by meshops.yaml" : "through the API";
+    return event.prune
+      ? `the mesh is suspended (${by}): what meshops owns there stays on the control plane until it is resumed, then is ${deleted}`
+      : `the mesh is suspended (${by}): what meshops owns there stays on the control plane (prune is off)`;
+  }
+  return event.prune ? `what meshops owns there is ${deleted}` : "what meshops owns there stays on the control plane (prune is off)";
 }
 
 export type DaemonEvent =
@@ -108,9 +116,17 @@ export type DaemonEvent =
   /**
    * Meshes the last valid revision had resources in and `revision` has none in (their files deleted, their Mesh with
    * them), said once, at the sync that finds it. `prune`: meshops.yaml's prune.enabled, which decides what becomes of
-   * what meshops owns there; `readOnly`: nothing is written (a control plane on Kubernetes).
+   * what meshops owns there; `readOnly`: nothing is written (a control plane on Kubernetes); `suspended`: those of them
+   * suspended, and by what (nothing of them is pruned until resumed).
    */
-  | { readonly type: "meshes.removed"; readonly revision: string; readonly meshes: readonly string[]; readonly prune: boolean; readonly readOnly: boolean }
+  | {
+      readonly type: "meshes.removed";
+      readonly revision: string;
+      readonly meshes: readonly string[];
+      readonly prune: boolean;
+      readonly readOnly: boolean;
+      readonly suspended: ReadonlyMap<string, "config" | "api">;
+    }
   /**
    * The followed branch could not be read: its fetch failed, or the branch cannot be resolved (deleted, renamed). The
    * run goes on with `kept`, the last revision fetched (or read).

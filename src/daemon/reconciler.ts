@@ -437,7 +437,11 @@ export class Reconciler {
     // A mesh gone from the repository would otherwise go unsaid: its card leaves the page once nothing of it is left.
     const present = new Set(meshes);
     const removed = previous ? previous.meshes.filter((mesh) => !present.has(mesh)) : [];
-    if (removed.length > 0) events.emit({ type: "meshes.removed", revision, meshes: removed, prune: result.config.prune.enabled, readOnly: this.#kubernetes });
+    if (removed.length > 0) {
+      const suspensions = this.#o.controls.suspensions();
+      const suspended = new Map(removed.flatMap((mesh) => { const by = suspensions.get(mesh); return by ? [[mesh, by] as const] : []; }));
+      events.emit({ type: "meshes.removed", revision, meshes: removed, prune: result.config.prune.enabled, readOnly: this.#kubernetes, suspended });
+    }
     if (this.#kubernetes) {
       // Written through Kubernetes (Argo CD, Flux, `meshops hydrate`): a new revision is compared, never applied.
       this.#target.pending = false;

@@ -16,7 +16,7 @@ import { compareText, indexOfSorted, insertSorted } from "../model/order.js";
 import { UNKNOWN_SERVICE_RULE } from "../validate/services.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
 import type { MeshApplyResult } from "../sync/meshes.js";
-import { isSuccessful, meshesFound, type DaemonEvent, type EventOf } from "./events.js";
+import { isSuccessful, meshesFound, removedMeshFate, type DaemonEvent, type EventOf } from "./events.js";
 import type { HeldPlan } from "./gate.js";
 import { EMPTY_INVENTORY, type MeshInventory } from "./inventory.js";
 import { namesUpTo } from "../util/namesUpTo.js";
@@ -141,7 +141,8 @@ export class DaemonStatus {
   #lastError: { at: string; message: string } | null = null;
   #sourceProblem: SourceProblem | null = null;
   #controlsFile: ControlsFileProblem | null = null;
-  #removedMeshes: readonly RemovedMesh[] = [];
+  /** Newest first; what becomes of each is said at each toJSON, with the mesh's suspension as it is now. */
+  #removedMeshes: readonly (Omit<RemovedMesh, "suspended" | "fate"> & { readonly readOnly: boolean })[] = [];
   #writes: WritesStatus = { outcomeUnknown: 0, rewritten: 0, stayedUnknown: 0, recheckingCount: 0, rechecking: [], waitingCount: 0, waiting: [] };
   /** Every resource the checks still to come are for, or waiting for its mesh, sorted (the status names the first NAMED_AT_MOST). */
   #rechecking: readonly string[] = [];
@@ -239,7 +240,7 @@ export class DaemonStatus {
       }
       case "meshes.removed": {
         const at = this.#now().toISOString();
-        const removed = event.meshes.map((mesh) => ({ mesh, revision: event.revision, at, prune: event.prune }));
+        const removed = event.meshes.map((mesh) => ({ mesh, revision: event.revision, at, prune: event.prune, readOnly: event.readOnly }));
         this.#removedMeshes = [...removed, ...this.#removedMeshes].slice(0, REMOVED_MESHES_KEPT);
         break;
       }
@@ -329,7 +330,10 @@ export class DaemonStatus {
       lastError: this.#lastError,
       sourceProblem: this.#sourceProblem,
       controlsFile: this.#controlsFile,
-      removedMeshes: this.#removedMeshes,
+      removedMeshes: this.#removedMeshes.map(({ readOnly, ...removed }) => {
+        const suspended = this.#meshes.get(removed.mesh)?.suspended?.by ?? null;
+        return { ...removed, suspended, fate: removedMeshFate({ prune: removed.prune, readOnly, suspended: suspended ?? undefined }) };
+      }),
       writes: this.#writes,
       drift: {
         intervalMs: s.driftIntervalMs,

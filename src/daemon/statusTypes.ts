@@ -292,6 +292,10 @@ export interface RemovedMesh {
   readonly at: string;
   /** meshops.yaml's prune.enabled then: what meshops owns there was deleted, or stays. */
   readonly prune: boolean;
+  /** By what the mesh is suspended now, if it is: what meshops owns there stays until it is resumed. */
+  readonly suspended: "config" | "api" | null;
+  /** What becomes of what meshops owns there, in the words of the `mesh.removed` log line (events.ts removedMeshFate). */
+  readonly fate: string;
 }
 
 export interface ControlsFileProblem {

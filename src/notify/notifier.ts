@@ -44,7 +44,7 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
         return;
       }
       case "meshes.removed":
-        for (const mesh of event.meshes) removed.push({ mesh, kind: "removed", reason: `no resource left in the repository: ${removedMeshFate(event)}` });
+        for (const mesh of event.meshes) removed.push({ mesh, kind: "removed", reason: `no resource left in the repository: ${removedMeshFate({ ...event, suspended: event.suspended.get(mesh) })}` });
         return;
       case "run.failed":
         repository.push({ mesh: "", kind: "failed", reason: event.message });
