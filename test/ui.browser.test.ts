@@ -397,6 +397,34 @@ describe("the status page in headless Chromium", () => {
     assertCleanBrowser();
   });
 
+  test("a mesh removed from the repository while suspended: the Removed panel says it is kept until resumed, then pruning awaiting approval, then pruned", { timeout: 60_000 }, async () => {
+    // Prune is on since the test above. payments is suspended from its card, then its files leave the repository.
+    await page.evaluate("window.__uiTestMarker = 'before the removal'");
+    await page.locator('[data-mesh="payments"]').getByRole("button", { name: "Suspend" }).click();
+    await page.locator('[data-mesh="payments"][data-state="suspended"]').waitFor();
+    git(repo.dir, "rm", "-q", "-r", "meshes/payments");
+    git(repo.dir, "commit", "-q", "-m", "payments leaves the repository");
+    const removal = git(repo.dir, "rev-parse", "HEAD");
+    const item = page.locator('#removed-section:not([hidden]) [data-removed-mesh="payments"]');
+    await item.waitFor({ timeout: 20_000 });
+    assert.equal(await item.locator(".removed-state").textContent(), "suspended: kept until resumed");
+    const fate = (await daemon.status()).removedMeshes[0]?.fate ?? "";
+    assert.match(fate, /^the mesh is suspended \(through the API\): what meshops owns there stays on the control plane until it is resumed, then is to be deleted/);
+    assert.equal(await item.locator(".removed-fate").textContent(), fate, "the log's words");
+    assert.equal(await item.locator(`code[title="${removal}"]`).textContent(), removal.slice(0, 8));
+    await screenshot("5-removed-suspended");
+
+    // Resumed: deleting the Mesh is a mass change, held for approval; approved, it is pruned and its card goes.
+    await page.locator('[data-mesh="payments"]').getByRole("button", { name: "Resume" }).click();
+    await item.locator(".removed-state", { hasText: "pruning: awaiting approval" }).waitFor({ timeout: 20_000 });
+    assert.match((await item.locator(".removed-fate").textContent()) ?? "", /^what meshops owns there is to be deleted \(prune is on\)/);
+    await page.locator('[data-mesh="payments"]').getByRole("button", { name: /^Approve / }).click();
+    await item.locator(".removed-state", { hasText: "pruned" }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('[data-mesh="payments"]').count(), 0, "its card is gone");
+    assert.equal(await pageMarker(), "before the removal", "no reload");
+    assertCleanBrowser();
+  });
+
   test("a mesh blocked by what the control plane lacks: its card says Blocked, the reason code and what lifts it; so does the header", { timeout: 60_000 }, async () => {
     // A policy in a mesh defined elsewhere (externalMeshes) that the control plane does not have. Left blocked: the
     // contrast and phone checks below read its card too.

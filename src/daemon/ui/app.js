@@ -14,6 +14,7 @@
 /** @typedef {import("../statusTypes.js").ReconcileRecord} ReconcileRecord */
 /** @typedef {import("../statusTypes.js").RunResult} RunResult */
 /** @typedef {import("../statusTypes.js").HydrationStatus} HydrationStatus */
+/** @typedef {import("../statusTypes.js").RemovedMesh} RemovedMesh */
 /** @typedef {"ok" | "warn" | "bad" | "busy" | "pending"} Tone */
 /** A label and its tone. @typedef {readonly [string, Tone]} Look */
 /** What `h` and `fill` take as children (arrays nest to any depth). @typedef {Node | string | number | false | null | undefined | readonly unknown[]} Child */
@@ -1017,6 +1018,41 @@ function section(name, input, render) {
   if (again && again !== document.activeElement) again.focus({ preventScroll: true });
 }
 
+/**
+ * Where a removed mesh stands, as Argo CD shows an application being pruned: suspended (nothing deleted until resumed),
+ * kept (prune off, or a read-only control plane), pruning (its card still there: deletes to come, or awaiting
+ * approval), pruned (its card gone).
+ * @param {RemovedMesh} removed
+ * @param {StatusJson} status
+ * @returns {Look}
+ */
+function removedLook(removed, status) {
+  if (removed.suspended) return ["suspended: kept until resumed", "warn"];
+  if (status.controlPlane.readOnly) return ["read-only: kept", "pending"];
+  if (!removed.prune) return ["kept: prune off", "pending"];
+  const card = status.meshes.find((m) => m.name === removed.mesh);
+  if (!card) return ["pruned", "ok"];
+  return card.state === "awaiting-approval" ? ["pruning: awaiting approval", "warn"] : ["pruning", "warn"];
+}
+
+/** @param {StatusJson} status */
+function renderRemoved(status) {
+  byId("removed-section").hidden = status.removedMeshes.length === 0;
+  fill(
+    byId("removed"),
+    status.removedMeshes.map((removed) => {
+      const [label, tone] = removedLook(removed, status);
+      return h(
+        "li",
+        { "data-removed-mesh": removed.mesh },
+        h("p", {}, h("strong", { class: "mesh-name", text: unitName(removed.mesh) }), " ", badge(label, tone, { class: "removed-state" })),
+        h("p", { class: "removed-fate", text: removed.fate }),
+        h("p", { class: "meta" }, "no resource left at ", h("code", { title: removed.revision, text: shortSha(removed.revision) }), ", ", timeElement(removed.at)),
+      );
+    }),
+  );
+}
+
 /** @param {StatusJson} status */
 function render(status) {
   section("header", [status.meshes.map((m) => m.state), status.validation?.valid, status.ready, status.reconciles[0]?.result], () => renderHeader(status));
@@ -1030,6 +1066,7 @@ function render(status) {
   section("state-filter", [status.meshes.map((m) => m.state), meshFilter.state], () => renderStateFilter(status));
   const view = meshView(status);
   section("meshes", [status.ready, status.meshes.length, meshFilter, view.matched, view.shown, status.endpoints?.reconcile], () => renderMeshes(status, view));
+  section("removed", [status.removedMeshes, status.controlPlane.readOnly, status.removedMeshes.map((r) => status.meshes.find((m) => m.name === r.mesh)?.state ?? null)], () => renderRemoved(status));
   section("timeline", status.reconciles, () => renderTimeline(status));
   const updated = byId("updated");
   fill(updated, "updated ", timeElement(new Date().toISOString()));
