@@ -2,7 +2,8 @@
  * The checks after a write of unknown outcome, in a mesh that a later commit blocks (reason control-plane-lacks: a
  * field the control plane's Kuma line does not have): a check that finds an old write landed cannot write it back
  * there, so the resource waits, named under the status's writes.waiting, through the last check; once the control
- * plane is upgraded, the mesh opens, the revision is applied and the resource is checked, and nothing waits any more.
+ * plane is upgraded, the mesh opens, the revision is applied, writing it back (counted in writes.rewritten and
+ * meshops_writes_rewritten_total, as for a resumed mesh), and nothing waits any more.
  * test/daemon.recheckSuspended.test.ts does the same for a suspended mesh.
  * The daemon as a child process, a real Git repository, the embedded control plane (Kuma 2.10, then 2.14) over HTTP.
  */
@@ -78,10 +79,20 @@ test("a check after a write of unknown outcome in a mesh blocked meanwhile waits
     () => daemon.lines.slice(linesBefore).filter((l) => l.includes('"event":"write.rechecked"')).map((l) => JSON.parse(l) as LogEntry)[0],
     WAIT,
   );
-  // The upgrade's run applied the revision (2m written over the late 1m) before the check: it finds nothing to write back.
-  assert.deepEqual([rechecked.checked, rechecked.rewritten, rechecked.left, rechecked.waiting, rechecked.gaveUp], [1, [], 0, undefined, undefined]);
+  // The upgrade's run writes 2m over the late 1m: the write back the check waited for, counted as one (as a resumed
+  // mesh's is), not a write of the revision's own; no further check is needed for it.
+  assert.deepEqual([rechecked.revision, rechecked.checked, rechecked.rewritten, rechecked.left, rechecked.waiting, rechecked.gaveUp], [blocking, 1, [SUBJECT], 0, undefined, undefined]);
   const done = await untilStatus(daemon, "nothing left to check", (s) => (s.writes.recheckingCount === 0 && s.writes.waitingCount === 0 ? s.writes : undefined), WAIT);
-  assert.deepEqual([done.rechecking, done.waiting, done.stayedUnknown], [[], [], 0]);
+  assert.deepEqual([done.rechecking, done.waiting, done.stayedUnknown, done.rewritten], [[], [], 0, 1]);
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /^meshops_writes_rewritten_total 1$/m);
+  // Two drift checks (every 2 s) later, no check was made after the write back: nothing was left to check.
+  await waitFor("two drift checks after the write back", () => {
+    const lines = daemon.lines.slice(linesBefore);
+    const back = lines.findIndex((l) => l.includes('"event":"write.rechecked"'));
+    return lines.slice(back + 1).filter((l) => l.includes('"event":"reconcile.done"') && l.includes('"kind":"drift"')).length >= 2 ? true : undefined;
+  }, WAIT);
+  assert.equal(daemon.lines.slice(linesBefore).filter((l) => l.includes('"event":"write.rechecked"')).length, 1, "no check after the write back");
   daemon.child.kill("SIGTERM");
   assert.equal((await exitWithin(daemon, 10_000)).code, 0, daemon.stderr());
 });

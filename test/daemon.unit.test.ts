@@ -442,6 +442,20 @@ test("a check that cannot write back because the mesh is shut (suspended, blocke
   assert.deepEqual([gaveUp, [...unsure.resources]], [["MeshTimeout/blog/t2"], ["MeshTimeout/shop/t1"]]);
 });
 
+test("what waits for its mesh, written back by a run that opened it (an upgrade lifted a block): waits no more, forgotten once no check is left", () => {
+  const unsure = new UnsureWrites([10, 30]);
+  unsure.add(["MeshTimeout/edge/t1", "MeshTimeout/edge/t2"], 1000);
+  const waiting = new Map([["MeshTimeout/edge/t1", "edge"], ["MeshTimeout/edge/t2", "edge"]]);
+  assert.deepEqual(unsure.checked(1010, waiting), { left: 1 });
+  assert.equal(unsure.isWaiting("MeshTimeout/edge/t1"), true);
+  assert.deepEqual(unsure.writtenBack(["MeshTimeout/edge/t1"]), { left: 1 }, "a check still to come");
+  assert.deepEqual([unsure.isWaiting("MeshTimeout/edge/t1"), unsure.waiting, [...unsure.resources]], [false, ["MeshTimeout/edge/t2"], ["MeshTimeout/edge/t1", "MeshTimeout/edge/t2"]], "still checked by the check to come");
+  // The last check: t1 is in place (the plan writes it no more), t2 still waits for edge.
+  assert.deepEqual(unsure.checked(1030, new Map([["MeshTimeout/edge/t2", "edge"]])), { left: 0 });
+  assert.deepEqual(unsure.writtenBack(["MeshTimeout/edge/t2"]), { left: 0 });
+  assert.deepEqual([unsure.waiting, [...unsure.resources], unsure.nextInMs(1030)], [[], [], undefined], "no check left: forgotten, and none scheduled");
+});
+
 test("status: what waits for its mesh after the last check is still listed as rechecked", () => {
   const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
   status.record({ type: "write.outcome-unknown", revision: "a".repeat(40), resources: ["MeshTimeout/shop/t2", "MeshTimeout/blog/t1", "MeshTimeout/shop/t2"] });

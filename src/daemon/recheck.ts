@@ -88,6 +88,23 @@ export class UnsureWrites {
     return { left: this.#due.length };
   }
 
+  /** Whether `resource` waits for its mesh to open. */
+  isWaiting(resource: string): boolean {
+    return this.#waiting.has(resource);
+  }
+
+  /**
+   * Resources that waited, written back by a run that opened their mesh (unblocked by an upgrade, approved): no longer
+   * waiting, and forgotten when no check is left to come.
+   */
+  writtenBack(resources: Iterable<string>): { readonly left: number } {
+    for (const resource of resources) {
+      this.#waiting.delete(resource);
+      if (this.#due.length === 0) this.#resources.delete(resource);
+    }
+    return { left: this.#due.length };
+  }
+
   /** The resources waiting for their mesh to open, sorted. */
   get waiting(): readonly string[] {
     return [...this.#waiting.keys()].sort();

@@ -239,6 +239,10 @@ export class Reconciler {
    * those it found changed in a mesh nothing was written to (undefined until it planned).
    */
   #recheck: { readonly resources: ReadonlySet<string>; readonly rewritten: Set<string>; readonly failed: Set<string>; waiting?: WaitingWrites } | undefined;
+  /** In a run that is no recheck: what waited for its mesh and this run wrote back (the mesh opened meanwhile). */
+  readonly #writtenBack = new Set<string>();
+  /** The run syncs a new revision: its writes are its own, not a write back of what an old write replaced. */
+  #newRevision = false;
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -259,6 +263,7 @@ export class Reconciler {
     this.#reopen();
     const recheckDue = work.reasons.includes("recheck") || (work.force && this.#unsure.nextInMs(Date.now()) === 0);
     this.#recheck = recheckDue && this.#unsure.resources.size > 0 ? { resources: new Set(this.#unsure.resources), rewritten: new Set(), failed: new Set() } : undefined;
+    this.#newRevision = false;
     try {
       const head = await this.#readHead(work.fetch);
       sourceFailed = head.failed;
@@ -271,7 +276,10 @@ export class Reconciler {
       const decision = decideRun(work, revision, last);
       // A new revision's writes are its own, not an old write's landing undone: the check waits for a run of its own
       // (its time has come, so at once), which compares what this one leaves.
-      if (decision === "sync" && revision !== last.validated) this.#recheck = undefined;
+      if (decision === "sync" && revision !== last.validated) {
+        this.#recheck = undefined;
+        this.#newRevision = true;
+      }
       if (decision === "sync") end = await this.#sync(revision, work);
       else if (decision === "apply" && this.#target) end = await this.#apply(this.#target, "a failed apply is retried");
       // The branch points at a refused commit: the last valid revision is what the unsure writes are compared with.
@@ -292,6 +300,7 @@ export class Reconciler {
     }
     if (sourceFailed) this.#readFailed = true;
     if (this.#recheck) this.#endRecheck(revision, end);
+    this.#endWrittenBack(revision);
     // A mesh this run opened (unblocked, an approved plan applied): what waited there is checked at once.
     this.#reopen();
     const durationMs = performance.now() - started;
@@ -719,6 +728,10 @@ export class Reconciler {
         if (r.outcome === "applied") recheck.rewritten.add(r.change.resource);
         else if (r.outcome === "failed") recheck.failed.add(r.change.resource);
       }
+    } else if (!this.#newRevision) {
+      // What a check found changed in a mesh then shut, written now that it is open (an upgrade lifted a block, an
+      // approval): the write back that check waited for, made by this run.
+      for (const r of changes.results) if (r.outcome === "applied" && this.#unsure.isWaiting(r.change.resource)) this.#writtenBack.add(r.change.resource);
     }
     return changes;
   }
@@ -737,6 +750,15 @@ export class Reconciler {
     const said = { type: "write.rechecked", revision: this.#target?.revision ?? revision, checked, rewritten: [...recheck.rewritten].sort() } as const;
     const result = failed === undefined ? this.#unsure.checked(Date.now(), recheck.waiting) : { ...this.#unsure.failed(Date.now(), recheck.waiting), failed };
     this.#o.events.emit({ ...said, ...result, waiting: this.#unsure.waiting });
+  }
+
+  /** What waited and this run wrote back is said as a check's write back (`write.rechecked`), and waits no more. */
+  #endWrittenBack(revision: string | null): void {
+    if (this.#writtenBack.size === 0) return;
+    const back = [...this.#writtenBack].sort();
+    this.#writtenBack.clear();
+    const result = this.#unsure.writtenBack(back);
+    this.#o.events.emit({ type: "write.rechecked", revision: this.#target?.revision ?? revision, checked: back, rewritten: back, ...result, waiting: this.#unsure.waiting });
   }
 
   /** Keeps what prune would delete, and says the meshes where that changed. */
