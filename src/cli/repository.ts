@@ -272,6 +272,9 @@ export async function settingsAboveWarning(repo: string, ref: string, root: stri
   return `${above.join(", ")} ${above.length === 1 ? "is" : "are"} not read: settings come only from meshops.yaml at the root of --path (${root}/meshops.yaml, which does not exist); move it there`;
 }
 
+/** What a command says, after the diagnostics, of a repository it did not compare or apply. */
+export const INVALID_REPOSITORY = "the repository is invalid; nothing was compared or applied";
+
 /** What was said per command (plan --base reads two revisions): once is enough. */
 const warnedSettings = new WeakMap<CliIo, Set<string>>();
 
@@ -303,7 +306,7 @@ export async function loadValidRepository(options: RepositoryOptions, io: CliIo,
     const report = { ...validateReportOf(result, false), command: wanted.command, summary: summaryOf(result) };
     await writeReports(io, "validate", outputs, report, { ...wanted, repo: options.repo, ...(options.path !== undefined ? { path: options.path } : {}) });
   }
-  io.stderr.write("meshops: the repository is invalid; nothing was compared or applied\n");
+  io.stderr.write(`meshops: ${INVALID_REPOSITORY}\n`);
   return undefined;
 }
 

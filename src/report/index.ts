@@ -86,12 +86,17 @@ export function renderReport<K extends ReportKind>(kind: K, format: ReportFormat
  */
 const FAILED: Readonly<Record<ReportFormat, (command: ReportKind, message: string, context: RenderContext) => string>> = {
   text: (command, message) => `meshops ${command} failed: ${message}\n`,
-  json: (_, message) => JSON.stringify({ error: message }, null, 2) + "\n",
+  json: (_, message) => renderFailedJson(message),
   markdown: (command, message) => renderFailedMarkdown(command, message),
   github: (command, message) => renderFailedGithub(command, message),
   junit: (command, message) => renderFailedJunit(command, message),
   sarif: (command, message, c) => renderFailedSarif(command, message, c.tool),
 };
+
+/** A failed run in JSON: `{"error": …}`, for apply's `--format json` too. */
+export function renderFailedJson(message: string): string {
+  return JSON.stringify({ error: message }, null, 2) + "\n";
+}
 
 export function renderFailedReport(kind: ReportKind, format: ReportFormat, message: string, context: RenderContext): RenderedReport {
   const output = FAILED[format](kind, message, context);

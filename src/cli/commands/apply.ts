@@ -3,15 +3,17 @@ import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
 import { appliedAlready, planFromSaved, SavedPlanError, whyStale } from "../../diff/savedPlan.js";
 import { leftAloneByPruneNote, whereDefinedIn } from "../../report/common.js";
+import { renderFailedJson } from "../../report/index.js";
 import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetText, renderPlanJson, renderPlanText } from "../../report/plan.js";
 import { applyPlan, notAttempted } from "../../sync/apply.js";
-import { checkPruneLimits } from "../../sync/limits.js";
+import { checkPruneLimits, PruneLimitError } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnOlderLine, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
+import { failureLine } from "../failure.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
-import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, INVALID_REPOSITORY, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
 import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
@@ -45,125 +47,160 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
   addPruneLimitOptions(command, "refuse");
   addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
-    const scope = scopeOf(options);
-    if (planFile !== undefined && !isWhole(scope)) throw new UsageError(`a saved plan is applied as it was planned: --mesh, --exclude-mesh and --type belong to the plan (meshops plan --out ${planFile})`);
-    if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
-    const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
-    // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
-    const controlPlane = pendingControlPlane(options, io);
-    const result = await validWhileReading(controlPlane, () =>
-      loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead }),
-    );
-    if (!result) return setExit(1);
-    const style = styleFor(io.stdout, io.env);
-    const { backend } = await controlPlane.open(emulatedTarget(result.config));
-    // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
-    // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
-    let stop: string | undefined;
-    let writing = false;
-    const stopRun = (reason: string) => {
-      if (stop) return;
-      stop = reason;
-      io.stderr.write(`meshops: ${reason === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : reason}: stopping${writing ? ": no new writes; waiting for the ones in flight" : ""}\n`);
-      if (!writing) void backend.close();
+    // A script reads `--format json` from stdout whatever stops the run: a failure before the report is JSON too,
+    // `{"error": …}` with stderr's line, as plan's is (not an empty stdout that no JSON reader takes).
+    let reported = false;
+    const report = (text: string) => {
+      reported = true;
+      io.stdout.write(text);
     };
-    const offSignals = onStopSignals(stopRun);
-    const timer = options.timeout === undefined ? undefined : setTimeout(() => stopRun("timeout"), options.timeout);
-    const exitFor = (reason: string) => SIGNAL_EXIT[reason] ?? 1;
+    const reportFailure = (line: string) => {
+      if (options.format === "json" && !reported) report(renderFailedJson(line));
+    };
     try {
-      const comparison = await compare(backend, result, { needWrite: !options.dryRun, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) }).catch((error: unknown) => {
-        if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
-        throw error;
-      });
-      await warnUnknownReferences(io, comparison, result.texts);
-      checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
-      const scoped = scopedComparison(comparison, scope, result.config);
-      warnTakenAlong(io, scoped);
-      let plan: Plan;
-      if (saved) {
-        const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);
-        const now = basisOf(comparison, result, options, io);
-        const current = planFor(scoped, planOptionsOf(result.config, saved.prune));
-        if (appliedAlready(saved, now.basis, current)) {
-          throw new SavedPlanError(`the saved plan ${planFile} was applied already: the control plane holds every change it makes; nothing was applied again`);
-        }
-        const stale = whyStale(saved, now.basis, now.live);
-        if (stale) throw noLongerApplies(stale);
-        try {
-          plan = planFromSaved(saved, current);
-        } catch (error) {
-          if (!(error instanceof SavedPlanError)) throw error;
-          throw noLongerApplies(error.message);
-        }
-      } else {
-        plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
+      await runApply(planFile, options, io, setExit, report, reportFailure);
+    } catch (error) {
+      reportFailure(await failureLine(error));
+      throw error;
+    }
+  });
+}
+
+async function runApply(
+  planFile: string | undefined,
+  options: ApplyOptions,
+  io: CliIo,
+  setExit: (code: number) => void,
+  report: (text: string) => void,
+  reportFailure: (line: string) => void,
+): Promise<void> {
+  const scope = scopeOf(options);
+  if (planFile !== undefined && !isWhole(scope)) throw new UsageError(`a saved plan is applied as it was planned: --mesh, --exclude-mesh and --type belong to the plan (meshops plan --out ${planFile})`);
+  if (planFile !== undefined && options.prune) throw new UsageError(`a saved plan is applied as it was planned: --prune belongs to the plan (meshops plan --prune --out ${planFile})`);
+  const saved = planFile !== undefined ? await readSavedPlan(planFile, io) : undefined;
+  // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
+  const controlPlane = pendingControlPlane(options, io);
+  const result = await validWhileReading(controlPlane, () =>
+    loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead }),
+  );
+  if (!result) {
+    reportFailure(INVALID_REPOSITORY);
+    return setExit(1);
+  }
+  const style = styleFor(io.stdout, io.env);
+  const { backend } = await controlPlane.open(emulatedTarget(result.config));
+  // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
+  // writing, no new write starts, the ones in flight finish, and the report says what was and was not done.
+  let stop: string | undefined;
+  let writing = false;
+  const stopRun = (reason: string) => {
+    if (stop) return;
+    stop = reason;
+    io.stderr.write(`meshops: ${reason === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : reason}: stopping${writing ? ": no new writes; waiting for the ones in flight" : ""}\n`);
+    if (!writing) void backend.close();
+  };
+  const offSignals = onStopSignals(stopRun);
+  const timer = options.timeout === undefined ? undefined : setTimeout(() => stopRun("timeout"), options.timeout);
+  const exitFor = (reason: string) => SIGNAL_EXIT[reason] ?? 1;
+  try {
+    const comparison = await compare(backend, result, { needWrite: !options.dryRun, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) }).catch((error: unknown) => {
+      if (stop) throw new UsageError(`${stop === "timeout" ? `timed out after ${formatDuration(options.timeout ?? 0)}` : `interrupted (${stop})`} while reading the control plane; nothing was written`, { cause: error });
+      throw error;
+    });
+    await warnUnknownReferences(io, comparison, result.texts);
+    checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
+    const scoped = scopedComparison(comparison, scope, result.config);
+    warnTakenAlong(io, scoped);
+    let plan: Plan;
+    if (saved) {
+      const noLongerApplies = (why: string) => new SavedPlanError(`the saved plan ${planFile} no longer applies: ${why}; nothing was applied (plan again: meshops plan --out ${planFile})`);
+      const now = basisOf(comparison, result, options, io);
+      const current = planFor(scoped, planOptionsOf(result.config, saved.prune));
+      if (appliedAlready(saved, now.basis, current)) {
+        throw new SavedPlanError(`the saved plan ${planFile} was applied already: the control plane holds every change it makes; nothing was applied again`);
       }
-      warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
-      if (options.dryRun) {
-        warnOlderLine(io, comparison.olderLine);
-        io.stdout.write(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
-        return setExit(0);
+      const stale = whyStale(saved, now.basis, now.live);
+      if (stale) throw noLongerApplies(stale);
+      try {
+        plan = planFromSaved(saved, current);
+      } catch (error) {
+        if (!(error instanceof SavedPlanError)) throw error;
+        throw noLongerApplies(error.message);
       }
-      // What the control plane would refuse stops the apply before its first write, as the prune limits below do.
-      // A field it refuses for is said once, as the error; what the older line lacks elsewhere stays a warning.
-      const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
-      warnOlderLine(io, comparison.olderLine, lacking?.fields);
-      if (lacking !== undefined) {
-        if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking.reason));
-        io.stderr.write(`meshops: nothing was applied: ${lacking.reason}\n`);
-        return setExit(1);
-      }
-      // Limits are checked before the first write: a refused plan changes nothing.
+    } else {
+      plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
+    }
+    warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
+    if (options.dryRun) {
+      warnOlderLine(io, comparison.olderLine);
+      report(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
+      return setExit(0);
+    }
+    // What the control plane would refuse stops the apply before its first write, as the prune limits below do.
+    // A field it refuses for is said once, as the error; what the older line lacks elsewhere stays a warning.
+    const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
+    warnOlderLine(io, comparison.olderLine, lacking?.fields);
+    if (lacking !== undefined) {
+      if (options.format === "json") report(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking.reason));
+      io.stderr.write(`meshops: nothing was applied: ${lacking.reason}\n`);
+      return setExit(1);
+    }
+    // Limits are checked before the first write: a refused plan changes nothing.
+    try {
       checkPruneLimits(plan, scoped.ownedCount, {
         maxDeletes: options.maxDeletes ?? result.config.prune.maxDeletes,
         maxDeletePercent: options.maxDeletePercent ?? result.config.prune.maxDeletePercent,
       });
-      const deletes = plan.summary.delete;
-      // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
-      const reviewed = deletes > 0 && !options.yes && !saved;
-      if (reviewed) {
-        io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesLeftAlone(plan, comparison.live)), styleFor(io.stderr, io.env)));
-        if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
-          const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
-          if (options.format === "json") io.stdout.write(renderChangeSetJson(notAttempted(plan, "not confirmed"), undefined, reason));
-          io.stderr.write(`meshops: not applied: ${reason}\n`);
-          return setExit(1);
-        }
-      }
-      const total = plan.summary.create + plan.summary.update + deletes;
-      // What --prune would delete, said once: by the plan printed when there is nothing to write, else here.
-      const prunable = prunableNote(plan);
-      if (prunable && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${prunable}\n`);
-      // What --prune leaves alone, said once: by the review above, the plan printed when there is nothing to write, or here.
-      const leftAlone = leftAloneByPruneNote(plan);
-      if (leftAlone && !reviewed && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${leftAlone}\n`);
-      if (total === 0) {
-        io.stdout.write(options.format === "json" ? renderChangeSetJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 }, failedMeshes: [] }) : renderPlanText(plan, style));
-        return setExit(0);
-      }
-      if (stop) throw new UsageError(`${stop === "timeout" ? "timed out" : `interrupted (${stop})`} before the first write; nothing was written`);
-      writing = true;
-      const progress = startProgress(io, total, { verbose: options.verbose === true });
-      let changes;
-      try {
-        changes = await applyPlan(backend, plan, { onResult: (r) => progress.done(r), stopRequested: () => stop !== undefined });
-      } finally {
-        progress.stop();
-      }
-      io.stdout.write(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop, { verbose: options.verbose === true }));
-      setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
     } catch (error) {
-      if (stop && error instanceof UsageError) {
-        io.stderr.write(`meshops: ${error.message}\n`);
-        return setExit(exitFor(stop));
-      }
+      if (options.format === "json" && error instanceof PruneLimitError) report(renderChangeSetJson(notAttempted(plan, "refused by the prune limits"), undefined, error.message));
       throw error;
-    } finally {
-      clearTimeout(timer);
-      offSignals();
-      await backend.close();
     }
-  });
+    const deletes = plan.summary.delete;
+    // A person confirms deletes having seen everything the apply will do, the risks first (a saved plan was reviewed).
+    const reviewed = deletes > 0 && !options.yes && !saved;
+    if (reviewed) {
+      io.stderr.write(renderApplyReview(plan, classifyPlanRisks(plan, meshesWithPoliciesLeftAlone(plan, comparison.live)), styleFor(io.stderr, io.env)));
+      if (!(await confirm(io, `Apply these changes, deleting ${deletes} resource${deletes === 1 ? "" : "s"}?`))) {
+        const reason = `${deletes} delete${deletes === 1 ? "" : "s"} need confirmation (answer y on a terminal, or pass --yes)`;
+        if (options.format === "json") report(renderChangeSetJson(notAttempted(plan, "not confirmed"), undefined, reason));
+        io.stderr.write(`meshops: not applied: ${reason}\n`);
+        return setExit(1);
+      }
+    }
+    const total = plan.summary.create + plan.summary.update + deletes;
+    // What --prune would delete, said once: by the plan printed when there is nothing to write, else here.
+    const prunable = prunableNote(plan);
+    if (prunable && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${prunable}\n`);
+    // What --prune leaves alone, said once: by the review above, the plan printed when there is nothing to write, or here.
+    const leftAlone = leftAloneByPruneNote(plan);
+    if (leftAlone && !reviewed && (options.format === "json" || total > 0)) io.stderr.write(`meshops: note: ${leftAlone}\n`);
+    if (total === 0) {
+      report(options.format === "json" ? renderChangeSetJson({ results: [], summary: { applied: 0, failed: 0, skipped: 0 }, failedMeshes: [] }) : renderPlanText(plan, style));
+      return setExit(0);
+    }
+    if (stop) throw new UsageError(`${stop === "timeout" ? "timed out" : `interrupted (${stop})`} before the first write; nothing was written`);
+    writing = true;
+    const progress = startProgress(io, total, { verbose: options.verbose === true });
+    let changes;
+    try {
+      changes = await applyPlan(backend, plan, { onResult: (r) => progress.done(r), stopRequested: () => stop !== undefined });
+    } finally {
+      progress.stop();
+    }
+    report(options.format === "json" ? renderChangeSetJson(changes, stop) : renderChangeSetText(changes, style, whereDefinedIn(comparison.desired.resources), stop, { verbose: options.verbose === true }));
+    setExit(stop ? exitFor(stop) : changes.summary.failed > 0 ? 1 : 0);
+  } catch (error) {
+    if (stop && error instanceof UsageError) {
+      reportFailure(error.message);
+      io.stderr.write(`meshops: ${error.message}\n`);
+      return setExit(exitFor(stop));
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    offSignals();
+    await backend.close();
+  }
 }
 
 /** Calls `stop` with the signal's name at SIGINT or SIGTERM until the returned function removes the handlers. */
