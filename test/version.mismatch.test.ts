@@ -3,9 +3,13 @@
  * another product. plan, apply and drift warn (stderr) and go on; an unsupported controlPlane.version stays an error.
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, describe, test } from "node:test";
+import { openStore } from "../src/backend/store.js";
 import { parseRepoConfig } from "../src/config/repoConfig.js";
+import { startControlPlaneServer } from "../src/cp/server.js";
 import { targetMismatches } from "../src/kuma/version.js";
 import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
@@ -28,6 +32,17 @@ describe("targetMismatches", () => {
     ]);
     assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.12.3" }), [
       "the control plane runs Kuma 2.12.3, but meshops.yaml says controlPlane.version 2.14.3: the repository was validated against 2.14, not 2.12; set controlPlane.version to what the control plane runs",
+    ]);
+  });
+
+  test("a control plane of a 2.x line meshops does not support is a warning saying so, configured or not", () => {
+    const older =
+      "the control plane runs Kuma 2.9.3, older than any line meshops supports (2.10, 2.11, 2.12, 2.13, 2.14, or 3.x): the repository was validated against 2.14, whose fields and kinds it refuses or drops without a word; upgrade the control plane";
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.9.3" }), [older]);
+    assert.deepEqual(targetMismatches({ version: "2.14.3", product: "kuma" }, { product: "Kuma", version: "2.9.3" }), [older], "not 'set controlPlane.version to 2.9', which meshops.yaml refuses");
+    assert.deepEqual(targetMismatches({ version: "2.12.1", product: "kuma" }, { product: "Kuma", version: "2.9.3" }), [older.replace("validated against 2.14", "validated against 2.12")]);
+    assert.deepEqual(targetMismatches({ product: "kuma" }, { product: "Kuma", version: "2.15.0" }), [
+      "the control plane runs Kuma 2.15.0, newer than the newest line meshops carries (2.14): the repository was validated against 2.14, so what 2.15 changed is not checked; upgrade meshops",
     ]);
   });
 
@@ -80,4 +95,22 @@ test("plan, apply and drift against a control plane of another line warn on stde
     const plan = await runCli(["plan", "--cp-url", url], repo.dir);
     assert.ok(!plan.stderr.includes("warning"), plan.stderr);
   });
+});
+
+test("apply against a Kuma 2.9 control plane warns that meshops does not support it, before it writes", async () => {
+  const repo = tempRepo("meshops-unsupported-cp-");
+  temps.push(repo.dir);
+  commitFiles(repo.dir, { "meshops.yaml": "instance: meshops\n", "mesh.yaml": "type: Mesh\nname: demo\n" });
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  temps.push(stateDir);
+  const store = await openStore({ stateDir });
+  const server = await startControlPlaneServer({ store, port: 0, index: { version: "2.9.3" } });
+  try {
+    const apply = await runCli(["apply", "--cp-url", server.url], repo.dir);
+    assert.equal(apply.code, 0, apply.stderr);
+    assert.ok(apply.stderr.includes("meshops: warning: the control plane runs Kuma 2.9.3, older than any line meshops supports"), apply.stderr);
+  } finally {
+    await server.close();
+    await store.close();
+  }
 });

@@ -4,7 +4,7 @@
  */
 import type { Product } from "./types.js";
 import type { Resource } from "../model/resource.js";
-import { LATEST_MINOR, minorLine, SUPPORTED_MINORS } from "./versions.js";
+import { compareMinors, LATEST_MINOR, minorLine, SUPPORTED_MINORS } from "./versions.js";
 
 /** The version the embedded control plane behaves as unless told otherwise. */
 export const DEFAULT_KUMA_VERSION = "2.14.3";
@@ -60,7 +60,16 @@ export function targetMismatches(configured: { readonly version?: string; readon
   const reportedLine = minorLine(reported);
   const runs = () => `the control plane runs ${info.product ?? "the control plane"} ${info.version ?? reported}${info.basedOnKuma !== undefined ? ` (based on Kuma ${info.basedOnKuma})` : ""}`;
   const advice = "set controlPlane.version to what the control plane runs";
-  if (configuredLine !== undefined && reportedLine !== undefined && configuredLine !== reportedLine) {
+  const unsupported = outsideSupportedLines(reportedLine);
+  if (unsupported !== undefined) {
+    // meshops.yaml cannot name this line, so the advice is to bring the control plane or meshops within reach.
+    const validated = configuredLine !== undefined && SUPPORTED_MINORS.includes(configuredLine) ? configuredLine : LATEST_MINOR;
+    out.push(
+      unsupported === "older"
+        ? `${runs()}, older than any line meshops supports (${SUPPORTED_MINORS.join(", ")}, or 3.x): the repository was validated against ${validated}, whose fields and kinds it refuses or drops without a word; upgrade the control plane`
+        : `${runs()}, newer than the newest line meshops carries (${LATEST_MINOR}): the repository was validated against ${validated}, so what ${reportedLine} changed is not checked; upgrade meshops`,
+    );
+  } else if (configuredLine !== undefined && reportedLine !== undefined && configuredLine !== reportedLine) {
     out.push(`${runs()}, but meshops.yaml says controlPlane.version ${configured.version}: the repository was validated against ${configuredLine}, not ${reportedLine}; ${advice}`);
   } else if (configured.version === undefined && reportedLine !== undefined && SUPPORTED_MINORS.includes(reportedLine) && reportedLine !== LATEST_MINOR) {
     // Validation took the newest line's schemas; an older control plane drops the fields it does not know, so they
@@ -74,4 +83,10 @@ export function targetMismatches(configured: { readonly version?: string; readon
     out.push(`the control plane is ${product}, but meshops.yaml says controlPlane.product ${configured.product}: set controlPlane.product: ${setting}`);
   }
   return out;
+}
+
+/** A 2.x line meshops has no schemas for, older or newer than those it has (3.x is targeted with the newest line's). */
+function outsideSupportedLines(line: string | undefined): "older" | "newer" | undefined {
+  if (line === undefined || line.split(".")[0] !== "2" || SUPPORTED_MINORS.includes(line)) return undefined;
+  return compareMinors(line, SUPPORTED_MINORS[0] ?? LATEST_MINOR) < 0 ? "older" : "newer";
 }
