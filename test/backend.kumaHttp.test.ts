@@ -897,6 +897,18 @@ describe("TLS", () => {
     assert.equal(events.length, 1, "a certificate error is not retried");
   });
 
+  test("an untrusted certificate: without --ca-file the hint is to pass one, with the wrong one it names that file", async () => {
+    const { key, cert } = makeCertificates(dir);
+    const other = mkdtempSync(path.join(tmpdir(), "meshops-tls-other-"));
+    cleanups.push(async () => rmSync(other, { recursive: true, force: true }));
+    const { caFile: wrongCa } = makeCertificates(other);
+    const s = await server((req, res) => json(res, 200, { product: "Kuma", version: "2.14.3" }), { tls: { key, cert } });
+    const without = await rejection(track(new KumaHttpBackend({ baseUrl: s.url, retryBaseMs: 1 }), cleanups).info());
+    assert.match(without.message, /failed: TLS: unable to verify the first certificate \(no CA this machine trusts signed the control plane's certificate: pass the one that did with --ca-file\)$/);
+    const wrong = await rejection(track(new KumaHttpBackend({ baseUrl: s.url, retryBaseMs: 1, caFile: wrongCa }), cleanups).info());
+    assert.match(wrong.message, /failed: TLS: unable to verify the first certificate \(is --ca-file the CA that signed the control plane's certificate\?\)$/);
+  });
+
   test("https:// to a control plane that speaks plain HTTP says so, not OpenSSL's record-layer text", async () => {
     const s = await server((req, res) => json(res, 200, { product: "Kuma", version: "2.14.3" }));
     const events: RequestEvent[] = [];

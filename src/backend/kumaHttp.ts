@@ -171,6 +171,8 @@ export class KumaHttpBackend implements Backend {
    */
   readonly #handshakeResets = new WeakSet<object>();
   readonly #timeoutMs: number;
+  /** Whether --ca-file was given: an untrusted certificate's hint is to give one, or to check the one given. */
+  readonly #caGiven: boolean;
   readonly #maxTimeouts: number;
   readonly #retries: number;
   readonly #pageSize: number;
@@ -221,6 +223,7 @@ export class KumaHttpBackend implements Backend {
     this.#limiter = new Limiter(concurrency);
 
     const ca = this.#https && options.caFile !== undefined ? readCa(options.caFile) : undefined;
+    this.#caGiven = ca !== undefined;
     this.#clientCertificate = this.#https ? options.clientCertificate : undefined;
     this.#agent = agentFor(url, { proxy: this.#proxy, keepAlive: true, maxSockets: concurrency, ...(ca === undefined ? {} : { ca }) });
   }
@@ -617,7 +620,7 @@ export class KumaHttpBackend implements Backend {
   /** A failure without a response, in words ("socket hang up" says nothing of a handshake the server closed). */
   #describe(failure: unknown): string {
     if (this.#handshakeReset(failure)) return "the control plane closed the connection during the TLS handshake (ECONNRESET)";
-    return describeNetworkError(failure, this.#timeoutMs);
+    return describeNetworkError(failure, this.#timeoutMs, this.#caGiven);
   }
 
   /** What to do when nothing listens at the address (through a proxy, the address refused may be the proxy's). */
@@ -837,12 +840,14 @@ function isRetryableNetworkError(error: unknown): boolean {
   return error instanceof Error && /socket hang up/i.test(error.message);
 }
 
-function describeNetworkError(error: unknown, timeoutMs: number): string {
+function describeNetworkError(error: unknown, timeoutMs: number, caGiven: boolean): string {
   const code = errorCode(error);
   if (code === "MESHOPS_TIMEOUT") return `timed out (no complete answer within ${timeoutMs} ms)`;
   const message = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TLS_TRUST_CODES.has(code)) {
-    return `TLS: ${message} (is --ca-file the CA that signed the control plane's certificate?)`;
+    return caGiven
+      ? `TLS: ${message} (is --ca-file the CA that signed the control plane's certificate?)`
+      : `TLS: ${message} (no CA this machine trusts signed the control plane's certificate: pass the one that did with --ca-file)`;
   }
   // OpenSSL's own line ("8033…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:
   // ../deps/openssl/…c:1601:SSL alert number 116", and a line break) says the alert in its words; only those are kept.
