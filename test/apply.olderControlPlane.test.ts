@@ -53,10 +53,19 @@ test("a kind the control plane does not serve: apply refuses before the first wr
     );
     assert.doesNotMatch(applied.stdout, /✓|create/, "no change was attempted");
     assert.deepEqual(await meshesOn(url), [], "Mesh/edge was not written");
+    // Said once, as the error: not a warning of the kind too.
+    assert.deepEqual(lines.filter((line) => line.includes("MeshTrust/edge/trust")), [lines.find((line) => line.startsWith("policies.yaml:10:1: error: "))], applied.stderr);
 
-    // A scope that leaves MeshTrust out writes nothing the control plane lacks: it applies.
+    // --dry-run refuses nothing: the warning is what it says.
+    const unserved = "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (policies.yaml:10)";
+    const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.deepEqual(dryRun.stderr.split("\n").filter((line) => line.includes("MeshTrust/edge/trust")), [unserved], dryRun.stderr);
+
+    // A scope that leaves MeshTrust out writes nothing the control plane lacks: it applies, and warns of what it left.
     const scoped = await runCli(["apply", "--cp-url", url, "--type", "Mesh", "--type", "MeshTimeout"], dir);
     assert.equal(scoped.code, 0, scoped.stderr);
+    assert.deepEqual(scoped.stderr.split("\n").filter((line) => line.includes("MeshTrust/edge/trust")), [unserved], scoped.stderr);
     assert.deepEqual(await meshesOn(url), ["edge"]);
   });
 });
@@ -125,6 +134,20 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     );
     const list = (await (await fetch(`${url}/meshes/legacy/meshtimeouts`)).json()) as { total: number };
     assert.equal(list.total, 0, "MeshTimeout/legacy/t was not written either");
+    // Said once, as the error: not a warning of the mesh too.
+    assert.deepEqual(
+      applied.stderr.split("\n").filter((line) => line.includes("MeshTimeout/ghost/t")),
+      ["policies.yaml:12:1: error: MeshTimeout/ghost/t mesh: the control plane has no Mesh ghost, which the repository uses without defining it, so it would refuse it [control-plane-lacks]"],
+      applied.stderr,
+    );
+    // --dry-run refuses nothing: the warning is what it says.
+    const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.deepEqual(
+      dryRun.stderr.split("\n").filter((line) => line.includes("MeshTimeout/ghost/t")),
+      ["meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"],
+      dryRun.stderr,
+    );
   });
 });
 

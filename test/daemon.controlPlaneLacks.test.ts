@@ -40,11 +40,17 @@ before(async () => {
 
 test("a mesh writing a kind the control plane does not serve is held before its first write; the others apply; a commit or an upgrade lifts it", async () => {
   const reason = "edge/policies.yaml:10: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
-  const held = await untilStatus(daemon, "mesh edge held", (s) => {
+  const status = await untilStatus(daemon, "mesh edge held", (s) => {
     const edge = s.meshes.find((m) => m.name === "edge");
     const shop = s.meshes.find((m) => m.name === "shop");
-    return edge?.state === "blocked" && shop?.state === "in-sync" ? edge : undefined;
+    return edge?.state === "blocked" && shop?.state === "in-sync" ? s : undefined;
   });
+  const held = status.meshes.find((m) => m.name === "edge") ?? assert.fail("mesh edge");
+  // The control plane's warnings of the run say the kind once (the hold is the mesh's, not a warning).
+  assert.deepEqual(
+    status.controlPlane.warnings.filter((w) => w.includes("MeshTrust")),
+    ["the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (edge/policies.yaml:10)"],
+  );
   assert.ok(held.reason.includes(reason), held.reason);
   assert.match(held.reason, /nothing of it written/);
   assert.deepEqual(held.blocked, { reason: "control-plane-lacks", message: held.reason });

@@ -176,7 +176,7 @@ test("the drift after an apply, classified from what the apply left over, equals
     timeout("orphan", "5m"),
     { ...timeout("foreign", "6m"), labels: {} },
   ];
-  const comparison = { info: { product: "Kuma", version: "2.14.3" }, types: [], desired: { basis: "", meshes: new Map(), resources: desired, size: desired.length }, live, ownedCount: 4, unknownReferences: [], meshesHoldingOthers: new Set<string>(), olderLine: { diagnostics: [] } };
+  const comparison = { info: { product: "Kuma", version: "2.14.3" }, types: [], desired: { basis: "", meshes: new Map(), resources: desired, size: desired.length }, live, ownedCount: 4, unknownReferences: [], meshesHoldingOthers: new Set<string>(), lacking: { groups: [], diagnostics: [] } };
   for (const prune of [false, true]) {
     const plan = planChanges(desired, live, { instance: "meshops", prune });
     const changes: ChangeSet = {

@@ -18,7 +18,7 @@ import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { whereDefinedIn } from "../report/common.js";
 import type { Resource } from "../model/resource.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
-import { CONTROL_PLANE_LACKS_RULE, lackedInPlan, meshNamesOf, type OlderLineWarnings } from "../sync/live.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedFields, lackedGroupWarning, lackedInPlan, meshNamesOf, withoutRefused, type LackingWarnings } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
 import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
@@ -306,22 +306,22 @@ export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparis
 }
 
 /**
- * The fields the control plane's older line lacks (Comparison.olderLine), on stderr one warning line each at its field,
- * written as every diagnostic is; those in `refused` (refusalOfLacked's, said as errors already) are not said again.
+ * What the control plane lacks (Comparison.lacking), on stderr: a warning per kind it does not serve and per mesh it
+ * does not have, then one line per field its older line lacks, written as every diagnostic is; what `refused`
+ * (refusalOfLacked's, said as errors already) holds is not said again.
  */
-export function warnOlderLine(io: CliIo, olderLine: OlderLineWarnings, refused: ReadonlySet<string> = new Set()): void {
+export function warnLacking(io: CliIo, lacking: LackingWarnings, refused: ReadonlySet<string> = new Set()): void {
   const style = styleFor(io.stderr, io.env);
-  for (const d of olderLine.diagnostics) if (!refused.has(fieldKey(d.resource, d.path))) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
-  if (olderLine.more) io.stderr.write(`meshops: warning: ${olderLine.more}\n`);
+  const left = withoutRefused(lacking, refused);
+  for (const group of left.groups) io.stderr.write(`meshops: warning: ${lackedGroupWarning(group)}\n`);
+  for (const d of left.diagnostics) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  if (left.more) io.stderr.write(`meshops: warning: ${left.more}\n`);
 }
-
-/** A field of a resource (its subject), as refusalOfLacked and warnOlderLine name it. */
-const fieldKey = (subject: string, path: string): string => `${subject}\0${path}`;
 
 /** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */
 const LACKED_SHOWN = 50;
 
-/** Why `apply` refuses (refusalOfLacked), and the fields it refuses for (fieldKey). */
+/** Why `apply` refuses (refusalOfLacked), and the fields it refuses for (sync/live.ts lackedFields). */
 export interface Refusal {
   readonly reason: string;
   readonly fields: ReadonlySet<string>;
@@ -347,7 +347,7 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
   const reason = otherLine
     ? `${what}; set controlPlane.version to ${reported} in meshops.yaml to validate for it, or upgrade the control plane`
     : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
-  return { reason, fields: new Set(lacked.map((l) => fieldKey(subjectOf(l.resource), l.path))) };
+  return { reason, fields: lackedFields(lacked) };
 }
 
 /**

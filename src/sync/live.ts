@@ -122,29 +122,45 @@ export async function meshesHoldingUnreadKinds(
   return held;
 }
 
-/** Subjects named in a warning about one kind; beyond, a count. */
-const UNSERVED_SHOWN = 3;
+/** Resources named in a LackedGroup's warning; beyond, a count. */
+const LACKED_GROUP_SHOWN = 3;
 
 /**
- * One warning per kind the repository has and the control plane does not serve (an older line: MeshTrust before 2.12;
+ * A kind the control plane does not serve, or a mesh it does not have, and the repository's resources of it: one
+ * warning (lackedGroupWarning). `apply` refuses each of those it would write at its `path` (lackedByControlPlane).
+ */
+export interface LackedGroup {
+  readonly path: "type" | "mesh";
+  /** What the control plane lacks, said before the resources it keeps from being applied. */
+  readonly lacks: string;
+  readonly resources: readonly Resource[];
+}
+
+/** A LackedGroup as one warning, naming its first few resources where they are written. */
+export function lackedGroupWarning(group: LackedGroup): string {
+  const count = group.resources.length;
+  return `${group.lacks}: ${count} resource${count === 1 ? "" : "s"} cannot be applied there: ${namesUpTo(group.resources, LACKED_GROUP_SHOWN, namedAt)}`;
+}
+
+/**
+ * One group per kind the repository has and the control plane does not serve (an older line: MeshTrust before 2.12;
  * Kong Mesh's kinds on Kuma): its resources would be planned as creates and then refused. `served` is GET
  * /_resources' list.
  */
-export function unservedKindWarnings(resources: readonly Resource[], served: readonly TypeInfo[], reportedMinor: string | undefined): string[] {
+export function unservedKindGroups(resources: readonly Resource[], served: readonly TypeInfo[], reportedMinor: string | undefined): LackedGroup[] {
   const unserved = unservedKinds(served);
   if (unserved.size === 0) return [];
-  const missing = new Map<string, string[]>();
+  const missing = new Map<string, Resource[]>();
   for (const resource of resources) {
     if (!unserved.has(resource.type)) continue;
-    const subjects = missing.get(resource.type) ?? [];
-    subjects.push(namedAt(resource));
-    missing.set(resource.type, subjects);
+    const of = missing.get(resource.type) ?? [];
+    of.push(resource);
+    missing.set(resource.type, of);
   }
-  return [...missing].map(([type, subjects]) => {
+  return [...missing].map(([type, of]) => {
     const introduced = reportedMinor !== undefined ? kindIntroducedAfter(type, reportedMinor) : undefined;
     const why = `${introduced ? `introduced in Kuma ${introduced}; ` : ""}GET /_resources does not list it`;
-    const shown = namesUpTo(subjects, UNSERVED_SHOWN);
-    return `the control plane does not serve ${type} (${why}): ${subjects.length} resource${subjects.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
+    return { path: "type", lacks: `the control plane does not serve ${type} (${why})`, resources: of };
   });
 }
 
@@ -152,12 +168,39 @@ export function unservedKindWarnings(resources: readonly Resource[], served: rea
 const OLDER_LINE_SHOWN = 10;
 
 /**
- * What the control plane's older line lacks, as warnings: one diagnostic per field (report/diagnostics.ts writes it as
- * every diagnostic is), and, past OLDER_LINE_SHOWN resources, one sentence counting the rest.
+ * What the control plane lacks, as warnings: the kinds it does not serve and the meshes it does not have (one group
+ * each), and what its older line lacks, one diagnostic per field (report/diagnostics.ts writes it as every diagnostic
+ * is) and, past OLDER_LINE_SHOWN resources, one sentence counting the rest.
  */
-export interface OlderLineWarnings {
+export interface LackingWarnings {
+  readonly groups: readonly LackedGroup[];
   readonly diagnostics: readonly Diagnostic[];
   readonly more?: string;
+}
+
+/** What the control plane's older line lacks (olderLineWarnings): LackingWarnings' diagnostics and count. */
+export type OlderLineWarnings = Pick<LackingWarnings, "diagnostics" | "more">;
+
+/** A field of a resource (its subject), as `apply` refuses it (lackedFields) and LackingWarnings name it. */
+const fieldKey = (subject: string, path: string): string => `${subject}\0${path}`;
+
+/** The fields of `lacked` (lackedInPlan's), for withoutRefused. */
+export function lackedFields(lacked: readonly LackedPart[]): Set<string> {
+  return new Set(lacked.map((l) => fieldKey(subjectOf(l.resource), l.path)));
+}
+
+/**
+ * `lacking` without the fields `apply` refuses for (lackedFields), which it says once, as errors: a group keeps the
+ * resources it does not write (another scope's), and goes when none is left.
+ */
+export function withoutRefused(lacking: LackingWarnings, refused: ReadonlySet<string>): LackingWarnings {
+  if (refused.size === 0) return lacking;
+  const groups = lacking.groups.flatMap((g) => {
+    const resources = g.resources.filter((r) => !refused.has(fieldKey(subjectOf(r), g.path)));
+    return resources.length === 0 ? [] : [{ ...g, resources }];
+  });
+  const diagnostics = lacking.diagnostics.filter((d) => !refused.has(fieldKey(d.resource, d.path)));
+  return { groups, diagnostics, ...(lacking.more ? { more: lacking.more } : {}) };
 }
 
 /**
@@ -165,7 +208,7 @@ export interface OlderLineWarnings {
  * newest line without one): one warning per field or enum value that line does not have, which it refuses or drops
  * (then drift after every apply), at the field's file, line and column as `apply` refuses it (`texts`: the validated
  * revision's, to locate them in). Validation said nothing, since those belong to the repository's line; the kinds the
- * control plane lacks altogether are unservedKindWarnings'.
+ * control plane lacks altogether are unservedKindGroups'.
  */
 export async function olderLineWarnings(
   resources: readonly Resource[],
@@ -238,15 +281,15 @@ export function meshNamesOf(live: readonly JsonObject[]): Set<string> {
   return new Set(live.flatMap((o) => (o.type === "Mesh" && typeof o.name === "string" ? [o.name] : [])));
 }
 
-/** One warning per mesh of meshesMissing, naming its resources (the first few) where they are written. */
-export function missingMeshWarnings(resources: readonly Resource[], liveMeshes: ReadonlySet<string>): string[] {
+/** One group per mesh of meshesMissing. */
+export function missingMeshGroups(resources: readonly Resource[], liveMeshes: ReadonlySet<string>): LackedGroup[] {
   const missing = meshesMissing(resources, liveMeshes);
   if (missing.size === 0) return [];
-  return [...missing].sort().map((mesh) => {
-    const of = resources.filter((r) => r.mesh === mesh && r.type !== "Mesh");
-    const shown = namesUpTo(of, UNSERVED_SHOWN, namedAt);
-    return `the control plane has no Mesh ${mesh}, which the repository uses without defining it: ${of.length} resource${of.length === 1 ? "" : "s"} cannot be applied there: ${shown}`;
-  });
+  return [...missing].sort().map((mesh) => ({
+    path: "mesh",
+    lacks: `the control plane has no Mesh ${mesh}, which the repository uses without defining it`,
+    resources: resources.filter((r) => r.mesh === mesh && r.type !== "Mesh"),
+  }));
 }
 
 /** A part of a resource the control plane lacks: the field at `path` (`type`: the kind), and what it would do. */
@@ -260,7 +303,7 @@ export interface LackedPart {
  * What of `resources` the control plane would refuse, or drop (an older line's decoder drops a field it does not
  * know): a kind GET /_resources (`served`) does not list, at `type`; and, when it runs an older line than the
  * repository was validated against, each field or enum value of a newer line. The same findings as
- * unservedKindWarnings and olderLineWarnings, one per field, for `apply` to refuse before its first write.
+ * unservedKindGroups, missingMeshGroups and olderLineWarnings, one per field, for `apply` to refuse before its first write.
  */
 export function lackedByControlPlane(
   resources: readonly Resource[],

@@ -8,7 +8,7 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { meshNamesOf, meshesHoldingUnreadKinds, missingMeshWarnings, olderLineWarnings, readLiveState, unservedKindWarnings, type OlderLineWarnings } from "./live.js";
+import { meshNamesOf, meshesHoldingUnreadKinds, missingMeshGroups, olderLineWarnings, readLiveState, unservedKindGroups, type LackingWarnings } from "./live.js";
 import { meshesLeaving, skipListsWithoutEffect } from "./meshes.js";
 import { targetMismatches } from "../kuma/version.js";
 import { minorLine } from "../kuma/versions.js";
@@ -35,10 +35,11 @@ export interface Comparison {
    */
   readonly meshesHoldingOthers: ReadonlySet<string>;
   /**
-   * The fields the control plane's older line lacks, as warnings (sync/live.ts olderLineWarnings): not told to
-   * onWarning, since they are diagnostics at a field, and `apply` says those it refuses for once, as errors.
+   * What the control plane lacks, as warnings (sync/live.ts LackingWarnings: kinds it does not serve, meshes it does
+   * not have, fields of a newer line): not told to onWarning, since `apply` says those it refuses for once, as errors
+   * (withoutRefused).
    */
-  readonly olderLine: OlderLineWarnings;
+  readonly lacking: LackingWarnings;
 }
 
 export interface CompareOptions {
@@ -66,12 +67,12 @@ export async function compare(backend: Backend, result: ValidationResult, option
   listing.catch(() => undefined);
   await new Promise((resolve) => setImmediate(resolve));
   const desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), options.previous));
-  for (const warning of unservedKindWarnings(desired.resources, types, minorLine(info.basedOnKuma ?? info.version))) options.onWarning?.(warning);
+  const unserved = unservedKindGroups(desired.resources, types, minorLine(info.basedOnKuma ?? info.version));
   const olderLine = await olderLineWarnings(desired.resources, result.config.controlPlane.version, info.basedOnKuma ?? info.version, result.texts);
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
-  for (const warning of missingMeshWarnings(desired.resources, meshNamesOf(live))) options.onWarning?.(warning);
+  const lacking: LackingWarnings = { groups: [...unserved, ...missingMeshGroups(desired.resources, meshNamesOf(live))], ...olderLine };
   if (info.environment === "kubernetes") {
     const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
@@ -92,7 +93,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
     live,
     ownedCount,
     meshesHoldingOthers,
-    olderLine,
+    lacking,
     get unknownReferences() {
       return (unknownReferences ??= result.serviceReferences.length > 0 ? unresolvedServiceReferences(result.serviceReferences, liveServiceSubjects(live)) : []);
     },

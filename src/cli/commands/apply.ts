@@ -8,7 +8,7 @@ import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetTe
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnOlderLine, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnLacking, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { failureLine } from "../failure.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
@@ -132,14 +132,15 @@ async function runApply(
     }
     warnOwnershipChanges(io, plan, result.config.instance, comparison.info.environment, comparison.desired.resources);
     if (options.dryRun) {
-      warnOlderLine(io, comparison.olderLine);
+      warnLacking(io, comparison.lacking);
       report(options.format === "json" ? renderPlanJson(plan) : renderPlanText(plan, style, { verbose: options.verbose === true }));
       return setExit(0);
     }
     // What the control plane would refuse stops the apply before its first write, as the prune limits below do.
-    // A field it refuses for is said once, as the error; what the older line lacks elsewhere stays a warning.
+    // What it refuses for (a kind, a mesh, a field) is said once, as the error; what the control plane lacks
+    // elsewhere (outside the scope, or unchanged) stays a warning.
     const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
-    warnOlderLine(io, comparison.olderLine, lacking?.fields);
+    warnLacking(io, comparison.lacking, lacking?.fields);
     if (lacking !== undefined) {
       if (options.format === "json") report(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking.reason));
       io.stderr.write(`meshops: nothing was applied: ${lacking.reason}\n`);

@@ -4,7 +4,7 @@ import { lazyLocations } from "../../diff/revisions.js";
 import { subjectOf } from "../../model/key.js";
 import { DRIFT_FAIL_ON, driftExitCodeFor, type DriftFailOn, type DriftReportInput } from "../../report/common.js";
 import { compare, driftFor } from "../../sync/reconcile.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading, warnOlderLine } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, validWhileReading, warnLacking } from "../controlPlane.js";
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
@@ -39,7 +39,7 @@ async function runDrift(options: DriftOptions, outputs: readonly ReportOutput[],
   const { backend } = await controlPlane.open(emulatedTarget(result.config));
   try {
     const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-    warnOlderLine(io, whole.olderLine);
+    warnLacking(io, whole.lacking);
     checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
     const comparison = scopedComparison(whole, scope, result.config);
     warnTakenAlong(io, comparison);

@@ -7,7 +7,7 @@ import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.
 import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnOlderLine, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnLacking, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { checkWritableFile, UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
@@ -107,7 +107,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
   const { backend } = await controlPlane.open(emulatedTarget(result.config));
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
-    warnOlderLine(io, comparison.olderLine);
+    warnLacking(io, comparison.lacking);
     await warnUnknownReferences(io, comparison, result.texts);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
