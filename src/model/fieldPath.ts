@@ -48,6 +48,14 @@ export function fieldOf(path: string): PathSegments {
 }
 
 /**
+ * A key under which two reports of one field compare equal: a schema error names a dotted map key dot-joined
+ * (`match.kuma.io/service`, as kube-openapi does), a validator bracketed (`match["kuma.io/service"]`).
+ */
+export function fieldKey(path: string): string {
+  return fieldOf(path).join(".");
+}
+
+/**
  * Paths seen before: a rule reports the same few paths (`spec.from`, `spec.targetRef.kind`) for thousands of
  * resources, each of which is located. Bounded, so a long-running process does not grow without end.
  */

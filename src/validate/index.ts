@@ -6,7 +6,7 @@ import { meshOfWritten } from "../kuma/types.js";
 import { namespaceLabelWithoutDisplayName } from "../kuma/naming.js";
 import { toResource } from "../parse/convert.js";
 import { parseYaml } from "../parse/documents.js";
-import { fieldOf, formatPath, parsePath } from "../model/fieldPath.js";
+import { fieldKey, formatPath, parsePath } from "../model/fieldPath.js";
 import { Locator } from "../parse/locate.js";
 import type { Snapshot, SourceFile } from "../source/types.js";
 import { diagnosticAt, withPlainScalarNote } from "./diagnostics.js";
@@ -502,10 +502,9 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       continue;
     }
     // The control plane stops at the first schema error of a field; its semantic rules would only restate it, even
-    // where they report the field under another path (MeshRetry's `default.conf`).
+    // where they report the field under another path (MeshRetry's `default.conf`, a dotted tag key bracketed).
     let semantic = unlessEncrypted(semanticViolations(resource.type, resource.object, config.controlPlane), encrypted);
     if (schemaViolations.length > 0 && semantic.length > 0) {
-      const fieldKey = (path: string): string => formatPath(fieldOf(path));
       const flagged = new Set(schemaViolations.map((v) => fieldKey(v.path)));
       semantic = semantic.filter((v) => !flagged.has(fieldKey(v.path)));
     }
