@@ -7,6 +7,7 @@
 import type { JsonObject, ResourceFormat, Violation } from "../../model/resource.js";
 import type { ControlPlaneMode } from "../../config/repoConfig.js";
 import { goQuote } from "../../kuma/duration.js";
+import { isPluginOriginated } from "../../kuma/types.js";
 import { IMMUTABLE_LABELS, KUBERNETES_LABEL_VALUE_MAX, LABEL_DISPLAY_NAME, LABEL_MESH, LABEL_ORIGIN, LABEL_WORKLOAD, LABEL_ZONE } from "../../kuma/server.js";
 import { DNS1035_LABEL_FORMAT, DNS1035_LABEL_MAX_LENGTH, dns1035LabelProblems, dns1123SubdomainProblems } from "./common.js";
 import { key, objectOf, prop, violation } from "./json.js";
@@ -103,12 +104,6 @@ export interface LabelContext {
 }
 
 /**
- * Mesh itself and other global-scoped types are neither mesh-scoped nor provided by a zone: the origin rule for
- * federated zones applies to the types plugins define (policies and the service types).
- */
-const NOT_PLUGIN_ORIGINATED = new Set(["Mesh"]);
-
-/**
  * `validateLabels` on the labels written in a Universal resource: syntax, origin, and the mesh and zone labels. Zone
  * facts meshops cannot know offline (the zone's name, whether a zone is federated) are warnings that say why.
  */
@@ -125,9 +120,10 @@ export function labelChecks(typeName: string, resource: JsonObject, context: Lab
   if (context.mode === "global") {
     if (origin !== undefined && origin !== "global") violations.push(violation(labelPath(LABEL_ORIGIN), "the origin label must be set to 'global'"));
   } else {
-    // A federated zone refuses plugin types whose origin is not "zone"; a standalone zone takes them. Only an explicit
-    // "global" is flagged: warning about every resource without the label would bury everything else.
-    if (context.mode === "zone" && !NOT_PLUGIN_ORIGINATED.has(typeName) && origin === "global") {
+    // A federated zone refuses plugin types whose origin is not "zone" (validateOriginForWrite: federatedZone &&
+    // IsPluginOriginated, so not Mesh, MeshGateway, Dataplane nor the Secrets); a standalone zone takes them. Only an
+    // explicit "global" is flagged: warning about every resource without the label would bury everything else.
+    if (context.mode === "zone" && isPluginOriginated(typeName) && origin === "global") {
       warnings.push(
         violation(
           labelPath(LABEL_ORIGIN),
