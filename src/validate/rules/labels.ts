@@ -109,14 +109,13 @@ export interface LabelContext {
  */
 export function labelChecks(typeName: string, resource: JsonObject, context: LabelContext): CheckResult {
   const labels = stringLabels(resource);
-  // The display name the converter gives a Kubernetes document is no label of the object: see withoutShownDisplayName.
-  if (context.format === "kubernetes") return { violations: labelSyntaxViolations(labels, LABEL_DISPLAY_NAME), warnings: [] };
-  const violations: Violation[] = [];
-  const warnings: Violation[] = [];
   const origin = Object.hasOwn(labels, LABEL_ORIGIN) ? labels[LABEL_ORIGIN] : undefined;
-  if (origin !== undefined && origin !== "zone" && origin !== "global") {
-    violations.push(violation(labelPath(LABEL_ORIGIN), `unknown resource origin ${goQuote(origin)}`));
-  }
+  // origin.IsValid, which the validating webhook checks too (webhooks/validation.go validatingHandler.validateLabels).
+  const violations: Violation[] = origin !== undefined && origin !== "zone" && origin !== "global" ? [violation(labelPath(LABEL_ORIGIN), `unknown resource origin ${goQuote(origin)}`)] : [];
+  // The display name the converter gives a Kubernetes document is no label of the object: see withoutShownDisplayName.
+  // The admission checker's origin rules for Kubernetes are parse/convert.ts's (a global control plane's).
+  if (context.format === "kubernetes") return { violations: [...violations, ...labelSyntaxViolations(labels, LABEL_DISPLAY_NAME)], warnings: [] };
+  const warnings: Violation[] = [];
   if (context.mode === "global") {
     if (origin !== undefined && origin !== "global") violations.push(violation(labelPath(LABEL_ORIGIN), "the origin label must be set to 'global'"));
   } else {
