@@ -45,3 +45,26 @@ test("validate: a Kubernetes document's kuma.io/origin zone or global is no erro
   assert.deepEqual(errorsOf("global", "standalone"), []);
   assert.deepEqual(errorsOf("global", "global"), []);
 });
+
+function warningsOf(origin: string, mode: string, namespace = "kuma-system"): string[] {
+  const text = policy(origin).replace("namespace: kuma-system", `namespace: ${namespace}`);
+  const result = validateSnapshot(snapshotOfTexts({ "mesh.yaml": MESH, "mt.yaml": text }, `controlPlane:\n  mode: ${mode}\n`));
+  return result.diagnostics.filter((d) => d.severity === "warning").map((d) => `${d.file}:${d.line} ${d.path} ${d.rule}: ${d.message}`);
+}
+
+/**
+ * A zone connected to a global control plane refuses a policy in its system namespace whose origin is not `zone`
+ * (go-v2.14.3 webhooks/resourceadmissionchecker.go validateLabels: "Operation not allowed. Applying policies on Zone CP
+ * on a system namespace requires 'kuma.io/origin' label to be set to 'zone'."). Without the label render writes it;
+ * a written `global` it keeps, so a zone that may be federated is warned of it, as a Universal document's is.
+ */
+test("validate: a Kubernetes policy in the system namespace written kuma.io/origin: global is warned about on a zone that may be federated", () => {
+  assert.deepEqual(warningsOf("global", "zone"), [
+    "mt.yaml:8 metadata.labels[\"kuma.io/origin\"] labels: Operation not allowed. Applying policies on Zone CP on a system namespace requires 'kuma.io/origin' " +
+      "label to be set to 'zone'. (the admission webhook of a zone connected to a global control plane; meshops cannot tell offline whether this zone is " +
+      "federated: controlPlane.mode: standalone says it is not)",
+  ]);
+  assert.deepEqual(warningsOf("global", "standalone"), []);
+  assert.deepEqual(warningsOf("global", "zone", "shop"), []);
+  assert.deepEqual(warningsOf("zone", "zone"), []);
+});

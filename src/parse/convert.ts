@@ -461,7 +461,16 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
     const message = "Operation not allowed. 'kuma.io/origin' label should have 'global' value, got 'zone' (controlPlane.mode global: the admission webhook refuses it)";
     problem(["metadata", "labels", LABEL_ORIGIN], "labels", message);
   }
-  const warnings = [...globalMeshLabel, ...clusterScopedNamespace, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
+  // A federated zone's admission webhook refuses an origin other than zone there (resourceadmissionchecker.go
+  // validateLabels); render keeps a written one, so `global` is said, as of a Universal document (validate/rules/labels.ts).
+  const federatedOrigin: ShapeProblem[] = [];
+  if (originRequired && options.mode === "zone" && labels?.[LABEL_ORIGIN] === "global") {
+    const message =
+      "Operation not allowed. Applying policies on Zone CP on a system namespace requires 'kuma.io/origin' label to be set to 'zone'. (the admission " +
+      "webhook of a zone connected to a global control plane; meshops cannot tell offline whether this zone is federated: controlPlane.mode: standalone says it is not)";
+    federatedOrigin.push({ sourcePath: ["metadata", "labels", LABEL_ORIGIN], rule: "labels", severity: "warning", message, resource: subject });
+  }
+  const warnings = [...globalMeshLabel, ...clusterScopedNamespace, ...federatedOrigin, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
