@@ -38,3 +38,25 @@ test("a Universal policy's kuma.io/origin: zone is kept and sent on a zone, wher
   assert.equal(labelsOf("t2")["kuma.io/origin"], "zone");
   assert.equal(labelsOf("t2")["kuma.io/zone"], undefined);
 });
+
+/**
+ * A global control plane computes no origin, zone or env (go-v2.14.3 pkg/core/resources/labels/compute.go: only when
+ * `Mode == Zone`) and checks neither label (resource_endpoints.go validateLabels: `r.mode != Global`), so it keeps
+ * `kuma.io/zone` and `kuma.io/env` as written: they are the author's there, sent, and not "set by the control plane".
+ */
+test("with controlPlane.mode global, a Universal policy's kuma.io/zone and kuma.io/env are kept and sent, with no server-field warning", () => {
+  const result = validateSnapshot(
+    snapshotOfTexts(
+      {
+        "mesh.yaml": "type: Mesh\nname: default\n",
+        "global.yaml": `type: MeshTimeout\nname: t3\nmesh: default\nlabels:\n  kuma.io/zone: zone-1\n  kuma.io/env: universal\n${SPEC}`,
+      },
+      "controlPlane:\n  mode: global\n",
+    ),
+  );
+  assert.deepEqual(result.diagnostics.map((d) => `${d.severity} ${d.path} ${d.rule}: ${d.message}`), []);
+  const desired = buildDesired(result.resources, { ...DEFAULT_CONFIG, controlPlane: { ...DEFAULT_CONFIG.controlPlane, mode: "global" } }, { major: 2 });
+  const labels = (desired.resources.find((r) => r.name === "t3")?.object.labels ?? {}) as JsonObject;
+  assert.equal(labels["kuma.io/zone"], "zone-1");
+  assert.equal(labels["kuma.io/env"], "universal");
+});

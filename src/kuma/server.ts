@@ -276,20 +276,22 @@ export function kubernetesLabelsProblems(metadata: JsonObject): { readonly path:
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
- * The computed labels of an exported resource that an import drops. `resource_labels.Compute` sets origin `zone`,
- * the zone and the env again when they are absent, and the policy role from the namespace, so omitting them on the
- * next PUT changes nothing (and cannot trip the immutable-label check, which compares computed labels). Kept: the
- * identity labels (`kuma.io/display-name` is immutable and may not be omitted once set; `k8s.kuma.io/namespace` is
- * half of a Kubernetes resource's name), `kuma.io/origin: global` (it says the resource is not the zone's own), and
- * `kuma.io/mesh` (the mesh itself, checked against `mesh`), and the policy role of an object not named in a Kubernetes
- * namespace.
+ * The computed labels of an exported resource that an import drops. `resource_labels.Compute` on a zone sets origin
+ * `zone`, the zone and the env again when they are absent (a global control plane sets none of them: `onGlobal` keeps
+ * them), and the policy role from the namespace, so omitting them on the next PUT changes nothing (and cannot trip
+ * the immutable-label check, which compares computed labels). Kept: the identity labels (`kuma.io/display-name` is
+ * immutable and may not be omitted once set; `k8s.kuma.io/namespace` is half of a Kubernetes resource's name),
+ * `kuma.io/origin: global` (it says the resource is not the zone's own), and `kuma.io/mesh` (the mesh itself, checked
+ * against `mesh`), and the policy role of an object not named in a Kubernetes namespace.
  */
 export function recomputedLabels(labels: Readonly<Record<string, unknown>>, onGlobal = false, name?: unknown): string[] {
   const origin = labels[LABEL_ORIGIN];
   const out: string[] = [];
-  // A global control plane computes no origin, and refuses "zone" (the API server and the admission webhook).
+  // A global control plane computes no origin, and refuses "zone" (the API server and the admission webhook); nor
+  // zone and env (Compute sets them only when Mode == Zone, pkg/core/resources/labels/compute.go), which it keeps as
+  // written, unchecked (validateLabels: r.mode != Global).
   if (origin === "zone" && !onGlobal) out.push(LABEL_ORIGIN);
-  if (origin !== "global") for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
+  if (origin !== "global" && !onGlobal) for (const key of [LABEL_ZONE, LABEL_ENV]) if (key in labels) out.push(key);
   // The role only of a policy named in a Kubernetes namespace (`name` given: a Universal document's; a Kubernetes
   // document's always is): a Universal one's is the author's (KUBERNETES_COMPUTED_LABELS).
   if (LABEL_POLICY_ROLE in labels && (name === undefined || isKubernetesNamed(name, labels[LABEL_NAMESPACE]))) out.push(LABEL_POLICY_ROLE);
