@@ -163,7 +163,8 @@ export function runtimeConfigValidator(): ValidateFunction {
 
 /**
  * Reads meshops.yaml (its repository path and text). A broken config is an error of the repository: every problem
- * becomes a diagnostic and the defaults stand in, so validation still reports everything else.
+ * becomes a diagnostic, and the settings the schema does not refuse still hold (the defaults stand in for the rest, or
+ * for all of a file that does not parse), so validation still reports everything else as configured.
  */
 export function parseRepoConfig(file: { path: string; text: string } | undefined, root: string): { config: RepoConfig; diagnostics: Diagnostic[] } {
   if (!file) return { config: DEFAULT_CONFIG, diagnostics: [] };
@@ -206,7 +207,7 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
     diag(p.line, p.col, "", read.problem.message, read.problem.rule);
     return { config: DEFAULT_CONFIG, diagnostics };
   }
-  const value = (read.value ?? {}) as JsonObject;
+  let value = (read.value ?? {}) as JsonObject;
   const validateConfig = precompiledConfig() ?? runtimeConfigValidator();
   if (!validateConfig(value)) {
     const locator = new Locator(() => file.text);
@@ -216,7 +217,9 @@ function parseAsWritten(file: { path: string; text: string }, root: string): { c
       const node = first.getIn(parsePath(path), true);
       diag(pos.line, pos.column, path, configErrorMessage(error, isScalar(node) && typeof node.source === "string" ? node.source : undefined));
     }
-    return { config: DEFAULT_CONFIG, diagnostics };
+    const kept = withoutRefused(value, validateConfig);
+    if (kept === undefined) return { config: DEFAULT_CONFIG, diagnostics };
+    value = kept;
   }
   const ignored = compileIgnoreDifferences((value as { ignoreDifferences?: IgnoreDifferencesEntry[] }).ignoreDifferences ?? []);
   const config = { ...withDefaults(value, root), ignoreDifferences: ignored.rules };
@@ -300,12 +303,52 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
   };
 }
 
-function configErrorPath(error: ErrorObject): string {
+/**
+ * The settings left once what the schema refuses is taken out (an unknown field, a value of the wrong type, a list item
+ * lacking a required field), so that one mistake in meshops.yaml is one error, not the defaults standing in for every
+ * other setting (an unquoted `version: 2.14` used to turn `product: kong-mesh`, `exclude` and `systemNamespace` off and
+ * make errors of what they allow). Undefined when nothing can be kept: the document itself is refused.
+ */
+function withoutRefused(value: JsonObject, validate: ValidateFunction): JsonObject | undefined {
+  let kept = structuredClone(value) as JsonValue;
+  // Taking a value out can leave its parent refused (a required field gone): each pass takes out a level more.
+  for (let pass = 0; pass < 8; pass++) {
+    if (validate(kept)) return kept as JsonObject;
+    const refused = (validate.errors ?? []).map(refusedAt);
+    if (refused.some((segments) => segments.length === 0)) return undefined;
+    for (const segments of refused) takeOut(kept, segments);
+    kept = compacted(kept);
+  }
+  return undefined;
+}
+
+/** What an error refuses: the unknown field, or the value at the error's path (an item lacking a required field). */
+function refusedAt(error: ErrorObject): (string | number)[] {
   const segments = error.instancePath
     .split("/")
     .slice(1)
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, "/").replace(/~0/g, "~")));
   if (error.keyword === "additionalProperties") segments.push((error.params as { additionalProperty: string }).additionalProperty);
+  return segments;
+}
+
+/** Deletes a field, or marks a list item for `compacted` (so the other errors' indexes still hold). */
+function takeOut(value: JsonValue, segments: readonly (string | number)[]): void {
+  let parent: JsonValue | undefined = value;
+  for (const segment of segments.slice(0, -1)) parent = parent === null || typeof parent !== "object" ? undefined : (parent as Record<string | number, JsonValue>)[segment];
+  const last = segments[segments.length - 1]!;
+  if (Array.isArray(parent) && typeof last === "number") (parent as (JsonValue | undefined)[])[last] = undefined;
+  else if (isJsonObject(parent)) delete parent[String(last)];
+}
+
+function compacted(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(compacted);
+  if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, compacted(item)]));
+  return value;
+}
+
+function configErrorPath(error: ErrorObject): string {
+  const segments = refusedAt(error);
   if (error.keyword === "required") segments.push((error.params as { missingProperty: string }).missingProperty);
   return formatPath(segments);
 }
