@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { configFilesAbove, WORKTREE } from "../source/index.js";
+import { configFilesAbove, configuredFolder, WORKTREE } from "../source/index.js";
 import { AnalysisCache, DATAPLANE_SKIPPED_RULE, type ValidateOptions, type ValidationResult } from "../validate/index.js";
 import { readAndValidate } from "./parallelValidation.js";
 import type { Snapshot } from "../source/types.js";
@@ -37,12 +37,18 @@ export interface RepositoryOptions {
  * The options every command shares for finding the configuration (PRODUCT.md: --repo, --path, --ref). `refHelp` is for
  * a command that reads only commits (hydrate), whose help must not offer WORKTREE.
  */
-export function addRepositoryOptions(command: Command, refHelp = "revision to read; WORKTREE for uncommitted files"): Command {
+export function addRepositoryOptions(command: Command, io: CliIo, refHelp = "revision to read; WORKTREE for uncommitted files"): Command {
   command
-    .option("--repo <dir>", "a directory inside the Git working copy holding the configuration", ".")
+    .option("--repo <dir>", "a directory inside the Git working copy holding the configuration (default: the current one, or without --path the nearest above it holding meshops.yaml)", ".")
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
     .option("--ref <rev>", refHelp, "HEAD")
-    .addOption(maxFileSizeOption());
+    .addOption(maxFileSizeOption())
+    .hook("preAction", async (_command, action) => {
+      // Run from a folder inside the repository, with no folder named: read what meshops.yaml configures (source/index.ts).
+      if (action.getOptionValueSource("repo") !== "default" || action.getOptionValue("path") !== undefined) return;
+      const folder = await configuredFolder(io.cwd, String(action.getOptionValue("ref")));
+      if (folder !== undefined) action.setOptionValue("repo", folder);
+    });
   return addValidationOptions(command)
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
     .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) to decrypt SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)");

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { readCommit } from "./git.js";
+import { prefixOf, readCommit, workingCopyRoot } from "./git.js";
 import { readWorktree } from "./worktree.js";
 import type { ReadOptions, Snapshot } from "./types.js";
 import { CONFIG_FILE, WORKTREE } from "./types.js";
@@ -35,10 +35,34 @@ export function retainBlobs(cache: Map<string, string>, snapshot: Snapshot): voi
  */
 export async function configFilesAbove(repo: string, ref: string, root: string): Promise<string[]> {
   if (root === "") return [];
-  const parts = root.split("/");
-  const candidates = parts.map((_, depth) => [...parts.slice(0, depth), CONFIG_FILE].join("/")).reverse();
+  const candidates = configFilesAt(root).slice(1);
   const existing = await existingFiles(repo, ref, candidates);
   return candidates.filter((file) => existing.has(file));
+}
+
+/** Where meshops.yaml could be for `root` (repository-relative): its own, then each folder's above it, nearest first. */
+function configFilesAt(root: string): string[] {
+  const parts = root === "" ? [] : root.split("/");
+  return parts.map((_, depth) => [...parts.slice(0, depth), CONFIG_FILE].join("/")).concat([...parts, CONFIG_FILE].join("/")).reverse();
+}
+
+/**
+ * The folder to read when neither --repo nor --path is given: the nearest at or above `dir` (inside its working copy)
+ * whose meshops.yaml `ref` has, as Git finds its repository from any folder in it; a command run from a folder of
+ * Deployments (a Makefile's `cd deploy`, a CI step's working directory) then reads what meshops.yaml configures, not
+ * that folder alone, whose emptiness `plan --prune` would take for deleting everything. Undefined when `dir` has its
+ * own, is the top level (its `.git` is there: no Git process), or no folder above it has one: `dir` is read, as given.
+ */
+export async function configuredFolder(dir: string, ref: string): Promise<string | undefined> {
+  if (existsSync(path.join(dir, ".git"))) return undefined;
+  const topLevel = await workingCopyRoot(dir).catch(() => undefined);
+  if (topLevel === undefined) return undefined;
+  const root = prefixOf(topLevel, dir, undefined);
+  if (root === "" || root.startsWith("..")) return undefined;
+  const candidates = configFilesAt(root);
+  const existing = await existingFiles(dir, ref, candidates).catch(() => new Set<string>());
+  const nearest = candidates.find((file) => existing.has(file));
+  return nearest === undefined || nearest === candidates[0] ? undefined : path.join(topLevel, path.posix.dirname(nearest));
 }
 
 /** How many paths one `git ls-tree` is given: a command line has a length limit. */

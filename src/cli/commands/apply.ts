@@ -45,7 +45,7 @@ export function applyCommand(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option("--timeout <duration>", "stop starting writes after this long, and report (default: no limit)").argParser(durationMs))
     .option("--verbose", "a progress line on stderr for every change as it finishes, and every change in the report (else a large apply's report counts them); with --dry-run, every create's body");
   addPruneLimitOptions(command, "refuse");
-  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(command, io))));
   return command.action(async (planFile: string | undefined, options: ApplyOptions) => {
     // A script reads `--format json` from stdout whatever stops the run: a failure before the report is JSON too,
     // `{"error": …}` with stderr's line, as plan's is (not an empty stdout that no JSON reader takes).

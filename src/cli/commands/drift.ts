@@ -21,7 +21,7 @@ export function driftCommand(io: CliIo, setExit: (code: number) => void): Comman
         .choices(DRIFT_FAIL_ON)
         .default("drift"),
     );
-  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)))));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command), io))));
   return command.action(async (options: DriftOptions) => {
     const outputs = reportOutputs(options, io.cwd);
     await reportingFailures(io, "drift", outputs, options, () => runDrift(options, outputs, io, setExit));

@@ -12,7 +12,7 @@ export function hydrateCommand(io: CliIo, setExit: (code: number) => void): Comm
     .description("commit `render --format kubernetes --out` of a source commit to a branch, for Flux or Argo CD to apply")
     .requiredOption("--branch <name>", "the branch that holds the rendered manifests (meshops's commits only)")
     .option("--remote <name-or-url>", "fetch the branch from this remote and push it there (default: the local branch)");
-  return addRepositoryOptions(command, "the source commit to render and commit (a commit: not WORKTREE)").action(async (options: RepositoryOptions & { branch: string; remote?: string }) => {
+  return addRepositoryOptions(command, io, "the source commit to render and commit (a commit: not WORKTREE)").action(async (options: RepositoryOptions & { branch: string; remote?: string }) => {
     if (options.ref === WORKTREE) throw new UsageError("hydrate commits what a source commit renders: --ref WORKTREE has no commit");
     if (options.remote !== undefined) refuseTokenInUrl("--remote", options.remote, GIT_OWN_CREDENTIALS);
     // Nothing is committed unless every manifest is valid (the problems on stderr).

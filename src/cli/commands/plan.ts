@@ -45,7 +45,7 @@ export function planCommand(io: CliIo, setExit: (code: number) => void): Command
         .choices(PLAN_FAIL_ON)
         .default("changes"),
     );
-  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command)), { flag: "--base", does: "compares two revisions offline" })));
+  addValidationCacheOption(addScopeOptions(addControlPlaneOptions(addRepositoryOptions(addReportOptions(command), io), { flag: "--base", does: "compares two revisions offline" })));
   return command.action(async (options: PlanOptions) => {
     const outputs = reportOutputs(options, io.cwd);
     if (options.base !== undefined && options.out !== undefined) throw new UsageError("--out saves a plan against a control plane to apply; a plan between two revisions (--base) cannot be applied");

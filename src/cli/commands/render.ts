@@ -13,7 +13,7 @@ export function renderCommand(io: CliIo, setExit: (code: number) => void): Comma
     .description("print the desired state, default policies included, as the objects that would be PUT (or as Kubernetes manifests)")
     .addOption(new Option("--format <format>", "output format").choices(["yaml", "json", "kubernetes"]).default("yaml"))
     .option("--out <dir>", "with --format kubernetes: write one file per resource under DIR (and remove those of resources that are gone) instead of printing");
-  return addRepositoryOptions(command).action(async (options: RepositoryOptions & { format: RenderFormat; out?: string }) => {
+  return addRepositoryOptions(command, io).action(async (options: RepositoryOptions & { format: RenderFormat; out?: string }) => {
     if (options.out !== undefined && options.format !== "kubernetes") throw new UsageError("--out writes Kubernetes manifests: give --format kubernetes with it");
     if (options.format === "kubernetes") {
       // Nothing goes to stdout (or DIR) unless all of it is valid: a pipeline (Argo CD's plugin) must not apply half.

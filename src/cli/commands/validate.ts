@@ -12,7 +12,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     .option("--warnings-as-errors", "exit 1 on warnings too, and report them as errors")
     .option("--verbose", "text: list every warning (else a warning said the same way of many resources is shown a few times, then counted)");
   const cacheHelp = "take over the per-file analysis of unchanged files from the validation results kept here (plan's cache; or set MESHOPS_VALIDATION_CACHE), and keep this one";
-  return addValidationCacheOption(addRepositoryOptions(addReportOptions(command)), cacheHelp).action(async (options: ValidateOptions) => {
+  return addValidationCacheOption(addRepositoryOptions(addReportOptions(command), io), cacheHelp).action(async (options: ValidateOptions) => {
     const outputs = reportOutputs(options, io.cwd);
     await reportingFailures(io, "validate", outputs, options, async () => {
       // Never the cached result itself: it keeps no info items, which validate reports. Analyses only: the repository's
