@@ -2,7 +2,7 @@ import { leftAloneSummary, type DriftReport } from "../diff/drift.js";
 import type { Change, Plan } from "../diff/plan.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
 import type { ChangeResult, ChangeSet } from "../sync/apply.js";
-import { ADOPTS_MARK, describeLocation, driftAdoptionMark, groupByMesh, leftAloneByPruneNote, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
+import { ADOPTS_MARK, describeLocation, driftAdoptionMark, driftSummaryLine, groupByMesh, leftAloneByPruneNote, leftAloneLine, planSummaryLine, plural, stripDiffHeader, type PlanReport } from "./common.js";
 import type { Style } from "./style.js";
 import { PLAIN } from "./style.js";
 import { shortRevision } from "../model/revision.js";
@@ -379,11 +379,11 @@ export function renderDriftText(report: DriftReport, style: Style = PLAIN): stri
   if (note) out.push(style.yellow(`? ${note}`));
   const s = report.summary;
   const drifted = s.missing + s.modified + s.orphaned;
-  const leftAlone = leftAloneLine(report.leftAlone);
-  if (drifted === 0) {
-    out.push(style.green(`In sync${s.unmanaged ? ` (${s.unmanaged} unmanaged resources not in the repository, left alone)` : ""}.${leftAlone ? ` ${leftAlone}` : ""}`));
-  } else {
-    out.push(style.bold(`Drift: ${s.missing} missing, ${s.modified} modified, ${s.orphaned} orphaned, ${s.unmanaged} unmanaged.`));
+  if (drifted === 0) out.push(style.green(driftSummaryLine(s, report.leftAlone)));
+  else {
+    // The left-alone sentence on a line of its own, dimmed, under the counts in bold.
+    const leftAlone = leftAloneLine(report.leftAlone);
+    out.push(style.bold(driftSummaryLine(s)));
     if (leftAlone) out.push(style.dim(leftAlone));
   }
   return out.join("\n") + "\n";
