@@ -103,7 +103,7 @@ describe("labels in documents, as the API server checks them", () => {
     );
   });
 
-  test("a Kubernetes document gets Kubernetes' label syntax only (its origin rules are the webhook's), under metadata.labels", () => {
+  test("a Kubernetes document gets Kubernetes' label syntax and the webhook's origin check (an unknown origin), under metadata.labels", () => {
     const text = [
       "apiVersion: kuma.io/v1alpha1",
       "kind: MeshTimeout",
@@ -122,7 +122,10 @@ describe("labels in documents, as the API server checks them", () => {
     const labels = diagnosticsOf(text).filter((d) => d.rule === "labels");
     assert.deepEqual(
       labels.map(({ path, line, column }) => ({ path, line, column })),
-      [{ path: 'metadata.labels["team!"]', line: 8, column: 5 }],
+      [
+        { path: 'metadata.labels["kuma.io/origin"]', line: 7, column: 5 },
+        { path: 'metadata.labels["team!"]', line: 8, column: 5 },
+      ],
     );
   });
 });
