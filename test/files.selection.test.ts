@@ -113,8 +113,52 @@ describe("files that are not mesh resources", () => {
     const dir = repoWith(Object.fromEntries(Object.entries(files).map(([file, text]) => [`config/${file}`, text])));
     assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm/**")).code, 0);
     assert.equal((await validateJson(dir, "--path", "config", "--exclude", "helm")).code, 0);
-    const warned = (await validateJson(dir, "--path", "config", "--exclude", "other/**")).report.diagnostics.map((d) => d.file);
-    assert.deepEqual(warned, ["config/helm/values.yaml"]);
+    const warned = (await validateJson(dir, "--path", "config", "--exclude", "other/**")).report.diagnostics.map((d) => [d.file, d.rule]);
+    assert.deepEqual(warned, [
+      ["", "pattern-unmatched"],
+      ["config/helm/values.yaml", "other-document"],
+    ]);
+  });
+
+  test("an exclude, namespaces or globalResources pattern that matches nothing is one warning naming meshops.yaml's line, or the flag", async () => {
+    // `test` for the folder `tests`, `ci/**` for `.ci`: the files stay configuration, or the rule binds nothing.
+    const config = [
+      "exclude:",
+      '  - "meshes/*/test/**"',
+      "  - helm",
+      "  - .github",
+      "  - scripts",
+      "namespaces:",
+      '  - path: "app/{namespace}/**"',
+      "globalResources:",
+      '  paths: ["global/**", "golbal/**"]',
+      "",
+    ].join("\n");
+    const dir = repoWith({ ...files, "meshops.yaml": config, "scripts/check.sh": "#!/bin/sh\n", "global/apps.yaml": DEPLOYMENT_AND_NAMESPACE, "meshes/shop/tests/apps.yaml": DEPLOYMENT_AND_NAMESPACE });
+    const json = await validateJson(dir, "--exclude", "helm/**", "--exclude", "chrats");
+    assert.equal(json.code, 0, JSON.stringify(json.report.diagnostics));
+    assert.deepEqual(
+      json.report.diagnostics.map((d) => [d.severity, d.rule, d.file, d.line, d.path, d.message]),
+      [
+        ["warning", "pattern-unmatched", "", 0, "", "--exclude chrats matches no path of the revision: it leaves nothing out; check the pattern"],
+        ["warning", "pattern-unmatched", "meshops.yaml", 2, "exclude[0]", 'exclude pattern "meshes/*/test/**" matches no path of the revision: it leaves nothing out; check the pattern'],
+        ["warning", "pattern-unmatched", "meshops.yaml", 7, "namespaces[0].path", 'namespaces path "app/{namespace}/**" matches no configuration file: it gives no namespace; check the pattern'],
+        ["warning", "pattern-unmatched", "meshops.yaml", 9, "globalResources.paths[1]", 'globalResources path "golbal/**" matches no configuration file; check the pattern'],
+      ],
+    );
+    const text = await runCli(["validate"], dir);
+    assert.match(text.stdout, /meshops\.yaml:2:\d+: .*exclude pattern "meshes\/\*\/test\/\*\*" matches no path/);
+    assert.doesNotMatch(text.stderr, /matches no/, "validate's report says it, stderr does not again");
+    // A command that validates without a report of its own says them on stderr, each once.
+    const rendered = await runCli(["render", "--exclude", "chrats"], dir);
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const said = rendered.stderr.split("\n").filter((line) => line.includes("matches no"));
+    assert.deepEqual(said.map((line) => line.replace(/(:\d+):\d+: .*|: it leaves .*/, "$1")), [
+      "meshops: warning: --exclude chrats matches no path of the revision",
+      "meshops: warning: meshops.yaml:2",
+      "meshops: warning: meshops.yaml:7",
+      "meshops: warning: meshops.yaml:9",
+    ]);
   });
 
   test("otherDocuments: error makes each foreign document an error at its own line", async () => {

@@ -18,6 +18,8 @@ import { writeReports, type ReportOptions, type ReportOutput } from "./report.js
 import { errorMessage, urlForMessage } from "../util/errorMessage.js";
 import { beyondNewestLine } from "../kuma/versions.js";
 import { SCHEMA_ONLY_RULE } from "../validate/kongMesh.js";
+import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
+import { placedSaidOf } from "../model/diagnostic.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -164,6 +166,11 @@ export interface LoadOptions {
   readonly reportOnly?: boolean;
   /** What the command needs a commit for (ReadOptions.commitFor): its errors then suggest no WORKTREE. */
   readonly commitFor?: string;
+  /**
+   * False: meshops.yaml's patterns that match nothing are not said on stderr, because the command reports every
+   * diagnostic itself (validate) or the revision is not the one worked on (plan's base).
+   */
+  readonly patternWarnings?: boolean;
 }
 
 /** Whether the validation cache in `cacheDir` has a result for the options' revision. */
@@ -202,6 +209,7 @@ export async function loadRepository(
   // A cached result has no encrypted resources (validationCache.ts keeps none): nothing to decrypt.
   if (cached) {
     noteInfoOfSettings(cached, io);
+    if (load.patternWarnings !== false) warnOfUnmatchedPatterns(cached, io);
     return { result: cached, stillSealed: [] };
   }
   // Not cached: the files the nearest entry has analyzed are not analyzed again.
@@ -228,6 +236,7 @@ export async function loadRepository(
   if (!snapshot.config && snapshot.root !== "" && folderRead) await warnOfSettingsAbove(repo, options.ref, snapshot.root, io);
   noteInfoOfSettings(result, io);
   if (!result.valid) return { result, stillSealed: [] };
+  if (load.patternWarnings !== false) warnOfUnmatchedPatterns(result, io);
   // Only a revision read from the validation cache takes the resources over: without one, nothing would read them.
   const remember = shared !== undefined && load.cacheDir !== undefined;
   const analyzed = remember || slot ? analyzedFiles(snapshot, cache, validateOptions) : undefined;
@@ -256,6 +265,22 @@ function noteInfoOfSettings(result: ValidationResult, io: CliIo): void {
   warnedSettings.set(io, warned);
   if (!warned.has(message)) io.stderr.write(`meshops: note: ${message}\n`);
   warned.add(message);
+}
+
+/**
+ * Path settings that match nothing (an exclude that leaves nothing out, a tenancy rule that binds nothing): warnings
+ * of a valid result that commands other than validate would never show (an invalid one is reported whole), though
+ * they change what the command does.
+ */
+function warnOfUnmatchedPatterns(result: ValidationResult, io: CliIo): void {
+  const warned = warnedSettings.get(io) ?? new Set<string>();
+  warnedSettings.set(io, warned);
+  for (const d of result.diagnostics) {
+    if (!PATTERN_RULES.has(d.rule)) continue;
+    const message = placedSaidOf(d);
+    if (!warned.has(message)) io.stderr.write(`meshops: warning: ${message}\n`);
+    warned.add(message);
+  }
 }
 
 /** Settings that would be lost without a word: a meshops.yaml above --path, which has none of its own. */

@@ -86,6 +86,7 @@ const RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "skip-list": "A skipCreatingInitialPolicies entry skips nothing.",
   "zone-provided-services": "Policies of a mesh refer to MeshServices the repository does not define: a zone generates them.",
   "tenancy-unmatched": "A tenancy rule's path matches no file.",
+  "pattern-unmatched": "An exclude, namespaces or globalResources pattern of meshops.yaml (or --exclude) matches nothing.",
   "empty-repository": "--path holds no configuration files.",
   "other-document": "A document of another API (not kuma.io) where meshops.yaml makes those errors.",
   config: "meshops.yaml is invalid.",
@@ -339,7 +340,7 @@ function ruleName(id: string): string {
 }
 
 /** Rules whose findings are warnings (or info) unless a flag makes them errors. */
-const WARNING_RULES = new Set(["dangling-reference", "skip-list", "zone-provided-services", "tenancy-unmatched"]);
+const WARNING_RULES = new Set(["dangling-reference", "skip-list", "zone-provided-services", "tenancy-unmatched", "pattern-unmatched"]);
 
 /** The level a rule has without flags: the two warning rules of `validate`, notes for changes and unmanaged resources. */
 function defaultLevel(id: string): Level {

@@ -22,7 +22,8 @@ import { labelChecks, workloadLabelProblem } from "./rules/labels.js";
 import { kindMissingFromTarget, validateSchema } from "./schema.js";
 import { selectFiles } from "./select.js";
 import { withoutBodies } from "./bodies.js";
-import { boundMesh, checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
+import { unmatchedPatterns } from "./unmatchedPatterns.js";
+import { checkGlobalPlacement, checkTenancy, tenancyBindings, type TenancyBinding } from "./tenancy.js";
 import { checkSchemaOnlyDocument, NEEDS_KONG_MESH_RULE, needsKongMeshMessage, refusedByProduct } from "./kongMesh.js";
 import { GLOBAL_READ_ONLY_RULE, globalReadOnlyMessage } from "./globalReadOnly.js";
 import { policyRoleViolations } from "./webhook.js";
@@ -274,7 +275,7 @@ export function* validateSnapshotSteps(snapshot: Snapshot, cache: AnalysisCache 
 
   const repository = yield* checkRepositorySteps(analyses, config, locator, cache.repositoryChecks, generatedMeshServices(analyses, kustomized.namespaces));
   parts.push(...repository.diagnostics, cache.namespaceMeshWarnings.update(analyses, kustomized.namespaces, locator));
-  diagnostics.push(...unusedTenancyRules(config, selection.files, snapshot.config, locator));
+  diagnostics.push(...unmatchedPatterns(snapshot, config, selection.files, options.exclude ?? [], locator));
   if (kustomized.namespaces.size > 0 || kustomized.renames.size > 0 || kustomized.patches.size > 0 || kustomized.labels.size > 0 || kustomized.unbuilt.size > 0) {
     const analysisOf = new Map(selection.files.map((f, i) => [f.path, analyses[i] as FileAnalysis]));
     const resourcesOf = (file: string) => analysisOf.get(file)?.resources ?? [];
@@ -555,14 +556,4 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
 /** The violations not about a field a sealed resource holds encrypted (`encrypted` absent: the resource is not sealed). */
 function unlessEncrypted<T extends { readonly path: string }>(violations: T[], encrypted: ((path: string) => boolean) | undefined): T[] {
   return encrypted && violations.length > 0 ? violations.filter((v) => !encrypted(v.path)) : violations;
-}
-
-/** A tenancy rule whose path matches no file binds nothing: most likely a typo in the pattern. */
-function unusedTenancyRules(config: RepoConfig, files: readonly SourceFile[], configFile: SourceFile | undefined, locator: Locator): Diagnostic[] {
-  return config.tenancy.flatMap((rule, i) => {
-    if (files.some((f) => boundMesh(rule, f.path) !== undefined)) return [];
-    const at = configFile ? (locator.locate(configFile.path, 0, ["tenancy", i, "path"]) ?? { line: 1, column: 1 }) : { line: 0, column: 0 };
-    const message = `tenancy rule "${rule.name}" matches no file (path: ${rule.path}); check the pattern`;
-    return [{ severity: "warning" as const, file: configFile?.path ?? "", ...at, resource: "", path: `tenancy[${i}].path`, message: boundedMessage(message), rule: "tenancy-unmatched" }];
-  });
 }

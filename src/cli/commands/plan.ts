@@ -138,7 +138,7 @@ async function planAgainstRevision(
   cacheDir: string | undefined,
 ): Promise<Planned> {
   // The base shares the ref's reads: only the files the pull request changed are read, parsed and checked again.
-  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared, cacheDir });
+  const { result: baseResult } = await loadRepository({ ...options, ref: baseRef }, io, { shared, cacheDir, patternWarnings: false });
   if (!baseResult.valid) {
     const errors = baseResult.diagnostics.filter((d) => d.severity === "error").length;
     io.stderr.write(`meshops: note: the base revision ${shortRevision(baseResult.revision)} is invalid (${errors} error${errors === 1 ? "" : "s"}); comparing with the resources it defines\n`);

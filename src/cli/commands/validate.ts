@@ -17,7 +17,7 @@ export function validateCommand(io: CliIo, setExit: (code: number) => void): Com
     await reportingFailures(io, "validate", outputs, options, async () => {
       // Never the cached result itself: it keeps no info items, which validate reports. Analyses only: the repository's
       // checks always run, so the report is a cold validation's.
-      const { result } = await loadRepository(options, io, { cacheDir: validationCacheDir(options, io), cacheRead: false, reportOnly: true });
+      const { result } = await loadRepository(options, io, { cacheDir: validationCacheDir(options, io), cacheRead: false, reportOnly: true, patternWarnings: false });
       const report = validateReportOf(result, options.warningsAsErrors === true);
       await writeReports(io, "validate", outputs, { ...report, summary: summaryOf(result) }, options);
       const code = validateExitCode(report);
