@@ -369,6 +369,19 @@ test("the action with a base input the checkout cannot resolve after fetching it
   );
 });
 
+test("the action without a base input, whose pull request's base names no commit: the error names the pull request's base revision, not a base input nobody gave", async () => {
+  const { workspace } = shallowPullRequestCheckout({ "mesh-config/mesh.yaml": mesh }, { "mesh-config/t.yaml": timeout("2h") });
+  const payload = { pull_request: { number: 7, base: { sha: "main" } } };
+  const run = await runAction(workspace, { event: "pull_request", payload, with: { path: "mesh-config", comment: "false" } });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const errors = parseWorkflowOutput(run.stdout).commands.filter((c) => c.name === "error" && c.message.includes("main"));
+  assert.deepEqual(
+    errors.map((c) => c.message.replace(/: this clone is shallow.*/, "")),
+    ['the pull request\'s base revision: cannot resolve revision "main" to a commit'],
+    run.stdout,
+  );
+});
+
 test("the action with a ref input that names no commit: one error naming the ref input; validate's failure reports kept, no SARIF offered", async () => {
   const repo = tempRepo();
   cleanups.push(repo.cleanup);

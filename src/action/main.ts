@@ -101,7 +101,10 @@ async function checkPush(run: Run, event: PullRequestEvent): Promise<{ readonly 
     return { code: 1 };
   }
   const configPath = input(run.env, "path");
-  const baseNamed = input(run.env, "base") ? "the base input" : event.pull_request ? "the pull request's base commit" : "the merge queue's base commit";
+  // Given as the event's own base (a workflow that writes the default out), it is still the event's revision.
+  const given = input(run.env, "base");
+  const eventBase = event.pull_request?.base?.sha || event.merge_group?.base_sha;
+  const baseNamed = given && given !== eventBase ? "the base input" : event.pull_request ? "the pull request's base revision" : "the merge queue's base revision";
   const checked = await checkPullRequest(run, {
     base,
     baseNamed,
