@@ -81,14 +81,25 @@ function variant(file: string, text = variantText(file)): Obj[] {
   });
 }
 
-/** universal-cp.yaml as its comment says to make it present a client certificate: the marked lines in, the token's out. */
-function clientCertificateVariant(): string {
-  const lines = variantText("universal-cp.yaml").split("\n");
-  const marked = lines.filter((line) => /^\s*# .* # client certificate$/.test(line));
-  assert.ok(marked.length >= 5, "the client certificate's lines are there, commented");
+/** How a variant's header says to reach the control plane: each choice a set of marked lines in or out. */
+interface Reach {
+  /** The API's https port instead of http: `# https` lines in, `# http` lines out. */
+  readonly https?: boolean;
+  /** `# private CA` lines in: --ca-file from the ConfigMap meshops-ca. */
+  readonly ca?: boolean;
+  /** `# client certificate` lines in, `# token` lines out. */
+  readonly clientCert?: boolean;
+}
+
+/** A variant as its header says to change it: marked lines uncommented (`# - --flag # marker`) or dropped. */
+function configuredText(file: string, reach: Reach): string {
+  const chosen = [...(reach.https ? ["https"] : []), ...(reach.ca ? ["private CA"] : []), ...(reach.clientCert ? ["client certificate"] : [])];
+  const dropped = [...(reach.https ? ["http"] : []), ...(reach.clientCert ? ["token"] : [])];
+  const lines = variantText(file).split("\n");
+  for (const marker of chosen) assert.ok(lines.filter((line) => new RegExp(`^\\s*# .* # ${marker}$`).test(line)).length >= 1, `${file}: the lines marked ${marker} are there, commented`);
   return lines
-    .filter((line) => !/ # token$/.test(line))
-    .map((line) => line.replace(/^(\s*)# (.* # client certificate)$/, "$1$2"))
+    .filter((line) => !dropped.some((marker) => line.endsWith(` # ${marker}`)))
+    .map((line) => chosen.reduce((l, marker) => l.replace(new RegExp(`^(\\s*)# (.* # ${marker})$`), "$1$2"), line))
     .join("\n");
 }
 
@@ -175,23 +186,50 @@ async function assertDeployable(objects: Obj[]): Promise<void> {
   for (const probe of ["readinessProbe", "livenessProbe"]) assert.ok(container[probe], `the daemon has a ${probe}`);
 }
 
-test("deploy/kubernetes/universal-cp.yaml with a client certificate, as its comment says: still deployable; the kubernetes.io/tls Secret's pair passed by file", async () => {
-  const objects = variant("universal-cp.yaml (client certificate)", clientCertificateVariant());
-  await assertDeployable(objects);
-  const pod = obj(obj(obj(objects.find((o) => o.kind === "Deployment")?.spec).template).spec);
-  const container = list(pod.containers)[0] ?? {};
-  const args = (container.args ?? []) as string[];
-  const volume = list(pod.volumes).find((v) => obj(v.secret).secretName === "meshops-client-cert");
-  assert.ok(volume, "the certificate comes from the Secret meshops-client-cert");
-  const mount = list(container.volumeMounts).find((m) => m.name === volume.name);
-  assert.equal(mount?.readOnly, true);
-  // kubernetes.io/tls Secrets hold tls.crt and tls.key.
-  assert.ok(args.includes(`--client-cert-file=${String(mount.mountPath)}/tls.crt`), args.join(" "));
-  assert.ok(args.includes(`--client-key-file=${String(mount.mountPath)}/tls.key`), args.join(" "));
-  const cpUrls = args.filter((a) => a.startsWith("--cp-url="));
-  assert.equal(cpUrls.length, 1, "one control plane");
-  assert.match(cpUrls[0] ?? "", /^--cp-url=https:\/\//, "a client certificate needs https");
-  assert.ok(!args.some((a) => a.startsWith("--token-file")), "no token besides");
+for (const file of VARIANTS) {
+  for (const reach of [{ https: true, ca: true }, { https: true, clientCert: true }, { https: true, ca: true, clientCert: true }] as const) {
+    const name = [reach.ca ? "a private CA" : "", "clientCert" in reach ? "a client certificate" : "a token"].filter(Boolean).join(" and ");
+    test(`deploy/kubernetes/${file} over https with ${name}, as its header says: still deployable; each given by a file of a mounted Secret or ConfigMap`, async () => {
+      const objects = variant(`${file} (${name})`, configuredText(file, reach));
+      await assertDeployable(objects);
+      const pod = obj(obj(obj(objects.find((o) => o.kind === "Deployment")?.spec).template).spec);
+      const container = list(pod.containers)[0] ?? {};
+      const args = (container.args ?? []) as string[];
+      const mountOf = (source: (v: Obj) => boolean): string => {
+        const volume = list(pod.volumes).find(source);
+        assert.ok(volume, args.join(" "));
+        const mount = list(container.volumeMounts).find((m) => m.name === volume.name);
+        assert.equal(mount?.readOnly, true);
+        return String(mount.mountPath);
+      };
+      const cpUrls = args.filter((a) => a.startsWith("--cp-url="));
+      assert.equal(cpUrls.length, 1, "one control plane");
+      assert.match(cpUrls[0] ?? "", /^--cp-url=https:\/\/[^/]+:5682$/, "the API's https port");
+      if (reach.ca) assert.ok(args.includes(`--ca-file=${mountOf((v) => obj(v.configMap).name === "meshops-ca")}/ca.crt`), args.join(" "));
+      else assert.ok(!args.some((a) => a.startsWith("--ca-file")));
+      if ("clientCert" in reach) {
+        // kubernetes.io/tls Secrets hold tls.crt and tls.key.
+        const at = mountOf((v) => obj(v.secret).secretName === "meshops-client-cert");
+        assert.ok(args.includes(`--client-cert-file=${at}/tls.crt`), args.join(" "));
+        assert.ok(args.includes(`--client-key-file=${at}/tls.key`), args.join(" "));
+        assert.ok(!args.some((a) => a.startsWith("--token-file")), "no token besides");
+      } else {
+        assert.ok(args.includes(`--token-file=${mountOf((v) => obj(v.secret).secretName === "meshops")}/cp-token`), args.join(" "));
+        assert.ok(!args.some((a) => a.startsWith("--client-")));
+      }
+    });
+  }
+}
+
+test("every way to run the daemon shows how to give a private CA, the token file and a client certificate, and README says how", () => {
+  const flags = ["--ca-file", "--token-file", "--client-cert-file", "--client-key-file"];
+  const comments = dockerfile.split("\n").filter((line) => line.startsWith("#")).join("\n");
+  for (const flag of flags) assert.match(comments, new RegExp(`${flag} /etc/meshops/`), `deploy/Dockerfile's examples: ${flag}`);
+  for (const file of VARIANTS) for (const flag of flags) assert.match(variantText(file), new RegExp(`- ${flag}=/etc/`), `${file}: ${flag}`);
+  const readme = readFileSync(path.join(projectRoot, "README.md"), "utf8");
+  const production = readme.slice(readme.indexOf("**In production**"), readme.indexOf("The build machines have no container engine"));
+  for (const marker of ["# https", "# private CA", "# client certificate", "# token"]) assert.ok(production.includes(`\`${marker}\``), `README names the marker ${marker}`);
+  for (const flag of flags) assert.ok(production.includes(flag), `README's production section: ${flag}`);
 });
 
 test("the Kubernetes control plane variant never writes to the Kuma API: drift over it, hydration to a branch with Git credentials from a Secret", () => {
