@@ -22,6 +22,7 @@ import { DaemonStatus } from "../src/daemon/status.js";
 import type { CommitInfo } from "../src/daemon/statusTypes.js";
 import { answerWebhook, bearerMatches, signatureOf, verifySignature } from "../src/daemon/webhook.js";
 import type { Resource } from "../src/model/resource.js";
+import type { Diagnostic } from "../src/model/diagnostic.js";
 import { LAST_CHECK_RETRIES, recheckDelays, UnsureWrites } from "../src/daemon/recheck.js";
 
 test("one run at a time: triggers during a run coalesce into a single pending run", () => {
@@ -291,6 +292,33 @@ test("logs: a 3.x controlPlane.version is said once, at the setting, that 2.14's
     notes.map((l) => [l.level, l.msg]),
     [["info", "meshops.yaml:2:3: controlPlane.version 3.1.0 is newer than the newest line meshops carries (2.14): checked with 2.14's schemas and rules, so what 3.1 changed is not known here"]],
     "once, not at every revision",
+  );
+});
+
+test("logs: a path setting that matches nothing is one warning per meshops.yaml that says it, not one per revision", () => {
+  const lines: string[] = [];
+  const logEvent = eventLogger(createLogger({ stream: { write: (line: string) => lines.push(line) > 0 }, format: "json" }));
+  const commit = (id: string): CommitInfo => ({ commit: id.repeat(40), message: "m", author: "a", date: "2026-01-01T00:00:00Z" });
+  const unmatched = (pattern: string): Diagnostic => ({
+    severity: "warning",
+    file: "meshops.yaml",
+    line: 2,
+    column: 5,
+    resource: "",
+    path: "exclude[0]",
+    message: `exclude pattern "${pattern}" matches no path of the revision: it leaves nothing out; check the pattern`,
+    rule: "pattern-unmatched",
+  });
+  for (const [id, pattern] of [["1", "ci/**"], ["2", "ci/**"], ["3", "tests/**"], ["4", "tests/**"]] as const) {
+    logEvent({ type: "revision.validated", commit: commit(id), valid: true, diagnostics: [unmatched(pattern)], kept: id.repeat(40) });
+  }
+  const warnings = lines.map((l) => JSON.parse(l) as { event: string; level: string; msg: string }).filter((l) => l.event === "config.warning");
+  assert.deepEqual(
+    warnings.map((l) => [l.level, l.msg]),
+    [
+      ["warn", 'meshops.yaml:2:5: exclude[0]: exclude pattern "ci/**" matches no path of the revision: it leaves nothing out; check the pattern'],
+      ["warn", 'meshops.yaml:2:5: exclude[0]: exclude pattern "tests/**" matches no path of the revision: it leaves nothing out; check the pattern'],
+    ],
   );
 });
 

@@ -4,7 +4,8 @@
  * and not at every check.
  */
 import { describeUnit } from "../model/key.js";
-import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
+import { placedSaidOf, saidOf, shownDiagnostic } from "../model/diagnostic.js";
+import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
 import { isActionable } from "../sync/remaining.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
 import { removedMeshFate, type DaemonEvent } from "./events.js";
@@ -33,7 +34,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedReadOnly = "writable";
   /** Holds and invalid meshes already logged. */
   let loggedGates = new Set<string>();
-  /** meshops.yaml's notes already logged: they hold at every revision until the setting changes. */
+  /** meshops.yaml's notes and pattern warnings already logged: they hold at every revision until the setting changes. */
   const loggedNotes = new Set<string>();
   /** Resources a line names at most (a control plane that stops answering mid-apply leaves thousands). */
   const shownNames = options.maxLoggedDiagnostics ?? 50;
@@ -47,9 +48,15 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "revision.validated": {
         // What the one-shot commands say on stderr (cli/repository.ts noteInfoOfSettings), an info item the status omits.
         for (const d of event.diagnostics) {
-          if (d.severity !== "info" || d.rule !== "config" || loggedNotes.has(d.message)) continue;
-          loggedNotes.add(d.message);
-          log.info({ event: "config.note", file: d.file, line: d.line, column: d.column, path: d.path }, `${d.file}:${d.line}:${d.column}: ${d.message}`);
+          // A path setting that matches nothing holds at every revision too, until meshops.yaml or the tree changes.
+          const pattern = PATTERN_RULES.has(d.rule);
+          if (!pattern && (d.severity !== "info" || d.rule !== "config")) continue;
+          const said = pattern ? placedSaidOf(d) : `${d.file}:${d.line}:${d.column}: ${d.message}`;
+          if (loggedNotes.has(said)) continue;
+          loggedNotes.add(said);
+          const fields = { event: pattern ? "config.warning" : "config.note", file: d.file, line: d.line, column: d.column, path: d.path };
+          if (pattern) log.warn(fields, said);
+          else log.info(fields, said);
         }
         if (event.valid) return;
         const revision = event.commit.commit;
