@@ -101,6 +101,12 @@ test("a mistyped --mesh or --type is an error naming the closest one, never an e
   assert.match(type.stderr, /^meshops: --type MeshTimout: no such resource type, did you mean "MeshTimeout"\?/);
   const both = await run("plan", "--mesh", "alpha", "--exclude-mesh", "alpha");
   assert.match(both.stderr, /--mesh and --exclude-mesh both name alpha/);
+  // A type that exists but that nothing holds: an empty plan, said (`MeshHTTPRoute` for the MeshTCPRoute meant).
+  const unheld = await run("plan", "--type", "MeshHTTPRoute", "--type", "MeshRetry");
+  assert.equal(unheld.code, 0, unheld.stderr);
+  assert.match(unheld.stderr, /^meshops: warning: --type MeshHTTPRoute: neither the repository nor the control plane has one; types held: Mesh, MeshRetry, MeshTimeout\n/);
+  const offline = await runCli(["plan", "--base", "HEAD~1", "--type", "MeshHTTPRoute"], repo.dir);
+  assert.match(offline.stderr, /^meshops: warning: --type MeshHTTPRoute: neither revision has one; types held: Mesh, MeshRetry, MeshTimeout\n/);
 });
 
 test("apply --mesh writes and prunes only that mesh", async () => {

@@ -49,6 +49,17 @@ export function checkScopeMeshes(scope: Scope, knownMeshes: () => ReadonlySet<st
   throw new UsageError(`${where} ${written}: no such mesh in the repository or the control plane${didYouMean(written, names) || `; meshes: ${names.join(", ")}`}`);
 }
 
+/**
+ * A --type that nothing holds (`where`: the repository and the control plane, or the two revisions) leaves an empty
+ * plan, which passes: said on stderr with the types held, as a type that does not exist is an error (scopeOf).
+ */
+export function warnUnheldTypes(io: CliIo, scope: Scope, knownTypes: () => ReadonlySet<string>, where = "neither the repository nor the control plane has one"): void {
+  if (scope.types.length === 0) return;
+  const known = knownTypes();
+  const held = [...known].sort();
+  for (const type of scope.types) if (!known.has(type)) io.stderr.write(`meshops: warning: --type ${type}: ${where}; types held: ${held.join(", ") || "none"}\n`);
+}
+
 /** Says, on stderr, which Meshes a `--type` scope took along because resources in it need them (sync/scope.ts). */
 export function warnTakenAlong(io: CliIo, scoped: { readonly takenAlong: readonly TakenAlong[] }): void {
   for (const { mesh, neededBy } of scoped.takenAlong) io.stderr.write(`meshops: warning: --type takes along ${mesh}: the control plane does not have it, and ${neededBy} needs it\n`);

@@ -102,6 +102,13 @@ export function meshesWithPoliciesOutside(scope: Scope, resources: readonly Reso
   return meshes;
 }
 
+/** Every type the desired resources and the live objects are of. */
+export function knownTypes(resources: readonly Resource[], live: readonly JsonObject[]): Set<string> {
+  const known = new Set<string>(resources.map((r) => r.type));
+  for (const object of live) if (typeof object.type === "string") known.add(object.type);
+  return known;
+}
+
 /** Every mesh the desired resources and the live objects belong to. */
 export function knownMeshes(resources: readonly Resource[], live: readonly JsonObject[]): Set<string> {
   const known = new Set<string>(resources.map((r) => r.mesh));

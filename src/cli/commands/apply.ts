@@ -15,8 +15,8 @@ import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { addRepositoryOptions, addValidationCacheOption, INVALID_REPOSITORY, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
-import { isWhole, knownMeshes, scopedComparison } from "../../sync/scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, warnUnheldTypes, type ScopeOptions } from "../scope.js";
+import { isWhole, knownMeshes, knownTypes, scopedComparison } from "../../sync/scope.js";
 
 type ApplyOptions = RepositoryOptions &
   ControlPlaneOptions &
@@ -109,6 +109,7 @@ async function runApply(
     });
     await warnUnknownReferences(io, comparison, result.texts);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
+    warnUnheldTypes(io, scope, () => knownTypes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
     warnTakenAlong(io, scoped);
     let plan: Plan;

@@ -8,8 +8,8 @@ import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendi
 import type { CliIo } from "../io.js";
 import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
-import { knownMeshes, scopedComparison } from "../../sync/scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, warnUnheldTypes, type ScopeOptions } from "../scope.js";
+import { knownMeshes, knownTypes, scopedComparison } from "../../sync/scope.js";
 
 type DriftOptions = RepositoryOptions & ControlPlaneOptions & ReportOptions & ScopeOptions & { failOn: DriftFailOn; validationCache?: string };
 
@@ -41,6 +41,7 @@ async function runDrift(options: DriftOptions, outputs: readonly ReportOutput[],
     const whole = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnLacking(io, whole.lacking);
     checkScopeMeshes(scope, () => knownMeshes(whole.desired.resources, whole.live));
+    warnUnheldTypes(io, scope, () => knownTypes(whole.desired.resources, whole.live));
     const comparison = scopedComparison(whole, scope, result.config);
     warnTakenAlong(io, comparison);
     const report = driftFor(comparison, driftOptionsOf(result.config));

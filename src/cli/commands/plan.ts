@@ -22,8 +22,8 @@ import {
   type RepositoryOptions,
 } from "../repository.js";
 import { basisOf, writeSavedPlan } from "../savedPlan.js";
-import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, type ScopeOptions } from "../scope.js";
-import { knownMeshes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
+import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, warnUnheldTypes, type ScopeOptions } from "../scope.js";
+import { knownMeshes, knownTypes, meshesWithPoliciesOutside, scopedComparison, scopedResources, type Scope } from "../../sync/scope.js";
 import { shortRevision } from "../../model/revision.js";
 import { existingFiles } from "../../source/index.js";
 
@@ -110,6 +110,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     warnLacking(io, comparison.lacking);
     await warnUnknownReferences(io, comparison, result.texts);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
+    warnUnheldTypes(io, scope, () => knownTypes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
     warnTakenAlong(io, scoped);
     const plan = planFor(scoped, planOptionsOf(result.config, options.prune === true));
@@ -147,6 +148,7 @@ async function planAgainstRevision(
   const baseDesired = buildDesired(baseResult.resources, baseResult.config, targetOf(baseResult.config));
   const refDesired = buildDesired(result.resources, result.config, targetOf(result.config), baseDesired);
   checkScopeMeshes(scope, () => new Set([...baseDesired.meshes.keys(), ...refDesired.meshes.keys()]));
+  warnUnheldTypes(io, scope, () => knownTypes([...baseDesired.resources, ...refDesired.resources], []), "neither revision has one");
   const sameMeshes = new Set([...refDesired.meshes].filter(([mesh, built]) => baseDesired.meshes.get(mesh) === built).map(([mesh]) => mesh));
   // Of the base, only the meshes the pull request changed are compared (in any order: deletes are sorted).
   const base = scopedResources([...baseDesired.meshes.values()].filter((m) => !sameMeshes.has(m.mesh)).flatMap((m) => m.resources), scope);
