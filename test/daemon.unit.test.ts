@@ -316,8 +316,8 @@ test("logs: a path setting that matches nothing is one warning per meshops.yaml 
   assert.deepEqual(
     warnings.map((l) => [l.level, l.msg]),
     [
-      ["warn", 'meshops.yaml:2:5: exclude[0]: exclude pattern "ci/**" matches no path of the revision: it leaves nothing out; check the pattern'],
-      ["warn", 'meshops.yaml:2:5: exclude[0]: exclude pattern "tests/**" matches no path of the revision: it leaves nothing out; check the pattern'],
+      ["warn", 'meshops.yaml:2:5: warning: exclude[0]: exclude pattern "ci/**" matches no path of the revision: it leaves nothing out; check the pattern [pattern-unmatched]'],
+      ["warn", 'meshops.yaml:2:5: warning: exclude[0]: exclude pattern "tests/**" matches no path of the revision: it leaves nothing out; check the pattern [pattern-unmatched]'],
     ],
   );
 });

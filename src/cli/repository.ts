@@ -19,7 +19,8 @@ import { errorMessage, urlForMessage } from "../util/errorMessage.js";
 import { beyondNewestLine } from "../kuma/versions.js";
 import { SCHEMA_ONLY_RULE } from "../validate/kongMesh.js";
 import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
-import { placedSaidOf } from "../model/diagnostic.js";
+import { renderDiagnosticLine } from "../report/diagnostics.js";
+import { printable } from "../report/style.js";
 
 export interface RepositoryOptions {
   readonly repo: string;
@@ -275,11 +276,13 @@ function noteInfoOfSettings(result: ValidationResult, io: CliIo): void {
 function warnOfUnmatchedPatterns(result: ValidationResult, io: CliIo): void {
   const warned = warnedSettings.get(io) ?? new Set<string>();
   warnedSettings.set(io, warned);
+  const style = styleFor(io.stderr, io.env);
   for (const d of result.diagnostics) {
     if (!PATTERN_RULES.has(d.rule)) continue;
-    const message = placedSaidOf(d);
-    if (!warned.has(message)) io.stderr.write(`meshops: warning: ${message}\n`);
-    warned.add(message);
+    // A flag's (no file) is said as the command's own warning, not as a place in the repository.
+    const line = d.file ? renderDiagnosticLine(d, style) : `meshops: warning: ${printable(d.message)}`;
+    if (!warned.has(line)) io.stderr.write(`${line}\n`);
+    warned.add(line);
   }
 }
 

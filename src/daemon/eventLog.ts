@@ -4,7 +4,8 @@
  * and not at every check.
  */
 import { describeUnit } from "../model/key.js";
-import { placedSaidOf, saidOf, shownDiagnostic } from "../model/diagnostic.js";
+import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
+import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
 import { isActionable } from "../sync/remaining.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
@@ -51,7 +52,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           // A path setting that matches nothing holds at every revision too, until meshops.yaml or the tree changes.
           const pattern = PATTERN_RULES.has(d.rule);
           if (!pattern && (d.severity !== "info" || d.rule !== "config")) continue;
-          const said = pattern ? placedSaidOf(d) : `${d.file}:${d.line}:${d.column}: ${d.message}`;
+          const said = pattern ? renderDiagnosticLine(d) : `${d.file}:${d.line}:${d.column}: ${d.message}`;
           if (loggedNotes.has(said)) continue;
           loggedNotes.add(said);
           const fields = { event: pattern ? "config.warning" : "config.note", file: d.file, line: d.line, column: d.column, path: d.path };
