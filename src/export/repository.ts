@@ -174,8 +174,10 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const files = new Map<string, string>();
   const secretDocuments = new Map<string, JsonObject>();
   files.set("meshops.yaml", configText(options, config, defaults.materialize, outside.length > 0));
-  addDocuments(files, secretDocuments, kept.map((e) => e.resource), "", options);
-  addDocuments(files, secretDocuments, outside, `${UNMANAGED_DIR}/`, options);
+  // Kuma reads Secrets only in its system namespace: the one validate will expect of this meshops.yaml.
+  const secretNamespace = config.systemNamespace ?? defaultSystemNamespace(product);
+  addDocuments(files, secretDocuments, kept.map((e) => e.resource), "", options, secretNamespace);
+  addDocuments(files, secretDocuments, outside, `${UNMANAGED_DIR}/`, options, secretNamespace);
   return {
     files: new Map([...files].sort(([a], [b]) => compareText(a, b))),
     secretDocuments,
@@ -290,10 +292,11 @@ function leaveOutDefaults(given: readonly Entry[], major: number, instance: stri
   return { entries, leftOut, materialize };
 }
 
-function addDocuments(files: Map<string, string>, secrets: Map<string, JsonObject>, resources: readonly Resource[], prefix: string, options: ExportOptions): void {
+function addDocuments(files: Map<string, string>, secrets: Map<string, JsonObject>, resources: readonly Resource[], prefix: string, options: ExportOptions, secretNamespace: string): void {
   const taken = new Set<string>();
   for (const resource of sortForWrite(resources)) {
-    const object = options.shape === "kubernetes" ? toKubernetes(resource, undefined) : resource.object;
+    // Other resources keep the namespace they were read in, or none (a Universal control plane's: see kubernetesObjectOf).
+    const object = options.shape === "kubernetes" ? toKubernetes(resource, SECRET_TYPES.has(resource.type) ? secretNamespace : undefined) : resource.object;
     if (SECRET_TYPES.has(resource.type)) {
       secrets.set(prefix + secretFilePath(resource, options.layout, taken), object);
       continue;

@@ -34,7 +34,7 @@ export function toKubernetes(resource: Resource, systemNamespace: string | undef
   const { type: _type, mesh: _mesh, name, labels, spec, ...rest } = resource.object;
   const userLabels = typeof labels === "object" && labels !== null && !Array.isArray(labels) ? labels : {};
   const annotations: JsonObject = resource.annotations ? { annotations: { ...resource.annotations } } : {};
-  // Kuma reads Secrets from its system namespace only (export, which has none, never writes Secrets).
+  // Kuma reads Secrets from its system namespace only (export passes the control plane's).
   if (isSecretType(resource.type)) return secretToKubernetes(resource.object, systemNamespace ?? "kuma-system");
   if (resource.type === "Mesh") {
     return {
