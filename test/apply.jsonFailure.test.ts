@@ -63,7 +63,14 @@ test("apply --format json: a refused token, nothing listening and an invalid rep
   commitFiles(dir, { "bad.yaml": "type: MeshTimeout\nname: bad\nmesh: edge\nspec: {bogus: 1}\n" });
   const invalid = await runCli(["apply", "--cp-url", "http://127.0.0.1:9", "--format", "json"], dir);
   assert.equal(invalid.code, 1, invalid.stderr);
-  assert.equal(parsed(invalid.stdout).error, "the repository is invalid; nothing was compared or applied");
+  // The problems themselves, as plan --format json prints them (file, line, field), not only that there are some.
+  const problems = parsed(invalid.stdout);
+  const planned = await runCli(["plan", "--cp-url", "http://127.0.0.1:9", "--format", "json"], dir);
+  assert.deepEqual(problems, parsed(planned.stdout));
+  assert.equal(problems.valid, false);
+  const [problem] = problems.diagnostics as { severity: string; file: string; line: number; path: string }[];
+  assert.deepEqual([problem?.severity, problem?.file, problem?.line, problem?.path], ["error", "bad.yaml", 4, "spec"], invalid.stdout);
+  assert.match(invalid.stderr, /the repository is invalid; nothing was compared or applied/);
 });
 
 test("apply --prune --format json refused by the prune limits: the change set, nothing attempted, and why", async () => {

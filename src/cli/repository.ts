@@ -142,9 +142,9 @@ export class SharedReads {
   }
 }
 
-/** Where `plan` and `drift` report an invalid repository: their own --format / --output, in their own name. */
+/** Where `plan`, `drift` and `apply --format json` report an invalid repository: their own --format / --output, in their own name. */
 export interface InvalidReport extends Omit<ReportOptions, "format" | "output"> {
-  readonly command: "plan" | "drift";
+  readonly command: "plan" | "drift" | "apply";
   readonly outputs: readonly ReportOutput[];
 }
 

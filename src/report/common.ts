@@ -32,10 +32,10 @@ export interface ValidateReport {
   /** `--warnings-as-errors`: warnings fail too. */
   readonly warningsAsErrors: boolean;
   /**
-   * The command reporting (default validate): `plan` and `drift` report an invalid repository in their own name, so a
+   * The command reporting (default validate): `plan`, `drift` and `apply` report an invalid repository in their own name, so a
    * pull-request comment, a SARIF category or a JUnit suite of one command never replaces another's.
    */
-  readonly command?: "validate" | "plan" | "drift";
+  readonly command?: "validate" | "plan" | "drift" | "apply";
 }
 
 /** `plan --fail-on`: exit 2 (and report failures) on any change, only on a change the mass-change guard flags, or never. */

@@ -13,7 +13,9 @@ import { failureLine } from "../failure.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
 import { startProgress } from "../progress.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
-import { addRepositoryOptions, addValidationCacheOption, INVALID_REPOSITORY, loadValidRepository, validationCacheDir, type RepositoryOptions } from "../repository.js";
+import { addRepositoryOptions, addValidationCacheOption, loadValidRepository, validationCacheDir, type InvalidReport, type RepositoryOptions } from "../repository.js";
+import { ANNOTATIONS_LIMIT } from "../../report/github.js";
+import { MARKDOWN_LIMIT } from "../../report/markdown.js";
 import { basisOf, readSavedPlan } from "../savedPlan.js";
 import { addScopeOptions, checkScopeMeshes, scopeOf, warnTakenAlong, warnUnheldTypes, type ScopeOptions } from "../scope.js";
 import { isWhole, knownMeshes, knownTypes, scopedComparison } from "../../sync/scope.js";
@@ -30,6 +32,15 @@ type ApplyOptions = RepositoryOptions &
     verbose?: boolean;
     validationCache?: string;
   };
+
+/**
+ * `--format json`: an invalid repository's problems (file, line, field) on stdout, rendered as plan's are; text stays
+ * on stderr.
+ */
+function invalidReportOf(options: ApplyOptions): { invalidReport?: InvalidReport } {
+  if (options.format !== "json") return {};
+  return { invalidReport: { command: "apply", outputs: [{ format: "json" }], markdownLimit: MARKDOWN_LIMIT, annotationsLimit: ANNOTATIONS_LIMIT } };
+}
 
 /** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -81,12 +92,9 @@ async function runApply(
   // Nothing is applied unless every encrypted file decrypts: a Secret cannot be written as ciphertext.
   const controlPlane = pendingControlPlane(options, io);
   const result = await validWhileReading(controlPlane, () =>
-    loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead }),
+    loadValidRepository(options, io, { requireKey: true, cacheDir: validationCacheDir(options, io), sliced: controlPlane.readingAhead, ...invalidReportOf(options) }),
   );
-  if (!result) {
-    reportFailure(INVALID_REPOSITORY);
-    return setExit(1);
-  }
+  if (!result) return setExit(1);
   const style = styleFor(io.stdout, io.env);
   const { backend } = await controlPlane.open(emulatedTarget(result.config));
   // A signal or the --timeout stops the run: while reading, the requests are abandoned (nothing was written); while
