@@ -231,8 +231,8 @@ test("a write refused with a multi-line problem is one report line each (the con
     ["✓ create Mesh/tenant", "✓ create MeshTimeout/tenant/t1", "✗ create MeshTimeout/tenant/t2", "✗ create MeshTimeout/tenant/t3", "Apply failed: 2 applied, 2 failed, 0 not attempted."],
     first.stdout,
   );
-  assert.match(lines[2] ?? "", /PUT refused \(409 resource was modified by Bearer <redacted> retry later\)$/);
-  assert.match(lines[3] ?? "", /PUT refused \(400 Resource is not valid\): spec\.to\[0\]: first problem second problem$/);
+  assert.match(lines[2] ?? "", /PUT \/\S+ refused \(409 resource was modified by Bearer <redacted> retry later\)$/);
+  assert.match(lines[3] ?? "", /PUT \/\S+ refused \(400 Resource is not valid\): spec\.to\[0\]: first problem second problem$/);
 
   refuse = false;
   const second = await spawnCli(["apply", "--cp-url", server.url], mid.dir, env).exit(20_000);

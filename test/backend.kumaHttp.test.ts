@@ -292,7 +292,7 @@ describe("paths and pagination", () => {
     const backend = track(new KumaHttpBackend({ baseUrl: s.url }), cleanups);
     assert.deepEqual(await backend.list("MeshTimeout", "nope"), []);
     const error = await rejection(backend.list("MeshTimeout", "other"));
-    assert.equal(error.message, "MeshTimeout in mesh other (list): GET refused (404 Not Found): 404 page not found");
+    assert.equal(error.message, "MeshTimeout in mesh other (list): GET /meshes/other/meshtimeouts refused (404 Not Found): 404 page not found");
     assert.equal(error.status, 404);
   });
 
@@ -450,7 +450,7 @@ describe("errors", () => {
     const error = await rejection(backend.put({ type: "MeshTimeout", mesh: "payments", name: "web", spec: {} }));
     assert.equal(
       error.message,
-      "MeshTimeout/payments/web: PUT refused (400 Resource is not valid): spec.to[0].default.idleTimeout: must not be negative when defined",
+      "MeshTimeout/payments/web: PUT /meshes/payments/meshtimeouts/web refused (400 Resource is not valid): spec.to[0].default.idleTimeout: must not be negative when defined",
     );
     assert.equal(error.status, 400);
     assert.deepEqual(error.invalidParameters, params);
@@ -477,7 +477,7 @@ describe("errors", () => {
     const error = await rejection(backend.put({ type: "MeshTrafficPermission", mesh: "default", name: "p", spec: {} }));
     assert.equal(
       error.message,
-      "MeshTrafficPermission/default/p: PUT refused (400 Resource is not valid): type in body should be one of [MeshTrafficPermission]; " +
+      "MeshTrafficPermission/default/p: PUT /meshes/default/meshtrafficpermissions/p refused (400 Resource is not valid): type in body should be one of [MeshTrafficPermission]; " +
         'spec.targetRef.name: in body must be of type string: "number"',
     );
   });
@@ -486,12 +486,12 @@ describe("errors", () => {
     const s = await server((req, res) => json(res, 405, problem(405, "Method not Allowed", "Method not allowed")));
     const backend = track(new KumaHttpBackend({ baseUrl: s.url }), cleanups);
     const put = await rejection(backend.put({ type: "MeshTimeout", mesh: "payments", name: "web", spec: {} }));
-    assert.match(put.message, /^MeshTimeout\/payments\/web: PUT refused \(405 Method not allowed\): the control plane API is read-only\./);
+    assert.match(put.message, /^MeshTimeout\/payments\/web: PUT \/meshes\/payments\/meshtimeouts\/web refused \(405 Method not allowed\): the control plane API is read-only\./);
     assert.match(put.message, /apply through Kubernetes instead/);
     assert.equal(put.status, 405);
     assert.equal(put.retryable, false);
     const del = await rejection(backend.delete({ type: "Mesh", mesh: "payments", name: "payments" }));
-    assert.match(del.message, /^Mesh\/payments: DELETE refused \(405 Method not allowed\): the control plane API is read-only\./);
+    assert.match(del.message, /^Mesh\/payments: DELETE \/meshes\/payments refused \(405 Method not allowed\): the control plane API is read-only\./);
     assert.equal(s.seen.length, 2);
   });
 
@@ -504,7 +504,7 @@ describe("errors", () => {
     });
     const withToken = track(new KumaHttpBackend({ baseUrl: s.url, token }), cleanups);
     const e401 = await rejection(withToken.get({ type: "MeshTimeout", mesh: "default", name: "a" }));
-    assert.equal(e401.message, "MeshTimeout/default/a: GET refused (401 Invalid authentication data): the control plane refused the token (invalid or expired)");
+    assert.equal(e401.message, "MeshTimeout/default/a: GET /meshes/default/meshtimeouts/a refused (401 Invalid authentication data): the control plane refused the token (invalid or expired)");
     assert.equal(e401.status, 401);
     assert.equal(e401.retryable, false);
     assert.equal(s.seen[0]?.authorization, `Bearer ${token}`);
@@ -525,7 +525,7 @@ describe("errors", () => {
     const backend = track(new KumaHttpBackend({ baseUrl: s.url }), cleanups);
     const error = await rejection(backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
     const flat = html.replace(/\s+/g, " ");
-    assert.equal(error.message, `MeshRetry/default/r1: PUT refused (400 Bad Request): ${flat.slice(0, 200)}…`);
+    assert.equal(error.message, `MeshRetry/default/r1: PUT /meshes/default/meshretries/r1 refused (400 Bad Request): ${flat.slice(0, 200)}…`);
     assert.ok(!error.message.includes(flat.slice(0, 201)));
   });
 
@@ -641,10 +641,23 @@ describe("retries", () => {
     const s = await server((req, res) => json(res, 500, problem(500, "Internal Server Error", "Internal Server Error")));
     const backend = track(new KumaHttpBackend({ baseUrl: s.url, retries: 2, retryBaseMs: 1 }), cleanups);
     const error = await rejection(backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
-    assert.equal(error.message, "MeshRetry/default/r1: PUT failed after 3 attempts (500 Internal Server Error)");
+    assert.equal(error.message, "MeshRetry/default/r1: PUT /meshes/default/meshretries/r1 failed after 3 attempts (500 Internal Server Error)");
     assert.equal(error.status, 500);
     assert.equal(error.retryable, true);
     assert.equal(s.seen.length, 3);
+  });
+
+  test("an error answer and a network error each name the method and the URL's path, never its query", async () => {
+    const s = await server((req, res) => json(res, 500, problem(500, "Internal Server Error", "Internal Server Error")));
+    const backend = track(new KumaHttpBackend({ baseUrl: `${s.url}/kuma`, retries: 1, retryBaseMs: 1, pageSize: 7 }), cleanups);
+    const answered = await rejection(backend.list("MeshTimeout", "payments"));
+    assert.equal(answered.message, "MeshTimeout in mesh payments (list): GET /kuma/meshes/payments/meshtimeouts failed after 2 attempts (500 Internal Server Error)");
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const nobody = track(new KumaHttpBackend({ baseUrl: `${closed.url}/kuma`, retries: 1, retryBaseMs: 1, pageSize: 7 }), cleanups);
+    const unanswered = await rejection(nobody.list("MeshTimeout", "payments"));
+    assert.match(unanswered.message, /^MeshTimeout in mesh payments \(list\): GET http:\/\/127\.0\.0\.1:\d+\/kuma\/meshes\/payments\/meshtimeouts failed after 2 attempts: .*ECONNREFUSED/);
+    assert.doesNotMatch(answered.message + unanswered.message, /size=|\?/);
   });
 
   test("no retry on other 4xx (404 on PUT, 409)", async () => {
@@ -654,7 +667,7 @@ describe("retries", () => {
     });
     const backend = track(new KumaHttpBackend({ baseUrl: s.url, retryBaseMs: 1 }), cleanups);
     const error = await rejection(backend.put({ type: "MeshRetry", mesh: "default", name: "r1", spec: {} }));
-    assert.equal(error.message, "MeshRetry/default/r1: PUT refused (409 Conflict)");
+    assert.equal(error.message, "MeshRetry/default/r1: PUT /meshes/default/meshretries/r1 refused (409 Conflict)");
     assert.equal(await backend.get({ type: "MeshRetry", mesh: "default", name: "r1" }), undefined);
     assert.equal(s.seen.length, 2);
   });
@@ -865,8 +878,8 @@ describe("a Secret's value never leaks", () => {
     assert.match(texts[0] as string, /not a JSON object: \[\{"type":"Secret".*"data":"\(redacted\)"/);
     // The echoes were there: each answer quoted the body, and the error still says what failed.
     assert.ok(s.seen.filter((r) => r.method === "PUT").every((r) => r.body.includes(data) || r.body.includes(inlineKey)), "the values were sent");
-    assert.match(texts[2] as string, /Secret\/default\/problem: PUT refused \(400 /);
-    assert.match(texts[5] as string, /Mesh\/default: PUT refused \(422/);
+    assert.match(texts[2] as string, /Secret\/default\/problem: PUT \/meshes\/default\/secrets\/problem refused \(400 /);
+    assert.match(texts[5] as string, /Mesh\/default: PUT \/meshes\/default refused \(422/);
     for (const text of texts) {
       for (const leaked of [data, data.replace(/=+$/, ""), plaintext, inlineKey]) assert.ok(!text.includes(leaked), `"${leaked}" leaked into: ${text}`);
     }

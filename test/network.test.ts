@@ -113,7 +113,7 @@ describe("the control plane through a proxy", () => {
         const backend = new KumaHttpBackend({ baseUrl: cpUrl, retries: 0, proxy: new URL(`http://u:wrong-pa55@${proxy.url.slice("http://".length)}`) });
         const error = await backend.info().then(() => undefined, (e: Error) => e);
         await backend.close();
-        assert.match(error?.message ?? "", /^the control plane's version: GET refused \(407\) by the proxy http:\/\/127\.0\.0\.1:\d+: give its credentials/);
+        assert.match(error?.message ?? "", /^the control plane's version: GET \/ refused \(407\) by the proxy http:\/\/127\.0\.0\.1:\d+: give its credentials/);
         assert.doesNotMatch(error?.message ?? "", /wrong-pa55/);
       } finally {
         await proxy.close();

@@ -144,6 +144,8 @@ interface HttpResponse {
   readonly attempts: number;
   /** A write with an earlier attempt sent and never answered (`mayHaveArrived`): it may land after this one. */
   readonly unanswered: boolean;
+  /** The request's path below the base URL, query included (an error names it without: requestedPath). */
+  readonly path: string;
 }
 
 /** Where a type lives in the REST API. */
@@ -453,7 +455,7 @@ export class KumaHttpBackend implements Backend {
     let certificateRefreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (this.#closed) throw closedError();
-      let response: Omit<HttpResponse, "attempts" | "unanswered"> | undefined;
+      let response: Omit<HttpResponse, "attempts" | "unanswered" | "path"> | undefined;
       let failure: unknown;
       await this.#limiter.acquire();
       if (this.#closed) {
@@ -487,10 +489,10 @@ export class KumaHttpBackend implements Backend {
           tokenRefreshed = true;
           if (this.#tokens.refresh()) continue;
         }
-        if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt, unanswered };
+        if (!isRetryableStatus(response.status) || !canRetry) return { ...response, attempts: attempt, unanswered, path };
         await this.#sleep(retryAfterMs(response.headers["retry-after"]) ?? this.#backoff(attempt));
         // Closed while waiting: report the failure we have rather than a bare "closed".
-        if (this.#closed) return { ...response, attempts: attempt, unanswered };
+        if (this.#closed) return { ...response, attempts: attempt, unanswered, path };
         continue;
       }
       // close() destroys the sockets under in-flight requests: that is not the server's fault.
@@ -505,7 +507,7 @@ export class KumaHttpBackend implements Backend {
       if (!retryable || !canRetry) {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
         throw new BackendError(
-          this.#redact(`${subject}: ${method} ${this.baseUrl}${path} failed${tries}${this.#through()}: ${this.#describe(failure)}${this.#nextStep(failure)}`),
+          this.#redact(`${subject}: ${method} ${this.#origin}${this.#requestedPath(path)} failed${tries}${this.#through()}: ${this.#describe(failure)}${this.#nextStep(failure)}`),
           { retryable, outcomeUnknown: unanswered, cause: failure },
         );
       }
@@ -513,7 +515,7 @@ export class KumaHttpBackend implements Backend {
     }
   }
 
-  #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts" | "unanswered">> {
+  #once(method: string, path: string, body: string | undefined): Promise<Omit<HttpResponse, "attempts" | "unanswered" | "path">> {
     const url = new URL(this.#origin + this.#prefix + path);
     const headers: http.OutgoingHttpHeaders = { accept: "application/json", "user-agent": "meshops" };
     const token = this.#tokens.current();
@@ -647,6 +649,14 @@ export class KumaHttpBackend implements Backend {
     return this.#tokens.origin === undefined ? "" : ` from ${this.#tokens.origin}`;
   }
 
+  /**
+   * The URL path a request went to, as an error names it: without the query, which a server's `next` link fills and
+   * might fill with a token (the base URL has no credentials and no query: the constructor refuses them).
+   */
+  #requestedPath(path: string): string {
+    return this.#prefix + path.replace(/[?#].*$/s, "");
+  }
+
   /** " through the proxy <url>" when there is one: a network error may be the proxy's. */
   #through(): string {
     return this.#proxy === undefined ? "" : ` through the proxy ${proxyForMessage(this.#proxy.href)}`;
@@ -664,6 +674,8 @@ export class KumaHttpBackend implements Backend {
     const retryable = isRetryableStatus(status);
     const tries = res.attempts > 1 ? ` after ${res.attempts} attempts` : "";
     const options = { status, invalidParameters, retryable, outcomeUnknown: res.unanswered };
+    // The method and the path asked for: the subject names the resource, not which URL answered (a wrong prefix).
+    const sent = `${method} ${this.#requestedPath(res.path)}`;
 
     if (status === 401 || status === 403) {
       const why =
@@ -672,27 +684,27 @@ export class KumaHttpBackend implements Backend {
           : status === 401
             ? `the control plane refused the token${this.#tokenOrigin()} (invalid or expired)`
             : `the control plane refused the token${this.#tokenOrigin()}: it does not grant access to this resource`;
-      return new BackendError(`${subject}: ${method} refused (${head}): ${why}`, options);
+      return new BackendError(`${subject}: ${sent} refused (${head}): ${why}`, options);
     }
     if (status === 405 && (method === "PUT" || method === "DELETE")) {
       return new BackendError(
-        `${subject}: ${method} refused (${head}): the control plane API is read-only. Kubernetes-mode control planes ` +
+        `${subject}: ${sent} refused (${head}): the control plane API is read-only. Kubernetes-mode control planes ` +
           "(and types a zone or global does not own) cannot be written over the REST API: apply through Kubernetes instead",
         options,
       );
     }
     if (status === 407) {
       const proxy = this.#proxy === undefined ? "" : ` ${proxyForMessage(this.#proxy.href)}`;
-      return new BackendError(`${subject}: ${method} refused (${head}) by the proxy${proxy}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
+      return new BackendError(`${subject}: ${sent} refused (${head}) by the proxy${proxy}: give its credentials in the proxy URL (http://user:password@host:port)`, options);
     }
     const verb = retryable ? "failed" : "refused";
     if (problem) {
       const fields = invalidParameters.map((p) => (p.field ? `${p.field}: ${p.reason}` : p.reason)).join("; ");
-      return new BackendError(`${subject}: ${method} ${verb}${tries} (${head})${fields ? `: ${fields}` : ""}`, options);
+      return new BackendError(`${subject}: ${sent} ${verb}${tries} (${head})${fields ? `: ${fields}` : ""}`, options);
     }
     const summary = summarize(this.#redact(res.text, secrets));
     return new BackendError(
-      `${subject}: ${method} ${verb}${tries} (${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ""})${summary ? `: ${summary}` : ""}`,
+      `${subject}: ${sent} ${verb}${tries} (${status}${http.STATUS_CODES[status] ? ` ${http.STATUS_CODES[status]}` : ""})${summary ? `: ${summary}` : ""}`,
       options,
     );
   }
