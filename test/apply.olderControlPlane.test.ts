@@ -26,7 +26,7 @@ function repoWith(files: Record<string, string>): string {
 const MESH = "type: Mesh\nname: edge\nskipCreatingInitialPolicies: ['*']\n";
 const TIMEOUT = meshTimeoutFlowYaml("t", "edge", "20s");
 const TRUST =
-  "type: MeshTrust\nname: trust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
+  "name: trust\ntype: MeshTrust\nmesh: edge\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: edge.mesh.local\n";
 const MTP_RULES =
   "type: MeshTrafficPermission\nname: by-rules\nmesh: edge\nspec:\n  targetRef: {kind: Mesh}\n  rules:\n    - default:\n        allow:\n          - spiffeID: {type: Exact, value: spiffe://edge/web}\n";
 
@@ -43,7 +43,7 @@ test("a kind the control plane does not serve: apply refuses before the first wr
     const lines = applied.stderr.split("\n");
     assert.ok(
       lines.includes(
-        "policies.yaml:10:1: error: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it [control-plane-lacks]",
+        "policies.yaml:11:1: error: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it [control-plane-lacks]",
       ),
       applied.stderr,
     );
@@ -54,10 +54,10 @@ test("a kind the control plane does not serve: apply refuses before the first wr
     assert.doesNotMatch(applied.stdout, /✓|create/, "no change was attempted");
     assert.deepEqual(await meshesOn(url), [], "Mesh/edge was not written");
     // Said once, as the error: not a warning of the kind too.
-    assert.deepEqual(lines.filter((line) => line.includes("MeshTrust/edge/trust")), [lines.find((line) => line.startsWith("policies.yaml:10:1: error: "))], applied.stderr);
+    assert.deepEqual(lines.filter((line) => line.includes("MeshTrust/edge/trust")), [lines.find((line) => line.startsWith("policies.yaml:11:1: error: "))], applied.stderr);
 
     // --dry-run refuses nothing: the warning is what it says.
-    const unserved = "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (policies.yaml:10)";
+    const unserved = "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (policies.yaml:11:1)";
     const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
     assert.equal(dryRun.code, 0, dryRun.stderr);
     assert.deepEqual(dryRun.stderr.split("\n").filter((line) => line.includes("MeshTrust/edge/trust")), [unserved], dryRun.stderr);
@@ -121,7 +121,7 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     assert.ok(
       planned.stderr
         .split("\n")
-        .includes("meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"),
+        .includes("meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:12:1)"),
       planned.stderr,
     );
     const applied = await runCli(["apply", "--cp-url", url], dir);
@@ -145,7 +145,7 @@ test("an external mesh the control plane does not have: plan warns, apply refuse
     assert.equal(dryRun.code, 0, dryRun.stderr);
     assert.deepEqual(
       dryRun.stderr.split("\n").filter((line) => line.includes("MeshTimeout/ghost/t")),
-      ["meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:10)"],
+      ["meshops: warning: the control plane has no Mesh ghost, which the repository uses without defining it: 1 resource cannot be applied there: MeshTimeout/ghost/t (policies.yaml:12:1)"],
       dryRun.stderr,
     );
   });

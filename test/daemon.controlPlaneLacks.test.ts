@@ -49,7 +49,7 @@ test("a mesh writing a kind the control plane does not serve is held before its 
   // The control plane's warnings of the run say the kind once (the hold is the mesh's, not a warning).
   assert.deepEqual(
     status.controlPlane.warnings.filter((w) => w.includes("MeshTrust")),
-    ["the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (edge/policies.yaml:10)"],
+    ["the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (edge/policies.yaml:10:1)"],
   );
   assert.ok(held.reason.includes(reason), held.reason);
   assert.match(held.reason, /nothing of it written/);

@@ -866,7 +866,7 @@ describe("a control plane of an older line than the repository", () => {
       // what tells why the apply would fail.
       assert.deepEqual(warnings, [
         "meshops: warning: the control plane runs Kuma 2.11.4, but meshops.yaml sets no controlPlane.version: the repository was validated against 2.14, the newest line, not 2.11; set controlPlane.version to what the control plane runs",
-        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (trust.yaml:1)",
+        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 1 resource cannot be applied there: MeshTrust/edge/trust (trust.yaml:1:1)",
       ]);
     });
   });

@@ -134,12 +134,38 @@ export interface LackedGroup {
   /** What the control plane lacks, said before the resources it keeps from being applied. */
   readonly lacks: string;
   readonly resources: readonly Resource[];
+  /** Where the resources it names first have the field at `path` (`file:line:column`), as `apply`'s error says (locatedGroups). */
+  readonly at?: ReadonlyMap<Resource, string>;
 }
 
-/** A LackedGroup as one warning, naming its first few resources where they are written. */
+/** A LackedGroup as one warning, naming its first few resources at their field (else their document). */
 export function lackedGroupWarning(group: LackedGroup): string {
   const count = group.resources.length;
-  return `${group.lacks}: ${count} resource${count === 1 ? "" : "s"} cannot be applied there: ${namesUpTo(group.resources, LACKED_GROUP_SHOWN, namedAt)}`;
+  const named = (resource: Resource): string => {
+    const at = group.at?.get(resource) ?? (resource.source ? writtenAt(resource.source) : undefined);
+    return `${subjectOf(resource)}${at ? ` (${at})` : ""}`;
+  };
+  return `${group.lacks}: ${count} resource${count === 1 ? "" : "s"} cannot be applied there: ${namesUpTo(group.resources, LACKED_GROUP_SHOWN, named)}`;
+}
+
+/**
+ * `groups` with the resources their warnings name located at the group's field (`texts`: the validated revision's), as
+ * `apply` refuses them (lackedByControlPlane, through locatedDiagnostics): the warning and the error point at one line.
+ * Only the first few of each group, which lackedGroupWarning names, cost a read.
+ */
+export async function locatedGroups(groups: readonly LackedGroup[], texts: FileTexts | undefined): Promise<LackedGroup[]> {
+  const shown = groups.flatMap((group) => group.resources.slice(0, LACKED_GROUP_SHOWN).map((resource) => ({ resource, path: group.path, message: "" })));
+  if (shown.length === 0) return [...groups];
+  const located = await locatedDiagnostics(shown, texts, CONTROL_PLANE_LACKS_RULE, "warning");
+  let next = 0;
+  return groups.map((group) => {
+    const at = new Map<Resource, string>();
+    for (const resource of group.resources.slice(0, LACKED_GROUP_SHOWN)) {
+      const d = located[next++];
+      if (d?.file && d.line > 0) at.set(resource, `${d.file}:${d.line}${d.column > 0 ? `:${d.column}` : ""}`);
+    }
+    return { ...group, at };
+  });
 }
 
 /**
@@ -242,8 +268,6 @@ const controlPlaneNamed = (reportedVersion: string | undefined): string => (repo
 /** Where a resource is written, as a warning without a field's position names it: `file:line` of its document. */
 const writtenAt = (source: SourceRef): string => `${source.file}:${source.line}`;
 
-/** A resource in a warning: its subject, and where it is written when it is. */
-const namedAt = (resource: Resource): string => `${subjectOf(resource)}${resource.source ? ` (${writtenAt(resource.source)})` : ""}`;
 
 /** The kinds meshops knows that GET /_resources (`served`) does not list. */
 function unservedKinds(served: readonly TypeInfo[]): Set<string> {

@@ -8,7 +8,7 @@ import type { JsonObject } from "../model/resource.js";
 import { isSecretType } from "../kuma/types.js";
 import type { ValidationResult } from "../validate/index.js";
 import { liveServiceSubjects, unresolvedServiceReferences, type ServiceReference } from "../validate/services.js";
-import { meshNamesOf, meshesHoldingUnreadKinds, missingMeshGroups, olderLineWarnings, readLiveState, unservedKindGroups, type LackingWarnings } from "./live.js";
+import { locatedGroups, meshNamesOf, meshesHoldingUnreadKinds, missingMeshGroups, olderLineWarnings, readLiveState, unservedKindGroups, type LackingWarnings } from "./live.js";
 import { meshesLeaving, skipListsWithoutEffect } from "./meshes.js";
 import { targetMismatches } from "../kuma/version.js";
 import { minorLine } from "../kuma/versions.js";
@@ -72,7 +72,7 @@ export async function compare(backend: Backend, result: ValidationResult, option
   // On Kubernetes a name is unique per namespace, not per mesh: what would overwrite itself cannot be in sync.
   if (info.environment === "kubernetes") for (const warning of kubernetesCollisions(desired.resources)) options.onWarning?.(warning);
   const live = await listing;
-  const lacking: LackingWarnings = { groups: [...unserved, ...missingMeshGroups(desired.resources, meshNamesOf(live))], ...olderLine };
+  const lacking: LackingWarnings = { groups: await locatedGroups([...unserved, ...missingMeshGroups(desired.resources, meshNamesOf(live))], result.texts), ...olderLine };
   if (info.environment === "kubernetes") {
     const mismatch = systemNamespaceMismatch(live, systemNamespaceOf(result.config));
     if (mismatch) options.onWarning?.(mismatch);
