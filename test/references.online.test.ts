@@ -6,7 +6,7 @@
  * CLI in-process and the daemon as a child process.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -15,6 +15,7 @@ import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/serv
 import { runCli } from "./helpers/cli.js";
 import { exitWithin, killAll, startWatch } from "./helpers/daemon.js";
 import { commitFiles, tempRepo } from "./helpers/git.js";
+import { parseWorkflowOutput } from "./helpers/workflowCommands.js";
 
 const repo = tempRepo("meshops-refs-");
 const work = mkdtempSync(path.join(tmpdir(), "meshops-refs-work-"));
@@ -96,6 +97,37 @@ test("plan and apply against the control plane warn about ghost only, at its fil
   const offline = await runCli(["plan", "--repo", repo.dir, "--base", "HEAD"], work);
   assert.equal(offline.code, 0, offline.stderr);
   assert.doesNotMatch(offline.stderr, /unknown-service/);
+});
+
+test("plan --format github: the reference neither knows is a warning annotation at its field, within the cap; other formats keep stderr's line", async () => {
+  const cp = ["--repo", repo.dir, "--cp-url", server.url];
+  const github = await runCli(["plan", ...cp, "--format", "github"], work);
+  assert.notEqual(github.code, 1, github.stderr);
+  const log = parseWorkflowOutput(github.stdout);
+  const warnings = log.commands.filter((c) => c.name === "warning");
+  assert.deepEqual(
+    warnings.map((c) => [c.properties.file, c.properties.line, c.properties.col, c.properties.title, c.message]),
+    [["meshes/payments/timeouts.yaml", String(GHOST_LINE), "9", "meshops plan: unknown-service", "MeshTimeout/payments/to-ghost spec.to[0].targetRef.name: MeshService/payments/ghost is defined neither in the repository nor in the control plane"]],
+  );
+  // Said once, by the report: not a plain stderr line beside the annotation, and every one in the log group.
+  assert.doesNotMatch(github.stderr, /unknown-service/);
+  assert.ok(log.inert.some((line) => ghostWarning.test(line)), log.inert.join("\n"));
+
+  // Within the cap: no warning annotation left (an earlier command of the step printed 10), so it is counted.
+  const capped = await runCli(["plan", ...cp, "--format", "github", "--annotations-limit", "warning=0"], work);
+  const cappedLog = parseWorkflowOutput(capped.stdout);
+  assert.deepEqual(cappedLog.commands.filter((c) => c.name === "warning"), []);
+  assert.ok(cappedLog.plain.some((line) => /more annotations? not shown .*: 1 warning;/.test(line)), capped.stdout);
+  assert.ok(cappedLog.inert.some((line) => ghostWarning.test(line)), capped.stdout);
+
+  // --output github to a file: the file has the annotation, and stderr keeps its line for the text on stdout.
+  const file = path.join(work, "plan.github");
+  const both = await runCli(["plan", ...cp, "--output", `github=${file}`], work);
+  assert.match(both.stderr, ghostWarning);
+  assert.equal(parseWorkflowOutput(readFileSync(file, "utf8")).commands.filter((c) => c.name === "warning" && c.properties.title === "meshops plan: unknown-service").length, 1);
+
+  const json = await runCli(["plan", ...cp, "--format", "json"], work);
+  assert.match(json.stderr, ghostWarning);
 });
 
 test("watch logs one warning per reference neither knows, with file and line", async () => {

@@ -15,7 +15,7 @@ import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
-import { whereDefinedIn } from "../report/common.js";
+import { whereDefinedIn, type OnlineWarnings } from "../report/common.js";
 import type { Resource } from "../model/resource.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
 import { CONTROL_PLANE_LACKS_RULE, lackedFields, lackedGroupWarning, lackedInPlan, meshNamesOf, withoutRefused, type LackingWarnings } from "../sync/live.js";
@@ -298,11 +298,23 @@ export function configuredTarget(settings: StartSettings | Error, warn: (message
  * field that names the service (`texts`: the validated revision's, ValidationResult.texts).
  */
 export async function warnUnknownReferences(io: CliIo, comparison: Pick<Comparison, "unknownReferences">, texts: FileTexts | undefined): Promise<void> {
+  writeOnlineWarnings(io, await onlineWarnings(comparison, texts));
+}
+
+/** The references to MeshServices neither the repository nor the control plane has, as a report carries them (`github`). */
+export async function onlineWarnings(comparison: Pick<Comparison, "unknownReferences">, texts: FileTexts | undefined): Promise<OnlineWarnings> {
   const unknown = comparison.unknownReferences;
-  if (unknown.length === 0) return;
+  if (unknown.length === 0) return { diagnostics: [] };
+  const more = unknown.length - UNKNOWN_REFERENCES_SHOWN;
+  const counted = more > 0 ? { more: `and ${more} more references to MeshServices neither the repository nor the control plane has` } : {};
+  return { diagnostics: await unknownServiceWarnings(unknown, texts), ...counted };
+}
+
+/** onlineWarnings on stderr, one line each as every diagnostic is. */
+export function writeOnlineWarnings(io: CliIo, warnings: OnlineWarnings): void {
   const style = styleFor(io.stderr, io.env);
-  for (const warning of await unknownServiceWarnings(unknown, texts)) io.stderr.write(`${renderDiagnosticLine(warning, style)}\n`);
-  writeMore(io, unknown.length, UNKNOWN_REFERENCES_SHOWN, "references to MeshServices neither the repository nor the control plane has");
+  for (const warning of warnings.diagnostics) io.stderr.write(`${renderDiagnosticLine(warning, style)}\n`);
+  if (warnings.more) io.stderr.write(`meshops: ${warnings.more}\n`);
 }
 
 /**

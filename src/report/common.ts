@@ -52,6 +52,17 @@ export interface PlanReport {
   /** The revision planned (commit id or WORKTREE). */
   readonly ref: string;
   readonly failOn: PlanFailOn;
+  /**
+   * What comparing with the control plane found wrong with the repository (`unknown-service`), for `github`, which
+   * makes them annotations: the other formats leave them to stderr (cli/controlPlane.ts onlineWarnings).
+   */
+  readonly onlineWarnings?: OnlineWarnings;
+}
+
+/** Warnings about the repository's resources only a control plane can give: those shown, and a sentence counting the rest. */
+export interface OnlineWarnings {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly more?: string;
 }
 
 /** `drift --fail-on`: exit 2 on missing, modified or orphaned items (the contract's default), on any item, or never. */

@@ -17,7 +17,7 @@ import type { Change } from "../diff/plan.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf } from "../diff/risk.js";
 import { isShownToPeople, saidOf, type Diagnostic } from "../model/diagnostic.js";
-import { renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
+import { renderDiagnosticLine, renderDiagnosticsText, type ValidationSummary } from "./diagnostics.js";
 import { renderDriftText, renderPlanReportText } from "./plan.js";
 import {
   changeWhereSaid,
@@ -168,6 +168,8 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit: Annotatio
     if (changed.has(risk.resource)) continue;
     annotations.push({ level: riskLevel, command: annotation(riskLevel, at(report.locations.get(risk.resource), `meshops plan: mass change (${risk.kind})`), `${risk.message}. Review before merging.`) });
   }
+  const online = report.onlineWarnings;
+  for (const d of online?.diagnostics ?? []) annotations.push(diagnosticAnnotation(d, false, "meshops plan"));
   for (const change of plan.changes) {
     if (change.action === "unchanged") continue;
     const where = report.locations.get(change.resource);
@@ -181,7 +183,10 @@ export function renderPlanGithub(report: PlanReport, annotationsLimit: Annotatio
   // What prune leaves alone (counts only) is said once, on the summary line the log shows unfolded, not in the fold too;
   // the fold keeps the names of what --prune would delete, which the summary line only counts.
   const { leftAlone: _leftAlone, ...folded } = plan;
-  out.push(inertGroup(title, renderPlanReportText({ ...report, plan: folded })));
+  // Every online warning too: on stdout they are said here, not on stderr, and the annotations are capped.
+  const warned = online ? [...online.diagnostics.map((d) => renderDiagnosticLine(d)), ...(online.more ? [`meshops: ${online.more}`] : [])] : [];
+  const text = renderPlanReportText({ ...report, plan: folded });
+  out.push(inertGroup(title, warned.length === 0 ? text : [text.trimEnd(), ...warned].join("\n")));
   out.push(`${title}: ${planSummaryLine(plan)}${risks.length ? ` Mass-change guard: ${risks.length} flagged.` : ""}`);
   return out.join("\n") + "\n";
 }

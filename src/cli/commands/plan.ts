@@ -4,10 +4,10 @@ import { planOptionsOf, type Plan } from "../../diff/plan.js";
 import type { PlanBasis } from "../../diff/savedPlan.js";
 import { baseFilesOfDeletes, lazyLocations, planRevisions, withDeletedFiles, type Locations } from "../../diff/revisions.js";
 import { classifyPlanRisks, meshesWithPoliciesLeftAlone } from "../../diff/risk.js";
-import { PLAN_FAIL_ON, planExitCode, type PlanFailOn, type PlanReport } from "../../report/common.js";
+import { PLAN_FAIL_ON, planExitCode, type OnlineWarnings, type PlanFailOn, type PlanReport } from "../../report/common.js";
 import { compare, planFor } from "../../sync/reconcile.js";
 import type { ValidationResult } from "../../validate/index.js";
-import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, type PendingControlPlane, validWhileReading, warnLacking, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
+import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, onlineWarnings, pendingControlPlane, type PendingControlPlane, validWhileReading, warnLacking, warnOwnershipChanges, writeOnlineWarnings } from "../controlPlane.js";
 import { checkWritableFile, UsageError, type CliIo } from "../io.js";
 import { addReportOptions, reportingFailures, reportOutputs, writeReports, type ReportOptions, type ReportOutput } from "../report.js";
 import {
@@ -62,9 +62,9 @@ async function runPlan(options: PlanOptions, outputs: readonly ReportOutput[], i
   const controlPlane = pendingControlPlane(options, io);
   const planned = await validateAndPlan(options, outputs, scope, io, shared, controlPlane).finally(() => shared?.close());
   if (!planned) return setExit(1);
-  const { plan, locations, base, save, keepPolicies, ref } = planned;
+  const { plan, locations, base, save, keepPolicies, ref, online } = planned;
   const risks = classifyPlanRisks(plan, keepPolicies);
-  const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn };
+  const report: PlanReport = { plan, risks, locations, ...(base !== undefined ? { base } : {}), ref, failOn: options.failOn, ...(online ? { onlineWarnings: online } : {}) };
   await writeReports(io, "plan", outputs, report, options);
   if (options.out !== undefined && save) await writeSavedPlan(options.out, plan, save.basis, save.live, options.prune === true, io);
   setExit(planExitCode(plan, risks, options.failOn));
@@ -89,7 +89,7 @@ async function validateAndPlan(
   const planned =
     options.base !== undefined && shared
       ? await planAgainstRevision(options, options.base, result, scope, io, shared, cacheDir)
-      : await planAgainstControlPlane(options, result, scope, io, controlPlane);
+      : await planAgainstControlPlane(options, outputs, result, scope, io, controlPlane);
   return { ...planned, ref: result.revision };
 }
 
@@ -101,14 +101,25 @@ interface Planned {
   readonly save?: { readonly basis: PlanBasis; readonly live: ReadonlyMap<string, string> };
   /** Meshes keeping a policy outside the scope (for the mass-change guard). */
   readonly keepPolicies: ReadonlySet<string>;
+  /** Against a control plane: the references it does not know either, for a `github` report's annotations. */
+  readonly online?: OnlineWarnings;
 }
 
-async function planAgainstControlPlane(options: PlanOptions, result: ValidationResult, scope: Scope, io: CliIo, controlPlane: PendingControlPlane): Promise<Planned> {
+async function planAgainstControlPlane(
+  options: PlanOptions,
+  outputs: readonly ReportOutput[],
+  result: ValidationResult,
+  scope: Scope,
+  io: CliIo,
+  controlPlane: PendingControlPlane,
+): Promise<Planned> {
   const { backend } = await controlPlane.open(emulatedTarget(result.config));
   try {
     const comparison = await compare(backend, result, { needWrite: false, onWarning: (message: string) => io.stderr.write(`meshops: warning: ${message}\n`) });
     warnLacking(io, comparison.lacking);
-    await warnUnknownReferences(io, comparison, result.texts);
+    // A github report on stdout says them as annotations (and all in its log group): on stderr they would be said twice.
+    const online = await onlineWarnings(comparison, result.texts);
+    if (!outputs.some((o) => o.format === "github" && o.file === undefined)) writeOnlineWarnings(io, online);
     checkScopeMeshes(scope, () => knownMeshes(comparison.desired.resources, comparison.live));
     warnUnheldTypes(io, scope, () => knownTypes(comparison.desired.resources, comparison.live));
     const scoped = scopedComparison(comparison, scope, result.config);
@@ -118,7 +129,7 @@ async function planAgainstControlPlane(options: PlanOptions, result: ValidationR
     // The saved basis is the whole comparison: a change outside the scope also makes the saved plan stale.
     // A live policy the plan does not list (outside the scope, or not meshops' to prune) stays in its mesh.
     const keepPolicies = meshesWithPoliciesLeftAlone(plan, comparison.live);
-    return { plan, keepPolicies, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
+    return { plan, keepPolicies, online, locations: lazyLocations(scoped.desired.resources), ...(options.out !== undefined ? { save: basisOf(comparison, result, options, io) } : {}) };
   } finally {
     await backend.close();
   }
