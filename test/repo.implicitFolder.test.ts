@@ -9,10 +9,15 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, test } from "node:test";
 import { runCli } from "./helpers/cli.js";
+import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { exitWithin, killAll, startWatch } from "./helpers/daemon.js";
 import { committedRepo } from "./helpers/git.js";
 
 const cleanups: (() => void)[] = [];
-after(() => cleanups.forEach((cleanup) => cleanup()));
+after(() => {
+  killAll();
+  cleanups.forEach((cleanup) => cleanup());
+});
 
 const timeout = (name: string): string => `type: MeshTimeout
 name: ${name}
@@ -73,4 +78,20 @@ test("a folder with its own meshops.yaml, and an explicit --repo or --path, are 
   const byPath = await runCli(["validate", "--path", "mesh"], dir);
   assert.equal(byPath.code, 0, byPath.stdout + byPath.stderr);
   assert.match(byPath.stderr, /meshops\.yaml is not read/);
+});
+
+test("watch from a folder below meshops.yaml reconciles the repository meshops.yaml configures, not that folder alone", async () => {
+  const dir = committedRepo(files, cleanups);
+  await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+    const daemon = await startWatch(["--cp-url", url, "--drift-interval", "1h"], { cwd: path.join(dir, "k8s") });
+    const done = await daemon.untilLog("the first reconcile", (e) => e.event === "reconcile.done");
+    assert.equal(done.result, "applied", daemon.lines.join("\n"));
+    const meshes = (await (await fetch(`${url}/meshes`)).json()) as { items: { name: string }[] };
+    // The root's meshops.yaml holds: mesh/ is read, and its exclude leaves tools/ out.
+    assert.deepEqual(meshes.items.map((m) => m.name), ["shop"], daemon.lines.join("\n"));
+    const timeouts = (await (await fetch(`${url}/meshes/shop/meshtimeouts`)).json()) as { items: { name: string }[] };
+    assert.ok(timeouts.items.some((t) => t.name === "shop-timeouts"), JSON.stringify(timeouts.items.map((t) => t.name)));
+    daemon.child.kill("SIGTERM");
+    assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+  });
 });

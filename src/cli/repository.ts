@@ -46,15 +46,23 @@ export function addRepositoryOptions(command: Command, io: CliIo, refHelp = "rev
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
     .option("--ref <rev>", refHelp, "HEAD")
     .addOption(maxFileSizeOption())
-    .hook("preAction", async (_command, action) => {
-      // Run from a folder inside the repository, with no folder named: read what meshops.yaml configures (source/index.ts).
-      if (action.getOptionValueSource("repo") !== "default" || action.getOptionValue("path") !== undefined) return;
-      const folder = await configuredFolder(io.cwd, String(action.getOptionValue("ref")));
-      if (folder !== undefined) action.setOptionValue("repo", folder);
-    });
+    .hook("preAction", configuredFolderHook(io, (action) => String(action.getOptionValue("ref"))));
   return addValidationOptions(command)
     .option("--sops-age-key-file <file>", "age key file to decrypt SOPS-encrypted files with (default: $SOPS_AGE_KEY_FILE; without a key, encrypted values are not compared and apply refuses)")
     .option("--sops-pgp-key-file <file>", "PGP private keys (armored, no passphrase) to decrypt SOPS files encrypted for PGP recipients (default: $MESHOPS_SOPS_PGP_KEY_FILE)");
+}
+
+/**
+ * Run from a folder inside the repository, with neither --repo nor --path given: --repo becomes the folder whose
+ * meshops.yaml configures it (source/index.ts configuredFolder), as the revision `refOf` names has it. Every command
+ * that reads a local repository, `watch` too, finds its folder this one way.
+ */
+export function configuredFolderHook(io: CliIo, refOf: (action: Command) => string): (command: Command, action: Command) => Promise<void> {
+  return async (_command, action) => {
+    if (action.getOptionValueSource("repo") !== "default" || action.getOptionValue("path") !== undefined) return;
+    const folder = await configuredFolder(io.cwd, refOf(action));
+    if (folder !== undefined) action.setOptionValue("repo", folder);
+  };
 }
 
 /** How the files read are validated: `watch` validates each revision the same way, and takes the same options. */

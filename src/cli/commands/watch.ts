@@ -21,7 +21,7 @@ import { durationMs, numberFlag, parseListen, UsageError, type CliIo } from "../
 import { openSecretFile } from "../secretFile.js";
 import { addPruneLimitOptions, type PruneLimitOptions } from "../pruneLimits.js";
 import { notificationSinks, addNotificationOptions, type NotificationOptions } from "../notify.js";
-import { addValidationOptions, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
+import { addValidationOptions, configuredFolderHook, GIT_OWN_CREDENTIALS, localRepositoryDir, maxFileSizeOption, refuseTokenInUrl, settingsAboveWarning, validateOptionsOf } from "../repository.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from "../../daemon/heap.js";
 
 interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, NotificationOptions {
@@ -60,7 +60,7 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, Notificat
 export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
   const command = new Command("watch")
     .description("the daemon: reconcile every new commit, check drift on a timer, serve status, until SIGINT/SIGTERM")
-    .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll", ".")
+    .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll (default: the current folder, or without --path the nearest above it holding meshops.yaml on --branch)", ".")
     .option("--branch <name>", "branch to follow, nothing else is applied (default: the branch checked out at start in a local repository, main for a remote one)")
     .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
     .addOption(maxFileSizeOption())
@@ -113,6 +113,8 @@ export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSi
   addControlPlaneOptions(command);
   addNotificationOptions(command);
 
+  // From a folder inside the repository, the folder meshops.yaml configures on the branch it follows, as every command reads.
+  command.hook("preAction", configuredFolderHook(io, (action) => String(action.getOptionValue("branch") ?? "HEAD")));
   return addValidationOptions(command).action(async (options: WatchOptions) => {
     // Listen for signals from the very start, so one that arrives during startup still ends in a clean shutdown.
     const signalled = untilSignal();
