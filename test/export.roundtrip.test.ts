@@ -38,7 +38,11 @@ const UNOWNED: JsonObject[] = [
   { type: "Mesh", name: "legacy" },
   { type: "MeshRetry", mesh: "legacy", name: "legacy-retry", spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { tcp: { maxConnectAttempt: 2 } } }] } },
   { type: "MeshTimeout", mesh: "payments", name: "hand-made", labels: { team: "ops" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "5m" } }] } },
+  // Another meshops instance's: never this one's to own, --adopt or not.
+  { type: "MeshTimeout", mesh: "payments", name: "team-b-timeout", labels: { [MANAGED_BY_LABEL]: "team-b" }, spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { idleTimeout: "7m" } }] } },
 ];
+/** Where every export writes team-b's MeshTimeout, its label kept. */
+const TEAM_B_FILE = "unmanaged/meshes/payments/meshtimeouts/team-b-timeout.yaml";
 
 before(async () => {
   recipient = await identityToRecipient(parseAgeIdentities(readFileSync(TEST_AGE_KEY_FILE, "utf8"))[0] ?? "");
@@ -129,9 +133,10 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
   assert.ok(files.includes("unmanaged/meshes/legacy/meshretries/legacy-retry.yaml"));
   assert.ok(files.includes("unmanaged/meshes/legacy/meshretries/mesh-retry-all-legacy.yaml"));
   assert.ok(files.includes("unmanaged/meshes/payments/meshtimeouts/hand-made.yaml"));
+  assert.match(readFileSync(path.join(dir, TEAM_B_FILE), "utf8"), /meshops\.io\/managed-by: team-b/);
   // Default policies identical to what meshops materializes are not files (payments keeps its defaults).
   assert.ok(!files.includes("meshes/payments/meshretries/mesh-retry-all-payments.yaml"), files.join("\n"));
-  for (const file of files) {
+  for (const file of files.filter((f) => f !== TEAM_B_FILE)) {
     const text = readFileSync(path.join(dir, file), "utf8");
     for (const field of ["creationTime", "modificationTime", "kri:", MANAGED_BY_LABEL, "kuma.io/zone", SECRET_VALUE, Buffer.from(SECRET_VALUE).toString("base64")]) {
       assert.ok(!text.includes(field), `${file} holds ${field}`);
@@ -142,6 +147,7 @@ test("export (Universal, by mesh) validates and plans no change; unowned resourc
   assert.match(config, /skipDefaultMeshCreation: true/);
   assert.match(config, /- unmanaged\/\*\*/);
   assert.match(run.stdout, /not owned: 7 resources written under unmanaged\//);
+  assert.match(run.stdout, /another instance's: 1 resource of meshops instance "team-b" \(1\) written under unmanaged\/, even with --adopt/);
   assert.match(run.stdout, /left out: \d+ default policies identical to what meshops materializes/);
   // The control plane serves Dataplanes and holds none: nothing was left out for it.
   assert.doesNotMatch(run.stdout, /not exported/);
@@ -213,7 +219,10 @@ test("export --adopt --layout flat: the plan only adds the ownership label to wh
   const { dir, run } = await exportRepo("adopted", "--adopt", "--layout", "flat");
   // The legacy Mesh's four defaults, left out as materialized, are adopted too: the summary counts what the plan adopts.
   assert.match(run.stdout, /adopted: 7 resources not owned by meshops until now \(4 of them default policies meshops materializes\); the next apply adds the ownership label/);
-  assert.ok(!filesOf(dir).some((f) => f.startsWith("unmanaged/")));
+  // Only another instance's resource stays under unmanaged/: owning it, each instance's apply would take it back.
+  assert.deepEqual(filesOf(dir).filter((f) => f.startsWith("unmanaged/")), ["unmanaged/meshes/payments.yaml"]);
+  assert.match(readFileSync(path.join(dir, "unmanaged/meshes/payments.yaml"), "utf8"), /^name: team-b-timeout$[\s\S]*meshops\.io\/managed-by: team-b/m);
+  assert.match(run.stdout, /another instance's: 1 resource of meshops instance "team-b" \(1\)/);
   assert.ok(filesOf(dir).includes("meshes/legacy.yaml"));
   const { plan, code } = await roundTrip(dir);
   assert.equal(code, 2);

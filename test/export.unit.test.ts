@@ -93,12 +93,41 @@ test("unowned resources go under unmanaged/ (excluded), or into the repository w
     exclude: ["unmanaged/**"],
   });
   assert.equal((doc(plain.files, "unmanaged/meshtimeouts/default/theirs.yaml").labels as JsonObject)[MANAGED_BY_LABEL], "other-team", "kept as it is");
-  assert.deepEqual(plain.summary.unmanaged, ["Mesh/default", "MeshTimeout/default/theirs"]);
+  assert.deepEqual(plain.summary.unmanaged, ["Mesh/default"]);
+  assert.deepEqual(plain.summary.otherInstances, [{ instance: "other-team", resources: ["MeshTimeout/default/theirs"] }]);
 
+  // Another instance's resource stays under unmanaged/ even with adopt: owning it would make the two instances take
+  // it from each other at every apply (Argo CD refuses to adopt what another Application tracks).
   const adopted = exportRepository(live, kuma("2.14.3"), { ...options, layout: "flat", adopt: true });
-  assert.deepEqual([...adopted.files.keys()], ["meshes/default.yaml", "meshops.yaml"]);
+  assert.deepEqual([...adopted.files.keys()], ["meshes/default.yaml", "meshops.yaml", "unmanaged/meshes/default.yaml"]);
   assert.equal((doc(adopted.files, "meshops.yaml").controlPlane as JsonObject).skipDefaultMeshCreation, true);
-  assert.deepEqual(adopted.summary.adopted, ["Mesh/default", "MeshTimeout/default/theirs"]);
+  assert.deepEqual(adopted.summary.adopted, ["Mesh/default"]);
+  assert.deepEqual(adopted.summary.unmanaged, []);
+  assert.deepEqual(adopted.summary.otherInstances, [{ instance: "other-team", resources: ["MeshTimeout/default/theirs"] }]);
+});
+
+test("another meshops instance's resources stay under unmanaged/, with or without adopt, counted by owning instance", () => {
+  const live: JsonObject[] = [
+    { type: "Mesh", name: "shop", labels: { ...OWNED } },
+    { type: "MeshTimeout", mesh: "shop", name: "by-hand", spec: { targetRef: { kind: "Mesh" } } },
+    { type: "MeshTimeout", mesh: "shop", name: "b1", labels: { [MANAGED_BY_LABEL]: "team-b" }, spec: { targetRef: { kind: "Mesh" } } },
+    { type: "MeshRetry", mesh: "shop", name: "b2", labels: { [MANAGED_BY_LABEL]: "team-b" }, spec: { targetRef: { kind: "Mesh" } } },
+    { type: "MeshTimeout", mesh: "shop", name: "c1", labels: { [MANAGED_BY_LABEL]: "team-c" }, spec: { targetRef: { kind: "Mesh" } } },
+  ];
+  for (const adopt of [false, true]) {
+    const { files, summary } = exportRepository(live, kuma("2.14.3"), { ...options, layout: "by-type", adopt });
+    const theirs = ["unmanaged/meshretries/shop/b2.yaml", "unmanaged/meshtimeouts/shop/b1.yaml", "unmanaged/meshtimeouts/shop/c1.yaml"];
+    for (const file of theirs) assert.ok(files.has(file), `${file} among ${[...files.keys()].join(", ")} (adopt ${adopt})`);
+    assert.equal(files.has("unmanaged/meshtimeouts/shop/by-hand.yaml"), !adopt);
+    assert.equal(files.has("meshtimeouts/shop/by-hand.yaml"), adopt);
+    assert.deepEqual(doc(files, "meshops.yaml").exclude, ["unmanaged/**"]);
+    assert.deepEqual(summary.otherInstances, [
+      { instance: "team-b", resources: ["MeshTimeout/shop/b1", "MeshRetry/shop/b2"] },
+      { instance: "team-c", resources: ["MeshTimeout/shop/c1"] },
+    ]);
+    assert.deepEqual(summary.adopted, adopt ? ["MeshTimeout/shop/by-hand"] : []);
+    assert.deepEqual(summary.unmanaged, adopt ? [] : ["MeshTimeout/shop/by-hand"]);
+  }
 });
 
 test("resources of a mesh the repository does not define name it under externalMeshes; Kong Mesh is recognized; odd names make safe file names", () => {

@@ -69,6 +69,15 @@ export function isOwned(object: JsonObject, instance: string, mode: ControlPlane
   return managedBy(object) === instance && controlPlaneSource(object, mode) !== "synced";
 }
 
+/**
+ * The meshops instance other than `instance` whose `meshops.io/managed-by` label `object` carries; undefined when it
+ * carries this instance's, or none. Its owner applies it again: written by this instance too, it would go back and forth.
+ */
+export function otherInstanceOf(object: JsonObject | undefined, instance: string): string | undefined {
+  const owner = managedBy(object);
+  return typeof owner === "string" && owner !== instance ? owner : undefined;
+}
+
 /** The `meshops.io/managed-by` label of `object` as written (any JSON value); undefined when it has none. */
 function managedBy(object: JsonObject | undefined): JsonValue | undefined {
   const labels = object?.labels;
@@ -88,8 +97,8 @@ export function takeovers(
   const found: { resource: string; owner: string }[] = [];
   for (const change of changes) {
     if (change.action !== "update") continue;
-    const owner = managedBy(change.live);
-    if (typeof owner === "string" && owner !== instance) found.push({ resource: change.resource, owner });
+    const owner = otherInstanceOf(change.live, instance);
+    if (owner !== undefined) found.push({ resource: change.resource, owner });
   }
   return found;
 }

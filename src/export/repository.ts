@@ -6,13 +6,14 @@
  * What the control plane set is stripped (the same fields an import warns about, `kuma/server.ts`). A default policy
  * identical to the one meshops would materialize is left out: meshops materializes it. Resources this instance does
  * not own go under `unmanaged/`, which the written meshops.yaml excludes, unless `adopt` asks to own them (the next
- * apply adds the ownership label). What the control plane generated or another control plane synced to it
+ * apply adds the ownership label); another meshops instance's stay there even then, as its next apply would take
+ * them back. What the control plane generated or another control plane synced to it
  * (kuma/controlPlaneMade.ts) is nobody's repository, and is left out. Secrets are left out too, unless the caller will encrypt them (`secrets`): they are
  * then returned as plaintext documents apart from the files, for `sealSecretFiles` to encrypt before anything is written.
  */
 import { stringifyYaml } from "../parse/yaml11.js";
 import { defaultPoliciesOf } from "../desired/index.js";
-import { isOwned, MANAGED_BY_LABEL, withOwnership } from "../desired/ownership.js";
+import { isOwned, MANAGED_BY_LABEL, otherInstanceOf, withOwnership } from "../desired/ownership.js";
 import { sameNormalized } from "../diff/normalize.js";
 import { inServerKeyOrder, withoutServerManagedSpecFields } from "../kuma/server.js";
 import { controlPlaneSource, type ControlPlaneMode } from "../kuma/controlPlaneMade.js";
@@ -71,8 +72,10 @@ export interface ExportedControlPlane {
 export interface ExportSummary {
   /** Resources written into the repository (owned, or adopted). */
   readonly exported: number;
-  /** Resources written under unmanaged/ (not owned, not adopted). */
+  /** Resources of no meshops instance written under unmanaged/ (not adopted). */
   readonly unmanaged: readonly string[];
+  /** Another meshops instance's resources, written under unmanaged/ whether or not `adopt` was asked, by instance (sorted). */
+  readonly otherInstances: readonly { readonly instance: string; readonly resources: readonly string[] }[];
   /**
    * Not-owned resources the next apply adopts because `adopt` was asked: those written into the repository, then the
    * default policies left out as materialized (meshops' copies update them).
@@ -124,6 +127,7 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
   const leftAlone = { generated: [] as string[], synced: [] as string[] };
   const inRepository: Entry[] = [];
   const outside: Resource[] = [];
+  const otherInstances = new Map<string, string[]>();
   let secrets = 0;
   for (const object of live) {
     // What the control plane made for itself (its token signing keys, its HostnameGenerators) is its own, not the repository's.
@@ -143,7 +147,13 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     if (OPT_IN_TYPES.has(object.type as string)) continue;
     const resource = resourceOf(object);
     const owned = isOwned(object, options.instance, mode);
-    if (owned || options.adopt) inRepository.push({ resource: { ...resource, object: withoutOwnership(resource.object) }, owned });
+    const owner = otherInstanceOf(object, options.instance);
+    if (owner !== undefined) {
+      outside.push(resource);
+      const theirs = otherInstances.get(owner);
+      if (theirs) theirs.push(subjectOf(resource));
+      else otherInstances.set(owner, [subjectOf(resource)]);
+    } else if (owned || options.adopt) inRepository.push({ resource: { ...resource, object: withoutOwnership(resource.object) }, owned });
     else outside.push(resource);
   }
 
@@ -183,7 +193,8 @@ export function exportRepository(live: readonly JsonObject[], controlPlane: Expo
     secretDocuments,
     summary: {
       exported: kept.length,
-      unmanaged: outside.map(subjectOf),
+      unmanaged: outside.filter((r) => otherInstanceOf(r.object, options.instance) === undefined).map(subjectOf),
+      otherInstances: [...otherInstances].sort(([a], [b]) => compareText(a, b)).map(([instance, resources]) => ({ instance, resources })),
       adopted: [...kept.filter((e) => !e.owned).map((e) => subjectOf(e.resource)), ...adoptedDefaults],
       adoptedDefaultPolicies: adoptedDefaults.length,
       defaultPolicies: defaults.leftOut.size,

@@ -146,6 +146,15 @@ function summaryText(s: ExportSummary, out: string, files: number): string {
   }
   if (s.unmanaged.length > 0) {
     lines.push(`  not owned: ${plural(s.unmanaged.length, "resource")} written under ${UNMANAGED_DIR}/ (excluded in meshops.yaml); export with --adopt, or move files out, to own them`);
+  }
+  if (s.otherInstances.length > 0) {
+    const count = s.otherInstances.reduce((sum, o) => sum + o.resources.length, 0);
+    const owners = s.otherInstances.map((o) => `${JSON.stringify(o.instance)} (${o.resources.length})`).join(", ");
+    lines.push(
+      `  another instance's: ${plural(count, "resource")} of meshops instance ${owners} written under ${UNMANAGED_DIR}/, even with --adopt: owned here too, each instance's apply would take ${count === 1 ? "it" : "them"} back from the other`,
+    );
+  }
+  if (s.unmanaged.length + s.otherInstances.length > 0) {
     // An empty configuration is refused (a mistyped --path must not pass): say so before validate does.
     if (s.exported === 0 && s.encryptedSecrets === 0) {
       lines.push(`  nothing owned: the repository holds no configuration of its own yet, so validate, plan and apply need --allow-empty until you move files out of ${UNMANAGED_DIR}/ (or export with --adopt)`);
