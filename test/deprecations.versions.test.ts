@@ -14,10 +14,17 @@
  * them for the version it emulates (it warned only MeshTimeout's `from`, on every version).
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import type { JsonObject } from "../src/model/resource.js";
 import { deprecationWarnings } from "../src/validate/rules/deprecations.js";
+import { runCli } from "./helpers/cli.js";
 import { withControlPlaneServer } from "./helpers/controlPlane.js";
+import { committedRepo } from "./helpers/git.js";
+
+const cleanups: (() => void)[] = [];
+after(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 const MESH = { kind: "Mesh" };
 const policy = (type: string, spec: JsonObject): JsonObject => ({ type, mesh: "default", name: "p", spec });
@@ -112,4 +119,48 @@ test("MeshGlobalRateLimit (Kong Mesh) warns of its top-level targetRef on 2.10 o
     assert.deepEqual(said("MeshGlobalRateLimit", service, version), [], version);
     assert.deepEqual(said("MeshGlobalRateLimit", subset, version), [], version);
   }
+});
+
+test("a Mesh, MeshService, MeshExternalService or MeshMultiZoneService name that is no DNS-1035 label: validate warns at the name as the control plane answers (put_meshes_04)", async () => {
+  const dns1035 = (type: string, name: string) =>
+    `Invalid ${type} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+  const repo = committedRepo(
+    {
+      "meshes/team.a.yaml": "type: Mesh\nname: team.a\n",
+      "meshes/plain.yaml": "type: Mesh\nname: plain\n",
+      // On Kubernetes the name is the display name, the object's own (go-v2.14.3 meshservice/api/v1alpha1/deprecated.go: model.GetDisplayName).
+      "services.yaml": [
+        "apiVersion: kuma.io/v1alpha1\nkind: MeshService\nmetadata:\n  name: 1web\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: plain\nspec:\n  selector:\n    dataplaneTags:\n      app: web\n  ports:\n  - port: 80\n    appProtocol: http\n",
+        "apiVersion: kuma.io/v1alpha1\nkind: MeshService\nmetadata:\n  name: web\n  namespace: kuma-system\n  labels:\n    kuma.io/mesh: plain\nspec:\n  selector:\n    dataplaneTags:\n      app: web\n  ports:\n  - port: 80\n    appProtocol: http\n",
+      ].join("---\n"),
+      // Other kinds get no such warning, a dotted name or not.
+      "timeout.yaml": "type: MeshTimeout\nmesh: team.a\nname: t.x\nspec:\n  targetRef:\n    kind: Mesh\n  to:\n  - targetRef:\n      kind: Mesh\n    default:\n      idleTimeout: 1h\n",
+    },
+    cleanups,
+  );
+  const run = await runCli(["validate", "--format", "json"], repo);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const said = (JSON.parse(run.stdout) as { diagnostics: { rule: string; file?: string; line?: number; message: string; severity: string }[] }).diagnostics
+    .filter((d) => d.rule === "deprecation")
+    .map((d) => `${d.severity} ${d.file}:${d.line} ${d.message}`);
+  assert.deepEqual(said.sort(), [`warning meshes/team.a.yaml:2 ${dns1035("Mesh", "team.a")}`, `warning services.yaml:4 ${dns1035("MeshService", "1web")}`]);
+  // The embedded control plane answers the same text, from the same rule.
+  await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
+    const response = await fetch(`${url}/meshes/team.a`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "team.a" }) });
+    assert.deepEqual(((await response.json()) as { warnings?: string[] }).warnings, [dns1035("Mesh", "team.a")]);
+    const external = await fetch(`${url}/meshes/team.a/meshexternalservices/1ext`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "MeshExternalService", mesh: "team.a", name: "1ext", spec: { match: { type: "HostnameGenerator", port: 443, protocol: "tcp" }, endpoints: [{ address: "example.com", port: 443 }] } }),
+    });
+    assert.ok(external.status < 300, `${external.status} ${await external.clone().text()}`);
+    assert.deepEqual(((await external.json()) as { warnings?: string[] }).warnings, [dns1035("MeshExternalService", "1ext")]);
+  });
+  assert.deepEqual(
+    deprecationWarnings("MeshMultiZoneService", { type: "MeshMultiZoneService", mesh: "m", name: "a.b", spec: {} }).map((w) => `${w.path}: ${w.message}`),
+    [`name: ${dns1035("MeshMultiZoneService", "a.b")}`],
+  );
+  // A name the control plane refuses is an error of the name rules, never also this warning.
+  assert.deepEqual(deprecationWarnings("Mesh", { type: "Mesh", name: "Bad_Name" }), []);
+  assert.deepEqual(deprecationWarnings("Mesh", { type: "Mesh", name: `a${"b".repeat(63)}` }), []);
 });

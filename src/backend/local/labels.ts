@@ -3,7 +3,7 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
-import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE, dns1035LabelProblems } from "../../validate/rules/common.js";
+import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE } from "../../validate/rules/common.js";
 import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
@@ -31,9 +31,6 @@ import { GLOBAL_SCOPE } from "../../model/key.js";
  */
 const GLOBAL_ORIGIN_TYPES = new Set(["MeshMultiZoneService"]);
 
-/** Names that are RFC 1123 subdomains but not DNS-1035 labels are accepted with a deprecation warning on these types. */
-const DNS1035_WARNING_TYPES = new Set(["Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"]);
-
 /** IsDNS1123Label as the SNI check uses it: a valid subdomain that is not a label must contain dots. */
 function dns1123LabelErrors(name: string): string[] {
   const errors: string[] = [];
@@ -46,16 +43,9 @@ function dns1123LabelErrors(name: string): string[] {
 
 /** Deprecation warnings a successful PUT answers with (FACTS §2.5; goldens put_meshes_04, put_meshservice_02, ...). */
 export function warningsFor(typeName: string, name: string, body: JsonObject, version: string | undefined): string[] {
-  const warnings: string[] = [];
-  if (DNS1035_WARNING_TYPES.has(typeName)) {
-    const errors = dns1035LabelProblems(name);
-    if (errors.length > 0) {
-      // (inferred) several errors joined with "; ": only single-error cases are in the goldens.
-      warnings.push(
-        `Invalid ${typeName} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: ${errors.join("; ")}`,
-      );
-    }
-  }
+  // The name's (a DNS-1035 label on the kinds whose names become host names) and a policy's own, the rules `meshops
+  // validate` says; a kind with SNI sections has no policy deprecations, so its SNI warnings follow its name's, as in Kuma.
+  const warnings = deprecationWarnings(typeName, { name, spec: body }, version).map((w) => w.message);
   const sniSections = SNI_SECTIONS[typeName];
   if (sniSections) {
     const errors = dns1123LabelErrors(name);
@@ -68,8 +58,6 @@ export function warningsFor(typeName: string, name: string, body: JsonObject, ve
       }
     }
   }
-  // A policy's own Deprecations(), as the release emulated has them (the same rules `meshops validate` says).
-  for (const w of deprecationWarnings(typeName, { spec: body }, version)) warnings.push(w.message);
   return warnings;
 }
 

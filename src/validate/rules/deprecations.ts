@@ -9,6 +9,8 @@ import { LATEST_MINOR, schemaLine } from "../../kuma/versions.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { DATAPLANE, MESH_HTTP_ROUTE, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_SUBSET } from "./targetRef.js";
+import { DNS1035_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN, dns1035LabelProblems } from "./common.js";
+import { displayName } from "./services.js";
 
 const MESH_GLOBAL_RATE_LIMIT = "MeshGlobalRateLimit";
 const FROM_USE_RULES = "'from' field is deprecated, use 'rules' instead";
@@ -101,6 +103,31 @@ function meshServiceInFrom(spec: JsonObject): Violation[] {
  * would return for `object` of type `typeName` (Universal shape).
  */
 export function deprecationWarnings(typeName: string, object: JsonObject, version?: string): Violation[] {
+  const name = nameDeprecations(typeName, object);
+  const rest = policyDeprecations(typeName, object, version);
+  return name.length === 0 ? rest : [...name, ...rest];
+}
+
+/**
+ * Kinds whose names become host names: a name that is an RFC 1123 subdomain but no DNS-1035 label (`team.a`, `1web`)
+ * is accepted with a warning. MeshService, MeshExternalService and MeshMultiZoneService: their `deprecated.go`
+ * (go-v2.14.3); Mesh: golden put_meshes_04 (FACTS §4.1, `pkg/core/resources/apis/mesh/deprecated.go`).
+ */
+const DNS1035_NAME_TYPES: ReadonlySet<string> = new Set(["Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"]);
+
+/** The name's warning, first of a resource's (Kuma's order), about its display name (`model.GetDisplayName`). */
+function nameDeprecations(typeName: string, object: JsonObject): Violation[] {
+  if (!DNS1035_NAME_TYPES.has(typeName)) return [];
+  const name = displayName(object);
+  // A name the control plane refuses (not a subdomain, longer than 63: the name rules' errors) is never stored to warn of.
+  if (name.length > DNS1035_LABEL_MAX_LENGTH || !DNS1123_SUBDOMAIN.test(name)) return [];
+  const errors = dns1035LabelProblems(name);
+  if (errors.length === 0) return [];
+  // (inferred) several errors joined with "; " (strings.Join in deprecated.go): only single-error cases are in the goldens.
+  return [violation("name", `Invalid ${typeName} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: ${errors.join("; ")}`)];
+}
+
+function policyDeprecations(typeName: string, object: JsonObject, version: string | undefined): Violation[] {
   const own = POLICY_DEPRECATIONS[typeName];
   // MeshPassthrough and the non-policy types have none of these. MeshGlobalRateLimit has only the top-level targetRef
   // ones, and only before Kong Mesh 2.11.0 ("fix(MeshGlobalRateLimit): remove top level targetRef deprecations").
