@@ -129,6 +129,8 @@ test("export from a Kong Mesh Kubernetes zone in kuma-system that shows it only 
     const config = parse(readFileSync(path.join(out, "meshops.yaml"), "utf8")) as { systemNamespace?: string; controlPlane: { product: string } };
     assert.equal(config.controlPlane.product, "kong-mesh");
     assert.equal(config.systemNamespace, "kuma-system");
+    // The zone shows the Mesh with kuma.io/display-name: shop, its own name: not written, so render makes no label of it.
+    assert.deepEqual((parse(readFileSync(path.join(out, "meshes/shop/mesh.yaml"), "utf8")) as { metadata: unknown }).metadata, { name: "shop" });
     git(out, "init", "-q");
     git(out, "add", "-A");
     git(out, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "export");

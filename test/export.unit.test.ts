@@ -152,6 +152,23 @@ test("--shape kubernetes: a Universal-named resource gets no namespace (its name
   assert.deepEqual(doc(files, "meshes/shop/mesh.yaml"), { apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "shop" }, spec: {} });
 });
 
+test("from a Kubernetes zone, a kuma.io/display-name that is the object's own name (Mesh, MeshGateway: cluster-scoped) is not written; another is the user's and kept", () => {
+  const display = (name: string) => ({ ...OWNED, "kuma.io/display-name": name });
+  const gateway = { selectors: [{ match: { "kuma.io/service": "edge" } }], conf: { listeners: [{ port: 80, protocol: "HTTP" }] } };
+  const live: JsonObject[] = [
+    { type: "Mesh", name: "shop", labels: display("shop") },
+    { type: "MeshGateway", mesh: "shop", name: "edge", labels: { ...display("edge"), "kuma.io/mesh": "shop", team: "a" }, ...gateway },
+    { type: "MeshGateway", mesh: "shop", name: "shown", labels: { ...display("other"), "kuma.io/mesh": "shop" }, ...gateway },
+  ];
+  const universal = exportRepository(live, kuma("2.14.3"), options).files;
+  assert.deepEqual(doc(universal, "meshes/shop/mesh.yaml"), { type: "Mesh", name: "shop" });
+  assert.deepEqual(doc(universal, "meshes/shop/meshgateways/edge.yaml").labels, { team: "a" });
+  assert.deepEqual(doc(universal, "meshes/shop/meshgateways/shown.yaml").labels, { "kuma.io/display-name": "other" });
+  const kubernetes = exportRepository(live, kuma("2.14.3"), { ...options, shape: "kubernetes" }).files;
+  assert.deepEqual(doc(kubernetes, "meshes/shop/mesh.yaml").metadata, { name: "shop" });
+  assert.deepEqual(doc(kubernetes, "meshes/shop/meshgateways/edge.yaml").metadata, { name: "edge", labels: { team: "a" } });
+});
+
 test("with adopt, the default policies left out (materialized) that meshops did not own count as adopted: the next apply labels them too", () => {
   const unowned = (object: JsonObject): JsonObject => {
     const labels = { ...(object.labels as JsonObject) };

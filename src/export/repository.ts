@@ -21,7 +21,7 @@ import { sortForWrite } from "../kuma/order.js";
 import { DEFAULT_MESH, KONG_MESH_LEGACY_KIND_REPLACEMENTS, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, meshOfWritten, resourceType } from "../kuma/types.js";
 import { isServerCreated } from "../kuma/defaultPolicies.js";
 import { createsDefaultPolicies, kumaMajor, type VersionInfo } from "../kuma/version.js";
-import { defaultSystemNamespace, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
+import { DISPLAY_NAME_LABEL, defaultSystemNamespace, kubernetesNameOf, onKubernetes, systemNamespaceShown } from "../kuma/naming.js";
 import { schemaLine } from "../kuma/versions.js";
 import { isGlobalKey, subjectOf } from "../model/key.js";
 import { compareText } from "../model/order.js";
@@ -227,13 +227,22 @@ function resourceOf(object: JsonObject): Resource {
   const type = object.type as string;
   const name = object.name as string;
   const mesh = meshOfWritten(type, name, object.mesh);
-  const cleaned = inServerKeyOrder(withoutMeshLabel(withoutServerManagedSpecFields(type, withoutServerSetFields(object)), mesh));
+  const cleaned = inServerKeyOrder(withoutOwnDisplayName(withoutMeshLabel(withoutServerManagedSpecFields(type, withoutServerSetFields(object)), mesh)));
   return { type, mesh, name, object: cleaned, origin: "repository" };
 }
 
 /** `kuma.io/mesh` restates `mesh` (the control plane computes it): a repository does not write it. */
 function withoutMeshLabel(object: JsonObject, mesh: string): JsonObject {
   return isJsonObject(object.labels) && object.labels[MESH_LABEL] === mesh ? withoutLabel(object, MESH_LABEL) : object;
+}
+
+/**
+ * `kuma.io/display-name` equal to the name restates it: a Kubernetes zone shows every object with its object name,
+ * which for a cluster-scoped one (Mesh, MeshGateway) is its name. A namespaced object's (`api` of `api.team-a`) is
+ * half of its identity and stays (`toKubernetes` makes it metadata); a display name of its own is the user's.
+ */
+function withoutOwnDisplayName(object: JsonObject): JsonObject {
+  return isJsonObject(object.labels) && object.labels[DISPLAY_NAME_LABEL] === object.name ? withoutLabel(object, DISPLAY_NAME_LABEL) : object;
 }
 
 /** The ownership label goes: building the desired state stamps it again (and stamps it on what is adopted). */
