@@ -114,3 +114,25 @@ test("apply against a Kuma 2.9 control plane warns that meshops does not support
     await store.close();
   }
 });
+
+test("apply refusing what a Kuma 2.9 control plane lacks never says to set controlPlane.version to 2.9, which meshops.yaml refuses", async () => {
+  const repo = tempRepo("meshops-unsupported-refusal-");
+  temps.push(repo.dir);
+  const trust = "type: MeshTrust\nname: trust\nmesh: demo\nspec:\n  caBundles:\n    - type: Pem\n      pem: {value: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\"}\n  trustDomain: demo.mesh.local\n";
+  commitFiles(repo.dir, { "meshops.yaml": "instance: meshops\n", "mesh.yaml": `type: Mesh\nname: demo\n---\n${trust}` });
+  const stateDir = mkdtempSync(path.join(tmpdir(), "meshops-cp-"));
+  temps.push(stateDir);
+  // A 2.11 store serves no MeshTrust (2.12), as a 2.9 control plane does not: its index says 2.9.3.
+  const store = await openStore({ stateDir, version: "2.11.4" });
+  const server = await startControlPlaneServer({ store, port: 0, index: { version: "2.9.3" } });
+  try {
+    const apply = await runCli(["apply", "--cp-url", server.url], repo.dir);
+    assert.equal(apply.code, 1, apply.stderr);
+    const refusal = apply.stderr.split("\n").find((line) => line.startsWith("meshops: nothing was applied: ")) ?? assert.fail(apply.stderr);
+    assert.doesNotMatch(refusal, /set controlPlane\.version/, refusal);
+    assert.equal(refusal, "meshops: nothing was applied: 1 resource holds what the control plane (Kuma 2.9.3) does not have; upgrade the control plane: meshops supports no line older than 2.10");
+  } finally {
+    await server.close();
+    await store.close();
+  }
+});

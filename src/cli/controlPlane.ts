@@ -10,7 +10,7 @@ import { BackendError, type Backend, type ControlPlaneEnvironment } from "../bac
 import { parseRepoConfig, type Product, type RepoConfig } from "../config/repoConfig.js";
 import { instrumentBackend } from "../daemon/instrument.js";
 import type { RevisionSource } from "../daemon/source.js";
-import { DEFAULT_KUMA_VERSION } from "../kuma/version.js";
+import { DEFAULT_KUMA_VERSION, outsideSupportedLines, unsupportedLineAdvice } from "../kuma/version.js";
 import { schemaLine } from "../kuma/versions.js";
 import { readCommittedConfig } from "../source/git.js";
 import type { SourceFile } from "../source/types.js";
@@ -356,9 +356,13 @@ export async function refusalOfLacked(io: CliIo, plan: Pick<Plan, "changes">, co
   const controlPlane = reported === undefined ? "the control plane" : `the control plane (Kuma ${reported})`;
   const what = `${count} resource${count === 1 ? " holds" : "s hold"} what ${controlPlane} does not have`;
   const otherLine = reported !== undefined && minorLine(reported) !== minorLine(configuredVersion);
-  const reason = otherLine
-    ? `${what}; set controlPlane.version to ${reported} in meshops.yaml to validate for it, or upgrade the control plane`
-    : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
+  // A line meshops does not carry cannot be set in meshops.yaml (targetMismatches says so too).
+  const outside = outsideSupportedLines(minorLine(reported));
+  const reason = outside
+    ? `${what}; ${unsupportedLineAdvice(outside)}`
+    : otherLine
+      ? `${what}; set controlPlane.version to ${reported} in meshops.yaml to validate for it, or upgrade the control plane`
+      : `${what}; check meshops.yaml's controlPlane (product, version) against the control plane`;
   return { reason, fields: lackedFields(lacked) };
 }
 

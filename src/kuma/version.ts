@@ -86,7 +86,12 @@ export function targetMismatches(configured: { readonly version?: string; readon
 }
 
 /** A 2.x line meshops has no schemas for, older or newer than those it has (3.x is targeted with the newest line's). */
-function outsideSupportedLines(line: string | undefined): "older" | "newer" | undefined {
+export function outsideSupportedLines(line: string | undefined): "older" | "newer" | undefined {
   if (line === undefined || line.split(".")[0] !== "2" || SUPPORTED_MINORS.includes(line)) return undefined;
   return compareMinors(line, SUPPORTED_MINORS[0] ?? LATEST_MINOR) < 0 ? "older" : "newer";
+}
+
+/** What to do of a control plane of a line outsideSupportedLines finds: meshops.yaml cannot name that line. */
+export function unsupportedLineAdvice(outside: "older" | "newer"): string {
+  return outside === "older" ? `upgrade the control plane: meshops supports no line older than ${SUPPORTED_MINORS[0] ?? LATEST_MINOR}` : `upgrade meshops: it carries no line newer than ${LATEST_MINOR}`;
 }
