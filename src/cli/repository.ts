@@ -315,7 +315,7 @@ export async function settingsAboveWarning(repo: string, ref: string, root: stri
 }
 
 /** What a command says, after the diagnostics, of a repository it did not compare or apply. */
-export const INVALID_REPOSITORY = "the repository is invalid; nothing was compared or applied";
+const INVALID_REPOSITORY = "the repository is invalid; nothing was compared or applied";
 
 /** What was said per command (plan --base reads two revisions): once is enough. */
 const warnedSettings = new WeakMap<CliIo, Set<string>>();

@@ -1,7 +1,8 @@
 /**
  * Path settings that match nothing: a typo in a glob (`test` for the folder `tests`) does not fail, it silently
  * leaves files in, or binds, names or places nothing. One warning for each, at meshops.yaml's line or naming the
- * flag. Pure.
+ * flag. Pure: the one memo (unmatchedExcludes) keeps a result per set of paths, so a daemon's commits that add or
+ * remove no path do not test every path again.
  */
 import { compilePathPattern, matchPathPattern, underRoot } from "../config/glob.js";
 import type { RepoConfig } from "../config/repoConfig.js";
