@@ -539,3 +539,20 @@ test("status: a mesh the repository defines nothing in, holding only what meshop
     ["legacy", "in-sync", "not in the repository: 2 resources made outside meshops, left alone"],
   ]);
 });
+
+test("status: a mesh made outside meshops after the last sync, first seen by a drift check, is in sync and left alone, not behind", () => {
+  const status = new DaemonStatus({ repository: { url: "/r", kind: "local", branch: null, remote: null, path: "" }, controlPlane: { url: "http://cp", embedded: false }, driftIntervalMs: 1000, pollIntervalMs: null, webhook: false, reconcileEndpoint: true });
+  const commit: CommitInfo = { commit: "r1", message: "m", author: "a", date: "" };
+  status.record({ type: "run.started", run: 1, reasons: ["startup"] });
+  status.record({ type: "revision.validated", commit, valid: true, diagnostics: [], kept: "r1" });
+  status.record({ type: "meshes.gated", revision: "r1", repositoryWide: null, meshes: ["a"], invalid: new Map(), lacking: new Map(), held: new Map(), suspended: new Map() });
+  status.record({ type: "meshes.synced", commit, meshes: ["a"], results: new Map(), inventory: () => new Map(), driftMode: () => "report", stopped: false });
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["a"], report: driftReportOf([]), desiredCounts: new Map([["a", 3]]), driftMode: () => "report" });
+  // Then someone (kumactl, another meshops instance) makes mesh `shop`; the next drift check is the first to see it.
+  status.record({ type: "run.started", run: 2, reasons: ["drift-timer"] });
+  const made = (type: string, name: string) => ({ kind: "unmanaged", resource: type === "Mesh" ? `Mesh/${name}` : `${type}/shop/${name}`, type, mesh: "shop", name, diff: "" }) as const;
+  const report = driftReportOf([made("Mesh", "shop"), made("MeshTimeout", "shop-timeouts")]);
+  status.record({ type: "drift.checked", revision: "r1", meshes: ["a", "shop"], report, desiredCounts: new Map([["a", 3]]), driftMode: () => "report" });
+  const shop = status.toJSON().meshes.find((m) => m.name === "shop");
+  assert.deepEqual([shop?.state, shop?.reason, shop?.headApplied], ["in-sync", "not in the repository: 2 resources made outside meshops, left alone", false]);
+});

@@ -595,17 +595,20 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   }
   if (mesh.held) return ["awaiting-approval", `revision ${shortRevision(mesh.held.revision)} waits for approval: ${mesh.held.reasons.join("; ")}`];
   if (mesh.suspended) return ["suspended", mesh.suspended.by === "config" ? "suspended by meshops.yaml" : "suspended through the API"];
-  if (!mesh.appliedRevision) return ["behind", "nothing applied yet"];
-  if (head !== null && mesh.appliedRevision !== head) return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}`];
+  // A mesh the repository has nothing in has nothing to apply: one made outside meshops since the last sync, first
+  // seen by a drift check, has no applied revision and is not behind for it.
+  if (!mesh.appliedRevision && mesh.inRepository) return ["behind", "nothing applied yet"];
+  if (head !== null && mesh.appliedRevision && mesh.appliedRevision !== head) return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}`];
+  const compared = mesh.appliedRevision ?? mesh.drift?.revision ?? head ?? "";
   // Every sync records the drift left after it, so this is never older than the last apply.
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;
-  if (drift > 0) return ["drifted", `${drift} ${drift === 1 ? "resource in the control plane differs" : "resources in the control plane differ"} from revision ${shortRevision(mesh.appliedRevision)}`];
+  if (drift > 0) return ["drifted", `${drift} ${drift === 1 ? "resource in the control plane differs" : "resources in the control plane differ"} from revision ${shortRevision(compared)}`];
   // Nothing of the revision is there to be applied: only what was made outside meshops, which it leaves alone.
   if (!mesh.inRepository) {
     const outside = mesh.drift?.items.length ?? 0;
     return ["in-sync", `not in the repository: ${outside} resource${outside === 1 ? "" : "s"} made outside meshops, left alone`];
   }
-  return ["in-sync", `revision ${shortRevision(mesh.appliedRevision)} is applied`];
+  return ["in-sync", `revision ${shortRevision(compared)} is applied`];
 }
 
 /** The mesh's block while its state is "blocked": what the control plane lacks is the one reason so far. */
