@@ -186,6 +186,10 @@ export class KumaHttpBackend implements Backend {
   #closed = false;
   #discovered: Promise<Map<string, TypeRoute>> | undefined;
   #environment: ControlPlaneEnvironment | Promise<ControlPlaneEnvironment> | undefined;
+  /** The `--mode` given, if any; without it the environment is asked again of another control plane (see info). */
+  readonly #environmentGiven: ControlPlaneEnvironment | undefined;
+  /** Who answered the last GET /: product, version and instance. */
+  #answering: string | undefined;
 
   constructor(options: KumaHttpBackendOptions) {
     let url: URL;
@@ -221,7 +225,8 @@ export class KumaHttpBackend implements Backend {
     this.#retryMaxDelayMs =
       options.retryMaxDelayMs === undefined ? DEFAULT_RETRY_MAX_DELAY_MS : nonNegativeInteger(options.retryMaxDelayMs, "retryMaxDelayMs");
     this.#onRequest = options.onRequest;
-    this.#environment = options.environment === "auto" ? undefined : options.environment;
+    this.#environmentGiven = options.environment === "auto" ? undefined : options.environment;
+    this.#environment = this.#environmentGiven;
     this.#limiter = new Limiter(concurrency);
 
     const ca = this.#https && options.caFile !== undefined ? readCa(options.caFile) : undefined;
@@ -242,6 +247,14 @@ export class KumaHttpBackend implements Backend {
     const version = o?.version;
     if (!o) throw notKuma("the answer is not JSON");
     if (typeof product !== "string" || typeof version !== "string") throw notKuma("the answer is not a Kuma API index (no product and version)");
+    // Another control plane behind the URL (restarted, upgraded, moved to Kubernetes) may run elsewhere and serve
+    // other types: what was found out about the last one is asked again.
+    const answering = JSON.stringify([product, version, o.instanceId ?? null]);
+    if (this.#answering !== undefined && answering !== this.#answering) {
+      this.#environment = this.#environmentGiven;
+      this.#discovered = undefined;
+    }
+    this.#answering = answering;
     return {
       product,
       version,

@@ -441,8 +441,7 @@ export class Reconciler {
     this.#target = { revision, commit, result, invalid: invalidity.byMesh, unplannable: unplannableMeshes, kept, meshes, pending: true, refused: undefined };
     this.#o.controls.setConfigSuspended(result.config.suspend);
     this.#emitGates(revision, invalidity.byMesh, meshes);
-    this.#kubernetes = (await this.#o.backend.info()).environment === "kubernetes";
-    this.#o.events.emit({ type: "control-plane.read-only", readOnly: this.#kubernetes, correctAsked: this.#kubernetes ? correctAsked(result.config, this.#o.driftMode) : null });
+    this.#readOnly((await this.#o.backend.info()).environment, result.config);
     // A mesh gone from the repository would otherwise go unsaid: its card leaves the page once nothing of it is left.
     const present = new Set(meshes);
     const removed = previous ? previous.meshes.filter((mesh) => !present.has(mesh)) : [];
@@ -597,6 +596,12 @@ export class Reconciler {
     };
   }
 
+  /** Whether the control plane's API is read-only (it runs on Kubernetes), as its last answer says; the log says a change. */
+  #readOnly(environment: ServerInfo["environment"], config: RepoConfig): void {
+    this.#kubernetes = environment === "kubernetes";
+    this.#o.events.emit({ type: "control-plane.read-only", readOnly: this.#kubernetes, correctAsked: this.#kubernetes ? correctAsked(config, this.#o.driftMode) : null });
+  }
+
   /** The desired state for this control plane, rebuilding only the meshes that changed since the last build. */
   async #buildDesired(result: ValidationResult, info: ServerInfo): Promise<DesiredState> {
     this.#desired = await runStepsSliced(buildDesiredSteps(result.resources, result.config, targetOf(result.config, info), this.#desired));
@@ -637,6 +642,8 @@ export class Reconciler {
     const driftMode = this.#modes(config);
     this.#o.controls.setConfigSuspended(config.suspend);
     const comparison = await this.#compare(result, false);
+    // The control plane behind the URL may have been replaced by one on Kubernetes (or back) since the last sync.
+    this.#readOnly(comparison.info.environment, config);
     const desired = comparison.desired;
     const report = await driftInSlices(comparison, driftOptionsOf(config));
     this.#setPrunable(revision, stillOrphaned(this.#prunable, report));

@@ -1,0 +1,59 @@
+/**
+ * `watch` (no --mode) while the control plane behind its URL is replaced by one on Kubernetes, whose API is
+ * read-only: the daemon finds that out at the next comparison, as it finds an upgrade, and from then on compares and
+ * reports instead of sending writes the API refuses (405) and calling the meshes failed.
+ * The daemon as a child process, a real Git repository, the embedded control plane over HTTP; every wait is bounded.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
+import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
+import { startWatch, type DaemonProcess } from "./helpers/daemon.js";
+import { daemonTestBed, untilApplied, untilStatus } from "./helpers/daemonBed.js";
+import { commitFiles } from "./helpers/git.js";
+import { meshTimeoutFlowYaml } from "./helpers/policies.js";
+
+const bed = daemonTestBed("meshops-daemon-to-kubernetes");
+let daemon: DaemonProcess;
+let head: string;
+let kubernetes: { store: ControlPlaneStore; server: ControlPlaneServer } | undefined;
+
+before(async () => {
+  await bed.open();
+  head = commitFiles(bed.repo.dir, {
+    "meshops.yaml": "controlPlane:\n  skipDefaultMeshCreation: true\ndefaults:\n  materialize: false\n",
+    "shop/mesh.yaml": "type: Mesh\nname: shop\nskipCreatingInitialPolicies: ['*']\n",
+    "shop/timeout.yaml": meshTimeoutFlowYaml("t", "shop", "20s"),
+  });
+  daemon = await startWatch(["--repo", bed.repo.dir, "--branch", "main", "--cp-url", bed.server.url, "--drift-mode", "correct", "--drift-interval", "500ms"], { cwd: bed.work });
+});
+
+after(async () => {
+  await kubernetes?.server.close().catch(() => undefined);
+  await kubernetes?.store.close();
+});
+
+test("a control plane replaced by one on Kubernetes at the same URL is found read-only at the next drift check: nothing is written, no mesh failed", async () => {
+  await untilApplied(daemon, head);
+  assert.equal((await daemon.status()).controlPlane.readOnly, false);
+
+  const port = Number(new URL(bed.server.url).port);
+  await bed.server.close();
+  const store = await openStore({ stateDir: path.join(bed.work, "k8s-cp"), environment: "kubernetes", skipMeshCreation: true });
+  kubernetes = { store, server: await startControlPlaneServer({ store, port }) };
+  const linesBefore = daemon.lines.length;
+
+  // Found read-only, then compared: the mesh applied to the old control plane differs from the new one's (nothing).
+  const status = await untilStatus(daemon, "the control plane found read-only and compared", (s) => (s.controlPlane.readOnly && s.meshes[0]?.drift?.summary.missing ? s : undefined), 20_000);
+  const after = daemon.lines.slice(linesBefore);
+  assert.ok(!after.some((l) => l.includes('"change.failed"') || l.includes('"drift.correcting"')), `nothing is written to the read-only API:\n${after.join("\n")}`);
+  assert.deepEqual(
+    status.meshes.map((m) => [m.name, m.state, m.driftMode]),
+    [["shop", "drifted", "report"]],
+  );
+  const said = await daemon.untilLog("the read-only control plane said", (e) => e.event === "cp.read-only" && e.readOnly === true);
+  assert.match(String(said.msg), /drift mode correct .*--drift-mode.* is not possible/);
+  const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+  assert.match(metrics, /^meshops_control_plane_read_only 1$/m);
+});
