@@ -598,8 +598,15 @@ export class Reconciler {
 
   /** Whether the control plane's API is read-only (it runs on Kubernetes), as its last answer says; the log says a change. */
   #readOnly(environment: ServerInfo["environment"], config: RepoConfig): void {
+    const was = this.#kubernetes;
     this.#kubernetes = environment === "kubernetes";
     this.#o.events.emit({ type: "control-plane.read-only", readOnly: this.#kubernetes, correctAsked: this.#kubernetes ? correctAsked(config, this.#o.driftMode) : null });
+    // Writable again: the revision only compared while the API was read-only is applied now, not at the next commit.
+    const target = this.#target;
+    if (was && !this.#kubernetes && target && !target.pending) {
+      target.pending = true;
+      this.#o.events.emit({ type: "apply.retrying", revision: target.revision, because: "the control plane's API is writable again" });
+    }
   }
 
   /** The desired state for this control plane, rebuilding only the meshes that changed since the last build. */
