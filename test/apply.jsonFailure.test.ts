@@ -87,7 +87,7 @@ test("apply --prune --format json refused by the prune limits: the change set, n
     const pruned = await runCli(["apply", "--cp-url", url, "--prune", "--yes", "--format", "json"], dir);
     assert.equal(pruned.code, 1, pruned.stderr);
     const report = parsed(pruned.stdout);
-    assert.match(String(report.refused), /^refusing to prune: the plan deletes 2 of 3 owned resources \(67%\), more than --max-deletes 1\./);
+    assert.match(String(report.refused), /^refusing to prune: the plan deletes 2 of 3 owned resources \(67%\), more than meshops.yaml prune.maxDeletes 1\./);
     assert.deepEqual(report.summary, { applied: 0, failed: 0, notAttempted: 2 });
     const listed = (await (await fetch(`${url}/meshes/edge/meshtimeouts`)).json()) as { items: { name: string }[] };
     assert.deepEqual(listed.items.map((i) => i.name).sort(), ["a", "b"], "nothing was deleted");

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_CONFIG } from "../src/config/repoConfig.js";
 import { MeshControls } from "../src/daemon/controls.js";
-import { composeTarget, gatePlan, invalidityOf, lackingByMesh, meshesOfSubjects, planFingerprint, unplannable } from "../src/daemon/gate.js";
+import { composeTarget, gatePlan, invalidityOf, lackingByMesh, meshesOfSubjects, planFingerprint, unplannable, type GateInput } from "../src/daemon/gate.js";
 import { answerMeshRequest, type MeshApiRequest } from "../src/daemon/meshApi.js";
 import { commitOf, testStatus } from "./helpers/statusServer.js";
 import { eventLogger } from "../src/daemon/eventLog.js";
@@ -194,7 +194,7 @@ test("the gate sees whole meshes in an incremental plan: deleting one of several
 
   // Past the prune limits, every mesh that deletes is held, with the limit as the reason.
   const limited = gatePlan({ plan: incremental, desired, live, ownedCount: 4, limits: { enabled: true, maxDeletes: 0, maxDeletePercent: 100 }, revision: "rev", closed: new Set(), approved: () => undefined });
-  assert.deepEqual(limited.held.get("shop")?.reasons, ["the plan deletes 1 of 4 owned resources (25%), more than --max-deletes 0"]);
+  assert.deepEqual(limited.held.get("shop")?.reasons, ["the plan deletes 1 of 4 owned resources (25%), more than meshops.yaml prune.maxDeletes 0"]);
 });
 
 test("a policy the control plane holds without meshops' label stays: removing meshops' last one there is not 'all policies removed'", () => {
@@ -423,4 +423,15 @@ test("a mesh held for what the control plane lacks is `blocked`, reason control-
   assert.deepEqual([meshOf("edge")?.state, meshOf("edge")?.blocked], ["behind", null], "not applied yet: behind, no longer blocked");
   scraped = await metrics.registry.metrics();
   assert.doesNotMatch(scraped, /^meshops_mesh_blocked\{/m);
+});
+
+test("a plan past the prune limits names the setting that set the limit: meshops.yaml's prune settings, or watch's flags", () => {
+  const keep = [resource("Mesh", "shop", "shop"), resource("MeshTimeout", "shop", "t1")];
+  const { plan, desired, live } = planOf(keep, [...keep, resource("MeshTimeout", "shop", "t2"), resource("MeshRetry", "shop", "r2")]);
+  const reasons = (limits: GateInput["limits"]) => gatePlan({ plan, desired, live, ownedCount: 4, limits, revision: "rev", closed: new Set(), approved: () => undefined }).held.get("shop")?.reasons;
+  // No flag given: the limits are meshops.yaml's (or its defaults), which an operator who never passed a flag raises.
+  assert.deepEqual(reasons({ enabled: true, maxDeletes: 1, maxDeletePercent: 100 }), ["the plan deletes 2 of 4 owned resources (50%), more than meshops.yaml prune.maxDeletes 1"]);
+  assert.deepEqual(reasons({ enabled: true, maxDeletes: 10, maxDeletePercent: 25 }), ["the plan deletes 2 of 4 owned resources (50%), more than meshops.yaml prune.maxDeletePercent 25%"]);
+  assert.deepEqual(reasons({ enabled: true, maxDeletes: 1, maxDeletePercent: 100, flags: { maxDeletes: true } }), ["the plan deletes 2 of 4 owned resources (50%), more than --max-deletes 1"]);
+  assert.deepEqual(reasons({ enabled: true, maxDeletes: 10, maxDeletePercent: 25, flags: { maxDeletePercent: true } }), ["the plan deletes 2 of 4 owned resources (50%), more than --max-delete-percent 25%"]);
 });

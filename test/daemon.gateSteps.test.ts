@@ -87,7 +87,7 @@ test("the gate reads the control plane's objects in steps: no step reads more th
   const { most, value } = mostInOneStep(gatePlanSteps(input), () => read);
   assert.equal(read, objects.length, "every object is read");
   assert.ok(most <= 512, `a step read ${most} of the control plane's ${objects.length} objects`);
-  assert.deepEqual(value.held.get("shop")?.reasons, ["the plan deletes 20 of 2020 owned resources (1%), more than --max-deletes 0"], "held for the prune limit");
+  assert.deepEqual(value.held.get("shop")?.reasons, ["the plan deletes 20 of 2020 owned resources (1%), more than meshops.yaml prune.maxDeletes 0"], "held for the prune limit");
 });
 
 test("a fingerprint of more lines than a step hashes is still the digest of all of them sorted, one per line (the value approvals send back)", () => {

@@ -25,7 +25,7 @@ import { redact } from "../kuma/secretFields.js";
 import { saidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { describeUnit, meshOfSubject, nameOfUnit } from "../model/key.js";
-import { pruneLimitExceeded } from "../sync/limits.js";
+import { pruneLimitExceeded, type PruneLimits } from "../sync/limits.js";
 import { restrictPlan } from "../sync/remaining.js";
 import type { ValidationResult } from "../validate/index.js";
 import type { FileTexts } from "../validate/services.js";
@@ -174,7 +174,7 @@ export interface GateInput {
   /** The control plane's objects: a policy the plan does not list (not meshops' to prune) stays in its mesh. */
   readonly live: Iterable<JsonObject>;
   readonly ownedCount: number;
-  readonly limits: RepoConfig["prune"];
+  readonly limits: RepoConfig["prune"] & Pick<PruneLimits, "flags">;
   readonly revision: string;
   /** Meshes nothing is written to in this run (suspended, invalid without a last revision). */
   readonly closed: ReadonlySet<string>;

@@ -784,9 +784,16 @@ export class Reconciler {
   }
 
   /** meshops.yaml's prune limits, or watch's flags where given. */
-  #limits(config: RepoConfig): RepoConfig["prune"] {
+  #limits(config: RepoConfig): GateInput["limits"] {
     const flags = this.#o.pruneLimits;
-    return { ...config.prune, ...(flags?.maxDeletes !== undefined ? { maxDeletes: flags.maxDeletes } : {}), ...(flags?.maxDeletePercent !== undefined ? { maxDeletePercent: flags.maxDeletePercent } : {}) };
+    const maxDeletes = flags?.maxDeletes !== undefined;
+    const maxDeletePercent = flags?.maxDeletePercent !== undefined;
+    return {
+      ...config.prune,
+      ...(maxDeletes ? { maxDeletes: flags.maxDeletes } : {}),
+      ...(maxDeletePercent ? { maxDeletePercent: flags.maxDeletePercent } : {}),
+      flags: { maxDeletes, maxDeletePercent },
+    };
   }
 
   /** The approvals of `revision` the gate weighs: those standing, and those dropped (for the reason it gives). */

@@ -3,6 +3,8 @@ import type { Plan } from "../diff/plan.js";
 export interface PruneLimits {
   readonly maxDeletes: number;
   readonly maxDeletePercent: number;
+  /** The limits a flag set (--max-deletes, --max-delete-percent); the others are meshops.yaml's, said as its settings. */
+  readonly flags?: { readonly maxDeletes?: boolean; readonly maxDeletePercent?: boolean };
 }
 
 /** Thrown before anything is written: a plan that deletes too much is refused whole. */
@@ -32,6 +34,9 @@ export function pruneLimitExceeded(deletes: number, ownedCount: number, limits: 
   const overCount = deletes > limits.maxDeletes;
   const overPercent = percent > limits.maxDeletePercent;
   if (!overCount && !overPercent) return undefined;
-  const why = overCount ? `more than --max-deletes ${limits.maxDeletes}` : `more than --max-delete-percent ${limits.maxDeletePercent}%`;
+  // The setting that set the limit: an operator who passed no flag raises meshops.yaml's.
+  const why = overCount
+    ? `more than ${limits.flags?.maxDeletes ? "--max-deletes" : "meshops.yaml prune.maxDeletes"} ${limits.maxDeletes}`
+    : `more than ${limits.flags?.maxDeletePercent ? "--max-delete-percent" : "meshops.yaml prune.maxDeletePercent"} ${limits.maxDeletePercent}%`;
   return `the plan deletes ${deletes} of ${ownedCount} owned resources (${percent.toFixed(0)}%), ${why}`;
 }

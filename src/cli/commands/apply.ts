@@ -160,6 +160,7 @@ async function runApply(
       checkPruneLimits(plan, scoped.ownedCount, {
         maxDeletes: options.maxDeletes ?? result.config.prune.maxDeletes,
         maxDeletePercent: options.maxDeletePercent ?? result.config.prune.maxDeletePercent,
+        flags: { maxDeletes: options.maxDeletes !== undefined, maxDeletePercent: options.maxDeletePercent !== undefined },
       });
     } catch (error) {
       if (options.format === "json" && error instanceof PruneLimitError) report(renderChangeSetJson(notAttempted(plan, "refused by the prune limits"), undefined, error.message));
