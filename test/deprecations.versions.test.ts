@@ -164,3 +164,55 @@ test("a Mesh, MeshService, MeshExternalService or MeshMultiZoneService name that
   assert.deepEqual(deprecationWarnings("Mesh", { type: "Mesh", name: "Bad_Name" }), []);
   assert.deepEqual(deprecationWarnings("Mesh", { type: "Mesh", name: `a${"b".repeat(63)}` }), []);
 });
+
+test("a MeshService, MeshExternalService or MeshMultiZoneService whose name is no RFC 1123 label as an SNI: validate warns at each port, after the name's warning, as the control plane answers (put_meshservice_02)", async () => {
+  const dns1035 = (type: string, name: string) =>
+    `Invalid ${type} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+  const sni = (type: string, port: string, name: string) => `Invalid ${type} SNI (port "${port}"): name "${name}" does not conform to RFC 1123: must not contain dots. This is deprecated.`;
+  const service = { selector: { dataplaneTags: { app: "web" } }, ports: [{ port: 8081, targetPort: 80, appProtocol: "tcp" }, { name: "admin", port: 9000, appProtocol: "tcp" }] };
+  const external = { match: { type: "HostnameGenerator", port: 80, protocol: "http" }, endpoints: [{ address: "httpbin.org", port: 80 }] };
+  const repo = committedRepo(
+    {
+      "mesh.yaml": "type: Mesh\nname: default\n",
+      "services.yaml": [
+        `type: MeshService\nmesh: default\nname: aa.a\nspec: ${JSON.stringify(service)}\n`,
+        `type: MeshExternalService\nmesh: default\nname: mes.http\nspec: ${JSON.stringify(external)}\n`,
+        // A name that is a DNS-1035 label is a good SNI too: nothing to say.
+        `type: MeshService\nmesh: default\nname: web\nspec: ${JSON.stringify(service)}\n`,
+      ].join("---\n"),
+    },
+    cleanups,
+  );
+  const run = await runCli(["validate", "--format", "json"], repo);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const said = (JSON.parse(run.stdout) as { diagnostics: { rule: string; file?: string; line?: number; path?: string; message: string; severity: string }[] }).diagnostics
+    .filter((d) => d.rule === "deprecation")
+    .map((d) => `${d.severity} ${d.file}:${d.line} ${d.path} ${d.message}`);
+  assert.deepEqual(said, [
+    `warning services.yaml:3 name ${dns1035("MeshService", "aa.a")}`,
+    `warning services.yaml:4 spec.ports[0].port ${sni("MeshService", "8081", "aa.a")}`,
+    `warning services.yaml:4 spec.ports[1].name ${sni("MeshService", "admin", "aa.a")}`,
+    `warning services.yaml:8 name ${dns1035("MeshExternalService", "mes.http")}`,
+    `warning services.yaml:9 spec.match.port ${sni("MeshExternalService", "80", "mes.http")}`,
+  ]);
+  // The embedded control plane answers the same words in the same order, from the same rule (put_meshservice_02).
+  await withControlPlaneServer({ version: "2.14.3" }, async (url) => {
+    await fetch(`${url}/meshes/default`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "Mesh", name: "default" }) });
+    const response = await fetch(`${url}/meshes/default/meshservices/aa.a`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: "MeshService", mesh: "default", name: "aa.a", spec: service }),
+    });
+    assert.ok(response.status < 300, `${response.status}`);
+    assert.deepEqual(((await response.json()) as { warnings?: string[] }).warnings, [dns1035("MeshService", "aa.a"), sni("MeshService", "8081", "aa.a"), sni("MeshService", "admin", "aa.a")]);
+  });
+  // The name's display name on Kubernetes, and the long name of golden put_meshmultizoneservice_03.
+  const long = "this-is-a-very-long-meshmultizoneservice-name-exceeding-sixty-three";
+  assert.deepEqual(
+    deprecationWarnings("MeshMultiZoneService", { type: "MeshMultiZoneService", mesh: "m", name: long, spec: { ports: [{ port: 8080, appProtocol: "http" }] } }).map((w) => w.message),
+    [
+      `Invalid MeshMultiZoneService resource name: '${long}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: must be no more than 63 characters`,
+      `Invalid MeshMultiZoneService SNI (port "8080"): name "${long}" does not conform to RFC 1123: must be no more than 63 characters. This is deprecated.`,
+    ],
+  );
+});

@@ -3,11 +3,9 @@
  * validate/rules): the Mesh update rule, the labels the server computes, and the deprecation warnings a successful PUT
  * answers with.
  */
-import { DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE } from "../../validate/rules/common.js";
 import { deprecationWarnings } from "../../validate/rules/deprecations.js";
 import type { InvalidParameter } from "../types.js";
 import type { JsonObject, JsonValue } from "../../model/resource.js";
-import { goQuote } from "../../kuma/duration.js";
 import {
   LABEL_DISPLAY_NAME,
   LABEL_ENV,
@@ -21,7 +19,6 @@ import {
   LABEL_ZONE,
 } from "../../kuma/server.js";
 import { policyRoleOf } from "../../validate/webhook.js";
-import { SNI_SECTIONS } from "./records.js";
 import { asObject, own, setOwn, sortedRecord } from "./util.js";
 import { GLOBAL_SCOPE } from "../../model/key.js";
 
@@ -31,34 +28,9 @@ import { GLOBAL_SCOPE } from "../../model/key.js";
  */
 const GLOBAL_ORIGIN_TYPES = new Set(["MeshMultiZoneService"]);
 
-/** IsDNS1123Label as the SNI check uses it: a valid subdomain that is not a label must contain dots. */
-function dns1123LabelErrors(name: string): string[] {
-  const errors: string[] = [];
-  if (name.length > 63) errors.push("must be no more than 63 characters");
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-    errors.push(DNS1123_SUBDOMAIN.test(name) ? "must not contain dots" : DNS1123_SUBDOMAIN_MESSAGE);
-  }
-  return errors;
-}
-
-/** Deprecation warnings a successful PUT answers with (FACTS §2.5; goldens put_meshes_04, put_meshservice_02, ...). */
+/** Deprecation warnings a successful PUT answers with (FACTS §2.5; goldens put_meshes_04, put_meshservice_02, ...): the rules `meshops validate` says. */
 export function warningsFor(typeName: string, name: string, body: JsonObject, version: string | undefined): string[] {
-  // The name's (a DNS-1035 label on the kinds whose names become host names) and a policy's own, the rules `meshops
-  // validate` says; a kind with SNI sections has no policy deprecations, so its SNI warnings follow its name's, as in Kuma.
-  const warnings = deprecationWarnings(typeName, { name, spec: body }, version).map((w) => w.message);
-  const sniSections = SNI_SECTIONS[typeName];
-  if (sniSections) {
-    const errors = dns1123LabelErrors(name);
-    if (errors.length > 0) {
-      // Deprecations() quotes the port's section (port.GetName()): its name when it has one, else its number.
-      for (const { section } of sniSections(body)) {
-        warnings.push(
-          `Invalid ${typeName} SNI (port ${goQuote(section)}): name ${goQuote(name)} does not conform to RFC 1123: ${errors.join("; ")}. This is deprecated.`,
-        );
-      }
-    }
-  }
-  return warnings;
+  return deprecationWarnings(typeName, { name, spec: body }, version).map((w) => w.message);
 }
 
 /** Mesh manager ValidateUpdate: the CA cannot change while mTLS is on. */

@@ -5,9 +5,10 @@
  */
 import type { JsonObject, JsonValue } from "../../model/resource.js";
 import { isSecretType, resourceType } from "../../kuma/types.js";
-import { asObject, hasKeys, setOwn, sortedRecord } from "./util.js";
+import { hasKeys, setOwn, sortedRecord } from "./util.js";
 import { LABEL_DISPLAY_NAME, LABEL_NAMESPACE, LABEL_ORIGIN, LABEL_ZONE } from "../../kuma/server.js";
 import { GLOBAL_SCOPE } from "../../model/key.js";
+import { SNI_SECTIONS } from "../../kuma/sni.js";
 
 /** One resource as stored: already rewritten the way the server rewrites it. `body` is the spec, or a Mesh's fields. */
 export interface StoredResource {
@@ -62,34 +63,6 @@ export const INITIAL_STATUS: Readonly<Record<string, () => JsonObject>> = {
   MeshMetric: () => ({}),
   MeshTrace: () => ({}),
 };
-
-/** One port of a destination and its section name: the port's name, else its number (each type's GetName()). */
-export interface SniSection {
-  readonly port: JsonValue;
-  readonly section: string;
-}
-
-/** Destination types the server answers with `snis` (one per port), and their ports' sections (each type's SNIs()). */
-export const SNI_SECTIONS: Readonly<Record<string, (spec: JsonObject) => SniSection[]>> = {
-  // MeshService's GetName() takes a name that is set even when empty; MeshMultiZoneService's only a non-empty one.
-  MeshService: (spec) => sectionsOf(spec.ports, (name) => typeof name === "string"),
-  MeshMultiZoneService: (spec) => sectionsOf(spec.ports, (name) => typeof name === "string" && name !== ""),
-  MeshExternalService: (spec) => {
-    const port = asObject(spec.match)?.port;
-    return port !== undefined ? [{ port, section: String(port) }] : [];
-  },
-};
-
-function sectionsOf(ports: JsonValue | undefined, named: (name: JsonValue | undefined) => boolean): SniSection[] {
-  const sections: SniSection[] = [];
-  for (const entry of Array.isArray(ports) ? ports : []) {
-    const port = asObject(entry)?.port;
-    if (port === undefined) continue;
-    const name = asObject(entry)?.name;
-    sections.push({ port, section: named(name) ? String(name) : String(port) });
-  }
-  return sections;
-}
 
 /**
  * `kri_<shortName>_<mesh>_<zone>_<namespace>_<name>_<section>` (pkg/core/kri/kri.go). The zone part is the resource's

@@ -406,6 +406,16 @@ export function dns1123SubdomainProblems(value: string): string[] {
   return problems;
 }
 
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `IsDNS1123Label` as the SNI check uses it: a valid subdomain that is not a label must not contain dots. */
+export function dns1123LabelProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > DNS1035_LABEL_MAX_LENGTH) problems.push(`must be no more than ${DNS1035_LABEL_MAX_LENGTH} characters`);
+  if (!DNS1123_LABEL.test(value)) problems.push(DNS1123_SUBDOMAIN.test(value) ? "must not contain dots" : DNS1123_SUBDOMAIN_MESSAGE);
+  return problems;
+}
+
 export const DNS1035_LABEL_FORMAT = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL = new RegExp(`^${DNS1035_LABEL_FORMAT}$`);
 export const DNS1035_LABEL_MAX_LENGTH = 63;

@@ -9,7 +9,9 @@ import { LATEST_MINOR, schemaLine } from "../../kuma/versions.js";
 import type { Json } from "./json.js";
 import { field, index, isSet, itemsOf, numberOf, objectOf, prop, text, violation } from "./json.js";
 import { DATAPLANE, MESH_HTTP_ROUTE, MESH_SERVICE, MESH_SERVICE_SUBSET, MESH_SUBSET } from "./targetRef.js";
-import { DNS1035_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN, dns1035LabelProblems } from "./common.js";
+import { DNS1035_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN, dns1035LabelProblems, dns1123LabelProblems } from "./common.js";
+import { goQuote } from "../../kuma/duration.js";
+import { SNI_SECTIONS } from "../../kuma/sni.js";
 import { displayName } from "./services.js";
 
 const MESH_GLOBAL_RATE_LIMIT = "MeshGlobalRateLimit";
@@ -115,18 +117,38 @@ export function deprecationWarnings(typeName: string, object: JsonObject, versio
  */
 const DNS1035_NAME_TYPES: ReadonlySet<string> = new Set(["Mesh", "MeshService", "MeshExternalService", "MeshMultiZoneService"]);
 
-/** The name's warning, first of a resource's (Kuma's order), about its display name (`model.GetDisplayName`). */
+/**
+ * The name's warnings, first of a resource's (Kuma's order), about its display name (`model.GetDisplayName`): as a
+ * DNS-1035 label, then, for a destination, as each port's SNI (an RFC 1123 label); a destination has no policy
+ * deprecations after them.
+ */
 function nameDeprecations(typeName: string, object: JsonObject): Violation[] {
   if (!DNS1035_NAME_TYPES.has(typeName)) return [];
   const name = displayName(object);
   // A name the control plane refuses is never stored to warn of: no RFC 1123 subdomain (the name rules' error), or a
   // Mesh's longer than 63 characters (FACTS §4.1: "cannot be longer than 63 characters" on create). A service's that
-  // long is stored, with this warning (golden put_meshmultizoneservice #03).
+  // long is stored, with these warnings (golden put_meshmultizoneservice #03).
   if (!DNS1123_SUBDOMAIN.test(name) || (typeName === "Mesh" && name.length > DNS1035_LABEL_MAX_LENGTH)) return [];
   const errors = dns1035LabelProblems(name);
   if (errors.length === 0) return [];
   // (inferred) several errors joined with "; " (strings.Join in deprecated.go): only single-error cases are in the goldens.
-  return [violation("name", `Invalid ${typeName} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: ${errors.join("; ")}`)];
+  const dns1035 = violation("name", `Invalid ${typeName} resource name: '${name}'. It does not conform to the DNS format (RFC 1035). This is deprecated. Errors: ${errors.join("; ")}`);
+  return [dns1035, ...sniDeprecations(typeName, object, name)];
+}
+
+/**
+ * One warning per port of a destination whose name is no RFC 1123 label (`sni.ValidateKRI` in each type's
+ * deprecated.go; goldens put_meshservice_02, put_meshexternalservice_02, put_meshmultizoneservice_02 and _03). A DNS-1035
+ * label is an RFC 1123 label, so only a name with the warning above can have these. Each at its port's section, which
+ * it quotes as Go's %q: the port's name when it has one, else its number.
+ */
+function sniDeprecations(typeName: string, object: JsonObject, name: string): Violation[] {
+  const sections = SNI_SECTIONS[typeName];
+  const errors = sections ? dns1123LabelProblems(name) : [];
+  if (!sections || errors.length === 0) return [];
+  return sections(objectOf(prop(object, "spec")) ?? {}).map(({ section, field: at }) =>
+    violation(field("spec", at), `Invalid ${typeName} SNI (port ${goQuote(section)}): name ${goQuote(name)} does not conform to RFC 1123: ${errors.join("; ")}. This is deprecated.`),
+  );
 }
 
 function policyDeprecations(typeName: string, object: JsonObject, version: string | undefined): Violation[] {
