@@ -82,7 +82,7 @@ test("the branch is applied at startup, and /readyz turns ready once it is", asy
   assert.deepEqual(
     status.meshes.map((m) => [m.name, m.state, m.driftMode]),
     [
-      ["", "in-sync", "report"], // sample-repo's global resources (its HostnameGenerator): a unit of their own
+      ["_global", "in-sync", "report"], // sample-repo's global resources (its HostnameGenerator): a unit of their own
       ["analytics", "in-sync", "report"],
       ["default", "in-sync", "report"],
       ["edge", "in-sync", "report"],

@@ -1,6 +1,6 @@
 /**
- * `meshops watch` with global resources (issue 13): they are applied like a mesh's, as a unit of their own (the status
- * names it by GLOBAL_SCOPE, ""), so an invalid HostnameGenerator holds back the global resources only, and a mesh's
+ * `meshops watch` with global resources (issue 13): they are applied like a mesh's, as a unit of their own (the status,
+ * the metrics and the log name it `_global`), so an invalid HostnameGenerator holds back the global resources only, and a mesh's
  * change in the same commit is applied. The daemon as a child process, the embedded control plane over HTTP.
  */
 import assert from "node:assert/strict";
@@ -49,7 +49,7 @@ test("the global resources are a unit of their own: applied, and held back alone
     const first = git(repo.dir, "rev-parse", "HEAD");
     const untilStatus = <T>(what: string, check: (s: StatusJson) => T | undefined) => waitFor(what, async () => check(await daemon.status()), 15_000);
     const synced = await untilStatus("the first sync", (s) => (s.revision.applied?.commit === first ? s : undefined));
-    assert.deepEqual(synced.meshes.map((m) => [m.name, m.state, m.resources.total]), [["", "in-sync", 2], ["shop", "in-sync", 2]]);
+    assert.deepEqual(synced.meshes.map((m) => [m.name, m.state, m.resources.total]), [["_global", "in-sync", 2], ["shop", "in-sync", 2]]);
     assert.equal(((await (await fetch(`${server.url}/global-secrets/signing-key`)).json()) as { data: string }).data, SECRET_BASE64, "applied decrypted");
     const templateOf = async () => ((await (await fetch(`${server.url}/hostnamegenerators/internal`)).json()) as { spec: { template: string } }).spec.template;
     assert.equal(await templateOf(), "{{ .DisplayName }}.svc.mesh.local");
@@ -57,7 +57,7 @@ test("the global resources are a unit of their own: applied, and held back alone
     commitFiles(repo.dir, { "global/generators.yaml": generator("{{ .DisplayName }}.UPPER"), "meshes/shop/timeouts.yaml": timeout("2m") });
     const second = git(repo.dir, "rev-parse", "HEAD");
     const held = await untilStatus("the global unit invalid, shop applied", (s) => {
-      const global = s.meshes.find((m) => m.name === "");
+      const global = s.meshes.find((m) => m.name === "_global");
       const shop = s.meshes.find((m) => m.name === "shop");
       return global?.state === "invalid" && shop?.appliedRevision === second ? { global, shop } : undefined;
     });
@@ -69,7 +69,7 @@ test("the global resources are a unit of their own: applied, and held back alone
     // Fixed: the global unit is applied again, by itself (the daemon's incremental plan covers it like a mesh).
     commitFiles(repo.dir, { "global/generators.yaml": generator("{{ .DisplayName }}.svc.internal") });
     const third = git(repo.dir, "rev-parse", "HEAD");
-    await untilStatus("the global unit in sync again", (s) => (s.meshes.find((m) => m.name === "")?.appliedRevision === third ? s : undefined));
+    await untilStatus("the global unit in sync again", (s) => (s.meshes.find((m) => m.name === "_global")?.appliedRevision === third ? s : undefined));
     assert.equal(await templateOf(), "{{ .DisplayName }}.svc.internal");
 
     const shown = [
@@ -80,7 +80,12 @@ test("the global resources are a unit of their own: applied, and held back alone
       daemon.stderr(),
     ].join("\n");
     assert.ok(!shown.includes(SECRET) && !shown.includes(SECRET_BASE64), "no GlobalSecret value in the status, page, metrics or log");
-    // People and tools read the global unit as `_global` (its name in --mesh, meshops.yaml and the API), never "".
+    // People and tools read the global unit as `_global` (its name in --mesh, meshops.yaml and the API), never "": the
+    // status (and its ?mesh= filter), the metrics and the log's fields alike.
+    const filtered = (await (await fetch(`${daemon.url}/api/status?mesh=_global`)).json()) as StatusJson;
+    assert.deepEqual(filtered.meshes.map((m) => m.name), ["_global"]);
+    const invalidLine = daemon.lines.map((line) => JSON.parse(line) as { event?: string; mesh?: string }).find((line) => line.event === "mesh.invalid");
+    assert.equal(invalidLine?.mesh, "_global");
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     assert.match(metrics, /^meshops_mesh_state\{mesh="_global",state="in-sync"\} 1$/m);
     assert.ok(!metrics.includes('mesh=""'), "no metric labelled with an empty mesh");

@@ -3,7 +3,7 @@
  * (logger.ts). Keeps what only the log needs: which drift was already reported, so a drift that lasts is logged once
  * and not at every check.
  */
-import { describeUnit } from "../model/key.js";
+import { describeUnit, nameOfUnit } from "../model/key.js";
 import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
@@ -90,7 +90,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "prunable.changed":
         for (const [mesh, resources] of event.meshes) {
-          const fields = { event: "mesh.prunable", mesh, revision: event.revision, count: resources.length, resources: resources.slice(0, shownNames) };
+          const fields = { event: "mesh.prunable", mesh: nameOfUnit(mesh), revision: event.revision, count: resources.length, resources: resources.slice(0, shownNames) };
           const sentence = prunableSentence(resources, "meshops.yaml's prune.enabled");
           if (sentence) log.warn(fields, `${describeUnit(mesh)}: ${sentence}`);
           else log.info(fields, `${describeUnit(mesh)}: no resource meshops owns is out of the repository any more`);
@@ -99,7 +99,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "suspensions.dropped":
         for (const mesh of event.meshes) {
           log.info(
-            { event: "mesh.unsuspended", mesh, reason: "gone" },
+            { event: "mesh.unsuspended", mesh: nameOfUnit(mesh), reason: "gone" },
             `${describeUnit(mesh)} is neither in the repository nor on the control plane: its suspension through the API is dropped (suspend it again if it comes back)`,
           );
         }
@@ -109,8 +109,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           const suspended = event.suspended.get(mesh);
           const fate = removedMeshFate({ ...event, suspended });
           log.info(
-            { event: "mesh.removed", mesh, revision: event.revision, prune: event.prune, ...(suspended ? { suspended } : {}) },
-            `mesh ${mesh} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`,
+            { event: "mesh.removed", mesh: nameOfUnit(mesh), revision: event.revision, prune: event.prune, ...(suspended ? { suspended } : {}) },
+            `${describeUnit(mesh)} has no resource left in the repository at revision ${shortRevisionOrNone(event.revision)}: ${fate}`,
           );
         }
         return;
@@ -164,7 +164,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           now.add(key);
           if (!loggedGates.has(key)) {
             log.warn(
-              { event: "approval.required", mesh, revision: plan.revision, plan: plan.plan, reasons: plan.reasons, ...plan.summary },
+              { event: "approval.required", mesh: nameOfUnit(mesh), revision: plan.revision, plan: plan.plan, reasons: plan.reasons, ...plan.summary },
               `${describeUnit(mesh)} awaits approval: ${plan.reasons.join("; ")}. To apply it: ${approvalRemedy(mesh, plan)}`,
             );
           }
@@ -172,19 +172,19 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         for (const [mesh, reason] of event.lacking) {
           const key = `lacking ${mesh} ${reason}`;
           now.add(key);
-          if (!loggedGates.has(key)) log.warn({ event: "mesh.blocked", mesh, revision: event.revision, reason: CONTROL_PLANE_LACKS_RULE }, `${describeUnit(mesh)} is blocked (${CONTROL_PLANE_LACKS_RULE}): ${reason}`);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.blocked", mesh: nameOfUnit(mesh), revision: event.revision, reason: CONTROL_PLANE_LACKS_RULE }, `${describeUnit(mesh)} is blocked (${CONTROL_PLANE_LACKS_RULE}): ${reason}`);
         }
         for (const [mesh, reason] of event.invalid) {
           const key = `invalid ${mesh} ${reason}`;
           now.add(key);
-          if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh, revision: event.revision }, `${describeUnit(mesh)} keeps its last valid revision: ${reason}`);
+          if (!loggedGates.has(key)) log.warn({ event: "mesh.invalid", mesh: nameOfUnit(mesh), revision: event.revision }, `${describeUnit(mesh)} keeps its last valid revision: ${reason}`);
         }
         loggedGates = now;
         return;
       }
       case "approval.dropped": {
         const { mesh, revision, approved, plan } = event;
-        log.warn({ event: "approval.dropped", mesh, revision, approved, plan }, `${describeUnit(mesh)}: the approval of revision ${shortRevision(revision)} is dropped: ${planChangedSinceApproval(revision, approved, plan)}`);
+        log.warn({ event: "approval.dropped", mesh: nameOfUnit(mesh), revision, approved, plan }, `${describeUnit(mesh)}: the approval of revision ${shortRevision(revision)} is dropped: ${planChangedSinceApproval(revision, approved, plan)}`);
         return;
       }
       case "source.failed":
@@ -211,8 +211,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       case "drift.correcting":
         log.info(
-          { event: "drift.correcting", revision: event.revision, meshes: event.meshes, reasons: event.reasons, ...event.summary },
-          `correcting drift in ${event.meshes.join(", ")}`,
+          { event: "drift.correcting", revision: event.revision, meshes: event.meshes.map(nameOfUnit), reasons: event.reasons, ...event.summary },
+          `correcting drift in ${event.meshes.map(nameOfUnit).join(", ")}`,
         );
         return;
       case "apply.refused":
@@ -260,7 +260,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         // A mesh opened is said by what opened it (resumed, unblocked, approved), and its check follows at once.
         for (const [mesh, resources] of event.forgotten) {
           log.info(
-            { event: "write.forgotten", mesh, count: resources.length, resources: resources.slice(0, shownNames) },
+            { event: "write.forgotten", mesh: nameOfUnit(mesh), count: resources.length, resources: resources.slice(0, shownNames) },
             `${namesUpTo(resources, shownNames)} no longer ${resources.length === 1 ? "waits" : "wait"} to be checked: mesh ${mesh} is neither in the repository nor on the control plane`,
           );
         }

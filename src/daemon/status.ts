@@ -7,6 +7,7 @@
  * event from what the events said about the mesh; the metrics read the same states (meshConditions), so the page,
  * `/api/status` and `/metrics` agree.
  */
+import { nameOfUnit } from "../model/key.js";
 import type { DriftMode } from "../config/repoConfig.js";
 import { DRIFT_KINDS, leftAloneSummary, type DriftItem, type DriftSummary, type LeftAloneSummary } from "../diff/drift.js";
 import { CONTROL_PLANE_SOURCES } from "../kuma/controlPlaneMade.js";
@@ -332,7 +333,7 @@ export class DaemonStatus {
       controlsFile: this.#controlsFile,
       removedMeshes: this.#removedMeshes.map(({ readOnly, ...removed }) => {
         const suspended = this.#meshes.get(removed.mesh)?.suspended?.by ?? null;
-        return { ...removed, suspended, fate: removedMeshFate({ prune: removed.prune, readOnly, suspended: suspended ?? undefined }) };
+        return { ...removed, mesh: nameOfUnit(removed.mesh), suspended, fate: removedMeshFate({ prune: removed.prune, readOnly, suspended: suspended ?? undefined }) };
       }),
       writes: this.#writes,
       drift: {
@@ -352,7 +353,8 @@ export class DaemonStatus {
   #meshJson(m: MeshRecord): MeshStatus {
     const inventory = this.#inventory().get(m.name) ?? EMPTY_INVENTORY;
     return {
-      name: m.name,
+      // The global unit by the name people give it (`--mesh _global`, the API's path, the metrics' label), not "".
+      name: nameOfUnit(m.name),
       ...m.condition,
       appliedRevision: m.appliedRevision,
       headApplied: this.#headApplied(m),

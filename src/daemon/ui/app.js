@@ -424,12 +424,12 @@ function diagnosticItem(d) {
 }
 
 /**
- * What a unit of the status is called on the page: a mesh's name, or, for "" (GLOBAL_SCOPE), the resources of no mesh
+ * What a unit of the status is called on the page: a mesh's name, or, for `_global` (GLOBAL_UNIT_NAME), the resources of no mesh
  * (HostnameGenerators, GlobalSecrets), which the daemon applies and gates as a unit of their own.
  * @param {string} name
  */
 function unitName(name) {
-  return name === "" ? "global resources (no mesh)" : name;
+  return name === "_global" ? "_global: global resources (no mesh)" : name;
 }
 
 /**
@@ -857,8 +857,7 @@ async function meshAction(button) {
   }
   button.setAttribute("aria-busy", "true");
   try {
-    // The global unit ("") is `_global` in the API's path (model/key.ts GLOBAL_UNIT_NAME).
-    const response = await fetch(`/api/meshes/${mesh === "" ? "_global" : encodeURIComponent(mesh)}/${action}`, {
+    const response = await fetch(`/api/meshes/${encodeURIComponent(mesh)}/${action}`, {
       method: "POST",
       cache: "no-store",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
