@@ -173,3 +173,50 @@ test("plan's warning of a field the older line lacks points at the field, as app
     assert.deepEqual(dryRun.stderr.split("\n").filter((line) => line.includes("spec.rules")), [`edge.yaml:10:3: warning: ${lacks} [control-plane-lacks]`], dryRun.stderr);
   });
 });
+
+test("a scope that leaves some of a kind's resources unwritten warns of those left at their field, every one as apply's error points", async () => {
+  await withControlPlaneServer({ version: "2.11.4", skipMeshCreation: true }, async (url) => {
+    // Five trusts: the warning located the first three; a scope of mesh alpha refuses alpha's two and leaves beta's three.
+    const trust = (mesh: string, name: string) => TRUST.replace("name: trust", `name: ${name}`).replace("mesh: edge", `mesh: ${mesh}`);
+    const meshes = ["alpha", "beta"].map((m) => MESH.replace("name: edge", `name: ${m}`)).join("---\n");
+    const trusts = [trust("alpha", "a1"), trust("alpha", "a2"), trust("beta", "b1"), trust("beta", "b2"), trust("beta", "b3")].join("---\n");
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "mesh.yaml": meshes, "trusts.yaml": trusts });
+    const applied = await runCli(["apply", "--cp-url", url, "--mesh", "alpha"], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    const warned = applied.stderr.split("\n").filter((line) => line.startsWith("meshops: warning: the control plane does not serve MeshTrust"));
+    assert.deepEqual(
+      warned,
+      [
+        "meshops: warning: the control plane does not serve MeshTrust (introduced in Kuma 2.12; GET /_resources does not list it): 3 resources cannot be applied there: MeshTrust/beta/b1 (trusts.yaml:20:1), MeshTrust/beta/b2 (trusts.yaml:29:1), MeshTrust/beta/b3 (trusts.yaml:38:1)",
+      ],
+      applied.stderr,
+    );
+  });
+});
+
+test("the count of further resources the older line lacks counts only those apply does not refuse", async () => {
+  await withControlPlaneServer({ version: "2.10.11", skipMeshCreation: true }, async (url) => {
+    // Thirteen permissions: ten are warned of one by one, three counted; alpha's eleven come first.
+    const mtp = (mesh: string, i: number) => MTP_RULES.replace("name: by-rules", `name: p${i}`).replace("mesh: edge", `mesh: ${mesh}`);
+    const meshes = ["alpha", "beta"].map((m) => MESH.replace("name: edge", `name: ${m}`)).join("---\n");
+    const alpha = Array.from({ length: 11 }, (_, i) => mtp("alpha", i)).join("---\n");
+    const beta = Array.from({ length: 2 }, (_, i) => mtp("beta", i)).join("---\n");
+    const dir = repoWith({ "meshops.yaml": 'controlPlane:\n  version: "2.14.3"\n  skipDefaultMeshCreation: true\n', "mesh.yaml": meshes, "alpha.yaml": alpha, "beta.yaml": beta });
+    const counted = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("meshops: warning:") && line.includes("hold what the control plane"));
+
+    const dryRun = await runCli(["apply", "--cp-url", url, "--dry-run"], dir);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    assert.deepEqual(counted(dryRun.stderr), ["meshops: warning: 3 more resources hold what the control plane (Kuma 2.10.11) does not have: validate with controlPlane.version 2.10.11 to see them"]);
+
+    // Every one refused, said as an error each: nothing is left to count.
+    const applied = await runCli(["apply", "--cp-url", url], dir);
+    assert.equal(applied.code, 1, applied.stdout + applied.stderr);
+    assert.equal(applied.stderr.split("\n").filter((line) => line.includes("error: MeshTrafficPermission/")).length, 13, applied.stderr);
+    assert.deepEqual(counted(applied.stderr), [], applied.stderr);
+
+    // alpha's refused: beta's two are left, none of them warned of one by one.
+    const scoped = await runCli(["apply", "--cp-url", url, "--mesh", "alpha"], dir);
+    assert.equal(scoped.code, 1, scoped.stdout + scoped.stderr);
+    assert.deepEqual(counted(scoped.stderr), ["meshops: warning: 2 resources hold what the control plane (Kuma 2.10.11) does not have: validate with controlPlane.version 2.10.11 to see them"], scoped.stderr);
+  });
+});

@@ -18,7 +18,7 @@ import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { whereDefinedIn, type OnlineWarnings } from "../report/common.js";
 import type { Resource } from "../model/resource.js";
 import { UNKNOWN_REFERENCES_SHOWN, locatedDiagnostics, unknownServiceWarnings, type FileTexts } from "../validate/services.js";
-import { CONTROL_PLANE_LACKS_RULE, lackedFields, lackedGroupWarning, lackedInPlan, meshNamesOf, withoutRefused, type LackingWarnings } from "../sync/live.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedFields, lackedGroupWarning, lackedInPlan, meshNamesOf, unshownSentence, type LackingWarnings } from "../sync/live.js";
 import { minorLine } from "../kuma/versions.js";
 import { subjectOf } from "../model/key.js";
 import { proxyFor } from "../util/proxy.js";
@@ -318,16 +318,16 @@ export function writeOnlineWarnings(io: CliIo, warnings: OnlineWarnings): void {
 }
 
 /**
- * What the control plane lacks (Comparison.lacking), on stderr: a warning per kind it does not serve and per mesh it
- * does not have, then one line per field its older line lacks, written as every diagnostic is; what `refused`
- * (refusalOfLacked's, said as errors already) holds is not said again.
+ * What the control plane lacks (Comparison.lacking, or what withoutRefused left of it), on stderr: a warning per kind
+ * it does not serve and per mesh it does not have, then one line per field its older line lacks, written as every
+ * diagnostic is, then the count of the rest.
  */
-export function warnLacking(io: CliIo, lacking: LackingWarnings, refused: ReadonlySet<string> = new Set()): void {
+export function warnLacking(io: CliIo, lacking: LackingWarnings): void {
   const style = styleFor(io.stderr, io.env);
-  const left = withoutRefused(lacking, refused);
-  for (const group of left.groups) io.stderr.write(`meshops: warning: ${lackedGroupWarning(group)}\n`);
-  for (const d of left.diagnostics) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
-  if (left.more) io.stderr.write(`meshops: warning: ${left.more}\n`);
+  for (const group of lacking.groups) io.stderr.write(`meshops: warning: ${lackedGroupWarning(group)}\n`);
+  for (const d of lacking.diagnostics) io.stderr.write(`${renderDiagnosticLine(d, style)}\n`);
+  const unshown = unshownSentence(lacking);
+  if (unshown) io.stderr.write(`meshops: warning: ${unshown}\n`);
 }
 
 /** Fields shown one line each when apply refuses what the control plane lacks; beyond, a count. */

@@ -50,7 +50,7 @@ import { DecryptionCache, unsealResources } from "../secrets/unseal.js";
 import { LiveCache } from "./liveCache.js";
 import { locatedDiagnostics, unknownServiceWarnings } from "../validate/services.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
-import { CONTROL_PLANE_LACKS_RULE, lackedGroupWarning, lackedInPlan } from "../sync/live.js";
+import { CONTROL_PLANE_LACKS_RULE, lackedGroupWarning, lackedInPlan, unshownSentence } from "../sync/live.js";
 import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, writesOf } from "../sync/remaining.js";
 import type { MeshControls } from "./controls.js";
 import { changedPrunable, prunableByMesh, stillOrphaned, type PrunableByMesh } from "./prunable.js";
@@ -622,7 +622,8 @@ export class Reconciler {
     const comparison = await compare(this.#o.backend, result, { needWrite, onWarning, ...(this.#desired ? { previous: this.#desired } : {}) });
     // What the control plane lacks, once each: the kinds and meshes, then each field written as every diagnostic is.
     const { lacking } = comparison;
-    warnings.push(...lacking.groups.map(lackedGroupWarning), ...lacking.diagnostics.map((d) => renderDiagnosticLine(d)), ...(lacking.more ? [lacking.more] : []));
+    const unshown = unshownSentence(lacking);
+    warnings.push(...lacking.groups.map(lackedGroupWarning), ...lacking.diagnostics.map((d) => renderDiagnosticLine(d)), ...(unshown ? [unshown] : []));
     this.#o.events.emit({ type: "control-plane.warnings", warnings, product: comparison.info.product, version: comparison.info.version });
     this.#desired = comparison.desired;
     this.#served = comparison.types;

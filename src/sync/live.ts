@@ -196,16 +196,31 @@ const OLDER_LINE_SHOWN = 10;
 /**
  * What the control plane lacks, as warnings: the kinds it does not serve and the meshes it does not have (one group
  * each), and what its older line lacks, one diagnostic per field (report/diagnostics.ts writes it as every diagnostic
- * is) and, past OLDER_LINE_SHOWN resources, one sentence counting the rest.
+ * is) and, past OLDER_LINE_SHOWN resources, the rest, counted in one sentence (unshownSentence).
  */
 export interface LackingWarnings {
   readonly groups: readonly LackedGroup[];
   readonly diagnostics: readonly Diagnostic[];
-  readonly more?: string;
+  readonly unshown?: UnshownLacking;
 }
 
-/** What the control plane's older line lacks (olderLineWarnings): LackingWarnings' diagnostics and count. */
-export type OlderLineWarnings = Pick<LackingWarnings, "diagnostics" | "more">;
+/** The resources past OLDER_LINE_SHOWN that hold what the older line lacks: each one's fields, so that withoutRefused can drop those `apply` refuses. */
+export interface UnshownLacking {
+  readonly reportedVersion: string;
+  readonly fields: readonly (readonly string[])[];
+}
+
+/** What the control plane's older line lacks (olderLineWarnings): LackingWarnings' diagnostics and the rest. */
+export type OlderLineWarnings = Pick<LackingWarnings, "diagnostics" | "unshown">;
+
+/** The sentence counting LackingWarnings' unshown resources ("more" than its diagnostics name), or none. */
+export function unshownSentence(lacking: LackingWarnings): string | undefined {
+  const count = lacking.unshown?.fields.length ?? 0;
+  if (lacking.unshown === undefined || count === 0) return undefined;
+  const version = lacking.unshown.reportedVersion;
+  const more = lacking.diagnostics.length > 0 ? " more" : "";
+  return `${count}${more} resource${count === 1 ? " holds" : "s hold"} what the control plane (Kuma ${version}) does not have: validate with controlPlane.version ${version} to see them`;
+}
 
 /** A field of a resource (its subject), as `apply` refuses it (lackedFields) and LackingWarnings name it. */
 const fieldKey = (subject: string, path: string): string => `${subject}\0${path}`;
@@ -217,16 +232,19 @@ export function lackedFields(lacked: readonly LackedPart[]): Set<string> {
 
 /**
  * `lacking` without the fields `apply` refuses for (lackedFields), which it says once, as errors: a group keeps the
- * resources it does not write (another scope's), and goes when none is left.
+ * resources it does not write (another scope's), located again (`texts`) since those it now names first may not have
+ * been, and goes when none is left; the unshown count keeps the resources with a field not refused.
  */
-export function withoutRefused(lacking: LackingWarnings, refused: ReadonlySet<string>): LackingWarnings {
+export async function withoutRefused(lacking: LackingWarnings, refused: ReadonlySet<string>, texts: FileTexts | undefined): Promise<LackingWarnings> {
   if (refused.size === 0) return lacking;
-  const groups = lacking.groups.flatMap((g) => {
+  const kept = lacking.groups.flatMap((g) => {
     const resources = g.resources.filter((r) => !refused.has(fieldKey(subjectOf(r), g.path)));
     return resources.length === 0 ? [] : [{ ...g, resources }];
   });
+  const groups = await locatedGroups(kept, texts);
   const diagnostics = lacking.diagnostics.filter((d) => !refused.has(fieldKey(d.resource, d.path)));
-  return { groups, diagnostics, ...(lacking.more ? { more: lacking.more } : {}) };
+  const unshown = lacking.unshown && { ...lacking.unshown, fields: lacking.unshown.fields.filter((fields) => fields.some((f) => !refused.has(f))) };
+  return { groups, diagnostics, ...(unshown ? { unshown } : {}) };
 }
 
 /**
@@ -245,16 +263,16 @@ export async function olderLineWarnings(
   const reported = olderReportedLine(configuredVersion, reportedVersion);
   if (reportedVersion === undefined || reported === undefined) return { diagnostics: [] };
   const shown: LackedPart[] = [];
+  const unshown: string[][] = [];
   let lackingResources = 0;
   for (const resource of resources) {
     const lacking = olderLineParts(resource, reported, controlPlaneNamed(reportedVersion));
     if (lacking.length === 0) continue;
     if (lackingResources++ < OLDER_LINE_SHOWN) shown.push(...lacking);
+    else unshown.push([...lackedFields(lacking)]);
   }
   const diagnostics = await locatedDiagnostics(shown, texts, CONTROL_PLANE_LACKS_RULE, "warning");
-  const more = lackingResources - OLDER_LINE_SHOWN;
-  if (more <= 0) return { diagnostics };
-  return { diagnostics, more: `${more} more resource${more === 1 ? "" : "s"} hold what the control plane (Kuma ${reportedVersion}) does not have: validate with controlPlane.version ${reportedVersion} to see them` };
+  return { diagnostics, ...(unshown.length > 0 ? { unshown: { reportedVersion, fields: unshown } } : {}) };
 }
 
 /** The fields and enum values of `resource` the control plane's older line (`olderLine`, a minor) does not have. */

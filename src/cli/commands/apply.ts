@@ -8,6 +8,7 @@ import { prunableNote, renderApplyReview, renderChangeSetJson, renderChangeSetTe
 import { applyPlan, notAttempted } from "../../sync/apply.js";
 import { checkPruneLimits, PruneLimitError } from "../../sync/limits.js";
 import { compare, planFor } from "../../sync/reconcile.js";
+import { withoutRefused } from "../../sync/live.js";
 import { addControlPlaneOptions, type ControlPlaneOptions, emulatedTarget, pendingControlPlane, refusalOfLacked, validWhileReading, warnLacking, warnOwnershipChanges, warnUnknownReferences } from "../controlPlane.js";
 import { failureLine } from "../failure.js";
 import { confirm, durationMs, formatDuration, styleFor, UsageError, type CliIo } from "../io.js";
@@ -149,7 +150,7 @@ async function runApply(
     // What it refuses for (a kind, a mesh, a field) is said once, as the error; what the control plane lacks
     // elsewhere (outside the scope, or unchanged) stays a warning.
     const lacking = await refusalOfLacked(io, plan, scoped, result.config.controlPlane.version, result.texts);
-    warnLacking(io, comparison.lacking, lacking?.fields);
+    warnLacking(io, await withoutRefused(comparison.lacking, lacking?.fields ?? new Set(), result.texts));
     if (lacking !== undefined) {
       if (options.format === "json") report(renderChangeSetJson(notAttempted(plan, "the control plane lacks what the plan writes"), undefined, lacking.reason));
       io.stderr.write(`meshops: nothing was applied: ${lacking.reason}\n`);
