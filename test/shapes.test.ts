@@ -851,6 +851,31 @@ describe("a control plane that already runs, none of it from meshops", () => {
   });
 });
 
+describe("a control plane that holds only another meshops instance's resources", () => {
+  test("export's nothing-owned line names the instance to export as, not --adopt, which leaves them where they are", async () => {
+    await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {
+      const labels = { "meshops.io/managed-by": "team-b" };
+      const response = await fetch(`${url}/meshes/payments`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ type: "Mesh", name: "payments", labels, skipCreatingInitialPolicies: ["*"] }),
+      });
+      assert.ok(response.ok, `PUT /meshes/payments: ${response.status}`);
+      const repo = tempRepo("meshops-shapes-export-");
+      cleanups.push(repo.cleanup);
+      for (const adopt of [[], ["--adopt"]]) {
+        const out = path.join(repo.dir, `mesh-config${adopt.length}`);
+        const exported = await runCli(["export", "--cp-url", url, "--out", out, ...adopt], repo.dir);
+        assert.equal(exported.code, 0, exported.stderr);
+        const nothing = exported.stdout.split("\n").filter((line) => line.includes("nothing owned"));
+        assert.deepEqual(nothing, [
+          "  nothing owned: the repository holds no configuration of its own yet, so validate, plan and apply need --allow-empty; to manage what meshops instance \"team-b\" owns, export with --instance team-b instead",
+        ], exported.stdout);
+      }
+    });
+  });
+});
+
 describe("a control plane of an older line than the repository", () => {
   test("plan warns, before apply fails on it, that the control plane does not serve a kind the repository has", async () => {
     await withControlPlaneServer({ version: "2.11.4" }, async (url) => {
