@@ -114,11 +114,18 @@ test("plan --format github: the reference neither knows is a warning annotation 
   assert.ok(log.inert.some((line) => ghostWarning.test(line)), log.inert.join("\n"));
 
   // Within the cap: no warning annotation left (an earlier command of the step printed 10), so it is counted.
-  const capped = await runCli(["plan", ...cp, "--format", "github", "--annotations-limit", "warning=0"], work);
+  const jobSummary = path.join(work, "step-summary.md");
+  const capped = await runCli(["plan", ...cp, "--format", "github", "--annotations-limit", "warning=0"], work, { GITHUB_STEP_SUMMARY: jobSummary });
   const cappedLog = parseWorkflowOutput(capped.stdout);
   assert.deepEqual(cappedLog.commands.filter((c) => c.name === "warning"), []);
-  assert.ok(cappedLog.plain.some((line) => /more annotations? not shown .*: 1 warning;/.test(line)), capped.stdout);
+  assert.ok(cappedLog.plain.some((line) => /more annotations? not shown .*: 1 warning; every one is in the log group below and in the job summary\.$/.test(line)), capped.stdout);
   assert.ok(cappedLog.inert.some((line) => ghostWarning.test(line)), capped.stdout);
+  // The job summary, as the cap line says, lists it too: at its field, as the markdown report lists its other warnings.
+  const summary = readFileSync(jobSummary, "utf8");
+  assert.ok(
+    summary.includes(`| ⚠️ warning | \`meshes/payments/timeouts.yaml:${GHOST_LINE}:9\` | \`MeshTimeout/payments/to-ghost\` | \`spec.to[0].targetRef.name\` | MeshService/payments/ghost is defined neither in the repository nor in the control plane | \`unknown-service\` |`),
+    summary,
+  );
 
   // --output github to a file: the file has the annotation, and stderr keeps its line for the text on stdout.
   const file = path.join(work, "plan.github");

@@ -28,6 +28,7 @@ import {
   plural,
   stripDiffHeader,
   type DriftReportInput,
+  type OnlineWarnings,
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
@@ -85,12 +86,14 @@ export function renderValidateMarkdown(report: ValidateReport & { readonly summa
   head.push(...boundedRows(counted, (c) => countsRow(meshLabel(c.mesh), [c], columns), tableBudget(options), (rest) => countsRow(`${rest.length} more meshes`, rest, columns)));
   const sections: Section[] = groups.map(([mesh, list]) => ({
     heading: meshHeading(mesh),
-    tableHeader: "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|",
+    tableHeader: DIAGNOSTICS_HEADER,
     rows: list.map((d) => diagnosticRow(d, report.warningsAsErrors)),
     details: [],
   }));
   return fit(head.join("\n"), sections, options, `meshops ${command}${pathFlag(options)} --ref ${shortRevision(report.revision)}`);
 }
+
+const DIAGNOSTICS_HEADER = "| | where | resource | field | problem | rule |\n|---|---|---|---|---|---|";
 
 function diagnosticRow(diagnostic: Diagnostic, warningsAsErrors: boolean): string {
   const d = shownDiagnostic(diagnostic);
@@ -118,6 +121,7 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   );
   if (risks.length > 0) head.push("", ...riskAlert(risks, planExitCode(plan, risks, report.failOn) !== 0));
   head.push(...unknownValuesAlert(unknownValues(plan)));
+  head.push(...onlineWarningsTable(report.onlineWarnings, options));
   const prunable = prunableNote(plan, code);
   if (prunable) head.push("", "> [!NOTE]", `> ${prunable}`);
   const leftAlone = leftAloneByPruneNote(plan);
@@ -152,6 +156,16 @@ export function renderPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   }));
   const rerun = `meshops plan${pathFlag(options)}${report.base !== undefined ? ` --base ${shortRevision(report.base)} --ref ${shortRevision(report.ref)}` : ""}`;
   return fit(head.join("\n"), sections, options, rerun);
+}
+
+/**
+ * What comparing with the control plane found (`unknown-service`), a row each as validate's report lists its
+ * warnings: `github` caps its annotations and says the rest are in the job summary, which is this report.
+ */
+function onlineWarningsTable(online: OnlineWarnings | undefined, options: MarkdownOptions): string[] {
+  if (online === undefined || online.diagnostics.length === 0) return [];
+  const rows = boundedRows(online.diagnostics, (d) => diagnosticRow(d, false), tableBudget(options), (rest) => `| | | | | ${plural(rest.length, "more warning")}: in the log | |`);
+  return ["", `**${plural(online.diagnostics.length, "warning")} found comparing with the control plane:**`, "", DIAGNOSTICS_HEADER, ...rows, ...(online.more ? ["", text(online.more)] : [])];
 }
 
 /** Values not compared (no SOPS age key): in the comment's head, so "no changes" is not read as "the same". */
