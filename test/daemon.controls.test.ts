@@ -284,11 +284,11 @@ test("a refused action keeps the file said to be stale while an earlier failure 
   assert.deepEqual([resaved, readControls(target)], [1, { suspended: ["blog"], approved: new Map() }]);
 });
 
-test("the global unit is named as such in the controls' answers, never as an empty mesh name", () => {
+test("the global unit is named as everywhere else in the controls' answers, never as an empty mesh name", () => {
   const controls = new MeshControls();
   const suspended = controls.suspend(GLOBAL_SCOPE);
-  assert.deepEqual(suspended, { ok: true, message: "the global unit suspended: neither applied nor corrected until resumed" });
-  assert.deepEqual(controls.approve(GLOBAL_SCOPE, "0123456789ab"), { ok: false, status: 409, error: "the global unit is not awaiting approval" });
-  assert.deepEqual(controls.resume(GLOBAL_SCOPE), { ok: true, message: "the global unit resumed" });
+  assert.deepEqual(suspended, { ok: true, message: "_global (the global resources) suspended: neither applied nor corrected until resumed" });
+  assert.deepEqual(controls.approve(GLOBAL_SCOPE, "0123456789ab"), { ok: false, status: 409, error: "_global (the global resources) is not awaiting approval" });
+  assert.deepEqual(controls.resume(GLOBAL_SCOPE), { ok: true, message: "_global (the global resources) resumed" });
   assert.deepEqual(controls.resume("shop"), { ok: true, message: "mesh shop is not suspended" });
 });

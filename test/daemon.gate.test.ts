@@ -278,7 +278,7 @@ test("the per-mesh API reaches the global unit as _global (no Mesh can be named 
   const ask = (path: string, body = "{}") => answerMeshRequest({ method: "POST", path, authorization: "Bearer t0k", body: Buffer.from(body) }, context);
   assert.equal(ask("/api/meshes//approve").status, 404);
   const approved = ask("/api/meshes/_global/approve", '{"revision":"abcdef1234"}');
-  assert.deepEqual([approved.status, approved.trigger?.detail], [202, "approve the global unit"]);
+  assert.deepEqual([approved.status, approved.trigger?.detail], [202, "approve _global (the global resources)"]);
   assert.equal(controls.approvedPlan(GLOBAL_SCOPE, "abcdef1234"), PLAN_1);
   assert.equal(ask("/api/meshes/_global/suspend").status, 202);
   assert.ok(controls.suspensions().has(GLOBAL_SCOPE));

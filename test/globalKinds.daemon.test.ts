@@ -89,7 +89,7 @@ test("the global resources are a unit of their own: applied, and held back alone
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     assert.match(metrics, /^meshops_mesh_state\{mesh="_global",state="in-sync"\} 1$/m);
     assert.ok(!metrics.includes('mesh=""'), "no metric labelled with an empty mesh");
-    assert.ok(daemon.lines.some((line) => line.includes("the global unit keeps its last valid revision")), "the log names the global unit");
+    assert.ok(daemon.lines.some((line) => line.includes("_global (the global resources) keeps its last valid revision")), "the log names the global unit");
   } finally {
     killAll();
     await server.close();

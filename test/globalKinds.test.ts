@@ -191,8 +191,9 @@ test("plan --base between two revisions: a changed HostnameGenerator and a remov
     // Shown as they are: no mesh in their diffs, and their own heading in the pull-request comment.
     const markdown = await runCli(["plan", "--base", base, "--format", "markdown"], repo.dir);
     assert.doesNotMatch(markdown.stdout, /mesh: default|\| `` \||Mesh ``/);
-    assert.match(markdown.stdout, /\| global resources \(no mesh\) \| 0 \| 1 \| 1 \| 0 \|/);
-    assert.match(markdown.stdout, /#### Global resources \(no mesh\)\n/);
+    // Named as everywhere else (model/key.ts GLOBAL_UNIT_LABEL); the underscore escaped so no emphasis starts there.
+    assert.match(markdown.stdout, /\| \\_global \(the global resources\) \| 0 \| 1 \| 1 \| 0 \|/);
+    assert.match(markdown.stdout, /#### \\_global \(the global resources\)\n/);
   } finally {
     repo.cleanup();
   }
@@ -366,13 +367,13 @@ test("a Kubernetes-mode control plane: render, kubectl apply (the emulator's sta
   }
 });
 
-test("notifications name the global unit as the global resources, not as the repository", () => {
+test("notifications name the global unit as the page, the log and the API do, not as the repository", () => {
   const view = (state: string, reason = "") => ({ state, appliedRevision: state === "in-sync" ? "c2" : "c1", reason, inRepository: true });
   const before = new Map([["", view("in-sync")], ["shop", view("in-sync")]]);
   const after = new Map([["", view("invalid", "1 validation error at c2, first g.yaml:6: bad template")], ["shop", view("in-sync")]]);
   const notification = buildNotification(before, after, { revision: "c2", commit: null, repository: [] });
-  assert.equal(notification?.description, "invalid in the global resources: 1 validation error at c2, first g.yaml:6: bad template");
-  assert.match(notification?.text ?? "", /\ninvalid: global resources \(1 validation error/);
+  assert.equal(notification?.description, "invalid in _global (the global resources): 1 validation error at c2, first g.yaml:6: bad template");
+  assert.match(notification?.text ?? "", /\ninvalid: _global \(the global resources\) \(1 validation error/);
   assert.doesNotMatch(notification?.text ?? "", /repository/);
 });
 

@@ -16,6 +16,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { openStore, type ControlPlaneStore } from "../src/backend/store.js";
+import { GLOBAL_UNIT_LABEL } from "../src/model/key.js";
 import { startControlPlaneServer, type ControlPlaneServer } from "../src/cp/server.js";
 import { exitWithin, killAll, startWatch, waitFor, type DaemonProcess } from "./helpers/daemon.js";
 import type { StatusJson } from "../src/daemon/statusTypes.js";
@@ -164,14 +165,14 @@ describe("the status page in headless Chromium", () => {
     assert.deepEqual(
       await page.locator("[data-mesh]").evaluateAll((cards) => cards.map((c) => [c.getAttribute("data-mesh"), c.getAttribute("data-state")])),
       [
-        ["", "in-sync"], // sample-repo's HostnameGenerator: the resources of no mesh, a unit of their own
+        ["_global", "in-sync"], // sample-repo's HostnameGenerator: the resources of no mesh, a unit of their own
         ["analytics", "in-sync"],
         ["default", "in-sync"],
         ["edge", "in-sync"],
         ["payments", "in-sync"],
       ],
     );
-    assert.equal(await page.locator('[data-mesh=""] h3').textContent(), "global resources (no mesh)");
+    assert.equal(await page.locator('[data-mesh="_global"] h3').textContent(), GLOBAL_UNIT_LABEL, "as the log, the API and notifications name it");
     assert.equal(await page.locator("#overall").textContent(), "In sync");
     await page.locator('#connection[data-connection="live"]').waitFor();
 

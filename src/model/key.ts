@@ -31,9 +31,16 @@ export function nameOfUnit(mesh: string): string {
   return mesh === GLOBAL_SCOPE ? GLOBAL_UNIT_NAME : mesh;
 }
 
-/** A unit in a sentence: "mesh shop", or "the global unit" (the resources of no mesh). */
+/**
+ * The global unit as people read it, one phrase wherever it is named alone or in a sentence (the daemon's page, log
+ * lines, API answers and notifications; the markdown report): its name where a mesh's would go, and what it holds.
+ * The page (daemon/ui/app.js) writes it too; test/ui.browser checks the two agree.
+ */
+export const GLOBAL_UNIT_LABEL = `${GLOBAL_UNIT_NAME} (the global resources)`;
+
+/** A unit in a sentence: "mesh shop", or GLOBAL_UNIT_LABEL. */
 export function describeUnit(mesh: string): string {
-  return mesh === GLOBAL_SCOPE ? "the global unit" : `mesh ${mesh}`;
+  return mesh === GLOBAL_SCOPE ? GLOBAL_UNIT_LABEL : `mesh ${mesh}`;
 }
 
 /** Belongs to no mesh. */

@@ -5,7 +5,7 @@
  * and the run's own facts; the sinks (requests.ts) shape it for each API, sender.ts delivers it.
  */
 import type { CommitInfo } from "../daemon/statusTypes.js";
-import { GLOBAL_SCOPE } from "../model/key.js";
+import { GLOBAL_SCOPE, GLOBAL_UNIT_LABEL } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 
@@ -158,17 +158,15 @@ function textOf(notices: readonly Notice[], facts: RunFacts): string {
   const lines = [`meshops:${at}`];
   for (const kind of ORDER) {
     const of = notices.filter((n) => n.kind === kind);
-    const named = namesUpTo(of, NAMED_PER_KIND, (n) => `${n.global ? GLOBAL_UNIT : n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
+    const named = namesUpTo(of, NAMED_PER_KIND, (n) => `${n.global ? GLOBAL_UNIT_LABEL : n.mesh === "" ? "repository" : n.mesh}${n.reason && kind !== "applied" ? ` (${clip(firstLine(n.reason), 200)})` : ""}`);
     if (of.length > 0) lines.push(`${LABEL[kind]}: ${named}`);
   }
   return lines.join("\n");
 }
 
-const GLOBAL_UNIT = "global resources";
-
 /** A notice's mesh as the text names it. */
 function unitOf(notice: Notice): string {
-  return notice.global ? `the ${GLOBAL_UNIT}` : notice.mesh;
+  return notice.global ? GLOBAL_UNIT_LABEL : notice.mesh;
 }
 
 function firstLine(text: string): string {

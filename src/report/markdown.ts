@@ -32,7 +32,7 @@ import {
   type PlanReport,
   type ValidateReport,
 } from "./common.js";
-import { GLOBAL_SCOPE } from "../model/key.js";
+import { GLOBAL_SCOPE, GLOBAL_UNIT_LABEL } from "../model/key.js";
 import { shortRevision } from "../model/revision.js";
 import { shellWord } from "../util/shell.js";
 import { prunableNote, unknownValues, unknownValuesNote } from "./plan.js";
@@ -335,11 +335,11 @@ function locationCell(location: Location | undefined): string {
 const NOT_A_RESOURCE = "\u0000";
 
 function meshLabel(mesh: string): string {
-  return mesh === NOT_A_RESOURCE ? "(not tied to a resource)" : mesh === GLOBAL_SCOPE ? "global resources (no mesh)" : code(mesh);
+  return mesh === NOT_A_RESOURCE ? "(not tied to a resource)" : mesh === GLOBAL_SCOPE ? text(GLOBAL_UNIT_LABEL) : code(mesh);
 }
 
 function meshHeading(mesh: string): string {
-  return mesh === NOT_A_RESOURCE ? "#### Not tied to a resource" : mesh === GLOBAL_SCOPE ? "#### Global resources (no mesh)" : `#### Mesh ${code(mesh)}`;
+  return mesh === NOT_A_RESOURCE ? "#### Not tied to a resource" : mesh === GLOBAL_SCOPE ? `#### ${text(GLOBAL_UNIT_LABEL)}` : `#### Mesh ${code(mesh)}`;
 }
 
 /**

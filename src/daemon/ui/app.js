@@ -429,7 +429,8 @@ function diagnosticItem(d) {
  * @param {string} name
  */
 function unitName(name) {
-  return name === "_global" ? "_global: global resources (no mesh)" : name;
+  // model/key.ts GLOBAL_UNIT_LABEL, as the log, the API and notifications name it (test/ui.browser checks they agree).
+  return name === "_global" ? "_global (the global resources)" : name;
 }
 
 /**
