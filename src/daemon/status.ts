@@ -565,7 +565,7 @@ export class DaemonStatus {
   #updateConditions(): void {
     const at = this.#now().toISOString();
     for (const mesh of this.#meshes.values()) {
-      const [state, reason] = meshState(mesh, this.#head, this.#repositoryWide);
+      const [state, reason] = meshState(mesh, this.#head, this.#repositoryWide, this.#readOnly);
       if (state !== mesh.condition.state) mesh.condition = { state, reason, since: at };
       else if (reason !== mesh.condition.reason) mesh.condition = { ...mesh.condition, reason };
     }
@@ -583,8 +583,11 @@ export class DaemonStatus {
   }
 }
 
-/** A mesh's one state and its reason; the first that applies wins (writes in flight are the newest news). */
-function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string | null): [MeshState, string] {
+/**
+ * A mesh's one state and its reason; the first that applies wins (writes in flight are the newest news). `readOnly`:
+ * the control plane runs on Kubernetes, where Argo CD or Flux applies, so a mesh behind waits for them, not for meshops.
+ */
+function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string | null, readOnly: boolean): [MeshState, string] {
   if (mesh.applying) return ["applying", "writing changes"];
   if (mesh.problem?.state === "unknown") return ["unknown", mesh.problem.reason];
   if (repositoryWide) return ["invalid", repositoryWide];
@@ -599,8 +602,12 @@ function meshState(mesh: MeshRecord, head: string | null, repositoryWide: string
   if (mesh.suspended) return ["suspended", mesh.suspended.by === "config" ? "suspended by meshops.yaml" : "suspended through the API"];
   // A mesh the repository has nothing in has nothing to apply: one made outside meshops since the last sync, first
   // seen by a drift check, has no applied revision and is not behind for it.
-  if (!mesh.appliedRevision && mesh.inRepository) return ["behind", "nothing applied yet"];
-  if (head !== null && mesh.appliedRevision && mesh.appliedRevision !== head) return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}`];
+  const awaited = readOnly ? mesh.drift?.revision ?? head : null;
+  const waiting = awaited ? `waiting for Argo CD or Flux to apply revision ${shortRevision(awaited)}` : undefined;
+  if (!mesh.appliedRevision && mesh.inRepository) return ["behind", waiting ?? "nothing applied yet"];
+  if (head !== null && mesh.appliedRevision && mesh.appliedRevision !== head) {
+    return ["behind", `revision ${shortRevision(mesh.appliedRevision)} applied, the branch is at ${shortRevision(head)}${waiting ? `: ${waiting}` : ""}`];
+  }
   const compared = mesh.appliedRevision ?? mesh.drift?.revision ?? head ?? "";
   // Every sync records the drift left after it, so this is never older than the last apply.
   const drift = mesh.drift?.items.filter((i) => i.kind !== "unmanaged").length ?? 0;

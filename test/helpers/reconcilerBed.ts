@@ -35,17 +35,24 @@ export interface ReconcilerBed {
   close(): Promise<void>;
 }
 
-/** `controls`: the daemon's, when the test keeps them in a file (controlsFile.ts); a fresh MeshControls otherwise. */
-export async function openReconcilerBed(prefix: string, files: Record<string, string>, options: { readonly requestTimeoutMs?: number; readonly controls?: MeshControls } = {}): Promise<ReconcilerBed> {
+/**
+ * `controls`: the daemon's, when the test keeps them in a file (controlsFile.ts); a fresh MeshControls otherwise.
+ * `environment`: "kubernetes" for a control plane whose API is read-only.
+ */
+export async function openReconcilerBed(
+  prefix: string,
+  files: Record<string, string>,
+  options: { readonly requestTimeoutMs?: number; readonly controls?: MeshControls; readonly environment?: "kubernetes" } = {},
+): Promise<ReconcilerBed> {
   const repo = tempRepo(`${prefix}-`);
   const stateDir = mkdtempSync(path.join(tmpdir(), `${prefix}-cp-`));
   commitFiles(repo.dir, files);
   const lines: string[] = [];
   const log = createLogger({ stream: { write: (line: string) => lines.push(line) }, level: "debug", format: "json" });
-  const backend = new ProbeBackend(await LocalBackend.open({ stateDir, skipMeshCreation: true }));
+  const { controls = new MeshControls(), environment, ...reconcilerOptions } = options;
+  const backend = new ProbeBackend(await LocalBackend.open({ stateDir, skipMeshCreation: true, ...(environment ? { environment } : {}) }));
   const events = new DaemonEvents();
   const status = inProcessStatus(repo.dir);
-  const { controls = new MeshControls(), ...reconcilerOptions } = options;
   const emitted: DaemonEvent[] = [];
   subscribeViews(events, { status, metrics: new DaemonMetrics({ processMetrics: false }), log });
   events.on((event) => emitted.push(event));
