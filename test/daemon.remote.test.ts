@@ -141,6 +141,51 @@ test("the branch deleted on the remote, then pushed again onto an unrelated comm
   assert.equal((await exitWithin(daemon, 10_000)).code, 0);
 });
 
+test("a branch that cannot be fetched: the fetch retried with backoff, the kept revision not reconciled again, the failure said once with the next attempt; a forced reconcile compares in full; back, one line and the new revision", async () => {
+  writeFileSync(path.join(work, "reconcile-token"), "remote-reconcile-token-9c1f");
+  const daemon = await startWatch([...daemonArgs("300ms"), "--state-dir", path.join(work, "cp4"), "--reconcile-token-file", path.join(work, "reconcile-token"), "--log-level", "debug"], { cwd: work });
+  const head = push("7m");
+  await waitFor("the head to be applied", async () => ((await appliedCommit(daemon)) === head ? true : undefined), 15_000);
+  const entries = () => daemon.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const since = daemon.lines.length;
+  const streak = () => entries().slice(since);
+
+  git(origin, "update-ref", "-d", "refs/heads/main");
+  // Two retries run (0.5-1 s and 1-2 s after the failures they follow) and a third is scheduled; the polls fetch
+  // every 300 ms meanwhile.
+  await daemon.untilLog("the third retry scheduled", (e) => e.event === "retry.scheduled" && Number(e.attempt) >= 3, 20_000);
+  const retried = streak().filter((e) => e.event === "reconcile.nothing" && (e.reasons as string[]).includes("retry"));
+  assert.ok(retried.length >= 2, "the retries fetched, and found nothing else to do");
+  const said = streak().filter((e) => e.level === "error" || e.level === "warn");
+  assert.deepEqual(said.map((e) => e.event), ["source.fetch-failed"], `said once for the streak:\n${said.map((e) => JSON.stringify(e)).join("\n")}`);
+  const failed = streak().filter((e) => e.event === "source.fetch-failed");
+  assert.equal(failed[0]?.kept, head);
+  assert.match(String(failed[0]?.msg), /fetch failed.*next attempt in/);
+  assert.ok(typeof failed[0]?.nextAttemptAt === "string", JSON.stringify(failed[0]));
+  const reconciled = streak().filter((e) => e.event === "reconcile.start" || e.event === "plan.full");
+  assert.deepEqual(reconciled, [], "the unchanged kept revision is not reconciled again at each retry");
+  const problem = (await daemon.status()).sourceProblem;
+  assert.equal(problem?.kept, head);
+  assert.match(problem?.message ?? "", /^fetch failed: .*main/);
+  assert.ok(problem?.nextAttemptAt && Date.parse(problem.nextAttemptAt) > Date.parse(problem.since), JSON.stringify(problem));
+  assert.ok((problem?.attempts ?? 0) >= 3, JSON.stringify(problem));
+
+  // Forced through the API: compared in full all the same.
+  const forced = daemon.lines.length;
+  const res = await fetch(`${daemon.url}/api/reconcile`, { method: "POST", headers: { authorization: "Bearer remote-reconcile-token-9c1f" } });
+  assert.equal(res.status, 202);
+  await daemon.untilLog("the forced reconcile compared", (e) => e.event === "plan.full" && daemon.lines.length > forced, 15_000);
+
+  git(origin, "update-ref", "refs/heads/main", head);
+  const pushed = push("8m");
+  await waitFor("the new revision applied", async () => ((await appliedCommit(daemon)) === pushed ? true : undefined), 15_000);
+  const recovered = streak().filter((e) => e.event === "source.recovered");
+  assert.equal(recovered.length, 1);
+  assert.equal((await daemon.status()).sourceProblem, null);
+  daemon.child.kill("SIGTERM");
+  assert.equal((await exitWithin(daemon, 10_000)).code, 0);
+});
+
 test("an unreachable repository does not stop the daemon: it says why and keeps trying", async () => {
   const daemon = await startWatch([...daemonArgs("1h"), "--repo", `file://${path.join(work, "missing.git")}`, "--state-dir", path.join(work, "cp2")], { cwd: work });
   const status = await waitFor("the error in the status", async () => {

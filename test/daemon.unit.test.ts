@@ -14,7 +14,7 @@ import { applyResultsByMesh, driftModeOf } from "../src/sync/meshes.js";
 import { driftAfterApply, remainingDrift, restrictPlan } from "../src/sync/remaining.js";
 import { classifyDrift, driftReportOf } from "../src/diff/drift.js";
 import { planChanges } from "../src/diff/plan.js";
-import { CoalescingQueue, mergeWork, workFor } from "../src/daemon/queue.js";
+import { CoalescingQueue, mergeWork, onlyForcedByRetry, workFor } from "../src/daemon/queue.js";
 import { decideRun } from "../src/daemon/reconciler.js";
 import { isRemoteRepository } from "../src/daemon/source.js";
 import { DaemonMetrics } from "../src/daemon/metrics.js";
@@ -47,6 +47,11 @@ test("what each trigger asks for, and merging keeps every request", () => {
   assert.deepEqual(workFor({ kind: "api" }), { fetch: true, force: true, drift: false, reasons: ["api"], triggers: 1 });
   const merged = mergeWork(workFor({ kind: "retry" }), workFor({ kind: "drift-timer" }));
   assert.deepEqual(merged, { fetch: true, force: true, drift: true, reasons: ["retry", "drift-timer"], triggers: 2 });
+  // A retry merged with a poll or a drift tick is still only the retry's force; with the API's or a recheck's, not.
+  assert.equal(onlyForcedByRetry(mergeWork(merged, workFor({ kind: "poll" }))), true);
+  assert.equal(onlyForcedByRetry(mergeWork(merged, workFor({ kind: "api" }))), false);
+  assert.equal(onlyForcedByRetry(mergeWork(workFor({ kind: "recheck" }), workFor({ kind: "retry" }))), false);
+  assert.equal(onlyForcedByRetry(workFor({ kind: "poll" })), false, "not forced at all");
 });
 
 test("decideRun: a new revision is synced; an old one only when forced; drift against the last valid one", () => {

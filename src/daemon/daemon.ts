@@ -147,6 +147,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   });
 
   let retryTimer: NodeJS.Timeout | undefined;
+  let retryAt = new Date(0);
   let recheckTimer: NodeJS.Timeout | undefined;
   let failures = 0;
   const loop = new ReconcileLoop(
@@ -165,15 +166,21 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
         failures = 0;
         clearTimeout(retryTimer);
         retryTimer = undefined;
-      } else if (!retryTimer && !stopping) {
-        // One retry pending at a time; runs of other triggers in between (a drift tick) do not push it back.
-        failures++;
-        const delayMs = backoffDelay(failures, retryPolicy);
-        retryTimer = setTimeout(() => {
-          retryTimer = undefined;
-          loop.trigger({ kind: "retry", detail: `attempt ${failures + 1}` });
-        }, delayMs);
-        log.info({ event: "retry.scheduled", attempt: failures, delayMs }, `retrying in ${delayMs} ms`);
+      } else if (!stopping) {
+        // One retry pending at a time; runs of other triggers in between (a poll, a drift tick) do not push it back,
+        // and are told when it is due.
+        const pending = retryTimer !== undefined;
+        let delayMs = Math.max(0, retryAt.getTime() - Date.now());
+        if (!pending) {
+          failures++;
+          delayMs = backoffDelay(failures, retryPolicy);
+          retryAt = new Date(Date.now() + delayMs);
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            loop.trigger({ kind: "retry", detail: `attempt ${failures + 1}` });
+          }, delayMs);
+        }
+        events.emit({ type: "retry.scheduled", attempt: failures, at: retryAt, delayMs, pending });
       }
     },
     (error) => log.error({ event: "loop.error", err: errorMessage(error) }, "unexpected error in the reconcile loop"),

@@ -9,7 +9,7 @@ import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
 import { isActionable } from "../sync/remaining.js";
 import { CONTROL_PLANE_LACKS_RULE } from "../sync/live.js";
-import { removedMeshFate, type DaemonEvent } from "./events.js";
+import { removedMeshFate, type DaemonEvent, type EventOf } from "./events.js";
 import { approvalRemedy, planChangedSinceApproval } from "./gate.js";
 import type { Logger } from "./logger.js";
 import { adoptionNote, takeoverMessage } from "../desired/ownership.js";
@@ -37,6 +37,8 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
   let loggedGates = new Set<string>();
   /** meshops.yaml's notes and pattern warnings already logged: they hold at every revision until the setting changes. */
   const loggedNotes = new Set<string>();
+  /** The source's failure streak: its last failure, and whether the streak was said (once, with the next retry). */
+  let sourceFailing: { failed: EventOf<"source.failed">; said: boolean } | undefined;
   /** Resources a line names at most (a control plane that stops answering mid-apply leaves thousands). */
   const shownNames = options.maxLoggedDiagnostics ?? 50;
   return (event) => {
@@ -188,9 +190,24 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         return;
       }
       case "source.failed":
-        if (event.stage === "fetch") log.error({ event: "source.fetch-failed", err: event.message, kept: event.kept }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(event.kept)}: ${event.message}`);
-        else log.error({ event: "source.read-failed", err: event.message, kept: event.kept }, `the branch cannot be read, going on with the last revision read ${shortRevisionOrNone(event.kept)}: ${event.message}`);
+        // Said once per streak, with the retry that follows (retry.scheduled): each poll and retry fails the same way.
+        if (sourceFailing?.said) log.debug({ event: "source.still-failing", stage: event.stage, err: event.message, attempt: event.attempt }, `still failing: ${event.message}`);
+        sourceFailing = { failed: event, said: sourceFailing?.said ?? false };
         return;
+      case "retry.scheduled": {
+        const { attempt, at, delayMs, pending } = event;
+        const fields = { event: "retry.scheduled", attempt, delayMs, at: at.toISOString() };
+        if (sourceFailing && !sourceFailing.said) {
+          sourceFailing.said = true;
+          const { stage, message, kept } = sourceFailing.failed;
+          const next = { err: message, kept, nextAttemptAt: at.toISOString(), retryInMs: delayMs };
+          const retried = `retried with backoff, next attempt in ${delayMs} ms`;
+          if (stage === "fetch") log.error({ event: "source.fetch-failed", ...next }, `fetch failed, going on with the last fetched revision ${shortRevisionOrNone(kept)}: ${message}; ${retried}`);
+          else log.error({ event: "source.read-failed", ...next }, `the branch cannot be read, going on with the last revision read ${shortRevisionOrNone(kept)}: ${message}; ${retried}`);
+        } else if (sourceFailing || pending) log.debug(fields, `retrying in ${delayMs} ms`);
+        else log.info(fields, `retrying in ${delayMs} ms`);
+        return;
+      }
       case "controls.unsaved":
         log.error(
           { event: "controls.unsaved", err: event.message },
@@ -200,9 +217,12 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
       case "controls.saved":
         log.info({ event: "controls.saved" }, "the controls file is written again: in line with the daemon's suspensions and approvals");
         return;
-      case "source.recovered":
-        log.info({ event: "source.recovered", revision: event.revision }, `the branch is read again, at ${shortRevisionOrNone(event.revision)}`);
+      case "source.recovered": {
+        const failed = sourceFailing?.failed.attempt ?? 0;
+        sourceFailing = undefined;
+        log.info({ event: "source.recovered", revision: event.revision, failedAttempts: failed }, `the branch is read again, at ${shortRevisionOrNone(event.revision)}${failed > 0 ? `, after ${plural(failed, "failed try", "failed tries")}` : ""}`);
         return;
+      }
       case "source.rewritten":
         log.warn(
           { event: "source.rewritten", branch: event.branch, previous: event.previous, revision: event.revision },

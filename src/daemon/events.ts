@@ -129,9 +129,10 @@ export type DaemonEvent =
     }
   /**
    * The followed branch could not be read: its fetch failed, or the branch cannot be resolved (deleted, renamed). The
-   * run goes on with `kept`, the last revision fetched (or read).
+   * run goes on with `kept`, the last revision fetched (or read). `attempt`: the tries that failed in a row, this one
+   * included (1 starts a failure streak; a `source.recovered` ends it).
    */
-  | { readonly type: "source.failed"; readonly stage: "fetch" | "resolve"; readonly message: string; readonly kept: string }
+  | { readonly type: "source.failed"; readonly stage: "fetch" | "resolve"; readonly message: string; readonly kept: string; readonly attempt: number }
   /** The branch was read again (fetched, when a fetch had failed) after a `source.failed`. */
   | { readonly type: "source.recovered"; readonly revision: string }
   /** The branch head does not descend from the last one (force-push): followed, with a warning. */
@@ -223,6 +224,11 @@ export type DaemonEvent =
       readonly durationMs: number;
       readonly end: RunEnd | undefined;
     }
+  /**
+   * A run left something to try again (a source that failed, a revision not completely applied): the retry with
+   * backoff due `at`. `attempt` counts the retries in a row; `pending`: scheduled by an earlier run, not moved.
+   */
+  | { readonly type: "retry.scheduled"; readonly attempt: number; readonly at: Date; readonly delayMs: number; readonly pending: boolean }
   /** When the next drift check is due (null: none scheduled). */
   | { readonly type: "drift.scheduled"; readonly at: Date | null }
   /** `--hydrate-branch`: a valid revision is being hydrated onto the branch (hydrator.ts). */

@@ -46,6 +46,11 @@ export function workFor(trigger: Trigger): Work {
   };
 }
 
+/** Whether a retry is what makes the work forced: no other trigger merged into it asks for a full run. */
+export function onlyForcedByRetry(work: Work): boolean {
+  return work.force && work.reasons.every((kind) => kind === "retry" || !workFor({ kind }).force);
+}
+
 export function mergeWork(a: Work, b: Work): Work {
   return {
     fetch: a.fetch || b.fetch,

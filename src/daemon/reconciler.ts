@@ -55,7 +55,7 @@ import { driftAfterApplySteps, isActionable, remainingDrift, restrictPlan, write
 import type { MeshControls } from "./controls.js";
 import { changedPrunable, prunableByMesh, stillOrphaned, type PrunableByMesh } from "./prunable.js";
 import { comparableDrift, composeTarget, gatePlanSteps, holdReleased, invalidityOf, keptRevisions, lackingByMesh, unplannable, type GateInput, type GateOutput, type HeldPlan } from "./gate.js";
-import type { Work } from "./queue.js";
+import { onlyForcedByRetry, type Work } from "./queue.js";
 import { namesUpTo } from "../util/namesUpTo.js";
 import { NAMED_AT_MOST, recheckDelays, UnsureWrites, waitingWrites, type WaitingWrites } from "./recheck.js";
 import type { RevisionSource } from "./source.js";
@@ -208,8 +208,9 @@ export class Reconciler {
   #target: Target | undefined;
   /** The last sync could not read the branch (repository unreachable, fetch failed): tried again after a backoff. */
   #readFailed = false;
-  /** What of the source failed last (#readHead), until a run does it again. */
+  /** What of the source failed last (#readHead), until a run does it again, and how many tries in a row failed. */
   #sourceFailure: "fetch" | "resolve" | undefined;
+  #sourceAttempts = 0;
   /** The last snapshot read: the next read only reads the files that changed since. */
   #snapshot: Snapshot | undefined;
   /** The desired state built last: meshes whose resources did not change are taken over by the next build. */
@@ -273,7 +274,11 @@ export class Reconciler {
       // Keys rotated since the last validation may decrypt what it could not: that revision is validated again.
       const keysChanged = this.#keysUsed !== undefined && this.#sopsKeys() !== this.#keysUsed;
       const last = { validated: keysChanged ? undefined : this.#validated?.revision, valid: this.#validated?.valid ?? false, target } as const;
-      const decision = decideRun(work, revision, last);
+      // A retry that only the source asked for (nothing of the target pending, no check due) tried the fetch again:
+      // the kept revision has not changed, and drift checks compare it on their own schedule. A forced run for any
+      // other reason (startup, the API) still compares in full.
+      const sourceRetry = head.failed && this.#target?.pending !== true && !this.#recheck && onlyForcedByRetry(work);
+      const decision = decideRun(sourceRetry ? { ...work, force: false } : work, revision, last);
       // A new revision's writes are its own, not an old write's landing undone: the check waits for a run of its own
       // (its time has come, so at once), which compares what this one leaves.
       if (decision === "sync" && revision !== last.validated) {
@@ -350,7 +355,8 @@ export class Reconciler {
   /**
    * Fetches (when asked) and resolves the branch. When either fails and there is a revision to go on with (the copy's,
    * else the last head read), the run goes on with it, `failed` (retried with backoff): a source problem, reported as
-   * such, not the meshes' (they keep what was applied, and their drift is checked). Cleared by the next run that does
+   * such, not the meshes' (they keep what was applied, and their drift is checked); a retry that only the source
+   * asked for goes no further (reconcileOnce). Cleared by the next run that does
    * what failed: a fetch failure by a fetch, a branch that could not be resolved by resolving it.
    */
   async #readHead(fetch: boolean): Promise<{ revision: string; failed: boolean }> {
@@ -367,6 +373,7 @@ export class Reconciler {
     if (revision !== undefined && !fetchError) {
       if (this.#sourceFailure === "resolve" || (this.#sourceFailure === "fetch" && fetch)) {
         this.#sourceFailure = undefined;
+        this.#sourceAttempts = 0;
         // Nothing left to retry for the source: a revision not validated yet is synced by this very run.
         this.#readFailed = false;
         events.emit({ type: "source.recovered", revision });
@@ -378,7 +385,7 @@ export class Reconciler {
     const kept = revision ?? this.#head;
     if (kept === undefined) throw error;
     this.#sourceFailure = stage;
-    events.emit({ type: "source.failed", stage, message: errorMessage(error), kept });
+    events.emit({ type: "source.failed", stage, message: errorMessage(error), kept, attempt: ++this.#sourceAttempts });
     return { revision: kept, failed: true };
   }
 

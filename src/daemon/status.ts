@@ -197,11 +197,17 @@ export class DaemonStatus {
         const at = this.#now().toISOString();
         this.#warnings.push(`${what}, kept revision ${shortRevision(event.kept)}: ${event.message}`);
         this.#lastError = { at, message: `${what}: ${event.message}` };
-        this.#sourceProblem = { message: `${what}: ${event.message}`, kept: event.kept, since: this.#sourceProblem?.since ?? at };
+        // The last error, and how many tries failed in a row; the next retry as the last one scheduled said.
+        const nextAttemptAt = this.#sourceProblem?.nextAttemptAt ?? null;
+        this.#sourceProblem = { message: `${what}: ${event.message}`, kept: event.kept, since: this.#sourceProblem?.since ?? at, attempts: event.attempt, nextAttemptAt };
         break;
       }
       case "source.recovered":
         this.#sourceProblem = null;
+        break;
+      case "retry.scheduled":
+        if (!this.#sourceProblem) return;
+        this.#sourceProblem = { ...this.#sourceProblem, nextAttemptAt: event.at.toISOString() };
         break;
       case "controls.unsaved": {
         const at = this.#now().toISOString();

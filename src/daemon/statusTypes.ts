@@ -276,6 +276,10 @@ export interface SourceProblem {
   readonly kept: string;
   /** Since when the branch cannot be read (ISO 8601). */
   readonly since: string;
+  /** Tries to read it that failed since then (fetches: the retries with backoff, the polls and webhooks between them). */
+  readonly attempts: number;
+  /** When the next retry with backoff tries again (ISO 8601); null until it is scheduled. */
+  readonly nextAttemptAt: string | null;
 }
 
 /**

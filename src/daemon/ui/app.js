@@ -480,7 +480,9 @@ function renderProblems(status) {
           timeElement(source.since),
           "). The daemon goes on with revision ",
           h("code", { title: source.kept, text: shortSha(source.kept) }),
-          ", checks drift against what it applied, and retries on its own.",
+          ", checks drift against what it applied, and retries the fetch on its own",
+          ...(source.nextAttemptAt ? [" (", `${source.attempts} failed ${source.attempts === 1 ? "try" : "tries"}, next at `, timeElement(source.nextAttemptAt), ")"] : []),
+          ".",
         ),
       ),
     );
