@@ -80,6 +80,17 @@ test("a folder with its own meshops.yaml, and an explicit --repo or --path, are 
   assert.match(byPath.stderr, /meshops\.yaml is not read/);
 });
 
+test("--help says the nearest meshops.yaml is read only with neither --repo nor --path, and gives --repo one default", async () => {
+  for (const command of ["validate", "watch"]) {
+    const help = await runCli([command, "--help"], process.cwd());
+    assert.equal(help.code, 0, help.stderr);
+    // The option's entry: its first line and the indented lines under it, up to the next option.
+    const repo = (/\n {2}--repo <[^\n]*(\n {6,}[^\n]*)*/.exec(help.stdout)?.[0] ?? "").replace(/\s+/g, " ");
+    assert.match(repo, /with neither --repo nor --path the nearest above it holding meshops\.yaml/, `${command}: ${repo}`);
+    assert.equal(repo.match(/\(default:/g)?.length, 1, `${command}: ${repo}`);
+  }
+});
+
 test("watch from a folder below meshops.yaml reconciles the repository meshops.yaml configures, not that folder alone", async () => {
   const dir = committedRepo(files, cleanups);
   await withControlPlaneServer({ skipMeshCreation: true }, async (url) => {

@@ -42,7 +42,12 @@ export interface RepositoryOptions {
  */
 export function addRepositoryOptions(command: Command, io: CliIo, refHelp = "revision to read; WORKTREE for uncommitted files"): Command {
   command
-    .option("--repo <dir>", "a directory inside the Git working copy holding the configuration (default: the current one, or without --path the nearest above it holding meshops.yaml)", ".")
+    .addOption(
+      new Option("--repo <dir>", "a directory inside the Git working copy holding the configuration").default(
+        ".",
+        "the current one, or with neither --repo nor --path the nearest above it holding meshops.yaml",
+      ),
+    )
     .option("--path <subdir>", "sub-folder of the repository to read (default: the repository root)")
     .option("--ref <rev>", refHelp, "HEAD")
     .addOption(maxFileSizeOption())

@@ -60,7 +60,12 @@ interface WatchOptions extends ControlPlaneOptions, PruneLimitOptions, Notificat
 export function watchCommand(io: CliIo, setExit: (code: number) => void, untilSignal: () => Promise<string>): Command {
   const command = new Command("watch")
     .description("the daemon: reconcile every new commit, check drift on a timer, serve status, until SIGINT/SIGTERM")
-    .option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll (default: the current folder, or without --path the nearest above it holding meshops.yaml on --branch)", ".")
+    .addOption(
+      new Option("--repo <dir|url>", "a Git working copy to watch, or the URL of a remote repository to clone and poll").default(
+        ".",
+        "the current folder, or with neither --repo nor --path the nearest above it holding meshops.yaml on --branch",
+      ),
+    )
     .option("--branch <name>", "branch to follow, nothing else is applied (default: the branch checked out at start in a local repository, main for a remote one)")
     .option("--path <subdir>", "sub-folder of the repository holding the configuration (default: the root)")
     .addOption(maxFileSizeOption())
