@@ -39,7 +39,7 @@ before(async () => {
 });
 
 test("a mesh writing a kind the control plane does not serve is held before its first write; the others apply; a commit or an upgrade lifts it", async () => {
-  const reason = "edge/policies.yaml:10: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
+  const reason = "edge/policies.yaml:10:1: MeshTrust/edge/trust type: the control plane (Kuma 2.11.4) does not serve MeshTrust (introduced in Kuma 2.12), so it would refuse it";
   const status = await untilStatus(daemon, "mesh edge held", (s) => {
     const edge = s.meshes.find((m) => m.name === "edge");
     const shop = s.meshes.find((m) => m.name === "shop");
@@ -95,7 +95,7 @@ test("a mesh of externalMeshes the control plane does not have is held until som
     "a policy in a mesh defined elsewhere",
   );
   const held = await untilStatus(daemon, "mesh legacy held", (s) => (s.revision.head === external ? s.meshes.find((m) => m.name === "legacy" && m.state === "blocked") : undefined));
-  assert.match(held.reason, /^1 resource holds what .*; first legacy\/timeout.yaml:3: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
+  assert.match(held.reason, /^1 resource holds what .*; first legacy\/timeout.yaml:3:1: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
   assert.ok(!daemon.lines.some((l) => l.includes('"change.failed"')), "nothing was sent to be refused");
 
   // Created out of band, as externalMeshes says: the next drift check sees it, and the policy is applied.

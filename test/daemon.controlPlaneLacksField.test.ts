@@ -68,7 +68,7 @@ test("a commit giving an applied mesh a field the control plane's line lacks blo
     WAIT,
   );
   const field =
-    'edge/mtp.yaml:6: MeshTrafficPermission/edge/allow spec.rules: field "rules" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it';
+    'edge/mtp.yaml:6:3: MeshTrafficPermission/edge/allow spec.rules: field "rules" was introduced in Kuma 2.12; the control plane (Kuma 2.10.11) does not have it, so it would refuse or drop it';
   assert.match(blocked.reason, /^1 resource holds what the control plane \(Kuma 2\.10\.11\) does not have, nothing of it written until the control plane has it or the repository changes; first /);
   assert.ok(blocked.reason.endsWith(field), blocked.reason);
   assert.deepEqual(blocked.blocked, { reason: "control-plane-lacks", message: blocked.reason });

@@ -143,7 +143,7 @@ test("an invalid file in one mesh holds back that mesh only: another mesh's chan
   const mesh = (name: string) => status.meshes.find((m) => m.name === name);
   assert.deepEqual([mesh("payments")?.state, mesh("payments")?.appliedRevision, mesh("payments")?.headApplied], ["in-sync", bad, true]);
   assert.deepEqual([mesh("analytics")?.state, mesh("analytics")?.appliedRevision, mesh("analytics")?.headApplied], ["invalid", lastGood, false]);
-  assert.match(mesh("analytics")?.reason ?? "", /^2 validation errors at [0-9a-f]{12}, first meshes\/analytics\/broken\.yaml:\d+: MeshTimeout\/analytics\/broken /);
+  assert.match(mesh("analytics")?.reason ?? "", /^2 validation errors at [0-9a-f]{12}, first meshes\/analytics\/broken\.yaml:\d+:\d+: MeshTimeout\/analytics\/broken /);
   for (const name of ["default", "edge"]) assert.equal(mesh(name)?.state, "in-sync", name);
   const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
   assert.match(metrics, /meshops_mesh_state\{mesh="analytics",state="invalid"\} 1/);

@@ -63,18 +63,18 @@ test("validation errors block the meshes they name; one no mesh can be named for
   const perMesh = invalidityOf([error("MeshTimeout/shop/a"), error("Mesh/shop"), error("Secret/blog/s, Secret/blog/t"), { ...error(""), severity: "warning" }], "0123456789abcdef0123456789abcdef01234567");
   assert.equal(perMesh.repositoryWide, null, "a warning blocks nothing");
   assert.deepEqual([...perMesh.byMesh.keys()], ["shop", "blog"]);
-  assert.equal(perMesh.byMesh.get("shop"), "2 validation errors at 0123456789ab, first f.yaml:3: MeshTimeout/shop/a spec: bad");
+  assert.equal(perMesh.byMesh.get("shop"), "2 validation errors at 0123456789ab, first f.yaml:3:1: MeshTimeout/shop/a spec: bad");
 
   const whole = invalidityOf([error("MeshTimeout/shop/a"), error("", "meshops.yaml", "unknown field")], "0123456789abcdef0123456789abcdef01234567");
-  assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3: spec: unknown field$/);
+  assert.match(whole.repositoryWide ?? "", /^1 error no mesh can be named for at 0123456789ab \(the whole repository waits\), first meshops\.yaml:3:1: spec: unknown field$/);
 });
 
 test("an error about a resource of a 200,000-character name blocks its mesh; the reason, the status and the log say the name bounded", () => {
   const name = "n".repeat(200_000);
   const invalid = invalidityOf([error(`MeshTimeout/shop/${name}`), error(`MeshTimeout/${name}/a`)], "0123456789abcdef0123456789abcdef01234567");
   assert.deepEqual([...invalid.byMesh.keys()], ["shop", name], "the meshes are read from the whole subject");
-  assert.equal(invalid.byMesh.get("shop"), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`);
-  assert.equal(invalid.byMesh.get(name), `1 validation error at 0123456789ab, first f.yaml:3: MeshTimeout/${"n".repeat(48)}… (200014 characters) spec: bad`);
+  assert.equal(invalid.byMesh.get("shop"), `1 validation error at 0123456789ab, first f.yaml:3:1: MeshTimeout/shop/${"n".repeat(43)}… (200017 characters) spec: bad`);
+  assert.equal(invalid.byMesh.get(name), `1 validation error at 0123456789ab, first f.yaml:3:1: MeshTimeout/${"n".repeat(48)}… (200014 characters) spec: bad`);
 
   // The status and the log show it bounded too.
   const diagnostics = [error(`MeshTimeout/shop/${name}`)];
@@ -386,9 +386,9 @@ test("what the control plane lacks holds each mesh it is in, one line each: the 
   assert.deepEqual([...reasons.keys()], ["edge", "shop"]);
   assert.equal(
     reasons.get("edge"),
-    `2 resources hold what the control plane (Kuma 2.10.11) does not have, nothing of it written until the control plane has it or the repository changes; first edge/mtp.yaml:6: MeshTrafficPermission/edge/a spec.rules: ${rules}`,
+    `2 resources hold what the control plane (Kuma 2.10.11) does not have, nothing of it written until the control plane has it or the repository changes; first edge/mtp.yaml:6:3: MeshTrafficPermission/edge/a spec.rules: ${rules}`,
   );
-  assert.match(reasons.get("shop") ?? "", /^1 resource holds what .*; first shop\/trust.yaml:1: MeshTrust\/shop\/t type: the control plane \(Kuma 2.10.11\) does not serve MeshTrust/);
+  assert.match(reasons.get("shop") ?? "", /^1 resource holds what .*; first shop\/trust.yaml:1:3: MeshTrust\/shop\/t type: the control plane \(Kuma 2.10.11\) does not serve MeshTrust/);
 });
 
 test("a mesh held for what the control plane lacks is `blocked`, reason control-plane-lacks: in the status, the metrics, the log and notifications alike", async () => {

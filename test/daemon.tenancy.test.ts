@@ -252,7 +252,7 @@ test("a file whose mesh cannot be known blocks every mesh, and says so", async (
   for (const name of ["blog", "shop"]) {
     const m = meshOf(status, name);
     assert.equal(m?.state, "invalid", name);
-    assert.match(m?.reason ?? "", /^\d+ errors? no mesh can be named for at [0-9a-f]{12} \(the whole repository waits\), first meshes\/blog\/broken\.yaml:\d+: /);
+    assert.match(m?.reason ?? "", /^\d+ errors? no mesh can be named for at [0-9a-f]{12} \(the whole repository waits\), first meshes\/blog\/broken\.yaml:\d+:\d+: /);
   }
   assert.equal(meshOf(status, "shop")?.appliedRevision, before);
   assert.equal(await idleTimeoutOf("shop", "checkout"), "8m0s", "nothing applied");
@@ -268,7 +268,7 @@ test("a document without a name blocks the mesh it names only: the other mesh ge
   const unnamed = timeout("blog", "x", "1m").replace("name: x\n", "");
   const commit = commitFiles(repo.dir, { "meshes/blog/unnamed.yaml": unnamed, "meshes/shop/timeouts.yaml": timeout("shop", "checkout", "10m") }, "unnamed");
   const status = await untilStatus(daemon, "shop applied at the unnamed commit", (s) => (meshOf(s, "shop")?.appliedRevision === commit && meshOf(s, "blog")?.state === "invalid" ? s : undefined));
-  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/unnamed\.yaml:1: MeshTimeout\/blog\/ name: name is required/);
+  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/unnamed\.yaml:1:\d+: MeshTimeout\/blog\/ name: name is required/);
   assert.equal(meshOf(status, "blog")?.appliedRevision, blogBefore, "blog keeps its last valid revision");
   assert.equal(await idleTimeoutOf("shop", "checkout"), "10m0s");
   rmSync(path.join(repo.dir, "meshes/blog/unnamed.yaml"));
@@ -283,7 +283,7 @@ test("a document whose name is not a string blocks the mesh it names only: the o
   const listNamed = timeout("blog", "x", "1m").replace("name: x\n", "name: [x]\n");
   const commit = commitFiles(repo.dir, { "meshes/blog/list-named.yaml": listNamed, "meshes/shop/timeouts.yaml": timeout("shop", "checkout", "11m") }, "list-named");
   const status = await untilStatus(daemon, "shop applied at the list-named commit", (s) => (meshOf(s, "shop")?.appliedRevision === commit && meshOf(s, "blog")?.state === "invalid" ? s : undefined));
-  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/list-named\.yaml:2: MeshTimeout\/blog\/ name: a MeshTimeout's name must be a string, found a sequence/);
+  assert.match(meshOf(status, "blog")?.reason ?? "", /^1 validation error at [0-9a-f]{12}, first meshes\/blog\/list-named\.yaml:2:\d+: MeshTimeout\/blog\/ name: a MeshTimeout's name must be a string, found a sequence/);
   assert.equal(meshOf(status, "blog")?.appliedRevision, blogBefore, "blog keeps its last valid revision");
   assert.equal(await idleTimeoutOf("shop", "checkout"), "11m0s");
   rmSync(path.join(repo.dir, "meshes/blog/list-named.yaml"));

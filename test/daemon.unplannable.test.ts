@@ -41,7 +41,7 @@ before(async () => {
 test("a mesh invalid since before the daemon started is not compared: no orphaned drift on the status, the metrics or the log; fixed, it is planned whole", async () => {
   const status = await untilStatus(daemon, "the first run done, shop invalid", (s) => (s.reconciles.length > 0 && s.meshes.find((m) => m.name === "shop")?.state === "invalid" ? s : undefined));
   const shop = status.meshes.find((m) => m.name === "shop");
-  assert.match(shop?.reason ?? "", /shop\/t1\.yaml:\d+: MeshTimeout\/shop\/t1 spec\.to\[0\]\.default\.connectionTimeout/);
+  assert.match(shop?.reason ?? "", /shop\/t1\.yaml:\d+:\d+: MeshTimeout\/shop\/t1 spec\.to\[0\]\.default\.connectionTimeout/);
   assert.deepEqual(shop?.drift?.items ?? [], [], "nothing of shop is compared");
   assert.equal(status.meshes.find((m) => m.name === "blog")?.state, "in-sync");
   assert.equal(status.reconciles[0]?.summary.drift, 0);

@@ -270,10 +270,10 @@ describe("meshops watch notifies", () => {
     for (const status of statusesOf(bad)) {
       assert.equal(status.body.state, status.api === "github" ? "failure" : "failed");
       // Held back as a whole commit (one line for the repository) or in its mesh (per-mesh gates): either names the file.
-      assert.match(String(status.body.description), /^invalid(?: in blog)?: .*meshes\/blog\/blog\.yaml:\d+: MeshTimeout\/blog\/t /);
+      assert.match(String(status.body.description), /^invalid(?: in blog)?: .*meshes\/blog\/blog\.yaml:\d+:\d+: MeshTimeout\/blog\/t /);
     }
     await waitFor("the second webhook message", () => (api.received.filter((r) => r.api === "webhook").length === 2 ? true : undefined));
-    assert.match(String(api.received.filter((r) => r.api === "webhook")[1]?.body.text), /^meshops: [0-9a-f]{12} \(a typo\)\ninvalid: (?:repository|blog) \(.*meshes\/blog\/blog\.yaml:\d+/);
+    assert.match(String(api.received.filter((r) => r.api === "webhook")[1]?.body.text), /^meshops: [0-9a-f]{12} \(a typo\)\ninvalid: (?:repository|blog) \(.*meshes\/blog\/blog\.yaml:\d+:\d+:/);
     assert.deepEqual(api.problems, []);
 
     const log = daemon.lines.join("\n");

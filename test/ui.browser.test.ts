@@ -434,7 +434,7 @@ describe("the status page in headless Chromium", () => {
     const card = page.locator('[data-mesh="legacy"][data-state="blocked"]');
     await card.waitFor({ timeout: 30_000 });
     assert.equal(await card.locator(".mesh-state").textContent(), "Blocked");
-    assert.match((await card.locator(".mesh-reason").textContent()) ?? "", /^1 resource holds what .*; first meshes\/legacy\/timeout\.yaml:\d+: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
+    assert.match((await card.locator(".mesh-reason").textContent()) ?? "", /^1 resource holds what .*; first meshes\/legacy\/timeout\.yaml:\d+:\d+: MeshTimeout\/legacy\/t mesh: the control plane has no Mesh legacy/);
     const block = card.locator('.block[data-block-reason="control-plane-lacks"]');
     assert.equal(await block.locator("code").textContent(), "control-plane-lacks");
     assert.match((await block.textContent()) ?? "", /until the control plane has it .* or a commit no longer writes it/);

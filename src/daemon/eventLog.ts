@@ -4,7 +4,7 @@
  * and not at every check.
  */
 import { describeUnit, nameOfUnit } from "../model/key.js";
-import { saidOf, shownDiagnostic } from "../model/diagnostic.js";
+import { locationOf, placedSaidOf, shownDiagnostic } from "../model/diagnostic.js";
 import { renderDiagnosticLine } from "../report/diagnostics.js";
 import { PATTERN_RULES } from "../validate/unmatchedPatterns.js";
 import { isActionable } from "../sync/remaining.js";
@@ -54,7 +54,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
           // A path setting that matches nothing holds at every revision too, until meshops.yaml or the tree changes.
           const pattern = PATTERN_RULES.has(d.rule);
           if (!pattern && (d.severity !== "info" || d.rule !== "config")) continue;
-          const said = pattern ? renderDiagnosticLine(d) : `${d.file}:${d.line}:${d.column}: ${d.message}`;
+          const said = pattern ? renderDiagnosticLine(d) : `${locationOf(d)}: ${d.message}`;
           if (loggedNotes.has(said)) continue;
           loggedNotes.add(said);
           const fields = { event: pattern ? "config.warning" : "config.note", file: d.file, line: d.line, column: d.column, path: d.path };
@@ -67,7 +67,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         for (const d of errors.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {
           log.warn(
             { event: "validation.error", revision, file: d.file, line: d.line, column: d.column, resource: d.resource, path: d.path, rule: d.rule },
-            `${d.file}:${d.line}:${d.column}: ${saidOf(d)}`,
+            placedSaidOf(d),
           );
         }
         log.warn(
@@ -121,7 +121,7 @@ export function eventLogger(log: Logger, options: EventLogOptions = {}): (event:
         for (const d of event.diagnostics.slice(0, options.maxLoggedDiagnostics ?? 50).map(shownDiagnostic)) {
           log.warn(
             { event: "reference.unknown", revision: event.revision, file: d.file, line: d.line, resource: d.resource, path: d.path },
-            `${d.file}:${d.line}:${d.column}: ${saidOf(d)}`,
+            placedSaidOf(d),
           );
         }
         return;

@@ -22,7 +22,7 @@ import { groupBy } from "../diff/pair.js";
 import type { Change, Plan } from "../diff/plan.js";
 import { digestOf, fingerprintOfSteps } from "../diff/savedPlan.js";
 import { redact } from "../kuma/secretFields.js";
-import { saidOf, type Diagnostic } from "../model/diagnostic.js";
+import { placedSaidOf, type Diagnostic } from "../model/diagnostic.js";
 import type { JsonObject, Resource } from "../model/resource.js";
 import { describeUnit, meshOfSubject, nameOfUnit } from "../model/key.js";
 import { pruneLimitExceeded, type PruneLimits } from "../sync/limits.js";
@@ -326,8 +326,7 @@ function heldPlan(revision: string, plan: string, reasons: readonly string[], ch
 }
 
 function where(d: Diagnostic | undefined): string {
-  if (!d) return "";
-  return `${d.file}${d.line > 0 ? `:${d.line}` : ""}: ${saidOf(d)}`;
+  return d ? placedSaidOf(d) : "";
 }
 
 function countOf(n: number, noun: string): string {

@@ -111,6 +111,17 @@ export function saidOf(d: Diagnostic): string {
   return subject ? `${subject}: ${d.message}` : d.message;
 }
 
+/** `file:line:column`, where every report, log line and daemon reason says a diagnostic is; "" when no file is to blame. */
+export function locationOf(d: Pick<Diagnostic, "file" | "line" | "column">): string {
+  return d.file === "" ? "" : `${d.file}:${d.line}:${d.column}`;
+}
+
+/** `file:line:column: resource path: message` (saidOf at its locationOf, the location left out when there is none). */
+export function placedSaidOf(d: Diagnostic): string {
+  const at = locationOf(d);
+  return at === "" ? saidOf(d) : `${at}: ${saidOf(d)}`;
+}
+
 /** The first `n` UTF-16 units of `text`, neither splitting a surrogate pair nor ending inside a backslash escape. */
 function prefixOf(text: string, n: number): string {
   let end = n;

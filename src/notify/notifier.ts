@@ -10,7 +10,7 @@ import { removedMeshFate, type DaemonEvent } from "../daemon/events.js";
 import type { DaemonStatus } from "../daemon/status.js";
 import { buildNotification, type MeshView, type Notice } from "./notification.js";
 import { requestFor, type Sink } from "./requests.js";
-import { saidOf } from "../model/diagnostic.js";
+import { placedSaidOf } from "../model/diagnostic.js";
 
 export interface NotifierOptions {
   readonly sinks: readonly Sink[];
@@ -38,7 +38,7 @@ export function notifier(options: NotifierOptions): (event: DaemonEvent) => void
       case "revision.validated": {
         if (event.valid) return;
         const errors = event.diagnostics.filter((d) => d.severity === "error");
-        const quoted = errors.slice(0, QUOTED_ERRORS).map((d) => `${d.file}:${d.line}: ${saidOf(d)}`);
+        const quoted = errors.slice(0, QUOTED_ERRORS).map((d) => placedSaidOf(d));
         if (errors.length > QUOTED_ERRORS) quoted.push(`and ${errors.length - QUOTED_ERRORS} more errors`);
         repository.push({ mesh: "", kind: "invalid", reason: quoted.join("\n") });
         return;

@@ -1,4 +1,4 @@
-import { isShownToPeople, shownDiagnostic, subjectOfDiagnostic, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, locationOf, shownDiagnostic, subjectOfDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import { shortRevision } from "../model/revision.js";
 import { plural } from "./common.js";
 import type { Style } from "./style.js";
@@ -98,7 +98,7 @@ function similarCounts(shown: readonly Diagnostic[]): Map<string, { count: numbe
 
 /** `file:line:col: warning: Resource path: message [rule]`. */
 export function renderDiagnosticLine(d: Diagnostic, style: Style = PLAIN): string {
-  const where = d.file ? `${printable(d.file)}:${d.line}:${d.column}` : "(repository)";
+  const where = d.file ? printable(locationOf(d)) : "(repository)";
   const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
   const subject = printable(subjectOfDiagnostic(d));
   return `${style.bold(where)}: ${severity}: ${subject ? `${subject}: ` : ""}${printable(d.message)} ${style.dim(`[${d.rule}]`)}`;

@@ -12,7 +12,7 @@
 import { leftAloneSummary } from "../diff/drift.js";
 import type { Location } from "../diff/revisions.js";
 import { GLOBAL_UNIT_NAME, nameOfUnit, subjectOf } from "../model/key.js";
-import { isShownToPeople, saidOf, shownField, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, locationOf, saidOf, shownField, type Diagnostic } from "../model/diagnostic.js";
 import {
   isFailingChange,
   isFailingDiagnostic,
@@ -90,7 +90,7 @@ export function renderValidateJunit(report: ValidateReport): string {
 }
 
 function diagnosticLine(d: Diagnostic): string {
-  const where = d.file ? `${d.file}:${d.line}:${d.column}` : "(repository)";
+  const where = d.file ? locationOf(d) : "(repository)";
   return `${where}: ${d.severity}: ${saidOf(d)} [${d.rule}]`;
 }
 

@@ -11,7 +11,7 @@ import type { Change } from "../diff/plan.js";
 import type { DriftItem } from "../diff/drift.js";
 import type { Location } from "../diff/revisions.js";
 import { risksOf, type PlanRisk } from "../diff/risk.js";
-import { isShownToPeople, shownDiagnostic, type Diagnostic } from "../model/diagnostic.js";
+import { isShownToPeople, locationOf, shownDiagnostic, type Diagnostic } from "../model/diagnostic.js";
 import {
   ADOPTS_MARK,
   driftAdoptionMark,
@@ -98,7 +98,7 @@ const DIAGNOSTICS_HEADER = "| | where | resource | field | problem | rule |\n|--
 function diagnosticRow(diagnostic: Diagnostic, warningsAsErrors: boolean): string {
   const d = shownDiagnostic(diagnostic);
   const severity = d.severity === "warning" && warningsAsErrors ? "❌ warning" : SEVERITY[d.severity];
-  const where = d.file ? code(`${d.file}:${d.line}:${d.column}`) : "";
+  const where = d.file ? code(locationOf(d)) : "";
   return `| ${severity} | ${where} | ${d.resource ? code(d.resource) : ""} | ${d.path ? code(d.path) : ""} | ${text(d.message)} | ${code(d.rule)} |`;
 }
 
