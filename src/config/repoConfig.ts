@@ -32,8 +32,6 @@ export interface ControlPlaneTarget {
   readonly product: Product;
   readonly mode: ControlPlaneMode;
   readonly skipDefaultMeshCreation: boolean;
-  /** The zone's name (KUMA_MULTIZONE_ZONE_NAME), when meshops.yaml gives it: its webhook refuses another kuma.io/zone. */
-  readonly zone?: string;
 }
 
 export interface TenancyRule {
@@ -254,7 +252,7 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
     exclude?: string[];
     otherDocuments?: OtherDocuments;
     systemNamespace?: string;
-    controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean; zone?: string };
+    controlPlane?: { version?: string; product?: Product; mode?: ControlPlaneMode; skipDefaultMeshCreation?: boolean };
     defaults?: { materialize?: boolean };
     resources?: { dataplanes?: boolean };
     externalMeshes?: string[];
@@ -278,7 +276,6 @@ function withDefaults(value: JsonObject, root: string): Omit<RepoConfig, "ignore
       product: v.controlPlane?.product ?? d.controlPlane.product,
       mode: v.controlPlane?.mode ?? d.controlPlane.mode,
       skipDefaultMeshCreation: v.controlPlane?.skipDefaultMeshCreation ?? d.controlPlane.skipDefaultMeshCreation,
-      ...(v.controlPlane?.zone !== undefined ? { zone: v.controlPlane.zone } : {}),
     },
     defaults: { materialize: v.defaults?.materialize ?? d.defaults.materialize },
     resources: { dataplanes: v.resources?.dataplanes ?? d.resources.dataplanes },

@@ -1,6 +1,6 @@
 import type { ControlPlaneMode } from "../config/repoConfig.js";
 import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, coreName, webhookNamespaceRefusal } from "../kuma/naming.js";
-import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ENV, LABEL_ORIGIN, LABEL_ZONE, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
+import { KUBERNETES_LABEL_VALUE_MAX, LABEL_ORIGIN, LAST_APPLIED_ANNOTATION, SERVER_OWNED_FIELDS, kubernetesLabelsProblems, kubernetesMetadataFindings, recomputedLabels, type MetadataFinding } from "../kuma/server.js";
 import { KONG_MESH_LEGACY_KIND_REPLACEMENTS, KUBERNETES_API_VERSION, LEGACY_KIND_REPLACEMENTS, MESH_LABEL, SERVER_RECORDED_KINDS, RESOURCE_TYPE_NAMES, globalScopeMessage, isClusterScoped, isKindOrMisspeltKind, isKnownKind, isKumaApiVersion, isPluginOriginated, isSecretType, meshOfWritten, resourceType } from "../kuma/types.js";
 import { kumaSecretKindOf, secretFromKubernetes, withSecretBytesRead } from "../kuma/secrets.js";
 import { withProtoJsonNames } from "../kuma/protoForm.js";
@@ -61,8 +61,6 @@ export interface ConvertOptions {
    * Application's destination namespace or `kubectl apply -n` gives it). None: it keeps its name as written.
    */
   readonly defaultNamespace?: string;
-  /** The zone's name (meshops.yaml `controlPlane.zone`): a `kuma.io/zone` naming another is what a federated zone refuses. */
-  readonly zone?: string;
 }
 
 const KUBERNETES_TOP_LEVEL_FIELDS = new Set(["apiVersion", "kind", "metadata", "spec"]);
@@ -409,16 +407,10 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   // there): dropped like the other computed labels, but not called a field to remove.
   const originRequired = namespace !== undefined && options.systemNamespaces.includes(namespace) && options.mode !== "global" && isPluginOriginated(type.name);
   const quietlyDropped: string[] = [];
-  const keptLabels: ShapeProblem[] = [];
   if (labels) {
     for (const key of recomputedLabels(labels, options.mode === "global")) {
       if (originRequired && key === LABEL_ORIGIN) quietlyDropped.push(key);
-      else if (key === LABEL_ZONE || key === LABEL_ENV) {
-        // Not the control plane's: a Kubernetes zone keeps them as written (render's output leaves them out).
-        quietlyDropped.push(key);
-        const message = keptZoneLabelMessage(key, labels[key], type.name, options);
-        if (message !== undefined) keptLabels.push({ sourcePath: ["metadata", "labels", key], rule: "labels", severity: "warning", message, resource: subject });
-      } else exported.push(["metadata", "labels", key]);
+      else exported.push(["metadata", "labels", key]);
     }
   }
 
@@ -478,7 +470,7 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
       "webhook of a zone connected to a global control plane; meshops cannot tell offline whether this zone is federated: controlPlane.mode: standalone says it is not)";
     federatedOrigin.push({ sourcePath: ["metadata", "labels", LABEL_ORIGIN], rule: "labels", severity: "warning", message, resource: subject });
   }
-  const warnings = [...globalMeshLabel, ...clusterScopedNamespace, ...federatedOrigin, ...keptLabels, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
+  const warnings = [...globalMeshLabel, ...clusterScopedNamespace, ...federatedOrigin, ...serverSetMetadata(metadataFindings.serverSet, subject), ...serverFieldWarning(exported, subject)];
   if (problems.length > 0) return { problems: [...warnings, ...problems] };
 
   const spec = value.spec;
@@ -501,26 +493,6 @@ function fromKubernetes(file: string, doc: YamlDocument, value: JsonObject, opti
   if (type.flat && isObject(named.fields)) copyEntries(object, named.fields, FLAT_ENVELOPE_KEYS);
   else if (spec !== undefined) object.spec = spec;
   return withWarnings(withAnnotations(built(file, doc, "kubernetes", object, mesh, name, metadata.name), metadata.annotations), [...warnings, ...named.problems]);
-}
-
-/**
- * What becomes of a `kuma.io/zone` or `kuma.io/env` a Kubernetes document writes on a zone. The admission webhook's
- * defaulter computes both only when absent (go-v2.14.3 pkg/core/resources/labels/compute.go Compute, `setIfNotExist`,
- * called from pkg/plugins/runtime/k8s/webhooks/defaulter.go Handle with WithK8s(true)), so what is applied directly
- * keeps them as written; `render` leaves them out and the zone writes its own. A federated zone refuses a plugin kind
- * whose zone label is not its name (webhooks/resourceadmissionchecker.go validateLabels, labelsNotAllowedMsg); a
- * standalone zone checks nothing. Undefined when there is nothing to say: the zone's own name, `kubernetes` as env.
- */
-function keptZoneLabelMessage(key: string, value: JsonValue | undefined, typeName: string, options: ConvertOptions): string | undefined {
-  const written = typeof value === "string" ? value : "";
-  const zoneChecked = key === LABEL_ZONE && options.mode !== "standalone" && isPluginOriginated(typeName);
-  if (zoneChecked && options.zone !== undefined && written !== options.zone) {
-    return `Operation not allowed. '${LABEL_ZONE}' label should have '${options.zone}' value, got '${written}' (the admission webhook of a zone connected to a global control plane; controlPlane.zone is ${JSON.stringify(options.zone)}; render leaves the label out)`;
-  }
-  if (key === LABEL_ZONE ? written === options.zone : written === "kubernetes") return undefined;
-  const kept = `a Kubernetes zone sets ${key} only when it is absent, so this one is kept as written when the document is applied directly (kubectl apply, an Argo CD directory Application); render leaves it out and the zone writes ${key === LABEL_ZONE ? "its own name" : "kubernetes"}`;
-  if (!zoneChecked) return kept;
-  return `${kept}; a zone connected to a global control plane refuses a name other than its own ("Operation not allowed. '${LABEL_ZONE}' label should have '<the zone's name>' value, got '${written}'"): name the zone in meshops.yaml (controlPlane.zone) to check it, or remove the label`;
 }
 
 /** The Universal object's envelope, beside which a protobuf kind's fields sit. */

@@ -354,7 +354,7 @@ export interface AnalyzeOptions {
   readonly namespaces?: readonly NamespaceRule[];
   /** meshops.yaml `globalResources`: where resources of no mesh may be written. */
   readonly globalResources?: RepoConfig["globalResources"];
-  readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version" | "zone">;
+  readonly controlPlane: Pick<ControlPlaneTarget, "product" | "mode" | "version">;
   /** Absent: secrets must be encrypted (the default of meshops.yaml). */
   readonly secrets?: RepoConfig["secrets"];
   /** `resources.dataplanes` in meshops.yaml: whether Dataplane documents are managed (else skipped with a note). */
@@ -362,8 +362,8 @@ export interface AnalyzeOptions {
 }
 
 export function analysisKey(options: AnalyzeOptions): string {
-  const { product, mode, version, zone } = options.controlPlane;
-  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, zone ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? [], (options.namespaces ?? []).map((r) => [r.path, r.namespace ?? null])]);
+  const { product, mode, version } = options.controlPlane;
+  return JSON.stringify([options.systemNamespaces, options.otherDocuments, options.resources?.dataplanes ?? false, product, mode, version ?? null, options.tenancy.map((r) => [r.name, r.path, r.mesh, r.forbidTypes, r.forbidMeshWideTargets]), options.secrets?.allowPlaintext ?? false, options.globalResources?.paths ?? [], (options.namespaces ?? []).map((r) => [r.path, r.namespace ?? null])]);
 }
 
 /** One file's analysis as a validation with `options` keeps it: without bodies when only reported. Pure. */
@@ -430,12 +430,7 @@ function analyze(file: SourceFile, config: AnalyzeOptions, checks: boolean): Fil
       otherDocuments++;
       continue;
     }
-    const conversion = toResource(file.path, doc, {
-      systemNamespaces: config.systemNamespaces,
-      mode: config.controlPlane.mode,
-      ...(config.controlPlane.zone !== undefined ? { zone: config.controlPlane.zone } : {}),
-      ...(defaultNamespace !== undefined ? { defaultNamespace } : {}),
-    });
+    const conversion = toResource(file.path, doc, { systemNamespaces: config.systemNamespaces, mode: config.controlPlane.mode, ...(defaultNamespace !== undefined ? { defaultNamespace } : {}) });
     if (conversion.other) {
       otherDocuments++;
       skipped.add(doc.index);
